@@ -1,0 +1,124 @@
+# nestbox - the only entry points: deps all test run install bench fuzz asan clean
+#
+# `make run` and `make test` each start with `deps`, so either works alone on
+# a fresh Debian 12 machine (as root it installs what is missing).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+HOST     ?= 127.0.0.1
+PORT     ?= 8080
+BUILD    ?= build
+CGIBIN   ?= cgi-bin
+BINDIR   ?= bin
+PYTHON   ?= /usr/bin/python3
+FUZZ_SECONDS ?= 30
+
+CC       ?= cc
+PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN)
+LDLIBS   += $(PKG_LIBS) -lpthread
+LDFLAGS  += $(SAN)
+
+LIB_SRC   := $(wildcard src/lib/*.c)
+CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+LIB       := $(BUILD)/libnestbox.a
+CORE      := $(BUILD)/libnestbox-core.a
+PROGRAMS  := list update log bench-zero
+FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
+CTL       := $(BINDIR)/nestboxctl
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all deps test unit e2e run install bench fuzz asan clean init
+
+all: $(FCGI) $(CTL)
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(CORE): $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+$(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(CORE) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS)
+
+$(CTL): $(BUILD)/src/tools/nestboxctl.o $(CORE) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS) -lcmocka
+
+# -- tests ------------------------------------------------------------------
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory unit e2e
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: all
+	NESTBOX_CGIBIN=$(abspath $(CGIBIN)) NESTBOX_BINDIR=$(abspath $(BINDIR)) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+
+# AddressSanitizer + UndefinedBehaviorSanitizer over the unit and e2e suites.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CGIBIN=build-asan/cgi-bin \
+	  BINDIR=build-asan/bin CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	  PYTEST_ARGS="$(PYTEST_ARGS)" all unit e2e
+
+# -- fuzzing ----------------------------------------------------------------
+
+fuzz: deps
+	@sh scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# -- running ----------------------------------------------------------------
+
+init: all
+	@$(CTL) init
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@HOST=$(HOST) PORT=$(PORT) sh scripts/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/bench.sh
+
+# -- installing -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/nestbox/templates $(DESTDIR)$(PREFIX)/share/nestbox/htdocs \
+	  $(DESTDIR)/etc/nestbox
+	install -m 0755 $(filter-out $(CGIBIN)/bench-zero.fcgi,$(FCGI)) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
+	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
+	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
+	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/
+	sed -e 's|^  var_dir: .*|  var_dir: /var/lib/nestbox|' etc/nestbox.yaml \
+	  > $(DESTDIR)/etc/nestbox/nestbox.yaml.example
+	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/nestbox-lighttpd.conf \
+	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
+	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
+
+clean:
+	rm -rf build build-asan build-fuzz cgi-bin bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

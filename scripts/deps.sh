@@ -1,0 +1,37 @@
+#!/bin/sh
+# Installs the Debian packages nestbox builds, tests and runs with.  As root
+# it runs apt-get for whatever is missing; otherwise it names them and fails.
+set -e
+pkgs="build-essential pkg-config clang libclang-rt-14-dev
+libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libcmocka-dev
+lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
+python3 python3-pytest curl zstd tar coreutils wrk sqlite3"
+
+missing=""
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*" installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "nestbox: missing Debian packages:$missing" >&2
+	echo "nestbox: run 'sudo make deps' (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "nestbox: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# the packaged apache2 and lighttpd services are not used: do not start them
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d.nestbox
+chmod 755 /usr/sbin/policy-rc.d.nestbox
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	mv /usr/sbin/policy-rc.d.nestbox /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+else
+	rm -f /usr/sbin/policy-rc.d.nestbox
+fi
+apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,34 @@
+/*
+ * The declared configuration keys.  etc/nestbox.yaml documents each one;
+ * an undeclared key in the file or the environment stops start-up.
+ * Empty path defaults mean "inside server.var_dir".
+ */
+#include "core.h"
+
+const struct conf_key core_conf_keys[] = {
+	{ "server.var_dir", CONF_PATH, "var", NULL, 0,
+	  "runtime state: database, blobs, caches" },
+	{ "server.base_url", CONF_STR, "", NULL, 0,
+	  "external URL of this server, for absolute links; empty: from the request" },
+	{ "server.xsendfile", CONF_BOOL, "true", NULL, 0,
+	  "let the front end send files (X-Sendfile); false streams them" },
+	{ "server.max_body", CONF_INT, "1048576", NULL, 0,
+	  "largest request body read into memory, bytes" },
+	{ "db.path", CONF_PATH, "", NULL, 0, "SQLite file; empty: <var_dir>/nestbox.db" },
+	{ "db.busy_timeout_ms", CONF_INT, "5000", NULL, 0,
+	  "how long a writer waits for the lock" },
+	{ "blob.dir", CONF_PATH, "", NULL, 0, "blob store; empty: <var_dir>/blobs" },
+	{ "log.flush_every", CONF_INT, "64", NULL, 0,
+	  "request-log rows buffered per process before a write" },
+	{ "log.flush_ms", CONF_INT, "1000", NULL, 0,
+	  "longest a request-log row waits in the buffer (checked per request)" },
+	{ "log.max_rows", CONF_INT, "100000", NULL, 0, "request-log rows kept" },
+	{ "log.requests_to_stderr", CONF_BOOL, "false", NULL, 0,
+	  "also write one line per request to the front end's error log" },
+	{ "mkbox.image_path", CONF_PATH, "", "IMAGE_PATH", 0,
+	  "mkbox image directory <box>/<image>.img.*; empty: <var_dir>/images" },
+	{ "mkbox.zstd_level", CONF_INT, "3", NULL, 0, "zstd level for image import" },
+	{ "mkbox.zstd_threads", CONF_INT, "0", NULL, 0,
+	  "zstd worker threads for import; 0: one per core" },
+	{ NULL, 0, NULL, NULL, 0, NULL }
+};

@@ -1,0 +1,199 @@
+#include "app.h"
+#include "fsutil.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *app_path(struct app *app, const char *key, const char *dflt,
+		     char *out, size_t n)
+{
+	const char *v = conf_str(app->conf, key);
+
+	if (v && *v)
+		snprintf(out, n, "%s", v);
+	else
+		snprintf(out, n, "%s/%s", app->var_dir, dflt);
+	return out;
+}
+
+int app_open(struct app *app, const char *program,
+	     const struct app_store_spec *spec, char *err, size_t errlen)
+{
+	char dbpath[4096], blobdir[4096];
+
+	memset(app, 0, sizeof(*app));
+	app->program = program;
+	if (conf_load(spec->keys, &app->conf, err, errlen) < 0)
+		return -1;
+	snprintf(app->var_dir, sizeof(app->var_dir), "%s",
+		 conf_str(app->conf, "server.var_dir"));
+	if (fs_mkdirs(app->var_dir, 0755) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", app->var_dir, strerror(errno));
+		goto fail;
+	}
+	app_path(app, "db.path", "nestbox.db", dbpath, sizeof(dbpath));
+	if (db_open(dbpath, (int)conf_int(app->conf, "db.busy_timeout_ms"), spec->steps,
+		    spec->nsteps, &app->db, err, errlen) < 0)
+		goto fail;
+	app_path(app, "blob.dir", "blobs", blobdir, sizeof(blobdir));
+	if (blob_store_open(&app->blobs, blobdir) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", blobdir, strerror(errno));
+		goto fail;
+	}
+	reqlog_init(&app->log, program, (int)conf_int(app->conf, "log.flush_every"),
+		    (long)conf_int(app->conf, "log.flush_ms"),
+		    conf_int(app->conf, "log.max_rows"),
+		    conf_bool(app->conf, "log.requests_to_stderr"));
+	return 0;
+fail:
+	app_close(app);
+	return -1;
+}
+
+void app_close(struct app *app)
+{
+	if (app->db)
+		reqlog_flush(&app->log, app->db);
+	db_close(app->db);
+	conf_free(app->conf);
+	app->db = NULL;
+	app->conf = NULL;
+}
+
+void app_error(struct app *app, struct http_resp *w, int status, const char *msg)
+{
+	w->headers.len = 0;
+	w->has_type = 0;
+	if (app->def && app->def->errfmt == APP_ERR_JSON) {
+		http_json_error(w, status, msg);
+	} else {
+		http_text(w, status, msg);
+		buf_addc(&w->body, '\n');
+	}
+}
+
+static long elapsed_us(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
+}
+
+static void log_request(struct app *app, struct http_req *r, struct http_resp *w,
+			const struct timespec *t0)
+{
+	struct reqlog_entry e;
+	const char *ua = http_header(r, "User-Agent");
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ms = reqlog_now_ms();
+	snprintf(e.method, sizeof(e.method), "%s", r->method ? r->method : "-");
+	snprintf(e.route, sizeof(e.route), "%s",
+		 r->route ? (r->route->name ? r->route->name : r->route->pattern) : "-");
+	snprintf(e.path, sizeof(e.path), "%s", r->uri ? r->uri : "-");
+	e.status = w->status;
+	e.bytes = w->bytes_sent;
+	e.dur_us = elapsed_us(t0);
+	snprintf(e.remote, sizeof(e.remote), "%s", r->remote_addr ? r->remote_addr : "");
+	snprintf(e.ua, sizeof(e.ua), "%s", ua ? ua : "");
+	reqlog_add(&app->log, app->db, &e);
+}
+
+/* Parses, routes and runs one request, then answers it. */
+static void app_serve(struct app *app, struct arena *a, struct http_io *io)
+{
+	const struct app_def *def = app->def;
+	struct http_req r;
+	struct http_resp w;
+	struct timespec t0;
+	const char *err = NULL, *bad = NULL;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	http_req_init(&r, a, io);
+	http_resp_init(&w, a);
+	if (http_req_parse(&r, &err) < 0) {
+		app_error(app, &w, 400, err);
+	} else {
+		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
+				    &r.route, &r.params, &bad)) {
+		case ROUTE_OK:
+			r.route->fn(app, &r, &w);
+			break;
+		case ROUTE_INVALID:
+			app_error(app, &w, 400, arena_printf(a, "invalid %s", bad));
+			break;
+		case ROUTE_BAD_METHOD:
+			app_error(app, &w, 405, "method not allowed");
+			break;
+		default:
+			app_error(app, &w, 404, "not found");
+		}
+	}
+	if (w.status >= 500)
+		fprintf(stderr, "nestbox[%s]: %d for %s %s\n", app->program, w.status,
+			r.method ? r.method : "-", r.uri ? r.uri : "-");
+	http_send(&r, &w);	/* a client gone away is not our error */
+	log_request(app, &r, &w, &t0);
+}
+
+static void on_term(int sig)
+{
+	(void)sig;
+	FCGX_ShutdownPending();
+}
+
+int app_main(const struct app_def *def, const struct app_store_spec *spec,
+	     int argc, char **argv)
+{
+	struct app app;
+	struct arena a;
+	char err[1024];
+	struct sigaction sa;
+
+	(void)argc;
+	(void)argv;
+	if (app_open(&app, def->program, spec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+		if (FCGX_IsCGI())
+			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
+			       "Content-Length: 28\r\n\r\nnestbox: configuration error");
+		return 1;
+	}
+	app.def = def;
+	if (def->init && def->init(&app, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+		app_close(&app);
+		return 1;
+	}
+	arena_init(&a);
+	if (FCGX_IsCGI()) {
+		app_serve(&app, &a, NULL);
+		fflush(stdout);
+	} else {
+		FCGX_Request req;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_term;	/* no SA_RESTART: accept() must return */
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+		FCGX_Init();
+		FCGX_InitRequest(&req, 0, 0);
+		while (FCGX_Accept_r(&req) >= 0) {
+			struct http_io io = { req.in, req.out, req.envp };
+			app_serve(&app, &a, &io);
+			FCGX_Finish_r(&req);
+			arena_reset(&a);
+		}
+		FCGX_Free(&req, 1);
+	}
+	arena_free(&a);
+	if (def->fini)
+		def->fini(&app);
+	app_close(&app);
+	return 0;
+}

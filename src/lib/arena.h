@@ -1,0 +1,52 @@
+/*
+ * arena.h - per-request bump allocator.
+ *
+ * Everything a request allocates comes from one arena and is released at
+ * once when the request ends, so a long-lived FastCGI process cannot leak
+ * across requests.  Big blocks (> half a chunk) get their own chunk.
+ * Not thread-safe; one arena per request loop.
+ */
+#ifndef NB_ARENA_H
+#define NB_ARENA_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+struct arena_chunk;
+
+struct arena {
+	struct arena_chunk *head;	/* newest chunk first */
+	size_t used;			/* bytes handed out, for stats */
+};
+
+void arena_init(struct arena *a);
+/* Frees every chunk but the first, which is kept for the next request. */
+void arena_reset(struct arena *a);
+void arena_free(struct arena *a);
+
+/* Aborts the process only on malloc failure (nothing sane to do then). */
+void *arena_alloc(struct arena *a, size_t n);
+void *arena_zalloc(struct arena *a, size_t n);
+char *arena_strdup(struct arena *a, const char *s);
+char *arena_strndup(struct arena *a, const char *s, size_t n);
+char *arena_printf(struct arena *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
+
+/* A growable byte string living in an arena. */
+struct buf {
+	struct arena *a;
+	char *p;
+	size_t len, cap;
+};
+
+void buf_init(struct buf *b, struct arena *a);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_adds(struct buf *b, const char *s);
+void buf_addc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* NUL-terminates without counting the NUL in len. */
+const char *buf_cstr(struct buf *b);
+
+#endif

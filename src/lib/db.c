@@ -1,0 +1,180 @@
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DB_STMT_CACHE 64
+
+struct db {
+	sqlite3 *h;
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[DB_STMT_CACHE];
+	int ncache;
+};
+
+static int migrate(struct db *db, const char *const *steps, int nsteps,
+		   char *err, size_t errlen)
+{
+	int v = db_version(db), i;
+
+	if (v == nsteps)
+		return 0;
+	if (db_begin(db) < 0) {
+		snprintf(err, errlen, "cannot lock the database: %s", db_errmsg(db));
+		return -1;
+	}
+	/* another process may have migrated while we waited for the lock */
+	v = db_version(db);
+	if (v > nsteps) {
+		db_rollback(db);
+		snprintf(err, errlen, "database schema %d is newer than this program (%d)",
+			 v, nsteps);
+		return -1;
+	}
+	for (i = v; i < nsteps; i++) {
+		char pragma[64];
+		if (sqlite3_exec(db->h, steps[i], NULL, NULL, NULL) != SQLITE_OK) {
+			snprintf(err, errlen, "schema step %d: %s", i + 1, db_errmsg(db));
+			db_rollback(db);
+			return -1;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version=%d", i + 1);
+		sqlite3_exec(db->h, pragma, NULL, NULL, NULL);
+	}
+	if (db_commit(db) < 0) {
+		snprintf(err, errlen, "schema commit: %s", db_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
+	    struct db **out, char *err, size_t errlen)
+{
+	struct db *db = calloc(1, sizeof(*db));
+
+	*out = NULL;
+	if (!db) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		db_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db->h, busy_ms);
+	/* WAL + NORMAL survives a killed process; FULL also a power cut */
+	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return -1;
+	}
+	if (migrate(db, steps, nsteps, err, errlen) < 0) {
+		db_close(db);
+		return -1;
+	}
+	*out = db;
+	return 0;
+}
+
+void db_close(struct db *db)
+{
+	int i;
+
+	if (!db)
+		return;
+	for (i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
+	sqlite3_close(db->h);
+	free(db);
+}
+
+sqlite3 *db_handle(struct db *db)
+{
+	return db->h;
+}
+
+int db_version(struct db *db)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	for (i = 0; i < db->ncache; i++)
+		if (db->cache[i].sql == sql) {
+			st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "nestbox: SQL error: %s in: %s\n", sqlite3_errmsg(db->h), sql);
+		return NULL;
+	}
+	if (db->ncache < DB_STMT_CACHE) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache].st = st;
+		db->ncache++;
+	} else {
+		/* full cache: a design error; keep working but say so */
+		fprintf(stderr, "nestbox: statement cache full\n");
+		sqlite3_finalize(db->cache[0].st);
+		db->cache[0].sql = sql;
+		db->cache[0].st = st;
+	}
+	return st;
+}
+
+int db_exec(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+}
+
+int db_begin(struct db *db)
+{
+	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int db_commit(struct db *db)
+{
+	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	db_rollback(db);
+	return -1;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+const char *db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}

@@ -1,0 +1,37 @@
+/*
+ * db.h - the SQLite store handle.
+ *
+ * One database per installation in WAL mode, so readers never wait for
+ * the writer; busy_timeout so a second writer waits instead of failing;
+ * schema steps applied in order and recorded in PRAGMA user_version.
+ * Statements are prepared once per process and kept (keyed by the address
+ * of their SQL text, which is always a string literal), because preparing
+ * costs more than most of our queries.  Domain code keeps its SQL in its
+ * own *_store.c files behind functions, so another backend can replace
+ * them module by module.
+ */
+#ifndef NB_DB_H
+#define NB_DB_H
+
+#include <stddef.h>
+#include <sqlite3.h>
+
+struct db;
+
+int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
+	    struct db **out, char *err, size_t errlen);
+void db_close(struct db *db);
+sqlite3 *db_handle(struct db *db);
+int db_version(struct db *db);
+
+/* The cached statement for sql, reset and with bindings cleared. */
+sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; return 0 or -1. */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+/* Runs a statement with no result rows; 0 or -1. */
+int db_exec(struct db *db, const char *sql);
+const char *db_errmsg(struct db *db);
+
+#endif

@@ -1,0 +1,395 @@
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+extern char **environ;
+
+void http_req_init(struct http_req *r, struct arena *a, struct http_io *io)
+{
+	memset(r, 0, sizeof(*r));
+	r->a = a;
+	r->io = io;
+	r->content_length = -1;
+}
+
+const char *http_env(const struct http_req *r, const char *name)
+{
+	if (r->io && r->io->env)
+		return FCGX_GetParam(name, r->io->env);
+	return getenv(name);
+}
+
+char **http_envp(const struct http_req *r)
+{
+	if (r->io && r->io->env)
+		return r->io->env;
+	return environ;
+}
+
+const char *http_header(const struct http_req *r, const char *name)
+{
+	char key[128] = "HTTP_";
+	size_t i, o = 5;
+
+	if (strcasecmp(name, "Content-Type") == 0)
+		return http_env(r, "CONTENT_TYPE");
+	if (strcasecmp(name, "Content-Length") == 0)
+		return http_env(r, "CONTENT_LENGTH");
+	for (i = 0; name[i] && o < sizeof(key) - 1; i++)
+		key[o++] = name[i] == '-' ? '_' : (char)toupper((unsigned char)name[i]);
+	key[o] = '\0';
+	return http_env(r, key);
+}
+
+const char *http_param(const struct http_req *r, const char *name)
+{
+	return route_param(&r->params, name);
+}
+
+int http_req_parse(struct http_req *r, const char **err)
+{
+	const char *uri, *q, *cl;
+	size_t plen;
+
+	r->method = http_env(r, "REQUEST_METHOD");
+	if (!r->method || !*r->method) {
+		*err = "no request method";
+		return -1;
+	}
+	r->head = strcmp(r->method, "HEAD") == 0;
+	uri = http_env(r, "REQUEST_URI");
+	if (!uri || !*uri) {
+		/* a plain CGI server that does not set REQUEST_URI */
+		const char *sn = http_env(r, "SCRIPT_NAME"), *pi = http_env(r, "PATH_INFO");
+		const char *qs = http_env(r, "QUERY_STRING");
+		uri = arena_printf(r->a, "%s%s%s%s", sn ? sn : "", pi ? pi : "",
+				   qs && *qs ? "?" : "", qs ? qs : "");
+	}
+	r->uri = uri;
+	q = strchr(uri, '?');
+	plen = q ? (size_t)(q - uri) : strlen(uri);
+	r->raw_path = arena_strndup(r->a, uri, plen);
+	r->raw_query = q ? q + 1 : "";
+	if (strchr(r->raw_query, '#'))
+		r->raw_query = arena_strndup(r->a, r->raw_query,
+					     (size_t)(strchr(r->raw_query, '#') - r->raw_query));
+	if (path_split(r->a, r->raw_path, plen, &r->path, err) < 0)
+		return -1;
+	if (query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, err) < 0)
+		return -1;
+	cl = http_env(r, "CONTENT_LENGTH");
+	if (cl && *cl) {
+		char *end;
+		errno = 0;
+		long long v = strtoll(cl, &end, 10);
+		if (errno || *end || v < 0) {
+			*err = "bad Content-Length";
+			return -1;
+		}
+		r->content_length = v;
+	}
+	r->remote_addr = http_env(r, "REMOTE_ADDR");
+	if (!r->remote_addr)
+		r->remote_addr = "";
+	return 0;
+}
+
+static int io_read(struct http_req *r, char *p, int n)
+{
+	if (r->io && r->io->in)
+		return FCGX_GetStr(p, n, r->io->in);
+	return (int)fread(p, 1, (size_t)n, stdin);
+}
+
+static int io_write(struct http_req *r, const void *p, size_t n)
+{
+	if (r->io && r->io->out) {
+		while (n > 0) {
+			int chunk = n > (1u << 30) ? 1 << 30 : (int)n;
+			if (FCGX_PutStr(p, chunk, r->io->out) != chunk)
+				return -1;
+			p = (const char *)p + chunk;
+			n -= (size_t)chunk;
+		}
+		return 0;
+	}
+	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
+}
+
+int http_read_body(struct http_req *r, size_t max, char **out, size_t *len)
+{
+	size_t got = 0, want;
+	char *p;
+
+	*out = NULL;
+	*len = 0;
+	if (r->content_length < 0)
+		return 411;
+	if ((unsigned long long)r->content_length > max)
+		return 413;
+	want = (size_t)r->content_length;
+	p = arena_alloc(r->a, want + 1);
+	while (got < want) {
+		int n = io_read(r, p + got, (int)(want - got > 65536 ? 65536 : want - got));
+		if (n <= 0)
+			return 400;
+		got += (size_t)n;
+	}
+	p[got] = '\0';
+	*out = p;
+	*len = got;
+	return 0;
+}
+
+void http_resp_init(struct http_resp *w, struct arena *a)
+{
+	memset(w, 0, sizeof(*w));
+	w->status = 200;
+	w->fd = -1;
+	buf_init(&w->headers, a);
+	buf_init(&w->body, a);
+}
+
+void http_set_header(struct http_resp *w, const char *name, const char *value)
+{
+	if (strpbrk(name, "\r\n:") || strpbrk(value, "\r\n"))
+		return;
+	if (strcasecmp(name, "Content-Type") == 0)
+		w->has_type = 1;
+	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+}
+
+void http_bytes(struct http_resp *w, int status, const char *ctype,
+		const void *p, size_t n)
+{
+	w->status = status;
+	if (ctype)
+		http_set_header(w, "Content-Type", ctype);
+	w->body.len = 0;
+	buf_add(&w->body, p, n);
+}
+
+void http_text(struct http_resp *w, int status, const char *text)
+{
+	http_bytes(w, status, "text/plain; charset=utf-8", text, strlen(text));
+}
+
+void http_json_error(struct http_resp *w, int status, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "error", msg);
+	cJSON_AddNumberToObject(o, "status", status);
+	s = cJSON_PrintUnformatted(o);
+	http_bytes(w, status, "application/json", s, strlen(s));
+	buf_addc(&w->body, '\n');
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+int http_range_parse(const char *h, off_t size, off_t *start, off_t *len)
+{
+	const char *p;
+	char *end;
+	long long a, b;
+
+	if (!h || strncmp(h, "bytes=", 6) != 0)
+		return 0;
+	p = h + 6;
+	if (strchr(p, ','))
+		return 0;	/* several ranges: RFC 9110 lets us send it all */
+	while (*p == ' ')
+		p++;
+	if (*p == '-') {
+		/* suffix range: the last N bytes */
+		if (!isdigit((unsigned char)p[1]))
+			return 0;
+		errno = 0;
+		b = strtoll(p + 1, &end, 10);
+		if (errno || *end)
+			return 0;
+		if (b == 0 || size == 0)
+			return -1;
+		if (b > size)
+			b = size;
+		*start = size - b;
+		*len = b;
+		return 1;
+	}
+	if (!isdigit((unsigned char)*p))
+		return 0;
+	errno = 0;
+	a = strtoll(p, &end, 10);
+	if (errno || *end != '-')
+		return 0;
+	p = end + 1;
+	if (*p == '\0') {
+		b = size - 1;
+	} else {
+		if (!isdigit((unsigned char)*p))
+			return 0;
+		b = strtoll(p, &end, 10);
+		if (errno || *end || b < a)
+			return 0;
+		if (b > size - 1)
+			b = size - 1;
+	}
+	if (a >= size)
+		return -1;
+	*start = a;
+	*len = b - a + 1;
+	return 1;
+}
+
+int http_file(struct http_req *r, struct http_resp *w, const char *path,
+	      const char *ctype, int use_xsendfile)
+{
+	struct stat st;
+	off_t start = 0, len;
+	int fd, rc;
+
+	if (use_xsendfile) {
+		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			return 404;
+		w->sendfile = arena_strdup(r->a, path);
+		if (!w->has_type)
+			http_set_header(w, "Content-Type", ctype);
+		w->status = 200;
+		return 0;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 404;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 404;
+	}
+	len = st.st_size;
+	if (!w->has_type)
+		http_set_header(w, "Content-Type", ctype);
+	http_set_header(w, "Accept-Ranges", "bytes");
+	rc = http_range_parse(http_header(r, "Range"), st.st_size, &start, &len);
+	if (rc < 0) {
+		close(fd);
+		w->status = 416;
+		http_set_header(w, "Content-Range",
+				arena_printf(r->a, "bytes */%lld", (long long)st.st_size));
+		return 0;
+	}
+	if (rc > 0) {
+		w->status = 206;
+		http_set_header(w, "Content-Range",
+				arena_printf(r->a, "bytes %lld-%lld/%lld", (long long)start,
+					     (long long)(start + len - 1), (long long)st.st_size));
+	} else {
+		w->status = 200;
+	}
+	w->fd = fd;
+	w->file_off = start;
+	w->file_len = len;
+	return 0;
+}
+
+const char *http_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 206: return "Partial Content";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 410: return "Gone";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 416: return "Range Not Satisfiable";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static int send_fd(struct http_req *r, struct http_resp *w)
+{
+	char chunk[65536];
+	off_t left = w->file_len, off = w->file_off;
+
+	while (left > 0) {
+		size_t want = left > (off_t)sizeof(chunk) ? sizeof(chunk) : (size_t)left;
+		ssize_t n = pread(w->fd, chunk, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;	/* file shrank under us: the client sees a short body */
+		if (io_write(r, chunk, (size_t)n) < 0)
+			return -1;
+		off += n;
+		left -= n;
+		w->bytes_sent += n;
+	}
+	return 0;
+}
+
+static int send_all(struct http_req *r, struct http_resp *w)
+{
+	char line[160];
+	int n, rc = 0;
+	long long clen = w->fd >= 0 ? (long long)w->file_len : (long long)w->body.len;
+
+	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", w->status,
+		     http_reason(w->status));
+	if (io_write(r, line, (size_t)n) < 0)
+		return -1;
+	if (!w->has_type && !w->sendfile)
+		http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
+	if (w->headers.len && io_write(r, w->headers.p, w->headers.len) < 0)
+		return -1;
+	if (w->sendfile) {
+		/* the front end replaces the body and sets Content-Length */
+		n = snprintf(line, sizeof(line), "X-Sendfile: ");
+		if (io_write(r, line, (size_t)n) < 0 ||
+		    io_write(r, w->sendfile, strlen(w->sendfile)) < 0 ||
+		    io_write(r, "\r\n\r\n", 4) < 0)
+			return -1;
+		return 0;
+	}
+	n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n\r\n", clen);
+	if (io_write(r, line, (size_t)n) < 0)
+		return -1;
+	if (!r->head) {
+		if (w->fd >= 0)
+			rc = send_fd(r, w);
+		else if (w->body.len)
+			rc = io_write(r, w->body.p, w->body.len);
+		if (w->fd < 0 && rc == 0)
+			w->bytes_sent = (long long)w->body.len;
+	}
+	return rc;
+}
+
+int http_send(struct http_req *r, struct http_resp *w)
+{
+	int rc = send_all(r, w);
+
+	if (w->fd >= 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
+	return rc;
+}

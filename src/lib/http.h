@@ -1,0 +1,97 @@
+/*
+ * http.h - one request and its response, over FastCGI or plain CGI.
+ *
+ * The request is parsed once from the CGI variables (REQUEST_URI, not
+ * PATH_INFO, so a program does not care where the front end mounts it).
+ * The response is assembled in memory and sent in one go with an exact
+ * Content-Length: old MicroPython `requests` and the mkbox box script
+ * both break on chunked bodies.  Files are either handed to the front end
+ * (X-Sendfile) or streamed from disk with single-range support; an image
+ * is never read into memory whole.
+ */
+#ifndef NB_HTTP_H
+#define NB_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "path.h"
+#include "query.h"
+#include "route.h"
+
+struct http_io {
+	FCGX_Stream *in, *out;		/* NULL in plain-CGI mode: stdin/stdout */
+	FCGX_ParamArray env;		/* NULL in plain-CGI mode: environ */
+};
+
+struct http_req {
+	struct arena *a;
+	struct http_io *io;
+	const char *method;
+	const char *uri;		/* as received, with query */
+	const char *raw_path;		/* undecoded, without query */
+	const char *raw_query;		/* "" when absent */
+	struct path path;
+	struct query query;
+	struct route_params params;
+	const struct route *route;
+	long long content_length;	/* -1 when not given */
+	const char *remote_addr;
+	int head;			/* HEAD: headers only */
+};
+
+struct http_resp {
+	int status;
+	struct buf headers;		/* "Name: value\r\n" lines */
+	struct buf body;
+	int has_type;
+	/* a file body instead of buf: */
+	const char *sendfile;		/* path for X-Sendfile */
+	int fd;				/* streamed when >= 0 */
+	off_t file_off, file_len;
+	long long bytes_sent;		/* body bytes, for the log */
+};
+
+void http_req_init(struct http_req *r, struct arena *a, struct http_io *io);
+/* Parses method, URI, path and query; on failure *err says why (a 400). */
+int http_req_parse(struct http_req *r, const char **err);
+const char *http_env(const struct http_req *r, const char *name);
+/* All CGI variables of the request, "NAME=value", NULL-terminated. */
+char **http_envp(const struct http_req *r);
+/* A request header by its HTTP name ("User-Agent"), or NULL. */
+const char *http_header(const struct http_req *r, const char *name);
+const char *http_param(const struct http_req *r, const char *name);
+/* Reads the body, refusing more than max bytes: returns 0, or the 4xx
+ * status to answer (411, 413, 400 for a truncated body). */
+int http_read_body(struct http_req *r, size_t max, char **out, size_t *len);
+
+void http_resp_init(struct http_resp *w, struct arena *a);
+/* Header values with CR or LF are dropped: no response splitting. */
+void http_set_header(struct http_resp *w, const char *name, const char *value);
+void http_text(struct http_resp *w, int status, const char *text);
+void http_json_error(struct http_resp *w, int status, const char *msg);
+/* The body as-is with a content type. */
+void http_bytes(struct http_resp *w, int status, const char *ctype,
+		const void *p, size_t n);
+
+/*
+ * Answers with a file: X-Sendfile when use_xsendfile, else streamed with
+ * Range support.  Returns 0, or 404 when the file cannot be opened.
+ */
+int http_file(struct http_req *r, struct http_resp *w, const char *path,
+	      const char *ctype, int use_xsendfile);
+
+/*
+ * Parses a Range header against a file size.  Returns 0 to send the whole
+ * file (no header, unparsable, or several ranges), 1 with the range in start and len,
+ * or -1 when unsatisfiable (answer 416).
+ */
+int http_range_parse(const char *h, off_t size, off_t *start, off_t *len);
+
+/* Writes status, headers, Content-Length and body.  Returns 0 or -1. */
+int http_send(struct http_req *r, struct http_resp *w);
+const char *http_reason(int status);
+
+#endif

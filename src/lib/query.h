@@ -1,0 +1,30 @@
+/*
+ * query.h - application/x-www-form-urlencoded parsing (query strings and
+ * small form bodies).  Keys and values are percent- and '+'-decoded into
+ * the arena; a malformed escape or an embedded NUL rejects the whole
+ * string, because a handler must never see half-decoded input.
+ */
+#ifndef NB_QUERY_H
+#define NB_QUERY_H
+
+#include <stddef.h>
+#include "arena.h"
+
+#define QUERY_MAX_PAIRS 64
+#define QUERY_RAW_MAX 8192
+
+struct query_pair {
+	const char *key, *val;
+};
+
+struct query {
+	struct query_pair *v;
+	int n;
+};
+
+int query_parse(struct arena *a, const char *raw, size_t len,
+		struct query *out, const char **err);
+/* The first value of key, or NULL. */
+const char *query_get(const struct query *q, const char *key);
+
+#endif

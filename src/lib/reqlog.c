@@ -1,0 +1,130 @@
+#include "reqlog.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+const double reqlog_bucket_le[REQLOG_NBUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05, 0.25, 1, 5, -1
+};
+
+long long reqlog_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void reqlog_init(struct reqlog *l, const char *program, int flush_every,
+		 long flush_ms, long long max_rows, int to_stderr)
+{
+	memset(l, 0, sizeof(*l));
+	l->program = program;
+	l->flush_every = flush_every < 1 ? 1 : flush_every > REQLOG_BUF ? REQLOG_BUF : flush_every;
+	l->flush_ms = flush_ms;
+	l->max_rows = max_rows;
+	l->to_stderr = to_stderr;
+	l->last_flush_ms = reqlog_now_ms();
+}
+
+int reqlog_bucket(long dur_us)
+{
+	int i;
+
+	for (i = 0; i < REQLOG_NBUCKETS - 1; i++)
+		if (dur_us <= (long)(reqlog_bucket_le[i] * 1e6))
+			return i;
+	return REQLOG_NBUCKETS - 1;
+}
+
+static const char sql_ins[] =
+	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
+	"remote,user_agent) VALUES(?,?,?,?,?,?,?,?,?,?)";
+static const char sql_req[] =
+	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,1,?)"
+	" ON CONFLICT(program,route,status) DO UPDATE SET count=count+1,sum_us=sum_us+excluded.sum_us";
+static const char sql_lat[] =
+	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,1)"
+	" ON CONFLICT(program,route,bucket) DO UPDATE SET count=count+1";
+static const char sql_trim[] =
+	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";
+
+static int write_one(struct db *db, const char *prog, const struct reqlog_entry *e)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_ins);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, e->ts_ms);
+	sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, e->method, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, e->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, e->route, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 6, e->status);
+	sqlite3_bind_int64(st, 7, e->bytes);
+	sqlite3_bind_int64(st, 8, e->dur_us);
+	sqlite3_bind_text(st, 9, e->remote, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, e->ua, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	st = db_stmt(db, sql_req);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->route, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, e->status);
+	sqlite3_bind_int64(st, 4, e->dur_us);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	st = db_stmt(db, sql_lat);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->route, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, reqlog_bucket(e->dur_us));
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+int reqlog_flush(struct reqlog *l, struct db *db)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	l->last_flush_ms = reqlog_now_ms();
+	if (l->n == 0 || !db)
+		return 0;
+	if (db_begin(db) < 0)
+		goto fail;
+	for (i = 0; i < l->n; i++)
+		if (write_one(db, l->program, &l->e[i]) < 0)
+			goto fail;
+	st = db_stmt(db, sql_trim);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, l->max_rows);
+	if (sqlite3_step(st) != SQLITE_DONE || db_commit(db) < 0)
+		goto fail;
+	l->n = 0;
+	return 0;
+fail:
+	fprintf(stderr, "nestbox[%s]: request log not written: %s\n", l->program,
+		db_errmsg(db));
+	db_rollback(db);
+	if (l->n == REQLOG_BUF)
+		l->n = 0;	/* bounded: drop rather than grow */
+	return -1;
+}
+
+void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e)
+{
+	if (l->to_stderr)
+		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", l->program,
+			e->method, e->path, e->status, e->bytes, e->dur_us, e->remote, e->ua);
+	if (l->n == REQLOG_BUF)
+		reqlog_flush(l, db);
+	if (l->n < REQLOG_BUF)
+		l->e[l->n++] = *e;
+	if (l->n >= l->flush_every || e->ts_ms - l->last_flush_ms >= l->flush_ms)
+		reqlog_flush(l, db);
+}

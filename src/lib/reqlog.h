@@ -1,0 +1,53 @@
+/*
+ * reqlog.h - the request log and the request metrics.
+ *
+ * Every answered request becomes one row of the bounded request_log table
+ * and bumps the counters /metrics reports.  Rows are buffered in the
+ * process and written in one short transaction every `flush_every`
+ * requests or `flush_ms` milliseconds (checked when a request ends) and
+ * at exit, so the hot paths do not write to the database per request.
+ * The tables themselves are part of the store's schema.
+ */
+#ifndef NB_REQLOG_H
+#define NB_REQLOG_H
+
+#include "db.h"
+
+#define REQLOG_BUF 256
+#define REQLOG_NBUCKETS 10	/* histogram buckets, the last is +Inf */
+
+extern const double reqlog_bucket_le[REQLOG_NBUCKETS];
+
+struct reqlog_entry {
+	long long ts_ms;
+	char method[8];
+	char route[64];
+	char path[256];
+	int status;
+	long long bytes;
+	long dur_us;
+	char remote[48];
+	char ua[160];
+};
+
+struct reqlog {
+	const char *program;
+	struct reqlog_entry e[REQLOG_BUF];
+	int n;
+	long long last_flush_ms;
+	int flush_every;
+	long flush_ms;
+	long long max_rows;
+	int to_stderr;
+};
+
+void reqlog_init(struct reqlog *l, const char *program, int flush_every,
+		 long flush_ms, long long max_rows, int to_stderr);
+/* Records one request; flushes when due.  db may be NULL (dropped). */
+void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e);
+/* Writes buffered rows; returns 0, or -1 leaving them buffered. */
+int reqlog_flush(struct reqlog *l, struct db *db);
+int reqlog_bucket(long dur_us);
+long long reqlog_now_ms(void);
+
+#endif

@@ -1,0 +1,135 @@
+#include "route.h"
+
+#include <string.h>
+
+/* Splits a pattern into at most PATH_MAX_SEGS pieces; returns count. */
+static int pattern_segs(const char *pat, const char **seg, size_t *len)
+{
+	int n = 0;
+	const char *p = pat;
+
+	if (*p == '/')
+		p++;
+	if (*p == '\0')
+		return 0;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		size_t l = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == PATH_MAX_SEGS)
+			return n;
+		seg[n] = p;
+		len[n] = l;
+		n++;
+		if (!slash)
+			break;
+		p = slash + 1;
+	}
+	return n;
+}
+
+static route_valid_fn find_validator(const struct route *r, const char *name,
+				     size_t nl)
+{
+	const struct route_param_spec *s;
+
+	for (s = r->params; s && s->name; s++)
+		if (strlen(s->name) == nl && memcmp(s->name, name, nl) == 0)
+			return s->valid;
+	return NULL;
+}
+
+static char *join_rest(struct arena *a, const struct path *p, int from)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b, a);
+	for (i = from; i < p->n; i++) {
+		if (i > from)
+			buf_addc(&b, '/');
+		buf_adds(&b, p->seg[i]);
+	}
+	return (char *)buf_cstr(&b);
+}
+
+/* 1 if the pattern matches the path; fills out. -1 on a validator refusal. */
+static int match_one(struct arena *a, const struct route *r,
+		     const struct path *p, struct route_params *out,
+		     const char **bad)
+{
+	const char *seg[PATH_MAX_SEGS];
+	size_t len[PATH_MAX_SEGS];
+	int n = pattern_segs(r->pattern, seg, len), i;
+
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		const char *s = seg[i];
+		if (s[0] == '*' && i == n - 1) {
+			out->name[out->n] = arena_strndup(a, s + 1, len[i] - 1);
+			out->val[out->n++] = join_rest(a, p, i);
+			return 1;
+		}
+		if (i >= p->n)
+			return 0;
+		if (len[i] > 0 && s[0] == ':') {
+			route_valid_fn v;
+			if (p->seg[i][0] == '\0' || out->n == ROUTE_MAX_PARAMS)
+				return 0;
+			v = find_validator(r, s + 1, len[i] - 1);
+			if (v && !v(p->seg[i])) {
+				*bad = arena_strndup(a, s + 1, len[i] - 1);
+				return -1;
+			}
+			out->name[out->n] = arena_strndup(a, s + 1, len[i] - 1);
+			out->val[out->n++] = p->seg[i];
+		} else if (strlen(p->seg[i]) != len[i] ||
+			   memcmp(p->seg[i], s, len[i]) != 0) {
+			return 0;
+		}
+	}
+	return i == p->n;
+}
+
+static int method_ok(const char *want, const char *got)
+{
+	if (strcmp(want, got) == 0 || strcmp(want, "*") == 0)
+		return 1;
+	return strcmp(want, "GET") == 0 && strcmp(got, "HEAD") == 0;
+}
+
+enum route_result route_match(struct arena *a, const struct route *table,
+			      int n, const char *method, const struct path *p,
+			      const struct route **hit, struct route_params *out,
+			      const char **bad)
+{
+	enum route_result res = ROUTE_NOT_FOUND;
+	int i;
+
+	*hit = NULL;
+	for (i = 0; i < n; i++) {
+		struct route_params rp;
+		int m = match_one(a, &table[i], p, &rp, bad);
+		if (m == 0)
+			continue;
+		if (!method_ok(table[i].method, method)) {
+			res = ROUTE_BAD_METHOD;
+			continue;
+		}
+		*hit = &table[i];
+		if (m < 0)
+			return ROUTE_INVALID;
+		*out = rp;
+		return ROUTE_OK;
+	}
+	return res;
+}
+
+const char *route_param(const struct route_params *rp, const char *name)
+{
+	int i;
+
+	for (i = 0; i < rp->n; i++)
+		if (strcmp(rp->name[i], name) == 0)
+			return rp->val[i];
+	return NULL;
+}

@@ -1,0 +1,221 @@
+/*
+ * Composing and caching the update tar of a build.  The tar is written
+ * once into the blob store, so every later /update for the build is a
+ * row lookup plus X-Sendfile.
+ */
+#include "mkbox.h"
+#include "../lib/tar.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Copies exactly size bytes of fd into the blob, then the tar padding. */
+static int copy_member(struct blob_writer *w, int fd, const char *name,
+		       const struct stat *st)
+{
+	char hdr[TAR_HEADER_MAX], buf[65536];
+	static const char zeros[TAR_BLOCK];
+	size_t hl = tar_header(hdr, name, (uint64_t)st->st_size,
+			       (uint64_t)st->st_mtime, 0644);
+	off_t left = st->st_size;
+
+	if (hl == 0 || blob_writer_write(w, hdr, hl) < 0)
+		return -1;
+	while (left > 0) {
+		ssize_t n = read(fd, buf, left > (off_t)sizeof(buf) ? sizeof(buf) : (size_t)left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;	/* truncated under us: do not cache a short tar */
+		if (blob_writer_write(w, buf, (size_t)n) < 0)
+			return -1;
+		left -= n;
+	}
+	return blob_writer_write(w, zeros, tar_member_pad((uint64_t)st->st_size));
+}
+
+int mkbox_tar_compose(const struct blob_store *bs, const char *image,
+		      const struct mkbox_build *b, char *hex, unsigned long long *size)
+{
+	struct blob_writer w;
+	char name[PATH_MAX], zeros[TAR_RECORD] = { 0 };
+	int zfd = open(b->zst, O_RDONLY | O_CLOEXEC), sfd = open(b->sha, O_RDONLY | O_CLOEXEC);
+	int rc = -1;
+	uint64_t end;
+
+	if (zfd < 0 || sfd < 0 || blob_writer_open(bs, &w) < 0)
+		goto out;
+	snprintf(name, sizeof(name), "%s.img.zst", image);
+	if (copy_member(&w, zfd, name, &b->zst_st) < 0)
+		goto fail;
+	snprintf(name, sizeof(name), "%s.img.sha256", image);
+	if (copy_member(&w, sfd, name, &b->sha_st) < 0)
+		goto fail;
+	end = tar_end_pad(w.size);
+	while (end > 0) {
+		size_t c = end > sizeof(zeros) ? sizeof(zeros) : (size_t)end;
+		if (blob_writer_write(&w, zeros, c) < 0)
+			goto fail;
+		end -= c;
+	}
+	*size = w.size;
+	rc = blob_writer_commit(&w, NULL, hex);
+	goto out;
+fail:
+	blob_writer_abort(&w);
+out:
+	if (zfd >= 0)
+		close(zfd);
+	if (sfd >= 0)
+		close(sfd);
+	return rc;
+}
+
+/* nanoseconds: two builds written within one second still differ */
+static sqlite3_int64 mtime_ns(const struct stat *st)
+{
+	return (sqlite3_int64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+}
+
+static const char sql_get[] =
+	"SELECT build_id, zst_size, zst_mtime, sha_size, sha_mtime, blob"
+	" FROM mkbox_tar WHERE box=? AND image=?";
+static const char sql_put[] =
+	"INSERT OR REPLACE INTO mkbox_tar(box,image,build_id,zst_size,zst_mtime,"
+	"sha_size,sha_mtime,blob,size,created) VALUES(?,?,?,?,?,?,?,?,?,?)";
+
+/* 1 when the cached row describes exactly this build. */
+static int cached(struct app *app, const char *box, const char *image,
+		  const struct mkbox_build *b, char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_get);
+	int hit = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		const char *blob = (const char *)sqlite3_column_text(st, 5);
+		hit = id && blob && strcmp(id, b->build_id) == 0 &&
+		      sqlite3_column_int64(st, 1) == (sqlite3_int64)b->zst_st.st_size &&
+		      sqlite3_column_int64(st, 2) == mtime_ns(&b->zst_st) &&
+		      sqlite3_column_int64(st, 3) == (sqlite3_int64)b->sha_st.st_size &&
+		      sqlite3_column_int64(st, 4) == mtime_ns(&b->sha_st) &&
+		      strlen(blob) == 64;
+		if (hit)
+			memcpy(hex, blob, 65);
+	}
+	sqlite3_reset(st);
+	return hit;
+}
+
+static int remember(struct app *app, const char *box, const char *image,
+		    const struct mkbox_build *b, const char *hex, unsigned long long size)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_put);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, b->build_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->zst_st.st_size);
+	sqlite3_bind_int64(st, 5, mtime_ns(&b->zst_st));
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->sha_st.st_size);
+	sqlite3_bind_int64(st, 7, mtime_ns(&b->sha_st));
+	sqlite3_bind_text(st, 8, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)size);
+	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int mkbox_tar_get(struct app *app, const char *box, const char *image,
+		  const struct mkbox_build *b, char *hex)
+{
+	unsigned long long size = 0;
+
+	if (cached(app, box, image, b, hex) && blob_exists(&app->blobs, hex))
+		return 0;
+	if (mkbox_tar_compose(&app->blobs, image, b, hex, &size) < 0) {
+		fprintf(stderr, "nestbox[%s]: cannot compose update tar for %s/%s: %s\n",
+			app->program, box, image, strerror(errno));
+		return -1;
+	}
+	/* the blob is durable before the row that points at it */
+	if (remember(app, box, image, b, hex, size) < 0)
+		fprintf(stderr, "nestbox[%s]: update tar for %s/%s not cached: %s\n",
+			app->program, box, image, db_errmsg(app->db));
+	return 0;
+}
+
+static const char sql_all[] = "SELECT box, image, build_id FROM mkbox_tar";
+static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
+static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
+
+int mkbox_tar_prune(struct app *app)
+{
+	char images[PATH_MAX];
+	sqlite3_stmt *st = db_stmt(app->db, sql_all), *del;
+	struct arena a;
+	struct row { const char *box, *image, *id; } *v;
+	int n = 0, cap = 64, i, removed = 0;
+
+	if (!st)
+		return -1;
+	mkbox_image_path(app, images, sizeof(images));
+	arena_init(&a);
+	v = arena_alloc(&a, sizeof(*v) * (size_t)cap);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct mkbox_build b;
+		const char *box = (const char *)sqlite3_column_text(st, 0);
+		const char *image = (const char *)sqlite3_column_text(st, 1);
+		const char *id = (const char *)sqlite3_column_text(st, 2);
+		if (mkbox_build_find(images, box, image, &b) == 0 && !strcmp(b.build_id, id))
+			continue;
+		if (n == cap) {
+			struct row *nv = arena_alloc(&a, sizeof(*v) * (size_t)(cap *= 2));
+			memcpy(nv, v, sizeof(*v) * (size_t)n);
+			v = nv;
+		}
+		v[n].box = arena_strdup(&a, box);
+		v[n].image = arena_strdup(&a, image);
+		v[n].id = arena_strdup(&a, id);
+		n++;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < n; i++) {
+		del = db_stmt(app->db, sql_del);
+		if (!del)
+			break;
+		sqlite3_bind_text(del, 1, v[i].box, -1, SQLITE_STATIC);
+		sqlite3_bind_text(del, 2, v[i].image, -1, SQLITE_STATIC);
+		sqlite3_bind_text(del, 3, v[i].id, -1, SQLITE_STATIC);
+		if (sqlite3_step(del) == SQLITE_DONE)
+			removed += sqlite3_changes(db_handle(app->db));
+		sqlite3_reset(del);
+	}
+	arena_free(&a);
+	return removed;
+}
+
+int mkbox_tar_refs(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_ref);
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, keep the blob */
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc != SQLITE_DONE;
+}
