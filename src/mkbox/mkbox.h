@@ -52,6 +52,8 @@ int mkbox_tar_compose(const struct blob_store *bs, const char *image,
 int mkbox_tar_get(struct app *app, const char *box, const char *image,
 		  const struct mkbox_build *b, char *hex);
 
+/* gc: removes temp files of killed imports older than max_age seconds. */
+int mkbox_clean_tmp(const char *image_path, long max_age);
 /* gc: drops cache rows of builds that are gone; returns how many. */
 int mkbox_tar_prune(struct app *app);
 /* gc: 1 while a blob is a cached tar. */

@@ -2,8 +2,11 @@
 #include "mkbox.h"
 #include "../lib/fsutil.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 int mkbox_name_ok(const char *s)
 {
@@ -96,4 +99,35 @@ const char *mkbox_query_image(struct arena *a, const char *image_path,
 	if (image_exists(image_path, name, img))
 		return img;
 	return arena_printf(a, "%s-%s-main%s%s", name, board, ver ? "-" : "", ver ? ver : "");
+}
+
+/* Removes temp files of killed imports ("<name>.tmp.<pid>.<hex>") older than max_age. */
+int mkbox_clean_tmp(const char *image_path, long max_age)
+{
+	DIR *top = opendir(image_path), *d;
+	struct dirent *b, *e;
+	time_t now = time(NULL);
+	int n = 0;
+
+	while (top && (b = readdir(top))) {
+		char dir[PATH_MAX];
+		if (b->d_name[0] == '.' ||
+		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", image_path, b->d_name) >= sizeof(dir) ||
+		    !(d = opendir(dir)))
+			continue;
+		while ((e = readdir(d))) {
+			char p[PATH_MAX];
+			struct stat st;
+			if (!strstr(e->d_name, ".tmp.") ||
+			    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= sizeof(p))
+				continue;
+			if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+			    now - st.st_mtime >= max_age && unlink(p) == 0)
+				n++;
+		}
+		closedir(d);
+	}
+	if (top)
+		closedir(top);
+	return n;
 }

@@ -213,6 +213,7 @@ static int cmd_gc(int argc, char **argv)
 	};
 	struct app app;
 	struct gc_ctx g = { .grace = 3600, .now = time(NULL) };
+	char images[PATH_MAX];
 	int c, rows, tmps;
 
 	optind = 1;
@@ -227,6 +228,7 @@ static int cmd_gc(int argc, char **argv)
 	rows = mkbox_tar_prune(&app);
 	blob_foreach(&app.blobs, gc_blob, &g);
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
+	tmps += mkbox_clean_tmp(mkbox_image_path(&app, images, sizeof(images)), g.grace);
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files removed\n",
 	       rows < 0 ? 0 : rows, g.removed, g.freed, tmps);
 	app_close(&app);

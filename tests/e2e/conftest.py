@@ -1,0 +1,220 @@
+"""Fixtures for the end-to-end suite: a real lighttpd running the built
+programs over a fresh state directory, and helpers to talk to it.
+
+The suite runs the binaries named by NESTBOX_CGIBIN / NESTBOX_BINDIR (the
+Makefile points them at the normal or the sanitizer build).  Whatever a
+program writes to stderr lands in the server's log, which is checked for
+sanitizer reports when the server stops.
+"""
+import http.client
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CGIBIN = os.environ.get("NESTBOX_CGIBIN", os.path.join(ROOT, "cgi-bin"))
+BINDIR = os.environ.get("NESTBOX_BINDIR", os.path.join(ROOT, "bin"))
+CTL = os.path.join(BINDIR, "nestboxctl")
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, what, limit=20.0):
+    """Polls pred (bounded); a start-up wait, not a timing assertion."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if pred():
+            return
+        time.sleep(0.05)
+    raise AssertionError("gave up waiting for " + what)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def header(self, name):
+        return self.headers.get(name.lower())
+
+
+class Nestbox:
+    """One state directory plus, once started, one lighttpd serving it."""
+
+    def __init__(self, base, env=None):
+        self.base = base
+        self.state = os.path.join(base, "var")
+        self.images = os.path.join(self.state, "images")
+        self.config = os.path.join(base, "nestbox.yaml")
+        with open(self.config, "w") as f:
+            f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n")
+        self.env = dict(os.environ)
+        for k in list(self.env):
+            if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":
+                del self.env[k]
+        self.env["NESTBOX_CONFIG"] = self.config
+        self.env.update(env or {})
+        self.proc = None
+        self.port = None
+        self.log = os.path.join(base, "lighttpd.log")
+
+    # -- command line -------------------------------------------------------
+    def ctl(self, *args, check=True, env=None):
+        e = dict(self.env)
+        e.update(env or {})
+        p = subprocess.run([CTL, *args], env=e, capture_output=True, text=True)
+        if check and p.returncode != 0:
+            raise AssertionError("nestboxctl %s failed: %s" % (args, p.stderr))
+        return p
+
+    def import_image(self, raw, box, board, branch=None, version=None):
+        args = ["image", "import", raw, "--box", box, "--board", board]
+        if branch:
+            args += ["--branch", branch]
+        if version:
+            args += ["--version", version]
+        return self.ctl(*args).stdout.strip()
+
+    def build_id(self, box, image):
+        with open(os.path.join(self.images, box, image + ".img.buildID")) as f:
+            return f.read().split()[0]
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.state, "nestbox.db"))
+
+    # -- server -------------------------------------------------------------
+    def start(self, conf=os.path.join(ROOT, "etc", "lighttpd.conf"), extra="/dev/null"):
+        self.ctl("init")
+        os.makedirs(os.path.join(self.state, "run"), exist_ok=True)
+        self.port = free_port()
+        env = dict(self.env)
+        env.update(NESTBOX_ROOT=ROOT, NESTBOX_CGIBIN=CGIBIN, NESTBOX_STATE=self.state,
+                   NESTBOX_HOST="127.0.0.1", NESTBOX_PORT=str(self.port),
+                   NESTBOX_EXTRA=extra)
+        logf = open(self.log, "ab")
+        self.proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], env=env,
+                                     stdout=logf, stderr=subprocess.STDOUT)
+        logf.close()
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError("lighttpd exited: " + self.read_log())
+            try:
+                return self.get("/healthz").status in (200, 503)
+            except OSError:
+                return False
+        wait_until(up, "lighttpd on port %d" % self.port)
+        return self
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+        log = self.read_log()
+        bad = [m for m in SANITIZER_MARKS if m in log]
+        assert not bad, "sanitizer report in the server log:\n" + log
+
+    def read_log(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def request(self, method, path, headers=None, body=None):
+        """Sends path exactly as given (no client-side normalisation)."""
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            c.putrequest(method, path, skip_accept_encoding=True)
+            for k, v in (headers or {}).items():
+                c.putheader(k, v)
+            if body is not None:
+                c.putheader("Content-Length", str(len(body)))
+            c.endheaders(body)
+            r = c.getresponse()
+            data = r.read()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, data)
+        finally:
+            c.close()
+
+    def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def raw(self, data):
+        """Sends raw bytes and returns the raw answer (for malformed requests)."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
+            s.sendall(data)
+            out = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                out += chunk
+            return out
+
+
+@pytest.fixture
+def tmpdir_shared():
+    """A temp dir any user can enter (Apache's children do not run as root)."""
+    d = tempfile.mkdtemp(prefix="nestbox-e2e-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def nb(tmpdir_shared):
+    n = Nestbox(tmpdir_shared)
+    yield n
+    n.stop()
+
+
+@pytest.fixture
+def make_nb(tmpdir_shared):
+    made = []
+
+    def make(env=None, sub="a"):
+        d = os.path.join(tmpdir_shared, sub)
+        os.makedirs(d, exist_ok=True)
+        n = Nestbox(d, env)
+        made.append(n)
+        return n
+    yield make
+    for n in made:
+        n.stop()
+
+
+def make_raw_image(path, size=3 * 1024 * 1024, seed=1):
+    """A disk image with random and zero regions (like a real one)."""
+    import random
+    rnd = random.Random(seed)
+    with open(path, "wb") as f:
+        left = size
+        while left > 0:
+            n = min(left, 256 * 1024)
+            if rnd.random() < 0.5:
+                f.write(rnd.randbytes(n))
+            else:
+                f.write(b"\0" * n)
+            left -= n
+    return path

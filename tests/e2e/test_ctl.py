@@ -1,0 +1,130 @@
+"""nestboxctl: init, image import/list, gc, --help; and crash safety of import."""
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import CTL, make_raw_image, wait_until
+
+
+def test_help_for_every_command(nb):
+    top = nb.ctl("--help").stdout
+    for cmd in (["init"], ["image", "import"], ["image", "list"], ["gc"], ["config"]):
+        assert "nestboxctl " + " ".join(cmd) in top
+        out = nb.ctl(*cmd, "--help").stdout
+        assert out.startswith("usage: nestboxctl " + " ".join(cmd)), out
+    r = nb.ctl("frobnicate", check=False)
+    assert r.returncode == 2 and "unknown command 'frobnicate'" in r.stderr
+    assert nb.ctl(check=False).returncode == 2
+
+
+def test_init_says_where(nb):
+    out = nb.ctl("init").stdout
+    assert "database: %s/nestbox.db (schema 1)" % nb.state in out
+    assert os.path.isdir(nb.images) and os.path.isdir(os.path.join(nb.state, "blobs"))
+    # idempotent
+    assert nb.ctl("init").stdout == out
+
+
+def test_import_writes_what_the_pipeline_writes(nb, tmpdir_shared):
+    raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=1 << 20)
+    nb.ctl("init")
+    assert nb.import_image(raw, "bb", "pc", None, "3") == "bb/bb-pc-3"
+    d = os.path.join(nb.images, "bb")
+    assert sorted(os.listdir(d)) == ["bb-pc-3.img.buildID", "bb-pc-3.img.sha256", "bb-pc-3.img.zst"]
+    sha = open(os.path.join(d, "bb-pc-3.img.sha256")).read().splitlines()
+    raw_sum = subprocess.run(["sha256sum", raw], capture_output=True, text=True).stdout.split()[0]
+    zst_sum = subprocess.run(["sha256sum", os.path.join(d, "bb-pc-3.img.zst")],
+                             capture_output=True, text=True).stdout.split()[0]
+    assert sha == [raw_sum + "  bb-pc-3.img", zst_sum + "  bb-pc-3.img.zst"]
+    bid = open(os.path.join(d, "bb-pc-3.img.buildID")).read()
+    assert len(bid.split()[0]) == 64 and bid.endswith("  bb-pc-3.img\n")
+    out = subprocess.run(["zstdcat", os.path.join(d, "bb-pc-3.img.zst")], capture_output=True)
+    assert out.stdout == open(raw, "rb").read()
+    # a re-import is a new build with a new buildID
+    nb.import_image(raw, "bb", "pc", None, "3")
+    assert open(os.path.join(d, "bb-pc-3.img.buildID")).read() != bid
+    lines = nb.ctl("image", "list").stdout.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bb/bb-pc-3\t")
+
+
+@pytest.mark.parametrize("args,why", [
+    (["--box", "../x", "--board", "pc"], "may hold only"),
+    (["--box", "b", "--board", "a/b"], "may hold only"),
+    (["--box", "b", "--board", "x", "--version", "1 2"], "may hold only"),
+    (["--box", "b", "--board", "x", "--branch", "*"], "may hold only"),
+    (["--box", "b"], "usage:"),
+])
+def test_import_refuses_bad_names(nb, tmpdir_shared, args, why):
+    raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=4096)
+    nb.ctl("init")
+    r = nb.ctl("image", "import", raw, *args, check=False)
+    assert r.returncode != 0 and why in r.stderr
+    assert os.listdir(nb.images) == []
+
+
+def test_import_of_missing_or_odd_file(nb, tmpdir_shared):
+    nb.ctl("init")
+    r = nb.ctl("image", "import", "/nonexistent.img", "--box", "b", "--board", "x", check=False)
+    assert r.returncode == 1 and "No such file" in r.stderr
+    r = nb.ctl("image", "import", tmpdir_shared, "--box", "b", "--board", "x", check=False)
+    assert r.returncode == 1 and "not a regular file" in r.stderr
+    assert os.listdir(nb.images) == []
+
+
+def test_killed_import_leaves_nothing_visible(nb, tmpdir_shared):
+    """SIGKILL during compression: no partial .img.zst, old build intact."""
+    raw = make_raw_image(os.path.join(tmpdir_shared, "small.img"), size=65536)
+    nb.ctl("init")
+    nb.import_image(raw, "kb", "pc", "main")
+    d = os.path.join(nb.images, "kb")
+    before = {f: open(os.path.join(d, f), "rb").read() for f in os.listdir(d)}
+    big = os.path.join(tmpdir_shared, "big.img")
+    with open(big, "wb") as f:
+        for i in range(64):
+            f.write(os.urandom(1 << 20))
+    p = subprocess.Popen([CTL, "image", "import", big, "--box", "kb", "--board", "pc",
+                          "--branch", "main", "--level", "19", "--threads", "1"],
+                         env=nb.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until(lambda: any(".tmp." in f for f in os.listdir(d)) or p.poll() is not None,
+               "the import's temp file")
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    after = {f: open(os.path.join(d, f), "rb").read() for f in os.listdir(d) if ".tmp." not in f}
+    assert after == before
+    nb.start()
+    assert nb.get("/list").body == b"kb/kb-pc-main\n"
+    r = nb.get("/update/kb/kb-pc-main")
+    assert r.status == 200
+    # gc removes the abandoned temp file once it is older than the grace period
+    assert [f for f in os.listdir(d) if ".tmp." in f], "expected the killed import's temp file"
+    assert "0 temp files" in nb.ctl("gc").stdout
+    assert "1 temp files" in nb.ctl("gc", "--grace", "0").stdout
+    assert sorted(os.listdir(d)) == sorted(before)
+
+
+def test_gc_drops_stale_tars_and_blobs(nb, tmpdir_shared):
+    raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=65536)
+    nb.ctl("init")
+    nb.import_image(raw, "gb", "pc", "main")
+    nb.start()
+    nb.get("/update/gb/gb-pc-main")
+    with nb.db() as c:
+        (old,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
+    blobs = os.path.join(nb.state, "blobs")
+    assert os.path.exists(os.path.join(blobs, old[:2], old))
+    nb.import_image(raw, "gb", "pc", "main")     # new build: old tar is stale
+    out = nb.ctl("gc", "--grace", "0").stdout
+    assert "1 stale cache rows, 1 blobs" in out
+    assert not os.path.exists(os.path.join(blobs, old[:2], old))
+    # the new build composes a fresh tar; gc keeps it
+    nb.get("/update/gb/gb-pc-main")
+    assert "0 stale cache rows, 0 blobs" in nb.ctl("gc", "--grace", "0").stdout
+    with nb.db() as c:
+        (new,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
+    assert os.path.exists(os.path.join(blobs, new[:2], new))
+    # the default grace period protects a blob that was just written
+    nb.import_image(raw, "gb", "pc", "main")
+    assert "0 blobs" in nb.ctl("gc").stdout

@@ -1,0 +1,114 @@
+"""log.fcgi: /log/echo, /metrics, /healthz, and the request log table."""
+import base64
+import json
+import os
+import re
+
+
+def test_echo_reports_the_request(nb):
+    nb.start()
+    r = nb.request("GET", "/log/echo/dev/42?a=1&b=x%20y&a=2",
+                   {"User-Agent": "mip/1.0", "X-Device": "board-7"})
+    assert r.status == 200 and r.header("content-type") == "application/json"
+    assert int(r.header("content-length")) == len(r.body)
+    j = json.loads(r.body)
+    assert j["method"] == "GET"
+    assert j["remote_addr"] == "127.0.0.1" and j["remote_port"] > 0
+    assert j["path"] == "/log/echo/dev/42"
+    assert j["segments"] == ["log", "echo", "dev", "42"]
+    assert j["query_string"] == "a=1&b=x%20y&a=2"
+    assert j["query"] == {"a": ["1", "2"], "b": "x y"}
+    assert j["headers"]["User-Agent"] == "mip/1.0"
+    assert j["headers"]["X-Device"] == "board-7"
+
+
+def test_echo_shows_bodies(nb):
+    nb.start()
+    r = nb.request("POST", "/log/echo", {"Content-Type": "application/json"},
+                   b'{"id": "dev\xc3\xa9"}')
+    j = json.loads(r.body)
+    assert j["body"] == '{"id": "dev\u00e9"}' and j["body_length"] == 15
+    assert j["headers"]["Content-Type"] == "application/json"
+    binary = bytes(range(256))
+    j = json.loads(nb.request("PUT", "/log/echo", {}, binary).body)
+    assert base64.b64decode(j["body_base64"]) == binary
+
+
+def test_echo_refuses_oversized_body(make_nb):
+    nb = make_nb({"NESTBOX_SERVER__MAX_BODY": "1000"})
+    nb.start()
+    r = nb.request("POST", "/log/echo", {}, b"x" * 1001)
+    assert r.status == 413
+    assert json.loads(r.body)["error"] == "request body too large"
+    assert nb.request("POST", "/log/echo", {}, b"x" * 1000).status == 200
+
+
+def test_echo_escapes_hostile_headers(nb):
+    nb.start()
+    j = json.loads(nb.get("/log/echo", {"X-Evil": '"},{"x":"<script>'}).body)
+    assert j["headers"]["X-Evil"] == '"},{"x":"<script>'
+
+
+def test_metrics_count_every_program(nb, tmpdir_shared):
+    nb.start()
+    nb.get("/list")
+    nb.get("/list")
+    nb.get("/update/none/none")
+    nb.get("/nothing/here")
+    text = nb.get("/metrics").body.decode()
+    assert re.search(r'^nestbox_requests_total\{program="list",route="/list",status="200"\} 2$',
+                     text, re.M)
+    assert 'nestbox_requests_total{program="update",route="/update/:box/:image",status="400"} 1' \
+        in text
+    assert '# TYPE nestbox_request_duration_seconds histogram' in text
+    assert re.search(r'^nestbox_request_duration_seconds_bucket\{program="list",route="/list",'
+                     r'le="\+Inf"\} 2$', text, re.M)
+    assert re.search(r'^nestbox_request_duration_seconds_count\{program="list",route="/list"\} 2$',
+                     text, re.M)
+    # buckets are cumulative: never decreasing
+    counts = [int(m) for m in re.findall(
+        r'^nestbox_request_duration_seconds_bucket\{program="list",route="/list",le="[^"]+"\} (\d+)$',
+        text, re.M)]
+    assert counts == sorted(counts) and len(counts) == 10
+
+
+def test_request_log_rows(nb):
+    nb.start()
+    nb.get("/list/abc", {"User-Agent": "box-script"})
+    with nb.db() as c:
+        rows = c.execute("SELECT program, method, path, route, status, user_agent, remote "
+                         "FROM request_log WHERE program='list'").fetchall()
+    assert rows == [("list", "GET", "/list/abc", "/list/:search", 200, "box-script", "127.0.0.1")]
+
+
+def test_request_log_is_bounded(make_nb):
+    nb = make_nb({"NESTBOX_LOG__MAX_ROWS": "5"})
+    nb.start()
+    for i in range(20):
+        nb.get("/list/%d" % i)
+    with nb.db() as c:
+        rows = c.execute("SELECT path FROM request_log WHERE program='list' ORDER BY id").fetchall()
+        total = c.execute("SELECT count(*) FROM request_log").fetchone()[0]
+    assert total <= 5
+    assert rows[-1] == ("/list/19",)
+
+
+def test_healthz(nb):
+    nb.start()
+    r = nb.get("/healthz")
+    assert r.status == 200
+    assert json.loads(r.body) == {"status": "ok", "checks": {
+        "database": "ok", "blobs": "ok", "mkbox_images": "ok"}}
+    os.rename(nb.images, nb.images + ".gone")
+    r = nb.get("/healthz")
+    assert r.status == 503
+    assert json.loads(r.body)["checks"]["mkbox_images"] == "missing or unreadable"
+
+
+def test_api_errors_are_json(nb):
+    nb.start()
+    r = nb.get("/log/%zz")
+    assert r.status == 400 and json.loads(r.body)["error"] == "bad percent-escape in path"
+    r = nb.request("DELETE", "/metrics")
+    assert r.status == 405 and json.loads(r.body)["status"] == 405
+    assert nb.get("/log/other").status == 404
