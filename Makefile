@@ -114,7 +114,8 @@ install: all
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/
 	sed -e 's|^  var_dir: .*|  var_dir: /var/lib/nestbox|' etc/nestbox.yaml \
 	  > $(DESTDIR)/etc/nestbox/nestbox.yaml.example
-	sed -e 's|@PREFIX@|$(PREFIX)|g' etc/nestbox-lighttpd.conf \
+	{ echo 'var.nestbox_cgibin = "$(PREFIX)/lib/nestbox/cgi-bin"'; \
+	  echo 'var.nestbox_state = "/var/lib/nestbox"'; cat etc/nestbox-lighttpd.conf; } \
 	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
 	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
 

@@ -1,0 +1,154 @@
+"""apache-example.conf: a private Apache (mod_fcgid + mod_xsendfile) on a
+high port serving the same programs; the mkbox acceptance test through it."""
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import CGIBIN, ROOT, free_port, make_raw_image, wait_until, Response
+from test_mkbox import file_sha, run_box
+
+MODULES = "/usr/lib/apache2/modules"
+
+
+class Apache:
+    def __init__(self, base, nb):
+        self.base, self.nb = base, nb
+        self.prefix = os.path.join(base, "prefix")
+        cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
+        os.makedirs(cgi)
+        for prog in ("list", "update", "log"):
+            shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
+        os.makedirs(os.path.join(self.prefix, "share", "nestbox", "htdocs"))
+        self.port = free_port()
+        self.log = os.path.join(base, "apache-error.log")
+        run = os.path.join(base, "apache-run")
+        os.makedirs(run)
+        user = "www-data" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
+        if os.getuid() == 0:
+            # Apache's children run as www-data: give them the state
+            for d, _, files in os.walk(nb.state):
+                for p in [d] + [os.path.join(d, f) for f in files]:
+                    shutil.chown(p, "www-data", "www-data")
+            shutil.chown(run, "www-data", "www-data")
+        self.conf = os.path.join(base, "httpd.conf")
+        with open(self.conf, "w") as f:
+            f.write(f"""
+ServerRoot {base}
+ServerName localhost
+Listen 127.0.0.1:{self.port}
+PidFile {run}/httpd.pid
+ErrorLog {self.log}
+LogLevel warn
+User {user}
+Group {user}
+LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
+LoadModule authz_core_module {MODULES}/mod_authz_core.so
+LoadModule alias_module {MODULES}/mod_alias.so
+LoadModule mime_module {MODULES}/mod_mime.so
+TypesConfig /etc/mime.types
+LoadModule fcgid_module {MODULES}/mod_fcgid.so
+LoadModule xsendfile_module {MODULES}/mod_xsendfile.so
+DocumentRoot {base}
+FcgidIPCDir {run}/fcgid
+FcgidProcessTableFile {run}/fcgid_shm
+Define NESTBOX_PREFIX {self.prefix}
+Define NESTBOX_STATE {nb.state}
+Define NESTBOX_CONFIG {nb.config}
+Include {ROOT}/apache-example.conf
+""")
+
+    def start(self):
+        r = subprocess.run(["apache2", "-t", "-f", self.conf], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+        self.proc = subprocess.Popen(["apache2", "-f", self.conf, "-DFOREGROUND"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+        def up():
+            assert self.proc.poll() is None, "apache exited: " + self.read_log()
+            try:
+                return self.get("/healthz").status == 200
+            except OSError:
+                return False
+        wait_until(up, "apache on port %d" % self.port)
+
+    def read_log(self):
+        return open(self.log, errors="replace").read() if os.path.exists(self.log) else ""
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        log = self.read_log()
+        assert "AddressSanitizer" not in log and "runtime error:" not in log, log
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def get(self, path, headers=None):
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            c.putrequest("GET", path, skip_accept_encoding=True)
+            for k, v in (headers or {}).items():
+                c.putheader(k, v)
+            c.endheaders()
+            r = c.getresponse()
+            return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
+        finally:
+            c.close()
+
+
+@pytest.fixture
+def apache(nb, tmpdir_shared):
+    if not shutil.which("apache2") or not os.path.exists(MODULES + "/mod_fcgid.so"):
+        pytest.fail("apache2 with mod_fcgid is required (make deps installs it)")
+    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=2 << 20)
+    nb.ctl("init")
+    nb.import_image(raw, "ab", "rpi4", "master", "5")
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb)
+    a.start()
+    yield a, raw
+    a.stop()
+
+
+def test_box_script_through_apache(apache, tmpdir_shared):
+    a, raw = apache
+    disk = os.path.join(tmpdir_shared, "disk")
+    work = os.path.join(tmpdir_shared, "work")
+    p = run_box(a.url, work, disk, "ab", "rpi4", "5", "old")
+    assert p.returncode == 0, p.stdout + p.stderr + a.read_log()
+    assert file_sha(disk) == file_sha(raw)
+    current = a.nb.build_id("ab", "ab-rpi4-master-5")
+    p = run_box(a.url, work, disk + "2", "ab", "rpi4", "5", current)
+    assert p.returncode == 3 and "up to date" in p.stdout
+
+
+def test_mkbox_answers_through_apache(apache):
+    a, _ = apache
+    assert a.get("/list").body == b"ab/ab-rpi4-master-5\n"
+    assert a.get("/list/rpi").body == b"ab/ab-rpi4-master-5\n"
+    assert a.get("/list/zzz").body == b"\n"
+    r = a.get("/update/ab/ab-rpi4-master-5")
+    assert r.status == 200 and r.header("content-type") == "application/x-tar"
+    assert int(r.header("content-length")) == len(r.body) and len(r.body) % 10240 == 0
+    # the body came from the blob, sent by mod_xsendfile
+    assert "x-sendfile" not in r.headers
+    r2 = a.get("/update/ab/ab-rpi4-master-5", {"Range": "bytes=10-19"})
+    assert r2.status == 206 and r2.body == r.body[10:20]
+    bid = a.nb.build_id("ab", "ab-rpi4-master-5")
+    assert a.get("/update/ab/ab-rpi4-master-5/" + bid).body == b"\0" * 10240
+    r = a.get("/update/ab/nope")
+    assert (r.status, r.body) == (400, b"")
+    assert a.get("/update/ab/ab-rpi4-master-5/").status == 404
+    for p in ("/update/%2e%2e/x/y", "/update/ab/a%00b", "/update/ab/*", "/list/%2e%2e"):
+        assert 400 <= a.get(p).status < 500, p
+    assert a.get("/healthz").status == 200
