@@ -215,7 +215,7 @@ bench_one() { # label name path conns
 	fi
 	case $name in
 	update-full)
-		note="first full-tar fetch (tar built on demand): ${took} s";;
+		note="first fetch of the full tar (built on demand): $(awk -v t="$took" 'BEGIN { printf "%.2f", t }') s";;
 	esac
 	cp "$body" "$state/bench-static/$name"
 	cp "$body" "$state/bench-zero/$name"
@@ -232,6 +232,14 @@ bench_one() { # label name path conns
 		bad="$bad /_bench/zero/$name (HTTP $zcode) differs;"
 	[ "$acode" = 200 ] && [ "$abytes" = "$bytes" ] ||
 		bad="$bad a second $path gave HTTP $acode, $abytes bytes;"
+	case $name in
+	update-none)
+		head -c 10240 /dev/zero | cmp -s - "$body" ||
+			bad="$bad not the 10240-byte empty tar;" ;;
+	update-full)
+		tar -tf "$body" 2>/dev/null | grep -qx 'benchbox-x86-master-1\.img\.zst' ||
+			bad="$bad no benchbox-x86-master-1.img.zst in the tar;" ;;
+	esac
 	if [ -n "$bad" ]; then
 		echo "sanity:   FAIL $path ($bytes bytes):$bad" >&2
 		failed=1
@@ -256,9 +264,9 @@ bench_one() { # label name path conns
 }
 
 bench_one /list list /list 32
-bench_one "/update/…/<buildID> (no update)" update-none \
+bench_one "/update/B/I/<buildID> (no update)" update-none \
 	"/update/benchbox/benchbox-x86-master-1/$build" 32
-bench_one "/update/…/benchbox-x86-master-1 (full tar)" update-full \
+bench_one "/update/B/I (full tar)" update-full \
 	/update/benchbox/benchbox-x86-master-1 4
 bench_one /log/echo log-echo /log/echo 32
 
@@ -267,7 +275,7 @@ echo
 [ -z "$note" ] || echo "$note"
 awk -F '\t' '
 function row(lab, b, r, p, rs, rz, e, big) {
-	printf "%-42s %10s %10s %8s %9s %8s %8s %6s\n", lab, b, r,
+	printf "%-44s %9s %10s %7s %8s %7s %7s %6s\n", lab, b, r,
 		big ? sprintf("%.1f", r * b / 1e6) : "-", p, rs, rz, e
 }
 {
@@ -277,12 +285,12 @@ function row(lab, b, r, p, rs, rz, e, big) {
 	big[k] = (k ~ /full tar/)
 }
 END {
-	printf "%-42s %10s %10s %8s %9s %8s %8s %6s\n", "endpoint", "bytes", "req/s", "MB/s",
+	printf "%-44s %9s %10s %7s %8s %7s %7s %6s\n", "endpoint", "bytes", "req/s", "MB/s",
 		"p99 ms", "/static", "/zero", "errors"
 	for (i = 1; i <= n; i++) {
 		k = key[i]
 		if (rps[k, "endpoint"] == "FAIL") {
-			printf "%-42s %10s %s\n", k, bytes[k], "FAILED: " p99[k, "endpoint"]
+			printf "%-44s %9s %s\n", k, bytes[k], "FAILED: " p99[k, "endpoint"]
 			continue
 		}
 		rs = rps[k, "static"] > 0 ? sprintf("%.2f", rps[k, "endpoint"] / rps[k, "static"]) : "-"
@@ -298,8 +306,10 @@ END {
 		row("zero    " k, bytes[k], rps[k, "zero"], p99[k, "zero"], "", "", err[k, "zero"], big[k])
 	}
 }' "$results"
-echo "(/static, /zero: endpoint req/s divided by the ceiling'"'"'s; MB/s = 10^6 body bytes/s;"
-echo " errors = non-2xx answers + socket errors; wrk output in build/bench/wrk-*.txt)"
+echo
+echo "B/I = benchbox/benchbox-x86-master-1; /static, /zero = endpoint req/s over that ceiling's;"
+echo "MB/s = 10^6 body bytes per second; errors = non-2xx answers + socket errors + timeouts;"
+echo "wrk -t2 -c32 (full tar: -c4) --timeout 10s; raw output in build/bench/wrk-*.txt"
 
 echo
 echo "peak RSS (VmHWM) of the FastCGI processes lighttpd spawned:"
@@ -320,10 +330,11 @@ for n in list.fcgi update.fcgi log.fcgi bench-zero.fcgi; do
 done
 
 stop_server
-if grep -Eq '\((server\.c|mod_fastcgi|gw_backend)[^)]*\) .*(died|error|fail)|[Ee]rror' "$log"; then
+# anything beyond "server started" / "server stopped" is worth a look
+if grep -Ev '\) server (started|stopped)' "$log" >"$out/lighttpd-other.log"; then
 	echo
-	echo "lighttpd log (build/bench/lighttpd.log) has errors:"
-	sed 's/^/  | /' "$log" | tail -n 20
+	echo "lighttpd log (build/bench/lighttpd.log), besides start and stop:"
+	sed 's/^/  | /' "$out/lighttpd-other.log" | tail -n 20
 fi
 left=
 for k in $(awk '{ print $1 }' "$out/children.txt"); do
