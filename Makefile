@@ -17,10 +17,11 @@ CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN)
-LDLIBS   += $(PKG_LIBS) -lpthread
-LDFLAGS  += $(SAN)
+OPT      ?= -O2 -g
+# CFLAGS/LDFLAGS from the command line are added to ours, never replace them
+NB_CFLAGS  = $(OPT) -std=c17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+NB_LDFLAGS = $(SAN) $(LDFLAGS)
+NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c)
@@ -44,7 +45,7 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(NB_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -54,15 +55,15 @@ $(CORE): $(CORE_OBJ)
 
 $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS)
 
 $(CTL): $(BUILD)/src/tools/nestboxctl.o $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(CORE) $(LIB) $(LDLIBS) -lcmocka
+	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS) -lcmocka
 
 # -- tests ------------------------------------------------------------------
 
@@ -79,8 +80,10 @@ e2e: all
 
 # AddressSanitizer + UndefinedBehaviorSanitizer over the unit and e2e suites.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CGIBIN=build-asan/cgi-bin \
-	  BINDIR=build-asan/bin CC=clang CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  NESTBOX_ASAN=1 $(MAKE) --no-print-directory BUILD=build-asan \
+	  CGIBIN=build-asan/cgi-bin BINDIR=build-asan/bin CC=clang \
+	  OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  PYTEST_ARGS="$(PYTEST_ARGS)" all unit e2e
 
