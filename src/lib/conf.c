@@ -174,6 +174,30 @@ static size_t yp_line(struct yp *y)
 	return y->ev.start_mark.line + 1;
 }
 
+/* After the top-level node: the document must end, and with it the stream. */
+static int yp_end(struct yp *y)
+{
+	if (yp_next(y) < 0 || yp_next(y) < 0)	/* document end, stream end */
+		return -1;
+	if (y->ev.type != YAML_STREAM_END_EVENT) {
+		seterr(y->err, y->errlen, "%s:%zu: only one YAML document is allowed",
+		       y->fname, yp_line(y));
+		return -1;
+	}
+	return 0;
+}
+
+/* A key or section name with a NUL in it would be read as a shorter one. */
+static int yp_name_ok(struct yp *y)
+{
+	if (memchr(y->ev.data.scalar.value, '\0', y->ev.data.scalar.length)) {
+		seterr(y->err, y->errlen, "%s:%zu: a name may not contain a NUL byte",
+		       y->fname, yp_line(y));
+		return 0;
+	}
+	return 1;
+}
+
 /* Reads a scalar or a flow/block sequence of scalars into one string. */
 static int yp_value(struct yp *y, char **out)
 {
@@ -253,6 +277,8 @@ static int yp_section(struct yp *y, struct conf *c, const char *section)
 			       y->fname, yp_line(y), section);
 			return -1;
 		}
+		if (!yp_name_ok(y))
+			return -1;
 		snprintf(name, sizeof(name), "%s.%.*s", section,
 			 (int)y->ev.data.scalar.length, (char *)y->ev.data.scalar.value);
 		snprintf(where, sizeof(where), "%s:%zu", y->fname, yp_line(y));
@@ -291,7 +317,7 @@ static int yp_document(struct yp *y, struct conf *c)
 	if (y->ev.type != YAML_DOCUMENT_START_EVENT || yp_next(y) < 0)
 		return -1;
 	if (y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.length == 0)
-		return 0;	/* a document of only comments */
+		return yp_end(y);	/* a document of only comments */
 	if (y->ev.type != YAML_MAPPING_START_EVENT) {
 		seterr(y->err, y->errlen, "%s:%zu: the top level must be a mapping of sections",
 		       y->fname, yp_line(y));
@@ -309,19 +335,14 @@ static int yp_document(struct yp *y, struct conf *c)
 			       y->fname, yp_line(y));
 			return -1;
 		}
+		if (!yp_name_ok(y))
+			return -1;
 		snprintf(section, sizeof(section), "%.*s",
 			 (int)y->ev.data.scalar.length, (char *)y->ev.data.scalar.value);
 		if (yp_section(y, c, section) < 0)
 			return -1;
 	}
-	if (yp_next(y) < 0 || yp_next(y) < 0)	/* document end, stream end */
-		return -1;
-	if (y->ev.type != YAML_STREAM_END_EVENT) {
-		seterr(y->err, y->errlen, "%s:%zu: only one YAML document is allowed",
-		       y->fname, yp_line(y));
-		return -1;
-	}
-	return 0;
+	return yp_end(y);
 }
 
 int conf_parse(const struct conf_key *keys, const char *text, size_t len,

@@ -53,7 +53,9 @@ def test_shapes_refused(tmpdir_shared):
                       ("server:\n  var_dir: [a, b]\n", b"takes one value, not a list"),
                       ("server:\n  var_dir: a\n  var_dir: b\n", b"given twice"),
                       ("server:\n  var_dir: {a: b}\n", b"expected a value"),
-                      ("a: {}\n---\nb: {}\n", b"only one YAML document")]:
+                      ("a: {}\n---\nb: {}\n", b"only one YAML document"),
+                      ("---\n---\nlog: {max_rows: bad}\n", b"only one YAML document"),
+                      ('"server\\0junk": {var_dir: /x}\n', b"may not contain a NUL")]:
         p = write(tmpdir_shared, text)
         r = run_cgi("log.fcgi", {"NESTBOX_CONFIG": p})
         assert r.returncode != 0 and why in r.stderr, (text, r.stderr)
