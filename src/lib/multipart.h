@@ -1,0 +1,58 @@
+/*
+ * multipart.h - a streaming multipart/form-data parser.
+ *
+ * Bytes are fed in whatever pieces they arrive; part data is handed to a
+ * callback as it goes, so a file part of gigabytes never sits in memory:
+ * the parser holds one fixed buffer.  Limits (header line length, headers
+ * per part, number of parts) reject hostile bodies early.  A body that
+ * ends before its closing delimiter is an error: truncated uploads are
+ * never taken for complete ones.
+ */
+#ifndef NB_MULTIPART_H
+#define NB_MULTIPART_H
+
+#include <stddef.h>
+
+#define MP_BOUNDARY_MAX 70		/* RFC 2046 */
+#define MP_LINE_MAX 1024
+#define MP_MAX_PARTS 64
+#define MP_BUF 65536
+
+struct mp_part {
+	char name[128];
+	char filename[256];		/* basename only; "" when not a file */
+	char ctype[128];
+};
+
+struct mp_callbacks {
+	/* each returns 0 to go on, non-zero to stop with an error */
+	int (*begin)(void *ctx, const struct mp_part *p);
+	int (*data)(void *ctx, const char *p, size_t n);
+	int (*end)(void *ctx);
+};
+
+enum mp_state { MP_PREAMBLE, MP_AFTER_DELIM, MP_HEADERS, MP_BODY, MP_DONE, MP_ERROR };
+
+struct multipart {
+	const struct mp_callbacks *cb;
+	void *ctx;
+	char delim[MP_BOUNDARY_MAX + 5];	/* "\r\n--" boundary */
+	size_t dlen;
+	enum mp_state state;
+	struct mp_part part;
+	int parts, headers;
+	char buf[MP_BUF];
+	size_t len;
+	const char *err;
+};
+
+/* Finds the boundary parameter of a Content-Type; 0, or -1 when missing/bad. */
+int mp_boundary(const char *content_type, char *out, size_t n);
+void mp_init(struct multipart *m, const char *boundary,
+	     const struct mp_callbacks *cb, void *ctx);
+/* 0, or -1 with m->err saying why. */
+int mp_feed(struct multipart *m, const char *p, size_t n);
+/* After the last byte: 0 only if the closing delimiter was seen. */
+int mp_finish(struct multipart *m);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * tmpl.h - a small mustache subset rendering cJSON data to HTML.
+ *
+ * Debian 12 ships no C mustache library, so this is ours, kept small:
+ *   {{name}} {{a.b}} {{.}}   a value, HTML-escaped (always, no opt-out here)
+ *   {{{name}}} {{&name}}     raw: only for HTML the server built itself
+ *   {{#name}}…{{/name}}      section: once per array item, once for a true
+ *                            value or an object (pushed as context), else skipped
+ *   {{^name}}…{{/name}}      inverted: when missing, false, null, "" , 0 or []
+ *   {{>name}}                partial: another template by name
+ *   {{!…}}                   comment
+ * Names resolve up the context stack, as in mustache.  Errors in a
+ * template (unclosed tags or sections, unknown partials, nesting deeper
+ * than TMPL_DEPTH) are reported, never half-rendered.
+ */
+#ifndef NB_TMPL_H
+#define NB_TMPL_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "arena.h"
+
+#define TMPL_DEPTH 16
+
+struct tmpl_set;
+
+/* Loads every *.html of dir; the name of "x.html" is "x". */
+int tmpl_load_dir(struct tmpl_set **out, const char *dir, char *err, size_t errlen);
+/* A set from memory: names[i] -> texts[i] (tests, fuzzing). */
+int tmpl_load_mem(struct tmpl_set **out, const char *const *names,
+		  const char *const *texts, int n);
+void tmpl_free(struct tmpl_set *s);
+
+/* Renders template name with data into b; 0, or -1 with err set. */
+int tmpl_render(const struct tmpl_set *s, const char *name, const cJSON *data,
+		struct buf *b, char *err, size_t errlen);
+/* Renders a template text directly (no partials unless s is given). */
+int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
+		     const cJSON *data, struct buf *b, char *err, size_t errlen);
+
+/* HTML-escapes s into b: & < > " ' become entities. */
+void tmpl_escape(struct buf *b, const char *s, size_t n);
+
+#endif
