@@ -14,22 +14,23 @@ PYTHON   ?= /usr/bin/python3
 FUZZ_SECONDS ?= 30
 
 CC       ?= cc
-PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd
+PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 OPT      ?= -O2 -g
 # CFLAGS/LDFLAGS from the command line are added to ours, never replace them
-NB_CFLAGS  = $(OPT) -std=c17 -D_GNU_SOURCE -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+NB_CFLAGS  = $(OPT) -std=c17 -D_GNU_SOURCE -DNB_DATADIR='"$(PREFIX)/share/nestbox"' -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 NB_LDFLAGS = $(SAN) $(LDFLAGS)
 NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)
-CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c)
+CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
+             $(wildcard src/admin/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
 CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log bench-zero
+PROGRAMS  := list update log admin bench-zero
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -72,7 +73,8 @@ test: deps
 	@$(MAKE) --no-print-directory unit e2e
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \
+	 [ $$fail = 0 ] || { echo "unit tests failed" >&2; exit 1; }
 
 e2e: all
 	NESTBOX_CGIBIN=$(abspath $(CGIBIN)) NESTBOX_BINDIR=$(abspath $(BINDIR)) \
@@ -115,7 +117,8 @@ install: all
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/
-	sed -e 's|^  var_dir: .*|  var_dir: /var/lib/nestbox|' etc/nestbox.yaml \
+	sed -e 's|^  var_dir: .*|  var_dir: /var/lib/nestbox|' \
+	  -e 's|^  templates: .*|  templates: $(PREFIX)/share/nestbox/templates|' etc/nestbox.yaml \
 	  > $(DESTDIR)/etc/nestbox/nestbox.yaml.example
 	{ echo 'var.nestbox_cgibin = "$(PREFIX)/lib/nestbox/cgi-bin"'; \
 	  echo 'var.nestbox_state = "/var/lib/nestbox"'; cat etc/nestbox-lighttpd.conf; } \

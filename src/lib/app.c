@@ -122,7 +122,8 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params, &bad)) {
 		case ROUTE_OK:
-			r.route->fn(app, &r, &w);
+			if (!def->before || !def->before(app, &r, &w))
+				r.route->fn(app, &r, &w);
 			break;
 		case ROUTE_INVALID:
 			app_error(app, &w, 400, arena_printf(a, "invalid %s", bad));

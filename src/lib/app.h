@@ -32,6 +32,9 @@ struct app_def {
 	/* optional: domain set-up after the store is open */
 	int (*init)(struct app *app, char *err, size_t errlen);
 	void (*fini)(struct app *app);
+	/* optional: runs after routing, before the handler (authentication);
+	 * returns non-zero when it has answered the request itself */
+	int (*before)(struct app *app, struct http_req *r, struct http_resp *w);
 };
 
 struct app_store_spec {

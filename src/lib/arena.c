@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #define ARENA_CHUNK 16384
@@ -14,7 +15,7 @@ struct arena_chunk {
 
 static struct arena_chunk *chunk_new(size_t size)
 {
-	struct arena_chunk *c = malloc(sizeof(*c) + size);
+	struct arena_chunk *c = size > SIZE_MAX - sizeof(*c) ? NULL : malloc(sizeof(*c) + size);
 
 	if (!c) {
 		fputs("nestbox: out of memory\n", stderr);
@@ -34,18 +35,22 @@ void arena_init(struct arena *a)
 
 void arena_reset(struct arena *a)
 {
-	struct arena_chunk *c = a->head, *keep = NULL;
+	struct arena_chunk *c, *keep = NULL;
 
 	/* keep the oldest standard-size chunk: the common request fits it */
+	for (c = a->head; c; c = c->next)
+		if (c->size == ARENA_CHUNK)
+			keep = c;
+	c = a->head;
 	while (c) {
 		struct arena_chunk *next = c->next;
-		if (!next && c->size == ARENA_CHUNK) {
-			keep = c;
-			keep->off = 0;
-		} else {
+		if (c != keep)
 			free(c);
-		}
 		c = next;
+	}
+	if (keep) {
+		keep->off = 0;
+		keep->next = NULL;
 	}
 	a->head = keep;
 	a->used = 0;
@@ -70,6 +75,10 @@ void *arena_alloc(struct arena *a, size_t n)
 	struct arena_chunk *c = a->head;
 	void *p;
 
+	if (n > SIZE_MAX / 2) {
+		fputs("nestbox: allocation too large\n", stderr);
+		abort();
+	}
 	n = (n + align - 1) & ~(align - 1);
 	if (n == 0)
 		n = align;

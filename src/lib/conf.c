@@ -19,6 +19,7 @@ struct conf {
 	char **val;		/* malloc'd, one per key */
 	char *file;		/* "" when none */
 	char *base;		/* directory relative file paths resolve against */
+	unsigned char *seen;	/* keys given in the file, across repeated sections */
 };
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -104,6 +105,8 @@ static int set_value(struct conf *c, int i, const char *v, const char *base,
 	return 0;
 }
 
+void conf_free(struct conf *c);
+
 static struct conf *conf_new(const struct conf_key *keys, const char *fname)
 {
 	struct conf *c = calloc(1, sizeof(*c));
@@ -116,7 +119,12 @@ static struct conf *conf_new(const struct conf_key *keys, const char *fname)
 	while (keys[c->n].name)
 		c->n++;
 	c->val = calloc((size_t)c->n + 1, sizeof(char *));
+	c->seen = calloc((size_t)c->n + 1, 1);
 	c->file = strdup(fname ? fname : "");
+	if (!c->val || !c->seen || !c->file) {
+		conf_free(c);
+		return NULL;
+	}
 	if (fname && *fname) {
 		const char *slash = strrchr(fname, '/');
 		c->base = slash ? strndup(fname, (size_t)(slash - fname)) : strdup(".");
@@ -140,9 +148,10 @@ void conf_free(struct conf *c)
 
 	if (!c)
 		return;
-	for (i = 0; i < c->n; i++)
+	for (i = 0; c->val && i < c->n; i++)
 		free(c->val[i]);
 	free(c->val);
+	free(c->seen);
 	free(c->file);
 	free(c->base);
 	free(c);
@@ -253,8 +262,6 @@ static int yp_value(struct yp *y, char **out)
 
 static int yp_section(struct yp *y, struct conf *c, const char *section)
 {
-	char seen[64] = { 0 };
-
 	if (yp_next(y) < 0)
 		return -1;
 	if (y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.length == 0)
@@ -287,12 +294,11 @@ static int yp_section(struct yp *y, struct conf *c, const char *section)
 			seterr(y->err, y->errlen, "%s: unknown key '%s'", where, name);
 			return -1;
 		}
-		if (i < (int)sizeof(seen) * 8 && (seen[i / 8] & (1 << (i % 8)))) {
+		if (c->seen[i]) {
 			seterr(y->err, y->errlen, "%s: key '%s' given twice", where, name);
 			return -1;
 		}
-		if (i < (int)sizeof(seen) * 8)
-			seen[i / 8] |= (char)(1 << (i % 8));
+		c->seen[i] = 1;
 		if (yp_next(y) < 0 || yp_value(y, &val) < 0)
 			return -1;
 		if (c->keys[i].type != CONF_LIST && y->ev.type == YAML_SEQUENCE_END_EVENT) {

@@ -25,8 +25,16 @@ int fs_mkdirs(const char *path, mode_t mode)
 			continue;
 		char c = tmp[i];
 		tmp[i] = '\0';
-		if (mkdir(tmp, mode) < 0 && errno != EEXIST)
-			return -1;
+		if (mkdir(tmp, mode) < 0) {
+			struct stat st;
+			if (errno != EEXIST)
+				return -1;
+			/* an existing file in the way is not a directory we made */
+			if (stat(tmp, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				return -1;
+			}
+		}
 		tmp[i] = c;
 	}
 	return 0;

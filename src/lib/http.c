@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -148,6 +149,54 @@ int http_read_body(struct http_req *r, size_t max, char **out, size_t *len)
 	*out = p;
 	*len = got;
 	return 0;
+}
+
+long http_read_some(struct http_req *r, char *p, size_t n)
+{
+	int got = io_read(r, p, (int)(n > 65536 ? 65536 : n));
+
+	return got < 0 ? -1 : got;
+}
+
+int http_read_form(struct http_req *r, size_t max)
+{
+	const char *ct = http_env(r, "CONTENT_TYPE"), *err;
+	char *body;
+	size_t len;
+	int st;
+
+	r->form.n = 0;
+	r->form.v = NULL;
+	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
+		return 0;
+	st = http_read_body(r, max, &body, &len);
+	if (st)
+		return st;
+	return query_parse(r->a, body, len, &r->form, &err) < 0 ? 400 : 0;
+}
+
+const char *http_cookie(const struct http_req *r, const char *name)
+{
+	const char *h = http_header(r, "Cookie"), *p;
+	size_t nl = strlen(name);
+
+	for (p = h; p && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		const char *end = strchr(p, ';');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		if (l > nl && p[nl] == '=' && strncmp(p, name, nl) == 0)
+			return arena_strndup(r->a, p + nl + 1, l - nl - 1);
+		p = end;
+	}
+	return NULL;
+}
+
+void http_redirect(struct http_resp *w, const char *location)
+{
+	w->status = 303;
+	http_set_header(w, "Location", location);
+	w->body.len = 0;
 }
 
 void http_resp_init(struct http_resp *w, struct arena *a)
@@ -305,6 +354,7 @@ const char *http_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 303: return "See Other";
 	case 204: return "No Content";
 	case 206: return "Partial Content";
 	case 304: return "Not Modified";

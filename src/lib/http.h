@@ -35,6 +35,7 @@ struct http_req {
 	const char *raw_query;		/* "" when absent */
 	struct path path;
 	struct query query;
+	struct query form;		/* an urlencoded body, once http_read_form ran */
 	struct route_params params;
 	const struct route *route;
 	long long content_length;	/* -1 when not given */
@@ -66,6 +67,13 @@ const char *http_param(const struct http_req *r, const char *name);
 /* Reads the body, refusing more than max bytes: returns 0, or the 4xx
  * status to answer (411, 413, 400 for a truncated body). */
 int http_read_body(struct http_req *r, size_t max, char **out, size_t *len);
+/* Reads an application/x-www-form-urlencoded body into r->form; returns
+ * 0 (also for another content type: the form stays empty) or a 4xx. */
+int http_read_form(struct http_req *r, size_t max);
+/* A cookie's value from the Cookie header, or NULL. */
+const char *http_cookie(const struct http_req *r, const char *name);
+/* Reads up to n body bytes as they arrive: >0, 0 at the end, -1. */
+long http_read_some(struct http_req *r, char *p, size_t n);
 
 void http_resp_init(struct http_resp *w, struct arena *a);
 /* Header values with CR or LF are dropped: no response splitting. */
@@ -75,6 +83,8 @@ void http_json_error(struct http_resp *w, int status, const char *msg);
 /* The body as-is with a content type. */
 void http_bytes(struct http_resp *w, int status, const char *ctype,
 		const void *p, size_t n);
+/* 303 See Other to a local path. */
+void http_redirect(struct http_resp *w, const char *location);
 
 /*
  * Answers with a file: X-Sendfile when use_xsendfile, else streamed with

@@ -47,6 +47,10 @@ static const char sql_req[] =
 static const char sql_lat[] =
 	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,1)"
 	" ON CONFLICT(program,route,bucket) DO UPDATE SET count=count+1";
+static const char sql_hour[] =
+	"INSERT INTO requests_hourly(hour,program,count,errors) VALUES(?,?,1,?)"
+	" ON CONFLICT(hour,program) DO UPDATE SET count=count+1,errors=errors+excluded.errors";
+static const char sql_trim_hours[] = "DELETE FROM requests_hourly WHERE hour < ?";
 static const char sql_trim[] =
 	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";
 
@@ -83,6 +87,14 @@ static int write_one(struct db *db, const char *prog, const struct reqlog_entry 
 	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, e->route, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, reqlog_bucket(e->dur_us));
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	st = db_stmt(db, sql_hour);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, e->ts_ms / 3600000);
+	sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, e->status >= 400);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -103,6 +115,13 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 	if (!st)
 		goto fail;
 	sqlite3_bind_int64(st, 1, l->max_rows);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	/* hourly counts feed the dashboard; 31 days are plenty */
+	st = db_stmt(db, sql_trim_hours);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, l->last_flush_ms / 3600000 - 31 * 24);
 	if (sqlite3_step(st) != SQLITE_DONE || db_commit(db) < 0)
 		goto fail;
 	l->n = 0;

@@ -52,7 +52,10 @@ static char *join_rest(struct arena *a, const struct path *p, int from)
 	return (char *)buf_cstr(&b);
 }
 
-/* 1 if the pattern matches the path; fills out. -1 on a validator refusal. */
+/*
+ * 1 if the pattern matches the path and fills out; -1 if it matches but a
+ * parameter fails its validator (*bad names it); 0 if it does not match.
+ */
 static int match_one(struct arena *a, const struct route *r,
 		     const struct path *p, struct route_params *out,
 		     const char **bad)
@@ -60,14 +63,17 @@ static int match_one(struct arena *a, const struct route *r,
 	const char *seg[PATH_MAX_SEGS];
 	size_t len[PATH_MAX_SEGS];
 	int n = pattern_segs(r->pattern, seg, len), i;
+	const char *refused = NULL;
 
 	out->n = 0;
 	for (i = 0; i < n; i++) {
 		const char *s = seg[i];
 		if (s[0] == '*' && i == n - 1) {
+			if (out->n == ROUTE_MAX_PARAMS)
+				return 0;
 			out->name[out->n] = arena_strndup(a, s + 1, len[i] - 1);
 			out->val[out->n++] = join_rest(a, p, i);
-			return 1;
+			break;
 		}
 		if (i >= p->n)
 			return 0;
@@ -76,10 +82,9 @@ static int match_one(struct arena *a, const struct route *r,
 			if (p->seg[i][0] == '\0' || out->n == ROUTE_MAX_PARAMS)
 				return 0;
 			v = find_validator(r, s + 1, len[i] - 1);
-			if (v && !v(p->seg[i])) {
-				*bad = arena_strndup(a, s + 1, len[i] - 1);
-				return -1;
-			}
+			/* remember the refusal, but only a full match may report it */
+			if (v && !v(p->seg[i]) && !refused)
+				refused = arena_strndup(a, s + 1, len[i] - 1);
 			out->name[out->n] = arena_strndup(a, s + 1, len[i] - 1);
 			out->val[out->n++] = p->seg[i];
 		} else if (strlen(p->seg[i]) != len[i] ||
@@ -87,7 +92,13 @@ static int match_one(struct arena *a, const struct route *r,
 			return 0;
 		}
 	}
-	return i == p->n;
+	if (i == n && n != p->n)
+		return 0;
+	if (refused) {
+		*bad = refused;
+		return -1;
+	}
+	return 1;
 }
 
 static int method_ok(const char *want, const char *got)

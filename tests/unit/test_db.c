@@ -1,0 +1,329 @@
+/*
+ * test_db.c - the SQLite handle in a temporary directory: migration steps
+ * applied in order and recorded in user_version, re-opening (idempotent,
+ * and applying only new steps), refusing a newer schema, a failing step
+ * rolled back whole, WAL mode, the statement cache (same statement for
+ * the same SQL address, reset and unbound on reuse), and transactions
+ * (begin/commit/rollback as seen from a second connection).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/lib/db.h"
+#include "unit_util.h"
+
+struct fx {
+	char *dir;
+	char path[PATH_MAX];
+	char err[512];
+};
+
+static const char *const steps[] = {
+	"CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);",
+	"INSERT INTO t(a, b) VALUES(1, 'one'); CREATE TABLE u(x TEXT NOT NULL);",
+	"INSERT INTO t(a, b) VALUES(2, 'two');",
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ut_mkdtemp();
+	snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	ut_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct db *open_ok(struct fx *f, int nsteps)
+{
+	struct db *db = NULL;
+
+	f->err[0] = '\0';
+	if (db_open(f->path, 1000, steps, nsteps, &db, f->err, sizeof(f->err)) != 0)
+		fail_msg("db_open: %s", f->err);
+	assert_non_null(db);
+	return db;
+}
+
+/* One integer from a query, through a plain connection of our own. */
+static long long scalar(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(h));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static long long count_rows(struct db *db)
+{
+	return scalar(db_handle(db), "SELECT count(*) FROM t");
+}
+
+static void test_fresh_open_applies_all_steps(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2);
+	sqlite3_stmt *st;
+
+	assert_int_equal(db_version(db), 2);
+	assert_int_equal(scalar(db_handle(db), "PRAGMA user_version"), 2);
+	assert_int_equal(count_rows(db), 1);
+	assert_int_equal(scalar(db_handle(db),
+				"SELECT count(*) FROM sqlite_master WHERE name='u'"), 1);
+	assert_int_equal(sqlite3_prepare_v2(db_handle(db), "PRAGMA journal_mode", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	assert_int_equal(scalar(db_handle(db), "PRAGMA foreign_keys"), 1);
+	db_close(db);
+}
+
+static void test_reopen_is_idempotent(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2);
+
+	db_close(db);
+	db = open_ok(f, 2);
+	assert_int_equal(db_version(db), 2);
+	/* step 2's INSERT did not run again */
+	assert_int_equal(count_rows(db), 1);
+	db_close(db);
+}
+
+static void test_reopen_applies_only_new_steps(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 1);
+
+	assert_int_equal(db_version(db), 1);
+	assert_int_equal(count_rows(db), 0);
+	db_close(db);
+	db = open_ok(f, 3);
+	assert_int_equal(db_version(db), 3);
+	assert_int_equal(count_rows(db), 2);
+	db_close(db);
+}
+
+static void test_newer_schema_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+
+	db_close(db);
+	db = (struct db *)f;	/* must be reset to NULL */
+	assert_int_equal(db_open(f->path, 1000, steps, 2, &db, f->err, sizeof(f->err)), -1);
+	assert_null(db);
+	assert_string_equal(f->err, "database schema 3 is newer than this program (2)");
+	/* and nothing was changed */
+	db = open_ok(f, 3);
+	assert_int_equal(db_version(db), 3);
+	assert_int_equal(count_rows(db), 2);
+	db_close(db);
+}
+
+static void test_failing_step_rolls_back_everything(void **state)
+{
+	static const char *const bad[] = {
+		"CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);",
+		"INSERT INTO no_such_table VALUES(1);",
+	};
+	struct fx *f = *state;
+	struct db *db = (struct db *)f;
+
+	assert_int_equal(db_open(f->path, 1000, bad, 2, &db, f->err, sizeof(f->err)), -1);
+	assert_null(db);
+	assert_int_equal(strncmp(f->err, "schema step 2: ", 15), 0);
+	assert_non_null(strstr(f->err, "no_such_table"));
+	/* step 1 went with it: the good steps start again from 0 */
+	db = open_ok(f, 0);
+	assert_int_equal(db_version(db), 0);
+	assert_int_equal(scalar(db_handle(db),
+				"SELECT count(*) FROM sqlite_master WHERE name='t'"), 0);
+	db_close(db);
+}
+
+static void test_open_in_missing_dir_fails(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = (struct db *)f;
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/missing/x.db", f->dir);
+	assert_int_equal(db_open(path, 1000, steps, 1, &db, f->err, sizeof(f->err)), -1);
+	assert_null(db);
+	assert_int_equal(strncmp(f->err, path, strlen(path)), 0);
+}
+
+static const char sql_sel[] = "SELECT b FROM t ORDER BY a";
+static const char sql_sel_copy[] = "SELECT b FROM t ORDER BY a";
+static const char sql_param[] = "SELECT ?1";
+
+static void test_stmt_cache_same_stmt(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	sqlite3_stmt *a, *b, *c;
+
+	a = db_stmt(db, sql_sel);
+	assert_non_null(a);
+	b = db_stmt(db, sql_sel);
+	assert_ptr_equal(a, b);
+	/* keyed by address: equal text elsewhere is another statement */
+	c = db_stmt(db, sql_sel_copy);
+	assert_non_null(c);
+	assert_ptr_not_equal(a, c);
+	assert_ptr_equal(db_stmt(db, sql_sel_copy), c);
+	db_close(db);
+}
+
+static void test_stmt_cache_resets_and_unbinds(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	sqlite3_stmt *st;
+
+	st = db_stmt(db, sql_sel);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "one");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "two");
+	/* mid-iteration: the next db_stmt starts over */
+	st = db_stmt(db, sql_sel);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "one");
+
+	st = db_stmt(db, sql_param);
+	sqlite3_bind_int(st, 1, 42);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 42);
+	st = db_stmt(db, sql_param);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	db_close(db);
+}
+
+static void test_stmt_bad_sql(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 1);
+
+	assert_null(db_stmt(db, "SELECT FROM WHERE"));
+	assert_int_equal(db_exec(db, "SELEC 1"), -1);
+	db_close(db);
+}
+
+static void test_exec(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2);
+
+	assert_int_equal(db_exec(db, "INSERT INTO t(a, b) VALUES(10, 'ten')"), 0);
+	assert_int_equal(count_rows(db), 2);
+	/* a constraint violation */
+	assert_int_equal(db_exec(db, "INSERT INTO t(a, b) VALUES(10, 'again')"), -1);
+	assert_int_equal(db_exec(db, "INSERT INTO u(x) VALUES(NULL)"), -1);
+	assert_non_null(strstr(db_errmsg(db), "NOT NULL"));
+	assert_int_equal(count_rows(db), 2);
+	db_close(db);
+}
+
+static void test_commit_is_visible_to_others(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2), *other = open_ok(f, 2);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO t(a, b) VALUES(5, 'five')"), 0);
+	/* not yet visible to another connection */
+	assert_int_equal(count_rows(other), 1);
+	assert_int_equal(count_rows(db), 2);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(count_rows(other), 2);
+	assert_int_equal(sqlite3_get_autocommit(db_handle(db)), 1);
+	db_close(other);
+	db_close(db);
+}
+
+static void test_rollback_discards(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(sqlite3_get_autocommit(db_handle(db)), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO t(a, b) VALUES(6, 'six')"), 0);
+	assert_int_equal(count_rows(db), 2);
+	db_rollback(db);
+	assert_int_equal(sqlite3_get_autocommit(db_handle(db)), 1);
+	assert_int_equal(count_rows(db), 1);
+	/* rollback outside a transaction is harmless */
+	db_rollback(db);
+	assert_int_equal(count_rows(db), 1);
+	db_close(db);
+}
+
+static void test_transaction_misuse(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 2), *other = open_ok(f, 2);
+
+	/* COMMIT without BEGIN */
+	assert_int_equal(db_commit(db), -1);
+	assert_int_equal(db_begin(db), 0);
+	/* nested BEGIN */
+	assert_int_equal(db_begin(db), -1);
+	db_rollback(db);
+	/* a second writer is refused once its busy timeout has passed */
+	assert_int_equal(db_begin(db), 0);
+	sqlite3_busy_timeout(db_handle(other), 0);
+	assert_int_equal(db_begin(other), -1);
+	db_rollback(db);
+	assert_int_equal(db_begin(other), 0);
+	assert_int_equal(db_commit(other), 0);
+	db_close(other);
+	db_close(db);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_fresh_open_applies_all_steps),
+		T(test_reopen_is_idempotent),
+		T(test_reopen_applies_only_new_steps),
+		T(test_newer_schema_is_refused),
+		T(test_failing_step_rolls_back_everything),
+		T(test_open_in_missing_dir_fails),
+		T(test_stmt_cache_same_stmt),
+		T(test_stmt_cache_resets_and_unbinds),
+		T(test_stmt_bad_sql),
+		T(test_exec),
+		T(test_commit_is_visible_to_others),
+		T(test_rollback_discards),
+		T(test_transaction_misuse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

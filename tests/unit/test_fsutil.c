@@ -1,0 +1,268 @@
+/*
+ * test_fsutil.c - the file-system helpers in a temporary directory:
+ * fs_mkdirs (nested, existing, trailing slash, failures), fs_write_atomic
+ * (content, overwrite, no temp file left, missing directory),
+ * fs_tmp_open + fs_commit, fs_read_small (content, NUL, the max limit,
+ * missing file, directory) and fs_dirname.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/lib/fsutil.h"
+#include "unit_util.h"
+
+struct fx {
+	char *dir;
+	struct arena a;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ut_mkdtemp();
+	arena_init(&f->a);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	ut_rmtree(f->dir);
+	arena_free(&f->a);
+	free(f);
+	return 0;
+}
+
+static const char *at(struct fx *f, const char *rel)
+{
+	return arena_printf(&f->a, "%s/%s", f->dir, rel);
+}
+
+/* Entries whose name contains ".tmp." (leftover temporaries). */
+static int count_tmp(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strstr(e->d_name, ".tmp."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_mkdirs_nested(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(fs_mkdirs(at(f, "a/b/c"), 0755), 0);
+	assert_true(ut_is_dir(at(f, "a")));
+	assert_true(ut_is_dir(at(f, "a/b")));
+	assert_true(ut_is_dir(at(f, "a/b/c")));
+	/* again: already there */
+	assert_int_equal(fs_mkdirs(at(f, "a/b/c"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "x/y/"), 0755), 0);
+	assert_true(ut_is_dir(at(f, "x/y")));
+	assert_int_equal(fs_mkdirs(f->dir, 0755), 0);
+}
+
+static void test_mkdirs_failures(void **state)
+{
+	struct fx *f = *state;
+	char longp[PATH_MAX + 10];
+
+	assert_int_equal(fs_mkdirs("", 0755), -1);
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	errno = 0;
+	assert_int_equal(fs_mkdirs(longp, 0755), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+	/* a regular file in the way of a parent */
+	assert_int_equal(ut_write(at(f, "file"), "x", 1), 0);
+	errno = 0;
+	assert_int_equal(fs_mkdirs(at(f, "file/sub"), 0755), -1);
+	assert_int_equal(errno, ENOTDIR);
+}
+
+static void test_mkdirs_existing_file_is_not_a_dir(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(ut_write(at(f, "file"), "x", 1), 0);
+	/* Regression (was a bug): fs_mkdirs treats EEXIST from mkdir() as success without
+	 * checking that the existing path is a directory, so it reports
+	 * success for a regular file (blob_store_open, app_open and
+	 * blob_writer_commit then fail later with a less clear error). */
+	assert_int_equal(fs_mkdirs(at(f, "file"), 0755), -1);
+}
+
+static void test_write_atomic(void **state)
+{
+	struct fx *f = *state;
+	const char *p = at(f, "out.txt");
+	size_t len;
+	char *got;
+
+	assert_int_equal(fs_write_atomic(p, "first version\n", 14), 0);
+	got = ut_read(p, &len);
+	assert_non_null(got);
+	assert_int_equal(len, 14);
+	assert_string_equal(got, "first version\n");
+	free(got);
+	/* overwrite with shorter content: nothing of the old is left */
+	assert_int_equal(fs_write_atomic(p, "v2", 2), 0);
+	got = ut_read(p, &len);
+	assert_int_equal(len, 2);
+	assert_memory_equal(got, "v2", 2);
+	free(got);
+	/* empty */
+	assert_int_equal(fs_write_atomic(p, "", 0), 0);
+	got = ut_read(p, &len);
+	assert_int_equal(len, 0);
+	free(got);
+	assert_int_equal(count_tmp(f->dir), 0);
+	assert_int_equal(ut_count_entries(f->dir), 1);
+}
+
+static void test_write_atomic_binary_large(void **state)
+{
+	struct fx *f = *state;
+	size_t n = 1 << 20, i, len;
+	unsigned char *data = malloc(n);
+	char *got;
+
+	for (i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 7);
+	assert_int_equal(fs_write_atomic(at(f, "big"), data, n), 0);
+	got = ut_read(at(f, "big"), &len);
+	assert_int_equal(len, n);
+	assert_memory_equal(got, data, n);
+	free(got);
+	free(data);
+}
+
+static void test_write_atomic_missing_dir(void **state)
+{
+	struct fx *f = *state;
+
+	errno = 0;
+	assert_int_equal(fs_write_atomic(at(f, "nope/out.txt"), "x", 1), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(ut_count_entries(f->dir), 0);
+}
+
+static void test_write_atomic_onto_directory_fails_cleanly(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(mkdir(at(f, "d"), 0755), 0);
+	assert_int_equal(fs_write_atomic(at(f, "d"), "x", 1), -1);
+	assert_true(ut_is_dir(at(f, "d")));
+	assert_int_equal(count_tmp(f->dir), 0);
+}
+
+static void test_tmp_open_and_commit(void **state)
+{
+	struct fx *f = *state;
+	char tmp[PATH_MAX], want_prefix[PATH_MAX + 16];
+	const char *p = at(f, "target");
+	int fd;
+	char *got;
+
+	fd = fs_tmp_open(p, tmp, sizeof(tmp));
+	assert_true(fd >= 0);
+	snprintf(want_prefix, sizeof(want_prefix), "%s.tmp.%d.", p, (int)getpid());
+	assert_int_equal(strncmp(tmp, want_prefix, strlen(want_prefix)), 0);
+	assert_true(ut_is_file(tmp));
+	assert_int_equal(fs_write_all(fd, "payload", 7), 0);
+	assert_false(ut_is_file(p));
+	assert_int_equal(fs_commit(fd, tmp, p), 0);
+	assert_false(ut_is_file(tmp));
+	got = ut_read(p, NULL);
+	assert_string_equal(got, "payload");
+	free(got);
+	/* a name too long for the buffer */
+	errno = 0;
+	assert_int_equal(fs_tmp_open(p, tmp, 10), -1);
+	assert_int_equal(errno, ENAMETOOLONG);
+}
+
+static void test_read_small(void **state)
+{
+	struct fx *f = *state;
+	size_t len = 0;
+	char *p;
+
+	assert_int_equal(ut_write(at(f, "f"), "hello\0world", 11), 0);
+	p = fs_read_small(&f->a, at(f, "f"), 100, &len);
+	assert_non_null(p);
+	assert_int_equal(len, 11);
+	assert_memory_equal(p, "hello\0world", 12);	/* NUL-terminated */
+	/* exactly max is fine, one over is not */
+	p = fs_read_small(&f->a, at(f, "f"), 11, &len);
+	assert_non_null(p);
+	assert_int_equal(len, 11);
+	assert_null(fs_read_small(&f->a, at(f, "f"), 10, &len));
+	assert_null(fs_read_small(&f->a, at(f, "f"), 0, &len));
+	/* len is optional */
+	assert_non_null(fs_read_small(&f->a, at(f, "f"), 11, NULL));
+}
+
+static void test_read_small_empty_missing_dir(void **state)
+{
+	struct fx *f = *state;
+	size_t len = 99;
+	char *p;
+
+	assert_int_equal(ut_write(at(f, "empty"), "", 0), 0);
+	p = fs_read_small(&f->a, at(f, "empty"), 0, &len);
+	assert_non_null(p);
+	assert_int_equal(len, 0);
+	assert_string_equal(p, "");
+	assert_null(fs_read_small(&f->a, at(f, "missing"), 100, &len));
+	assert_null(fs_read_small(&f->a, f->dir, 1 << 20, &len));
+}
+
+static void test_dirname(void **state)
+{
+	struct fx *f = *state;
+
+	assert_string_equal(fs_dirname(&f->a, "a/b/c"), "a/b");
+	assert_string_equal(fs_dirname(&f->a, "/etc/nestbox.yaml"), "/etc");
+	assert_string_equal(fs_dirname(&f->a, "/a"), "/");
+	assert_string_equal(fs_dirname(&f->a, "/"), "/");
+	assert_string_equal(fs_dirname(&f->a, "file"), ".");
+	assert_string_equal(fs_dirname(&f->a, ""), ".");
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_mkdirs_nested),
+		T(test_mkdirs_failures),
+		T(test_mkdirs_existing_file_is_not_a_dir),
+		T(test_write_atomic),
+		T(test_write_atomic_binary_large),
+		T(test_write_atomic_missing_dir),
+		T(test_write_atomic_onto_directory_fails_cleanly),
+		T(test_tmp_open_and_commit),
+		T(test_read_small),
+		T(test_read_small_empty_missing_dir),
+		T(test_dirname),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,262 @@
+/*
+ * test_http.c - the pure parts of the HTTP layer: http_range_parse in all
+ * its forms (first-last, open-ended, suffix, clamping, multi-range -> 0,
+ * unsatisfiable -> -1, each kind of garbage -> 0) and response building
+ * (http_set_header dropping CR/LF and bad names, http_text, http_bytes,
+ * http_json_error, http_reason).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "../../src/lib/http.h"
+
+static struct arena A;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena_init(&A);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(&A);
+	return 0;
+}
+
+/* Expects a satisfiable range [start, start+len) of a file of `size`. */
+#define assert_range(h, size, want_start, want_len) do {		\
+	off_t s_ = -7, l_ = -7;						\
+	assert_int_equal(http_range_parse((h), (size), &s_, &l_), 1);	\
+	assert_int_equal(s_, (want_start));				\
+	assert_int_equal(l_, (want_len));				\
+} while (0)
+
+/* Expects rc (0: whole file, -1: 416) and start/len left untouched. */
+#define assert_range_rc(h, size, rc) do {				\
+	off_t s_ = -7, l_ = -7;						\
+	assert_int_equal(http_range_parse((h), (size), &s_, &l_), (rc)); \
+	assert_int_equal(s_, -7);					\
+	assert_int_equal(l_, -7);					\
+} while (0)
+
+static void test_range_first_last(void **state)
+{
+	(void)state;
+	assert_range("bytes=0-99", 1000, 0, 100);
+	assert_range("bytes=0-0", 1000, 0, 1);
+	assert_range("bytes=100-199", 1000, 100, 100);
+	assert_range("bytes=999-999", 1000, 999, 1);
+	assert_range("bytes= 5-9", 1000, 5, 5);
+	/* last past the end is clamped */
+	assert_range("bytes=900-5000", 1000, 900, 100);
+	assert_range("bytes=0-999999999999", 1000, 0, 1000);
+}
+
+static void test_range_open_ended(void **state)
+{
+	(void)state;
+	assert_range("bytes=0-", 1000, 0, 1000);
+	assert_range("bytes=500-", 1000, 500, 500);
+	assert_range("bytes=999-", 1000, 999, 1);
+}
+
+static void test_range_suffix(void **state)
+{
+	(void)state;
+	assert_range("bytes=-200", 1000, 800, 200);
+	assert_range("bytes=-1", 1000, 999, 1);
+	assert_range("bytes=-1000", 1000, 0, 1000);
+	/* longer than the file: the whole file */
+	assert_range("bytes=-5000", 1000, 0, 1000);
+}
+
+static void test_range_large_file(void **state)
+{
+	const off_t big = (off_t)6 << 30;	/* 6 GiB, past 32 bits */
+
+	(void)state;
+	assert_range("bytes=5368709120-", big, (off_t)5 << 30, (off_t)1 << 30);
+	assert_range("bytes=-2147483648", big, big - ((off_t)2 << 30), (off_t)2 << 30);
+}
+
+static void test_range_whole_file(void **state)
+{
+	(void)state;
+	/* no header, or not a bytes range */
+	assert_range_rc(NULL, 1000, 0);
+	assert_range_rc("", 1000, 0);
+	assert_range_rc("items=0-1", 1000, 0);
+	assert_range_rc("bytes 0-1", 1000, 0);
+	/* several ranges: the whole file */
+	assert_range_rc("bytes=0-1,5-6", 1000, 0);
+	assert_range_rc("bytes=0-1, 5-6", 1000, 0);
+	assert_range_rc("bytes=-5,0-1", 1000, 0);
+	assert_range_rc("bytes=2000-3000,0-1", 1000, 0);
+}
+
+static void test_range_garbage(void **state)
+{
+	(void)state;
+	assert_range_rc("bytes=", 1000, 0);
+	assert_range_rc("bytes=-", 1000, 0);
+	assert_range_rc("bytes=abc", 1000, 0);
+	assert_range_rc("bytes=a-b", 1000, 0);
+	assert_range_rc("bytes=5", 1000, 0);
+	assert_range_rc("bytes=5-x", 1000, 0);
+	assert_range_rc("bytes=5-9x", 1000, 0);
+	assert_range_rc("bytes=5x-9", 1000, 0);
+	assert_range_rc("bytes=5 -9", 1000, 0);
+	assert_range_rc("bytes=5- 9", 1000, 0);
+	assert_range_rc("bytes=5--9", 1000, 0);
+	assert_range_rc("bytes=5-+9", 1000, 0);
+	assert_range_rc("bytes=+5-9", 1000, 0);
+	assert_range_rc("bytes=--5", 1000, 0);
+	assert_range_rc("bytes=-+5", 1000, 0);
+	assert_range_rc("bytes=- 5", 1000, 0);
+	assert_range_rc("bytes=-5x", 1000, 0);
+	assert_range_rc("bytes=0x10-", 1000, 0);
+	/* last before first is an invalid spec: ignored */
+	assert_range_rc("bytes=9-5", 1000, 0);
+	/* numbers that overflow */
+	assert_range_rc("bytes=99999999999999999999-", 1000, 0);
+	assert_range_rc("bytes=0-99999999999999999999", 1000, 0);
+	assert_range_rc("bytes=-99999999999999999999", 1000, 0);
+}
+
+static void test_range_unsatisfiable(void **state)
+{
+	(void)state;
+	assert_range_rc("bytes=1000-", 1000, -1);
+	assert_range_rc("bytes=1000-1999", 1000, -1);
+	assert_range_rc("bytes=5000-6000", 1000, -1);
+	assert_range_rc("bytes=-0", 1000, -1);
+	/* an empty file has no bytes to give */
+	assert_range_rc("bytes=0-", 0, -1);
+	assert_range_rc("bytes=0-0", 0, -1);
+	assert_range_rc("bytes=-5", 0, -1);
+}
+
+static void test_set_header(void **state)
+{
+	struct http_resp w;
+
+	(void)state;
+	http_resp_init(&w, &A);
+	assert_int_equal(w.status, 200);
+	assert_int_equal(w.fd, -1);
+	assert_int_equal(w.has_type, 0);
+	http_set_header(&w, "X-One", "1");
+	http_set_header(&w, "Cache-Control", "no-store, max-age=0");
+	assert_string_equal(buf_cstr(&w.headers),
+			    "X-One: 1\r\nCache-Control: no-store, max-age=0\r\n");
+	assert_int_equal(w.has_type, 0);
+	http_set_header(&w, "content-type", "text/html");
+	assert_int_equal(w.has_type, 1);
+	assert_string_equal(buf_cstr(&w.headers),
+			    "X-One: 1\r\nCache-Control: no-store, max-age=0\r\n"
+			    "content-type: text/html\r\n");
+}
+
+static void test_set_header_rejects_crlf(void **state)
+{
+	struct http_resp w;
+
+	(void)state;
+	http_resp_init(&w, &A);
+	http_set_header(&w, "X-A", "ok\r\nSet-Cookie: evil=1");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A", "ok\nSet-Cookie: evil=1");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A", "ok\revil");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A", "\n");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A\r\nSet-Cookie", "evil=1");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A\n", "v");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A\r", "v");
+	assert_int_equal(w.headers.len, 0);
+	http_set_header(&w, "X-A: b", "v");
+	assert_int_equal(w.headers.len, 0);
+	/* a rejected Content-Type does not count as set */
+	http_set_header(&w, "Content-Type", "text/html\r\nX: y");
+	assert_int_equal(w.headers.len, 0);
+	assert_int_equal(w.has_type, 0);
+	/* colons and tabs in a value are fine */
+	http_set_header(&w, "X-Time", "12:00\tUTC");
+	assert_string_equal(buf_cstr(&w.headers), "X-Time: 12:00\tUTC\r\n");
+}
+
+static void test_text_and_bytes(void **state)
+{
+	struct http_resp w;
+
+	(void)state;
+	http_resp_init(&w, &A);
+	http_text(&w, 404, "not here");
+	assert_int_equal(w.status, 404);
+	assert_int_equal(w.has_type, 1);
+	assert_int_equal(w.body.len, 8);
+	assert_memory_equal(w.body.p, "not here", 8);
+	assert_string_equal(buf_cstr(&w.headers),
+			    "Content-Type: text/plain; charset=utf-8\r\n");
+	/* the body is replaced, not appended */
+	http_bytes(&w, 200, NULL, "a\0b", 3);
+	assert_int_equal(w.status, 200);
+	assert_int_equal(w.body.len, 3);
+	assert_memory_equal(w.body.p, "a\0b", 3);
+}
+
+static void test_json_error(void **state)
+{
+	struct http_resp w;
+
+	(void)state;
+	http_resp_init(&w, &A);
+	http_json_error(&w, 400, "bad \"name\"");
+	assert_int_equal(w.status, 400);
+	assert_string_equal(buf_cstr(&w.body),
+			    "{\"error\":\"bad \\\"name\\\"\",\"status\":400}\n");
+	assert_string_equal(buf_cstr(&w.headers), "Content-Type: application/json\r\n");
+}
+
+static void test_reason(void **state)
+{
+	(void)state;
+	assert_string_equal(http_reason(200), "OK");
+	assert_string_equal(http_reason(206), "Partial Content");
+	assert_string_equal(http_reason(404), "Not Found");
+	assert_string_equal(http_reason(405), "Method Not Allowed");
+	assert_string_equal(http_reason(416), "Range Not Satisfiable");
+	assert_string_equal(http_reason(503), "Service Unavailable");
+	assert_string_equal(http_reason(299), "Unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_range_first_last),
+		cmocka_unit_test(test_range_open_ended),
+		cmocka_unit_test(test_range_suffix),
+		cmocka_unit_test(test_range_large_file),
+		cmocka_unit_test(test_range_whole_file),
+		cmocka_unit_test(test_range_garbage),
+		cmocka_unit_test(test_range_unsatisfiable),
+		cmocka_unit_test(test_set_header),
+		cmocka_unit_test(test_set_header_rejects_crlf),
+		cmocka_unit_test(test_text_and_bytes),
+		cmocka_unit_test(test_json_error),
+		cmocka_unit_test(test_reason),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,423 @@
+/*
+ * test_mkbox.c - the mkbox image directory and update tar: mkbox_name_ok
+ * (accepted names and each rejected form), mkbox_build_id_parse,
+ * mkbox_build_find, mkbox_query_image (branch given, master-then-main
+ * fallback, versions, incomplete and invalid input) on a temporary image
+ * directory, and mkbox_tar_compose into a temporary blob store, checked
+ * by parsing the tar headers and with GNU tar.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/mkbox/mkbox.h"
+#include "../../src/lib/tar.h"
+#include "unit_util.h"
+
+struct fx {
+	char *dir;
+	char images[PATH_MAX];
+	struct arena a;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ut_mkdtemp();
+	snprintf(f->images, sizeof(f->images), "%s/images", f->dir);
+	if (mkdir(f->images, 0755) < 0)
+		return -1;
+	arena_init(&f->a);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	ut_rmtree(f->dir);
+	arena_free(&f->a);
+	free(f);
+	return 0;
+}
+
+/* Writes <images>/<box>/<file> with content. */
+static void put(struct fx *f, const char *box, const char *file, const char *content,
+		size_t n)
+{
+	char p[PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/%s", f->images, box);
+	mkdir(p, 0755);
+	snprintf(p, sizeof(p), "%s/%s/%s", f->images, box, file);
+	assert_int_equal(ut_write(p, content, n), 0);
+}
+
+/* A complete build: .img.zst, .img.sha256 and .img.buildID. */
+static void put_build(struct fx *f, const char *box, const char *image,
+		      const char *zst, size_t zn, const char *build_id)
+{
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s.img.zst", image);
+	put(f, box, name, zst, zn);
+	snprintf(name, sizeof(name), "%s.img.sha256", image);
+	put(f, box, name, "0123abcd  raw\n4567ef01  zst\n", 28);
+	snprintf(name, sizeof(name), "%s.img.buildID", image);
+	put(f, box, name, build_id, strlen(build_id));
+}
+
+static void test_name_ok_accepts(void **state)
+{
+	char name[MKBOX_NAME_MAX + 1];
+
+	(void)state;
+	assert_int_equal(mkbox_name_ok("a"), 1);
+	assert_int_equal(mkbox_name_ok("box1"), 1);
+	assert_int_equal(mkbox_name_ok("Box-2_x.y+z~w"), 1);
+	assert_int_equal(mkbox_name_ok("box1-esp32-master-1.2.3"), 1);
+	assert_int_equal(mkbox_name_ok("a..b"), 1);
+	assert_int_equal(mkbox_name_ok("a-"), 1);
+	memset(name, 'n', MKBOX_NAME_MAX);
+	name[MKBOX_NAME_MAX] = '\0';
+	assert_int_equal(mkbox_name_ok(name), 1);
+}
+
+static void test_name_ok_rejects(void **state)
+{
+	char name[MKBOX_NAME_MAX + 2];
+
+	(void)state;
+	assert_int_equal(mkbox_name_ok(""), 0);
+	assert_int_equal(mkbox_name_ok("."), 0);
+	assert_int_equal(mkbox_name_ok(".."), 0);
+	assert_int_equal(mkbox_name_ok(".x"), 0);
+	assert_int_equal(mkbox_name_ok("-x"), 0);
+	assert_int_equal(mkbox_name_ok("a/b"), 0);
+	assert_int_equal(mkbox_name_ok("a\\b"), 0);
+	assert_int_equal(mkbox_name_ok("a*b"), 0);
+	assert_int_equal(mkbox_name_ok("a?b"), 0);
+	assert_int_equal(mkbox_name_ok("a[b"), 0);
+	assert_int_equal(mkbox_name_ok("a]b"), 0);
+	assert_int_equal(mkbox_name_ok("a b"), 0);
+	assert_int_equal(mkbox_name_ok("a\nb"), 0);
+	assert_int_equal(mkbox_name_ok("a%2e"), 0);
+	assert_int_equal(mkbox_name_ok("a:b"), 0);
+	assert_int_equal(mkbox_name_ok("a\"b"), 0);
+	assert_int_equal(mkbox_name_ok("caf\xc3\xa9"), 0);
+	memset(name, 'n', MKBOX_NAME_MAX + 1);
+	name[MKBOX_NAME_MAX + 1] = '\0';
+	assert_int_equal(mkbox_name_ok(name), 0);	/* 201 chars */
+}
+
+static void test_build_id_parse(void **state)
+{
+	char out[MKBOX_BUILD_ID_MAX + 1];
+
+	(void)state;
+	assert_int_equal(mkbox_build_id_parse("abc123\n", 7, out, sizeof(out)), 0);
+	assert_string_equal(out, "abc123");
+	assert_int_equal(mkbox_build_id_parse("abc def\n", 8, out, sizeof(out)), 0);
+	assert_string_equal(out, "abc");
+	assert_int_equal(mkbox_build_id_parse("abc\tdef", 7, out, sizeof(out)), 0);
+	assert_string_equal(out, "abc");
+	assert_int_equal(mkbox_build_id_parse("abc\r\n", 5, out, sizeof(out)), 0);
+	assert_string_equal(out, "abc");
+	assert_int_equal(mkbox_build_id_parse("xyz", 3, out, sizeof(out)), 0);
+	assert_string_equal(out, "xyz");
+	/* only len bytes count */
+	assert_int_equal(mkbox_build_id_parse("abcdef", 3, out, sizeof(out)), 0);
+	assert_string_equal(out, "abc");
+	/* exactly fits: 3 chars + NUL in 4 */
+	assert_int_equal(mkbox_build_id_parse("abc", 3, out, 4), 0);
+	assert_string_equal(out, "abc");
+}
+
+static void test_build_id_parse_rejects(void **state)
+{
+	char out[MKBOX_BUILD_ID_MAX + 1];
+
+	(void)state;
+	assert_int_equal(mkbox_build_id_parse("", 0, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse("\n", 1, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse(" abc", 4, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse("ab\x01c", 4, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse("ab\x7f", 3, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse("ab\0c", 4, out, sizeof(out)), -1);
+	assert_int_equal(mkbox_build_id_parse("abcd", 4, out, 4), -1);	/* no room */
+}
+
+static void test_build_find(void **state)
+{
+	struct fx *f = *state;
+	struct mkbox_build b;
+	char want[PATH_MAX * 2];
+
+	put_build(f, "box1", "box1-esp32-master", "ZSTDATA", 7, "id-42 2024-01-01\n");
+	assert_int_equal(mkbox_build_find(f->images, "box1", "box1-esp32-master", &b), 0);
+	assert_string_equal(b.build_id, "id-42");
+	snprintf(want, sizeof(want), "%s/box1/box1-esp32-master.img.zst", f->images);
+	assert_string_equal(b.zst, want);
+	snprintf(want, sizeof(want), "%s/box1/box1-esp32-master.img.sha256", f->images);
+	assert_string_equal(b.sha, want);
+	assert_int_equal(b.zst_st.st_size, 7);
+	assert_int_equal(b.sha_st.st_size, 28);
+}
+
+static void test_build_find_failures(void **state)
+{
+	struct fx *f = *state;
+	struct mkbox_build b;
+
+	/* no such build */
+	assert_int_equal(mkbox_build_find(f->images, "box1", "nothing", &b), -1);
+	/* invalid names never touch the disk */
+	put_build(f, "box1", "img", "Z", 1, "id1\n");
+	assert_int_equal(mkbox_build_find(f->images, "box1", "img", &b), 0);
+	assert_int_equal(mkbox_build_find(f->images, "..", "img", &b), -1);
+	assert_int_equal(mkbox_build_find(f->images, "box1", "../box1/img", &b), -1);
+	assert_int_equal(mkbox_build_find(f->images, "", "img", &b), -1);
+	/* buildID empty or missing pieces */
+	put_build(f, "box2", "empty-id", "Z", 1, "");
+	assert_int_equal(mkbox_build_find(f->images, "box2", "empty-id", &b), -1);
+	put(f, "box3", "nosha.img.zst", "Z", 1);
+	put(f, "box3", "nosha.img.buildID", "id\n", 3);
+	assert_int_equal(mkbox_build_find(f->images, "box3", "nosha", &b), -1);
+	put(f, "box3", "nozst.img.sha256", "s", 1);
+	put(f, "box3", "nozst.img.buildID", "id\n", 3);
+	assert_int_equal(mkbox_build_find(f->images, "box3", "nozst", &b), -1);
+}
+
+static void test_query_image_branch(void **state)
+{
+	struct fx *f = *state;
+	const char *img;
+
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", NULL);
+	assert_non_null(img);
+	assert_string_equal(img, "box1-esp32-dev");
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "1.2");
+	assert_string_equal(img, "box1-esp32-dev-1.2");
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "");
+	assert_string_equal(img, "box1-esp32-dev");
+}
+
+static void test_query_image_master_then_main(void **state)
+{
+	struct fx *f = *state;
+	const char *img;
+
+	/* nothing on disk: main */
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, NULL);
+	assert_non_null(img);
+	assert_string_equal(img, "box1-esp32-main");
+	/* a master image exists: master */
+	put(f, "box1", "box1-esp32-master.img.zst", "Z", 1);
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, NULL);
+	assert_string_equal(img, "box1-esp32-master");
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "", "");
+	assert_string_equal(img, "box1-esp32-master");
+	/* with a version: only a versioned master counts */
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, "2.0");
+	assert_string_equal(img, "box1-esp32-main-2.0");
+	put(f, "box1", "box1-esp32-master-2.0.img.zst", "Z", 1);
+	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, "2.0");
+	assert_string_equal(img, "box1-esp32-master-2.0");
+	/* another board of the same box is unaffected */
+	img = mkbox_query_image(&f->a, f->images, "box1", "rp2040", NULL, NULL);
+	assert_string_equal(img, "box1-rp2040-main");
+	/* the master file must be in the box's own directory */
+	put(f, "box2", "box1-esp32-master.img.zst", "Z", 1);
+	img = mkbox_query_image(&f->a, f->images, "box2", "esp32", NULL, NULL);
+	assert_string_equal(img, "box2-esp32-main");
+}
+
+static void test_query_image_incomplete_or_invalid(void **state)
+{
+	struct fx *f = *state;
+
+	assert_null(mkbox_query_image(&f->a, f->images, NULL, "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "", "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", NULL, NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "", NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "../x", "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "a/b", NULL, NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", "a*b", NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", ".dev", NULL));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, ".."));
+	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "1?"));
+}
+
+/* -- the update tar ----------------------------------------------------- */
+
+static uint64_t octal_field(const char *p, size_t w)
+{
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < w && p[i] >= '0' && p[i] <= '7'; i++)
+		v = v * 8 + (uint64_t)(p[i] - '0');
+	return v;
+}
+
+/* Reads one member at *off: returns its name (via pax path when present). */
+static void next_member(const char *t, size_t tlen, size_t *off, char *name,
+			uint64_t *size, const char **data)
+{
+	const char *h = t + *off;
+
+	assert_true(*off + TAR_BLOCK <= tlen);
+	name[0] = '\0';
+	if (h[156] == 'x') {
+		uint64_t rl = octal_field(h + 124, 12);
+		const char *rec = h + TAR_BLOCK, *eq = memchr(rec, '=', rl);
+		assert_non_null(eq);
+		assert_memory_equal(eq - 4, "path", 4);
+		snprintf(name, 256, "%.*s", (int)(rec + rl - 1 - eq - 1), eq + 1);
+		*off += TAR_BLOCK + (rl + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+		h = t + *off;
+	}
+	assert_memory_equal(h + 257, "ustar\0", 6);
+	assert_int_equal(h[156], '0');
+	if (!name[0])
+		snprintf(name, 256, "%.100s", h);
+	*size = octal_field(h + 124, 12);
+	*data = h + TAR_BLOCK;
+	*off += TAR_BLOCK + (*size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+}
+
+static void compose_and_check(struct fx *f, const char *image)
+{
+	struct blob_store bs;
+	struct mkbox_build b;
+	char store[PATH_MAX + 16], path[PATH_MAX], hex[HASH_HEX_MAX], want[HASH_HEX_MAX];
+	char name[256], cmd[PATH_MAX * 3], zname[300], sname[300];
+	unsigned long long size = 0;
+	size_t tlen = 0, off = 0, i;
+	uint64_t msize;
+	const char *data;
+	char *t, *list;
+	static char zst[70000];
+
+	for (i = 0; i < sizeof(zst); i++)
+		zst[i] = (char)(i * 13 + 1);
+	put_build(f, "box1", image, zst, sizeof(zst), "build-7\n");
+	assert_int_equal(mkbox_build_find(f->images, "box1", image, &b), 0);
+	snprintf(store, sizeof(store), "%s/blobs", f->dir);
+	assert_int_equal(blob_store_open(&bs, store), 0);
+
+	assert_int_equal(mkbox_tar_compose(&bs, image, &b, hex, &size), 0);
+	assert_true(hash_is_hex(hex, 64));
+	assert_int_equal(blob_path(&bs, hex, path, sizeof(path)), 0);
+	t = ut_read(path, &tlen);
+	assert_non_null(t);
+	assert_int_equal(tlen, size);
+	assert_int_equal(size % TAR_RECORD, 0);
+	assert_int_equal(hash_file_hex(HASH_SHA256, path, want, NULL), 0);
+	assert_string_equal(hex, want);
+
+	/* member 1: the compressed image, byte for byte */
+	snprintf(zname, sizeof(zname), "%s.img.zst", image);
+	snprintf(sname, sizeof(sname), "%s.img.sha256", image);
+	next_member(t, tlen, &off, name, &msize, &data);
+	assert_string_equal(name, zname);
+	assert_int_equal(msize, sizeof(zst));
+	assert_memory_equal(data, zst, sizeof(zst));
+	/* member 2: the sums */
+	next_member(t, tlen, &off, name, &msize, &data);
+	assert_string_equal(name, sname);
+	assert_int_equal(msize, 28);
+	assert_memory_equal(data, "0123abcd  raw\n4567ef01  zst\n", 28);
+	/* then only zeros, at least two blocks */
+	assert_true(tlen - off >= 2 * TAR_BLOCK);
+	for (i = off; i < tlen; i++)
+		if (t[i])
+			fail_msg("non-zero byte %zu after the members", i);
+	free(t);
+
+	/* GNU tar agrees */
+	snprintf(cmd, sizeof(cmd), "tar -tvf '%s' > '%s/list' 2>&1", path, f->dir);
+	assert_int_equal(system(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/list", f->dir);
+	list = ut_read(cmd, NULL);
+	assert_non_null(list);
+	snprintf(cmd, sizeof(cmd), " 70000 ");
+	assert_non_null(strstr(list, cmd));
+	snprintf(cmd, sizeof(cmd), " %s\n", zname);
+	assert_non_null(strstr(list, cmd));
+	snprintf(cmd, sizeof(cmd), " %s\n", sname);
+	assert_non_null(strstr(list, cmd));
+	free(list);
+	snprintf(cmd, sizeof(cmd), "mkdir '%s/x' && tar -xf '%s' -C '%s/x' && cmp '%s/x/%s' '%s/box1/%s'",
+		 f->dir, path, f->dir, f->dir, zname, f->images, zname);
+	assert_int_equal(system(cmd), 0);
+	/* nothing left behind in the store's tmp/ */
+	snprintf(cmd, sizeof(cmd), "%s/tmp", store);
+	assert_int_equal(ut_count_entries(cmd), 0);
+}
+
+static void test_tar_compose(void **state)
+{
+	compose_and_check(*state, "box1-esp32-master");
+}
+
+static void test_tar_compose_long_name(void **state)
+{
+	char image[151];
+
+	memset(image, 'i', 150);
+	image[150] = '\0';
+	compose_and_check(*state, image);
+}
+
+static void test_tar_compose_missing_file(void **state)
+{
+	struct fx *f = *state;
+	struct blob_store bs;
+	struct mkbox_build b;
+	char store[PATH_MAX + 16], hex[HASH_HEX_MAX];
+	unsigned long long size = 0;
+
+	put_build(f, "box1", "img", "Z", 1, "id\n");
+	assert_int_equal(mkbox_build_find(f->images, "box1", "img", &b), 0);
+	snprintf(store, sizeof(store), "%s/blobs", f->dir);
+	assert_int_equal(blob_store_open(&bs, store), 0);
+	assert_int_equal(unlink(b.sha), 0);
+	assert_int_equal(mkbox_tar_compose(&bs, "img", &b, hex, &size), -1);
+	/* the image shrank after the stat: a short tar is not stored */
+	put_build(f, "box1", "img", "ZZZZ", 4, "id\n");
+	assert_int_equal(mkbox_build_find(f->images, "box1", "img", &b), 0);
+	put(f, "box1", "img.img.zst", "Z", 1);
+	assert_int_equal(mkbox_tar_compose(&bs, "img", &b, hex, &size), -1);
+	assert_int_equal(ut_count_entries(store), 1);	/* only tmp/ */
+	snprintf(store + strlen(store), sizeof(store) - strlen(store), "/tmp");
+	assert_int_equal(ut_count_entries(store), 0);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_ok_accepts),
+		cmocka_unit_test(test_name_ok_rejects),
+		cmocka_unit_test(test_build_id_parse),
+		cmocka_unit_test(test_build_id_parse_rejects),
+		T(test_build_find),
+		T(test_build_find_failures),
+		T(test_query_image_branch),
+		T(test_query_image_master_then_main),
+		T(test_query_image_incomplete_or_invalid),
+		T(test_tar_compose),
+		T(test_tar_compose_long_name),
+		T(test_tar_compose_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

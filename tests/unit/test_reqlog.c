@@ -1,0 +1,315 @@
+/*
+ * test_reqlog.c - the request log against a database opened with the
+ * core schema: reqlog_bucket at every boundary, reqlog_init clamping,
+ * buffering until flush_every, explicit and time-due flushes, the rows
+ * and the metrics_requests / metrics_latency counters written, max_rows
+ * trimming to the newest N rows, and a failed flush keeping the rows.
+ * Times are given explicitly so nothing depends on the clock.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../src/core/core.h"
+#include "unit_util.h"
+
+struct fx {
+	char *dir;
+	struct db *db;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char path[PATH_MAX], err[256];
+
+	f->dir = ut_mkdtemp();
+	snprintf(path, sizeof(path), "%s/nestbox.db", f->dir);
+	if (db_open(path, 1000, core_schema, core_schema_steps, &f->db, err, sizeof(err)) < 0) {
+		fprintf(stderr, "db_open: %s\n", err);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	db_close(f->db);
+	ut_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static long long q1(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, db_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static struct reqlog_entry entry(const char *route, const char *path, int status, long dur_us)
+{
+	struct reqlog_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.ts_ms = 1000;		/* far in the past: never makes a flush due by time */
+	snprintf(e.method, sizeof(e.method), "GET");
+	snprintf(e.route, sizeof(e.route), "%s", route);
+	snprintf(e.path, sizeof(e.path), "%s", path);
+	e.status = status;
+	e.bytes = 123;
+	e.dur_us = dur_us;
+	snprintf(e.remote, sizeof(e.remote), "192.0.2.1");
+	snprintf(e.ua, sizeof(e.ua), "unit/1.0");
+	return e;
+}
+
+static void test_bucket_boundaries(void **state)
+{
+	static const struct { long us; int b; } v[] = {
+		{ LONG_MIN, 0 }, { -1, 0 }, { 0, 0 }, { 500, 0 }, { 501, 1 },
+		{ 1000, 1 }, { 1001, 2 }, { 2500, 2 }, { 2501, 3 },
+		{ 5000, 3 }, { 5001, 4 }, { 10000, 4 }, { 10001, 5 },
+		{ 50000, 5 }, { 50001, 6 }, { 250000, 6 }, { 250001, 7 },
+		{ 1000000, 7 }, { 1000001, 8 }, { 5000000, 8 }, { 5000001, 9 },
+		{ LONG_MAX, 9 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (reqlog_bucket(v[i].us) != v[i].b)
+			fail_msg("reqlog_bucket(%ld) = %d, want %d", v[i].us,
+				 reqlog_bucket(v[i].us), v[i].b);
+	assert_true(reqlog_bucket_le[REQLOG_NBUCKETS - 1] < 0);	/* +Inf */
+}
+
+static void test_init_clamps(void **state)
+{
+	struct reqlog l;
+
+	(void)state;
+	reqlog_init(&l, "p", 0, 10, 5, 0);
+	assert_int_equal(l.flush_every, 1);
+	reqlog_init(&l, "p", -3, 10, 5, 0);
+	assert_int_equal(l.flush_every, 1);
+	reqlog_init(&l, "p", 100000, 10, 5, 0);
+	assert_int_equal(l.flush_every, REQLOG_BUF);
+	reqlog_init(&l, "p", 64, 1000, 77, 1);
+	assert_int_equal(l.flush_every, 64);
+	assert_int_equal(l.flush_ms, 1000);
+	assert_int_equal(l.max_rows, 77);
+	assert_int_equal(l.to_stderr, 1);
+	assert_int_equal(l.n, 0);
+	assert_string_equal(l.program, "p");
+}
+
+static void test_buffered_until_flush(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e1 = entry("/a", "/a", 200, 100);
+	struct reqlog_entry e2 = entry("/a", "/a?x", 200, 300);
+	struct reqlog_entry e3 = entry("/a", "/a/missing", 404, 50);
+	sqlite3_stmt *st;
+
+	reqlog_init(&l, "update", 100, 1000000, 1000, 0);
+	reqlog_add(&l, f->db, &e1);
+	reqlog_add(&l, f->db, &e2);
+	reqlog_add(&l, f->db, &e3);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+
+	/* the row's fields */
+	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db),
+		"SELECT ts_ms, program, method, path, route, status, bytes, dur_us, remote,"
+		" user_agent FROM request_log ORDER BY id LIMIT 1", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 1000);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "update");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "GET");
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), "/a");
+	assert_string_equal((const char *)sqlite3_column_text(st, 4), "/a");
+	assert_int_equal(sqlite3_column_int(st, 5), 200);
+	assert_int_equal(sqlite3_column_int64(st, 6), 123);
+	assert_int_equal(sqlite3_column_int64(st, 7), 100);
+	assert_string_equal((const char *)sqlite3_column_text(st, 8), "192.0.2.1");
+	assert_string_equal((const char *)sqlite3_column_text(st, 9), "unit/1.0");
+	sqlite3_finalize(st);
+
+	/* an empty flush is a no-op */
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+}
+
+static void test_metrics_counts(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e[] = {
+		entry("/a", "/a", 200, 100), entry("/a", "/a", 200, 300),
+		entry("/a", "/a", 404, 50), entry("/b", "/b", 200, 2000000),
+	};
+	size_t i;
+
+	reqlog_init(&l, "update", 100, 1000000, 1000, 0);
+	for (i = 0; i < 4; i++)
+		reqlog_add(&l, f->db, &e[i]);
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	/* a second batch adds to the same counters */
+	reqlog_add(&l, f->db, &e[0]);
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM metrics_requests"), 3);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests"
+			 " WHERE program='update' AND route='/a' AND status=200"), 3);
+	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests"
+			 " WHERE program='update' AND route='/a' AND status=200"), 500);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests"
+			 " WHERE route='/a' AND status=404"), 1);
+	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests"
+			 " WHERE route='/b' AND status=200"), 2000000);
+	/* latency buckets: /a all in bucket 0, /b in bucket 8 */
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM metrics_latency"), 2);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_latency"
+			 " WHERE route='/a' AND bucket=0"), 4);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_latency"
+			 " WHERE route='/b' AND bucket=8"), 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 5);
+}
+
+static void test_flush_every(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+
+	reqlog_init(&l, "p", 2, 1000000, 1000, 0);
+	reqlog_add(&l, f->db, &e);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+	reqlog_add(&l, f->db, &e);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 2);
+	reqlog_add(&l, f->db, &e);
+	assert_int_equal(l.n, 1);
+}
+
+static void test_flush_due_by_time(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+
+	reqlog_init(&l, "p", 100, 1000, 1000, 0);
+	/* a request that ends long after the last flush */
+	e.ts_ms = l.last_flush_ms + 5000;
+	reqlog_add(&l, f->db, &e);
+	assert_int_equal(l.n, 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 1);
+}
+
+static void test_max_rows_trims_oldest(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	char path[32];
+	int i;
+
+	reqlog_init(&l, "p", 100, 1000000, 5, 0);
+	for (i = 0; i < 12; i++) {
+		struct reqlog_entry e;
+		snprintf(path, sizeof(path), "/p%d", i);
+		e = entry("/p", path, 200, 1);
+		reqlog_add(&l, f->db, &e);
+		if (i == 3)	/* two batches: trimming holds across flushes */
+			assert_int_equal(reqlog_flush(&l, f->db), 0);
+	}
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 5);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"
+			 " WHERE path IN ('/p7','/p8','/p9','/p10','/p11')"), 5);
+	/* the counters are not trimmed */
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE route='/p'"), 12);
+}
+
+static void test_max_rows_at_most_n_with_more_per_batch(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+	int i;
+
+	reqlog_init(&l, "p", 256, 1000000, 3, 0);
+	for (i = 0; i < 50; i++)
+		reqlog_add(&l, f->db, &e);
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+}
+
+static void test_failed_flush_keeps_rows(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+
+	reqlog_init(&l, "p", 100, 1000000, 1000, 0);
+	reqlog_add(&l, f->db, &e);
+	reqlog_add(&l, f->db, &e);
+	assert_int_equal(db_exec(f->db, "DROP TABLE metrics_latency"), 0);
+	assert_int_equal(reqlog_flush(&l, f->db), -1);
+	assert_int_equal(l.n, 2);
+	/* rolled back: not even the request_log rows went in */
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
+}
+
+static void test_null_db_keeps_buffer(void **state)
+{
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+
+	(void)state;
+	reqlog_init(&l, "p", 100, 1000000, 1000, 0);
+	reqlog_add(&l, NULL, &e);
+	assert_int_equal(reqlog_flush(&l, NULL), 0);
+	assert_int_equal(l.n, 1);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bucket_boundaries),
+		cmocka_unit_test(test_init_clamps),
+		T(test_buffered_until_flush),
+		T(test_metrics_counts),
+		T(test_flush_every),
+		T(test_flush_due_by_time),
+		T(test_max_rows_trims_oldest),
+		T(test_max_rows_at_most_n_with_more_per_batch),
+		T(test_failed_flush_keeps_rows),
+		cmocka_unit_test(test_null_db_keeps_buffer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
