@@ -121,7 +121,8 @@ install: all
 	  -e 's|^  templates: .*|  templates: $(PREFIX)/share/nestbox/templates|' etc/nestbox.yaml \
 	  > $(DESTDIR)/etc/nestbox/nestbox.yaml.example
 	{ echo 'var.nestbox_cgibin = "$(PREFIX)/lib/nestbox/cgi-bin"'; \
-	  echo 'var.nestbox_state = "/var/lib/nestbox"'; cat etc/nestbox-lighttpd.conf; } \
+	  echo 'var.nestbox_state = "/var/lib/nestbox"'; \
+	  echo 'var.nestbox_htdocs = "$(PREFIX)/share/nestbox/htdocs"'; cat etc/nestbox-lighttpd.conf; } \
 	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
 	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
 

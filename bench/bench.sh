@@ -75,7 +75,11 @@ trap 'exit 143' TERM
 children() {
 	ps -o pid= --ppid "$lpid" 2>/dev/null | while read -r p; do
 		n=$(readlink "/proc/$p/exe" 2>/dev/null || cat "/proc/$p/comm" 2>/dev/null || echo '?')
-		echo "$p ${n##*/}"
+		n=${n##*/}
+		case $n in
+		*" (deleted)") echo "$p ${n%" (deleted)"} (its file was replaced on disk during the run)" ;;
+		*) echo "$p $n" ;;
+		esac
 	done
 }
 
@@ -122,7 +126,7 @@ build=$("$ctl" image list benchbox-x86-master-1 |
 	awk -F '\t' '$1 == "benchbox/benchbox-x86-master-1" { print $2 }')
 [ -n "$build" ] && [ "$build" != "(no buildID)" ] ||
 	die "no buildID for benchbox/benchbox-x86-master-1 in 'nestboxctl image list'"
-echo "images:   $("$ctl" image list | wc -l) imported; ${big_mib} MiB random image in" \
+echo "images:   $("$ctl" image list | wc -l) imported; ${big_mib} MiB random image made and imported in" \
 	"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, buildID $build"
 
 # -- lighttpd ---------------------------------------------------------------
@@ -168,6 +172,14 @@ fi
 echo "server:   lighttpd pid $lpid, /healthz 200 after $i polls"
 
 # -- measuring --------------------------------------------------------------
+alive() {
+	kill -0 "$lpid" 2>/dev/null && return 0
+	echo "bench: lighttpd (pid $lpid) is gone, during $1; its log:" >&2
+	sed 's/^/  | /' "$log" >&2
+	lpid=
+	die "lighttpd stopped during the run (see above)"
+}
+
 # curl sends only Host, like wrk, so /log/echo echoes the same headers
 fetch() { # url file -> "code bytes seconds"
 	curl -sS -H 'User-Agent:' -H 'Accept:' --max-time 120 -o "$2" \
@@ -205,6 +217,7 @@ bench_one() { # label name path conns
 	body=$out/$name.body
 	set -- $(fetch "$base$path" "$body")
 	code=$1 bytes=$2 took=$3
+	alive "GET $path"
 	if [ "$code" != 200 ]; then
 		echo "sanity:   FAIL $path answered HTTP $code ($bytes bytes):" >&2
 		head -c 400 "$body" >&2 2>/dev/null || true
@@ -257,6 +270,7 @@ bench_one() { # label name path conns
 		w=$out/wrk-$name-$kind.txt
 		wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency "$url" >"$w" 2>&1 ||
 			echo "bench: wrk failed on $url (see $w)" >&2
+		alive "wrk on $url"
 		printf '%s\t%s\t%s\t%s\n' "$kind" "$label" "$bytes" "$(wrk_stats "$w" | tr ' ' '\t')" \
 			>>"$results"
 	done
@@ -315,18 +329,19 @@ echo
 echo "peak RSS (VmHWM) of the FastCGI processes lighttpd spawned:"
 kids=
 children >"$out/children.txt"
-while read -r p n; do
+while read -r p n rest; do
 	kids="$kids $p"
 	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
 	[ -n "$hwm" ] || continue
-	printf '  %-16s pid %-7s %8.1f MiB\n' "$n" "$p" "$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
+	printf '  %-16s pid %-7s %8.1f MiB  %s\n' "$n" "$p" \
+		"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" "$rest"
 done <"$out/children.txt"
 [ -s "$out/children.txt" ] || echo "  (none found: lighttpd has no child processes)"
 hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$lpid/status" 2>/dev/null || echo 0)
 printf '  %-16s pid %-7s %8.1f MiB  (the front end, for reference)\n' lighttpd "$lpid" \
 	"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
 for n in list.fcgi update.fcgi log.fcgi bench-zero.fcgi; do
-	grep -q " $n\$" "$out/children.txt" || echo "  $n: no process found" >&2
+	grep -q "^[0-9]* $n\( \|\$\)" "$out/children.txt" || echo "  $n: no process found" >&2
 done
 
 stop_server

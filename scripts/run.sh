@@ -13,12 +13,14 @@ if [ -n "${IMAGE_PATH:-}" ]; then
 fi
 ctl="$root/bin/nestboxctl"
 "$ctl" init
+login=$("$ctl" user first-admin)
 state=$("$ctl" config | sed -n 's/^server\.var_dir = //p')
 mkdir -p "$state/run"
 export NESTBOX_ROOT="$root" NESTBOX_CGIBIN="$root/cgi-bin" NESTBOX_STATE="$state" \
 	NESTBOX_HOST="$HOST" NESTBOX_PORT="$PORT" NESTBOX_EXTRA="${NESTBOX_EXTRA:-/dev/null}"
 cat <<MSG
 nestbox: http://$HOST:$PORT/
+  admin:   http://$HOST:$PORT/admin/   $login
   mkbox:   /list  /update/<box>/<image>[/<buildID>]  /update?name=&board=&version=&build_id=
   logs:    /log/echo  /metrics  /healthz
   images:  $ctl image import <file.img> --box B --board X [--branch BR] [--version V]

@@ -5,6 +5,10 @@
  */
 #include "core.h"
 
+#ifndef NB_DATADIR
+#define NB_DATADIR "/usr/local/share/nestbox"
+#endif
+
 const struct conf_key core_conf_keys[] = {
 	{ "server.var_dir", CONF_PATH, "var", NULL, 0,
 	  "runtime state: database, blobs, caches" },
@@ -30,5 +34,14 @@ const struct conf_key core_conf_keys[] = {
 	{ "mkbox.zstd_level", CONF_INT, "3", NULL, 0, "zstd level for image import" },
 	{ "mkbox.zstd_threads", CONF_INT, "0", NULL, 0,
 	  "zstd worker threads for import; 0: one per core" },
+	{ "admin.templates", CONF_PATH, NB_DATADIR "/templates", NULL, 0,
+	  "the admin pages' templates" },
+	{ "admin.session_ttl", CONF_INT, "28800", NULL, 0, "seconds a login lasts" },
+	{ "admin.login_max_failures", CONF_INT, "5", NULL, 0,
+	  "failed logins per user or address before logins are refused ..." },
+	{ "admin.login_window", CONF_INT, "900", NULL, 0, "... for this many seconds" },
+	{ "admin.max_upload", CONF_INT, "17179869184", NULL, 0,
+	  "largest image upload through the admin pages, bytes" },
+	{ "admin.page_size", CONF_INT, "50", NULL, 0, "rows per page in admin lists" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

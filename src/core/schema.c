@@ -25,6 +25,29 @@ const char *const core_schema[] = {
 	"  sha_size INTEGER NOT NULL, sha_mtime INTEGER NOT NULL,"
 	"  blob TEXT NOT NULL, size INTEGER NOT NULL, created INTEGER NOT NULL,"
 	"  PRIMARY KEY(box, image)) WITHOUT ROWID;",
+
+	/* 2: admin users, sessions, API tokens, login throttling, hourly counts */
+	"CREATE TABLE users("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, pw_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK(role IN ('admin','readonly')), created INTEGER NOT NULL);"
+	"CREATE TABLE sessions("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  csrf TEXT NOT NULL, created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE api_tokens("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, prefix TEXT NOT NULL,"
+	"  created INTEGER NOT NULL, last_used INTEGER, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+	"CREATE TABLE login_failures("
+	"  key TEXT PRIMARY KEY, count INTEGER NOT NULL, first INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE requests_hourly("
+	"  hour INTEGER NOT NULL, program TEXT NOT NULL, count INTEGER NOT NULL,"
+	"  errors INTEGER NOT NULL, PRIMARY KEY(hour, program)) WITHOUT ROWID;"
+	"CREATE INDEX request_log_program ON request_log(program, id);"
+	"CREATE INDEX request_log_status ON request_log(status, id);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

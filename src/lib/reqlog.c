@@ -1,5 +1,6 @@
 #include "reqlog.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -42,19 +43,29 @@ static const char sql_ins[] =
 	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
 	"remote,user_agent) VALUES(?,?,?,?,?,?,?,?,?,?)";
 static const char sql_req[] =
-	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,1,?)"
-	" ON CONFLICT(program,route,status) DO UPDATE SET count=count+1,sum_us=sum_us+excluded.sum_us";
+	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,?,?)"
+	" ON CONFLICT(program,route,status) DO UPDATE SET"
+	" count=count+excluded.count, sum_us=sum_us+excluded.sum_us";
 static const char sql_lat[] =
-	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,1)"
-	" ON CONFLICT(program,route,bucket) DO UPDATE SET count=count+1";
+	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,?)"
+	" ON CONFLICT(program,route,bucket) DO UPDATE SET count=count+excluded.count";
 static const char sql_hour[] =
-	"INSERT INTO requests_hourly(hour,program,count,errors) VALUES(?,?,1,?)"
-	" ON CONFLICT(hour,program) DO UPDATE SET count=count+1,errors=errors+excluded.errors";
+	"INSERT INTO requests_hourly(hour,program,count,errors) VALUES(?,?,?,?)"
+	" ON CONFLICT(hour,program) DO UPDATE SET"
+	" count=count+excluded.count, errors=errors+excluded.errors";
 static const char sql_trim_hours[] = "DELETE FROM requests_hourly WHERE hour < ?";
 static const char sql_trim[] =
 	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";
 
-static int write_one(struct db *db, const char *prog, const struct reqlog_entry *e)
+/* Counters summed over one flush, so a flush costs a few upserts, not n. */
+struct agg {
+	const char *route;
+	int status;
+	long long count, sum_us, hour, errors;
+	long long bucket[REQLOG_NBUCKETS];
+};
+
+static int write_row(struct db *db, const char *prog, const struct reqlog_entry *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ins);
 
@@ -70,59 +81,121 @@ static int write_one(struct db *db, const char *prog, const struct reqlog_entry 
 	sqlite3_bind_int64(st, 8, e->dur_us);
 	sqlite3_bind_text(st, 9, e->remote, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, e->ua, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -1;
-	st = db_stmt(db, sql_req);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+/* Groups the buffer by (route, status) and by hour. */
+static void aggregate(const struct reqlog *l, struct agg *g, int *ng, struct agg *h, int *nh)
+{
+	int i, j;
+
+	*ng = *nh = 0;
+	for (i = 0; i < l->n; i++) {
+		const struct reqlog_entry *e = &l->e[i];
+		long long hour = e->ts_ms / 3600000;
+		for (j = 0; j < *ng; j++)
+			if (g[j].status == e->status && !strcmp(g[j].route, e->route))
+				break;
+		if (j == *ng)
+			memset(&g[(*ng)++], 0, sizeof(*g));
+		g[j].route = e->route;
+		g[j].status = e->status;
+		g[j].count++;
+		g[j].sum_us += e->dur_us;
+		g[j].bucket[reqlog_bucket(e->dur_us)]++;
+		for (j = 0; j < *nh; j++)
+			if (h[j].hour == hour)
+				break;
+		if (j == *nh)
+			memset(&h[(*nh)++], 0, sizeof(*h));
+		h[j].hour = hour;
+		h[j].count++;
+		h[j].errors += e->status >= 400;
+	}
+}
+
+static int write_agg(struct db *db, const char *prog, const struct agg *g)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_req);
+	int b;
+
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->route, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, e->status);
-	sqlite3_bind_int64(st, 4, e->dur_us);
+	sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, g->status);
+	sqlite3_bind_int64(st, 4, g->count);
+	sqlite3_bind_int64(st, 5, g->sum_us);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		return -1;
-	st = db_stmt(db, sql_lat);
+	for (b = 0; b < REQLOG_NBUCKETS; b++) {
+		if (!g->bucket[b])
+			continue;
+		st = db_stmt(db, sql_lat);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, b);
+		sqlite3_bind_int64(st, 4, g->bucket[b]);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+static int write_hour(struct db *db, const char *prog, const struct agg *h)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_hour);
+
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, e->route, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, reqlog_bucket(e->dur_us));
-	if (sqlite3_step(st) != SQLITE_DONE)
-		return -1;
-	st = db_stmt(db, sql_hour);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, e->ts_ms / 3600000);
+	sqlite3_bind_int64(st, 1, h->hour);
 	sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, e->status >= 400);
+	sqlite3_bind_int64(st, 3, h->count);
+	sqlite3_bind_int64(st, 4, h->errors);
+	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+}
+
+static int trim(struct db *db, const struct reqlog *l)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_trim);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, l->max_rows);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return -1;
+	/* hourly counts feed the dashboard; 31 days are plenty */
+	st = db_stmt(db, sql_trim_hours);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, l->last_flush_ms / 3600000 - 31 * 24);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
 int reqlog_flush(struct reqlog *l, struct db *db)
 {
-	sqlite3_stmt *st;
-	int i;
+	static_assert(REQLOG_BUF <= 256, "aggregation tables are sized for the buffer");
+	struct agg g[REQLOG_BUF], h[REQLOG_BUF];
+	int i, ng, nh;
 
 	l->last_flush_ms = reqlog_now_ms();
 	if (l->n == 0 || !db)
 		return 0;
+	aggregate(l, g, &ng, h, &nh);
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 0; i < l->n; i++)
-		if (write_one(db, l->program, &l->e[i]) < 0)
+		if (write_row(db, l->program, &l->e[i]) < 0)
 			goto fail;
-	st = db_stmt(db, sql_trim);
-	if (!st)
-		goto fail;
-	sqlite3_bind_int64(st, 1, l->max_rows);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		goto fail;
-	/* hourly counts feed the dashboard; 31 days are plenty */
-	st = db_stmt(db, sql_trim_hours);
-	if (!st)
-		goto fail;
-	sqlite3_bind_int64(st, 1, l->last_flush_ms / 3600000 - 31 * 24);
-	if (sqlite3_step(st) != SQLITE_DONE || db_commit(db) < 0)
+	for (i = 0; i < ng; i++)
+		if (write_agg(db, l->program, &g[i]) < 0)
+			goto fail;
+	for (i = 0; i < nh; i++)
+		if (write_hour(db, l->program, &h[i]) < 0)
+			goto fail;
+	if (trim(db, l) < 0 || db_commit(db) < 0)
 		goto fail;
 	l->n = 0;
 	return 0;

@@ -52,6 +52,20 @@ int mkbox_tar_compose(const struct blob_store *bs, const char *image,
 int mkbox_tar_get(struct app *app, const char *box, const char *image,
 		  const struct mkbox_build *b, char *hex);
 
+/* One build of the catalogue; build_id is NULL when it has no .buildID. */
+struct mkbox_entry {
+	const char *box, *image, *build_id;
+	long long size, mtime;
+	char sha256[65];	/* of the .img.zst, from .img.sha256; "" if unknown */
+};
+
+/* Every build in the image directory (optionally filtered by a substring
+ * of the image name), sorted by box and image. */
+int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
+		  struct mkbox_entry **out, size_t *count);
+/* Removes a build's three files, buildID first; 0, or -1 if none existed. */
+int mkbox_image_delete(const char *image_path, const char *box, const char *image);
+
 /* gc: removes temp files of killed imports older than max_age seconds. */
 int mkbox_clean_tmp(const char *image_path, long max_age);
 /* gc: drops cache rows of builds that are gone; returns how many. */

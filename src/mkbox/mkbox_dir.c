@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,4 +131,108 @@ int mkbox_clean_tmp(const char *image_path, long max_age)
 	if (top)
 		closedir(top);
 	return n;
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct mkbox_entry *x = a, *y = b;
+	int c = strcmp(x->box, y->box);
+
+	return c ? c : strcmp(x->image, y->image);
+}
+
+/* Reads the sha256 of the .img.zst (the second line of .img.sha256). */
+static void zst_sum(const char *path, char *out)
+{
+	char text[512], *nl;
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	out[0] = '\0';
+	if (!f)
+		return;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	nl = strchr(text, '\n');
+	if (nl && strlen(nl + 1) >= 64) {
+		memcpy(out, nl + 1, 64);
+		out[64] = '\0';
+		if (!hash_is_hex(out, 64))
+			out[0] = '\0';
+	}
+}
+
+int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
+		  struct mkbox_entry **out, size_t *count)
+{
+	DIR *top = opendir(image_path), *d;
+	struct dirent *b, *e;
+	struct mkbox_entry *v = NULL;
+	size_t n = 0, cap = 0;
+
+	*out = NULL;
+	*count = 0;
+	if (!top)
+		return -1;
+	while ((b = readdir(top))) {
+		char dir[PATH_MAX];
+		if (b->d_name[0] == '.' || !mkbox_name_ok(b->d_name) ||
+		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", image_path, b->d_name) >= sizeof(dir) ||
+		    !(d = opendir(dir)))
+			continue;
+		while ((e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			struct mkbox_build bd;
+			struct mkbox_entry *x;
+			if (l <= 8 || strcmp(e->d_name + l - 8, ".img.zst") || e->d_name[0] == '.')
+				continue;
+			char *image = arena_strndup(a, e->d_name, l - 8);
+			if ((search && *search && !strstr(image, search)) || !mkbox_name_ok(image))
+				continue;
+			if (n == cap) {
+				struct mkbox_entry *nv = arena_alloc(a, sizeof(*nv) * (cap = cap ? cap * 2 : 64));
+				if (n)
+					memcpy(nv, v, sizeof(*nv) * n);
+				v = nv;
+			}
+			x = &v[n++];
+			memset(x, 0, sizeof(*x));
+			x->box = arena_strdup(a, b->d_name);
+			x->image = image;
+			if (mkbox_build_find(image_path, x->box, image, &bd) == 0) {
+				x->build_id = arena_strdup(a, bd.build_id);
+				x->size = (long long)bd.zst_st.st_size;
+				x->mtime = (long long)bd.zst_st.st_mtime;
+				zst_sum(bd.sha, x->sha256);
+			}
+		}
+		closedir(d);
+	}
+	closedir(top);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_entry);
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+int mkbox_image_delete(const char *image_path, const char *box, const char *image)
+{
+	static const char *const ext[] = { ".img.buildID", ".img.sha256", ".img.zst" };
+	char p[PATH_MAX], dir[PATH_MAX];
+	int i, gone = 0;
+
+	if (!mkbox_name_ok(box) || !mkbox_name_ok(image))
+		return -1;
+	/* the buildID first: without it the build is no longer served */
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s/%s%s", image_path, box, image, ext[i]);
+		if (unlink(p) == 0)
+			gone++;
+	}
+	snprintf(dir, sizeof(dir), "%s/%s", image_path, box);
+	fs_fsync_dir(dir);
+	rmdir(dir);	/* only succeeds when the box has no builds left */
+	return gone ? 0 : -1;
 }

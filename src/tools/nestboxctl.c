@@ -4,6 +4,8 @@
  */
 #include "../core/core.h"
 #include "../lib/fsutil.h"
+#include "../admin/admin.h"
+#include "../lib/auth.h"
 #include "../mkbox/mkbox.h"
 
 #include <dirent.h>
@@ -11,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -118,51 +121,13 @@ static int cmd_image_import(int argc, char **argv)
 	return rc < 0 ? 1 : 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Prints one box's builds: box/image, buildID, size, time. */
-static void list_box(const char *images, const char *box, const char *search)
-{
-	char dir[PATH_MAX], *names[4096];
-	struct dirent *e;
-	DIR *d;
-	int n = 0, i;
-
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", images, box) >= sizeof(dir) ||
-	    !(d = opendir(dir)))
-		return;
-	while ((e = readdir(d)) && n < 4096) {
-		size_t l = strlen(e->d_name);
-		if (l > 8 && !strcmp(e->d_name + l - 8, ".img.zst") && e->d_name[0] != '.' &&
-		    (!search || strstr(e->d_name, search)))
-			names[n++] = strndup(e->d_name, l - 8);
-	}
-	closedir(d);
-	qsort(names, (size_t)n, sizeof(char *), cmp_str);
-	for (i = 0; i < n; i++) {
-		struct mkbox_build b;
-		char when[32] = "-";
-		if (mkbox_build_find(images, box, names[i], &b) == 0) {
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S",
-				 gmtime(&b.zst_st.st_mtime));
-			printf("%s/%s\t%s\t%lld\t%s\n", box, names[i], b.build_id,
-			       (long long)b.zst_st.st_size, when);
-		} else {
-			printf("%s/%s\t(no buildID)\t-\t-\n", box, names[i]);
-		}
-		free(names[i]);
-	}
-}
-
 static int cmd_image_list(int argc, char **argv)
 {
 	struct app app;
+	struct arena a;
+	struct mkbox_entry *v;
 	char images[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
+	size_t n, i;
 
 	if (argc > 2) {
 		fprintf(stderr, "usage: nestboxctl image list [search]\n");
@@ -170,17 +135,22 @@ static int cmd_image_list(int argc, char **argv)
 	}
 	if (open_app(&app) < 0)
 		return 1;
-	mkbox_image_path(&app, images, sizeof(images));
-	d = opendir(images);
-	if (!d) {
+	arena_init(&a);
+	if (mkbox_catalog(&a, mkbox_image_path(&app, images, sizeof(images)),
+			  argc == 2 ? argv[1] : NULL, &v, &n) < 0) {
 		perror(images);
 		app_close(&app);
 		return 1;
 	}
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			list_box(images, e->d_name, argc == 2 ? argv[1] : NULL);
-	closedir(d);
+	for (i = 0; i < n; i++) {
+		char when[32] = "-";
+		time_t t = (time_t)v[i].mtime;
+		if (v[i].build_id)
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+		printf("%s/%s\t%s\t%lld\t%s\n", v[i].box, v[i].image,
+		       v[i].build_id ? v[i].build_id : "(no buildID)", v[i].size, when);
+	}
+	arena_free(&a);
 	app_close(&app);
 	return 0;
 }
@@ -235,6 +205,191 @@ static int cmd_gc(int argc, char **argv)
 	return rows < 0 ? 1 : 0;
 }
 
+
+/* A password from the first line of stdin, or typed at a prompt without echo. */
+static int read_password(const char *prompt, char *out, size_t n)
+{
+	struct termios old, quiet;
+	int tty = isatty(0);
+	size_t l;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(0, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSANOW, &quiet);
+	}
+	if (!fgets(out, (int)n, stdin))
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	l = strcspn(out, "\r\n");
+	out[l] = '\0';
+	if (l < 8) {
+		fprintf(stderr, "nestboxctl: a password has at least 8 characters\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_user(struct app *app, const char *name, const char *role, const char *pw)
+{
+	struct admin_user u;
+	char hash[AUTH_HASH_MAX];
+
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0) {
+		fprintf(stderr, "nestboxctl: cannot hash the password\n");
+		return -1;
+	}
+	if (adm_user_get(app->db, name, &u, NULL, 0) == 0)
+		return adm_user_set_password(app->db, u.id, hash);
+	return adm_user_add(app->db, name, hash, role);
+}
+
+static int cmd_user_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 }
+	};
+	const char *role = "admin";
+	struct admin_user u;
+	struct app app;
+	char pw[256];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return 2;
+		role = optarg;
+	}
+	if (optind != argc - 1 || (strcmp(role, "admin") && strcmp(role, "readonly"))) {
+		fprintf(stderr, "usage: nestboxctl user add NAME [--role admin|readonly]\n");
+		return 2;
+	}
+	if (!admin_name_ok(argv[optind])) {
+		fprintf(stderr, "nestboxctl: a user name is 1 to 64 letters, digits or . _ - @\n");
+		return 1;
+	}
+	if (open_app(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
+		fprintf(stderr, "nestboxctl: user '%s' exists already\n", argv[optind]);
+		app_close(&app);
+		return 1;
+	}
+	rc = read_password("password: ", pw, sizeof(pw)) < 0 ||
+	     set_user(&app, argv[optind], role, pw) < 0;
+	if (!rc)
+		printf("added %s (%s)\n", argv[optind], role);
+	app_close(&app);
+	return rc;
+}
+
+static int cmd_user_passwd(int argc, char **argv)
+{
+	struct admin_user u;
+	struct app app;
+	char pw[256];
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl user passwd NAME\n");
+		return 2;
+	}
+	if (open_app(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	else if (read_password("new password: ", pw, sizeof(pw)) == 0 &&
+		 set_user(&app, argv[1], u.role, pw) == 0)
+		rc = 0;
+	if (!rc)
+		printf("password of %s changed; its sessions have ended\n", argv[1]);
+	app_close(&app);
+	return rc;
+}
+
+static int cmd_user_del(int argc, char **argv)
+{
+	struct admin_user u;
+	struct app app;
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl user del NAME\n");
+		return 2;
+	}
+	if (open_app(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0 || adm_user_delete(app.db, u.id) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	else
+		rc = 0;
+	if (!rc)
+		printf("deleted %s\n", argv[1]);
+	app_close(&app);
+	return rc;
+}
+
+static int cmd_user_list(int argc, char **argv)
+{
+	struct app app;
+	cJSON *users, *u;
+
+	(void)argc;
+	(void)argv;
+	if (open_app(&app) < 0)
+		return 1;
+	users = adm_user_list(app.db);
+	cJSON_ArrayForEach(u, users)
+		printf("%s\t%s\n", cJSON_GetObjectItem(u, "name")->valuestring,
+		       cJSON_GetObjectItem(u, "role")->valuestring);
+	cJSON_Delete(users);
+	app_close(&app);
+	return 0;
+}
+
+/*
+ * For `make run`: the first admin.  With no users, creates "admin" with
+ * $NESTBOX_ADMIN_PASSWORD or a random password and prints it once; with
+ * $NESTBOX_ADMIN_PASSWORD set, (re)sets admin's password to it.
+ */
+static int cmd_user_first_admin(int argc, char **argv)
+{
+	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
+	struct app app;
+	char pw[80];
+	int users;
+
+	(void)argc;
+	(void)argv;
+	if (open_app(&app) < 0)
+		return 1;
+	users = adm_user_count(app.db, NULL);
+	if (users > 0 && !(env && *env)) {
+		printf("admin login: user admin (password as printed when it was created;"
+		       " reset: nestboxctl user passwd admin)\n");
+		app_close(&app);
+		return 0;
+	}
+	if (env && *env)
+		snprintf(pw, sizeof(pw), "%s", env);
+	else if (auth_random_hex(pw, 12) < 0)
+		return 1;
+	if (strlen(pw) < 8 || set_user(&app, "admin", "admin", pw) < 0) {
+		fprintf(stderr, "nestboxctl: cannot set the admin password (8 characters at least)\n");
+		app_close(&app);
+		return 1;
+	}
+	printf("admin login: user admin, password %s\n", pw);
+	app_close(&app);
+	return 0;
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	struct app app;
@@ -266,6 +421,18 @@ static const struct cmd cmds[] = {
 	{ "gc", NULL, cmd_gc, "nestboxctl gc [--grace SECONDS]",
 	  "Drops cached update tars of builds that are gone, unreferenced blobs and\n"
 	  "abandoned temp files older than the grace period (default 3600 s)." },
+	{ "user", "add", cmd_user_add, "nestboxctl user add NAME [--role admin|readonly]",
+	  "Adds an admin-page user (role admin by default).  The password is read from\n"
+	  "the first line of standard input, or asked for on a terminal." },
+	{ "user", "passwd", cmd_user_passwd, "nestboxctl user passwd NAME",
+	  "Sets a user's password (read as for user add) and ends the user's sessions." },
+	{ "user", "del", cmd_user_del, "nestboxctl user del NAME",
+	  "Deletes a user, with its sessions and API tokens." },
+	{ "user", "list", cmd_user_list, "nestboxctl user list", "Lists users and roles." },
+	{ "user", "first-admin", cmd_user_first_admin, "nestboxctl user first-admin",
+	  "Creates the user admin when there are no users, with $NESTBOX_ADMIN_PASSWORD\n"
+	  "or a random password, and prints it; with $NESTBOX_ADMIN_PASSWORD set it also\n"
+	  "resets admin's password to it.  `make run` calls this." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -58,7 +58,8 @@ class Nestbox:
         self.images = os.path.join(self.state, "images")
         self.config = os.path.join(base, "nestbox.yaml")
         with open(self.config, "w") as f:
-            f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n")
+            f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n"
+                    "admin:\n  templates: %s/templates\n" % ROOT)
         self.env = dict(os.environ)
         for k in list(self.env):
             if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":

@@ -21,9 +21,17 @@ class Apache:
         self.prefix = os.path.join(base, "prefix")
         cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
         os.makedirs(cgi)
-        for prog in ("list", "update", "log"):
+        for prog in ("list", "update", "log", "admin"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
-        os.makedirs(os.path.join(self.prefix, "share", "nestbox", "htdocs"))
+        share = os.path.join(self.prefix, "share", "nestbox")
+        shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
+        shutil.copytree(os.path.join(ROOT, "templates"), os.path.join(share, "templates"))
+        # the installed layout: templates from <prefix>/share (Apache's user may
+        # not be able to enter the source tree)
+        with open(nb.config) as f:
+            conf = f.read().replace("%s/templates" % ROOT, share + "/templates")
+        with open(nb.config, "w") as f:
+            f.write(conf)
         self.port = free_port()
         self.log = os.path.join(base, "apache-error.log")
         run = os.path.join(base, "apache-run")

@@ -22,7 +22,10 @@ def test_help_for_every_command(nb):
 
 def test_init_says_where(nb):
     out = nb.ctl("init").stdout
-    assert "database: %s/nestbox.db (schema 1)" % nb.state in out
+    with nb.db() as c:
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+    assert version >= 2
+    assert "database: %s/nestbox.db (schema %d)" % (nb.state, version) in out
     assert os.path.isdir(nb.images) and os.path.isdir(os.path.join(nb.state, "blobs"))
     # idempotent
     assert nb.ctl("init").stdout == out

@@ -1,0 +1,105 @@
+/*
+ * admin.h - the operators' web pages and HTTP API (admin.fcgi).
+ *
+ * Pages are server-rendered from templates/ and work without JavaScript.
+ * Every request is authenticated in admin_before(): a session cookie
+ * (pages) or an API token (Authorization: Bearer, API routes only); every
+ * state-changing request with a session carries the session's CSRF token.
+ * Route flags say what a route needs; the table in src/cgi/admin.c is the
+ * whole list of what the program answers.
+ */
+#ifndef NB_ADMIN_H
+#define NB_ADMIN_H
+
+#include <limits.h>
+
+#include "../lib/app.h"
+#include "../lib/tmpl.h"
+
+#define ADM_PUBLIC 1u	/* no login needed */
+#define ADM_ADMIN 2u	/* the admin role; read-only users are refused */
+#define ADM_API 4u	/* answers JSON; API tokens accepted */
+#define ADM_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
+
+#define ADM_NAME_MAX 64
+
+struct admin_user {
+	long long id;
+	char name[ADM_NAME_MAX + 1];
+	char role[16];		/* "admin" or "readonly" */
+};
+
+struct admin {
+	struct tmpl_set *tmpl;
+	char images[PATH_MAX];
+	char dummy_hash[128];	/* verified for unknown users: equal timing */
+	/* per request, set by admin_before() */
+	struct admin_user user;
+	int authed, via_token;
+	char csrf[65];
+};
+
+int admin_init(struct app *app, char *err, size_t errlen);
+void admin_fini(struct app *app);
+int admin_before(struct app *app, struct http_req *r, struct http_resp *w);
+int admin_is_admin(const struct admin *ad);
+/* 1 when r->form (or X-CSRF-Token) carries the session's CSRF token. */
+int admin_csrf_ok(struct admin *ad, struct http_req *r);
+
+/* Renders a page inside the layout and frees data. */
+void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
+		int status, const char *tmpl, const char *title, cJSON *data);
+/* An error page (or JSON on API routes). */
+void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
+		int status, const char *msg);
+void admin_json(struct http_resp *w, int status, cJSON *data);
+
+/* the user name rule: letters, digits, . _ - @, 1..64 bytes */
+int admin_name_ok(const char *s);
+
+/* -- store (admin_store.c) -- */
+int adm_user_get(struct db *db, const char *name, struct admin_user *u,
+		 char *pw_hash, size_t n);
+int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role);
+int adm_user_set_password(struct db *db, long long id, const char *pw_hash);
+int adm_user_delete(struct db *db, long long id);
+int adm_user_count(struct db *db, const char *role);
+cJSON *adm_user_list(struct db *db);
+int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
+int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
+void adm_session_delete(struct db *db, const char *token);
+int adm_token_create(struct db *db, long long uid, const char *name, char *token);
+int adm_token_get(struct db *db, const char *token, struct admin_user *u);
+int adm_token_revoke(struct db *db, long long id, long long uid);
+cJSON *adm_token_list(struct db *db, long long uid);
+long adm_throttle_wait(struct db *db, const char *key, int max, long window);
+void adm_throttle_fail(struct db *db, const char *key, long window);
+void adm_throttle_clear(struct db *db, const char *key);
+
+/* -- handlers -- */
+void admin_root(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_login_page(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_login(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_logout(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_images(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_requests(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_users(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_settings(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_whoami(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w);
+
+/* shared by the page and the API: the request-log query */
+cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);
+
+#endif

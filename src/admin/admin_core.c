@@ -1,0 +1,201 @@
+/* admin.fcgi's per-process set-up, request authentication and page layout. */
+#include "admin.h"
+#include "../lib/auth.h"
+#include "../mkbox/mkbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int admin_init(struct app *app, char *err, size_t errlen)
+{
+	struct admin *ad = calloc(1, sizeof(*ad));
+
+	if (!ad) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (tmpl_load_dir(&ad->tmpl, conf_str(app->conf, "admin.templates"), err, errlen) < 0) {
+		free(ad);
+		return -1;
+	}
+	mkbox_image_path(app, ad->images, sizeof(ad->images));
+	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
+		snprintf(err, errlen, "argon2 unavailable");
+		tmpl_free(ad->tmpl);
+		free(ad);
+		return -1;
+	}
+	app->domain = ad;
+	return 0;
+}
+
+void admin_fini(struct app *app)
+{
+	struct admin *ad = app->domain;
+
+	if (ad)
+		tmpl_free(ad->tmpl);
+	free(ad);
+	app->domain = NULL;
+}
+
+int admin_is_admin(const struct admin *ad)
+{
+	return ad->authed && strcmp(ad->user.role, "admin") == 0;
+}
+
+int admin_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > ADM_NAME_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+void admin_json(struct http_resp *w, int status, cJSON *data)
+{
+	char *s = cJSON_PrintUnformatted(data);
+
+	http_bytes(w, status, "application/json", s, strlen(s));
+	buf_addc(&w->body, '\n');
+	cJSON_free(s);
+	cJSON_Delete(data);
+}
+
+static int is_api(const struct http_req *r)
+{
+	return r->route && (r->route->flags & ADM_API);
+}
+
+void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
+		int status, const char *msg)
+{
+	cJSON *d;
+
+	if (is_api(r)) {
+		app_error(app, w, status, msg);
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "message", msg);
+	cJSON_AddNumberToObject(d, "status", status);
+	admin_page(app, r, w, status, "error", http_reason(status), d);
+}
+
+void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
+		int status, const char *tmpl, const char *title, cJSON *data)
+{
+	struct admin *ad = app->domain;
+	char err[256];
+	cJSON *u;
+
+	cJSON_AddStringToObject(data, "title", title);
+	cJSON_AddStringToObject(data, "csrf", ad->csrf);
+	if (ad->authed) {
+		u = cJSON_AddObjectToObject(data, "user");
+		cJSON_AddStringToObject(u, "name", ad->user.name);
+		cJSON_AddStringToObject(u, "role", ad->user.role);
+		cJSON_AddBoolToObject(u, "is_admin", admin_is_admin(ad));
+	}
+	if (r->route && r->route->name)
+		cJSON_AddBoolToObject(data, arena_printf(r->a, "nav%s", r->route->name), 1);
+	w->body.len = 0;
+	if (tmpl_render(ad->tmpl, tmpl, data, &w->body, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, err);
+		cJSON_Delete(data);
+		/* a broken template is our bug, but the answer stays clean */
+		app_error(app, w, 500, "page template error");
+		return;
+	}
+	cJSON_Delete(data);
+	w->status = status;
+	http_set_header(w, "Content-Type", "text/html; charset=utf-8");
+	http_set_header(w, "Cache-Control", "no-store");
+	http_set_header(w, "X-Frame-Options", "DENY");
+	http_set_header(w, "Content-Security-Policy",
+			"default-src 'self'; style-src 'self'; img-src 'self' data:; "
+			"script-src 'none'; frame-ancestors 'none'");
+	http_set_header(w, "Referrer-Policy", "same-origin");
+}
+
+/* Who is asking: an API token (API routes) or a session cookie. */
+static void authenticate(struct app *app, struct http_req *r, struct admin *ad)
+{
+	const char *h = http_header(r, "Authorization"), *cookie;
+
+	if (h && strncmp(h, "Bearer ", 7) == 0) {
+		if (is_api(r) && adm_token_get(app->db, h + 7, &ad->user) == 0) {
+			ad->authed = 1;
+			ad->via_token = 1;
+		}
+		return;
+	}
+	cookie = http_cookie(r, "nb_session");
+	if (cookie && adm_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
+		ad->authed = 1;
+}
+
+static int changes_state(const struct http_req *r)
+{
+	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
+}
+
+/* The form's (or header's) CSRF token must be the session's. */
+int admin_csrf_ok(struct admin *ad, struct http_req *r)
+{
+	const char *t = query_get(&r->form, "csrf");
+
+	if (!t)
+		t = http_header(r, "X-CSRF-Token");
+	return t && ad->csrf[0] && auth_equal(t, ad->csrf);
+}
+
+int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	unsigned flags = r->route->flags;
+	int st;
+
+	memset(&ad->user, 0, sizeof(ad->user));
+	ad->authed = ad->via_token = 0;
+	ad->csrf[0] = '\0';
+	authenticate(app, r, ad);
+	if (flags & ADM_PUBLIC)
+		return 0;
+	if (!ad->authed) {
+		if (is_api(r)) {
+			app_error(app, w, 401, "authentication required");
+			http_set_header(w, "WWW-Authenticate", "Bearer");
+		} else {
+			http_redirect(w, arena_printf(r->a, "/admin/login?next=%s",
+						      r->raw_path));
+		}
+		return 1;
+	}
+	/* multipart uploads carry their token in the form: their handler checks it */
+	if (changes_state(r) && !ad->via_token && !(flags & ADM_OWN_CSRF)) {
+		st = http_read_form(r, (size_t)conf_int(app->conf, "server.max_body"));
+		if (st) {
+			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
+			return 1;
+		}
+		if (!admin_csrf_ok(ad, r)) {
+			admin_fail(app, r, w, 403, "the form has expired or did not come from "
+				   "this site: reload the page and try again");
+			return 1;
+		}
+	}
+	if ((flags & ADM_ADMIN) && !admin_is_admin(ad)) {
+		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,119 @@
+/* The dashboard and the settings page. */
+#include "admin.h"
+#include "../mkbox/mkbox.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char sql_hours[] =
+	"SELECT hour, sum(count), sum(errors) FROM requests_hourly WHERE hour > ?"
+	" GROUP BY hour ORDER BY hour";
+static const char sql_recent[] =
+	"SELECT ts_ms, program, method, path, status FROM request_log ORDER BY id DESC LIMIT 12";
+
+/* A bar chart of the last 24 hours as inline SVG: numbers only, built here. */
+static char *hour_chart(struct app *app, struct arena *a, long long *total, long long *errors)
+{
+	long long now_h = (long long)time(NULL) / 3600, count[24] = { 0 }, errs[24] = { 0 }, max = 1;
+	sqlite3_stmt *st = db_stmt(app->db, sql_hours);
+	struct buf b;
+	int i;
+
+	*total = *errors = 0;
+	if (st) {
+		sqlite3_bind_int64(st, 1, now_h - 24);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			long long h = sqlite3_column_int64(st, 0) - (now_h - 23);
+			if (h < 0 || h > 23)
+				continue;
+			count[h] = sqlite3_column_int64(st, 1);
+			errs[h] = sqlite3_column_int64(st, 2);
+		}
+		sqlite3_reset(st);
+	}
+	for (i = 0; i < 24; i++) {
+		*total += count[i];
+		*errors += errs[i];
+		if (count[i] > max)
+			max = count[i];
+	}
+	buf_init(&b, a);
+	buf_adds(&b, "<svg class=\"chart\" viewBox=\"0 0 480 130\" role=\"img\" "
+		     "aria-label=\"requests per hour, last 24 hours\">");
+	for (i = 0; i < 24; i++) {
+		int h = (int)(count[i] * 100 / max), he = (int)(errs[i] * 100 / max);
+		buf_printf(&b, "<rect class=\"ok\" x=\"%d\" y=\"%d\" width=\"16\" height=\"%d\">"
+			   "<title>%lld requests, %lld errors</title></rect>",
+			   i * 20 + 2, 110 - h, h, count[i], errs[i]);
+		if (he)
+			buf_printf(&b, "<rect class=\"err\" x=\"%d\" y=\"%d\" width=\"16\" height=\"%d\"/>",
+				   i * 20 + 2, 110 - he, he);
+	}
+	buf_printf(&b, "<text x=\"0\" y=\"126\">-24 h</text><text x=\"440\" y=\"126\">now</text>"
+		   "<text x=\"0\" y=\"10\">%lld/h</text></svg>", max);
+	return (char *)buf_cstr(&b);
+}
+
+static void add_recent(struct app *app, cJSON *d)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_recent);
+	cJSON *arr = cJSON_AddArrayToObject(d, "recent");
+	char when[32];
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+		cJSON_AddStringToObject(o, "time", when);
+		cJSON_AddStringToObject(o, "program", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "method", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddStringToObject(o, "path", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddNumberToObject(o, "status", sqlite3_column_int(st, 4));
+		cJSON_AddBoolToObject(o, "error", sqlite3_column_int(st, 4) >= 400);
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (st)
+		sqlite3_reset(st);
+}
+
+void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	cJSON *d = cJSON_CreateObject();
+	struct mkbox_entry *v;
+	size_t n = 0, i, boxes = 0;
+	long long total, errors;
+	char *chart;
+
+	if (mkbox_catalog(r->a, ad->images, NULL, &v, &n) == 0)
+		for (i = 0; i < n; i++)
+			if (i == 0 || strcmp(v[i].box, v[i - 1].box))
+				boxes++;
+	chart = hour_chart(app, r->a, &total, &errors);
+	cJSON_AddNumberToObject(d, "images", (double)n);
+	cJSON_AddNumberToObject(d, "boxes", (double)boxes);
+	cJSON_AddNumberToObject(d, "requests_24h", (double)total);
+	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
+	cJSON_AddNumberToObject(d, "users", adm_user_count(app->db, NULL));
+	cJSON_AddStringToObject(d, "chart", chart);
+	add_recent(app, d);
+	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);
+}
+
+void admin_settings(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	cJSON *d = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(d, "settings");
+	const char *name, *value;
+	int i, secret;
+
+	cJSON_AddStringToObject(d, "config_file", *conf_file(app->conf) ? conf_file(app->conf)
+					: "(none: defaults and environment)");
+	for (i = 0; conf_entry(app->conf, i, &name, &value, &secret); i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddStringToObject(o, "value", secret && *value ? "********" : value);
+		cJSON_AddItemToArray(arr, o);
+	}
+	admin_page(app, r, w, 200, "settings", "Settings", d);
+}

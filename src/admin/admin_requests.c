@@ -1,0 +1,185 @@
+/*
+ * The request log: filtered by program, status, path substring and time,
+ * newest first, paged by id (keyset) so a page costs the same at row
+ * 100,000 as at row 1.
+ */
+#include "admin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char sql_rows[] =
+	"SELECT id, ts_ms, program, method, path, route, status, bytes, dur_us, remote, user_agent"
+	" FROM request_log"
+	" WHERE id < ?1"
+	"  AND (?2 IS NULL OR program = ?2)"
+	"  AND (?3 IS NULL OR status BETWEEN ?3 AND ?4)"
+	"  AND (?5 IS NULL OR instr(path, ?5) > 0)"
+	"  AND (?6 IS NULL OR ts_ms >= ?6)"
+	"  AND (?7 IS NULL OR ts_ms < ?7)"
+	" ORDER BY id DESC LIMIT ?8";
+
+/* "2026-11-23T13:05" (an HTML datetime-local value, UTC) -> ms, or -1. */
+static long long parse_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	if (!s || !*s)
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
+	if (!end || (*end && *end != ':'))
+		return -1;
+	return (long long)timegm(&tm) * 1000;
+}
+
+/* "404", "4xx" or "" -> a status range. */
+static int parse_status(const char *s, int *lo, int *hi)
+{
+	if (!s || !*s)
+		return 0;
+	if (strlen(s) == 3 && s[0] >= '1' && s[0] <= '5' && !strcmp(s + 1, "xx")) {
+		*lo = (s[0] - '0') * 100;
+		*hi = *lo + 99;
+		return 1;
+	}
+	*lo = *hi = atoi(s);
+	return *lo >= 100 && *lo <= 599 ? 1 : -1;
+}
+
+static cJSON *row_json(sqlite3_stmt *st)
+{
+	cJSON *o = cJSON_CreateObject();
+	long long ms = sqlite3_column_int64(st, 1);
+	time_t t = (time_t)(ms / 1000);
+	char when[40];
+
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+	cJSON_AddNumberToObject(o, "ts_ms", (double)ms);
+	cJSON_AddStringToObject(o, "time", when);
+	cJSON_AddStringToObject(o, "program", (const char *)sqlite3_column_text(st, 2));
+	cJSON_AddStringToObject(o, "method", (const char *)sqlite3_column_text(st, 3));
+	cJSON_AddStringToObject(o, "path", (const char *)sqlite3_column_text(st, 4));
+	cJSON_AddStringToObject(o, "route", (const char *)sqlite3_column_text(st, 5));
+	cJSON_AddNumberToObject(o, "status", sqlite3_column_int(st, 6));
+	cJSON_AddBoolToObject(o, "error", sqlite3_column_int(st, 6) >= 400);
+	cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 7));
+	cJSON_AddNumberToObject(o, "ms", (double)sqlite3_column_int64(st, 8) / 1000.0);
+	cJSON_AddStringToObject(o, "remote", (const char *)sqlite3_column_text(st, 9));
+	cJSON_AddStringToObject(o, "user_agent", (const char *)sqlite3_column_text(st, 10));
+	return o;
+}
+
+/* NULL when a filter is malformed (then *next is -1). */
+cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
+{
+	const struct query *q = &r->query;
+	const char *before = query_get(q, "before"), *prog = query_get(q, "program");
+	const char *path = query_get(q, "q");
+	long long since = parse_time(query_get(q, "since")), until = parse_time(query_get(q, "until"));
+	long per = (long)conf_int(app->conf, "admin.page_size");
+	int lo = 0, hi = 0, sf = parse_status(query_get(q, "status"), &lo, &hi), n = 0;
+	sqlite3_stmt *st = db_stmt(app->db, sql_rows);
+	cJSON *arr;
+	long long last = 0;
+
+	*next = 0;
+	if (sf < 0 || !st) {
+		*next = -1;
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, before && atoll(before) > 0 ? atoll(before) : (1LL << 62));
+	if (prog && *prog)
+		sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+	if (sf > 0) {
+		sqlite3_bind_int(st, 3, lo);
+		sqlite3_bind_int(st, 4, hi);
+	}
+	if (path && *path)
+		sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+	if (since >= 0)
+		sqlite3_bind_int64(st, 6, since);
+	if (until >= 0)
+		sqlite3_bind_int64(st, 7, until);
+	sqlite3_bind_int64(st, 8, per + 1);	/* one more tells whether a next page exists */
+	arr = cJSON_CreateArray();
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == per) {
+			*next = last;
+			break;
+		}
+		last = sqlite3_column_int64(st, 0);
+		cJSON_AddItemToArray(arr, row_json(st));
+	}
+	sqlite3_reset(st);
+	return arr;
+}
+
+static const char *const programs[] = { "list", "update", "log", "admin", NULL };
+
+void admin_requests(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const struct query *q = &r->query;
+	long long next;
+	cJSON *rows = admin_request_rows(app, r, &next), *d, *pr;
+	const char *prog = query_get(q, "program");
+	int i;
+
+	if (!rows) {
+		admin_fail(app, r, w, 400, "status must be a code like 404 or a class like 5xx");
+		return;
+	}
+	d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "rows", rows);
+	pr = cJSON_AddArrayToObject(d, "programs");
+	for (i = 0; programs[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", programs[i]);
+		cJSON_AddBoolToObject(o, "selected", prog && !strcmp(prog, programs[i]));
+		cJSON_AddItemToArray(pr, o);
+	}
+	cJSON_AddStringToObject(d, "status", query_get(q, "status") ? query_get(q, "status") : "");
+	cJSON_AddStringToObject(d, "q", query_get(q, "q") ? query_get(q, "q") : "");
+	cJSON_AddStringToObject(d, "since", query_get(q, "since") ? query_get(q, "since") : "");
+	cJSON_AddStringToObject(d, "until", query_get(q, "until") ? query_get(q, "until") : "");
+	if (next > 0) {
+		/* the next page keeps every filter: rebuild the query string */
+		struct buf b;
+		buf_init(&b, r->a);
+		for (i = 0; i < q->n; i++) {
+			if (!strcmp(q->v[i].key, "before"))
+				continue;
+			buf_printf(&b, "%s=", q->v[i].key);
+			for (const char *c = q->v[i].val; *c; c++)
+				if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+				    (*c >= '0' && *c <= '9') || strchr("-_.~", *c))
+					buf_addc(&b, *c);
+				else
+					buf_printf(&b, "%%%02X", (unsigned char)*c);
+			buf_addc(&b, '&');
+		}
+		buf_printf(&b, "before=%lld", next);
+		cJSON_AddStringToObject(d, "next", buf_cstr(&b));
+	}
+	admin_page(app, r, w, 200, "requests", "Request log", d);
+}
+
+void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	long long next;
+	cJSON *rows = admin_request_rows(app, r, &next), *o;
+
+	if (!rows) {
+		app_error(app, w, 400, "status must be a code like 404 or a class like 5xx");
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "rows", rows);
+	if (next > 0)
+		cJSON_AddNumberToObject(o, "next_before", (double)next);
+	admin_json(w, 200, o);
+}

@@ -1,0 +1,352 @@
+/* The admin tables: users, sessions, API tokens, login throttling. */
+#include "admin.h"
+#include "../lib/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void copy_user(sqlite3_stmt *st, int col, struct admin_user *u)
+{
+	u->id = sqlite3_column_int64(st, col);
+	snprintf(u->name, sizeof(u->name), "%s", (const char *)sqlite3_column_text(st, col + 1));
+	snprintf(u->role, sizeof(u->role), "%s", (const char *)sqlite3_column_text(st, col + 2));
+}
+
+static int done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WHERE name=?";
+
+int adm_user_get(struct db *db, const char *name, struct admin_user *u,
+		 char *pw_hash, size_t n)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_get);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_user(st, 0, u);
+		if (pw_hash)
+			snprintf(pw_hash, n, "%s", (const char *)sqlite3_column_text(st, 3));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+static const char sql_user_add[] =
+	"INSERT INTO users(name, pw_hash, role, created) VALUES(?,?,?,?)";
+
+int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_add);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+static const char sql_user_pw[] = "UPDATE users SET pw_hash=? WHERE id=?";
+static const char sql_user_pw_sessions[] = "DELETE FROM sessions WHERE user_id=?";
+
+int adm_user_set_password(struct db *db, long long id, const char *pw_hash)
+{
+	sqlite3_stmt *st;
+	int rc = -1;
+
+	if (db_begin(db) < 0)
+		return -1;
+	st = db_stmt(db, sql_user_pw);
+	if (st) {
+		sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		rc = done(st);
+	}
+	/* a new password ends every session of the old one */
+	st = rc == 0 ? db_stmt(db, sql_user_pw_sessions) : NULL;
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = done(st);
+	}
+	if (rc == 0 && sqlite3_changes(db_handle(db)) >= 0 && db_commit(db) == 0)
+		return 0;
+	db_rollback(db);
+	return -1;
+}
+
+static const char sql_user_del[] = "DELETE FROM users WHERE id=?";
+
+int adm_user_delete(struct db *db, long long id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_del);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+}
+
+static const char sql_user_count[] = "SELECT count(*) FROM users WHERE ?1 IS NULL OR role=?1";
+
+int adm_user_count(struct db *db, const char *role)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_count);
+	int n = -1;
+
+	if (!st)
+		return -1;
+	if (role)
+		sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+static const char sql_user_list[] = "SELECT id, name, role, created FROM users ORDER BY name";
+
+cJSON *adm_user_list(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_list);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "created", (double)sqlite3_column_int64(st, 3));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (st)
+		sqlite3_reset(st);
+	return arr;
+}
+
+static const char sql_sess_add[] =
+	"INSERT INTO sessions(token_hash, user_id, csrf, created, expires) VALUES(?,?,?,?,?)";
+static const char sql_sess_gc[] = "DELETE FROM sessions WHERE expires < ?";
+
+int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf)
+{
+	char th[65];
+	sqlite3_stmt *st;
+	time_t now = time(NULL);
+
+	if (auth_random_hex(token, AUTH_TOKEN_BYTES) < 0 ||
+	    auth_random_hex(csrf, AUTH_TOKEN_BYTES) < 0)
+		return -1;
+	auth_token_hash(token, th);
+	/* logins are rare: a good moment to forget expired sessions */
+	st = db_stmt(db, sql_sess_gc);
+	if (st) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		done(st);
+	}
+	st = db_stmt(db, sql_sess_add);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)(now + ttl));
+	return done(st);
+}
+
+static const char sql_sess_get[] =
+	"SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
+	" WHERE s.token_hash=? AND s.expires > ?";
+
+int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_sess_get);
+	char th[65];
+	int found = 0;
+
+	if (!st)
+		return -1;
+	auth_token_hash(token, th);
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_user(st, 0, u);
+		snprintf(csrf, 65, "%s", (const char *)sqlite3_column_text(st, 3));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
+
+void adm_session_delete(struct db *db, const char *token)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_sess_del);
+	char th[65];
+
+	if (!st)
+		return;
+	auth_token_hash(token, th);
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+	done(st);
+}
+
+static const char sql_tok_add[] =
+	"INSERT INTO api_tokens(user_id, name, token_hash, prefix, created) VALUES(?,?,?,?,?)";
+
+int adm_token_create(struct db *db, long long uid, const char *name, char *token)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_tok_add);
+	char raw[65], th[65];
+
+	if (!st || auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
+		return -1;
+	/* a recognisable prefix lets secret scanners and people spot one */
+	snprintf(token, 72, "nbx_%s", raw);
+	auth_token_hash(token, th);
+	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, th, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, token, 12, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+static const char sql_tok_get[] =
+	"SELECT u.id, u.name, u.role, t.id FROM api_tokens t JOIN users u ON u.id = t.user_id"
+	" WHERE t.token_hash=? AND t.revoked=0";
+static const char sql_tok_used[] = "UPDATE api_tokens SET last_used=? WHERE id=?";
+
+int adm_token_get(struct db *db, const char *token, struct admin_user *u)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_tok_get);
+	char th[65];
+	long long tid = 0;
+
+	if (!st)
+		return -1;
+	auth_token_hash(token, th);
+	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_user(st, 0, u);
+		tid = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	if (!tid)
+		return -1;
+	st = db_stmt(db, sql_tok_used);
+	if (st) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
+		sqlite3_bind_int64(st, 2, tid);
+		done(st);
+	}
+	return 0;
+}
+
+static const char sql_tok_revoke[] =
+	"UPDATE api_tokens SET revoked=1 WHERE id=? AND (?2 = 0 OR user_id=?2)";
+
+int adm_token_revoke(struct db *db, long long id, long long uid)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_tok_revoke);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, uid);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+}
+
+static const char sql_tok_list[] =
+	"SELECT t.id, t.name, t.prefix, t.created, t.last_used, t.revoked, u.name"
+	" FROM api_tokens t JOIN users u ON u.id = t.user_id"
+	" WHERE ?1 = 0 OR t.user_id = ?1 ORDER BY t.id DESC";
+
+cJSON *adm_token_list(struct db *db, long long uid)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_tok_list);
+	cJSON *arr = cJSON_CreateArray();
+
+	if (!st)
+		return arr;
+	sqlite3_bind_int64(st, 1, uid);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
+		cJSON_AddStringToObject(o, "prefix", (const char *)sqlite3_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "created", (double)sqlite3_column_int64(st, 3));
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
+			cJSON_AddNumberToObject(o, "last_used", (double)sqlite3_column_int64(st, 4));
+		cJSON_AddBoolToObject(o, "revoked", sqlite3_column_int(st, 5));
+		cJSON_AddStringToObject(o, "user", (const char *)sqlite3_column_text(st, 6));
+		cJSON_AddItemToArray(arr, o);
+	}
+	sqlite3_reset(st);
+	return arr;
+}
+
+static const char sql_thr_get[] = "SELECT count, first FROM login_failures WHERE key=?";
+static const char sql_thr_fail[] =
+	"INSERT INTO login_failures(key, count, first) VALUES(?1, 1, ?2)"
+	" ON CONFLICT(key) DO UPDATE SET"
+	"  count = CASE WHEN first < ?2 - ?3 THEN 1 ELSE count + 1 END,"
+	"  first = CASE WHEN first < ?2 - ?3 THEN ?2 ELSE first END";
+static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
+
+long adm_throttle_wait(struct db *db, const char *key, int max, long window)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_thr_get);
+	long wait = 0;
+	time_t now = time(NULL);
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		long long first = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_int(st, 0) >= max && first + window > now)
+			wait = (long)(first + window - now);
+	}
+	sqlite3_reset(st);
+	return wait;
+}
+
+void adm_throttle_fail(struct db *db, const char *key, long window)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_thr_fail);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 3, window);
+	done(st);
+}
+
+void adm_throttle_clear(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_thr_clear);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	done(st);
+}

@@ -1,0 +1,162 @@
+/* Users and API tokens. */
+#include "admin.h"
+#include "../lib/auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PASSWORD_MIN 8
+
+static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
+		       int status, const char *new_token, const char *msg)
+{
+	struct admin *ad = app->domain;
+	cJSON *d = cJSON_CreateObject();
+	const char *done = query_get(&r->query, "done");
+
+	cJSON_AddItemToObject(d, "users", adm_user_list(app->db));
+	cJSON_AddItemToObject(d, "tokens",
+			      adm_token_list(app->db, admin_is_admin(ad) ? 0 : ad->user.id));
+	if (new_token)
+		cJSON_AddStringToObject(d, "new_token", new_token);
+	if (msg || done)
+		cJSON_AddStringToObject(d, "flash", msg ? msg : done);
+	admin_page(app, r, w, status, "users", "Users and tokens", d);
+}
+
+void admin_users(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	users_page(app, r, w, 200, NULL, NULL);
+}
+
+static long long id_param(struct http_req *r)
+{
+	const char *s = http_param(r, "id");
+	char *end;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+
+	return s && *end == '\0' && v > 0 ? v : 0;
+}
+
+void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *name = query_get(&r->form, "name"), *pw = query_get(&r->form, "password");
+	const char *role = query_get(&r->form, "role");
+	char hash[AUTH_HASH_MAX];
+
+	if (!role || !*role)
+		role = "readonly";
+	if (!name || !admin_name_ok(name)) {
+		admin_fail(app, r, w, 400, "a user name is 1 to 64 letters, digits or . _ - @");
+		return;
+	}
+	if (strcmp(role, "admin") && strcmp(role, "readonly")) {
+		admin_fail(app, r, w, 400, "the role is admin or readonly");
+		return;
+	}
+	if (!pw || strlen(pw) < PASSWORD_MIN) {
+		admin_fail(app, r, w, 400, "a password has at least 8 characters");
+		return;
+	}
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
+	    adm_user_add(app->db, name, hash, role) < 0) {
+		admin_fail(app, r, w, 409, "a user of that name exists already");
+		return;
+	}
+	http_redirect(w, arena_printf(r->a, "/admin/users?done=added+%s", name));
+}
+
+void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	long long id = id_param(r);
+
+	if (id == ad->user.id) {
+		admin_fail(app, r, w, 409, "you cannot delete yourself");
+		return;
+	}
+	if (!id || adm_user_delete(app->db, id) < 0) {
+		admin_fail(app, r, w, 404, "no such user");
+		return;
+	}
+	http_redirect(w, "/admin/users?done=deleted");
+}
+
+void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	long long id = id_param(r);
+	const char *pw = query_get(&r->form, "password");
+	char hash[AUTH_HASH_MAX];
+
+	if (id != ad->user.id && !admin_is_admin(ad)) {
+		admin_fail(app, r, w, 403, "only an admin changes another user's password");
+		return;
+	}
+	if (!pw || strlen(pw) < PASSWORD_MIN) {
+		admin_fail(app, r, w, 400, "a password has at least 8 characters");
+		return;
+	}
+	if (!id || auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
+	    adm_user_set_password(app->db, id, hash) < 0) {
+		admin_fail(app, r, w, 404, "no such user");
+		return;
+	}
+	/* one's own sessions end with the old password: log in again */
+	http_redirect(w, id == ad->user.id ? "/admin/login" : "/admin/users?done=password+changed");
+}
+
+static int token_name_ok(const char *s)
+{
+	size_t n = s ? strlen(s) : 0, i;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	const char *name = query_get(&r->form, "name");
+	char token[80];
+
+	if (!token_name_ok(name)) {
+		admin_fail(app, r, w, 400, "a token needs a name of 1 to 64 characters");
+		return;
+	}
+	if (adm_token_create(app->db, ad->user.id, name, token) < 0) {
+		admin_fail(app, r, w, 503, "cannot store the token: database busy, try again");
+		return;
+	}
+	/* shown this once; only its hash is kept */
+	users_page(app, r, w, 201, token, "token created: copy it now, it is not shown again");
+}
+
+void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	long long id = id_param(r);
+
+	if (!id || adm_token_revoke(app->db, id, admin_is_admin(ad) ? 0 : ad->user.id) < 0) {
+		admin_fail(app, r, w, 404, "no such token");
+		return;
+	}
+	http_redirect(w, "/admin/users?done=token+revoked");
+}
+
+void admin_api_whoami(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r;
+	cJSON_AddStringToObject(o, "user", ad->user.name);
+	cJSON_AddStringToObject(o, "role", ad->user.role);
+	cJSON_AddStringToObject(o, "auth", ad->via_token ? "token" : "session");
+	admin_json(w, 200, o);
+}

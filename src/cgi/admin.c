@@ -1,0 +1,48 @@
+/* admin.fcgi - the operators' pages and HTTP API under /admin */
+#include "../admin/admin.h"
+#include "../core/core.h"
+#include "../mkbox/mkbox.h"
+
+static const struct route_param_spec image_params[] = {
+	{ "box", mkbox_name_ok }, { "image", mkbox_name_ok }, { NULL, NULL }
+};
+
+#define P ADM_PUBLIC
+#define A ADM_ADMIN
+#define API ADM_API
+
+static const struct route routes[] = {
+	{ "GET",  "/admin", admin_root, NULL, NULL, P },
+	{ "GET",  "/admin/login", admin_login_page, "/login", NULL, P },
+	{ "POST", "/admin/login", admin_login, "/login", NULL, P },
+	{ "POST", "/admin/logout", admin_logout, "/logout", NULL, 0 },
+	{ "GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0 },
+	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
+	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
+	{ "GET",  "/admin/requests", admin_requests, "/requests", NULL, 0 },
+	{ "GET",  "/admin/users", admin_users, "/users", NULL, 0 },
+	{ "POST", "/admin/users", admin_user_add, "/users", NULL, A },
+	{ "POST", "/admin/users/:id/delete", admin_user_delete, "/users", NULL, A },
+	{ "POST", "/admin/users/:id/password", admin_user_password, "/users", NULL, 0 },
+	{ "POST", "/admin/tokens", admin_token_add, "/users", NULL, 0 },
+	{ "POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", NULL, 0 },
+	{ "GET",  "/admin/settings", admin_settings, "/settings", NULL, 0 },
+	{ "GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API },
+	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
+	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
+	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
+	{ "DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
+	  image_params, API | A },
+	{ "GET",  "/admin/api/requests", admin_api_requests, "/api/requests", NULL, API },
+};
+
+static const struct app_def def = {
+	"admin", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
+	admin_init, admin_fini, admin_before
+};
+
+int main(int argc, char **argv)
+{
+	return app_main(&def, &core_spec, argc, argv);
+}
