@@ -81,7 +81,9 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON *d;
 
 	if (is_api(r)) {
-		app_error(app, w, status, msg);
+		w->headers.len = 0;
+		w->has_type = 0;
+		http_json_error(w, status, msg);
 		return;
 	}
 	d = cJSON_CreateObject();
@@ -172,7 +174,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		return 0;
 	if (!ad->authed) {
 		if (is_api(r)) {
-			app_error(app, w, 401, "authentication required");
+			admin_fail(app, r, w, 401, "authentication required");
 			http_set_header(w, "WWW-Authenticate", "Bearer");
 		} else {
 			http_redirect(w, arena_printf(r->a, "/admin/login?next=%s",

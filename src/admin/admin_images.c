@@ -280,16 +280,16 @@ void admin_api_image_upload(struct app *app, struct http_req *r, struct http_res
 	cJSON *o;
 
 	if (left < 0) {
-		app_error(app, w, 411, "Content-Length required");
+		admin_fail(app, r, w, 411, "Content-Length required");
 		return;
 	}
 	if (left > conf_int(app->conf, "admin.max_upload")) {
-		app_error(app, w, 413, "the upload is larger than admin.max_upload");
+		admin_fail(app, r, w, 413, "the upload is larger than admin.max_upload");
 		return;
 	}
 	fd = open_tmp(app, tmp, sizeof(tmp));
 	if (fd < 0) {
-		app_error(app, w, 503, "cannot create a temporary file");
+		admin_fail(app, r, w, 503, "cannot create a temporary file");
 		return;
 	}
 	while (left > 0) {
@@ -297,7 +297,7 @@ void admin_api_image_upload(struct app *app, struct http_req *r, struct http_res
 		if (n <= 0 || fs_write_all(fd, buf, (size_t)n) < 0) {
 			close(fd);
 			unlink(tmp);
-			app_error(app, w, n <= 0 ? 400 : 503, n <= 0 ? "upload incomplete"
+			admin_fail(app, r, w, n <= 0 ? 400 : 503, n <= 0 ? "upload incomplete"
 				  : "cannot store the upload (disk full?)");
 			return;
 		}
@@ -307,7 +307,7 @@ void admin_api_image_upload(struct app *app, struct http_req *r, struct http_res
 	if (import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
 			  query_get(q, "branch"), query_get(q, "version"),
 			  image, sizeof(image), err, sizeof(err)) < 0) {
-		app_error(app, w, 400, err);
+		admin_fail(app, r, w, 400, err);
 		return;
 	}
 	o = cJSON_CreateObject();
@@ -321,7 +321,7 @@ void admin_api_image_delete(struct app *app, struct http_req *r, struct http_res
 	struct admin *ad = app->domain;
 
 	if (mkbox_image_delete(ad->images, http_param(r, "box"), http_param(r, "image")) < 0) {
-		app_error(app, w, 404, "no such image");
+		admin_fail(app, r, w, 404, "no such image");
 		return;
 	}
 	w->status = 204;

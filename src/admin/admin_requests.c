@@ -174,7 +174,7 @@ void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w
 	cJSON *rows = admin_request_rows(app, r, &next), *o;
 
 	if (!rows) {
-		app_error(app, w, 400, "status must be a code like 404 or a class like 5xx");
+		admin_fail(app, r, w, 400, "status must be a code like 404 or a class like 5xx");
 		return;
 	}
 	o = cJSON_CreateObject();

@@ -1,0 +1,373 @@
+"""The admin pages and API through lighttpd: login, CSRF, roles, tokens,
+every page and form, and hostile input in every echoed field."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from admin_client import Browser, forms_of
+from conftest import CTL, make_raw_image
+
+XSS = '<script>alert("x")</script>'
+XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
+
+
+@pytest.fixture
+def admin(make_nb):
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1",
+                  "NESTBOX_ADMIN__LOGIN_MAX_FAILURES": "3", "NESTBOX_ADMIN__PAGE_SIZE": "5"})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    p = subprocess.run([CTL, "user", "add", "viewer", "--role", "readonly"], env=nb.env,
+                       input="viewer-pass-1\n", capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    return nb, b
+
+
+def test_login_required_everywhere(admin):
+    nb, _ = admin
+    anon = Browser(nb.port)
+    for path in ("/admin/", "/admin/images", "/admin/requests", "/admin/users", "/admin/settings"):
+        r = anon.get(path)
+        assert r.status == 303 and r.header("Location") == "/admin/login?next=" + path
+    r = anon.post("/admin/users", {"name": "evil", "password": "12345678"})
+    assert r.status == 303
+    r = anon.get("/admin/api/images")
+    assert r.status == 401 and r.header("WWW-Authenticate") == "Bearer"
+    assert json.loads(r.body)["error"] == "authentication required"
+    assert anon.get("/admin").header("Location") == "/admin/"
+
+
+def test_session_cookie_flags(admin):
+    nb, _ = admin
+    b = Browser(nb.port)
+    r = b.login("admin", "admin-pass-1")
+    cookie = [c for c in r.headers_all("Set-Cookie") if c.startswith("nb_session=")][0]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/admin" in cookie
+    assert "Secure" not in cookie          # plain http here
+    assert r.header("Location") == "/admin/"
+
+
+def test_secure_cookie_behind_https(make_nb):
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1",
+                  "NESTBOX_SERVER__BASE_URL": "https://updates.example"}, sub="https")
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.start()
+    r = Browser(nb.port).login("admin", "admin-pass-1")
+    assert "; Secure" in [c for c in r.headers_all("Set-Cookie") if c.startswith("nb_session=")][0]
+
+
+def test_bad_login_and_throttling(admin):
+    nb, _ = admin
+    b = Browser(nb.port)
+    r = b.login("admin", "wrong-password", expect=401)
+    assert "Wrong user name or password." in r.text
+    r = b.login("nobody", "wrong-password", expect=401)
+    assert "Wrong user name or password." in r.text     # no hint which was wrong
+    b.login("admin", "wrong-again", expect=401)
+    # three failures for admin: even the right password waits now
+    r = b.login("admin", "admin-pass-1", expect=429)
+    assert "Too many failed logins" in r.text and int(r.header("Retry-After")) > 0
+    with nb.db() as c:
+        c.execute("UPDATE login_failures SET first = first - 100000")
+    b.login("admin", "admin-pass-1")
+
+
+def test_login_csrf_is_checked(admin):
+    nb, _ = admin
+    b = Browser(nb.port)
+    b.get("/admin/login")
+    r = b.post("/admin/login", {"csrf": "0" * 64, "username": "admin", "password": "admin-pass-1"})
+    assert r.status == 403 and "login form expired" in r.text
+    assert "nb_session" not in b.cookies
+
+
+def test_open_redirect_refused(admin):
+    nb, _ = admin
+    b = Browser(nb.port)
+    page = b.get("/admin/login?next=//evil.example/x")
+    fields = forms_of(page.body)[-1]["fields"]
+    assert fields["next"] == "/admin/"
+    fields.update(username="admin", password="admin-pass-1", next="https://evil.example/")
+    assert b.post("/admin/login", fields).header("Location") == "/admin/"
+
+
+def test_every_page_renders(admin):
+    nb, b = admin
+    pages = {"/admin/": "Requests per hour", "/admin/images": "Import an image",
+             "/admin/requests": "Request log", "/admin/users": "API tokens",
+             "/admin/settings": "mkbox.image_path"}
+    for path, text in pages.items():
+        r = b.get(path)
+        assert r.status == 200, path
+        assert text in r.text, path
+        assert r.header("Content-Type") == "text/html; charset=utf-8"
+        assert "script-src 'none'" in r.header("Content-Security-Policy")
+        assert int(r.header("Content-Length")) == len(r.body)
+    assert "<svg class=\"chart\"" in b.get("/admin/").text
+    assert b.get("/static/nestbox.css").status == 200
+
+
+def test_csrf_failure_changes_nothing(admin):
+    nb, b = admin
+    for fields in ({"name": "mallory", "password": "mallory-pw-1"},
+                   {"name": "mallory", "password": "mallory-pw-1", "csrf": "f" * 64}):
+        r = b.post("/admin/users", fields)
+        assert r.status == 403 and "did not come from this site" in r.text
+    assert "mallory" not in b.get("/admin/users").text
+    r = b.post("/admin/logout", {})
+    assert r.status == 403 and b.get("/admin/").status == 200
+
+
+def test_read_only_user_is_refused_changes(admin, tmpdir_shared):
+    nb, _ = admin
+    v = Browser(nb.port)
+    v.login("viewer", "viewer-pass-1")
+    assert v.get("/admin/images").status == 200
+    assert "Import an image" not in v.get("/admin/images").text
+    csrf = v.csrf()
+    r = v.post("/admin/users", {"csrf": csrf, "name": "x1", "password": "12345678"})
+    assert r.status == 403 and "read-only" in r.text
+    r = v.upload({"csrf": csrf, "box": "rb", "board": "pc"}, "d.img", b"x" * 4096)
+    assert r.status == 403
+    r = v.post("/admin/images/delete", {"csrf": csrf, "box": "rb", "image": "rb-pc"})
+    assert r.status == 403
+    assert os.listdir(nb.images) == []
+    assert not os.listdir(os.path.join(nb.state, "tmp")) if os.path.isdir(
+        os.path.join(nb.state, "tmp")) else True
+    # read-only users may still manage their own tokens and password
+    r = v.post("/admin/tokens", {"csrf": csrf, "name": "ci"})
+    assert r.status == 201
+
+
+def test_upload_through_the_form(admin, tmpdir_shared):
+    nb, b = admin
+    raw = make_raw_image(os.path.join(tmpdir_shared, "up.img"), size=1 << 20)
+    data = open(raw, "rb").read()
+    csrf = b.csrf("/admin/images")
+    r = b.upload({"csrf": csrf, "box": "fb", "board": "rpi4", "branch": "main", "version": "2"},
+                 "C:\\images\\up.img", data)
+    assert r.status == 303, r.text
+    assert r.header("Location") == "/admin/images?done=imported+fb%2Ffb-rpi4-main-2"
+    page = b.get(r.header("Location"))
+    assert "imported fb/fb-rpi4-main-2" in page.text and "fb-rpi4-main-2" in page.text
+    # what the form imported is what boxes get
+    tar = nb.get("/update?name=fb&board=rpi4&branch=main&version=2")
+    assert tar.status == 200
+    out = subprocess.run(["tar", "-xOf", "-", "fb-rpi4-main-2.img.zst"], input=tar.body,
+                         capture_output=True).stdout
+    assert subprocess.run(["zstdcat"], input=out, capture_output=True).stdout == data
+    assert os.listdir(os.path.join(nb.state, "tmp")) == []
+
+
+@pytest.mark.parametrize("case", ["no-csrf", "csrf-after-file", "truncated", "bad-name",
+                                  "not-multipart"])
+def test_bad_uploads_store_nothing(admin, case):
+    nb, b = admin
+    csrf = b.csrf("/admin/images")
+    fields = {"csrf": csrf, "box": "ub", "board": "pc"}
+    if case == "no-csrf":
+        r = b.upload({"box": "ub", "board": "pc"}, "d.img", b"x" * 100000)
+        want = "CSRF token before the file"
+    elif case == "csrf-after-file":
+        r = b.upload(fields, "d.img", b"x" * 100000, csrf_first=False)
+        want = "CSRF token before the file"
+    elif case == "truncated":
+        r = b.upload(fields, "d.img", b"x" * 100000, truncate=30)
+        want = "closing boundary"
+    elif case == "bad-name":
+        r = b.upload(dict(fields, box="../x"), "d.img", b"x" * 1000)
+        want = "may hold only"
+    else:
+        r = b.post("/admin/images", {"csrf": csrf})
+        want = "multipart/form-data"
+    assert r.status in (400, 403), r.status
+    assert want in r.text, r.text
+    assert os.listdir(nb.images) == []
+    tmp = os.path.join(nb.state, "tmp")
+    assert not os.path.isdir(tmp) or os.listdir(tmp) == []
+
+
+def test_delete_image(admin, tmpdir_shared):
+    nb, b = admin
+    raw = make_raw_image(os.path.join(tmpdir_shared, "d.img"), size=4096)
+    nb.import_image(raw, "db", "pc", "main")
+    csrf = b.csrf("/admin/images")
+    r = b.post("/admin/images/delete", {"csrf": csrf, "box": "db", "image": "db-pc-main"})
+    assert r.status == 303
+    assert nb.get("/list").body == b"\n"
+    assert nb.get("/update/db/db-pc-main").status == 400
+    r = b.post("/admin/images/delete", {"csrf": csrf, "box": "db", "image": "db-pc-main"})
+    assert r.status == 404
+
+
+def test_users_and_passwords(admin):
+    nb, b = admin
+    csrf = b.csrf()
+    r = b.post("/admin/users", {"csrf": csrf, "name": "carol", "password": "carol-pass-1",
+                                "role": "admin"})
+    assert r.status == 303
+    assert b.post("/admin/users", {"csrf": csrf, "name": "carol", "password": "carol-pass-1"}
+                  ).status == 409
+    assert b.post("/admin/users", {"csrf": csrf, "name": "dave", "password": "short"}).status == 400
+    assert b.post("/admin/users", {"csrf": csrf, "name": "a b", "password": "12345678"}
+                  ).status == 400
+    assert b.post("/admin/users", {"csrf": csrf, "name": "e", "password": "12345678",
+                                   "role": "root"}).status == 400
+    c = Browser(nb.port)
+    c.login("carol", "carol-pass-1")
+    with nb.db() as db:
+        (carol,), = db.execute("SELECT id FROM users WHERE name='carol'").fetchall()
+        (me,), = db.execute("SELECT id FROM users WHERE name='admin'").fetchall()
+    # changing carol's password ends carol's sessions
+    r = b.post("/admin/users/%d/password" % carol, {"csrf": csrf, "password": "carol-pass-2"})
+    assert r.status == 303
+    assert c.get("/admin/").status == 303
+    Browser(nb.port).login("carol", "carol-pass-2")
+    assert b.post("/admin/users/%d/delete" % me, {"csrf": csrf}).status == 409
+    assert b.post("/admin/users/%d/delete" % carol, {"csrf": csrf}).status == 303
+    assert b.post("/admin/users/%d/delete" % carol, {"csrf": csrf}).status == 404
+    assert b.post("/admin/users/abc/delete", {"csrf": csrf}).status == 404
+    assert "carol" not in b.get("/admin/users").text
+
+
+def test_api_tokens(admin, tmpdir_shared):
+    nb, b = admin
+    csrf = b.csrf()
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "ci"})
+    assert r.status == 201
+    token = r.text.split('<code id="new-token">')[1].split("</code>")[0]
+    assert token.startswith("nbx_") and len(token) == 68
+    assert token not in b.get("/admin/users").text        # shown once
+    with nb.db() as c:
+        assert not c.execute("SELECT 1 FROM api_tokens WHERE token_hash=? OR prefix=?",
+                             (token, token)).fetchall()
+    auth = {"Authorization": "Bearer " + token}
+    r = b.request("GET", "/admin/api/whoami", headers=auth)
+    assert json.loads(r.body) == {"user": "admin", "role": "admin", "auth": "token"}
+    raw = make_raw_image(os.path.join(tmpdir_shared, "api.img"), size=65536)
+    data = open(raw, "rb").read()
+    anon = Browser(nb.port)
+    r = anon.request("PUT", "/admin/api/images?box=ab&board=pc&version=3", data, auth)
+    assert r.status == 201 and json.loads(r.body) == {"box": "ab", "image": "ab-pc-3"}
+    r = anon.request("GET", "/admin/api/images", headers=auth)
+    assert [i["image"] for i in json.loads(r.body)] == ["ab-pc-3"]
+    # a token is no session: it does not open the HTML pages
+    assert anon.request("GET", "/admin/", headers=auth).status == 303
+    r = anon.request("GET", "/admin/api/requests?program=update", headers=auth)
+    assert r.status == 200 and "rows" in json.loads(r.body)
+    assert anon.request("GET", "/admin/api/requests?status=abc", headers=auth).status == 400
+    r = anon.request("DELETE", "/admin/api/images/ab/ab-pc-3", headers=auth)
+    assert r.status == 204 and nb.get("/list").body == b"\n"
+    with nb.db() as c:
+        (tid,), = c.execute("SELECT id FROM api_tokens").fetchall()
+    assert b.post("/admin/tokens/%d/revoke" % tid, {"csrf": csrf}).status == 303
+    r = anon.request("GET", "/admin/api/whoami", headers=auth)
+    assert r.status == 401
+    assert anon.request("GET", "/admin/api/whoami",
+                        headers={"Authorization": "Bearer nbx_" + "0" * 64}).status == 401
+
+
+def test_read_only_token_cannot_change(admin, tmpdir_shared):
+    nb, _ = admin
+    v = Browser(nb.port)
+    v.login("viewer", "viewer-pass-1")
+    r = v.post("/admin/tokens", {"csrf": v.csrf(), "name": "ro"})
+    token = r.text.split('<code id="new-token">')[1].split("</code>")[0]
+    auth = {"Authorization": "Bearer " + token}
+    assert v.request("GET", "/admin/api/images", headers=auth).status == 200
+    r = v.request("PUT", "/admin/api/images?box=x&board=y", b"data", auth)
+    assert r.status == 403 and os.listdir(nb.images) == []
+
+
+def test_session_expiry_and_logout(admin):
+    nb, b = admin
+    assert b.get("/admin/").status == 200
+    with nb.db() as c:
+        c.execute("UPDATE sessions SET expires = 1")
+    assert b.get("/admin/").status == 303
+    b.login("admin", "admin-pass-1")
+    csrf = b.csrf()
+    r = b.post("/admin/logout", {"csrf": csrf})
+    assert r.status == 303 and r.header("Location") == "/admin/login"
+    assert b.get("/admin/").status == 303
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM sessions WHERE expires > 1").fetchone()[0] == 0
+
+
+def test_request_log_filters_and_pages(admin):
+    nb, b = admin
+    for i in range(12):
+        nb.get("/list/item%02d" % i)
+    nb.get("/update/none/x")
+    r = b.get("/admin/requests?program=list")
+    assert r.status == 200
+    assert "/list/item11" in r.text and "/list/item07" in r.text and "/list/item06" not in r.text
+    nxt = r.text.split('href="/admin/requests?')[1].split('"')[0].replace("&amp;", "&")
+    assert "program=list" in nxt
+    r2 = b.get("/admin/requests?" + nxt)
+    assert "/list/item06" in r2.text and "/list/item11" not in r2.text
+    r = b.get("/admin/requests?status=4xx")
+    assert "/update/none/x" in r.text and "/list/item" not in r.text
+    r = b.get("/admin/requests?q=item03")
+    assert "/list/item03" in r.text and "/list/item04" not in r.text
+    r = b.get("/admin/requests?since=2000-01-01T00:00&until=2000-01-02T00:00")
+    assert "No requests match." in r.text
+    assert b.get("/admin/requests?status=99x").status == 400
+
+
+def test_xss_in_every_echoed_field(admin):
+    nb, b = admin
+    csrf = b.csrf()
+    # stored: a token name, a user agent in the request log
+    b.post("/admin/tokens", {"csrf": csrf, "name": XSS})
+    nb.get("/list/x", {"User-Agent": XSS})
+    pages = [b.get("/admin/users"), b.get("/admin/requests"), b.get("/admin/"),
+             # reflected: filters, the login form's user name and next
+             b.get("/admin/requests?q=" + "%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E"),
+             b.get("/admin/requests?status=&program=%3Cscript%3E"),
+             b.get("/admin/images?q=%3Cscript%3Ealert(%22x%22)%3C%2Fscript%3E")]
+    anon = Browser(nb.port)
+    page = anon.get("/admin/login?next=%22%3E%3Cscript%3E")
+    pages.append(page)
+    fields = forms_of(page.body)[-1]["fields"]
+    fields.update(username=XSS, password="wrong-password")
+    pages.append(anon.post("/admin/login", fields))
+    for p in pages:
+        assert "<script" not in p.text, p.text
+    assert XSS_ESCAPED in pages[0].text          # shown, but as text
+    assert XSS_ESCAPED in pages[1].text
+    assert XSS_ESCAPED in pages[3].text
+    assert XSS_ESCAPED in pages[-1].text
+
+
+def test_ctl_users(nb):
+    nb.ctl("init")
+    p = subprocess.run([CTL, "user", "add", "ops", "--role", "readonly"], env=nb.env,
+                       input="short\n", capture_output=True, text=True)
+    assert p.returncode == 1 and "at least 8 characters" in p.stderr
+    p = subprocess.run([CTL, "user", "add", "ops", "--role", "readonly"], env=nb.env,
+                       input="ops-pass-12\n", capture_output=True, text=True)
+    assert p.returncode == 0
+    assert nb.ctl("user", "list").stdout == "ops\treadonly\n"
+    p = subprocess.run([CTL, "user", "add", "ops"], env=nb.env, input="ops-pass-12\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 1 and "exists already" in p.stderr
+    assert nb.ctl("user", "add", "a/b", check=False).returncode == 1
+    p = subprocess.run([CTL, "user", "passwd", "ops"], env=nb.env, input="ops-pass-34\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 0
+    out = nb.ctl("user", "first-admin", env={"NESTBOX_ADMIN_PASSWORD": ""}).stdout
+    assert out.startswith("admin login: user admin (password as printed")
+    assert nb.ctl("user", "del", "ops").returncode == 0
+    assert nb.ctl("user", "del", "ops", check=False).returncode == 1
+    out = nb.ctl("user", "first-admin", env={"NESTBOX_ADMIN_PASSWORD": ""}).stdout
+    pw = out.strip().split("password ")[1]
+    assert len(pw) == 24
+    nb.start()
+    Browser(nb.port).login("admin", pw)
