@@ -6,7 +6,11 @@ pkgs="build-essential pkg-config clang libclang-rt-14-dev
 libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libargon2-dev
 libcmocka-dev
 lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
-python3 python3-pytest curl zstd tar coreutils wrk sqlite3"
+python3 python3-pytest curl zstd tar coreutils wrk sqlite3 chromium"
+
+# node and npm drive the browser test; Debian's packages unless some are present
+command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 
 missing=""
 for p in $pkgs; do
@@ -16,7 +20,17 @@ for p in $pkgs; do
 	*) missing="$missing $p" ;;
 	esac
 done
-[ -z "$missing" ] && exit 0
+# playwright-core (from npm) drives Debian's chromium; it downloads no browser
+browser_deps() {
+	dir=$(cd "$(dirname "$0")/../tests/browser" && pwd)
+	[ -d "$dir/node_modules/playwright-core" ] && return 0
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+}
+
+if [ -z "$missing" ]; then
+	browser_deps
+	exit 0
+fi
 
 if [ "$(id -u)" != 0 ]; then
 	echo "nestbox: missing Debian packages:$missing" >&2
@@ -36,3 +50,4 @@ else
 	rm -f /usr/sbin/policy-rc.d.nestbox
 fi
 apt-get install -y -qq --no-install-recommends $missing >&2
+browser_deps

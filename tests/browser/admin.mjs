@@ -1,0 +1,55 @@
+// Logs in to the admin pages with a real Chromium, imports an image through
+// the upload form, finds it in the list, and saves screenshots.
+// usage: node admin.mjs <base-url> <user> <password> <image-file> <out-dir>
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+const [base, user, password, image, out] = process.argv.slice(2);
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+         '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  const shot = (name) => page.screenshot({ path: path.join(out, name), fullPage: true });
+
+  await page.goto(base + '/admin/');
+  assert.match(page.url(), /\/admin\/login\?next=/);
+  await shot('01-login.png');
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(base + '/admin/'), page.click('button[type=submit]')]);
+  assert.equal(await page.locator('h1').innerText(), 'Dashboard');
+  await shot('02-dashboard.png');
+
+  await page.click('nav >> text=Images');
+  await page.fill('form.upload input[name=box]', 'browserbox');
+  await page.fill('form.upload input[name=board]', 'rpi4');
+  await page.fill('form.upload input[name=branch]', 'master');
+  await page.fill('form.upload input[name=version]', '7');
+  await page.setInputFiles('form.upload input[name=file]', image);
+  await Promise.all([page.waitForURL(/done=imported/), page.click('form.upload button')]);
+  const flash = await page.locator('.flash').innerText();
+  assert.equal(flash, 'imported browserbox/browserbox-rpi4-master-7');
+  const row = page.locator('tr', { hasText: 'browserbox-rpi4-master-7' });
+  assert.equal(await row.count(), 1);
+  assert.match(await row.innerText(), /browserbox/);
+  await shot('03-images.png');
+
+  await page.click('nav >> text=Request log');
+  assert.equal(await page.locator('h1').innerText(), 'Request log');
+  await shot('04-requests.png');
+  await page.click('nav >> text=Users');
+  await page.fill('input[name=name][maxlength]', 'browser-token');
+  await page.click('text=Create token');
+  assert.match(await page.locator('#new-token').innerText(), /^nbx_[0-9a-f]{64}$/);
+  await shot('05-users.png');
+  await page.click('nav >> text=Settings');
+  await shot('06-settings.png');
+  console.log('browser test: ok');
+} finally {
+  await browser.close();
+}
