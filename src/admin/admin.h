@@ -64,14 +64,15 @@ int adm_user_add(struct db *db, const char *name, const char *pw_hash, const cha
 int adm_user_set_password(struct db *db, long long id, const char *pw_hash);
 int adm_user_delete(struct db *db, long long id);
 int adm_user_count(struct db *db, const char *role);
-cJSON *adm_user_list(struct db *db);
+cJSON *adm_user_list(struct db *db, long offset, long limit);
 int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
 int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
 void adm_session_delete(struct db *db, const char *token);
 int adm_token_create(struct db *db, long long uid, const char *name, char *token);
 int adm_token_get(struct db *db, const char *token, struct admin_user *u);
 int adm_token_revoke(struct db *db, long long id, long long uid);
-cJSON *adm_token_list(struct db *db, long long uid);
+cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit);
+long adm_token_count(struct db *db, long long uid);
 long adm_throttle_wait(struct db *db, const char *key, int max, long window);
 void adm_throttle_fail(struct db *db, const char *key, long window);
 void adm_throttle_clear(struct db *db, const char *key);
@@ -98,6 +99,10 @@ void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w);
+
+/* Adds page, pages, prev and next (under prefix) for n items; returns the offset. */
+long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
+		    const char *prefix, long n);
 
 /* shared by the page and the API: the request-log query */
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);

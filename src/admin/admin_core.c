@@ -201,3 +201,32 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	}
 	return 0;
 }
+
+long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
+		    const char *prefix, long n)
+{
+	long per = (long)conf_int(app->conf, "admin.page_size");
+	long pages = n > 0 ? (n + per - 1) / per : 1, page = 1;
+	const char *p = query_get(&r->query, param);
+	char key[64];
+
+	if (per < 1)
+		per = 1;
+	if (p)
+		page = atol(p);
+	if (page < 1)
+		page = 1;
+	if (page > pages)
+		page = pages;
+	snprintf(key, sizeof(key), "%s_page", prefix);
+	cJSON_AddNumberToObject(d, key, (double)page);
+	snprintf(key, sizeof(key), "%s_pages", prefix);
+	cJSON_AddNumberToObject(d, key, (double)pages);
+	snprintf(key, sizeof(key), "%s_prev", prefix);
+	if (page > 1)
+		cJSON_AddNumberToObject(d, key, (double)(page - 1));
+	snprintf(key, sizeof(key), "%s_next", prefix);
+	if (page < pages)
+		cJSON_AddNumberToObject(d, key, (double)(page + 1));
+	return (page - 1) * per;
+}

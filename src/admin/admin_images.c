@@ -51,26 +51,16 @@ void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
 	struct admin *ad = app->domain;
 	struct mkbox_entry *v;
 	size_t n = 0, i;
-	long page = 1, per = (long)conf_int(app->conf, "admin.page_size"), pages;
-	const char *p = query_get(&r->query, "page"), *q = query_get(&r->query, "q");
+	long per = (long)conf_int(app->conf, "admin.page_size"), off;
+	const char *q = query_get(&r->query, "q");
 	cJSON *d = cJSON_CreateObject(), *arr;
 
-	if (p)
-		page = atol(p);
 	mkbox_catalog(r->a, ad->images, q, &v, &n);
-	pages = n ? (long)((n + (size_t)per - 1) / (size_t)per) : 1;
-	if (page < 1 || page > pages)
-		page = page < 1 ? 1 : pages;
+	off = admin_paginate(app, r, d, "page", "images", (long)n);
 	arr = cJSON_AddArrayToObject(d, "images");
-	for (i = (size_t)((page - 1) * per); i < n && i < (size_t)(page * per); i++)
+	for (i = (size_t)off; i < n && i < (size_t)(off + per); i++)
 		cJSON_AddItemToArray(arr, entry_json(&v[i]));
 	cJSON_AddNumberToObject(d, "count", (double)n);
-	cJSON_AddNumberToObject(d, "page", (double)page);
-	cJSON_AddNumberToObject(d, "pages", (double)pages);
-	if (page > 1)
-		cJSON_AddNumberToObject(d, "prev", (double)(page - 1));
-	if (page < pages)
-		cJSON_AddNumberToObject(d, "next", (double)(page + 1));
 	cJSON_AddStringToObject(d, "q", q ? q : "");
 	if (query_get(&r->query, "done"))
 		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));

@@ -117,13 +117,18 @@ int adm_user_count(struct db *db, const char *role)
 	return n;
 }
 
-static const char sql_user_list[] = "SELECT id, name, role, created FROM users ORDER BY name";
+static const char sql_user_list[] =
+	"SELECT id, name, role, created FROM users ORDER BY name LIMIT ? OFFSET ?";
 
-cJSON *adm_user_list(struct db *db)
+cJSON *adm_user_list(struct db *db, long offset, long limit)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_list);
 	cJSON *arr = cJSON_CreateArray();
 
+	if (st) {
+		sqlite3_bind_int64(st, 1, limit);
+		sqlite3_bind_int64(st, 2, offset);
+	}
 	while (st && sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
@@ -277,9 +282,25 @@ int adm_token_revoke(struct db *db, long long id, long long uid)
 static const char sql_tok_list[] =
 	"SELECT t.id, t.name, t.prefix, t.created, t.last_used, t.revoked, u.name"
 	" FROM api_tokens t JOIN users u ON u.id = t.user_id"
-	" WHERE ?1 = 0 OR t.user_id = ?1 ORDER BY t.id DESC";
+	" WHERE ?1 = 0 OR t.user_id = ?1 ORDER BY t.id DESC LIMIT ?2 OFFSET ?3";
+static const char sql_tok_count[] =
+	"SELECT count(*) FROM api_tokens WHERE ?1 = 0 OR user_id = ?1";
 
-cJSON *adm_token_list(struct db *db, long long uid)
+long adm_token_count(struct db *db, long long uid)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_tok_count);
+	long n = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, uid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_list);
 	cJSON *arr = cJSON_CreateArray();
@@ -287,6 +308,8 @@ cJSON *adm_token_list(struct db *db, long long uid)
 	if (!st)
 		return arr;
 	sqlite3_bind_int64(st, 1, uid);
+	sqlite3_bind_int64(st, 2, limit);
+	sqlite3_bind_int64(st, 3, offset);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));

@@ -15,9 +15,13 @@ static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON *d = cJSON_CreateObject();
 	const char *done = query_get(&r->query, "done");
 
-	cJSON_AddItemToObject(d, "users", adm_user_list(app->db));
-	cJSON_AddItemToObject(d, "tokens",
-			      adm_token_list(app->db, admin_is_admin(ad) ? 0 : ad->user.id));
+	long per = (long)conf_int(app->conf, "admin.page_size");
+	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
+	long uoff = admin_paginate(app, r, d, "upage", "users", adm_user_count(app->db, NULL));
+	long toff = admin_paginate(app, r, d, "tpage", "tokens", adm_token_count(app->db, owner));
+
+	cJSON_AddItemToObject(d, "users", adm_user_list(app->db, uoff, per));
+	cJSON_AddItemToObject(d, "tokens", adm_token_list(app->db, owner, toff, per));
 	if (new_token)
 		cJSON_AddStringToObject(d, "new_token", new_token);
 	if (msg || done)

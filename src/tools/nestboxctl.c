@@ -344,7 +344,7 @@ static int cmd_user_list(int argc, char **argv)
 	(void)argv;
 	if (open_app(&app) < 0)
 		return 1;
-	users = adm_user_list(app.db);
+	users = adm_user_list(app.db, 0, 1L << 30);
 	cJSON_ArrayForEach(u, users)
 		printf("%s\t%s\n", cJSON_GetObjectItem(u, "name")->valuestring,
 		       cJSON_GetObjectItem(u, "role")->valuestring);

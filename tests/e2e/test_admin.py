@@ -371,3 +371,26 @@ def test_ctl_users(nb):
     assert len(pw) == 24
     nb.start()
     Browser(nb.port).login("admin", pw)
+
+
+def test_lists_paginate(admin, tmpdir_shared):
+    """page_size is 5 here: users, tokens and images all page."""
+    nb, b = admin
+    csrf = b.csrf()
+    for i in range(6):
+        assert b.post("/admin/users", {"csrf": csrf, "name": "user%d" % i,
+                                       "password": "password-%d" % i}).status == 303
+        assert b.post("/admin/tokens", {"csrf": csrf, "name": "tok%d" % i}).status == 201
+    page = b.get("/admin/users")
+    assert "users page 1 of 2" in page.text and "tokens page 1 of 2" in page.text
+    assert "user5" not in page.text and "tok5" in page.text and "tok0" not in page.text
+    page2 = b.get("/admin/users?upage=2&tpage=2")
+    assert "user5" in page2.text and "tok0" in page2.text and "tok5" not in page2.text
+    raw = make_raw_image(os.path.join(tmpdir_shared, "p.img"), size=4096)
+    for i in range(7):
+        nb.import_image(raw, "pb", "pc", None, str(i))
+    page = b.get("/admin/images")
+    assert "7 builds" in page.text and "page 1 of 2" in page.text and "pb-pc-5" not in page.text
+    page = b.get("/admin/images?page=2")
+    assert "pb-pc-5" in page.text and "pb-pc-6" in page.text and "pb-pc-0" not in page.text
+    assert "page 2 of 2" in b.get("/admin/images?page=99").text
