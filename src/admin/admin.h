@@ -100,6 +100,8 @@ void admin_api_image_upload(struct app *app, struct http_req *r, struct http_res
 void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w);
 
+/* admin.page_size, kept within 1..1000. */
+long admin_page_size(struct app *app);
 /* Adds page, pages, prev and next (under prefix) for n items; returns the offset. */
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n);

@@ -202,16 +202,21 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	return 0;
 }
 
+long admin_page_size(struct app *app)
+{
+	long per = (long)conf_int(app->conf, "admin.page_size");
+
+	return per < 1 ? 1 : per > 1000 ? 1000 : per;
+}
+
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n)
 {
-	long per = (long)conf_int(app->conf, "admin.page_size");
+	long per = admin_page_size(app);
 	long pages = n > 0 ? (n + per - 1) / per : 1, page = 1;
 	const char *p = query_get(&r->query, param);
 	char key[64];
 
-	if (per < 1)
-		per = 1;
 	if (p)
 		page = atol(p);
 	if (page < 1)

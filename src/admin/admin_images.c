@@ -51,7 +51,7 @@ void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
 	struct admin *ad = app->domain;
 	struct mkbox_entry *v;
 	size_t n = 0, i;
-	long per = (long)conf_int(app->conf, "admin.page_size"), off;
+	long per = admin_page_size(app), off;
 	const char *q = query_get(&r->query, "q");
 	cJSON *d = cJSON_CreateObject(), *arr;
 

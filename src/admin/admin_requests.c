@@ -81,7 +81,7 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
 	const char *before = query_get(q, "before"), *prog = query_get(q, "program");
 	const char *path = query_get(q, "q");
 	long long since = parse_time(query_get(q, "since")), until = parse_time(query_get(q, "until"));
-	long per = (long)conf_int(app->conf, "admin.page_size");
+	long per = admin_page_size(app);
 	int lo = 0, hi = 0, sf = parse_status(query_get(q, "status"), &lo, &hi), n = 0;
 	sqlite3_stmt *st = db_stmt(app->db, sql_rows);
 	cJSON *arr;

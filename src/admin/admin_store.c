@@ -73,6 +73,8 @@ int adm_user_set_password(struct db *db, long long id, const char *pw_hash)
 		sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		rc = done(st);
+		if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
+			rc = -1;	/* no such user */
 	}
 	/* a new password ends every session of the old one */
 	st = rc == 0 ? db_stmt(db, sql_user_pw_sessions) : NULL;
@@ -80,7 +82,7 @@ int adm_user_set_password(struct db *db, long long id, const char *pw_hash)
 		sqlite3_bind_int64(st, 1, id);
 		rc = done(st);
 	}
-	if (rc == 0 && sqlite3_changes(db_handle(db)) >= 0 && db_commit(db) == 0)
+	if (rc == 0 && db_commit(db) == 0)
 		return 0;
 	db_rollback(db);
 	return -1;

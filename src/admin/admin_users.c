@@ -15,7 +15,7 @@ static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON *d = cJSON_CreateObject();
 	const char *done = query_get(&r->query, "done");
 
-	long per = (long)conf_int(app->conf, "admin.page_size");
+	long per = admin_page_size(app);
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
 	long uoff = admin_paginate(app, r, d, "upage", "users", adm_user_count(app->db, NULL));
 	long toff = admin_paginate(app, r, d, "tpage", "tokens", adm_token_count(app->db, owner));

@@ -17,10 +17,15 @@
 #define MKBOX_NAME_MAX 200
 #define MKBOX_BUILD_ID_MAX 128
 
+struct mkbox_listcache;
+
 struct mkbox {
 	char image_path[PATH_MAX];
 	int xsendfile;
+	struct mkbox_listcache *list;	/* the last /list scan (mkbox_list.c) */
 };
+
+void mkbox_listcache_free(struct mkbox_listcache *c);
 
 /* A build as found in the image directory. */
 struct mkbox_build {

@@ -23,6 +23,10 @@ int mkbox_init(struct app *app, char *err, size_t errlen)
 
 void mkbox_fini(struct app *app)
 {
+	struct mkbox *m = app->domain;
+
+	if (m)
+		mkbox_listcache_free(m->list);
 	free(app->domain);
 	app->domain = NULL;
 }
@@ -30,74 +34,6 @@ void mkbox_fini(struct app *app)
 const char *mkbox_image_path(struct app *app, char *out, size_t n)
 {
 	return app_path(app, "mkbox.image_path", "images", out, n);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Appends "<box>/<image>" for every <image>.img.zst in one box directory. */
-static void scan_box(struct arena *a, const char *root, const char *box,
-		     const char *search, char ***v, size_t *n, size_t *cap)
-{
-	char dir[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-
-	snprintf(dir, sizeof(dir), "%s/%s", root, box);
-	d = opendir(dir);
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		size_t l = strlen(e->d_name);
-		if (l <= 8 || strcmp(e->d_name + l - 8, ".img.zst") != 0 ||
-		    e->d_name[0] == '.')
-			continue;
-		char *image = arena_strndup(a, e->d_name, l - 8);
-		if (*search && !strstr(image, search))
-			continue;
-		if (*n == *cap) {
-			char **nv = arena_alloc(a, sizeof(char *) * (*cap = *cap ? *cap * 2 : 64));
-			if (*n)
-				memcpy(nv, *v, sizeof(char *) * *n);
-			*v = nv;
-		}
-		(*v)[(*n)++] = arena_printf(a, "%s/%s", box, image);
-	}
-	closedir(d);
-}
-
-void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	struct mkbox *m = app->domain;
-	const char *search = http_param(r, "search");
-	char **v = NULL;
-	size_t n = 0, cap = 0, i;
-	DIR *d = opendir(m->image_path);
-	struct dirent *e;
-
-	if (!search)
-		search = "";
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN && e->d_type != DT_LNK)
-			continue;
-		scan_box(r->a, m->image_path, e->d_name, search, &v, &n, &cap);
-	}
-	if (d)
-		closedir(d);
-	if (n)
-		qsort(v, n, sizeof(char *), cmp_str);
-	w->status = 200;
-	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
-	for (i = 0; i < n; i++) {
-		buf_adds(&w->body, v[i]);
-		buf_addc(&w->body, '\n');
-	}
-	if (n == 0)
-		buf_addc(&w->body, '\n');
 }
 
 static void tar_headers(struct http_resp *w)

@@ -321,3 +321,20 @@ def test_drop_in_image_path_variable(make_nb, tmpdir_shared):
     p = run_box(nb.url, os.path.join(tmpdir_shared, "w"), disk, "pb", "x", "", "old")
     assert p.returncode == 0, p.stdout + p.stderr
     assert file_sha(disk) == file_sha(raw)
+
+
+def test_list_follows_the_directory(served, tmpdir_shared):
+    """/list is cached per process; every change to the directory shows at once."""
+    nb, raw = served
+    small = make_raw_image(os.path.join(tmpdir_shared, "s.img"), size=4096)
+    for _ in range(3):            # both list processes have cached it
+        assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\n"
+    nb.import_image(small, "box1", "rpi4", "master", "1.1")     # same box
+    nb.import_image(small, "box3", "pc")                          # new box
+    for _ in range(3):
+        assert nb.get("/list").body == (b"box1/box1-rpi4-master-1.0\nbox1/box1-rpi4-master-1.1\n"
+                                        b"box3/box3-pc\n")
+    os.unlink(os.path.join(nb.images, "box1", "box1-rpi4-master-1.1.img.zst"))
+    for _ in range(3):
+        assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\nbox3/box3-pc\n"
+    assert nb.get("/list/pc").body == b"box3/box3-pc\n"

@@ -1,0 +1,164 @@
+/*
+ * GET /list: the catalogue as "<box>/<image>" lines.  The scan of the
+ * image directory is kept per process and reused while neither the
+ * directory nor any box directory has changed (their mtimes), so a
+ * request costs one stat per box instead of a directory walk; a build
+ * the pipeline adds or removes changes its box directory and is seen at
+ * once.
+ */
+#include "mkbox.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mkbox_listcache {
+	int valid;
+	struct timespec top;
+	size_t nbox, nline;
+	struct lc_box {
+		char *name;
+		struct timespec mtime;
+	} *box;
+	struct lc_line {
+		char *text;		/* "<box>/<image>" */
+		size_t image;		/* offset of the image name */
+	} *line;
+};
+
+static int same(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+void mkbox_listcache_free(struct mkbox_listcache *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nbox; i++)
+		free(c->box[i].name);
+	for (i = 0; i < c->nline; i++)
+		free(c->line[i].text);
+	free(c->box);
+	free(c->line);
+	free(c);
+}
+
+static int still_valid(const struct mkbox_listcache *c, const char *root)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	size_t i;
+
+	if (!c->valid || stat(root, &st) < 0 || !same(&st.st_mtim, &c->top))
+		return 0;
+	for (i = 0; i < c->nbox; i++) {
+		if ((size_t)snprintf(p, sizeof(p), "%s/%s", root, c->box[i].name) >= sizeof(p) ||
+		    stat(p, &st) < 0 || !same(&st.st_mtim, &c->box[i].mtime))
+			return 0;
+	}
+	return 1;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	return strcmp(((const struct lc_line *)a)->text, ((const struct lc_line *)b)->text);
+}
+
+static void add_line(struct mkbox_listcache *c, size_t *cap, const char *box,
+		     const char *file, size_t flen)
+{
+	struct lc_line *l;
+
+	if (c->nline == *cap) {
+		struct lc_line *nv = realloc(c->line, sizeof(*nv) * (*cap = *cap ? *cap * 2 : 64));
+		if (!nv)
+			return;
+		c->line = nv;
+	}
+	l = &c->line[c->nline];
+	if (asprintf(&l->text, "%s/%.*s", box, (int)(flen - 8), file) < 0)
+		return;
+	l->image = strlen(box) + 1;
+	c->nline++;
+}
+
+/* Reads one box directory into the cache. */
+static void scan_box(struct mkbox_listcache *c, size_t *cap, const char *root, const char *box)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	struct dirent *e;
+	struct lc_box *nb;
+	DIR *d;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, box) >= sizeof(dir) ||
+	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !(d = opendir(dir)))
+		return;
+	nb = realloc(c->box, sizeof(*nb) * (c->nbox + 1));
+	if (!nb) {
+		closedir(d);
+		return;
+	}
+	c->box = nb;
+	nb[c->nbox].name = strdup(box);
+	nb[c->nbox].mtime = st.st_mtim;
+	c->nbox++;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 8 && e->d_name[0] != '.' && !strcmp(e->d_name + l - 8, ".img.zst"))
+			add_line(c, cap, box, e->d_name, l);
+	}
+	closedir(d);
+}
+
+static struct mkbox_listcache *rebuild(const char *root)
+{
+	struct mkbox_listcache *c = calloc(1, sizeof(*c));
+	struct stat st;
+	struct dirent *e;
+	size_t cap = 0;
+	DIR *d;
+
+	if (!c)
+		return NULL;
+	if (stat(root, &st) < 0 || !(d = opendir(root)))
+		return c;	/* no directory: an empty list, not cached */
+	c->top = st.st_mtim;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			scan_box(c, &cap, root, e->d_name);
+	closedir(d);
+	if (c->nline)
+		qsort(c->line, c->nline, sizeof(*c->line), cmp_line);
+	c->valid = 1;
+	return c;
+}
+
+void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct mkbox *m = app->domain;
+	const char *search = http_param(r, "search");
+	size_t i, shown = 0;
+
+	if (!m->list || !still_valid(m->list, m->image_path)) {
+		mkbox_listcache_free(m->list);
+		m->list = rebuild(m->image_path);
+	}
+	w->status = 200;
+	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
+	for (i = 0; m->list && i < m->list->nline; i++) {
+		const struct lc_line *l = &m->list->line[i];
+		/* a plain substring of the image name, never a pattern */
+		if (search && *search && !strstr(l->text + l->image, search))
+			continue;
+		buf_adds(&w->body, l->text);
+		buf_addc(&w->body, '\n');
+		shown++;
+	}
+	if (shown == 0)
+		buf_addc(&w->body, '\n');
+}
