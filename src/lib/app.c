@@ -68,6 +68,7 @@ void app_error(struct app *app, struct http_resp *w, int status, const char *msg
 {
 	w->headers.len = 0;
 	w->has_type = 0;
+	w->fixed = NULL;
 	if (app->def && app->def->errfmt == APP_ERR_JSON) {
 		http_json_error(w, status, msg);
 	} else {

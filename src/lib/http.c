@@ -192,6 +192,14 @@ const char *http_cookie(const struct http_req *r, const char *name)
 	return NULL;
 }
 
+void http_fixed(struct http_resp *w, int status, const void *p, size_t n)
+{
+	w->status = status;
+	w->body.len = 0;
+	w->fixed = p;
+	w->fixed_len = n;
+}
+
 void http_redirect(struct http_resp *w, const char *location)
 {
 	w->status = 303;
@@ -400,7 +408,8 @@ static int send_all(struct http_req *r, struct http_resp *w)
 {
 	char line[160];
 	int n, rc = 0;
-	long long clen = w->fd >= 0 ? (long long)w->file_len : (long long)w->body.len;
+	long long clen = w->fd >= 0 ? (long long)w->file_len :
+			 w->fixed ? (long long)w->fixed_len : (long long)w->body.len;
 
 	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", w->status,
 		     http_reason(w->status));
@@ -425,10 +434,12 @@ static int send_all(struct http_req *r, struct http_resp *w)
 	if (!r->head) {
 		if (w->fd >= 0)
 			rc = send_fd(r, w);
+		else if (w->fixed)
+			rc = io_write(r, w->fixed, w->fixed_len);
 		else if (w->body.len)
 			rc = io_write(r, w->body.p, w->body.len);
 		if (w->fd < 0 && rc == 0)
-			w->bytes_sent = (long long)w->body.len;
+			w->bytes_sent = clen;
 	}
 	return rc;
 }

@@ -47,6 +47,8 @@ struct http_resp {
 	int status;
 	struct buf headers;		/* "Name: value\r\n" lines */
 	struct buf body;
+	const void *fixed;		/* a body in static memory, sent as it is */
+	size_t fixed_len;
 	int has_type;
 	/* a file body instead of buf: */
 	const char *sendfile;		/* path for X-Sendfile */
@@ -83,6 +85,8 @@ void http_json_error(struct http_resp *w, int status, const char *msg);
 /* The body as-is with a content type. */
 void http_bytes(struct http_resp *w, int status, const char *ctype,
 		const void *p, size_t n);
+/* A body that outlives the request (static data): not copied. */
+void http_fixed(struct http_resp *w, int status, const void *p, size_t n);
 /* 303 See Other to a local path. */
 void http_redirect(struct http_resp *w, const char *location);
 

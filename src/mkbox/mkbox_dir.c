@@ -3,6 +3,7 @@
 #include "../lib/fsutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,8 +48,8 @@ int mkbox_build_find(const char *image_path, const char *box, const char *image,
 		     struct mkbox_build *b)
 {
 	char idpath[PATH_MAX], text[512];
-	FILE *f;
-	size_t n;
+	ssize_t n;
+	int fd;
 
 	if (!mkbox_name_ok(box) || !mkbox_name_ok(image))
 		return -1;
@@ -57,12 +58,13 @@ int mkbox_build_find(const char *image_path, const char *box, const char *image,
 		return -1;
 	snprintf(b->zst, sizeof(b->zst), "%s/%s/%s.img.zst", image_path, box, image);
 	snprintf(b->sha, sizeof(b->sha), "%s/%s/%s.img.sha256", image_path, box, image);
-	f = fopen(idpath, "re");
-	if (!f)
+	/* plain read(2): this runs on every /update, stdio buffers cost more */
+	fd = open(idpath, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	n = fread(text, 1, sizeof(text), f);
-	fclose(f);
-	if (mkbox_build_id_parse(text, n, b->build_id, sizeof(b->build_id)) < 0)
+	n = read(fd, text, sizeof(text));
+	close(fd);
+	if (n < 0 || mkbox_build_id_parse(text, (size_t)n, b->build_id, sizeof(b->build_id)) < 0)
 		return -1;
 	if (stat(b->zst, &b->zst_st) < 0 || !S_ISREG(b->zst_st.st_mode) ||
 	    stat(b->sha, &b->sha_st) < 0 || !S_ISREG(b->sha_st.st_mode))

@@ -57,7 +57,7 @@ static void answer(struct app *app, struct http_req *r, struct http_resp *w,
 	}
 	tar_headers(w);
 	if (have && strcmp(have, b.build_id) == 0) {
-		buf_add(&w->body, empty, sizeof(empty));
+		http_fixed(w, 200, empty, sizeof(empty));
 		return;
 	}
 	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
