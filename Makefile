@@ -14,7 +14,7 @@ PYTHON   ?= /usr/bin/python3
 FUZZ_SECONDS ?= 30
 
 CC       ?= cc
-PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2
+PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 OPT      ?= -O2 -g
@@ -25,12 +25,12 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
-             $(wildcard src/admin/*.c)
+             $(wildcard src/admin/*.c) $(wildcard src/mip/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
 CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log admin bench-zero
+PROGRAMS  := list update log admin mip-index bench-zero
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)

@@ -48,6 +48,26 @@ const char *const core_schema[] = {
 	"  errors INTEGER NOT NULL, PRIMARY KEY(hour, program)) WITHOUT ROWID;"
 	"CREATE INDEX request_log_program ON request_log(program, id);"
 	"CREATE INDEX request_log_status ON request_log(status, id);",
+
+	/* 3: the mip index: files by sha256, package JSON per origin, compile cache */
+	"CREATE TABLE mip_files("
+	"  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, origin TEXT NOT NULL,"
+	"  last_used INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX mip_files_lru ON mip_files(origin, last_used);"
+	"CREATE TABLE mip_packages("
+	"  origin TEXT NOT NULL, name TEXT NOT NULL, flavour TEXT NOT NULL, version TEXT NOT NULL,"
+	"  json TEXT NOT NULL, etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '',"
+	"  fetched INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	"  PRIMARY KEY(origin, name, flavour, version)) WITHOUT ROWID;"
+	"CREATE TABLE mip_hosted("
+	"  name TEXT NOT NULL, version TEXT NOT NULL, published INTEGER NOT NULL,"
+	"  files INTEGER NOT NULL, size INTEGER NOT NULL, description TEXT NOT NULL DEFAULT '',"
+	"  PRIMARY KEY(name, version)) WITHOUT ROWID;"
+	"CREATE TABLE mip_compiled("
+	"  src TEXT NOT NULL, compiler TEXT NOT NULL, flags TEXT NOT NULL, out TEXT NOT NULL,"
+	"  PRIMARY KEY(src, compiler, flags)) WITHOUT ROWID;"
+	"CREATE TABLE mip_upstream("
+	"  origin TEXT PRIMARY KEY, last_ok INTEGER, last_error INTEGER, error TEXT) WITHOUT ROWID;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -6,6 +6,7 @@
 #include "../lib/fsutil.h"
 #include "../admin/admin.h"
 #include "../lib/auth.h"
+#include "../mip/mip.h"
 #include "../mkbox/mkbox.h"
 
 #include <dirent.h>
@@ -167,7 +168,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 {
 	struct gc_ctx *g = p;
 
-	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex))
+	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;
@@ -390,6 +391,68 @@ static int cmd_user_first_admin(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_mip_publish(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "version", required_argument, NULL, 'v' },
+		{ "description", required_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL, *version = NULL, *desc = "";
+	struct app app;
+	char err[1024];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': name = optarg; break;
+		case 'v': version = optarg; break;
+		case 'd': desc = optarg; break;
+		default: return 2;
+		}
+	}
+	if (optind != argc - 1 || !name || !version) {
+		fprintf(stderr, "usage: nestboxctl mip publish <dir|archive|file.py> --name N --version V\n");
+		return 2;
+	}
+	if (open_app(&app) < 0)
+		return 1;
+	if (mip_init(&app, err, sizeof(err)) < 0) {
+		app_close(&app);
+		return 1;
+	}
+	rc = mip_publish(&app, argv[optind], name, version, desc, err, sizeof(err));
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: publish failed: %s\n", err);
+	else
+		printf("published %s %s\n", name, version);
+	mip_fini(&app);
+	app_close(&app);
+	return rc == -2 ? 3 : rc < 0 ? 1 : 0;
+}
+
+static int cmd_mip_list(int argc, char **argv)
+{
+	struct app app;
+	sqlite3_stmt *st;
+
+	(void)argc;
+	(void)argv;
+	if (open_app(&app) < 0)
+		return 1;
+	st = db_stmt(app.db, "SELECT name, version, files, size FROM mip_hosted ORDER BY name, published");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		printf("%s\t%s\t%d files\t%lld bytes\n", (const char *)sqlite3_column_text(st, 0),
+		       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
+		       (long long)sqlite3_column_int64(st, 3));
+	if (st)
+		sqlite3_reset(st);
+	app_close(&app);
+	return 0;
+}
+
 static int cmd_config(int argc, char **argv)
 {
 	struct app app;
@@ -433,6 +496,14 @@ static const struct cmd cmds[] = {
 	  "Creates the user admin when there are no users, with $NESTBOX_ADMIN_PASSWORD\n"
 	  "or a random password, and prints it; with $NESTBOX_ADMIN_PASSWORD set it also\n"
 	  "resets admin's password to it.  `make run` calls this." },
+	{ "mip", "publish", cmd_mip_publish,
+	  "nestboxctl mip publish <dir|archive|file.py> --name N --version V [--description D]",
+	  "Publishes a MicroPython package on the index at /mip: a directory or archive\n"
+	  "(tar, tar.gz, zip: what libarchive reads) with a package.json whose urls name\n"
+	  "the files ([destination, source]; deps are kept), or without one every .py file.\n"
+	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
+	  "A published version never changes (exit status 3 when it exists)." },
+	{ "mip", "list", cmd_mip_list, "nestboxctl mip list", "Lists the hosted packages." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -1,0 +1,131 @@
+#include "fetch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+struct sink {
+	struct fetch_result *r;
+	size_t cap, max;
+	int too_big;
+};
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t add = size * n;
+
+	if (s->r->len + add > s->max) {
+		s->too_big = 1;
+		return 0;	/* aborts the transfer */
+	}
+	if (s->r->len + add + 1 > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		char *nb;
+		while (cap < s->r->len + add + 1)
+			cap *= 2;
+		nb = realloc(s->r->body, cap);
+		if (!nb)
+			return 0;
+		s->r->body = nb;
+		s->cap = cap;
+	}
+	memcpy(s->r->body + s->r->len, p, add);
+	s->r->len += add;
+	s->r->body[s->r->len] = '\0';
+	return add;
+}
+
+/* Keeps the validators of the final response. */
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct fetch_result *r = ctx;
+	size_t len = size * n;
+	char line[512], *v;
+
+	if (len >= sizeof(line))
+		return len;
+	memcpy(line, p, len);
+	line[len] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!strncasecmp(line, "HTTP/", 5)) {
+		r->etag[0] = r->last_modified[0] = '\0';	/* a new response (redirect) */
+		return len;
+	}
+	v = strchr(line, ':');
+	if (!v)
+		return len;
+	*v++ = '\0';
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (!strcasecmp(line, "ETag"))
+		snprintf(r->etag, sizeof(r->etag), "%s", v);
+	else if (!strcasecmp(line, "Last-Modified"))
+		snprintf(r->last_modified, sizeof(r->last_modified), "%s", v);
+	return len;
+}
+
+int fetch_get(const char *url, const char *etag, const char *last_modified,
+	      size_t max, long timeout_s, struct fetch_result *r)
+{
+	struct sink s = { r, 0, max, 0 };
+	struct curl_slist *hdr = NULL;
+	char h[400];
+	CURLcode rc;
+	CURL *c;
+
+	memset(r, 0, sizeof(*r));
+	c = curl_easy_init();
+	if (!c) {
+		snprintf(r->error, sizeof(r->error), "libcurl unavailable");
+		return -1;
+	}
+	if (etag && *etag) {
+		snprintf(h, sizeof(h), "If-None-Match: %s", etag);
+		hdr = curl_slist_append(hdr, h);
+	}
+	if (last_modified && *last_modified) {
+		snprintf(h, sizeof(h), "If-Modified-Since: %s", last_modified);
+		hdr = curl_slist_append(hdr, h);
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 10 ? timeout_s : 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "nestbox");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	if (s.too_big) {
+		snprintf(r->error, sizeof(r->error), "answer larger than %zu bytes", max);
+		fetch_result_free(r);
+		return -1;
+	}
+	if (rc != CURLE_OK) {
+		snprintf(r->error, sizeof(r->error), "%s", curl_easy_strerror(rc));
+		fetch_result_free(r);
+		r->status = 0;
+		return -1;
+	}
+	return 0;
+}
+
+void fetch_result_free(struct fetch_result *r)
+{
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}

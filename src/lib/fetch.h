@@ -1,0 +1,30 @@
+/*
+ * fetch.h - bounded HTTP GETs to an upstream (libcurl): timeouts, a size
+ * cap, redirects followed, and conditional requests (ETag and
+ * Last-Modified) so a cache can revalidate cheaply.  The body lands in
+ * memory: everything fetched this way is small (package metadata and
+ * source files), and the cap keeps it so.
+ */
+#ifndef NB_FETCH_H
+#define NB_FETCH_H
+
+#include <stddef.h>
+
+struct fetch_result {
+	long status;		/* HTTP status, 0 when no answer came */
+	char *body;		/* malloc'd, NUL-terminated; NULL on 304 or error */
+	size_t len;
+	char etag[256], last_modified[64];
+	char error[256];	/* why, when status is 0 or the cap was hit */
+};
+
+/*
+ * GETs url.  etag / last_modified (may be NULL or "") make it conditional.
+ * Returns 0 when an HTTP answer came (any status), -1 on a transport
+ * error, a timeout or a body over max bytes (r->error says which).
+ */
+int fetch_get(const char *url, const char *etag, const char *last_modified,
+	      size_t max, long timeout_s, struct fetch_result *r);
+void fetch_result_free(struct fetch_result *r);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * Compiling sources to .mpy with mpy-cross.  Bytecode only (no -march), so
+ * one file serves every board of the same mpy version.  Results are cached
+ * on (source sha256, compiler version, flags), and every output's header
+ * is checked before it is stored: a bad or failed compile is reported,
+ * never served.
+ */
+#include "mip.h"
+#include "../lib/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Runs argv with stdout and stderr into the file out_fd; returns the exit status. */
+static int run(char *const argv[], int out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = -1, rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+	posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (rc != 0)
+		return -1;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int scratch(char *path, size_t n)
+{
+	snprintf(path, n, "/tmp/nestbox-mpy.XXXXXX");
+	return mkstemp(path);
+}
+
+int mip_compiler_probe(struct mip_compiler *cc, const char *path, int opt)
+{
+	char out[PATH_MAX], text[512];
+	_Static_assert(sizeof(text) > sizeof(cc->version), "version fits");
+	char *argv[] = { (char *)path, "--version", NULL };
+	int fd, rc;
+	ssize_t n;
+
+	memset(cc, 0, sizeof(*cc));
+	snprintf(cc->path, sizeof(cc->path), "%s", path);
+	snprintf(cc->flags, sizeof(cc->flags), "-O%d", opt < 0 ? 0 : opt > 3 ? 3 : opt);
+	if (!path || !*path) {
+		snprintf(cc->why, sizeof(cc->why), "no compiler configured (mip.mpy_cross)");
+		return -1;
+	}
+	if ((fd = scratch(out, sizeof(out))) < 0)
+		return -1;
+	rc = run(argv, fd);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	close(fd);
+	unlink(out);
+	text[n > 0 ? n : 0] = '\0';
+	text[strcspn(text, "\n")] = '\0';
+	cc->major = mip_mpy_version_parse(text);
+	if (rc != 0 || cc->major < 0) {
+		snprintf(cc->why, sizeof(cc->why), "%s not found or not an mpy-cross", path);
+		return -1;
+	}
+	text[sizeof(cc->version) - 1] = '\0';
+	memcpy(cc->version, text, strlen(text) + 1);
+	cc->ok = 1;
+	return 0;
+}
+
+int mip_compilable(const char *dest)
+{
+	const char *base = strrchr(dest, '/');
+	size_t n = strlen(dest);
+
+	base = base ? base + 1 : dest;
+	return n > 3 && !strcmp(dest + n - 3, ".py") && strcmp(base, "boot.py") &&
+	       strcmp(base, "main.py");
+}
+
+static const char sql_get[] =
+	"SELECT out FROM mip_compiled WHERE src=? AND compiler=? AND flags=?";
+static const char sql_put[] =
+	"INSERT OR REPLACE INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)";
+
+static int cached(struct app *app, const struct mip_compiler *cc, const char *src, char *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_get);
+	int hit = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cc->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, cc->flags, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		hit = blob_exists(&app->blobs, out);
+	}
+	sqlite3_reset(st);
+	return hit;
+}
+
+int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
+		const char *dest, char *out_hex, char *err, size_t errlen)
+{
+	char src[PATH_MAX], out[PATH_MAX], log[PATH_MAX], name[256], msg[300];
+	struct arena a;
+	size_t n = 0;
+	char *mpy;
+	int lfd, rc = -1;
+	sqlite3_stmt *st;
+
+	if (cached(app, cc, src_hex, out_hex))
+		return 0;
+	blob_path(&app->blobs, src_hex, src, sizeof(src));
+	snprintf(out, sizeof(out), "%s/tmp/mpy-%s.mpy", app->blobs.dir, src_hex);
+	/* -s: the name tracebacks show, as the board will know the file */
+	snprintf(name, sizeof(name), "%s", dest);
+	{
+		char *argv[] = { (char *)cc->path, (char *)cc->flags, "-s", name, "-o", out, src, NULL };
+		if ((lfd = scratch(log, sizeof(log))) < 0) {
+			snprintf(err, errlen, "cannot run the compiler");
+			return -1;
+		}
+		rc = run(argv, lfd);
+		ssize_t m = pread(lfd, msg, sizeof(msg) - 1, 0);
+		msg[m > 0 ? m : 0] = '\0';
+		close(lfd);
+		unlink(log);
+	}
+	arena_init(&a);
+	mpy = rc == 0 ? fs_read_small(&a, out, 64u << 20, &n) : NULL;
+	unlink(out);
+	if (!mpy) {
+		/* the last line of the compiler's output says what went wrong */
+		char *end = msg + strlen(msg), *line;
+		while (end > msg && (end[-1] == '\n' || end[-1] == '\r'))
+			*--end = '\0';
+		line = strrchr(msg, '\n');
+		line = line ? line + 1 : msg;
+		snprintf(err, errlen, "%s: compile failed: %s", dest, *line ? line : "no output");
+		arena_free(&a);
+		return -1;
+	}
+	if (!mip_mpy_header_ok((unsigned char *)mpy, n, cc->major)) {
+		snprintf(err, errlen, "%s: the compiler wrote no bytecode-only mpy v%d file", dest,
+			 cc->major);
+		arena_free(&a);
+		return -1;
+	}
+	rc = mip_file_put(app, mpy, n, "compiled", NULL, out_hex);
+	arena_free(&a);
+	if (rc < 0) {
+		snprintf(err, errlen, "cannot store the compiled file");
+		return -1;
+	}
+	st = db_stmt(app->db, sql_put);
+	if (st) {
+		sqlite3_bind_text(st, 1, src_hex, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cc->version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, cc->flags, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, out_hex, -1, SQLITE_STATIC);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+	return 0;
+}

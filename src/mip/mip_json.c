@@ -1,0 +1,189 @@
+/* Parsing package JSON from outside (fuzzed: tests/fuzz/fuzz_mip_json.c). */
+#include "mip.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+int mip_dest_ok(const char *p)
+{
+	size_t n = strlen(p), i, seg = 0;
+
+	if (n == 0 || n > 255 || p[0] == '/')
+		return 0;
+	for (i = 0; i <= n; i++) {
+		if (i < n && p[i] != '/') {
+			unsigned char c = (unsigned char)p[i];
+			if (c < 0x20 || c == 0x7f || c == '\\')
+				return 0;
+			continue;
+		}
+		if (i - seg == 0 || (i - seg == 1 && p[seg] == '.') ||
+		    (i - seg == 2 && p[seg] == '.' && p[seg + 1] == '.'))
+			return 0;
+		seg = i + 1;
+	}
+	return 1;
+}
+
+int mip_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 100 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_' || s[i] == '.'))
+			return 0;
+	return 1;
+}
+
+int mip_version_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 63)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr(".-_+~", s[i])))
+			return 0;
+	return 1;
+}
+
+int mip_flavour_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!strcmp(s, "py"))
+		return 1;
+	if (n == 0 || n > 3)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int mip_hash_prefix_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 4 && n <= 64 && hash_is_hex(s, n);
+}
+
+int mip_version_cmp(const char *a, const char *b)
+{
+	while (*a || *b) {
+		if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
+			char *ea, *eb;
+			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+int mip_mpy_header_ok(const unsigned char *p, size_t n, int major)
+{
+	/* 'M', major version, flags: no native architecture, no arch varint */
+	return n >= 4 && p[0] == 'M' && p[1] == (unsigned char)major && (p[2] & 0x7c) == 0;
+}
+
+int mip_mpy_version_parse(const char *s)
+{
+	const char *p = s ? strstr(s, "mpy v") : NULL;
+
+	if (!p || p[5] < '0' || p[5] > '9')
+		return -1;
+	return atoi(p + 5);
+}
+
+/* An array of [string, string] (the second optional when allow_one). */
+static int pairs(struct arena *a, const cJSON *arr, int allow_one,
+		 struct mip_pair **out, int *n, const char **err)
+{
+	const cJSON *it;
+	int i = 0, cnt;
+
+	*out = NULL;
+	*n = 0;
+	if (!arr)
+		return 0;
+	if (!cJSON_IsArray(arr) || (cnt = cJSON_GetArraySize(arr)) > MIP_MAX_ENTRIES) {
+		*err = "a list in the package JSON is malformed or too long";
+		return -1;
+	}
+	*out = arena_zalloc(a, sizeof(**out) * (size_t)(cnt ? cnt : 1));
+	cJSON_ArrayForEach(it, arr) {
+		const cJSON *x = cJSON_GetArrayItem(it, 0), *y = cJSON_GetArrayItem(it, 1);
+		int sz = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
+		if (sz < (allow_one ? 1 : 2) || sz > 2 || !cJSON_IsString(x) ||
+		    (y && !cJSON_IsString(y))) {
+			*err = "entries of urls, deps and hashes are lists of two strings";
+			return -1;
+		}
+		(*out)[i].a = arena_strdup(a, x->valuestring);
+		(*out)[i].b = arena_strdup(a, y ? y->valuestring : "");
+		i++;
+	}
+	*n = i;
+	return 0;
+}
+
+int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
+		      struct mip_pkgjson *out, const char **err)
+{
+	cJSON *root;
+	const cJSON *v;
+	int i, rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->version = "";
+	if (len > MIP_JSON_MAX) {
+		*err = "package JSON too large";
+		return -1;
+	}
+	root = cJSON_ParseWithLength(text, len);
+	if (!cJSON_IsObject(root)) {
+		*err = "package JSON is not a JSON object";
+		goto done;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (v && !(cJSON_IsString(v) && strlen(v->valuestring) < 64)) {
+		*err = "\"version\" must be a short string";
+		goto done;
+	}
+	if (v)
+		out->version = arena_strdup(a, v->valuestring);
+	if (pairs(a, cJSON_GetObjectItemCaseSensitive(root, "urls"), 0, &out->urls, &out->nurls, err) < 0 ||
+	    pairs(a, cJSON_GetObjectItemCaseSensitive(root, "deps"), 1, &out->deps, &out->ndeps, err) < 0 ||
+	    pairs(a, cJSON_GetObjectItemCaseSensitive(root, "hashes"), 0, &out->hashes,
+		  &out->nhashes, err) < 0)
+		goto done;
+	for (i = 0; i < out->nurls; i++)
+		if (!mip_dest_ok(out->urls[i].a)) {
+			*err = "a destination path in \"urls\" is not a plain relative path";
+			goto done;
+		}
+	for (i = 0; i < out->nhashes; i++)
+		if (!mip_dest_ok(out->hashes[i].a) || !mip_hash_prefix_ok(out->hashes[i].b)) {
+			*err = "a \"hashes\" entry has a bad path or hash";
+			goto done;
+		}
+	rc = 0;
+done:
+	cJSON_Delete(root);
+	return rc;
+}

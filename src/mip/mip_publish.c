@@ -1,0 +1,407 @@
+/*
+ * Publishing a hosted package from a directory, an archive (anything
+ * libarchive reads) or a single .py file.  With a package.json its urls
+ * name the files ([destination, source], sources inside the package) and
+ * its deps are kept; without one every .py file is published under its
+ * relative path.  Versions are immutable; "latest" follows the highest.
+ */
+#include "mip.h"
+#include "../lib/fsutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#define PUB_MAX_FILES 500
+#define PUB_MAX_BYTES (64u << 20)
+
+struct srcfile {
+	const char *path;
+	char *data;
+	size_t len;
+};
+
+struct srcset {
+	struct arena *a;
+	struct srcfile v[PUB_MAX_FILES];
+	int n;
+	size_t total;
+	const char *err;
+};
+
+static int add_file(struct srcset *s, const char *path, char *data, size_t len)
+{
+	if (s->n == PUB_MAX_FILES || s->total + len > PUB_MAX_BYTES) {
+		s->err = "the package is too large (500 files, 64 MiB at most)";
+		return -1;
+	}
+	if (!mip_dest_ok(path)) {
+		s->err = arena_printf(s->a, "%s: not a plain relative path", path);
+		return -1;
+	}
+	s->v[s->n].path = arena_strdup(s->a, path);
+	s->v[s->n].data = data;
+	s->v[s->n].len = len;
+	s->total += len;
+	s->n++;
+	return 0;
+}
+
+static int read_dir(struct srcset *s, const char *root, const char *rel, int depth)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
+	if (depth > 8 || !(d = opendir(dir))) {
+		s->err = "cannot read the package directory";
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		char p[PATH_MAX], r[PATH_MAX];
+		struct stat st;
+		if (e->d_name[0] == '.')
+			continue;	/* .git and friends are not package content */
+		if ((size_t)snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >= sizeof(r) ||
+		    (size_t)snprintf(p, sizeof(p), "%s/%s", root, r) >= sizeof(p) || lstat(p, &st) < 0)
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			rc = read_dir(s, root, r, depth + 1);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t n;
+			char *data = fs_read_small(s->a, p, PUB_MAX_BYTES, &n);
+			rc = data ? add_file(s, r, data, n) : -1;
+			if (!data)
+				s->err = "a file is unreadable or too large";
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* Drops "./" and one directory every entry shares (tarballs of "pkg-1.0/"). */
+static void strip_top(struct srcset *s)
+{
+	const char *slash = s->n ? strchr(s->v[0].path, '/') : NULL;
+	size_t l;
+	int i;
+
+	if (!slash)
+		return;
+	l = (size_t)(slash - s->v[0].path) + 1;
+	for (i = 0; i < s->n; i++)
+		if (strncmp(s->v[i].path, s->v[0].path, l))
+			return;
+	for (i = 0; i < s->n; i++)
+		s->v[i].path += l;
+}
+
+static int read_archive(struct srcset *s, const char *file)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	int rc = 0, any = 0;
+
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_all(ar);
+	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK) {
+		s->err = arena_printf(s->a, "%s: not a readable archive", file);
+		archive_read_free(ar);
+		return -1;
+	}
+	while (rc == 0) {
+		int h = archive_read_next_header(ar, &e);
+		const char *p;
+		la_int64_t size;
+		char *data;
+		if (h == ARCHIVE_EOF)
+			break;
+		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
+			/* a cut archive must not publish its first half */
+			s->err = any ? "the archive is truncated or corrupt"
+				     : arena_printf(s->a, "%s: not a readable archive", file);
+			rc = -1;
+			break;
+		}
+		p = archive_entry_pathname(e);
+		size = archive_entry_size(e);
+		any = 1;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		while (p && p[0] == '.' && p[1] == '/')
+			p += 2;
+		if (!p || size < 0 || (size_t)size > PUB_MAX_BYTES) {
+			s->err = "an archive entry is too large";
+			rc = -1;
+			break;
+		}
+		data = arena_alloc(s->a, (size_t)size + 1);
+		if (archive_read_data(ar, data, (size_t)size) != size) {
+			s->err = "the archive is truncated or corrupt";
+			rc = -1;
+			break;
+		}
+		data[size] = '\0';
+		rc = add_file(s, p, data, (size_t)size);
+	}
+	archive_read_free(ar);
+	if (rc == 0 && !any) {
+		s->err = arena_printf(s->a, "%s: not a readable archive", file);
+		rc = -1;
+	}
+	strip_top(s);
+	return rc;
+}
+
+static struct srcfile *find_src(struct srcset *s, const char *path)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->v[i].path, path))
+			return &s->v[i];
+	return NULL;
+}
+
+/* The shortest prefix of 8 or more digits naming only this file. */
+static const char *short_hash(struct app *app, struct arena *a, const char *hex)
+{
+	char other[HASH_HEX_MAX];
+	size_t n;
+
+	for (n = 8; n < 64; n += 2) {
+		char *p = arena_strndup(a, hex, n);
+		if (mip_file_find(app, p, other) == MIP_FOUND)
+			return p;
+	}
+	return hex;
+}
+
+struct item {
+	const char *dest;
+	char src[HASH_HEX_MAX], mpy[HASH_HEX_MAX];
+};
+
+static char *package_json(struct app *app, struct arena *a, const struct item *it, int n,
+			  const struct mip_pkgjson *pj, const char *version, int compiled)
+{
+	cJSON *o = cJSON_CreateObject(), *h = cJSON_AddArrayToObject(o, "hashes"), *d;
+	char *s, *out;
+	int i;
+
+	cJSON_AddNumberToObject(o, "v", 1);
+	for (i = 0; i < n; i++) {
+		cJSON *pair = cJSON_CreateArray();
+		const char *dest = it[i].dest;
+		if (compiled && it[i].mpy[0]) {
+			size_t l = strlen(dest);
+			dest = arena_printf(a, "%.*s.mpy", (int)(l - 3), dest);
+		}
+		cJSON_AddItemToArray(pair, cJSON_CreateString(dest));
+		cJSON_AddItemToArray(pair, cJSON_CreateString(
+			short_hash(app, a, compiled && it[i].mpy[0] ? it[i].mpy : it[i].src)));
+		cJSON_AddItemToArray(h, pair);
+	}
+	if (pj && pj->ndeps) {
+		d = cJSON_AddArrayToObject(o, "deps");
+		for (i = 0; i < pj->ndeps; i++) {
+			cJSON *pair = cJSON_CreateArray();
+			cJSON_AddItemToArray(pair, cJSON_CreateString(pj->deps[i].a));
+			if (*pj->deps[i].b)
+				cJSON_AddItemToArray(pair, cJSON_CreateString(pj->deps[i].b));
+			cJSON_AddItemToArray(d, pair);
+		}
+	}
+	cJSON_AddStringToObject(o, "version", version);
+	s = cJSON_PrintUnformatted(o);
+	out = arena_strdup(a, s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+	return out;
+}
+
+static const char sql_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? AND version=?";
+static const char sql_latest[] = "SELECT version FROM mip_hosted WHERE name=?";
+static const char sql_add[] =
+	"INSERT INTO mip_hosted(name, version, published, files, size, description)"
+	" VALUES(?,?,?,?,?,?)";
+
+static int exists(struct app *app, const char *name, const char *version)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_exists);
+	int rc;
+
+	if (!st)
+		return 1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* 1 when version is above every published one of the package. */
+static int is_highest(struct app *app, const char *name, const char *version)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_latest);
+	int high = 1;
+
+	if (!st)
+		return 1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (mip_version_cmp((const char *)sqlite3_column_text(st, 0), version) > 0)
+			high = 0;
+	sqlite3_reset(st);
+	return high;
+}
+
+/* The files to publish: package.json's urls, or every .py file. */
+static int select_items(struct srcset *s, struct mip_pkgjson *pj, struct item **out,
+			int *n, char *err, size_t errlen)
+{
+	struct srcfile *pjf = find_src(s, "package.json");
+	const char *why;
+	int i;
+
+	*out = arena_zalloc(s->a, sizeof(**out) * PUB_MAX_FILES);
+	*n = 0;
+	memset(pj, 0, sizeof(*pj));
+	if (pjf) {
+		if (mip_pkgjson_parse(s->a, pjf->data, pjf->len, pj, &why) < 0) {
+			snprintf(err, errlen, "package.json: %s", why);
+			return -1;
+		}
+		for (i = 0; i < pj->nurls; i++) {
+			if (!mip_dest_ok(pj->urls[i].b) || !find_src(s, pj->urls[i].b)) {
+				snprintf(err, errlen, "package.json: %s is not a file of the package "
+					 "(hosted packages hold their own files)", pj->urls[i].b);
+				return -1;
+			}
+			(*out)[(*n)].dest = pj->urls[i].a;
+			(*out)[(*n)++].src[0] = '\0';
+		}
+		return 0;
+	}
+	for (i = 0; i < s->n; i++) {
+		size_t l = strlen(s->v[i].path);
+		if (l > 3 && !strcmp(s->v[i].path + l - 3, ".py"))
+			(*out)[(*n)++].dest = s->v[i].path;
+	}
+	if (*n == 0) {
+		snprintf(err, errlen, "no package.json and no .py files to publish");
+		return -1;
+	}
+	return 0;
+}
+
+/* Stores each file, compiles the compilable ones. */
+static int store_items(struct app *app, struct srcset *s, struct mip_pkgjson *pj,
+		       struct item *it, int n, char *err, size_t errlen)
+{
+	struct mip *m = app->domain;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		const char *src = pj->nurls ? pj->urls[i].b : it[i].dest;
+		struct srcfile *f = find_src(s, src);
+		if (mip_file_put(app, f->data, f->len, "hosted", NULL, it[i].src) < 0) {
+			snprintf(err, errlen, "cannot store %s: %s", src, strerror(errno));
+			return -1;
+		}
+		if (m->cc.ok && mip_compilable(it[i].dest)) {
+			if (mip_compile(app, &m->cc, it[i].src, it[i].dest, it[i].mpy, err, errlen) < 0)
+				return -1;
+			mip_file_pin(app, it[i].mpy);
+		}
+	}
+	return 0;
+}
+
+int mip_publish(struct app *app, const char *path, const char *name,
+		const char *version, const char *description, char *err, size_t errlen)
+{
+	struct mip *m = app->domain;
+	struct arena a;
+	struct srcset *s;
+	struct mip_pkgjson pj;
+	struct item *it;
+	struct stat st;
+	int n, rc = -1;
+	char flavour[8];
+
+	if (!mip_name_ok(name) || !mip_version_ok(version) || !strcmp(version, "latest")) {
+		snprintf(err, errlen, "a name is letters, digits and - _ . ; a version likewise "
+			 "(and not \"latest\")");
+		return -1;
+	}
+	if (exists(app, name, version)) {
+		snprintf(err, errlen, "%s %s is published already: versions are immutable", name, version);
+		return -2;
+	}
+	arena_init(&a);
+	s = arena_zalloc(&a, sizeof(*s));
+	s->a = &a;
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
+	    (strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".py")) ?
+	    add_file(s, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
+		     fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "", (size_t)st.st_size) :
+	    read_archive(s, path)) {
+		snprintf(err, errlen, "%s", s->err ? s->err : "cannot read the package");
+		goto out;
+	}
+	if (select_items(s, &pj, &it, &n, err, errlen) < 0 ||
+	    store_items(app, s, &pj, it, n, err, errlen) < 0)
+		goto out;
+	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
+	if (db_begin(app->db) < 0) {
+		snprintf(err, errlen, "database busy");
+		goto out;
+	}
+	{
+		const char *py = package_json(app, &a, it, n, &pj, version, 0);
+		const char *mpy = package_json(app, &a, it, n, &pj, version, m->cc.ok);
+		sqlite3_stmt *q = db_stmt(app->db, sql_add);
+		int high = is_highest(app, name, version);
+		rc = q ? 0 : -1;
+		if (q) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, version, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL));
+			sqlite3_bind_int(q, 4, n);
+			sqlite3_bind_int64(q, 5, (sqlite3_int64)s->total);
+			sqlite3_bind_text(q, 6, description ? description : "", -1, SQLITE_STATIC);
+			rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+			sqlite3_reset(q);
+		}
+		if (rc == 0)
+			rc = mip_pkg_put(app, "hosted", name, "py", version, py, NULL, NULL, -1) |
+			     mip_pkg_put(app, "hosted", name, flavour, version, mpy, NULL, NULL, -1);
+		if (rc == 0 && high)
+			rc = mip_pkg_put(app, "hosted", name, "py", "latest", py, NULL, NULL, -1) |
+			     mip_pkg_put(app, "hosted", name, flavour, "latest", mpy, NULL, NULL, -1);
+		if (rc == 0 && db_commit(app->db) < 0)
+			rc = -1;
+		if (rc < 0) {
+			db_rollback(app->db);
+			snprintf(err, errlen, "cannot record the package: %s", db_errmsg(app->db));
+		}
+	}
+out:
+	arena_free(&a);
+	return rc;
+}

@@ -1,0 +1,290 @@
+/* The mip tables and the files in the blob store. */
+#include "mip.h"
+#include "../lib/fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char sql_file_put[] =
+	"INSERT INTO mip_files(sha256, size, origin, last_used, created) VALUES(?1,?2,?3,?4,?4)"
+	" ON CONFLICT(sha256) DO UPDATE SET last_used=?4,"
+	" origin = CASE WHEN origin='hosted' THEN origin ELSE excluded.origin END";
+
+int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
+		 const char *expect_prefix, char *hex)
+{
+	struct blob_writer w;
+	sqlite3_stmt *st;
+
+	if (blob_writer_open(&app->blobs, &w) < 0)
+		return -1;
+	if (blob_writer_write(&w, p, n) < 0) {
+		blob_writer_abort(&w);
+		return -1;
+	}
+	if (expect_prefix) {
+		/* check before the blob becomes visible: a mismatch leaves nothing */
+		struct hash_ctx h;
+		char got[HASH_HEX_MAX];
+		hash_init(&h, HASH_SHA256);
+		hash_update(&h, p, n);
+		hash_final_hex(&h, got);
+		if (strncmp(got, expect_prefix, strlen(expect_prefix)) != 0) {
+			blob_writer_abort(&w);
+			errno = EBADMSG;
+			return -1;
+		}
+	}
+	if (blob_writer_commit(&w, NULL, hex) < 0)
+		return -1;
+	st = db_stmt(app->db, sql_file_put);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
+	sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+/* A hash prefix is a key range: O(log n) on the primary key. */
+static const char sql_file_find[] =
+	"SELECT sha256 FROM mip_files WHERE sha256 >= ?1 AND sha256 < ?1 || 'g' LIMIT 2";
+
+int mip_file_find(struct app *app, const char *prefix, char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_find);
+	int n = 0;
+
+	if (!st)
+		return MIP_NONE;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n++ == 0)
+			snprintf(hex, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_reset(st);
+	if (n == 1 && !blob_exists(&app->blobs, hex))
+		return MIP_NONE;
+	return n == 0 ? MIP_NONE : n == 1 ? MIP_FOUND : MIP_AMBIGUOUS;
+}
+
+/* Hits write at most once an hour per file: reads stay reads. */
+static const char sql_file_touch[] =
+	"UPDATE mip_files SET last_used=?2 WHERE sha256=?1 AND last_used < ?2 - 3600";
+
+void mip_file_touch(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_touch);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	done(st);
+}
+
+char *mip_file_read(struct app *app, struct arena *a, const char *hex, size_t *n)
+{
+	char path[PATH_MAX];
+
+	if (blob_path(&app->blobs, hex, path, sizeof(path)) < 0)
+		return NULL;
+	return fs_read_small(a, path, 64u << 20, n);
+}
+
+static const char sql_pkg_get[] =
+	"SELECT json, etag, last_modified, fetched, expires FROM mip_packages"
+	" WHERE origin=? AND name=? AND flavour=? AND version=?";
+
+int mip_pkg_get(struct app *app, const char *origin, const char *name,
+		const char *flavour, const char *version, struct arena *a,
+		struct mip_pkgrow *row)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_get);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		row->json = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+		row->etag = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
+		row->last_modified = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
+		row->fetched = sqlite3_column_int64(st, 3);
+		row->expires = sqlite3_column_int64(st, 4);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+static const char sql_pkg_put[] =
+	"INSERT OR REPLACE INTO mip_packages(origin, name, flavour, version, json, etag,"
+	" last_modified, fetched, expires) VALUES(?,?,?,?,?,?,?,?,?)";
+
+int mip_pkg_put(struct app *app, const char *origin, const char *name,
+		const char *flavour, const char *version, const char *json,
+		const char *etag, const char *lm, long ttl)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_put);
+	time_t now = time(NULL);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, etag ? etag : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, lm ? lm : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+	/* hosted rows never expire */
+	sqlite3_bind_int64(st, 9, ttl < 0 ? (sqlite3_int64)1 << 62 : (sqlite3_int64)(now + ttl));
+	return done(st);
+}
+
+static const char sql_pkg_extend[] =
+	"UPDATE mip_packages SET fetched=?5, expires=?6"
+	" WHERE origin=?1 AND name=?2 AND flavour=?3 AND version=?4";
+
+void mip_pkg_extend(struct app *app, const char *origin, const char *name,
+		    const char *flavour, const char *version, long ttl)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_extend);
+	time_t now = time(NULL);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)(now + ttl));
+	done(st);
+}
+
+static const char sql_up_ok[] =
+	"INSERT INTO mip_upstream(origin, last_ok) VALUES(?1, ?2)"
+	" ON CONFLICT(origin) DO UPDATE SET last_ok=?2";
+static const char sql_up_err[] =
+	"INSERT INTO mip_upstream(origin, last_error, error) VALUES(?1, ?2, ?3)"
+	" ON CONFLICT(origin) DO UPDATE SET last_error=?2, error=?3";
+
+void mip_upstream_note(struct app *app, const char *origin, const char *error)
+{
+	sqlite3_stmt *st = db_stmt(app->db, error ? sql_up_err : sql_up_ok);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	if (error)
+		sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	done(st);
+	if (error)
+		fprintf(stderr, "nestbox[%s]: %s: %s\n", app->program, origin, error);
+}
+
+static const char sql_cache_size[] =
+	"SELECT coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
+static const char sql_lru[] =
+	"SELECT sha256, size FROM mip_files WHERE origin != 'hosted' AND instr(?1, sha256) = 0"
+	" ORDER BY last_used LIMIT 1";
+static const char sql_file_del[] = "DELETE FROM mip_files WHERE sha256=?";
+static const char sql_pkg_forget[] =
+	"DELETE FROM mip_packages WHERE origin != 'hosted' AND instr(json, ?) > 0";
+
+long long mip_evict(struct app *app, long long max, const char *keep)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_cache_size);
+	long long total = 0, freed = 0;
+
+	if (!st)
+		return 0;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		total = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	while (total > max) {
+		char hex[HASH_HEX_MAX];
+		long long size;
+		st = db_stmt(app->db, sql_lru);
+		if (st)
+			sqlite3_bind_text(st, 1, keep ? keep : "", -1, SQLITE_STATIC);
+		if (!st || sqlite3_step(st) != SQLITE_ROW) {
+			if (st)
+				sqlite3_reset(st);
+			break;
+		}
+		snprintf(hex, sizeof(hex), "%s", (const char *)sqlite3_column_text(st, 0));
+		size = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+		/* a package naming the file must be fetched again, not served half */
+		st = db_stmt(app->db, sql_pkg_forget);
+		if (st) {
+			sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+			done(st);
+		}
+		st = db_stmt(app->db, sql_file_del);
+		if (!st)
+			break;
+		sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+		if (done(st) < 0)
+			break;
+		blob_remove(&app->blobs, hex);
+		total -= size;
+		freed += size;
+	}
+	return freed;
+}
+
+static const char sql_expire_all[] =
+	"UPDATE mip_packages SET expires=0 WHERE origin != 'hosted'";
+
+int mip_expire_all(struct app *app)
+{
+	return db_exec(app->db, sql_expire_all);
+}
+
+static const char sql_pin[] = "UPDATE mip_files SET origin='hosted' WHERE sha256=?";
+
+void mip_file_pin(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_pin);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	done(st);
+}
+
+static const char sql_known[] = "SELECT 1 FROM mip_files WHERE sha256=?";
+
+int mip_file_known(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_known);
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, keep */
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc != SQLITE_DONE;
+}

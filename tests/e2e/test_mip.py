@@ -1,0 +1,330 @@
+"""The mip index: hosted packages, the upstream proxy and cache, GitHub
+packages compiled to .mpy, and every byte checked before it is served."""
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from conftest import CTL, ROOT
+from mip_fakes import FakeHost, MipClient, add_official_package, http_get, sha
+
+STAND_IN = os.path.join(ROOT, "tests", "e2e", "tools", "stand-in-mpy-cross")
+
+
+@pytest.fixture
+def upstream():
+    h = FakeHost()
+    yield h
+    h.stop()
+
+
+@pytest.fixture
+def mip(make_nb, upstream):
+    def start(**env):
+        e = {"NESTBOX_MIP__UPSTREAM": upstream.url, "NESTBOX_MIP__GITHUB_RAW": upstream.url + "/gh",
+             "NESTBOX_MIP__GITLAB_RAW": upstream.url + "/gl", "NESTBOX_MIP__MPY_CROSS": STAND_IN,
+             "NESTBOX_MIP__CACHE_TTL": "3600"}
+        e.update({"NESTBOX_MIP__" + k.upper(): v for k, v in env.items()})
+        nb = make_nb(e, sub="mip%d" % len(e))
+        nb.start()
+        return nb
+    return start
+
+
+def files_of(target):
+    out = {}
+    for d, _, fs in os.walk(target):
+        for f in fs:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, target)] = open(p, "rb").read()
+    return out
+
+
+def test_upstream_proxied_cached_and_served_when_upstream_is_gone(mip, upstream, tmpdir_shared):
+    files = {"lib/foo/__init__.mpy": b"M\x06\x00\x1ffoo", "lib/foo/util.mpy": b"M\x06\x00\x1futil"}
+    add_official_package(upstream, "foo", "1.0", files)
+    nb = mip()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "t1"))
+    c.install("foo")
+    assert files_of(c.target) == files
+    assert len(upstream.requests("/file/")) == 2
+    # the second board is served from the cache
+    c2 = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "t2"))
+    c2.install("foo")
+    assert files_of(c2.target) == files
+    assert len(upstream.requests("/file/")) == 2
+    assert len(upstream.requests("/package/")) == 1
+    upstream.stop()
+    c3 = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "t3"))
+    c3.install("foo")
+    assert files_of(c3.target) == files
+
+
+def test_expired_metadata_is_revalidated_and_stale_on_error(mip, upstream, tmpdir_shared):
+    add_official_package(upstream, "bar", "2.0", {"bar.mpy": b"M\x06\x00\x1fbar"})
+    nb = mip(cache_ttl="0")
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a")).install("bar")
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b")).install("bar")
+    reval = [inm for p, inm in upstream.log if p == "/package/6/bar/latest.json"]
+    assert reval[0] is None and reval[1] and reval[1].startswith('"')   # If-None-Match sent
+    upstream.stop()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "c"))
+    c.install("bar")                                    # stale, but served
+    assert files_of(c.target) == {"bar.mpy": b"M\x06\x00\x1fbar"}
+    with nb.db() as db:
+        (err,), = db.execute("SELECT error FROM mip_upstream WHERE origin='upstream'").fetchall()
+    assert "package/6/bar/latest.json" in err
+
+
+def test_tampered_upstream_bytes_are_refused(mip, upstream, tmpdir_shared):
+    good = b"M\x06\x00\x1fgood"
+    add_official_package(upstream, "evil", "1.0", {"evil.mpy": good})
+    h = sha(good)
+    upstream.tamper["/file/%s/%s" % (h[:2], h[:8])] = b"M\x06\x00\x1fEVIL"
+    nb = mip()
+    status, _, body = http_get(nb.url + "/mip/file/%s/%s" % (h[:2], h[:8]))
+    assert status == 502 and b"does not match" in body
+    with pytest.raises(AssertionError, match="File not found"):
+        MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "t")).install("evil")
+    with nb.db() as db:
+        assert db.execute("SELECT count(*) FROM mip_files").fetchone()[0] == 0
+    assert "content does not match its hash: refused" in nb.read_log()
+    blobs = os.path.join(nb.state, "blobs")
+    assert not [f for d, _, fs in os.walk(blobs) for f in fs if not d.endswith("tmp")]
+
+
+def test_offline_never_contacts_upstream(mip, upstream, tmpdir_shared):
+    add_official_package(upstream, "foo", "1.0", {"foo.mpy": b"M\x06\x00\x1ffoo"})
+    add_official_package(upstream, "other", "1.0", {"o.mpy": b"M\x06\x00\x1fo"})
+    nb = mip()
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a")).install("foo")
+    nb.stop()
+    nb.env["NESTBOX_MIP__OFFLINE"] = "true"
+    nb.env["NESTBOX_MIP__CACHE_TTL"] = "0"
+    nb.start()
+    before = len(upstream.log)
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c.install("foo")
+    assert files_of(c.target) == {"foo.mpy": b"M\x06\x00\x1ffoo"}
+    assert http_get(nb.url + "/mip/package/6/other/latest.json")[0] == 404
+    h = sha(b"M\x06\x00\x1fo")
+    assert http_get(nb.url + "/mip/file/%s/%s" % (h[:2], h[:8]))[0] == 404
+    assert len(upstream.log) == before
+
+
+def make_pkg(dirpath, files, pkgjson=None):
+    for p, data in files.items():
+        full = os.path.join(dirpath, p)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as f:
+            f.write(data)
+    if pkgjson is not None:
+        with open(os.path.join(dirpath, "package.json"), "w") as f:
+            json.dump(pkgjson, f)
+
+
+def test_hosted_packages_flavours_latest_and_deps(mip, tmpdir_shared):
+    nb = mip()
+    dep = os.path.join(tmpdir_shared, "dep")
+    make_pkg(dep, {"helper.py": b"def h():\n    return 1\n"})
+    assert nb.ctl("mip", "publish", dep, "--name", "helper", "--version", "0.3").returncode == 0
+    src = os.path.join(tmpdir_shared, "pkg")
+    files = {"src/app/__init__.py": b"from helper import h\n", "src/main.py": b"import app\n",
+             "src/boot.py": b"# boot\n"}
+    make_pkg(src, files, {"urls": [["app/__init__.py", "src/app/__init__.py"],
+                                   ["main.py", "src/main.py"], ["boot.py", "src/boot.py"]],
+                          "deps": [["helper", "0.3"]], "version": "1.0"})
+    for v in ("1.0", "1.10", "1.9"):
+        assert nb.ctl("mip", "publish", src, "--name", "app", "--version", v).returncode == 0
+    r = nb.ctl("mip", "publish", src, "--name", "app", "--version", "1.9", check=False)
+    assert r.returncode == 3 and "immutable" in r.stderr
+    latest = json.loads(http_get(nb.url + "/mip/package/6/app/latest.json")[2])
+    assert latest["version"] == "1.10"
+    assert latest["deps"] == [["helper", "0.3"]]
+    assert sorted(p for p, _ in latest["hashes"]) == ["app/__init__.mpy", "boot.py", "main.py"]
+    assert all(len(h) == 8 for _, h in latest["hashes"])
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "board"))
+    c.install("app")
+    got = files_of(c.target)
+    assert got["main.py"] == files["src/main.py"] and got["boot.py"] == files["src/boot.py"]
+    assert got["app/__init__.mpy"][:4] == b"M\x06\x00\x1f"
+    assert got["helper.mpy"][:4] == b"M\x06\x00\x1f"
+    py = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "pyboard"), mpy="py")
+    py.install("app", "1.0")
+    assert files_of(py.target)["app/__init__.py"] == files["src/app/__init__.py"]
+    index = json.loads(http_get(nb.url + "/mip/index.json")[2])
+    apps = [p for p in index["packages"] if p["name"] == "app"][0]
+    assert apps["version"] == "1.10" and sorted(apps["versions"]["6"]) == ["1.0", "1.10", "1.9"]
+    assert "helper\t0.3\t1 files" in nb.ctl("mip", "list").stdout
+
+
+def test_publish_archive_and_bad_inputs(mip, tmpdir_shared):
+    nb = mip()
+    d = os.path.join(tmpdir_shared, "arc")
+    make_pkg(d, {"pkg-1.0/mod.py": b"x = 1\n"})
+    arc = os.path.join(tmpdir_shared, "pkg.tar.gz")
+    with tarfile.open(arc, "w:gz") as t:
+        t.add(os.path.join(d, "pkg-1.0"), arcname="pkg-1.0")
+    assert nb.ctl("mip", "publish", arc, "--name", "arc", "--version", "1.0").returncode == 0
+    doc = json.loads(http_get(nb.url + "/mip/package/py/arc/1.0.json")[2])
+    assert [p for p, _ in doc["hashes"]] == ["mod.py"]
+    bad = os.path.join(tmpdir_shared, "bad.tar.gz")
+    with open(bad, "wb") as f:
+        f.write(open(arc, "rb").read()[:40])
+    two = os.path.join(tmpdir_shared, "two.tar")
+    make_pkg(d, {"pkg-1.0/other.py": os.urandom(20000)})
+    with tarfile.open(two, "w") as t:
+        t.add(os.path.join(d, "pkg-1.0"), arcname="pkg-1.0")
+    cut = os.path.join(tmpdir_shared, "cut.tar")
+    with open(cut, "wb") as f:
+        f.write(open(two, "rb").read()[:15000])
+    for args, why in [([bad], "not a readable archive"), ([cut], "truncated or corrupt"),
+                      ([arc, "--name", "../x"], "a name is"),
+                      ([arc, "--version", "latest"], "a name is")]:
+        argv = ["mip", "publish"] + args
+        if "--name" not in args:
+            argv += ["--name", "bad"]
+        if "--version" not in args:
+            argv += ["--version", "1"]
+        r = nb.ctl(*argv, check=False)
+        assert r.returncode == 1 and why in r.stderr, r.stderr
+    escape = os.path.join(tmpdir_shared, "esc")
+    make_pkg(escape, {"a.py": b"1\n"}, {"urls": [["a.py", "../../etc/passwd"]]})
+    r = nb.ctl("mip", "publish", escape, "--name", "esc", "--version", "1", check=False)
+    assert r.returncode == 1 and "not a file of the package" in r.stderr
+    make_pkg(escape, {}, {"urls": [["../a.py", "a.py"]]})
+    r = nb.ctl("mip", "publish", escape, "--name", "esc", "--version", "1", check=False)
+    assert r.returncode == 1 and "not a plain relative path" in r.stderr
+    assert "esc" not in nb.ctl("mip", "list").stdout
+
+
+def test_compile_failures_are_never_served(mip, tmpdir_shared):
+    nb = mip()
+    for name, text in (("syn", b"STAND-IN-SYNTAX-ERROR\n"), ("nat", b"STAND-IN-NATIVE\n")):
+        d = os.path.join(tmpdir_shared, name)
+        make_pkg(d, {"m.py": text})
+        r = nb.ctl("mip", "publish", d, "--name", name, "--version", "1", check=False)
+        assert r.returncode == 1
+        assert ("SyntaxError" if name == "syn" else "no bytecode-only mpy v6") in r.stderr
+        assert http_get(nb.url + "/mip/package/6/%s/latest.json" % name)[0] == 404
+
+
+def test_hash_prefixes(mip, tmpdir_shared):
+    nb = mip(offline="true")
+    d = os.path.join(tmpdir_shared, "p")
+    make_pkg(d, {"m.py": b"hello = 1\n"})
+    nb.ctl("mip", "publish", d, "--name", "p", "--version", "1")
+    h = json.loads(http_get(nb.url + "/mip/package/py/p/1.json")[2])["hashes"][0][1]
+    full = sha(b"hello = 1\n")
+    assert full.startswith(h)
+    for n in (4, 8, 20, 64):
+        s, hd, body = http_get(nb.url + "/mip/file/%s/%s" % (full[:2], full[:n]))
+        assert (s, body) == (200, b"hello = 1\n")
+    assert http_get(nb.url + "/mip/file/%s/%s" % (full[:2], full[:3]))[0] == 400
+    assert http_get(nb.url + "/mip/file/zz/%s" % full[:8])[0] == 400
+    assert http_get(nb.url + "/mip/file/%s/%s" % (full[:2], full[:8].upper()))[0] == 400
+    assert http_get(nb.url + "/mip/file/00/00000000")[0] == 404
+
+
+def test_github_package_compiled_with_deps(mip, upstream, tmpdir_shared):
+    gh = "/gh/org/repo/HEAD/"
+    upstream.files[gh + "package.json"] = json.dumps({
+        "urls": [["repo/__init__.py", "repo/__init__.py"], ["main.py", "main.py"],
+                 ["repo/extra.py", "github:org/other/extra.py"]],
+        "deps": [["github:org/dep", "v2"], ["foo", "1.0"]], "version": "0.4"}).encode()
+    upstream.files[gh + "repo/__init__.py"] = b"VALUE = 4\n"
+    upstream.files[gh + "main.py"] = b"import repo\n"
+    upstream.files["/gh/org/other/HEAD/extra.py"] = b"EXTRA = 1\n"
+    upstream.files["/gh/org/dep/v2/package.json"] = json.dumps(
+        {"urls": [["dep.py", "dep.py"]]}).encode()
+    upstream.files["/gh/org/dep/v2/dep.py"] = b"DEP = 2\n"
+    add_official_package(upstream, "foo", "1.0", {"foo.mpy": b"M\x06\x00\x1ffoo"}, latest=False)
+    nb = mip()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "board"))
+    doc = c.install(nb.url + "/mip/github/org/repo")
+    got = files_of(c.target)
+    assert sorted(got) == ["dep.mpy", "foo.mpy", "main.py", "repo/__init__.mpy", "repo/extra.mpy"]
+    assert got["main.py"] == b"import repo\n"                    # never compiled
+    assert got["repo/__init__.mpy"].startswith(b"M\x06\x00\x1f")
+    assert got["repo/__init__.mpy"].endswith(b"VALUE = 4\n")
+    assert doc["deps"][0] == [nb.url + "/mip/github/org/dep@v2", "v2"]
+    assert doc["version"] == "0.4"
+    # every fetched file came from nestbox, none from the raw host directly
+    assert all(u.startswith(nb.url) for u in c.fetched)
+    # a ref in the URL, and the cache: a second board needs no raw-host request
+    before = len(upstream.requests("/gh/"))
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b2")).install(
+        nb.url + "/mip/github/org/repo")
+    assert len(upstream.requests("/gh/")) == before
+    upstream.files["/gh/org/repo/v9/package.json"] = json.dumps(
+        {"urls": [["x.py", "x.py"]]}).encode()
+    upstream.files["/gh/org/repo/v9/x.py"] = b"X = 9\n"
+    c3 = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b3"))
+    c3.install(nb.url + "/mip/github/org/repo@v9")
+    assert files_of(c3.target)["x.mpy"].endswith(b"X = 9\n")
+    assert http_get(nb.url + "/mip/github/org/nope")[0] == 404
+    upstream.files["/gh/org/bad/HEAD/package.json"] = json.dumps(
+        {"urls": [["x.py", "https://elsewhere.example/x.py"]]}).encode()
+    s, _, body = http_get(nb.url + "/mip/github/org/bad")
+    assert s == 502 and b"sources must be in the repository" in body
+
+
+def test_gitlab_layout(mip, upstream, tmpdir_shared):
+    upstream.files["/gl/grp/proj/-/raw/HEAD/package.json"] = json.dumps(
+        {"urls": [["g.py", "g.py"]]}).encode()
+    upstream.files["/gl/grp/proj/-/raw/HEAD/g.py"] = b"G = 1\n"
+    nb = mip()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c.install(nb.url + "/mip/gitlab/grp/proj")
+    assert files_of(c.target)["g.mpy"].endswith(b"G = 1\n")
+
+
+def test_without_compiler_sources_are_served(mip, tmpdir_shared):
+    nb = mip(mpy_cross="")
+    d = os.path.join(tmpdir_shared, "p")
+    make_pkg(d, {"m.py": b"M = 1\n"})
+    nb.ctl("mip", "publish", d, "--name", "nc", "--version", "1")
+    doc = json.loads(http_get(nb.url + "/mip/package/6/nc/latest.json")[2])
+    assert [p for p, _ in doc["hashes"]] == ["m.py"]
+    health = json.loads(nb.get("/healthz").body)
+    assert health["status"] == "ok"
+    assert "missing" in health["checks"]["mip_compiler"]
+    assert "the mpy flavour serves sources" in nb.read_log()
+
+
+def test_compiler_shown_in_health(mip):
+    nb = mip()
+    assert "mpy v6.3" in json.loads(nb.get("/healthz").body)["checks"]["mip_compiler"]
+
+
+def test_bad_routes(mip):
+    nb = mip(offline="true")
+    for path, status in [("/mip/package/x/foo/latest.json", 400),
+                         ("/mip/package/6/..foo/latest.json", 400),
+                         ("/mip/package/6/foo/latest", 404),
+                         ("/mip/package/6/foo/a%20b.json", 400),
+                         ("/mip/package/6/nothing/latest.json", 404),
+                         ("/mip/nothing", 404),
+                         ("/mip/github/org", 404)]:
+        assert http_get(nb.url + path)[0] == status, path
+
+
+def test_cache_is_bounded_least_recently_used_first(mip, upstream, tmpdir_shared):
+    blobs = {}
+    for i in range(4):
+        data = bytes([0x4D, 6, 0, 31]) + os.urandom(3000)
+        add_official_package(upstream, "p%d" % i, "1.0", {"p%d.mpy" % i: data})
+        blobs[i] = data
+    nb = mip(cache_max="7000")
+    for i in range(4):
+        MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b%d" % i)).install("p%d" % i)
+    with nb.db() as db:
+        kept = [r[0] for r in db.execute("SELECT sha256 FROM mip_files")]
+        total = db.execute("SELECT sum(size) FROM mip_files").fetchone()[0]
+    assert total <= 7000 and sha(blobs[0]) not in kept and sha(blobs[3]) in kept
+    # an evicted file is fetched again on demand
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "again"))
+    c.install("p0")
+    assert files_of(c.target)["p0.mpy"] == blobs[0]
