@@ -15,6 +15,7 @@
 
 #include "../lib/app.h"
 #include "../lib/tmpl.h"
+#include "../mip/mip.h"
 
 #define ADM_PUBLIC 1u	/* no login needed */
 #define ADM_ADMIN 2u	/* the admin role; read-only users are refused */
@@ -22,6 +23,7 @@
 #define ADM_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
 
 #define ADM_NAME_MAX 64
+#define ADMIN_FIELD_MAX 200
 
 struct admin_user {
 	long long id;
@@ -33,6 +35,7 @@ struct admin {
 	struct tmpl_set *tmpl;
 	char images[PATH_MAX];
 	char dummy_hash[128];	/* verified for unknown users: equal timing */
+	struct mip mip;		/* the index's settings, for the mip pages */
 	/* per request, set by admin_before() */
 	struct admin_user user;
 	int authed, via_token;
@@ -53,6 +56,19 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *msg);
 void admin_json(struct http_resp *w, int status, cJSON *data);
+
+/*
+ * Receives a multipart form: the named text fields into val, the "file"
+ * part into a new temporary file tmp (the caller removes it).  Returns 0,
+ * or an HTTP status with *why (and no temporary file left).
+ */
+int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,
+			 int n, char (*val)[ADMIN_FIELD_MAX + 1], char *tmp, size_t tmplen,
+			 const char **why);
+int admin_tmp_open(struct app *app, char *tmp, size_t n);
+/* Receives a raw request body into a new temporary file; 0 or an HTTP status. */
+int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tmplen,
+		       char *err, size_t errlen);
 
 /* the user name rule: letters, digits, . _ - @, 1..64 bytes */
 int admin_name_ok(const char *s);
@@ -94,6 +110,12 @@ void admin_user_password(struct app *app, struct http_req *r, struct http_resp *
 void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_settings(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_mip(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_mip_refresh(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_mip_evict(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_mip_packages(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_whoami(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);

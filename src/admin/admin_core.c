@@ -20,6 +20,7 @@ int admin_init(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	mkbox_image_path(app, ad->images, sizeof(ad->images));
+	mip_settings(app, &ad->mip);
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
 		snprintf(err, errlen, "argon2 unavailable");
 		tmpl_free(ad->tmpl);

@@ -28,6 +28,10 @@ static const struct route routes[] = {
 	{ "POST", "/admin/tokens", admin_token_add, "/users", NULL, 0 },
 	{ "POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", NULL, 0 },
 	{ "GET",  "/admin/settings", admin_settings, "/settings", NULL, 0 },
+	{ "GET",  "/admin/mip", admin_mip, "/mip", NULL, 0 },
+	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
+	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API },
 	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
 	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
@@ -35,6 +39,9 @@ static const struct route routes[] = {
 	{ "DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
 	  image_params, API | A },
 	{ "GET",  "/admin/api/requests", admin_api_requests, "/api/requests", NULL, API },
+	{ "GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API },
+	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
+	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 };
 
 static const struct app_def def = {

@@ -17,12 +17,21 @@ int mp_boundary(const char *ct, char *out, size_t n)
 	const char *p;
 	size_t l = 0;
 
-	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0)
+	if (!ct || strncasecmp(ct, "multipart/form-data", 19) != 0 ||
+	    (ct[19] && ct[19] != ';' && ct[19] != ' ' && ct[19] != '\t'))
 		return -1;
-	p = strcasestr(ct, "boundary=");
+	/* the parameter named boundary, not one whose name merely ends so */
+	for (p = strchr(ct, ';'); p; p = strchr(p + 1, ';')) {
+		const char *q = p + 1;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (!strncasecmp(q, "boundary=", 9)) {
+			p = q + 9;
+			break;
+		}
+	}
 	if (!p)
 		return -1;
-	p += 9;
 	if (*p == '"') {
 		p++;
 		while (p[l] && p[l] != '"')
@@ -71,8 +80,12 @@ static void param(const char *h, const char *key, char *out, size_t n)
 		return;
 	p += kl + 1;
 	if (*p == '"') {
+		/*
+		 * Only \" and \\ are escapes: browsers send Windows paths such
+		 * as "C:\x\a.img" unescaped, and those must stay paths.
+		 */
 		for (p++; *p && *p != '"' && o + 1 < n; p++) {
-			if (*p == '\\' && p[1])
+			if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
 				p++;
 			out[o++] = *p;
 		}
@@ -99,7 +112,7 @@ static int header_line(struct multipart *m, const char *line, size_t n)
 		param(h + 20, "filename", fn, sizeof(fn));
 		/* some browsers send a client-side path: keep the last component */
 		slash = strrchr(fn, '/');
-		if (!slash)
+		if (!slash || (strrchr(fn, '\\') && strrchr(fn, '\\') > slash))
 			slash = strrchr(fn, '\\');
 		snprintf(m->part.filename, sizeof(m->part.filename), "%s", slash ? slash + 1 : fn);
 	} else if (strncasecmp(h, "Content-Type:", 13) == 0) {
@@ -152,25 +165,35 @@ static int step(struct multipart *m)
 			m->len = 0;
 			return 0;
 		}
-		eol = memmem(m->buf, m->len, "\r\n", 2);
-		if (!eol)
-			return m->len > 256 ? bad(m, "garbage after a boundary") : 0;
-		for (char *c = m->buf; c < eol; c++)
-			if (*c != ' ' && *c != '\t')
+		/* transport padding (blanks) then CRLF; anything else at once is an error */
+		for (keep = 0; keep < m->len; keep++) {
+			char c = m->buf[keep];
+			if (c == ' ' || c == '\t')
+				continue;
+			if (c != '\r')
 				return bad(m, "garbage after a boundary");
+			break;
+		}
+		if (keep > 256)
+			return bad(m, "garbage after a boundary");
+		if (keep + 2 > m->len)
+			return 0;	/* need the CRLF */
+		if (m->buf[keep + 1] != '\n')
+			return bad(m, "garbage after a boundary");
 		if (++m->parts > MP_MAX_PARTS)
 			return bad(m, "too many parts");
 		memset(&m->part, 0, sizeof(m->part));
 		m->headers = 0;
-		keep = (size_t)(eol - m->buf) + 2;
+		keep += 2;
 		memmove(m->buf, m->buf + keep, m->len - keep);
 		m->len -= keep;
 		m->state = MP_HEADERS;
 		return 1;
 	case MP_HEADERS:
 		eol = memmem(m->buf, m->len, "\r\n", 2);
+		/* + 1: a full-length line may wait for the \n of its CRLF */
 		if (!eol)
-			return m->len > MP_LINE_MAX ? bad(m, "part header too long") : 0;
+			return m->len > MP_LINE_MAX + 1 ? bad(m, "part header too long") : 0;
 		if ((size_t)(eol - m->buf) > MP_LINE_MAX)
 			return bad(m, "part header too long");
 		if (eol == m->buf) {

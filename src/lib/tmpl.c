@@ -1,6 +1,7 @@
 #include "tmpl.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,12 @@ static void emit_value(struct ctx *c, const cJSON *v, int raw)
 	if (cJSON_IsString(v)) {
 		s = v->valuestring;
 	} else if (cJSON_IsNumber(v)) {
-		if (v->valuedouble == (double)(long long)v->valuedouble)
-			snprintf(num, sizeof(num), "%lld", (long long)v->valuedouble);
+		double d = v->valuedouble;
+		/* integers print as such; the cast is only defined within range */
+		if (fabs(d) < 9007199254740992.0 && d == (double)(long long)d)
+			snprintf(num, sizeof(num), "%lld", (long long)d);
 		else
-			snprintf(num, sizeof(num), "%g", v->valuedouble);
+			snprintf(num, sizeof(num), "%g", d);
 		s = num;
 	} else if (cJSON_IsBool(v)) {
 		s = cJSON_IsTrue(v) ? "true" : "false";
@@ -241,7 +244,7 @@ static int render(struct ctx *c, const char *t, size_t len)
 		tl = (size_t)(end - tag);
 		i = (size_t)(end + skip - t);
 		kind = skip == 3 ? '&' : tl ? tag[0] : ' ';
-		if (skip == 2 && strchr("#^/&>!", kind)) {
+		if (skip == 2 && kind && strchr("#^/&>!", kind)) {
 			tag++;
 			tl--;
 		} else if (skip == 2) {

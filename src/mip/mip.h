@@ -109,10 +109,13 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 int mip_compilable(const char *dest);
 
 /* -- publishing (mip_publish.c) -- */
-int mip_publish(struct app *app, const char *path, const char *name,
+/* 0; -2 when the version exists (immutable); -1 with err otherwise. */
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
 		const char *version, const char *description, char *err, size_t errlen);
 
 /* -- HTTP (mip_http.c, mip_github.c) -- */
+/* Reads the mip.* settings and probes the compiler. */
+void mip_settings(struct app *app, struct mip *m);
 int mip_init(struct app *app, char *err, size_t errlen);
 void mip_fini(struct app *app);
 void mip_index(struct app *app, struct http_req *r, struct http_resp *w);

@@ -9,14 +9,8 @@
 
 #include <cjson/cJSON.h>
 
-int mip_init(struct app *app, char *err, size_t errlen)
+void mip_settings(struct app *app, struct mip *m)
 {
-	struct mip *m = calloc(1, sizeof(*m));
-
-	(void)err;
-	(void)errlen;
-	if (!m)
-		return -1;
 	/* without a compiler the mpy flavour serves sources: say so, go on */
 	if (mip_compiler_probe(&m->cc, conf_str(app->conf, "mip.mpy_cross"),
 			       (int)conf_int(app->conf, "mip.opt")) < 0)
@@ -30,6 +24,17 @@ int mip_init(struct app *app, char *err, size_t errlen)
 	m->timeout = (long)conf_int(app->conf, "mip.fetch_timeout");
 	m->cache_max = conf_int(app->conf, "mip.cache_max");
 	m->max_file = conf_int(app->conf, "mip.max_file");
+}
+
+int mip_init(struct app *app, char *err, size_t errlen)
+{
+	struct mip *m = calloc(1, sizeof(*m));
+
+	(void)err;
+	(void)errlen;
+	if (!m)
+		return -1;
+	mip_settings(app, m);
 	app->domain = m;
 	return 0;
 }

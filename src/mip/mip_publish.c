@@ -306,10 +306,9 @@ static int select_items(struct srcset *s, struct mip_pkgjson *pj, struct item **
 }
 
 /* Stores each file, compiles the compilable ones. */
-static int store_items(struct app *app, struct srcset *s, struct mip_pkgjson *pj,
-		       struct item *it, int n, char *err, size_t errlen)
+static int store_items(struct app *app, const struct mip *m, struct srcset *s,
+		       struct mip_pkgjson *pj, struct item *it, int n, char *err, size_t errlen)
 {
-	struct mip *m = app->domain;
 	int i;
 
 	for (i = 0; i < n; i++) {
@@ -328,10 +327,9 @@ static int store_items(struct app *app, struct srcset *s, struct mip_pkgjson *pj
 	return 0;
 }
 
-int mip_publish(struct app *app, const char *path, const char *name,
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
 		const char *version, const char *description, char *err, size_t errlen)
 {
-	struct mip *m = app->domain;
 	struct arena a;
 	struct srcset *s;
 	struct mip_pkgjson pj;
@@ -365,7 +363,7 @@ int mip_publish(struct app *app, const char *path, const char *name,
 		goto out;
 	}
 	if (select_items(s, &pj, &it, &n, err, errlen) < 0 ||
-	    store_items(app, s, &pj, it, n, err, errlen) < 0)
+	    store_items(app, m, s, &pj, it, n, err, errlen) < 0)
 		goto out;
 	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
 	if (db_begin(app->db) < 0) {

@@ -400,6 +400,7 @@ static int cmd_mip_publish(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *version = NULL, *desc = "";
+	struct mip m;
 	struct app app;
 	char err[1024];
 	int c, rc;
@@ -419,16 +420,12 @@ static int cmd_mip_publish(int argc, char **argv)
 	}
 	if (open_app(&app) < 0)
 		return 1;
-	if (mip_init(&app, err, sizeof(err)) < 0) {
-		app_close(&app);
-		return 1;
-	}
-	rc = mip_publish(&app, argv[optind], name, version, desc, err, sizeof(err));
+	mip_settings(&app, &m);
+	rc = mip_publish(&app, &m, argv[optind], name, version, desc, err, sizeof(err));
 	if (rc < 0)
 		fprintf(stderr, "nestboxctl: publish failed: %s\n", err);
 	else
 		printf("published %s %s\n", name, version);
-	mip_fini(&app);
 	app_close(&app);
 	return rc == -2 ? 3 : rc < 0 ? 1 : 0;
 }
