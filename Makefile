@@ -20,7 +20,8 @@ PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 OPT      ?= -O2 -g
 # CFLAGS/LDFLAGS from the command line are added to ours, never replace them
 NB_CFLAGS  = $(OPT) -std=c17 -D_GNU_SOURCE -DNB_DATADIR='"$(PREFIX)/share/nestbox"' -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN) $(CFLAGS)
-NB_LDFLAGS = $(SAN) $(LDFLAGS)
+# --as-needed: a program maps only the shared libraries it calls (smaller RSS)
+NB_LDFLAGS = -Wl,--as-needed $(SAN) $(LDFLAGS)
 NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)

@@ -75,12 +75,12 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 		.image_path = ad->images, .file = tmp, .box = box, .board = board,
 		.branch = branch, .version = version,
 		.level = (int)conf_int(app->conf, "mkbox.zstd_level"),
-		.threads = (int)conf_int(app->conf, "mkbox.zstd_threads"),
+		/* no zstd workers here: each one buffers megabytes, and the admin
+		 * program must stay small while it takes a large upload */
+		.threads = 0,
 	};
 	int rc;
 
-	if (o.threads == 0)
-		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	rc = mkbox_import_image(&o, image, n, err, errlen);
 	unlink(tmp);
 	return rc;

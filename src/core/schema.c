@@ -52,7 +52,7 @@ const char *const core_schema[] = {
 	/* 3: the mip index: files by sha256, package JSON per origin, compile cache */
 	"CREATE TABLE mip_files("
 	"  sha256 TEXT PRIMARY KEY, size INTEGER NOT NULL, origin TEXT NOT NULL,"
-	"  last_used INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"
+	"  last_used INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;"  /* times in ms */
 	"CREATE INDEX mip_files_lru ON mip_files(origin, last_used);"
 	"CREATE TABLE mip_packages("
 	"  origin TEXT NOT NULL, name TEXT NOT NULL, flavour TEXT NOT NULL, version TEXT NOT NULL,"
@@ -68,6 +68,16 @@ const char *const core_schema[] = {
 	"  PRIMARY KEY(src, compiler, flags)) WITHOUT ROWID;"
 	"CREATE TABLE mip_upstream("
 	"  origin TEXT PRIMARY KEY, last_ok INTEGER, last_error INTEGER, error TEXT) WITHOUT ROWID;",
+
+	/* 4: substring search over request-log paths without a full scan */
+	"CREATE VIRTUAL TABLE request_log_path USING fts5(path, content='request_log',"
+	"  content_rowid='id', tokenize='trigram case_sensitive 1');"
+	"INSERT INTO request_log_path(request_log_path) VALUES('rebuild');"
+	"CREATE TRIGGER request_log_path_ai AFTER INSERT ON request_log BEGIN"
+	"  INSERT INTO request_log_path(rowid, path) VALUES(new.id, new.path); END;"
+	"CREATE TRIGGER request_log_path_ad AFTER DELETE ON request_log BEGIN"
+	"  INSERT INTO request_log_path(request_log_path, rowid, path)"
+	"  VALUES('delete', old.id, old.path); END;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

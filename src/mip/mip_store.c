@@ -54,7 +54,7 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
 	sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 4, reqlog_now_ms());
 	return done(st);
 }
 
@@ -80,9 +80,9 @@ int mip_file_find(struct app *app, const char *prefix, char *hex)
 	return n == 0 ? MIP_NONE : n == 1 ? MIP_FOUND : MIP_AMBIGUOUS;
 }
 
-/* Hits write at most once an hour per file: reads stay reads. */
+/* Hits write at most once an hour per file: reads stay reads.  (ms) */
 static const char sql_file_touch[] =
-	"UPDATE mip_files SET last_used=?2 WHERE sha256=?1 AND last_used < ?2 - 3600";
+	"UPDATE mip_files SET last_used=?2 WHERE sha256=?1 AND last_used < ?2 - 3600000";
 
 void mip_file_touch(struct app *app, const char *hex)
 {
@@ -91,7 +91,7 @@ void mip_file_touch(struct app *app, const char *hex)
 	if (!st)
 		return;
 	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 2, reqlog_now_ms());
 	done(st);
 }
 
@@ -206,7 +206,7 @@ static const char sql_cache_size[] =
 	"SELECT coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
 static const char sql_lru[] =
 	"SELECT sha256, size FROM mip_files WHERE origin != 'hosted' AND instr(?1, sha256) = 0"
-	" ORDER BY last_used LIMIT 1";
+	" ORDER BY last_used, created LIMIT 1";
 static const char sql_file_del[] = "DELETE FROM mip_files WHERE sha256=?";
 static const char sql_pkg_forget[] =
 	"DELETE FROM mip_packages WHERE origin != 'hosted' AND instr(json, ?) > 0";

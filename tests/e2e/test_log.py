@@ -97,8 +97,11 @@ def test_healthz(nb):
     nb.start()
     r = nb.get("/healthz")
     assert r.status == 200
-    assert json.loads(r.body) == {"status": "ok", "checks": {
-        "database": "ok", "blobs": "ok", "mkbox_images": "ok"}}
+    j = json.loads(r.body)
+    assert j["status"] == "ok"
+    assert {k: v for k, v in j["checks"].items() if k != "mip_compiler"} == {
+        "database": "ok", "blobs": "ok", "mkbox_images": "ok"}
+    assert j["checks"]["mip_compiler"].startswith("missing")   # no mpy-cross in Debian
     os.rename(nb.images, nb.images + ".gone")
     r = nb.get("/healthz")
     assert r.status == 503
