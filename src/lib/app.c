@@ -2,6 +2,7 @@
 #include "fsutil.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,6 +160,13 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 
 	(void)argc;
 	(void)argv;
+	/*
+	 * Fixed thresholds: glibc otherwise raises them after the first large
+	 * free (an argon2 hash, a big arena block), and a long-lived process
+	 * then keeps megabytes it no longer uses.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
 	if (app_open(&app, def->program, spec, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
 		if (FCGX_IsCGI())
