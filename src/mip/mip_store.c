@@ -16,6 +16,40 @@ static int done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * The front end serves cached files itself: <var>/mip-static/mip/file/
+ * <hh>/<8 digits> is a link to the blob, made only while that prefix names
+ * one file (a second file with the prefix removes it, and the program then
+ * answers, with a 409).  A missing or dangling link falls back to the
+ * program (etc/nestbox-lighttpd.conf).
+ */
+static int static_path(struct app *app, const char *hex, char *out, size_t n)
+{
+	return (size_t)snprintf(out, n, "%s/mip-static/mip/file/%.2s/%.8s", app->var_dir, hex,
+				hex) < n ? 0 : -1;
+}
+
+static void static_link(struct app *app, const char *hex)
+{
+	char link[PATH_MAX], blob[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16], other[HASH_HEX_MAX];
+	char prefix[9];
+
+	snprintf(prefix, sizeof(prefix), "%.8s", hex);
+	if (static_path(app, hex, link, sizeof(link)) < 0)
+		return;
+	if (mip_file_find(app, prefix, other) != MIP_FOUND) {
+		unlink(link);
+		return;
+	}
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/mip-static/mip/file/%.2s", app->var_dir, hex) >=
+	    sizeof(dir))
+		return;
+	blob_path(&app->blobs, hex, blob, sizeof(blob));
+	snprintf(tmp, sizeof(tmp), "%s.%d", link, (int)getpid());
+	if (fs_mkdirs(dir, 0755) < 0 || symlink(blob, tmp) < 0 || rename(tmp, link) < 0)
+		unlink(tmp);	/* no link: the program answers instead */
+}
+
 static const char sql_file_put[] =
 	"INSERT INTO mip_files(sha256, size, origin, last_used, created) VALUES(?1,?2,?3,?4,?4)"
 	" ON CONFLICT(sha256) DO UPDATE SET last_used=?4,"
@@ -55,7 +89,10 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
 	sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, reqlog_now_ms());
-	return done(st);
+	if (done(st) < 0)
+		return -1;
+	static_link(app, hex);
+	return 0;
 }
 
 /* A hash prefix is a key range: O(log n) on the primary key. */
@@ -248,6 +285,11 @@ long long mip_evict(struct app *app, long long max, const char *keep)
 		if (done(st) < 0)
 			break;
 		blob_remove(&app->blobs, hex);
+		{
+			char link[PATH_MAX];
+			if (static_path(app, hex, link, sizeof(link)) == 0)
+				unlink(link);
+		}
 		total -= size;
 		freed += size;
 	}

@@ -328,3 +328,21 @@ def test_cache_is_bounded_least_recently_used_first(mip, upstream, tmpdir_shared
     c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "again"))
     c.install("p0")
     assert files_of(c.target)["p0.mpy"] == blobs[0]
+
+
+def test_cached_files_are_sent_by_the_front_end(mip, tmpdir_shared):
+    """8-digit prefixes of cached files are static links lighttpd serves;
+    other prefixes still reach the program, which sees the original URI."""
+    nb = mip(offline="true")
+    d = os.path.join(tmpdir_shared, "p")
+    make_pkg(d, {"m.py": b"static = 1\n"})
+    nb.ctl("mip", "publish", d, "--name", "st", "--version", "1")
+    full = sha(b"static = 1\n")
+    link = os.path.join(nb.state, "mip-static", "mip", "file", full[:2], full[:8])
+    assert os.path.realpath(link) == os.path.join(nb.state, "blobs", full[:2], full)
+    for n in (8, 6):
+        s, _, body = http_get(nb.url + "/mip/file/%s/%s" % (full[:2], full[:n]))
+        assert (s, body) == (200, b"static = 1\n")
+    with nb.db() as db:
+        logged = [r[0] for r in db.execute("SELECT path FROM request_log WHERE program='mip'")]
+    assert logged == ["/mip/file/%s/%s" % (full[:2], full[:6])]
