@@ -394,3 +394,52 @@ def test_lists_paginate(admin, tmpdir_shared):
     page = b.get("/admin/images?page=2")
     assert "pb-pc-5" in page.text and "pb-pc-6" in page.text and "pb-pc-0" not in page.text
     assert "page 2 of 2" in b.get("/admin/images?page=99").text
+
+
+def test_mip_pages_and_api(admin, tmpdir_shared):
+    import io
+    import tarfile
+    nb, b = admin
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        data = b"X = 1\n"
+        info = tarfile.TarInfo("webpkg-1.0/x.py")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    csrf = b.csrf("/admin/mip")
+    boundary = "----nestboxmip"
+    body = b"".join((
+        ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (boundary, k, v)).encode()
+        for k, v in (("csrf", csrf), ("name", "webpkg"), ("version", "1.0"),
+                     ("description", XSS)))) + \
+        ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"w.tar.gz\"\r\n\r\n"
+         % boundary).encode() + buf.getvalue() + ("\r\n--%s--\r\n" % boundary).encode()
+    r = b.request("POST", "/admin/mip", body,
+                  {"Content-Type": "multipart/form-data; boundary=" + boundary})
+    assert r.status == 303 and r.header("Location") == "/admin/mip?done=published+webpkg+1.0"
+    page = b.get("/admin/mip")
+    assert page.status == 200 and "webpkg" in page.text and XSS_ESCAPED in page.text
+    assert "<script" not in page.text
+    doc = json.loads(nb.get("/mip/package/py/webpkg/latest.json").body)
+    assert [p for p, _ in doc["hashes"]] == ["x.py"]
+    r = b.request("POST", "/admin/mip", body,
+                  {"Content-Type": "multipart/form-data; boundary=" + boundary})
+    assert r.status == 409 and "immutable" in r.text
+    # the API, with a token
+    token = b.post("/admin/tokens", {"csrf": csrf, "name": "mip"}).text.split(
+        '<code id="new-token">')[1].split("</code>")[0]
+    auth = {"Authorization": "Bearer " + token}
+    r = b.request("PUT", "/admin/api/mip/packages?name=single&version=2&file=single.py",
+                  b"S = 2\n", auth)
+    assert r.status == 201, r.text
+    listed = json.loads(b.request("GET", "/admin/api/mip/packages", headers=auth).body)
+    assert sorted(p["name"] for p in listed["hosted"]) == ["single", "webpkg"]
+    assert b.post("/admin/mip/refresh", {"csrf": csrf}).status == 303
+    r = b.post("/admin/mip/evict", {"csrf": csrf})
+    assert r.status == 303 and "evicted" in r.header("Location")
+    # hosted files survive an eviction
+    assert nb.get("/mip/package/py/single/latest.json").status == 200
+    v = Browser(nb.port)
+    v.login("viewer", "viewer-pass-1")
+    assert v.get("/admin/mip").status == 200
+    assert v.post("/admin/mip/evict", {"csrf": v.csrf("/admin/mip")}).status == 403
