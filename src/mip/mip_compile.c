@@ -61,8 +61,10 @@ int mip_compiler_probe(struct mip_compiler *cc, const char *path, int opt)
 		snprintf(cc->why, sizeof(cc->why), "no compiler configured (mip.mpy_cross)");
 		return -1;
 	}
-	if ((fd = scratch(out, sizeof(out))) < 0)
+	if ((fd = scratch(out, sizeof(out))) < 0) {
+		snprintf(cc->why, sizeof(cc->why), "no scratch file for the compiler");
 		return -1;
+	}
 	rc = run(argv, fd);
 	n = pread(fd, text, sizeof(text) - 1, 0);
 	close(fd);
@@ -116,7 +118,7 @@ static int cached(struct app *app, const struct mip_compiler *cc, const char *sr
 int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
 		const char *dest, char *out_hex, char *err, size_t errlen)
 {
-	char src[PATH_MAX], out[PATH_MAX], log[PATH_MAX], name[256], msg[300];
+	char src[PATH_MAX], out[PATH_MAX], log[PATH_MAX], name[256], msg[2048];
 	struct arena a;
 	size_t n = 0;
 	char *mpy;
@@ -126,7 +128,7 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 	if (cached(app, cc, src_hex, out_hex))
 		return 0;
 	blob_path(&app->blobs, src_hex, src, sizeof(src));
-	snprintf(out, sizeof(out), "%s/tmp/mpy-%s.mpy", app->blobs.dir, src_hex);
+	snprintf(out, sizeof(out), "%s/tmp/mpy-%s.%d.mpy", app->blobs.dir, src_hex, (int)getpid());
 	/* -s: the name tracebacks show, as the board will know the file */
 	snprintf(name, sizeof(name), "%s", dest);
 	{
@@ -136,7 +138,10 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 			return -1;
 		}
 		rc = run(argv, lfd);
-		ssize_t m = pread(lfd, msg, sizeof(msg) - 1, 0);
+		/* the end of the output says what went wrong */
+		off_t end = lseek(lfd, 0, SEEK_END);
+		off_t from = end > (off_t)sizeof(msg) - 1 ? end - (off_t)sizeof(msg) + 1 : 0;
+		ssize_t m = pread(lfd, msg, sizeof(msg) - 1, from);
 		msg[m > 0 ? m : 0] = '\0';
 		close(lfd);
 		unlink(log);

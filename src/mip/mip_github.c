@@ -38,18 +38,21 @@ static char *source_url(struct mip *m, struct arena *a, const struct repo *rp,
 	int host_len;
 
 	if (!strncmp(src, "github:", 7) || !strncmp(src, "gitlab:", 7)) {
-		if (sscanf(src + 7, "%127[^/]/%127[^/]/%n", org, repo, &host_len) != 2)
+		if (sscanf(src + 7, "%127[^/]/%127[^/]/%n", org, repo, &host_len) != 2 ||
+		    !host_len)
 			return NULL;
 		rest = src + 7 + host_len;
-		if (!mip_dest_ok(rest))
+		if (!mip_name_ok(org) || !mip_name_ok(repo) || !mip_dest_ok(rest))
 			return NULL;
 		return raw_url(m, a, !strncmp(src, "gitlab:", 7) ? "gitlab" : "github", org, repo,
 			       rp->ref, rest);
 	}
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {
-		/* only the configured raw hosts: nestbox is no open proxy */
-		if (!strncmp(src, m->github_raw, strlen(m->github_raw)) ||
-		    !strncmp(src, m->gitlab_raw, strlen(m->gitlab_raw)))
+		/* only below the configured raw hosts: nestbox is no open proxy
+		 * ("https://raw.githubusercontent.com@elsewhere/" is not below) */
+		size_t gh = strlen(m->github_raw), gl = strlen(m->gitlab_raw);
+		if ((!strncmp(src, m->github_raw, gh) && src[gh] == '/' && mip_dest_ok(src + gh + 1)) ||
+		    (!strncmp(src, m->gitlab_raw, gl) && src[gl] == '/' && mip_dest_ok(src + gl + 1)))
 			return arena_strdup(a, src);
 		return NULL;
 	}
@@ -181,6 +184,12 @@ int mip_repo_package(struct app *app, struct http_req *r, const char *host,
 	if ((slash = strchr((char *)rp.name, '/'))) {
 		*slash = '\0';
 		rp.path = slash + 1;
+	}
+	/* what goes into the raw-host URL is checked piece by piece */
+	if (!mip_name_ok(rp.org) || !mip_name_ok(rp.name) || (*rp.path && !mip_dest_ok(rp.path))) {
+		*status = 400;
+		snprintf(err, errlen, "a repository is <org>/<repo>[/<path>] of plain names");
+		return -1;
 	}
 	key = arena_printf(r->a, "%s/%s%s%s@%s", rp.org, rp.name, *rp.path ? "/" : "", rp.path, ref);
 	have = mip_pkg_get(app, host, key, flavour, "-", r->a, &row) == 0;

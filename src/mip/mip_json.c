@@ -45,7 +45,9 @@ int mip_version_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > 63)
+	/* it becomes a URL path segment: never "." or ".." */
+	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+				  (s[0] >= '0' && s[0] <= '9')))
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
@@ -97,8 +99,8 @@ int mip_version_cmp(const char *a, const char *b)
 
 int mip_mpy_header_ok(const unsigned char *p, size_t n, int major)
 {
-	/* 'M', major version, flags: no native architecture, no arch varint */
-	return n >= 4 && p[0] == 'M' && p[1] == (unsigned char)major && (p[2] & 0x7c) == 0;
+	/* 'M', major version, flags: no native architecture (flags >> 2) */
+	return n >= 4 && p[0] == 'M' && p[1] == (unsigned char)major && (p[2] & 0xfc) == 0;
 }
 
 int mip_mpy_version_parse(const char *s)
@@ -155,7 +157,18 @@ int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
 		*err = "package JSON too large";
 		return -1;
 	}
-	root = cJSON_ParseWithLength(text, len);
+	{
+		const char *end = NULL;
+		root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+		/* one JSON object and nothing after it but blanks */
+		while (root && end && end < text + len &&
+		       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t' || !*end))
+			end++;
+		if (root && end && end < text + len) {
+			cJSON_Delete(root);
+			root = NULL;
+		}
+	}
 	if (!cJSON_IsObject(root)) {
 		*err = "package JSON is not a JSON object";
 		goto done;

@@ -269,6 +269,14 @@ def test_github_package_compiled_with_deps(mip, upstream, tmpdir_shared):
         {"urls": [["x.py", "https://elsewhere.example/x.py"]]}).encode()
     s, _, body = http_get(nb.url + "/mip/github/org/bad")
     assert s == 502 and b"sources must be in the repository" in body
+    # the configured raw host as a prefix of another host is not that host
+    upstream.files["/gh/org/bad2/HEAD/package.json"] = json.dumps(
+        {"urls": [["x.py", upstream.url + "/gh@127.0.0.1:1/x.py"]]}).encode()
+    s, _, body = http_get(nb.url + "/mip/github/org/bad2")
+    assert s == 502 and b"sources must be in the repository" in body
+    for bad in ("/mip/github/org/repo@../other", "/mip/github/org/repo@..",
+                "/mip/github/.x/repo", "/mip/github/org/re%3Fpo"):
+        assert http_get(nb.url + bad)[0] == 400, bad
 
 
 def test_gitlab_layout(mip, upstream, tmpdir_shared):

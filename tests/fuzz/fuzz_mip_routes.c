@@ -1,0 +1,307 @@
+/*
+ * fuzz_mip_routes - path_split() on the input as a raw request path, then
+ * route_match() against the route table of src/cgi/mip-index.c, then the
+ * pure checks the mip handlers apply to what the route hands them.
+ *
+ * Invariants (abort() when broken):
+ *  - every decoded segment passes path_segment_ok(), except an empty last
+ *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
+ *  - a matched :flavour passes mip_flavour_ok(), :name mip_name_ok();
+ *    every ':' parameter is one of the path's segments; *rest is the
+ *    remaining segments joined with '/';
+ *  - ROUTE_INVALID only for the package route, naming a parameter whose
+ *    segment really fails its validator;
+ *  - a path of the right shape always finds its route (no false 404);
+ *  - what mip_package accepts as a version (the file name minus ".json",
+ *    mip_version_ok) and what mip_file accepts as a hash (mip_hash_prefix_ok
+ *    and the matching two-digit directory) are safe in an upstream URL
+ *    and in the prefix range query: no '/', '?', '#', '%', '\\', space,
+ *    control or non-ASCII byte, hashes lowercase hex only;
+ *  - mip_repo's ref taken from "@ref" is "HEAD" or passes mip_version_ok,
+ *    and holds no '/';
+ *  - HEAD routes like GET, and POST finds a route exactly when GET does.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/lib/path.h"
+#include "../../src/lib/route.h"
+#include "../../src/mip/mip.h"
+
+/* mip-index.fcgi's table (src/cgi/mip-index.c), copied */
+static const struct route_param_spec package_params[] = {
+	{ "flavour", mip_flavour_ok }, { "name", mip_name_ok }, { NULL, NULL }
+};
+
+static const struct route routes[] = {
+	{ "GET", "/mip/index.json", mip_index, "/mip/index.json", NULL, 0 },
+	{ "GET", "/mip/package/:flavour/:name/:file", mip_package, "/mip/package",
+	  package_params, 0 },
+	{ "GET", "/mip/file/:hh/:hash", mip_file, "/mip/file", NULL, 0 },
+	{ "GET", "/mip/github/*rest", mip_repo, "/mip/github", NULL, 0 },
+	{ "GET", "/mip/gitlab/*rest", mip_repo, "/mip/gitlab", NULL, 0 },
+};
+#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
+enum { R_INDEX, R_PACKAGE, R_FILE, R_GITHUB, R_GITLAB };
+
+static void check_segments(const struct path *p)
+{
+	int i;
+
+	if (p->n < 0 || p->n > PATH_MAX_SEGS)
+		abort();
+	for (i = 0; i < p->n; i++) {
+		const char *s = p->seg[i];
+		size_t n = strlen(s);
+
+		if (n == 0 && i == p->n - 1)
+			continue;	/* trailing slash */
+		if (!path_segment_ok(s, n))
+			abort();
+		if (!strcmp(s, ".") || !strcmp(s, "..") || strchr(s, '/'))
+			abort();
+	}
+}
+
+static int is_segment(const struct path *p, const char *v)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->seg[i] == v)
+			return 1;
+	return 0;
+}
+
+/* Safe to put between two '/' of an upstream URL. */
+static void url_piece_ok(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c <= 0x20 || c >= 0x7f || strchr("/?#%\\\"<>", c))
+			abort();
+	}
+}
+
+static const char *param(const struct route_params *rp, const char *name)
+{
+	const char *v = route_param(rp, name);
+
+	if (!v)
+		abort();
+	return v;
+}
+
+/* mip_package: GET /mip/package/{flavour}/{name}/{version}.json */
+static void package_checks(struct arena *a, const struct route_params *rp)
+{
+	const char *flavour = param(rp, "flavour"), *name = param(rp, "name");
+	const char *file = param(rp, "file");
+	size_t fl = strlen(file);
+	char *version, *url;
+	int slashes = 0;
+
+	if (!mip_flavour_ok(flavour) || !mip_name_ok(name))
+		abort();
+	url_piece_ok(flavour);
+	url_piece_ok(name);
+	if (fl <= 5 || strcmp(file + fl - 5, ".json"))
+		return;		/* answered 404 */
+	version = arena_strndup(a, file, fl - 5);
+	if (!mip_version_ok(version))
+		return;		/* answered 400 */
+	if (strlen(version) == 0 || strlen(version) > 63)
+		abort();
+	url_piece_ok(version);
+	/* the upstream URL has exactly the segments it was built from */
+	url = arena_printf(a, "/package/%s/%s/%s.json", flavour, name, version);
+	for (; *url; url++)
+		slashes += *url == '/';
+	if (slashes != 4)
+		abort();
+}
+
+/* mip_file: GET /mip/file/{hh}/{hash prefix} */
+static void file_checks(const struct route_params *rp)
+{
+	const char *hh = param(rp, "hh"), *hash = param(rp, "hash");
+	size_t i, n;
+
+	if (!mip_hash_prefix_ok(hash) || strncmp(hh, hash, 2) || strlen(hh) != 2)
+		return;		/* answered 400 */
+	n = strlen(hash);
+	if (n < 4 || n > 64)
+		abort();
+	for (i = 0; i < n; i++)
+		if (!((hash[i] >= '0' && hash[i] <= '9') || (hash[i] >= 'a' && hash[i] <= 'f')))
+			abort();
+	/* the prefix range [hash, hash || 'g') holds exactly the hashes it begins */
+	if (memcmp(hh, hash, 2) || strchr(hash, 'g'))
+		abort();
+}
+
+/* mip_repo: GET /mip/github|gitlab/<org>/<repo>[@ref][/<path>][/package.json] */
+static void repo_checks(struct arena *a, const struct path *p, const struct route_params *rp,
+			int which)
+{
+	const char *rest0 = param(rp, "rest"), *ref = NULL, *f;
+	char *rest, *at;
+	size_t l;
+	int i;
+
+	/* rest is the path from the third segment on */
+	{
+		struct buf b;
+		buf_init(&b, a);
+		for (i = 2; i < p->n; i++) {
+			if (i > 2)
+				buf_addc(&b, '/');
+			buf_adds(&b, p->seg[i]);
+		}
+		if (strcmp(buf_cstr(&b), rest0))
+			abort();
+	}
+	if (strcmp(p->seg[1], which == R_GITHUB ? "github" : "gitlab"))
+		abort();
+	rest = arena_strdup(a, rest0);
+	l = strlen(rest);
+	/* repo_file: files/<sha256> below a repository path */
+	f = strstr(rest, "/files/");
+	while (f && strstr(f + 1, "/files/"))
+		f = strstr(f + 1, "/files/");
+	if (f && strlen(f + 7) == 64 && hash_is_hex(f + 7, 64)) {
+		if (!mip_hash_prefix_ok(f + 7))
+			abort();
+		return;
+	}
+	if (l >= 13 && !strcmp(rest + l - 13, "/package.json"))
+		rest[l - 13] = '\0';
+	at = strchr(rest, '@');
+	if (at) {
+		char *end = strchr(at, '/');
+		ref = arena_strndup(a, at + 1, end ? (size_t)(end - at - 1) : strlen(at + 1));
+		memmove(at, end ? end : at + strlen(at), strlen(end ? end : at + strlen(at)) + 1);
+	}
+	if (!ref || !*ref)
+		ref = "HEAD";
+	if (!mip_version_ok(ref) && strcmp(ref, "HEAD"))
+		return;		/* answered 400 */
+	if (strchr(ref, '/') || strlen(ref) > 63)
+		abort();
+	url_piece_ok(ref);
+	if (strchr(rest, '@') && strlen(rest) >= strlen(rest0))
+		abort();	/* an "@ref" was found but nothing was cut */
+}
+
+static enum route_result route(struct arena *a, const char *method, const struct path *p)
+{
+	const struct route *hit = NULL;
+	struct route_params rp = { .n = 0 };
+	const char *bad = NULL;
+	enum route_result res;
+	int i, which;
+
+	res = route_match(a, routes, NROUTES, method, p, &hit, &rp, &bad);
+	which = hit ? (int)(hit - routes) : -1;
+	switch (res) {
+	case ROUTE_OK:
+		if (!hit || which < 0 || which >= NROUTES || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
+			abort();
+		for (i = 0; i < rp.n; i++) {
+			if (!rp.val[i] || !rp.name[i])
+				abort();
+			if (strcmp(rp.name[i], "rest") && (!*rp.val[i] || !is_segment(p, rp.val[i])))
+				abort();
+		}
+		switch (which) {
+		case R_INDEX:
+			if (rp.n != 0)
+				abort();
+			break;
+		case R_PACKAGE:
+			if (rp.n != 3)
+				abort();
+			package_checks(a, &rp);
+			break;
+		case R_FILE:
+			if (rp.n != 2)
+				abort();
+			file_checks(&rp);
+			break;
+		default:
+			if (rp.n != 1)
+				abort();
+			repo_checks(a, p, &rp, which);
+			break;
+		}
+		break;
+	case ROUTE_INVALID:
+		if (which != R_PACKAGE || !bad)
+			abort();
+		if (!strcmp(bad, "flavour") ? mip_flavour_ok(p->seg[2]) :
+		    !strcmp(bad, "name") ? mip_name_ok(p->seg[3]) : 1)
+			abort();
+		break;
+	case ROUTE_NOT_FOUND:
+	case ROUTE_BAD_METHOD:
+		if (hit)
+			abort();
+		break;
+	default:
+		abort();
+	}
+	return res;
+}
+
+/* The route a path of this shape must find under GET, or -1. */
+static int expected(const struct path *p)
+{
+	if (p->n < 2 || strcmp(p->seg[0], "mip"))
+		return -1;
+	if (!strcmp(p->seg[1], "github"))
+		return R_GITHUB;
+	if (!strcmp(p->seg[1], "gitlab"))
+		return R_GITLAB;
+	if (p->n == 2 && !strcmp(p->seg[1], "index.json"))
+		return R_INDEX;
+	if (p->n == 5 && !strcmp(p->seg[1], "package") && *p->seg[4] &&
+	    mip_flavour_ok(p->seg[2]) && mip_name_ok(p->seg[3]))
+		return R_PACKAGE;
+	if (p->n == 4 && !strcmp(p->seg[1], "file") && *p->seg[2] && *p->seg[3])
+		return R_FILE;
+	return -1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena a;
+	struct path p;
+	const char *err = NULL;
+	enum route_result get, head, post;
+	int want;
+
+	arena_init(&a);
+	if (path_split(&a, (const char *)data, size, &p, &err) < 0) {
+		if (!err)
+			abort();
+		arena_free(&a);
+		return 0;
+	}
+	check_segments(&p);
+	get = route(&a, "GET", &p);
+	head = route(&a, "HEAD", &p);
+	post = route(&a, "POST", &p);
+	if (head != get)
+		abort();
+	if ((get == ROUTE_NOT_FOUND) != (post == ROUTE_NOT_FOUND) ||
+	    (post != ROUTE_NOT_FOUND && post != ROUTE_BAD_METHOD))
+		abort();
+	want = expected(&p);
+	if (want >= 0 && get != ROUTE_OK)
+		abort();
+	if (want < 0 && get == ROUTE_OK)
+		abort();
+	arena_free(&a);
+	return 0;
+}
