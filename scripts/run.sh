@@ -22,6 +22,7 @@ cat <<MSG
 nestbox: http://$HOST:$PORT/
   admin:   http://$HOST:$PORT/admin/   $login
   mkbox:   /list  /update/<box>/<image>[/<buildID>]  /update?name=&board=&version=&build_id=
+  mip:     /mip (mip.install("pkg", index="http://$HOST:$PORT/mip"))
   logs:    /log/echo  /metrics  /healthz
   images:  $ctl image import <file.img> --box B --board X [--branch BR] [--version V]
   (Ctrl-C stops the server)

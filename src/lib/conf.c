@@ -57,6 +57,17 @@ static char *resolve(const char *base, const char *v)
 	if (out && realpath(out, canon)) {
 		free(out);
 		out = strdup(canon);
+	} else if (out) {
+		/* not there yet (var/ before init): canonicalize its parent */
+		char *slash = strrchr(out, '/'), *joined;
+		if (slash && slash != out) {
+			*slash = '\0';
+			if (realpath(out, canon) && asprintf(&joined, "%s/%s", canon, slash + 1) >= 0) {
+				free(out);
+				return joined;
+			}
+			*slash = '/';
+		}
 	}
 	return out;
 }
