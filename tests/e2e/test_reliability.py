@@ -1,0 +1,56 @@
+"""A locked database and a killed front end: answers go on, nothing is lost."""
+import os
+import signal
+import sqlite3
+
+from conftest import make_raw_image
+from test_mkbox import file_sha, run_box
+
+
+def test_locked_database_does_not_stop_updates(make_nb, tmpdir_shared):
+    nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "50"})
+    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=1 << 20)
+    nb.ctl("init")
+    nb.import_image(raw, "lk", "pc", "master", "1")
+    nb.start()
+    lock = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), isolation_level=None, timeout=5)
+    lock.execute("BEGIN IMMEDIATE")          # another writer holds the lock
+    try:
+        disk = os.path.join(tmpdir_shared, "disk")
+        p = run_box(nb.url, os.path.join(tmpdir_shared, "w"), disk, "lk", "pc", "1", "old")
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert file_sha(disk) == file_sha(raw)
+        assert nb.get("/list").body == b"lk/lk-pc-master-1\n"
+        assert nb.get("/healthz").status == 200
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert "request log not written" in nb.read_log()
+    # the rows waited in the buffer: the next request writes them all
+    nb.get("/list/after")
+    with nb.db() as c:
+        paths = [r[0] for r in c.execute("SELECT path FROM request_log WHERE program='list'")]
+    assert paths == ["/list", "/list/after"]
+
+
+def test_killed_front_end_loses_no_acknowledged_write(make_nb, tmpdir_shared):
+    nb = make_nb()
+    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=65536)
+    nb.ctl("init")
+    nb.import_image(raw, "kf", "pc", "main")
+    nb.start()
+    tar = nb.get("/update/kf/kf-pc-main").body
+    pid = nb.proc.pid
+    with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+        children = [int(c) for c in f.read().split()]
+    nb.proc.kill()                            # SIGKILL, front end and programs:
+    for c in children:                        # no clean shutdown anywhere
+        os.kill(c, signal.SIGKILL)
+    nb.proc.wait()
+    nb.proc = None
+    with nb.db() as c:
+        (blob,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
+    with open(os.path.join(nb.state, "blobs", blob[:2], blob), "rb") as f:
+        assert f.read() == tar
+    nb.start()
+    assert nb.get("/update/kf/kf-pc-main").body == tar
