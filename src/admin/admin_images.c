@@ -83,6 +83,8 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 
 	rc = mkbox_import_image(&o, image, n, err, errlen);
 	unlink(tmp);
+	if (rc == 0)
+		mkbox_tar_precompute(app, ad->images, box, image);
 	return rc;
 }
 

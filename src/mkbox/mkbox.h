@@ -71,6 +71,11 @@ int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 /* Removes a build's three files, buildID first; 0, or -1 if none existed. */
 int mkbox_image_delete(const char *image_path, const char *box, const char *image);
 
+/* Composes a new build's update tar at import, so the first box to ask
+ * gets a lookup too; a failure only defers the work to that request. */
+int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,
+			 const char *image);
+
 /* gc: removes temp files of killed imports older than max_age seconds. */
 int mkbox_clean_tmp(const char *image_path, long max_age);
 /* gc: drops cache rows of builds that are gone; returns how many. */

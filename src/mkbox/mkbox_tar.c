@@ -219,3 +219,14 @@ int mkbox_tar_refs(struct app *app, const char *hex)
 	sqlite3_reset(st);
 	return rc != SQLITE_DONE;
 }
+
+int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,
+			 const char *image)
+{
+	struct mkbox_build b;
+	char hex[HASH_HEX_MAX];
+
+	if (mkbox_build_find(image_path, box, image, &b) < 0)
+		return -1;
+	return mkbox_tar_get(app, box, image, &b, hex);
+}

@@ -114,10 +114,12 @@ static int cmd_image_import(int argc, char **argv)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
 	rc = mkbox_import_image(&o, image, sizeof(image), err, sizeof(err));
-	if (rc < 0)
+	if (rc < 0) {
 		fprintf(stderr, "nestboxctl: import failed: %s\n", err);
-	else
+	} else {
+		mkbox_tar_precompute(&app, images, o.box, image);
 		printf("%s/%s\n", o.box, image);
+	}
 	app_close(&app);
 	return rc < 0 ? 1 : 0;
 }

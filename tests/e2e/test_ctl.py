@@ -1,4 +1,5 @@
 """nestboxctl: init, image import/list, gc, --help; and crash safety of import."""
+import hashlib
 import os
 import signal
 import subprocess
@@ -110,24 +111,27 @@ def test_killed_import_leaves_nothing_visible(nb, tmpdir_shared):
 
 def test_gc_drops_stale_tars_and_blobs(nb, tmpdir_shared):
     raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=65536)
+    raw2 = make_raw_image(os.path.join(tmpdir_shared, "r2.img"), size=65536, seed=2)
     nb.ctl("init")
     nb.import_image(raw, "gb", "pc", "main")
-    nb.start()
-    nb.get("/update/gb/gb-pc-main")
-    with nb.db() as c:
-        (old,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
     blobs = os.path.join(nb.state, "blobs")
+    with nb.db() as c:                       # composed at import already
+        (old,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
     assert os.path.exists(os.path.join(blobs, old[:2], old))
-    nb.import_image(raw, "gb", "pc", "main")     # new build: old tar is stale
+    nb.start()
+    assert hashlib.sha256(nb.get("/update/gb/gb-pc-main").body).hexdigest() == old
+    nb.import_image(raw2, "gb", "pc", "main")     # a new build replaces the tar
     out = nb.ctl("gc", "--grace", "0").stdout
-    assert "1 stale cache rows, 1 blobs" in out
+    assert "0 stale cache rows, 1 blobs" in out
     assert not os.path.exists(os.path.join(blobs, old[:2], old))
-    # the new build composes a fresh tar; gc keeps it
-    nb.get("/update/gb/gb-pc-main")
-    assert "0 stale cache rows, 0 blobs" in nb.ctl("gc", "--grace", "0").stdout
     with nb.db() as c:
         (new,), = c.execute("SELECT blob FROM mkbox_tar").fetchall()
     assert os.path.exists(os.path.join(blobs, new[:2], new))
-    # the default grace period protects a blob that was just written
-    nb.import_image(raw, "gb", "pc", "main")
-    assert "0 blobs" in nb.ctl("gc").stdout
+    assert "0 stale cache rows, 0 blobs" in nb.ctl("gc", "--grace", "0").stdout
+    # a build removed from the directory leaves a stale row and blob behind
+    for ext in (".img.zst", ".img.sha256", ".img.buildID"):
+        os.unlink(os.path.join(nb.images, "gb", "gb-pc-main" + ext))
+    # the row goes at once, the blob only after the grace period
+    assert "1 stale cache rows, 0 blobs" in nb.ctl("gc").stdout
+    assert "0 stale cache rows, 1 blobs" in nb.ctl("gc", "--grace", "0").stdout
+    assert not os.path.exists(os.path.join(blobs, new[:2], new))
