@@ -59,9 +59,11 @@ $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS)
 
-$(CTL): $(BUILD)/src/tools/nestboxctl.o $(CORE) $(LIB)
+CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/tools/*.c))
+
+$(CTL): $(CTL_OBJ) $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS)
+	$(CC) $(NB_LDFLAGS) -o $@ $(CTL_OBJ) $(CORE) $(LIB) $(NB_LDLIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(CORE) $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,195 @@
+/* nestboxctl user add | passwd | del | list | first-admin */
+#include "ctl.h"
+#include "../admin/admin.h"
+#include "../lib/auth.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+/* A password from the first line of stdin, or typed at a prompt without echo. */
+static int read_password(const char *prompt, char *out, size_t n)
+{
+	struct termios old, quiet;
+	int tty = isatty(0);
+	size_t l;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(0, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSANOW, &quiet);
+	}
+	if (!fgets(out, (int)n, stdin))
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	l = strcspn(out, "\r\n");
+	out[l] = '\0';
+	if (l < 8) {
+		fprintf(stderr, "nestboxctl: a password has at least 8 characters\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_user(struct app *app, const char *name, const char *role, const char *pw)
+{
+	struct admin_user u;
+	char hash[AUTH_HASH_MAX];
+
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0) {
+		fprintf(stderr, "nestboxctl: cannot hash the password\n");
+		return -1;
+	}
+	if (adm_user_get(app->db, name, &u, NULL, 0) == 0)
+		return adm_user_set_password(app->db, u.id, hash);
+	return adm_user_add(app->db, name, hash, role);
+}
+
+int cmd_user_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "role", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 }
+	};
+	const char *role = "admin";
+	struct admin_user u;
+	struct app app;
+	char pw[256];
+	int c, rc;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return 2;
+		role = optarg;
+	}
+	if (optind != argc - 1 || (strcmp(role, "admin") && strcmp(role, "readonly"))) {
+		fprintf(stderr, "usage: nestboxctl user add NAME [--role admin|readonly]\n");
+		return 2;
+	}
+	if (!admin_name_ok(argv[optind])) {
+		fprintf(stderr, "nestboxctl: a user name is 1 to 64 letters, digits or . _ - @\n");
+		return 1;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
+		fprintf(stderr, "nestboxctl: user '%s' exists already\n", argv[optind]);
+		app_close(&app);
+		return 1;
+	}
+	rc = read_password("password: ", pw, sizeof(pw)) < 0 ||
+	     set_user(&app, argv[optind], role, pw) < 0;
+	if (!rc)
+		printf("added %s (%s)\n", argv[optind], role);
+	app_close(&app);
+	return rc;
+}
+
+int cmd_user_passwd(int argc, char **argv)
+{
+	struct admin_user u;
+	struct app app;
+	char pw[256];
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl user passwd NAME\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	else if (read_password("new password: ", pw, sizeof(pw)) == 0 &&
+		 set_user(&app, argv[1], u.role, pw) == 0)
+		rc = 0;
+	if (!rc)
+		printf("password of %s changed; its sessions have ended\n", argv[1]);
+	app_close(&app);
+	return rc;
+}
+
+int cmd_user_del(int argc, char **argv)
+{
+	struct admin_user u;
+	struct app app;
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl user del NAME\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0 || adm_user_delete(app.db, u.id) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	else
+		rc = 0;
+	if (!rc)
+		printf("deleted %s\n", argv[1]);
+	app_close(&app);
+	return rc;
+}
+
+int cmd_user_list(int argc, char **argv)
+{
+	struct app app;
+	cJSON *users, *u;
+
+	(void)argc;
+	(void)argv;
+	if (ctl_open(&app) < 0)
+		return 1;
+	users = adm_user_list(app.db, 0, 1L << 30);
+	cJSON_ArrayForEach(u, users)
+		printf("%s\t%s\n", cJSON_GetObjectItem(u, "name")->valuestring,
+		       cJSON_GetObjectItem(u, "role")->valuestring);
+	cJSON_Delete(users);
+	app_close(&app);
+	return 0;
+}
+
+/*
+ * For `make run`: the first admin.  With no users, creates "admin" with
+ * $NESTBOX_ADMIN_PASSWORD or a random password and prints it once; with
+ * $NESTBOX_ADMIN_PASSWORD set, (re)sets admin's password to it.
+ */
+int cmd_user_first_admin(int argc, char **argv)
+{
+	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
+	struct app app;
+	char pw[80];
+	int users;
+
+	(void)argc;
+	(void)argv;
+	if (ctl_open(&app) < 0)
+		return 1;
+	users = adm_user_count(app.db, NULL);
+	if (users > 0 && !(env && *env)) {
+		printf("admin login: user admin (password as printed when it was created;"
+		       " reset: nestboxctl user passwd admin)\n");
+		app_close(&app);
+		return 0;
+	}
+	if (env && *env)
+		snprintf(pw, sizeof(pw), "%s", env);
+	else if (auth_random_hex(pw, 12) < 0)
+		return 1;
+	if (strlen(pw) < 8 || set_user(&app, "admin", "admin", pw) < 0) {
+		fprintf(stderr, "nestboxctl: cannot set the admin password (8 characters at least)\n");
+		app_close(&app);
+		return 1;
+	}
+	printf("admin login: user admin, password %s\n", pw);
+	app_close(&app);
+	return 0;
+}
