@@ -86,6 +86,27 @@ static cJSON *row_json(sqlite3_stmt *st)
 	return o;
 }
 
+static const char sql_catch_up[] =
+	"INSERT INTO request_log_path(rowid, path) SELECT id, path FROM request_log"
+	" WHERE id > coalesce((SELECT rowid FROM request_log_path ORDER BY rowid DESC LIMIT 1), 0)";
+static const char sql_forget[] =
+	"DELETE FROM request_log_path"
+	" WHERE rowid < coalesce((SELECT min(id) FROM request_log), 0)";
+
+/*
+ * Brings the trigram index up to the log: rows logged since the last
+ * search are added, rows the log has dropped are removed.  Searches are
+ * rare; doing this here keeps the hot programs' log writes cheap.
+ */
+static void index_catch_up(struct app *app)
+{
+	if (db_begin(app->db) < 0)
+		return;	/* busy: search what is indexed; instr() keeps it exact */
+	if (db_exec(app->db, sql_catch_up) < 0 || db_exec(app->db, sql_forget) < 0 ||
+	    db_commit(app->db) < 0)
+		db_rollback(app->db);
+}
+
 /* NULL when a filter is malformed (then *next is -1). */
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
 {
@@ -96,7 +117,11 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
 	long per = admin_page_size(app);
 	int lo = 0, hi = 0, sf = parse_status(query_get(q, "status"), &lo, &hi), n = 0;
 	int fts = path && strlen(path) >= 3;
-	sqlite3_stmt *st = db_stmt(app->db, fts ? sql_rows_fts : sql_rows);
+	sqlite3_stmt *st;
+
+	if (fts)
+		index_catch_up(app);
+	st = db_stmt(app->db, fts ? sql_rows_fts : sql_rows);
 	cJSON *arr;
 	long long last = 0;
 
