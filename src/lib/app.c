@@ -198,6 +198,12 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 			app_serve(&app, &a, &io);
 			FCGX_Finish_r(&req);
 			arena_reset(&a);
+			if (def->trim) {
+				/* the admin pages: a big query or upload must not leave
+				 * its peak behind in a process that lives for days */
+				sqlite3_db_release_memory(db_handle(app.db));
+				malloc_trim(0);
+			}
 		}
 		FCGX_Free(&req, 1);
 	}

@@ -35,6 +35,8 @@ struct app_def {
 	/* optional: runs after routing, before the handler (authentication);
 	 * returns non-zero when it has answered the request itself */
 	int (*before)(struct app *app, struct http_req *r, struct http_resp *w);
+	/* give memory back after every request (for rare, heavy requests) */
+	int trim;
 };
 
 struct app_store_spec {
