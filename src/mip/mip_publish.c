@@ -230,6 +230,21 @@ static char *package_json(struct app *app, struct arena *a, const struct item *i
 	return out;
 }
 
+/*
+ * Hosted package JSON never changes but for "latest" at a publish, so the
+ * front end serves it as a file: <var>/mip-static/mip/package/<flavour>/
+ * <name>/<version>.json (etc/nestbox-lighttpd.conf).  Without the file
+ * the program answers from the store, so a failure here costs speed only.
+ */
+static void static_json(struct app *app, struct arena *a, const char *name,
+			const char *flavour, const char *version, const char *json)
+{
+	char *dir = arena_printf(a, "%s/mip-static/mip/package/%s/%s", app->var_dir, flavour, name);
+
+	if (fs_mkdirs(dir, 0755) == 0)
+		fs_write_atomic(arena_printf(a, "%s/%s.json", dir, version), json, strlen(json));
+}
+
 static const char sql_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? AND version=?";
 static const char sql_latest[] = "SELECT version FROM mip_hosted WHERE name=?";
 static const char sql_add[] =
@@ -397,6 +412,14 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 		if (rc < 0) {
 			db_rollback(app->db);
 			snprintf(err, errlen, "cannot record the package: %s", db_errmsg(app->db));
+		} else {
+			/* after the commit: a static copy never runs ahead of the store */
+			static_json(app, &a, name, "py", version, py);
+			static_json(app, &a, name, flavour, version, mpy);
+			if (high) {
+				static_json(app, &a, name, "py", "latest", py);
+				static_json(app, &a, name, flavour, "latest", mpy);
+			}
 		}
 	}
 out:

@@ -354,3 +354,23 @@ def test_cached_files_are_sent_by_the_front_end(mip, tmpdir_shared):
     with nb.db() as db:
         logged = [r[0] for r in db.execute("SELECT path FROM request_log WHERE program='mip'")]
     assert logged == ["/mip/file/%s/%s" % (full[:2], full[:6])]
+
+
+def test_hosted_package_json_is_sent_by_the_front_end(mip, tmpdir_shared):
+    nb = mip(offline="true")
+    d = os.path.join(tmpdir_shared, "p")
+    make_pkg(d, {"m.py": b"S = 1\n"})
+    nb.ctl("mip", "publish", d, "--name", "sj", "--version", "1.0")
+    nb.ctl("mip", "publish", d, "--name", "sj", "--version", "2.0")
+    s, h, body = http_get(nb.url + "/mip/package/py/sj/latest.json")
+    assert s == 200 and h["content-type"] == "application/json"
+    assert json.loads(body)["version"] == "2.0"
+    assert json.loads(http_get(nb.url + "/mip/package/6/sj/1.0.json")[2])["version"] == "1.0"
+    with nb.db() as db:
+        logged = db.execute("SELECT count(*) FROM request_log WHERE program='mip'").fetchone()[0]
+    assert logged == 0          # no FastCGI round trip
+    # a version that is not hosted still reaches the program
+    assert http_get(nb.url + "/mip/package/6/sj/3.0.json")[0] == 404
+    with nb.db() as db:
+        (path,), = db.execute("SELECT path FROM request_log WHERE program='mip'").fetchall()
+    assert path == "/mip/package/6/sj/3.0.json"
