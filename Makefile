@@ -14,7 +14,7 @@ PYTHON   ?= /usr/bin/python3
 FUZZ_SECONDS ?= 30
 
 CC       ?= cc
-PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive
+PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 OPT      ?= -O2 -g
@@ -26,7 +26,8 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
-             $(wildcard src/admin/*.c) $(wildcard src/mip/*.c)
+             $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
+             $(wildcard src/ddi/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a

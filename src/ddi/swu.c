@@ -1,0 +1,312 @@
+#include "swu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <libconfig.h>
+
+#define CPIO_HDR 110
+
+static int hexfield(const char *p, unsigned long *out)
+{
+	unsigned long v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned long)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned long)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned long)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static off_t pad4(off_t v)
+{
+	return (v + 3) & ~(off_t)3;
+}
+
+static int get(const struct swu_src *src, void *buf, size_t n, off_t off)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = src->pread(src->ctx, (char *)buf + got, n - got, off + (off_t)got);
+		if (r <= 0)
+			return -1;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen)
+{
+	off_t off = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		char h[CPIO_HDR + 1], name[256];
+		unsigned long fsize, nsize;
+		off_t data;
+
+		if (off + CPIO_HDR > src->size || get(src, h, CPIO_HDR, off) < 0) {
+			snprintf(err, errlen, "truncated: the archive ends inside a member header");
+			return -1;
+		}
+		if (memcmp(h, "070701", 6) && memcmp(h, "070702", 6)) {
+			snprintf(err, errlen, "not a .swu: no cpio newc/crc header at byte %lld",
+				 (long long)off);
+			return -1;
+		}
+		if (hexfield(h + 54, &fsize) < 0 || hexfield(h + 94, &nsize) < 0 ||
+		    nsize < 2 || nsize > sizeof(name)) {
+			snprintf(err, errlen, "corrupt cpio header at byte %lld", (long long)off);
+			return -1;
+		}
+		if (off + CPIO_HDR + (off_t)nsize > src->size ||
+		    get(src, name, nsize, off + CPIO_HDR) < 0 || name[nsize - 1] != '\0' ||
+		    memchr(name, '\0', nsize - 1)) {
+			snprintf(err, errlen, "corrupt member name at byte %lld", (long long)off);
+			return -1;
+		}
+		data = pad4(off + CPIO_HDR + (off_t)nsize);
+		if (!strcmp(name, "TRAILER!!!"))
+			break;
+		if (data + (off_t)fsize > src->size) {
+			snprintf(err, errlen, "truncated: %s needs %lu bytes the file does not have",
+				 name, fsize);
+			return -1;
+		}
+		if (out->nmember == SWU_MAX_MEMBERS) {
+			snprintf(err, errlen, "more than %d members", SWU_MAX_MEMBERS);
+			return -1;
+		}
+		snprintf(out->member[out->nmember].name, sizeof(out->member[0].name), "%s", name);
+		out->member[out->nmember].offset = data;
+		out->member[out->nmember].size = (off_t)fsize;
+		out->nmember++;
+		if (!strcmp(name, "sw-description.sig"))
+			out->signed_ = 1;
+		off = pad4(data + (off_t)fsize);
+	}
+	if (out->nmember == 0 || strcmp(out->member[0].name, "sw-description")) {
+		snprintf(err, errlen, "not a .swu: the first member is not sw-description");
+		return -1;
+	}
+	return 0;
+}
+
+static void add_compat(struct swu_info *out, const char *board, const char *rev)
+{
+	if (out->ncompat == SWU_MAX_COMPAT || !rev)
+		return;
+	snprintf(out->compat[out->ncompat].board, sizeof(out->compat[0].board), "%s", board);
+	snprintf(out->compat[out->ncompat].revision, sizeof(out->compat[0].revision), "%s", rev);
+	out->ncompat++;
+}
+
+/* hardware-compatibility under a libconfig group, for one board ("" any). */
+static void lc_compat(config_setting_t *g, const char *board, struct swu_info *out)
+{
+	config_setting_t *hc = g ? config_setting_get_member(g, "hardware-compatibility") : NULL;
+	int i, n = hc ? config_setting_length(hc) : 0;
+
+	for (i = 0; i < n; i++)
+		add_compat(out, board, config_setting_get_string_elem(hc, i));
+}
+
+static int describe_libconfig(const char *text, struct swu_info *out, char *err, size_t errlen)
+{
+	config_t cfg;
+	config_setting_t *sw;
+	const char *s;
+	int i, n;
+
+	config_init(&cfg);
+	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
+		snprintf(err, errlen, "sw-description:%d: %s", config_error_line(&cfg),
+			 config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+	sw = config_lookup(&cfg, "software");
+	if (!sw || !config_setting_is_group(sw)) {
+		snprintf(err, errlen, "sw-description has no software group");
+		config_destroy(&cfg);
+		return -1;
+	}
+	if (config_setting_lookup_string(sw, "version", &s))
+		snprintf(out->version, sizeof(out->version), "%s", s);
+	if (config_setting_lookup_string(sw, "description", &s))
+		snprintf(out->description, sizeof(out->description), "%s", s);
+	lc_compat(sw, "", out);
+	/* boards, and collections below them (software.<board>.<collection>) */
+	n = config_setting_length(sw);
+	for (i = 0; i < n; i++) {
+		config_setting_t *b = config_setting_get_elem(sw, (unsigned)i);
+		int j, m;
+		if (!config_setting_is_group(b) || !config_setting_name(b))
+			continue;
+		lc_compat(b, config_setting_name(b), out);
+		m = config_setting_length(b);
+		for (j = 0; j < m; j++) {
+			config_setting_t *c = config_setting_get_elem(b, (unsigned)j);
+			if (config_setting_is_group(c))
+				lc_compat(c, config_setting_name(b), out);
+		}
+	}
+	config_destroy(&cfg);
+	return 0;
+}
+
+static void js_compat(const cJSON *g, const char *board, struct swu_info *out)
+{
+	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(g, "hardware-compatibility"), *e;
+
+	cJSON_ArrayForEach(e, hc)
+		if (cJSON_IsString(e))
+			add_compat(out, board, e->valuestring);
+}
+
+static int describe_json(const char *text, size_t len, struct swu_info *out, char *err,
+			 size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(text, len);
+	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "software"), *b, *v, *c;
+
+	if (!cJSON_IsObject(sw)) {
+		snprintf(err, errlen, "sw-description (JSON) has no software object");
+		cJSON_Delete(root);
+		return -1;
+	}
+	v = cJSON_GetObjectItemCaseSensitive(sw, "version");
+	if (cJSON_IsString(v))
+		snprintf(out->version, sizeof(out->version), "%s", v->valuestring);
+	v = cJSON_GetObjectItemCaseSensitive(sw, "description");
+	if (cJSON_IsString(v))
+		snprintf(out->description, sizeof(out->description), "%s", v->valuestring);
+	js_compat(sw, "", out);
+	cJSON_ArrayForEach(b, sw) {
+		if (!cJSON_IsObject(b))
+			continue;
+		js_compat(b, b->string, out);
+		cJSON_ArrayForEach(c, b)
+			if (cJSON_IsObject(c))
+				js_compat(c, b->string, out);
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+int swu_describe(const char *text, size_t len, struct swu_info *out, char *err, size_t errlen)
+{
+	size_t i = 0;
+	char *copy;
+	int rc;
+
+	out->version[0] = out->description[0] = '\0';
+	out->ncompat = 0;
+	if (len > SWU_DESC_MAX || memchr(text, '\0', len)) {
+		snprintf(err, errlen, "sw-description is too large or binary");
+		return -1;
+	}
+	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
+		i++;
+	if (i < len && text[i] == '{')
+		rc = describe_json(text, len, out, err, errlen);
+	else {
+		copy = strndup(text, len);
+		if (!copy) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		rc = describe_libconfig(copy, out, err, errlen);
+		free(copy);
+	}
+	if (rc == 0 && !out->version[0]) {
+		snprintf(err, errlen, "sw-description has no software.version");
+		return -1;
+	}
+	return rc;
+}
+
+static int read_desc(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen)
+{
+	size_t n = (size_t)out->member[0].size;
+	char *text;
+	int rc;
+
+	if (n > SWU_DESC_MAX) {
+		snprintf(err, errlen, "sw-description is too large");
+		return -1;
+	}
+	text = malloc(n + 1);
+	if (!text || get(src, text, n, out->member[0].offset) < 0) {
+		free(text);
+		snprintf(err, errlen, "cannot read sw-description");
+		return -1;
+	}
+	text[n] = '\0';
+	rc = swu_describe(text, n, out, err, errlen);
+	free(text);
+	return rc;
+}
+
+static ssize_t fd_pread(void *ctx, void *buf, size_t n, off_t off)
+{
+	return pread(*(int *)ctx, buf, n, off);
+}
+
+int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	struct swu_src src = { fd_pread, &fd, 0 };
+
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	src.size = lseek(fd, 0, SEEK_END);
+	rc = swu_scan(&src, out, err, errlen) < 0 || read_desc(&src, out, err, errlen) < 0 ? -1 : 0;
+	close(fd);
+	return rc;
+}
+
+struct mem {
+	const char *p;
+	size_t n;
+};
+
+static ssize_t mem_pread(void *ctx, void *buf, size_t n, off_t off)
+{
+	const struct mem *m = ctx;
+
+	if (off < 0 || (size_t)off >= m->n)
+		return 0;
+	if (n > m->n - (size_t)off)
+		n = m->n - (size_t)off;
+	memcpy(buf, m->p + off, n);
+	return (ssize_t)n;
+}
+
+int swu_read_mem(const void *p, size_t n, struct swu_info *out, char *err, size_t errlen)
+{
+	struct mem m = { p, n };
+	struct swu_src src = { mem_pread, &m, (off_t)n };
+
+	if (swu_scan(&src, out, err, errlen) < 0)
+		return -1;
+	return read_desc(&src, out, err, errlen);
+}
