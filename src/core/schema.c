@@ -76,6 +76,18 @@ const char *const core_schema[] = {
 	 * programs half their rate.
 	 */
 	"CREATE VIRTUAL TABLE request_log_path USING fts5(path, tokenize='trigram case_sensitive 1');",
+
+	/* 5: the DDI software repository */
+	"CREATE TABLE ddi_software("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  kind TEXT NOT NULL, filename TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  sha1 TEXT NOT NULL, md5 TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  description TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL);"
+	"CREATE INDEX ddi_software_version ON ddi_software(version);"
+	"CREATE TABLE ddi_software_compat("
+	"  software_id INTEGER NOT NULL REFERENCES ddi_software(id) ON DELETE CASCADE,"
+	"  board TEXT NOT NULL, revision TEXT NOT NULL,"
+	"  PRIMARY KEY(software_id, board, revision)) WITHOUT ROWID;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

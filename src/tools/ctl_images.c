@@ -133,6 +133,20 @@ int cmd_image_list(int argc, char **argv)
 	return 0;
 }
 
+/* gc: 1 while a blob is an image of the software repository. */
+static int software_known(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT 1 FROM ddi_software WHERE sha256=?");
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, keep */
+	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc != SQLITE_DONE;
+}
+
 struct gc_ctx {
 	struct app *app;
 	long grace;
@@ -145,7 +159,8 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 {
 	struct gc_ctx *g = p;
 
-	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex))
+	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
+	    software_known(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;

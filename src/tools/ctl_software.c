@@ -1,0 +1,82 @@
+/* nestboxctl software add | list | del: the DDI software repository */
+#include "ctl.h"
+#include "../ddi/ddi.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int cmd_software_add(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 }
+	};
+	const char *name = NULL;
+	struct app app;
+	char err[512];
+	long long id;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'n')
+			return 2;
+		name = optarg;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: nestboxctl software add <file.swu> [--name N]\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	id = ddi_software_add(&app, argv[optind], name, err, sizeof(err));
+	if (id < 0)
+		fprintf(stderr, "nestboxctl: software not added: %s\n", err);
+	else
+		printf("%lld\n", id);
+	app_close(&app);
+	return id == -2 ? 3 : id < 0 ? 1 : 0;
+}
+
+int cmd_software_list(int argc, char **argv)
+{
+	struct app app;
+	sqlite3_stmt *st;
+
+	(void)argc;
+	(void)argv;
+	if (ctl_open(&app) < 0)
+		return 1;
+	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256,"
+			     " coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
+			     "  ELSE board || ':' || revision END, ' ')"
+			     "  FROM ddi_software_compat WHERE software_id = s.id), '')"
+			     " FROM ddi_software s ORDER BY s.id");
+	while (st && sqlite3_step(st) == SQLITE_ROW)
+		printf("%lld\t%s\t%s\t%lld\t%.12s\t%s\n", (long long)sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
+		       (long long)sqlite3_column_int64(st, 3), (const char *)sqlite3_column_text(st, 4),
+		       (const char *)sqlite3_column_text(st, 5));
+	if (st)
+		sqlite3_reset(st);
+	app_close(&app);
+	return 0;
+}
+
+int cmd_software_del(int argc, char **argv)
+{
+	struct app app;
+	int rc;
+
+	if (argc != 2 || atoll(argv[1]) <= 0) {
+		fprintf(stderr, "usage: nestboxctl software del <id>\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	rc = ddi_software_delete(&app, atoll(argv[1]));
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: no software %s\n", argv[1]);
+	app_close(&app);
+	return rc < 0 ? 1 : 0;
+}
