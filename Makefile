@@ -32,7 +32,7 @@ LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
 CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log admin mip-index bench-zero
+PROGRAMS  := list update log admin mip-index ddi bench-zero
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)

@@ -59,5 +59,14 @@ const struct conf_key core_conf_keys[] = {
 	  "bytes of proxied and fetched files kept; least recently used go first" },
 	{ "mip.fetch_timeout", CONF_INT, "20", NULL, 0, "seconds an upstream request may take" },
 	{ "mip.max_file", CONF_INT, "16777216", NULL, 0, "largest file fetched from upstream" },
+	{ "ddi.tenants", CONF_LIST, "DEFAULT", NULL, 0, "DDI tenants served; others are 404" },
+	{ "ddi.poll_time", CONF_STR, "00:05:00", NULL, 0, "the polling.sleep devices are told" },
+	{ "ddi.auth_mode", CONF_STR, "setup", NULL, 0,
+	  "setup (a device's first token is kept), lax (devices without tokens "
+	  "accepted), strict (a registered token required)" },
+	{ "ddi.gateway_token", CONF_STR, "", NULL, 1,
+	  "a shared GatewayToken accepted for every device; empty: none" },
+	{ "ddi.max_concurrent_updates", CONF_INT, "0", NULL, 0,
+	  "devices updating at once; 0: no limit" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

@@ -88,6 +88,27 @@ const char *const core_schema[] = {
 	"  software_id INTEGER NOT NULL REFERENCES ddi_software(id) ON DELETE CASCADE,"
 	"  board TEXT NOT NULL, revision TEXT NOT NULL,"
 	"  PRIMARY KEY(software_id, board, revision)) WITHOUT ROWID;",
+
+	/* 6: DDI devices, actions and their status history */
+	"CREATE TABLE ddi_devices("
+	"  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, controller_id TEXT NOT NULL,"
+	"  token_hash TEXT NOT NULL DEFAULT '', hw_model TEXT NOT NULL DEFAULT '',"
+	"  hw_revision TEXT NOT NULL DEFAULT '', sw_version TEXT NOT NULL DEFAULT '',"
+	"  feed TEXT NOT NULL DEFAULT 'default', mode TEXT NOT NULL DEFAULT 'rollout',"
+	"  assigned INTEGER, force INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL DEFAULT 'registered', attributes TEXT NOT NULL DEFAULT '',"
+	"  last_seen INTEGER NOT NULL DEFAULT 0, last_addr TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL, UNIQUE(tenant, controller_id));"
+	"CREATE TABLE ddi_actions("
+	"  id INTEGER PRIMARY KEY, device_id INTEGER NOT NULL REFERENCES ddi_devices(id) ON DELETE CASCADE,"
+	"  software_id INTEGER NOT NULL REFERENCES ddi_software(id),"
+	"  status TEXT NOT NULL, progress INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL, updated INTEGER NOT NULL);"
+	"CREATE INDEX ddi_actions_device ON ddi_actions(device_id, status);"
+	"CREATE TABLE ddi_action_status("
+	"  id INTEGER PRIMARY KEY, action_id INTEGER NOT NULL REFERENCES ddi_actions(id) ON DELETE CASCADE,"
+	"  ts INTEGER NOT NULL, execution TEXT NOT NULL, finished TEXT NOT NULL, details TEXT NOT NULL);"
+	"CREATE INDEX ddi_action_status_action ON ddi_action_status(action_id, id);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -23,6 +23,9 @@ int cmd_mip_publish(int argc, char **argv);
 int cmd_mip_list(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_software_add(int argc, char **argv);
+int cmd_device_add(int argc, char **argv);
+int cmd_device_list(int argc, char **argv);
+int cmd_device_cancel(int argc, char **argv);
 int cmd_software_list(int argc, char **argv);
 int cmd_software_del(int argc, char **argv);
 

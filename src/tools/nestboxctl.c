@@ -66,6 +66,15 @@ static const struct cmd cmds[] = {
 	  "Lists the software repository: id, name, version, size, sha256, compatibility." },
 	{ "software", "del", cmd_software_del, "nestboxctl software del <id>",
 	  "Deletes software from the repository." },
+	{ "device", "add", cmd_device_add,
+	  "nestboxctl device add <controllerId> [--token T] [--feed F]"
+	  " [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]",
+	  "Pre-registers a DDI device (tenant DEFAULT unless --tenant), with its\n"
+	  "TargetToken (stored hashed) and how its updates are chosen." },
+	{ "device", "list", cmd_device_list, "nestboxctl device list",
+	  "Lists DDI devices: id, state, version, mode, board:revision, last seen." },
+	{ "device", "cancel", cmd_device_cancel, "nestboxctl device cancel <controllerId>",
+	  "Cancels the device's running action; it is told on its next poll." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -1,0 +1,574 @@
+/*
+ * The device-facing hawkBit DDI API under /{tenant}/controller/v1/{id}.
+ * Every request is authenticated in ddi_before(); a poll with nothing new
+ * reads the store and writes nothing (last_seen is coalesced to a minute).
+ */
+#include "ddi.h"
+#include "../lib/auth.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+struct ddi {
+	struct ddi_device dev;		/* the authenticated device, per request */
+	char mode[16];
+};
+
+int ddi_init(struct app *app, char *err, size_t errlen)
+{
+	struct ddi *d = calloc(1, sizeof(*d));
+	const char *mode = conf_str(app->conf, "ddi.auth_mode");
+
+	if (!d)
+		return -1;
+	if (strcmp(mode, "setup") && strcmp(mode, "lax") && strcmp(mode, "strict")) {
+		snprintf(err, errlen, "ddi.auth_mode must be setup, lax or strict, not '%s'", mode);
+		free(d);
+		return -1;
+	}
+	snprintf(d->mode, sizeof(d->mode), "%s", mode);
+	app->domain = d;
+	return 0;
+}
+
+void ddi_fini(struct app *app)
+{
+	free(app->domain);
+	app->domain = NULL;
+}
+
+static int tenant_ok(struct app *app, const char *t)
+{
+	const char *list = conf_str(app->conf, "ddi.tenants"), *p = list;
+	size_t n = strlen(t);
+
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t l = end ? (size_t)(end - p) : strlen(p);
+		if (l == n && !strncmp(p, t, n))
+			return 1;
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return 0;
+}
+
+static int cid_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 120)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("-_.:@", s[i])))
+			return 0;
+	return 1;
+}
+
+/* 401 that says nothing about why: no hint whether the device exists. */
+static int refuse(struct app *app, struct http_resp *w)
+{
+	app_error(app, w, 401, "unauthorized");
+	return 1;
+}
+
+int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	const char *tenant = http_param(r, "tenant"), *cid = http_param(r, "id");
+	const char *auth = http_header(r, "Authorization"), *gw = conf_str(app->conf, "ddi.gateway_token");
+	const char *target = NULL;
+	char th[HASH_HEX_MAX] = "";
+	int known;
+
+	if (!tenant_ok(app, tenant)) {
+		app_error(app, w, 404, "unknown tenant");
+		return 1;
+	}
+	if (!cid_ok(cid)) {
+		app_error(app, w, 400, "bad controller id");
+		return 1;
+	}
+	if (auth && !strncasecmp(auth, "TargetToken ", 12) && auth[12])
+		target = auth + 12;
+	known = ddi_device_get(app, tenant, cid, &d->dev) == 0;
+	if (auth && !strncasecmp(auth, "GatewayToken ", 13) && *gw && auth_equal(auth + 13, gw)) {
+		if (!known && (ddi_device_add(app, tenant, cid, "", NULL, NULL, 0) < 0 ||
+			       ddi_device_get(app, tenant, cid, &d->dev) < 0))
+			return refuse(app, w);
+		return 0;
+	}
+	if (target)
+		auth_token_hash(target, th);
+	if (known && d->dev.token_hash[0])
+		return target && auth_equal(th, d->dev.token_hash) ? 0 : refuse(app, w);
+	if (!strcmp(d->mode, "strict"))
+		return refuse(app, w);
+	if (!strcmp(d->mode, "setup") && !target)
+		return refuse(app, w);
+	/* setup keeps the first token it sees; lax takes devices as they come */
+	if (!known) {
+		if (ddi_device_add(app, tenant, cid, th, NULL, NULL, 0) < 0 ||
+		    ddi_device_get(app, tenant, cid, &d->dev) < 0)
+			return refuse(app, w);
+	} else if (target && !strcmp(d->mode, "setup")) {
+		ddi_device_set_token(app, d->dev.id, th);
+	}
+	return 0;
+}
+
+static const char *base(struct app *app, struct http_req *r)
+{
+	const char *b = conf_str(app->conf, "server.base_url"), *host = http_header(r, "Host");
+	const char *https = http_env(r, "HTTPS");
+
+	if (*b)
+		return b;
+	return arena_printf(r->a, "%s://%s", https && !strcmp(https, "on") ? "https" : "http",
+			    host ? host : "localhost");
+}
+
+static const char *device_url(struct app *app, struct http_req *r)
+{
+	return arena_printf(r->a, "%s/%s/controller/v1/%s", base(app, r), http_param(r, "tenant"),
+			    http_param(r, "id"));
+}
+
+static void json_out(struct http_resp *w, int status, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	http_bytes(w, status, "application/hal+json", s, strlen(s));
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+static void link(cJSON *links, const char *rel, const char *href)
+{
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(links, rel), "href", href);
+}
+
+/* The software this device should run now, or 0 (the decision table). */
+static long long decide(struct app *app, const struct ddi_device *dev)
+{
+	struct ddi_software s;
+	long long want = 0;
+	long max = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+
+	if (!strcmp(dev->mode, "pinned"))
+		return 0;
+	if (!strcmp(dev->mode, "assigned"))
+		want = ddi_software_compatible(app, dev->assigned, dev->hw_model, dev->hw_revision)
+			       ? dev->assigned : 0;
+	else if (!strcmp(dev->mode, "latest"))
+		want = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
+	if (want <= 0 || ddi_software_get(app, want, &s) < 0)
+		return 0;
+	if (!strcmp(s.version, dev->sw_version) && !dev->force)
+		return 0;
+	if (max > 0 && ddi_running_count(app) >= max)
+		return 0;
+	return want;
+}
+
+void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a = { 0 };
+	cJSON *o = cJSON_CreateObject(), *links;
+	const char *url = device_url(app, r);
+	long long sw;
+	int open;
+
+	ddi_device_seen(app, &d->dev, r->remote_addr);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "config"),
+							"polling"), "sleep",
+				conf_str(app->conf, "ddi.poll_time"));
+	links = cJSON_AddObjectToObject(o, "_links");
+	if (!d->dev.has_attrs)
+		link(links, "configData", arena_printf(r->a, "%s/configData", url));
+	open = ddi_action_open(app, d->dev.id, &a) == 0;
+	if (!open)
+		a.id = 0;
+	if (!open && d->dev.has_attrs && (sw = decide(app, &d->dev)) > 0) {
+		/* an update is due: the only write a poll makes */
+		a.id = ddi_action_create(app, d->dev.id, sw);
+		a.software_id = sw;
+		snprintf(a.status, sizeof(a.status), "running");
+		if (a.id > 0)
+			ddi_device_set_version(app, d->dev.id, NULL, "running");
+	}
+	if (a.id > 0 && !strcmp(a.status, "canceling"))
+		link(links, "cancelAction", arena_printf(r->a, "%s/cancelAction/%lld", url, a.id));
+	else if (a.id > 0)
+		link(links, "deploymentBase", arena_printf(r->a, "%s/deploymentBase/%lld?c=%lld-%lld",
+							   url, a.id, a.id, a.software_id));
+	json_out(w, 200, o);
+}
+
+static cJSON *read_json(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	char *body;
+	size_t len;
+	int st = http_read_body(r, 65536, &body, &len);
+	cJSON *j;
+
+	if (st) {
+		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
+		return NULL;
+	}
+	j = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		app_error(app, w, 400, "the body is not a JSON object");
+		return NULL;
+	}
+	return j;
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* PUT configData: {"mode": "merge"|"replace"|"remove", "data": {k: v}} */
+void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	cJSON *j = read_json(app, r, w), *data, *cur = NULL, *e;
+	const char *mode;
+	char *s;
+
+	if (!j)
+		return;
+	data = cJSON_GetObjectItemCaseSensitive(j, "data");
+	mode = str(j, "mode");
+	if (!mode)
+		mode = "merge";
+	if (!cJSON_IsObject(data) || !data->child ||
+	    (strcmp(mode, "merge") && strcmp(mode, "replace") && strcmp(mode, "remove"))) {
+		cJSON_Delete(j);
+		app_error(app, w, 400, "configData needs a non-empty data object and mode "
+			  "merge, replace or remove");
+		return;
+	}
+	cJSON_ArrayForEach(e, data)
+		if (!cJSON_IsString(e) || strlen(e->string) > 128 || strlen(e->valuestring) > 512) {
+			cJSON_Delete(j);
+			app_error(app, w, 400, "attributes are short strings");
+			return;
+		}
+	if (strcmp(mode, "replace")) {
+		sqlite3_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
+		if (st) {
+			sqlite3_bind_int64(st, 1, d->dev.id);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				cur = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+			sqlite3_reset(st);
+		}
+	}
+	if (!cJSON_IsObject(cur)) {
+		cJSON_Delete(cur);
+		cur = cJSON_CreateObject();
+	}
+	cJSON_ArrayForEach(e, data) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cur, e->string);
+		if (strcmp(mode, "remove"))
+			cJSON_AddStringToObject(cur, e->string, e->valuestring);
+	}
+	s = cJSON_PrintUnformatted(cur);
+	ddi_device_attributes(app, &d->dev, s,
+			      str(cur, "hw_boardname") ? str(cur, "hw_boardname") : str(cur, "hw_model"),
+			      str(cur, "hw_revision"), str(cur, "sw_version"));
+	cJSON_free(s);
+	cJSON_Delete(cur);
+	cJSON_Delete(j);
+	w->status = 200;
+}
+
+static long long action_param(struct http_req *r)
+{
+	const char *s = http_param(r, "action");
+	char *end;
+	long long v = s ? strtoll(s, &end, 10) : 0;
+
+	return s && *end == '\0' && v > 0 ? v : 0;
+}
+
+static cJSON *artifact(struct app *app, struct http_req *r, const struct ddi_software *s)
+{
+	cJSON *a = cJSON_CreateObject(), *h = cJSON_AddObjectToObject(a, "hashes"), *l;
+	const char *href = arena_printf(r->a, "%s/softwaremodules/%lld/artifacts/%s",
+					device_url(app, r), s->id, s->filename);
+	int tls = !strncmp(href, "https:", 6);
+
+	cJSON_AddStringToObject(a, "filename", s->filename);
+	cJSON_AddStringToObject(h, "sha1", s->sha1);
+	cJSON_AddStringToObject(h, "md5", s->md5);
+	cJSON_AddStringToObject(h, "sha256", s->sha256);
+	cJSON_AddNumberToObject(a, "size", (double)s->size);
+	l = cJSON_AddObjectToObject(a, "_links");
+	link(l, tls ? "download" : "download-http", href);
+	link(l, tls ? "md5sum" : "md5sum-http", arena_printf(r->a, "%s.MD5SUM", href));
+	return a;
+}
+
+static void deployment(struct app *app, struct http_req *r, struct http_resp *w, int installed)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a;
+	struct ddi_software s;
+	cJSON *o, *dep, *chunk, *arts, *hist;
+
+	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0 ||
+	    ddi_software_get(app, a.software_id, &s) < 0 ||
+	    (installed && strcmp(a.status, "finished"))) {
+		app_error(app, w, 404, "no such action");
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", arena_printf(r->a, "%lld", a.id));
+	/* installedBase has the shape of deploymentBase (hawkBit) */
+	dep = cJSON_AddObjectToObject(o, "deployment");
+	cJSON_AddStringToObject(dep, "download", "forced");
+	cJSON_AddStringToObject(dep, "update", "forced");
+	chunk = cJSON_CreateObject();
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(dep, "chunks"), chunk);
+	cJSON_AddStringToObject(chunk, "part", "os");
+	cJSON_AddStringToObject(chunk, "version", s.version);
+	cJSON_AddStringToObject(chunk, "name", s.name);
+	arts = cJSON_AddArrayToObject(chunk, "artifacts");
+	cJSON_AddItemToArray(arts, artifact(app, r, &s));
+	hist = cJSON_AddObjectToObject(o, "actionHistory");
+	cJSON_AddStringToObject(hist, "status", !strcmp(a.status, "running") ? "RUNNING" :
+				!strcmp(a.status, "finished") ? "FINISHED" : "ERROR");
+	cJSON_AddArrayToObject(hist, "messages");
+	json_out(w, 200, o);
+}
+
+void ddi_deployment(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	deployment(app, r, w, 0);
+}
+
+void ddi_installed(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	deployment(app, r, w, 1);
+}
+
+/* "Downloaded 40%" in the details is SWUpdate's progress report. */
+static int progress_of(const cJSON *details, const cJSON *result)
+{
+	const cJSON *p = cJSON_GetObjectItemCaseSensitive(result, "progress"), *e;
+	int pct = -1;
+
+	if (p) {
+		const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(p, "cnt");
+		const cJSON *of = cJSON_GetObjectItemCaseSensitive(p, "of");
+		if (cJSON_IsNumber(cnt) && cJSON_IsNumber(of) && of->valuedouble > 0)
+			pct = (int)(cnt->valuedouble * 100 / of->valuedouble);
+	}
+	cJSON_ArrayForEach(e, details) {
+		const char *s = cJSON_IsString(e) ? strstr(e->valuestring, "Downloaded ") : NULL;
+		if (s && s[11] >= '0' && s[11] <= '9')
+			pct = atoi(s + 11);
+	}
+	return pct < 0 ? -1 : pct > 100 ? 100 : pct;
+}
+
+static const char *const executions[] = { "closed", "proceeding", "canceled", "scheduled",
+	"rejected", "resumed", "downloaded", "download", NULL };
+
+/* Validates a feedback body; fills execution, finished and the details text. */
+static int parse_feedback(struct http_req *r, cJSON *j, const char **exe, const char **fin,
+			  char **details, int *progress)
+{
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status"), *result, *det, *e;
+	struct buf b;
+	int i;
+
+	result = cJSON_GetObjectItemCaseSensitive(status, "result");
+	*exe = str(status, "execution");
+	*fin = str(result, "finished");
+	if (!*fin)
+		*fin = "none";
+	for (i = 0; *exe && executions[i]; i++)
+		if (!strcmp(*exe, executions[i]))
+			break;
+	if (!*exe || !executions[i] ||
+	    (strcmp(*fin, "success") && strcmp(*fin, "failure") && strcmp(*fin, "none")))
+		return -1;
+	det = cJSON_GetObjectItemCaseSensitive(status, "details");
+	buf_init(&b, r->a);
+	cJSON_ArrayForEach(e, det)
+		if (cJSON_IsString(e) && b.len < 65536) {
+			buf_adds(&b, e->valuestring);
+			buf_addc(&b, '\n');
+		}
+	*details = (char *)buf_cstr(&b);
+	*progress = progress_of(det, result);
+	return 0;
+}
+
+void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a;
+	struct ddi_software s;
+	const char *exe, *fin;
+	char *details;
+	int progress;
+	cJSON *j;
+
+	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0) {
+		app_error(app, w, 404, "no such action");
+		return;
+	}
+	if (!(j = read_json(app, r, w)))
+		return;
+	if (parse_feedback(r, j, &exe, &fin, &details, &progress) < 0) {
+		cJSON_Delete(j);
+		app_error(app, w, 400, "feedback needs status.execution (closed, proceeding, ...)"
+			  " and result.finished (success, failure, none)");
+		return;
+	}
+	if (strcmp(a.status, "running") && strcmp(a.status, "canceling")) {
+		cJSON_Delete(j);
+		app_error(app, w, 410, "the action is closed");
+		return;
+	}
+	if (db_begin(app->db) < 0) {
+		cJSON_Delete(j);
+		app_error(app, w, 503, "busy, send it again");
+		return;
+	}
+	ddi_action_log(app, a.id, exe, fin, details);
+	if (!strcmp(exe, "closed") && strcmp(fin, "failure") && ddi_software_get(app, a.software_id, &s) == 0) {
+		ddi_action_update(app, a.id, "finished", 100);
+		ddi_device_set_version(app, d->dev.id, s.version, "finished");
+	} else if (!strcmp(exe, "closed")) {
+		ddi_action_update(app, a.id, "error", progress);
+		ddi_device_set_version(app, d->dev.id, NULL, "error");
+	} else if (!strcmp(exe, "canceled")) {
+		ddi_action_update(app, a.id, "canceled", progress);
+		ddi_device_set_version(app, d->dev.id, NULL, "registered");
+	} else {
+		ddi_action_update(app, a.id, a.status, progress);
+	}
+	cJSON_Delete(j);
+	if (db_commit(app->db) < 0) {
+		app_error(app, w, 503, "busy, send it again");
+		return;
+	}
+	w->status = 200;
+}
+
+void ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a;
+	cJSON *o;
+	const char *id;
+
+	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0 ||
+	    strcmp(a.status, "canceling")) {
+		app_error(app, w, 404, "no cancellation for this action");
+		return;
+	}
+	id = arena_printf(r->a, "%lld", a.id);
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "cancelAction"), "stopId", id);
+	json_out(w, 200, o);
+}
+
+void ddi_cancel_feedback(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a;
+
+	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0) {
+		app_error(app, w, 404, "no such action");
+		return;
+	}
+	if (strcmp(a.status, "canceling")) {
+		app_error(app, w, 405, "the action cannot be canceled");
+		return;
+	}
+	ddi_feedback(app, r, w);
+}
+
+/* PUT installedBase: {"name", "version"}: a version installed another way */
+void ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	cJSON *j = read_json(app, r, w);
+	const char *v;
+
+	if (!j)
+		return;
+	v = str(j, "version");
+	if (!v || !*v || strlen(v) > 63) {
+		cJSON_Delete(j);
+		app_error(app, w, 400, "installedBase needs a version");
+		return;
+	}
+	ddi_device_set_version(app, d->dev.id, v, "finished");
+	cJSON_Delete(j);
+	w->status = 200;
+}
+
+void ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi_software s;
+	const char *sm = http_param(r, "sm");
+	cJSON *arr;
+	char *s2;
+
+	if (ddi_software_get(app, atoll(sm), &s) < 0) {
+		app_error(app, w, 404, "no such software module");
+		return;
+	}
+	arr = cJSON_CreateArray();
+	cJSON_AddItemToArray(arr, artifact(app, r, &s));
+	s2 = cJSON_PrintUnformatted(arr);
+	http_bytes(w, 200, "application/hal+json", s2, strlen(s2));
+	cJSON_free(s2);
+	cJSON_Delete(arr);
+}
+
+/* The file (HEAD and Range too), or its .MD5SUM line. */
+void ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi_software s;
+	const char *file = http_param(r, "file");
+	char path[PATH_MAX];
+	size_t fl = strlen(file), nl;
+
+	if (ddi_software_get(app, atoll(http_param(r, "sm")), &s) < 0) {
+		app_error(app, w, 404, "no such software module");
+		return;
+	}
+	nl = strlen(s.filename);
+	if (fl == nl + 7 && !strncmp(file, s.filename, nl) && !strcmp(file + nl, ".MD5SUM")) {
+		http_text(w, 200, arena_printf(r->a, "%s  %s\n", s.md5, s.filename));
+		return;
+	}
+	if (strcmp(file, s.filename) || blob_path(&app->blobs, s.sha256, path, sizeof(path)) < 0 ||
+	    http_file(r, w, path, "application/octet-stream",
+		      conf_bool(app->conf, "server.xsendfile")) != 0) {
+		app_error(app, w, 404, "no such artifact");
+		return;
+	}
+	http_set_header(w, "Content-Disposition",
+			arena_printf(r->a, "attachment; filename=\"%s\"", s.filename));
+}

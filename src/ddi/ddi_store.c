@@ -1,0 +1,346 @@
+/* The DDI tables: devices, software lookups, actions and their history. */
+#include "ddi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void col(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	snprintf(out, n, "%s", v ? v : "");
+}
+
+static int done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ddi_version_cmp(const char *a, const char *b)
+{
+	/* SWUpdate compares dot-separated numbers; text parts compare as text */
+	while (*a || *b) {
+		if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
+			char *ea, *eb;
+			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+static const char sql_dev_get[] =
+	"SELECT id, tenant, controller_id, token_hash, hw_model, hw_revision, sw_version, feed,"
+	" mode, coalesce(assigned, 0), force, state, attributes != '', last_seen"
+	" FROM ddi_devices WHERE tenant=? AND controller_id=?";
+
+int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_dev_get);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		d->id = sqlite3_column_int64(st, 0);
+		col(st, 1, d->tenant, sizeof(d->tenant));
+		col(st, 2, d->cid, sizeof(d->cid));
+		col(st, 3, d->token_hash, sizeof(d->token_hash));
+		col(st, 4, d->hw_model, sizeof(d->hw_model));
+		col(st, 5, d->hw_revision, sizeof(d->hw_revision));
+		col(st, 6, d->sw_version, sizeof(d->sw_version));
+		col(st, 7, d->feed, sizeof(d->feed));
+		col(st, 8, d->mode, sizeof(d->mode));
+		d->assigned = sqlite3_column_int64(st, 9);
+		d->force = sqlite3_column_int(st, 10);
+		col(st, 11, d->state, sizeof(d->state));
+		d->has_attrs = sqlite3_column_int(st, 12);
+		d->last_seen = sqlite3_column_int64(st, 13);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+static const char sql_dev_add[] =
+	"INSERT INTO ddi_devices(tenant, controller_id, token_hash, feed, mode, assigned, created)"
+	" VALUES(?,?,?,?,?,?,?)";
+
+int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
+		   const char *feed, const char *mode, long long assigned)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_dev_add);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, feed && *feed ? feed : "default", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, mode && *mode ? mode : "rollout", -1, SQLITE_STATIC);
+	if (assigned > 0)
+		sqlite3_bind_int64(st, 6, assigned);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+int ddi_device_set_token(struct app *app, long long id, const char *token_hash)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET token_hash=? WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return done(st);
+}
+
+void ddi_device_seen(struct app *app, const struct ddi_device *d, const char *addr)
+{
+	time_t now = time(NULL);
+	sqlite3_stmt *st;
+
+	if (now - d->last_seen < 60)
+		return;
+	st = db_stmt(app->db, "UPDATE ddi_devices SET last_seen=?, last_addr=? WHERE id=?");
+	if (!st)
+		return;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, d->id);
+	done(st);
+}
+
+int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
+			  const char *hw_model, const char *hw_revision, const char *sw_version)
+{
+	sqlite3_stmt *st = db_stmt(app->db,
+		"UPDATE ddi_devices SET attributes=?, hw_model=coalesce(?, hw_model),"
+		" hw_revision=coalesce(?, hw_revision),"
+		/* the device's own report, only until an action has set it */
+		" sw_version=CASE WHEN sw_version='' THEN coalesce(?, '') ELSE sw_version END"
+		" WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	if (hw_model)
+		sqlite3_bind_text(st, 2, hw_model, -1, SQLITE_STATIC);
+	if (hw_revision)
+		sqlite3_bind_text(st, 3, hw_revision, -1, SQLITE_STATIC);
+	if (sw_version)
+		sqlite3_bind_text(st, 4, sw_version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, d->id);
+	return done(st);
+}
+
+int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state)
+{
+	sqlite3_stmt *st = db_stmt(app->db,
+		"UPDATE ddi_devices SET sw_version=coalesce(?, sw_version), state=?,"
+		" force=CASE WHEN ? IS NULL THEN force ELSE 0 END WHERE id=?");
+
+	if (!st)
+		return -1;
+	if (version) {
+		sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, id);
+	return done(st);
+}
+
+int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
+				   " sha256 FROM ddi_software WHERE id=?");
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->id = sqlite3_column_int64(st, 0);
+		s->size = sqlite3_column_int64(st, 1);
+		col(st, 2, s->name, sizeof(s->name));
+		col(st, 3, s->version, sizeof(s->version));
+		col(st, 4, s->filename, sizeof(s->filename));
+		col(st, 5, s->sha1, sizeof(s->sha1));
+		col(st, 6, s->md5, sizeof(s->md5));
+		col(st, 7, s->sha256, sizeof(s->sha256));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+/* Software with no compatibility list fits every board. */
+static const char sql_compatible[] =
+	"SELECT s.id, s.version FROM ddi_software s WHERE ?1 = 0 OR s.id = ?1 AND ("
+	" NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)"
+	" OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id"
+	"  AND (c.board = '' OR c.board = ?2) AND c.revision = ?3))";
+static const char sql_all_compatible[] =
+	"SELECT s.id, s.version FROM ddi_software s WHERE"
+	" NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)"
+	" OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id"
+	"  AND (c.board = '' OR c.board = ?1) AND c.revision = ?2)";
+
+int ddi_software_compatible(struct app *app, long long id, const char *board,
+			    const char *revision)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_compatible);
+	int ok;
+
+	if (!st || id <= 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, board, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, revision, -1, SQLITE_STATIC);
+	ok = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return ok;
+}
+
+long long ddi_software_latest(struct app *app, const char *board, const char *revision)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_all_compatible);
+	char best[64] = "";
+	long long id = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, board, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, revision, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		if (id < 0 || ddi_version_cmp(v, best) > 0) {
+			id = sqlite3_column_int64(st, 0);
+			snprintf(best, sizeof(best), "%s", v);
+		}
+	}
+	sqlite3_reset(st);
+	return id;
+}
+
+static int action_row(sqlite3_stmt *st, struct ddi_action *a)
+{
+	int found = 0;
+
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		a->id = sqlite3_column_int64(st, 0);
+		a->software_id = sqlite3_column_int64(st, 1);
+		col(st, 2, a->status, sizeof(a->status));
+		a->progress = sqlite3_column_int(st, 3);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress"
+				   " FROM ddi_actions WHERE device_id=? AND status IN"
+				   " ('running', 'canceling') ORDER BY id DESC LIMIT 1");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	return action_row(st, a);
+}
+
+int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress"
+				   " FROM ddi_actions WHERE device_id=? AND id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	sqlite3_bind_int64(st, 2, id);
+	return action_row(st, a);
+}
+
+long long ddi_action_create(struct app *app, long long device_id, long long software_id)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
+				   " status, created, updated) VALUES(?, ?, 'running', ?1, ?1)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	sqlite3_bind_int64(st, 2, software_id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_last_insert_rowid(db_handle(app->db));
+}
+
+int ddi_action_update(struct app *app, long long id, const char *status, int progress)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET status=?, updated=?,"
+				   " progress=CASE WHEN ? < 0 THEN progress ELSE ? END WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int(st, 3, progress);
+	sqlite3_bind_int(st, 4, progress);
+	sqlite3_bind_int64(st, 5, id);
+	return done(st);
+}
+
+int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
+		   const char *details)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
+				   " execution, finished, details) VALUES(?,?,?,?,?)");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(st, 3, execution, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, finished, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, details, -1, SQLITE_STATIC);
+	if (done(st) < 0)
+		return -1;
+	/* hawkBit keeps at most 1000 entries per action */
+	st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1 AND id <="
+		     " (SELECT id FROM ddi_action_status WHERE action_id=?1"
+		     "  ORDER BY id DESC LIMIT 1 OFFSET 1000)");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return done(st);
+}
+
+int ddi_running_count(struct app *app)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions WHERE status='running'");
+	int n = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	if (st)
+		sqlite3_reset(st);
+	return n;
+}
