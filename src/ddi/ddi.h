@@ -63,6 +63,18 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 int ddi_running_count(struct app *app);
 int ddi_version_cmp(const char *a, const char *b);
 
+/* -- what devices send (ddi_json.c) -- */
+struct ddi_fb {
+	const char *execution, *finished;
+	char *details;		/* the details lines, each ending in \n */
+	int progress;		/* percent, -1 when not reported */
+};
+int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
+		       const char **err);
+/* The device's attributes after a configData body; *merged is malloc'd. */
+int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
+		     const char **err);
+
 /* -- the device API (ddi_api.c) -- */
 int ddi_init(struct app *app, char *err, size_t errlen);
 void ddi_fini(struct app *app);

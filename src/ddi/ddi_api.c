@@ -244,54 +244,33 @@ static const char *str(const cJSON *o, const char *k)
 void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
-	cJSON *j = read_json(app, r, w), *data, *cur = NULL, *e;
-	const char *mode;
-	char *s;
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
+	const char *cur = "", *err;
+	char *body, *merged;
+	size_t len;
+	int rc = http_read_body(r, 65536, &body, &len);
+	cJSON *m;
 
-	if (!j)
-		return;
-	data = cJSON_GetObjectItemCaseSensitive(j, "data");
-	mode = str(j, "mode");
-	if (!mode)
-		mode = "merge";
-	if (!cJSON_IsObject(data) || !data->child ||
-	    (strcmp(mode, "merge") && strcmp(mode, "replace") && strcmp(mode, "remove"))) {
-		cJSON_Delete(j);
-		app_error(app, w, 400, "configData needs a non-empty data object and mode "
-			  "merge, replace or remove");
+	if (rc) {
+		app_error(app, w, rc, rc == 413 ? "body too large" : "a JSON body is required");
 		return;
 	}
-	cJSON_ArrayForEach(e, data)
-		if (!cJSON_IsString(e) || strlen(e->string) > 128 || strlen(e->valuestring) > 512) {
-			cJSON_Delete(j);
-			app_error(app, w, 400, "attributes are short strings");
-			return;
-		}
-	if (strcmp(mode, "replace")) {
-		sqlite3_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
-		if (st) {
-			sqlite3_bind_int64(st, 1, d->dev.id);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				cur = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
-			sqlite3_reset(st);
-		}
+	if (st) {
+		sqlite3_bind_int64(st, 1, d->dev.id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			cur = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
 	}
-	if (!cJSON_IsObject(cur)) {
-		cJSON_Delete(cur);
-		cur = cJSON_CreateObject();
+	if (ddi_config_merge(body, len, cur, &merged, &err) < 0) {
+		app_error(app, w, 400, err);
+		return;
 	}
-	cJSON_ArrayForEach(e, data) {
-		cJSON_DeleteItemFromObjectCaseSensitive(cur, e->string);
-		if (strcmp(mode, "remove"))
-			cJSON_AddStringToObject(cur, e->string, e->valuestring);
-	}
-	s = cJSON_PrintUnformatted(cur);
-	ddi_device_attributes(app, &d->dev, s,
-			      str(cur, "hw_boardname") ? str(cur, "hw_boardname") : str(cur, "hw_model"),
-			      str(cur, "hw_revision"), str(cur, "sw_version"));
-	cJSON_free(s);
-	cJSON_Delete(cur);
-	cJSON_Delete(j);
+	m = cJSON_Parse(merged);
+	ddi_device_attributes(app, &d->dev, merged,
+			      str(m, "hw_boardname") ? str(m, "hw_boardname") : str(m, "hw_model"),
+			      str(m, "hw_revision"), str(m, "sw_version"));
+	cJSON_Delete(m);
+	free(merged);
 	w->status = 200;
 }
 
@@ -365,89 +344,38 @@ void ddi_installed(struct app *app, struct http_req *r, struct http_resp *w)
 	deployment(app, r, w, 1);
 }
 
-/* "Downloaded 40%" in the details is SWUpdate's progress report. */
-static int progress_of(const cJSON *details, const cJSON *result)
-{
-	const cJSON *p = cJSON_GetObjectItemCaseSensitive(result, "progress"), *e;
-	int pct = -1;
-
-	if (p) {
-		const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(p, "cnt");
-		const cJSON *of = cJSON_GetObjectItemCaseSensitive(p, "of");
-		if (cJSON_IsNumber(cnt) && cJSON_IsNumber(of) && of->valuedouble > 0)
-			pct = (int)(cnt->valuedouble * 100 / of->valuedouble);
-	}
-	cJSON_ArrayForEach(e, details) {
-		const char *s = cJSON_IsString(e) ? strstr(e->valuestring, "Downloaded ") : NULL;
-		if (s && s[11] >= '0' && s[11] <= '9')
-			pct = atoi(s + 11);
-	}
-	return pct < 0 ? -1 : pct > 100 ? 100 : pct;
-}
-
-static const char *const executions[] = { "closed", "proceeding", "canceled", "scheduled",
-	"rejected", "resumed", "downloaded", "download", NULL };
-
-/* Validates a feedback body; fills execution, finished and the details text. */
-static int parse_feedback(struct http_req *r, cJSON *j, const char **exe, const char **fin,
-			  char **details, int *progress)
-{
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status"), *result, *det, *e;
-	struct buf b;
-	int i;
-
-	result = cJSON_GetObjectItemCaseSensitive(status, "result");
-	*exe = str(status, "execution");
-	*fin = str(result, "finished");
-	if (!*fin)
-		*fin = "none";
-	for (i = 0; *exe && executions[i]; i++)
-		if (!strcmp(*exe, executions[i]))
-			break;
-	if (!*exe || !executions[i] ||
-	    (strcmp(*fin, "success") && strcmp(*fin, "failure") && strcmp(*fin, "none")))
-		return -1;
-	det = cJSON_GetObjectItemCaseSensitive(status, "details");
-	buf_init(&b, r->a);
-	cJSON_ArrayForEach(e, det)
-		if (cJSON_IsString(e) && b.len < 65536) {
-			buf_adds(&b, e->valuestring);
-			buf_addc(&b, '\n');
-		}
-	*details = (char *)buf_cstr(&b);
-	*progress = progress_of(det, result);
-	return 0;
-}
-
 void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
 	struct ddi_software s;
-	const char *exe, *fin;
-	char *details;
-	int progress;
-	cJSON *j;
+	struct ddi_fb fb;
+	const char *exe, *fin, *err;
+	char *body, *details;
+	size_t len;
+	int progress, st;
 
 	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0) {
 		app_error(app, w, 404, "no such action");
 		return;
 	}
-	if (!(j = read_json(app, r, w)))
-		return;
-	if (parse_feedback(r, j, &exe, &fin, &details, &progress) < 0) {
-		cJSON_Delete(j);
-		app_error(app, w, 400, "feedback needs status.execution (closed, proceeding, ...)"
-			  " and result.finished (success, failure, none)");
+	if ((st = http_read_body(r, 65536, &body, &len)) != 0) {
+		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
 		return;
 	}
+	if (ddi_feedback_parse(r->a, body, len, &fb, &err) < 0) {
+		app_error(app, w, 400, err);
+		return;
+	}
+	exe = fb.execution;
+	fin = fb.finished;
+	details = fb.details;
+	progress = fb.progress;
 	if (strcmp(a.status, "running") && strcmp(a.status, "canceling")) {
-		cJSON_Delete(j);
 		app_error(app, w, 410, "the action is closed");
 		return;
 	}
 	if (db_begin(app->db) < 0) {
-		cJSON_Delete(j);
 		app_error(app, w, 503, "busy, send it again");
 		return;
 	}
@@ -464,7 +392,6 @@ void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
 	} else {
 		ddi_action_update(app, a.id, a.status, progress);
 	}
-	cJSON_Delete(j);
 	if (db_commit(app->db) < 0) {
 		app_error(app, w, 503, "busy, send it again");
 		return;

@@ -1,0 +1,38 @@
+/*
+ * fuzz_ddi_feedback - ddi_feedback_parse() on a fuzzed action feedback
+ * body, as SWUpdate and rauc-hawkbit-updater POST it.
+ *
+ * Invariants (abort() when broken): on success execution is one of the
+ * DDI values, finished is success/failure/none, progress is -1..100 and
+ * details is a NUL-terminated string.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/ddi/ddi.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const exe[] = { "closed", "proceeding", "canceled", "scheduled",
+		"rejected", "resumed", "downloaded", "download", NULL };
+	struct arena a;
+	struct ddi_fb fb;
+	const char *err = NULL;
+	int i, ok = 0;
+
+	arena_init(&a);
+	if (ddi_feedback_parse(&a, (const char *)data, size, &fb, &err) == 0) {
+		for (i = 0; exe[i]; i++)
+			ok |= !strcmp(fb.execution, exe[i]);
+		if (!ok || (strcmp(fb.finished, "success") && strcmp(fb.finished, "failure") &&
+			    strcmp(fb.finished, "none")) ||
+		    fb.progress < -1 || fb.progress > 100 || !fb.details)
+			abort();
+		(void)strlen(fb.details);
+	} else if (!err) {
+		abort();
+	}
+	arena_free(&a);
+	return 0;
+}
