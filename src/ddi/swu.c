@@ -134,6 +134,16 @@ static int describe_libconfig(const char *text, struct swu_info *out, char *err,
 	const char *s;
 	int i, n;
 
+	/*
+	 * libconfig would follow "@include" to any file this process can read
+	 * (and its scanner exit()s on a directory); SWUpdate forbids includes
+	 * in sw-description too.  The word anywhere is refused: it has no other
+	 * use there.
+	 */
+	if (strstr(text, "@include")) {
+		snprintf(err, errlen, "sw-description may not @include files");
+		return -1;
+	}
 	config_init(&cfg);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
 		snprintf(err, errlen, "sw-description:%d: %s", config_error_line(&cfg),
