@@ -1,0 +1,99 @@
+"""Debian's real SWUpdate (suricatta mode) updates from nestbox's DDI server:
+a signed .swu is installed into a file-backed target, the device reports
+success after a (simulated) reboot and then runs the new version; a broken
+image is reported as a failure.  swupdate_harness.py drives swupdate."""
+import os
+import shutil
+
+import pytest
+
+from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair, namespace_prefix
+
+pytestmark = pytest.mark.skipif(shutil.which("swupdate") is None,
+                                reason="Debian's swupdate is not installed (make deps installs it)")
+
+PAYLOAD = bytes(range(256)) * 64 + b"nestbox ddi payload\n"
+WAIT = 90.0
+
+
+def bootloader():
+    try:
+        namespace_prefix()
+        return "grub"
+    except RuntimeError:
+        return "none"
+
+
+@pytest.fixture
+def fleet(make_nb, tmpdir_shared):
+    made = []
+
+    def make(fail=False, mode="latest"):
+        nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:01"}, sub="ddi")
+        nb.ctl("init")
+        d = tmpdir_shared
+        cert, key = make_signing_pair(os.path.join(d, "keys"))
+        target = os.path.join(d, "target", "rootfs.bin")
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        swu = make_signed_swu(os.path.join(d, "swu"), "2.0", target, PAYLOAD, hw=("board", "1.0"),
+                              fail=fail, cert=cert, key=key)
+        sid = nb.ctl("software", "add", swu).stdout.strip()
+        nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", mode,
+               *(["--assign", sid] if mode == "assigned" else []))
+        nb.start()
+        dev = SwupdateDevice(os.path.join(d, "device"), nb.url, "DEFAULT", "dev1", "tok-dev1",
+                             cert, hw=("board", "1.0"), sw_version="1.0",
+                             bootloader=bootloader(), grub_env={"ustate": "0"})
+        made.append(dev)
+        return nb, dev, target
+    yield make
+    for x in made:
+        x.stop()
+
+
+def device(nb):
+    with nb.db() as c:
+        return c.execute("SELECT state, sw_version, hw_model, hw_revision FROM ddi_devices"
+                         " WHERE controller_id='dev1'").fetchone()
+
+
+def action(nb):
+    with nb.db() as c:
+        return c.execute("SELECT status FROM ddi_actions ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def test_swupdate_installs_and_reports_success(fleet):
+    nb, dev, target = fleet()
+    dev.start()
+    dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
+                 WAIT, "the image installed into the target")
+    dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
+                 WAIT, "swupdate waiting for the reboot")
+    assert device(nb)[:1] == ("running",) and action(nb) == ("running",)
+    with nb.db() as c:
+        details = "".join(r[0] for r in c.execute("SELECT details FROM ddi_action_status"))
+    assert "All Chunks Installed." in details
+    dev.simulate_reboot(ok=True)
+    dev.wait_for(lambda: action(nb) == ("finished",), WAIT, "closed + success")
+    assert device(nb) == ("finished", "2.0", "board", "1.0")
+    # the device now runs 2.0: the polls that follow offer nothing new
+    polls = lambda: nb.db().execute(
+        "SELECT count(*) FROM request_log WHERE route='/ddi/poll'").fetchone()[0]
+    seen = polls()
+    dev.wait_for(lambda: polls() >= seen + 2, WAIT, "two more polls")
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_actions").fetchone()[0] == 1
+        (closed,), = c.execute("SELECT details FROM ddi_action_status WHERE execution='closed'")
+    assert "Update Installed." in closed
+
+
+def test_swupdate_reports_a_broken_image(fleet):
+    nb, dev, target = fleet(fail=True, mode="assigned")
+    dev.start()
+    dev.wait_for(lambda: action(nb) == ("error",), WAIT, "closed + failure")
+    assert device(nb)[:2] == ("error", "1.0")
+    assert not os.path.exists(target)
+    with nb.db() as c:
+        last = c.execute("SELECT execution, finished FROM ddi_action_status ORDER BY id DESC"
+                         " LIMIT 1").fetchone()
+    assert last == ("closed", "failure")
