@@ -61,7 +61,6 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details);
 int ddi_running_count(struct app *app);
-int ddi_version_cmp(const char *a, const char *b);
 
 /* -- what devices send (ddi_json.c) -- */
 struct ddi_fb {

@@ -1,5 +1,6 @@
 /* The DDI tables: devices, software lookups, actions and their history. */
 #include "ddi.h"
+#include "../lib/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,27 +20,6 @@ static int done(sqlite3_stmt *st)
 
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-int ddi_version_cmp(const char *a, const char *b)
-{
-	/* SWUpdate compares dot-separated numbers; text parts compare as text */
-	while (*a || *b) {
-		if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
-			char *ea, *eb;
-			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
-			if (x != y)
-				return x < y ? -1 : 1;
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	return 0;
 }
 
 static const char sql_dev_get[] =
@@ -230,7 +210,7 @@ long long ddi_software_latest(struct app *app, const char *board, const char *re
 	sqlite3_bind_text(st, 2, revision, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 1);
-		if (id < 0 || ddi_version_cmp(v, best) > 0) {
+		if (id < 0 || version_cmp(v, best) > 0) {
 			id = sqlite3_column_int64(st, 0);
 			snprintf(best, sizeof(best), "%s", v);
 		}

@@ -1,5 +1,6 @@
 /* Parsing package JSON from outside (fuzzed: tests/fuzz/fuzz_mip_json.c). */
 #include "mip.h"
+#include "../lib/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,22 +80,7 @@ int mip_hash_prefix_ok(const char *s)
 
 int mip_version_cmp(const char *a, const char *b)
 {
-	while (*a || *b) {
-		if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
-			char *ea, *eb;
-			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
-			if (x != y)
-				return x < y ? -1 : 1;
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b)
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		a++;
-		b++;
-	}
-	return 0;
+	return version_cmp(a, b);
 }
 
 int mip_mpy_header_ok(const unsigned char *p, size_t n, int major)
