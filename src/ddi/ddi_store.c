@@ -170,17 +170,16 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 	return found ? 0 : -1;
 }
 
-/* Software with no compatibility list fits every board. */
+/* Software with no compatibility list fits every board (?2 board, ?3 revision). */
+#define COMPATIBLE \
+	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
+	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
+	"   AND (c.board = '' OR c.board = ?2) AND c.revision = ?3))"
+
 static const char sql_compatible[] =
-	"SELECT s.id, s.version FROM ddi_software s WHERE ?1 = 0 OR s.id = ?1 AND ("
-	" NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)"
-	" OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id"
-	"  AND (c.board = '' OR c.board = ?2) AND c.revision = ?3))";
+	"SELECT 1 FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
 static const char sql_all_compatible[] =
-	"SELECT s.id, s.version FROM ddi_software s WHERE"
-	" NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)"
-	" OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id"
-	"  AND (c.board = '' OR c.board = ?1) AND c.revision = ?2)";
+	"SELECT s.id, s.version FROM ddi_software s WHERE" COMPATIBLE;
 
 int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision)
@@ -206,8 +205,8 @@ long long ddi_software_latest(struct app *app, const char *board, const char *re
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, board, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, revision, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, board, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, revision, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 1);
 		if (id < 0 || version_cmp(v, best) > 0) {

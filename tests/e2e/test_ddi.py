@@ -183,3 +183,19 @@ def test_bad_feedback(ddi_nb):
     # another device's action is not found either
     ddi(nb, "GET", BASE + "other", token="t2")
     assert feedback(nb, "other", action, "proceeding", token="t2").status == 404
+
+
+def test_incompatible_software_is_not_offered(ddi_nb):
+    nb, _, sid = ddi_nb
+    for dev, mode in (("inc1", "latest"), ("inc2", "assigned")):
+        nb.ctl("device", "add", dev, "--token", "tok-1", "--mode", mode,
+               *(["--assign", sid] if mode == "assigned" else []))
+        ddi(nb, "PUT", BASE + dev + "/configData", body={
+            "data": {"hw_boardname": "other-board", "hw_revision": "9.9", "sw_version": "1.0"}})
+        assert "deploymentBase" not in json.loads(ddi(nb, "GET", BASE + dev).body)["_links"]
+    nb.ctl("device", "add", "pin", "--token", "tok-1", "--mode", "pinned")
+    ddi(nb, "PUT", BASE + "pin/configData", body={
+        "data": {"hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    assert "deploymentBase" not in json.loads(ddi(nb, "GET", BASE + "pin").body)["_links"]
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_actions").fetchone()[0] == 0
