@@ -1,17 +1,55 @@
+/*
+ * Version ordering in the order SWUpdate applies it: versions of one to
+ * four dot-separated numbers compare field by field ("1.2" == "1.2.0");
+ * anything else compares as semver, where a pre-release sorts before its
+ * release ("1.0.0-rc.2" < "1.0.0") and build metadata ("+…") is ignored.
+ * Within the main part, runs of digits compare as numbers, so tags such
+ * as "v1.10" > "v1.9" still order sensibly.
+ */
 #include "version.h"
 
 #include <stdlib.h>
+#include <string.h>
 
-int version_cmp(const char *a, const char *b)
+static int is_digit(char c)
 {
-	while (*a || *b) {
-		if ((*a >= '0' && *a <= '9') && (*b >= '0' && *b <= '9')) {
-			char *ea, *eb;
-			unsigned long long x = strtoull(a, &ea, 10), y = strtoull(b, &eb, 10);
+	return c >= '0' && c <= '9';
+}
+
+/* "a[.b[.c[.d]]]" with only digits: SWUpdate's numeric form. */
+static int numeric_fields(const char *s, unsigned long long f[4])
+{
+	int n = 0;
+
+	memset(f, 0, 4 * sizeof(f[0]));
+	for (;;) {
+		char *end;
+		if (!is_digit(*s) || n == 4)
+			return 0;
+		f[n++] = strtoull(s, &end, 10);
+		s = end;
+		if (*s == '\0')
+			return 1;
+		if (*s != '.')
+			return 0;
+		s++;
+	}
+}
+
+/* Compares a[0..na) with b[0..nb), digit runs as numbers. */
+static int run_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	const char *ea = a + na, *eb = b + nb;
+
+	while (a < ea && b < eb) {
+		if (is_digit(*a) && is_digit(*b)) {
+			unsigned long long x = 0, y = 0;
+			for (; a < ea && is_digit(*a); a++)
+				x = x * 10 + (unsigned)(*a - '0');
+			for (; b < eb && is_digit(*b); b++)
+				y = y * 10 + (unsigned)(*b - '0');
 			if (x != y)
 				return x < y ? -1 : 1;
-			a = ea;
-			b = eb;
 			continue;
 		}
 		if (*a != *b)
@@ -19,5 +57,63 @@ int version_cmp(const char *a, const char *b)
 		a++;
 		b++;
 	}
-	return 0;
+	return (a < ea) - (b < eb);
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return n > 0;
+}
+
+/* semver's pre-release rule: numeric identifiers < alphanumeric ones. */
+static int pre_cmp(const char *a, size_t na, const char *b, size_t nb)
+{
+	while (na && nb) {
+		const char *da = memchr(a, '.', na), *db = memchr(b, '.', nb);
+		size_t la = da ? (size_t)(da - a) : na, lb = db ? (size_t)(db - b) : nb;
+		int ka = all_digits(a, la), kb = all_digits(b, lb), c;
+
+		if (ka != kb)
+			return ka ? -1 : 1;
+		c = run_cmp(a, la, b, lb);
+		if (c)
+			return c;
+		a += la + (da != NULL);
+		na -= la + (da != NULL);
+		b += lb + (db != NULL);
+		nb -= lb + (db != NULL);
+	}
+	return (na > 0) - (nb > 0);
+}
+
+int version_cmp(const char *a, const char *b)
+{
+	unsigned long long fa[4], fb[4];
+	size_t ma, mb, pa, pb;
+	int i, c;
+
+	if (numeric_fields(a, fa) && numeric_fields(b, fb)) {
+		for (i = 0; i < 4; i++)
+			if (fa[i] != fb[i])
+				return fa[i] < fb[i] ? -1 : 1;
+		return 0;
+	}
+	pa = strcspn(a, "+");
+	pb = strcspn(b, "+");
+	ma = strcspn(a, "-+");
+	mb = strcspn(b, "-+");
+	c = run_cmp(a, ma, b, mb);
+	if (c)
+		return c;
+	/* same main part: a release sorts after its pre-releases */
+	if ((ma == pa) != (mb == pb))
+		return ma == pa ? 1 : -1;
+	if (ma == pa)
+		return 0;
+	return pre_cmp(a + ma + 1, pa - ma - 1, b + mb + 1, pb - mb - 1);
 }
