@@ -16,6 +16,15 @@ static const struct route routes[] = {
 	{ "PUT",  D "/installedBase", ddi_installed_put, "/ddi/installedBase", NULL, 0 },
 	{ "GET",  D "/softwaremodules/:sm/artifacts", ddi_artifacts, "/ddi/artifacts", NULL, 0 },
 	{ "GET",  D "/softwaremodules/:sm/artifacts/:file", ddi_artifact, "/ddi/artifact", NULL, 0 },
+	{ "GET",  D "/confirmationBase", ddi_confirmation_base, "/ddi/confirmationBase", NULL, 0 },
+	{ "POST", D "/confirmationBase/activateAutoConfirm", ddi_autoconfirm_on,
+	  "/ddi/activateAutoConfirm", NULL, 0 },
+	{ "POST", D "/confirmationBase/deactivateAutoConfirm", ddi_autoconfirm_off,
+	  "/ddi/deactivateAutoConfirm", NULL, 0 },
+	{ "GET",  D "/confirmationBase/:action", ddi_confirmation_action,
+	  "/ddi/confirmationBase", NULL, 0 },
+	{ "POST", D "/confirmationBase/:action/feedback", ddi_confirmation_feedback,
+	  "/ddi/confirmationFeedback", NULL, 0 },
 };
 
 static const struct app_def def = {

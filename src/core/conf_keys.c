@@ -68,5 +68,18 @@ const struct conf_key core_conf_keys[] = {
 	  "a shared GatewayToken accepted for every device; empty: none" },
 	{ "ddi.max_concurrent_updates", CONF_INT, "0", NULL, 0,
 	  "devices updating at once; 0: no limit" },
+	{ "ddi.confirmation_required", CONF_BOOL, "false", NULL, 0,
+	  "new actions wait for the device to confirm (hawkBit's user consent flow)"
+	  " unless the device turned auto-confirm on" },
+	{ "ddi.rollout_max_failures", CONF_INT, "0", NULL, 0,
+	  "a new rollout pauses itself after this many failed devices; 0: never" },
+	{ "ddi.rollout_max_failure_rate", CONF_INT, "0", NULL, 0,
+	  "a new rollout pauses itself when this percentage of its results failed; 0: never" },
+	{ "ddi.max_image", CONF_INT, "4294967296", NULL, 0,
+	  "largest image fetched from an external URL (bytes)" },
+	{ "ddi.fetch_timeout", CONF_INT, "600", NULL, 0,
+	  "seconds fetching software from an external URL may take" },
+	{ "ddi.rollout_min_results", CONF_INT, "10", NULL, 0,
+	  "results a rollout needs before its failure rate is judged" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

@@ -109,6 +109,29 @@ const char *const core_schema[] = {
 	"  id INTEGER PRIMARY KEY, action_id INTEGER NOT NULL REFERENCES ddi_actions(id) ON DELETE CASCADE,"
 	"  ts INTEGER NOT NULL, execution TEXT NOT NULL, finished TEXT NOT NULL, details TEXT NOT NULL);"
 	"CREATE INDEX ddi_action_status_action ON ddi_action_status(action_id, id);",
+
+	/* 7: rollouts, the confirmation flow, software at external URLs */
+	"ALTER TABLE ddi_software ADD COLUMN url TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ddi_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_by TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_remark TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE ddi_actions ADD COLUMN rollout_id INTEGER REFERENCES ddi_rollouts(id);"
+	"CREATE TABLE ddi_rollouts("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, feed TEXT NOT NULL,"
+	"  software_id INTEGER NOT NULL REFERENCES ddi_software(id),"
+	"  state TEXT NOT NULL DEFAULT 'running', percent INTEGER NOT NULL DEFAULT 100,"
+	"  max_failures INTEGER NOT NULL DEFAULT 0, max_failure_rate INTEGER NOT NULL DEFAULT 0,"
+	"  success INTEGER NOT NULL DEFAULT 0, failure INTEGER NOT NULL DEFAULT 0,"
+	"  pause_reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL);"
+	"CREATE INDEX ddi_rollouts_feed ON ddi_rollouts(feed, state, id);"
+	"CREATE INDEX ddi_actions_status ON ddi_actions(status);"
+	"CREATE INDEX ddi_actions_rollout ON ddi_actions(rollout_id, status);"
+	"CREATE INDEX ddi_actions_software ON ddi_actions(software_id);"
+	"CREATE INDEX ddi_devices_feed ON ddi_devices(feed);"
+	"CREATE INDEX ddi_devices_state ON ddi_devices(state);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

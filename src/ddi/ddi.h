@@ -1,8 +1,8 @@
 /*
- * ddi.h - the hawkBit DDI server's domain: so far the software
- * repository (images ingested into the blob store with the hashes DDI
- * clients check).  The device-facing API comes next.
- * Wire facts: protocols/hawkbit-ddi.md.
+ * ddi.h - the hawkBit DDI server's domain: the software repository
+ * (images ingested into the blob store with the hashes DDI clients
+ * check), the device registry, rollouts, the update decision and the
+ * device-facing API.  Wire facts: protocols/hawkbit-ddi.md.
  */
 #ifndef NB_DDI_H
 #define NB_DDI_H
@@ -18,26 +18,66 @@
  */
 long long ddi_software_add(struct app *app, const char *path, const char *name,
 			   char *err, size_t errlen);
-/* Deletes software; -1 when it does not exist. */
+/*
+ * Adds software that lives at an external URL (a CDN, an object store):
+ * fetched once to read and hash it, then only the row is kept and devices
+ * download from the URL.  Same returns as ddi_software_add().
+ */
+long long ddi_software_add_url(struct app *app, const char *url, const char *name,
+			       char *err, size_t errlen);
+/* Deletes software; -1 when it does not exist, -2 when an action or rollout uses it. */
 int ddi_software_delete(struct app *app, long long id);
 
 struct ddi_device {
 	long long id, assigned, last_seen;
 	char tenant[64], cid[128], token_hash[65];
 	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
-	int force, has_attrs;
+	int force, has_attrs, auto_confirm;
 };
 
 struct ddi_software {
 	long long id, size;
 	char name[256], version[64], filename[256], sha1[41], md5[33], sha256[65];
+	char url[1024];			/* "" when the blob store holds it */
 };
 
+/* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {
-	long long id, software_id;
+	long long id, software_id, rollout_id;
 	char status[16];
 	int progress;
 };
+
+struct ddi_rollout {
+	long long id, software_id, created;
+	char name[128], feed[64], state[16], version[64], pause_reason[128];
+	int percent, max_failures, max_failure_rate;
+	long long success, failure, open;
+};
+
+/* -- the update decision (ddi_decide.c) -- */
+struct ddi_candidate {
+	long long software_id, rollout_id;	/* rollout_id 0 outside rollout mode */
+	char version[64];
+	int percent;				/* the rollout's stage; 100 otherwise */
+	int failed_before;			/* its last action on this device failed */
+};
+
+enum ddi_verdict {
+	DDI_OFFER, DDI_NO_ATTRIBUTES, DDI_PINNED, DDI_NO_SOFTWARE, DDI_UP_TO_DATE,
+	DDI_FAILED_BEFORE, DDI_NOT_IN_STAGE, DDI_FLEET_BUSY
+};
+
+struct ddi_decide_in {
+	const char *mode, *installed, *tenant, *cid;
+	int has_attrs, force;
+	const struct ddi_candidate *cand;	/* NULL: nothing for its mode */
+	long running, max_running;		/* max_running 0: no limit */
+};
+
+enum ddi_verdict ddi_decide(const struct ddi_decide_in *in);
+const char *ddi_verdict_text(enum ddi_verdict v);
+int ddi_stage_bucket(const char *tenant, const char *cid, long long rollout_id);
 
 /* -- store (ddi_store.c) -- */
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d);
@@ -56,11 +96,34 @@ int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision);
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a);
-long long ddi_action_create(struct app *app, long long device_id, long long software_id);
+long long ddi_action_create(struct app *app, long long device_id, long long software_id,
+			    long long rollout_id, const char *status);
 int ddi_action_update(struct app *app, long long id, const char *status, int progress);
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details);
+/* Devices with an open action (waiting, running or canceling). */
 int ddi_running_count(struct app *app);
+/* The software the device's mode points at; -1 when none. */
+int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
+
+/* -- what operators change -- */
+int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);
+/* field: "feed", "name" or "force" ("1" / "0") */
+int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value);
+int ddi_device_delete(struct app *app, long long id);
+int ddi_action_cancel(struct app *app, long long device_id);
+int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
+			    const char *remark);
+
+/* -- rollouts (ddi_rollout.c) -- */
+/* From r's name, feed, software_id, percent and failure limits; the id or -1. */
+long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, char *err,
+			     size_t errlen);
+int ddi_rollout_set_state(struct app *app, long long id, const char *state);
+int ddi_rollout_stage(struct app *app, long long id, int percent);
+int ddi_rollout_result(struct app *app, long long id, int success);
+int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r);
+int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset);
 
 /* -- what devices send (ddi_json.c) -- */
 struct ddi_fb {
@@ -70,6 +133,10 @@ struct ddi_fb {
 };
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       const char **err);
+int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
+		      char **details, const char **err);
+int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
+			  const char **remark, const char **err);
 /* The device's attributes after a configData body; *merged is malloc'd. */
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     const char **err);
@@ -88,5 +155,11 @@ void ddi_installed(struct app *app, struct http_req *r, struct http_resp *w);
 void ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w);
 void ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w);
 void ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w);
+void ddi_confirmation_action(struct app *app, struct http_req *r, struct http_resp *w);
+/* -- the consent flow (ddi_confirm.c) -- */
+void ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp *w);
+void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w);
+void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w);
+void ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w);
 
 #endif

@@ -3,7 +3,7 @@
  * Every request is authenticated in ddi_before(); a poll with nothing new
  * reads the store and writes nothing (last_seen is coalesced to a minute).
  */
-#include "ddi.h"
+#include "ddi_api.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
@@ -14,10 +14,6 @@
 
 #include <cjson/cJSON.h>
 
-struct ddi {
-	struct ddi_device dev;		/* the authenticated device, per request */
-	char mode[16];
-};
 
 int ddi_init(struct app *app, char *err, size_t errlen)
 {
@@ -135,13 +131,13 @@ static const char *base(struct app *app, struct http_req *r)
 			    host ? host : "localhost");
 }
 
-static const char *device_url(struct app *app, struct http_req *r)
+const char *ddi_device_url(struct app *app, struct http_req *r)
 {
 	return arena_printf(r->a, "%s/%s/controller/v1/%s", base(app, r), http_param(r, "tenant"),
 			    http_param(r, "id"));
 }
 
-static void json_out(struct http_resp *w, int status, cJSON *o)
+void ddi_json_out(struct http_resp *w, int status, cJSON *o)
 {
 	char *s = cJSON_PrintUnformatted(o);
 
@@ -150,42 +146,48 @@ static void json_out(struct http_resp *w, int status, cJSON *o)
 	cJSON_Delete(o);
 }
 
-static void link(cJSON *links, const char *rel, const char *href)
+void ddi_link(cJSON *links, const char *rel, const char *href)
 {
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(links, rel), "href", href);
 }
 
-/* The software this device should run now, or 0 (the decision table). */
-static long long decide(struct app *app, const struct ddi_device *dev)
+/* What the device should be offered now (the decision table in ddi_decide.c). */
+static enum ddi_verdict decide(struct app *app, const struct ddi_device *dev,
+			       struct ddi_candidate *c)
 {
-	struct ddi_software s;
-	long long want = 0;
-	long max = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+	struct ddi_decide_in in = { dev->mode, dev->sw_version, dev->tenant, dev->cid,
+				    dev->has_attrs, dev->force, NULL, 0,
+				    (long)conf_int(app->conf, "ddi.max_concurrent_updates") };
 
-	if (!strcmp(dev->mode, "pinned"))
-		return 0;
-	if (!strcmp(dev->mode, "assigned"))
-		want = ddi_software_compatible(app, dev->assigned, dev->hw_model, dev->hw_revision)
-			       ? dev->assigned : 0;
-	else if (!strcmp(dev->mode, "latest"))
-		want = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
-	if (want <= 0 || ddi_software_get(app, want, &s) < 0)
-		return 0;
-	if (!strcmp(s.version, dev->sw_version) && !dev->force)
-		return 0;
-	if (max > 0 && ddi_running_count(app) >= max)
-		return 0;
-	return want;
+	if (dev->has_attrs && strcmp(dev->mode, "pinned") && ddi_candidate_find(app, dev, c) == 0)
+		in.cand = c;
+	/* counted only when it could matter: a steady-state poll skips it */
+	if (in.max_running > 0 && in.cand && (dev->force || strcmp(c->version, dev->sw_version)))
+		in.running = ddi_running_count(app);
+	return ddi_decide(&in);
+}
+
+/* A new action; it waits for the device's consent when the flow is on. */
+static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
+		  struct ddi_action *a)
+{
+	int wait = conf_bool(app->conf, "ddi.confirmation_required") && !d->dev.auto_confirm;
+
+	a->id = ddi_action_create(app, d->dev.id, c->software_id, c->rollout_id,
+				  wait ? "waiting" : "running");
+	a->software_id = c->software_id;
+	snprintf(a->status, sizeof(a->status), "%s", wait ? "waiting" : "running");
+	if (a->id > 0)
+		ddi_device_set_version(app, d->dev.id, NULL, wait ? "waiting" : "running");
 }
 
 void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a = { 0 };
+	struct ddi_candidate c;
 	cJSON *o = cJSON_CreateObject(), *links;
-	const char *url = device_url(app, r);
-	long long sw;
-	int open;
+	const char *url = ddi_device_url(app, r);
 
 	ddi_device_seen(app, &d->dev, r->remote_addr);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "config"),
@@ -193,24 +195,24 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 				conf_str(app->conf, "ddi.poll_time"));
 	links = cJSON_AddObjectToObject(o, "_links");
 	if (!d->dev.has_attrs)
-		link(links, "configData", arena_printf(r->a, "%s/configData", url));
-	open = ddi_action_open(app, d->dev.id, &a) == 0;
-	if (!open)
+		ddi_link(links, "configData", arena_printf(r->a, "%s/configData", url));
+	if (ddi_action_open(app, d->dev.id, &a) < 0) {
 		a.id = 0;
-	if (!open && d->dev.has_attrs && (sw = decide(app, &d->dev)) > 0) {
 		/* an update is due: the only write a poll makes */
-		a.id = ddi_action_create(app, d->dev.id, sw);
-		a.software_id = sw;
-		snprintf(a.status, sizeof(a.status), "running");
-		if (a.id > 0)
-			ddi_device_set_version(app, d->dev.id, NULL, "running");
+		if (decide(app, &d->dev, &c) == DDI_OFFER)
+			offer(app, d, &c, &a);
 	}
 	if (a.id > 0 && !strcmp(a.status, "canceling"))
-		link(links, "cancelAction", arena_printf(r->a, "%s/cancelAction/%lld", url, a.id));
+		ddi_link(links, "cancelAction", arena_printf(r->a, "%s/cancelAction/%lld", url, a.id));
+	else if (a.id > 0 && !strcmp(a.status, "waiting"))
+		ddi_link(links, "confirmationBase", arena_printf(r->a, "%s/confirmationBase/%lld?c=%lld-%lld",
+							     url, a.id, a.id, a.software_id));
 	else if (a.id > 0)
-		link(links, "deploymentBase", arena_printf(r->a, "%s/deploymentBase/%lld?c=%lld-%lld",
+		ddi_link(links, "deploymentBase", arena_printf(r->a, "%s/deploymentBase/%lld?c=%lld-%lld",
 							   url, a.id, a.id, a.software_id));
-	json_out(w, 200, o);
+	else if (conf_bool(app->conf, "ddi.confirmation_required"))
+		ddi_link(links, "confirmationBase", arena_printf(r->a, "%s/confirmationBase", url));
+	ddi_json_out(w, 200, o);
 }
 
 static cJSON *read_json(struct app *app, struct http_req *r, struct http_resp *w)
@@ -274,7 +276,7 @@ void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
 	w->status = 200;
 }
 
-static long long action_param(struct http_req *r)
+long long ddi_action_param(struct http_req *r)
 {
 	const char *s = http_param(r, "action");
 	char *end;
@@ -286,8 +288,10 @@ static long long action_param(struct http_req *r)
 static cJSON *artifact(struct app *app, struct http_req *r, const struct ddi_software *s)
 {
 	cJSON *a = cJSON_CreateObject(), *h = cJSON_AddObjectToObject(a, "hashes"), *l;
-	const char *href = arena_printf(r->a, "%s/softwaremodules/%lld/artifacts/%s",
-					device_url(app, r), s->id, s->filename);
+	const char *own = arena_printf(r->a, "%s/softwaremodules/%lld/artifacts/%s",
+				       ddi_device_url(app, r), s->id, s->filename);
+	/* software at an external URL is downloaded from there; its MD5SUM from us */
+	const char *href = s->url[0] ? s->url : own;
 	int tls = !strncmp(href, "https:", 6);
 
 	cJSON_AddStringToObject(a, "filename", s->filename);
@@ -296,28 +300,47 @@ static cJSON *artifact(struct app *app, struct http_req *r, const struct ddi_sof
 	cJSON_AddStringToObject(h, "sha256", s->sha256);
 	cJSON_AddNumberToObject(a, "size", (double)s->size);
 	l = cJSON_AddObjectToObject(a, "_links");
-	link(l, tls ? "download" : "download-http", href);
-	link(l, tls ? "md5sum" : "md5sum-http", arena_printf(r->a, "%s.MD5SUM", href));
+	ddi_link(l, tls ? "download" : "download-http", href);
+	ddi_link(l, !strncmp(own, "https:", 6) ? "md5sum" : "md5sum-http",
+	     arena_printf(r->a, "%s.MD5SUM", own));
 	return a;
 }
 
-static void deployment(struct app *app, struct http_req *r, struct http_resp *w, int installed)
+enum { DEPLOYMENT, INSTALLED, CONFIRMATION };
+
+static const char *history_status(const char *status)
+{
+	static const char *const map[][2] = {
+		{ "waiting", "WAIT_FOR_CONFIRMATION" }, { "running", "RUNNING" },
+		{ "canceling", "CANCELING" }, { "finished", "FINISHED" },
+		{ "canceled", "CANCELED" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strcmp(status, map[i][0]))
+			return map[i][1];
+	return "ERROR";
+}
+
+/* deploymentBase, installedBase and confirmationBase/{action}: one shape (hawkBit) */
+static void deployment(struct app *app, struct http_req *r, struct http_resp *w, int kind)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
 	struct ddi_software s;
 	cJSON *o, *dep, *chunk, *arts, *hist;
 
-	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0 ||
+	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0 ||
 	    ddi_software_get(app, a.software_id, &s) < 0 ||
-	    (installed && strcmp(a.status, "finished"))) {
+	    (kind == INSTALLED && strcmp(a.status, "finished")) ||
+	    (kind == CONFIRMATION && strcmp(a.status, "waiting"))) {
 		app_error(app, w, 404, "no such action");
 		return;
 	}
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", arena_printf(r->a, "%lld", a.id));
-	/* installedBase has the shape of deploymentBase (hawkBit) */
-	dep = cJSON_AddObjectToObject(o, "deployment");
+	dep = cJSON_AddObjectToObject(o, kind == CONFIRMATION ? "confirmation" : "deployment");
 	cJSON_AddStringToObject(dep, "download", "forced");
 	cJSON_AddStringToObject(dep, "update", "forced");
 	chunk = cJSON_CreateObject();
@@ -328,34 +351,77 @@ static void deployment(struct app *app, struct http_req *r, struct http_resp *w,
 	arts = cJSON_AddArrayToObject(chunk, "artifacts");
 	cJSON_AddItemToArray(arts, artifact(app, r, &s));
 	hist = cJSON_AddObjectToObject(o, "actionHistory");
-	cJSON_AddStringToObject(hist, "status", !strcmp(a.status, "running") ? "RUNNING" :
-				!strcmp(a.status, "finished") ? "FINISHED" : "ERROR");
+	cJSON_AddStringToObject(hist, "status", history_status(a.status));
 	cJSON_AddArrayToObject(hist, "messages");
-	json_out(w, 200, o);
+	ddi_json_out(w, 200, o);
 }
 
 void ddi_deployment(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	deployment(app, r, w, 0);
+	deployment(app, r, w, DEPLOYMENT);
 }
 
 void ddi_installed(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	deployment(app, r, w, 1);
+	deployment(app, r, w, INSTALLED);
 }
 
-void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
+void ddi_confirmation_action(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	deployment(app, r, w, CONFIRMATION);
+}
+
+/* A closed action: the device's state and version, and its rollout's count. */
+static void close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
+			 int progress)
+{
+	struct ddi_software s;
+
+	if (ok && ddi_software_get(app, a->software_id, &s) == 0) {
+		ddi_action_update(app, a->id, "finished", 100);
+		ddi_device_set_version(app, d->dev.id, s.version, "finished");
+	} else {
+		ok = 0;
+		ddi_action_update(app, a->id, "error", progress);
+		ddi_device_set_version(app, d->dev.id, NULL, "error");
+	}
+	if (a->rollout_id > 0)
+		ddi_rollout_result(app, a->rollout_id, ok);
+}
+
+/* What a feedback does to its action (protocols/hawkbit-ddi.md, "Feedback"). */
+static void apply_feedback(struct app *app, struct ddi *d, const struct ddi_action *a,
+			   const struct ddi_fb *fb, int cancel)
+{
+	int closed = !strcmp(fb->execution, "closed"), failed = !strcmp(fb->finished, "failure");
+
+	if (cancel && ((closed && !failed) || !strcmp(fb->execution, "canceled"))) {
+		ddi_action_update(app, a->id, "canceled", fb->progress);
+		ddi_device_set_version(app, d->dev.id, NULL, "registered");
+	} else if (cancel && (closed || !strcmp(fb->execution, "rejected"))) {
+		/* the device refused to cancel: the update goes on */
+		ddi_action_update(app, a->id, "running", fb->progress);
+	} else if (closed) {
+		close_action(app, d, a, !failed, fb->progress);
+	} else if (!strcmp(fb->execution, "canceled")) {
+		ddi_action_update(app, a->id, "canceled", fb->progress);
+		ddi_device_set_version(app, d->dev.id, NULL, "registered");
+	} else {
+		ddi_action_update(app, a->id, a->status, fb->progress);
+	}
+}
+
+static void feedback(struct app *app, struct http_req *r, struct http_resp *w, int cancel)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
-	struct ddi_software s;
 	struct ddi_fb fb;
-	const char *exe, *fin, *err;
-	char *body, *details;
+	const char *err;
+	char *body;
 	size_t len;
-	int progress, st;
+	int st;
 
-	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0) {
+	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0) {
 		app_error(app, w, 404, "no such action");
 		return;
 	}
@@ -367,10 +433,10 @@ void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
 		app_error(app, w, 400, err);
 		return;
 	}
-	exe = fb.execution;
-	fin = fb.finished;
-	details = fb.details;
-	progress = fb.progress;
+	if (cancel && strcmp(a.status, "canceling")) {
+		app_error(app, w, 405, "the action cannot be canceled");
+		return;
+	}
 	if (strcmp(a.status, "running") && strcmp(a.status, "canceling")) {
 		app_error(app, w, 410, "the action is closed");
 		return;
@@ -379,24 +445,19 @@ void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
 		app_error(app, w, 503, "busy, send it again");
 		return;
 	}
-	ddi_action_log(app, a.id, exe, fin, details);
-	if (!strcmp(exe, "closed") && strcmp(fin, "failure") && ddi_software_get(app, a.software_id, &s) == 0) {
-		ddi_action_update(app, a.id, "finished", 100);
-		ddi_device_set_version(app, d->dev.id, s.version, "finished");
-	} else if (!strcmp(exe, "closed")) {
-		ddi_action_update(app, a.id, "error", progress);
-		ddi_device_set_version(app, d->dev.id, NULL, "error");
-	} else if (!strcmp(exe, "canceled")) {
-		ddi_action_update(app, a.id, "canceled", progress);
-		ddi_device_set_version(app, d->dev.id, NULL, "registered");
-	} else {
-		ddi_action_update(app, a.id, a.status, progress);
-	}
+	ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details);
+	apply_feedback(app, d, &a, &fb, cancel);
 	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
 		app_error(app, w, 503, "busy, send it again");
 		return;
 	}
 	w->status = 200;
+}
+
+void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	feedback(app, r, w, 0);
 }
 
 void ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w)
@@ -406,7 +467,7 @@ void ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON *o;
 	const char *id;
 
-	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0 ||
+	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0 ||
 	    strcmp(a.status, "canceling")) {
 		app_error(app, w, 404, "no cancellation for this action");
 		return;
@@ -415,23 +476,12 @@ void ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w)
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "id", id);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "cancelAction"), "stopId", id);
-	json_out(w, 200, o);
+	ddi_json_out(w, 200, o);
 }
 
 void ddi_cancel_feedback(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct ddi *d = app->domain;
-	struct ddi_action a;
-
-	if (ddi_action_get(app, d->dev.id, action_param(r), &a) < 0) {
-		app_error(app, w, 404, "no such action");
-		return;
-	}
-	if (strcmp(a.status, "canceling")) {
-		app_error(app, w, 405, "the action cannot be canceled");
-		return;
-	}
-	ddi_feedback(app, r, w);
+	feedback(app, r, w, 1);
 }
 
 /* PUT installedBase: {"name", "version"}: a version installed another way */
@@ -488,6 +538,12 @@ void ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w)
 	nl = strlen(s.filename);
 	if (fl == nl + 7 && !strncmp(file, s.filename, nl) && !strcmp(file + nl, ".MD5SUM")) {
 		http_text(w, 200, arena_printf(r->a, "%s  %s\n", s.md5, s.filename));
+		return;
+	}
+	if (!strcmp(file, s.filename) && s.url[0]) {
+		/* it lives elsewhere: a client that asks us anyway is sent there */
+		http_redirect(w, s.url);
+		w->status = 302;
 		return;
 	}
 	if (strcmp(file, s.filename) || blob_path(&app->blobs, s.sha256, path, sizeof(path)) < 0 ||

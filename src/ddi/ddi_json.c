@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cjson/cJSON.h>
 
@@ -134,4 +135,62 @@ int ddi_config_merge(const char *body, size_t len, const char *current, char **m
 	cJSON_Delete(cur);
 	cJSON_Delete(j);
 	return *merged ? 0 : -1;
+}
+
+/*
+ * confirmationBase feedback: {"confirmation": "confirmed"|"denied",
+ * "code": n, "details": [...]}.  hawkBit spells the values in lower case;
+ * any case is taken.  *confirmed is 1 or 0.
+ */
+int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
+		      char **details, const char **err)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len), *e;
+	const char *c = jstr(j, "confirmation");
+	struct buf b;
+
+	if (!cJSON_IsObject(j) || !c || (strcasecmp(c, "confirmed") && strcasecmp(c, "denied"))) {
+		cJSON_Delete(j);
+		*err = "confirmation must be \"confirmed\" or \"denied\"";
+		return -1;
+	}
+	*confirmed = !strcasecmp(c, "confirmed");
+	buf_init(&b, a);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "details"))
+		if (cJSON_IsString(e) && b.len < 65536) {
+			buf_adds(&b, e->valuestring);
+			buf_addc(&b, '\n');
+		}
+	*details = (char *)buf_cstr(&b);
+	cJSON_Delete(j);
+	return 0;
+}
+
+/* activateAutoConfirm: {"initiator": "...", "remark": "..."}, both optional. */
+int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
+			  const char **remark, const char **err)
+{
+	cJSON *j;
+	const char *i, *r;
+
+	*initiator = *remark = "";
+	if (len == 0)
+		return 0;
+	j = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		*err = "the body is not a JSON object";
+		return -1;
+	}
+	i = jstr(j, "initiator");
+	r = jstr(j, "remark");
+	if ((i && strlen(i) > 255) || (r && strlen(r) > 1024)) {
+		cJSON_Delete(j);
+		*err = "initiator or remark too long";
+		return -1;
+	}
+	*initiator = arena_strdup(a, i ? i : "");
+	*remark = arena_strdup(a, r ? r : "");
+	cJSON_Delete(j);
+	return 0;
 }

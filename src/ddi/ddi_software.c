@@ -1,5 +1,8 @@
 /* The software repository: .swu images ingested into the blob store. */
 #include "ddi.h"
+#include "../lib/fetch.h"
+#include "../lib/fsutil.h"
+#include "../lib/path.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,48 +12,63 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Copies the file into a blob, hashing it three ways on the way. */
-static int ingest(struct app *app, const char *path, char *sha1, char *md5, char *sha256,
-		  long long *size, char *err, size_t errlen)
+struct digests {
+	char sha1[HASH_HEX_MAX], md5[HASH_HEX_MAX], sha256[HASH_HEX_MAX];
+	long long size;
+};
+
+/*
+ * Hashes the file three ways in one pass; with keep, copies it into a blob
+ * on the way (the blob's own hash is the sha256).
+ */
+static int ingest(struct app *app, const char *path, int keep, struct digests *dg,
+		  char *err, size_t errlen)
 {
-	struct hash_ctx h1, h5;
+	struct hash_ctx h1, h5, h256;
 	struct blob_writer w;
 	char buf[65536];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	long long size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), bad = 0;
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (blob_writer_open(&app->blobs, &w) < 0) {
+	if (keep && blob_writer_open(&app->blobs, &w) < 0) {
 		close(fd);
 		snprintf(err, errlen, "cannot write to the blob store");
 		return -1;
 	}
 	hash_init(&h1, HASH_SHA1);
 	hash_init(&h5, HASH_MD5);
+	hash_init(&h256, HASH_SHA256);
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || (n > 0 && blob_writer_write(&w, buf, (size_t)n) < 0)) {
+		if (n < 0 || (n > 0 && keep && blob_writer_write(&w, buf, (size_t)n) < 0)) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			close(fd);
-			blob_writer_abort(&w);
-			hash_free(&h1);
-			hash_free(&h5);
-			return -1;
+			bad = 1;
+			break;
 		}
 		if (n == 0)
 			break;
 		hash_update(&h1, buf, (size_t)n);
 		hash_update(&h5, buf, (size_t)n);
+		hash_update(&h256, buf, (size_t)n);
+		size += n;
 	}
 	close(fd);
-	*size = (long long)w.size;
-	hash_final_hex(&h1, sha1);
-	hash_final_hex(&h5, md5);
-	if (blob_writer_commit(&w, NULL, sha256) < 0) {
+	hash_final_hex(&h1, dg->sha1);
+	hash_final_hex(&h5, dg->md5);
+	hash_final_hex(&h256, dg->sha256);
+	dg->size = size;
+	if (bad) {
+		if (keep)
+			blob_writer_abort(&w);
+		return -1;
+	}
+	if (keep && blob_writer_commit(&w, NULL, dg->sha256) < 0) {
 		snprintf(err, errlen, "cannot store the image: %s", strerror(errno));
 		return -1;
 	}
@@ -89,9 +107,10 @@ static const char sql_add[] =
 static const char sql_compat[] =
 	"INSERT OR IGNORE INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)";
 
+static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
+
 static long long record(struct app *app, const struct swu_info *info, const char *name,
-			const char *filename, long long size, const char *sha1, const char *md5,
-			const char *sha256)
+			const char *filename, const struct digests *dg, const char *url)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_add);
 	long long id;
@@ -103,10 +122,10 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	sqlite3_bind_text(st, 2, info->version, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, "swu", -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, filename, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, size);
-	sqlite3_bind_text(st, 6, sha1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, md5, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, dg->size);
+	sqlite3_bind_text(st, 6, dg->sha1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, dg->md5, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, dg->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, info->description, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
 	if (sqlite3_step(st) != SQLITE_DONE) {
@@ -115,6 +134,18 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	}
 	sqlite3_reset(st);
 	id = sqlite3_last_insert_rowid(db_handle(app->db));
+	if (url) {
+		st = db_stmt(app->db, sql_url);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		if (sqlite3_step(st) != SQLITE_DONE) {
+			sqlite3_reset(st);
+			return -1;
+		}
+		sqlite3_reset(st);
+	}
 	for (i = 0; i < info->ncompat; i++) {
 		st = db_stmt(app->db, sql_compat);
 		if (!st)
@@ -131,13 +162,13 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	return id;
 }
 
-long long ddi_software_add(struct app *app, const char *path, const char *name,
-			   char *err, size_t errlen)
+/* Reads, checks, hashes (and with url NULL, stores) path, then records it. */
+static long long add(struct app *app, const char *path, const char *name, const char *filename,
+		     const char *url, char *err, size_t errlen)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char sha1[HASH_HEX_MAX], md5[HASH_HEX_MAX], sha256[HASH_HEX_MAX];
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	long long size, id = -1;
+	struct digests dg;
+	long long id = -1;
 
 	if (!info) {
 		snprintf(err, errlen, "out of memory");
@@ -152,14 +183,14 @@ long long ddi_software_add(struct app *app, const char *path, const char *name,
 		id = -2;
 		goto out;
 	}
-	if (ingest(app, path, sha1, md5, sha256, &size, err, errlen) < 0)
+	if (ingest(app, path, url == NULL, &dg, err, errlen) < 0)
 		goto out;
 	/* the blob is durable before the row that names it */
 	if (db_begin(app->db) < 0) {
 		snprintf(err, errlen, "database busy");
 		goto out;
 	}
-	id = record(app, info, name && *name ? name : base, base, size, sha1, md5, sha256);
+	id = record(app, info, name && *name ? name : filename, filename, &dg, url);
 	if (id < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));
@@ -170,13 +201,76 @@ out:
 	return id;
 }
 
+long long ddi_software_add(struct app *app, const char *path, const char *name,
+			   char *err, size_t errlen)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	return add(app, path, name, base, NULL, err, errlen);
+}
+
+/* The URL's last path segment names the artifact, as the device will see it. */
+static int url_filename(const char *url, char *out, size_t n)
+{
+	const char *end = url + strcspn(url, "?#"), *p = end;
+
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return -1;
+	while (p > url && p[-1] != '/')
+		p--;
+	if (p == end || (size_t)(end - p) >= n || strlen(url) > 1000)
+		return -1;
+	memcpy(out, p, (size_t)(end - p));
+	out[end - p] = '\0';
+	return path_segment_ok(out, strlen(out)) ? 0 : -1;
+}
+
+long long ddi_software_add_url(struct app *app, const char *url, const char *name,
+			       char *err, size_t errlen)
+{
+	char tmp[PATH_MAX], base[PATH_MAX], file[256];
+	long long id = -1;
+	int fd;
+
+	if (url_filename(url, file, sizeof(file)) < 0) {
+		snprintf(err, errlen, "an http(s) URL ending in the image's file name is required");
+		return -1;
+	}
+	snprintf(base, sizeof(base), "%s/tmp/fetch", app->blobs.dir);
+	fd = fs_tmp_open(base, tmp, sizeof(tmp));
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+		return -1;
+	}
+	if (fetch_to_fd(url, fd, (unsigned long long)conf_int(app->conf, "ddi.max_image"),
+			(long)conf_int(app->conf, "ddi.fetch_timeout"), err, errlen) == 0)
+		id = add(app, tmp, name, file, url, err, errlen);
+	close(fd);
+	unlink(tmp);
+	return id;
+}
+
+static const char sql_used[] =
+	"SELECT EXISTS (SELECT 1 FROM ddi_actions WHERE software_id=?1)"
+	" OR EXISTS (SELECT 1 FROM ddi_rollouts WHERE software_id=?1)"
+	" OR EXISTS (SELECT 1 FROM ddi_devices WHERE assigned=?1)";
 static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
 
+/* Only unused software goes: an action's history keeps naming what it installed. */
 int ddi_software_delete(struct app *app, long long id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_del);
-	int rc;
+	sqlite3_stmt *st = db_stmt(app->db, sql_used);
+	int rc, used = 0;
 
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (used)
+		return -2;
+	st = db_stmt(app->db, sql_del);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);

@@ -24,7 +24,7 @@ static int done(sqlite3_stmt *st)
 
 static const char sql_dev_get[] =
 	"SELECT id, tenant, controller_id, token_hash, hw_model, hw_revision, sw_version, feed,"
-	" mode, coalesce(assigned, 0), force, state, attributes != '', last_seen"
+	" mode, coalesce(assigned, 0), force, state, attributes != '', last_seen, auto_confirm"
 	" FROM ddi_devices WHERE tenant=? AND controller_id=?";
 
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
@@ -51,6 +51,7 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		col(st, 11, d->state, sizeof(d->state));
 		d->has_attrs = sqlite3_column_int(st, 12);
 		d->last_seen = sqlite3_column_int64(st, 13);
+		d->auto_confirm = sqlite3_column_int(st, 14);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -149,7 +150,7 @@ int ddi_device_set_version(struct app *app, long long id, const char *version, c
 int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 {
 	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
-				   " sha256 FROM ddi_software WHERE id=?");
+				   " sha256, url FROM ddi_software WHERE id=?");
 	int found = 0;
 
 	if (!st)
@@ -164,17 +165,21 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 		col(st, 5, s->sha1, sizeof(s->sha1));
 		col(st, 6, s->md5, sizeof(s->md5));
 		col(st, 7, s->sha256, sizeof(s->sha256));
+		col(st, 8, s->url, sizeof(s->url));
 		found = 1;
 	}
 	sqlite3_reset(st);
 	return found ? 0 : -1;
 }
 
-/* Software with no compatibility list fits every board (?2 board, ?3 revision). */
+/*
+ * Software with no compatibility list fits every board; an empty board or
+ * revision in an entry matches any (?2 board, ?3 revision).
+ */
 #define COMPATIBLE \
 	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
 	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
-	"   AND (c.board = '' OR c.board = ?2) AND c.revision = ?3))"
+	"   AND (c.board = '' OR c.board = ?2) AND (c.revision = '' OR c.revision = ?3)))"
 
 static const char sql_compatible[] =
 	"SELECT 1 FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
@@ -227,6 +232,7 @@ static int action_row(sqlite3_stmt *st, struct ddi_action *a)
 		a->software_id = sqlite3_column_int64(st, 1);
 		col(st, 2, a->status, sizeof(a->status));
 		a->progress = sqlite3_column_int(st, 3);
+		a->rollout_id = sqlite3_column_int64(st, 4);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -235,9 +241,10 @@ static int action_row(sqlite3_stmt *st, struct ddi_action *a)
 
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress"
-				   " FROM ddi_actions WHERE device_id=? AND status IN"
-				   " ('running', 'canceling') ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
+				   " AND status IN ('waiting', 'running', 'canceling')"
+				   " ORDER BY id DESC LIMIT 1");
 
 	if (!st)
 		return -1;
@@ -247,8 +254,8 @@ int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
 
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress"
-				   " FROM ddi_actions WHERE device_id=? AND id=?");
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=? AND id=?");
 
 	if (!st)
 		return -1;
@@ -257,16 +264,20 @@ int ddi_action_get(struct app *app, long long device_id, long long id, struct dd
 	return action_row(st, a);
 }
 
-long long ddi_action_create(struct app *app, long long device_id, long long software_id)
+long long ddi_action_create(struct app *app, long long device_id, long long software_id,
+			    long long rollout_id, const char *status)
 {
 	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
-				   " status, created, updated) VALUES(?, ?, 'running', ?1, ?1)");
+				   " rollout_id, status, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?5)");
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, device_id);
 	sqlite3_bind_int64(st, 2, software_id);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (rollout_id > 0)
+		sqlite3_bind_int64(st, 3, rollout_id);
+	sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
 	if (done(st) < 0)
 		return -1;
 	return sqlite3_last_insert_rowid(db_handle(app->db));
@@ -314,7 +325,8 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 
 int ddi_running_count(struct app *app)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions WHERE status='running'");
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions"
+				   " WHERE status IN ('waiting', 'running', 'canceling')");
 	int n = 0;
 
 	if (st && sqlite3_step(st) == SQLITE_ROW)
@@ -322,4 +334,181 @@ int ddi_running_count(struct app *app)
 	if (st)
 		sqlite3_reset(st);
 	return n;
+}
+
+static const char sql_rollout_for[] =
+	"SELECT r.id, r.software_id, r.percent, s.version FROM ddi_rollouts r"
+	" JOIN ddi_software s ON s.id = r.software_id"
+	" WHERE r.feed = ?1 AND r.state = 'running' AND" COMPATIBLE
+	" ORDER BY r.id DESC LIMIT 1";
+
+/* rollout mode: the newest running rollout of the feed that fits the board */
+static int rollout_candidate(struct app *app, const struct ddi_device *dev,
+			     struct ddi_candidate *c)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rollout_for);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, dev->feed, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, dev->hw_model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, dev->hw_revision, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		c->rollout_id = sqlite3_column_int64(st, 0);
+		c->software_id = sqlite3_column_int64(st, 1);
+		c->percent = sqlite3_column_int(st, 2);
+		col(st, 3, c->version, sizeof(c->version));
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
+static int failed_before(struct app *app, long long device_id, long long software_id)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT status = 'error' FROM ddi_actions"
+				   " WHERE device_id=? AND software_id=? ORDER BY id DESC LIMIT 1");
+	int failed = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, device_id);
+	sqlite3_bind_int64(st, 2, software_id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		failed = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return failed;
+}
+
+int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
+{
+	struct ddi_software s;
+	long long id = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->percent = 100;
+	if (!strcmp(dev->mode, "rollout")) {
+		if (rollout_candidate(app, dev, c) < 0)
+			return -1;
+	} else {
+		if (!strcmp(dev->mode, "assigned"))
+			id = ddi_software_compatible(app, dev->assigned, dev->hw_model,
+						     dev->hw_revision) ? dev->assigned : 0;
+		else if (!strcmp(dev->mode, "latest"))
+			id = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
+		if (id <= 0 || ddi_software_get(app, id, &s) < 0)
+			return -1;
+		c->software_id = id;
+		snprintf(c->version, sizeof(c->version), "%s", s.version);
+	}
+	/* only looked up when it matters: a device already on it never asks */
+	if (strcmp(c->version, dev->sw_version))
+		c->failed_before = failed_before(app, dev->id, c->software_id);
+	return 0;
+}
+
+/* -- what operators change (admin pages, nestboxctl, the admin API) -- */
+
+int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned)
+{
+	sqlite3_stmt *st;
+
+	if (strcmp(mode, "rollout") && strcmp(mode, "latest") && strcmp(mode, "assigned") &&
+	    strcmp(mode, "pinned"))
+		return -1;
+	if (!strcmp(mode, "assigned") && assigned <= 0)
+		return -1;
+	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?, assigned=? WHERE id=?");
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, mode, -1, SQLITE_STATIC);
+	if (!strcmp(mode, "assigned"))
+		sqlite3_bind_int64(st, 2, assigned);
+	sqlite3_bind_int64(st, 3, id);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+}
+
+int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value)
+{
+	static const char *const sql[] = {
+		"UPDATE ddi_devices SET feed=? WHERE id=?",
+		"UPDATE ddi_devices SET name=? WHERE id=?",
+		"UPDATE ddi_devices SET force=(?='1') WHERE id=?",
+	};
+	int i = !strcmp(field, "feed") ? 0 : !strcmp(field, "name") ? 1 :
+		!strcmp(field, "force") ? 2 : -1;
+	sqlite3_stmt *st;
+
+	if (i < 0 || (i == 0 && !*value) || strlen(value) > 63)
+		return -1;
+	st = db_stmt(app->db, sql[i]);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+}
+
+int ddi_device_delete(struct app *app, long long id)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "DELETE FROM ddi_devices WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+}
+
+/*
+ * Cancels a device's open action: one that is running becomes canceling
+ * (the device is told on its next poll and acknowledges); one still
+ * waiting for confirmation never started and is canceled at once.
+ */
+int ddi_action_cancel(struct app *app, long long device_id)
+{
+	static const char *const sql[] = {
+		"UPDATE ddi_actions SET status='canceled', updated=?2"
+		" WHERE device_id=?1 AND status='waiting'",
+		"UPDATE ddi_actions SET status='canceling', updated=?2"
+		" WHERE device_id=?1 AND status='running'",
+	};
+	int i, n[2] = { 0, 0 };
+
+	for (i = 0; i < 2; i++) {
+		sqlite3_stmt *st = db_stmt(app->db, sql[i]);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, device_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+		if (done(st) < 0)
+			return -1;
+		n[i] = sqlite3_changes(db_handle(app->db));
+	}
+	if (n[0])
+		ddi_device_set_version(app, device_id, NULL, "registered");
+	return n[0] + n[1] ? 0 : -1;
+}
+
+int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
+			    const char *remark)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET auto_confirm=?,"
+				   " auto_confirm_by=?, auto_confirm_remark=?, auto_confirm_at=?"
+				   " WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, on);
+	sqlite3_bind_text(st, 2, on && by ? by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, on && remark ? remark : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, on ? (sqlite3_int64)time(NULL) * 1000 : 0);
+	sqlite3_bind_int64(st, 5, id);
+	return done(st);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -128,4 +129,69 @@ void fetch_result_free(struct fetch_result *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+}
+
+struct fd_sink {
+	int fd, too_big, failed;
+	unsigned long long len, max;
+};
+
+static size_t on_fd_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct fd_sink *s = ctx;
+	size_t add = size * n, off = 0;
+
+	if (s->len + add > s->max) {
+		s->too_big = 1;
+		return 0;
+	}
+	while (off < add) {
+		ssize_t w = write(s->fd, p + off, add - off);
+		if (w <= 0) {
+			s->failed = 1;
+			return 0;
+		}
+		off += (size_t)w;
+	}
+	s->len += add;
+	return add;
+}
+
+int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
+		char *err, size_t errlen)
+{
+	struct fd_sink s = { fd, 0, 0, 0, max };
+	long status = 0;
+	CURLcode rc;
+	CURL *c = curl_easy_init();
+
+	if (!c) {
+		snprintf(err, errlen, "libcurl unavailable");
+		return -1;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 10 ? timeout_s : 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "nestbox");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_fd_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
+	rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_cleanup(c);
+	if (s.too_big)
+		snprintf(err, errlen, "%s: larger than %llu bytes", url, max);
+	else if (s.failed)
+		snprintf(err, errlen, "cannot write the download");
+	else if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
+	else if (status != 200)
+		snprintf(err, errlen, "%s: HTTP %ld", url, status);
+	else
+		return 0;
+	return -1;
 }

@@ -26,5 +26,11 @@ struct fetch_result {
 int fetch_get(const char *url, const char *etag, const char *last_modified,
 	      size_t max, long timeout_s, struct fetch_result *r);
 void fetch_result_free(struct fetch_result *r);
+/*
+ * GETs url into fd (large files: nothing is held in memory).  0 on a 200
+ * answer within max bytes; -1 otherwise, with err saying why.
+ */
+int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
+		char *err, size_t errlen);
 
 #endif
