@@ -26,6 +26,14 @@ int cmd_software_add(int argc, char **argv);
 int cmd_device_add(int argc, char **argv);
 int cmd_device_list(int argc, char **argv);
 int cmd_device_cancel(int argc, char **argv);
+int cmd_device_show(int argc, char **argv);
+int cmd_device_set(int argc, char **argv);
+int cmd_device_del(int argc, char **argv);
+int cmd_rollout_add(int argc, char **argv);
+int cmd_rollout_list(int argc, char **argv);
+int cmd_rollout_pause(int argc, char **argv);
+int cmd_rollout_resume(int argc, char **argv);
+int cmd_rollout_stage(int argc, char **argv);
 int cmd_software_list(int argc, char **argv);
 int cmd_software_del(int argc, char **argv);
 

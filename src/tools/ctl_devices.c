@@ -75,12 +75,31 @@ int cmd_device_list(int argc, char **argv)
 	return 0;
 }
 
-/* Asks the device to cancel its open action (it sees cancelAction on its next poll). */
+/* A device by controller id, in whichever tenant has it (the first). */
+static int find_device(struct app *app, const char *cid, struct ddi_device *d)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT tenant FROM ddi_devices WHERE controller_id=?"
+				   " ORDER BY id LIMIT 1");
+	char tenant[64] = "";
+
+	if (st) {
+		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(tenant, sizeof(tenant), "%s", sqlite3_column_text(st, 0));
+		sqlite3_reset(st);
+	}
+	if (!*tenant || ddi_device_get(app, tenant, cid, d) < 0) {
+		fprintf(stderr, "nestboxctl: no device %s\n", cid);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_device_cancel(int argc, char **argv)
 {
+	struct ddi_device d;
 	struct app app;
-	sqlite3_stmt *st;
-	int n = 0;
+	int rc = 1;
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: nestboxctl device cancel <controllerId>\n");
@@ -88,16 +107,128 @@ int cmd_device_cancel(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	st = db_stmt(app.db, "UPDATE ddi_actions SET status='canceling' WHERE status='running'"
-			     " AND device_id=(SELECT id FROM ddi_devices WHERE controller_id=?)");
+	if (find_device(&app, argv[1], &d) == 0) {
+		rc = ddi_action_cancel(&app, d.id) < 0;
+		if (rc)
+			fprintf(stderr, "nestboxctl: %s has no open action\n", argv[1]);
+	}
+	app_close(&app);
+	return rc;
+}
+
+int cmd_device_del(int argc, char **argv)
+{
+	struct ddi_device d;
+	struct app app;
+	int rc = 1;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl device del <controllerId>\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (find_device(&app, argv[1], &d) == 0)
+		rc = ddi_device_delete(&app, d.id) < 0;
+	app_close(&app);
+	return rc;
+}
+
+int cmd_device_set(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, 'm' }, { "assign", required_argument, NULL, 'a' },
+		{ "feed", required_argument, NULL, 'f' }, { "name", required_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'F' }, { NULL, 0, NULL, 0 }
+	};
+	const char *mode = NULL, *feed = NULL, *name = NULL;
+	long long assign = 0;
+	struct ddi_device d;
+	struct app app;
+	int c, force = 0, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': mode = optarg; break;
+		case 'a': assign = atoll(optarg); mode = mode ? mode : "assigned"; break;
+		case 'f': feed = optarg; break;
+		case 'n': name = optarg; break;
+		case 'F': force = 1; break;
+		default: return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: nestboxctl device set <controllerId> [--mode M] [--assign ID]"
+			" [--feed F] [--name N] [--force]\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (find_device(&app, argv[optind], &d) < 0) {
+		app_close(&app);
+		return 1;
+	}
+	if (mode && ddi_device_set_mode(&app, d.id, mode, assign) < 0) {
+		fprintf(stderr, "nestboxctl: mode must be rollout, latest, pinned or assigned"
+			" (with --assign ID)\n");
+		rc = 1;
+	}
+	if (!rc && feed && ddi_device_set_field(&app, d.id, "feed", feed) < 0)
+		rc = 1;
+	if (!rc && name && ddi_device_set_field(&app, d.id, "name", name) < 0)
+		rc = 1;
+	if (!rc && force && ddi_device_set_field(&app, d.id, "force", "1") < 0)
+		rc = 1;
+	app_close(&app);
+	return rc;
+}
+
+int cmd_device_show(int argc, char **argv)
+{
+	struct ddi_decide_in in;
+	struct ddi_candidate cand;
+	struct ddi_device d;
+	struct app app;
+	sqlite3_stmt *st;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: nestboxctl device show <controllerId>\n");
+		return 2;
+	}
+	if (ctl_open(&app) < 0)
+		return 1;
+	if (find_device(&app, argv[1], &d) < 0) {
+		app_close(&app);
+		return 1;
+	}
+	memset(&in, 0, sizeof(in));
+	in.mode = d.mode;
+	in.installed = d.sw_version;
+	in.tenant = d.tenant;
+	in.cid = d.cid;
+	in.has_attrs = d.has_attrs;
+	in.force = d.force;
+	in.max_running = (long)conf_int(app.conf, "ddi.max_concurrent_updates");
+	in.running = ddi_running_count(&app);
+	if (ddi_candidate_find(&app, &d, &cand) == 0)
+		in.cand = &cand;
+	printf("device\t%s/%s\nstate\t%s\nversion\t%s\nmode\t%s\nfeed\t%s\nboard\t%s:%s\n"
+	       "decision\t%s\n", d.tenant, d.cid, d.state, d.sw_version, d.mode, d.feed,
+	       d.hw_model, d.hw_revision, ddi_verdict_text(ddi_decide(&in)));
+	st = db_stmt(app.db, "SELECT a.id, a.status, a.progress, s.version,"
+			     " coalesce(a.rollout_id, 0) FROM ddi_actions a"
+			     " JOIN ddi_software s ON s.id = a.software_id"
+			     " WHERE a.device_id=? ORDER BY a.id DESC");
 	if (st) {
-		sqlite3_bind_text(st, 1, argv[1], -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			n = sqlite3_changes(db_handle(app.db));
+		sqlite3_bind_int64(st, 1, d.id);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n",
+			       (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
+			       sqlite3_column_int(st, 2), sqlite3_column_text(st, 3),
+			       (long long)sqlite3_column_int64(st, 4));
 		sqlite3_reset(st);
 	}
-	if (!n)
-		fprintf(stderr, "nestboxctl: %s has no running action\n", argv[1]);
 	app_close(&app);
-	return n ? 0 : 1;
+	return 0;
 }

@@ -9,9 +9,10 @@
 int cmd_software_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 }
+		{ "name", required_argument, NULL, 'n' }, { "url", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 }
 	};
-	const char *name = NULL;
+	const char *name = NULL, *url = NULL;
 	struct app app;
 	char err[512];
 	long long id;
@@ -19,17 +20,24 @@ int cmd_software_add(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'n')
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'u')
+			url = optarg;
+		else
 			return 2;
-		name = optarg;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: nestboxctl software add <file.swu> [--name N]\n");
+	if (optind != argc - (url ? 0 : 1)) {
+		fprintf(stderr, "usage: nestboxctl software add <file.swu|file.raucb> [--name N]\n"
+			"       nestboxctl software add --url URL [--name N]\n");
 		return 2;
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	id = ddi_software_add(&app, argv[optind], name, err, sizeof(err));
+	if (url)
+		id = ddi_software_add_url(&app, url, name, err, sizeof(err));
+	else
+		id = ddi_software_add(&app, argv[optind], name, err, sizeof(err));
 	if (id < 0)
 		fprintf(stderr, "nestboxctl: software not added: %s\n", err);
 	else
@@ -47,16 +55,18 @@ int cmd_software_list(int argc, char **argv)
 	(void)argv;
 	if (ctl_open(&app) < 0)
 		return 1;
-	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256,"
+	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256, s.kind, s.url,"
 			     " coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
 			     "  ELSE board || ':' || revision END, ' ')"
 			     "  FROM ddi_software_compat WHERE software_id = s.id), '')"
 			     " FROM ddi_software s ORDER BY s.id");
 	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%lld\t%s\t%s\t%lld\t%.12s\t%s\n", (long long)sqlite3_column_int64(st, 0),
+		printf("%lld\t%s\t%s\t%lld\t%.12s\t%s\t%s\t%s\n",
+		       (long long)sqlite3_column_int64(st, 0),
 		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
 		       (long long)sqlite3_column_int64(st, 3), (const char *)sqlite3_column_text(st, 4),
-		       (const char *)sqlite3_column_text(st, 5));
+		       (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6),
+		       (const char *)sqlite3_column_text(st, 7));
 	if (st)
 		sqlite3_reset(st);
 	app_close(&app);
@@ -75,8 +85,11 @@ int cmd_software_del(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	rc = ddi_software_delete(&app, atoll(argv[1]));
-	if (rc < 0)
+	if (rc == -2)
+		fprintf(stderr, "nestboxctl: software %s is in use (actions, rollouts or"
+			" assignments name it)\n", argv[1]);
+	else if (rc < 0)
 		fprintf(stderr, "nestboxctl: no software %s\n", argv[1]);
 	app_close(&app);
-	return rc < 0 ? 1 : 0;
+	return rc == -2 ? 3 : rc < 0 ? 1 : 0;
 }

@@ -57,15 +57,20 @@ static const struct cmd cmds[] = {
 	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
 	  "A published version never changes (exit status 3 when it exists)." },
 	{ "mip", "list", cmd_mip_list, "nestboxctl mip list", "Lists the hosted packages." },
-	{ "software", "add", cmd_software_add, "nestboxctl software add <file.swu> [--name N]",
-	  "Adds an SWUpdate image to the software repository (for the hawkBit DDI\n"
-	  "server, in progress): version and hardware compatibility are read from its\n"
-	  "sw-description; sha1, md5 and sha256 are computed.  Prints the new id.\n"
-	  "The same version with overlapping compatibility is refused (exit status 3)." },
+	{ "software", "add", cmd_software_add,
+	  "nestboxctl software add <file.swu|file.raucb> | --url URL [--name N]",
+	  "Adds an update image to the software repository of the hawkBit DDI server:\n"
+	  "an SWUpdate .swu (version and hardware compatibility from sw-description) or\n"
+	  "a RAUC .raucb (from manifest.raucm).  sha1, md5 and sha256 are computed.\n"
+	  "With --url the image stays at that URL (a CDN, an object store): it is\n"
+	  "fetched once to be read and hashed, and devices download it from there.\n"
+	  "Prints the new id.  The same version with overlapping compatibility is\n"
+	  "refused (exit status 3); so is a broken or truncated image (exit status 1)." },
 	{ "software", "list", cmd_software_list, "nestboxctl software list",
-	  "Lists the software repository: id, name, version, size, sha256, compatibility." },
+	  "Lists the software repository: id, name, version, size, sha256, kind, URL,\n"
+	  "compatibility." },
 	{ "software", "del", cmd_software_del, "nestboxctl software del <id>",
-	  "Deletes software from the repository." },
+	  "Deletes software no action, rollout or assignment uses (exit status 3 if used)." },
 	{ "device", "add", cmd_device_add,
 	  "nestboxctl device add <controllerId> [--token T] [--feed F]"
 	  " [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]",
@@ -73,8 +78,37 @@ static const struct cmd cmds[] = {
 	  "TargetToken (stored hashed) and how its updates are chosen." },
 	{ "device", "list", cmd_device_list, "nestboxctl device list",
 	  "Lists DDI devices: id, state, version, mode, board:revision, last seen." },
+	{ "device", "show", cmd_device_show, "nestboxctl device show <controllerId>",
+	  "Shows a device, why it is or is not offered an update, and its actions." },
+	{ "device", "set", cmd_device_set,
+	  "nestboxctl device set <controllerId> [--mode M] [--assign ID] [--feed F]"
+	  " [--name N] [--force]",
+	  "Changes how a device is updated; --force offers its software again even\n"
+	  "when it runs that version or failed it before." },
 	{ "device", "cancel", cmd_device_cancel, "nestboxctl device cancel <controllerId>",
-	  "Cancels the device's running action; it is told on its next poll." },
+	  "Cancels the device's open action: a running one is canceled on its next\n"
+	  "poll, one still waiting for confirmation at once." },
+	{ "device", "del", cmd_device_del, "nestboxctl device del <controllerId>",
+	  "Deletes a device with its actions and their history." },
+	{ "rollout", "add", cmd_rollout_add,
+	  "nestboxctl rollout add --feed F --software ID [--name N] [--percent P]"
+	  " [--max-failures N] [--max-failure-rate PCT]",
+	  "Offers software to the devices of a feed that are in rollout mode; the\n"
+	  "newest running rollout of a feed wins.  --percent stages it: only that\n"
+	  "share of the feed (the same devices every time) is offered it.  It pauses\n"
+	  "itself after --max-failures failed devices, or when more than\n"
+	  "--max-failure-rate percent of its results (after ddi.rollout_min_results)\n"
+	  "failed; the defaults come from ddi.rollout_max_failures and\n"
+	  "ddi.rollout_max_failure_rate.  Prints the new id." },
+	{ "rollout", "list", cmd_rollout_list, "nestboxctl rollout list",
+	  "Lists rollouts: id, state, feed, software version, percent, successes,\n"
+	  "failures, open actions, why paused." },
+	{ "rollout", "pause", cmd_rollout_pause, "nestboxctl rollout pause <id>",
+	  "Pauses a rollout: no new device is offered its software." },
+	{ "rollout", "resume", cmd_rollout_resume, "nestboxctl rollout resume <id>",
+	  "Resumes a paused rollout." },
+	{ "rollout", "stage", cmd_rollout_stage, "nestboxctl rollout stage <id> <percent>",
+	  "Sets the share of the feed (1-100) offered the rollout's software." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }
