@@ -1,7 +1,10 @@
 """Debian's real SWUpdate (suricatta mode) updates from nestbox's DDI server:
-a signed .swu is installed into a file-backed target, the device reports
-success after a (simulated) reboot and then runs the new version; a broken
-image is reported as a failure.  swupdate_harness.py drives swupdate."""
+a signed .swu is rolled out and installed into a file-backed target, the
+device reports success after a (simulated) reboot and then runs the new
+version, and the rollout counts it; a broken image is reported as a
+failure and counted; a cancel is acknowledged.  swupdate_harness.py drives
+swupdate."""
+import json
 import os
 import shutil
 
@@ -28,7 +31,7 @@ def bootloader():
 def fleet(make_nb, tmpdir_shared):
     made = []
 
-    def make(fail=False, mode="latest"):
+    def make(fail=False, mode="rollout"):
         nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:01"}, sub="ddi")
         nb.ctl("init")
         d = tmpdir_shared
@@ -40,6 +43,8 @@ def fleet(make_nb, tmpdir_shared):
         sid = nb.ctl("software", "add", swu).stdout.strip()
         nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", mode,
                *(["--assign", sid] if mode == "assigned" else []))
+        if mode == "rollout":
+            nb.ctl("rollout", "add", "--feed", "default", "--software", sid)
         nb.start()
         dev = SwupdateDevice(os.path.join(d, "device"), nb.url, "DEFAULT", "dev1", "tok-dev1",
                              cert, hw=("board", "1.0"), sw_version="1.0",
@@ -62,6 +67,12 @@ def action(nb):
         return c.execute("SELECT status FROM ddi_actions ORDER BY id DESC LIMIT 1").fetchone()
 
 
+def counts(nb):
+    """(state, successes, failures) of the one rollout."""
+    with nb.db() as c:
+        return c.execute("SELECT state, success, failure FROM ddi_rollouts").fetchone()
+
+
 def test_swupdate_installs_and_reports_success(fleet):
     nb, dev, target = fleet()
     dev.start()
@@ -76,6 +87,7 @@ def test_swupdate_installs_and_reports_success(fleet):
     dev.simulate_reboot(ok=True)
     dev.wait_for(lambda: action(nb) == ("finished",), WAIT, "closed + success")
     assert device(nb) == ("finished", "2.0", "board", "1.0")
+    assert counts(nb) == ("running", 1, 0)
     # the device now runs 2.0: the polls that follow offer nothing new
     polls = lambda: nb.db().execute(
         "SELECT count(*) FROM request_log WHERE route='/ddi/poll'").fetchone()[0]
@@ -88,12 +100,38 @@ def test_swupdate_installs_and_reports_success(fleet):
 
 
 def test_swupdate_reports_a_broken_image(fleet):
-    nb, dev, target = fleet(fail=True, mode="assigned")
+    nb, dev, target = fleet(fail=True)
     dev.start()
     dev.wait_for(lambda: action(nb) == ("error",), WAIT, "closed + failure")
     assert device(nb)[:2] == ("error", "1.0")
+    assert counts(nb) == ("running", 0, 1)
     assert not os.path.exists(target)
     with nb.db() as c:
         last = c.execute("SELECT execution, finished FROM ddi_action_status ORDER BY id DESC"
                          " LIMIT 1").fetchone()
     assert last == ("closed", "failure")
+
+
+def test_swupdate_acknowledges_a_cancel(fleet):
+    """The action exists and is being canceled before swupdate first polls
+    (a plain client opens it), so nothing here depends on timing."""
+    nb, dev, target = fleet()
+    auth = {"Authorization": "TargetToken tok-dev1", "Content-Type": "application/json"}
+    base = "/DEFAULT/controller/v1/dev1"
+    body = json.dumps({"mode": "merge", "data": {"hw_boardname": "board", "hw_revision": "1.0",
+                                                 "sw_version": "1.0"}}).encode()
+    assert nb.request("PUT", base + "/configData", auth, body).status == 200
+    assert "deploymentBase" in json.loads(nb.request("GET", base, auth).body)["_links"]
+    assert nb.ctl("device", "cancel", "dev1").returncode == 0
+    # no new offer once canceled: the rollout is paused
+    nb.ctl("rollout", "pause", "1")
+    dev.start()
+    dev.wait_for(lambda: action(nb) == ("canceled",), WAIT, "the cancel acknowledged")
+    assert device(nb)[0] == "registered"
+    assert not os.path.exists(target)
+    with nb.db() as c:
+        fb = c.execute("SELECT execution, finished FROM ddi_action_status").fetchall()
+        routes = {r for (r,) in c.execute("SELECT route FROM request_log")}
+    assert fb and fb[-1][0] in ("closed", "canceled") and fb[-1][1] != "failure"
+    assert "/ddi/cancelAction" in routes and "/ddi/cancelFeedback" in routes
+    assert counts(nb) == ("paused", 0, 0)
