@@ -112,6 +112,9 @@ const char *const core_schema[] = {
 
 	/* 7: rollouts, the confirmation flow, software at external URLs */
 	"ALTER TABLE ddi_software ADD COLUMN url TEXT NOT NULL DEFAULT '';"
+	/* the version order (version_cmp) as a number, kept at ingest: "latest" is an index walk */
+	"ALTER TABLE ddi_software ADD COLUMN vrank INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX ddi_software_vrank ON ddi_software(vrank);"
 	"ALTER TABLE ddi_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_by TEXT NOT NULL DEFAULT '';"

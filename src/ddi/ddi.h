@@ -90,6 +90,8 @@ int ddi_device_attributes(struct app *app, const struct ddi_device *d, const cha
 			  const char *hw_model, const char *hw_revision, const char *sw_version);
 int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state);
 int ddi_software_get(struct app *app, long long id, struct ddi_software *s);
+/* Renumbers ddi_software.vrank in version order (after an insert). */
+int ddi_software_rerank(struct app *app);
 /* The highest version compatible with a board and revision; -1 when none. */
 long long ddi_software_latest(struct app *app, const char *board, const char *revision);
 int ddi_software_compatible(struct app *app, long long id, const char *board,

@@ -191,7 +191,7 @@ static long long add(struct app *app, const char *path, const char *name, const 
 		goto out;
 	}
 	id = record(app, info, name && *name ? name : filename, filename, &dg, url);
-	if (id < 0 || db_commit(app->db) < 0) {
+	if (id < 0 || ddi_software_rerank(app) < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));
 		id = -1;

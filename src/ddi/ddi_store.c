@@ -183,8 +183,9 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 
 static const char sql_compatible[] =
 	"SELECT 1 FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
-static const char sql_all_compatible[] =
-	"SELECT s.id, s.version FROM ddi_software s WHERE" COMPATIBLE;
+static const char sql_latest[] =
+	"SELECT s.id FROM ddi_software s WHERE" COMPATIBLE
+	" ORDER BY s.vrank DESC, s.id DESC LIMIT 1";
 
 int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision)
@@ -202,25 +203,73 @@ int ddi_software_compatible(struct app *app, long long id, const char *board,
 	return ok;
 }
 
+/* vrank holds version_cmp's order (ddi_software_rerank), so this walks an index. */
 long long ddi_software_latest(struct app *app, const char *board, const char *revision)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_all_compatible);
-	char best[64] = "";
+	sqlite3_stmt *st = db_stmt(app->db, sql_latest);
 	long long id = -1;
 
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 2, board, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, revision, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 1);
-		if (id < 0 || version_cmp(v, best) > 0) {
-			id = sqlite3_column_int64(st, 0);
-			snprintf(best, sizeof(best), "%s", v);
-		}
-	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return id;
+}
+
+struct ranked {
+	long long id;
+	char version[64];
+};
+
+static int by_version(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int c = version_cmp(x->version, y->version);
+
+	return c ? c : (x->id > y->id) - (x->id < y->id);
+}
+
+/*
+ * Numbers every software row in version order.  Called in the transaction
+ * that adds software: O(n log n) there, so that no poll ever sorts.
+ */
+int ddi_software_rerank(struct app *app)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, version FROM ddi_software");
+	struct ranked *v = NULL, *nv;
+	size_t n = 0, cap = 0, i;
+	int rc = 0;
+
+	if (!st)
+		return -1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv) {
+				rc = -1;
+				break;
+			}
+			v = nv;
+		}
+		v[n].id = sqlite3_column_int64(st, 0);
+		col(st, 1, v[n].version, sizeof(v[n].version));
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc == 0 && n)
+		qsort(v, n, sizeof(*v), by_version);
+	st = db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1");
+	for (i = 0; rc == 0 && st && i < n; i++) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
+		sqlite3_bind_int64(st, 2, v[i].id);
+		rc = done(st);
+	}
+	free(v);
+	return st ? rc : -1;
 }
 
 static int action_row(sqlite3_stmt *st, struct ddi_action *a)

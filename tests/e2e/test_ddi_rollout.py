@@ -311,3 +311,18 @@ def test_software_at_external_url(make_nb, tmpdir_shared, cdn):
     own = "%sdevice/softwaremodules/%s/artifacts/image-5.0.swu" % (BASE, sid)
     r = ddi(nb, "GET", own.replace("device", "e1"))
     assert r.status == 302 and r.headers["location"] == url + "/image-5.0.swu"
+
+
+def test_latest_follows_version_order_not_upload_order(rnb, tmpdir_shared):
+    nb, ids = rnb
+    for v in ("10.0", "2.10", "10.0.0.1-rc.1", "9.9"):
+        nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "v" + v), v))
+    nb.ctl("device", "add", "l1", "--token", "tok-1", "--mode", "latest")
+    ddi(nb, "PUT", BASE + "l1/configData", body={"data": ATTRS})
+    a = action_of(nb, "l1")
+    dep = json.loads(ddi(nb, "GET", BASE + "l1/deploymentBase/" + a).body)
+    # "10.0.0.1-rc.1" is semver's pre-release of 10.0.0.1, yet above 10.0
+    assert dep["deployment"]["chunks"][0]["version"] == "10.0.0.1-rc.1"
+    with nb.db() as c:
+        order = [v for (v,) in c.execute("SELECT version FROM ddi_software ORDER BY vrank")]
+    assert order == ["2.0", "2.10", "3.0", "9.9", "10.0", "10.0.0.1-rc.1"]
