@@ -84,8 +84,19 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned);
 int ddi_device_set_token(struct app *app, long long id, const char *token_hash);
-/* Writes last_seen only when it is older than a minute: polls stay reads. */
-void ddi_device_seen(struct app *app, const struct ddi_device *d, const char *addr);
+/* last_seen updates waiting for one batched write */
+#define DDI_SEEN_MAX 256
+struct ddi_seen {
+	struct { long long id, ts; char addr[48]; } e[DDI_SEEN_MAX];
+	int n;
+	long long first;
+};
+/* Queues last_seen when the stored one is over a minute old. */
+void ddi_seen_queue(struct app *app, struct ddi_seen *q, const struct ddi_device *d,
+		    const char *addr);
+/* Writes the queue in one transaction (always / when due). */
+void ddi_seen_flush(struct app *app, struct ddi_seen *q);
+void ddi_seen_tick(struct app *app, struct ddi_seen *q);
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
 			  const char *hw_model, const char *hw_revision, const char *sw_version);
 int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state);

@@ -34,6 +34,10 @@ int ddi_init(struct app *app, char *err, size_t errlen)
 
 void ddi_fini(struct app *app)
 {
+	struct ddi *d = app->domain;
+
+	if (d)
+		ddi_seen_flush(app, &d->seen);
 	free(app->domain);
 	app->domain = NULL;
 }
@@ -84,6 +88,7 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 	char th[HASH_HEX_MAX] = "";
 	int known;
 
+	ddi_seen_tick(app, &d->seen);
 	if (!tenant_ok(app, tenant)) {
 		app_error(app, w, 404, "unknown tenant");
 		return 1;
@@ -189,7 +194,7 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON *o = cJSON_CreateObject(), *links;
 	const char *url = ddi_device_url(app, r);
 
-	ddi_device_seen(app, &d->dev, r->remote_addr);
+	ddi_seen_queue(app, &d->seen, &d->dev, r->remote_addr);
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "config"),
 							"polling"), "sleep",
 				conf_str(app->conf, "ddi.poll_time"));

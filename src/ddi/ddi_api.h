@@ -13,6 +13,7 @@
 struct ddi {
 	struct ddi_device dev;		/* the authenticated device, per request */
 	char mode[16];			/* ddi.auth_mode */
+	struct ddi_seen seen;		/* last_seen writes, batched */
 };
 
 /* {base}/{tenant}/controller/v1/{id}, from server.base_url or the Host header */

@@ -91,20 +91,57 @@ int ddi_device_set_token(struct app *app, long long id, const char *token_hash)
 	return done(st);
 }
 
-void ddi_device_seen(struct app *app, const struct ddi_device *d, const char *addr)
+/*
+ * Polls do not write: a device's last_seen (coarse, a minute) is queued
+ * in the process and written for many devices in one transaction, when
+ * the queue is full or a second old, like the request log.
+ */
+void ddi_seen_queue(struct app *app, struct ddi_seen *q, const struct ddi_device *d,
+		    const char *addr)
 {
-	time_t now = time(NULL);
-	sqlite3_stmt *st;
+	long long now = (long long)time(NULL);
+	int i;
 
 	if (now - d->last_seen < 60)
 		return;
+	for (i = 0; i < q->n; i++)
+		if (q->e[i].id == d->id)
+			return;
+	if (q->n == DDI_SEEN_MAX)
+		ddi_seen_flush(app, q);
+	if (q->n == 0)
+		q->first = now;
+	q->e[q->n].id = d->id;
+	q->e[q->n].ts = now;
+	snprintf(q->e[q->n].addr, sizeof(q->e[q->n].addr), "%s", addr);
+	q->n++;
+}
+
+void ddi_seen_flush(struct app *app, struct ddi_seen *q)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	if (q->n == 0 || db_begin(app->db) < 0)
+		return;		/* busy: kept for the next try */
 	st = db_stmt(app->db, "UPDATE ddi_devices SET last_seen=?, last_addr=? WHERE id=?");
-	if (!st)
+	for (i = 0; st && i < q->n; i++) {
+		sqlite3_bind_int64(st, 1, q->e[i].ts);
+		sqlite3_bind_text(st, 2, q->e[i].addr, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, q->e[i].id);
+		done(st);
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
 		return;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
-	sqlite3_bind_text(st, 2, addr, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, d->id);
-	done(st);
+	}
+	q->n = 0;
+}
+
+void ddi_seen_tick(struct app *app, struct ddi_seen *q)
+{
+	if (q->n && ((long long)time(NULL) - q->first >= 1 || q->n == DDI_SEEN_MAX))
+		ddi_seen_flush(app, q);
 }
 
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,

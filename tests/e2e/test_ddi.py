@@ -199,3 +199,21 @@ def test_incompatible_software_is_not_offered(ddi_nb):
     assert "deploymentBase" not in json.loads(ddi(nb, "GET", BASE + "pin").body)["_links"]
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM ddi_actions").fetchone()[0] == 0
+
+
+def test_poll_writes_nothing_last_seen_is_batched(ddi_nb):
+    nb, _, _ = ddi_nb
+    nb.ctl("device", "add", "ls1", "--token", "tok-1", "--mode", "pinned")
+    ddi(nb, "PUT", BASE + "ls1/configData", body={"data": {"hw_boardname": "b"}})
+    with nb.db() as c:
+        before = c.execute("SELECT * FROM ddi_devices WHERE controller_id='ls1'").fetchone()
+    assert ddi(nb, "GET", BASE + "ls1").status == 200
+    with nb.db() as c:
+        # the poll itself wrote nothing: last_seen waits in the process's batch
+        assert c.execute("SELECT * FROM ddi_devices WHERE controller_id='ls1'").fetchone() \
+            == before
+    nb.stop()                   # the program writes its batch on the way out
+    with nb.db() as c:
+        seen, addr = c.execute("SELECT last_seen, last_addr FROM ddi_devices"
+                               " WHERE controller_id='ls1'").fetchone()
+    assert seen > 0 and addr == "127.0.0.1"
