@@ -116,6 +116,7 @@ const char *const core_schema[] = {
 	"ALTER TABLE ddi_software ADD COLUMN vrank INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX ddi_software_vrank ON ddi_software(vrank);"
 	"ALTER TABLE ddi_devices ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE ddi_devices ADD COLUMN tags TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_by TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE ddi_devices ADD COLUMN auto_confirm_remark TEXT NOT NULL DEFAULT '';"

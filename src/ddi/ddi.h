@@ -121,7 +121,7 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 
 /* -- what operators change -- */
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);
-/* field: "feed", "name" or "force" ("1" / "0") */
+/* field: "feed", "name", "tags" (comma-separated) or "force" ("1" / "0") */
 int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value);
 int ddi_device_delete(struct app *app, long long id);
 int ddi_action_cancel(struct app *app, long long device_id);

@@ -523,12 +523,13 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 		"UPDATE ddi_devices SET feed=? WHERE id=?",
 		"UPDATE ddi_devices SET name=? WHERE id=?",
 		"UPDATE ddi_devices SET force=(?='1') WHERE id=?",
+		"UPDATE ddi_devices SET tags=? WHERE id=?",
 	};
 	int i = !strcmp(field, "feed") ? 0 : !strcmp(field, "name") ? 1 :
-		!strcmp(field, "force") ? 2 : -1;
+		!strcmp(field, "force") ? 2 : !strcmp(field, "tags") ? 3 : -1;
 	sqlite3_stmt *st;
 
-	if (i < 0 || (i == 0 && !*value) || strlen(value) > 63)
+	if (i < 0 || (i == 0 && !*value) || strlen(value) > (i == 3 ? 255 : 63))
 		return -1;
 	st = db_stmt(app->db, sql[i]);
 	if (!st)

@@ -139,9 +139,10 @@ int cmd_device_set(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' }, { "assign", required_argument, NULL, 'a' },
 		{ "feed", required_argument, NULL, 'f' }, { "name", required_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'F' }, { NULL, 0, NULL, 0 }
+		{ "force", no_argument, NULL, 'F' }, { "tags", required_argument, NULL, 'g' },
+		{ NULL, 0, NULL, 0 }
 	};
-	const char *mode = NULL, *feed = NULL, *name = NULL;
+	const char *mode = NULL, *feed = NULL, *name = NULL, *tags = NULL;
 	long long assign = 0;
 	struct ddi_device d;
 	struct app app;
@@ -155,12 +156,13 @@ int cmd_device_set(int argc, char **argv)
 		case 'f': feed = optarg; break;
 		case 'n': name = optarg; break;
 		case 'F': force = 1; break;
+		case 'g': tags = optarg; break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "usage: nestboxctl device set <controllerId> [--mode M] [--assign ID]"
-			" [--feed F] [--name N] [--force]\n");
+			" [--feed F] [--name N] [--tags T,…] [--force]\n");
 		return 2;
 	}
 	if (ctl_open(&app) < 0)
@@ -177,6 +179,8 @@ int cmd_device_set(int argc, char **argv)
 	if (!rc && feed && ddi_device_set_field(&app, d.id, "feed", feed) < 0)
 		rc = 1;
 	if (!rc && name && ddi_device_set_field(&app, d.id, "name", name) < 0)
+		rc = 1;
+	if (!rc && tags && ddi_device_set_field(&app, d.id, "tags", tags) < 0)
 		rc = 1;
 	if (!rc && force && ddi_device_set_field(&app, d.id, "force", "1") < 0)
 		rc = 1;

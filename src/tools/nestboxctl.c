@@ -82,7 +82,7 @@ static const struct cmd cmds[] = {
 	  "Shows a device, why it is or is not offered an update, and its actions." },
 	{ "device", "set", cmd_device_set,
 	  "nestboxctl device set <controllerId> [--mode M] [--assign ID] [--feed F]"
-	  " [--name N] [--force]",
+	  " [--name N] [--tags T,…] [--force]",
 	  "Changes how a device is updated; --force offers its software again even\n"
 	  "when it runs that version or failed it before." },
 	{ "device", "cancel", cmd_device_cancel, "nestboxctl device cancel <controllerId>",

@@ -77,6 +77,15 @@ def test_rollout_counts_failures_and_force(rnb):
     # the device that succeeded runs 2.0 and is up to date
     assert action_of(nb, "p1") is None
     assert "decision\tup to date" in nb.ctl("device", "show", "p1").stdout
+    # operators name, tag, move and delete devices
+    nb.ctl("device", "set", "p1", "--name", "Lab box", "--tags", "lab,floor-2", "--feed", "dev")
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags, feed FROM ddi_devices WHERE controller_id='p1'"
+                         ).fetchone() == ("Lab box", "lab,floor-2", "dev")
+    assert nb.ctl("device", "set", "p1", "--mode", "sideways", check=False).returncode == 1
+    nb.ctl("device", "del", "p1")
+    assert ddi(nb, "GET", BASE + "p1", token=None).status == 401
+    assert nb.ctl("device", "show", "p1", check=False).returncode == 1
 
 
 def test_pause_resume_and_newest_rollout(rnb):
