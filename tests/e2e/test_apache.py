@@ -21,7 +21,7 @@ class Apache:
         self.prefix = os.path.join(base, "prefix")
         cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
         os.makedirs(cgi)
-        for prog in ("list", "update", "log", "admin"):
+        for prog in ("list", "update", "log", "admin", "ddi"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
         shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
@@ -102,13 +102,18 @@ Include {ROOT}/apache-example.conf
         return "http://127.0.0.1:%d" % self.port
 
     def get(self, path, headers=None):
+        return self.request("GET", path, headers)
+
+    def request(self, method, path, headers=None, body=None):
         import http.client
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         try:
-            c.putrequest("GET", path, skip_accept_encoding=True)
+            c.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():
                 c.putheader(k, v)
-            c.endheaders()
+            if body is not None:
+                c.putheader("Content-Length", str(len(body)))
+            c.endheaders(body)
             r = c.getresponse()
             return Response(r.status, {k.lower(): v for k, v in r.getheaders()}, r.read())
         finally:
@@ -160,3 +165,42 @@ def test_mkbox_answers_through_apache(apache):
     for p in ("/update/%2e%2e/x/y", "/update/ab/a%00b", "/update/ab/*", "/list/%2e%2e"):
         assert 400 <= a.get(p).status < 500, p
     assert a.get("/healthz").status == 200
+
+
+def test_ddi_through_apache(apache, tmpdir_shared):
+    """A device's whole cycle through mod_fcgid: the TargetToken must reach
+    the program (Apache hides Authorization from scripts unless told)."""
+    import hashlib
+    import json
+    from test_software import make_swu
+    a, _ = apache
+    swu = make_swu(os.path.join(tmpdir_shared, "swu"), "2.0")
+    sid = a.nb.ctl("software", "add", swu).stdout.strip()
+    a.nb.ctl("device", "add", "ap1", "--token", "tok-ap", "--mode", "assigned", "--assign", sid)
+    if os.getuid() == 0:
+        for d, _, files in os.walk(a.nb.state):
+            for p in [d] + [os.path.join(d, f) for f in files]:
+                shutil.chown(p, "www-data", "www-data")
+    auth = {"Authorization": "TargetToken tok-ap", "Content-Type": "application/json"}
+    base = "/DEFAULT/controller/v1/ap1"
+    assert a.request("GET", base).status == 401          # no token
+    r = a.request("GET", base, auth)
+    assert r.status == 200, r.body
+    assert json.loads(r.body)["_links"]["configData"]["href"] == a.url + base + "/configData"
+    body = json.dumps({"data": {"hw_boardname": "board-a", "hw_revision": "2.0"}}).encode()
+    assert a.request("PUT", base + "/configData", auth, body).status == 200
+    dep = json.loads(a.request("GET", base, auth).body)["_links"]["deploymentBase"]["href"]
+    action = dep.split("/deploymentBase/")[1].split("?")[0]
+    d = json.loads(a.request("GET", dep[len(a.url):], auth).body)
+    art = d["deployment"]["chunks"][0]["artifacts"][0]
+    data = open(swu, "rb").read()
+    got = a.request("GET", art["_links"]["download-http"]["href"][len(a.url):], auth)
+    assert got.status == 200 and got.body == data and "x-sendfile" not in got.headers
+    assert art["hashes"]["sha256"] == hashlib.sha256(data).hexdigest()
+    fb = json.dumps({"status": {"execution": "closed", "result": {"finished": "success"},
+                                "details": ["done"]}}).encode()
+    assert a.request("POST", "%s/deploymentBase/%s/feedback" % (base, action), auth,
+                     fb).status == 200
+    with a.nb.db() as c:
+        assert c.execute("SELECT state, sw_version FROM ddi_devices").fetchone() == \
+            ("finished", "2.0")
