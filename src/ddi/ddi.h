@@ -108,6 +108,7 @@ long long ddi_software_latest(struct app *app, const char *board, const char *re
 int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision);
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a);
+int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a);
 long long ddi_action_create(struct app *app, long long device_id, long long software_id,
 			    long long rollout_id, const char *status);

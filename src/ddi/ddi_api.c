@@ -186,6 +186,12 @@ static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 		ddi_device_set_version(app, d->dev.id, NULL, wait ? "waiting" : "running");
 }
 
+static int is_open(const struct ddi_action *a)
+{
+	return a->id > 0 && (!strcmp(a->status, "waiting") || !strcmp(a->status, "running") ||
+			     !strcmp(a->status, "canceling"));
+}
+
 void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
@@ -201,7 +207,11 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	links = cJSON_AddObjectToObject(o, "_links");
 	if (!d->dev.has_attrs)
 		ddi_link(links, "configData", arena_printf(r->a, "%s/configData", url));
-	if (ddi_action_open(app, d->dev.id, &a) < 0) {
+	if (ddi_action_latest(app, d->dev.id, &a) < 0)
+		a.id = 0;
+	if (a.id > 0 && !strcmp(a.status, "finished"))
+		ddi_link(links, "installedBase", arena_printf(r->a, "%s/installedBase/%lld", url, a.id));
+	if (!is_open(&a)) {
 		a.id = 0;
 		/* an update is due: the only write a poll makes */
 		if (decide(app, &d->dev, &c) == DDI_OFFER)

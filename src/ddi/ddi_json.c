@@ -26,13 +26,18 @@ static int progress_of(const cJSON *details, const cJSON *result)
 	if (p) {
 		const cJSON *cnt = cJSON_GetObjectItemCaseSensitive(p, "cnt");
 		const cJSON *of = cJSON_GetObjectItemCaseSensitive(p, "of");
-		if (cJSON_IsNumber(cnt) && cJSON_IsNumber(of) && of->valuedouble > 0)
-			pct = (int)(cnt->valuedouble * 100 / of->valuedouble);
+		if (cJSON_IsNumber(cnt) && cJSON_IsNumber(of) && of->valuedouble > 0) {
+			/* clamped as a double: a huge count must not overflow the int */
+			double v = cnt->valuedouble * 100 / of->valuedouble;
+			pct = v >= 100 ? 100 : v > 0 ? (int)v : 0;
+		}
 	}
 	cJSON_ArrayForEach(e, details) {
 		const char *s = cJSON_IsString(e) ? strstr(e->valuestring, "Downloaded ") : NULL;
-		if (s && s[11] >= '0' && s[11] <= '9')
-			pct = atoi(s + 11);
+		if (s && s[11] >= '0' && s[11] <= '9') {
+			long v = strtol(s + 11, NULL, 10);	/* saturates, unlike atoi */
+			pct = v > 100 ? 100 : (int)v;
+		}
 	}
 	return pct < 0 ? -1 : pct > 100 ? 100 : pct;
 }

@@ -338,6 +338,19 @@ int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
 	return action_row(st, a);
 }
 
+/* The device's newest action, whatever its status (an open one is always the newest). */
+int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
+				   " ORDER BY id DESC LIMIT 1");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	return action_row(st, a);
+}
+
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a)
 {
 	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"

@@ -126,10 +126,28 @@ class Nestbox:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            # lighttpd does not wait for its FastCGI programs: they finish
+            # (batched writes, sanitizer reports) after it is gone
+            wait_until(lambda: not self.backends(), "the programs to exit")
         self.proc = None
         log = self.read_log()
         bad = [m for m in SANITIZER_MARKS if m in log]
         assert not bad, "sanitizer report in the server log:\n" + log
+
+    def backends(self):
+        """pids of programs lighttpd started for this state directory"""
+        mark = ("NESTBOX_STATE=%s\0" % self.state).encode()
+        pids = []
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == os.getpid():
+                continue
+            try:
+                with open("/proc/%s/environ" % pid, "rb") as f:
+                    if mark in f.read() + b"\0":
+                        pids.append(int(pid))
+            except OSError:
+                pass
+        return pids
 
     def read_log(self):
         try:

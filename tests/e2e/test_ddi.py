@@ -90,7 +90,10 @@ def test_full_update_cycle(ddi_nb):
     assert feedback(nb, "dev1", action, "proceeding").status == 410
     j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
     assert "deploymentBase" not in j["_links"]
-    assert ddi(nb, "GET", BASE + "dev1/installedBase/" + action).status == 200
+    assert j["_links"]["installedBase"]["href"] == nb.url + BASE + "dev1/installedBase/" + action
+    inst = json.loads(ddi(nb, "GET", BASE + "dev1/installedBase/" + action).body)
+    assert inst["id"] == action and inst["actionHistory"]["status"] == "FINISHED"
+    assert inst["deployment"]["chunks"][0]["version"] == "2.0"
     # configData still reporting 1.0 does not undo the recorded version
     ddi(nb, "PUT", BASE + "dev1/configData", body={"data": {"sw_version": "1.0"}})
     with nb.db() as c:
