@@ -68,5 +68,8 @@ const struct conf_key core_conf_keys[] = {
 	  "a shared GatewayToken accepted for every device; empty: none" },
 	{ "ddi.max_concurrent_updates", CONF_INT, "0", NULL, 0,
 	  "devices updating at once; 0: no limit" },
+	{ "ddi.rauc_revision_separator", CONF_STR, "", NULL, 0,
+	  "splits a RAUC bundle's compatible at its last occurrence into board and "
+	  "revision; empty: the whole string is the board, any revision" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };
