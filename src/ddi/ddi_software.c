@@ -1,5 +1,6 @@
-/* The software repository: .swu images ingested into the blob store. */
+/* The software repository: .swu images and RAUC bundles ingested into the blob store. */
 #include "ddi.h"
+#include "raucb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,6 +58,39 @@ static int ingest(struct app *app, const char *path, char *sha1, char *md5, char
 	return 0;
 }
 
+/*
+ * Reads the catalogue of either kind of image, chosen by its first bytes
+ * (squashfs "hsqs" or cpio "0707"), and names the kind.
+ */
+static int read_image(struct app *app, const char *path, struct swu_info *info,
+		      const char **kind, char *err, size_t errlen)
+{
+	char magic[4] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+
+	if (fd < 0 || (n = pread(fd, magic, sizeof(magic), 0)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (n < (ssize_t)sizeof(magic)) {
+		snprintf(err, errlen, "truncated: too short for a .swu or .raucb image");
+		return -1;
+	}
+	if (!memcmp(magic, "hsqs", 4)) {
+		*kind = "raucb";
+		return raucb_read_file(path, conf_str(app->conf, "ddi.rauc_revision_separator"),
+				       info, err, errlen);
+	}
+	if (!memcmp(magic, "0707", 4))
+		return swu_read_file(path, info, err, errlen);
+	snprintf(err, errlen, "not a .swu or .raucb image");
+	return -1;
+}
+
 static const char sql_same_version[] =
 	"SELECT s.id, c.board, c.revision FROM ddi_software s"
 	" LEFT JOIN ddi_software_compat c ON c.software_id = s.id WHERE s.version = ?";
@@ -89,9 +123,9 @@ static const char sql_add[] =
 static const char sql_compat[] =
 	"INSERT OR IGNORE INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)";
 
-static long long record(struct app *app, const struct swu_info *info, const char *name,
-			const char *filename, long long size, const char *sha1, const char *md5,
-			const char *sha256)
+static long long record(struct app *app, const struct swu_info *info, const char *kind,
+			const char *name, const char *filename, long long size, const char *sha1,
+			const char *md5, const char *sha256)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_add);
 	long long id;
@@ -101,7 +135,7 @@ static long long record(struct app *app, const struct swu_info *info, const char
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, info->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, "swu", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, filename, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, size);
 	sqlite3_bind_text(st, 6, sha1, -1, SQLITE_STATIC);
@@ -136,7 +170,7 @@ long long ddi_software_add(struct app *app, const char *path, const char *name,
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
 	char sha1[HASH_HEX_MAX], md5[HASH_HEX_MAX], sha256[HASH_HEX_MAX];
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path, *kind = "swu";
 	long long size, id = -1;
 
 	if (!info) {
@@ -144,7 +178,7 @@ long long ddi_software_add(struct app *app, const char *path, const char *name,
 		return -1;
 	}
 	/* a broken or truncated image is refused before anything is stored */
-	if (swu_read_file(path, info, err, errlen) < 0)
+	if (read_image(app, path, info, &kind, err, errlen) < 0)
 		goto out;
 	if (overlaps(app, info)) {
 		snprintf(err, errlen, "version %s with overlapping hardware compatibility exists",
@@ -159,7 +193,7 @@ long long ddi_software_add(struct app *app, const char *path, const char *name,
 		snprintf(err, errlen, "database busy");
 		goto out;
 	}
-	id = record(app, info, name && *name ? name : base, base, size, sha1, md5, sha256);
+	id = record(app, info, kind, name && *name ? name : base, base, size, sha1, md5, sha256);
 	if (id < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));

@@ -24,7 +24,7 @@ int cmd_software_add(int argc, char **argv)
 		name = optarg;
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: nestboxctl software add <file.swu> [--name N]\n");
+		fprintf(stderr, "usage: nestboxctl software add <file.swu|file.raucb> [--name N]\n");
 		return 2;
 	}
 	if (ctl_open(&app) < 0)
@@ -49,14 +49,15 @@ int cmd_software_list(int argc, char **argv)
 		return 1;
 	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256,"
 			     " coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
+			     "  WHEN revision = '' THEN board"
 			     "  ELSE board || ':' || revision END, ' ')"
-			     "  FROM ddi_software_compat WHERE software_id = s.id), '')"
+			     "  FROM ddi_software_compat WHERE software_id = s.id), ''), s.kind"
 			     " FROM ddi_software s ORDER BY s.id");
 	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%lld\t%s\t%s\t%lld\t%.12s\t%s\n", (long long)sqlite3_column_int64(st, 0),
+		printf("%lld\t%s\t%s\t%s\t%lld\t%.12s\t%s\n", (long long)sqlite3_column_int64(st, 0),
 		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-		       (long long)sqlite3_column_int64(st, 3), (const char *)sqlite3_column_text(st, 4),
-		       (const char *)sqlite3_column_text(st, 5));
+		       (const char *)sqlite3_column_text(st, 6), (long long)sqlite3_column_int64(st, 3),
+		       (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 5));
 	if (st)
 		sqlite3_reset(st);
 	app_close(&app);

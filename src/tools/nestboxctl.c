@@ -57,13 +57,16 @@ static const struct cmd cmds[] = {
 	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
 	  "A published version never changes (exit status 3 when it exists)." },
 	{ "mip", "list", cmd_mip_list, "nestboxctl mip list", "Lists the hosted packages." },
-	{ "software", "add", cmd_software_add, "nestboxctl software add <file.swu> [--name N]",
-	  "Adds an SWUpdate image to the software repository (for the hawkBit DDI\n"
-	  "server, in progress): version and hardware compatibility are read from its\n"
-	  "sw-description; sha1, md5 and sha256 are computed.  Prints the new id.\n"
+	{ "software", "add", cmd_software_add,
+	  "nestboxctl software add <file.swu|file.raucb> [--name N]",
+	  "Adds an SWUpdate image or a RAUC bundle to the software repository (for the\n"
+	  "hawkBit DDI server): version and hardware compatibility are read from its\n"
+	  "sw-description or manifest.raucm; sha1, md5 and sha256 are computed.\n"
+	  "Prints the new id.\n"
 	  "The same version with overlapping compatibility is refused (exit status 3)." },
 	{ "software", "list", cmd_software_list, "nestboxctl software list",
-	  "Lists the software repository: id, name, version, size, sha256, compatibility." },
+	  "Lists the software repository: id, name, version, kind (swu or raucb),\n"
+	  "size, sha256, compatibility." },
 	{ "software", "del", cmd_software_del, "nestboxctl software del <id>",
 	  "Deletes software from the repository." },
 	{ "device", "add", cmd_device_add,
