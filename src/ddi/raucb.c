@@ -87,8 +87,9 @@ static void ini_setup(void)
 	ini_allow_inline_comments = false;
 	ini_allow_multiline = false;
 	ini_use_stack = false;
-	ini_allow_realloc = false;
-	ini_max_line = RAUCB_MANIFEST_MAX + 3;
+	ini_allow_realloc = true;
+	ini_initial_alloc = 512;
+	ini_max_line = RAUCB_MANIFEST_MAX + 16;
 	ini_stop_on_first_error = true;
 }
 
