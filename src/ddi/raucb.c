@@ -15,10 +15,11 @@
 #include <openssl/objects.h>
 #include <sqfs/compressor.h>
 #include <sqfs/data_reader.h>
-#include <sqfs/dir_reader.h>
+#include <sqfs/dir.h>
 #include <sqfs/error.h>
 #include <sqfs/inode.h>
 #include <sqfs/io.h>
+#include <sqfs/meta_reader.h>
 #include <sqfs/super.h>
 
 #define SQFS_SUPER_SIZE 96
@@ -270,7 +271,7 @@ struct sq {
 	struct sq_file file;
 	sqfs_super_t super;
 	sqfs_compressor_t *cmp;
-	sqfs_dir_reader_t *dir;
+	sqfs_meta_reader_t *inodes, *dirs;
 	sqfs_data_reader_t *data;
 	sqfs_inode_generic_t *root, *inode;
 };
@@ -280,7 +281,8 @@ static void sq_close(struct sq *q)
 	sqfs_free(q->inode);
 	sqfs_free(q->root);
 	sqfs_destroy(q->data);
-	sqfs_destroy(q->dir);
+	sqfs_destroy(q->dirs);
+	sqfs_destroy(q->inodes);
 	sqfs_destroy(q->cmp);
 }
 
@@ -338,32 +340,129 @@ static int sq_open(struct sq *q, const struct swu_src *src, off_t end, char *err
 	return 0;
 }
 
-/* The manifest's inode in the root directory: a regular file. */
+/* n little-endian bytes */
+static uint64_t le(const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	while (n-- > 0)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * An extended directory's index entries: libsquashfs allocates each name
+ * from the length the entry claims (up to 4 GiB); squashfs names are at
+ * most 256 bytes.  Layout: index, start, size (name length - 1), name.
+ */
+static int sq_peek_index(struct sq *q, unsigned count)
+{
+	unsigned char e[12], name[256];
+
+	while (count--) {
+		if (sqfs_meta_reader_read(q->inodes, e, sizeof(e)) || le(e + 8, 4) >= sizeof(name) ||
+		    sqfs_meta_reader_read(q->inodes, name, (size_t)le(e + 8, 4) + 1))
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * libsquashfs allocates an inode's variable part (a directory's index, a
+ * file's block list) from the sizes the inode claims, up to gigabytes,
+ * before finding that the image cannot hold them.  So the two inodes read
+ * here are looked at first, raw (little-endian: type, mode, uid, gid,
+ * mtime, number; then a basic file's start, fragment, offset and 32-bit
+ * size, an extended file's 64-bit start and size, an extended directory's
+ * links, size, start, parent and index count).  Returns the type, or -1.
+ */
+static int sq_peek(struct sq *q, sqfs_u64 ref, sqfs_u64 *size)
+{
+	unsigned char h[40];
+	unsigned type;
+
+	if (sqfs_meta_reader_seek(q->inodes, q->super.inode_table_start + (ref >> 16),
+				  ref & 0xffff) || sqfs_meta_reader_read(q->inodes, h, 16))
+		return -1;
+	type = (unsigned)le(h, 2);
+	if (type == SQFS_INODE_FILE || type == SQFS_INODE_EXT_FILE) {
+		if (sqfs_meta_reader_read(q->inodes, h + 16, 16))
+			return -1;
+		*size = type == SQFS_INODE_FILE ? le(h + 28, 4) : le(h + 24, 8);
+	}
+	if (type == SQFS_INODE_EXT_DIR &&
+	    (sqfs_meta_reader_read(q->inodes, h + 16, 24) ||
+	     sq_peek_index(q, (unsigned)le(h + 32, 2))))
+		return -1;
+	return (int)type;
+}
+
+/* The full inode, once sq_peek found it harmless (the block is table-relative). */
+static int sq_inode(struct sq *q, sqfs_u64 ref, sqfs_inode_generic_t **out)
+{
+	return sqfs_meta_reader_read_inode(q->inodes, &q->super, ref >> 16, ref & 0xffff, out);
+}
+
+/* The root directory, a directory; its manifest.raucm's inode ref in *ref. */
+static int sq_lookup(struct sq *q, sqfs_u64 *ref, char *err, size_t errlen)
+{
+	sqfs_readdir_state_t st;
+	sqfs_dir_entry_t *e = NULL;
+	sqfs_u64 size = 0;
+	int type = sq_peek(q, q->super.root_inode_ref, &size), rc, n = 0;
+
+	if ((type != SQFS_INODE_DIR && type != SQFS_INODE_EXT_DIR) ||
+	    sq_inode(q, q->super.root_inode_ref, &q->root) ||
+	    sqfs_readdir_state_init(&st, &q->super, q->root)) {
+		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
+		return -1;
+	}
+	/* a bundle holds a manifest and a few images, not a file system */
+	while (n++ < 4096 && (rc = sqfs_meta_reader_readdir(q->dirs, &st, &e, NULL, ref)) == 0) {
+		int hit = e->size + 1u == sizeof(MANIFEST) - 1 &&
+			  !memcmp(e->name, MANIFEST, sizeof(MANIFEST) - 1);
+		sqfs_free(e);
+		if (hit)
+			return 0;
+	}
+	if (rc > 0)
+		snprintf(err, errlen, "not a RAUC bundle: no " MANIFEST);
+	else
+		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
+	return -1;
+}
+
+/* The manifest's inode: a regular file of at most RAUCB_MANIFEST_MAX bytes. */
 static int sq_find(struct sq *q, char *err, size_t errlen)
 {
-	int rc;
+	sqfs_u64 ref, size = 0;
+	int type;
 
-	q->dir = sqfs_dir_reader_create(&q->super, q->cmp, &q->file.base, 0);
-	if (!q->dir) {
+	q->inodes = sqfs_meta_reader_create(&q->file.base, q->cmp, q->super.inode_table_start,
+					    q->super.directory_table_start);
+	q->dirs = sqfs_meta_reader_create(&q->file.base, q->cmp, q->super.directory_table_start,
+					  q->super.bytes_used);
+	if (!q->inodes || !q->dirs) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (sqfs_dir_reader_get_root_inode(q->dir, &q->root) ||
-	    sqfs_dir_reader_open_dir(q->dir, q->root, 0)) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
+	if (sq_lookup(q, &ref, err, errlen) < 0)
+		return -1;
+	type = sq_peek(q, ref, &size);
+	if (type < 0) {
+		snprintf(err, errlen, "corrupt squashfs: cannot read the inode of " MANIFEST);
 		return -1;
 	}
-	rc = sqfs_dir_reader_find(q->dir, MANIFEST);
-	if (rc == SQFS_ERROR_NO_ENTRY) {
-		snprintf(err, errlen, "not a RAUC bundle: no " MANIFEST);
-		return -1;
-	}
-	if (rc || sqfs_dir_reader_get_inode(q->dir, &q->inode)) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
-		return -1;
-	}
-	if (q->inode->base.type != SQFS_INODE_FILE && q->inode->base.type != SQFS_INODE_EXT_FILE) {
+	if (type != SQFS_INODE_FILE && type != SQFS_INODE_EXT_FILE) {
 		snprintf(err, errlen, MANIFEST " is not a regular file");
+		return -1;
+	}
+	if (size > RAUCB_MANIFEST_MAX) {
+		snprintf(err, errlen, MANIFEST " is larger than %d bytes", RAUCB_MANIFEST_MAX);
+		return -1;
+	}
+	if (sq_inode(q, ref, &q->inode)) {
+		snprintf(err, errlen, "corrupt squashfs: cannot read the inode of " MANIFEST);
 		return -1;
 	}
 	return 0;
