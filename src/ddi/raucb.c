@@ -289,7 +289,9 @@ static void sq_close(struct sq *q)
 /*
  * The fragment table is allocated whole from the superblock's count: a
  * count that the table's index could not even describe inside the image
- * would only make libsquashfs allocate gigabytes for nothing.
+ * would only make libsquashfs allocate gigabytes for nothing.  A bundle
+ * holds a manifest and a few images, so 65536 fragments (a 1 MiB table)
+ * is far more than any has.
  */
 static int fragments_plausible(const sqfs_super_t *s)
 {
@@ -298,7 +300,7 @@ static int fragments_plausible(const sqfs_super_t *s)
 	if ((s->flags & SQFS_FLAG_NO_FRAGMENTS) || s->fragment_entry_count == 0 ||
 	    s->fragment_table_start == UINT64_MAX)
 		return 1;
-	return s->fragment_entry_count <= s->inode_count &&
+	return s->fragment_entry_count <= 65536 && s->fragment_entry_count <= s->inode_count &&
 	       s->fragment_table_start < s->bytes_used &&
 	       blocks * 8 <= s->bytes_used - s->fragment_table_start;
 }
