@@ -81,5 +81,8 @@ const struct conf_key core_conf_keys[] = {
 	  "seconds fetching software from an external URL may take" },
 	{ "ddi.rollout_min_results", CONF_INT, "10", NULL, 0,
 	  "results a rollout needs before its failure rate is judged" },
+	{ "ddi.rauc_revision_separator", CONF_STR, "", NULL, 0,
+	  "splits a RAUC bundle's compatible at its last occurrence into board and "
+	  "revision; empty: the whole string is the board, any revision" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

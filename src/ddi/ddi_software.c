@@ -1,8 +1,9 @@
-/* The software repository: .swu images ingested into the blob store. */
+/* The software repository: .swu images and RAUC bundles ingested into the blob store. */
 #include "ddi.h"
 #include "../lib/fetch.h"
 #include "../lib/fsutil.h"
 #include "../lib/path.h"
+#include "raucb.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -75,6 +76,39 @@ static int ingest(struct app *app, const char *path, int keep, struct digests *d
 	return 0;
 }
 
+/*
+ * Reads the catalogue of either kind of image, chosen by its first bytes
+ * (squashfs "hsqs" or cpio "0707"), and names the kind.
+ */
+static int read_image(struct app *app, const char *path, struct swu_info *info,
+		      const char **kind, char *err, size_t errlen)
+{
+	char magic[4] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0;
+
+	if (fd < 0 || (n = pread(fd, magic, sizeof(magic), 0)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	if (n < (ssize_t)sizeof(magic)) {
+		snprintf(err, errlen, "truncated: too short for a .swu or .raucb image");
+		return -1;
+	}
+	if (!memcmp(magic, "hsqs", 4)) {
+		*kind = "raucb";
+		return raucb_read_file(path, conf_str(app->conf, "ddi.rauc_revision_separator"),
+				       info, err, errlen);
+	}
+	if (!memcmp(magic, "0707", 4))
+		return swu_read_file(path, info, err, errlen);
+	snprintf(err, errlen, "not a .swu or .raucb image");
+	return -1;
+}
+
 static const char sql_same_version[] =
 	"SELECT s.id, c.board, c.revision FROM ddi_software s"
 	" LEFT JOIN ddi_software_compat c ON c.software_id = s.id WHERE s.version = ?";
@@ -94,8 +128,11 @@ static int overlaps(struct app *app, const struct swu_info *info)
 		/* no compatibility list means every board */
 		if (!b || info->ncompat == 0)
 			hit = 1;
+		/* an empty board or revision matches any, as in the poll's predicate */
 		for (i = 0; !hit && i < info->ncompat; i++)
-			hit = !strcmp(b, info->compat[i].board) && !strcmp(r, info->compat[i].revision);
+			hit = (!*b || !*info->compat[i].board || !strcmp(b, info->compat[i].board)) &&
+			      (!*r || !*info->compat[i].revision ||
+			       !strcmp(r, info->compat[i].revision));
 	}
 	sqlite3_reset(st);
 	return hit;
@@ -109,8 +146,9 @@ static const char sql_compat[] =
 
 static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
 
-static long long record(struct app *app, const struct swu_info *info, const char *name,
-			const char *filename, const struct digests *dg, const char *url)
+static long long record(struct app *app, const struct swu_info *info, const char *kind,
+			const char *name, const char *filename, const struct digests *dg,
+			const char *url)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_add);
 	long long id;
@@ -120,7 +158,7 @@ static long long record(struct app *app, const struct swu_info *info, const char
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, info->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, "swu", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, filename, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, dg->size);
 	sqlite3_bind_text(st, 6, dg->sha1, -1, SQLITE_STATIC);
@@ -168,6 +206,7 @@ static long long add(struct app *app, const char *path, const char *name, const 
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
 	struct digests dg;
+	const char *kind = "swu";
 	long long id = -1;
 
 	if (!info) {
@@ -175,7 +214,7 @@ static long long add(struct app *app, const char *path, const char *name, const 
 		return -1;
 	}
 	/* a broken or truncated image is refused before anything is stored */
-	if (swu_read_file(path, info, err, errlen) < 0)
+	if (read_image(app, path, info, &kind, err, errlen) < 0)
 		goto out;
 	if (overlaps(app, info)) {
 		snprintf(err, errlen, "version %s with overlapping hardware compatibility exists",
@@ -190,7 +229,7 @@ static long long add(struct app *app, const char *path, const char *name, const 
 		snprintf(err, errlen, "database busy");
 		goto out;
 	}
-	id = record(app, info, name && *name ? name : filename, filename, &dg, url);
+	id = record(app, info, kind, name && *name ? name : filename, filename, &dg, url);
 	if (id < 0 || ddi_software_rerank(app) < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));

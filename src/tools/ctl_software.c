@@ -57,15 +57,16 @@ int cmd_software_list(int argc, char **argv)
 		return 1;
 	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256, s.kind, s.url,"
 			     " coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
+			     "  WHEN revision = '' THEN board"
 			     "  ELSE board || ':' || revision END, ' ')"
 			     "  FROM ddi_software_compat WHERE software_id = s.id), '')"
 			     " FROM ddi_software s ORDER BY s.id");
 	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%lld\t%s\t%s\t%lld\t%.12s\t%s\t%s\t%s\n",
+		printf("%lld\t%s\t%s\t%s\t%lld\t%.12s\t%s\t%s\n",
 		       (long long)sqlite3_column_int64(st, 0),
 		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-		       (long long)sqlite3_column_int64(st, 3), (const char *)sqlite3_column_text(st, 4),
-		       (const char *)sqlite3_column_text(st, 5), (const char *)sqlite3_column_text(st, 6),
+		       (const char *)sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 3),
+		       (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 6),
 		       (const char *)sqlite3_column_text(st, 7));
 	if (st)
 		sqlite3_reset(st);

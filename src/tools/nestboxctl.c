@@ -67,8 +67,8 @@ static const struct cmd cmds[] = {
 	  "Prints the new id.  The same version with overlapping compatibility is\n"
 	  "refused (exit status 3); so is a broken or truncated image (exit status 1)." },
 	{ "software", "list", cmd_software_list, "nestboxctl software list",
-	  "Lists the software repository: id, name, version, size, sha256, kind, URL,\n"
-	  "compatibility." },
+	  "Lists the software repository: id, name, version, kind (swu or raucb), size,\n"
+	  "sha256, external URL, compatibility (board:revision)." },
 	{ "software", "del", cmd_software_del, "nestboxctl software del <id>",
 	  "Deletes software no action, rollout or assignment uses (exit status 3 if used)." },
 	{ "device", "add", cmd_device_add,
