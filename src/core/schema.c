@@ -132,6 +132,9 @@ const char *const core_schema[] = {
 	"  updated INTEGER NOT NULL);"
 	"CREATE INDEX ddi_rollouts_feed ON ddi_rollouts(feed, state, id);"
 	"CREATE INDEX ddi_actions_status ON ddi_actions(status);"
+	/* (device_id) alone keeps rowid order: "the newest action" is one index step */
+	"DROP INDEX ddi_actions_device;"
+	"CREATE INDEX ddi_actions_device ON ddi_actions(device_id);"
 	"CREATE INDEX ddi_actions_rollout ON ddi_actions(rollout_id, status);"
 	"CREATE INDEX ddi_actions_software ON ddi_actions(software_id);"
 	"CREATE INDEX ddi_devices_feed ON ddi_devices(feed);"

@@ -172,24 +172,38 @@ static enum ddi_verdict decide(struct app *app, const struct ddi_device *dev,
 	return ddi_decide(&in);
 }
 
-/* A new action; it waits for the device's consent when the flow is on. */
+static int is_open(const struct ddi_action *a)
+{
+	return a->id > 0 && (!strcmp(a->status, "waiting") || !strcmp(a->status, "running") ||
+			     !strcmp(a->status, "canceling"));
+}
+
+/*
+ * A new action; it waits for the device's consent when the flow is on.
+ * In one write transaction that first looks again: two polls of the same
+ * device at once must not open two actions.
+ */
 static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 		  struct ddi_action *a)
 {
 	int wait = conf_bool(app->conf, "ddi.confirmation_required") && !d->dev.auto_confirm;
 
+	a->id = 0;
+	if (db_begin(app->db) < 0)
+		return;		/* busy: the next poll offers it */
+	if (ddi_action_latest(app, d->dev.id, a) == 0 && is_open(a)) {
+		db_commit(app->db);
+		return;
+	}
 	a->id = ddi_action_create(app, d->dev.id, c->software_id, c->rollout_id,
 				  wait ? "waiting" : "running");
 	a->software_id = c->software_id;
 	snprintf(a->status, sizeof(a->status), "%s", wait ? "waiting" : "running");
-	if (a->id > 0)
-		ddi_device_set_version(app, d->dev.id, NULL, wait ? "waiting" : "running");
-}
-
-static int is_open(const struct ddi_action *a)
-{
-	return a->id > 0 && (!strcmp(a->status, "waiting") || !strcmp(a->status, "running") ||
-			     !strcmp(a->status, "canceling"));
+	if (a->id <= 0 || ddi_device_set_version(app, d->dev.id, NULL, a->status) < 0 ||
+	    db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		a->id = 0;
+	}
 }
 
 void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
@@ -197,6 +211,7 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	struct ddi *d = app->domain;
 	struct ddi_action a = { 0 };
 	struct ddi_candidate c;
+	enum ddi_verdict verdict;
 	cJSON *o = cJSON_CreateObject(), *links;
 	const char *url = ddi_device_url(app, r);
 
@@ -207,14 +222,18 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	links = cJSON_AddObjectToObject(o, "_links");
 	if (!d->dev.has_attrs)
 		ddi_link(links, "configData", arena_printf(r->a, "%s/configData", url));
+	/* every read of the decision from one snapshot */
+	db_read_begin(app->db);
 	if (ddi_action_latest(app, d->dev.id, &a) < 0)
 		a.id = 0;
 	if (a.id > 0 && !strcmp(a.status, "finished"))
 		ddi_link(links, "installedBase", arena_printf(r->a, "%s/installedBase/%lld", url, a.id));
+	verdict = is_open(&a) ? DDI_UP_TO_DATE : decide(app, &d->dev, &c);
+	db_read_end(app->db);
 	if (!is_open(&a)) {
 		a.id = 0;
 		/* an update is due: the only write a poll makes */
-		if (decide(app, &d->dev, &c) == DDI_OFFER)
+		if (verdict == DDI_OFFER)
 			offer(app, d, &c, &a);
 	}
 	if (a.id > 0 && !strcmp(a.status, "canceling"))

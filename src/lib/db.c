@@ -162,6 +162,30 @@ int db_exec(struct db *db, const char *sql)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
+/* Cached like every statement: these run on hot paths. */
+static int step_once(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	if (st)
+		sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static const char sql_read_begin[] = "BEGIN DEFERRED";
+static const char sql_read_end[] = "COMMIT";
+
+int db_read_begin(struct db *db)
+{
+	return step_once(db, sql_read_begin);
+}
+
+int db_read_end(struct db *db)
+{
+	return sqlite3_get_autocommit(db->h) ? 0 : step_once(db, sql_read_end);
+}
+
 int db_begin(struct db *db)
 {
 	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;

@@ -26,6 +26,12 @@ int db_version(struct db *db);
 
 /* The cached statement for sql, reset and with bindings cleared. */
 sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+/*
+ * One snapshot for several reads (BEGIN DEFERRED … COMMIT): a request
+ * that reads four tables takes the WAL read lock once, not four times.
+ */
+int db_read_begin(struct db *db);
+int db_read_end(struct db *db);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; return 0 or -1. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);
