@@ -924,10 +924,10 @@ ddi_bench() {
 				"$(printf 'bench-%07d' $((n - 1))) poll with bench-idle's bytes"
 		fi
 		if [ "$n" = 1000 ]; then
-			lab_1k="DDI poll, 1,000 devices (1,000 ids)"
+			lab_1k="DDI poll, 1,000 devices"
 			bench_one "$lab_1k" ddi-poll-1k "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
 		else
-			lab_n="DDI poll, $(commas "$n") devices (1,000 ids)"
+			lab_n="DDI poll, $(commas "$n") devices"
 			bench_one "$lab_n" ddi-poll-all "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
 		fi
 	done
