@@ -110,7 +110,7 @@ run: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory all
-	@sh bench/bench.sh
+	@NESTBOX_BINDIR=$(BINDIR) NESTBOX_CGIBIN=$(CGIBIN) sh bench/bench.sh
 
 # -- installing -------------------------------------------------------------
 

@@ -20,6 +20,18 @@
 # loopback serves in the official index layout, curl times the package JSON
 # and its file from that upstream directly and through nestbox (first
 # request), next to the 5 ms target.
+#
+# Then the hawkBit DDI server (skip with BENCH_DDI=0), next to the same two
+# ceilings: a poll with nothing to do, a poll with an open action, a
+# feedback POST, the download of a 64 MiB .swu artifact (-c4), and the poll
+# with nothing to do spread over 1,000 devices of a table of 1,000 and of
+# $BENCH_DDI_DEVICES (default 1,000,000) registered devices, which
+# bench/ddi_fixture.py writes into the store (bench/ddi.lua makes the
+# requests); next to the targets (2,000 feedbacks/s, 0.9 of static for the
+# artifact, the large table within 10% of the small one).
+#
+# The programs: $NESTBOX_BINDIR/nestboxctl and $NESTBOX_CGIBIN/*.fcgi
+# (default bin/ and cgi-bin/ of this tree; `make bench` passes its own).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,7 +41,8 @@ out=$root/build/bench
 state=$out/state
 host=127.0.0.1
 base=http://$host:$port
-ctl=$root/bin/nestboxctl
+bindir=${NESTBOX_BINDIR:-$root/bin}
+cgibin=${NESTBOX_CGIBIN:-$root/cgi-bin}
 big_mib=64
 
 die() {
@@ -38,6 +51,9 @@ die() {
 }
 
 case $port in '' | *[!0-9]*) die "BENCH_PORT must be a number, not '$port'" ;; esac
+bindir=$(cd "$bindir" 2>/dev/null && pwd) || die "NESTBOX_BINDIR: no directory ${NESTBOX_BINDIR:-$root/bin} (run 'make all')"
+cgibin=$(cd "$cgibin" 2>/dev/null && pwd) || die "NESTBOX_CGIBIN: no directory ${NESTBOX_CGIBIN:-$root/cgi-bin} (run 'make all')"
+ctl=$bindir/nestboxctl
 case $secs in '' | *[!0-9]* | 0) die "BENCH_SECONDS must be a positive number, not '$secs'" ;; esac
 admin_on=${BENCH_ADMIN:-1}
 admin_reqs=${BENCH_ADMIN_REQS:-50}
@@ -49,17 +65,24 @@ mip_on=${BENCH_MIP:-1}
 mip_n=${BENCH_MIP_COLD:-30}
 case $mip_on in 0 | 1) ;; *) die "BENCH_MIP must be 0 or 1, not '$mip_on'" ;; esac
 case $mip_n in '' | *[!0-9]* | 0) die "BENCH_MIP_COLD must be a positive number, not '$mip_n'" ;; esac
+ddi_on=${BENCH_DDI:-1}
+ddi_n=${BENCH_DDI_DEVICES:-1000000}
+case $ddi_on in 0 | 1) ;; *) die "BENCH_DDI must be 0 or 1, not '$ddi_on'" ;; esac
+case $ddi_n in '' | *[!0-9]*) die "BENCH_DDI_DEVICES must be a number, not '$ddi_n'" ;; esac
+[ "$ddi_n" -ge 1000 ] && [ "$ddi_n" -le 9999999 ] ||
+	die "BENCH_DDI_DEVICES must be 1000 to 9999999, not '$ddi_n'"
 mpy_cross=$root/tests/e2e/tools/stand-in-mpy-cross
 tools="lighttpd wrk curl awk ps"
 [ "$admin_on" = 0 ] || tools="$tools sqlite3"
 [ "$mip_on" = 0 ] || tools="$tools python3 sha256sum cmp"
+[ "$ddi_on" = 0 ] || tools="$tools python3 cpio cmp"
 for t in $tools; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (run 'make deps')"
 done
 [ "$mip_on" = 0 ] || [ -x "$mpy_cross" ] || die "$mpy_cross (the stand-in mpy-cross) is missing"
-for f in "$ctl" "$root/cgi-bin/list.fcgi" "$root/cgi-bin/update.fcgi" \
-	"$root/cgi-bin/log.fcgi" "$root/cgi-bin/bench-zero.fcgi" "$root/cgi-bin/admin.fcgi" \
-	"$root/cgi-bin/mip-index.fcgi"; do
+for f in "$ctl" "$cgibin/list.fcgi" "$cgibin/update.fcgi" \
+	"$cgibin/log.fcgi" "$cgibin/bench-zero.fcgi" "$cgibin/admin.fcgi" \
+	"$cgibin/mip-index.fcgi" "$cgibin/ddi.fcgi"; do
 	[ -x "$f" ] || die "$f is not built (run 'make all')"
 done
 
@@ -264,6 +287,43 @@ mip_prepare() {
 }
 [ "$mip_on" = 0 ] || mip_prepare
 
+# -- DDI: a 64 MiB .swu in the software repository, two devices -----------------
+# bench-idle already runs the software it is assigned (a poll has nothing to
+# do), bench-open an older version (its first poll opens an action); both
+# send their attributes through the API once lighttpd runs
+ddi_version=2.0
+ddi_swu=$out/bench-$ddi_version.swu
+ddi_sid=
+ddi_prepare() {
+	d=$out/ddi-swu
+	mkdir -p "$d"
+	cat >"$d/sw-description" <<EOF
+software =
+{
+	version = "$ddi_version";
+	description = "make bench";
+	hardware-compatibility: [ "1.0" ];
+	images: ( { filename = "rootfs.img"; type = "rawfile"; path = "/tmp/nestbox-bench.img"; } );
+};
+EOF
+	head -c $((big_mib * 1024 * 1024)) /dev/urandom >"$d/rootfs.img"
+	(cd "$d" && printf 'sw-description\nrootfs.img\n' | cpio -o -H crc) >"$ddi_swu" 2>>"$out/init.log" ||
+		die "building the ${big_mib} MiB .swu with cpio failed (build/bench/init.log)"
+	rm -rf "$d"
+	t0=$(date +%s.%N)
+	ddi_sid=$("$ctl" software add "$ddi_swu" 2>>"$out/init.log") ||
+		{ cat "$out/init.log" >&2; die "nestboxctl software add failed"; }
+	t1=$(date +%s.%N)
+	for dev in idle open; do
+		"$ctl" device add "bench-$dev" --token "bt-$dev" --mode assigned --assign "$ddi_sid" \
+			>>"$out/init.log" 2>&1 || { cat "$out/init.log" >&2; die "nestboxctl device add bench-$dev failed"; }
+	done
+	echo "ddi:      $(basename "$ddi_swu") ($(wc -c <"$ddi_swu") bytes, version $ddi_version) added as software" \
+		"$ddi_sid in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s;" \
+		"devices bench-idle and bench-open assigned to it"
+}
+[ "$ddi_on" = 0 ] || ddi_prepare
+
 # -- lighttpd ---------------------------------------------------------------
 extra=$out/bench-lighttpd.conf
 cat >"$extra" <<EOF
@@ -280,7 +340,7 @@ fastcgi.server += (
 	)),
 )
 EOF
-export NESTBOX_ROOT="$root" NESTBOX_CGIBIN="$root/cgi-bin" NESTBOX_STATE="$state" \
+export NESTBOX_ROOT="$root" NESTBOX_CGIBIN="$cgibin" NESTBOX_STATE="$state" \
 	NESTBOX_HOST="$host" NESTBOX_PORT="$port" NESTBOX_EXTRA="$extra"
 log=$out/lighttpd.log
 lighttpd -D -f "$root/etc/lighttpd.conf" >"$log" 2>&1 </dev/null &
@@ -315,10 +375,13 @@ alive() {
 	die "lighttpd stopped during the run (see above)"
 }
 
-# curl sends only Host, like wrk, so /log/echo echoes the same headers
-fetch() { # url file -> "code bytes seconds"
-	curl -sS -H 'User-Agent:' -H 'Accept:' --max-time 120 -o "$2" \
-		-w '%{http_code} %{size_download} %{time_total}' "$1" 2>>"$out/curl.log" ||
+# curl sends only Host, like wrk, so /log/echo echoes the same headers;
+# further curl options (a -K config with a header or a body) may follow
+fetch() { # url file [curl option...] -> "code bytes seconds"
+	fetch_url=$1 fetch_file=$2
+	shift 2
+	curl -sS -H 'User-Agent:' -H 'Accept:' --max-time 120 -o "$fetch_file" \
+		-w '%{http_code} %{size_download} %{time_total}' "$@" "$fetch_url" 2>>"$out/curl.log" ||
 		echo "000 0 0"
 }
 
@@ -342,16 +405,36 @@ wrk_stats() {
 	' "$1"
 }
 
+# fetch into got_code, got_bytes, got_took; curl reads $ep_cfg (-K) when set
+ep_cfg=
+ep_fetch() { # url file
+	if [ -n "$ep_cfg" ]; then
+		set -- $(fetch "$1" "$2" -K "$ep_cfg")
+	else
+		set -- $(fetch "$1" "$2")
+	fi
+	got_code=$1 got_bytes=$2 got_took=$3
+}
+
 results=$out/results.tsv
 : >"$results"
 failed=0
 note=
 
-bench_one() { # label name path conns
+# The endpoint's own request may need more than a GET: a curl config file
+# (-K: headers, a body) for its sanity fetches, and a wrk script with its
+# arguments for its wrk runs; the ceilings are plain GETs of the same bytes.
+bench_one() { # label name path conns [curl-config [wrk-script [script arguments...]]]
 	label=$1 name=$2 path=$3 conns=$4
+	shift 4
+	ep_cfg=${1:-}
+	[ $# = 0 ] || shift
+	ep_lua=${1:-}
+	[ $# = 0 ] || shift
+	# "$@" is now what the wrk script is given
 	body=$out/$name.body
-	set -- $(fetch "$base$path" "$body")
-	code=$1 bytes=$2 took=$3
+	ep_fetch "$base$path" "$body"
+	code=$got_code bytes=$got_bytes took=$got_took
 	alive "GET $path"
 	if [ "$code" != 200 ]; then
 		echo "sanity:   FAIL $path answered HTTP $code ($bytes bytes):" >&2
@@ -367,12 +450,14 @@ bench_one() { # label name path conns
 	esac
 	cp "$body" "$state/bench-static/$name"
 	cp "$body" "$state/bench-zero/$name"
-	set -- $(fetch "$base/_bench/static/$name" "$body.static")
-	scode=$1
-	set -- $(fetch "$base/_bench/zero/$name" "$body.zero")
-	zcode=$1
-	set -- $(fetch "$base$path" "$body.again")
-	acode=$1 abytes=$2
+	ep_cfg_saved=$ep_cfg ep_cfg=
+	ep_fetch "$base/_bench/static/$name" "$body.static"
+	scode=$got_code
+	ep_fetch "$base/_bench/zero/$name" "$body.zero"
+	zcode=$got_code
+	ep_cfg=$ep_cfg_saved
+	ep_fetch "$base$path" "$body.again"
+	acode=$got_code abytes=$got_bytes
 	bad=
 	[ "$scode" = 200 ] && cmp -s "$body" "$body.static" ||
 		bad="$bad /_bench/static/$name (HTTP $scode) differs;"
@@ -387,6 +472,14 @@ bench_one() { # label name path conns
 	update-full)
 		tar -tf "$body" 2>/dev/null | grep -qx 'benchbox-x86-master-1\.img\.zst' ||
 			bad="$bad no benchbox-x86-master-1.img.zst in the tar;" ;;
+	ddi-poll-none | ddi-poll-1k | ddi-poll-all)
+		grep -q '"_links":{}' "$body" ||
+			bad="$bad links offered, want none: $(head -c 300 "$body");" ;;
+	ddi-poll-open)
+		grep -q '"deploymentBase":{"href":"[^"]*/deploymentBase/[0-9]' "$body" ||
+			bad="$bad no deploymentBase link: $(head -c 300 "$body");" ;;
+	ddi-artifact)
+		cmp -s "$body" "$ddi_swu" || bad="$bad not the bytes of the .swu;" ;;
 	esac
 	if [ -n "$bad" ]; then
 		echo "sanity:   FAIL $path ($bytes bytes):$bad" >&2
@@ -401,10 +494,16 @@ bench_one() { # label name path conns
 		static) url=$base/_bench/static/$name ;;
 		zero) url=$base/_bench/zero/$name ;;
 		esac
-		wrk -t2 -c"$conns" -d1s --timeout 10s "$url" >/dev/null 2>&1 || true
 		w=$out/wrk-$name-$kind.txt
-		wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency "$url" >"$w" 2>&1 ||
-			echo "bench: wrk failed on $url (see $w)" >&2
+		if [ "$kind" = endpoint ] && [ -n "$ep_lua" ]; then
+			wrk -t2 -c"$conns" -d1s --timeout 10s -s "$ep_lua" "$url" -- "$@" >/dev/null 2>&1 || true
+			wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency -s "$ep_lua" "$url" -- "$@" \
+				>"$w" 2>&1 || echo "bench: wrk failed on $url (see $w)" >&2
+		else
+			wrk -t2 -c"$conns" -d1s --timeout 10s "$url" >/dev/null 2>&1 || true
+			wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s --latency "$url" >"$w" 2>&1 ||
+				echo "bench: wrk failed on $url (see $w)" >&2
+		fi
 		alive "wrk on $url"
 		printf '%s\t%s\t%s\t%s\n' "$kind" "$label" "$bytes" "$(wrk_stats "$w" | tr ' ' '\t')" \
 			>>"$results"
@@ -430,7 +529,7 @@ function row(lab, b, r, p, rs, rz, e, big) {
 	k = $2; kind = $1
 	order[k] = order[k] ? order[k] : ++n; key[order[k]] = k
 	bytes[k] = $3; rps[k, kind] = $4; p99[k, kind] = $5; err[k, kind] = $6
-	big[k] = (k ~ /full tar/)
+	big[k] = ($3 >= 1048576)
 }
 END {
 	printf "%-44s %9s %10s %7s %8s %7s %7s %6s\n", "endpoint", "bytes", "req/s", "MB/s",
@@ -715,6 +814,185 @@ else
 	mip_bench
 	stop_upstream
 	# a mip-index.fcgi may have been restarted: stop what runs now
+	children >"$out/children.txt"
+	kids=$(awk '{ print $1 }' "$out/children.txt")
+fi
+
+# -- hawkBit DDI --------------------------------------------------------------
+# Against the same lighttpd: the device-facing requests of ddi.fcgi next to
+# the ceilings of the same bytes (bench_one, requests from bench/ddi.lua),
+# then the poll with nothing to do over a table of 1,000 devices and of
+# $ddi_n, made by bench/ddi_fixture.py while lighttpd runs.
+ddi_fail() {
+	echo "sanity:   FAIL $*" >&2
+	failed=1
+}
+
+ddi_pids() {
+	children | awk '$2 == "ddi.fcgi" { print $1 }' | sort -n | tr '\n' ' '
+}
+
+commas() { # 1234567 -> 1,234,567
+	echo "$1" | sed -e ':a' -e 's/\([0-9]\)\([0-9]\{3\}\)\($\|,\)/\1,\2\3/' -e 'ta'
+}
+
+ddi_bench() {
+	echo
+	echo "== hawkBit DDI"
+	t_ddi=$(date +%s.%N)
+	pids0=$(ddi_pids)
+	[ -n "$pids0" ] || ddi_fail "no ddi.fcgi process under lighttpd"
+	dv=/DEFAULT/controller/v1
+	lua=$root/bench/ddi.lua
+
+	# attributes through the API; bench-open's first poll opens its action
+	for dev in idle open; do
+		case $dev in idle) v=$ddi_version ;; *) v=1.0 ;; esac
+		printf 'header = "Authorization: TargetToken bt-%s"\n' "$dev" >"$out/ddi-$dev.curl"
+		printf '{"mode":"merge","data":{"hw_boardname":"bench","hw_revision":"1.0","sw_version":"%s"}}' \
+			"$v" >"$out/ddi-config-$dev.json"
+		set -- $(fetch "$base$dv/bench-$dev/configData" "$out/ddi-config.out" -K "$out/ddi-$dev.curl" \
+			-X PUT -H 'Content-Type: application/json' --data-binary "@$out/ddi-config-$dev.json")
+		if [ "$1" != 200 ]; then
+			ddi_fail "PUT $dv/bench-$dev/configData answered HTTP $1: $(head -c 300 "$out/ddi-config.out")"
+			return 0
+		fi
+	done
+	set -- $(fetch "$base$dv/bench-open" "$out/ddi-open.json" -K "$out/ddi-open.curl")
+	action=$(sed -n 's/.*"deploymentBase":{"href":"[^"]*\/deploymentBase\/\([0-9][0-9]*\)?.*/\1/p' \
+		"$out/ddi-open.json")
+	if [ "$1" != 200 ] || [ -z "$action" ]; then
+		ddi_fail "the first poll of bench-open answered HTTP $1 without a deploymentBase link:" \
+			"$(head -c 300 "$out/ddi-open.json")"
+		return 0
+	fi
+	echo "sanity:   ok   bench-idle and bench-open sent their attributes (PUT configData 200);" \
+		"bench-open's first poll opened action $action"
+	fb=$out/ddi-feedback.json
+	printf '{"id":"%s","status":{"execution":"proceeding","result":{"finished":"none",%s' "$action" \
+		'"progress":{"cnt":1,"of":2}},"details":["Downloaded 40%"]}}' >"$fb"
+	{
+		cat "$out/ddi-open.curl"
+		echo 'header = "Content-Type: application/json"'
+		echo "data-binary = \"@$fb\""
+	} >"$out/ddi-feedback.curl"
+
+	saved_results=$results
+	results=$out/ddi-results.tsv
+	: >"$results"
+	bench_one "DDI poll, nothing to do" ddi-poll-none "$dv/bench-idle" 32 \
+		"$out/ddi-idle.curl" "$lua" token bt-idle
+	bench_one "DDI poll, open action" ddi-poll-open "$dv/bench-open" 32 \
+		"$out/ddi-open.curl" "$lua" token bt-open
+	bench_one "DDI feedback POST (proceeding)" ddi-feedback \
+		"$dv/bench-open/deploymentBase/$action/feedback" 32 \
+		"$out/ddi-feedback.curl" "$lua" token bt-open POST "$fb"
+	set -- $(fetch "$base$dv/bench-open" "$out/ddi-open.json" -K "$out/ddi-open.curl")
+	grep -q "/deploymentBase/$action?" "$out/ddi-open.json" ||
+		ddi_fail "after the feedback POSTs, bench-open's poll (HTTP $1) no longer offers action $action:" \
+			"$(head -c 300 "$out/ddi-open.json")"
+	lab_art="DDI artifact (${big_mib} MiB .swu)"
+	bench_one "$lab_art" ddi-artifact \
+		"$dv/bench-idle/softwaremodules/$ddi_sid/artifacts/$(basename "$ddi_swu")" 4 \
+		"$out/ddi-idle.curl" "$lua" token bt-idle
+	rm -f "$ddi_swu"
+
+	# the same poll over many devices: 1,000 of them each time, across the table
+	set -- $(fetch "$base$dv/bench-idle" "$out/ddi-poll-none.ref" -K "$out/ddi-idle.curl")
+	printf 'header = "Authorization: TargetToken bt-0000000"\n' >"$out/ddi-dev0.curl"
+	: >"$out/ddi-fixture.txt"
+	lab_1k= lab_n=
+	for n in 1000 "$ddi_n"; do
+		[ "$n" != 1000 ] || [ -z "$lab_1k" ] || continue
+		python3 "$root/bench/ddi_fixture.py" "$state/nestbox.db" "$n" "$ddi_sid" "$ddi_version" \
+			>"$out/ddi-fixture.out" 2>&1 ||
+			{ ddi_fail "bench/ddi_fixture.py $n: $(tail -n 3 "$out/ddi-fixture.out")"; break; }
+		dbm=$(du -m "$state/nestbox.db" | cut -f 1)
+		echo "fixture:  $(cat "$out/ddi-fixture.out"), database $dbm MiB" | tee -a "$out/ddi-fixture.txt"
+		bad=
+		for i in 0 $((n / 2)) $((n - 1)); do
+			id=$(printf 'bench-%07d' "$i")
+			printf 'header = "Authorization: TargetToken bt-%07d"\n' "$i" >"$out/ddi-devi.curl"
+			set -- $(fetch "$base$dv/$id" "$out/ddi-devi.out" -K "$out/ddi-devi.curl")
+			[ "$1" = 200 ] && cmp -s "$out/ddi-devi.out" "$out/ddi-poll-none.ref" ||
+				bad="$bad $id: HTTP $1, $(head -c 200 "$out/ddi-devi.out");"
+		done
+		if [ -n "$bad" ]; then
+			ddi_fail "polls of fixture devices differ from bench-idle's:$bad"
+		else
+			echo "sanity:   ok   bench-0000000, $(printf 'bench-%07d' $((n / 2))) and" \
+				"$(printf 'bench-%07d' $((n - 1))) poll with bench-idle's bytes"
+		fi
+		if [ "$n" = 1000 ]; then
+			lab_1k="DDI poll, 1,000 devices"
+			bench_one "$lab_1k" ddi-poll-1k "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+		else
+			lab_n="DDI poll, $(commas "$n") devices"
+			bench_one "$lab_n" ddi-poll-all "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+		fi
+	done
+	results=$saved_results
+
+	# report
+	echo
+	report_table "$out/ddi-results.tsv"
+	echo
+	echo "devices: DEFAULT tenant, TargetToken each, mode assigned, attributes sent; nothing to do ="
+	echo "the device already runs its assigned software (the poll reads: device, open action,"
+	echo "compatibility, software); open action: the poll links deploymentBase; feedback: POST of"
+	echo "$(wc -c <"$fb") bytes (proceeding, progress 1/2) on that action, the ceilings GET its empty answer;"
+	echo "artifact: X-Sendfile from the blob store, -c4; N devices: bench/ddi_fixture.py rows, the polls"
+	echo "spread over 1,000 of them across the table with their own tokens (bench/ddi.lua);"
+	echo "same wrk runs, columns and ceilings as the first table; raw: build/bench/wrk-ddi-*.txt"
+
+	echo
+	echo "targets (reported, not asserted):"
+	awk -F '\t' -v fbl="DDI feedback POST (proceeding)" -v art="$lab_art" -v l1="$lab_1k" \
+		-v ln="$lab_n" -v nn="$(commas "$ddi_n")" '
+	$1 == "endpoint" { r[$2] = $4 } $1 == "static" { s[$2] = $4 } $1 == "zero" { z[$2] = $4 }
+	function ok(c) { return c ? "yes" : "NO" }
+	function have(k) { return (k in r) && r[k] != "FAIL" && r[k] > 0 }
+	function line(what, val, want, c) {
+		printf "  %-34s %-32s %-22s %s\n", what, val, want, ok(c)
+	}
+	function vs_zero(k) {
+		if (have(k) && z[k] > 0)
+			line(substr(k, 5), sprintf("%.2f of /zero", r[k] / z[k]), ">= 0.8 (DESIGN.md)",
+				r[k] / z[k] >= 0.8)
+	}
+	END {
+		if (have(fbl))
+			line("feedback POST", sprintf("%.0f req/s", r[fbl]), ">= 2,000 req/s", r[fbl] >= 2000)
+		if (have(art) && s[art] > 0)
+			line("artifact download", sprintf("%.2f of /static", r[art] / s[art]), ">= 0.9 of /static",
+				r[art] / s[art] >= 0.9)
+		if (have(l1) && have(ln))
+			line("poll, " nn " / 1,000 devices", sprintf("%.2f (%.0f / %.0f req/s)", r[ln] / r[l1],
+				r[ln], r[l1]), ">= 0.9 (within 10%)", r[ln] / r[l1] >= 0.9)
+		vs_zero("DDI poll, nothing to do")
+		vs_zero("DDI poll, open action")
+		vs_zero(l1)
+		vs_zero(ln)
+	}' "$out/ddi-results.tsv"
+
+	pids1=$(ddi_pids)
+	[ "$pids0" = "$pids1" ] ||
+		ddi_fail "the ddi.fcgi processes changed during the section (${pids0:-none} -> ${pids1:-none}):" \
+			"one exited or was restarted (lighttpd log: build/bench/lighttpd.log)"
+	echo
+	for p in $pids1; do
+		printf '  %-16s pid %-7s %8s MiB peak RSS (VmHWM)\n' ddi.fcgi "$p" \
+			"$(awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$p/status" 2>/dev/null || echo -)"
+	done
+	echo "ddi section: $(awk -v a="$t_ddi" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }') s"
+}
+
+if [ "$ddi_on" = 0 ]; then
+	echo
+	echo "hawkBit DDI: skipped (BENCH_DDI=0)"
+else
+	ddi_bench
+	# a ddi.fcgi may have been restarted: stop what runs now
 	children >"$out/children.txt"
 	kids=$(awk '{ print $1 }' "$out/children.txt")
 fi
