@@ -40,6 +40,7 @@ struct admin {
 	struct admin_user user;
 	int authed, via_token;
 	char csrf[65];
+	char upload_name[256];	/* the file part's name, set by admin_upload_receive() */
 };
 
 int admin_init(struct app *app, char *err, size_t errlen);
@@ -59,7 +60,9 @@ void admin_json(struct http_resp *w, int status, cJSON *data);
 
 /*
  * Receives a multipart form: the named text fields into val, the "file"
- * part into a new temporary file tmp (the caller removes it).  Returns 0,
+ * part into a new temporary file tmp (the caller removes it) and its
+ * file name into ad->upload_name.  With an API token no CSRF field is
+ * needed; with a session it must come before the file.  Returns 0,
  * or an HTTP status with *why (and no temporary file left).
  */
 int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,

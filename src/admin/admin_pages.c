@@ -1,5 +1,5 @@
 /* The dashboard and the settings page. */
-#include "admin.h"
+#include "admin_ddi.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
@@ -97,6 +97,7 @@ void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
 	cJSON_AddNumberToObject(d, "users", adm_user_count(app->db, NULL));
 	cJSON_AddStringToObject(d, "chart", chart);
+	admin_ddi_dashboard(app, d);
 	add_recent(app, d);
 	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);
 }

@@ -49,6 +49,7 @@ static int up_begin(void *ctx, const struct mp_part *p)
 		}
 		u->have_file = 1;
 		u->cur = u->n + 1;
+		snprintf(u->ad->upload_name, sizeof(u->ad->upload_name), "%s", p->filename);
 		return 0;
 	}
 	if (!strcmp(p->name, "csrf"))
@@ -141,6 +142,9 @@ int admin_upload_receive(struct app *app, struct http_req *r, const char *const 
 	u->names = names;
 	u->n = n;
 	u->val = val;
+	/* an API token is no ambient credential: a forged request cannot carry one */
+	u->csrf_ok = u->ad->via_token;
+	u->ad->upload_name[0] = '\0';
 	memset(val, 0, sizeof(*val) * (size_t)n);
 	if (mp_boundary(http_env(r, "CONTENT_TYPE"), boundary, sizeof(boundary)) < 0) {
 		*why = "expected a multipart/form-data upload";

@@ -1,11 +1,14 @@
 /* admin.fcgi - the operators' pages and HTTP API under /admin */
 #include "../admin/admin.h"
+#include "../admin/admin_ddi.h"
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
 
 static const struct route_param_spec image_params[] = {
 	{ "box", mkbox_name_ok }, { "image", mkbox_name_ok }, { NULL, NULL }
 };
+
+static const struct route_param_spec id_params[] = { { "id", adm_id_ok }, { NULL, NULL } };
 
 #define P ADM_PUBLIC
 #define A ADM_ADMIN
@@ -32,6 +35,22 @@ static const struct route routes[] = {
 	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADM_OWN_CSRF },
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
+	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
+	{ "GET",  "/admin/devices/:id", admin_device, "/devices", id_params, 0 },
+	{ "POST", "/admin/devices/:id/mode", admin_device_mode, "/devices", id_params, A },
+	{ "POST", "/admin/devices/:id/feed", admin_device_feed, "/devices", id_params, A },
+	{ "POST", "/admin/devices/:id/force", admin_device_force, "/devices", id_params, A },
+	{ "POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", id_params, A },
+	{ "POST", "/admin/devices/:id/delete", admin_device_delete, "/devices", id_params, A },
+	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
+	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
+	{ "POST", "/admin/software/:id/delete", admin_software_delete, "/software", id_params, A },
+	{ "GET",  "/admin/rollouts", admin_rollouts, "/rollouts", NULL, 0 },
+	{ "POST", "/admin/rollouts", admin_rollout_create, "/rollouts", NULL, A },
+	{ "POST", "/admin/rollouts/:id/pause", admin_rollout_pause, "/rollouts", id_params, A },
+	{ "POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts", id_params, A },
+	{ "POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts", id_params, A },
 	{ "GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API },
 	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
 	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
@@ -42,6 +61,23 @@ static const struct route routes[] = {
 	{ "GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API },
 	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
+	{ "GET",  "/admin/api/devices", admin_api_devices, "/api/devices", NULL, API },
+	{ "GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices", NULL, API },
+	{ "GET",  "/admin/api/software", admin_api_software, "/api/software", NULL, API },
+	{ "POST", "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
+	{ "PUT",  "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
+	{ "POST", "/admin/api/software/url", admin_api_software_url, "/api/software", NULL,
+	  API | A },
+	{ "DELETE", "/admin/api/software/:id", admin_api_software_delete, "/api/software",
+	  id_params, API | A },
+	{ "GET",  "/admin/api/rollouts", admin_api_rollouts, "/api/rollouts", NULL, API },
+	{ "POST", "/admin/api/rollouts", admin_api_rollout_create, "/api/rollouts", NULL, API | A },
+	{ "POST", "/admin/api/rollouts/:id/pause", admin_api_rollout_pause, "/api/rollouts",
+	  id_params, API | A },
+	{ "POST", "/admin/api/rollouts/:id/resume", admin_api_rollout_resume, "/api/rollouts",
+	  id_params, API | A },
+	{ "POST", "/admin/api/rollouts/:id/stage", admin_api_rollout_stage, "/api/rollouts",
+	  id_params, API | A },
 };
 
 static const struct app_def def = {

@@ -1,5 +1,7 @@
 // Logs in to the admin pages with a real Chromium, imports an image through
-// the upload form, finds it in the list, and saves screenshots.
+// the upload form, finds it in the list, visits the DDI pages (devices,
+// software, rollouts; creates a rollout through its form) and saves
+// screenshots.
 // usage: node admin.mjs <base-url> <user> <password> <image-file> <out-dir>
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -49,6 +51,27 @@ try {
   await shot('05-users.png');
   await page.click('nav >> text=Settings');
   await shot('06-settings.png');
+
+  // the DDI pages: devices (list and one device), software, rollouts
+  await page.click('nav >> text=Devices');
+  assert.equal(await page.locator('h1').innerText(), 'Devices');
+  assert.ok(await page.locator('tbody tr a[href^="/admin/devices/"]').count() >= 1);
+  await shot('07-devices.png');
+  await page.click('tbody tr a[href^="/admin/devices/"] >> nth=0');
+  assert.match(await page.locator('.verdict').innerText(), /Update decision/);
+  await shot('08-device.png');
+  await page.click('nav >> text=Software');
+  assert.equal(await page.locator('h1').innerText(), 'Software');
+  await shot('09-software.png');
+  await page.click('nav >> text=Rollouts');
+  await page.fill('form.upload input[name=name]', 'browser rollout');
+  await page.fill('form.upload input[name=feed]', 'default');
+  await page.fill('form.upload input[name=percent]', '50');
+  await Promise.all([page.waitForURL(/done=rollout/), page.click('form.upload button')]);
+  const bars = page.locator('svg.bar');
+  assert.ok(await bars.count() >= 1);
+  assert.equal(await page.locator('tr', { hasText: 'browser rollout' }).count(), 1);
+  await shot('10-rollouts.png');
   console.log('browser test: ok');
 } finally {
   await browser.close();

@@ -92,7 +92,8 @@ class Browser:
         assert r.status == expect, (r.status, r.text)
         return r
 
-    def upload(self, fields, filename, data, csrf_first=True, truncate=0):
+    def upload(self, fields, filename, data, csrf_first=True, truncate=0, action="/admin/images",
+               headers=None):
         boundary = "----nestbox" + uuid.uuid4().hex
         parts = []
         items = list(fields.items())
@@ -111,5 +112,6 @@ class Browser:
         if truncate:
             body = body[:-truncate]
             # the declared length matches what is sent: the body just ends early
-        return self.request("POST", "/admin/images", body,
-                            {"Content-Type": "multipart/form-data; boundary=" + boundary})
+        h = {"Content-Type": "multipart/form-data; boundary=" + boundary}
+        h.update(headers or {})
+        return self.request("POST", action, body, h)

@@ -1,11 +1,15 @@
 """A real browser (Debian's chromium, driven by playwright-core) logs in,
-imports an image through the form and finds it in the list; screenshots
-land in tests/e2e/out/."""
+imports an image through the form and finds it in the list, then visits
+the DDI pages and creates a rollout; screenshots land in tests/e2e/out/."""
+import json
 import os
 import shutil
 import subprocess
 
+from admin_client import Browser
 from conftest import ROOT, make_raw_image
+from test_ddi import BASE, ddi, feedback
+from test_software import make_swu
 
 OUT = os.path.join(ROOT, "tests", "e2e", "out")
 SCRIPT = os.path.join(ROOT, "tests", "browser", "admin.mjs")
@@ -21,14 +25,45 @@ def test_browser_login_upload_list(make_nb, tmpdir_shared):
     nb.ctl("user", "first-admin")
     nb.start()
     raw = make_raw_image(os.path.join(tmpdir_shared, "browser.img"), size=512 * 1024)
+    ddi_fleet(nb, tmpdir_shared)
     os.makedirs(OUT, exist_ok=True)
     p = subprocess.run(["node", SCRIPT, nb.url, "admin", "browser-pass-1", raw, OUT],
                        capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "browser test: ok" in p.stdout
-    for name in ("01-login.png", "02-dashboard.png", "03-images.png", "05-users.png"):
+    for name in ("01-login.png", "02-dashboard.png", "03-images.png", "05-users.png",
+                 "07-devices.png", "08-device.png", "09-software.png", "10-rollouts.png"):
         assert os.path.getsize(os.path.join(OUT, name)) > 1000
     # the browser's upload is a real build that boxes can fetch
     assert nb.get("/list").body == b"browserbox/browserbox-rpi4-master-7\n"
     r = nb.get("/update?name=browserbox&board=rpi4&version=7")
     assert r.status == 200 and len(r.body) > 10240
+    with nb.db() as c:
+        assert c.execute("SELECT percent FROM ddi_rollouts WHERE name='browser rollout'"
+                         ).fetchone() == (50,)
+
+
+def ddi_fleet(nb, tmp):
+    """Software, six devices and a rollout with one success, one failure
+    and one update under way: something for the DDI pages to show."""
+    nb.ctl("software", "add", make_swu(os.path.join(tmp, "sw1"), "1.0"), "--name", "core-image")
+    nb.ctl("software", "add", make_swu(os.path.join(tmp, "sw2"), "2.0"), "--name", "core-image")
+    for i in range(6):
+        cid = "gateway-%02d" % i
+        ddi(nb, "GET", BASE + cid, token="t%d" % i)
+        ddi(nb, "PUT", BASE + cid + "/configData", token="t%d" % i, body={"data": {
+            "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0",
+            "serial": "SN-%04d" % (1000 + i)}})
+    b = Browser(nb.port)
+    b.login("admin", "browser-pass-1")
+    assert b.post("/admin/rollouts", {"csrf": b.csrf("/admin/rollouts"), "name": "spring",
+                                      "feed": "default", "software": "2"}).status == 303
+    for i, (execution, finished) in enumerate((("closed", "success"), ("closed", "failure"),
+                                                ("proceeding", "none"))):
+        cid = "gateway-%02d" % i
+        links = json.loads(ddi(nb, "GET", BASE + cid, token="t%d" % i).body)["_links"]
+        action = links["deploymentBase"]["href"].split("/deploymentBase/")[1].split("?")[0]
+        feedback(nb, cid, action, "proceeding", details=["Downloading", "Downloaded 60%"],
+                 token="t%d" % i)
+        feedback(nb, cid, action, execution, finished, ["done" if finished != "none" else "..."],
+                 token="t%d" % i)

@@ -1,0 +1,104 @@
+/*
+ * admin_ddi.h - the operators' view of the hawkBit DDI server: devices,
+ * software and rollouts, as pages and as the token API.
+ *
+ * Changes go through the DDI domain's own functions (src/ddi/ddi.h); the
+ * read-only queries the pages need live in admin_ddi_store.c, each one
+ * shaped to use an index so the pages stay quick with a million devices.
+ * Outside input (query filters, form fields, JSON bodies) is parsed by the
+ * pure functions of admin_ddi_input.c, which are unit- and fuzz-tested.
+ */
+#ifndef NB_ADMIN_DDI_H
+#define NB_ADMIN_DDI_H
+
+#include "admin.h"
+#include "../ddi/ddi.h"
+
+/* -- input (admin_ddi_input.c): pure, no store, no I/O -- */
+
+/* A route's :id: 1..18 decimal digits. */
+int adm_id_ok(const char *s);
+/* A feed or a name: 1..max bytes, no control characters. */
+int adm_label_ok(const char *s, size_t max);
+/* s as a whole decimal number within lo..hi; 0, or -1. */
+int adm_int(const char *s, long lo, long hi, long *out);
+
+/* The devices list's filters, as the page and the API take them. */
+struct adm_dev_filter {
+	const char *state, *feed, *model, *version, *seen;	/* NULL: any */
+	long long seen_lo, seen_hi;	/* last_seen range; seen_lo < 0: no filter */
+	long long after;		/* keyset: ids above this */
+};
+
+/* Reads state, feed, model, version, seen (hour|day|old|never) and after. */
+int adm_dev_filter_parse(const struct query *q, long long now, struct adm_dev_filter *f,
+			 const char **err);
+/*
+ * A rollout to create, from a JSON object: feed and software_id required;
+ * percent (1..100, default 100), max_failures and max_failure_rate (-1
+ * when absent: the configured defaults apply) and name optional.
+ */
+int adm_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err);
+/* {"url": "...", "name": "..."}: url required; both copied into a. */
+int adm_url_parse(struct arena *a, const char *body, size_t len, const char **url,
+		  const char **name, const char **err);
+/* {"percent": n} with n in 1..100. */
+int adm_stage_parse(const char *body, size_t len, int *percent, const char **err);
+
+/* -- read-only queries (admin_ddi_store.c) -- */
+
+/* One page of devices (admin.page_size); *next is the last id when more follow. */
+cJSON *adm_dev_list(struct app *app, struct http_req *r, const struct adm_dev_filter *f,
+		    long long *next);
+/* [{"state", "count"}] over every device; *total their sum. */
+cJSON *adm_dev_state_counts(struct app *app, long long *total);
+/* One device with its attributes as [{"key","value"}]; NULL when unknown. */
+cJSON *adm_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
+		   const char *cid);
+/* The device's actions, newest first. */
+cJSON *adm_dev_actions(struct app *app, struct http_req *r, long long device_id);
+/* An action's status history, oldest first, details split into lines. */
+cJSON *adm_action_log(struct app *app, struct http_req *r, long long action_id);
+cJSON *adm_sw_list(struct app *app, struct http_req *r, long offset, long limit);
+long adm_sw_count(struct app *app);
+long adm_rollout_count(struct app *app);
+/* [{"id","label"}] for the software selects, newest first. */
+cJSON *adm_sw_choices(struct app *app, long long selected);
+/* Devices of a feed that follow rollouts. */
+long long adm_feed_rollout_devices(struct app *app, const char *feed);
+/* "2026-11-23 13:05:00" (UTC), or "" for 0. */
+const char *adm_when(struct arena *a, long long t);
+
+/* -- handlers -- */
+void admin_devices(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device_mode(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device_force(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_software(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_software_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_rollouts(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_devices(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_software(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_software_add(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_software_url(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_software_delete(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_rollouts(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w);
+
+/* the dashboard's device counts */
+void admin_ddi_dashboard(struct app *app, cJSON *d);
+
+#endif

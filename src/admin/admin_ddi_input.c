@@ -1,0 +1,223 @@
+/*
+ * What operators send to the DDI pages and API, checked before anything
+ * reads the store: route ids, list filters, form numbers and the API's
+ * JSON bodies.  Pure functions, so the fuzz target can drive them alone.
+ */
+#include "admin_ddi.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int adm_id_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > 18)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+int adm_label_ok(const char *s, size_t max)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int adm_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s || strlen(s) > 18)
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || (*s != '-' && (*s < '0' || *s > '9')) || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* An empty filter field means "any", as a form sends it. */
+static const char *field(const struct query *q, const char *k)
+{
+	const char *v = query_get(q, k);
+
+	return v && *v ? v : NULL;
+}
+
+/* "hour", "day", "old" (not within a day) or "never" -> a last_seen range. */
+static int seen_range(const char *s, long long now, long long *lo, long long *hi)
+{
+	*lo = -1;
+	if (!s)
+		return 0;
+	*hi = now + 86400;	/* a clock a little ahead still counts as recent */
+	if (!strcmp(s, "hour"))
+		*lo = now - 3600;
+	else if (!strcmp(s, "day"))
+		*lo = now - 86400;
+	else if (!strcmp(s, "old"))
+		*lo = 1, *hi = now - 86400 - 1;
+	else if (!strcmp(s, "never"))
+		*lo = *hi = 0;
+	else
+		return -1;
+	return 0;
+}
+
+int adm_dev_filter_parse(const struct query *q, long long now, struct adm_dev_filter *f,
+			 const char **err)
+{
+	const char *after = field(q, "after");
+	long v = 0;
+
+	memset(f, 0, sizeof(*f));
+	f->state = field(q, "state");
+	f->feed = field(q, "feed");
+	f->model = field(q, "model");
+	f->version = field(q, "version");
+	f->seen = field(q, "seen");
+	if (seen_range(f->seen, now, &f->seen_lo, &f->seen_hi) < 0) {
+		*err = "seen must be hour, day, old or never";
+		return -1;
+	}
+	if (after && adm_int(after, 0, 0x7fffffffffffffffL, &v) < 0) {
+		*err = "after must be a device id";
+		return -1;
+	}
+	f->after = v;
+	return 0;
+}
+
+/* An integer member within lo..hi; dflt when absent.  0 or -1. */
+static int json_int(const cJSON *o, const char *k, long lo, long hi, long dflt, long *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	double d;
+
+	if (!v || cJSON_IsNull(v)) {
+		*out = dflt;
+		return 0;
+	}
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	if (!isfinite(d) || d != floor(d) || d < (double)lo || d > (double)hi)
+		return -1;
+	*out = (long)d;
+	return 0;
+}
+
+/* A string member that fits n bytes (NUL included); NULL when absent. */
+static int json_str(const cJSON *o, const char *k, size_t n, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= n)
+		return -1;
+	*out = v->valuestring;
+	return 0;
+}
+
+static cJSON *object(const char *body, size_t len, const char **err)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len);
+
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		*err = "the body must be a JSON object";
+		return NULL;
+	}
+	return j;
+}
+
+int adm_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err)
+{
+	cJSON *j = object(body, len, err);
+	const char *feed, *name;
+	long sid, pct, mf, mfr;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (!j)
+		return -1;
+	if (json_str(j, "feed", sizeof(r->feed), &feed) < 0 || !feed || !*feed)
+		*err = "feed must be a string of 1-63 bytes";
+	else if (json_str(j, "name", sizeof(r->name), &name) < 0)
+		*err = "name must be a string of at most 127 bytes";
+	else if (json_int(j, "software_id", 1, 0x7fffffffL, 0, &sid) < 0 || sid == 0)
+		*err = "software_id must be a software's id";
+	else if (json_int(j, "percent", 1, 100, 100, &pct) < 0)
+		*err = "percent must be 1-100";
+	else if (json_int(j, "max_failures", 0, 1000000000L, -1, &mf) < 0 ||
+		 json_int(j, "max_failure_rate", 0, 100, -1, &mfr) < 0)
+		*err = "max_failures must be 0 or more, max_failure_rate 0-100";
+	else {
+		snprintf(r->feed, sizeof(r->feed), "%s", feed);
+		snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
+		r->software_id = sid;
+		r->percent = (int)pct;
+		r->max_failures = (int)mf;
+		r->max_failure_rate = (int)mfr;
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
+int adm_url_parse(struct arena *a, const char *body, size_t len, const char **url,
+		  const char **name, const char **err)
+{
+	cJSON *j = object(body, len, err);
+	const char *u, *n;
+	int rc = -1;
+
+	*url = *name = NULL;
+	if (!j)
+		return -1;
+	if (json_str(j, "url", 1024, &u) < 0 || !u || !*u)
+		*err = "url must be a string of at most 1023 bytes";
+	else if (json_str(j, "name", 256, &n) < 0)
+		*err = "name must be a string of at most 255 bytes";
+	else {
+		*url = arena_strdup(a, u);
+		*name = arena_strdup(a, n ? n : "");
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
+}
+
+int adm_stage_parse(const char *body, size_t len, int *percent, const char **err)
+{
+	cJSON *j = object(body, len, err);
+	long p;
+	int rc = -1;
+
+	if (!j)
+		return -1;
+	if (json_int(j, "percent", 1, 100, 0, &p) < 0 || p == 0)
+		*err = "percent must be 1-100";
+	else {
+		*percent = (int)p;
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * One DDI device: what it reported, why it is or is not offered an update
+ * (the same decision its next poll makes), its actions and their log; and
+ * what an operator changes: mode, feed, force, cancel, delete.
+ */
+#include "admin_ddi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static long long id_param(struct http_req *r)
+{
+	return atoll(http_param(r, "id"));
+}
+
+/* Adds "verdict", "offer" and "candidate": what the device's next poll would do. */
+static void add_verdict(struct app *app, cJSON *o)
+{
+	const char *tenant = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tenant"));
+	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "controller_id"));
+	struct ddi_device dev;
+	struct ddi_action a;
+	struct ddi_candidate c;
+	struct ddi_decide_in in;
+	enum ddi_verdict v;
+
+	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0)
+		return;
+	/* an open action is what the device is told about, whatever it would get next */
+	if (ddi_action_open(app, dev.id, &a) == 0) {
+		cJSON_AddStringToObject(o, "verdict", "an update is under way (see its action)");
+		cJSON_AddBoolToObject(o, "offer", 1);
+		cJSON_AddNumberToObject(o, "open_action", (double)a.id);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.mode = dev.mode;
+	in.installed = dev.sw_version;
+	in.tenant = dev.tenant;
+	in.cid = dev.cid;
+	in.has_attrs = dev.has_attrs;
+	in.force = dev.force;
+	in.max_running = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+	if (dev.has_attrs && strcmp(dev.mode, "pinned") && ddi_candidate_find(app, &dev, &c) == 0) {
+		in.cand = &c;
+		cJSON_AddStringToObject(o, "candidate", c.version);
+		cJSON_AddNumberToObject(o, "candidate_id", (double)c.software_id);
+	}
+	if (in.max_running > 0 && in.cand)
+		in.running = ddi_running_count(app);
+	v = ddi_decide(&in);
+	cJSON_AddStringToObject(o, "verdict", ddi_verdict_text(v));
+	cJSON_AddBoolToObject(o, "offer", v == DDI_OFFER);
+}
+
+static cJSON *modes(const char *cur)
+{
+	static const char *const m[] = { "rollout", "latest", "assigned", "pinned", NULL };
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; m[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", m[i]);
+		cJSON_AddBoolToObject(o, "selected", cur && !strcmp(cur, m[i]));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The log of ?action=, else of the newest action; marks the one shown. */
+static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions)
+{
+	const char *p = query_get(&r->query, "action");
+	long long want = p ? atoll(p) : 0, shown = 0;
+	cJSON *a;
+
+	cJSON_ArrayForEach(a, actions) {
+		long long id = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "id"));
+		if (!shown && (!want || id == want))
+			shown = id;
+		cJSON_AddBoolToObject(a, "shown", id == shown);
+	}
+	if (shown) {
+		cJSON_AddNumberToObject(d, "log_action", (double)shown);
+		cJSON_AddItemToObject(d, "log", adm_action_log(app, r, shown));
+	}
+}
+
+void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	cJSON *dev = adm_dev_get(app, r, id_param(r), NULL, NULL), *d, *actions;
+	const char *mode;
+
+	if (!dev) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	add_verdict(app, dev);
+	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
+	d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "modes", modes(mode));
+	cJSON_AddItemToObject(d, "software", adm_sw_choices(app, (long long)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(dev, "assigned"))));
+	actions = adm_dev_actions(app, r, id_param(r));
+	add_log(app, r, d, actions);
+	cJSON_AddItemToObject(d, "actions", actions);
+	cJSON_AddItemToObject(d, "device", dev);
+	if (query_get(&r->query, "done"))
+		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	admin_page(app, r, w, 200, "device", "Device", d);
+}
+
+/* GET /admin/api/devices/:cid[?tenant=]: the device, its verdict and actions. */
+void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *tenant = query_get(&r->query, "tenant");
+	cJSON *dev = adm_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT",
+				 http_param(r, "cid"));
+
+	if (!dev) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	add_verdict(app, dev);
+	cJSON_AddItemToObject(dev, "actions", adm_dev_actions(app, r, (long long)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(dev, "id"))));
+	admin_json(w, 200, dev);
+}
+
+static void back(struct http_req *r, struct http_resp *w, const char *done)
+{
+	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=%s", id_param(r), done));
+}
+
+void admin_device_mode(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *mode = query_get(&r->form, "mode"), *sw = query_get(&r->form, "software");
+	struct ddi_software s;
+	long v = 0;
+
+	if (!mode || (strcmp(mode, "rollout") && strcmp(mode, "latest") &&
+		      strcmp(mode, "assigned") && strcmp(mode, "pinned"))) {
+		admin_fail(app, r, w, 400, "mode must be rollout, latest, assigned or pinned");
+		return;
+	}
+	if (!strcmp(mode, "assigned") &&
+	    (adm_int(sw, 1, 0x7fffffffL, &v) < 0 || ddi_software_get(app, v, &s) < 0)) {
+		admin_fail(app, r, w, 400, "assigned mode needs a software from the list");
+		return;
+	}
+	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	back(r, w, "mode+set");
+}
+
+void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *feed = query_get(&r->form, "feed");
+
+	if (!adm_label_ok(feed, 63)) {
+		admin_fail(app, r, w, 400, "a feed is 1-63 bytes without control characters");
+		return;
+	}
+	if (ddi_device_set_field(app, id_param(r), "feed", feed) < 0) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	back(r, w, "feed+set");
+}
+
+void admin_device_force(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	back(r, w, "update+forced");
+}
+
+void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	if (ddi_action_cancel(app, id_param(r)) < 0) {
+		admin_fail(app, r, w, 409, "the device has no open action to cancel");
+		return;
+	}
+	back(r, w, "cancel+requested");
+}
+
+/* Without confirm=yes the answer is a page asking for it. */
+void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *confirm = query_get(&r->form, "confirm");
+	cJSON *dev = adm_dev_get(app, r, id_param(r), NULL, NULL), *d;
+
+	if (!dev) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	if (!confirm || strcmp(confirm, "yes")) {
+		d = cJSON_CreateObject();
+		cJSON_AddItemToObject(d, "device", dev);
+		admin_page(app, r, w, 200, "device-delete", "Delete device", d);
+		return;
+	}
+	cJSON_Delete(dev);
+	if (ddi_device_delete(app, id_param(r)) < 0) {
+		admin_fail(app, r, w, 404, "no such device");
+		return;
+	}
+	http_redirect(w, "/admin/devices?done=device+deleted");
+}

@@ -1,0 +1,80 @@
+/*
+ * fuzz_admin_ddi_json - the admin API's JSON bodies (adm_rollout_parse,
+ * adm_url_parse, adm_stage_parse) and the device list filters
+ * (adm_dev_filter_parse over a fuzzed query string).
+ *
+ * Invariants (abort() when broken): a parsed rollout has a feed of 1..63
+ * bytes, software_id >= 1, percent 1..100 and limits -1 or within range;
+ * a parsed URL is non-empty; a parsed stage is 1..100; every refusal says
+ * why.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/admin/admin_ddi.h"
+
+static void rollout(const char *d, size_t n)
+{
+	struct ddi_rollout r;
+	const char *err = NULL;
+
+	if (adm_rollout_parse(d, n, &r, &err) == 0) {
+		size_t fl = strnlen(r.feed, sizeof(r.feed));
+		if (fl == 0 || fl >= sizeof(r.feed) || strnlen(r.name, sizeof(r.name)) >= sizeof(r.name) ||
+		    r.software_id < 1 || r.percent < 1 || r.percent > 100 ||
+		    r.max_failures < -1 || r.max_failure_rate < -1 || r.max_failure_rate > 100)
+			abort();
+	} else if (!err) {
+		abort();
+	}
+}
+
+static void url_and_stage(struct arena *a, const char *d, size_t n)
+{
+	const char *url, *name, *err = NULL;
+	int pct = 0;
+
+	if (adm_url_parse(a, d, n, &url, &name, &err) == 0) {
+		if (!url || !*url || !name)
+			abort();
+	} else if (!err) {
+		abort();
+	}
+	err = NULL;
+	if (adm_stage_parse(d, n, &pct, &err) == 0) {
+		if (pct < 1 || pct > 100)
+			abort();
+	} else if (!err) {
+		abort();
+	}
+}
+
+static void filters(struct arena *a, const char *d, size_t n)
+{
+	struct query q;
+	struct adm_dev_filter f;
+	const char *err = NULL;
+
+	if (n > QUERY_RAW_MAX || query_parse(a, d, n, &q, &err) < 0)
+		return;
+	err = NULL;
+	if (adm_dev_filter_parse(&q, 1700000000, &f, &err) == 0) {
+		if (f.after < 0 || (f.seen_lo >= 0 && f.seen_lo > f.seen_hi))
+			abort();
+	} else if (!err) {
+		abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena a;
+
+	arena_init(&a);
+	rollout((const char *)data, size);
+	url_and_stage(&a, (const char *)data, size);
+	filters(&a, (const char *)data, size);
+	arena_free(&a);
+	return 0;
+}
