@@ -261,6 +261,8 @@ def test_device_list_filters_counts_and_pages(adm):
     b.post("/admin/devices/7/feed", {"csrf": b.csrf("/admin/devices/7"), "feed": "lab"})
     with nb.db() as c:
         c.execute("UPDATE ddi_devices SET state='error' WHERE controller_id IN ('d1', 'd2')")
+        # polls queue last_seen for a batched write; set it here, as that write would
+        c.execute("UPDATE ddi_devices SET last_seen=strftime('%s', 'now')")
         c.execute("UPDATE ddi_devices SET last_seen=0 WHERE controller_id='d3'")
         c.execute("UPDATE ddi_devices SET last_seen=1000 WHERE controller_id='d4'")
     page = b.get("/admin/devices")
