@@ -137,7 +137,8 @@ const char *const core_schema[] = {
 	"CREATE INDEX ddi_actions_device ON ddi_actions(device_id);"
 	"CREATE INDEX ddi_actions_rollout ON ddi_actions(rollout_id, status);"
 	"CREATE INDEX ddi_actions_software ON ddi_actions(software_id);"
-	"CREATE INDEX ddi_devices_feed ON ddi_devices(feed);"
+	"CREATE INDEX ddi_devices_feed ON ddi_devices(feed, mode);"
+	"CREATE INDEX ddi_devices_assigned ON ddi_devices(assigned) WHERE assigned IS NOT NULL;"
 	"CREATE INDEX ddi_devices_state ON ddi_devices(state);",
 };
 
