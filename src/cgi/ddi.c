@@ -5,7 +5,7 @@
 #define D "/:tenant/controller/v1/:id"
 
 static const struct route routes[] = {
-	{ "GET",  D, ddi_poll, "/ddi/poll", NULL, 0 },
+	{ "GET",  D, ddi_poll, "/ddi/poll", NULL, ROUTE_HOT },
 	{ "PUT",  D "/configData", ddi_config_data, "/ddi/configData", NULL, 0 },
 	{ "GET",  D "/deploymentBase/:action", ddi_deployment, "/ddi/deploymentBase", NULL, 0 },
 	{ "POST", D "/deploymentBase/:action/feedback", ddi_feedback, "/ddi/feedback", NULL, 0 },

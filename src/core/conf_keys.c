@@ -27,6 +27,9 @@ const struct conf_key core_conf_keys[] = {
 	{ "log.flush_ms", CONF_INT, "1000", NULL, 0,
 	  "longest a request-log row waits in the buffer (checked per request)" },
 	{ "log.max_rows", CONF_INT, "100000", NULL, 0, "request-log rows kept" },
+	{ "log.hot_rows", CONF_BOOL, "false", NULL, 0,
+	  "also a request-log row for each DDI poll (a fleet's steady traffic, otherwise"
+	  " counted in /metrics only)" },
 	{ "log.requests_to_stderr", CONF_BOOL, "false", NULL, 0,
 	  "also write one line per request to the front end's error log" },
 	{ "mkbox.image_path", CONF_PATH, "", "IMAGE_PATH", 0,

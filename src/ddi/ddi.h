@@ -28,24 +28,25 @@ long long ddi_software_add_url(struct app *app, const char *url, const char *nam
 /* Deletes software; -1 when it does not exist, -2 when an action or rollout uses it. */
 int ddi_software_delete(struct app *app, long long id);
 
+/* status: waiting (for confirmation), running, canceling, finished, error, canceled */
+struct ddi_action {
+	long long id, software_id, rollout_id;
+	char status[16];
+	int progress;
+};
+
 struct ddi_device {
 	long long id, assigned, last_seen;
 	char tenant[64], cid[128], token_hash[65];
 	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
 	int force, has_attrs, auto_confirm;
+	struct ddi_action last;		/* its newest action; id 0 when none */
 };
 
 struct ddi_software {
 	long long id, size;
 	char name[256], version[64], filename[256], sha1[41], md5[33], sha256[65];
 	char url[1024];			/* "" when the blob store holds it */
-};
-
-/* status: waiting (for confirmation), running, canceling, finished, error, canceled */
-struct ddi_action {
-	long long id, software_id, rollout_id;
-	char status[16];
-	int progress;
 };
 
 struct ddi_rollout {

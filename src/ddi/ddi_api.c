@@ -15,6 +15,17 @@
 #include <cjson/cJSON.h>
 
 
+/* hawkBit's sleep format, HH:MM:SS (minutes and seconds below 60) */
+static int sleep_ok(const char *t)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (i % 3 == 2 ? t[i] != ':' : (t[i] < '0' || t[i] > '9'))
+			return 0;
+	return t[8] == '\0' && t[3] < '6' && t[6] < '6';
+}
+
 int ddi_init(struct app *app, char *err, size_t errlen)
 {
 	struct ddi *d = calloc(1, sizeof(*d));
@@ -28,6 +39,14 @@ int ddi_init(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(d->mode, sizeof(d->mode), "%s", mode);
+	if (!sleep_ok(conf_str(app->conf, "ddi.poll_time"))) {
+		snprintf(err, errlen, "ddi.poll_time must be HH:MM:SS, not '%s'",
+			 conf_str(app->conf, "ddi.poll_time"));
+		free(d);
+		return -1;
+	}
+	snprintf(d->poll_time, sizeof(d->poll_time), "%s", conf_str(app->conf, "ddi.poll_time"));
+	d->confirm = conf_bool(app->conf, "ddi.confirmation_required");
 	app->domain = d;
 	return 0;
 }
@@ -89,6 +108,9 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 	int known;
 
 	ddi_seen_tick(app, &d->seen);
+	/* a GET reads device, action and software from one snapshot (app.c ends it) */
+	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		db_read_begin(app->db);
 	if (!tenant_ok(app, tenant)) {
 		app_error(app, w, 404, "unknown tenant");
 		return 1;
@@ -101,7 +123,8 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 		target = auth + 12;
 	known = ddi_device_get(app, tenant, cid, &d->dev) == 0;
 	if (auth && !strncasecmp(auth, "GatewayToken ", 13) && *gw && auth_equal(auth + 13, gw)) {
-		if (!known && (ddi_device_add(app, tenant, cid, "", NULL, NULL, 0) < 0 ||
+		if (!known && (db_read_end(app->db) < 0 ||
+			       ddi_device_add(app, tenant, cid, "", NULL, NULL, 0) < 0 ||
 			       ddi_device_get(app, tenant, cid, &d->dev) < 0))
 			return refuse(app, w);
 		return 0;
@@ -115,6 +138,7 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 	if (!strcmp(d->mode, "setup") && !target)
 		return refuse(app, w);
 	/* setup keeps the first token it sees; lax takes devices as they come */
+	db_read_end(app->db);	/* the writes below leave the snapshot */
 	if (!known) {
 		if (ddi_device_add(app, tenant, cid, th, NULL, NULL, 0) < 0 ||
 		    ddi_device_get(app, tenant, cid, &d->dev) < 0)
@@ -132,14 +156,14 @@ static const char *base(struct app *app, struct http_req *r)
 
 	if (*b)
 		return b;
-	return arena_printf(r->a, "%s://%s", https && !strcmp(https, "on") ? "https" : "http",
-			    host ? host : "localhost");
+	return arena_cat(r->a, https && !strcmp(https, "on") ? "https://" : "http://",
+			 host ? host : "localhost", NULL);
 }
 
 const char *ddi_device_url(struct app *app, struct http_req *r)
 {
-	return arena_printf(r->a, "%s/%s/controller/v1/%s", base(app, r), http_param(r, "tenant"),
-			    http_param(r, "id"));
+	return arena_cat(r->a, base(app, r), "/", http_param(r, "tenant"), "/controller/v1/",
+			 http_param(r, "id"), NULL);
 }
 
 void ddi_json_out(struct http_resp *w, int status, cJSON *o)
@@ -186,7 +210,7 @@ static int is_open(const struct ddi_action *a)
 static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 		  struct ddi_action *a)
 {
-	int wait = conf_bool(app->conf, "ddi.confirmation_required") && !d->dev.auto_confirm;
+	int wait = d->confirm && !d->dev.auto_confirm;
 
 	a->id = 0;
 	if (db_begin(app->db) < 0)
@@ -206,47 +230,68 @@ static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 	}
 }
 
+/* One {"rel": {"href": "…"}} member of _links. */
+static void poll_link(struct buf *b, int *first, const char *rel, const char *href)
+{
+	if (!*first)
+		buf_addc(b, ',');
+	*first = 0;
+	buf_add_jstr(b, rel);
+	buf_adds(b, ":{\"href\":");
+	buf_add_jstr(b, href);
+	buf_addc(b, '}');
+}
+
+/*
+ * The poll: a fixed shape written straight into the answer (it is the
+ * request a fleet sends all day; a cJSON tree cost more than the rest).
+ */
 void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
-	struct ddi_action a = { 0 };
+	struct ddi_action a;
 	struct ddi_candidate c;
 	enum ddi_verdict verdict;
-	cJSON *o = cJSON_CreateObject(), *links;
-	const char *url = ddi_device_url(app, r);
+	struct buf *b = &w->body;
+	const char *url = ddi_device_url(app, r), *id, *sw;
+	int first = 1;
 
 	ddi_seen_queue(app, &d->seen, &d->dev, r->remote_addr);
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "config"),
-							"polling"), "sleep",
-				conf_str(app->conf, "ddi.poll_time"));
-	links = cJSON_AddObjectToObject(o, "_links");
-	if (!d->dev.has_attrs)
-		ddi_link(links, "configData", arena_printf(r->a, "%s/configData", url));
-	/* every read of the decision from one snapshot */
-	db_read_begin(app->db);
-	if (ddi_action_latest(app, d->dev.id, &a) < 0)
-		a.id = 0;
-	if (a.id > 0 && !strcmp(a.status, "finished"))
-		ddi_link(links, "installedBase", arena_printf(r->a, "%s/installedBase/%lld", url, a.id));
+	/* the newest action came with the device, in ddi_before's snapshot */
+	a = d->dev.last;
 	verdict = is_open(&a) ? DDI_UP_TO_DATE : decide(app, &d->dev, &c);
 	db_read_end(app->db);
+	w->status = 200;
+	http_set_header(w, "Content-Type", "application/hal+json");
+	w->body.len = 0;
+	buf_adds(b, "{\"config\":{\"polling\":{\"sleep\":");
+	buf_add_jstr(b, d->poll_time);
+	buf_adds(b, "}},\"_links\":{");
+	if (!d->dev.has_attrs)
+		poll_link(b, &first, "configData", arena_cat(r->a, url, "/configData", NULL));
+	if (a.id > 0 && !strcmp(a.status, "finished"))
+		poll_link(b, &first, "installedBase",
+			  arena_cat(r->a, url, "/installedBase/", arena_lld(r->a, a.id), NULL));
 	if (!is_open(&a)) {
 		a.id = 0;
 		/* an update is due: the only write a poll makes */
 		if (verdict == DDI_OFFER)
 			offer(app, d, &c, &a);
 	}
+	id = arena_lld(r->a, a.id);
+	sw = arena_lld(r->a, a.software_id);
 	if (a.id > 0 && !strcmp(a.status, "canceling"))
-		ddi_link(links, "cancelAction", arena_printf(r->a, "%s/cancelAction/%lld", url, a.id));
+		poll_link(b, &first, "cancelAction", arena_cat(r->a, url, "/cancelAction/", id, NULL));
 	else if (a.id > 0 && !strcmp(a.status, "waiting"))
-		ddi_link(links, "confirmationBase", arena_printf(r->a, "%s/confirmationBase/%lld?c=%lld-%lld",
-							     url, a.id, a.id, a.software_id));
+		poll_link(b, &first, "confirmationBase", arena_cat(r->a, url, "/confirmationBase/",
+								   id, "?c=", id, "-", sw, NULL));
 	else if (a.id > 0)
-		ddi_link(links, "deploymentBase", arena_printf(r->a, "%s/deploymentBase/%lld?c=%lld-%lld",
-							   url, a.id, a.id, a.software_id));
-	else if (conf_bool(app->conf, "ddi.confirmation_required"))
-		ddi_link(links, "confirmationBase", arena_printf(r->a, "%s/confirmationBase", url));
-	ddi_json_out(w, 200, o);
+		poll_link(b, &first, "deploymentBase", arena_cat(r->a, url, "/deploymentBase/", id,
+								 "?c=", id, "-", sw, NULL));
+	else if (d->confirm)
+		poll_link(b, &first, "confirmationBase",
+			  arena_cat(r->a, url, "/confirmationBase", NULL));
+	buf_adds(b, "}}");
 }
 
 static cJSON *read_json(struct app *app, struct http_req *r, struct http_resp *w)

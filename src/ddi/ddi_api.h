@@ -13,6 +13,8 @@
 struct ddi {
 	struct ddi_device dev;		/* the authenticated device, per request */
 	char mode[16];			/* ddi.auth_mode */
+	char poll_time[16];		/* ddi.poll_time */
+	int confirm;			/* ddi.confirmation_required */
 	struct ddi_seen seen;		/* last_seen writes, batched */
 };
 

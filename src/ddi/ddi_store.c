@@ -7,11 +7,17 @@
 #include <string.h>
 #include <time.h>
 
+/* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
 static void col(sqlite3_stmt *st, int i, char *out, size_t n)
 {
 	const char *v = (const char *)sqlite3_column_text(st, i);
+	size_t len = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
 
-	snprintf(out, n, "%s", v ? v : "");
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(out, v, len);
+	out[len] = '\0';
 }
 
 static int done(sqlite3_stmt *st)
@@ -22,10 +28,16 @@ static int done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The device and its newest action in one statement: a poll needs both. */
 static const char sql_dev_get[] =
-	"SELECT id, tenant, controller_id, token_hash, hw_model, hw_revision, sw_version, feed,"
-	" mode, coalesce(assigned, 0), force, state, attributes != '', last_seen, auto_confirm"
-	" FROM ddi_devices WHERE tenant=? AND controller_id=?";
+	"SELECT d.id, d.tenant, d.controller_id, d.token_hash, d.hw_model, d.hw_revision,"
+	" d.sw_version, d.feed, d.mode, coalesce(d.assigned, 0), d.force, d.state,"
+	" d.attributes != '', d.last_seen, d.auto_confirm,"
+	" coalesce(a.id, 0), coalesce(a.software_id, 0), coalesce(a.status, ''),"
+	" coalesce(a.progress, 0), coalesce(a.rollout_id, 0)"
+	" FROM ddi_devices d LEFT JOIN ddi_actions a"
+	"  ON a.id = (SELECT max(x.id) FROM ddi_actions x WHERE x.device_id = d.id)"
+	" WHERE d.tenant=? AND d.controller_id=?";
 
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
 {
@@ -52,6 +64,11 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		d->has_attrs = sqlite3_column_int(st, 12);
 		d->last_seen = sqlite3_column_int64(st, 13);
 		d->auto_confirm = sqlite3_column_int(st, 14);
+		d->last.id = sqlite3_column_int64(st, 15);
+		d->last.software_id = sqlite3_column_int64(st, 16);
+		col(st, 17, d->last.status, sizeof(d->last.status));
+		d->last.progress = sqlite3_column_int(st, 18);
+		d->last.rollout_id = sqlite3_column_int64(st, 19);
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -211,15 +228,17 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 
 /*
  * Software with no compatibility list fits every board; an empty board or
- * revision in an entry matches any (?2 board, ?3 revision).
+ * revision in an entry matches any (?2 board, ?3 revision).  The unary +
+ * keeps SQLite from turning each OR into an IN list, which costs a
+ * temporary b-tree per poll; the software's few entries are scanned instead.
  */
 #define COMPATIBLE \
 	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
 	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
-	"   AND (c.board = '' OR c.board = ?2) AND (c.revision = '' OR c.revision = ?3)))"
+	"   AND (+c.board = '' OR +c.board = ?2) AND (+c.revision = '' OR +c.revision = ?3)))"
 
 static const char sql_compatible[] =
-	"SELECT 1 FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
+	"SELECT s.version FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
 static const char sql_latest[] =
 	"SELECT s.id FROM ddi_software s WHERE" COMPATIBLE
 	" ORDER BY s.vrank DESC, s.id DESC LIMIT 1";
@@ -480,9 +499,27 @@ static int failed_before(struct app *app, long long device_id, long long softwar
 	return failed;
 }
 
+static int compatible_version(struct app *app, long long id, const struct ddi_device *dev,
+			      char *version, size_t n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_compatible);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, dev->hw_model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, dev->hw_revision, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		col(st, 0, version, n);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
 int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
 {
-	struct ddi_software s;
 	long long id = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -491,15 +528,14 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 		if (rollout_candidate(app, dev, c) < 0)
 			return -1;
 	} else {
-		if (!strcmp(dev->mode, "assigned"))
-			id = ddi_software_compatible(app, dev->assigned, dev->hw_model,
-						     dev->hw_revision) ? dev->assigned : 0;
-		else if (!strcmp(dev->mode, "latest"))
+		if (!strcmp(dev->mode, "latest"))
 			id = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
-		if (id <= 0 || ddi_software_get(app, id, &s) < 0)
+		else if (!strcmp(dev->mode, "assigned"))
+			id = dev->assigned;
+		/* one query: compatible, and its version */
+		if (id <= 0 || compatible_version(app, id, dev, c->version, sizeof(c->version)) < 0)
 			return -1;
 		c->software_id = id;
-		snprintf(c->version, sizeof(c->version), "%s", s.version);
 	}
 	/* only looked up when it matters: a device already on it never asks */
 	if (strcmp(c->version, dev->sw_version))

@@ -49,6 +49,7 @@ int app_open(struct app *app, const char *program,
 		    (long)conf_int(app->conf, "log.flush_ms"),
 		    conf_int(app->conf, "log.max_rows"),
 		    conf_bool(app->conf, "log.requests_to_stderr"));
+	app->hot_rows = conf_bool(app->conf, "log.hot_rows");
 	return 0;
 fail:
 	app_close(app);
@@ -86,23 +87,32 @@ static long elapsed_us(const struct timespec *t0)
 	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
 }
 
+/* strlcpy: every request copies five strings, printf is too dear for it */
+static void copy(char *out, size_t n, const char *s)
+{
+	size_t len = strnlen(s, n - 1);
+
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
 static void log_request(struct app *app, struct http_req *r, struct http_resp *w,
 			const struct timespec *t0)
 {
 	struct reqlog_entry e;
 	const char *ua = http_header(r, "User-Agent");
 
-	memset(&e, 0, sizeof(e));
 	e.ts_ms = reqlog_now_ms();
-	snprintf(e.method, sizeof(e.method), "%s", r->method ? r->method : "-");
-	snprintf(e.route, sizeof(e.route), "%s",
-		 r->route ? (r->route->name ? r->route->name : r->route->pattern) : "-");
-	snprintf(e.path, sizeof(e.path), "%s", r->uri ? r->uri : "-");
+	copy(e.method, sizeof(e.method), r->method ? r->method : "-");
+	copy(e.route, sizeof(e.route),
+	     r->route ? (r->route->name ? r->route->name : r->route->pattern) : "-");
+	copy(e.path, sizeof(e.path), r->uri ? r->uri : "-");
 	e.status = w->status;
 	e.bytes = w->bytes_sent;
 	e.dur_us = elapsed_us(t0);
-	snprintf(e.remote, sizeof(e.remote), "%s", r->remote_addr ? r->remote_addr : "");
-	snprintf(e.ua, sizeof(e.ua), "%s", ua ? ua : "");
+	copy(e.remote, sizeof(e.remote), r->remote_addr ? r->remote_addr : "");
+	copy(e.ua, sizeof(e.ua), ua ? ua : "");
+	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->hot_rows;
 	reqlog_add(&app->log, app->db, &e);
 }
 
@@ -137,6 +147,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			app_error(app, &w, 404, "not found");
 		}
 	}
+	db_read_end(app->db);	/* a snapshot the handler kept is let go */
 	if (w.status >= 500)
 		fprintf(stderr, "nestbox[%s]: %d for %s %s\n", app->program, w.status,
 			r.method ? r.method : "-", r.uri ? r.uri : "-");

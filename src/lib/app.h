@@ -54,6 +54,7 @@ struct app {
 	struct reqlog log;
 	char var_dir[4096];
 	void *domain;		/* the domain's own per-process state */
+	int hot_rows;		/* log.hot_rows: request-log rows for ROUTE_HOT too */
 };
 
 /* Loads config, creates var/, opens the store and the blob store. */

@@ -219,3 +219,63 @@ const char *buf_cstr(struct buf *b)
 	b->p[b->len] = '\0';
 	return b->p;
 }
+
+char *arena_cat(struct arena *a, ...)
+{
+	va_list ap;
+	const char *s;
+	size_t n = 0;
+	char *p, *o;
+
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL)
+		n += strlen(s);
+	va_end(ap);
+	o = p = arena_alloc(a, n + 1);
+	va_start(ap, a);
+	while ((s = va_arg(ap, const char *)) != NULL) {
+		size_t l = strlen(s);
+		memcpy(o, s, l);
+		o += l;
+	}
+	va_end(ap);
+	*o = '\0';
+	return p;
+}
+
+char *arena_lld(struct arena *a, long long v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	return arena_strndup(a, p, (size_t)(e - p));
+}
+
+void buf_add_jstr(struct buf *b, const char *s)
+{
+	static const char hx[] = "0123456789abcdef";
+	const char *run = s;
+
+	buf_addc(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		buf_add(b, run, (size_t)(s - run));
+		run = s + 1;
+		if (c == '"' || c == '\\') {
+			buf_addc(b, '\\');
+			buf_addc(b, (char)c);
+		} else {
+			char u[6] = { '\\', 'u', '0', '0', hx[c >> 4], hx[c & 15] };
+			buf_add(b, u, sizeof(u));
+		}
+	}
+	buf_add(b, run, (size_t)(s - run));
+	buf_addc(b, '"');
+}

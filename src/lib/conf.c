@@ -20,6 +20,8 @@ struct conf {
 	char *file;		/* "" when none */
 	char *base;		/* directory relative file paths resolve against */
 	unsigned char *seen;	/* keys given in the file, across repeated sections */
+	short *slot;		/* name hash -> key index + 1; see key_index() */
+	unsigned nslot;
 };
 
 static void seterr(char *err, size_t n, const char *fmt, ...)
@@ -33,14 +35,56 @@ static void seterr(char *err, size_t n, const char *fmt, ...)
 	va_end(ap);
 }
 
+static unsigned name_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/*
+ * Requests read configuration on every call: an open-addressing table
+ * (at least four slots per key) makes a lookup one hash and one strcmp,
+ * not a walk over every key.
+ */
 static int key_index(const struct conf *c, const char *name)
 {
-	int i;
+	unsigned i;
 
-	for (i = 0; i < c->n; i++)
-		if (strcmp(c->keys[i].name, name) == 0)
-			return i;
+	if (!c->slot) {
+		int k;
+		for (k = 0; k < c->n; k++)
+			if (strcmp(c->keys[k].name, name) == 0)
+				return k;
+		return -1;
+	}
+	for (i = name_hash(name) & (c->nslot - 1); c->slot[i]; i = (i + 1) & (c->nslot - 1))
+		if (strcmp(c->keys[c->slot[i] - 1].name, name) == 0)
+			return c->slot[i] - 1;
 	return -1;
+}
+
+static void index_keys(struct conf *c)
+{
+	unsigned n = 16, i;
+	int k;
+
+	while (n < 4u * (unsigned)c->n)
+		n *= 2;
+	c->slot = calloc(n, sizeof(*c->slot));
+	if (!c->slot || c->n > 32000) {
+		free(c->slot);
+		c->slot = NULL;	/* the walk still works */
+		return;
+	}
+	c->nslot = n;
+	for (k = 0; k < c->n; k++) {
+		for (i = name_hash(c->keys[k].name) & (n - 1); c->slot[i]; i = (i + 1) & (n - 1))
+			;
+		c->slot[i] = (short)(k + 1);
+	}
 }
 
 /* Joins a relative path to base; an existing result is canonicalized. */
@@ -131,6 +175,7 @@ static struct conf *conf_new(const struct conf_key *keys, const char *fname)
 		c->n++;
 	c->val = calloc((size_t)c->n + 1, sizeof(char *));
 	c->seen = calloc((size_t)c->n + 1, 1);
+	index_keys(c);
 	c->file = strdup(fname ? fname : "");
 	if (!c->val || !c->seen || !c->file) {
 		conf_free(c);
@@ -163,6 +208,7 @@ void conf_free(struct conf *c)
 		free(c->val[i]);
 	free(c->val);
 	free(c->seen);
+	free(c->slot);
 	free(c->file);
 	free(c->base);
 	free(c);

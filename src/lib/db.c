@@ -69,6 +69,12 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	}
 	sqlite3_busy_timeout(db->h, busy_ms);
 	/*
+	 * Lookaside: the statements we keep prepared hold the default 100
+	 * slots, after which every step goes to malloc.  512 slots of 256
+	 * bytes (128 KiB, touched only as used) serve the steps too.
+	 */
+	sqlite3_db_config(db->h, SQLITE_DBCONFIG_LOOKASIDE, NULL, 256, 512);
+	/*
 	 * WAL with synchronous=NORMAL: a committed transaction survives a
 	 * killed process (what "acknowledged" means here); only a power cut
 	 * may lose the last commits before a checkpoint.  FULL would fsync on
@@ -178,16 +184,21 @@ static const char sql_read_end[] = "COMMIT";
 
 int db_read_begin(struct db *db)
 {
-	return step_once(db, sql_read_begin);
+	return sqlite3_get_autocommit(db->h) ? step_once(db, sql_read_begin) : 0;
 }
 
+/* Ends a transaction that only read; one that wrote is left to its owner. */
 int db_read_end(struct db *db)
 {
-	return sqlite3_get_autocommit(db->h) ? 0 : step_once(db, sql_read_end);
+	if (sqlite3_get_autocommit(db->h) || sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE)
+		return 0;
+	return step_once(db, sql_read_end);
 }
 
 int db_begin(struct db *db)
 {
+	/* a writer leaves the reader's snapshot: nothing to keep there */
+	db_read_end(db);
 	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 

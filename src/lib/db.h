@@ -29,6 +29,9 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql);
 /*
  * One snapshot for several reads (BEGIN DEFERRED … COMMIT): a request
  * that reads four tables takes the WAL read lock once, not four times.
+ * db_read_begin does nothing inside a transaction; db_read_end ends only
+ * a transaction that wrote nothing; db_begin ends such a read first.
+ * app.c ends a read left open when the request is answered.
  */
 int db_read_begin(struct db *db);
 int db_read_end(struct db *db);

@@ -2,14 +2,34 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+/*
+ * OpenSSL 3 looks an algorithm up by name on every init given the legacy
+ * EVP_sha256() handle; that lookup cost more than hashing a token.  Each
+ * is fetched once per process (pthread_once: uploads may hash in threads)
+ * and never changes after.
+ */
+static EVP_MD *fetched[3];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_all(void)
+{
+	fetched[HASH_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	fetched[HASH_SHA1] = EVP_MD_fetch(NULL, "SHA1", NULL);
+	fetched[HASH_MD5] = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
 static const EVP_MD *alg_md(enum hash_alg alg)
 {
+	pthread_once(&fetch_once, fetch_all);
+	if (alg >= HASH_SHA256 && alg <= HASH_MD5 && fetched[alg])
+		return fetched[alg];
 	switch (alg) {
 	case HASH_SHA1: return EVP_sha1();
 	case HASH_MD5: return EVP_md5();

@@ -14,19 +14,65 @@
 
 extern char **environ;
 
+/* FNV-1a over a name ending at '=' or NUL; *len gets its length */
+static unsigned env_hash(const char *s, size_t *len)
+{
+	unsigned h = 2166136261u;
+	const char *p = s;
+
+	for (; *p && *p != '='; p++)
+		h = (h ^ (unsigned char)*p) * 16777619u;
+	*len = (size_t)(p - s);
+	return h;
+}
+
+/*
+ * A request's params are looked up a dozen times (method, URI, headers);
+ * FCGX_GetParam compares against every one each time.  One pass here
+ * puts them in an open-addressing table in the arena instead.
+ */
+static void env_index(struct http_req *r, char **env)
+{
+	unsigned n = 0, size = 16, i;
+	size_t len;
+
+	while (env[n])
+		n++;
+	while (size < 2 * n)
+		size *= 2;
+	r->envtab = arena_zalloc(r->a, size * sizeof(*r->envtab));
+	r->envmask = size - 1;
+	for (n = 0; env[n]; n++) {
+		for (i = env_hash(env[n], &len) & r->envmask; r->envtab[i]; i = (i + 1) & r->envmask)
+			;
+		r->envtab[i] = env[n];
+	}
+}
+
 void http_req_init(struct http_req *r, struct arena *a, struct http_io *io)
 {
 	memset(r, 0, sizeof(*r));
 	r->a = a;
 	r->io = io;
 	r->content_length = -1;
+	if (io && io->env)
+		env_index(r, io->env);
 }
 
 const char *http_env(const struct http_req *r, const char *name)
 {
-	if (r->io && r->io->env)
-		return FCGX_GetParam(name, r->io->env);
-	return getenv(name);
+	size_t len;
+	unsigned i;
+
+	if (!r->envtab)
+		return r->io && r->io->env ? FCGX_GetParam(name, r->io->env) : getenv(name);
+	for (i = env_hash(name, &len) & r->envmask; r->envtab[i]; i = (i + 1) & r->envmask) {
+		const char *e = r->envtab[i];
+		/* the first of equal names wins, as with getenv */
+		if (!strncmp(e, name, len) && e[len] == '=')
+			return e + len + 1;
+	}
+	return NULL;
 }
 
 char **http_envp(const struct http_req *r)

@@ -41,6 +41,8 @@ struct http_req {
 	long long content_length;	/* -1 when not given */
 	const char *remote_addr;
 	int head;			/* HEAD: headers only */
+	char **envtab;			/* FastCGI params by name hash (http_env) */
+	unsigned envmask;
 };
 
 struct http_resp {

@@ -187,7 +187,7 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 0; i < l->n; i++)
-		if (write_row(db, l->program, &l->e[i]) < 0)
+		if (!l->e[i].norow && write_row(db, l->program, &l->e[i]) < 0)
 			goto fail;
 	for (i = 0; i < ng; i++)
 		if (write_agg(db, l->program, &g[i]) < 0)

@@ -28,6 +28,7 @@ struct reqlog_entry {
 	long dur_us;
 	char remote[48];
 	char ua[160];
+	int norow;		/* metrics only (a ROUTE_HOT request) */
 };
 
 struct reqlog {

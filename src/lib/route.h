@@ -28,6 +28,13 @@ struct route_param_spec {
 	route_valid_fn valid;
 };
 
+/*
+ * A route's flags are the program's own, except this bit: requests a
+ * fleet sends all day (a DDI poll) are counted in the metrics but get no
+ * request-log row of their own, unless log.hot_rows is set.
+ */
+#define ROUTE_HOT (1u << 30)
+
 struct route {
 	const char *method;	/* "GET" (admits HEAD too), "POST", ..., "*" any */
 	const char *pattern;

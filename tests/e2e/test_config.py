@@ -106,3 +106,12 @@ def test_shipped_config_is_valid():
                        env=dict(os.environ, NESTBOX_CONFIG=os.path.abspath(shipped)))
     assert r.returncode == 0, r.stderr
     assert "mkbox.zstd_level = 3\n" in r.stdout
+
+
+def test_ddi_settings_checked_at_start(tmpdir_shared):
+    for text, msg in (("ddi:\n  poll_time: \"5 minutes\"\n", b"ddi.poll_time must be HH:MM:SS"),
+                      ("ddi:\n  poll_time: \"00:99:00\"\n", b"ddi.poll_time must be HH:MM:SS"),
+                      ("ddi:\n  auth_mode: open\n", b"ddi.auth_mode must be setup, lax or strict")):
+        p = write(tmpdir_shared, "server:\n  var_dir: %s\n%s" % (tmpdir_shared, text))
+        r = run_cgi("ddi.fcgi", {"NESTBOX_CONFIG": p}, uri="/DEFAULT/controller/v1/x")
+        assert msg in r.stderr, r.stderr

@@ -220,3 +220,22 @@ def test_poll_writes_nothing_last_seen_is_batched(ddi_nb):
         seen, addr = c.execute("SELECT last_seen, last_addr FROM ddi_devices"
                                " WHERE controller_id='ls1'").fetchone()
     assert seen > 0 and addr == "127.0.0.1"
+
+
+@pytest.mark.parametrize("hot_rows", [False, True])
+def test_polls_are_counted_not_logged_row_by_row(make_nb, hot_rows):
+    nb = make_nb({"NESTBOX_LOG__HOT_ROWS": "true"} if hot_rows else {}, sub="hot%d" % hot_rows)
+    nb.ctl("init")
+    nb.start()
+    for _ in range(3):
+        assert ddi(nb, "GET", BASE + "hot", token="t").status == 200
+    assert ddi(nb, "PUT", BASE + "hot/configData", token="t",
+               body={"data": {"a": "b"}}).status == 200
+    nb.stop()                   # the programs write their batches on the way out
+    with nb.db() as c:
+        rows = dict(c.execute("SELECT route, count(*) FROM request_log GROUP BY route"))
+        counted = dict(c.execute("SELECT route, sum(count) FROM metrics_requests"
+                                 " WHERE program='ddi' GROUP BY route"))
+    assert counted == {"/ddi/poll": 3, "/ddi/configData": 1}
+    assert rows.get("/ddi/configData") == 1
+    assert rows.get("/ddi/poll", 0) == (3 if hot_rows else 0)

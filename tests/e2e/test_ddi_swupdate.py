@@ -90,7 +90,8 @@ def test_swupdate_installs_and_reports_success(fleet):
     assert counts(nb) == ("running", 1, 0)
     # the device now runs 2.0: the polls that follow offer nothing new
     polls = lambda: nb.db().execute(
-        "SELECT count(*) FROM request_log WHERE route='/ddi/poll'").fetchone()[0]
+        "SELECT coalesce(sum(count), 0) FROM metrics_requests WHERE route='/ddi/poll'"
+    ).fetchone()[0]
     seen = polls()
     dev.wait_for(lambda: polls() >= seen + 2, WAIT, "two more polls")
     with nb.db() as c:
