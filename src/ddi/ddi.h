@@ -120,6 +120,10 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 int ddi_running_count(struct app *app);
 /* The software the device's mode points at; -1 when none. */
 int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
+/* The same without failed_before: it depends only on mode, feed or
+ * assignment, board and revision, so it can be cached */
+int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
+int ddi_failed_before(struct app *app, long long device_id, long long software_id);
 
 /* -- what operators change -- */
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);

@@ -47,6 +47,7 @@ int ddi_init(struct app *app, char *err, size_t errlen)
 	}
 	snprintf(d->poll_time, sizeof(d->poll_time), "%s", conf_str(app->conf, "ddi.poll_time"));
 	d->confirm = conf_bool(app->conf, "ddi.confirmation_required");
+	d->max_running = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
 	app->domain = d;
 	return 0;
 }
@@ -180,15 +181,55 @@ void ddi_link(cJSON *links, const char *rel, const char *href)
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(links, rel), "href", href);
 }
 
+static int same_group(const struct ddi_cand_entry *e, const struct ddi_device *dev)
+{
+	int rollout = !strcmp(dev->mode, "rollout"), assigned = !strcmp(dev->mode, "assigned");
+
+	return e->used && !strcmp(e->mode, dev->mode) && !strcmp(e->board, dev->hw_model) &&
+	       !strcmp(e->revision, dev->hw_revision) &&
+	       (!rollout || !strcmp(e->feed, dev->feed)) && (!assigned || e->assigned == dev->assigned);
+}
+
+/* ddi_candidate_find through the per-process cache; -1 when none. */
+static int candidate(struct app *app, struct ddi *d, const struct ddi_device *dev,
+		     struct ddi_candidate *c)
+{
+	unsigned v = db_data_version(app->db);
+	struct ddi_cand_entry *e = NULL;
+	int i;
+
+	for (i = 0; i < DDI_CAND_CACHE && !e; i++)
+		if (same_group(&d->cand[i], dev) && d->cand[i].version == v)
+			e = &d->cand[i];
+	if (!e) {
+		e = &d->cand[d->cand_next];
+		d->cand_next = (d->cand_next + 1) % DDI_CAND_CACHE;
+		memset(e, 0, sizeof(*e));
+		e->found = ddi_candidate_lookup(app, dev, &e->c) == 0;
+		e->version = v;
+		e->assigned = dev->assigned;
+		snprintf(e->mode, sizeof(e->mode), "%s", dev->mode);
+		snprintf(e->feed, sizeof(e->feed), "%s", dev->feed);
+		snprintf(e->board, sizeof(e->board), "%s", dev->hw_model);
+		snprintf(e->revision, sizeof(e->revision), "%s", dev->hw_revision);
+		e->used = 1;
+	}
+	if (!e->found)
+		return -1;
+	*c = e->c;
+	if (strcmp(c->version, dev->sw_version))
+		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
+	return 0;
+}
+
 /* What the device should be offered now (the decision table in ddi_decide.c). */
-static enum ddi_verdict decide(struct app *app, const struct ddi_device *dev,
+static enum ddi_verdict decide(struct app *app, struct ddi *d, const struct ddi_device *dev,
 			       struct ddi_candidate *c)
 {
 	struct ddi_decide_in in = { dev->mode, dev->sw_version, dev->tenant, dev->cid,
-				    dev->has_attrs, dev->force, NULL, 0,
-				    (long)conf_int(app->conf, "ddi.max_concurrent_updates") };
+				    dev->has_attrs, dev->force, NULL, 0, d->max_running };
 
-	if (dev->has_attrs && strcmp(dev->mode, "pinned") && ddi_candidate_find(app, dev, c) == 0)
+	if (dev->has_attrs && strcmp(dev->mode, "pinned") && candidate(app, d, dev, c) == 0)
 		in.cand = c;
 	/* counted only when it could matter: a steady-state poll skips it */
 	if (in.max_running > 0 && in.cand && (dev->force || strcmp(c->version, dev->sw_version)))
@@ -259,7 +300,7 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	ddi_seen_queue(app, &d->seen, &d->dev, r->remote_addr);
 	/* the newest action came with the device, in ddi_before's snapshot */
 	a = d->dev.last;
-	verdict = is_open(&a) ? DDI_UP_TO_DATE : decide(app, &d->dev, &c);
+	verdict = is_open(&a) ? DDI_UP_TO_DATE : decide(app, d, &d->dev, &c);
 	db_read_end(app->db);
 	w->status = 200;
 	http_set_header(w, "Content-Type", "application/hal+json");

@@ -10,12 +10,29 @@
 
 #include <cjson/cJSON.h>
 
+/*
+ * Candidates by (mode, feed or assignment, board, revision): a fleet has
+ * few such groups and polls all day.  An entry holds while the database's
+ * data version stays what it was when the entry was read.
+ */
+#define DDI_CAND_CACHE 16
+struct ddi_cand_entry {
+	int used, found;
+	unsigned version;
+	long long assigned;
+	char mode[16], feed[64], board[64], revision[64];
+	struct ddi_candidate c;
+};
+
 struct ddi {
 	struct ddi_device dev;		/* the authenticated device, per request */
 	char mode[16];			/* ddi.auth_mode */
 	char poll_time[16];		/* ddi.poll_time */
 	int confirm;			/* ddi.confirmation_required */
+	long max_running;		/* ddi.max_concurrent_updates */
 	struct ddi_seen seen;		/* last_seen writes, batched */
+	struct ddi_cand_entry cand[DDI_CAND_CACHE];
+	int cand_next;			/* the entry replaced next */
 };
 
 /* {base}/{tenant}/controller/v1/{id}, from server.base_url or the Host header */

@@ -483,7 +483,7 @@ static int rollout_candidate(struct app *app, const struct ddi_device *dev,
 	return found ? 0 : -1;
 }
 
-static int failed_before(struct app *app, long long device_id, long long software_id)
+int ddi_failed_before(struct app *app, long long device_id, long long software_id)
 {
 	sqlite3_stmt *st = db_stmt(app->db, "SELECT status = 'error' FROM ddi_actions"
 				   " WHERE device_id=? AND software_id=? ORDER BY id DESC LIMIT 1");
@@ -518,7 +518,7 @@ static int compatible_version(struct app *app, long long id, const struct ddi_de
 	return found ? 0 : -1;
 }
 
-int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
+int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
 {
 	long long id = 0;
 
@@ -537,9 +537,16 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 			return -1;
 		c->software_id = id;
 	}
+	return 0;
+}
+
+int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
+{
+	if (ddi_candidate_lookup(app, dev, c) < 0)
+		return -1;
 	/* only looked up when it matters: a device already on it never asks */
 	if (strcmp(c->version, dev->sw_version))
-		c->failed_before = failed_before(app, dev->id, c->software_id);
+		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
 	return 0;
 }
 

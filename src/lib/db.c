@@ -61,6 +61,12 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/*
+	 * Memory statistics take a global mutex on every allocation; nothing
+	 * reads them.  Only honoured before SQLite initializes (the first
+	 * open), which is when this runs.
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
@@ -219,4 +225,12 @@ void db_rollback(struct db *db)
 const char *db_errmsg(struct db *db)
 {
 	return sqlite3_errmsg(db->h);
+}
+
+unsigned db_data_version(struct db *db)
+{
+	unsigned v = 0;
+
+	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+	return v;
 }

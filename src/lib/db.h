@@ -39,6 +39,12 @@ int db_read_end(struct db *db);
 int db_begin(struct db *db);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
+/*
+ * A number that changes whenever the database changes, through this
+ * connection or any other: what a per-process cache keys on.  Read it in
+ * the transaction whose snapshot the cached value came from.
+ */
+unsigned db_data_version(struct db *db);
 /* Runs a statement with no result rows; 0 or -1. */
 int db_exec(struct db *db, const char *sql);
 const char *db_errmsg(struct db *db);
