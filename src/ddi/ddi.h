@@ -81,6 +81,8 @@ const char *ddi_verdict_text(enum ddi_verdict v);
 int ddi_stage_bucket(const char *tenant, const char *cid, long long rollout_id);
 
 /* -- store (ddi_store.c) -- */
+/* A text column into a fixed buffer, cut to fit. */
+void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n);
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d);
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned);

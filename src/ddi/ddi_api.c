@@ -339,13 +339,10 @@ static cJSON *read_json(struct app *app, struct http_req *r, struct http_resp *w
 {
 	char *body;
 	size_t len;
-	int st = http_read_body(r, 65536, &body, &len);
 	cJSON *j;
 
-	if (st) {
-		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
+	if (ddi_body(app, r, w, &body, &len) < 0)
 		return NULL;
-	}
 	j = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
@@ -370,13 +367,10 @@ void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
 	const char *cur = "", *err;
 	char *body, *merged;
 	size_t len;
-	int rc = http_read_body(r, 65536, &body, &len);
 	cJSON *m;
 
-	if (rc) {
-		app_error(app, w, rc, rc == 413 ? "body too large" : "a JSON body is required");
+	if (ddi_body(app, r, w, &body, &len) < 0)
 		return;
-	}
 	if (st) {
 		sqlite3_bind_int64(st, 1, d->dev.id);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -403,6 +397,33 @@ long long ddi_action_param(struct http_req *r)
 	long long v = s ? strtoll(s, &end, 10) : 0;
 
 	return s && *end == '\0' && v > 0 ? v : 0;
+}
+
+int ddi_body(struct app *app, struct http_req *r, struct http_resp *w, char **body, size_t *len)
+{
+	int st = http_read_body(r, 65536, body, len);
+
+	if (st)
+		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
+	return st ? -1 : 0;
+}
+
+int ddi_begin(struct app *app, struct http_resp *w)
+{
+	if (db_begin(app->db) == 0)
+		return 0;
+	app_error(app, w, 503, "busy, send it again");
+	return -1;
+}
+
+void ddi_commit(struct app *app, struct http_resp *w)
+{
+	if (db_commit(app->db) == 0) {
+		w->status = 200;
+		return;
+	}
+	db_rollback(app->db);
+	app_error(app, w, 503, "busy, send it again");
 }
 
 static cJSON *artifact(struct app *app, struct http_req *r, const struct ddi_software *s)
@@ -539,16 +560,13 @@ static void feedback(struct app *app, struct http_req *r, struct http_resp *w, i
 	const char *err;
 	char *body;
 	size_t len;
-	int st;
 
 	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0) {
 		app_error(app, w, 404, "no such action");
 		return;
 	}
-	if ((st = http_read_body(r, 65536, &body, &len)) != 0) {
-		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
+	if (ddi_body(app, r, w, &body, &len) < 0)
 		return;
-	}
 	if (ddi_feedback_parse(r->a, body, len, &fb, &err) < 0) {
 		app_error(app, w, 400, err);
 		return;
@@ -561,18 +579,11 @@ static void feedback(struct app *app, struct http_req *r, struct http_resp *w, i
 		app_error(app, w, 410, "the action is closed");
 		return;
 	}
-	if (db_begin(app->db) < 0) {
-		app_error(app, w, 503, "busy, send it again");
+	if (ddi_begin(app, w) < 0)
 		return;
-	}
 	ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details);
 	apply_feedback(app, d, &a, &fb, cancel);
-	if (db_commit(app->db) < 0) {
-		db_rollback(app->db);
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
-	w->status = 200;
+	ddi_commit(app, w);
 }
 
 void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w)

@@ -40,6 +40,12 @@ const char *ddi_device_url(struct app *app, struct http_req *r);
 /* Sends o as application/hal+json and frees it. */
 void ddi_json_out(struct http_resp *w, int status, cJSON *o);
 void ddi_link(cJSON *links, const char *rel, const char *href);
+/* The request body (64 KiB at most), or an error answered: -1. */
+int ddi_body(struct app *app, struct http_req *r, struct http_resp *w, char **body, size_t *len);
+/* A write transaction, or a 503 the device retries: -1. */
+int ddi_begin(struct app *app, struct http_resp *w);
+/* Commits and answers 200, or rolls back and answers 503. */
+void ddi_commit(struct app *app, struct http_resp *w);
 /* The :action parameter, or 0 when it is not a positive number. */
 long long ddi_action_param(struct http_req *r);
 

@@ -64,16 +64,14 @@ void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_
 	const char *err;
 	char *body, *details;
 	size_t len;
-	int st, yes;
+	int yes;
 
 	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0) {
 		app_error(app, w, 404, "no such action");
 		return;
 	}
-	if ((st = http_read_body(r, 65536, &body, &len)) != 0) {
-		app_error(app, w, st, st == 413 ? "body too large" : "a JSON body is required");
+	if (ddi_body(app, r, w, &body, &len) < 0)
 		return;
-	}
 	if (ddi_confirm_parse(r->a, body, len, &yes, &details, &err) < 0) {
 		app_error(app, w, 400, err);
 		return;
@@ -82,19 +80,12 @@ void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_
 		app_error(app, w, 410, "the action is not waiting for confirmation");
 		return;
 	}
-	if (db_begin(app->db) < 0) {
-		app_error(app, w, 503, "busy, send it again");
+	if (ddi_begin(app, w) < 0)
 		return;
-	}
 	ddi_action_log(app, a.id, yes ? "confirmed" : "denied", "none", details);
 	if (yes)
 		confirm(app, d, &a);
-	if (db_commit(app->db) < 0) {
-		db_rollback(app->db);
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
-	w->status = 200;
+	ddi_commit(app, w);
 }
 
 void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w)
@@ -114,21 +105,14 @@ void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w
 		app_error(app, w, 400, err);
 		return;
 	}
-	if (db_begin(app->db) < 0) {
-		app_error(app, w, 503, "busy, send it again");
+	if (ddi_begin(app, w) < 0)
 		return;
-	}
 	ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
 	if (ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting")) {
 		ddi_action_log(app, a.id, "confirmed", "none", "auto-confirm turned on\n");
 		confirm(app, d, &a);
 	}
-	if (db_commit(app->db) < 0) {
-		db_rollback(app->db);
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
-	w->status = 200;
+	ddi_commit(app, w);
 }
 
 void ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w)

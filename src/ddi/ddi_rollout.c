@@ -143,23 +143,16 @@ int ddi_rollout_result(struct app *app, long long id, int success)
 	return 0;
 }
 
-static void text(sqlite3_stmt *st, int i, char *out, size_t n)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	snprintf(out, n, "%s", v ? v : "");
-}
-
 static void rollout_row(sqlite3_stmt *st, struct ddi_rollout *r)
 {
 	r->id = sqlite3_column_int64(st, 0);
 	r->software_id = sqlite3_column_int64(st, 1);
 	r->created = sqlite3_column_int64(st, 2);
-	text(st, 3, r->name, sizeof(r->name));
-	text(st, 4, r->feed, sizeof(r->feed));
-	text(st, 5, r->state, sizeof(r->state));
-	text(st, 6, r->version, sizeof(r->version));
-	text(st, 7, r->pause_reason, sizeof(r->pause_reason));
+	ddi_col(st, 3, r->name, sizeof(r->name));
+	ddi_col(st, 4, r->feed, sizeof(r->feed));
+	ddi_col(st, 5, r->state, sizeof(r->state));
+	ddi_col(st, 6, r->version, sizeof(r->version));
+	ddi_col(st, 7, r->pause_reason, sizeof(r->pause_reason));
 	r->percent = sqlite3_column_int(st, 8);
 	r->max_failures = sqlite3_column_int(st, 9);
 	r->max_failure_rate = sqlite3_column_int(st, 10);

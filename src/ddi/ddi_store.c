@@ -8,7 +8,7 @@
 #include <time.h>
 
 /* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
-static void col(sqlite3_stmt *st, int i, char *out, size_t n)
+void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n)
 {
 	const char *v = (const char *)sqlite3_column_text(st, i);
 	size_t len = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
@@ -50,23 +50,23 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		d->id = sqlite3_column_int64(st, 0);
-		col(st, 1, d->tenant, sizeof(d->tenant));
-		col(st, 2, d->cid, sizeof(d->cid));
-		col(st, 3, d->token_hash, sizeof(d->token_hash));
-		col(st, 4, d->hw_model, sizeof(d->hw_model));
-		col(st, 5, d->hw_revision, sizeof(d->hw_revision));
-		col(st, 6, d->sw_version, sizeof(d->sw_version));
-		col(st, 7, d->feed, sizeof(d->feed));
-		col(st, 8, d->mode, sizeof(d->mode));
+		ddi_col(st, 1, d->tenant, sizeof(d->tenant));
+		ddi_col(st, 2, d->cid, sizeof(d->cid));
+		ddi_col(st, 3, d->token_hash, sizeof(d->token_hash));
+		ddi_col(st, 4, d->hw_model, sizeof(d->hw_model));
+		ddi_col(st, 5, d->hw_revision, sizeof(d->hw_revision));
+		ddi_col(st, 6, d->sw_version, sizeof(d->sw_version));
+		ddi_col(st, 7, d->feed, sizeof(d->feed));
+		ddi_col(st, 8, d->mode, sizeof(d->mode));
 		d->assigned = sqlite3_column_int64(st, 9);
 		d->force = sqlite3_column_int(st, 10);
-		col(st, 11, d->state, sizeof(d->state));
+		ddi_col(st, 11, d->state, sizeof(d->state));
 		d->has_attrs = sqlite3_column_int(st, 12);
 		d->last_seen = sqlite3_column_int64(st, 13);
 		d->auto_confirm = sqlite3_column_int(st, 14);
 		d->last.id = sqlite3_column_int64(st, 15);
 		d->last.software_id = sqlite3_column_int64(st, 16);
-		col(st, 17, d->last.status, sizeof(d->last.status));
+		ddi_col(st, 17, d->last.status, sizeof(d->last.status));
 		d->last.progress = sqlite3_column_int(st, 18);
 		d->last.rollout_id = sqlite3_column_int64(st, 19);
 		found = 1;
@@ -213,13 +213,13 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		s->id = sqlite3_column_int64(st, 0);
 		s->size = sqlite3_column_int64(st, 1);
-		col(st, 2, s->name, sizeof(s->name));
-		col(st, 3, s->version, sizeof(s->version));
-		col(st, 4, s->filename, sizeof(s->filename));
-		col(st, 5, s->sha1, sizeof(s->sha1));
-		col(st, 6, s->md5, sizeof(s->md5));
-		col(st, 7, s->sha256, sizeof(s->sha256));
-		col(st, 8, s->url, sizeof(s->url));
+		ddi_col(st, 2, s->name, sizeof(s->name));
+		ddi_col(st, 3, s->version, sizeof(s->version));
+		ddi_col(st, 4, s->filename, sizeof(s->filename));
+		ddi_col(st, 5, s->sha1, sizeof(s->sha1));
+		ddi_col(st, 6, s->md5, sizeof(s->md5));
+		ddi_col(st, 7, s->sha256, sizeof(s->sha256));
+		ddi_col(st, 8, s->url, sizeof(s->url));
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -312,7 +312,7 @@ int ddi_software_rerank(struct app *app)
 			v = nv;
 		}
 		v[n].id = sqlite3_column_int64(st, 0);
-		col(st, 1, v[n].version, sizeof(v[n].version));
+		ddi_col(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
 	sqlite3_reset(st);
@@ -335,7 +335,7 @@ static int action_row(sqlite3_stmt *st, struct ddi_action *a)
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		a->id = sqlite3_column_int64(st, 0);
 		a->software_id = sqlite3_column_int64(st, 1);
-		col(st, 2, a->status, sizeof(a->status));
+		ddi_col(st, 2, a->status, sizeof(a->status));
 		a->progress = sqlite3_column_int(st, 3);
 		a->rollout_id = sqlite3_column_int64(st, 4);
 		found = 1;
@@ -476,7 +476,7 @@ static int rollout_candidate(struct app *app, const struct ddi_device *dev,
 		c->rollout_id = sqlite3_column_int64(st, 0);
 		c->software_id = sqlite3_column_int64(st, 1);
 		c->percent = sqlite3_column_int(st, 2);
-		col(st, 3, c->version, sizeof(c->version));
+		ddi_col(st, 3, c->version, sizeof(c->version));
 		found = 1;
 	}
 	sqlite3_reset(st);
@@ -511,7 +511,7 @@ static int compatible_version(struct app *app, long long id, const struct ddi_de
 	sqlite3_bind_text(st, 2, dev->hw_model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, dev->hw_revision, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		col(st, 0, version, n);
+		ddi_col(st, 0, version, n);
 		found = 1;
 	}
 	sqlite3_reset(st);

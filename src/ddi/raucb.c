@@ -26,19 +26,6 @@
 #define TRAILER 8
 #define MANIFEST "manifest.raucm"
 
-static int get(const struct swu_src *src, void *buf, size_t n, off_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = src->pread(src->ctx, (char *)buf + got, n - got, off + (off_t)got);
-		if (r <= 0)
-			return -1;
-		got += (size_t)r;
-	}
-	return 0;
-}
-
 /* -- the manifest ------------------------------------------------------- */
 
 struct manifest {
@@ -195,7 +182,7 @@ static int check_signature(const struct swu_src *src, off_t *end, char *err, siz
 	int i, ok;
 
 	if (src->size < SQFS_SUPER_SIZE + TRAILER ||
-	    get(src, tail, TRAILER, src->size - TRAILER) < 0) {
+	    swu_get(src, tail, TRAILER, src->size - TRAILER) < 0) {
 		snprintf(err, errlen, "truncated: too short for a RAUC bundle");
 		return -1;
 	}
@@ -216,7 +203,7 @@ static int check_signature(const struct swu_src *src, off_t *end, char *err, siz
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	ok = get(src, sig, n, *end) == 0 && is_signed_data(sig, n);
+	ok = swu_get(src, sig, n, *end) == 0 && is_signed_data(sig, n);
 	free(sig);
 	if (!ok) {
 		snprintf(err, errlen, "corrupt or truncated RAUC bundle: the signature is not "
@@ -241,7 +228,7 @@ static int sq_read(sqfs_file_t *f, sqfs_u64 off, void *buf, size_t n)
 
 	if (off > s->limit || n > s->limit - off)
 		return SQFS_ERROR_OUT_OF_BOUNDS;
-	return get(s->src, buf, n, (off_t)off) < 0 ? SQFS_ERROR_IO : 0;
+	return swu_get(s->src, buf, n, (off_t)off) < 0 ? SQFS_ERROR_IO : 0;
 }
 
 static int sq_write(sqfs_file_t *f, sqfs_u64 off, const void *buf, size_t n)
@@ -513,7 +500,7 @@ int raucb_read(const struct swu_src *src, const char *sep, struct swu_info *out,
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (src->size < 4 || get(src, magic, 4, 0) < 0 || memcmp(magic, "hsqs", 4)) {
+	if (src->size < 4 || swu_get(src, magic, 4, 0) < 0 || memcmp(magic, "hsqs", 4)) {
 		snprintf(err, errlen, "not a RAUC bundle: no squashfs magic at byte 0");
 		return -1;
 	}
@@ -526,16 +513,11 @@ int raucb_read(const struct swu_src *src, const char *sep, struct swu_info *out,
 	return rc;
 }
 
-static ssize_t fd_pread(void *ctx, void *buf, size_t n, off_t off)
-{
-	return pread(*(int *)ctx, buf, n, off);
-}
-
 int raucb_read_file(const char *path, const char *sep, struct swu_info *out,
 		    char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-	struct swu_src src = { fd_pread, &fd, 0 };
+	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -547,28 +529,11 @@ int raucb_read_file(const char *path, const char *sep, struct swu_info *out,
 	return rc;
 }
 
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static ssize_t mem_pread(void *ctx, void *buf, size_t n, off_t off)
-{
-	const struct mem *m = ctx;
-
-	if (off < 0 || (size_t)off >= m->n)
-		return 0;
-	if (n > m->n - (size_t)off)
-		n = m->n - (size_t)off;
-	memcpy(buf, m->p + off, n);
-	return (ssize_t)n;
-}
-
 int raucb_read_mem(const void *p, size_t n, const char *sep, struct swu_info *out,
 		   char *err, size_t errlen)
 {
-	struct mem m = { p, n };
-	struct swu_src src = { mem_pread, &m, (off_t)n };
+	struct swu_mem m = { p, n };
+	struct swu_src src = { swu_mem_pread, &m, (off_t)n };
 
 	return raucb_read(&src, sep, out, err, errlen);
 }

@@ -38,7 +38,7 @@ static off_t pad4(off_t v)
 	return (v + 3) & ~(off_t)3;
 }
 
-static int get(const struct swu_src *src, void *buf, size_t n, off_t off)
+int swu_get(const struct swu_src *src, void *buf, size_t n, off_t off)
 {
 	size_t got = 0;
 
@@ -61,7 +61,7 @@ int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t 
 		unsigned long fsize, nsize;
 		off_t data;
 
-		if (off + CPIO_HDR > src->size || get(src, h, CPIO_HDR, off) < 0) {
+		if (off + CPIO_HDR > src->size || swu_get(src, h, CPIO_HDR, off) < 0) {
 			snprintf(err, errlen, "truncated: the archive ends inside a member header");
 			return -1;
 		}
@@ -76,7 +76,7 @@ int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t 
 			return -1;
 		}
 		if (off + CPIO_HDR + (off_t)nsize > src->size ||
-		    get(src, name, nsize, off + CPIO_HDR) < 0 || name[nsize - 1] != '\0' ||
+		    swu_get(src, name, nsize, off + CPIO_HDR) < 0 || name[nsize - 1] != '\0' ||
 		    memchr(name, '\0', nsize - 1)) {
 			snprintf(err, errlen, "corrupt member name at byte %lld", (long long)off);
 			return -1;
@@ -263,7 +263,7 @@ static int read_desc(const struct swu_src *src, struct swu_info *out, char *err,
 		return -1;
 	}
 	text = malloc(n + 1);
-	if (!text || get(src, text, n, out->member[0].offset) < 0) {
+	if (!text || swu_get(src, text, n, out->member[0].offset) < 0) {
 		free(text);
 		snprintf(err, errlen, "cannot read sw-description");
 		return -1;
@@ -274,7 +274,7 @@ static int read_desc(const struct swu_src *src, struct swu_info *out, char *err,
 	return rc;
 }
 
-static ssize_t fd_pread(void *ctx, void *buf, size_t n, off_t off)
+ssize_t swu_fd_pread(void *ctx, void *buf, size_t n, off_t off)
 {
 	return pread(*(int *)ctx, buf, n, off);
 }
@@ -282,7 +282,7 @@ static ssize_t fd_pread(void *ctx, void *buf, size_t n, off_t off)
 int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
-	struct swu_src src = { fd_pread, &fd, 0 };
+	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -294,14 +294,9 @@ int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errl
 	return rc;
 }
 
-struct mem {
-	const char *p;
-	size_t n;
-};
-
-static ssize_t mem_pread(void *ctx, void *buf, size_t n, off_t off)
+ssize_t swu_mem_pread(void *ctx, void *buf, size_t n, off_t off)
 {
-	const struct mem *m = ctx;
+	const struct swu_mem *m = ctx;
 
 	if (off < 0 || (size_t)off >= m->n)
 		return 0;
@@ -313,8 +308,8 @@ static ssize_t mem_pread(void *ctx, void *buf, size_t n, off_t off)
 
 int swu_read_mem(const void *p, size_t n, struct swu_info *out, char *err, size_t errlen)
 {
-	struct mem m = { p, n };
-	struct swu_src src = { mem_pread, &m, (off_t)n };
+	struct swu_mem m = { p, n };
+	struct swu_src src = { swu_mem_pread, &m, (off_t)n };
 
 	if (swu_scan(&src, out, err, errlen) < 0)
 		return -1;

@@ -45,6 +45,16 @@ struct swu_info {
 	int ncompat;
 };
 
+/* Byte sources both readers use (swu.c, raucb.c): a file and a buffer. */
+struct swu_mem {
+	const char *p;
+	size_t n;
+};
+ssize_t swu_fd_pread(void *ctx, void *buf, size_t n, off_t off);	/* ctx: int *fd */
+ssize_t swu_mem_pread(void *ctx, void *buf, size_t n, off_t off);	/* ctx: swu_mem */
+/* Exactly n bytes at off, or -1. */
+int swu_get(const struct swu_src *src, void *buf, size_t n, off_t off);
+
 /* Walks the cpio archive; fills members; 0, or -1 with err. */
 int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen);
 /* Reads version and compatibility from a sw-description text. */
