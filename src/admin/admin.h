@@ -134,4 +134,7 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 /* shared by the page and the API: the request-log query */
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);
 
+/* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
+const char *adm_when(struct arena *a, long long t);
+
 #endif

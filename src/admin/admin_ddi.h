@@ -67,7 +67,6 @@ cJSON *adm_sw_choices(struct app *app, long long selected);
 /* Devices of a feed that follow rollouts. */
 long long adm_feed_rollout_devices(struct app *app, const char *feed);
 /* "2026-11-23 13:05:00" (UTC), or "" for 0. */
-const char *adm_when(struct arena *a, long long t);
 
 /* -- handlers -- */
 void admin_devices(struct app *app, struct http_req *r, struct http_resp *w);

@@ -29,12 +29,7 @@ static const char *query_without(struct http_req *r, const char *skip)
 		if (!strcmp(q->v[i].key, skip) || !strcmp(q->v[i].key, "done") || !*q->v[i].val)
 			continue;
 		buf_printf(&b, "%s=", q->v[i].key);
-		for (const char *c = q->v[i].val; *c; c++)
-			if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-			    (*c >= '0' && *c <= '9') || strchr("-_.~", *c))
-				buf_addc(&b, *c);
-			else
-				buf_printf(&b, "%%%02X", (unsigned char)*c);
+		buf_add_qenc(&b, q->v[i].val);
 		buf_addc(&b, '&');
 	}
 	return buf_cstr(&b);

@@ -8,17 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *when(struct arena *a, long long t)
-{
-	char buf[32];
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || t > (1LL << 40))
-		return "";
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
-	return arena_strdup(a, buf);
-}
-
 static const char sql_hosted[] =
 	"SELECT name, version, files, size, published, description FROM mip_hosted"
 	" ORDER BY name, published DESC LIMIT ? OFFSET ?";
@@ -61,7 +50,7 @@ static cJSON *rows(struct app *app, struct http_req *r, const char *sql, long of
 			cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
 			cJSON_AddStringToObject(o, "flavour", (const char *)sqlite3_column_text(st, 2));
 			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 3));
-			cJSON_AddStringToObject(o, "fetched", when(r->a, sqlite3_column_int64(st, 4)));
+			cJSON_AddStringToObject(o, "fetched", adm_when(r->a, sqlite3_column_int64(st, 4)));
 			cJSON_AddBoolToObject(o, "stale", sqlite3_column_int64(st, 5) <= (long long)now);
 			cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 6));
 		} else {
@@ -69,7 +58,7 @@ static cJSON *rows(struct app *app, struct http_req *r, const char *sql, long of
 			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 1));
 			cJSON_AddNumberToObject(o, "files", sqlite3_column_int(st, 2));
 			cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 3));
-			cJSON_AddStringToObject(o, "published", when(r->a, sqlite3_column_int64(st, 4)));
+			cJSON_AddStringToObject(o, "published", adm_when(r->a, sqlite3_column_int64(st, 4)));
 			cJSON_AddStringToObject(o, "description", (const char *)sqlite3_column_text(st, 5));
 		}
 		cJSON_AddItemToArray(arr, o);
@@ -87,8 +76,8 @@ static cJSON *upstreams(struct app *app, struct http_req *r)
 		cJSON *o = cJSON_CreateObject();
 		long long ok = sqlite3_column_int64(st, 1), bad = sqlite3_column_int64(st, 2);
 		cJSON_AddStringToObject(o, "origin", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(o, "last_ok", when(r->a, ok));
-		cJSON_AddStringToObject(o, "last_error", when(r->a, bad));
+		cJSON_AddStringToObject(o, "last_ok", adm_when(r->a, ok));
+		cJSON_AddStringToObject(o, "last_error", adm_when(r->a, bad));
 		cJSON_AddBoolToObject(o, "failing", bad > ok);
 		cJSON_AddStringToObject(o, "error", (const char *)sqlite3_column_text(st, 3));
 		cJSON_AddItemToArray(arr, o);

@@ -205,12 +205,7 @@ void admin_requests(struct app *app, struct http_req *r, struct http_resp *w)
 			if (!strcmp(q->v[i].key, "before"))
 				continue;
 			buf_printf(&b, "%s=", q->v[i].key);
-			for (const char *c = q->v[i].val; *c; c++)
-				if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-				    (*c >= '0' && *c <= '9') || strchr("-_.~", *c))
-					buf_addc(&b, *c);
-				else
-					buf_printf(&b, "%%%02X", (unsigned char)*c);
+			buf_add_qenc(&b, q->v[i].val);
 			buf_addc(&b, '&');
 		}
 		buf_printf(&b, "before=%lld", next);

@@ -279,3 +279,19 @@ void buf_add_jstr(struct buf *b, const char *s)
 	buf_add(b, run, (size_t)(s - run));
 	buf_addc(b, '"');
 }
+
+void buf_add_qenc(struct buf *b, const char *s)
+{
+	static const char hx[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			buf_addc(b, (char)c);
+		} else {
+			char e[3] = { '%', hx[c >> 4], hx[c & 15] };
+			buf_add(b, e, sizeof(e));
+		}
+	}
+}

@@ -60,5 +60,7 @@ const char *buf_cstr(struct buf *b);
  * hot paths, where building a cJSON tree costs more than the request.
  */
 void buf_add_jstr(struct buf *b, const char *s);
+/* s percent-encoded for a query string (unreserved characters kept). */
+void buf_add_qenc(struct buf *b, const char *s);
 
 #endif
