@@ -239,3 +239,12 @@ def test_polls_are_counted_not_logged_row_by_row(make_nb, hot_rows):
     assert counted == {"/ddi/poll": 3, "/ddi/configData": 1}
     assert rows.get("/ddi/configData") == 1
     assert rows.get("/ddi/poll", 0) == (3 if hot_rows else 0)
+
+
+
+def test_hostile_host_header_refused(ddi_nb):
+    """Link hrefs are built from Host when server.base_url is empty; lighttpd
+    refuses a Host with quotes or backslashes before any program sees it
+    (the JSON escaping of such values is unit-tested in test_arena.c)."""
+    nb, _, _ = ddi_nb
+    assert ddi(nb, "GET", BASE + "hh", token="t", headers={"Host": 'evil"\\host'}).status == 400

@@ -335,6 +335,41 @@ static void test_buf_printf_longer_than_initial_cap(void **state)
 	arena_free(&a);
 }
 
+/* buf_add_jstr: a valid JSON string for any bytes; buf_add_qenc: a query value. */
+static void test_buf_json_and_query_text(void **state)
+{
+	struct arena a;
+	struct buf b;
+
+	(void)state;
+	arena_init(&a);
+	buf_init(&b, &a);
+	buf_add_jstr(&b, "a\"b\\c\n\x01\x7f/\xc3\xa9");
+	assert_string_equal(buf_cstr(&b), "\"a\\\"b\\\\c\\u000a\\u0001\x7f/\xc3\xa9\"");
+	buf_init(&b, &a);
+	buf_add_jstr(&b, "");
+	assert_string_equal(buf_cstr(&b), "\"\"");
+	buf_init(&b, &a);
+	buf_add_qenc(&b, "a b&c=d/é~_.-");
+	assert_string_equal(buf_cstr(&b), "a%20b%26c%3Dd%2F%C3%A9~_.-");
+	arena_free(&a);
+}
+
+static void test_cat_and_lld(void **state)
+{
+	struct arena a;
+
+	(void)state;
+	arena_init(&a);
+	assert_string_equal(arena_cat(&a, "x", "", "/y/", "z", NULL), "x/y/z");
+	assert_string_equal(arena_cat(&a, NULL), "");
+	assert_string_equal(arena_lld(&a, 0), "0");
+	assert_string_equal(arena_lld(&a, 1234567890123LL), "1234567890123");
+	assert_string_equal(arena_lld(&a, -42), "-42");
+	assert_string_equal(arena_lld(&a, -9223372036854775807LL - 1), "-9223372036854775808");
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -352,6 +387,8 @@ int main(void)
 		cmocka_unit_test(test_alloc_size_overflow_aborts),
 		cmocka_unit_test(test_buf_basic),
 		cmocka_unit_test(test_buf_binary_and_empty_printf),
+		cmocka_unit_test(test_buf_json_and_query_text),
+		cmocka_unit_test(test_cat_and_lld),
 		cmocka_unit_test(test_buf_growth),
 		cmocka_unit_test(test_buf_printf_longer_than_initial_cap),
 	};
