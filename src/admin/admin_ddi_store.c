@@ -106,9 +106,10 @@ cJSON *adm_dev_list(struct app *app, struct http_req *r, const struct adm_dev_fi
 	return arr;
 }
 
-/* one pass over the covering state index */
+/* the trigger-kept counts (schema step 7): a few rows, whatever the fleet */
 static const char sql_state_counts[] =
-	"SELECT state, count(*) FROM ddi_devices GROUP BY state ORDER BY state";
+	"SELECT state, sum(n) FROM ddi_device_counts GROUP BY state HAVING sum(n) > 0"
+	" ORDER BY state";
 
 cJSON *adm_dev_state_counts(struct app *app, long long *total)
 {
@@ -378,9 +379,8 @@ cJSON *adm_sw_choices(struct app *app, long long selected)
 	return arr;
 }
 
-/* walks the feed index; mode is read from the rows of that feed only */
 static const char sql_feed_rollout[] =
-	"SELECT count(*) FROM ddi_devices WHERE feed = ? AND mode = 'rollout'";
+	"SELECT coalesce(sum(n), 0) FROM ddi_device_counts WHERE feed = ? AND mode = 'rollout'";
 
 long long adm_feed_rollout_devices(struct app *app, const char *feed)
 {

@@ -139,6 +139,31 @@ const char *const core_schema[] = {
 	"CREATE INDEX ddi_actions_software ON ddi_actions(software_id);"
 	"CREATE INDEX ddi_devices_feed ON ddi_devices(feed, mode);"
 	"CREATE INDEX ddi_devices_assigned ON ddi_devices(assigned) WHERE assigned IS NOT NULL;"
+	/*
+	 * Devices counted by (state, feed, mode), kept by triggers: the admin
+	 * pages show counts by state and per feed without scanning a million
+	 * rows; a device changes state only when an action moves.
+	 */
+	"CREATE TABLE ddi_device_counts("
+	"  state TEXT NOT NULL, feed TEXT NOT NULL, mode TEXT NOT NULL, n INTEGER NOT NULL,"
+	"  PRIMARY KEY(state, feed, mode)) WITHOUT ROWID;"
+	"INSERT INTO ddi_device_counts SELECT state, feed, mode, count(*) FROM ddi_devices"
+	"  GROUP BY state, feed, mode;"
+	"CREATE TRIGGER ddi_devices_count_ins AFTER INSERT ON ddi_devices BEGIN"
+	"  INSERT INTO ddi_device_counts VALUES(new.state, new.feed, new.mode, 1)"
+	"   ON CONFLICT(state, feed, mode) DO UPDATE SET n = n + 1;"
+	" END;"
+	"CREATE TRIGGER ddi_devices_count_del AFTER DELETE ON ddi_devices BEGIN"
+	"  UPDATE ddi_device_counts SET n = n - 1"
+	"   WHERE state = old.state AND feed = old.feed AND mode = old.mode;"
+	" END;"
+	"CREATE TRIGGER ddi_devices_count_upd AFTER UPDATE OF state, feed, mode ON ddi_devices"
+	"  WHEN old.state != new.state OR old.feed != new.feed OR old.mode != new.mode BEGIN"
+	"  UPDATE ddi_device_counts SET n = n - 1"
+	"   WHERE state = old.state AND feed = old.feed AND mode = old.mode;"
+	"  INSERT INTO ddi_device_counts VALUES(new.state, new.feed, new.mode, 1)"
+	"   ON CONFLICT(state, feed, mode) DO UPDATE SET n = n + 1;"
+	" END;"
 	"CREATE INDEX ddi_devices_state ON ddi_devices(state);",
 };
 

@@ -47,6 +47,15 @@ def action_of(nb, dev, rel="deploymentBase"):
     return ln[rel]["href"].split("/%s/" % rel)[1].split("?")[0]
 
 
+def assert_counts_kept(nb):
+    """The trigger-kept ddi_device_counts agree with counting the devices."""
+    with nb.db() as c:
+        kept = set(c.execute("SELECT state, feed, mode, n FROM ddi_device_counts WHERE n > 0"))
+        real = set(c.execute("SELECT state, feed, mode, count(*) FROM ddi_devices"
+                             " GROUP BY state, feed, mode"))
+    assert kept == real and real
+
+
 def rollouts(nb):
     rows = [line.split("\t") for line in nb.ctl("rollout", "list").stdout.splitlines()]
     return {r[0]: {"state": r[1], "feed": r[2], "version": r[3], "percent": r[4],
@@ -86,6 +95,7 @@ def test_rollout_counts_failures_and_force(rnb):
     nb.ctl("device", "del", "p1")
     assert ddi(nb, "GET", BASE + "p1", token=None).status == 401
     assert nb.ctl("device", "show", "p1", check=False).returncode == 1
+    assert_counts_kept(nb)
 
 
 def test_pause_resume_and_newest_rollout(rnb):
@@ -176,6 +186,7 @@ def test_staged_rollout(rnb):
         "device", "show", sorted(set(devs) - second)[0]).stdout
     nb.ctl("rollout", "stage", rid, "100")
     assert all(action_of(nb, d) for d in devs)
+    assert_counts_kept(nb)
 
 
 def test_confirmation_flow(make_nb, tmpdir_shared):
@@ -264,6 +275,7 @@ def test_cancel_acknowledged_or_refused(rnb):
     # a canceled action is not a failure: the rollout counts neither
     r = list(rollouts(nb).values())[0]
     assert (r["success"], r["failure"]) == (0, 0)
+    assert_counts_kept(nb)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
