@@ -1144,6 +1144,9 @@ SQL
 	pages="/admin/ /admin/images /admin/requests /admin/requests?program=update
 /admin/requests?status=4xx /admin/requests?q=img-99999 /admin/requests?before=$mid
 /admin/users /admin/settings"
+	# with the DDI section's devices (1,000,000 by default) in the store
+	[ "$ddi_on" = 0 ] || pages="$pages /admin/devices /admin/devices?state=finished
+/admin/devices?model=bench&version=2.0 /admin/software /admin/rollouts"
 	: >"$out/admin-pages.tsv"
 	k=0
 	for path in $pages; do
