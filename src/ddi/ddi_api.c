@@ -124,11 +124,12 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 		target = auth + 12;
 	known = ddi_device_get(app, tenant, cid, &d->dev) == 0;
 	if (auth && !strncasecmp(auth, "GatewayToken ", 13) && *gw && auth_equal(auth + 13, gw)) {
-		if (!known && (db_read_end(app->db) < 0 ||
-			       ddi_device_add(app, tenant, cid, "", NULL, NULL, 0) < 0 ||
-			       ddi_device_get(app, tenant, cid, &d->dev) < 0))
-			return refuse(app, w);
-		return 0;
+		if (known)
+			return 0;
+		/* a lost race with another process adding it too: its row is read */
+		db_read_end(app->db);
+		ddi_device_add(app, tenant, cid, "", NULL, NULL, 0);
+		return ddi_device_get(app, tenant, cid, &d->dev) < 0 ? refuse(app, w) : 0;
 	}
 	if (target)
 		auth_token_hash(target, th);
@@ -140,13 +141,15 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 		return refuse(app, w);
 	/* setup keeps the first token it sees; lax takes devices as they come */
 	db_read_end(app->db);	/* the writes below leave the snapshot */
-	if (!known) {
-		if (ddi_device_add(app, tenant, cid, th, NULL, NULL, 0) < 0 ||
-		    ddi_device_get(app, tenant, cid, &d->dev) < 0)
-			return refuse(app, w);
-	} else if (target && !strcmp(d->mode, "setup")) {
+	if (!known)
+		ddi_device_add(app, tenant, cid, th, NULL, NULL, 0);
+	else if (target && !strcmp(d->mode, "setup"))
 		ddi_device_set_token(app, d->dev.id, th);
-	}
+	/* what is stored now decides: another process may have won either write */
+	if (ddi_device_get(app, tenant, cid, &d->dev) < 0)
+		return refuse(app, w);
+	if (d->dev.token_hash[0] && !(target && auth_equal(th, d->dev.token_hash)))
+		return refuse(app, w);
 	return 0;
 }
 
@@ -237,6 +240,20 @@ static enum ddi_verdict decide(struct app *app, struct ddi *d, const struct ddi_
 	return ddi_decide(&in);
 }
 
+/* The same decision without the cache, for a write transaction's re-check. */
+static enum ddi_verdict decide_fresh(struct app *app, struct ddi *d, const struct ddi_device *dev,
+				     struct ddi_candidate *c)
+{
+	struct ddi_decide_in in = { dev->mode, dev->sw_version, dev->tenant, dev->cid,
+				    dev->has_attrs, dev->force, NULL, 0, d->max_running };
+
+	if (dev->has_attrs && strcmp(dev->mode, "pinned") && ddi_candidate_find(app, dev, c) == 0)
+		in.cand = c;
+	if (in.max_running > 0 && in.cand)
+		in.running = ddi_running_count(app);
+	return ddi_decide(&in);
+}
+
 static int is_open(const struct ddi_action *a)
 {
 	return a->id > 0 && (!strcmp(a->status, "waiting") || !strcmp(a->status, "running") ||
@@ -245,26 +262,32 @@ static int is_open(const struct ddi_action *a)
 
 /*
  * A new action; it waits for the device's consent when the flow is on.
- * In one write transaction that first looks again: two polls of the same
- * device at once must not open two actions.
+ * The decision is taken again inside the write transaction, from what is
+ * committed now: another process may have opened an action for this
+ * device, filled the last max_concurrent_updates slot, or an operator may
+ * have paused or staged the rollout or pinned the device meanwhile.
  */
 static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 		  struct ddi_action *a)
 {
+	struct ddi_candidate again;
+	struct ddi_device now;
 	int wait = d->confirm && !d->dev.auto_confirm;
 
 	a->id = 0;
 	if (db_begin(app->db) < 0)
 		return;		/* busy: the next poll offers it */
-	if (ddi_action_latest(app, d->dev.id, a) == 0 && is_open(a)) {
+	if (ddi_device_get(app, d->dev.tenant, d->dev.cid, &now) < 0 || is_open(&now.last) ||
+	    decide_fresh(app, d, &now, &again) != DDI_OFFER ||
+	    again.software_id != c->software_id || again.rollout_id != c->rollout_id) {
 		db_commit(app->db);
 		return;
 	}
-	a->id = ddi_action_create(app, d->dev.id, c->software_id, c->rollout_id,
+	a->id = ddi_action_create(app, now.id, c->software_id, c->rollout_id,
 				  wait ? "waiting" : "running");
 	a->software_id = c->software_id;
 	snprintf(a->status, sizeof(a->status), "%s", wait ? "waiting" : "running");
-	if (a->id <= 0 || ddi_device_set_version(app, d->dev.id, NULL, a->status) < 0 ||
+	if (a->id <= 0 || ddi_device_set_version(app, now.id, NULL, a->status) < 0 ||
 	    db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		a->id = 0;
@@ -359,35 +382,55 @@ static const char *str(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* The attributes nestbox decides with; longer values would be cut and then misjudged. */
+static const char *key_attr(cJSON *m, const char *name, const char **err)
+{
+	const char *v = str(m, name);
+
+	if (v && strlen(v) > 63)
+		*err = "hw_boardname, hw_model, hw_revision and sw_version are at most 63 bytes";
+	return v;
+}
+
 /* PUT configData: {"mode": "merge"|"replace"|"remove", "data": {k: v}} */
 void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
-	const char *cur = "", *err;
+	sqlite3_stmt *st;
+	const char *cur = "", *err = NULL, *board, *rev, *ver;
 	char *body, *merged;
 	size_t len;
 	cJSON *m;
+	int rc;
 
-	if (ddi_body(app, r, w, &body, &len) < 0)
+	if (ddi_body(app, r, w, &body, &len) < 0 || ddi_begin(app, w) < 0)
 		return;
+	/* read and written in one transaction: two merges at once lose nothing */
+	st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
 	if (st) {
 		sqlite3_bind_int64(st, 1, d->dev.id);
-		if (sqlite3_step(st) == SQLITE_ROW)
+		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 			cur = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
 		sqlite3_reset(st);
 	}
 	if (ddi_config_merge(body, len, cur, &merged, &err) < 0) {
-		app_error(app, w, 400, err);
+		db_rollback(app->db);
+		app_error(app, w, 400, err ? err : "out of memory");
 		return;
 	}
 	m = cJSON_Parse(merged);
-	ddi_device_attributes(app, &d->dev, merged,
-			      str(m, "hw_boardname") ? str(m, "hw_boardname") : str(m, "hw_model"),
-			      str(m, "hw_revision"), str(m, "sw_version"));
+	board = str(m, "hw_boardname") ? key_attr(m, "hw_boardname", &err) : key_attr(m, "hw_model", &err);
+	rev = key_attr(m, "hw_revision", &err);
+	ver = key_attr(m, "sw_version", &err);
+	rc = err ? -1 : ddi_device_attributes(app, &d->dev, merged, board, rev, ver);
 	cJSON_Delete(m);
 	free(merged);
-	w->status = 200;
+	if (err || rc < 0) {
+		db_rollback(app->db);
+		app_error(app, w, err ? 400 : 503, err ? err : "busy, send it again");
+		return;
+	}
+	ddi_commit(app, w);
 }
 
 long long ddi_action_param(struct http_req *r)
@@ -513,43 +556,62 @@ void ddi_confirmation_action(struct app *app, struct http_req *r, struct http_re
 }
 
 /* A closed action: the device's state and version, and its rollout's count. */
-static void close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
-			 int progress)
+/* A closed action: the device's state and version, and its rollout's count. */
+static int close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
+			int progress)
 {
 	struct ddi_software s;
+	int rc;
 
 	if (ok && ddi_software_get(app, a->software_id, &s) == 0) {
-		ddi_action_update(app, a->id, "finished", 100);
-		ddi_device_set_version(app, d->dev.id, s.version, "finished");
+		rc = ddi_action_update(app, a->id, "finished", 100) |
+		     ddi_device_set_version(app, d->dev.id, s.version, "finished");
 	} else {
 		ok = 0;
-		ddi_action_update(app, a->id, "error", progress);
-		ddi_device_set_version(app, d->dev.id, NULL, "error");
+		rc = ddi_action_update(app, a->id, "error", progress) |
+		     ddi_device_set_version(app, d->dev.id, NULL, "error");
 	}
 	if (a->rollout_id > 0)
-		ddi_rollout_result(app, a->rollout_id, ok);
+		rc |= ddi_rollout_result(app, a->rollout_id, ok);
+	return rc;
 }
 
-/* What a feedback does to its action (protocols/hawkbit-ddi.md, "Feedback"). */
-static void apply_feedback(struct app *app, struct ddi *d, const struct ddi_action *a,
-			   const struct ddi_fb *fb, int cancel)
+static int to_canceled(struct app *app, struct ddi *d, const struct ddi_action *a, int progress)
+{
+	return ddi_action_update(app, a->id, "canceled", progress) |
+	       ddi_device_set_version(app, d->dev.id, NULL, "registered");
+}
+
+/*
+ * What a feedback does to its action (protocols/hawkbit-ddi.md,
+ * "Feedback"); a is the action as read inside the write transaction.
+ * Non-zero when a write failed.
+ */
+static int apply_feedback(struct app *app, struct ddi *d, const struct ddi_action *a,
+			  const struct ddi_fb *fb, int cancel)
 {
 	int closed = !strcmp(fb->execution, "closed"), failed = !strcmp(fb->finished, "failure");
 
-	if (cancel && ((closed && !failed) || !strcmp(fb->execution, "canceled"))) {
-		ddi_action_update(app, a->id, "canceled", fb->progress);
-		ddi_device_set_version(app, d->dev.id, NULL, "registered");
-	} else if (cancel && (closed || !strcmp(fb->execution, "rejected"))) {
+	if (cancel && ((closed && !failed) || !strcmp(fb->execution, "canceled")))
+		return to_canceled(app, d, a, fb->progress);
+	if (cancel && (closed || !strcmp(fb->execution, "rejected")))
 		/* the device refused to cancel: the update goes on */
-		ddi_action_update(app, a->id, "running", fb->progress);
-	} else if (closed) {
-		close_action(app, d, a, !failed, fb->progress);
-	} else if (!strcmp(fb->execution, "canceled")) {
-		ddi_action_update(app, a->id, "canceled", fb->progress);
-		ddi_device_set_version(app, d->dev.id, NULL, "registered");
-	} else {
-		ddi_action_update(app, a->id, a->status, fb->progress);
-	}
+		return ddi_action_update(app, a->id, "running", fb->progress);
+	if (closed)
+		return close_action(app, d, a, !failed, fb->progress);
+	if (!strcmp(fb->execution, "canceled"))
+		return to_canceled(app, d, a, fb->progress);
+	return ddi_action_update(app, a->id, a->status, fb->progress);
+}
+
+/* 405 or 410 when the action cannot take this feedback now; 0 when it can. */
+static int refusal(const struct ddi_action *a, int cancel)
+{
+	if (cancel && strcmp(a->status, "canceling"))
+		return 405;
+	if (strcmp(a->status, "running") && strcmp(a->status, "canceling"))
+		return 410;
+	return 0;
 }
 
 static void feedback(struct app *app, struct http_req *r, struct http_resp *w, int cancel)
@@ -560,6 +622,7 @@ static void feedback(struct app *app, struct http_req *r, struct http_resp *w, i
 	const char *err;
 	char *body;
 	size_t len;
+	int no;
 
 	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0) {
 		app_error(app, w, 404, "no such action");
@@ -571,18 +634,29 @@ static void feedback(struct app *app, struct http_req *r, struct http_resp *w, i
 		app_error(app, w, 400, err);
 		return;
 	}
-	if (cancel && strcmp(a.status, "canceling")) {
-		app_error(app, w, 405, "the action cannot be canceled");
-		return;
-	}
-	if (strcmp(a.status, "running") && strcmp(a.status, "canceling")) {
-		app_error(app, w, 410, "the action is closed");
+	if ((no = refusal(&a, cancel)) != 0) {
+		app_error(app, w, no, no == 405 ? "the action cannot be canceled" : "the action is closed");
 		return;
 	}
 	if (ddi_begin(app, w) < 0)
 		return;
-	ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details);
-	apply_feedback(app, d, &a, &fb, cancel);
+	/*
+	 * Again inside the transaction: another process may have closed the
+	 * action (a retried "closed" must not count twice) or an operator
+	 * asked to cancel it since the first look.
+	 */
+	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0 || (no = refusal(&a, cancel)) != 0) {
+		db_rollback(app->db);
+		app_error(app, w, no ? no : 404, no == 405 ? "the action cannot be canceled" :
+			  no ? "the action is closed" : "no such action");
+		return;
+	}
+	if (ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details) < 0 ||
+	    apply_feedback(app, d, &a, &fb, cancel) != 0) {
+		db_rollback(app->db);
+		app_error(app, w, 503, "busy, send it again");
+		return;
+	}
 	ddi_commit(app, w);
 }
 
@@ -630,9 +704,11 @@ void ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w)
 		app_error(app, w, 400, "installedBase needs a version");
 		return;
 	}
-	ddi_device_set_version(app, d->dev.id, v, "finished");
+	if (ddi_device_set_version(app, d->dev.id, v, "finished") < 0)
+		app_error(app, w, 503, "busy, send it again");
+	else
+		w->status = 200;
 	cJSON_Delete(j);
-	w->status = 200;
 }
 
 void ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w)

@@ -51,10 +51,10 @@ void ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp
 }
 
 /* A waiting action starts: the device's next poll gets its deploymentBase. */
-static void confirm(struct app *app, struct ddi *d, const struct ddi_action *a)
+static int confirm(struct app *app, struct ddi *d, const struct ddi_action *a)
 {
-	ddi_action_update(app, a->id, "running", -1);
-	ddi_device_set_version(app, d->dev.id, NULL, "running");
+	return ddi_action_update(app, a->id, "running", -1) |
+	       ddi_device_set_version(app, d->dev.id, NULL, "running");
 }
 
 void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w)
@@ -82,9 +82,18 @@ void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_
 	}
 	if (ddi_begin(app, w) < 0)
 		return;
-	ddi_action_log(app, a.id, yes ? "confirmed" : "denied", "none", details);
-	if (yes)
-		confirm(app, d, &a);
+	/* again inside the transaction: an operator may have canceled it meanwhile */
+	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0 || strcmp(a.status, "waiting")) {
+		db_rollback(app->db);
+		app_error(app, w, 410, "the action is not waiting for confirmation");
+		return;
+	}
+	if (ddi_action_log(app, a.id, yes ? "confirmed" : "denied", "none", details) < 0 ||
+	    (yes && confirm(app, d, &a) != 0)) {
+		db_rollback(app->db);
+		app_error(app, w, 503, "busy, send it again");
+		return;
+	}
 	ddi_commit(app, w);
 }
 
@@ -95,7 +104,7 @@ void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w
 	const char *by, *remark, *err;
 	char *body = NULL;
 	size_t len = 0;
-	int st = http_read_body(r, 65536, &body, &len);
+	int st = http_read_body(r, 65536, &body, &len), rc;
 
 	if (st == 413) {
 		app_error(app, w, 413, "body too large");
@@ -107,10 +116,14 @@ void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w
 	}
 	if (ddi_begin(app, w) < 0)
 		return;
-	ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
-	if (ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting")) {
-		ddi_action_log(app, a.id, "confirmed", "none", "auto-confirm turned on\n");
-		confirm(app, d, &a);
+	rc = ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
+	if (rc == 0 && ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting"))
+		rc = ddi_action_log(app, a.id, "confirmed", "none", "auto-confirm turned on\n") |
+		     confirm(app, d, &a);
+	if (rc) {
+		db_rollback(app->db);
+		app_error(app, w, 503, "busy, send it again");
+		return;
 	}
 	ddi_commit(app, w);
 }

@@ -136,6 +136,13 @@ int ddi_config_merge(const char *body, size_t len, const char *current, char **m
 		if (strcmp(mode, "remove"))
 			cJSON_AddStringToObject(cur, e->string, e->valuestring);
 	}
+	/* merges add up: the stored set has the same bound as one body */
+	if (cJSON_GetArraySize(cur) > 100) {
+		*err = "a device keeps at most 100 attributes (send mode replace)";
+		cJSON_Delete(cur);
+		cJSON_Delete(j);
+		return -1;
+	}
 	*merged = cJSON_PrintUnformatted(cur);
 	cJSON_Delete(cur);
 	cJSON_Delete(j);

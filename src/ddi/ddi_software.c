@@ -298,22 +298,26 @@ static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
 /* Only unused software goes: an action's history keeps naming what it installed. */
 int ddi_software_delete(struct app *app, long long id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_used);
-	int rc, used = 0;
+	sqlite3_stmt *st;
+	int rc = -1, used = 1;
 
-	if (!st)
+	/* the check and the delete in one transaction: no assignment slips between */
+	if (db_begin(app->db) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		used = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
-	if (used)
-		return -2;
-	st = db_stmt(app->db, sql_del);
-	if (!st)
+	st = db_stmt(app->db, sql_used);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			used = sqlite3_column_int(st, 0);
+		sqlite3_reset(st);
+	}
+	st = used ? NULL : db_stmt(app->db, sql_del);
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+		sqlite3_reset(st);
+	}
+	if (db_commit(app->db) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(app->db)) ? 0 : -1;
-	sqlite3_reset(st);
-	return rc;
+	return used ? -2 : rc;
 }

@@ -77,7 +77,8 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 
 static const char sql_dev_add[] =
 	"INSERT INTO ddi_devices(tenant, controller_id, token_hash, feed, mode, assigned, created)"
-	" VALUES(?,?,?,?,?,?,?)";
+	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
+	" WHERE ?6 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?6)";
 
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned)
@@ -94,12 +95,16 @@ int ddi_device_add(struct app *app, const char *tenant, const char *cid, const c
 	if (assigned > 0)
 		sqlite3_bind_int64(st, 6, assigned);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	return done(st);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;	/* no such software */
 }
 
+/* Setup mode keeps the first token: only a device without one takes it. */
 int ddi_device_set_token(struct app *app, long long id, const char *token_hash)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET token_hash=? WHERE id=?");
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET token_hash=? WHERE id=?"
+				   " AND token_hash=''");
 
 	if (!st)
 		return -1;
@@ -124,8 +129,10 @@ void ddi_seen_queue(struct app *app, struct ddi_seen *q, const struct ddi_device
 	for (i = 0; i < q->n; i++)
 		if (q->e[i].id == d->id)
 			return;
-	if (q->n == DDI_SEEN_MAX)
+	if (q->n >= DDI_SEEN_MAX)
 		ddi_seen_flush(app, q);
+	if (q->n >= DDI_SEEN_MAX)
+		return;		/* the store is busy: last_seen is coarse, drop this one */
 	if (q->n == 0)
 		q->first = now;
 	q->e[q->n].id = d->id;
@@ -157,7 +164,7 @@ void ddi_seen_flush(struct app *app, struct ddi_seen *q)
 
 void ddi_seen_tick(struct app *app, struct ddi_seen *q)
 {
-	if (q->n && ((long long)time(NULL) - q->first >= 1 || q->n == DDI_SEEN_MAX))
+	if (q->n && ((long long)time(NULL) - q->first >= 1 || q->n >= DDI_SEEN_MAX))
 		ddi_seen_flush(app, q);
 }
 
@@ -561,7 +568,9 @@ int ddi_device_set_mode(struct app *app, long long id, const char *mode, long lo
 		return -1;
 	if (!strcmp(mode, "assigned") && assigned <= 0)
 		return -1;
-	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?, assigned=? WHERE id=?");
+	/* one statement: the software must exist when it is assigned (no FK here) */
+	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?1, assigned=?2 WHERE id=?3"
+		     " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?2))");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, mode, -1, SQLITE_STATIC);
@@ -622,20 +631,27 @@ int ddi_action_cancel(struct app *app, long long device_id)
 		"UPDATE ddi_actions SET status='canceling', updated=?2"
 		" WHERE device_id=?1 AND status='running'",
 	};
-	int i, n[2] = { 0, 0 };
+	int i, n[2] = { 0, 0 }, rc = 0;
 
-	for (i = 0; i < 2; i++) {
+	if (db_begin(app->db) < 0)
+		return -1;
+	for (i = 0; rc == 0 && i < 2; i++) {
 		sqlite3_stmt *st = db_stmt(app->db, sql[i]);
-		if (!st)
-			return -1;
+		if (!st) {
+			rc = -1;
+			break;
+		}
 		sqlite3_bind_int64(st, 1, device_id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-		if (done(st) < 0)
-			return -1;
+		rc = done(st);
 		n[i] = sqlite3_changes(db_handle(app->db));
 	}
-	if (n[0])
-		ddi_device_set_version(app, device_id, NULL, "registered");
+	if (rc == 0 && n[0])
+		rc = ddi_device_set_version(app, device_id, NULL, "registered");
+	if (rc < 0 || db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return -1;
+	}
 	return n[0] + n[1] ? 0 : -1;
 }
 

@@ -147,7 +147,10 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			app_error(app, &w, 404, "not found");
 		}
 	}
-	db_read_end(app->db);	/* a snapshot the handler kept is let go */
+	/* a snapshot the handler kept is let go; a write it left open is a bug */
+	if (db_request_end(app->db))
+		fprintf(stderr, "nestbox[%s]: %s %s left a transaction open; rolled back\n",
+			app->program, r.method ? r.method : "-", r.uri ? r.uri : "-");
 	if (w.status >= 500)
 		fprintf(stderr, "nestbox[%s]: %d for %s %s\n", app->program, w.status,
 			r.method ? r.method : "-", r.uri ? r.uri : "-");

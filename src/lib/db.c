@@ -234,3 +234,15 @@ unsigned db_data_version(struct db *db)
 	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v);
 	return v;
 }
+
+int db_request_end(struct db *db)
+{
+	if (sqlite3_get_autocommit(db->h))
+		return 0;
+	if (sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE) {
+		db_rollback(db);
+		return 1;
+	}
+	db_read_end(db);
+	return 0;
+}

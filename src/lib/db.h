@@ -35,6 +35,12 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql);
  */
 int db_read_begin(struct db *db);
 int db_read_end(struct db *db);
+/*
+ * Ends whatever a request left open: a read is let go, a write (a bug in
+ * its handler) rolled back so the store is not held for every process.
+ * Returns 1 when it had to roll back.
+ */
+int db_request_end(struct db *db);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; return 0 or -1. */
 int db_begin(struct db *db);
 int db_commit(struct db *db);

@@ -347,3 +347,34 @@ def test_latest_follows_version_order_not_upload_order(rnb, tmpdir_shared):
     with nb.db() as c:
         order = [v for (v,) in c.execute("SELECT version FROM ddi_software ORDER BY vrank")]
     assert order == ["2.0", "2.10", "3.0", "9.9", "10.0", "10.0.0.1-rc.1"]
+
+
+def test_review_edges(rnb):
+    """Values nestbox decides with are bounded; assignments name existing
+    software; progress after an operator's cancel does not undo it."""
+    nb, ids = rnb
+    nb.ctl("device", "add", "e1", "--token", "tok-1", "--feed", "prod")
+    long_board = {"data": dict(ATTRS, hw_boardname="b" * 64)}
+    r = ddi(nb, "PUT", BASE + "e1/configData", body=long_board)
+    assert r.status == 400 and "63 bytes" in json.loads(r.body)["error"]
+    with nb.db() as c:
+        assert c.execute("SELECT attributes FROM ddi_devices WHERE controller_id='e1'"
+                         ).fetchone()[0] == ""
+    for n in range(2):            # two merges of 60: the stored set would pass 100
+        body = {"data": {"k%d_%d" % (n, i): "v" for i in range(60)}}
+        r = ddi(nb, "PUT", BASE + "e1/configData", body=body)
+    assert r.status == 400 and "at most 100 attributes" in json.loads(r.body)["error"]
+    # software that does not exist cannot be assigned
+    assert nb.ctl("device", "add", "e2", "--mode", "assigned", "--assign", "999",
+                  check=False).returncode == 1
+    assert nb.ctl("device", "set", "e1", "--assign", "999", check=False).returncode == 1
+    # an operator's cancel stands while the device keeps reporting progress
+    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"])
+    register(nb, "e3")
+    a = action_of(nb, "e3")
+    nb.ctl("device", "cancel", "e3")
+    assert feedback(nb, "e3", a, "proceeding", details=["Downloaded 50%"]).status == 200
+    with nb.db() as c:
+        assert c.execute("SELECT status, progress FROM ddi_actions WHERE id=?", (a,)
+                         ).fetchone() == ("canceling", 50)
+    assert action_of(nb, "e3", "cancelAction") == a
