@@ -17,7 +17,8 @@ CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig \
             libsquashfs1 inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is opened on first use (src/lib/fetch.c): its headers, not a link
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
 OPT      ?= -O2 -g
 # CFLAGS/LDFLAGS from the command line are added to ours, never replace them
 NB_CFLAGS  = $(OPT) -std=c17 -D_GNU_SOURCE -DNB_DATADIR='"$(PREFIX)/share/nestbox"' -Wall -Wextra -MMD -MP $(PKG_CFLAGS) $(SAN) $(CFLAGS)
