@@ -147,11 +147,7 @@ static void trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/*
- * Finds the {{/name}} closing the section opened just before t, skipping
- * nested sections of the same name.  Returns its offset or -1.
- */
-static long find_close(const char *t, size_t len, const char *name, size_t nl)
+long tmpl_section_end(const char *t, size_t len, const char *name, size_t nl)
 {
 	size_t i = 0;
 	int level = 0;
@@ -270,7 +266,7 @@ static int render(struct ctx *c, const char *t, size_t len)
 			continue;
 		}
 		if (kind == '#' || kind == '^') {
-			long close = find_close(t + i, len - i, tag, tl);
+			long close = tmpl_section_end(t + i, len - i, tag, tl);
 			if (close < 0) {
 				c->nesting--;
 				return fail(c, "unclosed section '%.*s'", tag, tl);

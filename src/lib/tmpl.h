@@ -42,4 +42,11 @@ int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
 /* HTML-escapes s into b: & < > " ' become entities. */
 void tmpl_escape(struct buf *b, const char *s, size_t n);
 
+/*
+ * Finds the {{/name}} closing the section opened just before t, skipping
+ * nested sections of the same name: its offset, or -1.  The renderer's
+ * own rule, exported so the fuzzer bounds its work by the same rule.
+ */
+long tmpl_section_end(const char *t, size_t len, const char *name, size_t nl);
+
 #endif

@@ -70,39 +70,6 @@ static void trim(const char **p, size_t *n)
 		(*n)--;
 }
 
-/* The closing tag of a section, as tmpl.c finds it (same rules). */
-static long find_close(const char *t, size_t len, const char *name, size_t nl)
-{
-	size_t i = 0;
-	int level = 0;
-
-	while (i + 4 <= len) {
-		const char *open = memmem(t + i, len - i, "{{", 2), *end, *tag;
-		size_t tl;
-
-		if (!open)
-			return -1;
-		end = memmem(open + 2, len - (size_t)(open + 2 - t), "}}", 2);
-		if (!end)
-			return -1;
-		tag = open + 2;
-		tl = (size_t)(end - tag);
-		if (tl > 0 && (tag[0] == '#' || tag[0] == '^' || tag[0] == '/')) {
-			const char *nm = tag + 1;
-			size_t nn = tl - 1;
-			trim(&nm, &nn);
-			if (nn == nl && !memcmp(nm, name, nl)) {
-				if (tag[0] != '/')
-					level++;
-				else if (level-- == 0)
-					return open - t;
-			}
-		}
-		i = (size_t)(end + 2 - t);
-	}
-	return -1;
-}
-
 /*
  * An upper bound of the renderer's work on t: every section is taken as
  * iterating over the widest array, errors as if the render went on.
@@ -151,7 +118,7 @@ static double work(const struct bound *b, const char *t, size_t len, int nesting
 			continue;
 		}
 		if (kind == '#' || kind == '^') {
-			long close = find_close(t + i, len - i, tag, tl);
+			long close = tmpl_section_end(t + i, len - i, tag, tl);
 
 			w += (double)(len - i);
 			if (close < 0)
