@@ -24,6 +24,7 @@
 #include "../../src/core/core.h"
 #include "../../src/lib/auth.h"
 #include "unit_util.h"
+#include "unit_store.h"
 
 struct fx {
 	char *dir;
@@ -33,14 +34,10 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[PATH_MAX], err[256];
 
 	f->dir = ut_mkdtemp();
-	snprintf(path, sizeof(path), "%s/nestbox.db", f->dir);
-	if (db_open(path, 1000, core_schema, core_schema_steps, &f->db, err, sizeof(err)) < 0) {
-		fprintf(stderr, "db_open: %s\n", err);
+	if (ut_store_open(f->dir, 1000, &f->db) < 0)
 		return -1;
-	}
 	*state = f;
 	return 0;
 }

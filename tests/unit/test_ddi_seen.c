@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "unit_util.h"
+#include "unit_store.h"
 #include "../../src/core/core.h"
 #include "../../src/ddi/ddi.h"
 
@@ -24,14 +25,13 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX];
 	int i;
 
 	f->dir = ut_mkdtemp();
 	snprintf(path, sizeof(path), "%s/nestbox.db", f->dir);
 	/* a short busy timeout: the locked case must not wait long */
-	if (db_open(path, 50, core_schema, core_schema_steps, &f->app.db, err, sizeof(err)) < 0 ||
-	    sqlite3_open(path, &f->other) != SQLITE_OK)
+	if (ut_store_open(f->dir, 50, &f->app.db) < 0 || sqlite3_open(path, &f->other) != SQLITE_OK)
 		return -1;
 	for (i = 1; i <= 400; i++) {
 		char cid[32];

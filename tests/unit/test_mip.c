@@ -36,6 +36,7 @@
 #include "../../src/core/core.h"
 #include "../../src/mip/mip.h"
 #include "unit_util.h"
+#include "unit_store.h"
 
 /* ------------------------------------------------------------------ */
 /* fixture: a database with the core schema, a blob store, a struct app */
@@ -49,15 +50,11 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX];
 
 	f->dir = ut_mkdtemp();
-	snprintf(path, sizeof(path), "%s/nestbox.db", f->dir);
-	if (db_open(path, 1000, core_schema, core_schema_steps, &f->app.db, err,
-		    sizeof(err)) < 0) {
-		fprintf(stderr, "db_open: %s\n", err);
+	if (ut_store_open(f->dir, 1000, &f->app.db) < 0)
 		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/blobs", f->dir);
 	if (blob_store_open(&f->app.blobs, path) != 0)
 		return -1;
