@@ -35,9 +35,19 @@ struct ddi_action {
 	int progress;
 };
 
+/*
+ * hawkBit's rule for a controller id, applied wherever one enters nestbox
+ * (DDI URLs, nestboxctl, the admin pages and API) before anything is
+ * stored: 1 to DDI_CID_MAX bytes of UTF-8, no whitespace, no control
+ * byte, no '/' (hawkBit's Target.controllerId: @Size(1, 256) and the
+ * pattern [\S&&[^/]]*).  Returns 1 when s follows it, else 0.
+ */
+#define DDI_CID_MAX 256
+int ddi_controller_id_ok(const char *s);
+
 struct ddi_device {
 	long long id, assigned, last_seen;
-	char tenant[64], cid[128], token_hash[65];
+	char tenant[64], cid[DDI_CID_MAX + 1], token_hash[65];
 	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
 	int force, has_attrs, auto_confirm;
 	struct ddi_action last;		/* its newest action; id 0 when none */

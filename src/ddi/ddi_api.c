@@ -79,19 +79,6 @@ static int tenant_ok(struct app *app, const char *t)
 	return 0;
 }
 
-static int cid_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 120)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("-_.:@", s[i])))
-			return 0;
-	return 1;
-}
-
 /* 401 that says nothing about why: no hint whether the device exists. */
 static int refuse(struct app *app, struct http_resp *w)
 {
@@ -116,7 +103,7 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 		app_error(app, w, 404, "unknown tenant");
 		return 1;
 	}
-	if (!cid_ok(cid)) {
+	if (!ddi_controller_id_ok(cid)) {
 		app_error(app, w, 400, "bad controller id");
 		return 1;
 	}

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include "arena.h"
 
-#define PATH_SEG_MAX 255
+#define PATH_SEG_MAX 256
 #define PATH_MAX_SEGS 32
 #define PATH_RAW_MAX 4096
 

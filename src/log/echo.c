@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
+#include "../lib/utf8.h"
 
 /* HTTP_USER_AGENT -> User-Agent */
 static char *header_name(struct arena *a, const char *var, size_t n)
@@ -25,35 +26,6 @@ static char *header_name(struct arena *a, const char *var, size_t n)
 		}
 	}
 	return s;
-}
-
-/* Bodies that are UTF-8 text are shown as text, anything else as base64. */
-static int utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0, j, k;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		if (c == 0)
-			return 0;
-		if (c < 0x80)
-			k = 0;
-		else if ((c & 0xe0) == 0xc0 && c >= 0xc2)
-			k = 1;
-		else if ((c & 0xf0) == 0xe0)
-			k = 2;
-		else if ((c & 0xf8) == 0xf0 && c <= 0xf4)
-			k = 3;
-		else
-			return 0;
-		if (k > n - i - 1)
-			return 0;
-		for (j = 1; j <= k; j++)
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 static void add_headers(struct http_req *r, cJSON *h)
@@ -105,7 +77,7 @@ static int add_body(struct app *app, struct http_req *r, cJSON *o)
 	if (st)
 		return st;
 	cJSON_AddNumberToObject(o, "body_length", (double)len);
-	if (utf8_ok((unsigned char *)body, len)) {
+	if (utf8_valid(body, len)) {
 		cJSON_AddStringToObject(o, "body", body);
 	} else {
 		char *b64 = arena_alloc(r->a, 4 * ((len + 2) / 3) + 1);

@@ -180,7 +180,7 @@ static void test_segment_length_limit(void **state)
 	raw[PATH_SEG_MAX + 1] = 'a';
 	raw[PATH_SEG_MAX + 2] = '\0';
 	assert_rejected(raw, "bad path segment");
-	/* the limit is on the decoded length: 255 escapes are fine */
+	/* the limit is on the decoded length: PATH_SEG_MAX escapes are fine */
 	esc[0] = '/';
 	for (i = 0; i < PATH_SEG_MAX; i++)
 		memcpy(esc + 1 + 3 * i, "%41", 3);
