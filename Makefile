@@ -72,6 +72,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(CORE) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS) -lcmocka
 
+# The durability test records the library's fsync/rename calls: the
+# wrapped symbols are resolved at link time in the static libraries only.
+DURABILITY_WRAP := -Wl,--wrap=fsync,--wrap=fdatasync,--wrap=rename,--wrap=renameat,--wrap=write
+
+$(BUILD)/tests/test_durability: tests/unit/test_durability.c $(CORE) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) $(DURABILITY_WRAP) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS) -lcmocka
+
 # -- tests ------------------------------------------------------------------
 
 test: deps
