@@ -3,12 +3,14 @@
  * four dot-separated numbers compare field by field ("1.2" == "1.2.0");
  * anything else compares as semver, where a pre-release sorts before its
  * release ("1.0.0-rc.2" < "1.0.0") and build metadata ("+…") is ignored.
- * Within the main part, runs of digits compare as numbers, so tags such
- * as "v1.10" > "v1.9" still order sensibly.
+ * A main part (before "-" or "+") in the numeric form compares as such,
+ * so "1.0.0-rc1" < "1.0" == "1.0.0" and the order stays transitive.
+ * Otherwise runs of digits compare as numbers, so tags such as "v1.10" >
+ * "v1.9" still order sensibly.
  */
 #include "version.h"
 
-#include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 
 static int is_digit(char c)
@@ -16,24 +18,39 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* "a[.b[.c[.d]]]" with only digits: SWUpdate's numeric form. */
-static int numeric_fields(const char *s, unsigned long long f[4])
+/*
+ * s[0..n) as "a[.b[.c[.d]]]" with only digits, SWUpdate's numeric form:
+ * 1 with the fields in f (missing ones 0), else 0.
+ */
+static int numeric_fields(const char *s, size_t n, unsigned long long f[4])
 {
-	int n = 0;
+	const char *end = s + n;
+	int k = 0;
 
 	memset(f, 0, 4 * sizeof(f[0]));
 	for (;;) {
-		char *end;
-		if (!is_digit(*s) || n == 4)
+		if (s == end || !is_digit(*s) || k == 4)
 			return 0;
-		f[n++] = strtoull(s, &end, 10);
-		s = end;
-		if (*s == '\0')
+		for (; s < end && is_digit(*s); s++)	/* saturating, as strtoull */
+			f[k] = f[k] > (ULLONG_MAX - 9) / 10 ? ULLONG_MAX :
+			       f[k] * 10 + (unsigned)(*s - '0');
+		k++;
+		if (s == end)
 			return 1;
 		if (*s != '.')
 			return 0;
 		s++;
 	}
+}
+
+static int fields_cmp(const unsigned long long fa[4], const unsigned long long fb[4])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (fa[i] != fb[i])
+			return fa[i] < fb[i] ? -1 : 1;
+	return 0;
 }
 
 /* Compares a[0..na) with b[0..nb), digit runs as numbers. */
@@ -91,23 +108,30 @@ static int pre_cmp(const char *a, size_t na, const char *b, size_t nb)
 	return (na > 0) - (nb > 0);
 }
 
-int version_cmp(const char *a, const char *b)
+/*
+ * The main parts (before "-" or "+"): SWUpdate's numeric form when both
+ * have it, so "1.0.0-rc1" < "1.0" as "1.0.0-rc1" < "1.0.0" and the order
+ * stays transitive; else digit runs as numbers.
+ */
+static int main_cmp(const char *a, size_t na, const char *b, size_t nb)
 {
 	unsigned long long fa[4], fb[4];
-	size_t ma, mb, pa, pb;
-	int i, c;
 
-	if (numeric_fields(a, fa) && numeric_fields(b, fb)) {
-		for (i = 0; i < 4; i++)
-			if (fa[i] != fb[i])
-				return fa[i] < fb[i] ? -1 : 1;
-		return 0;
-	}
+	if (numeric_fields(a, na, fa) && numeric_fields(b, nb, fb))
+		return fields_cmp(fa, fb);
+	return run_cmp(a, na, b, nb);
+}
+
+int version_cmp(const char *a, const char *b)
+{
+	size_t ma, mb, pa, pb;
+	int c;
+
 	pa = strcspn(a, "+");
 	pb = strcspn(b, "+");
 	ma = strcspn(a, "-+");
 	mb = strcspn(b, "-+");
-	c = run_cmp(a, ma, b, mb);
+	c = main_cmp(a, ma, b, mb);
 	if (c)
 		return c;
 	/* same main part: a release sorts after its pre-releases */

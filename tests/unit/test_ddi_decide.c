@@ -72,6 +72,40 @@ static void test_table(void **state)
 	assert_int_equal(run("latest", "1.0", 1, 1, &v2, 3, 3), DDI_FLEET_BUSY);
 }
 
+/*
+ * Version order, not string order: pairs where the two disagree ("1.10" <
+ * "1.9" as strings), and pre-releases, which sort before their release
+ * (SWUpdate compares non-numeric versions as semver).
+ */
+static void test_version_order(void **state)
+{
+	struct ddi_candidate v110 = cand("1.10", 0, 100, 0), v19 = cand("1.9", 0, 100, 0);
+	struct ddi_candidate r110 = cand("1.10", 5, 100, 0), r19 = cand("1.9", 5, 100, 0);
+	struct ddi_candidate rel = cand("1.0", 0, 100, 0), rc = cand("1.0-rc1", 0, 100, 0);
+	struct ddi_candidate rel3 = cand("1.0.0", 5, 100, 0), rc3 = cand("1.0.0-rc.2", 5, 100, 0);
+	struct ddi_candidate v2 = cand("2.0", 0, 100, 0);
+
+	(void)state;
+	/* latest: 1.9 installed is offered 1.10; 1.10 installed is not offered 1.9 */
+	assert_int_equal(run("latest", "1.9", 1, 0, &v110, 0, 0), DDI_OFFER);
+	assert_int_equal(run("latest", "1.10", 1, 0, &v19, 0, 0), DDI_UP_TO_DATE);
+	assert_int_equal(run("latest", "1.10.0", 1, 0, &v110, 0, 0), DDI_UP_TO_DATE);
+	/* the same in rollout mode */
+	assert_int_equal(run("rollout", "1.9", 1, 0, &r110, 0, 0), DDI_OFFER);
+	assert_int_equal(run("rollout", "1.10", 1, 0, &r19, 0, 0), DDI_UP_TO_DATE);
+	/* an operator's assignment goes either way */
+	assert_int_equal(run("assigned", "1.10", 1, 0, &v19, 0, 0), DDI_OFFER);
+	/* a pre-release is older than its release, in every mode that orders */
+	assert_int_equal(run("latest", "1.0-rc1", 1, 0, &rel, 0, 0), DDI_OFFER);
+	assert_int_equal(run("latest", "1.0", 1, 0, &rc, 0, 0), DDI_UP_TO_DATE);
+	assert_int_equal(run("rollout", "1.0.0-rc.2", 1, 0, &rel3, 0, 0), DDI_OFFER);
+	assert_int_equal(run("rollout", "1.0.0", 1, 0, &rc3, 0, 0), DDI_UP_TO_DATE);
+	assert_int_equal(run("rollout", "1.0", 1, 0, &rc3, 0, 0), DDI_UP_TO_DATE);
+	/* a longer number is a larger one, whatever its first digit */
+	assert_int_equal(run("latest", "10.0", 1, 0, &v2, 0, 0), DDI_UP_TO_DATE);
+	assert_int_equal(run("latest", "1.10-rc1", 1, 0, &v2, 0, 0), DDI_OFFER);
+}
+
 static void test_stage(void **state)
 {
 	struct ddi_candidate r;
@@ -132,6 +166,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_version_order),
 		cmocka_unit_test(test_stage),
 		cmocka_unit_test(test_bucket_spread),
 		cmocka_unit_test(test_verdict_text),

@@ -30,9 +30,17 @@ static const struct { const char *a, *b; int want; } cases[] = {
 	{ "1.0.0-beta.2", "1.0.0-beta.11", -1 }, { "1.0.0-rc.1", "1.0.0-beta.11", 1 },
 	{ "1.0.0+build.5", "1.0.0", 0 }, { "1.0.0-rc.1+b", "1.0.0-rc.1+c", 0 },
 	{ "1.0.0-rc.1", "0.9.9", 1 },
+	/* a pre-release against a release written with fewer or more fields:
+	 * "1.0" and "1.0.0" are one version (SWUpdate's form), so their
+	 * pre-releases sort before both (transitive, or sorting breaks) */
+	{ "1.0-rc1", "1.0", -1 }, { "1.0.0-rc1", "1.0", -1 }, { "1.0-rc1", "1.0.0", -1 },
+	{ "1.0-rc1", "1.0.0-rc1", 0 }, { "1.0.0.0-rc.2", "1.0-rc.1", 1 },
+	{ "1.10-rc1", "1.9", 1 }, { "1.9", "1.10-rc1", -1 }, { "1.10-rc1", "1.10", -1 },
 	/* five fields or letters: not SWUpdate's form, still ordered */
 	{ "1.2.3.4.5", "1.2.3.4", 1 }, { "v1.10", "v1.9", 1 }, { "2.0a", "2.0b", -1 },
 	{ "", "", 0 }, { "1", "", 1 }, { "99999999999999999999999", "1", 1 },
+	{ "1.99999999999999999999999", "1.18446744073709551615", 0 },	/* both saturate */
+	{ "1.184467440737095516150", "1.9", 1 },
 };
 
 static void test_cases(void **state)
@@ -54,7 +62,7 @@ static void test_order(void **state)
 {
 	static const char *const want[] = {
 		"0.9", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-beta.2", "1.0.0-beta.11",
-		"1.0.0-rc.1", "1.0.0", "1.0.1", "1.2", "1.10", "2.0.0.1",
+		"1.0.0-rc.1", "1.0.0", "1.0.1", "1.2", "1.9", "1.10-rc.1", "1.10", "2.0.0.1",
 	};
 	size_t n = sizeof(want) / sizeof(want[0]), i, j;
 
