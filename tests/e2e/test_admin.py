@@ -443,3 +443,34 @@ def test_mip_pages_and_api(admin, tmpdir_shared):
     v.login("viewer", "viewer-pass-1")
     assert v.get("/admin/mip").status == 200
     assert v.post("/admin/mip/evict", {"csrf": v.csrf("/admin/mip")}).status == 403
+
+
+# -- second guards (issue 16): properties that had a single test -----------
+
+@pytest.mark.parametrize("action", ["/admin/images", "/admin/mip", "/admin/software"])
+def test_upload_with_a_wrong_csrf_value_stores_nothing(admin, action):
+    """A CSRF field that is present but not the session's: refused before
+    the file is read, on every upload form (the unit guard is
+    test_admin_store.c::test_csrf_ok, for the non-upload forms)."""
+    nb, b = admin
+    good = b.csrf("/admin/images")
+    wrong = ("0" if good[0] != "0" else "1") + good[1:]
+    fields = {"csrf": wrong, "box": "wb", "board": "pc", "name": "wp", "version": "1.0"}
+    r = b.upload(fields, "d.img", b"x" * 5000, action=action)
+    assert r.status in (400, 403), (r.status, r.text)
+    assert "did not come from this site" in r.text
+    assert os.listdir(nb.images) == []
+    with nb.db() as db:
+        assert db.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM mip_files").fetchone()[0] == 0
+
+
+def test_wrong_csrf_header_is_refused(admin):
+    nb, b = admin
+    good = b.csrf()
+    wrong = ("0" if good[0] != "0" else "1") + good[1:]
+    r = b.post("/admin/users", {"name": "mallory", "password": "mallory-pw-1"},
+               headers={"X-CSRF-Token": wrong})
+    assert r.status == 403
+    with nb.db() as db:
+        assert db.execute("SELECT count(*) FROM users WHERE name='mallory'").fetchone()[0] == 0

@@ -15,6 +15,7 @@ carries no body (the front end sends the file and its length).
 import json
 import os
 import subprocess
+from urllib.parse import urlencode
 
 import pytest
 
@@ -229,3 +230,31 @@ def test_configuration_error_answer(tmp_path):
         a = cgi(nb, program, "GET", "/healthz")
         assert a.status == 503
         framed(a)
+
+
+def login_cgi(nb, password):
+    """The login form's CSRF cookie and field, then the POST, all as CGI."""
+    page = cgi(nb, "admin", "GET", "/admin/login")
+    cookie = [v for v in page.headers["set-cookie"] if v.startswith("nb_login=")][0]
+    csrf = cookie.split(";")[0].split("=", 1)[1]
+    body = urlencode({"csrf": csrf, "username": "admin", "password": password}).encode()
+    return cgi(nb, "admin", "POST", "/admin/login", body=body,
+               headers={"Content-Type": "application/x-www-form-urlencoded",
+                        "Cookie": "nb_login=" + csrf})
+
+
+def test_login_wrong_password_below_the_front_end(state):
+    """A second guard for wrong passwords at the program itself (the
+    others: test_auth.c's auth_verify_password, test_admin.py through
+    lighttpd): 401, no session cookie; the right one gets a session."""
+    nb, _, _ = state
+    a = login_cgi(nb, "admin-pass-2")
+    assert a.status == 401
+    framed(a)
+    assert not [c for c in a.headers.get("set-cookie", []) if c.startswith("nb_session=")]
+    with nb.db() as db:
+        assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+    a = login_cgi(nb, "admin-pass-1")
+    assert a.status == 303
+    framed(a)
+    assert [c for c in a.headers["set-cookie"] if c.startswith("nb_session=")]
