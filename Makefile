@@ -41,7 +41,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test unit e2e run install bench fuzz asan clean init
+.PHONY: all deps test unit e2e run install bench fuzz asan clean init mutants
 
 all: $(FCGI) $(CTL)
 
@@ -102,6 +102,11 @@ asan: deps
 	  OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	  PYTEST_ARGS="$(PYTEST_ARGS)" all unit e2e
+
+# The mutation check: each tests/mutants/*.patch breaks one property and
+# must be caught by the tests its header names (slow: not part of `test`).
+mutants: deps
+	@sh scripts/mutants.sh
 
 # -- fuzzing ----------------------------------------------------------------
 
