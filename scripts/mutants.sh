@@ -79,6 +79,12 @@ for p in "$@"; do
 		broken=$((broken + 1))
 		continue
 	fi
+	# the previous patch was undone: rebuild before the baseline runs
+	if ! make -s -j"$JOBS" all >> "$LOG" 2>&1; then
+		cat "$LOG"
+		echo "the unpatched tree no longer builds" >&2
+		exit 2
+	fi
 	if [ "$(run_tests "$p" baseline)" -ne 0 ]; then
 		echo "BROKEN    $name: a test fails without the patch (see below)"
 		tail -20 "$LOG"
