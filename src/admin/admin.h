@@ -23,6 +23,8 @@
 #define ADM_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
 
 #define ADM_NAME_MAX 64
+#define ADM_PASSWORD_MIN 8
+#define ADM_PASSWORD_MAX 255	/* nestboxctl reads a line of at most this */
 #define ADMIN_FIELD_MAX 200
 
 struct admin_user {
@@ -79,8 +81,16 @@ int admin_name_ok(const char *s);
 /* -- store (admin_store.c) -- */
 int adm_user_get(struct db *db, const char *name, struct admin_user *u,
 		 char *pw_hash, size_t n);
+/* The user of an id (no password hash); 0 or -1. */
+int adm_user_by_id(struct db *db, long long id, struct admin_user *u);
 int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role);
-int adm_user_set_password(struct db *db, long long id, const char *pw_hash);
+/*
+ * Sets a user's password (an argon2id hash) in one transaction that also
+ * ends the user's sessions and, unless keep_tokens, revokes the user's
+ * API tokens; *revoked is how many were.  0, or -1 (no such user, busy).
+ */
+int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
+			  int keep_tokens, int *revoked);
 int adm_user_delete(struct db *db, long long id);
 int adm_user_count(struct db *db, const char *role);
 cJSON *adm_user_list(struct db *db, long offset, long limit);
@@ -92,8 +102,18 @@ int adm_token_get(struct db *db, const char *token, struct admin_user *u);
 int adm_token_revoke(struct db *db, long long id, long long uid);
 cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit);
 long adm_token_count(struct db *db, long long uid);
+/*
+ * Login throttling, counted per key in login_failures (admin_login.c says
+ * which keys).  _get: the key's failure count and its time (Unix seconds),
+ * -1 when it has none.  _wait: seconds left while count >= max within
+ * window of its first failure, else 0.  _fail: one more failure, the count
+ * restarting when the window has passed.  _mark: one more, its time set to
+ * now (the time of the latest).  _clear: forgets the key.
+ */
+int adm_throttle_get(struct db *db, const char *key, long *count, long long *first);
 long adm_throttle_wait(struct db *db, const char *key, int max, long window);
 void adm_throttle_fail(struct db *db, const char *key, long window);
+void adm_throttle_mark(struct db *db, const char *key);
 void adm_throttle_clear(struct db *db, const char *key);
 
 /* -- handlers -- */
@@ -110,6 +130,7 @@ void admin_users(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w);
+void admin_api_user_password(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_settings(struct app *app, struct http_req *r, struct http_resp *w);

@@ -44,6 +44,13 @@ int adm_url_parse(struct arena *a, const char *body, size_t len, const char **ur
 		  const char **name, const char **err);
 /* {"percent": n} with n in 1..100. */
 int adm_stage_parse(const char *body, size_t len, int *percent, const char **err);
+/*
+ * {"password": "...", "keep_tokens": false}: a new password of
+ * ADM_PASSWORD_MIN..ADM_PASSWORD_MAX bytes (copied into a), and whether the
+ * user's API tokens survive the change (default: revoked).  0 or -1 with err.
+ */
+int adm_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
+		       int *keep_tokens, const char **err);
 
 /* -- read-only queries (admin_ddi_store.c) -- */
 

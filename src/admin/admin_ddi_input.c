@@ -221,3 +221,29 @@ int adm_stage_parse(const char *body, size_t len, int *percent, const char **err
 	cJSON_Delete(j);
 	return rc;
 }
+
+int adm_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
+		       int *keep_tokens, const char **err)
+{
+	cJSON *j = object(body, len, err), *keep;
+	const char *p;
+	int rc = -1;
+
+	*pw = NULL;
+	*keep_tokens = 0;
+	if (!j)
+		return -1;
+	keep = cJSON_GetObjectItemCaseSensitive(j, "keep_tokens");
+	if (json_str(j, "password", ADM_PASSWORD_MAX + 1, &p) < 0 || !p ||
+	    strlen(p) < ADM_PASSWORD_MIN)
+		*err = "password must be a string of 8 to 255 bytes";
+	else if (keep && !cJSON_IsBool(keep) && !cJSON_IsNull(keep))
+		*err = "keep_tokens must be true or false";
+	else {
+		*pw = arena_strdup(a, p);
+		*keep_tokens = cJSON_IsTrue(keep);
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
+}

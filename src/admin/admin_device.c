@@ -115,10 +115,21 @@ void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 /* GET /admin/api/devices/:cid[?tenant=]: the device, its verdict and actions. */
 void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	const char *tenant = query_get(&r->query, "tenant");
-	cJSON *dev = adm_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT",
-				 http_param(r, "cid"));
+	const char *tenant = query_get(&r->query, "tenant"), *cid = http_param(r, "cid");
+	cJSON *dev;
 
+	/* the one controller-id rule (ddi.h), so a bad id is a 400, not a lookup */
+	if (!cid || !ddi_controller_id_ok(cid)) {
+		admin_fail(app, r, w, 400, "a controller id is 1 to 256 bytes of UTF-8 without "
+			   "whitespace, control characters or '/'");
+		return;
+	}
+	if (tenant && *tenant &&
+	    !adm_label_ok(tenant, sizeof(((struct ddi_device *)0)->tenant) - 1)) {
+		admin_fail(app, r, w, 400, "tenant is 1 to 63 bytes without control characters");
+		return;
+	}
+	dev = adm_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT", cid);
 	if (!dev) {
 		admin_fail(app, r, w, 404, "no such device");
 		return;

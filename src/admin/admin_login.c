@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static int served_over_https(struct app *app, struct http_req *r)
 {
@@ -79,13 +80,85 @@ static int check_password(struct app *app, const char *user, const char *pw,
 	return auth_verify_password(hash, pw);
 }
 
+/* The most a login from a busy address waits: slow for guessing, short for people. */
+#define ADDRESS_DELAY_MAX 60
+
+/*
+ * Failed logins are counted under three keys: "ua:<address> <user>" (the
+ * pair: after admin.login_max_failures in the window that user is refused
+ * from that address), "ip:<address>" (every user: past
+ * admin.login_address_failures each further attempt from the address waits
+ * a delay doubling per failure, at most ADDRESS_DELAY_MAX seconds, counted
+ * from "last:<address>", the latest failure).  So guessing from one
+ * address is slowed, and nobody at that address (a NAT, a proxy) is locked
+ * out with the right password.  The address is REMOTE_ADDR (README).
+ */
+struct login_keys {
+	char pair[160], ip[80], last[80];
+};
+
+static void login_keys(struct http_req *r, const char *user, struct login_keys *k)
+{
+	snprintf(k->pair, sizeof(k->pair), "ua:%s %s", r->remote_addr, user);
+	snprintf(k->ip, sizeof(k->ip), "ip:%s", r->remote_addr);
+	snprintf(k->last, sizeof(k->last), "last:%s", r->remote_addr);
+}
+
+/* Seconds this address still waits before its next attempt; 0: none. */
+static long address_delay(struct app *app, const struct login_keys *k)
+{
+	long max = (long)conf_int(app->conf, "admin.login_address_failures");
+	long window = (long)conf_int(app->conf, "admin.login_window");
+	long count, delay, over;
+	long long first, last, now = (long long)time(NULL);
+
+	if (adm_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
+	    count < max || adm_throttle_get(app->db, k->last, &over, &last) < 0)
+		return 0;
+	over = count - max + 1;
+	delay = over >= 6 ? ADDRESS_DELAY_MAX : 1L << over;
+	if (delay > ADDRESS_DELAY_MAX)
+		delay = ADDRESS_DELAY_MAX;
+	return last + delay > now ? (long)(last + delay - now) : 0;
+}
+
+static void too_many(struct app *app, struct http_req *r, struct http_resp *w, long wait,
+		     const char *msg, const char *user, const char *next)
+{
+	login_form(app, r, w, 429, msg, user, next);
+	http_set_header(w, "Retry-After", arena_printf(r->a, "%ld", wait));
+}
+
+/* 1 when the request was refused for too many failures (answered). */
+static int throttled(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct login_keys *k, const char *user, const char *next)
+{
+	int max = (int)conf_int(app->conf, "admin.login_max_failures");
+	long window = (long)conf_int(app->conf, "admin.login_window");
+	long wait = adm_throttle_wait(app->db, k->pair, max, window), min = (wait + 59) / 60;
+
+	if (wait) {
+		too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins. Try again in "
+			 "%ld minute%s.", min, min == 1 ? "" : "s"), user, next);
+		return 1;
+	}
+	wait = address_delay(app, k);
+	if (wait) {
+		too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins from your "
+			 "address. Try again in %ld second%s.", wait, wait == 1 ? "" : "s"),
+			 user, next);
+		return 1;
+	}
+	return 0;
+}
+
 void admin_login(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	const char *user, *pw, *form_csrf, *cookie_csrf, *next;
-	char ukey[128], ikey[128], token[65];
-	int max = (int)conf_int(app->conf, "admin.login_max_failures");
-	long window = (long)conf_int(app->conf, "admin.login_window"), wait;
+	struct login_keys k;
+	char token[65];
+	long window = (long)conf_int(app->conf, "admin.login_window");
 	int st = http_read_form(r, (size_t)conf_int(app->conf, "server.max_body"));
 
 	if (st) {
@@ -105,26 +178,18 @@ void admin_login(struct app *app, struct http_req *r, struct http_resp *w)
 		login_form(app, r, w, 400, "Enter a user name and a password.", user, next);
 		return;
 	}
-	snprintf(ukey, sizeof(ukey), "u:%s", user);
-	snprintf(ikey, sizeof(ikey), "ip:%s", r->remote_addr);
-	wait = adm_throttle_wait(app->db, ukey, max, window);
-	if (!wait)
-		wait = adm_throttle_wait(app->db, ikey, max, window);
-	if (wait) {
-		login_form(app, r, w, 429, arena_printf(r->a, "Too many failed logins. "
-				"Try again in %ld minute%s.", (wait + 59) / 60,
-				(wait + 59) / 60 == 1 ? "" : "s"), user, next);
-		http_set_header(w, "Retry-After", arena_printf(r->a, "%ld", wait));
+	login_keys(r, user, &k);
+	if (throttled(app, r, w, &k, user, next))
 		return;
-	}
 	if (!check_password(app, user, pw, &ad->user)) {
-		adm_throttle_fail(app->db, ukey, window);
-		adm_throttle_fail(app->db, ikey, window);
+		adm_throttle_fail(app->db, k.pair, window);
+		adm_throttle_fail(app->db, k.ip, window);
+		adm_throttle_mark(app->db, k.last);
 		login_form(app, r, w, 401, "Wrong user name or password.", user, next);
 		return;
 	}
-	adm_throttle_clear(app->db, ukey);
-	adm_throttle_clear(app->db, ikey);
+	/* the address's count stays: one's own account must not wipe it */
+	adm_throttle_clear(app->db, k.pair);
 	if (adm_session_create(app->db, ad->user.id,
 			       (long)conf_int(app->conf, "admin.session_ttl"), token, ad->csrf) < 0) {
 		admin_fail(app, r, w, 503, "cannot store the session: database busy, try again");

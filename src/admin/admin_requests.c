@@ -170,14 +170,38 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
 	return arr;
 }
 
-static const char *const programs[] = { "list", "update", "log", "admin", NULL };
+/*
+ * The filter's programs are those that have answered requests: every
+ * program counts its requests in metrics_requests (a row per program,
+ * route and status, so the table stays small), which keeps this list
+ * from drifting from the programs as a hand-kept one did (ddi and mip
+ * were missing).  [{"name", "selected"}], by name.
+ */
+static const char sql_programs[] =
+	"SELECT DISTINCT program FROM metrics_requests ORDER BY program";
+
+static cJSON *program_choices(struct app *app, const char *selected)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_programs);
+	cJSON *arr = cJSON_CreateArray();
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddBoolToObject(o, "selected", selected && !strcmp(selected, name));
+		cJSON_AddItemToArray(arr, o);
+	}
+	if (st)
+		sqlite3_reset(st);
+	return arr;
+}
 
 void admin_requests(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const struct query *q = &r->query;
 	long long next;
-	cJSON *rows = admin_request_rows(app, r, &next), *d, *pr;
-	const char *prog = query_get(q, "program");
+	cJSON *rows = admin_request_rows(app, r, &next), *d;
 	int i;
 
 	if (!rows) {
@@ -186,13 +210,7 @@ void admin_requests(struct app *app, struct http_req *r, struct http_resp *w)
 	}
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "rows", rows);
-	pr = cJSON_AddArrayToObject(d, "programs");
-	for (i = 0; programs[i]; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", programs[i]);
-		cJSON_AddBoolToObject(o, "selected", prog && !strcmp(prog, programs[i]));
-		cJSON_AddItemToArray(pr, o);
-	}
+	cJSON_AddItemToObject(d, "programs", program_choices(app, query_get(q, "program")));
 	cJSON_AddStringToObject(d, "status", query_get(q, "status") ? query_get(q, "status") : "");
 	cJSON_AddStringToObject(d, "q", query_get(q, "q") ? query_get(q, "q") : "");
 	cJSON_AddStringToObject(d, "since", query_get(q, "since") ? query_get(q, "since") : "");

@@ -27,6 +27,12 @@ static int file_ok(const char *s)
 	return 1;
 }
 
+/* What a software row holds (struct ddi_software): refused, never cut. */
+#define SW_NAME_MAX (sizeof(((struct ddi_software *)0)->name) - 1)
+#define SW_URL_MAX (sizeof(((struct ddi_software *)0)->url) - 1)
+static const char name_too_long[] = "name is at most 255 bytes";
+static const char url_too_long[] = "url is 1 to 1023 bytes";
+
 /*
  * ddi_software_add names the artifact after its file: the upload moves to
  * <tmp>.d/<file name> first, and both go when it is done.
@@ -38,6 +44,12 @@ static long long add_file(struct app *app, struct http_req *r, const char *tmp,
 	char *path = arena_printf(r->a, "%s/%s", dir, file && file_ok(file) ? file : "image.swu");
 	long long id;
 
+	if (name && strlen(name) > SW_NAME_MAX) {
+		unlink(tmp);
+		*status = 400;
+		snprintf(err, n, "%s", name_too_long);
+		return -1;
+	}
 	if (mkdir(dir, 0700) < 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
 		rmdir(dir);
@@ -100,8 +112,12 @@ void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w
 	char err[512];
 	long long id;
 
-	if (!url || !*url) {
-		software_page(app, r, w, 400, "a URL is required");
+	if (!url || !*url || strlen(url) > SW_URL_MAX) {
+		software_page(app, r, w, 400, url && *url ? url_too_long : "a URL is required");
+		return;
+	}
+	if (name && strlen(name) > SW_NAME_MAX) {
+		software_page(app, r, w, 400, name_too_long);
 		return;
 	}
 	id = ddi_software_add_url(app, url, name, err, sizeof(err));
@@ -149,6 +165,12 @@ void admin_api_software_add(struct app *app, struct http_req *r, struct http_res
 	int st;
 	long long id;
 
+	/* before the body: a long upload must not end in a refusal it could have had first */
+	if ((name && strlen(name) > SW_NAME_MAX) || (file && !file_ok(file))) {
+		admin_fail(app, r, w, 400, name && strlen(name) > SW_NAME_MAX ? name_too_long :
+			   "filename is 1 to 200 letters, digits or . _ + ~ - (not first '.')");
+		return;
+	}
 	if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
 		st = admin_upload_receive(app, r, upload_fields, 1, val, tmp, sizeof(tmp), &why);
 		snprintf(err, sizeof(err), "%s", st ? why : "");

@@ -42,6 +42,24 @@ int adm_user_get(struct db *db, const char *name, struct admin_user *u,
 	return found ? 0 : -1;
 }
 
+static const char sql_user_by_id[] = "SELECT id, name, role FROM users WHERE id=?";
+
+int adm_user_by_id(struct db *db, long long id, struct admin_user *u)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_user_by_id);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_user(st, 0, u);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
+
 static const char sql_user_add[] =
 	"INSERT INTO users(name, pw_hash, role, created) VALUES(?,?,?,?)";
 
@@ -60,12 +78,27 @@ int adm_user_add(struct db *db, const char *name, const char *pw_hash, const cha
 
 static const char sql_user_pw[] = "UPDATE users SET pw_hash=? WHERE id=?";
 static const char sql_user_pw_sessions[] = "DELETE FROM sessions WHERE user_id=?";
+static const char sql_user_pw_tokens[] =
+	"UPDATE api_tokens SET revoked=1 WHERE user_id=? AND revoked=0";
 
-int adm_user_set_password(struct db *db, long long id, const char *pw_hash)
+/* Binds id to a one-parameter statement and runs it; 0 or -1. */
+static int run_for_user(struct db *db, const char *sql, long long id)
+{
+	sqlite3_stmt *st = db_stmt(db, sql);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return done(st);
+}
+
+int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
+			  int keep_tokens, int *revoked)
 {
 	sqlite3_stmt *st;
 	int rc = -1;
 
+	*revoked = 0;
 	if (db_begin(db) < 0)
 		return -1;
 	st = db_stmt(db, sql_user_pw);
@@ -77,14 +110,18 @@ int adm_user_set_password(struct db *db, long long id, const char *pw_hash)
 			rc = -1;	/* no such user */
 	}
 	/* a new password ends every session of the old one */
-	st = rc == 0 ? db_stmt(db, sql_user_pw_sessions) : NULL;
-	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = done(st);
+	if (rc == 0)
+		rc = run_for_user(db, sql_user_pw_sessions, id);
+	/* and, unless asked to keep them, every API token: a reset password
+	 * often means the account was in the wrong hands, and its tokens too */
+	if (rc == 0 && !keep_tokens) {
+		rc = run_for_user(db, sql_user_pw_tokens, id);
+		*revoked = sqlite3_changes(db_handle(db));
 	}
 	if (rc == 0 && db_commit(db) == 0)
 		return 0;
 	db_rollback(db);
+	*revoked = 0;
 	return -1;
 }
 
@@ -334,24 +371,41 @@ static const char sql_thr_fail[] =
 	" ON CONFLICT(key) DO UPDATE SET"
 	"  count = CASE WHEN first < ?2 - ?3 THEN 1 ELSE count + 1 END,"
 	"  first = CASE WHEN first < ?2 - ?3 THEN ?2 ELSE first END";
+static const char sql_thr_mark[] =
+	"INSERT INTO login_failures(key, count, first) VALUES(?1, 1, ?2)"
+	" ON CONFLICT(key) DO UPDATE SET count = count + 1, first = ?2";
 static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
+
+int adm_throttle_get(struct db *db, const char *key, long *count, long long *first)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_thr_get);
+	int found = 0;
+
+	*count = 0;
+	*first = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*count = (long)sqlite3_column_int64(st, 0);
+		*first = sqlite3_column_int64(st, 1);
+		found = 1;
+	}
+	sqlite3_reset(st);
+	return found ? 0 : -1;
+}
 
 long adm_throttle_wait(struct db *db, const char *key, int max, long window)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_thr_get);
-	long wait = 0;
+	long count;
+	long long first;
 	time_t now = time(NULL);
 
-	if (!st)
+	if (adm_throttle_get(db, key, &count, &first) < 0)
 		return 0;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		long long first = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_int(st, 0) >= max && first + window > now)
-			wait = (long)(first + window - now);
-	}
-	sqlite3_reset(st);
-	return wait;
+	if (count >= max && first + window > now)
+		return (long)(first + window - now);
+	return 0;
 }
 
 void adm_throttle_fail(struct db *db, const char *key, long window)
@@ -363,6 +417,17 @@ void adm_throttle_fail(struct db *db, const char *key, long window)
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 	sqlite3_bind_int64(st, 3, window);
+	done(st);
+}
+
+void adm_throttle_mark(struct db *db, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(db, sql_thr_mark);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 	done(st);
 }
 

@@ -1,12 +1,12 @@
 /* Users and API tokens. */
 #include "admin.h"
+#include "admin_ddi.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define PASSWORD_MIN 8
 
 static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		       int status, const char *new_token, const char *msg)
@@ -59,8 +59,8 @@ void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 400, "the role is admin or readonly");
 		return;
 	}
-	if (!pw || strlen(pw) < PASSWORD_MIN) {
-		admin_fail(app, r, w, 400, "a password has at least 8 characters");
+	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
+		admin_fail(app, r, w, 400, "a password has 8 to 255 characters");
 		return;
 	}
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
@@ -87,28 +87,84 @@ void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w)
 	http_redirect(w, "/admin/users?done=deleted");
 }
 
+/*
+ * Who may set whose password: anyone their own, an admin anyone's.  Hashes
+ * and stores it; 0, or an HTTP status with *why.
+ */
+static int set_password(struct app *app, long long id, const char *pw, int keep_tokens,
+			int *revoked, const char **why)
+{
+	struct admin *ad = app->domain;
+	char hash[AUTH_HASH_MAX];
+
+	if (id != ad->user.id && !admin_is_admin(ad)) {
+		*why = "only an admin changes another user's password";
+		return 403;
+	}
+	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
+		*why = "a password has 8 to 255 characters";
+		return 400;
+	}
+	if (!id || auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
+	    adm_user_set_password(app->db, id, hash, keep_tokens, revoked) < 0) {
+		*why = "no such user";
+		return 404;
+	}
+	return 0;
+}
+
+/* POST /admin/users/:id/password: password, keep_tokens (checkbox, default off). */
 void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	long long id = id_param(r);
-	const char *pw = query_get(&r->form, "password");
-	char hash[AUTH_HASH_MAX];
+	const char *keep = query_get(&r->form, "keep_tokens"), *why;
+	int revoked, st = set_password(app, id, query_get(&r->form, "password"),
+				       keep && *keep, &revoked, &why);
 
-	if (id != ad->user.id && !admin_is_admin(ad)) {
-		admin_fail(app, r, w, 403, "only an admin changes another user's password");
-		return;
-	}
-	if (!pw || strlen(pw) < PASSWORD_MIN) {
-		admin_fail(app, r, w, 400, "a password has at least 8 characters");
-		return;
-	}
-	if (!id || auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
-	    adm_user_set_password(app->db, id, hash) < 0) {
-		admin_fail(app, r, w, 404, "no such user");
+	if (st) {
+		admin_fail(app, r, w, st, why);
 		return;
 	}
 	/* one's own sessions end with the old password: log in again */
-	http_redirect(w, id == ad->user.id ? "/admin/login" : "/admin/users?done=password+changed");
+	if (id == ad->user.id)
+		http_redirect(w, "/admin/login");
+	else
+		http_redirect(w, arena_printf(r->a, "/admin/users?done=password+changed,+sessions"
+					      "+ended,+%d+API+token%s+revoked", revoked,
+					      revoked == 1 ? "" : "s"));
+}
+
+/* POST /admin/api/users/:id/password {"password", "keep_tokens"}. */
+void admin_api_user_password(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	long long id = id_param(r);
+	const char *pw, *why;
+	char *body;
+	size_t len;
+	int keep, revoked, st = http_read_body(r, 65536, &body, &len);
+	struct admin_user u;
+	cJSON *o;
+
+	if (st) {
+		admin_fail(app, r, w, st, st == 413 ? "body too large" : "bad body");
+		return;
+	}
+	if (adm_password_parse(r->a, body, len, &pw, &keep, &why) < 0) {
+		admin_fail(app, r, w, 400, why);
+		return;
+	}
+	st = set_password(app, id, pw, keep, &revoked, &why);
+	if (st) {
+		admin_fail(app, r, w, st, why);
+		return;
+	}
+	o = cJSON_CreateObject();
+	if (adm_user_by_id(app->db, id, &u) == 0)
+		cJSON_AddStringToObject(o, "user", u.name);
+	cJSON_AddBoolToObject(o, "sessions_ended", 1);
+	cJSON_AddNumberToObject(o, "tokens_revoked", revoked);
+	admin_json(w, 200, o);
 }
 
 static int token_name_ok(const char *s)
@@ -130,7 +186,8 @@ void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w)
 	char token[80];
 
 	if (!token_name_ok(name)) {
-		admin_fail(app, r, w, 400, "a token needs a name of 1 to 64 characters");
+		admin_fail(app, r, w, 400, "a token's name is 1 to 64 bytes without control "
+			   "characters");
 		return;
 	}
 	if (adm_token_create(app->db, ad->user.id, name, token) < 0) {

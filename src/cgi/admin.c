@@ -52,6 +52,8 @@ static const struct route routes[] = {
 	{ "POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts", id_params, A },
 	{ "POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts", id_params, A },
 	{ "GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API },
+	{ "POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
+	  id_params, API },
 	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
 	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
 	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },

@@ -41,8 +41,11 @@ const struct conf_key core_conf_keys[] = {
 	  "the admin pages' templates" },
 	{ "admin.session_ttl", CONF_INT, "28800", NULL, 0, "seconds a login lasts" },
 	{ "admin.login_max_failures", CONF_INT, "5", NULL, 0,
-	  "failed logins per user or address before logins are refused ..." },
+	  "failed logins of one user from one address before that pair is refused ..." },
 	{ "admin.login_window", CONF_INT, "900", NULL, 0, "... for this many seconds" },
+	{ "admin.login_address_failures", CONF_INT, "50", NULL, 0,
+	  "failed logins from one address (any user) in the window before every further"
+	  " attempt from it waits a growing delay of at most a minute" },
 	{ "admin.max_upload", CONF_INT, "17179869184", NULL, 0,
 	  "largest image upload through the admin pages, bytes" },
 	{ "admin.page_size", CONF_INT, "50", NULL, 0, "rows per page in admin lists" },

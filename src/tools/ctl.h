@@ -1,14 +1,26 @@
 /*
  * ctl.h - what the nestboxctl command files share: opening the
- * installation's store, and every command's entry point.
+ * installation's store, checking bounded fields, and every command's
+ * entry point.
  */
 #ifndef NB_CTL_H
 #define NB_CTL_H
 
 #include "../core/core.h"
 
-/* Loads the configuration and opens the store; prints why not. */
+/*
+ * Loads the configuration and opens its existing store; prints why not
+ * (naming the configuration file used and the store's path) and returns
+ * -1.  Never creates a store: only ctl_create() (nestboxctl init) does.
+ */
 int ctl_open(struct app *app);
+int ctl_create(struct app *app);
+/*
+ * 1 when value has min..max bytes (what its column or buffer holds), else
+ * prints "<option> is at most <max> bytes" and returns 0: a value that does
+ * not fit is refused, never cut.
+ */
+int ctl_field_ok(const char *option, const char *value, size_t min, size_t max);
 
 int cmd_init(int argc, char **argv);
 int cmd_image_import(int argc, char **argv);

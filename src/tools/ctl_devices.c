@@ -8,6 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* hawkBit's controller-id rule (ddi_controller_id_ok), said when refused. */
+static int cid_ok(const char *cid)
+{
+	if (ddi_controller_id_ok(cid))
+		return 1;
+	fprintf(stderr, "nestboxctl: a controller id is 1 to %d bytes of UTF-8 without "
+		"whitespace, control characters or '/' (hawkBit's rule)\n", DDI_CID_MAX);
+	return 0;
+}
+
 int cmd_device_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -18,6 +28,7 @@ int cmd_device_add(int argc, char **argv)
 	const char *token = NULL, *feed = NULL, *mode = "rollout", *tenant = "DEFAULT";
 	long long assign = 0;
 	char th[HASH_HEX_MAX] = "";
+	struct ddi_device d;	/* only for its field sizes */
 	struct app app;
 	int c, rc;
 
@@ -39,6 +50,9 @@ int cmd_device_add(int argc, char **argv)
 			" [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]\n");
 		return 2;
 	}
+	if (!cid_ok(argv[optind]) || !ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
+	    (feed && !ctl_field_ok("--feed", feed, 1, sizeof(d.feed) - 1)))
+		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (token)
@@ -82,6 +96,8 @@ static int find_device(struct app *app, const char *cid, struct ddi_device *d)
 				   " ORDER BY id LIMIT 1");
 	char tenant[64] = "";
 
+	if (!cid_ok(cid))
+		return -1;
 	if (st) {
 		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW)
@@ -165,6 +181,11 @@ int cmd_device_set(int argc, char **argv)
 			" [--feed F] [--name N] [--tags T,…] [--force]\n");
 		return 2;
 	}
+	/* the sizes ddi_device_set_field() stores; checked here to say which */
+	if ((feed && !ctl_field_ok("--feed", feed, 1, sizeof(d.feed) - 1)) ||
+	    (name && !ctl_field_ok("--name", name, 0, 63)) ||
+	    (tags && !ctl_field_ok("--tags", tags, 0, 255)))
+		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (find_device(&app, argv[optind], &d) < 0) {

@@ -1,4 +1,4 @@
-/* nestboxctl init, image import, image list, gc, config */
+/* nestboxctl image import, image list, gc */
 #include "ctl.h"
 #include "../lib/fsutil.h"
 #include "../mip/mip.h"
@@ -10,41 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-int ctl_open(struct app *app)
-{
-	char err[1024];
-
-	if (app_open(app, "nestboxctl", &core_spec, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", err);
-		return -1;
-	}
-	return 0;
-}
-
-int cmd_init(int argc, char **argv)
-{
-	struct app app;
-	char images[PATH_MAX], dbp[PATH_MAX];
-
-	(void)argc;
-	(void)argv;
-	if (ctl_open(&app) < 0)
-		return 1;
-	mkbox_image_path(&app, images, sizeof(images));
-	if (fs_mkdirs(images, 0755) < 0) {
-		perror(images);
-		app_close(&app);
-		return 1;
-	}
-	printf("nestbox: state in %s\n  config:   %s\n  database: %s (schema %d)\n"
-	       "  blobs:    %s\n  images:   %s\n", app.var_dir,
-	       *conf_file(app.conf) ? conf_file(app.conf) : "(none found, defaults)",
-	       app_path(&app, "db.path", "nestbox.db", dbp, sizeof(dbp)),
-	       db_version(app.db), app.blobs.dir, images);
-	app_close(&app);
-	return 0;
-}
 
 int cmd_image_import(int argc, char **argv)
 {
@@ -196,21 +161,4 @@ int cmd_gc(int argc, char **argv)
 	       rows < 0 ? 0 : rows, g.removed, g.freed, tmps);
 	app_close(&app);
 	return rows < 0 ? 1 : 0;
-}
-
-int cmd_config(int argc, char **argv)
-{
-	struct app app;
-	const char *name, *value;
-	int i, secret;
-
-	(void)argc;
-	(void)argv;
-	if (ctl_open(&app) < 0)
-		return 1;
-	printf("# %s\n", *conf_file(app.conf) ? conf_file(app.conf) : "(no file: defaults)");
-	for (i = 0; conf_entry(app.conf, i, &name, &value, &secret); i++)
-		printf("%s = %s\n", name, secret && *value ? "********" : value);
-	app_close(&app);
-	return 0;
 }

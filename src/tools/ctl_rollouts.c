@@ -24,6 +24,7 @@ int cmd_rollout_add(int argc, char **argv)
 		{ "max-failure-rate", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 }
 	};
 	struct ddi_rollout r;
+	const char *feed = NULL, *name = NULL;
 	long long v, mf = -1, mr = -1, pct = 100;
 	struct app app;
 	char err[256];
@@ -33,8 +34,8 @@ int cmd_rollout_add(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': snprintf(r.feed, sizeof(r.feed), "%s", optarg); break;
-		case 'n': snprintf(r.name, sizeof(r.name), "%s", optarg); break;
+		case 'f': feed = optarg; break;
+		case 'n': name = optarg; break;
 		case 's': bad |= number(optarg, &v) < 0; r.software_id = v; break;
 		case 'p': bad |= number(optarg, &pct) < 0; break;
 		case 'x': bad |= number(optarg, &mf) < 0; break;
@@ -42,11 +43,17 @@ int cmd_rollout_add(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (bad || optind != argc || !*r.feed || r.software_id <= 0) {
+	if (bad || optind != argc || !feed || r.software_id <= 0) {
 		fprintf(stderr, "usage: nestboxctl rollout add --feed F --software ID [--name N]"
 			" [--percent P] [--max-failures N] [--max-failure-rate PCT]\n");
 		return 2;
 	}
+	/* what the rollout's row holds: refused, never cut */
+	if (!ctl_field_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
+	    (name && !ctl_field_ok("--name", name, 0, sizeof(r.name) - 1)))
+		return 1;
+	snprintf(r.feed, sizeof(r.feed), "%s", feed);
+	snprintf(r.name, sizeof(r.name), "%s", name ? name : "");
 	if (ctl_open(&app) < 0)
 		return 1;
 	r.percent = (int)pct;

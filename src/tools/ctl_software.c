@@ -13,6 +13,7 @@ int cmd_software_add(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *name = NULL, *url = NULL;
+	struct ddi_software sw;	/* only for its field sizes */
 	struct app app;
 	char err[512];
 	long long id;
@@ -32,6 +33,10 @@ int cmd_software_add(int argc, char **argv)
 			"       nestboxctl software add --url URL [--name N]\n");
 		return 2;
 	}
+	/* what a software row holds (struct ddi_software): refused, never cut */
+	if ((name && !ctl_field_ok("--name", name, 0, sizeof(sw.name) - 1)) ||
+	    (url && !ctl_field_ok("--url", url, 1, sizeof(sw.url) - 1)))
+		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (url)

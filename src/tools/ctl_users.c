@@ -10,8 +10,12 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* A password from the first line of stdin, or typed at a prompt without echo. */
-static int read_password(const char *prompt, char *out, size_t n)
+/*
+ * A password from the first line of stdin, or typed at a prompt without
+ * echo: ADM_PASSWORD_MIN..ADM_PASSWORD_MAX bytes, a longer line refused
+ * rather than cut.  out holds ADM_PASSWORD_MAX + 2 bytes.
+ */
+static int read_password(const char *prompt, char *out)
 {
 	struct termios old, quiet;
 	int tty = isatty(0);
@@ -24,32 +28,40 @@ static int read_password(const char *prompt, char *out, size_t n)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSANOW, &quiet);
 	}
-	if (!fgets(out, (int)n, stdin))
+	if (!fgets(out, ADM_PASSWORD_MAX + 2, stdin))
 		out[0] = '\0';
 	if (tty) {
 		tcsetattr(0, TCSANOW, &old);
 		fputc('\n', stderr);
 	}
 	l = strcspn(out, "\r\n");
+	if (l > ADM_PASSWORD_MAX) {
+		fprintf(stderr, "nestboxctl: a password is at most %d bytes\n", ADM_PASSWORD_MAX);
+		return -1;
+	}
 	out[l] = '\0';
-	if (l < 8) {
-		fprintf(stderr, "nestboxctl: a password has at least 8 characters\n");
+	if (l < ADM_PASSWORD_MIN) {
+		fprintf(stderr, "nestboxctl: a password has at least %d characters\n",
+			ADM_PASSWORD_MIN);
 		return -1;
 	}
 	return 0;
 }
 
-static int set_user(struct app *app, const char *name, const char *role, const char *pw)
+/* Adds the user, or sets an existing one's password (*revoked: tokens revoked). */
+static int set_user(struct app *app, const char *name, const char *role, const char *pw,
+		    int keep_tokens, int *revoked)
 {
 	struct admin_user u;
 	char hash[AUTH_HASH_MAX];
 
+	*revoked = 0;
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0) {
 		fprintf(stderr, "nestboxctl: cannot hash the password\n");
 		return -1;
 	}
 	if (adm_user_get(app->db, name, &u, NULL, 0) == 0)
-		return adm_user_set_password(app->db, u.id, hash);
+		return adm_user_set_password(app->db, u.id, hash, keep_tokens, revoked);
 	return adm_user_add(app->db, name, hash, role);
 }
 
@@ -61,8 +73,8 @@ int cmd_user_add(int argc, char **argv)
 	const char *role = "admin";
 	struct admin_user u;
 	struct app app;
-	char pw[256];
-	int c, rc;
+	char pw[ADM_PASSWORD_MAX + 2];
+	int c, rc, revoked;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -85,8 +97,8 @@ int cmd_user_add(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	rc = read_password("password: ", pw, sizeof(pw)) < 0 ||
-	     set_user(&app, argv[optind], role, pw) < 0;
+	rc = read_password("password: ", pw) < 0 ||
+	     set_user(&app, argv[optind], role, pw, 0, &revoked) < 0;
 	if (!rc)
 		printf("added %s (%s)\n", argv[optind], role);
 	app_close(&app);
@@ -95,24 +107,34 @@ int cmd_user_add(int argc, char **argv)
 
 int cmd_user_passwd(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "keep-tokens", no_argument, NULL, 'k' }, { NULL, 0, NULL, 0 }
+	};
 	struct admin_user u;
 	struct app app;
-	char pw[256];
-	int rc = 1;
+	char pw[ADM_PASSWORD_MAX + 2];
+	int c, rc = 1, keep = 0, revoked = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nestboxctl user passwd NAME\n");
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'k')
+			return 2;
+		keep = 1;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "usage: nestboxctl user passwd NAME [--keep-tokens]\n");
 		return 2;
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0)
-		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
-	else if (read_password("new password: ", pw, sizeof(pw)) == 0 &&
-		 set_user(&app, argv[1], u.role, pw) == 0)
+	if (adm_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[optind]);
+	else if (read_password("new password: ", pw) == 0 &&
+		 set_user(&app, argv[optind], u.role, pw, keep, &revoked) == 0)
 		rc = 0;
 	if (!rc)
-		printf("password of %s changed; its sessions have ended\n", argv[1]);
+		printf("password of %s changed; its sessions have ended; %d API token%s revoked%s\n",
+		       argv[optind], revoked, revoked == 1 ? "" : "s", keep ? " (kept)" : "");
 	app_close(&app);
 	return rc;
 }
@@ -166,8 +188,8 @@ int cmd_user_first_admin(int argc, char **argv)
 {
 	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
 	struct app app;
-	char pw[80];
-	int users;
+	char pw[ADM_PASSWORD_MAX + 2];
+	int users, revoked;
 
 	(void)argc;
 	(void)argv;
@@ -184,8 +206,10 @@ int cmd_user_first_admin(int argc, char **argv)
 		snprintf(pw, sizeof(pw), "%s", env);
 	else if (auth_random_hex(pw, 12) < 0)
 		return 1;
-	if (strlen(pw) < 8 || set_user(&app, "admin", "admin", pw) < 0) {
-		fprintf(stderr, "nestboxctl: cannot set the admin password (8 characters at least)\n");
+	/* make run sets the same password each time: admin's tokens stay */
+	if (strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX ||
+	    set_user(&app, "admin", "admin", pw, 1, &revoked) < 0) {
+		fprintf(stderr, "nestboxctl: cannot set the admin password (8 to 255 characters)\n");
 		app_close(&app);
 		return 1;
 	}

@@ -40,8 +40,9 @@ static const struct cmd cmds[] = {
 	{ "user", "add", cmd_user_add, "nestboxctl user add NAME [--role admin|readonly]",
 	  "Adds an admin-page user (role admin by default).  The password is read from\n"
 	  "the first line of standard input, or asked for on a terminal." },
-	{ "user", "passwd", cmd_user_passwd, "nestboxctl user passwd NAME",
-	  "Sets a user's password (read as for user add) and ends the user's sessions." },
+	{ "user", "passwd", cmd_user_passwd, "nestboxctl user passwd NAME [--keep-tokens]",
+	  "Sets a user's password (read as for user add), ends the user's sessions and\n"
+	  "revokes the user's API tokens (unless --keep-tokens), and says how many." },
 	{ "user", "del", cmd_user_del, "nestboxctl user del NAME",
 	  "Deletes a user, with its sessions and API tokens." },
 	{ "user", "list", cmd_user_list, "nestboxctl user list", "Lists users and roles." },

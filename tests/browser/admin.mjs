@@ -1,4 +1,5 @@
-// Logs in to the admin pages with a real Chromium, imports an image through
+// Logs in to the admin pages with a real Chromium, checks every form's
+// pattern attribute (valid under the 'v' flag, refuses a bad value), imports an image through
 // the upload form, finds it in the list, visits the DDI pages (devices,
 // software, rollouts; creates a rollout through its form) and saves
 // screenshots.
@@ -27,6 +28,37 @@ try {
   assert.equal(await page.locator('h1').innerText(), 'Dashboard');
   await shot('02-dashboard.png');
 
+  // Chromium compiles a pattern attribute with the 'v' flag and skips one that
+  // does not compile, so every pattern on the forms must compile that way and
+  // must refuse a bad value (patternMismatch) and accept a good one.
+  const patternCases = {
+    '/admin/images': { box: ['bad name', 'box_1.0'], board: ['-rpi4', 'rpi4'],
+                       branch: ['a/b', 'master'], version: ['1 0', '1.0+git~2'] },
+    '/admin/mip': { name: ['bad name', 'my-pkg.x'], version: ['1/0', '1.0.2'] },
+    '/admin/users': { name: ['a b', 'ops.team@site-1'] },
+  };
+  for (const [url, fields] of Object.entries(patternCases)) {
+    await page.goto(base + url);
+    const inputs = await page.$$eval('input[pattern]',
+      (els) => els.map((e) => ({ name: e.name, pattern: e.pattern })));
+    assert.deepEqual(inputs.map((i) => i.name).sort(), Object.keys(fields).sort(), url);
+    for (const { name, pattern } of inputs) {
+      const compiles = await page.evaluate((p) => {
+        try { new RegExp(p, 'v'); return true; } catch (e) { return String(e); }
+      }, pattern);
+      assert.equal(compiles, true, `${url} ${name}: ${pattern}`);
+      const input = page.locator(`input[name="${name}"][pattern]`);
+      const [bad, good] = fields[name];
+      await input.fill(bad);
+      assert.equal(await input.evaluate((e) => e.validity.patternMismatch), true,
+                   `${url} ${name} accepts ${bad}`);
+      await input.fill(good);
+      assert.equal(await input.evaluate((e) => e.validity.patternMismatch), false,
+                   `${url} ${name} refuses ${good}`);
+    }
+  }
+  await page.goto(base + '/admin/');
+
   await page.click('nav >> text=Images');
   await page.fill('form.upload input[name=box]', 'browserbox');
   await page.fill('form.upload input[name=board]', 'rpi4');
@@ -45,7 +77,7 @@ try {
   assert.equal(await page.locator('h1').innerText(), 'Request log');
   await shot('04-requests.png');
   await page.click('nav >> text=Users');
-  await page.fill('input[name=name][maxlength]', 'browser-token');
+  await page.fill('form[action="/admin/tokens"] input[name=name]', 'browser-token');
   await page.click('text=Create token');
   assert.match(await page.locator('#new-token').innerText(), /^nbx_[0-9a-f]{64}$/);
   await shot('05-users.png');

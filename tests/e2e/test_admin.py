@@ -70,7 +70,9 @@ def test_bad_login_and_throttling(admin):
     r = b.login("nobody", "wrong-password", expect=401)
     assert "Wrong user name or password." in r.text     # no hint which was wrong
     b.login("admin", "wrong-again", expect=401)
-    # three failures for admin: even the right password waits now
+    # two failures for admin from here: not yet refused
+    b.login("admin", "wrong-thrice", expect=401)
+    # three failures for admin from this address: even the right password waits now
     r = b.login("admin", "admin-pass-1", expect=429)
     assert "Too many failed logins" in r.text and int(r.header("Retry-After")) > 0
     with nb.db() as c:

@@ -1,4 +1,5 @@
 """A real browser (Debian's chromium, driven by playwright-core) logs in,
+checks every form pattern (valid under the v flag, refusing a bad value),
 imports an image through the form and finds it in the list, then visits
 the DDI pages and creates a rollout; screenshots land in tests/e2e/out/."""
 import json

@@ -1,12 +1,12 @@
 /*
  * fuzz_admin_ddi_json - the admin API's JSON bodies (adm_rollout_parse,
- * adm_url_parse, adm_stage_parse) and the device list filters
+ * adm_url_parse, adm_stage_parse, adm_password_parse) and the device list filters
  * (adm_dev_filter_parse over a fuzzed query string).
  *
  * Invariants (abort() when broken): a parsed rollout has a feed of 1..63
  * bytes, software_id >= 1, percent 1..100 and limits -1 or within range;
- * a parsed URL is non-empty; a parsed stage is 1..100; every refusal says
- * why.
+ * a parsed URL is non-empty; a parsed stage is 1..100; a parsed password
+ * is 8..255 bytes and keep_tokens 0 or 1; every refusal says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,6 +50,20 @@ static void url_and_stage(struct arena *a, const char *d, size_t n)
 	}
 }
 
+static void password(struct arena *a, const char *d, size_t n)
+{
+	const char *pw = NULL, *err = NULL;
+	int keep = -1;
+
+	if (adm_password_parse(a, d, n, &pw, &keep, &err) == 0) {
+		if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX ||
+		    (keep != 0 && keep != 1))
+			abort();
+	} else if (!err) {
+		abort();
+	}
+}
+
 static void filters(struct arena *a, const char *d, size_t n)
 {
 	struct query q;
@@ -74,6 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a);
 	rollout((const char *)data, size);
 	url_and_stage(&a, (const char *)data, size);
+	password(&a, (const char *)data, size);
 	filters(&a, (const char *)data, size);
 	arena_free(&a);
 	return 0;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../../src/admin/admin_ddi.h"
@@ -145,6 +146,41 @@ static void test_url_and_stage(void **state)
 	arena_free(&a);
 }
 
+/* The API's password body: 8..255 bytes, keep_tokens a boolean defaulting to false. */
+static void test_password_body(void **state)
+{
+	struct arena a;
+	const char *pw, *err = NULL;
+	char big[400];
+	int keep = -1;
+
+	(void)state;
+	arena_init(&a);
+#define PW(s) adm_password_parse(&a, s, strlen(s), &pw, &keep, &err)
+	assert_int_equal(PW("{\"password\":\"long-enough\"}"), 0);
+	assert_string_equal(pw, "long-enough");
+	assert_int_equal(keep, 0);
+	assert_int_equal(PW("{\"password\":\"long-enough\",\"keep_tokens\":true}"), 0);
+	assert_int_equal(keep, 1);
+	assert_int_equal(PW("{\"password\":\"long-enough\",\"keep_tokens\":null}"), 0);
+	assert_int_equal(keep, 0);
+	err = NULL;
+	assert_int_equal(PW("{\"password\":\"short\"}"), -1);
+	assert_non_null(err);
+	assert_int_equal(PW("{\"password\":5}"), -1);
+	assert_int_equal(PW("{}"), -1);
+	assert_int_equal(PW("[]"), -1);
+	assert_int_equal(PW("x"), -1);
+	assert_int_equal(PW("{\"password\":\"long-enough\",\"keep_tokens\":1}"), -1);
+	assert_string_equal(err, "keep_tokens must be true or false");
+	snprintf(big, sizeof(big), "{\"password\":\"%0255d\"}", 0);
+	assert_int_equal(PW(big), 0);
+	snprintf(big, sizeof(big), "{\"password\":\"%0256d\"}", 0);
+	assert_int_equal(PW(big), -1);
+#undef PW
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_rollout_body),
 		cmocka_unit_test(test_url_and_stage),
+		cmocka_unit_test(test_password_body),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

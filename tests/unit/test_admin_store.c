@@ -292,6 +292,7 @@ static void test_user_set_password_ends_sessions(void **state)
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ta[65], ca[65], ta2[65], ca2[65], tb[65], cb[65], csrf[65], hash[AUTH_HASH_MAX];
 	char api[80];
+	int revoked = -1;
 	struct admin_user u;
 
 	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
@@ -300,7 +301,8 @@ static void test_user_set_password_ends_sessions(void **state)
 	assert_int_equal(adm_token_create(f->db, alice, "ci", api), 0);
 	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), 0);
 
-	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$new-hash"), 0);
+	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked), 0);
+	assert_int_equal(revoked, 0);
 	assert_int_equal(adm_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$new-hash");
 	/* every session of alice is gone; bob's stays */
@@ -309,7 +311,7 @@ static void test_user_set_password_ends_sessions(void **state)
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
 	assert_string_equal(u.name, "bob");
-	/* bob's password is untouched; API tokens are not sessions and stay */
+	/* bob's password is untouched; asked to, alice's API tokens stay */
 	assert_int_equal(adm_user_get(f->db, "bob", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$fake-hash-of-bob");
 	assert_int_equal(adm_token_get(f->db, api, &u), 0);
@@ -332,10 +334,64 @@ static void test_user_set_password_unknown_id(void **state)
 	 * Fix: read sqlite3_changes() right after the UPDATE's done() and set
 	 * rc = -1 when it is 0 (then roll back), and drop the `>= 0` test.
 	 */
-	assert_int_equal(adm_user_set_password(f->db, alice + 1000, "$argon2id$x"), -1);
+	int revoked = 7;
+
+	assert_int_equal(adm_user_set_password(f->db, alice + 1000, "$argon2id$x", 0, &revoked),
+			 -1);
+	assert_int_equal(revoked, 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users WHERE pw_hash='$argon2id$x'",
 			    NULL), 0);
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
+}
+
+/* A reset password revokes the user's API tokens (and only theirs), in the
+ * same transaction that ends the sessions, and says how many. */
+static void test_user_set_password_revokes_tokens(void **state)
+{
+	struct fx *f = *state;
+	long long alice = add_user(f->db, "alice", "admin"), bob = add_user(f->db, "bob", "admin");
+	char a1[80], a2[80], a3[80], b1[80];
+	struct admin_user u;
+	int revoked = -1;
+
+	assert_int_equal(adm_token_create(f->db, alice, "ci", a1), 0);
+	assert_int_equal(adm_token_create(f->db, alice, "laptop", a2), 0);
+	assert_int_equal(adm_token_create(f->db, alice, "old", a3), 0);
+	assert_int_equal(adm_token_create(f->db, bob, "ci", b1), 0);
+	assert_int_equal(adm_token_revoke(f->db, 3, alice), 0);	/* already revoked: not counted */
+	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked), 0);
+	assert_int_equal(revoked, 2);
+	assert_int_equal(adm_token_get(f->db, a1, &u), -1);
+	assert_int_equal(adm_token_get(f->db, a2, &u), -1);
+	assert_int_equal(adm_token_get(f->db, b1, &u), 0);
+	assert_string_equal(u.name, "bob");
+	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked), 0);
+	assert_int_equal(revoked, 0);
+	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
+	assert_int_equal(adm_user_by_id(f->db, bob, &u), 0);
+	assert_string_equal(u.name, "bob");
+	assert_int_equal(adm_user_by_id(f->db, bob + 100, &u), -1);
+}
+
+/* _get reads a key's count and time; _mark counts and moves the time to now. */
+static void test_throttle_get_and_mark(void **state)
+{
+	struct fx *f = *state;
+	long count = -1;
+	long long first = -1, now = (long long)time(NULL);
+
+	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), -1);
+	assert_int_equal(count, 0);
+	adm_throttle_mark(f->db, "last:192.0.2.1");
+	adm_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	assert_int_equal(count, 2);
+	assert_true(first >= now && first <= now + 5);
+	assert_int_equal(q1(f->db, "UPDATE login_failures SET first = 5 RETURNING first", NULL), 5);
+	adm_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	assert_true(count == 3 && first >= now);
+	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.2", &count, &first), -1);
 }
 
 static void test_user_delete_cascades(void **state)
@@ -1039,6 +1095,7 @@ int main(void)
 		T(test_user_list_pages),
 		T(test_user_set_password_ends_sessions),
 		T(test_user_set_password_unknown_id),
+		T(test_user_set_password_revokes_tokens),
 		T(test_user_delete_cascades),
 		T(test_session_create_stores_hash),
 		T(test_session_unknown_user_refused),
@@ -1053,6 +1110,7 @@ int main(void)
 		T(test_throttle),
 		T(test_throttle_window_restarts),
 		T(test_throttle_clear),
+		T(test_throttle_get_and_mark),
 		C(test_csrf_ok),
 		C(test_csrf_header),
 		C(test_csrf_empty_session_refuses_all),

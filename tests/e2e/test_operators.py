@@ -1,0 +1,273 @@
+"""What operators do, through the real programs: logging in from a shared
+address, resetting passwords (page, API, nestboxctl), adding devices with
+every kind of controller id, bounded fields refused instead of cut, the
+request log's program filter, and nestboxctl outside the project."""
+import json
+import os
+import subprocess
+import urllib.parse
+
+import pytest
+
+from admin_client import Browser
+from conftest import CTL
+from test_ddi import BASE, ddi
+
+ADMIN_PW = "admin-pass-1"
+
+
+@pytest.fixture
+def ops(make_nb):
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": ADMIN_PW, "NESTBOX_ADMIN__LOGIN_MAX_FAILURES": "3",
+                  "NESTBOX_ADMIN__LOGIN_ADDRESS_FAILURES": "4"})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    for name in ("carol", "dave"):
+        p = subprocess.run([CTL, "user", "add", name], env=nb.env, input=name + "-pass-1\n",
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+    nb.start()
+    return nb
+
+
+def token_of(b):
+    r = b.post("/admin/tokens", {"csrf": b.csrf(), "name": "ci"})
+    assert r.status == 201
+    return r.text.split('<code id="new-token">')[1].split("</code>")[0]
+
+
+def whoami(nb, token):
+    return Browser(nb.port).request("GET", "/admin/api/whoami",
+                                    headers={"Authorization": "Bearer " + token}).status
+
+
+# -- 4: failed logins are counted per (user, address) ----------------------
+
+def test_failed_logins_of_one_user_do_not_lock_out_another(ops):
+    b = Browser(ops.port)
+    for _ in range(3):
+        b.login("carol", "wrong-password", expect=401)
+    # carol from this address now waits; admin with the right password does not
+    r = b.login("carol", "carol-pass-1", expect=429)
+    assert "Too many failed logins" in r.text
+    Browser(ops.port).login("admin", ADMIN_PW)
+    Browser(ops.port).login("dave", "dave-pass-1")
+    # many users guessed from one address: past admin.login_address_failures
+    # the address slows down (a growing delay, at most a minute), it is not
+    # locked for the whole window, and the right password gets in after it
+    b.login("nobody1", "wrong-password", expect=401)
+    with ops.db() as c:     # as if many more had failed, the last one just now
+        assert c.execute("SELECT count FROM login_failures WHERE key LIKE 'ip:%'"
+                         ).fetchone() == (4,)
+        c.execute("UPDATE login_failures SET count = 1000 WHERE key LIKE 'ip:%'")
+        c.execute("UPDATE login_failures SET first = strftime('%s', 'now')"
+                  " WHERE key LIKE 'last:%'")
+    r = b.login("nobody2", "wrong-password", expect=429)
+    assert "from your address" in r.text
+    r = Browser(ops.port).login("admin", ADMIN_PW, expect=429)
+    assert "from your address" in r.text
+    assert 0 < int(r.header("Retry-After")) <= 60
+    with ops.db() as c:     # the delay passes (no sleeping in tests)
+        c.execute("UPDATE login_failures SET first = first - 61 WHERE key LIKE 'last:%'")
+    Browser(ops.port).login("admin", ADMIN_PW)
+    # and the (carol, address) pair is still locked for its window
+    Browser(ops.port).login("carol", "carol-pass-1", expect=429)
+
+
+# -- 4: a password reset revokes the user's API tokens and sessions --------
+
+def test_password_reset_on_the_page_revokes_tokens(ops):
+    admin = Browser(ops.port)
+    admin.login("admin", ADMIN_PW)
+    carol = Browser(ops.port)
+    carol.login("carol", "carol-pass-1")
+    tok = token_of(carol)
+    assert whoami(ops, tok) == 200
+    with ops.db() as c:
+        (cid,), = c.execute("SELECT id FROM users WHERE name='carol'").fetchall()
+    r = admin.post("/admin/users/%d/password" % cid, {"csrf": admin.csrf(),
+                                                    "password": "carol-pass-2"})
+    assert r.status == 303 and "1+API+token+revoked" in r.header("Location")
+    assert "1 API token revoked" in admin.get(r.header("Location")).text
+    assert whoami(ops, tok) == 401
+    assert carol.get("/admin/").status == 303          # the session ended too
+
+
+def test_password_reset_through_the_api_revokes_tokens(ops):
+    admin = Browser(ops.port)
+    admin.login("admin", ADMIN_PW)
+    admin_tok = token_of(admin)
+    carol = Browser(ops.port)
+    carol.login("carol", "carol-pass-1")
+    tok = token_of(carol)
+    with ops.db() as c:
+        (cid,), = c.execute("SELECT id FROM users WHERE name='carol'").fetchall()
+    auth = {"Authorization": "Bearer " + admin_tok, "Content-Type": "application/json"}
+    r = Browser(ops.port).request("POST", "/admin/api/users/%d/password" % cid,
+                                  json.dumps({"password": "carol-pass-3"}), auth)
+    assert r.status == 200, r.text
+    assert json.loads(r.body) == {"user": "carol", "sessions_ended": True, "tokens_revoked": 1}
+    assert whoami(ops, tok) == 401 and whoami(ops, admin_tok) == 200
+    Browser(ops.port).login("carol", "carol-pass-3")
+    for body in ('{"password": "short"}', '[]', '{"password": 5}', 'x'):
+        r = Browser(ops.port).request("POST", "/admin/api/users/%d/password" % cid, body, auth)
+        assert r.status == 400 and "error" in json.loads(r.body)
+    r = Browser(ops.port).request("POST", "/admin/api/users/99999/password",
+                                  json.dumps({"password": "long-enough-1"}), auth)
+    assert r.status == 404
+
+
+def test_ctl_passwd_revokes_tokens(ops):
+    carol = Browser(ops.port)
+    carol.login("carol", "carol-pass-1")
+    tok = token_of(carol)
+    p = subprocess.run([CTL, "user", "passwd", "carol"], env=ops.env, input="carol-pass-4\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert "sessions have ended" in p.stdout and "1 API token revoked" in p.stdout
+    assert whoami(ops, tok) == 401
+    assert carol.get("/admin/").status == 303
+
+
+# -- 5: one controller-id rule in nestboxctl and the admin API -------------
+
+@pytest.mark.parametrize("cid", ["star*", "gerät-ü1", "x" * 256])
+def test_ctl_device_add_accepts_hawkbit_ids_and_ddi_serves_them(ops, cid):
+    p = ops.ctl("device", "add", cid, "--token", "tok-1")
+    assert p.stdout.strip() == "added " + cid
+    r = ddi(ops, "GET", BASE + urllib.parse.quote(cid, safe="*"))
+    assert r.status == 200, r.body
+    tok = token_of_admin(ops)
+    r = Browser(ops.port).request("GET", "/admin/api/devices/" + urllib.parse.quote(cid, safe="*"),
+                                  headers={"Authorization": "Bearer " + tok})
+    assert r.status == 200 and json.loads(r.body)["controller_id"] == cid
+
+
+def token_of_admin(nb):
+    b = Browser(nb.port)
+    b.login("admin", ADMIN_PW)
+    return token_of(b)
+
+
+@pytest.mark.parametrize("cid", [b"sp ace", b"a/b", b"tab\there", b"x" * 257, b"bad\xff"])
+def test_ctl_device_add_refuses_bad_ids(ops, cid):
+    p = subprocess.run([CTL.encode(), b"device", b"add", cid], env=ops.env, capture_output=True,
+                       text=True)
+    assert p.returncode == 1, p.stdout
+    assert "controller id" in p.stderr and "whitespace" in p.stderr
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_devices").fetchone() == (0,)
+
+
+def test_admin_api_refuses_bad_controller_ids(ops):
+    tok = token_of_admin(ops)
+    auth = {"Authorization": "Bearer " + tok}
+    r = Browser(ops.port).request("GET", "/admin/api/devices/sp%20ace", headers=auth)
+    assert r.status == 400 and "controller id" in json.loads(r.body)["error"]
+    r = Browser(ops.port).request("GET", "/admin/api/devices/ok?tenant=" + "t" * 64, headers=auth)
+    assert r.status == 400 and "tenant" in json.loads(r.body)["error"]
+
+
+# -- 5: bounded fields are refused with their name and limit, not cut ------
+
+@pytest.mark.parametrize("args,field,limit", [
+    (["device", "add", "d1", "--feed", "f" * 64], "--feed", "63"),
+    (["device", "add", "d1", "--tenant", "t" * 64], "--tenant", "63"),
+    (["rollout", "add", "--feed", "f" * 64, "--software", "1"], "--feed", "63"),
+    (["rollout", "add", "--feed", "f", "--software", "1", "--name", "n" * 128], "--name", "127"),
+    (["software", "add", "--url", "http://x/" + "u" * 1024], "--url", "1023"),
+    (["software", "add", "/nonexistent.swu", "--name", "n" * 256], "--name", "255"),
+])
+def test_ctl_refuses_what_it_would_cut(ops, args, field, limit):
+    p = ops.ctl(*args, check=False)
+    assert p.returncode == 1, p.stdout
+    assert field in p.stderr and limit in p.stderr, p.stderr
+    with ops.db() as c:
+        for t in ("ddi_devices", "ddi_rollouts", "ddi_software"):
+            assert c.execute("SELECT count(*) FROM %s" % t).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("opt,value,field,limit", [
+    ("--feed", "f" * 64, "--feed", "63"), ("--name", "n" * 64, "--name", "63"),
+    ("--tags", "t" * 256, "--tags", "255"), ("--feed", "", "--feed", "63"),
+])
+def test_ctl_device_set_names_the_field(ops, opt, value, field, limit):
+    ops.ctl("device", "add", "d1", "--feed", "stable")
+    p = ops.ctl("device", "set", "d1", opt, value, check=False)
+    assert p.returncode == 1 and field in p.stderr and limit in p.stderr, p.stderr
+    with ops.db() as c:
+        assert c.execute("SELECT feed, name, tags FROM ddi_devices").fetchone()[0] == "stable"
+
+
+def test_admin_forms_name_the_field(ops):
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "t" * 65})
+    assert r.status == 400 and "64" in r.text
+    r = b.post("/admin/users", {"csrf": csrf, "name": "u" * 65, "password": "long-enough"})
+    assert r.status == 400 and "64" in r.text
+    r = b.post("/admin/software/url", {"csrf": csrf, "url": "http://x/a.swu", "name": "n" * 256})
+    assert r.status == 400 and "name" in r.text and "255" in r.text
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM users").fetchone() == (3,)
+        assert c.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+
+
+# -- 7: the request log's program filter lists every program ---------------
+
+def test_request_log_program_filter_lists_ddi_and_mip(make_nb):
+    ops = make_nb({"NESTBOX_ADMIN_PASSWORD": ADMIN_PW, "NESTBOX_LOG__HOT_ROWS": "true"})
+    ops.ctl("init")
+    ops.ctl("user", "first-admin")
+    ops.start()
+    ops.ctl("device", "add", "dev-1", "--token", "tok-1")
+    assert ddi(ops, "GET", BASE + "dev-1").status == 200
+    assert ops.get("/mip/file/zz/not-a-hash").status in (400, 404)
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    page = b.get("/admin/requests").text
+    for prog in ("admin", "ddi", "mip"):
+        assert '<option value="%s"' % prog in page, prog
+    page = b.get("/admin/requests?program=ddi").text
+    assert '<option value="ddi" selected>' in page
+    rows = page.split("<tbody>")[1]
+    assert "/DEFAULT/controller/v1/dev-1" in rows and "/admin/login" not in rows
+
+
+# -- 9: nestboxctl never creates a store on its own -------------------------
+
+def clean_env(**extra):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NESTBOX_")
+           and k != "IMAGE_PATH"}
+    env.update(extra)
+    return env
+
+
+def test_ctl_outside_the_project_refuses_to_create_a_store(tmpdir_shared):
+    cwd = os.path.join(tmpdir_shared, "elsewhere")
+    os.makedirs(cwd)
+    for args in (["device", "add", "d1"], ["user", "list"], ["image", "list"], ["gc"],
+                 ["software", "list"], ["rollout", "list"], ["mip", "list"]):
+        p = subprocess.run([CTL, *args], cwd=cwd, env=clean_env(), capture_output=True,
+                           text=True)
+        assert p.returncode == 1, (args, p.stdout)
+        assert os.path.join(cwd, "var", "nestbox.db") in p.stderr, p.stderr
+        assert "no configuration file" in p.stderr and "nestboxctl init" in p.stderr
+        assert os.listdir(cwd) == [], args
+    # with a configuration: the message names it, and init is what creates
+    conf = os.path.join(tmpdir_shared, "site.yaml")
+    with open(conf, "w") as f:
+        f.write("server:\n  var_dir: state\n")
+    env = clean_env(NESTBOX_CONFIG=conf)
+    p = subprocess.run([CTL, "device", "add", "d1"], cwd=cwd, env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 1 and conf in p.stderr
+    assert os.path.join(tmpdir_shared, "state", "nestbox.db") in p.stderr
+    assert not os.path.exists(os.path.join(tmpdir_shared, "state"))
+    p = subprocess.run([CTL, "config"], cwd=cwd, env=env, capture_output=True, text=True)
+    assert p.returncode == 0 and not os.path.exists(os.path.join(tmpdir_shared, "state"))
+    assert subprocess.run([CTL, "init"], cwd=cwd, env=env).returncode == 0
+    p = subprocess.run([CTL, "device", "add", "d1"], cwd=cwd, env=env, capture_output=True,
+                       text=True)
+    assert p.returncode == 0 and os.listdir(cwd) == []
