@@ -354,6 +354,14 @@ int http_range_parse(const char *h, off_t size, off_t *start, off_t *len)
 	return 1;
 }
 
+/* 416 with a Content-Range of the whole size (RFC 9110 §14.4), no body */
+static void unsatisfiable(struct http_req *r, struct http_resp *w, off_t size)
+{
+	w->status = 416;
+	w->body.len = 0;
+	http_set_header(w, "Content-Range", arena_printf(r->a, "bytes */%lld", (long long)size));
+}
+
 int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	      const char *ctype, int use_xsendfile)
 {
@@ -364,6 +372,15 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	if (use_xsendfile) {
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			return 404;
+		/*
+		 * An unsatisfiable range is answered here: lighttpd's own 416
+		 * for an X-Sendfile answer has no Content-Range, which RFC 9110
+		 * §15.5.17 asks for.  Satisfiable ranges stay with the front end.
+		 */
+		if (http_range_parse(http_header(r, "Range"), st.st_size, &start, &len) < 0) {
+			unsatisfiable(r, w, st.st_size);
+			return 0;
+		}
 		w->sendfile = arena_strdup(r->a, path);
 		if (!w->has_type)
 			http_set_header(w, "Content-Type", ctype);
@@ -384,9 +401,7 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	rc = http_range_parse(http_header(r, "Range"), st.st_size, &start, &len);
 	if (rc < 0) {
 		close(fd);
-		w->status = 416;
-		http_set_header(w, "Content-Range",
-				arena_printf(r->a, "bytes */%lld", (long long)st.st_size));
+		unsatisfiable(r, w, st.st_size);
 		return 0;
 	}
 	if (rc > 0) {
@@ -463,7 +478,9 @@ static int send_all(struct http_req *r, struct http_resp *w)
 		return -1;
 	if (!w->has_type && !w->sendfile)
 		http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
-	if (w->headers.len && io_write(r, w->headers.p, w->headers.len) < 0)
+	/* no answer of ours is to be sniffed into HTML by a browser */
+	http_set_header(w, "X-Content-Type-Options", "nosniff");
+	if (io_write(r, w->headers.p, w->headers.len) < 0)
 		return -1;
 	if (w->sendfile) {
 		/* the front end replaces the body and sets Content-Length */
