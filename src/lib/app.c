@@ -5,7 +5,9 @@
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +187,22 @@ static void on_term(int sig)
 	app_stopping = 1;
 }
 
+/*
+ * The front end that started us does not always signal us when it stops:
+ * after a test had killed and lighttpd restarted admin.fcgi, one was left
+ * running after lighttpd's exit, never signalled, waiting forever (the
+ * e2e teardown gave up on "the programs to exit").  The kernel sends
+ * SIGTERM when the parent goes, whatever the front end does.
+ */
+static void stop_with_parent(void)
+{
+	pid_t parent = getppid();
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		app_stopping = 1;	/* it went before the call took effect */
+}
+
 /* Between requests: write what is batched (the request log, the domain's). */
 static void app_idle(struct app *app)
 {
@@ -274,6 +292,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
+		stop_with_parent();
 		signal(SIGPIPE, SIG_IGN);
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);
