@@ -84,7 +84,7 @@ static const struct route routes[] = {
 
 static const struct app_def def = {
 	"admin", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
-	admin_init, admin_fini, admin_before, 1
+	admin_init, admin_fini, admin_before, 1, NULL
 };
 
 int main(int argc, char **argv)

@@ -1,6 +1,7 @@
 /* ddi.fcgi - the hawkBit DDI API for SWUpdate and RAUC devices */
 #include "../core/core.h"
 #include "../ddi/ddi.h"
+#include "../ddi/ddi_api.h"
 
 #define D "/:tenant/controller/v1/:id"
 
@@ -27,9 +28,18 @@ static const struct route routes[] = {
 	  "/ddi/confirmationFeedback", NULL, 0 },
 };
 
+/* An idle process writes the devices' last_seen it has queued: the
+ * pages show a poll within about a second, with no further traffic. */
+static void ddi_idle(struct app *app)
+{
+	struct ddi *d = app->domain;
+
+	ddi_seen_flush(app, &d->seen);
+}
+
 static const struct app_def def = {
 	"ddi", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_JSON,
-	ddi_init, ddi_fini, ddi_before, 0
+	ddi_init, ddi_fini, ddi_before, 0, ddi_idle
 };
 
 int main(int argc, char **argv)

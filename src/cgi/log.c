@@ -10,7 +10,7 @@ static const struct route routes[] = {
 };
 
 static const struct app_def def = {
-	"log", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_JSON, NULL, NULL, NULL, 0
+	"log", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_JSON, NULL, NULL, NULL, 0, NULL
 };
 
 int main(int argc, char **argv)

@@ -17,7 +17,7 @@ static const struct route routes[] = {
 
 static const struct app_def def = {
 	"mip", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
-	mip_init, mip_fini, NULL, 0
+	mip_init, mip_fini, NULL, 0, NULL
 };
 
 int main(int argc, char **argv)

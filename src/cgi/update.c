@@ -17,7 +17,7 @@ static const struct route routes[] = {
 
 static const struct app_def def = {
 	"update", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
-	mkbox_init, mkbox_fini, NULL, 0
+	mkbox_init, mkbox_fini, NULL, 0, NULL
 };
 
 int main(int argc, char **argv)

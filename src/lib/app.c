@@ -3,7 +3,11 @@
 
 #include <errno.h>
 #include <malloc.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +54,8 @@ int app_open(struct app *app, const char *program,
 		    conf_int(app->conf, "log.max_rows"),
 		    conf_bool(app->conf, "log.requests_to_stderr"));
 	app->hot_rows = conf_bool(app->conf, "log.hot_rows");
+	app->body_limit.timeout_ms = (long)conf_int(app->conf, "server.body_timeout") * 1000;
+	app->body_limit.min_rate = (long)conf_int(app->conf, "server.body_min_rate");
 	return 0;
 fail:
 	app_close(app);
@@ -112,7 +118,10 @@ static void log_request(struct app *app, struct http_req *r, struct http_resp *w
 	e.dur_us = elapsed_us(t0);
 	copy(e.remote, sizeof(e.remote), r->remote_addr ? r->remote_addr : "");
 	copy(e.ua, sizeof(e.ua), ua ? ua : "");
-	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->hot_rows;
+	/* a hot route's errors get a row: a device polling with a wrong
+	 * token must leave a trace an operator can find */
+	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->hot_rows &&
+		  w->status < 400;
 	reqlog_add(&app->log, app->db, &e);
 }
 
@@ -127,6 +136,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	http_req_init(&r, a, io);
+	r.body_limit = app->body_limit;
 	http_resp_init(&w, a);
 	if (http_req_parse(&r, &err) < 0) {
 		app_error(app, &w, 400, err);
@@ -147,6 +157,13 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			app_error(app, &w, 404, "not found");
 		}
 	}
+	if (r.body_timed_out)
+		app_error(app, &w, 408, "the request body came too slowly");
+	if (r.body_start_ms && io) {
+		/* the read deadline must not outlive the body (a kept connection) */
+		struct timeval tv = { 0, 0 };
+		setsockopt(io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	/* a snapshot the handler kept is let go; a write it left open is a bug */
 	if (db_request_end(app->db))
 		fprintf(stderr, "nestbox[%s]: %s %s left a transaction open; rolled back\n",
@@ -158,10 +175,78 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	log_request(app, &r, &w, &t0);
 }
 
+/*
+ * Set by SIGTERM/SIGINT.  Process-global because a signal handler can
+ * reach nothing else; read only by app_wait.
+ */
+static volatile sig_atomic_t app_stopping;
+
 static void on_term(int sig)
 {
 	(void)sig;
-	FCGX_ShutdownPending();
+	app_stopping = 1;
+}
+
+/*
+ * The front end that started us does not always signal us when it stops:
+ * after a test had killed and lighttpd restarted admin.fcgi, one was left
+ * running after lighttpd's exit, never signalled, waiting forever (the
+ * e2e teardown gave up on "the programs to exit").  The kernel sends
+ * SIGTERM when the parent goes, whatever the front end does.
+ */
+static void stop_with_parent(void)
+{
+	pid_t parent = getppid();
+
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		app_stopping = 1;	/* it went before the call took effect */
+}
+
+/* Between requests: write what is batched (the request log, the domain's). */
+static void app_idle(struct app *app)
+{
+	if (app->log.n)
+		reqlog_flush(&app->log, app->db);
+	if (app->def->idle)
+		app->def->idle(app);
+}
+
+/*
+ * Waits for the next connection on the FastCGI socket (fd 0).  Returns 1
+ * when one waits, 0 to exit.  The stop signals are blocked from the check
+ * of app_stopping until ppoll() atomically lets them in, so a SIGTERM
+ * that comes during a request or just before the wait is never lost.
+ * (libfcgi's own check sits before accept() with a window between them:
+ * a SIGTERM there left the process blocked in accept() until killed.)
+ * While rows or domain batches may wait, it wakes every log.flush_ms to
+ * write them: an idle process's last request reaches the log anyway.
+ */
+static int app_wait(struct app *app)
+{
+	struct pollfd pfd = { 0, POLLIN, 0 };
+	sigset_t term, during;
+	long ms = app->log.flush_ms < 10 ? 10 : app->log.flush_ms;
+	int n;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	for (;;) {
+		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+		int idle = app->log.n || app->def->idle;
+		sigprocmask(SIG_BLOCK, &term, &during);
+		if (app_stopping) {
+			sigprocmask(SIG_SETMASK, &during, NULL);
+			return 0;
+		}
+		n = ppoll(&pfd, 1, idle ? &ts : NULL, &during);
+		sigprocmask(SIG_SETMASK, &during, NULL);
+		if (n > 0 || (n < 0 && errno != EINTR))
+			return 1;	/* a connection, or an error accept() will report */
+		if (n == 0)
+			app_idle(app);
+	}
 }
 
 int app_main(const struct app_def *def, const struct app_store_spec *spec,
@@ -201,14 +286,18 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	} else {
 		FCGX_Request req;
 		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_term;	/* no SA_RESTART: accept() must return */
+		/* SA_RESTART: a signal must not break the request being served;
+		 * app_wait sees it when the request ends */
+		sa.sa_handler = on_term;
+		sa.sa_flags = SA_RESTART;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
+		stop_with_parent();
 		signal(SIGPIPE, SIG_IGN);
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);
-		while (FCGX_Accept_r(&req) >= 0) {
-			struct http_io io = { req.in, req.out, req.envp };
+		while (app_wait(&app) && FCGX_Accept_r(&req) >= 0) {
+			struct http_io io = { req.in, req.out, req.envp, req.ipcFd };
 			app_serve(&app, &a, &io);
 			FCGX_Finish_r(&req);
 			arena_reset(&a);

@@ -37,6 +37,9 @@ struct app_def {
 	int (*before)(struct app *app, struct http_req *r, struct http_resp *w);
 	/* give memory back after every request (for rare, heavy requests) */
 	int trim;
+	/* optional: runs when no request came for log.flush_ms (and at most
+	 * that often while idle), to write what the domain batches */
+	void (*idle)(struct app *app);
 };
 
 struct app_store_spec {
@@ -55,6 +58,7 @@ struct app {
 	char var_dir[4096];
 	void *domain;		/* the domain's own per-process state */
 	int hot_rows;		/* log.hot_rows: request-log rows for ROUTE_HOT too */
+	struct http_body_limit body_limit;	/* server.body_timeout, body_min_rate */
 };
 
 /* Loads config, creates var/, opens the store and the blob store. */

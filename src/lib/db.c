@@ -4,15 +4,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_STMT_CACHE 64
+
 
 struct db {
 	sqlite3 *h;
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
+		unsigned long used;	/* db->tick at its last db_stmt() */
 	} cache[DB_STMT_CACHE];
 	int ncache;
+	unsigned long tick;
 };
 
 static int migrate(struct db *db, const char *const *steps, int nsteps,
@@ -132,6 +134,31 @@ int db_version(struct db *db)
 	return v;
 }
 
+/*
+ * A full cache (more distinct statements than DB_STMT_CACHE): reuse the
+ * least recently handed-out slot whose statement is not being stepped.
+ * Finalizing one that is (a caller between its steps) would pull it from
+ * under that caller; the least recent one is not held by a caller that
+ * has bound it and not stepped it yet.
+ */
+static int cache_replace(struct db *db, const char *sql, sqlite3_stmt *st)
+{
+	int i, k = -1;
+
+	fprintf(stderr, "nestbox: statement cache full (DB_STMT_CACHE is too small)\n");
+	for (i = 0; i < DB_STMT_CACHE; i++)
+		if (!sqlite3_stmt_busy(db->cache[i].st) &&
+		    (k < 0 || db->cache[i].used < db->cache[k].used))
+			k = i;
+	if (k < 0)
+		return -1;
+	sqlite3_finalize(db->cache[k].st);
+	db->cache[k].sql = sql;
+	db->cache[k].st = st;
+	db->cache[k].used = ++db->tick;
+	return 0;
+}
+
 sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 {
 	sqlite3_stmt *st;
@@ -139,6 +166,7 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 
 	for (i = 0; i < db->ncache; i++)
 		if (db->cache[i].sql == sql) {
+			db->cache[i].used = ++db->tick;
 			st = db->cache[i].st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
@@ -151,13 +179,12 @@ sqlite3_stmt *db_stmt(struct db *db, const char *sql)
 	if (db->ncache < DB_STMT_CACHE) {
 		db->cache[db->ncache].sql = sql;
 		db->cache[db->ncache].st = st;
+		db->cache[db->ncache].used = ++db->tick;
 		db->ncache++;
-	} else {
-		/* full cache: a design error; keep working but say so */
-		fprintf(stderr, "nestbox: statement cache full\n");
-		sqlite3_finalize(db->cache[0].st);
-		db->cache[0].sql = sql;
-		db->cache[0].st = st;
+	} else if (cache_replace(db, sql, st) < 0) {
+		fprintf(stderr, "nestbox: statement cache full of statements in use\n");
+		sqlite3_finalize(st);
+		return NULL;
 	}
 	return st;
 }

@@ -7,7 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -150,10 +153,73 @@ int http_req_parse(struct http_req *r, const char **err)
 	return 0;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Milliseconds left to read the body: the deadline grows by a second per
+ * min_rate bytes received, so a slow but moving upload goes on while a
+ * stalled or trickling one is cut off.
+ */
+static long long body_left_ms(struct http_req *r)
+{
+	const struct http_body_limit *l = &r->body_limit;
+	long long now = mono_ms(), allow = l->timeout_ms;
+
+	if (!r->body_start_ms)
+		r->body_start_ms = now;
+	if (l->min_rate > 0)
+		allow += r->body_got * 1000 / l->min_rate;
+	return r->body_start_ms + allow - now;
+}
+
+/*
+ * One FastCGI read bounded by the deadline.  libfcgi blocks until it has
+ * all n bytes, so when its buffer is empty we ask for one byte with
+ * SO_RCVTIMEO set to the time left: each read() then waits at most that
+ * long, and the buffered rest comes without blocking on the next call.
+ */
+static int fcgi_read_bounded(struct http_req *r, char *p, int n)
+{
+	FCGX_Stream *in = r->io->in;
+	long avail = (long)(in->stop - in->rdNext);
+	long long left;
+	struct timeval tv;
+	int got;
+
+	if (avail > 0 || in->isClosed)
+		return FCGX_GetStr(p, avail > 0 && avail < n ? (int)avail : n, in);
+	left = body_left_ms(r);
+	if (left <= 0) {
+		r->body_timed_out = 1;
+		return -1;
+	}
+	tv.tv_sec = (time_t)(left / 1000);
+	tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+	setsockopt(r->io->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	got = FCGX_GetStr(p, 1, in);
+	if (got <= 0 && FCGX_GetError(in) == EAGAIN)
+		r->body_timed_out = 1;	/* SO_RCVTIMEO ran out */
+	return got;
+}
+
 static int io_read(struct http_req *r, char *p, int n)
 {
-	if (r->io && r->io->in)
-		return FCGX_GetStr(p, n, r->io->in);
+	int got;
+
+	if (r->io && r->io->in) {
+		if (r->body_limit.timeout_ms <= 0 || r->io->fd < 0)
+			return FCGX_GetStr(p, n, r->io->in);
+		got = fcgi_read_bounded(r, p, n);
+		if (got > 0)
+			r->body_got += got;
+		return got;
+	}
 	return (int)fread(p, 1, (size_t)n, stdin);
 }
 
@@ -188,7 +254,7 @@ int http_read_body(struct http_req *r, size_t max, char **out, size_t *len)
 	while (got < want) {
 		int n = io_read(r, p + got, (int)(want - got > 65536 ? 65536 : want - got));
 		if (n <= 0)
-			return 400;
+			return r->body_timed_out ? 408 : 400;
 		got += (size_t)n;
 	}
 	p[got] = '\0';
@@ -354,6 +420,14 @@ int http_range_parse(const char *h, off_t size, off_t *start, off_t *len)
 	return 1;
 }
 
+/* 416 with a Content-Range of the whole size (RFC 9110 §14.4), no body */
+static void unsatisfiable(struct http_req *r, struct http_resp *w, off_t size)
+{
+	w->status = 416;
+	w->body.len = 0;
+	http_set_header(w, "Content-Range", arena_printf(r->a, "bytes */%lld", (long long)size));
+}
+
 int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	      const char *ctype, int use_xsendfile)
 {
@@ -364,6 +438,15 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	if (use_xsendfile) {
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 			return 404;
+		/*
+		 * An unsatisfiable range is answered here: lighttpd's own 416
+		 * for an X-Sendfile answer has no Content-Range, which RFC 9110
+		 * §15.5.17 asks for.  Satisfiable ranges stay with the front end.
+		 */
+		if (http_range_parse(http_header(r, "Range"), st.st_size, &start, &len) < 0) {
+			unsatisfiable(r, w, st.st_size);
+			return 0;
+		}
 		w->sendfile = arena_strdup(r->a, path);
 		if (!w->has_type)
 			http_set_header(w, "Content-Type", ctype);
@@ -384,9 +467,7 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	rc = http_range_parse(http_header(r, "Range"), st.st_size, &start, &len);
 	if (rc < 0) {
 		close(fd);
-		w->status = 416;
-		http_set_header(w, "Content-Range",
-				arena_printf(r->a, "bytes */%lld", (long long)st.st_size));
+		unsatisfiable(r, w, st.st_size);
 		return 0;
 	}
 	if (rc > 0) {
@@ -417,6 +498,7 @@ const char *http_reason(int status)
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
 	case 409: return "Conflict";
 	case 410: return "Gone";
 	case 411: return "Length Required";
@@ -463,7 +545,9 @@ static int send_all(struct http_req *r, struct http_resp *w)
 		return -1;
 	if (!w->has_type && !w->sendfile)
 		http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
-	if (w->headers.len && io_write(r, w->headers.p, w->headers.len) < 0)
+	/* no answer of ours is to be sniffed into HTML by a browser */
+	http_set_header(w, "X-Content-Type-Options", "nosniff");
+	if (io_write(r, w->headers.p, w->headers.len) < 0)
 		return -1;
 	if (w->sendfile) {
 		/* the front end replaces the body and sets Content-Length */

@@ -24,6 +24,17 @@
 struct http_io {
 	FCGX_Stream *in, *out;		/* NULL in plain-CGI mode: stdin/stdout */
 	FCGX_ParamArray env;		/* NULL in plain-CGI mode: environ */
+	int fd;				/* the FastCGI connection (body deadline) */
+};
+
+/*
+ * How long a body may take, as Apache's mod_reqtimeout counts it:
+ * timeout_ms from the first read, plus one second per min_rate bytes
+ * received.  timeout_ms 0: no deadline (plain CGI, tests).
+ */
+struct http_body_limit {
+	long timeout_ms;
+	long min_rate;			/* bytes per second */
 };
 
 struct http_req {
@@ -43,6 +54,10 @@ struct http_req {
 	int head;			/* HEAD: headers only */
 	char **envtab;			/* FastCGI params by name hash (http_env) */
 	unsigned envmask;
+	struct http_body_limit body_limit;
+	long long body_start_ms;	/* first body read, monotonic; 0 before */
+	long long body_got;
+	int body_timed_out;		/* a read hit the deadline: answer 408 */
 };
 
 struct http_resp {
@@ -69,14 +84,16 @@ char **http_envp(const struct http_req *r);
 const char *http_header(const struct http_req *r, const char *name);
 const char *http_param(const struct http_req *r, const char *name);
 /* Reads the body, refusing more than max bytes: returns 0, or the 4xx
- * status to answer (411, 413, 400 for a truncated body). */
+ * status to answer (411, 413, 400 for a truncated body, 408 for one
+ * slower than r->body_limit). */
 int http_read_body(struct http_req *r, size_t max, char **out, size_t *len);
 /* Reads an application/x-www-form-urlencoded body into r->form; returns
  * 0 (also for another content type: the form stays empty) or a 4xx. */
 int http_read_form(struct http_req *r, size_t max);
 /* A cookie's value from the Cookie header, or NULL. */
 const char *http_cookie(const struct http_req *r, const char *name);
-/* Reads up to n body bytes as they arrive: >0, 0 at the end, -1. */
+/* Reads up to n body bytes as they arrive: >0, 0 at the end, -1 (with
+ * r->body_timed_out set when the body was too slow). */
 long http_read_some(struct http_req *r, char *p, size_t n);
 
 void http_resp_init(struct http_resp *w, struct arena *a);

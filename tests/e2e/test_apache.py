@@ -16,12 +16,12 @@ MODULES = "/usr/lib/apache2/modules"
 
 
 class Apache:
-    def __init__(self, base, nb):
+    def __init__(self, base, nb, defines=""):
         self.base, self.nb = base, nb
         self.prefix = os.path.join(base, "prefix")
         cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
         os.makedirs(cgi)
-        for prog in ("list", "update", "log", "admin", "ddi"):
+        for prog in ("list", "update", "log", "admin", "ddi", "mip-index"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
         shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
@@ -60,6 +60,7 @@ LoadModule alias_module {MODULES}/mod_alias.so
 LoadModule mime_module {MODULES}/mod_mime.so
 TypesConfig /etc/mime.types
 LoadModule fcgid_module {MODULES}/mod_fcgid.so
+LoadModule reqtimeout_module {MODULES}/mod_reqtimeout.so
 LoadModule xsendfile_module {MODULES}/mod_xsendfile.so
 DocumentRoot {base}
 FcgidIPCDir {run}/fcgid
@@ -67,6 +68,7 @@ FcgidProcessTableFile {run}/fcgid_shm
 Define NESTBOX_PREFIX {self.prefix}
 Define NESTBOX_STATE {nb.state}
 Define NESTBOX_CONFIG {nb.config}
+{defines}
 Include {ROOT}/apache-example.conf
 """)
 
@@ -204,3 +206,49 @@ def test_ddi_through_apache(apache, tmpdir_shared):
     with a.nb.db() as c:
         assert c.execute("SELECT state, sw_version FROM ddi_devices").fetchone() == \
             ("finished", "2.0")
+
+
+def test_trickling_bodies_do_not_stall_apache(apache):
+    """Issue 11 §1 through Apache: trickling bodies on every program while
+    other requests of the same program are answered."""
+    from test_slow_clients import check_not_stalled, DDI_TOKEN
+    a, _ = apache
+    a.nb.ctl("device", "add", "slow1", "--token", "tok-slow")
+    if os.getuid() == 0:
+        for d, _, files in os.walk(a.nb.state):
+            for p in [d] + [os.path.join(d, f) for f in files]:
+                shutil.chown(p, "www-data", "www-data")
+    for method, path, headers, other in (
+            ("POST", "/admin/login", {"Content-Type": "application/x-www-form-urlencoded"},
+             "/admin/login"),
+            ("PUT", "/DEFAULT/controller/v1/slow1/configData", DDI_TOKEN,
+             "/DEFAULT/controller/v1/slow1"),
+            ("GET", "/mip/index.json", {}, "/mip/index.json"),
+            ("POST", "/log/echo", {}, "/healthz"),
+            ("GET", "/update/ab/ab-rpi4-master-5", {}, "/update/ab/ab-rpi4-master-5"),
+            ("GET", "/list", {}, "/list")):
+        h = DDI_TOKEN if "controller" in other else {}
+        expect = a.get(other, h).status
+        assert expect < 500, (other, expect, a.read_log())
+        check_not_stalled(a.port, method, path, headers, lambda: a.get(other, h).status, expect)
+
+
+def test_apache_cuts_off_a_stalled_body(nb, tmpdir_shared):
+    """mod_reqtimeout as apache-example.conf sets it (here with a 1 s limit)
+    cuts a stalled body off.  mod_fcgid 2.3.9, which reads the body, turns
+    that timeout into a 500 of its own ("can't get data from http client")
+    instead of mod_reqtimeout's 408: no program saw the request, and the
+    error log says why."""
+    from test_slow_clients import trickle, read_answer
+    nb.ctl("init")
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb, "Define NESTBOX_BODY_TIMEOUT 1")
+    a.start()
+    try:
+        s = trickle(a.port, "POST", "/log/echo")
+        head = read_answer(s)
+        s.close()
+        assert head.startswith((b"HTTP/1.1 408", b"HTTP/1.1 500")), head
+        assert "The timeout specified has expired" in a.read_log()
+        assert a.get("/healthz").status == 200
+    finally:
+        a.stop()

@@ -115,3 +115,50 @@ def test_api_errors_are_json(nb):
     r = nb.request("DELETE", "/metrics")
     assert r.status == 405 and json.loads(r.body)["status"] == 405
     assert nb.get("/log/other").status == 404
+
+
+def test_idle_process_writes_its_rows(make_nb):
+    """A request that lands in a process which then gets no traffic is in
+    the log within about a second (issue 11 §7): the row is not left in
+    the process's buffer until its next request."""
+    from conftest import wait_until
+    nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "64"})
+    nb.start()
+    for path in ("/list", "/log/echo", "/mip/index.json", "/admin/login", "/update/x/y"):
+        nb.get(path)
+
+    def logged():
+        with nb.db() as c:
+            return {r[0] for r in c.execute("SELECT path FROM request_log")}
+    for path in ("/list", "/log/echo", "/mip/index.json", "/admin/login", "/update/x/y"):
+        wait_until(lambda: path in logged(), "a row for " + path, limit=15)
+
+
+def test_ddi_last_seen_and_bad_token_without_traffic(make_nb):
+    """A device's poll shows in last_seen, and a poll with a wrong token
+    leaves a request-log row (a hot route's error), with no further
+    traffic to that program."""
+    from conftest import wait_until
+    nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "64"})
+    nb.ctl("init")
+    nb.ctl("device", "add", "seen1", "--token", "tok-seen")
+    nb.start()
+    base = "/DEFAULT/controller/v1/seen1"
+    assert nb.get(base, {"Authorization": "TargetToken tok-seen"}).status == 200
+    assert nb.get(base, {"Authorization": "TargetToken wrong"}).status == 401
+
+    def seen():
+        with nb.db() as c:
+            return c.execute("SELECT last_seen FROM ddi_devices WHERE controller_id='seen1'"
+                             ).fetchone()[0] > 0
+    wait_until(seen, "last_seen of seen1", limit=15)
+
+    def refused():
+        with nb.db() as c:
+            return c.execute("SELECT count(*) FROM request_log WHERE path=? AND status=401",
+                             (base,)).fetchone()[0] == 1
+    wait_until(refused, "a request-log row for the refused poll", limit=15)
+    with nb.db() as c:
+        # the accepted poll stays out of the log (log.hot_rows is off)
+        assert c.execute("SELECT count(*) FROM request_log WHERE path=? AND status=200",
+                         (base,)).fetchone()[0] == 0

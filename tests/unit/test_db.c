@@ -306,6 +306,49 @@ static void test_transaction_misuse(void **state)
 	db_close(db);
 }
 
+/* Is a statement with this SQL text alive on the connection and stepping? */
+static int busy_alive(sqlite3 *h, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+
+	while ((st = sqlite3_next_stmt(h, st)) != NULL)
+		if (!strcmp(sqlite3_sql(st), sql) && sqlite3_stmt_busy(st))
+			return 1;
+	return 0;
+}
+
+/*
+ * A full statement cache must never finalize a statement being stepped
+ * (issue 11 §9: slot 0 was finalized, whatever it was doing).  One
+ * statement is left mid-way while more distinct statements than the cache
+ * holds are prepared; it must still be alive and give its second row.
+ */
+static void test_stmt_cache_full_keeps_busy(void **state)
+{
+	enum { N = DB_STMT_CACHE + 16 };
+	static char sql[N][32];
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	sqlite3_stmt *busy = db_stmt(db, sql_sel), *st;
+	int i;
+
+	assert_int_equal(sqlite3_step(busy), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(busy, 0), "one");
+	for (i = 0; i < N; i++) {
+		snprintf(sql[i], sizeof(sql[i]), "SELECT %d", i);
+		st = db_stmt(db, sql[i]);
+		assert_non_null(st);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), i);
+		sqlite3_reset(st);
+	}
+	assert_true(busy_alive(db_handle(db), sql_sel));
+	assert_int_equal(sqlite3_step(busy), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(busy, 0), "two");
+	assert_int_equal(sqlite3_step(busy), SQLITE_DONE);
+	db_close(db);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -317,6 +360,7 @@ int main(void)
 		T(test_failing_step_rolls_back_everything),
 		T(test_open_in_missing_dir_fails),
 		T(test_stmt_cache_same_stmt),
+		T(test_stmt_cache_full_keeps_busy),
 		T(test_stmt_cache_resets_and_unbinds),
 		T(test_stmt_bad_sql),
 		T(test_exec),

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/lib/http.h"
 
@@ -241,6 +244,116 @@ static void test_reason(void **state)
 	assert_string_equal(http_reason(299), "Unknown");
 }
 
+/*
+ * What http_send writes in plain-CGI mode (stdout), captured through a
+ * temporary file: the program's own framing, below any front end.
+ */
+static char *send_capture(struct http_req *r, struct http_resp *w)
+{
+	FILE *tmp = tmpfile();
+	int saved;
+	long n;
+	char *out;
+
+	assert_non_null(tmp);
+	fflush(stdout);
+	saved = dup(1);
+	dup2(fileno(tmp), 1);
+	http_send(r, w);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	n = (long)lseek(fileno(tmp), 0, SEEK_END);
+	out = arena_zalloc(&A, (size_t)n + 1);
+	assert_int_equal(pread(fileno(tmp), out, (size_t)n, 0), n);
+	fclose(tmp);
+	return out;
+}
+
+static void cgi_request(struct http_req *r, const char *method, const char *range)
+{
+	const char *err;
+
+	setenv("REQUEST_METHOD", method, 1);
+	setenv("REQUEST_URI", "/f", 1);
+	if (range)
+		setenv("HTTP_RANGE", range, 1);
+	else
+		unsetenv("HTTP_RANGE");
+	http_req_init(r, &A, NULL);
+	assert_int_equal(http_req_parse(r, &err), 0);
+}
+
+/* A 10-byte file for the file answers. */
+static const char *ten_bytes(void)
+{
+	char *path = arena_printf(&A, "%s/nb-http-XXXXXX", P_tmpdir);
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "0123456789", 10), 10);
+	close(fd);
+	return path;
+}
+
+/* Every kind of answer carries nosniff (issue 11 §9): a browser must not
+ * guess HTML out of an artifact or an error text. */
+static void test_send_nosniff_everywhere(void **state)
+{
+	static const char fixed[] = "fixed";
+	const char *path = ten_bytes();
+	struct http_req r;
+	struct http_resp w;
+	int kind;
+
+	(void)state;
+	for (kind = 0; kind < 6; kind++) {
+		cgi_request(&r, kind == 5 ? "HEAD" : "GET", NULL);
+		http_resp_init(&w, &A);
+		switch (kind) {
+		case 0: http_text(&w, 200, "hi"); break;
+		case 1: http_json_error(&w, 404, "no"); break;
+		case 2: http_fixed(&w, 200, fixed, 5); break;
+		case 3: assert_int_equal(http_file(&r, &w, path, "x/y", 0), 0); break;
+		case 4: assert_int_equal(http_file(&r, &w, path, "x/y", 1), 0); break;
+		default: http_text(&w, 200, "head"); break;
+		}
+		assert_non_null(strstr(send_capture(&r, &w),
+				       "\r\nX-Content-Type-Options: nosniff\r\n"));
+	}
+	unlink(path);
+}
+
+/* Range: bytes=<size>- is 416 with a Content-Range of "bytes", "*" and
+ * the size (RFC 9110 §14.4, §15.5.17) on the streamed and the X-Sendfile path:
+ * the front end's own 416 for an X-Sendfile answer carries none. */
+static void test_send_416_content_range(void **state)
+{
+	const char *path = ten_bytes(), *out;
+	struct http_req r;
+	struct http_resp w;
+	int xs;
+
+	(void)state;
+	for (xs = 0; xs < 2; xs++) {
+		cgi_request(&r, "GET", "bytes=10-");
+		http_resp_init(&w, &A);
+		assert_int_equal(http_file(&r, &w, path, "x/y", xs), 0);
+		out = send_capture(&r, &w);
+		assert_true(!strncmp(out, "Status: 416 ", 12));
+		assert_non_null(strstr(out, "\r\nContent-Range: bytes */10\r\n"));
+		assert_null(strstr(out, "X-Sendfile"));
+		assert_non_null(strstr(out, "\r\nContent-Length: 0\r\n\r\n"));
+	}
+	/* a satisfiable range still goes to the front end */
+	cgi_request(&r, "GET", "bytes=2-");
+	http_resp_init(&w, &A);
+	assert_int_equal(http_file(&r, &w, path, "x/y", 1), 0);
+	assert_non_null(strstr(send_capture(&r, &w), "X-Sendfile: "));
+	unsetenv("HTTP_RANGE");
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +369,8 @@ int main(void)
 		cmocka_unit_test(test_text_and_bytes),
 		cmocka_unit_test(test_json_error),
 		cmocka_unit_test(test_reason),
+		cmocka_unit_test(test_send_nosniff_everywhere),
+		cmocka_unit_test(test_send_416_content_range),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
