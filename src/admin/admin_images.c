@@ -65,14 +65,16 @@ void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
 	admin_page(app, r, w, 200, "images", "Images", d);
 }
 
-/* Compresses and publishes an uploaded raw image; removes the temp file. */
+/* Compresses and publishes an uploaded raw image; removes the temp file.
+ * 0, or the HTTP status of mkbox_import_image with err filled in. */
 static int import_upload(struct app *app, const char *tmp, const char *box,
 			 const char *board, const char *branch, const char *version,
 			 char *image, size_t n, char *err, size_t errlen)
 {
 	struct admin *ad = app->domain;
 	struct mkbox_import o = {
-		.image_path = ad->images, .file = tmp, .box = box, .board = board,
+		.image_path = ad->images, .file = tmp, .label = "the upload",
+		.box = box, .board = board,
 		.branch = branch, .version = version,
 		.level = (int)conf_int(app->conf, "mkbox.zstd_level"),
 		/* no zstd workers here: each one buffers megabytes, and the admin
@@ -83,7 +85,7 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 
 	rc = mkbox_import_image(&o, image, n, err, errlen);
 	unlink(tmp);
-	if (rc == 0)
+	if (!rc)
 		mkbox_tar_precompute(app, ad->images, box, image);
 	return rc;
 }
@@ -100,9 +102,9 @@ void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w
 		admin_fail(app, r, w, st, why);
 		return;
 	}
-	if (import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image),
-			  err, sizeof(err)) < 0) {
-		admin_fail(app, r, w, 400, err);
+	if ((st = import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image),
+				err, sizeof(err)))) {
+		admin_fail(app, r, w, st, err);
 		return;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", val[0], image));
@@ -145,10 +147,10 @@ void admin_api_image_upload(struct app *app, struct http_req *r, struct http_res
 		admin_fail(app, r, w, st, err);
 		return;
 	}
-	if (import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
-			  query_get(q, "branch"), query_get(q, "version"),
-			  image, sizeof(image), err, sizeof(err)) < 0) {
-		admin_fail(app, r, w, 400, err);
+	if ((st = import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
+				query_get(q, "branch"), query_get(q, "version"),
+				image, sizeof(image), err, sizeof(err)))) {
+		admin_fail(app, r, w, st, err);
 		return;
 	}
 	o = cJSON_CreateObject();

@@ -10,6 +10,8 @@
 #include "../lib/fsutil.h"
 #include "../lib/multipart.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -117,15 +119,26 @@ static int read_multipart(struct http_req *r, struct multipart *m, long long max
 	return mp_finish(m) < 0 ? 400 : 0;
 }
 
+/* Creates <var_dir>/tmp/upload.tmp.*: never through a link in place of
+ * tmp/, so an upload is not written outside the state directory.  A killed
+ * upload's file is collected by gc and at start-up (fs_clean_tmp). */
 int admin_tmp_open(struct app *app, char *tmp, size_t n)
 {
-	char base[PATH_MAX];
+	char dir[PATH_MAX], name[NAME_MAX + 1];
+	int dfd, fd;
 
-	if ((size_t)snprintf(base, sizeof(base), "%s/tmp", app->var_dir) >= sizeof(base) ||
-	    fs_mkdirs(base, 0755) < 0 ||
-	    (size_t)snprintf(base, sizeof(base), "%s/tmp/upload", app->var_dir) >= sizeof(base))
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", app->var_dir) >= sizeof(dir) ||
+	    fs_mkdirs(dir, 0755) < 0 ||
+	    (dfd = fs_open_beneath(app->var_dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0)
 		return -1;
-	return fs_tmp_open(base, tmp, n);
+	fd = fs_tmp_openat(dfd, "upload", name, sizeof(name));
+	if (fd >= 0 && (size_t)snprintf(tmp, n, "%s/%s", dir, name) >= n) {
+		close(fd);
+		unlinkat(dfd, name, 0);
+		fd = -1;
+	}
+	close(dfd);
+	return fd;
 }
 
 int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,

@@ -1,5 +1,6 @@
 #include "fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 int fs_mkdirs(const char *path, mode_t mode)
@@ -51,7 +53,9 @@ int fs_fsync_dir(const char *dir)
 	return rc;
 }
 
-int fs_tmp_open(const char *path, char *tmp, size_t tmplen)
+/* "<path>.tmp.<pid>.<rand>": the pid tells whose it was, the random part
+ * keeps two writers of one process apart. */
+static int tmp_name(const char *path, char *tmp, size_t tmplen)
 {
 	unsigned int r = 0;
 
@@ -61,6 +65,13 @@ int fs_tmp_open(const char *path, char *tmp, size_t tmplen)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	return 0;
+}
+
+int fs_tmp_open(const char *path, char *tmp, size_t tmplen)
+{
+	if (tmp_name(path, tmp, tmplen) < 0)
+		return -1;
 	return open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 }
 
@@ -161,4 +172,147 @@ char *fs_dirname(struct arena *a, const char *path)
 	if (slash == path)
 		return arena_strdup(a, "/");
 	return arena_strndup(a, path, (size_t)(slash - path));
+}
+
+/* One component of a relative path: not empty, ".", ".." or too long. */
+static int component_ok(const char *p, size_t n)
+{
+	return n > 0 && n <= NAME_MAX && !(n == 1 && p[0] == '.') &&
+	       !(n == 2 && p[0] == '.' && p[1] == '.');
+}
+
+int fs_open_beneath(const char *root, const char *rel, int flags)
+{
+	char comp[NAME_MAX + 1];
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	while (fd >= 0 && *rel) {
+		const char *slash = strchr(rel, '/');
+		size_t n = slash ? (size_t)(slash - rel) : strlen(rel);
+		int nfd, e;
+
+		if (!component_ok(rel, n)) {
+			close(fd);
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy(comp, rel, n);
+		comp[n] = '\0';
+		nfd = openat(fd, comp, (slash ? O_RDONLY | O_DIRECTORY : flags) |
+			     O_NOFOLLOW | O_CLOEXEC, 0644);
+		e = errno;
+		close(fd);
+		errno = e;
+		fd = nfd;
+		rel += n + (slash ? 1 : 0);
+	}
+	return fd;
+}
+
+int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO planted under the name must not hang */
+	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+int fs_open_regular_beneath(const char *root, const char *rel, struct stat *st)
+{
+	int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
+int fs_regular_at(int dirfd, const char *name, struct stat *st)
+{
+	struct stat tmp;
+
+	if (!st)
+		st = &tmp;
+	return fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st->st_mode);
+}
+
+int fs_tmp_openat(int dirfd, const char *name, char *tmp, size_t tmplen)
+{
+	if (tmp_name(name, tmp, tmplen) < 0)
+		return -1;
+	return openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+}
+
+int fs_commitat(int fd, int dirfd, const char *tmp, const char *name)
+{
+	int e;
+
+	/* renameat replaces a link under name itself, never its target */
+	if (fsync(fd) < 0 || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		e = errno;
+		unlinkat(dirfd, tmp, 0);
+		errno = e;
+		return -1;
+	}
+	return fsync(dirfd);
+}
+
+int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n)
+{
+	char tmp[NAME_MAX + 1];
+	int fd = fs_tmp_openat(dirfd, name, tmp, sizeof(tmp)), e;
+
+	if (fd < 0)
+		return -1;
+	if (fs_write_all(fd, p, n) < 0) {
+		e = errno;
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		errno = e;
+		return -1;
+	}
+	return fs_commitat(fd, dirfd, tmp, name);
+}
+
+/* 1 for "<prefix>...<name>.tmp.<pid>.<rand>", the names fs_tmp_open gives;
+ * with no prefix, for any name but a hidden one. */
+static int is_tmp_name(const char *name, const char *prefix)
+{
+	if (name[0] == '.')
+		return 0;
+	return !prefix || (strncmp(name, prefix, strlen(prefix)) == 0 && strstr(name, ".tmp."));
+}
+
+int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max_age)
+{
+	int fd = fs_open_beneath(root, rel, O_RDONLY | O_DIRECTORY), n = 0;
+	time_t now = time(NULL);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd < 0)
+		return 0;
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		struct stat st;
+		if (is_tmp_name(e->d_name, prefix) && fs_regular_at(fd, e->d_name, &st) &&
+		    now - st.st_mtime >= max_age && unlinkat(fd, e->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -8,8 +8,13 @@
 #define NB_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include "arena.h"
+
+/* Seconds a temporary file is left alone before it counts as abandoned:
+ * an upload or import in progress keeps writing, so its mtime is fresh. */
+#define FS_TMP_GRACE 3600
 
 int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
@@ -23,5 +28,43 @@ int fs_write_all(int fd, const void *p, size_t n);
 char *fs_read_small(struct arena *a, const char *path, size_t max, size_t *len);
 /* The directory part of path, in the arena. */
 char *fs_dirname(struct arena *a, const char *path);
+
+/*
+ * The directories nestbox owns are a trust boundary: nothing below them is
+ * read, listed, written or removed through a symbolic link.  root is opened
+ * as configured (a link there is the operator's own choice); every component
+ * of rel is opened relative to its parent with O_NOFOLLOW, so a link below
+ * root fails (ELOOP or ENOTDIR) instead of leading outside it.  rel is
+ * "a/b/c" with no empty, "." or ".." component (else EINVAL); "" is root.
+ */
+
+/* fd of root/rel opened with flags (| O_NOFOLLOW | O_CLOEXEC, mode 0644
+ * when creating); every component but the last must be a directory.  For
+ * rel "" the fd of root itself (O_DIRECTORY).  -1 with errno on failure. */
+int fs_open_beneath(const char *root, const char *rel, int flags);
+/* Opens a regular file name in dirfd for reading, never through a link
+ * and never blocking on a FIFO; st receives its fstat.  -1 with errno
+ * (ELOOP for a link, EINVAL for anything that is not a regular file). */
+int fs_open_regular_at(int dirfd, const char *name, struct stat *st);
+/* As fs_open_regular_at, for root/rel. */
+int fs_open_regular_beneath(const char *root, const char *rel, struct stat *st);
+/* 1 when name in dirfd is itself a regular file (fstatat without following
+ * a link; st may be NULL), else 0. */
+int fs_regular_at(int dirfd, const char *name, struct stat *st);
+/* fs_tmp_open, fs_commit and fs_write_atomic relative to a directory fd:
+ * tmp receives the temporary's name inside dirfd. */
+int fs_tmp_openat(int dirfd, const char *name, char *tmp, size_t tmplen);
+int fs_commitat(int fd, int dirfd, const char *tmp, const char *name);
+int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n);
+/*
+ * Removes the abandoned temporaries in root/rel: regular files whose name
+ * starts with prefix and holds ".tmp." (the fs_tmp_open pattern; prefix
+ * NULL: any name but a hidden one, for a directory that holds nothing
+ * else), whose mtime is max_age seconds old or more.  Links (the directory or an entry)
+ * are never followed and never removed.  Returns how many were removed;
+ * 0 when the directory is missing.  Meant for start-up and gc, e.g.
+ * fs_clean_tmp(app->var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE).
+ */
+int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max_age);
 
 #endif

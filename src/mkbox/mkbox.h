@@ -5,6 +5,12 @@
  * is served without a restart; the store only caches the composed update
  * tar of each build, keyed on the buildID and the files' sizes and times.
  * Wire facts: shared/protocols/mkbox-update.md.
+ *
+ * The image directory is a trust boundary: below image_path no symbolic
+ * link is followed (fsutil.h's fs_open_beneath).  A box directory or a
+ * build file that is a link is not listed, not served, not written
+ * through and not deleted; image_path itself may be a link (the
+ * operator's configuration names it).
  */
 #ifndef NB_MKBOX_H
 #define NB_MKBOX_H
@@ -16,6 +22,8 @@
 
 #define MKBOX_NAME_MAX 200
 #define MKBOX_BUILD_ID_MAX 128
+/* "<box>/<image>.img.sha256" */
+#define MKBOX_REL_MAX (2 * MKBOX_NAME_MAX + 16)
 
 struct mkbox_listcache;
 
@@ -27,9 +35,11 @@ struct mkbox {
 
 void mkbox_listcache_free(struct mkbox_listcache *c);
 
-/* A build as found in the image directory. */
+/* A build as found in the image directory: zst and sha are relative to
+ * root ("<box>/<image>.img.zst"), to be opened with fs_open_*_beneath. */
 struct mkbox_build {
-	char zst[PATH_MAX], sha[PATH_MAX];
+	char root[PATH_MAX];
+	char zst[MKBOX_REL_MAX], sha[MKBOX_REL_MAX];
 	char build_id[MKBOX_BUILD_ID_MAX + 1];
 	struct stat zst_st, sha_st;
 };
@@ -40,7 +50,9 @@ int mkbox_init(struct app *app, char *err, size_t errlen);
 void mkbox_fini(struct app *app);
 const char *mkbox_image_path(struct app *app, char *out, size_t n);
 
-/* Fills b for <box>/<image>; 0, or -1 when missing or without buildID. */
+/* Fills b for <box>/<image>; 0, or -1 when missing, without buildID, or
+ * when the box or one of the three files is not itself a directory or a
+ * regular file (a link, a FIFO). */
 int mkbox_build_find(const char *image_path, const char *box, const char *image,
 		     struct mkbox_build *b);
 /* The buildID inside a .img.buildID text: up to the first blank. */
@@ -68,7 +80,8 @@ struct mkbox_entry {
  * of the image name), sorted by box and image. */
 int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 		  struct mkbox_entry **out, size_t *count);
-/* Removes a build's three files, buildID first; 0, or -1 if none existed. */
+/* Removes a build's three files, buildID first: regular files only, in a
+ * box that is a real directory; 0, or -1 if none was removed. */
 int mkbox_image_delete(const char *image_path, const char *box, const char *image);
 
 /* Composes a new build's update tar at import, so the first box to ask
@@ -76,7 +89,8 @@ int mkbox_image_delete(const char *image_path, const char *box, const char *imag
 int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,
 			 const char *image);
 
-/* gc: removes temp files of killed imports older than max_age seconds. */
+/* gc: removes temp files of killed imports older than max_age seconds
+ * (regular files in real box directories); returns how many. */
 int mkbox_clean_tmp(const char *image_path, long max_age);
 /* gc: drops cache rows of builds that are gone; returns how many. */
 int mkbox_tar_prune(struct app *app);
@@ -87,12 +101,18 @@ void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w);
 void mkbox_update(struct app *app, struct http_req *r, struct http_resp *w);
 void mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w);
 
-/* Import of a raw image, as the mkbox pipeline writes it. */
+/* Import of a raw image, as the mkbox pipeline writes it.  label names
+ * the file in error messages (NULL: file itself), so that a server's
+ * temporary path is never shown to a client. */
 struct mkbox_import {
-	const char *image_path, *file;
+	const char *image_path, *file, *label;
 	const char *box, *board, *branch, *version;
 	int level, threads, progress;
 };
+/* 0, or an HTTP status with a message in err that names files relative to
+ * the image directory: 400 bad names or input file, 409 the image
+ * directory has something else (a link, a file, a directory) where the
+ * build goes, 503 the store failed (disk full, I/O). */
 int mkbox_import_image(const struct mkbox_import *o, char *image, size_t n,
 		       char *err, size_t errlen);
 

@@ -44,41 +44,65 @@ int mkbox_build_id_parse(const char *text, size_t len, char *out, size_t n)
 	return 0;
 }
 
+/* The file name inside the box of a "<box>/<file>" path. */
+static const char *base_of(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return slash ? slash + 1 : rel;
+}
+
+/* Reads the buildID of <image> from the open box directory. */
+static int read_build_id(int dfd, const char *image, char *out, size_t n)
+{
+	char name[MKBOX_NAME_MAX + 16], text[512];
+	struct stat st;
+	ssize_t got;
+	int fd;
+
+	snprintf(name, sizeof(name), "%s.img.buildID", image);
+	/* plain read(2): this runs on every /update, stdio buffers cost more */
+	fd = fs_open_regular_at(dfd, name, &st);
+	if (fd < 0)
+		return -1;
+	got = read(fd, text, sizeof(text));
+	close(fd);
+	return got < 0 ? -1 : mkbox_build_id_parse(text, (size_t)got, out, n);
+}
+
 int mkbox_build_find(const char *image_path, const char *box, const char *image,
 		     struct mkbox_build *b)
 {
-	char idpath[PATH_MAX], text[512];
-	ssize_t n;
-	int fd;
+	int dfd, rc = -1;
 
-	if (!mkbox_name_ok(box) || !mkbox_name_ok(image))
+	if (!mkbox_name_ok(box) || !mkbox_name_ok(image) ||
+	    (size_t)snprintf(b->root, sizeof(b->root), "%s", image_path) >= sizeof(b->root))
 		return -1;
-	if ((size_t)snprintf(idpath, sizeof(idpath), "%s/%s/%s.img.buildID", image_path,
-			     box, image) >= sizeof(idpath))
+	snprintf(b->zst, sizeof(b->zst), "%s/%s.img.zst", box, image);
+	snprintf(b->sha, sizeof(b->sha), "%s/%s.img.sha256", box, image);
+	dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0)
 		return -1;
-	snprintf(b->zst, sizeof(b->zst), "%s/%s/%s.img.zst", image_path, box, image);
-	snprintf(b->sha, sizeof(b->sha), "%s/%s/%s.img.sha256", image_path, box, image);
-	/* plain read(2): this runs on every /update, stdio buffers cost more */
-	fd = open(idpath, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, text, sizeof(text));
-	close(fd);
-	if (n < 0 || mkbox_build_id_parse(text, (size_t)n, b->build_id, sizeof(b->build_id)) < 0)
-		return -1;
-	if (stat(b->zst, &b->zst_st) < 0 || !S_ISREG(b->zst_st.st_mode) ||
-	    stat(b->sha, &b->sha_st) < 0 || !S_ISREG(b->sha_st.st_mode))
-		return -1;
-	return 0;
+	if (read_build_id(dfd, image, b->build_id, sizeof(b->build_id)) == 0 &&
+	    fs_regular_at(dfd, base_of(b->zst), &b->zst_st) &&
+	    fs_regular_at(dfd, base_of(b->sha), &b->sha_st))
+		rc = 0;
+	close(dfd);
+	return rc;
 }
 
-static int image_exists(const char *image_path, const char *name, const char *image)
+/* 1 when <box>/<image>.img.zst is a regular file in a real box directory. */
+static int image_exists(const char *image_path, const char *box, const char *image)
 {
-	char p[PATH_MAX];
-	struct stat st;
+	char name[MKBOX_NAME_MAX + 16];
+	int dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY), rc;
 
-	snprintf(p, sizeof(p), "%s/%s/%s.img.zst", image_path, name, image);
-	return stat(p, &st) == 0;
+	if (dfd < 0)
+		return 0;
+	snprintf(name, sizeof(name), "%s.img.zst", image);
+	rc = fs_regular_at(dfd, name, NULL);
+	close(dfd);
+	return rc;
 }
 
 const char *mkbox_query_image(struct arena *a, const char *image_path,
@@ -104,32 +128,17 @@ const char *mkbox_query_image(struct arena *a, const char *image_path,
 	return arena_printf(a, "%s-%s-main%s%s", name, board, ver ? "-" : "", ver ? ver : "");
 }
 
-/* Removes temp files of killed imports ("<name>.tmp.<pid>.<hex>") older than max_age. */
+/* Removes temp files of killed imports ("<name>.tmp.<pid>.<hex>") older
+ * than max_age, in each real box directory: a linked box is not ours. */
 int mkbox_clean_tmp(const char *image_path, long max_age)
 {
-	DIR *top = opendir(image_path), *d;
-	struct dirent *b, *e;
-	time_t now = time(NULL);
+	DIR *top = opendir(image_path);
+	struct dirent *b;
 	int n = 0;
 
-	while (top && (b = readdir(top))) {
-		char dir[PATH_MAX];
-		if (b->d_name[0] == '.' ||
-		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", image_path, b->d_name) >= sizeof(dir) ||
-		    !(d = opendir(dir)))
-			continue;
-		while ((e = readdir(d))) {
-			char p[PATH_MAX];
-			struct stat st;
-			if (!strstr(e->d_name, ".tmp.") ||
-			    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, e->d_name) >= sizeof(p))
-				continue;
-			if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
-			    now - st.st_mtime >= max_age && unlink(p) == 0)
-				n++;
-		}
-		closedir(d);
-	}
+	while (top && (b = readdir(top)))
+		if (b->d_name[0] != '.')
+			n += fs_clean_tmp(image_path, b->d_name, "", max_age);
 	if (top)
 		closedir(top);
 	return n;
@@ -144,18 +153,19 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Reads the sha256 of the .img.zst (the second line of .img.sha256). */
-static void zst_sum(const char *path, char *out)
+static void zst_sum(const char *root, const char *rel, char *out)
 {
 	char text[512], *nl;
-	FILE *f = fopen(path, "re");
-	size_t n;
+	struct stat st;
+	int fd = fs_open_regular_beneath(root, rel, &st);
+	ssize_t n;
 
 	out[0] = '\0';
-	if (!f)
+	if (fd < 0)
 		return;
-	n = fread(text, 1, sizeof(text) - 1, f);
-	fclose(f);
-	text[n] = '\0';
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
 	nl = strchr(text, '\n');
 	if (nl && strlen(nl + 1) >= 64) {
 		memcpy(out, nl + 1, 64);
@@ -165,11 +175,57 @@ static void zst_sum(const char *path, char *out)
 	}
 }
 
+/* Appends the builds of one real box directory to the catalogue. */
+static void catalog_box(struct arena *a, const char *image_path, const char *box,
+			const char *search, struct mkbox_entry **v, size_t *n, size_t *cap)
+{
+	int dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY);
+	struct dirent *e;
+	DIR *d;
+
+	if (dfd < 0)
+		return;		/* a link or a file: not a box */
+	if (!(d = fdopendir(dfd))) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		struct mkbox_build bd;
+		struct mkbox_entry *x;
+		char *image;
+
+		if (l <= 8 || strcmp(e->d_name + l - 8, ".img.zst") || e->d_name[0] == '.' ||
+		    !fs_regular_at(dfd, e->d_name, NULL))
+			continue;
+		image = arena_strndup(a, e->d_name, l - 8);
+		if ((search && *search && !strstr(image, search)) || !mkbox_name_ok(image))
+			continue;
+		if (*n == *cap) {
+			struct mkbox_entry *nv = arena_alloc(a, sizeof(*nv) * (*cap = *cap ? *cap * 2 : 64));
+			if (*n)
+				memcpy(nv, *v, sizeof(*nv) * *n);
+			*v = nv;
+		}
+		x = &(*v)[(*n)++];
+		memset(x, 0, sizeof(*x));
+		x->box = arena_strdup(a, box);
+		x->image = image;
+		if (mkbox_build_find(image_path, box, image, &bd) == 0) {
+			x->build_id = arena_strdup(a, bd.build_id);
+			x->size = (long long)bd.zst_st.st_size;
+			x->mtime = (long long)bd.zst_st.st_mtime;
+			zst_sum(bd.root, bd.sha, x->sha256);
+		}
+	}
+	closedir(d);
+}
+
 int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 		  struct mkbox_entry **out, size_t *count)
 {
-	DIR *top = opendir(image_path), *d;
-	struct dirent *b, *e;
+	DIR *top = opendir(image_path);
+	struct dirent *b;
 	struct mkbox_entry *v = NULL;
 	size_t n = 0, cap = 0;
 
@@ -177,40 +233,9 @@ int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 	*count = 0;
 	if (!top)
 		return -1;
-	while ((b = readdir(top))) {
-		char dir[PATH_MAX];
-		if (b->d_name[0] == '.' || !mkbox_name_ok(b->d_name) ||
-		    (size_t)snprintf(dir, sizeof(dir), "%s/%s", image_path, b->d_name) >= sizeof(dir) ||
-		    !(d = opendir(dir)))
-			continue;
-		while ((e = readdir(d))) {
-			size_t l = strlen(e->d_name);
-			struct mkbox_build bd;
-			struct mkbox_entry *x;
-			if (l <= 8 || strcmp(e->d_name + l - 8, ".img.zst") || e->d_name[0] == '.')
-				continue;
-			char *image = arena_strndup(a, e->d_name, l - 8);
-			if ((search && *search && !strstr(image, search)) || !mkbox_name_ok(image))
-				continue;
-			if (n == cap) {
-				struct mkbox_entry *nv = arena_alloc(a, sizeof(*nv) * (cap = cap ? cap * 2 : 64));
-				if (n)
-					memcpy(nv, v, sizeof(*nv) * n);
-				v = nv;
-			}
-			x = &v[n++];
-			memset(x, 0, sizeof(*x));
-			x->box = arena_strdup(a, b->d_name);
-			x->image = image;
-			if (mkbox_build_find(image_path, x->box, image, &bd) == 0) {
-				x->build_id = arena_strdup(a, bd.build_id);
-				x->size = (long long)bd.zst_st.st_size;
-				x->mtime = (long long)bd.zst_st.st_mtime;
-				zst_sum(bd.sha, x->sha256);
-			}
-		}
-		closedir(d);
-	}
+	while ((b = readdir(top)))
+		if (b->d_name[0] != '.' && mkbox_name_ok(b->d_name))
+			catalog_box(a, image_path, b->d_name, search, &v, &n, &cap);
 	closedir(top);
 	if (n)
 		qsort(v, n, sizeof(*v), cmp_entry);
@@ -222,19 +247,22 @@ int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 int mkbox_image_delete(const char *image_path, const char *box, const char *image)
 {
 	static const char *const ext[] = { ".img.buildID", ".img.sha256", ".img.zst" };
-	char p[PATH_MAX], dir[PATH_MAX];
-	int i, gone = 0;
+	char name[MKBOX_NAME_MAX + 16], dir[PATH_MAX];
+	int i, gone = 0, dfd;
 
-	if (!mkbox_name_ok(box) || !mkbox_name_ok(image))
+	if (!mkbox_name_ok(box) || !mkbox_name_ok(image) ||
+	    (dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY)) < 0)
 		return -1;
-	/* the buildID first: without it the build is no longer served */
+	/* the buildID first: without it the build is no longer served; a link
+	 * is left alone (it was never served), and so is its target */
 	for (i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s/%s%s", image_path, box, image, ext[i]);
-		if (unlink(p) == 0)
+		snprintf(name, sizeof(name), "%s%s", image, ext[i]);
+		if (fs_regular_at(dfd, name, NULL) && unlinkat(dfd, name, 0) == 0)
 			gone++;
 	}
+	fsync(dfd);
+	close(dfd);
 	snprintf(dir, sizeof(dir), "%s/%s", image_path, box);
-	fs_fsync_dir(dir);
-	rmdir(dir);	/* only succeeds when the box has no builds left */
+	rmdir(dir);	/* only succeeds when the box has no builds left; never a link */
 	return gone ? 0 : -1;
 }

@@ -65,81 +65,156 @@ static const char *image_name(char *out, size_t n, const struct mkbox_import *o)
 	return mkbox_name_ok(out) ? out : NULL;
 }
 
-static int write_small(const char *dir, const char *image, const char *ext,
-		       const char *text, char *err, size_t errlen)
+/* The status of a failed write into the image directory: something in the
+ * way of the build is the operator's to clear (409), the rest is the
+ * store failing (503). */
+static int fail_status(int e)
 {
-	char p[PATH_MAX];
+	return e == EISDIR || e == ENOTDIR || e == ELOOP || e == EEXIST || e == ENOTEMPTY ?
+	       409 : 503;
+}
 
-	snprintf(p, sizeof(p), "%s/%s%s", dir, image, ext);
-	if (fs_write_atomic(p, text, strlen(text)) < 0) {
-		snprintf(err, errlen, "%s: %s", p, strerror(errno));
+/* A message naming "<box>/<name>", never the server's absolute path. */
+static int fail(char *err, size_t errlen, const char *box, const char *name, int e)
+{
+	snprintf(err, errlen, "%s/%s: %s", box, name, strerror(e));
+	return fail_status(e);
+}
+
+/* Opens (creating it) the box directory, never through a link: an import
+ * must not write outside the image directory. */
+static int box_open(const struct mkbox_import *o, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int dfd;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", o->image_path, o->box) >= sizeof(dir)) {
+		snprintf(err, errlen, "image path too long");
+		return -400;
+	}
+	if (fs_mkdirs(o->image_path, 0755) < 0) {
+		snprintf(err, errlen, "cannot create the image directory: %s", strerror(errno));
+		return -503;
+	}
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "box %s: %s", o->box, strerror(errno));
+		return -fail_status(errno);
+	}
+	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "box %s is a symbolic link in the image directory: "
+			 "links are not followed", o->box);
+		return -409;
+	}
+	dfd = fs_open_beneath(o->image_path, o->box, O_RDONLY | O_DIRECTORY);
+	if (dfd < 0) {
+		snprintf(err, errlen, "box %s in the image directory is not a directory", o->box);
+		return -409;
+	}
+	return dfd;
+}
+
+/* Opens the input file; label names it in messages. */
+static int input_open(const struct mkbox_import *o, struct stat *st, char *err, size_t errlen)
+{
+	const char *label = o->label ? o->label : o->file;
+	int in = open(o->file, O_RDONLY | O_CLOEXEC);
+
+	if (in < 0 || fstat(in, st) < 0 || !S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: %s", label, in < 0 ? strerror(errno) : "not a regular file");
+		if (in >= 0)
+			close(in);
 		return -1;
 	}
+	return in;
+}
+
+/* Compresses in into <image>.img.zst in the box; the sums into c. */
+static int write_zst(int dfd, int in, const struct mkbox_import *o, const char *image,
+		     struct import_ctx *c, char *err, size_t errlen)
+{
+	char name[MKBOX_NAME_MAX + 16], tmp[NAME_MAX + 1], why[256];
+
+	snprintf(name, sizeof(name), "%s.img.zst", image);
+	if ((c->fd = fs_tmp_openat(dfd, name, tmp, sizeof(tmp))) < 0)
+		return fail(err, errlen, o->box, name, errno);
+	hash_init(&c->raw, HASH_SHA256);
+	hash_init(&c->zst, HASH_SHA256);
+	if (zst_compress_fd(in, o->level, o->threads, on_raw, on_out, c, why, sizeof(why)) < 0) {
+		close(c->fd);
+		unlinkat(dfd, tmp, 0);
+		hash_free(&c->raw);
+		hash_free(&c->zst);
+		snprintf(err, errlen, "compressing %s/%s: %s", o->box, name, why);
+		return 503;
+	}
+	if (c->progress)
+		fprintf(stderr, "\rcompressing: 100%% (%llu MiB)            \n", c->total >> 20);
+	if (fs_commitat(c->fd, dfd, tmp, name) < 0) {
+		hash_free(&c->raw);
+		hash_free(&c->zst);
+		return fail(err, errlen, o->box, name, errno);
+	}
 	return 0;
+}
+
+static int write_small(int dfd, const char *box, const char *image, const char *ext,
+		       const char *text, char *err, size_t errlen)
+{
+	char name[MKBOX_NAME_MAX + 16];
+
+	snprintf(name, sizeof(name), "%s%s", image, ext);
+	if (fs_write_atomicat(dfd, name, text, strlen(text)) < 0)
+		return fail(err, errlen, box, name, errno);
+	return 0;
+}
+
+/* Writes .img.sha256, then a fresh .img.buildID. */
+static int write_sums(int dfd, const char *box, const char *image, struct import_ctx *c,
+		      char *err, size_t errlen)
+{
+	char rawhex[HASH_HEX_MAX], zhex[HASH_HEX_MAX], text[1024];
+	unsigned char rnd[32];
+	int i, st;
+
+	hash_final_hex(&c->raw, rawhex);
+	hash_final_hex(&c->zst, zhex);
+	snprintf(text, sizeof(text), "%s  %s.img\n%s  %s.img.zst\n", rawhex, image, zhex, image);
+	if ((st = write_small(dfd, box, image, ".img.sha256", text, err, errlen)))
+		return st;
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		snprintf(err, errlen, "no randomness for the buildID");
+		return 503;
+	}
+	for (i = 0; i < 32; i++)
+		snprintf(text + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(text + 64, sizeof(text) - 64, "  %s.img\n", image);
+	return write_small(dfd, box, image, ".img.buildID", text, err, errlen);
 }
 
 int mkbox_import_image(const struct mkbox_import *o, char *image, size_t n,
 		       char *err, size_t errlen)
 {
 	struct import_ctx c = { .fd = -1, .progress = o->progress };
-	char dir[PATH_MAX], zpath[PATH_MAX], tmp[PATH_MAX], rawhex[HASH_HEX_MAX],
-	     zhex[HASH_HEX_MAX], text[1024];
-	unsigned char rnd[32];
 	struct stat st;
-	int in, i;
+	int in, dfd, rc;
 
 	if (!o->box || !o->board || !image_name(image, n, o)) {
 		snprintf(err, errlen, "box, board, branch and version may hold only "
 			 "letters, digits and . _ - + ~ (and box and board are required)");
-		return -1;
+		return 400;
 	}
-	in = open(o->file, O_RDONLY | O_CLOEXEC);
-	if (in < 0 || fstat(in, &st) < 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: %s", o->file, in < 0 ? strerror(errno) : "not a regular file");
-		if (in >= 0)
-			close(in);
-		return -1;
-	}
+	if ((in = input_open(o, &st, err, errlen)) < 0)
+		return 400;
 	c.total = (unsigned long long)st.st_size;
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", o->image_path, o->box) >= sizeof(dir) ||
-	    (size_t)snprintf(zpath, sizeof(zpath), "%s/%s.img.zst", dir, image) >= sizeof(zpath)) {
-		snprintf(err, errlen, "image path too long");
+	if ((dfd = box_open(o, err, errlen)) < 0) {
 		close(in);
-		return -1;
+		return -dfd;
 	}
-	if (fs_mkdirs(dir, 0755) < 0 || (c.fd = fs_tmp_open(zpath, tmp, sizeof(tmp))) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		close(in);
-		return -1;
-	}
-	hash_init(&c.raw, HASH_SHA256);
-	hash_init(&c.zst, HASH_SHA256);
-	if (zst_compress_fd(in, o->level, o->threads, on_raw, on_out, &c, err, errlen) < 0) {
-		close(in);
-		close(c.fd);
-		unlink(tmp);
-		hash_free(&c.raw);
-		hash_free(&c.zst);
-		return -1;
-	}
+	rc = write_zst(dfd, in, o, image, &c, err, errlen);
 	close(in);
-	if (c.progress)
-		fprintf(stderr, "\rcompressing: 100%% (%llu MiB)            \n", c.total >> 20);
-	hash_final_hex(&c.raw, rawhex);
-	hash_final_hex(&c.zst, zhex);
-	if (fs_commit(c.fd, tmp, zpath) < 0) {
-		snprintf(err, errlen, "%s: %s", zpath, strerror(errno));
-		return -1;
-	}
-	snprintf(text, sizeof(text), "%s  %s.img\n%s  %s.img.zst\n", rawhex, image, zhex, image);
-	if (write_small(dir, image, ".img.sha256", text, err, errlen) < 0)
-		return -1;
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		snprintf(err, errlen, "no randomness for the buildID");
-		return -1;
-	}
-	for (i = 0; i < 32; i++)
-		snprintf(text + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(text + 64, sizeof(text) - 64, "  %s.img\n", image);
-	return write_small(dir, image, ".img.buildID", text, err, errlen);
+	if (rc == 0)
+		rc = write_sums(dfd, o->box, image, &c, err, errlen);
+	close(dfd);
+	return rc;
 }

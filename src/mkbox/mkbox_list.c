@@ -4,14 +4,18 @@
  * directory nor any box directory has changed (their mtimes), so a
  * request costs one stat per box instead of a directory walk; a build
  * the pipeline adds or removes changes its box directory and is seen at
- * once.
+ * once.  Only real box directories and regular .img.zst files are
+ * listed: a symbolic link below the image directory is never followed.
  */
 #include "mkbox.h"
+#include "../lib/fsutil.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct mkbox_listcache {
 	int valid;
@@ -56,8 +60,9 @@ static int still_valid(const struct mkbox_listcache *c, const char *root)
 	if (!c->valid || stat(root, &st) < 0 || !same(&st.st_mtim, &c->top))
 		return 0;
 	for (i = 0; i < c->nbox; i++) {
+		/* lstat: a box replaced by a link changes what is listed */
 		if ((size_t)snprintf(p, sizeof(p), "%s/%s", root, c->box[i].name) >= sizeof(p) ||
-		    stat(p, &st) < 0 || !same(&st.st_mtim, &c->box[i].mtime))
+		    lstat(p, &st) < 0 || !S_ISDIR(st.st_mode) || !same(&st.st_mtim, &c->box[i].mtime))
 			return 0;
 	}
 	return 1;
@@ -86,18 +91,22 @@ static void add_line(struct mkbox_listcache *c, size_t *cap, const char *box,
 	c->nline++;
 }
 
-/* Reads one box directory into the cache. */
+/* Reads one box directory into the cache: a real directory, opened
+ * without following a link, and only its regular .img.zst files. */
 static void scan_box(struct mkbox_listcache *c, size_t *cap, const char *root, const char *box)
 {
-	char dir[PATH_MAX];
 	struct stat st;
 	struct dirent *e;
 	struct lc_box *nb;
+	int dfd = fs_open_beneath(root, box, O_RDONLY | O_DIRECTORY);
 	DIR *d;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", root, box) >= sizeof(dir) ||
-	    stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !(d = opendir(dir)))
+	if (dfd < 0)
 		return;
+	if (fstat(dfd, &st) < 0 || !(d = fdopendir(dfd))) {
+		close(dfd);
+		return;
+	}
 	nb = realloc(c->box, sizeof(*nb) * (c->nbox + 1));
 	if (!nb) {
 		closedir(d);
@@ -109,7 +118,8 @@ static void scan_box(struct mkbox_listcache *c, size_t *cap, const char *root, c
 	c->nbox++;
 	while ((e = readdir(d))) {
 		size_t l = strlen(e->d_name);
-		if (l > 8 && e->d_name[0] != '.' && !strcmp(e->d_name + l - 8, ".img.zst"))
+		if (l > 8 && e->d_name[0] != '.' && !strcmp(e->d_name + l - 8, ".img.zst") &&
+		    fs_regular_at(dfd, e->d_name, NULL))
 			add_line(c, cap, box, e->d_name, l);
 	}
 	closedir(d);

@@ -4,6 +4,7 @@
  * row lookup plus X-Sendfile.
  */
 #include "mkbox.h"
+#include "../lib/fsutil.h"
 #include "../lib/tar.h"
 
 #include <errno.h>
@@ -43,11 +44,16 @@ int mkbox_tar_compose(const struct blob_store *bs, const char *image,
 {
 	struct blob_writer w;
 	char name[PATH_MAX], zeros[TAR_RECORD] = { 0 };
-	int zfd = open(b->zst, O_RDONLY | O_CLOEXEC), sfd = open(b->sha, O_RDONLY | O_CLOEXEC);
+	struct stat zst, sha;
+	/* opened again, as at find: never through a link placed since */
+	int zfd = fs_open_regular_beneath(b->root, b->zst, &zst);
+	int sfd = fs_open_regular_beneath(b->root, b->sha, &sha);
 	int rc = -1;
 	uint64_t end;
 
-	if (zfd < 0 || sfd < 0 || blob_writer_open(bs, &w) < 0)
+	/* the files found are the files read, or the cache key would lie */
+	if (zfd < 0 || sfd < 0 || zst.st_ino != b->zst_st.st_ino ||
+	    sha.st_ino != b->sha_st.st_ino || blob_writer_open(bs, &w) < 0)
 		goto out;
 	snprintf(name, sizeof(name), "%s.img.zst", image);
 	if (copy_member(&w, zfd, name, &b->zst_st) < 0)

@@ -54,14 +54,14 @@ int cmd_image_import(int argc, char **argv)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
 	rc = mkbox_import_image(&o, image, sizeof(image), err, sizeof(err));
-	if (rc < 0) {
+	if (rc) {
 		fprintf(stderr, "nestboxctl: import failed: %s\n", err);
 	} else {
 		mkbox_tar_precompute(&app, images, o.box, image);
 		printf("%s/%s\n", o.box, image);
 	}
 	app_close(&app);
-	return rc < 0 ? 1 : 0;
+	return rc ? 1 : 0;
 }
 
 int cmd_image_list(int argc, char **argv)
@@ -157,6 +157,8 @@ int cmd_gc(int argc, char **argv)
 	blob_foreach(&app.blobs, gc_blob, &g);
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
 	tmps += mkbox_clean_tmp(mkbox_image_path(&app, images, sizeof(images)), g.grace);
+	/* admin uploads a killed program left behind */
+	tmps += fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", g.grace);
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files removed\n",
 	       rows < 0 ? 0 : rows, g.removed, g.freed, tmps);
 	app_close(&app);

@@ -1,7 +1,9 @@
 """nestboxctl: init, image import/list, gc, --help; and crash safety of import."""
 import hashlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -135,3 +137,83 @@ def test_gc_drops_stale_tars_and_blobs(nb, tmpdir_shared):
     assert "1 stale cache rows, 0 blobs" in nb.ctl("gc").stdout
     assert "0 stale cache rows, 1 blobs" in nb.ctl("gc", "--grace", "0").stdout
     assert not os.path.exists(os.path.join(blobs, new[:2], new))
+
+
+# -- gc and the filesystem trust boundary: links, killed uploads ----------
+
+def test_gc_never_deletes_through_a_link(nb, tmpdir_shared):
+    nb.ctl("init")
+    old = time.time() - 7200
+    outside = os.path.join(tmpdir_shared, "outside")
+    os.makedirs(outside)
+    victim = os.path.join(outside, "data.tmp.1.deadbeef")
+    with open(victim, "w") as f:
+        f.write("not nestbox's")
+    os.utime(victim, (old, old))
+    os.symlink(outside, os.path.join(nb.images, "lnk"))
+    # a linked temp file in a real box: the link may go, never its target
+    os.makedirs(os.path.join(nb.images, "real"))
+    os.symlink(victim, os.path.join(nb.images, "real", "x.img.zst.tmp.1.00000000"))
+    # the blob store's tmp/ and a fan-out directory as links
+    blobs = os.path.join(nb.state, "blobs")
+    shutil.rmtree(os.path.join(blobs, "tmp"))
+    os.symlink(outside, os.path.join(blobs, "tmp"))
+    other = os.path.join(tmpdir_shared, "o2")
+    os.makedirs(other)
+    blobname = os.path.join(other, "cd" * 32)
+    with open(blobname, "w") as f:
+        f.write("x")
+    os.utime(blobname, (old, old))
+    os.symlink(other, os.path.join(blobs, "cd"))
+    # var/tmp as a link
+    os.symlink(outside, os.path.join(nb.state, "tmp"))
+    with open(os.path.join(outside, "upload.tmp.1.00000000"), "w") as f:
+        f.write("not nestbox's either")
+    os.utime(os.path.join(outside, "upload.tmp.1.00000000"), (old, old))
+    before = {n: open(os.path.join(outside, n)).read() for n in os.listdir(outside)}
+    out = nb.ctl("gc", "--grace", "0").stdout
+    assert {n: open(os.path.join(outside, n)).read() for n in os.listdir(outside)} == before
+    assert os.path.exists(blobname)
+    assert "0 blobs" in out
+
+
+def test_gc_collects_killed_uploads(nb, tmpdir_shared):
+    """A killed upload leaves var/tmp/upload.tmp.*: gc removes it after the grace time."""
+    from admin_client import Browser
+    nb.env["NESTBOX_ADMIN_PASSWORD"] = "admin-pass-1"
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    csrf = b.csrf("/admin/images")
+    token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
+    token = token.split('<code id="new-token">')[1].split("</code>")[0]
+    s = socket.create_connection(("127.0.0.1", nb.port), timeout=30)
+    s.sendall(("PUT /admin/api/images?box=kb&board=pc HTTP/1.1\r\nHost: x\r\n"
+               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n" % token).encode()
+              + b"\0" * 300000)
+    d = os.path.join(nb.state, "tmp")
+    wait_until(lambda: os.path.isdir(d) and any(f.startswith("upload.tmp.") for f in os.listdir(d)),
+               "the upload's temp file")
+    for pid in nb.backends():                  # kill -9 the program taking the upload
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if b"admin.fcgi" in f.read():
+                    os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    s.close()
+    left = [f for f in os.listdir(d) if f.startswith("upload.tmp.")]
+    assert len(left) == 1
+    # younger than the grace time: kept (it may be an upload in progress)
+    assert "0 temp files" in nb.ctl("gc").stdout
+    assert os.listdir(d) == left
+    old = time.time() - 7200
+    os.utime(os.path.join(d, left[0]), (old, old))
+    # a file of someone else in var/tmp is not nestbox's to remove
+    with open(os.path.join(d, "notes.txt"), "w") as f:
+        f.write("x")
+    os.utime(os.path.join(d, "notes.txt"), (old, old))
+    assert "1 temp files" in nb.ctl("gc").stdout
+    assert os.listdir(d) == ["notes.txt"]

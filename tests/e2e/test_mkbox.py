@@ -5,7 +5,9 @@ zstdcat) against nestbox and compares the written "disk" with the image.
 """
 import hashlib
 import io
+import json
 import os
+import shutil
 import subprocess
 import tarfile
 
@@ -338,3 +340,158 @@ def test_list_follows_the_directory(served, tmpdir_shared):
     for _ in range(3):
         assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\nbox3/box3-pc\n"
     assert nb.get("/list/pc").body == b"box3/box3-pc\n"
+
+
+# -- The image directory is a trust boundary: symbolic links are never followed
+
+def outside_build(base, image, secret=b"SECRET-OUTSIDE"):
+    """A complete build in a directory outside image_path."""
+    os.makedirs(base, exist_ok=True)
+    with open(os.path.join(base, image + ".img.zst"), "wb") as f:
+        f.write(secret)
+    with open(os.path.join(base, image + ".img.sha256"), "w") as f:
+        f.write("%s  %s.img\n%s  %s.img.zst\n" % ("0" * 64, image, "1" * 64, image))
+    with open(os.path.join(base, image + ".img.buildID"), "w") as f:
+        f.write("%s  %s.img\n" % ("cd" * 32, image))
+    return {n: open(os.path.join(base, n), "rb").read() for n in os.listdir(base)}
+
+
+def snapshot(d):
+    return {n: open(os.path.join(d, n), "rb").read() for n in sorted(os.listdir(d))}
+
+
+@pytest.mark.parametrize("linked", [".img.zst", ".img.sha256", ".img.buildID"])
+def test_linked_image_file_is_not_served(served, tmpdir_shared, linked):
+    """<image>.img.zst -> /etc/passwd (or any file outside) is no build."""
+    nb, _ = served
+    outside = os.path.join(tmpdir_shared, "outside")
+    outside_build(outside, "box1-evil-master")
+    d = os.path.join(nb.images, "box1")
+    for ext in (".img.zst", ".img.sha256", ".img.buildID"):
+        src = os.path.join(outside, "box1-evil-master" + ext)
+        dst = os.path.join(d, "box1-evil-master" + ext)
+        if ext == linked:
+            os.symlink("/etc/passwd" if ext == ".img.zst" else src, dst)
+        else:
+            shutil.copy(src, dst)
+    for path in ("/update/box1/box1-evil-master", "/update/box1/box1-evil-master/old",
+                 "/update?name=box1&board=evil&branch=master&build_id=old",
+                 "/update?name=box1&board=evil"):
+        r = nb.get(path)
+        assert r.status == 400 and r.body == b"", (path, r.status, r.body[:80])
+    out = nb.ctl("image", "list").stdout
+    if linked == ".img.zst":
+        assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\n"
+        assert nb.get("/list/evil").body == b"\n"
+        assert "evil" not in out and "box1/box1-rpi4-master-1.0" in out
+    else:   # listed, as the original lists an .img.zst without .buildID, never served
+        assert nb.get("/list/evil").body == b"box1/box1-evil-master\n"
+        assert "box1/box1-evil-master\t(no buildID)" in out
+    # the real build is still served
+    assert nb.get("/update/box1/box1-rpi4-master-1.0").status == 200
+
+
+def test_linked_box_directory_is_neither_listed_nor_served(served, tmpdir_shared):
+    nb, _ = served
+    outside = os.path.join(tmpdir_shared, "outside")
+    before = outside_build(outside, "lnk-pc-master")
+    os.symlink(outside, os.path.join(nb.images, "lnk"))
+    for path in ("/update/lnk/lnk-pc-master", "/update/lnk/lnk-pc-master/" + "ab" * 32,
+                 "/update?name=lnk&board=pc&build_id=x", "/update?name=lnk&board=pc&branch=master"):
+        r = nb.get(path)
+        assert r.status == 400 and b"SECRET" not in r.body, (path, r.status)
+    assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\n"
+    assert nb.get("/list/lnk").body == b"\n"
+    assert "lnk" not in nb.ctl("image", "list").stdout
+    assert snapshot(outside) == before
+
+
+@pytest.fixture
+def admin_served(make_nb, tmpdir_shared):
+    from admin_client import Browser
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1"})
+    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=65536)
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.import_image(raw, "box1", "rpi4", "master", "1.0")
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    return nb, b
+
+
+def test_admin_delete_never_removes_through_a_link(admin_served, tmpdir_shared):
+    nb, b = admin_served
+    outside = os.path.join(tmpdir_shared, "outside")
+    before = outside_build(outside, "lnk-pc-master")
+    os.symlink(outside, os.path.join(nb.images, "lnk"))
+    # a box with one linked file: the link's target stays too
+    other = os.path.join(tmpdir_shared, "other")
+    os.makedirs(other)
+    with open(os.path.join(other, "target"), "w") as f:
+        f.write("keep me")
+    os.symlink(os.path.join(other, "target"),
+               os.path.join(nb.images, "box1", "box1-evil.img.zst"))
+    csrf = b.csrf("/admin/images")
+    r = b.post("/admin/images/delete", {"csrf": csrf, "box": "lnk", "image": "lnk-pc-master"})
+    assert r.status == 404, r.status
+    r = b.post("/admin/images/delete", {"csrf": csrf, "box": "box1", "image": "box1-evil"})
+    assert r.status == 404, r.status
+    token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
+    token = token.split('<code id="new-token">')[1].split("</code>")[0]
+    auth = {"Authorization": "Bearer " + token}
+    r = b.request("DELETE", "/admin/api/images/lnk/lnk-pc-master", headers=auth)
+    assert r.status == 404, r.status
+    assert snapshot(outside) == before
+    assert open(os.path.join(other, "target")).read() == "keep me"
+    assert os.path.islink(os.path.join(nb.images, "lnk"))
+    # the links are not in the catalogue either
+    r = b.request("GET", "/admin/api/images", headers=auth)
+    assert [(i["box"], i["image"]) for i in json.loads(r.body)] == [("box1", "box1-rpi4-master-1.0")]
+    assert "lnk-pc-master" not in b.get("/admin/images").text
+    # a real build is still deleted
+    r = b.request("DELETE", "/admin/api/images/box1/box1-rpi4-master-1.0", headers=auth)
+    assert r.status == 204
+
+
+def test_import_into_a_linked_box_is_refused(admin_served, tmpdir_shared):
+    nb, b = admin_served
+    outside = os.path.join(tmpdir_shared, "outside")
+    before = outside_build(outside, "lnk-pc-master")
+    os.symlink(outside, os.path.join(nb.images, "lnk"))
+    raw = make_raw_image(os.path.join(tmpdir_shared, "up.img"), size=8192)
+    r = nb.ctl("image", "import", raw, "--box", "lnk", "--board", "pc", "--branch", "master",
+               check=False)
+    assert r.returncode == 1 and "symbolic link" in r.stderr, r.stderr
+    csrf = b.csrf("/admin/images")
+    r = b.upload({"csrf": csrf, "box": "lnk", "board": "pc", "branch": "master"}, "up.img",
+                 open(raw, "rb").read())
+    assert r.status == 409 and "symbolic link" in r.text, (r.status, r.text[:300])
+    assert snapshot(outside) == before
+
+
+@pytest.mark.parametrize("in_the_way", ["file", "dir"])
+def test_import_errors_show_no_server_path(admin_served, tmpdir_shared, in_the_way):
+    """A failed import names the box or file, never an absolute server path."""
+    nb, b = admin_served
+    if in_the_way == "file":           # a file where the box directory goes
+        with open(os.path.join(nb.images, "fb"), "w") as f:
+            f.write("x")
+        target = "fb"
+    else:                              # a directory where the .img.sha256 goes
+        os.makedirs(os.path.join(nb.images, "fb", "fb-pc.img.sha256"))
+        target = "fb/fb-pc.img.sha256"
+    raw = make_raw_image(os.path.join(tmpdir_shared, "up.img"), size=8192)
+    data = open(raw, "rb").read()
+    csrf = b.csrf("/admin/images")
+    r = b.upload({"csrf": csrf, "box": "fb", "board": "pc"}, "up.img", data)
+    assert r.status == 409, (r.status, r.text[:300])
+    assert target in r.text and nb.base not in r.text and "/tmp" not in r.text, r.text
+    token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
+    token = token.split('<code id="new-token">')[1].split("</code>")[0]
+    r = b.request("PUT", "/admin/api/images?box=fb&board=pc", data,
+                  {"Authorization": "Bearer " + token})
+    assert r.status == 409, (r.status, r.text)
+    msg = json.loads(r.body)["error"]
+    assert target in msg and not any(w.startswith("/") for w in msg.split()), msg
+    assert not os.listdir(os.path.join(nb.state, "tmp"))

@@ -5,7 +5,8 @@
  * or the store, abort leaves nothing, committing twice is harmless,
  * blob_path accepts only 64 lowercase hex digits, blob_exists/remove,
  * blob_foreach (sizes, skipping foreign files, early stop) and
- * blob_clean_tmp (only files older than max_age).
+ * blob_clean_tmp (only files older than max_age), and symbolic links
+ * below the store: never a blob, never followed to write, list or remove.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -395,6 +397,80 @@ static void test_clean_tmp_leaves_blobs(void **state)
 	assert_int_equal(blob_exists(&f->bs, hex), 1);
 }
 
+/* An old file outside the store, and its directory. */
+static void outside_file(struct fx *f, const char *name, char *dir, char *file)
+{
+	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
+
+	snprintf(dir, PATH_MAX, "%s/outside", f->dir);
+	mkdir(dir, 0755);
+	snprintf(file, PATH_MAX + 80, "%s/%s", dir, name);
+	assert_int_equal(ut_write(file, "not a blob", 10), 0);
+	assert_int_equal(utimensat(AT_FDCWD, file, ts, 0), 0);
+}
+
+static void test_linked_fanout_dir_is_no_blob(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX], file[PATH_MAX + 80], link[PATH_MAX + 16];
+	struct seen s = { 0 };
+
+	outside_file(f, HELLO_HEX, dir, file);
+	snprintf(link, sizeof(link), "%s/b9", f->bs.dir);
+	assert_int_equal(symlink(dir, link), 0);
+	assert_int_equal(blob_exists(&f->bs, HELLO_HEX), 0);
+	assert_int_equal(blob_remove(&f->bs, HELLO_HEX), -1);
+	assert_int_equal(blob_foreach(&f->bs, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_true(ut_is_file(file));
+}
+
+static void test_linked_blob_is_no_blob(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX], file[PATH_MAX + 80], link[PATH_MAX + 80];
+	struct seen s = { 0 };
+
+	outside_file(f, "target", dir, file);
+	snprintf(link, sizeof(link), "%s/b9", f->bs.dir);
+	assert_int_equal(mkdir(link, 0755), 0);
+	snprintf(link, sizeof(link), "%s/b9/%s", f->bs.dir, HELLO_HEX);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(blob_exists(&f->bs, HELLO_HEX), 0);
+	assert_int_equal(blob_foreach(&f->bs, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(blob_remove(&f->bs, HELLO_HEX), -1);
+	assert_true(ut_is_file(file));
+}
+
+static void test_linked_tmp_is_never_used(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX], file[PATH_MAX + 80];
+	struct blob_writer w;
+
+	outside_file(f, "blob.tmp.1.old", dir, file);
+	assert_int_equal(rmdir(f->tmp), 0);
+	assert_int_equal(symlink(dir, f->tmp), 0);
+	assert_int_equal(blob_clean_tmp(&f->bs, 1), 0);
+	assert_true(ut_is_file(file));
+	/* nor is a blob written into the link's target */
+	assert_int_equal(blob_writer_open(&f->bs, &w), -1);
+	assert_int_equal(ut_count_entries(dir), 1);
+}
+
+static void test_clean_tmp_leaves_links(void **state)
+{
+	struct fx *f = *state;
+	char dir[PATH_MAX], file[PATH_MAX + 80], link[PATH_MAX + 80];
+
+	outside_file(f, "target", dir, file);
+	snprintf(link, sizeof(link), "%s/blob.tmp.1.link", f->tmp);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(blob_clean_tmp(&f->bs, 1), 0);
+	assert_true(ut_is_file(file));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -414,6 +490,10 @@ int main(void)
 		T(test_foreach_missing_store),
 		T(test_clean_tmp),
 		T(test_clean_tmp_leaves_blobs),
+		T(test_linked_fanout_dir_is_no_blob),
+		T(test_linked_blob_is_no_blob),
+		T(test_linked_tmp_is_never_used),
+		T(test_clean_tmp_leaves_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

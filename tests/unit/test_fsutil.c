@@ -3,7 +3,9 @@
  * fs_mkdirs (nested, existing, trailing slash, failures), fs_write_atomic
  * (content, overwrite, no temp file left, missing directory),
  * fs_tmp_open + fs_commit, fs_read_small (content, NUL, the max limit,
- * missing file, directory) and fs_dirname.
+ * missing file, directory) and fs_dirname; opening beneath a directory
+ * without following links (fs_open_beneath, fs_open_regular_*,
+ * fs_regular_at), the *at() writers, and fs_clean_tmp.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +14,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "../../src/lib/fsutil.h"
@@ -247,10 +252,149 @@ static void test_dirname(void **state)
 	assert_string_equal(fs_dirname(&f->a, ""), ".");
 }
 
+static void test_open_beneath(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	int fd;
+
+	assert_int_equal(fs_mkdirs(at(f, "a/b"), 0755), 0);
+	assert_int_equal(ut_write(at(f, "a/b/file"), "12345", 5), 0);
+	assert_int_equal(symlink(at(f, "a"), at(f, "link")), 0);
+	assert_int_equal(symlink(at(f, "a/b/file"), at(f, "a/b/flink")), 0);
+	fd = fs_open_beneath(f->dir, "a/b/file", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, 5);
+	close(fd);
+	fd = fs_open_beneath(f->dir, "", O_RDONLY);	/* root itself */
+	assert_true(fd >= 0);
+	close(fd);
+	/* a link anywhere below root is not followed */
+	assert_int_equal(fs_open_beneath(f->dir, "link/b/file", O_RDONLY), -1);
+	assert_int_equal(fs_open_beneath(f->dir, "link", O_RDONLY | O_DIRECTORY), -1);
+	assert_int_equal(fs_open_beneath(f->dir, "a/b/flink", O_RDONLY), -1);
+	assert_int_equal(errno, ELOOP);
+	/* the root may be a link: the operator configured it */
+	fd = fs_open_beneath(at(f, "link"), "b/file", O_RDONLY);
+	assert_true(fd >= 0);
+	close(fd);
+	/* no way up or sideways */
+	assert_int_equal(fs_open_beneath(f->dir, "a/../a/b/file", O_RDONLY), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fs_open_beneath(f->dir, "a//b", O_RDONLY), -1);
+	assert_int_equal(fs_open_beneath(f->dir, "./a", O_RDONLY), -1);
+	assert_int_equal(fs_open_beneath(f->dir, "/etc/passwd", O_RDONLY), -1);
+	assert_int_equal(fs_open_beneath(at(f, "missing"), "a", O_RDONLY), -1);
+}
+
+static void test_open_regular(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	int dfd, fd;
+
+	assert_int_equal(ut_write(at(f, "file"), "abc", 3), 0);
+	assert_int_equal(symlink(at(f, "file"), at(f, "link")), 0);
+	assert_int_equal(mkfifo(at(f, "fifo"), 0644), 0);
+	assert_int_equal(fs_mkdirs(at(f, "dir"), 0755), 0);
+	dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	fd = fs_open_regular_at(dfd, "file", &st);
+	assert_true(fd >= 0);
+	assert_int_equal(st.st_size, 3);
+	close(fd);
+	assert_int_equal(fs_open_regular_at(dfd, "link", &st), -1);
+	assert_int_equal(fs_open_regular_at(dfd, "fifo", &st), -1);	/* and no hang */
+	assert_int_equal(fs_open_regular_at(dfd, "dir", &st), -1);
+	assert_int_equal(fs_open_regular_at(dfd, "missing", &st), -1);
+	assert_int_equal(fs_regular_at(dfd, "file", NULL), 1);
+	assert_int_equal(fs_regular_at(dfd, "link", &st), 0);
+	assert_int_equal(fs_regular_at(dfd, "fifo", NULL), 0);
+	close(dfd);
+	fd = fs_open_regular_beneath(f->dir, "file", &st);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(fs_open_regular_beneath(f->dir, "link", &st), -1);
+	assert_int_equal(fs_open_regular_beneath(f->dir, "fifo", &st), -1);
+}
+
+static void test_write_atomicat_replaces_a_link_not_its_target(void **state)
+{
+	struct fx *f = *state;
+	char tmp[NAME_MAX + 1], *got;
+	size_t n;
+	int dfd, fd;
+
+	assert_int_equal(ut_write(at(f, "target"), "keep", 4), 0);
+	assert_int_equal(fs_mkdirs(at(f, "d"), 0755), 0);
+	assert_int_equal(symlink(at(f, "target"), at(f, "d/name")), 0);
+	dfd = fs_open_beneath(f->dir, "d", O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(fs_write_atomicat(dfd, "name", "new", 3), 0);
+	got = fs_read_small(&f->a, at(f, "target"), 100, &n);
+	assert_string_equal(got, "keep");
+	assert_true(ut_is_file(at(f, "d/name")));
+	got = fs_read_small(&f->a, at(f, "d/name"), 100, &n);
+	assert_string_equal(got, "new");
+	/* tmp + commit by hand, and an abandoned temporary's name */
+	fd = fs_tmp_openat(dfd, "other", tmp, sizeof(tmp));
+	assert_true(fd >= 0);
+	assert_non_null(strstr(tmp, "other.tmp."));
+	assert_int_equal(fs_write_all(fd, "xy", 2), 0);
+	assert_int_equal(fs_commitat(fd, dfd, tmp, "other"), 0);
+	assert_int_equal(count_tmp(at(f, "d")), 0);
+	close(dfd);
+}
+
+/* A file with an mtime age seconds ago. */
+static void old_file(struct fx *f, const char *rel, long age)
+{
+	time_t t = time(NULL) - age;
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+
+	assert_int_equal(ut_write(at(f, rel), "x", 1), 0);
+	assert_int_equal(utimensat(AT_FDCWD, at(f, rel), ts, 0), 0);
+}
+
+static void test_clean_tmp(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(fs_mkdirs(at(f, "var/tmp/upload.tmp.9.dir"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "out"), 0755), 0);
+	old_file(f, "var/tmp/upload.tmp.1.aa", 7200);		/* a killed upload */
+	old_file(f, "var/tmp/upload.tmp.2.bb", 0);		/* one in progress */
+	old_file(f, "var/tmp/notes.txt", 7200);			/* not ours */
+	old_file(f, "var/tmp/fetch.tmp.3.cc", 7200);		/* another prefix */
+	old_file(f, "out/upload.tmp.4.dd", 7200);
+	assert_int_equal(symlink(at(f, "out/upload.tmp.4.dd"), at(f, "var/tmp/upload.tmp.5.ee")), 0);
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "tmp", "upload.tmp.", 3600), 1);
+	assert_false(ut_is_file(at(f, "var/tmp/upload.tmp.1.aa")));
+	assert_true(ut_is_file(at(f, "var/tmp/upload.tmp.2.bb")));
+	assert_true(ut_is_file(at(f, "var/tmp/notes.txt")));
+	assert_true(ut_is_file(at(f, "var/tmp/fetch.tmp.3.cc")));
+	assert_true(ut_is_dir(at(f, "var/tmp/upload.tmp.9.dir")));
+	assert_true(ut_is_file(at(f, "out/upload.tmp.4.dd")));
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "tmp", "upload.tmp.", 3600), 0);
+	/* no prefix: every old regular file (a directory of temporaries only) */
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "tmp", NULL, 3600), 2);
+	/* a linked directory is not followed; a missing one is nothing to do */
+	assert_int_equal(symlink(at(f, "out"), at(f, "var/ltmp")), 0);
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "ltmp", "upload.tmp.", 0), 0);
+	assert_true(ut_is_file(at(f, "out/upload.tmp.4.dd")));
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "nothing", "upload.tmp.", 0), 0);
+	assert_int_equal(fs_clean_tmp(at(f, "var"), "../out", "upload.tmp.", 0), 0);
+	assert_true(ut_is_file(at(f, "out/upload.tmp.4.dd")));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_open_beneath),
+		T(test_open_regular),
+		T(test_write_atomicat_replaces_a_link_not_its_target),
+		T(test_clean_tmp),
 		T(test_mkdirs_nested),
 		T(test_mkdirs_failures),
 		T(test_mkdirs_existing_file_is_not_a_dir),

@@ -4,7 +4,9 @@
  * mkbox_build_find, mkbox_query_image (branch given, master-then-main
  * fallback, versions, incomplete and invalid input) on a temporary image
  * directory, and mkbox_tar_compose into a temporary blob store, checked
- * by parsing the tar headers and with GNU tar.
+ * by parsing the tar headers and with GNU tar; symbolic links below the
+ * image directory (never a build, never listed, deleted through or
+ * written through) and import errors that name no server path.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,8 +14,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../src/mkbox/mkbox.h"
 #include "../../src/lib/tar.h"
@@ -46,6 +50,12 @@ static int teardown(void **state)
 	arena_free(&f->a);
 	free(f);
 	return 0;
+}
+
+/* <images>/<rel>, in the arena. */
+static const char *at_images(struct fx *f, const char *rel)
+{
+	return arena_printf(&f->a, "%s/%s", f->images, rel);
 }
 
 /* Writes <images>/<box>/<file> with content. */
@@ -158,15 +168,14 @@ static void test_build_find(void **state)
 {
 	struct fx *f = *state;
 	struct mkbox_build b;
-	char want[PATH_MAX * 2];
 
 	put_build(f, "box1", "box1-esp32-master", "ZSTDATA", 7, "id-42 2024-01-01\n");
 	assert_int_equal(mkbox_build_find(f->images, "box1", "box1-esp32-master", &b), 0);
 	assert_string_equal(b.build_id, "id-42");
-	snprintf(want, sizeof(want), "%s/box1/box1-esp32-master.img.zst", f->images);
-	assert_string_equal(b.zst, want);
-	snprintf(want, sizeof(want), "%s/box1/box1-esp32-master.img.sha256", f->images);
-	assert_string_equal(b.sha, want);
+	/* relative to the image directory, opened beneath it */
+	assert_string_equal(b.root, f->images);
+	assert_string_equal(b.zst, "box1/box1-esp32-master.img.zst");
+	assert_string_equal(b.sha, "box1/box1-esp32-master.img.sha256");
 	assert_int_equal(b.zst_st.st_size, 7);
 	assert_int_equal(b.sha_st.st_size, 28);
 }
@@ -389,7 +398,7 @@ static void test_tar_compose_missing_file(void **state)
 	assert_int_equal(mkbox_build_find(f->images, "box1", "img", &b), 0);
 	snprintf(store, sizeof(store), "%s/blobs", f->dir);
 	assert_int_equal(blob_store_open(&bs, store), 0);
-	assert_int_equal(unlink(b.sha), 0);
+	assert_int_equal(unlink(at_images(f, b.sha)), 0);
 	assert_int_equal(mkbox_tar_compose(&bs, "img", &b, hex, &size), -1);
 	/* the image shrank after the stat: a short tar is not stored */
 	put_build(f, "box1", "img", "ZZZZ", 4, "id\n");
@@ -399,6 +408,154 @@ static void test_tar_compose_missing_file(void **state)
 	assert_int_equal(ut_count_entries(store), 1);	/* only tmp/ */
 	snprintf(store + strlen(store), sizeof(store) - strlen(store), "/tmp");
 	assert_int_equal(ut_count_entries(store), 0);
+}
+
+/* A complete build "lnk-pc" in <dir>/outside; returns that directory. */
+static const char *outside_build(struct fx *f)
+{
+	const char *dir = arena_printf(&f->a, "%s/outside", f->dir);
+	static const char *const ext[] = { ".img.zst", ".img.sha256", ".img.buildID" };
+	int i;
+
+	mkdir(dir, 0755);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(ut_write(arena_printf(&f->a, "%s/lnk-pc%s", dir, ext[i]),
+					  "id-out\n", 7), 0);
+	return dir;
+}
+
+static void test_linked_box_is_no_box(void **state)
+{
+	struct fx *f = *state;
+	const char *out = outside_build(f);
+	struct mkbox_entry *v;
+	struct mkbox_build b;
+	size_t n;
+
+	assert_int_equal(symlink(out, at_images(f, "lnk")), 0);
+	put_build(f, "box1", "img", "Z", 1, "id\n");
+	assert_int_equal(mkbox_build_find(f->images, "lnk", "lnk-pc", &b), -1);
+	assert_int_equal(mkbox_catalog(&f->a, f->images, NULL, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].box, "box1");
+	assert_int_equal(mkbox_image_delete(f->images, "lnk", "lnk-pc"), -1);
+	assert_int_equal(ut_count_entries(out), 3);
+}
+
+static void test_linked_build_file_is_no_build(void **state)
+{
+	struct fx *f = *state;
+	const char *out = outside_build(f);
+	static const char *const ext[] = { ".img.zst", ".img.sha256", ".img.buildID" };
+	struct mkbox_entry *v;
+	struct mkbox_build b;
+	size_t n;
+	char *t;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		const char *name = at_images(f, arena_printf(&f->a, "box1/ev%s", ext[i]));
+		put_build(f, "box1", "ev", "Z", 1, "id\n");
+		assert_int_equal(unlink(name), 0);
+		assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc%s", out, ext[i]), name), 0);
+		assert_int_equal(mkbox_build_find(f->images, "box1", "ev", &b), -1);
+		assert_int_equal(unlink(name), 0);
+	}
+	put_build(f, "box1", "ev", "Z", 1, "id\n");
+	unlink(at_images(f, "box1/ev.img.zst"));
+	assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc.img.zst", out),
+				 at_images(f, "box1/ev.img.zst")), 0);
+	/* a linked .img.zst is not listed */
+	assert_int_equal(mkbox_catalog(&f->a, f->images, NULL, &v, &n), 0);
+	assert_int_equal(n, 0);
+	/* delete removes the regular files, leaves the link and its target */
+	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), 0);
+	assert_int_equal(ut_count_entries(at_images(f, "box1")), 1);
+	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), -1);
+	assert_int_equal(ut_count_entries(out), 3);
+	t = ut_read(arena_printf(&f->a, "%s/lnk-pc.img.zst", out), &n);
+	assert_string_equal(t, "id-out\n");
+	free(t);
+}
+
+static void test_query_image_ignores_a_linked_master(void **state)
+{
+	struct fx *f = *state;
+	const char *out = outside_build(f);
+
+	put_build(f, "q", "q-x-main", "Z", 1, "id\n");
+	assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc.img.zst", out),
+				 at_images(f, "q/q-x-master.img.zst")), 0);
+	assert_string_equal(mkbox_query_image(&f->a, f->images, "q", "x", "", ""), "q-x-main");
+}
+
+static void test_fifo_build_id_does_not_hang(void **state)
+{
+	struct fx *f = *state;
+	struct mkbox_build b;
+
+	put_build(f, "box1", "ff", "Z", 1, "id\n");
+	unlink(at_images(f, "box1/ff.img.buildID"));
+	assert_int_equal(mkfifo(at_images(f, "box1/ff.img.buildID"), 0644), 0);
+	assert_int_equal(mkbox_build_find(f->images, "box1", "ff", &b), -1);
+}
+
+static void test_clean_tmp_never_through_links(void **state)
+{
+	struct fx *f = *state;
+	const char *out = outside_build(f);
+	const char *victim = arena_printf(&f->a, "%s/data.tmp.1.aa", out);
+	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
+
+	assert_int_equal(ut_write(victim, "x", 1), 0);
+	assert_int_equal(utimensat(AT_FDCWD, victim, ts, 0), 0);
+	assert_int_equal(symlink(out, at_images(f, "lnk")), 0);
+	put(f, "box1", "img.img.zst.tmp.2.bb", "x", 1);
+	assert_int_equal(utimensat(AT_FDCWD, at_images(f, "box1/img.img.zst.tmp.2.bb"), ts, 0), 0);
+	assert_int_equal(symlink(victim, at_images(f, "box1/img.img.sha256.tmp.3.cc")), 0);
+	assert_int_equal(mkbox_clean_tmp(f->images, 0), 1);
+	assert_true(ut_is_file(victim));
+	assert_int_equal(ut_count_entries(out), 4);
+	assert_int_equal(ut_count_entries(at_images(f, "box1")), 1);	/* the link */
+}
+
+/* Imports raw bytes into box "<box>", board pc; returns the status. */
+static int import(struct fx *f, const char *box, const char *file, const char *label,
+		  char *err, size_t errlen)
+{
+	struct mkbox_import o = { .image_path = f->images, .file = file, .label = label,
+				  .box = box, .board = "pc", .level = 1 };
+	char image[512];
+
+	err[0] = '\0';
+	return mkbox_import_image(&o, image, sizeof(image), err, errlen);
+}
+
+static void test_import_refuses_links_and_names_no_path(void **state)
+{
+	struct fx *f = *state;
+	const char *out = outside_build(f);
+	const char *raw = arena_printf(&f->a, "%s/raw.img", f->dir);
+	char err[512];
+
+	assert_int_equal(ut_write(raw, "raw image bytes", 15), 0);
+	assert_int_equal(import(f, "ok", raw, NULL, err, sizeof(err)), 0);
+	assert_int_equal(symlink(out, at_images(f, "lnk")), 0);
+	assert_int_equal(import(f, "lnk", raw, NULL, err, sizeof(err)), 409);
+	assert_non_null(strstr(err, "symbolic link"));
+	assert_int_equal(ut_count_entries(out), 3);
+	assert_int_equal(ut_write(at_images(f, "fb"), "x", 1), 0);
+	assert_int_equal(import(f, "fb", raw, NULL, err, sizeof(err)), 409);
+	assert_string_equal(err, "box fb in the image directory is not a directory");
+	assert_int_equal(mkdir(at_images(f, "fd"), 0755), 0);
+	assert_int_equal(mkdir(at_images(f, "fd/fd-pc.img.sha256"), 0755), 0);
+	assert_int_equal(import(f, "fd", raw, NULL, err, sizeof(err)), 409);
+	assert_string_equal(err, "fd/fd-pc.img.sha256: Is a directory");
+	/* the upload's temporary path is named by its label */
+	assert_int_equal(import(f, "ok", arena_printf(&f->a, "%s/gone", f->dir), "the upload",
+				err, sizeof(err)), 400);
+	assert_string_equal(err, "the upload: No such file or directory");
+	assert_int_equal(import(f, "../x", raw, NULL, err, sizeof(err)), 400);
 }
 
 int main(void)
@@ -417,6 +574,12 @@ int main(void)
 		T(test_tar_compose),
 		T(test_tar_compose_long_name),
 		T(test_tar_compose_missing_file),
+		T(test_linked_box_is_no_box),
+		T(test_linked_build_file_is_no_build),
+		T(test_query_image_ignores_a_linked_master),
+		T(test_fifo_build_id_does_not_hang),
+		T(test_clean_tmp_never_through_links),
+		T(test_import_refuses_links_and_names_no_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
