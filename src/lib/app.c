@@ -285,6 +285,12 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		fflush(stdout);
 	} else {
 		FCGX_Request req;
+		/* an upload or blob write killed half-way leaves its temp file:
+		 * each long-lived program collects those untouched for
+		 * FS_TMP_GRACE when it starts (a live writer keeps its file's
+		 * mtime fresh); nestboxctl gc does the same on demand */
+		fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE);
+		blob_clean_tmp(&app.blobs, FS_TMP_GRACE);
 		memset(&sa, 0, sizeof(sa));
 		/* SA_RESTART: a signal must not break the request being served;
 		 * app_wait sees it when the request ends */

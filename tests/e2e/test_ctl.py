@@ -217,3 +217,31 @@ def test_gc_collects_killed_uploads(nb, tmpdir_shared):
     os.utime(os.path.join(d, "notes.txt"), (old, old))
     assert "1 temp files" in nb.ctl("gc").stdout
     assert os.listdir(d) == ["notes.txt"]
+
+
+def test_programs_collect_killed_uploads_at_start(nb):
+    """Temp files of uploads and blob writes killed half-way (older than the
+    grace time) are removed when a program starts; fresh ones may be writes
+    in progress and stay, and so does anything that is not nestbox's."""
+    nb.ctl("init")
+    tmp = os.path.join(nb.state, "tmp")
+    btmp = os.path.join(nb.state, "blobs", "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    os.makedirs(btmp, exist_ok=True)
+    old = time.time() - 7200
+    names = {}
+    for d, name in ((tmp, "upload.tmp.old"), (tmp, "upload.tmp.new"), (tmp, "notes.txt"),
+                    (btmp, "blob.old")):
+        p = os.path.join(d, name)
+        with open(p, "wb") as f:
+            f.write(b"x" * 1000)
+        names[name] = p
+    for name in ("upload.tmp.old", "notes.txt", "blob.old"):
+        os.utime(names[name], (old, old))
+    nb.start()
+    # lighttpd starts the programs at once; any request proves one ran
+    assert nb.get("/healthz").status == 200
+    wait_until(lambda: not os.path.exists(names["upload.tmp.old"]), "the old upload removed")
+    wait_until(lambda: not os.path.exists(names["blob.old"]), "the old blob temp removed")
+    assert os.path.exists(names["upload.tmp.new"])
+    assert os.path.exists(names["notes.txt"])
