@@ -11,6 +11,19 @@
 #include "swu.h"
 
 /*
+ * Bounds of what the DDI tables keep, refused at the door when exceeded
+ * (a value is never cut): versions, boards, revisions, feeds and tenants
+ * are read into 64-byte buffers; device attributes are bounded so one
+ * device's row stays small.
+ */
+#define DDI_VERSION_MAX 63	/* software.version, sw_version, hw_model, hw_revision */
+#define DDI_FEED_MAX 63		/* a device's or rollout's feed, a tenant */
+#define DDI_NAME_MAX 255	/* a software's name and artifact file name */
+#define DDI_ATTR_MAX 100	/* configData attributes per device */
+#define DDI_ATTR_KEY_MAX 128
+#define DDI_ATTR_VALUE_MAX 512
+
+/*
  * Adds an update image to the repository: reads its version and
  * compatibility, stores it (sha1, md5, sha256 and size computed in one
  * pass), and returns its id.  -2 when the same version with overlapping
@@ -162,6 +175,11 @@ struct ddi_fb {
 	char *details;		/* the details lines, each ending in \n */
 	int progress;		/* percent, -1 when not reported */
 };
+/*
+ * Each parser takes a body of len bytes and answers 0, or -1 with *err a
+ * message for a 400: not UTF-8, not a JSON object, a required member of
+ * hawkBit's model missing or of the wrong type, a bound passed.
+ */
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       const char **err);
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
@@ -171,6 +189,9 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
 /* The device's attributes after a configData body; *merged is malloc'd. */
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     const char **err);
+/* PUT installedBase: {"name": "...", "version": "..."}, both required. */
+int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			const char **version, const char **err);
 
 /* -- the device API (ddi_api.c) -- */
 int ddi_init(struct app *app, char *err, size_t errlen);
