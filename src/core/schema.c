@@ -165,6 +165,16 @@ const char *const core_schema[] = {
 	"   ON CONFLICT(state, feed, mode) DO UPDATE SET n = n + 1;"
 	" END;"
 	"CREATE INDEX ddi_devices_state ON ddi_devices(state);",
+
+	/*
+	 * 8: how a device came (operator, self: registered itself in setup or
+	 * lax mode, gateway), so self-registration can be capped and counted
+	 * by an index walk; and the software whose cancel stands (held), not
+	 * offered again until an operator assigns again or forces.
+	 */
+	"ALTER TABLE ddi_devices ADD COLUMN origin TEXT NOT NULL DEFAULT 'operator';"
+	"ALTER TABLE ddi_devices ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX ddi_devices_origin ON ddi_devices(origin, created);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -10,11 +10,28 @@
 #include "../lib/app.h"
 #include "swu.h"
 
+struct cJSON;
+
+/*
+ * Bounds of what the DDI tables keep, refused at the door when exceeded
+ * (a value is never cut): versions, boards, revisions, feeds and tenants
+ * are read into 64-byte buffers; device attributes are bounded so one
+ * device's row stays small.
+ */
+#define DDI_VERSION_MAX 63	/* software.version, sw_version, hw_model, hw_revision */
+#define DDI_FEED_MAX 63		/* a device's or rollout's feed, a tenant */
+#define DDI_NAME_MAX 255	/* a software's name and artifact file name */
+#define DDI_ATTR_MAX 100	/* configData attributes per device */
+#define DDI_ATTR_KEY_MAX 128
+#define DDI_ATTR_VALUE_MAX 512
+
 /*
  * Adds an update image to the repository: reads its version and
  * compatibility, stores it (sha1, md5, sha256 and size computed in one
  * pass), and returns its id.  -2 when the same version with overlapping
- * compatibility exists (a 409), -1 with err for a broken image.
+ * compatibility exists (a 409), -1 with err for a broken image or a name,
+ * file name or sw-description value longer than is kept (err names the
+ * field and its limit: DDI_NAME_MAX, DDI_VERSION_MAX, SWU_MAX_COMPAT).
  */
 long long ddi_software_add(struct app *app, const char *path, const char *name,
 			   char *err, size_t errlen);
@@ -47,6 +64,7 @@ int ddi_controller_id_ok(const char *s);
 
 struct ddi_device {
 	long long id, assigned, last_seen;
+	long long held;			/* software whose cancel stands; 0 none */
 	char tenant[64], cid[DDI_CID_MAX + 1], token_hash[65];
 	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
 	int force, has_attrs, auto_confirm;
@@ -72,11 +90,12 @@ struct ddi_candidate {
 	char version[64];
 	int percent;				/* the rollout's stage; 100 otherwise */
 	int failed_before;			/* its last action on this device failed */
+	int canceled;				/* an operator's cancel of it stands */
 };
 
 enum ddi_verdict {
 	DDI_OFFER, DDI_NO_ATTRIBUTES, DDI_PINNED, DDI_NO_SOFTWARE, DDI_UP_TO_DATE,
-	DDI_FAILED_BEFORE, DDI_NOT_IN_STAGE, DDI_FLEET_BUSY
+	DDI_FAILED_BEFORE, DDI_NOT_IN_STAGE, DDI_FLEET_BUSY, DDI_CANCELED
 };
 
 struct ddi_decide_in {
@@ -94,13 +113,41 @@ int ddi_stage_bucket(const char *tenant, const char *cid, long long rollout_id);
 /* A text column into a fixed buffer, cut to fit. */
 void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n);
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d);
+/*
+ * An operator adds a device.  tenant 1-DDI_FEED_MAX bytes; cid follows
+ * ddi_controller_id_ok(); token_hash "" or 64 hex digits; feed NULL/"" for
+ * "default" or at most DDI_FEED_MAX bytes; mode NULL/"" for rollout, or
+ * latest, assigned (with assigned > 0), pinned.  0 when stored; -2 when an
+ * argument breaks these rules (nothing stored); -1 when the device exists,
+ * the assigned software does not, or the store failed.
+ */
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned);
-int ddi_device_set_token(struct app *app, long long id, const char *token_hash);
+/*
+ * A device registering itself on its first request: DDI_BY_SELF (setup or
+ * lax mode, bounded by lim: a cap on all self-registered devices and a
+ * count per hour, 0 for no limit) or DDI_BY_GATEWAY (the GatewayToken
+ * holder vouches for it, no limit).  0 when stored, -1 when it exists or
+ * the store failed, -2 for a bad tenant, id or token hash, DDI_SELF_CAP or
+ * DDI_SELF_RATE when a limit refused it.
+ */
+enum ddi_origin { DDI_BY_SELF, DDI_BY_GATEWAY };
+struct ddi_self_limits {
+	long long max;			/* ddi.self_register_max */
+	long long per_hour;		/* ddi.self_register_per_hour */
+};
+#define DDI_SELF_CAP (-3)
+#define DDI_SELF_RATE (-4)
+int ddi_device_register(struct app *app, const char *tenant, const char *cid,
+			const char *token_hash, enum ddi_origin origin,
+			const struct ddi_self_limits *lim);
+/* Devices that registered themselves: all, and since a time (unix s); 0 or -1. */
+int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent);
 /* last_seen updates waiting for one batched write */
 #define DDI_SEEN_MAX 256
 struct ddi_seen {
-	struct { long long id, ts; char addr[48]; } e[DDI_SEEN_MAX];
+	/* an IPv6 address with a zone id ("fe80::1%eth0") fits whole */
+	struct { long long id, ts; char addr[64]; } e[DDI_SEEN_MAX];
 	int n;
 	long long first;
 };
@@ -120,6 +167,12 @@ int ddi_software_rerank(struct app *app);
 long long ddi_software_latest(struct app *app, const char *board, const char *revision);
 int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision);
+/*
+ * 1 when software id is the device's to download: one of its actions
+ * names it or it is the device's assignment (hawkBit answers 404 for
+ * artifacts of any other module); else 0.
+ */
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id);
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a);
@@ -128,6 +181,26 @@ long long ddi_action_create(struct app *app, long long device_id, long long soft
 int ddi_action_update(struct app *app, long long id, const char *status, int progress);
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details);
+/*
+ * The device's reported messages of an action (its details lines), newest
+ * report first, appended to the cJSON array out: max of them, 0 none, a
+ * negative max all of them; at most DDI_HISTORY_MAX either way (hawkBit's
+ * RepositoryConstants.MAX_ACTION_HISTORY_MSG_COUNT).  Lines the server
+ * wrote itself start with DDI_SERVER_MSG and are left out, as hawkBit
+ * leaves out its "Update Server: " messages.  The count, or -1.
+ */
+#define DDI_HISTORY_MAX 100
+#define DDI_SERVER_MSG "Update Server: "
+int ddi_action_messages(struct app *app, long long action_id, int max, struct cJSON *out);
+/*
+ * The device acknowledged a cancel (or canceled by itself): the action is
+ * canceled, the device registered, and the software held: the update
+ * decision does not offer it again until an operator assigns again or
+ * forces (ddi_device_set_mode, ddi_device_set_field "force").  Non-zero
+ * when a write failed.
+ */
+int ddi_action_canceled(struct app *app, long long device_id, long long action_id,
+			long long software_id, int progress);
 /* Devices with an open action (waiting, running or canceling). */
 int ddi_running_count(struct app *app);
 /* The software the device's mode points at; -1 when none. */
@@ -162,6 +235,11 @@ struct ddi_fb {
 	char *details;		/* the details lines, each ending in \n */
 	int progress;		/* percent, -1 when not reported */
 };
+/*
+ * Each parser takes a body of len bytes and answers 0, or -1 with *err a
+ * message for a 400: not UTF-8, not a JSON object, a required member of
+ * hawkBit's model missing or of the wrong type, a bound passed.
+ */
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       const char **err);
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
@@ -171,6 +249,9 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
 /* The device's attributes after a configData body; *merged is malloc'd. */
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     const char **err);
+/* PUT installedBase: {"name": "...", "version": "..."}, both required. */
+int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			const char **version, const char **err);
 
 /* -- the device API (ddi_api.c) -- */
 int ddi_init(struct app *app, char *err, size_t errlen);

@@ -6,6 +6,7 @@
 #include "ddi_api.h"
 #include "../lib/auth.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,23 @@ static int sleep_ok(const char *t)
 		if (i % 3 == 2 ? t[i] != ':' : (t[i] < '0' || t[i] > '9'))
 			return 0;
 	return t[8] == '\0' && t[3] < '6' && t[6] < '6';
+}
+
+/* Every tenant of the comma-separated list fits the registry's column. */
+static int tenants_ok(const char *list)
+{
+	const char *p = list;
+
+	if (!*p)
+		return 1;	/* no tenant: every device request is a 404 */
+	for (;;) {
+		size_t l = strcspn(p, ",");
+		if (l == 0 || l > DDI_FEED_MAX)
+			return 0;
+		if (!p[l])
+			return 1;
+		p += l + 1;
+	}
 }
 
 int ddi_init(struct app *app, char *err, size_t errlen)
@@ -46,8 +64,15 @@ int ddi_init(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	snprintf(d->poll_time, sizeof(d->poll_time), "%s", conf_str(app->conf, "ddi.poll_time"));
+	if (!tenants_ok(conf_str(app->conf, "ddi.tenants"))) {
+		snprintf(err, errlen, "ddi.tenants: each tenant is 1 to %d bytes", DDI_FEED_MAX);
+		free(d);
+		return -1;
+	}
 	d->confirm = conf_bool(app->conf, "ddi.confirmation_required");
 	d->max_running = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+	d->self.max = conf_int(app->conf, "ddi.self_register_max");
+	d->self.per_hour = conf_int(app->conf, "ddi.self_register_per_hour");
 	app->domain = d;
 	return 0;
 }
@@ -86,6 +111,40 @@ static int refuse(struct app *app, struct http_resp *w)
 	return 1;
 }
 
+/*
+ * A device registering itself in setup or lax mode, within the operator's
+ * limits; a refusal is answered (403 at the cap, 429 past the hourly rate:
+ * both counted by status in /metrics) and written to the error log.
+ */
+static int self_register(struct app *app, struct http_resp *w, const char *tenant,
+			 const char *cid, const char *th)
+{
+	struct ddi *d = app->domain;
+	int rc = ddi_device_register(app, tenant, cid, th, DDI_BY_SELF, &d->self);
+
+	if (rc == DDI_SELF_CAP || rc == DDI_SELF_RATE) {
+		fprintf(stderr, "nestbox[%s]: self-registration of %s/%s refused: %s (%lld)\n",
+			app->program, tenant, cid, rc == DDI_SELF_CAP ? "ddi.self_register_max" :
+			"ddi.self_register_per_hour", rc == DDI_SELF_CAP ? d->self.max :
+			d->self.per_hour);
+		app_error(app, w, rc == DDI_SELF_CAP ? 403 : 429, rc == DDI_SELF_CAP ?
+			  "self-registration is closed: ddi.self_register_max devices registered"
+			  " themselves" : "too many devices registered themselves this hour");
+		if (rc == DDI_SELF_RATE)
+			http_set_header(w, "Retry-After", "3600");
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Who may speak for controller id cid: a device with a token must send
+ * it; strict mode knows only registered devices; setup mode registers an
+ * unknown device with the first TargetToken it sends, and keeps only the
+ * tokens of devices it registers itself: a device without a token (added
+ * so by an operator, registered in lax mode or by the GatewayToken) is
+ * taken as in lax mode, its token never set by whoever polls first.
+ */
 int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
@@ -115,7 +174,7 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 			return 0;
 		/* a lost race with another process adding it too: its row is read */
 		db_read_end(app->db);
-		ddi_device_add(app, tenant, cid, "", NULL, NULL, 0);
+		ddi_device_register(app, tenant, cid, "", DDI_BY_GATEWAY, NULL);
 		return ddi_device_get(app, tenant, cid, &d->dev) < 0 ? refuse(app, w) : 0;
 	}
 	if (target)
@@ -126,13 +185,12 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 		return refuse(app, w);
 	if (!strcmp(d->mode, "setup") && !target)
 		return refuse(app, w);
-	/* setup keeps the first token it sees; lax takes devices as they come */
-	db_read_end(app->db);	/* the writes below leave the snapshot */
-	if (!known)
-		ddi_device_add(app, tenant, cid, th, NULL, NULL, 0);
-	else if (target && !strcmp(d->mode, "setup"))
-		ddi_device_set_token(app, d->dev.id, th);
-	/* what is stored now decides: another process may have won either write */
+	if (known)
+		return 0;
+	db_read_end(app->db);	/* the write below leaves the snapshot */
+	if (self_register(app, w, tenant, cid, th))
+		return 1;
+	/* what is stored now decides: another process may have registered it first */
 	if (ddi_device_get(app, tenant, cid, &d->dev) < 0)
 		return refuse(app, w);
 	if (d->dev.token_hash[0] && !(target && auth_equal(th, d->dev.token_hash)))
@@ -209,6 +267,7 @@ static int candidate(struct app *app, struct ddi *d, const struct ddi_device *de
 	*c = e->c;
 	if (strcmp(c->version, dev->sw_version))
 		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
+	c->canceled = dev->held > 0 && dev->held == c->software_id;
 	return 0;
 }
 
@@ -345,23 +404,6 @@ void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w)
 	buf_adds(b, "}}");
 }
 
-static cJSON *read_json(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	char *body;
-	size_t len;
-	cJSON *j;
-
-	if (ddi_body(app, r, w, &body, &len) < 0)
-		return NULL;
-	j = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		app_error(app, w, 400, "the body is not a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
 static const char *str(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
@@ -370,12 +412,14 @@ static const char *str(const cJSON *o, const char *k)
 }
 
 /* The attributes nestbox decides with; longer values would be cut and then misjudged. */
-static const char *key_attr(cJSON *m, const char *name, const char **err)
+static const char *key_attr(struct http_req *r, cJSON *m, const char *name, const char **err)
 {
 	const char *v = str(m, name);
 
-	if (v && strlen(v) > 63)
-		*err = "hw_boardname, hw_model, hw_revision and sw_version are at most 63 bytes";
+	if (v && strlen(v) > DDI_VERSION_MAX && !*err)
+		*err = arena_printf(r->a, "configData %s is %zu bytes, at most %d (hw_boardname,"
+				    " hw_model, hw_revision and sw_version are at most 63 bytes)",
+				    name, strlen(v), DDI_VERSION_MAX);
 	return v;
 }
 
@@ -406,9 +450,10 @@ void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	m = cJSON_Parse(merged);
-	board = str(m, "hw_boardname") ? key_attr(m, "hw_boardname", &err) : key_attr(m, "hw_model", &err);
-	rev = key_attr(m, "hw_revision", &err);
-	ver = key_attr(m, "sw_version", &err);
+	board = str(m, "hw_boardname") ? key_attr(r, m, "hw_boardname", &err) :
+					 key_attr(r, m, "hw_model", &err);
+	rev = key_attr(r, m, "hw_revision", &err);
+	ver = key_attr(r, m, "sw_version", &err);
 	rc = err ? -1 : ddi_device_attributes(app, &d->dev, merged, board, rev, ver);
 	cJSON_Delete(m);
 	free(merged);
@@ -494,6 +539,25 @@ static const char *history_status(const char *status)
 	return "ERROR";
 }
 
+/*
+ * ?actionHistory=N (hawkBit's DdiRootController): how many of the device's
+ * messages to send back; absent or 0 none, negative all (up to
+ * DDI_HISTORY_MAX).  -2 when it is not an integer.
+ */
+static int history_param(struct http_req *r)
+{
+	const char *v = query_get(&r->query, "actionHistory");
+	char *end;
+	long n;
+
+	if (!v || !*v)
+		return 0;
+	n = strtol(v, &end, 10);
+	if (*end || n < INT_MIN || n > INT_MAX)
+		return -2;
+	return n < 0 ? -1 : n > DDI_HISTORY_MAX ? DDI_HISTORY_MAX : (int)n;
+}
+
 /* deploymentBase, installedBase and confirmationBase/{action}: one shape (hawkBit) */
 static void deployment(struct app *app, struct http_req *r, struct http_resp *w, int kind)
 {
@@ -501,7 +565,12 @@ static void deployment(struct app *app, struct http_req *r, struct http_resp *w,
 	struct ddi_action a;
 	struct ddi_software s;
 	cJSON *o, *dep, *chunk, *arts, *hist;
+	int history = history_param(r);
 
+	if (history == -2) {
+		app_error(app, w, 400, "actionHistory must be an integer");
+		return;
+	}
 	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0 ||
 	    ddi_software_get(app, a.software_id, &s) < 0 ||
 	    (kind == INSTALLED && strcmp(a.status, "finished")) ||
@@ -523,7 +592,7 @@ static void deployment(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON_AddItemToArray(arts, artifact(app, r, &s));
 	hist = cJSON_AddObjectToObject(o, "actionHistory");
 	cJSON_AddStringToObject(hist, "status", history_status(a.status));
-	cJSON_AddArrayToObject(hist, "messages");
+	ddi_action_messages(app, a.id, history, cJSON_AddArrayToObject(hist, "messages"));
 	ddi_json_out(w, 200, o);
 }
 
@@ -565,8 +634,7 @@ static int close_action(struct app *app, struct ddi *d, const struct ddi_action 
 
 static int to_canceled(struct app *app, struct ddi *d, const struct ddi_action *a, int progress)
 {
-	return ddi_action_update(app, a->id, "canceled", progress) |
-	       ddi_device_set_version(app, d->dev.id, NULL, "registered");
+	return ddi_action_canceled(app, d->dev.id, a->id, a->software_id, progress);
 }
 
 /*
@@ -680,35 +748,51 @@ void ddi_cancel_feedback(struct app *app, struct http_req *r, struct http_resp *
 void ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi *d = app->domain;
-	cJSON *j = read_json(app, r, w);
-	const char *v;
+	const char *name, *version, *err;
+	char *body;
+	size_t len;
 
-	if (!j)
+	if (ddi_body(app, r, w, &body, &len) < 0)
 		return;
-	v = str(j, "version");
-	if (!v || !*v || strlen(v) > 63) {
-		cJSON_Delete(j);
-		app_error(app, w, 400, "installedBase needs a version");
+	if (ddi_installed_parse(r->a, body, len, &name, &version, &err) < 0) {
+		app_error(app, w, 400, err);
 		return;
 	}
-	if (ddi_device_set_version(app, d->dev.id, v, "finished") < 0)
+	if (ddi_device_set_version(app, d->dev.id, version, "finished") < 0)
 		app_error(app, w, 503, "busy, send it again");
 	else
 		w->status = 200;
-	cJSON_Delete(j);
+}
+
+/*
+ * The software module of the :sm parameter, when it is the device's to
+ * see (ddi_software_owned); else 404, the same answer as for a module
+ * that does not exist, so ids cannot be probed.
+ */
+static int own_module(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct ddi_software *s)
+{
+	struct ddi *d = app->domain;
+	const char *sm = http_param(r, "sm");
+	char *end;
+	long long id = strtoll(sm, &end, 10);
+
+	if (*end || id <= 0 || !ddi_software_owned(app, &d->dev, id) ||
+	    ddi_software_get(app, id, s) < 0) {
+		app_error(app, w, 404, "no such software module");
+		return -1;
+	}
+	return 0;
 }
 
 void ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct ddi_software s;
-	const char *sm = http_param(r, "sm");
 	cJSON *arr;
 	char *s2;
 
-	if (ddi_software_get(app, atoll(sm), &s) < 0) {
-		app_error(app, w, 404, "no such software module");
+	if (own_module(app, r, w, &s) < 0)
 		return;
-	}
 	arr = cJSON_CreateArray();
 	cJSON_AddItemToArray(arr, artifact(app, r, &s));
 	s2 = cJSON_PrintUnformatted(arr);
@@ -725,10 +809,8 @@ void ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w)
 	char path[PATH_MAX];
 	size_t fl = strlen(file), nl;
 
-	if (ddi_software_get(app, atoll(http_param(r, "sm")), &s) < 0) {
-		app_error(app, w, 404, "no such software module");
+	if (own_module(app, r, w, &s) < 0)
 		return;
-	}
 	nl = strlen(s.filename);
 	if (fl == nl + 7 && !strncmp(file, s.filename, nl) && !strcmp(file + nl, ".MD5SUM")) {
 		http_text(w, 200, arena_printf(r->a, "%s  %s\n", s.md5, s.filename));

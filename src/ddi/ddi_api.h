@@ -30,6 +30,7 @@ struct ddi {
 	char poll_time[16];		/* ddi.poll_time */
 	int confirm;			/* ddi.confirmation_required */
 	long max_running;		/* ddi.max_concurrent_updates */
+	struct ddi_self_limits self;	/* ddi.self_register_max, _per_hour */
 	struct ddi_seen seen;		/* last_seen writes, batched */
 	struct ddi_cand_entry cand[DDI_CAND_CACHE];
 	int cand_next;			/* the entry replaced next */

@@ -118,7 +118,8 @@ void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w
 		return;
 	rc = ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
 	if (rc == 0 && ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting"))
-		rc = ddi_action_log(app, a.id, "confirmed", "none", "auto-confirm turned on\n") |
+		rc = ddi_action_log(app, a.id, "confirmed", "none",
+				    DDI_SERVER_MSG "auto-confirm turned on\n") |
 		     confirm(app, d, &a);
 	if (rc) {
 		db_rollback(app->db);

@@ -27,6 +27,9 @@ enum ddi_verdict ddi_decide(const struct ddi_decide_in *in)
 		/* an operator's assignment may go back; a rollout or "latest" never does */
 		if (cmp < 0 && strcmp(in->mode, "assigned"))
 			return DDI_UP_TO_DATE;
+		/* an operator's cancel stands until an operator assigns again or forces */
+		if (c->canceled)
+			return DDI_CANCELED;
 		if (c->failed_before)
 			return DDI_FAILED_BEFORE;
 	}
@@ -49,6 +52,7 @@ const char *ddi_verdict_text(enum ddi_verdict v)
 	case DDI_FAILED_BEFORE: return "this software failed on it before (force to retry)";
 	case DDI_NOT_IN_STAGE: return "outside the rollout's current stage";
 	case DDI_FLEET_BUSY: return "ddi.max_concurrent_updates devices are updating";
+	case DDI_CANCELED: return "canceled by an operator (assign again or force to retry)";
 	}
 	return "?";
 }

@@ -1,8 +1,13 @@
 /*
- * Parsing what devices send (fuzzed: tests/fuzz/fuzz_ddi_feedback.c and
- * fuzz_ddi_config.c): action feedback and configData.
+ * Parsing what devices send (fuzzed: tests/fuzz/fuzz_ddi_feedback.c,
+ * fuzz_ddi_config.c and fuzz_ddi_confirm.c): action feedback, configData,
+ * the consent-flow bodies and installedBase.  Each body is checked against
+ * the required fields of hawkBit's DDI JSON model (ddi-api's
+ * org.eclipse.hawkbit.ddi.json.model: @NotNull members), and must be
+ * UTF-8 text: what is stored is shown as text on the admin pages.
  */
 #include "ddi.h"
+#include "../lib/utf8.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,70 @@ static const char *jstr(const cJSON *o, const char *k)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* 1 when a string of the JSON text holds the escape \u0000 (cJSON would end it there). */
+static int nul_escape(const char *p, size_t n)
+{
+	size_t i;
+	int in = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!in)
+			in = p[i] == '"';
+		else if (p[i] == '"')
+			in = 0;
+		else if (p[i] == '\\' && i + 1 < n) {
+			if (n - i >= 6 && !memcmp(p + i + 1, "u0000", 5))
+				return 1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The body as a JSON object, or NULL with *err: bytes that are not UTF-8
+ * and strings that would be cut at a NUL are refused before parsing.
+ */
+static cJSON *json_object(const char *body, size_t len, const char **err)
+{
+	cJSON *j;
+
+	if (!utf8_valid(body, len)) {
+		*err = "the body is not UTF-8 text";
+		return NULL;
+	}
+	if (nul_escape(body, len)) {
+		*err = "strings may not hold NUL (\\u0000)";
+		return NULL;
+	}
+	j = cJSON_ParseWithLength(body, len);
+	if (!cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		*err = "the body is not a JSON object";
+		return NULL;
+	}
+	return j;
+}
+
+/* details, when present, is a list of strings (hawkBit: List<String>), as lines */
+static int lines_of(struct arena *a, const cJSON *det, char **out)
+{
+	const cJSON *e;
+	struct buf b;
+
+	if (det && !cJSON_IsArray(det))
+		return -1;
+	buf_init(&b, a);
+	cJSON_ArrayForEach(e, det) {
+		if (!cJSON_IsString(e))
+			return -1;
+		buf_adds(&b, e->valuestring);
+		buf_addc(&b, '\n');
+	}
+	*out = (char *)buf_cstr(&b);
+	return 0;
 }
 
 /* "Downloaded 40%" in the details is SWUpdate's progress report. */
@@ -44,100 +113,123 @@ static int progress_of(const cJSON *details, const cJSON *result)
 
 static const char *const executions[] = { "closed", "proceeding", "canceled", "scheduled",
 	"rejected", "resumed", "downloaded", "download", NULL };
+static const char *const finishes[] = { "success", "failure", "none", NULL };
 
-/* Validates a feedback body; fills execution, finished and the details text. */
-static int parse_feedback(struct arena *a, cJSON *j, const char **exe, const char **fin,
-			  char **details, int *progress)
+static int one_of(const char *s, const char *const *list)
 {
-	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status"), *result, *det, *e;
-	struct buf b;
-	int i;
-
-	result = cJSON_GetObjectItemCaseSensitive(status, "result");
-	*exe = jstr(status, "execution");
-	*fin = jstr(result, "finished");
-	if (!*fin)
-		*fin = "none";
-	for (i = 0; *exe && executions[i]; i++)
-		if (!strcmp(*exe, executions[i]))
-			break;
-	if (!*exe || !executions[i] ||
-	    (strcmp(*fin, "success") && strcmp(*fin, "failure") && strcmp(*fin, "none")))
-		return -1;
-	det = cJSON_GetObjectItemCaseSensitive(status, "details");
-	buf_init(&b, a);
-	cJSON_ArrayForEach(e, det)
-		if (cJSON_IsString(e) && b.len < 65536) {
-			buf_adds(&b, e->valuestring);
-			buf_addc(&b, '\n');
-		}
-	*details = (char *)buf_cstr(&b);
-	*progress = progress_of(det, result);
+	for (; s && *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
 	return 0;
 }
 
+/*
+ * hawkBit's DdiActionFeedback: status (DdiStatus) with execution and
+ * result (DdiResult) with finished are required; result.progress, when
+ * sent, needs cnt.  NULL when it follows, else what is missing.
+ */
+static const char *feedback_rule(const cJSON *j)
+{
+	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status"), *result, *p;
+
+	if (!cJSON_IsObject(status))
+		return "feedback needs a status object";
+	if (!one_of(jstr(status, "execution"), executions))
+		return "status.execution must be closed, proceeding, canceled, scheduled, rejected,"
+		       " resumed, downloaded or download";
+	result = cJSON_GetObjectItemCaseSensitive(status, "result");
+	if (!cJSON_IsObject(result))
+		return "feedback needs status.result with finished (success, failure, none)";
+	if (!one_of(jstr(result, "finished"), finishes))
+		return "status.result.finished must be success, failure or none";
+	p = cJSON_GetObjectItemCaseSensitive(result, "progress");
+	if (p && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "cnt")))
+		return "status.result.progress needs a number cnt";
+	return NULL;
+}
 
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       const char **err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len);
-	const char *exe, *fin;
+	cJSON *j = json_object(body, len, err), *status, *result, *det;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (!cJSON_IsObject(j)) {
-		*err = "the body is not a JSON object";
-	} else if (parse_feedback(a, j, &exe, &fin, &out->details, &out->progress) < 0) {
-		*err = "feedback needs status.execution (closed, proceeding, ...) and "
-		       "result.finished (success, failure, none)";
-	} else {
-		out->execution = arena_strdup(a, exe);
-		out->finished = arena_strdup(a, fin);
-		rc = 0;
+	if (!j)
+		return -1;
+	status = cJSON_GetObjectItemCaseSensitive(j, "status");
+	result = cJSON_GetObjectItemCaseSensitive(status, "result");
+	det = cJSON_GetObjectItemCaseSensitive(status, "details");
+	if ((*err = feedback_rule(j)) == NULL) {
+		if (lines_of(a, det, &out->details) < 0) {
+			*err = "status.details must be a list of strings";
+		} else {
+			out->execution = arena_strdup(a, jstr(status, "execution"));
+			out->finished = arena_strdup(a, jstr(result, "finished"));
+			out->progress = progress_of(det, result);
+			rc = 0;
+		}
 	}
 	cJSON_Delete(j);
 	return rc;
 }
 
+/*
+ * hawkBit's DdiConfigData: data is required (a map of strings); mode is
+ * merge (default), replace or remove.  nestbox bounds what it keeps: at
+ * most DDI_ATTR_MAX attributes, keys of DDI_ATTR_KEY_MAX bytes, values of
+ * DDI_ATTR_VALUE_MAX.  NULL when data follows the rule, else why not.
+ */
+static const char *config_rule(const cJSON *j, const char **mode)
+{
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data"), *m, *e;
+	int n = 0;
+
+	m = cJSON_GetObjectItemCaseSensitive(j, "mode");
+	*mode = cJSON_IsString(m) ? m->valuestring : m && !cJSON_IsNull(m) ? "" : "merge";
+	if (strcmp(*mode, "merge") && strcmp(*mode, "replace") && strcmp(*mode, "remove"))
+		return "configData mode must be merge, replace or remove";
+	if (!cJSON_IsObject(data) || !data->child)
+		return "configData needs a non-empty data object";
+	cJSON_ArrayForEach(e, data) {
+		if (!cJSON_IsString(e) || !e->string)
+			return "configData values must be strings";
+		if (strlen(e->string) > DDI_ATTR_KEY_MAX)
+			return "configData keys are at most 128 bytes";
+		if (strlen(e->valuestring) > DDI_ATTR_VALUE_MAX)
+			return "configData values are at most 512 bytes";
+		if (++n > DDI_ATTR_MAX)
+			return "configData holds at most 100 attributes";
+	}
+	return NULL;
+}
+
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     const char **err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len), *data, *cur = NULL, *e;
-	const char *mode = NULL;
-	int n = 0;
+	cJSON *j = json_object(body, len, err), *cur = NULL, *e;
+	const char *mode;
 
 	*merged = NULL;
-	data = cJSON_GetObjectItemCaseSensitive(j, "data");
-	if (cJSON_IsObject(j))
-		mode = jstr(j, "mode");
-	if (!mode)
-		mode = "merge";
-	if (!cJSON_IsObject(j) || !cJSON_IsObject(data) || !data->child ||
-	    (strcmp(mode, "merge") && strcmp(mode, "replace") && strcmp(mode, "remove"))) {
-		*err = "configData needs a non-empty data object and mode merge, replace or remove";
+	if (!j)
+		return -1;
+	if ((*err = config_rule(j, &mode)) != NULL) {
 		cJSON_Delete(j);
 		return -1;
 	}
-	cJSON_ArrayForEach(e, data)
-		if (!cJSON_IsString(e) || !e->string || strlen(e->string) > 128 ||
-		    strlen(e->valuestring) > 512 || ++n > 100) {
-			*err = "attributes are at most 100 short strings";
-			cJSON_Delete(j);
-			return -1;
-		}
 	if (strcmp(mode, "replace") && current && *current)
 		cur = cJSON_Parse(current);
 	if (!cJSON_IsObject(cur)) {
 		cJSON_Delete(cur);
 		cur = cJSON_CreateObject();
 	}
-	cJSON_ArrayForEach(e, data) {
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "data")) {
 		cJSON_DeleteItemFromObjectCaseSensitive(cur, e->string);
 		if (strcmp(mode, "remove"))
 			cJSON_AddStringToObject(cur, e->string, e->valuestring);
 	}
 	/* merges add up: the stored set has the same bound as one body */
-	if (cJSON_GetArraySize(cur) > 100) {
+	if (cJSON_GetArraySize(cur) > DDI_ATTR_MAX) {
 		*err = "a device keeps at most 100 attributes (send mode replace)";
 		cJSON_Delete(cur);
 		cJSON_Delete(j);
@@ -150,31 +242,42 @@ int ddi_config_merge(const char *body, size_t len, const char *current, char **m
 }
 
 /*
- * confirmationBase feedback: {"confirmation": "confirmed"|"denied",
- * "code": n, "details": [...]}.  hawkBit spells the values in lower case;
+ * confirmationBase feedback (hawkBit's DdiConfirmationFeedback):
+ * {"confirmation": "confirmed"|"denied", "code": n, "details": [...]};
+ * confirmation is required.  hawkBit spells the values in lower case;
  * any case is taken.  *confirmed is 1 or 0.
  */
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
 		      char **details, const char **err)
 {
-	cJSON *j = cJSON_ParseWithLength(body, len), *e;
+	cJSON *j = json_object(body, len, err);
 	const char *c = jstr(j, "confirmation");
-	struct buf b;
+	int rc = -1;
 
-	if (!cJSON_IsObject(j) || !c || (strcasecmp(c, "confirmed") && strcasecmp(c, "denied"))) {
-		cJSON_Delete(j);
-		*err = "confirmation must be \"confirmed\" or \"denied\"";
+	if (!j)
 		return -1;
-	}
-	*confirmed = !strcasecmp(c, "confirmed");
-	buf_init(&b, a);
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "details"))
-		if (cJSON_IsString(e) && b.len < 65536) {
-			buf_adds(&b, e->valuestring);
-			buf_addc(&b, '\n');
-		}
-	*details = (char *)buf_cstr(&b);
+	if (!c || (strcasecmp(c, "confirmed") && strcasecmp(c, "denied")))
+		*err = "confirmation must be \"confirmed\" or \"denied\"";
+	else if (lines_of(a, cJSON_GetObjectItemCaseSensitive(j, "details"), details) < 0)
+		*err = "details must be a list of strings";
+	else
+		rc = 0;
+	*confirmed = c && !strcasecmp(c, "confirmed");
 	cJSON_Delete(j);
+	return rc;
+}
+
+/* An optional string member: absent or null is "", another type is refused. */
+static int opt_str(struct arena *a, const cJSON *j, const char *k, size_t max, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, k);
+
+	*out = "";
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) > max)
+		return -1;
+	*out = arena_strdup(a, v->valuestring);
 	return 0;
 }
 
@@ -183,26 +286,45 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
 			  const char **remark, const char **err)
 {
 	cJSON *j;
-	const char *i, *r;
+	int rc = 0;
 
 	*initiator = *remark = "";
 	if (len == 0)
 		return 0;
-	j = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		*err = "the body is not a JSON object";
+	if (!(j = json_object(body, len, err)))
 		return -1;
+	if (opt_str(a, j, "initiator", 255, initiator) < 0 ||
+	    opt_str(a, j, "remark", 1024, remark) < 0) {
+		*err = "initiator (at most 255 bytes) and remark (at most 1024) must be strings";
+		rc = -1;
 	}
-	i = jstr(j, "initiator");
-	r = jstr(j, "remark");
-	if ((i && strlen(i) > 255) || (r && strlen(r) > 1024)) {
-		cJSON_Delete(j);
-		*err = "initiator or remark too long";
-		return -1;
-	}
-	*initiator = arena_strdup(a, i ? i : "");
-	*remark = arena_strdup(a, r ? r : "");
 	cJSON_Delete(j);
-	return 0;
+	return rc;
+}
+
+/*
+ * PUT installedBase (hawkBit's DdiAssignedVersion): name and version are
+ * both required and not empty; version is what the device runs now, kept
+ * in a column of DDI_VERSION_MAX bytes.
+ */
+int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			const char **version, const char **err)
+{
+	cJSON *j = json_object(body, len, err);
+	const char *n = jstr(j, "name"), *v = jstr(j, "version");
+	int rc = -1;
+
+	if (!j)
+		return -1;
+	if (!n || !*n || strlen(n) > 255)
+		*err = "installedBase needs a name (1 to 255 bytes)";
+	else if (!v || !*v || strlen(v) > DDI_VERSION_MAX)
+		*err = "installedBase needs a version (1 to 63 bytes)";
+	else {
+		*name = arena_strdup(a, n);
+		*version = arena_strdup(a, v);
+		rc = 0;
+	}
+	cJSON_Delete(j);
+	return rc;
 }

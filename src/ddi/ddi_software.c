@@ -3,6 +3,7 @@
 #include "../lib/fetch.h"
 #include "../lib/fsutil.h"
 #include "../lib/path.h"
+#include "../lib/utf8.h"
 #include "raucb.h"
 
 #include <errno.h>
@@ -200,6 +201,26 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	return id;
 }
 
+/* Name and file name fit their columns whole, as text; 0, or -1 with err. */
+static int names_ok(const char *name, const char *filename, char *err, size_t errlen)
+{
+	if (strlen(name) > DDI_NAME_MAX) {
+		snprintf(err, errlen, "the software name is %zu bytes, at most %d", strlen(name),
+			 DDI_NAME_MAX);
+		return -1;
+	}
+	if (strlen(filename) > DDI_NAME_MAX) {
+		snprintf(err, errlen, "the file name is %zu bytes, at most %d", strlen(filename),
+			 DDI_NAME_MAX);
+		return -1;
+	}
+	if (!utf8_valid(name, strlen(name)) || !utf8_valid(filename, strlen(filename))) {
+		snprintf(err, errlen, "the software name and file name must be UTF-8 text");
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads, checks, hashes (and with url NULL, stores) path, then records it. */
 static long long add(struct app *app, const char *path, const char *name, const char *filename,
 		     const char *url, char *err, size_t errlen)
@@ -213,8 +234,11 @@ static long long add(struct app *app, const char *path, const char *name, const 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (!name || !*name)
+		name = filename;
 	/* a broken or truncated image is refused before anything is stored */
-	if (read_image(app, path, info, &kind, err, errlen) < 0)
+	if (names_ok(name, filename, err, errlen) < 0 ||
+	    read_image(app, path, info, &kind, err, errlen) < 0)
 		goto out;
 	if (overlaps(app, info)) {
 		snprintf(err, errlen, "version %s with overlapping hardware compatibility exists",
@@ -229,7 +253,7 @@ static long long add(struct app *app, const char *path, const char *name, const 
 		snprintf(err, errlen, "database busy");
 		goto out;
 	}
-	id = record(app, info, kind, name && *name ? name : filename, filename, &dg, url);
+	id = record(app, info, kind, name, filename, &dg, url);
 	if (id < 0 || ddi_software_rerank(app) < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));

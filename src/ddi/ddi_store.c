@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <cjson/cJSON.h>
+
 /* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
 void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n)
 {
@@ -34,7 +36,7 @@ static const char sql_dev_get[] =
 	" d.sw_version, d.feed, d.mode, coalesce(d.assigned, 0), d.force, d.state,"
 	" d.attributes != '', d.last_seen, d.auto_confirm,"
 	" coalesce(a.id, 0), coalesce(a.software_id, 0), coalesce(a.status, ''),"
-	" coalesce(a.progress, 0), coalesce(a.rollout_id, 0)"
+	" coalesce(a.progress, 0), coalesce(a.rollout_id, 0), d.held"
 	" FROM ddi_devices d LEFT JOIN ddi_actions a"
 	"  ON a.id = (SELECT max(x.id) FROM ddi_actions x WHERE x.device_id = d.id)"
 	" WHERE d.tenant=? AND d.controller_id=?";
@@ -69,10 +71,41 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		ddi_col(st, 17, d->last.status, sizeof(d->last.status));
 		d->last.progress = sqlite3_column_int(st, 18);
 		d->last.rollout_id = sqlite3_column_int64(st, 19);
+		d->held = sqlite3_column_int64(st, 20);
 		found = 1;
 	}
 	sqlite3_reset(st);
 	return found ? 0 : -1;
+}
+
+/* "" or a sha256 in hex, as auth_token_hash() writes it */
+static int token_hash_ok(const char *h)
+{
+	size_t i, n = strlen(h);
+
+	if (n == 0)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f') ||
+		      (h[i] >= 'A' && h[i] <= 'F')))
+			return 0;
+	return n == 64;
+}
+
+/* What every way into the registry checks before anything is stored. */
+static int device_key_ok(const char *tenant, const char *cid, const char *token_hash)
+{
+	return tenant && *tenant && strlen(tenant) <= DDI_FEED_MAX && cid &&
+	       ddi_controller_id_ok(cid) && token_hash_ok(token_hash ? token_hash : "");
+}
+
+static int mode_ok(const char *mode, long long assigned)
+{
+	if (!mode || !*mode)
+		return 1;
+	if (!strcmp(mode, "assigned"))
+		return assigned > 0;
+	return !strcmp(mode, "rollout") || !strcmp(mode, "latest") || !strcmp(mode, "pinned");
 }
 
 static const char sql_dev_add[] =
@@ -83,8 +116,12 @@ static const char sql_dev_add[] =
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_dev_add);
+	sqlite3_stmt *st;
 
+	if (!device_key_ok(tenant, cid, token_hash) || (feed && strlen(feed) > DDI_FEED_MAX) ||
+	    !mode_ok(mode, assigned))
+		return -2;
+	st = db_stmt(app->db, sql_dev_add);
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
@@ -100,17 +137,62 @@ int ddi_device_add(struct app *app, const char *tenant, const char *cid, const c
 	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;	/* no such software */
 }
 
-/* Setup mode keeps the first token: only a device without one takes it. */
-int ddi_device_set_token(struct app *app, long long id, const char *token_hash)
+/*
+ * One statement, so two processes registering at once cannot both pass a
+ * limit: the row goes in only while the self-registered devices number
+ * fewer than ?6 and those of the last hour fewer than ?7 (0: no limit).
+ */
+static const char sql_dev_register[] =
+	"INSERT INTO ddi_devices(tenant, controller_id, token_hash, origin, created)"
+	" SELECT ?1, ?2, ?3, ?4, ?5"
+	" WHERE ?4 != 'self'"
+	"  OR ((?6 <= 0 OR (SELECT count(*) FROM ddi_devices WHERE origin='self') < ?6)"
+	"  AND (?7 <= 0 OR (SELECT count(*) FROM ddi_devices"
+	"   WHERE origin='self' AND created > ?5 - 3600) < ?7))";
+
+int ddi_device_register(struct app *app, const char *tenant, const char *cid,
+			const char *token_hash, enum ddi_origin origin,
+			const struct ddi_self_limits *lim)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET token_hash=? WHERE id=?"
-				   " AND token_hash=''");
+	sqlite3_stmt *st;
+	long long now = (long long)time(NULL), total = 0, hour = 0;
+
+	if (!device_key_ok(tenant, cid, token_hash))
+		return -2;
+	if (!(st = db_stmt(app->db, sql_dev_register)))
+		return -1;
+	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, origin == DDI_BY_SELF ? "self" : "gateway", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, lim ? lim->max : 0);
+	sqlite3_bind_int64(st, 7, lim ? lim->per_hour : 0);
+	if (done(st) < 0)
+		return -1;
+	if (sqlite3_changes(db_handle(app->db)))
+		return 0;
+	if (ddi_self_registered(app, now - 3600, &total, &hour) < 0)
+		return -1;
+	return lim && lim->max > 0 && total >= lim->max ? DDI_SELF_CAP : DDI_SELF_RATE;
+}
+
+int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*), coalesce(sum(created > ?), 0)"
+				   " FROM ddi_devices WHERE origin='self'");
+	int rc = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, token_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return done(st);
+	sqlite3_bind_int64(st, 1, since);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(st, 0);
+		*recent = sqlite3_column_int64(st, 1);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
 }
 
 /*
@@ -266,6 +348,26 @@ int ddi_software_compatible(struct app *app, long long id, const char *board,
 	return ok;
 }
 
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id)
+{
+	sqlite3_stmt *st;
+	int owned = 0;
+
+	if (id <= 0)
+		return 0;
+	if (d->assigned == id)
+		return 1;
+	st = db_stmt(app->db, "SELECT 1 FROM ddi_actions WHERE device_id=? AND software_id=?"
+		     " LIMIT 1");
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, d->id);
+	sqlite3_bind_int64(st, 2, id);
+	owned = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return owned;
+}
+
 /* vrank holds version_cmp's order (ddi_software_rerank), so this walks an index. */
 long long ddi_software_latest(struct app *app, const char *board, const char *revision)
 {
@@ -392,6 +494,7 @@ int ddi_action_get(struct app *app, long long device_id, long long id, struct dd
 long long ddi_action_create(struct app *app, long long device_id, long long software_id,
 			    long long rollout_id, const char *status)
 {
+	long long id;
 	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
 				   " rollout_id, status, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?5)");
 
@@ -405,7 +508,13 @@ long long ddi_action_create(struct app *app, long long device_id, long long soft
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
 	if (done(st) < 0)
 		return -1;
-	return sqlite3_last_insert_rowid(db_handle(app->db));
+	id = sqlite3_last_insert_rowid(db_handle(app->db));
+	/* a new action (an operator assigned again or forced) ends a held cancel */
+	st = db_stmt(app->db, "UPDATE ddi_devices SET held=0 WHERE id=? AND held != 0");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	return done(st) < 0 ? -1 : id;
 }
 
 int ddi_action_update(struct app *app, long long id, const char *status, int progress)
@@ -446,6 +555,63 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	return done(st);
+}
+
+/* Appends the lines of one details text, skipping the server's own; the count added. */
+static int add_lines(const char *text, int room, cJSON *out)
+{
+	const char *p = text, *nl;
+	char *line;
+	int n = 0;
+	size_t pl = strlen(DDI_SERVER_MSG);
+
+	for (; *p && n < room; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (!nl)
+			nl = p + strlen(p);
+		if (!strncmp(p, DDI_SERVER_MSG, pl) && (size_t)(nl - p) >= pl)
+			continue;
+		line = strndup(p, (size_t)(nl - p));
+		if (!line)
+			break;
+		cJSON_AddItemToArray(out, cJSON_CreateString(line));
+		free(line);
+		n++;
+	}
+	return n;
+}
+
+int ddi_action_messages(struct app *app, long long action_id, int max, cJSON *out)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	if (max == 0)
+		return 0;
+	if (max < 0 || max > DDI_HISTORY_MAX)
+		max = DDI_HISTORY_MAX;
+	st = db_stmt(app->db, "SELECT details FROM ddi_action_status WHERE action_id=?"
+		     " AND details != '' ORDER BY id DESC");
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, action_id);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		n += add_lines((const char *)sqlite3_column_text(st, 0), max - n, out);
+	sqlite3_reset(st);
+	return n;
+}
+
+int ddi_action_canceled(struct app *app, long long device_id, long long action_id,
+			long long software_id, int progress)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=? WHERE id=?");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, software_id);
+	sqlite3_bind_int64(st, 2, device_id);
+	return done(st) | ddi_action_update(app, action_id, "canceled", progress) |
+	       ddi_device_set_version(app, device_id, NULL, "registered");
 }
 
 int ddi_running_count(struct app *app)
@@ -554,6 +720,7 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 	/* only looked up when it matters: a device already on it never asks */
 	if (strcmp(c->version, dev->sw_version))
 		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
+	c->canceled = dev->held > 0 && dev->held == c->software_id;
 	return 0;
 }
 
@@ -569,7 +736,8 @@ int ddi_device_set_mode(struct app *app, long long id, const char *mode, long lo
 	if (!strcmp(mode, "assigned") && assigned <= 0)
 		return -1;
 	/* one statement: the software must exist when it is assigned (no FK here) */
-	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?1, assigned=?2 WHERE id=?3"
+	/* an operator's new choice also ends a held cancel */
+	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?1, assigned=?2, held=0 WHERE id=?3"
 		     " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?2))");
 	if (!st)
 		return -1;
@@ -587,7 +755,9 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 	static const char *const sql[] = {
 		"UPDATE ddi_devices SET feed=? WHERE id=?",
 		"UPDATE ddi_devices SET name=? WHERE id=?",
-		"UPDATE ddi_devices SET force=(?='1') WHERE id=?",
+		/* forcing ends a held cancel too */
+		("UPDATE ddi_devices SET force=(?1='1'),"
+		 " held=CASE WHEN ?1='1' THEN 0 ELSE held END WHERE id=?2"),
 		"UPDATE ddi_devices SET tags=? WHERE id=?",
 	};
 	int i = !strcmp(field, "feed") ? 0 : !strcmp(field, "name") ? 1 :
@@ -616,6 +786,19 @@ int ddi_device_delete(struct app *app, long long id)
 	if (done(st) < 0)
 		return -1;
 	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+}
+
+/* A waiting action canceled at once: its software is held as after an acknowledged cancel. */
+static int hold_canceled(struct app *app, long long device_id)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=coalesce((SELECT software_id"
+				   " FROM ddi_actions WHERE device_id=?1 AND status='canceled'"
+				   " ORDER BY id DESC LIMIT 1), 0) WHERE id=?1");
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, device_id);
+	return done(st);
 }
 
 /*
@@ -647,7 +830,8 @@ int ddi_action_cancel(struct app *app, long long device_id)
 		n[i] = sqlite3_changes(db_handle(app->db));
 	}
 	if (rc == 0 && n[0])
-		rc = ddi_device_set_version(app, device_id, NULL, "registered");
+		rc = ddi_device_set_version(app, device_id, NULL, "registered") |
+		     hold_canceled(app, device_id);
 	if (rc < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		return -1;

@@ -32,6 +32,7 @@ struct manifest {
 	struct swu_info *out;
 	char compatible[256];
 	const char *toolong;		/* the key whose value did not fit */
+	size_t limit;			/* and the bytes it may have */
 };
 
 static int keep(char *dst, size_t n, const char *v, struct manifest *m, const char *key)
@@ -40,6 +41,7 @@ static int keep(char *dst, size_t n, const char *v, struct manifest *m, const ch
 
 	if (len >= n) {
 		m->toolong = key;
+		m->limit = n - 1;
 		return 0;
 	}
 	memcpy(dst, v, len + 1);
@@ -57,9 +59,9 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		return keep(o->version, sizeof(o->version), value, m, "version");
 	if (!strcmp(name, "compatible"))
 		return keep(m->compatible, sizeof(m->compatible), value, m, "compatible");
-	/* shown to people only: a long one is cut, not refused */
+	/* shown to people only, but still refused rather than cut */
 	if (!strcmp(name, "description"))
-		snprintf(o->description, sizeof(o->description), "%s", value);
+		return keep(o->description, sizeof(o->description), value, m, "description");
 	return 1;
 }
 
@@ -110,7 +112,7 @@ static int split(const char *c, const char *sep, struct swu_compat *out)
 int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_info *out,
 		   char *err, size_t errlen)
 {
-	struct manifest m = { out, "", NULL };
+	struct manifest m = { out, "", NULL, 0 };
 	char *copy;
 	int rc;
 
@@ -133,7 +135,8 @@ int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_inf
 		return -1;
 	}
 	if (rc > 0 && m.toolong) {
-		snprintf(err, errlen, MANIFEST ":%d: [update] %s is too long", rc, m.toolong);
+		snprintf(err, errlen, MANIFEST ":%d: [update] %s is too long (at most %zu bytes)", rc,
+			 m.toolong, m.limit);
 		return -1;
 	}
 	if (rc > 0) {
@@ -149,7 +152,8 @@ int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_inf
 		return -1;
 	}
 	if (split(m.compatible, sep, &out->compat[0]) < 0) {
-		snprintf(err, errlen, MANIFEST ": [update] compatible is too long");
+		snprintf(err, errlen, MANIFEST ": [update] compatible is too long (board and revision"
+			 " at most %zu bytes each)", sizeof(out->compat[0].board) - 1);
 		return -1;
 	}
 	out->ncompat = 1;

@@ -108,23 +108,88 @@ int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t 
 	return 0;
 }
 
-static void add_compat(struct swu_info *out, const char *board, const char *rev)
+/*
+ * A value into a fixed field of swu_info, or -1 with err naming the field
+ * and its limit: what cannot be stored whole is refused, never cut.
+ */
+static int put(char *dst, size_t n, const char *v, const char *field, char *err, size_t errlen)
 {
-	if (out->ncompat == SWU_MAX_COMPAT || !rev)
-		return;
-	snprintf(out->compat[out->ncompat].board, sizeof(out->compat[0].board), "%s", board);
-	snprintf(out->compat[out->ncompat].revision, sizeof(out->compat[0].revision), "%s", rev);
-	out->ncompat++;
+	size_t len = strlen(v);
+
+	if (len >= n) {
+		snprintf(err, errlen, "sw-description: %s is %zu bytes, at most %zu", field, len,
+			 n - 1);
+		return -1;
+	}
+	memcpy(dst, v, len + 1);
+	return 0;
+}
+
+/*
+ * One compatibility entry; the same pair listed again (a board's list
+ * repeated in each collection) is kept once.  -1 with err past
+ * SWU_MAX_COMPAT distinct entries or a value too long to store.
+ */
+static int add_compat(struct swu_info *out, const char *board, const char *rev, char *err,
+		      size_t errlen)
+{
+	struct swu_compat c;
+	int i;
+
+	if (!rev)
+		return 0;
+	if (put(c.board, sizeof(c.board), board, "a hardware-compatibility board", err,
+		errlen) < 0 ||
+	    put(c.revision, sizeof(c.revision), rev, "a hardware-compatibility revision", err,
+		errlen) < 0)
+		return -1;
+	for (i = 0; i < out->ncompat; i++)
+		if (!strcmp(out->compat[i].board, c.board) &&
+		    !strcmp(out->compat[i].revision, c.revision))
+			return 0;
+	if (out->ncompat == SWU_MAX_COMPAT) {
+		snprintf(err, errlen, "sw-description: more than %d hardware-compatibility entries",
+			 SWU_MAX_COMPAT);
+		return -1;
+	}
+	out->compat[out->ncompat++] = c;
+	return 0;
 }
 
 /* hardware-compatibility under a libconfig group, for one board ("" any). */
-static void lc_compat(config_setting_t *g, const char *board, struct swu_info *out)
+static int lc_compat(config_setting_t *g, const char *board, struct swu_info *out, char *err,
+		     size_t errlen)
 {
 	config_setting_t *hc = g ? config_setting_get_member(g, "hardware-compatibility") : NULL;
 	int i, n = hc ? config_setting_length(hc) : 0;
 
 	for (i = 0; i < n; i++)
-		add_compat(out, board, config_setting_get_string_elem(hc, i));
+		if (add_compat(out, board, config_setting_get_string_elem(hc, i), err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* Boards, and collections below them (software.<board>.<collection>). */
+static int lc_boards(config_setting_t *sw, struct swu_info *out, char *err, size_t errlen)
+{
+	int i, n = config_setting_length(sw);
+
+	for (i = 0; i < n; i++) {
+		config_setting_t *b = config_setting_get_elem(sw, (unsigned)i);
+		int j, m;
+		if (!config_setting_is_group(b) || !config_setting_name(b))
+			continue;
+		if (lc_compat(b, config_setting_name(b), out, err, errlen) < 0)
+			return -1;
+		m = config_setting_length(b);
+		for (j = 0; j < m; j++) {
+			config_setting_t *c = config_setting_get_elem(b, (unsigned)j);
+			if (config_setting_is_group(c) &&
+			    lc_compat(c, config_setting_name(b), out, err, errlen) < 0)
+				return -1;
+		}
+	}
+	return 0;
 }
 
 static int describe_libconfig(const char *text, struct swu_info *out, char *err, size_t errlen)
@@ -132,7 +197,7 @@ static int describe_libconfig(const char *text, struct swu_info *out, char *err,
 	config_t cfg;
 	config_setting_t *sw;
 	const char *s;
-	int i, n;
+	int rc;
 
 	/*
 	 * libconfig would follow "@include" to any file this process can read
@@ -157,67 +222,63 @@ static int describe_libconfig(const char *text, struct swu_info *out, char *err,
 		config_destroy(&cfg);
 		return -1;
 	}
-	if (config_setting_lookup_string(sw, "version", &s))
-		snprintf(out->version, sizeof(out->version), "%s", s);
-	if (config_setting_lookup_string(sw, "description", &s))
-		snprintf(out->description, sizeof(out->description), "%s", s);
-	lc_compat(sw, "", out);
-	/* boards, and collections below them (software.<board>.<collection>) */
-	n = config_setting_length(sw);
-	for (i = 0; i < n; i++) {
-		config_setting_t *b = config_setting_get_elem(sw, (unsigned)i);
-		int j, m;
-		if (!config_setting_is_group(b) || !config_setting_name(b))
-			continue;
-		lc_compat(b, config_setting_name(b), out);
-		m = config_setting_length(b);
-		for (j = 0; j < m; j++) {
-			config_setting_t *c = config_setting_get_elem(b, (unsigned)j);
-			if (config_setting_is_group(c))
-				lc_compat(c, config_setting_name(b), out);
-		}
-	}
+	rc = (config_setting_lookup_string(sw, "version", &s) &&
+	      put(out->version, sizeof(out->version), s, "software.version", err, errlen) < 0) ||
+	     (config_setting_lookup_string(sw, "description", &s) &&
+	      put(out->description, sizeof(out->description), s, "software.description", err,
+		  errlen) < 0) ||
+	     lc_compat(sw, "", out, err, errlen) < 0 || lc_boards(sw, out, err, errlen) < 0 ? -1 : 0;
 	config_destroy(&cfg);
-	return 0;
+	return rc;
 }
 
-static void js_compat(const cJSON *g, const char *board, struct swu_info *out)
+static int js_compat(const cJSON *g, const char *board, struct swu_info *out, char *err,
+		     size_t errlen)
 {
 	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(g, "hardware-compatibility"), *e;
 
 	cJSON_ArrayForEach(e, hc)
-		if (cJSON_IsString(e))
-			add_compat(out, board, e->valuestring);
+		if (cJSON_IsString(e) && add_compat(out, board, e->valuestring, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
+/* A string member of sw into a field of out; absent is fine, too long is not. */
+static int js_field(const cJSON *sw, const char *key, char *dst, size_t n, const char *field,
+		    char *err, size_t errlen)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(sw, key);
+
+	return cJSON_IsString(v) ? put(dst, n, v->valuestring, field, err, errlen) : 0;
 }
 
 static int describe_json(const char *text, size_t len, struct swu_info *out, char *err,
 			 size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(text, len);
-	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "software"), *b, *v, *c;
+	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "software"), *b, *c;
+	int rc;
 
 	if (!cJSON_IsObject(sw)) {
 		snprintf(err, errlen, "sw-description (JSON) has no software object");
 		cJSON_Delete(root);
 		return -1;
 	}
-	v = cJSON_GetObjectItemCaseSensitive(sw, "version");
-	if (cJSON_IsString(v))
-		snprintf(out->version, sizeof(out->version), "%s", v->valuestring);
-	v = cJSON_GetObjectItemCaseSensitive(sw, "description");
-	if (cJSON_IsString(v))
-		snprintf(out->description, sizeof(out->description), "%s", v->valuestring);
-	js_compat(sw, "", out);
+	rc = js_field(sw, "version", out->version, sizeof(out->version), "software.version", err,
+		      errlen) < 0 ||
+	     js_field(sw, "description", out->description, sizeof(out->description),
+		      "software.description", err, errlen) < 0 ||
+	     js_compat(sw, "", out, err, errlen) < 0 ? -1 : 0;
 	cJSON_ArrayForEach(b, sw) {
-		if (!cJSON_IsObject(b))
+		if (rc < 0 || !cJSON_IsObject(b))
 			continue;
-		js_compat(b, b->string, out);
+		rc = js_compat(b, b->string, out, err, errlen);
 		cJSON_ArrayForEach(c, b)
-			if (cJSON_IsObject(c))
-				js_compat(c, b->string, out);
+			if (rc == 0 && cJSON_IsObject(c))
+				rc = js_compat(c, b->string, out, err, errlen);
 	}
 	cJSON_Delete(root);
-	return 0;
+	return rc;
 }
 
 int swu_describe(const char *text, size_t len, struct swu_info *out, char *err, size_t errlen)

@@ -16,7 +16,7 @@
 
 #define SWU_MAX_MEMBERS 256
 #define SWU_DESC_MAX (1 << 20)
-#define SWU_MAX_COMPAT 64
+#define SWU_MAX_COMPAT 64		/* distinct (board, revision) pairs */
 
 struct swu_src {
 	/* reads up to n bytes at off; returns the count (0 at the end) or -1 */
@@ -30,6 +30,10 @@ struct swu_member {
 	off_t offset, size;		/* of the data */
 };
 
+/*
+ * Fixed fields: a value that does not fit is refused with the field and
+ * its limit named (never cut); the ddi tables keep the same bounds.
+ */
 struct swu_compat {
 	char board[64];			/* "" when any board */
 	char revision[64];
@@ -37,7 +41,7 @@ struct swu_compat {
 
 struct swu_info {
 	char version[64];
-	char description[256];
+	char description[1024];
 	int signed_;			/* sw-description.sig present */
 	struct swu_member member[SWU_MAX_MEMBERS];
 	int nmember;

@@ -223,9 +223,17 @@ class SwupdateDevice:
                        _cfg_str(self.server_url), _cfg_str(self.token), self.poll))
 
     def env(self):
-        """The GRUB environment as a dict (ustate, ...)."""
-        with open(self.grubenv, "rb") as f:
-            return parse_grubenv(f.read())
+        """The GRUB environment as a dict (ustate, ...).  swupdate rewrites
+        the block in place, so a read can land between its truncate and its
+        write: such a read is tried again (a bounded wait, not a timing
+        assertion); a block that stays broken still fails."""
+        for _ in range(100):
+            with open(self.grubenv, "rb") as f:
+                data = f.read()
+            if len(data) == GRUBENV_SIZE:
+                break
+            time.sleep(0.02)
+        return parse_grubenv(data)
 
     def write_env(self, variables):
         tmp = self.grubenv + ".harness"

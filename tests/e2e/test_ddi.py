@@ -248,3 +248,234 @@ def test_hostile_host_header_refused(ddi_nb):
     (the JSON escaping of such values is unit-tested in test_arena.c)."""
     nb, _, _ = ddi_nb
     assert ddi(nb, "GET", BASE + "hh", token="t", headers={"Host": 'evil"\\host'}).status == 400
+
+
+def action_id(nb, dev, token="tok-1", rel="deploymentBase"):
+    j = json.loads(ddi(nb, "GET", BASE + dev, token=token).body)
+    if rel not in j["_links"]:
+        return None
+    return j["_links"][rel]["href"].split("/%s/" % rel)[1].split("?")[0]
+
+
+def raw_post(nb, path, body, method="POST", token="tok-1"):
+    return nb.request(method, path, {"Authorization": "TargetToken " + token,
+                                     "Content-Type": "application/json"}, body)
+
+
+def test_artifacts_only_for_own_software(ddi_nb):
+    """hawkBit answers 404 for a module that is not in one of the device's
+    actions or its assignment: ids are sequential, so any self-registered
+    id could otherwise download the whole repository (issue 11)."""
+    nb, swu, sid = ddi_nb
+    data = open(swu, "rb").read()
+    name = os.path.basename(swu)
+    nb.ctl("device", "add", "owner", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    nb.ctl("device", "add", "late", "--token", "tok-1", "--mode", "latest")
+    sm = "/softwaremodules/%s/artifacts" % sid
+    paths = (sm, sm + "/" + name, sm + "/" + name + ".MD5SUM")
+    # a stranger registered by setup mode, and a device with no action yet
+    for dev, token in (("stranger", "s-1"), ("late", "tok-1")):
+        for p in paths:
+            for method in ("GET", "HEAD"):
+                r = ddi(nb, method, BASE + dev + p, token=token)
+                assert r.status == 404, (dev, p, method, r.status)
+        r = ddi(nb, "GET", BASE + dev + sm + "/" + name, token=token,
+                headers={"Range": "bytes=0-9"})
+        assert r.status == 404 and r.body != data[:10]
+    # the same answer as for a module that does not exist: nothing to probe
+    r = ddi(nb, "GET", BASE + "stranger/softwaremodules/999/artifacts", token="s-1")
+    assert r.status == 404 and json.loads(r.body)["error"] == "no such software module"
+    # its assignment: the device may list and fetch before its action exists
+    arts = json.loads(ddi(nb, "GET", BASE + "owner" + sm).body)
+    assert arts[0]["filename"] == name
+    assert ddi(nb, "GET", BASE + "owner" + sm + "/" + name).body == data
+    # one of its actions: once "latest" offered it, the device may fetch it
+    ddi(nb, "PUT", BASE + "late/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    assert action_id(nb, "late") is not None
+    assert ddi(nb, "GET", BASE + "late" + sm + "/" + name).body == data
+    assert ddi(nb, "GET", BASE + "stranger" + sm + "/" + name, token="s-1").status == 404
+
+
+def test_setup_keeps_only_tokens_of_devices_it_registers(make_nb):
+    """A device added without a token, or registered by the GatewayToken,
+    does not take the first TargetToken anyone sends: the real device
+    would get 401 after an attacker's poll (issue 11)."""
+    nb = make_nb({"NESTBOX_DDI__GATEWAY_TOKEN": "gw-secret"}, sub="setup-tokens")
+    nb.ctl("init")
+    nb.ctl("device", "add", "tokenless")
+    nb.start()
+    assert nb.request("GET", BASE + "viagw",
+                      {"Authorization": "GatewayToken gw-secret"}).status == 200
+    for dev in ("tokenless", "viagw"):
+        assert ddi(nb, "GET", BASE + dev, token="attacker").status == 200
+        assert ddi(nb, "GET", BASE + dev, token="real-device").status == 200
+    with nb.db() as c:
+        rows = dict(c.execute("SELECT controller_id, token_hash FROM ddi_devices"))
+    assert rows == {"tokenless": "", "viagw": ""}
+    # a device setup registers itself keeps its first token, as before
+    assert ddi(nb, "GET", BASE + "selfreg", token="first").status == 200
+    assert ddi(nb, "GET", BASE + "selfreg", token="second").status == 401
+
+
+def test_self_registration_cap_and_rate(make_nb):
+    """setup/lax mode self-registration stops at ddi.self_register_max (403)
+    and ddi.self_register_per_hour (429); refusals are logged and counted,
+    known and operator-added devices are not affected."""
+    nb = make_nb({"NESTBOX_DDI__SELF_REGISTER_MAX": "2"}, sub="selfcap")
+    nb.ctl("init")
+    nb.ctl("device", "add", "by-operator", "--token", "op")
+    nb.start()
+    assert ddi(nb, "GET", BASE + "r1", token="t").status == 200
+    assert ddi(nb, "GET", BASE + "r2", token="t").status == 200
+    r = ddi(nb, "GET", BASE + "r3", token="t")
+    assert r.status == 403 and "ddi.self_register_max" in json.loads(r.body)["error"]
+    assert ddi(nb, "PUT", BASE + "r4/configData", token="t",
+               body={"data": {"a": "b"}}).status == 403
+    assert ddi(nb, "GET", BASE + "r1", token="t").status == 200
+    assert ddi(nb, "GET", BASE + "by-operator", token="op").status == 200
+    with nb.db() as c:
+        ids = sorted(r[0] for r in c.execute("SELECT controller_id FROM ddi_devices"))
+    assert ids == ["by-operator", "r1", "r2"]
+    nb.stop()
+    log = nb.read_log()
+    assert "self-registration of DEFAULT/r3 refused: ddi.self_register_max (2)" in log
+    with nb.db() as c:
+        refused = c.execute("SELECT sum(count) FROM metrics_requests WHERE program='ddi'"
+                            " AND status=403").fetchone()[0]
+    assert refused == 2
+    lax = make_nb({"NESTBOX_DDI__AUTH_MODE": "lax", "NESTBOX_DDI__SELF_REGISTER_PER_HOUR": "1"},
+                  sub="selfrate")
+    lax.ctl("init")
+    lax.start()
+    assert ddi(lax, "GET", BASE + "l1", token=None).status == 200
+    r = ddi(lax, "GET", BASE + "l2", token=None)
+    assert r.status == 429 and r.header("Retry-After") == "3600"
+    assert "ddi.self_register_per_hour" not in r.body.decode()
+    lax.stop()
+    assert "self-registration of DEFAULT/l2 refused: ddi.self_register_per_hour (1)" \
+        in lax.read_log()
+
+
+@pytest.mark.parametrize("cid,status", [
+    ("star*", 200),                     # hawkBit allows it: no whitespace, no '/'
+    ("g%C3%A9r%C3%A4t-1", 200),         # UTF-8
+    ("x" * 256, 200),
+    ("sp%20ace", 400),
+    ("tab%09id", 400),
+    ("bad%FFutf8", 400),
+    ("x" * 257, 400),
+])
+def test_controller_id_rule(ddi_nb, cid, status):
+    nb, _, _ = ddi_nb
+    r = ddi(nb, "GET", BASE + cid, token="t")
+    assert r.status == status
+    with nb.db() as c:
+        n = c.execute("SELECT count(*) FROM ddi_devices").fetchone()[0]
+    assert n == (1 if status == 200 else 0)
+
+
+def test_feedback_needs_hawkbit_fields(ddi_nb):
+    """hawkBit's DdiActionFeedback requires status.result.finished: a closed
+    without it was taken as a success (issue 11).  400, action unchanged."""
+    nb, _, sid = ddi_nb
+    nb.ctl("device", "add", "rq", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    ddi(nb, "PUT", BASE + "rq/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    a = action_id(nb, "rq")
+    path = BASE + "rq/deploymentBase/%s/feedback" % a
+    bad = [
+        {"id": a, "status": {"execution": "closed"}},
+        {"id": a, "status": {"execution": "closed", "result": {}}},
+        {"id": a, "status": {"execution": "closed", "result": {"progress": {"cnt": 1}}}},
+        {"id": a, "status": {"execution": "closed", "result": {"finished": "success"},
+                             "details": "not a list"}},
+        {"id": a},
+    ]
+    for body in bad:
+        r = ddi(nb, "POST", path, body=body)
+        assert r.status == 400, body
+    for raw in (b'{"status":{"execution":"closed","result":{"finished":"success"},'
+                b'"details":["caf\xe9"]}}',
+                b'{"status":{"execution":"closed","result":{"finished":"success"},'
+                b'"details":["a\\u0000b"]}}'):
+        assert raw_post(nb, path, raw).status == 400
+    r = ddi(nb, "POST", BASE + "rq/cancelAction/%s/feedback" % a,
+            body={"status": {"execution": "closed"}})
+    assert r.status == 400
+    with nb.db() as c:
+        assert c.execute("SELECT status FROM ddi_actions WHERE id=?", (a,)).fetchone()[0] \
+            == "running"
+        assert c.execute("SELECT count(*) FROM ddi_action_status").fetchone()[0] == 0
+        assert c.execute("SELECT state, sw_version FROM ddi_devices").fetchone() \
+            == ("running", "1.0")
+    assert feedback(nb, "rq", a, "closed", "success").status == 200
+
+
+def test_device_bodies_are_checked(ddi_nb):
+    """configData, installedBase and confirmation bodies: hawkBit's required
+    fields, UTF-8 text, bounds named; nothing stored on a refusal."""
+    nb, _, _ = ddi_nb
+    ddi(nb, "GET", BASE + "bd", token="t")
+    cfg = BASE + "bd/configData"
+    assert raw_post(nb, cfg, b'{"data":{"hw_boardname":"b\xf6rd"}}', "PUT", "t").status == 400
+    r = ddi(nb, "PUT", cfg, token="t", body={"data": {"k": "v" * 513}})
+    assert r.status == 400 and "512" in json.loads(r.body)["error"]
+    r = ddi(nb, "PUT", cfg, token="t", body={"data": {"sw_version": "9" * 100}})
+    assert r.status == 400 and "sw_version is 100 bytes, at most 63" in json.loads(r.body)["error"]
+    inst = BASE + "bd/installedBase"
+    r = ddi(nb, "PUT", inst, token="t", body={"version": "2.0"})
+    assert r.status == 400 and "name" in json.loads(r.body)["error"]
+    r = ddi(nb, "PUT", inst, token="t", body={"name": "img", "version": "1" * 64})
+    assert r.status == 400 and "63" in json.loads(r.body)["error"]
+    assert raw_post(nb, inst, b'{"name":"img","version":"2.0\xff"}', "PUT", "t").status == 400
+    with nb.db() as c:
+        assert c.execute("SELECT attributes, sw_version, state FROM ddi_devices").fetchone() \
+            == ("", "", "registered")
+    assert ddi(nb, "PUT", inst, token="t", body={"name": "img", "version": "2.0"}).status == 200
+    r = raw_post(nb, BASE + "bd/confirmationBase/activateAutoConfirm",
+                 b'{"remark":"\xe9"}', token="t")
+    assert r.status == 400
+    with nb.db() as c:
+        assert c.execute("SELECT sw_version, auto_confirm FROM ddi_devices").fetchone() \
+            == ("2.0", 0)
+
+
+def test_action_history(ddi_nb):
+    """?actionHistory=N answers up to N of the device's messages, newest
+    first (hawkBit); -1 all, 0 or absent none."""
+    nb, _, sid = ddi_nb
+    nb.ctl("device", "add", "ah", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    ddi(nb, "PUT", BASE + "ah/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    a = action_id(nb, "ah")
+    for lines in (["Downloading"], ["Downloaded 50%", "still going"], [], ["Installing"]):
+        assert feedback(nb, "ah", a, "proceeding", details=lines).status == 200
+    dep = BASE + "ah/deploymentBase/" + a
+
+    def messages(q):
+        r = ddi(nb, "GET", dep + q)
+        assert r.status == 200
+        return json.loads(r.body)["actionHistory"]["messages"]
+    assert messages("") == []
+    assert messages("?actionHistory=0") == []
+    assert messages("?actionHistory=3") == ["Installing", "Downloaded 50%", "still going"]
+    assert messages("?actionHistory=1") == ["Installing"]
+    assert messages("?actionHistory=-1") == ["Installing", "Downloaded 50%", "still going",
+                                             "Downloading"]
+    assert messages("?c=x&actionHistory=2") == ["Installing", "Downloaded 50%"]
+    assert ddi(nb, "GET", dep + "?actionHistory=three").status == 400
+    # another device's action stays unknown, history or not
+    assert ddi(nb, "GET", BASE + "other2/deploymentBase/%s?actionHistory=-1" % a,
+               token="o").status == 404
+
+
+def test_tenant_longer_than_kept_stops_start(tmpdir_shared):
+    """A tenant is kept in a 63-byte column: a longer one in ddi.tenants is
+    refused at start-up with the key named, not cut on every request."""
+    from test_config import run_cgi, write
+    for tenants, ok in (("[DEFAULT, %s]" % ("T" * 64), False), ("[%s]" % ("T" * 63), True)):
+        p = write(tmpdir_shared, "server:\n  var_dir: %s\nddi:\n  tenants: %s\n"
+                  % (tmpdir_shared, tenants))
+        r = run_cgi("ddi.fcgi", {"NESTBOX_CONFIG": p}, uri="/DEFAULT/controller/v1/x")
+        assert (b"ddi.tenants: each tenant is 1 to 63 bytes" in r.stderr) != ok, r.stderr

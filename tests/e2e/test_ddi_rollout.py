@@ -378,3 +378,39 @@ def test_review_edges(rnb):
         assert c.execute("SELECT status, progress FROM ddi_actions WHERE id=?", (a,)
                          ).fetchone() == ("canceling", 50)
     assert action_of(nb, "e3", "cancelAction") == a
+
+
+def test_acknowledged_cancel_stands(rnb):
+    """After an operator's cancel acknowledged with closed/success, the next
+    poll offers neither deploymentBase nor cancelAction, in assigned and in
+    rollout mode, until an operator assigns again or forces (issue 11)."""
+    nb, ids = rnb
+    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"])
+    register(nb, "as1")
+    nb.ctl("device", "set", "as1", "--assign", ids["2.0"])
+    register(nb, "ro1")
+    for dev in ("as1", "ro1"):
+        a = action_of(nb, dev)
+        assert a is not None
+        assert nb.ctl("device", "cancel", dev).returncode == 0
+        assert action_of(nb, dev, "cancelAction") == a
+        assert feedback(nb, dev, a, "closed", "success", kind="cancelAction").status == 200
+        for _ in range(2):
+            ln = links(nb, dev)
+            assert "deploymentBase" not in ln and "cancelAction" not in ln, (dev, ln)
+        with nb.db() as c:
+            assert c.execute("SELECT count(*), max(status) FROM ddi_actions a JOIN ddi_devices d"
+                             " ON d.id = a.device_id WHERE d.controller_id=?", (dev,)
+                             ).fetchone() == (1, "canceled")
+    shown = nb.ctl("device", "show", "as1").stdout
+    assert "canceled by an operator" in shown
+    # the operator assigns again: offered again, as a new action
+    nb.ctl("device", "set", "as1", "--assign", ids["2.0"])
+    again = action_of(nb, "as1")
+    assert again is not None and int(again) > 0
+    # in rollout mode, forcing is the operator's way to retry
+    nb.ctl("device", "set", "ro1", "--force")
+    assert action_of(nb, "ro1") is not None
+    # a waiting-for-nothing device in the same feed is unaffected
+    register(nb, "ro2")
+    assert action_of(nb, "ro2") is not None

@@ -83,3 +83,32 @@ def test_broken_images_store_nothing(nb, tmpdir_shared):
     blobs = os.path.join(nb.state, "blobs")
     assert not [f for d, _, fs in os.walk(blobs) for f in fs if not d.endswith("tmp")]
     assert nb.ctl("software", "del", "1", check=False).returncode == 1
+
+
+def test_values_longer_than_kept_are_refused(nb, tmpdir_shared):
+    """A 5,000-character software.version was stored as 63 characters and
+    10,000 compatibility entries as 64 (issue 11): refused, with the field
+    and the limit named, and nothing stored."""
+    nb.ctl("init")
+    cases = [
+        (make_swu(os.path.join(tmpdir_shared, "v"), "long", desc=SW_DESC % ("7" * 5000)), (),
+         "software.version is 5000 bytes, at most 63"),
+        (make_swu(os.path.join(tmpdir_shared, "hc"), "1.0", desc=(
+            'software = { version = "1.0"; hardware-compatibility: [ %s ]; };\n'
+            % ", ".join('"%d"' % i for i in range(10000)))), (),
+         "more than 64 hardware-compatibility entries"),
+        (make_swu(os.path.join(tmpdir_shared, "bd"), "1.0", desc=(
+            'software = { version = "1.0"; %s = { hardware-compatibility: [ "1" ]; }; };\n'
+            % ("b" * 64))), (),
+         "a hardware-compatibility board is 64 bytes, at most 63"),
+        (make_swu(os.path.join(tmpdir_shared, "nm"), "1.0"), ("--name", "n" * 300),
+         "the software name is 300 bytes, at most 255"),
+    ]
+    for swu, extra, why in cases:
+        r = nb.ctl("software", "add", swu, *extra, check=False)
+        assert r.returncode == 1 and why in r.stderr, r.stderr
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 0
+        assert c.execute("SELECT count(*) FROM ddi_software_compat").fetchone()[0] == 0
+    assert not os.listdir(os.path.join(nb.state, "blobs")) or \
+        all(d == "tmp" for d in os.listdir(os.path.join(nb.state, "blobs")))

@@ -2,15 +2,17 @@
  * fuzz_ddi_feedback - ddi_feedback_parse() on a fuzzed action feedback
  * body, as SWUpdate and rauc-hawkbit-updater POST it.
  *
- * Invariants (abort() when broken): on success execution is one of the
- * DDI values, finished is success/failure/none, progress is -1..100 and
- * details is a NUL-terminated string.
+ * Invariants (abort() when broken): on success the body was UTF-8,
+ * execution is one of the DDI values, finished is success/failure/none
+ * (hawkBit requires it: never defaulted), progress is -1..100 and details
+ * is a NUL-terminated string.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/ddi/ddi.h"
+#include "../../src/lib/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -27,7 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ok |= !strcmp(fb.execution, exe[i]);
 		if (!ok || (strcmp(fb.finished, "success") && strcmp(fb.finished, "failure") &&
 			    strcmp(fb.finished, "none")) ||
-		    fb.progress < -1 || fb.progress > 100 || !fb.details)
+		    fb.progress < -1 || fb.progress > 100 || !fb.details ||
+		    !utf8_valid((const char *)data, size) || !memmem(data, size, "\"finished\"", 10))
 			abort();
 		(void)strlen(fb.details);
 	} else if (!err) {

@@ -10,10 +10,14 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/ddi/ddi.h"
+
+/* a string literal and its length, for bodies with odd bytes */
+#define LIT(s) s, sizeof(s) - 1
 
 static int fb(struct arena *a, const char *body, struct ddi_fb *out)
 {
@@ -38,30 +42,89 @@ static void test_feedback(void **state)
 	assert_string_equal(f.finished, "success");
 	assert_string_equal(f.details, "a\nb\n");
 	assert_int_equal(f.progress, -1);
-	/* finished defaults to none; progress from cnt/of, then from the log line */
+	/* progress from cnt/of, then from the log line */
 	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"proceeding\",\"result\":"
-			    "{\"progress\":{\"cnt\":2,\"of\":5}}}}", &f), 0);
+			    "{\"finished\":\"none\",\"progress\":{\"cnt\":2,\"of\":5}}}}", &f), 0);
 	assert_string_equal(f.finished, "none");
 	assert_int_equal(f.progress, 40);
-	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"proceeding\",\"result\":{},"
-			    "\"details\":[\"Downloaded 73%\"]}}", &f), 0);
+	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"proceeding\",\"result\":"
+			    "{\"finished\":\"none\"},\"details\":[\"Downloaded 73%\"]}}", &f), 0);
 	assert_int_equal(f.progress, 73);
 	/* hostile numbers saturate at 100 (no int overflow) */
 	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"proceeding\",\"result\":{\"progress\":"
-			    "{\"cnt\":1e300,\"of\":0.5}},\"details\":"
+			    "{\"cnt\":1e300,\"of\":0.5},\"finished\":\"none\"},\"details\":"
 			    "[\"Downloaded 99999999999999999999%\"]}}", &f), 0);
 	assert_int_equal(f.progress, 100);
 	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"proceeding\",\"result\":{\"progress\":"
-			    "{\"cnt\":-5,\"of\":1}}}}", &f), 0);
+			    "{\"cnt\":-5,\"of\":1},\"finished\":\"none\"}}}", &f), 0);
 	assert_int_equal(f.progress, 0);
 	/* refusals */
 	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"exploded\"}}", &f), -1);
 	assert_int_equal(fb(&a, "{\"status\":{\"execution\":\"closed\",\"result\":"
 			    "{\"finished\":\"maybe\"}}}", &f), -1);
 	assert_int_equal(fb(&a, "{\"status\":{}}", &f), -1);
-	assert_int_equal(fb(&a, "[1,2]", &f), -1);
-	assert_int_equal(fb(&a, "{broken", &f), -1);
-	assert_int_equal(fb(&a, "", &f), -1);
+	assert_int_equal(fb(&a, "{}", &f), -1);
+	arena_free(&a);
+}
+
+/* A feedback refused, and its message naming what is wrong. */
+static void fb_refused(struct arena *a, const char *body, size_t len, const char *want)
+{
+	struct ddi_fb f;
+	const char *err = NULL;
+
+	assert_int_equal(ddi_feedback_parse(a, body, len, &f, &err), -1);
+	assert_non_null(err);
+	if (!strstr(err, want))
+		fail_msg("'%s' lacks '%s'", err, want);
+}
+
+/*
+ * hawkBit's DdiActionFeedback: status, status.execution, status.result
+ * and status.result.finished are required (@NotNull); progress needs cnt;
+ * details is a list of strings.  A closed without a result must not close
+ * the action as a success (issue 11).
+ */
+static void test_feedback_required_fields(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "{\"id\":\"3\",\"status\":{\"execution\":\"closed\"}}", "result" },
+		{ "{\"id\":\"3\",\"status\":{\"execution\":\"closed\",\"result\":{}}}",
+		  "finished" },
+		{ "{\"status\":{\"execution\":\"closed\",\"result\":null}}", "result" },
+		{ "{\"status\":{\"execution\":\"closed\",\"result\":{\"finished\":1}}}",
+		  "finished" },
+		{ "{\"status\":{\"execution\":\"proceeding\",\"result\":{\"progress\":"
+		  "{\"cnt\":1,\"of\":2}}}}", "finished" },
+		{ "{\"status\":{\"result\":{\"finished\":\"success\"}}}", "execution" },
+		{ "{\"status\":\"closed\"}", "status" },
+		{ "{\"status\":{\"execution\":\"closed\",\"result\":{\"finished\":\"none\","
+		  "\"progress\":{\"of\":2}}}}", "progress" },
+		{ "{\"status\":{\"execution\":\"closed\",\"result\":{\"finished\":\"none\"},"
+		  "\"details\":\"done\"}}", "details" },
+		{ "{\"status\":{\"execution\":\"closed\",\"result\":{\"finished\":\"none\"},"
+		  "\"details\":[\"a\",7]}}", "details" },
+	};
+	/* invalid UTF-8 in details (a lone continuation byte, an overlong '/') */
+	static const char latin1[] = "{\"status\":{\"execution\":\"proceeding\",\"result\":"
+		"{\"finished\":\"none\"},\"details\":[\"caf\xe9\"]}}";
+	static const char overlong[] = "{\"status\":{\"execution\":\"proceeding\",\"result\":"
+		"{\"finished\":\"none\"},\"details\":[\"\xc0\xaf\"]}}";
+	static const char nul[] = "{\"status\":{\"execution\":\"proceeding\",\"result\":"
+		"{\"finished\":\"none\"},\"details\":[\"a\\u0000b\"]}}";
+	struct arena a;
+	size_t i;
+
+	(void)state;
+	arena_init(&a);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		fb_refused(&a, bad[i][0], strlen(bad[i][0]), bad[i][1]);
+	fb_refused(&a, latin1, sizeof(latin1) - 1, "UTF-8");
+	fb_refused(&a, overlong, sizeof(overlong) - 1, "UTF-8");
+	fb_refused(&a, nul, sizeof(nul) - 1, "NUL");
+	fb_refused(&a, LIT("[1,2]"), "JSON object");
+	fb_refused(&a, LIT("{broken"), "JSON object");
+	fb_refused(&a, LIT(""), "JSON object");
 	arena_free(&a);
 }
 
@@ -102,6 +165,70 @@ static void test_config(void **state)
 	assert_null(merge("\"x\"", ""));
 }
 
+static void config_refused(const char *body, size_t len, const char *want)
+{
+	const char *err = NULL;
+	char *out = NULL;
+
+	assert_int_equal(ddi_config_merge(body, len, "", &out, &err), -1);
+	assert_null(out);
+	assert_non_null(err);
+	if (!strstr(err, want))
+		fail_msg("'%s' lacks '%s'", err, want);
+}
+
+/* configData: hawkBit's data is required; bounds are named; bytes are UTF-8 */
+static void test_config_refusals(void **state)
+{
+	static const char latin1[] = "{\"data\":{\"hw_boardname\":\"b\xf6rd\"}}";
+	static const char key[] = "{\"data\":{\"\xff\":\"x\"}}";
+	char big[1024];
+
+	(void)state;
+	config_refused(latin1, sizeof(latin1) - 1, "UTF-8");
+	config_refused(key, sizeof(key) - 1, "UTF-8");
+	config_refused(LIT("{\"mode\":\"merge\"}"), "data");
+	config_refused(LIT("{\"data\":{\"a\":\"x\\u0000y\"}}"), "NUL");
+	config_refused(LIT("{\"mode\":7,\"data\":{\"a\":\"b\"}}"), "mode");
+	snprintf(big, sizeof(big), "{\"data\":{\"a\":\"%0513d\"}}", 0);
+	config_refused(big, strlen(big), "512");
+	snprintf(big, sizeof(big), "{\"data\":{\"%0129d\":\"v\"}}", 0);
+	config_refused(big, strlen(big), "128");
+}
+
+static void installed(const char *body, int want, const char *in_err)
+{
+	struct arena a;
+	const char *name = NULL, *version = NULL, *err = NULL;
+
+	arena_init(&a);
+	assert_int_equal(ddi_installed_parse(&a, body, strlen(body), &name, &version, &err), want);
+	if (want == 0) {
+		assert_string_equal(name, "core-image");
+		assert_string_equal(version, "2.1");
+	} else if (!err || !strstr(err, in_err)) {
+		fail_msg("'%s' lacks '%s'", err ? err : "(null)", in_err);
+	}
+	arena_free(&a);
+}
+
+/* PUT installedBase: hawkBit's DdiAssignedVersion needs name and version */
+static void test_installed_base(void **state)
+{
+	char big[200];
+
+	(void)state;
+	installed("{\"name\":\"core-image\",\"version\":\"2.1\"}", 0, NULL);
+	installed("{\"version\":\"2.1\"}", -1, "name");
+	installed("{\"name\":\"core-image\"}", -1, "version");
+	installed("{\"name\":\"core-image\",\"version\":\"\"}", -1, "version");
+	installed("{\"name\":\"core-image\",\"version\":2}", -1, "version");
+	installed("[]", -1, "JSON object");
+	snprintf(big, sizeof(big), "{\"name\":\"n\",\"version\":\"%064d\"}", 0);
+	installed(big, -1, "63");
+	installed("{\"name\":\"n\",\"version\":\"1\xff\"}", -1, "UTF-8");
+}
+
 static void test_confirm(void **state)
 {
 	struct arena a;
@@ -111,12 +238,12 @@ static void test_confirm(void **state)
 
 	(void)state;
 	arena_init(&a);
-	assert_int_equal(ddi_confirm_parse(&a, "{\"confirmation\":\"confirmed\",\"code\":200}", 40,
+	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"confirmed\",\"code\":200}"),
 					   &yes, &details, &err), 0);
 	assert_int_equal(yes, 1);
 	assert_string_equal(details, "");
-	assert_int_equal(ddi_confirm_parse(&a, "{\"confirmation\":\"Denied\",\"details\":[\"no\"]}",
-					   43, &yes, &details, &err), 0);
+	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"Denied\",\"details\":[\"no\"]}"),
+					   &yes, &details, &err), 0);
 	assert_int_equal(yes, 0);
 	assert_string_equal(details, "no\n");
 	assert_int_equal(ddi_confirm_parse(&a, "{\"confirmation\":true}", 21, &yes, &details, &err),
@@ -129,6 +256,16 @@ static void test_confirm(void **state)
 	assert_string_equal(by, "ops");
 	assert_string_equal(remark, "");
 	assert_int_equal(ddi_autoconfirm_parse(&a, "[]", 2, &by, &remark, &err), -1);
+	/* invalid UTF-8 and non-string values are refused, not stored */
+	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"denied\",\"details\":"
+					   "[\"\xe9\"]}"), &yes, &details, &err), -1);
+	assert_non_null(strstr(err, "UTF-8"));
+	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"denied\",\"details\":\"x\"}"),
+					   &yes, &details, &err), -1);
+	assert_int_equal(ddi_autoconfirm_parse(&a, LIT("{\"remark\":\"\xe9\"}"), &by, &remark,
+					       &err), -1);
+	assert_non_null(strstr(err, "UTF-8"));
+	assert_int_equal(ddi_autoconfirm_parse(&a, LIT("{\"remark\":5}"), &by, &remark, &err), -1);
 	arena_free(&a);
 }
 
@@ -136,7 +273,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feedback),
+		cmocka_unit_test(test_feedback_required_fields),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_refusals),
+		cmocka_unit_test(test_installed_base),
 		cmocka_unit_test(test_confirm),
 	};
 

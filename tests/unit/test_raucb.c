@@ -317,8 +317,8 @@ static void test_ini_details(void **state)
 	assert_int_equal(raucb_manifest(buf, strlen(buf), NULL, info, err, sizeof(err)), 0);
 	assert_string_equal(info->compat[0].board, "gizmo ; not a comment in GLib");
 	assert_string_equal(info->version, "1.1");	/* the last one wins */
-	/* a 1000-character line is one line; the description is cut to fit */
-	assert_int_equal(strlen(info->description), sizeof(info->description) - 1);
+	/* a 1000-character line is one line, kept whole */
+	assert_string_equal(info->description, desc);
 	free(buf);
 	free(info);
 }
@@ -336,6 +336,21 @@ static void manifest_fails(const char *text, size_t len, const char *why)
 }
 
 #define MANIFEST_FAILS(text, why) manifest_fails(text, sizeof(text) - 1, why)
+
+/* a description longer than is kept is refused, not cut (issue 11) */
+static void test_description_bound(void **state)
+{
+	static const char head[] = "[update]\ncompatible=gizmo\nversion=1\ndescription=";
+	char *text = malloc(sizeof(head) + 2002);
+
+	(void)state;
+	assert_non_null(text);
+	memcpy(text, head, sizeof(head) - 1);
+	memset(text + sizeof(head) - 1, 'd', 2000);
+	memcpy(text + sizeof(head) - 1 + 2000, "\n", 2);
+	manifest_fails(text, strlen(text), "[update] description is too long (at most 1023 bytes)");
+	free(text);
+}
 
 static void test_manifest_refusals(void **state)
 {
@@ -521,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_compressors),
 		cmocka_unit_test(test_separator),
 		cmocka_unit_test(test_ini_details),
+		cmocka_unit_test(test_description_bound),
 		cmocka_unit_test(test_manifest_refusals),
 		cmocka_unit_test(test_manifest_size),
 		cmocka_unit_test(test_not_a_manifest),

@@ -418,10 +418,11 @@ static void test_compat_overflow(void **state)
 	(void)state;
 	n = (size_t)snprintf(text, sizeof(text), "software = { version = \"9\"; board = { hardware-compatibility = [");
 	m = (size_t)snprintf(json, sizeof(json), "{\"software\":{\"version\":\"9\",\"hardware-compatibility\":[");
-	for (i = 0; i < SWU_MAX_COMPAT + 10; i++) {
+	for (i = 0; i < SWU_MAX_COMPAT; i++) {
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%s\"r%d\"", i ? "," : "", i);
 		m += (size_t)snprintf(json + m, sizeof(json) - m, "%s\"r%d\"", i ? "," : "", i);
 	}
+	/* exactly SWU_MAX_COMPAT entries are kept, all of them */
 	snprintf(text + n, sizeof(text) - n, "]; }; };\n");
 	snprintf(json + m, sizeof(json) - m, "]}}");
 	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
@@ -431,6 +432,84 @@ static void test_compat_overflow(void **state)
 	assert_int_equal(swu_describe(json, strlen(json), &info, err, sizeof(err)), 0);
 	assert_int_equal(info.ncompat, SWU_MAX_COMPAT);
 	assert_compat(&info, SWU_MAX_COMPAT - 1, "", "r63");
+	/* one more is refused, naming the field and the limit (it was cut to 64) */
+	snprintf(text + n, sizeof(text) - n, ",\"r64\"]; }; };\n");
+	snprintf(json + m, sizeof(json) - m, ",\"r64\"]}}");
+	expect_desc_err(text, "sw-description: more than 64 hardware-compatibility entries");
+	expect_desc_err(json, "sw-description: more than 64 hardware-compatibility entries");
+}
+
+/* 10,000 compatibility entries (issue 11): refused, not stored as 64 */
+static void test_compat_ten_thousand(void **state)
+{
+	size_t cap = 16 + 10000 * 12 + 64, n, m;
+	char *text = malloc(cap), *json = malloc(cap);
+	int i;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(json);
+	n = (size_t)snprintf(text, cap, "software = { version = \"9\"; hardware-compatibility = [");
+	m = (size_t)snprintf(json, cap, "{\"software\":{\"version\":\"9\",\"b\":{\"hardware-compatibility\":[");
+	for (i = 0; i < 10000; i++) {
+		n += (size_t)snprintf(text + n, cap - n, "%s\"%d\"", i ? "," : "", i);
+		m += (size_t)snprintf(json + m, cap - m, "%s\"%d\"", i ? "," : "", i);
+	}
+	snprintf(text + n, cap - n, "]; };\n");
+	snprintf(json + m, cap - m, "]}}}");
+	expect_desc_err(text, "sw-description: more than 64 hardware-compatibility entries");
+	expect_desc_err(json, "sw-description: more than 64 hardware-compatibility entries");
+	free(text);
+	free(json);
+}
+
+/*
+ * Values longer than what is stored are refused with the field and the
+ * limit named (a 5,000-character version was stored as 63 characters).
+ */
+static void test_field_bounds(void **state)
+{
+	static struct swu_info info;
+	char *v = malloc(6000), *text = malloc(8000), err[256] = "";
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(text);
+	memset(v, '1', 5000);
+	v[5000] = '\0';
+	snprintf(text, 8000, "software = { version = \"%s\"; };", v);
+	expect_desc_err(text, "sw-description: software.version is 5000 bytes, at most 63");
+	snprintf(text, 8000, "{\"software\":{\"version\":\"%s\"}}", v);
+	expect_desc_err(text, "sw-description: software.version is 5000 bytes, at most 63");
+	/* 63 bytes fit, 64 do not */
+	v[63] = '\0';
+	snprintf(text, 8000, "software = { version = \"%s\"; };", v);
+	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
+	assert_string_equal(info.version, v);
+	v[63] = '1';
+	v[64] = '\0';
+	snprintf(text, 8000, "software = { version = \"%s\"; };", v);
+	expect_desc_err(text, "sw-description: software.version is 64 bytes, at most 63");
+	/* a board (a group name) and a revision are hw_model and hw_revision */
+	memset(v, 'b', 64);
+	v[64] = '\0';
+	snprintf(text, 8000, "software = { version = \"1\"; %s = { hardware-compatibility = "
+		 "[\"1.0\"]; }; };", v);
+	expect_desc_err(text, "sw-description: a hardware-compatibility board is 64 bytes, at most 63");
+	snprintf(text, 8000, "{\"software\":{\"version\":\"1\",\"hardware-compatibility\":"
+		 "[\"%s\"]}}", v);
+	expect_desc_err(text, "sw-description: a hardware-compatibility revision is 64 bytes, "
+			"at most 63");
+	memset(v, 'd', 2000);
+	v[2000] = '\0';
+	snprintf(text, 8000, "software = { version = \"1\"; description = \"%s\"; };", v);
+	expect_desc_err(text, "sw-description: software.description is 2000 bytes, at most 1023");
+	v[1023] = '\0';
+	snprintf(text, 8000, "software = { version = \"1\"; description = \"%s\"; };", v);
+	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
+	assert_string_equal(info.description, v);
+	free(v);
+	free(text);
 }
 
 /* swu_describe resets what an earlier call left */
@@ -914,6 +993,8 @@ int main(void)
 		cmocka_unit_test(test_compat_libconfig),
 		cmocka_unit_test(test_compat_json),
 		cmocka_unit_test(test_compat_overflow),
+		cmocka_unit_test(test_compat_ten_thousand),
+		cmocka_unit_test(test_field_bounds),
 		cmocka_unit_test(test_describe_resets),
 		cmocka_unit_test(test_describe_len),
 		cmocka_unit_test(test_cpio_newc),

@@ -1,0 +1,188 @@
+/*
+ * test_ddi_lifecycle.c - an action's life after an operator's cancel
+ * (src/ddi/ddi_decide.c, ddi_store.c): a canceled software is not offered
+ * again until an operator assigns again or forces; and the device's
+ * reported messages for ?actionHistory=N, newest first as hawkBit answers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <cjson/cJSON.h>
+
+#include "unit_util.h"
+#include "unit_store.h"
+#include "../../src/core/core.h"
+#include "../../src/ddi/ddi.h"
+
+struct fx {
+	char *dir;
+	struct app app;
+	struct ddi_device d;
+};
+
+static void reload(struct fx *f)
+{
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "dev", &f->d), 0);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ut_mkdtemp();
+	if (ut_store_open(f->dir, 1000, &f->app.db) < 0 ||
+	    db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind, filename, size,"
+			       " sha1, md5, sha256, created) VALUES"
+			       " (1, 'a', '2.0', 'swu', 'a.swu', 1, '', '', '', 0),"
+			       " (2, 'b', '3.0', 'swu', 'b.swu', 1, '', '', '', 0)") < 0 ||
+	    ddi_device_add(&f->app, "DEFAULT", "dev", "", NULL, "assigned", 1) < 0 ||
+	    db_exec(f->app.db, "UPDATE ddi_devices SET attributes='{}', sw_version='1.0'") < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	db_close(f->app.db);
+	ut_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static enum ddi_verdict verdict(struct fx *f)
+{
+	struct ddi_candidate c;
+	struct ddi_decide_in in = { f->d.mode, f->d.sw_version, f->d.tenant, f->d.cid,
+				    f->d.has_attrs, f->d.force, NULL, 0, 0 };
+
+	reload(f);
+	in.mode = f->d.mode;
+	in.force = f->d.force;
+	if (ddi_candidate_find(&f->app, &f->d, &c) == 0)
+		in.cand = &c;
+	return ddi_decide(&in);
+}
+
+/* the decision table: a canceled candidate waits for an operator */
+static void test_decide_canceled(void **state)
+{
+	struct ddi_candidate c = { 1, 0, "2.0", 100, 0, 1 };
+	struct ddi_decide_in in = { "assigned", "1.0", "DEFAULT", "dev", 1, 0, &c, 0, 0 };
+
+	(void)state;
+	assert_int_equal(ddi_decide(&in), DDI_CANCELED);
+	in.mode = "rollout";
+	assert_int_equal(ddi_decide(&in), DDI_CANCELED);
+	in.force = 1;
+	assert_int_equal(ddi_decide(&in), DDI_OFFER);
+	in.force = 0;
+	c.canceled = 0;
+	assert_int_equal(ddi_decide(&in), DDI_OFFER);
+	assert_string_equal(ddi_verdict_text(DDI_CANCELED),
+			    "canceled by an operator (assign again or force to retry)");
+}
+
+/* a running action canceled and acknowledged, then assigned again */
+static void test_cancel_stands_until_assigned(void **state)
+{
+	struct fx *f = *state;
+	long long a;
+
+	reload(f);
+	assert_int_equal(verdict(f), DDI_OFFER);
+	a = ddi_action_create(&f->app, f->d.id, 1, 0, "running");
+	assert_true(a > 0);
+	assert_int_equal(ddi_action_cancel(&f->app, f->d.id), 0);
+	/* the device acknowledges: the action is canceled and the cancel held */
+	assert_int_equal(ddi_action_canceled(&f->app, f->d.id, a, 1, -1), 0);
+	reload(f);
+	assert_string_equal(f->d.last.status, "canceled");
+	assert_int_equal(verdict(f), DDI_CANCELED);
+	/* another software is not held */
+	assert_int_equal(ddi_device_set_mode(&f->app, f->d.id, "assigned", 2), 0);
+	assert_int_equal(verdict(f), DDI_OFFER);
+	/* the operator assigns the same software again: offered again */
+	assert_int_equal(ddi_device_set_mode(&f->app, f->d.id, "assigned", 1), 0);
+	assert_int_equal(verdict(f), DDI_OFFER);
+}
+
+/* a waiting action canceled at once holds too; force lifts it */
+static void test_cancel_waiting_and_force(void **state)
+{
+	struct fx *f = *state;
+
+	reload(f);
+	assert_true(ddi_action_create(&f->app, f->d.id, 1, 0, "waiting") > 0);
+	assert_int_equal(ddi_action_cancel(&f->app, f->d.id), 0);
+	assert_int_equal(verdict(f), DDI_CANCELED);
+	assert_int_equal(ddi_device_set_field(&f->app, f->d.id, "force", "1"), 0);
+	assert_int_equal(verdict(f), DDI_OFFER);
+	/* a new action ends the hold: after it, the device is judged as any other */
+	assert_true(ddi_action_create(&f->app, f->d.id, 1, 0, "running") > 0);
+	assert_int_equal(ddi_device_set_field(&f->app, f->d.id, "force", "0"), 0);
+	assert_int_equal(verdict(f), DDI_OFFER);
+}
+
+static void messages_are(struct fx *f, long long action, int n, const char *want)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *s;
+
+	assert_true(ddi_action_messages(&f->app, action, n, arr) >= 0);
+	s = cJSON_PrintUnformatted(arr);
+	assert_string_equal(s, want);
+	cJSON_free(s);
+	cJSON_Delete(arr);
+}
+
+/* ?actionHistory=N: the device's details lines, newest report first */
+static void test_action_history(void **state)
+{
+	struct fx *f = *state;
+	long long a, b;
+	int i;
+
+	reload(f);
+	a = ddi_action_create(&f->app, f->d.id, 1, 0, "running");
+	b = ddi_action_create(&f->app, f->d.id, 2, 0, "running");
+	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", "one\n"), 0);
+	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", "two\nthree\n"), 0);
+	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", ""), 0);
+	assert_int_equal(ddi_action_log(&f->app, b, "proceeding", "none", "other action\n"), 0);
+	assert_int_equal(ddi_action_log(&f->app, a, "confirmed", "none",
+					"Update Server: auto-confirm turned on\n"), 0);
+	assert_int_equal(ddi_action_log(&f->app, a, "closed", "success", "four\n"), 0);
+	messages_are(f, a, 0, "[]");
+	messages_are(f, a, 1, "[\"four\"]");
+	messages_are(f, a, 3, "[\"four\",\"two\",\"three\"]");
+	messages_are(f, a, -1, "[\"four\",\"two\",\"three\",\"one\"]");
+	messages_are(f, a, 100, "[\"four\",\"two\",\"three\",\"one\"]");
+	messages_are(f, b, -1, "[\"other action\"]");
+	/* -1 is hawkBit's "all", bounded as hawkBit bounds it */
+	for (i = 0; i < 150; i++)
+		assert_int_equal(ddi_action_log(&f->app, b, "proceeding", "none", "x\n"), 0);
+	{
+		cJSON *arr = cJSON_CreateArray();
+		assert_int_equal(ddi_action_messages(&f->app, b, -1, arr), DDI_HISTORY_MAX);
+		assert_int_equal(cJSON_GetArraySize(arr), DDI_HISTORY_MAX);
+		cJSON_Delete(arr);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decide_canceled),
+		cmocka_unit_test_setup_teardown(test_cancel_stands_until_assigned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_waiting_and_force, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_action_history, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

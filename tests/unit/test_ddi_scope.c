@@ -1,0 +1,189 @@
+/*
+ * test_ddi_scope.c - what a device may see and what enters the device
+ * registry (src/ddi/ddi_store.c): artifacts only of the device's own
+ * actions or assignment; ddi_device_add applies the controller-id rule and
+ * the column bounds before anything is stored; self-registration in
+ * setup/lax mode stops at its cap and its hourly rate, and is counted.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <time.h>
+
+#include "unit_util.h"
+#include "unit_store.h"
+#include "../../src/core/core.h"
+#include "../../src/ddi/ddi.h"
+
+struct fx {
+	char *dir;
+	struct app app;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	f->dir = ut_mkdtemp();
+	if (ut_store_open(f->dir, 1000, &f->app.db) < 0)
+		return -1;
+	/* three software rows; how they were ingested does not matter here */
+	if (db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind, filename, size,"
+			       " sha1, md5, sha256, created) VALUES"
+			       " (1, 'a', '1.0', 'swu', 'a.swu', 1, '', '', '', 0),"
+			       " (2, 'b', '2.0', 'swu', 'b.swu', 1, '', '', '', 0),"
+			       " (3, 'c', '3.0', 'swu', 'c.swu', 1, '', '', '', 0)") < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	db_close(f->app.db);
+	ut_rmtree(f->dir);
+	free(f);
+	return 0;
+}
+
+static long long devices(struct fx *f)
+{
+	sqlite3_stmt *st = db_stmt(f->app.db, "SELECT count(*) FROM ddi_devices");
+	long long n = -1;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return n;
+}
+
+/* hawkBit's rule: 1-256 bytes of UTF-8, no whitespace, no '/' */
+static void test_device_add_id_rule(void **state)
+{
+	static const char *const bad[] = { "", "sp ace", "tab\there", "a/b", "new\nline",
+		"\xff", "caf\xe9", "\xc0\xaf", "del\x7f" };
+	struct fx *f = *state;
+	struct ddi_device d;
+	char id[300];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ddi_device_add(&f->app, "DEFAULT", bad[i], "", NULL, NULL, 0) != -2)
+			fail_msg("controller id '%s' was not refused", bad[i]);
+	memset(id, 'x', 257);
+	id[257] = '\0';
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", id, "", NULL, NULL, 0), -2);
+	assert_int_equal(devices(f), 0);
+	/* what the rule allows is stored and read back whole */
+	id[256] = '\0';
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", id, "", NULL, NULL, 0), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", id, &d), 0);
+	assert_string_equal(d.cid, id);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "star*", "", NULL, NULL, 0), 0);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "g\xc3\xa9r\xc3\xa4t-1", "", NULL, NULL,
+					0), 0);
+	assert_int_equal(devices(f), 3);
+}
+
+/* columns read into fixed buffers are bounded at the door, not cut later */
+static void test_device_add_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_device d;
+	char long64[65];
+
+	memset(long64, 'f', 64);
+	long64[64] = '\0';
+	assert_int_equal(ddi_device_add(&f->app, long64, "d1", "", NULL, NULL, 0), -2);
+	assert_int_equal(ddi_device_add(&f->app, "", "d1", "", NULL, NULL, 0), -2);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", long64, NULL, 0), -2);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, "sideways", 0), -2);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "nothex", NULL, NULL, 0), -2);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, "assigned", 0), -2);
+	assert_int_equal(devices(f), 0);
+	long64[63] = '\0';
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", long64, "latest", 0), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "d1", &d), 0);
+	assert_string_equal(d.feed, long64);
+	/* an existing id or a missing software: -1 */
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, NULL, 0), -1);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d2", "", NULL, "assigned", 99), -1);
+}
+
+/* artifacts: only software of the device's own actions or its assignment */
+static void test_software_owned(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_device a, b;
+
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "a", "", NULL, "assigned", 2), 0);
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "b", "", NULL, NULL, 0), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "a", &a), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "b", &b), 0);
+	assert_true(ddi_action_create(&f->app, a.id, 1, 0, "running") > 0);
+	assert_int_equal(ddi_software_owned(&f->app, &a, 1), 1);	/* its action */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 2), 1);	/* its assignment */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 3), 0);	/* neither */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 99), 0);
+	/* another device's action or assignment is not b's */
+	assert_int_equal(ddi_software_owned(&f->app, &b, 1), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 2), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 3), 0);
+}
+
+/* setup/lax self-registration: a cap and an hourly rate, counted */
+static void test_self_register_limits(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_self_limits cap2 = { 2, 0 }, rate3 = { 0, 3 }, none = { 0, 0 };
+	long long total = -1, hour = -1;
+	char id[16];
+	int i;
+
+	/* operators' and gateways' devices do not count against it */
+	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "op", "", NULL, NULL, 0), 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "gw", "", DDI_BY_GATEWAY, &cap2),
+			 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s1", "", DDI_BY_SELF, &cap2), 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s2", "", DDI_BY_SELF, &cap2), 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s3", "", DDI_BY_SELF, &cap2),
+			 DDI_SELF_CAP);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s3", "", DDI_BY_SELF, &rate3), 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s4", "", DDI_BY_SELF, &rate3),
+			 DDI_SELF_RATE);
+	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
+			 0);
+	assert_int_equal(total, 3);
+	assert_int_equal(hour, 3);
+	/* an hour later the rate allows more; the cap still counts them all */
+	assert_int_equal(db_exec(f->app.db, "UPDATE ddi_devices SET created = created - 7200"), 0);
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s4", "", DDI_BY_SELF, &rate3), 0);
+	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
+			 0);
+	assert_int_equal(total, 4);
+	assert_int_equal(hour, 1);
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "n%d", i);
+		assert_int_equal(ddi_device_register(&f->app, "DEFAULT", id, "", DDI_BY_SELF, &none),
+				 0);
+	}
+	/* the controller-id rule holds here too */
+	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "a b", "", DDI_BY_SELF, &none), -2);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_device_add_id_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_add_bounds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_owned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_self_register_limits, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
