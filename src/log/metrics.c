@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "../ddi/ddi.h"
 
 static void label(struct buf *b, const char *v)
 {
@@ -122,12 +125,37 @@ int log_metrics_render(struct db *db, struct buf *b)
 	return 0;
 }
 
+/* DDI self-registration against its limits (ddi.self_register_max and
+ * ddi.self_register_per_hour): an operator sees how close setup/lax mode
+ * is to refusing new devices. */
+static int render_self_registered(struct app *app, struct buf *b)
+{
+	long long total, recent;
+
+	if (ddi_self_registered(app, (long long)time(NULL) - 3600, &total, &recent) < 0)
+		return -1;
+	buf_printf(b, "# HELP nestbox_ddi_self_registered_devices Devices that registered"
+		   " themselves (setup/lax mode), and the cap (0: none).\n"
+		   "# TYPE nestbox_ddi_self_registered_devices gauge\n"
+		   "nestbox_ddi_self_registered_devices %lld\n"
+		   "nestbox_ddi_self_register_max %lld\n"
+		   "# HELP nestbox_ddi_self_registered_last_hour Devices that registered"
+		   " themselves in the last hour, and the hourly limit (0: none).\n"
+		   "# TYPE nestbox_ddi_self_registered_last_hour gauge\n"
+		   "nestbox_ddi_self_registered_last_hour %lld\n"
+		   "nestbox_ddi_self_register_per_hour %lld\n", total,
+		   conf_int(app->conf, "ddi.self_register_max"), recent,
+		   conf_int(app->conf, "ddi.self_register_per_hour"));
+	return 0;
+}
+
 void log_metrics(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	(void)r;
 	/* count what this process has seen too, so /metrics is never behind */
 	reqlog_flush(&app->log, app->db);
-	if (log_metrics_render(app->db, &w->body) < 0) {
+	if (log_metrics_render(app->db, &w->body) < 0 ||
+	    render_self_registered(app, &w->body) < 0) {
 		app_error(app, w, 503, "metrics unavailable: database busy");
 		return;
 	}

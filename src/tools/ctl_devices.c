@@ -58,7 +58,10 @@ int cmd_device_add(int argc, char **argv)
 	if (token)
 		auth_token_hash(token, th);
 	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign);
-	if (rc < 0)
+	if (rc == -2)
+		fprintf(stderr, "nestboxctl: device %s: a token, mode or assignment"
+			" was refused; nothing stored\n", argv[optind]);
+	else if (rc < 0)
 		fprintf(stderr, "nestboxctl: device %s exists already (or bad software id)\n",
 			argv[optind]);
 	else

@@ -337,6 +337,11 @@ def test_self_registration_cap_and_rate(make_nb):
     with nb.db() as c:
         ids = sorted(r[0] for r in c.execute("SELECT controller_id FROM ddi_devices"))
     assert ids == ["by-operator", "r1", "r2"]
+    # the operator sees the count against the cap in /metrics
+    m = nb.get("/metrics").body.decode()
+    assert "\nnestbox_ddi_self_registered_devices 2\n" in m
+    assert "\nnestbox_ddi_self_register_max 2\n" in m
+    assert "\nnestbox_ddi_self_registered_last_hour 2\n" in m
     nb.stop()
     log = nb.read_log()
     assert "self-registration of DEFAULT/r3 refused: ddi.self_register_max (2)" in log
