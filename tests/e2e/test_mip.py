@@ -287,6 +287,13 @@ def test_gitlab_layout(mip, upstream, tmpdir_shared):
     c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
     c.install(nb.url + "/mip/gitlab/grp/proj")
     assert files_of(c.target)["g.mpy"].endswith(b"G = 1\n")
+    # the ref and source forms hold for GitLab too, from either command line
+    upstream.files["/gl/grp/proj/-/raw/v2/package.json"] = json.dumps(
+        {"urls": [["g.py", "g.py"]]}).encode()
+    upstream.files["/gl/grp/proj/-/raw/v2/g.py"] = b"G = 2\n"
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "v2"), mpy="py", relative=False)
+    c.cli(nb.url + "/mip/gitlab/grp/proj/py/tree/v2")
+    assert files_of(c.target) == {"g.py": b"G = 2\n"}
 
 
 def test_without_compiler_sources_are_served(mip, tmpdir_shared):
