@@ -423,6 +423,23 @@ def test_github_branch_files_follow_the_branch(mip, upstream, tmpdir_shared):
     assert files_of(py2.target)["br.py"] == b"V = 2\n" and len(upstream.log) == before
 
 
+def test_github_served_stale_when_the_host_is_unreachable(mip, upstream, tmpdir_shared):
+    gh_package(upstream, "gone", "HEAD", {"gone.py": b"G = 1\n"})
+    nb = mip(cache_ttl="0")
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a")).install(
+        nb.url + "/mip/github/org/gone")
+    upstream.stop()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c.install(nb.url + "/mip/github/org/gone")
+    assert files_of(c.target)["gone.mpy"].endswith(b"G = 1\n")
+    with nb.db() as db:
+        (err,), = db.execute("SELECT error FROM mip_upstream WHERE origin='github'").fetchall()
+    assert "/gh/org/gone/HEAD/" in err
+    # never fetched: a 502 that names the host, not a 500
+    s, _, body = http_get(nb.url + "/mip/github/org/never")
+    assert s == 502 and b"unreachable" in body
+
+
 def test_github_ref_survives_the_command_lines(mip, upstream, tmpdir_shared):
     """`micropython -m mip install URL@v1` and `mpremote mip install URL@v1` cut
     "@v1" off and drop it for a URL: the tree/<ref> form carries the ref."""
