@@ -12,10 +12,12 @@ static const char sql_hosted[] =
 	"SELECT name, version, files, size, published, description FROM mip_hosted"
 	" ORDER BY name, published DESC LIMIT ? OFFSET ?";
 static const char sql_hosted_n[] = "SELECT count(*) FROM mip_hosted";
+/* flavour 'raw' rows are a GitHub/GitLab package's files, not packages */
 static const char sql_cached[] =
 	"SELECT origin, name, flavour, version, fetched, expires, length(json) FROM mip_packages"
-	" WHERE origin != 'hosted' ORDER BY fetched DESC LIMIT ? OFFSET ?";
-static const char sql_cached_n[] = "SELECT count(*) FROM mip_packages WHERE origin != 'hosted'";
+	" WHERE origin != 'hosted' AND flavour != 'raw' ORDER BY fetched DESC LIMIT ? OFFSET ?";
+static const char sql_cached_n[] =
+	"SELECT count(*) FROM mip_packages WHERE origin != 'hosted' AND flavour != 'raw'";
 static const char sql_cache[] =
 	"SELECT count(*), coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
 static const char sql_upstream[] =

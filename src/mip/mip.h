@@ -4,8 +4,9 @@
  * Three sources of packages, one wire format (v2 index):
  *   hosted    published here with nestboxctl / the admin page; immutable
  *   upstream  proxied from mip.upstream, cached with revalidation
- *   github    /mip/github|gitlab/<org>/<repo>[@ref][/<path>]: the repo's
- *             package.json rewritten into a package served from here
+ *   github    /mip/github|gitlab/<org>/<repo>[@ref][/py][/tree/<ref>][/<path>]:
+ *             the repo's package.json rewritten into a package served from
+ *             here, its files revalidated after mip.cache_ttl
  * Every file is stored content-addressed and checked against its sha256
  * (mip itself never checks what it downloads).  The mpy flavour is
  * compiled with mpy-cross when configured.  Wire facts: protocols/mip.md.
@@ -75,6 +76,9 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 		 const char *expect_prefix, char *hex);
 int mip_file_find(struct app *app, const char *prefix, char *hex);
 void mip_file_touch(struct app *app, const char *hex);
+/* 1 when any version of the name is hosted here: such a name is never
+ * looked up upstream (a key lookup on the primary key). */
+int mip_hosted_has(struct app *app, const char *name);
 /* Marks a file as part of a hosted package: never evicted. */
 void mip_file_pin(struct app *app, const char *hex);
 /* gc: 1 while a blob is a mip file. */
@@ -122,9 +126,26 @@ void mip_index(struct app *app, struct http_req *r, struct http_resp *w);
 void mip_package(struct app *app, struct http_req *r, struct http_resp *w);
 void mip_file(struct app *app, struct http_req *r, struct http_resp *w);
 void mip_repo(struct app *app, struct http_req *r, struct http_resp *w);
-/* Builds the package JSON for a repo; shared by the handler and tests. */
+/* What follows /mip/github/ or /mip/gitlab/ (fuzzed: fuzz_mip_routes.c). */
+struct mip_repo_spec {
+	const char *org, *name;
+	const char *path;		/* "" for the top of the repository */
+	const char *ref;		/* "HEAD" when none is given */
+	int py;				/* 1: sources, for mip.install(url, mpy=False) */
+};
+/* "<org>/<repo>[@ref][/py][/tree/<ref>][/<path>][/package.json]" -> *sp
+ * (arena strings); 0, or -1 with *status 404 (no <org>/<repo>) or 400
+ * (a bad name, path or ref, two refs) and a static *err. */
+int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec *sp,
+			int *status, const char **err);
+/* Builds (or finds cached) the package JSON of a repository in a flavour
+ * ("py", "mpy"): files as "files/<sha256>", deps as package.json wrote
+ * them.  0, or -1 with *status (400/404/502) and err. */
 int mip_repo_package(struct app *app, struct http_req *r, const char *host,
-		     const char *spec, const char *ref, const char *flavour,
+		     const struct mip_repo_spec *sp, const char *flavour,
 		     const char **json, int *status, char *err, size_t errlen);
+/* That JSON with absolute URLs of this server (server.base_url, else the
+ * request's Host and port); py: github: deps in the source flavour. */
+const char *mip_repo_render(struct app *app, struct http_req *r, const char *json, int py);
 
 #endif

@@ -159,6 +159,13 @@ void mip_package(struct app *app, struct http_req *r, struct http_resp *w)
 		json_answer(w, row.json);
 		return;
 	}
+	/* a hosted name is ours in every version and flavour: a public package
+	 * of the same name must never stand in for a missing one */
+	if (mip_hosted_has(app, name)) {
+		not_found(app, w, arena_printf(r->a, "%s is hosted here and has no version %s "
+					       "for flavour %s", name, version, flavour));
+		return;
+	}
 	st = upstream_package(app, r, flavour, name, version, &json);
 	if (st) {
 		if (st == 404)

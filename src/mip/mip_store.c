@@ -304,6 +304,22 @@ int mip_expire_all(struct app *app)
 	return db_exec(app->db, sql_expire_all);
 }
 
+static const char sql_hosted_has[] =
+	"SELECT 1 FROM mip_hosted WHERE name = ?1 LIMIT 1";
+
+int mip_hosted_has(struct app *app, const char *name)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_has);
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, never hand the name to upstream */
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc != SQLITE_DONE;
+}
+
 static const char sql_pin[] = "UPDATE mip_files SET origin='hosted' WHERE sha256=?";
 
 void mip_file_pin(struct app *app, const char *hex)

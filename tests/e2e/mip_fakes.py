@@ -76,13 +76,14 @@ def add_official_package(host, name, version, files, flavour="6", latest=True):
         host.files["/package/%s/%s/latest.json" % (flavour, name)] = doc
 
 
-def http_get(url):
-    """One request exactly as mip sends it: Host without port, Connection: close."""
+def http_get(url, host=None):
+    """One request exactly as mip sends it: Host without port, Connection: close.
+    host: another name for the same server (the board knows it by that name)."""
     u = urlsplit(url)
     path = u.path + ("?" + u.query if u.query else "")
     with socket.create_connection((u.hostname, u.port or 80), timeout=60) as s:
         s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
-                   % (path, u.hostname)).encode())
+                   % (path, host or u.hostname)).encode())
         data = b""
         while True:
             chunk = s.recv(65536)
@@ -100,13 +101,27 @@ def http_get(url):
 
 
 class MipClient:
-    """mip.install(): package JSON, then hashes from the index, urls, deps."""
+    """mip.install(): package JSON, then hashes from the index, urls, deps.
+    relative=False is a mip older than micropython-lib PR 975, and mpremote:
+    both open a "urls" entry as it stands, so a relative one fails."""
 
-    def __init__(self, index, target, mpy="6"):
+    def __init__(self, index, target, mpy="6", relative=True):
         self.index, self.target, self.mpy = index, target, mpy
+        self.relative = relative
         self.fetched = []
 
+    def cli(self, arg):
+        """`micropython -m mip install ARG` and `mpremote mip install ARG`: both
+        split the argument at "@" and pass the right half as the version,
+        which install() drops for a URL (it only rewrites github:/gitlab:)."""
+        version = None
+        if "@" in arg:
+            arg, version = arg.split("@")
+        return self.install(arg, version)
+
     def install(self, package, version=None):
+        if package.startswith(("github:", "gitlab:")):
+            raise AssertionError("the board would fetch %s from the internet" % package)
         if package.startswith("http://"):
             if not package.endswith(".json"):
                 package = package.rstrip("/") + "/package.json"
@@ -122,7 +137,11 @@ class MipClient:
         for path, h in doc.get("hashes", ()):
             self._file("%s/file/%s/%s" % (self.index, h[:2], h), path)
         for path, src in doc.get("urls", ()):
-            if not src.startswith("http"):
+            if src.startswith(("github:", "gitlab:")):
+                raise AssertionError("the board would fetch %s from the internet" % src)
+            if not src.startswith(("http://", "https://")):
+                if not self.relative:
+                    raise AssertionError("File not found: %s (not a URL to this client)" % src)
                 src = base + "/" + src
             self._file(src, path)
         for dep in doc.get("deps", ()):

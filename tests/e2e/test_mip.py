@@ -249,7 +249,7 @@ def test_github_package_compiled_with_deps(mip, upstream, tmpdir_shared):
     assert got["main.py"] == b"import repo\n"                    # never compiled
     assert got["repo/__init__.mpy"].startswith(b"M\x06\x00\x1f")
     assert got["repo/__init__.mpy"].endswith(b"VALUE = 4\n")
-    assert doc["deps"][0] == [nb.url + "/mip/github/org/dep@v2", "v2"]
+    assert doc["deps"][0] == [nb.url + "/mip/github/org/dep/tree/v2", "v2"]
     assert doc["version"] == "0.4"
     # every fetched file came from nestbox, none from the raw host directly
     assert all(u.startswith(nb.url) for u in c.fetched)
@@ -287,6 +287,13 @@ def test_gitlab_layout(mip, upstream, tmpdir_shared):
     c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
     c.install(nb.url + "/mip/gitlab/grp/proj")
     assert files_of(c.target)["g.mpy"].endswith(b"G = 1\n")
+    # the ref and source forms hold for GitLab too, from either command line
+    upstream.files["/gl/grp/proj/-/raw/v2/package.json"] = json.dumps(
+        {"urls": [["g.py", "g.py"]]}).encode()
+    upstream.files["/gl/grp/proj/-/raw/v2/g.py"] = b"G = 2\n"
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "v2"), mpy="py", relative=False)
+    c.cli(nb.url + "/mip/gitlab/grp/proj/py/tree/v2")
+    assert files_of(c.target) == {"g.py": b"G = 2\n"}
 
 
 def test_without_compiler_sources_are_served(mip, tmpdir_shared):
@@ -374,3 +381,181 @@ def test_hosted_package_json_is_sent_by_the_front_end(mip, tmpdir_shared):
     with nb.db() as db:
         (path,), = db.execute("SELECT path FROM request_log WHERE program='mip'").fetchall()
     assert path == "/mip/package/6/sj/3.0.json"
+
+
+def gh_package(upstream, repo, ref, files, extra_urls=(), deps=None):
+    """A repository at a ref on the GitHub stand-in: package.json naming files."""
+    base = "/gh/org/%s/%s/" % (repo, ref)
+    doc = {"urls": [[p, p] for p in files] + list(extra_urls)}
+    if deps:
+        doc["deps"] = deps
+    upstream.files[base + "package.json"] = json.dumps(doc).encode()
+    for p, data in files.items():
+        upstream.files[base + p] = data
+
+
+def test_github_branch_files_follow_the_branch(mip, upstream, tmpdir_shared):
+    """A .py that changes while package.json does not reaches the next board
+    once the cache time is over; unchanged files are only revalidated."""
+    gh_package(upstream, "br", "HEAD", {"br.py": b"V = 1\n", "same.py": b"S = 1\n"})
+    nb = mip(cache_ttl="0")
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a"))
+    c.install(nb.url + "/mip/github/org/br")
+    assert files_of(c.target)["br.mpy"].endswith(b"V = 1\n")
+    upstream.files["/gh/org/br/HEAD/br.py"] = b"V = 2\n"
+    c2 = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c2.install(nb.url + "/mip/github/org/br")
+    got = files_of(c2.target)
+    assert got["br.mpy"].endswith(b"V = 2\n") and got["same.mpy"].endswith(b"S = 1\n")
+    same = [inm for p, inm in upstream.log if p == "/gh/org/br/HEAD/same.py"]
+    assert len(same) == 2 and same[0] is None and same[1].startswith('"')
+    # the same holds for the source flavour, and within the cache time nothing is asked
+    nb.stop()
+    nb.env["NESTBOX_MIP__CACHE_TTL"] = "3600"
+    nb.start()
+    py = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "p"))
+    py.install(nb.url + "/mip/github/org/br/py")
+    assert files_of(py.target)["br.py"] == b"V = 2\n"
+    before = len(upstream.log)
+    upstream.files["/gh/org/br/HEAD/br.py"] = b"V = 3\n"
+    py2 = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "p2"))
+    py2.install(nb.url + "/mip/github/org/br/py")
+    assert files_of(py2.target)["br.py"] == b"V = 2\n" and len(upstream.log) == before
+
+
+def test_github_served_stale_when_the_host_is_unreachable(mip, upstream, tmpdir_shared):
+    gh_package(upstream, "gone", "HEAD", {"gone.py": b"G = 1\n"})
+    nb = mip(cache_ttl="0")
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a")).install(
+        nb.url + "/mip/github/org/gone")
+    upstream.stop()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c.install(nb.url + "/mip/github/org/gone")
+    assert files_of(c.target)["gone.mpy"].endswith(b"G = 1\n")
+    with nb.db() as db:
+        (err,), = db.execute("SELECT error FROM mip_upstream WHERE origin='github'").fetchall()
+    assert "/gh/org/gone/HEAD/" in err
+    # never fetched: a 502 that names the host, not a 500
+    s, _, body = http_get(nb.url + "/mip/github/org/never")
+    assert s == 502 and b"unreachable" in body
+
+
+def test_github_ref_survives_the_command_lines(mip, upstream, tmpdir_shared):
+    """`micropython -m mip install URL@v1` and `mpremote mip install URL@v1` cut
+    "@v1" off and drop it for a URL: the tree/<ref> form carries the ref."""
+    gh_package(upstream, "cli", "HEAD", {"cli.py": b"REF = 'head'\n"})
+    gh_package(upstream, "cli", "v1", {"cli.py": b"REF = 'v1'\n"})
+    upstream.files["/gh/org/cli/v1/sub/package.json"] = json.dumps(
+        {"urls": [["sub.py", "s.py"]]}).encode()
+    upstream.files["/gh/org/cli/v1/sub/s.py"] = b"SUB = 1\n"
+    nb = mip()
+    url = nb.url + "/mip/github/org/cli"
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "at"))
+    c.cli(url + "@v1")                      # what the command lines do with "@"
+    assert files_of(c.target)["cli.mpy"].endswith(b"REF = 'head'\n")
+    for form, target in ((url + "/tree/v1", "t"), (url + "/tree/v1/", "t2")):
+        c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, target))
+        c.cli(form)
+        assert files_of(c.target)["cli.mpy"].endswith(b"REF = 'v1'\n"), form
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "sub"))
+    c.cli(url + "/tree/v1/sub")             # a package in a directory, at a ref
+    got = files_of(c.target)
+    assert list(got) == ["sub.mpy"] and got["sub.mpy"].endswith(b"SUB = 1\n")
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "pyref"), mpy="py",
+                  relative=False)
+    c.cli(url + "/py/tree/v1")
+    assert files_of(c.target) == {"cli.py": b"REF = 'v1'\n"}
+    for bad in ("/tree", "/tree/", "/tree/..", "/py/py", "/tree/v1/tree/v2"):
+        assert http_get(url + bad + "/package.json")[0] in (400, 404), bad
+    s, _, body = http_get(url + "@v1/tree/v1")
+    assert s == 400 and b"ref" in body
+
+
+def test_github_sources_for_mpy_false(mip, upstream, tmpdir_shared):
+    """mip.install(url, mpy=False) sends nothing that says so: the /py form
+    serves the sources, and its github: dependencies stay sources."""
+    gh_package(upstream, "src", "HEAD", {"src.py": b"SRC = 1\n", "main.py": b"import src\n"},
+               deps=[["github:org/srcdep", ""], ["foo", "1.0"]])
+    gh_package(upstream, "srcdep", "HEAD", {"d.py": b"D = 1\n"})
+    add_official_package(upstream, "foo", "1.0", {"foo.py": b"FOO = 1\n"}, flavour="py",
+                         latest=False)
+    add_official_package(upstream, "foo", "1.0", {"foo.mpy": b"M\x06\x00\x1fFOO"},
+                         latest=False)
+    nb = mip()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"), mpy="py", relative=False)
+    doc = c.install(nb.url + "/mip/github/org/src/py")
+    assert files_of(c.target) == {"src.py": b"SRC = 1\n", "main.py": b"import src\n",
+                                  "d.py": b"D = 1\n", "foo.py": b"FOO = 1\n"}
+    assert doc["deps"][0][0] == nb.url + "/mip/github/org/srcdep/py"
+    # the compiled flavour stays the default
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "m"), relative=False)
+    c.install(nb.url + "/mip/github/org/src")
+    assert sorted(files_of(c.target)) == ["d.mpy", "foo.mpy", "main.py", "src.mpy"]
+
+
+def test_github_files_are_absolute_urls(mip, upstream, tmpdir_shared):
+    """A mip older than PR 975 and mpremote cannot open relative URLs: files
+    and dependencies are absolute, from server.base_url or the Host the
+    board used, and a cached package does not keep the first board's name."""
+    gh_package(upstream, "abs", "HEAD", {"abs.py": b"A = 1\n"},
+               deps=[["github:org/absdep", "v2"]])
+    gh_package(upstream, "absdep", "v2", {"ad.py": b"AD = 2\n"})
+    nb = mip()
+    old = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "old"), relative=False)
+    doc = old.install(nb.url + "/mip/github/org/abs")
+    assert sorted(files_of(old.target)) == ["abs.mpy", "ad.mpy"]
+    assert all(u.startswith(nb.url + "/mip/file/") for _, u in doc["urls"]), doc
+    assert doc["deps"] == [[nb.url + "/mip/github/org/absdep/tree/v2", "v2"]]
+    port = nb.url.rsplit(":", 1)[1]
+    doc = json.loads(http_get(nb.url + "/mip/github/org/abs", host="nestbox.lan")[2])
+    assert doc["urls"][0][1].startswith("http://nestbox.lan:%s/mip/file/" % port), doc
+    assert doc["deps"][0][0] == "http://nestbox.lan:%s/mip/github/org/absdep/tree/v2" % port
+    nb.stop()
+    nb.env["NESTBOX_SERVER__BASE_URL"] = "https://updates.example.org"
+    nb.start()
+    doc = json.loads(http_get(nb.url + "/mip/github/org/abs")[2])
+    assert doc["urls"][0][1].startswith("https://updates.example.org/mip/file/"), doc
+    assert doc["deps"][0][0] == "https://updates.example.org/mip/github/org/absdep/tree/v2"
+
+
+def test_github_ref_stays_in_its_repository(mip, upstream, tmpdir_shared):
+    """A ref names a branch or tag of the package's own repository: github:
+    files of other repositories come from their default branch."""
+    gh_package(upstream, "main", "v1", {"own.py": b"OWN = 'v1'\n"},
+               extra_urls=[["other.py", "github:org/lib/other.py"],
+                           ["same.py", "github:org/main/same.py"],
+                           ["gl.py", "gitlab:grp/gllib/gl.py"]])
+    upstream.files["/gh/org/main/v1/same.py"] = b"SAME = 'v1'\n"
+    upstream.files["/gh/org/lib/HEAD/other.py"] = b"OTHER = 'head'\n"
+    upstream.files["/gl/grp/gllib/-/raw/HEAD/gl.py"] = b"GL = 'head'\n"
+    nb = mip()
+    c = MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b"))
+    c.install(nb.url + "/mip/github/org/main@v1")       # mip.install(): "@" stays
+    got = files_of(c.target)
+    assert sorted(got) == ["gl.mpy", "other.mpy", "own.mpy", "same.mpy"]
+    assert got["own.mpy"].endswith(b"OWN = 'v1'\n") and got["same.mpy"].endswith(b"SAME = 'v1'\n")
+    assert got["other.mpy"].endswith(b"OTHER = 'head'\n")
+    assert got["gl.mpy"].endswith(b"GL = 'head'\n")
+    assert not [p for p, _ in upstream.log if p.startswith("/gh/org/lib/v1")]
+
+
+def test_hosted_name_never_resolves_upstream(mip, upstream, tmpdir_shared):
+    """A hosted package's missing version or flavour is a 404 here: a public
+    package of the same name is never served in its place."""
+    add_official_package(upstream, "shadow", "9.9", {"shadow.mpy": b"M\x06\x00\x1fPUBLIC"})
+    add_official_package(upstream, "shadow", "1.0", {"shadow.mpy": b"M\x07\x00\x1fPUBLIC"},
+                         flavour="7")
+    nb = mip()
+    d = os.path.join(tmpdir_shared, "own")
+    make_pkg(d, {"shadow.py": b"OWN = 1\n"})
+    assert nb.ctl("mip", "publish", d, "--name", "shadow", "--version", "1.0").returncode == 0
+    for path in ("/mip/package/6/shadow/9.9.json", "/mip/package/py/shadow/9.9.json",
+                 "/mip/package/7/shadow/1.0.json", "/mip/package/7/shadow/latest.json"):
+        s, _, body = http_get(nb.url + path)
+        assert s == 404 and b"hosted" in body, (path, s, body)
+    with pytest.raises(AssertionError, match="Package not found"):
+        MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "b")).install("shadow", "9.9")
+    assert not upstream.requests("/package/")
+    # a name not hosted here is still proxied
+    add_official_package(upstream, "public", "2.0", {"p.mpy": b"M\x06\x00\x1fp"})
+    assert http_get(nb.url + "/mip/package/6/public/2.0.json")[0] == 200

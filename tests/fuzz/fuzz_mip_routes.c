@@ -17,8 +17,10 @@
  *    and the matching two-digit directory) are safe in an upstream URL
  *    and in the prefix range query: no '/', '?', '#', '%', '\\', space,
  *    control or non-ASCII byte, hashes lowercase hex only;
- *  - mip_repo's ref taken from "@ref" is "HEAD" or passes mip_version_ok,
- *    and holds no '/';
+ *  - mip_repo_spec_parse (the production parser of what follows /mip/github/)
+ *    answers 0, or -1 with 400/404 and a message; what it accepts is plain
+ *    names, a ref passing mip_version_ok, a path passing mip_dest_ok: all
+ *    safe in a raw-host URL;
  *  - HEAD routes like GET, and POST finds a route exactly when GET does.
  */
 #include <stdint.h>
@@ -141,14 +143,14 @@ static void file_checks(const struct route_params *rp)
 		abort();
 }
 
-/* mip_repo: GET /mip/github|gitlab/<org>/<repo>[@ref][/<path>][/package.json] */
+/* mip_repo: GET /mip/github|gitlab/<org>/<repo>[@ref][/py][/tree/<ref>][/<path>],
+ * through the production parser (mip_repo_spec_parse) */
 static void repo_checks(struct arena *a, const struct path *p, const struct route_params *rp,
 			int which)
 {
-	const char *rest0 = param(rp, "rest"), *ref = NULL, *f;
-	char *rest, *at;
-	size_t l;
-	int i;
+	const char *rest = param(rp, "rest"), *err = NULL;
+	struct mip_repo_spec sp;
+	int i, status = 0, rc;
 
 	/* rest is the path from the third segment on */
 	{
@@ -159,39 +161,29 @@ static void repo_checks(struct arena *a, const struct path *p, const struct rout
 				buf_addc(&b, '/');
 			buf_adds(&b, p->seg[i]);
 		}
-		if (strcmp(buf_cstr(&b), rest0))
+		if (strcmp(buf_cstr(&b), rest))
 			abort();
 	}
 	if (strcmp(p->seg[1], which == R_GITHUB ? "github" : "gitlab"))
 		abort();
-	rest = arena_strdup(a, rest0);
-	l = strlen(rest);
-	/* repo_file: files/<sha256> below a repository path */
-	f = strstr(rest, "/files/");
-	while (f && strstr(f + 1, "/files/"))
-		f = strstr(f + 1, "/files/");
-	if (f && strlen(f + 7) == 64 && hash_is_hex(f + 7, 64)) {
-		if (!mip_hash_prefix_ok(f + 7))
+	rc = mip_repo_spec_parse(a, rest, &sp, &status, &err);
+	if (rc != 0) {
+		if (rc != -1 || (status != 400 && status != 404) || !err || !*err)
 			abort();
 		return;
 	}
-	if (l >= 13 && !strcmp(rest + l - 13, "/package.json"))
-		rest[l - 13] = '\0';
-	at = strchr(rest, '@');
-	if (at) {
-		char *end = strchr(at, '/');
-		ref = arena_strndup(a, at + 1, end ? (size_t)(end - at - 1) : strlen(at + 1));
-		memmove(at, end ? end : at + strlen(at), strlen(end ? end : at + strlen(at)) + 1);
-	}
-	if (!ref || !*ref)
-		ref = "HEAD";
-	if (!mip_version_ok(ref) && strcmp(ref, "HEAD"))
-		return;		/* answered 400 */
-	if (strchr(ref, '/') || strlen(ref) > 63)
+	/* every piece is safe where it goes: raw-host URL segments, a cache key */
+	if (!mip_name_ok(sp.org) || !mip_name_ok(sp.name) || !mip_version_ok(sp.ref) ||
+	    (*sp.path && !mip_dest_ok(sp.path)) || (sp.py != 0 && sp.py != 1))
 		abort();
-	url_piece_ok(ref);
-	if (strchr(rest, '@') && strlen(rest) >= strlen(rest0))
-		abort();	/* an "@ref" was found but nothing was cut */
+	url_piece_ok(sp.org);
+	url_piece_ok(sp.name);
+	url_piece_ok(sp.ref);
+	if (strchr(sp.ref, '@') || strchr(sp.org, '@') || strchr(sp.name, '@'))
+		abort();
+	/* the path is a part of rest, never longer than it */
+	if (*sp.path && !strstr(rest, sp.path))
+		abort();
 }
 
 static enum route_result route(struct arena *a, const char *method, const struct path *p)

@@ -13,8 +13,11 @@
  *    keep, mip_pkg_put / mip_pkg_get / extend / expire_all;
  *  - mip_compile with tests/e2e/tools/stand-in-mpy-cross: the probe, the
  *    output header, the compile cache, a syntax error, a native header;
+ *  - mip_repo_spec_parse: the ref forms (@ref, tree/<ref>), py, the path;
  *  - mip_repo_package against a loopback HTTP server standing in for the
- *    raw-file host: which source URLs a package.json may name.
+ *    raw-file host: which source URLs a package.json may name, a ref kept
+ *    to its own repository, files revalidated after the cache time;
+ *  - mip_hosted_has.
  * Tests marked BUG fail on purpose: they pin a defect in src/ (see there).
  */
 #include <setjmp.h>
@@ -1096,6 +1099,7 @@ struct srv {
 	pthread_t th;
 	pthread_mutex_t mu;
 	const char *pkgjson;		/* the body for any .../package.json */
+	const char *filebody;		/* the body for any other path ("X = 1\n" when NULL) */
 	int n;
 	char path[SRV_MAX][256], host[SRV_MAX][128];
 	volatile int stop;
@@ -1137,11 +1141,28 @@ static void *srv_main(void *arg)
 				 p && e ? (int)(e - p - 8) : 0, p ? p + 8 : "");
 			s->n++;
 		}
-		body = strstr(req, "/package.json ") ? s->pkgjson : "X = 1\n";
+		body = strstr(req, "/package.json ") ? s->pkgjson : s->filebody ? s->filebody : "X = 1\n";
 		pthread_mutex_unlock(&s->mu);
-		snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
-			 "Content-Length: %zu\r\nConnection: close\r\n\r\n", strlen(body));
-		if (write(c, hdr, strlen(hdr)) < 0 || write(c, body, strlen(body)) < 0) {
+		{
+			/* an ETag of the body: If-None-Match with it gets a 304, as a
+			 * raw-file host answers for an unchanged file */
+			unsigned long h = 5381;
+			char etag[32], inm[64];
+			for (const char *q = body; *q; q++)
+				h = h * 33 + (unsigned char)*q;
+			snprintf(etag, sizeof(etag), "\"%lx\"", h);
+			snprintf(inm, sizeof(inm), "\r\nIf-None-Match: %s\r\n", etag);
+			if (strcasestr(req, inm)) {
+				snprintf(hdr, sizeof(hdr), "HTTP/1.1 304 Not Modified\r\nETag: %s\r\n"
+					 "Connection: close\r\n\r\n", etag);
+				body = "";
+			} else {
+				snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+					 "ETag: %s\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
+					 etag, strlen(body));
+			}
+		}
+		if (write(c, hdr, strlen(hdr)) < 0 || (*body && write(c, body, strlen(body)) < 0)) {
 			/* the client went away: nothing to do */
 		}
 		close(c);
@@ -1199,14 +1220,33 @@ struct repo_fx {
 static int repo_call(struct fx *f, struct repo_fx *x, const char *spec, const char *pkgjson,
 		     const char **json, char *err, size_t errlen)
 {
+	struct mip_repo_spec sp;
+	const char *why = NULL;
 	int status = 0;
 
 	pthread_mutex_lock(&x->srv.mu);
 	x->srv.pkgjson = pkgjson;
 	pthread_mutex_unlock(&x->srv.mu);
 	*err = '\0';
-	return mip_repo_package(&f->app, &x->r, "github", spec, "HEAD", "py", json, &status,
-				err, errlen);
+	if (mip_repo_spec_parse(&f->a, spec, &sp, &status, &why) < 0)
+		fail_msg("%s: %s", spec, why);
+	return mip_repo_package(&f->app, &x->r, "github", &sp, "py", json, &status, err, errlen);
+}
+
+/* The paths the loopback host was asked for, from the n-th request on, one a line. */
+static char *srv_paths(struct fx *f, struct srv *s, int from)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b, &f->a);
+	pthread_mutex_lock(&s->mu);
+	for (i = from; i < s->n; i++) {
+		buf_adds(&b, s->path[i]);
+		buf_addc(&b, '\n');
+	}
+	pthread_mutex_unlock(&s->mu);
+	return (char *)buf_cstr(&b);
 }
 
 static void repo_setup(struct fx *f, struct repo_fx *x)
@@ -1312,6 +1352,149 @@ static void test_repo_sources(void **state)
 	assert_false(bad);
 }
 
+/* What follows /mip/github/: the ref forms, the source flavour, the path. */
+static void test_repo_spec_parse(void **state)
+{
+	static const struct {
+		const char *rest, *org, *name, *path, *ref;
+		int py;
+	} ok[] = {
+		{ "org/repo", "org", "repo", "", "HEAD", 0 },
+		{ "org/repo/", "org", "repo", "", "HEAD", 0 },
+		{ "org/repo/package.json", "org", "repo", "", "HEAD", 0 },
+		{ "org/repo@v1", "org", "repo", "", "v1", 0 },
+		{ "org/repo@v1/sub/dir/package.json", "org", "repo", "sub/dir", "v1", 0 },
+		/* the form that survives the command lines' split at '@' */
+		{ "org/repo/tree/v1", "org", "repo", "", "v1", 0 },
+		{ "org/repo/tree/v1/", "org", "repo", "", "v1", 0 },
+		{ "org/repo/tree/v1/package.json", "org", "repo", "", "v1", 0 },
+		{ "org/repo/tree/v1.2.3/sub/package.json", "org", "repo", "sub", "v1.2.3", 0 },
+		{ "org/repo/py", "org", "repo", "", "HEAD", 1 },
+		{ "org/repo/py/package.json", "org", "repo", "", "HEAD", 1 },
+		{ "org/repo/py/tree/v1/sub", "org", "repo", "sub", "v1", 1 },
+		{ "org/repo@v1/py/sub", "org", "repo", "sub", "v1", 1 },
+		/* after tree/<ref> everything is the path: directories named so */
+		{ "org/repo/tree/HEAD/py", "org", "repo", "py", "HEAD", 0 },
+		{ "org/repo/tree/HEAD/tree/x", "org", "repo", "tree/x", "HEAD", 0 },
+		{ "org/repo/sub/py", "org", "repo", "sub/py", "HEAD", 0 },
+		{ "org/repo/package.json/x", "org", "repo", "package.json/x", "HEAD", 0 },
+	};
+	static const struct {
+		const char *rest;
+		int status;
+	} bad[] = {
+		{ "", 404 }, { "org", 404 }, { "org/", 404 }, { "org/package.json", 404 },
+		{ "org/repo/tree", 400 }, { "org/repo/tree/", 400 },
+		{ "org/repo/tree/package.json", 400 }, { "org/repo@v1/tree/v2", 400 },
+		{ "org/repo@", 400 }, { "org/repo@../x", 400 }, { "org/repo/tree/-x", 400 },
+		{ "org/repo/tree/a b", 400 }, { ".x/repo", 400 }, { "org/re?po", 400 },
+		{ "o@rg/repo", 400 }, { "org/repo/a\\b", 400 },
+	};
+	struct arena a;
+	size_t i;
+
+	(void)state;
+	arena_init(&a);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		struct mip_repo_spec sp;
+		const char *err = NULL;
+		int status = 0;
+		if (mip_repo_spec_parse(&a, ok[i].rest, &sp, &status, &err) != 0)
+			fail_msg("%s: refused (%d %s)", ok[i].rest, status, err);
+		if (strcmp(sp.org, ok[i].org) || strcmp(sp.name, ok[i].name) ||
+		    strcmp(sp.path, ok[i].path) || strcmp(sp.ref, ok[i].ref) || sp.py != ok[i].py)
+			fail_msg("%s: got %s / %s path \"%s\" ref %s py %d", ok[i].rest, sp.org,
+				 sp.name, sp.path, sp.ref, sp.py);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct mip_repo_spec sp;
+		const char *err = NULL;
+		int status = 0;
+		if (mip_repo_spec_parse(&a, bad[i].rest, &sp, &status, &err) != -1 ||
+		    status != bad[i].status || !err || !*err)
+			fail_msg("%s: want %d, got %d (%s)", bad[i].rest, bad[i].status, status,
+				 err ? err : "accepted");
+	}
+	arena_free(&a);
+}
+
+/* A ref belongs to the package's own repository; others stay at HEAD. */
+static void test_repo_ref_stays_in_its_repository(void **state)
+{
+	struct fx *f = *state;
+	struct repo_fx x;
+	const char *json = NULL;
+	char err[512], *paths;
+	int rc;
+
+	repo_setup(f, &x);
+	rc = repo_call(f, &x, "org/pkg/tree/v1",
+		       "{\"urls\":[[\"a.py\",\"a.py\"],[\"b.py\",\"github:org/other/b.py\"],"
+		       "[\"c.py\",\"github:ORG/Pkg/c.py\"],[\"d.py\",\"gitlab:org/pkg/d.py\"]]}",
+		       &json, err, sizeof(err));
+	paths = srv_paths(f, &x.srv, 0);
+	srv_stop(&x.srv);
+	f->app.domain = NULL;
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_string_equal(paths,
+			    "/org/pkg/v1/package.json\n/org/pkg/v1/a.py\n/org/other/HEAD/b.py\n"
+			    "/ORG/Pkg/v1/c.py\n/gl/org/pkg/-/raw/HEAD/d.py\n");
+}
+
+/* After the cache time every file is asked for again, not package.json only. */
+static void test_repo_files_revalidated(void **state)
+{
+	struct fx *f = *state;
+	struct repo_fx x;
+	const char *json = NULL, *pj = "{\"urls\":[[\"a.py\",\"a.py\"]]}";
+	char err[512], first[512], *paths;
+	int rc, n;
+
+	repo_setup(f, &x);
+	x.m.ttl = 0;
+	rc = repo_call(f, &x, "org/br", pj, &json, err, sizeof(err));
+	if (rc != 0)
+		fail_msg("%s", err);
+	snprintf(first, sizeof(first), "%s", json);
+	pthread_mutex_lock(&x.srv.mu);
+	n = x.srv.n;
+	x.srv.filebody = "X = 2\n";
+	pthread_mutex_unlock(&x.srv.mu);
+	rc = repo_call(f, &x, "org/br", pj, &json, err, sizeof(err));
+	paths = srv_paths(f, &x.srv, n);
+	srv_stop(&x.srv);
+	f->app.domain = NULL;
+	if (rc != 0)
+		fail_msg("%s", err);
+	/* package.json is unchanged (a 304); the file is asked for all the same */
+	assert_string_equal(paths, "/org/br/HEAD/package.json\n/org/br/HEAD/a.py\n");
+	/* the new bytes are what the package names now */
+	assert_string_not_equal(json, first);
+	{
+		char hex[HASH_HEX_MAX];
+		const char *p = strstr(json, "files/");
+		assert_non_null(p);
+		assert_int_equal(mip_file_find(&f->app, arena_strndup(&f->a, p + 6, 64), hex),
+				 MIP_FOUND);
+		assert_int_equal(mip_file_find(&f->app, arena_strndup(&f->a, strstr(first, "files/") + 6,
+								     64), hex), MIP_FOUND);
+	}
+}
+
+/* A hosted name, in any version, is known to mip_package before upstream. */
+static void test_hosted_has(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(mip_hosted_has(&f->app, "shadow"), 0);
+	exec(f, "INSERT INTO mip_hosted(name, version, published, files, size)"
+		" VALUES('shadow', '1.0', 0, 1, 1)");
+	assert_int_equal(mip_hosted_has(&f->app, "shadow"), 1);
+	assert_int_equal(mip_hosted_has(&f->app, "shadow2"), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "shado"), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1344,6 +1527,10 @@ int main(void)
 		T(test_compile_native_refused),
 		T(test_compile_error_long_dest),		/* BUG */
 		T(test_repo_sources),				/* BUG */
+		cmocka_unit_test(test_repo_spec_parse),
+		T(test_repo_ref_stays_in_its_repository),
+		T(test_repo_files_revalidated),
+		T(test_hosted_has),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
