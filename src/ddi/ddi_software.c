@@ -33,7 +33,7 @@ static int ingest(struct app *app, const char *path, int keep, struct digests *d
 	int fd = open(path, O_RDONLY | O_CLOEXEC), bad = 0;
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
 		return -1;
 	}
 	if (keep && blob_writer_open(&app->blobs, &w) < 0) {
@@ -49,7 +49,7 @@ static int ingest(struct app *app, const char *path, int keep, struct digests *d
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 || (n > 0 && keep && blob_writer_write(&w, buf, (size_t)n) < 0)) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
 			bad = 1;
 			break;
 		}
@@ -89,7 +89,7 @@ static int read_image(struct app *app, const char *path, struct swu_info *info,
 	ssize_t n = 0;
 
 	if (fd < 0 || (n = pread(fd, magic, sizeof(magic), 0)) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;

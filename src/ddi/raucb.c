@@ -524,7 +524,7 @@ int raucb_read_file(const char *path, const char *sep, struct swu_info *out,
 	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
 		return -1;
 	}
 	src.size = lseek(fd, 0, SEEK_END);

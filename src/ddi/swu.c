@@ -346,7 +346,7 @@ int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errl
 	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
 		return -1;
 	}
 	src.size = lseek(fd, 0, SEEK_END);

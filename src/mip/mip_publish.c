@@ -366,7 +366,7 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	s = arena_zalloc(&a, sizeof(*s));
 	s->a = &a;
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot read the package: %s", strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
