@@ -271,8 +271,8 @@ int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, 
 
 	if ((rc = open_repo(&c, app, a, p, err, errlen)) != OTA_OK)
 		goto out;
-	if (!ota_ref_ok(p->tag) || (p->version && !*p->version)) {
-		rc = fail(&c, "bad tag name (letters, digits, '.', '_', '-', '+')");
+	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version))) {
+		rc = fail(&c, "bad tag or version (1-100 of letters, digits, '.', '_', '-', '+')");
 		goto out;
 	}
 	if (ota_release_by_tag(app, c.repo.id, p->tag, &rel) == OTA_OK) {

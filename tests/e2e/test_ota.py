@@ -312,3 +312,47 @@ def test_links_from_base_url(make_nb, tmpdir_shared):
     assert rel["assets"][0]["browser_download_url"] == \
         "http://ota.example:8123/ota/download/acme/app/v1/manifest.json"
     assert rel["url"].startswith("http://ota.example:8123/ota/api/repos/acme/app/releases/")
+
+
+@pytest.mark.parametrize("args, why", [
+    (["--repo", "acme", "--tag", "v1"], "owner/name"),
+    (["--repo", "acme/a/b", "--tag", "v1"], "owner/name"),
+    (["--repo", "acme/app", "--tag", "../v1"], "bad tag"),
+    (["--repo", "acme/app", "--tag", "v1.lock"], "bad tag"),
+    (["--repo", "acme/app", "--tag", "v1", "--version", "a b"], "bad tag or version"),
+    (["--repo", "acme/app", "--tag", "v1", "--version", "x\u00e9\udcff"], "bad tag or version"),
+    (["--repo", "acme/app", "--tag", "v1", "--post-update", "nope.py"], "post_update"),
+    (["--repo", "acme/app", "--tag", "v1", "--post-update", ".hidden.py"], "post_update"),
+])
+def test_bad_publisher_input_changes_nothing(ota, args, why):
+    src = os.path.join(ota.tmp, "in")
+    write_tree(src, {"main.py": b"1\n", ".hidden.py": b"h\n"})
+    p = ota.ctl("ota", "publish", *args, src, check=False,
+                env={"PYTHONIOENCODING": "surrogateescape"})
+    assert p.returncode in (1, 2) and why in p.stderr
+    assert ota.get("/ota/api/repos/acme/app/releases/latest").status == 404
+    assert ota.get("/ota/api/repos/acme/app/releases").status in (200, 404)
+    with ota.db() as db:
+        assert db.execute("SELECT count(*) FROM ota_releases").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM ota_files").fetchone()[0] == 0
+
+
+def test_push_refuses_bad_branch_and_source(ota):
+    src = os.path.join(ota.tmp, "pb")
+    write_tree(src, {"main.py": b"1\n"})
+    for args, why in ((["--branch", "../main", src], "bad branch"),
+                      (["--branch", "main", os.path.join(ota.tmp, "missing")], "does not exist"),
+                      (["--branch", "main", src, "HEAD"], "only taken with a git repository")):
+        p = ota.ctl("ota", "push", "--repo", "acme/app", *args, check=False)
+        assert p.returncode == 1 and why in p.stderr, p.stderr
+    assert ota.get("/ota/api/repos/acme/app/git/ref/heads/main").status == 404
+
+
+def test_version_names_the_manifest(ota):
+    src = os.path.join(ota.tmp, "ver")
+    write_tree(src, {"main.py": b"1\n"})
+    ota.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v3", "--version", "3.0.0", src)
+    b = ota.board("v")
+    m = b.run()
+    assert m["version"] == "3.0.0" and b.version()["ref"] == "3.0.0"
+    assert b.run() is False
