@@ -16,6 +16,15 @@
 void ota_git_global_init(void)
 {
 	git_libgit2_init();
+	/*
+	 * A publisher's repository is often owned by another user than the one
+	 * running nestboxctl (a CI checkout, root publishing): libgit2's
+	 * safe.directory check would make it "not a git repository", and its
+	 * working files would be published under new ids.  libgit2 runs no
+	 * hooks or configured commands, which is what that check guards git
+	 * against.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
 
 static const char *git_err(const char *what)

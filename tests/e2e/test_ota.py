@@ -356,3 +356,17 @@ def test_version_names_the_manifest(ota):
     m = b.run()
     assert m["version"] == "3.0.0" and b.version()["ref"] == "3.0.0"
     assert b.run() is False
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to give the repository away")
+def test_git_repository_owned_by_another_user_keeps_its_ids(ota):
+    """A CI checkout owned by another user than nestboxctl's: libgit2's
+    safe.directory check must not turn it into a plain directory."""
+    repo = make_git_repo(os.path.join(ota.tmp, "ci"), {"main.py": b"1\n"})
+    git(repo, "tag", "v1")
+    subprocess.run(["chown", "-R", "nobody", repo], check=True)
+    ota.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1", repo, "v1")
+    ref = json.loads(ota.get("/ota/api/repos/acme/app/git/ref/tags/v1").body)
+    want = subprocess.run(["git", "-c", "safe.directory=*", "-C", repo, "rev-parse", "v1"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    assert ref["object"]["sha"] == want
