@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 30
 
 CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig \
-            libsquashfs1 inih
+            libsquashfs1 inih libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is opened on first use (src/lib/fetch.c): its headers, not a link
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
@@ -29,12 +29,12 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 LIB_SRC   := $(wildcard src/lib/*.c)
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
              $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
-             $(wildcard src/ddi/*.c)
+             $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
 CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log admin mip-index ddi bench-zero
+PROGRAMS  := list update log admin mip-index ddi ota bench-zero
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
