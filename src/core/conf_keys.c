@@ -94,5 +94,14 @@ const struct conf_key core_conf_keys[] = {
 	{ "ddi.rauc_revision_separator", CONF_STR, "", NULL, 0,
 	  "splits a RAUC bundle's compatible at its last occurrence into board and "
 	  "revision; empty: the whole string is the board, any revision" },
+	{ "pypi.root_password", CONF_STR, "", NULL, 1,
+	  "the Python index's root password, set when root is first created (like devpi's"
+	  " DEVPISERVER_ROOT_PASSWD); empty: root cannot log in until one is set" },
+	{ "pypi.no_root_pypi", CONF_BOOL, "false", NULL, 0,
+	  "do not create the root/pypi mirror index with root" },
+	{ "pypi.root_mirror_url", CONF_STR, "https://pypi.org/simple/", NULL, 0,
+	  "the upstream of root/pypi when it is created" },
+	{ "pypi.max_upload", CONF_INT, "1073741824", NULL, 0,
+	  "largest package upload (twine), bytes" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };
