@@ -29,12 +29,12 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 LIB_SRC   := $(wildcard src/lib/*.c)
 CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
              $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
-             $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c)
+             $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c) $(wildcard src/pypi/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
 CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log admin mip-index ddi ota bench-zero
+PROGRAMS  := list update log admin mip-index ddi ota pypi bench-zero
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)

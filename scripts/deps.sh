@@ -6,7 +6,7 @@ pkgs="build-essential pkg-config clang libclang-rt-14-dev
 libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libargon2-dev
 libcurl4-openssl-dev libarchive-dev libconfig-dev libcmocka-dev
 lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
-python3 python3-pytest curl zstd tar cpio coreutils wrk sqlite3 chromium
+python3 python3-pytest python3-pip twine curl zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux
 libsquashfs-dev libinih-dev rauc squashfs-tools libgit2-dev git"
 
