@@ -305,7 +305,7 @@ static void test_parse_rejections(void **state)
 		{ "{\"version\":[\"1.0\"]}", E_VER },
 		{ "{\"version\":true}", E_VER },
 		{ "{\"version\":\"0123456789012345678901234567890123456789012345678901234567890123\"}",
-		  E_VER },
+		  "\"version\" is 64 bytes, at most 63" },
 	};
 	struct mip_pkgjson pj;
 	const char *err;
@@ -365,7 +365,9 @@ static void test_parse_limits(void **state)
 		s = list_json(keys[i], MIP_MAX_ENTRIES + 1, &len);
 		err = NULL;
 		assert_int_equal(mip_pkgjson_parse(&f->a, s, len, &pj, &err), -1);
-		assert_string_equal(err, E_LIST);
+		/* refused with the field and the limit named, never cut */
+		assert_string_equal(err, arena_printf(&f->a, "\"%s\" has 1001 entries, at most 1000",
+						      keys[i]));
 		assert_int_equal(pj.nurls + pj.ndeps + pj.nhashes, 0);
 		free(s);
 	}
@@ -382,6 +384,14 @@ static void test_parse_limits(void **state)
 	assert_int_equal(mip_pkgjson_parse(&f->a, s, MIP_JSON_MAX + 1, &pj, &err), -1);
 	assert_string_equal(err, E_BIG);
 	free(s);
+
+	/* a version or destination longer than kept: the field and the limit named */
+	s = arena_printf(&f->a, "{\"version\":\"%064d\"}", 1);
+	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_string_equal(err, "\"version\" is 64 bytes, at most 63");
+	s = arena_printf(&f->a, "{\"urls\":[[\"%0300d.py\",\"a.py\"]]}", 1);
+	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_string_equal(err, "a destination path in \"urls\" is 303 bytes, at most 255");
 
 	/* the length is what counts, not a NUL: bytes past len are not read */
 	assert_int_equal(mip_pkgjson_parse(&f->a, "{\"version\":\"2\"}garbage", 15, &pj, &err), 0);
