@@ -272,44 +272,65 @@ long long ddi_software_add(struct app *app, const char *path, const char *name,
 	return add(app, path, name, base, NULL, err, errlen);
 }
 
-/* The URL's last path segment names the artifact, as the device will see it. */
-static int url_filename(const char *url, char *out, size_t n)
+/* The URL's last path segment names the artifact, as the device will see
+ * it; out has n bytes.  0, or -1 with err naming the limit that failed. */
+static int url_filename(const char *url, char *out, size_t n, char *err, size_t errlen)
 {
 	const char *end = url + strcspn(url, "?#"), *p = end;
 
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		goto bad;
+	if (strlen(url) > 1000) {
+		snprintf(err, errlen, "the URL is %zu bytes, at most 1000", strlen(url));
 		return -1;
+	}
 	while (p > url && p[-1] != '/')
 		p--;
-	if (p == end || (size_t)(end - p) >= n || strlen(url) > 1000)
+	if ((size_t)(end - p) >= n) {
+		snprintf(err, errlen, "the URL's file name is %zu bytes, at most %zu",
+			 (size_t)(end - p), n - 1);
 		return -1;
+	}
+	if (p == end)
+		goto bad;
 	memcpy(out, p, (size_t)(end - p));
 	out[end - p] = '\0';
-	return path_segment_ok(out, strlen(out)) ? 0 : -1;
+	if (path_segment_ok(out, strlen(out)))
+		return 0;
+bad:
+	snprintf(err, errlen, "an http(s) URL ending in the image's file name is required");
+	return -1;
 }
 
+/*
+ * The download goes to a temporary in <blobs>/tmp opened through
+ * fs_open_beneath and fs_tmp_openat: a link planted in place of tmp/ is
+ * refused (ELOOP), never written through.  The image is then read back
+ * through its own descriptor (/dev/fd/N reopens that very file).
+ */
 long long ddi_software_add_url(struct app *app, const char *url, const char *name,
 			       char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], base[PATH_MAX], file[256];
+	char tmp[NAME_MAX + 1], self[32], file[DDI_NAME_MAX + 1];
 	long long id = -1;
-	int fd;
+	int dfd, fd;
 
-	if (url_filename(url, file, sizeof(file)) < 0) {
-		snprintf(err, errlen, "an http(s) URL ending in the image's file name is required");
+	if (url_filename(url, file, sizeof(file), err, errlen) < 0)
 		return -1;
-	}
-	snprintf(base, sizeof(base), "%s/tmp/fetch", app->blobs.dir);
-	fd = fs_tmp_open(base, tmp, sizeof(tmp));
-	if (fd < 0) {
+	if ((dfd = fs_open_beneath(app->blobs.dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0 ||
+	    (fd = fs_tmp_openat(dfd, "fetch", tmp, sizeof(tmp))) < 0) {
 		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
 		return -1;
 	}
+	snprintf(self, sizeof(self), "/dev/fd/%d", fd);
 	if (fetch_to_fd(url, fd, (unsigned long long)conf_int(app->conf, "ddi.max_image"),
 			(long)conf_int(app->conf, "ddi.fetch_timeout"), err, errlen) == 0)
-		id = add(app, tmp, name, file, url, err, errlen);
+		id = add(app, self, name, file, url, err, errlen);
 	close(fd);
-	unlink(tmp);
+	unlinkat(dfd, tmp, 0);
+	close(dfd);
 	return id;
 }
 

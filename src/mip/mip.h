@@ -21,6 +21,10 @@
 
 #define MIP_MAX_ENTRIES 1000
 #define MIP_JSON_MAX (1 << 20)
+/* Longest accepted values (bytes): refused with the limit named, never cut. */
+#define MIP_NAME_MAX 100	/* a package, org or repository name */
+#define MIP_VERSION_MAX 63	/* a version or ref */
+#define MIP_DEST_MAX 255	/* a destination path on the board */
 
 struct mip_pair {
 	const char *a, *b;

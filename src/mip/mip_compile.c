@@ -115,40 +115,65 @@ static int cached(struct app *app, const struct mip_compiler *cc, const char *sr
 	return hit;
 }
 
+/*
+ * Runs the compiler on the stored source src_hex inside a private scratch
+ * directory (mkdtemp below /tmp, mode 0700): the source is copied there
+ * through mip_file_read (never through a link in the blob store) and the
+ * output is written there, so nothing is written through a link planted
+ * in place of <blobs>/tmp.  The .mpy in a, *n bytes; NULL with msg holding
+ * the end of the compiler's output.
+ */
+static char *compile_scratch(struct app *app, const struct mip_compiler *cc, const char *src_hex,
+			     const char *dest, struct arena *a, size_t *n, char *msg, size_t msglen)
+{
+	char dir[] = "/tmp/nestbox-mpy.XXXXXX", src[64], out[64], log[PATH_MAX], name[256];
+	size_t len = 0;
+	char *code = mip_file_read(app, a, src_hex, &len), *mpy = NULL;
+	char *argv[] = { (char *)cc->path, (char *)cc->flags, "-s", name, "-o", out, src, NULL };
+	int lfd, rc;
+
+	*msg = '\0';
+	if (!code || !mkdtemp(dir))
+		return NULL;
+	snprintf(src, sizeof(src), "%s/src.py", dir);
+	snprintf(out, sizeof(out), "%s/out.mpy", dir);
+	/* -s: the name tracebacks show, as the board will know the file */
+	snprintf(name, sizeof(name), "%s", dest);
+	if (fs_write_atomic(src, code, len) == 0 && (lfd = scratch(log, sizeof(log))) >= 0) {
+		rc = run(argv, lfd);
+		/* the end of the output says what went wrong */
+		off_t end = lseek(lfd, 0, SEEK_END);
+		off_t from = end > (off_t)msglen - 1 ? end - (off_t)msglen + 1 : 0;
+		ssize_t m = pread(lfd, msg, msglen - 1, from);
+		msg[m > 0 ? m : 0] = '\0';
+		close(lfd);
+		unlink(log);
+		mpy = rc == 0 ? fs_read_small(a, out, 64u << 20, n) : NULL;
+	}
+	unlink(out);
+	unlink(src);
+	rmdir(dir);
+	return mpy;
+}
+
 int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
 		const char *dest, char *out_hex, char *err, size_t errlen)
 {
-	char src[PATH_MAX], out[PATH_MAX], log[PATH_MAX], name[256], msg[2048];
+	char msg[2048];
 	struct arena a;
 	size_t n = 0;
 	char *mpy;
-	int lfd, rc = -1;
+	int rc;
 	sqlite3_stmt *st;
 
 	if (cached(app, cc, src_hex, out_hex))
 		return 0;
-	blob_path(&app->blobs, src_hex, src, sizeof(src));
-	snprintf(out, sizeof(out), "%s/tmp/mpy-%s.%d.mpy", app->blobs.dir, src_hex, (int)getpid());
-	/* -s: the name tracebacks show, as the board will know the file */
-	snprintf(name, sizeof(name), "%s", dest);
-	{
-		char *argv[] = { (char *)cc->path, (char *)cc->flags, "-s", name, "-o", out, src, NULL };
-		if ((lfd = scratch(log, sizeof(log))) < 0) {
-			snprintf(err, errlen, "cannot run the compiler");
-			return -1;
-		}
-		rc = run(argv, lfd);
-		/* the end of the output says what went wrong */
-		off_t end = lseek(lfd, 0, SEEK_END);
-		off_t from = end > (off_t)sizeof(msg) - 1 ? end - (off_t)sizeof(msg) + 1 : 0;
-		ssize_t m = pread(lfd, msg, sizeof(msg) - 1, from);
-		msg[m > 0 ? m : 0] = '\0';
-		close(lfd);
-		unlink(log);
+	if (strlen(dest) > 255) {
+		snprintf(err, errlen, "a file name is %zu bytes, at most 255", strlen(dest));
+		return -1;
 	}
 	arena_init(&a);
-	mpy = rc == 0 ? fs_read_small(&a, out, 64u << 20, &n) : NULL;
-	unlink(out);
+	mpy = compile_scratch(app, cc, src_hex, dest, &a, &n, msg, sizeof(msg));
 	if (!mpy) {
 		/* the last line of the compiler's output says what went wrong */
 		char *end = msg + strlen(msg), *line;

@@ -12,7 +12,7 @@ int mip_dest_ok(const char *p)
 {
 	size_t n = strlen(p), i, seg = 0;
 
-	if (n == 0 || n > 255 || p[0] == '/')
+	if (n == 0 || n > MIP_DEST_MAX || p[0] == '/')
 		return 0;
 	for (i = 0; i <= n; i++) {
 		if (i < n && p[i] != '/') {
@@ -33,7 +33,7 @@ int mip_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > 100 || s[0] == '.' || s[0] == '-')
+	if (n == 0 || n > MIP_NAME_MAX || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
@@ -47,7 +47,7 @@ int mip_version_ok(const char *s)
 	size_t i, n = strlen(s);
 
 	/* it becomes a URL path segment: never "." or ".." */
-	if (n == 0 || n > 63 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
+	if (n == 0 || n > MIP_VERSION_MAX || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') ||
 				  (s[0] >= '0' && s[0] <= '9')))
 		return 0;
 	for (i = 0; i < n; i++)
@@ -98,19 +98,27 @@ int mip_mpy_version_parse(const char *s)
 	return atoi(p + 5);
 }
 
-/* An array of [string, string] (the second optional when allow_one). */
-static int pairs(struct arena *a, const cJSON *arr, int allow_one,
+/* An array of [string, string] (the second optional when allow_one) under
+ * key; more than MIP_MAX_ENTRIES is refused with the limit named, never cut. */
+static int pairs(struct arena *a, const cJSON *root, const char *key, int allow_one,
 		 struct mip_pair **out, int *n, const char **err)
 {
 	const cJSON *it;
 	int i = 0, cnt;
 
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, key);
+
 	*out = NULL;
 	*n = 0;
 	if (!arr)
 		return 0;
-	if (!cJSON_IsArray(arr) || (cnt = cJSON_GetArraySize(arr)) > MIP_MAX_ENTRIES) {
+	if (!cJSON_IsArray(arr)) {
 		*err = "a list in the package JSON is malformed or too long";
+		return -1;
+	}
+	if ((cnt = cJSON_GetArraySize(arr)) > MIP_MAX_ENTRIES) {
+		*err = arena_printf(a, "\"%s\" has %d entries, at most %d", key, cnt,
+				    MIP_MAX_ENTRIES);
 		return -1;
 	}
 	*out = arena_zalloc(a, sizeof(**out) * (size_t)(cnt ? cnt : 1));
@@ -160,19 +168,27 @@ int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (v && !(cJSON_IsString(v) && strlen(v->valuestring) < 64)) {
+	if (v && !cJSON_IsString(v)) {
 		*err = "\"version\" must be a short string";
+		goto done;
+	}
+	if (v && strlen(v->valuestring) > MIP_VERSION_MAX) {
+		*err = arena_printf(a, "\"version\" is %zu bytes, at most %d", strlen(v->valuestring),
+				    MIP_VERSION_MAX);
 		goto done;
 	}
 	if (v)
 		out->version = arena_strdup(a, v->valuestring);
-	if (pairs(a, cJSON_GetObjectItemCaseSensitive(root, "urls"), 0, &out->urls, &out->nurls, err) < 0 ||
-	    pairs(a, cJSON_GetObjectItemCaseSensitive(root, "deps"), 1, &out->deps, &out->ndeps, err) < 0 ||
-	    pairs(a, cJSON_GetObjectItemCaseSensitive(root, "hashes"), 0, &out->hashes,
-		  &out->nhashes, err) < 0)
+	if (pairs(a, root, "urls", 0, &out->urls, &out->nurls, err) < 0 ||
+	    pairs(a, root, "deps", 1, &out->deps, &out->ndeps, err) < 0 ||
+	    pairs(a, root, "hashes", 0, &out->hashes, &out->nhashes, err) < 0)
 		goto done;
 	for (i = 0; i < out->nurls; i++)
-		if (!mip_dest_ok(out->urls[i].a)) {
+		if (strlen(out->urls[i].a) > MIP_DEST_MAX) {
+			*err = arena_printf(a, "a destination path in \"urls\" is %zu bytes, at most %d",
+					    strlen(out->urls[i].a), MIP_DEST_MAX);
+			goto done;
+		} else if (!mip_dest_ok(out->urls[i].a)) {
 			*err = "a destination path in \"urls\" is not a plain relative path";
 			goto done;
 		}

@@ -353,6 +353,13 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	int n, rc = -1;
 	char flavour[8];
 
+	/* stored and served whole, or refused with the limit named */
+	if (strlen(name) > MIP_NAME_MAX || strlen(version) > MIP_VERSION_MAX) {
+		int nm = strlen(name) > MIP_NAME_MAX;
+		snprintf(err, errlen, "the %s is %zu bytes, at most %d", nm ? "name" : "version",
+			 strlen(nm ? name : version), nm ? MIP_NAME_MAX : MIP_VERSION_MAX);
+		return -1;
+	}
 	if (!mip_name_ok(name) || !mip_version_ok(version) || !strcmp(version, "latest")) {
 		snprintf(err, errlen, "a name is letters, digits and - _ . ; a version likewise "
 			 "(and not \"latest\")");

@@ -3,8 +3,10 @@
 #include "../lib/fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,33 +23,79 @@ static int done(sqlite3_stmt *st)
  * <hh>/<8 digits> is a link to the blob, made only while that prefix names
  * one file (a second file with the prefix removes it, and the program then
  * answers, with a 409).  A missing or dangling link falls back to the
- * program (etc/nestbox-lighttpd.conf).
+ * program (etc/nestbox-lighttpd.conf).  The directories below <var> are
+ * opened one by one without following a link (fsutil.h): a link planted in
+ * place of mip-static or a fan-out directory is never written through.
  */
-static int static_path(struct app *app, const char *hex, char *out, size_t n)
+#define STATIC_DIR "mip-static/mip/file"
+
+/* fd of <var>/mip-static/mip/file/<hh> (hex's first two digits), made
+ * first when create; -1 with errno (ELOOP or ENOTDIR for a planted link). */
+static int static_dir(struct app *app, const char *hex, int create)
 {
-	return (size_t)snprintf(out, n, "%s/mip-static/mip/file/%.2s/%.8s", app->var_dir, hex,
-				hex) < n ? 0 : -1;
+	static const char *const comp[] = { "mip-static", "mip", "file" };
+	char hh[3];
+	int fd, next;
+	size_t i;
+
+	if (strlen(hex) < 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(hh, hex, 2);
+	hh[2] = '\0';
+	if (!create) {
+		char rel[sizeof(STATIC_DIR) + 3];
+		snprintf(rel, sizeof(rel), STATIC_DIR "/%s", hh);
+		return fs_open_beneath(app->var_dir, rel, O_RDONLY | O_DIRECTORY);
+	}
+	if ((fd = fs_open_beneath(app->var_dir, "", O_RDONLY | O_DIRECTORY)) < 0)
+		return -1;
+	for (i = 0; i < 4; i++) {
+		const char *c = i < 3 ? comp[i] : hh;
+		next = mkdirat(fd, c, 0755) < 0 && errno != EEXIST ? -1 :
+		       openat(fd, c, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if ((fd = next) < 0)
+			return -1;
+	}
+	return fd;
+}
+
+/* Removes the static link of hex, never through a link above it. */
+static void static_unlink(struct app *app, const char *hex)
+{
+	char name[9];
+	int dfd = static_dir(app, hex, 0);
+
+	if (dfd < 0)
+		return;
+	memcpy(name, hex, 8);
+	name[8] = '\0';
+	unlinkat(dfd, name, 0);
+	close(dfd);
 }
 
 static void static_link(struct app *app, const char *hex)
 {
-	char link[PATH_MAX], blob[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 16], other[HASH_HEX_MAX];
-	char prefix[9];
+	char blob[PATH_MAX], tmp[32], name[9], other[HASH_HEX_MAX];
+	int dfd;
 
-	snprintf(prefix, sizeof(prefix), "%.8s", hex);
-	if (static_path(app, hex, link, sizeof(link)) < 0)
+	if (strlen(hex) < 8)
 		return;
-	if (mip_file_find(app, prefix, other) != MIP_FOUND) {
-		unlink(link);
+	memcpy(name, hex, 8);
+	name[8] = '\0';
+	if (mip_file_find(app, name, other) != MIP_FOUND) {
+		static_unlink(app, hex);
 		return;
 	}
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/mip-static/mip/file/%.2s", app->var_dir, hex) >=
-	    sizeof(dir))
-		return;
-	blob_path(&app->blobs, hex, blob, sizeof(blob));
-	snprintf(tmp, sizeof(tmp), "%s.%d", link, (int)getpid());
-	if (fs_mkdirs(dir, 0755) < 0 || symlink(blob, tmp) < 0 || rename(tmp, link) < 0)
-		unlink(tmp);	/* no link: the program answers instead */
+	if (blob_path(&app->blobs, hex, blob, sizeof(blob)) < 0 ||
+	    (dfd = static_dir(app, hex, 1)) < 0)
+		return;		/* no link: the program answers instead */
+	snprintf(tmp, sizeof(tmp), "%s.%d", name, (int)getpid());
+	if (symlinkat(blob, dfd, tmp) < 0 || renameat(dfd, tmp, dfd, name) < 0)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
 }
 
 static const char sql_file_put[] =
@@ -132,13 +180,47 @@ void mip_file_touch(struct app *app, const char *hex)
 	done(st);
 }
 
+/* Reads exactly n bytes; 0, or -1 on an error or a file that shrank. */
+static int read_all(int fd, char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = read(fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Through fs_open_regular_beneath: a fan-out directory or blob that is a
+ * link is no file.  Small files only (64 MiB); NULL on any failure. */
 char *mip_file_read(struct app *app, struct arena *a, const char *hex, size_t *n)
 {
-	char path[PATH_MAX];
+	char rel[HASH_HEX_MAX + 4];
+	struct stat st;
+	char *p = NULL;
+	int fd;
 
-	if (blob_path(&app->blobs, hex, path, sizeof(path)) < 0)
+	if (strlen(hex) != 64 || !hash_is_hex(hex, 64))
 		return NULL;
-	return fs_read_small(a, path, 64u << 20, n);
+	snprintf(rel, sizeof(rel), "%.2s/%s", hex, hex);
+	if ((fd = fs_open_regular_beneath(app->blobs.dir, rel, &st)) < 0)
+		return NULL;
+	if (st.st_size <= (off_t)(64u << 20)) {
+		p = arena_alloc(a, (size_t)st.st_size + 1);
+		if (p && read_all(fd, p, (size_t)st.st_size) == 0) {
+			p[st.st_size] = '\0';
+			if (n)
+				*n = (size_t)st.st_size;
+		} else {
+			p = NULL;
+		}
+	}
+	close(fd);
+	return p;
 }
 
 static const char sql_pkg_get[] =
@@ -285,11 +367,7 @@ long long mip_evict(struct app *app, long long max, const char *keep)
 		if (done(st) < 0)
 			break;
 		blob_remove(&app->blobs, hex);
-		{
-			char link[PATH_MAX];
-			if (static_path(app, hex, link, sizeof(link)) == 0)
-				unlink(link);
-		}
+		static_unlink(app, hex);
 		total -= size;
 		freed += size;
 	}

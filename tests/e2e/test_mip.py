@@ -182,6 +182,9 @@ def test_publish_archive_and_bad_inputs(mip, tmpdir_shared):
         f.write(open(two, "rb").read()[:15000])
     for args, why in [([bad], "not a readable archive"), ([cut], "truncated or corrupt"),
                       ([arc, "--name", "../x"], "a name is"),
+                      # longer than kept: refused with the field and the limit named
+                      ([arc, "--name", "n" * 101], "the name is 101 bytes, at most 100"),
+                      ([arc, "--version", "1" * 64], "the version is 64 bytes, at most 63"),
                       ([arc, "--version", "latest"], "a name is")]:
         argv = ["mip", "publish"] + args
         if "--name" not in args:

@@ -102,7 +102,7 @@ def test_values_longer_than_kept_are_refused(nb, tmpdir_shared):
             % ("b" * 64))), (),
          "a hardware-compatibility board is 64 bytes, at most 63"),
         (make_swu(os.path.join(tmpdir_shared, "nm"), "1.0"), ("--name", "n" * 300),
-         "at most 255"),
+         "--name is at most 255 bytes (this one has 300)"),
     ]
     for swu, extra, why in cases:
         r = nb.ctl("software", "add", swu, *extra, check=False)
@@ -112,3 +112,68 @@ def test_values_longer_than_kept_are_refused(nb, tmpdir_shared):
         assert c.execute("SELECT count(*) FROM ddi_software_compat").fetchone()[0] == 0
     assert not os.listdir(os.path.join(nb.state, "blobs")) or \
         all(d == "tmp" for d in os.listdir(os.path.join(nb.state, "blobs")))
+
+
+def _serve_once(handler_cls):
+    import http.server
+    import threading
+    srv = http.server.HTTPServer(("127.0.0.1", 0), handler_cls)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def test_url_fetch_never_writes_through_a_linked_tmp(nb, tmpdir_shared):
+    """blobs/tmp replaced by a link to a directory outside: `software add
+    --url` refuses, and nothing is ever written there (issue 11, section 3);
+    the server records what the outside directory held while it answered."""
+    import http.server
+    import shutil
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "u"), "5.0")
+    data = open(swu, "rb").read()
+    outside = os.path.join(tmpdir_shared, "outside")
+    os.makedirs(outside)
+    seen = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(sorted(os.listdir(outside)))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *a):
+            pass
+
+    srv = _serve_once(H)
+    try:
+        url = "http://127.0.0.1:%d/image-5.0.swu" % srv.server_address[1]
+        tmp = os.path.join(nb.state, "blobs", "tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        os.makedirs(os.path.dirname(tmp), exist_ok=True)
+        os.symlink(outside, tmp)
+        r = nb.ctl("software", "add", "--url", url, check=False)
+        assert r.returncode == 1 and "cannot create a temporary file" in r.stderr, r.stderr
+        assert all(not s for s in seen), seen
+        assert os.listdir(outside) == []
+        # with tmp/ a directory again the same URL is added
+        os.unlink(tmp)
+        os.makedirs(tmp)
+        assert nb.ctl("software", "add", "--url", url).stdout == "1\n"
+    finally:
+        srv.shutdown()
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 1
+
+
+def test_url_file_name_longer_than_kept_is_refused(nb):
+    """A URL whose file name is longer than a software file name can be
+    (255 bytes) is refused with the field and the limit named."""
+    nb.ctl("init")
+    r = nb.ctl("software", "add", "--url", "http://127.0.0.1:9/" + "f" * 300 + ".swu",
+               check=False)
+    assert r.returncode == 1 and "the URL's file name is 304 bytes, at most 255" in r.stderr, \
+        r.stderr
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 0

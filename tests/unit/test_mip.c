@@ -35,6 +35,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
+#include <stdlib.h>
 
 #include "../../src/core/core.h"
 #include "../../src/mip/mip.h"
@@ -303,7 +305,7 @@ static void test_parse_rejections(void **state)
 		{ "{\"version\":[\"1.0\"]}", E_VER },
 		{ "{\"version\":true}", E_VER },
 		{ "{\"version\":\"0123456789012345678901234567890123456789012345678901234567890123\"}",
-		  E_VER },
+		  "\"version\" is 64 bytes, at most 63" },
 	};
 	struct mip_pkgjson pj;
 	const char *err;
@@ -363,7 +365,9 @@ static void test_parse_limits(void **state)
 		s = list_json(keys[i], MIP_MAX_ENTRIES + 1, &len);
 		err = NULL;
 		assert_int_equal(mip_pkgjson_parse(&f->a, s, len, &pj, &err), -1);
-		assert_string_equal(err, E_LIST);
+		/* refused with the field and the limit named, never cut */
+		assert_string_equal(err, arena_printf(&f->a, "\"%s\" has 1001 entries, at most 1000",
+						      keys[i]));
 		assert_int_equal(pj.nurls + pj.ndeps + pj.nhashes, 0);
 		free(s);
 	}
@@ -380,6 +384,14 @@ static void test_parse_limits(void **state)
 	assert_int_equal(mip_pkgjson_parse(&f->a, s, MIP_JSON_MAX + 1, &pj, &err), -1);
 	assert_string_equal(err, E_BIG);
 	free(s);
+
+	/* a version or destination longer than kept: the field and the limit named */
+	s = arena_printf(&f->a, "{\"version\":\"%064d\"}", 1);
+	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_string_equal(err, "\"version\" is 64 bytes, at most 63");
+	s = arena_printf(&f->a, "{\"urls\":[[\"%0300d.py\",\"a.py\"]]}", 1);
+	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_string_equal(err, "a destination path in \"urls\" is 303 bytes, at most 255");
 
 	/* the length is what counts, not a NUL: bytes past len are not read */
 	assert_int_equal(mip_pkgjson_parse(&f->a, "{\"version\":\"2\"}garbage", 15, &pj, &err), 0);
@@ -1495,6 +1507,116 @@ static void test_hosted_has(void **state)
 	assert_int_equal(mip_hosted_has(&f->app, "shado"), 0);
 }
 
+/* ------------------------------------------------------------------ */
+/* links planted under var/ are never followed (issue 11, section 3) */
+
+static void mkdir_p(const char *base, const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "mkdir -p '%s/%s'", base, rel);
+	assert_int_equal(system(p), 0);
+}
+
+static int dir_entries(const char *dir)
+{
+	char cmd[PATH_MAX];
+	FILE *ls;
+	int n = 0;
+	char line[512];
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s'", dir);
+	ls = popen(cmd, "r");
+	assert_non_null(ls);
+	while (fgets(line, sizeof(line), ls))
+		n++;
+	pclose(ls);
+	return n;
+}
+
+/* A fan-out directory of mip-static that is a link: the static link is
+ * neither made in its target nor removed from it by eviction. */
+static void test_static_link_fanout_link(void **state)
+{
+	struct fx *f = *state;
+	char out[PATH_MAX], link[PATH_MAX], keep[PATH_MAX + 16], hex[HASH_HEX_MAX];
+	FILE *fp;
+
+	snprintf(f->app.var_dir, sizeof(f->app.var_dir), "%s", f->dir);
+	mkdir_p(f->dir, "mip-static/mip/file");
+	mkdir_p(f->dir, "outside");
+	snprintf(out, sizeof(out), "%s/outside", f->dir);
+	snprintf(link, sizeof(link), "%s/mip-static/mip/file/b9", f->dir);
+	assert_int_equal(symlink(out, link), 0);
+	put(f, "hello world", "upstream", hex);
+	assert_int_equal(dir_entries(out), 0);
+	/* a file of that name outside survives the eviction's unlink */
+	snprintf(keep, sizeof(keep), "%s/b94d27b9", out);
+	fp = fopen(keep, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	assert_true(mip_evict(&f->app, 0, NULL) > 0);
+	assert_int_equal(access(keep, F_OK), 0);
+	assert_int_equal(dir_entries(out), 1);
+
+	/* without a planted link the static link is made, and evicted */
+	assert_int_equal(unlink(link), 0);
+	put(f, "hello world", "upstream", hex);
+	snprintf(link, sizeof(link), "%s/mip-static/mip/file/b9/b94d27b9", f->dir);
+	assert_int_equal(access(link, F_OK), 0);
+	assert_true(mip_evict(&f->app, 0, NULL) > 0);
+	assert_int_equal(access(link, F_OK), -1);
+}
+
+/* The compiler's output never goes through a link planted as blobs/tmp: a
+ * file outside with the name the output had is left as it was. */
+static void test_compile_tmp_link(void **state)
+{
+	struct fx *f = *state;
+	struct mip_compiler cc;
+	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], err[512] = "", dir[PATH_MAX], tmp[PATH_MAX];
+	char victim[PATH_MAX + 128], buf[16] = "";
+	FILE *fp;
+
+	assert_int_equal(mip_compiler_probe(&cc, stand_in(), 2), 0);
+	put(f, "print(1)\n", "hosted", src);
+	mkdir_p(f->dir, "outside");
+	snprintf(dir, sizeof(dir), "%s/outside", f->dir);
+	snprintf(tmp, sizeof(tmp), "%s/blobs/tmp", f->dir);
+	assert_int_equal(system(arena_printf(&f->a, "rm -rf '%s'", tmp)), 0);
+	assert_int_equal(symlink(dir, tmp), 0);
+	snprintf(victim, sizeof(victim), "%s/mpy-%s.%d.mpy", dir, src, (int)getpid());
+	fp = fopen(victim, "w");
+	assert_non_null(fp);
+	fputs("precious", fp);
+	fclose(fp);
+	/* the blob store refuses to store through the link too: a clear error */
+	assert_int_equal(mip_compile(&f->app, &cc, src, "m.py", out, err, sizeof(err)), -1);
+	assert_string_equal(err, "cannot store the compiled file");
+	fp = fopen(victim, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(buf, sizeof(buf), fp));
+	fclose(fp);
+	assert_string_equal(buf, "precious");
+	assert_int_equal(dir_entries(dir), 1);
+}
+
+/* A blob whose fan-out directory is a link is not read through it. */
+static void test_file_read_fanout_link(void **state)
+{
+	struct fx *f = *state;
+	char hex[HASH_HEX_MAX], fan[PATH_MAX], moved[PATH_MAX];
+	size_t n = 0;
+
+	put(f, "hello world", "upstream", hex);
+	assert_non_null(mip_file_read(&f->app, &f->a, hex, &n));
+	snprintf(fan, sizeof(fan), "%s/blobs/b9", f->dir);
+	snprintf(moved, sizeof(moved), "%s/elsewhere", f->dir);
+	assert_int_equal(rename(fan, moved), 0);
+	assert_int_equal(symlink(moved, fan), 0);
+	assert_null(mip_file_read(&f->app, &f->a, hex, &n));
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1531,6 +1653,9 @@ int main(void)
 		T(test_repo_ref_stays_in_its_repository),
 		T(test_repo_files_revalidated),
 		T(test_hosted_has),
+		T(test_static_link_fanout_link),
+		T(test_compile_tmp_link),
+		T(test_file_read_fanout_link),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
