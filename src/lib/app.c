@@ -7,6 +7,9 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <stddef.h>
 #include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -201,6 +204,53 @@ static void stop_with_parent(pid_t parent)
 		app_stopping = 1;	/* it went before the call took effect */
 }
 
+/*
+ * The listening socket's file, as the front end made it.  lighttpd unlinks
+ * its sockets when it stops but does not always signal a program that was
+ * still starting (an e2e run under load left ddi.fcgi and ota.fcgi behind,
+ * re-parented to init before their main() could note the parent): a
+ * program whose socket file is gone or replaced has no front end and exits.
+ * Only for a Unix socket (a TCP listener has no file to watch).
+ */
+struct app_listen {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	ino_t ino;
+	int watch;
+};
+
+static void listen_note(struct app_listen *l)
+{
+	struct sockaddr_un sa;
+	socklen_t n = sizeof(sa);
+	struct stat st;
+
+	memset(l, 0, sizeof(*l));
+	memset(&sa, 0, sizeof(sa));
+	if (getsockname(0, (struct sockaddr *)&sa, &n) < 0 || sa.sun_family != AF_UNIX ||
+	    !sa.sun_path[0] || n <= offsetof(struct sockaddr_un, sun_path))
+		return;
+	snprintf(l->path, sizeof(l->path), "%.*s",
+		 (int)(n - offsetof(struct sockaddr_un, sun_path)), sa.sun_path);
+	/* a relative name would be read against another working directory */
+	if (l->path[0] != '/')
+		return;
+	if (stat(l->path, &st) == 0)
+		l->ino = st.st_ino;
+	else if (errno != ENOENT)
+		return;		/* not ours to judge (permissions) */
+	l->watch = 1;		/* ino 0: already gone before we looked */
+}
+
+/* 1 when the front end that made our socket is gone (see struct app_listen). */
+static int listen_orphaned(const struct app_listen *l)
+{
+	struct stat st;
+
+	if (!l->watch)
+		return 0;
+	return stat(l->path, &st) < 0 ? errno == ENOENT : st.st_ino != l->ino || !l->ino;
+}
+
 /* Between requests: write what is batched (the request log, the domain's). */
 static void app_idle(struct app *app)
 {
@@ -220,7 +270,7 @@ static void app_idle(struct app *app)
  * While rows or domain batches may wait, it wakes every log.flush_ms to
  * write them: an idle process's last request reaches the log anyway.
  */
-static int app_wait(struct app *app)
+static int app_wait(struct app *app, const struct app_listen *l)
 {
 	struct pollfd pfd = { 0, POLLIN, 0 };
 	sigset_t term, during;
@@ -230,9 +280,11 @@ static int app_wait(struct app *app)
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigaddset(&term, SIGINT);
+	if (ms > 1000 && l->watch)
+		ms = 1000;	/* the socket file is looked at once a second */
 	for (;;) {
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-		int idle = app->log.n || app->def->idle;
+		int idle = app->log.n || app->def->idle || l->watch;
 		sigprocmask(SIG_BLOCK, &term, &during);
 		if (app_stopping) {
 			sigprocmask(SIG_SETMASK, &during, NULL);
@@ -242,8 +294,12 @@ static int app_wait(struct app *app)
 		sigprocmask(SIG_SETMASK, &during, NULL);
 		if (n > 0 || (n < 0 && errno != EINTR))
 			return 1;	/* a connection, or an error accept() will report */
-		if (n == 0)
+		if (n == 0) {
+			/* idle: never a syscall per request on the hot path */
+			if (listen_orphaned(l))
+				return 0;
 			app_idle(app);
+		}
 	}
 }
 
@@ -288,6 +344,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		fflush(stdout);
 	} else {
 		FCGX_Request req;
+		struct app_listen listen;
 		/* an upload or blob write killed half-way leaves its temp file:
 		 * each long-lived program collects those untouched for
 		 * FS_TMP_GRACE when it starts (a live writer keeps its file's
@@ -305,7 +362,10 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		signal(SIGPIPE, SIG_IGN);
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);
-		while (app_wait(&app) && FCGX_Accept_r(&req) >= 0) {
+		listen_note(&listen);
+		if (listen_orphaned(&listen))
+			app_stopping = 1;	/* the front end went during our start-up */
+		while (app_wait(&app, &listen) && FCGX_Accept_r(&req) >= 0) {
 			struct http_io io = { req.in, req.out, req.envp, req.ipcFd };
 			app_serve(&app, &a, &io);
 			FCGX_Finish_r(&req);

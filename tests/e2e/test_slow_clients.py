@@ -215,3 +215,51 @@ def alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def spawn_on_socket(nb, prog, path):
+    """Starts prog as a front end would: a listening Unix socket on fd 0.
+    The test process stays its parent, so only the socket tells it that its
+    front end is gone."""
+    import subprocess
+    from conftest import CGIBIN
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.listen(8)
+    p = subprocess.Popen([os.path.join(CGIBIN, prog)], stdin=s.fileno(), env=nb.env,
+                         stderr=subprocess.DEVNULL)
+    s.close()
+    return p
+
+
+@pytest.mark.parametrize("prog", ["ddi.fcgi", "list.fcgi", "admin.fcgi"])
+def test_program_without_its_front_end_exits(nb, prog):
+    """lighttpd unlinks its sockets when it stops, but a program still
+    starting then is not always signalled (programs were left re-parented to
+    init after an e2e teardown): a program whose socket file is gone exits,
+    whether it went while the program ran or before it started."""
+    nb.ctl("init")
+    run = os.path.join(nb.base, "sockets")
+    os.makedirs(run, exist_ok=True)
+    path = os.path.join(run, "p.sock")
+    p = spawn_on_socket(nb, prog, path)
+    try:
+        # running: it has opened its store and waits for connections
+        def store_open():
+            try:
+                return any(os.readlink("/proc/%d/fd/%s" % (p.pid, fd)).endswith("nestbox.db")
+                           for fd in os.listdir("/proc/%d/fd" % p.pid))
+            except OSError:
+                return False
+        wait_until(store_open, "the program to open its store")
+        assert p.poll() is None
+        os.unlink(path)
+        p.wait(timeout=30)
+        # gone before it started: it never waits for a connection
+        p = spawn_on_socket(nb, prog, path)
+        os.unlink(path)
+        p.wait(timeout=30)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
