@@ -188,7 +188,22 @@ ddi_fleet() {
 			lab_n="DDI poll, $(commas "$n") devices"
 			bench_one "$lab_n" ddi-poll-all "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
 		fi
+		ddi_fleet_unchanged "$n"
 	done
+}
+
+# the spread polls asked for fixture devices only: an unknown id would be
+# self-registered (a 200 too) and the row would measure that instead
+ddi_fleet_unchanged() { # devices of the fixture
+	have=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM ddi_devices").fetchone()[0])' \
+		"$state/nestbox.db" 2>&1) || have="? ($have)"
+	if [ "$have" = $(($1 + 2)) ]; then
+		echo "sanity:   ok   $have devices after the polls: the fixture's and bench-idle, bench-open"
+	else
+		bench_fail "$have devices after the polls over $1, want $(($1 + 2)): the polls registered" \
+			"devices the fixture did not make (bench/ddi.lua's paths?)"
+	fi
 }
 
 # the DDI table, what its rows mean, and the targets
