@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 30
 
 CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig \
-            libsquashfs1 inih
+            libsquashfs1 inih libgit2
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is opened on first use (src/lib/fetch.c): its headers, not a link
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
@@ -29,13 +29,13 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 LIB_SRC   := $(wildcard src/lib/*.c)
 DOMAINS_SRC := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
                $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
-               $(wildcard src/ddi/*.c)
+               $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DOMAINS_OBJ := $(DOMAINS_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
-# every domain (core, mkbox, log, admin, mip, ddi) over the generic src/lib
+# every domain (core, mkbox, log, admin, mip, ddi, ota) over the generic src/lib
 DOMAINS   := $(BUILD)/libnestbox-domains.a
-PROGRAMS  := list update log admin mip-index ddi
+PROGRAMS  := list update log admin mip-index ddi ota
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 # make bench's zero-work FastCGI ceiling: built with the programs, never installed
 BENCH_ZERO := $(CGIBIN)/bench-zero.fcgi

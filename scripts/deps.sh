@@ -8,7 +8,7 @@ libcurl4-openssl-dev libarchive-dev libconfig-dev libcmocka-dev
 lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
 python3 python3-pytest curl zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux
-libsquashfs-dev libinih-dev rauc squashfs-tools"
+libsquashfs-dev libinih-dev rauc squashfs-tools libgit2-dev git"
 
 # node and npm drive the browser test; Debian's packages unless some are present
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"

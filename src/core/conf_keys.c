@@ -98,5 +98,11 @@ const struct conf_key core_conf_keys[] = {
 	{ "ddi.rauc_revision_separator", CONF_STR, "", NULL, 0,
 	  "splits a RAUC bundle's compatible at its last occurrence into board and "
 	  "revision; empty: the whole string is the board, any revision" },
+	{ "ota.git_dir", CONF_PATH, "", NULL, 0,
+	  "the OTA repositories' bare git repositories; empty: <var_dir>/ota/git" },
+	{ "ota.max_files", CONF_INT, "5000", NULL, 0,
+	  "most files in one published OTA release or branch push" },
+	{ "ota.max_bytes", CONF_INT, "268435456", NULL, 0,
+	  "most bytes in one published OTA release or branch push (all files)" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

@@ -175,6 +175,38 @@ const char *const core_schema[] = {
 	"ALTER TABLE ddi_devices ADD COLUMN origin TEXT NOT NULL DEFAULT 'operator';"
 	"ALTER TABLE ddi_devices ADD COLUMN held INTEGER NOT NULL DEFAULT 0;"
 	"CREATE INDEX ddi_devices_origin ON ddi_devices(origin, created);",
+
+	/*
+	 * 9: the MicroPython OTA updater's repositories.  Objects and refs live
+	 * in bare git repositories (ota.git_dir); these rows are what boards
+	 * read on every check: releases and branch tips, the files of each
+	 * published commit, and each git blob's sha256 name in the blob store.
+	 */
+	"CREATE TABLE ota_repos("
+	"  id INTEGER PRIMARY KEY, owner TEXT NOT NULL, name TEXT NOT NULL,"
+	"  private INTEGER NOT NULL DEFAULT 0, sign_key TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL, UNIQUE(owner, name));"
+	"CREATE TABLE ota_releases("
+	"  id INTEGER PRIMARY KEY, repo_id INTEGER NOT NULL REFERENCES ota_repos(id),"
+	"  tag TEXT NOT NULL, commit_sha TEXT NOT NULL, tag_sha TEXT NOT NULL DEFAULT '',"
+	"  version TEXT NOT NULL, manifest TEXT NOT NULL DEFAULT '',"
+	"  manifest_size INTEGER NOT NULL DEFAULT 0, published INTEGER NOT NULL,"
+	"  UNIQUE(repo_id, tag));"
+	"CREATE TABLE ota_branches("
+	"  repo_id INTEGER NOT NULL REFERENCES ota_repos(id), name TEXT NOT NULL,"
+	"  commit_sha TEXT NOT NULL, updated INTEGER NOT NULL,"
+	"  PRIMARY KEY(repo_id, name)) WITHOUT ROWID;"
+	"CREATE TABLE ota_blobs("
+	"  sha1 TEXT PRIMARY KEY, sha256 TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  crc32 INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE INDEX ota_blobs_sha256 ON ota_blobs(sha256);"
+	"CREATE TABLE ota_files("
+	"  repo_id INTEGER NOT NULL REFERENCES ota_repos(id), commit_sha TEXT NOT NULL,"
+	"  path TEXT NOT NULL, sha1 TEXT NOT NULL REFERENCES ota_blobs(sha1),"
+	"  PRIMARY KEY(repo_id, commit_sha, path)) WITHOUT ROWID;"
+	"CREATE TABLE ota_tokens("
+	"  id INTEGER PRIMARY KEY, repo_id INTEGER NOT NULL REFERENCES ota_repos(id),"
+	"  name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -2,6 +2,7 @@
 #include "ctl.h"
 #include "../lib/fsutil.h"
 #include "../mip/mip.h"
+#include "../ota/ota.h"
 #include "../mkbox/mkbox.h"
 
 #include <getopt.h>
@@ -125,7 +126,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 	struct gc_ctx *g = p;
 
 	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
-	    software_known(g->app, hex))
+	    software_known(g->app, hex) || ota_blob_known(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+int cmd_ota(int argc, char **argv);	/* ctl_ota.c */
+
 struct cmd {
 	const char *name, *sub;
 	int (*fn)(int argc, char **argv);
@@ -110,6 +112,19 @@ static const struct cmd cmds[] = {
 	  "Resumes a paused rollout." },
 	{ "rollout", "stage", cmd_rollout_stage, "nestboxctl rollout stage <id> <percent>",
 	  "Sets the share of the feed (1-100) offered the rollout's software." },
+	{ "ota", NULL, cmd_ota,
+	  "nestboxctl ota publish|push|repo|token|key|list --repo owner/name ...",
+	  "MicroPython OTA updater repositories (served under /ota):\n"
+	  "  publish --repo o/r --tag T [--version V] [--post-update PATH] [--message M]\n"
+	  "          [--no-manifest] <dir|tar.gz|zip|git repo [ref]>   a release (stable)\n"
+	  "  push --repo o/r --branch B <dir|tar.gz|zip|git repo [ref]>  a branch tip\n"
+	  "  repo --repo o/r [--private|--public]     creates it / sets who may read it\n"
+	  "  token --repo o/r [--name BOARD]         prints a new read token (kept hashed)\n"
+	  "  key --repo o/r [--remove]               prints a new manifest signing key\n"
+	  "  list                                    repositories and releases\n"
+	  "A git repository keeps its ids (an annotated tag named T too); --message makes\n"
+	  "an annotated tag otherwise.  Hidden files are left out; paths the updater\n"
+	  "refuses fail the publication.  An existing tag: exit status 3." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -21,7 +21,7 @@ class Apache:
         self.prefix = os.path.join(base, "prefix")
         cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
         os.makedirs(cgi)
-        for prog in ("list", "update", "log", "admin", "ddi", "mip-index"):
+        for prog in ("list", "update", "log", "admin", "ddi", "mip-index", "ota"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
         shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
@@ -252,3 +252,32 @@ def test_apache_cuts_off_a_stalled_body(nb, tmpdir_shared):
         assert a.get("/healthz").status == 200
     finally:
         a.stop()
+
+
+def test_ota_board_through_apache(apache, tmpdir_shared):
+    """A board following the OTA updater's algorithm through mod_fcgid: the
+    release, its manifest asset and the raw files, with a private
+    repository's token reaching the program."""
+    from ota_board import Board
+    from test_ota import V1, write_tree
+    a, _ = apache
+    # a board sends Host without the port (as MicroPython's requests does), so
+    # asset links come from server.base_url; mod_fcgid starts ota.fcgi on its
+    # first request, which reads this
+    with open(a.nb.config) as f:
+        conf = f.read()
+    with open(a.nb.config, "w") as f:
+        f.write(conf.replace("server:\n", "server:\n  base_url: %s\n" % a.url, 1))
+    src = os.path.join(tmpdir_shared, "ota-src")
+    write_tree(src, V1)
+    a.nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1.0", src)
+    if os.getuid() == 0:
+        for d, _, files in os.walk(a.nb.state):
+            for p in [d] + [os.path.join(d, f) for f in files]:
+                shutil.chown(p, "www-data", "www-data")
+    b = Board(a.url + "/ota/api", a.url + "/ota/raw", "acme", "app",
+              os.path.join(tmpdir_shared, "ota-board"))
+    m = b.run()
+    assert m["version"] == "v1.0"
+    assert b.files() == V1
+    assert b.run() is False

@@ -1,0 +1,289 @@
+/*
+ * ota.h - the MicroPython OTA updater's GitHub shapes (ota.fcgi, under /ota).
+ *
+ * Boards running the updater (github.com/0x687931/ota) fetch releases,
+ * refs, trees and raw files from GitHub; nestbox answers the same shapes
+ * from its own store, so a board only has its two base URLs changed:
+ *   API  {base}/ota/api/repos/{o}/{r}/...       (api.github.com)
+ *   raw  {base}/ota/raw/{o}/{r}/{ref}/{path}     (raw.githubusercontent.com)
+ * Every repository is a bare git repository under ota.git_dir written
+ * through libgit2, so the ids a board sees are git's own; the file bytes
+ * also live content-addressed (sha256) in the blob store, and the tables
+ * (ota_store.c) map (repository, commit, path) to them.  Wire facts:
+ * protocols/ota-github.md.  This module must not write git's object
+ * format by hand, nor put SQL anywhere but ota_store.c.
+ */
+#ifndef NB_OTA_H
+#define NB_OTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/app.h"
+
+#define OTA_SHA1_HEX 41		/* 40 hex digits + NUL */
+#define OTA_NAME_MAX 100	/* GitHub's limit for owner and repository names */
+#define OTA_REF_MAX 100		/* tag and branch names */
+
+/* -- names and paths (ota_path.c) -- */
+/* An owner or repository name: 1-100 of [A-Za-z0-9._-], not "." or "..". */
+int ota_name_ok(const char *s);
+/* A tag or branch name: 1-100 of [A-Za-z0-9._+-], not starting with '.'
+ * or '-', no "..", not ending in ".lock" (git's ref rules, one segment). */
+int ota_ref_ok(const char *s);
+/* 40 lowercase hex digits (a git object id). */
+int ota_sha_ok(const char *s);
+/*
+ * A file path the client accepts (protocols/ota-github.md, "Paths"): not
+ * empty, no leading '/', no empty, "." or ".." segment, no '\\', control
+ * byte or invalid UTF-8.  Returns 1 or 0.
+ */
+int ota_path_ok(const char *p);
+/* 1 when a segment of p starts with '.': kept out of manifests (the client
+ * refuses hidden paths in manifest mode) and out of uploaded trees. */
+int ota_path_hidden(const char *p);
+/* zlib's crc32 (the manifest's crc32 field), continuing from crc. */
+uint32_t ota_crc32(uint32_t crc, const void *p, size_t n);
+/*
+ * s as a JSON string exactly as Python's json.dumps writes it with
+ * ensure_ascii (the manifest signature is computed over that text):
+ * '"' and '\\' escaped, \b \f \n \r \t, other bytes outside ' '..'~' as
+ * \u00XX or, for UTF-8 sequences, \uXXXX (surrogate pairs above U+FFFF).
+ * Returns 0, or -1 for invalid UTF-8.
+ */
+int ota_json_pystr(struct buf *b, const char *s);
+
+/* -- sources: a directory or an archive, read into memory (ota_source.c) -- */
+struct ota_file {
+	const char *path;
+	const char *data;
+	size_t len;
+	int exec;		/* mode 100755 */
+};
+
+struct ota_files {
+	struct arena *a;
+	struct ota_file *v;
+	int n, cap, max;
+	size_t total, max_bytes;
+	/* hidden files left out, for the publisher's message */
+	const char **skipped;
+	int nskipped;
+};
+
+void ota_files_init(struct ota_files *f, struct arena *a, int max, size_t max_bytes);
+/*
+ * Adds one file.  Hidden paths are left out (noted in skipped); a path the
+ * client refuses, a duplicate or a set over its limits fails with *err.
+ */
+int ota_files_add(struct ota_files *f, const char *path, const char *data, size_t len,
+		  int exec, const char **err);
+int ota_read_dir(struct ota_files *f, const char *dir, const char **err);
+/* A tar (any compression) or zip archive, from memory (what a fuzzer and
+ * an upload feed) or from a file; one top directory shared by every entry
+ * is dropped ("app-1.0/"). */
+int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, const char **err);
+int ota_read_archive(struct ota_files *f, const char *file, const char **err);
+
+/* -- manifest (ota_manifest.c) -- */
+struct ota_mfile {
+	const char *path;
+	uint64_t size;
+	char sha256[65];
+	uint32_t crc32;
+};
+
+struct ota_manifest {
+	const char *version, *generated_at, *post_update;	/* post_update NULL: none */
+	const struct ota_mfile *files;
+	int nfiles;
+	const char *const *deletes;
+	int ndeletes;
+};
+
+/*
+ * The manifest.json body: Python-canonical JSON (sorted keys, "," and ":"
+ * separators, ASCII) with "signature" = hex HMAC-SHA256 over that same
+ * text without the signature when key is non-NULL, keyed with the key's
+ * bytes: what the client's _verify_manifest_signature recomputes.
+ * Returns the NUL-terminated text or NULL (invalid UTF-8 in a string).
+ */
+char *ota_manifest_json(struct arena *a, const struct ota_manifest *m, const char *key);
+
+/* -- git objects through libgit2 (ota_git.c) -- */
+struct ota_treeent {
+	const char *path;
+	char sha1[OTA_SHA1_HEX];
+	unsigned mode;		/* 0100644, 0100755, 040000, 0120000, 0160000 */
+	int type;		/* 'b'lob, 't'ree, 'c'ommit (submodule) */
+	uint64_t size;		/* blobs */
+};
+
+struct ota_tagobj {
+	char sha[OTA_SHA1_HEX], target[OTA_SHA1_HEX];
+	const char *tag, *message, *tagger_name, *tagger_email;
+	long long tagger_time;
+	const char *target_type;	/* "commit", "tree", ... */
+};
+
+struct ota_git;		/* one open bare repository */
+
+/* Once per process, before anything else here. */
+void ota_git_global_init(void);
+/* The repository's directory: <git_dir>/<owner>/<name>.git. */
+int ota_git_path(struct app *app, const char *owner, const char *name, char *out, size_t n);
+/* Opens (create: also creates) the bare repository; NULL with *err. */
+struct ota_git *ota_git_open(struct app *app, const char *owner, const char *name,
+			     int create, const char **err);
+void ota_git_close(struct ota_git *g);
+/* Builds blobs, trees and a commit from files (parent: "" for none). */
+int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const char *parent,
+			 const char *message, char *commit, const char **err);
+/*
+ * Copies a commit (with its tree and blobs, not its history) from a local
+ * git repository, keeping its id.  ref is what `git rev-parse` takes
+ * (NULL: HEAD).  When ref names an annotated tag, *tagobj receives the
+ * tag object's id (also copied), else "".
+ */
+int ota_git_import(struct ota_git *g, struct arena *a, const char *src, const char *ref,
+		   char *commit, char *tagobj, const char **err);
+/* An annotated tag object for commit; its id into tagobj. */
+int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
+		     const char *message, char *tagobj, const char **err);
+/* Points refs/<kind>/<name> at sha (kind "tags" or "heads"). */
+int ota_git_set_ref(struct ota_git *g, const char *kind, const char *name, const char *sha);
+/*
+ * The tree of a commit or tree id, every entry (recursive) or the top
+ * level; *tree receives the tree's id.  0, or -1 when sha names neither.
+ */
+int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int recursive,
+		 char *tree, struct ota_treeent **out, int *n);
+/* An annotated tag object; 0, or -1 when sha is not one. */
+int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_tagobj *t);
+/* A blob's bytes (a copy in the arena), or NULL. */
+const char *ota_git_blob(struct ota_git *g, struct arena *a, const char *sha, size_t *n);
+
+/* -- the store (ota_store.c): plain rows, all SQL of the ota_ tables -- */
+struct ota_repo {
+	long long id;
+	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
+	int private;
+	char sign_key[129];	/* "" when manifests are unsigned */
+	long long created;
+};
+
+struct ota_release {
+	long long id, repo_id;
+	char tag[OTA_REF_MAX + 1];
+	char commit[OTA_SHA1_HEX], tag_sha[OTA_SHA1_HEX];	/* tag_sha "" when lightweight */
+	char manifest[65];		/* sha256 of manifest.json in the blob store; "" tree mode */
+	long long manifest_size, published;	/* published: seconds since the epoch */
+	char version[OTA_REF_MAX + 1];
+};
+
+struct ota_branch {
+	char name[OTA_REF_MAX + 1], commit[OTA_SHA1_HEX];
+	long long updated;
+};
+
+struct ota_blobrow {
+	char sha1[OTA_SHA1_HEX], sha256[65];
+	uint64_t size;
+	uint32_t crc32;
+};
+
+struct ota_filerow {
+	const char *path;
+	struct ota_blobrow b;
+};
+
+enum { OTA_OK = 0, OTA_NONE = -1, OTA_ERR = -2, OTA_EXISTS = -3 };
+
+int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r);
+/* Finds or creates (public) the repository. */
+int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r);
+int ota_repo_set_private(struct app *app, long long id, int private);
+int ota_repo_set_key(struct app *app, long long id, const char *key);
+/* Repositories in (owner, name) order, into an arena array. */
+int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n);
+
+/* A read token's name for this repository (token in clear, stored hashed);
+ * OTA_NONE when it is not one of the repository's tokens. */
+int ota_token_check(struct app *app, long long repo_id, const char *token,
+		    char *name, size_t n);
+int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token);
+
+int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel);
+int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
+		       struct ota_release *rel);
+int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel);
+/* Newest first, at most max. */
+int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
+		     struct ota_release **out, int *n);
+int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b);
+
+/* A blob known by its git id: OTA_OK with row filled, or OTA_NONE. */
+int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row);
+/* gc: 1 while a blob-store file (sha256) is an OTA file or manifest. */
+int ota_blob_known(struct app *app, const char *sha256);
+/* The file at path in a published commit: OTA_OK or OTA_NONE. */
+int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
+		 struct ota_blobrow *row);
+/* Every file of a published commit, in path order. */
+int ota_file_list(struct app *app, struct arena *a, long long repo_id, const char *commit,
+		  struct ota_filerow **out, int *n);
+/* 1 when the commit was published (a release or a branch tip) here. */
+int ota_commit_known(struct app *app, long long repo_id, const char *commit);
+
+/* Writes of one publication, inside one transaction (ota_publish.c). */
+int ota_blob_put(struct app *app, const struct ota_blobrow *row);
+int ota_file_put(struct app *app, long long repo_id, const char *commit, const char *path,
+		 const char *sha1);
+int ota_release_put(struct app *app, struct ota_release *rel);
+int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit);
+
+/* -- publishing (ota_publish.c) -- */
+struct ota_pub {
+	const char *owner, *name;
+	const char *tag;		/* publish: the release's tag */
+	const char *branch;		/* push: the branch */
+	const char *src, *src_ref;	/* a directory, an archive or a git repository [ref] */
+	const char *version;		/* manifest version; NULL: the tag */
+	const char *post_update;	/* a file of the release, or NULL */
+	const char *message;		/* annotated tag message; NULL: lightweight */
+	int no_manifest;		/* tree mode */
+	/* out */
+	char commit[OTA_SHA1_HEX], tag_sha[OTA_SHA1_HEX];
+	int nfiles, nstored;		/* files, and blobs new to the store */
+	const char **skipped;		/* hidden files left out of the manifest or tree */
+	int nskipped;
+};
+
+/* OTA_OK, OTA_EXISTS (the tag is published already), OTA_ERR with err. */
+int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen);
+int ota_push(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen);
+
+/* -- HTTP (ota_api.c) -- */
+int ota_init(struct app *app, char *err, size_t errlen);
+void ota_fini(struct app *app);
+void ota_latest(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_release_tag(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_releases(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_release_id(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_asset(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_download(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_tag(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_tree(struct app *app, struct http_req *r, struct http_resp *w);
+void ota_raw(struct app *app, struct http_req *r, struct http_resp *w);
+
+/* The route table of ota.fcgi (ota_routes.c), shared with its fuzz target. */
+extern const struct route ota_routes[];
+extern const int ota_nroutes;
+/* A release or asset id path parameter: 1-18 decimal digits. */
+int ota_id_ok(const char *s);
+/* An asset's file name: exactly "manifest.json". */
+int ota_asset_name_ok(const char *s);
+
+#endif

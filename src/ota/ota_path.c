@@ -1,0 +1,161 @@
+/*
+ * Names, paths and the small encodings the OTA client checks byte for
+ * byte: its path rules, zlib's crc32 and Python's json.dumps string form.
+ * Nothing here touches the store or libgit2 (the fuzz targets link it).
+ */
+#include "ota.h"
+#include "../lib/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int name_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-';
+}
+
+int ota_name_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > OTA_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!name_char((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+int ota_ref_ok(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > OTA_REF_MAX || s[0] == '.' || s[0] == '-' || strstr(s, "..") ||
+	    (n >= 5 && !strcmp(s + n - 5, ".lock")) || s[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!name_char((unsigned char)s[i]) && s[i] != '+')
+			return 0;
+	return 1;
+}
+
+int ota_sha_ok(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 40; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[40] == '\0';
+}
+
+int ota_path_ok(const char *p)
+{
+	const char *s = p;
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 1024 || p[0] == '/' || !utf8_valid(p, n))
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
+			return 0;
+	for (s = p;;) {
+		const char *e = strchr(s, '/');
+		size_t l = e ? (size_t)(e - s) : strlen(s);
+		if (l == 0 || (l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		if (!e)
+			return 1;
+		s = e + 1;
+	}
+}
+
+int ota_path_hidden(const char *p)
+{
+	const char *s;
+
+	if (p[0] == '.')
+		return 1;
+	for (s = p; (s = strchr(s, '/')); s++)
+		if (s[1] == '.')
+			return 1;
+	return 0;
+}
+
+/* The reflected CRC-32 (polynomial 0xEDB88320), bit by bit: publishing is
+ * not hot and a table would be one more thing to get wrong. */
+uint32_t ota_crc32(uint32_t crc, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+	int k;
+
+	crc = ~crc;
+	for (i = 0; i < n; i++) {
+		crc ^= b[i];
+		for (k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
+	}
+	return ~crc;
+}
+
+/* Decodes one UTF-8 sequence (already validated) at s; returns its length. */
+static int utf8_next(const unsigned char *s, unsigned long *cp)
+{
+	if (s[0] < 0xE0) {
+		*cp = ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu);
+		return 2;
+	}
+	if (s[0] < 0xF0) {
+		*cp = ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+		return 3;
+	}
+	*cp = ((s[0] & 0x07ul) << 18) | ((s[1] & 0x3Ful) << 12) | ((s[2] & 0x3Ful) << 6) |
+	      (s[3] & 0x3Ful);
+	return 4;
+}
+
+static void add_u(struct buf *b, unsigned long u)
+{
+	buf_printf(b, "\\u%04lx", u);
+}
+
+int ota_json_pystr(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!utf8_valid(s, strlen(s)))
+		return -1;
+	buf_addc(b, '"');
+	while (*p) {
+		unsigned long cp;
+		switch (*p) {
+		case '"': buf_adds(b, "\\\""); p++; continue;
+		case '\\': buf_adds(b, "\\\\"); p++; continue;
+		case '\b': buf_adds(b, "\\b"); p++; continue;
+		case '\f': buf_adds(b, "\\f"); p++; continue;
+		case '\n': buf_adds(b, "\\n"); p++; continue;
+		case '\r': buf_adds(b, "\\r"); p++; continue;
+		case '\t': buf_adds(b, "\\t"); p++; continue;
+		}
+		if (*p >= 0x20 && *p < 0x7f) {
+			buf_addc(b, (char)*p++);
+			continue;
+		}
+		if (*p < 0x80) {
+			add_u(b, *p++);
+			continue;
+		}
+		p += utf8_next(p, &cp);
+		if (cp > 0xFFFF) {	/* Python writes a surrogate pair */
+			cp -= 0x10000;
+			add_u(b, 0xD800 | (cp >> 10));
+			add_u(b, 0xDC00 | (cp & 0x3FF));
+		} else {
+			add_u(b, cp);
+		}
+	}
+	buf_addc(b, '"');
+	return 0;
+}

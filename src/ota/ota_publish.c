@@ -1,0 +1,336 @@
+/*
+ * Publishing: a release (tag + commit + manifest.json) for the stable
+ * channel, or a branch tip for the developer channel.  The source becomes
+ * a commit in the repository's bare git repository first (built from a
+ * directory or archive, or copied from a git repository with its id);
+ * then every blob of that commit not yet known is stored content-addressed
+ * in the blob store, so a new release stores only the files that changed.
+ * The rows that make it visible to boards are written in one transaction
+ * at the end: a failed publication leaves nothing a board can see.
+ */
+#include "ota.h"
+#include "ota_git.h"
+#include "../lib/hash.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+struct pubctx {
+	struct app *app;
+	struct arena *a;
+	struct ota_pub *p;
+	struct ota_repo repo;
+	struct ota_git *g;
+	struct ota_filerow *files;	/* every blob of the commit */
+	int nfiles;
+	struct ota_blobrow *fresh;	/* blobs new to the store */
+	int nfresh;
+	char *err;
+	size_t errlen;
+};
+
+static int fail(struct pubctx *c, const char *msg)
+{
+	snprintf(c->err, c->errlen, "%s", msg);
+	return OTA_ERR;
+}
+
+static int is_git(const char *src)
+{
+	git_repository *r = NULL;
+	int ok = git_repository_open_ext(&r, src, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0;
+
+	git_repository_free(r);
+	return ok;
+}
+
+/* The source as a commit in our repository; parent for built commits. */
+static int source_commit(struct pubctx *c, const char *parent)
+{
+	struct ota_pub *p = c->p;
+	struct ota_files f;
+	struct stat st;
+	const char *err = NULL;
+	int rc;
+
+	if (is_git(p->src))
+		return ota_git_import(c->g, c->a, p->src, p->src_ref, p->commit, p->tag_sha, &err) < 0
+			       ? fail(c, err) : OTA_OK;
+	if (p->src_ref)
+		return fail(c, "a ref is only taken with a git repository");
+	ota_files_init(&f, c->a, (int)conf_int(c->app->conf, "ota.max_files"),
+		       (size_t)conf_int(c->app->conf, "ota.max_bytes"));
+	if (stat(p->src, &st) < 0)
+		return fail(c, "the source does not exist");
+	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&f, p->src, &err) : ota_read_archive(&f, p->src, &err);
+	if (rc < 0)
+		return fail(c, err);
+	p->skipped = f.skipped;
+	p->nskipped = f.nskipped;
+	if (ota_git_commit_files(c->g, &f, parent, p->tag ? p->tag : p->branch, p->commit, &err) < 0)
+		return fail(c, err);
+	return OTA_OK;
+}
+
+/* Stores one blob's bytes in the blob store and fills its row. */
+static int store_blob(struct pubctx *c, const char *sha1, struct ota_blobrow *row)
+{
+	struct blob_writer w;
+	const char *data;
+	size_t n;
+
+	data = ota_git_blob(c->g, c->a, sha1, &n);
+	if (!data || blob_writer_open(&c->app->blobs, &w) < 0)
+		return -1;
+	if (blob_writer_write(&w, data, n) < 0) {
+		blob_writer_abort(&w);
+		return -1;
+	}
+	if (blob_writer_commit(&w, NULL, row->sha256) < 0)
+		return -1;
+	snprintf(row->sha1, sizeof(row->sha1), "%s", sha1);
+	row->size = n;
+	row->crc32 = ota_crc32(0, data, n);
+	return 0;
+}
+
+/* Every blob of the commit, stored when new. */
+static int collect(struct pubctx *c)
+{
+	struct ota_treeent *t;
+	char tree[OTA_SHA1_HEX];
+	int n, i;
+
+	if (ota_git_tree(c->g, c->a, c->p->commit, 1, tree, &t, &n) < 0)
+		return fail(c, "cannot read the commit's tree");
+	c->files = arena_alloc(c->a, sizeof(*c->files) * (size_t)(n + 1));
+	c->fresh = arena_alloc(c->a, sizeof(*c->fresh) * (size_t)(n + 1));
+	for (i = 0; i < n; i++) {
+		struct ota_filerow *f = &c->files[c->nfiles];
+		if (t[i].type != 'b')
+			continue;
+		if (!ota_path_ok(t[i].path))
+			return fail(c, arena_printf(c->a, "%s: a path the updater refuses", t[i].path));
+		f->path = t[i].path;
+		if (ota_blob_get(c->app, t[i].sha1, &f->b) != OTA_OK) {
+			if (store_blob(c, t[i].sha1, &f->b) < 0)
+				return fail(c, "cannot store a file in the blob store");
+			c->fresh[c->nfresh++] = f->b;
+		}
+		c->nfiles++;
+	}
+	c->p->nfiles = c->nfiles;
+	c->p->nstored = c->nfresh;
+	return OTA_OK;
+}
+
+/* Paths of the previous release's manifest that this one no longer has. */
+static int deletes(struct pubctx *c, const struct ota_release *prev, const char ***out)
+{
+	struct ota_filerow *old;
+	const char **v;
+	int n, i, j, k = 0;
+
+	*out = NULL;
+	if (!prev || ota_file_list(c->app, c->a, c->repo.id, prev->commit, &old, &n) != OTA_OK)
+		return 0;
+	v = arena_alloc(c->a, sizeof(*v) * (size_t)(n + 1));
+	for (i = 0; i < n; i++) {
+		int found = 0;
+		if (ota_path_hidden(old[i].path))
+			continue;
+		for (j = 0; j < c->nfiles && !found; j++)
+			found = !strcmp(c->files[j].path, old[i].path);
+		if (!found)
+			v[k++] = old[i].path;
+	}
+	*out = v;
+	return k;
+}
+
+static void iso_time(time_t t, char *out, size_t n)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* manifest.json into the blob store; rel->manifest gets its name. */
+static int manifest(struct pubctx *c, const struct ota_release *prev, struct ota_release *rel)
+{
+	struct ota_mfile *mf = arena_alloc(c->a, sizeof(*mf) * (size_t)(c->nfiles + 1));
+	struct ota_manifest m;
+	struct blob_writer w;
+	char when[32], *json;
+	int i, post = 0;
+
+	memset(&m, 0, sizeof(m));
+	for (i = 0; i < c->nfiles; i++) {
+		struct ota_mfile *f = &mf[m.nfiles];
+		if (ota_path_hidden(c->files[i].path))
+			continue;	/* the client refuses hidden paths in manifests */
+		f->path = c->files[i].path;
+		f->size = c->files[i].b.size;
+		f->crc32 = c->files[i].b.crc32;
+		snprintf(f->sha256, sizeof(f->sha256), "%s", c->files[i].b.sha256);
+		post |= c->p->post_update && !strcmp(f->path, c->p->post_update);
+		m.nfiles++;
+	}
+	if (c->p->post_update && !post)
+		return fail(c, "post_update names no file of the release");
+	iso_time((time_t)rel->published, when, sizeof(when));
+	m.version = rel->version;
+	m.generated_at = when;
+	m.post_update = c->p->post_update;
+	m.files = mf;
+	m.ndeletes = deletes(c, prev, (const char ***)&m.deletes);
+	json = ota_manifest_json(c->a, &m, c->repo.sign_key);
+	if (!json)
+		return fail(c, "a path is not valid UTF-8");
+	if (blob_writer_open(&c->app->blobs, &w) < 0 || blob_writer_write(&w, json, strlen(json)) < 0 ||
+	    blob_writer_commit(&w, NULL, rel->manifest) < 0)
+		return fail(c, "cannot store manifest.json");
+	rel->manifest_size = (long long)strlen(json);
+	return OTA_OK;
+}
+
+/* The rows of the blobs and files, inside the caller's transaction. */
+static int put_files(struct pubctx *c)
+{
+	int i;
+
+	for (i = 0; i < c->nfresh; i++)
+		if (ota_blob_put(c->app, &c->fresh[i]) != OTA_OK)
+			return -1;
+	for (i = 0; i < c->nfiles; i++)
+		if (ota_file_put(c->app, c->repo.id, c->p->commit, c->files[i].path,
+				 c->files[i].b.sha1) != OTA_OK)
+			return -1;
+	return 0;
+}
+
+static int open_repo(struct pubctx *c, struct app *app, struct arena *a, struct ota_pub *p,
+		     char *err, size_t errlen)
+{
+	const char *e = NULL;
+
+	memset(c, 0, sizeof(*c));
+	c->app = app;
+	c->a = a;
+	c->p = p;
+	c->err = err;
+	c->errlen = errlen;
+	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
+		return fail(c, "--repo must be owner/name (letters, digits, '.', '_', '-')");
+	if (ota_repo_ensure(app, p->owner, p->name, &c->repo) != OTA_OK)
+		return fail(c, "cannot record the repository");
+	c->g = ota_git_open(app, p->owner, p->name, 1, &e);
+	return c->g ? OTA_OK : fail(c, e);
+}
+
+/* Uses the source's annotated tag when it carries the release's name,
+ * else makes one when a message is given; else the tag is lightweight. */
+static int tag_object(struct pubctx *c)
+{
+	struct ota_tagobj t;
+	const char *e = NULL;
+
+	if (c->p->tag_sha[0] && (ota_git_tag(c->g, c->a, c->p->tag_sha, &t) < 0 ||
+				 strcmp(t.tag, c->p->tag)))
+		c->p->tag_sha[0] = '\0';
+	if (!c->p->tag_sha[0] && c->p->message &&
+	    ota_git_make_tag(c->g, c->p->tag, c->p->commit, c->p->message, c->p->tag_sha, &e) < 0)
+		return fail(c, e);
+	return OTA_OK;
+}
+
+static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev,
+			struct ota_release *rel)
+{
+	if (!c->p->no_manifest && manifest(c, has_prev ? prev : NULL, rel) != OTA_OK)
+		return OTA_ERR;
+	if (db_begin(c->app->db) < 0)
+		return fail(c, "the store is busy");
+	if (put_files(c) < 0 || ota_release_put(c->app, rel) != OTA_OK) {
+		db_rollback(c->app->db);
+		/* a second publisher of the same tag won the race */
+		return ota_release_by_tag(c->app, c->repo.id, rel->tag, prev) == OTA_OK
+			       ? OTA_EXISTS : fail(c, "cannot record the release");
+	}
+	return db_commit(c->app->db) < 0 ? fail(c, "cannot commit the release") : OTA_OK;
+}
+
+int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen)
+{
+	struct ota_release prev, rel;
+	struct pubctx c;
+	int rc, has_prev;
+
+	if ((rc = open_repo(&c, app, a, p, err, errlen)) != OTA_OK)
+		goto out;
+	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version))) {
+		rc = fail(&c, "bad tag or version (1-100 of letters, digits, '.', '_', '-', '+')");
+		goto out;
+	}
+	if (ota_release_by_tag(app, c.repo.id, p->tag, &rel) == OTA_OK) {
+		rc = OTA_EXISTS;
+		snprintf(err, errlen, "release %s exists (releases never change)", p->tag);
+		goto out;
+	}
+	has_prev = ota_release_latest(app, c.repo.id, &prev) == OTA_OK;
+	if ((rc = source_commit(&c, has_prev ? prev.commit : "")) != OTA_OK ||
+	    (rc = tag_object(&c)) != OTA_OK || (rc = collect(&c)) != OTA_OK)
+		goto out;
+	memset(&rel, 0, sizeof(rel));
+	rel.repo_id = c.repo.id;
+	snprintf(rel.tag, sizeof(rel.tag), "%s", p->tag);
+	snprintf(rel.version, sizeof(rel.version), "%s", p->version ? p->version : p->tag);
+	snprintf(rel.commit, sizeof(rel.commit), "%s", p->commit);
+	snprintf(rel.tag_sha, sizeof(rel.tag_sha), "%s", p->tag_sha);
+	rel.published = (long long)time(NULL);
+	if ((rc = publish_rows(&c, &prev, has_prev, &rel)) == OTA_OK)
+		ota_git_set_ref(c.g, "tags", p->tag, p->tag_sha[0] ? p->tag_sha : p->commit);
+	else if (rc == OTA_EXISTS)
+		snprintf(err, errlen, "release %s exists (releases never change)", p->tag);
+out:
+	ota_git_close(c.g);
+	return rc;
+}
+
+int ota_push(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen)
+{
+	struct ota_branch b;
+	struct pubctx c;
+	int rc;
+
+	if ((rc = open_repo(&c, app, a, p, err, errlen)) != OTA_OK)
+		goto out;
+	if (!ota_ref_ok(p->branch)) {
+		rc = fail(&c, "bad branch name (letters, digits, '.', '_', '-', '+')");
+		goto out;
+	}
+	if (ota_branch_get(app, c.repo.id, p->branch, &b) != OTA_OK)
+		b.commit[0] = '\0';
+	if ((rc = source_commit(&c, b.commit)) != OTA_OK || (rc = collect(&c)) != OTA_OK)
+		goto out;
+	if (db_begin(app->db) < 0) {
+		rc = fail(&c, "the store is busy");
+		goto out;
+	}
+	if (put_files(&c) < 0 || ota_branch_put(app, c.repo.id, p->branch, p->commit) != OTA_OK) {
+		db_rollback(app->db);
+		rc = fail(&c, "cannot record the branch");
+		goto out;
+	}
+	if (db_commit(app->db) < 0) {
+		rc = fail(&c, "cannot commit the branch");
+		goto out;
+	}
+	ota_git_set_ref(c.g, "heads", p->branch, p->commit);
+out:
+	ota_git_close(c.g);
+	return rc;
+}

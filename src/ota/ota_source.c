@@ -1,0 +1,244 @@
+/*
+ * What a publisher hands in, read into memory as (path, bytes) pairs: a
+ * directory or an archive (tar in any compression, zip: what libarchive
+ * reads).  Paths the client would refuse fail the publication here, with
+ * the path named; hidden files (".gitignore", ".github/") are left out and
+ * listed, because the client refuses them in manifest mode.
+ */
+#include "ota.h"
+#include "../lib/fsutil.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void ota_files_init(struct ota_files *f, struct arena *a, int max, size_t max_bytes)
+{
+	memset(f, 0, sizeof(*f));
+	f->a = a;
+	f->max = max;
+	f->max_bytes = max_bytes;
+}
+
+static void note_skipped(struct ota_files *f, const char *path)
+{
+	const char **v = arena_alloc(f->a, sizeof(*v) * (size_t)(f->nskipped + 1));
+
+	if (f->nskipped)
+		memcpy(v, f->skipped, sizeof(*v) * (size_t)f->nskipped);
+	v[f->nskipped++] = arena_strdup(f->a, path);
+	f->skipped = v;
+}
+
+static int grow(struct ota_files *f)
+{
+	struct ota_file *v;
+	int cap = f->cap ? f->cap * 2 : 64;
+
+	v = arena_alloc(f->a, sizeof(*v) * (size_t)cap);
+	if (f->n)
+		memcpy(v, f->v, sizeof(*v) * (size_t)f->n);
+	f->v = v;
+	f->cap = cap;
+	return 0;
+}
+
+int ota_files_add(struct ota_files *f, const char *path, const char *data, size_t len,
+		  int exec, const char **err)
+{
+	int i;
+
+	if (!ota_path_ok(path)) {
+		*err = arena_printf(f->a, "%s: a path the updater refuses (empty, '.' or '..'"
+				    " segment, leading '/', control bytes)", path);
+		return -1;
+	}
+	if (ota_path_hidden(path)) {
+		note_skipped(f, path);
+		return 0;
+	}
+	if (f->n == f->max || len > f->max_bytes || f->total + len > f->max_bytes) {
+		*err = arena_printf(f->a, "too large: at most %d files and %zu bytes", f->max,
+				    f->max_bytes);
+		return -1;
+	}
+	for (i = 0; i < f->n; i++) {
+		size_t l = strlen(f->v[i].path);
+		if (!strcmp(f->v[i].path, path) ||
+		    (!strncmp(f->v[i].path, path, l) && path[l] == '/') ||
+		    (!strncmp(f->v[i].path, path, strlen(path)) && f->v[i].path[strlen(path)] == '/')) {
+			*err = arena_printf(f->a, "%s: given twice, or both a file and a directory",
+					    path);
+			return -1;
+		}
+	}
+	if (f->n == f->cap)
+		grow(f);
+	f->v[f->n].path = arena_strdup(f->a, path);
+	f->v[f->n].data = data;
+	f->v[f->n].len = len;
+	f->v[f->n].exec = exec;
+	f->total += len;
+	f->n++;
+	return 0;
+}
+
+static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, int depth,
+			const char **err)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int rc = 0;
+
+	snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
+	if (depth > 32 || !(d = opendir(dir))) {
+		*err = arena_printf(f->a, "%s: cannot read the directory", dir);
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(d))) {
+		char p[PATH_MAX], r[PATH_MAX];
+		struct stat st;
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if ((size_t)snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+		    sizeof(r) || (size_t)snprintf(p, sizeof(p), "%s/%s", root, r) >= sizeof(p) ||
+		    lstat(p, &st) < 0)
+			continue;
+		if (e->d_name[0] == '.') {
+			note_skipped(f, r);	/* .git and friends, not a whole walk of them */
+		} else if (S_ISDIR(st.st_mode)) {
+			rc = read_dir_rel(f, root, r, depth + 1, err);
+		} else if (S_ISREG(st.st_mode)) {
+			size_t n;
+			char *data = fs_read_small(f->a, p, f->max_bytes, &n);
+			if (!data) {
+				*err = arena_printf(f->a, "%s: unreadable or too large", p);
+				rc = -1;
+			} else {
+				rc = ota_files_add(f, r, data, n, (st.st_mode & 0100) != 0, err);
+			}
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+int ota_read_dir(struct ota_files *f, const char *dir, const char **err)
+{
+	return read_dir_rel(f, dir, "", 0, err);
+}
+
+/* Drops one directory every entry shares (tarballs of "app-1.0/"). */
+static void strip_top(struct ota_files *f)
+{
+	const char *slash = f->n ? strchr(f->v[0].path, '/') : NULL;
+	size_t l;
+	int i;
+
+	if (!slash)
+		return;
+	l = (size_t)(slash - f->v[0].path) + 1;
+	for (i = 0; i < f->n; i++)
+		if (strncmp(f->v[i].path, f->v[0].path, l))
+			return;
+	for (i = 0; i < f->n; i++)
+		f->v[i].path += l;
+}
+
+static int read_entries(struct ota_files *f, struct archive *ar, const char **err)
+{
+	struct archive_entry *e;
+	int any = 0;
+
+	for (;;) {
+		int h = archive_read_next_header(ar, &e);
+		const char *p;
+		la_int64_t size;
+		char *data;
+		if (h == ARCHIVE_EOF)
+			break;
+		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
+			/* a cut archive must not publish its first half */
+			*err = any ? "the archive is truncated or corrupt" : "not a readable archive";
+			return -1;
+		}
+		any = 1;
+		if (archive_entry_filetype(e) != AE_IFREG)
+			continue;
+		p = archive_entry_pathname(e);
+		size = archive_entry_size(e);
+		while (p && p[0] == '.' && p[1] == '/')
+			p += 2;
+		if (!p || size < 0 || (uint64_t)size > f->max_bytes) {
+			*err = "an archive entry is too large or has no name";
+			return -1;
+		}
+		data = arena_alloc(f->a, (size_t)size + 1);
+		if (archive_read_data(ar, data, (size_t)size) != size) {
+			*err = "the archive is truncated or corrupt";
+			return -1;
+		}
+		if (ota_files_add(f, p, data, (size_t)size,
+				  (archive_entry_perm(e) & 0100) != 0, err) < 0)
+			return -1;
+	}
+	if (!any) {
+		*err = "not a readable archive";
+		return -1;
+	}
+	strip_top(f);
+	return 0;
+}
+
+static struct archive *reader(void)
+{
+	struct archive *ar = archive_read_new();
+
+	/* in-process decompressors only: filter_all would also run external
+	 * programs (lrzip, lzop, grzip) on bytes from outside */
+	archive_read_support_filter_gzip(ar);
+	archive_read_support_filter_bzip2(ar);
+	archive_read_support_filter_xz(ar);
+	archive_read_support_filter_lzma(ar);
+	archive_read_support_filter_zstd(ar);
+	archive_read_support_filter_compress(ar);
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_gnutar(ar);
+	archive_read_support_format_zip(ar);
+	return ar;
+}
+
+int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, const char **err)
+{
+	struct archive *ar = reader();
+	int rc;
+
+	if (archive_read_open_memory(ar, p, n) != ARCHIVE_OK) {
+		*err = "not a readable archive";
+		archive_read_free(ar);
+		return -1;
+	}
+	rc = read_entries(f, ar, err);
+	archive_read_free(ar);
+	return rc;
+}
+
+int ota_read_archive(struct ota_files *f, const char *file, const char **err)
+{
+	struct archive *ar = reader();
+	int rc;
+
+	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK) {
+		*err = arena_printf(f->a, "%s: not a readable archive", file);
+		archive_read_free(ar);
+		return -1;
+	}
+	rc = read_entries(f, ar, err);
+	archive_read_free(ar);
+	return rc;
+}

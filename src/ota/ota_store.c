@@ -1,0 +1,471 @@
+/*
+ * All SQL of the ota_ tables, through prepared statements; rows come back
+ * as plain structs.  Reads a board makes (latest release, a ref, a file)
+ * are single index lookups and never write.
+ */
+#include "ota.h"
+#include "../lib/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static void col(sqlite3_stmt *st, int i, char *out, size_t n)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	snprintf(out, n, "%s", s ? (const char *)s : "");
+}
+
+/* Steps a statement that returns no rows; OTA_OK or OTA_ERR. */
+static int done(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? OTA_OK : OTA_ERR;
+}
+
+static void repo_row(sqlite3_stmt *st, struct ota_repo *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	col(st, 1, r->owner, sizeof(r->owner));
+	col(st, 2, r->name, sizeof(r->name));
+	r->private = sqlite3_column_int(st, 3);
+	col(st, 4, r->sign_key, sizeof(r->sign_key));
+	r->created = sqlite3_column_int64(st, 5);
+}
+
+static const char sql_repo_get[] =
+	"SELECT id, owner, name, private, sign_key, created FROM ota_repos"
+	" WHERE owner = ?1 AND name = ?2";
+
+int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_repo_get);
+	int rc;
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		repo_row(st, r);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+}
+
+static const char sql_repo_add[] =
+	"INSERT INTO ota_repos(owner, name, created) VALUES(?1, ?2, ?3)"
+	" ON CONFLICT(owner, name) DO NOTHING";
+
+int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r)
+{
+	sqlite3_stmt *st;
+
+	if (ota_repo_get(app, owner, name, r) == OTA_OK)
+		return OTA_OK;
+	st = db_stmt(app->db, sql_repo_add);
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	if (done(st) != OTA_OK)
+		return OTA_ERR;
+	return ota_repo_get(app, owner, name, r) == OTA_OK ? OTA_OK : OTA_ERR;
+}
+
+static const char sql_repo_private[] = "UPDATE ota_repos SET private = ?2 WHERE id = ?1";
+
+int ota_repo_set_private(struct app *app, long long id, int private)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_repo_private);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int(st, 2, private ? 1 : 0);
+	return done(st);
+}
+
+static const char sql_repo_key[] = "UPDATE ota_repos SET sign_key = ?2 WHERE id = ?1";
+
+int ota_repo_set_key(struct app *app, long long id, const char *key)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_repo_key);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	return done(st);
+}
+
+static const char sql_repo_list[] =
+	"SELECT id, owner, name, private, sign_key, created FROM ota_repos ORDER BY owner, name";
+
+int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_repo_list);
+	struct ota_repo *v = NULL;
+	int cap = 0;
+
+	*n = 0;
+	if (!st)
+		return OTA_ERR;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct ota_repo *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 8));
+			if (*n)
+				memcpy(w, v, sizeof(*w) * (size_t)*n);
+			v = w;
+		}
+		repo_row(st, &v[(*n)++]);
+	}
+	sqlite3_reset(st);
+	*out = v;
+	return OTA_OK;
+}
+
+static const char sql_token_check[] =
+	"SELECT name FROM ota_tokens WHERE token_hash = ?1 AND repo_id = ?2";
+
+int ota_token_check(struct app *app, long long repo_id, const char *token, char *name, size_t n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_token_check);
+	char h[HASH_HEX_MAX];
+	int rc;
+
+	if (!st)
+		return OTA_ERR;
+	/* looked up by its hash: the clear token is never stored or compared */
+	auth_token_hash(token, h);
+	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, repo_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		col(st, 0, name, n);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+}
+
+static const char sql_token_add[] =
+	"INSERT INTO ota_tokens(repo_id, name, token_hash, created) VALUES(?1, ?2, ?3, ?4)";
+
+int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_token_add);
+	char h[HASH_HEX_MAX];
+
+	if (!st)
+		return OTA_ERR;
+	auth_token_hash(token, h);
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, h, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+#define REL_COLS "id, repo_id, tag, commit_sha, tag_sha, manifest, manifest_size, published, version"
+
+static void release_row(sqlite3_stmt *st, struct ota_release *r)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->repo_id = sqlite3_column_int64(st, 1);
+	col(st, 2, r->tag, sizeof(r->tag));
+	col(st, 3, r->commit, sizeof(r->commit));
+	col(st, 4, r->tag_sha, sizeof(r->tag_sha));
+	col(st, 5, r->manifest, sizeof(r->manifest));
+	r->manifest_size = sqlite3_column_int64(st, 6);
+	r->published = sqlite3_column_int64(st, 7);
+	col(st, 8, r->version, sizeof(r->version));
+}
+
+static int release_one(sqlite3_stmt *st, struct ota_release *rel)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		release_row(st, rel);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+}
+
+static const char sql_rel_latest[] =
+	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC LIMIT 1";
+
+int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rel_latest);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	return release_one(st, rel);
+}
+
+static const char sql_rel_tag[] =
+	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 AND tag = ?2";
+
+int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
+		       struct ota_release *rel)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rel_tag);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+	return release_one(st, rel);
+}
+
+static const char sql_rel_id[] =
+	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 AND id = ?2";
+
+int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rel_id);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_int64(st, 2, id);
+	return release_one(st, rel);
+}
+
+static const char sql_rel_list[] =
+	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC LIMIT ?2";
+
+int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
+		     struct ota_release **out, int *n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rel_list);
+	struct ota_release *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
+
+	*n = 0;
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_int(st, 2, max);
+	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+		release_row(st, &v[(*n)++]);
+	sqlite3_reset(st);
+	*out = v;
+	return OTA_OK;
+}
+
+static const char sql_rel_put[] =
+	"INSERT INTO ota_releases(repo_id, tag, commit_sha, tag_sha, version, manifest,"
+	" manifest_size, published) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+
+int ota_release_put(struct app *app, struct ota_release *rel)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rel_put);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, rel->repo_id);
+	sqlite3_bind_text(st, 2, rel->tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, rel->commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, rel->tag_sha, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, rel->version, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, rel->manifest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, rel->manifest_size);
+	sqlite3_bind_int64(st, 8, rel->published);
+	if (done(st) != OTA_OK)
+		return OTA_ERR;
+	rel->id = sqlite3_last_insert_rowid(db_handle(app->db));
+	return OTA_OK;
+}
+
+static const char sql_branch_get[] =
+	"SELECT name, commit_sha, updated FROM ota_branches WHERE repo_id = ?1 AND name = ?2";
+
+int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_branch_get);
+	int rc;
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		col(st, 0, b->name, sizeof(b->name));
+		col(st, 1, b->commit, sizeof(b->commit));
+		b->updated = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+}
+
+static const char sql_branch_put[] =
+	"INSERT INTO ota_branches(repo_id, name, commit_sha, updated) VALUES(?1, ?2, ?3, ?4)"
+	" ON CONFLICT(repo_id, name) DO UPDATE SET commit_sha = ?3, updated = ?4";
+
+int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_branch_put);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	return done(st);
+}
+
+static void blob_row(sqlite3_stmt *st, int i, struct ota_blobrow *b)
+{
+	col(st, i, b->sha1, sizeof(b->sha1));
+	col(st, i + 1, b->sha256, sizeof(b->sha256));
+	b->size = (uint64_t)sqlite3_column_int64(st, i + 2);
+	b->crc32 = (uint32_t)sqlite3_column_int64(st, i + 3);
+}
+
+static const char sql_blob_get[] =
+	"SELECT sha1, sha256, size, crc32 FROM ota_blobs WHERE sha1 = ?1";
+
+int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_blob_get);
+	int rc;
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_text(st, 1, sha1, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		blob_row(st, 0, row);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+}
+
+static const char sql_blob_put[] =
+	"INSERT INTO ota_blobs(sha1, sha256, size, crc32) VALUES(?1, ?2, ?3, ?4)"
+	" ON CONFLICT(sha1) DO NOTHING";
+
+int ota_blob_put(struct app *app, const struct ota_blobrow *row)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_blob_put);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_text(st, 1, row->sha1, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, row->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->size);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->crc32);
+	return done(st);
+}
+
+static const char sql_blob_known[] =
+	"SELECT 1 FROM ota_blobs WHERE sha256 = ?1"
+	" UNION ALL SELECT 1 FROM ota_releases WHERE manifest = ?1 LIMIT 1";
+
+int ota_blob_known(struct app *app, const char *sha256)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_blob_known);
+	int rc;
+
+	if (!st)
+		return 1;	/* when in doubt, keep it */
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+static const char sql_file_get[] =
+	"SELECT b.sha1, b.sha256, b.size, b.crc32 FROM ota_files f JOIN ota_blobs b"
+	" ON b.sha1 = f.sha1 WHERE f.repo_id = ?1 AND f.commit_sha = ?2 AND f.path = ?3";
+
+int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
+		 struct ota_blobrow *row)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_get);
+	int rc;
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		blob_row(st, 0, row);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+}
+
+static const char sql_file_list[] =
+	"SELECT f.path, b.sha1, b.sha256, b.size, b.crc32 FROM ota_files f JOIN ota_blobs b"
+	" ON b.sha1 = f.sha1 WHERE f.repo_id = ?1 AND f.commit_sha = ?2 ORDER BY f.path";
+
+int ota_file_list(struct app *app, struct arena *a, long long repo_id, const char *commit,
+		  struct ota_filerow **out, int *n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_list);
+	struct ota_filerow *v = NULL;
+	int cap = 0;
+
+	*n = 0;
+	*out = NULL;
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct ota_filerow *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 64));
+			if (*n)
+				memcpy(w, v, sizeof(*w) * (size_t)*n);
+			v = w;
+		}
+		v[*n].path = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+		blob_row(st, 1, &v[*n].b);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	*out = v;
+	return OTA_OK;
+}
+
+static const char sql_file_put[] =
+	"INSERT INTO ota_files(repo_id, commit_sha, path, sha1) VALUES(?1, ?2, ?3, ?4)"
+	" ON CONFLICT(repo_id, commit_sha, path) DO NOTHING";
+
+int ota_file_put(struct app *app, long long repo_id, const char *commit, const char *path,
+		 const char *sha1)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_put);
+
+	if (!st)
+		return OTA_ERR;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sha1, -1, SQLITE_STATIC);
+	return done(st);
+}
+
+static const char sql_commit_known[] =
+	"SELECT 1 FROM ota_files WHERE repo_id = ?1 AND commit_sha = ?2 LIMIT 1";
+
+int ota_commit_known(struct app *app, long long repo_id, const char *commit)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_commit_known);
+	int rc;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_int64(st, 1, repo_id);
+	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}

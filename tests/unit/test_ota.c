@@ -1,0 +1,288 @@
+/*
+ * test_ota.c - the OTA updater module (src/ota/):
+ *  - the client's path rules (ota_path_ok, ota_path_hidden) and the name,
+ *    ref, sha and id validators of the route table;
+ *  - crc32 and Python's json.dumps string form against values CPython
+ *    printed (json.dumps, zlib.crc32);
+ *  - manifest.json byte for byte and its HMAC-SHA256 signature against
+ *    CPython's json.dumps(sort_keys=True, separators=(",", ":")) + hmac;
+ *  - git object ids through libgit2: the blobs and tree of a set of files
+ *    against `git write-tree` on the same files, and the commit's tree;
+ *  - the source readers: a tar.gz in memory (top directory dropped, hidden
+ *    files left out) and the refusals with the path named.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/core/core.h"
+#include "../../src/lib/hash.h"
+#include "../../src/ota/ota.h"
+
+static void paths(void **state)
+{
+	(void)state;
+	assert_true(ota_path_ok("main.py"));
+	assert_true(ota_path_ok("lib/sub/a.py"));
+	assert_true(ota_path_ok(".github/ci.yml"));	/* tree mode takes it */
+	assert_true(ota_path_ok("lib/\xc3\xbc.py"));
+	assert_false(ota_path_ok(""));
+	assert_false(ota_path_ok("/etc/passwd"));
+	assert_false(ota_path_ok("../x"));
+	assert_false(ota_path_ok("a/../x"));
+	assert_false(ota_path_ok("a/./x"));
+	assert_false(ota_path_ok("a//x"));
+	assert_false(ota_path_ok("a/"));
+	assert_false(ota_path_ok("."));
+	assert_false(ota_path_ok("a\\b"));
+	assert_false(ota_path_ok("a\nb"));
+	assert_false(ota_path_ok("bad\xff"));
+	assert_true(ota_path_hidden(".env"));
+	assert_true(ota_path_hidden("a/.git/config"));
+	assert_false(ota_path_hidden("a/b.c/d"));
+}
+
+static void names(void **state)
+{
+	(void)state;
+	assert_true(ota_name_ok("acme-co.x_1"));
+	assert_false(ota_name_ok(""));
+	assert_false(ota_name_ok(".."));
+	assert_false(ota_name_ok("a b"));
+	assert_true(ota_ref_ok("v1.2.0+build"));
+	assert_false(ota_ref_ok(".hidden"));
+	assert_false(ota_ref_ok("-x"));
+	assert_false(ota_ref_ok("a..b"));
+	assert_false(ota_ref_ok("v1.lock"));
+	assert_false(ota_ref_ok("v1/x"));
+	assert_true(ota_sha_ok("b917a726c93f902e43291d9009d6488385133b67"));
+	assert_false(ota_sha_ok("B917A726C93F902E43291D9009D6488385133B67"));
+	assert_false(ota_sha_ok("b917a726"));
+	assert_true(ota_id_ok("12"));
+	assert_false(ota_id_ok("012"));
+	assert_false(ota_id_ok("1234567890123456789"));
+	assert_true(ota_asset_name_ok("manifest.json"));
+	assert_false(ota_asset_name_ok("other.json"));
+}
+
+static void crc_and_pystr(void **state)
+{
+	struct arena a;
+	struct buf b;
+
+	(void)state;
+	assert_int_equal(ota_crc32(0, "123456789", 9), 0xCBF43926u);
+	assert_int_equal(ota_crc32(ota_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+	arena_init(&a);
+	buf_init(&b, &a);
+	assert_int_equal(ota_json_pystr(&b, "a\"b\\c\n\t\x01\x7f/\xc3\xa9\xf0\x9f\x98\x80"), 0);
+	/* python3 -c 'print(json.dumps("a\"b\\c\n\t\x01\x7f/\u00e9\U0001F600"))' */
+	assert_string_equal(buf_cstr(&b),
+			    "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f/\\u00e9\\ud83d\\ude00\"");
+	buf_init(&b, &a);
+	assert_int_equal(ota_json_pystr(&b, "bad\xc3"), -1);
+	arena_free(&a);
+}
+
+/* CPython's json.dumps(m, sort_keys=True, separators=(",", ":")) of the same manifest */
+static const char py_manifest[] =
+	"{\"deletes\":[\"old.py\"],\"files\":[{\"crc32\":929602277,\"path\":\"lib/\\u00fc.py\","
+	"\"sha256\":\"d32c4022e219602c82a4773b3d9a90438cfdd1aca3fc6955903a287051414484\","
+	"\"size\":6},{\"crc32\":1021386246,\"path\":\"main.py\",\"sha256\":"
+	"\"cc42155088fca5730758db72b2a5bca33112a941dfaa2d43098ec422ce4ea213\",\"size\":9}],"
+	"\"generated_at\":\"2026-01-01T00:00:00Z\",\"post_update\":\"main.py\","
+	"\"version\":\"v1.2\"}";
+/* hmac.new(b"secret", py_manifest, hashlib.sha256).hexdigest() */
+static const char py_sig[] = "8b68fa3936cda93a700e47192cc266644df282ed1403aefca8bd1fe6d1731193";
+
+static void fill_manifest(struct ota_manifest *m, struct ota_mfile *f, const char **del)
+{
+	static const char *const data[2] = { "u = 1\n", "print(1)\n" };
+	int i;
+
+	f[0].path = "lib/\xc3\xbc.py";
+	f[1].path = "main.py";
+	for (i = 0; i < 2; i++) {
+		f[i].size = strlen(data[i]);
+		f[i].crc32 = ota_crc32(0, data[i], f[i].size);
+		hash_hex(HASH_SHA256, data[i], f[i].size, f[i].sha256);
+	}
+	del[0] = "old.py";
+	memset(m, 0, sizeof(*m));
+	m->version = "v1.2";
+	m->generated_at = "2026-01-01T00:00:00Z";
+	m->post_update = "main.py";
+	m->files = f;
+	m->nfiles = 2;
+	m->deletes = del;
+	m->ndeletes = 1;
+}
+
+static void manifest_and_signature(void **state)
+{
+	struct ota_manifest m;
+	struct ota_mfile f[2];
+	const char *del[1];
+	struct arena a;
+	char *s, want[1024];
+	size_t cut;
+
+	(void)state;
+	arena_init(&a);
+	fill_manifest(&m, f, del);
+	assert_string_equal(ota_manifest_json(&a, &m, NULL), py_manifest);
+	assert_string_equal(ota_manifest_json(&a, &m, ""), py_manifest);
+	s = ota_manifest_json(&a, &m, "secret");
+	/* the signature sits between post_update and version, in key order */
+	cut = strlen(py_manifest) - strlen(",\"version\":\"v1.2\"}");
+	snprintf(want, sizeof(want), "%.*s,\"signature\":\"%s\",\"version\":\"v1.2\"}", (int)cut,
+		 py_manifest, py_sig);
+	assert_string_equal(s, want);
+	f[1].path = "bad\xff";
+	assert_null(ota_manifest_json(&a, &m, NULL));
+	arena_free(&a);
+}
+
+static struct conf *test_conf(const char *dir)
+{
+	char text[512], err[256];
+	struct conf *c = NULL;
+
+	snprintf(text, sizeof(text), "server:\n  var_dir: %s\n", dir);
+	assert_int_equal(conf_parse(core_conf_keys, text, strlen(text), "test.yaml", &c, err,
+				    sizeof(err)), 0);
+	return c;
+}
+
+static void git_ids(void **state)
+{
+	char dir[] = "/tmp/nb-ota-XXXXXX", commit[OTA_SHA1_HEX], tree[OTA_SHA1_HEX];
+	char blob[HASH_HEX_MAX], cmd[256];
+	struct ota_files f;
+	struct ota_treeent *e;
+	struct ota_git *g;
+	struct app app;
+	struct arena a;
+	const char *err = NULL;
+	int n;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&app, 0, sizeof(app));
+	app.conf = test_conf(dir);
+	snprintf(app.var_dir, sizeof(app.var_dir), "%s", dir);
+	ota_git_global_init();
+	arena_init(&a);
+	ota_files_init(&f, &a, 10, 1 << 20);
+	assert_int_equal(ota_files_add(&f, "main.py", "print(1)\n", 9, 1, &err), 0);
+	assert_int_equal(ota_files_add(&f, "lib/a.py", "A = 1\n", 6, 0, &err), 0);
+	assert_int_equal(ota_files_add(&f, "lib/a.py/x", "", 0, 0, &err), -1);
+	g = ota_git_open(&app, "acme", "app", 1, &err);
+	assert_non_null(g);
+	assert_int_equal(ota_git_commit_files(g, &f, "", "v1", commit, &err), 0);
+	assert_int_equal(ota_git_tree(g, &a, commit, 1, tree, &e, &n), 0);
+	/* `git write-tree` of main.py (100755) and lib/a.py */
+	assert_string_equal(tree, "24b2686e5cd31aa6c8a9fe960a06c482fb4313c4");
+	assert_int_equal(n, 3);
+	assert_string_equal(e[0].path, "lib");
+	assert_int_equal(e[0].type, 't');
+	assert_string_equal(e[1].path, "lib/a.py");
+	assert_string_equal(e[1].sha1, "76f516f79f036a434d6f258ab067f5cb5cb9c95a");
+	assert_int_equal(e[1].size, 6);
+	assert_string_equal(e[2].path, "main.py");
+	assert_int_equal(e[2].mode, 0100755);
+	hash_git_blob_hex("print(1)\n", 9, blob);
+	assert_string_equal(e[2].sha1, blob);
+	/* the tree id also answers, and a blob id is neither commit nor tree */
+	assert_int_equal(ota_git_tree(g, &a, tree, 0, tree, &e, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ota_git_tree(g, &a, blob, 1, tree, &e, &n), -1);
+	ota_git_close(g);
+	arena_free(&a);
+	conf_free(app.conf);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A tar.gz of (name, data) pairs, in memory. */
+static size_t make_tgz(char *out, size_t cap, const char *const *names, int n)
+{
+	struct archive *w = archive_write_new();
+	size_t used = 0;
+	int i;
+
+	archive_write_set_format_pax_restricted(w);
+	archive_write_add_filter_gzip(w);
+	archive_write_open_memory(w, out, cap, &used);
+	for (i = 0; i < n; i++) {
+		struct archive_entry *e = archive_entry_new();
+		archive_entry_set_pathname(e, names[i]);
+		archive_entry_set_size(e, 3);
+		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_perm(e, 0644);
+		archive_write_header(w, e);
+		archive_write_data(w, "abc", 3);
+		archive_entry_free(e);
+	}
+	archive_write_close(w);
+	archive_write_free(w);
+	return used;
+}
+
+static void archives(void **state)
+{
+	static const char *const good[] = { "app-1/main.py", "app-1/.env", "app-1/lib/u.py" };
+	static const char *const bad[] = { "main.py", "lib/../x.py" };
+	static char buf[65536];
+	struct ota_files f;
+	struct arena a;
+	const char *err = NULL;
+	size_t n;
+
+	(void)state;
+	arena_init(&a);
+	n = make_tgz(buf, sizeof(buf), good, 3);
+	ota_files_init(&f, &a, 10, 1 << 20);
+	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), 0);
+	assert_int_equal(f.n, 2);
+	assert_string_equal(f.v[0].path, "main.py");
+	assert_string_equal(f.v[1].path, "lib/u.py");
+	assert_int_equal(f.nskipped, 1);
+	assert_string_equal(f.skipped[0], "app-1/.env");
+	n = make_tgz(buf, sizeof(buf), bad, 2);
+	ota_files_init(&f, &a, 10, 1 << 20);
+	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
+	assert_non_null(strstr(err, "lib/../x.py"));
+	ota_files_init(&f, &a, 1, 1 << 20);
+	n = make_tgz(buf, sizeof(buf), good, 3);
+	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
+	assert_non_null(strstr(err, "too large"));
+	ota_files_init(&f, &a, 10, 1 << 20);
+	assert_int_equal(ota_read_archive_mem(&f, "not an archive", 14, &err), -1);
+	/* a cut archive publishes nothing */
+	n = make_tgz(buf, sizeof(buf), good, 3);
+	ota_files_init(&f, &a, 10, 1 << 20);
+	assert_int_equal(ota_read_archive_mem(&f, buf, n / 2, &err), -1);
+	arena_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(paths),
+		cmocka_unit_test(names),
+		cmocka_unit_test(crc_and_pystr),
+		cmocka_unit_test(manifest_and_signature),
+		cmocka_unit_test(git_ids),
+		cmocka_unit_test(archives),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
