@@ -29,13 +29,13 @@ NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 LIB_SRC   := $(wildcard src/lib/*.c)
 DOMAINS_SRC := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
                $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
-               $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c)
+               $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c) $(wildcard src/pypi/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
 DOMAINS_OBJ := $(DOMAINS_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
-# every domain (core, mkbox, log, admin, mip, ddi, ota) over the generic src/lib
+# every domain of DOMAINS_SRC, over the generic src/lib
 DOMAINS   := $(BUILD)/libnestbox-domains.a
-PROGRAMS  := list update log admin mip-index ddi ota
+PROGRAMS  := list update log admin mip-index ddi ota pypi
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 # make bench's zero-work FastCGI ceiling: built with the programs, never installed
 BENCH_ZERO := $(CGIBIN)/bench-zero.fcgi

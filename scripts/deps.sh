@@ -6,9 +6,19 @@ pkgs="build-essential pkg-config clang libclang-rt-14-dev
 libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libargon2-dev
 libcurl4-openssl-dev libarchive-dev libconfig-dev libcmocka-dev
 lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
-python3 python3-pytest curl zstd tar cpio coreutils wrk sqlite3 chromium
+python3 python3-pytest python3-pip twine curl zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux
 libsquashfs-dev libinih-dev rauc squashfs-tools libgit2-dev git"
+# the container image is built and run by tests/e2e/test_container.py
+pkgs="$pkgs podman runc debootstrap podman-compose"
+
+# `deps.sh --build-list`: the packages that compile the programs, one a line
+# (the Containerfile's build stage installs these, not the test tools)
+if [ "${1:-}" = "--build-list" ]; then
+	printf '%s\n' $pkgs | grep -E -e '^(build-essential|pkg-config)$' -e '-dev$' |
+		grep -v -E '^(libclang-rt-.*|libcmocka-dev)$'
+	exit 0
+fi
 
 # node and npm drive the browser test; Debian's packages unless some are present
 command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"

@@ -104,5 +104,14 @@ const struct conf_key core_conf_keys[] = {
 	  "most files in one published OTA release or branch push" },
 	{ "ota.max_bytes", CONF_INT, "268435456", NULL, 0,
 	  "most bytes in one published OTA release or branch push (all files)" },
+	{ "pypi.root_password", CONF_STR, "", NULL, 1,
+	  "the Python index's root password, set when root is first created (like devpi's"
+	  " DEVPISERVER_ROOT_PASSWD); empty: root cannot log in until one is set" },
+	{ "pypi.no_root_pypi", CONF_BOOL, "false", NULL, 0,
+	  "do not create the root/pypi mirror index with root" },
+	{ "pypi.root_mirror_url", CONF_STR, "https://pypi.org/simple/", NULL, 0,
+	  "the upstream of root/pypi when it is created" },
+	{ "pypi.max_upload", CONF_INT, "1073741824", NULL, 0,
+	  "largest package upload (twine), bytes" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

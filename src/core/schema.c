@@ -207,6 +207,38 @@ const char *const core_schema[] = {
 	"CREATE TABLE ota_tokens("
 	"  id INTEGER PRIMARY KEY, repo_id INTEGER NOT NULL REFERENCES ota_repos(id),"
 	"  name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, created INTEGER NOT NULL);",
+
+	/*
+	 * 10: the Python index: its own users (a realm apart from the admin
+	 * users), their indexes, the files uploaded to them (blobs by
+	 * sha256), login tokens.  Times in ms.
+	 */
+	"CREATE TABLE pypi_users("
+	"  name TEXT PRIMARY KEY, pw_hash TEXT NOT NULL, email TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE pypi_indexes("
+	"  id INTEGER PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES pypi_users(name) ON DELETE CASCADE, name TEXT NOT NULL,"
+	"  type TEXT NOT NULL CHECK(type IN ('stage','mirror')),"
+	"  volatile INTEGER NOT NULL DEFAULT 1, bases TEXT NOT NULL DEFAULT '',"
+	"  acl_upload TEXT NOT NULL DEFAULT '', mirror_whitelist TEXT NOT NULL DEFAULT '',"
+	"  mirror_url TEXT NOT NULL DEFAULT '', mirror_cache_expiry INTEGER NOT NULL DEFAULT 1800,"
+	"  title TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, UNIQUE(user, name));"
+	"CREATE TABLE pypi_files("
+	"  id INTEGER PRIMARY KEY,"
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,"
+	"  filename TEXT NOT NULL, sha256 TEXT NOT NULL, md5 TEXT NOT NULL, size INTEGER NOT NULL,"
+	"  requires_python TEXT NOT NULL DEFAULT '', summary TEXT NOT NULL DEFAULT '',"
+	"  requires_dist TEXT NOT NULL DEFAULT '', metadata_sha256 TEXT NOT NULL DEFAULT '',"
+	"  yanked TEXT, uploaded INTEGER NOT NULL, UNIQUE(index_id, filename));"
+	"CREATE INDEX pypi_files_project ON pypi_files(index_id, project);"
+	"CREATE INDEX pypi_files_sha256 ON pypi_files(sha256);"
+	"CREATE INDEX pypi_files_metadata ON pypi_files(metadata_sha256);"
+	"CREATE TABLE pypi_tokens("
+	"  token_hash TEXT PRIMARY KEY,"
+	"  user TEXT NOT NULL REFERENCES pypi_users(name) ON DELETE CASCADE,"
+	"  expires INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -194,10 +194,8 @@ static void on_term(int sig)
  * e2e teardown gave up on "the programs to exit").  The kernel sends
  * SIGTERM when the parent goes, whatever the front end does.
  */
-static void stop_with_parent(void)
+static void stop_with_parent(pid_t parent)
 {
-	pid_t parent = getppid();
-
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)
 		app_stopping = 1;	/* it went before the call took effect */
@@ -257,6 +255,11 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	char err[1024];
 	struct sigaction sa;
 
+	/* the front end that started us, read before the slow start-up (store,
+	 * migrations, domain set-up): a front end stopped during it is seen
+	 * (an e2e run under load left a ddi.fcgi orphaned that way) */
+	pid_t parent = getppid();
+
 	(void)argc;
 	(void)argv;
 	/*
@@ -298,7 +301,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		sa.sa_flags = SA_RESTART;
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
-		stop_with_parent();
+		stop_with_parent(parent);
 		signal(SIGPIPE, SIG_IGN);
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);

@@ -3,6 +3,7 @@
 #include "../lib/fsutil.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
+#include "../pypi/pypi.h"
 #include "../mkbox/mkbox.h"
 
 #include <getopt.h>
@@ -126,7 +127,8 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 	struct gc_ctx *g = p;
 
 	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
-	    software_known(g->app, hex) || ota_blob_known(g->app, hex))
+	    software_known(g->app, hex) || ota_blob_known(g->app, hex) ||
+	    pypi_blob_used(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;

@@ -128,7 +128,10 @@ class Nestbox:
                 self.proc.wait()
             # lighttpd does not wait for its FastCGI programs: they finish
             # (batched writes, sanitizer reports) after it is gone
-            wait_until(lambda: not self.backends(), "the programs to exit")
+            try:
+                wait_until(lambda: not self.backends(), "the programs to exit")
+            except AssertionError:
+                raise AssertionError("the programs did not exit:\n" + self.describe_backends())
         self.proc = None
         log = self.read_log()
         bad = [m for m in SANITIZER_MARKS if m in log]
@@ -148,6 +151,24 @@ class Nestbox:
             except OSError:
                 pass
         return pids
+
+    def describe_backends(self):
+        """What each program still running is doing (for a failed stop)."""
+        out = []
+        for pid in self.backends():
+            info = {}
+            for name in ("cmdline", "wchan", "status", "stack"):
+                try:
+                    with open("/proc/%d/%s" % (pid, name), "rb") as f:
+                        info[name] = f.read().replace(b"\0", b" ").decode(errors="replace")
+                except OSError as e:
+                    info[name] = str(e)
+            status = "".join(l + " " for l in info["status"].splitlines()
+                             if l.split(":")[0] in ("State", "PPid", "SigPnd", "ShdPnd",
+                                                    "SigBlk", "SigCgt"))
+            out.append("%d %s wchan=%s %s\n%s" % (pid, info["cmdline"], info["wchan"], status,
+                                                 info["stack"]))
+        return "\n".join(out) + "\n" + self.read_log()[-3000:]
 
     def read_log(self):
         try:

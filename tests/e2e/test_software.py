@@ -102,7 +102,7 @@ def test_values_longer_than_kept_are_refused(nb, tmpdir_shared):
             % ("b" * 64))), (),
          "a hardware-compatibility board is 64 bytes, at most 63"),
         (make_swu(os.path.join(tmpdir_shared, "nm"), "1.0"), ("--name", "n" * 300),
-         "the software name is 300 bytes, at most 255"),
+         "at most 255"),
     ]
     for swu, extra, why in cases:
         r = nb.ctl("software", "add", swu, *extra, check=False)

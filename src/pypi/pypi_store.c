@@ -1,0 +1,494 @@
+/*
+ * The Python index's tables (schema step 8): every SQL statement of the
+ * domain lives here, and callers get plain structs with strings in their
+ * arena.  Writes are single statements or short transactions.
+ */
+#include "pypi.h"
+
+#include <string.h>
+#include <time.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *col(struct arena *a, sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return arena_strdup(a, t ? (const char *)t : "");
+}
+
+/* Steps a statement with no rows wanted; 0, or -1. */
+static int done(sqlite3_stmt *st)
+{
+	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+
+	if (st)
+		sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+}
+
+/* -- users -- */
+
+static const char sql_user_get[] =
+	"SELECT name, email, pw_hash FROM pypi_users WHERE name = ?1";
+
+int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_user_get);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, name);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->name = col(a, st, 0);
+		out->email = col(a, st, 1);
+		out->pw_hash = col(a, st, 2);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static const char sql_user_add[] =
+	"INSERT INTO pypi_users(name, pw_hash, email, created) VALUES(?1, ?2, ?3, ?4)"
+	" ON CONFLICT(name) DO NOTHING";
+
+int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_user_add);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, name);
+	bind_text(st, 2, pw_hash);
+	bind_text(st, 3, email);
+	sqlite3_bind_int64(st, 4, now_ms());
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+}
+
+static const char sql_user_set[] =
+	"UPDATE pypi_users SET pw_hash = coalesce(?2, pw_hash), email = coalesce(?3, email)"
+	" WHERE name = ?1";
+
+int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_user_set);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, name);
+	if (pw_hash)
+		bind_text(st, 2, pw_hash);
+	if (email)
+		bind_text(st, 3, email);
+	return done(st);
+}
+
+static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
+
+int pypi_user_del(struct app *app, const char *name)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_user_del);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, name);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+}
+
+static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
+
+const char **pypi_user_list(struct app *app, struct arena *a)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_user_list);
+	const char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (n + 1 >= cap) {
+			const char **nv = arena_alloc(a, sizeof(*nv) * (cap = cap * 2 + 16));
+			if (n)
+				memcpy(nv, v, sizeof(*nv) * n);
+			v = nv;
+		}
+		v[n++] = col(a, st, 0);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (!v)
+		v = arena_zalloc(a, sizeof(*v));
+	v[n] = NULL;
+	return v;
+}
+
+/* -- indexes -- */
+
+#define INDEX_COLS "id, user, name, type, volatile, bases, acl_upload, mirror_whitelist," \
+	" mirror_url, title, mirror_cache_expiry"
+
+static void index_row(struct arena *a, sqlite3_stmt *st, struct pypi_index *ix)
+{
+	ix->id = sqlite3_column_int64(st, 0);
+	ix->user = col(a, st, 1);
+	ix->name = col(a, st, 2);
+	ix->type = col(a, st, 3);
+	ix->volatile_ = sqlite3_column_int(st, 4);
+	ix->bases = col(a, st, 5);
+	ix->acl_upload = col(a, st, 6);
+	ix->mirror_whitelist = col(a, st, 7);
+	ix->mirror_url = col(a, st, 8);
+	ix->title = col(a, st, 9);
+	ix->mirror_cache_expiry = sqlite3_column_int64(st, 10);
+}
+
+static const char sql_index_get[] =
+	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE user = ?1 AND name = ?2";
+
+int pypi_index_get(struct app *app, struct arena *a, const char *user, const char *name,
+		   struct pypi_index *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_index_get);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, user);
+	bind_text(st, 2, name);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		index_row(a, st, out);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static const char sql_index_list[] =
+	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE ?1 IS NULL OR user = ?1"
+	" ORDER BY user, name";
+
+int pypi_index_list(struct app *app, struct arena *a, const char *user,
+		    struct pypi_index **out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_index_list);
+	struct pypi_index *v = NULL;
+	int n = 0, cap = 0;
+
+	if (!st)
+		return -1;
+	if (user)
+		bind_text(st, 1, user);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			struct pypi_index *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap = cap * 2 + 8));
+			if (n)
+				memcpy(nv, v, sizeof(*nv) * (size_t)n);
+			v = nv;
+		}
+		index_row(a, st, &v[n++]);
+	}
+	sqlite3_reset(st);
+	*out = v;
+	return n;
+}
+
+static const char sql_index_add[] =
+	"INSERT INTO pypi_indexes(user, name, type, volatile, bases, acl_upload,"
+	" mirror_whitelist, mirror_url, title, mirror_cache_expiry, created)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+static const char sql_index_set[] =
+	"UPDATE pypi_indexes SET type = ?3, volatile = ?4, bases = ?5, acl_upload = ?6,"
+	" mirror_whitelist = ?7, mirror_url = ?8, title = ?9, mirror_cache_expiry = ?10"
+	" WHERE user = ?1 AND name = ?2";
+
+int pypi_index_put(struct app *app, const struct pypi_index *ix, int create)
+{
+	sqlite3_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, ix->user);
+	bind_text(st, 2, ix->name);
+	bind_text(st, 3, ix->type);
+	sqlite3_bind_int(st, 4, ix->volatile_);
+	bind_text(st, 5, ix->bases);
+	bind_text(st, 6, ix->acl_upload);
+	bind_text(st, 7, ix->mirror_whitelist);
+	bind_text(st, 8, ix->mirror_url);
+	bind_text(st, 9, ix->title);
+	sqlite3_bind_int64(st, 10, ix->mirror_cache_expiry);
+	if (create)
+		sqlite3_bind_int64(st, 11, now_ms());
+	return done(st);
+}
+
+static const char sql_index_del[] = "DELETE FROM pypi_indexes WHERE user = ?1 AND name = ?2";
+
+int pypi_index_del(struct app *app, const char *user, const char *name)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_index_del);
+
+	if (!st)
+		return -1;
+	bind_text(st, 1, user);
+	bind_text(st, 2, name);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+}
+
+/* -- files -- */
+
+#define FILE_COLS "f.id, f.index_id, f.size, f.uploaded, f.project, f.name, f.version," \
+	" f.filename, f.sha256, f.md5, f.requires_python, f.summary, f.requires_dist," \
+	" f.metadata_sha256, f.yanked, i.user, i.name"
+
+static void file_row(struct arena *a, sqlite3_stmt *st, struct pypi_file *f)
+{
+	f->id = sqlite3_column_int64(st, 0);
+	f->index_id = sqlite3_column_int64(st, 1);
+	f->size = sqlite3_column_int64(st, 2);
+	f->uploaded_ms = sqlite3_column_int64(st, 3);
+	f->project = col(a, st, 4);
+	f->name = col(a, st, 5);
+	f->version = col(a, st, 6);
+	f->filename = col(a, st, 7);
+	f->sha256 = col(a, st, 8);
+	f->md5 = col(a, st, 9);
+	f->requires_python = col(a, st, 10);
+	f->summary = col(a, st, 11);
+	f->requires_dist = col(a, st, 12);
+	f->metadata_sha256 = col(a, st, 13);
+	f->yanked = sqlite3_column_type(st, 14) == SQLITE_NULL ? NULL : col(a, st, 14);
+	f->user = col(a, st, 15);
+	f->index = col(a, st, 16);
+}
+
+static const char sql_files_of[] =
+	"SELECT " FILE_COLS " FROM pypi_files f JOIN pypi_indexes i ON i.id = f.index_id"
+	" WHERE f.index_id = ?1 AND f.project = ?2 ORDER BY f.uploaded, f.id";
+
+int pypi_files_of(struct app *app, struct arena *a, long long index_id, const char *project,
+		  struct pypi_file **out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_files_of);
+	struct pypi_file *v = NULL;
+	int n = 0, cap = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index_id);
+	bind_text(st, 2, project);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			struct pypi_file *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap = cap * 2 + 8));
+			if (n)
+				memcpy(nv, v, sizeof(*nv) * (size_t)n);
+			v = nv;
+		}
+		file_row(a, st, &v[n++]);
+	}
+	sqlite3_reset(st);
+	*out = v;
+	return n;
+}
+
+static const char sql_projects_of[] =
+	"SELECT DISTINCT project FROM pypi_files WHERE index_id = ?1 ORDER BY project";
+
+const char **pypi_projects_of(struct app *app, struct arena *a, long long index_id)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_projects_of);
+	const char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	if (st)
+		sqlite3_bind_int64(st, 1, index_id);
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		if (n + 1 >= cap) {
+			const char **nv = arena_alloc(a, sizeof(*nv) * (cap = cap * 2 + 16));
+			if (n)
+				memcpy(nv, v, sizeof(*nv) * n);
+			v = nv;
+		}
+		v[n++] = col(a, st, 0);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (!v)
+		v = arena_zalloc(a, sizeof(*v));
+	v[n] = NULL;
+	return v;
+}
+
+static const char sql_file_by_name[] =
+	"SELECT " FILE_COLS " FROM pypi_files f JOIN pypi_indexes i ON i.id = f.index_id"
+	" WHERE f.index_id = ?1 AND f.filename = ?2";
+
+int pypi_file_by_name(struct app *app, struct arena *a, long long index_id,
+		      const char *filename, struct pypi_file *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_file_by_name);
+	int rc = -1;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index_id);
+	bind_text(st, 2, filename);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		file_row(a, st, out);
+		rc = 0;
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static const char sql_file_add[] =
+	"INSERT INTO pypi_files(index_id, project, name, version, filename, sha256, md5, size,"
+	" requires_python, summary, requires_dist, metadata_sha256, uploaded)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+static const char sql_file_replace[] =
+	"INSERT INTO pypi_files(index_id, project, name, version, filename, sha256, md5, size,"
+	" requires_python, summary, requires_dist, metadata_sha256, uploaded)"
+	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+	" ON CONFLICT(index_id, filename) DO UPDATE SET project = excluded.project,"
+	" name = excluded.name, version = excluded.version, sha256 = excluded.sha256,"
+	" md5 = excluded.md5, size = excluded.size, requires_python = excluded.requires_python,"
+	" summary = excluded.summary, requires_dist = excluded.requires_dist,"
+	" metadata_sha256 = excluded.metadata_sha256, uploaded = excluded.uploaded, yanked = NULL";
+
+int pypi_file_put(struct app *app, const struct pypi_file *f, int replace)
+{
+	sqlite3_stmt *st = db_stmt(app->db, replace ? sql_file_replace : sql_file_add);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, f->index_id);
+	bind_text(st, 2, f->project);
+	bind_text(st, 3, f->name);
+	bind_text(st, 4, f->version);
+	bind_text(st, 5, f->filename);
+	bind_text(st, 6, f->sha256);
+	bind_text(st, 7, f->md5);
+	sqlite3_bind_int64(st, 8, f->size);
+	bind_text(st, 9, f->requires_python);
+	bind_text(st, 10, f->summary);
+	bind_text(st, 11, f->requires_dist);
+	bind_text(st, 12, f->metadata_sha256);
+	sqlite3_bind_int64(st, 13, f->uploaded_ms ? f->uploaded_ms : now_ms());
+	return done(st);
+}
+
+static const char sql_version_yank[] =
+	"UPDATE pypi_files SET yanked = ?4 WHERE index_id = ?1 AND project = ?2 AND version = ?3";
+
+int pypi_version_yank(struct app *app, long long index_id, const char *project,
+		      const char *version, const char *reason)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_version_yank);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index_id);
+	bind_text(st, 2, project);
+	bind_text(st, 3, version);
+	if (reason)
+		bind_text(st, 4, reason);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db));
+}
+
+static const char sql_version_del[] =
+	"DELETE FROM pypi_files WHERE index_id = ?1 AND project = ?2"
+	" AND (?3 IS NULL OR version = ?3)";
+
+int pypi_version_del(struct app *app, long long index_id, const char *project,
+		     const char *version)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_version_del);
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, index_id);
+	bind_text(st, 2, project);
+	if (version)
+		bind_text(st, 3, version);
+	if (done(st) < 0)
+		return -1;
+	return sqlite3_changes(db_handle(app->db));
+}
+
+static const char sql_blob_used[] =
+	"SELECT EXISTS(SELECT 1 FROM pypi_files WHERE sha256 = ?1)"
+	" OR EXISTS(SELECT 1 FROM pypi_files WHERE metadata_sha256 = ?1)";
+
+int pypi_blob_used(struct app *app, const char *hex)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_blob_used);
+	int used = 1;	/* unsure: keep it */
+
+	if (!st)
+		return 1;
+	bind_text(st, 1, hex);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		used = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return used;
+}
+
+/* -- login tokens -- */
+
+static const char sql_token_add[] =
+	"INSERT INTO pypi_tokens(token_hash, user, expires) VALUES(?1, ?2, ?3)";
+static const char sql_token_gc[] = "DELETE FROM pypi_tokens WHERE expires < ?1";
+
+int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_token_gc);
+	long long now = now_ms();
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	done(st);	/* expired tokens go as new ones come */
+	if (!(st = db_stmt(app->db, sql_token_add)))
+		return -1;
+	bind_text(st, 1, token_hash);
+	bind_text(st, 2, user);
+	sqlite3_bind_int64(st, 3, now + expires * 1000);
+	return done(st);
+}
+
+static const char sql_token_user[] =
+	"SELECT user FROM pypi_tokens WHERE token_hash = ?1 AND expires >= ?2";
+
+const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_token_user);
+	const char *u = NULL;
+
+	if (!st)
+		return NULL;
+	bind_text(st, 1, token_hash);
+	sqlite3_bind_int64(st, 2, now_ms());
+	if (sqlite3_step(st) == SQLITE_ROW)
+		u = col(a, st, 0);
+	sqlite3_reset(st);
+	return u;
+}

@@ -1,0 +1,284 @@
+"""The container image (Containerfile) and the compose deployment (compose.yaml),
+with Debian's podman: the image is built on a Debian 12 base made here with
+debootstrap, runs unprivileged with its state on a volume, and a box
+(curl | tar + sha256sum -c), a DDI device (the real swupdate) and a mip
+board update through it; a new container on the same volume has lost
+nothing.
+
+Build time is kept down by two caches: the debootstrap base (a tar under
+/var/tmp/nestbox-container and an image tag, keyed on a hash of
+scripts/container-base.sh and the mirror) and podman's layer cache (the
+build stage's packages, and the compiled programs until Makefile, src/,
+etc/, scripts/, templates/ or htdocs/ change); images a rebuild leaves
+untagged are pruned.  The image size and the
+time from `podman start` to the first answer are written to
+tests/e2e/out/container.txt."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+import uuid
+
+import pytest
+
+from admin_client import Browser
+from conftest import ROOT, free_port, make_raw_image, wait_until
+from mip_fakes import MipClient
+from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
+from test_ddi_swupdate import PAYLOAD, bootloader
+from test_mip import files_of, make_pkg
+from test_mkbox import file_sha, run_box
+
+# what podman needs on these machines: runc (crun is refused), cgroupfs,
+# and limits the default ones exceed
+PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
+LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
+IMAGE = "localhost/nestbox:e2e"
+PASSWORD = "container-admin-pw"
+WAIT = 90.0
+
+
+def podman_problem():
+    """Why the image cannot be built and run here, or None."""
+    if os.environ.get("NESTBOX_ASAN") == "1":
+        return "the image builds the normal programs, not the sanitizer ones"
+    missing = [c for c in ("podman", "runc", "debootstrap", "podman-compose", "swupdate")
+               if shutil.which(c) is None]
+    if missing:
+        return "not installed: %s (make deps installs them)" % ", ".join(missing)
+    if os.geteuid() != 0:
+        return "debootstrap and the podman runs here need root"
+    p = subprocess.run(PODMAN + ["info"], capture_output=True, text=True)
+    if p.returncode != 0:
+        return "podman does not work on this machine: " + p.stderr.strip()[-300:]
+    return None
+
+
+PROBLEM = podman_problem()
+pytestmark = pytest.mark.skipif(PROBLEM is not None, reason="container test skipped: %s" % PROBLEM)
+
+
+def run(cmd, timeout=600, check=True, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+    if check and p.returncode != 0:
+        raise AssertionError("%s failed (%d):\n%s\n%s" % (" ".join(cmd), p.returncode,
+                                                         p.stdout[-4000:], p.stderr[-4000:]))
+    return p
+
+
+def report(line):
+    out = os.path.join(ROOT, "tests", "e2e", "out")
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "container.txt"), "a") as f:
+        f.write(time.strftime("%Y-%m-%d %H:%M:%S ") + line + "\n")
+
+
+@pytest.fixture(scope="module")
+def image():
+    base = run(["sh", os.path.join(ROOT, "scripts", "container-base.sh"), *PODMAN[1:]],
+               timeout=1200).stdout.strip().splitlines()[-1]
+    # --format docker: the OCI format has no HEALTHCHECK.  The build stage
+    # is tagged too, so that pruning the images a rebuild left untagged
+    # keeps the layer cache (its packages) for the next run
+    build = PODMAN + ["build", "--format", "docker", *LIMITS, "--build-arg", "BASE=" + base,
+                      "-f", os.path.join(ROOT, "Containerfile")]
+    run(build + ["--target", "build", "-t", IMAGE + "-build", ROOT], timeout=1800)
+    run(build + ["-t", IMAGE, ROOT], timeout=1800)
+    run(PODMAN + ["image", "prune", "-f"])
+    size = run(PODMAN + ["image", "inspect", "--format", "{{.Size}}", IMAGE]).stdout.strip()
+    report("image %s on %s: %.1f MB" % (IMAGE, base, int(size) / 1e6))
+    return IMAGE
+
+
+class Container:
+    """One nestbox container, its state volume and a read-only /input."""
+
+    def __init__(self, image, inputs, env=None):
+        self.image, self.inputs, self.env = image, inputs, dict(env or {})
+        self.volume = "nestbox-e2e-" + uuid.uuid4().hex[:12]
+        self.name = None
+        self.port = free_port()
+        run(PODMAN + ["volume", "create", self.volume])
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def start(self):
+        """A new container on the volume; seconds until /healthz said 200."""
+        self.remove()
+        self.name = "nestbox-e2e-" + uuid.uuid4().hex[:12]
+        envs = [a for k, v in self.env.items() for a in ("-e", "%s=%s" % (k, v))]
+        run(PODMAN + ["create", "--name", self.name, *LIMITS, *envs,
+                      "-p", "127.0.0.1:%d:8080" % self.port,
+                      "-v", "%s:/var/lib/nestbox" % self.volume,
+                      "-v", "%s:/input:ro" % self.inputs, self.image])
+        t0 = time.monotonic()
+        run(PODMAN + ["start", self.name])
+        wait_until(self.healthy, "the container's /healthz", limit=60)
+        return time.monotonic() - t0
+
+    def healthy(self):
+        p = run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", self.url + "/healthz"],
+                check=False)
+        if p.stdout == "200":
+            return True
+        state = run(PODMAN + ["inspect", "--format", "{{.State.Status}}", self.name]).stdout
+        assert state.strip() == "running", "container stopped:\n" + self.logs()
+        return False
+
+    def logs(self):
+        p = run(PODMAN + ["logs", self.name], check=False)
+        return p.stdout + p.stderr
+
+    def ctl(self, *args):
+        return run(PODMAN + ["exec", self.name, "nestboxctl", *args]).stdout
+
+    def remove(self):
+        if self.name:
+            run(PODMAN + ["stop", "-t", "20", self.name], check=False)
+            run(PODMAN + ["rm", "-f", self.name], check=False)
+            self.name = None
+
+    def close(self):
+        self.remove()
+        run(PODMAN + ["volume", "rm", "-f", self.volume], check=False)
+
+
+@pytest.fixture
+def container(image, tmpdir_shared):
+    made = []
+
+    def make(env=None):
+        inputs = os.path.join(tmpdir_shared, "input%d" % len(made))
+        os.makedirs(inputs)
+        c = Container(image, inputs, env)
+        made.append(c)
+        return c
+    yield make
+    for c in made:
+        c.close()
+
+
+def test_image_runs_unprivileged_with_a_health_check_and_prints_the_first_login(container):
+    c = container()
+    info = json.loads(run(PODMAN + ["image", "inspect", c.image]).stdout)[0]
+    assert info["Config"]["User"] == "nestbox"
+    assert "/var/lib/nestbox" in info["Config"]["Volumes"]
+    assert "/healthz" in " ".join(info["Healthcheck"]["Test"])
+    first = c.start()
+    report("first answer (/healthz 200) %.2f s after podman start" % first)
+    assert run(PODMAN + ["exec", c.name, "id", "-u"]).stdout.strip() != "0"
+    assert run(PODMAN + ["exec", c.name, "stat", "-c", "%U", "/var/lib/nestbox/nestbox.db"]
+               ).stdout.strip() == "nestbox"
+    # the image's HEALTHCHECK itself (podman runs it here on request: no systemd timers)
+    assert run(PODMAN + ["healthcheck", "run", c.name], check=False).returncode == 0
+    m = re.search(r"admin login: user admin, password (\S+)", c.logs())
+    assert m, c.logs()
+    Browser(c.port).login("admin", m.group(1))
+    # a later start keeps that password and prints no new one
+    c.start()
+    logs = c.logs()
+    assert "password as printed when it was created" in logs
+    assert "admin login: user admin, password " not in logs
+    Browser(c.port).login("admin", m.group(1))
+    Browser(c.port).login("admin", "not-the-password", expect=401)
+
+
+def box_update(c, d, build_id):
+    disk = os.path.join(d, "disk")
+    if os.path.exists(disk):
+        os.unlink(disk)
+    p = run_box(c.url, os.path.join(d, "work"), disk, "box1", "rpi4", "1.0", build_id)
+    return p, disk
+
+
+def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(container,
+                                                                             tmpdir_shared):
+    c = container({"NESTBOX_ADMIN_PASSWORD": PASSWORD, "NESTBOX_DDI__POLL_TIME": "00:00:01",
+                   "NESTBOX_MIP__OFFLINE": "true"})
+    d, inp = tmpdir_shared, c.inputs
+    raw = make_raw_image(os.path.join(inp, "raw.img"))
+    make_pkg(os.path.join(inp, "pkg"), {"app.py": b"print('nestbox in a container')\n"})
+    cert, key = make_signing_pair(os.path.join(d, "keys"))
+    target = os.path.join(d, "target", "rootfs.bin")
+    os.makedirs(os.path.dirname(target))
+    swu = make_signed_swu(os.path.join(inp, "swu"), "2.0", target, PAYLOAD, cert=cert, key=key)
+    c.start()
+    assert c.ctl("image", "import", "/input/raw.img", "--box", "box1", "--board", "rpi4",
+                 "--branch", "master", "--version", "1.0").strip() == "box1/box1-rpi4-master-1.0"
+    c.ctl("mip", "publish", "/input/pkg", "--name", "app", "--version", "1.0")
+    sid = c.ctl("software", "add", "/input/swu/" + os.path.basename(swu)).strip()
+    c.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "rollout")
+    c.ctl("rollout", "add", "--feed", "default", "--software", sid)
+
+    # a box: the update script's own curl | tar and sha256sum -c
+    p, disk = box_update(c, d, "not-this-build")
+    assert p.returncode == 0 and "box1-rpi4-master-1.0.img.zst: OK" in p.stdout, p.stdout + p.stderr
+    assert file_sha(disk) == file_sha(raw)
+    build_id = run(PODMAN + ["exec", c.name, "cat", "/var/lib/nestbox/images/box1/"
+                             "box1-rpi4-master-1.0.img.buildID"]).stdout.split()[0]
+
+    # a mip board
+    board = MipClient(c.url + "/mip", os.path.join(d, "board"))
+    board.install("app")
+    assert files_of(board.target) == {"app.py": b"print('nestbox in a container')\n"}
+
+    # a DDI device: the real swupdate installs, "reboots", reports success
+    dev = SwupdateDevice(os.path.join(d, "device"), c.url, "DEFAULT", "dev1", "tok-dev1", cert,
+                         hw=("board", "1.0"), sw_version="1.0", bootloader=bootloader(),
+                         grub_env={"ustate": "0"})
+    try:
+        dev.start()
+        dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
+                     WAIT, "the image installed into the target")
+        dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
+                     WAIT, "swupdate waiting for the reboot")
+        dev.simulate_reboot(ok=True)
+        dev.wait_for(lambda: "\nstate\tfinished\n" in c.ctl("device", "show", "dev1"),
+                     WAIT, "closed + success")
+    finally:
+        dev.stop()
+    shown = c.ctl("device", "show", "dev1")
+    assert "\nversion\t2.0\n" in shown and "\tfinished\t100%\t2.0\t" in shown, shown
+
+    # the container goes; a new one on the same volume has everything
+    before = {k: c.ctl(*k.split()) for k in ("device show dev1", "rollout list",
+                                              "software list", "image list", "mip list",
+                                              "user list")}
+    c.start()
+    after = {k: c.ctl(*k.split()) for k in before}
+    assert after == before
+    # the rollout counts the device's success: 1 success, 0 failures, 0 open
+    assert "\t2.0\t100%\t1\t0\t0\t" in after["rollout list"], after
+    p, disk = box_update(c, d, build_id)
+    assert p.returncode == 3 and "up to date" in p.stdout, p.stdout + p.stderr
+    p, disk = box_update(c, d, "an-older-build")
+    assert p.returncode == 0 and file_sha(disk) == file_sha(raw), p.stdout + p.stderr
+    again = MipClient(c.url + "/mip", os.path.join(d, "board2"))
+    again.install("app")
+    assert files_of(again.target) == files_of(board.target)
+    Browser(c.port).login("admin", PASSWORD)
+
+
+def test_compose_file_brings_nestbox_up_on_its_volume(image, tmpdir_shared):
+    project = "nestboxe2e" + uuid.uuid4().hex[:8]
+    port = free_port()
+    env = dict(os.environ, NESTBOX_IMAGE=image, NESTBOX_PUBLISH="127.0.0.1:%d" % port,
+               NESTBOX_ADMIN_PASSWORD=PASSWORD)
+    compose = ["podman-compose", "--podman-args", " ".join(PODMAN[1:]),
+               "--podman-run-args", " ".join(LIMITS),
+               "-f", os.path.join(ROOT, "compose.yaml"), "-p", project]
+    try:
+        run(compose + ["up", "-d"], env=env, timeout=300)
+        wait_until(lambda: run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
+                                "http://127.0.0.1:%d/healthz" % port], check=False).stdout == "200",
+                   "compose's nestbox on /healthz", limit=60)
+        Browser(port).login("admin", PASSWORD)
+        vols = run(PODMAN + ["volume", "ls", "--format", "{{.Name}}"]).stdout.split()
+        assert project + "_nestbox-state" in vols
+    finally:
+        run(compose + ["down", "-v"], env=env, check=False, timeout=300)
+        run(PODMAN + ["volume", "rm", "-f", project + "_nestbox-state"], check=False)

@@ -1,0 +1,53 @@
+/*
+ * fuzz_pypi_form - the body of a twine upload through the streaming
+ * multipart parser and the upload's own callbacks (pypi_up_begin/data/
+ * end, the production code of pypi_upload.c, compiled in because the
+ * fuzz archive of scripts/fuzz.sh does not list src/pypi yet).  The first
+ * input byte chooses the feed size, so part boundaries fall across reads.
+ * File data is hashed only (no blob writer).
+ *
+ * Invariants (abort() when broken):
+ *  - every kept field is NUL-terminated within PYPI_FIELD_MAX bytes;
+ *  - a file part was accepted only with a non-empty file name, and only once;
+ *  - a refused body names a reason (the parser's or the callbacks').
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../src/pypi/pypi_name.c"
+#include "../../src/pypi/pypi_meta.c"
+#include "../../src/pypi/pypi_store.c"
+#include "../../src/pypi/pypi_http.c"
+#include "../../src/pypi/pypi_upload.c"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct up u;
+	static struct multipart m;
+	size_t step, off;
+	int i, rc = 0;
+
+	if (size < 1)
+		return 0;
+	step = (size_t)data[0] % 64 + 1;
+	data++;
+	size--;
+	memset(&u, 0, sizeof(u));
+	u.cur = -1;
+	hash_init(&u.md5, HASH_MD5);
+	mp_init(&m, "----twineboundary", &up_cb, &u);
+	for (off = 0; off < size && rc == 0; off += step)
+		rc = mp_feed(&m, (const char *)data + off, size - off < step ? size - off : step);
+	if (rc == 0)
+		rc = mp_finish(&m);
+	if (rc < 0 && !m.err && !u.why)
+		abort();
+	for (i = 0; i < F_COUNT; i++)
+		if (strnlen(u.val[i], PYPI_FIELD_MAX + 1) > PYPI_FIELD_MAX)
+			abort();
+	if (u.have_file && !u.filename[0])
+		abort();
+	hash_free(&u.md5);
+	return 0;
+}
