@@ -48,7 +48,7 @@ bench_need() {
 	for f in "$ctl" "$cgibin/list.fcgi" "$cgibin/update.fcgi" \
 		"$cgibin/log.fcgi" "$cgibin/bench-zero.fcgi" "$cgibin/admin.fcgi" \
 		"$cgibin/mip-index.fcgi" "$cgibin/ddi.fcgi"; do
-		[ -x "$f" ] || die "$f is not built (run 'make all')"
+		[ -x "$f" ] || die "$f is not built (run 'make bench')"
 	done
 }
 
