@@ -27,15 +27,19 @@ NB_LDFLAGS = -Wl,--as-needed $(SAN) $(LDFLAGS)
 NB_LDLIBS  = $(PKG_LIBS) -lpthread $(LDLIBS)
 
 LIB_SRC   := $(wildcard src/lib/*.c)
-CORE_SRC  := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
-             $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
-             $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c) $(wildcard src/pypi/*.c)
+DOMAINS_SRC := $(wildcard src/core/*.c) $(wildcard src/mkbox/*.c) $(wildcard src/log/*.c) \
+               $(wildcard src/admin/*.c) $(wildcard src/mip/*.c) \
+               $(wildcard src/ddi/*.c) $(wildcard src/ota/*.c) $(wildcard src/pypi/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/%.o)
+DOMAINS_OBJ := $(DOMAINS_SRC:%.c=$(BUILD)/%.o)
 LIB       := $(BUILD)/libnestbox.a
-CORE      := $(BUILD)/libnestbox-core.a
-PROGRAMS  := list update log admin mip-index ddi ota pypi bench-zero
+# every domain of DOMAINS_SRC, over the generic src/lib
+DOMAINS   := $(BUILD)/libnestbox-domains.a
+PROGRAMS  := list update log admin mip-index ddi ota pypi
 FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
+# make bench's zero-work FastCGI ceiling: built by make bench only (not by all,
+# which the container build and install run), never installed
+BENCH_ZERO := $(CGIBIN)/bench-zero.fcgi
 CTL       := $(BINDIR)/nestboxctl
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -55,30 +59,39 @@ $(BUILD)/%.o: %.c
 $(LIB): $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(CORE): $(CORE_OBJ)
+$(DOMAINS): $(DOMAINS_OBJ)
 	$(AR) rcs $@ $^
 
-$(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(CORE) $(LIB)
+$(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
+
+# its object is not under $(BUILD)/bench/: that is where make bench writes
+$(BUILD)/bench-zero.o: bench/bench-zero.c
+	@mkdir -p $(dir $@)
+	$(CC) $(NB_CFLAGS) -c -o $@ $<
+
+$(BENCH_ZERO): $(BUILD)/bench-zero.o
+	@mkdir -p $(dir $@)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(NB_LDLIBS)
 
 CTL_OBJ   := $(patsubst %.c,$(BUILD)/%.o,$(wildcard src/tools/*.c))
 
-$(CTL): $(CTL_OBJ) $(CORE) $(LIB)
+$(CTL): $(CTL_OBJ) $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(NB_LDFLAGS) -o $@ $(CTL_OBJ) $(CORE) $(LIB) $(NB_LDLIBS)
+	$(CC) $(NB_LDFLAGS) -o $@ $(CTL_OBJ) $(DOMAINS) $(LIB) $(NB_LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE) $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS) -lcmocka
+	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS) -lcmocka
 
 # The durability test records the library's fsync/rename calls: the
 # wrapped symbols are resolved at link time in the static libraries only.
 DURABILITY_WRAP := -Wl,--wrap=fsync,--wrap=fdatasync,--wrap=rename,--wrap=renameat,--wrap=write
 
-$(BUILD)/tests/test_durability: tests/unit/test_durability.c $(CORE) $(LIB)
+$(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) $(DURABILITY_WRAP) -o $@ $< $(CORE) $(LIB) $(NB_LDLIBS) -lcmocka
+	$(CC) $(NB_CFLAGS) $(NB_LDFLAGS) $(DURABILITY_WRAP) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS) -lcmocka
 
 # -- tests ------------------------------------------------------------------
 
@@ -123,7 +136,7 @@ run: deps
 	@HOST=$(HOST) PORT=$(PORT) sh scripts/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BENCH_ZERO)
 	@NESTBOX_BINDIR=$(BINDIR) NESTBOX_CGIBIN=$(CGIBIN) sh bench/bench.sh
 
 # -- installing -------------------------------------------------------------
@@ -132,7 +145,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/templates $(DESTDIR)$(PREFIX)/share/nestbox/htdocs \
 	  $(DESTDIR)/etc/nestbox
-	install -m 0755 $(filter-out $(CGIBIN)/bench-zero.fcgi,$(FCGI)) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
+	install -m 0755 $(FCGI) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/

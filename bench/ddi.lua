@@ -3,8 +3,8 @@
 --   wrk -s ddi.lua <url> -- token <T> [POST <body file>]
 --       every request to <url> with "Authorization: TargetToken <T>", a GET
 --       or a POST of the file's bytes as application/json
---   wrk -s ddi.lua <base>/DEFAULT/controller/v1/ -- spread <devices> [<ids>]
---       polls spread over <ids> (default 1000) of the <devices> that
+--   wrk -s ddi.lua <base>/DEFAULT/controller/v1/<any id> -- spread <devices> [<ids>]
+--       polls (the URL's last segment replaced by each id) spread over <ids> (default 1000) of the <devices> that
 --       bench/ddi_fixture.py made ("bench-%07d", token "bt-%07d"): evenly
 --       over the whole table, in a shuffled order, each with its own token,
 --       so that the store's index is measured and not one hot row
@@ -32,6 +32,9 @@ function init(args)
 		local total = assert(tonumber(args[2]), "spread: the number of devices")
 		local use = math.min(tonumber(args[3] or 1000), total)
 		local ids = {}
+		-- the URL names one device (bench_one fetches it for its checks):
+		-- the others are its siblings
+		local dir = assert(wrk.path:match("^(.*/)"), "spread: a URL with a path")
 		for k = 0, use - 1 do
 			ids[k + 1] = math.floor((k + 0.5) * total / use)
 		end
@@ -42,7 +45,7 @@ function init(args)
 			ids[k], ids[j] = ids[j], ids[k]
 		end
 		for k, i in ipairs(ids) do
-			reqs[k] = wrk.format("GET", wrk.path .. string.format("bench-%07d", i),
+			reqs[k] = wrk.format("GET", dir .. string.format("bench-%07d", i),
 				{ ["Authorization"] = string.format("TargetToken bt-%07d", i) })
 		end
 		nreqs = use

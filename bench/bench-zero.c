@@ -1,8 +1,9 @@
 /*
- * bench-zero.fcgi - the zero-work FastCGI ceiling for `make bench`.
+ * bench/bench-zero.c - the zero-work FastCGI ceiling for `make bench`.
  * Answers GET /_bench/zero/<name> with the bytes of <dir>/<name>, read
  * once and then served from memory: the most any FastCGI answer can reach
- * behind the same front end.  Not part of a deployment.
+ * behind the same front end.  Built by `make bench` (only) as
+ * cgi-bin/bench-zero.fcgi, never installed.
  */
 #include <fcgiapp.h>
 #include <stdio.h>

@@ -1,0 +1,261 @@
+# bench/ddi.sh - the hawkBit DDI suite of `make bench` (BENCH_DDI=0 skips it;
+# sourced by bench/bench.sh after bench/lib.sh).
+#
+# Against the same lighttpd, next to the two ceilings: a poll with nothing
+# to do, a poll with an open action, a feedback POST, the download of a
+# 64 MiB .swu artifact (-c4), and the poll with nothing to do spread over
+# 1,000 devices of a table of 1,000 and of $BENCH_DDI_DEVICES (default
+# 1,000,000) registered devices, which bench/ddi_fixture.py writes into the
+# store (bench/ddi.lua makes the requests); next to the targets (2,000
+# feedbacks/s, 0.9 of static for the artifact, the large table within 10%
+# of the small one).
+
+ddi_settings() {
+	ddi_on=${BENCH_DDI:-1}
+	ddi_n=${BENCH_DDI_DEVICES:-1000000}
+	case $ddi_on in 0 | 1) ;; *) die "BENCH_DDI must be 0 or 1, not '$ddi_on'" ;; esac
+	case $ddi_n in '' | *[!0-9]*) die "BENCH_DDI_DEVICES must be a number, not '$ddi_n'" ;; esac
+	[ "$ddi_n" -ge 1000 ] && [ "$ddi_n" -le 9999999 ] ||
+		die "BENCH_DDI_DEVICES must be 1000 to 9999999, not '$ddi_n'"
+	[ "$ddi_on" = 0 ] || tools="$tools python3 cpio cmp"
+}
+
+# ddi_prepare, before lighttpd starts: a 64 MiB .swu in the software
+# repository, two devices.  bench-idle already runs the software it is assigned (a poll has nothing to
+# do), bench-open an older version (its first poll opens an action); both
+# send their attributes through the API once lighttpd runs
+ddi_version=2.0
+ddi_swu=$out/bench-$ddi_version.swu
+ddi_sid=
+ddi_prepare() {
+	d=$out/ddi-swu
+	mkdir -p "$d"
+	cat >"$d/sw-description" <<EOF
+software =
+{
+	version = "$ddi_version";
+	description = "make bench";
+	hardware-compatibility: [ "1.0" ];
+	images: ( { filename = "rootfs.img"; type = "rawfile"; path = "/tmp/nestbox-bench.img"; } );
+};
+EOF
+	head -c $((big_mib * 1024 * 1024)) /dev/urandom >"$d/rootfs.img"
+	(cd "$d" && printf 'sw-description\nrootfs.img\n' | cpio -o -H crc) >"$ddi_swu" 2>>"$out/init.log" ||
+		die "building the ${big_mib} MiB .swu with cpio failed (build/bench/init.log)"
+	rm -rf "$d"
+	t0=$(date +%s.%N)
+	ddi_sid=$("$ctl" software add "$ddi_swu" 2>>"$out/init.log") ||
+		{ cat "$out/init.log" >&2; die "nestboxctl software add failed"; }
+	t1=$(date +%s.%N)
+	for dev in idle open; do
+		"$ctl" device add "bench-$dev" --token "bt-$dev" --mode assigned --assign "$ddi_sid" \
+			>>"$out/init.log" 2>&1 || { cat "$out/init.log" >&2; die "nestboxctl device add bench-$dev failed"; }
+	done
+	echo "ddi:      $(basename "$ddi_swu") ($(wc -c <"$ddi_swu") bytes, version $ddi_version) added as software" \
+		"$ddi_sid in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s;" \
+		"devices bench-idle and bench-open assigned to it"
+}
+
+# bench_one's check of the DDI bodies (see bench_check in bench/lib.sh)
+ddi_check() { # name body
+	case $1 in
+	ddi-poll-none | ddi-poll-1k | ddi-poll-all)
+		grep -q '"_links":{}' "$2" ||
+			bad="$bad links offered, want none: $(head -c 300 "$2");" ;;
+	ddi-poll-open)
+		grep -q '"deploymentBase":{"href":"[^"]*/deploymentBase/[0-9]' "$2" ||
+			bad="$bad no deploymentBase link: $(head -c 300 "$2");" ;;
+	ddi-artifact)
+		cmp -s "$2" "$ddi_swu" || bad="$bad not the bytes of the .swu;" ;;
+	esac
+}
+
+ddi_pids() {
+	pids_of ddi.fcgi
+}
+
+ddi_bench() {
+	echo
+	echo "== hawkBit DDI"
+	t_ddi=$(date +%s.%N)
+	pids0=$(ddi_pids)
+	[ -n "$pids0" ] || bench_fail "no ddi.fcgi process under lighttpd"
+	dv=/DEFAULT/controller/v1
+	lua=$root/bench/ddi.lua
+	ddi_open || return 0
+
+	saved_results=$results
+	results=$out/ddi-results.tsv
+	: >"$results"
+	bench_check=ddi_check
+	ddi_rows
+	ddi_fleet
+	bench_check=:
+	results=$saved_results
+
+	ddi_report
+	bench_pids_end ddi.fcgi "$pids0"
+	echo "ddi section: $(since "$t_ddi") s"
+}
+
+# attributes through the API; bench-open's first poll opens its action, whose
+# feedback body and curl config are written for the rows (1: it failed)
+ddi_open() {
+	for dev in idle open; do
+		case $dev in idle) v=$ddi_version ;; *) v=1.0 ;; esac
+		printf 'header = "Authorization: TargetToken bt-%s"\n' "$dev" >"$out/ddi-$dev.curl"
+		printf '{"mode":"merge","data":{"hw_boardname":"bench","hw_revision":"1.0","sw_version":"%s"}}' \
+			"$v" >"$out/ddi-config-$dev.json"
+		set -- $(fetch "$base$dv/bench-$dev/configData" "$out/ddi-config.out" -K "$out/ddi-$dev.curl" \
+			-X PUT -H 'Content-Type: application/json' --data-binary "@$out/ddi-config-$dev.json")
+		if [ "$1" != 200 ]; then
+			bench_fail "PUT $dv/bench-$dev/configData answered HTTP $1: $(head -c 300 "$out/ddi-config.out")"
+			return 1
+		fi
+	done
+	set -- $(fetch "$base$dv/bench-open" "$out/ddi-open.json" -K "$out/ddi-open.curl")
+	action=$(sed -n 's/.*"deploymentBase":{"href":"[^"]*\/deploymentBase\/\([0-9][0-9]*\)?.*/\1/p' \
+		"$out/ddi-open.json")
+	if [ "$1" != 200 ] || [ -z "$action" ]; then
+		bench_fail "the first poll of bench-open answered HTTP $1 without a deploymentBase link:" \
+			"$(head -c 300 "$out/ddi-open.json")"
+		return 1
+	fi
+	echo "sanity:   ok   bench-idle and bench-open sent their attributes (PUT configData 200);" \
+		"bench-open's first poll opened action $action"
+	fb=$out/ddi-feedback.json
+	printf '{"id":"%s","status":{"execution":"proceeding","result":{"finished":"none",%s' "$action" \
+		'"progress":{"cnt":1,"of":2}},"details":["Downloaded 40%"]}}' >"$fb"
+	{
+		cat "$out/ddi-open.curl"
+		echo 'header = "Content-Type: application/json"'
+		echo "data-binary = \"@$fb\""
+	} >"$out/ddi-feedback.curl"
+}
+
+# the rows of one device each: polls, feedback, artifact
+ddi_rows() {
+	bench_one "DDI poll, nothing to do" ddi-poll-none "$dv/bench-idle" 32 \
+		"$out/ddi-idle.curl" "$lua" token bt-idle
+	bench_one "DDI poll, open action" ddi-poll-open "$dv/bench-open" 32 \
+		"$out/ddi-open.curl" "$lua" token bt-open
+	bench_one "DDI feedback POST (proceeding)" ddi-feedback \
+		"$dv/bench-open/deploymentBase/$action/feedback" 32 \
+		"$out/ddi-feedback.curl" "$lua" token bt-open POST "$fb"
+	set -- $(fetch "$base$dv/bench-open" "$out/ddi-open.json" -K "$out/ddi-open.curl")
+	grep -q "/deploymentBase/$action?" "$out/ddi-open.json" ||
+		bench_fail "after the feedback POSTs, bench-open's poll (HTTP $1) no longer offers action $action:" \
+			"$(head -c 300 "$out/ddi-open.json")"
+	lab_art="DDI artifact (${big_mib} MiB .swu)"
+	bench_one "$lab_art" ddi-artifact \
+		"$dv/bench-idle/softwaremodules/$ddi_sid/artifacts/$(basename "$ddi_swu")" 4 \
+		"$out/ddi-idle.curl" "$lua" token bt-idle
+	rm -f "$ddi_swu"
+}
+
+# the same poll over many devices: 1,000 of them each time, across the table
+# of 1,000 and then of $ddi_n devices
+ddi_fleet() {
+	set -- $(fetch "$base$dv/bench-idle" "$out/ddi-poll-none.ref" -K "$out/ddi-idle.curl")
+	printf 'header = "Authorization: TargetToken bt-0000000"\n' >"$out/ddi-dev0.curl"
+	: >"$out/ddi-fixture.txt"
+	lab_1k= lab_n=
+	for n in 1000 "$ddi_n"; do
+		[ "$n" != 1000 ] || [ -z "$lab_1k" ] || continue
+		python3 "$root/bench/ddi_fixture.py" "$state/nestbox.db" "$n" "$ddi_sid" "$ddi_version" \
+			>"$out/ddi-fixture.out" 2>&1 ||
+			{ bench_fail "bench/ddi_fixture.py $n: $(tail -n 3 "$out/ddi-fixture.out")"; break; }
+		dbm=$(du -m "$state/nestbox.db" | cut -f 1)
+		echo "fixture:  $(cat "$out/ddi-fixture.out"), database $dbm MiB" | tee -a "$out/ddi-fixture.txt"
+		bad=
+		for i in 0 $((n / 2)) $((n - 1)); do
+			id=$(printf 'bench-%07d' "$i")
+			printf 'header = "Authorization: TargetToken bt-%07d"\n' "$i" >"$out/ddi-devi.curl"
+			set -- $(fetch "$base$dv/$id" "$out/ddi-devi.out" -K "$out/ddi-devi.curl")
+			[ "$1" = 200 ] && cmp -s "$out/ddi-devi.out" "$out/ddi-poll-none.ref" ||
+				bad="$bad $id: HTTP $1, $(head -c 200 "$out/ddi-devi.out");"
+		done
+		if [ -n "$bad" ]; then
+			bench_fail "polls of fixture devices differ from bench-idle's:$bad"
+		else
+			echo "sanity:   ok   bench-0000000, $(printf 'bench-%07d' $((n / 2))) and" \
+				"$(printf 'bench-%07d' $((n - 1))) poll with bench-idle's bytes"
+		fi
+		if [ "$n" = 1000 ]; then
+			lab_1k="DDI poll, 1,000 devices"
+			bench_one "$lab_1k" ddi-poll-1k "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+		else
+			lab_n="DDI poll, $(commas "$n") devices"
+			bench_one "$lab_n" ddi-poll-all "$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+		fi
+		ddi_fleet_unchanged "$n"
+	done
+}
+
+# the spread polls asked for fixture devices only: an unknown id would be
+# self-registered (a 200 too) and the row would measure that instead
+ddi_fleet_unchanged() { # devices of the fixture
+	have=$(python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM ddi_devices").fetchone()[0])' \
+		"$state/nestbox.db" 2>&1) || have="? ($have)"
+	if [ "$have" = $(($1 + 2)) ]; then
+		echo "sanity:   ok   $have devices after the polls: the fixture's and bench-idle, bench-open"
+	else
+		bench_fail "$have devices after the polls over $1, want $(($1 + 2)): the polls registered" \
+			"devices the fixture did not make (bench/ddi.lua's paths?)"
+	fi
+}
+
+# the DDI table, what its rows mean, and the targets
+ddi_report() {
+	echo
+	report_table "$out/ddi-results.tsv"
+	echo
+	echo "devices: DEFAULT tenant, TargetToken each, mode assigned, attributes sent; nothing to do ="
+	echo "the device already runs its assigned software (the poll reads: device, open action,"
+	echo "compatibility, software); open action: the poll links deploymentBase; feedback: POST of"
+	echo "$(wc -c <"$fb") bytes (proceeding, progress 1/2) on that action, the ceilings GET its empty answer;"
+	echo "artifact: X-Sendfile from the blob store, -c4; N devices: bench/ddi_fixture.py rows, the polls"
+	echo "spread over 1,000 of them across the table with their own tokens (bench/ddi.lua);"
+	echo "same wrk runs, columns and ceilings as the first table; raw: build/bench/wrk-ddi-*.txt"
+
+	echo
+	echo "targets (reported, not asserted):"
+	awk -F '\t' -v fbl="DDI feedback POST (proceeding)" -v art="$lab_art" -v l1="$lab_1k" \
+		-v ln="$lab_n" -v nn="$(commas "$ddi_n")" '
+	$1 == "endpoint" { r[$2] = $4 } $1 == "static" { s[$2] = $4 } $1 == "zero" { z[$2] = $4 }
+	function ok(c) { return c ? "yes" : "NO" }
+	function have(k) { return (k in r) && r[k] != "FAIL" && r[k] > 0 }
+	function line(what, val, want, c) {
+		printf "  %-34s %-32s %-22s %s\n", what, val, want, ok(c)
+	}
+	function vs_zero(k) {
+		if (have(k) && z[k] > 0)
+			line(substr(k, 5), sprintf("%.2f of /zero", r[k] / z[k]), ">= 0.8 (DESIGN.md)",
+				r[k] / z[k] >= 0.8)
+	}
+	END {
+		if (have(fbl))
+			line("feedback POST", sprintf("%.0f req/s", r[fbl]), ">= 2,000 req/s", r[fbl] >= 2000)
+		if (have(art) && s[art] > 0)
+			line("artifact download", sprintf("%.2f of /static", r[art] / s[art]), ">= 0.9 of /static",
+				r[art] / s[art] >= 0.9)
+		if (have(l1) && have(ln))
+			line("poll, " nn " / 1,000 devices", sprintf("%.2f (%.0f / %.0f req/s)", r[ln] / r[l1],
+				r[ln], r[l1]), ">= 0.9 (within 10%)", r[ln] / r[l1] >= 0.9)
+		vs_zero("DDI poll, nothing to do")
+		vs_zero("DDI poll, open action")
+		vs_zero(l1)
+		vs_zero(ln)
+	}' "$out/ddi-results.tsv"
+}
+
+ddi_run() {
+	if [ "$ddi_on" = 0 ]; then
+		echo
+		echo "hawkBit DDI: skipped (BENCH_DDI=0)"
+		return 0
+	fi
+	ddi_bench
+	bench_note_children
+}

@@ -1,0 +1,91 @@
+# bench/mkbox.sh - the mkbox suite of `make bench` (always run; sourced by
+# bench/bench.sh after bench/lib.sh).
+#
+# mkbox_prepare imports a 64 MiB random image (benchbox/benchbox-x86-master-1)
+# and three small ones; mkbox_run measures /list, the update check of an
+# unchanged build (the 10240-byte empty tar), the full update tar (-c4) and
+# /log/echo next to the two ceilings, prints the first table, then the peak
+# RSS of every FastCGI process lighttpd spawned so far.
+
+mkbox_build=
+mkbox_prepare() {
+	t0=$(date +%s.%N)
+	head -c $((big_mib * 1024 * 1024)) /dev/urandom >"$out/benchbox.img"
+	"$ctl" image import "$out/benchbox.img" --box benchbox --board x86 --branch master \
+		--version 1 >>"$out/init.log" 2>&1 ||
+		{ cat "$out/init.log" >&2; die "importing the ${big_mib} MiB image failed"; }
+	t1=$(date +%s.%N)
+	rm -f "$out/benchbox.img"
+	for spec in "benchbox arm master 1" "smallbox x86 master 3" "smallbox x86 main 2"; do
+		set -- $spec
+		head -c 65536 /dev/urandom >"$out/small.img"
+		"$ctl" image import "$out/small.img" --box "$1" --board "$2" --branch "$3" \
+			--version "$4" >>"$out/init.log" 2>&1 ||
+			{ cat "$out/init.log" >&2; die "importing a small image ($spec) failed"; }
+	done
+	rm -f "$out/small.img"
+	mkbox_build=$("$ctl" image list benchbox-x86-master-1 |
+		awk -F '\t' '$1 == "benchbox/benchbox-x86-master-1" { print $2 }')
+	[ -n "$mkbox_build" ] && [ "$mkbox_build" != "(no buildID)" ] ||
+		die "no buildID for benchbox/benchbox-x86-master-1 in 'nestboxctl image list'"
+	echo "images:   $("$ctl" image list | wc -l) imported; ${big_mib} MiB random image made and imported in" \
+		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s, buildID $mkbox_build"
+}
+
+# bench_one's check of the mkbox bodies (see bench_check in bench/lib.sh)
+mkbox_check() { # name body
+	case $1 in
+	update-none)
+		head -c 10240 /dev/zero | cmp -s - "$2" ||
+			bad="$bad not the 10240-byte empty tar;" ;;
+	update-full)
+		tar -tf "$2" 2>/dev/null | grep -qx 'benchbox-x86-master-1\.img\.zst' ||
+			bad="$bad no benchbox-x86-master-1.img.zst in the tar;" ;;
+	esac
+}
+
+mkbox_run() {
+	note=
+	bench_check=mkbox_check
+	bench_one /list list /list 32
+	bench_one "/update/B/I/<buildID> (no update)" update-none \
+		"/update/benchbox/benchbox-x86-master-1/$mkbox_build" 32
+	bench_one "/update/B/I (full tar)" update-full \
+		/update/benchbox/benchbox-x86-master-1 4
+	# the tar is built on the first request: that one's time is worth a line
+	[ -z "$bench_took" ] ||
+		note="first fetch of the full tar (built on demand): $(awk -v t="$bench_took" 'BEGIN { printf "%.2f", t }') s"
+	bench_one /log/echo log-echo /log/echo 32
+	bench_check=:
+
+	echo
+	[ -z "$note" ] || echo "$note"
+	report_table "$results"
+	echo
+	echo "B/I = benchbox/benchbox-x86-master-1; /static, /zero = endpoint req/s over that ceiling's;"
+	echo "MB/s = 10^6 body bytes per second; errors = non-2xx answers + socket errors + timeouts;"
+	echo "wrk -t2 -c32 (full tar: -c4) --timeout 10s; raw output in build/bench/wrk-*.txt"
+	mkbox_rss
+}
+
+# the peak RSS (VmHWM) of every FastCGI process under lighttpd, and of lighttpd
+mkbox_rss() {
+	echo
+	echo "peak RSS (VmHWM) of the FastCGI processes lighttpd spawned:"
+	kids=
+	children >"$out/children.txt"
+	while read -r p n rest; do
+		kids="$kids $p"
+		hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$p/status" 2>/dev/null || true)
+		[ -n "$hwm" ] || continue
+		printf '  %-16s pid %-7s %8.1f MiB  %s\n' "$n" "$p" \
+			"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')" "$rest"
+	done <"$out/children.txt"
+	[ -s "$out/children.txt" ] || echo "  (none found: lighttpd has no child processes)"
+	hwm=$(awk '/^VmHWM:/ { print $2 }' "/proc/$lpid/status" 2>/dev/null || echo 0)
+	printf '  %-16s pid %-7s %8.1f MiB  (the front end, for reference)\n' lighttpd "$lpid" \
+		"$(awk -v k="$hwm" 'BEGIN { print k / 1024 }')"
+	for n in list.fcgi update.fcgi log.fcgi bench-zero.fcgi; do
+		grep -q "^[0-9]* $n\( \|\$\)" "$out/children.txt" || echo "  $n: no process found" >&2
+	done
+}
