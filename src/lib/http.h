@@ -49,6 +49,7 @@ struct http_req {
 	struct query form;		/* an urlencoded body, once http_read_form ran */
 	struct route_params params;
 	const struct route *route;
+	struct req_value in[REQ_MAX_FIELDS];	/* the route's checked input (req.h) */
 	long long content_length;	/* -1 when not given */
 	const char *remote_addr;
 	int head;			/* HEAD: headers only */
