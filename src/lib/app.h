@@ -94,7 +94,9 @@ struct app {
 int app_open(struct app *app, const char *program,
 	     const struct app_store_spec *spec, char *err, size_t errlen);
 void app_close(struct app *app);
-/* Resolves a path key whose empty value means "<var_dir>/<dflt>". */
+/* Resolves a path key whose empty value means "<var_dir>/<dflt>".  For
+ * code not yet converted: a domain resolves its paths once in its
+ * settings (mkbox_settings_read); to be deleted after the conversion. */
 const char *app_path(struct app *app, const char *key, const char *dflt,
 		     char *out, size_t n);
 
