@@ -1,19 +1,31 @@
-/* list.fcgi - the mkbox image catalogue: GET /list[/<search>] */
+/*
+ * list.fcgi - the mkbox image catalogue: GET /list[/<search>]
+ * Handler: src/mkbox/mkbox_list.c.
+ */
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
+#include "programs.h"
 
-static const struct route routes[] = {
-	{ "GET", "/list", mkbox_list, "/list", NULL, 0 },
-	{ "GET", "/list/", mkbox_list, "/list", NULL, 0 },
-	{ "GET", "/list/:search", mkbox_list, "/list/:search", NULL, 0 },
+/* a plain substring of image names: any text (never a pattern) */
+static const struct req_field search_in[] = {
+	REQ_PATH_FIELD("search", req_v_text), REQ_END
 };
 
-static const struct app_def def = {
-	"list", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
+const struct route list_routes[] = {
+	ROUTE_IN("GET", "/list", mkbox_list, "/list", NULL, 0),
+	ROUTE_IN("GET", "/list/", mkbox_list, "/list", NULL, 0),
+	ROUTE_IN("GET", "/list/:search", mkbox_list, "/list/:search", search_in, 0),
+};
+const int list_nroutes = sizeof(list_routes) / sizeof(list_routes[0]);
+
+const struct app_def list_def = {
+	"list", list_routes, sizeof(list_routes) / sizeof(list_routes[0]), APP_ERR_TEXT,
 	mkbox_init, mkbox_fini, NULL, 0, NULL
 };
 
+#ifndef NB_NO_MAIN
 int main(int argc, char **argv)
 {
-	return app_main(&def, &core_spec, argc, argv);
+	return app_main(&list_def, &core_spec, argc, argv);
 }
+#endif

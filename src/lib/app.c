@@ -28,37 +28,61 @@ const char *app_path(struct app *app, const char *key, const char *dflt,
 	return out;
 }
 
+/* A path key whose empty value means "<var_dir>/<dflt>". */
+static void var_path(const struct conf *c, const char *key, const char *var_dir,
+		     const char *dflt, char *out, size_t n)
+{
+	const char *v = conf_str(c, key);
+
+	int len = v && *v ? snprintf(out, n, "%s", v) : snprintf(out, n, "%s/%s", var_dir, dflt);
+
+	if (len < 0 || (size_t)len >= n)	/* too long for a path: open fails, named */
+		snprintf(out, n, "%s", "/nonexistent/path-too-long");
+}
+
+void app_settings_read(const struct conf *c, struct app_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->var_dir, sizeof(s->var_dir), "%s", conf_str(c, "server.var_dir"));
+	snprintf(s->base_url, sizeof(s->base_url), "%s", conf_str(c, "server.base_url"));
+	s->xsendfile = conf_bool(c, "server.xsendfile");
+	s->max_body = (size_t)conf_int(c, "server.max_body");
+	s->body_limit.timeout_ms = (long)conf_int(c, "server.body_timeout") * 1000;
+	s->body_limit.min_rate = (long)conf_int(c, "server.body_min_rate");
+	var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
+	s->busy_timeout_ms = (int)conf_int(c, "db.busy_timeout_ms");
+	var_path(c, "blob.dir", s->var_dir, "blobs", s->blob_dir, sizeof(s->blob_dir));
+	s->log_flush_every = (int)conf_int(c, "log.flush_every");
+	s->log_flush_ms = (long)conf_int(c, "log.flush_ms");
+	s->log_max_rows = conf_int(c, "log.max_rows");
+	s->log_hot_rows = conf_bool(c, "log.hot_rows");
+	s->log_to_stderr = conf_bool(c, "log.requests_to_stderr");
+}
+
 int app_open(struct app *app, const char *program,
 	     const struct app_store_spec *spec, char *err, size_t errlen)
 {
-	char dbpath[4096], blobdir[4096];
+	const struct app_settings *s = &app->set;
 
 	memset(app, 0, sizeof(*app));
 	app->program = program;
 	if (conf_load(spec->keys, &app->conf, err, errlen) < 0)
 		return -1;
-	snprintf(app->var_dir, sizeof(app->var_dir), "%s",
-		 conf_str(app->conf, "server.var_dir"));
+	app_settings_read(app->conf, &app->set);
+	snprintf(app->var_dir, sizeof(app->var_dir), "%s", s->var_dir);
 	if (fs_mkdirs(app->var_dir, 0755) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", app->var_dir, strerror(errno));
 		goto fail;
 	}
-	app_path(app, "db.path", "nestbox.db", dbpath, sizeof(dbpath));
-	if (db_open(dbpath, (int)conf_int(app->conf, "db.busy_timeout_ms"), spec->steps,
-		    spec->nsteps, &app->db, err, errlen) < 0)
+	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db,
+		    err, errlen) < 0)
 		goto fail;
-	app_path(app, "blob.dir", "blobs", blobdir, sizeof(blobdir));
-	if (blob_store_open(&app->blobs, blobdir) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", blobdir, strerror(errno));
+	if (blob_store_open(&app->blobs, s->blob_dir) < 0) {
+		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
-	reqlog_init(&app->log, program, (int)conf_int(app->conf, "log.flush_every"),
-		    (long)conf_int(app->conf, "log.flush_ms"),
-		    conf_int(app->conf, "log.max_rows"),
-		    conf_bool(app->conf, "log.requests_to_stderr"));
-	app->hot_rows = conf_bool(app->conf, "log.hot_rows");
-	app->body_limit.timeout_ms = (long)conf_int(app->conf, "server.body_timeout") * 1000;
-	app->body_limit.min_rate = (long)conf_int(app->conf, "server.body_min_rate");
+	reqlog_init(&app->log, program, s->log_flush_every, s->log_flush_ms,
+		    s->log_max_rows, s->log_to_stderr);
 	return 0;
 fail:
 	app_close(app);
@@ -86,6 +110,11 @@ void app_error(struct app *app, struct http_resp *w, int status, const char *msg
 		http_text(w, status, msg);
 		buf_addc(&w->body, '\n');
 	}
+}
+
+void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e)
+{
+	app_error(app, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 }
 
 static long elapsed_us(const struct timespec *t0)
@@ -123,9 +152,37 @@ static void log_request(struct app *app, struct http_req *r, struct http_resp *w
 	copy(e.ua, sizeof(e.ua), ua ? ua : "");
 	/* a hot route's errors get a row: a device polling with a wrong
 	 * token must leave a trace an operator can find */
-	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->hot_rows &&
+	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->set.log_hot_rows &&
 		  w->status < 400;
 	reqlog_add(&app->log, app->db, &e);
+}
+
+/*
+ * Runs the matched route: declared path and query input, the program's
+ * before hook (authentication), declared form input, then the handler.
+ * A typed route's refusals and errors are answered here (app_fail).
+ */
+static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const struct app_def *def = app->def;
+	const struct route *rt = r->route;
+	const struct route_typed *t = route_typed(rt);
+	struct nb_err e;
+
+	e.kind = NB_OK;
+	if (!t) {
+		if (!def->before || !def->before(app, r, w))
+			rt->fn(app, r, w);
+		return;
+	}
+	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		app_fail(app, w, &e);
+		return;
+	}
+	if (def->before && def->before(app, r, w))
+		return;
+	if (req_check(app, r, REQ_FORM, &e) < 0 || t->run(app, r, w, &e) < 0)
+		app_fail(app, w, &e);
 }
 
 /* Parses, routes and runs one request, then answers it. */
@@ -139,7 +196,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	http_req_init(&r, a, io);
-	r.body_limit = app->body_limit;
+	r.body_limit = app->set.body_limit;
 	http_resp_init(&w, a);
 	if (http_req_parse(&r, &err) < 0) {
 		app_error(app, &w, 400, err);
@@ -147,8 +204,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params, &bad)) {
 		case ROUTE_OK:
-			if (!def->before || !def->before(app, &r, &w))
-				r.route->fn(app, &r, &w);
+			app_run(app, &r, &w);
 			break;
 		case ROUTE_INVALID:
 			app_error(app, &w, 400, arena_printf(a, "invalid %s", bad));
@@ -333,6 +389,16 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		return 1;
 	}
 	app.def = def;
+	{
+		struct nb_err e;
+		/* a typed route reading an undeclared parameter is a bug: found
+		 * at start, not by the first request that takes the route */
+		if (route_table_check(def->routes, def->nroutes, &e) < 0) {
+			fprintf(stderr, "nestbox[%s]: route table: %s\n", def->program, e.msg);
+			app_close(&app);
+			return 1;
+		}
+	}
 	if (def->init && def->init(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
 		app_close(&app);

@@ -49,6 +49,7 @@ struct http_req {
 	struct query form;		/* an urlencoded body, once http_read_form ran */
 	struct route_params params;
 	const struct route *route;
+	struct req_value in[REQ_MAX_FIELDS];	/* the route's checked input (req.h) */
 	long long content_length;	/* -1 when not given */
 	const char *remote_addr;
 	int head;			/* HEAD: headers only */
@@ -82,6 +83,9 @@ const char *http_env(const struct http_req *r, const char *name);
 char **http_envp(const struct http_req *r);
 /* A request header by its HTTP name ("User-Agent"), or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
+/* A raw path parameter, for untyped routes only: a typed handler reads
+ * its declared input with req_str()/req_int() (req.h).  To be deleted
+ * once every route table is typed. */
 const char *http_param(const struct http_req *r, const char *name);
 /* Reads the body, refusing more than max bytes: returns 0, or the 4xx
  * status to answer (411, 413, 400 for a truncated body, 408 for one

@@ -1,5 +1,6 @@
 #include "route.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Splits a pattern into at most PATH_MAX_SEGS pieces; returns count. */
@@ -32,7 +33,9 @@ static route_valid_fn find_validator(const struct route *r, const char *name,
 {
 	const struct route_param_spec *s;
 
-	for (s = r->params; s && s->name; s++)
+	if (r->flags & ROUTE_TYPED)
+		return NULL;	/* its fields are checked by req_check() */
+	for (s = r->spec; s && s->name; s++)
 		if (strlen(s->name) == nl && memcmp(s->name, name, nl) == 0)
 			return s->valid;
 	return NULL;
@@ -143,4 +146,63 @@ const char *route_param(const struct route_params *rp, const char *name)
 		if (strcmp(rp->name[i], name) == 0)
 			return rp->val[i];
 	return NULL;
+}
+
+static const struct req_field *path_field(const struct req_field *in,
+					  const char *name, size_t nl)
+{
+	for (; in && in->name; in++)
+		if (in->src == REQ_PATH && strlen(in->name) == nl &&
+		    memcmp(in->name, name, nl) == 0)
+			return in;
+	return NULL;
+}
+
+/* 1 when the pattern has ":name" or "*name". */
+static int pattern_has(const char *pattern, const char *name)
+{
+	const char *seg[PATH_MAX_SEGS];
+	size_t len[PATH_MAX_SEGS], nl = strlen(name);
+	int n = pattern_segs(pattern, seg, len), i;
+
+	for (i = 0; i < n; i++)
+		if (len[i] == nl + 1 && (seg[i][0] == ':' || seg[i][0] == '*') &&
+		    memcmp(seg[i] + 1, name, nl) == 0)
+			return 1;
+	return 0;
+}
+
+static int check_typed(const struct route *r, struct nb_err *e)
+{
+	const char *seg[PATH_MAX_SEGS];
+	size_t len[PATH_MAX_SEGS];
+	const struct req_field *f, *in = route_typed(r)->input;
+	int n = pattern_segs(r->pattern, seg, len), i, nf = 0;
+
+	if (!route_typed(r)->run)
+		return nb_fail(e, NB_INTERNAL, "%s %s: no handler", r->method, r->pattern);
+
+	for (i = 0; i < n; i++)
+		if ((seg[i][0] == ':' || seg[i][0] == '*') &&
+		    !path_field(in, seg[i] + 1, len[i] - 1))
+			return nb_fail(e, NB_INTERNAL, "%s %s: %.*s is not declared", r->method,
+				       r->pattern, (int)len[i], seg[i]);
+	for (f = in; f && f->name; f++, nf++)
+		if (f->src == REQ_PATH && !pattern_has(r->pattern, f->name))
+			return nb_fail(e, NB_INTERNAL, "%s %s: path field %s is not in the pattern",
+				       r->method, r->pattern, f->name);
+	if (nf > REQ_MAX_FIELDS)
+		return nb_fail(e, NB_INTERNAL, "%s %s: more than %d fields", r->method,
+			       r->pattern, REQ_MAX_FIELDS);
+	return 0;
+}
+
+int route_table_check(const struct route *table, int n, struct nb_err *e)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if ((table[i].flags & ROUTE_TYPED) && check_typed(&table[i], e) < 0)
+			return -1;
+	return 0;
 }

@@ -65,7 +65,7 @@ static void add_query(struct http_req *r, cJSON *o)
 	}
 }
 
-static int add_body(struct app *app, struct http_req *r, cJSON *o)
+static int add_body(struct app *app, struct http_req *r, cJSON *o, struct nb_err *e)
 {
 	char *body;
 	size_t len;
@@ -73,9 +73,10 @@ static int add_body(struct app *app, struct http_req *r, cJSON *o)
 
 	if (r->content_length <= 0)
 		return 0;
-	st = http_read_body(r, (size_t)conf_int(app->conf, "server.max_body"), &body, &len);
+	st = http_read_body(r, app->set.max_body, &body, &len);
 	if (st)
-		return st;
+		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ?
+			       "request body too large" : "request body incomplete");
 	cJSON_AddNumberToObject(o, "body_length", (double)len);
 	if (utf8_valid(body, len)) {
 		cJSON_AddStringToObject(o, "body", body);
@@ -87,13 +88,13 @@ static int add_body(struct app *app, struct http_req *r, cJSON *o)
 	return 0;
 }
 
-void log_echo(struct app *app, struct http_req *r, struct http_resp *w)
+int log_echo(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	cJSON *o = cJSON_CreateObject(), *seg = cJSON_CreateArray();
 	const char *port = http_env(r, "REMOTE_PORT"), *https = http_env(r, "HTTPS");
 	const char *scheme = http_env(r, "REQUEST_SCHEME");
 	char *s;
-	int i, st;
+	int i;
 
 	cJSON_AddStringToObject(o, "remote_addr", r->remote_addr);
 	cJSON_AddNumberToObject(o, "remote_port", port ? atoi(port) : 0);
@@ -108,15 +109,14 @@ void log_echo(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON_AddStringToObject(o, "query_string", r->raw_query);
 	add_query(r, cJSON_AddObjectToObject(o, "query"));
 	add_headers(r, cJSON_AddObjectToObject(o, "headers"));
-	st = add_body(app, r, o);
-	if (st) {
+	if (add_body(app, r, o, e) < 0) {
 		cJSON_Delete(o);
-		app_error(app, w, st, st == 413 ? "request body too large" : "request body incomplete");
-		return;
+		return -1;
 	}
 	s = cJSON_Print(o);
 	http_bytes(w, 200, "application/json", s, strlen(s));
 	buf_addc(&w->body, '\n');
 	cJSON_free(s);
 	cJSON_Delete(o);
+	return 0;
 }

@@ -3,6 +3,8 @@
 #include "../mip/mip.h"
 #include "../mkbox/mkbox.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,22 +16,54 @@ static int check(cJSON *o, const char *name, int ok, const char *why)
 	return ok;
 }
 
-void log_healthz(struct app *app, struct http_req *r, struct http_resp *w)
+void log_settings_read(const struct app *app, struct log_settings *s)
 {
+	struct mkbox_settings mk;
+
+	mkbox_settings_read(app, &mk);
+	snprintf(s->image_path, sizeof(s->image_path), "%s", mk.image_path);
+	snprintf(s->mpy_cross, sizeof(s->mpy_cross), "%s", conf_str(app->conf, "mip.mpy_cross"));
+	s->mip_opt = (int)conf_int(app->conf, "mip.opt");
+	s->self_register_max = conf_int(app->conf, "ddi.self_register_max");
+	s->self_register_per_hour = conf_int(app->conf, "ddi.self_register_per_hour");
+}
+
+int log_init(struct app *app, char *err, size_t errlen)
+{
+	struct log_settings *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	log_settings_read(app, s);
+	app->domain = s;
+	return 0;
+}
+
+void log_fini(struct app *app)
+{
+	free(app->domain);
+	app->domain = NULL;
+}
+
+int log_healthz(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const struct log_settings *set = app->domain;
 	cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
-	char images[PATH_MAX];
 	int ok = 1;
 	char *s;
 
+	(void)e;
 	ok &= check(c, "database", db_version(app->db) >= 1, "unreadable");
 	ok &= check(c, "blobs", access(app->blobs.dir, W_OK) == 0, "not writable");
-	mkbox_image_path(app, images, sizeof(images));
-	ok &= check(c, "mkbox_images", access(images, R_OK | X_OK) == 0, "missing or unreadable");
+	ok &= check(c, "mkbox_images", access(set->image_path, R_OK | X_OK) == 0,
+		    "missing or unreadable");
 	{
-		/* informational: without mpy-cross the index still works, with sources */
+		/* informational: without mpy-cross the index still works, with
+		 * sources; probed per request, as a compiler installed later counts */
 		struct mip_compiler cc;
-		if (mip_compiler_probe(&cc, conf_str(app->conf, "mip.mpy_cross"),
-				       (int)conf_int(app->conf, "mip.opt")) == 0)
+		if (mip_compiler_probe(&cc, set->mpy_cross, set->mip_opt) == 0)
 			cJSON_AddStringToObject(c, "mip_compiler", cc.version);
 		else
 			cJSON_AddStringToObject(c, "mip_compiler", arena_printf(r->a,
@@ -42,4 +76,5 @@ void log_healthz(struct app *app, struct http_req *r, struct http_resp *w)
 	buf_addc(&w->body, '\n');
 	cJSON_free(s);
 	cJSON_Delete(o);
+	return 0;
 }

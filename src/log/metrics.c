@@ -130,6 +130,7 @@ int log_metrics_render(struct db *db, struct buf *b)
  * is to refusing new devices. */
 static int render_self_registered(struct app *app, struct buf *b)
 {
+	const struct log_settings *set = app->domain;
 	long long total, recent;
 
 	if (ddi_self_registered(app, (long long)time(NULL) - 3600, &total, &recent) < 0)
@@ -144,21 +145,19 @@ static int render_self_registered(struct app *app, struct buf *b)
 		   "# TYPE nestbox_ddi_self_registered_last_hour gauge\n"
 		   "nestbox_ddi_self_registered_last_hour %lld\n"
 		   "nestbox_ddi_self_register_per_hour %lld\n", total,
-		   conf_int(app->conf, "ddi.self_register_max"), recent,
-		   conf_int(app->conf, "ddi.self_register_per_hour"));
+		   set->self_register_max, recent, set->self_register_per_hour);
 	return 0;
 }
 
-void log_metrics(struct app *app, struct http_req *r, struct http_resp *w)
+int log_metrics(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	(void)r;
 	/* count what this process has seen too, so /metrics is never behind */
 	reqlog_flush(&app->log, app->db);
 	if (log_metrics_render(app->db, &w->body) < 0 ||
-	    render_self_registered(app, &w->body) < 0) {
-		app_error(app, w, 503, "metrics unavailable: database busy");
-		return;
-	}
+	    render_self_registered(app, &w->body) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "metrics unavailable: database busy");
 	w->status = 200;
 	http_set_header(w, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+	return 0;
 }

@@ -27,9 +27,20 @@
 
 struct mkbox_listcache;
 
+/* The mkbox.* settings (and server.xsendfile), read once at start. */
+struct mkbox_settings {
+	char image_path[PATH_MAX];	/* mkbox.image_path; "": <var_dir>/images */
+	int xsendfile;			/* server.xsendfile */
+	int zstd_level;			/* mkbox.zstd_level */
+	int zstd_threads;		/* mkbox.zstd_threads; 0: one per core */
+};
+
+/* Fills s from app->conf and app->set (call at start-up, not per request). */
+void mkbox_settings_read(const struct app *app, struct mkbox_settings *s);
+
+/* list.fcgi's and update.fcgi's per-process state (app->domain). */
 struct mkbox {
-	char image_path[PATH_MAX];
-	int xsendfile;
+	struct mkbox_settings set;
 	struct mkbox_listcache *list;	/* the last /list scan (mkbox_list.c) */
 };
 
@@ -44,10 +55,16 @@ struct mkbox_build {
 	struct stat zst_st, sha_st;
 };
 
-/* Route validator: a box, board, branch, version or image name. */
+/* 1 when s is a box, board, branch, version or image name: 1..200 of
+ * letters, digits and . _ - + ~, not starting with . or - (no path). */
 int mkbox_name_ok(const char *s);
+/* The same as a declared-input validator (req.h). */
+int mkbox_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
 int mkbox_init(struct app *app, char *err, size_t errlen);
 void mkbox_fini(struct app *app);
+/* The image directory (mkbox.image_path resolved); for programs that do
+ * not keep a struct mkbox_settings.  Deprecated: read the settings. */
 const char *mkbox_image_path(struct app *app, char *out, size_t n);
 
 /* Fills b for <box>/<image>; 0, or -1 when missing, without buildID, or
@@ -97,9 +114,17 @@ int mkbox_tar_prune(struct app *app);
 /* gc: 1 while a blob is a cached tar. */
 int mkbox_tar_refs(struct app *app, const char *hex);
 
-void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w);
-void mkbox_update(struct app *app, struct http_req *r, struct http_resp *w);
-void mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w);
+/* Typed handlers (route.h); their input is declared in src/cgi/list.c
+ * and src/cgi/update.c. */
+/* GET /list[/<search>]: "search" (any text, optional). */
+int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* GET /update/<box>/<image>[/<build>]: "box", "image" (names), "build"
+ * (any text, optional).  NB_UNAVAILABLE when the tar cannot be made. */
+int mkbox_update(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* GET /update?name&board[&branch][&version][&build_id]: names, build_id
+ * any text; all optional (an incomplete query is an unknown image). */
+int mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
 
 /* Import of a raw image, as the mkbox pipeline writes it.  label names
  * the file in error messages (NULL: file itself), so that a server's
@@ -109,10 +134,16 @@ struct mkbox_import {
 	const char *box, *board, *branch, *version;
 	int level, threads, progress;
 };
-/* 0, or an HTTP status with a message in err that names files relative to
- * the image directory: 400 bad names or input file, 409 the image
- * directory has something else (a link, a file, a directory) where the
- * build goes, 503 the store failed (disk full, I/O). */
+/* Imports o->file as <image> (written to image, n bytes).  0, or -1 with
+ * e naming files relative to the image directory: NB_INVALID bad names
+ * or input file, NB_CONFLICT the image directory has something else (a
+ * link, a file, a directory) where the build goes, NB_UNAVAILABLE the
+ * store failed (disk full, I/O). */
+int mkbox_image_import(const struct mkbox_import *o, char *image, size_t n,
+		       struct nb_err *e);
+/* Old form of mkbox_image_import: 0, or the HTTP status of the error with
+ * its message in err.  Deprecated: remove once admin and tools call
+ * mkbox_image_import. */
 int mkbox_import_image(const struct mkbox_import *o, char *image, size_t n,
 		       char *err, size_t errlen);
 

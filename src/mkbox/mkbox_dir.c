@@ -26,6 +26,13 @@ int mkbox_name_ok(const char *s)
 	return 1;
 }
 
+int mkbox_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return mkbox_name_ok(raw) ? 0 : -1;
+}
+
 int mkbox_build_id_parse(const char *text, size_t len, char *out, size_t n)
 {
 	size_t i;

@@ -7,16 +7,30 @@
 #include <stdlib.h>
 #include <string.h>
 
+void mkbox_settings_read(const struct app *app, struct mkbox_settings *s)
+{
+	const char *p = conf_str(app->conf, "mkbox.image_path");
+
+	/* as app_path(): empty means inside server.var_dir */
+	if (*p)
+		snprintf(s->image_path, sizeof(s->image_path), "%s", p);
+	else if ((size_t)snprintf(s->image_path, sizeof(s->image_path), "%s/images",
+				  app->var_dir) >= sizeof(s->image_path))
+		s->image_path[0] = '\0';	/* cannot happen: var_dir is shorter */
+	s->xsendfile = app->set.xsendfile;
+	s->zstd_level = (int)conf_int(app->conf, "mkbox.zstd_level");
+	s->zstd_threads = (int)conf_int(app->conf, "mkbox.zstd_threads");
+}
+
 int mkbox_init(struct app *app, char *err, size_t errlen)
 {
 	struct mkbox *m = calloc(1, sizeof(*m));
 
-	(void)err;
-	(void)errlen;
-	if (!m)
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
 		return -1;
-	mkbox_image_path(app, m->image_path, sizeof(m->image_path));
-	m->xsendfile = conf_bool(app->conf, "server.xsendfile");
+	}
+	mkbox_settings_read(app, &m->set);
 	app->domain = m;
 	return 0;
 }
@@ -42,47 +56,48 @@ static void tar_headers(struct http_resp *w)
 	http_set_header(w, "Content-Disposition", "attachment; filename=\"update.tar\"");
 }
 
-/* The common tail of both /update forms. */
-static void answer(struct app *app, struct http_req *r, struct http_resp *w,
-		   const char *box, const char *image, const char *have)
+/*
+ * The common tail of both /update forms.  An unknown image (or an
+ * incomplete query) is 400 with an empty body: what the original server
+ * answers and box scripts expect, so it is an answer, not an error value.
+ */
+static int answer(struct app *app, struct http_req *r, struct http_resp *w,
+		  const char *box, const char *image, const char *have, struct nb_err *e)
 {
 	struct mkbox *m = app->domain;
 	struct mkbox_build b;
 	char hex[HASH_HEX_MAX], path[PATH_MAX];
 	static const char empty[TAR_RECORD];
 
-	if (!image || mkbox_build_find(m->image_path, box, image, &b) < 0) {
-		w->status = 400;	/* the original answers unknown images so */
-		return;
+	if (!box || !image || mkbox_build_find(m->set.image_path, box, image, &b) < 0) {
+		w->status = 400;
+		return 0;
 	}
 	tar_headers(w);
 	if (have && strcmp(have, b.build_id) == 0) {
 		http_fixed(w, 200, empty, sizeof(empty));
-		return;
+		return 0;
 	}
 	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
 	    blob_path(&app->blobs, hex, path, sizeof(path)) < 0 ||
-	    http_file(r, w, path, "application/x-tar", m->xsendfile) != 0) {
-		app_error(app, w, 503, "update tar not available, try again");
-		return;
-	}
+	    http_file(r, w, path, "application/x-tar", m->set.xsendfile) != 0)
+		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
+	return 0;
 }
 
-void mkbox_update(struct app *app, struct http_req *r, struct http_resp *w)
+int mkbox_update(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	answer(app, r, w, http_param(r, "box"), http_param(r, "image"),
-	       http_param(r, "build"));
+	return answer(app, r, w, req_str(r, "box"), req_str(r, "image"), req_str(r, "build"), e);
 }
 
-void mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w)
+int mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
 {
 	struct mkbox *m = app->domain;
-	const struct query *q = &r->query;
-	const char *name = query_get(q, "name");
-	const char *image = mkbox_query_image(r->a, m->image_path, name,
-					      query_get(q, "board"), query_get(q, "branch"),
-					      query_get(q, "version"));
-	const char *have = query_get(q, "build_id");
+	const char *name = req_str(r, "name");
+	const char *image = mkbox_query_image(r->a, m->set.image_path, name,
+					      req_str(r, "board"), req_str(r, "branch"),
+					      req_str(r, "version"));
 
-	answer(app, r, w, name ? name : "", image, have && *have ? have : NULL);
+	return answer(app, r, w, name, image, req_str(r, "build_id"), e);
 }

@@ -148,15 +148,15 @@ static struct mkbox_listcache *rebuild(const char *root)
 	return c;
 }
 
-void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w)
+int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct mkbox *m = app->domain;
-	const char *search = http_param(r, "search");
+	const char *search = req_str(r, "search");
 	size_t i, shown = 0;
 
-	if (!m->list || !still_valid(m->list, m->image_path)) {
+	if (!m->list || !still_valid(m->list, m->set.image_path)) {
 		mkbox_listcache_free(m->list);
-		m->list = rebuild(m->image_path);
+		m->list = rebuild(m->set.image_path);
 	}
 	w->status = 200;
 	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
@@ -171,4 +171,6 @@ void mkbox_list(struct app *app, struct http_req *r, struct http_resp *w)
 	}
 	if (shown == 0)
 		buf_addc(&w->body, '\n');
+	(void)e;	/* a missing directory is an empty list, not an error */
+	return 0;
 }

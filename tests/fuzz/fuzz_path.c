@@ -1,39 +1,27 @@
 /*
- * fuzz_path - path_split() on the input as a raw request path, then
- * route_match() against the tables of src/cgi/list.c and src/cgi/update.c.
+ * fuzz_path - a raw request target ("<path>[?<query>]"): path_split() and
+ * query_parse(), then route_match() and req_check() against the very
+ * tables that serve list.fcgi and update.fcgi (src/cgi/list.c and
+ * src/cgi/update.c, included without their main).
  *
  * Invariants (abort() when broken):
  *  - every decoded segment passes path_segment_ok(), except an empty last
  *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
- *  - a matched :box / :image parameter passes mkbox_name_ok(), and every
- *    parameter is one of the path's segments;
+ *  - every matched parameter is one of the path's segments, non-empty;
+ *    typed tables never answer ROUTE_INVALID (req_check judges);
+ *  - input that req_check accepts: every box, image, name, board,
+ *    branch and version value passes mkbox_name_ok(); input it refuses:
+ *    NB_INVALID with "invalid <field>" or "missing <field>" naming a
+ *    declared field;
  *  - HEAD routes like GET, and POST finds a route exactly when GET does.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/path.h"
-#include "../../src/lib/route.h"
-#include "../../src/mkbox/mkbox.h"
-
-static const struct route_param_spec names[] = {
-	{ "box", mkbox_name_ok },
-	{ "image", mkbox_name_ok },
-	{ NULL, NULL }
-};
-
-/* list.fcgi and update.fcgi, as one table */
-static const struct route routes[] = {
-	{ "GET", "/list", mkbox_list, "/list", NULL, 0 },
-	{ "GET", "/list/", mkbox_list, "/list", NULL, 0 },
-	{ "GET", "/list/:search", mkbox_list, "/list/:search", NULL, 0 },
-	{ "GET", "/update", mkbox_update_query, "/update?", NULL, 0 },
-	{ "GET", "/update/:box/:image", mkbox_update, "/update/:box/:image", names, 0 },
-	{ "GET", "/update/:box/:image/:build", mkbox_update,
-	  "/update/:box/:image/:build", names, 0 },
-};
-#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
+#define NB_NO_MAIN
+#include "../../src/cgi/list.c"
+#include "../../src/cgi/update.c"
 
 static void check_segments(const struct path *p)
 {
@@ -64,8 +52,57 @@ static int is_segment(const struct path *p, const char *v)
 	return 0;
 }
 
+static const char *const names[] = { "box", "image", "name", "board", "branch", "version" };
+
+/* The declared field e names ("invalid X", "invalid X: ...", "missing X"). */
+static int names_declared_field(const struct route *hit, const char *msg)
+{
+	const struct req_field *f = route_typed(hit)->input;
+	size_t n;
+
+	if (!strncmp(msg, "invalid ", 8))
+		msg += 8;
+	else if (!strncmp(msg, "missing ", 8))
+		msg += 8;
+	else
+		return 0;
+	n = strcspn(msg, ":");
+	for (; f && f->name; f++)
+		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
+			return 1;
+	return 0;
+}
+
+static void check_input(struct arena *a, const struct path *p, const struct query *q,
+			const struct route *hit, const struct route_params *rp)
+{
+	static struct app app;	/* zero: the mkbox validators read no settings */
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	http_req_init(&r, a, NULL);
+	r.method = "GET";
+	r.path = *p;
+	r.query = *q;
+	r.route = hit;
+	r.params = *rp;
+	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		if (e.kind != NB_INVALID || !names_declared_field(hit, e.msg))
+			abort();
+		return;
+	}
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct req_field *f = route_typed(hit)->input;
+		for (; f && f->name; f++)
+			if (!strcmp(f->name, names[i]) && req_str(&r, names[i]) &&
+			    !mkbox_name_ok(req_str(&r, names[i])))
+				abort();
+	}
+}
+
 static enum route_result route(struct arena *a, const char *method,
-			       const struct path *p)
+			       const struct path *p, const struct query *q)
 {
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
@@ -73,22 +110,17 @@ static enum route_result route(struct arena *a, const char *method,
 	enum route_result res;
 	int i;
 
-	res = route_match(a, routes, NROUTES, method, p, &hit, &rp, &bad);
+	res = route_match(a, list_routes, list_nroutes, method, p, &hit, &rp, &bad);
+	if (res == ROUTE_NOT_FOUND)
+		res = route_match(a, update_routes, update_nroutes, method, p, &hit, &rp, &bad);
 	switch (res) {
 	case ROUTE_OK:
-		if (!hit || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
+		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
 			abort();
-		for (i = 0; i < rp.n; i++) {
+		for (i = 0; i < rp.n; i++)
 			if (!rp.val[i] || !*rp.val[i] || !is_segment(p, rp.val[i]))
 				abort();
-			if ((!strcmp(rp.name[i], "box") || !strcmp(rp.name[i], "image")) &&
-			    !mkbox_name_ok(rp.val[i]))
-				abort();
-		}
-		break;
-	case ROUTE_INVALID:
-		if (!hit || !bad || (strcmp(bad, "box") && strcmp(bad, "image")))
-			abort();
+		check_input(a, p, q, hit, &rp);
 		break;
 	case ROUTE_NOT_FOUND:
 	case ROUTE_BAD_METHOD:
@@ -96,7 +128,7 @@ static enum route_result route(struct arena *a, const char *method,
 			abort();
 		break;
 	default:
-		abort();
+		abort();	/* ROUTE_INVALID: typed tables never say it */
 	}
 	return res;
 }
@@ -105,20 +137,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct path p;
-	const char *err = NULL;
+	struct query q = { NULL, 0 };
+	const char *raw = (const char *)data, *err = NULL;
+	const char *qm = memchr(raw, '?', size);
+	size_t plen = qm ? (size_t)(qm - raw) : size;
 	enum route_result get, head, post;
 
 	arena_init(&a);
-	if (path_split(&a, (const char *)data, size, &p, &err) < 0) {
+	if (path_split(&a, raw, plen, &p, &err) < 0 ||
+	    (qm && query_parse(&a, qm + 1, size - plen - 1, &q, &err) < 0)) {
 		if (!err)
 			abort();
 		arena_free(&a);
 		return 0;
 	}
 	check_segments(&p);
-	get = route(&a, "GET", &p);
-	head = route(&a, "HEAD", &p);
-	post = route(&a, "POST", &p);
+	get = route(&a, "GET", &p, &q);
+	head = route(&a, "HEAD", &p, &q);
+	post = route(&a, "POST", &p, &q);
 	if (head != get)
 		abort();
 	if ((get == ROUTE_NOT_FOUND) != (post == ROUTE_NOT_FOUND) ||

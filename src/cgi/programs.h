@@ -1,0 +1,25 @@
+/*
+ * programs.h - the route tables and program definitions of the converted
+ * programs, public so that tests/fuzz drive the tables that serve
+ * requests.  A test or fuzz target includes the program's source with
+ * NB_NO_MAIN defined (each src/cgi/<program>.c is its own executable's
+ * main, so it is not in the core library).
+ */
+#ifndef NB_PROGRAMS_H
+#define NB_PROGRAMS_H
+
+#include "../lib/app.h"
+
+extern const struct route list_routes[];
+extern const int list_nroutes;
+extern const struct app_def list_def;
+
+extern const struct route update_routes[];
+extern const int update_nroutes;
+extern const struct app_def update_def;
+
+extern const struct route log_routes[];
+extern const int log_nroutes;
+extern const struct app_def log_def;
+
+#endif

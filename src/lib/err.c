@@ -1,0 +1,92 @@
+/* The error value: constructors and the two mappings (HTTP, exit status). */
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int nb_vfail(struct nb_err *e, enum nb_errkind kind, const char *fmt, va_list ap)
+{
+	if (!e)
+		return -1;
+	e->kind = kind > NB_OK && kind < NB_NKINDS ? kind : NB_INTERNAL;
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	return -1;
+}
+
+int nb_fail(struct nb_err *e, enum nb_errkind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	nb_vfail(e, kind, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int nb_err_prefix(struct nb_err *e, const char *fmt, ...)
+{
+	char head[NB_ERR_MSG_MAX], old[NB_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!e || e->kind == NB_OK)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(head, sizeof(head), fmt, ap);
+	va_end(ap);
+	memcpy(old, e->msg, sizeof(old));
+	if (snprintf(e->msg, sizeof(e->msg), "%s: %s", head, old) >= (int)sizeof(e->msg))
+		e->msg[sizeof(e->msg) - 1] = '\0';	/* cut, as nb_fail cuts */
+	return -1;
+}
+
+void nb_err_clear(struct nb_err *e)
+{
+	e->kind = NB_OK;
+	e->msg[0] = '\0';
+}
+
+/* One table: kind, HTTP status, exit status, name. */
+static const struct {
+	int status, exit;
+	const char *name;
+} kinds[NB_NKINDS] = {
+	[NB_OK] = { 200, 0, "ok" },
+	[NB_INVALID] = { 400, 1, "invalid" },
+	[NB_UNAUTHORIZED] = { 401, 1, "unauthorized" },
+	[NB_FORBIDDEN] = { 403, 1, "forbidden" },
+	[NB_NOT_FOUND] = { 404, 1, "not found" },
+	[NB_CONFLICT] = { 409, 3, "conflict" },
+	[NB_TOO_LARGE] = { 413, 1, "too large" },
+	[NB_TIMEOUT] = { 408, 1, "timeout" },
+	[NB_LENGTH_REQUIRED] = { 411, 1, "length required" },
+	[NB_RANGE] = { 416, 1, "range not satisfiable" },
+	[NB_UNAVAILABLE] = { 503, 1, "unavailable" },
+	[NB_INTERNAL] = { 500, 1, "internal" },
+};
+
+int nb_err_status(enum nb_errkind kind)
+{
+	return kind >= NB_OK && kind < NB_NKINDS ? kinds[kind].status : 500;
+}
+
+int nb_err_exit(enum nb_errkind kind)
+{
+	return kind >= NB_OK && kind < NB_NKINDS ? kinds[kind].exit : 1;
+}
+
+const char *nb_errkind_name(enum nb_errkind kind)
+{
+	return kind >= NB_OK && kind < NB_NKINDS ? kinds[kind].name : "internal";
+}
+
+enum nb_errkind nb_err_from_status(int status)
+{
+	int k;
+
+	if (status < 400)
+		return NB_OK;
+	for (k = NB_INVALID; k < NB_NKINDS; k++)
+		if (kinds[k].status == status)
+			return (enum nb_errkind)k;
+	return status < 500 ? NB_INVALID : NB_INTERNAL;
+}

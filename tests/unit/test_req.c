@@ -1,0 +1,263 @@
+/*
+ * test_req.c - declared, typed request input (req.h) over the real route
+ * tables of list.fcgi and update.fcgi (src/cgi, included without main):
+ * checked values through req_str/req_int, 400 "invalid <name>" and
+ * "missing <name>", a validator's own kind, empty versus absent, max,
+ * the generic validators, and route_table_check refusing a typed route
+ * whose pattern and declarations disagree.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#define NB_NO_MAIN
+#include "../../src/cgi/list.c"
+#include "../../src/cgi/update.c"
+
+static struct arena A;
+static struct app APP;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena_init(&A);
+	memset(&APP, 0, sizeof(APP));
+	APP.set.max_body = 1024;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(&A);
+	return 0;
+}
+
+/* Routes uri ("/path?query") in table and checks path and query input:
+ * the req_check result; r and e hold the rest. */
+static int run(const struct route *t, int n, const char *uri, struct http_req *r,
+	       struct nb_err *e)
+{
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, &A, NULL);
+	r->method = "GET";
+	nb_err_clear(e);
+	if (path_split(&A, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(&A, t, n, "GET", &r->path, &r->route, &r->params, &bad),
+			 ROUTE_OK);
+	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+}
+
+#define UPD(uri) run(update_routes, update_nroutes, (uri), &r, &e)
+
+static void test_update_path_values(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(UPD("/update/box1/box1-rpi4-master-1.0/abc"), 0);
+	assert_string_equal(req_str(&r, "box"), "box1");
+	assert_string_equal(req_str(&r, "image"), "box1-rpi4-master-1.0");
+	assert_string_equal(req_str(&r, "build"), "abc");
+	assert_int_equal(req_has(&r, "build"), 1);
+}
+
+static void test_update_path_refused_names_the_field(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(UPD("/update/box1/box1-rpi4-*"), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "invalid image");
+	assert_int_equal(UPD("/update/.hidden/x"), -1);
+	assert_string_equal(e.msg, "invalid box");
+}
+
+static void test_update_query_checked(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(UPD("/update?name=box1&board=rpi4&version=1.0&build_id=x1"), 0);
+	assert_string_equal(req_str(&r, "name"), "box1");
+	assert_string_equal(req_str(&r, "board"), "rpi4");
+	assert_null(req_str(&r, "branch"));
+	assert_string_equal(req_str(&r, "build_id"), "x1");
+	/* a hostile name never reaches the handler */
+	assert_int_equal(UPD("/update?name=..&board=secret&version=s"), -1);
+	assert_string_equal(e.msg, "invalid name");
+	assert_int_equal(UPD("/update?name=box1&board=rpi4/../..&version=1.0"), -1);
+	assert_string_equal(e.msg, "invalid board");
+	assert_int_equal(UPD("/update?name=box1&board=x&build_id=a%01b"), -1);
+	assert_string_equal(e.msg, "invalid build_id");
+}
+
+static void test_empty_is_absent(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	/* "build_id=" and "version=" are what box scripts send when unset */
+	assert_int_equal(UPD("/update?name=box1&board=rpi4&version=&build_id="), 0);
+	assert_null(req_str(&r, "version"));
+	assert_null(req_str(&r, "build_id"));
+	assert_int_equal(req_has(&r, "build_id"), 0);
+	/* missing fields are the handler's to judge (an unknown image) */
+	assert_int_equal(UPD("/update"), 0);
+	assert_null(req_str(&r, "name"));
+}
+
+static void test_list_search_any_text(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(run(list_routes, list_nroutes, "/list/box*", &r, &e), 0);
+	assert_string_equal(req_str(&r, "search"), "box*");
+	assert_int_equal(run(list_routes, list_nroutes, "/list", &r, &e), 0);
+}
+
+/* A tenant-like validator with its own answer. */
+static int only_default(const struct app *app, const struct req_field *f, const char *raw,
+			struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out;
+	return strcmp(raw, "DEFAULT") ? nb_fail(e, NB_NOT_FOUND, "not found") : 0;
+}
+
+static const char *const states[] = { "running", "paused", NULL };
+static const struct req_field own_in[] = {
+	REQ_PATH_FIELD("tenant", only_default),
+	REQ_PATH_FIELD("id", req_v_id),
+	REQ_QUERY_FIELD("q", req_v_text, REQ_REQUIRED),
+	{ "state", REQ_QUERY, req_v_enum, 0, 0, states },
+	{ "note", REQ_QUERY, NULL, REQ_EMPTY, 5, NULL },
+	REQ_QUERY_FIELD("all", req_v_bool, 0),
+	REQ_END
+};
+static int no_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	(void)app, (void)r, (void)w, (void)e;
+	return 0;
+}
+static const struct route own[] = {
+	ROUTE_IN("GET", "/t/:tenant/items/:id", no_run, NULL, own_in, 0),
+};
+
+#define OWN(uri) run(own, 1, (uri), &r, &e)
+
+static void test_own_kinds_required_empty_max(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(OWN("/t/DEFAULT/items/42?q=x&state=paused&note=&all=on"), 0);
+	assert_int_equal(req_int(&r, "id", 0), 42);
+	assert_int_equal(req_int(&r, "state", -1), 1);
+	assert_int_equal(req_int(&r, "all", 0), 1);
+	assert_string_equal(req_str(&r, "note"), "");
+	assert_int_equal(req_has(&r, "note"), 1);
+	assert_int_equal(OWN("/t/DEFAULT/items/42?q=x"), 0);
+	assert_int_equal(req_int(&r, "state", -1), -1);
+	assert_int_equal(OWN("/t/OTHER/items/42?q=x"), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(OWN("/t/DEFAULT/items/042?q=x"), -1);
+	assert_string_equal(e.msg, "invalid id");
+	assert_int_equal(OWN("/t/DEFAULT/items/1?q="), -1);
+	assert_string_equal(e.msg, "missing q");
+	assert_int_equal(OWN("/t/DEFAULT/items/1"), -1);
+	assert_string_equal(e.msg, "missing q");
+	assert_int_equal(OWN("/t/DEFAULT/items/1?q=x&state=gone"), -1);
+	assert_string_equal(e.msg, "invalid state");
+	assert_int_equal(OWN("/t/DEFAULT/items/1?q=x&note=123456"), -1);
+	assert_string_equal(e.msg, "invalid note: at most 5 bytes");
+}
+
+static void test_generic_validators(void **state)
+{
+	static const struct req_field f = { "x", REQ_QUERY, NULL, 0, 0, states };
+	struct req_value v;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(req_v_id(NULL, &f, "1", &v, &e), 0);
+	assert_int_equal(v.i, 1);
+	assert_int_equal(req_v_id(NULL, &f, "999999999999999999", &v, &e), 0);
+	assert_int_equal(req_v_id(NULL, &f, "1000000000000000000", &v, &e), -1);
+	assert_int_equal(req_v_id(NULL, &f, "0", &v, &e), -1);
+	assert_int_equal(req_v_id(NULL, &f, "-1", &v, &e), -1);
+	assert_int_equal(req_v_id(NULL, &f, "+1", &v, &e), -1);
+	assert_int_equal(req_v_id(NULL, &f, "1e3", &v, &e), -1);
+	assert_int_equal(req_v_id(NULL, &f, " 1", &v, &e), -1);
+	assert_int_equal(req_v_uint(NULL, &f, "0", &v, &e), 0);
+	assert_int_equal(req_v_uint(NULL, &f, "00", &v, &e), -1);
+	assert_int_equal(req_v_bool(NULL, &f, "FALSE", &v, &e), 0);
+	assert_int_equal(v.i, 0);
+	assert_int_equal(req_v_bool(NULL, &f, "2", &v, &e), -1);
+	assert_int_equal(req_v_enum(NULL, &f, "running", &v, &e), 0);
+	assert_int_equal(v.i, 0);
+	assert_int_equal(req_v_enum(NULL, &f, "Running", &v, &e), -1);
+	assert_int_equal(req_v_hex(NULL, &f, "deadBEEF09", &v, &e), 0);
+	assert_int_equal(req_v_hex(NULL, &f, "xyz", &v, &e), -1);
+	assert_int_equal(req_v_text(NULL, &f, "caf\xc3\xa9 ok", &v, &e), 0);
+	assert_int_equal(req_v_text(NULL, &f, "a\nb", &v, &e), -1);
+	assert_int_equal(req_v_text(NULL, &f, "a\x7f", &v, &e), -1);
+}
+
+/* ROUTE_IN tables live at file scope (their compound literals are static) */
+static const struct req_field id_only[] = { REQ_PATH_FIELD("id", req_v_id), REQ_END };
+static const struct route undeclared[] = {
+	ROUTE_IN("GET", "/a/:id/:name", no_run, NULL, id_only, 0),
+};
+static const struct route stray[] = {
+	ROUTE_IN("GET", "/a", no_run, NULL, id_only, 0),
+};
+static const struct route untyped[] = { { "GET", "/a/:id", NULL, NULL, NULL, 0 } };
+
+static void test_table_check(void **state)
+{
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(route_table_check(list_routes, list_nroutes, &e), 0);
+	assert_int_equal(route_table_check(update_routes, update_nroutes, &e), 0);
+	assert_int_equal(route_table_check(own, 1, &e), 0);
+	assert_int_equal(route_table_check(untyped, 1, &e), 0);
+	assert_int_equal(route_table_check(undeclared, 1, &e), -1);
+	assert_int_equal(e.kind, NB_INTERNAL);
+	assert_string_equal(e.msg, "GET /a/:id/:name: :name is not declared");
+	assert_int_equal(route_table_check(stray, 1, &e), -1);
+	assert_string_equal(e.msg, "GET /a: path field id is not in the pattern");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_update_path_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_update_path_refused_names_the_field, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_update_query_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_is_absent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list_search_any_text, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_kinds_required_empty_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_generic_validators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_table_check, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
