@@ -62,7 +62,7 @@ $(LIB): $(LIB_OBJ)
 $(DOMAINS): $(DOMAINS_OBJ)
 	$(AR) rcs $@ $^
 
-$(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.o $(DOMAINS) $(LIB)
+$(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.fcgi.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
 

@@ -5,7 +5,7 @@
  * Every request is authenticated in admin_before(): a session cookie
  * (pages) or an API token (Authorization: Bearer, API routes only); every
  * state-changing request with a session carries the session's CSRF token.
- * Route flags say what a route needs; the table in src/cgi/admin.c is the
+ * Route flags say what a route needs; the table in src/cgi/admin.fcgi.c is the
  * whole list of what the program answers.
  */
 #ifndef NB_ADMIN_H

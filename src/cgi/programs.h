@@ -2,7 +2,7 @@
  * programs.h - the route tables and program definitions of the converted
  * programs, public so that tests/fuzz drive the tables that serve
  * requests.  A test or fuzz target includes the program's source with
- * NB_NO_MAIN defined (each src/cgi/<program>.c is its own executable's
+ * NB_NO_MAIN defined (each src/cgi/<program>.fcgi.c is its own executable's
  * main, so it is not in the core library).
  */
 #ifndef NB_PROGRAMS_H

@@ -24,7 +24,7 @@ void log_settings_read(const struct app *app, struct log_settings *s);
 int log_init(struct app *app, char *err, size_t errlen);
 void log_fini(struct app *app);
 
-/* Typed handlers (route.h), routes in src/cgi/log.c. */
+/* Typed handlers (route.h), routes in src/cgi/log.fcgi.c. */
 /* any method, /log/echo[/<rest>]: NB_TOO_LARGE over server.max_body */
 int log_echo(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* GET /metrics: NB_UNAVAILABLE when the store is busy */

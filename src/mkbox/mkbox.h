@@ -114,8 +114,8 @@ int mkbox_tar_prune(struct app *app);
 /* gc: 1 while a blob is a cached tar. */
 int mkbox_tar_refs(struct app *app, const char *hex);
 
-/* Typed handlers (route.h); their input is declared in src/cgi/list.c
- * and src/cgi/update.c. */
+/* Typed handlers (route.h); their input is declared in src/cgi/list.fcgi.c
+ * and src/cgi/update.fcgi.c. */
 /* GET /list[/<search>]: "search" (any text, optional). */
 int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* GET /update/<box>/<image>[/<build>]: "box", "image" (names), "build"

@@ -1,5 +1,5 @@
 /*
- * ota.fcgi's route table (src/cgi/ota.c runs it; tests/fuzz/fuzz_ota_routes.c
+ * ota.fcgi's route table (src/cgi/ota.fcgi.c runs it; tests/fuzz/fuzz_ota_routes.c
  * drives this same table).  Every path parameter has a validator, so a
  * handler sees only names, refs and ids of the shapes below.  The API
  * mirrors api.github.com under /ota/api, raw files mirror

@@ -1,6 +1,6 @@
 /*
  * fuzz_mip_routes - path_split() on the input as a raw request path, then
- * route_match() against the route table of src/cgi/mip-index.c, then the
+ * route_match() against the route table of src/cgi/mip-index.fcgi.c, then the
  * pure checks the mip handlers apply to what the route hands them.
  *
  * Invariants (abort() when broken):
@@ -31,7 +31,7 @@
 #include "../../src/lib/route.h"
 #include "../../src/mip/mip.h"
 
-/* mip-index.fcgi's table (src/cgi/mip-index.c), copied */
+/* mip-index.fcgi's table (src/cgi/mip-index.fcgi.c), copied */
 static const struct route_param_spec package_params[] = {
 	{ "flavour", mip_flavour_ok }, { "name", mip_name_ok }, { NULL, NULL }
 };

@@ -1,8 +1,8 @@
 /*
  * fuzz_path - a raw request target ("<path>[?<query>]"): path_split() and
  * query_parse(), then route_match() and req_check() against the very
- * tables that serve list.fcgi and update.fcgi (src/cgi/list.c and
- * src/cgi/update.c, included without their main).
+ * tables that serve list.fcgi and update.fcgi (src/cgi/list.fcgi.c and
+ * src/cgi/update.fcgi.c, included without their main).
  *
  * Invariants (abort() when broken):
  *  - every decoded segment passes path_segment_ok(), except an empty last
@@ -20,8 +20,8 @@
 #include <string.h>
 
 #define NB_NO_MAIN
-#include "../../src/cgi/list.c"
-#include "../../src/cgi/update.c"
+#include "../../src/cgi/list.fcgi.c"
+#include "../../src/cgi/update.fcgi.c"
 
 static void check_segments(const struct path *p)
 {

@@ -15,8 +15,8 @@
 #include <string.h>
 
 #define NB_NO_MAIN
-#include "../../src/cgi/list.c"
-#include "../../src/cgi/update.c"
+#include "../../src/cgi/list.fcgi.c"
+#include "../../src/cgi/update.fcgi.c"
 
 static struct arena A;
 static struct app APP;
