@@ -584,3 +584,32 @@ int http_send(struct http_req *r, struct http_resp *w)
 	}
 	return rc;
 }
+
+/* A Host header's port: after "]:" for an IPv6 literal, else after ':'. */
+static int host_has_port(const char *host)
+{
+	const char *end = host[0] == '[' ? strchr(host, ']') : host;
+
+	return end && strchr(end, ':') != NULL;
+}
+
+const char *http_base_url(struct http_req *r, const char *configured)
+{
+	const char *host = http_header(r, "Host"), *port = http_env(r, "SERVER_PORT");
+	const char *https = http_env(r, "HTTPS");
+	int tls = https && !strcmp(https, "on");
+	size_t n = configured ? strlen(configured) : 0;
+
+	if (n) {
+		while (n > 1 && configured[n - 1] == '/')
+			n--;
+		return arena_strndup(r->a, configured, n);
+	}
+	if (!host || !*host || strpbrk(host, "/\\ \"<>'@?#"))
+		host = http_env(r, "SERVER_NAME");
+	if (!host || !*host || strpbrk(host, "/\\ \"<>'@?#"))
+		host = "localhost";
+	if (!host_has_port(host) && port && *port && strcmp(port, tls ? "443" : "80"))
+		return arena_printf(r->a, "%s://%s:%s", tls ? "https" : "http", host, port);
+	return arena_printf(r->a, "%s://%s", tls ? "https" : "http", host);
+}

@@ -110,6 +110,15 @@ void http_bytes(struct http_resp *w, int status, const char *ctype,
 		const void *p, size_t n);
 /* A body that outlives the request (static data): not copied. */
 void http_fixed(struct http_resp *w, int status, const void *p, size_t n);
+/*
+ * The external base URL of this server for absolute links ("http://host:port",
+ * no trailing slash), in r's arena: configured (server.base_url) when not
+ * empty, else the scheme, Host header and the port the front end answered on.
+ * Devices that send Host without the port (MicroPython's requests, mip, the
+ * OTA updater) get the port added; a Host with characters no host name has
+ * is replaced by SERVER_NAME, then "localhost".
+ */
+const char *http_base_url(struct http_req *r, const char *configured);
 /* 303 See Other to a local path. */
 void http_redirect(struct http_resp *w, const char *location);
 

@@ -354,6 +354,46 @@ static void test_send_416_content_range(void **state)
 	unlink(path);
 }
 
+/* http_base_url: configured wins (trailing '/' dropped); else scheme, Host
+ * and the front end's port, added when the device's Host has none (mip and
+ * MicroPython's requests send Host without it); hostile Host refused. */
+static void base_url_case(const char *host, const char *port, const char *https,
+			  const char *configured, const char *want)
+{
+	struct http_req r;
+
+	if (host)
+		setenv("HTTP_HOST", host, 1);
+	else
+		unsetenv("HTTP_HOST");
+	setenv("SERVER_PORT", port, 1);
+	setenv("SERVER_NAME", "srv.example", 1);
+	if (https)
+		setenv("HTTPS", https, 1);
+	else
+		unsetenv("HTTPS");
+	cgi_request(&r, "GET", NULL);
+	assert_string_equal(http_base_url(&r, configured), want);
+}
+
+static void test_base_url(void **state)
+{
+	(void)state;
+	base_url_case("h.example", "8080", NULL, "https://cdn.example/nb//", "https://cdn.example/nb");
+	base_url_case("h.example", "8080", NULL, "", "http://h.example:8080");
+	base_url_case("h.example:9", "8080", NULL, NULL, "http://h.example:9");
+	base_url_case("h.example", "80", NULL, NULL, "http://h.example");
+	base_url_case("h.example", "443", "on", NULL, "https://h.example");
+	base_url_case("[::1]", "8080", NULL, NULL, "http://[::1]:8080");
+	base_url_case("[::1]:81", "8080", NULL, NULL, "http://[::1]:81");
+	base_url_case("evil.example/x?", "8080", NULL, NULL, "http://srv.example:8080");
+	base_url_case(NULL, "8080", NULL, NULL, "http://srv.example:8080");
+	unsetenv("HTTP_HOST");
+	unsetenv("SERVER_PORT");
+	unsetenv("SERVER_NAME");
+	unsetenv("HTTPS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_send_nosniff_everywhere),
 		cmocka_unit_test(test_send_416_content_range),
+		cmocka_unit_test(test_base_url),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
