@@ -157,6 +157,28 @@ static void log_request(struct app *app, struct http_req *r, struct http_resp *w
 	reqlog_add(&app->log, app->db, &e);
 }
 
+/* What a crash in this request is counted as (inflight.h): the fields of
+ * its log row, with the status a front end answers for a dead program. */
+static void note_inflight(struct app *app, struct http_req *r)
+{
+	struct reqlog_entry e;
+	const char *ua = http_header(r, "User-Agent");
+
+	if (!app->inflight.rec)
+		return;
+	e.ts_ms = reqlog_now_ms();
+	copy(e.method, sizeof(e.method), r->method);
+	copy(e.route, sizeof(e.route), r->route->name ? r->route->name : r->route->pattern);
+	copy(e.path, sizeof(e.path), r->uri ? r->uri : "-");
+	e.status = 500;
+	e.bytes = 0;
+	e.dur_us = 0;
+	copy(e.remote, sizeof(e.remote), r->remote_addr ? r->remote_addr : "");
+	copy(e.ua, sizeof(e.ua), ua ? ua : "");
+	e.norow = 0;
+	inflight_begin(&app->inflight, &e);
+}
+
 /*
  * Runs the matched route: declared path and query input, the program's
  * before hook (authentication), declared form input, then the handler.
@@ -204,6 +226,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params, &bad)) {
 		case ROUTE_OK:
+			note_inflight(app, &r);
 			app_run(app, &r, &w);
 			break;
 		case ROUTE_INVALID:
@@ -232,6 +255,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			r.method ? r.method : "-", r.uri ? r.uri : "-");
 	http_send(&r, &w);	/* a client gone away is not our error */
 	log_request(app, &r, &w, &t0);
+	inflight_end(&app->inflight);
 }
 
 /*
@@ -429,6 +453,9 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);
 		listen_note(&listen);
+		/* a process of ours that died in a request is counted now */
+		if (inflight_open(&app.inflight, app.var_dir, def->program) == 0)
+			inflight_reap(app.var_dir, &app.log, app.db);
 		if (listen_orphaned(&listen))
 			app_stopping = 1;	/* the front end went during our start-up */
 		while (app_wait(&app, &listen) && FCGX_Accept_r(&req) >= 0) {
@@ -444,6 +471,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 			}
 		}
 		FCGX_Free(&req, 1);
+		inflight_close(&app.inflight);
 	}
 	arena_free(&a);
 	if (def->fini)

@@ -27,6 +27,7 @@
 #include "db.h"
 #include "err.h"
 #include "http.h"
+#include "inflight.h"
 #include "reqlog.h"
 #include "route.h"
 
@@ -88,6 +89,7 @@ struct app {
 	char var_dir[4096];	/* = set.var_dir (kept: many callers) */
 	struct app_settings set;
 	void *domain;		/* the domain's own per-process state and settings */
+	struct inflight inflight;	/* the request being served (crash counting) */
 };
 
 /* Loads config, creates var/, opens the store and the blob store. */

@@ -263,3 +263,38 @@ def test_program_without_its_front_end_exits(nb, prog):
         if p.poll() is None:
             p.kill()
             p.wait()
+
+
+def test_program_dying_in_a_request_is_counted_as_500(admin_nb):
+    """A program killed in a request (a crash, an OOM kill): the front end
+    answers the client itself and the program's log never hears of it, so
+    the request it was in is counted as a 500 of that program and route in
+    /metrics and the request log, once."""
+    nb, b = admin_nb()
+    admin = [p for p in nb.backends() if b"admin.fcgi" in open("/proc/%d/cmdline" % p, "rb").read()]
+    s = upload_trickle(nb, b)
+    tmp = os.path.join(nb.state, "tmp")
+    try:
+        # in the handler: it has opened the upload's temp file
+        wait_until(lambda: os.path.isdir(tmp) and
+                   any(f.startswith("upload.tmp.") for f in os.listdir(tmp)),
+                   "the upload to reach its handler")
+        for pid in admin:
+            if sockets(pid) >= 2:
+                os.kill(pid, signal.SIGKILL)
+    finally:
+        s.close()
+
+    def crashed():
+        m = nb.get("/metrics").body.decode()
+        return [l for l in m.splitlines()
+                if l.startswith('nestbox_requests_total{program="admin"') and 'status="500"' in l]
+    wait_until(crashed, "the crash counted")
+    assert crashed()[0].endswith(" 1"), crashed()
+    with nb.db() as c:
+        rows = c.execute("SELECT method, path FROM request_log WHERE program='admin'"
+                         " AND status=500").fetchall()
+    assert rows == [("POST", "/admin/images")]
+    # counted once: the next reaps find nothing more
+    nb.get("/metrics")
+    assert crashed()[0].endswith(" 1")
