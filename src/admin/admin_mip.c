@@ -8,84 +8,61 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char sql_hosted[] =
-	"SELECT name, version, files, size, published, description FROM mip_hosted"
-	" ORDER BY name, published DESC LIMIT ? OFFSET ?";
-static const char sql_hosted_n[] = "SELECT count(*) FROM mip_hosted";
-/* flavour 'raw' rows are a GitHub/GitLab package's files, not packages */
-static const char sql_cached[] =
-	"SELECT origin, name, flavour, version, fetched, expires, length(json) FROM mip_packages"
-	" WHERE origin != 'hosted' AND flavour != 'raw' ORDER BY fetched DESC LIMIT ? OFFSET ?";
-static const char sql_cached_n[] =
-	"SELECT count(*) FROM mip_packages WHERE origin != 'hosted' AND flavour != 'raw'";
-static const char sql_cache[] =
-	"SELECT count(*), coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
-static const char sql_upstream[] =
-	"SELECT origin, last_ok, last_error, coalesce(error, '') FROM mip_upstream ORDER BY origin";
-
-static long long scalar(struct app *app, const char *sql)
+static cJSON *hosted(struct app *app, struct http_req *r, long limit, long off)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql);
-	long long v = 0;
+	struct mip_hosted_row *h;
+	int n = mip_hosted_list(app, r->a, MIP_HOSTED_NEWEST, limit, off, &h);
+	cJSON *arr = cJSON_CreateArray();
 
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	if (st)
-		sqlite3_reset(st);
-	return v;
+	for (int i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", h[i].name);
+		cJSON_AddStringToObject(o, "version", h[i].version);
+		cJSON_AddNumberToObject(o, "files", h[i].files);
+		cJSON_AddNumberToObject(o, "size", (double)h[i].size);
+		cJSON_AddStringToObject(o, "published", adm_when(r->a, h[i].published));
+		cJSON_AddStringToObject(o, "description", h[i].description);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
 }
 
-static cJSON *rows(struct app *app, struct http_req *r, const char *sql, long off, int cached)
+static cJSON *cached(struct app *app, struct http_req *r, long limit, long off)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql);
+	struct mip_cached_row *c;
+	int n = mip_cached_list(app, r->a, limit, off, &c);
 	cJSON *arr = cJSON_CreateArray();
 	time_t now = time(NULL);
 
-	if (!st)
-		return arr;
-	sqlite3_bind_int64(st, 1, admin_page_size(app));
-	sqlite3_bind_int64(st, 2, off);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		if (cached) {
-			cJSON_AddStringToObject(o, "origin", (const char *)sqlite3_column_text(st, 0));
-			cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
-			cJSON_AddStringToObject(o, "flavour", (const char *)sqlite3_column_text(st, 2));
-			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 3));
-			cJSON_AddStringToObject(o, "fetched", adm_when(r->a, sqlite3_column_int64(st, 4)));
-			cJSON_AddBoolToObject(o, "stale", sqlite3_column_int64(st, 5) <= (long long)now);
-			cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 6));
-		} else {
-			cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 0));
-			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 1));
-			cJSON_AddNumberToObject(o, "files", sqlite3_column_int(st, 2));
-			cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 3));
-			cJSON_AddStringToObject(o, "published", adm_when(r->a, sqlite3_column_int64(st, 4)));
-			cJSON_AddStringToObject(o, "description", (const char *)sqlite3_column_text(st, 5));
-		}
+		cJSON_AddStringToObject(o, "origin", c[i].origin);
+		cJSON_AddStringToObject(o, "name", c[i].name);
+		cJSON_AddStringToObject(o, "flavour", c[i].flavour);
+		cJSON_AddStringToObject(o, "version", c[i].version);
+		cJSON_AddStringToObject(o, "fetched", adm_when(r->a, c[i].fetched));
+		cJSON_AddBoolToObject(o, "stale", c[i].expires <= (long long)now);
+		cJSON_AddNumberToObject(o, "bytes", (double)c[i].bytes);
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
 	return arr;
 }
 
 static cJSON *upstreams(struct app *app, struct http_req *r)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_upstream);
+	struct mip_upstream_row *u;
+	int n = mip_upstream_list(app, r->a, &u);
 	cJSON *arr = cJSON_CreateArray();
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		long long ok = sqlite3_column_int64(st, 1), bad = sqlite3_column_int64(st, 2);
-		cJSON_AddStringToObject(o, "origin", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(o, "last_ok", adm_when(r->a, ok));
-		cJSON_AddStringToObject(o, "last_error", adm_when(r->a, bad));
-		cJSON_AddBoolToObject(o, "failing", bad > ok);
-		cJSON_AddStringToObject(o, "error", (const char *)sqlite3_column_text(st, 3));
+		cJSON_AddStringToObject(o, "origin", u[i].origin);
+		cJSON_AddStringToObject(o, "last_ok", adm_when(r->a, u[i].last_ok));
+		cJSON_AddStringToObject(o, "last_error", adm_when(r->a, u[i].last_error));
+		cJSON_AddBoolToObject(o, "failing", u[i].last_error > u[i].last_ok);
+		cJSON_AddStringToObject(o, "error", u[i].error);
 		cJSON_AddItemToArray(arr, o);
 	}
-	if (st)
-		sqlite3_reset(st);
 	return arr;
 }
 
@@ -93,22 +70,18 @@ void admin_mip(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
-	sqlite3_stmt *st = db_stmt(app->db, sql_cache);
-	long hoff = admin_paginate(app, r, d, "hpage", "hosted", (long)scalar(app, sql_hosted_n));
-	long coff = admin_paginate(app, r, d, "cpage", "cached", (long)scalar(app, sql_cached_n));
+	long hoff = admin_paginate(app, r, d, "hpage", "hosted", (long)mip_hosted_count(app));
+	long coff = admin_paginate(app, r, d, "cpage", "cached", (long)mip_cached_count(app));
+	struct mip_cache_use use = mip_cache_use(app);
 
-	cJSON_AddItemToObject(d, "hosted", rows(app, r, sql_hosted, hoff, 0));
-	cJSON_AddItemToObject(d, "cached", rows(app, r, sql_cached, coff, 1));
+	cJSON_AddItemToObject(d, "hosted", hosted(app, r, admin_page_size(app), hoff));
+	cJSON_AddItemToObject(d, "cached", cached(app, r, admin_page_size(app), coff));
 	cJSON_AddItemToObject(d, "upstreams", upstreams(app, r));
-	if (st && sqlite3_step(st) == SQLITE_ROW) {
-		cJSON_AddNumberToObject(d, "cache_files", sqlite3_column_int(st, 0));
-		cJSON_AddNumberToObject(d, "cache_bytes", (double)sqlite3_column_int64(st, 1));
-	}
-	if (st)
-		sqlite3_reset(st);
-	cJSON_AddNumberToObject(d, "cache_max", (double)ad->mip.cache_max);
-	cJSON_AddStringToObject(d, "upstream", ad->mip.upstream);
-	cJSON_AddBoolToObject(d, "offline", ad->mip.offline);
+	cJSON_AddNumberToObject(d, "cache_files", (double)use.files);
+	cJSON_AddNumberToObject(d, "cache_bytes", (double)use.bytes);
+	cJSON_AddNumberToObject(d, "cache_max", (double)ad->mip.set.cache_max);
+	cJSON_AddStringToObject(d, "upstream", ad->mip.set.upstream);
+	cJSON_AddBoolToObject(d, "offline", ad->mip.set.offline);
 	if (ad->mip.cc.ok)
 		cJSON_AddStringToObject(d, "compiler", ad->mip.cc.version);
 	else
@@ -123,7 +96,8 @@ static const char *const publish_fields[] = { "name", "version", "description" }
 void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
-	char val[3][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], err[512];
+	char val[3][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX];
+	struct nb_err e = { 0 };
 	const char *why;
 	int st = admin_upload_receive(app, r, publish_fields, 3, val, tmp, sizeof(tmp), &why), rc;
 
@@ -131,10 +105,10 @@ void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, st, why);
 		return;
 	}
-	rc = mip_publish(app, &ad->mip, tmp, val[0], val[1], val[2], err, sizeof(err));
+	rc = mip_publish(app, &ad->mip, tmp, val[0], val[1], val[2], &e);
 	unlink(tmp);
 	if (rc < 0) {
-		admin_fail(app, r, w, rc == -2 ? 409 : 400, err);
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/mip?done=published+%s+%s", val[0], val[1]));
@@ -159,8 +133,8 @@ void admin_api_mip_packages(struct app *app, struct http_req *r, struct http_res
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddItemToObject(o, "hosted", rows(app, r, sql_hosted, 0, 0));
-	cJSON_AddItemToObject(o, "cached", rows(app, r, sql_cached, 0, 1));
+	cJSON_AddItemToObject(o, "hosted", hosted(app, r, admin_page_size(app), 0));
+	cJSON_AddItemToObject(o, "cached", cached(app, r, admin_page_size(app), 0));
 	admin_json(w, 200, o);
 }
 
@@ -171,6 +145,7 @@ void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp
 	const struct query *q = &r->query;
 	const char *name = query_get(q, "name"), *version = query_get(q, "version");
 	char tmp[PATH_MAX], path[PATH_MAX], err[512];
+	struct nb_err e = { 0 };
 	int rc;
 	cJSON *o;
 
@@ -196,13 +171,12 @@ void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp
 			return;
 		}
 	}
-	rc = mip_publish(app, &ad->mip, path, name, version, query_get(q, "description"),
-			 err, sizeof(err));
+	rc = mip_publish(app, &ad->mip, path, name, version, query_get(q, "description"), &e);
 	unlink(path);
 	if (strcmp(path, tmp))
 		rmdir(arena_printf(r->a, "%s.d", tmp));
 	if (rc < 0) {
-		admin_fail(app, r, w, rc == -2 ? 409 : 400, err);
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	o = cJSON_CreateObject();

@@ -1,26 +1,47 @@
-/* mip-index.fcgi - the MicroPython package index under /mip */
+/*
+ * mip-index.fcgi - the MicroPython package index under /mip.
+ * One file of src/mip per resource (mip.h lists them).
+ */
 #include "../core/core.h"
 #include "../mip/mip.h"
+#include "programs.h"
 
-static const struct route_param_spec package_params[] = {
-	{ "flavour", mip_flavour_ok }, { "name", mip_name_ok }, { NULL, NULL }
+static const struct req_field package_in[] = {
+	REQ_PATH_FIELD("flavour", mip_flavour_valid),
+	REQ_PATH_FIELD("name", mip_name_valid),
+	REQ_PATH_FIELD("file", mip_pkgfile_valid),
+	REQ_END
+};
+static const struct req_field file_in[] = {
+	REQ_PATH_FIELD("hh", mip_hh_valid),
+	REQ_PATH_FIELD("hash", mip_hash_valid),
+	REQ_END
+};
+/* what follows github/ or gitlab/ is parsed by mip_repo_spec_parse, which
+ * needs the request's arena: here only text without control bytes */
+static const struct req_field repo_in[] = {
+	REQ_PATH_FIELD("rest", req_v_text),
+	REQ_END
 };
 
-static const struct route routes[] = {
-	{ "GET", "/mip/index.json", mip_index, "/mip/index.json", NULL, 0 },
-	{ "GET", "/mip/package/:flavour/:name/:file", mip_package, "/mip/package",
-	  package_params, 0 },
-	{ "GET", "/mip/file/:hh/:hash", mip_file, "/mip/file", NULL, 0 },
-	{ "GET", "/mip/github/*rest", mip_repo, "/mip/github", NULL, 0 },
-	{ "GET", "/mip/gitlab/*rest", mip_repo, "/mip/gitlab", NULL, 0 },
+const struct route mip_routes[] = {
+	ROUTE_IN("GET", "/mip/index.json", mip_index, "/mip/index.json", NULL, 0),
+	ROUTE_IN("GET", "/mip/package/:flavour/:name/:file", mip_package, "/mip/package",
+		 package_in, 0),
+	ROUTE_IN("GET", "/mip/file/:hh/:hash", mip_file, "/mip/file", file_in, 0),
+	ROUTE_IN("GET", "/mip/github/*rest", mip_repo_github, "/mip/github", repo_in, 0),
+	ROUTE_IN("GET", "/mip/gitlab/*rest", mip_repo_gitlab, "/mip/gitlab", repo_in, 0),
 };
+const int mip_nroutes = sizeof(mip_routes) / sizeof(mip_routes[0]);
 
-static const struct app_def def = {
-	"mip", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
+const struct app_def mip_def = {
+	"mip", mip_routes, sizeof(mip_routes) / sizeof(mip_routes[0]), APP_ERR_TEXT,
 	mip_init, mip_fini, NULL, 0, NULL
 };
 
+#ifndef NB_NO_MAIN
 int main(int argc, char **argv)
 {
-	return app_main(&def, &core_spec, argc, argv);
+	return app_main(&mip_def, &core_spec, argc, argv);
 }
+#endif

@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "../lib/app.h"
+#include "../lib/req.h"
 
 #define MIP_MAX_ENTRIES 1000
 #define MIP_JSON_MAX (1 << 20)
@@ -49,17 +50,27 @@ struct mip_compiler {
 	char why[256];			/* when not ok */
 };
 
-struct mip {
-	struct mip_compiler cc;
+/* The mip.* settings, read once at start (mip_settings_read). */
+struct mip_settings {
+	char mpy_cross[PATH_MAX];	/* mip.mpy_cross: "" or the compiler */
+	int opt;			/* mip.opt: -O level */
 	char upstream[1024], github_raw[1024], gitlab_raw[1024];
-	int offline;
-	long ttl, timeout;
-	long long cache_max, max_file;
+	int offline;			/* mip.offline: serve only what is stored */
+	long ttl, timeout;		/* mip.cache_ttl, mip.fetch_timeout (seconds) */
+	long long cache_max, max_file;	/* bytes */
+};
+
+/* The domain: its settings and the probed compiler (app->domain of
+ * mip-index.fcgi, struct admin's mip for the admin pages). */
+struct mip {
+	struct mip_settings set;
+	struct mip_compiler cc;
 };
 
 /* -- parsing and checks (mip_json.c) -- */
+/* 0, or -1 with e NB_INVALID saying what is wrong (fuzzed: fuzz_mip_json.c). */
 int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
-		      struct mip_pkgjson *out, const char **err);
+		      struct mip_pkgjson *out, struct nb_err *e);
 /* A destination path on the board: relative, no "." or "..", printable. */
 int mip_dest_ok(const char *p);
 int mip_name_ok(const char *s);
@@ -73,6 +84,21 @@ int mip_mpy_version_parse(const char *s);
 /* A flavour segment: "py" or a number. */
 int mip_flavour_ok(const char *s);
 int mip_hash_prefix_ok(const char *s);
+
+/* -- route validators (req.h; mip_valid.c): pure, no allocation -- */
+int mip_flavour_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e);
+int mip_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		   struct req_value *out, struct nb_err *e);
+/* "<version>.json": not .json is 404 (no such package path), a bad
+ * version 400 "invalid version". */
+int mip_pkgfile_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e);
+/* :hh, two lowercase hex digits; :hash, 4 to 64 (mip_hash_prefix_ok). */
+int mip_hh_valid(const struct app *app, const struct req_field *f, const char *raw,
+		 struct req_value *out, struct nb_err *e);
+int mip_hash_valid(const struct app *app, const struct req_field *f, const char *raw,
+		   struct req_value *out, struct nb_err *e);
 
 /* -- the store (mip_store.c) -- */
 enum { MIP_FOUND = 0, MIP_NONE = -1, MIP_AMBIGUOUS = -2 };
@@ -108,28 +134,95 @@ long long mip_evict(struct app *app, long long max, const char *keep);
 /* Forgets every proxied and fetched package row (they are fetched again). */
 int mip_expire_all(struct app *app);
 
+/* Hosted packages: one row of mip_hosted. */
+struct mip_hosted_row {
+	const char *name, *version, *description;
+	int files;
+	long long size, published;	/* bytes, unix seconds */
+};
+enum mip_hosted_order { MIP_HOSTED_BY_KEY, MIP_HOSTED_NEWEST, MIP_HOSTED_OLDEST };
+/* 1 when name/version is published (or the store cannot tell). */
+int mip_hosted_exists(struct app *app, const char *name, const char *version);
+/* 1 when version is above every published one of name. */
+int mip_hosted_highest(struct app *app, const char *name, const char *version);
+/* 0, or -1 with e: NB_CONFLICT (published already), NB_UNAVAILABLE. */
+int mip_hosted_add(struct app *app, const struct mip_hosted_row *h, struct nb_err *e);
+/* Rows into *out (arena a), limit -1 for all; the count, or -1. */
+int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
+		    long offset, struct mip_hosted_row **out);
+long long mip_hosted_count(struct app *app);
+/* Proxied and fetched package JSON (not a repository's raw files). */
+struct mip_cached_row {
+	const char *origin, *name, *flavour, *version;
+	long long fetched, expires, bytes;	/* unix seconds; bytes of JSON */
+};
+int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
+		    struct mip_cached_row **out);
+long long mip_cached_count(struct app *app);
+struct mip_cache_use {
+	long long files, bytes;		/* fetched and compiled files, not hosted ones */
+};
+struct mip_cache_use mip_cache_use(struct app *app);
+#define MIP_ORIGINS_MAX 8
+struct mip_upstream_row {
+	const char *origin, *error;
+	long long last_ok, last_error;	/* unix seconds, 0: never */
+};
+int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out);
+/* The compile cache: 1 and out (a sha256) on a hit. */
+int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
+		     char *out);
+void mip_compiled_put(struct app *app, const char *src, const char *compiler, const char *flags,
+		      const char *out);
+
 /* -- compiling (mip_compile.c) -- */
 int mip_compiler_probe(struct mip_compiler *cc, const char *path, int opt);
-/* The .mpy for a stored source; 0, or -1 with err (never a bad file). */
+/* The .mpy for a stored source; 0, or -1 with e (NB_INVALID: the source
+ * does not compile; NB_UNAVAILABLE: cannot store it).  Never a bad file. */
 int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
-		const char *dest, char *out_hex, char *err, size_t errlen);
+		const char *dest, char *out_hex, struct nb_err *e);
 /* boot.py and main.py are run from source by the board: never compiled. */
 int mip_compilable(const char *dest);
 
 /* -- publishing (mip_publish.c) -- */
-/* 0; -2 when the version exists (immutable); -1 with err otherwise. */
+/* 0, or -1 with e: NB_CONFLICT when the version exists (immutable),
+ * NB_INVALID for a bad name, version or package, NB_UNAVAILABLE. */
 int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
-		const char *version, const char *description, char *err, size_t errlen);
+		const char *version, const char *description, struct nb_err *e);
 
-/* -- HTTP (mip_http.c, mip_github.c) -- */
-/* Reads the mip.* settings and probes the compiler. */
+/* -- settings and hooks (mip_settings.c) -- */
+/* conf_* of mip.*, once; no side effects. */
+void mip_settings_read(const struct app *app, struct mip_settings *s);
+/* mip_settings_read and the compiler probe (a missing one is said on stderr). */
+void mip_open(const struct app *app, struct mip *m);
+/* mip_open under its older name, for src/admin/admin_core.c. */
 void mip_settings(struct app *app, struct mip *m);
 int mip_init(struct app *app, char *err, size_t errlen);
 void mip_fini(struct app *app);
-void mip_index(struct app *app, struct http_req *r, struct http_resp *w);
-void mip_package(struct app *app, struct http_req *r, struct http_resp *w);
-void mip_file(struct app *app, struct http_req *r, struct http_resp *w);
-void mip_repo(struct app *app, struct http_req *r, struct http_resp *w);
+
+/*
+ * -- the resources of mip-index.fcgi, one file each --
+ * GET /mip/index.json                         mip_index.c
+ * GET /mip/package/<flavour>/<name>/<v>.json  mip_package.c
+ * GET /mip/file/<hh>/<hash prefix>            mip_file.c
+ * GET /mip/github|gitlab/<org>/<repo>...      mip_repo.c
+ * Typed handlers (route.h): 0 answered, or -1 with e.  A mip function
+ * reports a failing upstream or raw host as NB_UNAVAILABLE, which the
+ * index answers 502 (mip_fail_gateway): the gateway's source failed.
+ */
+int mip_index(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int mip_repo_github(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int mip_repo_gitlab(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* Serves a stored file by its full sha256; 0, or -1 with e NB_NOT_FOUND. */
+int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
+		  struct nb_err *e);
+/* NB_UNAVAILABLE (an upstream failed) is answered 502 here, 0; any other
+ * kind returns -1 for the program to answer.  (err.h has no 502 kind.) */
+int mip_fail_gateway(struct http_resp *w, const struct nb_err *e);
+
+/* -- repositories (mip_repo.c) -- */
 /* What follows /mip/github/ or /mip/gitlab/ (fuzzed: fuzz_mip_routes.c). */
 struct mip_repo_spec {
 	const char *org, *name;
@@ -138,16 +231,17 @@ struct mip_repo_spec {
 	int py;				/* 1: sources, for mip.install(url, mpy=False) */
 };
 /* "<org>/<repo>[@ref][/py][/tree/<ref>][/<path>][/package.json]" -> *sp
- * (arena strings); 0, or -1 with *status 404 (no <org>/<repo>) or 400
- * (a bad name, path or ref, two refs) and a static *err. */
+ * (arena strings); 0, or -1 with e NB_NOT_FOUND (no <org>/<repo>) or
+ * NB_INVALID (a bad name, path or ref, two refs). */
 int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec *sp,
-			int *status, const char **err);
+			struct nb_err *e);
 /* Builds (or finds cached) the package JSON of a repository in a flavour
  * ("py", "mpy"): files as "files/<sha256>", deps as package.json wrote
- * them.  0, or -1 with *status (400/404/502) and err. */
+ * them.  0, or -1 with e: NB_NOT_FOUND (no package.json; offline and not
+ * cached), NB_UNAVAILABLE (the raw host failed or served something unusable). */
 int mip_repo_package(struct app *app, struct http_req *r, const char *host,
 		     const struct mip_repo_spec *sp, const char *flavour,
-		     const char **json, int *status, char *err, size_t errlen);
+		     const char **json, struct nb_err *e);
 /* That JSON with absolute URLs of this server (server.base_url, else the
  * request's Host and port); py: github: deps in the source flavour. */
 const char *mip_repo_render(struct app *app, struct http_req *r, const char *json, int py);

@@ -92,27 +92,11 @@ int mip_compilable(const char *dest)
 	       strcmp(base, "main.py");
 }
 
-static const char sql_get[] =
-	"SELECT out FROM mip_compiled WHERE src=? AND compiler=? AND flags=?";
-static const char sql_put[] =
-	"INSERT OR REPLACE INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)";
-
+/* A compiled file of this compiler and flags, still in the blob store. */
 static int cached(struct app *app, const struct mip_compiler *cc, const char *src, char *out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_get);
-	int hit = 0;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cc->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, cc->flags, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
-		hit = blob_exists(&app->blobs, out);
-	}
-	sqlite3_reset(st);
-	return hit;
+	return mip_compiled_get(app, src, cc->version, cc->flags, out) &&
+	       blob_exists(&app->blobs, out);
 }
 
 /*
@@ -157,21 +141,18 @@ static char *compile_scratch(struct app *app, const struct mip_compiler *cc, con
 }
 
 int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
-		const char *dest, char *out_hex, char *err, size_t errlen)
+		const char *dest, char *out_hex, struct nb_err *e)
 {
 	char msg[2048];
 	struct arena a;
 	size_t n = 0;
 	char *mpy;
 	int rc;
-	sqlite3_stmt *st;
 
 	if (cached(app, cc, src_hex, out_hex))
 		return 0;
-	if (strlen(dest) > 255) {
-		snprintf(err, errlen, "a file name is %zu bytes, at most 255", strlen(dest));
-		return -1;
-	}
+	if (strlen(dest) > 255)
+		return nb_fail(e, NB_INVALID, "a file name is %zu bytes, at most 255", strlen(dest));
 	arena_init(&a);
 	mpy = compile_scratch(app, cc, src_hex, dest, &a, &n, msg, sizeof(msg));
 	if (!mpy) {
@@ -181,30 +162,20 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 			*--end = '\0';
 		line = strrchr(msg, '\n');
 		line = line ? line + 1 : msg;
-		snprintf(err, errlen, "%s: compile failed: %s", dest, *line ? line : "no output");
+		nb_fail(e, NB_INVALID, "%s: compile failed: %s", dest, *line ? line : "no output");
 		arena_free(&a);
 		return -1;
 	}
 	if (!mip_mpy_header_ok((unsigned char *)mpy, n, cc->major)) {
-		snprintf(err, errlen, "%s: the compiler wrote no bytecode-only mpy v%d file", dest,
-			 cc->major);
+		nb_fail(e, NB_INVALID, "%s: the compiler wrote no bytecode-only mpy v%d file", dest,
+			cc->major);
 		arena_free(&a);
 		return -1;
 	}
 	rc = mip_file_put(app, mpy, n, "compiled", NULL, out_hex);
 	arena_free(&a);
-	if (rc < 0) {
-		snprintf(err, errlen, "cannot store the compiled file");
-		return -1;
-	}
-	st = db_stmt(app->db, sql_put);
-	if (st) {
-		sqlite3_bind_text(st, 1, src_hex, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, cc->version, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, cc->flags, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, out_hex, -1, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-	}
+	if (rc < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the compiled file");
+	mip_compiled_put(app, src_hex, cc->version, cc->flags, out_hex);
 	return 0;
 }

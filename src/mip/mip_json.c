@@ -138,8 +138,9 @@ static int pairs(struct arena *a, const cJSON *root, const char *key, int allow_
 	return 0;
 }
 
-int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
-		      struct mip_pkgjson *out, const char **err)
+/* The parse; -1 with *err, a static or arena message. */
+static int pkgjson_parse(struct arena *a, const char *text, size_t len,
+			 struct mip_pkgjson *out, const char **err)
 {
 	cJSON *root;
 	const cJSON *v;
@@ -201,4 +202,14 @@ int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
 done:
 	cJSON_Delete(root);
 	return rc;
+}
+
+int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
+		      struct mip_pkgjson *out, struct nb_err *e)
+{
+	const char *why = "malformed package JSON";
+
+	if (pkgjson_parse(a, text, len, out, &why) < 0)
+		return nb_fail(e, NB_INVALID, "%s", why);
+	return 0;
 }

@@ -245,64 +245,24 @@ static void static_json(struct app *app, struct arena *a, const char *name,
 		fs_write_atomic(arena_printf(a, "%s/%s.json", dir, version), json, strlen(json));
 }
 
-static const char sql_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? AND version=?";
-static const char sql_latest[] = "SELECT version FROM mip_hosted WHERE name=?";
-static const char sql_add[] =
-	"INSERT INTO mip_hosted(name, version, published, files, size, description)"
-	" VALUES(?,?,?,?,?,?)";
-
-static int exists(struct app *app, const char *name, const char *version)
-{
-	sqlite3_stmt *st = db_stmt(app->db, sql_exists);
-	int rc;
-
-	if (!st)
-		return 1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
-	return rc;
-}
-
-/* 1 when version is above every published one of the package. */
-static int is_highest(struct app *app, const char *name, const char *version)
-{
-	sqlite3_stmt *st = db_stmt(app->db, sql_latest);
-	int high = 1;
-
-	if (!st)
-		return 1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (mip_version_cmp((const char *)sqlite3_column_text(st, 0), version) > 0)
-			high = 0;
-	sqlite3_reset(st);
-	return high;
-}
-
 /* The files to publish: package.json's urls, or every .py file. */
 static int select_items(struct srcset *s, struct mip_pkgjson *pj, struct item **out,
-			int *n, char *err, size_t errlen)
+			int *n, struct nb_err *e)
 {
 	struct srcfile *pjf = find_src(s, "package.json");
-	const char *why;
 	int i;
 
 	*out = arena_zalloc(s->a, sizeof(**out) * PUB_MAX_FILES);
 	*n = 0;
 	memset(pj, 0, sizeof(*pj));
 	if (pjf) {
-		if (mip_pkgjson_parse(s->a, pjf->data, pjf->len, pj, &why) < 0) {
-			snprintf(err, errlen, "package.json: %s", why);
-			return -1;
-		}
+		if (mip_pkgjson_parse(s->a, pjf->data, pjf->len, pj, e) < 0)
+			return nb_err_prefix(e, "package.json");
 		for (i = 0; i < pj->nurls; i++) {
-			if (!mip_dest_ok(pj->urls[i].b) || !find_src(s, pj->urls[i].b)) {
-				snprintf(err, errlen, "package.json: %s is not a file of the package "
-					 "(hosted packages hold their own files)", pj->urls[i].b);
-				return -1;
-			}
+			if (!mip_dest_ok(pj->urls[i].b) || !find_src(s, pj->urls[i].b))
+				return nb_fail(e, NB_INVALID, "package.json: %s is not a file of the "
+					       "package (hosted packages hold their own files)",
+					       pj->urls[i].b);
 			(*out)[(*n)].dest = pj->urls[i].a;
 			(*out)[(*n)++].src[0] = '\0';
 		}
@@ -313,28 +273,24 @@ static int select_items(struct srcset *s, struct mip_pkgjson *pj, struct item **
 		if (l > 3 && !strcmp(s->v[i].path + l - 3, ".py"))
 			(*out)[(*n)++].dest = s->v[i].path;
 	}
-	if (*n == 0) {
-		snprintf(err, errlen, "no package.json and no .py files to publish");
-		return -1;
-	}
+	if (*n == 0)
+		return nb_fail(e, NB_INVALID, "no package.json and no .py files to publish");
 	return 0;
 }
 
 /* Stores each file, compiles the compilable ones. */
 static int store_items(struct app *app, const struct mip *m, struct srcset *s,
-		       struct mip_pkgjson *pj, struct item *it, int n, char *err, size_t errlen)
+		       struct mip_pkgjson *pj, struct item *it, int n, struct nb_err *e)
 {
 	int i;
 
 	for (i = 0; i < n; i++) {
 		const char *src = pj->nurls ? pj->urls[i].b : it[i].dest;
 		struct srcfile *f = find_src(s, src);
-		if (mip_file_put(app, f->data, f->len, "hosted", NULL, it[i].src) < 0) {
-			snprintf(err, errlen, "cannot store %s: %s", src, strerror(errno));
-			return -1;
-		}
+		if (mip_file_put(app, f->data, f->len, "hosted", NULL, it[i].src) < 0)
+			return nb_fail(e, NB_UNAVAILABLE, "cannot store %s: %s", src, strerror(errno));
 		if (m->cc.ok && mip_compilable(it[i].dest)) {
-			if (mip_compile(app, &m->cc, it[i].src, it[i].dest, it[i].mpy, err, errlen) < 0)
+			if (mip_compile(app, &m->cc, it[i].src, it[i].dest, it[i].mpy, e) < 0)
 				return -1;
 			mip_file_pin(app, it[i].mpy);
 		}
@@ -342,8 +298,44 @@ static int store_items(struct app *app, const struct mip *m, struct srcset *s,
 	return 0;
 }
 
+/* The hosted row and its package JSON (py and flavour; "latest" too when
+ * it is the highest version), in one transaction; then the static copies. */
+static int record(struct app *app, struct arena *a, const struct mip_hosted_row *h,
+		  const char *flavour, const char *py, const char *mpy, struct nb_err *e)
+{
+	int high, rc;
+
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
+	high = mip_hosted_highest(app, h->name, h->version);
+	if (mip_hosted_add(app, h, e) < 0) {
+		db_rollback(app->db);
+		return -1;
+	}
+	rc = mip_pkg_put(app, "hosted", h->name, "py", h->version, py, NULL, NULL, -1) |
+	     mip_pkg_put(app, "hosted", h->name, flavour, h->version, mpy, NULL, NULL, -1);
+	if (rc == 0 && high)
+		rc = mip_pkg_put(app, "hosted", h->name, "py", "latest", py, NULL, NULL, -1) |
+		     mip_pkg_put(app, "hosted", h->name, flavour, "latest", mpy, NULL, NULL, -1);
+	if (rc == 0 && db_commit(app->db) < 0)
+		rc = -1;
+	if (rc < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "cannot record the package: %s", db_errmsg(app->db));
+		db_rollback(app->db);
+		return -1;
+	}
+	/* after the commit: a static copy never runs ahead of the store */
+	static_json(app, a, h->name, "py", h->version, py);
+	static_json(app, a, h->name, flavour, h->version, mpy);
+	if (high) {
+		static_json(app, a, h->name, "py", "latest", py);
+		static_json(app, a, h->name, flavour, "latest", mpy);
+	}
+	return 0;
+}
+
 int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
-		const char *version, const char *description, char *err, size_t errlen)
+		const char *version, const char *description, struct nb_err *e)
 {
 	struct arena a;
 	struct srcset *s;
@@ -356,24 +348,21 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	/* stored and served whole, or refused with the limit named */
 	if (strlen(name) > MIP_NAME_MAX || strlen(version) > MIP_VERSION_MAX) {
 		int nm = strlen(name) > MIP_NAME_MAX;
-		snprintf(err, errlen, "the %s is %zu bytes, at most %d", nm ? "name" : "version",
-			 strlen(nm ? name : version), nm ? MIP_NAME_MAX : MIP_VERSION_MAX);
-		return -1;
+		return nb_fail(e, NB_INVALID, "the %s is %zu bytes, at most %d",
+			       nm ? "name" : "version", strlen(nm ? name : version),
+			       nm ? MIP_NAME_MAX : MIP_VERSION_MAX);
 	}
-	if (!mip_name_ok(name) || !mip_version_ok(version) || !strcmp(version, "latest")) {
-		snprintf(err, errlen, "a name is letters, digits and - _ . ; a version likewise "
-			 "(and not \"latest\")");
-		return -1;
-	}
-	if (exists(app, name, version)) {
-		snprintf(err, errlen, "%s %s is published already: versions are immutable", name, version);
-		return -2;
-	}
+	if (!mip_name_ok(name) || !mip_version_ok(version) || !strcmp(version, "latest"))
+		return nb_fail(e, NB_INVALID, "a name is letters, digits and - _ . ; a version "
+			       "likewise (and not \"latest\")");
+	if (mip_hosted_exists(app, name, version))
+		return nb_fail(e, NB_CONFLICT, "%s %s is published already: versions are immutable",
+			       name, version);
 	arena_init(&a);
 	s = arena_zalloc(&a, sizeof(*s));
 	s->a = &a;
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "cannot read the package: %s", strerror(errno));
+		nb_fail(e, NB_INVALID, "cannot read the package: %s", strerror(errno));
 		goto out;
 	}
 	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
@@ -381,54 +370,16 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	    add_file(s, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
 		     fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "", (size_t)st.st_size) :
 	    read_archive(s, path)) {
-		snprintf(err, errlen, "%s", s->err ? s->err : "cannot read the package");
+		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
 		goto out;
 	}
-	if (select_items(s, &pj, &it, &n, err, errlen) < 0 ||
-	    store_items(app, m, s, &pj, it, n, err, errlen) < 0)
+	if (select_items(s, &pj, &it, &n, e) < 0 || store_items(app, m, s, &pj, it, n, e) < 0)
 		goto out;
 	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
-	if (db_begin(app->db) < 0) {
-		snprintf(err, errlen, "database busy");
-		goto out;
-	}
-	{
-		const char *py = package_json(app, &a, it, n, &pj, version, 0);
-		const char *mpy = package_json(app, &a, it, n, &pj, version, m->cc.ok);
-		sqlite3_stmt *q = db_stmt(app->db, sql_add);
-		int high = is_highest(app, name, version);
-		rc = q ? 0 : -1;
-		if (q) {
-			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
-			sqlite3_bind_text(q, 2, version, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 3, (sqlite3_int64)time(NULL));
-			sqlite3_bind_int(q, 4, n);
-			sqlite3_bind_int64(q, 5, (sqlite3_int64)s->total);
-			sqlite3_bind_text(q, 6, description ? description : "", -1, SQLITE_STATIC);
-			rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-			sqlite3_reset(q);
-		}
-		if (rc == 0)
-			rc = mip_pkg_put(app, "hosted", name, "py", version, py, NULL, NULL, -1) |
-			     mip_pkg_put(app, "hosted", name, flavour, version, mpy, NULL, NULL, -1);
-		if (rc == 0 && high)
-			rc = mip_pkg_put(app, "hosted", name, "py", "latest", py, NULL, NULL, -1) |
-			     mip_pkg_put(app, "hosted", name, flavour, "latest", mpy, NULL, NULL, -1);
-		if (rc == 0 && db_commit(app->db) < 0)
-			rc = -1;
-		if (rc < 0) {
-			db_rollback(app->db);
-			snprintf(err, errlen, "cannot record the package: %s", db_errmsg(app->db));
-		} else {
-			/* after the commit: a static copy never runs ahead of the store */
-			static_json(app, &a, name, "py", version, py);
-			static_json(app, &a, name, flavour, version, mpy);
-			if (high) {
-				static_json(app, &a, name, "py", "latest", py);
-				static_json(app, &a, name, flavour, "latest", mpy);
-			}
-		}
-	}
+	rc = record(app, &a, &(struct mip_hosted_row){ name, version, description, n, s->total,
+						   (long long)time(NULL) },
+		    flavour, package_json(app, &a, it, n, &pj, version, 0),
+		    package_json(app, &a, it, n, &pj, version, m->cc.ok), e);
 out:
 	arena_free(&a);
 	return rc;

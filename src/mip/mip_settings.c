@@ -1,21 +1,56 @@
-/* The mip.* settings, shared by mip-index.fcgi, the admin pages and nestboxctl. */
+/*
+ * The mip.* settings, read once at start by mip-index.fcgi (mip_init), the
+ * admin pages and nestboxctl; and the program's init and fini hooks.
+ */
 #include "mip.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
-void mip_settings(struct app *app, struct mip *m)
+void mip_settings_read(const struct app *app, struct mip_settings *s)
 {
+	snprintf(s->mpy_cross, sizeof(s->mpy_cross), "%s", conf_str(app->conf, "mip.mpy_cross"));
+	s->opt = (int)conf_int(app->conf, "mip.opt");
+	snprintf(s->upstream, sizeof(s->upstream), "%s", conf_str(app->conf, "mip.upstream"));
+	snprintf(s->github_raw, sizeof(s->github_raw), "%s", conf_str(app->conf, "mip.github_raw"));
+	snprintf(s->gitlab_raw, sizeof(s->gitlab_raw), "%s", conf_str(app->conf, "mip.gitlab_raw"));
+	s->offline = conf_bool(app->conf, "mip.offline");
+	s->ttl = (long)conf_int(app->conf, "mip.cache_ttl");
+	s->timeout = (long)conf_int(app->conf, "mip.fetch_timeout");
+	s->cache_max = conf_int(app->conf, "mip.cache_max");
+	s->max_file = conf_int(app->conf, "mip.max_file");
+}
+
+void mip_open(const struct app *app, struct mip *m)
+{
+	mip_settings_read(app, &m->set);
 	/* without a compiler the mpy flavour serves sources: say so, go on */
-	if (mip_compiler_probe(&m->cc, conf_str(app->conf, "mip.mpy_cross"),
-			       (int)conf_int(app->conf, "mip.opt")) < 0)
+	if (mip_compiler_probe(&m->cc, m->set.mpy_cross, m->set.opt) < 0)
 		fprintf(stderr, "nestbox[%s]: %s: the mpy flavour serves sources\n",
 			app->program, m->cc.why);
-	snprintf(m->upstream, sizeof(m->upstream), "%s", conf_str(app->conf, "mip.upstream"));
-	snprintf(m->github_raw, sizeof(m->github_raw), "%s", conf_str(app->conf, "mip.github_raw"));
-	snprintf(m->gitlab_raw, sizeof(m->gitlab_raw), "%s", conf_str(app->conf, "mip.gitlab_raw"));
-	m->offline = conf_bool(app->conf, "mip.offline");
-	m->ttl = (long)conf_int(app->conf, "mip.cache_ttl");
-	m->timeout = (long)conf_int(app->conf, "mip.fetch_timeout");
-	m->cache_max = conf_int(app->conf, "mip.cache_max");
-	m->max_file = conf_int(app->conf, "mip.max_file");
+}
+
+/* The admin program still calls it by its older name (src/admin/admin_core.c). */
+void mip_settings(struct app *app, struct mip *m)
+{
+	mip_open(app, m);
+}
+
+int mip_init(struct app *app, char *err, size_t errlen)
+{
+	struct mip *m = calloc(1, sizeof(*m));
+
+	(void)err;
+	(void)errlen;
+	if (!m)
+		return -1;
+	mip_open(app, m);
+	app->domain = m;
+	return 0;
+}
+
+void mip_fini(struct app *app)
+{
+	free(app->domain);
+	app->domain = NULL;
 }

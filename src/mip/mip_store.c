@@ -424,3 +424,243 @@ int mip_file_known(struct app *app, const char *hex)
 	sqlite3_reset(st);
 	return rc != SQLITE_DONE;
 }
+
+/* -- hosted packages (mip_publish.c, mip_index.c, the admin page, nestboxctl) -- */
+
+static const char sql_hosted_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? AND version=?";
+
+int mip_hosted_exists(struct app *app, const char *name, const char *version)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_exists);
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, refuse to publish over it */
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc;
+}
+
+static const char sql_hosted_versions[] = "SELECT version FROM mip_hosted WHERE name=?";
+
+int mip_hosted_highest(struct app *app, const char *name, const char *version)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_versions);
+	int high = 1;
+
+	if (!st)
+		return 1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		if (mip_version_cmp((const char *)sqlite3_column_text(st, 0), version) > 0)
+			high = 0;
+	sqlite3_reset(st);
+	return high;
+}
+
+static const char sql_hosted_add[] =
+	"INSERT INTO mip_hosted(name, version, published, files, size, description)"
+	" VALUES(?,?,?,?,?,?)";
+
+int mip_hosted_add(struct app *app, const struct mip_hosted_row *h, struct nb_err *e)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_add);
+	int rc;
+
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot record the package: database busy");
+	sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, h->version, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)h->published);
+	sqlite3_bind_int(st, 4, h->files);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)h->size);
+	sqlite3_bind_text(st, 6, h->description ? h->description : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT)
+		return nb_fail(e, NB_CONFLICT, "%s %s is published already: versions are immutable",
+			       h->name, h->version);
+	return nb_fail(e, NB_UNAVAILABLE, "cannot record the package: %s", db_errmsg(app->db));
+}
+
+/* One statement per order: the index lists versions in key order, the admin
+ * page newest first (paged), nestboxctl in publishing order. */
+static const char *const sql_hosted_list[] = {
+	[MIP_HOSTED_BY_KEY] = "SELECT name, version, files, size, published, description"
+			      " FROM mip_hosted ORDER BY name LIMIT ? OFFSET ?",
+	[MIP_HOSTED_NEWEST] = "SELECT name, version, files, size, published, description"
+			      " FROM mip_hosted ORDER BY name, published DESC LIMIT ? OFFSET ?",
+	[MIP_HOSTED_OLDEST] = "SELECT name, version, files, size, published, description"
+			      " FROM mip_hosted ORDER BY name, published LIMIT ? OFFSET ?",
+};
+
+static char *col_text(struct arena *a, sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return arena_strdup(a, s ? s : "");
+}
+
+int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
+		    long offset, struct mip_hosted_row **out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_list[order]);
+	size_t cap = 16;
+	int n = 0;
+
+	*out = arena_alloc(a, cap * sizeof(**out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct mip_hosted_row *h;
+		if ((size_t)n == cap) {
+			struct mip_hosted_row *more = arena_alloc(a, 2 * cap * sizeof(*more));
+			memcpy(more, *out, cap * sizeof(*more));
+			*out = more;
+			cap *= 2;
+		}
+		h = &(*out)[n++];
+		h->name = col_text(a, st, 0);
+		h->version = col_text(a, st, 1);
+		h->files = sqlite3_column_int(st, 2);
+		h->size = sqlite3_column_int64(st, 3);
+		h->published = sqlite3_column_int64(st, 4);
+		h->description = col_text(a, st, 5);
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+static long long scalar(struct app *app, const char *sql, int col)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql);
+	long long v = 0;
+
+	if (st && sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, col);
+	if (st)
+		sqlite3_reset(st);
+	return v;
+}
+
+long long mip_hosted_count(struct app *app)
+{
+	return scalar(app, "SELECT count(*) FROM mip_hosted", 0);
+}
+
+/* -- the cache, for the admin page -- */
+
+/* flavour 'raw' rows are a GitHub/GitLab package's files, not packages */
+static const char sql_cached[] =
+	"SELECT origin, name, flavour, version, fetched, expires, length(json) FROM mip_packages"
+	" WHERE origin != 'hosted' AND flavour != 'raw' ORDER BY fetched DESC LIMIT ? OFFSET ?";
+static const char sql_cached_n[] =
+	"SELECT count(*) FROM mip_packages WHERE origin != 'hosted' AND flavour != 'raw'";
+static const char sql_cache_use[] =
+	"SELECT count(*), coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
+
+int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
+		    struct mip_cached_row **out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_cached);
+	int n = 0;
+
+	*out = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**out));
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, limit);
+	sqlite3_bind_int64(st, 2, offset);
+	while (n < limit && sqlite3_step(st) == SQLITE_ROW) {
+		struct mip_cached_row *c = &(*out)[n++];
+		c->origin = col_text(a, st, 0);
+		c->name = col_text(a, st, 1);
+		c->flavour = col_text(a, st, 2);
+		c->version = col_text(a, st, 3);
+		c->fetched = sqlite3_column_int64(st, 4);
+		c->expires = sqlite3_column_int64(st, 5);
+		c->bytes = sqlite3_column_int64(st, 6);
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+long long mip_cached_count(struct app *app)
+{
+	return scalar(app, sql_cached_n, 0);
+}
+
+struct mip_cache_use mip_cache_use(struct app *app)
+{
+	struct mip_cache_use u = { scalar(app, sql_cache_use, 0), scalar(app, sql_cache_use, 1) };
+
+	return u;
+}
+
+static const char sql_upstreams[] =
+	"SELECT origin, last_ok, last_error, coalesce(error, '') FROM mip_upstream ORDER BY origin";
+
+int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_upstreams);
+	int n = 0;
+
+	/* one row per origin: upstream, github, gitlab */
+	*out = arena_alloc(a, MIP_ORIGINS_MAX * sizeof(**out));
+	if (!st)
+		return -1;
+	while (n < MIP_ORIGINS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+		struct mip_upstream_row *u = &(*out)[n++];
+		u->origin = col_text(a, st, 0);
+		u->last_ok = sqlite3_column_int64(st, 1);
+		u->last_error = sqlite3_column_int64(st, 2);
+		u->error = col_text(a, st, 3);
+	}
+	sqlite3_reset(st);
+	return n;
+}
+
+/* -- the compile cache (mip_compile.c) -- */
+
+static const char sql_compiled_get[] =
+	"SELECT out FROM mip_compiled WHERE src=? AND compiler=? AND flags=?";
+static const char sql_compiled_put[] =
+	"INSERT OR REPLACE INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)";
+
+int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
+		     char *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_compiled_get);
+	int hit = 0;
+
+	if (!st)
+		return 0;
+	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, compiler, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, flags, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+		hit = 1;
+	}
+	sqlite3_reset(st);
+	return hit;
+}
+
+void mip_compiled_put(struct app *app, const char *src, const char *compiler, const char *flags,
+		      const char *out)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_compiled_put);
+
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, compiler, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, flags, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, out, -1, SQLITE_STATIC);
+	done(st);
+}

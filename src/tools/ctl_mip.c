@@ -16,7 +16,7 @@ int cmd_mip_publish(int argc, char **argv)
 	const char *name = NULL, *version = NULL, *desc = "";
 	struct mip m;
 	struct app app;
-	char err[1024];
+	struct nb_err e = { 0 };
 	int c, rc;
 
 	optind = 1;
@@ -34,32 +34,33 @@ int cmd_mip_publish(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	mip_settings(&app, &m);
-	rc = mip_publish(&app, &m, argv[optind], name, version, desc, err, sizeof(err));
+	mip_open(&app, &m);
+	rc = mip_publish(&app, &m, argv[optind], name, version, desc, &e);
 	if (rc < 0)
-		fprintf(stderr, "nestboxctl: publish failed: %s\n", err);
+		fprintf(stderr, "nestboxctl: publish failed: %s\n", e.msg);
 	else
 		printf("published %s %s\n", name, version);
 	app_close(&app);
-	return rc == -2 ? 3 : rc < 0 ? 1 : 0;
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_mip_list(int argc, char **argv)
 {
 	struct app app;
-	sqlite3_stmt *st;
+	struct arena a;
+	struct mip_hosted_row *h;
+	int n;
 
 	(void)argc;
 	(void)argv;
 	if (ctl_open(&app) < 0)
 		return 1;
-	st = db_stmt(app.db, "SELECT name, version, files, size FROM mip_hosted ORDER BY name, published");
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%s\t%s\t%d files\t%lld bytes\n", (const char *)sqlite3_column_text(st, 0),
-		       (const char *)sqlite3_column_text(st, 1), sqlite3_column_int(st, 2),
-		       (long long)sqlite3_column_int64(st, 3));
-	if (st)
-		sqlite3_reset(st);
+	arena_init(&a);
+	n = mip_hosted_list(&app, &a, MIP_HOSTED_OLDEST, -1, 0, &h);
+	for (int i = 0; i < n; i++)
+		printf("%s\t%s\t%d files\t%lld bytes\n", h[i].name, h[i].version, h[i].files,
+		       h[i].size);
+	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return n < 0;
 }

@@ -562,3 +562,25 @@ def test_hosted_name_never_resolves_upstream(mip, upstream, tmpdir_shared):
     # a name not hosted here is still proxied
     add_official_package(upstream, "public", "2.0", {"p.mpy": b"M\x06\x00\x1fp"})
     assert http_get(nb.url + "/mip/package/6/public/2.0.json")[0] == 200
+
+
+@pytest.mark.parametrize("path,field", [
+    ("/mip/file/zz/12345678", "hh"),
+    ("/mip/file/12/123", "hash"),
+    ("/mip/file/12/1234567G", "hash"),
+    ("/mip/file/ab/cd123456", "hash"),             # the directory is the hash's first two
+    ("/mip/package/6/foo/1.0%3F.json", "version"),
+    ("/mip/package/6/foo/..json", "version"),
+    ("/mip/package/7x/foo/1.0.json", "flavour"),
+    ("/mip/package/6/.foo/1.0.json", "name"),
+])
+def test_refused_field_is_400_naming_it(mip, path, field):
+    """Declared input: the program refuses a bad field before any handler
+    runs, with a body that names it (issue 13)."""
+    s, _, body = http_get(mip(offline="true").url + path)
+    assert (s, body) == (400, b"invalid " + field.encode() + b"\n")
+
+
+def test_package_path_not_json_is_404(mip):
+    s, _, body = http_get(mip(offline="true").url + "/mip/package/6/foo/1.0.txt")
+    assert s == 404 and b"end in .json" in body

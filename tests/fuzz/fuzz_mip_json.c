@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct mip_pkgjson pj, again;
-	const char *err = NULL, *err2 = NULL;
+	struct nb_err err = { 0 }, err2 = { 0 };
 	/* a private copy: the parser sees exactly size bytes, nothing after */
 	char *copy = malloc(size ? size : 1);
 	int rc, rc2;
@@ -100,7 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == 0) {
 		check_ok(&pj);
 	} else if (rc == -1) {
-		if (!err || !*err)
+		if (err.kind != NB_INVALID || !*err.msg)
 			abort();
 	} else {
 		abort();
@@ -108,7 +108,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rc2 = mip_pkgjson_parse(&a, copy, size, &again, &err2);
 	if (rc2 != rc || again.nurls != pj.nurls || again.ndeps != pj.ndeps ||
 	    again.nhashes != pj.nhashes || strcmp(again.version, pj.version) ||
-	    (rc < 0 && strcmp(err, err2)))
+	    (rc < 0 && strcmp(err.msg, err2.msg)))
 		abort();
 	arena_free(&a);
 	free(copy);

@@ -1,50 +1,39 @@
 /*
  * fuzz_mip_routes - path_split() on the input as a raw request path, then
- * route_match() against the route table of src/cgi/mip-index.fcgi.c, then the
- * pure checks the mip handlers apply to what the route hands them.
+ * route_match() and req_check() against the very route table that serves
+ * requests (src/cgi/mip-index.fcgi.c, included), then the checks the mip
+ * handlers rely on for what the route hands them.
  *
  * Invariants (abort() when broken):
  *  - every decoded segment passes path_segment_ok(), except an empty last
  *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
- *  - a matched :flavour passes mip_flavour_ok(), :name mip_name_ok();
- *    every ':' parameter is one of the path's segments; *rest is the
- *    remaining segments joined with '/';
- *  - ROUTE_INVALID only for the package route, naming a parameter whose
- *    segment really fails its validator;
+ *  - every ':' parameter is one of the path's segments; *rest is the
+ *    remaining segments joined with '/'; the typed table never answers
+ *    ROUTE_INVALID (req_check judges);
+ *  - req_check refuses only with NB_INVALID naming a declared field, or
+ *    (the package file) "invalid version" or NB_NOT_FOUND for a path not
+ *    ending in .json;
+ *  - what it accepts holds the domain predicates: flavour mip_flavour_ok,
+ *    name mip_name_ok, the version (the file name minus ".json")
+ *    mip_version_ok, hh two hex digits, hash mip_hash_prefix_ok; all safe
+ *    in an upstream URL and in the prefix range query: no '/', '?', '#',
+ *    '%', '\\', space, control or non-ASCII byte, hashes lowercase hex only;
  *  - a path of the right shape always finds its route (no false 404);
- *  - what mip_package accepts as a version (the file name minus ".json",
- *    mip_version_ok) and what mip_file accepts as a hash (mip_hash_prefix_ok
- *    and the matching two-digit directory) are safe in an upstream URL
- *    and in the prefix range query: no '/', '?', '#', '%', '\\', space,
- *    control or non-ASCII byte, hashes lowercase hex only;
  *  - mip_repo_spec_parse (the production parser of what follows /mip/github/)
- *    answers 0, or -1 with 400/404 and a message; what it accepts is plain
- *    names, a ref passing mip_version_ok, a path passing mip_dest_ok: all
- *    safe in a raw-host URL;
+ *    answers 0, or -1 with NB_INVALID/NB_NOT_FOUND and a message; what it
+ *    accepts is plain names, a ref passing mip_version_ok, a path passing
+ *    mip_dest_ok: all safe in a raw-host URL;
  *  - HEAD routes like GET, and POST finds a route exactly when GET does.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/path.h"
-#include "../../src/lib/route.h"
-#include "../../src/mip/mip.h"
+#define NB_NO_MAIN
+#include "../../src/cgi/mip-index.fcgi.c"
 
-/* mip-index.fcgi's table (src/cgi/mip-index.fcgi.c), copied */
-static const struct route_param_spec package_params[] = {
-	{ "flavour", mip_flavour_ok }, { "name", mip_name_ok }, { NULL, NULL }
-};
-
-static const struct route routes[] = {
-	{ "GET", "/mip/index.json", mip_index, "/mip/index.json", NULL, 0 },
-	{ "GET", "/mip/package/:flavour/:name/:file", mip_package, "/mip/package",
-	  package_params, 0 },
-	{ "GET", "/mip/file/:hh/:hash", mip_file, "/mip/file", NULL, 0 },
-	{ "GET", "/mip/github/*rest", mip_repo, "/mip/github", NULL, 0 },
-	{ "GET", "/mip/gitlab/*rest", mip_repo, "/mip/gitlab", NULL, 0 },
-};
-#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
+#define routes mip_routes
+#define NROUTES mip_nroutes
 enum { R_INDEX, R_PACKAGE, R_FILE, R_GITHUB, R_GITLAB };
 
 static void check_segments(const struct path *p)
@@ -86,20 +75,20 @@ static void url_piece_ok(const char *s)
 	}
 }
 
-static const char *param(const struct route_params *rp, const char *name)
+static const char *param(const struct http_req *r, const char *name)
 {
-	const char *v = route_param(rp, name);
+	const char *v = req_str(r, name);
 
 	if (!v)
 		abort();
 	return v;
 }
 
-/* mip_package: GET /mip/package/{flavour}/{name}/{version}.json */
-static void package_checks(struct arena *a, const struct route_params *rp)
+/* mip_package: GET /mip/package/{flavour}/{name}/{version}.json, as accepted */
+static void package_checks(struct arena *a, const struct http_req *r)
 {
-	const char *flavour = param(rp, "flavour"), *name = param(rp, "name");
-	const char *file = param(rp, "file");
+	const char *flavour = param(r, "flavour"), *name = param(r, "name");
+	const char *file = param(r, "file");
 	size_t fl = strlen(file);
 	char *version, *url;
 	int slashes = 0;
@@ -109,11 +98,9 @@ static void package_checks(struct arena *a, const struct route_params *rp)
 	url_piece_ok(flavour);
 	url_piece_ok(name);
 	if (fl <= 5 || strcmp(file + fl - 5, ".json"))
-		return;		/* answered 404 */
+		abort();
 	version = arena_strndup(a, file, fl - 5);
-	if (!mip_version_ok(version))
-		return;		/* answered 400 */
-	if (strlen(version) == 0 || strlen(version) > 63)
+	if (!mip_version_ok(version) || strlen(version) == 0 || strlen(version) > 63)
 		abort();
 	url_piece_ok(version);
 	/* the upstream URL has exactly the segments it was built from */
@@ -125,13 +112,15 @@ static void package_checks(struct arena *a, const struct route_params *rp)
 }
 
 /* mip_file: GET /mip/file/{hh}/{hash prefix} */
-static void file_checks(const struct route_params *rp)
+static void file_checks(const struct http_req *r)
 {
-	const char *hh = param(rp, "hh"), *hash = param(rp, "hash");
+	const char *hh = param(r, "hh"), *hash = param(r, "hash");
 	size_t i, n;
 
-	if (!mip_hash_prefix_ok(hash) || strncmp(hh, hash, 2) || strlen(hh) != 2)
-		return;		/* answered 400 */
+	if (!mip_hash_prefix_ok(hash) || strlen(hh) != 2)
+		abort();
+	if (strncmp(hh, hash, 2))
+		return;		/* mip_file answers 400 "invalid hash" */
 	n = strlen(hash);
 	if (n < 4 || n > 64)
 		abort();
@@ -145,12 +134,13 @@ static void file_checks(const struct route_params *rp)
 
 /* mip_repo: GET /mip/github|gitlab/<org>/<repo>[@ref][/py][/tree/<ref>][/<path>],
  * through the production parser (mip_repo_spec_parse) */
-static void repo_checks(struct arena *a, const struct path *p, const struct route_params *rp,
+static void repo_checks(struct arena *a, const struct path *p, const struct http_req *r,
 			int which)
 {
-	const char *rest = param(rp, "rest"), *err = NULL;
+	const char *rest = param(r, "rest");
 	struct mip_repo_spec sp;
-	int i, status = 0, rc;
+	struct nb_err e = { 0 };
+	int i, rc;
 
 	/* rest is the path from the third segment on */
 	{
@@ -166,9 +156,9 @@ static void repo_checks(struct arena *a, const struct path *p, const struct rout
 	}
 	if (strcmp(p->seg[1], which == R_GITHUB ? "github" : "gitlab"))
 		abort();
-	rc = mip_repo_spec_parse(a, rest, &sp, &status, &err);
+	rc = mip_repo_spec_parse(a, rest, &sp, &e);
 	if (rc != 0) {
-		if (rc != -1 || (status != 400 && status != 404) || !err || !*err)
+		if (rc != -1 || (e.kind != NB_INVALID && e.kind != NB_NOT_FOUND) || !*e.msg)
 			abort();
 		return;
 	}
@@ -184,6 +174,53 @@ static void repo_checks(struct arena *a, const struct path *p, const struct rout
 	/* the path is a part of rest, never longer than it */
 	if (*sp.path && !strstr(rest, sp.path))
 		abort();
+}
+
+/* The declared field e names ("invalid X", "missing X"). */
+static int names_declared_field(const struct route *hit, const char *msg)
+{
+	const struct req_field *f = route_typed(hit)->input;
+	size_t n;
+
+	if (strncmp(msg, "invalid ", 8) && strncmp(msg, "missing ", 8))
+		return 0;
+	msg += 8;
+	n = strcspn(msg, ":");
+	for (; f && f->name; f++)
+		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
+			return 1;
+	return 0;
+}
+
+/* req_check on the matched route, then the checks of what it accepted. */
+static void check_input(struct arena *a, const struct path *p, const struct route *hit,
+			const struct route_params *rp, int which)
+{
+	static struct app app;	/* zero: the mip validators read no settings */
+	struct http_req r;
+	struct nb_err e;
+
+	http_req_init(&r, a, NULL);
+	r.method = "GET";
+	r.path = *p;
+	r.route = hit;
+	r.params = *rp;
+	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		/* mip_pkgfile_valid's own answers name the version, not "file" */
+		int pkgfile = which == R_PACKAGE &&
+			      ((e.kind == NB_NOT_FOUND &&
+				!strcmp(e.msg, "package JSON paths end in .json")) ||
+			       (e.kind == NB_INVALID && !strcmp(e.msg, "invalid version")));
+		if (!pkgfile && !(e.kind == NB_INVALID && names_declared_field(hit, e.msg)))
+			abort();
+		return;
+	}
+	if (which == R_PACKAGE)
+		package_checks(a, &r);
+	else if (which == R_FILE)
+		file_checks(&r);
+	else if (which == R_GITHUB || which == R_GITLAB)
+		repo_checks(a, p, &r, which);
 }
 
 static enum route_result route(struct arena *a, const char *method, const struct path *p)
@@ -206,34 +243,9 @@ static enum route_result route(struct arena *a, const char *method, const struct
 			if (strcmp(rp.name[i], "rest") && (!*rp.val[i] || !is_segment(p, rp.val[i])))
 				abort();
 		}
-		switch (which) {
-		case R_INDEX:
-			if (rp.n != 0)
-				abort();
-			break;
-		case R_PACKAGE:
-			if (rp.n != 3)
-				abort();
-			package_checks(a, &rp);
-			break;
-		case R_FILE:
-			if (rp.n != 2)
-				abort();
-			file_checks(&rp);
-			break;
-		default:
-			if (rp.n != 1)
-				abort();
-			repo_checks(a, p, &rp, which);
-			break;
-		}
-		break;
-	case ROUTE_INVALID:
-		if (which != R_PACKAGE || !bad)
+		if (rp.n != (which == R_INDEX ? 0 : which == R_PACKAGE ? 3 : which == R_FILE ? 2 : 1))
 			abort();
-		if (!strcmp(bad, "flavour") ? mip_flavour_ok(p->seg[2]) :
-		    !strcmp(bad, "name") ? mip_name_ok(p->seg[3]) : 1)
-			abort();
+		check_input(a, p, hit, &rp, which);
 		break;
 	case ROUTE_NOT_FOUND:
 	case ROUTE_BAD_METHOD:
@@ -241,7 +253,7 @@ static enum route_result route(struct arena *a, const char *method, const struct
 			abort();
 		break;
 	default:
-		abort();
+		abort();	/* a typed table: req_check judges, never ROUTE_INVALID */
 	}
 	return res;
 }
@@ -257,14 +269,12 @@ static int expected(const struct path *p)
 		return R_GITLAB;
 	if (p->n == 2 && !strcmp(p->seg[1], "index.json"))
 		return R_INDEX;
-	if (p->n == 5 && !strcmp(p->seg[1], "package") && *p->seg[4] &&
-	    mip_flavour_ok(p->seg[2]) && mip_name_ok(p->seg[3]))
+	if (p->n == 5 && !strcmp(p->seg[1], "package") && *p->seg[2] && *p->seg[3] && *p->seg[4])
 		return R_PACKAGE;
 	if (p->n == 4 && !strcmp(p->seg[1], "file") && *p->seg[2] && *p->seg[3])
 		return R_FILE;
 	return -1;
 }
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;

@@ -40,8 +40,45 @@
 
 #include "../../src/core/core.h"
 #include "../../src/mip/mip.h"
+#define NB_NO_MAIN
+#include "../../src/cgi/mip-index.fcgi.c"
 #include "unit_util.h"
 #include "unit_store.h"
+
+/* The error value as the older tests read it: the message (and, for the
+ * parsers, the HTTP status the program answers it with). */
+static int pj_parse(struct arena *a, const char *s, size_t len, struct mip_pkgjson *pj,
+		    const char **err)
+{
+	struct nb_err e = { 0 };
+	int rc = mip_pkgjson_parse(a, s, len, pj, &e);
+
+	*err = rc < 0 ? arena_strdup(a, e.msg) : NULL;
+	if (rc < 0 && e.kind != NB_INVALID)
+		fail_msg("a refused package JSON is NB_INVALID, got %s", nb_errkind_name(e.kind));
+	return rc;
+}
+
+static int compile_err(struct app *app, const struct mip_compiler *cc, const char *src,
+		       const char *dest, char *out, char *err, size_t errlen)
+{
+	struct nb_err e = { 0 };
+	int rc = mip_compile(app, cc, src, dest, out, &e);
+
+	snprintf(err, errlen, "%s", rc < 0 ? e.msg : "");
+	return rc;
+}
+
+static int spec_parse(struct arena *a, const char *rest, struct mip_repo_spec *sp, int *status,
+		      const char **err)
+{
+	struct nb_err e = { 0 };
+	int rc = mip_repo_spec_parse(a, rest, sp, &e);
+
+	*status = rc < 0 ? nb_err_status(e.kind) : 0;
+	*err = rc < 0 ? arena_strdup(a, e.msg) : NULL;
+	return rc;
+}
 
 /* ------------------------------------------------------------------ */
 /* fixture: a database with the core schema, a blob store, a struct app */
@@ -138,7 +175,7 @@ static void put(struct fx *f, const char *data, const char *origin, char *hex)
 static int parse(struct arena *a, const char *s, struct mip_pkgjson *pj, const char **err)
 {
 	*err = NULL;
-	return mip_pkgjson_parse(a, s, strlen(s), pj, err);
+	return pj_parse(a, s, strlen(s), pj, err);
 }
 
 static void test_parse_thirdparty(void **state)
@@ -359,12 +396,12 @@ static void test_parse_limits(void **state)
 
 	for (i = 0; i < 3; i++) {
 		s = list_json(keys[i], MIP_MAX_ENTRIES, &len);
-		assert_int_equal(mip_pkgjson_parse(&f->a, s, len, &pj, &err), 0);
+		assert_int_equal(pj_parse(&f->a, s, len, &pj, &err), 0);
 		assert_int_equal(pj.nurls + pj.ndeps + pj.nhashes, MIP_MAX_ENTRIES);
 		free(s);
 		s = list_json(keys[i], MIP_MAX_ENTRIES + 1, &len);
 		err = NULL;
-		assert_int_equal(mip_pkgjson_parse(&f->a, s, len, &pj, &err), -1);
+		assert_int_equal(pj_parse(&f->a, s, len, &pj, &err), -1);
 		/* refused with the field and the limit named, never cut */
 		assert_string_equal(err, arena_printf(&f->a, "\"%s\" has 1001 entries, at most 1000",
 						      keys[i]));
@@ -378,23 +415,23 @@ static void test_parse_limits(void **state)
 	memset(s, ' ', MIP_JSON_MAX + 1);
 	memcpy(s, "{\"version\":\"1.0\"}", 17);
 	s[MIP_JSON_MAX + 1] = '\0';
-	assert_int_equal(mip_pkgjson_parse(&f->a, s, MIP_JSON_MAX, &pj, &err), 0);
+	assert_int_equal(pj_parse(&f->a, s, MIP_JSON_MAX, &pj, &err), 0);
 	assert_string_equal(pj.version, "1.0");
 	err = NULL;
-	assert_int_equal(mip_pkgjson_parse(&f->a, s, MIP_JSON_MAX + 1, &pj, &err), -1);
+	assert_int_equal(pj_parse(&f->a, s, MIP_JSON_MAX + 1, &pj, &err), -1);
 	assert_string_equal(err, E_BIG);
 	free(s);
 
 	/* a version or destination longer than kept: the field and the limit named */
 	s = arena_printf(&f->a, "{\"version\":\"%064d\"}", 1);
-	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_int_equal(pj_parse(&f->a, s, strlen(s), &pj, &err), -1);
 	assert_string_equal(err, "\"version\" is 64 bytes, at most 63");
 	s = arena_printf(&f->a, "{\"urls\":[[\"%0300d.py\",\"a.py\"]]}", 1);
-	assert_int_equal(mip_pkgjson_parse(&f->a, s, strlen(s), &pj, &err), -1);
+	assert_int_equal(pj_parse(&f->a, s, strlen(s), &pj, &err), -1);
 	assert_string_equal(err, "a destination path in \"urls\" is 303 bytes, at most 255");
 
 	/* the length is what counts, not a NUL: bytes past len are not read */
-	assert_int_equal(mip_pkgjson_parse(&f->a, "{\"version\":\"2\"}garbage", 15, &pj, &err), 0);
+	assert_int_equal(pj_parse(&f->a, "{\"version\":\"2\"}garbage", 15, &pj, &err), 0);
 	assert_string_equal(pj.version, "2");
 }
 
@@ -1004,7 +1041,7 @@ static void test_compile(void **state)
 
 	assert_int_equal(mip_compiler_probe(&cc, stand_in(), 2), 0);
 	put(f, code, "hosted", src);
-	assert_int_equal(mip_compile(&f->app, &cc, src, "pkg/mod.py", out, err, sizeof(err)), 0);
+	assert_int_equal(compile_err(&f->app, &cc, src, "pkg/mod.py", out, err, sizeof(err)), 0);
 	assert_string_not_equal(out, src);
 	mpy = mip_file_read(&f->app, &f->a, out, &n);
 	assert_non_null(mpy);
@@ -1023,21 +1060,21 @@ static void test_compile(void **state)
 	gone = cc;
 	snprintf(gone.path, sizeof(gone.path), "/nonexistent/mpy-cross");
 	memset(out2, 0, sizeof(out2));
-	assert_int_equal(mip_compile(&f->app, &gone, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
+	assert_int_equal(compile_err(&f->app, &gone, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
 	assert_string_equal(out2, out);
-	assert_int_equal(mip_compile(&f->app, &cc, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
+	assert_int_equal(compile_err(&f->app, &cc, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
 	assert_string_equal(out2, out);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_compiled"), 1);
 	assert_int_equal(nblobs(f), 2);
 
 	/* other flags are another cache entry, and need the compiler */
 	gone.flags[2] = '3';
-	assert_int_equal(mip_compile(&f->app, &gone, src, "pkg/mod.py", out2, err, sizeof(err)), -1);
+	assert_int_equal(compile_err(&f->app, &gone, src, "pkg/mod.py", out2, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "pkg/mod.py: compile failed"));
 
 	/* an evicted output is compiled again */
 	assert_int_equal(blob_remove(&f->app.blobs, out), 0);
-	assert_int_equal(mip_compile(&f->app, &cc, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
+	assert_int_equal(compile_err(&f->app, &cc, src, "pkg/mod.py", out2, err, sizeof(err)), 0);
 	assert_string_equal(out2, out);
 	assert_true(blob_exists(&f->app.blobs, out));
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_compiled"), 1);
@@ -1051,7 +1088,7 @@ static void test_compile_syntax_error(void **state)
 
 	assert_int_equal(mip_compiler_probe(&cc, stand_in(), 2), 0);
 	put(f, "x = (STAND-IN-SYNTAX-ERROR\n", "github", src);
-	assert_int_equal(mip_compile(&f->app, &cc, src, "bad.py", out, err, sizeof(err)), -1);
+	assert_int_equal(compile_err(&f->app, &cc, src, "bad.py", out, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "SyntaxError"));
 	assert_string_equal(err, "bad.py: compile failed: SyntaxError: invalid syntax");
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_compiled"), 0);
@@ -1068,7 +1105,7 @@ static void test_compile_native_refused(void **state)
 
 	assert_int_equal(mip_compiler_probe(&cc, stand_in(), 2), 0);
 	put(f, "# STAND-IN-NATIVE\n", "github", src);
-	assert_int_equal(mip_compile(&f->app, &cc, src, "nat.py", out, err, sizeof(err)), -1);
+	assert_int_equal(compile_err(&f->app, &cc, src, "nat.py", out, err, sizeof(err)), -1);
 	assert_string_equal(err, "nat.py: the compiler wrote no bytecode-only mpy v6 file");
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_compiled"), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files"), 1);
@@ -1096,7 +1133,7 @@ static void test_compile_error_long_dest(void **state)
 	assert_true(mip_dest_ok(dest));
 	assert_int_equal(mip_compiler_probe(&cc, stand_in(), 2), 0);
 	put(f, "x = (STAND-IN-SYNTAX-ERROR\n", "github", src);
-	assert_int_equal(mip_compile(&f->app, &cc, src, dest, out, err, sizeof(err)), -1);
+	assert_int_equal(compile_err(&f->app, &cc, src, dest, out, err, sizeof(err)), -1);
 	if (!strstr(err, "SyntaxError"))
 		fail_msg("the error does not name the SyntaxError: \"%s\"", err);
 }
@@ -1234,15 +1271,18 @@ static int repo_call(struct fx *f, struct repo_fx *x, const char *spec, const ch
 {
 	struct mip_repo_spec sp;
 	const char *why = NULL;
-	int status = 0;
+	struct nb_err e = { 0 };
+	int status = 0, rc;
 
 	pthread_mutex_lock(&x->srv.mu);
 	x->srv.pkgjson = pkgjson;
 	pthread_mutex_unlock(&x->srv.mu);
 	*err = '\0';
-	if (mip_repo_spec_parse(&f->a, spec, &sp, &status, &why) < 0)
+	if (spec_parse(&f->a, spec, &sp, &status, &why) < 0)
 		fail_msg("%s: %s", spec, why);
-	return mip_repo_package(&f->app, &x->r, "github", &sp, "py", json, &status, err, errlen);
+	rc = mip_repo_package(&f->app, &x->r, "github", &sp, "py", json, &e);
+	snprintf(err, errlen, "%s", rc < 0 ? e.msg : "");
+	return rc;
 }
 
 /* The paths the loopback host was asked for, from the n-th request on, one a line. */
@@ -1271,12 +1311,12 @@ static void repo_setup(struct fx *f, struct repo_fx *x)
 	unsetenv("ALL_PROXY");
 	setenv("no_proxy", "*", 1);
 	srv_start(&x->srv);
-	snprintf(x->m.github_raw, sizeof(x->m.github_raw), "http://127.0.0.1:%d", x->srv.port);
-	snprintf(x->m.gitlab_raw, sizeof(x->m.gitlab_raw), "http://127.0.0.1:%d/gl", x->srv.port);
-	x->m.ttl = 60;
-	x->m.timeout = 5;
-	x->m.cache_max = 1LL << 30;
-	x->m.max_file = 1 << 20;
+	snprintf(x->m.set.github_raw, sizeof(x->m.set.github_raw), "http://127.0.0.1:%d", x->srv.port);
+	snprintf(x->m.set.gitlab_raw, sizeof(x->m.set.gitlab_raw), "http://127.0.0.1:%d/gl", x->srv.port);
+	x->m.set.ttl = 60;
+	x->m.set.timeout = 5;
+	x->m.set.cache_max = 1LL << 30;
+	x->m.set.max_file = 1 << 20;
 	f->app.domain = &x->m;
 	x->r.a = &f->a;
 }
@@ -1411,7 +1451,7 @@ static void test_repo_spec_parse(void **state)
 		struct mip_repo_spec sp;
 		const char *err = NULL;
 		int status = 0;
-		if (mip_repo_spec_parse(&a, ok[i].rest, &sp, &status, &err) != 0)
+		if (spec_parse(&a, ok[i].rest, &sp, &status, &err) != 0)
 			fail_msg("%s: refused (%d %s)", ok[i].rest, status, err);
 		if (strcmp(sp.org, ok[i].org) || strcmp(sp.name, ok[i].name) ||
 		    strcmp(sp.path, ok[i].path) || strcmp(sp.ref, ok[i].ref) || sp.py != ok[i].py)
@@ -1422,7 +1462,7 @@ static void test_repo_spec_parse(void **state)
 		struct mip_repo_spec sp;
 		const char *err = NULL;
 		int status = 0;
-		if (mip_repo_spec_parse(&a, bad[i].rest, &sp, &status, &err) != -1 ||
+		if (spec_parse(&a, bad[i].rest, &sp, &status, &err) != -1 ||
 		    status != bad[i].status || !err || !*err)
 			fail_msg("%s: want %d, got %d (%s)", bad[i].rest, bad[i].status, status,
 				 err ? err : "accepted");
@@ -1464,7 +1504,7 @@ static void test_repo_files_revalidated(void **state)
 	int rc, n;
 
 	repo_setup(f, &x);
-	x.m.ttl = 0;
+	x.m.set.ttl = 0;
 	rc = repo_call(f, &x, "org/br", pj, &json, err, sizeof(err));
 	if (rc != 0)
 		fail_msg("%s", err);
@@ -1591,7 +1631,7 @@ static void test_compile_tmp_link(void **state)
 	fputs("precious", fp);
 	fclose(fp);
 	/* the blob store refuses to store through the link too: a clear error */
-	assert_int_equal(mip_compile(&f->app, &cc, src, "m.py", out, err, sizeof(err)), -1);
+	assert_int_equal(compile_err(&f->app, &cc, src, "m.py", out, err, sizeof(err)), -1);
 	assert_string_equal(err, "cannot store the compiled file");
 	fp = fopen(victim, "r");
 	assert_non_null(fp);
@@ -1615,6 +1655,62 @@ static void test_file_read_fanout_link(void **state)
 	assert_int_equal(rename(fan, moved), 0);
 	assert_int_equal(symlink(moved, fan), 0);
 	assert_null(mip_file_read(&f->app, &f->a, hex, &n));
+}
+
+
+/* ------------------------------------------------------------------ */
+/* mip-index.fcgi's declared input: the real table, routed and checked */
+
+/* Routes uri in mip_routes and checks its path input: req_check's result. */
+static int mip_route(struct arena *a, const char *uri, struct http_req *r, struct nb_err *e)
+{
+	static const struct app app0;
+	const char *err = NULL, *bad = NULL;
+
+	http_req_init(r, a, NULL);
+	r->method = "GET";
+	nb_err_clear(e);
+	if (path_split(a, uri, strlen(uri), &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	assert_int_equal(route_match(a, mip_routes, mip_nroutes, "GET", &r->path, &r->route,
+				     &r->params, &bad), ROUTE_OK);
+	return req_check(&app0, r, REQ_PATH | REQ_QUERY, e);
+}
+
+static void test_routes_declared_input(void **state)
+{
+	static const struct { const char *uri, *msg; enum nb_errkind kind; } bad[] = {
+		{ "/mip/package/7x/foo/1.json", "invalid flavour", NB_INVALID },
+		{ "/mip/package/6/.foo/1.json", "invalid name", NB_INVALID },
+		{ "/mip/package/6/foo/1.0.txt", "package JSON paths end in .json", NB_NOT_FOUND },
+		{ "/mip/package/6/foo/.json", "package JSON paths end in .json", NB_NOT_FOUND },
+		{ "/mip/package/6/foo/..json", "invalid version", NB_INVALID },
+		{ "/mip/package/6/foo/1%3F.json", "invalid version", NB_INVALID },
+		{ "/mip/file/zz/12345678", "invalid hh", NB_INVALID },
+		{ "/mip/file/123/12345678", "invalid hh", NB_INVALID },
+		{ "/mip/file/12/123", "invalid hash", NB_INVALID },
+		{ "/mip/file/12/1234567G", "invalid hash", NB_INVALID },
+	};
+	struct fx *f = *state;
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	assert_int_equal(route_table_check(mip_routes, mip_nroutes, &e), 0);
+	assert_int_equal(mip_route(&f->a, "/mip/package/py/foo/1.0.json", &r, &e), 0);
+	assert_string_equal(req_str(&r, "flavour"), "py");
+	assert_string_equal(req_str(&r, "name"), "foo");
+	assert_string_equal(req_str(&r, "file"), "1.0.json");
+	assert_int_equal(mip_route(&f->a, "/mip/file/ab/abcd", &r, &e), 0);
+	assert_string_equal(req_str(&r, "hash"), "abcd");
+	assert_int_equal(mip_route(&f->a, "/mip/gitlab/org/repo@v1/py", &r, &e), 0);
+	assert_string_equal(req_str(&r, "rest"), "org/repo@v1/py");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (mip_route(&f->a, bad[i].uri, &r, &e) != -1 || e.kind != bad[i].kind ||
+		    strcmp(e.msg, bad[i].msg))
+			fail_msg("%s: got %s \"%s\", want \"%s\"", bad[i].uri,
+				 nb_errkind_name(e.kind), e.msg, bad[i].msg);
+	}
 }
 
 int main(void)
@@ -1653,6 +1749,7 @@ int main(void)
 		T(test_repo_ref_stays_in_its_repository),
 		T(test_repo_files_revalidated),
 		T(test_hosted_has),
+		T(test_routes_declared_input),
 		T(test_static_link_fanout_link),
 		T(test_compile_tmp_link),
 		T(test_file_read_fanout_link),

@@ -25,8 +25,8 @@ static char *raw_url(struct mip *m, struct arena *a, const char *host, const cha
 		     const char *repo, const char *ref, const char *path)
 {
 	if (!strcmp(host, "gitlab"))
-		return arena_printf(a, "%s/%s/%s/-/raw/%s/%s", m->gitlab_raw, org, repo, ref, path);
-	return arena_printf(a, "%s/%s/%s/%s/%s", m->github_raw, org, repo, ref, path);
+		return arena_printf(a, "%s/%s/%s/-/raw/%s/%s", m->set.gitlab_raw, org, repo, ref, path);
+	return arena_printf(a, "%s/%s/%s/%s/%s", m->set.github_raw, org, repo, ref, path);
 }
 
 /* Cuts a trailing "/package.json" (mip appends it) and trailing slashes. */
@@ -40,13 +40,6 @@ static void trim_rest(char *rest)
 		rest[--l] = '\0';
 }
 
-static int spec_fail(int *status, const char **err, int st, const char *why)
-{
-	*status = st;
-	*err = why;
-	return -1;
-}
-
 /*
  * The ref rides on "tree/<ref>" (GitHub's own page URLs have that shape)
  * or on "@ref"; only the first survives `micropython -m mip install` and
@@ -56,7 +49,7 @@ static int spec_fail(int *status, const char **err, int st, const char *why)
  * mip.install(url, mpy=False) sends nothing that says so.
  */
 int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec *sp,
-			int *status, const char **err)
+			struct nb_err *e)
 {
 	char *s = arena_strdup(a, rest), *seg[PATH_MAX_SEGS + 2], *at;
 	int n = 0, i = 2;
@@ -71,7 +64,7 @@ int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec 
 		*p++ = '\0';
 	}
 	if (++n < 2 || n > PATH_MAX_SEGS + 1)
-		return spec_fail(status, err, 404, "a repository is <org>/<repo>");
+		return nb_fail(e, NB_NOT_FOUND, "a repository is <org>/<repo>");
 	sp->org = seg[0];
 	sp->name = seg[1];
 	if ((at = strchr(seg[1], '@'))) {
@@ -84,9 +77,9 @@ int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec 
 	}
 	if (i < n && !strcmp(seg[i], "tree")) {
 		if (sp->ref)
-			return spec_fail(status, err, 400, "give the ref once: @ref or tree/<ref>");
+			return nb_fail(e, NB_INVALID, "give the ref once: @ref or tree/<ref>");
 		if (i + 1 >= n)
-			return spec_fail(status, err, 400, "tree/<ref> names a branch, tag or commit");
+			return nb_fail(e, NB_INVALID, "tree/<ref> names a branch, tag or commit");
 		sp->ref = seg[i + 1];
 		i += 2;
 	}
@@ -99,9 +92,9 @@ int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec 
 		sp->ref = "HEAD";
 	/* what goes into the raw-host URL is checked piece by piece */
 	if (!mip_name_ok(sp->org) || !mip_name_ok(sp->name) || (*sp->path && !mip_dest_ok(sp->path)))
-		return spec_fail(status, err, 400, "a repository is <org>/<repo>[/<path>] of plain names");
+		return nb_fail(e, NB_INVALID, "a repository is <org>/<repo>[/<path>] of plain names");
 	if (!mip_version_ok(sp->ref))
-		return spec_fail(status, err, 400, "bad ref");
+		return nb_fail(e, NB_INVALID, "bad ref");
 	return 0;
 }
 
@@ -134,9 +127,9 @@ static char *source_url(struct mip *m, struct arena *a, const char *host,
 	if (!strncmp(src, "http://", 7) || !strncmp(src, "https://", 8)) {
 		/* only below the configured raw hosts: nestbox is no open proxy
 		 * ("https://raw.githubusercontent.com@elsewhere/" is not below) */
-		size_t gh = strlen(m->github_raw), gl = strlen(m->gitlab_raw);
-		if ((!strncmp(src, m->github_raw, gh) && src[gh] == '/' && mip_dest_ok(src + gh + 1)) ||
-		    (!strncmp(src, m->gitlab_raw, gl) && src[gl] == '/' && mip_dest_ok(src + gl + 1)))
+		size_t gh = strlen(m->set.github_raw), gl = strlen(m->set.gitlab_raw);
+		if ((!strncmp(src, m->set.github_raw, gh) && src[gh] == '/' && mip_dest_ok(src + gh + 1)) ||
+		    (!strncmp(src, m->set.gitlab_raw, gl) && src[gl] == '/' && mip_dest_ok(src + gl + 1)))
 			return arena_strdup(a, src);
 		return NULL;
 	}
@@ -146,100 +139,117 @@ static char *source_url(struct mip *m, struct arena *a, const char *host,
 		       *sp->path ? arena_printf(a, "%s/%s", sp->path, src) : src);
 }
 
+/* One repository request: who asks, which host, which package. */
+struct repo_ctx {
+	struct app *app;
+	struct http_req *r;
+	const char *host;		/* "github" or "gitlab" */
+	const struct mip_repo_spec *sp;
+	int down;			/* a raw host was unreachable, no copy at hand */
+};
+
 /*
  * A file of a raw host, kept like a package JSON: a "raw" row under its URL
  * holds its sha256 and validators, so after mip.cache_ttl an unchanged file
  * costs a 304 and a changed one (a branch moved on) is fetched again.
- * 0 and hex; -1 with *status (404 missing, 502 unstorable) and err; -2
- * (502) when the host is unreachable and no copy is at hand (with one, the
+ * 0 and hex; -1 with e NB_NOT_FOUND (missing) or NB_UNAVAILABLE (unstorable,
+ * or the host unreachable and no copy at hand: x->down; with a copy, the
  * copy is used: stale beats nothing).
  */
-static int raw_fetch(struct app *app, struct http_req *r, const char *origin, const char *url,
-		     size_t max, char *hex, int *status, char *err, size_t errlen)
+static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex, struct nb_err *e)
 {
+	struct app *app = x->app;
 	struct mip *m = app->domain;
 	struct mip_pkgrow row;
 	struct fetch_result f;
-	int have = mip_pkg_get(app, origin, url, "raw", "-", r->a, &row) == 0 &&
+	int have = mip_pkg_get(app, x->host, url, "raw", "-", x->r->a, &row) == 0 &&
 		   strlen(row.json) == 64 && mip_file_find(app, row.json, hex) == MIP_FOUND;
 
-	if (have && (row.expires > (long long)time(NULL) || m->offline))
+	if (have && (row.expires > (long long)time(NULL) || m->set.offline))
 		return 0;
-	*status = m->offline ? 404 : 502;
-	if (m->offline) {
-		snprintf(err, errlen, "not cached, and mip.offline is set");
-		return -1;
-	}
+	if (m->set.offline)
+		return nb_fail(e, NB_NOT_FOUND, "not cached, and mip.offline is set");
 	if (fetch_get(url, have ? row.etag : NULL, have ? row.last_modified : NULL, max,
-		      m->timeout, &f) < 0 || f.status >= 500) {
-		mip_upstream_note(app, origin, arena_printf(r->a, "%s: %s", url,
-				  f.status ? "server error" : f.error));
-		snprintf(err, errlen, "%s unreachable: %s", url, f.status ? "server error" : f.error);
+		      m->set.timeout, &f) < 0 || f.status >= 500) {
+		const char *why = f.status ? "server error" : f.error;
+		mip_upstream_note(app, x->host, arena_printf(x->r->a, "%s: %s", url, why));
+		nb_fail(e, NB_UNAVAILABLE, "%s unreachable: %s", url, why);
 		fetch_result_free(&f);
-		return have ? 0 : -2;
+		x->down |= !have;
+		return have ? 0 : -1;
 	}
-	mip_upstream_note(app, origin, NULL);
+	mip_upstream_note(app, x->host, NULL);
 	if (f.status == 304 && have) {
 		fetch_result_free(&f);
-		mip_pkg_extend(app, origin, url, "raw", "-", m->ttl);
+		mip_pkg_extend(app, x->host, url, "raw", "-", m->set.ttl);
 		return 0;
 	}
-	if (f.status != 200 || mip_file_put(app, f.body, f.len, origin, NULL, hex) < 0) {
-		*status = f.status == 200 ? 502 : 404;
-		snprintf(err, errlen, "%s: %s", url, f.status == 200 ? "cannot store it" : "not found");
+	if (f.status != 200 || mip_file_put(app, f.body, f.len, x->host, NULL, hex) < 0) {
+		int found = f.status == 200;
 		fetch_result_free(&f);
-		return -1;
+		return found ? nb_fail(e, NB_UNAVAILABLE, "%s: cannot store it", url)
+			     : nb_fail(e, NB_NOT_FOUND, "%s: not found", url);
 	}
-	mip_pkg_put(app, origin, url, "raw", "-", hex, f.etag, f.last_modified, m->ttl);
+	mip_pkg_put(app, x->host, url, "raw", "-", hex, f.etag, f.last_modified, m->set.ttl);
 	fetch_result_free(&f);
 	return 0;
 }
 
-/* Fetches, stores and (maybe) compiles each file; builds the package JSON.
- * 0; -1, or -2 for an unreachable host (raw_fetch), with *status and err. */
-static int build(struct app *app, struct http_req *r, const char *host,
-		 const struct mip_repo_spec *sp, const struct mip_pkgjson *pj, int compile,
-		 const char **json, int *status, char *err, size_t errlen)
+/* One "urls" entry: fetched, stored and (maybe) compiled; its pair of the
+ * package JSON, or NULL with e NB_UNAVAILABLE (the package is there, one of
+ * its files is not usable). */
+static cJSON *build_file(struct repo_ctx *x, const struct mip_pair *u, int compile,
+			 struct nb_err *e)
 {
-	struct mip *m = app->domain;
-	cJSON *o = cJSON_CreateObject(), *urls = cJSON_AddArrayToObject(o, "urls");
+	struct mip *m = x->app->domain;
+	const char *dest = u->a;
+	char *url = source_url(m, x->r->a, x->host, x->sp, u->b);
+	char hex[HASH_HEX_MAX], mpy[HASH_HEX_MAX];
+	int cc = compile && mip_compilable(dest);
+	cJSON *pair;
+
+	if (!url) {
+		nb_fail(e, NB_UNAVAILABLE, "%s: sources must be in the repository, github: or gitlab:",
+			u->b);
+		return NULL;
+	}
+	if (raw_fetch(x, url, (size_t)m->set.max_file, hex, e) < 0 ||
+	    (cc && mip_compile(x->app, &m->cc, hex, dest, mpy, e) < 0)) {
+		e->kind = NB_UNAVAILABLE;	/* a 404 of one file is the package's failure */
+		return NULL;
+	}
+	if (cc) {
+		dest = arena_printf(x->r->a, "%.*s.mpy", (int)strlen(dest) - 3, dest);
+		memcpy(hex, mpy, sizeof(hex));
+	}
+	pair = cJSON_CreateArray();
+	cJSON_AddItemToArray(pair, cJSON_CreateString(dest));
+	cJSON_AddItemToArray(pair, cJSON_CreateString(arena_printf(x->r->a, "files/%s", hex)));
+	return pair;
+}
+
+/* Fetches, stores and (maybe) compiles each file; builds the package JSON.
+ * 0, or -1 with e (build_file). */
+static int build(struct repo_ctx *x, const struct mip_pkgjson *pj, int compile,
+		 const char **json, struct nb_err *e)
+{
+	cJSON *o = cJSON_CreateObject(), *urls = cJSON_AddArrayToObject(o, "urls"), *pair;
 	char *s;
-	int i, rc = -1;
+	int i;
 
 	cJSON_AddNumberToObject(o, "v", 1);
 	for (i = 0; i < pj->nurls; i++) {
-		const char *dest = pj->urls[i].a;
-		char *url = source_url(m, r->a, host, sp, pj->urls[i].b);
-		char hex[HASH_HEX_MAX], mpy[HASH_HEX_MAX];
-		cJSON *pair;
-
-		*status = 502;
-		if (!url) {
-			snprintf(err, errlen, "%s: sources must be in the repository, github: or gitlab:",
-				 pj->urls[i].b);
-			goto fail;
+		if (!(pair = build_file(x, &pj->urls[i], compile, e))) {
+			cJSON_Delete(o);
+			return -1;
 		}
-		if ((rc = raw_fetch(app, r, host, url, (size_t)m->max_file, hex, status, err,
-				    errlen)) < 0) {
-			*status = 502;	/* the package is there; one of its files is not */
-			goto fail;
-		}
-		if (compile && mip_compilable(dest)) {
-			if ((rc = mip_compile(app, &m->cc, hex, dest, mpy, err, errlen)) < 0)
-				goto fail;
-			dest = arena_printf(r->a, "%.*s.mpy", (int)strlen(dest) - 3, dest);
-			memcpy(hex, mpy, sizeof(hex));
-		}
-		pair = cJSON_CreateArray();
-		cJSON_AddItemToArray(pair, cJSON_CreateString(dest));
-		cJSON_AddItemToArray(pair, cJSON_CreateString(arena_printf(r->a, "files/%s", hex)));
 		cJSON_AddItemToArray(urls, pair);
 	}
 	/* kept as package.json wrote them: mip_repo_render makes them URLs */
 	if (pj->ndeps) {
 		cJSON *d = cJSON_AddArrayToObject(o, "deps");
 		for (i = 0; i < pj->ndeps; i++) {
-			cJSON *pair = cJSON_CreateArray();
+			pair = cJSON_CreateArray();
 			cJSON_AddItemToArray(pair, cJSON_CreateString(pj->deps[i].a));
 			if (*pj->deps[i].b)
 				cJSON_AddItemToArray(pair, cJSON_CreateString(pj->deps[i].b));
@@ -249,100 +259,70 @@ static int build(struct app *app, struct http_req *r, const char *host,
 	if (*pj->version)
 		cJSON_AddStringToObject(o, "version", pj->version);
 	s = cJSON_PrintUnformatted(o);
-	*json = arena_strdup(r->a, s);
+	*json = arena_strdup(x->r->a, s);
 	cJSON_free(s);
 	cJSON_Delete(o);
 	return 0;
-fail:
-	cJSON_Delete(o);
-	return rc < 0 ? rc : -1;
 }
 
 /* Reads package.json through raw_fetch and builds the package from it;
  * returns as build() does. */
-static int rebuild(struct app *app, struct http_req *r, const char *host,
-		   const struct mip_repo_spec *sp, const char *key, const char *flavour,
-		   const char **json, int *status, char *err, size_t errlen)
+static int rebuild(struct repo_ctx *x, const char *key, const char *flavour, const char **json,
+		   struct nb_err *e)
 {
-	struct mip *m = app->domain;
-	const char *pjpath = *sp->path ? arena_printf(r->a, "%s/package.json", sp->path)
+	const struct mip_repo_spec *sp = x->sp;
+	struct mip *m = x->app->domain;
+	struct arena *a = x->r->a;
+	const char *pjpath = *sp->path ? arena_printf(a, "%s/package.json", sp->path)
 				       : "package.json";
 	char pjhex[HASH_HEX_MAX];
 	struct mip_pkgjson pj;
-	const char *why;
 	size_t n = 0;
 	char *text;
-	int rc;
 
-	if ((rc = raw_fetch(app, r, host, raw_url(m, r->a, host, sp->org, sp->name, sp->ref, pjpath),
-			    MIP_JSON_MAX, pjhex, status, err, errlen)) < 0) {
-		if (*status == 404)
-			snprintf(err, errlen, "no package.json there");
-		return rc;
-	}
-	text = mip_file_read(app, r->a, pjhex, &n);
-	if (!text || mip_pkgjson_parse(r->a, text, n, &pj, &why) < 0) {
-		*status = 502;
-		snprintf(err, errlen, "%s", text ? why : "cannot read the stored package.json");
+	if (raw_fetch(x, raw_url(m, a, x->host, sp->org, sp->name, sp->ref, pjpath), MIP_JSON_MAX,
+		      pjhex, e) < 0)
+		return e->kind == NB_NOT_FOUND ? nb_fail(e, NB_NOT_FOUND, "no package.json there")
+					       : -1;
+	text = mip_file_read(x->app, a, pjhex, &n);
+	if (!text)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the stored package.json");
+	if (mip_pkgjson_parse(a, text, n, &pj, e) < 0) {
+		e->kind = NB_UNAVAILABLE;	/* the repository's file is bad, not the request */
 		return -1;
 	}
-	if ((rc = build(app, r, host, sp, &pj, strcmp(flavour, "py") != 0, json, status, err,
-			errlen)) < 0)
-		return rc;
-	mip_pkg_put(app, host, key, flavour, "-", *json, NULL, NULL, m->ttl);
+	if (build(x, &pj, strcmp(flavour, "py") != 0, json, e) < 0)
+		return -1;
+	mip_pkg_put(x->app, x->host, key, flavour, "-", *json, NULL, NULL, m->set.ttl);
 	/* what this answer names stays: its files and its package.json */
-	mip_evict(app, m->cache_max, arena_printf(r->a, "%s %s", *json, pjhex));
+	mip_evict(x->app, m->set.cache_max, arena_printf(a, "%s %s", *json, pjhex));
 	return 0;
 }
 
 int mip_repo_package(struct app *app, struct http_req *r, const char *host,
 		     const struct mip_repo_spec *sp, const char *flavour,
-		     const char **json, int *status, char *err, size_t errlen)
+		     const char **json, struct nb_err *e)
 {
 	struct mip *m = app->domain;
+	struct repo_ctx x = { app, r, host, sp, 0 };
 	const char *key = arena_printf(r->a, "%s/%s%s%s@%s", sp->org, sp->name,
 				       *sp->path ? "/" : "", sp->path, sp->ref);
 	struct mip_pkgrow row;
-	int have = mip_pkg_get(app, host, key, flavour, "-", r->a, &row) == 0, rc;
+	int have = mip_pkg_get(app, host, key, flavour, "-", r->a, &row) == 0;
 
-	if (have && (row.expires > (long long)time(NULL) || m->offline)) {
+	if (have && (row.expires > (long long)time(NULL) || m->set.offline)) {
 		*json = row.json;
 		return 0;
 	}
-	if (m->offline) {
-		*status = 404;
-		snprintf(err, errlen, "not cached, and mip.offline is set");
-		return -1;
-	}
-	rc = rebuild(app, r, host, sp, key, flavour, json, status, err, errlen);
-	if (rc == -2 && have) {
+	if (m->set.offline)
+		return nb_fail(e, NB_NOT_FOUND, "not cached, and mip.offline is set");
+	if (rebuild(&x, key, flavour, json, e) == 0)
+		return 0;
+	if (x.down && have) {
 		*json = row.json;	/* stale beats nothing */
 		return 0;
 	}
-	return rc < 0 ? -1 : 0;
-}
-
-/* The external base of this server, for absolute URLs: server.base_url, or
- * the scheme, Host and port this request came in on. */
-static const char *base_url(struct app *app, struct http_req *r)
-{
-	const char *b = conf_str(app->conf, "server.base_url");
-	const char *host = http_header(r, "Host"), *port = http_env(r, "SERVER_PORT");
-	const char *https = http_env(r, "HTTPS");
-	int tls = https && !strcmp(https, "on");
-	size_t bl = b ? strlen(b) : 0;
-
-	if (bl) {
-		while (bl > 1 && b[bl - 1] == '/')
-			bl--;
-		return arena_strndup(r->a, b, bl);
-	}
-	if (!host || !*host)
-		host = http_env(r, "SERVER_NAME");
-	/* mip sends Host without the port: add the one we answered on */
-	if (host && !strchr(host, ':') && port && strcmp(port, tls ? "443" : "80"))
-		return arena_printf(r->a, "%s://%s:%s", tls ? "https" : "http", host, port);
-	return arena_printf(r->a, "%s://%s", tls ? "https" : "http", host ? host : "localhost");
+	return -1;
 }
 
 /*
@@ -386,7 +366,7 @@ static const char *dep_url(struct arena *a, const char *base, const char *n, con
 const char *mip_repo_render(struct app *app, struct http_req *r, const char *json, int py)
 {
 	cJSON *o = cJSON_Parse(json), *it;
-	const char *base = base_url(app, r);
+	const char *base = http_base_url(r, app->set.base_url);
 	const char *out = json;
 	char *s;
 
@@ -414,47 +394,50 @@ const char *mip_repo_render(struct app *app, struct http_req *r, const char *jso
 }
 
 /* Serves files/<sha256> below a repository path (package JSON cached
- * before its URLs were absolute named files so). */
-static int repo_file(struct app *app, struct http_req *r, struct http_resp *w, const char *rest)
+ * before its URLs were absolute named files so): 1 and answered (0 in
+ * *rc, or -1 with e), or 0 for any other path. */
+static int repo_file(struct app *app, struct http_req *r, struct http_resp *w, const char *rest,
+		     int *rc, struct nb_err *e)
 {
 	const char *f = strstr(rest, "/files/");
-	char hex[HASH_HEX_MAX], path[PATH_MAX];
+	char hex[HASH_HEX_MAX];
 
 	while (f && strstr(f + 1, "/files/"))
 		f = strstr(f + 1, "/files/");
 	if (!f || strlen(f + 7) != 64 || !hash_is_hex(f + 7, 64))
 		return 0;
-	if (mip_file_find(app, f + 7, hex) != MIP_FOUND) {
-		app_error(app, w, 404, "file not found");
-		return 1;
-	}
-	blob_path(&app->blobs, hex, path, sizeof(path));
-	if (http_file(r, w, path, "application/octet-stream",
-		      conf_bool(app->conf, "server.xsendfile")) != 0)
-		app_error(app, w, 404, "file not found");
+	*rc = mip_file_find(app, f + 7, hex) != MIP_FOUND
+		      ? nb_fail(e, NB_NOT_FOUND, "file not found")
+		      : mip_file_send(app, r, w, hex, e);
 	return 1;
 }
 
-void mip_repo(struct app *app, struct http_req *r, struct http_resp *w)
+/* GET /mip/<host>/<org>/<repo>[@ref][/py][/tree/<ref>][/<path>] */
+static int repo(struct app *app, struct http_req *r, struct http_resp *w, const char *host,
+		struct nb_err *e)
 {
 	struct mip *m = app->domain;
-	const char *host = r->path.seg[1];	/* "github" or "gitlab" */
-	const char *rest = http_param(r, "rest"), *json, *why;
+	const char *rest = req_str(r, "rest"), *json;
 	struct mip_repo_spec sp;
-	int status = 502;
-	char err[512];
+	int rc;
 
-	if (repo_file(app, r, w, rest))
-		return;
-	if (mip_repo_spec_parse(r->a, rest, &sp, &status, &why) < 0) {
-		app_error(app, w, status, why);
-		return;
-	}
-	if (mip_repo_package(app, r, host, &sp, sp.py || !m->cc.ok ? "py" : "mpy", &json,
-			     &status, err, sizeof(err)) < 0) {
-		app_error(app, w, status, err);
-		return;
-	}
+	if (repo_file(app, r, w, rest, &rc, e))
+		return rc;
+	if (mip_repo_spec_parse(r->a, rest, &sp, e) < 0)
+		return -1;
+	if (mip_repo_package(app, r, host, &sp, sp.py || !m->cc.ok ? "py" : "mpy", &json, e) < 0)
+		return mip_fail_gateway(w, e);
 	json = mip_repo_render(app, r, json, sp.py);
 	http_bytes(w, 200, "application/json", json, strlen(json));
+	return 0;
+}
+
+int mip_repo_github(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	return repo(app, r, w, "github", e);
+}
+
+int mip_repo_gitlab(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	return repo(app, r, w, "gitlab", e);
 }

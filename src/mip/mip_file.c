@@ -1,0 +1,83 @@
+/* GET /mip/file/{hh}/{hash prefix}: a stored file, else upstream's,
+ * checked against its hash before it is stored and served. */
+#include "mip.h"
+#include "../lib/fetch.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+int mip_fail_gateway(struct http_resp *w, const struct nb_err *e)
+{
+	if (e->kind != NB_UNAVAILABLE)
+		return -1;
+	/* RFC 9110 15.6.3: the upstream this server relays failed; the body
+	 * in the program's text format, as app_fail writes it */
+	http_text(w, 502, e->msg);
+	buf_addc(&w->body, '\n');
+	return 0;
+}
+
+int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
+		  struct nb_err *e)
+{
+	char path[PATH_MAX];
+
+	mip_file_touch(app, hex);
+	blob_path(&app->blobs, hex, path, sizeof(path));
+	if (http_file(r, w, path, "application/octet-stream", app->set.xsendfile) != 0)
+		return nb_fail(e, NB_NOT_FOUND, "file not found");
+	return 0;
+}
+
+/* Fetches upstream's file for a prefix, checks it, stores it; 0 and hex,
+ * or -1 with e NB_NOT_FOUND or NB_UNAVAILABLE. */
+static int upstream_file(struct app *app, struct http_req *r, const char *hash, char *hex,
+			 struct nb_err *e)
+{
+	static const char down[] = "upstream unreachable, or its file does not match the hash";
+	struct mip *m = app->domain;
+	struct fetch_result f;
+	char *url;
+	int rc;
+
+	if (m->set.offline)
+		return nb_fail(e, NB_NOT_FOUND, "file not found");
+	url = arena_printf(r->a, "%s/file/%.2s/%s", m->set.upstream, hash, hash);
+	if (fetch_get(url, NULL, NULL, (size_t)m->set.max_file, m->set.timeout, &f) < 0) {
+		mip_upstream_note(app, "upstream", arena_printf(r->a, "%s: %s", url, f.error));
+		return nb_fail(e, NB_UNAVAILABLE, down);
+	}
+	if (f.status != 200) {
+		fetch_result_free(&f);
+		return f.status == 404 ? nb_fail(e, NB_NOT_FOUND, "file not found")
+				       : nb_fail(e, NB_UNAVAILABLE, down);
+	}
+	rc = mip_file_put(app, f.body, f.len, "upstream", hash, hex);
+	fetch_result_free(&f);
+	if (rc < 0) {
+		/* mip installs whatever it gets: refusing here is the only check */
+		mip_upstream_note(app, "upstream", arena_printf(r->a,
+				  "%s: content does not match its hash: refused", url));
+		return nb_fail(e, NB_UNAVAILABLE, down);
+	}
+	mip_evict(app, m->set.cache_max, hex);
+	return 0;
+}
+
+int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const char *hh = req_str(r, "hh"), *hash = req_str(r, "hash");
+	char hex[HASH_HEX_MAX];
+	int rc;
+
+	/* the fan-out directory is the hash's first two digits */
+	if (strncmp(hh, hash, 2))
+		return nb_fail(e, NB_INVALID, "invalid hash");
+	rc = mip_file_find(app, hash, hex);
+	if (rc == MIP_AMBIGUOUS)
+		return nb_fail(e, NB_CONFLICT, "hash prefix matches several files: give more digits");
+	if (rc == MIP_NONE && upstream_file(app, r, hash, hex, e) < 0)
+		return mip_fail_gateway(w, e);
+	return mip_file_send(app, r, w, hex, e);
+}
