@@ -57,10 +57,10 @@ $(BUILD)/%.o: %.c
 	$(CC) $(NB_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(DOMAINS): $(DOMAINS_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.fcgi.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)

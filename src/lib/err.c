@@ -62,6 +62,7 @@ static const struct {
 	[NB_RANGE] = { 416, 1, "range not satisfiable" },
 	[NB_UNAVAILABLE] = { 503, 1, "unavailable" },
 	[NB_INTERNAL] = { 500, 1, "internal" },
+	[NB_BAD_GATEWAY] = { 502, 1, "bad gateway" },
 };
 
 int nb_err_status(enum nb_errkind kind)

@@ -37,8 +37,9 @@ enum nb_errkind {
 	NB_TIMEOUT,		/* 408: the client sent too slowly */
 	NB_LENGTH_REQUIRED,	/* 411: a body without Content-Length */
 	NB_RANGE,		/* 416: an unsatisfiable Range */
-	NB_UNAVAILABLE,		/* 503: store busy, disk full, upstream down: retry */
+	NB_UNAVAILABLE,		/* 503: store busy, disk full: retry */
 	NB_INTERNAL,		/* 500: a bug or an impossible state */
+	NB_BAD_GATEWAY,		/* 502: an upstream this server relays failed (RFC 9110 15.6.3) */
 	NB_NKINDS
 };
 

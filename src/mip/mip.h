@@ -208,7 +208,8 @@ void mip_fini(struct app *app);
  * GET /mip/github|gitlab/<org>/<repo>...      mip_repo.c
  * Typed handlers (route.h): 0 answered, or -1 with e.  A mip function
  * reports a failing upstream or raw host as NB_UNAVAILABLE, which the
- * index answers 502 (mip_fail_gateway): the gateway's source failed.
+ * device-facing handlers turn into NB_BAD_GATEWAY (502, mip_fail_gateway):
+ * the source this gateway relays failed.
  */
 int mip_index(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
@@ -218,9 +219,9 @@ int mip_repo_gitlab(struct app *app, struct http_req *r, struct http_resp *w, st
 /* Serves a stored file by its full sha256; 0, or -1 with e NB_NOT_FOUND. */
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
 		  struct nb_err *e);
-/* NB_UNAVAILABLE (an upstream failed) is answered 502 here, 0; any other
- * kind returns -1 for the program to answer.  (err.h has no 502 kind.) */
-int mip_fail_gateway(struct http_resp *w, const struct nb_err *e);
+/* At a device-facing handler: NB_UNAVAILABLE (an upstream failed) becomes
+ * NB_BAD_GATEWAY; returns -1 for the program to answer. */
+int mip_fail_gateway(struct nb_err *e);
 
 /* -- repositories (mip_repo.c) -- */
 /* What follows /mip/github/ or /mip/gitlab/ (fuzzed: fuzz_mip_routes.c). */

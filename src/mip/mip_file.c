@@ -7,15 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-int mip_fail_gateway(struct http_resp *w, const struct nb_err *e)
+int mip_fail_gateway(struct nb_err *e)
 {
-	if (e->kind != NB_UNAVAILABLE)
-		return -1;
-	/* RFC 9110 15.6.3: the upstream this server relays failed; the body
-	 * in the program's text format, as app_fail writes it */
-	http_text(w, 502, e->msg);
-	buf_addc(&w->body, '\n');
-	return 0;
+	/* the upstream this server relays failed: RFC 9110 15.6.3 */
+	if (e->kind == NB_UNAVAILABLE)
+		e->kind = NB_BAD_GATEWAY;
+	return -1;
 }
 
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
@@ -78,6 +75,6 @@ int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	if (rc == MIP_AMBIGUOUS)
 		return nb_fail(e, NB_CONFLICT, "hash prefix matches several files: give more digits");
 	if (rc == MIP_NONE && upstream_file(app, r, hash, hex, e) < 0)
-		return mip_fail_gateway(w, e);
+		return mip_fail_gateway(e);
 	return mip_file_send(app, r, w, hex, e);
 }

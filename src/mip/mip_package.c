@@ -78,7 +78,7 @@ int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct
 		return nb_fail(e, NB_NOT_FOUND, "%s is hosted here and has no version %s for flavour %s",
 			       name, version, flavour);
 	if (upstream_package(app, r, flavour, name, version, &json, e) < 0)
-		return mip_fail_gateway(w, e);
+		return mip_fail_gateway(e);
 	http_bytes(w, 200, "application/json", json, strlen(json));
 	return 0;
 }

@@ -426,7 +426,7 @@ static int repo(struct app *app, struct http_req *r, struct http_resp *w, const 
 	if (mip_repo_spec_parse(r->a, rest, &sp, e) < 0)
 		return -1;
 	if (mip_repo_package(app, r, host, &sp, sp.py || !m->cc.ok ? "py" : "mpy", &json, e) < 0)
-		return mip_fail_gateway(w, e);
+		return mip_fail_gateway(e);
 	json = mip_repo_render(app, r, json, sp.py);
 	http_bytes(w, 200, "application/json", json, strlen(json));
 	return 0;
