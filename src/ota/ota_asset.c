@@ -1,0 +1,76 @@
+/*
+ * A release's one asset, manifest.json: GET
+ * /ota/api/repos/:owner/:repo/releases/assets/:id (its JSON, or its bytes
+ * with Accept: application/octet-stream: GitHub redirects to storage
+ * there, we answer directly) and its browser_download_url
+ * GET /ota/download/:owner/:repo/:tag/manifest.json (the bytes).
+ */
+#include "ota_http.h"
+
+#include <string.h>
+
+cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		      const struct ota_release *rel)
+{
+	cJSON *a = cJSON_CreateObject();
+	const char *when = ota_iso_time(r->a, rel->published);
+
+	cJSON_AddStringToObject(a, "url", arena_printf(r->a, "%s/releases/assets/%lld",
+							ota_api_url(app, r, repo), rel->id));
+	cJSON_AddNumberToObject(a, "id", (double)rel->id);
+	cJSON_AddStringToObject(a, "name", "manifest.json");
+	cJSON_AddStringToObject(a, "label", "");
+	cJSON_AddStringToObject(a, "content_type", "application/json");
+	cJSON_AddStringToObject(a, "state", "uploaded");
+	cJSON_AddNumberToObject(a, "size", (double)rel->manifest_size);
+	cJSON_AddNumberToObject(a, "download_count", 0);
+	cJSON_AddStringToObject(a, "created_at", when);
+	cJSON_AddStringToObject(a, "updated_at", when);
+	cJSON_AddStringToObject(a, "browser_download_url",
+				arena_cat(r->a, http_base_url(r, app->set.base_url), "/ota/download/",
+					  repo->owner, "/", repo->name, "/", rel->tag,
+					  "/manifest.json", NULL));
+	return a;
+}
+
+/* The manifest of the release found (0) or not (-1, e): JSON or bytes. */
+static int manifest_answer(struct app *app, struct http_req *r, struct http_resp *w,
+			   const struct ota_repo *repo, int found, const struct ota_release *rel,
+			   int bytes, struct nb_err *e)
+{
+	int rc;
+
+	if (found == 0 && !rel->manifest[0])
+		found = nb_fail(e, NB_NOT_FOUND, "a tree-mode release has no manifest");
+	if (found < 0)
+		return ota_answer_fail(w, e);
+	if (bytes)
+		rc = ota_answer_blob(app, r, w, rel->manifest, "application/octet-stream", e);
+	else
+		rc = ota_answer_json(r, w, ota_asset_json(app, r, repo, rel), e);
+	return rc < 0 ? ota_answer_fail(w, e) : 0;
+}
+
+int ota_asset(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const char *acc = http_header(r, "Accept");
+	struct ota_repo repo;
+	struct ota_release rel;
+
+	if (ota_repo_for(app, r, &repo, e) < 0)
+		return ota_answer_fail(w, e);
+	return manifest_answer(app, r, w, &repo,
+			       ota_release_by_id(app, repo.id, req_int(r, "id", 0), &rel, e), &rel,
+			       acc && strstr(acc, "application/octet-stream") != NULL, e);
+}
+
+int ota_download(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	struct ota_repo repo;
+	struct ota_release rel;
+
+	if (ota_repo_for(app, r, &repo, e) < 0)
+		return ota_answer_fail(w, e);
+	return manifest_answer(app, r, w, &repo,
+			       ota_release_by_tag(app, repo.id, req_str(r, "tag"), &rel, e), &rel, 1, e);
+}
