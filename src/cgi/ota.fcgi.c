@@ -39,12 +39,12 @@ static const struct req_field raw_in[] = {
 #define API "/ota/api/repos/:owner/:repo"
 
 const struct route ota_routes[] = {
-	ROUTE_IN("GET", API "/releases/latest", ota_latest, "/ota/api/releases/latest", repo_in, 0),
-	ROUTE_IN("GET", API "/releases/tags/:tag", ota_release_tag, "/ota/api/releases/tags",
+	ROUTE_IN("GET", API "/releases/latest", ota_release, "/ota/api/releases/latest", repo_in, 0),
+	ROUTE_IN("GET", API "/releases/tags/:tag", ota_release, "/ota/api/releases/tags",
 		 tag_in, 0),
 	ROUTE_IN("GET", API "/releases/assets/:id", ota_asset, "/ota/api/releases/assets", id_in,
 		 0),
-	ROUTE_IN("GET", API "/releases/:id", ota_release_id, "/ota/api/releases/id", id_in, 0),
+	ROUTE_IN("GET", API "/releases/:id", ota_release, "/ota/api/releases/id", id_in, 0),
 	ROUTE_IN("GET", API "/releases", ota_releases, "/ota/api/releases", repo_in, 0),
 	ROUTE_IN("GET", API "/git/ref/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
 	ROUTE_IN("GET", API "/git/refs/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
@@ -54,7 +54,7 @@ const struct route ota_routes[] = {
 		 branch_in, 0),
 	ROUTE_IN("GET", API "/git/tags/:sha", ota_tag, "/ota/api/git/tags", sha_in, 0),
 	ROUTE_IN("GET", API "/git/trees/:sha", ota_tree, "/ota/api/git/trees", tree_in, 0),
-	ROUTE_IN("GET", "/ota/download/:owner/:repo/:tag/:file", ota_download, "/ota/download",
+	ROUTE_IN("GET", "/ota/download/:owner/:repo/:tag/:file", ota_asset, "/ota/download",
 		 download_in, 0),
 	ROUTE_IN("GET", "/ota/raw/:owner/:repo/:ref/*path", ota_raw, "/ota/raw", raw_in, 0),
 };

@@ -302,14 +302,13 @@ int ota_init(struct app *app, char *err, size_t errlen);
 void ota_fini(struct app *app);
 
 /* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */
-/* ota_releases.c: releases/latest, releases/tags/:tag, releases/:id, releases */
-int ota_latest(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
-int ota_release_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
-int ota_release_id(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_releases.c: releases/latest, releases/tags/:tag, releases/:id (one
+ * release: ota_release), releases (the list) */
+int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
-/* ota_asset.c: releases/assets/:id and /ota/download/ (the manifest asset) */
+/* ota_asset.c: releases/assets/:id and /ota/download/:owner/:repo/:tag/:file
+ * (the manifest asset: JSON, or its bytes) */
 int ota_asset(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
-int ota_download(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ota_refs.c: git/ref(s)/tags/:tag, git/ref(s)/heads/:branch */
 int ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);

@@ -33,44 +33,23 @@ cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo
 	return a;
 }
 
-/* The manifest of the release found (0) or not (-1, e): JSON or bytes. */
-static int manifest_answer(struct app *app, struct http_req *r, struct http_resp *w,
-			   const struct ota_repo *repo, int found, const struct ota_release *rel,
-			   int bytes, struct nb_err *e)
-{
-	int rc;
-
-	if (found == 0 && !rel->manifest[0])
-		found = nb_fail(e, NB_NOT_FOUND, "a tree-mode release has no manifest");
-	if (found < 0)
-		return ota_answer_fail(w, e);
-	if (bytes)
-		rc = ota_answer_blob(app, r, w, rel->manifest, "application/octet-stream", e);
-	else
-		rc = ota_answer_json(r, w, ota_asset_json(app, r, repo, rel), e);
-	return rc < 0 ? ota_answer_fail(w, e) : 0;
-}
-
 int ota_asset(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	const char *acc = http_header(r, "Accept");
 	struct ota_repo repo;
 	struct ota_release rel;
+	int rc;
 
-	if (ota_repo_for(app, r, &repo, e) < 0)
+	if (ota_repo_for(app, r, &repo, e) < 0 || ota_release_find(app, r, &repo, &rel, e) < 0)
 		return ota_answer_fail(w, e);
-	return manifest_answer(app, r, w, &repo,
-			       ota_release_by_id(app, repo.id, req_int(r, "id", 0), &rel, e), &rel,
-			       acc && strstr(acc, "application/octet-stream") != NULL, e);
-}
-
-int ota_download(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
-{
-	struct ota_repo repo;
-	struct ota_release rel;
-
-	if (ota_repo_for(app, r, &repo, e) < 0)
+	if (!rel.manifest[0]) {
+		nb_fail(e, NB_NOT_FOUND, "a tree-mode release has no manifest");
 		return ota_answer_fail(w, e);
-	return manifest_answer(app, r, w, &repo,
-			       ota_release_by_tag(app, repo.id, req_str(r, "tag"), &rel, e), &rel, 1, e);
+	}
+	/* the download URL, or the API URL asked for the bytes */
+	if (req_has(r, "file") || (acc && strstr(acc, "application/octet-stream")))
+		rc = ota_answer_blob(app, r, w, rel.manifest, "application/octet-stream", e);
+	else
+		rc = ota_answer_json(r, w, ota_asset_json(app, r, &repo, &rel), e);
+	return rc < 0 ? ota_answer_fail(w, e) : 0;
 }

@@ -35,6 +35,9 @@ int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo);
 /* t as GitHub writes times: "2024-05-01T12:00:00Z", in the arena. */
 const char *ota_iso_time(struct arena *a, long long t);
+/* The release the route names: its :tag, else its :id, else the latest. */
+int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_release *rel, struct nb_err *e);
 /* The manifest.json asset of a release (ota_asset.c), as GitHub lists it. */
 cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
 		      const struct ota_release *rel);

@@ -30,46 +30,25 @@ static cJSON *release_json(struct app *app, struct http_req *r, const struct ota
 	return o;
 }
 
-/* The release that found (0) or not (-1, e) names, as GitHub shows it. */
-static int release_answer(struct app *app, struct http_req *r, struct http_resp *w,
-			  const struct ota_repo *repo, int found, const struct ota_release *rel,
-			  struct nb_err *e)
+int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_release *rel, struct nb_err *e)
 {
-	if (found < 0 || ota_answer_json(r, w, release_json(app, r, repo, rel), e) < 0)
+	if (req_has(r, "tag"))
+		return ota_release_by_tag(app, repo->id, req_str(r, "tag"), rel, e);
+	if (req_has(r, "id"))
+		return ota_release_by_id(app, repo->id, req_int(r, "id", 0), rel, e);
+	return ota_release_latest(app, repo->id, rel, e);
+}
+
+int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	struct ota_repo repo;
+	struct ota_release rel;
+
+	if (ota_repo_for(app, r, &repo, e) < 0 || ota_release_find(app, r, &repo, &rel, e) < 0 ||
+	    ota_answer_json(r, w, release_json(app, r, &repo, &rel), e) < 0)
 		return ota_answer_fail(w, e);
 	return 0;
-}
-
-int ota_latest(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
-{
-	struct ota_repo repo;
-	struct ota_release rel;
-
-	if (ota_repo_for(app, r, &repo, e) < 0)
-		return ota_answer_fail(w, e);
-	return release_answer(app, r, w, &repo, ota_release_latest(app, repo.id, &rel, e), &rel, e);
-}
-
-int ota_release_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
-{
-	struct ota_repo repo;
-	struct ota_release rel;
-
-	if (ota_repo_for(app, r, &repo, e) < 0)
-		return ota_answer_fail(w, e);
-	return release_answer(app, r, w, &repo,
-			      ota_release_by_tag(app, repo.id, req_str(r, "tag"), &rel, e), &rel, e);
-}
-
-int ota_release_id(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
-{
-	struct ota_repo repo;
-	struct ota_release rel;
-
-	if (ota_repo_for(app, r, &repo, e) < 0)
-		return ota_answer_fail(w, e);
-	return release_answer(app, r, w, &repo,
-			      ota_release_by_id(app, repo.id, req_int(r, "id", 0), &rel, e), &rel, e);
 }
 
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)

@@ -33,8 +33,7 @@
 #define STUB(fn) \
 	int fn(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e) \
 	{ (void)app; (void)r; (void)w; (void)e; abort(); }
-STUB(ota_latest) STUB(ota_release_tag) STUB(ota_releases) STUB(ota_release_id)
-STUB(ota_asset) STUB(ota_download) STUB(ota_ref_tag) STUB(ota_ref_head) STUB(ota_tag)
+STUB(ota_release) STUB(ota_releases) STUB(ota_asset) STUB(ota_ref_tag) STUB(ota_ref_head) STUB(ota_tag)
 STUB(ota_tree) STUB(ota_raw)
 int ota_init(struct app *app, char *err, size_t errlen)
 {
