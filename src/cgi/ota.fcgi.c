@@ -1,16 +1,73 @@
-/* ota.fcgi - the MicroPython OTA updater's GitHub shapes under /ota
- * (the route table: src/ota/ota_routes.c) */
+/*
+ * ota.fcgi - the MicroPython OTA updater's GitHub shapes under /ota: the
+ * API of api.github.com under /ota/api, raw files of
+ * raw.githubusercontent.com under /ota/raw, asset downloads under
+ * /ota/download.  Handlers: one file per resource in src/ota/
+ * (ota_releases.c, ota_asset.c, ota_refs.c, ota_tags.c, ota_trees.c,
+ * ota_raw.c).  Every path parameter is declared with its validator, so a
+ * handler sees only names, refs and ids of the shapes in ota.h.
+ */
 #include "../core/core.h"
 #include "../ota/ota.h"
+#include "programs.h"
 
-static const struct app_def def = {
-	"ota", ota_routes, 0, APP_ERR_JSON, ota_init, ota_fini, NULL, 0, NULL
+#define REPO_IN REQ_PATH_FIELD("owner", ota_name_valid), REQ_PATH_FIELD("repo", ota_name_valid)
+
+static const struct req_field repo_in[] = { REPO_IN, REQ_END };
+static const struct req_field tag_in[] = { REPO_IN, REQ_PATH_FIELD("tag", ota_ref_valid), REQ_END };
+static const struct req_field branch_in[] = {
+	REPO_IN, REQ_PATH_FIELD("branch", ota_ref_valid), REQ_END
+};
+static const struct req_field id_in[] = { REPO_IN, REQ_PATH_FIELD("id", req_v_id), REQ_END };
+/* GitHub: any value of recursive, even none ("?recursive"), asks for all */
+static const struct req_field tree_in[] = {
+	REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid),
+	{ "recursive", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
+};
+static const struct req_field sha_in[] = { REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid), REQ_END };
+static const struct req_field download_in[] = {
+	REPO_IN, REQ_PATH_FIELD("tag", ota_ref_valid), REQ_PATH_FIELD("file", ota_asset_name_valid),
+	REQ_END
+};
+/* a raw file's ref: a tag, a branch or a commit id (40 hex is a ref too);
+ * the path is looked up as it came (one the client refuses is a 404) */
+static const struct req_field raw_in[] = {
+	REPO_IN, REQ_PATH_FIELD("ref", ota_ref_valid),
+	{ "path", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 
+#define API "/ota/api/repos/:owner/:repo"
+
+const struct route ota_routes[] = {
+	ROUTE_IN("GET", API "/releases/latest", ota_release, "/ota/api/releases/latest", repo_in, 0),
+	ROUTE_IN("GET", API "/releases/tags/:tag", ota_release, "/ota/api/releases/tags",
+		 tag_in, 0),
+	ROUTE_IN("GET", API "/releases/assets/:id", ota_asset, "/ota/api/releases/assets", id_in,
+		 0),
+	ROUTE_IN("GET", API "/releases/:id", ota_release, "/ota/api/releases/id", id_in, 0),
+	ROUTE_IN("GET", API "/releases", ota_releases, "/ota/api/releases", repo_in, 0),
+	ROUTE_IN("GET", API "/git/ref/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
+	ROUTE_IN("GET", API "/git/refs/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
+	ROUTE_IN("GET", API "/git/ref/heads/:branch", ota_ref_head, "/ota/api/git/ref/heads",
+		 branch_in, 0),
+	ROUTE_IN("GET", API "/git/refs/heads/:branch", ota_ref_head, "/ota/api/git/ref/heads",
+		 branch_in, 0),
+	ROUTE_IN("GET", API "/git/tags/:sha", ota_tag, "/ota/api/git/tags", sha_in, 0),
+	ROUTE_IN("GET", API "/git/trees/:sha", ota_tree, "/ota/api/git/trees", tree_in, 0),
+	ROUTE_IN("GET", "/ota/download/:owner/:repo/:tag/:file", ota_asset, "/ota/download",
+		 download_in, 0),
+	ROUTE_IN("GET", "/ota/raw/:owner/:repo/:ref/*path", ota_raw, "/ota/raw", raw_in, 0),
+};
+const int ota_nroutes = sizeof(ota_routes) / sizeof(ota_routes[0]);
+
+const struct app_def ota_def = {
+	"ota", ota_routes, sizeof(ota_routes) / sizeof(ota_routes[0]), APP_ERR_JSON,
+	ota_init, ota_fini, NULL, 0, NULL
+};
+
+#ifndef NB_NO_MAIN
 int main(int argc, char **argv)
 {
-	struct app_def d = def;
-
-	d.nroutes = ota_nroutes;
-	return app_main(&d, &core_spec, argc, argv);
+	return app_main(&ota_def, &core_spec, argc, argv);
 }
+#endif

@@ -20,10 +20,19 @@
 #include <stdint.h>
 
 #include "../lib/app.h"
+#include "../lib/req.h"
 
 #define OTA_SHA1_HEX 41		/* 40 hex digits + NUL */
 #define OTA_NAME_MAX 100	/* GitHub's limit for owner and repository names */
 #define OTA_REF_MAX 100		/* tag and branch names */
+
+/* The ota.* settings, read once at start (etc/nestbox.yaml). */
+struct ota_settings {
+	char git_dir[4096];	/* ota.git_dir; "": <var_dir>/ota/git */
+	int max_files;		/* ota.max_files: files of one release */
+	size_t max_bytes;	/* ota.max_bytes: bytes of one release */
+	int xsendfile;		/* server.xsendfile */
+};
 
 /* -- names and paths (ota_path.c) -- */
 /* An owner or repository name: 1-100 of [A-Za-z0-9._-], not "." or "..". */
@@ -74,16 +83,18 @@ struct ota_files {
 void ota_files_init(struct ota_files *f, struct arena *a, int max, size_t max_bytes);
 /*
  * Adds one file.  Hidden paths are left out (noted in skipped); a path the
- * client refuses, a duplicate or a set over its limits fails with *err.
+ * client refuses or a duplicate fails with NB_INVALID, a set over its
+ * limits with NB_TOO_LARGE.  Likewise for the readers below (an unreadable
+ * or corrupt source: NB_INVALID).
  */
 int ota_files_add(struct ota_files *f, const char *path, const char *data, size_t len,
-		  int exec, const char **err);
-int ota_read_dir(struct ota_files *f, const char *dir, const char **err);
+		  int exec, struct nb_err *e);
+int ota_read_dir(struct ota_files *f, const char *dir, struct nb_err *e);
 /* A tar (any compression) or zip archive, from memory (what a fuzzer and
  * an upload feed) or from a file; one top directory shared by every entry
  * is dropped ("app-1.0/"). */
-int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, const char **err);
-int ota_read_archive(struct ota_files *f, const char *file, const char **err);
+int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, struct nb_err *e);
+int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e);
 
 /* -- manifest (ota_manifest.c) -- */
 struct ota_mfile {
@@ -130,15 +141,17 @@ struct ota_git;		/* one open bare repository */
 
 /* Once per process, before anything else here. */
 void ota_git_global_init(void);
-/* The repository's directory: <git_dir>/<owner>/<name>.git. */
-int ota_git_path(struct app *app, const char *owner, const char *name, char *out, size_t n);
-/* Opens (create: also creates) the bare repository; NULL with *err. */
-struct ota_git *ota_git_open(struct app *app, const char *owner, const char *name,
-			     int create, const char **err);
+/*
+ * Opens (create: also creates) the bare repository
+ * <s->git_dir>/<owner>/<name>.git; NULL with e: NB_NOT_FOUND (no such
+ * repository), NB_INVALID (a bad name), NB_UNAVAILABLE (cannot create).
+ */
+struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, const char *name,
+			     int create, struct nb_err *e);
 void ota_git_close(struct ota_git *g);
 /* Builds blobs, trees and a commit from files (parent: "" for none). */
 int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const char *parent,
-			 const char *message, char *commit, const char **err);
+			 const char *message, char *commit, struct nb_err *e);
 /*
  * Copies a commit (with its tree and blobs, not its history) from a local
  * git repository, keeping its id.  ref is what `git rev-parse` takes
@@ -146,10 +159,10 @@ int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const cha
  * tag object's id (also copied), else "".
  */
 int ota_git_import(struct ota_git *g, struct arena *a, const char *src, const char *ref,
-		   char *commit, char *tagobj, const char **err);
+		   char *commit, char *tagobj, struct nb_err *e);
 /* An annotated tag object for commit; its id into tagobj. */
 int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
-		     const char *message, char *tagobj, const char **err);
+		     const char *message, char *tagobj, struct nb_err *e);
 /* Points refs/<kind>/<name> at sha (kind "tags" or "heads"). */
 int ota_git_set_ref(struct ota_git *g, const char *kind, const char *name, const char *sha);
 /*
@@ -197,50 +210,61 @@ struct ota_filerow {
 	struct ota_blobrow b;
 };
 
-enum { OTA_OK = 0, OTA_NONE = -1, OTA_ERR = -2, OTA_EXISTS = -3 };
-
-int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r);
+/*
+ * Each returns 0, or -1 with e: NB_NOT_FOUND for a row that is not there
+ * ("release not found"), NB_UNAVAILABLE when the store is busy or
+ * failing, NB_CONFLICT for a row that exists already (a release's tag).
+ */
+int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r,
+		 struct nb_err *e);
 /* Finds or creates (public) the repository. */
-int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r);
-int ota_repo_set_private(struct app *app, long long id, int private);
-int ota_repo_set_key(struct app *app, long long id, const char *key);
+int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r,
+		    struct nb_err *e);
+int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+int ota_repo_set_key(struct app *app, long long id, const char *key, struct nb_err *e);
 /* Repositories in (owner, name) order, into an arena array. */
-int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n);
+int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
+		  struct nb_err *e);
 
 /* A read token's name for this repository (token in clear, stored hashed);
- * OTA_NONE when it is not one of the repository's tokens. */
-int ota_token_check(struct app *app, long long repo_id, const char *token,
-		    char *name, size_t n);
-int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token);
+ * NB_NOT_FOUND when it is not one of the repository's tokens. */
+int ota_token_check(struct app *app, long long repo_id, const char *token, char *name, size_t n,
+		    struct nb_err *e);
+int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token,
+		  struct nb_err *e);
 
-int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel);
+int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel,
+		       struct nb_err *e);
 int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
-		       struct ota_release *rel);
-int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel);
+		       struct ota_release *rel, struct nb_err *e);
+int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel,
+		      struct nb_err *e);
 /* Newest first, at most max. */
 int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
-		     struct ota_release **out, int *n);
-int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b);
+		     struct ota_release **out, int *n, struct nb_err *e);
+int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b,
+		   struct nb_err *e);
 
-/* A blob known by its git id: OTA_OK with row filled, or OTA_NONE. */
-int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row);
-/* gc: 1 while a blob-store file (sha256) is an OTA file or manifest. */
+/* A blob known by its git id. */
+int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row, struct nb_err *e);
+/* gc: 1 while a blob-store file (sha256) is an OTA file or manifest (also
+ * when the store cannot say: kept in doubt). */
 int ota_blob_known(struct app *app, const char *sha256);
-/* The file at path in a published commit: OTA_OK or OTA_NONE. */
+/* The file at path in a published commit. */
 int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
-		 struct ota_blobrow *row);
+		 struct ota_blobrow *row, struct nb_err *e);
 /* Every file of a published commit, in path order. */
 int ota_file_list(struct app *app, struct arena *a, long long repo_id, const char *commit,
-		  struct ota_filerow **out, int *n);
-/* 1 when the commit was published (a release or a branch tip) here. */
-int ota_commit_known(struct app *app, long long repo_id, const char *commit);
+		  struct ota_filerow **out, int *n, struct nb_err *e);
 
 /* Writes of one publication, inside one transaction (ota_publish.c). */
-int ota_blob_put(struct app *app, const struct ota_blobrow *row);
+int ota_blob_put(struct app *app, const struct ota_blobrow *row, struct nb_err *e);
 int ota_file_put(struct app *app, long long repo_id, const char *commit, const char *path,
-		 const char *sha1);
-int ota_release_put(struct app *app, struct ota_release *rel);
-int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit);
+		 const char *sha1, struct nb_err *e);
+/* NB_CONFLICT when the tag is published already. */
+int ota_release_put(struct app *app, struct ota_release *rel, struct nb_err *e);
+int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit,
+		   struct nb_err *e);
 
 /* -- publishing (ota_publish.c) -- */
 struct ota_pub {
@@ -259,30 +283,56 @@ struct ota_pub {
 	int nskipped;
 };
 
-/* OTA_OK, OTA_EXISTS (the tag is published already), OTA_ERR with err. */
-int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen);
-int ota_push(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen);
+/* 0, or -1 with e: NB_CONFLICT when the tag is published already (releases
+ * never change), NB_INVALID for a bad name or source, NB_UNAVAILABLE. */
+int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
+		struct ota_pub *p, struct nb_err *e);
+int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, struct ota_pub *p,
+	     struct nb_err *e);
 
-/* -- HTTP (ota_api.c) -- */
+/* -- settings and process state (ota_settings.c) -- */
+/* ota.fcgi's per-process state (app->domain). */
+struct ota {
+	struct ota_settings set;
+};
+
+/* Fills s from app->conf and app->set (at start-up, never per request). */
+void ota_settings_read(const struct app *app, struct ota_settings *s);
 int ota_init(struct app *app, char *err, size_t errlen);
 void ota_fini(struct app *app);
-void ota_latest(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_release_tag(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_releases(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_release_id(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_asset(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_download(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_tag(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_tree(struct app *app, struct http_req *r, struct http_resp *w);
-void ota_raw(struct app *app, struct http_req *r, struct http_resp *w);
 
-/* The route table of ota.fcgi (ota_routes.c), shared with its fuzz target. */
-extern const struct route ota_routes[];
-extern const int ota_nroutes;
-/* A release or asset id path parameter: 1-18 decimal digits. */
-int ota_id_ok(const char *s);
+/* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */
+/* ota_releases.c: releases/latest, releases/tags/:tag, releases/:id (one
+ * release: ota_release), releases (the list) */
+int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_asset.c: releases/assets/:id and /ota/download/:owner/:repo/:tag/:file
+ * (the manifest asset: JSON, or its bytes) */
+int ota_asset(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_refs.c: git/ref(s)/tags/:tag, git/ref(s)/heads/:branch */
+int ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_tags.c: git/tags/:sha */
+int ota_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_trees.c: git/trees/:sha[?recursive] */
+int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_raw.c: /ota/raw/:owner/:repo/:ref/<path> */
+int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+
+/*
+ * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for
+ * tests/fuzz: an owner or repository name (ota_name_ok), a tag, branch or
+ * ref (ota_ref_ok), a git id (ota_sha_ok), an asset name ("manifest.json").
+ * A refusal is 400 "invalid <field>".
+ */
+int ota_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		   struct req_value *out, struct nb_err *e);
+int ota_ref_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e);
+int ota_sha_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e);
+int ota_asset_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e);
 /* An asset's file name: exactly "manifest.json". */
 int ota_asset_name_ok(const char *s);
 

@@ -27,45 +27,44 @@ void ota_git_global_init(void)
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
 
-static const char *git_err(const char *what)
+/* what, with libgit2's own reason when it gave one; returns -1 */
+static int git_fail(struct nb_err *e, enum nb_errkind kind, const char *what)
 {
-	const git_error *e = git_error_last();
+	const git_error *ge = git_error_last();
 
-	/* a static message or libgit2's thread-local one: used at once */
-	return e && e->message ? e->message : what;
+	/* libgit2's message is thread-local: copied at once */
+	if (ge && ge->message)
+		return nb_fail(e, kind, "%s: %s", what, ge->message);
+	return nb_fail(e, kind, "%s", what);
 }
 
-int ota_git_path(struct app *app, const char *owner, const char *name, char *out, size_t n)
-{
-	char dir[4096];
-
-	app_path(app, "ota.git_dir", "ota/git", dir, sizeof(dir));
-	return (size_t)snprintf(out, n, "%s/%s/%s.git", dir, owner, name) < n ? 0 : -1;
-}
-
-struct ota_git *ota_git_open(struct app *app, const char *owner, const char *name,
-			     int create, const char **err)
+struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, const char *name,
+			     int create, struct nb_err *e)
 {
 	char path[4096];
 	struct ota_git *g;
 	git_repository *repo = NULL;
 
 	if (!ota_name_ok(owner) || !ota_name_ok(name) ||
-	    ota_git_path(app, owner, name, path, sizeof(path)) < 0) {
-		*err = "bad repository name";
+	    (size_t)snprintf(path, sizeof(path), "%s/%s/%s.git", s->git_dir, owner, name) >=
+		    sizeof(path)) {
+		nb_fail(e, NB_INVALID, "bad repository name");
 		return NULL;
 	}
 	if (git_repository_open_bare(&repo, path) < 0) {
-		if (!create || git_repository_init(&repo, path, 1) < 0) {
-			*err = create ? git_err("cannot create the git repository")
-				      : "no such repository";
+		if (!create) {
+			nb_fail(e, NB_NOT_FOUND, "no such repository");
+			return NULL;
+		}
+		if (git_repository_init(&repo, path, 1) < 0) {
+			git_fail(e, NB_UNAVAILABLE, "cannot create the git repository");
 			return NULL;
 		}
 	}
 	g = calloc(1, sizeof(*g));
 	if (!g) {
 		git_repository_free(repo);
-		*err = "out of memory";
+		nb_fail(e, NB_INTERNAL, "out of memory");
 		return NULL;
 	}
 	g->repo = repo;
@@ -92,35 +91,33 @@ static void oid_hex(const git_oid *oid, char *out)
 
 /* The tree of files, built by an in-memory index (libgit2 nests it). */
 static int build_tree(git_repository *repo, const struct ota_files *f, git_oid *tree,
-		      const char **err)
+		      struct nb_err *e)
 {
 	git_index *idx = NULL;
 	int i, rc = 0;
 
-	if (git_index_new(&idx) < 0) {
-		*err = git_err("cannot make an index");
-		return -1;
-	}
+	if (git_index_new(&idx) < 0)
+		return git_fail(e, NB_INTERNAL, "cannot make an index");
 	for (i = 0; i < f->n && rc == 0; i++) {
-		git_index_entry e;
-		memset(&e, 0, sizeof(e));
-		e.path = f->v[i].path;
-		e.mode = f->v[i].exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+		git_index_entry ent;
+		memset(&ent, 0, sizeof(ent));
+		ent.path = f->v[i].path;
+		ent.mode = f->v[i].exec ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
 		/* the blob first: an index without a repository takes only ids */
-		rc = git_blob_create_from_buffer(&e.id, repo, f->v[i].data, f->v[i].len);
+		rc = git_blob_create_from_buffer(&ent.id, repo, f->v[i].data, f->v[i].len);
 		if (rc == 0)
-			rc = git_index_add(idx, &e);
+			rc = git_index_add(idx, &ent);
 	}
 	if (rc == 0)
 		rc = git_index_write_tree_to(tree, idx, repo);
 	if (rc < 0)
-		*err = git_err("cannot build the tree");
+		git_fail(e, NB_UNAVAILABLE, "cannot build the tree");
 	git_index_free(idx);
 	return rc < 0 ? -1 : 0;
 }
 
 int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const char *parent,
-			 const char *message, char *commit, const char **err)
+			 const char *message, char *commit, struct nb_err *e)
 {
 	git_oid tree_id, pid, cid;
 	git_tree *tree = NULL;
@@ -129,11 +126,11 @@ int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const cha
 	const git_commit *parents[1];
 	int rc = -1;
 
-	if (build_tree(g->repo, f, &tree_id, err) < 0)
+	if (build_tree(g->repo, f, &tree_id, e) < 0)
 		return -1;
 	if (git_tree_lookup(&tree, g->repo, &tree_id) < 0 ||
 	    git_signature_now(&sig, "nestbox", "nestbox@localhost") < 0) {
-		*err = git_err("cannot read the new tree");
+		git_fail(e, NB_UNAVAILABLE, "cannot read the new tree");
 		goto out;
 	}
 	/* history is kept where the parent is here; a missing one starts anew */
@@ -142,7 +139,7 @@ int ota_git_commit_files(struct ota_git *g, const struct ota_files *f, const cha
 	parents[0] = par;
 	if (git_commit_create(&cid, g->repo, NULL, sig, sig, NULL, message, tree, par ? 1 : 0,
 			      parents) < 0) {
-		*err = git_err("cannot write the commit");
+		git_fail(e, NB_UNAVAILABLE, "cannot write the commit");
 		goto out;
 	}
 	oid_hex(&cid, commit);
@@ -190,7 +187,7 @@ static int copy_entry(const char *root, const git_tree_entry *e, void *p)
 }
 
 static int import_objects(git_repository *src, git_repository *dst, git_commit *cm,
-			  const git_oid *tag, const char **err)
+			  const git_oid *tag, struct nb_err *e)
 {
 	struct copy c = { NULL, NULL, 0 };
 	git_tree *tree = NULL;
@@ -198,13 +195,13 @@ static int import_objects(git_repository *src, git_repository *dst, git_commit *
 
 	if (git_repository_odb(&c.from, src) < 0 || git_repository_odb(&c.to, dst) < 0 ||
 	    git_commit_tree(&tree, cm) < 0) {
-		*err = git_err("cannot open the object databases");
+		git_fail(e, NB_UNAVAILABLE, "cannot open the object databases");
 		goto out;
 	}
 	if (git_tree_walk(tree, GIT_TREEWALK_PRE, copy_entry, &c) < 0 || c.failed ||
 	    copy_obj(&c, git_tree_id(tree)) < 0 || copy_obj(&c, git_commit_id(cm)) < 0 ||
 	    (tag && copy_obj(&c, tag) < 0)) {
-		*err = git_err("cannot copy the commit's objects");
+		git_fail(e, NB_UNAVAILABLE, "cannot copy the commit's objects");
 		goto out;
 	}
 	rc = 0;
@@ -216,7 +213,7 @@ out:
 }
 
 int ota_git_import(struct ota_git *g, struct arena *a, const char *src, const char *ref,
-		   char *commit, char *tagobj, const char **err)
+		   char *commit, char *tagobj, struct nb_err *e)
 {
 	git_repository *s = NULL;
 	git_object *obj = NULL, *peeled = NULL;
@@ -224,18 +221,16 @@ int ota_git_import(struct ota_git *g, struct arena *a, const char *src, const ch
 
 	(void)a;
 	tagobj[0] = '\0';
-	if (git_repository_open_ext(&s, src, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		*err = "not a git repository";
-		return -1;
-	}
+	if (git_repository_open_ext(&s, src, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0)
+		return nb_fail(e, NB_INVALID, "not a git repository");
 	if (git_revparse_single(&obj, s, ref && *ref ? ref : "HEAD") < 0 ||
 	    git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) < 0) {
-		*err = "the ref names no commit in that repository";
+		nb_fail(e, NB_INVALID, "the ref names no commit in that repository");
 		goto out;
 	}
 	annotated = git_object_type(obj) == GIT_OBJECT_TAG;
 	if (import_objects(s, g->repo, (git_commit *)peeled,
-			   annotated ? git_object_id(obj) : NULL, err) < 0)
+			   annotated ? git_object_id(obj) : NULL, e) < 0)
 		goto out;
 	oid_hex(git_object_id(peeled), commit);
 	if (annotated)
@@ -249,7 +244,7 @@ out:
 }
 
 int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
-		     const char *message, char *tagobj, const char **err)
+		     const char *message, char *tagobj, struct nb_err *e)
 {
 	git_oid cid, tid;
 	git_object *target = NULL;
@@ -260,7 +255,7 @@ int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
 	    git_object_lookup(&target, g->repo, &cid, GIT_OBJECT_COMMIT) < 0 ||
 	    git_signature_now(&sig, "nestbox", "nestbox@localhost") < 0 ||
 	    git_tag_annotation_create(&tid, g->repo, tag, target, sig, message) < 0) {
-		*err = git_err("cannot write the tag");
+		git_fail(e, NB_UNAVAILABLE, "cannot write the tag");
 		goto out;
 	}
 	oid_hex(&tid, tagobj);

@@ -159,3 +159,38 @@ int ota_json_pystr(struct buf *b, const char *s)
 	buf_addc(b, '"');
 	return 0;
 }
+
+int ota_asset_name_ok(const char *s)
+{
+	return !strcmp(s, "manifest.json");
+}
+
+/* The declared input of ota.fcgi's routes (req.h): each a predicate above;
+ * a refusal is the router's 400 "invalid <field>". */
+int ota_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		   struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return ota_name_ok(raw) ? 0 : -1;
+}
+
+int ota_ref_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return ota_ref_ok(raw) ? 0 : -1;
+}
+
+int ota_sha_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return ota_sha_ok(raw) ? 0 : -1;
+}
+
+int ota_asset_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return ota_asset_name_ok(raw) ? 0 : -1;
+}

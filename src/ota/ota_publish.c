@@ -27,15 +27,9 @@ struct pubctx {
 	int nfiles;
 	struct ota_blobrow *fresh;	/* blobs new to the store */
 	int nfresh;
-	char *err;
-	size_t errlen;
+	const struct ota_settings *set;
+	struct nb_err *e;
 };
-
-static int fail(struct pubctx *c, const char *msg)
-{
-	snprintf(c->err, c->errlen, "%s", msg);
-	return OTA_ERR;
-}
 
 static int is_git(const char *src)
 {
@@ -52,26 +46,22 @@ static int source_commit(struct pubctx *c, const char *parent)
 	struct ota_pub *p = c->p;
 	struct ota_files f;
 	struct stat st;
-	const char *err = NULL;
 	int rc;
 
 	if (is_git(p->src))
-		return ota_git_import(c->g, c->a, p->src, p->src_ref, p->commit, p->tag_sha, &err) < 0
-			       ? fail(c, err) : OTA_OK;
+		return ota_git_import(c->g, c->a, p->src, p->src_ref, p->commit, p->tag_sha, c->e);
 	if (p->src_ref)
-		return fail(c, "a ref is only taken with a git repository");
-	ota_files_init(&f, c->a, (int)conf_int(c->app->conf, "ota.max_files"),
-		       (size_t)conf_int(c->app->conf, "ota.max_bytes"));
+		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
+	ota_files_init(&f, c->a, c->set->max_files, c->set->max_bytes);
 	if (stat(p->src, &st) < 0)
-		return fail(c, "the source does not exist");
-	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&f, p->src, &err) : ota_read_archive(&f, p->src, &err);
+		return nb_fail(c->e, NB_INVALID, "the source does not exist");
+	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&f, p->src, c->e)
+				 : ota_read_archive(&f, p->src, c->e);
 	if (rc < 0)
-		return fail(c, err);
+		return -1;
 	p->skipped = f.skipped;
 	p->nskipped = f.nskipped;
-	if (ota_git_commit_files(c->g, &f, parent, p->tag ? p->tag : p->branch, p->commit, &err) < 0)
-		return fail(c, err);
-	return OTA_OK;
+	return ota_git_commit_files(c->g, &f, parent, p->tag ? p->tag : p->branch, p->commit, c->e);
 }
 
 /* Stores one blob's bytes in the blob store and fills its row. */
@@ -104,7 +94,7 @@ static int collect(struct pubctx *c)
 	int n, i;
 
 	if (ota_git_tree(c->g, c->a, c->p->commit, 1, tree, &t, &n) < 0)
-		return fail(c, "cannot read the commit's tree");
+		return nb_fail(c->e, NB_INTERNAL, "cannot read the commit's tree");
 	c->files = arena_alloc(c->a, sizeof(*c->files) * (size_t)(n + 1));
 	c->fresh = arena_alloc(c->a, sizeof(*c->fresh) * (size_t)(n + 1));
 	for (i = 0; i < n; i++) {
@@ -112,21 +102,25 @@ static int collect(struct pubctx *c)
 		if (t[i].type != 'b')
 			continue;
 		if (!ota_path_ok(t[i].path))
-			return fail(c, arena_printf(c->a, "%s: a path the updater refuses", t[i].path));
+			return nb_fail(c->e, NB_INVALID, "%s: a path the updater refuses", t[i].path);
 		f->path = t[i].path;
-		if (ota_blob_get(c->app, t[i].sha1, &f->b) != OTA_OK) {
+		if (ota_blob_get(c->app, t[i].sha1, &f->b, c->e) < 0) {
+			if (c->e->kind != NB_NOT_FOUND)
+				return -1;
 			if (store_blob(c, t[i].sha1, &f->b) < 0)
-				return fail(c, "cannot store a file in the blob store");
+				return nb_fail(c->e, NB_UNAVAILABLE,
+					       "cannot store a file in the blob store");
 			c->fresh[c->nfresh++] = f->b;
 		}
 		c->nfiles++;
 	}
 	c->p->nfiles = c->nfiles;
 	c->p->nstored = c->nfresh;
-	return OTA_OK;
+	return 0;
 }
 
-/* Paths of the previous release's manifest that this one no longer has. */
+/* Paths of the previous release's manifest that this one no longer has;
+ * their count, or -1 with c->e. */
 static int deletes(struct pubctx *c, const struct ota_release *prev, const char ***out)
 {
 	struct ota_filerow *old;
@@ -134,8 +128,10 @@ static int deletes(struct pubctx *c, const struct ota_release *prev, const char 
 	int n, i, j, k = 0;
 
 	*out = NULL;
-	if (!prev || ota_file_list(c->app, c->a, c->repo.id, prev->commit, &old, &n) != OTA_OK)
+	if (!prev)
 		return 0;
+	if (ota_file_list(c->app, c->a, c->repo.id, prev->commit, &old, &n, c->e) < 0)
+		return -1;
 	v = arena_alloc(c->a, sizeof(*v) * (size_t)(n + 1));
 	for (i = 0; i < n; i++) {
 		int found = 0;
@@ -180,21 +176,23 @@ static int manifest(struct pubctx *c, const struct ota_release *prev, struct ota
 		m.nfiles++;
 	}
 	if (c->p->post_update && !post)
-		return fail(c, "post_update names no file of the release");
+		return nb_fail(c->e, NB_INVALID, "post_update names no file of the release");
 	iso_time((time_t)rel->published, when, sizeof(when));
 	m.version = rel->version;
 	m.generated_at = when;
 	m.post_update = c->p->post_update;
 	m.files = mf;
 	m.ndeletes = deletes(c, prev, (const char ***)&m.deletes);
+	if (m.ndeletes < 0)
+		return -1;
 	json = ota_manifest_json(c->a, &m, c->repo.sign_key);
 	if (!json)
-		return fail(c, "a path is not valid UTF-8");
+		return nb_fail(c->e, NB_INVALID, "a path is not valid UTF-8");
 	if (blob_writer_open(&c->app->blobs, &w) < 0 || blob_writer_write(&w, json, strlen(json)) < 0 ||
 	    blob_writer_commit(&w, NULL, rel->manifest) < 0)
-		return fail(c, "cannot store manifest.json");
+		return nb_fail(c->e, NB_UNAVAILABLE, "cannot store manifest.json");
 	rel->manifest_size = (long long)strlen(json);
-	return OTA_OK;
+	return 0;
 }
 
 /* The rows of the blobs and files, inside the caller's transaction. */
@@ -203,32 +201,31 @@ static int put_files(struct pubctx *c)
 	int i;
 
 	for (i = 0; i < c->nfresh; i++)
-		if (ota_blob_put(c->app, &c->fresh[i]) != OTA_OK)
+		if (ota_blob_put(c->app, &c->fresh[i], c->e) < 0)
 			return -1;
 	for (i = 0; i < c->nfiles; i++)
 		if (ota_file_put(c->app, c->repo.id, c->p->commit, c->files[i].path,
-				 c->files[i].b.sha1) != OTA_OK)
+				 c->files[i].b.sha1, c->e) < 0)
 			return -1;
 	return 0;
 }
 
-static int open_repo(struct pubctx *c, struct app *app, struct arena *a, struct ota_pub *p,
-		     char *err, size_t errlen)
+static int open_repo(struct pubctx *c, struct app *app, const struct ota_settings *s,
+		     struct arena *a, struct ota_pub *p, struct nb_err *e)
 {
-	const char *e = NULL;
-
 	memset(c, 0, sizeof(*c));
 	c->app = app;
+	c->set = s;
 	c->a = a;
 	c->p = p;
-	c->err = err;
-	c->errlen = errlen;
+	c->e = e;
 	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
-		return fail(c, "--repo must be owner/name (letters, digits, '.', '_', '-')");
-	if (ota_repo_ensure(app, p->owner, p->name, &c->repo) != OTA_OK)
-		return fail(c, "cannot record the repository");
-	c->g = ota_git_open(app, p->owner, p->name, 1, &e);
-	return c->g ? OTA_OK : fail(c, e);
+		return nb_fail(e, NB_INVALID,
+			       "--repo must be owner/name (letters, digits, '.', '_', '-')");
+	if (ota_repo_ensure(app, p->owner, p->name, &c->repo, e) < 0)
+		return nb_err_prefix(e, "cannot record the repository");
+	c->g = ota_git_open(s, p->owner, p->name, 1, e);
+	return c->g ? 0 : -1;
 }
 
 /* Uses the source's annotated tag when it carries the release's name,
@@ -236,53 +233,70 @@ static int open_repo(struct pubctx *c, struct app *app, struct arena *a, struct 
 static int tag_object(struct pubctx *c)
 {
 	struct ota_tagobj t;
-	const char *e = NULL;
 
 	if (c->p->tag_sha[0] && (ota_git_tag(c->g, c->a, c->p->tag_sha, &t) < 0 ||
 				 strcmp(t.tag, c->p->tag)))
 		c->p->tag_sha[0] = '\0';
 	if (!c->p->tag_sha[0] && c->p->message &&
-	    ota_git_make_tag(c->g, c->p->tag, c->p->commit, c->p->message, c->p->tag_sha, &e) < 0)
-		return fail(c, e);
-	return OTA_OK;
+	    ota_git_make_tag(c->g, c->p->tag, c->p->commit, c->p->message, c->p->tag_sha, c->e) < 0)
+		return -1;
+	return 0;
+}
+
+/* A release that exists: releases never change (exit 3 in nestboxctl). */
+static int exists(struct nb_err *e, const char *tag)
+{
+	return nb_fail(e, NB_CONFLICT, "release %s exists (releases never change)", tag);
 }
 
 static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev,
 			struct ota_release *rel)
 {
-	if (!c->p->no_manifest && manifest(c, has_prev ? prev : NULL, rel) != OTA_OK)
-		return OTA_ERR;
+	if (!c->p->no_manifest && manifest(c, has_prev ? prev : NULL, rel) < 0)
+		return -1;
 	if (db_begin(c->app->db) < 0)
-		return fail(c, "the store is busy");
-	if (put_files(c) < 0 || ota_release_put(c->app, rel) != OTA_OK) {
+		return nb_fail(c->e, NB_UNAVAILABLE, "the store is busy");
+	if (put_files(c) < 0 || ota_release_put(c->app, rel, c->e) < 0) {
 		db_rollback(c->app->db);
 		/* a second publisher of the same tag won the race */
-		return ota_release_by_tag(c->app, c->repo.id, rel->tag, prev) == OTA_OK
-			       ? OTA_EXISTS : fail(c, "cannot record the release");
+		return c->e->kind == NB_CONFLICT ? exists(c->e, rel->tag)
+						 : nb_err_prefix(c->e, "cannot record the release");
 	}
-	return db_commit(c->app->db) < 0 ? fail(c, "cannot commit the release") : OTA_OK;
+	if (db_commit(c->app->db) < 0)
+		return nb_fail(c->e, NB_UNAVAILABLE, "cannot commit the release");
+	return 0;
 }
 
-int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen)
+/* The checks before anything is written; the latest release into prev. */
+static int publish_check(struct pubctx *c, struct ota_release *prev, int *has_prev)
+{
+	struct ota_release rel;
+	struct ota_pub *p = c->p;
+
+	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
+		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
+			       " '.', '_', '-', '+')");
+	if (ota_release_by_tag(c->app, c->repo.id, p->tag, &rel, c->e) == 0)
+		return exists(c->e, p->tag);
+	if (c->e->kind != NB_NOT_FOUND)
+		return -1;
+	*has_prev = ota_release_latest(c->app, c->repo.id, prev, c->e) == 0;
+	return *has_prev || c->e->kind == NB_NOT_FOUND ? 0 : -1;
+}
+
+int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
+		struct ota_pub *p, struct nb_err *e)
 {
 	struct ota_release prev, rel;
+	struct nb_err local;
 	struct pubctx c;
-	int rc, has_prev;
+	int rc, has_prev = 0;
 
-	if ((rc = open_repo(&c, app, a, p, err, errlen)) != OTA_OK)
-		goto out;
-	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version))) {
-		rc = fail(&c, "bad tag or version (1-100 of letters, digits, '.', '_', '-', '+')");
-		goto out;
-	}
-	if (ota_release_by_tag(app, c.repo.id, p->tag, &rel) == OTA_OK) {
-		rc = OTA_EXISTS;
-		snprintf(err, errlen, "release %s exists (releases never change)", p->tag);
-		goto out;
-	}
-	has_prev = ota_release_latest(app, c.repo.id, &prev) == OTA_OK;
-	if ((rc = source_commit(&c, has_prev ? prev.commit : "")) != OTA_OK ||
-	    (rc = tag_object(&c)) != OTA_OK || (rc = collect(&c)) != OTA_OK)
+	if (!e)
+		e = &local;	/* the steps read the kind of what failed */
+	if ((rc = open_repo(&c, app, s, a, p, e)) < 0 || (rc = publish_check(&c, &prev, &has_prev)) < 0 ||
+	    (rc = source_commit(&c, has_prev ? prev.commit : "")) < 0 || (rc = tag_object(&c)) < 0 ||
+	    (rc = collect(&c)) < 0)
 		goto out;
 	memset(&rel, 0, sizeof(rel));
 	rel.repo_id = c.repo.id;
@@ -291,44 +305,54 @@ int ota_publish(struct app *app, struct arena *a, struct ota_pub *p, char *err, 
 	snprintf(rel.commit, sizeof(rel.commit), "%s", p->commit);
 	snprintf(rel.tag_sha, sizeof(rel.tag_sha), "%s", p->tag_sha);
 	rel.published = (long long)time(NULL);
-	if ((rc = publish_rows(&c, &prev, has_prev, &rel)) == OTA_OK)
+	if ((rc = publish_rows(&c, &prev, has_prev, &rel)) == 0)
 		ota_git_set_ref(c.g, "tags", p->tag, p->tag_sha[0] ? p->tag_sha : p->commit);
-	else if (rc == OTA_EXISTS)
-		snprintf(err, errlen, "release %s exists (releases never change)", p->tag);
 out:
 	ota_git_close(c.g);
 	return rc;
 }
 
-int ota_push(struct app *app, struct arena *a, struct ota_pub *p, char *err, size_t errlen)
+/* The branch's rows, in one transaction. */
+static int push_rows(struct pubctx *c)
+{
+	if (db_begin(c->app->db) < 0)
+		return nb_fail(c->e, NB_UNAVAILABLE, "the store is busy");
+	if (put_files(c) < 0 || ota_branch_put(c->app, c->repo.id, c->p->branch, c->p->commit,
+					       c->e) < 0) {
+		db_rollback(c->app->db);
+		return nb_err_prefix(c->e, "cannot record the branch");
+	}
+	if (db_commit(c->app->db) < 0)
+		return nb_fail(c->e, NB_UNAVAILABLE, "cannot commit the branch");
+	return 0;
+}
+
+int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, struct ota_pub *p,
+	     struct nb_err *e)
 {
 	struct ota_branch b;
+	struct nb_err local;
 	struct pubctx c;
 	int rc;
 
-	if ((rc = open_repo(&c, app, a, p, err, errlen)) != OTA_OK)
+	if (!e)
+		e = &local;
+	if ((rc = open_repo(&c, app, s, a, p, e)) < 0)
 		goto out;
 	if (!ota_ref_ok(p->branch)) {
-		rc = fail(&c, "bad branch name (letters, digits, '.', '_', '-', '+')");
+		rc = nb_fail(e, NB_INVALID, "bad branch name (letters, digits, '.', '_', '-', '+')");
 		goto out;
 	}
-	if (ota_branch_get(app, c.repo.id, p->branch, &b) != OTA_OK)
-		b.commit[0] = '\0';
-	if ((rc = source_commit(&c, b.commit)) != OTA_OK || (rc = collect(&c)) != OTA_OK)
-		goto out;
-	if (db_begin(app->db) < 0) {
-		rc = fail(&c, "the store is busy");
-		goto out;
+	if (ota_branch_get(app, c.repo.id, p->branch, &b, e) < 0) {
+		if (e->kind != NB_NOT_FOUND) {
+			rc = -1;
+			goto out;
+		}
+		b.commit[0] = '\0';	/* a new branch */
 	}
-	if (put_files(&c) < 0 || ota_branch_put(app, c.repo.id, p->branch, p->commit) != OTA_OK) {
-		db_rollback(app->db);
-		rc = fail(&c, "cannot record the branch");
+	if ((rc = source_commit(&c, b.commit)) < 0 || (rc = collect(&c)) < 0 ||
+	    (rc = push_rows(&c)) < 0)
 		goto out;
-	}
-	if (db_commit(app->db) < 0) {
-		rc = fail(&c, "cannot commit the branch");
-		goto out;
-	}
 	ota_git_set_ref(c.g, "heads", p->branch, p->commit);
 out:
 	ota_git_close(c.g);

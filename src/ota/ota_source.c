@@ -48,32 +48,29 @@ static int grow(struct ota_files *f)
 }
 
 int ota_files_add(struct ota_files *f, const char *path, const char *data, size_t len,
-		  int exec, const char **err)
+		  int exec, struct nb_err *e)
 {
 	int i;
 
 	if (!ota_path_ok(path)) {
-		*err = arena_printf(f->a, "%s: a path the updater refuses (empty, '.' or '..'"
-				    " segment, leading '/', control bytes)", path);
-		return -1;
+		return nb_fail(e, NB_INVALID, "%s: a path the updater refuses (empty, '.' or"
+			       " '..' segment, leading '/', control bytes)", path);
 	}
 	if (ota_path_hidden(path)) {
 		note_skipped(f, path);
 		return 0;
 	}
 	if (f->n == f->max || len > f->max_bytes || f->total + len > f->max_bytes) {
-		*err = arena_printf(f->a, "too large: at most %d files and %zu bytes", f->max,
-				    f->max_bytes);
-		return -1;
+		return nb_fail(e, NB_TOO_LARGE, "too large: at most %d files and %zu bytes", f->max,
+			       f->max_bytes);
 	}
 	for (i = 0; i < f->n; i++) {
 		size_t l = strlen(f->v[i].path);
 		if (!strcmp(f->v[i].path, path) ||
 		    (!strncmp(f->v[i].path, path, l) && path[l] == '/') ||
 		    (!strncmp(f->v[i].path, path, strlen(path)) && f->v[i].path[strlen(path)] == '/')) {
-			*err = arena_printf(f->a, "%s: given twice, or both a file and a directory",
-					    path);
-			return -1;
+			return nb_fail(e, NB_INVALID, "%s: given twice, or both a file and a"
+				       " directory", path);
 		}
 	}
 	if (f->n == f->cap)
@@ -88,39 +85,36 @@ int ota_files_add(struct ota_files *f, const char *path, const char *data, size_
 }
 
 static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, int depth,
-			const char **err)
+			struct nb_err *e)
 {
 	char dir[PATH_MAX];
-	struct dirent *e;
+	struct dirent *ent;
 	DIR *d;
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
-	if (depth > 32 || !(d = opendir(dir))) {
-		*err = arena_printf(f->a, "%s: cannot read the directory", dir);
-		return -1;
-	}
-	while (rc == 0 && (e = readdir(d))) {
+	if (depth > 32 || !(d = opendir(dir)))
+		return nb_fail(e, NB_INVALID, "%s: cannot read the directory", dir);
+	while (rc == 0 && (ent = readdir(d))) {
 		char p[PATH_MAX], r[PATH_MAX];
 		struct stat st;
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
 			continue;
-		if ((size_t)snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "", e->d_name) >=
+		if ((size_t)snprintf(r, sizeof(r), "%s%s%s", rel, *rel ? "/" : "", ent->d_name) >=
 		    sizeof(r) || (size_t)snprintf(p, sizeof(p), "%s/%s", root, r) >= sizeof(p) ||
 		    lstat(p, &st) < 0)
 			continue;
-		if (e->d_name[0] == '.') {
+		if (ent->d_name[0] == '.') {
 			note_skipped(f, r);	/* .git and friends, not a whole walk of them */
 		} else if (S_ISDIR(st.st_mode)) {
-			rc = read_dir_rel(f, root, r, depth + 1, err);
+			rc = read_dir_rel(f, root, r, depth + 1, e);
 		} else if (S_ISREG(st.st_mode)) {
 			size_t n;
 			char *data = fs_read_small(f->a, p, f->max_bytes, &n);
 			if (!data) {
-				*err = arena_printf(f->a, "%s: unreadable or too large", p);
-				rc = -1;
+				rc = nb_fail(e, NB_INVALID, "%s: unreadable or too large", p);
 			} else {
-				rc = ota_files_add(f, r, data, n, (st.st_mode & 0100) != 0, err);
+				rc = ota_files_add(f, r, data, n, (st.st_mode & 0100) != 0, e);
 			}
 		}
 	}
@@ -128,9 +122,9 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 	return rc;
 }
 
-int ota_read_dir(struct ota_files *f, const char *dir, const char **err)
+int ota_read_dir(struct ota_files *f, const char *dir, struct nb_err *e)
 {
-	return read_dir_rel(f, dir, "", 0, err);
+	return read_dir_rel(f, dir, "", 0, e);
 }
 
 /* Drops one directory every entry shares (tarballs of "app-1.0/"). */
@@ -150,13 +144,13 @@ static void strip_top(struct ota_files *f)
 		f->v[i].path += l;
 }
 
-static int read_entries(struct ota_files *f, struct archive *ar, const char **err)
+static int read_entries(struct ota_files *f, struct archive *ar, struct nb_err *e)
 {
-	struct archive_entry *e;
+	struct archive_entry *ent;
 	int any = 0;
 
 	for (;;) {
-		int h = archive_read_next_header(ar, &e);
+		int h = archive_read_next_header(ar, &ent);
 		const char *p;
 		la_int64_t size;
 		char *data;
@@ -164,33 +158,29 @@ static int read_entries(struct ota_files *f, struct archive *ar, const char **er
 			break;
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			/* a cut archive must not publish its first half */
-			*err = any ? "the archive is truncated or corrupt" : "not a readable archive";
-			return -1;
+			return nb_fail(e, NB_INVALID, "%s", any ? "the archive is truncated or corrupt"
+							     : "not a readable archive");
 		}
 		any = 1;
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (archive_entry_filetype(ent) != AE_IFREG)
 			continue;
-		p = archive_entry_pathname(e);
-		size = archive_entry_size(e);
+		p = archive_entry_pathname(ent);
+		size = archive_entry_size(ent);
 		while (p && p[0] == '.' && p[1] == '/')
 			p += 2;
 		if (!p || size < 0 || (uint64_t)size > f->max_bytes) {
-			*err = "an archive entry is too large or has no name";
-			return -1;
+			return nb_fail(e, NB_INVALID, "an archive entry is too large or has no name");
 		}
 		data = arena_alloc(f->a, (size_t)size + 1);
 		if (archive_read_data(ar, data, (size_t)size) != size) {
-			*err = "the archive is truncated or corrupt";
-			return -1;
+			return nb_fail(e, NB_INVALID, "the archive is truncated or corrupt");
 		}
 		if (ota_files_add(f, p, data, (size_t)size,
-				  (archive_entry_perm(e) & 0100) != 0, err) < 0)
+				  (archive_entry_perm(ent) & 0100) != 0, e) < 0)
 			return -1;
 	}
-	if (!any) {
-		*err = "not a readable archive";
-		return -1;
-	}
+	if (!any)
+		return nb_fail(e, NB_INVALID, "not a readable archive");
 	strip_top(f);
 	return 0;
 }
@@ -213,32 +203,30 @@ static struct archive *reader(void)
 	return ar;
 }
 
-int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, const char **err)
+int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, struct nb_err *e)
 {
 	struct archive *ar = reader();
 	int rc;
 
 	if (archive_read_open_memory(ar, p, n) != ARCHIVE_OK) {
-		*err = "not a readable archive";
 		archive_read_free(ar);
-		return -1;
+		return nb_fail(e, NB_INVALID, "not a readable archive");
 	}
-	rc = read_entries(f, ar, err);
+	rc = read_entries(f, ar, e);
 	archive_read_free(ar);
 	return rc;
 }
 
-int ota_read_archive(struct ota_files *f, const char *file, const char **err)
+int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e)
 {
 	struct archive *ar = reader();
 	int rc;
 
 	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK) {
-		*err = arena_printf(f->a, "%s: not a readable archive", file);
 		archive_read_free(ar);
-		return -1;
+		return nb_fail(e, NB_INVALID, "%s: not a readable archive", file);
 	}
-	rc = read_entries(f, ar, err);
+	rc = read_entries(f, ar, e);
 	archive_read_free(ar);
 	return rc;
 }

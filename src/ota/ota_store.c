@@ -1,7 +1,9 @@
 /*
  * All SQL of the ota_ tables, through prepared statements; rows come back
  * as plain structs.  Reads a board makes (latest release, a ref, a file)
- * are single index lookups and never write.
+ * are single index lookups and never write.  Errors: a row that is not
+ * there is NB_NOT_FOUND, a busy or failing store NB_UNAVAILABLE, a
+ * release tag that exists NB_CONFLICT (err.h).
  */
 #include "ota.h"
 #include "../lib/auth.h"
@@ -17,13 +19,33 @@ static void col(sqlite3_stmt *st, int i, char *out, size_t n)
 	snprintf(out, n, "%s", s ? (const char *)s : "");
 }
 
-/* Steps a statement that returns no rows; OTA_OK or OTA_ERR. */
-static int done(sqlite3_stmt *st)
+/* The store could not answer (busy, I/O): the caller may retry. */
+static int unavailable(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
+/* Steps a statement that returns no rows; 0, or -1 with e (a UNIQUE
+ * constraint is NB_CONFLICT naming what). */
+static int done(sqlite3_stmt *st, const char *what, struct nb_err *e)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? OTA_OK : OTA_ERR;
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)	/* also the extended codes */
+		return nb_fail(e, NB_CONFLICT, "%s exists", what);
+	return unavailable(e);
+}
+
+/* The result of a one-row lookup stepped to rc: 0 for a row, else -1 with
+ * NB_NOT_FOUND ("<what> not found") or NB_UNAVAILABLE. */
+static int one(int rc, const char *what, struct nb_err *e)
+{
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? nb_fail(e, NB_NOT_FOUND, "%s not found", what) : unavailable(e);
 }
 
 static void repo_row(sqlite3_stmt *st, struct ota_repo *r)
@@ -40,81 +62,86 @@ static const char sql_repo_get[] =
 	"SELECT id, owner, name, private, sign_key, created FROM ota_repos"
 	" WHERE owner = ?1 AND name = ?2";
 
-int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r)
+int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r,
+		 struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_repo_get);
 	int rc;
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		repo_row(st, r);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+	return one(rc, "repository", e);
 }
 
 static const char sql_repo_add[] =
 	"INSERT INTO ota_repos(owner, name, created) VALUES(?1, ?2, ?3)"
 	" ON CONFLICT(owner, name) DO NOTHING";
 
-int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r)
+int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r,
+		    struct nb_err *e)
 {
 	sqlite3_stmt *st;
 
-	if (ota_repo_get(app, owner, name, r) == OTA_OK)
-		return OTA_OK;
+	if (ota_repo_get(app, owner, name, r, e) == 0)
+		return 0;
+	if (e && e->kind != NB_NOT_FOUND)
+		return -1;
 	st = db_stmt(app->db, sql_repo_add);
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	if (done(st) != OTA_OK)
-		return OTA_ERR;
-	return ota_repo_get(app, owner, name, r) == OTA_OK ? OTA_OK : OTA_ERR;
+	if (done(st, "repository", e) < 0)
+		return -1;
+	return ota_repo_get(app, owner, name, r, e);
 }
 
 static const char sql_repo_private[] = "UPDATE ota_repos SET private = ?2 WHERE id = ?1";
 
-int ota_repo_set_private(struct app *app, long long id, int private)
+int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_repo_private);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int(st, 2, private ? 1 : 0);
-	return done(st);
+	return done(st, "repository", e);
 }
 
 static const char sql_repo_key[] = "UPDATE ota_repos SET sign_key = ?2 WHERE id = ?1";
 
-int ota_repo_set_key(struct app *app, long long id, const char *key)
+int ota_repo_set_key(struct app *app, long long id, const char *key, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_repo_key);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	return done(st);
+	return done(st, "key", e);
 }
 
 static const char sql_repo_list[] =
 	"SELECT id, owner, name, private, sign_key, created FROM ota_repos ORDER BY owner, name";
 
-int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n)
+int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
+		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_repo_list);
 	struct ota_repo *v = NULL;
-	int cap = 0;
+	int cap = 0, rc;
 
 	*n = 0;
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (*n == cap) {
 			struct ota_repo *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 8));
@@ -124,22 +151,23 @@ int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *
 		}
 		repo_row(st, &v[(*n)++]);
 	}
-	sqlite3_reset(st);
+	rc = sqlite3_reset(st);
 	*out = v;
-	return OTA_OK;
+	return rc == SQLITE_OK ? 0 : unavailable(e);
 }
 
 static const char sql_token_check[] =
 	"SELECT name FROM ota_tokens WHERE token_hash = ?1 AND repo_id = ?2";
 
-int ota_token_check(struct app *app, long long repo_id, const char *token, char *name, size_t n)
+int ota_token_check(struct app *app, long long repo_id, const char *token, char *name, size_t n,
+		    struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_token_check);
 	char h[HASH_HEX_MAX];
 	int rc;
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	/* looked up by its hash: the clear token is never stored or compared */
 	auth_token_hash(token, h);
 	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
@@ -148,25 +176,26 @@ int ota_token_check(struct app *app, long long repo_id, const char *token, char 
 	if (rc == SQLITE_ROW)
 		col(st, 0, name, n);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+	return one(rc, "token", e);
 }
 
 static const char sql_token_add[] =
 	"INSERT INTO ota_tokens(repo_id, name, token_hash, created) VALUES(?1, ?2, ?3, ?4)";
 
-int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token)
+int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token,
+		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_token_add);
 	char h[HASH_HEX_MAX];
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	auth_token_hash(token, h);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, h, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	return done(st);
+	return done(st, "token", e);
 }
 
 #define REL_COLS "id, repo_id, tag, commit_sha, tag_sha, manifest, manifest_size, published, version"
@@ -184,89 +213,92 @@ static void release_row(sqlite3_stmt *st, struct ota_release *r)
 	col(st, 8, r->version, sizeof(r->version));
 }
 
-static int release_one(sqlite3_stmt *st, struct ota_release *rel)
+static int release_one(sqlite3_stmt *st, struct ota_release *rel, struct nb_err *e)
 {
 	int rc = sqlite3_step(st);
 
 	if (rc == SQLITE_ROW)
 		release_row(st, rel);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+	return one(rc, "release", e);
 }
 
 static const char sql_rel_latest[] =
 	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC LIMIT 1";
 
-int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel)
+int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel,
+		       struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_rel_latest);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
-	return release_one(st, rel);
+	return release_one(st, rel, e);
 }
 
 static const char sql_rel_tag[] =
 	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 AND tag = ?2";
 
 int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
-		       struct ota_release *rel)
+		       struct ota_release *rel, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_rel_tag);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-	return release_one(st, rel);
+	return release_one(st, rel, e);
 }
 
 static const char sql_rel_id[] =
 	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 AND id = ?2";
 
-int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel)
+int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel,
+		      struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_rel_id);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_int64(st, 2, id);
-	return release_one(st, rel);
+	return release_one(st, rel, e);
 }
 
 static const char sql_rel_list[] =
 	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC LIMIT ?2";
 
 int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
-		     struct ota_release **out, int *n)
+		     struct ota_release **out, int *n, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_rel_list);
 	struct ota_release *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
+	int rc;
 
 	*n = 0;
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_int(st, 2, max);
 	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
 		release_row(st, &v[(*n)++]);
-	sqlite3_reset(st);
+	rc = sqlite3_reset(st);
 	*out = v;
-	return OTA_OK;
+	return rc == SQLITE_OK ? 0 : unavailable(e);
 }
 
 static const char sql_rel_put[] =
 	"INSERT INTO ota_releases(repo_id, tag, commit_sha, tag_sha, version, manifest,"
 	" manifest_size, published) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
 
-int ota_release_put(struct app *app, struct ota_release *rel)
+int ota_release_put(struct app *app, struct ota_release *rel, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_rel_put);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, rel->repo_id);
 	sqlite3_bind_text(st, 2, rel->tag, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, rel->commit, -1, SQLITE_STATIC);
@@ -275,22 +307,23 @@ int ota_release_put(struct app *app, struct ota_release *rel)
 	sqlite3_bind_text(st, 6, rel->manifest, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, rel->manifest_size);
 	sqlite3_bind_int64(st, 8, rel->published);
-	if (done(st) != OTA_OK)
-		return OTA_ERR;
+	if (done(st, "release", e) < 0)
+		return nb_err_prefix(e, "%s", rel->tag);
 	rel->id = sqlite3_last_insert_rowid(db_handle(app->db));
-	return OTA_OK;
+	return 0;
 }
 
 static const char sql_branch_get[] =
 	"SELECT name, commit_sha, updated FROM ota_branches WHERE repo_id = ?1 AND name = ?2";
 
-int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b)
+int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b,
+		   struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_branch_get);
 	int rc;
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -300,24 +333,25 @@ int ota_branch_get(struct app *app, long long repo_id, const char *name, struct 
 		b->updated = sqlite3_column_int64(st, 2);
 	}
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : rc == SQLITE_DONE ? OTA_NONE : OTA_ERR;
+	return one(rc, "branch", e);
 }
 
 static const char sql_branch_put[] =
 	"INSERT INTO ota_branches(repo_id, name, commit_sha, updated) VALUES(?1, ?2, ?3, ?4)"
 	" ON CONFLICT(repo_id, name) DO UPDATE SET commit_sha = ?3, updated = ?4";
 
-int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit)
+int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit,
+		   struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_branch_put);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	return done(st);
+	return done(st, "branch", e);
 }
 
 static void blob_row(sqlite3_stmt *st, int i, struct ota_blobrow *b)
@@ -331,36 +365,36 @@ static void blob_row(sqlite3_stmt *st, int i, struct ota_blobrow *b)
 static const char sql_blob_get[] =
 	"SELECT sha1, sha256, size, crc32 FROM ota_blobs WHERE sha1 = ?1";
 
-int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row)
+int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_blob_get);
 	int rc;
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_text(st, 1, sha1, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		blob_row(st, 0, row);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+	return one(rc, "blob", e);
 }
 
 static const char sql_blob_put[] =
 	"INSERT INTO ota_blobs(sha1, sha256, size, crc32) VALUES(?1, ?2, ?3, ?4)"
 	" ON CONFLICT(sha1) DO NOTHING";
 
-int ota_blob_put(struct app *app, const struct ota_blobrow *row)
+int ota_blob_put(struct app *app, const struct ota_blobrow *row, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_blob_put);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_text(st, 1, row->sha1, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, row->sha256, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->size);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->crc32);
-	return done(st);
+	return done(st, "blob", e);
 }
 
 static const char sql_blob_known[] =
@@ -385,13 +419,13 @@ static const char sql_file_get[] =
 	" ON b.sha1 = f.sha1 WHERE f.repo_id = ?1 AND f.commit_sha = ?2 AND f.path = ?3";
 
 int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
-		 struct ota_blobrow *row)
+		 struct ota_blobrow *row, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_file_get);
 	int rc;
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
@@ -399,7 +433,7 @@ int ota_file_get(struct app *app, long long repo_id, const char *commit, const c
 	if (rc == SQLITE_ROW)
 		blob_row(st, 0, row);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? OTA_OK : OTA_NONE;
+	return one(rc, "file", e);
 }
 
 static const char sql_file_list[] =
@@ -407,16 +441,16 @@ static const char sql_file_list[] =
 	" ON b.sha1 = f.sha1 WHERE f.repo_id = ?1 AND f.commit_sha = ?2 ORDER BY f.path";
 
 int ota_file_list(struct app *app, struct arena *a, long long repo_id, const char *commit,
-		  struct ota_filerow **out, int *n)
+		  struct ota_filerow **out, int *n, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_file_list);
 	struct ota_filerow *v = NULL;
-	int cap = 0;
+	int cap = 0, rc;
 
 	*n = 0;
 	*out = NULL;
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -430,9 +464,9 @@ int ota_file_list(struct app *app, struct arena *a, long long repo_id, const cha
 		blob_row(st, 1, &v[*n].b);
 		(*n)++;
 	}
-	sqlite3_reset(st);
+	rc = sqlite3_reset(st);
 	*out = v;
-	return OTA_OK;
+	return rc == SQLITE_OK ? 0 : unavailable(e);
 }
 
 static const char sql_file_put[] =
@@ -440,32 +474,15 @@ static const char sql_file_put[] =
 	" ON CONFLICT(repo_id, commit_sha, path) DO NOTHING";
 
 int ota_file_put(struct app *app, long long repo_id, const char *commit, const char *path,
-		 const char *sha1)
+		 const char *sha1, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_file_put);
 
 	if (!st)
-		return OTA_ERR;
+		return unavailable(e);
 	sqlite3_bind_int64(st, 1, repo_id);
 	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, sha1, -1, SQLITE_STATIC);
-	return done(st);
-}
-
-static const char sql_commit_known[] =
-	"SELECT 1 FROM ota_files WHERE repo_id = ?1 AND commit_sha = ?2 LIMIT 1";
-
-int ota_commit_known(struct app *app, long long repo_id, const char *commit)
-{
-	sqlite3_stmt *st = db_stmt(app->db, sql_commit_known);
-	int rc;
-
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
+	return done(st, "file", e);
 }

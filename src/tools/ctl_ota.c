@@ -74,11 +74,18 @@ static int parse(int argc, char **argv, struct ota_opts *o)
 	return optind + 2 < argc ? -1 : 0;
 }
 
-static int publish(struct app *app, struct ota_opts *o, int push)
+/* Prints e and returns its exit status (nb_err_exit: 3 for a conflict). */
+static int fail(const struct nb_err *e, const char *what)
+{
+	fprintf(stderr, "nestboxctl: %s%s%s\n", what ? what : "", what ? " failed: " : "", e->msg);
+	return nb_err_exit(e->kind);
+}
+
+static int publish(struct app *app, const struct ota_settings *s, struct ota_opts *o, int push)
 {
 	struct ota_pub p;
+	struct nb_err e;
 	struct arena a;
-	char err[1024];
 	int rc, i;
 
 	memset(&p, 0, sizeof(p));
@@ -93,69 +100,81 @@ static int publish(struct app *app, struct ota_opts *o, int push)
 	p.message = o->message;
 	p.no_manifest = o->no_manifest;
 	arena_init(&a);
-	rc = push ? ota_push(app, &a, &p, err, sizeof(err)) : ota_publish(app, &a, &p, err, sizeof(err));
+	rc = push ? ota_push(app, s, &a, &p, &e) : ota_publish(app, s, &a, &p, &e);
 	for (i = 0; i < p.nskipped; i++)
 		fprintf(stderr, "nestboxctl: left out %s (hidden paths are refused by the updater)\n",
 			p.skipped[i]);
-	if (rc == OTA_OK)
+	if (rc == 0)
 		printf("%s %s/%s %s at %s: %d files, %d new in the store\n",
 		       push ? "pushed" : "published", o->owner, o->name, push ? o->branch : o->tag,
 		       p.commit, p.nfiles, p.nstored);
 	else
-		fprintf(stderr, "nestboxctl: %s failed: %s\n", push ? "push" : "publish", err);
+		rc = fail(&e, push ? "push" : "publish");
 	arena_free(&a);
-	return rc == OTA_OK ? 0 : rc == OTA_EXISTS ? 3 : 1;
+	return rc;
+}
+
+/* ota key: a new manifest key (shown once), or --remove; ota token: a new
+ * read token.  The secret is printed for the operator to hand on. */
+static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts *o,
+		      const char *what, struct nb_err *e)
+{
+	char secret[2 * AUTH_TOKEN_BYTES + 1];
+
+	if (!strcmp(what, "key") && o->remove)
+		return ota_repo_set_key(app, r->id, "", e);
+	if (auth_random_hex(secret, AUTH_TOKEN_BYTES) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "no random bytes");
+	/* the board holds the same key (manifest_key): kept as it is */
+	if (!strcmp(what, "key") ? ota_repo_set_key(app, r->id, secret, e) < 0
+				 : ota_token_add(app, r->id, o->token_name ? o->token_name : "",
+						 secret, e) < 0)
+		return -1;
+	printf("%s\n", secret);
+	return 0;
 }
 
 static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
 {
 	struct ota_repo r;
-	char secret[2 * AUTH_TOKEN_BYTES + 1];
+	struct nb_err e;
 
-	if (ota_repo_ensure(app, o->owner, o->name, &r) != OTA_OK)
-		return 1;
-	if (!strcmp(what, "repo")) {
-		if ((o->private || o->public) && ota_repo_set_private(app, r.id, o->private) != OTA_OK)
-			return 1;
-		printf("%s/%s %s\n", o->owner, o->name,
-		       (o->private || (!o->public && r.private)) ? "private" : "public");
-		return 0;
-	}
-	if (!strcmp(what, "key") && o->remove)
-		return ota_repo_set_key(app, r.id, "") == OTA_OK ? 0 : 1;
-	if (auth_random_hex(secret, AUTH_TOKEN_BYTES) < 0)
-		return 1;
-	if (!strcmp(what, "key")) {
-		/* the board holds the same key (manifest_key): shown once, kept as it is */
-		if (ota_repo_set_key(app, r.id, secret) != OTA_OK)
-			return 1;
-	} else if (ota_token_add(app, r.id, o->token_name ? o->token_name : "", secret) != OTA_OK) {
-		return 1;
-	}
-	printf("%s\n", secret);
+	if (ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
+		return fail(&e, what);
+	if (strcmp(what, "repo"))
+		return secret_cmd(app, &r, o, what, &e) < 0 ? fail(&e, what) : 0;
+	if ((o->private || o->public) && ota_repo_set_private(app, r.id, o->private, &e) < 0)
+		return fail(&e, what);
+	printf("%s/%s %s\n", o->owner, o->name,
+	       (o->private || (!o->public && r.private)) ? "private" : "public");
 	return 0;
 }
 
 static int list_cmd(struct app *app)
 {
 	struct ota_repo *v;
+	struct nb_err e;
 	struct arena a;
-	int n, i, j;
+	int n, i, j, rc = 0;
 
 	arena_init(&a);
-	ota_repo_list(app, &a, &v, &n);
-	for (i = 0; i < n; i++) {
+	if (ota_repo_list(app, &a, &v, &n, &e) < 0)
+		n = 0, rc = fail(&e, "list");
+	for (i = 0; i < n && rc == 0; i++) {
 		struct ota_release *rel;
 		int m;
 		printf("%s/%s\t%s%s\n", v[i].owner, v[i].name, v[i].private ? "private" : "public",
 		       v[i].sign_key[0] ? ", signed manifests" : "");
-		ota_release_list(app, &a, v[i].id, 30, &rel, &m);
+		if (ota_release_list(app, &a, v[i].id, 30, &rel, &m, &e) < 0) {
+			rc = fail(&e, "list");
+			break;
+		}
 		for (j = 0; j < m; j++)
 			printf("  %s\t%s\t%s\n", rel[j].tag, rel[j].commit,
 			       rel[j].manifest[0] ? "manifest" : "tree mode");
 	}
 	arena_free(&a);
-	return 0;
+	return rc;
 }
 
 static int usage(void)
@@ -168,6 +187,7 @@ static int usage(void)
 int cmd_ota(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
+	struct ota_settings set;
 	struct ota_opts o;
 	struct app app;
 	int rc;
@@ -192,9 +212,10 @@ int cmd_ota(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
+	ota_settings_read(&app, &set);
 	ota_git_global_init();
 	if (!strcmp(sub, "publish") || !strcmp(sub, "push"))
-		rc = publish(&app, &o, !strcmp(sub, "push"));
+		rc = publish(&app, &set, &o, !strcmp(sub, "push"));
 	else
 		rc = repo_cmd(&app, &o, sub);
 	app_close(&app);

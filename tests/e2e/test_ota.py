@@ -263,7 +263,7 @@ def test_archive_publish_and_hidden_files_left_out(ota):
 
 def test_http_shapes_etag_and_errors(ota):
     src = os.path.join(ota.tmp, "h")
-    write_tree(src, {"main.py": b"print('h')\n"})
+    write_tree(src, {"main.py": b"print('h')\n", "lib/u.py": b"U = 1\n"})
     ota.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1", src)
     for path in ("/ota/api/repos/acme/app/releases/latest",
                  "/ota/api/repos/acme/app/git/ref/tags/v1",
@@ -301,6 +301,18 @@ def test_http_shapes_etag_and_errors(ota):
         r = ota.get(path)
         assert r.status == status, path
         assert r.header("content-type").startswith("application/json"), path
+    # a refused field is named by the router before any handler runs
+    for path, field in (("/ota/api/repos/acme/app/git/trees/nothex", "sha"),
+                        ("/ota/api/repos/acme/app/releases/012", "id"),
+                        ("/ota/api/repos/acme/app/git/ref/tags/..x", "tag"),
+                        ("/ota/download/acme/app/v1/other.json", "file")):
+        r = ota.get(path)
+        assert (r.status, json.loads(r.body)["error"]) == (400, "invalid " + field), path
+    # any recursive, even without a value, asks for the whole tree (GitHub)
+    tree = "/ota/api/repos/acme/app/git/trees/" + rel["target_commitish"]
+    for query, paths in (("", ["lib", "main.py"]), ("?recursive", ["lib", "lib/u.py", "main.py"]),
+                         ("?recursive=0", ["lib", "lib/u.py", "main.py"])):
+        assert [e["path"] for e in json.loads(ota.get(tree + query).body)["tree"]] == paths
 
 
 def test_links_from_base_url(make_nb, tmpdir_shared):

@@ -10,7 +10,8 @@
  *    is a directory prefix of another;
  *  - the file count and total bytes stay within the limits given;
  *  - every skipped (hidden) path was hidden;
- *  - on failure an error message is set.
+ *  - on failure the error value is set: NB_INVALID (a path refused, not
+ *    an archive, cut) or NB_TOO_LARGE (over the limits), with a message.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,13 +55,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ota_files f;
 	struct arena a;
-	const char *err = NULL;
+	struct nb_err e;
 
 	arena_init(&a);
+	nb_err_clear(&e);
 	ota_files_init(&f, &a, MAX_FILES, MAX_BYTES);
-	if (ota_read_archive_mem(&f, data, size, &err) == 0)
+	if (ota_read_archive_mem(&f, data, size, &e) == 0)
 		check(&f);
-	else if (!err)
+	else if ((e.kind != NB_INVALID && e.kind != NB_TOO_LARGE) || !e.msg[0])
 		abort();
 	arena_free(&a);
 	return 0;

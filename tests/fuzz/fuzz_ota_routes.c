@@ -1,40 +1,50 @@
 /*
- * fuzz_ota_routes - the request line of ota.fcgi: the input is split at
- * the first '?' into a raw path and a query; path_split() and
- * query_parse() read them as the program does, then route_match() runs
- * against ota.fcgi's own route table (src/ota/ota_routes.c, compiled in
- * here, not copied) with its validators (src/ota/ota_path.c).
- *
- * Invariants (abort() when broken):
- *  - a matched :owner/:repo passes ota_name_ok, :tag/:branch/:ref
- *    ota_ref_ok, :sha ota_sha_ok (40 lowercase hex), :id ota_id_ok, :file
- *    is "manifest.json"; none holds '/', '?', '%', '\\', a space or a
- *    control byte (they end up in links the program hands out);
- *  - every ':' parameter is one of the path's segments;
- *  - *path of a raw-file route is the remaining segments joined by '/',
- *    and what ota_path_ok() accepts has no "", "." or ".." segment;
- *  - ROUTE_INVALID always names the parameter that failed;
- *  - HEAD routes like GET; POST never finds a route (all are GET);
- *  - a parsed query's "recursive" value, when present, is NUL-free text.
+ * fuzz_ota_routes - the request target of ota.fcgi ("<path>[?<query>]"):
+ * path_split() and query_parse() read it as the program does, then
+ * route_match() and req_check() run against ota.fcgi's own route table
+ * (src/cgi/ota.fcgi.c, included without its main) with its validators
+ * (src/ota/ota_path.c, included: scripts/fuzz.sh builds no libgit2 code).
  * The handlers are never called here: the table's entries for them are
  * satisfied by stubs that abort.
+ *
+ * Invariants (abort() when broken):
+ *  - input req_check accepts: :owner/:repo pass ota_name_ok, :tag/:branch/
+ *    :ref ota_ref_ok, :sha ota_sha_ok (40 lowercase hex), :id is a number
+ *    1..10^18-1 written as it came, :file is "manifest.json"; none holds
+ *    '/', '?', '%', '\\', a space or a control byte (they end up in links
+ *    the program hands out);
+ *  - input it refuses: NB_INVALID with "invalid <field>" or "missing
+ *    <field>" naming a declared field;
+ *  - every ':' parameter is one of the path's segments; *path of a
+ *    raw-file route is the remaining segments joined by '/', and what
+ *    ota_path_ok() accepts has no "", "." or ".." segment;
+ *  - typed tables never answer ROUTE_INVALID; HEAD routes like GET; POST
+ *    never finds a route (all are GET).
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/lib/path.h"
-#include "../../src/lib/query.h"
-#include "../../src/lib/route.h"
+#define NB_NO_MAIN
+#include "../../src/cgi/ota.fcgi.c"
 #include "../../src/ota/ota_path.c"
-#include "../../src/ota/ota_routes.c"
 
 #define STUB(fn) \
-	void fn(struct app *app, struct http_req *r, struct http_resp *w) \
-	{ (void)app; (void)r; (void)w; abort(); }
-STUB(ota_latest) STUB(ota_release_tag) STUB(ota_releases) STUB(ota_release_id)
-STUB(ota_asset) STUB(ota_download) STUB(ota_ref_tag) STUB(ota_ref_head) STUB(ota_tag)
+	int fn(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e) \
+	{ (void)app; (void)r; (void)w; (void)e; abort(); }
+STUB(ota_release) STUB(ota_releases) STUB(ota_asset) STUB(ota_ref_tag) STUB(ota_ref_head) STUB(ota_tag)
 STUB(ota_tree) STUB(ota_raw)
+int ota_init(struct app *app, char *err, size_t errlen)
+{
+	(void)app, (void)err, (void)errlen;
+	abort();
+}
+void ota_fini(struct app *app)
+{
+	(void)app;
+	abort();
+}
 
 static void plain(const char *s)
 {
@@ -55,16 +65,20 @@ static int is_segment(const struct path *p, const char *v)
 	return 0;
 }
 
-static int valid_param(const char *name, const char *v)
+static int valid_value(const struct http_req *r, const char *name, const char *v)
 {
+	char num[32];
+
 	if (!strcmp(name, "owner") || !strcmp(name, "repo"))
 		return ota_name_ok(v);
 	if (!strcmp(name, "tag") || !strcmp(name, "branch") || !strcmp(name, "ref"))
 		return ota_ref_ok(v);
 	if (!strcmp(name, "sha"))
 		return ota_sha_ok(v);
-	if (!strcmp(name, "id"))
-		return ota_id_ok(v);
+	if (!strcmp(name, "id")) {
+		snprintf(num, sizeof(num), "%lld", req_int(r, "id", 0));
+		return req_int(r, "id", 0) > 0 && !strcmp(num, v);
+	}
 	if (!strcmp(name, "file"))
 		return ota_asset_name_ok(v);
 	abort();
@@ -88,55 +102,87 @@ static void raw_path(struct arena *a, const struct path *p, const char *v)
 		abort();
 }
 
-static void check_ok(struct arena *a, const struct path *p, const struct route_params *rp)
+/* The declared field msg names ("invalid X", "invalid X: ...", "missing X"). */
+static int names_declared_field(const struct route *hit, const char *msg)
 {
+	const struct req_field *f = route_typed(hit)->input;
+	size_t n;
+
+	if (strncmp(msg, "invalid ", 8) && strncmp(msg, "missing ", 8))
+		return 0;
+	msg += 8;
+	n = strcspn(msg, ":");
+	for (; f && f->name; f++)
+		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
+			return 1;
+	return 0;
+}
+
+static void check_input(struct arena *a, const struct path *p, const struct query *q,
+			const struct route *hit, const struct route_params *rp)
+{
+	static struct app app;	/* zero: the ota validators read no settings */
+	struct http_req r;
+	struct nb_err e;
 	int i;
 
+	http_req_init(&r, a, NULL);
+	r.method = "GET";
+	r.path = *p;
+	r.query = *q;
+	r.route = hit;
+	r.params = *rp;
+	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		if (e.kind != NB_INVALID || !names_declared_field(hit, e.msg))
+			abort();
+		return;
+	}
 	for (i = 0; i < rp->n; i++) {
 		if (!strcmp(rp->name[i], "path")) {
 			raw_path(a, p, rp->val[i]);
 			continue;
 		}
-		if (!is_segment(p, rp->val[i]) || !valid_param(rp->name[i], rp->val[i]))
+		if (!is_segment(p, rp->val[i]) || !valid_value(&r, rp->name[i], req_str(&r, rp->name[i])))
 			abort();
 		plain(rp->val[i]);
 	}
 }
 
-static enum route_result route(struct arena *a, const char *method, const struct path *p)
+static enum route_result route(struct arena *a, const char *method, const struct path *p,
+			       const struct query *q)
 {
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
 	const char *bad = NULL;
 	enum route_result res = route_match(a, ota_routes, ota_nroutes, method, p, &hit, &rp, &bad);
 
-	if (res == ROUTE_OK)
-		check_ok(a, p, &rp);
-	else if (res == ROUTE_INVALID && !bad)
-		abort();
+	if (res == ROUTE_INVALID)
+		abort();	/* typed tables never say it: req_check judges */
+	if (res == ROUTE_OK) {
+		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
+			abort();
+		check_input(a, p, q, hit, &rp);
+	}
 	return res;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *s = (const char *)data, *q = memchr(data, '?', size), *err = NULL;
-	size_t plen = q ? (size_t)(q - s) : size;
+	const char *s = (const char *)data, *qm = memchr(data, '?', size), *err = NULL;
+	size_t plen = qm ? (size_t)(qm - s) : size;
+	struct query q = { 0 };
 	struct arena a;
 	struct path p;
-	struct query qu;
 	enum route_result get;
 
 	arena_init(&a);
-	if (q && query_parse(&a, q + 1, size - plen - 1, &qu, &err) == 0) {
-		const char *rec = query_get(&qu, "recursive");
-		if (rec && strlen(rec) > size)
-			abort();
-	}
+	if (qm && query_parse(&a, qm + 1, size - plen - 1, &q, &err) < 0)
+		memset(&q, 0, sizeof(q));
 	if (path_split(&a, s, plen, &p, &err) == 0) {
-		get = route(&a, "GET", &p);
-		if (route(&a, "HEAD", &p) != get)
+		get = route(&a, "GET", &p, &q);
+		if (route(&a, "HEAD", &p, &q) != get)
 			abort();
-		if (route(&a, "POST", &p) == ROUTE_OK)
+		if (route(&a, "POST", &p, &q) == ROUTE_OK)
 			abort();
 	} else if (!err) {
 		abort();

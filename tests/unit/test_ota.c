@@ -1,7 +1,12 @@
 /*
  * test_ota.c - the OTA updater module (src/ota/):
  *  - the client's path rules (ota_path_ok, ota_path_hidden) and the name,
- *    ref, sha and id validators of the route table;
+ *    ref and sha predicates;
+ *  - ota.fcgi's real route table (src/cgi/ota.fcgi.c, included without
+ *    main): it passes route_table_check, its declared fields give the
+ *    handlers checked values and a refused one is 400 "invalid <field>";
+ *  - the store's error kinds: a missing row NB_NOT_FOUND, a release tag
+ *    recorded twice NB_CONFLICT;
  *  - crc32 and Python's json.dumps string form against values CPython
  *    printed (json.dumps, zlib.crc32);
  *  - manifest.json byte for byte and its HMAC-SHA256 signature against
@@ -26,6 +31,9 @@
 #include "../../src/core/core.h"
 #include "../../src/lib/hash.h"
 #include "../../src/ota/ota.h"
+#define NB_NO_MAIN
+#include "../../src/cgi/ota.fcgi.c"
+#include "unit_store.h"
 
 static void paths(void **state)
 {
@@ -66,9 +74,6 @@ static void names(void **state)
 	assert_true(ota_sha_ok("b917a726c93f902e43291d9009d6488385133b67"));
 	assert_false(ota_sha_ok("B917A726C93F902E43291D9009D6488385133B67"));
 	assert_false(ota_sha_ok("b917a726"));
-	assert_true(ota_id_ok("12"));
-	assert_false(ota_id_ok("012"));
-	assert_false(ota_id_ok("1234567890123456789"));
 	assert_true(ota_asset_name_ok("manifest.json"));
 	assert_false(ota_asset_name_ok("other.json"));
 }
@@ -171,21 +176,26 @@ static void git_ids(void **state)
 	struct ota_git *g;
 	struct app app;
 	struct arena a;
-	const char *err = NULL;
+	struct ota_settings set;
+	struct nb_err err;
 	int n;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
 	memset(&app, 0, sizeof(app));
 	app.conf = test_conf(dir);
-	snprintf(app.var_dir, sizeof(app.var_dir), "%s", dir);
+	snprintf(app.set.var_dir, sizeof(app.set.var_dir), "%s", dir);
+	ota_settings_read(&app, &set);
 	ota_git_global_init();
 	arena_init(&a);
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_files_add(&f, "main.py", "print(1)\n", 9, 1, &err), 0);
 	assert_int_equal(ota_files_add(&f, "lib/a.py", "A = 1\n", 6, 0, &err), 0);
 	assert_int_equal(ota_files_add(&f, "lib/a.py/x", "", 0, 0, &err), -1);
-	g = ota_git_open(&app, "acme", "app", 1, &err);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_null(ota_git_open(&set, "acme", "none", 0, &err));
+	assert_int_equal(err.kind, NB_NOT_FOUND);
+	g = ota_git_open(&set, "acme", "app", 1, &err);
 	assert_non_null(g);
 	assert_int_equal(ota_git_commit_files(g, &f, "", "v1", commit, &err), 0);
 	assert_int_equal(ota_git_tree(g, &a, commit, 1, tree, &e, &n), 0);
@@ -244,7 +254,7 @@ static void archives(void **state)
 	static char buf[65536];
 	struct ota_files f;
 	struct arena a;
-	const char *err = NULL;
+	struct nb_err err;
 	size_t n;
 
 	(void)state;
@@ -260,11 +270,13 @@ static void archives(void **state)
 	n = make_tgz(buf, sizeof(buf), bad, 2);
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
-	assert_non_null(strstr(err, "lib/../x.py"));
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_non_null(strstr(err.msg, "lib/../x.py"));
 	ota_files_init(&f, &a, 1, 1 << 20);
 	n = make_tgz(buf, sizeof(buf), good, 3);
 	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
-	assert_non_null(strstr(err, "too large"));
+	assert_int_equal(err.kind, NB_TOO_LARGE);
+	assert_non_null(strstr(err.msg, "too large"));
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_read_archive_mem(&f, "not an archive", 14, &err), -1);
 	/* a cut archive publishes nothing */
@@ -272,6 +284,119 @@ static void archives(void **state)
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_read_archive_mem(&f, buf, n / 2, &err), -1);
 	arena_free(&a);
+}
+
+static struct arena A;
+
+/* Routes uri ("/path?query") in ota.fcgi's table and checks path and
+ * query input as app.c does: the req_check result; r and e hold the rest. */
+static int run(const char *uri, struct http_req *r, struct nb_err *e)
+{
+	static struct app app;
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, &A, NULL);
+	r->method = "GET";
+	nb_err_clear(e);
+	if (path_split(&A, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(&A, ota_routes, ota_nroutes, "GET", &r->path, &r->route,
+				     &r->params, &bad), ROUTE_OK);
+	return req_check(&app, r, REQ_PATH | REQ_QUERY, e);
+}
+
+#define SHA "b917a726c93f902e43291d9009d6488385133b67"
+
+static void routes_declared(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	arena_init(&A);
+	assert_int_equal(route_table_check(ota_routes, ota_nroutes, &e), 0);
+	assert_int_equal(run("/ota/api/repos/acme/app/releases/12", &r, &e), 0);
+	assert_string_equal(req_str(&r, "owner"), "acme");
+	assert_string_equal(req_str(&r, "repo"), "app");
+	assert_int_equal(req_int(&r, "id", 0), 12);
+	assert_int_equal(run("/ota/api/repos/acme/app/git/trees/" SHA "?recursive", &r, &e), 0);
+	assert_string_equal(req_str(&r, "sha"), SHA);
+	assert_true(req_has(&r, "recursive"));
+	assert_int_equal(run("/ota/api/repos/acme/app/git/trees/" SHA, &r, &e), 0);
+	assert_false(req_has(&r, "recursive"));
+	assert_int_equal(run("/ota/raw/acme/app/v1.0/lib/a.py", &r, &e), 0);
+	assert_string_equal(req_str(&r, "ref"), "v1.0");
+	assert_string_equal(req_str(&r, "path"), "lib/a.py");
+	assert_int_equal(run("/ota/download/acme/app/v1/manifest.json", &r, &e), 0);
+	assert_string_equal(req_str(&r, "file"), "manifest.json");
+	arena_free(&A);
+}
+
+static void routes_refuse_naming_the_field(void **state)
+{
+	static const struct { const char *uri, *msg; } bad[] = {
+		{ "/ota/api/repos/acme/app/releases/012", "invalid id" },
+		{ "/ota/api/repos/acme/app/releases/assets/1234567890123456789", "invalid id" },
+		{ "/ota/api/repos/acme/app/git/trees/nothex", "invalid sha" },
+		{ "/ota/api/repos/acme/app/git/tags/" "B917A726C93F902E43291D9009D6488385133B67",
+		  "invalid sha" },
+		{ "/ota/api/repos/acme/app/git/ref/tags/..x", "invalid tag" },
+		{ "/ota/api/repos/acme/app/git/refs/heads/-x", "invalid branch" },
+		{ "/ota/api/repos/ac%20me/app/releases/latest", "invalid owner" },
+		{ "/ota/api/repos/acme/a~b/releases", "invalid repo" },
+		{ "/ota/download/acme/app/v1/other.json", "invalid file" },
+		{ "/ota/raw/acme/app/v1.lock/main.py", "invalid ref" },
+	};
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	arena_init(&A);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(run(bad[i].uri, &r, &e), -1);
+		assert_int_equal(e.kind, NB_INVALID);
+		assert_string_equal(e.msg, bad[i].msg);
+	}
+	arena_free(&A);
+}
+
+static void store_error_kinds(void **state)
+{
+	char dir[] = "/tmp/nb-ota-XXXXXX", cmd[256], name[64];
+	struct ota_release rel, got;
+	struct ota_repo repo;
+	struct app app;
+	struct nb_err e;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	memset(&app, 0, sizeof(app));
+	assert_int_equal(ut_store_open(dir, 1000, &app.db), 0);
+	assert_int_equal(ota_repo_get(&app, "acme", "app", &repo, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ota_repo_ensure(&app, "acme", "app", &repo, &e), 0);
+	assert_int_equal(ota_release_latest(&app, repo.id, &got, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ota_token_check(&app, repo.id, "nope", name, sizeof(name), &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	memset(&rel, 0, sizeof(rel));
+	rel.repo_id = repo.id;
+	snprintf(rel.tag, sizeof(rel.tag), "v1");
+	snprintf(rel.commit, sizeof(rel.commit), SHA);
+	assert_int_equal(ota_release_put(&app, &rel, &e), 0);
+	assert_int_equal(ota_release_by_tag(&app, repo.id, "v1", &got, &e), 0);
+	assert_int_equal(got.id, rel.id);
+	/* a release is recorded once: the second is a conflict, never a 500 */
+	assert_int_equal(ota_release_put(&app, &rel, &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
+	assert_non_null(strstr(e.msg, "v1"));
+	db_close(app.db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
 }
 
 int main(void)
@@ -283,6 +408,9 @@ int main(void)
 		cmocka_unit_test(manifest_and_signature),
 		cmocka_unit_test(git_ids),
 		cmocka_unit_test(archives),
+		cmocka_unit_test(routes_declared),
+		cmocka_unit_test(routes_refuse_naming_the_field),
+		cmocka_unit_test(store_error_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

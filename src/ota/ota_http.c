@@ -1,0 +1,120 @@
+/*
+ * What every GitHub shape of ota.fcgi shares (protocols/ota-github.md):
+ * field names and types are GitHub's; every answer has an exact
+ * Content-Length (http_send), an ETag and 304 on If-None-Match, and no
+ * redirect.  Links are absolute, from http_base_url.  A private repository
+ * answers 404 without a read token, as GitHub does.
+ */
+#include "ota_http.h"
+#include "../lib/hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The token of "Authorization: token T" (or "Bearer T"), or NULL. */
+static const char *auth_token(struct http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+
+	if (!h)
+		return NULL;
+	if (!strncasecmp(h, "token ", 6))
+		return h + 6;
+	if (!strncasecmp(h, "bearer ", 7))
+		return h + 7;
+	return NULL;
+}
+
+int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, struct nb_err *e)
+{
+	const char *tok;
+	char name[128];
+
+	if (ota_repo_get(app, req_str(r, "owner"), req_str(r, "repo"), repo, e) < 0)
+		return -1;
+	if (!repo->private)
+		return 0;
+	tok = auth_token(r);
+	if (!tok || !*tok)
+		return nb_fail(e, NB_NOT_FOUND, "repository not found");
+	/* a wrong token is NB_NOT_FOUND too: the repository does not exist */
+	return ota_token_check(app, repo->id, tok, name, sizeof(name), e);
+}
+
+int ota_answer_fail(struct http_resp *w, struct nb_err *e)
+{
+	struct buf b;
+
+	if (!e || e->kind != NB_NOT_FOUND)
+		return -1;
+	buf_init(&b, w->body.a);
+	buf_adds(&b, "{\"message\":\"Not Found\","
+		     "\"documentation_url\":\"https://docs.github.com/rest\"}");
+	w->headers.len = 0;
+	w->has_type = 0;
+	http_bytes(w, 404, "application/json; charset=utf-8", b.p, b.len);
+	return 0;
+}
+
+/* 1 when If-None-Match names etag (a list, or "*"). */
+static int etag_matches(struct http_req *r, const char *etag)
+{
+	const char *h = http_header(r, "If-None-Match");
+
+	return h && (strstr(h, etag) || !strcmp(h, "*"));
+}
+
+int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e)
+{
+	char *s = cJSON_PrintUnformatted(o), hex[HASH_HEX_MAX];
+	const char *etag;
+
+	cJSON_Delete(o);
+	if (!s)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
+	hash_hex(HASH_SHA1, s, strlen(s), hex);
+	etag = arena_cat(r->a, "\"", hex, "\"", NULL);
+	http_set_header(w, "ETag", etag);
+	if (etag_matches(r, etag))
+		http_bytes(w, 304, "application/json; charset=utf-8", "", 0);
+	else
+		http_bytes(w, 200, "application/json; charset=utf-8", s, strlen(s));
+	free(s);
+	return 0;
+}
+
+int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
+		    const char *sha256, const char *ctype, struct nb_err *e)
+{
+	const struct ota *o = app->domain;
+	const char *etag = arena_cat(r->a, "\"", sha256, "\"", NULL);
+	char path[4096];
+
+	http_set_header(w, "ETag", etag);
+	if (etag_matches(r, etag)) {
+		http_bytes(w, 304, ctype, "", 0);
+		return 0;
+	}
+	if (blob_path(&app->blobs, sha256, path, sizeof(path)) < 0 ||
+	    http_file(r, w, path, ctype, o->set.xsendfile) != 0)
+		return nb_fail(e, NB_NOT_FOUND, "file not found");
+	return 0;
+}
+
+const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo)
+{
+	return arena_cat(r->a, http_base_url(r, app->set.base_url), "/ota/api/repos/", repo->owner,
+			 "/", repo->name, NULL);
+}
+
+const char *ota_iso_time(struct arena *a, long long t)
+{
+	char out[32];
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	gmtime_r(&tt, &tm);
+	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return arena_strdup(a, out);
+}

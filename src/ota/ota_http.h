@@ -1,0 +1,45 @@
+/*
+ * ota_http.h - what the resource files of ota.fcgi (ota_releases.c,
+ * ota_asset.c, ota_refs.c, ota_tags.c, ota_trees.c, ota_raw.c) share:
+ * the repository of the path, GitHub's answers (JSON with an ETag, 304,
+ * 404 in GitHub's shape) and the absolute links.  Private to src/ota.
+ */
+#ifndef NB_OTA_HTTP_H
+#define NB_OTA_HTTP_H
+
+#include "ota.h"
+
+#include <cjson/cJSON.h>
+
+/*
+ * The repository of the request's :owner/:repo, readable by it: 0, or -1
+ * with e.  A private repository without one of its read tokens
+ * ("Authorization: token T" or "Bearer T") is NB_NOT_FOUND, as GitHub
+ * answers it (protocols/ota-github.md, "Private repositories").
+ */
+int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, struct nb_err *e);
+/*
+ * Ends a handler that failed with e: NB_NOT_FOUND is answered here in
+ * GitHub's shape (404, {"message":"Not Found",...}; the board reads only
+ * the status) and 0 returned; any other kind returns -1 for app_fail.
+ */
+int ota_answer_fail(struct http_resp *w, struct nb_err *e);
+/* o (consumed) as the JSON answer with its ETag (sha1 of the body), or 304
+ * on If-None-Match; 0, or -1 with e (out of memory). */
+int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e);
+/* A blob-store file (sha256, immutable) with its hash as ETag, or 304. */
+int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
+		    const char *sha256, const char *ctype, struct nb_err *e);
+/* {base}/ota/api/repos/{owner}/{name}: base from http_base_url (the
+ * board's Host header carries no port). */
+const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo);
+/* t as GitHub writes times: "2024-05-01T12:00:00Z", in the arena. */
+const char *ota_iso_time(struct arena *a, long long t);
+/* The release the route names: its :tag, else its :id, else the latest. */
+int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_release *rel, struct nb_err *e);
+/* The manifest.json asset of a release (ota_asset.c), as GitHub lists it. */
+cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		      const struct ota_release *rel);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * GET /ota/raw/:owner/:repo/:ref/<path...>: a file of a published commit, as
+ * raw.githubusercontent.com serves it (ref: a release's tag, a branch or a
+ * commit id published here).  Every .deltas/ request is a 404: the client
+ * then falls back to the whole file (protocols/ota-github.md).
+ */
+#include "ota_http.h"
+
+#include <stdio.h>
+
+/* The commit a tag (a release), a branch or a commit id names. */
+static int resolve_ref(struct app *app, const struct ota_repo *repo, const char *ref,
+		       char *commit, struct nb_err *e)
+{
+	struct ota_release rel;
+	struct ota_branch b;
+
+	if (ota_release_by_tag(app, repo->id, ref, &rel, e) == 0) {
+		snprintf(commit, OTA_SHA1_HEX, "%s", rel.commit);
+		return 0;
+	}
+	if (e && e->kind != NB_NOT_FOUND)
+		return -1;
+	if (ota_branch_get(app, repo->id, ref, &b, e) == 0) {
+		snprintf(commit, OTA_SHA1_HEX, "%s", b.commit);
+		return 0;
+	}
+	if (e && e->kind != NB_NOT_FOUND)
+		return -1;
+	if (!ota_sha_ok(ref))
+		return nb_fail(e, NB_NOT_FOUND, "ref not found");
+	snprintf(commit, OTA_SHA1_HEX, "%s", ref);
+	return 0;
+}
+
+int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const char *path = req_str(r, "path");
+	struct ota_blobrow b;
+	struct ota_repo repo;
+	char commit[OTA_SHA1_HEX];
+
+	/* a path the client would refuse is no file of any commit */
+	if (!path || !ota_path_ok(path))
+		nb_fail(e, NB_NOT_FOUND, "file not found");
+	else if (ota_repo_for(app, r, &repo, e) == 0 &&
+		 resolve_ref(app, &repo, req_str(r, "ref"), commit, e) == 0 &&
+		 ota_file_get(app, repo.id, commit, path, &b, e) == 0 &&
+		 ota_answer_blob(app, r, w, b.sha256, "application/octet-stream", e) == 0)
+		return 0;
+	return ota_answer_fail(w, e);
+}

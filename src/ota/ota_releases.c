@@ -1,0 +1,69 @@
+/*
+ * GET /ota/api/repos/:owner/:repo/releases/latest, .../releases/tags/:tag,
+ * .../releases/:id and .../releases: GitHub's release objects (the stable
+ * channel).  A release lists its manifest.json as its one asset
+ * (ota_asset.c); a tree-mode release has none.
+ */
+#include "ota_http.h"
+
+static cJSON *release_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			   const struct ota_release *rel)
+{
+	cJSON *o = cJSON_CreateObject(), *assets;
+	const char *api = ota_api_url(app, r, repo), *when = ota_iso_time(r->a, rel->published);
+
+	cJSON_AddStringToObject(o, "url", arena_printf(r->a, "%s/releases/%lld", api, rel->id));
+	cJSON_AddStringToObject(o, "assets_url",
+				arena_printf(r->a, "%s/releases/%lld/assets", api, rel->id));
+	cJSON_AddNumberToObject(o, "id", (double)rel->id);
+	cJSON_AddStringToObject(o, "tag_name", rel->tag);
+	cJSON_AddStringToObject(o, "target_commitish", rel->commit);
+	cJSON_AddStringToObject(o, "name", rel->version);
+	cJSON_AddFalseToObject(o, "draft");
+	cJSON_AddFalseToObject(o, "prerelease");
+	cJSON_AddStringToObject(o, "created_at", when);
+	cJSON_AddStringToObject(o, "published_at", when);
+	assets = cJSON_AddArrayToObject(o, "assets");
+	if (rel->manifest[0])
+		cJSON_AddItemToArray(assets, ota_asset_json(app, r, repo, rel));
+	cJSON_AddStringToObject(o, "body", "");
+	return o;
+}
+
+int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_release *rel, struct nb_err *e)
+{
+	if (req_has(r, "tag"))
+		return ota_release_by_tag(app, repo->id, req_str(r, "tag"), rel, e);
+	if (req_has(r, "id"))
+		return ota_release_by_id(app, repo->id, req_int(r, "id", 0), rel, e);
+	return ota_release_latest(app, repo->id, rel, e);
+}
+
+int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	struct ota_repo repo;
+	struct ota_release rel;
+
+	if (ota_repo_for(app, r, &repo, e) < 0 || ota_release_find(app, r, &repo, &rel, e) < 0 ||
+	    ota_answer_json(r, w, release_json(app, r, &repo, &rel), e) < 0)
+		return ota_answer_fail(w, e);
+	return 0;
+}
+
+int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	struct ota_repo repo;
+	struct ota_release *v;
+	cJSON *arr;
+	int n, i;
+
+	/* GitHub's first page: 30 newest */
+	if (ota_repo_for(app, r, &repo, e) < 0 ||
+	    ota_release_list(app, r->a, repo.id, 30, &v, &n, e) < 0)
+		return ota_answer_fail(w, e);
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, release_json(app, r, &repo, &v[i]));
+	return ota_answer_json(r, w, arr, e);
+}

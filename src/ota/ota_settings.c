@@ -1,0 +1,44 @@
+/*
+ * ota.fcgi's settings, read once at start-up (and by nestboxctl ota after
+ * ctl_open) from the ota.* keys and the library's own (app->set); the one
+ * place the ota module reads the configuration.
+ */
+#include "ota.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+void ota_settings_read(const struct app *app, struct ota_settings *s)
+{
+	const char *dir = conf_str(app->conf, "ota.git_dir");
+
+	/* as every path key: empty means inside server.var_dir */
+	if (*dir)
+		snprintf(s->git_dir, sizeof(s->git_dir), "%s", dir);
+	else if ((size_t)snprintf(s->git_dir, sizeof(s->git_dir), "%s/ota/git", app->set.var_dir) >=
+		 sizeof(s->git_dir))
+		s->git_dir[0] = '\0';	/* cannot happen: var_dir is shorter */
+	s->max_files = (int)conf_int(app->conf, "ota.max_files");
+	s->max_bytes = (size_t)conf_int(app->conf, "ota.max_bytes");
+	s->xsendfile = app->set.xsendfile;
+}
+
+int ota_init(struct app *app, char *err, size_t errlen)
+{
+	struct ota *o = calloc(1, sizeof(*o));
+
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ota_settings_read(app, &o->set);
+	app->domain = o;
+	ota_git_global_init();
+	return 0;
+}
+
+void ota_fini(struct app *app)
+{
+	free(app->domain);
+	app->domain = NULL;
+}
