@@ -25,6 +25,7 @@ extern const struct app_def log_def;
 extern const struct route mip_routes[];
 extern const int mip_nroutes;
 extern const struct app_def mip_def;
+
 extern const struct route ota_routes[];
 extern const int ota_nroutes;
 extern const struct app_def ota_def;
