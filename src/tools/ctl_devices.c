@@ -30,6 +30,7 @@ int cmd_device_add(int argc, char **argv)
 	char th[HASH_HEX_MAX] = "";
 	struct ddi_device d;	/* only for its field sizes */
 	struct app app;
+	struct nb_err e;
 	int c, rc;
 
 	optind = 1;
@@ -57,17 +58,13 @@ int cmd_device_add(int argc, char **argv)
 		return 1;
 	if (token)
 		auth_token_hash(token, th);
-	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign);
-	if (rc == -2)
-		fprintf(stderr, "nestboxctl: device %s: a token, mode or assignment"
-			" was refused; nothing stored\n", argv[optind]);
-	else if (rc < 0)
-		fprintf(stderr, "nestboxctl: device %s exists already (or bad software id)\n",
-			argv[optind]);
+	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign, &e);
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: %s; nothing stored\n", e.msg);
 	else
 		printf("added %s\n", argv[optind]);
 	app_close(&app);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_device_list(int argc, char **argv)
@@ -215,6 +212,8 @@ int cmd_device_set(int argc, char **argv)
 int cmd_device_show(int argc, char **argv)
 {
 	struct ddi_decide_in in;
+	struct ddi_settings set;
+	struct nb_err e = { NB_OK, "" };
 	struct ddi_candidate cand;
 	struct ddi_device d;
 	struct app app;
@@ -226,7 +225,9 @@ int cmd_device_show(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[1], &d) < 0) {
+	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[1], &d) < 0) {
+		if (e.kind != NB_OK)
+			fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		app_close(&app);
 		return 1;
 	}
@@ -237,7 +238,7 @@ int cmd_device_show(int argc, char **argv)
 	in.cid = d.cid;
 	in.has_attrs = d.has_attrs;
 	in.force = d.force;
-	in.max_running = (long)conf_int(app.conf, "ddi.max_concurrent_updates");
+	in.max_running = set.max_running;
 	in.running = ddi_running_count(&app);
 	if (ddi_candidate_find(&app, &d, &cand) == 0)
 		in.cand = &cand;
