@@ -18,6 +18,15 @@ static int cid_ok(const char *cid)
 	return 0;
 }
 
+/* --assign ID: a software id, or -1 (refused as the usage or mode error) */
+static long long id_arg(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	return *s >= '1' && *s <= '9' && !*end && v > 0 ? v : -1;
+}
+
 int cmd_device_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -39,7 +48,7 @@ int cmd_device_add(int argc, char **argv)
 		case 't': token = optarg; break;
 		case 'f': feed = optarg; break;
 		case 'm': mode = optarg; break;
-		case 'a': assign = atoll(optarg); break;
+		case 'a': assign = id_arg(optarg); break;
 		case 'T': tenant = optarg; break;
 		default: return 2;
 		}
@@ -168,7 +177,7 @@ int cmd_device_set(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mode = optarg; break;
-		case 'a': assign = atoll(optarg); mode = mode ? mode : "assigned"; break;
+		case 'a': assign = id_arg(optarg); mode = mode ? mode : "assigned"; break;
 		case 'f': feed = optarg; break;
 		case 'n': name = optarg; break;
 		case 'F': force = 1; break;
