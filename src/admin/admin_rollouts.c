@@ -132,7 +132,14 @@ static long long create(struct app *app, struct ddi_rollout *ro, char *err, size
 		ro->max_failures = (int)conf_int(app->conf, "ddi.rollout_max_failures");
 	if (ro->max_failure_rate < 0)
 		ro->max_failure_rate = (int)conf_int(app->conf, "ddi.rollout_max_failure_rate");
-	return ddi_rollout_create(app, ro, err, n);
+	{
+		struct nb_err e;
+		long long id = ddi_rollout_create(app, ro, &e);
+
+		if (id < 0)
+			snprintf(err, n, "%.*s", (int)n - 1, e.msg);
+		return id;
+	}
 }
 
 /* A form number: empty means dflt; -2 when malformed. */

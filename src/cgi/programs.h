@@ -30,4 +30,8 @@ extern const struct route ota_routes[];
 extern const int ota_nroutes;
 extern const struct app_def ota_def;
 
+extern const struct route ddi_routes[];
+extern const int ddi_nroutes;
+extern const struct app_def ddi_def;
+
 #endif

@@ -117,19 +117,22 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
  * An operator adds a device.  tenant 1-DDI_FEED_MAX bytes; cid follows
  * ddi_controller_id_ok(); token_hash "" or 64 hex digits; feed NULL/"" for
  * "default" or at most DDI_FEED_MAX bytes; mode NULL/"" for rollout, or
- * latest, assigned (with assigned > 0), pinned.  0 when stored; -2 when an
- * argument breaks these rules (nothing stored); -1 when the device exists,
- * the assigned software does not, or the store failed.
+ * latest, assigned (with assigned > 0), pinned.  0 when stored, else -1
+ * with e: NB_INVALID when an argument breaks these rules, NB_CONFLICT when
+ * the device exists, NB_NOT_FOUND when the assigned software does not,
+ * NB_UNAVAILABLE when the store failed (nothing stored in every case).
  */
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
-		   const char *feed, const char *mode, long long assigned);
+		   const char *feed, const char *mode, long long assigned, struct nb_err *e);
 /*
  * A device registering itself on its first request: DDI_BY_SELF (setup or
  * lax mode, bounded by lim: a cap on all self-registered devices and a
  * count per hour, 0 for no limit) or DDI_BY_GATEWAY (the GatewayToken
- * holder vouches for it, no limit).  0 when stored, -1 when it exists or
- * the store failed, -2 for a bad tenant, id or token hash, DDI_SELF_CAP or
- * DDI_SELF_RATE when a limit refused it.
+ * holder vouches for it, no limit).  0 when stored; -1 with e
+ * (NB_INVALID: a bad tenant, id or token hash; NB_CONFLICT: it exists;
+ * NB_UNAVAILABLE: the store failed); DDI_SELF_CAP or DDI_SELF_RATE with e
+ * NB_FORBIDDEN when a limit refused it (the device API answers the rate
+ * with 429 and Retry-After, a status no error kind has).
  */
 enum ddi_origin { DDI_BY_SELF, DDI_BY_GATEWAY };
 struct ddi_self_limits {
@@ -140,7 +143,7 @@ struct ddi_self_limits {
 #define DDI_SELF_RATE (-4)
 int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 			const char *token_hash, enum ddi_origin origin,
-			const struct ddi_self_limits *lim);
+			const struct ddi_self_limits *lim, struct nb_err *e);
 /* Devices that registered themselves: all, and since a time (unix s); 0 or -1. */
 int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent);
 /* last_seen updates waiting for one batched write */
@@ -220,12 +223,17 @@ int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *b
 			    const char *remark);
 
 /* -- rollouts (ddi_rollout.c) -- */
-/* From r's name, feed, software_id, percent and failure limits; the id or -1. */
-long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, char *err,
-			     size_t errlen);
+/*
+ * From r's name, feed, software_id, percent and failure limits: the id, or
+ * -1 with e (NB_INVALID: a bound broken; NB_NOT_FOUND: no such software;
+ * NB_UNAVAILABLE: the store failed).
+ */
+long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struct nb_err *e);
 int ddi_rollout_set_state(struct app *app, long long id, const char *state);
 int ddi_rollout_stage(struct app *app, long long id, int percent);
-int ddi_rollout_result(struct app *app, long long id, int success);
+/* An action of rollout id closed; min_results is ddi.rollout_min_results
+ * (struct ddi_settings): the results before a failure rate may pause it. */
+int ddi_rollout_result(struct app *app, long long id, int success, long long min_results);
 int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r);
 int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset);
 
@@ -236,42 +244,104 @@ struct ddi_fb {
 	int progress;		/* percent, -1 when not reported */
 };
 /*
- * Each parser takes a body of len bytes and answers 0, or -1 with *err a
- * message for a 400: not UTF-8, not a JSON object, a required member of
- * hawkBit's model missing or of the wrong type, a bound passed.
+ * Each parser takes a body of len bytes and answers 0, or -1 with e
+ * NB_INVALID and a message for the device: not UTF-8, not a JSON object, a
+ * required member of hawkBit's model missing or of the wrong type, a bound
+ * passed.
  */
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
-		       const char **err);
+		       struct nb_err *e);
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
-		      char **details, const char **err);
+		      char **details, struct nb_err *e);
 int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
-			  const char **remark, const char **err);
+			  const char **remark, struct nb_err *e);
 /* The device's attributes after a configData body; *merged is malloc'd. */
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
-		     const char **err);
+		     struct nb_err *e);
 /* PUT installedBase: {"name": "...", "version": "..."}, both required. */
 int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
-			const char **version, const char **err);
+			const char **version, struct nb_err *e);
 
-/* -- the device API (ddi_api.c) -- */
+/* -- settings (ddi_settings.c): read once, at start -- */
+#define DDI_TENANTS_MAX 64	/* tenants one server serves (ddi.tenants) */
+struct ddi_settings {
+	char auth_mode[16];		/* ddi.auth_mode: setup, lax, strict */
+	char poll_time[16];		/* ddi.poll_time, HH:MM:SS */
+	const char *gateway_token;	/* ddi.gateway_token ("" none), kept by app->conf */
+	int confirm;			/* ddi.confirmation_required */
+	long max_running;		/* ddi.max_concurrent_updates, 0 no limit */
+	struct ddi_self_limits self;	/* ddi.self_register_max, _per_hour */
+	long long rollout_min_results;	/* ddi.rollout_min_results */
+	int rollout_max_failures;	/* ddi.rollout_max_failures (a new rollout's default) */
+	int rollout_max_failure_rate;	/* ddi.rollout_max_failure_rate, percent */
+	int ntenants;			/* ddi.tenants, parsed: 0 serves none (all 404) */
+	char tenant[DDI_TENANTS_MAX][DDI_FEED_MAX + 1];
+};
+/*
+ * Reads the ddi.* keys of app->conf into s (the only place they are
+ * read): 0, or -1 with e NB_INVALID naming the key and its rule (an auth
+ * mode that is not setup, lax or strict; a poll time that is not
+ * HH:MM:SS; a tenant of 0 or more than DDI_FEED_MAX bytes; more than
+ * DDI_TENANTS_MAX tenants): the program then does not start.
+ */
+int ddi_settings_read(const struct app *app, struct ddi_settings *s, struct nb_err *e);
+/* 1 when s serves tenant t (an exact, case-sensitive match), else 0. */
+int ddi_tenant_served(const struct ddi_settings *s, const char *t);
+
+/*
+ * Route field validators of ddi.fcgi (req.h): pure, no allocation (the
+ * poll is ROUTE_HOT).  ddi_tenant_valid refuses a tenant not in
+ * ((struct ddi *)app->domain)->set with NB_NOT_FOUND "unknown tenant" (a
+ * server that does not serve it, as hawkBit's 404); ddi_cid_valid refuses
+ * what breaks ddi_controller_id_ok() (400 "invalid controllerId");
+ * ddi_history_valid takes ?actionHistory=N, any integer: out->i is N cut
+ * to DDI_HISTORY_MAX, -1 for a negative N (all), 0 none.
+ */
+int ddi_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int ddi_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e);
+int ddi_history_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e);
+
+/*
+ * -- the device API: one file per resource under
+ * /{tenant}/controller/v1/{controllerId}, each handler a route_run_fn
+ * (0 answered, -1 with e) --
+ */
 int ddi_init(struct app *app, char *err, size_t errlen);
 void ddi_fini(struct app *app);
+/* authentication (ddi_auth.c); answers itself, non-zero when it did */
 int ddi_before(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_poll(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_deployment(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_cancel_feedback(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_installed(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_confirmation_action(struct app *app, struct http_req *r, struct http_resp *w);
-/* -- the consent flow (ddi_confirm.c) -- */
-void ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w);
-void ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w);
+/* ddi_poll.c: GET {controllerId} */
+int ddi_poll(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ddi_config_data.c: PUT configData */
+int ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ddi_deployment.c: GET deploymentBase/{actionId} */
+int ddi_deployment(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ddi_feedback.c: POST deploymentBase/{actionId}/feedback */
+int ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ddi_cancel.c: GET cancelAction/{actionId} and POST its feedback */
+int ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int ddi_cancel_feedback(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e);
+/* ddi_installed.c: GET installedBase/{actionId}, PUT installedBase */
+int ddi_installed(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e);
+/* ddi_artifacts.c: GET softwaremodules/{softwareModuleId}/artifacts[/{fileName}] */
+int ddi_artifacts(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ddi_confirmation.c: confirmationBase, its actions and auto-confirm */
+int ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e);
+int ddi_confirmation_action(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e);
+int ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e);
+int ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
+int ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e);
 
 #endif

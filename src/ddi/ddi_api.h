@@ -1,7 +1,8 @@
 /*
- * ddi_api.h - what the device-facing handlers share (ddi_api.c and
- * ddi_confirm.c): the per-process state holding the authenticated device,
- * absolute link building and the hal+json answer.
+ * ddi_api.h - what the files of the device API (ddi.fcgi, one file per
+ * resource: ddi_poll.c, ddi_deployment.c, ...) share: the per-process
+ * state with the settings and the authenticated device, absolute links
+ * and the hal+json answer.
  */
 #ifndef NB_DDI_API_H
 #define NB_DDI_API_H
@@ -24,30 +25,41 @@ struct ddi_cand_entry {
 	struct ddi_candidate c;
 };
 
+/* app->domain of ddi.fcgi */
 struct ddi {
+	struct ddi_settings set;	/* read once, at start */
 	struct ddi_device dev;		/* the authenticated device, per request */
-	char mode[16];			/* ddi.auth_mode */
-	char poll_time[16];		/* ddi.poll_time */
-	int confirm;			/* ddi.confirmation_required */
-	long max_running;		/* ddi.max_concurrent_updates */
-	struct ddi_self_limits self;	/* ddi.self_register_max, _per_hour */
 	struct ddi_seen seen;		/* last_seen writes, batched */
 	struct ddi_cand_entry cand[DDI_CAND_CACHE];
 	int cand_next;			/* the entry replaced next */
 };
 
-/* {base}/{tenant}/controller/v1/{id}, from server.base_url or the Host header */
+/* {base}/{tenant}/controller/v1/{controllerId}: http_base_url's rule */
 const char *ddi_device_url(struct app *app, struct http_req *r);
 /* Sends o as application/hal+json and frees it. */
 void ddi_json_out(struct http_resp *w, int status, cJSON *o);
 void ddi_link(cJSON *links, const char *rel, const char *href);
-/* The request body (64 KiB at most), or an error answered: -1. */
-int ddi_body(struct app *app, struct http_req *r, struct http_resp *w, char **body, size_t *len);
-/* A write transaction, or a 503 the device retries: -1. */
-int ddi_begin(struct app *app, struct http_resp *w);
-/* Commits and answers 200, or rolls back and answers 503. */
-void ddi_commit(struct app *app, struct http_resp *w);
-/* The :action parameter, or 0 when it is not a positive number. */
-long long ddi_action_param(struct http_req *r);
+/* The request body (64 KiB at most): 0, or -1 with e (NB_TOO_LARGE, or
+ * the kind of a missing or broken body). */
+int ddi_body(struct http_req *r, char **body, size_t *len, struct nb_err *e);
+/* A write transaction: 0, or -1 with e NB_UNAVAILABLE (the device retries). */
+int ddi_begin(struct app *app, struct nb_err *e);
+/* Commits and answers 200: 0, or rolls back: -1 with e NB_UNAVAILABLE. */
+int ddi_commit(struct app *app, struct http_resp *w, struct nb_err *e);
+/* Rolls back what the handler wrote and returns -1 with e NB_UNAVAILABLE. */
+int ddi_busy(struct app *app, struct nb_err *e);
+
+/* One artifact of s, hawkBit's shape with its links (ddi_artifacts.c). */
+cJSON *ddi_artifact_json(struct app *app, struct http_req *r, const struct ddi_software *s);
+/* deploymentBase, installedBase and confirmationBase/{actionId} answer
+ * one shape (hawkBit); which one, and so which status the action must
+ * have (ddi_deployment.c): 0 answered, -1 with e NB_NOT_FOUND. */
+enum ddi_action_view { DDI_VIEW_DEPLOYMENT, DDI_VIEW_INSTALLED, DDI_VIEW_CONFIRMATION };
+int ddi_action_answer(struct app *app, struct http_req *r, struct http_resp *w,
+		      enum ddi_action_view view, struct nb_err *e);
+/* A feedback on deploymentBase (cancel 0) or cancelAction (cancel 1)
+ * (ddi_feedback.c, protocols/hawkbit-ddi.md "Feedback"). */
+int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
+		      struct nb_err *e);
 
 #endif

@@ -148,8 +148,8 @@ static const char *feedback_rule(const cJSON *j)
 	return NULL;
 }
 
-int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
-		       const char **err)
+static int feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
+			  const char **err)
 {
 	cJSON *j = json_object(body, len, err), *status, *result, *det;
 	int rc = -1;
@@ -204,8 +204,8 @@ static const char *config_rule(const cJSON *j, const char **mode)
 	return NULL;
 }
 
-int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
-		     const char **err)
+static int config_merge(const char *body, size_t len, const char *current, char **merged,
+			const char **err)
 {
 	cJSON *j = json_object(body, len, err), *cur = NULL, *e;
 	const char *mode;
@@ -247,8 +247,8 @@ int ddi_config_merge(const char *body, size_t len, const char *current, char **m
  * confirmation is required.  hawkBit spells the values in lower case;
  * any case is taken.  *confirmed is 1 or 0.
  */
-int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
-		      char **details, const char **err)
+static int confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
+			 char **details, const char **err)
 {
 	cJSON *j = json_object(body, len, err);
 	const char *c = jstr(j, "confirmation");
@@ -282,8 +282,8 @@ static int opt_str(struct arena *a, const cJSON *j, const char *k, size_t max, c
 }
 
 /* activateAutoConfirm: {"initiator": "...", "remark": "..."}, both optional. */
-int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
-			  const char **remark, const char **err)
+static int autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
+			     const char **remark, const char **err)
 {
 	cJSON *j;
 	int rc = 0;
@@ -307,8 +307,8 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
  * both required and not empty; version is what the device runs now, kept
  * in a column of DDI_VERSION_MAX bytes.
  */
-int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
-			const char **version, const char **err)
+static int installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			   const char **version, const char **err)
 {
 	cJSON *j = json_object(body, len, err);
 	const char *n = jstr(j, "name"), *v = jstr(j, "version");
@@ -327,4 +327,57 @@ int ddi_installed_parse(struct arena *a, const char *body, size_t len, const cha
 	}
 	cJSON_Delete(j);
 	return rc;
+}
+
+/* A parser's answer as the error value: its message is for the device. */
+static int verdict(int rc, const char *why, struct nb_err *e)
+{
+	if (rc == 0)
+		return 0;
+	return why ? nb_fail(e, NB_INVALID, "%s", why) : nb_fail(e, NB_INTERNAL, "out of memory");
+}
+
+int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
+		       struct nb_err *e)
+{
+	const char *why = NULL;
+	int rc = feedback_parse(a, body, len, out, &why);
+
+	return verdict(rc, why, e);
+}
+
+int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
+		     struct nb_err *e)
+{
+	const char *why = NULL;
+	int rc = config_merge(body, len, current, merged, &why);
+
+	return verdict(rc, why, e);
+}
+
+int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
+		      char **details, struct nb_err *e)
+{
+	const char *why = NULL;
+	int rc = confirm_parse(a, body, len, confirmed, details, &why);
+
+	return verdict(rc, why, e);
+}
+
+int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
+			  const char **remark, struct nb_err *e)
+{
+	const char *why = NULL;
+	int rc = autoconfirm_parse(a, body, len, initiator, remark, &why);
+
+	return verdict(rc, why, e);
+}
+
+int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			const char **version, struct nb_err *e)
+{
+	const char *why = NULL;
+	int rc = installed_parse(a, body, len, name, version, &why);
+
+	return verdict(rc, why, e);
 }

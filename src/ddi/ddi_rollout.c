@@ -15,31 +15,22 @@ static const char sql_add[] =
 	"INSERT INTO ddi_rollouts(name, feed, software_id, percent, max_failures,"
 	" max_failure_rate, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 
-long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, char *err,
-			     size_t errlen)
+long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struct nb_err *e)
 {
 	struct ddi_software s;
 	sqlite3_stmt *st;
-	long long id;
+	int rc;
 
-	if (!*r->feed || strlen(r->feed) > 63 || strlen(r->name) > 127) {
-		snprintf(err, errlen, "a rollout needs a feed (at most 63 bytes)");
-		return -1;
-	}
+	if (!*r->feed || strlen(r->feed) > 63 || strlen(r->name) > 127)
+		return nb_fail(e, NB_INVALID, "a rollout needs a feed (at most 63 bytes)");
 	if (r->percent < 1 || r->percent > 100 || r->max_failures < 0 ||
-	    r->max_failure_rate < 0 || r->max_failure_rate > 100) {
-		snprintf(err, errlen, "percent must be 1-100, failure limits 0 or more");
-		return -1;
-	}
-	if (ddi_software_get(app, r->software_id, &s) < 0) {
-		snprintf(err, errlen, "no software %lld", r->software_id);
-		return -1;
-	}
+	    r->max_failure_rate < 0 || r->max_failure_rate > 100)
+		return nb_fail(e, NB_INVALID, "percent must be 1-100, failure limits 0 or more");
+	if (ddi_software_get(app, r->software_id, &s) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no software %lld", r->software_id);
 	st = db_stmt(app->db, sql_add);
-	if (!st) {
-		snprintf(err, errlen, "%s", db_errmsg(app->db));
-		return -1;
-	}
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	sqlite3_bind_text(st, 1, *r->name ? r->name : s.name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, r->feed, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, r->software_id);
@@ -47,14 +38,11 @@ long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, char 
 	sqlite3_bind_int(st, 5, r->max_failures);
 	sqlite3_bind_int(st, 6, r->max_failure_rate);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		snprintf(err, errlen, "%s", db_errmsg(app->db));
-		sqlite3_reset(st);
-		return -1;
-	}
+	rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	id = sqlite3_last_insert_rowid(db_handle(app->db));
-	return id;
+	if (rc != SQLITE_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	return sqlite3_last_insert_rowid(db_handle(app->db));
 }
 
 static int changed(struct app *app, sqlite3_stmt *st)
@@ -116,7 +104,7 @@ static const char sql_auto_pause[] =
 	"   AND failure * 100 > max_failure_rate * (success + failure)))";
 
 /* Called in the feedback's transaction when an action of the rollout closes. */
-int ddi_rollout_result(struct app *app, long long id, int success)
+int ddi_rollout_result(struct app *app, long long id, int success, long long min_results)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_count);
 
@@ -137,7 +125,7 @@ int ddi_rollout_result(struct app *app, long long id, int success)
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, conf_int(app->conf, "ddi.rollout_min_results"));
+	sqlite3_bind_int64(st, 2, min_results);
 	sqlite3_step(st);
 	sqlite3_reset(st);
 	return 0;

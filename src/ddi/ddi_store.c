@@ -92,20 +92,40 @@ static int token_hash_ok(const char *h)
 	return n == 64;
 }
 
-/* What every way into the registry checks before anything is stored. */
-static int device_key_ok(const char *tenant, const char *cid, const char *token_hash)
+/* A write's step: a UNIQUE row that exists is a conflict, anything else busy. */
+static int done_e(sqlite3_stmt *st, struct nb_err *e, const char *what)
 {
-	return tenant && *tenant && strlen(tenant) <= DDI_FEED_MAX && cid &&
-	       ddi_controller_id_ok(cid) && token_hash_ok(token_hash ? token_hash : "");
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT)
+		return nb_fail(e, NB_CONFLICT, "%s exists already", what);
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 }
 
-static int mode_ok(const char *mode, long long assigned)
+/* What every way into the registry checks before anything is stored. */
+static int device_key_ok(const char *tenant, const char *cid, const char *token_hash,
+			 struct nb_err *e)
 {
-	if (!mode || !*mode)
-		return 1;
-	if (!strcmp(mode, "assigned"))
-		return assigned > 0;
-	return !strcmp(mode, "rollout") || !strcmp(mode, "latest") || !strcmp(mode, "pinned");
+	if (!tenant || !*tenant || strlen(tenant) > DDI_FEED_MAX)
+		return nb_fail(e, NB_INVALID, "a tenant is 1 to %d bytes", DDI_FEED_MAX);
+	if (!cid || !ddi_controller_id_ok(cid))
+		return nb_fail(e, NB_INVALID, "a controller id is 1 to %d bytes of UTF-8 without"
+			       " whitespace, control characters or '/'", DDI_CID_MAX);
+	if (!token_hash_ok(token_hash ? token_hash : ""))
+		return nb_fail(e, NB_INVALID, "a token hash is 64 hex digits");
+	return 0;
+}
+
+static int mode_ok(const char *mode, long long assigned, struct nb_err *e)
+{
+	if (!mode || !*mode || !strcmp(mode, "rollout") || !strcmp(mode, "latest") ||
+	    !strcmp(mode, "pinned") || (!strcmp(mode, "assigned") && assigned > 0))
+		return 0;
+	return nb_fail(e, NB_INVALID, "mode is rollout, latest, pinned, or assigned with a"
+		       " software id");
 }
 
 static const char sql_dev_add[] =
@@ -114,16 +134,17 @@ static const char sql_dev_add[] =
 	" WHERE ?6 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?6)";
 
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
-		   const char *feed, const char *mode, long long assigned)
+		   const char *feed, const char *mode, long long assigned, struct nb_err *e)
 {
 	sqlite3_stmt *st;
 
-	if (!device_key_ok(tenant, cid, token_hash) || (feed && strlen(feed) > DDI_FEED_MAX) ||
-	    !mode_ok(mode, assigned))
-		return -2;
+	if (device_key_ok(tenant, cid, token_hash, e) < 0 || mode_ok(mode, assigned, e) < 0)
+		return -1;
+	if (feed && strlen(feed) > DDI_FEED_MAX)
+		return nb_fail(e, NB_INVALID, "a feed is at most %d bytes", DDI_FEED_MAX);
 	st = db_stmt(app->db, sql_dev_add);
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
@@ -132,9 +153,11 @@ int ddi_device_add(struct app *app, const char *tenant, const char *cid, const c
 	if (assigned > 0)
 		sqlite3_bind_int64(st, 6, assigned);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	if (done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;	/* no such software */
+	if (done_e(st, e, "the device") < 0)
+		return nb_err_prefix(e, "device %s", cid);
+	if (!sqlite3_changes(db_handle(app->db)))
+		return nb_fail(e, NB_NOT_FOUND, "no software %lld to assign", assigned);
+	return 0;
 }
 
 /*
@@ -150,17 +173,34 @@ static const char sql_dev_register[] =
 	"  AND (?7 <= 0 OR (SELECT count(*) FROM ddi_devices"
 	"   WHERE origin='self' AND created > ?5 - 3600) < ?7))";
 
+/* Which limit refused a self-registration, said to the device. */
+static int self_refused(struct app *app, long long now, const struct ddi_self_limits *lim,
+			struct nb_err *e)
+{
+	long long total = 0, hour = 0;
+
+	if (ddi_self_registered(app, now - 3600, &total, &hour) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	if (lim && lim->max > 0 && total >= lim->max) {
+		nb_fail(e, NB_FORBIDDEN, "self-registration is closed: ddi.self_register_max"
+			" devices registered themselves");
+		return DDI_SELF_CAP;
+	}
+	nb_fail(e, NB_FORBIDDEN, "too many devices registered themselves this hour");
+	return DDI_SELF_RATE;
+}
+
 int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 			const char *token_hash, enum ddi_origin origin,
-			const struct ddi_self_limits *lim)
+			const struct ddi_self_limits *lim, struct nb_err *e)
 {
 	sqlite3_stmt *st;
-	long long now = (long long)time(NULL), total = 0, hour = 0;
+	long long now = (long long)time(NULL);
 
-	if (!device_key_ok(tenant, cid, token_hash))
-		return -2;
-	if (!(st = db_stmt(app->db, sql_dev_register)))
+	if (device_key_ok(tenant, cid, token_hash, e) < 0)
 		return -1;
+	if (!(st = db_stmt(app->db, sql_dev_register)))
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
@@ -168,13 +208,9 @@ int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, lim ? lim->max : 0);
 	sqlite3_bind_int64(st, 7, lim ? lim->per_hour : 0);
-	if (done(st) < 0)
+	if (done_e(st, e, "the device") < 0)
 		return -1;
-	if (sqlite3_changes(db_handle(app->db)))
-		return 0;
-	if (ddi_self_registered(app, now - 3600, &total, &hour) < 0)
-		return -1;
-	return lim && lim->max > 0 && total >= lim->max ? DDI_SELF_CAP : DDI_SELF_RATE;
+	return sqlite3_changes(db_handle(app->db)) ? 0 : self_refused(app, now, lim, e);
 }
 
 int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)

@@ -18,6 +18,15 @@ static int cid_ok(const char *cid)
 	return 0;
 }
 
+/* --assign ID: a software id, or -1 (refused as the usage or mode error) */
+static long long id_arg(const char *s)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+
+	return *s >= '1' && *s <= '9' && !*end && v > 0 ? v : -1;
+}
+
 int cmd_device_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -30,6 +39,7 @@ int cmd_device_add(int argc, char **argv)
 	char th[HASH_HEX_MAX] = "";
 	struct ddi_device d;	/* only for its field sizes */
 	struct app app;
+	struct nb_err e;
 	int c, rc;
 
 	optind = 1;
@@ -38,7 +48,7 @@ int cmd_device_add(int argc, char **argv)
 		case 't': token = optarg; break;
 		case 'f': feed = optarg; break;
 		case 'm': mode = optarg; break;
-		case 'a': assign = atoll(optarg); break;
+		case 'a': assign = id_arg(optarg); break;
 		case 'T': tenant = optarg; break;
 		default: return 2;
 		}
@@ -57,17 +67,13 @@ int cmd_device_add(int argc, char **argv)
 		return 1;
 	if (token)
 		auth_token_hash(token, th);
-	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign);
-	if (rc == -2)
-		fprintf(stderr, "nestboxctl: device %s: a token, mode or assignment"
-			" was refused; nothing stored\n", argv[optind]);
-	else if (rc < 0)
-		fprintf(stderr, "nestboxctl: device %s exists already (or bad software id)\n",
-			argv[optind]);
+	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign, &e);
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: %s; nothing stored\n", e.msg);
 	else
 		printf("added %s\n", argv[optind]);
 	app_close(&app);
-	return rc < 0 ? 1 : 0;
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_device_list(int argc, char **argv)
@@ -171,7 +177,7 @@ int cmd_device_set(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'm': mode = optarg; break;
-		case 'a': assign = atoll(optarg); mode = mode ? mode : "assigned"; break;
+		case 'a': assign = id_arg(optarg); mode = mode ? mode : "assigned"; break;
 		case 'f': feed = optarg; break;
 		case 'n': name = optarg; break;
 		case 'F': force = 1; break;
@@ -215,6 +221,8 @@ int cmd_device_set(int argc, char **argv)
 int cmd_device_show(int argc, char **argv)
 {
 	struct ddi_decide_in in;
+	struct ddi_settings set;
+	struct nb_err e = { NB_OK, "" };
 	struct ddi_candidate cand;
 	struct ddi_device d;
 	struct app app;
@@ -226,7 +234,9 @@ int cmd_device_show(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[1], &d) < 0) {
+	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[1], &d) < 0) {
+		if (e.kind != NB_OK)
+			fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		app_close(&app);
 		return 1;
 	}
@@ -237,7 +247,7 @@ int cmd_device_show(int argc, char **argv)
 	in.cid = d.cid;
 	in.has_attrs = d.has_attrs;
 	in.force = d.force;
-	in.max_running = (long)conf_int(app.conf, "ddi.max_concurrent_updates");
+	in.max_running = set.max_running;
 	in.running = ddi_running_count(&app);
 	if (ddi_candidate_find(&app, &d, &cand) == 0)
 		in.cand = &cand;

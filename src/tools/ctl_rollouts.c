@@ -26,8 +26,9 @@ int cmd_rollout_add(int argc, char **argv)
 	struct ddi_rollout r;
 	const char *feed = NULL, *name = NULL;
 	long long v, mf = -1, mr = -1, pct = 100;
+	struct ddi_settings set;
 	struct app app;
-	char err[256];
+	struct nb_err e;
 	int c, bad = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -56,16 +57,21 @@ int cmd_rollout_add(int argc, char **argv)
 	snprintf(r.name, sizeof(r.name), "%s", name ? name : "");
 	if (ctl_open(&app) < 0)
 		return 1;
+	if (ddi_settings_read(&app, &set, &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
+		app_close(&app);
+		return nb_err_exit(e.kind);
+	}
 	r.percent = (int)pct;
-	r.max_failures = (int)(mf >= 0 ? mf : conf_int(app.conf, "ddi.rollout_max_failures"));
-	r.max_failure_rate = (int)(mr >= 0 ? mr : conf_int(app.conf, "ddi.rollout_max_failure_rate"));
-	v = ddi_rollout_create(&app, &r, err, sizeof(err));
+	r.max_failures = (int)(mf >= 0 ? mf : set.rollout_max_failures);
+	r.max_failure_rate = (int)(mr >= 0 ? mr : set.rollout_max_failure_rate);
+	v = ddi_rollout_create(&app, &r, &e);
 	if (v < 0)
-		fprintf(stderr, "nestboxctl: rollout not added: %s\n", err);
+		fprintf(stderr, "nestboxctl: rollout not added: %s\n", e.msg);
 	else
 		printf("%lld\n", v);
 	app_close(&app);
-	return v < 0;
+	return v < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_rollout_list(int argc, char **argv)

@@ -484,3 +484,42 @@ def test_tenant_longer_than_kept_stops_start(tmpdir_shared):
                   % (tmpdir_shared, tenants))
         r = run_cgi("ddi.fcgi", {"NESTBOX_CONFIG": p}, uri="/DEFAULT/controller/v1/x")
         assert (b"ddi.tenants: each tenant is 1 to 63 bytes" in r.stderr) != ok, r.stderr
+
+
+@pytest.mark.parametrize("path,status,error", [
+    ("dev1/deploymentBase/abc", 400, "invalid actionId"),
+    ("dev1/deploymentBase/0", 400, "invalid actionId"),
+    ("dev1/installedBase/-3", 400, "invalid actionId"),
+    ("dev1/confirmationBase/1x", 400, "invalid actionId"),
+    ("dev1/cancelAction/abc", 400, "invalid actionId"),
+    ("dev1/deploymentBase/1?actionHistory=three", 400, "invalid actionHistory"),
+    ("dev1/softwaremodules/x/artifacts", 400, "invalid softwareModuleId"),
+    ("dev1/softwaremodules/1.5/artifacts/a.swu", 400, "invalid softwareModuleId"),
+    ("bad%20id", 400, "invalid controllerId"),
+])
+def test_declared_fields_refused(ddi_nb, path, status, error):
+    """Every part of a device URL is declared in ddi.fcgi's route table: a
+    value that breaks its rule is answered before the device is looked up,
+    with hawkBit's name for the field (a non-numeric action id was a 404
+    "no such action", as if the number were unknown)."""
+    nb, _, _ = ddi_nb
+    r = ddi(nb, "GET", BASE + path, token="ok-1")
+    assert (r.status, json.loads(r.body)["error"]) == (status, error)
+    # nothing registered itself: the refusal came before authentication
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_devices WHERE token_hash=?",
+                         (hashlib.sha256(b"ok-1").hexdigest(),)).fetchone() == (0,)
+    # the tenant is judged first: unknown is a 404 whatever the rest
+    r = ddi(nb, "GET", "/OTHER/controller/v1/" + path, token="ok-1")
+    assert (r.status, json.loads(r.body)["error"]) == (404, "unknown tenant")
+
+
+def test_ctl_device_add_twice_is_a_conflict(ddi_nb):
+    """nestboxctl device add of an existing id is refused as a conflict (exit
+    status 3, as every nestboxctl conflict), naming the device."""
+    nb, _, _ = ddi_nb
+    assert nb.ctl("device", "add", "twice").returncode == 0
+    p = nb.ctl("device", "add", "twice", check=False)
+    assert p.returncode == 3 and "twice" in p.stderr and "exists already" in p.stderr
+    p = nb.ctl("device", "add", "other", "--mode", "assigned", "--assign", "999", check=False)
+    assert p.returncode == 1 and "no software 999" in p.stderr

@@ -15,13 +15,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 	char *merged = NULL;
 	cJSON *o, *e;
 
 	if (ddi_config_merge((const char *)data, size,
 			     "{\"hw_boardname\":\"b\",\"sw_version\":\"1.0\"}", &merged, &err) < 0) {
-		if (!err || merged)
+		if (err.kind != NB_INVALID || merged)
 			abort();
 		return 0;
 	}

@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		"rejected", "resumed", "downloaded", "download", NULL };
 	struct arena a;
 	struct ddi_fb fb;
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 	int i, ok = 0;
 
 	arena_init(&a);
@@ -33,7 +33,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !utf8_valid((const char *)data, size) || !memmem(data, size, "\"finished\"", 10))
 			abort();
 		(void)strlen(fb.details);
-	} else if (!err) {
+	} else if (err.kind != NB_INVALID || !err.msg[0]) {
 		abort();
 	}
 	arena_free(&a);

@@ -21,11 +21,11 @@
 
 static int fb(struct arena *a, const char *body, struct ddi_fb *out)
 {
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 	int rc = ddi_feedback_parse(a, body, strlen(body), out, &err);
 
 	if (rc < 0)
-		assert_non_null(err);
+		assert_int_equal(err.kind, NB_INVALID);
 	return rc;
 }
 
@@ -71,12 +71,12 @@ static void test_feedback(void **state)
 static void fb_refused(struct arena *a, const char *body, size_t len, const char *want)
 {
 	struct ddi_fb f;
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 
 	assert_int_equal(ddi_feedback_parse(a, body, len, &f, &err), -1);
-	assert_non_null(err);
-	if (!strstr(err, want))
-		fail_msg("'%s' lacks '%s'", err, want);
+	assert_int_equal(err.kind, NB_INVALID);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' lacks '%s'", err.msg, want);
 }
 
 /*
@@ -130,11 +130,11 @@ static void test_feedback_required_fields(void **state)
 
 static char *merge(const char *body, const char *cur)
 {
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 	char *out = NULL;
 
 	if (ddi_config_merge(body, strlen(body), cur, &out, &err) < 0) {
-		assert_non_null(err);
+		assert_int_equal(err.kind, NB_INVALID);
 		return NULL;
 	}
 	return out;
@@ -167,14 +167,14 @@ static void test_config(void **state)
 
 static void config_refused(const char *body, size_t len, const char *want)
 {
-	const char *err = NULL;
+	struct nb_err err = { NB_OK, "" };
 	char *out = NULL;
 
 	assert_int_equal(ddi_config_merge(body, len, "", &out, &err), -1);
 	assert_null(out);
-	assert_non_null(err);
-	if (!strstr(err, want))
-		fail_msg("'%s' lacks '%s'", err, want);
+	assert_int_equal(err.kind, NB_INVALID);
+	if (!strstr(err.msg, want))
+		fail_msg("'%s' lacks '%s'", err.msg, want);
 }
 
 /* configData: hawkBit's data is required; bounds are named; bytes are UTF-8 */
@@ -199,15 +199,16 @@ static void test_config_refusals(void **state)
 static void installed(const char *body, int want, const char *in_err)
 {
 	struct arena a;
-	const char *name = NULL, *version = NULL, *err = NULL;
+	const char *name = NULL, *version = NULL;
+	struct nb_err err = { NB_OK, "" };
 
 	arena_init(&a);
 	assert_int_equal(ddi_installed_parse(&a, body, strlen(body), &name, &version, &err), want);
 	if (want == 0) {
 		assert_string_equal(name, "core-image");
 		assert_string_equal(version, "2.1");
-	} else if (!err || !strstr(err, in_err)) {
-		fail_msg("'%s' lacks '%s'", err ? err : "(null)", in_err);
+	} else if (err.kind != NB_INVALID || !strstr(err.msg, in_err)) {
+		fail_msg("'%s' lacks '%s'", err.msg, in_err);
 	}
 	arena_free(&a);
 }
@@ -232,7 +233,8 @@ static void test_installed_base(void **state)
 static void test_confirm(void **state)
 {
 	struct arena a;
-	const char *err, *by, *remark;
+	const char *by, *remark;
+	struct nb_err err;
 	char *details;
 	int yes;
 
@@ -259,12 +261,12 @@ static void test_confirm(void **state)
 	/* invalid UTF-8 and non-string values are refused, not stored */
 	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"denied\",\"details\":"
 					   "[\"\xe9\"]}"), &yes, &details, &err), -1);
-	assert_non_null(strstr(err, "UTF-8"));
+	assert_non_null(strstr(err.msg, "UTF-8"));
 	assert_int_equal(ddi_confirm_parse(&a, LIT("{\"confirmation\":\"denied\",\"details\":\"x\"}"),
 					   &yes, &details, &err), -1);
 	assert_int_equal(ddi_autoconfirm_parse(&a, LIT("{\"remark\":\"\xe9\"}"), &by, &remark,
 					       &err), -1);
-	assert_non_null(strstr(err, "UTF-8"));
+	assert_non_null(strstr(err.msg, "UTF-8"));
 	assert_int_equal(ddi_autoconfirm_parse(&a, LIT("{\"remark\":5}"), &by, &remark, &err), -1);
 	arena_free(&a);
 }

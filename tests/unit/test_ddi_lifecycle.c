@@ -38,7 +38,7 @@ static int setup(void **state)
 			       " sha1, md5, sha256, created) VALUES"
 			       " (1, 'a', '2.0', 'swu', 'a.swu', 1, '', '', '', 0),"
 			       " (2, 'b', '3.0', 'swu', 'b.swu', 1, '', '', '', 0)") < 0 ||
-	    ddi_device_add(&f->app, "DEFAULT", "dev", "", NULL, "assigned", 1) < 0 ||
+	    ddi_device_add(&f->app, "DEFAULT", "dev", "", NULL, "assigned", 1, NULL) < 0 ||
 	    db_exec(f->app.db, "UPDATE ddi_devices SET attributes='{}', sw_version='1.0'") < 0)
 		return -1;
 	*state = f;

@@ -62,6 +62,32 @@ static long long devices(struct fx *f)
 	return n;
 }
 
+/* ddi_device_add's error kind: NB_OK when stored */
+static enum nb_errkind add(struct fx *f, const char *tenant, const char *cid, const char *th,
+			   const char *feed, const char *mode, long long assigned)
+{
+	struct nb_err e;
+
+	nb_err_clear(&e);
+	if (ddi_device_add(&f->app, tenant, cid, th, feed, mode, assigned, &e) == 0)
+		return NB_OK;
+	assert_true(e.kind != NB_OK && e.msg[0]);
+	return e.kind;
+}
+
+/* ddi_device_register's answer; a refusal has its kind and message */
+static int reg(struct fx *f, const char *cid, enum ddi_origin o,
+	       const struct ddi_self_limits *lim, enum nb_errkind want)
+{
+	struct nb_err e;
+	int rc;
+
+	nb_err_clear(&e);
+	rc = ddi_device_register(&f->app, "DEFAULT", cid, "", o, lim, &e);
+	assert_int_equal(e.kind, rc == 0 ? NB_OK : want);
+	return rc;
+}
+
 /* hawkBit's rule: 1-256 bytes of UTF-8, no whitespace, no '/' */
 static void test_device_add_id_rule(void **state)
 {
@@ -73,20 +99,20 @@ static void test_device_add_id_rule(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (ddi_device_add(&f->app, "DEFAULT", bad[i], "", NULL, NULL, 0) != -2)
+		if (add(f, "DEFAULT", bad[i], "", NULL, NULL, 0) != NB_INVALID)
 			fail_msg("controller id '%s' was not refused", bad[i]);
 	memset(id, 'x', 257);
 	id[257] = '\0';
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", id, "", NULL, NULL, 0), -2);
+	assert_int_equal(add(f, "DEFAULT", id, "", NULL, NULL, 0), NB_INVALID);
 	assert_int_equal(devices(f), 0);
 	/* what the rule allows is stored and read back whole */
 	id[256] = '\0';
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", id, "", NULL, NULL, 0), 0);
+	assert_int_equal(add(f, "DEFAULT", id, "", NULL, NULL, 0), NB_OK);
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", id, &d), 0);
 	assert_string_equal(d.cid, id);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "star*", "", NULL, NULL, 0), 0);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "g\xc3\xa9r\xc3\xa4t-1", "", NULL, NULL,
-					0), 0);
+	assert_int_equal(add(f, "DEFAULT", "star*", "", NULL, NULL, 0), NB_OK);
+	assert_int_equal(add(f, "DEFAULT", "g\xc3\xa9r\xc3\xa4t-1", "", NULL, NULL,
+					0), NB_OK);
 	assert_int_equal(devices(f), 3);
 }
 
@@ -99,20 +125,20 @@ static void test_device_add_bounds(void **state)
 
 	memset(long64, 'f', 64);
 	long64[64] = '\0';
-	assert_int_equal(ddi_device_add(&f->app, long64, "d1", "", NULL, NULL, 0), -2);
-	assert_int_equal(ddi_device_add(&f->app, "", "d1", "", NULL, NULL, 0), -2);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", long64, NULL, 0), -2);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, "sideways", 0), -2);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "nothex", NULL, NULL, 0), -2);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, "assigned", 0), -2);
+	assert_int_equal(add(f, long64, "d1", "", NULL, NULL, 0), NB_INVALID);
+	assert_int_equal(add(f, "", "d1", "", NULL, NULL, 0), NB_INVALID);
+	assert_int_equal(add(f, "DEFAULT", "d1", "", long64, NULL, 0), NB_INVALID);
+	assert_int_equal(add(f, "DEFAULT", "d1", "", NULL, "sideways", 0), NB_INVALID);
+	assert_int_equal(add(f, "DEFAULT", "d1", "nothex", NULL, NULL, 0), NB_INVALID);
+	assert_int_equal(add(f, "DEFAULT", "d1", "", NULL, "assigned", 0), NB_INVALID);
 	assert_int_equal(devices(f), 0);
 	long64[63] = '\0';
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", long64, "latest", 0), 0);
+	assert_int_equal(add(f, "DEFAULT", "d1", "", long64, "latest", 0), NB_OK);
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "d1", &d), 0);
 	assert_string_equal(d.feed, long64);
-	/* an existing id or a missing software: -1 */
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d1", "", NULL, NULL, 0), -1);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "d2", "", NULL, "assigned", 99), -1);
+	/* an existing id is a conflict (nestboxctl's exit 3), a missing software not found */
+	assert_int_equal(add(f, "DEFAULT", "d1", "", NULL, NULL, 0), NB_CONFLICT);
+	assert_int_equal(add(f, "DEFAULT", "d2", "", NULL, "assigned", 99), NB_NOT_FOUND);
 }
 
 /* artifacts: only software of the device's own actions or its assignment */
@@ -121,8 +147,8 @@ static void test_software_owned(void **state)
 	struct fx *f = *state;
 	struct ddi_device a, b;
 
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "a", "", NULL, "assigned", 2), 0);
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "b", "", NULL, NULL, 0), 0);
+	assert_int_equal(add(f, "DEFAULT", "a", "", NULL, "assigned", 2), NB_OK);
+	assert_int_equal(add(f, "DEFAULT", "b", "", NULL, NULL, 0), NB_OK);
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "a", &a), 0);
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "b", &b), 0);
 	assert_true(ddi_action_create(&f->app, a.id, 1, 0, "running") > 0);
@@ -146,34 +172,30 @@ static void test_self_register_limits(void **state)
 	int i;
 
 	/* operators' and gateways' devices do not count against it */
-	assert_int_equal(ddi_device_add(&f->app, "DEFAULT", "op", "", NULL, NULL, 0), 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "gw", "", DDI_BY_GATEWAY, &cap2),
-			 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s1", "", DDI_BY_SELF, &cap2), 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s2", "", DDI_BY_SELF, &cap2), 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s3", "", DDI_BY_SELF, &cap2),
-			 DDI_SELF_CAP);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s3", "", DDI_BY_SELF, &rate3), 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s4", "", DDI_BY_SELF, &rate3),
-			 DDI_SELF_RATE);
+	assert_int_equal(add(f, "DEFAULT", "op", "", NULL, NULL, 0), NB_OK);
+	assert_int_equal(reg(f, "gw", DDI_BY_GATEWAY, &cap2, NB_OK), 0);
+	assert_int_equal(reg(f, "s1", DDI_BY_SELF, &cap2, NB_OK), 0);
+	assert_int_equal(reg(f, "s2", DDI_BY_SELF, &cap2, NB_OK), 0);
+	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &cap2, NB_FORBIDDEN), DDI_SELF_CAP);
+	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &rate3, NB_OK), 0);
+	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_FORBIDDEN), DDI_SELF_RATE);
 	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
 			 0);
 	assert_int_equal(total, 3);
 	assert_int_equal(hour, 3);
 	/* an hour later the rate allows more; the cap still counts them all */
 	assert_int_equal(db_exec(f->app.db, "UPDATE ddi_devices SET created = created - 7200"), 0);
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "s4", "", DDI_BY_SELF, &rate3), 0);
+	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_OK), 0);
 	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
 			 0);
 	assert_int_equal(total, 4);
 	assert_int_equal(hour, 1);
 	for (i = 0; i < 20; i++) {
 		snprintf(id, sizeof(id), "n%d", i);
-		assert_int_equal(ddi_device_register(&f->app, "DEFAULT", id, "", DDI_BY_SELF, &none),
-				 0);
+		assert_int_equal(reg(f, id, DDI_BY_SELF, &none, NB_OK), 0);
 	}
 	/* the controller-id rule holds here too */
-	assert_int_equal(ddi_device_register(&f->app, "DEFAULT", "a b", "", DDI_BY_SELF, &none), -2);
+	assert_int_equal(reg(f, "a b", DDI_BY_SELF, &none, NB_INVALID), -1);
 }
 
 int main(void)

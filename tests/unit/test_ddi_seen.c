@@ -36,7 +36,7 @@ static int setup(void **state)
 	for (i = 1; i <= 400; i++) {
 		char cid[32];
 		snprintf(cid, sizeof(cid), "dev-%03d", i);
-		if (ddi_device_add(&f->app, "DEFAULT", cid, "", NULL, NULL, 0) < 0)
+		if (ddi_device_add(&f->app, "DEFAULT", cid, "", NULL, NULL, 0, NULL) < 0)
 			return -1;
 	}
 	*state = f;

@@ -4,6 +4,10 @@
  * device confirms it; a denial keeps it waiting (the device may confirm
  * later, or an operator cancels it).  A device that turned auto-confirm on
  * skips the wait, and turning it on confirms what is waiting.
+ *
+ * GET .../confirmationBase, GET .../confirmationBase/{actionId} (the
+ * action's shape, ddi_action_answer), POST .../{actionId}/feedback, POST
+ * .../activateAutoConfirm and .../deactivateAutoConfirm.
  */
 #include "ddi_api.h"
 
@@ -11,7 +15,8 @@
 #include <string.h>
 
 /* GET confirmationBase: the auto-confirm state and where to go next. */
-void ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp *w)
+int ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
@@ -48,6 +53,14 @@ void ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp
 			 arena_printf(r->a, "%s/confirmationBase/%lld?c=%lld-%lld", url, a.id, a.id,
 				      a.software_id));
 	ddi_json_out(w, 200, o);
+	(void)e;	/* it always answers */
+	return 0;
+}
+
+int ddi_confirmation_action(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
+{
+	return ddi_action_answer(app, r, w, DDI_VIEW_CONFIRMATION, e);
 }
 
 /* A waiting action starts: the device's next poll gets its deploymentBase. */
@@ -57,86 +70,76 @@ static int confirm(struct app *app, struct ddi *d, const struct ddi_action *a)
 	       ddi_device_set_version(app, d->dev.id, NULL, "running");
 }
 
-void ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w)
+/* 410: a protocol answer (no error kind), the action is not waiting */
+static int not_waiting(struct http_resp *w)
+{
+	http_json_error(w, 410, "the action is not waiting for confirmation");
+	return 0;
+}
+
+int ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
-	const char *err;
 	char *body, *details;
 	size_t len;
 	int yes;
 
-	if (ddi_action_get(app, d->dev.id, ddi_action_param(r), &a) < 0) {
-		app_error(app, w, 404, "no such action");
-		return;
-	}
-	if (ddi_body(app, r, w, &body, &len) < 0)
-		return;
-	if (ddi_confirm_parse(r->a, body, len, &yes, &details, &err) < 0) {
-		app_error(app, w, 400, err);
-		return;
-	}
-	if (strcmp(a.status, "waiting")) {
-		app_error(app, w, 410, "the action is not waiting for confirmation");
-		return;
-	}
-	if (ddi_begin(app, w) < 0)
-		return;
+	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	if (ddi_body(r, &body, &len, e) < 0 ||
+	    ddi_confirm_parse(r->a, body, len, &yes, &details, e) < 0)
+		return -1;
+	if (strcmp(a.status, "waiting"))
+		return not_waiting(w);
+	if (ddi_begin(app, e) < 0)
+		return -1;
 	/* again inside the transaction: an operator may have canceled it meanwhile */
 	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0 || strcmp(a.status, "waiting")) {
 		db_rollback(app->db);
-		app_error(app, w, 410, "the action is not waiting for confirmation");
-		return;
+		return not_waiting(w);
 	}
 	if (ddi_action_log(app, a.id, yes ? "confirmed" : "denied", "none", details) < 0 ||
-	    (yes && confirm(app, d, &a) != 0)) {
-		db_rollback(app->db);
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
-	ddi_commit(app, w);
+	    (yes && confirm(app, d, &a) != 0))
+		return ddi_busy(app, e);
+	return ddi_commit(app, w, e);
 }
 
-void ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w)
+/* The body is optional: none (or an unreadable one) turns it on without a remark. */
+int ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
 {
 	struct ddi *d = app->domain;
 	struct ddi_action a;
-	const char *by, *remark, *err;
+	const char *by, *remark;
 	char *body = NULL;
 	size_t len = 0;
 	int st = http_read_body(r, 65536, &body, &len), rc;
 
-	if (st == 413) {
-		app_error(app, w, 413, "body too large");
-		return;
-	}
-	if (ddi_autoconfirm_parse(r->a, body, st ? 0 : len, &by, &remark, &err) < 0) {
-		app_error(app, w, 400, err);
-		return;
-	}
-	if (ddi_begin(app, w) < 0)
-		return;
+	if (st == 413)
+		return nb_fail(e, NB_TOO_LARGE, "body too large");
+	if (ddi_autoconfirm_parse(r->a, body, st ? 0 : len, &by, &remark, e) < 0 ||
+	    ddi_begin(app, e) < 0)
+		return -1;
 	rc = ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
 	if (rc == 0 && ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting"))
 		rc = ddi_action_log(app, a.id, "confirmed", "none",
 				    DDI_SERVER_MSG "auto-confirm turned on\n") |
 		     confirm(app, d, &a);
-	if (rc) {
-		db_rollback(app->db);
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
-	ddi_commit(app, w);
+	if (rc)
+		return ddi_busy(app, e);
+	return ddi_commit(app, w, e);
 }
 
-void ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w)
+int ddi_autoconfirm_off(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
 {
 	struct ddi *d = app->domain;
 
 	(void)r;
-	if (ddi_device_auto_confirm(app, d->dev.id, 0, NULL, NULL) < 0) {
-		app_error(app, w, 503, "busy, send it again");
-		return;
-	}
+	if (ddi_device_auto_confirm(app, d->dev.id, 0, NULL, NULL) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "busy, send it again");
 	w->status = 200;
+	return 0;
 }

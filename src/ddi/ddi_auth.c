@@ -1,0 +1,149 @@
+/*
+ * Who is asking: the tenant and controller id of every device URL
+ * (/{tenant}/controller/v1/{controllerId}/...), checked as route fields
+ * before anything else, then the device's token in ddi_before().
+ */
+#include "ddi_api.h"
+#include "../lib/auth.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+int ddi_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e)
+{
+	const struct ddi *d = app->domain;
+
+	(void)f;
+	(void)out;
+	if (d && ddi_tenant_served(&d->set, raw))
+		return 0;
+	return nb_fail(e, NB_NOT_FOUND, "unknown tenant");
+}
+
+int ddi_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
+		  struct req_value *out, struct nb_err *e)
+{
+	(void)app;
+	(void)f;
+	(void)out;
+	(void)e;	/* NB_OK: the program answers 400 "invalid controllerId" */
+	return ddi_controller_id_ok(raw) ? 0 : -1;
+}
+
+int ddi_history_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e)
+{
+	char *end;
+	long long n;
+
+	(void)app;
+	(void)f;
+	(void)e;
+	if ((raw[0] < '0' || raw[0] > '9') && !(raw[0] == '-' && raw[1] >= '0' && raw[1] <= '9'))
+		return -1;
+	n = strtoll(raw, &end, 10);
+	if (*end || n < INT_MIN || n > INT_MAX)
+		return -1;
+	out->i = n < 0 ? -1 : n > DDI_HISTORY_MAX ? DDI_HISTORY_MAX : n;
+	return 0;
+}
+
+/* 401 that says nothing about why: no hint whether the device exists. */
+static int refuse(struct http_resp *w)
+{
+	http_json_error(w, 401, "unauthorized");
+	return 1;
+}
+
+/*
+ * A device registering itself in setup or lax mode, within the operator's
+ * limits; a refusal is answered (403 at the cap, 429 past the hourly rate:
+ * both counted by status in /metrics) and written to the error log.
+ */
+static int self_register(struct app *app, struct http_resp *w, const char *tenant,
+			 const char *cid, const char *th)
+{
+	struct ddi *d = app->domain;
+	struct nb_err e;
+	int rc = ddi_device_register(app, tenant, cid, th, DDI_BY_SELF, &d->set.self, &e);
+
+	if (rc != DDI_SELF_CAP && rc != DDI_SELF_RATE)
+		return 0;	/* stored, or lost a race: what is stored decides */
+	fprintf(stderr, "nestbox[%s]: self-registration of %s/%s refused: %s (%lld)\n",
+		app->program, tenant, cid, rc == DDI_SELF_CAP ? "ddi.self_register_max" :
+		"ddi.self_register_per_hour", rc == DDI_SELF_CAP ? d->set.self.max :
+		d->set.self.per_hour);
+	http_json_error(w, rc == DDI_SELF_CAP ? 403 : 429, e.msg);
+	if (rc == DDI_SELF_RATE)
+		http_set_header(w, "Retry-After", "3600");
+	return 1;
+}
+
+static const char *token_of(const char *auth, const char *scheme)
+{
+	size_t n = strlen(scheme);
+
+	return auth && !strncasecmp(auth, scheme, n) && auth[n] ? auth + n : NULL;
+}
+
+/* The GatewayToken holder vouches for the device: registered when new. */
+static int by_gateway(struct app *app, struct http_resp *w, const char *tenant,
+		      const char *cid, int known)
+{
+	struct ddi *d = app->domain;
+
+	if (known)
+		return 0;
+	/* a lost race with another process adding it too: its row is read */
+	db_read_end(app->db);
+	ddi_device_register(app, tenant, cid, "", DDI_BY_GATEWAY, NULL, NULL);
+	return ddi_device_get(app, tenant, cid, &d->dev) < 0 ? refuse(w) : 0;
+}
+
+/*
+ * Who may speak for controller id cid (checked, with the tenant, by the
+ * route's fields): a device with a token must send it; strict mode knows
+ * only registered devices; setup mode registers an unknown device with
+ * the first TargetToken it sends, and keeps only the tokens of devices it
+ * registers itself: a device without a token (added so by an operator,
+ * registered in lax mode or by the GatewayToken) is taken as in lax mode,
+ * its token never set by whoever polls first.
+ */
+int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi *d = app->domain;
+	const char *tenant = req_str(r, "tenant"), *cid = req_str(r, "controllerId");
+	const char *auth = http_header(r, "Authorization"), *gw = d->set.gateway_token;
+	const char *target = token_of(auth, "TargetToken "), *gwt = token_of(auth, "GatewayToken ");
+	char th[HASH_HEX_MAX] = "";
+	int known;
+
+	ddi_seen_tick(app, &d->seen);
+	/* a GET reads device, action and software from one snapshot (app.c ends it) */
+	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+		db_read_begin(app->db);
+	known = ddi_device_get(app, tenant, cid, &d->dev) == 0;
+	if (gwt && *gw && auth_equal(gwt, gw))
+		return by_gateway(app, w, tenant, cid, known);
+	if (target)
+		auth_token_hash(target, th);
+	if (known && d->dev.token_hash[0])
+		return target && auth_equal(th, d->dev.token_hash) ? 0 : refuse(w);
+	if (!strcmp(d->set.auth_mode, "strict") || (!strcmp(d->set.auth_mode, "setup") && !target))
+		return refuse(w);
+	if (known)
+		return 0;
+	db_read_end(app->db);	/* the write below leaves the snapshot */
+	if (self_register(app, w, tenant, cid, th))
+		return 1;
+	/* what is stored now decides: another process may have registered it first */
+	if (ddi_device_get(app, tenant, cid, &d->dev) < 0)
+		return refuse(w);
+	if (d->dev.token_hash[0] && !(target && auth_equal(th, d->dev.token_hash)))
+		return refuse(w);
+	return 0;
+}

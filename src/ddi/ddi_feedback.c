@@ -1,0 +1,113 @@
+/*
+ * POST .../deploymentBase/{actionId}/feedback: the device reports on an
+ * update (hawkBit's DdiActionFeedback); the cancelAction feedback goes
+ * the same way (ddi_feedback_take with cancel 1, ddi_cancel.c).  What a
+ * feedback does to its action: protocols/hawkbit-ddi.md, "Feedback".
+ */
+#include "ddi_api.h"
+
+#include <string.h>
+
+/* A closed action: the device's state and version, and its rollout's count. */
+static int close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
+			int progress)
+{
+	struct ddi_software s;
+	int rc;
+
+	if (ok && ddi_software_get(app, a->software_id, &s) == 0) {
+		rc = ddi_action_update(app, a->id, "finished", 100) |
+		     ddi_device_set_version(app, d->dev.id, s.version, "finished");
+	} else {
+		ok = 0;
+		rc = ddi_action_update(app, a->id, "error", progress) |
+		     ddi_device_set_version(app, d->dev.id, NULL, "error");
+	}
+	if (a->rollout_id > 0)
+		rc |= ddi_rollout_result(app, a->rollout_id, ok, d->set.rollout_min_results);
+	return rc;
+}
+
+static int to_canceled(struct app *app, struct ddi *d, const struct ddi_action *a, int progress)
+{
+	return ddi_action_canceled(app, d->dev.id, a->id, a->software_id, progress);
+}
+
+/*
+ * What a feedback does to its action; a is the action as read inside the
+ * write transaction.  Non-zero when a write failed.
+ */
+static int apply_feedback(struct app *app, struct ddi *d, const struct ddi_action *a,
+			  const struct ddi_fb *fb, int cancel)
+{
+	int closed = !strcmp(fb->execution, "closed"), failed = !strcmp(fb->finished, "failure");
+
+	if (cancel && ((closed && !failed) || !strcmp(fb->execution, "canceled")))
+		return to_canceled(app, d, a, fb->progress);
+	if (cancel && (closed || !strcmp(fb->execution, "rejected")))
+		/* the device refused to cancel: the update goes on */
+		return ddi_action_update(app, a->id, "running", fb->progress);
+	if (closed)
+		return close_action(app, d, a, !failed, fb->progress);
+	if (!strcmp(fb->execution, "canceled"))
+		return to_canceled(app, d, a, fb->progress);
+	return ddi_action_update(app, a->id, a->status, fb->progress);
+}
+
+/*
+ * 405 or 410 when the action cannot take this feedback now (statuses of
+ * the protocol, no error kind: answered here), 0 when it can.
+ */
+static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
+{
+	if (cancel && strcmp(a->status, "canceling")) {
+		http_json_error(w, 405, "the action cannot be canceled");
+		return 1;
+	}
+	if (strcmp(a->status, "running") && strcmp(a->status, "canceling")) {
+		http_json_error(w, 410, "the action is closed");
+		return 1;
+	}
+	return 0;
+}
+
+int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
+		      struct nb_err *e)
+{
+	struct ddi *d = app->domain;
+	struct ddi_action a;
+	struct ddi_fb fb;
+	char *body;
+	size_t len;
+
+	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	if (ddi_body(r, &body, &len, e) < 0 || ddi_feedback_parse(r->a, body, len, &fb, e) < 0)
+		return -1;
+	if (refused(w, &a, cancel))
+		return 0;
+	if (ddi_begin(app, e) < 0)
+		return -1;
+	/*
+	 * Again inside the transaction: another process may have closed the
+	 * action (a retried "closed" must not count twice) or an operator
+	 * asked to cancel it since the first look.
+	 */
+	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	}
+	if (refused(w, &a, cancel)) {
+		db_rollback(app->db);
+		return 0;
+	}
+	if (ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details) < 0 ||
+	    apply_feedback(app, d, &a, &fb, cancel) != 0)
+		return ddi_busy(app, e);
+	return ddi_commit(app, w, e);
+}
+
+int ddi_feedback(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	return ddi_feedback_take(app, r, w, 0, e);
+}

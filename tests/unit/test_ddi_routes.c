@@ -1,0 +1,184 @@
+/*
+ * test_ddi_routes.c - ddi.fcgi's declared input over its real route table
+ * (src/cgi/ddi.fcgi.c, included without main): the table passes
+ * route_table_check, the tenant is looked up in the settings parsed once
+ * (404 "unknown tenant" before anything else), the controller id follows
+ * hawkBit's rule, ids are positive numbers and ?actionHistory an integer;
+ * a refusal names hawkBit's field.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#define NB_NO_MAIN
+#include "../../src/cgi/ddi.fcgi.c"
+
+static struct arena A;
+static struct app APP;
+static struct ddi DOM;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena_init(&A);
+	memset(&APP, 0, sizeof(APP));
+	memset(&DOM, 0, sizeof(DOM));
+	strcpy(DOM.set.tenant[0], "DEFAULT");
+	strcpy(DOM.set.tenant[1], "lab");
+	DOM.set.ntenants = 2;
+	APP.domain = &DOM;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(&A);
+	return 0;
+}
+
+/* Routes method and uri ("/path?query") and checks path and query input. */
+static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
+{
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, &A, NULL);
+	r->method = method;
+	nb_err_clear(e);
+	if (path_split(&A, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(&A, ddi_routes, ddi_nroutes, method, &r->path, &r->route,
+				     &r->params, &bad), ROUTE_OK);
+	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+}
+
+static void refused(const char *method, const char *uri, enum nb_errkind kind, const char *msg)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	assert_int_equal(run(method, uri, &r, &e), -1);
+	assert_int_equal(e.kind, kind);
+	assert_string_equal(e.msg, msg);
+}
+
+static void test_table_checks(void **state)
+{
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(route_table_check(ddi_routes, ddi_nroutes, &e), 0);
+}
+
+static void test_values(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(run("GET", "/lab/controller/v1/dev-1/deploymentBase/42?actionHistory=-5",
+			     &r, &e), 0);
+	assert_string_equal(req_str(&r, "tenant"), "lab");
+	assert_string_equal(req_str(&r, "controllerId"), "dev-1");
+	assert_int_equal(req_int(&r, "actionId", 0), 42);
+	assert_int_equal(req_int(&r, "actionHistory", 0), -1);
+	assert_int_equal(run("GET", "/DEFAULT/controller/v1/d/installedBase/7?actionHistory=1000",
+			     &r, &e), 0);
+	assert_int_equal(req_int(&r, "actionHistory", 0), DDI_HISTORY_MAX);
+	assert_int_equal(run("GET", "/DEFAULT/controller/v1/d/deploymentBase/7?c=7-3", &r, &e), 0);
+	assert_int_equal(req_int(&r, "actionHistory", 0), 0);
+	assert_int_equal(run("GET", "/DEFAULT/controller/v1/d/softwaremodules/3/artifacts/a.swu",
+			     &r, &e), 0);
+	assert_int_equal(req_int(&r, "softwareModuleId", 0), 3);
+	assert_string_equal(req_str(&r, "fileName"), "a.swu");
+}
+
+/* the tenant is judged first: an unknown one is a 404 whatever follows */
+static void test_tenant(void **state)
+{
+	(void)state;
+	refused("GET", "/OTHER/controller/v1/dev-1", NB_NOT_FOUND, "unknown tenant");
+	refused("GET", "/default/controller/v1/dev-1", NB_NOT_FOUND, "unknown tenant");
+	refused("GET", "/OTHER/controller/v1/bad%20id", NB_NOT_FOUND, "unknown tenant");
+	refused("GET", "/lab,DEFAULT/controller/v1/d", NB_NOT_FOUND, "unknown tenant");
+	DOM.set.ntenants = 0;	/* ddi.tenants empty: every device request */
+	refused("GET", "/DEFAULT/controller/v1/d", NB_NOT_FOUND, "unknown tenant");
+}
+
+static void test_refusals_name_the_field(void **state)
+{
+	(void)state;
+	refused("GET", "/DEFAULT/controller/v1/bad%20id", NB_INVALID, "invalid controllerId");
+	refused("GET", "/DEFAULT/controller/v1/bad%FFid", NB_INVALID, "invalid controllerId");
+	refused("GET", "/DEFAULT/controller/v1/d/deploymentBase/abc", NB_INVALID,
+		"invalid actionId");
+	refused("GET", "/DEFAULT/controller/v1/d/deploymentBase/0", NB_INVALID, "invalid actionId");
+	refused("POST", "/DEFAULT/controller/v1/d/cancelAction/-1/feedback", NB_INVALID,
+		"invalid actionId");
+	refused("GET", "/DEFAULT/controller/v1/d/deploymentBase/1?actionHistory=three",
+		NB_INVALID, "invalid actionHistory");
+	refused("GET", "/DEFAULT/controller/v1/d/deploymentBase/1?actionHistory=99999999999",
+		NB_INVALID, "invalid actionHistory");
+	refused("GET", "/DEFAULT/controller/v1/d/softwaremodules/x/artifacts", NB_INVALID,
+		"invalid softwareModuleId");
+}
+
+/* what path_split refuses before routing, the validator refuses too */
+static void test_cid_validator(void **state)
+{
+	struct req_value v;
+	struct nb_err e;
+	char id[DDI_CID_MAX + 2];
+
+	(void)state;
+	nb_err_clear(&e);
+	memset(id, 'x', DDI_CID_MAX + 1);
+	id[DDI_CID_MAX + 1] = '\0';
+	assert_int_equal(ddi_cid_valid(&APP, NULL, id, &v, &e), -1);
+	id[DDI_CID_MAX] = '\0';
+	assert_int_equal(ddi_cid_valid(&APP, NULL, id, &v, &e), 0);
+	assert_int_equal(ddi_cid_valid(&APP, NULL, "tab\tid", &v, &e), -1);
+	assert_int_equal(ddi_cid_valid(&APP, NULL, "a/b", &v, &e), -1);
+	assert_int_equal(ddi_cid_valid(&APP, NULL, "new\nline", &v, &e), -1);
+	assert_int_equal(e.kind, NB_OK);	/* the program's "invalid controllerId" */
+	assert_int_equal(ddi_cid_valid(&APP, NULL, "g\xc3\xa9r\xc3\xa4t-1", &v, &e), 0);
+}
+
+/* ddi_history_valid on its own: a sign only with digits, nothing after */
+static void test_history_validator(void **state)
+{
+	static const char *const bad[] = { "-", "+1", "1x", " 1", "--1", "0x10" };
+	struct req_value v;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (ddi_history_valid(&APP, NULL, bad[i], &v, &e) == 0)
+			fail_msg("actionHistory '%s' taken", bad[i]);
+	assert_int_equal(ddi_history_valid(&APP, NULL, "-0", &v, &e), 0);
+	assert_int_equal(v.i, 0);
+	assert_int_equal(ddi_history_valid(&APP, NULL, "3", &v, &e), 0);
+	assert_int_equal(v.i, 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_table_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tenant, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals_name_the_field, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cid_validator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_validator, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
