@@ -22,4 +22,8 @@ extern const struct route log_routes[];
 extern const int log_nroutes;
 extern const struct app_def log_def;
 
+extern const struct route pypi_routes[];
+extern const int pypi_nroutes;
+extern const struct app_def pypi_def;
+
 #endif
