@@ -34,4 +34,8 @@ extern const struct route ddi_routes[];
 extern const int ddi_nroutes;
 extern const struct app_def ddi_def;
 
+extern const struct route pypi_routes[];
+extern const int pypi_nroutes;
+extern const struct app_def pypi_def;
+
 #endif

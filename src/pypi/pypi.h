@@ -16,6 +16,24 @@
  * Files live in the blob store (content-addressed) and are sent by the
  * front end (X-Sendfile).  The store (pypi_store.c) holds every SQL
  * statement of this domain and hands out plain structs.
+ *
+ * One file per resource of pypi.fcgi (src/cgi/pypi.fcgi.c has the table):
+ *   /pypi/+login                               pypi_login.c
+ *   /pypi/{user}                               pypi_user.c
+ *   /pypi/{user}/{index} (GET, PUT, PATCH, DELETE)   pypi_index.c
+ *   /pypi/{user}/{index}/ (POST, twine)        pypi_upload.c
+ *   /pypi/{user}/{index}/+simple/              pypi_simple.c
+ *   /pypi/{user}/{index}/+simple/{project}/    pypi_simple_project.c
+ *   /pypi/{user}/{index}/+f/{h3}/{h13}/{file}  pypi_file.c
+ *   /pypi/{user}/{index}/{project}             pypi_project.c
+ *   /pypi/{user}/{index}/{project}/{version}   pypi_version.c
+ * and what they share: pypi_settings.c (settings, start-up), pypi_http.c
+ * (who asks, the index a URL names, bases, JSON answers), pypi_name.c
+ * (rules and the routes' validators), pypi_meta.c, pypi_store.c.
+ *
+ * Errors travel as struct nb_err (err.h); handlers return -1 with it and
+ * the program answers JSON.  A 401 is answered by pypi_challenge() so it
+ * carries the Basic challenge twine and pip need.
  */
 #ifndef NB_PYPI_H
 #define NB_PYPI_H
@@ -25,6 +43,7 @@
 
 #include "../lib/app.h"
 #include "../lib/hash.h"
+#include "../lib/req.h"
 
 #define PYPI_PREFIX "/pypi"
 #define PYPI_NAME_MAX 128		/* user, index and project names */
@@ -50,6 +69,24 @@ int pypi_filename_ok(const char *s);
 int pypi_hash3_ok(const char *s);
 int pypi_hash13_ok(const char *s);
 
+/*
+ * The routes' validators (req.h) over the predicates above, for the
+ * table in src/cgi/pypi.fcgi.c and its fuzz target.  Pure on raw; a
+ * refusal is the router's 400 "invalid <field>".
+ */
+int pypi_ident_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int pypi_project_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
+int pypi_version_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
+int pypi_filename_valid(const struct app *app, const struct req_field *f, const char *raw,
+			struct req_value *out, struct nb_err *e);
+int pypi_hash3_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int pypi_hash13_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e);
+
 enum pypi_kind { PYPI_WHEEL, PYPI_SDIST };
 
 /* What a distribution's file name says (PEP 427 wheels, sdists). */
@@ -63,10 +100,10 @@ struct pypi_fname {
  * Splits a distribution file name: wheels are {name}-{ver}[-{build}]-
  * {py}-{abi}-{plat}.whl; sdists {name}-{ver}.tar.gz|.zip|.tar.bz2, where
  * the name itself may hold '-', so the project name (project, may be
- * NULL for wheels) says where it ends.  0, or -1 with *why.
+ * NULL for wheels) says where it ends.  0, or -1 with NB_INVALID.
  */
 int pypi_fname_parse(const char *filename, const char *project,
-		     struct pypi_fname *out, const char **why);
+		     struct pypi_fname *out, struct nb_err *e);
 
 /* What the client accepts for a simple page (PEP 691 negotiation). */
 enum pypi_fmt { PYPI_HTML, PYPI_JSON, PYPI_NONE };
@@ -84,24 +121,24 @@ struct pypi_meta {
 /*
  * Parses a METADATA / PKG-INFO text (RFC 822 headers, continuation lines
  * folded; the body after the first empty line is the description and is
- * not read).  Strings live in a.  0, or -1 with *why (no Name or
+ * not read).  Strings live in a.  0, or -1 with NB_INVALID (no Name or
  * Version, a malformed header line, a NUL byte).
  */
 int pypi_meta_parse(struct arena *a, const char *text, size_t len,
-		    struct pypi_meta *out, const char **why);
+		    struct pypi_meta *out, struct nb_err *e);
 /*
  * Reads the core metadata file of a wheel ("<x>.dist-info/METADATA" at
  * the top) or an sdist ("<top>/PKG-INFO") from the file open on fd (read
  * from its start; the caller keeps and closes fd), through libarchive.
- * *text and *len receive its bytes (in a).  0, or -1 with *why.
+ * *text and *len receive its bytes (in a).  0, or -1 with NB_INVALID.
  */
 int pypi_meta_read(struct arena *a, int fd, enum pypi_kind kind,
-		   char **text, size_t *len, const char **why);
+		   char **text, size_t *len, struct nb_err *e);
 /* The same over bytes in memory (tests, fuzzing). */
 int pypi_meta_read_mem(struct arena *a, const void *p, size_t n, enum pypi_kind kind,
-		       char **text, size_t *len, const char **why);
+		       char **text, size_t *len, struct nb_err *e);
 
-/* -- the store (pypi_store.c) -- */
+/* -- the store (pypi_store.c): 0 or a count, or -1 with e -- */
 
 struct pypi_index {
 	long long id;
@@ -125,103 +162,197 @@ struct pypi_user {
 	const char *name, *email, *pw_hash;
 };
 
-int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out);
-/* 0; 1 when the user exists already; -1 on a store error. */
-int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email);
-int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email);
-/* Removes a user with its indexes and their files' rows; 0, 1 none, -1. */
-int pypi_user_del(struct app *app, const char *name);
-/* Names of all users, NULL-terminated, in a. */
-const char **pypi_user_list(struct app *app, struct arena *a);
+/* NB_NOT_FOUND "no such user". */
+int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out,
+		  struct nb_err *e);
+/* NB_CONFLICT when the user exists already. */
+int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
+		  struct nb_err *e);
+/* Changes the password hash and/or email (NULL: kept); NB_NOT_FOUND. */
+int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
+		  struct nb_err *e);
+/* Removes a user with its indexes and their files' rows; NB_NOT_FOUND. */
+int pypi_user_del(struct app *app, const char *name, struct nb_err *e);
 
+/* NB_NOT_FOUND "no such index". */
 int pypi_index_get(struct app *app, struct arena *a, const char *user, const char *name,
-		   struct pypi_index *out);
-/* Every index, ordered by user and name, into *out; returns the count or -1. */
+		   struct pypi_index *out, struct nb_err *e);
+/* The indexes of user (NULL: all), ordered by user and name; the count. */
 int pypi_index_list(struct app *app, struct arena *a, const char *user,
-		    struct pypi_index **out);
-/* Inserts (create) or updates (replace) one index by (user, name); 0 or -1. */
-int pypi_index_put(struct app *app, const struct pypi_index *ix, int create);
-int pypi_index_del(struct app *app, const char *user, const char *name);
+		    struct pypi_index **out, struct nb_err *e);
+/* Inserts (create; NB_CONFLICT when it exists) or updates (NB_NOT_FOUND)
+ * one index by (user, name). */
+int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
+		   struct nb_err *e);
+int pypi_index_del(struct app *app, const char *user, const char *name, struct nb_err *e);
 
-/* The files of one project (normalized name) on one index, newest version last. */
+/* The files of one project (normalized name) on one index, oldest first; the count. */
 int pypi_files_of(struct app *app, struct arena *a, long long index_id, const char *project,
-		  struct pypi_file **out);
-/* Normalized project names of one index, sorted, NULL-terminated. */
-const char **pypi_projects_of(struct app *app, struct arena *a, long long index_id);
+		  struct pypi_file **out, struct nb_err *e);
+/* Normalized project names of one index, sorted, NULL-terminated; the count. */
+int pypi_projects_of(struct app *app, struct arena *a, long long index_id,
+		     const char ***out, struct nb_err *e);
+/* NB_NOT_FOUND "no such file on this index". */
 int pypi_file_by_name(struct app *app, struct arena *a, long long index_id,
-		      const char *filename, struct pypi_file *out);
-/* Inserts or (replace) overwrites the row for f->filename on f->index_id. */
-int pypi_file_put(struct app *app, const struct pypi_file *f, int replace);
-/* Yanks (reason non-NULL) or unyanks every file of a version; count or -1. */
+		      const char *filename, struct pypi_file *out, struct nb_err *e);
+/* Inserts (NB_CONFLICT when the name is taken) or (replace) overwrites
+ * the row for f->filename on f->index_id. */
+int pypi_file_put(struct app *app, const struct pypi_file *f, int replace, struct nb_err *e);
+/* Yanks (reason non-NULL) or unyanks every file of a version; the count. */
 int pypi_version_yank(struct app *app, long long index_id, const char *project,
-		      const char *version, const char *reason);
-/* Deletes the rows of a version (all of a project when version NULL); count or -1. */
+		      const char *version, const char *reason, struct nb_err *e);
+/* Deletes the rows of a version (all of a project when version NULL); the count. */
 int pypi_version_del(struct app *app, long long index_id, const char *project,
-		     const char *version);
-/* 1 while some row names the blob as a file or its metadata (gc). */
+		     const char *version, struct nb_err *e);
+/* 1 while some row names the blob as a file or its metadata, or when
+ * the store cannot say (gc keeps it). */
 int pypi_blob_used(struct app *app, const char *hex);
 
 /* Login tokens (POST /+login), stored hashed; expires in seconds. */
-int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires);
-/* The user a token belongs to while unexpired, or NULL. */
+int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires,
+		   struct nb_err *e);
+/* The user a token belongs to while unexpired, or NULL (unknown, or the
+ * store cannot say: the credentials are then refused). */
 const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash);
 
-/* -- the program (pypi_http.c, pypi_simple.c, pypi_upload.c, pypi_api.c) -- */
+/* -- settings and start-up (pypi_settings.c) -- */
+
+/* What pypi.fcgi and nestboxctl read from the configuration, once. */
+struct pypi_settings {
+	char root_password[1024];	/* pypi.root_password; "": root cannot log in */
+	int no_root_pypi;		/* pypi.no_root_pypi */
+	char root_mirror_url[1024];	/* pypi.root_mirror_url */
+	long long max_upload;		/* pypi.max_upload, bytes */
+	char templates[4096];		/* admin.templates (the simple pages) */
+	int xsendfile;			/* server.xsendfile */
+};
+
+/* Fills s from app->conf and app->set (start-up, not per request). */
+void pypi_settings_read(const struct app *app, struct pypi_settings *s);
 
 struct tmpl_set;
 
+/* pypi.fcgi's per-process state (app->domain). */
 struct pypi {
+	struct pypi_settings set;
 	struct tmpl_set *tmpl;
-	int xsendfile;
-	long long max_upload;
 };
 
-/* Creates root (pypi.root_password) and root/pypi unless they exist. */
-int pypi_bootstrap(struct app *app, char *err, size_t errlen);
+/* Creates root (s->root_password) and root/pypi unless root exists; 0 or -1. */
+int pypi_bootstrap(struct app *app, const struct pypi_settings *s, struct nb_err *e);
+/* app_def hooks: settings, templates, bootstrap. */
 int pypi_init(struct app *app, char *err, size_t errlen);
 void pypi_fini(struct app *app);
 
+/* -- what the handlers share (pypi_http.c) -- */
+
 /*
- * The authenticated user of a request: Basic (password or a +login
- * token) or X-Devpi-Auth; NULL when anonymous.  *bad is set when
- * credentials came but were wrong (answer 401, not "anonymous").
+ * The authenticated user of a request into *user: Basic (password or a
+ * +login token) or X-Devpi-Auth; NULL when anonymous.  0, or -1 with
+ * NB_UNAUTHORIZED when credentials came but were wrong.
  */
-const char *pypi_auth_user(struct app *app, struct http_req *r, int *bad);
-/* Answers 401 with the Basic challenge twine and pip understand. */
-void pypi_challenge(struct app *app, struct http_resp *w, const char *msg);
+int pypi_auth_user(struct app *app, struct http_req *r, const char **user, struct nb_err *e);
+/* The caller, when root or owner (NULL owner: root only); -1 with
+ * NB_UNAUTHORIZED (anonymous, wrong) or NB_FORBIDDEN. */
+int pypi_need_owner(struct app *app, struct http_req *r, const char *owner, const char **user,
+		    struct nb_err *e);
+/*
+ * A handler's last step: rc passed on, except that an NB_UNAUTHORIZED
+ * error is answered here with the Basic challenge twine and pip
+ * understand (WWW-Authenticate, which app_fail does not write); 0 then.
+ */
+int pypi_challenge(struct http_resp *w, int rc, const struct nb_err *e);
 /* 1 when user (NULL: anonymous) may upload to ix: devpi's acl_upload, and root. */
 int pypi_may_upload(const struct pypi_index *ix, const char *user);
 /* 1 when item is in the comma-separated list. */
 int pypi_list_has(const char *list, const char *item);
-/* The index named by the request's :user and :index, or NULL after a 404. */
-struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct http_resp *w);
-
-/* Answers the project list of ix (and its stage bases) in fmt. */
-void pypi_project_list(struct app *app, struct http_req *r, struct http_resp *w,
-		       const struct pypi_index *ix, enum pypi_fmt fmt);
-void pypi_simple_root(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_simple_redirect(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_upload(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_index_get_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_index_put_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_index_patch_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_index_del_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_user_get_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_user_put_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_user_patch_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_user_del_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_login_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_project_get_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_version_del_h(struct app *app, struct http_req *r, struct http_resp *w);
-void pypi_version_patch_h(struct app *app, struct http_req *r, struct http_resp *w);
-
+/* The index named by the route's user and index fields, or NULL with
+ * NB_NOT_FOUND. */
+struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct nb_err *e);
+/* The same for a change of its releases: the caller must be its owner
+ * or allowed to upload (NB_UNAUTHORIZED, NB_FORBIDDEN). */
+struct pypi_index *pypi_req_writable(struct app *app, struct http_req *r, struct nb_err *e);
 /*
  * The indexes a request on ix reads, breadth-first through bases, stages
  * before mirrors, each once, ix first (at most PYPI_MAX_BASES).
  */
 int pypi_resolve(struct app *app, struct arena *a, const struct pypi_index *ix,
 		 struct pypi_index **out);
+
+struct cJSON;
+/* devpi's answer {"type": type, "result": result} (result is consumed). */
+void pypi_json_send(struct http_resp *w, int status, const char *type, struct cJSON *result);
+/* devpi's {"message": msg}. */
+void pypi_json_message(struct http_resp *w, int status, const char *msg);
+/* Any JSON value as the body (o is consumed). */
+void pypi_json_answer(struct http_resp *w, int status, struct cJSON *o);
+/* The request body as a JSON object (empty body: {}), or NULL with e. */
+struct cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e);
+
+/* -- the handlers, one file per resource (see the top) -- */
+
+/* devpi's config object of an index (pypi_index.c). */
+struct cJSON *pypi_index_json(struct arena *a, const struct pypi_index *ix);
+
+#define PYPI_JSON_TYPE "application/vnd.pypi.simple.v1+json"
+
+/* The format by Accept, with Vary; PYPI_NONE after answering 406 (no
+ * error kind: the protocol's own answer). */
+enum pypi_fmt pypi_negotiate(struct http_req *r, struct http_resp *w);
+/* A PEP 691 JSON page (o is consumed). */
+void pypi_send_simple_json(struct http_resp *w, struct cJSON *o);
+/* The project list of ix (and its stage bases) in fmt (pypi_simple.c). */
+int pypi_project_list(struct app *app, struct http_req *r, struct http_resp *w,
+		      const struct pypi_index *ix, enum pypi_fmt fmt, struct nb_err *e);
+/* A simple page as HTML through the template tmpl (data is consumed). */
+int pypi_send_html(struct app *app, struct http_resp *w, const char *tmpl, struct cJSON *data,
+		   struct nb_err *e);
+
+int pypi_login_post(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_user_get_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_user_put_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_user_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e);
+int pypi_user_del_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_index_get_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e);
+int pypi_index_put_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e);
+int pypi_index_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
+int pypi_index_del_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e);
+int pypi_upload(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_simple_root(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e);
+int pypi_simple_redirect(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e);
+int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e);
+int pypi_simple_project_redirect(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e);
+int pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int pypi_project_get_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
+int pypi_project_del_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
+int pypi_version_del_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e);
+int pypi_version_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e);
+
+/*
+ * Deletes a version (NULL: the whole project) of ix; a non-volatile
+ * index needs force (NB_FORBIDDEN otherwise); NB_NOT_FOUND when nothing
+ * matched.  The count of files deleted (their blobs go by gc).
+ */
+int pypi_release_del(struct app *app, struct arena *a, const struct pypi_index *ix,
+		     const char *project, const char *version, int force, struct nb_err *e);
+/* DELETE of a project (version NULL) or a version, answered: the
+ * caller's rights (pypi_req_writable), ?force, {"deleted": count}. */
+int pypi_release_del_req(struct app *app, struct http_req *r, struct http_resp *w,
+			 const char *version, struct nb_err *e);
+/* devpi's ?force: the bare word or a true value (req_v_bool, REQ_EMPTY). */
+int pypi_req_force(const struct http_req *r);
 
 #endif

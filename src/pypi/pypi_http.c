@@ -1,11 +1,11 @@
 /*
- * The program's set-up and what every handler shares: the root user and
- * root/pypi at first start, who is asking (Basic, +login tokens), the
- * index a URL names, and the breadth-first walk through bases.
+ * What every handler of pypi.fcgi shares: who is asking (Basic, +login
+ * tokens, X-Devpi-Auth), the 401 with its challenge, devpi's acl_upload,
+ * the index a URL names, the breadth-first walk through bases, and
+ * devpi's JSON answers.
  */
 #include "pypi.h"
 #include "../lib/auth.h"
-#include "../lib/tmpl.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -13,73 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-/*
- * Like devpi's DEVPISERVER_ROOT_PASSWD: root is made once, with
- * pypi.root_password (NESTBOX_PYPI__ROOT_PASSWORD); an empty one leaves
- * root without a usable password ("!" is no argon2 hash) until an
- * operator sets one.  root/pypi comes with root, as in devpi, so an
- * operator who deleted it does not see it come back.
- */
-int pypi_bootstrap(struct app *app, char *err, size_t errlen)
-{
-	const char *pw = conf_str(app->conf, "pypi.root_password");
-	char hash[AUTH_HASH_MAX] = "!";
-	struct pypi_index ix;
-	int rc;
-
-	if (*pw && auth_hash_password(pw, hash, sizeof(hash)) < 0) {
-		snprintf(err, errlen, "cannot hash pypi.root_password");
-		return -1;
-	}
-	if (db_begin(app->db) < 0) {
-		snprintf(err, errlen, "store busy: %s", db_errmsg(app->db));
-		return -1;
-	}
-	rc = pypi_user_add(app, "root", hash, "");
-	if (rc == 0 && !conf_bool(app->conf, "pypi.no_root_pypi")) {
-		memset(&ix, 0, sizeof(ix));
-		ix.user = "root";
-		ix.name = "pypi";
-		ix.type = "mirror";
-		ix.volatile_ = 0;
-		ix.mirror_url = conf_str(app->conf, "pypi.root_mirror_url");
-		ix.title = "PyPI";
-		ix.mirror_cache_expiry = 1800;
-		rc = pypi_index_put(app, &ix, 1);
-	}
-	if (rc < 0 || db_commit(app->db) < 0) {
-		db_rollback(app->db);
-		snprintf(err, errlen, "cannot create the root user: %s", db_errmsg(app->db));
-		return -1;
-	}
-	return 0;
-}
-
-int pypi_init(struct app *app, char *err, size_t errlen)
-{
-	struct pypi *p = calloc(1, sizeof(*p));
-
-	if (!p) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	app->domain = p;
-	p->xsendfile = conf_bool(app->conf, "server.xsendfile");
-	p->max_upload = conf_int(app->conf, "pypi.max_upload");
-	if (tmpl_load_dir(&p->tmpl, conf_str(app->conf, "admin.templates"), err, errlen) < 0)
-		return -1;
-	return pypi_bootstrap(app, err, errlen);
-}
-
-void pypi_fini(struct app *app)
-{
-	struct pypi *p = app->domain;
-
-	if (p)
-		tmpl_free(p->tmpl);
-	free(p);
-	app->domain = NULL;
-}
+#include <cjson/cJSON.h>
 
 /* base64 of "user:secret" into user and secret (in a); 0 or -1. */
 static int split_b64(struct arena *a, const char *b64, const char **user, const char **secret)
@@ -117,36 +51,68 @@ static int token_ok(struct app *app, struct http_req *r, const char *user, const
 	return owner && !strcmp(owner, user);
 }
 
-const char *pypi_auth_user(struct app *app, struct http_req *r, int *bad)
+/* The user of Basic credentials (password or token); NULL when wrong. */
+static const char *basic_user(struct app *app, struct http_req *r, const char *h)
 {
-	const char *h = http_header(r, "X-Devpi-Auth"), *user, *secret;
+	const char *user, *secret;
 	struct pypi_user u;
 
-	*bad = 0;
-	if (h) {
-		if (split_b64(r->a, h, &user, &secret) == 0 && token_ok(app, r, user, secret))
-			return user;
-		*bad = 1;
-		return NULL;
-	}
-	h = http_header(r, "Authorization");
-	if (!h)
-		return NULL;
 	if (strncasecmp(h, "Basic ", 6) || split_b64(r->a, h + 6, &user, &secret) < 0 ||
-	    pypi_user_get(app, r->a, user, &u) < 0) {
-		*bad = 1;
+	    pypi_user_get(app, r->a, user, &u, NULL) < 0)
 		return NULL;
-	}
 	if (token_ok(app, r, user, secret) || auth_verify_password(u.pw_hash, secret))
 		return user;
-	*bad = 1;
 	return NULL;
 }
 
-void pypi_challenge(struct app *app, struct http_resp *w, const char *msg)
+int pypi_auth_user(struct app *app, struct http_req *r, const char **user, struct nb_err *e)
 {
-	app_error(app, w, 401, msg);
+	const char *h = http_header(r, "X-Devpi-Auth"), *secret;
+
+	*user = NULL;
+	if (h) {
+		if (split_b64(r->a, h, user, &secret) == 0 && token_ok(app, r, *user, secret))
+			return 0;
+		*user = NULL;
+	} else if ((h = http_header(r, "Authorization"))) {
+		if ((*user = basic_user(app, r, h)))
+			return 0;
+	} else {
+		return 0;	/* anonymous */
+	}
+	return nb_fail(e, NB_UNAUTHORIZED, "wrong user name or password");
+}
+
+int pypi_need_owner(struct app *app, struct http_req *r, const char *owner, const char **user,
+		    struct nb_err *e)
+{
+	if (pypi_auth_user(app, r, user, e) < 0)
+		return -1;
+	if (!*user)
+		return nb_fail(e, NB_UNAUTHORIZED, "log in first");
+	if (strcmp(*user, "root") && (!owner || strcmp(*user, owner)))
+		return nb_fail(e, NB_FORBIDDEN, "not allowed for this user");
+	return 0;
+}
+
+int pypi_challenge(struct http_resp *w, int rc, const struct nb_err *e)
+{
+	if (rc == 0 || e->kind != NB_UNAUTHORIZED)
+		return rc;
+	w->headers.len = 0;
+	w->has_type = 0;
+	http_json_error(w, 401, e->msg);
 	http_set_header(w, "WWW-Authenticate", "Basic realm=\"pypi\"");
+	return 0;
+}
+
+/* devpi's acl_upload; root, its superuser, always may */
+int pypi_may_upload(const struct pypi_index *ix, const char *user)
+{
+	if (pypi_list_has(ix->acl_upload, ":ANONYMOUS:"))
+		return 1;
+	return user && (!strcmp(user, "root") || pypi_list_has(ix->acl_upload, user) ||
+			pypi_list_has(ix->acl_upload, ":AUTHENTICATED:"));
 }
 
 int pypi_list_has(const char *list, const char *item)
@@ -165,12 +131,28 @@ int pypi_list_has(const char *list, const char *item)
 	return 0;
 }
 
-struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct http_resp *w)
+struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct nb_err *e)
 {
 	struct pypi_index *ix = arena_zalloc(r->a, sizeof(*ix));
 
-	if (pypi_index_get(app, r->a, http_param(r, "user"), http_param(r, "index"), ix) < 0) {
-		app_error(app, w, 404, "no such index");
+	if (pypi_index_get(app, r->a, req_str(r, "user"), req_str(r, "index"), ix, e) < 0)
+		return NULL;
+	return ix;
+}
+
+struct pypi_index *pypi_req_writable(struct app *app, struct http_req *r, struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_index(app, r, e);
+	const char *user;
+
+	if (!ix || pypi_auth_user(app, r, &user, e) < 0)
+		return NULL;
+	if (!user) {
+		nb_fail(e, NB_UNAUTHORIZED, "log in first");
+		return NULL;
+	}
+	if (strcmp(user, ix->user) && !pypi_may_upload(ix, user)) {
+		nb_fail(e, NB_FORBIDDEN, "not allowed for this user");
 		return NULL;
 	}
 	return ix;
@@ -197,7 +179,9 @@ static int add_bases(struct app *app, struct arena *a, struct pypi_index *v, int
 		struct pypi_index b;
 		if (slash) {
 			*slash = '\0';
-			if (pypi_index_get(app, a, spec, slash + 1, &b) == 0 && !seen(v, n, b.id))
+			/* a base deleted since: skipped, as devpi does */
+			if (pypi_index_get(app, a, spec, slash + 1, &b, NULL) == 0 &&
+			    !seen(v, n, b.id))
 				v[n++] = b;
 		}
 		p = c ? c + 1 : NULL;
@@ -227,4 +211,50 @@ int pypi_resolve(struct app *app, struct arena *a, const struct pypi_index *ix,
 			v[k++] = bfs[i];
 	*out = v;
 	return k;
+}
+
+void pypi_json_answer(struct http_resp *w, int status, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	http_bytes(w, status, "application/json", s, strlen(s));
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+void pypi_json_send(struct http_resp *w, int status, const char *type, cJSON *result)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddItemToObject(o, "result", result);
+	pypi_json_answer(w, status, o);
+}
+
+void pypi_json_message(struct http_resp *w, int status, const char *msg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "message", msg);
+	pypi_json_answer(w, status, o);
+}
+
+cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
+{
+	char *p;
+	size_t n;
+	int st = http_read_body(r, max, &p, &n);
+	cJSON *o;
+
+	if (st) {
+		nb_fail(e, nb_err_from_status(st), "cannot read the request body");
+		return NULL;
+	}
+	o = n ? cJSON_ParseWithLength(p, n) : cJSON_CreateObject();
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		nb_fail(e, NB_INVALID, "the body must be a JSON object");
+		return NULL;
+	}
+	return o;
 }

@@ -78,7 +78,7 @@ static int keep(struct arena *a, struct pypi_meta *out, const char *key, size_t 
 }
 
 int pypi_meta_parse(struct arena *a, const char *text, size_t len,
-		    struct pypi_meta *out, const char **why)
+		    struct pypi_meta *out, struct nb_err *e)
 {
 	const char *p = text, *end = text + len;
 	static const char *const none[] = { NULL };
@@ -86,27 +86,23 @@ int pypi_meta_parse(struct arena *a, const char *text, size_t len,
 	memset(out, 0, sizeof(*out));
 	out->requires_dist = (const char **)none;
 	if (memchr(text, '\0', len)) {
-		*why = "the metadata holds a NUL byte";
-		return -1;
+		return nb_fail(e, NB_INVALID, "the metadata holds a NUL byte");
 	}
 	while (p < end && *p != '\n' && !(*p == '\r' && p + 1 < end && p[1] == '\n')) {
 		const char *colon = p, *v;
 		while (colon < end && *colon != ':' && *colon != '\n')
 			colon++;
 		if (colon >= end || *colon != ':' || colon == p || *p == ' ' || *p == '\t') {
-			*why = "a metadata header line is not 'Name: value'";
-			return -1;
+			return nb_fail(e, NB_INVALID, "a metadata header line is not 'Name: value'");
 		}
 		v = colon + 1;
 		if (keep(a, out, p, (size_t)(colon - p), trim(header_value(a, &v, end))) < 0) {
-			*why = "too many Requires-Dist lines";
-			return -1;
+			return nb_fail(e, NB_INVALID, "too many Requires-Dist lines");
 		}
 		p = v;
 	}
 	if (!out->name || !*out->name || !out->version || !*out->version) {
-		*why = "the metadata has no Name or no Version";
-		return -1;
+		return nb_fail(e, NB_INVALID, "the metadata has no Name or no Version");
 	}
 	if (!out->metadata_version)
 		out->metadata_version = "";
@@ -156,26 +152,24 @@ static int entry_bytes(struct arena *a, struct archive *ar, char **text, size_t 
 }
 
 static int scan(struct arena *a, struct archive *ar, enum pypi_kind kind,
-		char **text, size_t *len, const char **why)
+		char **text, size_t *len, struct nb_err *e)
 {
-	struct archive_entry *e;
+	struct archive_entry *ent;
 	int h;
 
-	while ((h = archive_read_next_header(ar, &e)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
-		const char *p = archive_entry_pathname(e);
-		if (!p || archive_entry_filetype(e) != AE_IFREG || !is_meta_entry(p, kind))
+	while ((h = archive_read_next_header(ar, &ent)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
+		const char *p = archive_entry_pathname(ent);
+		if (!p || archive_entry_filetype(ent) != AE_IFREG || !is_meta_entry(p, kind))
 			continue;
-		if (entry_bytes(a, ar, text, len) < 0) {
-			*why = "the metadata file is unreadable or larger than 1 MiB";
-			return -1;
-		}
+		if (entry_bytes(a, ar, text, len) < 0)
+			return nb_fail(e, NB_INVALID,
+				       "the metadata file is unreadable or larger than 1 MiB");
 		return 0;
 	}
-	*why = h == ARCHIVE_EOF ?
-	       (kind == PYPI_WHEEL ? "not a valid wheel: no .dist-info/METADATA" :
-		"not a valid sdist: no PKG-INFO at its top") :
-	       "not a readable wheel or sdist archive";
-	return -1;
+	return nb_fail(e, NB_INVALID, "%s", h == ARCHIVE_EOF ?
+		       (kind == PYPI_WHEEL ? "not a valid wheel: no .dist-info/METADATA" :
+			"not a valid sdist: no PKG-INFO at its top") :
+		       "not a readable wheel or sdist archive");
 }
 
 /* Wheels are zip files; sdists gzip/bzip2 tar or zip; nothing else is tried. */
@@ -195,36 +189,34 @@ static struct archive *open_reader(enum pypi_kind kind)
 }
 
 int pypi_meta_read(struct arena *a, int fd, enum pypi_kind kind,
-		   char **text, size_t *len, const char **why)
+		   char **text, size_t *len, struct nb_err *e)
 {
 	struct archive *ar = open_reader(kind);
 	int rc;
 
 	if (!ar || lseek(fd, 0, SEEK_SET) < 0 ||
 	    archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK) {
-		*why = "not a readable wheel or sdist archive";
 		if (ar)
 			archive_read_free(ar);
-		return -1;
+		return nb_fail(e, NB_INVALID, "not a readable wheel or sdist archive");
 	}
-	rc = scan(a, ar, kind, text, len, why);
+	rc = scan(a, ar, kind, text, len, e);
 	archive_read_free(ar);
 	return rc;
 }
 
 int pypi_meta_read_mem(struct arena *a, const void *p, size_t n, enum pypi_kind kind,
-		       char **text, size_t *len, const char **why)
+		       char **text, size_t *len, struct nb_err *e)
 {
 	struct archive *ar = open_reader(kind);
 	int rc;
 
 	if (!ar || archive_read_open_memory(ar, p, n) != ARCHIVE_OK) {
-		*why = "not a readable wheel or sdist archive";
 		if (ar)
 			archive_read_free(ar);
-		return -1;
+		return nb_fail(e, NB_INVALID, "not a readable wheel or sdist archive");
 	}
-	rc = scan(a, ar, kind, text, len, why);
+	rc = scan(a, ar, kind, text, len, e);
 	archive_read_free(ar);
 	return rc;
 }

@@ -106,6 +106,22 @@ int pypi_hash13_ok(const char *s)
 	return hash_is_hex(s, 13);
 }
 
+/* The routes' validators: the predicates above as req.h wants them. */
+#define PYPI_VALID(fn, pred) \
+	int fn(const struct app *app, const struct req_field *f, const char *raw, \
+	       struct req_value *out, struct nb_err *e) \
+	{ \
+		(void)app, (void)f, (void)out, (void)e; \
+		return pred(raw) ? 0 : -1; \
+	}
+
+PYPI_VALID(pypi_ident_valid, pypi_ident_ok)
+PYPI_VALID(pypi_project_valid, pypi_project_ok)
+PYPI_VALID(pypi_version_valid, pypi_version_ok)
+PYPI_VALID(pypi_filename_valid, pypi_filename_ok)
+PYPI_VALID(pypi_hash3_valid, pypi_hash3_ok)
+PYPI_VALID(pypi_hash13_valid, pypi_hash13_ok)
+
 static int ends_with(const char *s, const char *suffix, size_t *stem)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -127,7 +143,7 @@ static int take(char *out, const char *p, size_t n)
 }
 
 /* PEP 427: 5 or 6 '-'-separated parts; name and version carry no '-'. */
-static int wheel_parse(const char *f, size_t stem, struct pypi_fname *out, const char **why)
+static int wheel_parse(const char *f, size_t stem, struct pypi_fname *out, struct nb_err *e)
 {
 	const char *dash[6];
 	int nd = 0;
@@ -137,20 +153,20 @@ static int wheel_parse(const char *f, size_t stem, struct pypi_fname *out, const
 		if (f[i] != '-')
 			continue;
 		if (nd == 5) {
-			*why = "a wheel name has at most six '-'-separated parts";
-			return -1;
+			return nb_fail(e, NB_INVALID,
+				       "a wheel name has at most six '-'-separated parts");
 		}
 		dash[nd++] = f + i;
 	}
 	if (nd < 4) {
-		*why = "a wheel name is {name}-{version}[-{build}]-{python}-{abi}-{platform}.whl";
-		return -1;
+		return nb_fail(e, NB_INVALID, "a wheel name is {name}-{version}[-{build}]-"
+			       "{python}-{abi}-{platform}.whl");
 	}
 	out->kind = PYPI_WHEEL;
 	if (take(out->name, f, (size_t)(dash[0] - f)) < 0 ||
 	    take(out->version, dash[0] + 1, (size_t)(dash[1] - dash[0] - 1)) < 0) {
-		*why = "the wheel's name or version part is empty or too long";
-		return -1;
+		return nb_fail(e, NB_INVALID,
+			       "the wheel's name or version part is empty or too long");
 	}
 	return 0;
 }
@@ -162,7 +178,7 @@ static const char *const sdist_ext[] = { ".tar.gz", ".zip", ".tar.bz2", ".tgz", 
  * name says how many parts belong to it.  Without it, the last '-' splits.
  */
 static int sdist_parse(const char *f, size_t stem, const char *project,
-		       struct pypi_fname *out, const char **why)
+		       struct pypi_fname *out, struct nb_err *e)
 {
 	const char *split = NULL;
 	size_t i;
@@ -181,30 +197,29 @@ static int sdist_parse(const char *f, size_t stem, const char *project,
 			}
 	if (!split || take(out->name, f, (size_t)(split - f)) < 0 ||
 	    take(out->version, split + 1, stem - (size_t)(split - f) - 1) < 0) {
-		*why = "an sdist name is {name}-{version}.tar.gz (or .zip)";
-		return -1;
+		return nb_fail(e, NB_INVALID,
+			       "an sdist name is {name}-{version}.tar.gz (or .zip)");
 	}
 	return 0;
 }
 
 int pypi_fname_parse(const char *filename, const char *project,
-		     struct pypi_fname *out, const char **why)
+		     struct pypi_fname *out, struct nb_err *e)
 {
 	size_t stem;
 	int i;
 
 	memset(out, 0, sizeof(*out));
 	if (!pypi_filename_ok(filename)) {
-		*why = "the file name holds characters a distribution name may not";
-		return -1;
+		return nb_fail(e, NB_INVALID,
+			       "the file name holds characters a distribution name may not");
 	}
 	if (ends_with(filename, ".whl", &stem))
-		return wheel_parse(filename, stem, out, why);
+		return wheel_parse(filename, stem, out, e);
 	for (i = 0; sdist_ext[i]; i++)
 		if (ends_with(filename, sdist_ext[i], &stem))
-			return sdist_parse(filename, stem, project, out, why);
-	*why = "not a wheel (.whl) or an sdist (.tar.gz, .zip)";
-	return -1;
+			return sdist_parse(filename, stem, project, out, e);
+	return nb_fail(e, NB_INVALID, "not a wheel (.whl) or an sdist (.tar.gz, .zip)");
 }
 
 /* The q of one media range "type;q=0.5;…" (1 when absent, 0 when unparsable). */

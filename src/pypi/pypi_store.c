@@ -2,6 +2,10 @@
  * The Python index's tables (schema step 8): every SQL statement of the
  * domain lives here, and callers get plain structs with strings in their
  * arena.  Writes are single statements or short transactions.
+ *
+ * Errors (err.h): a row that is not there is NB_NOT_FOUND, a UNIQUE
+ * constraint NB_CONFLICT, a busy or failing store NB_UNAVAILABLE; the
+ * message names the thing, never SQL.
  */
 #include "pypi.h"
 
@@ -23,14 +27,38 @@ static const char *col(struct arena *a, sqlite3_stmt *st, int i)
 	return arena_strdup(a, t ? (const char *)t : "");
 }
 
-/* Steps a statement with no rows wanted; 0, or -1. */
-static int done(sqlite3_stmt *st)
+/* A failed statement as an error value: a constraint is a conflict
+ * ("<what> exists"), anything else the store being busy or broken. */
+static int store_fail(struct app *app, struct nb_err *e, const char *what)
 {
-	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	int code = sqlite3_errcode(db_handle(app->db));
 
-	if (st)
-		sqlite3_reset(st);
+	if (code == SQLITE_CONSTRAINT)
+		return nb_fail(e, NB_CONFLICT, "%s exists", what);
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy or unavailable");
+}
+
+/* A statement that could not be prepared. */
+static int no_stmt(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is unavailable");
+}
+
+/* Steps a statement with no rows wanted; 0, or -1 (e from store_fail). */
+static int done(struct app *app, sqlite3_stmt *st, const char *what, struct nb_err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		store_fail(app, e, what);
+	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The rows a statement done() changed. */
+static int changes(struct app *app)
+{
+	return sqlite3_changes(db_handle(app->db));
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
@@ -43,73 +71,82 @@ static void bind_text(sqlite3_stmt *st, int i, const char *s)
 static const char sql_user_get[] =
 	"SELECT name, email, pw_hash FROM pypi_users WHERE name = ?1";
 
-int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out)
+int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out,
+		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_user_get);
-	int rc = -1;
+	int rc;
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, name);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
 		out->name = col(a, st, 0);
 		out->email = col(a, st, 1);
 		out->pw_hash = col(a, st, 2);
-		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		nb_fail(e, NB_NOT_FOUND, "no such user");
+	} else {
+		store_fail(app, e, "user");
 	}
 	sqlite3_reset(st);
-	return rc;
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static const char sql_user_add[] =
 	"INSERT INTO pypi_users(name, pw_hash, email, created) VALUES(?1, ?2, ?3, ?4)"
 	" ON CONFLICT(name) DO NOTHING";
 
-int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email)
+int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
+		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_user_add);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, name);
 	bind_text(st, 2, pw_hash);
 	bind_text(st, 3, email);
 	sqlite3_bind_int64(st, 4, now_ms());
-	if (done(st) < 0)
+	if (done(app, st, "user", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+	return changes(app) ? 0 : nb_fail(e, NB_CONFLICT, "user %s exists", name);
 }
 
 static const char sql_user_set[] =
 	"UPDATE pypi_users SET pw_hash = coalesce(?2, pw_hash), email = coalesce(?3, email)"
 	" WHERE name = ?1";
 
-int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email)
+int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
+		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_user_set);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, name);
 	if (pw_hash)
 		bind_text(st, 2, pw_hash);
 	if (email)
 		bind_text(st, 3, email);
-	return done(st);
+	if (done(app, st, "user", e) < 0)
+		return -1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
 }
 
 static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
 
-int pypi_user_del(struct app *app, const char *name)
+int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_user_del);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, name);
-	if (done(st) < 0)
+	if (done(app, st, "user", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
 }
 
 static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
@@ -161,21 +198,24 @@ static const char sql_index_get[] =
 	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE user = ?1 AND name = ?2";
 
 int pypi_index_get(struct app *app, struct arena *a, const char *user, const char *name,
-		   struct pypi_index *out)
+		   struct pypi_index *out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_index_get);
-	int rc = -1;
+	int rc;
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		index_row(a, st, out);
-		rc = 0;
-	}
+	else if (rc == SQLITE_DONE)
+		nb_fail(e, NB_NOT_FOUND, "no such index");
+	else
+		store_fail(app, e, "index");
 	sqlite3_reset(st);
-	return rc;
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static const char sql_index_list[] =
@@ -183,14 +223,14 @@ static const char sql_index_list[] =
 	" ORDER BY user, name";
 
 int pypi_index_list(struct app *app, struct arena *a, const char *user,
-		    struct pypi_index **out)
+		    struct pypi_index **out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_index_list);
 	struct pypi_index *v = NULL;
 	int n = 0, cap = 0;
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	if (user)
 		bind_text(st, 1, user);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -216,12 +256,13 @@ static const char sql_index_set[] =
 	" mirror_whitelist = ?7, mirror_url = ?8, title = ?9, mirror_cache_expiry = ?10"
 	" WHERE user = ?1 AND name = ?2";
 
-int pypi_index_put(struct app *app, const struct pypi_index *ix, int create)
+int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
+		   struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, ix->user);
 	bind_text(st, 2, ix->name);
 	bind_text(st, 3, ix->type);
@@ -234,22 +275,24 @@ int pypi_index_put(struct app *app, const struct pypi_index *ix, int create)
 	sqlite3_bind_int64(st, 10, ix->mirror_cache_expiry);
 	if (create)
 		sqlite3_bind_int64(st, 11, now_ms());
-	return done(st);
+	if (done(app, st, "the index", e) < 0)
+		return -1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
 }
 
 static const char sql_index_del[] = "DELETE FROM pypi_indexes WHERE user = ?1 AND name = ?2";
 
-int pypi_index_del(struct app *app, const char *user, const char *name)
+int pypi_index_del(struct app *app, const char *user, const char *name, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_index_del);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	if (done(st) < 0)
+	if (done(app, st, "index", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : 1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
 }
 
 /* -- files -- */
@@ -284,14 +327,14 @@ static const char sql_files_of[] =
 	" WHERE f.index_id = ?1 AND f.project = ?2 ORDER BY f.uploaded, f.id";
 
 int pypi_files_of(struct app *app, struct arena *a, long long index_id, const char *project,
-		  struct pypi_file **out)
+		  struct pypi_file **out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_files_of);
 	struct pypi_file *v = NULL;
 	int n = 0, cap = 0;
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -311,15 +354,17 @@ int pypi_files_of(struct app *app, struct arena *a, long long index_id, const ch
 static const char sql_projects_of[] =
 	"SELECT DISTINCT project FROM pypi_files WHERE index_id = ?1 ORDER BY project";
 
-const char **pypi_projects_of(struct app *app, struct arena *a, long long index_id)
+int pypi_projects_of(struct app *app, struct arena *a, long long index_id,
+		     const char ***out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_projects_of);
 	const char **v = NULL;
 	size_t n = 0, cap = 0;
 
-	if (st)
-		sqlite3_bind_int64(st, 1, index_id);
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	if (!st)
+		return no_stmt(e);
+	sqlite3_bind_int64(st, 1, index_id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (n + 1 >= cap) {
 			const char **nv = arena_alloc(a, sizeof(*nv) * (cap = cap * 2 + 16));
 			if (n)
@@ -328,12 +373,12 @@ const char **pypi_projects_of(struct app *app, struct arena *a, long long index_
 		}
 		v[n++] = col(a, st, 0);
 	}
-	if (st)
-		sqlite3_reset(st);
+	sqlite3_reset(st);
 	if (!v)
 		v = arena_zalloc(a, sizeof(*v));
 	v[n] = NULL;
-	return v;
+	*out = v;
+	return (int)n;
 }
 
 static const char sql_file_by_name[] =
@@ -341,21 +386,24 @@ static const char sql_file_by_name[] =
 	" WHERE f.index_id = ?1 AND f.filename = ?2";
 
 int pypi_file_by_name(struct app *app, struct arena *a, long long index_id,
-		      const char *filename, struct pypi_file *out)
+		      const char *filename, struct pypi_file *out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_file_by_name);
-	int rc = -1;
+	int rc;
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, filename);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
 		file_row(a, st, out);
-		rc = 0;
-	}
+	else if (rc == SQLITE_DONE)
+		nb_fail(e, NB_NOT_FOUND, "no such file on this index");
+	else
+		store_fail(app, e, "file");
 	sqlite3_reset(st);
-	return rc;
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 static const char sql_file_add[] =
@@ -372,12 +420,12 @@ static const char sql_file_replace[] =
 	" summary = excluded.summary, requires_dist = excluded.requires_dist,"
 	" metadata_sha256 = excluded.metadata_sha256, uploaded = excluded.uploaded, yanked = NULL";
 
-int pypi_file_put(struct app *app, const struct pypi_file *f, int replace)
+int pypi_file_put(struct app *app, const struct pypi_file *f, int replace, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, replace ? sql_file_replace : sql_file_add);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, f->index_id);
 	bind_text(st, 2, f->project);
 	bind_text(st, 3, f->name);
@@ -391,27 +439,27 @@ int pypi_file_put(struct app *app, const struct pypi_file *f, int replace)
 	bind_text(st, 11, f->requires_dist);
 	bind_text(st, 12, f->metadata_sha256);
 	sqlite3_bind_int64(st, 13, f->uploaded_ms ? f->uploaded_ms : now_ms());
-	return done(st);
+	return done(app, st, "a file of this name", e);
 }
 
 static const char sql_version_yank[] =
 	"UPDATE pypi_files SET yanked = ?4 WHERE index_id = ?1 AND project = ?2 AND version = ?3";
 
 int pypi_version_yank(struct app *app, long long index_id, const char *project,
-		      const char *version, const char *reason)
+		      const char *version, const char *reason, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_version_yank);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	bind_text(st, 3, version);
 	if (reason)
 		bind_text(st, 4, reason);
-	if (done(st) < 0)
+	if (done(app, st, "version", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db));
+	return changes(app);
 }
 
 static const char sql_version_del[] =
@@ -419,19 +467,19 @@ static const char sql_version_del[] =
 	" AND (?3 IS NULL OR version = ?3)";
 
 int pypi_version_del(struct app *app, long long index_id, const char *project,
-		     const char *version)
+		     const char *version, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_version_del);
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	if (version)
 		bind_text(st, 3, version);
-	if (done(st) < 0)
+	if (done(app, st, "version", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db));
+	return changes(app);
 }
 
 static const char sql_blob_used[] =
@@ -458,21 +506,23 @@ static const char sql_token_add[] =
 	"INSERT INTO pypi_tokens(token_hash, user, expires) VALUES(?1, ?2, ?3)";
 static const char sql_token_gc[] = "DELETE FROM pypi_tokens WHERE expires < ?1";
 
-int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires)
+int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires,
+		   struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_token_gc);
 	long long now = now_ms();
 
 	if (!st)
-		return -1;
+		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, now);
-	done(st);	/* expired tokens go as new ones come */
-	if (!(st = db_stmt(app->db, sql_token_add)))
+	if (done(app, st, "token", e) < 0)	/* expired tokens go as new ones come */
 		return -1;
+	if (!(st = db_stmt(app->db, sql_token_add)))
+		return no_stmt(e);
 	bind_text(st, 1, token_hash);
 	bind_text(st, 2, user);
 	sqlite3_bind_int64(st, 3, now + expires * 1000);
-	return done(st);
+	return done(app, st, "token", e);
 }
 
 static const char sql_token_user[] =

@@ -4,7 +4,8 @@
  * goes straight into a blob-store temp file (never into memory), and
  * becomes visible only after its digests, file name and core metadata
  * were checked.  Answers as twine expects them (protocols/pypi-index.md):
- * 200 empty, 401 with a Basic challenge, 403, 400, 409.
+ * 200 empty, 401 with a Basic challenge, 403, 400, 409.  The callbacks
+ * (pypi_up_*) are public for the fuzz target of the form.
  */
 #include "pypi.h"
 #include "../lib/multipart.h"
@@ -30,7 +31,7 @@ struct up {
 	char filename[256];
 	struct blob_writer *bw;
 	struct hash_ctx md5;
-	const char *why;
+	const char *why;		/* a callback's refusal, for the parser's caller */
 };
 
 /* Fields to parse an upload form (shared with the fuzz target). */
@@ -91,48 +92,30 @@ int pypi_up_end(void *ctx)
 
 static const struct mp_callbacks up_cb = { pypi_up_begin, pypi_up_data, pypi_up_end };
 
-/* Streams the body through the parser; 0 or an HTTP status (why in *why). */
-static int receive(struct http_req *r, struct up *u, long long max, const char **why)
+/* Streams the body through the parser; 0, or -1 with e. */
+static int receive(struct http_req *r, struct up *u, long long max, struct nb_err *e)
 {
 	struct multipart *m = arena_alloc(r->a, sizeof(*m));
 	char boundary[MP_BOUNDARY_MAX + 1], *buf = arena_alloc(r->a, 65536);
 	long long left = r->content_length;
 
-	if (mp_boundary(http_env(r, "CONTENT_TYPE"), boundary, sizeof(boundary)) < 0) {
-		*why = "expected a multipart/form-data upload";
-		return 400;
-	}
-	if (left < 0) {
-		*why = "Content-Length required";
-		return 411;
-	}
-	if (left > max) {
-		*why = "the upload is larger than pypi.max_upload";
-		return 413;
-	}
+	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary)) < 0)
+		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
+	if (left < 0)
+		return nb_fail(e, NB_LENGTH_REQUIRED, "Content-Length required");
+	if (left > max)
+		return nb_fail(e, NB_TOO_LARGE, "the upload is larger than pypi.max_upload");
 	mp_init(m, boundary, &up_cb, u);
 	while (left > 0) {
 		long n = http_read_some(r, buf, left > 65536 ? 65536 : (size_t)left);
-		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0) {
-			*why = u->why ? u->why : m->err ? m->err : "the upload is incomplete";
-			return 400;
-		}
+		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0)
+			return nb_fail(e, NB_INVALID, "%s", u->why ? u->why : m->err ? m->err :
+				       "the upload is incomplete");
 		left -= n;
 	}
-	if (mp_finish(m) < 0) {
-		*why = m->err ? m->err : "the upload is incomplete";
-		return 400;
-	}
+	if (mp_finish(m) < 0)
+		return nb_fail(e, NB_INVALID, "%s", m->err ? m->err : "the upload is incomplete");
 	return 0;
-}
-
-/* devpi's acl_upload; root, its superuser, always may */
-int pypi_may_upload(const struct pypi_index *ix, const char *user)
-{
-	if (pypi_list_has(ix->acl_upload, ":ANONYMOUS:"))
-		return 1;
-	return user && (!strcmp(user, "root") || pypi_list_has(ix->acl_upload, user) ||
-			pypi_list_has(ix->acl_upload, ":AUTHENTICATED:"));
 }
 
 /* Lowercase hex of at most 64 digits, or NULL for an absent field. */
@@ -145,203 +128,234 @@ static const char *digest_field(char *v)
 	return *v ? v : NULL;
 }
 
+/* The file's name, form and metadata agree; f gets name, version and
+ * the metadata fields (strings in a).  0, or -1 with NB_INVALID. */
+static int check_names(struct arena *a, struct up *u, const struct pypi_fname *fn,
+		       const struct pypi_meta *meta, struct pypi_file *f, struct nb_err *e)
+{
+	struct buf deps;
+	int i;
+
+	if (!pypi_project_ok(meta->name) || !pypi_version_ok(meta->version))
+		return nb_fail(e, NB_INVALID, "the metadata's Name or Version is not a valid "
+			       "project name or version");
+	f->project = pypi_normalize(a, meta->name);
+	if (strcmp(pypi_normalize(a, fn->name), f->project) || strcmp(fn->version, meta->version))
+		return nb_fail(e, NB_INVALID,
+			       "the file name does not carry the name and version of its metadata");
+	if ((u->val[F_NAME][0] && strcmp(pypi_normalize(a, u->val[F_NAME]), f->project)) ||
+	    (u->val[F_VERSION][0] && strcmp(u->val[F_VERSION], meta->version)))
+		return nb_fail(e, NB_INVALID,
+			       "the form's name or version differs from the file's metadata");
+	buf_init(&deps, a);
+	for (i = 0; i < meta->nrequires_dist; i++)
+		buf_printf(&deps, "%s%s", i ? "\n" : "", meta->requires_dist[i]);
+	f->name = meta->name;
+	f->version = meta->version;
+	f->summary = meta->summary;
+	f->requires_python = meta->requires_python;
+	f->requires_dist = buf_cstr(&deps);
+	return 0;
+}
+
+/* Stores a wheel's METADATA as a blob (PEP 658); its hash in *hex. */
+static int store_metadata(struct app *app, struct arena *a, const char *text, size_t len,
+			  const char **hex, struct nb_err *e)
+{
+	struct blob_writer w;
+	char *h = arena_alloc(a, HASH_HEX_MAX);
+
+	if (blob_writer_open(&app->blobs, &w) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the metadata (disk full?)");
+	if (blob_writer_write(&w, text, len) < 0 || blob_writer_commit(&w, NULL, h) < 0) {
+		blob_writer_abort(&w);
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the metadata (disk full?)");
+	}
+	*hex = h;
+	return 0;
+}
+
 /*
  * Checks the file against its name, the form and its own metadata; fills
  * f (strings in a) and, for a wheel, stores METADATA as a blob.  0, or
- * 400 with *why.
+ * -1 with e.
  */
 static int check_file(struct app *app, struct arena *a, struct up *u, int tmp,
-		      struct pypi_file *f, const char **why)
+		      struct pypi_file *f, struct nb_err *e)
 {
 	struct pypi_fname fn;
 	struct pypi_meta meta;
 	char *text;
 	size_t len;
-	struct buf deps;
-	int i;
 
-	if (pypi_fname_parse(u->filename, u->val[F_NAME][0] ? u->val[F_NAME] : NULL, &fn, why) < 0 ||
-	    pypi_meta_read(a, tmp, fn.kind, &text, &len, why) < 0 ||
-	    pypi_meta_parse(a, text, len, &meta, why) < 0)
-		return 400;
-	if (!pypi_project_ok(meta.name) || !pypi_version_ok(meta.version)) {
-		*why = "the metadata's Name or Version is not a valid project name or version";
-		return 400;
-	}
-	f->project = pypi_normalize(a, meta.name);
-	if (strcmp(pypi_normalize(a, fn.name), f->project) || strcmp(fn.version, meta.version)) {
-		*why = "the file name does not carry the name and version of its metadata";
-		return 400;
-	}
-	if ((u->val[F_NAME][0] && strcmp(pypi_normalize(a, u->val[F_NAME]), f->project)) ||
-	    (u->val[F_VERSION][0] && strcmp(u->val[F_VERSION], meta.version))) {
-		*why = "the form's name or version differs from the file's metadata";
-		return 400;
-	}
-	buf_init(&deps, a);
-	for (i = 0; i < meta.nrequires_dist; i++)
-		buf_printf(&deps, "%s%s", i ? "\n" : "", meta.requires_dist[i]);
-	f->name = meta.name;
-	f->version = meta.version;
-	f->summary = meta.summary;
-	f->requires_python = meta.requires_python;
-	f->requires_dist = buf_cstr(&deps);
+	if (pypi_fname_parse(u->filename, u->val[F_NAME][0] ? u->val[F_NAME] : NULL, &fn, e) < 0 ||
+	    pypi_meta_read(a, tmp, fn.kind, &text, &len, e) < 0 ||
+	    pypi_meta_parse(a, text, len, &meta, e) < 0 ||
+	    check_names(a, u, &fn, &meta, f, e) < 0)
+		return -1;
 	f->metadata_sha256 = "";
-	if (fn.kind == PYPI_WHEEL) {
-		struct blob_writer w;
-		char *hex = arena_alloc(a, HASH_HEX_MAX);
-		if (blob_writer_open(&app->blobs, &w) < 0)
-			return 503;
-		if (blob_writer_write(&w, text, len) < 0 || blob_writer_commit(&w, NULL, hex) < 0) {
-			blob_writer_abort(&w);
-			*why = "cannot store the metadata (disk full?)";
-			return 503;
-		}
-		f->metadata_sha256 = hex;
-	}
+	if (fn.kind == PYPI_WHEEL)
+		return store_metadata(app, a, text, len, &f->metadata_sha256, e);
 	return 0;
 }
 
 /*
  * Records the file in one transaction: an identical re-upload changes
- * nothing (200), a different file under an existing name is 409 on a
- * non-volatile index and replaces the old one on a volatile index.
+ * nothing (200), a different file under an existing name is a conflict
+ * on a non-volatile index and replaces the old one on a volatile index.
  */
 static int record(struct app *app, struct arena *a, const struct pypi_index *ix,
-		  struct pypi_file *f, const char **why)
+		  struct pypi_file *f, struct nb_err *e)
 {
 	struct pypi_file old;
-	int have, rc;
+	int have;
 
-	if (db_begin(app->db) < 0) {
-		*why = "the store is busy";
-		return 503;
-	}
-	have = pypi_file_by_name(app, a, ix->id, f->filename, &old) == 0;
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	have = pypi_file_by_name(app, a, ix->id, f->filename, &old, NULL) == 0;
 	if (have && !strcmp(old.sha256, f->sha256)) {
 		db_commit(app->db);
 		return 0;
 	}
 	if (have && !ix->volatile_) {
 		db_rollback(app->db);
-		*why = "a different file of this name exists on this non-volatile index";
-		return 409;
+		return nb_fail(e, NB_CONFLICT,
+			       "a different file of this name exists on this non-volatile index");
 	}
-	rc = pypi_file_put(app, f, have);
-	if (rc < 0 || db_commit(app->db) < 0) {
+	if (pypi_file_put(app, f, have, e) < 0) {
 		db_rollback(app->db);
-		*why = "cannot record the upload";
-		return 503;
+		return -1;
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_UNAVAILABLE, "cannot record the upload");
 	}
 	return 0;
 }
 
-/* Who may upload: 0, or the status already answered. */
-static int upload_auth(struct app *app, struct http_req *r, struct http_resp *w,
-		       const struct pypi_index *ix)
+/* Who may upload: 0, or -1 with NB_UNAUTHORIZED / NB_FORBIDDEN. */
+static int upload_auth(struct app *app, struct http_req *r, const struct pypi_index *ix,
+		       struct nb_err *e)
 {
-	int bad;
-	const char *user = pypi_auth_user(app, r, &bad);
+	const char *user;
 
-	if (bad) {
-		pypi_challenge(app, w, "wrong user name or password");
-		return 401;
-	}
-	if (strcmp(ix->type, "stage")) {
-		app_error(app, w, 403, "a mirror index takes no uploads");
-		return 403;
-	}
+	if (pypi_auth_user(app, r, &user, e) < 0)
+		return -1;
+	if (strcmp(ix->type, "stage"))
+		return nb_fail(e, NB_FORBIDDEN, "a mirror index takes no uploads");
 	if (pypi_may_upload(ix, user))
 		return 0;
-	if (!user) {
-		pypi_challenge(app, w, "log in to upload to this index");
-		return 401;
-	}
-	app_error(app, w, 403, "this user may not upload to this index (acl_upload)");
-	return 403;
+	if (!user)
+		return nb_fail(e, NB_UNAUTHORIZED, "log in to upload to this index");
+	return nb_fail(e, NB_FORBIDDEN, "this user may not upload to this index (acl_upload)");
 }
 
-/* After the body: checks, stores and records; 0 or a status with *why. */
-static int finish(struct app *app, struct http_req *r, struct up *u, struct blob_writer *bw,
-		  const struct pypi_index *ix, const char **why)
+/* A refused upload leaves no blob behind that no row names. */
+static void drop_unused(struct app *app, const char *hex)
 {
-	struct pypi_file *f = arena_zalloc(r->a, sizeof(*f));
-	const char *want_sha = digest_field(u->val[F_SHA256]);
-	const char *want_md5 = digest_field(u->val[F_MD5]);
-	char md5[HASH_HEX_MAX], *sha = arena_alloc(r->a, HASH_HEX_MAX);
-	int st, fd;
+	if (hex && *hex && !pypi_blob_used(app, hex))
+		blob_remove(&app->blobs, hex);
+}
+
+/* The digests the form gave, against the file's. */
+static int check_md5(struct up *u, char *md5, struct nb_err *e)
+{
+	const char *want = digest_field(u->val[F_MD5]);
 
 	hash_final_hex(&u->md5, md5);
-	if (want_md5 && strcmp(want_md5, md5)) {
-		*why = "md5_digest does not match the file";
-		return 400;
-	}
+	if (want && strcmp(want, md5))
+		return nb_fail(e, NB_INVALID, "md5_digest does not match the file");
+	return 0;
+}
+
+/* After the body: checks, stores and records; 0 or -1 with e. */
+static int finish(struct app *app, struct http_req *r, struct up *u, struct blob_writer *bw,
+		  const struct pypi_index *ix, struct nb_err *e)
+{
+	struct pypi_file *f = arena_zalloc(r->a, sizeof(*f));
+	char md5[HASH_HEX_MAX], *sha = arena_alloc(r->a, HASH_HEX_MAX);
+	int rc, fd;
+
+	if (check_md5(u, md5, e) < 0)
+		return -1;
 	f->filename = arena_strdup(r->a, u->filename);
 	/* the upload as written so far, read back through the writer's own
 	 * temp directory (never a path that a link could redirect) */
 	fd = openat(bw->tmpdir, bw->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		*why = "cannot read the upload back";
-		return 503;
-	}
-	st = check_file(app, r->a, u, fd, f, why);
+	if (fd < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the upload back");
+	rc = check_file(app, r->a, u, fd, f, e);
 	close(fd);
-	if (st != 0)
-		return st;
+	if (rc < 0)
+		return -1;
 	f->size = (long long)bw->size;
-	if (blob_writer_commit(bw, want_sha, sha) < 0) {
-		*why = errno == EBADMSG ? "sha256_digest does not match the file" :
-		       "cannot store the upload (disk full?)";
-		return errno == EBADMSG ? 400 : 503;
+	if (blob_writer_commit(bw, digest_field(u->val[F_SHA256]), sha) < 0) {
+		int mismatch = errno == EBADMSG;
+		drop_unused(app, f->metadata_sha256);
+		return nb_fail(e, mismatch ? NB_INVALID : NB_UNAVAILABLE, "%s", mismatch ?
+			       "sha256_digest does not match the file" :
+			       "cannot store the upload (disk full?)");
 	}
 	f->sha256 = sha;
 	f->md5 = arena_strdup(r->a, md5);
 	f->index_id = ix->id;
-	st = record(app, r->a, ix, f, why);
-	if (st && !pypi_blob_used(app, sha))
-		blob_remove(&app->blobs, sha);	/* refused: leave nothing behind */
-	if (st && *f->metadata_sha256 && !pypi_blob_used(app, f->metadata_sha256))
-		blob_remove(&app->blobs, f->metadata_sha256);
-	return st;
+	if ((rc = record(app, r->a, ix, f, e)) < 0) {
+		drop_unused(app, sha);
+		drop_unused(app, f->metadata_sha256);
+	}
+	return rc;
 }
 
-/* POST /pypi/{user}/{index}/ */
-void pypi_upload(struct app *app, struct http_req *r, struct http_resp *w)
+/* The form as twine sends it: :action file_upload with one file. */
+static int check_form(const struct up *u, struct nb_err *e)
+{
+	if (strcmp(u->val[F_ACTION], "file_upload"))
+		return nb_fail(e, NB_INVALID, "the form's :action is not file_upload");
+	if (!u->have_file)
+		return nb_fail(e, NB_INVALID, "the form has no 'content' file");
+	return 0;
+}
+
+static int upload(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct pypi *p = app->domain;
 	struct pypi_index *ix;
 	struct up *u;
 	struct blob_writer *bw;
-	const char *why = NULL;
-	int st;
+	int rc;
 
-	if (!(ix = pypi_req_index(app, r, w)) || upload_auth(app, r, w, ix))
-		return;
+	if (!(ix = pypi_req_index(app, r, e)) || upload_auth(app, r, ix, e) < 0)
+		return -1;
 	u = arena_zalloc(r->a, sizeof(*u));
 	bw = arena_zalloc(r->a, sizeof(*bw));
 	u->cur = -1;
-	if (blob_writer_open(&app->blobs, bw) < 0 || hash_init(&u->md5, HASH_MD5) < 0) {
-		app_error(app, w, 503, "cannot create a temporary file");
-		return;
+	if (blob_writer_open(&app->blobs, bw) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot create a temporary file");
+	if (hash_init(&u->md5, HASH_MD5) < 0) {
+		blob_writer_abort(bw);
+		return nb_fail(e, NB_INTERNAL, "no md5");
 	}
 	u->bw = bw;
-	st = receive(r, u, p->max_upload, &why);
-	if (!st && strcmp(u->val[F_ACTION], "file_upload")) {
-		/* "submit" (register) needs nothing stored: the upload carries all */
-		st = strcmp(u->val[F_ACTION], "submit") ? 400 : -1;
-		why = "the form's :action is not file_upload";
-	} else if (!st && !u->have_file) {
-		st = 400;
-		why = "the form has no 'content' file";
-	}
-	if (st == 0)
-		st = finish(app, r, u, bw, ix, &why);
+	rc = receive(r, u, p->set.max_upload, e);
+	/* "submit" (register) needs nothing stored: the upload carries all */
+	if (rc == 0 && !strcmp(u->val[F_ACTION], "submit"))
+		rc = 1;
+	else if (rc == 0)
+		rc = check_form(u, e);
+	if (rc == 0)
+		rc = finish(app, r, u, bw, ix, e);
 	else
 		hash_free(&u->md5);
 	if (bw->fd >= 0 && bw->tmp[0])
 		blob_writer_abort(bw);
-	if (st > 0)
-		app_error(app, w, st, why);
-	else
-		http_bytes(w, 200, "text/plain; charset=utf-8", "", 0);
+	if (rc < 0)
+		return -1;
+	http_bytes(w, 200, "text/plain; charset=utf-8", "", 0);
+	return 0;
+}
+
+/* POST /pypi/{user}/{index}/ */
+int pypi_upload(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	return pypi_challenge(w, upload(app, r, w, e), e);
 }

@@ -251,6 +251,42 @@ def test_yank_and_delete(team):
     assert nb.get("/pypi/alice/base/+simple/nb-y/").status == 404
 
 
+def test_force_is_a_declared_field(team):
+    """?force is devpi's bare word or a true value; anything else is refused
+    by the router, naming the field, and deletes nothing."""
+    nb, d = team
+    auth = basic("alice", "alice-pw")
+    assert upload(nb, "alice", "base", make_wheel(d, "nb-f", "1.0"), auth).status == 200
+    assert upload(nb, "alice", "base", make_wheel(d, "nb-f", "2.0"), auth).status == 200
+    for q in ("?force=maybe", "?force=2"):
+        r = nb.request("DELETE", "/pypi/alice/base/nb-f/1.0" + q, auth)
+        assert (r.status, json.loads(r.body)["error"]) == (400, "invalid force"), q
+        r = nb.request("DELETE", "/pypi/alice/base/nb-f" + q, auth)
+        assert (r.status, json.loads(r.body)["error"]) == (400, "invalid force"), q
+    for q in ("?force=false", "?force=0", ""):
+        assert nb.request("DELETE", "/pypi/alice/base/nb-f/1.0" + q, auth).status == 403, q
+    page = json.loads(nb.get("/pypi/alice/base/+simple/nb-f/",
+                             {"Accept": "application/vnd.pypi.simple.v1+json"}).body)
+    assert page["versions"] == ["1.0", "2.0"]
+    assert nb.request("DELETE", "/pypi/alice/base/nb-f/1.0?force=true", auth).status == 200
+    assert nb.request("DELETE", "/pypi/alice/base/nb-f?force", auth).status == 200
+    assert nb.get("/pypi/alice/base/+simple/nb-f/").status == 404
+
+
+@pytest.mark.parametrize("method,path,field", [
+    ("GET", "/pypi/+bad/x/+simple/", "user"),
+    ("GET", "/pypi/root/-x/+simple/", "index"),
+    ("GET", "/pypi/root/pypi/+simple/-bad-/", "project"),
+    ("GET", "/pypi/root/pypi/+f/xyz/0123456789abc/a.whl", "h3"),
+    ("GET", "/pypi/root/pypi/+f/0af/0123456789ABC/a.whl", "h13"),
+    ("GET", "/pypi/root/pypi/+f/0af/0123456789abc/-a.whl", "filename"),
+    ("PATCH", "/pypi/root/pypi/nb/x1", "version"),
+])
+def test_refused_field_is_400_naming_it(px, method, path, field):
+    r = px.request(method, path, {})
+    assert (r.status, json.loads(r.body)["error"]) == (400, "invalid " + field)
+
+
 def test_devpi_json_api_users_indexes_and_login_token(px, tmpdir_shared):
     add_user(px, "carol", "carol-pw")
     # only root creates users; a user name exists once

@@ -6,7 +6,7 @@
  * archive of scripts/fuzz.sh does not list src/pypi yet).
  *
  * Invariants (abort() when broken):
- *  - a refusal names a reason;
+ *  - a refusal is NB_INVALID with a message;
  *  - a found metadata file is at most PYPI_META_MAX bytes and NUL-terminated;
  *  - a parse that succeeds has non-empty Name and Version, no NULL strings,
  *    and a NULL-terminated Requires-Dist list of the counted length.
@@ -21,11 +21,12 @@
 static void check_parse(struct arena *a, const char *p, size_t n)
 {
 	struct pypi_meta m;
-	const char *why = NULL;
+	struct nb_err e;
 	int i;
 
-	if (pypi_meta_parse(a, p, n, &m, &why) < 0) {
-		if (!why)
+	nb_err_clear(&e);
+	if (pypi_meta_parse(a, p, n, &m, &e) < 0) {
+		if (e.kind != NB_INVALID || !e.msg[0])
 			abort();
 		return;
 	}
@@ -49,10 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (k = 0; k < 2; k++) {
 		char *text = NULL;
 		size_t len = 0;
-		const char *why = NULL;
+		struct nb_err e;
+		nb_err_clear(&e);
 		if (pypi_meta_read_mem(&a, data, size, k ? PYPI_SDIST : PYPI_WHEEL,
-				       &text, &len, &why) < 0) {
-			if (!why)
+				       &text, &len, &e) < 0) {
+			if (e.kind != NB_INVALID || !e.msg[0])
 				abort();
 			continue;
 		}

@@ -8,7 +8,7 @@
  *  - pypi_accept answers one of its three values;
  *  - a parsed file name has a non-empty name and version, both shorter
  *    than PYPI_NAME_MAX, the version free of '-'  for wheels; a refusal
- *    names a reason;
+ *    is NB_INVALID with a message;
  *  - pypi_normalize is idempotent and its result pypi_is_normal.
  */
 #include <stdint.h>
@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), *nl, *fname, *project = NULL;
 	struct pypi_fname f;
-	const char *why = NULL;
+	struct nb_err e;
 	struct arena a;
 	enum pypi_fmt fmt;
 	char *n1;
@@ -36,12 +36,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fmt = pypi_accept(s);
 	if (fmt != PYPI_HTML && fmt != PYPI_JSON && fmt != PYPI_NONE)
 		abort();
-	if (pypi_fname_parse(fname, project, &f, &why) == 0) {
+	nb_err_clear(&e);
+	if (pypi_fname_parse(fname, project, &f, &e) == 0) {
 		if (!f.name[0] || !f.version[0] || strlen(f.name) >= PYPI_NAME_MAX ||
 		    strlen(f.version) >= PYPI_NAME_MAX ||
 		    (f.kind == PYPI_WHEEL && strchr(f.version, '-')))
 			abort();
-	} else if (!why) {
+	} else if (e.kind != NB_INVALID || !e.msg[0]) {
 		abort();
 	}
 	arena_init(&a);

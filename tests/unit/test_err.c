@@ -75,6 +75,7 @@ static void test_http_status(void **state)
 	assert_int_equal(nb_err_status(NB_RANGE), 416);
 	assert_int_equal(nb_err_status(NB_INTERNAL), 500);
 	assert_int_equal(nb_err_status(NB_UNAVAILABLE), 503);
+	assert_int_equal(nb_err_status(NB_BAD_GATEWAY), 502);
 	assert_int_equal(nb_err_status((enum nb_errkind)999), 500);
 }
 
@@ -99,7 +100,8 @@ static void test_from_status_round_trips(void **state)
 		assert_int_equal(nb_err_from_status(nb_err_status((enum nb_errkind)k)), k);
 	assert_int_equal(nb_err_from_status(200), NB_OK);
 	assert_int_equal(nb_err_from_status(405), NB_INVALID);
-	assert_int_equal(nb_err_from_status(502), NB_INTERNAL);
+	assert_int_equal(nb_err_from_status(502), NB_BAD_GATEWAY);
+	assert_int_equal(nb_err_from_status(504), NB_INTERNAL);
 	assert_string_equal(nb_errkind_name(NB_CONFLICT), "conflict");
 }
 

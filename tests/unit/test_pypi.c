@@ -2,7 +2,9 @@
  * test_pypi.c - the Python index's pure rules: PEP 503 normalization,
  * project/version/file-name validators, wheel and sdist file names, the
  * PEP 691 Accept negotiation, core metadata parsing, and finding METADATA
- * / PKG-INFO inside archives built here with libarchive.
+ * / PKG-INFO inside archives built here with libarchive; and the declared
+ * input of pypi.fcgi's real route table (src/cgi/pypi.fcgi.c, included
+ * without its main): checked values, refusals naming the field, ?force.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +16,8 @@
 #include <archive_entry.h>
 #include <string.h>
 
-#include "../../src/pypi/pypi.h"
+#define NB_NO_MAIN
+#include "../../src/cgi/pypi.fcgi.c"
 
 static void test_normalize(void **state)
 {
@@ -64,31 +67,32 @@ static void test_validators(void **state)
 static void test_fname(void **state)
 {
 	struct pypi_fname f;
-	const char *why;
+	struct nb_err e;
 
 	(void)state;
-	assert_int_equal(pypi_fname_parse("nb_app-1.0-py3-none-any.whl", NULL, &f, &why), 0);
+	assert_int_equal(pypi_fname_parse("nb_app-1.0-py3-none-any.whl", NULL, &f, &e), 0);
 	assert_int_equal(f.kind, PYPI_WHEEL);
 	assert_string_equal(f.name, "nb_app");
 	assert_string_equal(f.version, "1.0");
-	assert_int_equal(pypi_fname_parse("x-2.0-1build-cp311-cp311-linux_x86_64.whl", NULL, &f, &why), 0);
+	assert_int_equal(pypi_fname_parse("x-2.0-1build-cp311-cp311-linux_x86_64.whl", NULL, &f, &e), 0);
 	assert_string_equal(f.version, "2.0");
 	/* an sdist's name may hold '-': the project says where it ends */
-	assert_int_equal(pypi_fname_parse("nb-good-1.0.tar.gz", "nb-good", &f, &why), 0);
+	assert_int_equal(pypi_fname_parse("nb-good-1.0.tar.gz", "nb-good", &f, &e), 0);
 	assert_int_equal(f.kind, PYPI_SDIST);
 	assert_string_equal(f.name, "nb-good");
 	assert_string_equal(f.version, "1.0");
-	assert_int_equal(pypi_fname_parse("nb-good-1.0.zip", NULL, &f, &why), 0);
+	assert_int_equal(pypi_fname_parse("nb-good-1.0.zip", NULL, &f, &e), 0);
 	assert_string_equal(f.name, "nb-good");
 	assert_string_equal(f.version, "1.0");
 	/* refused */
-	assert_int_equal(pypi_fname_parse("nb-1.0-py3.whl", NULL, &f, &why), -1);
-	assert_int_equal(pypi_fname_parse("a-b-c-d-e-f-g.whl", NULL, &f, &why), -1);
-	assert_int_equal(pypi_fname_parse("-1.0-py3-none-any.whl", NULL, &f, &why), -1);
-	assert_int_equal(pypi_fname_parse("nb.tar.gz", NULL, &f, &why), -1);
-	assert_int_equal(pypi_fname_parse("nb-1.0.exe", NULL, &f, &why), -1);
-	assert_int_equal(pypi_fname_parse("nb-1.0/x.tar.gz", NULL, &f, &why), -1);
-	assert_non_null(why);
+	assert_int_equal(pypi_fname_parse("nb-1.0-py3.whl", NULL, &f, &e), -1);
+	assert_int_equal(pypi_fname_parse("a-b-c-d-e-f-g.whl", NULL, &f, &e), -1);
+	assert_int_equal(pypi_fname_parse("-1.0-py3-none-any.whl", NULL, &f, &e), -1);
+	assert_int_equal(pypi_fname_parse("nb.tar.gz", NULL, &f, &e), -1);
+	assert_int_equal(pypi_fname_parse("nb-1.0.exe", NULL, &f, &e), -1);
+	assert_int_equal(pypi_fname_parse("nb-1.0/x.tar.gz", NULL, &f, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_true(e.msg[0] != '\0');
 }
 
 static void test_accept(void **state)
@@ -118,12 +122,12 @@ static void test_meta_parse(void **state)
 		"Requires-Python: >=3.8\nRequires-Dist: a>=1\nrequires-dist: b; extra == \"x\"\n"
 		"\nName: not-a-header (the description)\n";
 	struct pypi_meta m;
-	const char *why;
+	struct nb_err e;
 	struct arena a;
 
 	(void)state;
 	arena_init(&a);
-	assert_int_equal(pypi_meta_parse(&a, text, sizeof(text) - 1, &m, &why), 0);
+	assert_int_equal(pypi_meta_parse(&a, text, sizeof(text) - 1, &m, &e), 0);
 	assert_string_equal(m.name, "nb-app");
 	assert_string_equal(m.version, "2.0");
 	assert_string_equal(m.metadata_version, "2.1");
@@ -132,11 +136,11 @@ static void test_meta_parse(void **state)
 	assert_int_equal(m.nrequires_dist, 2);
 	assert_string_equal(m.requires_dist[1], "b; extra == \"x\"");
 	assert_null(m.requires_dist[2]);
-	assert_int_equal(pypi_meta_parse(&a, "Name: x\n", 8, &m, &why), -1);	/* no Version */
-	assert_int_equal(pypi_meta_parse(&a, "Name x\nVersion: 1\n", 18, &m, &why), -1);
-	assert_int_equal(pypi_meta_parse(&a, " Name: x\n", 9, &m, &why), -1);
-	assert_int_equal(pypi_meta_parse(&a, "Name: x\0\nVersion: 1\n", 20, &m, &why), -1);
-	assert_int_equal(pypi_meta_parse(&a, "", 0, &m, &why), -1);
+	assert_int_equal(pypi_meta_parse(&a, "Name: x\n", 8, &m, &e), -1);	/* no Version */
+	assert_int_equal(pypi_meta_parse(&a, "Name x\nVersion: 1\n", 18, &m, &e), -1);
+	assert_int_equal(pypi_meta_parse(&a, " Name: x\n", 9, &m, &e), -1);
+	assert_int_equal(pypi_meta_parse(&a, "Name: x\0\nVersion: 1\n", 20, &m, &e), -1);
+	assert_int_equal(pypi_meta_parse(&a, "", 0, &m, &e), -1);
 	arena_free(&a);
 }
 
@@ -178,7 +182,7 @@ static void test_meta_read(void **state)
 	const char *const sn[] = { "x-1.0/setup.py", "x-1.0/PKG-INFO", "x-1.0/sub/PKG-INFO" };
 	const char *const st[] = { "", "Name: x\nVersion: 1.0\n", "" };
 	const char *const deep[] = { "a/b.dist-info/METADATA" };
-	const char *why;
+	struct nb_err e;
 	struct arena a;
 	char *text;
 	size_t len, n;
@@ -186,18 +190,117 @@ static void test_meta_read(void **state)
 	(void)state;
 	arena_init(&a);
 	n = build(buf, sizeof(buf), 1, wn, wt, 3);
-	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &why), 0);
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), 0);
 	assert_string_equal(text, "Name: x\nVersion: 1.0\n");
 	n = build(buf, sizeof(buf), 0, sn, st, 3);
-	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_SDIST, &text, &len, &why), 0);
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_SDIST, &text, &len, &e), 0);
 	assert_int_equal(len, strlen(st[1]));
 	/* a tar.gz is no wheel; METADATA must sit at the top of a .dist-info */
-	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &why), -1);
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), -1);
 	n = build(buf, sizeof(buf), 1, deep, wt + 1, 1);
-	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &why), -1);
-	assert_int_equal(pypi_meta_read_mem(&a, "junk", 4, PYPI_SDIST, &text, &len, &why), -1);
-	assert_non_null(why);
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), -1);
+	assert_int_equal(pypi_meta_read_mem(&a, "junk", 4, PYPI_SDIST, &text, &len, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_true(e.msg[0] != '\0');
 	arena_free(&a);
+}
+
+static struct arena A;
+static struct app APP;
+
+/* Routes method and uri ("/path?query") in pypi_routes and checks path
+ * and query input: the req_check result; r and e hold the rest. */
+static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
+{
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, &A, NULL);
+	r->method = method;
+	nb_err_clear(e);
+	if (path_split(&A, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(&A, pypi_routes, pypi_nroutes, method, &r->path, &r->route,
+				     &r->params, &bad), ROUTE_OK);
+	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+}
+
+static void test_table_is_consistent(void **state)
+{
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(route_table_check(pypi_routes, pypi_nroutes, &e), 0);
+}
+
+static void test_routes_read_checked_values(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	arena_init(&A);
+	assert_int_equal(run("GET", "/pypi/alice/dev/+f/0af/0123456789abc/nb_app-1.0-py3-none-any.whl",
+			     &r, &e), 0);
+	assert_string_equal(req_str(&r, "user"), "alice");
+	assert_string_equal(req_str(&r, "index"), "dev");
+	assert_string_equal(req_str(&r, "h3"), "0af");
+	assert_string_equal(req_str(&r, "filename"), "nb_app-1.0-py3-none-any.whl");
+	assert_int_equal(run("GET", "/pypi/alice/dev/+simple/Nb.Fancy_Name/", &r, &e), 0);
+	assert_string_equal(req_str(&r, "project"), "Nb.Fancy_Name");
+	arena_free(&A);
+}
+
+/* Each refusal is NB_INVALID naming the field, before any handler. */
+static void test_routes_refuse_naming_the_field(void **state)
+{
+	static const char *const cases[][3] = {
+		{ "GET", "/pypi/+bad/x/+simple/", "invalid user" },
+		{ "GET", "/pypi/root/-x/+simple/", "invalid index" },
+		{ "GET", "/pypi/root/pypi/+simple/-bad-/", "invalid project" },
+		{ "GET", "/pypi/root/pypi/+f/xyz/0123456789abc/a.whl", "invalid h3" },
+		{ "GET", "/pypi/root/pypi/+f/0af/0123456789ABC/a.whl", "invalid h13" },
+		{ "GET", "/pypi/root/pypi/+f/0af/0123456789abc/.a.whl", "invalid filename" },
+		{ "PATCH", "/pypi/root/pypi/nb/x1", "invalid version" },
+		{ "DELETE", "/pypi/root/pypi/nb/1.0?force=maybe", "invalid force" },
+		{ "DELETE", "/pypi/root/pypi/nb?force=%01", "invalid force" },
+	};
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	arena_init(&A);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(run(cases[i][0], cases[i][1], &r, &e), -1);
+		assert_int_equal(e.kind, NB_INVALID);
+		assert_string_equal(e.msg, cases[i][2]);
+	}
+	arena_free(&A);
+}
+
+/* devpi's bare ?force forces; a false value or none does not. */
+static void test_force(void **state)
+{
+	static const struct { const char *uri; int force; } cases[] = {
+		{ "/pypi/a/b/nb/1.0?force", 1 }, { "/pypi/a/b/nb/1.0?force=", 1 },
+		{ "/pypi/a/b/nb/1.0?force=true", 1 }, { "/pypi/a/b/nb?force=1", 1 },
+		{ "/pypi/a/b/nb/1.0?force=false", 0 }, { "/pypi/a/b/nb?force=no", 0 },
+		{ "/pypi/a/b/nb/1.0", 0 }, { "/pypi/a/b/nb", 0 },
+	};
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	arena_init(&A);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(run("DELETE", cases[i].uri, &r, &e), 0);
+		assert_int_equal(pypi_req_force(&r), cases[i].force);
+	}
+	arena_free(&A);
 }
 
 int main(void)
@@ -209,6 +312,10 @@ int main(void)
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_meta_parse),
 		cmocka_unit_test(test_meta_read),
+		cmocka_unit_test(test_table_is_consistent),
+		cmocka_unit_test(test_routes_read_checked_values),
+		cmocka_unit_test(test_routes_refuse_naming_the_field),
+		cmocka_unit_test(test_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,316 @@
+/*
+ * /pypi/{user}/{index}: devpi's JSON API for one index (GET its config
+ * and projects, PUT creates it, PATCH changes the keys given, DELETE
+ * removes it with its files' rows; blobs go by gc).  A GET from pip or
+ * uv (User-Agent) or asking for PEP 691 JSON gets the project list, as
+ * devpi answers installers.  Changes are for the owner and root.
+ */
+#include "pypi.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#define INDEX_BODY_MAX 65536
+
+static cJSON *list_json(struct arena *a, const char *list)
+{
+	cJSON *arr = cJSON_CreateArray();
+	const char *p = list;
+
+	while (p && *p) {
+		const char *c = strchr(p, ','), *e = c ? c : p + strlen(p);
+		if (e > p)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(arena_strndup(a, p,
+									(size_t)(e - p))));
+		p = c ? c + 1 : NULL;
+	}
+	return arr;
+}
+
+cJSON *pypi_index_json(struct arena *a, const struct pypi_index *ix)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "type", ix->type);
+	cJSON_AddItemToObject(o, "bases", list_json(a, ix->bases));
+	cJSON_AddBoolToObject(o, "volatile", ix->volatile_);
+	cJSON_AddItemToObject(o, "acl_upload", list_json(a, ix->acl_upload));
+	cJSON_AddItemToObject(o, "mirror_whitelist", list_json(a, ix->mirror_whitelist));
+	cJSON_AddStringToObject(o, "title", ix->title);
+	if (!strcmp(ix->type, "mirror")) {
+		cJSON_AddStringToObject(o, "mirror_url", ix->mirror_url);
+		cJSON_AddNumberToObject(o, "mirror_cache_expiry", (double)ix->mirror_cache_expiry);
+	}
+	return o;
+}
+
+/* A list from a JSON array of strings or a comma-separated string; NULL when bad. */
+static const char *list_from(struct arena *a, const cJSON *v, int (*ok)(const char *))
+{
+	struct buf b;
+	const cJSON *it;
+
+	buf_init(&b, a);
+	if (cJSON_IsString(v)) {
+		char *s = arena_strdup(a, v->valuestring), *tok, *save = NULL;
+		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+			while (*tok == ' ')
+				tok++;
+			if (!ok(tok))
+				return NULL;
+			buf_printf(&b, "%s%s", b.len ? "," : "", tok);
+		}
+		return buf_cstr(&b);
+	}
+	if (!cJSON_IsArray(v))
+		return NULL;
+	cJSON_ArrayForEach(it, v) {
+		if (!cJSON_IsString(it) || !ok(it->valuestring))
+			return NULL;
+		buf_printf(&b, "%s%s", b.len ? "," : "", it->valuestring);
+	}
+	return buf_cstr(&b);
+}
+
+static int base_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	char u[PYPI_NAME_MAX];
+
+	if (!slash || (size_t)(slash - s) >= sizeof(u))
+		return 0;
+	memcpy(u, s, (size_t)(slash - s));
+	u[slash - s] = '\0';
+	return pypi_ident_ok(u) && pypi_ident_ok(slash + 1);
+}
+
+static int acl_ok(const char *s)
+{
+	return pypi_ident_ok(s) || !strcmp(s, ":ANONYMOUS:") || !strcmp(s, ":AUTHENTICATED:");
+}
+
+static int wl_ok(const char *s)
+{
+	return !strcmp(s, "*") || pypi_project_ok(s);
+}
+
+static int url_ok(const char *s)
+{
+	return (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8)) && strlen(s) < 1024 &&
+	       !strpbrk(s, " \r\n\t\"<>");
+}
+
+/* A list key of the config into *out (kept when absent); -1 with why. */
+static int list_key(struct arena *a, const cJSON *o, const char *key,
+		    int (*ok)(const char *), const char **out, const char *why, struct nb_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, key);
+	const char *p;
+
+	if (!v)
+		return 0;
+	if (!(p = list_from(a, v, ok)))
+		return nb_fail(e, NB_INVALID, "%s", why);
+	*out = p;
+	return 0;
+}
+
+static int type_key(struct arena *a, struct pypi_index *ix, const cJSON *o, struct nb_err *e)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, "type"), *vol = cJSON_GetObjectItem(o, "volatile");
+
+	if (v) {
+		if (!cJSON_IsString(v) || (strcmp(v->valuestring, "stage") &&
+					   strcmp(v->valuestring, "mirror")))
+			return nb_fail(e, NB_INVALID, "type is stage or mirror");
+		ix->type = arena_strdup(a, v->valuestring);
+	}
+	if (!vol)
+		return 0;
+	if (cJSON_IsBool(vol))
+		ix->volatile_ = cJSON_IsTrue(vol);
+	else if (cJSON_IsString(vol) && (!strcasecmp(vol->valuestring, "true") ||
+					 !strcasecmp(vol->valuestring, "false")))
+		ix->volatile_ = !strcasecmp(vol->valuestring, "true");
+	else
+		return nb_fail(e, NB_INVALID, "volatile is true or false");
+	return 0;
+}
+
+static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, struct nb_err *e)
+{
+	const cJSON *v;
+
+	if ((v = cJSON_GetObjectItem(o, "mirror_url"))) {
+		if (!cJSON_IsString(v) || !url_ok(v->valuestring))
+			return nb_fail(e, NB_INVALID, "mirror_url is an http(s) URL");
+		ix->mirror_url = arena_strdup(a, v->valuestring);
+	}
+	if ((v = cJSON_GetObjectItem(o, "mirror_cache_expiry"))) {
+		if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 1e9)
+			return nb_fail(e, NB_INVALID, "mirror_cache_expiry is a number of seconds");
+		ix->mirror_cache_expiry = (long long)v->valuedouble;
+	}
+	if ((v = cJSON_GetObjectItem(o, "title"))) {
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > 256)
+			return nb_fail(e, NB_INVALID, "title is a short string");
+		ix->title = arena_strdup(a, v->valuestring);
+	}
+	if (!strcmp(ix->type, "mirror") && !*ix->mirror_url)
+		return nb_fail(e, NB_INVALID, "a mirror index needs a mirror_url");
+	return 0;
+}
+
+/* Applies a devpi index config onto ix; 0, or -1 with NB_INVALID. */
+static int apply_config(struct arena *a, struct pypi_index *ix, const cJSON *o,
+			struct nb_err *e)
+{
+	if (type_key(a, ix, o, e) < 0 ||
+	    list_key(a, o, "bases", base_ok, &ix->bases, "bases are user/index names", e) < 0 ||
+	    list_key(a, o, "acl_upload", acl_ok, &ix->acl_upload,
+		     "acl_upload holds user names, :ANONYMOUS: or :AUTHENTICATED:", e) < 0 ||
+	    list_key(a, o, "mirror_whitelist", wl_ok, &ix->mirror_whitelist,
+		     "mirror_whitelist holds project names or *", e) < 0)
+		return -1;
+	return mirror_keys(a, ix, o, e);
+}
+
+/* Every base must exist and not be the index itself; 0 or -1 (NB_INVALID). */
+static int check_bases(struct app *app, struct arena *a, const struct pypi_index *ix,
+		       struct nb_err *e)
+{
+	char *s = arena_strdup(a, ix->bases), *tok, *save = NULL;
+
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *slash = strchr(tok, '/');
+		struct pypi_index b;
+		*slash = '\0';
+		if (pypi_index_get(app, a, tok, slash + 1, &b, NULL) < 0)
+			return nb_fail(e, NB_INVALID, "base %s/%s does not exist", tok, slash + 1);
+		if (!strcmp(tok, ix->user) && !strcmp(slash + 1, ix->name))
+			return nb_fail(e, NB_INVALID, "an index cannot be its own base");
+	}
+	return 0;
+}
+
+/* The config body applied onto ix and checked; 0 or -1 with e. */
+static int config_body(struct app *app, struct http_req *r, struct pypi_index *ix,
+		       struct nb_err *e)
+{
+	cJSON *o = pypi_json_body(r, INDEX_BODY_MAX, e);
+	int rc;
+
+	if (!o)
+		return -1;
+	rc = apply_config(r->a, ix, o, e);
+	cJSON_Delete(o);
+	return rc < 0 ? -1 : check_bases(app, r->a, ix, e);
+}
+
+/* 1 when the request is pip or uv asking for the index's project list. */
+static int installer(struct http_req *r)
+{
+	const char *ua = http_header(r, "User-Agent"), *acc = http_header(r, "Accept");
+
+	return (ua && (!strncmp(ua, "pip/", 4) || !strncmp(ua, "uv/", 3))) ||
+	       (acc && strstr(acc, "application/vnd.pypi.simple"));
+}
+
+/* GET /pypi/{user}/{index}[/] */
+int pypi_index_get_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_index(app, r, e);
+	const char **p;
+	cJSON *o, *projects;
+
+	if (!ix)
+		return -1;
+	http_set_header(w, "Vary", "Accept, User-Agent");
+	if (installer(r)) {
+		enum pypi_fmt fmt = pypi_accept(http_header(r, "Accept"));
+		return pypi_project_list(app, r, w, ix, fmt == PYPI_NONE ? PYPI_HTML : fmt, e);
+	}
+	if (pypi_projects_of(app, r->a, ix->id, &p, e) < 0)
+		return -1;
+	o = pypi_index_json(r->a, ix);
+	projects = cJSON_AddArrayToObject(o, "projects");
+	for (; *p; p++)
+		cJSON_AddItemToArray(projects, cJSON_CreateString(*p));
+	pypi_json_send(w, 200, "indexconfig", o);
+	return 0;
+}
+
+static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	const char *me, *user = req_str(r, "user");
+	struct pypi_index ix;
+	struct pypi_user u;
+
+	if (pypi_need_owner(app, r, user, &me, e) < 0)
+		return -1;
+	memset(&ix, 0, sizeof(ix));
+	ix.user = user;
+	ix.name = req_str(r, "index");
+	ix.type = "stage";
+	ix.volatile_ = 1;
+	ix.bases = ix.mirror_whitelist = ix.mirror_url = ix.title = "";
+	ix.acl_upload = user;
+	ix.mirror_cache_expiry = 1800;
+	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
+	    pypi_index_put(app, &ix, 1, e) < 0)
+		return -1;
+	pypi_json_send(w, 201, "indexconfig", pypi_index_json(r->a, &ix));
+	return 0;
+}
+
+/* PUT /pypi/{user}/{index}: creates an index from a devpi config. */
+int pypi_index_put_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	return pypi_challenge(w, index_put(app, r, w, e), e);
+}
+
+static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_index(app, r, e);
+	const char *me;
+
+	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
+	    config_body(app, r, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
+		return -1;
+	pypi_json_send(w, 200, "indexconfig", pypi_index_json(r->a, ix));
+	return 0;
+}
+
+/* PATCH /pypi/{user}/{index}: changes the keys given. */
+int pypi_index_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
+{
+	return pypi_challenge(w, index_patch(app, r, w, e), e);
+}
+
+static int index_del(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_index(app, r, e);
+	const char *me;
+
+	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
+	    pypi_index_del(app, ix->user, ix->name, e) < 0)
+		return -1;
+	pypi_json_message(w, 201, "index deleted");
+	return 0;
+}
+
+/* DELETE /pypi/{user}/{index} (its files' rows go with it; blobs by gc) */
+int pypi_index_del_h(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	return pypi_challenge(w, index_del(app, r, w, e), e);
+}

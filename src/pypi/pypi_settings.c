@@ -1,0 +1,106 @@
+/*
+ * pypi.fcgi's start-up: the settings read once from the configuration
+ * (the only conf_* calls of the domain), the templates of the simple
+ * pages, and root with root/pypi at first start.
+ */
+#include "pypi.h"
+#include "../lib/auth.h"
+#include "../lib/tmpl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pypi_settings_read(const struct app *app, struct pypi_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	snprintf(s->root_password, sizeof(s->root_password), "%s",
+		 conf_str(app->conf, "pypi.root_password"));
+	s->no_root_pypi = conf_bool(app->conf, "pypi.no_root_pypi");
+	snprintf(s->root_mirror_url, sizeof(s->root_mirror_url), "%s",
+		 conf_str(app->conf, "pypi.root_mirror_url"));
+	s->max_upload = conf_int(app->conf, "pypi.max_upload");
+	snprintf(s->templates, sizeof(s->templates), "%s", conf_str(app->conf, "admin.templates"));
+	s->xsendfile = app->set.xsendfile;
+}
+
+/* root/pypi as devpi creates it: a mirror of s->root_mirror_url. */
+static int add_root_pypi(struct app *app, const struct pypi_settings *s, struct nb_err *e)
+{
+	struct pypi_index ix;
+
+	memset(&ix, 0, sizeof(ix));
+	ix.user = "root";
+	ix.name = "pypi";
+	ix.type = "mirror";
+	ix.volatile_ = 0;
+	ix.mirror_url = s->root_mirror_url;
+	ix.title = "PyPI";
+	ix.mirror_cache_expiry = 1800;
+	return pypi_index_put(app, &ix, 1, e);
+}
+
+/*
+ * Like devpi's DEVPISERVER_ROOT_PASSWD: root is made once, with
+ * pypi.root_password (NESTBOX_PYPI__ROOT_PASSWORD); an empty one leaves
+ * root without a usable password ("!" is no argon2 hash) until an
+ * operator sets one.  root/pypi comes with root, as in devpi, so an
+ * operator who deleted it does not see it come back.
+ */
+int pypi_bootstrap(struct app *app, const struct pypi_settings *s, struct nb_err *e)
+{
+	char hash[AUTH_HASH_MAX] = "!";
+	struct nb_err mine;
+	int rc;
+
+	if (*s->root_password && auth_hash_password(s->root_password, hash, sizeof(hash)) < 0)
+		return nb_fail(e, NB_INTERNAL, "cannot hash pypi.root_password");
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	rc = pypi_user_add(app, "root", hash, "", &mine);
+	if (rc < 0 && mine.kind == NB_CONFLICT) {
+		db_rollback(app->db);
+		return 0;		/* made at an earlier start */
+	}
+	if (rc == 0 && !s->no_root_pypi)
+		rc = add_root_pypi(app, s, &mine);
+	if (rc == 0 && db_commit(app->db) < 0)
+		rc = nb_fail(&mine, NB_UNAVAILABLE, "the store is busy");
+	if (rc < 0) {
+		db_rollback(app->db);
+		if (e)
+			*e = mine;
+		return nb_err_prefix(e, "cannot create the root user");
+	}
+	return 0;
+}
+
+int pypi_init(struct app *app, char *err, size_t errlen)
+{
+	struct pypi *p = calloc(1, sizeof(*p));
+	struct nb_err e;
+
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	app->domain = p;
+	pypi_settings_read(app, &p->set);
+	if (tmpl_load_dir(&p->tmpl, p->set.templates, err, errlen) < 0)
+		return -1;
+	if (pypi_bootstrap(app, &p->set, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	return 0;
+}
+
+void pypi_fini(struct app *app)
+{
+	struct pypi *p = app->domain;
+
+	if (p)
+		tmpl_free(p->tmpl);
+	free(p);
+	app->domain = NULL;
+}

@@ -1,0 +1,234 @@
+/*
+ * /pypi/{user}/{index}/+simple/{project}/: one project's page (PEP 503
+ * HTML, PEP 691 JSON with the PEP 700 fields, PEP 658/714 core
+ * metadata).  The page merges the index with its bases (pypi_resolve);
+ * a project held by a stage hides the mirrors' files of the same name
+ * unless whitelisted (dependency confusion).  A name not in PEP 503
+ * normal form redirects to the normal one.
+ */
+#include "pypi.h"
+#include "../lib/version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+/* "/pypi/{user}/{index}/+f/{h[:3]}/{h[3:16]}/{filename}" */
+static char *file_url(struct arena *a, const struct pypi_file *f)
+{
+	char h3[4], h13[14];
+
+	snprintf(h3, sizeof(h3), "%.3s", f->sha256);
+	snprintf(h13, sizeof(h13), "%.13s", f->sha256 + 3);
+	return arena_cat(a, PYPI_PREFIX "/", f->user, "/", f->index, "/+f/", h3, "/", h13, "/",
+			 f->filename, NULL);
+}
+
+static int has_file(const struct pypi_file *v, int n, const char *filename)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(v[i].filename, filename))
+			return 1;
+	return 0;
+}
+
+/* Appends the files of v not yet in *all (by file name); the new count. */
+static int merge(struct arena *a, struct pypi_file **all, int k, int *cap,
+		 const struct pypi_file *v, int m)
+{
+	int j;
+
+	for (j = 0; j < m; j++) {
+		if (has_file(*all, k, v[j].filename))
+			continue;
+		if (k == *cap) {
+			struct pypi_file *nv = arena_alloc(a, sizeof(*nv) *
+							   (size_t)(*cap = *cap * 2 + 16));
+			if (k)
+				memcpy(nv, *all, sizeof(*nv) * (size_t)k);
+			*all = nv;
+		}
+		(*all)[k++] = v[j];
+	}
+	return k;
+}
+
+/*
+ * The files of a project as the index ix shows them: its own, then its
+ * stage bases' (the first index holding a file name wins).  Mirrors are
+ * not served by this version (README).  The count (0: no such project)
+ * or -1.
+ */
+static int collect(struct app *app, struct arena *a, const struct pypi_index *ix,
+		   const char *project, struct pypi_file **out, struct nb_err *e)
+{
+	struct pypi_index *order;
+	struct pypi_file *all = NULL;
+	int n = pypi_resolve(app, a, ix, &order), i, k = 0, cap = 0;
+
+	for (i = 0; i < n; i++) {
+		struct pypi_file *v;
+		int m;
+		if (strcmp(order[i].type, "stage"))
+			continue;
+		if ((m = pypi_files_of(app, a, order[i].id, project, &v, e)) < 0)
+			return -1;
+		k = merge(a, &all, k, &cap, v, m);
+	}
+	*out = all;
+	return k;
+}
+
+static char *iso_time(struct arena *a, long long ms)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	char s[40];
+
+	gmtime_r(&t, &tm);
+	strftime(s, sizeof(s), "%Y-%m-%dT%H:%M:%S", &tm);
+	return arena_printf(a, "%s.%03lldZ", s, ms % 1000);
+}
+
+static void add_yanked(cJSON *o, const struct pypi_file *f)
+{
+	if (!f->yanked)
+		cJSON_AddFalseToObject(o, "yanked");
+	else if (!*f->yanked)
+		cJSON_AddTrueToObject(o, "yanked");
+	else
+		cJSON_AddStringToObject(o, "yanked", f->yanked);
+}
+
+static cJSON *file_json(struct arena *a, const struct pypi_file *f)
+{
+	cJSON *o = cJSON_CreateObject(), *h;
+
+	cJSON_AddStringToObject(o, "filename", f->filename);
+	cJSON_AddStringToObject(o, "url", file_url(a, f));
+	h = cJSON_AddObjectToObject(o, "hashes");
+	cJSON_AddStringToObject(h, "sha256", f->sha256);
+	if (*f->requires_python)
+		cJSON_AddStringToObject(o, "requires-python", f->requires_python);
+	add_yanked(o, f);
+	if (*f->metadata_sha256) {
+		h = cJSON_AddObjectToObject(o, "core-metadata");
+		cJSON_AddStringToObject(h, "sha256", f->metadata_sha256);
+	} else {
+		cJSON_AddFalseToObject(o, "core-metadata");
+	}
+	cJSON_AddNumberToObject(o, "size", (double)f->size);
+	cJSON_AddStringToObject(o, "upload-time", iso_time(a, f->uploaded_ms));
+	return o;
+}
+
+static int vcmp(const void *x, const void *y)
+{
+	return version_cmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/* PEP 700 "versions": every version with a file, in version order. */
+static cJSON *versions_json(const struct pypi_file *v, int n, struct arena *a)
+{
+	const char **s = arena_alloc(a, sizeof(*s) * (size_t)(n + 1));
+	cJSON *arr = cJSON_CreateArray();
+	int i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		int j, dup = 0;
+		for (j = 0; j < k && !dup; j++)
+			dup = !strcmp(s[j], v[i].version);
+		if (!dup)
+			s[k++] = v[i].version;
+	}
+	qsort(s, (size_t)k, sizeof(*s), vcmp);
+	for (i = 0; i < k; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(s[i]));
+	return arr;
+}
+
+/* The template's names: no '-' in a mustache tag. */
+static void html_names(cJSON *f, const struct pypi_file *v)
+{
+	cJSON_AddBoolToObject(f, "is_yanked", v->yanked != NULL);
+	cJSON_AddStringToObject(f, "yanked_reason", v->yanked ? v->yanked : "");
+	cJSON_AddStringToObject(f, "sha256", v->sha256);
+	cJSON_AddStringToObject(f, "requires_python", v->requires_python);
+	cJSON_AddStringToObject(f, "core_metadata", v->metadata_sha256);
+}
+
+static int project_page(struct app *app, struct http_req *r, struct http_resp *w,
+			enum pypi_fmt fmt, const char *project, struct pypi_file *v, int n,
+			struct nb_err *e)
+{
+	cJSON *o = cJSON_CreateObject(), *files;
+	int i;
+
+	if (fmt == PYPI_JSON) {
+		cJSON *meta = cJSON_AddObjectToObject(o, "meta");
+		cJSON_AddStringToObject(meta, "api-version", "1.1");
+	}
+	cJSON_AddStringToObject(o, "name", project);
+	files = cJSON_AddArrayToObject(o, "files");
+	for (i = 0; i < n; i++) {
+		cJSON *f = file_json(r->a, &v[i]);
+		if (fmt == PYPI_HTML)
+			html_names(f, &v[i]);
+		cJSON_AddItemToArray(files, f);
+	}
+	if (fmt == PYPI_HTML)
+		return pypi_send_html(app, w, "pypi-project", o, e);
+	cJSON_AddItemToObject(o, "versions", versions_json(v, n, r->a));
+	pypi_send_simple_json(w, o);
+	return 0;
+}
+
+/* The page's one URL: the normalized name, with its slash. */
+static void redirect(struct http_req *r, struct http_resp *w)
+{
+	w->status = 301;
+	http_set_header(w, "Location", arena_cat(r->a, PYPI_PREFIX "/", req_str(r, "user"), "/",
+						 req_str(r, "index"), "/+simple/",
+						 pypi_normalize(r->a, req_str(r, "project")),
+						 "/", NULL));
+}
+
+/* GET /pypi/{user}/{index}/+simple/{project}/ */
+int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
+{
+	const char *name = req_str(r, "project");
+	struct pypi_index *ix;
+	struct pypi_file *v;
+	enum pypi_fmt fmt;
+	int n;
+
+	if (!pypi_is_normal(name)) {
+		redirect(r, w);		/* pip follows it */
+		return 0;
+	}
+	if (!(ix = pypi_req_index(app, r, e)))
+		return -1;
+	if ((fmt = pypi_negotiate(r, w)) == PYPI_NONE)
+		return 0;
+	db_read_begin(app->db);
+	if ((n = collect(app, r->a, ix, name, &v, e)) < 0)
+		return -1;
+	if (n == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such project on this index or its bases");
+	return project_page(app, r, w, fmt, name, v, n, e);
+}
+
+/* GET /pypi/{user}/{index}/+simple/{project}: pip asks with the slash. */
+int pypi_simple_project_redirect(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e)
+{
+	(void)app, (void)e;
+	redirect(r, w);
+	return 0;
+}

@@ -1,0 +1,101 @@
+/*
+ * /pypi/{user}/{index}/{project}/{version}: deleting a version (DELETE,
+ * with ?force on a non-volatile index) and yanking it (PATCH {"yanked":
+ * true, false or a reason}).  Changing a release needs the rights to
+ * upload to its index.
+ */
+#include "pypi.h"
+
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#define YANK_BODY_MAX 4096
+
+int pypi_release_del(struct app *app, struct arena *a, const struct pypi_index *ix,
+		     const char *project, const char *version, int force, struct nb_err *e)
+{
+	int n;
+
+	if (!ix->volatile_ && !force)
+		return nb_fail(e, NB_FORBIDDEN, "the index is not volatile: add ?force to delete");
+	n = pypi_version_del(app, ix->id, pypi_normalize(a, project), version, e);
+	if (n == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such project or version on this index");
+	return n;
+}
+
+int pypi_req_force(const struct http_req *r)
+{
+	const char *v = req_str(r, "force");
+
+	return v && (!*v || req_int(r, "force", 0));
+}
+
+int pypi_release_del_req(struct app *app, struct http_req *r, struct http_resp *w,
+			 const char *version, struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_writable(app, r, e);
+	cJSON *o;
+	int n;
+
+	if (!ix || (n = pypi_release_del(app, r->a, ix, req_str(r, "project"), version,
+					 pypi_req_force(r), e)) < 0)
+		return pypi_challenge(w, -1, e);
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "deleted", n);
+	pypi_json_answer(w, 200, o);
+	return 0;
+}
+
+/* DELETE /pypi/{user}/{index}/{project}/{version}[?force] */
+int pypi_version_del_h(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
+{
+	return pypi_release_del_req(app, r, w, req_str(r, "version"), e);
+}
+
+/* The body's "yanked": *reason NULL (unyank), "" (yanked) or the reason. */
+static int yank_body(struct http_req *r, const char **reason, struct nb_err *e)
+{
+	cJSON *o = pypi_json_body(r, YANK_BODY_MAX, e), *y;
+	int ok;
+
+	if (!o)
+		return -1;
+	y = cJSON_GetObjectItem(o, "yanked");
+	ok = cJSON_IsBool(y) || (cJSON_IsString(y) && strlen(y->valuestring) < 1024);
+	if (ok)
+		*reason = cJSON_IsString(y) ? arena_strdup(r->a, y->valuestring) :
+			  cJSON_IsTrue(y) ? "" : NULL;
+	cJSON_Delete(o);
+	return ok ? 0 : nb_fail(e, NB_INVALID, "send {\"yanked\": true, false or a reason}");
+}
+
+static int version_patch(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
+{
+	struct pypi_index *ix = pypi_req_writable(app, r, e);
+	const char *reason = NULL;
+	cJSON *o;
+	int n;
+
+	if (!ix || yank_body(r, &reason, e) < 0 ||
+	    (n = pypi_version_yank(app, ix->id, pypi_normalize(r->a, req_str(r, "project")),
+				   req_str(r, "version"), reason, e)) < 0)
+		return -1;
+	if (n == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such version");
+	o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "files", n);
+	cJSON_AddBoolToObject(o, "yanked", reason != NULL);
+	pypi_json_answer(w, 200, o);
+	return 0;
+}
+
+/* PATCH /pypi/{user}/{index}/{project}/{version} */
+int pypi_version_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
+{
+	return pypi_challenge(w, version_patch(app, r, w, e), e);
+}

@@ -1,0 +1,146 @@
+/*
+ * fuzz_pypi_routes - a request target ("<path>[?<query>]") routed with
+ * every method pypi.fcgi answers through its real table (src/cgi/
+ * pypi.fcgi.c, included without its main, with the domain's sources:
+ * the fuzz archive of scripts/fuzz.sh does not list src/pypi) and its
+ * declared input checked by req_check, as app.c does before a handler.
+ *
+ * Invariants (abort() when broken):
+ *  - the table passes route_table_check; a match never answers
+ *    ROUTE_INVALID (req_check judges typed routes);
+ *  - input req_check accepts: user and index pass pypi_ident_ok, project
+ *    pypi_project_ok, version pypi_version_ok, filename pypi_filename_ok,
+ *    h3/h13 are 3/13 lowercase hex digits, force is empty or a boolean;
+ *  - input it refuses: NB_INVALID with "invalid <field>" or "missing
+ *    <field>" naming a field the route declares.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NB_NO_MAIN
+#include "../../src/cgi/pypi.fcgi.c"
+#include "../../src/pypi/pypi_file.c"
+#include "../../src/pypi/pypi_http.c"
+#include "../../src/pypi/pypi_index.c"
+#include "../../src/pypi/pypi_login.c"
+#include "../../src/pypi/pypi_meta.c"
+#include "../../src/pypi/pypi_name.c"
+#include "../../src/pypi/pypi_project.c"
+#include "../../src/pypi/pypi_settings.c"
+#include "../../src/pypi/pypi_simple.c"
+#include "../../src/pypi/pypi_simple_project.c"
+#include "../../src/pypi/pypi_store.c"
+#include "../../src/pypi/pypi_upload.c"
+#include "../../src/pypi/pypi_user.c"
+#include "../../src/pypi/pypi_version.c"
+
+static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
+
+/* The declared field e names ("invalid X", "invalid X: ...", "missing X"). */
+static int names_declared_field(const struct route *hit, const char *msg)
+{
+	const struct req_field *f = route_typed(hit)->input;
+	size_t n;
+
+	if (!strncmp(msg, "invalid ", 8) || !strncmp(msg, "missing ", 8))
+		msg += 8;
+	else
+		return 0;
+	n = strcspn(msg, ":");
+	for (; f && f->name; f++)
+		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
+			return 1;
+	return 0;
+}
+
+static int lower_hex(const char *s, size_t n)
+{
+	return strlen(s) == n && strspn(s, "0123456789abcdef") == n;
+}
+
+/* The domain's predicate for one accepted value (1: holds). */
+static int holds(const char *name, const char *v)
+{
+	if (!strcmp(name, "user") || !strcmp(name, "index"))
+		return pypi_ident_ok(v);
+	if (!strcmp(name, "project"))
+		return pypi_project_ok(v);
+	if (!strcmp(name, "version"))
+		return pypi_version_ok(v);
+	if (!strcmp(name, "filename"))
+		return pypi_filename_ok(v);
+	if (!strcmp(name, "h3"))
+		return lower_hex(v, 3);
+	if (!strcmp(name, "h13"))
+		return lower_hex(v, 13);
+	if (!strcmp(name, "force"))
+		return !*v || !strcasecmp(v, "true") || !strcasecmp(v, "false") ||
+		       !strcmp(v, "1") || !strcmp(v, "0") || !strcasecmp(v, "on") ||
+		       !strcasecmp(v, "off") || !strcasecmp(v, "yes") || !strcasecmp(v, "no");
+	return 0;	/* a field this target does not know: add it */
+}
+
+static void check_input(struct arena *a, const char *method, const struct path *p,
+			const struct query *q, const struct route *hit,
+			const struct route_params *rp)
+{
+	static struct app app;	/* zero: the pypi validators read no settings */
+	const struct req_field *f;
+	struct http_req r;
+	struct nb_err e;
+
+	http_req_init(&r, a, NULL);
+	r.method = method;
+	r.path = *p;
+	r.query = *q;
+	r.route = hit;
+	r.params = *rp;
+	nb_err_clear(&e);
+	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		if (e.kind != NB_INVALID || !names_declared_field(hit, e.msg))
+			abort();
+		return;
+	}
+	for (f = route_typed(hit)->input; f && f->name; f++)
+		if (req_str(&r, f->name) && !holds(f->name, req_str(&r, f->name)))
+			abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena a;
+	struct path p;
+	struct query q = { NULL, 0 };
+	const char *raw = (const char *)data, *err = NULL, *bad = NULL;
+	const char *qm = memchr(raw, '?', size);
+	size_t plen = qm ? (size_t)(qm - raw) : size, i;
+	struct nb_err e;
+
+	if (route_table_check(pypi_routes, pypi_nroutes, &e) < 0)
+		abort();
+	arena_init(&a);
+	if (path_split(&a, raw, plen, &p, &err) < 0 ||
+	    (qm && query_parse(&a, qm + 1, size - plen - 1, &q, &err) < 0)) {
+		arena_free(&a);
+		return 0;
+	}
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		const struct route *hit = NULL;
+		struct route_params rp = { .n = 0 };
+		switch (route_match(&a, pypi_routes, pypi_nroutes, methods[i], &p, &hit, &rp, &bad)) {
+		case ROUTE_OK:
+			if (!hit || !route_typed(hit))
+				abort();
+			check_input(&a, methods[i], &p, &q, hit, &rp);
+			break;
+		case ROUTE_NOT_FOUND:
+		case ROUTE_BAD_METHOD:
+			break;
+		default:
+			abort();
+		}
+	}
+	arena_free(&a);
+	return 0;
+}
