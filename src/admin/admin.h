@@ -17,19 +17,19 @@
 #include "../lib/tmpl.h"
 #include "../mip/mip.h"
 
-#define ADM_PUBLIC 1u	/* no login needed */
-#define ADM_ADMIN 2u	/* the admin role; read-only users are refused */
-#define ADM_API 4u	/* answers JSON; API tokens accepted */
-#define ADM_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
+#define ADMIN_PUBLIC 1u	/* no login needed */
+#define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
+#define ADMIN_API 4u	/* answers JSON; API tokens accepted */
+#define ADMIN_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
 
-#define ADM_NAME_MAX 64
-#define ADM_PASSWORD_MIN 8
-#define ADM_PASSWORD_MAX 255	/* nestboxctl reads a line of at most this */
+#define ADMIN_NAME_MAX 64
+#define ADMIN_PASSWORD_MIN 8
+#define ADMIN_PASSWORD_MAX 255	/* nestboxctl reads a line of at most this */
 #define ADMIN_FIELD_MAX 200
 
 struct admin_user {
 	long long id;
-	char name[ADM_NAME_MAX + 1];
+	char name[ADMIN_NAME_MAX + 1];
 	char role[16];		/* "admin" or "readonly" */
 };
 
@@ -79,29 +79,29 @@ int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tm
 int admin_name_ok(const char *s);
 
 /* -- store (admin_store.c) -- */
-int adm_user_get(struct db *db, const char *name, struct admin_user *u,
+int admin_user_get(struct db *db, const char *name, struct admin_user *u,
 		 char *pw_hash, size_t n);
 /* The user of an id (no password hash); 0 or -1. */
-int adm_user_by_id(struct db *db, long long id, struct admin_user *u);
-int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role);
+int admin_user_by_id(struct db *db, long long id, struct admin_user *u);
+int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role);
 /*
  * Sets a user's password (an argon2id hash) in one transaction that also
  * ends the user's sessions and, unless keep_tokens, revokes the user's
  * API tokens; *revoked is how many were.  0, or -1 (no such user, busy).
  */
-int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
+int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 			  int keep_tokens, int *revoked);
-int adm_user_delete(struct db *db, long long id);
-int adm_user_count(struct db *db, const char *role);
-cJSON *adm_user_list(struct db *db, long offset, long limit);
-int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
-int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
-void adm_session_delete(struct db *db, const char *token);
-int adm_token_create(struct db *db, long long uid, const char *name, char *token);
-int adm_token_get(struct db *db, const char *token, struct admin_user *u);
-int adm_token_revoke(struct db *db, long long id, long long uid);
-cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit);
-long adm_token_count(struct db *db, long long uid);
+int admin_user_remove(struct db *db, long long id);
+int admin_user_count(struct db *db, const char *role);
+cJSON *admin_user_list(struct db *db, long offset, long limit);
+int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
+int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
+void admin_session_delete(struct db *db, const char *token);
+int admin_token_create(struct db *db, long long uid, const char *name, char *token);
+int admin_token_get(struct db *db, const char *token, struct admin_user *u);
+int admin_token_remove(struct db *db, long long id, long long uid);
+cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit);
+long admin_token_count(struct db *db, long long uid);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
  * which keys).  _get: the key's failure count and its time (Unix seconds),
@@ -110,11 +110,11 @@ long adm_token_count(struct db *db, long long uid);
  * restarting when the window has passed.  _mark: one more, its time set to
  * now (the time of the latest).  _clear: forgets the key.
  */
-int adm_throttle_get(struct db *db, const char *key, long *count, long long *first);
-long adm_throttle_wait(struct db *db, const char *key, int max, long window);
-void adm_throttle_fail(struct db *db, const char *key, long window);
-void adm_throttle_mark(struct db *db, const char *key);
-void adm_throttle_clear(struct db *db, const char *key);
+int admin_throttle_get(struct db *db, const char *key, long *count, long long *first);
+long admin_throttle_wait(struct db *db, const char *key, int max, long window);
+void admin_throttle_fail(struct db *db, const char *key, long window);
+void admin_throttle_mark(struct db *db, const char *key);
+void admin_throttle_clear(struct db *db, const char *key);
 
 /* -- handlers -- */
 void admin_root(struct app *app, struct http_req *r, struct http_resp *w);
@@ -156,6 +156,6 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);
 
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
-const char *adm_when(struct arena *a, long long t);
+const char *admin_when(struct arena *a, long long t);
 
 #endif

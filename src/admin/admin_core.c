@@ -50,7 +50,7 @@ int admin_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > ADM_NAME_MAX)
+	if (n == 0 || n > ADMIN_NAME_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -73,7 +73,7 @@ void admin_json(struct http_resp *w, int status, cJSON *data)
 
 static int is_api(const struct http_req *r)
 {
-	return r->route && (r->route->flags & ADM_API);
+	return r->route && (r->route->flags & ADMIN_API);
 }
 
 void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
@@ -135,14 +135,14 @@ static void authenticate(struct app *app, struct http_req *r, struct admin *ad)
 	const char *h = http_header(r, "Authorization"), *cookie;
 
 	if (h && strncmp(h, "Bearer ", 7) == 0) {
-		if (is_api(r) && adm_token_get(app->db, h + 7, &ad->user) == 0) {
+		if (is_api(r) && admin_token_get(app->db, h + 7, &ad->user) == 0) {
 			ad->authed = 1;
 			ad->via_token = 1;
 		}
 		return;
 	}
 	cookie = http_cookie(r, "nb_session");
-	if (cookie && adm_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
+	if (cookie && admin_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
 		ad->authed = 1;
 }
 
@@ -171,7 +171,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	ad->authed = ad->via_token = 0;
 	ad->csrf[0] = '\0';
 	authenticate(app, r, ad);
-	if (flags & ADM_PUBLIC)
+	if (flags & ADMIN_PUBLIC)
 		return 0;
 	if (!ad->authed) {
 		if (is_api(r)) {
@@ -184,7 +184,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		return 1;
 	}
 	/* multipart uploads carry their token in the form: their handler checks it */
-	if (changes_state(r) && !ad->via_token && !(flags & ADM_OWN_CSRF)) {
+	if (changes_state(r) && !ad->via_token && !(flags & ADMIN_OWN_CSRF)) {
 		st = http_read_form(r, (size_t)conf_int(app->conf, "server.max_body"));
 		if (st) {
 			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
@@ -196,7 +196,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 			return 1;
 		}
 	}
-	if ((flags & ADM_ADMIN) && !admin_is_admin(ad)) {
+	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}

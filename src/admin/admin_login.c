@@ -72,7 +72,7 @@ static int check_password(struct app *app, const char *user, const char *pw,
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
 
-	if (adm_user_get(app->db, user, u, hash, sizeof(hash)) < 0) {
+	if (admin_user_get(app->db, user, u, hash, sizeof(hash)) < 0) {
 		/* an unknown user costs the same time as a wrong password */
 		auth_verify_password(ad->dummy_hash, pw);
 		return 0;
@@ -112,8 +112,8 @@ static long address_delay(struct app *app, const struct login_keys *k)
 	long count, delay, over;
 	long long first, last, now = (long long)time(NULL);
 
-	if (adm_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
-	    count < max || adm_throttle_get(app->db, k->last, &over, &last) < 0)
+	if (admin_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
+	    count < max || admin_throttle_get(app->db, k->last, &over, &last) < 0)
 		return 0;
 	over = count - max + 1;
 	delay = over >= 6 ? ADDRESS_DELAY_MAX : 1L << over;
@@ -135,7 +135,7 @@ static int throttled(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	int max = (int)conf_int(app->conf, "admin.login_max_failures");
 	long window = (long)conf_int(app->conf, "admin.login_window");
-	long wait = adm_throttle_wait(app->db, k->pair, max, window), min = (wait + 59) / 60;
+	long wait = admin_throttle_wait(app->db, k->pair, max, window), min = (wait + 59) / 60;
 
 	if (wait) {
 		too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins. Try again in "
@@ -174,7 +174,7 @@ void admin_login(struct app *app, struct http_req *r, struct http_resp *w)
 		login_form(app, r, w, 403, "The login form expired; please try again.", user, next);
 		return;
 	}
-	if (!user || !pw || !*user || !*pw || strlen(user) > ADM_NAME_MAX) {
+	if (!user || !pw || !*user || !*pw || strlen(user) > ADMIN_NAME_MAX) {
 		login_form(app, r, w, 400, "Enter a user name and a password.", user, next);
 		return;
 	}
@@ -182,15 +182,15 @@ void admin_login(struct app *app, struct http_req *r, struct http_resp *w)
 	if (throttled(app, r, w, &k, user, next))
 		return;
 	if (!check_password(app, user, pw, &ad->user)) {
-		adm_throttle_fail(app->db, k.pair, window);
-		adm_throttle_fail(app->db, k.ip, window);
-		adm_throttle_mark(app->db, k.last);
+		admin_throttle_fail(app->db, k.pair, window);
+		admin_throttle_fail(app->db, k.ip, window);
+		admin_throttle_mark(app->db, k.last);
 		login_form(app, r, w, 401, "Wrong user name or password.", user, next);
 		return;
 	}
 	/* the address's count stays: one's own account must not wipe it */
-	adm_throttle_clear(app->db, k.pair);
-	if (adm_session_create(app->db, ad->user.id,
+	admin_throttle_clear(app->db, k.pair);
+	if (admin_session_create(app->db, ad->user.id,
 			       (long)conf_int(app->conf, "admin.session_ttl"), token, ad->csrf) < 0) {
 		admin_fail(app, r, w, 503, "cannot store the session: database busy, try again");
 		return;
@@ -205,7 +205,7 @@ void admin_logout(struct app *app, struct http_req *r, struct http_resp *w)
 	const char *cookie = http_cookie(r, "nb_session");
 
 	if (cookie)
-		adm_session_delete(app->db, cookie);
+		admin_session_delete(app->db, cookie);
 	http_redirect(w, "/admin/login");
 	set_cookie(app, r, w, "nb_session", "", 0);
 }

@@ -52,7 +52,7 @@ static cJSON *rows(struct app *app, struct http_req *r, const char *sql, long of
 			cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
 			cJSON_AddStringToObject(o, "flavour", (const char *)sqlite3_column_text(st, 2));
 			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 3));
-			cJSON_AddStringToObject(o, "fetched", adm_when(r->a, sqlite3_column_int64(st, 4)));
+			cJSON_AddStringToObject(o, "fetched", admin_when(r->a, sqlite3_column_int64(st, 4)));
 			cJSON_AddBoolToObject(o, "stale", sqlite3_column_int64(st, 5) <= (long long)now);
 			cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 6));
 		} else {
@@ -60,7 +60,7 @@ static cJSON *rows(struct app *app, struct http_req *r, const char *sql, long of
 			cJSON_AddStringToObject(o, "version", (const char *)sqlite3_column_text(st, 1));
 			cJSON_AddNumberToObject(o, "files", sqlite3_column_int(st, 2));
 			cJSON_AddNumberToObject(o, "size", (double)sqlite3_column_int64(st, 3));
-			cJSON_AddStringToObject(o, "published", adm_when(r->a, sqlite3_column_int64(st, 4)));
+			cJSON_AddStringToObject(o, "published", admin_when(r->a, sqlite3_column_int64(st, 4)));
 			cJSON_AddStringToObject(o, "description", (const char *)sqlite3_column_text(st, 5));
 		}
 		cJSON_AddItemToArray(arr, o);
@@ -78,8 +78,8 @@ static cJSON *upstreams(struct app *app, struct http_req *r)
 		cJSON *o = cJSON_CreateObject();
 		long long ok = sqlite3_column_int64(st, 1), bad = sqlite3_column_int64(st, 2);
 		cJSON_AddStringToObject(o, "origin", (const char *)sqlite3_column_text(st, 0));
-		cJSON_AddStringToObject(o, "last_ok", adm_when(r->a, ok));
-		cJSON_AddStringToObject(o, "last_error", adm_when(r->a, bad));
+		cJSON_AddStringToObject(o, "last_ok", admin_when(r->a, ok));
+		cJSON_AddStringToObject(o, "last_error", admin_when(r->a, bad));
 		cJSON_AddBoolToObject(o, "failing", bad > ok);
 		cJSON_AddStringToObject(o, "error", (const char *)sqlite3_column_text(st, 3));
 		cJSON_AddItemToArray(arr, o);

@@ -95,7 +95,7 @@ void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON_AddNumberToObject(d, "boxes", (double)boxes);
 	cJSON_AddNumberToObject(d, "requests_24h", (double)total);
 	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
-	cJSON_AddNumberToObject(d, "users", adm_user_count(app->db, NULL));
+	cJSON_AddNumberToObject(d, "users", admin_user_count(app->db, NULL));
 	cJSON_AddStringToObject(d, "chart", chart);
 	admin_ddi_dashboard(app, d);
 	add_recent(app, d);

@@ -26,9 +26,9 @@ static long long feed_devices(struct app *app, struct feed_cache *fc, const char
 		if (!strcmp(fc->feed[i], feed))
 			return fc->n[i];
 	if (fc->used == 64)
-		return adm_feed_rollout_devices(app, feed);
+		return admin_feed_rollout_devices(app, feed);
 	fc->feed[fc->used] = feed;
-	return fc->n[fc->used++] = adm_feed_rollout_devices(app, feed);
+	return fc->n[fc->used++] = admin_feed_rollout_devices(app, feed);
 }
 
 /* Four segments, success, failure, open, remaining, each at least its share. */
@@ -83,7 +83,7 @@ static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cach
 	cJSON_AddNumberToObject(o, "devices", (double)devices);
 	cJSON_AddNumberToObject(o, "remaining", (double)v[3]);
 	cJSON_AddStringToObject(o, "pause_reason", ro->pause_reason);
-	cJSON_AddStringToObject(o, "created", adm_when(r->a, ro->created));
+	cJSON_AddStringToObject(o, "created", admin_when(r->a, ro->created));
 	cJSON_AddItemToObject(o, "bar", bar(v));
 	return o;
 }
@@ -105,10 +105,10 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 {
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "rollouts", adm_rollout_count(app));
+	long off = admin_paginate(app, r, d, "page", "rollouts", admin_rollout_count(app));
 
 	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
-	cJSON_AddItemToObject(d, "software", adm_sw_choices(app, 0));
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, 0));
 	cJSON_AddNumberToObject(d, "default_max_failures",
 				(double)conf_int(app->conf, "ddi.rollout_max_failures"));
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
@@ -143,7 +143,7 @@ static long form_num(struct http_req *r, const char *k, long lo, long hi, long d
 
 	if (!s || !*s)
 		return dflt;
-	return adm_int(s, lo, hi, &v) < 0 ? -2 : v;
+	return admin_int(s, lo, hi, &v) < 0 ? -2 : v;
 }
 
 void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w)
@@ -157,7 +157,7 @@ void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp 
 	long mfr = form_num(r, "max_failure_rate", 0, 100, -1);
 	long long id;
 
-	if (!adm_label_ok(feed, 63) || (name && *name && !adm_label_ok(name, 127)) ||
+	if (!admin_label_ok(feed, 63) || (name && *name && !admin_label_ok(name, 127)) ||
 	    sid < 0 || pct < 0 || mf < -1 || mfr < -1) {
 		rollouts_page(app, r, w, 400, "a rollout needs a feed (1-63 bytes), a software, "
 			      "a percentage 1-100 and failure limits of 0 or more");
@@ -261,7 +261,7 @@ void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_r
 
 	if (!(body = json_body(app, r, w, &len)))
 		return;
-	if (adm_rollout_parse(body, len, &ro, &perr) < 0) {
+	if (admin_rollout_parse(body, len, &ro, &perr) < 0) {
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}
@@ -301,7 +301,7 @@ void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_re
 
 	if (!(body = json_body(app, r, w, &len)))
 		return;
-	if (adm_stage_parse(body, len, &pct, &perr) < 0) {
+	if (admin_stage_parse(body, len, &pct, &perr) < 0) {
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}

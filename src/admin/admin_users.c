@@ -17,11 +17,11 @@ static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
 
 	long per = admin_page_size(app);
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
-	long uoff = admin_paginate(app, r, d, "upage", "users", adm_user_count(app->db, NULL));
-	long toff = admin_paginate(app, r, d, "tpage", "tokens", adm_token_count(app->db, owner));
+	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
+	long toff = admin_paginate(app, r, d, "tpage", "tokens", admin_token_count(app->db, owner));
 
-	cJSON_AddItemToObject(d, "users", adm_user_list(app->db, uoff, per));
-	cJSON_AddItemToObject(d, "tokens", adm_token_list(app->db, owner, toff, per));
+	cJSON_AddItemToObject(d, "users", admin_user_list(app->db, uoff, per));
+	cJSON_AddItemToObject(d, "tokens", admin_token_list(app->db, owner, toff, per));
 	if (new_token)
 		cJSON_AddStringToObject(d, "new_token", new_token);
 	if (msg || done)
@@ -59,12 +59,12 @@ void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 400, "the role is admin or readonly");
 		return;
 	}
-	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
+	if (!pw || strlen(pw) < ADMIN_PASSWORD_MIN || strlen(pw) > ADMIN_PASSWORD_MAX) {
 		admin_fail(app, r, w, 400, "a password has 8 to 255 characters");
 		return;
 	}
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
-	    adm_user_add(app->db, name, hash, role) < 0) {
+	    admin_user_insert(app->db, name, hash, role) < 0) {
 		admin_fail(app, r, w, 409, "a user of that name exists already");
 		return;
 	}
@@ -80,7 +80,7 @@ void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 409, "you cannot delete yourself");
 		return;
 	}
-	if (!id || adm_user_delete(app->db, id) < 0) {
+	if (!id || admin_user_remove(app->db, id) < 0) {
 		admin_fail(app, r, w, 404, "no such user");
 		return;
 	}
@@ -101,12 +101,12 @@ static int set_password(struct app *app, long long id, const char *pw, int keep_
 		*why = "only an admin changes another user's password";
 		return 403;
 	}
-	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
+	if (!pw || strlen(pw) < ADMIN_PASSWORD_MIN || strlen(pw) > ADMIN_PASSWORD_MAX) {
 		*why = "a password has 8 to 255 characters";
 		return 400;
 	}
 	if (!id || auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
-	    adm_user_set_password(app->db, id, hash, keep_tokens, revoked) < 0) {
+	    admin_user_set_password(app->db, id, hash, keep_tokens, revoked) < 0) {
 		*why = "no such user";
 		return 404;
 	}
@@ -150,7 +150,7 @@ void admin_api_user_password(struct app *app, struct http_req *r, struct http_re
 		admin_fail(app, r, w, st, st == 413 ? "body too large" : "bad body");
 		return;
 	}
-	if (adm_password_parse(r->a, body, len, &pw, &keep, &why) < 0) {
+	if (admin_password_parse(r->a, body, len, &pw, &keep, &why) < 0) {
 		admin_fail(app, r, w, 400, why);
 		return;
 	}
@@ -160,7 +160,7 @@ void admin_api_user_password(struct app *app, struct http_req *r, struct http_re
 		return;
 	}
 	o = cJSON_CreateObject();
-	if (adm_user_by_id(app->db, id, &u) == 0)
+	if (admin_user_by_id(app->db, id, &u) == 0)
 		cJSON_AddStringToObject(o, "user", u.name);
 	cJSON_AddBoolToObject(o, "sessions_ended", 1);
 	cJSON_AddNumberToObject(o, "tokens_revoked", revoked);
@@ -190,7 +190,7 @@ void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w)
 			   "characters");
 		return;
 	}
-	if (adm_token_create(app->db, ad->user.id, name, token) < 0) {
+	if (admin_token_create(app->db, ad->user.id, name, token) < 0) {
 		admin_fail(app, r, w, 503, "cannot store the token: database busy, try again");
 		return;
 	}
@@ -203,7 +203,7 @@ void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w
 	struct admin *ad = app->domain;
 	long long id = id_param(r);
 
-	if (!id || adm_token_revoke(app->db, id, admin_is_admin(ad) ? 0 : ad->user.id) < 0) {
+	if (!id || admin_token_remove(app->db, id, admin_is_admin(ad) ? 0 : ad->user.id) < 0) {
 		admin_fail(app, r, w, 404, "no such token");
 		return;
 	}

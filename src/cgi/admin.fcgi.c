@@ -8,11 +8,11 @@ static const struct route_param_spec image_params[] = {
 	{ "box", mkbox_name_ok }, { "image", mkbox_name_ok }, { NULL, NULL }
 };
 
-static const struct route_param_spec id_params[] = { { "id", adm_id_ok }, { NULL, NULL } };
+static const struct route_param_spec id_params[] = { { "id", admin_id_ok }, { NULL, NULL } };
 
-#define P ADM_PUBLIC
-#define A ADM_ADMIN
-#define API ADM_API
+#define P ADMIN_PUBLIC
+#define A ADMIN_ONLY
+#define API ADMIN_API
 
 static const struct route routes[] = {
 	{ "GET",  "/admin", admin_root, NULL, NULL, P },
@@ -21,7 +21,7 @@ static const struct route routes[] = {
 	{ "POST", "/admin/logout", admin_logout, "/logout", NULL, 0 },
 	{ "GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0 },
 	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
-	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
 	{ "GET",  "/admin/requests", admin_requests, "/requests", NULL, 0 },
 	{ "GET",  "/admin/users", admin_users, "/users", NULL, 0 },
@@ -32,7 +32,7 @@ static const struct route routes[] = {
 	{ "POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", NULL, 0 },
 	{ "GET",  "/admin/settings", admin_settings, "/settings", NULL, 0 },
 	{ "GET",  "/admin/mip", admin_mip, "/mip", NULL, 0 },
-	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
@@ -43,7 +43,7 @@ static const struct route routes[] = {
 	{ "POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", id_params, A },
 	{ "POST", "/admin/devices/:id/delete", admin_device_delete, "/devices", id_params, A },
 	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
-	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
 	{ "POST", "/admin/software/:id/delete", admin_software_delete, "/software", id_params, A },
 	{ "GET",  "/admin/rollouts", admin_rollouts, "/rollouts", NULL, 0 },
