@@ -41,7 +41,7 @@ static void add_verdict(struct app *app, cJSON *o)
 	in.cid = dev.cid;
 	in.has_attrs = dev.has_attrs;
 	in.force = dev.force;
-	in.max_running = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+	in.max_running = ((struct admin *)app->domain)->set.max_running;
 	if (dev.has_attrs && strcmp(dev.mode, "pinned") && ddi_candidate_find(app, &dev, &c) == 0) {
 		in.cand = &c;
 		cJSON_AddStringToObject(o, "candidate", c.version);

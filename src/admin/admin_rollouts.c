@@ -103,6 +103,7 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *error)
 {
+	const struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
 	long off = admin_paginate(app, r, d, "page", "rollouts", admin_rollout_count(app));
@@ -110,9 +111,9 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
 	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, 0));
 	cJSON_AddNumberToObject(d, "default_max_failures",
-				(double)conf_int(app->conf, "ddi.rollout_max_failures"));
+				(double)ad->set.rollout_max_failures);
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
-				(double)conf_int(app->conf, "ddi.rollout_max_failure_rate"));
+				(double)ad->set.rollout_max_failure_rate);
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (query_get(&r->query, "done"))
@@ -128,10 +129,12 @@ void admin_rollouts(struct app *app, struct http_req *r, struct http_resp *w)
 /* Unset failure limits (-1) take the configured defaults. */
 static long long create(struct app *app, struct ddi_rollout *ro, char *err, size_t n)
 {
+	const struct admin *ad = app->domain;
+
 	if (ro->max_failures < 0)
-		ro->max_failures = (int)conf_int(app->conf, "ddi.rollout_max_failures");
+		ro->max_failures = ad->set.rollout_max_failures;
 	if (ro->max_failure_rate < 0)
-		ro->max_failure_rate = (int)conf_int(app->conf, "ddi.rollout_max_failure_rate");
+		ro->max_failure_rate = ad->set.rollout_max_failure_rate;
 	return ddi_rollout_create(app, ro, err, n);
 }
 

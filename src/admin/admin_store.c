@@ -21,6 +21,28 @@ static int done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Runs a write and says what went wrong as a kind: a UNIQUE constraint is
+ * a conflict (what names the thing that exists), a CHECK a refused
+ * value, anything else (busy, I/O) unavailable.  0 or -1 with e.
+ */
+static int write_step(struct db *db, sqlite3_stmt *st, const char *what, struct nb_err *e)
+{
+	int rc;
+
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "database unavailable, try again");
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (sqlite3_extended_errcode(db_handle(db)) == SQLITE_CONSTRAINT_UNIQUE)
+		return nb_fail(e, NB_CONFLICT, "%s exists already", what);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return nb_fail(e, NB_INVALID, "%s: a value was refused", what);
+	return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
+}
+
 static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WHERE name=?";
 
 int admin_user_get(struct db *db, const char *name, struct admin_user *u,
@@ -63,17 +85,18 @@ int admin_user_by_id(struct db *db, long long id, struct admin_user *u)
 static const char sql_user_add[] =
 	"INSERT INTO users(name, pw_hash, role, created) VALUES(?,?,?,?)";
 
-int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role)
+int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role,
+		      struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_add);
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	return done(st);
+	if (st) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	}
+	return write_step(db, st, "a user of that name", e);
 }
 
 static const char sql_user_pw[] = "UPDATE users SET pw_hash=? WHERE id=?";
@@ -93,21 +116,21 @@ static int run_for_user(struct db *db, const char *sql, long long id)
 }
 
 int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
-			  int keep_tokens, int *revoked)
+			  int keep_tokens, int *revoked, struct nb_err *e)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
+	int rc = -1, missing = 0;
 
 	*revoked = 0;
 	if (db_begin(db) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 	st = db_stmt(db, sql_user_pw);
 	if (st) {
 		sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		rc = done(st);
 		if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
-			rc = -1;	/* no such user */
+			rc = -1, missing = 1;
 	}
 	/* a new password ends every session of the old one */
 	if (rc == 0)
@@ -122,21 +145,21 @@ int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 		return 0;
 	db_rollback(db);
 	*revoked = 0;
-	return -1;
+	return missing ? nb_fail(e, NB_NOT_FOUND, "no such user")
+		       : nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 }
 
 static const char sql_user_del[] = "DELETE FROM users WHERE id=?";
 
-int admin_user_remove(struct db *db, long long id)
+int admin_user_remove(struct db *db, long long id, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_del);
 
-	if (!st)
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	if (write_step(db, st, "the user", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
 }
 
 static const char sql_user_count[] = "SELECT count(*) FROM users WHERE ?1 IS NULL OR role=?1";
@@ -253,13 +276,16 @@ void admin_session_delete(struct db *db, const char *token)
 static const char sql_tok_add[] =
 	"INSERT INTO api_tokens(user_id, name, token_hash, prefix, created) VALUES(?,?,?,?,?)";
 
-int admin_token_create(struct db *db, long long uid, const char *name, char *token)
+int admin_token_create(struct db *db, long long uid, const char *name, char *token,
+		       struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_add);
 	char raw[65], th[65];
 
-	if (!st || auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
-		return -1;
+	if (auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "no randomness for a token");
+	if (!st)
+		return write_step(db, st, "the token", e);
 	/* a recognisable prefix lets secret scanners and people spot one */
 	snprintf(token, 72, "nbx_%s", raw);
 	auth_token_hash(token, th);
@@ -268,7 +294,8 @@ int admin_token_create(struct db *db, long long uid, const char *name, char *tok
 	sqlite3_bind_text(st, 3, th, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, token, 12, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	return done(st);
+	/* a user gone meanwhile fails the foreign key: a refused value */
+	return write_step(db, st, "the token", e);
 }
 
 static const char sql_tok_get[] =
@@ -305,17 +332,17 @@ int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 static const char sql_tok_revoke[] =
 	"UPDATE api_tokens SET revoked=1 WHERE id=? AND (?2 = 0 OR user_id=?2)";
 
-int admin_token_remove(struct db *db, long long id, long long uid)
+int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_revoke);
 
-	if (!st)
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, uid);
+	}
+	if (write_step(db, st, "the token", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, uid);
-	if (done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such token");
 }
 
 static const char sql_tok_list[] =

@@ -22,4 +22,8 @@ extern const struct route log_routes[];
 extern const int log_nroutes;
 extern const struct app_def log_def;
 
+extern const struct route admin_routes[];
+extern const int admin_nroutes;
+extern const struct app_def admin_def;
+
 #endif

@@ -48,21 +48,30 @@ static int read_password(const char *prompt, char *out)
 	return 0;
 }
 
-/* Adds the user, or sets an existing one's password (*revoked: tokens revoked). */
+/*
+ * Adds the user, or sets an existing one's password (*revoked: tokens
+ * revoked).  Returns the exit status: 0, or nb_err_exit() of what failed
+ * (printed).
+ */
 static int set_user(struct app *app, const char *name, const char *role, const char *pw,
 		    int keep_tokens, int *revoked)
 {
 	struct admin_user u;
+	struct nb_err e;
 	char hash[AUTH_HASH_MAX];
+	int rc;
 
 	*revoked = 0;
-	if (auth_hash_password(pw, hash, sizeof(hash)) < 0) {
-		fprintf(stderr, "nestboxctl: cannot hash the password\n");
-		return -1;
-	}
-	if (admin_user_get(app->db, name, &u, NULL, 0) == 0)
-		return admin_user_set_password(app->db, u.id, hash, keep_tokens, revoked);
-	return admin_user_insert(app->db, name, hash, role);
+	nb_err_clear(&e);
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
+		rc = nb_fail(&e, NB_INTERNAL, "cannot hash the password");
+	else if (admin_user_get(app->db, name, &u, NULL, 0) == 0)
+		rc = admin_user_set_password(app->db, u.id, hash, keep_tokens, revoked, &e);
+	else
+		rc = admin_user_insert(app->db, name, hash, role, &e);
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_user_add(int argc, char **argv)
@@ -97,8 +106,8 @@ int cmd_user_add(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	rc = read_password("password: ", pw) < 0 ||
-	     set_user(&app, argv[optind], role, pw, 0, &revoked) < 0;
+	rc = read_password("password: ", pw) < 0 ? 1 :
+	     set_user(&app, argv[optind], role, pw, 0, &revoked);
 	if (!rc)
 		printf("added %s (%s)\n", argv[optind], role);
 	app_close(&app);
@@ -129,9 +138,8 @@ int cmd_user_passwd(int argc, char **argv)
 		return 1;
 	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[optind]);
-	else if (read_password("new password: ", pw) == 0 &&
-		 set_user(&app, argv[optind], u.role, pw, keep, &revoked) == 0)
-		rc = 0;
+	else if (read_password("new password: ", pw) == 0)
+		rc = set_user(&app, argv[optind], u.role, pw, keep, &revoked);
 	if (!rc)
 		printf("password of %s changed; its sessions have ended; %d API token%s revoked%s\n",
 		       argv[optind], revoked, revoked == 1 ? "" : "s", keep ? " (kept)" : "");
@@ -143,6 +151,7 @@ int cmd_user_del(int argc, char **argv)
 {
 	struct admin_user u;
 	struct app app;
+	struct nb_err e;
 	int rc = 1;
 
 	if (argc != 2) {
@@ -151,8 +160,11 @@ int cmd_user_del(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (admin_user_get(app.db, argv[1], &u, NULL, 0) < 0 || admin_user_remove(app.db, u.id) < 0)
+	nb_err_clear(&e);
+	if (admin_user_get(app.db, argv[1], &u, NULL, 0) < 0)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	else if (admin_user_remove(app.db, u.id, &e) < 0)
+		fprintf(stderr, "nestboxctl: user %s: %s\n", argv[1], e.msg), rc = nb_err_exit(e.kind);
 	else
 		rc = 0;
 	if (!rc)

@@ -132,7 +132,7 @@ static long long add_user(struct db *db, const char *name, const char *role)
 	char hash[64];
 
 	snprintf(hash, sizeof(hash), "$argon2id$fake-hash-of-%s", name);
-	if (admin_user_insert(db, name, hash, role) < 0)
+	if (admin_user_insert(db, name, hash, role, NULL) < 0)
 		fail_msg("admin_user_insert %s: %s", name, db_errmsg(db));
 	memset(&u, 0, sizeof(u));
 	if (admin_user_get(db, name, &u, NULL, 0) < 0)
@@ -158,8 +158,8 @@ static void test_user_add_get(void **state)
 	struct admin_user u, v;
 	char hash[AUTH_HASH_MAX];
 
-	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$hash-a", "admin"), 0);
-	assert_int_equal(admin_user_insert(f->db, "bob", "$argon2id$hash-b", "readonly"), 0);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$hash-a", "admin", NULL), 0);
+	assert_int_equal(admin_user_insert(f->db, "bob", "$argon2id$hash-b", "readonly", NULL), 0);
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 'X', sizeof(hash));
@@ -194,12 +194,14 @@ static void test_user_add_get(void **state)
 
 static void test_user_duplicate_and_bad_role(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	struct admin_user u;
 	char hash[AUTH_HASH_MAX];
 
-	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$first", "admin"), 0);
-	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$second", "readonly"), -1);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$first", "admin", NULL), 0);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$second", "readonly", &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
 	/* the first one is unchanged */
 	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$first");
@@ -207,11 +209,12 @@ static void test_user_duplicate_and_bad_role(void **state)
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 1);
 
 	/* a role other than admin/readonly is refused by the schema */
-	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "root"), -1);
-	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", ""), -1);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "root", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "", NULL), -1);
 	assert_int_equal(admin_user_get(f->db, "mallory", &u, NULL, 0), -1);
 	/* the statement is usable again after the failures */
-	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "readonly"), 0);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "readonly", NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 2);
 }
 
@@ -298,10 +301,10 @@ static void test_user_set_password_ends_sessions(void **state)
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta2, ca2), 0);
 	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "ci", api), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci", api, NULL), 0);
 	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
 
-	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked), 0);
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$new-hash");
@@ -336,8 +339,11 @@ static void test_user_set_password_unknown_id(void **state)
 	 */
 	int revoked = 7;
 
-	assert_int_equal(admin_user_set_password(f->db, alice + 1000, "$argon2id$x", 0, &revoked),
+	struct nb_err e;
+
+	assert_int_equal(admin_user_set_password(f->db, alice + 1000, "$argon2id$x", 0, &revoked, &e),
 			 -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users WHERE pw_hash='$argon2id$x'",
 			    NULL), 0);
@@ -354,18 +360,18 @@ static void test_user_set_password_revokes_tokens(void **state)
 	struct admin_user u;
 	int revoked = -1;
 
-	assert_int_equal(admin_token_create(f->db, alice, "ci", a1), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "laptop", a2), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "old", a3), 0);
-	assert_int_equal(admin_token_create(f->db, bob, "ci", b1), 0);
-	assert_int_equal(admin_token_remove(f->db, 3, alice), 0);	/* already revoked: not counted */
-	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci", a1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "laptop", a2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "old", a3, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "ci", b1, NULL), 0);
+	assert_int_equal(admin_token_remove(f->db, 3, alice, NULL), 0);	/* already revoked: not counted */
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 2);
 	assert_int_equal(admin_token_get(f->db, a1, &u), -1);
 	assert_int_equal(admin_token_get(f->db, a2, &u), -1);
 	assert_int_equal(admin_token_get(f->db, b1, &u), 0);
 	assert_string_equal(u.name, "bob");
-	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked), 0);
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
 	assert_int_equal(admin_user_by_id(f->db, bob, &u), 0);
@@ -396,6 +402,7 @@ static void test_throttle_get_and_mark(void **state)
 
 static void test_user_delete_cascades(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
@@ -404,12 +411,12 @@ static void test_user_delete_cascades(void **state)
 
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
 	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(admin_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	assert_int_equal(q1(f->db, "PRAGMA foreign_keys", NULL), 1);
 
-	assert_int_equal(admin_user_remove(f->db, alice), 0);
+	assert_int_equal(admin_user_remove(f->db, alice, NULL), 0);
 	assert_int_equal(admin_user_get(f->db, "alice", &u, NULL, 0), -1);
 	assert_int_equal(admin_user_count(f->db, NULL), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE user_id=%lld", alice);
@@ -427,8 +434,9 @@ static void test_user_delete_cascades(void **state)
 	assert_string_equal(u.name, "bob");
 
 	/* deleting again, or an id that never was, is -1 */
-	assert_int_equal(admin_user_remove(f->db, alice), -1);
-	assert_int_equal(admin_user_remove(f->db, bob + 1000), -1);
+	assert_int_equal(admin_user_remove(f->db, alice, NULL), -1);
+	assert_int_equal(admin_user_remove(f->db, bob + 1000, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
 	assert_int_equal(admin_user_count(f->db, NULL), 1);
 }
 
@@ -602,7 +610,7 @@ static void test_token_create_stores_hash(void **state)
 	time_t now = time(NULL);
 
 	memset(token, 'X', sizeof(token));
-	assert_int_equal(admin_token_create(f->db, alice, "ci deploy", token), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci deploy", token, NULL), 0);
 	assert_int_equal(strlen(token), 4 + 64);
 	assert_memory_equal(token, "nbx_", 4);
 	assert_true(is_lower_hex(token + 4, 64));
@@ -627,12 +635,12 @@ static void test_token_create_stores_hash(void **state)
 	created = q1(f->db, "SELECT created FROM api_tokens", NULL);
 	assert_true(created >= (long long)now && created <= (long long)now + 5);
 
-	assert_int_equal(admin_token_create(f->db, alice, "second", t2), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "second", t2, NULL), 0);
 	assert_string_not_equal(t2, token);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 2);
 
 	/* no token for a user that does not exist */
-	assert_int_equal(admin_token_create(f->db, alice + 1000, "ghost", t2), -1);
+	assert_int_equal(admin_token_create(f->db, alice + 1000, "ghost", t2, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 2);
 }
 
@@ -646,8 +654,8 @@ static void test_token_get(void **state)
 	long long used;
 	time_t now = time(NULL);
 
-	assert_int_equal(admin_token_create(f->db, alice, "a", ka), 0);
-	assert_int_equal(admin_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "a", ka, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 
 	memset(&u, 0, sizeof(u));
 	assert_int_equal(admin_token_get(f->db, ka, &u), 0);
@@ -688,6 +696,7 @@ static void test_token_get(void **state)
 
 static void test_token_revoke(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
@@ -695,21 +704,21 @@ static void test_token_revoke(void **state)
 	long long id1, id2, idb;
 	struct admin_user u;
 
-	assert_int_equal(admin_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(admin_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	id1 = token_id(f->db, k1);
 	id2 = token_id(f->db, k2);
 	idb = token_id(f->db, kb);
 	assert_true(id1 > 0 && id2 > 0 && idb > 0);
 
 	/* bob cannot revoke alice's token */
-	assert_int_equal(admin_token_remove(f->db, id1, bob), -1);
+	assert_int_equal(admin_token_remove(f->db, id1, bob, NULL), -1);
 	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
 	assert_int_equal(q1(f->db, "SELECT sum(revoked) FROM api_tokens", NULL), 0);
 
 	/* alice can */
-	assert_int_equal(admin_token_remove(f->db, id1, alice), 0);
+	assert_int_equal(admin_token_remove(f->db, id1, alice, NULL), 0);
 	assert_int_equal(admin_token_get(f->db, k1, &u), -1);
 	auth_token_hash(k1, th);
 	assert_int_equal(q1(f->db, "SELECT revoked FROM api_tokens WHERE token_hash=?1", th), 1);
@@ -719,14 +728,15 @@ static void test_token_revoke(void **state)
 	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
 
 	/* the admin form (uid 0) revokes anyone's */
-	assert_int_equal(admin_token_remove(f->db, idb, 0), 0);
+	assert_int_equal(admin_token_remove(f->db, idb, 0, NULL), 0);
 	assert_int_equal(admin_token_get(f->db, kb, &u), -1);
 	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 2);
 
 	/* an id that does not exist, as owner or admin */
-	assert_int_equal(admin_token_remove(f->db, idb + 1000, 0), -1);
-	assert_int_equal(admin_token_remove(f->db, idb + 1000, alice), -1);
+	assert_int_equal(admin_token_remove(f->db, idb + 1000, 0, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_token_remove(f->db, idb + 1000, alice, NULL), -1);
 	/* a revoked row is kept (for the list), not deleted */
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 3);
 }
@@ -753,11 +763,11 @@ static void test_token_list(void **state)
 	cJSON *arr, *o;
 	char *json;
 
-	assert_int_equal(admin_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(admin_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(admin_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
-	assert_int_equal(admin_token_remove(f->db, token_id(f->db, k2), alice), 0);
+	assert_int_equal(admin_token_remove(f->db, token_id(f->db, k2), alice, NULL), 0);
 
 	arr = admin_token_list(f->db, alice, 0, 100);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
@@ -817,9 +827,9 @@ static void test_token_list_pages(void **state)
 
 	for (i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "a%d", i);
-		assert_int_equal(admin_token_create(f->db, alice, name, k), 0);
+		assert_int_equal(admin_token_create(f->db, alice, name, k, NULL), 0);
 		snprintf(name, sizeof(name), "b%d", i);
-		assert_int_equal(admin_token_create(f->db, bob, name, k), 0);
+		assert_int_equal(admin_token_create(f->db, bob, name, k, NULL), 0);
 	}
 	/* alice's, newest first, two per page */
 	arr = admin_token_list(f->db, alice, 0, 2);
