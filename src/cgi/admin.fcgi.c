@@ -127,6 +127,10 @@ const struct route admin_routes[] = {
 	  id_params, API | A },
 };
 
+#undef P
+#undef A
+#undef API
+
 const int admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 
 const struct app_def admin_def = {
