@@ -163,10 +163,12 @@ int cmd_user_del(int argc, char **argv)
 	nb_err_clear(&e);
 	if (admin_user_get(app.db, argv[1], &u, NULL, 0) < 0)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
-	else if (admin_user_remove(app.db, u.id, &e) < 0)
-		fprintf(stderr, "nestboxctl: user %s: %s\n", argv[1], e.msg), rc = nb_err_exit(e.kind);
-	else
+	else if (admin_user_remove(app.db, u.id, &e) < 0) {
+		fprintf(stderr, "nestboxctl: user %s: %s\n", argv[1], e.msg);
+		rc = nb_err_exit(e.kind);
+	} else {
 		rc = 0;
+	}
 	if (!rc)
 		printf("deleted %s\n", argv[1]);
 	app_close(&app);
