@@ -11,7 +11,7 @@ secs=${1:-30}
 cd "$(dirname "$0")/.." || exit 1
 out=build-fuzz
 cc=clang
-pkgs="fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig libsquashfs1 inih"
+pkgs="fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig libsquashfs1 inih libgit2"
 # -fno-sanitize-recover: a UBSan report must stop the run like an ASan one
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -std=c17 -D_GNU_SOURCE -Wall -Wextra $san $(pkg-config --cflags $pkgs)"
@@ -28,7 +28,8 @@ printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return 0; }
 
 # The project's sources, instrumented, in one archive (never build/ objects).
 rm -f "$out"/obj/*.o "$out/libnestbox-fuzz.a"
-for src in src/lib/*.c src/core/*.c src/mkbox/*.c src/log/*.c src/admin/*.c src/mip/*.c src/ddi/*.c; do
+for src in src/lib/*.c src/core/*.c src/mkbox/*.c src/log/*.c src/admin/*.c src/mip/*.c src/ddi/*.c \
+	src/ota/*.c src/pypi/*.c; do
 	obj=$out/obj/$(echo "${src#src/}" | tr / _).o
 	$cc $cflags -c -o "$obj" "$src" || exit 1
 done

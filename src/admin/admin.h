@@ -17,23 +17,50 @@
 #include "../lib/tmpl.h"
 #include "../mip/mip.h"
 
-#define ADM_PUBLIC 1u	/* no login needed */
-#define ADM_ADMIN 2u	/* the admin role; read-only users are refused */
-#define ADM_API 4u	/* answers JSON; API tokens accepted */
-#define ADM_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
+#define ADMIN_PUBLIC 1u	/* no login needed */
+#define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
+#define ADMIN_API 4u	/* answers JSON; API tokens accepted */
+#define ADMIN_OWN_CSRF 8u	/* the handler checks the CSRF token (multipart bodies) */
 
-#define ADM_NAME_MAX 64
-#define ADM_PASSWORD_MIN 8
-#define ADM_PASSWORD_MAX 255	/* nestboxctl reads a line of at most this */
+#define ADMIN_NAME_MAX 64
+#define ADMIN_PASSWORD_MIN 8
+#define ADMIN_PASSWORD_MAX 255	/* nestboxctl reads a line of at most this */
 #define ADMIN_FIELD_MAX 200
 
 struct admin_user {
 	long long id;
-	char name[ADM_NAME_MAX + 1];
+	char name[ADMIN_NAME_MAX + 1];
 	char role[16];		/* "admin" or "readonly" */
 };
 
+/*
+ * The admin's settings, read once at start (admin_settings_read); no
+ * handler looks a key up.  etc/nestbox.yaml documents each key.
+ */
+struct admin_settings {
+	char templates[PATH_MAX];	/* admin.templates */
+	long session_ttl;		/* admin.session_ttl, seconds */
+	int login_max_failures;		/* admin.login_max_failures */
+	long login_window;		/* admin.login_window, seconds */
+	long login_address_failures;	/* admin.login_address_failures */
+	long long max_upload;		/* admin.max_upload, bytes */
+	long page_size;			/* admin.page_size, kept within 1..1000 */
+	int zstd_level;			/* mkbox.zstd_level, for image uploads */
+	int https;			/* server.base_url starts with https: */
+	long max_running;		/* ddi.max_concurrent_updates */
+	int rollout_max_failures;	/* ddi.rollout_max_failures */
+	int rollout_max_failure_rate;	/* ddi.rollout_max_failure_rate */
+	const char *config_file;	/* the settings page: the file read, or "" */
+	cJSON *config;			/* [{"name","value"}], secrets masked */
+};
+
+/* Fills s from app's configuration (the one place the admin calls conf_*);
+ * s->config is allocated: admin_settings_free() lets it go. */
+void admin_settings_read(const struct app *app, struct admin_settings *s);
+void admin_settings_free(struct admin_settings *s);
+
 struct admin {
+	struct admin_settings set;
 	struct tmpl_set *tmpl;
 	char images[PATH_MAX];
 	char dummy_hash[128];	/* verified for unknown users: equal timing */
@@ -51,6 +78,25 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w);
 int admin_is_admin(const struct admin *ad);
 /* 1 when r->form (or X-CSRF-Token) carries the session's CSRF token. */
 int admin_csrf_ok(struct admin *ad, struct http_req *r);
+
+/*
+ * The admin's typed handlers.  ADMIN_HANDLER(fn) declares fn_run(), the
+ * handler proper (0, or -1 with e), and fn(), the table's entry, which
+ * runs it through admin_run(): the CSRF token of a state-changing form
+ * (read after admin_before(), with the declared form fields) is checked
+ * first, and an error is answered as the admin answers -- an error page,
+ * or JSON on ADMIN_API routes -- where app_fail() would write plain text.
+ */
+int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
+	      route_run_fn fn);
+#define ADMIN_HANDLER(fn) \
+	int fn##_run(struct app *app, struct http_req *r, struct http_resp *w, \
+		     struct nb_err *e); \
+	static inline int fn(struct app *app, struct http_req *r, struct http_resp *w, \
+			     struct nb_err *e) \
+	{ \
+		return admin_run(app, r, w, e, fn##_run); \
+	}
 
 /* Renders a page inside the layout and frees data. */
 void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
@@ -79,29 +125,36 @@ int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tm
 int admin_name_ok(const char *s);
 
 /* -- store (admin_store.c) -- */
-int adm_user_get(struct db *db, const char *name, struct admin_user *u,
+int admin_user_get(struct db *db, const char *name, struct admin_user *u,
 		 char *pw_hash, size_t n);
 /* The user of an id (no password hash); 0 or -1. */
-int adm_user_by_id(struct db *db, long long id, struct admin_user *u);
-int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role);
+int admin_user_by_id(struct db *db, long long id, struct admin_user *u);
+/* Store writes: 0, or -1 with e: NB_CONFLICT (the name exists),
+ * NB_NOT_FOUND (no such row), NB_INVALID (a value the schema refuses),
+ * NB_UNAVAILABLE (busy, I/O). */
+int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role,
+		      struct nb_err *e);
 /*
  * Sets a user's password (an argon2id hash) in one transaction that also
  * ends the user's sessions and, unless keep_tokens, revokes the user's
- * API tokens; *revoked is how many were.  0, or -1 (no such user, busy).
+ * API tokens; *revoked is how many were.  0, or -1 with e (NB_NOT_FOUND,
+ * NB_UNAVAILABLE).
  */
-int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
-			  int keep_tokens, int *revoked);
-int adm_user_delete(struct db *db, long long id);
-int adm_user_count(struct db *db, const char *role);
-cJSON *adm_user_list(struct db *db, long offset, long limit);
-int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
-int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
-void adm_session_delete(struct db *db, const char *token);
-int adm_token_create(struct db *db, long long uid, const char *name, char *token);
-int adm_token_get(struct db *db, const char *token, struct admin_user *u);
-int adm_token_revoke(struct db *db, long long id, long long uid);
-cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit);
-long adm_token_count(struct db *db, long long uid);
+int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
+			  int keep_tokens, int *revoked, struct nb_err *e);
+int admin_user_remove(struct db *db, long long id, struct nb_err *e);
+int admin_user_count(struct db *db, const char *role);
+cJSON *admin_user_list(struct db *db, long offset, long limit);
+int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
+int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
+void admin_session_delete(struct db *db, const char *token);
+int admin_token_create(struct db *db, long long uid, const char *name, char *token,
+		       struct nb_err *e);
+int admin_token_get(struct db *db, const char *token, struct admin_user *u);
+/* Revokes token id (of user uid; any user's when uid is 0). */
+int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e);
+cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit);
+long admin_token_count(struct db *db, long long uid);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
  * which keys).  _get: the key's failure count and its time (Unix seconds),
@@ -110,37 +163,59 @@ long adm_token_count(struct db *db, long long uid);
  * restarting when the window has passed.  _mark: one more, its time set to
  * now (the time of the latest).  _clear: forgets the key.
  */
-int adm_throttle_get(struct db *db, const char *key, long *count, long long *first);
-long adm_throttle_wait(struct db *db, const char *key, int max, long window);
-void adm_throttle_fail(struct db *db, const char *key, long window);
-void adm_throttle_mark(struct db *db, const char *key);
-void adm_throttle_clear(struct db *db, const char *key);
+int admin_throttle_get(struct db *db, const char *key, long *count, long long *first);
+long admin_throttle_wait(struct db *db, const char *key, int max, long window);
+void admin_throttle_fail(struct db *db, const char *key, long window);
+void admin_throttle_mark(struct db *db, const char *key);
+void admin_throttle_clear(struct db *db, const char *key);
 
-/* -- handlers -- */
-void admin_root(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_login_page(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_login(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_logout(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w);
+/* -- typed handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
+ADMIN_HANDLER(admin_root)		/* admin_login.c */
+ADMIN_HANDLER(admin_login_page)
+ADMIN_HANDLER(admin_login)
+ADMIN_HANDLER(admin_logout)
+ADMIN_HANDLER(admin_api_whoami)
+ADMIN_HANDLER(admin_dashboard)		/* admin_dashboard.c */
+ADMIN_HANDLER(admin_settings_page)	/* admin_settings.c */
+ADMIN_HANDLER(admin_users)		/* admin_users.c */
+ADMIN_HANDLER(admin_user_add)
+ADMIN_HANDLER(admin_user_delete)
+ADMIN_HANDLER(admin_user_password)
+ADMIN_HANDLER(admin_api_user_password)
+ADMIN_HANDLER(admin_token_add)		/* admin_tokens.c */
+ADMIN_HANDLER(admin_token_revoke)
+
+/* The users page (also after a token is made: new_token shown once). */
+int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
+		     int status, const char *new_token, const char *msg);
+
+/* Validators of the admin's declared input (req.h): 0, or -1 with e
+ * saying the rule.  A user name (admin_name_ok), a new password
+ * (ADMIN_PASSWORD_MIN..MAX bytes), a token's name (1..64 bytes, no
+ * control characters). */
+int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int admin_password_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e);
+int admin_token_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			   struct req_value *out, struct nb_err *e);
+
+/* The role words of a user form (req_v_enum): their index is the role. */
+#define ADMIN_ROLE_READONLY 0
+#define ADMIN_ROLE_ADMIN 1
+extern const char *const admin_roles[];
+
+/* -- handlers not yet typed -- */
 void admin_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_requests(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_users(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_user_password(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_settings(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip_refresh(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip_evict(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_mip_packages(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_whoami(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
@@ -156,6 +231,6 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);
 
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
-const char *adm_when(struct arena *a, long long t);
+const char *admin_when(struct arena *a, long long t);
 
 #endif

@@ -15,7 +15,9 @@ int admin_init(struct app *app, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (tmpl_load_dir(&ad->tmpl, conf_str(app->conf, "admin.templates"), err, errlen) < 0) {
+	admin_settings_read(app, &ad->set);
+	if (tmpl_load_dir(&ad->tmpl, ad->set.templates, err, errlen) < 0) {
+		admin_settings_free(&ad->set);
 		free(ad);
 		return -1;
 	}
@@ -24,6 +26,7 @@ int admin_init(struct app *app, char *err, size_t errlen)
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
 		snprintf(err, errlen, "argon2 unavailable");
 		tmpl_free(ad->tmpl);
+		admin_settings_free(&ad->set);
 		free(ad);
 		return -1;
 	}
@@ -35,8 +38,10 @@ void admin_fini(struct app *app)
 {
 	struct admin *ad = app->domain;
 
-	if (ad)
+	if (ad) {
 		tmpl_free(ad->tmpl);
+		admin_settings_free(&ad->set);
+	}
 	free(ad);
 	app->domain = NULL;
 }
@@ -50,7 +55,7 @@ int admin_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
-	if (n == 0 || n > ADM_NAME_MAX)
+	if (n == 0 || n > ADMIN_NAME_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
 		char c = s[i];
@@ -73,7 +78,7 @@ void admin_json(struct http_resp *w, int status, cJSON *data)
 
 static int is_api(const struct http_req *r)
 {
-	return r->route && (r->route->flags & ADM_API);
+	return r->route && (r->route->flags & ADMIN_API);
 }
 
 void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
@@ -129,20 +134,23 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 	http_set_header(w, "Referrer-Policy", "same-origin");
 }
 
+#define CSRF_REFUSED \
+	"the form has expired or did not come from this site: reload the page and try again"
+
 /* Who is asking: an API token (API routes) or a session cookie. */
 static void authenticate(struct app *app, struct http_req *r, struct admin *ad)
 {
 	const char *h = http_header(r, "Authorization"), *cookie;
 
 	if (h && strncmp(h, "Bearer ", 7) == 0) {
-		if (is_api(r) && adm_token_get(app->db, h + 7, &ad->user) == 0) {
+		if (is_api(r) && admin_token_get(app->db, h + 7, &ad->user) == 0) {
 			ad->authed = 1;
 			ad->via_token = 1;
 		}
 		return;
 	}
 	cookie = http_cookie(r, "nb_session");
-	if (cookie && adm_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
+	if (cookie && admin_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
 		ad->authed = 1;
 }
 
@@ -151,10 +159,25 @@ static int changes_state(const struct http_req *r)
 	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
 }
 
+/* The "csrf" form field of a typed route that declares it (an untyped
+ * route's form, until every route is typed); NULL when there is none. */
+static const char *form_csrf(const struct http_req *r)
+{
+	const struct route_typed *t = route_typed(r->route);
+	const struct req_field *f;
+
+	if (!t)
+		return query_get(&r->form, "csrf");
+	for (f = t->input; f && f->name; f++)
+		if (f->src == REQ_FORM && strcmp(f->name, "csrf") == 0)
+			return req_str(r, "csrf");
+	return NULL;
+}
+
 /* The form's (or header's) CSRF token must be the session's. */
 int admin_csrf_ok(struct admin *ad, struct http_req *r)
 {
-	const char *t = query_get(&r->form, "csrf");
+	const char *t = form_csrf(r);
 
 	if (!t)
 		t = http_header(r, "X-CSRF-Token");
@@ -171,7 +194,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	ad->authed = ad->via_token = 0;
 	ad->csrf[0] = '\0';
 	authenticate(app, r, ad);
-	if (flags & ADM_PUBLIC)
+	if (flags & ADMIN_PUBLIC)
 		return 0;
 	if (!ad->authed) {
 		if (is_api(r)) {
@@ -183,43 +206,65 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		}
 		return 1;
 	}
-	/* multipart uploads carry their token in the form: their handler checks it */
-	if (changes_state(r) && !ad->via_token && !(flags & ADM_OWN_CSRF)) {
-		st = http_read_form(r, (size_t)conf_int(app->conf, "server.max_body"));
+	/* multipart uploads carry their token in the form: their handler
+	 * checks it; a typed route's form is read after this hook, so
+	 * admin_run() checks its token */
+	if (changes_state(r) && !ad->via_token && !(flags & ADMIN_OWN_CSRF) &&
+	    !route_typed(r->route)) {
+		st = http_read_form(r, app->set.max_body);
 		if (st) {
 			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
 			return 1;
 		}
 		if (!admin_csrf_ok(ad, r)) {
-			admin_fail(app, r, w, 403, "the form has expired or did not come from "
-				   "this site: reload the page and try again");
+			admin_fail(app, r, w, 403, CSRF_REFUSED);
 			return 1;
 		}
 	}
-	if ((flags & ADM_ADMIN) && !admin_is_admin(ad)) {
+	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}
 	return 0;
 }
 
+int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
+	      route_run_fn fn)
+{
+	struct admin *ad = app->domain;
+
+	/* a public form (the login) has its own token: no session yet */
+	if (changes_state(r) && !ad->via_token &&
+	    !(r->route->flags & (ADMIN_OWN_CSRF | ADMIN_PUBLIC)) && !admin_csrf_ok(ad, r))
+		nb_fail(e, NB_FORBIDDEN, CSRF_REFUSED);
+	else if (fn(app, r, w, e) == 0)
+		return 0;
+	admin_fail(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+	return 0;
+}
+
 long admin_page_size(struct app *app)
 {
-	long per = (long)conf_int(app->conf, "admin.page_size");
+	return ((struct admin *)app->domain)->set.page_size;
+}
 
-	return per < 1 ? 1 : per > 1000 ? 1000 : per;
+/* The page number of a route not yet typed (images, software, mip pages). */
+static long long untyped_page(struct http_req *r, const char *param)
+{
+	const char *p = query_get(&r->query, param);
+
+	return p ? atoll(p) : 1;
 }
 
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n)
 {
-	long per = admin_page_size(app);
-	long pages = n > 0 ? (n + per - 1) / per : 1, page = 1;
-	const char *p = query_get(&r->query, param);
+	struct admin *ad = app->domain;
+	long per = ad->set.page_size;
+	long pages = n > 0 ? (n + per - 1) / per : 1;
+	long long page = route_typed(r->route) ? req_int(r, param, 1) : untyped_page(r, param);
 	char key[64];
 
-	if (p)
-		page = atol(p);
 	if (page < 1)
 		page = 1;
 	if (page > pages)
@@ -234,5 +279,5 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 	snprintf(key, sizeof(key), "%s_next", prefix);
 	if (page < pages)
 		cJSON_AddNumberToObject(d, key, (double)(page + 1));
-	return (page - 1) * per;
+	return (long)(page - 1) * per;
 }

@@ -17,62 +17,62 @@
 /* -- input (admin_ddi_input.c): pure, no store, no I/O -- */
 
 /* A route's :id: 1..18 decimal digits. */
-int adm_id_ok(const char *s);
+int admin_id_ok(const char *s);
 /* A feed or a name: 1..max bytes, no control characters. */
-int adm_label_ok(const char *s, size_t max);
+int admin_label_ok(const char *s, size_t max);
 /* s as a whole decimal number within lo..hi; 0, or -1. */
-int adm_int(const char *s, long lo, long hi, long *out);
+int admin_int(const char *s, long lo, long hi, long *out);
 
 /* The devices list's filters, as the page and the API take them. */
-struct adm_dev_filter {
+struct admin_dev_filter {
 	const char *state, *feed, *model, *version, *seen;	/* NULL: any */
 	long long seen_lo, seen_hi;	/* last_seen range; seen_lo < 0: no filter */
 	long long after;		/* keyset: ids above this */
 };
 
 /* Reads state, feed, model, version, seen (hour|day|old|never) and after. */
-int adm_dev_filter_parse(const struct query *q, long long now, struct adm_dev_filter *f,
+int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
 			 const char **err);
 /*
  * A rollout to create, from a JSON object: feed and software_id required;
  * percent (1..100, default 100), max_failures and max_failure_rate (-1
  * when absent: the configured defaults apply) and name optional.
  */
-int adm_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err);
+int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err);
 /* {"url": "...", "name": "..."}: url required; both copied into a. */
-int adm_url_parse(struct arena *a, const char *body, size_t len, const char **url,
+int admin_url_parse(struct arena *a, const char *body, size_t len, const char **url,
 		  const char **name, const char **err);
 /* {"percent": n} with n in 1..100. */
-int adm_stage_parse(const char *body, size_t len, int *percent, const char **err);
+int admin_stage_parse(const char *body, size_t len, int *percent, const char **err);
 /*
  * {"password": "...", "keep_tokens": false}: a new password of
- * ADM_PASSWORD_MIN..ADM_PASSWORD_MAX bytes (copied into a), and whether the
+ * ADMIN_PASSWORD_MIN..ADMIN_PASSWORD_MAX bytes (copied into a), and whether the
  * user's API tokens survive the change (default: revoked).  0 or -1 with err.
  */
-int adm_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
+int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
 		       int *keep_tokens, const char **err);
 
 /* -- read-only queries (admin_ddi_store.c) -- */
 
 /* One page of devices (admin.page_size); *next is the last id when more follow. */
-cJSON *adm_dev_list(struct app *app, struct http_req *r, const struct adm_dev_filter *f,
+cJSON *admin_dev_list(struct app *app, struct http_req *r, const struct admin_dev_filter *f,
 		    long long *next);
 /* [{"state", "count"}] over every device; *total their sum. */
-cJSON *adm_dev_state_counts(struct app *app, long long *total);
+cJSON *admin_dev_state_counts(struct app *app, long long *total);
 /* One device with its attributes as [{"key","value"}]; NULL when unknown. */
-cJSON *adm_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
+cJSON *admin_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
 		   const char *cid);
 /* The device's actions, newest first. */
-cJSON *adm_dev_actions(struct app *app, struct http_req *r, long long device_id);
+cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_id);
 /* An action's status history, oldest first, details split into lines. */
-cJSON *adm_action_log(struct app *app, struct http_req *r, long long action_id);
-cJSON *adm_sw_list(struct app *app, struct http_req *r, long offset, long limit);
-long adm_sw_count(struct app *app);
-long adm_rollout_count(struct app *app);
+cJSON *admin_action_log(struct app *app, struct http_req *r, long long action_id);
+cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limit);
+long admin_sw_count(struct app *app);
+long admin_rollout_count(struct app *app);
 /* [{"id","label"}] for the software selects, newest first. */
-cJSON *adm_sw_choices(struct app *app, long long selected);
+cJSON *admin_sw_choices(struct app *app, long long selected);
 /* Devices of a feed that follow rollouts. */
-long long adm_feed_rollout_devices(struct app *app, const char *feed);
+long long admin_feed_rollout_devices(struct app *app, const char *feed);
 /* "2026-11-23 13:05:00" (UTC), or "" for 0. */
 
 /* -- handlers -- */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int adm_id_ok(const char *s)
+int admin_id_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -23,7 +23,7 @@ int adm_id_ok(const char *s)
 	return 1;
 }
 
-int adm_label_ok(const char *s, size_t max)
+int admin_label_ok(const char *s, size_t max)
 {
 	size_t i, n = s ? strlen(s) : 0;
 
@@ -35,7 +35,7 @@ int adm_label_ok(const char *s, size_t max)
 	return 1;
 }
 
-int adm_int(const char *s, long lo, long hi, long *out)
+int admin_int(const char *s, long lo, long hi, long *out)
 {
 	char *end;
 	long v;
@@ -78,7 +78,7 @@ static int seen_range(const char *s, long long now, long long *lo, long long *hi
 	return 0;
 }
 
-int adm_dev_filter_parse(const struct query *q, long long now, struct adm_dev_filter *f,
+int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
 			 const char **err)
 {
 	const char *after = field(q, "after");
@@ -94,7 +94,7 @@ int adm_dev_filter_parse(const struct query *q, long long now, struct adm_dev_fi
 		*err = "seen must be hour, day, old or never";
 		return -1;
 	}
-	if (after && adm_int(after, 0, 0x7fffffffffffffffL, &v) < 0) {
+	if (after && admin_int(after, 0, 0x7fffffffffffffffL, &v) < 0) {
 		*err = "after must be a device id";
 		return -1;
 	}
@@ -147,7 +147,7 @@ static cJSON *object(const char *body, size_t len, const char **err)
 	return j;
 }
 
-int adm_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err)
+int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err)
 {
 	cJSON *j = object(body, len, err);
 	const char *feed, *name;
@@ -181,7 +181,7 @@ int adm_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const
 	return rc;
 }
 
-int adm_url_parse(struct arena *a, const char *body, size_t len, const char **url,
+int admin_url_parse(struct arena *a, const char *body, size_t len, const char **url,
 		  const char **name, const char **err)
 {
 	cJSON *j = object(body, len, err);
@@ -204,7 +204,7 @@ int adm_url_parse(struct arena *a, const char *body, size_t len, const char **ur
 	return rc;
 }
 
-int adm_stage_parse(const char *body, size_t len, int *percent, const char **err)
+int admin_stage_parse(const char *body, size_t len, int *percent, const char **err)
 {
 	cJSON *j = object(body, len, err);
 	long p;
@@ -222,7 +222,7 @@ int adm_stage_parse(const char *body, size_t len, int *percent, const char **err
 	return rc;
 }
 
-int adm_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
+int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
 		       int *keep_tokens, const char **err)
 {
 	cJSON *j = object(body, len, err), *keep;
@@ -234,8 +234,8 @@ int adm_password_parse(struct arena *a, const char *body, size_t len, const char
 	if (!j)
 		return -1;
 	keep = cJSON_GetObjectItemCaseSensitive(j, "keep_tokens");
-	if (json_str(j, "password", ADM_PASSWORD_MAX + 1, &p) < 0 || !p ||
-	    strlen(p) < ADM_PASSWORD_MIN)
+	if (json_str(j, "password", ADMIN_PASSWORD_MAX + 1, &p) < 0 || !p ||
+	    strlen(p) < ADMIN_PASSWORD_MIN)
 		*err = "password must be a string of 8 to 255 bytes";
 	else if (keep && !cJSON_IsBool(keep) && !cJSON_IsNull(keep))
 		*err = "keep_tokens must be true or false";

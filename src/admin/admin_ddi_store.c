@@ -18,7 +18,7 @@ static const char *text(sqlite3_stmt *st, int i)
 	return v ? v : "";
 }
 
-const char *adm_when(struct arena *a, long long t)
+const char *admin_when(struct arena *a, long long t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
@@ -67,12 +67,12 @@ static cJSON *dev_json(struct http_req *r, sqlite3_stmt *st)
 	cJSON_AddStringToObject(o, "state", text(st, 9));
 	cJSON_AddBoolToObject(o, "error", !strcmp(text(st, 9), "error"));
 	cJSON_AddNumberToObject(o, "last_seen", (double)seen);
-	cJSON_AddStringToObject(o, "last_seen_text", seen ? adm_when(r->a, seen) : "never");
+	cJSON_AddStringToObject(o, "last_seen_text", seen ? admin_when(r->a, seen) : "never");
 	cJSON_AddStringToObject(o, "last_addr", text(st, 11));
 	return o;
 }
 
-cJSON *adm_dev_list(struct app *app, struct http_req *r, const struct adm_dev_filter *f,
+cJSON *admin_dev_list(struct app *app, struct http_req *r, const struct admin_dev_filter *f,
 		    long long *next)
 {
 	const char *sql = f->state ? sql_dev_by_state : f->feed ? sql_dev_by_feed : sql_dev_any;
@@ -111,7 +111,7 @@ static const char sql_state_counts[] =
 	"SELECT state, sum(n) FROM ddi_device_counts GROUP BY state HAVING sum(n) > 0"
 	" ORDER BY state";
 
-cJSON *adm_dev_state_counts(struct app *app, long long *total)
+cJSON *admin_dev_state_counts(struct app *app, long long *total)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_state_counts);
 	cJSON *arr = cJSON_CreateArray();
@@ -165,13 +165,13 @@ static void dev_more(struct app *app, struct http_req *r, cJSON *o, long long id
 		cJSON_AddNumberToObject(o, "assigned", (double)sqlite3_column_int64(st, 0));
 		cJSON_AddBoolToObject(o, "force", sqlite3_column_int(st, 1));
 		cJSON_AddItemToObject(o, "attributes", attributes(text(st, 2)));
-		cJSON_AddStringToObject(o, "created", adm_when(r->a, sqlite3_column_int64(st, 3)));
+		cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 3)));
 		cJSON_AddBoolToObject(o, "auto_confirm", sqlite3_column_int(st, 4));
 	}
 	sqlite3_reset(st);
 }
 
-cJSON *adm_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
+cJSON *admin_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
 		   const char *cid)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_dev_one);
@@ -197,7 +197,7 @@ static const char sql_actions[] =
 	" s.id, s.name, s.version FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
 	" WHERE a.device_id = ? ORDER BY a.id DESC LIMIT 100";
 
-cJSON *adm_dev_actions(struct app *app, struct http_req *r, long long device_id)
+cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_id)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_actions);
 	cJSON *arr = cJSON_CreateArray();
@@ -214,8 +214,8 @@ cJSON *adm_dev_actions(struct app *app, struct http_req *r, long long device_id)
 				      !strcmp(s, "canceling"));
 		cJSON_AddBoolToObject(o, "failed", !strcmp(s, "error"));
 		cJSON_AddNumberToObject(o, "progress", sqlite3_column_int(st, 2));
-		cJSON_AddStringToObject(o, "created", adm_when(r->a, sqlite3_column_int64(st, 3)));
-		cJSON_AddStringToObject(o, "updated", adm_when(r->a, sqlite3_column_int64(st, 4)));
+		cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 3)));
+		cJSON_AddStringToObject(o, "updated", admin_when(r->a, sqlite3_column_int64(st, 4)));
 		cJSON_AddNumberToObject(o, "rollout_id", (double)sqlite3_column_int64(st, 5));
 		cJSON_AddNumberToObject(o, "software_id", (double)sqlite3_column_int64(st, 6));
 		cJSON_AddStringToObject(o, "software", text(st, 7));
@@ -245,7 +245,7 @@ static cJSON *lines(const char *s)
 	return arr;
 }
 
-cJSON *adm_action_log(struct app *app, struct http_req *r, long long action_id)
+cJSON *admin_action_log(struct app *app, struct http_req *r, long long action_id)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_log);
 	cJSON *arr = cJSON_CreateArray();
@@ -255,7 +255,7 @@ cJSON *adm_action_log(struct app *app, struct http_req *r, long long action_id)
 	sqlite3_bind_int64(st, 1, action_id);
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "time", adm_when(r->a, sqlite3_column_int64(st, 0)));
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, sqlite3_column_int64(st, 0)));
 		cJSON_AddStringToObject(o, "execution", text(st, 1));
 		cJSON_AddStringToObject(o, "finished", text(st, 2));
 		cJSON_AddItemToObject(o, "lines", lines(text(st, 3)));
@@ -306,14 +306,14 @@ static cJSON *sw_json(struct http_req *r, sqlite3_stmt *st)
 	cJSON_AddStringToObject(o, "sha256", sha);
 	cJSON_AddStringToObject(o, "sha256_short", arena_strndup(r->a, sha, 12));
 	cJSON_AddStringToObject(o, "url", text(st, 7));
-	cJSON_AddStringToObject(o, "created", adm_when(r->a, sqlite3_column_int64(st, 8)));
+	cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 8)));
 	cJSON_AddStringToObject(o, "compat", *text(st, 9) ? text(st, 9) : "any board");
 	cJSON_AddNumberToObject(o, "actions", (double)sqlite3_column_int64(st, 10));
 	cJSON_AddNumberToObject(o, "rollouts", (double)sqlite3_column_int64(st, 11));
 	return o;
 }
 
-cJSON *adm_sw_list(struct app *app, struct http_req *r, long offset, long limit)
+cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limit)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_sw_list);
 	cJSON *arr = cJSON_CreateArray();
@@ -344,14 +344,14 @@ static long long scalar(struct app *app, const char *sql, const char *arg)
 
 static const char sql_sw_count[] = "SELECT count(*) FROM ddi_software";
 
-long adm_sw_count(struct app *app)
+long admin_sw_count(struct app *app)
 {
 	return (long)scalar(app, sql_sw_count, NULL);
 }
 
 static const char sql_rollout_count[] = "SELECT count(*) FROM ddi_rollouts";
 
-long adm_rollout_count(struct app *app)
+long admin_rollout_count(struct app *app)
 {
 	return (long)scalar(app, sql_rollout_count, NULL);
 }
@@ -359,7 +359,7 @@ long adm_rollout_count(struct app *app)
 static const char sql_sw_choices[] =
 	"SELECT id, name, version FROM ddi_software ORDER BY id DESC LIMIT 500";
 
-cJSON *adm_sw_choices(struct app *app, long long selected)
+cJSON *admin_sw_choices(struct app *app, long long selected)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_sw_choices);
 	cJSON *arr = cJSON_CreateArray();
@@ -382,7 +382,7 @@ cJSON *adm_sw_choices(struct app *app, long long selected)
 static const char sql_feed_rollout[] =
 	"SELECT coalesce(sum(n), 0) FROM ddi_device_counts WHERE feed = ? AND mode = 'rollout'";
 
-long long adm_feed_rollout_devices(struct app *app, const char *feed)
+long long admin_feed_rollout_devices(struct app *app, const char *feed)
 {
 	return scalar(app, sql_feed_rollout, feed);
 }

@@ -41,7 +41,7 @@ static void add_verdict(struct app *app, cJSON *o)
 	in.cid = dev.cid;
 	in.has_attrs = dev.has_attrs;
 	in.force = dev.force;
-	in.max_running = (long)conf_int(app->conf, "ddi.max_concurrent_updates");
+	in.max_running = ((struct admin *)app->domain)->set.max_running;
 	if (dev.has_attrs && strcmp(dev.mode, "pinned") && ddi_candidate_find(app, &dev, &c) == 0) {
 		in.cand = &c;
 		cJSON_AddStringToObject(o, "candidate", c.version);
@@ -84,13 +84,13 @@ static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *action
 	}
 	if (shown) {
 		cJSON_AddNumberToObject(d, "log_action", (double)shown);
-		cJSON_AddItemToObject(d, "log", adm_action_log(app, r, shown));
+		cJSON_AddItemToObject(d, "log", admin_action_log(app, r, shown));
 	}
 }
 
 void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	cJSON *dev = adm_dev_get(app, r, id_param(r), NULL, NULL), *d, *actions;
+	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d, *actions;
 	const char *mode;
 
 	if (!dev) {
@@ -101,9 +101,9 @@ void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "modes", modes(mode));
-	cJSON_AddItemToObject(d, "software", adm_sw_choices(app, (long long)cJSON_GetNumberValue(
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, (long long)cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(dev, "assigned"))));
-	actions = adm_dev_actions(app, r, id_param(r));
+	actions = admin_dev_actions(app, r, id_param(r));
 	add_log(app, r, d, actions);
 	cJSON_AddItemToObject(d, "actions", actions);
 	cJSON_AddItemToObject(d, "device", dev);
@@ -125,17 +125,17 @@ void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	if (tenant && *tenant &&
-	    !adm_label_ok(tenant, sizeof(((struct ddi_device *)0)->tenant) - 1)) {
+	    !admin_label_ok(tenant, sizeof(((struct ddi_device *)0)->tenant) - 1)) {
 		admin_fail(app, r, w, 400, "tenant is 1 to 63 bytes without control characters");
 		return;
 	}
-	dev = adm_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT", cid);
+	dev = admin_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT", cid);
 	if (!dev) {
 		admin_fail(app, r, w, 404, "no such device");
 		return;
 	}
 	add_verdict(app, dev);
-	cJSON_AddItemToObject(dev, "actions", adm_dev_actions(app, r, (long long)cJSON_GetNumberValue(
+	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, (long long)cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(dev, "id"))));
 	admin_json(w, 200, dev);
 }
@@ -157,7 +157,7 @@ void admin_device_mode(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	if (!strcmp(mode, "assigned") &&
-	    (adm_int(sw, 1, 0x7fffffffL, &v) < 0 || ddi_software_get(app, v, &s) < 0)) {
+	    (admin_int(sw, 1, 0x7fffffffL, &v) < 0 || ddi_software_get(app, v, &s) < 0)) {
 		admin_fail(app, r, w, 400, "assigned mode needs a software from the list");
 		return;
 	}
@@ -172,7 +172,7 @@ void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const char *feed = query_get(&r->form, "feed");
 
-	if (!adm_label_ok(feed, 63)) {
+	if (!admin_label_ok(feed, 63)) {
 		admin_fail(app, r, w, 400, "a feed is 1-63 bytes without control characters");
 		return;
 	}
@@ -205,7 +205,7 @@ void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *
 void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const char *confirm = query_get(&r->form, "confirm");
-	cJSON *dev = adm_dev_get(app, r, id_param(r), NULL, NULL), *d;
+	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d;
 
 	if (!dev) {
 		admin_fail(app, r, w, 404, "no such device");

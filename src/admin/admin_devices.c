@@ -74,18 +74,18 @@ static void echo(cJSON *d, const char *k, const char *v)
 
 void admin_devices(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct adm_dev_filter f;
+	struct admin_dev_filter f;
 	const char *err, *base;
 	long long next, total;
 	cJSON *d, *counts;
 
-	if (adm_dev_filter_parse(&r->query, (long long)time(NULL), &f, &err) < 0) {
+	if (admin_dev_filter_parse(&r->query, (long long)time(NULL), &f, &err) < 0) {
 		admin_fail(app, r, w, 400, err);
 		return;
 	}
 	d = cJSON_CreateObject();
-	cJSON_AddItemToObject(d, "devices", adm_dev_list(app, r, &f, &next));
-	counts = adm_dev_state_counts(app, &total);
+	cJSON_AddItemToObject(d, "devices", admin_dev_list(app, r, &f, &next));
+	counts = admin_dev_state_counts(app, &total);
 	cJSON_AddItemToObject(d, "state_opts", state_options(counts, f.state));
 	cJSON_AddItemToObject(d, "states", counts);
 	cJSON_AddNumberToObject(d, "total", (double)total);
@@ -106,21 +106,21 @@ void admin_devices(struct app *app, struct http_req *r, struct http_resp *w)
 /* The same filters as the page; ?counts=1 adds the counts by state. */
 void admin_api_devices(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct adm_dev_filter f;
+	struct admin_dev_filter f;
 	const char *err;
 	long long next, total;
 	cJSON *o;
 
-	if (adm_dev_filter_parse(&r->query, (long long)time(NULL), &f, &err) < 0) {
+	if (admin_dev_filter_parse(&r->query, (long long)time(NULL), &f, &err) < 0) {
 		admin_fail(app, r, w, 400, err);
 		return;
 	}
 	o = cJSON_CreateObject();
-	cJSON_AddItemToObject(o, "devices", adm_dev_list(app, r, &f, &next));
+	cJSON_AddItemToObject(o, "devices", admin_dev_list(app, r, &f, &next));
 	if (next > 0)
 		cJSON_AddNumberToObject(o, "next_after", (double)next);
 	if (query_get(&r->query, "counts")) {
-		cJSON_AddItemToObject(o, "states", adm_dev_state_counts(app, &total));
+		cJSON_AddItemToObject(o, "states", admin_dev_state_counts(app, &total));
 		cJSON_AddNumberToObject(o, "total", (double)total);
 	}
 	admin_json(w, 200, o);
@@ -130,6 +130,6 @@ void admin_ddi_dashboard(struct app *app, cJSON *d)
 {
 	long long total;
 
-	cJSON_AddItemToObject(d, "device_states", adm_dev_state_counts(app, &total));
+	cJSON_AddItemToObject(d, "device_states", admin_dev_state_counts(app, &total));
 	cJSON_AddNumberToObject(d, "devices", (double)total);
 }

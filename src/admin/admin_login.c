@@ -1,4 +1,4 @@
-/* Logging in and out. */
+/* Logging in and out: /admin, /admin/login, /admin/logout. */
 #include "admin.h"
 #include "../lib/auth.h"
 
@@ -9,10 +9,10 @@
 
 static int served_over_https(struct app *app, struct http_req *r)
 {
-	const char *h = http_env(r, "HTTPS");
+	const struct admin *ad = app->domain;
+	const char *h = http_env(r, "HTTPS");	/* the front end's, not input */
 
-	return (h && !strcasecmp(h, "on")) ||
-	       !strncmp(conf_str(app->conf, "server.base_url"), "https:", 6);
+	return (h && !strcasecmp(h, "on")) || ad->set.https;
 }
 
 static void set_cookie(struct app *app, struct http_req *r, struct http_resp *w,
@@ -33,18 +33,18 @@ static const char *safe_next(const char *next)
 	return next;
 }
 
-static void login_form(struct app *app, struct http_req *r, struct http_resp *w,
-		       int status, const char *msg, const char *user, const char *next)
+/* The login page (status, with msg when not NULL); 0, or -1 with e. */
+static int login_form(struct app *app, struct http_req *r, struct http_resp *w,
+		      int status, const char *msg, const char *user, const char *next,
+		      struct nb_err *e)
 {
-	cJSON *d = cJSON_CreateObject();
+	cJSON *d;
 	char csrf[65];
 
 	/* double-submit token: before a login there is no session to keep it in */
-	if (auth_random_hex(csrf, 32) < 0) {
-		app_error(app, w, 503, "no randomness");
-		cJSON_Delete(d);
-		return;
-	}
+	if (auth_random_hex(csrf, 32) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "no randomness");
+	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "login_csrf", csrf);
 	cJSON_AddStringToObject(d, "next", safe_next(next));
 	if (msg)
@@ -53,17 +53,19 @@ static void login_form(struct app *app, struct http_req *r, struct http_resp *w,
 		cJSON_AddStringToObject(d, "username", user);
 	admin_page(app, r, w, status, "login", "Log in", d);
 	set_cookie(app, r, w, "nb_login", csrf, 3600);
+	return 0;
 }
 
-void admin_login_page(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_login_page_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 
 	if (ad->authed) {
 		http_redirect(w, "/admin/");
-		return;
+		return 0;
 	}
-	login_form(app, r, w, 200, NULL, NULL, query_get(&r->query, "next"));
+	return login_form(app, r, w, 200, NULL, NULL, req_str(r, "next"), e);
 }
 
 static int check_password(struct app *app, const char *user, const char *pw,
@@ -72,7 +74,7 @@ static int check_password(struct app *app, const char *user, const char *pw,
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
 
-	if (adm_user_get(app->db, user, u, hash, sizeof(hash)) < 0) {
+	if (admin_user_get(app->db, user, u, hash, sizeof(hash)) < 0) {
 		/* an unknown user costs the same time as a wrong password */
 		auth_verify_password(ad->dummy_hash, pw);
 		return 0;
@@ -107,13 +109,13 @@ static void login_keys(struct http_req *r, const char *user, struct login_keys *
 /* Seconds this address still waits before its next attempt; 0: none. */
 static long address_delay(struct app *app, const struct login_keys *k)
 {
-	long max = (long)conf_int(app->conf, "admin.login_address_failures");
-	long window = (long)conf_int(app->conf, "admin.login_window");
+	const struct admin *ad = app->domain;
+	long max = ad->set.login_address_failures, window = ad->set.login_window;
 	long count, delay, over;
 	long long first, last, now = (long long)time(NULL);
 
-	if (adm_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
-	    count < max || adm_throttle_get(app->db, k->last, &over, &last) < 0)
+	if (admin_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
+	    count < max || admin_throttle_get(app->db, k->last, &over, &last) < 0)
 		return 0;
 	over = count - max + 1;
 	delay = over >= 6 ? ADDRESS_DELAY_MAX : 1L << over;
@@ -122,97 +124,104 @@ static long address_delay(struct app *app, const struct login_keys *k)
 	return last + delay > now ? (long)(last + delay - now) : 0;
 }
 
-static void too_many(struct app *app, struct http_req *r, struct http_resp *w, long wait,
-		     const char *msg, const char *user, const char *next)
+/* The login page again, 429 with Retry-After: wait seconds. */
+static int too_many(struct app *app, struct http_req *r, struct http_resp *w, long wait,
+		    const char *msg, struct nb_err *e)
 {
-	login_form(app, r, w, 429, msg, user, next);
+	if (login_form(app, r, w, 429, msg, req_str(r, "username"), req_str(r, "next"), e) < 0)
+		return -1;
 	http_set_header(w, "Retry-After", arena_printf(r->a, "%ld", wait));
-}
-
-/* 1 when the request was refused for too many failures (answered). */
-static int throttled(struct app *app, struct http_req *r, struct http_resp *w,
-		     const struct login_keys *k, const char *user, const char *next)
-{
-	int max = (int)conf_int(app->conf, "admin.login_max_failures");
-	long window = (long)conf_int(app->conf, "admin.login_window");
-	long wait = adm_throttle_wait(app->db, k->pair, max, window), min = (wait + 59) / 60;
-
-	if (wait) {
-		too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins. Try again in "
-			 "%ld minute%s.", min, min == 1 ? "" : "s"), user, next);
-		return 1;
-	}
-	wait = address_delay(app, k);
-	if (wait) {
-		too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins from your "
-			 "address. Try again in %ld second%s.", wait, wait == 1 ? "" : "s"),
-			 user, next);
-		return 1;
-	}
 	return 0;
 }
 
-void admin_login(struct app *app, struct http_req *r, struct http_resp *w)
+/* 1 when the request was refused for too many failures (answered), 0
+ * when it may go on, -1 with e. */
+static int throttled(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct login_keys *k, struct nb_err *e)
 {
-	struct admin *ad = app->domain;
-	const char *user, *pw, *form_csrf, *cookie_csrf, *next;
-	struct login_keys k;
-	char token[65];
-	long window = (long)conf_int(app->conf, "admin.login_window");
-	int st = http_read_form(r, (size_t)conf_int(app->conf, "server.max_body"));
+	const struct admin *ad = app->domain;
+	long wait = admin_throttle_wait(app->db, k->pair, ad->set.login_max_failures,
+					ad->set.login_window), min = (wait + 59) / 60;
 
-	if (st) {
-		admin_fail(app, r, w, st, "bad form");
-		return;
-	}
-	user = query_get(&r->form, "username");
-	pw = query_get(&r->form, "password");
-	next = query_get(&r->form, "next");
-	form_csrf = query_get(&r->form, "csrf");
-	cookie_csrf = http_cookie(r, "nb_login");
-	if (!form_csrf || !cookie_csrf || !auth_equal(form_csrf, cookie_csrf)) {
-		login_form(app, r, w, 403, "The login form expired; please try again.", user, next);
-		return;
-	}
-	if (!user || !pw || !*user || !*pw || strlen(user) > ADM_NAME_MAX) {
-		login_form(app, r, w, 400, "Enter a user name and a password.", user, next);
-		return;
-	}
-	login_keys(r, user, &k);
-	if (throttled(app, r, w, &k, user, next))
-		return;
-	if (!check_password(app, user, pw, &ad->user)) {
-		adm_throttle_fail(app->db, k.pair, window);
-		adm_throttle_fail(app->db, k.ip, window);
-		adm_throttle_mark(app->db, k.last);
-		login_form(app, r, w, 401, "Wrong user name or password.", user, next);
-		return;
-	}
-	/* the address's count stays: one's own account must not wipe it */
-	adm_throttle_clear(app->db, k.pair);
-	if (adm_session_create(app->db, ad->user.id,
-			       (long)conf_int(app->conf, "admin.session_ttl"), token, ad->csrf) < 0) {
-		admin_fail(app, r, w, 503, "cannot store the session: database busy, try again");
-		return;
-	}
-	http_redirect(w, safe_next(next));
-	set_cookie(app, r, w, "nb_session", token, (long)conf_int(app->conf, "admin.session_ttl"));
-	set_cookie(app, r, w, "nb_login", "", 0);
+	if (wait)
+		return too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins. "
+				"Try again in %ld minute%s.", min, min == 1 ? "" : "s"), e) < 0 ? -1 : 1;
+	wait = address_delay(app, k);
+	if (wait)
+		return too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins from "
+				"your address. Try again in %ld second%s.", wait,
+				wait == 1 ? "" : "s"), e) < 0 ? -1 : 1;
+	return 0;
 }
 
-void admin_logout(struct app *app, struct http_req *r, struct http_resp *w)
+/* POST /admin/login: username, password, next, csrf (= the nb_login cookie). */
+int admin_login_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	struct admin *ad = app->domain;
+	const char *user = req_str(r, "username"), *pw = req_str(r, "password");
+	const char *next = req_str(r, "next"), *form_csrf = req_str(r, "csrf");
+	const char *cookie_csrf = http_cookie(r, "nb_login");
+	struct login_keys k;
+	char token[65];
+	int rc;
+
+	if (!form_csrf || !cookie_csrf || !auth_equal(form_csrf, cookie_csrf))
+		return login_form(app, r, w, 403, "The login form expired; please try again.",
+				  user, next, e);
+	if (!user || !pw || strlen(user) > ADMIN_NAME_MAX)
+		return login_form(app, r, w, 400, "Enter a user name and a password.", user,
+				  next, e);
+	login_keys(r, user, &k);
+	if ((rc = throttled(app, r, w, &k, e)) != 0)
+		return rc < 0 ? -1 : 0;
+	if (!check_password(app, user, pw, &ad->user)) {
+		admin_throttle_fail(app->db, k.pair, ad->set.login_window);
+		admin_throttle_fail(app->db, k.ip, ad->set.login_window);
+		admin_throttle_mark(app->db, k.last);
+		return login_form(app, r, w, 401, "Wrong user name or password.", user, next, e);
+	}
+	/* the address's count stays: one's own account must not wipe it */
+	admin_throttle_clear(app->db, k.pair);
+	if (admin_session_create(app->db, ad->user.id, ad->set.session_ttl, token, ad->csrf) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the session: database busy, "
+			       "try again");
+	http_redirect(w, safe_next(next));
+	set_cookie(app, r, w, "nb_session", token, ad->set.session_ttl);
+	set_cookie(app, r, w, "nb_login", "", 0);
+	return 0;
+}
+
+int admin_logout_run(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
 {
 	const char *cookie = http_cookie(r, "nb_session");
 
+	(void)e;
 	if (cookie)
-		adm_session_delete(app->db, cookie);
+		admin_session_delete(app->db, cookie);
 	http_redirect(w, "/admin/login");
 	set_cookie(app, r, w, "nb_session", "", 0);
+	return 0;
 }
 
-void admin_root(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_root_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	(void)app;
-	(void)r;
+	(void)app, (void)r, (void)e;
 	http_redirect(w, "/admin/");
+	return 0;
+}
+
+/* GET /admin/api/whoami: the user and how it authenticated. */
+int admin_api_whoami_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
+{
+	struct admin *ad = app->domain;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r, (void)e;
+	cJSON_AddStringToObject(o, "user", ad->user.name);
+	cJSON_AddStringToObject(o, "role", ad->user.role);
+	cJSON_AddStringToObject(o, "auth", ad->via_token ? "token" : "session");
+	admin_json(w, 200, o);
+	return 0;
 }

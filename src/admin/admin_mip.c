@@ -20,7 +20,7 @@ static cJSON *hosted(struct app *app, struct http_req *r, long limit, long off)
 		cJSON_AddStringToObject(o, "version", h[i].version);
 		cJSON_AddNumberToObject(o, "files", h[i].files);
 		cJSON_AddNumberToObject(o, "size", (double)h[i].size);
-		cJSON_AddStringToObject(o, "published", adm_when(r->a, h[i].published));
+		cJSON_AddStringToObject(o, "published", admin_when(r->a, h[i].published));
 		cJSON_AddStringToObject(o, "description", h[i].description);
 		cJSON_AddItemToArray(arr, o);
 	}
@@ -40,7 +40,7 @@ static cJSON *cached(struct app *app, struct http_req *r, long limit, long off)
 		cJSON_AddStringToObject(o, "name", c[i].name);
 		cJSON_AddStringToObject(o, "flavour", c[i].flavour);
 		cJSON_AddStringToObject(o, "version", c[i].version);
-		cJSON_AddStringToObject(o, "fetched", adm_when(r->a, c[i].fetched));
+		cJSON_AddStringToObject(o, "fetched", admin_when(r->a, c[i].fetched));
 		cJSON_AddBoolToObject(o, "stale", c[i].expires <= (long long)now);
 		cJSON_AddNumberToObject(o, "bytes", (double)c[i].bytes);
 		cJSON_AddItemToArray(arr, o);
@@ -57,8 +57,8 @@ static cJSON *upstreams(struct app *app, struct http_req *r)
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "origin", u[i].origin);
-		cJSON_AddStringToObject(o, "last_ok", adm_when(r->a, u[i].last_ok));
-		cJSON_AddStringToObject(o, "last_error", adm_when(r->a, u[i].last_error));
+		cJSON_AddStringToObject(o, "last_ok", admin_when(r->a, u[i].last_ok));
+		cJSON_AddStringToObject(o, "last_error", admin_when(r->a, u[i].last_error));
 		cJSON_AddBoolToObject(o, "failing", u[i].last_error > u[i].last_ok);
 		cJSON_AddStringToObject(o, "error", u[i].error);
 		cJSON_AddItemToArray(arr, o);

@@ -26,9 +26,9 @@ static long long feed_devices(struct app *app, struct feed_cache *fc, const char
 		if (!strcmp(fc->feed[i], feed))
 			return fc->n[i];
 	if (fc->used == 64)
-		return adm_feed_rollout_devices(app, feed);
+		return admin_feed_rollout_devices(app, feed);
 	fc->feed[fc->used] = feed;
-	return fc->n[fc->used++] = adm_feed_rollout_devices(app, feed);
+	return fc->n[fc->used++] = admin_feed_rollout_devices(app, feed);
 }
 
 /* Four segments, success, failure, open, remaining, each at least its share. */
@@ -83,7 +83,7 @@ static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cach
 	cJSON_AddNumberToObject(o, "devices", (double)devices);
 	cJSON_AddNumberToObject(o, "remaining", (double)v[3]);
 	cJSON_AddStringToObject(o, "pause_reason", ro->pause_reason);
-	cJSON_AddStringToObject(o, "created", adm_when(r->a, ro->created));
+	cJSON_AddStringToObject(o, "created", admin_when(r->a, ro->created));
 	cJSON_AddItemToObject(o, "bar", bar(v));
 	return o;
 }
@@ -103,16 +103,17 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *error)
 {
+	const struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "rollouts", adm_rollout_count(app));
+	long off = admin_paginate(app, r, d, "page", "rollouts", admin_rollout_count(app));
 
 	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
-	cJSON_AddItemToObject(d, "software", adm_sw_choices(app, 0));
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, 0));
 	cJSON_AddNumberToObject(d, "default_max_failures",
-				(double)conf_int(app->conf, "ddi.rollout_max_failures"));
+				(double)ad->set.rollout_max_failures);
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
-				(double)conf_int(app->conf, "ddi.rollout_max_failure_rate"));
+				(double)ad->set.rollout_max_failure_rate);
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (query_get(&r->query, "done"))
@@ -128,10 +129,12 @@ void admin_rollouts(struct app *app, struct http_req *r, struct http_resp *w)
 /* Unset failure limits (-1) take the configured defaults. */
 static long long create(struct app *app, struct ddi_rollout *ro, char *err, size_t n)
 {
+	const struct admin *ad = app->domain;
+
 	if (ro->max_failures < 0)
-		ro->max_failures = (int)conf_int(app->conf, "ddi.rollout_max_failures");
+		ro->max_failures = ad->set.rollout_max_failures;
 	if (ro->max_failure_rate < 0)
-		ro->max_failure_rate = (int)conf_int(app->conf, "ddi.rollout_max_failure_rate");
+		ro->max_failure_rate = (int)ad->set.rollout_max_failure_rate;
 	{
 		struct nb_err e;
 		long long id = ddi_rollout_create(app, ro, &e);
@@ -150,7 +153,7 @@ static long form_num(struct http_req *r, const char *k, long lo, long hi, long d
 
 	if (!s || !*s)
 		return dflt;
-	return adm_int(s, lo, hi, &v) < 0 ? -2 : v;
+	return admin_int(s, lo, hi, &v) < 0 ? -2 : v;
 }
 
 void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w)
@@ -164,7 +167,7 @@ void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp 
 	long mfr = form_num(r, "max_failure_rate", 0, 100, -1);
 	long long id;
 
-	if (!adm_label_ok(feed, 63) || (name && *name && !adm_label_ok(name, 127)) ||
+	if (!admin_label_ok(feed, 63) || (name && *name && !admin_label_ok(name, 127)) ||
 	    sid < 0 || pct < 0 || mf < -1 || mfr < -1) {
 		rollouts_page(app, r, w, 400, "a rollout needs a feed (1-63 bytes), a software, "
 			      "a percentage 1-100 and failure limits of 0 or more");
@@ -268,7 +271,7 @@ void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_r
 
 	if (!(body = json_body(app, r, w, &len)))
 		return;
-	if (adm_rollout_parse(body, len, &ro, &perr) < 0) {
+	if (admin_rollout_parse(body, len, &ro, &perr) < 0) {
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}
@@ -308,7 +311,7 @@ void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_re
 
 	if (!(body = json_body(app, r, w, &len)))
 		return;
-	if (adm_stage_parse(body, len, &pct, &perr) < 0) {
+	if (admin_stage_parse(body, len, &pct, &perr) < 0) {
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}

@@ -69,9 +69,9 @@ static void software_page(struct app *app, struct http_req *r, struct http_resp 
 {
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "software", adm_sw_count(app));
+	long off = admin_paginate(app, r, d, "page", "software", admin_sw_count(app));
 
-	cJSON_AddItemToObject(d, "software", adm_sw_list(app, r, off, per));
+	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per));
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (query_get(&r->query, "done"))
@@ -144,7 +144,7 @@ void admin_software_delete(struct app *app, struct http_req *r, struct http_resp
 
 void admin_api_software(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	admin_json(w, 200, adm_sw_list(app, r, 0, 100000));
+	admin_json(w, 200, admin_sw_list(app, r, 0, 100000));
 }
 
 static void created(struct http_resp *w, long long id)
@@ -203,7 +203,7 @@ void admin_api_software_url(struct app *app, struct http_req *r, struct http_res
 		admin_fail(app, r, w, st, st == 413 ? "body too large" : "a JSON body is required");
 		return;
 	}
-	if (adm_url_parse(r->a, body, len, &url, &name, &perr) < 0) {
+	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0) {
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}

@@ -21,9 +21,31 @@ static int done(sqlite3_stmt *st)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Runs a write and says what went wrong as a kind: a UNIQUE constraint is
+ * a conflict (what names the thing that exists), a CHECK a refused
+ * value, anything else (busy, I/O) unavailable.  0 or -1 with e.
+ */
+static int write_step(struct db *db, sqlite3_stmt *st, const char *what, struct nb_err *e)
+{
+	int rc;
+
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "database unavailable, try again");
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (sqlite3_extended_errcode(db_handle(db)) == SQLITE_CONSTRAINT_UNIQUE)
+		return nb_fail(e, NB_CONFLICT, "%s exists already", what);
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return nb_fail(e, NB_INVALID, "%s: a value was refused", what);
+	return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
+}
+
 static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WHERE name=?";
 
-int adm_user_get(struct db *db, const char *name, struct admin_user *u,
+int admin_user_get(struct db *db, const char *name, struct admin_user *u,
 		 char *pw_hash, size_t n)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_get);
@@ -44,7 +66,7 @@ int adm_user_get(struct db *db, const char *name, struct admin_user *u,
 
 static const char sql_user_by_id[] = "SELECT id, name, role FROM users WHERE id=?";
 
-int adm_user_by_id(struct db *db, long long id, struct admin_user *u)
+int admin_user_by_id(struct db *db, long long id, struct admin_user *u)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_by_id);
 	int found = 0;
@@ -63,17 +85,18 @@ int adm_user_by_id(struct db *db, long long id, struct admin_user *u)
 static const char sql_user_add[] =
 	"INSERT INTO users(name, pw_hash, role, created) VALUES(?,?,?,?)";
 
-int adm_user_add(struct db *db, const char *name, const char *pw_hash, const char *role)
+int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role,
+		      struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_add);
 
-	if (!st)
-		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	return done(st);
+	if (st) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	}
+	return write_step(db, st, "a user of that name", e);
 }
 
 static const char sql_user_pw[] = "UPDATE users SET pw_hash=? WHERE id=?";
@@ -92,22 +115,22 @@ static int run_for_user(struct db *db, const char *sql, long long id)
 	return done(st);
 }
 
-int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
-			  int keep_tokens, int *revoked)
+int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
+			  int keep_tokens, int *revoked, struct nb_err *e)
 {
 	sqlite3_stmt *st;
-	int rc = -1;
+	int rc = -1, missing = 0;
 
 	*revoked = 0;
 	if (db_begin(db) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 	st = db_stmt(db, sql_user_pw);
 	if (st) {
 		sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
 		rc = done(st);
 		if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
-			rc = -1;	/* no such user */
+			rc = -1, missing = 1;
 	}
 	/* a new password ends every session of the old one */
 	if (rc == 0)
@@ -122,26 +145,26 @@ int adm_user_set_password(struct db *db, long long id, const char *pw_hash,
 		return 0;
 	db_rollback(db);
 	*revoked = 0;
-	return -1;
+	return missing ? nb_fail(e, NB_NOT_FOUND, "no such user")
+		       : nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 }
 
 static const char sql_user_del[] = "DELETE FROM users WHERE id=?";
 
-int adm_user_delete(struct db *db, long long id)
+int admin_user_remove(struct db *db, long long id, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_del);
 
-	if (!st)
+	if (st)
+		sqlite3_bind_int64(st, 1, id);
+	if (write_step(db, st, "the user", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
 }
 
 static const char sql_user_count[] = "SELECT count(*) FROM users WHERE ?1 IS NULL OR role=?1";
 
-int adm_user_count(struct db *db, const char *role)
+int admin_user_count(struct db *db, const char *role)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_count);
 	int n = -1;
@@ -159,7 +182,7 @@ int adm_user_count(struct db *db, const char *role)
 static const char sql_user_list[] =
 	"SELECT id, name, role, created FROM users ORDER BY name LIMIT ? OFFSET ?";
 
-cJSON *adm_user_list(struct db *db, long offset, long limit)
+cJSON *admin_user_list(struct db *db, long offset, long limit)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_user_list);
 	cJSON *arr = cJSON_CreateArray();
@@ -185,7 +208,7 @@ static const char sql_sess_add[] =
 	"INSERT INTO sessions(token_hash, user_id, csrf, created, expires) VALUES(?,?,?,?,?)";
 static const char sql_sess_gc[] = "DELETE FROM sessions WHERE expires < ?";
 
-int adm_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf)
+int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf)
 {
 	char th[65];
 	sqlite3_stmt *st;
@@ -216,7 +239,7 @@ static const char sql_sess_get[] =
 	"SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash=? AND s.expires > ?";
 
-int adm_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf)
+int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_sess_get);
 	char th[65];
@@ -238,7 +261,7 @@ int adm_session_get(struct db *db, const char *token, struct admin_user *u, char
 
 static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
 
-void adm_session_delete(struct db *db, const char *token)
+void admin_session_delete(struct db *db, const char *token)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_sess_del);
 	char th[65];
@@ -253,13 +276,16 @@ void adm_session_delete(struct db *db, const char *token)
 static const char sql_tok_add[] =
 	"INSERT INTO api_tokens(user_id, name, token_hash, prefix, created) VALUES(?,?,?,?,?)";
 
-int adm_token_create(struct db *db, long long uid, const char *name, char *token)
+int admin_token_create(struct db *db, long long uid, const char *name, char *token,
+		       struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_add);
 	char raw[65], th[65];
 
-	if (!st || auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
-		return -1;
+	if (auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "no randomness for a token");
+	if (!st)
+		return write_step(db, st, "the token", e);
 	/* a recognisable prefix lets secret scanners and people spot one */
 	snprintf(token, 72, "nbx_%s", raw);
 	auth_token_hash(token, th);
@@ -268,7 +294,8 @@ int adm_token_create(struct db *db, long long uid, const char *name, char *token
 	sqlite3_bind_text(st, 3, th, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, token, 12, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
-	return done(st);
+	/* a user gone meanwhile fails the foreign key: a refused value */
+	return write_step(db, st, "the token", e);
 }
 
 static const char sql_tok_get[] =
@@ -276,7 +303,7 @@ static const char sql_tok_get[] =
 	" WHERE t.token_hash=? AND t.revoked=0";
 static const char sql_tok_used[] = "UPDATE api_tokens SET last_used=? WHERE id=?";
 
-int adm_token_get(struct db *db, const char *token, struct admin_user *u)
+int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_get);
 	char th[65];
@@ -305,17 +332,17 @@ int adm_token_get(struct db *db, const char *token, struct admin_user *u)
 static const char sql_tok_revoke[] =
 	"UPDATE api_tokens SET revoked=1 WHERE id=? AND (?2 = 0 OR user_id=?2)";
 
-int adm_token_revoke(struct db *db, long long id, long long uid)
+int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_revoke);
 
-	if (!st)
+	if (st) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_int64(st, 2, uid);
+	}
+	if (write_step(db, st, "the token", e) < 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, uid);
-	if (done(st) < 0)
-		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : -1;
+	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such token");
 }
 
 static const char sql_tok_list[] =
@@ -325,7 +352,7 @@ static const char sql_tok_list[] =
 static const char sql_tok_count[] =
 	"SELECT count(*) FROM api_tokens WHERE ?1 = 0 OR user_id = ?1";
 
-long adm_token_count(struct db *db, long long uid)
+long admin_token_count(struct db *db, long long uid)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_count);
 	long n = 0;
@@ -339,7 +366,7 @@ long adm_token_count(struct db *db, long long uid)
 	return n;
 }
 
-cJSON *adm_token_list(struct db *db, long long uid, long offset, long limit)
+cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_tok_list);
 	cJSON *arr = cJSON_CreateArray();
@@ -376,7 +403,7 @@ static const char sql_thr_mark[] =
 	" ON CONFLICT(key) DO UPDATE SET count = count + 1, first = ?2";
 static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
 
-int adm_throttle_get(struct db *db, const char *key, long *count, long long *first)
+int admin_throttle_get(struct db *db, const char *key, long *count, long long *first)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_thr_get);
 	int found = 0;
@@ -395,20 +422,20 @@ int adm_throttle_get(struct db *db, const char *key, long *count, long long *fir
 	return found ? 0 : -1;
 }
 
-long adm_throttle_wait(struct db *db, const char *key, int max, long window)
+long admin_throttle_wait(struct db *db, const char *key, int max, long window)
 {
 	long count;
 	long long first;
 	time_t now = time(NULL);
 
-	if (adm_throttle_get(db, key, &count, &first) < 0)
+	if (admin_throttle_get(db, key, &count, &first) < 0)
 		return 0;
 	if (count >= max && first + window > now)
 		return (long)(first + window - now);
 	return 0;
 }
 
-void adm_throttle_fail(struct db *db, const char *key, long window)
+void admin_throttle_fail(struct db *db, const char *key, long window)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_thr_fail);
 
@@ -420,7 +447,7 @@ void adm_throttle_fail(struct db *db, const char *key, long window)
 	done(st);
 }
 
-void adm_throttle_mark(struct db *db, const char *key)
+void admin_throttle_mark(struct db *db, const char *key)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_thr_mark);
 
@@ -431,7 +458,7 @@ void adm_throttle_mark(struct db *db, const char *key)
 	done(st);
 }
 
-void adm_throttle_clear(struct db *db, const char *key)
+void admin_throttle_clear(struct db *db, const char *key)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_thr_clear);
 

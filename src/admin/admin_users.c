@@ -1,131 +1,121 @@
-/* Users and API tokens. */
+/*
+ * Users: GET /admin/users (the page of users and API tokens), POST
+ * /admin/users, /admin/users/:id/delete, /admin/users/:id/password and
+ * POST /admin/api/users/:id/password.
+ */
 #include "admin.h"
 #include "admin_ddi.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-
-static void users_page(struct app *app, struct http_req *r, struct http_resp *w,
-		       int status, const char *new_token, const char *msg)
+int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
+		     int status, const char *new_token, const char *msg)
 {
 	struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
-	const char *done = query_get(&r->query, "done");
-
-	long per = admin_page_size(app);
+	const char *done = req_str(r, "done");
+	long per = ad->set.page_size;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
-	long uoff = admin_paginate(app, r, d, "upage", "users", adm_user_count(app->db, NULL));
-	long toff = admin_paginate(app, r, d, "tpage", "tokens", adm_token_count(app->db, owner));
+	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
+	long toff = admin_paginate(app, r, d, "tpage", "tokens", admin_token_count(app->db, owner));
 
-	cJSON_AddItemToObject(d, "users", adm_user_list(app->db, uoff, per));
-	cJSON_AddItemToObject(d, "tokens", adm_token_list(app->db, owner, toff, per));
+	cJSON_AddItemToObject(d, "users", admin_user_list(app->db, uoff, per));
+	cJSON_AddItemToObject(d, "tokens", admin_token_list(app->db, owner, toff, per));
 	if (new_token)
 		cJSON_AddStringToObject(d, "new_token", new_token);
 	if (msg || done)
 		cJSON_AddStringToObject(d, "flash", msg ? msg : done);
 	admin_page(app, r, w, status, "users", "Users and tokens", d);
+	return 0;
 }
 
-void admin_users(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_users_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	users_page(app, r, w, 200, NULL, NULL);
+	(void)e;
+	return admin_users_page(app, r, w, 200, NULL, NULL);
 }
 
-static long long id_param(struct http_req *r)
+int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e)
 {
-	const char *s = http_param(r, "id");
-	char *end;
-	long long v = s ? strtoll(s, &end, 10) : 0;
-
-	return s && *end == '\0' && v > 0 ? v : 0;
+	(void)app, (void)f, (void)out;
+	return admin_name_ok(raw) ? 0 : nb_fail(e, NB_INVALID, "a user name is 1 to 64 letters, "
+						 "digits or . _ - @");
 }
 
-void admin_user_add(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_password_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e)
 {
-	const char *name = query_get(&r->form, "name"), *pw = query_get(&r->form, "password");
-	const char *role = query_get(&r->form, "role");
+	size_t n = strlen(raw);
+
+	(void)app, (void)f, (void)out;
+	return n >= ADMIN_PASSWORD_MIN && n <= ADMIN_PASSWORD_MAX ? 0 :
+	       nb_fail(e, NB_INVALID, "a password has 8 to 255 characters");
+}
+
+/* POST /admin/users: name, password, role (admin|readonly, default readonly). */
+int admin_user_add_run(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
+{
+	const char *name = req_str(r, "name"), *pw = req_str(r, "password");
+	const char *role = req_int(r, "role", ADMIN_ROLE_READONLY) == ADMIN_ROLE_ADMIN ?
+			   "admin" : "readonly";
 	char hash[AUTH_HASH_MAX];
 
-	if (!role || !*role)
-		role = "readonly";
-	if (!name || !admin_name_ok(name)) {
-		admin_fail(app, r, w, 400, "a user name is 1 to 64 letters, digits or . _ - @");
-		return;
-	}
-	if (strcmp(role, "admin") && strcmp(role, "readonly")) {
-		admin_fail(app, r, w, 400, "the role is admin or readonly");
-		return;
-	}
-	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
-		admin_fail(app, r, w, 400, "a password has 8 to 255 characters");
-		return;
-	}
-	if (auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
-	    adm_user_add(app->db, name, hash, role) < 0) {
-		admin_fail(app, r, w, 409, "a user of that name exists already");
-		return;
-	}
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
+		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
+	if (admin_user_insert(app->db, name, hash, role, e) < 0)
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/users?done=added+%s", name));
+	return 0;
 }
 
-void admin_user_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_user_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	long long id = id_param(r);
+	long long id = req_int(r, "id", 0);
 
-	if (id == ad->user.id) {
-		admin_fail(app, r, w, 409, "you cannot delete yourself");
-		return;
-	}
-	if (!id || adm_user_delete(app->db, id) < 0) {
-		admin_fail(app, r, w, 404, "no such user");
-		return;
-	}
+	if (id == ad->user.id)
+		return nb_fail(e, NB_CONFLICT, "you cannot delete yourself");
+	if (admin_user_remove(app->db, id, e) < 0)
+		return -1;
 	http_redirect(w, "/admin/users?done=deleted");
+	return 0;
 }
 
 /*
  * Who may set whose password: anyone their own, an admin anyone's.  Hashes
- * and stores it; 0, or an HTTP status with *why.
+ * and stores it; 0, or -1 with e.
  */
 static int set_password(struct app *app, long long id, const char *pw, int keep_tokens,
-			int *revoked, const char **why)
+			int *revoked, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
 
-	if (id != ad->user.id && !admin_is_admin(ad)) {
-		*why = "only an admin changes another user's password";
-		return 403;
-	}
-	if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX) {
-		*why = "a password has 8 to 255 characters";
-		return 400;
-	}
-	if (!id || auth_hash_password(pw, hash, sizeof(hash)) < 0 ||
-	    adm_user_set_password(app->db, id, hash, keep_tokens, revoked) < 0) {
-		*why = "no such user";
-		return 404;
-	}
-	return 0;
+	if (id != ad->user.id && !admin_is_admin(ad))
+		return nb_fail(e, NB_FORBIDDEN, "only an admin changes another user's password");
+	if (admin_password_valid(app, NULL, pw, NULL, e) < 0)
+		return -1;
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
+		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
+	return admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e);
 }
 
 /* POST /admin/users/:id/password: password, keep_tokens (checkbox, default off). */
-void admin_user_password(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_user_password_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	long long id = id_param(r);
-	const char *keep = query_get(&r->form, "keep_tokens"), *why;
-	int revoked, st = set_password(app, id, query_get(&r->form, "password"),
-				       keep && *keep, &revoked, &why);
+	long long id = req_int(r, "id", 0);
+	int revoked;
 
-	if (st) {
-		admin_fail(app, r, w, st, why);
-		return;
-	}
+	if (set_password(app, id, req_str(r, "password"), (int)req_int(r, "keep_tokens", 0),
+			 &revoked, e) < 0)
+		return -1;
 	/* one's own sessions end with the old password: log in again */
 	if (id == ad->user.id)
 		http_redirect(w, "/admin/login");
@@ -133,12 +123,14 @@ void admin_user_password(struct app *app, struct http_req *r, struct http_resp *
 		http_redirect(w, arena_printf(r->a, "/admin/users?done=password+changed,+sessions"
 					      "+ended,+%d+API+token%s+revoked", revoked,
 					      revoked == 1 ? "" : "s"));
+	return 0;
 }
 
 /* POST /admin/api/users/:id/password {"password", "keep_tokens"}. */
-void admin_api_user_password(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_user_password_run(struct app *app, struct http_req *r, struct http_resp *w,
+				struct nb_err *e)
 {
-	long long id = id_param(r);
+	long long id = req_int(r, "id", 0);
 	const char *pw, *why;
 	char *body;
 	size_t len;
@@ -146,78 +138,19 @@ void admin_api_user_password(struct app *app, struct http_req *r, struct http_re
 	struct admin_user u;
 	cJSON *o;
 
-	if (st) {
-		admin_fail(app, r, w, st, st == 413 ? "body too large" : "bad body");
-		return;
-	}
-	if (adm_password_parse(r->a, body, len, &pw, &keep, &why) < 0) {
-		admin_fail(app, r, w, 400, why);
-		return;
-	}
-	st = set_password(app, id, pw, keep, &revoked, &why);
-	if (st) {
-		admin_fail(app, r, w, st, why);
-		return;
-	}
+	if (st)
+		return nb_fail(e, nb_err_from_status(st), st == 413 ? "body too large" : "bad body");
+	if (admin_password_parse(r->a, body, len, &pw, &keep, &why) < 0)
+		return nb_fail(e, NB_INVALID, "%s", why);
+	if (set_password(app, id, pw, keep, &revoked, e) < 0)
+		return -1;
 	o = cJSON_CreateObject();
-	if (adm_user_by_id(app->db, id, &u) == 0)
+	if (admin_user_by_id(app->db, id, &u) == 0)
 		cJSON_AddStringToObject(o, "user", u.name);
 	cJSON_AddBoolToObject(o, "sessions_ended", 1);
 	cJSON_AddNumberToObject(o, "tokens_revoked", revoked);
 	admin_json(w, 200, o);
+	return 0;
 }
 
-static int token_name_ok(const char *s)
-{
-	size_t n = s ? strlen(s) : 0, i;
-
-	if (n == 0 || n > 64)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
-void admin_token_add(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	struct admin *ad = app->domain;
-	const char *name = query_get(&r->form, "name");
-	char token[80];
-
-	if (!token_name_ok(name)) {
-		admin_fail(app, r, w, 400, "a token's name is 1 to 64 bytes without control "
-			   "characters");
-		return;
-	}
-	if (adm_token_create(app->db, ad->user.id, name, token) < 0) {
-		admin_fail(app, r, w, 503, "cannot store the token: database busy, try again");
-		return;
-	}
-	/* shown this once; only its hash is kept */
-	users_page(app, r, w, 201, token, "token created: copy it now, it is not shown again");
-}
-
-void admin_token_revoke(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	struct admin *ad = app->domain;
-	long long id = id_param(r);
-
-	if (!id || adm_token_revoke(app->db, id, admin_is_admin(ad) ? 0 : ad->user.id) < 0) {
-		admin_fail(app, r, w, 404, "no such token");
-		return;
-	}
-	http_redirect(w, "/admin/users?done=token+revoked");
-}
-
-void admin_api_whoami(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	struct admin *ad = app->domain;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)r;
-	cJSON_AddStringToObject(o, "user", ad->user.name);
-	cJSON_AddStringToObject(o, "role", ad->user.role);
-	cJSON_AddStringToObject(o, "auth", ad->via_token ? "token" : "session");
-	admin_json(w, 200, o);
-}
+const char *const admin_roles[] = { "readonly", "admin", NULL };

@@ -1,38 +1,83 @@
-/* admin.fcgi - the operators' pages and HTTP API under /admin */
+/*
+ * admin.fcgi - the operators' pages and HTTP API under /admin.
+ * Handlers: src/admin/admin_<resource>.c (admin.h lists which).  The
+ * typed routes (ROUTE_IN) declare every input they read; the others are
+ * still to be converted (images, software, mip, devices, rollouts,
+ * requests).
+ */
 #include "../admin/admin.h"
 #include "../admin/admin_ddi.h"
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
+#include "programs.h"
 
 static const struct route_param_spec image_params[] = {
 	{ "box", mkbox_name_ok }, { "image", mkbox_name_ok }, { NULL, NULL }
 };
 
-static const struct route_param_spec id_params[] = { { "id", adm_id_ok }, { NULL, NULL } };
+static const struct route_param_spec id_params[] = { { "id", admin_id_ok }, { NULL, NULL } };
 
-#define P ADM_PUBLIC
-#define A ADM_ADMIN
-#define API ADM_API
+/* the state-changing forms carry the session's CSRF token (admin_run checks it) */
+#define CSRF REQ_FORM_FIELD("csrf", req_v_hex, 0)
+/* a redirect's message for the page it lands on ("done=user+added") */
+#define DONE REQ_QUERY_FIELD("done", req_v_text, 0)
 
-static const struct route routes[] = {
-	{ "GET",  "/admin", admin_root, NULL, NULL, P },
-	{ "GET",  "/admin/login", admin_login_page, "/login", NULL, P },
-	{ "POST", "/admin/login", admin_login, "/login", NULL, P },
-	{ "POST", "/admin/logout", admin_logout, "/logout", NULL, 0 },
-	{ "GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0 },
+static const struct req_field login_page_in[] = {
+	REQ_QUERY_FIELD("next", req_v_text, 0), REQ_END
+};
+static const struct req_field login_in[] = {
+	REQ_FORM_FIELD("username", req_v_text, 0), REQ_FORM_FIELD("password", NULL, 0),
+	REQ_FORM_FIELD("next", req_v_text, 0), REQ_FORM_FIELD("csrf", req_v_text, 0), REQ_END
+};
+static const struct req_field csrf_in[] = { CSRF, REQ_END };
+static const struct req_field users_in[] = {
+	DONE, REQ_QUERY_FIELD("upage", req_v_uint, 0), REQ_QUERY_FIELD("tpage", req_v_uint, 0),
+	REQ_END
+};
+static const struct req_field user_add_in[] = {
+	CSRF, REQ_FORM_FIELD("name", admin_name_valid, REQ_REQUIRED),
+	REQ_FORM_FIELD("password", admin_password_valid, REQ_REQUIRED),
+	{ "role", REQ_FORM, req_v_enum, 0, 0, admin_roles }, REQ_END
+};
+static const struct req_field user_id_in[] = { REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END };
+static const struct req_field user_password_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("password", NULL, 0),
+	REQ_FORM_FIELD("keep_tokens", req_v_bool, 0), REQ_END
+};
+static const struct req_field api_user_password_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), REQ_END
+};
+/* the users page answers a new token: its own query fields too */
+static const struct req_field token_add_in[] = {
+	CSRF, REQ_FORM_FIELD("name", admin_token_name_valid, REQ_REQUIRED), DONE,
+	REQ_QUERY_FIELD("upage", req_v_uint, 0), REQ_QUERY_FIELD("tpage", req_v_uint, 0),
+	REQ_END
+};
+
+#define P ADMIN_PUBLIC
+#define A ADMIN_ONLY
+#define API ADMIN_API
+
+const struct route admin_routes[] = {
+	ROUTE_IN("GET",  "/admin", admin_root, NULL, NULL, P),
+	ROUTE_IN("GET",  "/admin/login", admin_login_page, "/login", login_page_in, P),
+	ROUTE_IN("POST", "/admin/login", admin_login, "/login", login_in, P),
+	ROUTE_IN("POST", "/admin/logout", admin_logout, "/logout", csrf_in, 0),
+	ROUTE_IN("GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0),
 	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
-	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
 	{ "GET",  "/admin/requests", admin_requests, "/requests", NULL, 0 },
-	{ "GET",  "/admin/users", admin_users, "/users", NULL, 0 },
-	{ "POST", "/admin/users", admin_user_add, "/users", NULL, A },
-	{ "POST", "/admin/users/:id/delete", admin_user_delete, "/users", NULL, A },
-	{ "POST", "/admin/users/:id/password", admin_user_password, "/users", NULL, 0 },
-	{ "POST", "/admin/tokens", admin_token_add, "/users", NULL, 0 },
-	{ "POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", NULL, 0 },
-	{ "GET",  "/admin/settings", admin_settings, "/settings", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/users", admin_users, "/users", users_in, 0),
+	ROUTE_IN("POST", "/admin/users", admin_user_add, "/users", user_add_in, A),
+	ROUTE_IN("POST", "/admin/users/:id/delete", admin_user_delete, "/users", user_id_in, A),
+	ROUTE_IN("POST", "/admin/users/:id/password", admin_user_password, "/users",
+		 user_password_in, 0),
+	ROUTE_IN("POST", "/admin/tokens", admin_token_add, "/users", token_add_in, 0),
+	ROUTE_IN("POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", user_id_in, 0),
+	ROUTE_IN("GET",  "/admin/settings", admin_settings_page, "/settings", NULL, 0),
 	{ "GET",  "/admin/mip", admin_mip, "/mip", NULL, 0 },
-	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
@@ -43,7 +88,7 @@ static const struct route routes[] = {
 	{ "POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", id_params, A },
 	{ "POST", "/admin/devices/:id/delete", admin_device_delete, "/devices", id_params, A },
 	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
-	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADM_OWN_CSRF },
+	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
 	{ "POST", "/admin/software/:id/delete", admin_software_delete, "/software", id_params, A },
 	{ "GET",  "/admin/rollouts", admin_rollouts, "/rollouts", NULL, 0 },
@@ -51,9 +96,9 @@ static const struct route routes[] = {
 	{ "POST", "/admin/rollouts/:id/pause", admin_rollout_pause, "/rollouts", id_params, A },
 	{ "POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts", id_params, A },
 	{ "POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts", id_params, A },
-	{ "GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API },
-	{ "POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
-	  id_params, API },
+	ROUTE_IN("GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API),
+	ROUTE_IN("POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
+		 api_user_password_in, API),
 	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
 	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
 	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
@@ -82,12 +127,20 @@ static const struct route routes[] = {
 	  id_params, API | A },
 };
 
-static const struct app_def def = {
-	"admin", routes, sizeof(routes) / sizeof(routes[0]), APP_ERR_TEXT,
+#undef P
+#undef A
+#undef API
+
+const int admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
+
+const struct app_def admin_def = {
+	"admin", admin_routes, sizeof(admin_routes) / sizeof(admin_routes[0]), APP_ERR_TEXT,
 	admin_init, admin_fini, admin_before, 1, NULL
 };
 
+#ifndef NB_NO_MAIN
 int main(int argc, char **argv)
 {
-	return app_main(&def, &core_spec, argc, argv);
+	return app_main(&admin_def, &core_spec, argc, argv);
 }
+#endif

@@ -38,4 +38,8 @@ extern const struct route pypi_routes[];
 extern const int pypi_nroutes;
 extern const struct app_def pypi_def;
 
+extern const struct route admin_routes[];
+extern const int admin_nroutes;
+extern const struct app_def admin_def;
+
 #endif

@@ -12,8 +12,8 @@
 
 /*
  * A password from the first line of stdin, or typed at a prompt without
- * echo: ADM_PASSWORD_MIN..ADM_PASSWORD_MAX bytes, a longer line refused
- * rather than cut.  out holds ADM_PASSWORD_MAX + 2 bytes.
+ * echo: ADMIN_PASSWORD_MIN..ADMIN_PASSWORD_MAX bytes, a longer line refused
+ * rather than cut.  out holds ADMIN_PASSWORD_MAX + 2 bytes.
  */
 static int read_password(const char *prompt, char *out)
 {
@@ -28,41 +28,50 @@ static int read_password(const char *prompt, char *out)
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(0, TCSANOW, &quiet);
 	}
-	if (!fgets(out, ADM_PASSWORD_MAX + 2, stdin))
+	if (!fgets(out, ADMIN_PASSWORD_MAX + 2, stdin))
 		out[0] = '\0';
 	if (tty) {
 		tcsetattr(0, TCSANOW, &old);
 		fputc('\n', stderr);
 	}
 	l = strcspn(out, "\r\n");
-	if (l > ADM_PASSWORD_MAX) {
-		fprintf(stderr, "nestboxctl: a password is at most %d bytes\n", ADM_PASSWORD_MAX);
+	if (l > ADMIN_PASSWORD_MAX) {
+		fprintf(stderr, "nestboxctl: a password is at most %d bytes\n", ADMIN_PASSWORD_MAX);
 		return -1;
 	}
 	out[l] = '\0';
-	if (l < ADM_PASSWORD_MIN) {
+	if (l < ADMIN_PASSWORD_MIN) {
 		fprintf(stderr, "nestboxctl: a password has at least %d characters\n",
-			ADM_PASSWORD_MIN);
+			ADMIN_PASSWORD_MIN);
 		return -1;
 	}
 	return 0;
 }
 
-/* Adds the user, or sets an existing one's password (*revoked: tokens revoked). */
+/*
+ * Adds the user, or sets an existing one's password (*revoked: tokens
+ * revoked).  Returns the exit status: 0, or nb_err_exit() of what failed
+ * (printed).
+ */
 static int set_user(struct app *app, const char *name, const char *role, const char *pw,
 		    int keep_tokens, int *revoked)
 {
 	struct admin_user u;
+	struct nb_err e;
 	char hash[AUTH_HASH_MAX];
+	int rc;
 
 	*revoked = 0;
-	if (auth_hash_password(pw, hash, sizeof(hash)) < 0) {
-		fprintf(stderr, "nestboxctl: cannot hash the password\n");
-		return -1;
-	}
-	if (adm_user_get(app->db, name, &u, NULL, 0) == 0)
-		return adm_user_set_password(app->db, u.id, hash, keep_tokens, revoked);
-	return adm_user_add(app->db, name, hash, role);
+	nb_err_clear(&e);
+	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
+		rc = nb_fail(&e, NB_INTERNAL, "cannot hash the password");
+	else if (admin_user_get(app->db, name, &u, NULL, 0) == 0)
+		rc = admin_user_set_password(app->db, u.id, hash, keep_tokens, revoked, &e);
+	else
+		rc = admin_user_insert(app->db, name, hash, role, &e);
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_user_add(int argc, char **argv)
@@ -73,7 +82,7 @@ int cmd_user_add(int argc, char **argv)
 	const char *role = "admin";
 	struct admin_user u;
 	struct app app;
-	char pw[ADM_PASSWORD_MAX + 2];
+	char pw[ADMIN_PASSWORD_MAX + 2];
 	int c, rc, revoked;
 
 	optind = 1;
@@ -92,13 +101,13 @@ int cmd_user_add(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (adm_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
+	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
 		fprintf(stderr, "nestboxctl: user '%s' exists already\n", argv[optind]);
 		app_close(&app);
 		return 1;
 	}
-	rc = read_password("password: ", pw) < 0 ||
-	     set_user(&app, argv[optind], role, pw, 0, &revoked) < 0;
+	rc = read_password("password: ", pw) < 0 ? 1 :
+	     set_user(&app, argv[optind], role, pw, 0, &revoked);
 	if (!rc)
 		printf("added %s (%s)\n", argv[optind], role);
 	app_close(&app);
@@ -112,7 +121,7 @@ int cmd_user_passwd(int argc, char **argv)
 	};
 	struct admin_user u;
 	struct app app;
-	char pw[ADM_PASSWORD_MAX + 2];
+	char pw[ADMIN_PASSWORD_MAX + 2];
 	int c, rc = 1, keep = 0, revoked = 0;
 
 	optind = 1;
@@ -127,11 +136,10 @@ int cmd_user_passwd(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (adm_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
+	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[optind]);
-	else if (read_password("new password: ", pw) == 0 &&
-		 set_user(&app, argv[optind], u.role, pw, keep, &revoked) == 0)
-		rc = 0;
+	else if (read_password("new password: ", pw) == 0)
+		rc = set_user(&app, argv[optind], u.role, pw, keep, &revoked);
 	if (!rc)
 		printf("password of %s changed; its sessions have ended; %d API token%s revoked%s\n",
 		       argv[optind], revoked, revoked == 1 ? "" : "s", keep ? " (kept)" : "");
@@ -143,6 +151,7 @@ int cmd_user_del(int argc, char **argv)
 {
 	struct admin_user u;
 	struct app app;
+	struct nb_err e;
 	int rc = 1;
 
 	if (argc != 2) {
@@ -151,10 +160,15 @@ int cmd_user_del(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (adm_user_get(app.db, argv[1], &u, NULL, 0) < 0 || adm_user_delete(app.db, u.id) < 0)
+	nb_err_clear(&e);
+	if (admin_user_get(app.db, argv[1], &u, NULL, 0) < 0)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
-	else
+	else if (admin_user_remove(app.db, u.id, &e) < 0) {
+		fprintf(stderr, "nestboxctl: user %s: %s\n", argv[1], e.msg);
+		rc = nb_err_exit(e.kind);
+	} else {
 		rc = 0;
+	}
 	if (!rc)
 		printf("deleted %s\n", argv[1]);
 	app_close(&app);
@@ -170,7 +184,7 @@ int cmd_user_list(int argc, char **argv)
 	(void)argv;
 	if (ctl_open(&app) < 0)
 		return 1;
-	users = adm_user_list(app.db, 0, 1L << 30);
+	users = admin_user_list(app.db, 0, 1L << 30);
 	cJSON_ArrayForEach(u, users)
 		printf("%s\t%s\n", cJSON_GetObjectItem(u, "name")->valuestring,
 		       cJSON_GetObjectItem(u, "role")->valuestring);
@@ -188,14 +202,14 @@ int cmd_user_first_admin(int argc, char **argv)
 {
 	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
 	struct app app;
-	char pw[ADM_PASSWORD_MAX + 2];
+	char pw[ADMIN_PASSWORD_MAX + 2];
 	int users, revoked;
 
 	(void)argc;
 	(void)argv;
 	if (ctl_open(&app) < 0)
 		return 1;
-	users = adm_user_count(app.db, NULL);
+	users = admin_user_count(app.db, NULL);
 	if (users > 0 && !(env && *env)) {
 		printf("admin login: user admin (password as printed when it was created;"
 		       " reset: nestboxctl user passwd admin)\n");
@@ -207,7 +221,7 @@ int cmd_user_first_admin(int argc, char **argv)
 	else if (auth_random_hex(pw, 12) < 0)
 		return 1;
 	/* make run sets the same password each time: admin's tokens stay */
-	if (strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX ||
+	if (strlen(pw) < ADMIN_PASSWORD_MIN || strlen(pw) > ADMIN_PASSWORD_MAX ||
 	    set_user(&app, "admin", "admin", pw, 1, &revoked) < 0) {
 		fprintf(stderr, "nestboxctl: cannot set the admin password (8 to 255 characters)\n");
 		app_close(&app);

@@ -234,8 +234,51 @@ def test_users_and_passwords(admin):
     assert b.post("/admin/users/%d/delete" % me, {"csrf": csrf}).status == 409
     assert b.post("/admin/users/%d/delete" % carol, {"csrf": csrf}).status == 303
     assert b.post("/admin/users/%d/delete" % carol, {"csrf": csrf}).status == 404
-    assert b.post("/admin/users/abc/delete", {"csrf": csrf}).status == 404
+    # an id that is not a number is refused as such, not looked up (issue 13)
+    r = b.post("/admin/users/abc/delete", {"csrf": csrf})
+    assert r.status == 400 and r.text == "invalid id\n"
     assert "carol" not in b.get("/admin/users").text
+
+
+def test_user_and_token_input_is_declared(admin):
+    """The users' and tokens' routes refuse malformed input before any
+    handler runs (400 naming the field) and change nothing."""
+    nb, b = admin
+    csrf = b.csrf()
+    for path in ("/admin/tokens/0/revoke", "/admin/tokens/x1/revoke",
+                 "/admin/users/007/password", "/admin/users/-1/delete"):
+        r = b.post(path, {"csrf": csrf, "password": "long-enough-1"})
+        assert r.status == 400 and r.text == "invalid id\n", path
+    for q in ("upage=abc", "tpage=-2", "upage=1e3"):
+        r = b.get("/admin/users?" + q)
+        assert r.status == 400 and r.text == "invalid %s\n" % q.split("=")[0], q
+    assert b.get("/admin/users?upage=2").status == 200
+    r = b.post("/admin/users", {"csrf": csrf, "name": "eve", "password": "12345678",
+                                "role": "root"})
+    assert r.status == 400 and r.text == "invalid role\n"
+    r = b.post("/admin/users", {"csrf": csrf, "name": "eve"})
+    assert r.status == 400 and r.text == "missing password\n"
+    assert "eve" not in b.get("/admin/users").text
+
+
+def test_password_keep_tokens_is_a_boolean(admin):
+    """keep_tokens=0 (or off) revokes the tokens like an absent box: only
+    a true value keeps them; anything else is refused."""
+    nb, b = admin
+    csrf = b.csrf()
+    assert b.post("/admin/users", {"csrf": csrf, "name": "kim", "password": "kim-pass-01",
+                                   "role": "readonly"}).status == 303
+    k = Browser(nb.port)
+    k.login("kim", "kim-pass-01")
+    assert k.post("/admin/tokens", {"csrf": k.csrf(), "name": "ci"}).status == 201
+    with nb.db() as db:
+        (kim,), = db.execute("SELECT id FROM users WHERE name='kim'").fetchall()
+    r = b.post("/admin/users/%d/password" % kim, {"csrf": csrf, "password": "kim-pass-02",
+                                                  "keep_tokens": "maybe"})
+    assert r.status == 400 and r.text == "invalid keep_tokens\n"
+    r = b.post("/admin/users/%d/password" % kim, {"csrf": csrf, "password": "kim-pass-02",
+                                                  "keep_tokens": "0"})
+    assert r.status == 303 and "1+API+token+revoked" in r.header("Location")
 
 
 def test_api_tokens(admin, tmpdir_shared):

@@ -1,7 +1,7 @@
 /*
- * fuzz_admin_ddi_json - the admin API's JSON bodies (adm_rollout_parse,
- * adm_url_parse, adm_stage_parse, adm_password_parse) and the device list filters
- * (adm_dev_filter_parse over a fuzzed query string).
+ * fuzz_admin_ddi_json - the admin API's JSON bodies (admin_rollout_parse,
+ * admin_url_parse, admin_stage_parse, admin_password_parse) and the device list filters
+ * (admin_dev_filter_parse over a fuzzed query string).
  *
  * Invariants (abort() when broken): a parsed rollout has a feed of 1..63
  * bytes, software_id >= 1, percent 1..100 and limits -1 or within range;
@@ -19,7 +19,7 @@ static void rollout(const char *d, size_t n)
 	struct ddi_rollout r;
 	const char *err = NULL;
 
-	if (adm_rollout_parse(d, n, &r, &err) == 0) {
+	if (admin_rollout_parse(d, n, &r, &err) == 0) {
 		size_t fl = strnlen(r.feed, sizeof(r.feed));
 		if (fl == 0 || fl >= sizeof(r.feed) || strnlen(r.name, sizeof(r.name)) >= sizeof(r.name) ||
 		    r.software_id < 1 || r.percent < 1 || r.percent > 100 ||
@@ -35,14 +35,14 @@ static void url_and_stage(struct arena *a, const char *d, size_t n)
 	const char *url, *name, *err = NULL;
 	int pct = 0;
 
-	if (adm_url_parse(a, d, n, &url, &name, &err) == 0) {
+	if (admin_url_parse(a, d, n, &url, &name, &err) == 0) {
 		if (!url || !*url || !name)
 			abort();
 	} else if (!err) {
 		abort();
 	}
 	err = NULL;
-	if (adm_stage_parse(d, n, &pct, &err) == 0) {
+	if (admin_stage_parse(d, n, &pct, &err) == 0) {
 		if (pct < 1 || pct > 100)
 			abort();
 	} else if (!err) {
@@ -55,8 +55,8 @@ static void password(struct arena *a, const char *d, size_t n)
 	const char *pw = NULL, *err = NULL;
 	int keep = -1;
 
-	if (adm_password_parse(a, d, n, &pw, &keep, &err) == 0) {
-		if (!pw || strlen(pw) < ADM_PASSWORD_MIN || strlen(pw) > ADM_PASSWORD_MAX ||
+	if (admin_password_parse(a, d, n, &pw, &keep, &err) == 0) {
+		if (!pw || strlen(pw) < ADMIN_PASSWORD_MIN || strlen(pw) > ADMIN_PASSWORD_MAX ||
 		    (keep != 0 && keep != 1))
 			abort();
 	} else if (!err) {
@@ -67,13 +67,13 @@ static void password(struct arena *a, const char *d, size_t n)
 static void filters(struct arena *a, const char *d, size_t n)
 {
 	struct query q;
-	struct adm_dev_filter f;
+	struct admin_dev_filter f;
 	const char *err = NULL;
 
 	if (n > QUERY_RAW_MAX || query_parse(a, d, n, &q, &err) < 0)
 		return;
 	err = NULL;
-	if (adm_dev_filter_parse(&q, 1700000000, &f, &err) == 0) {
+	if (admin_dev_filter_parse(&q, 1700000000, &f, &err) == 0) {
 		if (f.after < 0 || (f.seen_lo >= 0 && f.seen_lo > f.seen_hi))
 			abort();
 	} else if (!err) {

@@ -1,8 +1,8 @@
 /*
  * fuzz_ota_archive - an uploaded release archive (tar in any compression,
  * zip) read by ota_read_archive_mem() from src/ota/ota_source.c, the very
- * reader `nestboxctl ota publish` uses (compiled in here with its path
- * rules, src/ota/ota_path.c).
+ * reader `nestboxctl ota publish` uses, with its path rules
+ * (src/ota/ota_path.c), linked from scripts/fuzz.sh's archive.
  *
  * Invariants (abort() when broken):
  *  - on success every file's path passes ota_path_ok() and is not hidden
@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/ota/ota_path.c"
-#include "../../src/ota/ota_source.c"
+#include "../../src/ota/ota.h"
+
 
 #define MAX_FILES 64
 #define MAX_BYTES (1u << 20)

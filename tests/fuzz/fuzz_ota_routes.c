@@ -2,10 +2,9 @@
  * fuzz_ota_routes - the request target of ota.fcgi ("<path>[?<query>]"):
  * path_split() and query_parse() read it as the program does, then
  * route_match() and req_check() run against ota.fcgi's own route table
- * (src/cgi/ota.fcgi.c, included without its main) with its validators
- * (src/ota/ota_path.c, included: scripts/fuzz.sh builds no libgit2 code).
- * The handlers are never called here: the table's entries for them are
- * satisfied by stubs that abort.
+ * (src/cgi/ota.fcgi.c, included without its main) with its validators,
+ * linked from the instrumented archive scripts/fuzz.sh builds.  The
+ * handlers are never called here.
  *
  * Invariants (abort() when broken):
  *  - input req_check accepts: :owner/:repo pass ota_name_ok, :tag/:branch/
@@ -28,23 +27,6 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/ota.fcgi.c"
-#include "../../src/ota/ota_path.c"
-
-#define STUB(fn) \
-	int fn(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e) \
-	{ (void)app; (void)r; (void)w; (void)e; abort(); }
-STUB(ota_release) STUB(ota_releases) STUB(ota_asset) STUB(ota_ref_tag) STUB(ota_ref_head) STUB(ota_tag)
-STUB(ota_tree) STUB(ota_raw)
-int ota_init(struct app *app, char *err, size_t errlen)
-{
-	(void)app, (void)err, (void)errlen;
-	abort();
-}
-void ota_fini(struct app *app)
-{
-	(void)app;
-	abort();
-}
 
 static void plain(const char *s)
 {

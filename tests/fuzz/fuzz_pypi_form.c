@@ -1,8 +1,8 @@
 /*
  * fuzz_pypi_form - the body of a twine upload through the streaming
  * multipart parser and the upload's own callbacks (pypi_up_begin/data/
- * end, the production code of pypi_upload.c, compiled in because the
- * fuzz archive of scripts/fuzz.sh does not list src/pypi yet).  The first
+ * end, the production code of pypi_upload.c, included for its private
+ * callback state; the rest links from scripts/fuzz.sh's archive).  The first
  * input byte chooses the feed size, so part boundaries fall across reads.
  * File data is hashed only (no blob writer).
  *
@@ -15,11 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/pypi/pypi_name.c"
-#include "../../src/pypi/pypi_meta.c"
-#include "../../src/pypi/pypi_store.c"
-#include "../../src/pypi/pypi_http.c"
+#include "../../src/pypi/pypi.h"
 #include "../../src/pypi/pypi_upload.c"
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

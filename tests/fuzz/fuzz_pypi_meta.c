@@ -2,8 +2,7 @@
  * fuzz_pypi_meta - an uploaded file as the index reads it: the input is
  * opened as a wheel and as an sdist (pypi_meta_read_mem, libarchive), and
  * whatever core metadata file is found, or the input itself, goes through
- * pypi_meta_parse().  The production sources are compiled in (the fuzz
- * archive of scripts/fuzz.sh does not list src/pypi yet).
+ * pypi_meta_parse(), linked from scripts/fuzz.sh's instrumented archive.
  *
  * Invariants (abort() when broken):
  *  - a refusal is NB_INVALID with a message;
@@ -15,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/pypi/pypi_meta.c"
-#include "../../src/pypi/pypi_name.c"
+#include "../../src/pypi/pypi.h"
+
 
 static void check_parse(struct arena *a, const char *p, size_t n)
 {

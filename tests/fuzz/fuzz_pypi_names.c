@@ -2,7 +2,7 @@
  * fuzz_pypi_names - the outside strings the index judges by rule: the
  * Accept header (pypi_accept) and a distribution file name with an
  * optional project name (pypi_fname_parse).  Input: "<accept>\n<file
- * name>\n<project>".  Production sources compiled in (see fuzz_pypi_meta).
+ * name>\n<project>".  The production code links from scripts/fuzz.sh's archive.
  *
  * Invariants (abort() when broken):
  *  - pypi_accept answers one of its three values;
@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../src/pypi/pypi_name.c"
+#include "../../src/pypi/pypi.h"
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

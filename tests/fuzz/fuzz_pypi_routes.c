@@ -1,8 +1,8 @@
 /*
  * fuzz_pypi_routes - a request target ("<path>[?<query>]") routed with
  * every method pypi.fcgi answers through its real table (src/cgi/
- * pypi.fcgi.c, included without its main, with the domain's sources:
- * the fuzz archive of scripts/fuzz.sh does not list src/pypi) and its
+ * pypi.fcgi.c, included without its main; the domain links from
+ * scripts/fuzz.sh's instrumented archive) and its
  * declared input checked by req_check, as app.c does before a handler.
  *
  * Invariants (abort() when broken):
@@ -18,22 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/pypi/pypi.h"
+
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
-#include "../../src/pypi/pypi_file.c"
-#include "../../src/pypi/pypi_http.c"
-#include "../../src/pypi/pypi_index.c"
-#include "../../src/pypi/pypi_login.c"
-#include "../../src/pypi/pypi_meta.c"
-#include "../../src/pypi/pypi_name.c"
-#include "../../src/pypi/pypi_project.c"
-#include "../../src/pypi/pypi_settings.c"
-#include "../../src/pypi/pypi_simple.c"
-#include "../../src/pypi/pypi_simple_project.c"
-#include "../../src/pypi/pypi_store.c"
-#include "../../src/pypi/pypi_upload.c"
-#include "../../src/pypi/pypi_user.c"
-#include "../../src/pypi/pypi_version.c"
 
 static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
 

@@ -19,25 +19,25 @@ static void test_ids_and_numbers(void **state)
 	long v = 0;
 
 	(void)state;
-	assert_true(adm_id_ok("1"));
-	assert_true(adm_id_ok("123456789012345678"));
-	assert_false(adm_id_ok(""));
-	assert_false(adm_id_ok("1234567890123456789"));
-	assert_false(adm_id_ok("12a"));
-	assert_false(adm_id_ok("-1"));
-	assert_int_equal(adm_int("42", 1, 100, &v), 0);
+	assert_true(admin_id_ok("1"));
+	assert_true(admin_id_ok("123456789012345678"));
+	assert_false(admin_id_ok(""));
+	assert_false(admin_id_ok("1234567890123456789"));
+	assert_false(admin_id_ok("12a"));
+	assert_false(admin_id_ok("-1"));
+	assert_int_equal(admin_int("42", 1, 100, &v), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(adm_int("0", 1, 100, &v), -1);
-	assert_int_equal(adm_int("101", 1, 100, &v), -1);
-	assert_int_equal(adm_int("4x", 1, 100, &v), -1);
-	assert_int_equal(adm_int(" 4", 1, 100, &v), -1);
-	assert_int_equal(adm_int("", 1, 100, &v), -1);
-	assert_int_equal(adm_int(NULL, 1, 100, &v), -1);
-	assert_int_equal(adm_int("99999999999999999999", 0, 100, &v), -1);
-	assert_true(adm_label_ok("beta-1", 63));
-	assert_false(adm_label_ok("", 63));
-	assert_false(adm_label_ok("a\nb", 63));
-	assert_false(adm_label_ok(NULL, 63));
+	assert_int_equal(admin_int("0", 1, 100, &v), -1);
+	assert_int_equal(admin_int("101", 1, 100, &v), -1);
+	assert_int_equal(admin_int("4x", 1, 100, &v), -1);
+	assert_int_equal(admin_int(" 4", 1, 100, &v), -1);
+	assert_int_equal(admin_int("", 1, 100, &v), -1);
+	assert_int_equal(admin_int(NULL, 1, 100, &v), -1);
+	assert_int_equal(admin_int("99999999999999999999", 0, 100, &v), -1);
+	assert_true(admin_label_ok("beta-1", 63));
+	assert_false(admin_label_ok("", 63));
+	assert_false(admin_label_ok("a\nb", 63));
+	assert_false(admin_label_ok(NULL, 63));
 }
 
 static struct query q_of(struct arena *a, const char *s)
@@ -52,42 +52,42 @@ static struct query q_of(struct arena *a, const char *s)
 static void test_filters(void **state)
 {
 	struct arena a;
-	struct adm_dev_filter f;
+	struct admin_dev_filter f;
 	struct query q;
 	const char *err = NULL;
 
 	(void)state;
 	arena_init(&a);
 	q = q_of(&a, "state=error&feed=&model=board-a&seen=hour&after=7");
-	assert_int_equal(adm_dev_filter_parse(&q, 10000, &f, &err), 0);
+	assert_int_equal(admin_dev_filter_parse(&q, 10000, &f, &err), 0);
 	assert_string_equal(f.state, "error");
 	assert_null(f.feed);			/* an empty field is no filter */
 	assert_string_equal(f.model, "board-a");
 	assert_int_equal(f.seen_lo, 10000 - 3600);
 	assert_int_equal(f.after, 7);
 	q = q_of(&a, "seen=never");
-	assert_int_equal(adm_dev_filter_parse(&q, 10000, &f, &err), 0);
+	assert_int_equal(admin_dev_filter_parse(&q, 10000, &f, &err), 0);
 	assert_true(f.seen_lo == 0 && f.seen_hi == 0);
 	q = q_of(&a, "seen=old");
-	assert_int_equal(adm_dev_filter_parse(&q, 100000, &f, &err), 0);
+	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), 0);
 	assert_true(f.seen_lo == 1 && f.seen_hi == 100000 - 86400 - 1);
 	q = q_of(&a, "");
-	assert_int_equal(adm_dev_filter_parse(&q, 100000, &f, &err), 0);
+	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), 0);
 	assert_true(f.seen_lo < 0 && f.after == 0);
 	q = q_of(&a, "seen=soon");
-	assert_int_equal(adm_dev_filter_parse(&q, 100000, &f, &err), -1);
+	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
 	assert_non_null(strstr(err, "seen"));
 	q = q_of(&a, "after=-3");
-	assert_int_equal(adm_dev_filter_parse(&q, 100000, &f, &err), -1);
+	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
 	q = q_of(&a, "after=x");
-	assert_int_equal(adm_dev_filter_parse(&q, 100000, &f, &err), -1);
+	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
 	arena_free(&a);
 }
 
 static int rollout(const char *s, struct ddi_rollout *r)
 {
 	const char *err = NULL;
-	int rc = adm_rollout_parse(s, strlen(s), r, &err);
+	int rc = admin_rollout_parse(s, strlen(s), r, &err);
 
 	assert_true(rc == 0 || err);
 	return rc;
@@ -132,17 +132,17 @@ static void test_url_and_stage(void **state)
 
 	(void)state;
 	arena_init(&a);
-	assert_int_equal(adm_url_parse(&a, "{\"url\":\"http://x/a.swu\"}", 24, &url, &name, &err), 0);
+	assert_int_equal(admin_url_parse(&a, "{\"url\":\"http://x/a.swu\"}", 24, &url, &name, &err), 0);
 	assert_string_equal(url, "http://x/a.swu");
 	assert_string_equal(name, "");
-	assert_int_equal(adm_url_parse(&a, "{\"url\":\"\"}", 10, &url, &name, &err), -1);
-	assert_int_equal(adm_url_parse(&a, "{\"url\":1}", 9, &url, &name, &err), -1);
-	assert_int_equal(adm_url_parse(&a, "{\"url\":\"u\",\"name\":1}", 20, &url, &name, &err), -1);
-	assert_int_equal(adm_stage_parse("{\"percent\":40}", 14, &pct, &err), 0);
+	assert_int_equal(admin_url_parse(&a, "{\"url\":\"\"}", 10, &url, &name, &err), -1);
+	assert_int_equal(admin_url_parse(&a, "{\"url\":1}", 9, &url, &name, &err), -1);
+	assert_int_equal(admin_url_parse(&a, "{\"url\":\"u\",\"name\":1}", 20, &url, &name, &err), -1);
+	assert_int_equal(admin_stage_parse("{\"percent\":40}", 14, &pct, &err), 0);
 	assert_int_equal(pct, 40);
-	assert_int_equal(adm_stage_parse("{}", 2, &pct, &err), -1);
-	assert_int_equal(adm_stage_parse("{\"percent\":101}", 15, &pct, &err), -1);
-	assert_int_equal(adm_stage_parse("{\"percent\":\"5\"}", 15, &pct, &err), -1);
+	assert_int_equal(admin_stage_parse("{}", 2, &pct, &err), -1);
+	assert_int_equal(admin_stage_parse("{\"percent\":101}", 15, &pct, &err), -1);
+	assert_int_equal(admin_stage_parse("{\"percent\":\"5\"}", 15, &pct, &err), -1);
 	arena_free(&a);
 }
 
@@ -156,7 +156,7 @@ static void test_password_body(void **state)
 
 	(void)state;
 	arena_init(&a);
-#define PW(s) adm_password_parse(&a, s, strlen(s), &pw, &keep, &err)
+#define PW(s) admin_password_parse(&a, s, strlen(s), &pw, &keep, &err)
 	assert_int_equal(PW("{\"password\":\"long-enough\"}"), 0);
 	assert_string_equal(pw, "long-enough");
 	assert_int_equal(keep, 0);

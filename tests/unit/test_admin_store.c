@@ -132,11 +132,11 @@ static long long add_user(struct db *db, const char *name, const char *role)
 	char hash[64];
 
 	snprintf(hash, sizeof(hash), "$argon2id$fake-hash-of-%s", name);
-	if (adm_user_add(db, name, hash, role) < 0)
-		fail_msg("adm_user_add %s: %s", name, db_errmsg(db));
+	if (admin_user_insert(db, name, hash, role, NULL) < 0)
+		fail_msg("admin_user_insert %s: %s", name, db_errmsg(db));
 	memset(&u, 0, sizeof(u));
-	if (adm_user_get(db, name, &u, NULL, 0) < 0)
-		fail_msg("adm_user_get %s", name);
+	if (admin_user_get(db, name, &u, NULL, 0) < 0)
+		fail_msg("admin_user_get %s", name);
 	assert_true(u.id > 0);
 	return u.id;
 }
@@ -158,12 +158,12 @@ static void test_user_add_get(void **state)
 	struct admin_user u, v;
 	char hash[AUTH_HASH_MAX];
 
-	assert_int_equal(adm_user_add(f->db, "alice", "$argon2id$hash-a", "admin"), 0);
-	assert_int_equal(adm_user_add(f->db, "bob", "$argon2id$hash-b", "readonly"), 0);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$hash-a", "admin", NULL), 0);
+	assert_int_equal(admin_user_insert(f->db, "bob", "$argon2id$hash-b", "readonly", NULL), 0);
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 'X', sizeof(hash));
-	assert_int_equal(adm_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_true(u.id > 0);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
@@ -171,7 +171,7 @@ static void test_user_add_get(void **state)
 	assert_int_equal(u.id, q1(f->db, "SELECT id FROM users WHERE name='alice'", NULL));
 
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(adm_user_get(f->db, "bob", &v, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, sizeof(hash)), 0);
 	assert_string_equal(v.name, "bob");
 	assert_string_equal(v.role, "readonly");
 	assert_string_equal(hash, "$argon2id$hash-b");
@@ -179,39 +179,42 @@ static void test_user_add_get(void **state)
 	assert_true(v.id != u.id);
 
 	/* the hash is optional; a short buffer truncates, never overflows */
-	assert_int_equal(adm_user_get(f->db, "bob", &v, NULL, 0), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, NULL, 0), 0);
 	memset(hash, 'X', sizeof(hash));
-	assert_int_equal(adm_user_get(f->db, "bob", &v, hash, 5), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, 5), 0);
 	assert_string_equal(hash, "$arg");
 	assert_int_equal(hash[5], 'X');
 
 	/* unknown names, and names are exact (case-sensitive, no patterns) */
-	assert_int_equal(adm_user_get(f->db, "carol", &u, NULL, 0), -1);
-	assert_int_equal(adm_user_get(f->db, "Alice", &u, NULL, 0), -1);
-	assert_int_equal(adm_user_get(f->db, "ali%", &u, NULL, 0), -1);
-	assert_int_equal(adm_user_get(f->db, "", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "carol", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "Alice", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "ali%", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "", &u, NULL, 0), -1);
 }
 
 static void test_user_duplicate_and_bad_role(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	struct admin_user u;
 	char hash[AUTH_HASH_MAX];
 
-	assert_int_equal(adm_user_add(f->db, "alice", "$argon2id$first", "admin"), 0);
-	assert_int_equal(adm_user_add(f->db, "alice", "$argon2id$second", "readonly"), -1);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$first", "admin", NULL), 0);
+	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$second", "readonly", &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
 	/* the first one is unchanged */
-	assert_int_equal(adm_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$first");
 	assert_string_equal(u.role, "admin");
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 1);
 
 	/* a role other than admin/readonly is refused by the schema */
-	assert_int_equal(adm_user_add(f->db, "mallory", "$argon2id$x", "root"), -1);
-	assert_int_equal(adm_user_add(f->db, "mallory", "$argon2id$x", ""), -1);
-	assert_int_equal(adm_user_get(f->db, "mallory", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "root", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "", NULL), -1);
+	assert_int_equal(admin_user_get(f->db, "mallory", &u, NULL, 0), -1);
 	/* the statement is usable again after the failures */
-	assert_int_equal(adm_user_add(f->db, "mallory", "$argon2id$x", "readonly"), 0);
+	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "readonly", NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 2);
 }
 
@@ -219,17 +222,17 @@ static void test_user_count(void **state)
 {
 	struct fx *f = *state;
 
-	assert_int_equal(adm_user_count(f->db, NULL), 0);
-	assert_int_equal(adm_user_count(f->db, "admin"), 0);
+	assert_int_equal(admin_user_count(f->db, NULL), 0);
+	assert_int_equal(admin_user_count(f->db, "admin"), 0);
 	add_user(f->db, "a1", "admin");
 	add_user(f->db, "a2", "admin");
 	add_user(f->db, "r1", "readonly");
-	assert_int_equal(adm_user_count(f->db, NULL), 3);
-	assert_int_equal(adm_user_count(f->db, "admin"), 2);
-	assert_int_equal(adm_user_count(f->db, "readonly"), 1);
-	assert_int_equal(adm_user_count(f->db, "nobody"), 0);
+	assert_int_equal(admin_user_count(f->db, NULL), 3);
+	assert_int_equal(admin_user_count(f->db, "admin"), 2);
+	assert_int_equal(admin_user_count(f->db, "readonly"), 1);
+	assert_int_equal(admin_user_count(f->db, "nobody"), 0);
 	/* the cached statement forgets the role binding between calls */
-	assert_int_equal(adm_user_count(f->db, NULL), 3);
+	assert_int_equal(admin_user_count(f->db, NULL), 3);
 }
 
 static void test_user_list(void **state)
@@ -239,7 +242,7 @@ static void test_user_list(void **state)
 
 	add_user(f->db, "zed", "readonly");
 	add_user(f->db, "amy", "admin");
-	arr = adm_user_list(f->db, 0, 100);
+	arr = admin_user_list(f->db, 0, 100);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	o = cJSON_GetArrayItem(arr, 0);	/* by name */
 	assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring, "amy");
@@ -264,23 +267,23 @@ static void test_user_list_pages(void **state)
 
 	for (i = 0; i < 5; i++)
 		add_user(f->db, names[4 - i], "readonly");
-	arr = adm_user_list(f->db, 0, 2);
+	arr = admin_user_list(f->db, 0, 2);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u1");
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "u2");
 	cJSON_Delete(arr);
-	arr = adm_user_list(f->db, 2, 2);
+	arr = admin_user_list(f->db, 2, 2);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u3");
 	cJSON_Delete(arr);
-	arr = adm_user_list(f->db, 4, 2);	/* the last, partial page */
+	arr = admin_user_list(f->db, 4, 2);	/* the last, partial page */
 	assert_int_equal(cJSON_GetArraySize(arr), 1);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u5");
 	cJSON_Delete(arr);
-	arr = adm_user_list(f->db, 5, 2);	/* past the end */
+	arr = admin_user_list(f->db, 5, 2);	/* past the end */
 	assert_int_equal(cJSON_GetArraySize(arr), 0);
 	cJSON_Delete(arr);
-	arr = adm_user_list(f->db, 0, 1L << 30);	/* nestboxctl's "all" */
+	arr = admin_user_list(f->db, 0, 1L << 30);	/* nestboxctl's "all" */
 	assert_int_equal(cJSON_GetArraySize(arr), 5);
 	cJSON_Delete(arr);
 }
@@ -295,26 +298,26 @@ static void test_user_set_password_ends_sessions(void **state)
 	int revoked = -1;
 	struct admin_user u;
 
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta2, ca2), 0);
-	assert_int_equal(adm_session_create(f->db, bob, 3600, tb, cb), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "ci", api), 0);
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta2, ca2), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci", api, NULL), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
 
-	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked), 0);
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
-	assert_int_equal(adm_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$new-hash");
 	/* every session of alice is gone; bob's stays */
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(adm_session_get(f->db, ta2, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ta2, &u, csrf), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 	assert_string_equal(u.name, "bob");
 	/* bob's password is untouched; asked to, alice's API tokens stay */
-	assert_int_equal(adm_user_get(f->db, "bob", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$fake-hash-of-bob");
-	assert_int_equal(adm_token_get(f->db, api, &u), 0);
+	assert_int_equal(admin_token_get(f->db, api, &u), 0);
 	/* no transaction left open */
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
 }
@@ -325,7 +328,7 @@ static void test_user_set_password_unknown_id(void **state)
 	long long alice = add_user(f->db, "alice", "admin");
 
 	/*
-	 * BUG: src/admin/admin_store.c:83 (adm_user_set_password) tests
+	 * BUG: src/admin/admin_store.c:83 (admin_user_set_password) tests
 	 * `sqlite3_changes(db_handle(db)) >= 0`, which is always true and,
 	 * besides, counts the rows of the sessions DELETE, not of the users
 	 * UPDATE.  So an id that names no user returns 0 ("done"), and the
@@ -336,8 +339,11 @@ static void test_user_set_password_unknown_id(void **state)
 	 */
 	int revoked = 7;
 
-	assert_int_equal(adm_user_set_password(f->db, alice + 1000, "$argon2id$x", 0, &revoked),
+	struct nb_err e;
+
+	assert_int_equal(admin_user_set_password(f->db, alice + 1000, "$argon2id$x", 0, &revoked, &e),
 			 -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users WHERE pw_hash='$argon2id$x'",
 			    NULL), 0);
@@ -354,23 +360,23 @@ static void test_user_set_password_revokes_tokens(void **state)
 	struct admin_user u;
 	int revoked = -1;
 
-	assert_int_equal(adm_token_create(f->db, alice, "ci", a1), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "laptop", a2), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "old", a3), 0);
-	assert_int_equal(adm_token_create(f->db, bob, "ci", b1), 0);
-	assert_int_equal(adm_token_revoke(f->db, 3, alice), 0);	/* already revoked: not counted */
-	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci", a1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "laptop", a2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "old", a3, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "ci", b1, NULL), 0);
+	assert_int_equal(admin_token_remove(f->db, 3, alice, NULL), 0);	/* already revoked: not counted */
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 2);
-	assert_int_equal(adm_token_get(f->db, a1, &u), -1);
-	assert_int_equal(adm_token_get(f->db, a2, &u), -1);
-	assert_int_equal(adm_token_get(f->db, b1, &u), 0);
+	assert_int_equal(admin_token_get(f->db, a1, &u), -1);
+	assert_int_equal(admin_token_get(f->db, a2, &u), -1);
+	assert_int_equal(admin_token_get(f->db, b1, &u), 0);
 	assert_string_equal(u.name, "bob");
-	assert_int_equal(adm_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked), 0);
+	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
-	assert_int_equal(adm_user_by_id(f->db, bob, &u), 0);
+	assert_int_equal(admin_user_by_id(f->db, bob, &u), 0);
 	assert_string_equal(u.name, "bob");
-	assert_int_equal(adm_user_by_id(f->db, bob + 100, &u), -1);
+	assert_int_equal(admin_user_by_id(f->db, bob + 100, &u), -1);
 }
 
 /* _get reads a key's count and time; _mark counts and moves the time to now. */
@@ -380,56 +386,58 @@ static void test_throttle_get_and_mark(void **state)
 	long count = -1;
 	long long first = -1, now = (long long)time(NULL);
 
-	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), -1);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), -1);
 	assert_int_equal(count, 0);
-	adm_throttle_mark(f->db, "last:192.0.2.1");
-	adm_throttle_mark(f->db, "last:192.0.2.1");
-	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	admin_throttle_mark(f->db, "last:192.0.2.1");
+	admin_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
 	assert_int_equal(count, 2);
 	assert_true(first >= now && first <= now + 5);
 	assert_int_equal(q1(f->db, "UPDATE login_failures SET first = 5 RETURNING first", NULL), 5);
-	adm_throttle_mark(f->db, "last:192.0.2.1");
-	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	admin_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
 	assert_true(count == 3 && first >= now);
-	assert_int_equal(adm_throttle_get(f->db, "last:192.0.2.2", &count, &first), -1);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.2", &count, &first), -1);
 }
 
 static void test_user_delete_cascades(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], k1[80], k2[80], kb[80], sql[128];
 	struct admin_user u;
 
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(adm_session_create(f->db, bob, 3600, tb, cb), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(adm_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	assert_int_equal(q1(f->db, "PRAGMA foreign_keys", NULL), 1);
 
-	assert_int_equal(adm_user_delete(f->db, alice), 0);
-	assert_int_equal(adm_user_get(f->db, "alice", &u, NULL, 0), -1);
-	assert_int_equal(adm_user_count(f->db, NULL), 1);
+	assert_int_equal(admin_user_remove(f->db, alice, NULL), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_count(f->db, NULL), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE user_id=%lld", alice);
 	assert_int_equal(q1(f->db, sql, NULL), 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM api_tokens WHERE user_id=%lld", alice);
 	assert_int_equal(q1(f->db, sql, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 1);
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(adm_token_get(f->db, k1, &u), -1);
-	assert_int_equal(adm_token_get(f->db, k2, &u), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_token_get(f->db, k1, &u), -1);
+	assert_int_equal(admin_token_get(f->db, k2, &u), -1);
 	/* bob keeps his */
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
-	assert_int_equal(adm_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
 	assert_string_equal(u.name, "bob");
 
 	/* deleting again, or an id that never was, is -1 */
-	assert_int_equal(adm_user_delete(f->db, alice), -1);
-	assert_int_equal(adm_user_delete(f->db, bob + 1000), -1);
-	assert_int_equal(adm_user_count(f->db, NULL), 1);
+	assert_int_equal(admin_user_remove(f->db, alice, NULL), -1);
+	assert_int_equal(admin_user_remove(f->db, bob + 1000, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_user_count(f->db, NULL), 1);
 }
 
 /* -- sessions -- */
@@ -444,7 +452,7 @@ static void test_session_create_stores_hash(void **state)
 
 	memset(token, 'X', sizeof(token));
 	memset(csrf, 'X', sizeof(csrf));
-	assert_int_equal(adm_session_create(f->db, alice, 3600, token, csrf), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, token, csrf), 0);
 	assert_true(is_lower_hex(token, 64));
 	assert_true(is_lower_hex(csrf, 64));
 	assert_string_not_equal(token, csrf);
@@ -475,7 +483,7 @@ static void test_session_create_stores_hash(void **state)
 	/* a second session: new token and csrf */
 	{
 		char t2[65], c2[65];
-		assert_int_equal(adm_session_create(f->db, alice, 3600, t2, c2), 0);
+		assert_int_equal(admin_session_create(f->db, alice, 3600, t2, c2), 0);
 		assert_string_not_equal(t2, token);
 		assert_string_not_equal(c2, csrf);
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
@@ -488,7 +496,7 @@ static void test_session_unknown_user_refused(void **state)
 	char token[65], csrf[65];
 
 	/* foreign keys are on: no session for a user that does not exist */
-	assert_int_equal(adm_session_create(f->db, 4242, 3600, token, csrf), -1);
+	assert_int_equal(admin_session_create(f->db, 4242, 3600, token, csrf), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 0);
 }
 
@@ -500,18 +508,18 @@ static void test_session_get(void **state)
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], th[65], bad[65];
 	struct admin_user u;
 
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(adm_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
 
 	memset(&u, 0, sizeof(u));
 	memset(csrf, 0, sizeof(csrf));
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
 	assert_int_equal(u.id, alice);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
 	assert_string_equal(csrf, ca);
 
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 	assert_int_equal(u.id, bob);
 	assert_string_equal(u.name, "bob");
 	assert_string_equal(u.role, "readonly");
@@ -520,14 +528,14 @@ static void test_session_get(void **state)
 	/* wrong tokens: one changed digit, a prefix, empty, the stored hash itself */
 	snprintf(bad, sizeof(bad), "%s", ta);
 	bad[63] = bad[63] == '0' ? '1' : '0';
-	assert_int_equal(adm_session_get(f->db, bad, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), -1);
 	snprintf(bad, sizeof(bad), "%.63s", ta);
-	assert_int_equal(adm_session_get(f->db, bad, &u, csrf), -1);
-	assert_int_equal(adm_session_get(f->db, "", &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, "", &u, csrf), -1);
 	auth_token_hash(ta, th);
-	assert_int_equal(adm_session_get(f->db, th, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, th, &u, csrf), -1);
 	/* the csrf token is not a session token */
-	assert_int_equal(adm_session_get(f->db, ca, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ca, &u, csrf), -1);
 }
 
 static void test_session_expiry(void **state)
@@ -538,9 +546,9 @@ static void test_session_expiry(void **state)
 	struct admin_user u;
 	sqlite3_stmt *st;
 
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(adm_session_create(f->db, alice, 3600, tb, cb), 0);
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
 
 	/* ta expires one second ago */
 	auth_token_hash(ta, th);
@@ -551,22 +559,22 @@ static void test_session_expiry(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(sqlite3_changes(db_handle(f->db)), 1);
 	sqlite3_finalize(st);
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 
 	/* a ttl of 0 is expired at once; creating it forgot the expired ta */
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
-	assert_int_equal(adm_session_create(f->db, alice, 0, tc, cc), 0);
-	assert_int_equal(adm_session_get(f->db, tc, &u, csrf), -1);
+	assert_int_equal(admin_session_create(f->db, alice, 0, tc, cc), 0);
+	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions WHERE token_hash=?1", th), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
 
 	/* the next login forgets every session that expired before now */
 	exec(f->db, "UPDATE sessions SET expires = expires - 100000");
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), -1);
-	assert_int_equal(adm_session_create(f->db, alice, 3600, tc, cc), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), -1);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tc, cc), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
-	assert_int_equal(adm_session_get(f->db, tc, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), 0);
 }
 
 static void test_session_delete(void **state)
@@ -576,17 +584,17 @@ static void test_session_delete(void **state)
 	char ta[65], ca[65], tb[65], cb[65], csrf[65];
 	struct admin_user u;
 
-	assert_int_equal(adm_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(adm_session_create(f->db, alice, 3600, tb, cb), 0);
-	adm_session_delete(f->db, ta);
-	assert_int_equal(adm_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb), 0);
+	admin_session_delete(f->db, ta);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	/* only that session: the other one of the same user stays */
-	assert_int_equal(adm_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 	assert_string_equal(csrf, cb);
 	/* deleting an unknown or already deleted token changes nothing */
-	adm_session_delete(f->db, ta);
-	adm_session_delete(f->db, "nope");
+	admin_session_delete(f->db, ta);
+	admin_session_delete(f->db, "nope");
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 1);
 }
@@ -602,7 +610,7 @@ static void test_token_create_stores_hash(void **state)
 	time_t now = time(NULL);
 
 	memset(token, 'X', sizeof(token));
-	assert_int_equal(adm_token_create(f->db, alice, "ci deploy", token), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci deploy", token, NULL), 0);
 	assert_int_equal(strlen(token), 4 + 64);
 	assert_memory_equal(token, "nbx_", 4);
 	assert_true(is_lower_hex(token + 4, 64));
@@ -627,12 +635,12 @@ static void test_token_create_stores_hash(void **state)
 	created = q1(f->db, "SELECT created FROM api_tokens", NULL);
 	assert_true(created >= (long long)now && created <= (long long)now + 5);
 
-	assert_int_equal(adm_token_create(f->db, alice, "second", t2), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "second", t2, NULL), 0);
 	assert_string_not_equal(t2, token);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 2);
 
 	/* no token for a user that does not exist */
-	assert_int_equal(adm_token_create(f->db, alice + 1000, "ghost", t2), -1);
+	assert_int_equal(admin_token_create(f->db, alice + 1000, "ghost", t2, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 2);
 }
 
@@ -646,11 +654,11 @@ static void test_token_get(void **state)
 	long long used;
 	time_t now = time(NULL);
 
-	assert_int_equal(adm_token_create(f->db, alice, "a", ka), 0);
-	assert_int_equal(adm_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "a", ka, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(adm_token_get(f->db, ka, &u), 0);
+	assert_int_equal(admin_token_get(f->db, ka, &u), 0);
 	assert_int_equal(u.id, alice);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
@@ -661,7 +669,7 @@ static void test_token_get(void **state)
 	auth_token_hash(kb, th);
 	assert_int_equal(q1(f->db, "SELECT last_used FROM api_tokens WHERE token_hash=?1", th), -1);
 
-	assert_int_equal(adm_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
 	assert_int_equal(u.id, bob);
 	assert_string_equal(u.role, "readonly");
 	assert_true(q1(f->db, "SELECT last_used FROM api_tokens WHERE token_hash=?1", th) >= now);
@@ -669,25 +677,26 @@ static void test_token_get(void **state)
 	/* wrong tokens */
 	snprintf(bad, sizeof(bad), "%s", ka);
 	bad[67] = bad[67] == '0' ? '1' : '0';
-	assert_int_equal(adm_token_get(f->db, bad, &u), -1);
-	assert_int_equal(adm_token_get(f->db, ka + 4, &u), -1);	/* without nbx_ */
+	assert_int_equal(admin_token_get(f->db, bad, &u), -1);
+	assert_int_equal(admin_token_get(f->db, ka + 4, &u), -1);	/* without nbx_ */
 	snprintf(bad, sizeof(bad), "%.12s", ka);			/* the prefix */
-	assert_int_equal(adm_token_get(f->db, bad, &u), -1);
-	assert_int_equal(adm_token_get(f->db, "", &u), -1);
+	assert_int_equal(admin_token_get(f->db, bad, &u), -1);
+	assert_int_equal(admin_token_get(f->db, "", &u), -1);
 	auth_token_hash(ka, th);
-	assert_int_equal(adm_token_get(f->db, th, &u), -1);		/* the stored hash */
+	assert_int_equal(admin_token_get(f->db, th, &u), -1);		/* the stored hash */
 
 	/* a session token is not an API token and vice versa */
 	{
 		char st[65], sc[65], csrf[65];
-		assert_int_equal(adm_session_create(f->db, alice, 3600, st, sc), 0);
-		assert_int_equal(adm_token_get(f->db, st, &u), -1);
-		assert_int_equal(adm_session_get(f->db, ka, &u, csrf), -1);
+		assert_int_equal(admin_session_create(f->db, alice, 3600, st, sc), 0);
+		assert_int_equal(admin_token_get(f->db, st, &u), -1);
+		assert_int_equal(admin_session_get(f->db, ka, &u, csrf), -1);
 	}
 }
 
 static void test_token_revoke(void **state)
 {
+	struct nb_err e;
 	struct fx *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
@@ -695,38 +704,39 @@ static void test_token_revoke(void **state)
 	long long id1, id2, idb;
 	struct admin_user u;
 
-	assert_int_equal(adm_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(adm_token_create(f->db, bob, "b", kb), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	id1 = token_id(f->db, k1);
 	id2 = token_id(f->db, k2);
 	idb = token_id(f->db, kb);
 	assert_true(id1 > 0 && id2 > 0 && idb > 0);
 
 	/* bob cannot revoke alice's token */
-	assert_int_equal(adm_token_revoke(f->db, id1, bob), -1);
-	assert_int_equal(adm_token_get(f->db, k1, &u), 0);
+	assert_int_equal(admin_token_remove(f->db, id1, bob, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
 	assert_int_equal(q1(f->db, "SELECT sum(revoked) FROM api_tokens", NULL), 0);
 
 	/* alice can */
-	assert_int_equal(adm_token_revoke(f->db, id1, alice), 0);
-	assert_int_equal(adm_token_get(f->db, k1, &u), -1);
+	assert_int_equal(admin_token_remove(f->db, id1, alice, NULL), 0);
+	assert_int_equal(admin_token_get(f->db, k1, &u), -1);
 	auth_token_hash(k1, th);
 	assert_int_equal(q1(f->db, "SELECT revoked FROM api_tokens WHERE token_hash=?1", th), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 1);
 	/* her other token and bob's still work */
-	assert_int_equal(adm_token_get(f->db, k2, &u), 0);
-	assert_int_equal(adm_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
 
 	/* the admin form (uid 0) revokes anyone's */
-	assert_int_equal(adm_token_revoke(f->db, idb, 0), 0);
-	assert_int_equal(adm_token_get(f->db, kb, &u), -1);
-	assert_int_equal(adm_token_get(f->db, k2, &u), 0);
+	assert_int_equal(admin_token_remove(f->db, idb, 0, NULL), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u), -1);
+	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 2);
 
 	/* an id that does not exist, as owner or admin */
-	assert_int_equal(adm_token_revoke(f->db, idb + 1000, 0), -1);
-	assert_int_equal(adm_token_revoke(f->db, idb + 1000, alice), -1);
+	assert_int_equal(admin_token_remove(f->db, idb + 1000, 0, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_token_remove(f->db, idb + 1000, alice, NULL), -1);
 	/* a revoked row is kept (for the list), not deleted */
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 3);
 }
@@ -753,13 +763,13 @@ static void test_token_list(void **state)
 	cJSON *arr, *o;
 	char *json;
 
-	assert_int_equal(adm_token_create(f->db, alice, "one", k1), 0);
-	assert_int_equal(adm_token_create(f->db, alice, "two", k2), 0);
-	assert_int_equal(adm_token_create(f->db, bob, "b", kb), 0);
-	assert_int_equal(adm_token_get(f->db, k1, &u), 0);
-	assert_int_equal(adm_token_revoke(f->db, token_id(f->db, k2), alice), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
+	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
+	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
+	assert_int_equal(admin_token_remove(f->db, token_id(f->db, k2), alice, NULL), 0);
 
-	arr = adm_token_list(f->db, alice, 0, 100);
+	arr = admin_token_list(f->db, alice, 0, 100);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	assert_null(by_name(arr, "b"));
 	o = cJSON_GetArrayItem(arr, 0);		/* newest first */
@@ -781,29 +791,29 @@ static void test_token_list(void **state)
 	cJSON_free(json);
 	cJSON_Delete(arr);
 
-	arr = adm_token_list(f->db, bob, 0, 100);
+	arr = admin_token_list(f->db, bob, 0, 100);
 	assert_int_equal(cJSON_GetArraySize(arr), 1);
 	o = by_name(arr, "b");
 	assert_non_null(o);
 	assert_string_equal(cJSON_GetObjectItem(o, "user")->valuestring, "bob");
 	cJSON_Delete(arr);
 
-	arr = adm_token_list(f->db, 0, 0, 100);		/* everyone's */
+	arr = admin_token_list(f->db, 0, 0, 100);		/* everyone's */
 	assert_int_equal(cJSON_GetArraySize(arr), 3);
 	assert_non_null(by_name(arr, "one"));
 	assert_non_null(by_name(arr, "two"));
 	assert_string_equal(cJSON_GetObjectItem(by_name(arr, "b"), "user")->valuestring, "bob");
 	cJSON_Delete(arr);
 
-	arr = adm_token_list(f->db, bob + 1000, 0, 100);
+	arr = admin_token_list(f->db, bob + 1000, 0, 100);
 	assert_int_equal(cJSON_GetArraySize(arr), 0);
 	cJSON_Delete(arr);
 
 	/* the counts the pager uses: revoked tokens are listed, so counted */
-	assert_int_equal(adm_token_count(f->db, alice), 2);
-	assert_int_equal(adm_token_count(f->db, bob), 1);
-	assert_int_equal(adm_token_count(f->db, 0), 3);
-	assert_int_equal(adm_token_count(f->db, bob + 1000), 0);
+	assert_int_equal(admin_token_count(f->db, alice), 2);
+	assert_int_equal(admin_token_count(f->db, bob), 1);
+	assert_int_equal(admin_token_count(f->db, 0), 3);
+	assert_int_equal(admin_token_count(f->db, bob + 1000), 0);
 }
 
 static void test_token_list_pages(void **state)
@@ -817,36 +827,36 @@ static void test_token_list_pages(void **state)
 
 	for (i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "a%d", i);
-		assert_int_equal(adm_token_create(f->db, alice, name, k), 0);
+		assert_int_equal(admin_token_create(f->db, alice, name, k, NULL), 0);
 		snprintf(name, sizeof(name), "b%d", i);
-		assert_int_equal(adm_token_create(f->db, bob, name, k), 0);
+		assert_int_equal(admin_token_create(f->db, bob, name, k, NULL), 0);
 	}
 	/* alice's, newest first, two per page */
-	arr = adm_token_list(f->db, alice, 0, 2);
+	arr = admin_token_list(f->db, alice, 0, 2);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a5");
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "a4");
 	cJSON_Delete(arr);
-	arr = adm_token_list(f->db, alice, 2, 2);
+	arr = admin_token_list(f->db, alice, 2, 2);
 	assert_int_equal(cJSON_GetArraySize(arr), 2);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a3");
 	cJSON_Delete(arr);
-	arr = adm_token_list(f->db, alice, 4, 2);
+	arr = admin_token_list(f->db, alice, 4, 2);
 	assert_int_equal(cJSON_GetArraySize(arr), 1);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a1");
 	cJSON_Delete(arr);
 	/* everyone's: the newest is bob's b5, then a5 */
-	arr = adm_token_list(f->db, 0, 0, 3);
+	arr = admin_token_list(f->db, 0, 0, 3);
 	assert_int_equal(cJSON_GetArraySize(arr), 3);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "b5");
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "a5");
 	cJSON_Delete(arr);
-	arr = adm_token_list(f->db, 0, 9, 3);
+	arr = admin_token_list(f->db, 0, 9, 3);
 	assert_int_equal(cJSON_GetArraySize(arr), 1);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a1");
 	cJSON_Delete(arr);
-	assert_int_equal(adm_token_count(f->db, alice), 5);
-	assert_int_equal(adm_token_count(f->db, 0), 10);
+	assert_int_equal(admin_token_count(f->db, alice), 5);
+	assert_int_equal(admin_token_count(f->db, 0), 10);
 }
 
 /* -- login throttling -- */
@@ -859,30 +869,30 @@ static void test_throttle(void **state)
 	long wait;
 	int i;
 
-	assert_int_equal(adm_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
 	for (i = 1; i < max; i++) {
-		adm_throttle_fail(f->db, "u:alice", window);
-		assert_int_equal(adm_throttle_wait(f->db, "u:alice", max, window), 0);
+		admin_throttle_fail(f->db, "u:alice", window);
+		assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
 	}
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max - 1);
-	adm_throttle_fail(f->db, "u:alice", window);
+	admin_throttle_fail(f->db, "u:alice", window);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max);
-	wait = adm_throttle_wait(f->db, "u:alice", max, window);
+	wait = admin_throttle_wait(f->db, "u:alice", max, window);
 	assert_true(wait > 0);
 	assert_true(wait <= window);
 	assert_true(wait >= window - 5);	/* the window started just now */
 	/* a larger max does not throttle yet */
-	assert_int_equal(adm_throttle_wait(f->db, "u:alice", max + 1, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max + 1, window), 0);
 	/* other keys are not affected */
-	assert_int_equal(adm_throttle_wait(f->db, "u:bob", max, window), 0);
-	assert_int_equal(adm_throttle_wait(f->db, "ip:192.0.2.1", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:bob", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "ip:192.0.2.1", max, window), 0);
 	/* further failures keep counting inside the window */
-	adm_throttle_fail(f->db, "u:alice", window);
+	admin_throttle_fail(f->db, "u:alice", window);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max + 1);
-	assert_true(adm_throttle_wait(f->db, "u:alice", max, window) > 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
 }
 
 static void test_throttle_window_restarts(void **state)
@@ -895,23 +905,23 @@ static void test_throttle_window_restarts(void **state)
 	int i;
 
 	for (i = 0; i < max; i++)
-		adm_throttle_fail(f->db, "u:alice", window);
-	assert_true(adm_throttle_wait(f->db, "u:alice", max, window) > 0);
+		admin_throttle_fail(f->db, "u:alice", window);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
 
 	/* the window began long ago: over */
 	exec(f->db, "UPDATE login_failures SET first = first - 100000");
-	assert_int_equal(adm_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
 
 	/* and the next failure starts a new window at count 1 */
 	now = time(NULL);
-	adm_throttle_fail(f->db, "u:alice", window);
+	admin_throttle_fail(f->db, "u:alice", window);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL), 1);
 	first = q1(f->db, "SELECT first FROM login_failures WHERE key='u:alice'", NULL);
 	assert_true(first >= (long long)now && first <= (long long)now + 5);
-	assert_int_equal(adm_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
 	for (i = 1; i < max; i++)
-		adm_throttle_fail(f->db, "u:alice", window);
-	assert_true(adm_throttle_wait(f->db, "u:alice", max, window) > 0);
+		admin_throttle_fail(f->db, "u:alice", window);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
 }
 
 static void test_throttle_clear(void **state)
@@ -920,21 +930,21 @@ static void test_throttle_clear(void **state)
 	int i;
 
 	for (i = 0; i < 5; i++) {
-		adm_throttle_fail(f->db, "u:alice", 600);
-		adm_throttle_fail(f->db, "ip:192.0.2.1", 600);
+		admin_throttle_fail(f->db, "u:alice", 600);
+		admin_throttle_fail(f->db, "ip:192.0.2.1", 600);
 	}
-	assert_true(adm_throttle_wait(f->db, "u:alice", 5, 600) > 0);
-	adm_throttle_clear(f->db, "u:alice");
-	assert_int_equal(adm_throttle_wait(f->db, "u:alice", 5, 600), 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", 5, 600) > 0);
+	admin_throttle_clear(f->db, "u:alice");
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", 5, 600), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM login_failures WHERE key='u:alice'",
 			    NULL), 0);
 	/* only that key */
-	assert_true(adm_throttle_wait(f->db, "ip:192.0.2.1", 5, 600) > 0);
+	assert_true(admin_throttle_wait(f->db, "ip:192.0.2.1", 5, 600) > 0);
 	/* counting starts over */
-	adm_throttle_fail(f->db, "u:alice", 600);
+	admin_throttle_fail(f->db, "u:alice", 600);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL), 1);
 	/* clearing an unknown key is harmless */
-	adm_throttle_clear(f->db, "u:nobody");
+	admin_throttle_clear(f->db, "u:nobody");
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM login_failures", NULL), 2);
 }
 
@@ -1063,7 +1073,7 @@ static void test_name_ok(void **state)
 		"a\tb", "a\nb", "a+b", "a%20b", "a=b", "a&b", "\xc3\xa4", "caf\xc3\xa9", "a*",
 		"\x7f", "a,b", "~a", "(a)",
 	};
-	char s[ADM_NAME_MAX + 2];
+	char s[ADMIN_NAME_MAX + 2];
 	size_t i;
 
 	(void)state;
@@ -1075,11 +1085,11 @@ static void test_name_ok(void **state)
 			fail_msg("admin_name_ok(\"%s\") accepted", bad[i]);
 
 	/* 64 bytes is the most */
-	memset(s, 'n', ADM_NAME_MAX);
-	s[ADM_NAME_MAX] = '\0';
+	memset(s, 'n', ADMIN_NAME_MAX);
+	s[ADMIN_NAME_MAX] = '\0';
 	assert_int_equal(admin_name_ok(s), 1);
-	s[ADM_NAME_MAX] = 'n';
-	s[ADM_NAME_MAX + 1] = '\0';
+	s[ADMIN_NAME_MAX] = 'n';
+	s[ADMIN_NAME_MAX + 1] = '\0';
 	assert_int_equal(admin_name_ok(s), 0);
 }
 

@@ -1,4 +1,4 @@
-/* The dashboard and the settings page. */
+/* The dashboard: GET /admin/ (counts, the last 24 hours, recent requests). */
 #include "admin_ddi.h"
 #include "../mkbox/mkbox.h"
 
@@ -77,7 +77,8 @@ static void add_recent(struct app *app, cJSON *d)
 		sqlite3_reset(st);
 }
 
-void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
@@ -95,26 +96,11 @@ void admin_dashboard(struct app *app, struct http_req *r, struct http_resp *w)
 	cJSON_AddNumberToObject(d, "boxes", (double)boxes);
 	cJSON_AddNumberToObject(d, "requests_24h", (double)total);
 	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
-	cJSON_AddNumberToObject(d, "users", adm_user_count(app->db, NULL));
+	cJSON_AddNumberToObject(d, "users", admin_user_count(app->db, NULL));
 	cJSON_AddStringToObject(d, "chart", chart);
 	admin_ddi_dashboard(app, d);
 	add_recent(app, d);
+	(void)e;
 	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);
-}
-
-void admin_settings(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	cJSON *d = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(d, "settings");
-	const char *name, *value;
-	int i, secret;
-
-	cJSON_AddStringToObject(d, "config_file", *conf_file(app->conf) ? conf_file(app->conf)
-					: "(none: defaults and environment)");
-	for (i = 0; conf_entry(app->conf, i, &name, &value, &secret); i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", name);
-		cJSON_AddStringToObject(o, "value", secret && *value ? "********" : value);
-		cJSON_AddItemToArray(arr, o);
-	}
-	admin_page(app, r, w, 200, "settings", "Settings", d);
+	return 0;
 }

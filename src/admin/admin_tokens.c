@@ -1,0 +1,40 @@
+/* API tokens: POST /admin/tokens (shown once on the users page) and
+ * POST /admin/tokens/:id/revoke. */
+#include "admin.h"
+
+#include <string.h>
+
+int admin_token_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			   struct req_value *out, struct nb_err *e)
+{
+	(void)f;
+	if (strlen(raw) <= 64 && req_v_text(app, f, raw, out, e) == 0)
+		return 0;
+	return nb_fail(e, NB_INVALID, "a token's name is 1 to 64 bytes without control "
+		       "characters");
+}
+
+int admin_token_add_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
+{
+	struct admin *ad = app->domain;
+	char token[80];
+
+	if (admin_token_create(app->db, ad->user.id, req_str(r, "name"), token, e) < 0)
+		return nb_err_prefix(e, "cannot store the token");
+	/* shown this once; only its hash is kept */
+	return admin_users_page(app, r, w, 201, token,
+				"token created: copy it now, it is not shown again");
+}
+
+int admin_token_revoke_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
+{
+	struct admin *ad = app->domain;
+
+	if (admin_token_remove(app->db, req_int(r, "id", 0),
+			       admin_is_admin(ad) ? 0 : ad->user.id, e) < 0)
+		return -1;
+	http_redirect(w, "/admin/users?done=token+revoked");
+	return 0;
+}

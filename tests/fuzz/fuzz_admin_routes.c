@@ -1,0 +1,135 @@
+/*
+ * fuzz_admin_routes - a raw request target ("<path>[?<query>]") against
+ * the very table that serves admin.fcgi (src/cgi/admin.fcgi.c, included
+ * without its main): path_split(), query_parse(), route_match() and, on
+ * a typed route, req_check(); then the admin's own form validators on
+ * the same bytes.
+ *
+ * Invariants (abort() when broken):
+ *  - a typed route's refusal is NB_INVALID with "invalid <field>" or
+ *    "missing <field>" naming one of its declared fields;
+ *  - what req_check accepts: an "id" is 1..10^18-1, a page number >= 0,
+ *    "next" and "done" hold no control character;
+ *  - admin_name_valid accepts only what admin_name_ok does;
+ *    admin_password_valid only ADMIN_PASSWORD_MIN..MAX bytes;
+ *    admin_token_name_valid only 1..64 bytes without control characters;
+ *    each refusal is NB_INVALID with a message.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NB_NO_MAIN
+#include "../../src/cgi/admin.fcgi.c"
+
+static int names_declared_field(const struct route *hit, const char *msg)
+{
+	const struct req_field *f = route_typed(hit)->input;
+	size_t n;
+
+	if (strncmp(msg, "invalid ", 8) && strncmp(msg, "missing ", 8))
+		return 0;
+	msg += 8;
+	n = strcspn(msg, ":");
+	for (; f && f->name; f++)
+		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
+			return 1;
+	return 0;
+}
+
+static int has_control(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/* The accepted values keep their declared rule. */
+static void check_values(const struct http_req *r)
+{
+	const struct req_field *f = route_typed(r->route)->input;
+
+	for (; f && f->name; f++) {
+		if (!req_has(r, f->name))
+			continue;
+		if (!strcmp(f->name, "id") &&
+		    (req_int(r, "id", 0) < 1 || req_int(r, "id", 0) > 999999999999999999LL))
+			abort();
+		if ((!strcmp(f->name, "upage") || !strcmp(f->name, "tpage")) &&
+		    req_int(r, f->name, -1) < 0)
+			abort();
+		if ((!strcmp(f->name, "next") || !strcmp(f->name, "done")) &&
+		    has_control(req_str(r, f->name)))
+			abort();
+	}
+}
+
+static void route(struct arena *a, const char *method, const struct path *p,
+		  const struct query *q)
+{
+	static struct app app;	/* the path and query validators read no settings */
+	struct http_req r;
+	struct nb_err e;
+	const char *bad = NULL;
+
+	http_req_init(&r, a, NULL);
+	r.method = method;
+	r.path = *p;
+	r.query = *q;
+	if (route_match(a, admin_routes, admin_nroutes, method, p, &r.route, &r.params,
+			&bad) != ROUTE_OK || !route_typed(r.route))
+		return;	/* the routes not yet typed keep their old validators */
+	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+		if (e.kind != NB_INVALID || !names_declared_field(r.route, e.msg))
+			abort();
+		return;
+	}
+	check_values(&r);
+}
+
+static void validators(const char *s)
+{
+	struct req_value v;
+	struct nb_err e;
+	size_t n = strlen(s);
+
+	if (!*s)
+		return;	/* req_check never passes "" to a validator */
+	nb_err_clear(&e);
+	if (admin_name_valid(NULL, NULL, s, &v, &e) == 0 ? !admin_name_ok(s)
+	    : e.kind != NB_INVALID || !e.msg[0])
+		abort();
+	nb_err_clear(&e);
+	if (admin_password_valid(NULL, NULL, s, &v, &e) == 0 ?
+	    n < ADMIN_PASSWORD_MIN || n > ADMIN_PASSWORD_MAX : e.kind != NB_INVALID)
+		abort();
+	nb_err_clear(&e);
+	if (admin_token_name_valid(NULL, NULL, s, &v, &e) == 0 ? n > 64 || has_control(s)
+	    : e.kind != NB_INVALID)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct arena a;
+	struct path p;
+	struct query q = { NULL, 0 };
+	const char *raw = (const char *)data, *err = NULL;
+	const char *qm = memchr(raw, '?', size);
+	size_t plen = qm ? (size_t)(qm - raw) : size;
+	char *s;
+
+	arena_init(&a);
+	s = arena_alloc(&a, size + 1);
+	memcpy(s, data, size);
+	s[size] = '\0';
+	validators(s);
+	if (path_split(&a, raw, plen, &p, &err) == 0 &&
+	    (!qm || query_parse(&a, qm + 1, size - plen - 1, &q, &err) == 0)) {
+		route(&a, "GET", &p, &q);
+		route(&a, "POST", &p, &q);
+	}
+	arena_free(&a);
+	return 0;
+}

@@ -1,0 +1,150 @@
+/*
+ * test_admin_routes.c - the declared input of admin.fcgi's typed routes,
+ * over the real table (src/cgi/admin.fcgi.c included without main): the
+ * table passes route_table_check (or the program would not start), ids,
+ * pages and the login's next are checked and typed, and the admin's own
+ * validators (user name, password, token name, role) say their rule.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#define NB_NO_MAIN
+#include "../../src/cgi/admin.fcgi.c"
+
+static struct arena A;
+static struct app APP;
+
+static int setup(void **state)
+{
+	(void)state;
+	arena_init(&A);
+	memset(&APP, 0, sizeof(APP));
+	APP.set.max_body = 1024;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	arena_free(&A);
+	return 0;
+}
+
+/* Routes method uri ("/path?query") in the admin table and checks its
+ * path and query input: the req_check result; r and e hold the rest. */
+static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
+{
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, &A, NULL);
+	r->method = method;
+	nb_err_clear(e);
+	if (path_split(&A, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(&A, admin_routes, admin_nroutes, method, &r->path,
+				     &r->route, &r->params, &bad), ROUTE_OK);
+	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+}
+
+static void test_table_is_consistent(void **state)
+{
+	struct nb_err e;
+
+	(void)state;
+	nb_err_clear(&e);
+	assert_int_equal(route_table_check(admin_routes, admin_nroutes, &e), 0);
+}
+
+static void test_ids_are_typed(void **state)
+{
+	static const char *const bad[] = { "abc", "0", "007", "-1", "1e3", "12345678901234567890" };
+	struct http_req r;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(run("POST", "/admin/users/42/delete", &r, &e), 0);
+	assert_int_equal(req_int(&r, "id", 0), 42);
+	assert_int_equal(run("POST", "/admin/tokens/7/revoke", &r, &e), 0);
+	assert_int_equal(req_int(&r, "id", 0), 7);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char uri[96];
+		snprintf(uri, sizeof(uri), "/admin/users/%s/password", bad[i]);
+		assert_int_equal(run("POST", uri, &r, &e), -1);
+		assert_int_equal(e.kind, NB_INVALID);
+		assert_string_equal(e.msg, "invalid id");
+	}
+}
+
+static void test_pages_and_flash(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(run("GET", "/admin/users?upage=3&done=user+added", &r, &e), 0);
+	assert_int_equal(req_int(&r, "upage", 1), 3);
+	assert_int_equal(req_int(&r, "tpage", 1), 1);	/* absent: the default */
+	assert_string_equal(req_str(&r, "done"), "user added");
+	assert_int_equal(run("GET", "/admin/users?tpage=x", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid tpage");
+	assert_int_equal(run("GET", "/admin/users?done=a%0Ab", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid done");
+	assert_int_equal(run("GET", "/admin/login?next=/admin/devices", &r, &e), 0);
+	assert_string_equal(req_str(&r, "next"), "/admin/devices");
+	assert_int_equal(run("GET", "/admin/login?next=%0D%0ALocation:x", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid next");
+}
+
+static void test_admin_validators(void **state)
+{
+	static const struct req_field role = { "role", REQ_FORM, req_v_enum, 0, 0, admin_roles };
+	struct req_value v;
+	struct nb_err e;
+	char long_pw[300];
+
+	(void)state;
+	nb_err_clear(&e);
+	assert_int_equal(admin_name_valid(&APP, NULL, "alice.b@x", &v, &e), 0);
+	assert_int_equal(admin_name_valid(&APP, NULL, "a b", &v, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_non_null(strstr(e.msg, "user name"));
+	assert_int_equal(admin_password_valid(&APP, NULL, "1234567", &v, &e), -1);
+	assert_int_equal(admin_password_valid(&APP, NULL, "12345678", &v, &e), 0);
+	memset(long_pw, 'p', sizeof(long_pw) - 1);
+	long_pw[sizeof(long_pw) - 1] = '\0';
+	assert_int_equal(admin_password_valid(&APP, NULL, long_pw, &v, &e), -1);
+	long_pw[ADMIN_PASSWORD_MAX] = '\0';
+	assert_int_equal(admin_password_valid(&APP, NULL, long_pw, &v, &e), 0);
+	assert_int_equal(admin_token_name_valid(&APP, NULL, "ci deploy", &v, &e), 0);
+	assert_int_equal(admin_token_name_valid(&APP, NULL, "tab\there", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "token's name"));
+	long_pw[65] = '\0';
+	assert_int_equal(admin_token_name_valid(&APP, NULL, long_pw, &v, &e), -1);
+	assert_int_equal(req_v_enum(&APP, &role, "admin", &v, &e), 0);
+	assert_int_equal(v.i, ADMIN_ROLE_ADMIN);
+	assert_int_equal(req_v_enum(&APP, &role, "readonly", &v, &e), 0);
+	assert_int_equal(v.i, ADMIN_ROLE_READONLY);
+	assert_int_equal(req_v_enum(&APP, &role, "root", &v, &e), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_table_is_consistent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ids_are_typed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages_and_flash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_validators, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
