@@ -216,25 +216,18 @@ int admin_tmp_open(struct app *app, char *tmp, size_t n)
 	return fd;
 }
 
-struct tmp_sink {
-	struct app *app;
-	char *tmp;
-	size_t tmplen;
-	int fd;
-};
-
 static int tmp_open(void *ctx, const char *filename, struct nb_err *e)
 {
-	struct tmp_sink *t = ctx;
+	struct admin_tmp *t = ctx;
 
 	(void)filename;
-	t->fd = admin_tmp_open(t->app, t->tmp, t->tmplen);
+	t->fd = admin_tmp_open(t->app, t->path, t->n);
 	return t->fd < 0 ? nb_fail(e, NB_UNAVAILABLE, "cannot create a temporary file") : 0;
 }
 
 static int tmp_write(void *ctx, const char *p, size_t n, struct nb_err *e)
 {
-	struct tmp_sink *t = ctx;
+	struct admin_tmp *t = ctx;
 
 	if (fs_write_all(t->fd, p, n) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot store the upload (disk full?)");
@@ -244,15 +237,20 @@ static int tmp_write(void *ctx, const char *p, size_t n, struct nb_err *e)
 /* A failed upload leaves no temporary file behind. */
 static int tmp_close(void *ctx, int ok, struct nb_err *e)
 {
-	struct tmp_sink *t = ctx;
+	struct admin_tmp *t = ctx;
 
 	if (close(t->fd) < 0 && ok) {
 		ok = 0;
 		nb_fail(e, NB_UNAVAILABLE, "cannot store the upload (disk full?)");
 	}
 	if (!ok)
-		unlink(t->tmp);
+		unlink(t->path);
 	return ok ? 0 : -1;
+}
+
+void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n)
+{
+	*t = (struct admin_tmp){ app, path, n, -1, { tmp_open, tmp_write, tmp_close, t } };
 }
 
 /* Old forms for the callers not converted yet (admin_mip.c): the file into
@@ -261,12 +259,12 @@ int admin_upload_receive(struct app *app, struct http_req *r, const char *const 
 			 int n, char (*val)[ADMIN_FIELD_MAX + 1], char *tmp, size_t tmplen,
 			 const char **why)
 {
-	struct tmp_sink t = { app, tmp, tmplen, -1 };
-	const struct admin_sink s = { tmp_open, tmp_write, tmp_close, &t };
+	struct admin_tmp t;
 	struct nb_err e;
 
+	admin_tmp_init(&t, app, tmp, tmplen);
 	nb_err_clear(&e);
-	if (admin_form_stream(app, r, names, n, val, &s, &e) == 0)
+	if (admin_form_stream(app, r, names, n, val, &t.sink, &e) == 0)
 		return 0;
 	*why = arena_printf(r->a, "%s", e.msg);
 	return nb_err_status(e.kind);
@@ -275,12 +273,12 @@ int admin_upload_receive(struct app *app, struct http_req *r, const char *const 
 int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tmplen,
 		       char *err, size_t errlen)
 {
-	struct tmp_sink t = { app, tmp, tmplen, -1 };
-	const struct admin_sink s = { tmp_open, tmp_write, tmp_close, &t };
+	struct admin_tmp t;
 	struct nb_err e;
 
+	admin_tmp_init(&t, app, tmp, tmplen);
 	nb_err_clear(&e);
-	if (admin_body_stream(app, r, &s, &e) == 0)
+	if (admin_body_stream(app, r, &t.sink, &e) == 0)
 		return 0;
 	snprintf(err, errlen, "%s", e.msg);
 	return nb_err_status(e.kind);

@@ -39,4 +39,16 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
 		      struct nb_err *e);
 
+/* A temporary file <var_dir>/tmp/upload.tmp.* as the sink: path (n
+ * bytes) receives its name when it is opened; the caller removes it after
+ * a success, a failed upload leaves none.  Fill with admin_tmp_init. */
+struct admin_tmp {
+	struct app *app;
+	char *path;
+	size_t n;
+	int fd;
+	struct admin_sink sink;
+};
+void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n);
+
 #endif
