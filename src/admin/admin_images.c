@@ -1,5 +1,6 @@
 /* The image catalogue: list, upload (streamed), delete; pages and API. */
 #include "admin.h"
+#include "admin_upload.h"
 #include "../lib/auth.h"
 #include "../lib/fsutil.h"
 #include "../mkbox/mkbox.h"
@@ -66,10 +67,10 @@ void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
 }
 
 /* Compresses and publishes an uploaded raw image; removes the temp file.
- * 0, or the HTTP status of mkbox_import_image with err filled in. */
+ * 0, or -1 with e as mkbox_image_import says. */
 static int import_upload(struct app *app, const char *tmp, const char *box,
 			 const char *board, const char *branch, const char *version,
-			 char *image, size_t n, char *err, size_t errlen)
+			 char *image, size_t n, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	struct mkbox_import o = {
@@ -83,7 +84,7 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 	};
 	int rc;
 
-	rc = mkbox_import_image(&o, image, n, err, errlen);
+	rc = mkbox_image_import(&o, image, n, e);
 	unlink(tmp);
 	if (!rc)
 		mkbox_tar_precompute(app, ad->images, box, image);
@@ -94,17 +95,15 @@ static const char *const image_fields[] = { "box", "board", "branch", "version" 
 
 void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	char val[4][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], image[512], err[512];
-	const char *why;
-	int st = admin_upload_receive(app, r, image_fields, 4, val, tmp, sizeof(tmp), &why);
+	char val[4][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], image[512];
+	struct admin_tmp t;
+	struct nb_err e;
 
-	if (st) {
-		admin_fail(app, r, w, st, why);
-		return;
-	}
-	if ((st = import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image),
-				err, sizeof(err)))) {
-		admin_fail(app, r, w, st, err);
+	admin_tmp_init(&t, app, tmp, sizeof(tmp));
+	nb_err_clear(&e);
+	if (admin_form_stream(app, r, image_fields, 4, val, &t.sink, &e) < 0 ||
+	    import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image), &e) < 0) {
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", val[0], image));
@@ -139,18 +138,18 @@ void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w)
 void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const struct query *q = &r->query;
-	char tmp[PATH_MAX], image[512], err[512];
-	int st = admin_receive_body(app, r, tmp, sizeof(tmp), err, sizeof(err));
+	char tmp[PATH_MAX], image[512];
+	struct admin_tmp t;
+	struct nb_err e;
 	cJSON *o;
 
-	if (st) {
-		admin_fail(app, r, w, st, err);
-		return;
-	}
-	if ((st = import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
-				query_get(q, "branch"), query_get(q, "version"),
-				image, sizeof(image), err, sizeof(err)))) {
-		admin_fail(app, r, w, st, err);
+	admin_tmp_init(&t, app, tmp, sizeof(tmp));
+	nb_err_clear(&e);
+	if (admin_body_stream(app, r, &t.sink, &e) < 0 ||
+	    import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
+			  query_get(q, "branch"), query_get(q, "version"),
+			  image, sizeof(image), &e) < 0) {
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	o = cJSON_CreateObject();

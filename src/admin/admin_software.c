@@ -1,9 +1,10 @@
 /*
- * The DDI software repository: list, upload (streamed to a temporary file,
- * then read and stored by ddi_software_add), add from a URL, delete what
- * nothing uses; as a page and as the token API.
+ * The DDI software repository: list, upload (streamed once into its blob
+ * and hashers, then read and recorded by ddi_software_add), add from a
+ * URL, delete what nothing uses; as a page and as the token API.
  */
 #include "admin_ddi.h"
+#include "admin_upload.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -33,35 +34,44 @@ static int file_ok(const char *s)
 static const char name_too_long[] = "name is at most 255 bytes";
 static const char url_too_long[] = "url is 1 to 1023 bytes";
 
-/*
- * ddi_software_add names the artifact after its file: the upload moves to
- * <tmp>.d/<file name> first, and both go when it is done.
- */
-static long long add_file(struct app *app, struct http_req *r, const char *tmp,
-			  const char *file, const char *name, int *status, char *err, size_t n)
-{
-	char *dir = arena_printf(r->a, "%s.d", tmp);
-	char *path = arena_printf(r->a, "%s/%s", dir, file && file_ok(file) ? file : "image.swu");
-	long long id;
+/* The upload's sink: the bytes go straight into the software's blob. */
+struct sw_sink {
+	struct app *app;
+	struct ddi_upload up;
+	char file[256];			/* the file part's name */
+};
 
+static int sw_open(void *ctx, const char *filename, struct nb_err *e)
+{
+	struct sw_sink *s = ctx;
+
+	snprintf(s->file, sizeof(s->file), "%s", filename);
+	return ddi_upload_open(s->app, &s->up, e);
+}
+
+static int sw_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	return ddi_upload_write(&((struct sw_sink *)ctx)->up, p, n, e);
+}
+
+static int sw_close(void *ctx, int ok, struct nb_err *e)
+{
+	(void)e;
+	if (!ok)
+		ddi_upload_abort(&((struct sw_sink *)ctx)->up);
+	return ok ? 0 : -1;
+}
+
+/* Records the received upload under its file name ("image.swu" when it
+ * has none fit for a download URL); closes it.  The id, or -1 with e. */
+static long long add_upload(struct app *app, struct sw_sink *s, const char *file,
+			    const char *name, struct nb_err *e)
+{
 	if (name && strlen(name) > SW_NAME_MAX) {
-		unlink(tmp);
-		*status = 400;
-		snprintf(err, n, "%s", name_too_long);
-		return -1;
+		ddi_upload_abort(&s->up);
+		return nb_fail(e, NB_INVALID, "%s", name_too_long);
 	}
-	if (mkdir(dir, 0700) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		rmdir(dir);
-		*status = 503;
-		snprintf(err, n, "cannot stage the upload");
-		return -1;
-	}
-	id = ddi_software_add(app, path, name, err, n);
-	unlink(path);
-	rmdir(dir);
-	*status = id == -2 ? 409 : id < 0 ? 400 : 201;
-	return id;
+	return ddi_software_add(app, &s->up, file && file_ok(file) ? file : "image.swu", name, e);
 }
 
 static void software_page(struct app *app, struct http_req *r, struct http_resp *w,
@@ -88,19 +98,21 @@ static const char *const upload_fields[] = { "name" };
 
 void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct admin *ad = app->domain;
-	char val[1][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], err[512];
-	const char *why;
-	int st = admin_upload_receive(app, r, upload_fields, 1, val, tmp, sizeof(tmp), &why);
+	struct sw_sink *s = arena_zalloc(r->a, sizeof(*s));
+	const struct admin_sink sink = { sw_open, sw_write, sw_close, s };
+	char val[1][ADMIN_FIELD_MAX + 1];
+	struct nb_err e;
 	long long id;
 
-	if (st) {
-		admin_fail(app, r, w, st, why);
+	nb_err_clear(&e);
+	s->app = app;
+	if (admin_form_stream(app, r, upload_fields, 1, val, &sink, &e) < 0) {
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
-	id = add_file(app, r, tmp, ad->upload_name, val[0], &st, err, sizeof(err));
+	id = add_upload(app, s, s->file, val[0], &e);
 	if (id < 0) {
-		software_page(app, r, w, st, err);
+		software_page(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
@@ -109,7 +121,7 @@ void admin_software_upload(struct app *app, struct http_req *r, struct http_resp
 void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const char *url = query_get(&r->form, "url"), *name = query_get(&r->form, "name");
-	char err[512];
+	struct nb_err e;
 	long long id;
 
 	if (!url || !*url || strlen(url) > SW_URL_MAX) {
@@ -120,23 +132,20 @@ void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w
 		software_page(app, r, w, 400, name_too_long);
 		return;
 	}
-	id = ddi_software_add_url(app, url, name, err, sizeof(err));
+	id = ddi_software_add_url(app, url, name, &e);
 	if (id < 0) {
-		software_page(app, r, w, id == -2 ? 409 : 400, err);
+		software_page(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
 }
 
-static const char in_use[] =
-	"the software is in use (by an action, a rollout or a device assigned to it)";
-
 void admin_software_delete(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	int rc = ddi_software_delete(app, atoll(http_param(r, "id")));
+	struct nb_err e;
 
-	if (rc < 0) {
-		software_page(app, r, w, rc == -2 ? 409 : 404, rc == -2 ? in_use : "no such software");
+	if (ddi_software_delete(app, atoll(http_param(r, "id")), &e) < 0) {
+		software_page(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	http_redirect(w, "/admin/software?done=software+deleted");
@@ -158,11 +167,13 @@ static void created(struct http_resp *w, long long id)
 /* A multipart form (fields name, file) or a raw body with ?name=&filename= */
 void admin_api_software_add(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct admin *ad = app->domain;
-	const char *ct = http_env(r, "CONTENT_TYPE"), *why, *name = query_get(&r->query, "name");
+	const char *ct = http_env(r, "CONTENT_TYPE"), *name = query_get(&r->query, "name");
 	const char *file = query_get(&r->query, "filename");
-	char val[1][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], err[512];
-	int st;
+	struct sw_sink *s = arena_zalloc(r->a, sizeof(*s));
+	const struct admin_sink sink = { sw_open, sw_write, sw_close, s };
+	char val[1][ADMIN_FIELD_MAX + 1];
+	struct nb_err e;
+	int rc;
 	long long id;
 
 	/* before the body: a long upload must not end in a refusal it could have had first */
@@ -171,21 +182,17 @@ void admin_api_software_add(struct app *app, struct http_req *r, struct http_res
 			   "filename is 1 to 200 letters, digits or . _ + ~ - (not first '.')");
 		return;
 	}
+	nb_err_clear(&e);
+	s->app = app;
 	if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
-		st = admin_upload_receive(app, r, upload_fields, 1, val, tmp, sizeof(tmp), &why);
-		snprintf(err, sizeof(err), "%s", st ? why : "");
+		rc = admin_form_stream(app, r, upload_fields, 1, val, &sink, &e);
 		name = val[0];
-		file = ad->upload_name;
+		file = s->file;
 	} else {
-		st = admin_receive_body(app, r, tmp, sizeof(tmp), err, sizeof(err));
+		rc = admin_body_stream(app, r, &sink, &e);
 	}
-	if (st) {
-		admin_fail(app, r, w, st, err);
-		return;
-	}
-	id = add_file(app, r, tmp, file, name, &st, err, sizeof(err));
-	if (id < 0) {
-		admin_fail(app, r, w, st, err);
+	if (rc < 0 || (id = add_upload(app, s, file, name, &e)) < 0) {
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	created(w, id);
@@ -194,9 +201,10 @@ void admin_api_software_add(struct app *app, struct http_req *r, struct http_res
 void admin_api_software_url(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const char *url, *name, *perr;
-	char *body, err[512];
+	char *body;
 	size_t len;
 	int st = http_read_body(r, 65536, &body, &len);
+	struct nb_err e;
 	long long id;
 
 	if (st) {
@@ -207,9 +215,9 @@ void admin_api_software_url(struct app *app, struct http_req *r, struct http_res
 		admin_fail(app, r, w, 400, perr);
 		return;
 	}
-	id = ddi_software_add_url(app, url, name, err, sizeof(err));
+	id = ddi_software_add_url(app, url, name, &e);
 	if (id < 0) {
-		admin_fail(app, r, w, id == -2 ? 409 : 400, err);
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	created(w, id);
@@ -217,10 +225,10 @@ void admin_api_software_url(struct app *app, struct http_req *r, struct http_res
 
 void admin_api_software_delete(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	int rc = ddi_software_delete(app, atoll(http_param(r, "id")));
+	struct nb_err e;
 
-	if (rc < 0) {
-		admin_fail(app, r, w, rc == -2 ? 409 : 404, rc == -2 ? in_use : "no such software");
+	if (ddi_software_delete(app, atoll(http_param(r, "id")), &e) < 0) {
+		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
 		return;
 	}
 	w->status = 204;

@@ -1,11 +1,11 @@
 /*
- * Streaming form uploads: a multipart body whose text fields are kept
- * (each at most ADMIN_FIELD_MAX bytes) and whose one "file" part goes
- * straight to a temporary file, never into memory.  The session's CSRF
- * token must arrive as a field before the file: no byte of a forged
- * upload is written.
+ * Streaming uploads: a multipart body whose text fields are kept (each at
+ * most ADMIN_FIELD_MAX bytes) and whose one "file" part goes straight to a
+ * sink (admin_upload.h), never into memory; or a raw body into a sink.
+ * The session's CSRF token must arrive as a field before the file: no
+ * byte of a forged upload is written.
  */
-#include "admin.h"
+#include "admin_upload.h"
 #include "../lib/auth.h"
 #include "../lib/fsutil.h"
 #include "../lib/multipart.h"
@@ -24,8 +24,9 @@ struct upload {
 	char csrf[ADMIN_FIELD_MAX + 1];
 	int cur;			/* field index; -1 none; n csrf; n + 1 the file */
 	size_t cur_len;
-	int csrf_ok, have_file, fd;
-	const char *why;
+	int csrf_ok, have_file;
+	const struct admin_sink *sink;
+	struct nb_err e;		/* why a callback stopped the parser */
 };
 
 static char *field(struct upload *u, int i)
@@ -41,17 +42,15 @@ static int up_begin(void *ctx, const struct mp_part *p)
 	u->cur = -1;
 	u->cur_len = 0;
 	if (!strcmp(p->name, "file")) {
-		if (!u->csrf_ok) {
-			u->why = "the form must send its CSRF token before the file";
+		if (!u->csrf_ok)
+			return nb_fail(&u->e, NB_INVALID,
+				       "the form must send its CSRF token before the file");
+		if (u->have_file)
+			return nb_fail(&u->e, NB_INVALID, "one file per upload");
+		if (u->sink->open(u->sink->ctx, p->filename, &u->e) < 0)
 			return -1;
-		}
-		if (u->have_file) {
-			u->why = "one file per upload";
-			return -1;
-		}
 		u->have_file = 1;
 		u->cur = u->n + 1;
-		snprintf(u->ad->upload_name, sizeof(u->ad->upload_name), "%s", p->filename);
 		return 0;
 	}
 	if (!strcmp(p->name, "csrf"))
@@ -66,19 +65,12 @@ static int up_data(void *ctx, const char *p, size_t n)
 {
 	struct upload *u = ctx;
 
-	if (u->cur == u->n + 1) {
-		if (fs_write_all(u->fd, p, n) < 0) {
-			u->why = "cannot store the upload (disk full?)";
-			return -1;
-		}
-		return 0;
-	}
+	if (u->cur == u->n + 1)
+		return u->sink->write(u->sink->ctx, p, n, &u->e);
 	if (u->cur < 0)
 		return 0;
-	if (u->cur_len + n > ADMIN_FIELD_MAX) {
-		u->why = "a form field is too long";
-		return -1;
-	}
+	if (u->cur_len + n > ADMIN_FIELD_MAX)
+		return nb_fail(&u->e, NB_INVALID, "a form field is too long");
 	memcpy(field(u, u->cur) + u->cur_len, p, n);
 	u->cur_len += n;
 	field(u, u->cur)[u->cur_len] = '\0';
@@ -91,33 +83,116 @@ static int up_end(void *ctx)
 
 	if (u->cur == u->n) {
 		u->csrf_ok = u->ad->csrf[0] && auth_equal(u->csrf, u->ad->csrf);
-		if (!u->csrf_ok) {
-			u->why = "the form has expired or did not come from this site";
-			return -1;
-		}
+		if (!u->csrf_ok)
+			return nb_fail(&u->e, NB_INVALID,
+				       "the form has expired or did not come from this site");
 	}
 	u->cur = -1;
 	return 0;
 }
 
-/* Streams the body through the parser; 0 or an HTTP status. */
-static int read_multipart(struct http_req *r, struct multipart *m, long long max)
+/* The body's length, checked against admin.max_upload; 0, or -1 with e. */
+static int body_length(struct app *app, const struct http_req *r, struct nb_err *e)
+{
+	if (r->content_length < 0)
+		return nb_fail(e, NB_LENGTH_REQUIRED, "Content-Length required");
+	if (r->content_length > conf_int(app->conf, "admin.max_upload"))
+		return nb_fail(e, NB_TOO_LARGE, "the upload is larger than admin.max_upload");
+	return 0;
+}
+
+/*
+ * Calls feed for each piece of the body as it arrives; 0, or -1 with e
+ * (the feeder's error, or "upload incomplete" when the body ends early).
+ */
+static int read_body(struct http_req *r, int (*feed)(void *, const char *, size_t, struct nb_err *),
+		     void *ctx, struct nb_err *e)
 {
 	char buf[65536];
 	long long left = r->content_length;
 
-	if (left < 0)
-		return 411;
-	if (left > max)
-		return 413;
 	while (left > 0) {
 		long n = http_read_some(r, buf, left > (long long)sizeof(buf) ? sizeof(buf) : (size_t)left);
-		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0)
-			return 400;
+		if (n <= 0)
+			return nb_fail(e, NB_INVALID, "upload incomplete");
+		if (feed(ctx, buf, (size_t)n, e) < 0)
+			return -1;
 		left -= n;
 	}
-	return mp_finish(m) < 0 ? 400 : 0;
+	return 0;
 }
+
+struct mp_feeder {
+	struct multipart *m;
+	struct upload *u;
+};
+
+static int mp_piece(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	struct mp_feeder *f = ctx;
+
+	if (mp_feed(f->m, p, n) == 0)
+		return 0;
+	if (f->u->e.kind != NB_OK)
+		return nb_fail(e, f->u->e.kind, "%s", f->u->e.msg);
+	return nb_fail(e, NB_INVALID, "%s", f->m->err ? f->m->err : "broken multipart body");
+}
+
+int admin_form_stream(struct app *app, struct http_req *r, const char *const *names, int n,
+		      char (*val)[ADMIN_FIELD_MAX + 1], const struct admin_sink *s,
+		      struct nb_err *e)
+{
+	static const struct mp_callbacks cb = { up_begin, up_data, up_end };
+	struct upload *u = arena_zalloc(r->a, sizeof(*u));
+	struct multipart *m = arena_alloc(r->a, sizeof(*m));
+	struct mp_feeder f = { m, u };
+	char boundary[MP_BOUNDARY_MAX + 1];
+	int rc;
+
+	u->ad = app->domain;
+	u->names = names;
+	u->n = n;
+	u->val = val;
+	u->sink = s;
+	/* an API token is no ambient credential: a forged request cannot carry one */
+	u->csrf_ok = u->ad->via_token;
+	memset(val, 0, sizeof(*val) * (size_t)n);
+	if (mp_boundary(http_env(r, "CONTENT_TYPE"), boundary, sizeof(boundary)) < 0)
+		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
+	if (body_length(app, r, e) < 0)
+		return -1;
+	mp_init(m, boundary, &cb, u);
+	rc = read_body(r, mp_piece, &f, e);
+	if (rc == 0 && mp_finish(m) < 0)
+		rc = nb_fail(e, NB_INVALID, "%s", m->err ? m->err : "broken multipart body");
+	if (rc == 0 && !u->have_file)
+		return nb_fail(e, NB_INVALID, "the form has no file");
+	if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)
+		rc = -1;
+	return rc;
+}
+
+static int raw_piece(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	const struct admin_sink *s = ctx;
+
+	return s->write(s->ctx, p, n, e);
+}
+
+int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
+		      struct nb_err *e)
+{
+	int rc;
+
+	if (body_length(app, r, e) < 0 || s->open(s->ctx, "", e) < 0)
+		return -1;
+	rc = read_body(r, raw_piece, (void *)s, e);
+	if (s->close(s->ctx, rc == 0, e) < 0)
+		rc = -1;
+	return rc;
+}
+
+/* -- a temporary file as the sink (the image import, the mip publish) ---- */
 
 /* Creates <var_dir>/tmp/upload.tmp.*: never through a link in place of
  * tmp/, so an upload is not written outside the state directory.  A killed
@@ -141,82 +216,70 @@ int admin_tmp_open(struct app *app, char *tmp, size_t n)
 	return fd;
 }
 
+static int tmp_open(void *ctx, const char *filename, struct nb_err *e)
+{
+	struct admin_tmp *t = ctx;
+
+	(void)filename;
+	t->fd = admin_tmp_open(t->app, t->path, t->n);
+	return t->fd < 0 ? nb_fail(e, NB_UNAVAILABLE, "cannot create a temporary file") : 0;
+}
+
+static int tmp_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	struct admin_tmp *t = ctx;
+
+	if (fs_write_all(t->fd, p, n) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the upload (disk full?)");
+	return 0;
+}
+
+/* A failed upload leaves no temporary file behind. */
+static int tmp_close(void *ctx, int ok, struct nb_err *e)
+{
+	struct admin_tmp *t = ctx;
+
+	if (close(t->fd) < 0 && ok) {
+		ok = 0;
+		nb_fail(e, NB_UNAVAILABLE, "cannot store the upload (disk full?)");
+	}
+	if (!ok)
+		unlink(t->path);
+	return ok ? 0 : -1;
+}
+
+void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n)
+{
+	*t = (struct admin_tmp){ app, path, n, -1, { tmp_open, tmp_write, tmp_close, t } };
+}
+
+/* Old forms for the callers not converted yet (admin_mip.c): the file into
+ * a temporary tmp, an HTTP status and a message. */
 int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,
 			 int n, char (*val)[ADMIN_FIELD_MAX + 1], char *tmp, size_t tmplen,
 			 const char **why)
 {
-	static const struct mp_callbacks cb = { up_begin, up_data, up_end };
-	struct upload *u = arena_zalloc(r->a, sizeof(*u));
-	struct multipart *m = arena_alloc(r->a, sizeof(*m));
-	char boundary[MP_BOUNDARY_MAX + 1];
-	int st;
+	struct admin_tmp t;
+	struct nb_err e;
 
-	u->ad = app->domain;
-	u->names = names;
-	u->n = n;
-	u->val = val;
-	/* an API token is no ambient credential: a forged request cannot carry one */
-	u->csrf_ok = u->ad->via_token;
-	u->ad->upload_name[0] = '\0';
-	memset(val, 0, sizeof(*val) * (size_t)n);
-	if (mp_boundary(http_env(r, "CONTENT_TYPE"), boundary, sizeof(boundary)) < 0) {
-		*why = "expected a multipart/form-data upload";
-		return 400;
-	}
-	u->fd = admin_tmp_open(app, tmp, tmplen);
-	if (u->fd < 0) {
-		*why = "cannot create a temporary file";
-		return 503;
-	}
-	mp_init(m, boundary, &cb, u);
-	st = read_multipart(r, m, conf_int(app->conf, "admin.max_upload"));
-	if (close(u->fd) < 0 && !st)
-		st = 503;
-	if (st || !u->have_file) {
-		unlink(tmp);
-		*why = st == 413 ? "the upload is larger than admin.max_upload" :
-		       u->why ? u->why : m->err ? m->err : st == 411 ? "length required" :
-		       "the form has no file";
-		return st ? st : 400;
-	}
-	return 0;
+	admin_tmp_init(&t, app, tmp, tmplen);
+	nb_err_clear(&e);
+	if (admin_form_stream(app, r, names, n, val, &t.sink, &e) == 0)
+		return 0;
+	*why = arena_printf(r->a, "%s", e.msg);
+	return nb_err_status(e.kind);
 }
 
 int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tmplen,
 		       char *err, size_t errlen)
 {
-	char buf[65536];
-	long long left = r->content_length;
-	int fd;
+	struct admin_tmp t;
+	struct nb_err e;
 
-	if (left < 0) {
-		snprintf(err, errlen, "Content-Length required");
-		return 411;
-	}
-	if (left > conf_int(app->conf, "admin.max_upload")) {
-		snprintf(err, errlen, "the upload is larger than admin.max_upload");
-		return 413;
-	}
-	fd = admin_tmp_open(app, tmp, tmplen);
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot create a temporary file");
-		return 503;
-	}
-	while (left > 0) {
-		long n = http_read_some(r, buf, left > (long long)sizeof(buf) ? sizeof(buf) : (size_t)left);
-		if (n <= 0 || fs_write_all(fd, buf, (size_t)n) < 0) {
-			close(fd);
-			unlink(tmp);
-			snprintf(err, errlen, n <= 0 ? "upload incomplete" :
-				 "cannot store the upload (disk full?)");
-			return n <= 0 ? 400 : 503;
-		}
-		left -= n;
-	}
-	if (close(fd) < 0) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot store the upload (disk full?)");
-		return 503;
-	}
-	return 0;
+	admin_tmp_init(&t, app, tmp, tmplen);
+	nb_err_clear(&e);
+	if (admin_body_stream(app, r, &t.sink, &e) == 0)
+		return 0;
+	snprintf(err, errlen, "%s", e.msg);
+	return nb_err_status(e.kind);
 }

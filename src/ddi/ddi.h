@@ -26,24 +26,51 @@ struct cJSON;
 #define DDI_ATTR_VALUE_MAX 512
 
 /*
- * Adds an update image to the repository: reads its version and
- * compatibility, stores it (sha1, md5, sha256 and size computed in one
- * pass), and returns its id.  -2 when the same version with overlapping
- * compatibility exists (a 409), -1 with err for a broken image or a name,
- * file name or sw-description value longer than is kept (err names the
- * field and its limit: DDI_NAME_MAX, DDI_VERSION_MAX, SWU_MAX_COMPAT).
+ * An artifact being received (an upload, a file given to nestboxctl): its
+ * bytes go once, as they arrive, into a blob's temporary file and through
+ * the sha1 and md5 hashers (the blob writer keeps the sha256); the
+ * catalogue is then read from that stored copy.  Nothing is staged
+ * anywhere else.
  */
-long long ddi_software_add(struct app *app, const char *path, const char *name,
-			   char *err, size_t errlen);
+struct ddi_upload {
+	struct blob_writer w;
+	struct hash_ctx sha1, md5;
+	long long size;			/* bytes so far */
+	int open;
+};
+/* 0, or -1 with e NB_UNAVAILABLE (the blob store cannot be written). */
+int ddi_upload_open(struct app *app, struct ddi_upload *u, struct nb_err *e);
+/* Appends n bytes; 0, or -1 with e NB_UNAVAILABLE (disk full, I/O). */
+int ddi_upload_write(struct ddi_upload *u, const void *p, size_t n, struct nb_err *e);
+/* Drops what was received (no-op once closed). */
+void ddi_upload_abort(struct ddi_upload *u);
+/*
+ * Adds the received image to the repository under its artifact file name
+ * (what devices download it as) and name ("" or NULL: the file name):
+ * reads its version and compatibility from the stored bytes, commits the
+ * blob and records the row.  Always closes u.  Returns the id, or -1 with
+ * e: NB_CONFLICT when the same version with overlapping compatibility
+ * exists, NB_INVALID for a broken image or a name, file name or
+ * sw-description value longer than is kept (the message names the field
+ * and its limit: DDI_NAME_MAX, DDI_VERSION_MAX, SWU_MAX_COMPAT),
+ * NB_UNAVAILABLE when the store failed.
+ */
+long long ddi_software_add(struct app *app, struct ddi_upload *u, const char *filename,
+			   const char *name, struct nb_err *e);
+/* ddi_software_add of the file at path, named for its last component. */
+long long ddi_software_add_file(struct app *app, const char *path, const char *name,
+				struct nb_err *e);
 /*
  * Adds software that lives at an external URL (a CDN, an object store):
  * fetched once to read and hash it, then only the row is kept and devices
  * download from the URL.  Same returns as ddi_software_add().
  */
 long long ddi_software_add_url(struct app *app, const char *url, const char *name,
-			       char *err, size_t errlen);
-/* Deletes software; -1 when it does not exist, -2 when an action or rollout uses it. */
-int ddi_software_delete(struct app *app, long long id);
+			       struct nb_err *e);
+/* Deletes software; 0, or -1 with e NB_NOT_FOUND (no such software),
+ * NB_CONFLICT (an action, rollout or device assignment names it) or
+ * NB_UNAVAILABLE (database busy). */
+int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
 
 /* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {

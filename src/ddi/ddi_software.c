@@ -7,6 +7,7 @@
 #include "raucb.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,95 +20,115 @@ struct digests {
 	long long size;
 };
 
-/*
- * Hashes the file three ways in one pass; with keep, copies it into a blob
- * on the way (the blob's own hash is the sha256).
- */
-static int ingest(struct app *app, const char *path, int keep, struct digests *dg,
-		  char *err, size_t errlen)
+int ddi_upload_open(struct app *app, struct ddi_upload *u, struct nb_err *e)
+{
+	memset(u, 0, sizeof(*u));
+	if (blob_writer_open(&app->blobs, &u->w) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot write to the blob store");
+	hash_init(&u->sha1, HASH_SHA1);
+	hash_init(&u->md5, HASH_MD5);
+	u->open = 1;
+	return 0;
+}
+
+int ddi_upload_write(struct ddi_upload *u, const void *p, size_t n, struct nb_err *e)
+{
+	if (blob_writer_write(&u->w, p, n) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the upload (disk full?)");
+	hash_update(&u->sha1, p, n);
+	hash_update(&u->md5, p, n);
+	u->size += (long long)n;
+	return 0;
+}
+
+void ddi_upload_abort(struct ddi_upload *u)
+{
+	if (!u->open)
+		return;
+	blob_writer_abort(&u->w);
+	hash_free(&u->sha1);
+	hash_free(&u->md5);
+	u->open = 0;
+}
+
+/* The upload's bytes for reading: its blob's temporary file, opened again
+ * (the writer's descriptor is write-only) beneath the store's tmp/. */
+static int upload_reopen(const struct ddi_upload *u, struct nb_err *e)
+{
+	int fd = openat(u->w.tmpdir, u->w.tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the upload: %s", strerror(errno));
+	return fd;
+}
+
+/* Makes the blob durable and fills dg; closes u.  0, or -1 with e. */
+static int upload_commit(struct ddi_upload *u, struct digests *dg, struct nb_err *e)
+{
+	int rc;
+
+	hash_final_hex(&u->sha1, dg->sha1);
+	hash_final_hex(&u->md5, dg->md5);
+	dg->size = u->size;
+	rc = blob_writer_commit(&u->w, NULL, dg->sha256);
+	u->open = 0;
+	if (rc < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the image: %s", strerror(errno));
+	return 0;
+}
+
+/* Hashes the file at fd three ways in one pass (software kept at a URL:
+ * no blob). */
+static int digest_fd(int fd, struct digests *dg, struct nb_err *e)
 {
 	struct hash_ctx h1, h5, h256;
-	struct blob_writer w;
 	char buf[65536];
-	long long size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), bad = 0;
+	ssize_t n;
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
-		return -1;
-	}
-	if (keep && blob_writer_open(&app->blobs, &w) < 0) {
-		close(fd);
-		snprintf(err, errlen, "cannot write to the blob store");
-		return -1;
-	}
 	hash_init(&h1, HASH_SHA1);
 	hash_init(&h5, HASH_MD5);
 	hash_init(&h256, HASH_SHA256);
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+	dg->size = 0;
+	while ((n = pread(fd, buf, sizeof(buf), (off_t)dg->size)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 || (n > 0 && keep && blob_writer_write(&w, buf, (size_t)n) < 0)) {
-			snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
-			bad = 1;
-			break;
-		}
-		if (n == 0)
+		if (n < 0)
 			break;
 		hash_update(&h1, buf, (size_t)n);
 		hash_update(&h5, buf, (size_t)n);
 		hash_update(&h256, buf, (size_t)n);
-		size += n;
+		dg->size += n;
 	}
-	close(fd);
 	hash_final_hex(&h1, dg->sha1);
 	hash_final_hex(&h5, dg->md5);
 	hash_final_hex(&h256, dg->sha256);
-	dg->size = size;
-	if (bad) {
-		if (keep)
-			blob_writer_abort(&w);
-		return -1;
-	}
-	if (keep && blob_writer_commit(&w, NULL, dg->sha256) < 0) {
-		snprintf(err, errlen, "cannot store the image: %s", strerror(errno));
-		return -1;
-	}
+	if (n < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 	return 0;
 }
 
 /*
- * Reads the catalogue of either kind of image, chosen by its first bytes
- * (squashfs "hsqs" or cpio "0707"), and names the kind.
+ * Reads the catalogue of either kind of image from fd (size bytes), chosen
+ * by its first bytes (squashfs "hsqs" or cpio "0707"), and names the kind.
+ * Only the headers and the description are read, never the images.
  */
-static int read_image(struct app *app, const char *path, struct swu_info *info,
-		      const char **kind, char *err, size_t errlen)
+static int read_image(struct app *app, int fd, off_t size, struct swu_info *info,
+		      const char **kind, struct nb_err *e)
 {
+	struct swu_src src = { swu_fd_pread, &fd, size };
 	char magic[4] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n = 0;
 
-	if (fd < 0 || (n = pread(fd, magic, sizeof(magic), 0)) < 0) {
-		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	if (n < (ssize_t)sizeof(magic)) {
-		snprintf(err, errlen, "truncated: too short for a .swu or .raucb image");
-		return -1;
-	}
+	if (size < (off_t)sizeof(magic))
+		return nb_fail(e, NB_INVALID, "truncated: too short for a .swu or .raucb image");
+	if (swu_get(&src, magic, sizeof(magic), 0) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 	if (!memcmp(magic, "hsqs", 4)) {
 		*kind = "raucb";
-		return raucb_read_file(path, conf_str(app->conf, "ddi.rauc_revision_separator"),
-				       info, err, errlen);
+		return raucb_read(&src, conf_str(app->conf, "ddi.rauc_revision_separator"), info, e);
 	}
 	if (!memcmp(magic, "0707", 4))
-		return swu_read_file(path, info, err, errlen);
-	snprintf(err, errlen, "not a .swu or .raucb image");
-	return -1;
+		return swu_read(&src, info, e);
+	return nb_fail(e, NB_INVALID, "not a .swu or .raucb image");
 }
 
 static const char sql_same_version[] =
@@ -201,96 +222,149 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	return id;
 }
 
-/* Name and file name fit their columns whole, as text; 0, or -1 with err. */
-static int names_ok(const char *name, const char *filename, char *err, size_t errlen)
+/* Name and file name fit their columns whole, as text; 0, or -1 with e. */
+static int names_ok(const char *name, const char *filename, struct nb_err *e)
 {
-	if (strlen(name) > DDI_NAME_MAX) {
-		snprintf(err, errlen, "the software name is %zu bytes, at most %d", strlen(name),
-			 DDI_NAME_MAX);
-		return -1;
-	}
-	if (strlen(filename) > DDI_NAME_MAX) {
-		snprintf(err, errlen, "the file name is %zu bytes, at most %d", strlen(filename),
-			 DDI_NAME_MAX);
-		return -1;
-	}
-	if (!utf8_valid(name, strlen(name)) || !utf8_valid(filename, strlen(filename))) {
-		snprintf(err, errlen, "the software name and file name must be UTF-8 text");
-		return -1;
-	}
+	if (strlen(name) > DDI_NAME_MAX)
+		return nb_fail(e, NB_INVALID, "the software name is %zu bytes, at most %d",
+			       strlen(name), DDI_NAME_MAX);
+	if (strlen(filename) > DDI_NAME_MAX)
+		return nb_fail(e, NB_INVALID, "the file name is %zu bytes, at most %d",
+			       strlen(filename), DDI_NAME_MAX);
+	if (!utf8_valid(name, strlen(name)) || !utf8_valid(filename, strlen(filename)))
+		return nb_fail(e, NB_INVALID, "the software name and file name must be UTF-8 text");
 	return 0;
 }
 
-/* Reads, checks, hashes (and with url NULL, stores) path, then records it. */
-static long long add(struct app *app, const char *path, const char *name, const char *filename,
-		     const char *url, char *err, size_t errlen)
+/* Where the image's bytes are: an upload (stored as a blob on success) or
+ * the fetched file of software kept at a URL (only hashed). */
+struct source {
+	struct ddi_upload *u;
+	int fd;				/* with u NULL */
+	const char *url;
+};
+
+/* The catalogue, read from the source's stored bytes; 0, or -1 with e. */
+static int source_catalogue(struct app *app, const struct source *src, struct swu_info *info,
+			    const char **kind, struct nb_err *e)
 {
-	struct swu_info *info = calloc(1, sizeof(*info));
+	int fd = src->u ? upload_reopen(src->u, e) : src->fd, rc;
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0)
+		rc = nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
+	else
+		rc = read_image(app, fd, st.st_size, info, kind, e);
+	if (src->u)
+		close(fd);
+	return rc;
+}
+
+/* Checks the catalogue, makes the bytes durable (or hashes them), then
+ * records the row.  -1 with e. */
+static long long add(struct app *app, const struct source *src, const char *name,
+		     const char *filename, struct swu_info *info, struct nb_err *e)
+{
 	struct digests dg;
 	const char *kind = "swu";
-	long long id = -1;
+	long long id;
 
-	if (!info) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
 	if (!name || !*name)
 		name = filename;
 	/* a broken or truncated image is refused before anything is stored */
-	if (names_ok(name, filename, err, errlen) < 0 ||
-	    read_image(app, path, info, &kind, err, errlen) < 0)
-		goto out;
-	if (overlaps(app, info)) {
-		snprintf(err, errlen, "version %s with overlapping hardware compatibility exists",
-			 info->version);
-		id = -2;
-		goto out;
-	}
-	if (ingest(app, path, url == NULL, &dg, err, errlen) < 0)
-		goto out;
+	if (names_ok(name, filename, e) < 0 || source_catalogue(app, src, info, &kind, e) < 0)
+		return -1;
+	if (overlaps(app, info))
+		return nb_fail(e, NB_CONFLICT,
+			       "version %s with overlapping hardware compatibility exists",
+			       info->version);
 	/* the blob is durable before the row that names it */
-	if (db_begin(app->db) < 0) {
-		snprintf(err, errlen, "database busy");
-		goto out;
-	}
-	id = record(app, info, kind, name, filename, &dg, url);
+	if (src->u ? upload_commit(src->u, &dg, e) < 0 : digest_fd(src->fd, &dg, e) < 0)
+		return -1;
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
+	id = record(app, info, kind, name, filename, &dg, src->url);
 	if (id < 0 || ddi_software_rerank(app) < 0 || db_commit(app->db) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "cannot record the software: %s", db_errmsg(app->db));
 		db_rollback(app->db);
-		snprintf(err, errlen, "cannot record the software: %s", db_errmsg(app->db));
-		id = -1;
+		return -1;
 	}
-out:
+	return id;
+}
+
+/* add() with the catalogue on the heap (a swu_info is ~100 KiB). */
+static long long add_source(struct app *app, const struct source *src, const char *name,
+			    const char *filename, struct nb_err *e)
+{
+	struct swu_info *info = calloc(1, sizeof(*info));
+	long long id = -1;
+
+	if (!info)
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
+	else
+		id = add(app, src, name, filename, info, e);
 	free(info);
 	return id;
 }
 
-long long ddi_software_add(struct app *app, const char *path, const char *name,
-			   char *err, size_t errlen)
+long long ddi_software_add(struct app *app, struct ddi_upload *u, const char *filename,
+			   const char *name, struct nb_err *e)
+{
+	struct source src = { u, -1, NULL };
+	long long id = add_source(app, &src, name, filename, e);
+
+	ddi_upload_abort(u);
+	return id;
+}
+
+long long ddi_software_add_file(struct app *app, const char *path, const char *name,
+				struct nb_err *e)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	struct ddi_upload u;
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	return add(app, path, name, base, NULL, err, errlen);
+	if (fd < 0)
+		return nb_fail(e, NB_INVALID, "cannot read the image: %s", strerror(errno));
+	if (ddi_upload_open(app, &u, e) < 0) {
+		close(fd);
+		return -1;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || ddi_upload_write(&u, buf, (size_t)n, e) < 0)
+			break;
+	}
+	close(fd);
+	if (n != 0) {
+		if (n < 0)
+			nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
+		ddi_upload_abort(&u);
+		return -1;
+	}
+	return ddi_software_add(app, &u, base, name, e);
 }
 
 /* The URL's last path segment names the artifact, as the device will see
- * it; out has n bytes.  0, or -1 with err naming the limit that failed. */
-static int url_filename(const char *url, char *out, size_t n, char *err, size_t errlen)
+ * it; out has n bytes.  0, or -1 with e naming the limit that failed. */
+static int url_filename(const char *url, char *out, size_t n, struct nb_err *e)
 {
 	const char *end = url + strcspn(url, "?#"), *p = end;
 
 	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
 		goto bad;
-	if (strlen(url) > 1000) {
-		snprintf(err, errlen, "the URL is %zu bytes, at most 1000", strlen(url));
-		return -1;
-	}
+	if (strlen(url) > 1000)
+		return nb_fail(e, NB_INVALID, "the URL is %zu bytes, at most 1000", strlen(url));
 	while (p > url && p[-1] != '/')
 		p--;
-	if ((size_t)(end - p) >= n) {
-		snprintf(err, errlen, "the URL's file name is %zu bytes, at most %zu",
-			 (size_t)(end - p), n - 1);
-		return -1;
-	}
+	if ((size_t)(end - p) >= n)
+		return nb_fail(e, NB_INVALID, "the URL's file name is %zu bytes, at most %zu",
+			       (size_t)(end - p), n - 1);
 	if (p == end)
 		goto bad;
 	memcpy(out, p, (size_t)(end - p));
@@ -298,8 +372,7 @@ static int url_filename(const char *url, char *out, size_t n, char *err, size_t 
 	if (path_segment_ok(out, strlen(out)))
 		return 0;
 bad:
-	snprintf(err, errlen, "an http(s) URL ending in the image's file name is required");
-	return -1;
+	return nb_fail(e, NB_INVALID, "an http(s) URL ending in the image's file name is required");
 }
 
 /*
@@ -309,25 +382,33 @@ bad:
  * through its own descriptor (/dev/fd/N reopens that very file).
  */
 long long ddi_software_add_url(struct app *app, const char *url, const char *name,
-			       char *err, size_t errlen)
+			       struct nb_err *e)
 {
-	char tmp[NAME_MAX + 1], self[32], file[DDI_NAME_MAX + 1];
+	char tmp[NAME_MAX + 1], self[32], file[DDI_NAME_MAX + 1], err[NB_ERR_MSG_MAX];
+	struct source src = { NULL, -1, url };
 	long long id = -1;
 	int dfd, fd;
 
-	if (url_filename(url, file, sizeof(file), err, errlen) < 0)
+	if (url_filename(url, file, sizeof(file), e) < 0)
 		return -1;
 	if ((dfd = fs_open_beneath(app->blobs.dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0 ||
 	    (fd = fs_tmp_openat(dfd, "fetch", tmp, sizeof(tmp))) < 0) {
-		snprintf(err, errlen, "cannot create a temporary file: %s", strerror(errno));
+		nb_fail(e, NB_UNAVAILABLE, "cannot create a temporary file: %s", strerror(errno));
 		if (dfd >= 0)
 			close(dfd);
 		return -1;
 	}
 	snprintf(self, sizeof(self), "/dev/fd/%d", fd);
-	if (fetch_to_fd(url, fd, (unsigned long long)conf_int(app->conf, "ddi.max_image"),
-			(long)conf_int(app->conf, "ddi.fetch_timeout"), err, errlen) == 0)
-		id = add(app, self, name, file, url, err, errlen);
+	src.fd = open(self, O_RDONLY | O_CLOEXEC);
+	if (src.fd < 0)
+		nb_fail(e, NB_UNAVAILABLE, "cannot read the download: %s", strerror(errno));
+	else if (fetch_to_fd(url, fd, (unsigned long long)conf_int(app->conf, "ddi.max_image"),
+			     (long)conf_int(app->conf, "ddi.fetch_timeout"), err, sizeof(err)) < 0)
+		nb_fail(e, NB_INVALID, "%s", err);
+	else
+		id = add_source(app, &src, name, file, e);
+	if (src.fd >= 0)
+		close(src.fd);
 	close(fd);
 	unlinkat(dfd, tmp, 0);
 	close(dfd);
@@ -341,14 +422,14 @@ static const char sql_used[] =
 static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
 
 /* Only unused software goes: an action's history keeps naming what it installed. */
-int ddi_software_delete(struct app *app, long long id)
+int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
 {
 	sqlite3_stmt *st;
 	int rc = -1, used = 1;
 
 	/* the check and the delete in one transaction: no assignment slips between */
 	if (db_begin(app->db) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
 	st = db_stmt(app->db, sql_used);
 	if (st) {
 		sqlite3_bind_int64(st, 1, id);
@@ -363,6 +444,9 @@ int ddi_software_delete(struct app *app, long long id)
 		sqlite3_reset(st);
 	}
 	if (db_commit(app->db) < 0)
-		return -1;
-	return used ? -2 : rc;
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
+	if (used)
+		return nb_fail(e, NB_CONFLICT, "software %lld is in use (by an action, a rollout"
+			       " or a device assigned to it)", id);
+	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "no such software") : 0;
 }

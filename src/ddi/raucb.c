@@ -110,7 +110,7 @@ static int split(const char *c, const char *sep, struct swu_compat *out)
 }
 
 int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_info *out,
-		   char *err, size_t errlen)
+		   struct nb_err *e)
 {
 	struct manifest m = { out, "", NULL, 0 };
 	char *copy;
@@ -119,40 +119,40 @@ int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_inf
 	out->version[0] = out->description[0] = '\0';
 	out->ncompat = 0;
 	if (len > RAUCB_MANIFEST_MAX || memchr(text, '\0', len)) {
-		snprintf(err, errlen, MANIFEST " is too large or binary");
+		nb_fail(e, NB_INVALID, MANIFEST " is too large or binary");
 		return -1;
 	}
 	copy = strndup(text, len);
 	if (!copy) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	ini_setup();
 	rc = ini_parse_string(copy, on_key, &m);
 	free(copy);
 	if (rc < 0) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	if (rc > 0 && m.toolong) {
-		snprintf(err, errlen, MANIFEST ":%d: [update] %s is too long (at most %zu bytes)", rc,
+		nb_fail(e, NB_INVALID, MANIFEST ":%d: [update] %s is too long (at most %zu bytes)", rc,
 			 m.toolong, m.limit);
 		return -1;
 	}
 	if (rc > 0) {
-		snprintf(err, errlen, MANIFEST ":%d: not a [section] or key=value line", rc);
+		nb_fail(e, NB_INVALID, MANIFEST ":%d: not a [section] or key=value line", rc);
 		return -1;
 	}
 	if (!out->version[0]) {
-		snprintf(err, errlen, MANIFEST " has no [update] version");
+		nb_fail(e, NB_INVALID, MANIFEST " has no [update] version");
 		return -1;
 	}
 	if (!m.compatible[0]) {
-		snprintf(err, errlen, MANIFEST " has no [update] compatible");
+		nb_fail(e, NB_INVALID, MANIFEST " has no [update] compatible");
 		return -1;
 	}
 	if (split(m.compatible, sep, &out->compat[0]) < 0) {
-		snprintf(err, errlen, MANIFEST ": [update] compatible is too long (board and revision"
+		nb_fail(e, NB_INVALID, MANIFEST ": [update] compatible is too long (board and revision"
 			 " at most %zu bytes each)", sizeof(out->compat[0].board) - 1);
 		return -1;
 	}
@@ -179,7 +179,7 @@ static int is_signed_data(const unsigned char *sig, size_t n)
  * CMS SignedData; *end is where the signature starts.  A cut-off or
  * stripped bundle fails here, before the squashfs is read.
  */
-static int check_signature(const struct swu_src *src, off_t *end, char *err, size_t errlen)
+static int check_signature(const struct swu_src *src, off_t *end, struct nb_err *e)
 {
 	unsigned char tail[TRAILER], *sig;
 	uint64_t n = 0;
@@ -187,30 +187,30 @@ static int check_signature(const struct swu_src *src, off_t *end, char *err, siz
 
 	if (src->size < SQFS_SUPER_SIZE + TRAILER ||
 	    swu_get(src, tail, TRAILER, src->size - TRAILER) < 0) {
-		snprintf(err, errlen, "truncated: too short for a RAUC bundle");
+		nb_fail(e, NB_INVALID, "truncated: too short for a RAUC bundle");
 		return -1;
 	}
 	for (i = 0; i < TRAILER; i++)
 		n = n << 8 | tail[i];
 	if (n == 0) {
-		snprintf(err, errlen, "unsigned or truncated RAUC bundle: no signature at the end");
+		nb_fail(e, NB_INVALID, "unsigned or truncated RAUC bundle: no signature at the end");
 		return -1;
 	}
 	if (n > RAUCB_SIG_MAX || n > (uint64_t)(src->size - TRAILER - SQFS_SUPER_SIZE)) {
-		snprintf(err, errlen, "corrupt or truncated RAUC bundle: a signature of %llu bytes "
+		nb_fail(e, NB_INVALID, "corrupt or truncated RAUC bundle: a signature of %llu bytes "
 			 "does not fit", (unsigned long long)n);
 		return -1;
 	}
 	*end = src->size - TRAILER - (off_t)n;
 	sig = malloc(n);
 	if (!sig) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	ok = swu_get(src, sig, n, *end) == 0 && is_signed_data(sig, n);
 	free(sig);
 	if (!ok) {
-		snprintf(err, errlen, "corrupt or truncated RAUC bundle: the signature is not "
+		nb_fail(e, NB_INVALID, "corrupt or truncated RAUC bundle: the signature is not "
 			 "CMS signed data");
 		return -1;
 	}
@@ -297,37 +297,37 @@ static int fragments_plausible(const sqfs_super_t *s)
 }
 
 /* Superblock and compressor, with the squashfs ending before *end. */
-static int sq_open(struct sq *q, const struct swu_src *src, off_t end, char *err, size_t errlen)
+static int sq_open(struct sq *q, const struct swu_src *src, off_t end, struct nb_err *e)
 {
 	sqfs_compressor_config_t cfg;
 
 	q->file = (struct sq_file){ { { sq_destroy, NULL }, sq_read, sq_write, sq_size,
 				      sq_truncate }, src, (sqfs_u64)end };
 	if (sqfs_super_read(&q->super, &q->file.base)) {
-		snprintf(err, errlen, "not a RAUC bundle: corrupt squashfs superblock");
+		nb_fail(e, NB_INVALID, "not a RAUC bundle: corrupt squashfs superblock");
 		return -1;
 	}
 	if (q->super.bytes_used > (sqfs_u64)end) {
-		snprintf(err, errlen, "truncated: the squashfs needs %llu bytes, the signature "
+		nb_fail(e, NB_INVALID, "truncated: the squashfs needs %llu bytes, the signature "
 			 "starts at byte %lld", (unsigned long long)q->super.bytes_used,
 			 (long long)end);
 		return -1;
 	}
 	q->file.limit = q->super.bytes_used;
 	if (!fragments_plausible(&q->super)) {
-		snprintf(err, errlen, "corrupt squashfs: implausible fragment table");
+		nb_fail(e, NB_INVALID, "corrupt squashfs: implausible fragment table");
 		return -1;
 	}
 	if (sqfs_compressor_config_init(&cfg, (SQFS_COMPRESSOR)q->super.compression_id,
 					q->super.block_size, SQFS_COMP_FLAG_UNCOMPRESS) ||
 	    sqfs_compressor_create(&cfg, &q->cmp)) {
-		snprintf(err, errlen, "squashfs compressor %u is not supported",
+		nb_fail(e, NB_INVALID, "squashfs compressor %u is not supported",
 			 (unsigned)q->super.compression_id);
 		return -1;
 	}
 	if ((q->super.flags & SQFS_FLAG_COMPRESSOR_OPTIONS) &&
 	    q->cmp->read_options(q->cmp, &q->file.base)) {
-		snprintf(err, errlen, "corrupt squashfs: bad compressor options");
+		nb_fail(e, NB_INVALID, "corrupt squashfs: bad compressor options");
 		return -1;
 	}
 	return 0;
@@ -397,36 +397,36 @@ static int sq_inode(struct sq *q, sqfs_u64 ref, sqfs_inode_generic_t **out)
 }
 
 /* The root directory, a directory; its manifest.raucm's inode ref in *ref. */
-static int sq_lookup(struct sq *q, sqfs_u64 *ref, char *err, size_t errlen)
+static int sq_lookup(struct sq *q, sqfs_u64 *ref, struct nb_err *e)
 {
 	sqfs_readdir_state_t st;
-	sqfs_dir_entry_t *e = NULL;
+	sqfs_dir_entry_t *ent = NULL;
 	sqfs_u64 size = 0;
 	int type = sq_peek(q, q->super.root_inode_ref, &size), rc, n = 0;
 
 	if ((type != SQFS_INODE_DIR && type != SQFS_INODE_EXT_DIR) ||
 	    sq_inode(q, q->super.root_inode_ref, &q->root) ||
 	    sqfs_readdir_state_init(&st, &q->super, q->root)) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
+		nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read the root directory");
 		return -1;
 	}
 	/* a bundle holds a manifest and a few images, not a file system */
-	while (n++ < 4096 && (rc = sqfs_meta_reader_readdir(q->dirs, &st, &e, NULL, ref)) == 0) {
-		int hit = e->size + 1u == sizeof(MANIFEST) - 1 &&
-			  !memcmp(e->name, MANIFEST, sizeof(MANIFEST) - 1);
-		sqfs_free(e);
+	while (n++ < 4096 && (rc = sqfs_meta_reader_readdir(q->dirs, &st, &ent, NULL, ref)) == 0) {
+		int hit = ent->size + 1u == sizeof(MANIFEST) - 1 &&
+			  !memcmp(ent->name, MANIFEST, sizeof(MANIFEST) - 1);
+		sqfs_free(ent);
 		if (hit)
 			return 0;
 	}
 	if (rc > 0)
-		snprintf(err, errlen, "not a RAUC bundle: no " MANIFEST);
+		nb_fail(e, NB_INVALID, "not a RAUC bundle: no " MANIFEST);
 	else
-		snprintf(err, errlen, "corrupt squashfs: cannot read the root directory");
+		nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read the root directory");
 	return -1;
 }
 
 /* The manifest's inode: a regular file of at most RAUCB_MANIFEST_MAX bytes. */
-static int sq_find(struct sq *q, char *err, size_t errlen)
+static int sq_find(struct sq *q, struct nb_err *e)
 {
 	sqfs_u64 ref, size = 0;
 	int type;
@@ -436,55 +436,55 @@ static int sq_find(struct sq *q, char *err, size_t errlen)
 	q->dirs = sqfs_meta_reader_create(&q->file.base, q->cmp, q->super.directory_table_start,
 					  q->super.bytes_used);
 	if (!q->inodes || !q->dirs) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
-	if (sq_lookup(q, &ref, err, errlen) < 0)
+	if (sq_lookup(q, &ref, e) < 0)
 		return -1;
 	type = sq_peek(q, ref, &size);
 	if (type < 0) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the inode of " MANIFEST);
+		nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read the inode of " MANIFEST);
 		return -1;
 	}
 	if (type != SQFS_INODE_FILE && type != SQFS_INODE_EXT_FILE) {
-		snprintf(err, errlen, MANIFEST " is not a regular file");
+		nb_fail(e, NB_INVALID, MANIFEST " is not a regular file");
 		return -1;
 	}
 	if (size > RAUCB_MANIFEST_MAX) {
-		snprintf(err, errlen, MANIFEST " is larger than %d bytes", RAUCB_MANIFEST_MAX);
+		nb_fail(e, NB_INVALID, MANIFEST " is larger than %d bytes", RAUCB_MANIFEST_MAX);
 		return -1;
 	}
 	if (sq_inode(q, ref, &q->inode)) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the inode of " MANIFEST);
+		nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read the inode of " MANIFEST);
 		return -1;
 	}
 	return 0;
 }
 
 /* The manifest's bytes, NUL-terminated, into a malloc'd *text. */
-static int sq_slurp(struct sq *q, char **text, size_t *len, char *err, size_t errlen)
+static int sq_slurp(struct sq *q, char **text, size_t *len, struct nb_err *e)
 {
 	sqfs_u64 size = 0, got = 0;
 
 	if (sqfs_inode_get_file_size(q->inode, &size) || size > RAUCB_MANIFEST_MAX) {
-		snprintf(err, errlen, MANIFEST " is larger than %d bytes", RAUCB_MANIFEST_MAX);
+		nb_fail(e, NB_INVALID, MANIFEST " is larger than %d bytes", RAUCB_MANIFEST_MAX);
 		return -1;
 	}
 	q->data = sqfs_data_reader_create(&q->file.base, q->super.block_size, q->cmp, 0);
 	*text = malloc(size + 1);
 	if (!q->data || !*text) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	if (sqfs_data_reader_load_fragment_table(q->data, &q->super)) {
-		snprintf(err, errlen, "corrupt squashfs: cannot read the fragment table");
+		nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read the fragment table");
 		return -1;
 	}
 	while (got < size) {
 		sqfs_s32 r = sqfs_data_reader_read(q->data, q->inode, got, *text + got,
 						   (sqfs_u32)(size - got));
 		if (r <= 0) {
-			snprintf(err, errlen, "corrupt squashfs: cannot read " MANIFEST);
+			nb_fail(e, NB_INVALID, "corrupt squashfs: cannot read " MANIFEST);
 			return -1;
 		}
 		got += (sqfs_u64)r;
@@ -495,7 +495,7 @@ static int sq_slurp(struct sq *q, char **text, size_t *len, char *err, size_t er
 }
 
 int raucb_read(const struct swu_src *src, const char *sep, struct swu_info *out,
-	       char *err, size_t errlen)
+	       struct nb_err *e)
 {
 	struct sq q = { 0 };
 	char magic[4], *text = NULL;
@@ -505,39 +505,39 @@ int raucb_read(const struct swu_src *src, const char *sep, struct swu_info *out,
 
 	memset(out, 0, sizeof(*out));
 	if (src->size < 4 || swu_get(src, magic, 4, 0) < 0 || memcmp(magic, "hsqs", 4)) {
-		snprintf(err, errlen, "not a RAUC bundle: no squashfs magic at byte 0");
+		nb_fail(e, NB_INVALID, "not a RAUC bundle: no squashfs magic at byte 0");
 		return -1;
 	}
-	if (check_signature(src, &end, err, errlen) == 0 &&
-	    sq_open(&q, src, end, err, errlen) == 0 && sq_find(&q, err, errlen) == 0 &&
-	    sq_slurp(&q, &text, &len, err, errlen) == 0)
-		rc = raucb_manifest(text, len, sep, out, err, errlen);
+	if (check_signature(src, &end, e) == 0 &&
+	    sq_open(&q, src, end, e) == 0 && sq_find(&q, e) == 0 &&
+	    sq_slurp(&q, &text, &len, e) == 0)
+		rc = raucb_manifest(text, len, sep, out, e);
 	free(text);
 	sq_close(&q);
 	return rc;
 }
 
 int raucb_read_file(const char *path, const char *sep, struct swu_info *out,
-		    char *err, size_t errlen)
+		    struct nb_err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
+		nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 		return -1;
 	}
 	src.size = lseek(fd, 0, SEEK_END);
-	rc = raucb_read(&src, sep, out, err, errlen);
+	rc = raucb_read(&src, sep, out, e);
 	close(fd);
 	return rc;
 }
 
 int raucb_read_mem(const void *p, size_t n, const char *sep, struct swu_info *out,
-		   char *err, size_t errlen)
+		   struct nb_err *e)
 {
 	struct swu_mem m = { p, n };
 	struct swu_src src = { swu_mem_pread, &m, (off_t)n };
 
-	return raucb_read(&src, sep, out, err, errlen);
+	return raucb_read(&src, sep, out, e);
 }

@@ -22,16 +22,16 @@
 #define RAUCB_SIG_MAX (64 * 1024)
 
 /*
- * Reads a whole bundle; 0, or -1 with a one-line err.  sep splits the
+ * Reads a whole bundle; 0, or -1 with e as swu.h says.  sep splits the
  * compatible string into board and revision (see raucb_manifest); NULL or
  * "" keeps it whole.
  */
 int raucb_read(const struct swu_src *src, const char *sep, struct swu_info *out,
-	       char *err, size_t errlen);
+	       struct nb_err *e);
 int raucb_read_file(const char *path, const char *sep, struct swu_info *out,
-		    char *err, size_t errlen);
+		    struct nb_err *e);
 int raucb_read_mem(const void *p, size_t n, const char *sep, struct swu_info *out,
-		   char *err, size_t errlen);
+		   struct nb_err *e);
 
 /*
  * Reads a manifest.raucm text: [update] version and compatible are
@@ -41,6 +41,6 @@ int raucb_read_mem(const void *p, size_t n, const char *sep, struct swu_info *ou
  * otherwise it is the board, and the revision is "" (any revision).
  */
 int raucb_manifest(const char *text, size_t len, const char *sep, struct swu_info *out,
-		   char *err, size_t errlen);
+		   struct nb_err *e);
 
 #endif

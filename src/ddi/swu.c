@@ -51,7 +51,7 @@ int swu_get(const struct swu_src *src, void *buf, size_t n, off_t off)
 	return 0;
 }
 
-int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen)
+int swu_scan(const struct swu_src *src, struct swu_info *out, struct nb_err *e)
 {
 	off_t off = 0;
 
@@ -62,35 +62,35 @@ int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t 
 		off_t data;
 
 		if (off + CPIO_HDR > src->size || swu_get(src, h, CPIO_HDR, off) < 0) {
-			snprintf(err, errlen, "truncated: the archive ends inside a member header");
+			nb_fail(e, NB_INVALID, "truncated: the archive ends inside a member header");
 			return -1;
 		}
 		if (memcmp(h, "070701", 6) && memcmp(h, "070702", 6)) {
-			snprintf(err, errlen, "not a .swu: no cpio newc/crc header at byte %lld",
+			nb_fail(e, NB_INVALID, "not a .swu: no cpio newc/crc header at byte %lld",
 				 (long long)off);
 			return -1;
 		}
 		if (hexfield(h + 54, &fsize) < 0 || hexfield(h + 94, &nsize) < 0 ||
 		    nsize < 2 || nsize > sizeof(name)) {
-			snprintf(err, errlen, "corrupt cpio header at byte %lld", (long long)off);
+			nb_fail(e, NB_INVALID, "corrupt cpio header at byte %lld", (long long)off);
 			return -1;
 		}
 		if (off + CPIO_HDR + (off_t)nsize > src->size ||
 		    swu_get(src, name, nsize, off + CPIO_HDR) < 0 || name[nsize - 1] != '\0' ||
 		    memchr(name, '\0', nsize - 1)) {
-			snprintf(err, errlen, "corrupt member name at byte %lld", (long long)off);
+			nb_fail(e, NB_INVALID, "corrupt member name at byte %lld", (long long)off);
 			return -1;
 		}
 		data = pad4(off + CPIO_HDR + (off_t)nsize);
 		if (!strcmp(name, "TRAILER!!!"))
 			break;
 		if (data + (off_t)fsize > src->size) {
-			snprintf(err, errlen, "truncated: %s needs %lu bytes the file does not have",
+			nb_fail(e, NB_INVALID, "truncated: %s needs %lu bytes the file does not have",
 				 name, fsize);
 			return -1;
 		}
 		if (out->nmember == SWU_MAX_MEMBERS) {
-			snprintf(err, errlen, "more than %d members", SWU_MAX_MEMBERS);
+			nb_fail(e, NB_INVALID, "more than %d members", SWU_MAX_MEMBERS);
 			return -1;
 		}
 		snprintf(out->member[out->nmember].name, sizeof(out->member[0].name), "%s", name);
@@ -102,22 +102,22 @@ int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t 
 		off = pad4(data + (off_t)fsize);
 	}
 	if (out->nmember == 0 || strcmp(out->member[0].name, "sw-description")) {
-		snprintf(err, errlen, "not a .swu: the first member is not sw-description");
+		nb_fail(e, NB_INVALID, "not a .swu: the first member is not sw-description");
 		return -1;
 	}
 	return 0;
 }
 
 /*
- * A value into a fixed field of swu_info, or -1 with err naming the field
+ * A value into a fixed field of swu_info, or -1 with e naming the field
  * and its limit: what cannot be stored whole is refused, never cut.
  */
-static int put(char *dst, size_t n, const char *v, const char *field, char *err, size_t errlen)
+static int put(char *dst, size_t n, const char *v, const char *field, struct nb_err *e)
 {
 	size_t len = strlen(v);
 
 	if (len >= n) {
-		snprintf(err, errlen, "sw-description: %s is %zu bytes, at most %zu", field, len,
+		nb_fail(e, NB_INVALID, "sw-description: %s is %zu bytes, at most %zu", field, len,
 			 n - 1);
 		return -1;
 	}
@@ -127,28 +127,25 @@ static int put(char *dst, size_t n, const char *v, const char *field, char *err,
 
 /*
  * One compatibility entry; the same pair listed again (a board's list
- * repeated in each collection) is kept once.  -1 with err past
+ * repeated in each collection) is kept once.  -1 with e past
  * SWU_MAX_COMPAT distinct entries or a value too long to store.
  */
-static int add_compat(struct swu_info *out, const char *board, const char *rev, char *err,
-		      size_t errlen)
+static int add_compat(struct swu_info *out, const char *board, const char *rev, struct nb_err *e)
 {
 	struct swu_compat c;
 	int i;
 
 	if (!rev)
 		return 0;
-	if (put(c.board, sizeof(c.board), board, "a hardware-compatibility board", err,
-		errlen) < 0 ||
-	    put(c.revision, sizeof(c.revision), rev, "a hardware-compatibility revision", err,
-		errlen) < 0)
+	if (put(c.board, sizeof(c.board), board, "a hardware-compatibility board", e) < 0 ||
+	    put(c.revision, sizeof(c.revision), rev, "a hardware-compatibility revision", e) < 0)
 		return -1;
 	for (i = 0; i < out->ncompat; i++)
 		if (!strcmp(out->compat[i].board, c.board) &&
 		    !strcmp(out->compat[i].revision, c.revision))
 			return 0;
 	if (out->ncompat == SWU_MAX_COMPAT) {
-		snprintf(err, errlen, "sw-description: more than %d hardware-compatibility entries",
+		nb_fail(e, NB_INVALID, "sw-description: more than %d hardware-compatibility entries",
 			 SWU_MAX_COMPAT);
 		return -1;
 	}
@@ -157,20 +154,19 @@ static int add_compat(struct swu_info *out, const char *board, const char *rev, 
 }
 
 /* hardware-compatibility under a libconfig group, for one board ("" any). */
-static int lc_compat(config_setting_t *g, const char *board, struct swu_info *out, char *err,
-		     size_t errlen)
+static int lc_compat(config_setting_t *g, const char *board, struct swu_info *out, struct nb_err *e)
 {
 	config_setting_t *hc = g ? config_setting_get_member(g, "hardware-compatibility") : NULL;
 	int i, n = hc ? config_setting_length(hc) : 0;
 
 	for (i = 0; i < n; i++)
-		if (add_compat(out, board, config_setting_get_string_elem(hc, i), err, errlen) < 0)
+		if (add_compat(out, board, config_setting_get_string_elem(hc, i), e) < 0)
 			return -1;
 	return 0;
 }
 
 /* Boards, and collections below them (software.<board>.<collection>). */
-static int lc_boards(config_setting_t *sw, struct swu_info *out, char *err, size_t errlen)
+static int lc_boards(config_setting_t *sw, struct swu_info *out, struct nb_err *e)
 {
 	int i, n = config_setting_length(sw);
 
@@ -179,20 +175,20 @@ static int lc_boards(config_setting_t *sw, struct swu_info *out, char *err, size
 		int j, m;
 		if (!config_setting_is_group(b) || !config_setting_name(b))
 			continue;
-		if (lc_compat(b, config_setting_name(b), out, err, errlen) < 0)
+		if (lc_compat(b, config_setting_name(b), out, e) < 0)
 			return -1;
 		m = config_setting_length(b);
 		for (j = 0; j < m; j++) {
 			config_setting_t *c = config_setting_get_elem(b, (unsigned)j);
 			if (config_setting_is_group(c) &&
-			    lc_compat(c, config_setting_name(b), out, err, errlen) < 0)
+			    lc_compat(c, config_setting_name(b), out, e) < 0)
 				return -1;
 		}
 	}
 	return 0;
 }
 
-static int describe_libconfig(const char *text, struct swu_info *out, char *err, size_t errlen)
+static int describe_libconfig(const char *text, struct swu_info *out, struct nb_err *e)
 {
 	config_t cfg;
 	config_setting_t *sw;
@@ -206,82 +202,78 @@ static int describe_libconfig(const char *text, struct swu_info *out, char *err,
 	 * use there.
 	 */
 	if (strstr(text, "@include")) {
-		snprintf(err, errlen, "sw-description may not @include files");
+		nb_fail(e, NB_INVALID, "sw-description may not @include files");
 		return -1;
 	}
 	config_init(&cfg);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		snprintf(err, errlen, "sw-description:%d: %s", config_error_line(&cfg),
+		nb_fail(e, NB_INVALID, "sw-description:%d: %s", config_error_line(&cfg),
 			 config_error_text(&cfg));
 		config_destroy(&cfg);
 		return -1;
 	}
 	sw = config_lookup(&cfg, "software");
 	if (!sw || !config_setting_is_group(sw)) {
-		snprintf(err, errlen, "sw-description has no software group");
+		nb_fail(e, NB_INVALID, "sw-description has no software group");
 		config_destroy(&cfg);
 		return -1;
 	}
 	rc = (config_setting_lookup_string(sw, "version", &s) &&
-	      put(out->version, sizeof(out->version), s, "software.version", err, errlen) < 0) ||
+	      put(out->version, sizeof(out->version), s, "software.version", e) < 0) ||
 	     (config_setting_lookup_string(sw, "description", &s) &&
-	      put(out->description, sizeof(out->description), s, "software.description", err,
-		  errlen) < 0) ||
-	     lc_compat(sw, "", out, err, errlen) < 0 || lc_boards(sw, out, err, errlen) < 0 ? -1 : 0;
+	      put(out->description, sizeof(out->description), s, "software.description", e) < 0) ||
+	     lc_compat(sw, "", out, e) < 0 || lc_boards(sw, out, e) < 0 ? -1 : 0;
 	config_destroy(&cfg);
 	return rc;
 }
 
-static int js_compat(const cJSON *g, const char *board, struct swu_info *out, char *err,
-		     size_t errlen)
+static int js_compat(const cJSON *g, const char *board, struct swu_info *out, struct nb_err *e)
 {
-	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(g, "hardware-compatibility"), *e;
+	const cJSON *hc = cJSON_GetObjectItemCaseSensitive(g, "hardware-compatibility"), *v;
 
-	cJSON_ArrayForEach(e, hc)
-		if (cJSON_IsString(e) && add_compat(out, board, e->valuestring, err, errlen) < 0)
+	cJSON_ArrayForEach(v, hc)
+		if (cJSON_IsString(v) && add_compat(out, board, v->valuestring, e) < 0)
 			return -1;
 	return 0;
 }
 
 /* A string member of sw into a field of out; absent is fine, too long is not. */
 static int js_field(const cJSON *sw, const char *key, char *dst, size_t n, const char *field,
-		    char *err, size_t errlen)
+		    struct nb_err *e)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(sw, key);
 
-	return cJSON_IsString(v) ? put(dst, n, v->valuestring, field, err, errlen) : 0;
+	return cJSON_IsString(v) ? put(dst, n, v->valuestring, field, e) : 0;
 }
 
-static int describe_json(const char *text, size_t len, struct swu_info *out, char *err,
-			 size_t errlen)
+static int describe_json(const char *text, size_t len, struct swu_info *out, struct nb_err *e)
 {
 	cJSON *root = cJSON_ParseWithLength(text, len);
 	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "software"), *b, *c;
 	int rc;
 
 	if (!cJSON_IsObject(sw)) {
-		snprintf(err, errlen, "sw-description (JSON) has no software object");
+		nb_fail(e, NB_INVALID, "sw-description (JSON) has no software object");
 		cJSON_Delete(root);
 		return -1;
 	}
-	rc = js_field(sw, "version", out->version, sizeof(out->version), "software.version", err,
-		      errlen) < 0 ||
+	rc = js_field(sw, "version", out->version, sizeof(out->version), "software.version", e) < 0 ||
 	     js_field(sw, "description", out->description, sizeof(out->description),
-		      "software.description", err, errlen) < 0 ||
-	     js_compat(sw, "", out, err, errlen) < 0 ? -1 : 0;
+		      "software.description", e) < 0 ||
+	     js_compat(sw, "", out, e) < 0 ? -1 : 0;
 	cJSON_ArrayForEach(b, sw) {
 		if (rc < 0 || !cJSON_IsObject(b))
 			continue;
-		rc = js_compat(b, b->string, out, err, errlen);
+		rc = js_compat(b, b->string, out, e);
 		cJSON_ArrayForEach(c, b)
 			if (rc == 0 && cJSON_IsObject(c))
-				rc = js_compat(c, b->string, out, err, errlen);
+				rc = js_compat(c, b->string, out, e);
 	}
 	cJSON_Delete(root);
 	return rc;
 }
 
-int swu_describe(const char *text, size_t len, struct swu_info *out, char *err, size_t errlen)
+int swu_describe(const char *text, size_t len, struct swu_info *out, struct nb_err *e)
 {
 	size_t i = 0;
 	char *copy;
@@ -290,47 +282,47 @@ int swu_describe(const char *text, size_t len, struct swu_info *out, char *err, 
 	out->version[0] = out->description[0] = '\0';
 	out->ncompat = 0;
 	if (len > SWU_DESC_MAX || memchr(text, '\0', len)) {
-		snprintf(err, errlen, "sw-description is too large or binary");
+		nb_fail(e, NB_INVALID, "sw-description is too large or binary");
 		return -1;
 	}
 	while (i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\r' || text[i] == '\t'))
 		i++;
 	if (i < len && text[i] == '{')
-		rc = describe_json(text, len, out, err, errlen);
+		rc = describe_json(text, len, out, e);
 	else {
 		copy = strndup(text, len);
 		if (!copy) {
-			snprintf(err, errlen, "out of memory");
+			nb_fail(e, NB_UNAVAILABLE, "out of memory");
 			return -1;
 		}
-		rc = describe_libconfig(copy, out, err, errlen);
+		rc = describe_libconfig(copy, out, e);
 		free(copy);
 	}
 	if (rc == 0 && !out->version[0]) {
-		snprintf(err, errlen, "sw-description has no software.version");
+		nb_fail(e, NB_INVALID, "sw-description has no software.version");
 		return -1;
 	}
 	return rc;
 }
 
-static int read_desc(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen)
+static int read_desc(const struct swu_src *src, struct swu_info *out, struct nb_err *e)
 {
 	size_t n = (size_t)out->member[0].size;
 	char *text;
 	int rc;
 
 	if (n > SWU_DESC_MAX) {
-		snprintf(err, errlen, "sw-description is too large");
+		nb_fail(e, NB_INVALID, "sw-description is too large");
 		return -1;
 	}
 	text = malloc(n + 1);
 	if (!text || swu_get(src, text, n, out->member[0].offset) < 0) {
 		free(text);
-		snprintf(err, errlen, "cannot read sw-description");
+		nb_fail(e, NB_UNAVAILABLE, "cannot read sw-description");
 		return -1;
 	}
 	text[n] = '\0';
-	rc = swu_describe(text, n, out, err, errlen);
+	rc = swu_describe(text, n, out, e);
 	free(text);
 	return rc;
 }
@@ -340,17 +332,20 @@ ssize_t swu_fd_pread(void *ctx, void *buf, size_t n, off_t off)
 	return pread(*(int *)ctx, buf, n, off);
 }
 
-int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errlen)
+int swu_read(const struct swu_src *src, struct swu_info *out, struct nb_err *e)
+{
+	return swu_scan(src, out, e) < 0 || read_desc(src, out, e) < 0 ? -1 : 0;
+}
+
+int swu_read_file(const char *path, struct swu_info *out, struct nb_err *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 	struct swu_src src = { swu_fd_pread, &fd, 0 };
 
-	if (fd < 0) {
-		snprintf(err, errlen, "cannot read the image: %s", strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 	src.size = lseek(fd, 0, SEEK_END);
-	rc = swu_scan(&src, out, err, errlen) < 0 || read_desc(&src, out, err, errlen) < 0 ? -1 : 0;
+	rc = swu_read(&src, out, e);
 	close(fd);
 	return rc;
 }
@@ -367,12 +362,10 @@ ssize_t swu_mem_pread(void *ctx, void *buf, size_t n, off_t off)
 	return (ssize_t)n;
 }
 
-int swu_read_mem(const void *p, size_t n, struct swu_info *out, char *err, size_t errlen)
+int swu_read_mem(const void *p, size_t n, struct swu_info *out, struct nb_err *e)
 {
 	struct swu_mem m = { p, n };
 	struct swu_src src = { swu_mem_pread, &m, (off_t)n };
 
-	if (swu_scan(&src, out, err, errlen) < 0)
-		return -1;
-	return read_desc(&src, out, err, errlen);
+	return swu_read(&src, out, e);
 }

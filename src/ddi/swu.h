@@ -6,13 +6,20 @@
  * sw-description.sig when signed, then the images.  Only the catalogue is
  * read here: the version and the hardware compatibility, and whether every
  * member is complete; images are never unpacked.  The reader works on any
- * byte source, so a file and a fuzzer's buffer take the same path.
+ * byte source, so the stored copy of an upload, a file and a fuzzer's
+ * buffer take the same path.
+ *
+ * Errors: -1 with e NB_INVALID and a one-line message for a broken,
+ * truncated or oversized image (the message names the member or field and
+ * its limit); NB_UNAVAILABLE when the source cannot be read (I/O, memory).
  */
 #ifndef NB_SWU_H
 #define NB_SWU_H
 
 #include <stddef.h>
 #include <sys/types.h>
+
+#include "../lib/err.h"
 
 #define SWU_MAX_MEMBERS 256
 #define SWU_DESC_MAX (1 << 20)
@@ -59,13 +66,15 @@ ssize_t swu_mem_pread(void *ctx, void *buf, size_t n, off_t off);	/* ctx: swu_me
 /* Exactly n bytes at off, or -1. */
 int swu_get(const struct swu_src *src, void *buf, size_t n, off_t off);
 
-/* Walks the cpio archive; fills members; 0, or -1 with err. */
-int swu_scan(const struct swu_src *src, struct swu_info *out, char *err, size_t errlen);
+/* Walks the cpio archive; fills members; 0, or -1 with e. */
+int swu_scan(const struct swu_src *src, struct swu_info *out, struct nb_err *e);
 /* Reads version and compatibility from a sw-description text. */
-int swu_describe(const char *text, size_t len, struct swu_info *out, char *err, size_t errlen);
+int swu_describe(const char *text, size_t len, struct swu_info *out, struct nb_err *e);
+/* Both, on any source (the stored blob of an upload). */
+int swu_read(const struct swu_src *src, struct swu_info *out, struct nb_err *e);
 /* Both, on a file. */
-int swu_read_file(const char *path, struct swu_info *out, char *err, size_t errlen);
+int swu_read_file(const char *path, struct swu_info *out, struct nb_err *e);
 /* Both, on a buffer (tests, fuzzing). */
-int swu_read_mem(const void *p, size_t n, struct swu_info *out, char *err, size_t errlen);
+int swu_read_mem(const void *p, size_t n, struct swu_info *out, struct nb_err *e);
 
 #endif

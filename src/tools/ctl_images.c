@@ -26,7 +26,8 @@ int cmd_image_import(int argc, char **argv)
 	};
 	struct mkbox_import o = { 0 };
 	struct app app;
-	char images[PATH_MAX], image[512], err[1024];
+	char images[PATH_MAX], image[512];
+	struct nb_err e;
 	int c, level = -1, threads = -1, rc;
 
 	optind = 1;
@@ -55,14 +56,16 @@ int cmd_image_import(int argc, char **argv)
 	if (o.threads == 0)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
-	rc = mkbox_import_image(&o, image, sizeof(image), err, sizeof(err));
+	rc = mkbox_image_import(&o, image, sizeof(image), &e);
 	if (rc) {
-		fprintf(stderr, "nestboxctl: import failed: %s\n", err);
+		fprintf(stderr, "nestboxctl: import failed: %s\n", e.msg);
 	} else {
 		mkbox_tar_precompute(&app, images, o.box, image);
 		printf("%s/%s\n", o.box, image);
 	}
 	app_close(&app);
+	/* every failed import exits 1, as the pipelines calling it expect
+	 * (test_mkbox checks it), not nb_err_exit's 3 for a conflict */
 	return rc ? 1 : 0;
 }
 

@@ -15,7 +15,7 @@ int cmd_software_add(int argc, char **argv)
 	const char *name = NULL, *url = NULL;
 	struct ddi_software sw;	/* only for its field sizes */
 	struct app app;
-	char err[512];
+	struct nb_err e;
 	long long id;
 	int c;
 
@@ -39,16 +39,17 @@ int cmd_software_add(int argc, char **argv)
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
+	nb_err_clear(&e);
 	if (url)
-		id = ddi_software_add_url(&app, url, name, err, sizeof(err));
+		id = ddi_software_add_url(&app, url, name, &e);
 	else
-		id = ddi_software_add(&app, argv[optind], name, err, sizeof(err));
+		id = ddi_software_add_file(&app, argv[optind], name, &e);
 	if (id < 0)
-		fprintf(stderr, "nestboxctl: software not added: %s\n", err);
+		fprintf(stderr, "nestboxctl: software not added: %s\n", e.msg);
 	else
 		printf("%lld\n", id);
 	app_close(&app);
-	return id == -2 ? 3 : id < 0 ? 1 : 0;
+	return id < 0 ? nb_err_exit(e.kind) : 0;
 }
 
 int cmd_software_list(int argc, char **argv)
@@ -82,6 +83,7 @@ int cmd_software_list(int argc, char **argv)
 int cmd_software_del(int argc, char **argv)
 {
 	struct app app;
+	struct nb_err e;
 	int rc;
 
 	if (argc != 2 || atoll(argv[1]) <= 0) {
@@ -90,12 +92,9 @@ int cmd_software_del(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	rc = ddi_software_delete(&app, atoll(argv[1]));
-	if (rc == -2)
-		fprintf(stderr, "nestboxctl: software %s is in use (actions, rollouts or"
-			" assignments name it)\n", argv[1]);
-	else if (rc < 0)
-		fprintf(stderr, "nestboxctl: no software %s\n", argv[1]);
+	rc = ddi_software_delete(&app, atoll(argv[1]), &e);
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: software %s: %s\n", argv[1], e.msg);
 	app_close(&app);
-	return rc == -2 ? 3 : rc < 0 ? 1 : 0;
+	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }

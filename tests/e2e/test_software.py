@@ -177,3 +177,69 @@ def test_url_file_name_longer_than_kept_is_refused(nb):
         r.stderr
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 0
+
+
+def program_io(nb, name):
+    """rchar and wchar summed over the running programs `name` lighttpd
+    started (it may run several of each)"""
+    rchar = wchar = n = 0
+    for pid in nb.backends():
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if not f.read().split(b"\0")[0].endswith(name.encode()):
+                    continue
+            with open("/proc/%d/io" % pid) as f:
+                io = dict(l.split(": ") for l in f.read().splitlines())
+        except OSError:
+            continue
+        rchar, wchar, n = rchar + int(io["rchar"]), wchar + int(io["wchar"]), n + 1
+    return n, rchar, wchar
+
+
+def test_upload_written_once(make_nb, tmpdir_shared):
+    """An uploaded .swu (form and raw body) goes once into its blob: the
+    program writes its bytes once and reads them once (from the request),
+    never through a temporary copy."""
+    from admin_client import Browser
+    from test_admin_ddi import token
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1"})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    auth = token(b)
+    payload = os.urandom(8 << 20)
+    for i, how in enumerate(("form", "raw")):
+        d = os.path.join(tmpdir_shared, "once-" + how)
+        os.makedirs(d)
+        with open(os.path.join(d, "sw-description"), "w") as f:
+            f.write(SW_DESC % ("9.%d" % i))
+        with open(os.path.join(d, "rootfs.img"), "wb") as f:
+            f.write(payload)
+        out = os.path.join(d, "big.swu")
+        subprocess.run("printf 'sw-description\\nrootfs.img\\n' | cpio -o -H crc > big.swu",
+                       shell=True, cwd=d, check=True, capture_output=True)
+        data = open(out, "rb").read()
+        # the program answers a page first, so it is running when counted
+        assert b.get("/admin/software").status == 200
+        n, r0, w0 = program_io(nb, "admin.fcgi")
+        assert n
+        if how == "form":
+            r = b.upload({"csrf": b.csrf("/admin/software"), "name": "once"}, "big.swu", data,
+                         action="/admin/software")
+            assert r.status == 303, r.text
+        else:
+            r = b.request("PUT", "/admin/api/software?filename=big-raw.swu", data, auth)
+            assert r.status == 201, r.body
+        n2, r1, w1 = program_io(nb, "admin.fcgi")
+        assert n2 == n
+        written, read = w1 - w0, r1 - r0
+        # once each, plus the catalogue, the database and the answer
+        assert len(data) <= written < len(data) * 5 // 4, (how, written, len(data))
+        assert len(data) <= read < len(data) * 5 // 4, (how, read, len(data))
+    with nb.db() as c:
+        rows = c.execute("SELECT filename, sha256 FROM ddi_software ORDER BY id").fetchall()
+    assert [r[0] for r in rows] == ["big.swu", "big-raw.swu"]
+    for _, sha in rows:
+        assert os.path.exists(os.path.join(nb.state, "blobs", sha[:2], sha))

@@ -31,9 +31,12 @@ static int terminated(const char *s, size_t n)
 	return memchr(s, '\0', n) != NULL;
 }
 
-static void check_err(const char *err, size_t n)
+/* A refusal is one line and the image's fault (NB_INVALID); only memory
+ * running out is the server's. */
+static void check_err(const struct nb_err *e)
 {
-	if (!terminated(err, n) || !err[0] || strchr(err, '\n'))
+	if (!terminated(e->msg, sizeof(e->msg)) || !e->msg[0] || strchr(e->msg, '\n') ||
+	    (e->kind != NB_INVALID && strcmp(e->msg, "out of memory")))
 		abort();
 }
 
@@ -65,32 +68,32 @@ static void check_split(const struct swu_info *whole, const struct swu_info *spl
 		abort();
 }
 
-static void one(int (*fn)(const void *, size_t, const char *, struct swu_info *, char *, size_t),
+static void one(int (*fn)(const void *, size_t, const char *, struct swu_info *, struct nb_err *),
 		const uint8_t *data, size_t size)
 {
 	static struct swu_info info, split;
-	char err[256], err2[256];
+	struct nb_err err, err2;
 
 	memset(&info, 0x5a, sizeof(info));
-	memset(err, 'x', sizeof(err));
-	if (fn(data, size, NULL, &info, err, sizeof(err)) < 0) {
-		check_err(err, sizeof(err));
+	memset(err.msg, 'x', sizeof(err.msg));
+	if (fn(data, size, NULL, &info, &err) < 0) {
+		check_err(&err);
 		return;
 	}
 	check_info(&info);
 	memset(&split, 0x5a, sizeof(split));
-	memset(err2, 'x', sizeof(err2));
+	memset(err2.msg, 'x', sizeof(err2.msg));
 	/* the parts of a compatible that fitted whole fit too */
-	if (fn(data, size, "-rev", &split, err2, sizeof(err2)) < 0)
+	if (fn(data, size, "-rev", &split, &err2) < 0)
 		abort();
 	check_info(&split);
 	check_split(&info, &split);
 }
 
-static int manifest(const void *p, size_t n, const char *sep, struct swu_info *out, char *err,
-		    size_t errlen)
+static int manifest(const void *p, size_t n, const char *sep, struct swu_info *out,
+		    struct nb_err *err)
 {
-	return raucb_manifest(p, n, sep, out, err, errlen);
+	return raucb_manifest(p, n, sep, out, err);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

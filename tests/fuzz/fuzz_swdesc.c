@@ -37,13 +37,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct swu_info info, again;
 	const char *text = (const char *)data;
-	char err[256];
+	struct nb_err err;
 	int i;
 
 	memset(&info, 0x5a, sizeof(info));
-	memset(err, 'x', sizeof(err));
-	if (swu_describe(text, size, &info, err, sizeof(err)) < 0) {
-		if (!terminated(err, sizeof(err)) || !err[0])
+	memset(err.msg, 'x', sizeof(err.msg));
+	if (swu_describe(text, size, &info, &err) < 0) {
+		if (!terminated(err.msg, sizeof(err.msg)) || !err.msg[0] ||
+		    (err.kind != NB_INVALID && strcmp(err.msg, "out of memory")))
 			abort();
 		return 0;
 	}
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    !terminated(info.compat[i].revision, sizeof(info.compat[i].revision)))
 			abort();
 	memset(&again, 0xa5, sizeof(again));
-	if (swu_describe(text, size, &again, err, sizeof(err)) < 0 ||
+	if (swu_describe(text, size, &again, &err) < 0 ||
 	    strcmp(again.version, info.version) || strcmp(again.description, info.description) ||
 	    again.ncompat != info.ncompat)
 		abort();

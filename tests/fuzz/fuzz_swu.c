@@ -38,15 +38,16 @@ static int terminated(const char *s, size_t n)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct swu_info info, again;
-	char err[256];
+	struct nb_err err;
 	off_t end = 0;
 	int i, sig = 0;
 
 	/* garbage everywhere, so a field the reader forgets to set shows */
 	memset(&info, 0x5a, sizeof(info));
-	memset(err, 'x', sizeof(err));
-	if (swu_read_mem(data, size, &info, err, sizeof(err)) < 0) {
-		if (!terminated(err, sizeof(err)) || !err[0])
+	memset(err.msg, 'x', sizeof(err.msg));
+	if (swu_read_mem(data, size, &info, &err) < 0) {
+		if (!terminated(err.msg, sizeof(err.msg)) || !err.msg[0] ||
+		    (err.kind != NB_INVALID && strcmp(err.msg, "out of memory")))
 			abort();
 		return 0;
 	}
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 	/* the description alone reads the same */
 	if (swu_describe((const char *)data + info.member[0].offset, (size_t)info.member[0].size,
-			 &again, err, sizeof(err)) < 0 ||
+			 &again, &err) < 0 ||
 	    strcmp(again.version, info.version) || again.ncompat != info.ncompat)
 		abort();
 	return 0;

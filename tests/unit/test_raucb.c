@@ -128,22 +128,22 @@ static void build_manifest(const char *manifest, struct bundle *b)
 }
 
 /* Reads b from memory and from its file; both must agree on the outcome. */
-static int read_both(const struct bundle *b, const char *sep, struct swu_info *out, char *err,
-		     size_t errlen)
+static int read_both(const struct bundle *b, const char *sep, struct swu_info *out,
+		     struct nb_err *err)
 {
 	struct swu_info *again = calloc(1, sizeof(*again));
-	char err2[256] = "";
+	struct nb_err err2 = { NB_OK, "" };
 	int rc, rc2;
 
 	assert_non_null(again);
-	rc = raucb_read_mem(b->p, b->n, sep, out, err, errlen);
-	rc2 = raucb_read_file(b->path, sep, again, err2, sizeof(err2));
+	rc = raucb_read_mem(b->p, b->n, sep, out, err);
+	rc2 = raucb_read_file(b->path, sep, again, &err2);
 	assert_int_equal(rc, rc2);
 	if (rc == 0) {
 		assert_string_equal(again->version, out->version);
 		assert_string_equal(again->compat[0].board, out->compat[0].board);
 	} else {
-		assert_string_equal(err, err2);
+		assert_string_equal(err->msg, err2.msg);
 	}
 	free(again);
 	return rc;
@@ -152,13 +152,13 @@ static int read_both(const struct bundle *b, const char *sep, struct swu_info *o
 static void expect_fail(const struct bundle *b, const char *sep, const char *why)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	assert_non_null(info);
-	assert_int_equal(read_both(b, sep, info, err, sizeof(err)), -1);
-	if (!strstr(err, why))
-		fail_msg("error \"%s\" does not say \"%s\"", err, why);
-	assert_null(strchr(err, '\n'));
+	assert_int_equal(read_both(b, sep, info, &err), -1);
+	if (!strstr(err.msg, why))
+		fail_msg("error \"%s\" does not say \"%s\"", err.msg, why);
+	assert_null(strchr(err.msg, '\n'));
 	free(info);
 }
 
@@ -178,19 +178,19 @@ static void test_valid(void **state)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
 	struct bundle b;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	assert_non_null(info);
 	build_manifest(manifest_ok, &b);
-	assert_int_equal(read_both(&b, NULL, info, err, sizeof(err)), 0);
+	assert_int_equal(read_both(&b, NULL, info, &err), 0);
 	assert_string_equal(info->version, "2024.05.1");
 	assert_string_equal(info->description, "Gizmo firmware");
 	assert_int_equal(info->ncompat, 1);
 	assert_string_equal(info->compat[0].board, "acme-gizmo-rev2");
 	assert_string_equal(info->compat[0].revision, "");
 	/* "" and no separator read the same */
-	assert_int_equal(read_both(&b, "", info, err, sizeof(err)), 0);
+	assert_int_equal(read_both(&b, "", info, &err), 0);
 	assert_string_equal(info->compat[0].board, "acme-gizmo-rev2");
 	bundle_free(&b);
 	free(info);
@@ -201,7 +201,8 @@ static void test_rauc_formats(void **state)
 {
 	static const char *fmt[] = { "plain", "verity" };
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char err[256] = "", manifest[256];
+	char manifest[256];
+	struct nb_err err = { NB_OK, "" };
 	struct bundle b = { 0 };
 	size_t i;
 
@@ -218,7 +219,7 @@ static void test_rauc_formats(void **state)
 		    " --key %s/key.pem %s %s >/dev/null 2>&1", dir, tmp, tmp, dir, b.path);
 		b.p = ut_read(b.path, &b.n);
 		assert_non_null(b.p);
-		assert_int_equal(read_both(&b, NULL, info, err, sizeof(err)), 0);
+		assert_int_equal(read_both(&b, NULL, info, &err), 0);
 		assert_string_equal(info->version, i ? "1.1" : "1.0");
 		assert_string_equal(info->compat[0].board, "gizmo");
 		bundle_free(&b);
@@ -231,7 +232,8 @@ static void test_compressors(void **state)
 	static const char *comp[] = { "gzip", "xz", "zstd", "lz4" };
 	struct swu_info *info = calloc(1, sizeof(*info));
 	struct bundle b;
-	char err[256] = "", opts[64];
+	char opts[64];
+	struct nb_err err = { NB_OK, "" };
 	size_t i;
 
 	(void)state;
@@ -239,8 +241,8 @@ static void test_compressors(void **state)
 	for (i = 0; i < sizeof(comp) / sizeof(comp[0]); i++) {
 		snprintf(opts, sizeof(opts), "-comp %s", comp[i]);
 		build(input(manifest_ok), opts, &b);
-		if (read_both(&b, NULL, info, err, sizeof(err)) < 0)
-			fail_msg("%s: %s", comp[i], err);
+		if (read_both(&b, NULL, info, &err) < 0)
+			fail_msg("%s: %s", comp[i], err.msg);
 		assert_string_equal(info->version, "2024.05.1");
 		bundle_free(&b);
 	}
@@ -250,7 +252,7 @@ static void test_compressors(void **state)
 	bundle_free(&b);
 	/* fragments off and small blocks: the manifest comes from data blocks */
 	build(input(manifest_ok), "-no-fragments -b 4096", &b);
-	assert_int_equal(read_both(&b, NULL, info, err, sizeof(err)), 0);
+	assert_int_equal(read_both(&b, NULL, info, &err), 0);
 	assert_string_equal(info->description, "Gizmo firmware");
 	bundle_free(&b);
 	free(info);
@@ -260,12 +262,13 @@ static void split_is(const char *compatible, const char *sep, const char *board,
 		     const char *rev)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char text[256], err[256] = "";
+	char text[256];
+	struct nb_err err = { NB_OK, "" };
 
 	assert_non_null(info);
 	snprintf(text, sizeof(text), "[update]\ncompatible=%s\nversion=1\n", compatible);
-	if (raucb_manifest(text, strlen(text), sep, info, err, sizeof(err)) < 0)
-		fail_msg("%s: %s", compatible, err);
+	if (raucb_manifest(text, strlen(text), sep, info, &err) < 0)
+		fail_msg("%s: %s", compatible, err.msg);
 	assert_int_equal(info->ncompat, 1);
 	assert_string_equal(info->compat[0].board, board);
 	assert_string_equal(info->compat[0].revision, rev);
@@ -276,12 +279,12 @@ static void test_separator(void **state)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
 	struct bundle b;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	assert_non_null(info);
 	build_manifest(manifest_ok, &b);
-	assert_int_equal(read_both(&b, "-rev", info, err, sizeof(err)), 0);
+	assert_int_equal(read_both(&b, "-rev", info, &err), 0);
 	assert_string_equal(info->compat[0].board, "acme-gizmo");
 	assert_string_equal(info->compat[0].revision, "2");
 	bundle_free(&b);
@@ -307,14 +310,15 @@ static void test_ini_details(void **state)
 		"[update]\n"
 		"description=%s\n";
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char desc[1000], *buf, err[256] = "";
+	char desc[1000], *buf;
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	assert_non_null(info);
 	memset(desc, 'd', sizeof(desc) - 1);
 	desc[sizeof(desc) - 1] = '\0';
 	assert_true(asprintf(&buf, text, desc) > 0);
-	assert_int_equal(raucb_manifest(buf, strlen(buf), NULL, info, err, sizeof(err)), 0);
+	assert_int_equal(raucb_manifest(buf, strlen(buf), NULL, info, &err), 0);
 	assert_string_equal(info->compat[0].board, "gizmo ; not a comment in GLib");
 	assert_string_equal(info->version, "1.1");	/* the last one wins */
 	/* a 1000-character line is one line, kept whole */
@@ -326,12 +330,12 @@ static void test_ini_details(void **state)
 static void manifest_fails(const char *text, size_t len, const char *why)
 {
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	assert_non_null(info);
-	assert_int_equal(raucb_manifest(text, len, NULL, info, err, sizeof(err)), -1);
-	if (!strstr(err, why))
-		fail_msg("error \"%s\" does not say \"%s\"", err, why);
+	assert_int_equal(raucb_manifest(text, len, NULL, info, &err), -1);
+	if (!strstr(err.msg, why))
+		fail_msg("error \"%s\" does not say \"%s\"", err.msg, why);
 	free(info);
 }
 
@@ -379,7 +383,8 @@ static void test_manifest_size(void **state)
 {
 	size_t n = RAUCB_MANIFEST_MAX + 1, head;
 	struct swu_info *info = calloc(1, sizeof(*info));
-	char *text = malloc(n), path[600], err[256] = "";
+	char *text = malloc(n), path[600];
+	struct nb_err err = { NB_OK, "" };
 	const char *dir;
 	struct bundle b;
 
@@ -388,9 +393,9 @@ static void test_manifest_size(void **state)
 	assert_non_null(text);
 	head = (size_t)sprintf(text, "[update]\ncompatible=x\nversion=1\n#");
 	memset(text + head, 'c', n - head);
-	assert_int_equal(raucb_manifest(text, n - 1, NULL, info, err, sizeof(err)), 0);
-	assert_int_equal(raucb_manifest(text, n, NULL, info, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "too large"));
+	assert_int_equal(raucb_manifest(text, n - 1, NULL, info, &err), 0);
+	assert_int_equal(raucb_manifest(text, n, NULL, info, &err), -1);
+	assert_non_null(strstr(err.msg, "too large"));
 	dir = input(NULL);
 	snprintf(path, sizeof(path), "%s/manifest.raucm", dir);
 	assert_int_equal(ut_write(path, text, n), 0);
@@ -481,10 +486,10 @@ static void test_truncated(void **state)
 	/* every cut fails, never crashes */
 	for (n = 4; n < full; n += 97) {
 		struct swu_info *info = calloc(1, sizeof(*info));
-		char err[256] = "";
+		struct nb_err err = { NB_OK, "" };
 		assert_non_null(info);
-		assert_int_equal(raucb_read_mem(b.p, n, NULL, info, err, sizeof(err)), -1);
-		assert_true(err[0] != '\0');
+		assert_int_equal(raucb_read_mem(b.p, n, NULL, info, &err), -1);
+		assert_true(err.msg[0] != '\0');
 		free(info);
 	}
 	bundle_free(&b);

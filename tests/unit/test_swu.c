@@ -164,19 +164,22 @@ static void ar_signed(struct ar *a, const char *magic, size_t off[4])
 static void expect_err(const void *p, size_t n, const char *want)
 {
 	static struct swu_info info;
-	char err[512] = "";
+	struct nb_err err = { NB_OK, "" };
 
-	assert_int_equal(swu_read_mem(p, n, &info, err, sizeof(err)), -1);
-	assert_string_equal(err, want);
+	assert_int_equal(swu_read_mem(p, n, &info, &err), -1);
+	assert_string_equal(err.msg, want);
+	/* a broken image is the client's fault (400), never the server's */
+	assert_int_equal(err.kind, NB_INVALID);
 }
 
 static void expect_desc_err(const char *text, const char *want)
 {
 	static struct swu_info info;
-	char err[512] = "";
+	struct nb_err err = { NB_OK, "" };
 
-	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), -1);
-	assert_string_equal(err, want);
+	assert_int_equal(swu_describe(text, strlen(text), &info, &err), -1);
+	assert_string_equal(err.msg, want);
+	assert_int_equal(err.kind, NB_INVALID);
 }
 
 static void assert_compat(const struct swu_info *info, int i, const char *board,
@@ -194,12 +197,12 @@ static void check_signed(const char *magic)
 	static struct swu_info info;
 	struct ar a = { 0 };
 	size_t off[4];
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	ar_signed(&a, magic, off);
 	assert_memory_equal(a.p, magic, 6);
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
-	assert_string_equal(err, "");
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
+	assert_string_equal(err.msg, "");
 	assert_string_equal(info.version, "2.4.1");
 	assert_string_equal(info.description, "Firmware for the test board");
 	assert_int_equal(info.signed_, 1);
@@ -244,7 +247,7 @@ static void test_unsigned(void **state)
 {
 	static struct swu_info info;
 	struct ar a = { 0 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 	size_t off;
 
 	fill();
@@ -252,7 +255,7 @@ static void test_unsigned(void **state)
 	off = ar_add(&a, CRC, "rootfs.ext4", image, sizeof(image));
 	ar_trailer(&a, CRC);
 	(void)state;
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
 	assert_int_equal(info.signed_, 0);
 	assert_int_equal(info.nmember, 2);
 	assert_string_equal(info.member[1].name, "rootfs.ext4");
@@ -267,7 +270,8 @@ static void test_mixed_magic_and_tail(void **state)
 {
 	static struct swu_info info;
 	struct ar a = { 0 };
-	char err[256] = "", junk[700];
+	char junk[700];
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	memset(junk, 0xa5, sizeof(junk));
@@ -276,7 +280,7 @@ static void test_mixed_magic_and_tail(void **state)
 	ar_add(&a, NEWC, "b", "", 0);
 	ar_trailer(&a, CRC);
 	ar_put(&a, junk, sizeof(junk));
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
 	assert_int_equal(info.nmember, 3);
 	assert_string_equal(info.member[2].name, "b");
 	assert_int_equal(info.member[2].size, 0);
@@ -289,7 +293,8 @@ static void test_limits_accepted(void **state)
 {
 	static struct swu_info info;
 	struct ar a = { 0 };
-	char err[256] = "", name[256];
+	char name[256];
+	struct nb_err err = { NB_OK, "" };
 	int i;
 
 	(void)state;
@@ -303,7 +308,7 @@ static void test_limits_accepted(void **state)
 		ar_add(&a, NEWC, n, n, strlen(n));
 	}
 	ar_trailer(&a, NEWC);
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
 	assert_int_equal(info.nmember, SWU_MAX_MEMBERS);
 	assert_string_equal(info.member[1].name, name);
 	assert_memory_equal(a.p + info.member[1].offset, "data", 4);
@@ -316,7 +321,8 @@ static void test_desc_max_accepted(void **state)
 {
 	static struct swu_info info;
 	struct ar a = { 0 };
-	char err[256] = "", *d = malloc(SWU_DESC_MAX);
+	char *d = malloc(SWU_DESC_MAX);
+	struct nb_err err = { NB_OK, "" };
 	static const char head[] = "software = { version = \"big\"; };\n";
 
 	(void)state;
@@ -325,7 +331,7 @@ static void test_desc_max_accepted(void **state)
 	memcpy(d, head, strlen(head));
 	d[SWU_DESC_MAX - 1] = '\n';
 	ar_desc_only(&a, NEWC, d, SWU_DESC_MAX);
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
 	assert_string_equal(info.version, "big");
 	assert_int_equal(info.member[0].size, SWU_DESC_MAX);
 	free(d);
@@ -336,7 +342,7 @@ static void test_json_archive(void **state)
 {
 	static struct swu_info info;
 	struct ar a = { 0 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	fill();
@@ -344,7 +350,7 @@ static void test_json_archive(void **state)
 	ar_add(&a, NEWC, "sw-description.sig", sig, sizeof(sig));
 	ar_add(&a, NEWC, "rootfs.ext4", image, sizeof(image));
 	ar_trailer(&a, NEWC);
-	assert_int_equal(swu_read_mem(a.p, a.n, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &info, &err), 0);
 	assert_string_equal(info.version, "3.0.0-rc1");
 	assert_string_equal(info.description, "JSON described");
 	assert_int_equal(info.signed_, 1);
@@ -381,10 +387,10 @@ static void test_compat_libconfig(void **state)
 		"    hardware-compatibility = \"scalar\";\n"
 		"  };\n"
 		"};\n";
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
-	assert_int_equal(swu_describe(d, strlen(d), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(d, strlen(d), &info, &err), 0);
 	assert_string_equal(info.version, "1.0");
 	assert_string_equal(info.description, "");
 	assert_int_equal(info.ncompat, 5);
@@ -398,10 +404,10 @@ static void test_compat_libconfig(void **state)
 static void test_compat_json(void **state)
 {
 	static struct swu_info info;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
-	assert_int_equal(swu_describe(desc_json, strlen(desc_json), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(desc_json, strlen(desc_json), &info, &err), 0);
 	assert_int_equal(info.ncompat, 5);
 	assert_compat(&info, 0, "", "any");
 	assert_compat(&info, 4, "boardB", "b-alt");
@@ -411,7 +417,8 @@ static void test_compat_json(void **state)
 static void test_compat_overflow(void **state)
 {
 	static struct swu_info info;
-	char text[8192], json[8192], err[256] = "";
+	char text[8192], json[8192];
+	struct nb_err err = { NB_OK, "" };
 	size_t n, m;
 	int i;
 
@@ -425,11 +432,11 @@ static void test_compat_overflow(void **state)
 	/* exactly SWU_MAX_COMPAT entries are kept, all of them */
 	snprintf(text + n, sizeof(text) - n, "]; }; };\n");
 	snprintf(json + m, sizeof(json) - m, "]}}");
-	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(text, strlen(text), &info, &err), 0);
 	assert_int_equal(info.ncompat, SWU_MAX_COMPAT);
 	assert_compat(&info, 0, "board", "r0");
 	assert_compat(&info, SWU_MAX_COMPAT - 1, "board", "r63");
-	assert_int_equal(swu_describe(json, strlen(json), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(json, strlen(json), &info, &err), 0);
 	assert_int_equal(info.ncompat, SWU_MAX_COMPAT);
 	assert_compat(&info, SWU_MAX_COMPAT - 1, "", "r63");
 	/* one more is refused, naming the field and the limit (it was cut to 64) */
@@ -470,7 +477,8 @@ static void test_compat_ten_thousand(void **state)
 static void test_field_bounds(void **state)
 {
 	static struct swu_info info;
-	char *v = malloc(6000), *text = malloc(8000), err[256] = "";
+	char *v = malloc(6000), *text = malloc(8000);
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	assert_non_null(v);
@@ -484,7 +492,7 @@ static void test_field_bounds(void **state)
 	/* 63 bytes fit, 64 do not */
 	v[63] = '\0';
 	snprintf(text, 8000, "software = { version = \"%s\"; };", v);
-	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(text, strlen(text), &info, &err), 0);
 	assert_string_equal(info.version, v);
 	v[63] = '1';
 	v[64] = '\0';
@@ -506,7 +514,7 @@ static void test_field_bounds(void **state)
 	expect_desc_err(text, "sw-description: software.description is 2000 bytes, at most 1023");
 	v[1023] = '\0';
 	snprintf(text, 8000, "software = { version = \"1\"; description = \"%s\"; };", v);
-	assert_int_equal(swu_describe(text, strlen(text), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(text, strlen(text), &info, &err), 0);
 	assert_string_equal(info.description, v);
 	free(v);
 	free(text);
@@ -517,11 +525,11 @@ static void test_describe_resets(void **state)
 {
 	static struct swu_info info;
 	static const char d[] = "software = { version = \"2\"; };";
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
-	assert_int_equal(swu_describe(desc_json, strlen(desc_json), &info, err, sizeof(err)), 0);
-	assert_int_equal(swu_describe(d, strlen(d), &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(desc_json, strlen(desc_json), &info, &err), 0);
+	assert_int_equal(swu_describe(d, strlen(d), &info, &err), 0);
 	assert_string_equal(info.version, "2");
 	assert_string_equal(info.description, "");
 	assert_int_equal(info.ncompat, 0);
@@ -533,12 +541,12 @@ static void test_describe_len(void **state)
 	static struct swu_info info;
 	static const char d[] = "software = { version = \"5\"; };XXXX";
 	static const char j[] = "{\"software\":{\"version\":\"6\"}}XXXX";
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
-	assert_int_equal(swu_describe(d, strlen(d) - 4, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(d, strlen(d) - 4, &info, &err), 0);
 	assert_string_equal(info.version, "5");
-	assert_int_equal(swu_describe(j, strlen(j) - 4, &info, err, sizeof(err)), 0);
+	assert_int_equal(swu_describe(j, strlen(j) - 4, &info, &err), 0);
 	assert_string_equal(info.version, "6");
 }
 
@@ -546,7 +554,8 @@ static void test_describe_len(void **state)
 static void check_cpio_tool(const char *format, const char *magic)
 {
 	static struct swu_info info;
-	char *dir = ut_mkdtemp(), path[PATH_MAX], cmd[2 * PATH_MAX], err[512] = "";
+	char *dir = ut_mkdtemp(), path[PATH_MAX], cmd[2 * PATH_MAX];
+	struct nb_err err = { NB_OK, "" };
 	char *got;
 	size_t n;
 
@@ -562,8 +571,8 @@ static void check_cpio_tool(const char *format, const char *magic)
 		 " cpio -o --quiet -H %s > image.swu", dir, format);
 	assert_int_equal(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/image.swu", dir);
-	assert_int_equal(swu_read_file(path, &info, err, sizeof(err)), 0);
-	assert_string_equal(err, "");
+	assert_int_equal(swu_read_file(path, &info, &err), 0);
+	assert_string_equal(err.msg, "");
 	assert_string_equal(info.version, "2.4.1");
 	assert_int_equal(info.signed_, 1);
 	assert_int_equal(info.nmember, 3);
@@ -778,7 +787,8 @@ static void test_desc_too_large(void **state)
 {
 	struct ar a = { 0 };
 	static struct swu_info info;
-	char *d = malloc(SWU_DESC_MAX + 1), err[256] = "";
+	char *d = malloc(SWU_DESC_MAX + 1);
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	assert_non_null(d);
@@ -786,8 +796,8 @@ static void test_desc_too_large(void **state)
 	memcpy(d, "software = { version = \"1\"; };", 30);
 	ar_desc_only(&a, NEWC, d, SWU_DESC_MAX + 1);
 	expect_err(a.p, a.n, "sw-description is too large");
-	assert_int_equal(swu_describe(d, SWU_DESC_MAX + 1, &info, err, sizeof(err)), -1);
-	assert_string_equal(err, "sw-description is too large or binary");
+	assert_int_equal(swu_describe(d, SWU_DESC_MAX + 1, &info, &err), -1);
+	assert_string_equal(err.msg, "sw-description is too large or binary");
 	free(d);
 	free(a.p);
 }
@@ -798,13 +808,13 @@ static void test_desc_nul(void **state)
 	static const char d[] = "software = { version = \"1\"; };\0 trailing";
 	static const char j[] = "{\"software\":{\"version\":\"1\"}}\0";
 	static struct swu_info info;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	ar_desc_only(&a, CRC, d, sizeof(d) - 1);
 	expect_err(a.p, a.n, "sw-description is too large or binary");
-	assert_int_equal(swu_describe(j, sizeof(j) - 1, &info, err, sizeof(err)), -1);
-	assert_string_equal(err, "sw-description is too large or binary");
+	assert_int_equal(swu_describe(j, sizeof(j) - 1, &info, &err), -1);
+	assert_string_equal(err.msg, "sw-description is too large or binary");
 	free(a.p);
 }
 
@@ -877,14 +887,15 @@ static void test_json_no_software(void **state)
 static void test_read_file_missing(void **state)
 {
 	static struct swu_info info;
-	char *dir = ut_mkdtemp(), path[PATH_MAX], want[PATH_MAX + 64], err[PATH_MAX + 64] = "";
+	char *dir = ut_mkdtemp(), path[PATH_MAX], want[PATH_MAX + 64];
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/absent.swu", dir);
 	/* the message never shows the server's path (an admin upload's temp file) */
 	snprintf(want, sizeof(want), "cannot read the image: No such file or directory");
-	assert_int_equal(swu_read_file(path, &info, err, sizeof(err)), -1);
-	assert_string_equal(err, want);
+	assert_int_equal(swu_read_file(path, &info, &err), -1);
+	assert_string_equal(err.msg, want);
 	ut_rmtree(dir);
 }
 
@@ -892,7 +903,9 @@ static void test_read_file_missing(void **state)
 static void test_read_file_matches_mem(void **state)
 {
 	static struct swu_info fi, mi;
-	char *dir = ut_mkdtemp(), path[PATH_MAX], ferr[256] = "", merr[256] = "";
+	char *dir = ut_mkdtemp(), path[PATH_MAX];
+	struct nb_err ferr = { NB_OK, "" };
+	struct nb_err merr = { NB_OK, "" };
 	struct ar a = { 0 };
 	size_t off[4];
 	int i;
@@ -901,8 +914,8 @@ static void test_read_file_matches_mem(void **state)
 	ar_signed(&a, CRC, off);
 	snprintf(path, sizeof(path), "%s/x.swu", dir);
 	assert_int_equal(ut_write(path, a.p, a.n), 0);
-	assert_int_equal(swu_read_file(path, &fi, ferr, sizeof(ferr)), 0);
-	assert_int_equal(swu_read_mem(a.p, a.n, &mi, merr, sizeof(merr)), 0);
+	assert_int_equal(swu_read_file(path, &fi, &ferr), 0);
+	assert_int_equal(swu_read_mem(a.p, a.n, &mi, &merr), 0);
 	assert_string_equal(fi.version, mi.version);
 	assert_int_equal(fi.nmember, mi.nmember);
 	for (i = 0; i < fi.nmember; i++) {
@@ -911,9 +924,9 @@ static void test_read_file_matches_mem(void **state)
 		assert_int_equal(fi.member[i].size, mi.member[i].size);
 	}
 	assert_int_equal(ut_write(path, a.p, off[2] + 5), 0);
-	assert_int_equal(swu_read_file(path, &fi, ferr, sizeof(ferr)), -1);
-	assert_int_equal(swu_read_mem(a.p, off[2] + 5, &mi, merr, sizeof(merr)), -1);
-	assert_string_equal(ferr, merr);
+	assert_int_equal(swu_read_file(path, &fi, &ferr), -1);
+	assert_int_equal(swu_read_mem(a.p, off[2] + 5, &mi, &merr), -1);
+	assert_string_equal(ferr.msg, merr.msg);
 	free(a.p);
 	ut_rmtree(dir);
 }
@@ -929,7 +942,8 @@ static void test_read_file_matches_mem(void **state)
 static void test_include_refused(void **state)
 {
 	static struct swu_info info;
-	char *dir = ut_mkdtemp(), path[PATH_MAX], text[PATH_MAX + 64], err[256] = "";
+	char *dir = ut_mkdtemp(), path[PATH_MAX], text[PATH_MAX + 64];
+	struct nb_err err = { NB_OK, "" };
 	static const char planted[] = "software = { version = \"from-the-server\"; };\n";
 	struct ar a = { 0 };
 	int rc;
@@ -939,11 +953,11 @@ static void test_include_refused(void **state)
 	assert_int_equal(ut_write(path, planted, strlen(planted)), 0);
 	snprintf(text, sizeof(text), "@include \"%s\"\n", path);
 	ar_desc_only(&a, NEWC, text, strlen(text));
-	rc = swu_read_mem(a.p, a.n, &info, err, sizeof(err));
+	rc = swu_read_mem(a.p, a.n, &info, &err);
 	free(a.p);
 	ut_rmtree(dir);
 	assert_int_equal(rc, -1);
-	assert_string_equal(err, "sw-description may not @include files");
+	assert_string_equal(err.msg, "sw-description may not @include files");
 	expect_desc_err("software = { version = \"1\"; };\n  @include \"/nonexistent\"\n",
 			"sw-description may not @include files");
 }
@@ -968,11 +982,11 @@ static void test_include_directory_does_not_exit(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		static struct swu_info info;
-		char err[256];
+		struct nb_err err = { NB_OK, "" };
 		/* keep flex's message out of the test output */
 		if (!freopen("/dev/null", "w", stderr))
 			_exit(3);
-		_exit(swu_read_mem(a.p, a.n, &info, err, sizeof(err)) == -1 ? 0 : 1);
+		_exit(swu_read_mem(a.p, a.n, &info, &err) == -1 ? 0 : 1);
 	}
 	free(a.p);
 	assert_int_equal(waitpid(pid, &status, 0), pid);

@@ -1,0 +1,54 @@
+/*
+ * admin_upload.h - streaming uploads for the admin program.
+ *
+ * An upload's file bytes go from the request, through the multipart
+ * parser (or straight, for a raw body), to a sink as they arrive: the
+ * sink decides where they live (the DDI software's blob writer and
+ * hashers, a temporary file for the image import), so no handler stages
+ * a copy of its own.
+ */
+#ifndef NB_ADMIN_UPLOAD_H
+#define NB_ADMIN_UPLOAD_H
+
+#include "admin.h"
+
+/* Where a file's bytes go.  open is called once, with the file part's
+ * name ("" for a raw body or a part without one), before the first byte;
+ * each returns 0, or -1 with e set.  close is called after open
+ * succeeded, whatever happened next: ok 1 when the whole body arrived. */
+struct admin_sink {
+	int (*open)(void *ctx, const char *filename, struct nb_err *e);
+	int (*write)(void *ctx, const char *p, size_t n, struct nb_err *e);
+	int (*close)(void *ctx, int ok, struct nb_err *e);
+	void *ctx;
+};
+
+/*
+ * Receives a multipart form of at most admin.max_upload bytes: the named
+ * text fields into val (each at most ADMIN_FIELD_MAX bytes), the one
+ * "file" part into the sink.  With a session the CSRF field must come
+ * before the file (with an API token none is needed): no byte of a forged
+ * upload reaches the sink.  0, or -1 with e: NB_INVALID (not multipart, a
+ * broken or truncated body, a form without a file, an expired form),
+ * NB_LENGTH_REQUIRED, NB_TOO_LARGE, or the sink's error.
+ */
+int admin_form_stream(struct app *app, struct http_req *r, const char *const *names, int n,
+		      char (*val)[ADMIN_FIELD_MAX + 1], const struct admin_sink *s,
+		      struct nb_err *e);
+/* A raw request body into the sink (opened with ""); errors as above. */
+int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
+		      struct nb_err *e);
+
+/* A temporary file <var_dir>/tmp/upload.tmp.* as the sink: path (n
+ * bytes) receives its name when it is opened; the caller removes it after
+ * a success, a failed upload leaves none.  Fill with admin_tmp_init. */
+struct admin_tmp {
+	struct app *app;
+	char *path;
+	size_t n;
+	int fd;
+	struct admin_sink sink;
+};
+void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n);
+
+#endif
