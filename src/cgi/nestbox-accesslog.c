@@ -5,11 +5,15 @@
  * CustomLog "|…/nestbox-accesslog").  Lines become request-log rows and
  * metrics (src/log/accesslog.h), written every log.flush_every rows or
  * log.flush_ms; at EOF or SIGTERM a last flush, then exit.
+ *
+ * Usage: nestbox-accesslog [CONFIG]   (CONFIG: as $NESTBOX_CONFIG, for a
+ * front end that passes its loggers no environment of ours)
  */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <stdlib.h>
@@ -66,7 +70,26 @@ static void stderr_of_front_end(void)
 		close(fd);
 }
 
-int main(void)
+/*
+ * Apache runs piped loggers as root, the programs as its user: rows
+ * written as root would leave the store's -wal and -shm files unwritable
+ * for them.  Run as root, we become the owner of the state directory
+ * before the store is opened.  Returns 0, or -1 (err set).
+ */
+static int be_state_owner(const char *var_dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(var_dir, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+		snprintf(err, errlen, "cannot become the owner of %.900s", var_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	struct conf *conf = NULL;
 	struct app_settings s;
@@ -76,9 +99,13 @@ int main(void)
 	long rc;
 
 	stderr_of_front_end();
+	if (argc > 1)
+		setenv("NESTBOX_CONFIG", argv[1], 1);
 	if (!log || conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0)
 		goto fail;
 	app_settings_read(conf, &s);
+	if (be_state_owner(s.var_dir, err, sizeof(err)) < 0)
+		goto fail;
 	if (fs_mkdirs(s.var_dir, 0755) < 0) {
 		snprintf(err, sizeof(err), "cannot create %.900s", s.var_dir);
 		goto fail;
