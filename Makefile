@@ -41,13 +41,16 @@ FCGI      := $(PROGRAMS:%=$(CGIBIN)/%.fcgi)
 # which the container build and install run), never installed
 BENCH_ZERO := $(CGIBIN)/bench-zero.fcgi
 CTL       := $(BINDIR)/nestboxctl
+# the request log's writer, started by the front end with its access log
+# piped in (not FastCGI; beside the programs so one path finds both)
+ACCESSLOG := $(CGIBIN)/nestbox-accesslog
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps test unit e2e run install bench fuzz asan clean init mutants
 
-all: $(FCGI) $(CTL)
+all: $(FCGI) $(ACCESSLOG) $(CTL)
 
 deps:
 	@sh scripts/deps.sh
@@ -63,6 +66,10 @@ $(DOMAINS): $(DOMAINS_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
 $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.fcgi.o $(DOMAINS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
+
+$(ACCESSLOG): $(BUILD)/src/cgi/nestbox-accesslog.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
 
@@ -145,7 +152,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/templates $(DESTDIR)$(PREFIX)/share/nestbox/htdocs \
 	  $(DESTDIR)/etc/nestbox
-	install -m 0755 $(FCGI) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
+	install -m 0755 $(FCGI) $(ACCESSLOG) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/

@@ -81,8 +81,6 @@ int app_open(struct app *app, const char *program,
 		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
-	reqlog_init(&app->log, program, s->log_flush_every, s->log_flush_ms,
-		    s->log_max_rows, s->log_to_stderr);
 	return 0;
 fail:
 	app_close(app);
@@ -91,8 +89,6 @@ fail:
 
 void app_close(struct app *app)
 {
-	if (app->db)
-		reqlog_flush(&app->log, app->db);
 	db_close(app->db);
 	conf_free(app->conf);
 	app->db = NULL;
@@ -117,66 +113,21 @@ void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e)
 	app_error(app, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 }
 
-static long elapsed_us(const struct timespec *t0)
+/*
+ * What only the program knows of a request, for the front end's access
+ * log (src/log/accesslog.h): "<program> <route label>", and " hot" after
+ * a ROUTE_HOT route's (its successes are counted but get no row).  The
+ * program writes no request-log row itself: the front end logs every
+ * request, a crashed program's too, and nestbox-accesslog stores them.
+ */
+static void note_route(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	struct timespec t1;
+	const struct route *rt = r->route;
+	const char *label = rt ? (rt->name ? rt->name : rt->pattern) : "-";
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (t1.tv_sec - t0->tv_sec) * 1000000L + (t1.tv_nsec - t0->tv_nsec) / 1000;
-}
-
-/* strlcpy: every request copies five strings, printf is too dear for it */
-static void copy(char *out, size_t n, const char *s)
-{
-	size_t len = strnlen(s, n - 1);
-
-	memcpy(out, s, len);
-	out[len] = '\0';
-}
-
-static void log_request(struct app *app, struct http_req *r, struct http_resp *w,
-			const struct timespec *t0)
-{
-	struct reqlog_entry e;
-	const char *ua = http_header(r, "User-Agent");
-
-	e.ts_ms = reqlog_now_ms();
-	copy(e.method, sizeof(e.method), r->method ? r->method : "-");
-	copy(e.route, sizeof(e.route),
-	     r->route ? (r->route->name ? r->route->name : r->route->pattern) : "-");
-	copy(e.path, sizeof(e.path), r->uri ? r->uri : "-");
-	e.status = w->status;
-	e.bytes = w->bytes_sent;
-	e.dur_us = elapsed_us(t0);
-	copy(e.remote, sizeof(e.remote), r->remote_addr ? r->remote_addr : "");
-	copy(e.ua, sizeof(e.ua), ua ? ua : "");
-	/* a hot route's errors get a row: a device polling with a wrong
-	 * token must leave a trace an operator can find */
-	e.norow = r->route && (r->route->flags & ROUTE_HOT) && !app->set.log_hot_rows &&
-		  w->status < 400;
-	reqlog_add(&app->log, app->db, &e);
-}
-
-/* What a crash in this request is counted as (inflight.h): the fields of
- * its log row, with the status a front end answers for a dead program. */
-static void note_inflight(struct app *app, struct http_req *r)
-{
-	struct reqlog_entry e;
-	const char *ua = http_header(r, "User-Agent");
-
-	if (!app->inflight.rec)
-		return;
-	e.ts_ms = reqlog_now_ms();
-	copy(e.method, sizeof(e.method), r->method);
-	copy(e.route, sizeof(e.route), r->route->name ? r->route->name : r->route->pattern);
-	copy(e.path, sizeof(e.path), r->uri ? r->uri : "-");
-	e.status = 500;
-	e.bytes = 0;
-	e.dur_us = 0;
-	copy(e.remote, sizeof(e.remote), r->remote_addr ? r->remote_addr : "");
-	copy(e.ua, sizeof(e.ua), ua ? ua : "");
-	e.norow = 0;
-	inflight_begin(&app->inflight, &e);
+	http_set_header(w, "X-Nestbox-Route",
+			arena_printf(r->a, "%s %s%s", app->program, label,
+				     rt && (rt->flags & ROUTE_HOT) ? " hot" : ""));
 }
 
 /*
@@ -213,10 +164,8 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	const struct app_def *def = app->def;
 	struct http_req r;
 	struct http_resp w;
-	struct timespec t0;
 	const char *err = NULL, *bad = NULL;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	http_req_init(&r, a, io);
 	r.body_limit = app->set.body_limit;
 	http_resp_init(&w, a);
@@ -226,7 +175,6 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params, &bad)) {
 		case ROUTE_OK:
-			note_inflight(app, &r);
 			app_run(app, &r, &w);
 			break;
 		case ROUTE_INVALID:
@@ -253,9 +201,8 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	if (w.status >= 500)
 		fprintf(stderr, "nestbox[%s]: %d for %s %s\n", app->program, w.status,
 			r.method ? r.method : "-", r.uri ? r.uri : "-");
+	note_route(app, &r, &w);
 	http_send(&r, &w);	/* a client gone away is not our error */
-	log_request(app, &r, &w, &t0);
-	inflight_end(&app->inflight);
 }
 
 /*
@@ -331,11 +278,9 @@ static int listen_orphaned(const struct app_listen *l)
 	return stat(l->path, &st) < 0 ? errno == ENOENT : st.st_ino != l->ino || !l->ino;
 }
 
-/* Between requests: write what is batched (the request log, the domain's). */
+/* Between requests: write what the domain batches. */
 static void app_idle(struct app *app)
 {
-	if (app->log.n)
-		reqlog_flush(&app->log, app->db);
 	if (app->def->idle)
 		app->def->idle(app);
 }
@@ -347,14 +292,14 @@ static void app_idle(struct app *app)
  * that comes during a request or just before the wait is never lost.
  * (libfcgi's own check sits before accept() with a window between them:
  * a SIGTERM there left the process blocked in accept() until killed.)
- * While rows or domain batches may wait, it wakes every log.flush_ms to
- * write them: an idle process's last request reaches the log anyway.
+ * While domain batches may wait, it wakes every log.flush_ms to write
+ * them (the request log is the front end's: nothing of it waits here).
  */
 static int app_wait(struct app *app, const struct app_listen *l)
 {
 	struct pollfd pfd = { 0, POLLIN, 0 };
 	sigset_t term, during;
-	long ms = app->log.flush_ms < 10 ? 10 : app->log.flush_ms;
+	long ms = app->set.log_flush_ms < 10 ? 10 : app->set.log_flush_ms;
 	int n;
 
 	sigemptyset(&term);
@@ -364,7 +309,7 @@ static int app_wait(struct app *app, const struct app_listen *l)
 		ms = 1000;	/* the socket file is looked at once a second */
 	for (;;) {
 		struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-		int idle = app->log.n || app->def->idle || l->watch;
+		int idle = app->def->idle || l->watch;
 		sigprocmask(SIG_BLOCK, &term, &during);
 		if (app_stopping) {
 			sigprocmask(SIG_SETMASK, &during, NULL);
@@ -453,9 +398,6 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		FCGX_Init();
 		FCGX_InitRequest(&req, 0, 0);
 		listen_note(&listen);
-		/* a process of ours that died in a request is counted now */
-		if (inflight_open(&app.inflight, app.var_dir, def->program) == 0)
-			inflight_reap(app.var_dir, &app.log, app.db);
 		if (listen_orphaned(&listen))
 			app_stopping = 1;	/* the front end went during our start-up */
 		while (app_wait(&app, &listen) && FCGX_Accept_r(&req) >= 0) {
@@ -471,7 +413,6 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 			}
 		}
 		FCGX_Free(&req, 1);
-		inflight_close(&app.inflight);
 	}
 	arena_free(&a);
 	if (def->fini)

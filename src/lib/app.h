@@ -1,6 +1,6 @@
 /*
- * app.h - one nestbox program: configuration, store, blobs, request log,
- * and the FastCGI accept loop that drives a route table.
+ * app.h - one nestbox program: configuration, store, blobs, and the
+ * FastCGI accept loop that drives a route table.
  *
  * The same binary answers as FastCGI (spawned by lighttpd or mod_fcgid)
  * or as a plain CGI program (one request from the environment and stdin).
@@ -27,8 +27,7 @@
 #include "db.h"
 #include "err.h"
 #include "http.h"
-#include "inflight.h"
-#include "reqlog.h"
+#include "reqlog.h"	/* reqlog_now_ms, for the domains that stamp rows */
 #include "route.h"
 
 enum app_errfmt { APP_ERR_TEXT, APP_ERR_JSON };
@@ -85,11 +84,9 @@ struct app {
 	struct conf *conf;
 	struct db *db;
 	struct blob_store blobs;
-	struct reqlog log;
 	char var_dir[4096];	/* = set.var_dir (kept: many callers) */
 	struct app_settings set;
 	void *domain;		/* the domain's own per-process state and settings */
-	struct inflight inflight;	/* the request being served (crash counting) */
 };
 
 /* Loads config, creates var/, opens the store and the blob store. */

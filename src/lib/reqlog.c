@@ -17,11 +17,10 @@ long long reqlog_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-void reqlog_init(struct reqlog *l, const char *program, int flush_every,
-		 long flush_ms, long long max_rows, int to_stderr)
+void reqlog_init(struct reqlog *l, int flush_every, long flush_ms, long long max_rows,
+		 int to_stderr)
 {
 	memset(l, 0, sizeof(*l));
-	l->program = program;
 	l->flush_every = flush_every < 1 ? 1 : flush_every > REQLOG_BUF ? REQLOG_BUF : flush_every;
 	l->flush_ms = flush_ms;
 	l->max_rows = max_rows;
@@ -59,20 +58,21 @@ static const char sql_trim[] =
 
 /* Counters summed over one flush, so a flush costs a few upserts, not n. */
 struct agg {
+	const char *program;
 	const char *route;
 	int status;
 	long long count, sum_us, hour, errors;
 	long long bucket[REQLOG_NBUCKETS];
 };
 
-static int write_row(struct db *db, const char *prog, const struct reqlog_entry *e)
+static int write_row(struct db *db, const struct reqlog_entry *e)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_ins);
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, e->ts_ms);
-	sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, e->program, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, e->method, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, e->path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, e->route, -1, SQLITE_STATIC);
@@ -84,7 +84,7 @@ static int write_row(struct db *db, const char *prog, const struct reqlog_entry 
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
 }
 
-/* Groups the buffer by (route, status) and by hour. */
+/* Groups the buffer by (program, route, status) and by (hour, program). */
 static void aggregate(const struct reqlog *l, struct agg *g, int *ng, struct agg *h, int *nh)
 {
 	int i, j;
@@ -94,34 +94,37 @@ static void aggregate(const struct reqlog *l, struct agg *g, int *ng, struct agg
 		const struct reqlog_entry *e = &l->e[i];
 		long long hour = e->ts_ms / 3600000;
 		for (j = 0; j < *ng; j++)
-			if (g[j].status == e->status && !strcmp(g[j].route, e->route))
+			if (g[j].status == e->status && !strcmp(g[j].route, e->route) &&
+			    !strcmp(g[j].program, e->program))
 				break;
 		if (j == *ng)
 			memset(&g[(*ng)++], 0, sizeof(*g));
+		g[j].program = e->program;
 		g[j].route = e->route;
 		g[j].status = e->status;
 		g[j].count++;
 		g[j].sum_us += e->dur_us;
 		g[j].bucket[reqlog_bucket(e->dur_us)]++;
 		for (j = 0; j < *nh; j++)
-			if (h[j].hour == hour)
+			if (h[j].hour == hour && !strcmp(h[j].program, e->program))
 				break;
 		if (j == *nh)
 			memset(&h[(*nh)++], 0, sizeof(*h));
 		h[j].hour = hour;
+		h[j].program = e->program;
 		h[j].count++;
 		h[j].errors += e->status >= 400;
 	}
 }
 
-static int write_agg(struct db *db, const char *prog, const struct agg *g)
+static int write_agg(struct db *db, const struct agg *g)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_req);
 	int b;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, g->program, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 3, g->status);
 	sqlite3_bind_int64(st, 4, g->count);
@@ -134,7 +137,7 @@ static int write_agg(struct db *db, const char *prog, const struct agg *g)
 		st = db_stmt(db, sql_lat);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, prog, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 1, g->program, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 3, b);
 		sqlite3_bind_int64(st, 4, g->bucket[b]);
@@ -144,14 +147,14 @@ static int write_agg(struct db *db, const char *prog, const struct agg *g)
 	return 0;
 }
 
-static int write_hour(struct db *db, const char *prog, const struct agg *h)
+static int write_hour(struct db *db, const struct agg *h)
 {
 	sqlite3_stmt *st = db_stmt(db, sql_hour);
 
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, h->hour);
-	sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, h->program, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, h->count);
 	sqlite3_bind_int64(st, 4, h->errors);
 	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
@@ -187,21 +190,20 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 	if (db_begin(db) < 0)
 		goto fail;
 	for (i = 0; i < l->n; i++)
-		if (!l->e[i].norow && write_row(db, l->program, &l->e[i]) < 0)
+		if (!l->e[i].norow && write_row(db, &l->e[i]) < 0)
 			goto fail;
 	for (i = 0; i < ng; i++)
-		if (write_agg(db, l->program, &g[i]) < 0)
+		if (write_agg(db, &g[i]) < 0)
 			goto fail;
 	for (i = 0; i < nh; i++)
-		if (write_hour(db, l->program, &h[i]) < 0)
+		if (write_hour(db, &h[i]) < 0)
 			goto fail;
 	if (trim(db, l) < 0 || db_commit(db) < 0)
 		goto fail;
 	l->n = 0;
 	return 0;
 fail:
-	fprintf(stderr, "nestbox[%s]: request log not written: %s\n", l->program,
-		db_errmsg(db));
+	fprintf(stderr, "nestbox[accesslog]: request log not written: %s\n", db_errmsg(db));
 	db_rollback(db);
 	if (l->n == REQLOG_BUF)
 		l->n = 0;	/* bounded: drop rather than grow */
@@ -211,12 +213,17 @@ fail:
 void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e)
 {
 	if (l->to_stderr)
-		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", l->program,
+		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", e->program,
 			e->method, e->path, e->status, e->bytes, e->dur_us, e->remote, e->ua);
 	if (l->n == REQLOG_BUF)
 		reqlog_flush(l, db);
 	if (l->n < REQLOG_BUF)
 		l->e[l->n++] = *e;
-	if (l->n >= l->flush_every || e->ts_ms - l->last_flush_ms >= l->flush_ms)
+	if (l->n >= l->flush_every || reqlog_due(l, reqlog_now_ms()))
 		reqlog_flush(l, db);
+}
+
+int reqlog_due(const struct reqlog *l, long long now_ms)
+{
+	return l->n > 0 && now_ms - l->last_flush_ms >= l->flush_ms;
 }

@@ -2,11 +2,13 @@
  * reqlog.h - the request log and the request metrics.
  *
  * Every answered request becomes one row of the bounded request_log table
- * and bumps the counters /metrics reports.  Rows are buffered in the
- * process and written in one short transaction every `flush_every`
- * requests or `flush_ms` milliseconds (checked when a request ends) and
- * at exit, so the hot paths do not write to the database per request.
- * The tables themselves are part of the store's schema.
+ * and bumps the counters /metrics reports.  The rows come from the front
+ * end's access log (src/log/accesslog.h): one logger process per front end
+ * buffers them and writes them in one short transaction every
+ * `flush_every` rows or `flush_ms` milliseconds and at exit, so no FastCGI
+ * program writes to the database per request.  One buffer holds the rows
+ * of every program (each entry names its own).  The tables themselves are
+ * part of the store's schema.
  */
 #ifndef NB_REQLOG_H
 #define NB_REQLOG_H
@@ -20,6 +22,7 @@ extern const double reqlog_bucket_le[REQLOG_NBUCKETS];
 
 struct reqlog_entry {
 	long long ts_ms;
+	char program[32];
 	char method[8];
 	char route[64];
 	char path[256];
@@ -28,11 +31,10 @@ struct reqlog_entry {
 	long dur_us;
 	char remote[48];
 	char ua[160];
-	int norow;		/* metrics only (a ROUTE_HOT request) */
+	int norow;		/* metrics only (a hot route's success) */
 };
 
 struct reqlog {
-	const char *program;
 	struct reqlog_entry e[REQLOG_BUF];
 	int n;
 	long long last_flush_ms;
@@ -42,12 +44,15 @@ struct reqlog {
 	int to_stderr;
 };
 
-void reqlog_init(struct reqlog *l, const char *program, int flush_every,
-		 long flush_ms, long long max_rows, int to_stderr);
-/* Records one request; flushes when due.  db may be NULL (dropped). */
+void reqlog_init(struct reqlog *l, int flush_every, long flush_ms, long long max_rows,
+		 int to_stderr);
+/* Records one request; flushes when flush_every rows wait or flush_ms has
+ * passed since the last flush.  db may be NULL (dropped). */
 void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e);
 /* Writes buffered rows; returns 0, or -1 leaving them buffered. */
 int reqlog_flush(struct reqlog *l, struct db *db);
+/* 1 when rows wait and flush_ms has passed since the last flush. */
+int reqlog_due(const struct reqlog *l, long long now_ms);
 int reqlog_bucket(long dur_us);
 long long reqlog_now_ms(void);
 

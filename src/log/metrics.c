@@ -152,10 +152,6 @@ static int render_self_registered(struct app *app, struct buf *b)
 int log_metrics(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	(void)r;
-	/* count what this process has seen too, so /metrics is never behind */
-	reqlog_flush(&app->log, app->db);
-	/* a program that died in a request is counted before anything is shown */
-	inflight_reap(app->var_dir, &app->log, app->db);
 	if (log_metrics_render(app->db, &w->body) < 0 ||
 	    render_self_registered(app, &w->body) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "metrics unavailable: database busy");

@@ -23,6 +23,7 @@ class Apache:
         os.makedirs(cgi)
         for prog in ("list", "update", "log", "admin", "ddi", "mip-index", "ota"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
+        shutil.copy2(os.path.join(CGIBIN, "nestbox-accesslog"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
         shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
         shutil.copytree(os.path.join(ROOT, "templates"), os.path.join(share, "templates"))
@@ -57,6 +58,7 @@ Group {user}
 LoadModule mpm_event_module {MODULES}/mod_mpm_event.so
 LoadModule authz_core_module {MODULES}/mod_authz_core.so
 LoadModule alias_module {MODULES}/mod_alias.so
+LoadModule setenvif_module {MODULES}/mod_setenvif.so
 LoadModule mime_module {MODULES}/mod_mime.so
 TypesConfig /etc/mime.types
 LoadModule fcgid_module {MODULES}/mod_fcgid.so
@@ -281,3 +283,34 @@ def test_ota_board_through_apache(apache, tmpdir_shared):
     assert m["version"] == "v1.0"
     assert b.files() == V1
     assert b.run() is False
+
+
+# -- the request log from Apache's access log (issue 15 §5) ------------------
+
+def test_request_log_through_apache(apache):
+    """Apache pipes its access log into nestbox-accesslog: a program's
+    answer is logged with its program and route, a static file as
+    "static", Apache's own 404 as "front"; /metrics counts them."""
+    a, _ = apache
+    assert a.get("/list/ab", {"User-Agent": "box-script"}).status == 200
+    assert a.get("/static/nestbox.css").status == 200
+    assert a.get("/nothing/here").status == 404
+
+    def rows():
+        with a.nb.db() as c:
+            return c.execute("SELECT program, method, path, route, status, user_agent, remote"
+                             " FROM request_log ORDER BY id").fetchall()
+    wait_until(lambda: len([r for r in rows() if r[2] != "/healthz"]) == 3, "three rows")
+    # Apache's processes write their lines in the order each one finishes
+    got = sorted(r for r in rows() if r[2] != "/healthz")
+    assert got == [("front", "GET", "/nothing/here", "-", 404, "", "127.0.0.1"),
+                   ("list", "GET", "/list/ab", "/list/:search", 200, "box-script", "127.0.0.1"),
+                   ("static", "GET", "/static/nestbox.css", "-", 200, "", "127.0.0.1")]
+    text = a.get("/metrics").body.decode()
+    assert 'nestbox_requests_total{program="list",route="/list/:search",status="200"} 1' in text
+    # written by Apache's user (not the root that starts piped loggers):
+    # the programs can still write the store
+    st = os.stat(a.nb.state)
+    for f in os.listdir(a.nb.state):
+        if f.startswith("nestbox.db"):
+            assert os.stat(os.path.join(a.nb.state, f)).st_uid == st.st_uid, f

@@ -50,11 +50,16 @@ def test_echo_escapes_hostile_headers(nb):
 
 
 def test_metrics_count_every_program(nb, tmpdir_shared):
+    """Counted from the front end's access log: rows reach the store
+    within log.flush_ms, so the test waits for the last request's."""
+    from conftest import wait_until
     nb.start()
     nb.get("/list")
     nb.get("/list")
     nb.get("/update/none/none")
     nb.get("/nothing/here")
+    wait_until(lambda: 'program="front",route="-",status="404"} 1' in
+               nb.get("/metrics").body.decode(), "the 404 counted", limit=15)
     text = nb.get("/metrics").body.decode()
     assert re.search(r'^nestbox_requests_total\{program="list",route="/list",status="200"\} 2$',
                      text, re.M)
@@ -72,12 +77,25 @@ def test_metrics_count_every_program(nb, tmpdir_shared):
     assert counts == sorted(counts) and len(counts) == 10
 
 
+def rows_when_logged(nb, sql, args=()):
+    """The rows of sql once there are any: the front end's access log
+    reaches the store within log.flush_ms of the answer, not before it."""
+    from conftest import wait_until
+    found = []
+
+    def some():
+        with nb.db() as c:
+            found[:] = c.execute(sql, args).fetchall()
+        return found
+    wait_until(some, "rows for " + sql, limit=15)
+    return found
+
+
 def test_request_log_rows(nb):
     nb.start()
     nb.get("/list/abc", {"User-Agent": "box-script"})
-    with nb.db() as c:
-        rows = c.execute("SELECT program, method, path, route, status, user_agent, remote "
-                         "FROM request_log WHERE program='list'").fetchall()
+    rows = rows_when_logged(nb, "SELECT program, method, path, route, status, user_agent, remote "
+                                "FROM request_log WHERE program='list'")
     assert rows == [("list", "GET", "/list/abc", "/list/:search", 200, "box-script", "127.0.0.1")]
 
 
@@ -86,6 +104,7 @@ def test_request_log_is_bounded(make_nb):
     nb.start()
     for i in range(20):
         nb.get("/list/%d" % i)
+    rows_when_logged(nb, "SELECT 1 FROM request_log WHERE path='/list/19'")
     with nb.db() as c:
         rows = c.execute("SELECT path FROM request_log WHERE program='list' ORDER BY id").fetchall()
         total = c.execute("SELECT count(*) FROM request_log").fetchone()[0]

@@ -10,7 +10,7 @@ import urllib.parse
 import pytest
 
 from admin_client import Browser
-from conftest import CTL
+from conftest import CTL, wait_until
 from test_ddi import BASE, ddi
 
 ADMIN_PW = "admin-pass-1"
@@ -224,6 +224,12 @@ def test_request_log_program_filter_lists_ddi_and_mip(make_nb):
     ops.ctl("device", "add", "dev-1", "--token", "tok-1")
     assert ddi(ops, "GET", BASE + "dev-1").status == 200
     assert ops.get("/mip/file/zz/not-a-hash").status in (400, 404)
+
+    def programs():
+        with ops.db() as c:
+            return {r[0] for r in c.execute("SELECT program FROM request_log")}
+    # the front end's access log reaches the store within log.flush_ms
+    wait_until(lambda: {"ddi", "mip"} <= programs(), "the requests logged")
     b = Browser(ops.port)
     b.login("admin", ADMIN_PW)
     page = b.get("/admin/requests").text

@@ -3,7 +3,7 @@ import os
 import signal
 import sqlite3
 
-from conftest import make_raw_image
+from conftest import make_raw_image, wait_until
 from test_mkbox import file_sha, run_box
 
 
@@ -22,15 +22,20 @@ def test_locked_database_does_not_stop_updates(make_nb, tmpdir_shared):
         assert file_sha(disk) == file_sha(raw)
         assert nb.get("/list").body == b"lk/lk-pc-master-1\n"
         assert nb.get("/healthz").status == 200
+        # the request log's writer meets the lock too, and keeps its rows
+        wait_until(lambda: "request log not written" in nb.read_log(),
+                   "the request log's writer to meet the lock")
     finally:
         lock.execute("ROLLBACK")
         lock.close()
-    assert "request log not written" in nb.read_log()
-    # the rows waited in the buffer: the next request writes them all
+    # the rows waited in the buffer: the next flush writes them all
     nb.get("/list/after")
-    with nb.db() as c:
-        paths = [r[0] for r in c.execute("SELECT path FROM request_log WHERE program='list'")]
-    assert paths == ["/list", "/list/after"]
+
+    def paths():
+        with nb.db() as c:
+            return [r[0] for r in c.execute("SELECT path FROM request_log WHERE program='list'")]
+    wait_until(lambda: "/list/after" in paths(), "the rows written after the lock")
+    assert paths() == ["/list", "/list/after"]
 
 
 def test_killed_front_end_loses_no_acknowledged_write(make_nb, tmpdir_shared):

@@ -267,9 +267,9 @@ def test_program_without_its_front_end_exits(nb, prog):
 
 def test_program_dying_in_a_request_is_counted_as_500(admin_nb):
     """A program killed in a request (a crash, an OOM kill): the front end
-    answers the client itself and the program's log never hears of it, so
-    the request it was in is counted as a 500 of that program and route in
-    /metrics and the request log, once."""
+    answers the client itself, and its access log (the request log's
+    source) counts that answer as a 500 of the program that owns the URL,
+    in /metrics and the request log, once."""
     nb, b = admin_nb()
     admin = [p for p in nb.backends() if b"admin.fcgi" in open("/proc/%d/cmdline" % p, "rb").read()]
     s = upload_trickle(nb, b)
@@ -282,6 +282,10 @@ def test_program_dying_in_a_request_is_counted_as_500(admin_nb):
         for pid in admin:
             if sockets(pid) >= 2:
                 os.kill(pid, signal.SIGKILL)
+        # the front end answers the client itself, and logs that answer
+        # (a client gone before any answer is in no access log)
+        s.settimeout(20)
+        assert s.recv(100).startswith(b"HTTP/1.1 500 ")
     finally:
         s.close()
 

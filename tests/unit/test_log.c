@@ -176,11 +176,12 @@ static void test_through_reqlog(void **state)
 	const char *out;
 	size_t i;
 
-	reqlog_init(&l, "update", 256, 1000000, 1000, 0);
+	reqlog_init(&l, 256, 1000000, 1000, 0);
 	for (i = 0; i < sizeof(durs) / sizeof(durs[0]); i++) {
 		struct reqlog_entry e;
 		memset(&e, 0, sizeof(e));
 		e.ts_ms = 1;
+		strcpy(e.program, "update");
 		strcpy(e.method, "GET");
 		strcpy(e.route, "/update");
 		strcpy(e.path, "/update");

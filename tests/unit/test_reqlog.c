@@ -64,7 +64,8 @@ static struct reqlog_entry entry(const char *route, const char *path, int status
 	struct reqlog_entry e;
 
 	memset(&e, 0, sizeof(e));
-	e.ts_ms = 1000;		/* far in the past: never makes a flush due by time */
+	e.ts_ms = 1000;
+	snprintf(e.program, sizeof(e.program), "update");
 	snprintf(e.method, sizeof(e.method), "GET");
 	snprintf(e.route, sizeof(e.route), "%s", route);
 	snprintf(e.path, sizeof(e.path), "%s", path);
@@ -101,19 +102,18 @@ static void test_init_clamps(void **state)
 	struct reqlog l;
 
 	(void)state;
-	reqlog_init(&l, "p", 0, 10, 5, 0);
+	reqlog_init(&l, 0, 10, 5, 0);
 	assert_int_equal(l.flush_every, 1);
-	reqlog_init(&l, "p", -3, 10, 5, 0);
+	reqlog_init(&l, -3, 10, 5, 0);
 	assert_int_equal(l.flush_every, 1);
-	reqlog_init(&l, "p", 100000, 10, 5, 0);
+	reqlog_init(&l, 100000, 10, 5, 0);
 	assert_int_equal(l.flush_every, REQLOG_BUF);
-	reqlog_init(&l, "p", 64, 1000, 77, 1);
+	reqlog_init(&l, 64, 1000, 77, 1);
 	assert_int_equal(l.flush_every, 64);
 	assert_int_equal(l.flush_ms, 1000);
 	assert_int_equal(l.max_rows, 77);
 	assert_int_equal(l.to_stderr, 1);
 	assert_int_equal(l.n, 0);
-	assert_string_equal(l.program, "p");
 }
 
 static void test_buffered_until_flush(void **state)
@@ -125,7 +125,7 @@ static void test_buffered_until_flush(void **state)
 	struct reqlog_entry e3 = entry("/a", "/a/missing", 404, 50);
 	sqlite3_stmt *st;
 
-	reqlog_init(&l, "update", 100, 1000000, 1000, 0);
+	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &e1);
 	reqlog_add(&l, f->db, &e2);
 	reqlog_add(&l, f->db, &e3);
@@ -168,7 +168,7 @@ static void test_metrics_counts(void **state)
 	};
 	size_t i;
 
-	reqlog_init(&l, "update", 100, 1000000, 1000, 0);
+	reqlog_init(&l, 100, 1000000, 1000, 0);
 	for (i = 0; i < 4; i++)
 		reqlog_add(&l, f->db, &e[i]);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
@@ -200,7 +200,7 @@ static void test_flush_every(void **state)
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
-	reqlog_init(&l, "p", 2, 1000000, 1000, 0);
+	reqlog_init(&l, 2, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
@@ -217,12 +217,36 @@ static void test_flush_due_by_time(void **state)
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
-	reqlog_init(&l, "p", 100, 1000, 1000, 0);
-	/* a request that ends long after the last flush */
-	e.ts_ms = l.last_flush_ms + 5000;
+	reqlog_init(&l, 100, 1000, 1000, 0);
+	/* a row that comes long after the last flush */
+	assert_int_equal(reqlog_due(&l, reqlog_now_ms()), 0);
+	l.last_flush_ms -= 5000;
+	assert_int_equal(reqlog_due(&l, reqlog_now_ms()), 0);	/* nothing waits */
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 1);
+}
+
+/* One logger buffers every program's rows: counters stay per program. */
+static void test_programs_kept_apart(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry a = entry("/a", "/a", 200, 10), b = entry("/a", "/a", 200, 20);
+
+	snprintf(b.program, sizeof(b.program), "list");
+	a.ts_ms = b.ts_ms = reqlog_now_ms();	/* hourly counts older than 31 days go */
+	reqlog_init(&l, 100, 1000000, 1000, 0);
+	reqlog_add(&l, f->db, &a);
+	reqlog_add(&l, f->db, &b);
+	reqlog_add(&l, f->db, &b);
+	assert_int_equal(reqlog_due(&l, l.last_flush_ms + 1000000), 1);
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE program='update'"), 1);
+	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE program='list'"), 2);
+	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests WHERE program='list'"), 40);
+	assert_int_equal(q1(f->db, "SELECT count FROM requests_hourly WHERE program='list'"), 2);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log WHERE program='list'"), 2);
 }
 
 static void test_max_rows_trims_oldest(void **state)
@@ -232,7 +256,7 @@ static void test_max_rows_trims_oldest(void **state)
 	char path[32];
 	int i;
 
-	reqlog_init(&l, "p", 100, 1000000, 5, 0);
+	reqlog_init(&l, 100, 1000000, 5, 0);
 	for (i = 0; i < 12; i++) {
 		struct reqlog_entry e;
 		snprintf(path, sizeof(path), "/p%d", i);
@@ -256,7 +280,7 @@ static void test_max_rows_at_most_n_with_more_per_batch(void **state)
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 	int i;
 
-	reqlog_init(&l, "p", 256, 1000000, 3, 0);
+	reqlog_init(&l, 256, 1000000, 3, 0);
 	for (i = 0; i < 50; i++)
 		reqlog_add(&l, f->db, &e);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
@@ -269,7 +293,7 @@ static void test_failed_flush_keeps_rows(void **state)
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
-	reqlog_init(&l, "p", 100, 1000000, 1000, 0);
+	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &e);
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(db_exec(f->db, "DROP TABLE metrics_latency"), 0);
@@ -286,7 +310,7 @@ static void test_null_db_keeps_buffer(void **state)
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
 	(void)state;
-	reqlog_init(&l, "p", 100, 1000000, 1000, 0);
+	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, NULL, &e);
 	assert_int_equal(reqlog_flush(&l, NULL), 0);
 	assert_int_equal(l.n, 1);
@@ -302,6 +326,7 @@ int main(void)
 		T(test_metrics_counts),
 		T(test_flush_every),
 		T(test_flush_due_by_time),
+		T(test_programs_kept_apart),
 		T(test_max_rows_trims_oldest),
 		T(test_max_rows_at_most_n_with_more_per_batch),
 		T(test_failed_flush_keeps_rows),

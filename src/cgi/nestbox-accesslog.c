@@ -1,0 +1,129 @@
+/*
+ * nestbox-accesslog - the request log's writer: a plain process (not
+ * FastCGI) that the front end starts with its access log piped to stdin
+ * (lighttpd: accesslog.filename = "|…/nestbox-accesslog"; Apache:
+ * CustomLog "|…/nestbox-accesslog").  Lines become request-log rows and
+ * metrics (src/log/accesslog.h), written every log.flush_every rows or
+ * log.flush_ms; at EOF or SIGTERM a last flush, then exit.
+ *
+ * Usage: nestbox-accesslog [CONFIG]   (CONFIG: as $NESTBOX_CONFIG, for a
+ * front end that passes its loggers no environment of ours)
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <grp.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/core.h"
+#include "../lib/fsutil.h"
+#include "../log/accesslog.h"
+
+/* Set by SIGTERM/SIGINT; a signal handler can reach nothing else. */
+static volatile sig_atomic_t stopping;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* a front end reopening its logs signals us: the pipe stays the same */
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/*
+ * lighttpd starts its piped loggers with stderr on /dev/null, so a store
+ * error ("request log not written") would be seen by no one: it goes to
+ * the front end's own stderr instead, where its error log is when it
+ * logs to stderr (the embedded etc/lighttpd.conf).  Apache gives piped
+ * loggers its error log already.  Needs "exec" in the pipe command (the
+ * front end must be our parent); anything failing leaves stderr as it is.
+ */
+static void stderr_of_front_end(void)
+{
+	struct stat st;
+	char path[64];
+	int fd;
+
+	if (fstat(2, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3))
+		return;		/* not /dev/null: the front end gave us one */
+	snprintf(path, sizeof(path), "/proc/%ld/fd/2", (long)getppid());
+	fd = open(path, O_WRONLY | O_APPEND | O_NOCTTY);
+	if (fd < 0)
+		return;
+	dup2(fd, 2);
+	if (fd != 2)
+		close(fd);
+}
+
+/*
+ * Apache runs piped loggers as root, the programs as its user: rows
+ * written as root would leave the store's -wal and -shm files unwritable
+ * for them.  Run as root, we become the owner of the state directory
+ * before the store is opened.  Returns 0, or -1 (err set).
+ */
+static int be_state_owner(const char *var_dir, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat(var_dir, &st) < 0 || st.st_uid == 0)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
+		snprintf(err, errlen, "cannot become the owner of %.900s", var_dir);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct conf *conf = NULL;
+	struct app_settings s;
+	struct db *db = NULL;
+	struct reqlog *log = malloc(sizeof(*log));
+	char err[1024];
+	long rc;
+
+	stderr_of_front_end();
+	if (argc > 1)
+		setenv("NESTBOX_CONFIG", argv[1], 1);
+	if (!log || conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0)
+		goto fail;
+	app_settings_read(conf, &s);
+	if (be_state_owner(s.var_dir, err, sizeof(err)) < 0)
+		goto fail;
+	if (fs_mkdirs(s.var_dir, 0755) < 0) {
+		snprintf(err, sizeof(err), "cannot create %.900s", s.var_dir);
+		goto fail;
+	}
+	if (db_open(s.db_path, s.busy_timeout_ms, core_spec.steps, core_spec.nsteps, &db, err,
+		    sizeof(err)) < 0)
+		goto fail;
+	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
+	signals();
+	rc = accesslog_pump(0, log, db, s.log_hot_rows, &stopping);
+	db_close(db);
+	conf_free(conf);
+	free(log);
+	return rc < 0 ? 1 : 0;
+fail:
+	fprintf(stderr, "nestbox[accesslog]: %s\n", log ? err : "out of memory");
+	db_close(db);
+	conf_free(conf);
+	free(log);
+	return 1;
+}

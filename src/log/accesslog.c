@@ -1,0 +1,192 @@
+/* The front end's access-log line parser: see accesslog.h for the shape. */
+#include "accesslog.h"
+
+#include <string.h>
+
+struct cur {
+	const char *p, *end;
+};
+
+static int hexv(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* One escape after a backslash: the byte it stands for, or -1. */
+static int unescape(struct cur *c)
+{
+	static const char from[] = "\"\\nrtbv", to[] = "\"\\\n\r\t\b\v";
+	const char *k;
+	int hi, lo;
+
+	if (c->p >= c->end)
+		return -1;
+	if (*c->p == 'x') {
+		if (c->end - c->p < 3 || (hi = hexv((unsigned char)c->p[1])) < 0 ||
+		    (lo = hexv((unsigned char)c->p[2])) < 0)
+			return -1;
+		c->p += 3;
+		return hi * 16 + lo;
+	}
+	k = memchr(from, *c->p, sizeof(from) - 1);
+	if (!k)
+		return -1;
+	c->p++;
+	return (unsigned char)to[k - from];
+}
+
+/*
+ * A quoted field and the separator after it (a space, or the end for the
+ * last field), decoded into out[n] and cut to fit.  A decoded NUL would
+ * hide the rest of the value from every reader: it becomes '?'.
+ */
+static int quoted(struct cur *c, char *out, size_t n, int last)
+{
+	size_t o = 0;
+
+	if (c->p >= c->end || *c->p++ != '"')
+		return -1;
+	for (;;) {
+		int ch;
+		if (c->p >= c->end)
+			return -1;	/* unterminated */
+		ch = (unsigned char)*c->p++;
+		if (ch == '"')
+			break;
+		if (ch == '\\' && (ch = unescape(c)) < 0)
+			return -1;
+		if (o + 1 < n)
+			out[o++] = ch ? (char)ch : '?';
+	}
+	out[o] = '\0';
+	if (last)
+		return c->p == c->end ? 0 : -1;
+	return c->p < c->end && *c->p++ == ' ' ? 0 : -1;
+}
+
+/* A bare decimal field ("-" is 0) and the space after it. */
+static int number(struct cur *c, long long max, long long *v)
+{
+	int digits = 0;
+
+	*v = 0;
+	if (c->p < c->end && *c->p == '-') {
+		c->p++;
+	} else {
+		for (; c->p < c->end && *c->p >= '0' && *c->p <= '9'; c->p++, digits++) {
+			if (*v > (max - (*c->p - '0')) / 10)
+				return -1;
+			*v = *v * 10 + (*c->p - '0');
+		}
+		if (!digits)
+			return -1;
+	}
+	return c->p < c->end && *c->p++ == ' ' ? 0 : -1;
+}
+
+static void cut(char *out, size_t n, const char *s, size_t len)
+{
+	if (len >= n)
+		len = n - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+}
+
+/* "<method> <uri> <protocol>": method and uri ("-" for a line the front
+ * end could not read, which it logs as it came). */
+static void request_line(const char *rl, struct reqlog_entry *e)
+{
+	const char *sp = strchr(rl, ' '), *uri, *sp2;
+
+	if (!sp) {
+		cut(e->method, sizeof(e->method), "-", 1);
+		cut(e->path, sizeof(e->path), rl, strlen(rl));
+		return;
+	}
+	cut(e->method, sizeof(e->method), rl, (size_t)(sp - rl));
+	uri = sp + 1;
+	sp2 = strrchr(uri, ' ');
+	cut(e->path, sizeof(e->path), uri, sp2 ? (size_t)(sp2 - uri) : strlen(uri));
+}
+
+/* "<program> <label>" or "<program> <label> hot" from the program's
+ * answer: its program replaces the URL space's (a miss the front end
+ * rewrote to a program is that program's); "-" keeps it. */
+static void route_field(const char *v, struct reqlog_entry *e, int *hot)
+{
+	const char *sp = strchr(v, ' ');
+	size_t n;
+
+	*hot = 0;
+	if (!sp) {
+		cut(e->route, sizeof(e->route), v, strlen(v));
+		return;
+	}
+	if (sp > v)
+		cut(e->program, sizeof(e->program), v, (size_t)(sp - v));
+	v = sp + 1;
+	n = strlen(v);
+	*hot = n > 4 && !strcmp(v + n - 4, " hot");
+	cut(e->route, sizeof(e->route), v, *hot ? n - 4 : n);
+}
+
+int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
+		    const char **why)
+{
+	struct cur c = { line, line + len };
+	char ms[24], route[96], rl[400];
+	long long v;
+
+	memset(e, 0, sizeof(*e));
+	*hot = 0;
+	*why = "line too long";
+	if (len > ACCESSLOG_LINE_MAX)
+		return -1;
+	*why = "NUL byte in line";
+	if (memchr(line, '\0', len))
+		return -1;
+	*why = "bad time field";
+	if (quoted(&c, ms, sizeof(ms), 0) < 0 || !ms[0] || strspn(ms, "0123456789") != strlen(ms) ||
+	    strlen(ms) > 15)
+		return -1;
+	for (const char *d = ms; *d; d++)
+		e->ts_ms = e->ts_ms * 10 + (*d - '0');
+	*why = "bad program field";
+	if (quoted(&c, e->program, sizeof(e->program), 0) < 0)
+		return -1;
+	if (!strcmp(e->program, "-") || !e->program[0])
+		cut(e->program, sizeof(e->program), ACCESSLOG_NO_PROGRAM,
+		    strlen(ACCESSLOG_NO_PROGRAM));
+	*why = "bad route field";
+	if (quoted(&c, route, sizeof(route), 0) < 0)
+		return -1;
+	route_field(route, e, hot);
+	*why = "bad request field";
+	if (quoted(&c, rl, sizeof(rl), 0) < 0)
+		return -1;
+	request_line(rl, e);
+	*why = "bad status field";
+	if (number(&c, 999, &v) < 0 || v < 100)
+		return -1;
+	e->status = (int)v;
+	*why = "bad bytes field";
+	if (number(&c, (long long)1 << 62, &e->bytes) < 0)
+		return -1;
+	*why = "bad duration field";
+	if (number(&c, 1000000000000LL, &v) < 0)
+		return -1;
+	e->dur_us = (long)v;
+	*why = "bad remote field";
+	if (quoted(&c, e->remote, sizeof(e->remote), 0) < 0)
+		return -1;
+	*why = "bad user-agent field";
+	if (quoted(&c, e->ua, sizeof(e->ua), 1) < 0)
+		return -1;
+	if (!strcmp(e->ua, "-"))
+		e->ua[0] = '\0';
+	*why = NULL;
+	return 0;
+}
