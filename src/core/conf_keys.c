@@ -27,9 +27,9 @@ const struct conf_key core_conf_keys[] = {
 	  "how long a writer waits for the lock" },
 	{ "blob.dir", CONF_PATH, "", NULL, 0, "blob store; empty: <var_dir>/blobs" },
 	{ "log.flush_every", CONF_INT, "64", NULL, 0,
-	  "request-log rows buffered per process before a write" },
+	  "request-log rows the access-log writer buffers before a write" },
 	{ "log.flush_ms", CONF_INT, "1000", NULL, 0,
-	  "longest a request-log row waits in the buffer (checked per request)" },
+	  "longest a request-log row waits in the access-log writer's buffer" },
 	{ "log.max_rows", CONF_INT, "100000", NULL, 0, "request-log rows kept" },
 	{ "log.hot_rows", CONF_BOOL, "false", NULL, 0,
 	  "also a request-log row for each DDI poll (a fleet's steady traffic, otherwise"
