@@ -9,8 +9,10 @@
 # per URL; bench/lib.sh holds what the suites share (that lighttpd, the
 # ceilings, the wrk runs, the table).  The suites, in this order, each in
 # its own file with its switches described there:
-#   bench/mkbox.sh  /list, the update check and tar, /log/echo (always)
-#   bench/mip.sh    the mip index, cached and cold proxied   (BENCH_MIP=0 skips)
+#   bench/mkbox.sh  /list, the update check and tar, /log/echo (always), /list
+#                   with 10,000 more images (BENCH_MKBOX_IMAGES sets, 0 skips)
+#   bench/mip.sh    the mip index, cached and cold proxied   (BENCH_MIP=0 skips),
+#                   and with 10,000 packages (BENCH_MIP_PACKAGES sets, 0 skips)
 #   bench/ddi.sh    the hawkBit DDI server over many devices (BENCH_DDI=0 skips,
 #                   BENCH_DDI_DEVICES sets the large fleet)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
@@ -35,6 +37,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/admin.sh"
 
 bench_settings
+mkbox_settings
 admin_settings
 mip_settings
 ddi_settings

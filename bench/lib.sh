@@ -434,3 +434,14 @@ bench_pids_end() { # program pids-at-start
 pids_of() {
 	children | awk -v n="$1" '$2 == n { print $1 }' | sort -n | tr '\n' ' '
 }
+
+# after a results file of rows measured at growing sizes: each row's rate
+# over the first's, so growth with the catalogue is visible
+report_growth() { # results.tsv
+	awk -F '\t' '$1 == "endpoint" && $4 != "FAIL" { lab[++n] = $2; r[n] = $4 }
+	END {
+		for (i = 2; i <= n; i++)
+			printf "growth:   %-40s %.2f of %s (%.0f / %.0f req/s)\n", lab[i],
+				(r[1] > 0 ? r[i] / r[1] : 0), lab[1], r[i], r[1]
+	}' "$1"
+}

@@ -7,11 +7,17 @@
 # 30) package names a python3 http.server on loopback serves in the official
 # index layout, curl times the package JSON and its file from that upstream
 # directly and through nestbox (first request, one new connection each),
-# next to the 5 ms target.
+# next to the 5 ms target.  Then /mip/index.json and the hosted and proxied
+# package JSON again before and after $BENCH_MIP_PACKAGES (default 10,000;
+# 0 skips) more hosted and as many proxied packages, which
+# bench/scale_fixture.py writes into the store, and the ratio of the rates.
 
 mip_settings() {
 	mip_on=${BENCH_MIP:-1}
 	mip_n=${BENCH_MIP_COLD:-30}
+	mip_scale_n=${BENCH_MIP_PACKAGES:-10000}
+	case $mip_scale_n in '' | *[!0-9]*) die "BENCH_MIP_PACKAGES must be a number, not '$mip_scale_n'" ;; esac
+	[ "$mip_scale_n" -le 99999 ] || die "BENCH_MIP_PACKAGES must be 0 to 99999, not '$mip_scale_n'"
 	case $mip_on in 0 | 1) ;; *) die "BENCH_MIP must be 0 or 1, not '$mip_on'" ;; esac
 	case $mip_n in '' | *[!0-9]* | 0) die "BENCH_MIP_COLD must be a positive number, not '$mip_n'" ;; esac
 	mpy_cross=$root/tests/e2e/tools/stand-in-mpy-cross
@@ -192,6 +198,7 @@ mip_bench() {
 
 	mip_report
 	mip_cold_report
+	mip_scale
 	bench_pids_end mip-index.fcgi "$pids0"
 	echo "mip section: $(since "$t_mip") s"
 }
@@ -329,6 +336,63 @@ mip_cold_report() {
 	done
 	echo "<=5 ms: added p50/p90 against the 5 ms target (reported, not asserted); raw (kind name"
 	echo "direct nestbox again, s): build/bench/mip-cold.txt; upstream log: build/bench/mip-upstream.log"
+}
+
+# the index and a package lookup with the hosted packages there now, and
+# with $mip_scale_n more hosted and proxied ones
+mip_scale() {
+	[ "$mip_scale_n" != 0 ] || { echo; echo "mip with more packages: skipped (BENCH_MIP_PACKAGES=0)"; return 0; }
+	echo
+	echo "== mip by catalogue size"
+	saved_results=$results
+	for step in 0 1; do
+		results=$out/mip-scale-$step.tsv
+		: >"$results"
+		bench_check=mip_scale_check
+		mip_want=$(sqlite3_count "SELECT count(DISTINCT name) FROM mip_hosted")
+		lab="$(commas "$mip_want") packages"
+		# -c4 as for the full tar: the large index is a megabyte built per request
+		bench_one "/mip/index.json, $lab" "mip-index-$step" /mip/index.json 4
+		[ -z "$bench_took" ] || echo "$bench_took" >"$out/mip-index-took-$step"
+		bench_one "hosted package JSON, $lab" "mip-hosted-json-$step" \
+			/mip/package/6/benchpkg/latest.json 32
+		bench_one "proxied package JSON, $lab" "mip-proxied-json-$step" \
+			/mip/package/6/proxpkg/latest.json 32
+		bench_check=:
+		[ "$step" = 1 ] && break
+		python3 "$root/bench/scale_fixture.py" mip "$state/nestbox.db" "$mip_scale_n" \
+			>"$out/scale-fixture.out" 2>&1 ||
+			{ bench_fail "bench/scale_fixture.py mip: $(tail -n 3 "$out/scale-fixture.out")"; break; }
+		echo "fixture:  $(cat "$out/scale-fixture.out")"
+	done
+	results=$saved_results
+	echo
+	cat "$out"/mip-scale-*.tsv >"$out/mip-scale.tsv"
+	report_table "$out/mip-scale.tsv"
+	for k in /mip/index.json "hosted package JSON" "proxied package JSON"; do
+		awk -F '\t' -v k="$k" 'index($2, k ", ") == 1' "$out/mip-scale.tsv" >"$out/mip-scale-one.tsv"
+		report_growth "$out/mip-scale-one.tsv"
+	done
+	echo "(the index lists every hosted package: its bytes grow with the catalogue; it is"
+	echo "measured with -c4, the package JSON with -c32; first fetch of the index:" \
+		"$(cat "$out/mip-index-took-0" 2>/dev/null || echo -) s, then" \
+		"$(cat "$out/mip-index-took-1" 2>/dev/null || echo -) s)"
+}
+
+# one number from the store (python3's sqlite3: no sqlite3 CLI needed)
+sqlite3_count() { # SQL
+	python3 -c 'import sqlite3, sys
+print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$state/nestbox.db" "$1"
+}
+
+# bench_one's check of the index at a size: every hosted package listed
+mip_scale_check() { # name body
+	case $1 in
+	mip-index-*)
+		have=$(python3 -c 'import json, sys
+print(len(json.load(open(sys.argv[1]))["packages"]))' "$2" 2>&1)
+		[ "$have" = "$mip_want" ] || bad="$bad $have packages listed, want $mip_want;" ;;
+	esac
 }
 
 mip_run() {

@@ -5,7 +5,17 @@
 # and three small ones; mkbox_run measures /list, the update check of an
 # unchanged build (the 10240-byte empty tar), the full update tar (-c4) and
 # /log/echo next to the two ceilings, prints the first table, then the peak
-# RSS of every FastCGI process lighttpd spawned so far.
+# RSS of every FastCGI process lighttpd spawned so far; then /list again
+# before and after $BENCH_MKBOX_IMAGES (default 10,000; 0 skips) more images
+# that bench/scale_fixture.py writes into the image directory, and the
+# ratio of the two rates.
+
+mkbox_settings() {
+	mkbox_scale_n=${BENCH_MKBOX_IMAGES:-10000}
+	case $mkbox_scale_n in '' | *[!0-9]*) die "BENCH_MKBOX_IMAGES must be a number, not '$mkbox_scale_n'" ;; esac
+	[ "$mkbox_scale_n" -le 100000 ] || die "BENCH_MKBOX_IMAGES must be 0 to 100000, not '$mkbox_scale_n'"
+	[ "$mkbox_scale_n" = 0 ] || tools="$tools python3 zstd"
+}
 
 mkbox_build=
 mkbox_prepare() {
@@ -66,6 +76,40 @@ mkbox_run() {
 	echo "MB/s = 10^6 body bytes per second; errors = non-2xx answers + socket errors + timeouts;"
 	echo "wrk -t2 -c32 (full tar: -c4) --timeout 10s; raw output in build/bench/wrk-*.txt"
 	mkbox_rss
+	mkbox_scale
+}
+
+# /list at the catalogue's size now and with $mkbox_scale_n more images
+mkbox_scale() {
+	[ "$mkbox_scale_n" != 0 ] || { echo; echo "/list with more images: skipped (BENCH_MKBOX_IMAGES=0)"; return 0; }
+	echo
+	echo "== /list by catalogue size"
+	saved_results=$results
+	results=$out/mkbox-scale.tsv
+	: >"$results"
+	bench_check=mkbox_list_check
+	n0=$("$ctl" image list | wc -l)
+	mkbox_want=$n0
+	bench_one "/list, $(commas "$n0") images" list-n0 /list 32
+	printf 'x' | zstd -q -c >"$out/scale.img.zst"
+	python3 "$root/bench/scale_fixture.py" images "$state/images" "$mkbox_scale_n" "$out/scale.img.zst" \
+		>"$out/scale-fixture.out" 2>&1 ||
+		bench_fail "bench/scale_fixture.py images: $(tail -n 3 "$out/scale-fixture.out")"
+	echo "fixture:  $(cat "$out/scale-fixture.out")"
+	mkbox_want=$((n0 + mkbox_scale_n))
+	bench_one "/list, $(commas "$mkbox_want") images" list-n1 /list 32
+	bench_check=:
+	results=$saved_results
+	echo
+	report_table "$out/mkbox-scale.tsv"
+	report_growth "$out/mkbox-scale.tsv"
+	echo "(/list is the whole catalogue, a line per image: its bytes grow with it)"
+}
+
+# bench_one's check of /list at a size: one line per image
+mkbox_list_check() { # name body
+	have=$(wc -l <"$2")
+	[ "$have" = "$mkbox_want" ] || bad="$bad $have lines, want $mkbox_want;"
 }
 
 # the peak RSS (VmHWM) of every FastCGI process under lighttpd, and of lighttpd
