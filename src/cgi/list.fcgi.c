@@ -14,7 +14,7 @@ static const struct req_field search_in[] = {
 const struct route list_routes[] = {
 	ROUTE_IN("GET", "/list", mkbox_list, "/list", NULL, 0),
 	ROUTE_IN("GET", "/list/", mkbox_list, "/list", NULL, 0),
-	ROUTE_IN("GET", "/list/:search", mkbox_list, "/list/:search", search_in, 0),
+	ROUTE_IN("GET", "/list/:search", mkbox_list_search, "/list/:search", search_in, 0),
 };
 const int list_nroutes = sizeof(list_routes) / sizeof(list_routes[0]);
 

@@ -118,6 +118,8 @@ int mkbox_tar_refs(struct app *app, const char *hex);
  * and src/cgi/update.fcgi.c. */
 /* GET /list[/<search>]: "search" (any text, optional). */
 int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+int mkbox_list_search(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e);
 /* GET /update/<box>/<image>[/<build>]: "box", "image" (names), "build"
  * (any text, optional).  NB_UNAVAILABLE when the tar cannot be made. */
 int mkbox_update(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);

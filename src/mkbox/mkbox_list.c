@@ -148,10 +148,10 @@ static struct mkbox_listcache *rebuild(const char *root)
 	return c;
 }
 
-int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+/* The catalogue, or the lines whose image name holds search (NULL: all). */
+static int list_answer(struct app *app, struct http_resp *w, const char *search)
 {
 	struct mkbox *m = app->domain;
-	const char *search = req_str(r, "search");
 	size_t i, shown = 0;
 
 	if (!m->list || !still_valid(m->list, m->set.image_path)) {
@@ -171,6 +171,18 @@ int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct 
 	}
 	if (shown == 0)
 		buf_addc(&w->body, '\n');
-	(void)e;	/* a missing directory is an empty list, not an error */
-	return 0;
+	return 0;	/* a missing directory is an empty list, not an error */
+}
+
+int mkbox_list(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	(void)r, (void)e;
+	return list_answer(app, w, NULL);
+}
+
+int mkbox_list_search(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e)
+{
+	(void)e;
+	return list_answer(app, w, req_str(r, "search"));
 }

@@ -35,6 +35,10 @@ import subprocess
 import time
 
 GRUBENV_HEADER = b"# GRUB Environment Block\n"
+
+
+def _ignore_sigpipe():
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 GRUBENV_SIZE = 1024
 
 
@@ -271,10 +275,15 @@ class SwupdateDevice:
             log.write(b"\n===== harness: swupdate run %d: %s =====\n"
                       % (self.runs, " ".join(cmd).encode()))
             log.flush()
-            # its own session, so that stop() can reach every process it forks
+            # its own session, so that stop() can reach every process it forks;
+            # SIGPIPE ignored as systemd starts it on a device (IgnoreSIGPIPE=
+            # yes is systemd's default): under load swupdate 2022.12's main
+            # process was killed by SIGPIPE writing to an IPC peer that had
+            # just gone, after a successful install
             self.proc = subprocess.Popen(cmd, cwd=self.workdir, env=env,
                                          stdin=subprocess.DEVNULL, stdout=log,
-                                         stderr=subprocess.STDOUT, start_new_session=True)
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=_ignore_sigpipe)
         return self
 
     def running(self):
