@@ -88,7 +88,10 @@ const char *req_str(const struct http_req *r, const char *name);
 /* The checked number (req_v_id, req_v_uint, req_v_bool, req_v_enum), or
  * dflt when absent. */
 long long req_int(const struct http_req *r, const char *name, long long dflt);
-/* 1 when the field was given (non-empty, or empty with REQ_EMPTY). */
+/* 1 when the field was given (non-empty, or empty with REQ_EMPTY); 0 also
+ * when the route does not declare it, so a handler shared by several
+ * routes can ask which fields it got (req_str/req_int on an undeclared
+ * field are reported as a bug). */
 int req_has(const struct http_req *r, const char *name);
 
 /* Generic validators.  Domain validators (a mkbox name, a controller id,

@@ -87,7 +87,9 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 
 int mkbox_update(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	return answer(app, r, w, req_str(r, "box"), req_str(r, "image"), req_str(r, "build"), e);
+	/* /update/:box/:image and /update/:box/:image/:build share this handler */
+	return answer(app, r, w, req_str(r, "box"), req_str(r, "image"),
+		      req_has(r, "build") ? req_str(r, "build") : NULL, e);
 }
 
 int mkbox_update_query(struct app *app, struct http_req *r, struct http_resp *w,
