@@ -14,44 +14,31 @@ static long long id_param(struct http_req *r)
 	return atoll(http_param(r, "id"));
 }
 
-/* Adds "verdict", "offer" and "candidate": what the device's next poll would do. */
+/*
+ * Adds "verdict" (the sentence ddi_verdict_explain writes, the same as
+ * nestboxctl device show), "reason" (its stable key), "offer", and the
+ * "candidate" and "open_action" it is about: what the next poll would do.
+ */
 static void add_verdict(struct app *app, cJSON *o)
 {
 	const char *tenant = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tenant"));
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "controller_id"));
 	struct ddi_device dev;
-	struct ddi_action a;
-	struct ddi_candidate c;
-	struct ddi_decide_in in;
-	enum ddi_verdict v;
+	struct ddi_explained x;
 
-	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0)
+	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0 ||
+	    ddi_explain(app, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
 		return;
-	/* an open action is what the device is told about, whatever it would get next */
-	if (ddi_action_open(app, dev.id, &a) == 0) {
-		cJSON_AddStringToObject(o, "verdict", "an update is under way (see its action)");
-		cJSON_AddBoolToObject(o, "offer", 1);
-		cJSON_AddNumberToObject(o, "open_action", (double)a.id);
-		return;
+	cJSON_AddStringToObject(o, "verdict", x.text);
+	cJSON_AddStringToObject(o, "reason", ddi_verdict_key(x.v));
+	/* an open action is an offer the device has already been told about */
+	cJSON_AddBoolToObject(o, "offer", x.v == DDI_OFFER || x.open.id > 0);
+	if (x.open.id > 0)
+		cJSON_AddNumberToObject(o, "open_action", (double)x.open.id);
+	if (x.cand.software_id > 0) {
+		cJSON_AddStringToObject(o, "candidate", x.cand.version);
+		cJSON_AddNumberToObject(o, "candidate_id", (double)x.cand.software_id);
 	}
-	memset(&in, 0, sizeof(in));
-	in.mode = dev.mode;
-	in.installed = dev.sw_version;
-	in.tenant = dev.tenant;
-	in.cid = dev.cid;
-	in.has_attrs = dev.has_attrs;
-	in.force = dev.force;
-	in.max_running = ((struct admin *)app->domain)->set.max_running;
-	if (dev.has_attrs && strcmp(dev.mode, "pinned") && ddi_candidate_find(app, &dev, &c) == 0) {
-		in.cand = &c;
-		cJSON_AddStringToObject(o, "candidate", c.version);
-		cJSON_AddNumberToObject(o, "candidate_id", (double)c.software_id);
-	}
-	if (in.max_running > 0 && in.cand)
-		in.running = ddi_running_count(app);
-	v = ddi_decide(&in);
-	cJSON_AddStringToObject(o, "verdict", ddi_verdict_text(v));
-	cJSON_AddBoolToObject(o, "offer", v == DDI_OFFER);
 }
 
 static cJSON *modes(const char *cur)

@@ -760,6 +760,83 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 	return 0;
 }
 
+/* -- why nothing is offered: read only to explain a decision to a person -- */
+
+/* the feed's newest rollout that could move: a running one before a paused one */
+static const char sql_feed_rollout[] =
+	"SELECT r.id, r.name, r.state, r.pause_reason, s.version FROM ddi_rollouts r"
+	" JOIN ddi_software s ON s.id = r.software_id"
+	" WHERE r.feed = ? AND r.state IN ('running', 'paused')"
+	" ORDER BY r.state = 'running' DESC, r.id DESC LIMIT 1";
+static const char sql_assigned_facts[] =
+	"SELECT s.id, s.name, s.version, coalesce((SELECT group_concat("
+	"  CASE WHEN c.board = '' THEN '*' ELSE c.board END || ':' ||"
+	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
+	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
+	" FROM ddi_software s WHERE s.id = ?";
+static const char sql_attr_keys[] =
+	"SELECT coalesce((SELECT group_concat(key, ', ') FROM json_each(d.attributes)), '')"
+	" FROM ddi_devices d WHERE d.id = ? AND json_valid(d.attributes)";
+
+/* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
+static int facts_row(sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, struct ddi_nocand *),
+		     struct ddi_nocand *f)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		fill(st, f);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void fill_rollout(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	f->rollout_id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, f->rollout_name, sizeof(f->rollout_name));
+	ddi_col(st, 2, f->rollout_state, sizeof(f->rollout_state));
+	ddi_col(st, 3, f->pause_reason, sizeof(f->pause_reason));
+	ddi_col(st, 4, f->rollout_version, sizeof(f->rollout_version));
+}
+
+static void fill_assigned(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	f->assigned_id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
+	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
+	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
+}
+
+static void fill_keys(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	ddi_col(st, 0, f->attr_keys, sizeof(f->attr_keys));
+}
+
+int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
+{
+	sqlite3_stmt *st;
+
+	memset(f, 0, sizeof(*f));
+	if (!strcmp(dev->mode, "rollout")) {
+		if (!(st = db_stmt(app->db, sql_feed_rollout)))
+			return -1;
+		sqlite3_bind_text(st, 1, dev->feed, -1, SQLITE_STATIC);
+		if (facts_row(st, fill_rollout, f) < 0)
+			return -1;
+	}
+	if (!strcmp(dev->mode, "assigned") && dev->assigned > 0) {
+		if (!(st = db_stmt(app->db, sql_assigned_facts)))
+			return -1;
+		sqlite3_bind_int64(st, 1, dev->assigned);
+		if (facts_row(st, fill_assigned, f) < 0)
+			return -1;
+	}
+	if (!(st = db_stmt(app->db, sql_attr_keys)))
+		return -1;
+	sqlite3_bind_int64(st, 1, dev->id);
+	return facts_row(st, fill_keys, f);
+}
+
 /* -- what operators change (admin pages, nestboxctl, the admin API) -- */
 
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned)
