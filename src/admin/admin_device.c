@@ -41,6 +41,27 @@ static void add_verdict(struct app *app, cJSON *o)
 	}
 }
 
+/* Adds "tags" as stored ("a,b": the form's value) and "tag_list" (["a", "b"]). */
+static void add_tags(struct app *app, cJSON *o, long long id)
+{
+	char tags[256];
+	cJSON *arr = cJSON_CreateArray();
+	const char *t = tags;
+
+	if (ddi_device_tags(app, id, tags, sizeof(tags)) < 0)
+		*tags = '\0';
+	cJSON_AddStringToObject(o, "tags", tags);
+	while (*t) {
+		size_t n = strcspn(t, ",");
+		char one[256];
+		snprintf(one, sizeof(one), "%.*s", (int)n, t);
+		if (n)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(one));
+		t += n + (t[n] == ',');
+	}
+	cJSON_AddItemToObject(o, "tag_list", arr);
+}
+
 static cJSON *modes(const char *cur)
 {
 	static const char *const m[] = { "rollout", "latest", "assigned", "pinned", NULL };
@@ -85,6 +106,7 @@ void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	add_verdict(app, dev);
+	add_tags(app, dev, id_param(r));
 	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "modes", modes(mode));
@@ -122,6 +144,7 @@ void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	add_verdict(app, dev);
+	add_tags(app, dev, (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dev, "id")));
 	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, (long long)cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(dev, "id"))));
 	admin_json(w, 200, dev);

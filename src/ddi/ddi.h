@@ -308,6 +308,53 @@ int ddi_failed_before(struct app *app, long long device_id, long long software_i
 /* What is there instead of a candidate for dev (struct ddi_nocand); 0 or -1. */
 int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f);
 
+/* -- finding devices (admin pages, API, nestboxctl): ddi_store.c -- */
+enum ddi_sort {
+	DDI_SORT_ID, DDI_SORT_CID, DDI_SORT_NAME, DDI_SORT_STATE, DDI_SORT_VERSION,
+	DDI_SORT_MODEL, DDI_SORT_FEED, DDI_SORT_MODE, DDI_SORT_SEEN, DDI_SORT_COUNT
+};
+/* The words ?sort= takes, in enum ddi_sort's order, NULL-terminated. */
+extern const char *const ddi_sort_words[];
+struct ddi_search {
+	const char *q;			/* substring of controller id, name, tags or attributes */
+	const char *state;		/* exact state; NULL any */
+	const char *feed, *model, *version;	/* substrings (case-insensitive); NULL any */
+	long long seen_lo, seen_hi;	/* last_seen range (unix s); seen_lo < 0: any */
+	long long after;		/* ids above this only (keyset paging by id); 0 all */
+	enum ddi_sort sort;
+	int desc;			/* 1: descending */
+	long long offset, limit;	/* the page: rows skipped, at most limit rows */
+};
+struct ddi_device_row {
+	long long id, last_seen;
+	char tenant[DDI_FEED_MAX + 1], cid[DDI_CID_MAX + 1], name[64], tags[256];
+	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
+	char last_addr[64];
+};
+/*
+ * One page of the devices s matches, in s->sort order (ties by id), into
+ * out (room for max rows, max >= s->limit); *total is how many match in
+ * all.  The count of rows written, or -1 with e NB_UNAVAILABLE.
+ */
+int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_device_row *out,
+		      int max, long long *total, struct nb_err *e);
+
+/* What one bulk action does to each selected device. */
+enum ddi_bulk_op { DDI_BULK_ASSIGN, DDI_BULK_FEED, DDI_BULK_MODE, DDI_BULK_CANCEL,
+		   DDI_BULK_DELETE };
+/*
+ * Applies op to the n devices ids in one transaction: ASSIGN (software
+ * assigned > 0: mode assigned), FEED (arg, 1..DDI_FEED_MAX bytes), MODE
+ * (arg rollout, latest or pinned), CANCEL (those with an open action),
+ * DELETE.  All or nothing: the count changed, or -1 with e (NB_INVALID
+ * a bad argument, NB_NOT_FOUND a device or the software is not there,
+ * NB_UNAVAILABLE the store failed) and nothing changed.
+ */
+/* A device's tags as stored ("a,b"), into out; 0, or -1 when there is no such device. */
+int ddi_device_tags(struct app *app, long long id, char *out, size_t n);
+long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids, int n,
+		     const char *arg, long long assigned, struct nb_err *e);
+
 /* -- what operators change -- */
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);
 /* field: "feed", "name", "tags" (comma-separated) or "force" ("1" / "0") */
