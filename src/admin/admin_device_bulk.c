@@ -48,6 +48,8 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 	static const char *const verb[] = { "Assign software to", "Set the feed of",
 					    "Set the mode of", "Cancel the open actions of",
 					    "Delete" };
+	const char *to = op == DDI_BULK_FEED ? query_get(&r->form, "feed") :
+			 op == DDI_BULK_MODE ? query_get(&r->form, "mode") : NULL;
 	cJSON *d = cJSON_CreateObject(), *devs = cJSON_CreateArray();
 	int i;
 
@@ -56,14 +58,15 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 		if (dev)
 			cJSON_AddItemToArray(devs, dev);
 	}
-	cJSON_AddStringToObject(d, "question", arena_printf(r->a, "%s %d device%s?", verb[op], n,
-							     n == 1 ? "" : "s"));
+	cJSON_AddStringToObject(d, "question", arena_printf(r->a, "%s %d device%s%s%s?", verb[op],
+							     n, n == 1 ? "" : "s", to ? " to " : "",
+							     to ? to : ""));
 	cJSON_AddStringToObject(d, "verb", verb[op]);
 	cJSON_AddBoolToObject(d, "plural", n != 1);
 	cJSON_AddNumberToObject(d, "count", n);
 	cJSON_AddItemToObject(d, "devices", devs);
 	cJSON_AddStringToObject(d, "action", ops[op]);
-	cJSON_AddBoolToObject(d, "danger", op == 4 || op == 3);
+	cJSON_AddBoolToObject(d, "danger", op == DDI_BULK_DELETE || op == DDI_BULK_CANCEL);
 	for (i = 0; i < r->form.n; i++)
 		if (!strcmp(r->form.v[i].key, "feed") || !strcmp(r->form.v[i].key, "mode") ||
 		    !strcmp(r->form.v[i].key, "software"))

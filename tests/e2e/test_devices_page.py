@@ -129,7 +129,7 @@ def test_bulk_actions_ask_then_apply(fleet):
     sel = ids_of(nb, "unit-00", "unit-01", "unit-02")
     # first the question, with how many; nothing changes yet
     r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "lab"}, sel)
-    assert r.status == 200 and "Set the feed of 3 devices?" in r.text
+    assert r.status == 200 and "Set the feed of 3 devices to lab?" in r.text
     assert r.text.count('name="id"') == 3 and 'name="confirm" value="yes"' in r.text
     assert cids(b, auth, "feed=lab")[0] == []
     r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "lab", "confirm": "yes"}, sel)
