@@ -83,6 +83,10 @@ void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w)
 void admin_device_force(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w);
+/* admin_device_bulk.c: POST /admin/devices/bulk */
+void admin_devices_bulk(struct app *app, struct http_req *r, struct http_resp *w);
+/* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */
+void admin_device_labels(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_software(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w);

@@ -14,44 +14,52 @@ static long long id_param(struct http_req *r)
 	return atoll(http_param(r, "id"));
 }
 
-/* Adds "verdict", "offer" and "candidate": what the device's next poll would do. */
+/*
+ * Adds "verdict" (the sentence ddi_verdict_explain writes, the same as
+ * nestboxctl device show), "reason" (its stable key), "offer", and the
+ * "candidate" and "open_action" it is about: what the next poll would do.
+ */
 static void add_verdict(struct app *app, cJSON *o)
 {
 	const char *tenant = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tenant"));
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "controller_id"));
 	struct ddi_device dev;
-	struct ddi_action a;
-	struct ddi_candidate c;
-	struct ddi_decide_in in;
-	enum ddi_verdict v;
+	struct ddi_explained x;
 
-	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0)
+	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0 ||
+	    ddi_explain(app, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
 		return;
-	/* an open action is what the device is told about, whatever it would get next */
-	if (ddi_action_open(app, dev.id, &a) == 0) {
-		cJSON_AddStringToObject(o, "verdict", "an update is under way (see its action)");
-		cJSON_AddBoolToObject(o, "offer", 1);
-		cJSON_AddNumberToObject(o, "open_action", (double)a.id);
-		return;
+	cJSON_AddStringToObject(o, "verdict", x.text);
+	cJSON_AddStringToObject(o, "reason", ddi_verdict_key(x.v));
+	/* an open action is an offer the device has already been told about */
+	cJSON_AddBoolToObject(o, "offer", x.v == DDI_OFFER || x.open.id > 0);
+	if (x.open.id > 0)
+		cJSON_AddNumberToObject(o, "open_action", (double)x.open.id);
+	if (x.cand.software_id > 0) {
+		cJSON_AddStringToObject(o, "candidate", x.cand.version);
+		cJSON_AddNumberToObject(o, "candidate_id", (double)x.cand.software_id);
 	}
-	memset(&in, 0, sizeof(in));
-	in.mode = dev.mode;
-	in.installed = dev.sw_version;
-	in.tenant = dev.tenant;
-	in.cid = dev.cid;
-	in.has_attrs = dev.has_attrs;
-	in.force = dev.force;
-	in.max_running = ((struct admin *)app->domain)->set.max_running;
-	if (dev.has_attrs && strcmp(dev.mode, "pinned") && ddi_candidate_find(app, &dev, &c) == 0) {
-		in.cand = &c;
-		cJSON_AddStringToObject(o, "candidate", c.version);
-		cJSON_AddNumberToObject(o, "candidate_id", (double)c.software_id);
+}
+
+/* Adds "tags" as stored ("a,b": the form's value) and "tag_list" (["a", "b"]). */
+static void add_tags(struct app *app, cJSON *o, long long id)
+{
+	char tags[256];
+	cJSON *arr = cJSON_CreateArray();
+	const char *t = tags;
+
+	if (ddi_device_tags(app, id, tags, sizeof(tags)) < 0)
+		*tags = '\0';
+	cJSON_AddStringToObject(o, "tags", tags);
+	while (*t) {
+		size_t n = strcspn(t, ",");
+		char one[256];
+		snprintf(one, sizeof(one), "%.*s", (int)n, t);
+		if (n)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(one));
+		t += n + (t[n] == ',');
 	}
-	if (in.max_running > 0 && in.cand)
-		in.running = ddi_running_count(app);
-	v = ddi_decide(&in);
-	cJSON_AddStringToObject(o, "verdict", ddi_verdict_text(v));
-	cJSON_AddBoolToObject(o, "offer", v == DDI_OFFER);
+	cJSON_AddItemToObject(o, "tag_list", arr);
 }
 
 static cJSON *modes(const char *cur)
@@ -98,6 +106,7 @@ void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	add_verdict(app, dev);
+	add_tags(app, dev, id_param(r));
 	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "modes", modes(mode));
@@ -135,6 +144,7 @@ void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	add_verdict(app, dev);
+	add_tags(app, dev, (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dev, "id")));
 	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, (long long)cJSON_GetNumberValue(
 		cJSON_GetObjectItemCaseSensitive(dev, "id"))));
 	admin_json(w, 200, dev);

@@ -120,9 +120,37 @@ struct ddi_candidate {
 	int canceled;				/* an operator's cancel of it stands */
 };
 
+/*
+ * Each reason a device is or is not offered software.  The poll needs
+ * only OFFER or not; the others are told to a person (admin pages, the
+ * admin API's "reason", nestboxctl device show) by ddi_verdict_explain.
+ * NO_BOARD and the ones after it are only given when the caller passes
+ * the facts they need (struct ddi_decide_ctx): the poll does not.
+ */
 enum ddi_verdict {
 	DDI_OFFER, DDI_NO_ATTRIBUTES, DDI_PINNED, DDI_NO_SOFTWARE, DDI_UP_TO_DATE,
-	DDI_FAILED_BEFORE, DDI_NOT_IN_STAGE, DDI_FLEET_BUSY, DDI_CANCELED
+	DDI_FAILED_BEFORE, DDI_NOT_IN_STAGE, DDI_FLEET_BUSY, DDI_CANCELED,
+	DDI_NO_BOARD,			/* attributes sent, none names a board */
+	DDI_NO_ROLLOUT,			/* rollout mode, no running or paused rollout on its feed */
+	DDI_ROLLOUT_PAUSED,		/* rollout mode, its feed's rollout is paused */
+	DDI_ASSIGNED_OTHER_BOARD,	/* assigned software not for its board/revision */
+	DDI_WAITING_CONSENT,		/* an action waits for the device's confirmation */
+	DDI_UNDER_WAY,			/* an action is running */
+	DDI_CANCELING,			/* an operator's cancel waits for the device */
+	DDI_VERDICT_COUNT
+};
+
+/*
+ * What the store has when it found no candidate for a device's mode
+ * (ddi_nocand_facts): read only to explain a decision, never on a poll.
+ */
+struct ddi_nocand {
+	long long rollout_id;		/* rollout mode: its feed's newest running or paused one */
+	char rollout_name[128], rollout_state[16], pause_reason[128], rollout_version[64];
+	long long assigned_id;		/* assigned mode: the software, 0 when it is gone */
+	char assigned_name[256], assigned_version[64];
+	char assigned_boards[256];	/* "board:revision, …" its compatibility, '*' any */
+	char attr_keys[256];		/* the attribute names the device sent, ", "-separated */
 };
 
 struct ddi_decide_in {
@@ -132,9 +160,47 @@ struct ddi_decide_in {
 	long running, max_running;		/* max_running 0: no limit */
 };
 
+/* The facts only a person's explanation needs (ddi_explain); the poll has none. */
+struct ddi_decide_ctx {
+	const char *board, *revision, *feed;	/* the device's hw_model, hw_revision, feed */
+	const struct ddi_action *open;		/* its open action (waiting/running/canceling) */
+	const struct ddi_nocand *why;		/* what is there when in->cand is NULL */
+};
+
+/* The decision table (protocols/hawkbit-ddi.md "Update decision per poll"). */
 enum ddi_verdict ddi_decide(const struct ddi_decide_in *in);
+/* The same with ctx's facts (NULL: none), which make the reasons specific. */
+enum ddi_verdict ddi_decide_ctx(const struct ddi_decide_in *in, const struct ddi_decide_ctx *ctx);
+/* A stable word per verdict for scripts ("rollout_paused"), "?" out of range. */
+const char *ddi_verdict_key(enum ddi_verdict v);
+/* A short text per verdict, without the device's particulars. */
 const char *ddi_verdict_text(enum ddi_verdict v);
+/*
+ * The sentence a person reads for verdict v of in and ctx (NULL: none):
+ * the reason with the device's particulars (versions, board, rollout, the
+ * attribute names nestbox reads).  Written into out (cut to n bytes);
+ * returns out.  The one text the device page, the admin API and
+ * nestboxctl device show give.
+ */
+const char *ddi_verdict_explain(const struct ddi_decide_in *in, const struct ddi_decide_ctx *ctx,
+				enum ddi_verdict v, char *out, size_t n);
 int ddi_stage_bucket(const char *tenant, const char *cid, long long rollout_id);
+
+/* A decision explained: the verdict, its sentence, what it is about. */
+struct ddi_explained {
+	enum ddi_verdict v;
+	char text[512];
+	struct ddi_candidate cand;	/* software_id 0: none */
+	struct ddi_action open;		/* id 0: none open */
+};
+/*
+ * The decision dev's next poll makes, with its reason: reads the store
+ * (candidate, open action, running count, and when nothing is found what
+ * is there instead).  max_running is ddi.max_concurrent_updates.  0, or
+ * -1 when the store could not be read.
+ */
+int ddi_explain(struct app *app, const struct ddi_device *dev, long max_running,
+		struct ddi_explained *out);
 
 /* -- store (ddi_store.c) -- */
 /* A text column into a fixed buffer, cut to fit. */
@@ -239,6 +305,55 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
  * assignment, board and revision, so it can be cached */
 int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
 int ddi_failed_before(struct app *app, long long device_id, long long software_id);
+/* What is there instead of a candidate for dev (struct ddi_nocand); 0 or -1. */
+int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f);
+
+/* -- finding devices (admin pages, API, nestboxctl): ddi_store.c -- */
+enum ddi_sort {
+	DDI_SORT_ID, DDI_SORT_CID, DDI_SORT_NAME, DDI_SORT_STATE, DDI_SORT_VERSION,
+	DDI_SORT_MODEL, DDI_SORT_FEED, DDI_SORT_MODE, DDI_SORT_SEEN, DDI_SORT_COUNT
+};
+/* The words ?sort= takes, in enum ddi_sort's order, NULL-terminated. */
+extern const char *const ddi_sort_words[];
+struct ddi_search {
+	const char *q;			/* substring of controller id, name, tags or attributes */
+	const char *state;		/* exact state; NULL any */
+	const char *feed, *model, *version;	/* substrings (case-insensitive); NULL any */
+	long long seen_lo, seen_hi;	/* last_seen range (unix s); seen_lo < 0: any */
+	long long after;		/* ids above this only (keyset paging by id); 0 all */
+	enum ddi_sort sort;
+	int desc;			/* 1: descending */
+	long long offset, limit;	/* the page: rows skipped, at most limit rows */
+};
+struct ddi_device_row {
+	long long id, last_seen;
+	char tenant[DDI_FEED_MAX + 1], cid[DDI_CID_MAX + 1], name[64], tags[256];
+	char hw_model[64], hw_revision[64], sw_version[64], feed[64], mode[16], state[16];
+	char last_addr[64];
+};
+/*
+ * One page of the devices s matches, in s->sort order (ties by id), into
+ * out (room for max rows, max >= s->limit); *total is how many match in
+ * all.  The count of rows written, or -1 with e NB_UNAVAILABLE.
+ */
+int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_device_row *out,
+		      int max, long long *total, struct nb_err *e);
+
+/* What one bulk action does to each selected device. */
+enum ddi_bulk_op { DDI_BULK_ASSIGN, DDI_BULK_FEED, DDI_BULK_MODE, DDI_BULK_CANCEL,
+		   DDI_BULK_DELETE };
+/*
+ * Applies op to the n devices ids in one transaction: ASSIGN (software
+ * assigned > 0: mode assigned), FEED (arg, 1..DDI_FEED_MAX bytes), MODE
+ * (arg rollout, latest or pinned), CANCEL (those with an open action),
+ * DELETE.  All or nothing: the count changed, or -1 with e (NB_INVALID
+ * a bad argument, NB_NOT_FOUND a device or the software is not there,
+ * NB_UNAVAILABLE the store failed) and nothing changed.
+ */
+/* A device's tags as stored ("a,b"), into out; 0, or -1 when there is no such device. */
+int ddi_device_tags(struct app *app, long long id, char *out, size_t n);
+long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids, int n,
+		     const char *arg, long long assigned, struct nb_err *e);
 
 /* -- what operators change -- */
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);

@@ -760,6 +760,83 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
 	return 0;
 }
 
+/* -- why nothing is offered: read only to explain a decision to a person -- */
+
+/* the feed's newest rollout that could move: a running one before a paused one */
+static const char sql_feed_rollout[] =
+	"SELECT r.id, r.name, r.state, r.pause_reason, s.version FROM ddi_rollouts r"
+	" JOIN ddi_software s ON s.id = r.software_id"
+	" WHERE r.feed = ? AND r.state IN ('running', 'paused')"
+	" ORDER BY r.state = 'running' DESC, r.id DESC LIMIT 1";
+static const char sql_assigned_facts[] =
+	"SELECT s.id, s.name, s.version, coalesce((SELECT group_concat("
+	"  CASE WHEN c.board = '' THEN '*' ELSE c.board END || ':' ||"
+	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
+	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
+	" FROM ddi_software s WHERE s.id = ?";
+static const char sql_attr_keys[] =
+	"SELECT coalesce((SELECT group_concat(key, ', ') FROM json_each(d.attributes)), '')"
+	" FROM ddi_devices d WHERE d.id = ? AND json_valid(d.attributes)";
+
+/* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
+static int facts_row(sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, struct ddi_nocand *),
+		     struct ddi_nocand *f)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		fill(st, f);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static void fill_rollout(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	f->rollout_id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, f->rollout_name, sizeof(f->rollout_name));
+	ddi_col(st, 2, f->rollout_state, sizeof(f->rollout_state));
+	ddi_col(st, 3, f->pause_reason, sizeof(f->pause_reason));
+	ddi_col(st, 4, f->rollout_version, sizeof(f->rollout_version));
+}
+
+static void fill_assigned(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	f->assigned_id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
+	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
+	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
+}
+
+static void fill_keys(sqlite3_stmt *st, struct ddi_nocand *f)
+{
+	ddi_col(st, 0, f->attr_keys, sizeof(f->attr_keys));
+}
+
+int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
+{
+	sqlite3_stmt *st;
+
+	memset(f, 0, sizeof(*f));
+	if (!strcmp(dev->mode, "rollout")) {
+		if (!(st = db_stmt(app->db, sql_feed_rollout)))
+			return -1;
+		sqlite3_bind_text(st, 1, dev->feed, -1, SQLITE_STATIC);
+		if (facts_row(st, fill_rollout, f) < 0)
+			return -1;
+	}
+	if (!strcmp(dev->mode, "assigned") && dev->assigned > 0) {
+		if (!(st = db_stmt(app->db, sql_assigned_facts)))
+			return -1;
+		sqlite3_bind_int64(st, 1, dev->assigned);
+		if (facts_row(st, fill_assigned, f) < 0)
+			return -1;
+	}
+	if (!(st = db_stmt(app->db, sql_attr_keys)))
+		return -1;
+	sqlite3_bind_int64(st, 1, dev->id);
+	return facts_row(st, fill_keys, f);
+}
+
 /* -- what operators change (admin pages, nestboxctl, the admin API) -- */
 
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned)
@@ -842,7 +919,8 @@ static int hold_canceled(struct app *app, long long device_id)
  * (the device is told on its next poll and acknowledges); one still
  * waiting for confirmation never started and is canceled at once.
  */
-int ddi_action_cancel(struct app *app, long long device_id)
+/* The cancel's statements, inside the caller's transaction; *n how many actions it changed. */
+static int cancel_open(struct app *app, long long device_id, int *n)
 {
 	static const char *const sql[] = {
 		"UPDATE ddi_actions SET status='canceled', updated=?2"
@@ -850,29 +928,37 @@ int ddi_action_cancel(struct app *app, long long device_id)
 		"UPDATE ddi_actions SET status='canceling', updated=?2"
 		" WHERE device_id=?1 AND status='running'",
 	};
-	int i, n[2] = { 0, 0 }, rc = 0;
+	int i, waiting = 0, rc = 0;
 
-	if (db_begin(app->db) < 0)
-		return -1;
+	*n = 0;
 	for (i = 0; rc == 0 && i < 2; i++) {
 		sqlite3_stmt *st = db_stmt(app->db, sql[i]);
-		if (!st) {
-			rc = -1;
-			break;
-		}
+		if (!st)
+			return -1;
 		sqlite3_bind_int64(st, 1, device_id);
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
 		rc = done(st);
-		n[i] = sqlite3_changes(db_handle(app->db));
+		*n += sqlite3_changes(db_handle(app->db));
+		if (i == 0)
+			waiting = *n;
 	}
-	if (rc == 0 && n[0])
+	if (rc == 0 && waiting)
 		rc = ddi_device_set_version(app, device_id, NULL, "registered") |
 		     hold_canceled(app, device_id);
-	if (rc < 0 || db_commit(app->db) < 0) {
+	return rc < 0 ? -1 : 0;
+}
+
+int ddi_action_cancel(struct app *app, long long device_id)
+{
+	int n = 0;
+
+	if (db_begin(app->db) < 0)
+		return -1;
+	if (cancel_open(app, device_id, &n) < 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		return -1;
 	}
-	return n[0] + n[1] ? 0 : -1;
+	return n ? 0 : -1;
 }
 
 int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
@@ -890,4 +976,175 @@ int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *b
 	sqlite3_bind_int64(st, 4, on ? (sqlite3_int64)time(NULL) * 1000 : 0);
 	sqlite3_bind_int64(st, 5, id);
 	return done(st);
+}
+
+/* -- finding devices -- */
+
+const char *const ddi_sort_words[] = {
+	"id", "cid", "name", "state", "version", "model", "feed", "mode", "seen", NULL
+};
+
+#define SEARCH_COLS \
+	"SELECT id, tenant, controller_id, name, tags, hw_model, hw_revision, sw_version, feed," \
+	" mode, state, last_seen, last_addr FROM ddi_devices"
+/* every filter a substring but state; NULL binds mean "any" */
+#define SEARCH_WHERE \
+	" WHERE (?1 IS NULL OR instr(lower(controller_id), lower(?1)) > 0" \
+	"  OR instr(lower(name), lower(?1)) > 0 OR instr(lower(tags), lower(?1)) > 0" \
+	"  OR instr(lower(attributes), lower(?1)) > 0)" \
+	" AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR instr(lower(feed), lower(?3)) > 0)" \
+	" AND (?4 IS NULL OR instr(lower(hw_model), lower(?4)) > 0)" \
+	" AND (?5 IS NULL OR instr(lower(sw_version), lower(?5)) > 0)" \
+	" AND (?6 IS NULL OR last_seen BETWEEN ?6 AND ?7) AND id > ?8"
+#define SEARCH(col) \
+	{ SEARCH_COLS SEARCH_WHERE " ORDER BY " col ", id LIMIT ?9 OFFSET ?10", \
+	  SEARCH_COLS SEARCH_WHERE " ORDER BY " col " DESC, id DESC LIMIT ?9 OFFSET ?10" }
+
+/* ORDER BY cannot be bound: one statement per column and direction (db_stmt keeps them) */
+static const char *const sql_search[DDI_SORT_COUNT][2] = {
+	SEARCH("id"), SEARCH("controller_id"), SEARCH("name"), SEARCH("state"),
+	SEARCH("sw_version"), SEARCH("hw_model"), SEARCH("feed"), SEARCH("mode"),
+	SEARCH("last_seen"),
+};
+static const char sql_search_count[] = "SELECT count(*) FROM ddi_devices" SEARCH_WHERE;
+
+static void bind_search(sqlite3_stmt *st, const struct ddi_search *s)
+{
+	const char *v[5] = { s->q, s->state, s->feed, s->model, s->version };
+	int i;
+
+	for (i = 0; i < 5; i++)
+		if (v[i] && *v[i])
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	if (s->seen_lo >= 0) {
+		sqlite3_bind_int64(st, 6, s->seen_lo);
+		sqlite3_bind_int64(st, 7, s->seen_hi);
+	}
+	sqlite3_bind_int64(st, 8, s->after);
+}
+
+static void search_row(sqlite3_stmt *st, struct ddi_device_row *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
+	ddi_col(st, 2, d->cid, sizeof(d->cid));
+	ddi_col(st, 3, d->name, sizeof(d->name));
+	ddi_col(st, 4, d->tags, sizeof(d->tags));
+	ddi_col(st, 5, d->hw_model, sizeof(d->hw_model));
+	ddi_col(st, 6, d->hw_revision, sizeof(d->hw_revision));
+	ddi_col(st, 7, d->sw_version, sizeof(d->sw_version));
+	ddi_col(st, 8, d->feed, sizeof(d->feed));
+	ddi_col(st, 9, d->mode, sizeof(d->mode));
+	ddi_col(st, 10, d->state, sizeof(d->state));
+	d->last_seen = sqlite3_column_int64(st, 11);
+	ddi_col(st, 12, d->last_addr, sizeof(d->last_addr));
+}
+
+static int search_count(struct app *app, const struct ddi_search *s, long long *total)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_search_count);
+	int rc;
+
+	if (!st)
+		return -1;
+	bind_search(st, s);
+	rc = sqlite3_step(st);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_device_row *out,
+		      int max, long long *total, struct nb_err *e)
+{
+	sqlite3_stmt *st;
+	int n = 0, rc;
+
+	if ((unsigned)s->sort >= DDI_SORT_COUNT || s->limit < 0 || s->limit > max)
+		return nb_fail(e, NB_INTERNAL, "device search: a sort or page out of range");
+	st = db_stmt(app->db, sql_search[s->sort][s->desc ? 1 : 0]);
+	if (!st || search_count(app, s, total) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
+	bind_search(st, s);
+	sqlite3_bind_int64(st, 9, s->limit);
+	sqlite3_bind_int64(st, 10, s->offset);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		search_row(st, &out[n++]);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
+	return n;
+}
+
+/* One device's part of a bulk action; 1 changed, 0 not (cancel: nothing open), -1. */
+static int bulk_one(struct app *app, enum ddi_bulk_op op, long long id, const char *arg,
+		    long long assigned)
+{
+	int n = 0;
+
+	switch (op) {
+	case DDI_BULK_ASSIGN: return ddi_device_set_mode(app, id, "assigned", assigned) < 0 ? -1 : 1;
+	case DDI_BULK_MODE: return ddi_device_set_mode(app, id, arg, 0) < 0 ? -1 : 1;
+	case DDI_BULK_FEED: return ddi_device_set_field(app, id, "feed", arg) < 0 ? -1 : 1;
+	case DDI_BULK_DELETE: return ddi_device_delete(app, id) < 0 ? -1 : 1;
+	case DDI_BULK_CANCEL: return cancel_open(app, id, &n) < 0 ? -1 : n > 0;
+	}
+	return -1;
+}
+
+static int bulk_args_ok(enum ddi_bulk_op op, const char *arg, long long assigned,
+			struct nb_err *e)
+{
+	if (op == DDI_BULK_ASSIGN && assigned <= 0)
+		return nb_fail(e, NB_INVALID, "assign needs a software");
+	if (op == DDI_BULK_FEED && (!arg || !*arg || strlen(arg) > DDI_FEED_MAX))
+		return nb_fail(e, NB_INVALID, "a feed is 1 to %d bytes", DDI_FEED_MAX);
+	if (op == DDI_BULK_MODE && (!arg || (strcmp(arg, "rollout") && strcmp(arg, "latest") &&
+					     strcmp(arg, "pinned"))))
+		return nb_fail(e, NB_INVALID, "mode must be rollout, latest or pinned "
+			       "(assign a software for assigned)");
+	return 0;
+}
+
+long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids, int n,
+		     const char *arg, long long assigned, struct nb_err *e)
+{
+	long changed = 0;
+	int i, one = 0;
+
+	if (bulk_args_ok(op, arg, assigned, e) < 0)
+		return -1;
+	if (op == DDI_BULK_ASSIGN && ddi_software_get(app, assigned, &(struct ddi_software){0}) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no software %lld", assigned);
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry is busy, try again");
+	for (i = 0; i < n && one >= 0; i++)
+		if ((one = bulk_one(app, op, ids[i], arg, assigned)) > 0)
+			changed++;
+	if (one < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_NOT_FOUND, "no device %lld; nothing changed", ids[i - 1]);
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry is busy, try again");
+	}
+	return changed;
+}
+
+int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
+{
+	sqlite3_stmt *st = db_stmt(app->db, "SELECT tags FROM ddi_devices WHERE id = ?");
+	int rc;
+
+	if (n)
+		*out = '\0';
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ddi_col(st, 0, out, n);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : -1;
 }

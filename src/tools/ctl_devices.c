@@ -220,10 +220,9 @@ int cmd_device_set(int argc, char **argv)
 
 int cmd_device_show(int argc, char **argv)
 {
-	struct ddi_decide_in in;
 	struct ddi_settings set;
 	struct nb_err e = { NB_OK, "" };
-	struct ddi_candidate cand;
+	struct ddi_explained x;
 	struct ddi_device d;
 	struct app app;
 	sqlite3_stmt *st;
@@ -234,26 +233,17 @@ int cmd_device_show(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[1], &d) < 0) {
+	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[1], &d) < 0 ||
+	    ddi_explain(&app, &d, set.max_running, &x) < 0) {
 		if (e.kind != NB_OK)
 			fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		app_close(&app);
 		return 1;
 	}
-	memset(&in, 0, sizeof(in));
-	in.mode = d.mode;
-	in.installed = d.sw_version;
-	in.tenant = d.tenant;
-	in.cid = d.cid;
-	in.has_attrs = d.has_attrs;
-	in.force = d.force;
-	in.max_running = set.max_running;
-	in.running = ddi_running_count(&app);
-	if (ddi_candidate_find(&app, &d, &cand) == 0)
-		in.cand = &cand;
+	/* the decision's sentence is the one the device page and the admin API show */
 	printf("device\t%s/%s\nstate\t%s\nversion\t%s\nmode\t%s\nfeed\t%s\nboard\t%s:%s\n"
-	       "decision\t%s\n", d.tenant, d.cid, d.state, d.sw_version, d.mode, d.feed,
-	       d.hw_model, d.hw_revision, ddi_verdict_text(ddi_decide(&in)));
+	       "decision\t%s\nreason\t%s\n", d.tenant, d.cid, d.state, d.sw_version, d.mode,
+	       d.feed, d.hw_model, d.hw_revision, x.text, ddi_verdict_key(x.v));
 	st = db_stmt(app.db, "SELECT a.id, a.status, a.progress, s.version,"
 			     " coalesce(a.rollout_id, 0) FROM ddi_actions a"
 			     " JOIN ddi_software s ON s.id = a.software_id"

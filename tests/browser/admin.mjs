@@ -89,6 +89,28 @@ try {
   assert.equal(await page.locator('h1').innerText(), 'Devices');
   assert.ok(await page.locator('tbody tr a[href^="/admin/devices/"]').count() >= 1);
   await shot('07-devices.png');
+  // finding devices: a search over attributes, a sorted column, a bulk action that asks first
+  await page.fill('form.filter input[name=q]', 'SN-1003');
+  await Promise.all([page.waitForURL(/q=SN-1003/), page.click('form.filter button')]);
+  const listed = () => page.locator('tbody tr a[href^="/admin/devices/"]').allInnerTexts();
+  assert.deepEqual(await listed(), ['gateway-03']);
+  assert.match(await page.locator('p.pages').first().innerText(), /Showing 1–1 of 1/);
+  await page.goto(base + '/admin/devices');
+  await Promise.all([page.waitForURL(/sort=cid&dir=asc/), page.click('thead >> text=Controller ID')]);
+  await Promise.all([page.waitForURL(/sort=cid&dir=desc/), page.click('thead >> text=Controller ID')]);
+  assert.equal((await listed())[0], 'gateway-05');
+  await page.check('input[aria-label="select gateway-05"]');
+  await page.check('input[aria-label="select gateway-04"]');
+  await page.selectOption('form#bulk select[name=action]', 'feed');
+  await page.fill('form#bulk input[name=feed]', 'lab');
+  await Promise.all([page.waitForURL(/\/admin\/devices\/bulk/), page.click('form#bulk button')]);
+  assert.equal(await page.locator('h1').innerText(), 'Set the feed of 2 devices to lab?');
+  await shot('07b-devices-bulk.png');
+  await Promise.all([page.waitForURL(/done=/), page.click('button >> text=Set the feed of 2 devices')]);
+  assert.equal(await page.locator('.flash').innerText(), 'set the feed of 2 devices');
+  await page.fill('form.filter input[name=feed]', 'lab');
+  await Promise.all([page.waitForURL(/feed=lab/), page.click('form.filter button')]);
+  assert.deepEqual(await listed(), ['gateway-04', 'gateway-05']);
   await page.click('tbody tr a[href^="/admin/devices/"] >> nth=0');
   assert.match(await page.locator('.verdict').innerText(), /Update decision/);
   await shot('08-device.png');

@@ -2,6 +2,7 @@
 lighttpd, with real DDI traffic driving device state and rollout counts,
 read-only users and missing CSRF tokens refused, hostile input escaped."""
 import functools
+import html
 import http.server
 import json
 import os
@@ -293,7 +294,8 @@ def test_device_list_filters_counts_and_pages(adm):
     r = b.get("/admin/devices?state=error&model=board-a")
     assert ">d1<" in r.text and ">d0<" not in r.text and '<option value="error" selected>' in r.text
     one = json.loads(b.request("GET", "/admin/api/devices/d0", headers=auth).body)
-    assert one["controller_id"] == "d0" and one["verdict"] == "no compatible software for its mode"
+    assert one["controller_id"] == "d0" and one["reason"] == "no_rollout"
+    assert one["verdict"] == "no rollout is running on its feed default"
     assert {"key": "hw_boardname", "value": "board-a"} in one["attributes"]
     assert b.request("GET", "/admin/api/devices/nobody", headers=auth).status == 404
     assert "<b>7</b> devices" in b.get("/admin/").text
@@ -304,19 +306,20 @@ def test_device_detail_and_actions(adm):
     upload(b, swu(nb, "2.0"))
     dev = register(nb, "det")
     page = b.get("/admin/devices/%d" % dev)
-    assert page.status == 200 and "no compatible software for its mode" in page.text
+    assert page.status == 200 and "no rollout is running on its feed default" in page.text
     assert "hw_boardname" in page.text and "board-a" in page.text
     csrf = b.csrf("/admin/devices/%d" % dev)
     r = b.post("/admin/devices/%d/mode" % dev, {"csrf": csrf, "mode": "assigned", "software": "1"})
     assert r.status == 303 and r.header("Location") == "/admin/devices/%d?done=mode+set" % dev
-    assert "update offered" in b.get("/admin/devices/%d" % dev).text
+    assert "update offered: 2.0 replaces 1.0" in b.get("/admin/devices/%d" % dev).text
     assert b.post("/admin/devices/%d/mode" % dev, {"csrf": csrf, "mode": "assigned"}).status == 400
     assert b.post("/admin/devices/%d/mode" % dev, {"csrf": csrf, "mode": "x"}).status == 400
     assert b.post("/admin/devices/999/mode", {"csrf": csrf, "mode": "latest"}).status == 404
     action = poll_action(nb, "det")
     feedback(nb, "det", action, "proceeding", details=["Downloading", "Downloaded 40%"])
     page = b.get("/admin/devices/%d" % dev)
-    assert "an update is under way" in page.text and "Downloaded 40%" in page.text
+    assert "an update is under way (action #%s)" % action in page.text
+    assert "Downloaded 40%" in page.text
     assert "Cancel the open action" in page.text
     assert b.post("/admin/devices/%d/cancel" % dev, {"csrf": csrf}).status == 303
     with nb.db() as c:
@@ -339,6 +342,87 @@ def test_device_detail_and_actions(adm):
         assert c.execute("SELECT count(*) FROM ddi_actions").fetchone()[0] == 0
     assert b.get("/admin/devices/%d" % dev).status == 404
     assert b.get("/admin/devices/abc").status == 400
+
+
+def reason_everywhere(nb, b, auth, cid):
+    """The decision's reason as the API, the device page and nestboxctl say it: one text."""
+    j = json.loads(b.request("GET", "/admin/api/devices/" + cid, headers=auth).body)
+    page = b.get("/admin/devices/%d" % j["id"]).text
+    assert j["verdict"] in html.unescape(page), j["verdict"]
+    shown = nb.ctl("device", "show", cid).stdout
+    assert "decision\t%s\n" % j["verdict"] in shown and "reason\t%s\n" % j["reason"] in shown
+    return j["reason"], j["verdict"]
+
+
+def test_device_reasons_are_specific(adm):
+    """Each reason a device is not offered software, the same on the page, API and CLI."""
+    nb, b = adm
+    auth = token(b)
+    upload(b, swu(nb, "2.0"))                       # software 1: board-a rev 2.0 (and *:1.0)
+    assert ddi(nb, "GET", BASE + "quiet", token="tok-1").status == 200
+    reason, text = reason_everywhere(nb, b, auth, "quiet")
+    assert reason == "no_attributes"
+    assert "nestbox reads hw_boardname (or hw_model), hw_revision and sw_version" in text
+    # SWUpdate configured with other attribute names: say which ones nestbox reads
+    assert ddi(nb, "GET", BASE + "misnamed", token="tok-1").status == 200
+    data = {"board": "board-a", "revision": "2.0", "version": "1.0"}
+    assert ddi(nb, "PUT", BASE + "misnamed/configData", token="tok-1",
+               body={"data": data}).status == 200
+    reason, text = reason_everywhere(nb, b, auth, "misnamed")
+    assert reason == "no_board" and "nestbox reads hw_boardname" in text
+    assert text.endswith("it sent board, revision, version")
+    register(nb, "r1")
+    assert reason_everywhere(nb, b, auth, "r1") == (
+        "no_rollout", "no rollout is running on its feed default")
+    csrf = b.csrf("/admin/rollouts")
+    assert b.post("/admin/rollouts", {"csrf": csrf, "name": "spring", "feed": "default",
+                                      "software": "1"}).status == 303
+    assert b.post("/admin/rollouts/1/pause", {"csrf": csrf}).status == 303
+    assert reason_everywhere(nb, b, auth, "r1") == (
+        "rollout_paused",
+        "rollout #1 spring (2.0) on feed default is paused: paused by an operator")
+    assert b.post("/admin/rollouts/1/resume", {"csrf": csrf}).status == 303
+    register(nb, "other", board="board-z", rev="9")
+    assert reason_everywhere(nb, b, auth, "other") == (
+        "no_software", "rollout #1 spring (2.0) has no software for board board-z revision 9")
+    nb.ctl("device", "set", "other", "--mode", "latest")
+    assert reason_everywhere(nb, b, auth, "other") == (
+        "no_software", "no software for board board-z revision 9 in latest mode")
+    nb.ctl("device", "set", "other", "--assign", "1")
+    reason, text = reason_everywhere(nb, b, auth, "other")
+    assert reason == "assigned_other_board"
+    assert text.startswith("assigned software image-2.0.swu 2.0 (#1) is for another board (")
+    assert "board-a:2.0" in text and text.endswith("not board board-z revision 9")
+    nb.ctl("device", "set", "other", "--mode", "pinned")
+    assert reason_everywhere(nb, b, auth, "other")[0] == "pinned"
+    reason, text = reason_everywhere(nb, b, auth, "r1")
+    assert reason in ("offer", "stage_not_reached")
+    action = poll_action(nb, "r1")
+    assert reason_everywhere(nb, b, auth, "r1") == (
+        "under_way", "an update is under way (action #%s)" % action)
+    assert feedback(nb, "r1", action, "closed", "failure", ["ERROR: no space"]).status == 200
+    assert reason_everywhere(nb, b, auth, "r1") == (
+        "failed_before", "2.0 failed on it before (force to retry)")
+    register(nb, "new", version="2.0")
+    assert reason_everywhere(nb, b, auth, "new") == (
+        "up_to_date", "up to date: it runs 2.0, and its mode offers 2.0")
+
+
+def test_device_reason_waiting_for_consent(make_nb, tmpdir_shared):
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1",
+                  "NESTBOX_DDI__CONFIRMATION_REQUIRED": "true"})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "c2"), "2.0"))
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    register(nb, "c1")
+    nb.ctl("device", "set", "c1", "--mode", "latest")
+    links = json.loads(ddi(nb, "GET", BASE + "c1", token="tok-1").body)["_links"]
+    action = links["confirmationBase"]["href"].split("/confirmationBase/")[1].split("?")[0]
+    assert reason_everywhere(nb, b, token(b), "c1") == (
+        "waiting_for_consent", "waiting for the device's consent to install (action #%s)" % action)
 
 
 WRITES = [

@@ -33,7 +33,7 @@ def test_browser_login_upload_list(make_nb, tmpdir_shared):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "browser test: ok" in p.stdout
     for name in ("01-login.png", "02-dashboard.png", "03-images.png", "05-users.png",
-                 "07-devices.png", "08-device.png", "09-software.png", "10-rollouts.png"):
+                 "07-devices.png", "07b-devices-bulk.png", "08-device.png", "09-software.png", "10-rollouts.png"):
         assert os.path.getsize(os.path.join(OUT, name)) > 1000
     # the browser's upload is a real build that boxes can fetch
     assert nb.get("/list").body == b"browserbox/browserbox-rpi4-master-7\n"
@@ -42,6 +42,9 @@ def test_browser_login_upload_list(make_nb, tmpdir_shared):
     with nb.db() as c:
         assert c.execute("SELECT percent FROM ddi_rollouts WHERE name='browser rollout'"
                          ).fetchone() == (50,)
+        # the browser's bulk action changed the two devices it selected, and no other
+        assert c.execute("SELECT controller_id FROM ddi_devices WHERE feed='lab' ORDER BY 1"
+                         ).fetchall() == [("gateway-04",), ("gateway-05",)]
 
 
 def ddi_fleet(nb, tmp):

@@ -155,11 +155,109 @@ static void test_bucket_spread(void **state)
 
 static void test_verdict_text(void **state)
 {
-	int v;
+	int v, w;
 
 	(void)state;
-	for (v = DDI_OFFER; v <= DDI_FLEET_BUSY; v++)
+	for (v = DDI_OFFER; v < DDI_VERDICT_COUNT; v++) {
 		assert_string_not_equal(ddi_verdict_text((enum ddi_verdict)v), "?");
+		assert_string_not_equal(ddi_verdict_key((enum ddi_verdict)v), "?");
+		/* one key per reason: scripts tell them apart */
+		for (w = DDI_OFFER; w < v; w++)
+			assert_string_not_equal(ddi_verdict_key((enum ddi_verdict)v),
+						ddi_verdict_key((enum ddi_verdict)w));
+	}
+	assert_string_equal(ddi_verdict_key(DDI_VERDICT_COUNT), "?");
+}
+
+/* ddi_decide_ctx and its sentence for a device (board-a rev 2, feed beta, 1.0). */
+static enum ddi_verdict why(const char *mode, int attrs, const struct ddi_candidate *c,
+			    const struct ddi_decide_ctx *ctx, char *text, size_t n)
+{
+	struct ddi_decide_in in = { mode, "1.0", "DEFAULT", "dev-1", attrs, 0, c, 0, 0 };
+	enum ddi_verdict v = ddi_decide_ctx(&in, ctx);
+
+	ddi_verdict_explain(&in, ctx, v, text, n);
+	return v;
+}
+
+#define assert_contains(hay, needle) \
+	do { if (!strstr((hay), (needle))) fail_msg("\"%s\" lacks \"%s\"", (hay), (needle)); } while (0)
+
+/* Nothing for its mode: the specific reason, from what the store has instead. */
+static void test_reasons_without_candidate(void **state)
+{
+	struct ddi_nocand f;
+	struct ddi_decide_ctx ctx = { "board-a", "2", "beta", NULL, &f };
+	struct ddi_decide_ctx noboard = { "", "", "beta", NULL, &f };
+	char t[512];
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(why("rollout", 0, NULL, &ctx, t, sizeof(t)), DDI_NO_ATTRIBUTES);
+	assert_contains(t, "hw_boardname (or hw_model), hw_revision and sw_version");
+	/* attributes sent under other names: name the ones nestbox reads, and what it got */
+	snprintf(f.attr_keys, sizeof(f.attr_keys), "board, version");
+	assert_int_equal(why("latest", 1, NULL, &noboard, t, sizeof(t)), DDI_NO_BOARD);
+	assert_contains(t, "nestbox reads hw_boardname");
+	assert_contains(t, "it sent board, version");
+	assert_int_equal(why("rollout", 1, NULL, &ctx, t, sizeof(t)), DDI_NO_ROLLOUT);
+	assert_contains(t, "no rollout is running on its feed beta");
+	f.rollout_id = 4;
+	snprintf(f.rollout_name, sizeof(f.rollout_name), "spring");
+	snprintf(f.rollout_version, sizeof(f.rollout_version), "2.0");
+	snprintf(f.rollout_state, sizeof(f.rollout_state), "paused");
+	snprintf(f.pause_reason, sizeof(f.pause_reason), "3 failures, at most 2");
+	assert_int_equal(why("rollout", 1, NULL, &ctx, t, sizeof(t)), DDI_ROLLOUT_PAUSED);
+	assert_contains(t, "rollout #4 spring (2.0) on feed beta is paused: 3 failures, at most 2");
+	snprintf(f.rollout_state, sizeof(f.rollout_state), "running");
+	assert_int_equal(why("rollout", 1, NULL, &ctx, t, sizeof(t)), DDI_NO_SOFTWARE);
+	assert_contains(t, "rollout #4 spring (2.0) has no software for board board-a revision 2");
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(why("latest", 1, NULL, &ctx, t, sizeof(t)), DDI_NO_SOFTWARE);
+	assert_contains(t, "no software for board board-a revision 2 in latest mode");
+	f.assigned_id = 9;
+	snprintf(f.assigned_name, sizeof(f.assigned_name), "core");
+	snprintf(f.assigned_version, sizeof(f.assigned_version), "3.1");
+	snprintf(f.assigned_boards, sizeof(f.assigned_boards), "board-b:*");
+	assert_int_equal(why("assigned", 1, NULL, &ctx, t, sizeof(t)), DDI_ASSIGNED_OTHER_BOARD);
+	assert_contains(t, "assigned software core 3.1 (#9) is for another board (board-b:*)");
+	/* without the facts (the poll), the same cases are only "no software" */
+	assert_int_equal(why("assigned", 1, NULL, NULL, t, sizeof(t)), DDI_NO_SOFTWARE);
+	assert_int_equal(why("rollout", 1, NULL, NULL, t, sizeof(t)), DDI_NO_SOFTWARE);
+	assert_int_equal(why("pinned", 1, NULL, &ctx, t, sizeof(t)), DDI_PINNED);
+}
+
+/* An open action or a candidate: the reason names the versions, stage and action. */
+static void test_reasons_with_candidate(void **state)
+{
+	struct ddi_candidate v2 = cand("2.0", 0, 100, 0), same = cand("1.0", 0, 100, 0);
+	struct ddi_candidate stage = cand("2.0", 5, 0, 0), held = cand("2.0", 0, 100, 0);
+	struct ddi_action open = { 12, 7, 0, "waiting", 0 };
+	struct ddi_decide_ctx ctx = { "board-a", "2", "beta", NULL, NULL };
+	char t[512];
+
+	(void)state;
+	held.canceled = 1;
+	assert_int_equal(why("latest", 1, &v2, &ctx, t, sizeof(t)), DDI_OFFER);
+	assert_contains(t, "update offered: 2.0 replaces 1.0");
+	assert_int_equal(why("latest", 1, &same, &ctx, t, sizeof(t)), DDI_UP_TO_DATE);
+	assert_contains(t, "up to date: it runs 1.0");
+	assert_int_equal(why("rollout", 1, &stage, &ctx, t, sizeof(t)), DDI_NOT_IN_STAGE);
+	assert_contains(t, "rollout stage not reached");
+	assert_contains(t, "rollout #5 offers 2.0 to 0% of its feed");
+	assert_int_equal(why("latest", 1, &held, &ctx, t, sizeof(t)), DDI_CANCELED);
+	assert_contains(t, "canceled by an operator");
+	/* an open action comes first, whatever else holds */
+	ctx.open = &open;
+	assert_int_equal(why("pinned", 0, NULL, &ctx, t, sizeof(t)), DDI_WAITING_CONSENT);
+	assert_contains(t, "waiting for the device's consent to install (action #12)");
+	snprintf(open.status, sizeof(open.status), "running");
+	assert_int_equal(why("latest", 1, &v2, &ctx, t, sizeof(t)), DDI_UNDER_WAY);
+	snprintf(open.status, sizeof(open.status), "canceling");
+	assert_int_equal(why("latest", 1, &v2, &ctx, t, sizeof(t)), DDI_CANCELING);
+	/* a small buffer is cut, never overrun */
+	why("latest", 1, &v2, &ctx, t, 8);
+	assert_int_equal(strlen(t), 7);
 }
 
 int main(void)
@@ -170,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_stage),
 		cmocka_unit_test(test_bucket_spread),
 		cmocka_unit_test(test_verdict_text),
+		cmocka_unit_test(test_reasons_without_candidate),
+		cmocka_unit_test(test_reasons_with_candidate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,183 @@
+"""Finding devices on the admin pages and API: a search over controller id,
+name, tags and attributes, substring filters, sortable columns, a pager
+with counts, names and tags an operator edits, and bulk actions that ask
+first and say how many."""
+import json
+import re
+
+import pytest
+
+from admin_client import Browser
+from test_admin_ddi import register, swu, token, upload
+from test_ddi import BASE, ddi
+
+
+@pytest.fixture
+def fleet(make_nb, tmpdir_shared):
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1", "NESTBOX_ADMIN__PAGE_SIZE": "4"})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    nb.tmp = tmpdir_shared
+    for i in range(9):
+        # revision 1.0: what test_admin_ddi's image is for, on any board
+        register(nb, "unit-%02d" % i, board="gw-board" if i < 3 else "sensor-v2",
+                 rev="1.0" if i < 3 else "2.0", version="1.%d" % i,
+                 extra={"site": "hall-%d" % (i % 2)})
+    return nb, b, token(b)
+
+
+def cids(b, auth, q):
+    r = b.request("GET", "/admin/api/devices?" + q, headers=auth)
+    assert r.status == 200, r.text
+    j = json.loads(r.body)
+    return [d["controller_id"] for d in j["devices"]], j
+
+
+def page_cids(text):
+    return re.findall(r'<a href="/admin/devices/\d+">([^<]+)</a>', text)
+
+
+def test_search_substrings_and_sort(fleet):
+    nb, b, auth = fleet
+    nb.ctl("device", "set", "unit-07", "--name", "Front Door", "--tags", "lobby,cam")
+    # the search: a substring of the controller id, the name, a tag, an attribute value
+    assert cids(b, auth, "q=NIT-0")[1]["total_matching"] == 9
+    assert cids(b, auth, "q=door")[0] == ["unit-07"]
+    assert cids(b, auth, "q=lobby")[0] == ["unit-07"]
+    got, j = cids(b, auth, "q=hall-1")
+    assert got == ["unit-01", "unit-03", "unit-05", "unit-07"] and j["total_matching"] == 4
+    assert j["devices"][3]["tags"] == ["lobby", "cam"] and j["devices"][3]["name"] == "Front Door"
+    # filters take substrings
+    assert cids(b, auth, "model=gw")[0] == ["unit-00", "unit-01", "unit-02"]
+    assert cids(b, auth, "model=sensor&version=.8")[0] == ["unit-08"]
+    assert cids(b, auth, "feed=fau")[1]["total_matching"] == 9
+    # sorted by a column, either way
+    assert cids(b, auth, "sort=version&dir=desc")[0] == ["unit-08", "unit-07", "unit-06", "unit-05"]
+    assert cids(b, auth, "sort=name&dir=desc")[0][0] == "unit-07"
+    assert cids(b, auth, "sort=cid&dir=desc&page=3")[0] == ["unit-00"]
+    page = b.get("/admin/devices?sort=version&dir=desc").text
+    assert page_cids(page) == ["unit-08", "unit-07", "unit-06", "unit-05"]
+    assert 'aria-sort="descending"' in page and "Version ▼" in page
+    # the header link flips the direction and keeps the search
+    page = b.get("/admin/devices?q=hall-1&sort=version").text
+    href = re.search(r'<a href="/admin/devices\?([^"]*)">Version', page).group(1)
+    assert href.replace("&amp;", "&") == "q=hall-1&sort=version&dir=desc"
+    # bad input: a clear 400, for the page and the API
+    for q in ("sort=colour", "dir=up", "page=0", "page=x", "q=" + "x" * 256):
+        assert b.request("GET", "/admin/api/devices?" + q, headers=auth).status == 400, q
+        assert b.get("/admin/devices?" + q).status == 400, q
+
+
+def test_pager_counts_previous_next(fleet):
+    nb, b, auth = fleet
+    page = b.get("/admin/devices?model=sensor").text
+    assert re.search(r'Showing <b class="range">1–4</b> of <b class="matching">6</b>', page)
+    assert 'rel="prev"' not in page
+    nxt = re.search(r'rel="next" href="/admin/devices\?([^"]*)"', page).group(1)
+    assert nxt.replace("&amp;", "&") == "model=sensor&page=2"
+    page = b.get("/admin/devices?model=sensor&page=2").text
+    assert re.search(r'Showing <b class="range">5–6</b> of <b class="matching">6</b>', page)
+    assert page_cids(page) == ["unit-07", "unit-08"]
+    prev = re.search(r'rel="prev" href="/admin/devices\?([^"]*)"', page).group(1)
+    assert prev.replace("&amp;", "&") == "model=sensor&page=1" and 'rel="next"' not in page
+    assert "No devices match." in b.get("/admin/devices?q=nothing-like-this").text
+
+
+def test_name_and_tags_edited(fleet):
+    nb, b, auth = fleet
+    _, j = cids(b, auth, "q=unit-04")
+    dev = j["devices"][0]["id"]
+    csrf = b.csrf("/admin/devices/%d" % dev)
+    r = b.post("/admin/devices/%d/labels" % dev, {"csrf": csrf, "name": "Loading bay",
+                                                  "tags": " dock, ,outdoor "})
+    assert r.status == 303
+    page = b.get("/admin/devices/%d" % dev).text
+    assert '<span class="tag">dock</span>' in page and 'value="dock,outdoor"' in page
+    assert cids(b, auth, "q=outdoor")[0] == ["unit-04"]
+    assert cids(b, auth, "q=loading")[0] == ["unit-04"]
+    listed = b.get("/admin/devices?q=dock").text
+    assert "Loading bay" in listed and '<span class="tag">outdoor</span>' in listed
+    with nb.db() as c:
+        before = c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone()
+    assert before == ("Loading bay", "dock,outdoor")
+    for bad in ({"name": "x" * 64}, {"tags": "t" * 256}, {"name": "a\x01b"}):
+        assert b.post("/admin/devices/%d/labels" % dev, dict(bad, csrf=csrf)).status == 400
+    assert b.post("/admin/devices/999/labels", {"csrf": csrf, "name": "n"}).status == 404
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone() == before
+
+
+def ids_of(nb, *names):
+    with nb.db() as c:
+        return [str(c.execute("SELECT id FROM ddi_devices WHERE controller_id=?", (n,)).fetchone()[0])
+                for n in names]
+
+
+def bulk(b, fields, ids):
+    body = "&".join(["%s=%s" % kv for kv in fields.items()] + ["id=" + i for i in ids])
+    return b.request("POST", "/admin/devices/bulk", body.encode(),
+                     {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_bulk_actions_ask_then_apply(fleet):
+    nb, b, auth = fleet
+    upload(b, swu(nb, "2.0"))
+    csrf = b.csrf("/admin/devices")
+    sel = ids_of(nb, "unit-00", "unit-01", "unit-02")
+    # first the question, with how many; nothing changes yet
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "lab"}, sel)
+    assert r.status == 200 and "Set the feed of 3 devices to lab?" in r.text
+    assert r.text.count('name="id"') == 3 and 'name="confirm" value="yes"' in r.text
+    assert cids(b, auth, "feed=lab")[0] == []
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "lab", "confirm": "yes"}, sel)
+    assert r.status == 303 and r.header("Location") == "/admin/devices?done=set+the+feed+of+3+devices"
+    assert cids(b, auth, "feed=lab")[0] == ["unit-00", "unit-01", "unit-02"]
+    r = bulk(b, {"csrf": csrf, "action": "mode", "mode": "pinned", "confirm": "yes"}, sel[:2])
+    assert r.status == 303
+    r = bulk(b, {"csrf": csrf, "action": "assign", "software": "1", "confirm": "yes"}, sel[2:])
+    assert r.status == 303 and "assigned+software+1+to+1+devices" in r.header("Location")
+    with nb.db() as c:
+        assert c.execute("SELECT controller_id, mode, coalesce(assigned, 0) FROM ddi_devices"
+                         " WHERE feed='lab' ORDER BY id").fetchall() == [
+            ("unit-00", "pinned", 0), ("unit-01", "pinned", 0), ("unit-02", "assigned", 1)]
+    # cancel: the open action of the one that has one
+    links = json.loads(ddi(nb, "GET", BASE + "unit-02", token="tok-1").body)["_links"]
+    assert "deploymentBase" in links
+    r = bulk(b, {"csrf": csrf, "action": "cancel", "confirm": "yes"}, sel)
+    assert r.status == 303 and "canceled+the+open+actions+of+1+devices" in r.header("Location")
+    with nb.db() as c:
+        assert c.execute("SELECT status FROM ddi_actions").fetchall() == [("canceling",)]
+    # delete asks "Delete 2 devices?" and only the confirmed post deletes
+    r = bulk(b, {"csrf": csrf, "action": "delete"}, sel[:2])
+    assert r.status == 200 and "Delete 2 devices?" in r.text and "unit-01" in r.text
+    assert cids(b, auth, "")[1]["total_matching"] == 9
+    r = bulk(b, {"csrf": csrf, "action": "delete", "confirm": "yes"}, sel[:2])
+    assert r.status == 303 and r.header("Location") == "/admin/devices?done=deleted+2+devices"
+    assert cids(b, auth, "feed=lab")[0] == ["unit-02"]
+
+
+def test_bulk_refuses_bad_input_and_changes_nothing(fleet):
+    nb, b, auth = fleet
+    csrf = b.csrf("/admin/devices")
+    sel = ids_of(nb, "unit-03", "unit-04")
+    with nb.db() as c:
+        before = c.execute("SELECT id, feed, mode FROM ddi_devices ORDER BY id").fetchall()
+    cases = [({"action": "explode"}, sel), ({"action": "feed", "feed": ""}, sel),
+             ({"action": "feed", "feed": "f" * 64}, sel), ({"action": "mode", "mode": "assigned"}, sel),
+             ({"action": "assign"}, sel), ({"action": "assign", "software": "x"}, sel),
+             ({"action": "delete"}, []), ({"action": "delete"}, ["abc"])]
+    for fields, ids in cases:
+        r = bulk(b, dict(fields, csrf=csrf, confirm="yes"), ids)
+        assert r.status == 400, (fields, ids, r.status)
+    # a device that is gone or software that is not there: nothing of the batch is changed
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "x", "confirm": "yes"}, sel + ["999"])
+    assert r.status == 404
+    r = bulk(b, {"csrf": csrf, "action": "assign", "software": "77", "confirm": "yes"}, sel)
+    assert r.status == 404
+    # a post without the CSRF token is refused
+    assert bulk(b, {"action": "delete", "confirm": "yes"}, sel).status == 403
+    with nb.db() as c:
+        assert c.execute("SELECT id, feed, mode FROM ddi_devices ORDER BY id").fetchall() == before
