@@ -50,6 +50,7 @@ struct admin_settings {
 	long max_running;		/* ddi.max_concurrent_updates */
 	int rollout_max_failures;	/* ddi.rollout_max_failures */
 	int rollout_max_failure_rate;	/* ddi.rollout_max_failure_rate */
+	long device_overdue;		/* admin.device_overdue, or 3 x ddi.poll_time, s */
 	const char *config_file;	/* the settings page: the file read, or "" */
 	cJSON *config;			/* [{"name","value"}], secrets masked */
 };
@@ -58,6 +59,8 @@ struct admin_settings {
  * s->config is allocated: admin_settings_free() lets it go. */
 void admin_settings_read(const struct app *app, struct admin_settings *s);
 void admin_settings_free(struct admin_settings *s);
+/* s->device_overdue from its keys (admin_health_store.c). */
+void admin_health_settings_read(const struct app *app, struct admin_settings *s);
 
 struct admin {
 	struct admin_settings set;

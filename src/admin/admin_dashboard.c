@@ -1,5 +1,10 @@
-/* The dashboard: GET /admin/ (counts, the last 24 hours, recent requests). */
+/*
+ * The dashboard: GET /admin/ (counts, the last 24 hours, recent requests)
+ * and fleet health: running and paused rollouts, recent failures, devices
+ * not seen for longer than expected, the latest operators' actions.
+ */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
@@ -77,6 +82,49 @@ static void add_recent(struct app *app, cJSON *d)
 		sqlite3_reset(st);
 }
 
+#define HEALTH_ROWS 10
+
+static void add_rollouts(struct app *app, struct http_req *r, cJSON *d)
+{
+	struct ddi_rollout *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
+	cJSON *arr = cJSON_AddArrayToObject(d, "active_rollouts");
+	int n = ddi_rollout_active(app, v, HEALTH_ROWS), i;
+
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddStringToObject(o, "feed", v[i].feed);
+		cJSON_AddStringToObject(o, "state", v[i].state);
+		cJSON_AddStringToObject(o, "version", v[i].version);
+		cJSON_AddNumberToObject(o, "percent", v[i].percent);
+		cJSON_AddNumberToObject(o, "success", (double)v[i].success);
+		cJSON_AddNumberToObject(o, "failure", (double)v[i].failure);
+		cJSON_AddNumberToObject(o, "open", (double)v[i].open);
+		cJSON_AddStringToObject(o, "pause_reason", v[i].pause_reason);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+static void add_health(struct app *app, struct http_req *r, cJSON *d)
+{
+	const struct admin *ad = app->domain;
+	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
+	long long stale;
+	int n;
+
+	add_rollouts(app, r, d);
+	cJSON_AddItemToObject(d, "failures", admin_recent_failures(app, r, HEALTH_ROWS));
+	cJSON_AddItemToObject(d, "stale", admin_stale_devices(app, r, (long long)time(NULL) -
+				ad->set.device_overdue, HEALTH_ROWS, &stale));
+	cJSON_AddNumberToObject(d, "stale_count", (double)stale);
+	cJSON_AddStringToObject(d, "overdue", ad->set.device_overdue < 7200
+		? arena_printf(r->a, "%ld min", ad->set.device_overdue / 60)
+		: arena_printf(r->a, "%ld h", ad->set.device_overdue / 3600));
+	n = admin_audit_list(app->db, NULL, 0, v, HEALTH_ROWS, NULL);
+	cJSON_AddItemToObject(d, "audit", admin_audit_json(r->a, v, n < 0 ? 0 : n));
+}
+
 int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w,
 			struct nb_err *e)
 {
@@ -99,6 +147,7 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 	cJSON_AddNumberToObject(d, "users", admin_user_count(app->db, NULL));
 	cJSON_AddStringToObject(d, "chart", chart);
 	admin_ddi_dashboard(app, d);
+	add_health(app, r, d);
 	add_recent(app, d);
 	(void)e;
 	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);

@@ -111,4 +111,13 @@ void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_re
 /* the dashboard's device counts */
 void admin_ddi_dashboard(struct app *app, cJSON *d);
 
+/* -- fleet health for the dashboard (admin_health_store.c) -- */
+/* The newest failed actions: [{"action_id","time","device_id","controller_id",
+ * "version","rollout_id","line"}], line the last one the device reported. */
+cJSON *admin_recent_failures(struct app *app, struct http_req *r, int max);
+/* Devices seen once but not since cutoff (Unix s), the longest silent first:
+ * [{"id","controller_id","name","last_seen","last_addr"}]; *count all of them. */
+cJSON *admin_stale_devices(struct app *app, struct http_req *r, long long cutoff, int max,
+			   long long *count);
+
 #endif

@@ -4,6 +4,7 @@
  * drawn by the template from numbers computed here (no markup built in C).
  */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,6 +157,24 @@ static long form_num(struct http_req *r, const char *k, long lo, long hi, long d
 	return admin_int(s, lo, hi, &v) < 0 ? -2 : v;
 }
 
+/*
+ * A rollout on a feed with no device that follows rollouts offers nothing
+ * (often a misspelt feed): the form must say confirm_empty=yes.  1 to go
+ * on; 0 when the page asking for it was answered.
+ */
+static int confirmed_empty(struct app *app, struct http_req *r, struct http_resp *w,
+			   const char *feed)
+{
+	const char *c = query_get(&r->form, "confirm_empty");
+
+	if (admin_feed_rollout_devices(app, feed) > 0 || (c && !strcmp(c, "yes")))
+		return 1;
+	rollouts_page(app, r, w, 409, arena_printf(r->a, "feed %s has no devices in rollout "
+		      "mode, so nothing would be offered: check the feed's name, or tick "
+		      "\"create it anyway\"", feed));
+	return 0;
+}
+
 void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const char *feed = query_get(&r->form, "feed"), *name = query_get(&r->form, "name");
@@ -173,6 +192,8 @@ void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp 
 			      "a percentage 1-100 and failure limits of 0 or more");
 		return;
 	}
+	if (!confirmed_empty(app, r, w, feed))
+		return;
 	snprintf(ro.feed, sizeof(ro.feed), "%s", feed);
 	snprintf(ro.name, sizeof(ro.name), "%s", name ? name : "");
 	ro.software_id = sid;
@@ -184,6 +205,8 @@ void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp 
 		rollouts_page(app, r, w, 400, err);
 		return;
 	}
+	admin_audit(app, "rollout create", "rollout %lld: %s on feed %s at %d%%", id,
+		    *ro.name ? ro.name : "(software's name)", ro.feed, ro.percent);
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+created", id));
 }
 
@@ -192,13 +215,27 @@ static long long rid(struct http_req *r)
 	return atoll(http_param(r, "id"));
 }
 
+/* A change refused: no such rollout (404), or one that ended (409). */
+static void state_refused(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct ddi_rollout ro;
+
+	if (ddi_rollout_get(app, rid(r), &ro) < 0)
+		admin_fail(app, r, w, 404, "no such rollout");
+	else
+		admin_fail(app, r, w, 409, arena_printf(r->a, "rollout %lld is %s: it changes no "
+			   "more", ro.id, ro.state));
+}
+
 static void set_state(struct app *app, struct http_req *r, struct http_resp *w,
 		      const char *state)
 {
 	if (ddi_rollout_set_state(app, rid(r), state) < 0) {
-		admin_fail(app, r, w, 404, "no such rollout");
+		state_refused(app, r, w);
 		return;
 	}
+	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
+		    "rollout %lld", rid(r));
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+%s", rid(r),
 				      !strcmp(state, "paused") ? "paused" : "resumed"));
 }
@@ -222,9 +259,10 @@ void admin_rollout_stage(struct app *app, struct http_req *r, struct http_resp *
 		return;
 	}
 	if (ddi_rollout_stage(app, rid(r), (int)pct) < 0) {
-		admin_fail(app, r, w, 404, "no such rollout");
+		state_refused(app, r, w);
 		return;
 	}
+	admin_audit(app, "rollout stage", "rollout %lld at %ld%%", rid(r), pct);
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+at+%ld%%25",
 				      rid(r), pct));
 }
@@ -280,6 +318,8 @@ void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_r
 		admin_fail(app, r, w, 400, err);
 		return;
 	}
+	admin_audit(app, "rollout create", "rollout %lld: %s on feed %s at %d%%", id,
+		    *ro.name ? ro.name : "(software's name)", ro.feed, ro.percent);
 	api_one(app, r, w, 201, id);
 }
 
@@ -287,9 +327,11 @@ static void api_state(struct app *app, struct http_req *r, struct http_resp *w,
 		      const char *state)
 {
 	if (ddi_rollout_set_state(app, rid(r), state) < 0) {
-		admin_fail(app, r, w, 404, "no such rollout");
+		state_refused(app, r, w);
 		return;
 	}
+	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
+		    "rollout %lld", rid(r));
 	api_one(app, r, w, 200, rid(r));
 }
 
@@ -316,8 +358,9 @@ void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_re
 		return;
 	}
 	if (ddi_rollout_stage(app, rid(r), pct) < 0) {
-		admin_fail(app, r, w, 404, "no such rollout");
+		state_refused(app, r, w);
 		return;
 	}
+	admin_audit(app, "rollout stage", "rollout %lld at %d%%", rid(r), pct);
 	api_one(app, r, w, 200, rid(r));
 }

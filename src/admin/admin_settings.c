@@ -42,6 +42,7 @@ void admin_settings_read(const struct app *app, struct admin_settings *s)
 	s->max_running = (long)conf_int(c, "ddi.max_concurrent_updates");
 	s->rollout_max_failures = (int)conf_int(c, "ddi.rollout_max_failures");
 	s->rollout_max_failure_rate = (int)conf_int(c, "ddi.rollout_max_failure_rate");
+	admin_health_settings_read(app, s);
 	s->config_file = conf_file(c);
 	s->config = config_rows(c);
 }

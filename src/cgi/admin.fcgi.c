@@ -7,6 +7,7 @@
  */
 #include "../admin/admin.h"
 #include "../admin/admin_ddi.h"
+#include "../admin/admin_rollout.h"
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
 #include "programs.h"
@@ -48,6 +49,18 @@ static const struct req_field api_user_password_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), REQ_END
 };
 /* the users page answers a new token: its own query fields too */
+/* one rollout: its page, its limits, cancel and finish (confirm=yes on the page) */
+static const struct req_field rollout_in[] = { REQ_PATH_FIELD("id", req_v_id), DONE, REQ_END };
+static const struct req_field rollout_limits_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("max_failures", req_v_uint, 0),
+	REQ_FORM_FIELD("max_failure_rate", req_v_uint, 0), REQ_END
+};
+static const struct req_field rollout_end_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
+};
+static const struct req_field audit_in[] = {
+	REQ_QUERY_FIELD("user", admin_name_valid, 0), REQ_QUERY_FIELD("before", req_v_id, 0), REQ_END
+};
 static const struct req_field token_add_in[] = {
 	CSRF, REQ_FORM_FIELD("name", admin_token_name_valid, REQ_REQUIRED), DONE,
 	REQ_QUERY_FIELD("upage", req_v_uint, 0), REQ_QUERY_FIELD("tpage", req_v_uint, 0),
@@ -98,6 +111,14 @@ const struct route admin_routes[] = {
 	{ "POST", "/admin/rollouts/:id/pause", admin_rollout_pause, "/rollouts", id_params, A },
 	{ "POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts", id_params, A },
 	{ "POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts", id_params, A },
+	ROUTE_IN("GET",  "/admin/rollouts/:id", admin_rollout_page, "/rollouts", rollout_in, 0),
+	ROUTE_IN("POST", "/admin/rollouts/:id/limits", admin_rollout_limits, "/rollouts",
+		 rollout_limits_in, A),
+	ROUTE_IN("POST", "/admin/rollouts/:id/cancel", admin_rollout_cancel, "/rollouts",
+		 rollout_end_in, A),
+	ROUTE_IN("POST", "/admin/rollouts/:id/finish", admin_rollout_finish, "/rollouts",
+		 rollout_end_in, A),
+	ROUTE_IN("GET",  "/admin/audit", admin_audit_page, "/audit", audit_in, 0),
 	ROUTE_IN("GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API),
 	ROUTE_IN("POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
 		 api_user_password_in, API),
@@ -127,6 +148,15 @@ const struct route admin_routes[] = {
 	  id_params, API | A },
 	{ "POST", "/admin/api/rollouts/:id/stage", admin_api_rollout_stage, "/api/rollouts",
 	  id_params, API | A },
+	ROUTE_IN("GET",  "/admin/api/rollouts/:id", admin_api_rollout, "/api/rollouts",
+		 rollout_in, API),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/limits", admin_api_rollout_limits,
+		 "/api/rollouts", rollout_limits_in, API | A),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/cancel", admin_api_rollout_cancel,
+		 "/api/rollouts", rollout_end_in, API | A),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/finish", admin_api_rollout_finish,
+		 "/api/rollouts", rollout_end_in, API | A),
+	ROUTE_IN("GET",  "/admin/api/audit", admin_api_audit, "/api/audit", audit_in, API),
 };
 
 #undef P

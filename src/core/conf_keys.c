@@ -53,6 +53,9 @@ const struct conf_key core_conf_keys[] = {
 	{ "admin.max_upload", CONF_INT, "17179869184", NULL, 0,
 	  "largest image upload through the admin pages, bytes" },
 	{ "admin.page_size", CONF_INT, "50", NULL, 0, "rows per page in admin lists" },
+	{ "admin.device_overdue", CONF_INT, "0", NULL, 0,
+	  "seconds without a poll after which the dashboard lists a device as not seen;"
+	  " 0: three times ddi.poll_time" },
 	{ "mip.upstream", CONF_STR, "https://micropython.org/pi/v2", NULL, 0,
 	  "the index proxied for packages not hosted here" },
 	{ "mip.cache_ttl", CONF_INT, "1800", NULL, 0,

@@ -239,6 +239,18 @@ const char *const core_schema[] = {
 	"  token_hash TEXT PRIMARY KEY,"
 	"  user TEXT NOT NULL REFERENCES pypi_users(name) ON DELETE CASCADE,"
 	"  expires INTEGER NOT NULL) WITHOUT ROWID;",
+
+	/*
+	 * 11: the audit feed: what operators changed (who, what, on what,
+	 * when, through which door), kept apart from the request log, which
+	 * is bounded and records devices too.  Owned by the admin store.
+	 */
+	"CREATE TABLE admin_audit("
+	"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user TEXT NOT NULL,"
+	"  via TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL);"
+	"CREATE INDEX admin_audit_user ON admin_audit(user, id);"
+	/* the dashboard's devices not seen for too long: an index walk from the oldest */
+	"CREATE INDEX ddi_devices_seen ON ddi_devices(last_seen);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

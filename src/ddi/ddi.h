@@ -378,6 +378,50 @@ int ddi_rollout_stage(struct app *app, long long id, int percent);
 int ddi_rollout_result(struct app *app, long long id, int success, long long min_results);
 int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r);
 int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset);
+/* The running and paused rollouts, newest first: how many were filled, or -1. */
+int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max);
+/*
+ * Ends rollout id: state "finished" (nothing more is offered, what runs
+ * runs on) or "canceled" (also withdraws its offers not yet taken and asks
+ * devices installing it to stop; *withdrawn counts those actions).  0, or
+ * -1 with e: NB_NOT_FOUND (no such rollout), NB_CONFLICT (it ended
+ * already), NB_UNAVAILABLE (the store failed).
+ */
+int ddi_rollout_end(struct app *app, long long id, const char *state, int *withdrawn,
+		    struct nb_err *e);
+/* Sets the failure limits (0 = none; a rate in percent, 0..100): 0, or -1
+ * with e NB_INVALID, NB_NOT_FOUND or NB_UNAVAILABLE. */
+int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
+		       struct nb_err *e);
+
+/* A rollout's devices by result; ddi_rollout_groups[] names each group. */
+enum { DDI_RG_SUCCEEDED, DDI_RG_FAILED, DDI_RG_RUNNING, DDI_RG_WAITING, DDI_RG_NOT_ELIGIBLE,
+       DDI_RG_N };
+extern const char *const ddi_rollout_groups[DDI_RG_N];
+struct ddi_rollout_dev {
+	long long id;
+	char tenant[64], cid[DDI_CID_MAX + 1], name[128], mode[16];
+	char board[64], revision[64], version[64];
+	char note[256];		/* failed: the last line it reported; else why it waits */
+	int group;
+};
+/*
+ * Classifies d (its mode, board, revision, version filled) for rollout ro
+ * from its newest action of ro (status "" when none, details: that
+ * action's newest status lines), whether the software fits its board and
+ * whether it sent attributes; sets d->group and d->note, returns the group.
+ */
+int ddi_rollout_group(const struct ddi_rollout *ro, struct ddi_rollout_dev *d,
+		      const char *status, const char *details, int compatible, int has_attrs);
+/*
+ * The devices of ro's feed and those with an action of ro, by id: the
+ * first max into out, every one counted into counts[group].  Returns how
+ * many were filled, or -1 with e NB_UNAVAILABLE.  Devices that can take
+ * the software are all but counts[DDI_RG_NOT_ELIGIBLE].
+ */
+int ddi_rollout_devices(struct app *app, const struct ddi_rollout *ro,
+			struct ddi_rollout_dev *out, int max, long long counts[DDI_RG_N],
+			struct nb_err *e);
 
 /* -- what devices send (ddi_json.c) -- */
 struct ddi_fb {

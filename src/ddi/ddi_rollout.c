@@ -53,7 +53,7 @@ static int changed(struct app *app, sqlite3_stmt *st)
 	return rc == SQLITE_DONE && sqlite3_changes(db_handle(app->db)) ? 0 : -1;
 }
 
-/* "running" or "paused"; resuming clears why it paused. */
+/* "running" or "paused"; resuming clears why it paused.  An ended rollout stays ended. */
 int ddi_rollout_set_state(struct app *app, long long id, const char *state)
 {
 	sqlite3_stmt *st;
@@ -62,7 +62,7 @@ int ddi_rollout_set_state(struct app *app, long long id, const char *state)
 		return -1;
 	st = db_stmt(app->db, "UPDATE ddi_rollouts SET state=?1, updated=?2,"
 		     " pause_reason=CASE WHEN ?1='paused' THEN 'paused by an operator' ELSE '' END"
-		     " WHERE id=?3");
+		     " WHERE id=?3 AND state IN ('running', 'paused')");
 	if (!st)
 		return -1;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
@@ -78,7 +78,8 @@ int ddi_rollout_stage(struct app *app, long long id, int percent)
 
 	if (percent < 1 || percent > 100)
 		return -1;
-	st = db_stmt(app->db, "UPDATE ddi_rollouts SET percent=?, updated=? WHERE id=?");
+	st = db_stmt(app->db, "UPDATE ddi_rollouts SET percent=?, updated=? WHERE id=?"
+		     " AND state IN ('running', 'paused')");
 	if (!st)
 		return -1;
 	sqlite3_bind_int(st, 1, percent);
@@ -158,6 +159,8 @@ static void rollout_row(sqlite3_stmt *st, struct ddi_rollout *r)
 
 static const char sql_get_one[] = SQL_GET " WHERE r.id = ?";
 static const char sql_list[] = SQL_GET " ORDER BY r.id DESC LIMIT ? OFFSET ?";
+static const char sql_active[] = SQL_GET " WHERE r.state IN ('running', 'paused')"
+	" ORDER BY r.id DESC LIMIT ?";
 
 int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r)
 {
@@ -175,6 +178,20 @@ int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r)
 	return found ? 0 : -1;
 }
 
+int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_active);
+	int n = 0;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, max);
+	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+		rollout_row(st, &out[n++]);
+	sqlite3_reset(st);
+	return n;
+}
+
 /* Newest first; returns how many were filled. */
 int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset)
 {
@@ -188,5 +205,227 @@ int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offs
 	while (n < max && sqlite3_step(st) == SQLITE_ROW)
 		rollout_row(st, &out[n++]);
 	sqlite3_reset(st);
+	return n;
+}
+
+/* 0 when the row moved; else why not: no such rollout, or it already ended. */
+static int end_check(struct app *app, long long id, struct nb_err *e)
+{
+	struct ddi_rollout r;
+
+	if (ddi_rollout_get(app, id, &r) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s already", id, r.state);
+}
+
+static const char *const sql_end[] = {
+	"UPDATE ddi_rollouts SET state=?2, pause_reason='', updated=?3"
+	" WHERE id=?1 AND state IN ('running', 'paused')",
+	/* canceled: what was offered and not yet taken is withdrawn at once... */
+	"UPDATE ddi_devices SET state='registered' WHERE id IN (SELECT device_id"
+	" FROM ddi_actions WHERE rollout_id=?1 AND status='waiting') AND ?2='canceled'",
+	"UPDATE ddi_actions SET status='canceled', updated=?3"
+	" WHERE rollout_id=?1 AND status='waiting' AND ?2='canceled'",
+	/* ...and a device installing it is asked to stop (hawkBit's cancelAction) */
+	"UPDATE ddi_actions SET status='canceling', updated=?3"
+	" WHERE rollout_id=?1 AND status='running' AND ?2='canceled'",
+};
+
+static int end_step(struct app *app, int i, long long id, const char *state, int *changes)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_end[i]);
+	int rc;
+
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	*changes = sqlite3_changes(db_handle(app->db));
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int ddi_rollout_end(struct app *app, long long id, const char *state, int *withdrawn,
+		    struct nb_err *e)
+{
+	int i, n = 0, rc = 0;
+
+	*withdrawn = 0;
+	if (strcmp(state, "canceled") && strcmp(state, "finished"))
+		return nb_fail(e, NB_INVALID, "a rollout ends canceled or finished");
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	for (i = 0; rc == 0 && i < 4; i++) {
+		rc = end_step(app, i, id, state, &n);
+		if (i == 0 && rc == 0 && n == 0)
+			rc = 1;		/* not running or paused: nothing else moves */
+		if (i >= 2)
+			*withdrawn += n;
+	}
+	if (rc != 0 || db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		*withdrawn = 0;
+		return rc > 0 ? end_check(app, id, e)
+			      : nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	}
+	return 0;
+}
+
+int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
+		       struct nb_err *e)
+{
+	sqlite3_stmt *st;
+
+	if (max_failures < 0 || max_failure_rate < 0 || max_failure_rate > 100)
+		return nb_fail(e, NB_INVALID, "failure limits are 0 or more, a rate at most 100");
+	st = db_stmt(app->db, "UPDATE ddi_rollouts SET max_failures=?, max_failure_rate=?,"
+		     " updated=? WHERE id=?");
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	sqlite3_bind_int(st, 1, max_failures);
+	sqlite3_bind_int(st, 2, max_failure_rate);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(st, 4, id);
+	if (changed(app, st) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	return 0;
+}
+
+/* The last non-empty line of s, cut to n bytes. */
+static void last_line(const char *s, char *out, size_t n)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	for (start = end; start > s && start[-1] != '\n'; start--)
+		;
+	snprintf(out, n, "%.*s", (int)(end - start), start);
+}
+
+const char *const ddi_rollout_groups[DDI_RG_N] = {
+	"succeeded", "failed", "running", "waiting", "not eligible"
+};
+
+/* A device without an action of this rollout: waiting, or why it cannot take it. */
+static int group_idle(const struct ddi_rollout *ro, const struct ddi_rollout_dev *d,
+		      int compatible, int has_attrs, char *note, size_t n)
+{
+	int g = DDI_RG_NOT_ELIGIBLE;
+
+	if (strcmp(d->mode, "rollout"))
+		snprintf(note, n, "mode %s: does not follow rollouts", d->mode);
+	else if (!has_attrs)
+		snprintf(note, n, "has not sent its attributes (hw_boardname, hw_revision)");
+	else if (!compatible)
+		snprintf(note, n, "no software for board %s revision %s", d->board, d->revision);
+	else if (!strcmp(d->version, ro->version))
+		snprintf(note, n, "already runs %s", ro->version);
+	else
+		g = DDI_RG_WAITING;
+	if (g != DDI_RG_WAITING)
+		return g;
+	if (ddi_stage_bucket(d->tenant, d->cid, ro->id) >= ro->percent)
+		snprintf(note, n, "outside the stage (%d%%)", ro->percent);
+	else if (strcmp(ro->state, "running"))
+		snprintf(note, n, "the rollout is %s", ro->state);
+	else
+		snprintf(note, n, "not polled since the rollout started");
+	return g;
+}
+
+int ddi_rollout_group(const struct ddi_rollout *ro, struct ddi_rollout_dev *d,
+		      const char *status, const char *details, int compatible, int has_attrs)
+{
+	size_t n = sizeof(d->note);
+
+	*d->note = '\0';
+	if (!*status)
+		return d->group = group_idle(ro, d, compatible, has_attrs, d->note, n);
+	if (!strcmp(status, "finished"))
+		return d->group = DDI_RG_SUCCEEDED;
+	if (!strcmp(status, "error")) {
+		last_line(details, d->note, n);
+		return d->group = DDI_RG_FAILED;
+	}
+	if (!strcmp(status, "waiting")) {
+		snprintf(d->note, n, "waiting for the device's consent");
+		return d->group = DDI_RG_WAITING;
+	}
+	if (!strcmp(status, "canceled")) {
+		snprintf(d->note, n, "canceled by an operator");
+		return d->group = DDI_RG_NOT_ELIGIBLE;
+	}
+	snprintf(d->note, n, "%s", !strcmp(status, "canceling") ? "asked to cancel" : "installing");
+	return d->group = DDI_RG_RUNNING;
+}
+
+/*
+ * The devices of the rollout's feed and any other device it has an action
+ * on (one moved to another feed), each with its newest action of this
+ * rollout and that action's newest status details.
+ */
+/* COMPATIBLE of ddi_store.c, for the row's device instead of bound values */
+#define COMPAT_DEV \
+	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
+	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
+	"   AND (c.board = '' OR c.board = d.hw_model)" \
+	"   AND (c.revision = '' OR c.revision = d.hw_revision)))"
+
+static const char sql_rdevs[] =
+	"SELECT d.id, d.tenant, d.controller_id, d.name, d.mode, d.hw_model, d.hw_revision,"
+	" d.sw_version, d.attributes != '', coalesce(a.status, ''),"
+	" coalesce((SELECT details FROM ddi_action_status x WHERE x.action_id = a.id"
+	"  ORDER BY x.id DESC LIMIT 1), ''),"
+	" EXISTS (SELECT 1 FROM ddi_software s WHERE s.id = ?2 AND"
+	COMPAT_DEV ")"
+	" FROM ddi_devices d LEFT JOIN ddi_actions a ON a.id = (SELECT max(y.id)"
+	"  FROM ddi_actions y WHERE y.device_id = d.id AND y.rollout_id = ?1)"
+	" WHERE d.id IN (SELECT id FROM ddi_devices WHERE feed = ?3"
+	"  UNION SELECT device_id FROM ddi_actions WHERE rollout_id = ?1)"
+	" ORDER BY d.id";
+
+static void rdev_row(sqlite3_stmt *st, struct ddi_rollout_dev *d)
+{
+	d->id = sqlite3_column_int64(st, 0);
+	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
+	ddi_col(st, 2, d->cid, sizeof(d->cid));
+	ddi_col(st, 3, d->name, sizeof(d->name));
+	ddi_col(st, 4, d->mode, sizeof(d->mode));
+	ddi_col(st, 5, d->board, sizeof(d->board));
+	ddi_col(st, 6, d->revision, sizeof(d->revision));
+	ddi_col(st, 7, d->version, sizeof(d->version));
+}
+
+int ddi_rollout_devices(struct app *app, const struct ddi_rollout *ro,
+			struct ddi_rollout_dev *out, int max, long long counts[DDI_RG_N],
+			struct nb_err *e)
+{
+	sqlite3_stmt *st = db_stmt(app->db, sql_rdevs);
+	struct ddi_rollout_dev tmp;
+	int n = 0, rc;
+
+	memset(counts, 0, sizeof(long long) * DDI_RG_N);
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	sqlite3_bind_int64(st, 1, ro->id);
+	sqlite3_bind_int64(st, 2, ro->software_id);
+	sqlite3_bind_text(st, 3, ro->feed, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct ddi_rollout_dev *d = n < max ? &out[n] : &tmp;
+		const char *status = (const char *)sqlite3_column_text(st, 9);
+		const char *details = (const char *)sqlite3_column_text(st, 10);
+
+		rdev_row(st, d);
+		ddi_rollout_group(ro, d, status ? status : "", details ? details : "",
+				  sqlite3_column_int(st, 11), sqlite3_column_int(st, 8));
+		counts[d->group]++;
+		n += n < max;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	return n;
 }

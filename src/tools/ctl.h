@@ -22,6 +22,15 @@ int ctl_create(struct app *app);
  */
 int ctl_field_ok(const char *option, const char *value, size_t min, size_t max);
 
+/* Adds to the audit feed: the server account that ran the command did
+ * action on target (printf-style), via "cli" (ctl_audit.c). */
+void ctl_audit(struct app *app, const char *action, const char *target_fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cmd_audit(int argc, char **argv);
+int cmd_rollout_show(int argc, char **argv);
+int cmd_rollout_cancel(int argc, char **argv);
+int cmd_rollout_finish(int argc, char **argv);
+int cmd_rollout_limits(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_image_import(int argc, char **argv);
 int cmd_image_list(int argc, char **argv);

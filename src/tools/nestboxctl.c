@@ -112,6 +112,21 @@ static const struct cmd cmds[] = {
 	  "Resumes a paused rollout." },
 	{ "rollout", "stage", cmd_rollout_stage, "nestboxctl rollout stage <id> <percent>",
 	  "Sets the share of the feed (1-100) offered the rollout's software." },
+	{ "rollout", "show", cmd_rollout_show, "nestboxctl rollout show <id>",
+	  "Shows a rollout and its devices by result: succeeded, failed (with the last\n"
+	  "line the device reported), running, waiting, not eligible (and why).\n"
+	  "Progress is counted over the devices that can take its software." },
+	{ "rollout", "cancel", cmd_rollout_cancel, "nestboxctl rollout cancel <id>",
+	  "Cancels a rollout: nothing more is offered, offers not yet taken are\n"
+	  "withdrawn and devices installing it are asked to stop." },
+	{ "rollout", "finish", cmd_rollout_finish, "nestboxctl rollout finish <id>",
+	  "Finishes a rollout: nothing more is offered; updates under way complete." },
+	{ "rollout", "limits", cmd_rollout_limits,
+	  "nestboxctl rollout limits <id> [--max-failures N] [--max-failure-rate PCT]",
+	  "Sets the failure limits at which the rollout pauses itself (0: none)." },
+	{ "audit", NULL, cmd_audit, "nestboxctl audit [--user NAME] [--limit N]",
+	  "Lists what operators changed, newest first: time, user, via (page, api,\n"
+	  "cli), action and what it changed." },
 	{ "ota", NULL, cmd_ota,
 	  "nestboxctl ota publish|push|repo|token|key|list --repo owner/name ...",
 	  "MicroPython OTA updater repositories (served under /ota):\n"

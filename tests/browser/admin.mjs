@@ -1,8 +1,9 @@
 // Logs in to the admin pages with a real Chromium, checks every form's
 // pattern attribute (valid under the 'v' flag, refuses a bad value), imports an image through
 // the upload form, finds it in the list, visits the DDI pages (devices,
-// software, rollouts; creates a rollout through its form) and saves
-// screenshots.
+// software, rollouts; creates a rollout through its form), one rollout's
+// page (groups, limits, cancel with confirmation), the dashboard's fleet
+// health and the audit page, and saves screenshots.
 // usage: node admin.mjs <base-url> <user> <password> <image-file> <out-dir>
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -126,6 +127,43 @@ try {
   assert.ok(await bars.count() >= 1);
   assert.equal(await page.locator('tr', { hasText: 'browser rollout' }).count(), 1);
   await shot('10-rollouts.png');
+
+  // one rollout: devices by result, limits, cancel with its confirmation
+  await page.click('tr:has-text("spring") a[href^="/admin/rollouts/"] >> nth=0');
+  assert.match(await page.locator('h1').innerText(), /^Rollout \d+: spring$/);
+  assert.match(await page.locator('#group-succeeded h3').innerText(), /succeeded\s*1/);
+  assert.match(await page.locator('#group-failed h3').innerText(), /failed\s*1/);
+  assert.match(await page.locator('#group-running h3').innerText(), /running\s*1/);
+  assert.match(await page.locator('.progress-text').innerText(), /counted over the 6 devices/);
+  await page.fill('form.limits input[name=max_failures]', '4');
+  await Promise.all([page.waitForURL(/done=limits/), page.click('form.limits button')]);
+  assert.equal(await page.locator('form.limits input[name=max_failures]').inputValue(), '4');
+  await page.fill('form.limits input[name=max_failure_rate]', '101');
+  await page.locator('form.limits input[name=max_failure_rate]').evaluate(
+    (e) => { e.removeAttribute('max'); });
+  await page.click('form.limits button');
+  assert.match(await page.locator('.field-error').innerText(), /0-100/);
+  await shot('11-rollout.png');
+  await page.click('form[action$="/cancel"] button');
+  assert.match(await page.locator('.confirm').innerText(), /Really cancel rollout \d+\?/);
+  await Promise.all([page.waitForURL(/done=rollout\+canceled/),
+                     page.click('.confirm button.danger')]);
+  assert.match(await page.locator('.state').first().innerText(), /canceled/);
+  await shot('12-rollout-canceled.png');
+
+  // the dashboard's fleet health and the audit feed
+  await page.goto(base + '/admin/');
+  assert.match(await page.locator('table.failures').innerText(), /gateway-01/);
+  assert.match(await page.locator('table.audit').innerText(), /rollout cancel/);
+  await shot('13-dashboard-health.png');
+  await page.click('a.more[href="/admin/audit"]');
+  assert.equal(await page.locator('h1').innerText(), 'Audit');
+  assert.match(await page.locator('table.audit').innerText(), /rollout limits/);
+  await shot('14-audit.png');
+  // at phone width the tables scroll inside their box, not the page
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(base + '/admin/');
+  await shot('15-dashboard-phone.png');
   console.log('browser test: ok');
 } finally {
   await browser.close();

@@ -159,7 +159,9 @@ def test_delete_unused_and_in_use(adm):
     for v in ("1.0", "2.0", "3.0"):
         assert upload(b, swu(nb, v)).status == 303
     csrf = b.csrf("/admin/rollouts")
-    assert b.post("/admin/rollouts", {"csrf": csrf, "feed": "default", "software": "2"}).status == 303
+    # no device in the feed: the form's confirmation (test_rollout_page.py)
+    assert b.post("/admin/rollouts", {"csrf": csrf, "feed": "default", "software": "2",
+                                      "confirm_empty": "yes"}).status == 303
     r = b.post("/admin/software/2/delete", {"csrf": csrf})
     assert r.status == 409 and "in use" in r.text
     r = b.request("DELETE", "/admin/api/software/2", headers=auth)
@@ -181,14 +183,14 @@ def test_rollouts_page_and_api(adm):
     csrf = b.csrf("/admin/rollouts")
     r = b.post("/admin/rollouts", {"csrf": csrf, "name": "spring", "feed": "beta",
                                    "software": "1", "percent": "20", "max_failures": "3",
-                                   "max_failure_rate": ""})
+                                   "max_failure_rate": "", "confirm_empty": "yes"})
     assert r.status == 303 and r.header("Location") == "/admin/rollouts?done=rollout+1+created"
     page = b.get("/admin/rollouts")
     assert "spring" in page.text and "20%" in page.text and "<svg class=\"bar\"" in page.text
     for bad in ({"feed": "", "software": "1"}, {"feed": "f", "software": "x"},
                 {"feed": "f", "software": "1", "percent": "101"},
                 {"feed": "f", "software": "99"}):
-        r = b.post("/admin/rollouts", dict(bad, csrf=csrf))
+        r = b.post("/admin/rollouts", dict(bad, csrf=csrf, confirm_empty="yes"))
         assert r.status == 400 and 'class="error"' in r.text, bad
     assert b.post("/admin/rollouts/1/pause", {"csrf": csrf}).status == 303
     with nb.db() as c:

@@ -414,3 +414,43 @@ def test_acknowledged_cancel_stands(rnb):
     # a waiting-for-nothing device in the same feed is unaffected
     register(nb, "ro2")
     assert action_of(nb, "ro2") is not None
+
+
+def test_cli_show_limits_cancel_finish_and_audit(rnb):
+    nb, ids = rnb
+    for dev in ("c1", "c2", "c3"):
+        register(nb, dev)
+    register(nb, "wrongboard", attrs=dict(ATTRS, hw_boardname="board-z"))
+    p = nb.ctl("rollout", "add", "--feed", "empty", "--software", ids["2.0"])
+    assert "feed empty has no devices in rollout mode" in p.stderr
+    rid = nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
+    a1, a2 = action_of(nb, "c1"), action_of(nb, "c2")
+    assert feedback(nb, "c1", a1, "closed", "success").status == 200
+    assert feedback(nb, "c2", a2, "closed", "failure", ["ERROR: checksum"]).status == 200
+    out = nb.ctl("rollout", "show", rid).stdout
+    assert "progress: 1 of 3 devices that can take it succeeded (33%)" in out
+    assert "\nfailed: 1\n  c2\t1.0\tERROR: checksum\n" in out
+    assert "\nnot eligible: 1\n  wrongboard\t1.0\tno software for board board-z" in out
+    assert "\nwaiting: 1\n  c3\t" in out
+    out = nb.ctl("rollout", "limits", rid, "--max-failures", "4").stdout
+    assert out.startswith("rollout %s pauses at 4 failures" % rid)
+    assert rollouts(nb)[rid]["state"] == "running"
+    for bad in (["rollout", "limits", rid, "--max-failure-rate", "101"],
+                ["rollout", "limits", rid], ["rollout", "show"], ["rollout", "cancel", "x"]):
+        assert nb.ctl(*bad, check=False).returncode == 2, bad
+    assert nb.ctl("rollout", "show", "99", check=False).returncode == 1
+    assert action_of(nb, "c3")                  # offered: installing
+    p = nb.ctl("rollout", "cancel", rid)
+    assert p.stdout == "rollout %s canceled; 1 offers withdrawn\n" % rid   # c3's
+    assert action_of(nb, "c3") is None and action_of(nb, "c3", "cancelAction")
+    p = nb.ctl("rollout", "resume", rid, check=False)
+    assert p.returncode == 3 and "is canceled" in p.stderr
+    assert rollouts(nb)[rid]["state"] == "canceled"
+    assert nb.ctl("rollout", "finish", rid, check=False).returncode == 3
+    assert nb.ctl("rollout", "finish", "99", check=False).returncode == 1
+    lines = nb.ctl("audit", "--limit", "3").stdout.splitlines()
+    assert len(lines) == 4
+    assert [line.split("\t")[2:4] for line in lines[1:]] == [
+        ["cli", "rollout cancel"], ["cli", "rollout limits"], ["cli", "rollout create"]]
+    assert nb.ctl("audit", "--limit", "0", check=False).returncode == 2
+    assert nb.ctl("audit", "extra", check=False).returncode == 2

@@ -1,0 +1,90 @@
+/*
+ * The audit feed as the admin shows it: admin_audit() for the handlers
+ * that change something, GET /admin/audit (the page) and GET
+ * /admin/api/audit (JSON), both newest first, a user filter and an
+ * older-than cursor.
+ */
+#include "admin_audit.h"
+#include "admin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#define AUDIT_PAGE 50
+
+void admin_audit(struct app *app, const char *action, const char *target_fmt, ...)
+{
+	const struct admin *ad = app->domain;
+	char target[ADMIN_AUDIT_TEXT_MAX + 1];
+	va_list ap;
+
+	va_start(ap, target_fmt);
+	vsnprintf(target, sizeof(target), target_fmt, ap);
+	va_end(ap);
+	admin_audit_write(app->db, ad->user.name, ad->via_token ? "api" : "page", action, NULL,
+			  "%s", target);
+}
+
+cJSON *admin_audit_json(struct arena *a, const struct admin_audit_row *rows, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)rows[i].id);
+		cJSON_AddNumberToObject(o, "ts", (double)rows[i].ts);
+		cJSON_AddStringToObject(o, "time", admin_when(a, rows[i].ts));
+		cJSON_AddStringToObject(o, "user", rows[i].user);
+		cJSON_AddStringToObject(o, "via", rows[i].via);
+		cJSON_AddStringToObject(o, "action", rows[i].action);
+		cJSON_AddStringToObject(o, "target", rows[i].target);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* One page of rows for the declared ?user= and ?before=; *older: the cursor on, or 0. */
+static int audit_rows(struct app *app, struct http_req *r, cJSON **rows, long long *older,
+		      struct nb_err *e)
+{
+	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * AUDIT_PAGE);
+	int n = admin_audit_list(app->db, req_str(r, "user"), req_int(r, "before", 0), v,
+				 AUDIT_PAGE, e);
+
+	if (n < 0)
+		return -1;
+	*older = n == AUDIT_PAGE ? v[n - 1].id : 0;
+	*rows = admin_audit_json(r->a, v, n);
+	return 0;
+}
+
+int admin_audit_page_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
+{
+	cJSON *d, *rows;
+	long long older;
+
+	if (audit_rows(app, r, &rows, &older, e) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "rows", rows);
+	cJSON_AddStringToObject(d, "filter_user", req_str(r, "user") ? req_str(r, "user") : "");
+	if (older)
+		cJSON_AddNumberToObject(d, "older", (double)older);
+	admin_page(app, r, w, 200, "audit", "Audit", d);
+	return 0;
+}
+
+int admin_api_audit_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
+{
+	cJSON *rows;
+	long long older;
+
+	if (audit_rows(app, r, &rows, &older, e) < 0)
+		return -1;
+	admin_json(w, 200, rows);
+	return 0;
+}
