@@ -7,6 +7,9 @@
 #define NB_CTL_H
 
 #include "../core/core.h"
+#include "ctl_out.h"
+
+#include <getopt.h>
 
 /*
  * Loads the configuration and opens its existing store; prints why not
@@ -31,6 +34,44 @@ int cmd_rollout_show(int argc, char **argv);
 int cmd_rollout_cancel(int argc, char **argv);
 int cmd_rollout_finish(int argc, char **argv);
 int cmd_rollout_limits(int argc, char **argv);
+/*
+ * -- arguments, usage errors and what a command says (ctl_args.c) --
+ * cmd is the command's name as typed: "image import", "gc".  A usage
+ * error (the command's shape: an unknown option, a missing operand, a
+ * number that is not one) prints what is wrong and the usage, and the
+ * command exits 2; an error value exits nb_err_exit() of its kind.
+ */
+/* The usage line of cmd from nestboxctl's command table ("" if none). */
+const char *ctl_usage_of(const char *cmd);
+/* Prints "nestboxctl <cmd>: <what is wrong>" and cmd's usage on stderr;
+ * returns 2, the exit status of a usage error. */
+int ctl_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/*
+ * getopt_long over opts (long options only) that names what it refuses:
+ * returns the option's val, -1 after the last option, or '?' after
+ * printing "unknown option '--x'" or "--x needs a value" with the usage
+ * (the caller returns 2).  Set optind = 1 before the first call.
+ */
+int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts);
+/* After the options: min..max operands remain, or -1 after printing
+ * "needs <need>" or "unexpected argument 'X'" (the caller returns 2). */
+int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const char *need);
+/* *out = s as a whole number min..max, or -1 after printing "<what> must
+ * be a whole number from min to max" (the caller returns 2). */
+int ctl_number(const char *cmd, const char *what, const char *s, long long min, long long max,
+	       long long *out);
+/* A list command's arguments: --json and 0..max_operands operands (what:
+ * their name); 0, or -1 after a usage error was printed. */
+int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, const char *what,
+		  int *json);
+/* Prints "nestboxctl: <ctx>: <e->msg>" (no ctx: the message alone) and
+ * returns nb_err_exit(e->kind): 3 for a conflict, 1 otherwise. */
+int ctl_fail(const char *ctx, const struct nb_err *e);
+/* Says on stderr what a command changed when its standard output carries
+ * what scripts read (a new id, a secret): "nestboxctl: <text>". */
+void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 int cmd_init(int argc, char **argv);
 int cmd_image_import(int argc, char **argv);
 int cmd_image_list(int argc, char **argv);
@@ -57,5 +98,11 @@ int cmd_rollout_resume(int argc, char **argv);
 int cmd_rollout_stage(int argc, char **argv);
 int cmd_software_list(int argc, char **argv);
 int cmd_software_del(int argc, char **argv);
+int cmd_ota_publish(int argc, char **argv);
+int cmd_ota_push(int argc, char **argv);
+int cmd_ota_repo(int argc, char **argv);
+int cmd_ota_token(int argc, char **argv);
+int cmd_ota_key(int argc, char **argv);
+int cmd_ota_list(int argc, char **argv);
 
 #endif

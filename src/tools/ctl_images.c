@@ -6,14 +6,17 @@
 #include "../pypi/pypi.h"
 #include "../mkbox/mkbox.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-int cmd_image_import(int argc, char **argv)
+#define IMPORT "image import"
+
+/* image import's options into o, level and threads (-1: the settings');
+ * 0, or 2 after a usage error was printed. */
+static int import_args(int argc, char **argv, struct mkbox_import *o, long long *level,
+		       long long *threads)
 {
 	static const struct option opts[] = {
 		{ "box", required_argument, NULL, 'b' },
@@ -24,35 +27,45 @@ int cmd_image_import(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 }
 	};
+	int c, bad = 0;
+
+	optind = 1;
+	while (!bad && (c = ctl_getopt(IMPORT, argc, argv, opts)) != -1) {
+		switch (c) {
+		case 'b': o->box = optarg; break;
+		case 'B': o->board = optarg; break;
+		case 'r': o->branch = optarg; break;
+		case 'v': o->version = optarg; break;
+		/* zstd's levels; threads 0 is one per processor */
+		case 'l': bad = ctl_number(IMPORT, "--level", optarg, 1, 22, level) < 0; break;
+		case 't': bad = ctl_number(IMPORT, "--threads", optarg, 0, 256, threads) < 0; break;
+		default: return 2;
+		}
+	}
+	if (bad || ctl_operands(IMPORT, argc, argv, 1, 1, "the image file") < 0)
+		return 2;
+	if (!o->box || !o->board)
+		return ctl_usage_error(IMPORT, "needs %s", !o->box ? "--box" : "--board");
+	return 0;
+}
+
+int cmd_image_import(int argc, char **argv)
+{
 	struct mkbox_import o = { 0 };
 	struct app app;
 	char images[PATH_MAX], image[512];
 	struct nb_err e;
-	int c, level = -1, threads = -1, rc;
+	long long level = -1, threads = -1;
+	int rc;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'b': o.box = optarg; break;
-		case 'B': o.board = optarg; break;
-		case 'r': o.branch = optarg; break;
-		case 'v': o.version = optarg; break;
-		case 'l': level = atoi(optarg); break;
-		case 't': threads = atoi(optarg); break;
-		default: return 2;
-		}
-	}
-	if (optind != argc - 1 || !o.box || !o.board) {
-		fprintf(stderr, "usage: nestboxctl image import <file.img> --box B --board X "
-			"[--branch BR] [--version V]\n");
+	if (import_args(argc, argv, &o, &level, &threads))
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
 	o.file = argv[optind];
 	o.image_path = mkbox_image_path(&app, images, sizeof(images));
-	o.level = level >= 0 ? level : (int)conf_int(app.conf, "mkbox.zstd_level");
-	o.threads = threads >= 0 ? threads : (int)conf_int(app.conf, "mkbox.zstd_threads");
+	o.level = level >= 0 ? (int)level : (int)conf_int(app.conf, "mkbox.zstd_level");
+	o.threads = threads >= 0 ? (int)threads : (int)conf_int(app.conf, "mkbox.zstd_threads");
 	if (o.threads == 0)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
@@ -61,7 +74,10 @@ int cmd_image_import(int argc, char **argv)
 		fprintf(stderr, "nestboxctl: import failed: %s\n", e.msg);
 	} else {
 		mkbox_tar_precompute(&app, images, o.box, image);
+		/* stdout is what pipelines read: box/image alone */
 		printf("%s/%s\n", o.box, image);
+		ctl_note("imported %s/%s into %s/%s/ (.img.zst, .img.sha256, .img.buildID)", o.box,
+			 image, images, o.box);
 	}
 	app_close(&app);
 	/* every failed import exits 1, as the pipelines calling it expect
@@ -69,38 +85,49 @@ int cmd_image_import(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+static const struct ctl_col image_cols[] = {
+	{ "image", "IMAGE", CTL_TEXT, 0, NULL, NULL },
+	{ "build_id", "BUILD ID", CTL_HASH, CTL_TSV_FULL, "(no buildID)", NULL },
+	{ "size", "SIZE", CTL_BYTES, 0, NULL, NULL },
+	{ "built", "BUILT", CTL_TIME, 0, "-", NULL },
+	{ "sha256", "SHA256", CTL_HASH, CTL_JSON_ONLY, NULL, NULL },
+};
+
 int cmd_image_list(int argc, char **argv)
 {
+	struct ctl_list l;
 	struct app app;
 	struct arena a;
 	struct mkbox_entry *v;
 	char images[PATH_MAX];
 	size_t n, i;
+	int json, rc;
 
-	if (argc > 2) {
-		fprintf(stderr, "usage: nestboxctl image list [search]\n");
+	if (ctl_list_opts("image list", argc, argv, 1, "", &json) < 0)
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
 	if (mkbox_catalog(&a, mkbox_image_path(&app, images, sizeof(images)),
-			  argc == 2 ? argv[1] : NULL, &v, &n) < 0) {
+			  optind < argc ? argv[optind] : NULL, &v, &n) < 0) {
 		perror(images);
+		arena_free(&a);
 		app_close(&app);
 		return 1;
 	}
+	ctl_list_init(&l, image_cols, 5, ctl_format_pick(json), time(NULL), &a);
 	for (i = 0; i < n; i++) {
-		char when[32] = "-";
-		time_t t = (time_t)v[i].mtime;
-		if (v[i].build_id)
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
-		printf("%s/%s\t%s\t%lld\t%s\n", v[i].box, v[i].image,
-		       v[i].build_id ? v[i].build_id : "(no buildID)", v[i].size, when);
+		ctl_put_text(&l, arena_printf(&a, "%s/%s", v[i].box, v[i].image));
+		ctl_put_text(&l, v[i].build_id);
+		ctl_put_int(&l, v[i].size);
+		/* a build without buildID is never served: no build time */
+		ctl_put_int(&l, v[i].build_id ? v[i].mtime : 0);
+		ctl_put_text(&l, v[i].sha256[0] ? v[i].sha256 : NULL);
 	}
+	rc = ctl_list_print(&l, stdout);
 	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return rc < 0;
 }
 
 /* gc: 1 while a blob is an image of the software repository. */
@@ -148,14 +175,16 @@ int cmd_gc(int argc, char **argv)
 	struct app app;
 	struct gc_ctx g = { .grace = 3600, .now = time(NULL) };
 	char images[PATH_MAX];
+	long long grace = 3600;
 	int c, rows, tmps;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'g')
+	while ((c = ctl_getopt("gc", argc, argv, opts)) != -1)
+		if (c != 'g' || ctl_number("gc", "--grace", optarg, 0, 100LL * 365 * 86400, &grace) < 0)
 			return 2;
-		g.grace = atol(optarg);
-	}
+	if (ctl_operands("gc", argc, argv, 0, 0, "") < 0)
+		return 2;
+	g.grace = (long)grace;
 	if (ctl_open(&app) < 0)
 		return 1;
 	g.app = &app;

@@ -2,8 +2,8 @@
 #include "ctl.h"
 #include "../mip/mip.h"
 
-#include <getopt.h>
 #include <stdio.h>
+#include <time.h>
 
 int cmd_mip_publish(int argc, char **argv)
 {
@@ -20,7 +20,7 @@ int cmd_mip_publish(int argc, char **argv)
 	int c, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt("mip publish", argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'n': name = optarg; break;
 		case 'v': version = optarg; break;
@@ -28,39 +28,58 @@ int cmd_mip_publish(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || !name || !version) {
-		fprintf(stderr, "usage: nestboxctl mip publish <dir|archive|file.py> --name N --version V\n");
+	if (ctl_operands("mip publish", argc, argv, 1, 1, "the package (a directory, archive or"
+			 " .py file)") < 0)
 		return 2;
-	}
+	if (!name || !version)
+		return ctl_usage_error("mip publish", "needs %s", !name ? "--name" : "--version");
 	if (ctl_open(&app) < 0)
 		return 1;
 	mip_open(&app, &m);
 	rc = mip_publish(&app, &m, argv[optind], name, version, desc, &e);
-	if (rc < 0)
-		fprintf(stderr, "nestboxctl: publish failed: %s\n", e.msg);
-	else
+	if (rc == 0)
 		printf("published %s %s\n", name, version);
 	app_close(&app);
-	return rc < 0 ? nb_err_exit(e.kind) : 0;
+	return rc < 0 ? ctl_fail("publish failed", &e) : 0;
 }
+
+static const struct ctl_col mip_cols[] = {
+	{ "name", "NAME", CTL_TEXT, 0, NULL, NULL },
+	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
+	{ "files", "FILES", CTL_INT, 0, NULL, "files" },
+	{ "size", "SIZE", CTL_BYTES, 0, NULL, "bytes" },
+	{ "published", "PUBLISHED", CTL_TIME, CTL_NOT_TSV, NULL, NULL },
+	{ "description", "DESCRIPTION", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
+};
 
 int cmd_mip_list(int argc, char **argv)
 {
+	struct mip_hosted_row *h;
+	struct ctl_list l;
 	struct app app;
 	struct arena a;
-	struct mip_hosted_row *h;
-	int n;
+	int n, json, rc;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_list_opts("mip list", argc, argv, 0, "", &json) < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
 	n = mip_hosted_list(&app, &a, MIP_HOSTED_OLDEST, -1, 0, &h);
-	for (int i = 0; i < n; i++)
-		printf("%s\t%s\t%d files\t%lld bytes\n", h[i].name, h[i].version, h[i].files,
-		       h[i].size);
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: the package list cannot be read (store busy or"
+			" broken)\n");
+	ctl_list_init(&l, mip_cols, 6, ctl_format_pick(json), time(NULL), &a);
+	for (int i = 0; i < n; i++) {
+		ctl_put_text(&l, h[i].name);
+		ctl_put_text(&l, h[i].version);
+		ctl_put_int(&l, h[i].files);
+		ctl_put_int(&l, h[i].size);
+		ctl_put_int(&l, h[i].published);
+		ctl_put_text(&l, h[i].description);
+	}
+	rc = n < 0 ? nb_err_exit(NB_UNAVAILABLE) : ctl_list_print(&l, stdout) < 0;
 	arena_free(&a);
 	app_close(&app);
-	return n < 0;
+	return rc;
 }

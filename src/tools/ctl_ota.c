@@ -3,11 +3,9 @@
 #include "../lib/auth.h"
 #include "../ota/ota.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-
-int cmd_ota(int argc, char **argv);
+#include <time.h>
 
 struct ota_opts {
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
@@ -27,8 +25,10 @@ static int split_repo(const char *s, struct ota_opts *o)
 	return ota_name_ok(o->owner) && ota_name_ok(o->name) ? 0 : -1;
 }
 
-/* Options of every ota subcommand; positional source and ref after them. */
-static int parse(int argc, char **argv, struct ota_opts *o)
+/* Options of every ota subcommand; positional source and ref after them
+ * (at most nsrc: 2 publish and push, 0 the others).  0, or -1 after a
+ * usage error was printed. */
+static int parse(const char *cmd, int argc, char **argv, int nsrc, struct ota_opts *o)
 {
 	static const struct option opts[] = {
 		{ "repo", required_argument, NULL, 'r' }, { "tag", required_argument, NULL, 't' },
@@ -43,12 +43,12 @@ static int parse(int argc, char **argv, struct ota_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'r':
 			if (split_repo(optarg, o) < 0) {
-				fprintf(stderr, "nestboxctl: --repo must be owner/name"
-						" (letters, digits, '.', '_', '-')\n");
+				ctl_usage_error(cmd, "--repo must be owner/name"
+						" (letters, digits, '.', '_', '-')");
 				return -1;
 			}
 			break;
@@ -66,19 +66,23 @@ static int parse(int argc, char **argv, struct ota_opts *o)
 		}
 	}
 	if (!o->owner[0]) {
-		fprintf(stderr, "nestboxctl: --repo owner/name is required\n");
+		ctl_usage_error(cmd, "needs --repo owner/name");
 		return -1;
 	}
+	if (ctl_operands(cmd, argc, argv, nsrc ? 1 : 0, nsrc, "a source") < 0)
+		return -1;
 	o->src = optind < argc ? argv[optind] : NULL;
 	o->ref = optind + 1 < argc ? argv[optind + 1] : NULL;
-	return optind + 2 < argc ? -1 : 0;
+	return 0;
 }
 
 /* Prints e and returns its exit status (nb_err_exit: 3 for a conflict). */
 static int fail(const struct nb_err *e, const char *what)
 {
-	fprintf(stderr, "nestboxctl: %s%s%s\n", what ? what : "", what ? " failed: " : "", e->msg);
-	return nb_err_exit(e->kind);
+	char ctx[64];
+
+	snprintf(ctx, sizeof(ctx), "%s failed", what);
+	return ctl_fail(ctx, e);
 }
 
 static int publish(struct app *app, const struct ota_settings *s, struct ota_opts *o, int push)
@@ -121,8 +125,13 @@ static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts
 {
 	char secret[2 * AUTH_TOKEN_BYTES + 1];
 
-	if (!strcmp(what, "key") && o->remove)
-		return ota_repo_set_key(app, r->id, "", e);
+	if (!strcmp(what, "key") && o->remove) {
+		if (ota_repo_set_key(app, r->id, "", e) < 0)
+			return -1;
+		printf("removed the manifest key of %s/%s: its manifests are no longer signed\n",
+		       o->owner, o->name);
+		return 0;
+	}
 	if (auth_random_hex(secret, AUTH_TOKEN_BYTES) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "no random bytes");
 	/* the board holds the same key (manifest_key): kept as it is */
@@ -130,7 +139,13 @@ static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts
 				 : ota_token_add(app, r->id, o->token_name ? o->token_name : "",
 						 secret, e) < 0)
 		return -1;
-	printf("%s\n", secret);
+	printf("%s\n", secret);	/* what scripts read: the secret alone */
+	if (!strcmp(what, "key"))
+		ctl_note("new manifest key of %s/%s (shown once; the previous key no longer signs)",
+			 o->owner, o->name);
+	else
+		ctl_note("new read token for %s/%s (%s) (shown once, kept hashed)", o->owner,
+			 o->name, o->token_name ? o->token_name : "no name");
 	return 0;
 }
 
@@ -150,74 +165,122 @@ static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
 	return 0;
 }
 
-static int list_cmd(struct app *app)
+static const struct ctl_col ota_cols[] = {
+	{ "repo", "REPOSITORY", CTL_TEXT, 0, NULL, NULL },
+	{ "access", "ACCESS", CTL_TEXT, 0, NULL, NULL },
+	{ "signed", "SIGNED", CTL_TEXT, 0, NULL, NULL },
+	{ "tag", "TAG", CTL_TEXT, 0, NULL, NULL },
+	{ "commit", "COMMIT", CTL_HASH, 0, NULL, NULL },
+	{ "manifest", "MANIFEST", CTL_TEXT, 0, NULL, NULL },
+	{ "published", "PUBLISHED", CTL_TIME, 0, NULL, NULL },
+};
+
+/* One row of a repository, for one release (NULL: a repository without). */
+static void list_row(struct ctl_list *l, struct arena *a, const struct ota_repo *r,
+		     const struct ota_release *rel)
 {
+	ctl_put_text(l, arena_printf(a, "%s/%s", r->owner, r->name));
+	ctl_put_text(l, r->private ? "private" : "public");
+	ctl_put_text(l, r->sign_key[0] ? "yes" : "no");
+	ctl_put_text(l, rel ? rel->tag : NULL);
+	ctl_put_text(l, rel ? rel->commit : NULL);
+	ctl_put_text(l, !rel ? NULL : rel->manifest[0] ? "manifest" : "tree mode");
+	ctl_put_int(l, rel ? rel->published : 0);
+}
+
+/* One row per release (the newest 30 of each repository). */
+static int list_cmd(struct app *app, int json)
+{
+	struct ota_release *rel;
 	struct ota_repo *v;
+	struct ctl_list l;
 	struct nb_err e;
 	struct arena a;
-	int n, i, j, rc = 0;
+	int n, m, i, j, rc = 0;
 
 	arena_init(&a);
+	ctl_list_init(&l, ota_cols, 7, ctl_format_pick(json), time(NULL), &a);
 	if (ota_repo_list(app, &a, &v, &n, &e) < 0)
 		n = 0, rc = fail(&e, "list");
 	for (i = 0; i < n && rc == 0; i++) {
-		struct ota_release *rel;
-		int m;
-		printf("%s/%s\t%s%s\n", v[i].owner, v[i].name, v[i].private ? "private" : "public",
-		       v[i].sign_key[0] ? ", signed manifests" : "");
 		if (ota_release_list(app, &a, v[i].id, 30, &rel, &m, &e) < 0) {
 			rc = fail(&e, "list");
 			break;
 		}
+		if (m == 0)
+			list_row(&l, &a, &v[i], NULL);
 		for (j = 0; j < m; j++)
-			printf("  %s\t%s\t%s\n", rel[j].tag, rel[j].commit,
-			       rel[j].manifest[0] ? "manifest" : "tree mode");
+			list_row(&l, &a, &v[i], &rel[j]);
 	}
+	if (rc == 0 && ctl_list_print(&l, stdout) < 0)
+		rc = 1;
 	arena_free(&a);
 	return rc;
 }
 
-static int usage(void)
+/* publish, push, repo, token and key: what they share. */
+static int run(const char *sub, int argc, char **argv)
 {
-	fprintf(stderr, "usage: nestboxctl ota publish|push|repo|token|key|list --repo owner/name ..."
-			" (nestboxctl ota --help)\n");
-	return 2;
-}
-
-int cmd_ota(int argc, char **argv)
-{
-	const char *sub = argc > 1 ? argv[1] : "";
+	char cmd[16];
 	struct ota_settings set;
 	struct ota_opts o;
 	struct app app;
-	int rc;
+	int rc, src = !strcmp(sub, "publish") || !strcmp(sub, "push");
 
-	if (!strcmp(sub, "list")) {
-		if (ctl_open(&app) < 0)
-			return 1;
-		rc = list_cmd(&app);
-		app_close(&app);
-		return rc;
-	}
-	if (strcmp(sub, "publish") && strcmp(sub, "push") && strcmp(sub, "repo") &&
-	    strcmp(sub, "token") && strcmp(sub, "key"))
-		return usage();
-	if (parse(argc - 1, argv + 1, &o) < 0)
-		return usage();
-	if ((!strcmp(sub, "publish") && (!o.tag || !o.src)) ||
-	    (!strcmp(sub, "push") && (!o.branch || !o.src))) {
-		fprintf(stderr, "nestboxctl: ota %s needs %s and a source\n", sub,
-			!strcmp(sub, "push") ? "--branch" : "--tag");
+	snprintf(cmd, sizeof(cmd), "ota %s", sub);
+	if (parse(cmd, argc, argv, src ? 2 : 0, &o) < 0)
 		return 2;
-	}
+	if (!strcmp(sub, "publish") && !o.tag)
+		return ctl_usage_error(cmd, "needs --tag");
+	if (!strcmp(sub, "push") && !o.branch)
+		return ctl_usage_error(cmd, "needs --branch");
 	if (ctl_open(&app) < 0)
 		return 1;
 	ota_settings_read(&app, &set);
 	ota_git_global_init();
-	if (!strcmp(sub, "publish") || !strcmp(sub, "push"))
+	if (src)
 		rc = publish(&app, &set, &o, !strcmp(sub, "push"));
 	else
 		rc = repo_cmd(&app, &o, sub);
+	app_close(&app);
+	return rc;
+}
+
+int cmd_ota_publish(int argc, char **argv)
+{
+	return run("publish", argc, argv);
+}
+
+int cmd_ota_push(int argc, char **argv)
+{
+	return run("push", argc, argv);
+}
+
+int cmd_ota_repo(int argc, char **argv)
+{
+	return run("repo", argc, argv);
+}
+
+int cmd_ota_token(int argc, char **argv)
+{
+	return run("token", argc, argv);
+}
+
+int cmd_ota_key(int argc, char **argv)
+{
+	return run("key", argc, argv);
+}
+
+int cmd_ota_list(int argc, char **argv)
+{
+	struct app app;
+	int rc, json;
+
+	if (ctl_list_opts("ota list", argc, argv, 0, "", &json) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	rc = list_cmd(&app, json);
 	app_close(&app);
 	return rc;
 }

@@ -2,9 +2,24 @@
 #include "ctl.h"
 #include "../ddi/ddi.h"
 
-#include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
+#include <time.h>
+
+/* "3: name 1.0 (1.2 MiB)" into out for messages; "3" when it cannot be
+ * read.  Returns out. */
+static const char *described(struct app *app, long long id, char *out, size_t n)
+{
+	struct ddi_software s;
+	char size[32];
+
+	if (ddi_software_get(app, id, &s) < 0) {
+		snprintf(out, n, "%lld", id);
+		return out;
+	}
+	snprintf(out, n, "%lld: %s %s (%s%s)", id, s.name, s.version,
+		 ctl_size(size, sizeof(size), s.size), s.url[0] ? ", external URL" : "");
+	return out;
+}
 
 int cmd_software_add(int argc, char **argv)
 {
@@ -14,13 +29,14 @@ int cmd_software_add(int argc, char **argv)
 	};
 	const char *name = NULL, *url = NULL;
 	struct ddi_software sw;	/* only for its field sizes */
+	char said[512];
 	struct app app;
 	struct nb_err e;
 	long long id;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt("software add", argc, argv, opts)) != -1) {
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'u')
@@ -28,11 +44,9 @@ int cmd_software_add(int argc, char **argv)
 		else
 			return 2;
 	}
-	if (optind != argc - (url ? 0 : 1)) {
-		fprintf(stderr, "usage: nestboxctl software add <file.swu|file.raucb> [--name N]\n"
-			"       nestboxctl software add --url URL [--name N]\n");
+	if (ctl_operands("software add", argc, argv, url ? 0 : 1, url ? 0 : 1,
+			 "a file or --url") < 0)
 		return 2;
-	}
 	/* what a software row holds (struct ddi_software): refused, never cut */
 	if ((name && !ctl_field_ok("--name", name, 0, sizeof(sw.name) - 1)) ||
 	    (url && !ctl_field_ok("--url", url, 1, sizeof(sw.url) - 1)))
@@ -44,57 +58,85 @@ int cmd_software_add(int argc, char **argv)
 		id = ddi_software_add_url(&app, url, name, &e);
 	else
 		id = ddi_software_add_file(&app, argv[optind], name, &e);
-	if (id < 0)
-		fprintf(stderr, "nestboxctl: software not added: %s\n", e.msg);
-	else
-		printf("%lld\n", id);
+	if (id >= 0) {
+		printf("%lld\n", id);	/* what scripts read: the id alone */
+		ctl_note("added software %s", described(&app, id, said, sizeof(said)));
+	}
 	app_close(&app);
-	return id < 0 ? nb_err_exit(e.kind) : 0;
+	return id < 0 ? ctl_fail("software not added", &e) : 0;
 }
+
+static const struct ctl_col software_cols[] = {
+	{ "id", "ID", CTL_INT, 0, NULL, NULL },
+	{ "name", "NAME", CTL_TEXT, 0, NULL, NULL },
+	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
+	{ "kind", "KIND", CTL_TEXT, 0, NULL, NULL },
+	{ "size", "SIZE", CTL_BYTES, 0, NULL, NULL },
+	{ "sha256", "SHA256", CTL_HASH, 0, NULL, NULL },
+	{ "url", "URL", CTL_TEXT, 0, NULL, NULL },
+	{ "compat", "COMPATIBLE", CTL_TEXT, 0, NULL, NULL },
+};
+
+static const char sql_software_list[] =
+	"SELECT s.id, s.name, s.version, s.kind, s.size, s.sha256, s.url,"
+	" coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
+	"  WHEN revision = '' THEN board"
+	"  ELSE board || ':' || revision END, ' ')"
+	"  FROM ddi_software_compat WHERE software_id = s.id), '')"
+	" FROM ddi_software s ORDER BY s.id";
 
 int cmd_software_list(int argc, char **argv)
 {
+	struct ctl_list l;
 	struct app app;
+	struct arena a;
 	sqlite3_stmt *st;
+	int json, rc;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_list_opts("software list", argc, argv, 0, "", &json) < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	st = db_stmt(app.db, "SELECT s.id, s.name, s.version, s.size, s.sha256, s.kind, s.url,"
-			     " coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
-			     "  WHEN revision = '' THEN board"
-			     "  ELSE board || ':' || revision END, ' ')"
-			     "  FROM ddi_software_compat WHERE software_id = s.id), '')"
-			     " FROM ddi_software s ORDER BY s.id");
+	arena_init(&a);
+	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
+	st = db_stmt(app.db, sql_software_list);
 	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%lld\t%s\t%s\t%s\t%lld\t%.12s\t%s\t%s\n",
-		       (long long)sqlite3_column_int64(st, 0),
-		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-		       (const char *)sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 3),
-		       (const char *)sqlite3_column_text(st, 4), (const char *)sqlite3_column_text(st, 6),
-		       (const char *)sqlite3_column_text(st, 7));
+		for (int i = 0; i < 8; i++)
+			if (software_cols[i].kind == CTL_TEXT || software_cols[i].kind == CTL_HASH)
+				ctl_put_text(&l, (const char *)sqlite3_column_text(st, i));
+			else
+				ctl_put_int(&l, (long long)sqlite3_column_int64(st, i));
 	if (st)
 		sqlite3_reset(st);
+	rc = ctl_list_print(&l, stdout);
+	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return rc < 0;
 }
 
 int cmd_software_del(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;
 	struct nb_err e;
+	char said[512];
+	long long id;
 	int rc;
 
-	if (argc != 2 || atoll(argv[1]) <= 0) {
-		fprintf(stderr, "usage: nestboxctl software del <id>\n");
+	optind = 1;
+	if (ctl_getopt("software del", argc, argv, none) != -1 ||
+	    ctl_operands("software del", argc, argv, 1, 1, "the software id") < 0 ||
+	    ctl_number("software del", "the software id", argv[optind], 1, 999999999999999999LL,
+		       &id) < 0)
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	rc = ddi_software_delete(&app, atoll(argv[1]), &e);
-	if (rc < 0)
-		fprintf(stderr, "nestboxctl: software %s: %s\n", argv[1], e.msg);
+	described(&app, id, said, sizeof(said));	/* before it is gone */
+	nb_err_clear(&e);
+	rc = ddi_software_delete(&app, id, &e);
+	if (rc == 0)
+		printf("deleted software %s\n", said);
 	app_close(&app);
-	return rc < 0 ? nb_err_exit(e.kind) : 0;
+	snprintf(said, sizeof(said), "software %lld", id);
+	return rc < 0 ? ctl_fail(said, &e) : 0;
 }

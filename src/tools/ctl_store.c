@@ -88,11 +88,14 @@ int ctl_field_ok(const char *option, const char *value, size_t min, size_t max)
 
 int cmd_init(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;
 	char images[PATH_MAX], dbp[PATH_MAX];
 
-	(void)argc;
-	(void)argv;
+	optind = 1;
+	if (ctl_getopt("init", argc, argv, none) != -1 ||
+	    ctl_operands("init", argc, argv, 0, 0, "") < 0)
+		return 2;
 	if (ctl_create(&app) < 0)
 		return 1;
 	mkbox_image_path(&app, images, sizeof(images));
@@ -113,13 +116,16 @@ int cmd_init(int argc, char **argv)
 /* Reads only the configuration: showing it needs no store. */
 int cmd_config(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *name, *value;
 	struct conf *conf;
 	char err[1024];
 	int i, secret;
 
-	(void)argc;
-	(void)argv;
+	optind = 1;
+	if (ctl_getopt("config", argc, argv, none) != -1 ||
+	    ctl_operands("config", argc, argv, 0, 0, "") < 0)
+		return 2;
 	if (conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestboxctl: %s\n", err);
 		return 1;

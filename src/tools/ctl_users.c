@@ -3,11 +3,11 @@
 #include "../admin/admin.h"
 #include "../lib/auth.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -86,15 +86,15 @@ int cmd_user_add(int argc, char **argv)
 	int c, rc, revoked;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt("user add", argc, argv, opts)) != -1) {
 		if (c != 'r')
 			return 2;
 		role = optarg;
 	}
-	if (optind != argc - 1 || (strcmp(role, "admin") && strcmp(role, "readonly"))) {
-		fprintf(stderr, "usage: nestboxctl user add NAME [--role admin|readonly]\n");
+	if (ctl_operands("user add", argc, argv, 1, 1, "the user name") < 0)
 		return 2;
-	}
+	if (strcmp(role, "admin") && strcmp(role, "readonly"))
+		return ctl_usage_error("user add", "--role is admin or readonly, not '%s'", role);
 	if (!admin_name_ok(argv[optind])) {
 		fprintf(stderr, "nestboxctl: a user name is 1 to 64 letters, digits or . _ - @\n");
 		return 1;
@@ -102,9 +102,10 @@ int cmd_user_add(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
-		fprintf(stderr, "nestboxctl: user '%s' exists already\n", argv[optind]);
+		fprintf(stderr, "nestboxctl: user %s exists already (nestboxctl user passwd %s sets"
+			" its password)\n", argv[optind], argv[optind]);
 		app_close(&app);
-		return 1;
+		return nb_err_exit(NB_CONFLICT);
 	}
 	rc = read_password("password: ", pw) < 0 ? 1 :
 	     set_user(&app, argv[optind], role, pw, 0, &revoked);
@@ -125,15 +126,13 @@ int cmd_user_passwd(int argc, char **argv)
 	int c, rc = 1, keep = 0, revoked = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt("user passwd", argc, argv, opts)) != -1) {
 		if (c != 'k')
 			return 2;
 		keep = 1;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: nestboxctl user passwd NAME [--keep-tokens]\n");
+	if (ctl_operands("user passwd", argc, argv, 1, 1, "the user name") < 0)
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
@@ -149,48 +148,66 @@ int cmd_user_passwd(int argc, char **argv)
 
 int cmd_user_del(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct admin_user u;
 	struct app app;
 	struct nb_err e;
+	const char *name;
 	int rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nestboxctl user del NAME\n");
+	optind = 1;
+	if (ctl_getopt("user del", argc, argv, none) != -1 ||
+	    ctl_operands("user del", argc, argv, 1, 1, "the user name") < 0)
 		return 2;
-	}
+	name = argv[optind];
 	if (ctl_open(&app) < 0)
 		return 1;
 	nb_err_clear(&e);
-	if (admin_user_get(app.db, argv[1], &u, NULL, 0) < 0)
-		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[1]);
+	if (admin_user_get(app.db, name, &u, NULL, 0) < 0)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", name);
 	else if (admin_user_remove(app.db, u.id, &e) < 0) {
-		fprintf(stderr, "nestboxctl: user %s: %s\n", argv[1], e.msg);
+		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
 		rc = nb_err_exit(e.kind);
 	} else {
 		rc = 0;
 	}
 	if (!rc)
-		printf("deleted %s\n", argv[1]);
+		printf("deleted %s (%s), with its sessions and API tokens\n", name, u.role);
 	app_close(&app);
 	return rc;
 }
 
+static const struct ctl_col user_cols[] = {
+	{ "name", "NAME", CTL_TEXT, 0, NULL, NULL },
+	{ "role", "ROLE", CTL_TEXT, 0, NULL, NULL },
+	{ "created", "CREATED", CTL_TIME, CTL_NOT_TSV, NULL, NULL },
+};
+
 int cmd_user_list(int argc, char **argv)
 {
+	struct ctl_list l;
 	struct app app;
+	struct arena a;
 	cJSON *users, *u;
+	int json, rc;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_list_opts("user list", argc, argv, 0, "", &json) < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	arena_init(&a);
+	ctl_list_init(&l, user_cols, 3, ctl_format_pick(json), time(NULL), &a);
 	users = admin_user_list(app.db, 0, 1L << 30);
-	cJSON_ArrayForEach(u, users)
-		printf("%s\t%s\n", cJSON_GetObjectItem(u, "name")->valuestring,
-		       cJSON_GetObjectItem(u, "role")->valuestring);
+	cJSON_ArrayForEach(u, users) {
+		ctl_put_text(&l, cJSON_GetObjectItem(u, "name")->valuestring);
+		ctl_put_text(&l, cJSON_GetObjectItem(u, "role")->valuestring);
+		ctl_put_int(&l, (long long)cJSON_GetObjectItem(u, "created")->valuedouble);
+	}
+	rc = ctl_list_print(&l, stdout);
 	cJSON_Delete(users);
+	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return rc < 0;
 }
 
 /*
@@ -200,13 +217,16 @@ int cmd_user_list(int argc, char **argv)
  */
 int cmd_user_first_admin(int argc, char **argv)
 {
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
 	struct app app;
 	char pw[ADMIN_PASSWORD_MAX + 2];
 	int users, revoked;
 
-	(void)argc;
-	(void)argv;
+	optind = 1;
+	if (ctl_getopt("user first-admin", argc, argv, none) != -1 ||
+	    ctl_operands("user first-admin", argc, argv, 0, 0, "") < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
 	users = admin_user_count(app.db, NULL);

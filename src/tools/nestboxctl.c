@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int cmd_ota(int argc, char **argv);	/* ctl_ota.c */
-
 struct cmd {
 	const char *name, *sub;
 	int (*fn)(int argc, char **argv);
@@ -34,7 +32,7 @@ static const struct cmd cmds[] = {
 	  "Compresses a raw disk image with zstd and publishes <image>.img.zst, .img.sha256\n"
 	  "and .img.buildID into <image_path>/<box>/, exactly as the mkbox pipeline does.\n"
 	  "The image is named <box>-<board>[-<branch>][-<version>]." },
-	{ "image", "list", cmd_image_list, "nestboxctl image list [search]",
+	{ "image", "list", cmd_image_list, "nestboxctl image list [search] [--json]",
 	  "Lists every build in the image directory: box/image, buildID, size, time." },
 	{ "gc", NULL, cmd_gc, "nestboxctl gc [--grace SECONDS]",
 	  "Drops cached update tars of builds that are gone, unreferenced blobs and\n"
@@ -47,7 +45,8 @@ static const struct cmd cmds[] = {
 	  "revokes the user's API tokens (unless --keep-tokens), and says how many." },
 	{ "user", "del", cmd_user_del, "nestboxctl user del NAME",
 	  "Deletes a user, with its sessions and API tokens." },
-	{ "user", "list", cmd_user_list, "nestboxctl user list", "Lists users and roles." },
+	{ "user", "list", cmd_user_list, "nestboxctl user list [--json]",
+	  "Lists users, their roles and when each was created." },
 	{ "user", "first-admin", cmd_user_first_admin, "nestboxctl user first-admin",
 	  "Creates the user admin when there are no users, with $NESTBOX_ADMIN_PASSWORD\n"
 	  "or a random password, and prints it; with $NESTBOX_ADMIN_PASSWORD set it also\n"
@@ -59,7 +58,8 @@ static const struct cmd cmds[] = {
 	  "the files ([destination, source]; deps are kept), or without one every .py file.\n"
 	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
 	  "A published version never changes (exit status 3 when it exists)." },
-	{ "mip", "list", cmd_mip_list, "nestboxctl mip list", "Lists the hosted packages." },
+	{ "mip", "list", cmd_mip_list, "nestboxctl mip list [--json]",
+	  "Lists the hosted packages: name, version, files, size, when published." },
 	{ "software", "add", cmd_software_add,
 	  "nestboxctl software add <file.swu|file.raucb> | --url URL [--name N]",
 	  "Adds an update image to the software repository of the hawkBit DDI server:\n"
@@ -69,11 +69,12 @@ static const struct cmd cmds[] = {
 	  "fetched once to be read and hashed, and devices download it from there.\n"
 	  "Prints the new id.  The same version with overlapping compatibility is\n"
 	  "refused (exit status 3); so is a broken or truncated image (exit status 1)." },
-	{ "software", "list", cmd_software_list, "nestboxctl software list",
+	{ "software", "list", cmd_software_list, "nestboxctl software list [--json]",
 	  "Lists the software repository: id, name, version, kind (swu or raucb), size,\n"
 	  "sha256, external URL, compatibility (board:revision)." },
 	{ "software", "del", cmd_software_del, "nestboxctl software del <id>",
-	  "Deletes software no action, rollout or assignment uses (exit status 3 if used)." },
+	  "Deletes software no action, rollout or assignment uses (exit status 3 if used),\n"
+	  "and says which it deleted." },
 	{ "device", "add", cmd_device_add,
 	  "nestboxctl device add <controllerId> [--token T] [--feed F]"
 	  " [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]",
@@ -127,19 +128,25 @@ static const struct cmd cmds[] = {
 	{ "audit", NULL, cmd_audit, "nestboxctl audit [--user NAME] [--limit N]",
 	  "Lists what operators changed, newest first: time, user, via (page, api,\n"
 	  "cli), action and what it changed." },
-	{ "ota", NULL, cmd_ota,
-	  "nestboxctl ota publish|push|repo|token|key|list --repo owner/name ...",
-	  "MicroPython OTA updater repositories (served under /ota):\n"
-	  "  publish --repo o/r --tag T [--version V] [--post-update PATH] [--message M]\n"
-	  "          [--no-manifest] <dir|tar.gz|zip|git repo [ref]>   a release (stable)\n"
-	  "  push --repo o/r --branch B <dir|tar.gz|zip|git repo [ref]>  a branch tip\n"
-	  "  repo --repo o/r [--private|--public]     creates it / sets who may read it\n"
-	  "  token --repo o/r [--name BOARD]         prints a new read token (kept hashed)\n"
-	  "  key --repo o/r [--remove]               prints a new manifest signing key\n"
-	  "  list                                    repositories and releases\n"
-	  "A git repository keeps its ids (an annotated tag named T too); --message makes\n"
-	  "an annotated tag otherwise.  Hidden files are left out; paths the updater\n"
-	  "refuses fail the publication.  An existing tag: exit status 3." },
+	{ "ota", "publish", cmd_ota_publish,
+	  "nestboxctl ota publish --repo o/r --tag T [--version V] [--post-update PATH]"
+	  " [--message M] [--no-manifest] <dir|tar.gz|zip|git repo [ref]>",
+	  "Publishes a release (stable) of a MicroPython OTA updater repository\n"
+	  "(served under /ota).  A git repository keeps its ids (an annotated tag\n"
+	  "named T too); --message makes an annotated tag otherwise.  Hidden files are\n"
+	  "left out; paths the updater refuses fail the publication.  An existing\n"
+	  "tag: exit status 3." },
+	{ "ota", "push", cmd_ota_push,
+	  "nestboxctl ota push --repo o/r --branch B <dir|tar.gz|zip|git repo [ref]>",
+	  "Sets a branch tip of an OTA repository, read as publish reads a release." },
+	{ "ota", "repo", cmd_ota_repo, "nestboxctl ota repo --repo o/r [--private|--public]",
+	  "Creates an OTA repository, or sets who may read it, and says which it is." },
+	{ "ota", "token", cmd_ota_token, "nestboxctl ota token --repo o/r [--name BOARD]",
+	  "Prints a new read token of a repository (kept hashed: shown once)." },
+	{ "ota", "key", cmd_ota_key, "nestboxctl ota key --repo o/r [--remove]",
+	  "Prints a new manifest signing key (shown once), or removes the key." },
+	{ "ota", "list", cmd_ota_list, "nestboxctl ota list [--json]",
+	  "Lists OTA repositories and their releases (the newest 30 of each)." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }
@@ -152,39 +159,92 @@ static void usage(FILE *f)
 	fprintf(f, "usage: nestboxctl <command> [options]   (each command takes --help)\n\n");
 	for (c = cmds; c->name; c++)
 		fprintf(f, "  %s\n", c->usage);
-	fprintf(f, "\nConfiguration: $NESTBOX_CONFIG, /etc/nestbox/nestbox.yaml or ./etc/nestbox.yaml,\n"
+	fprintf(f, "\nLists print a table on a terminal, tab-separated lines without a header\n"
+		   "when piped, and one JSON array of objects with --json.\n"
+		   "Configuration: $NESTBOX_CONFIG, /etc/nestbox/nestbox.yaml or ./etc/nestbox.yaml,\n"
 		   "then NESTBOX_<SECTION>__<KEY> variables.\n");
+}
+
+/* A group's commands, each with its usage and help. */
+static void group_usage(FILE *f, const char *group)
+{
+	const struct cmd *c;
+
+	fprintf(f, "usage: nestboxctl %s <command> [options]   (nestboxctl %s <command> --help)\n",
+		group, group);
+	for (c = cmds; c->name; c++) {
+		const char *h = c->help, *nl;
+		if (strcmp(c->name, group))
+			continue;
+		fprintf(f, "\n  %s\n", c->usage);
+		for (; *h; h = nl + (*nl != '\0')) {
+			nl = strchrnul(h, '\n');
+			fprintf(f, "      %.*s\n", (int)(nl - h), h);
+		}
+	}
+}
+
+const char *ctl_usage_of(const char *cmd)
+{
+	const struct cmd *c;
+	size_t n;
+
+	for (c = cmds; c->name; c++) {
+		n = strlen(c->name);
+		if (strncmp(cmd, c->name, n))
+			continue;
+		if (c->sub ? (cmd[n] == ' ' && !strcmp(cmd + n + 1, c->sub)) : !cmd[n])
+			return c->usage;
+	}
+	return "";
+}
+
+/* The entry of argv's command: its group, then its sub-command if the
+ * group has them; NULL after printing the usage (*rc the exit status). */
+static const struct cmd *find(int argc, char **argv, int *rc)
+{
+	const struct cmd *c, *group = NULL;
+
+	for (c = cmds; c->name; c++) {
+		if (strcmp(c->name, argv[1]))
+			continue;
+		if (!c->sub)
+			return c;
+		group = c;
+		if (argc >= 3 && !strcmp(c->sub, argv[2]))
+			return c;
+	}
+	if (!group) {
+		fprintf(stderr, "nestboxctl: unknown command '%s'\n\n", argv[1]);
+		usage(stderr);
+		*rc = 2;
+	} else if (argc < 3 || argv[2][0] == '-') {
+		*rc = wants_help(argc, argv) ? 0 : 2;
+		group_usage(*rc ? stderr : stdout, group->name);
+	} else {
+		fprintf(stderr, "nestboxctl: unknown %s command '%s'\n\n", group->name, argv[2]);
+		group_usage(stderr, group->name);
+		*rc = 2;
+	}
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
+	int rc = 2;
 
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(argc < 2 ? stderr : stdout);
 		return argc < 2 ? 2 : 0;
 	}
-	for (c = cmds; c->name; c++) {
-		int skip = 1;
-		if (strcmp(c->name, argv[1]))
-			continue;
-		if (c->sub) {
-			if (argc < 3 || strcmp(c->sub, argv[2]))
-				continue;
-			skip = 2;
-		}
-		if (wants_help(argc, argv)) {
-			printf("usage: %s\n\n%s\n", c->usage, c->help);
-			return 0;
-		}
-		return c->fn(argc - skip, argv + skip);
-	}
-	if (argc >= 2 && wants_help(argc, argv)) {
-		usage(stdout);
+	c = find(argc, argv, &rc);
+	if (!c)
+		return rc;
+	if (wants_help(argc, argv)) {
+		printf("usage: %s\n\n%s\n", c->usage, c->help);
 		return 0;
 	}
-	fprintf(stderr, "nestboxctl: unknown command '%s'\n\n", argv[1]);
-	usage(stderr);
-	return 2;
+	return c->fn(argc - (c->sub ? 2 : 1), argv + (c->sub ? 2 : 1));
 }

@@ -402,7 +402,7 @@ def test_ctl_users(nb):
     assert nb.ctl("user", "list").stdout == "ops\treadonly\n"
     p = subprocess.run([CTL, "user", "add", "ops"], env=nb.env, input="ops-pass-12\n",
                        capture_output=True, text=True)
-    assert p.returncode == 1 and "exists already" in p.stderr
+    assert p.returncode == 3 and "exists already" in p.stderr     # a conflict
     assert nb.ctl("user", "add", "a/b", check=False).returncode == 1
     p = subprocess.run([CTL, "user", "passwd", "ops"], env=nb.env, input="ops-pass-34\n",
                        capture_output=True, text=True)

@@ -1,0 +1,127 @@
+/*
+ * What every nestboxctl command does with its arguments: options parsed
+ * by one getopt loop that names what it refuses, operands counted, numbers
+ * read whole, and errors and changes said in one form.  A usage error
+ * (the command's shape) exits 2; a refused value or a failed change exits
+ * nb_err_exit() of its error value.
+ */
+#include "ctl.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ctl_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "nestboxctl %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: %s\n", ctl_usage_of(cmd));
+	return 2;
+}
+
+/* The text of the option getopt just refused: "--name" or "-x" (a long
+ * option is the argument getopt stepped over; optopt names a short one). */
+static const char *refused(int argc, char **argv, char *shortopt)
+{
+	const char *s = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+
+	if (!strncmp(s, "--", 2))
+		return s;
+	if (optopt) {
+		snprintf(shortopt, 3, "-%c", optopt);
+		return shortopt;
+	}
+	return s;
+}
+
+int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts)
+{
+	char shortopt[3];
+	int c;
+
+	opterr = 0;	/* getopt's own messages name argv[0], not the command */
+	c = getopt_long(argc, argv, ":", opts, NULL);
+	if (c == '?') {
+		ctl_usage_error(cmd, "unknown option '%s'", refused(argc, argv, shortopt));
+		return '?';
+	}
+	if (c == ':') {
+		ctl_usage_error(cmd, "%s needs a value", refused(argc, argv, shortopt));
+		return '?';
+	}
+	return c;
+}
+
+int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const char *need)
+{
+	int n = argc - optind;
+
+	if (n < min) {
+		ctl_usage_error(cmd, "needs %s", need);
+		return -1;
+	}
+	if (n > max) {
+		ctl_usage_error(cmd, "unexpected argument '%s'", argv[optind + max]);
+		return -1;
+	}
+	return 0;
+}
+
+int ctl_number(const char *cmd, const char *what, const char *s, long long min, long long max,
+	       long long *out)
+{
+	char *end;
+	long long v;
+
+	v = strtoll(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || v < min || v > max) {
+		ctl_usage_error(cmd, "%s must be a whole number from %lld to %lld, not '%s'", what,
+				min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int ctl_fail(const char *ctx, const struct nb_err *e)
+{
+	if (ctx)
+		fprintf(stderr, "nestboxctl: %s: %s\n", ctx, e->msg);
+	else
+		fprintf(stderr, "nestboxctl: %s\n", e->msg);
+	return nb_err_exit(e->kind);
+}
+
+void ctl_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("nestboxctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, const char *what,
+		  int *json)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*json = 0;
+	optind = 1;
+	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1) {
+		if (c != 'j')
+			return -1;
+		*json = 1;
+	}
+	return ctl_operands(cmd, argc, argv, 0, max_operands, what);
+}

@@ -1,0 +1,260 @@
+/*
+ * nestboxctl's list printer (ctl_out.h): a table for the operator, the
+ * old tab-separated lines for existing scripts, JSON for new ones.
+ */
+#include "ctl_out.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+enum ctl_format ctl_format_pick(int json)
+{
+	if (json)
+		return CTL_JSON;
+	return isatty(1) ? CTL_TABLE : CTL_TSV;
+}
+
+char *ctl_size(char *out, size_t n, long long v)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(out, n, "%lld B", v);
+		return out;
+	}
+	while (d >= 1024 && u < 3) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(out, n, "%.1f %s", d, units[u]);
+	return out;
+}
+
+/* "5 min", "2 h", "3 days", "4 months", "2 years": the largest unit that
+ * fits s seconds, rounded down (what "ago" usually means). */
+static void span(char *out, size_t n, long long s)
+{
+	if (s < 3600)
+		snprintf(out, n, "%lld min", s / 60);
+	else if (s < 86400)
+		snprintf(out, n, "%lld h", s / 3600);
+	else if (s < 60 * 86400)
+		snprintf(out, n, "%lld day%s", s / 86400, s / 86400 == 1 ? "" : "s");
+	else if (s < 730 * 86400)
+		snprintf(out, n, "%lld months", s / (30 * 86400));
+	else
+		snprintf(out, n, "%lld years", s / (365 * 86400));
+}
+
+char *ctl_when(char *out, size_t n, long long now, long long t)
+{
+	char abs[32] = "?", rel[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+	long long d = now - t;
+
+	if (gmtime_r(&tt, &tm))
+		strftime(abs, sizeof(abs), "%Y-%m-%d %H:%M UTC", &tm);
+	if (d > -60 && d < 60) {
+		snprintf(out, n, "just now (%s)", abs);
+		return out;
+	}
+	span(rel, sizeof(rel), d < 0 ? -d : d);
+	snprintf(out, n, d < 0 ? "in %s (%s)" : "%s ago (%s)", rel, abs);
+	return out;
+}
+
+void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
+		   enum ctl_format fmt, long long now, struct arena *a)
+{
+	memset(l, 0, sizeof(*l));
+	l->cols = cols;
+	l->ncols = ncols < CTL_COLS_MAX ? ncols : CTL_COLS_MAX;
+	l->fmt = fmt;
+	l->now = now;
+	l->a = a;
+	if (fmt == CTL_JSON)
+		l->json = cJSON_CreateArray();
+}
+
+/* A terminal obeys escape sequences: stored text (a name from an uploaded
+ * image, a package description) is shown with every control byte as '?';
+ * a tab or newline would also break the TSV line. */
+static char *printable(struct arena *a, const char *s)
+{
+	char *o = arena_strdup(a, s);
+
+	for (char *p = o; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return o;
+}
+
+static void push_cell(struct ctl_list *l, char *s)
+{
+	if (l->ncells == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		char **v = arena_alloc(l->a, cap * sizeof(*v));
+		if (l->ncells)
+			memcpy(v, l->cells, l->ncells * sizeof(*v));
+		l->cells = v;
+		l->cap = cap;
+	}
+	l->cells[l->ncells++] = s;
+}
+
+/* The column of the next cell, starting a JSON object at a row's start. */
+static const struct ctl_col *next_col(struct ctl_list *l)
+{
+	const struct ctl_col *c = &l->cols[l->col];
+
+	if (l->fmt == CTL_JSON && l->col == 0) {
+		l->row = cJSON_CreateObject();
+		cJSON_AddItemToArray(l->json, l->row);
+	}
+	l->col = (l->col + 1) % l->ncols;
+	return c;
+}
+
+/* Whether column c is printed in this form. */
+static int shown(const struct ctl_list *l, const struct ctl_col *c)
+{
+	if (l->fmt == CTL_JSON)
+		return 1;
+	if ((c->flags & CTL_JSON_ONLY) == CTL_JSON_ONLY)
+		return 0;
+	return l->fmt == CTL_TABLE || !(c->flags & CTL_NOT_TSV);
+}
+
+void ctl_put_text(struct ctl_list *l, const char *s)
+{
+	const struct ctl_col *c = next_col(l);
+
+	if (!shown(l, c))
+		return;
+	if (l->fmt == CTL_JSON) {
+		cJSON_AddItemToObject(l->row, c->key, s ? cJSON_CreateString(s) : cJSON_CreateNull());
+		return;
+	}
+	/* TSV keeps an empty text empty, as its lines always had it */
+	if (!s || (!*s && l->fmt == CTL_TABLE))
+		s = c->none ? c->none : "-";
+	if (c->kind == CTL_HASH && strlen(s) > 12 &&
+	    (l->fmt == CTL_TABLE || !(c->flags & CTL_TSV_FULL)))
+		s = arena_strndup(l->a, s, 12);
+	push_cell(l, printable(l->a, s));
+}
+
+/* A number's TABLE/TSV text by its column's kind. */
+static char *number_text(struct ctl_list *l, const struct ctl_col *c, long long v)
+{
+	char b[96];
+
+	if (c->kind == CTL_TIME && v <= 0)
+		return arena_strdup(l->a, c->none ? c->none : "-");
+	if (c->kind == CTL_TIME && l->fmt == CTL_TABLE)
+		return arena_strdup(l->a, ctl_when(b, sizeof(b), l->now, v));
+	if (c->kind == CTL_TIME) {
+		time_t t = (time_t)v;
+		struct tm tm;
+		if (!gmtime_r(&t, &tm))
+			return arena_lld(l->a, v);
+		strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
+		return arena_strdup(l->a, b);
+	}
+	if (c->kind == CTL_BYTES && l->fmt == CTL_TABLE)
+		return arena_strdup(l->a, ctl_size(b, sizeof(b), v));
+	if (l->fmt == CTL_TSV && c->unit)
+		return arena_printf(l->a, "%lld %s", v, c->unit);
+	return arena_lld(l->a, v);
+}
+
+void ctl_put_int(struct ctl_list *l, long long v)
+{
+	const struct ctl_col *c = next_col(l);
+
+	if (!shown(l, c))
+		return;
+	if (l->fmt != CTL_JSON)
+		push_cell(l, number_text(l, c, v));
+	else if (c->kind == CTL_TIME && v <= 0)
+		cJSON_AddItemToObject(l->row, c->key, cJSON_CreateNull());
+	else
+		cJSON_AddItemToObject(l->row, c->key, cJSON_CreateNumber((double)v));
+}
+
+/* Display width of UTF-8 text: one column per code point (what a
+ * terminal shows for the names nestbox stores). */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80;
+	return w;
+}
+
+/* The columns the table or TSV shows, in order, into idx; their count. */
+static int shown_cols(const struct ctl_list *l, int *idx)
+{
+	int n = 0;
+
+	for (int i = 0; i < l->ncols; i++)
+		if (shown(l, &l->cols[i]))
+			idx[n++] = i;
+	return n;
+}
+
+static void print_row(FILE *f, char *const *cells, int n, const size_t *w, int table)
+{
+	for (int i = 0; i < n; i++) {
+		int last = i == n - 1;
+		fputs(cells[i], f);
+		if (!last && table)
+			fprintf(f, "%*s", (int)(w[i] - width(cells[i]) + 2), "");
+		else if (!last)
+			fputc('\t', f);
+	}
+	fputc('\n', f);
+}
+
+/* TABLE or TSV: the header (table only), then every row. */
+static void print_text(struct ctl_list *l, FILE *f)
+{
+	int idx[CTL_COLS_MAX], n = shown_cols(l, idx);
+	char *titles[CTL_COLS_MAX] = { 0 };
+	size_t w[CTL_COLS_MAX] = { 0 }, rows = n ? l->ncells / (size_t)n : 0;
+
+	for (int i = 0; i < n; i++) {
+		titles[i] = (char *)l->cols[idx[i]].title;
+		w[i] = width(titles[i]);
+		for (size_t r = 0; r < rows; r++) {
+			size_t cw = width(l->cells[r * (size_t)n + (size_t)i]);
+			w[i] = cw > w[i] ? cw : w[i];
+		}
+	}
+	if (l->fmt == CTL_TABLE)
+		print_row(f, titles, n, w, 1);
+	for (size_t r = 0; r < rows; r++)
+		print_row(f, l->cells + r * (size_t)n, n, w, l->fmt == CTL_TABLE);
+}
+
+int ctl_list_print(struct ctl_list *l, FILE *f)
+{
+	if (l->fmt == CTL_JSON) {
+		char *s = cJSON_PrintUnformatted(l->json);
+		if (s) {
+			fprintf(f, "%s\n", s);
+			cJSON_free(s);
+		}
+		cJSON_Delete(l->json);
+		l->json = NULL;
+	} else {
+		print_text(l, f);
+	}
+	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}

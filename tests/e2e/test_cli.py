@@ -1,0 +1,246 @@
+"""nestboxctl as an operator meets it: a group's usage, usage errors that say
+what is wrong, unknown options refused, lists with a header row and readable
+times on a terminal, --json for scripts, and every change said."""
+import json
+import os
+import pty
+import subprocess
+import time
+
+import pytest
+
+from conftest import CTL, make_raw_image
+from test_software import make_swu
+
+GROUPS = {
+    "image": ["import", "list"],
+    "software": ["add", "list", "del"],
+    "device": ["add", "list", "show", "set", "cancel", "del"],
+    "rollout": ["add", "list", "pause", "resume", "stage"],
+    "user": ["add", "passwd", "del", "list", "first-admin"],
+    "mip": ["publish", "list"],
+    "ota": ["publish", "push", "repo", "token", "key", "list"],
+}
+
+
+def on_terminal(nb, *args):
+    """Runs nestboxctl with its standard output on a pseudo-terminal."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen([CTL, *args], env=nb.env, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:     # EIO: the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    err = p.stderr.read().decode()
+    p.wait()
+    os.close(master)
+    assert p.returncode == 0, err
+    return out.decode().replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_group_alone_and_group_help_print_its_usage(nb, group):
+    r = nb.ctl(group, check=False)
+    assert r.returncode == 2, r
+    assert r.stderr.startswith("usage: nestboxctl %s <command>" % group), r.stderr
+    helped = nb.ctl(group, "--help")
+    assert helped.stdout.startswith("usage: nestboxctl %s <command>" % group)
+    for sub in GROUPS[group]:
+        assert "nestboxctl %s %s" % (group, sub) in r.stderr
+        assert "nestboxctl %s %s" % (group, sub) in helped.stdout
+        out = nb.ctl(group, sub, "--help").stdout
+        assert out.startswith("usage: nestboxctl %s %s" % (group, sub)), out
+    # the whole list names every group and its commands
+    top = nb.ctl("--help").stdout
+    assert all("nestboxctl %s %s" % (group, s) in top for s in GROUPS[group])
+
+
+def test_unknown_command_of_a_group(nb):
+    r = nb.ctl("image", "frobnicate", check=False)
+    assert r.returncode == 2
+    assert "nestboxctl: unknown image command 'frobnicate'" in r.stderr
+    assert "nestboxctl image import" in r.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["init", "--bogus"], ["config", "--bogus"], ["gc", "--bogus"], ["init", "extra"],
+    ["image", "list", "--bogus"], ["image", "import", "x.img", "--box", "b", "--board", "x",
+                                   "--bogus"],
+    ["software", "list", "--bogus"], ["software", "del", "1", "--bogus"],
+    ["software", "add", "x.swu", "--bogus"],
+    ["user", "list", "--bogus"], ["user", "add", "ops", "--bogus"], ["user", "del", "--bogus", "ops"],
+    ["user", "passwd", "ops", "--bogus"], ["user", "first-admin", "--bogus"],
+    ["mip", "list", "--bogus"], ["mip", "publish", "d", "--name", "n", "--version", "1", "--bogus"],
+    ["ota", "list", "--bogus"], ["ota", "repo", "--repo", "a/b", "--bogus"],
+    ["ota", "token", "--repo", "a/b", "--bogus"],
+])
+def test_unknown_options_are_refused_by_name(nb, args):
+    nb.ctl("init")
+    r = nb.ctl(*args, check=False)
+    bad = [a for a in args if a.startswith("--bogus") or a == "extra"][0]
+    assert r.returncode == 2, (args, r.stdout, r.stderr)
+    assert "'%s'" % bad in r.stderr, r.stderr
+    cmd = " ".join(args[:2] if args[0] not in ("init", "config", "gc") else args[:1])
+    assert "usage: nestboxctl " + cmd in r.stderr, r.stderr
+    assert r.stdout == ""
+
+
+@pytest.mark.parametrize("args,why", [
+    (["gc", "--grace", "abc"], "--grace must be a whole number"),
+    (["gc", "--grace", "-5"], "--grace must be a whole number"),
+    (["image", "import", "x.img", "--box", "b"], "needs --board"),
+    (["image", "import", "--box", "b", "--board", "x"], "needs the image file"),
+    (["image", "import", "x.img", "--box"], "--box needs a value"),
+    (["image", "import", "x.img", "--box", "b", "--board", "x", "--level", "fast"],
+     "--level must be a whole number"),
+    (["image", "list", "a", "b"], "unexpected argument 'b'"),
+    (["software", "del", "abc"], "software id must be a whole number"),
+    (["software", "del"], "needs the software id"),
+    (["software", "add"], "needs a file or --url"),
+    (["user", "add"], "needs the user name"),
+    (["user", "add", "ops", "--role", "root"], "--role is admin or readonly"),
+    (["mip", "publish", "d", "--name", "n"], "needs --version"),
+    (["ota", "publish", "--repo", "a/b", "--tag", "v1"], "needs a source"),
+    (["ota", "repo"], "needs --repo"),
+])
+def test_usage_errors_say_what_is_wrong(nb, args, why):
+    nb.ctl("init")
+    r = nb.ctl(*args, check=False)
+    assert r.returncode == 2, (args, r.stderr)
+    assert why in r.stderr, r.stderr
+    assert "usage: nestboxctl " in r.stderr
+
+
+def populate(nb, tmp):
+    """An installation with one of everything the lists show."""
+    nb.ctl("init")
+    raw = make_raw_image(os.path.join(tmp, "r.img"), size=1 << 20)
+    nb.import_image(raw, "bb", "pc", None, "3")
+    subprocess.run([CTL, "user", "add", "ops", "--role", "readonly"], env=nb.env,
+                   input="ops-password-1\n", text=True, check=True, capture_output=True)
+    pkg = os.path.join(tmp, "pkg")
+    os.makedirs(pkg)
+    with open(os.path.join(pkg, "helper.py"), "w") as f:
+        f.write("X = 1\n")
+    nb.ctl("mip", "publish", pkg, "--name", "helper", "--version", "0.3")
+    swu = make_swu(os.path.join(tmp, "s"), "1.0")
+    nb.ctl("software", "add", swu)
+    nb.ctl("ota", "repo", "--repo", "acme/app")
+
+
+LIST_KEYS = {
+    ("image", "list"): {"image", "build_id", "size", "built", "sha256"},
+    ("software", "list"): {"id", "name", "version", "kind", "size", "sha256", "url", "compat"},
+    ("user", "list"): {"name", "role", "created"},
+    ("mip", "list"): {"name", "version", "files", "size", "published", "description"},
+    ("ota", "list"): {"repo", "access", "signed", "tag", "commit", "manifest", "published"},
+}
+
+
+@pytest.mark.parametrize("cmd", sorted(LIST_KEYS))
+def test_lists_give_json_for_scripts(nb, tmpdir_shared, cmd):
+    populate(nb, tmpdir_shared)
+    rows = json.loads(nb.ctl(*cmd, "--json").stdout)
+    assert isinstance(rows, list) and len(rows) == 1, rows
+    assert set(rows[0]) == LIST_KEYS[cmd], rows[0]
+    for k in ("size", "files", "id"):
+        if k in rows[0]:
+            assert isinstance(rows[0][k], int)
+    for k in ("built", "created", "published"):
+        if k in rows[0] and rows[0][k] is not None:
+            assert abs(rows[0][k] - time.time()) < 3600
+
+
+def test_json_of_an_empty_list_is_an_empty_array(nb):
+    nb.ctl("init")
+    for cmd in LIST_KEYS:
+        assert json.loads(nb.ctl(*cmd, "--json").stdout) == [], cmd
+
+
+def test_lists_on_a_terminal_have_a_header_and_readable_times(nb, tmpdir_shared):
+    populate(nb, tmpdir_shared)
+    three_days = time.time() - 3 * 86400 - 60
+    for name in os.listdir(os.path.join(nb.images, "bb")):
+        os.utime(os.path.join(nb.images, "bb", name), (three_days, three_days))
+    day = time.strftime("%Y-%m-%d", time.gmtime(three_days))
+    lines = on_terminal(nb, "image", "list").splitlines()
+    assert lines[0].split() == ["IMAGE", "BUILD", "ID", "SIZE", "BUILT"], lines
+    assert lines[1].startswith("bb/bb-pc-3 ")
+    assert "3 days ago (%s " % day in lines[1] and "UTC)" in lines[1], lines[1]
+    assert " 1.0 MiB " in lines[1]      # the raw image's size
+    users = on_terminal(nb, "user", "list").splitlines()
+    assert users[0].split() == ["NAME", "ROLE", "CREATED"]
+    assert users[1].split()[:3] == ["ops", "readonly", "just"], users
+    soft = on_terminal(nb, "software", "list").splitlines()
+    assert soft[0].split()[:4] == ["ID", "NAME", "VERSION", "KIND"], soft
+    mip = on_terminal(nb, "mip", "list").splitlines()
+    assert mip[0].split()[:4] == ["NAME", "VERSION", "FILES", "SIZE"], mip
+    ota = on_terminal(nb, "ota", "list").splitlines()
+    assert ota[0].split()[:2] == ["REPOSITORY", "ACCESS"], ota
+    assert ota[1].split()[:2] == ["acme/app", "public"], ota
+
+
+def test_piped_lists_keep_their_lines(nb, tmpdir_shared):
+    """What scripts parsed before --json existed stays as it was."""
+    populate(nb, tmpdir_shared)
+    assert nb.ctl("user", "list").stdout == "ops\treadonly\n"
+    assert nb.ctl("image", "list").stdout.startswith("bb/bb-pc-3\t")
+    assert nb.ctl("mip", "list").stdout.startswith("helper\t0.3\t1 files\t")
+    assert nb.ctl("software", "list").stdout.startswith("1\t")
+
+
+def test_a_terminal_is_not_driven_by_stored_text(nb, tmpdir_shared):
+    """A name with an escape sequence is shown, not obeyed."""
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "s"), "1.0")
+    nb.ctl("software", "add", swu, "--name", "evil\x1b]0;owned\x07name")
+    shown = on_terminal(nb, "software", "list")
+    assert "\x1b" not in shown and "\x07" not in shown
+    assert "evil?]0;owned?name" in shown
+    assert json.loads(nb.ctl("software", "list", "--json").stdout)[0]["name"] == \
+        "evil\x1b]0;owned\x07name"
+
+
+def test_changes_are_said(nb, tmpdir_shared):
+    nb.ctl("init")
+    raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=65536)
+    r = nb.ctl("image", "import", raw, "--box", "bb", "--board", "pc")
+    assert r.stdout == "bb/bb-pc\n"     # what pipelines read, unchanged
+    assert "imported bb/bb-pc into " in r.stderr
+    swu = make_swu(os.path.join(tmpdir_shared, "s"), "1.0")
+    r = nb.ctl("software", "add", swu)
+    assert r.stdout == "1\n"
+    assert "added software 1: " in r.stderr and " 1.0 " in r.stderr
+    r = nb.ctl("software", "del", "1")
+    assert "deleted software 1: " in r.stdout and " 1.0" in r.stdout
+    r = nb.ctl("ota", "key", "--repo", "acme/app")
+    assert len(r.stdout.strip()) == 64
+    assert "new manifest key of acme/app" in r.stderr
+    r = nb.ctl("ota", "key", "--repo", "acme/app", "--remove")
+    assert "removed the manifest key of acme/app" in r.stdout
+    r = nb.ctl("ota", "token", "--repo", "acme/app", "--name", "b7")
+    assert "new read token for acme/app (b7)" in r.stderr
+
+
+def test_errors_exit_by_their_kind(nb, tmpdir_shared):
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "s"), "1.0")
+    nb.ctl("software", "add", swu)
+    r = nb.ctl("software", "add", swu, check=False)
+    assert r.returncode == 3 and r.stderr.startswith("nestboxctl: software not added: ")
+    assert r.stdout == ""
+    r = nb.ctl("software", "del", "7", check=False)
+    assert r.returncode == 1 and r.stderr.startswith("nestboxctl: software 7: "), r.stderr
+    assert r.stdout == ""
+    add = [CTL, "user", "add", "ops"]
+    for rc in (0, 1):
+        r = subprocess.run(add, env=nb.env, input="ops-password-1\n", text=True,
+                           capture_output=True)
+        assert r.returncode == rc, r.stderr
+    assert "user ops exists already" in r.stderr
