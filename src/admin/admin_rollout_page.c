@@ -142,7 +142,8 @@ static int show(struct app *app, struct http_req *r, struct http_resp *w, int st
 		return -1;
 	if (key && msg)
 		cJSON_AddStringToObject(d, key, msg);
-	if (req_str(r, "done") && !key)
+	/* the page's GET declares done; the limits POST shows the page too */
+	if (!key && req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, status, "rollout", arena_printf(r->a, "Rollout %lld", id), d);
 	return 0;

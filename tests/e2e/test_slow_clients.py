@@ -197,7 +197,9 @@ def test_program_exits_after_term_during_a_request(admin_nb):
     wait_until(gone, "admin.fcgi to exit", limit=15)
     # lighttpd starts admin.fcgi again for the next request; when lighttpd
     # stops, that one must exit too (it is not always sent a signal)
-    assert Browser(nb.port).get("/admin/login").status == 200
+    # (lighttpd may answer 503 while it notices the exits and respawns)
+    wait_until(lambda: Browser(nb.port).get("/admin/login").status == 200,
+               "admin.fcgi started again")
     nb.stop()       # waits (bounded) for every program to exit
 
 
