@@ -131,7 +131,9 @@ fuzz: deps
 init: all
 	@$(CTL) init
 
-run: deps
+# only what running needs (the test toolchain comes with make test)
+run:
+	@sh scripts/deps.sh --run
 	@$(MAKE) --no-print-directory all
 	@HOST=$(HOST) PORT=$(PORT) sh scripts/run.sh
 
