@@ -20,6 +20,7 @@ from test_mkbox import file_sha, run_box
 
 CGIBIN = "/usr/lib/nestbox/cgi-bin"
 SNIPPET = "/etc/lighttpd/conf-available/50-nestbox.conf"
+SERVICE_CONF = "/etc/nestbox/lighttpd.conf"
 APACHE_SITE = "/etc/apache2/sites-available/nestbox.conf"
 LEFT_BEHIND = ("/usr/lib/nestbox", "/usr/bin/nestboxctl", "/usr/share/nestbox", "/etc/nestbox",
                "/var/lib/nestbox", SNIPPET, APACHE_SITE)
@@ -107,18 +108,19 @@ def installed(deb):
 
 
 class Lighttpd:
-    """A private lighttpd that includes the package's snippet, as the
-    snippet says: running as nestbox, on a port of its own."""
+    """The package's own lighttpd (/etc/nestbox/lighttpd.conf, which includes
+    the conf-available snippet) on a free port instead of 8080."""
 
     def __init__(self, d):
         self.d, self.port = d, free_port()
         self.conf = os.path.join(d, "lighttpd.conf")
-        docroot = os.path.join(d, "docroot")
-        os.makedirs(docroot, exist_ok=True)
+        with open(SERVICE_CONF) as f:
+            shipped = f.read()
+        assert "\nserver.port          = 8080\n" in shipped, shipped
         with open(self.conf, "w") as f:
-            f.write('server.document-root = "%s"\nserver.port = %d\nserver.bind = "127.0.0.1"\n'
-                    'server.username = "nestbox"\nserver.groupname = "nestbox"\n'
-                    'include "%s"\n' % (docroot, self.port, SNIPPET))
+            f.write(shipped.replace("\nserver.port          = 8080\n",
+                                    '\nserver.port = %d\nserver.bind = "127.0.0.1"\n'
+                                    % self.port))
         self.log = os.path.join(d, "lighttpd.log")
         self.proc = None
 
@@ -160,7 +162,7 @@ def test_deb_installs_runs_as_nestbox_updates_a_box_and_a_device_and_purges(inst
     assert "admin login: user admin, password " in installed, installed
     for p in ("/usr/bin/nestboxctl", CGIBIN + "/ddi.fcgi", CGIBIN + "/update.fcgi",
               "/usr/share/nestbox/templates", "/usr/share/nestbox/htdocs",
-              "/etc/nestbox/nestbox.yaml", SNIPPET, APACHE_SITE):
+              "/etc/nestbox/nestbox.yaml", SERVICE_CONF, SNIPPET, APACHE_SITE):
         assert os.path.exists(p), p
     conffiles = run(["dpkg-query", "-W", "-f", "${Conffiles}", "nestbox"])
     assert "/etc/nestbox/nestbox.yaml" in conffiles and SNIPPET in conffiles, conffiles
@@ -197,6 +199,10 @@ def test_deb_installs_runs_as_nestbox_updates_a_box_and_a_device_and_purges(inst
         assert p.returncode == 0 and "box1-rpi4-master-1.0.img.zst: OK" in p.stdout, \
             p.stdout + p.stderr
         assert file_sha(disk) == file_sha(raw)
+        # the admin pages and their stylesheet (sent with its type: nosniff)
+        css = run(["curl", "-sfI", srv.url + "/static/nestbox.css"]).lower()
+        assert "content-type: text/css" in css, css
+        assert "<form" in run(["curl", "-sfL", srv.url + "/admin/login"])
 
         # a DDI device: the real swupdate installs, "reboots", reports success
         dev = SwupdateDevice(os.path.join(d, "device"), srv.url, "DEFAULT", "dev1", "tok-dev1",
