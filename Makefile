@@ -1,4 +1,4 @@
-# nestbox - the only entry points: deps all test run install bench fuzz asan clean
+# nestbox - the only entry points: deps all test run install deb bench fuzz asan clean
 #
 # `make run` and `make test` each start with `deps`, so either works alone on
 # a fresh Debian 12 machine (as root it installs what is missing).
@@ -48,7 +48,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test unit e2e run install bench fuzz asan clean init mutants
+.PHONY: all deps test unit e2e run install deb bench fuzz asan clean init mutants
 
 all: $(FCGI) $(ACCESSLOG) $(CTL)
 
@@ -138,7 +138,9 @@ fuzz: deps
 init: all
 	@$(CTL) init
 
-run: deps
+# only what running needs (the test toolchain comes with make test)
+run:
+	@sh scripts/deps.sh --run
 	@$(MAKE) --no-print-directory all
 	@HOST=$(HOST) PORT=$(PORT) sh scripts/run.sh
 
@@ -165,7 +167,20 @@ install: all
 	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
 	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
 
+# The Debian package (debian/, debhelper): built from a copy of the tree in
+# $(DEBDIR), so that neither the tree nor its parent directory receives
+# build output; prints the path of the .deb.
+DEBDIR   ?= build-deb
+DEB_SRC  := Makefile apache-example.conf debian etc htdocs scripts src templates
+
+deb:
+	rm -rf $(DEBDIR) && mkdir -p $(DEBDIR)/nestbox
+	tar -cf - $(DEB_SRC) | tar -xf - -C $(DEBDIR)/nestbox
+	cd $(DEBDIR)/nestbox && DEB_BUILD_OPTIONS="nocheck noddebs $(DEB_BUILD_OPTIONS)" \
+	  dpkg-buildpackage -b -us -uc >../build.log 2>&1 || { tail -40 ../build.log; exit 1; }
+	@ls $(abspath $(DEBDIR))/nestbox_*.deb
+
 clean:
-	rm -rf build build-asan build-fuzz cgi-bin bin
+	rm -rf build build-asan build-fuzz build-deb cgi-bin bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,28 +1,47 @@
 #!/bin/sh
-# Installs the Debian packages nestbox builds, tests and runs with.  As root
+# Installs the Debian packages nestbox builds, runs and tests with.  As root
 # it runs apt-get for whatever is missing; otherwise it names them and fails.
+#
+#   deps.sh              build + run + test (`make deps`, `make test`)
+#   deps.sh --run        build + run only (`make run`: no test toolchain)
+#   deps.sh --build-list | --run-list | --test-list
+#                        print that list, one package a line, and exit
+#                        (the Containerfile's build stage reads --build-list)
 set -e
-pkgs="build-essential pkg-config clang libclang-rt-14-dev
+# what compiles the programs and nestboxctl
+build="build-essential pkg-config
 libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libargon2-dev
-libcurl4-openssl-dev libarchive-dev libconfig-dev libcmocka-dev
-lighttpd apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
-python3 python3-pytest python3-pip twine curl zstd tar cpio coreutils wrk sqlite3 chromium
-swupdate openssl util-linux
-libsquashfs-dev libinih-dev rauc squashfs-tools libgit2-dev git"
+libcurl4-openssl-dev libarchive-dev libconfig-dev libsquashfs-dev libinih-dev libgit2-dev"
+# what `make run` needs besides: the front end (the -dev packages above
+# bring the shared libraries; libcurl is opened at run time)
+run="lighttpd curl"
+# the test toolchain: unit tests, sanitizers, the other front end, the real
+# clients the end-to-end tests drive, the browser, make deb
+test="clang libclang-rt-14-dev libcmocka-dev
+apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
+python3 python3-pytest python3-pip twine zstd tar cpio coreutils wrk sqlite3 chromium
+swupdate openssl util-linux rauc squashfs-tools git
+debhelper dpkg-dev fakeroot"
 # the container image is built and run by tests/e2e/test_container.py
-pkgs="$pkgs podman runc debootstrap podman-compose"
+test="$test podman runc debootstrap podman-compose"
 
-# `deps.sh --build-list`: the packages that compile the programs, one a line
-# (the Containerfile's build stage installs these, not the test tools)
-if [ "${1:-}" = "--build-list" ]; then
-	printf '%s\n' $pkgs | grep -E -e '^(build-essential|pkg-config)$' -e '-dev$' |
-		grep -v -E '^(libclang-rt-.*|libcmocka-dev)$'
-	exit 0
+mode=all
+case "${1:-}" in
+--build-list) printf '%s\n' $build; exit 0 ;;
+--run-list) printf '%s\n' $build $run; exit 0 ;;
+--test-list) printf '%s\n' $test; exit 0 ;;
+--run) mode=run ;;
+"") ;;
+*) echo "usage: deps.sh [--run | --build-list | --run-list | --test-list]" >&2; exit 2 ;;
+esac
+
+pkgs="$build $run"
+if [ $mode = all ]; then
+	pkgs="$pkgs $test"
+	# node and npm drive the browser test; Debian's packages unless some are present
+	command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
+	command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 fi
-
-# node and npm drive the browser test; Debian's packages unless some are present
-command -v node >/dev/null 2>&1 || pkgs="$pkgs nodejs"
-command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 
 missing=""
 for p in $pkgs; do
@@ -34,6 +53,7 @@ for p in $pkgs; do
 done
 # playwright-core (from npm) drives Debian's chromium; it downloads no browser
 browser_deps() {
+	[ $mode = all ] || return 0
 	dir=$(cd "$(dirname "$0")/../tests/browser" && pwd)
 	[ -d "$dir/node_modules/playwright-core" ] && return 0
 	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2

@@ -14,16 +14,39 @@ fi
 ctl="$root/bin/nestboxctl"
 "$ctl" init
 login=$("$ctl" user first-admin)
-state=$("$ctl" config | sed -n 's/^server\.var_dir = //p')
+config=$("$ctl" config)
+setting() { printf '%s\n' "$config" | sed -n "s/^$1 = //p"; }
+state=$(setting 'server\.var_dir')
 mkdir -p "$state/run"
+
+# The URLs devices are given: server.base_url when set (what devices reach
+# through a proxy), else this listener; a wildcard address is no address a
+# device can use, so the machine's name stands in for it.
+base=$(setting 'server\.base_url' | sed 's|/*$||')
+if [ -z "$base" ]; then
+	case "$HOST" in
+	0.0.0.0 | :: | "[::]") base="http://$(uname -n):$PORT" ;;
+	*:*) base="http://[$HOST]:$PORT" ;;
+	*) base="http://$HOST:$PORT" ;;
+	esac
+fi
+# ddi.tenants prints as "DEFAULT" or "[a, b]"
+tenants=$(setting 'ddi\.tenants' | tr '[],' '   ')
+
 export NESTBOX_ROOT="$root" NESTBOX_CGIBIN="$root/cgi-bin" NESTBOX_STATE="$state" \
 	NESTBOX_HOST="$HOST" NESTBOX_PORT="$PORT" NESTBOX_EXTRA="${NESTBOX_EXTRA:-/dev/null}"
+echo "nestbox: http://$HOST:$PORT/"
+echo "  admin:   $base/admin/   $login"
+echo "devices (README: \"Point SWUpdate at nestbox\", \"Point RAUC's hawkbit updater at nestbox\"):"
+for t in $tenants; do
+	echo "  DDI:     $base/$t/controller/v1/<controllerId>   (suricatta: url = \"$base\"; tenant = \"$t\")"
+done
 cat <<MSG
-nestbox: http://$HOST:$PORT/
-  admin:   http://$HOST:$PORT/admin/   $login
-  mkbox:   /list  /update/<box>/<image>[/<buildID>]  /update?name=&board=&version=&build_id=
-  mip:     /mip (mip.install("pkg", index="http://$HOST:$PORT/mip"))
-  logs:    /log/echo  /metrics  /healthz
+  mkbox:   $base/list   $base/update/<box>/<image>[/<buildID>]   $base/update?name=&board=&version=&build_id=
+  mip:     $base/mip   (mip.install("pkg", index="$base/mip"))
+  OTA:     $base/ota/api   $base/ota/raw   (in ota.py, for api.github.com and raw.githubusercontent.com)
+  Python:  $base/pypi/root/pypi/+simple/   (pip install --index-url)
+  logs:    $base/log/echo   $base/metrics   $base/healthz
   images:  $ctl image import <file.img> --box B --board X [--branch BR] [--version V]
   (Ctrl-C stops the server)
 MSG
