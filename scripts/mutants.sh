@@ -14,6 +14,8 @@
 # that fails anyway proves nothing.  Adding a mutant is dropping a file.
 #
 # Usage: sh scripts/mutants.sh [patch...]     (default: tests/mutants/*.patch)
+# With MUTANTS_LOGS=dir, each patch's build and test output is kept in
+# dir/<patch>.log, to check that a mutant was killed for the right reason.
 # Prints one line per patch (killed, SURVIVED, BROKEN) and a total; exits 1
 # unless every patch was killed.
 set -u
@@ -106,6 +108,7 @@ for p in "$@"; do
 		fi
 	fi
 	git apply -R "$p" || { echo "cannot undo $name" >&2; exit 2; }
+	[ -n "${MUTANTS_LOGS:-}" ] && mkdir -p "$MUTANTS_LOGS" && cp "$LOG" "$MUTANTS_LOGS/$name.log"
 done
 echo "mutants: $killed of $total killed, $survived survived, $broken broken"
 [ "$killed" -eq "$total" ]
