@@ -370,6 +370,9 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	}
 	if (def->init && def->init(&app, err, sizeof(err)) < 0) {
 		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+		/* what init set up before it failed (a busy store at start) */
+		if (def->fini)
+			def->fini(&app);
 		app_close(&app);
 		return 1;
 	}

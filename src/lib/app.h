@@ -41,6 +41,7 @@ struct app_def {
 	enum app_errfmt errfmt;
 	/* optional: domain set-up after the store is open */
 	int (*init)(struct app *app, char *err, size_t errlen);
+	/* also runs after a failed init: it must take a half-done one */
 	void (*fini)(struct app *app);
 	/* optional: runs after routing, before the handler (authentication);
 	 * returns non-zero when it has answered the request itself */
