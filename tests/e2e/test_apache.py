@@ -21,7 +21,7 @@ class Apache:
         self.prefix = os.path.join(base, "prefix")
         cgi = os.path.join(self.prefix, "lib", "nestbox", "cgi-bin")
         os.makedirs(cgi)
-        for prog in ("list", "update", "log", "admin", "ddi", "mip-index", "ota"):
+        for prog in ("list", "update", "log", "admin", "ddi", "mip-index", "ota", "pypi"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
         shutil.copy2(os.path.join(CGIBIN, "nestbox-accesslog"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
@@ -314,3 +314,34 @@ def test_request_log_through_apache(apache):
     for f in os.listdir(a.nb.state):
         if f.startswith("nestbox.db"):
             assert os.stat(os.path.join(a.nb.state, f)).st_uid == st.st_uid, f
+
+
+def test_pypi_through_apache(apache, tmpdir_shared):
+    """The Python index through mod_fcgid: an index created with devpi's JSON
+    API, a wheel uploaded as twine sends it (Basic auth reaching the
+    program), its simple page and the file itself."""
+    import hashlib
+    import json
+    from pypi_dists import basic, make_wheel, upload_form
+    a, _ = apache
+    # mod_fcgid starts pypi.fcgi on its first request, which creates root
+    with open(a.nb.config) as f:
+        conf = f.read()
+    with open(a.nb.config, "w") as f:
+        f.write(conf + "pypi:\n  root_password: apache-root-pw\n")
+    root = basic("root", "apache-root-pw")
+    h = {"Content-Type": "application/json", "Accept": "application/json"}
+    r = a.request("PUT", "/pypi/root/dev", dict(h, **root), json.dumps({}).encode())
+    assert r.status == 201, r.body
+    whl = make_wheel(tmpdir_shared, "nb-apache", "1.0")
+    body, uh = upload_form(whl)
+    assert a.request("POST", "/pypi/root/dev/", dict(uh, **root), body).status == 200
+    page = json.loads(a.request("GET", "/pypi/root/dev/+simple/nb-apache/",
+                                {"Accept": "application/vnd.pypi.simple.v1+json"}).body)
+    f = page["files"][0]
+    data = open(whl, "rb").read()
+    assert f["hashes"]["sha256"] == hashlib.sha256(data).hexdigest()
+    url = f["url"].split("#")[0]
+    path = url if url.startswith("/") else "/" + url.split("/", 3)[3]
+    got = a.request("GET", path)
+    assert got.status == 200 and got.body == data
