@@ -112,8 +112,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	arena_free(&f->a);
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }
