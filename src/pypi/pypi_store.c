@@ -55,6 +55,60 @@ static int done(struct app *app, sqlite3_stmt *st, const char *what, struct nb_e
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+/*
+ * Steps a statement that answers at most one row: 0 with the row ready
+ * for the caller to read (who then resets st), or -1 with st reset and e
+ * set: NB_NOT_FOUND missing when there is no row, else store_fail(what).
+ */
+static int one_row(struct app *app, sqlite3_stmt *st, const char *missing, const char *what,
+		   struct nb_err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		nb_fail(e, NB_NOT_FOUND, "%s", missing);
+	else
+		store_fail(app, e, what);
+	sqlite3_reset(st);
+	return -1;
+}
+
+/* v (n elements of size bytes each, cap allocated) with room for at least
+ * need elements: v itself, or a larger copy from a with *cap updated. */
+static void *grow(struct arena *a, void *v, size_t n, size_t need, size_t *cap, size_t size)
+{
+	void *nv;
+
+	if (need <= *cap)
+		return v;
+	*cap = need * 2 + 8;
+	nv = arena_alloc(a, size * *cap);
+	if (n)
+		memcpy(nv, v, size * n);
+	return nv;
+}
+
+/* Column 0 of every row st answers, as a NULL-terminated array from a
+ * (never NULL; empty when st is NULL); resets st. */
+static const char **names_of(struct arena *a, sqlite3_stmt *st)
+{
+	const char **v = NULL;
+	size_t n = 0, cap = 0;
+
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		v = grow(a, v, n, n + 2, &cap, sizeof(*v));
+		v[n++] = col(a, st, 0);
+	}
+	if (st)
+		sqlite3_reset(st);
+	if (!v)
+		v = arena_zalloc(a, sizeof(*v));
+	v[n] = NULL;
+	return v;
+}
+
 /* The rows a statement done() changed. */
 static int changes(struct app *app)
 {
@@ -75,23 +129,17 @@ int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pyp
 		  struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_user_get);
-	int rc;
 
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		out->name = col(a, st, 0);
-		out->email = col(a, st, 1);
-		out->pw_hash = col(a, st, 2);
-	} else if (rc == SQLITE_DONE) {
-		nb_fail(e, NB_NOT_FOUND, "no such user");
-	} else {
-		store_fail(app, e, "user");
-	}
+	if (one_row(app, st, "no such user", "user", e) < 0)
+		return -1;
+	out->name = col(a, st, 0);
+	out->email = col(a, st, 1);
+	out->pw_hash = col(a, st, 2);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return 0;
 }
 
 static const char sql_user_add[] =
@@ -153,25 +201,7 @@ static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
 
 const char **pypi_user_list(struct app *app, struct arena *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_user_list);
-	const char **v = NULL;
-	size_t n = 0, cap = 0;
-
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		if (n + 1 >= cap) {
-			const char **nv = arena_alloc(a, sizeof(*nv) * (cap = cap * 2 + 16));
-			if (n)
-				memcpy(nv, v, sizeof(*nv) * n);
-			v = nv;
-		}
-		v[n++] = col(a, st, 0);
-	}
-	if (st)
-		sqlite3_reset(st);
-	if (!v)
-		v = arena_zalloc(a, sizeof(*v));
-	v[n] = NULL;
-	return v;
+	return names_of(a, db_stmt(app->db, sql_user_list));
 }
 
 /* -- indexes -- */
@@ -201,21 +231,16 @@ int pypi_index_get(struct app *app, struct arena *a, const char *user, const cha
 		   struct pypi_index *out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_index_get);
-	int rc;
 
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		index_row(a, st, out);
-	else if (rc == SQLITE_DONE)
-		nb_fail(e, NB_NOT_FOUND, "no such index");
-	else
-		store_fail(app, e, "index");
+	if (one_row(app, st, "no such index", "index", e) < 0)
+		return -1;
+	index_row(a, st, out);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return 0;
 }
 
 static const char sql_index_list[] =
@@ -227,24 +252,19 @@ int pypi_index_list(struct app *app, struct arena *a, const char *user,
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_index_list);
 	struct pypi_index *v = NULL;
-	int n = 0, cap = 0;
+	size_t n = 0, cap = 0;
 
 	if (!st)
 		return no_stmt(e);
 	if (user)
 		bind_text(st, 1, user);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			struct pypi_index *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap = cap * 2 + 8));
-			if (n)
-				memcpy(nv, v, sizeof(*nv) * (size_t)n);
-			v = nv;
-		}
+		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		index_row(a, st, &v[n++]);
 	}
 	sqlite3_reset(st);
 	*out = v;
-	return n;
+	return (int)n;
 }
 
 static const char sql_index_add[] =
@@ -331,24 +351,19 @@ int pypi_files_of(struct app *app, struct arena *a, long long index_id, const ch
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_files_of);
 	struct pypi_file *v = NULL;
-	int n = 0, cap = 0;
+	size_t n = 0, cap = 0;
 
 	if (!st)
 		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			struct pypi_file *nv = arena_alloc(a, sizeof(*nv) * (size_t)(cap = cap * 2 + 8));
-			if (n)
-				memcpy(nv, v, sizeof(*nv) * (size_t)n);
-			v = nv;
-		}
+		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		file_row(a, st, &v[n++]);
 	}
 	sqlite3_reset(st);
 	*out = v;
-	return n;
+	return (int)n;
 }
 
 static const char sql_projects_of[] =
@@ -358,27 +373,15 @@ int pypi_projects_of(struct app *app, struct arena *a, long long index_id,
 		     const char ***out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_projects_of);
-	const char **v = NULL;
-	size_t n = 0, cap = 0;
+	int n = 0;
 
 	if (!st)
 		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		if (n + 1 >= cap) {
-			const char **nv = arena_alloc(a, sizeof(*nv) * (cap = cap * 2 + 16));
-			if (n)
-				memcpy(nv, v, sizeof(*nv) * n);
-			v = nv;
-		}
-		v[n++] = col(a, st, 0);
-	}
-	sqlite3_reset(st);
-	if (!v)
-		v = arena_zalloc(a, sizeof(*v));
-	v[n] = NULL;
-	*out = v;
-	return (int)n;
+	*out = names_of(a, st);
+	while ((*out)[n])
+		n++;
+	return n;
 }
 
 static const char sql_file_by_name[] =
@@ -389,21 +392,16 @@ int pypi_file_by_name(struct app *app, struct arena *a, long long index_id,
 		      const char *filename, struct pypi_file *out, struct nb_err *e)
 {
 	sqlite3_stmt *st = db_stmt(app->db, sql_file_by_name);
-	int rc;
 
 	if (!st)
 		return no_stmt(e);
 	sqlite3_bind_int64(st, 1, index_id);
 	bind_text(st, 2, filename);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		file_row(a, st, out);
-	else if (rc == SQLITE_DONE)
-		nb_fail(e, NB_NOT_FOUND, "no such file on this index");
-	else
-		store_fail(app, e, "file");
+	if (one_row(app, st, "no such file on this index", "file", e) < 0)
+		return -1;
+	file_row(a, st, out);
 	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return 0;
 }
 
 static const char sql_file_add[] =

@@ -26,10 +26,11 @@ import pytest
 from admin_client import Browser
 from conftest import ROOT, free_port, make_raw_image, wait_until
 from mip_fakes import MipClient
-from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
-from test_ddi_swupdate import PAYLOAD, bootloader
+from swupdate_harness import make_signed_swu, make_signing_pair
+from test_ddi_swupdate import PAYLOAD
+from test_deb import box_update, device_updates
 from test_mip import files_of, make_pkg
-from test_mkbox import file_sha, run_box
+from test_mkbox import file_sha
 
 # what podman needs on these machines: runc (crun is refused), cgroupfs,
 # and limits the default ones exceed
@@ -37,7 +38,6 @@ PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 IMAGE = "localhost/nestbox:e2e"
 PASSWORD = "container-admin-pw"
-WAIT = 90.0
 
 
 def podman_problem():
@@ -187,14 +187,6 @@ def test_image_runs_unprivileged_with_a_health_check_and_prints_the_first_login(
     Browser(c.port).login("admin", "not-the-password", expect=401)
 
 
-def box_update(c, d, build_id):
-    disk = os.path.join(d, "disk")
-    if os.path.exists(disk):
-        os.unlink(disk)
-    p = run_box(c.url, os.path.join(d, "work"), disk, "box1", "rpi4", "1.0", build_id)
-    return p, disk
-
-
 def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(container,
                                                                              tmpdir_shared):
     c = container({"NESTBOX_ADMIN_PASSWORD": PASSWORD, "NESTBOX_DDI__POLL_TIME": "00:00:01",
@@ -215,7 +207,7 @@ def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(cont
     c.ctl("rollout", "add", "--feed", "default", "--software", sid)
 
     # a box: the update script's own curl | tar and sha256sum -c
-    p, disk = box_update(c, d, "not-this-build")
+    p, disk = box_update(c.url, d, "not-this-build")
     assert p.returncode == 0 and "box1-rpi4-master-1.0.img.zst: OK" in p.stdout, p.stdout + p.stderr
     assert file_sha(disk) == file_sha(raw)
     build_id = run(PODMAN + ["exec", c.name, "cat", "/var/lib/nestbox/images/box1/"
@@ -227,20 +219,7 @@ def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(cont
     assert files_of(board.target) == {"app.py": b"print('nestbox in a container')\n"}
 
     # a DDI device: the real swupdate installs, "reboots", reports success
-    dev = SwupdateDevice(os.path.join(d, "device"), c.url, "DEFAULT", "dev1", "tok-dev1", cert,
-                         hw=("board", "1.0"), sw_version="1.0", bootloader=bootloader(),
-                         grub_env={"ustate": "0"})
-    try:
-        dev.start()
-        dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
-                     WAIT, "the image installed into the target")
-        dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
-                     WAIT, "swupdate waiting for the reboot")
-        dev.simulate_reboot(ok=True)
-        dev.wait_for(lambda: "\nstate\tfinished\n" in c.ctl("device", "show", "dev1"),
-                     WAIT, "closed + success")
-    finally:
-        dev.stop()
+    device_updates(c.url, d, cert, target, lambda: c.ctl("device", "show", "dev1"))
     shown = c.ctl("device", "show", "dev1")
     assert "\nversion\t2.0\n" in shown and "\tfinished\t100%\t2.0\t" in shown, shown
 
@@ -253,9 +232,9 @@ def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(cont
     assert after == before
     # the rollout counts the device's success: 1 success, 0 failures, 0 open
     assert "\t2.0\t100%\t1\t0\t0\t" in after["rollout list"], after
-    p, disk = box_update(c, d, build_id)
+    p, disk = box_update(c.url, d, build_id)
     assert p.returncode == 3 and "up to date" in p.stdout, p.stdout + p.stderr
-    p, disk = box_update(c, d, "an-older-build")
+    p, disk = box_update(c.url, d, "an-older-build")
     assert p.returncode == 0 and file_sha(disk) == file_sha(raw), p.stdout + p.stderr
     again = MipClient(c.url + "/mip", os.path.join(d, "board2"))
     again.install("app")

@@ -57,6 +57,35 @@ def user_exists():
 pytestmark = pytest.mark.skipif(problem() is not None, reason=str(problem()))
 
 
+def box_update(url, d, build_id):
+    """box1's update script (its own curl | tar and sha256sum -c) run against url
+    from a box that runs build_id, onto a fresh d/disk: (CompletedProcess, disk)."""
+    disk = os.path.join(d, "disk")
+    if os.path.exists(disk):
+        os.unlink(disk)
+    p = run_box(url, os.path.join(d, "work"), disk, "box1", "rpi4", "1.0", build_id)
+    return p, disk
+
+
+def device_updates(url, d, cert, target, show):
+    """Device dev1 (token tok-dev1, rollout mode) as the real swupdate at url:
+    installs the rollout's image into target, "reboots" and reports success,
+    until show() (its `nestboxctl device show dev1`) says the action finished."""
+    dev = SwupdateDevice(os.path.join(d, "device"), url, "DEFAULT", "dev1", "tok-dev1", cert,
+                         hw=("board", "1.0"), sw_version="1.0", bootloader=bootloader(),
+                         grub_env={"ustate": "0"})
+    try:
+        dev.start()
+        dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
+                     WAIT, "the image installed into the target")
+        dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
+                     WAIT, "swupdate waiting for the reboot")
+        dev.simulate_reboot(ok=True)
+        dev.wait_for(lambda: "\nstate\tfinished\n" in show(), WAIT, "closed + success")
+    finally:
+        dev.stop()
+
+
 def run(cmd, **kw):
     p = subprocess.run(cmd, capture_output=True, text=True, **kw)
     assert p.returncode == 0, "%s: %s%s" % (cmd, p.stdout, p.stderr)
@@ -194,8 +223,7 @@ def test_deb_installs_runs_as_nestbox_updates_a_box_and_a_device_and_purges(inst
     srv.start()
     try:
         # a box: the update script's own curl | tar and sha256sum -c
-        disk = os.path.join(d, "disk")
-        p = run_box(srv.url, os.path.join(d, "work"), disk, "box1", "rpi4", "1.0", "old-build")
+        p, disk = box_update(srv.url, d, "old-build")
         assert p.returncode == 0 and "box1-rpi4-master-1.0.img.zst: OK" in p.stdout, \
             p.stdout + p.stderr
         assert file_sha(disk) == file_sha(raw)
@@ -205,20 +233,7 @@ def test_deb_installs_runs_as_nestbox_updates_a_box_and_a_device_and_purges(inst
         assert "<form" in run(["curl", "-sfL", srv.url + "/admin/login"])
 
         # a DDI device: the real swupdate installs, "reboots", reports success
-        dev = SwupdateDevice(os.path.join(d, "device"), srv.url, "DEFAULT", "dev1", "tok-dev1",
-                             cert, hw=("board", "1.0"), sw_version="1.0",
-                             bootloader=bootloader(), grub_env={"ustate": "0"})
-        try:
-            dev.start()
-            dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
-                         WAIT, "the image installed into the target")
-            dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
-                         WAIT, "swupdate waiting for the reboot")
-            dev.simulate_reboot(ok=True)
-            dev.wait_for(lambda: "\nstate\tfinished\n" in ctl("device", "show", "dev1"),
-                         WAIT, "closed + success")
-        finally:
-            dev.stop()
+        device_updates(srv.url, d, cert, target, lambda: ctl("device", "show", "dev1"))
         shown = ctl("device", "show", "dev1")
         assert "\nversion\t2.0\n" in shown, shown
 

@@ -21,21 +21,7 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/admin.fcgi.c"
-
-static int names_declared_field(const struct route *hit, const char *msg)
-{
-	const struct req_field *f = route_typed(hit)->input;
-	size_t n;
-
-	if (strncmp(msg, "invalid ", 8) && strncmp(msg, "missing ", 8))
-		return 0;
-	msg += 8;
-	n = strcspn(msg, ":");
-	for (; f && f->name; f++)
-		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
-			return 1;
-	return 0;
-}
+#include "fuzz_routes.h"
 
 static int has_control(const char *s)
 {
@@ -69,23 +55,16 @@ static void route(struct arena *a, const char *method, const struct path *p,
 		  const struct query *q)
 {
 	static struct app app;	/* the path and query validators read no settings */
+	const struct route *hit = NULL;
+	struct route_params rp = { .n = 0 };
 	struct http_req r;
-	struct nb_err e;
 	const char *bad = NULL;
 
-	http_req_init(&r, a, NULL);
-	r.method = method;
-	r.path = *p;
-	r.query = *q;
-	if (route_match(a, admin_routes, admin_nroutes, method, p, &r.route, &r.params,
-			&bad) != ROUTE_OK || !route_typed(r.route))
+	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp, &bad) != ROUTE_OK ||
+	    !route_typed(hit))
 		return;	/* the routes not yet typed keep their old validators */
-	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
-		if (e.kind != NB_INVALID || !names_declared_field(r.route, e.msg))
-			abort();
-		return;
-	}
-	check_values(&r);
+	if (fz_req_accepted(a, &app, method, p, q, hit, &rp, &r))
+		check_values(&r);
 }
 
 static void validators(const char *s)
@@ -114,10 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct path p;
-	struct query q = { NULL, 0 };
-	const char *raw = (const char *)data, *err = NULL;
-	const char *qm = memchr(raw, '?', size);
-	size_t plen = qm ? (size_t)(qm - raw) : size;
+	struct query q;
 	char *s;
 
 	arena_init(&a);
@@ -125,8 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	validators(s);
-	if (path_split(&a, raw, plen, &p, &err) == 0 &&
-	    (!qm || query_parse(&a, qm + 1, size - plen - 1, &q, &err) == 0)) {
+	if (fz_split_target(&a, data, size, &p, &q) == FZ_TARGET_OK) {
 		route(&a, "GET", &p, &q);
 		route(&a, "POST", &p, &q);
 	}

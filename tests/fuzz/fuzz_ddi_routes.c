@@ -19,6 +19,7 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/ddi.fcgi.c"
+#include "fuzz_routes.h"
 
 static int declared(const struct route *hit, const char *msg)
 {
@@ -51,23 +52,18 @@ static void check(struct arena *a, const struct app *app, const char *method,
 {
 	const struct ddi *d = app->domain;
 	const struct route *hit = NULL;
+	struct route_params rp = { .n = 0 };
 	const char *bad = NULL;
 	struct http_req r;
 	struct nb_err e;
 	enum route_result res;
 
-	http_req_init(&r, a, NULL);
-	r.method = method;
-	r.path = *p;
-	r.query = *q;
-	res = route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &r.params, &bad);
+	res = route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &rp, &bad);
 	if (res == ROUTE_INVALID || (res == ROUTE_OK && !route_typed(hit)))
 		abort();
 	if (res != ROUTE_OK)
 		return;
-	r.route = hit;
-	nb_err_clear(&e);
-	if (req_check(app, &r, REQ_PATH | REQ_QUERY, &e) == 0) {
+	if (fz_req_check(a, app, method, p, q, hit, &rp, &r, &e) == 0) {
 		check_accepted(d, &r);
 		return;
 	}
@@ -86,10 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static struct app app;
 	struct arena a;
 	struct path p;
-	struct query q = { NULL, 0 };
-	const char *raw = (const char *)data, *err = NULL;
-	const char *qm = memchr(raw, '?', size);
-	size_t plen = qm ? (size_t)(qm - raw) : size;
+	struct query q;
 
 	if (!d.set.ntenants) {
 		strcpy(d.set.tenant[0], "DEFAULT");
@@ -98,8 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		app.domain = &d;
 	}
 	arena_init(&a);
-	if (path_split(&a, raw, plen, &p, &err) == 0 &&
-	    (!qm || query_parse(&a, qm + 1, size - plen - 1, &q, &err) == 0)) {
+	if (fz_split_target(&a, data, size, &p, &q) == FZ_TARGET_OK) {
 		check(&a, &app, "GET", &p, &q);
 		check(&a, &app, "PUT", &p, &q);
 		check(&a, &app, "POST", &p, &q);

@@ -31,49 +31,11 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/mip-index.fcgi.c"
+#include "fuzz_routes.h"
 
 #define routes mip_routes
 #define NROUTES mip_nroutes
 enum { R_INDEX, R_PACKAGE, R_FILE, R_GITHUB, R_GITLAB };
-
-static void check_segments(const struct path *p)
-{
-	int i;
-
-	if (p->n < 0 || p->n > PATH_MAX_SEGS)
-		abort();
-	for (i = 0; i < p->n; i++) {
-		const char *s = p->seg[i];
-		size_t n = strlen(s);
-
-		if (n == 0 && i == p->n - 1)
-			continue;	/* trailing slash */
-		if (!path_segment_ok(s, n))
-			abort();
-		if (!strcmp(s, ".") || !strcmp(s, "..") || strchr(s, '/'))
-			abort();
-	}
-}
-
-static int is_segment(const struct path *p, const char *v)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->seg[i] == v)
-			return 1;
-	return 0;
-}
-
-/* Safe to put between two '/' of an upstream URL. */
-static void url_piece_ok(const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c <= 0x20 || c >= 0x7f || strchr("/?#%\\\"<>", c))
-			abort();
-	}
-}
 
 static const char *param(const struct http_req *r, const char *name)
 {
@@ -95,14 +57,14 @@ static void package_checks(struct arena *a, const struct http_req *r)
 
 	if (!mip_flavour_ok(flavour) || !mip_name_ok(name))
 		abort();
-	url_piece_ok(flavour);
-	url_piece_ok(name);
+	fz_url_piece_ok(flavour);
+	fz_url_piece_ok(name);
 	if (fl <= 5 || strcmp(file + fl - 5, ".json"))
 		abort();
 	version = arena_strndup(a, file, fl - 5);
 	if (!mip_version_ok(version) || strlen(version) == 0 || strlen(version) > 63)
 		abort();
-	url_piece_ok(version);
+	fz_url_piece_ok(version);
 	/* the upstream URL has exactly the segments it was built from */
 	url = arena_printf(a, "/package/%s/%s/%s.json", flavour, name, version);
 	for (; *url; url++)
@@ -166,30 +128,14 @@ static void repo_checks(struct arena *a, const struct path *p, const struct http
 	if (!mip_name_ok(sp.org) || !mip_name_ok(sp.name) || !mip_version_ok(sp.ref) ||
 	    (*sp.path && !mip_dest_ok(sp.path)) || (sp.py != 0 && sp.py != 1))
 		abort();
-	url_piece_ok(sp.org);
-	url_piece_ok(sp.name);
-	url_piece_ok(sp.ref);
+	fz_url_piece_ok(sp.org);
+	fz_url_piece_ok(sp.name);
+	fz_url_piece_ok(sp.ref);
 	if (strchr(sp.ref, '@') || strchr(sp.org, '@') || strchr(sp.name, '@'))
 		abort();
 	/* the path is a part of rest, never longer than it */
 	if (*sp.path && !strstr(rest, sp.path))
 		abort();
-}
-
-/* The declared field e names ("invalid X", "missing X"). */
-static int names_declared_field(const struct route *hit, const char *msg)
-{
-	const struct req_field *f = route_typed(hit)->input;
-	size_t n;
-
-	if (strncmp(msg, "invalid ", 8) && strncmp(msg, "missing ", 8))
-		return 0;
-	msg += 8;
-	n = strcspn(msg, ":");
-	for (; f && f->name; f++)
-		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
-			return 1;
-	return 0;
 }
 
 /* req_check on the matched route, then the checks of what it accepted. */
@@ -200,18 +146,13 @@ static void check_input(struct arena *a, const struct path *p, const struct rout
 	struct http_req r;
 	struct nb_err e;
 
-	http_req_init(&r, a, NULL);
-	r.method = "GET";
-	r.path = *p;
-	r.route = hit;
-	r.params = *rp;
-	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
+	if (fz_req_check(a, &app, "GET", p, NULL, hit, rp, &r, &e) < 0) {
 		/* mip_pkgfile_valid's own answers name the version, not "file" */
 		int pkgfile = which == R_PACKAGE &&
 			      ((e.kind == NB_NOT_FOUND &&
 				!strcmp(e.msg, "package JSON paths end in .json")) ||
 			       (e.kind == NB_INVALID && !strcmp(e.msg, "invalid version")));
-		if (!pkgfile && !(e.kind == NB_INVALID && names_declared_field(hit, e.msg)))
+		if (!pkgfile && !(e.kind == NB_INVALID && fz_names_declared_field(hit, e.msg)))
 			abort();
 		return;
 	}
@@ -240,7 +181,7 @@ static enum route_result route(struct arena *a, const char *method, const struct
 		for (i = 0; i < rp.n; i++) {
 			if (!rp.val[i] || !rp.name[i])
 				abort();
-			if (strcmp(rp.name[i], "rest") && (!*rp.val[i] || !is_segment(p, rp.val[i])))
+			if (strcmp(rp.name[i], "rest") && (!*rp.val[i] || !fz_is_segment(p, rp.val[i])))
 				abort();
 		}
 		if (rp.n != (which == R_INDEX ? 0 : which == R_PACKAGE ? 3 : which == R_FILE ? 2 : 1))
@@ -290,7 +231,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		arena_free(&a);
 		return 0;
 	}
-	check_segments(&p);
+	fz_check_segments(&p);
 	get = route(&a, "GET", &p);
 	head = route(&a, "HEAD", &p);
 	post = route(&a, "POST", &p);

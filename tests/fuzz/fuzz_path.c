@@ -22,76 +22,19 @@
 #define NB_NO_MAIN
 #include "../../src/cgi/list.fcgi.c"
 #include "../../src/cgi/update.fcgi.c"
-
-static void check_segments(const struct path *p)
-{
-	int i;
-
-	if (p->n < 0 || p->n > PATH_MAX_SEGS)
-		abort();
-	for (i = 0; i < p->n; i++) {
-		const char *s = p->seg[i];
-		size_t n = strlen(s);
-
-		if (n == 0 && i == p->n - 1)
-			continue;	/* trailing slash */
-		if (!path_segment_ok(s, n))
-			abort();
-		if (!strcmp(s, ".") || !strcmp(s, "..") || strchr(s, '/'))
-			abort();
-	}
-}
-
-static int is_segment(const struct path *p, const char *v)
-{
-	int i;
-
-	for (i = 0; i < p->n; i++)
-		if (p->seg[i] == v)
-			return 1;
-	return 0;
-}
+#include "fuzz_routes.h"
 
 static const char *const names[] = { "box", "image", "name", "board", "branch", "version" };
-
-/* The declared field e names ("invalid X", "invalid X: ...", "missing X"). */
-static int names_declared_field(const struct route *hit, const char *msg)
-{
-	const struct req_field *f = route_typed(hit)->input;
-	size_t n;
-
-	if (!strncmp(msg, "invalid ", 8))
-		msg += 8;
-	else if (!strncmp(msg, "missing ", 8))
-		msg += 8;
-	else
-		return 0;
-	n = strcspn(msg, ":");
-	for (; f && f->name; f++)
-		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
-			return 1;
-	return 0;
-}
 
 static void check_input(struct arena *a, const struct path *p, const struct query *q,
 			const struct route *hit, const struct route_params *rp)
 {
 	static struct app app;	/* zero: the mkbox validators read no settings */
 	struct http_req r;
-	struct nb_err e;
 	size_t i;
 
-	http_req_init(&r, a, NULL);
-	r.method = "GET";
-	r.path = *p;
-	r.query = *q;
-	r.route = hit;
-	r.params = *rp;
-	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
-		if (e.kind != NB_INVALID || !names_declared_field(hit, e.msg))
-			abort();
+	if (!fz_req_accepted(a, &app, "GET", p, q, hit, rp, &r))
 		return;
-	}
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct req_field *f = route_typed(hit)->input;
 		for (; f && f->name; f++)
@@ -118,7 +61,7 @@ static enum route_result route(struct arena *a, const char *method,
 		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
 			abort();
 		for (i = 0; i < rp.n; i++)
-			if (!rp.val[i] || !*rp.val[i] || !is_segment(p, rp.val[i]))
+			if (!rp.val[i] || !*rp.val[i] || !fz_is_segment(p, rp.val[i]))
 				abort();
 		check_input(a, p, q, hit, &rp);
 		break;
@@ -137,21 +80,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct path p;
-	struct query q = { NULL, 0 };
-	const char *raw = (const char *)data, *err = NULL;
-	const char *qm = memchr(raw, '?', size);
-	size_t plen = qm ? (size_t)(qm - raw) : size;
+	struct query q;
 	enum route_result get, head, post;
 
 	arena_init(&a);
-	if (path_split(&a, raw, plen, &p, &err) < 0 ||
-	    (qm && query_parse(&a, qm + 1, size - plen - 1, &q, &err) < 0)) {
-		if (!err)
-			abort();
+	if (fz_split_target(&a, data, size, &p, &q) != FZ_TARGET_OK) {
 		arena_free(&a);
 		return 0;
 	}
-	check_segments(&p);
+	fz_check_segments(&p);
 	get = route(&a, "GET", &p, &q);
 	head = route(&a, "HEAD", &p, &q);
 	post = route(&a, "POST", &p, &q);

@@ -22,25 +22,9 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
+#include "fuzz_routes.h"
 
 static const char *const methods[] = { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE" };
-
-/* The declared field e names ("invalid X", "invalid X: ...", "missing X"). */
-static int names_declared_field(const struct route *hit, const char *msg)
-{
-	const struct req_field *f = route_typed(hit)->input;
-	size_t n;
-
-	if (!strncmp(msg, "invalid ", 8) || !strncmp(msg, "missing ", 8))
-		msg += 8;
-	else
-		return 0;
-	n = strcspn(msg, ":");
-	for (; f && f->name; f++)
-		if (strlen(f->name) == n && !memcmp(f->name, msg, n))
-			return 1;
-	return 0;
-}
 
 static int lower_hex(const char *s, size_t n)
 {
@@ -76,20 +60,9 @@ static void check_input(struct arena *a, const char *method, const struct path *
 	static struct app app;	/* zero: the pypi validators read no settings */
 	const struct req_field *f;
 	struct http_req r;
-	struct nb_err e;
 
-	http_req_init(&r, a, NULL);
-	r.method = method;
-	r.path = *p;
-	r.query = *q;
-	r.route = hit;
-	r.params = *rp;
-	nb_err_clear(&e);
-	if (req_check(&app, &r, REQ_PATH | REQ_QUERY, &e) < 0) {
-		if (e.kind != NB_INVALID || !names_declared_field(hit, e.msg))
-			abort();
+	if (!fz_req_accepted(a, &app, method, p, q, hit, rp, &r))
 		return;
-	}
 	for (f = route_typed(hit)->input; f && f->name; f++)
 		if (req_str(&r, f->name) && !holds(f->name, req_str(&r, f->name)))
 			abort();
@@ -99,17 +72,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct path p;
-	struct query q = { NULL, 0 };
-	const char *raw = (const char *)data, *err = NULL, *bad = NULL;
-	const char *qm = memchr(raw, '?', size);
-	size_t plen = qm ? (size_t)(qm - raw) : size, i;
+	struct query q;
+	const char *bad = NULL;
+	size_t i;
 	struct nb_err e;
 
 	if (route_table_check(pypi_routes, pypi_nroutes, &e) < 0)
 		abort();
 	arena_init(&a);
-	if (path_split(&a, raw, plen, &p, &err) < 0 ||
-	    (qm && query_parse(&a, qm + 1, size - plen - 1, &q, &err) < 0)) {
+	if (fz_split_target(&a, data, size, &p, &q) != FZ_TARGET_OK) {
 		arena_free(&a);
 		return 0;
 	}

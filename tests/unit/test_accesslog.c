@@ -248,8 +248,7 @@ static void test_pump(void **state)
 	assert_int_equal(q1(db, "SELECT sum(count) FROM metrics_requests WHERE program='ddi'"), 2);
 	free(big);
 	free(l);
-	db_close(db);
-	ut_rmtree(dir);
+	ut_store_close(db, dir);
 }
 
 int main(void)

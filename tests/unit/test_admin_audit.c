@@ -44,8 +44,7 @@ static void test_audit_write_list_filter_cursor(void **state)
 	n = admin_audit_list(db, NULL, v[0].id, v, 1, &e);	/* older than the newest of ann */
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].user, "bob");
-	db_close(db);
-	ut_rmtree(dir);
+	ut_store_close(db, dir);
 }
 
 static struct ddi_rollout ro(void)

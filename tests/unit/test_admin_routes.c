@@ -16,6 +16,7 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/admin.fcgi.c"
+#include "unit_routes.h"
 
 static struct arena A;
 static struct app APP;
@@ -36,23 +37,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Routes method uri ("/path?query") in the admin table and checks its
- * path and query input: the req_check result; r and e hold the rest. */
+/* Routes method uri in the admin table: req_check's result. */
 static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
 {
-	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
-	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
-
-	http_req_init(r, &A, NULL);
-	r->method = method;
-	nb_err_clear(e);
-	if (path_split(&A, uri, plen, &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
-	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
-		fail_msg("query_parse(%s): %s", uri, err);
-	assert_int_equal(route_match(&A, admin_routes, admin_nroutes, method, &r->path,
-				     &r->route, &r->params, &bad), ROUTE_OK);
-	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+	return ut_route_check(&A, &APP, admin_routes, admin_nroutes, method, uri, r, e);
 }
 
 static void test_table_is_consistent(void **state)

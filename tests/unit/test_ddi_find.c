@@ -41,14 +41,9 @@ static int setup(void **state)
 		"INSERT INTO ddi_actions(id, device_id, software_id, status, progress, created,"
 		" updated) VALUES (1, 2, 1, 'running', 0, 0, 0)",
 	};
-	size_t i;
 
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->app.db) < 0)
+	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
 		return -1;
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		if (db_exec(f->app.db, rows[i]) < 0)
-			return -1;
 	*state = f;
 	return 0;
 }
@@ -57,8 +52,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }

@@ -31,13 +31,13 @@ static void reload(struct fx *f)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
+	static const char *const rows[] = {
+		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
+		" sha256, created) VALUES (1, 'a', '2.0', 'swu', 'a.swu', 1, '', '', '', 0),"
+		" (2, 'b', '3.0', 'swu', 'b.swu', 1, '', '', '', 0)",
+	};
 
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->app.db) < 0 ||
-	    db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind, filename, size,"
-			       " sha1, md5, sha256, created) VALUES"
-			       " (1, 'a', '2.0', 'swu', 'a.swu', 1, '', '', '', 0),"
-			       " (2, 'b', '3.0', 'swu', 'b.swu', 1, '', '', '', 0)") < 0 ||
+	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0 ||
 	    ddi_device_add(&f->app, "DEFAULT", "dev", "", NULL, "assigned", 1, NULL) < 0 ||
 	    db_exec(f->app.db, "UPDATE ddi_devices SET attributes='{}', sw_version='1.0'") < 0)
 		return -1;
@@ -49,8 +49,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }

@@ -26,16 +26,15 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->app.db) < 0)
-		return -1;
 	/* three software rows; how they were ingested does not matter here */
-	if (db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind, filename, size,"
-			       " sha1, md5, sha256, created) VALUES"
-			       " (1, 'a', '1.0', 'swu', 'a.swu', 1, '', '', '', 0),"
-			       " (2, 'b', '2.0', 'swu', 'b.swu', 1, '', '', '', 0),"
-			       " (3, 'c', '3.0', 'swu', 'c.swu', 1, '', '', '', 0)") < 0)
+	static const char *const rows[] = {
+		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
+		" sha256, created) VALUES (1, 'a', '1.0', 'swu', 'a.swu', 1, '', '', '', 0),"
+		" (2, 'b', '2.0', 'swu', 'b.swu', 1, '', '', '', 0),"
+		" (3, 'c', '3.0', 'swu', 'c.swu', 1, '', '', '', 0)",
+	};
+
+	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
 		return -1;
 	*state = f;
 	return 0;
@@ -45,8 +44,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }

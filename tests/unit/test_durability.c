@@ -248,8 +248,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }

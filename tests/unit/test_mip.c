@@ -42,6 +42,7 @@
 #include "../../src/mip/mip.h"
 #define NB_NO_MAIN
 #include "../../src/cgi/mip-index.fcgi.c"
+#include "unit_routes.h"
 #include "unit_util.h"
 #include "unit_store.h"
 
@@ -111,8 +112,7 @@ static int teardown(void **state)
 	struct fx *f = *state;
 
 	arena_free(&f->a);
-	db_close(f->app.db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->app.db, f->dir);
 	free(f);
 	return 0;
 }
@@ -1661,20 +1661,12 @@ static void test_file_read_fanout_link(void **state)
 /* ------------------------------------------------------------------ */
 /* mip-index.fcgi's declared input: the real table, routed and checked */
 
-/* Routes uri in mip_routes and checks its path input: req_check's result. */
+/* Routes uri in mip_routes as a GET and checks its input: req_check's result. */
 static int mip_route(struct arena *a, const char *uri, struct http_req *r, struct nb_err *e)
 {
 	static const struct app app0;
-	const char *err = NULL, *bad = NULL;
 
-	http_req_init(r, a, NULL);
-	r->method = "GET";
-	nb_err_clear(e);
-	if (path_split(a, uri, strlen(uri), &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
-	assert_int_equal(route_match(a, mip_routes, mip_nroutes, "GET", &r->path, &r->route,
-				     &r->params, &bad), ROUTE_OK);
-	return req_check(&app0, r, REQ_PATH | REQ_QUERY, e);
+	return ut_route_check(a, &app0, mip_routes, mip_nroutes, "GET", uri, r, e);
 }
 
 static void test_routes_declared_input(void **state)

@@ -33,6 +33,7 @@
 #include "../../src/ota/ota.h"
 #define NB_NO_MAIN
 #include "../../src/cgi/ota.fcgi.c"
+#include "unit_routes.h"
 #include "unit_store.h"
 
 static void paths(void **state)
@@ -288,24 +289,13 @@ static void archives(void **state)
 
 static struct arena A;
 
-/* Routes uri ("/path?query") in ota.fcgi's table and checks path and
- * query input as app.c does: the req_check result; r and e hold the rest. */
+/* Routes uri ("/path?query") in ota.fcgi's table as a GET, with a zeroed
+ * app as app.c's defaults: req_check's result. */
 static int run(const char *uri, struct http_req *r, struct nb_err *e)
 {
-	static struct app app;
-	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
-	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+	static const struct app app;
 
-	http_req_init(r, &A, NULL);
-	r->method = "GET";
-	nb_err_clear(e);
-	if (path_split(&A, uri, plen, &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
-	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
-		fail_msg("query_parse(%s): %s", uri, err);
-	assert_int_equal(route_match(&A, ota_routes, ota_nroutes, "GET", &r->path, &r->route,
-				     &r->params, &bad), ROUTE_OK);
-	return req_check(&app, r, REQ_PATH | REQ_QUERY, e);
+	return ut_route_check(&A, &app, ota_routes, ota_nroutes, "GET", uri, r, e);
 }
 
 #define SHA "b917a726c93f902e43291d9009d6488385133b67"

@@ -18,6 +18,7 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
+#include "unit_routes.h"
 
 static void test_normalize(void **state)
 {
@@ -208,23 +209,10 @@ static void test_meta_read(void **state)
 static struct arena A;
 static struct app APP;
 
-/* Routes method and uri ("/path?query") in pypi_routes and checks path
- * and query input: the req_check result; r and e hold the rest. */
+/* Routes method and uri in pypi_routes: req_check's result. */
 static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
 {
-	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
-	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
-
-	http_req_init(r, &A, NULL);
-	r->method = method;
-	nb_err_clear(e);
-	if (path_split(&A, uri, plen, &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
-	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
-		fail_msg("query_parse(%s): %s", uri, err);
-	assert_int_equal(route_match(&A, pypi_routes, pypi_nroutes, method, &r->path, &r->route,
-				     &r->params, &bad), ROUTE_OK);
-	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+	return ut_route_check(&A, &APP, pypi_routes, pypi_nroutes, method, uri, r, e);
 }
 
 static void test_table_is_consistent(void **state)

@@ -17,6 +17,7 @@
 #define NB_NO_MAIN
 #include "../../src/cgi/list.fcgi.c"
 #include "../../src/cgi/update.fcgi.c"
+#include "unit_routes.h"
 
 static struct arena A;
 static struct app APP;
@@ -37,24 +38,11 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Routes uri ("/path?query") in table and checks path and query input:
- * the req_check result; r and e hold the rest. */
+/* Routes uri ("/path?query") in table t as a GET: req_check's result. */
 static int run(const struct route *t, int n, const char *uri, struct http_req *r,
 	       struct nb_err *e)
 {
-	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
-	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
-
-	http_req_init(r, &A, NULL);
-	r->method = "GET";
-	nb_err_clear(e);
-	if (path_split(&A, uri, plen, &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
-	if (q && query_parse(&A, q + 1, strlen(q + 1), &r->query, &err) < 0)
-		fail_msg("query_parse(%s): %s", uri, err);
-	assert_int_equal(route_match(&A, t, n, "GET", &r->path, &r->route, &r->params, &bad),
-			 ROUTE_OK);
-	return req_check(&APP, r, REQ_PATH | REQ_QUERY, e);
+	return ut_route_check(&A, &APP, t, n, "GET", uri, r, e);
 }
 
 #define UPD(uri) run(update_routes, update_nroutes, (uri), &r, &e)

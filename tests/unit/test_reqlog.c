@@ -40,8 +40,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	db_close(f->db);
-	ut_rmtree(f->dir);
+	ut_store_close(f->db, f->dir);
 	free(f);
 	return 0;
 }

@@ -1,14 +1,17 @@
 /*
  * unit_store.h - a fresh store for the unit tests that need one:
- * <dir>/nestbox.db with the core schema applied.
+ * <dir>/nestbox.db with the core schema applied, and the temporary
+ * directory plus store that a test fixture sets up and tears down.
  */
 #ifndef NB_UNIT_STORE_H
 #define NB_UNIT_STORE_H
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "../../src/core/core.h"
+#include "unit_util.h"
 
 /* 0, or -1 after saying why on stderr. */
 static inline int ut_store_open(const char *dir, int busy_ms, struct db **out)
@@ -21,6 +24,34 @@ static inline int ut_store_open(const char *dir, int busy_ms, struct db **out)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * A fresh directory in *dir (malloc'd; ut_store_close removes it) holding a
+ * store opened with a 1000 ms busy timeout in *db, with the n SQL
+ * statements of rows run on it in order: 0, or -1 after saying why.
+ */
+static inline int ut_store_fixture(char **dir, struct db **db, const char *const *rows,
+				   size_t n)
+{
+	size_t i;
+
+	*dir = ut_mkdtemp();
+	if (ut_store_open(*dir, 1000, db) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (db_exec(*db, rows[i]) < 0) {
+			fprintf(stderr, "fixture row %zu failed: %s\n", i, rows[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* Closes db and removes dir with all it holds (then frees dir). */
+static inline void ut_store_close(struct db *db, char *dir)
+{
+	db_close(db);
+	ut_rmtree(dir);
 }
 
 #endif

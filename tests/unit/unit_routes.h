@@ -1,0 +1,39 @@
+/*
+ * unit_routes.h - routes a request target through a program's real route
+ * table and checks its declared input the way app.c does, for the unit
+ * tests of typed routes (req.h).  Include after <cmocka.h> and after the
+ * program's src/cgi/<name>.fcgi.c (compiled with NB_NO_MAIN), which brings
+ * the http, path, query, route and req declarations.
+ */
+#ifndef NB_UNIT_ROUTES_H
+#define NB_UNIT_ROUTES_H
+
+#include <string.h>
+
+/*
+ * Splits uri ("/path" or "/path?query") into r (allocated from a), routes
+ * method in table t of n routes -- failing the test when path_split,
+ * query_parse or route_match refuses, since the callers test what
+ * req_check says -- and returns req_check(app, r, REQ_PATH | REQ_QUERY, e):
+ * 0, or -1 with e set.  r keeps the checked values for req_str/req_int.
+ */
+static inline int ut_route_check(struct arena *a, const struct app *app,
+				 const struct route *t, int n, const char *method,
+				 const char *uri, struct http_req *r, struct nb_err *e)
+{
+	const char *q = strchr(uri, '?'), *err = NULL, *bad = NULL;
+	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
+
+	http_req_init(r, a, NULL);
+	r->method = method;
+	nb_err_clear(e);
+	if (path_split(a, uri, plen, &r->path, &err) < 0)
+		fail_msg("path_split(%s): %s", uri, err);
+	if (q && query_parse(a, q + 1, strlen(q + 1), &r->query, &err) < 0)
+		fail_msg("query_parse(%s): %s", uri, err);
+	assert_int_equal(route_match(a, t, n, method, &r->path, &r->route, &r->params, &bad),
+			 ROUTE_OK);
+	return req_check(app, r, REQ_PATH | REQ_QUERY, e);
+}
+
+#endif
