@@ -1,4 +1,4 @@
-/* nestboxctl device add | list | show | cancel: the DDI device registry */
+/* nestboxctl device add | list | show | set | cancel | del: the DDI device registry */
 #include "ctl.h"
 #include "../ddi/ddi.h"
 #include "../lib/auth.h"
@@ -6,7 +6,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <time.h>
 
 /* hawkBit's controller-id rule (ddi_controller_id_ok), said when refused. */
 static int cid_ok(const char *cid)
@@ -18,84 +20,145 @@ static int cid_ok(const char *cid)
 	return 0;
 }
 
-/* --assign ID: a software id, or -1 (refused as the usage or mode error) */
-static long long id_arg(const char *s)
+/* The update modes ddi_device_set_mode() takes; 1 when mode is one. */
+static int mode_ok(const char *mode)
 {
-	char *end;
-	long long v = strtoll(s, &end, 10);
-
-	return *s >= '1' && *s <= '9' && !*end && v > 0 ? v : -1;
+	return !strcmp(mode, "rollout") || !strcmp(mode, "latest") || !strcmp(mode, "assigned") ||
+	       !strcmp(mode, "pinned");
 }
 
-int cmd_device_add(int argc, char **argv)
+/* --mode and --assign as given to device add or set: 0; 2 after a usage
+ * error (assigned without software); 1 after saying a mode is none of
+ * them (a refused value, as a too long --feed is). */
+static int mode_args_ok(const char *cmd, const char *mode, long long assign)
+{
+	if (mode && !mode_ok(mode)) {
+		fprintf(stderr, "nestboxctl %s: --mode is rollout, latest, assigned or pinned,"
+			" not '%s'\n", cmd, mode);
+		return 1;
+	}
+	if (mode && !strcmp(mode, "assigned") && assign <= 0)
+		return ctl_usage_error(cmd, "--mode assigned needs --assign SOFTWARE_ID");
+	return 0;
+}
+
+/* device add's options; 0, or the exit status after saying why not. */
+static int add_args(int argc, char **argv, const char **token, const char **feed,
+		    const char **mode, long long *assign, const char **tenant)
 {
 	static const struct option opts[] = {
 		{ "token", required_argument, NULL, 't' }, { "feed", required_argument, NULL, 'f' },
 		{ "mode", required_argument, NULL, 'm' }, { "assign", required_argument, NULL, 'a' },
 		{ "tenant", required_argument, NULL, 'T' }, { NULL, 0, NULL, 0 }
 	};
-	const char *token = NULL, *feed = NULL, *mode = "rollout", *tenant = "DEFAULT";
-	long long assign = 0;
-	char th[HASH_HEX_MAX] = "";
-	struct ddi_device d;	/* only for its field sizes */
-	struct app app;
-	struct nb_err e;
-	int c, rc;
+	int c, bad = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while (!bad && (c = ctl_getopt("device add", argc, argv, opts)) != -1) {
 		switch (c) {
-		case 't': token = optarg; break;
-		case 'f': feed = optarg; break;
-		case 'm': mode = optarg; break;
-		case 'a': assign = id_arg(optarg); break;
-		case 'T': tenant = optarg; break;
+		case 't': *token = optarg; break;
+		case 'f': *feed = optarg; break;
+		case 'm': *mode = optarg; break;
+		case 'a':
+			bad = ctl_number("device add", "--assign", optarg, 1, LLONG_MAX, assign) < 0;
+			break;
+		case 'T': *tenant = optarg; break;
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1 || (strcmp(mode, "rollout") && strcmp(mode, "latest") &&
-				   strcmp(mode, "assigned") && strcmp(mode, "pinned")) ||
-	    (!strcmp(mode, "assigned") && assign <= 0)) {
-		fprintf(stderr, "usage: nestboxctl device add <controllerId> [--token T] [--feed F]"
-			" [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]\n");
+	if (bad || ctl_operands("device add", argc, argv, 1, 1, "the controller id") < 0)
 		return 2;
-	}
-	if (!cid_ok(argv[optind]) || !ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
+	return mode_args_ok("device add", *mode, *assign);
+}
+
+int cmd_device_add(int argc, char **argv)
+{
+	const char *token = NULL, *feed = NULL, *mode = "rollout", *tenant = "DEFAULT", *cid;
+	long long assign = 0;
+	char th[HASH_HEX_MAX] = "";
+	struct ddi_device d;
+	struct app app;
+	struct nb_err e;
+	int rc;
+
+	if ((rc = add_args(argc, argv, &token, &feed, &mode, &assign, &tenant)))
+		return rc;
+	cid = argv[optind];
+	if (!cid_ok(cid) || !ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
 	    (feed && !ctl_field_ok("--feed", feed, 1, sizeof(d.feed) - 1)))
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (token)
 		auth_token_hash(token, th);
-	rc = ddi_device_add(&app, tenant, argv[optind], th, feed, mode, assign, &e);
-	if (rc < 0)
+	rc = ddi_device_add(&app, tenant, cid, th, feed, mode, assign, &e);
+	if (rc < 0) {
 		fprintf(stderr, "nestboxctl: %s; nothing stored\n", e.msg);
-	else
-		printf("added %s\n", argv[optind]);
+	} else {
+		printf("added %s\n", cid);	/* what scripts read, as before */
+		if (ddi_device_get(&app, tenant, cid, &d) == 0)
+			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid, d.feed,
+				 d.mode);
+		ctl_audit(&app, "device add", "%s/%s (mode %s)", tenant, cid, mode);
+	}
 	app_close(&app);
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
+static const struct ctl_col device_cols[] = {
+	{ "controller_id", "DEVICE", CTL_TEXT, 0, NULL, NULL },
+	{ "state", "STATE", CTL_TEXT, 0, NULL, NULL },
+	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
+	{ "mode", "MODE", CTL_TEXT, 0, NULL, NULL },
+	{ "board", "BOARD", CTL_TEXT, 0, NULL, NULL },
+	{ "last_seen", "LAST SEEN", CTL_TIME, CTL_TSV_EPOCH, "never", NULL },
+	{ "feed", "FEED", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
+	{ "name", "NAME", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
+	{ "tags", "TAGS", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
+	{ "tenant", "TENANT", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
+};
+
+/* Column i of the current row as text ("" for NULL). */
+static const char *col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+
+	return s ? (const char *)s : "";
+}
+
 int cmd_device_list(int argc, char **argv)
 {
+	struct ctl_list l;
 	struct app app;
+	struct arena a;
 	sqlite3_stmt *st;
+	int json, rc;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_list_opts("device list", argc, argv, 0, "", &json) < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	arena_init(&a);
+	ctl_list_init(&l, device_cols, 10, ctl_format_pick(json), time(NULL), &a);
 	st = db_stmt(app.db, "SELECT controller_id, state, sw_version, mode, hw_model, hw_revision,"
-			     " last_seen FROM ddi_devices ORDER BY controller_id");
-	while (st && sqlite3_step(st) == SQLITE_ROW)
-		printf("%s\t%s\t%s\t%s\t%s:%s\t%lld\n", (const char *)sqlite3_column_text(st, 0),
-		       (const char *)sqlite3_column_text(st, 1), (const char *)sqlite3_column_text(st, 2),
-		       (const char *)sqlite3_column_text(st, 3), (const char *)sqlite3_column_text(st, 4),
-		       (const char *)sqlite3_column_text(st, 5), (long long)sqlite3_column_int64(st, 6));
+			     " last_seen, feed, name, tags, tenant FROM ddi_devices"
+			     " ORDER BY controller_id");
+	while (st && sqlite3_step(st) == SQLITE_ROW) {
+		ctl_put_text(&l, col(st, 0));
+		ctl_put_text(&l, col(st, 1));
+		ctl_put_text(&l, col(st, 2));
+		ctl_put_text(&l, col(st, 3));
+		ctl_put_text(&l, arena_printf(&a, "%s:%s", col(st, 4), col(st, 5)));
+		ctl_put_int(&l, sqlite3_column_int64(st, 6));
+		for (int i = 7; i < 11; i++)
+			ctl_put_text(&l, col(st, i));
+	}
 	if (st)
 		sqlite3_reset(st);
+	rc = st ? ctl_list_print(&l, stdout) : -1;
+	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return rc < 0;
 }
 
 /* A device by controller id, in whichever tenant has it (the first). */
@@ -120,22 +183,37 @@ static int find_device(struct app *app, const char *cid, struct ddi_device *d)
 	return 0;
 }
 
+/* A command whose one operand is a controller id and which takes no
+ * options: 0, or 2 after a usage error was printed. */
+static int cid_operand(const char *cmd, int argc, char **argv)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+
+	optind = 1;
+	if (ctl_getopt(cmd, argc, argv, none) != -1 ||
+	    ctl_operands(cmd, argc, argv, 1, 1, "the controller id") < 0)
+		return 2;
+	return 0;
+}
+
 int cmd_device_cancel(int argc, char **argv)
 {
 	struct ddi_device d;
 	struct app app;
 	int rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nestboxctl device cancel <controllerId>\n");
+	if (cid_operand("device cancel", argc, argv))
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[1], &d) == 0) {
+	if (find_device(&app, argv[optind], &d) == 0) {
 		rc = ddi_action_cancel(&app, d.id) < 0;
-		if (rc)
-			fprintf(stderr, "nestboxctl: %s has no open action\n", argv[1]);
+		if (rc) {
+			fprintf(stderr, "nestboxctl: %s has no open action\n", d.cid);
+		} else {
+			printf("canceled the open action of %s\n", d.cid);
+			ctl_audit(&app, "device cancel", "%s/%s", d.tenant, d.cid);
+		}
 	}
 	app_close(&app);
 	return rc;
@@ -147,19 +225,32 @@ int cmd_device_del(int argc, char **argv)
 	struct app app;
 	int rc = 1;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nestboxctl device del <controllerId>\n");
+	if (cid_operand("device del", argc, argv))
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[1], &d) == 0)
+	if (find_device(&app, argv[optind], &d) == 0) {
 		rc = ddi_device_delete(&app, d.id) < 0;
+		if (rc) {
+			fprintf(stderr, "nestboxctl: device %s not deleted\n", d.cid);
+		} else {
+			printf("deleted device %s/%s with its actions\n", d.tenant, d.cid);
+			ctl_audit(&app, "device del", "%s/%s", d.tenant, d.cid);
+		}
+	}
 	app_close(&app);
 	return rc;
 }
 
-int cmd_device_set(int argc, char **argv)
+/* What device set was asked to change (NULL, 0: unchanged). */
+struct device_change {
+	const char *mode, *feed, *name, *tags;
+	long long assign;
+	int force;
+};
+
+/* device set's options into c; 0, or the exit status after saying why not. */
+static int set_args(int argc, char **argv, struct device_change *c)
 {
 	static const struct option opts[] = {
 		{ "mode", required_argument, NULL, 'm' }, { "assign", required_argument, NULL, 'a' },
@@ -167,33 +258,87 @@ int cmd_device_set(int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' }, { "tags", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *mode = NULL, *feed = NULL, *name = NULL, *tags = NULL;
-	long long assign = 0;
-	struct ddi_device d;
-	struct app app;
-	int c, force = 0, rc = 0;
+	int o, bad = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm': mode = optarg; break;
-		case 'a': assign = id_arg(optarg); mode = mode ? mode : "assigned"; break;
-		case 'f': feed = optarg; break;
-		case 'n': name = optarg; break;
-		case 'F': force = 1; break;
-		case 'g': tags = optarg; break;
+	while (!bad && (o = ctl_getopt("device set", argc, argv, opts)) != -1) {
+		switch (o) {
+		case 'm': c->mode = optarg; break;
+		case 'a':
+			bad = ctl_number("device set", "--assign", optarg, 1, LLONG_MAX,
+					 &c->assign) < 0;
+			break;
+		case 'f': c->feed = optarg; break;
+		case 'n': c->name = optarg; break;
+		case 'F': c->force = 1; break;
+		case 'g': c->tags = optarg; break;
 		default: return 2;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "usage: nestboxctl device set <controllerId> [--mode M] [--assign ID]"
-			" [--feed F] [--name N] [--tags T,…] [--force]\n");
+	/* --assign alone means assigned mode */
+	if (c->assign && !c->mode)
+		c->mode = "assigned";
+	if (bad || ctl_operands("device set", argc, argv, 1, 1, "the controller id") < 0)
 		return 2;
+	if (mode_args_ok("device set", c->mode, c->assign))
+		return mode_args_ok("device set", c->mode, c->assign);
+	if (!c->mode && !c->feed && !c->name && !c->tags && !c->force)
+		return ctl_usage_error("device set", "needs something to change");
+	return 0;
+}
+
+/* Applies c to device d, in the order given; the changes made are said
+ * in said ("mode latest, feed beta"); 0, or -1 after saying what failed. */
+static int set_apply(struct app *app, const struct ddi_device *d, const struct device_change *c,
+		     struct arena *a, char **said)
+{
+	const char *sep = "";
+
+	*said = "";
+	if (c->mode) {
+		if (ddi_device_set_mode(app, d->id, c->mode, c->assign) < 0) {
+			fprintf(stderr, "nestboxctl: %s: software %lld not set\n", d->cid, c->assign);
+			return -1;
+		}
+		*said = c->assign ? arena_printf(a, "mode %s (software %lld)", c->mode, c->assign)
+				  : arena_printf(a, "mode %s", c->mode);
+		sep = ", ";
 	}
+	const char *field[] = { "feed", "name", "tags" }, *val[] = { c->feed, c->name, c->tags };
+	for (int i = 0; i < 3; i++) {
+		if (!val[i])
+			continue;
+		if (ddi_device_set_field(app, d->id, field[i], val[i]) < 0) {
+			fprintf(stderr, "nestboxctl: %s: %s not set\n", d->cid, field[i]);
+			return -1;
+		}
+		*said = arena_printf(a, "%s%s%s %s", *said, sep, field[i], val[i]);
+		sep = ", ";
+	}
+	if (c->force && ddi_device_set_field(app, d->id, "force", "1") < 0) {
+		fprintf(stderr, "nestboxctl: %s: not offered again\n", d->cid);
+		return -1;
+	}
+	if (c->force)
+		*said = arena_printf(a, "%s%soffered again", *said, sep);
+	return 0;
+}
+
+int cmd_device_set(int argc, char **argv)
+{
+	struct device_change c = { 0 };
+	struct ddi_device d;
+	struct app app;
+	struct arena a;
+	char *said;
+	int rc;
+
+	if ((rc = set_args(argc, argv, &c)))
+		return rc;
 	/* the sizes ddi_device_set_field() stores; checked here to say which */
-	if ((feed && !ctl_field_ok("--feed", feed, 1, sizeof(d.feed) - 1)) ||
-	    (name && !ctl_field_ok("--name", name, 0, 63)) ||
-	    (tags && !ctl_field_ok("--tags", tags, 0, 255)))
+	if ((c.feed && !ctl_field_ok("--feed", c.feed, 1, sizeof(d.feed) - 1)) ||
+	    (c.name && !ctl_field_ok("--name", c.name, 0, 63)) ||
+	    (c.tags && !ctl_field_ok("--tags", c.tags, 0, 255)))
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
@@ -201,19 +346,14 @@ int cmd_device_set(int argc, char **argv)
 		app_close(&app);
 		return 1;
 	}
-	if (mode && ddi_device_set_mode(&app, d.id, mode, assign) < 0) {
-		fprintf(stderr, "nestboxctl: mode must be rollout, latest, pinned or assigned"
-			" (with --assign ID)\n");
-		rc = 1;
+	arena_init(&a);
+	rc = set_apply(&app, &d, &c, &a, &said) < 0;
+	if (*said) {
+		/* what was applied before a failure is said too: it stays */
+		printf("changed device %s: %s\n", d.cid, ctl_printable(&a, said));
+		ctl_audit(&app, "device set", "%s/%s: %s", d.tenant, d.cid, said);
 	}
-	if (!rc && feed && ddi_device_set_field(&app, d.id, "feed", feed) < 0)
-		rc = 1;
-	if (!rc && name && ddi_device_set_field(&app, d.id, "name", name) < 0)
-		rc = 1;
-	if (!rc && tags && ddi_device_set_field(&app, d.id, "tags", tags) < 0)
-		rc = 1;
-	if (!rc && force && ddi_device_set_field(&app, d.id, "force", "1") < 0)
-		rc = 1;
+	arena_free(&a);
 	app_close(&app);
 	return rc;
 }
@@ -225,25 +365,29 @@ int cmd_device_show(int argc, char **argv)
 	struct ddi_explained x;
 	struct ddi_device d;
 	struct app app;
+	struct arena a;
 	sqlite3_stmt *st;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: nestboxctl device show <controllerId>\n");
+	if (cid_operand("device show", argc, argv))
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[1], &d) < 0 ||
+	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[optind], &d) < 0 ||
 	    ddi_explain(&app, &d, set.max_running, &x) < 0) {
 		if (e.kind != NB_OK)
 			fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		app_close(&app);
 		return 1;
 	}
-	/* the decision's sentence is the one the device page and the admin API show */
+	arena_init(&a);
+	/* what the device reported (version, board, status) is shown, never
+	 * obeyed by the terminal, and cannot forge a line of its own;
+	 * the decision's sentence is the one the device page and the admin API show */
 	printf("device\t%s/%s\nstate\t%s\nversion\t%s\nmode\t%s\nfeed\t%s\nboard\t%s:%s\n"
-	       "decision\t%s\nreason\t%s\n", d.tenant, d.cid, d.state, d.sw_version, d.mode,
-	       d.feed, d.hw_model, d.hw_revision, x.text, ddi_verdict_key(x.v));
+	       "decision\t%s\nreason\t%s\n", ctl_printable(&a, d.tenant), ctl_printable(&a, d.cid),
+	       ctl_printable(&a, d.state), ctl_printable(&a, d.sw_version), d.mode,
+	       ctl_printable(&a, d.feed), ctl_printable(&a, d.hw_model),
+	       ctl_printable(&a, d.hw_revision), ctl_printable(&a, x.text), ddi_verdict_key(x.v));
 	st = db_stmt(app.db, "SELECT a.id, a.status, a.progress, s.version,"
 			     " coalesce(a.rollout_id, 0) FROM ddi_actions a"
 			     " JOIN ddi_software s ON s.id = a.software_id"
@@ -252,11 +396,12 @@ int cmd_device_show(int argc, char **argv)
 		sqlite3_bind_int64(st, 1, d.id);
 		while (sqlite3_step(st) == SQLITE_ROW)
 			printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n",
-			       (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1),
-			       sqlite3_column_int(st, 2), sqlite3_column_text(st, 3),
+			       (long long)sqlite3_column_int64(st, 0), ctl_printable(&a, col(st, 1)),
+			       sqlite3_column_int(st, 2), ctl_printable(&a, col(st, 3)),
 			       (long long)sqlite3_column_int64(st, 4));
 		sqlite3_reset(st);
 	}
+	arena_free(&a);
 	app_close(&app);
 	return 0;
 }

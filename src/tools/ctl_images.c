@@ -76,6 +76,7 @@ int cmd_image_import(int argc, char **argv)
 		mkbox_tar_precompute(&app, images, o.box, image);
 		/* stdout is what pipelines read: box/image alone */
 		printf("%s/%s\n", o.box, image);
+		ctl_audit(&app, "image import", "%s/%s", o.box, image);
 		ctl_note("imported %s/%s into %s/%s/ (.img.zst, .img.sha256, .img.buildID)", o.box,
 			 image, images, o.box);
 	}

@@ -37,8 +37,10 @@ int cmd_mip_publish(int argc, char **argv)
 		return 1;
 	mip_open(&app, &m);
 	rc = mip_publish(&app, &m, argv[optind], name, version, desc, &e);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("published %s %s\n", name, version);
+		ctl_audit(&app, "mip publish", "%s %s", name, version);
+	}
 	app_close(&app);
 	return rc < 0 ? ctl_fail("publish failed", &e) : 0;
 }

@@ -108,11 +108,13 @@ static int publish(struct app *app, const struct ota_settings *s, struct ota_opt
 	for (i = 0; i < p.nskipped; i++)
 		fprintf(stderr, "nestboxctl: left out %s (hidden paths are refused by the updater)\n",
 			p.skipped[i]);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("%s %s/%s %s at %s: %d files, %d new in the store\n",
 		       push ? "pushed" : "published", o->owner, o->name, push ? o->branch : o->tag,
 		       p.commit, p.nfiles, p.nstored);
-	else
+		ctl_audit(app, push ? "ota push" : "ota publish", "%s/%s %s at %s", o->owner,
+			  o->name, push ? o->branch : o->tag, p.commit);
+	} else
 		rc = fail(&e, push ? "push" : "publish");
 	arena_free(&a);
 	return rc;
@@ -156,12 +158,22 @@ static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
 
 	if (ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
 		return fail(&e, what);
-	if (strcmp(what, "repo"))
-		return secret_cmd(app, &r, o, what, &e) < 0 ? fail(&e, what) : 0;
+	if (strcmp(what, "repo")) {
+		if (secret_cmd(app, &r, o, what, &e) < 0)
+			return fail(&e, what);
+		/* the secret itself never reaches the feed */
+		ctl_audit(app, !strcmp(what, "key") ? "ota key" : "ota token", "%s/%s%s%s%s",
+			  o->owner, o->name, !strcmp(what, "key") && o->remove ? ": key removed" : "",
+			  !strcmp(what, "token") && o->token_name ? " for " : "",
+			  !strcmp(what, "token") && o->token_name ? o->token_name : "");
+		return 0;
+	}
 	if ((o->private || o->public) && ota_repo_set_private(app, r.id, o->private, &e) < 0)
 		return fail(&e, what);
 	printf("%s/%s %s\n", o->owner, o->name,
 	       (o->private || (!o->public && r.private)) ? "private" : "public");
+	ctl_audit(app, "ota repo", "%s/%s %s", o->owner, o->name,
+		  (o->private || (!o->public && r.private)) ? "private" : "public");
 	return 0;
 }
 

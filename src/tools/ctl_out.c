@@ -84,7 +84,7 @@ void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
 /* A terminal obeys escape sequences: stored text (a name from an uploaded
  * image, a package description) is shown with every control byte as '?';
  * a tab or newline would also break the TSV line. */
-static char *printable(struct arena *a, const char *s)
+char *ctl_printable(struct arena *a, const char *s)
 {
 	char *o = arena_strdup(a, s);
 
@@ -146,7 +146,7 @@ void ctl_put_text(struct ctl_list *l, const char *s)
 	if (c->kind == CTL_HASH && strlen(s) > 12 &&
 	    (l->fmt == CTL_TABLE || !(c->flags & CTL_TSV_FULL)))
 		s = arena_strndup(l->a, s, 12);
-	push_cell(l, printable(l->a, s));
+	push_cell(l, ctl_printable(l->a, s));
 }
 
 /* A number's TABLE/TSV text by its column's kind. */
@@ -154,6 +154,8 @@ static char *number_text(struct ctl_list *l, const struct ctl_col *c, long long 
 {
 	char b[96];
 
+	if (c->kind == CTL_TIME && l->fmt == CTL_TSV && (c->flags & CTL_TSV_EPOCH))
+		return arena_lld(l->a, v > 0 ? v : 0);
 	if (c->kind == CTL_TIME && v <= 0)
 		return arena_strdup(l->a, c->none ? c->none : "-");
 	if (c->kind == CTL_TIME && l->fmt == CTL_TABLE)
@@ -169,7 +171,8 @@ static char *number_text(struct ctl_list *l, const struct ctl_col *c, long long 
 	if (c->kind == CTL_BYTES && l->fmt == CTL_TABLE)
 		return arena_strdup(l->a, ctl_size(b, sizeof(b), v));
 	if (l->fmt == CTL_TSV && c->unit)
-		return arena_printf(l->a, "%lld %s", v, c->unit);
+		return arena_printf(l->a, (c->flags & CTL_UNIT_TIGHT) ? "%lld%s" : "%lld %s", v,
+				    c->unit);
 	return arena_lld(l->a, v);
 }
 

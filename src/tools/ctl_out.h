@@ -37,6 +37,9 @@ enum ctl_kind {
 #define CTL_NOT_TSV	1u	/* a column added after the TSV form was fixed */
 #define CTL_JSON_ONLY	3u	/* in JSON only (implies CTL_NOT_TSV) */
 #define CTL_TSV_FULL	4u	/* a CTL_HASH the TSV line always had in full */
+#define CTL_TSV_EPOCH	8u	/* a CTL_TIME the TSV line always had as seconds
+				 * since the epoch (0: none) */
+#define CTL_UNIT_TIGHT	16u	/* the TSV unit follows the number unspaced: "50%" */
 
 struct ctl_col {
 	const char *key;	/* JSON name: stable, scripts depend on it */
@@ -68,6 +71,10 @@ enum ctl_format ctl_format_pick(int json);
  * outlive it). */
 void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
 		   enum ctl_format fmt, long long now, struct arena *a);
+/* s with every control byte as '?' (a terminal obeys escape sequences; a
+ * tab or newline would break a line), copied into a: for stored or
+ * device-reported text printed outside a list. */
+char *ctl_printable(struct arena *a, const char *s);
 /* The next cell of the current row, for a CTL_TEXT or CTL_HASH column. */
 void ctl_put_text(struct ctl_list *l, const char *s);
 /* The next cell, for a CTL_INT, CTL_TIME or CTL_BYTES column. */

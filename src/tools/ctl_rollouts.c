@@ -6,15 +6,20 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <time.h>
 
-static int number(const char *s, long long *out)
+/* The commands' numbers and their ranges: what the rollout's row holds. */
+#define MAX_FAILURES 1000000000LL
+
+/* A rollout id operand (argv[i]) into *id; -1 after a usage error. */
+static int rollout_id(const char *cmd, const char *s, long long *id)
 {
-	char *end;
-
-	*out = strtoll(s, &end, 10);
-	return *s && !*end ? 0 : -1;
+	return ctl_number(cmd, "rollout id", s, 1, LLONG_MAX, id);
 }
+
+#define ADD "rollout add"
 
 int cmd_rollout_add(int argc, char **argv)
 {
@@ -26,7 +31,7 @@ int cmd_rollout_add(int argc, char **argv)
 	};
 	struct ddi_rollout r;
 	const char *feed = NULL, *name = NULL;
-	long long v, mf = -1, mr = -1, pct = 100;
+	long long v = 0, mf = -1, mr = -1, pct = 100;
 	struct ddi_settings set;
 	struct app app;
 	struct nb_err e;
@@ -34,22 +39,24 @@ int cmd_rollout_add(int argc, char **argv)
 
 	memset(&r, 0, sizeof(r));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while (!bad && (c = ctl_getopt(ADD, argc, argv, opts)) != -1) {
 		switch (c) {
 		case 'f': feed = optarg; break;
 		case 'n': name = optarg; break;
-		case 's': bad |= number(optarg, &v) < 0; r.software_id = v; break;
-		case 'p': bad |= number(optarg, &pct) < 0; break;
-		case 'x': bad |= number(optarg, &mf) < 0; break;
-		case 'r': bad |= number(optarg, &mr) < 0; break;
+		case 's': bad = ctl_number(ADD, "--software", optarg, 1, LLONG_MAX, &v) < 0; break;
+		case 'p': bad = ctl_number(ADD, "--percent", optarg, 1, 100, &pct) < 0; break;
+		case 'x': bad = ctl_number(ADD, "--max-failures", optarg, 0, MAX_FAILURES, &mf) < 0;
+			  break;
+		case 'r': bad = ctl_number(ADD, "--max-failure-rate", optarg, 0, 100, &mr) < 0;
+			  break;
 		default: return 2;
 		}
 	}
-	if (bad || optind != argc || !feed || r.software_id <= 0) {
-		fprintf(stderr, "usage: nestboxctl rollout add --feed F --software ID [--name N]"
-			" [--percent P] [--max-failures N] [--max-failure-rate PCT]\n");
+	if (bad || ctl_operands(ADD, argc, argv, 0, 0, "") < 0)
 		return 2;
-	}
+	if (!feed || !v)
+		return ctl_usage_error(ADD, "needs %s", !feed ? "--feed" : "--software");
+	r.software_id = v;
 	/* what the rollout's row holds: refused, never cut */
 	if (!ctl_field_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
 	    (name && !ctl_field_ok("--name", name, 0, sizeof(r.name) - 1)))
@@ -70,7 +77,8 @@ int cmd_rollout_add(int argc, char **argv)
 	if (v < 0) {
 		fprintf(stderr, "nestboxctl: rollout not added: %s\n", e.msg);
 	} else {
-		printf("%lld\n", v);
+		printf("%lld\n", v);	/* what scripts read: the id alone */
+		ctl_note("added rollout %lld on feed %s at %d%%", v, r.feed, r.percent);
 		ctl_audit(&app, "rollout create", "rollout %lld: %s on feed %s at %d%%", v,
 			  *r.name ? r.name : "(software's name)", r.feed, r.percent);
 		/* scripts may create a rollout before its devices come: said, not refused */
@@ -82,26 +90,59 @@ int cmd_rollout_add(int argc, char **argv)
 	return v < 0 ? nb_err_exit(e.kind) : 0;
 }
 
+static const struct ctl_col rollout_cols[] = {
+	{ "id", "ID", CTL_INT, 0, NULL, NULL },
+	{ "state", "STATE", CTL_TEXT, 0, NULL, NULL },
+	{ "feed", "FEED", CTL_TEXT, 0, NULL, NULL },
+	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
+	{ "percent", "SHARE %", CTL_INT, CTL_UNIT_TIGHT, NULL, "%" },
+	{ "succeeded", "OK", CTL_INT, 0, NULL, NULL },
+	{ "failed", "FAILED", CTL_INT, 0, NULL, NULL },
+	{ "open", "OPEN", CTL_INT, 0, NULL, NULL },
+	{ "pause_reason", "PAUSED BECAUSE", CTL_TEXT, 0, NULL, NULL },
+	{ "name", "NAME", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
+	{ "created", "CREATED", CTL_TIME, CTL_NOT_TSV, NULL, NULL },
+};
+
+static void rollout_row(struct ctl_list *l, const struct ddi_rollout *r)
+{
+	ctl_put_int(l, r->id);
+	ctl_put_text(l, r->state);
+	ctl_put_text(l, r->feed);
+	ctl_put_text(l, r->version);
+	ctl_put_int(l, r->percent);
+	ctl_put_int(l, r->success);
+	ctl_put_int(l, r->failure);
+	ctl_put_int(l, r->open);
+	ctl_put_text(l, r->pause_reason);
+	ctl_put_text(l, r->name);
+	ctl_put_int(l, r->created);
+}
+
 int cmd_rollout_list(int argc, char **argv)
 {
 	struct ddi_rollout r[64];
+	struct ctl_list l;
 	struct app app;
-	int n, i, off = 0;
+	struct arena a;
+	int n, i, off = 0, json, rc;
 
-	(void)argc;
-	(void)argv;
+	if (ctl_list_opts("rollout list", argc, argv, 0, "", &json) < 0)
+		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	arena_init(&a);
+	ctl_list_init(&l, rollout_cols, 11, ctl_format_pick(json), time(NULL), &a);
 	do {
 		n = ddi_rollout_list(&app, r, 64, off);
 		for (i = 0; i < n; i++)
-			printf("%lld\t%s\t%s\t%s\t%d%%\t%lld\t%lld\t%lld\t%s\n", r[i].id, r[i].state,
-			       r[i].feed, r[i].version, r[i].percent, r[i].success, r[i].failure,
-			       r[i].open, r[i].pause_reason);
+			rollout_row(&l, &r[i]);
 		off += n;
 	} while (n == 64);
+	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
+	arena_free(&a);
 	app_close(&app);
-	return n < 0;
+	return rc < 0;
 }
 
 /* Why a change was refused: no such rollout (1), or it ended (3). */
@@ -117,29 +158,49 @@ static int refused(struct app *app, long long id)
 	return nb_err_exit(NB_CONFLICT);
 }
 
+/* The operands of a command that takes no options: the rollout id, and
+ * for stage the percent; 0, or 2 after a usage error was printed. */
+static int id_operands(const char *cmd, int argc, char **argv, long long *id, long long *pct)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	int n = pct ? 2 : 1;
+
+	optind = 1;
+	if (ctl_getopt(cmd, argc, argv, none) != -1 ||
+	    ctl_operands(cmd, argc, argv, n, n, pct ? "the rollout id and the percent"
+						   : "the rollout id") < 0 ||
+	    rollout_id(cmd, argv[optind], id) < 0 ||
+	    (pct && ctl_number(cmd, "percent", argv[optind + 1], 1, 100, pct) < 0))
+		return 2;
+	return 0;
+}
+
 /* pause, resume and stage: one id, maybe one number */
 static int change(int argc, char **argv, const char *state)
 {
+	char cmd[32];
 	long long id, pct = 0;
+	struct ddi_rollout r;
 	struct app app;
 	int rc;
 
-	if (argc != (state ? 2 : 3) || number(argv[1], &id) < 0 ||
-	    (!state && (number(argv[2], &pct) < 0 || pct < 1 || pct > 100))) {
-		fprintf(stderr, "usage: nestboxctl rollout %s <id>%s\n", argv[0],
-			state ? "" : " <percent 1-100>");
+	snprintf(cmd, sizeof(cmd), "rollout %s", argv[0]);
+	if (id_operands(cmd, argc, argv, &id, state ? NULL : &pct))
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
 	rc = state ? ddi_rollout_set_state(&app, id, state) : ddi_rollout_stage(&app, id, (int)pct);
-	if (rc < 0)
+	if (rc < 0) {
 		rc = refused(&app, id);
-	else if (state)
+	} else if (state) {
+		printf("rollout %lld %s\n", id, state);
 		ctl_audit(&app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
 			  "rollout %lld", id);
-	else
+	} else {
+		if (ddi_rollout_get(&app, id, &r) == 0)
+			printf("rollout %lld offered to %lld%% of feed %s\n", id, pct, r.feed);
 		ctl_audit(&app, "rollout stage", "rollout %lld at %lld%%", id, pct);
+	}
 	app_close(&app);
 	return rc;
 }
@@ -159,15 +220,15 @@ int cmd_rollout_stage(int argc, char **argv)
 	return change(argc, argv, NULL);
 }
 
-/* Exactly one id argument (argc == 2), and the store opened; 0, or the exit status. */
+/* The one id operand of argv[0]'s command (no options), and the store
+ * opened; 0, or the exit status after saying why not. */
 static int one_id(int argc, char **argv, long long *id, struct app *app)
 {
-	if (argc < 2 || number(argv[1], id) < 0 || *id <= 0) {
-		fprintf(stderr, "usage: nestboxctl rollout %s <id>%s\n", argv[0],
-			!strcmp(argv[0], "limits") ? " [--max-failures N] [--max-failure-rate PCT]"
-						   : "");
+	char cmd[32];
+
+	snprintf(cmd, sizeof(cmd), "rollout %s", argv[0]);
+	if (id_operands(cmd, argc, argv, id, NULL))
 		return 2;
-	}
 	return ctl_open(app) < 0 ? 1 : 0;
 }
 
@@ -178,7 +239,7 @@ static int end(int argc, char **argv, const char *state)
 	struct nb_err e;
 	int rc, withdrawn;
 
-	if ((rc = one_id(argc == 2 ? argc : 0, argv, &id, &app)))
+	if ((rc = one_id(argc, argv, &id, &app)))
 		return rc;
 	rc = ddi_rollout_end(&app, id, state, &withdrawn, &e);
 	if (rc < 0) {
@@ -202,6 +263,8 @@ int cmd_rollout_finish(int argc, char **argv)
 	return end(argc, argv, "finished");
 }
 
+#define LIMITS "rollout limits"
+
 int cmd_rollout_limits(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -215,19 +278,21 @@ int cmd_rollout_limits(int argc, char **argv)
 	int c, bad = 0, rc;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while (!bad && (c = ctl_getopt(LIMITS, argc, argv, opts)) != -1) {
 		if (c == 'x')
-			bad |= number(optarg, &mf) < 0 || mf < 0 || mf > 1000000000;
+			bad = ctl_number(LIMITS, "--max-failures", optarg, 0, MAX_FAILURES, &mf) < 0;
 		else if (c == 'r')
-			bad |= number(optarg, &mr) < 0 || mr < 0 || mr > 100;
+			bad = ctl_number(LIMITS, "--max-failure-rate", optarg, 0, 100, &mr) < 0;
 		else
 			return 2;
 	}
-	/* getopt moved the id to argv[optind] */
-	argv[optind - 1] = argv[0];
-	if ((rc = one_id(bad || argc - optind != 1 || (mf < 0 && mr < 0) ? 0 : 2,
-			 argv + optind - 1, &id, &app)))
-		return rc;
+	if (bad || ctl_operands(LIMITS, argc, argv, 1, 1, "the rollout id") < 0 ||
+	    rollout_id(LIMITS, argv[optind], &id) < 0)
+		return 2;
+	if (mf < 0 && mr < 0)
+		return ctl_usage_error(LIMITS, "needs --max-failures or --max-failure-rate");
+	if (ctl_open(&app) < 0)
+		return 1;
 	rc = ddi_rollout_get(&app, id, &r) < 0 ? nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id)
 		: ddi_rollout_limits(&app, id, (int)(mf >= 0 ? mf : r.max_failures),
 				     (int)(mr >= 0 ? mr : r.max_failure_rate), &e);
@@ -244,14 +309,20 @@ int cmd_rollout_limits(int argc, char **argv)
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
+/* One group of rollout show; what devices reported (version, the last
+ * error line in note) is shown, never obeyed by the terminal. */
 static void show_group(const struct ddi_rollout_dev *v, int n, int g, long long count)
 {
+	struct arena a;
 	int i;
 
+	arena_init(&a);
 	printf("\n%s: %lld\n", ddi_rollout_groups[g], count);
 	for (i = 0; i < n; i++)
 		if (v[i].group == g)
-			printf("  %s\t%s\t%s\n", v[i].cid, v[i].version, v[i].note);
+			printf("  %s\t%s\t%s\n", ctl_printable(&a, v[i].cid),
+			       ctl_printable(&a, v[i].version), ctl_printable(&a, v[i].note));
+	arena_free(&a);
 	if (count > n)
 		printf("  ...\n");
 }
@@ -266,7 +337,7 @@ int cmd_rollout_show(int argc, char **argv)
 	struct nb_err e;
 	int rc, n = -1, g;
 
-	if ((rc = one_id(argc == 2 ? argc : 0, argv, &id, &app)))
+	if ((rc = one_id(argc, argv, &id, &app)))
 		return rc;
 	if (ddi_rollout_get(&app, id, &r) < 0)
 		nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id);

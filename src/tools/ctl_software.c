@@ -61,6 +61,7 @@ int cmd_software_add(int argc, char **argv)
 	if (id >= 0) {
 		printf("%lld\n", id);	/* what scripts read: the id alone */
 		ctl_note("added software %s", described(&app, id, said, sizeof(said)));
+		ctl_audit(&app, "software add", "software %s", said);
 	}
 	app_close(&app);
 	return id < 0 ? ctl_fail("software not added", &e) : 0;
@@ -134,8 +135,10 @@ int cmd_software_del(int argc, char **argv)
 	described(&app, id, said, sizeof(said));	/* before it is gone */
 	nb_err_clear(&e);
 	rc = ddi_software_delete(&app, id, &e);
-	if (rc == 0)
+	if (rc == 0) {
 		printf("deleted software %s\n", said);
+		ctl_audit(&app, "software del", "software %s", said);
+	}
 	app_close(&app);
 	snprintf(said, sizeof(said), "software %lld", id);
 	return rc < 0 ? ctl_fail(said, &e) : 0;

@@ -109,8 +109,10 @@ int cmd_user_add(int argc, char **argv)
 	}
 	rc = read_password("password: ", pw) < 0 ? 1 :
 	     set_user(&app, argv[optind], role, pw, 0, &revoked);
-	if (!rc)
+	if (!rc) {
 		printf("added %s (%s)\n", argv[optind], role);
+		ctl_audit(&app, "user add", "%s (%s)", argv[optind], role);
+	}
 	app_close(&app);
 	return rc;
 }
@@ -139,9 +141,11 @@ int cmd_user_passwd(int argc, char **argv)
 		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[optind]);
 	else if (read_password("new password: ", pw) == 0)
 		rc = set_user(&app, argv[optind], u.role, pw, keep, &revoked);
-	if (!rc)
+	if (!rc) {
 		printf("password of %s changed; its sessions have ended; %d API token%s revoked%s\n",
 		       argv[optind], revoked, revoked == 1 ? "" : "s", keep ? " (kept)" : "");
+		ctl_audit(&app, "user passwd", "%s (%d API tokens revoked)", argv[optind], revoked);
+	}
 	app_close(&app);
 	return rc;
 }
@@ -171,8 +175,10 @@ int cmd_user_del(int argc, char **argv)
 	} else {
 		rc = 0;
 	}
-	if (!rc)
+	if (!rc) {
 		printf("deleted %s (%s), with its sessions and API tokens\n", name, u.role);
+		ctl_audit(&app, "user del", "%s (%s)", name, u.role);
+	}
 	app_close(&app);
 	return rc;
 }

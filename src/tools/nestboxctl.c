@@ -80,8 +80,9 @@ static const struct cmd cmds[] = {
 	  " [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]",
 	  "Pre-registers a DDI device (tenant DEFAULT unless --tenant), with its\n"
 	  "TargetToken (stored hashed) and how its updates are chosen." },
-	{ "device", "list", cmd_device_list, "nestboxctl device list",
-	  "Lists DDI devices: id, state, version, mode, board:revision, last seen." },
+	{ "device", "list", cmd_device_list, "nestboxctl device list [--json]",
+	  "Lists DDI devices: id, state, version, mode, board:revision, last seen\n"
+	  "(and feed, name, tags on a terminal and in JSON)." },
 	{ "device", "show", cmd_device_show, "nestboxctl device show <controllerId>",
 	  "Shows a device, why it is or is not offered an update, and its actions." },
 	{ "device", "set", cmd_device_set,
@@ -104,7 +105,7 @@ static const struct cmd cmds[] = {
 	  "--max-failure-rate percent of its results (after ddi.rollout_min_results)\n"
 	  "failed; the defaults come from ddi.rollout_max_failures and\n"
 	  "ddi.rollout_max_failure_rate.  Prints the new id." },
-	{ "rollout", "list", cmd_rollout_list, "nestboxctl rollout list",
+	{ "rollout", "list", cmd_rollout_list, "nestboxctl rollout list [--json]",
 	  "Lists rollouts: id, state, feed, software version, percent, successes,\n"
 	  "failures, open actions, why paused." },
 	{ "rollout", "pause", cmd_rollout_pause, "nestboxctl rollout pause <id>",

@@ -16,7 +16,7 @@ GROUPS = {
     "image": ["import", "list"],
     "software": ["add", "list", "del"],
     "device": ["add", "list", "show", "set", "cancel", "del"],
-    "rollout": ["add", "list", "pause", "resume", "stage"],
+    "rollout": ["add", "list", "show", "pause", "resume", "stage", "limits", "cancel", "finish"],
     "user": ["add", "passwd", "del", "list", "first-admin"],
     "mip": ["publish", "list"],
     "ota": ["publish", "push", "repo", "token", "key", "list"],
@@ -79,6 +79,14 @@ def test_unknown_command_of_a_group(nb):
     ["mip", "list", "--bogus"], ["mip", "publish", "d", "--name", "n", "--version", "1", "--bogus"],
     ["ota", "list", "--bogus"], ["ota", "repo", "--repo", "a/b", "--bogus"],
     ["ota", "token", "--repo", "a/b", "--bogus"],
+    ["device", "list", "--bogus"], ["device", "add", "d1", "--bogus"],
+    ["device", "show", "d1", "--bogus"], ["device", "set", "d1", "--bogus"],
+    ["device", "cancel", "d1", "--bogus"], ["device", "del", "--bogus", "d1"],
+    ["rollout", "list", "--bogus"], ["rollout", "add", "--feed", "f", "--software", "1", "--bogus"],
+    ["rollout", "show", "1", "--bogus"], ["rollout", "pause", "1", "--bogus"],
+    ["rollout", "resume", "1", "--bogus"], ["rollout", "stage", "1", "50", "--bogus"],
+    ["rollout", "cancel", "1", "--bogus"], ["rollout", "finish", "1", "--bogus"],
+    ["rollout", "limits", "1", "--max-failures", "2", "--bogus"],
 ])
 def test_unknown_options_are_refused_by_name(nb, args):
     nb.ctl("init")
@@ -108,6 +116,29 @@ def test_unknown_options_are_refused_by_name(nb, args):
     (["mip", "publish", "d", "--name", "n"], "needs --version"),
     (["ota", "publish", "--repo", "a/b", "--tag", "v1"], "needs a source"),
     (["ota", "repo"], "needs --repo"),
+    (["device", "list", "x"], "unexpected argument 'x'"),
+    (["device", "add"], "needs the controller id"),
+    (["device", "add", "d1", "--mode", "assigned"], "--mode assigned needs --assign"),
+    (["device", "add", "d1", "--assign", "x"], "--assign must be a whole number"),
+    (["device", "set"], "needs the controller id"),
+    (["device", "show"], "needs the controller id"),
+    (["device", "show", "a", "b"], "unexpected argument 'b'"),
+    (["device", "cancel"], "needs the controller id"),
+    (["device", "del", "a", "b"], "unexpected argument 'b'"),
+    (["rollout", "list", "x"], "unexpected argument 'x'"),
+    (["rollout", "add", "--software", "1"], "needs --feed"),
+    (["rollout", "add", "--feed", "f"], "needs --software"),
+    (["rollout", "add", "--feed", "f", "--software", "x"], "--software must be a whole number"),
+    (["rollout", "add", "--feed", "f", "--software", "1", "--percent", "0"],
+     "--percent must be a whole number from 1 to 100"),
+    (["rollout", "pause", "x"], "rollout id must be a whole number"),
+    (["rollout", "show"], "needs the rollout id"),
+    (["rollout", "stage", "1"], "needs the rollout id and the percent"),
+    (["rollout", "stage", "1", "200"], "percent must be a whole number from 1 to 100"),
+    (["rollout", "limits", "1"], "needs --max-failures or --max-failure-rate"),
+    (["rollout", "limits", "1", "--max-failure-rate", "101"],
+     "--max-failure-rate must be a whole number from 0 to 100"),
+    (["rollout", "cancel", "1", "2"], "unexpected argument '2'"),
 ])
 def test_usage_errors_say_what_is_wrong(nb, args, why):
     nb.ctl("init")
@@ -115,6 +146,18 @@ def test_usage_errors_say_what_is_wrong(nb, args, why):
     assert r.returncode == 2, (args, r.stderr)
     assert why in r.stderr, r.stderr
     assert "usage: nestboxctl " in r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["add", "set"])
+def test_an_unknown_device_mode_is_refused_by_name(nb, cmd):
+    nb.ctl("init")
+    nb.ctl("device", "add", "d0")
+    r = nb.ctl("device", cmd, "d0" if cmd == "set" else "d1", "--mode", "sometimes", check=False)
+    assert r.returncode == 1, r
+    assert "--mode is rollout, latest, assigned or pinned, not 'sometimes'" in r.stderr
+    with nb.db() as c:
+        assert c.execute("SELECT controller_id, mode FROM ddi_devices").fetchall() == \
+            [("d0", "rollout")]
 
 
 def populate(nb, tmp):
@@ -132,6 +175,8 @@ def populate(nb, tmp):
     swu = make_swu(os.path.join(tmp, "s"), "1.0")
     nb.ctl("software", "add", swu)
     nb.ctl("ota", "repo", "--repo", "acme/app")
+    nb.ctl("device", "add", "dev-1", "--feed", "stable")
+    nb.ctl("rollout", "add", "--feed", "stable", "--software", "1", "--percent", "50")
 
 
 LIST_KEYS = {
@@ -140,6 +185,10 @@ LIST_KEYS = {
     ("user", "list"): {"name", "role", "created"},
     ("mip", "list"): {"name", "version", "files", "size", "published", "description"},
     ("ota", "list"): {"repo", "access", "signed", "tag", "commit", "manifest", "published"},
+    ("device", "list"): {"controller_id", "state", "version", "mode", "board", "last_seen",
+                         "tenant", "feed", "name", "tags"},
+    ("rollout", "list"): {"id", "state", "feed", "version", "percent", "succeeded", "failed",
+                          "open", "pause_reason", "name", "created"},
 }
 
 
@@ -149,7 +198,7 @@ def test_lists_give_json_for_scripts(nb, tmpdir_shared, cmd):
     rows = json.loads(nb.ctl(*cmd, "--json").stdout)
     assert isinstance(rows, list) and len(rows) == 1, rows
     assert set(rows[0]) == LIST_KEYS[cmd], rows[0]
-    for k in ("size", "files", "id"):
+    for k in ("size", "files", "id", "percent", "failed"):
         if k in rows[0]:
             assert isinstance(rows[0][k], int)
     for k in ("built", "created", "published"):
@@ -184,6 +233,13 @@ def test_lists_on_a_terminal_have_a_header_and_readable_times(nb, tmpdir_shared)
     ota = on_terminal(nb, "ota", "list").splitlines()
     assert ota[0].split()[:2] == ["REPOSITORY", "ACCESS"], ota
     assert ota[1].split()[:2] == ["acme/app", "public"], ota
+    devs = on_terminal(nb, "device", "list").splitlines()
+    assert devs[0].split()[:5] == ["DEVICE", "STATE", "VERSION", "MODE", "BOARD"], devs
+    assert devs[1].split()[0] == "dev-1" and "never" in devs[1], devs
+    outs = on_terminal(nb, "rollout", "list").splitlines()
+    assert outs[0].split()[:4] == ["ID", "STATE", "FEED", "VERSION"], outs
+    assert outs[0].split()[4:6] == ["SHARE", "%"], outs
+    assert outs[1].split()[:5] == ["1", "running", "stable", "1.0", "50"], outs
 
 
 def test_piped_lists_keep_their_lines(nb, tmpdir_shared):
@@ -193,6 +249,8 @@ def test_piped_lists_keep_their_lines(nb, tmpdir_shared):
     assert nb.ctl("image", "list").stdout.startswith("bb/bb-pc-3\t")
     assert nb.ctl("mip", "list").stdout.startswith("helper\t0.3\t1 files\t")
     assert nb.ctl("software", "list").stdout.startswith("1\t")
+    assert nb.ctl("device", "list").stdout == "dev-1\tregistered\t\trollout\t:\t0\n"
+    assert nb.ctl("rollout", "list").stdout.startswith("1\trunning\tstable\t1.0\t50%\t0\t0\t")
 
 
 def test_a_terminal_is_not_driven_by_stored_text(nb, tmpdir_shared):
@@ -244,3 +302,100 @@ def test_errors_exit_by_their_kind(nb, tmpdir_shared):
                            capture_output=True)
         assert r.returncode == rc, r.stderr
     assert "user ops exists already" in r.stderr
+
+
+def test_device_and_rollout_changes_are_said(nb, tmpdir_shared):
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    r = nb.ctl("device", "add", "d1", "--feed", "beta")
+    assert r.stdout == "added d1\n"     # what scripts read, unchanged
+    assert "added device DEFAULT/d1 (feed beta, mode rollout)" in r.stderr, r.stderr
+    r = nb.ctl("device", "set", "d1", "--assign", "1", "--name", "kiosk", "--tags", "a,b")
+    assert "changed device d1: mode assigned (software 1), name kiosk, tags a,b" in r.stdout
+    r = nb.ctl("device", "set", "d1", "--force")
+    assert "changed device d1: offered again" in r.stdout, r.stdout
+    r = nb.ctl("device", "cancel", "d1", check=False)
+    assert r.returncode == 1 and "d1 has no open action" in r.stderr
+    r = nb.ctl("device", "del", "d1")
+    assert "deleted device DEFAULT/d1 with its actions" in r.stdout, r.stdout
+    r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1")
+    assert r.stdout == "1\n"
+    assert "added rollout 1 on feed beta" in r.stderr, r.stderr
+    assert nb.ctl("rollout", "pause", "1").stdout == "rollout 1 paused\n"
+    assert nb.ctl("rollout", "resume", "1").stdout == "rollout 1 running\n"
+    assert nb.ctl("rollout", "stage", "1", "30").stdout == "rollout 1 offered to 30% of feed beta\n"
+
+
+def test_device_show_is_not_driven_by_what_a_device_reported(nb):
+    """A device sets its own version and board: shown, not obeyed."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1")
+    with nb.db() as c:
+        c.execute("UPDATE ddi_devices SET sw_version=?, hw_model=? WHERE controller_id='d1'",
+                  ("1.0\x1b]0;owned\x07", "pc\nreason\tforged"))
+    out = nb.ctl("device", "show", "d1").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "version\t1.0?]0;owned?\n" in out
+    assert "board\tpc?reason?forged:" in out
+    assert [l for l in out.splitlines() if l.startswith("reason\t")] == \
+        [l for l in out.splitlines() if l.startswith("reason")], out
+
+
+def audit_actions(nb):
+    """(via, action, target) of the audit feed, oldest first."""
+    lines = nb.ctl("audit", "--limit", "1000").stdout.splitlines()[1:]
+    return [tuple(line.split("\t")[2:5]) for line in reversed(lines)]
+
+
+def test_every_change_reaches_the_audit_feed(nb, tmpdir_shared):
+    nb.ctl("init")
+    raw = make_raw_image(os.path.join(tmpdir_shared, "r.img"), size=65536)
+    nb.ctl("image", "import", raw, "--box", "bb", "--board", "pc")
+    for args in (["user", "add", "ops"], ["user", "passwd", "ops"]):
+        subprocess.run([CTL, *args], env=nb.env, input="ops-password-1\n", text=True,
+                       check=True, capture_output=True)
+    nb.ctl("user", "del", "ops")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "t"), "2.0"))
+    nb.ctl("software", "del", "2")
+    pkg = os.path.join(tmpdir_shared, "pkg")
+    os.makedirs(pkg)
+    with open(os.path.join(pkg, "helper.py"), "w") as f:
+        f.write("X = 1\n")
+    nb.ctl("mip", "publish", pkg, "--name", "helper", "--version", "0.3")
+    nb.ctl("ota", "repo", "--repo", "acme/app")
+    nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1", pkg)
+    nb.ctl("ota", "push", "--repo", "acme/app", "--branch", "main", pkg)
+    nb.ctl("ota", "token", "--repo", "acme/app", "--name", "b7")
+    nb.ctl("ota", "key", "--repo", "acme/app")
+    nb.ctl("device", "add", "d1", "--feed", "beta")
+    nb.ctl("device", "set", "d1", "--mode", "latest")
+    nb.ctl("device", "del", "d1")
+    seen = audit_actions(nb)
+    assert all(via == "cli" for via, _, _ in seen), seen
+    actions = [a for _, a, _ in seen]
+    assert actions == ["image import", "user add", "user passwd", "user del", "software add",
+                       "software add", "software del", "mip publish", "ota repo", "ota publish",
+                       "ota push", "ota token", "ota key", "device add", "device set",
+                       "device del"], seen
+    targets = dict(zip(actions, [t for _, _, t in seen]))
+    assert "bb/bb-pc" in targets["image import"]
+    assert "ops" in targets["user del"] and "helper 0.3" in targets["mip publish"]
+    assert "acme/app" in targets["ota key"] and "v1" in targets["ota publish"]
+    assert "d1" in targets["device del"] and "latest" in targets["device set"]
+
+
+def test_device_cancel_reaches_the_audit_feed(nb, tmpdir_shared):
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("device", "add", "d1", "--mode", "assigned", "--assign", "1")
+    with nb.db() as c:
+        dev = c.execute("SELECT id FROM ddi_devices WHERE controller_id='d1'").fetchone()[0]
+        c.execute("INSERT INTO ddi_actions(device_id, software_id, status, created, updated)"
+                  " VALUES(?, 1, 'waiting', 1, 1)", (dev,))
+    r = nb.ctl("device", "cancel", "d1")
+    assert "canceled the open action of d1" in r.stdout, r.stdout
+    assert audit_actions(nb)[-1][1:] == ("device cancel", "DEFAULT/d1")
+    refused = nb.ctl("device", "cancel", "d1", check=False)
+    assert refused.returncode == 1 and audit_actions(nb)[-1][1] == "device cancel"
+    assert len([a for a in audit_actions(nb) if a[1] == "device cancel"]) == 1
