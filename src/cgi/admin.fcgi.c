@@ -40,6 +40,7 @@ static const struct req_field user_add_in[] = {
 	REQ_FORM_FIELD("password", admin_password_valid, REQ_REQUIRED),
 	{ "role", REQ_FORM, req_v_enum, 0, 0, admin_roles }, REQ_END
 };
+/* a form that names only its :id (a user, a token, a device's force/cancel) */
 static const struct req_field user_id_in[] = { REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END };
 static const struct req_field user_password_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("password", NULL, 0),
@@ -49,7 +50,8 @@ static const struct req_field api_user_password_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), REQ_END
 };
 /* the users page answers a new token: its own query fields too */
-/* one rollout: its page, its limits, cancel and finish (confirm=yes on the page) */
+/* one rollout: its page, its limits, cancel and finish (confirm=yes on the page);
+ * a device's delete too */
 static const struct req_field rollout_in[] = { REQ_PATH_FIELD("id", req_v_id), DONE, REQ_END };
 static const struct req_field rollout_limits_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("max_failures", req_v_uint, 0),
@@ -65,6 +67,29 @@ static const struct req_field token_add_in[] = {
 	CSRF, REQ_FORM_FIELD("name", admin_token_name_valid, REQ_REQUIRED), DONE,
 	REQ_QUERY_FIELD("upage", req_v_uint, 0), REQ_QUERY_FIELD("tpage", req_v_uint, 0),
 	REQ_END
+};
+
+/* one device: its page (?action= picks the log shown), its forms, the API by controller id */
+static const struct req_field device_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), REQ_QUERY_FIELD("action", req_v_id, 0), DONE, REQ_END
+};
+static const struct req_field device_mode_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF,
+	{ "mode", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_dev_modes },
+	REQ_FORM_FIELD("software", req_v_id, 0), REQ_END
+};
+static const struct req_field device_feed_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF,
+	{ "feed", REQ_FORM, req_v_text, REQ_REQUIRED, DDI_FEED_MAX, NULL }, REQ_END
+};
+static const struct req_field device_labels_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, 0, 63, NULL },
+	{ "tags", REQ_FORM, req_v_text, 0, 255, NULL }, REQ_END
+};
+/* the API answers its refusals in JSON: app.c answers a path or query
+ * refusal in the program's text, so the handler checks these two itself */
+static const struct req_field api_device_in[] = {
+	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
 };
 
 #define P ADMIN_PUBLIC
@@ -95,13 +120,18 @@ const struct route admin_routes[] = {
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
 	{ "POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", NULL, A },
-	{ "GET",  "/admin/devices/:id", admin_device, "/devices", id_params, 0 },
-	{ "POST", "/admin/devices/:id/labels", admin_device_labels, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/mode", admin_device_mode, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/feed", admin_device_feed, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/force", admin_device_force, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/delete", admin_device_delete, "/devices", id_params, A },
+	ROUTE_IN("GET",  "/admin/devices/:id", admin_device, "/devices", device_in, 0),
+	ROUTE_IN("POST", "/admin/devices/:id/labels", admin_device_labels, "/devices",
+		 device_labels_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/mode", admin_device_mode, "/devices",
+		 device_mode_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/feed", admin_device_feed, "/devices",
+		 device_feed_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/force", admin_device_force, "/devices", user_id_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", user_id_in,
+		 A),
+	ROUTE_IN("POST", "/admin/devices/:id/delete", admin_device_delete, "/devices",
+		 rollout_end_in, A),
 	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
 	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
@@ -132,7 +162,8 @@ const struct route admin_routes[] = {
 	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "GET",  "/admin/api/devices", admin_api_devices, "/api/devices", NULL, API },
-	{ "GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices", NULL, API },
+	ROUTE_IN("GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices",
+		 api_device_in, API),
 	{ "GET",  "/admin/api/software", admin_api_software, "/api/software", NULL, API },
 	{ "POST", "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
 	{ "PUT",  "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
