@@ -69,6 +69,15 @@ static const struct req_field token_add_in[] = {
 	REQ_END
 };
 
+/* the request log's filters; status and before are checked by the handler
+ * (admin_request_rows), so the API answers them in JSON */
+static const struct req_field requests_in[] = {
+	REQ_QUERY_FIELD("before", NULL, 0), REQ_QUERY_FIELD("status", NULL, 0),
+	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL },
+	{ "since", REQ_QUERY, req_v_text, 0, 32, NULL },
+	{ "until", REQ_QUERY, req_v_text, 0, 32, NULL }, REQ_END
+};
 /* one device: its page (?action= picks the log shown), its forms, the API by controller id */
 static const struct req_field device_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), REQ_QUERY_FIELD("action", req_v_id, 0), DONE, REQ_END
@@ -105,7 +114,7 @@ const struct route admin_routes[] = {
 	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
 	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
-	{ "GET",  "/admin/requests", admin_requests, "/requests", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/requests", admin_requests, "/requests", requests_in, 0),
 	ROUTE_IN("GET",  "/admin/users", admin_users, "/users", users_in, 0),
 	ROUTE_IN("POST", "/admin/users", admin_user_add, "/users", user_add_in, A),
 	ROUTE_IN("POST", "/admin/users/:id/delete", admin_user_delete, "/users", user_id_in, A),
@@ -157,7 +166,8 @@ const struct route admin_routes[] = {
 	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
 	{ "DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
 	  image_params, API | A },
-	{ "GET",  "/admin/api/requests", admin_api_requests, "/api/requests", NULL, API },
+	ROUTE_IN("GET",  "/admin/api/requests", admin_api_requests, "/api/requests",
+		 requests_in, API),
 	{ "GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API },
 	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
