@@ -88,7 +88,9 @@ ADMIN_HANDLER(admin_device_cancel)
 ADMIN_HANDLER(admin_device_delete)
 ADMIN_HANDLER(admin_api_device)
 /* admin_device_bulk.c: POST /admin/devices/bulk */
-void admin_devices_bulk(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_devices_bulk)
+/* its action words (req_v_enum): the index is an enum ddi_bulk_op */
+extern const char *const admin_bulk_ops[];
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */
 ADMIN_HANDLER(admin_device_labels)
 void admin_software(struct app *app, struct http_req *r, struct http_resp *w);

@@ -78,6 +78,15 @@ static const struct req_field requests_in[] = {
 	{ "since", REQ_QUERY, req_v_text, 0, 32, NULL },
 	{ "until", REQ_QUERY, req_v_text, 0, 32, NULL }, REQ_END
 };
+/* the bulk form: id repeats, one per selected device (admin_device_bulk.c
+ * reads the others with the same rule) */
+static const struct req_field devices_bulk_in[] = {
+	CSRF, { "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_bulk_ops },
+	REQ_FORM_FIELD("id", req_v_id, 0),
+	{ "feed", REQ_FORM, req_v_text, 0, DDI_FEED_MAX, NULL },
+	{ "mode", REQ_FORM, req_v_enum, 0, 0, admin_dev_modes },
+	REQ_FORM_FIELD("software", req_v_id, 0), REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
+};
 /* one device: its page (?action= picks the log shown), its forms, the API by controller id */
 static const struct req_field device_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), REQ_QUERY_FIELD("action", req_v_id, 0), DONE, REQ_END
@@ -128,7 +137,8 @@ const struct route admin_routes[] = {
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
-	{ "POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", NULL, A },
+	ROUTE_IN("POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", devices_bulk_in,
+		 A),
 	ROUTE_IN("GET",  "/admin/devices/:id", admin_device, "/devices", device_in, 0),
 	ROUTE_IN("POST", "/admin/devices/:id/labels", admin_device_labels, "/devices",
 		 device_labels_in, A),

@@ -222,3 +222,28 @@ def test_device_input_is_declared(fleet):
     assert b.request("GET", "/admin/api/devices/unit-01", headers=auth).status == 200
     with nb.db() as c:
         assert c.execute("SELECT * FROM ddi_devices ORDER BY id").fetchall() == before
+
+
+def test_bulk_input_is_declared(fleet):
+    """The bulk form's fields are declared: a malformed one is a 400 naming
+    it, each repeated id included, and nothing is changed."""
+    nb, b, auth = fleet
+    csrf = b.csrf("/admin/devices")
+    sel = ids_of(nb, "unit-03", "unit-04")
+    with nb.db() as c:
+        before = c.execute("SELECT * FROM ddi_devices ORDER BY id").fetchall()
+    cases = [({"action": "explode"}, sel, "invalid action"),
+             ({}, sel, "missing action"),
+             ({"action": "feed", "feed": "f" * 64}, sel, "invalid feed: at most 63 bytes"),
+             ({"action": "mode", "mode": "sideways"}, sel, "invalid mode"),
+             ({"action": "assign", "software": "x"}, sel, "invalid software"),
+             ({"action": "delete", "confirm": "maybe"}, sel, "invalid confirm"),
+             ({"action": "delete"}, ["abc"], "invalid id"),
+             ({"action": "delete"}, sel + ["0"], "invalid id"),
+             ({"action": "delete"}, sel + ["007"], "invalid id")]
+    for fields, ids, msg in cases:
+        r = bulk(b, dict(fields, csrf=csrf, confirm=fields.get("confirm", "yes")), ids)
+        # the repeated ids after the first are checked by the handler: an error page
+        assert r.status == 400 and msg in r.text, (fields, ids, r.text)
+    with nb.db() as c:
+        assert c.execute("SELECT * FROM ddi_devices ORDER BY id").fetchall() == before
