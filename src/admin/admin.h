@@ -187,6 +187,7 @@ ADMIN_HANDLER(admin_user_password)
 ADMIN_HANDLER(admin_api_user_password)
 ADMIN_HANDLER(admin_token_add)		/* admin_tokens.c */
 ADMIN_HANDLER(admin_token_revoke)
+ADMIN_HANDLER(admin_images)		/* admin_images.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
 
@@ -211,7 +212,6 @@ int admin_token_name_valid(const struct app *app, const struct req_field *f, con
 extern const char *const admin_roles[];
 
 /* -- handlers not yet typed -- */
-void admin_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip(struct app *app, struct http_req *r, struct http_resp *w);

@@ -69,6 +69,11 @@ static const struct req_field token_add_in[] = {
 	REQ_END
 };
 
+/* the images page: a search, its page, a redirect's message */
+static const struct req_field images_in[] = {
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, REQ_QUERY_FIELD("page", req_v_uint, 0), DONE,
+	REQ_END
+};
 /* the request log's filters; status and before are checked by the handler
  * (admin_request_rows), so the API answers them in JSON */
 static const struct req_field requests_in[] = {
@@ -120,7 +125,7 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/login", admin_login, "/login", login_in, P),
 	ROUTE_IN("POST", "/admin/logout", admin_logout, "/logout", csrf_in, 0),
 	ROUTE_IN("GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0),
-	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/images", admin_images, "/images", images_in, 0),
 	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
 	ROUTE_IN("GET",  "/admin/requests", admin_requests, "/requests", requests_in, 0),

@@ -448,6 +448,10 @@ def test_lists_paginate(admin, tmpdir_shared):
     page = b.get("/admin/images?page=2")
     assert "pb-pc-5" in page.text and "pb-pc-6" in page.text and "pb-pc-0" not in page.text
     assert "page 2 of 2" in b.get("/admin/images?page=99").text
+    # the images page's input is declared: a malformed field is named (issue 13)
+    for q in ("page=abc", "page=-1", "q=" + "x" * 256):
+        r = b.get("/admin/images?" + q)
+        assert r.status == 400 and r.text.startswith("invalid " + q.split("=")[0]), q
 
 
 def test_mip_pages_and_api(admin, tmpdir_shared):
