@@ -187,6 +187,9 @@ ADMIN_HANDLER(admin_user_password)
 ADMIN_HANDLER(admin_api_user_password)
 ADMIN_HANDLER(admin_token_add)		/* admin_tokens.c */
 ADMIN_HANDLER(admin_token_revoke)
+ADMIN_HANDLER(admin_images)		/* admin_images.c */
+ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
+ADMIN_HANDLER(admin_api_requests)
 
 /* The users page (also after a token is made: new_token shown once). */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
@@ -209,10 +212,8 @@ int admin_token_name_valid(const struct app *app, const struct req_field *f, con
 extern const char *const admin_roles[];
 
 /* -- handlers not yet typed -- */
-void admin_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_requests(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_mip_refresh(struct app *app, struct http_req *r, struct http_resp *w);
@@ -222,7 +223,6 @@ void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp
 void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w);
 
 /* admin.page_size, kept within 1..1000. */
 long admin_page_size(struct app *app);
@@ -230,8 +230,9 @@ long admin_page_size(struct app *app);
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n);
 
-/* shared by the page and the API: the request-log query */
-cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next);
+/* shared by the page and the API: the request-log query (admin_requests.c) */
+cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
+			  struct nb_err *e);
 
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
 const char *admin_when(struct arena *a, long long t);

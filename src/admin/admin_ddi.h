@@ -20,6 +20,8 @@
 int admin_id_ok(const char *s);
 /* A feed or a name: 1..max bytes, no control characters. */
 int admin_label_ok(const char *s, size_t max);
+/* The device modes (req_v_enum words): their index is the form's mode. */
+extern const char *const admin_dev_modes[];
 /* s as a whole decimal number within lo..hi; 0, or -1. */
 int admin_int(const char *s, long lo, long hi, long *out);
 
@@ -77,16 +79,20 @@ long long admin_feed_rollout_devices(struct app *app, const char *feed);
 
 /* -- handlers -- */
 void admin_devices(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device_mode(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device_force(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w);
+/* admin_device.c: one device (typed: ADMIN_HANDLER, admin.h) */
+ADMIN_HANDLER(admin_device)
+ADMIN_HANDLER(admin_device_mode)
+ADMIN_HANDLER(admin_device_feed)
+ADMIN_HANDLER(admin_device_force)
+ADMIN_HANDLER(admin_device_cancel)
+ADMIN_HANDLER(admin_device_delete)
+ADMIN_HANDLER(admin_api_device)
 /* admin_device_bulk.c: POST /admin/devices/bulk */
-void admin_devices_bulk(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_devices_bulk)
+/* its action words (req_v_enum): the index is an enum ddi_bulk_op */
+extern const char *const admin_bulk_ops[];
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */
-void admin_device_labels(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_device_labels)
 void admin_software(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w);
@@ -97,7 +103,6 @@ void admin_rollout_pause(struct app *app, struct http_req *r, struct http_resp *
 void admin_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_devices(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_software(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_software_add(struct app *app, struct http_req *r, struct http_resp *w);
 void admin_api_software_url(struct app *app, struct http_req *r, struct http_resp *w);

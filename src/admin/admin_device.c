@@ -9,9 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+const char *const admin_dev_modes[] = { "rollout", "latest", "assigned", "pinned", NULL };
+
+/* The route's :id (declared REQ_PATH req_v_id: always there). */
 static long long id_param(struct http_req *r)
 {
-	return atoll(http_param(r, "id"));
+	return req_int(r, "id", 0);
 }
 
 /*
@@ -64,7 +67,7 @@ static void add_tags(struct app *app, cJSON *o, long long id)
 
 static cJSON *modes(const char *cur)
 {
-	static const char *const m[] = { "rollout", "latest", "assigned", "pinned", NULL };
+	const char *const *m = admin_dev_modes;
 	cJSON *arr = cJSON_CreateArray();
 	int i;
 
@@ -80,8 +83,7 @@ static cJSON *modes(const char *cur)
 /* The log of ?action=, else of the newest action; marks the one shown. */
 static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions)
 {
-	const char *p = query_get(&r->query, "action");
-	long long want = p ? atoll(p) : 0, shown = 0;
+	long long want = req_int(r, "action", 0), shown = 0;
 	cJSON *a;
 
 	cJSON_ArrayForEach(a, actions) {
@@ -96,15 +98,13 @@ static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *action
 	}
 }
 
-void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d, *actions;
 	const char *mode;
 
-	if (!dev) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	if (!dev)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	add_verdict(app, dev);
 	add_tags(app, dev, id_param(r));
 	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
@@ -116,38 +116,36 @@ void admin_device(struct app *app, struct http_req *r, struct http_resp *w)
 	add_log(app, r, d, actions);
 	cJSON_AddItemToObject(d, "actions", actions);
 	cJSON_AddItemToObject(d, "device", dev);
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "device", "Device", d);
+	return 0;
 }
 
 /* GET /admin/api/devices/:cid[?tenant=]: the device, its verdict and actions. */
-void admin_api_device(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_device_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
 {
-	const char *tenant = query_get(&r->query, "tenant"), *cid = http_param(r, "cid");
+	const char *tenant = req_str(r, "tenant"), *cid = req_str(r, "cid");
 	cJSON *dev;
+	long long id;
 
 	/* the one controller-id rule (ddi.h), so a bad id is a 400, not a lookup */
-	if (!cid || !ddi_controller_id_ok(cid)) {
-		admin_fail(app, r, w, 400, "a controller id is 1 to 256 bytes of UTF-8 without "
-			   "whitespace, control characters or '/'");
-		return;
-	}
-	if (tenant && *tenant &&
-	    !admin_label_ok(tenant, sizeof(((struct ddi_device *)0)->tenant) - 1)) {
-		admin_fail(app, r, w, 400, "tenant is 1 to 63 bytes without control characters");
-		return;
-	}
-	dev = admin_dev_get(app, r, 0, tenant && *tenant ? tenant : "DEFAULT", cid);
-	if (!dev) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	if (!ddi_controller_id_ok(cid))
+		return nb_fail(e, NB_INVALID, "invalid cid: a controller id is 1 to 256 bytes of "
+			       "UTF-8 without whitespace, control characters or '/'");
+	if (tenant && !admin_label_ok(tenant, DDI_FEED_MAX))
+		return nb_fail(e, NB_INVALID, "invalid tenant: 1 to %d bytes without control "
+			       "characters", DDI_FEED_MAX);
+	dev = admin_dev_get(app, r, 0, tenant ? tenant : "DEFAULT", cid);
+	if (!dev)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	id = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dev, "id"));
 	add_verdict(app, dev);
-	add_tags(app, dev, (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dev, "id")));
-	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, (long long)cJSON_GetNumberValue(
-		cJSON_GetObjectItemCaseSensitive(dev, "id"))));
+	add_tags(app, dev, id);
+	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, id));
 	admin_json(w, 200, dev);
+	return 0;
 }
 
 static void back(struct http_req *r, struct http_resp *w, const char *done)
@@ -155,82 +153,66 @@ static void back(struct http_req *r, struct http_resp *w, const char *done)
 	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=%s", id_param(r), done));
 }
 
-void admin_device_mode(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
-	const char *mode = query_get(&r->form, "mode"), *sw = query_get(&r->form, "software");
+	const char *mode = admin_dev_modes[req_int(r, "mode", 0)];
 	struct ddi_software s;
-	long v = 0;
+	long long v = 0;
 
-	if (!mode || (strcmp(mode, "rollout") && strcmp(mode, "latest") &&
-		      strcmp(mode, "assigned") && strcmp(mode, "pinned"))) {
-		admin_fail(app, r, w, 400, "mode must be rollout, latest, assigned or pinned");
-		return;
-	}
 	if (!strcmp(mode, "assigned") &&
-	    (admin_int(sw, 1, 0x7fffffffL, &v) < 0 || ddi_software_get(app, v, &s) < 0)) {
-		admin_fail(app, r, w, 400, "assigned mode needs a software from the list");
-		return;
-	}
-	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0))
+		return nb_fail(e, NB_INVALID, "assigned mode needs a software from the list");
+	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	back(r, w, "mode+set");
+	return 0;
 }
 
-void admin_device_feed(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
-	const char *feed = query_get(&r->form, "feed");
-
-	if (!admin_label_ok(feed, 63)) {
-		admin_fail(app, r, w, 400, "a feed is 1-63 bytes without control characters");
-		return;
-	}
-	if (ddi_device_set_field(app, id_param(r), "feed", feed) < 0) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed")) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	back(r, w, "feed+set");
+	return 0;
 }
 
-void admin_device_force(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
-	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	back(r, w, "update+forced");
+	return 0;
 }
 
-void admin_device_cancel(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
-	if (ddi_action_cancel(app, id_param(r)) < 0) {
-		admin_fail(app, r, w, 409, "the device has no open action to cancel");
-		return;
-	}
+	if (ddi_action_cancel(app, id_param(r)) < 0)
+		return nb_fail(e, NB_CONFLICT, "the device has no open action to cancel");
 	back(r, w, "cancel+requested");
+	return 0;
 }
 
 /* Without confirm=yes the answer is a page asking for it. */
-void admin_device_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_device_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
-	const char *confirm = query_get(&r->form, "confirm");
 	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d;
 
-	if (!dev) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
-	if (!confirm || strcmp(confirm, "yes")) {
+	if (!dev)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if (!req_int(r, "confirm", 0)) {
 		d = cJSON_CreateObject();
 		cJSON_AddItemToObject(d, "device", dev);
 		admin_page(app, r, w, 200, "device-delete", "Delete device", d);
-		return;
+		return 0;
 	}
 	cJSON_Delete(dev);
-	if (ddi_device_delete(app, id_param(r)) < 0) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	if (ddi_device_delete(app, id_param(r)) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	http_redirect(w, "/admin/devices?done=device+deleted");
+	return 0;
 }

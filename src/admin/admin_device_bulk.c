@@ -9,36 +9,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const ops[] = { "assign", "feed", "mode", "cancel", "delete", NULL };
+const char *const admin_bulk_ops[] = { "assign", "feed", "mode", "cancel", "delete", NULL };
 static const char *const done_words[] = {
 	"assigned+software+%lld+to+%ld+devices", "set+the+feed+of+%ld+devices",
 	"set+the+mode+of+%ld+devices", "canceled+the+open+actions+of+%ld+devices",
 	"deleted+%ld+devices",
 };
 
-/* The selection: every "id" field of the form, at most QUERY_MAX_PAIRS; -1 on a bad one. */
-static int selected(struct http_req *r, long long *ids, int max)
+/*
+ * The selection: every "id" of the form, at most QUERY_MAX_PAIRS.  The
+ * field is declared (req_v_id checks its first value; app.c reads the
+ * form after the session check); a repeated field has no accessor, so the
+ * others are read here from r->form with the same rule.  A count, or -1
+ * with e "invalid id".
+ */
+static int selected(struct app *app, struct http_req *r, long long *ids, int max,
+		    struct nb_err *e)
 {
+	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
+	struct req_value v;
 	int i, n = 0;
 
 	for (i = 0; i < r->form.n; i++) {
 		if (strcmp(r->form.v[i].key, "id"))
 			continue;
-		if (!admin_id_ok(r->form.v[i].val) || n == max)
-			return -1;
-		ids[n++] = atoll(r->form.v[i].val);
+		if (n == max)
+			return nb_fail(e, NB_TOO_LARGE, "at most %d devices at once", max);
+		if (req_v_id(app, &id_field, r->form.v[i].val, &v, e) < 0)
+			return nb_fail(e, NB_INVALID, "invalid id");
+		ids[n++] = v.i;
 	}
 	return n;
 }
 
-static int op_of(const char *s)
+/* The feed or mode the action sets, or NULL. */
+static const char *target(struct http_req *r, int op)
 {
-	int i;
-
-	for (i = 0; s && ops[i]; i++)
-		if (!strcmp(s, ops[i]))
-			return i;
-	return -1;
+	return op == DDI_BULK_FEED ? req_str(r, "feed") :
+	       op == DDI_BULK_MODE && req_has(r, "mode") ? admin_dev_modes[req_int(r, "mode", 0)] :
+	       NULL;
 }
 
 /* "Delete 3 devices?": the devices listed, the same fields posted again with confirm=yes. */
@@ -48,8 +57,8 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 	static const char *const verb[] = { "Assign software to", "Set the feed of",
 					    "Set the mode of", "Cancel the open actions of",
 					    "Delete" };
-	const char *to = op == DDI_BULK_FEED ? query_get(&r->form, "feed") :
-			 op == DDI_BULK_MODE ? query_get(&r->form, "mode") : NULL;
+	static const char *const echoed[] = { "feed", "mode", "software", NULL };
+	const char *to = target(r, op);
 	cJSON *d = cJSON_CreateObject(), *devs = cJSON_CreateArray();
 	int i;
 
@@ -65,55 +74,47 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 	cJSON_AddBoolToObject(d, "plural", n != 1);
 	cJSON_AddNumberToObject(d, "count", n);
 	cJSON_AddItemToObject(d, "devices", devs);
-	cJSON_AddStringToObject(d, "action", ops[op]);
+	cJSON_AddStringToObject(d, "action", admin_bulk_ops[op]);
 	cJSON_AddBoolToObject(d, "danger", op == DDI_BULK_DELETE || op == DDI_BULK_CANCEL);
-	for (i = 0; i < r->form.n; i++)
-		if (!strcmp(r->form.v[i].key, "feed") || !strcmp(r->form.v[i].key, "mode") ||
-		    !strcmp(r->form.v[i].key, "software"))
-			cJSON_AddStringToObject(d, r->form.v[i].key, r->form.v[i].val);
+	for (i = 0; echoed[i]; i++)
+		if (req_has(r, echoed[i]))
+			cJSON_AddStringToObject(d, echoed[i], req_str(r, echoed[i]));
 	admin_page(app, r, w, 200, "devices-bulk", "Confirm", d);
 }
 
-/* The request's refusal, or NULL: action, selection, software, feed. */
-static const char *refused(struct http_req *r, int op, int n, long *sw)
+/* The action's refusal (what it needs and lacks), or NULL. */
+static const char *refused(struct http_req *r, int op, int n)
 {
-	const char *feed = query_get(&r->form, "feed");
-
-	if (op < 0)
-		return "action must be assign, feed, mode, cancel or delete";
-	if (n <= 0)
-		return n < 0 ? "id must be device ids" : "select at least one device";
-	if (op == DDI_BULK_ASSIGN && admin_int(query_get(&r->form, "software"), 1, 0x7fffffffL,
-					       sw) < 0)
+	if (n == 0)
+		return "select at least one device";
+	if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
 		return "assign needs a software from the list";
-	if (op == DDI_BULK_FEED && !admin_label_ok(feed, DDI_FEED_MAX))
+	if (op == DDI_BULK_FEED && !req_has(r, "feed"))
 		return "a feed is 1-63 bytes without control characters";
 	return NULL;
 }
 
-void admin_devices_bulk(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
-	long long ids[QUERY_MAX_PAIRS];
-	const char *confirm = query_get(&r->form, "confirm"), *why, *done;
-	int op = op_of(query_get(&r->form, "action")), n = selected(r, ids, QUERY_MAX_PAIRS);
-	long sw = 0, changed;
-	struct nb_err e;
+	long long ids[QUERY_MAX_PAIRS], sw = req_int(r, "software", 0);
+	int op = (int)req_int(r, "action", 0), n = selected(app, r, ids, QUERY_MAX_PAIRS, e);
+	const char *why, *done;
+	long changed;
 
-	if ((why = refused(r, op, n, &sw))) {
-		admin_fail(app, r, w, 400, why);
-		return;
-	}
-	if (!confirm || strcmp(confirm, "yes")) {
+	if (n < 0)
+		return -1;
+	if ((why = refused(r, op, n)))
+		return nb_fail(e, NB_INVALID, "%s", why);
+	if (!req_int(r, "confirm", 0)) {
 		ask(app, r, w, op, ids, n);
-		return;
+		return 0;
 	}
-	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n,
-				  query_get(&r->form, op == DDI_BULK_FEED ? "feed" : "mode"), sw, &e);
-	if (changed < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
-	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], (long long)sw, changed)
+	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);
+	if (changed < 0)
+		return -1;
+	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], sw, changed)
 				     : arena_printf(r->a, done_words[op], changed);
 	http_redirect(w, arena_cat(r->a, "/admin/devices?done=", done, NULL));
+	return 0;
 }

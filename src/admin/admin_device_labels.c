@@ -31,27 +31,18 @@ static const char *tags_clean(struct arena *a, const char *s)
 	return buf_cstr(&b);
 }
 
-/* "" is allowed (clears it); else at most max bytes without control characters. */
-static int label_ok(const char *s, size_t max)
+/* name and tags are declared form fields (at most 63 and 255 bytes of
+ * text); absent or "" clears them */
+int admin_device_labels_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
-	return !s || !*s || admin_label_ok(s, max);
-}
+	const char *name = req_str(r, "name"), *tags = req_str(r, "tags");
+	long long id = req_int(r, "id", 0);
 
-void admin_device_labels(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	const char *name = query_get(&r->form, "name"), *tags = query_get(&r->form, "tags");
-	long long id = atoll(http_param(r, "id"));
-
-	if (!label_ok(name, 63) || !label_ok(tags, 255)) {
-		admin_fail(app, r, w, 400, "a name is at most 63 bytes and tags at most 255, "
-			   "without control characters");
-		return;
-	}
 	tags = tags_clean(r->a, tags ? tags : "");
 	if (ddi_device_set_field(app, id, "name", name ? name : "") < 0 ||
-	    ddi_device_set_field(app, id, "tags", tags) < 0) {
-		admin_fail(app, r, w, 404, "no such device");
-		return;
-	}
+	    ddi_device_set_field(app, id, "tags", tags) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=name+and+tags+set", id));
+	return 0;
 }

@@ -45,14 +45,16 @@ static cJSON *entry_json(const struct mkbox_entry *e)
 	return o;
 }
 
-void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_images_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	struct mkbox_entry *v;
 	size_t n = 0, i;
 	long per = admin_page_size(app), off;
-	const char *q = query_get(&r->query, "q");
+	const char *q = req_str(r, "q");
 	cJSON *d = cJSON_CreateObject(), *arr;
+
+	(void)e;
 
 	mkbox_catalog(r->a, ad->images, q, &v, &n);
 	off = admin_paginate(app, r, d, "page", "images", (long)n);
@@ -61,9 +63,10 @@ void admin_images(struct app *app, struct http_req *r, struct http_resp *w)
 		cJSON_AddItemToArray(arr, entry_json(&v[i]));
 	cJSON_AddNumberToObject(d, "count", (double)n);
 	cJSON_AddStringToObject(d, "q", q ? q : "");
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "images", "Images", d);
+	return 0;
 }
 
 /* Compresses and publishes an uploaded raw image; removes the temp file.

@@ -3,7 +3,7 @@
  * newest first, paged by id (keyset) so a page costs the same at row
  * 100,000 as at row 1.
  */
-#include "admin.h"
+#include "admin_ddi.h"	/* admin_id_ok */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,7 +58,9 @@ static int parse_status(const char *s, int *lo, int *hi)
 		*hi = *lo + 99;
 		return 1;
 	}
-	*lo = *hi = atoi(s);
+	if (strlen(s) != 3 || strspn(s, "0123456789") != 3)
+		return -1;
+	*lo = *hi = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
 	return *lo >= 100 && *lo <= 599 ? 1 : -1;
 }
 
@@ -107,18 +109,30 @@ static void index_catch_up(struct app *app)
 		db_rollback(app->db);
 }
 
-/* NULL when a filter is malformed (then *next is -1). */
-cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
+/*
+ * The rows the declared filters select (before, program, q, since, until,
+ * status), newest first, one page; *next the id to continue before, 0 at
+ * the end.  NULL with e (NB_INVALID naming the field) when status or
+ * before is malformed: they are checked here, not by a validator, so the
+ * API answers them in JSON (admin_run) like its other errors.
+ */
+cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
+			  struct nb_err *e)
 {
-	const struct query *q = &r->query;
-	const char *before = query_get(q, "before"), *prog = query_get(q, "program");
-	const char *path = query_get(q, "q");
-	long long since = parse_time(query_get(q, "since")), until = parse_time(query_get(q, "until"));
+	const char *before = req_str(r, "before"), *prog = req_str(r, "program");
+	const char *path = req_str(r, "q");
+	long long since = parse_time(req_str(r, "since")), until = parse_time(req_str(r, "until"));
 	long per = admin_page_size(app);
-	int lo = 0, hi = 0, sf = parse_status(query_get(q, "status"), &lo, &hi), n = 0;
+	int lo = 0, hi = 0, sf = parse_status(req_str(r, "status"), &lo, &hi), n = 0;
 	int fts = path && strlen(path) >= 3;
 	sqlite3_stmt *st;
 
+	*next = -1;
+	if (sf < 0)
+		return nb_fail(e, NB_INVALID, "invalid status: a code like 404 or a class like "
+			       "5xx"), NULL;
+	if (before && (!admin_id_ok(before) || *before == '0'))
+		return nb_fail(e, NB_INVALID, "invalid before: a request id"), NULL;
 	if (fts)
 		index_catch_up(app);
 	st = db_stmt(app->db, fts ? sql_rows_fts : sql_rows);
@@ -126,11 +140,9 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next)
 	long long last = 0;
 
 	*next = 0;
-	if (sf < 0 || !st) {
-		*next = -1;
-		return NULL;
-	}
-	sqlite3_bind_int64(st, 1, before && atoll(before) > 0 ? atoll(before) : (1LL << 62));
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the request log is not available"), NULL;
+	sqlite3_bind_int64(st, 1, before ? strtoll(before, NULL, 10) : (1LL << 62));
 	if (prog && *prog)
 		sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
 	if (sf > 0) {
@@ -197,53 +209,63 @@ static cJSON *program_choices(struct app *app, const char *selected)
 	return arr;
 }
 
-void admin_requests(struct app *app, struct http_req *r, struct http_resp *w)
+/* The query string of the next page: every filter given, and before=next. */
+static const char *next_query(struct http_req *r, long long next)
 {
-	const struct query *q = &r->query;
-	long long next;
-	cJSON *rows = admin_request_rows(app, r, &next), *d;
+	static const char *const keys[] = { "program", "status", "q", "since", "until", NULL };
+	struct buf b;
 	int i;
 
-	if (!rows) {
-		admin_fail(app, r, w, 400, "status must be a code like 404 or a class like 5xx");
-		return;
+	buf_init(&b, r->a);
+	for (i = 0; keys[i]; i++) {
+		if (!req_has(r, keys[i]))
+			continue;
+		buf_printf(&b, "%s=", keys[i]);
+		buf_add_qenc(&b, req_str(r, keys[i]));
+		buf_addc(&b, '&');
 	}
-	d = cJSON_CreateObject();
-	cJSON_AddItemToObject(d, "rows", rows);
-	cJSON_AddItemToObject(d, "programs", program_choices(app, query_get(q, "program")));
-	cJSON_AddStringToObject(d, "status", query_get(q, "status") ? query_get(q, "status") : "");
-	cJSON_AddStringToObject(d, "q", query_get(q, "q") ? query_get(q, "q") : "");
-	cJSON_AddStringToObject(d, "since", query_get(q, "since") ? query_get(q, "since") : "");
-	cJSON_AddStringToObject(d, "until", query_get(q, "until") ? query_get(q, "until") : "");
-	if (next > 0) {
-		/* the next page keeps every filter: rebuild the query string */
-		struct buf b;
-		buf_init(&b, r->a);
-		for (i = 0; i < q->n; i++) {
-			if (!strcmp(q->v[i].key, "before"))
-				continue;
-			buf_printf(&b, "%s=", q->v[i].key);
-			buf_add_qenc(&b, q->v[i].val);
-			buf_addc(&b, '&');
-		}
-		buf_printf(&b, "before=%lld", next);
-		cJSON_AddStringToObject(d, "next", buf_cstr(&b));
-	}
-	admin_page(app, r, w, 200, "requests", "Request log", d);
+	buf_printf(&b, "before=%lld", next);
+	return buf_cstr(&b);
 }
 
-void admin_api_requests(struct app *app, struct http_req *r, struct http_resp *w)
+static void echo(struct http_req *r, cJSON *d, const char *k)
+{
+	cJSON_AddStringToObject(d, k, req_has(r, k) ? req_str(r, k) : "");
+}
+
+int admin_requests_run(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
 {
 	long long next;
-	cJSON *rows = admin_request_rows(app, r, &next), *o;
+	cJSON *rows = admin_request_rows(app, r, &next, e), *d;
 
-	if (!rows) {
-		admin_fail(app, r, w, 400, "status must be a code like 404 or a class like 5xx");
-		return;
-	}
+	if (!rows)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "rows", rows);
+	cJSON_AddItemToObject(d, "programs", program_choices(app, req_str(r, "program")));
+	echo(r, d, "status");
+	echo(r, d, "q");
+	echo(r, d, "since");
+	echo(r, d, "until");
+	if (next > 0)
+		cJSON_AddStringToObject(d, "next", next_query(r, next));
+	admin_page(app, r, w, 200, "requests", "Request log", d);
+	return 0;
+}
+
+int admin_api_requests_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
+{
+	long long next;
+	cJSON *rows = admin_request_rows(app, r, &next, e), *o;
+
+	if (!rows)
+		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "rows", rows);
 	if (next > 0)
 		cJSON_AddNumberToObject(o, "next_before", (double)next);
 	admin_json(w, 200, o);
+	return 0;
 }

@@ -40,6 +40,7 @@ static const struct req_field user_add_in[] = {
 	REQ_FORM_FIELD("password", admin_password_valid, REQ_REQUIRED),
 	{ "role", REQ_FORM, req_v_enum, 0, 0, admin_roles }, REQ_END
 };
+/* a form that names only its :id (a user, a token, a device's force/cancel) */
 static const struct req_field user_id_in[] = { REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END };
 static const struct req_field user_password_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("password", NULL, 0),
@@ -49,7 +50,8 @@ static const struct req_field api_user_password_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), REQ_END
 };
 /* the users page answers a new token: its own query fields too */
-/* one rollout: its page, its limits, cancel and finish (confirm=yes on the page) */
+/* one rollout: its page, its limits, cancel and finish (confirm=yes on the page);
+ * a device's delete too */
 static const struct req_field rollout_in[] = { REQ_PATH_FIELD("id", req_v_id), DONE, REQ_END };
 static const struct req_field rollout_limits_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_FORM_FIELD("max_failures", req_v_uint, 0),
@@ -67,6 +69,52 @@ static const struct req_field token_add_in[] = {
 	REQ_END
 };
 
+/* the images page: a search, its page, a redirect's message */
+static const struct req_field images_in[] = {
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, REQ_QUERY_FIELD("page", req_v_uint, 0), DONE,
+	REQ_END
+};
+/* the request log's filters; status and before are checked by the handler
+ * (admin_request_rows), so the API answers them in JSON */
+static const struct req_field requests_in[] = {
+	REQ_QUERY_FIELD("before", NULL, 0), REQ_QUERY_FIELD("status", NULL, 0),
+	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL },
+	{ "since", REQ_QUERY, req_v_text, 0, 32, NULL },
+	{ "until", REQ_QUERY, req_v_text, 0, 32, NULL }, REQ_END
+};
+/* the bulk form: id repeats, one per selected device (admin_device_bulk.c
+ * reads the others with the same rule) */
+static const struct req_field devices_bulk_in[] = {
+	CSRF, { "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_bulk_ops },
+	REQ_FORM_FIELD("id", req_v_id, 0),
+	{ "feed", REQ_FORM, req_v_text, 0, DDI_FEED_MAX, NULL },
+	{ "mode", REQ_FORM, req_v_enum, 0, 0, admin_dev_modes },
+	REQ_FORM_FIELD("software", req_v_id, 0), REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
+};
+/* one device: its page (?action= picks the log shown), its forms, the API by controller id */
+static const struct req_field device_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), REQ_QUERY_FIELD("action", req_v_id, 0), DONE, REQ_END
+};
+static const struct req_field device_mode_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF,
+	{ "mode", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_dev_modes },
+	REQ_FORM_FIELD("software", req_v_id, 0), REQ_END
+};
+static const struct req_field device_feed_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF,
+	{ "feed", REQ_FORM, req_v_text, REQ_REQUIRED, DDI_FEED_MAX, NULL }, REQ_END
+};
+static const struct req_field device_labels_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, 0, 63, NULL },
+	{ "tags", REQ_FORM, req_v_text, 0, 255, NULL }, REQ_END
+};
+/* the API answers its refusals in JSON: app.c answers a path or query
+ * refusal in the program's text, so the handler checks these two itself */
+static const struct req_field api_device_in[] = {
+	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
+};
+
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
 #define API ADMIN_API
@@ -77,10 +125,10 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/login", admin_login, "/login", login_in, P),
 	ROUTE_IN("POST", "/admin/logout", admin_logout, "/logout", csrf_in, 0),
 	ROUTE_IN("GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0),
-	{ "GET",  "/admin/images", admin_images, "/images", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/images", admin_images, "/images", images_in, 0),
 	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
-	{ "GET",  "/admin/requests", admin_requests, "/requests", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/requests", admin_requests, "/requests", requests_in, 0),
 	ROUTE_IN("GET",  "/admin/users", admin_users, "/users", users_in, 0),
 	ROUTE_IN("POST", "/admin/users", admin_user_add, "/users", user_add_in, A),
 	ROUTE_IN("POST", "/admin/users/:id/delete", admin_user_delete, "/users", user_id_in, A),
@@ -94,14 +142,20 @@ const struct route admin_routes[] = {
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
 	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
 	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
-	{ "POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", NULL, A },
-	{ "GET",  "/admin/devices/:id", admin_device, "/devices", id_params, 0 },
-	{ "POST", "/admin/devices/:id/labels", admin_device_labels, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/mode", admin_device_mode, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/feed", admin_device_feed, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/force", admin_device_force, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", id_params, A },
-	{ "POST", "/admin/devices/:id/delete", admin_device_delete, "/devices", id_params, A },
+	ROUTE_IN("POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", devices_bulk_in,
+		 A),
+	ROUTE_IN("GET",  "/admin/devices/:id", admin_device, "/devices", device_in, 0),
+	ROUTE_IN("POST", "/admin/devices/:id/labels", admin_device_labels, "/devices",
+		 device_labels_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/mode", admin_device_mode, "/devices",
+		 device_mode_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/feed", admin_device_feed, "/devices",
+		 device_feed_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/force", admin_device_force, "/devices", user_id_in, A),
+	ROUTE_IN("POST", "/admin/devices/:id/cancel", admin_device_cancel, "/devices", user_id_in,
+		 A),
+	ROUTE_IN("POST", "/admin/devices/:id/delete", admin_device_delete, "/devices",
+		 rollout_end_in, A),
 	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
 	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
@@ -127,12 +181,14 @@ const struct route admin_routes[] = {
 	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
 	{ "DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
 	  image_params, API | A },
-	{ "GET",  "/admin/api/requests", admin_api_requests, "/api/requests", NULL, API },
+	ROUTE_IN("GET",  "/admin/api/requests", admin_api_requests, "/api/requests",
+		 requests_in, API),
 	{ "GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API },
 	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
 	{ "GET",  "/admin/api/devices", admin_api_devices, "/api/devices", NULL, API },
-	{ "GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices", NULL, API },
+	ROUTE_IN("GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices",
+		 api_device_in, API),
 	{ "GET",  "/admin/api/software", admin_api_software, "/api/software", NULL, API },
 	{ "POST", "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
 	{ "PUT",  "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },

@@ -307,6 +307,11 @@ def test_api_tokens(admin, tmpdir_shared):
     r = anon.request("GET", "/admin/api/requests?program=update", headers=auth)
     assert r.status == 200 and "rows" in json.loads(r.body)
     assert anon.request("GET", "/admin/api/requests?status=abc", headers=auth).status == 400
+    # the request log's filters are declared: a malformed one is named (issue 13)
+    for q, field in (("status=abc", "status"), ("status=6xx", "status"), ("before=x", "before"),
+                     ("before=-3", "before")):
+        r = anon.request("GET", "/admin/api/requests?" + q, headers=auth)
+        assert r.status == 400 and json.loads(r.body)["error"].startswith("invalid " + field), q
     r = anon.request("DELETE", "/admin/api/images/ab/ab-pc-3", headers=auth)
     assert r.status == 204 and nb.get("/list").body == b"\n"
     with nb.db() as c:
@@ -364,6 +369,10 @@ def test_request_log_filters_and_pages(admin):
     r = b.get("/admin/requests?since=2000-01-01T00:00&until=2000-01-02T00:00")
     assert "No requests match." in r.text
     assert b.get("/admin/requests?status=99x").status == 400
+    for q, field in (("status=99x", "status"), ("before=abc", "before"), ("before=0", "before"),
+                     ("q=" + "x" * 256, "q")):
+        r = b.get("/admin/requests?" + q)
+        assert r.status == 400 and "invalid " + field in r.text, q
 
 
 def test_xss_in_every_echoed_field(admin):
@@ -439,6 +448,10 @@ def test_lists_paginate(admin, tmpdir_shared):
     page = b.get("/admin/images?page=2")
     assert "pb-pc-5" in page.text and "pb-pc-6" in page.text and "pb-pc-0" not in page.text
     assert "page 2 of 2" in b.get("/admin/images?page=99").text
+    # the images page's input is declared: a malformed field is named (issue 13)
+    for q in ("page=abc", "page=-1", "q=" + "x" * 256):
+        r = b.get("/admin/images?" + q)
+        assert r.status == 400 and r.text.startswith("invalid " + q.split("=")[0]), q
 
 
 def test_mip_pages_and_api(admin, tmpdir_shared):
