@@ -143,10 +143,5 @@ struct mkbox_import {
  * store failed (disk full, I/O). */
 int mkbox_image_import(const struct mkbox_import *o, char *image, size_t n,
 		       struct nb_err *e);
-/* Old form of mkbox_image_import: 0, or the HTTP status of the error with
- * its message in err.  Deprecated: remove once admin and tools call
- * mkbox_image_import. */
-int mkbox_import_image(const struct mkbox_import *o, char *image, size_t n,
-		       char *err, size_t errlen);
 
 #endif

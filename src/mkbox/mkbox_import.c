@@ -204,14 +204,3 @@ int mkbox_image_import(const struct mkbox_import *o, char *image, size_t n,
 	close(dfd);
 	return rc < 0 ? -1 : 0;
 }
-
-int mkbox_import_image(const struct mkbox_import *o, char *image, size_t n,
-		       char *err, size_t errlen)
-{
-	struct nb_err e;
-
-	if (mkbox_image_import(o, image, n, &e) == 0)
-		return 0;
-	snprintf(err, errlen, "%s", e.msg);
-	return nb_err_status(e.kind);
-}

@@ -8,7 +8,7 @@
  * -Wl,--wrap=fsync,--wrap=fdatasync,--wrap=rename,--wrap=renameat,--wrap=write
  * (see the Makefile) and records the calls the library makes.  Covered:
  * fs_write_atomic, blob_writer_commit (every blob: uploads, mip files,
- * update tars), mkbox_import_image (the .img.zst, .img.sha256 and
+ * update tars), mkbox_image_import (the .img.zst, .img.sha256 and
  * .img.buildID of an image import), mkbox_tar_compose and mip_file_put.
  *
  * Also a unit-level guard for an import killed half-way (the e2e guard is
@@ -268,13 +268,16 @@ static void write_raw(const char *path, size_t size, unsigned seed)
 
 static int import(struct fx *f, const char *raw, char *image, size_t n)
 {
-	char images[PATH_MAX], err[512];
+	char images[PATH_MAX];
 	struct mkbox_import o = { .image_path = images, .file = raw, .box = "bx",
 				  .board = "pc", .level = 1 };
+	struct nb_err e;
 
 	snprintf(images, sizeof(images), "%s/images", f->dir);
-	if (mkbox_import_image(&o, image, n, err, sizeof(err)) < 0) {
-		fprintf(stderr, "import: %s\n", err);
+	/* (the old wrapper answered an HTTP status, never < 0: a failed
+	 * import passed unseen here) */
+	if (mkbox_image_import(&o, image, n, &e) < 0) {
+		fprintf(stderr, "import: %s\n", e.msg);
 		return -1;
 	}
 	return 0;

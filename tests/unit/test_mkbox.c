@@ -526,9 +526,13 @@ static int import(struct fx *f, const char *box, const char *file, const char *l
 	struct mkbox_import o = { .image_path = f->images, .file = file, .label = label,
 				  .box = box, .board = "pc", .level = 1 };
 	char image[512];
+	struct nb_err e;
 
 	err[0] = '\0';
-	return mkbox_import_image(&o, image, sizeof(image), err, errlen);
+	if (mkbox_image_import(&o, image, sizeof(image), &e) == 0)
+		return 0;
+	snprintf(err, errlen, "%s", e.msg);
+	return nb_err_status(e.kind);
 }
 
 static void test_import_refuses_links_and_names_no_path(void **state)
