@@ -13,7 +13,7 @@ int admin_audit_write(struct db *db, const char *user, const char *via, const ch
 		      struct nb_err *e, const char *target_fmt, ...)
 {
 	char target[ADMIN_AUDIT_TEXT_MAX + 1];
-	sqlite3_stmt *st = db_stmt(db, sql_add);
+	struct db_stmt *st = db_stmt(db, sql_add);
 	va_list ap;
 	int rc;
 
@@ -22,15 +22,15 @@ int admin_audit_write(struct db *db, const char *user, const char *via, const ch
 	va_end(ap);
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the audit feed is not writable");
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 2, user && *user ? user : "?", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, via, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, action, (int)strnlen(action, ADMIN_AUDIT_TEXT_MAX),
-			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, target, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
+	db_bind_int64(st, 1, (int64_t)time(NULL));
+	db_bind_text(st, 2, user && *user ? user : "?", -1, DB_STATIC);
+	db_bind_text(st, 3, via, -1, DB_STATIC);
+	db_bind_text(st, 4, action, (int)strnlen(action, ADMIN_AUDIT_TEXT_MAX),
+			  DB_STATIC);
+	db_bind_text(st, 5, target, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE) {
 		/* the change stands; the front end's error log keeps what was lost */
 		fprintf(stderr, "nestbox: audit not written: %s %s %s %s\n", user, via, action,
 			target);
@@ -43,9 +43,9 @@ static const char sql_list[] =
 	"SELECT id, ts, user, via, action, target FROM admin_audit"
 	" WHERE (?1 IS NULL OR user = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
 
-static void col(sqlite3_stmt *st, int i, char *out, size_t n)
+static void col(struct db_stmt *st, int i, char *out, size_t n)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const unsigned char *s = db_column_text(st, i);
 
 	snprintf(out, n, "%s", s ? (const char *)s : "");
 }
@@ -53,28 +53,28 @@ static void col(sqlite3_stmt *st, int i, char *out, size_t n)
 int admin_audit_list(struct db *db, const char *user, long long before,
 		     struct admin_audit_row *out, int max, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_list);
-	int n = 0, rc = SQLITE_DONE;
+	struct db_stmt *st = db_stmt(db, sql_list);
+	int n = 0, rc = DB_DONE;
 
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	if (user)
-		sqlite3_bind_text(st, 1, user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, before > 0 ? before : 0);
-	sqlite3_bind_int(st, 3, max);
-	while (n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_text(st, 1, user, -1, DB_STATIC);
+	db_bind_int64(st, 2, before > 0 ? before : 0);
+	db_bind_int(st, 3, max);
+	while (n < max && (rc = db_step(st)) == DB_ROW) {
 		struct admin_audit_row *a = &out[n++];
-		a->id = sqlite3_column_int64(st, 0);
-		a->ts = sqlite3_column_int64(st, 1);
+		a->id = db_column_int64(st, 0);
+		a->ts = db_column_int64(st, 1);
 		col(st, 2, a->user, sizeof(a->user));
 		col(st, 3, a->via, sizeof(a->via));
 		col(st, 4, a->action, sizeof(a->action));
 		col(st, 5, a->target, sizeof(a->target));
 	}
-	if (n < max && rc != SQLITE_DONE) {
-		sqlite3_reset(st);
+	if (n < max && rc != DB_DONE) {
+		db_reset(st);
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }

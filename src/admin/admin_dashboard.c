@@ -21,21 +21,21 @@ static const char sql_recent[] =
 static char *hour_chart(struct app *app, struct arena *a, long long *total, long long *errors)
 {
 	long long now_h = (long long)time(NULL) / 3600, count[24] = { 0 }, errs[24] = { 0 }, max = 1;
-	sqlite3_stmt *st = db_stmt(app->db, sql_hours);
+	struct db_stmt *st = db_stmt(app->db, sql_hours);
 	struct buf b;
 	int i;
 
 	*total = *errors = 0;
 	if (st) {
-		sqlite3_bind_int64(st, 1, now_h - 24);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			long long h = sqlite3_column_int64(st, 0) - (now_h - 23);
+		db_bind_int64(st, 1, now_h - 24);
+		while (db_step(st) == DB_ROW) {
+			long long h = db_column_int64(st, 0) - (now_h - 23);
 			if (h < 0 || h > 23)
 				continue;
-			count[h] = sqlite3_column_int64(st, 1);
-			errs[h] = sqlite3_column_int64(st, 2);
+			count[h] = db_column_int64(st, 1);
+			errs[h] = db_column_int64(st, 2);
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	for (i = 0; i < 24; i++) {
 		*total += count[i];
@@ -62,24 +62,24 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 
 static void add_recent(struct app *app, cJSON *d)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_recent);
+	struct db_stmt *st = db_stmt(app->db, sql_recent);
 	cJSON *arr = cJSON_AddArrayToObject(d, "recent");
 	char when[32];
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000);
+		time_t t = (time_t)(db_column_int64(st, 0) / 1000);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
 		cJSON_AddStringToObject(o, "time", when);
-		cJSON_AddStringToObject(o, "program", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(o, "method", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddStringToObject(o, "path", (const char *)sqlite3_column_text(st, 3));
-		cJSON_AddNumberToObject(o, "status", sqlite3_column_int(st, 4));
-		cJSON_AddBoolToObject(o, "error", sqlite3_column_int(st, 4) >= 400);
+		cJSON_AddStringToObject(o, "program", (const char *)db_column_text(st, 1));
+		cJSON_AddStringToObject(o, "method", (const char *)db_column_text(st, 2));
+		cJSON_AddStringToObject(o, "path", (const char *)db_column_text(st, 3));
+		cJSON_AddNumberToObject(o, "status", db_column_int(st, 4));
+		cJSON_AddBoolToObject(o, "error", db_column_int(st, 4) >= 400);
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 }
 
 #define HEALTH_ROWS 10

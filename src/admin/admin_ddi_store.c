@@ -11,9 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-static const char *text(sqlite3_stmt *st, int i)
+static const char *text(struct db_stmt *st, int i)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
+	const char *v = (const char *)db_column_text(st, i);
 
 	return v ? v : "";
 }
@@ -44,18 +44,18 @@ static const char sql_dev_by_feed[] =
 static const char sql_dev_any[] =
 	DEV_COLS " WHERE (?1 IS NULL OR state = ?1) AND (?2 IS NULL OR feed = ?2)" DEV_REST;
 
-static void bind_opt(sqlite3_stmt *st, int i, const char *v)
+static void bind_opt(struct db_stmt *st, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		db_bind_text(st, i, v, -1, DB_STATIC);
 }
 
-static cJSON *dev_json(struct http_req *r, sqlite3_stmt *st)
+static cJSON *dev_json(struct http_req *r, struct db_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
-	long long seen = sqlite3_column_int64(st, 10);
+	long long seen = db_column_int64(st, 10);
 
-	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+	cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 	cJSON_AddStringToObject(o, "tenant", text(st, 1));
 	cJSON_AddStringToObject(o, "controller_id", text(st, 2));
 	cJSON_AddStringToObject(o, "name", text(st, 3));
@@ -76,7 +76,7 @@ cJSON *admin_dev_list(struct app *app, struct http_req *r, const struct admin_de
 		    long long *next)
 {
 	const char *sql = f->state ? sql_dev_by_state : f->feed ? sql_dev_by_feed : sql_dev_any;
-	sqlite3_stmt *st = db_stmt(app->db, sql);
+	struct db_stmt *st = db_stmt(app->db, sql);
 	long per = admin_page_size(app), n = 0;
 	long long last = 0;
 	cJSON *arr = cJSON_CreateArray();
@@ -89,20 +89,20 @@ cJSON *admin_dev_list(struct app *app, struct http_req *r, const struct admin_de
 	bind_opt(st, 3, f->model);
 	bind_opt(st, 4, f->version);
 	if (f->seen_lo >= 0) {
-		sqlite3_bind_int64(st, 5, f->seen_lo);
-		sqlite3_bind_int64(st, 6, f->seen_hi);
+		db_bind_int64(st, 5, f->seen_lo);
+		db_bind_int64(st, 6, f->seen_hi);
 	}
-	sqlite3_bind_int64(st, 7, f->after);
-	sqlite3_bind_int64(st, 8, per + 1);	/* one more says whether a next page exists */
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 7, f->after);
+	db_bind_int64(st, 8, per + 1);	/* one more says whether a next page exists */
+	while (db_step(st) == DB_ROW) {
 		if (n++ == per) {
 			*next = last;
 			break;
 		}
-		last = sqlite3_column_int64(st, 0);
+		last = db_column_int64(st, 0);
 		cJSON_AddItemToArray(arr, dev_json(r, st));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -113,20 +113,20 @@ static const char sql_state_counts[] =
 
 cJSON *admin_dev_state_counts(struct app *app, long long *total)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_state_counts);
+	struct db_stmt *st = db_stmt(app->db, sql_state_counts);
 	cJSON *arr = cJSON_CreateArray();
 
 	*total = 0;
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		long long n = sqlite3_column_int64(st, 1);
+		long long n = db_column_int64(st, 1);
 		cJSON_AddStringToObject(o, "state", text(st, 0));
 		cJSON_AddNumberToObject(o, "count", (double)n);
 		cJSON_AddItemToArray(arr, o);
 		*total += n;
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return arr;
 }
 
@@ -156,37 +156,37 @@ static cJSON *attributes(const char *json)
 
 static void dev_more(struct app *app, struct http_req *r, cJSON *o, long long id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_dev_more);
+	struct db_stmt *st = db_stmt(app->db, sql_dev_more);
 
 	if (!st)
 		return;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		cJSON_AddNumberToObject(o, "assigned", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddBoolToObject(o, "force", sqlite3_column_int(st, 1));
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		cJSON_AddNumberToObject(o, "assigned", (double)db_column_int64(st, 0));
+		cJSON_AddBoolToObject(o, "force", db_column_int(st, 1));
 		cJSON_AddItemToObject(o, "attributes", attributes(text(st, 2)));
-		cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 3)));
-		cJSON_AddBoolToObject(o, "auto_confirm", sqlite3_column_int(st, 4));
+		cJSON_AddStringToObject(o, "created", admin_when(r->a, db_column_int64(st, 3)));
+		cJSON_AddBoolToObject(o, "auto_confirm", db_column_int(st, 4));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 }
 
 cJSON *admin_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
 		   const char *cid)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_dev_one);
+	struct db_stmt *st = db_stmt(app->db, sql_dev_one);
 	cJSON *o = NULL;
 
 	if (!st)
 		return NULL;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	bind_opt(st, 2, tenant);
 	bind_opt(st, 3, cid);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (db_step(st) == DB_ROW) {
 		o = dev_json(r, st);
-		id = sqlite3_column_int64(st, 0);
+		id = db_column_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (o)
 		dev_more(app, r, o, id);
 	return o;
@@ -199,30 +199,30 @@ static const char sql_actions[] =
 
 cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_actions);
+	struct db_stmt *st = db_stmt(app->db, sql_actions);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
 		return arr;
-	sqlite3_bind_int64(st, 1, device_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, device_id);
+	while (db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
 		const char *s = text(st, 1);
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 		cJSON_AddStringToObject(o, "status", s);
 		cJSON_AddBoolToObject(o, "open", !strcmp(s, "waiting") || !strcmp(s, "running") ||
 				      !strcmp(s, "canceling"));
 		cJSON_AddBoolToObject(o, "failed", !strcmp(s, "error"));
-		cJSON_AddNumberToObject(o, "progress", sqlite3_column_int(st, 2));
-		cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 3)));
-		cJSON_AddStringToObject(o, "updated", admin_when(r->a, sqlite3_column_int64(st, 4)));
-		cJSON_AddNumberToObject(o, "rollout_id", (double)sqlite3_column_int64(st, 5));
-		cJSON_AddNumberToObject(o, "software_id", (double)sqlite3_column_int64(st, 6));
+		cJSON_AddNumberToObject(o, "progress", db_column_int(st, 2));
+		cJSON_AddStringToObject(o, "created", admin_when(r->a, db_column_int64(st, 3)));
+		cJSON_AddStringToObject(o, "updated", admin_when(r->a, db_column_int64(st, 4)));
+		cJSON_AddNumberToObject(o, "rollout_id", (double)db_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "software_id", (double)db_column_int64(st, 6));
 		cJSON_AddStringToObject(o, "software", text(st, 7));
 		cJSON_AddStringToObject(o, "version", text(st, 8));
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -247,21 +247,21 @@ static cJSON *lines(const char *s)
 
 cJSON *admin_action_log(struct app *app, struct http_req *r, long long action_id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_log);
+	struct db_stmt *st = db_stmt(app->db, sql_log);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
 		return arr;
-	sqlite3_bind_int64(st, 1, action_id);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, action_id);
+	while (db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "time", admin_when(r->a, sqlite3_column_int64(st, 0)));
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, db_column_int64(st, 0)));
 		cJSON_AddStringToObject(o, "execution", text(st, 1));
 		cJSON_AddStringToObject(o, "finished", text(st, 2));
 		cJSON_AddItemToObject(o, "lines", lines(text(st, 3)));
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -288,15 +288,15 @@ static void human_size(char *out, size_t n, long long v)
 		snprintf(out, n, "%lld B", v);
 }
 
-static cJSON *sw_json(struct http_req *r, sqlite3_stmt *st)
+static cJSON *sw_json(struct http_req *r, struct db_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
-	long long size = sqlite3_column_int64(st, 5);
+	long long size = db_column_int64(st, 5);
 	const char *sha = text(st, 6);
 	char hs[32];
 
 	human_size(hs, sizeof(hs), size);
-	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+	cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 	cJSON_AddStringToObject(o, "name", text(st, 1));
 	cJSON_AddStringToObject(o, "version", text(st, 2));
 	cJSON_AddStringToObject(o, "kind", text(st, 3));
@@ -306,39 +306,39 @@ static cJSON *sw_json(struct http_req *r, sqlite3_stmt *st)
 	cJSON_AddStringToObject(o, "sha256", sha);
 	cJSON_AddStringToObject(o, "sha256_short", arena_strndup(r->a, sha, 12));
 	cJSON_AddStringToObject(o, "url", text(st, 7));
-	cJSON_AddStringToObject(o, "created", admin_when(r->a, sqlite3_column_int64(st, 8)));
+	cJSON_AddStringToObject(o, "created", admin_when(r->a, db_column_int64(st, 8)));
 	cJSON_AddStringToObject(o, "compat", *text(st, 9) ? text(st, 9) : "any board");
-	cJSON_AddNumberToObject(o, "actions", (double)sqlite3_column_int64(st, 10));
-	cJSON_AddNumberToObject(o, "rollouts", (double)sqlite3_column_int64(st, 11));
+	cJSON_AddNumberToObject(o, "actions", (double)db_column_int64(st, 10));
+	cJSON_AddNumberToObject(o, "rollouts", (double)db_column_int64(st, 11));
 	return o;
 }
 
 cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limit)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_sw_list);
+	struct db_stmt *st = db_stmt(app->db, sql_sw_list);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
 		return arr;
-	sqlite3_bind_int64(st, 1, limit);
-	sqlite3_bind_int64(st, 2, offset);
-	while (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
+	while (db_step(st) == DB_ROW)
 		cJSON_AddItemToArray(arr, sw_json(r, st));
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
 static long long scalar(struct app *app, const char *sql, const char *arg)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql);
+	struct db_stmt *st = db_stmt(app->db, sql);
 	long long v = 0;
 
 	if (!st)
 		return 0;
 	bind_opt(st, 1, arg);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		v = db_column_int64(st, 0);
+	db_reset(st);
 	return v;
 }
 
@@ -361,13 +361,13 @@ static const char sql_sw_choices[] =
 
 cJSON *admin_sw_choices(struct app *app, long long selected)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_sw_choices);
+	struct db_stmt *st = db_stmt(app->db, sql_sw_choices);
 	cJSON *arr = cJSON_CreateArray();
 	char label[400];
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		long long id = sqlite3_column_int64(st, 0);
+		long long id = db_column_int64(st, 0);
 		snprintf(label, sizeof(label), "%s %s (#%lld)", text(st, 1), text(st, 2), id);
 		cJSON_AddNumberToObject(o, "id", (double)id);
 		cJSON_AddStringToObject(o, "label", label);
@@ -375,7 +375,7 @@ cJSON *admin_sw_choices(struct app *app, long long selected)
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return arr;
 }
 

@@ -23,9 +23,9 @@ void admin_health_settings_read(const struct app *app, struct admin_settings *s)
 		s->device_overdue = 60;
 }
 
-static const char *text(sqlite3_stmt *st, int i)
+static const char *text(struct db_stmt *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const unsigned char *s = db_column_text(st, i);
 
 	return s ? (const char *)s : "";
 }
@@ -52,24 +52,24 @@ static const char sql_failures[] =
 
 cJSON *admin_recent_failures(struct app *app, struct http_req *r, int max)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_failures);
+	struct db_stmt *st = db_stmt(app->db, sql_failures);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
 		return arr;
-	sqlite3_bind_int(st, 1, max);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int(st, 1, max);
+	while (db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "action_id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "time", admin_when(r->a, sqlite3_column_int64(st, 1)));
-		cJSON_AddNumberToObject(o, "device_id", (double)sqlite3_column_int64(st, 2));
+		cJSON_AddNumberToObject(o, "action_id", (double)db_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, db_column_int64(st, 1)));
+		cJSON_AddNumberToObject(o, "device_id", (double)db_column_int64(st, 2));
 		cJSON_AddStringToObject(o, "controller_id", text(st, 3));
 		cJSON_AddStringToObject(o, "version", text(st, 4));
-		cJSON_AddNumberToObject(o, "rollout_id", (double)sqlite3_column_int64(st, 5));
+		cJSON_AddNumberToObject(o, "rollout_id", (double)db_column_int64(st, 5));
 		cJSON_AddStringToObject(o, "line", last_line(r->a, text(st, 6)));
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -83,30 +83,30 @@ static const char sql_stale_count[] =
 cJSON *admin_stale_devices(struct app *app, struct http_req *r, long long cutoff, int max,
 			   long long *count)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_stale);
+	struct db_stmt *st = db_stmt(app->db, sql_stale);
 	cJSON *arr = cJSON_CreateArray();
 
 	*count = 0;
 	if (!st)
 		return arr;
-	sqlite3_bind_int64(st, 1, cutoff);
-	sqlite3_bind_int(st, 2, max);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, cutoff);
+	db_bind_int(st, 2, max);
+	while (db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 		cJSON_AddStringToObject(o, "controller_id", text(st, 1));
 		cJSON_AddStringToObject(o, "name", text(st, 2));
-		cJSON_AddStringToObject(o, "last_seen", admin_when(r->a, sqlite3_column_int64(st, 3)));
+		cJSON_AddStringToObject(o, "last_seen", admin_when(r->a, db_column_int64(st, 3)));
 		cJSON_AddStringToObject(o, "last_addr", text(st, 4));
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	st = db_stmt(app->db, sql_stale_count);
 	if (st) {
-		sqlite3_bind_int64(st, 1, cutoff);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			*count = sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
+		db_bind_int64(st, 1, cutoff);
+		if (db_step(st) == DB_ROW)
+			*count = db_column_int64(st, 0);
+		db_reset(st);
 	}
 	return arr;
 }

@@ -64,27 +64,27 @@ static int parse_status(const char *s, int *lo, int *hi)
 	return *lo >= 100 && *lo <= 599 ? 1 : -1;
 }
 
-static cJSON *row_json(sqlite3_stmt *st)
+static cJSON *row_json(struct db_stmt *st)
 {
 	cJSON *o = cJSON_CreateObject();
-	long long ms = sqlite3_column_int64(st, 1);
+	long long ms = db_column_int64(st, 1);
 	time_t t = (time_t)(ms / 1000);
 	char when[40];
 
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
-	cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
+	cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 	cJSON_AddNumberToObject(o, "ts_ms", (double)ms);
 	cJSON_AddStringToObject(o, "time", when);
-	cJSON_AddStringToObject(o, "program", (const char *)sqlite3_column_text(st, 2));
-	cJSON_AddStringToObject(o, "method", (const char *)sqlite3_column_text(st, 3));
-	cJSON_AddStringToObject(o, "path", (const char *)sqlite3_column_text(st, 4));
-	cJSON_AddStringToObject(o, "route", (const char *)sqlite3_column_text(st, 5));
-	cJSON_AddNumberToObject(o, "status", sqlite3_column_int(st, 6));
-	cJSON_AddBoolToObject(o, "error", sqlite3_column_int(st, 6) >= 400);
-	cJSON_AddNumberToObject(o, "bytes", (double)sqlite3_column_int64(st, 7));
-	cJSON_AddNumberToObject(o, "ms", (double)sqlite3_column_int64(st, 8) / 1000.0);
-	cJSON_AddStringToObject(o, "remote", (const char *)sqlite3_column_text(st, 9));
-	cJSON_AddStringToObject(o, "user_agent", (const char *)sqlite3_column_text(st, 10));
+	cJSON_AddStringToObject(o, "program", (const char *)db_column_text(st, 2));
+	cJSON_AddStringToObject(o, "method", (const char *)db_column_text(st, 3));
+	cJSON_AddStringToObject(o, "path", (const char *)db_column_text(st, 4));
+	cJSON_AddStringToObject(o, "route", (const char *)db_column_text(st, 5));
+	cJSON_AddNumberToObject(o, "status", db_column_int(st, 6));
+	cJSON_AddBoolToObject(o, "error", db_column_int(st, 6) >= 400);
+	cJSON_AddNumberToObject(o, "bytes", (double)db_column_int64(st, 7));
+	cJSON_AddNumberToObject(o, "ms", (double)db_column_int64(st, 8) / 1000.0);
+	cJSON_AddStringToObject(o, "remote", (const char *)db_column_text(st, 9));
+	cJSON_AddStringToObject(o, "user_agent", (const char *)db_column_text(st, 10));
 	return o;
 }
 
@@ -125,7 +125,7 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 	long per = admin_page_size(app);
 	int lo = 0, hi = 0, sf = parse_status(req_str(r, "status"), &lo, &hi), n = 0;
 	int fts = path && strlen(path) >= 3;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	*next = -1;
 	if (sf < 0)
@@ -142,15 +142,15 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 	*next = 0;
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the request log is not available"), NULL;
-	sqlite3_bind_int64(st, 1, before ? strtoll(before, NULL, 10) : (1LL << 62));
+	db_bind_int64(st, 1, before ? strtoll(before, NULL, 10) : (1LL << 62));
 	if (prog && *prog)
-		sqlite3_bind_text(st, 2, prog, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, prog, -1, DB_STATIC);
 	if (sf > 0) {
-		sqlite3_bind_int(st, 3, lo);
-		sqlite3_bind_int(st, 4, hi);
+		db_bind_int(st, 3, lo);
+		db_bind_int(st, 4, hi);
 	}
 	if (path && *path)
-		sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+		db_bind_text(st, 5, path, -1, DB_STATIC);
 	if (fts) {
 		/* one quoted FTS5 string: the trigrams of path, in order */
 		struct buf b;
@@ -162,23 +162,23 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 			buf_addc(&b, *c);
 		}
 		buf_addc(&b, '"');
-		sqlite3_bind_text(st, 9, buf_cstr(&b), -1, SQLITE_STATIC);
+		db_bind_text(st, 9, buf_cstr(&b), -1, DB_STATIC);
 	}
 	if (since >= 0)
-		sqlite3_bind_int64(st, 6, since);
+		db_bind_int64(st, 6, since);
 	if (until >= 0)
-		sqlite3_bind_int64(st, 7, until);
-	sqlite3_bind_int64(st, 8, per + 1);	/* one more tells whether a next page exists */
+		db_bind_int64(st, 7, until);
+	db_bind_int64(st, 8, per + 1);	/* one more tells whether a next page exists */
 	arr = cJSON_CreateArray();
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (n++ == per) {
 			*next = last;
 			break;
 		}
-		last = sqlite3_column_int64(st, 0);
+		last = db_column_int64(st, 0);
 		cJSON_AddItemToArray(arr, row_json(st));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -194,18 +194,18 @@ static const char sql_programs[] =
 
 static cJSON *program_choices(struct app *app, const char *selected)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_programs);
+	struct db_stmt *st = db_stmt(app->db, sql_programs);
 	cJSON *arr = cJSON_CreateArray();
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
+	while (st && db_step(st) == DB_ROW) {
+		const char *name = (const char *)db_column_text(st, 0);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", name);
 		cJSON_AddBoolToObject(o, "selected", selected && !strcmp(selected, name));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return arr;
 }
 

@@ -6,19 +6,19 @@
 #include <string.h>
 #include <time.h>
 
-static void copy_user(sqlite3_stmt *st, int col, struct admin_user *u)
+static void copy_user(struct db_stmt *st, int col, struct admin_user *u)
 {
-	u->id = sqlite3_column_int64(st, col);
-	snprintf(u->name, sizeof(u->name), "%s", (const char *)sqlite3_column_text(st, col + 1));
-	snprintf(u->role, sizeof(u->role), "%s", (const char *)sqlite3_column_text(st, col + 2));
+	u->id = db_column_int64(st, col);
+	snprintf(u->name, sizeof(u->name), "%s", (const char *)db_column_text(st, col + 1));
+	snprintf(u->role, sizeof(u->role), "%s", (const char *)db_column_text(st, col + 2));
 }
 
-static int done(sqlite3_stmt *st)
+static int done(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -26,19 +26,19 @@ static int done(sqlite3_stmt *st)
  * a conflict (what names the thing that exists), a CHECK a refused
  * value, anything else (busy, I/O) unavailable.  0 or -1 with e.
  */
-static int write_step(struct db *db, sqlite3_stmt *st, const char *what, struct nb_err *e)
+static int write_step(struct db *db, struct db_stmt *st, const char *what, struct nb_err *e)
 {
 	int rc;
 
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "database unavailable, try again");
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 0;
-	if (sqlite3_extended_errcode(db_handle(db)) == SQLITE_CONSTRAINT_UNIQUE)
+	if (db_unique_violation(db))
 		return nb_fail(e, NB_CONFLICT, "%s exists already", what);
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+	if (db_constraint_violation(db))
 		return nb_fail(e, NB_INVALID, "%s: a value was refused", what);
 	return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 }
@@ -48,19 +48,19 @@ static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WH
 int admin_user_get(struct db *db, const char *name, struct admin_user *u,
 		 char *pw_hash, size_t n)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_get);
+	struct db_stmt *st = db_stmt(db, sql_user_get);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
 		copy_user(st, 0, u);
 		if (pw_hash)
-			snprintf(pw_hash, n, "%s", (const char *)sqlite3_column_text(st, 3));
+			snprintf(pw_hash, n, "%s", (const char *)db_column_text(st, 3));
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -68,17 +68,17 @@ static const char sql_user_by_id[] = "SELECT id, name, role FROM users WHERE id=
 
 int admin_user_by_id(struct db *db, long long id, struct admin_user *u)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_by_id);
+	struct db_stmt *st = db_stmt(db, sql_user_by_id);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
 		copy_user(st, 0, u);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -88,13 +88,13 @@ static const char sql_user_add[] =
 int admin_user_insert(struct db *db, const char *name, const char *pw_hash, const char *role,
 		      struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_add);
+	struct db_stmt *st = db_stmt(db, sql_user_add);
 
 	if (st) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, pw_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+		db_bind_text(st, 1, name, -1, DB_STATIC);
+		db_bind_text(st, 2, pw_hash, -1, DB_STATIC);
+		db_bind_text(st, 3, role, -1, DB_STATIC);
+		db_bind_int64(st, 4, (int64_t)time(NULL));
 	}
 	return write_step(db, st, "a user of that name", e);
 }
@@ -107,18 +107,18 @@ static const char sql_user_pw_tokens[] =
 /* Binds id to a one-parameter statement and runs it; 0 or -1. */
 static int run_for_user(struct db *db, const char *sql, long long id)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_stmt *st = db_stmt(db, sql);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return done(st);
 }
 
 int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 			  int keep_tokens, int *revoked, struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1, missing = 0;
 
 	*revoked = 0;
@@ -126,10 +126,10 @@ int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 		return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 	st = db_stmt(db, sql_user_pw);
 	if (st) {
-		sqlite3_bind_text(st, 1, pw_hash, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
+		db_bind_text(st, 1, pw_hash, -1, DB_STATIC);
+		db_bind_int64(st, 2, id);
 		rc = done(st);
-		if (rc == 0 && sqlite3_changes(db_handle(db)) == 0)
+		if (rc == 0 && db_changes(db) == 0)
 			rc = -1, missing = 1;
 	}
 	/* a new password ends every session of the old one */
@@ -139,7 +139,7 @@ int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 	 * often means the account was in the wrong hands, and its tokens too */
 	if (rc == 0 && !keep_tokens) {
 		rc = run_for_user(db, sql_user_pw_tokens, id);
-		*revoked = sqlite3_changes(db_handle(db));
+		*revoked = db_changes(db);
 	}
 	if (rc == 0 && db_commit(db) == 0)
 		return 0;
@@ -153,29 +153,29 @@ static const char sql_user_del[] = "DELETE FROM users WHERE id=?";
 
 int admin_user_remove(struct db *db, long long id, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_del);
+	struct db_stmt *st = db_stmt(db, sql_user_del);
 
 	if (st)
-		sqlite3_bind_int64(st, 1, id);
+		db_bind_int64(st, 1, id);
 	if (write_step(db, st, "the user", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+	return db_changes(db) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
 }
 
 static const char sql_user_count[] = "SELECT count(*) FROM users WHERE ?1 IS NULL OR role=?1";
 
 int admin_user_count(struct db *db, const char *role)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_count);
+	struct db_stmt *st = db_stmt(db, sql_user_count);
 	int n = -1;
 
 	if (!st)
 		return -1;
 	if (role)
-		sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+		db_bind_text(st, 1, role, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW)
+		n = db_column_int(st, 0);
+	db_reset(st);
 	return n;
 }
 
@@ -184,23 +184,23 @@ static const char sql_user_list[] =
 
 cJSON *admin_user_list(struct db *db, long offset, long limit)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_user_list);
+	struct db_stmt *st = db_stmt(db, sql_user_list);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (st) {
-		sqlite3_bind_int64(st, 1, limit);
-		sqlite3_bind_int64(st, 2, offset);
+		db_bind_int64(st, 1, limit);
+		db_bind_int64(st, 2, offset);
 	}
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(o, "role", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddNumberToObject(o, "created", (double)sqlite3_column_int64(st, 3));
+		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)db_column_text(st, 1));
+		cJSON_AddStringToObject(o, "role", (const char *)db_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "created", (double)db_column_int64(st, 3));
 		cJSON_AddItemToArray(arr, o);
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return arr;
 }
 
@@ -211,7 +211,7 @@ static const char sql_sess_gc[] = "DELETE FROM sessions WHERE expires < ?";
 int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf)
 {
 	char th[65];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	time_t now = time(NULL);
 
 	if (auth_random_hex(token, AUTH_TOKEN_BYTES) < 0 ||
@@ -221,17 +221,17 @@ int admin_session_create(struct db *db, long long uid, long ttl, char *token, ch
 	/* logins are rare: a good moment to forget expired sessions */
 	st = db_stmt(db, sql_sess_gc);
 	if (st) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+		db_bind_int64(st, 1, (int64_t)now);
 		done(st);
 	}
 	st = db_stmt(db, sql_sess_add);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, uid);
-	sqlite3_bind_text(st, 3, csrf, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)now);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)(now + ttl));
+	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
+	db_bind_int64(st, 2, uid);
+	db_bind_text(st, 3, csrf, -1, DB_TRANSIENT);
+	db_bind_int64(st, 4, (int64_t)now);
+	db_bind_int64(st, 5, (int64_t)(now + ttl));
 	return done(st);
 }
 
@@ -241,21 +241,21 @@ static const char sql_sess_get[] =
 
 int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_sess_get);
+	struct db_stmt *st = db_stmt(db, sql_sess_get);
 	char th[65];
 	int found = 0;
 
 	if (!st)
 		return -1;
 	auth_token_hash(token, th);
-	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	if (db_step(st) == DB_ROW) {
 		copy_user(st, 0, u);
-		snprintf(csrf, 65, "%s", (const char *)sqlite3_column_text(st, 3));
+		snprintf(csrf, 65, "%s", (const char *)db_column_text(st, 3));
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -263,13 +263,13 @@ static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
 
 void admin_session_delete(struct db *db, const char *token)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_sess_del);
+	struct db_stmt *st = db_stmt(db, sql_sess_del);
 	char th[65];
 
 	if (!st)
 		return;
 	auth_token_hash(token, th);
-	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
 	done(st);
 }
 
@@ -279,7 +279,7 @@ static const char sql_tok_add[] =
 int admin_token_create(struct db *db, long long uid, const char *name, char *token,
 		       struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_tok_add);
+	struct db_stmt *st = db_stmt(db, sql_tok_add);
 	char raw[65], th[65];
 
 	if (auth_random_hex(raw, AUTH_TOKEN_BYTES) < 0)
@@ -289,11 +289,11 @@ int admin_token_create(struct db *db, long long uid, const char *name, char *tok
 	/* a recognisable prefix lets secret scanners and people spot one */
 	snprintf(token, 72, "nbx_%s", raw);
 	auth_token_hash(token, th);
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, th, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, token, 12, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+	db_bind_int64(st, 1, uid);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, th, -1, DB_TRANSIENT);
+	db_bind_text(st, 4, token, 12, DB_TRANSIENT);
+	db_bind_int64(st, 5, (int64_t)time(NULL));
 	/* a user gone meanwhile fails the foreign key: a refused value */
 	return write_step(db, st, "the token", e);
 }
@@ -305,25 +305,25 @@ static const char sql_tok_used[] = "UPDATE api_tokens SET last_used=? WHERE id=?
 
 int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_tok_get);
+	struct db_stmt *st = db_stmt(db, sql_tok_get);
 	char th[65];
 	long long tid = 0;
 
 	if (!st)
 		return -1;
 	auth_token_hash(token, th);
-	sqlite3_bind_text(st, 1, th, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
+	if (db_step(st) == DB_ROW) {
 		copy_user(st, 0, u);
-		tid = sqlite3_column_int64(st, 3);
+		tid = db_column_int64(st, 3);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (!tid)
 		return -1;
 	st = db_stmt(db, sql_tok_used);
 	if (st) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)time(NULL));
-		sqlite3_bind_int64(st, 2, tid);
+		db_bind_int64(st, 1, (int64_t)time(NULL));
+		db_bind_int64(st, 2, tid);
 		done(st);
 	}
 	return 0;
@@ -334,15 +334,15 @@ static const char sql_tok_revoke[] =
 
 int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_tok_revoke);
+	struct db_stmt *st = db_stmt(db, sql_tok_revoke);
 
 	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_int64(st, 2, uid);
+		db_bind_int64(st, 1, id);
+		db_bind_int64(st, 2, uid);
 	}
 	if (write_step(db, st, "the token", e) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(db)) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such token");
+	return db_changes(db) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such token");
 }
 
 static const char sql_tok_list[] =
@@ -354,41 +354,41 @@ static const char sql_tok_count[] =
 
 long admin_token_count(struct db *db, long long uid)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_tok_count);
+	struct db_stmt *st = db_stmt(db, sql_tok_count);
 	long n = 0;
 
 	if (!st)
 		return 0;
-	sqlite3_bind_int64(st, 1, uid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, uid);
+	if (db_step(st) == DB_ROW)
+		n = (long)db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 
 cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_tok_list);
+	struct db_stmt *st = db_stmt(db, sql_tok_list);
 	cJSON *arr = cJSON_CreateArray();
 
 	if (!st)
 		return arr;
-	sqlite3_bind_int64(st, 1, uid);
-	sqlite3_bind_int64(st, 2, limit);
-	sqlite3_bind_int64(st, 3, offset);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, uid);
+	db_bind_int64(st, 2, limit);
+	db_bind_int64(st, 3, offset);
+	while (db_step(st) == DB_ROW) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)sqlite3_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "name", (const char *)sqlite3_column_text(st, 1));
-		cJSON_AddStringToObject(o, "prefix", (const char *)sqlite3_column_text(st, 2));
-		cJSON_AddNumberToObject(o, "created", (double)sqlite3_column_int64(st, 3));
-		if (sqlite3_column_type(st, 4) != SQLITE_NULL)
-			cJSON_AddNumberToObject(o, "last_used", (double)sqlite3_column_int64(st, 4));
-		cJSON_AddBoolToObject(o, "revoked", sqlite3_column_int(st, 5));
-		cJSON_AddStringToObject(o, "user", (const char *)sqlite3_column_text(st, 6));
+		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
+		cJSON_AddStringToObject(o, "name", (const char *)db_column_text(st, 1));
+		cJSON_AddStringToObject(o, "prefix", (const char *)db_column_text(st, 2));
+		cJSON_AddNumberToObject(o, "created", (double)db_column_int64(st, 3));
+		if (db_column_type(st, 4) != DB_NULL)
+			cJSON_AddNumberToObject(o, "last_used", (double)db_column_int64(st, 4));
+		cJSON_AddBoolToObject(o, "revoked", db_column_int(st, 5));
+		cJSON_AddStringToObject(o, "user", (const char *)db_column_text(st, 6));
 		cJSON_AddItemToArray(arr, o);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return arr;
 }
 
@@ -405,20 +405,20 @@ static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
 
 int admin_throttle_get(struct db *db, const char *key, long *count, long long *first)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_thr_get);
+	struct db_stmt *st = db_stmt(db, sql_thr_get);
 	int found = 0;
 
 	*count = 0;
 	*first = 0;
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*count = (long)sqlite3_column_int64(st, 0);
-		*first = sqlite3_column_int64(st, 1);
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		*count = (long)db_column_int64(st, 0);
+		*first = db_column_int64(st, 1);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -437,33 +437,33 @@ long admin_throttle_wait(struct db *db, const char *key, int max, long window)
 
 void admin_throttle_fail(struct db *db, const char *key, long window)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_thr_fail);
+	struct db_stmt *st = db_stmt(db, sql_thr_fail);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 3, window);
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	db_bind_int64(st, 3, window);
 	done(st);
 }
 
 void admin_throttle_mark(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_thr_mark);
+	struct db_stmt *st = db_stmt(db, sql_thr_mark);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
 	done(st);
 }
 
 void admin_throttle_clear(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_thr_clear);
+	struct db_stmt *st = db_stmt(db, sql_thr_clear);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, key, -1, DB_STATIC);
 	done(st);
 }

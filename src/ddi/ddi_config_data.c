@@ -31,14 +31,14 @@ static const char *key_attr(cJSON *m, const char *name, struct nb_err *e)
 /* The attributes stored now, read inside the write transaction. */
 static const char *current(struct app *app, struct http_req *r, long long id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
+	struct db_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
 	const char *cur = "";
 
 	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-			cur = arena_strdup(r->a, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+		db_bind_int64(st, 1, id);
+		if (db_step(st) == DB_ROW && db_column_text(st, 0))
+			cur = arena_strdup(r->a, (const char *)db_column_text(st, 0));
+		db_reset(st);
 	}
 	return cur;
 }

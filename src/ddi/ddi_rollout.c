@@ -18,7 +18,7 @@ static const char sql_add[] =
 long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struct nb_err *e)
 {
 	struct ddi_software s;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc;
 
 	if (!*r->feed || strlen(r->feed) > 63 || strlen(r->name) > 127)
@@ -31,32 +31,32 @@ long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struc
 	st = db_stmt(app->db, sql_add);
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	sqlite3_bind_text(st, 1, *r->name ? r->name : s.name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, r->feed, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, r->software_id);
-	sqlite3_bind_int(st, 4, r->percent);
-	sqlite3_bind_int(st, 5, r->max_failures);
-	sqlite3_bind_int(st, 6, r->max_failure_rate);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_bind_text(st, 1, *r->name ? r->name : s.name, -1, DB_STATIC);
+	db_bind_text(st, 2, r->feed, -1, DB_STATIC);
+	db_bind_int64(st, 3, r->software_id);
+	db_bind_int(st, 4, r->percent);
+	db_bind_int(st, 5, r->max_failures);
+	db_bind_int(st, 6, r->max_failure_rate);
+	db_bind_int64(st, 7, (int64_t)time(NULL));
+	rc = db_step(st);
+	db_reset(st);
+	if (rc != DB_DONE)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	return sqlite3_last_insert_rowid(db_handle(app->db));
+	return db_last_insert_id(app->db);
 }
 
-static int changed(struct app *app, sqlite3_stmt *st)
+static int changed(struct app *app, struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE && sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE && db_changes(app->db) ? 0 : -1;
 }
 
 /* "running" or "paused"; resuming clears why it paused.  An ended rollout stays ended. */
 int ddi_rollout_set_state(struct app *app, long long id, const char *state)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (strcmp(state, "running") && strcmp(state, "paused"))
 		return -1;
@@ -65,16 +65,16 @@ int ddi_rollout_set_state(struct app *app, long long id, const char *state)
 		     " WHERE id=?3 AND state IN ('running', 'paused')");
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_text(st, 1, state, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	db_bind_int64(st, 3, id);
 	return changed(app, st);
 }
 
 /* Devices already offered the update keep it when the stage is lowered. */
 int ddi_rollout_stage(struct app *app, long long id, int percent)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (percent < 1 || percent > 100)
 		return -1;
@@ -82,9 +82,9 @@ int ddi_rollout_stage(struct app *app, long long id, int percent)
 		     " AND state IN ('running', 'paused')");
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, percent);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 3, id);
+	db_bind_int(st, 1, percent);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	db_bind_int64(st, 3, id);
 	return changed(app, st);
 }
 
@@ -107,47 +107,47 @@ static const char sql_auto_pause[] =
 /* Called in the feedback's transaction when an action of the rollout closes. */
 int ddi_rollout_result(struct app *app, long long id, int success, long long min_results)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_count);
+	struct db_stmt *st = db_stmt(app->db, sql_count);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, success != 0);
-	sqlite3_bind_int(st, 3, success == 0);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int(st, 2, success != 0);
+	db_bind_int(st, 3, success == 0);
+	db_bind_int64(st, 4, (int64_t)time(NULL));
+	if (db_step(st) != DB_DONE) {
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (success)
 		return 0;
 	st = db_stmt(app->db, sql_auto_pause);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, min_results);
-	sqlite3_step(st);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, min_results);
+	db_step(st);
+	db_reset(st);
 	return 0;
 }
 
-static void rollout_row(sqlite3_stmt *st, struct ddi_rollout *r)
+static void rollout_row(struct db_stmt *st, struct ddi_rollout *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
-	r->software_id = sqlite3_column_int64(st, 1);
-	r->created = sqlite3_column_int64(st, 2);
+	r->id = db_column_int64(st, 0);
+	r->software_id = db_column_int64(st, 1);
+	r->created = db_column_int64(st, 2);
 	ddi_col(st, 3, r->name, sizeof(r->name));
 	ddi_col(st, 4, r->feed, sizeof(r->feed));
 	ddi_col(st, 5, r->state, sizeof(r->state));
 	ddi_col(st, 6, r->version, sizeof(r->version));
 	ddi_col(st, 7, r->pause_reason, sizeof(r->pause_reason));
-	r->percent = sqlite3_column_int(st, 8);
-	r->max_failures = sqlite3_column_int(st, 9);
-	r->max_failure_rate = sqlite3_column_int(st, 10);
-	r->success = sqlite3_column_int64(st, 11);
-	r->failure = sqlite3_column_int64(st, 12);
-	r->open = sqlite3_column_int64(st, 13);
+	r->percent = db_column_int(st, 8);
+	r->max_failures = db_column_int(st, 9);
+	r->max_failure_rate = db_column_int(st, 10);
+	r->success = db_column_int64(st, 11);
+	r->failure = db_column_int64(st, 12);
+	r->open = db_column_int64(st, 13);
 }
 
 #define SQL_GET \
@@ -164,47 +164,47 @@ static const char sql_active[] = SQL_GET " WHERE r.state IN ('running', 'paused'
 
 int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_get_one);
+	struct db_stmt *st = db_stmt(app->db, sql_get_one);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
 		rollout_row(st, r);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
 int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_active);
+	struct db_stmt *st = db_stmt(app->db, sql_active);
 	int n = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, max);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	db_bind_int(st, 1, max);
+	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
 /* Newest first; returns how many were filled. */
 int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_list);
+	struct db_stmt *st = db_stmt(app->db, sql_list);
 	int n = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, max);
-	sqlite3_bind_int(st, 2, offset);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
+	db_bind_int(st, 1, max);
+	db_bind_int(st, 2, offset);
+	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -233,18 +233,18 @@ static const char *const sql_end[] = {
 
 static int end_step(struct app *app, int i, long long id, const char *state, int *changes)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_end[i]);
+	struct db_stmt *st = db_stmt(app->db, sql_end[i]);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	*changes = sqlite3_changes(db_handle(app->db));
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, state, -1, DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	rc = db_step(st);
+	db_reset(st);
+	*changes = db_changes(app->db);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int ddi_rollout_end(struct app *app, long long id, const char *state, int *withdrawn,
@@ -276,7 +276,7 @@ int ddi_rollout_end(struct app *app, long long id, const char *state, int *withd
 int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
 		       struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (max_failures < 0 || max_failure_rate < 0 || max_failure_rate > 100)
 		return nb_fail(e, NB_INVALID, "failure limits are 0 or more, a rate at most 100");
@@ -284,10 +284,10 @@ int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_
 		     " updated=? WHERE id=?");
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	sqlite3_bind_int(st, 1, max_failures);
-	sqlite3_bind_int(st, 2, max_failure_rate);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_int(st, 1, max_failures);
+	db_bind_int(st, 2, max_failure_rate);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	db_bind_int64(st, 4, id);
 	if (changed(app, st) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
 	return 0;
@@ -387,9 +387,9 @@ static const char sql_rdevs[] =
 	"  UNION SELECT device_id FROM ddi_actions WHERE rollout_id = ?1)"
 	" ORDER BY d.id";
 
-static void rdev_row(sqlite3_stmt *st, struct ddi_rollout_dev *d)
+static void rdev_row(struct db_stmt *st, struct ddi_rollout_dev *d)
 {
-	d->id = sqlite3_column_int64(st, 0);
+	d->id = db_column_int64(st, 0);
 	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
 	ddi_col(st, 2, d->cid, sizeof(d->cid));
 	ddi_col(st, 3, d->name, sizeof(d->name));
@@ -403,29 +403,29 @@ int ddi_rollout_devices(struct app *app, const struct ddi_rollout *ro,
 			struct ddi_rollout_dev *out, int max, long long counts[DDI_RG_N],
 			struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rdevs);
+	struct db_stmt *st = db_stmt(app->db, sql_rdevs);
 	struct ddi_rollout_dev tmp;
 	int n = 0, rc;
 
 	memset(counts, 0, sizeof(long long) * DDI_RG_N);
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	sqlite3_bind_int64(st, 1, ro->id);
-	sqlite3_bind_int64(st, 2, ro->software_id);
-	sqlite3_bind_text(st, 3, ro->feed, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int64(st, 1, ro->id);
+	db_bind_int64(st, 2, ro->software_id);
+	db_bind_text(st, 3, ro->feed, -1, DB_STATIC);
+	while ((rc = db_step(st)) == DB_ROW) {
 		struct ddi_rollout_dev *d = n < max ? &out[n] : &tmp;
-		const char *status = (const char *)sqlite3_column_text(st, 9);
-		const char *details = (const char *)sqlite3_column_text(st, 10);
+		const char *status = (const char *)db_column_text(st, 9);
+		const char *details = (const char *)db_column_text(st, 10);
 
 		rdev_row(st, d);
 		ddi_rollout_group(ro, d, status ? status : "", details ? details : "",
-				  sqlite3_column_int(st, 11), sqlite3_column_int(st, 8));
+				  db_column_int(st, 11), db_column_int(st, 8));
 		counts[d->group]++;
 		n += n < max;
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	return n;
 }

@@ -138,15 +138,15 @@ static const char sql_same_version[] =
 /* 1 when software of this version already covers one of these boards. */
 static int overlaps(struct app *app, const struct swu_info *info)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_same_version);
+	struct db_stmt *st = db_stmt(app->db, sql_same_version);
 	int hit = 0, i;
 
 	if (!st)
 		return 0;
-	sqlite3_bind_text(st, 1, info->version, -1, SQLITE_STATIC);
-	while (!hit && sqlite3_step(st) == SQLITE_ROW) {
-		const char *b = (const char *)sqlite3_column_text(st, 1);
-		const char *r = (const char *)sqlite3_column_text(st, 2);
+	db_bind_text(st, 1, info->version, -1, DB_STATIC);
+	while (!hit && db_step(st) == DB_ROW) {
+		const char *b = (const char *)db_column_text(st, 1);
+		const char *r = (const char *)db_column_text(st, 2);
 		/* no compatibility list means every board */
 		if (!b || info->ncompat == 0)
 			hit = 1;
@@ -156,7 +156,7 @@ static int overlaps(struct app *app, const struct swu_info *info)
 			      (!*r || !*info->compat[i].revision ||
 			       !strcmp(r, info->compat[i].revision));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return hit;
 }
 
@@ -172,52 +172,52 @@ static long long record(struct app *app, const struct swu_info *info, const char
 			const char *name, const char *filename, const struct digests *dg,
 			const char *url)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_add);
+	struct db_stmt *st = db_stmt(app->db, sql_add);
 	long long id;
 	int i;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, info->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, filename, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, dg->size);
-	sqlite3_bind_text(st, 6, dg->sha1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, dg->md5, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, dg->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, info->description, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_reset(st);
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	db_bind_text(st, 2, info->version, -1, DB_STATIC);
+	db_bind_text(st, 3, kind, -1, DB_STATIC);
+	db_bind_text(st, 4, filename, -1, DB_STATIC);
+	db_bind_int64(st, 5, dg->size);
+	db_bind_text(st, 6, dg->sha1, -1, DB_STATIC);
+	db_bind_text(st, 7, dg->md5, -1, DB_STATIC);
+	db_bind_text(st, 8, dg->sha256, -1, DB_STATIC);
+	db_bind_text(st, 9, info->description, -1, DB_STATIC);
+	db_bind_int64(st, 10, (int64_t)time(NULL));
+	if (db_step(st) != DB_DONE) {
+		db_reset(st);
 		return -1;
 	}
-	sqlite3_reset(st);
-	id = sqlite3_last_insert_rowid(db_handle(app->db));
+	db_reset(st);
+	id = db_last_insert_id(app->db);
 	if (url) {
 		st = db_stmt(app->db, sql_url);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, url, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
+		db_bind_text(st, 1, url, -1, DB_STATIC);
+		db_bind_int64(st, 2, id);
+		if (db_step(st) != DB_DONE) {
+			db_reset(st);
 			return -1;
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	for (i = 0; i < info->ncompat; i++) {
 		st = db_stmt(app->db, sql_compat);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, info->compat[i].board, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, info->compat[i].revision, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_reset(st);
+		db_bind_int64(st, 1, id);
+		db_bind_text(st, 2, info->compat[i].board, -1, DB_STATIC);
+		db_bind_text(st, 3, info->compat[i].revision, -1, DB_STATIC);
+		if (db_step(st) != DB_DONE) {
+			db_reset(st);
 			return -1;
 		}
-		sqlite3_reset(st);
+		db_reset(st);
 	}
 	return id;
 }
@@ -424,7 +424,7 @@ static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
 /* Only unused software goes: an action's history keeps naming what it installed. */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int rc = -1, used = 1;
 
 	/* the check and the delete in one transaction: no assignment slips between */
@@ -432,16 +432,16 @@ int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
 		return nb_fail(e, NB_UNAVAILABLE, "database busy");
 	st = db_stmt(app->db, sql_used);
 	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			used = sqlite3_column_int(st, 0);
-		sqlite3_reset(st);
+		db_bind_int64(st, 1, id);
+		if (db_step(st) == DB_ROW)
+			used = db_column_int(st, 0);
+		db_reset(st);
 	}
 	st = used ? NULL : db_stmt(app->db, sql_del);
 	if (st) {
-		sqlite3_bind_int64(st, 1, id);
-		rc = sqlite3_step(st) == SQLITE_DONE && sqlite3_changes(db_handle(app->db)) ? 0 : -1;
-		sqlite3_reset(st);
+		db_bind_int64(st, 1, id);
+		rc = db_step(st) == DB_DONE && db_changes(app->db) ? 0 : -1;
+		db_reset(st);
 	}
 	if (db_commit(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "database busy");

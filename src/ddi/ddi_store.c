@@ -10,10 +10,10 @@
 #include <cjson/cJSON.h>
 
 /* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
-void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n)
+void ddi_col(struct db_stmt *st, int i, char *out, size_t n)
 {
-	const char *v = (const char *)sqlite3_column_text(st, i);
-	size_t len = v ? (size_t)sqlite3_column_bytes(st, i) : 0;
+	const char *v = (const char *)db_column_text(st, i);
+	size_t len = v ? (size_t)db_column_bytes(st, i) : 0;
 
 	if (len >= n)
 		len = n - 1;
@@ -22,12 +22,12 @@ void ddi_col(sqlite3_stmt *st, int i, char *out, size_t n)
 	out[len] = '\0';
 }
 
-static int done(sqlite3_stmt *st)
+static int done(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* The device and its newest action in one statement: a poll needs both. */
@@ -43,15 +43,15 @@ static const char sql_dev_get[] =
 
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_dev_get);
+	struct db_stmt *st = db_stmt(app->db, sql_dev_get);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		d->id = sqlite3_column_int64(st, 0);
+	db_bind_text(st, 1, tenant, -1, DB_STATIC);
+	db_bind_text(st, 2, cid, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		d->id = db_column_int64(st, 0);
 		ddi_col(st, 1, d->tenant, sizeof(d->tenant));
 		ddi_col(st, 2, d->cid, sizeof(d->cid));
 		ddi_col(st, 3, d->token_hash, sizeof(d->token_hash));
@@ -60,21 +60,21 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		ddi_col(st, 6, d->sw_version, sizeof(d->sw_version));
 		ddi_col(st, 7, d->feed, sizeof(d->feed));
 		ddi_col(st, 8, d->mode, sizeof(d->mode));
-		d->assigned = sqlite3_column_int64(st, 9);
-		d->force = sqlite3_column_int(st, 10);
+		d->assigned = db_column_int64(st, 9);
+		d->force = db_column_int(st, 10);
 		ddi_col(st, 11, d->state, sizeof(d->state));
-		d->has_attrs = sqlite3_column_int(st, 12);
-		d->last_seen = sqlite3_column_int64(st, 13);
-		d->auto_confirm = sqlite3_column_int(st, 14);
-		d->last.id = sqlite3_column_int64(st, 15);
-		d->last.software_id = sqlite3_column_int64(st, 16);
+		d->has_attrs = db_column_int(st, 12);
+		d->last_seen = db_column_int64(st, 13);
+		d->auto_confirm = db_column_int(st, 14);
+		d->last.id = db_column_int64(st, 15);
+		d->last.software_id = db_column_int64(st, 16);
 		ddi_col(st, 17, d->last.status, sizeof(d->last.status));
-		d->last.progress = sqlite3_column_int(st, 18);
-		d->last.rollout_id = sqlite3_column_int64(st, 19);
-		d->held = sqlite3_column_int64(st, 20);
+		d->last.progress = db_column_int(st, 18);
+		d->last.rollout_id = db_column_int64(st, 19);
+		d->held = db_column_int64(st, 20);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -93,14 +93,14 @@ static int token_hash_ok(const char *h)
 }
 
 /* A write's step: a UNIQUE row that exists is a conflict, anything else busy. */
-static int done_e(sqlite3_stmt *st, struct nb_err *e, const char *what)
+static int done_e(struct db_stmt *st, struct nb_err *e, const char *what)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc == DB_CONSTRAINT)
 		return nb_fail(e, NB_CONFLICT, "%s exists already", what);
 	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 }
@@ -136,7 +136,7 @@ static const char sql_dev_add[] =
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned, struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (device_key_ok(tenant, cid, token_hash, e) < 0 || mode_ok(mode, assigned, e) < 0)
 		return -1;
@@ -145,17 +145,17 @@ int ddi_device_add(struct app *app, const char *tenant, const char *cid, const c
 	st = db_stmt(app->db, sql_dev_add);
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, feed && *feed ? feed : "default", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, mode && *mode ? mode : "rollout", -1, SQLITE_STATIC);
+	db_bind_text(st, 1, tenant, -1, DB_STATIC);
+	db_bind_text(st, 2, cid, -1, DB_STATIC);
+	db_bind_text(st, 3, token_hash ? token_hash : "", -1, DB_STATIC);
+	db_bind_text(st, 4, feed && *feed ? feed : "default", -1, DB_STATIC);
+	db_bind_text(st, 5, mode && *mode ? mode : "rollout", -1, DB_STATIC);
 	if (assigned > 0)
-		sqlite3_bind_int64(st, 6, assigned);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)time(NULL));
+		db_bind_int64(st, 6, assigned);
+	db_bind_int64(st, 7, (int64_t)time(NULL));
 	if (done_e(st, e, "the device") < 0)
 		return nb_err_prefix(e, "device %s", cid);
-	if (!sqlite3_changes(db_handle(app->db)))
+	if (!db_changes(app->db))
 		return nb_fail(e, NB_NOT_FOUND, "no software %lld to assign", assigned);
 	return 0;
 }
@@ -194,40 +194,40 @@ int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 			const char *token_hash, enum ddi_origin origin,
 			const struct ddi_self_limits *lim, struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	long long now = (long long)time(NULL);
 
 	if (device_key_ok(tenant, cid, token_hash, e) < 0)
 		return -1;
 	if (!(st = db_stmt(app->db, sql_dev_register)))
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	sqlite3_bind_text(st, 1, tenant, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cid, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, token_hash ? token_hash : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, origin == DDI_BY_SELF ? "self" : "gateway", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, lim ? lim->max : 0);
-	sqlite3_bind_int64(st, 7, lim ? lim->per_hour : 0);
+	db_bind_text(st, 1, tenant, -1, DB_STATIC);
+	db_bind_text(st, 2, cid, -1, DB_STATIC);
+	db_bind_text(st, 3, token_hash ? token_hash : "", -1, DB_STATIC);
+	db_bind_text(st, 4, origin == DDI_BY_SELF ? "self" : "gateway", -1, DB_STATIC);
+	db_bind_int64(st, 5, now);
+	db_bind_int64(st, 6, lim ? lim->max : 0);
+	db_bind_int64(st, 7, lim ? lim->per_hour : 0);
 	if (done_e(st, e, "the device") < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : self_refused(app, now, lim, e);
+	return db_changes(app->db) ? 0 : self_refused(app, now, lim, e);
 }
 
 int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*), coalesce(sum(created > ?), 0)"
+	struct db_stmt *st = db_stmt(app->db, "SELECT count(*), coalesce(sum(created > ?), 0)"
 				   " FROM ddi_devices WHERE origin='self'");
 	int rc = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, since);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*total = sqlite3_column_int64(st, 0);
-		*recent = sqlite3_column_int64(st, 1);
+	db_bind_int64(st, 1, since);
+	if (db_step(st) == DB_ROW) {
+		*total = db_column_int64(st, 0);
+		*recent = db_column_int64(st, 1);
 		rc = 0;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return rc;
 }
 
@@ -261,16 +261,16 @@ void ddi_seen_queue(struct app *app, struct ddi_seen *q, const struct ddi_device
 
 void ddi_seen_flush(struct app *app, struct ddi_seen *q)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int i;
 
 	if (q->n == 0 || db_begin(app->db) < 0)
 		return;		/* busy: kept for the next try */
 	st = db_stmt(app->db, "UPDATE ddi_devices SET last_seen=?, last_addr=? WHERE id=?");
 	for (i = 0; st && i < q->n; i++) {
-		sqlite3_bind_int64(st, 1, q->e[i].ts);
-		sqlite3_bind_text(st, 2, q->e[i].addr, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, q->e[i].id);
+		db_bind_int64(st, 1, q->e[i].ts);
+		db_bind_text(st, 2, q->e[i].addr, -1, DB_STATIC);
+		db_bind_int64(st, 3, q->e[i].id);
 		done(st);
 	}
 	if (db_commit(app->db) < 0) {
@@ -289,7 +289,7 @@ void ddi_seen_tick(struct app *app, struct ddi_seen *q)
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
 			  const char *hw_model, const char *hw_revision, const char *sw_version)
 {
-	sqlite3_stmt *st = db_stmt(app->db,
+	struct db_stmt *st = db_stmt(app->db,
 		"UPDATE ddi_devices SET attributes=?, hw_model=coalesce(?, hw_model),"
 		" hw_revision=coalesce(?, hw_revision),"
 		/* the device's own report, only until an action has set it */
@@ -298,46 +298,46 @@ int ddi_device_attributes(struct app *app, const struct ddi_device *d, const cha
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, json, -1, DB_STATIC);
 	if (hw_model)
-		sqlite3_bind_text(st, 2, hw_model, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, hw_model, -1, DB_STATIC);
 	if (hw_revision)
-		sqlite3_bind_text(st, 3, hw_revision, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, hw_revision, -1, DB_STATIC);
 	if (sw_version)
-		sqlite3_bind_text(st, 4, sw_version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, d->id);
+		db_bind_text(st, 4, sw_version, -1, DB_STATIC);
+	db_bind_int64(st, 5, d->id);
 	return done(st);
 }
 
 int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state)
 {
-	sqlite3_stmt *st = db_stmt(app->db,
+	struct db_stmt *st = db_stmt(app->db,
 		"UPDATE ddi_devices SET sw_version=coalesce(?, sw_version), state=?,"
 		" force=CASE WHEN ? IS NULL THEN force ELSE 0 END WHERE id=?");
 
 	if (!st)
 		return -1;
 	if (version) {
-		sqlite3_bind_text(st, 1, version, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, version, -1, DB_STATIC);
+		db_bind_text(st, 3, version, -1, DB_STATIC);
 	}
-	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, id);
+	db_bind_text(st, 2, state, -1, DB_STATIC);
+	db_bind_int64(st, 4, id);
 	return done(st);
 }
 
 int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
+	struct db_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
 				   " sha256, url FROM ddi_software WHERE id=?");
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		s->id = sqlite3_column_int64(st, 0);
-		s->size = sqlite3_column_int64(st, 1);
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		s->id = db_column_int64(st, 0);
+		s->size = db_column_int64(st, 1);
 		ddi_col(st, 2, s->name, sizeof(s->name));
 		ddi_col(st, 3, s->version, sizeof(s->version));
 		ddi_col(st, 4, s->filename, sizeof(s->filename));
@@ -347,7 +347,7 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 		ddi_col(st, 8, s->url, sizeof(s->url));
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -371,22 +371,22 @@ static const char sql_latest[] =
 int ddi_software_compatible(struct app *app, long long id, const char *board,
 			    const char *revision)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_compatible);
+	struct db_stmt *st = db_stmt(app->db, sql_compatible);
 	int ok;
 
 	if (!st || id <= 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, board, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, revision, -1, SQLITE_STATIC);
-	ok = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, board, -1, DB_STATIC);
+	db_bind_text(st, 3, revision, -1, DB_STATIC);
+	ok = db_step(st) == DB_ROW;
+	db_reset(st);
 	return ok;
 }
 
 int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int owned = 0;
 
 	if (id <= 0)
@@ -397,26 +397,26 @@ int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id
 		     " LIMIT 1");
 	if (!st)
 		return 0;
-	sqlite3_bind_int64(st, 1, d->id);
-	sqlite3_bind_int64(st, 2, id);
-	owned = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, d->id);
+	db_bind_int64(st, 2, id);
+	owned = db_step(st) == DB_ROW;
+	db_reset(st);
 	return owned;
 }
 
 /* vrank holds version_cmp's order (ddi_software_rerank), so this walks an index. */
 long long ddi_software_latest(struct app *app, const char *board, const char *revision)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_latest);
+	struct db_stmt *st = db_stmt(app->db, sql_latest);
 	long long id = -1;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 2, board, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, revision, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	db_bind_text(st, 2, board, -1, DB_STATIC);
+	db_bind_text(st, 3, revision, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW)
+		id = db_column_int64(st, 0);
+	db_reset(st);
 	return id;
 }
 
@@ -439,14 +439,14 @@ static int by_version(const void *a, const void *b)
  */
 int ddi_software_rerank(struct app *app)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, version FROM ddi_software");
+	struct db_stmt *st = db_stmt(app->db, "SELECT id, version FROM ddi_software");
 	struct ranked *v = NULL, *nv;
 	size_t n = 0, cap = 0, i;
 	int rc = 0;
 
 	if (!st)
 		return -1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
@@ -456,74 +456,74 @@ int ddi_software_rerank(struct app *app)
 			}
 			v = nv;
 		}
-		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].id = db_column_int64(st, 0);
 		ddi_col(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (rc == 0 && n)
 		qsort(v, n, sizeof(*v), by_version);
 	st = db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1");
 	for (i = 0; rc == 0 && st && i < n; i++) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)i + 1);
-		sqlite3_bind_int64(st, 2, v[i].id);
+		db_bind_int64(st, 1, (int64_t)i + 1);
+		db_bind_int64(st, 2, v[i].id);
 		rc = done(st);
 	}
 	free(v);
 	return st ? rc : -1;
 }
 
-static int action_row(sqlite3_stmt *st, struct ddi_action *a)
+static int action_row(struct db_stmt *st, struct ddi_action *a)
 {
 	int found = 0;
 
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		a->id = sqlite3_column_int64(st, 0);
-		a->software_id = sqlite3_column_int64(st, 1);
+	if (db_step(st) == DB_ROW) {
+		a->id = db_column_int64(st, 0);
+		a->software_id = db_column_int64(st, 1);
 		ddi_col(st, 2, a->status, sizeof(a->status));
-		a->progress = sqlite3_column_int(st, 3);
-		a->rollout_id = sqlite3_column_int64(st, 4);
+		a->progress = db_column_int(st, 3);
+		a->rollout_id = db_column_int64(st, 4);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
 				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
 				   " AND status IN ('waiting', 'running', 'canceling')"
 				   " ORDER BY id DESC LIMIT 1");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 1, device_id);
 	return action_row(st, a);
 }
 
 /* The device's newest action, whatever its status (an open one is always the newest). */
 int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
 				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
 				   " ORDER BY id DESC LIMIT 1");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 1, device_id);
 	return action_row(st, a);
 }
 
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
+	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
 				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=? AND id=?");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 2, id);
 	return action_row(st, a);
 }
 
@@ -531,56 +531,56 @@ long long ddi_action_create(struct app *app, long long device_id, long long soft
 			    long long rollout_id, const char *status)
 {
 	long long id;
-	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
+	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
 				   " rollout_id, status, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?5)");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
-	sqlite3_bind_int64(st, 2, software_id);
+	db_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 2, software_id);
 	if (rollout_id > 0)
-		sqlite3_bind_int64(st, 3, rollout_id);
-	sqlite3_bind_text(st, 4, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)time(NULL));
+		db_bind_int64(st, 3, rollout_id);
+	db_bind_text(st, 4, status, -1, DB_STATIC);
+	db_bind_int64(st, 5, (int64_t)time(NULL));
 	if (done(st) < 0)
 		return -1;
-	id = sqlite3_last_insert_rowid(db_handle(app->db));
+	id = db_last_insert_id(app->db);
 	/* a new action (an operator assigned again or forced) ends a held cancel */
 	st = db_stmt(app->db, "UPDATE ddi_devices SET held=0 WHERE id=? AND held != 0");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 1, device_id);
 	return done(st) < 0 ? -1 : id;
 }
 
 int ddi_action_update(struct app *app, long long id, const char *status, int progress)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET status=?, updated=?,"
+	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET status=?, updated=?,"
 				   " progress=CASE WHEN ? < 0 THEN progress ELSE ? END WHERE id=?");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int(st, 3, progress);
-	sqlite3_bind_int(st, 4, progress);
-	sqlite3_bind_int64(st, 5, id);
+	db_bind_text(st, 1, status, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	db_bind_int(st, 3, progress);
+	db_bind_int(st, 4, progress);
+	db_bind_int64(st, 5, id);
 	return done(st);
 }
 
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
+	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
 				   " execution, finished, details) VALUES(?,?,?,?,?)");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(st, 3, execution, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, finished, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, details, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
+	db_bind_text(st, 3, execution, -1, DB_STATIC);
+	db_bind_text(st, 4, finished, -1, DB_STATIC);
+	db_bind_text(st, 5, details, -1, DB_STATIC);
 	if (done(st) < 0)
 		return -1;
 	/* hawkBit keeps at most 1000 entries per action */
@@ -589,7 +589,7 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 		     "  ORDER BY id DESC LIMIT 1 OFFSET 1000)");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	return done(st);
 }
 
@@ -619,7 +619,7 @@ static int add_lines(const char *text, int room, cJSON *out)
 
 int ddi_action_messages(struct app *app, long long action_id, int max, cJSON *out)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int n = 0;
 
 	if (max == 0)
@@ -630,36 +630,36 @@ int ddi_action_messages(struct app *app, long long action_id, int max, cJSON *ou
 		     " AND details != '' ORDER BY id DESC");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, action_id);
-	while (n < max && sqlite3_step(st) == SQLITE_ROW)
-		n += add_lines((const char *)sqlite3_column_text(st, 0), max - n, out);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, action_id);
+	while (n < max && db_step(st) == DB_ROW)
+		n += add_lines((const char *)db_column_text(st, 0), max - n, out);
+	db_reset(st);
 	return n;
 }
 
 int ddi_action_canceled(struct app *app, long long device_id, long long action_id,
 			long long software_id, int progress)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=? WHERE id=?");
+	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=? WHERE id=?");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, software_id);
-	sqlite3_bind_int64(st, 2, device_id);
+	db_bind_int64(st, 1, software_id);
+	db_bind_int64(st, 2, device_id);
 	return done(st) | ddi_action_update(app, action_id, "canceled", progress) |
 	       ddi_device_set_version(app, device_id, NULL, "registered");
 }
 
 int ddi_running_count(struct app *app)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions"
+	struct db_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions"
 				   " WHERE status IN ('waiting', 'running', 'canceling')");
 	int n = 0;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
+	if (st && db_step(st) == DB_ROW)
+		n = db_column_int(st, 0);
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return n;
 }
 
@@ -673,57 +673,57 @@ static const char sql_rollout_for[] =
 static int rollout_candidate(struct app *app, const struct ddi_device *dev,
 			     struct ddi_candidate *c)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rollout_for);
+	struct db_stmt *st = db_stmt(app->db, sql_rollout_for);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, dev->feed, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, dev->hw_model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, dev->hw_revision, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		c->rollout_id = sqlite3_column_int64(st, 0);
-		c->software_id = sqlite3_column_int64(st, 1);
-		c->percent = sqlite3_column_int(st, 2);
+	db_bind_text(st, 1, dev->feed, -1, DB_STATIC);
+	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
+	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		c->rollout_id = db_column_int64(st, 0);
+		c->software_id = db_column_int64(st, 1);
+		c->percent = db_column_int(st, 2);
 		ddi_col(st, 3, c->version, sizeof(c->version));
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
 int ddi_failed_before(struct app *app, long long device_id, long long software_id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT status = 'error' FROM ddi_actions"
+	struct db_stmt *st = db_stmt(app->db, "SELECT status = 'error' FROM ddi_actions"
 				   " WHERE device_id=? AND software_id=? ORDER BY id DESC LIMIT 1");
 	int failed = 0;
 
 	if (!st)
 		return 0;
-	sqlite3_bind_int64(st, 1, device_id);
-	sqlite3_bind_int64(st, 2, software_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		failed = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	db_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 2, software_id);
+	if (db_step(st) == DB_ROW)
+		failed = db_column_int(st, 0);
+	db_reset(st);
 	return failed;
 }
 
 static int compatible_version(struct app *app, long long id, const struct ddi_device *dev,
 			      char *version, size_t n)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_compatible);
+	struct db_stmt *st = db_stmt(app->db, sql_compatible);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, dev->hw_model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, dev->hw_revision, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
+	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
 		ddi_col(st, 0, version, n);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -779,61 +779,61 @@ static const char sql_attr_keys[] =
 	" FROM ddi_devices d WHERE d.id = ? AND json_valid(d.attributes)";
 
 /* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
-static int facts_row(sqlite3_stmt *st, void (*fill)(sqlite3_stmt *, struct ddi_nocand *),
+static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct ddi_nocand *),
 		     struct ddi_nocand *f)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		fill(st, f);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
 }
 
-static void fill_rollout(sqlite3_stmt *st, struct ddi_nocand *f)
+static void fill_rollout(struct db_stmt *st, struct ddi_nocand *f)
 {
-	f->rollout_id = sqlite3_column_int64(st, 0);
+	f->rollout_id = db_column_int64(st, 0);
 	ddi_col(st, 1, f->rollout_name, sizeof(f->rollout_name));
 	ddi_col(st, 2, f->rollout_state, sizeof(f->rollout_state));
 	ddi_col(st, 3, f->pause_reason, sizeof(f->pause_reason));
 	ddi_col(st, 4, f->rollout_version, sizeof(f->rollout_version));
 }
 
-static void fill_assigned(sqlite3_stmt *st, struct ddi_nocand *f)
+static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 {
-	f->assigned_id = sqlite3_column_int64(st, 0);
+	f->assigned_id = db_column_int64(st, 0);
 	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
 	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
 	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
 }
 
-static void fill_keys(sqlite3_stmt *st, struct ddi_nocand *f)
+static void fill_keys(struct db_stmt *st, struct ddi_nocand *f)
 {
 	ddi_col(st, 0, f->attr_keys, sizeof(f->attr_keys));
 }
 
 int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	memset(f, 0, sizeof(*f));
 	if (!strcmp(dev->mode, "rollout")) {
 		if (!(st = db_stmt(app->db, sql_feed_rollout)))
 			return -1;
-		sqlite3_bind_text(st, 1, dev->feed, -1, SQLITE_STATIC);
+		db_bind_text(st, 1, dev->feed, -1, DB_STATIC);
 		if (facts_row(st, fill_rollout, f) < 0)
 			return -1;
 	}
 	if (!strcmp(dev->mode, "assigned") && dev->assigned > 0) {
 		if (!(st = db_stmt(app->db, sql_assigned_facts)))
 			return -1;
-		sqlite3_bind_int64(st, 1, dev->assigned);
+		db_bind_int64(st, 1, dev->assigned);
 		if (facts_row(st, fill_assigned, f) < 0)
 			return -1;
 	}
 	if (!(st = db_stmt(app->db, sql_attr_keys)))
 		return -1;
-	sqlite3_bind_int64(st, 1, dev->id);
+	db_bind_int64(st, 1, dev->id);
 	return facts_row(st, fill_keys, f);
 }
 
@@ -841,7 +841,7 @@ int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_n
 
 int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (strcmp(mode, "rollout") && strcmp(mode, "latest") && strcmp(mode, "assigned") &&
 	    strcmp(mode, "pinned"))
@@ -854,13 +854,13 @@ int ddi_device_set_mode(struct app *app, long long id, const char *mode, long lo
 		     " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?2))");
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, mode, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, mode, -1, DB_STATIC);
 	if (!strcmp(mode, "assigned"))
-		sqlite3_bind_int64(st, 2, assigned);
-	sqlite3_bind_int64(st, 3, id);
+		db_bind_int64(st, 2, assigned);
+	db_bind_int64(st, 3, id);
 	if (done(st) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+	return db_changes(app->db) ? 0 : -1;
 }
 
 int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value)
@@ -875,42 +875,42 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 	};
 	int i = !strcmp(field, "feed") ? 0 : !strcmp(field, "name") ? 1 :
 		!strcmp(field, "force") ? 2 : !strcmp(field, "tags") ? 3 : -1;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (i < 0 || (i == 0 && !*value) || strlen(value) > (i == 3 ? 255 : 63))
 		return -1;
 	st = db_stmt(app->db, sql[i]);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_text(st, 1, value, -1, DB_STATIC);
+	db_bind_int64(st, 2, id);
 	if (done(st) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+	return db_changes(app->db) ? 0 : -1;
 }
 
 int ddi_device_delete(struct app *app, long long id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "DELETE FROM ddi_devices WHERE id=?");
+	struct db_stmt *st = db_stmt(app->db, "DELETE FROM ddi_devices WHERE id=?");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	if (done(st) < 0)
 		return -1;
-	return sqlite3_changes(db_handle(app->db)) ? 0 : -1;
+	return db_changes(app->db) ? 0 : -1;
 }
 
 /* A waiting action canceled at once: its software is held as after an acknowledged cancel. */
 static int hold_canceled(struct app *app, long long device_id)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=coalesce((SELECT software_id"
+	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=coalesce((SELECT software_id"
 				   " FROM ddi_actions WHERE device_id=?1 AND status='canceled'"
 				   " ORDER BY id DESC LIMIT 1), 0) WHERE id=?1");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 1, device_id);
 	return done(st);
 }
 
@@ -932,13 +932,13 @@ static int cancel_open(struct app *app, long long device_id, int *n)
 
 	*n = 0;
 	for (i = 0; rc == 0 && i < 2; i++) {
-		sqlite3_stmt *st = db_stmt(app->db, sql[i]);
+		struct db_stmt *st = db_stmt(app->db, sql[i]);
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, device_id);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+		db_bind_int64(st, 1, device_id);
+		db_bind_int64(st, 2, (int64_t)time(NULL));
 		rc = done(st);
-		*n += sqlite3_changes(db_handle(app->db));
+		*n += db_changes(app->db);
 		if (i == 0)
 			waiting = *n;
 	}
@@ -964,17 +964,17 @@ int ddi_action_cancel(struct app *app, long long device_id)
 int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
 			    const char *remark)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET auto_confirm=?,"
+	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET auto_confirm=?,"
 				   " auto_confirm_by=?, auto_confirm_remark=?, auto_confirm_at=?"
 				   " WHERE id=?");
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int(st, 1, on);
-	sqlite3_bind_text(st, 2, on && by ? by : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, on && remark ? remark : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, on ? (sqlite3_int64)time(NULL) * 1000 : 0);
-	sqlite3_bind_int64(st, 5, id);
+	db_bind_int(st, 1, on);
+	db_bind_text(st, 2, on && by ? by : "", -1, DB_STATIC);
+	db_bind_text(st, 3, on && remark ? remark : "", -1, DB_STATIC);
+	db_bind_int64(st, 4, on ? (int64_t)time(NULL) * 1000 : 0);
+	db_bind_int64(st, 5, id);
 	return done(st);
 }
 
@@ -1008,24 +1008,24 @@ static const char *const sql_search[DDI_SORT_COUNT][2] = {
 };
 static const char sql_search_count[] = "SELECT count(*) FROM ddi_devices" SEARCH_WHERE;
 
-static void bind_search(sqlite3_stmt *st, const struct ddi_search *s)
+static void bind_search(struct db_stmt *st, const struct ddi_search *s)
 {
 	const char *v[5] = { s->q, s->state, s->feed, s->model, s->version };
 	int i;
 
 	for (i = 0; i < 5; i++)
 		if (v[i] && *v[i])
-			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+			db_bind_text(st, i + 1, v[i], -1, DB_STATIC);
 	if (s->seen_lo >= 0) {
-		sqlite3_bind_int64(st, 6, s->seen_lo);
-		sqlite3_bind_int64(st, 7, s->seen_hi);
+		db_bind_int64(st, 6, s->seen_lo);
+		db_bind_int64(st, 7, s->seen_hi);
 	}
-	sqlite3_bind_int64(st, 8, s->after);
+	db_bind_int64(st, 8, s->after);
 }
 
-static void search_row(sqlite3_stmt *st, struct ddi_device_row *d)
+static void search_row(struct db_stmt *st, struct ddi_device_row *d)
 {
-	d->id = sqlite3_column_int64(st, 0);
+	d->id = db_column_int64(st, 0);
 	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
 	ddi_col(st, 2, d->cid, sizeof(d->cid));
 	ddi_col(st, 3, d->name, sizeof(d->name));
@@ -1036,28 +1036,28 @@ static void search_row(sqlite3_stmt *st, struct ddi_device_row *d)
 	ddi_col(st, 8, d->feed, sizeof(d->feed));
 	ddi_col(st, 9, d->mode, sizeof(d->mode));
 	ddi_col(st, 10, d->state, sizeof(d->state));
-	d->last_seen = sqlite3_column_int64(st, 11);
+	d->last_seen = db_column_int64(st, 11);
 	ddi_col(st, 12, d->last_addr, sizeof(d->last_addr));
 }
 
 static int search_count(struct app *app, const struct ddi_search *s, long long *total)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_search_count);
+	struct db_stmt *st = db_stmt(app->db, sql_search_count);
 	int rc;
 
 	if (!st)
 		return -1;
 	bind_search(st, s);
-	rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	rc = db_step(st);
+	*total = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }
 
 int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_device_row *out,
 		      int max, long long *total, struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int n = 0, rc;
 
 	if ((unsigned)s->sort >= DDI_SORT_COUNT || s->limit < 0 || s->limit > max)
@@ -1066,12 +1066,12 @@ int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_de
 	if (!st || search_count(app, s, total) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	bind_search(st, s);
-	sqlite3_bind_int64(st, 9, s->limit);
-	sqlite3_bind_int64(st, 10, s->offset);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_int64(st, 9, s->limit);
+	db_bind_int64(st, 10, s->offset);
+	while ((rc = db_step(st)) == DB_ROW)
 		search_row(st, &out[n++]);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	db_reset(st);
+	if (rc != DB_DONE)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	return n;
 }
@@ -1134,17 +1134,17 @@ long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids,
 
 int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT tags FROM ddi_devices WHERE id = ?");
+	struct db_stmt *st = db_stmt(app->db, "SELECT tags FROM ddi_devices WHERE id = ?");
 	int rc;
 
 	if (n)
 		*out = '\0';
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		ddi_col(st, 0, out, n);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW ? 0 : -1;
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
 }

@@ -411,7 +411,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 			if (def->trim) {
 				/* the admin pages: a big query or upload must not leave
 				 * its peak behind in a process that lives for days */
-				sqlite3_db_release_memory(db_handle(app.db));
+				db_release_memory(app.db);
 				malloc_trim(0);
 			}
 		}

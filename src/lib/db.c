@@ -1,16 +1,20 @@
 #include "db.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-
+/* A kept statement: the backend's handle; its address never changes. */
+struct db_stmt {
+	sqlite3_stmt *st;
+};
 
 struct db {
 	sqlite3 *h;
 	struct {
 		const char *sql;
-		sqlite3_stmt *st;
+		struct db_stmt s;
 		unsigned long used;	/* db->tick at its last db_stmt() */
 	} cache[DB_STMT_CACHE];
 	int ncache;
@@ -111,7 +115,7 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	for (i = 0; i < db->ncache; i++)
-		sqlite3_finalize(db->cache[i].st);
+		sqlite3_finalize(db->cache[i].s.st);
 	sqlite3_close(db->h);
 	free(db);
 }
@@ -141,75 +145,174 @@ int db_version(struct db *db)
  * under that caller; the least recent one is not held by a caller that
  * has bound it and not stepped it yet.
  */
-static int cache_replace(struct db *db, const char *sql, sqlite3_stmt *st)
+static struct db_stmt *cache_replace(struct db *db, const char *sql, sqlite3_stmt *st)
 {
 	int i, k = -1;
 
 	fprintf(stderr, "nestbox: statement cache full (DB_STMT_CACHE is too small)\n");
 	for (i = 0; i < DB_STMT_CACHE; i++)
-		if (!sqlite3_stmt_busy(db->cache[i].st) &&
+		if (!sqlite3_stmt_busy(db->cache[i].s.st) &&
 		    (k < 0 || db->cache[i].used < db->cache[k].used))
 			k = i;
 	if (k < 0)
-		return -1;
-	sqlite3_finalize(db->cache[k].st);
+		return NULL;
+	sqlite3_finalize(db->cache[k].s.st);
 	db->cache[k].sql = sql;
-	db->cache[k].st = st;
+	db->cache[k].s.st = st;
 	db->cache[k].used = ++db->tick;
-	return 0;
+	return &db->cache[k].s;
 }
 
-sqlite3_stmt *db_stmt(struct db *db, const char *sql)
+struct db_stmt *db_stmt(struct db *db, const char *sql)
 {
+	struct db_stmt *kept;
 	sqlite3_stmt *st;
 	int i;
 
 	for (i = 0; i < db->ncache; i++)
 		if (db->cache[i].sql == sql) {
 			db->cache[i].used = ++db->tick;
-			st = db->cache[i].st;
+			st = db->cache[i].s.st;
 			sqlite3_reset(st);
 			sqlite3_clear_bindings(st);
-			return st;
+			return &db->cache[i].s;
 		}
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "nestbox: SQL error: %s in: %s\n", sqlite3_errmsg(db->h), sql);
 		return NULL;
 	}
 	if (db->ncache < DB_STMT_CACHE) {
+		kept = &db->cache[db->ncache].s;
 		db->cache[db->ncache].sql = sql;
-		db->cache[db->ncache].st = st;
+		kept->st = st;
 		db->cache[db->ncache].used = ++db->tick;
 		db->ncache++;
-	} else if (cache_replace(db, sql, st) < 0) {
+	} else if (!(kept = cache_replace(db, sql, st))) {
 		fprintf(stderr, "nestbox: statement cache full of statements in use\n");
 		sqlite3_finalize(st);
 		return NULL;
 	}
-	return st;
+	return kept;
+}
+
+static sqlite3_destructor_type life(enum db_life l)
+{
+	return l == DB_STATIC ? SQLITE_STATIC : SQLITE_TRANSIENT;
+}
+
+int db_bind_int64(struct db_stmt *s, int i, int64_t v)
+{
+	return sqlite3_bind_int64(s->st, i, v);
+}
+
+int db_bind_int(struct db_stmt *s, int i, int v)
+{
+	return sqlite3_bind_int(s->st, i, v);
+}
+
+int db_bind_text(struct db_stmt *s, int i, const char *t, int n, enum db_life l)
+{
+	return sqlite3_bind_text(s->st, i, t, n, life(l));
+}
+
+int db_bind_blob(struct db_stmt *s, int i, const void *p, int n, enum db_life l)
+{
+	return sqlite3_bind_blob(s->st, i, p, n, life(l));
+}
+
+int db_bind_null(struct db_stmt *s, int i)
+{
+	return sqlite3_bind_null(s->st, i);
+}
+
+int db_step(struct db_stmt *s)
+{
+	return sqlite3_step(s->st);
+}
+
+int db_reset(struct db_stmt *s)
+{
+	return sqlite3_reset(s->st);
+}
+
+int64_t db_column_int64(struct db_stmt *s, int i)
+{
+	return sqlite3_column_int64(s->st, i);
+}
+
+int db_column_int(struct db_stmt *s, int i)
+{
+	return sqlite3_column_int(s->st, i);
+}
+
+const unsigned char *db_column_text(struct db_stmt *s, int i)
+{
+	return sqlite3_column_text(s->st, i);
+}
+
+const void *db_column_blob(struct db_stmt *s, int i)
+{
+	return sqlite3_column_blob(s->st, i);
+}
+
+int db_column_bytes(struct db_stmt *s, int i)
+{
+	return sqlite3_column_bytes(s->st, i);
+}
+
+int db_column_type(struct db_stmt *s, int i)
+{
+	return sqlite3_column_type(s->st, i);
+}
+
+int db_changes(struct db *db)
+{
+	return sqlite3_changes(db->h);
+}
+
+int64_t db_last_insert_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->h);
+}
+
+int db_unique_violation(struct db *db)
+{
+	int x = sqlite3_extended_errcode(db->h);
+
+	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
+}
+
+int db_constraint_violation(struct db *db)
+{
+	return (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT;
+}
+
+void db_release_memory(struct db *db)
+{
+	sqlite3_db_release_memory(db->h);
 }
 
 int db_exec(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
+	struct db_stmt *st = db_stmt(db, sql);
 	int rc;
 
 	if (!st)
 		return -1;
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE || rc == DB_ROW ? 0 : -1;
 }
 
 /* Cached like every statement: these run on hot paths. */
 static int step_once(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st = db_stmt(db, sql);
-	int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+	struct db_stmt *st = db_stmt(db, sql);
+	int rc = st ? db_step(st) : DB_ERROR;
 
 	if (st)
-		sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+		db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 static const char sql_read_begin[] = "BEGIN DEFERRED";

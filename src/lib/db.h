@@ -1,5 +1,5 @@
 /*
- * db.h - the SQLite store handle.
+ * db.h - the store handle and its statements.
  *
  * One database per installation in WAL mode, so readers never wait for
  * the writer; busy_timeout so a second writer waits instead of failing;
@@ -14,14 +14,38 @@
 #define NB_DB_H
 
 #include <stddef.h>
-#include <sqlite3.h>
+#include <stdint.h>
 
 struct db;
+/* A prepared statement of the store, kept by the handle (see db_stmt). */
+struct db_stmt;
+struct sqlite3;
+
+/*
+ * Result codes of db_step and friends.  The values are SQLite's, so its
+ * backend hands them through; another backend maps onto them.
+ */
+enum {
+	DB_OK = 0,
+	DB_ERROR = 1,
+	DB_BUSY = 5,
+	DB_CONSTRAINT = 19,
+	DB_ROW = 100,
+	DB_DONE = 101,
+};
+/* Column types of db_column_type (SQLite's values). */
+enum { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
+/*
+ * Lifetime of bound text: DB_STATIC when the bytes outlive the statement's
+ * next db_reset (string literals, request memory), DB_TRANSIENT to copy.
+ */
+enum db_life { DB_STATIC = 0, DB_TRANSIENT = 1 };
 
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	    struct db **out, char *err, size_t errlen);
 void db_close(struct db *db);
-sqlite3 *db_handle(struct db *db);
+/* The SQLite connection under db, for tests and SQLite-only tools. */
+struct sqlite3 *db_handle(struct db *db);
 int db_version(struct db *db);
 
 /*
@@ -37,7 +61,40 @@ int db_version(struct db *db);
  * one is (a design error), NULL, said on stderr: a statement in use is
  * never finalized under its user.
  */
-sqlite3_stmt *db_stmt(struct db *db, const char *sql);
+struct db_stmt *db_stmt(struct db *db, const char *sql);
+
+/*
+ * Parameters are numbered from 1, columns from 0, as in SQL and SQLite.
+ * Text of length n bytes (-1: up to its NUL).  Each returns DB_OK or an
+ * error code.
+ */
+int db_bind_int64(struct db_stmt *st, int i, int64_t v);
+int db_bind_int(struct db_stmt *st, int i, int v);
+int db_bind_text(struct db_stmt *st, int i, const char *s, int n, enum db_life life);
+int db_bind_blob(struct db_stmt *st, int i, const void *p, int n, enum db_life life);
+int db_bind_null(struct db_stmt *st, int i);
+/* DB_ROW (a row to read), DB_DONE, or an error code (DB_CONSTRAINT …). */
+int db_step(struct db_stmt *st);
+/* Ends the statement's run so it can be bound and stepped again. */
+int db_reset(struct db_stmt *st);
+/* The current row's columns; text is NUL-terminated, NULL for SQL NULL. */
+int64_t db_column_int64(struct db_stmt *st, int i);
+int db_column_int(struct db_stmt *st, int i);
+const unsigned char *db_column_text(struct db_stmt *st, int i);
+const void *db_column_blob(struct db_stmt *st, int i);
+/* Bytes of the column's text or blob. */
+int db_column_bytes(struct db_stmt *st, int i);
+int db_column_type(struct db_stmt *st, int i);
+/* Rows changed by the last INSERT, UPDATE or DELETE on db. */
+int db_changes(struct db *db);
+/* The id given to the row of the last INSERT on db. */
+int64_t db_last_insert_id(struct db *db);
+/* The last statement failed on a UNIQUE (or PRIMARY KEY) constraint. */
+int db_unique_violation(struct db *db);
+/* The last statement failed on any constraint. */
+int db_constraint_violation(struct db *db);
+/* Hands back cache memory the connection can do without (after a peak). */
+void db_release_memory(struct db *db);
 /*
  * One snapshot for several reads (BEGIN DEFERRED … COMMIT): a request
  * that reads four tables takes the WAL read lock once, not four times.

@@ -67,21 +67,21 @@ struct agg {
 
 static int write_row(struct db *db, const struct reqlog_entry *e)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_ins);
+	struct db_stmt *st = db_stmt(db, sql_ins);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, e->ts_ms);
-	sqlite3_bind_text(st, 2, e->program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, e->method, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, e->path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, e->route, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, e->status);
-	sqlite3_bind_int64(st, 7, e->bytes);
-	sqlite3_bind_int64(st, 8, e->dur_us);
-	sqlite3_bind_text(st, 9, e->remote, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, e->ua, -1, SQLITE_STATIC);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	db_bind_int64(st, 1, e->ts_ms);
+	db_bind_text(st, 2, e->program, -1, DB_STATIC);
+	db_bind_text(st, 3, e->method, -1, DB_STATIC);
+	db_bind_text(st, 4, e->path, -1, DB_STATIC);
+	db_bind_text(st, 5, e->route, -1, DB_STATIC);
+	db_bind_int(st, 6, e->status);
+	db_bind_int64(st, 7, e->bytes);
+	db_bind_int64(st, 8, e->dur_us);
+	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
+	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
+	return db_step(st) == DB_DONE ? 0 : -1;
 }
 
 /* Groups the buffer by (program, route, status) and by (hour, program). */
@@ -119,17 +119,17 @@ static void aggregate(const struct reqlog *l, struct agg *g, int *ng, struct agg
 
 static int write_agg(struct db *db, const struct agg *g)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_req);
+	struct db_stmt *st = db_stmt(db, sql_req);
 	int b;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, g->program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 3, g->status);
-	sqlite3_bind_int64(st, 4, g->count);
-	sqlite3_bind_int64(st, 5, g->sum_us);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	db_bind_text(st, 1, g->program, -1, DB_STATIC);
+	db_bind_text(st, 2, g->route, -1, DB_STATIC);
+	db_bind_int(st, 3, g->status);
+	db_bind_int64(st, 4, g->count);
+	db_bind_int64(st, 5, g->sum_us);
+	if (db_step(st) != DB_DONE)
 		return -1;
 	for (b = 0; b < REQLOG_NBUCKETS; b++) {
 		if (!g->bucket[b])
@@ -137,11 +137,11 @@ static int write_agg(struct db *db, const struct agg *g)
 		st = db_stmt(db, sql_lat);
 		if (!st)
 			return -1;
-		sqlite3_bind_text(st, 1, g->program, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, g->route, -1, SQLITE_STATIC);
-		sqlite3_bind_int(st, 3, b);
-		sqlite3_bind_int64(st, 4, g->bucket[b]);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		db_bind_text(st, 1, g->program, -1, DB_STATIC);
+		db_bind_text(st, 2, g->route, -1, DB_STATIC);
+		db_bind_int(st, 3, b);
+		db_bind_int64(st, 4, g->bucket[b]);
+		if (db_step(st) != DB_DONE)
 			return -1;
 	}
 	return 0;
@@ -149,32 +149,32 @@ static int write_agg(struct db *db, const struct agg *g)
 
 static int write_hour(struct db *db, const struct agg *h)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_hour);
+	struct db_stmt *st = db_stmt(db, sql_hour);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, h->hour);
-	sqlite3_bind_text(st, 2, h->program, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, h->count);
-	sqlite3_bind_int64(st, 4, h->errors);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	db_bind_int64(st, 1, h->hour);
+	db_bind_text(st, 2, h->program, -1, DB_STATIC);
+	db_bind_int64(st, 3, h->count);
+	db_bind_int64(st, 4, h->errors);
+	return db_step(st) == DB_DONE ? 0 : -1;
 }
 
 static int trim(struct db *db, const struct reqlog *l)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_trim);
+	struct db_stmt *st = db_stmt(db, sql_trim);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, l->max_rows);
-	if (sqlite3_step(st) != SQLITE_DONE)
+	db_bind_int64(st, 1, l->max_rows);
+	if (db_step(st) != DB_DONE)
 		return -1;
 	/* hourly counts feed the dashboard; 31 days are plenty */
 	st = db_stmt(db, sql_trim_hours);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, l->last_flush_ms / 3600000 - 31 * 24);
-	return sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+	db_bind_int64(st, 1, l->last_flush_ms / 3600000 - 31 * 24);
+	return db_step(st) == DB_DONE ? 0 : -1;
 }
 
 int reqlog_flush(struct reqlog *l, struct db *db)

@@ -39,21 +39,21 @@ static const char sql_rows[] = "SELECT count(*) FROM request_log";
 
 static int render_counts(struct db *db, struct buf *b)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_counts);
+	struct db_stmt *st = db_stmt(db, sql_counts);
 	int rc;
 
 	if (!st)
 		return -1;
 	buf_adds(b, "# HELP nestbox_requests_total Requests answered, by program, route and status.\n"
 		    "# TYPE nestbox_requests_total counter\n");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		series(b, "nestbox_requests_total", (const char *)sqlite3_column_text(st, 0),
-		       (const char *)sqlite3_column_text(st, 1));
-		buf_printf(b, ",status=\"%d\"} %lld\n", sqlite3_column_int(st, 2),
-			   (long long)sqlite3_column_int64(st, 3));
+	while ((rc = db_step(st)) == DB_ROW) {
+		series(b, "nestbox_requests_total", (const char *)db_column_text(st, 0),
+		       (const char *)db_column_text(st, 1));
+		buf_printf(b, ",status=\"%d\"} %lld\n", db_column_int(st, 2),
+			   (long long)db_column_int64(st, 3));
 	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /* Buckets are stored per bucket; Prometheus wants them cumulative. */
@@ -79,7 +79,7 @@ static void flush_hist(struct buf *b, const char *prog, const char *route,
 
 static int render_hist(struct db *db, struct buf *b)
 {
-	sqlite3_stmt *st = db_stmt(db, sql_hist);
+	struct db_stmt *st = db_stmt(db, sql_hist);
 	char prog[64] = "", route[128] = "";
 	long long cnt[REQLOG_NBUCKETS] = { 0 }, sum = 0;
 	int rc, any = 0;
@@ -88,10 +88,10 @@ static int render_hist(struct db *db, struct buf *b)
 		return -1;
 	buf_adds(b, "# HELP nestbox_request_duration_seconds Time from request to answer.\n"
 		    "# TYPE nestbox_request_duration_seconds histogram\n");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(st, 0);
-		const char *r = (const char *)sqlite3_column_text(st, 1);
-		int bk = sqlite3_column_int(st, 2);
+	while ((rc = db_step(st)) == DB_ROW) {
+		const char *p = (const char *)db_column_text(st, 0);
+		const char *r = (const char *)db_column_text(st, 1);
+		int bk = db_column_int(st, 2);
 		if (any && (strcmp(p, prog) || strcmp(r, route))) {
 			flush_hist(b, prog, route, cnt, sum);
 			memset(cnt, 0, sizeof(cnt));
@@ -99,29 +99,29 @@ static int render_hist(struct db *db, struct buf *b)
 		snprintf(prog, sizeof(prog), "%s", p);
 		snprintf(route, sizeof(route), "%s", r);
 		if (bk >= 0 && bk < REQLOG_NBUCKETS)
-			cnt[bk] = sqlite3_column_int64(st, 3);
-		sum = sqlite3_column_int64(st, 4);
+			cnt[bk] = db_column_int64(st, 3);
+		sum = db_column_int64(st, 4);
 		any = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (any)
 		flush_hist(b, prog, route, cnt, sum);
-	return rc == SQLITE_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int log_metrics_render(struct db *db, struct buf *b)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (render_counts(db, b) < 0 || render_hist(db, b) < 0)
 		return -1;
 	st = db_stmt(db, sql_rows);
-	if (!st || sqlite3_step(st) != SQLITE_ROW)
+	if (!st || db_step(st) != DB_ROW)
 		return -1;
 	buf_printf(b, "# HELP nestbox_request_log_rows Rows kept in the request log.\n"
 		   "# TYPE nestbox_request_log_rows gauge\nnestbox_request_log_rows %lld\n",
-		   (long long)sqlite3_column_int64(st, 0));
-	sqlite3_reset(st);
+		   (long long)db_column_int64(st, 0));
+	db_reset(st);
 	return 0;
 }
 

@@ -10,12 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static int done(sqlite3_stmt *st)
+static int done(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -107,7 +107,7 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 		 const char *expect_prefix, char *hex)
 {
 	struct blob_writer w;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (blob_writer_open(&app->blobs, &w) < 0)
 		return -1;
@@ -133,10 +133,10 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 	st = db_stmt(app->db, sql_file_put);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)n);
-	sqlite3_bind_text(st, 3, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, reqlog_now_ms());
+	db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
+	db_bind_int64(st, 2, (int64_t)n);
+	db_bind_text(st, 3, origin, -1, DB_STATIC);
+	db_bind_int64(st, 4, reqlog_now_ms());
 	if (done(st) < 0)
 		return -1;
 	static_link(app, hex);
@@ -149,17 +149,17 @@ static const char sql_file_find[] =
 
 int mip_file_find(struct app *app, const char *prefix, char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_find);
+	struct db_stmt *st = db_stmt(app->db, sql_file_find);
 	int n = 0;
 
 	if (!st)
 		return MIP_NONE;
-	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_text(st, 1, prefix, -1, DB_STATIC);
+	while (db_step(st) == DB_ROW) {
 		if (n++ == 0)
-			snprintf(hex, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+			snprintf(hex, HASH_HEX_MAX, "%s", (const char *)db_column_text(st, 0));
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	if (n == 1 && !blob_exists(&app->blobs, hex))
 		return MIP_NONE;
 	return n == 0 ? MIP_NONE : n == 1 ? MIP_FOUND : MIP_AMBIGUOUS;
@@ -171,12 +171,12 @@ static const char sql_file_touch[] =
 
 void mip_file_touch(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_touch);
+	struct db_stmt *st = db_stmt(app->db, sql_file_touch);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, reqlog_now_ms());
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
+	db_bind_int64(st, 2, reqlog_now_ms());
 	done(st);
 }
 
@@ -231,24 +231,24 @@ int mip_pkg_get(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, struct arena *a,
 		struct mip_pkgrow *row)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_get);
+	struct db_stmt *st = db_stmt(app->db, sql_pkg_get);
 	int found = 0;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		row->json = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
-		row->etag = arena_strdup(a, (const char *)sqlite3_column_text(st, 1));
-		row->last_modified = arena_strdup(a, (const char *)sqlite3_column_text(st, 2));
-		row->fetched = sqlite3_column_int64(st, 3);
-		row->expires = sqlite3_column_int64(st, 4);
+	db_bind_text(st, 1, origin, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, flavour, -1, DB_STATIC);
+	db_bind_text(st, 4, version, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		row->json = arena_strdup(a, (const char *)db_column_text(st, 0));
+		row->etag = arena_strdup(a, (const char *)db_column_text(st, 1));
+		row->last_modified = arena_strdup(a, (const char *)db_column_text(st, 2));
+		row->fetched = db_column_int64(st, 3);
+		row->expires = db_column_int64(st, 4);
 		found = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return found ? 0 : -1;
 }
 
@@ -260,21 +260,21 @@ int mip_pkg_put(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, const char *json,
 		const char *etag, const char *lm, long ttl)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_put);
+	struct db_stmt *st = db_stmt(app->db, sql_pkg_put);
 	time_t now = time(NULL);
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, etag ? etag : "", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, lm ? lm : "", -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
+	db_bind_text(st, 1, origin, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, flavour, -1, DB_STATIC);
+	db_bind_text(st, 4, version, -1, DB_STATIC);
+	db_bind_text(st, 5, json, -1, DB_STATIC);
+	db_bind_text(st, 6, etag ? etag : "", -1, DB_STATIC);
+	db_bind_text(st, 7, lm ? lm : "", -1, DB_STATIC);
+	db_bind_int64(st, 8, (int64_t)now);
 	/* hosted rows never expire */
-	sqlite3_bind_int64(st, 9, ttl < 0 ? (sqlite3_int64)1 << 62 : (sqlite3_int64)(now + ttl));
+	db_bind_int64(st, 9, ttl < 0 ? (int64_t)1 << 62 : (int64_t)(now + ttl));
 	return done(st);
 }
 
@@ -285,17 +285,17 @@ static const char sql_pkg_extend[] =
 void mip_pkg_extend(struct app *app, const char *origin, const char *name,
 		    const char *flavour, const char *version, long ttl)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_pkg_extend);
+	struct db_stmt *st = db_stmt(app->db, sql_pkg_extend);
 	time_t now = time(NULL);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, flavour, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)now);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)(now + ttl));
+	db_bind_text(st, 1, origin, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, flavour, -1, DB_STATIC);
+	db_bind_text(st, 4, version, -1, DB_STATIC);
+	db_bind_int64(st, 5, (int64_t)now);
+	db_bind_int64(st, 6, (int64_t)(now + ttl));
 	done(st);
 }
 
@@ -308,14 +308,14 @@ static const char sql_up_err[] =
 
 void mip_upstream_note(struct app *app, const char *origin, const char *error)
 {
-	sqlite3_stmt *st = db_stmt(app->db, error ? sql_up_err : sql_up_ok);
+	struct db_stmt *st = db_stmt(app->db, error ? sql_up_err : sql_up_ok);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)time(NULL));
+	db_bind_text(st, 1, origin, -1, DB_STATIC);
+	db_bind_int64(st, 2, (int64_t)time(NULL));
 	if (error)
-		sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+		db_bind_text(st, 3, error, -1, DB_STATIC);
 	done(st);
 	if (error)
 		fprintf(stderr, "nestbox[%s]: %s: %s\n", app->program, origin, error);
@@ -332,38 +332,38 @@ static const char sql_pkg_forget[] =
 
 long long mip_evict(struct app *app, long long max, const char *keep)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_cache_size);
+	struct db_stmt *st = db_stmt(app->db, sql_cache_size);
 	long long total = 0, freed = 0;
 
 	if (!st)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		total = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		total = db_column_int64(st, 0);
+	db_reset(st);
 	while (total > max) {
 		char hex[HASH_HEX_MAX];
 		long long size;
 		st = db_stmt(app->db, sql_lru);
 		if (st)
-			sqlite3_bind_text(st, 1, keep ? keep : "", -1, SQLITE_STATIC);
-		if (!st || sqlite3_step(st) != SQLITE_ROW) {
+			db_bind_text(st, 1, keep ? keep : "", -1, DB_STATIC);
+		if (!st || db_step(st) != DB_ROW) {
 			if (st)
-				sqlite3_reset(st);
+				db_reset(st);
 			break;
 		}
-		snprintf(hex, sizeof(hex), "%s", (const char *)sqlite3_column_text(st, 0));
-		size = sqlite3_column_int64(st, 1);
-		sqlite3_reset(st);
+		snprintf(hex, sizeof(hex), "%s", (const char *)db_column_text(st, 0));
+		size = db_column_int64(st, 1);
+		db_reset(st);
 		/* a package naming the file must be fetched again, not served half */
 		st = db_stmt(app->db, sql_pkg_forget);
 		if (st) {
-			sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+			db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
 			done(st);
 		}
 		st = db_stmt(app->db, sql_file_del);
 		if (!st)
 			break;
-		sqlite3_bind_text(st, 1, hex, -1, SQLITE_TRANSIENT);
+		db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
 		if (done(st) < 0)
 			break;
 		blob_remove(&app->blobs, hex);
@@ -387,26 +387,26 @@ static const char sql_hosted_has[] =
 
 int mip_hosted_has(struct app *app, const char *name)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_has);
+	struct db_stmt *st = db_stmt(app->db, sql_hosted_has);
 	int rc;
 
 	if (!st)
 		return 1;	/* when unsure, never hand the name to upstream */
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc != SQLITE_DONE;
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc != DB_DONE;
 }
 
 static const char sql_pin[] = "UPDATE mip_files SET origin='hosted' WHERE sha256=?";
 
 void mip_file_pin(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_pin);
+	struct db_stmt *st = db_stmt(app->db, sql_pin);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
 	done(st);
 }
 
@@ -414,15 +414,15 @@ static const char sql_known[] = "SELECT 1 FROM mip_files WHERE sha256=?";
 
 int mip_file_known(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_known);
+	struct db_stmt *st = db_stmt(app->db, sql_known);
 	int rc;
 
 	if (!st)
 		return 1;	/* when unsure, keep */
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc != SQLITE_DONE;
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc != DB_DONE;
 }
 
 /* -- hosted packages (mip_publish.c, mip_index.c, the admin page, nestboxctl) -- */
@@ -431,15 +431,15 @@ static const char sql_hosted_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? A
 
 int mip_hosted_exists(struct app *app, const char *name, const char *version)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_exists);
+	struct db_stmt *st = db_stmt(app->db, sql_hosted_exists);
 	int rc;
 
 	if (!st)
 		return 1;	/* when unsure, refuse to publish over it */
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, version, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_reset(st);
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	db_bind_text(st, 2, version, -1, DB_STATIC);
+	rc = db_step(st) == DB_ROW;
+	db_reset(st);
 	return rc;
 }
 
@@ -447,16 +447,16 @@ static const char sql_hosted_versions[] = "SELECT version FROM mip_hosted WHERE 
 
 int mip_hosted_highest(struct app *app, const char *name, const char *version)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_versions);
+	struct db_stmt *st = db_stmt(app->db, sql_hosted_versions);
 	int high = 1;
 
 	if (!st)
 		return 1;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW)
-		if (mip_version_cmp((const char *)sqlite3_column_text(st, 0), version) > 0)
+	db_bind_text(st, 1, name, -1, DB_STATIC);
+	while (db_step(st) == DB_ROW)
+		if (mip_version_cmp((const char *)db_column_text(st, 0), version) > 0)
 			high = 0;
-	sqlite3_reset(st);
+	db_reset(st);
 	return high;
 }
 
@@ -466,22 +466,22 @@ static const char sql_hosted_add[] =
 
 int mip_hosted_add(struct app *app, const struct mip_hosted_row *h, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_add);
+	struct db_stmt *st = db_stmt(app->db, sql_hosted_add);
 	int rc;
 
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot record the package: database busy");
-	sqlite3_bind_text(st, 1, h->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, h->version, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)h->published);
-	sqlite3_bind_int(st, 4, h->files);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)h->size);
-	sqlite3_bind_text(st, 6, h->description ? h->description : "", -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_bind_text(st, 1, h->name, -1, DB_STATIC);
+	db_bind_text(st, 2, h->version, -1, DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)h->published);
+	db_bind_int(st, 4, h->files);
+	db_bind_int64(st, 5, (int64_t)h->size);
+	db_bind_text(st, 6, h->description ? h->description : "", -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 0;
-	if (rc == SQLITE_CONSTRAINT)
+	if (rc == DB_CONSTRAINT)
 		return nb_fail(e, NB_CONFLICT, "%s %s is published already: versions are immutable",
 			       h->name, h->version);
 	return nb_fail(e, NB_UNAVAILABLE, "cannot record the package: %s", db_errmsg(app->db));
@@ -498,9 +498,9 @@ static const char *const sql_hosted_list[] = {
 			      " FROM mip_hosted ORDER BY name, published LIMIT ? OFFSET ?",
 };
 
-static char *col_text(struct arena *a, sqlite3_stmt *st, int i)
+static char *col_text(struct arena *a, struct db_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = (const char *)db_column_text(st, i);
 
 	return arena_strdup(a, s ? s : "");
 }
@@ -508,16 +508,16 @@ static char *col_text(struct arena *a, sqlite3_stmt *st, int i)
 int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
 		    long offset, struct mip_hosted_row **out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_hosted_list[order]);
+	struct db_stmt *st = db_stmt(app->db, sql_hosted_list[order]);
 	size_t cap = 16;
 	int n = 0;
 
 	*out = arena_alloc(a, cap * sizeof(**out));
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, limit);
-	sqlite3_bind_int64(st, 2, offset);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
+	while (db_step(st) == DB_ROW) {
 		struct mip_hosted_row *h;
 		if ((size_t)n == cap) {
 			struct mip_hosted_row *more = arena_alloc(a, 2 * cap * sizeof(*more));
@@ -528,24 +528,24 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 		h = &(*out)[n++];
 		h->name = col_text(a, st, 0);
 		h->version = col_text(a, st, 1);
-		h->files = sqlite3_column_int(st, 2);
-		h->size = sqlite3_column_int64(st, 3);
-		h->published = sqlite3_column_int64(st, 4);
+		h->files = db_column_int(st, 2);
+		h->size = db_column_int64(st, 3);
+		h->published = db_column_int64(st, 4);
 		h->description = col_text(a, st, 5);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
 static long long scalar(struct app *app, const char *sql, int col)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql);
+	struct db_stmt *st = db_stmt(app->db, sql);
 	long long v = 0;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, col);
+	if (st && db_step(st) == DB_ROW)
+		v = db_column_int64(st, col);
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	return v;
 }
 
@@ -568,25 +568,25 @@ static const char sql_cache_use[] =
 int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 		    struct mip_cached_row **out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_cached);
+	struct db_stmt *st = db_stmt(app->db, sql_cached);
 	int n = 0;
 
 	*out = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**out));
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, limit);
-	sqlite3_bind_int64(st, 2, offset);
-	while (n < limit && sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
+	while (n < limit && db_step(st) == DB_ROW) {
 		struct mip_cached_row *c = &(*out)[n++];
 		c->origin = col_text(a, st, 0);
 		c->name = col_text(a, st, 1);
 		c->flavour = col_text(a, st, 2);
 		c->version = col_text(a, st, 3);
-		c->fetched = sqlite3_column_int64(st, 4);
-		c->expires = sqlite3_column_int64(st, 5);
-		c->bytes = sqlite3_column_int64(st, 6);
+		c->fetched = db_column_int64(st, 4);
+		c->expires = db_column_int64(st, 5);
+		c->bytes = db_column_int64(st, 6);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -607,21 +607,21 @@ static const char sql_upstreams[] =
 
 int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_upstreams);
+	struct db_stmt *st = db_stmt(app->db, sql_upstreams);
 	int n = 0;
 
 	/* one row per origin: upstream, github, gitlab */
 	*out = arena_alloc(a, MIP_ORIGINS_MAX * sizeof(**out));
 	if (!st)
 		return -1;
-	while (n < MIP_ORIGINS_MAX && sqlite3_step(st) == SQLITE_ROW) {
+	while (n < MIP_ORIGINS_MAX && db_step(st) == DB_ROW) {
 		struct mip_upstream_row *u = &(*out)[n++];
 		u->origin = col_text(a, st, 0);
-		u->last_ok = sqlite3_column_int64(st, 1);
-		u->last_error = sqlite3_column_int64(st, 2);
+		u->last_ok = db_column_int64(st, 1);
+		u->last_error = db_column_int64(st, 2);
 		u->error = col_text(a, st, 3);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return n;
 }
 
@@ -635,32 +635,32 @@ static const char sql_compiled_put[] =
 int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
 		     char *out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_compiled_get);
+	struct db_stmt *st = db_stmt(app->db, sql_compiled_get);
 	int hit = 0;
 
 	if (!st)
 		return 0;
-	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, compiler, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, flags, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(out, HASH_HEX_MAX, "%s", (const char *)sqlite3_column_text(st, 0));
+	db_bind_text(st, 1, src, -1, DB_STATIC);
+	db_bind_text(st, 2, compiler, -1, DB_STATIC);
+	db_bind_text(st, 3, flags, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		snprintf(out, HASH_HEX_MAX, "%s", (const char *)db_column_text(st, 0));
 		hit = 1;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return hit;
 }
 
 void mip_compiled_put(struct app *app, const char *src, const char *compiler, const char *flags,
 		      const char *out)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_compiled_put);
+	struct db_stmt *st = db_stmt(app->db, sql_compiled_put);
 
 	if (!st)
 		return;
-	sqlite3_bind_text(st, 1, src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, compiler, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, flags, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, out, -1, SQLITE_STATIC);
+	db_bind_text(st, 1, src, -1, DB_STATIC);
+	db_bind_text(st, 2, compiler, -1, DB_STATIC);
+	db_bind_text(st, 3, flags, -1, DB_STATIC);
+	db_bind_text(st, 4, out, -1, DB_STATIC);
 	done(st);
 }

@@ -82,9 +82,9 @@ out:
 }
 
 /* nanoseconds: two builds written within one second still differ */
-static sqlite3_int64 mtime_ns(const struct stat *st)
+static int64_t mtime_ns(const struct stat *st)
 {
-	return (sqlite3_int64)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
 static const char sql_get[] =
@@ -98,49 +98,49 @@ static const char sql_put[] =
 static int cached(struct app *app, const char *box, const char *image,
 		  const struct mkbox_build *b, char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_get);
+	struct db_stmt *st = db_stmt(app->db, sql_get);
 	int hit = 0;
 
 	if (!st)
 		return 0;
-	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *blob = (const char *)sqlite3_column_text(st, 5);
+	db_bind_text(st, 1, box, -1, DB_STATIC);
+	db_bind_text(st, 2, image, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW) {
+		const char *id = (const char *)db_column_text(st, 0);
+		const char *blob = (const char *)db_column_text(st, 5);
 		hit = id && blob && strcmp(id, b->build_id) == 0 &&
-		      sqlite3_column_int64(st, 1) == (sqlite3_int64)b->zst_st.st_size &&
-		      sqlite3_column_int64(st, 2) == mtime_ns(&b->zst_st) &&
-		      sqlite3_column_int64(st, 3) == (sqlite3_int64)b->sha_st.st_size &&
-		      sqlite3_column_int64(st, 4) == mtime_ns(&b->sha_st) &&
+		      db_column_int64(st, 1) == (int64_t)b->zst_st.st_size &&
+		      db_column_int64(st, 2) == mtime_ns(&b->zst_st) &&
+		      db_column_int64(st, 3) == (int64_t)b->sha_st.st_size &&
+		      db_column_int64(st, 4) == mtime_ns(&b->sha_st) &&
 		      strlen(blob) == 64;
 		if (hit)
 			memcpy(hex, blob, 65);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return hit;
 }
 
 static int remember(struct app *app, const char *box, const char *image,
 		    const struct mkbox_build *b, const char *hex, unsigned long long size)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_put);
+	struct db_stmt *st = db_stmt(app->db, sql_put);
 	int rc;
 
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, box, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, image, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, b->build_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)b->zst_st.st_size);
-	sqlite3_bind_int64(st, 5, mtime_ns(&b->zst_st));
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->sha_st.st_size);
-	sqlite3_bind_int64(st, 7, mtime_ns(&b->sha_st));
-	sqlite3_bind_text(st, 8, hex, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)size);
-	sqlite3_bind_int64(st, 10, (sqlite3_int64)time(NULL));
-	rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
-	sqlite3_reset(st);
+	db_bind_text(st, 1, box, -1, DB_STATIC);
+	db_bind_text(st, 2, image, -1, DB_STATIC);
+	db_bind_text(st, 3, b->build_id, -1, DB_STATIC);
+	db_bind_int64(st, 4, (int64_t)b->zst_st.st_size);
+	db_bind_int64(st, 5, mtime_ns(&b->zst_st));
+	db_bind_int64(st, 6, (int64_t)b->sha_st.st_size);
+	db_bind_int64(st, 7, mtime_ns(&b->sha_st));
+	db_bind_text(st, 8, hex, -1, DB_STATIC);
+	db_bind_int64(st, 9, (int64_t)size);
+	db_bind_int64(st, 10, (int64_t)time(NULL));
+	rc = db_step(st) == DB_DONE ? 0 : -1;
+	db_reset(st);
 	return rc;
 }
 
@@ -170,7 +170,7 @@ static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
 int mkbox_tar_prune(struct app *app)
 {
 	char images[PATH_MAX];
-	sqlite3_stmt *st = db_stmt(app->db, sql_all), *del;
+	struct db_stmt *st = db_stmt(app->db, sql_all), *del;
 	struct arena a;
 	struct row { const char *box, *image, *id; } *v;
 	int n = 0, cap = 64, i, removed = 0;
@@ -180,11 +180,11 @@ int mkbox_tar_prune(struct app *app)
 	mkbox_image_path(app, images, sizeof(images));
 	arena_init(&a);
 	v = arena_alloc(&a, sizeof(*v) * (size_t)cap);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		struct mkbox_build b;
-		const char *box = (const char *)sqlite3_column_text(st, 0);
-		const char *image = (const char *)sqlite3_column_text(st, 1);
-		const char *id = (const char *)sqlite3_column_text(st, 2);
+		const char *box = (const char *)db_column_text(st, 0);
+		const char *image = (const char *)db_column_text(st, 1);
+		const char *id = (const char *)db_column_text(st, 2);
 		if (mkbox_build_find(images, box, image, &b) == 0 && !strcmp(b.build_id, id))
 			continue;
 		if (n == cap) {
@@ -197,17 +197,17 @@ int mkbox_tar_prune(struct app *app)
 		v[n].id = arena_strdup(&a, id);
 		n++;
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	for (i = 0; i < n; i++) {
 		del = db_stmt(app->db, sql_del);
 		if (!del)
 			break;
-		sqlite3_bind_text(del, 1, v[i].box, -1, SQLITE_STATIC);
-		sqlite3_bind_text(del, 2, v[i].image, -1, SQLITE_STATIC);
-		sqlite3_bind_text(del, 3, v[i].id, -1, SQLITE_STATIC);
-		if (sqlite3_step(del) == SQLITE_DONE)
-			removed += sqlite3_changes(db_handle(app->db));
-		sqlite3_reset(del);
+		db_bind_text(del, 1, v[i].box, -1, DB_STATIC);
+		db_bind_text(del, 2, v[i].image, -1, DB_STATIC);
+		db_bind_text(del, 3, v[i].id, -1, DB_STATIC);
+		if (db_step(del) == DB_DONE)
+			removed += db_changes(app->db);
+		db_reset(del);
 	}
 	arena_free(&a);
 	return removed;
@@ -215,15 +215,15 @@ int mkbox_tar_prune(struct app *app)
 
 int mkbox_tar_refs(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_ref);
+	struct db_stmt *st = db_stmt(app->db, sql_ref);
 	int rc;
 
 	if (!st)
 		return 1;	/* when unsure, keep the blob */
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc != SQLITE_DONE;
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc != DB_DONE;
 }
 
 int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,

@@ -12,9 +12,9 @@
 #include <string.h>
 #include <time.h>
 
-static void col(sqlite3_stmt *st, int i, char *out, size_t n)
+static void col(struct db_stmt *st, int i, char *out, size_t n)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const unsigned char *s = db_column_text(st, i);
 
 	snprintf(out, n, "%s", s ? (const char *)s : "");
 }
@@ -27,14 +27,14 @@ static int unavailable(struct nb_err *e)
 
 /* Steps a statement that returns no rows; 0, or -1 with e (a UNIQUE
  * constraint is NB_CONFLICT naming what). */
-static int done(sqlite3_stmt *st, const char *what, struct nb_err *e)
+static int done(struct db_stmt *st, const char *what, struct nb_err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
+	db_reset(st);
+	if (rc == DB_DONE)
 		return 0;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)	/* also the extended codes */
+	if ((rc & 0xff) == DB_CONSTRAINT)	/* also the extended codes */
 		return nb_fail(e, NB_CONFLICT, "%s exists", what);
 	return unavailable(e);
 }
@@ -43,19 +43,19 @@ static int done(sqlite3_stmt *st, const char *what, struct nb_err *e)
  * NB_NOT_FOUND ("<what> not found") or NB_UNAVAILABLE. */
 static int one(int rc, const char *what, struct nb_err *e)
 {
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 0;
-	return rc == SQLITE_DONE ? nb_fail(e, NB_NOT_FOUND, "%s not found", what) : unavailable(e);
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "%s not found", what) : unavailable(e);
 }
 
-static void repo_row(sqlite3_stmt *st, struct ota_repo *r)
+static void repo_row(struct db_stmt *st, struct ota_repo *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
+	r->id = db_column_int64(st, 0);
 	col(st, 1, r->owner, sizeof(r->owner));
 	col(st, 2, r->name, sizeof(r->name));
-	r->private = sqlite3_column_int(st, 3);
+	r->private = db_column_int(st, 3);
 	col(st, 4, r->sign_key, sizeof(r->sign_key));
-	r->created = sqlite3_column_int64(st, 5);
+	r->created = db_column_int64(st, 5);
 }
 
 static const char sql_repo_get[] =
@@ -65,17 +65,17 @@ static const char sql_repo_get[] =
 int ota_repo_get(struct app *app, const char *owner, const char *name, struct ota_repo *r,
 		 struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_repo_get);
+	struct db_stmt *st = db_stmt(app->db, sql_repo_get);
 	int rc;
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, owner, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		repo_row(st, r);
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "repository", e);
 }
 
@@ -86,7 +86,7 @@ static const char sql_repo_add[] =
 int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r,
 		    struct nb_err *e)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (ota_repo_get(app, owner, name, r, e) == 0)
 		return 0;
@@ -95,9 +95,9 @@ int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct
 	st = db_stmt(app->db, sql_repo_add);
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)time(NULL));
+	db_bind_text(st, 1, owner, -1, DB_STATIC);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
 	if (done(st, "repository", e) < 0)
 		return -1;
 	return ota_repo_get(app, owner, name, r, e);
@@ -107,12 +107,12 @@ static const char sql_repo_private[] = "UPDATE ota_repos SET private = ?2 WHERE 
 
 int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_repo_private);
+	struct db_stmt *st = db_stmt(app->db, sql_repo_private);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int(st, 2, private ? 1 : 0);
+	db_bind_int64(st, 1, id);
+	db_bind_int(st, 2, private ? 1 : 0);
 	return done(st, "repository", e);
 }
 
@@ -120,12 +120,12 @@ static const char sql_repo_key[] = "UPDATE ota_repos SET sign_key = ?2 WHERE id 
 
 int ota_repo_set_key(struct app *app, long long id, const char *key, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_repo_key);
+	struct db_stmt *st = db_stmt(app->db, sql_repo_key);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, key, -1, DB_STATIC);
 	return done(st, "key", e);
 }
 
@@ -135,14 +135,14 @@ static const char sql_repo_list[] =
 int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
 		  struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_repo_list);
+	struct db_stmt *st = db_stmt(app->db, sql_repo_list);
 	struct ota_repo *v = NULL;
 	int cap = 0, rc;
 
 	*n = 0;
 	if (!st)
 		return unavailable(e);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		if (*n == cap) {
 			struct ota_repo *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 8));
 			if (*n)
@@ -151,9 +151,9 @@ int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *
 		}
 		repo_row(st, &v[(*n)++]);
 	}
-	rc = sqlite3_reset(st);
+	rc = db_reset(st);
 	*out = v;
-	return rc == SQLITE_OK ? 0 : unavailable(e);
+	return rc == DB_OK ? 0 : unavailable(e);
 }
 
 static const char sql_token_check[] =
@@ -162,7 +162,7 @@ static const char sql_token_check[] =
 int ota_token_check(struct app *app, long long repo_id, const char *token, char *name, size_t n,
 		    struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_token_check);
+	struct db_stmt *st = db_stmt(app->db, sql_token_check);
 	char h[HASH_HEX_MAX];
 	int rc;
 
@@ -170,12 +170,12 @@ int ota_token_check(struct app *app, long long repo_id, const char *token, char 
 		return unavailable(e);
 	/* looked up by its hash: the clear token is never stored or compared */
 	auth_token_hash(token, h);
-	sqlite3_bind_text(st, 1, h, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, repo_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, h, -1, DB_TRANSIENT);
+	db_bind_int64(st, 2, repo_id);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		col(st, 0, name, n);
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "token", e);
 }
 
@@ -185,41 +185,41 @@ static const char sql_token_add[] =
 int ota_token_add(struct app *app, long long repo_id, const char *name, const char *token,
 		  struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_token_add);
+	struct db_stmt *st = db_stmt(app->db, sql_token_add);
 	char h[HASH_HEX_MAX];
 
 	if (!st)
 		return unavailable(e);
 	auth_token_hash(token, h);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, h, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, h, -1, DB_TRANSIENT);
+	db_bind_int64(st, 4, (int64_t)time(NULL));
 	return done(st, "token", e);
 }
 
 #define REL_COLS "id, repo_id, tag, commit_sha, tag_sha, manifest, manifest_size, published, version"
 
-static void release_row(sqlite3_stmt *st, struct ota_release *r)
+static void release_row(struct db_stmt *st, struct ota_release *r)
 {
-	r->id = sqlite3_column_int64(st, 0);
-	r->repo_id = sqlite3_column_int64(st, 1);
+	r->id = db_column_int64(st, 0);
+	r->repo_id = db_column_int64(st, 1);
 	col(st, 2, r->tag, sizeof(r->tag));
 	col(st, 3, r->commit, sizeof(r->commit));
 	col(st, 4, r->tag_sha, sizeof(r->tag_sha));
 	col(st, 5, r->manifest, sizeof(r->manifest));
-	r->manifest_size = sqlite3_column_int64(st, 6);
-	r->published = sqlite3_column_int64(st, 7);
+	r->manifest_size = db_column_int64(st, 6);
+	r->published = db_column_int64(st, 7);
 	col(st, 8, r->version, sizeof(r->version));
 }
 
-static int release_one(sqlite3_stmt *st, struct ota_release *rel, struct nb_err *e)
+static int release_one(struct db_stmt *st, struct ota_release *rel, struct nb_err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		release_row(st, rel);
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "release", e);
 }
 
@@ -229,11 +229,11 @@ static const char sql_rel_latest[] =
 int ota_release_latest(struct app *app, long long repo_id, struct ota_release *rel,
 		       struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rel_latest);
+	struct db_stmt *st = db_stmt(app->db, sql_rel_latest);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
+	db_bind_int64(st, 1, repo_id);
 	return release_one(st, rel, e);
 }
 
@@ -243,12 +243,12 @@ static const char sql_rel_tag[] =
 int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
 		       struct ota_release *rel, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rel_tag);
+	struct db_stmt *st = db_stmt(app->db, sql_rel_tag);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, tag, -1, DB_STATIC);
 	return release_one(st, rel, e);
 }
 
@@ -258,12 +258,12 @@ static const char sql_rel_id[] =
 int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel,
 		      struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rel_id);
+	struct db_stmt *st = db_stmt(app->db, sql_rel_id);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_int64(st, 2, id);
+	db_bind_int64(st, 1, repo_id);
+	db_bind_int64(st, 2, id);
 	return release_one(st, rel, e);
 }
 
@@ -273,20 +273,20 @@ static const char sql_rel_list[] =
 int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
 		     struct ota_release **out, int *n, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rel_list);
+	struct db_stmt *st = db_stmt(app->db, sql_rel_list);
 	struct ota_release *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
 	int rc;
 
 	*n = 0;
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_int(st, 2, max);
-	while (*n < max && sqlite3_step(st) == SQLITE_ROW)
+	db_bind_int64(st, 1, repo_id);
+	db_bind_int(st, 2, max);
+	while (*n < max && db_step(st) == DB_ROW)
 		release_row(st, &v[(*n)++]);
-	rc = sqlite3_reset(st);
+	rc = db_reset(st);
 	*out = v;
-	return rc == SQLITE_OK ? 0 : unavailable(e);
+	return rc == DB_OK ? 0 : unavailable(e);
 }
 
 static const char sql_rel_put[] =
@@ -295,21 +295,21 @@ static const char sql_rel_put[] =
 
 int ota_release_put(struct app *app, struct ota_release *rel, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_rel_put);
+	struct db_stmt *st = db_stmt(app->db, sql_rel_put);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, rel->repo_id);
-	sqlite3_bind_text(st, 2, rel->tag, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, rel->commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, rel->tag_sha, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, rel->version, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, rel->manifest, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 7, rel->manifest_size);
-	sqlite3_bind_int64(st, 8, rel->published);
+	db_bind_int64(st, 1, rel->repo_id);
+	db_bind_text(st, 2, rel->tag, -1, DB_STATIC);
+	db_bind_text(st, 3, rel->commit, -1, DB_STATIC);
+	db_bind_text(st, 4, rel->tag_sha, -1, DB_STATIC);
+	db_bind_text(st, 5, rel->version, -1, DB_STATIC);
+	db_bind_text(st, 6, rel->manifest, -1, DB_STATIC);
+	db_bind_int64(st, 7, rel->manifest_size);
+	db_bind_int64(st, 8, rel->published);
 	if (done(st, "release", e) < 0)
 		return nb_err_prefix(e, "%s", rel->tag);
-	rel->id = sqlite3_last_insert_rowid(db_handle(app->db));
+	rel->id = db_last_insert_id(app->db);
 	return 0;
 }
 
@@ -319,20 +319,20 @@ static const char sql_branch_get[] =
 int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b,
 		   struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_branch_get);
+	struct db_stmt *st = db_stmt(app->db, sql_branch_get);
 	int rc;
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		col(st, 0, b->name, sizeof(b->name));
 		col(st, 1, b->commit, sizeof(b->commit));
-		b->updated = sqlite3_column_int64(st, 2);
+		b->updated = db_column_int64(st, 2);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "branch", e);
 }
 
@@ -343,23 +343,23 @@ static const char sql_branch_put[] =
 int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit,
 		   struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_branch_put);
+	struct db_stmt *st = db_stmt(app->db, sql_branch_put);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, commit, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)time(NULL));
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, name, -1, DB_STATIC);
+	db_bind_text(st, 3, commit, -1, DB_STATIC);
+	db_bind_int64(st, 4, (int64_t)time(NULL));
 	return done(st, "branch", e);
 }
 
-static void blob_row(sqlite3_stmt *st, int i, struct ota_blobrow *b)
+static void blob_row(struct db_stmt *st, int i, struct ota_blobrow *b)
 {
 	col(st, i, b->sha1, sizeof(b->sha1));
 	col(st, i + 1, b->sha256, sizeof(b->sha256));
-	b->size = (uint64_t)sqlite3_column_int64(st, i + 2);
-	b->crc32 = (uint32_t)sqlite3_column_int64(st, i + 3);
+	b->size = (uint64_t)db_column_int64(st, i + 2);
+	b->crc32 = (uint32_t)db_column_int64(st, i + 3);
 }
 
 static const char sql_blob_get[] =
@@ -367,16 +367,16 @@ static const char sql_blob_get[] =
 
 int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_blob_get);
+	struct db_stmt *st = db_stmt(app->db, sql_blob_get);
 	int rc;
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_text(st, 1, sha1, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_text(st, 1, sha1, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		blob_row(st, 0, row);
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "blob", e);
 }
 
@@ -386,14 +386,14 @@ static const char sql_blob_put[] =
 
 int ota_blob_put(struct app *app, const struct ota_blobrow *row, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_blob_put);
+	struct db_stmt *st = db_stmt(app->db, sql_blob_put);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_text(st, 1, row->sha1, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, row->sha256, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)row->size);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)row->crc32);
+	db_bind_text(st, 1, row->sha1, -1, DB_STATIC);
+	db_bind_text(st, 2, row->sha256, -1, DB_STATIC);
+	db_bind_int64(st, 3, (int64_t)row->size);
+	db_bind_int64(st, 4, (int64_t)row->crc32);
 	return done(st, "blob", e);
 }
 
@@ -403,15 +403,15 @@ static const char sql_blob_known[] =
 
 int ota_blob_known(struct app *app, const char *sha256)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_blob_known);
+	struct db_stmt *st = db_stmt(app->db, sql_blob_known);
 	int rc;
 
 	if (!st)
 		return 1;	/* when in doubt, keep it */
-	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_ROW;
+	db_bind_text(st, 1, sha256, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_ROW;
 }
 
 static const char sql_file_get[] =
@@ -421,18 +421,18 @@ static const char sql_file_get[] =
 int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
 		 struct ota_blobrow *row, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_get);
+	struct db_stmt *st = db_stmt(app->db, sql_file_get);
 	int rc;
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, commit, -1, DB_STATIC);
+	db_bind_text(st, 3, path, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		blob_row(st, 0, row);
-	sqlite3_reset(st);
+	db_reset(st);
 	return one(rc, "file", e);
 }
 
@@ -443,7 +443,7 @@ static const char sql_file_list[] =
 int ota_file_list(struct app *app, struct arena *a, long long repo_id, const char *commit,
 		  struct ota_filerow **out, int *n, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_list);
+	struct db_stmt *st = db_stmt(app->db, sql_file_list);
 	struct ota_filerow *v = NULL;
 	int cap = 0, rc;
 
@@ -451,22 +451,22 @@ int ota_file_list(struct app *app, struct arena *a, long long repo_id, const cha
 	*out = NULL;
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, commit, -1, DB_STATIC);
+	while (db_step(st) == DB_ROW) {
 		if (*n == cap) {
 			struct ota_filerow *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 64));
 			if (*n)
 				memcpy(w, v, sizeof(*w) * (size_t)*n);
 			v = w;
 		}
-		v[*n].path = arena_strdup(a, (const char *)sqlite3_column_text(st, 0));
+		v[*n].path = arena_strdup(a, (const char *)db_column_text(st, 0));
 		blob_row(st, 1, &v[*n].b);
 		(*n)++;
 	}
-	rc = sqlite3_reset(st);
+	rc = db_reset(st);
 	*out = v;
-	return rc == SQLITE_OK ? 0 : unavailable(e);
+	return rc == DB_OK ? 0 : unavailable(e);
 }
 
 static const char sql_file_put[] =
@@ -476,13 +476,13 @@ static const char sql_file_put[] =
 int ota_file_put(struct app *app, long long repo_id, const char *commit, const char *path,
 		 const char *sha1, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_put);
+	struct db_stmt *st = db_stmt(app->db, sql_file_put);
 
 	if (!st)
 		return unavailable(e);
-	sqlite3_bind_int64(st, 1, repo_id);
-	sqlite3_bind_text(st, 2, commit, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, sha1, -1, SQLITE_STATIC);
+	db_bind_int64(st, 1, repo_id);
+	db_bind_text(st, 2, commit, -1, DB_STATIC);
+	db_bind_text(st, 3, path, -1, DB_STATIC);
+	db_bind_text(st, 4, sha1, -1, DB_STATIC);
 	return done(st, "file", e);
 }

@@ -20,9 +20,9 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *col(struct arena *a, sqlite3_stmt *st, int i)
+static const char *col(struct arena *a, struct db_stmt *st, int i)
 {
-	const unsigned char *t = sqlite3_column_text(st, i);
+	const unsigned char *t = db_column_text(st, i);
 
 	return arena_strdup(a, t ? (const char *)t : "");
 }
@@ -31,9 +31,7 @@ static const char *col(struct arena *a, sqlite3_stmt *st, int i)
  * ("<what> exists"), anything else the store being busy or broken. */
 static int store_fail(struct app *app, struct nb_err *e, const char *what)
 {
-	int code = sqlite3_errcode(db_handle(app->db));
-
-	if (code == SQLITE_CONSTRAINT)
+	if (db_constraint_violation(app->db))
 		return nb_fail(e, NB_CONFLICT, "%s exists", what);
 	return nb_fail(e, NB_UNAVAILABLE, "the store is busy or unavailable");
 }
@@ -45,14 +43,14 @@ static int no_stmt(struct nb_err *e)
 }
 
 /* Steps a statement with no rows wanted; 0, or -1 (e from store_fail). */
-static int done(struct app *app, sqlite3_stmt *st, const char *what, struct nb_err *e)
+static int done(struct app *app, struct db_stmt *st, const char *what, struct nb_err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc != SQLITE_DONE)
+	if (rc != DB_DONE)
 		store_fail(app, e, what);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : -1;
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 /*
@@ -60,18 +58,18 @@ static int done(struct app *app, sqlite3_stmt *st, const char *what, struct nb_e
  * for the caller to read (who then resets st), or -1 with st reset and e
  * set: NB_NOT_FOUND missing when there is no row, else store_fail(what).
  */
-static int one_row(struct app *app, sqlite3_stmt *st, const char *missing, const char *what,
+static int one_row(struct app *app, struct db_stmt *st, const char *missing, const char *what,
 		   struct nb_err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = db_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		return 0;
-	if (rc == SQLITE_DONE)
+	if (rc == DB_DONE)
 		nb_fail(e, NB_NOT_FOUND, "%s", missing);
 	else
 		store_fail(app, e, what);
-	sqlite3_reset(st);
+	db_reset(st);
 	return -1;
 }
 
@@ -92,17 +90,17 @@ static void *grow(struct arena *a, void *v, size_t n, size_t need, size_t *cap, 
 
 /* Column 0 of every row st answers, as a NULL-terminated array from a
  * (never NULL; empty when st is NULL); resets st. */
-static const char **names_of(struct arena *a, sqlite3_stmt *st)
+static const char **names_of(struct arena *a, struct db_stmt *st)
 {
 	const char **v = NULL;
 	size_t n = 0, cap = 0;
 
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		v = grow(a, v, n, n + 2, &cap, sizeof(*v));
 		v[n++] = col(a, st, 0);
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	if (!v)
 		v = arena_zalloc(a, sizeof(*v));
 	v[n] = NULL;
@@ -112,12 +110,12 @@ static const char **names_of(struct arena *a, sqlite3_stmt *st)
 /* The rows a statement done() changed. */
 static int changes(struct app *app)
 {
-	return sqlite3_changes(db_handle(app->db));
+	return db_changes(app->db);
 }
 
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
+static void bind_text(struct db_stmt *st, int i, const char *s)
 {
-	sqlite3_bind_text(st, i, s ? s : "", -1, SQLITE_TRANSIENT);
+	db_bind_text(st, i, s ? s : "", -1, DB_TRANSIENT);
 }
 
 /* -- users -- */
@@ -128,7 +126,7 @@ static const char sql_user_get[] =
 int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pypi_user *out,
 		  struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_user_get);
+	struct db_stmt *st = db_stmt(app->db, sql_user_get);
 
 	if (!st)
 		return no_stmt(e);
@@ -138,7 +136,7 @@ int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pyp
 	out->name = col(a, st, 0);
 	out->email = col(a, st, 1);
 	out->pw_hash = col(a, st, 2);
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -149,14 +147,14 @@ static const char sql_user_add[] =
 int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_user_add);
+	struct db_stmt *st = db_stmt(app->db, sql_user_add);
 
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, name);
 	bind_text(st, 2, pw_hash);
 	bind_text(st, 3, email);
-	sqlite3_bind_int64(st, 4, now_ms());
+	db_bind_int64(st, 4, now_ms());
 	if (done(app, st, "user", e) < 0)
 		return -1;
 	return changes(app) ? 0 : nb_fail(e, NB_CONFLICT, "user %s exists", name);
@@ -169,7 +167,7 @@ static const char sql_user_set[] =
 int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_user_set);
+	struct db_stmt *st = db_stmt(app->db, sql_user_set);
 
 	if (!st)
 		return no_stmt(e);
@@ -187,7 +185,7 @@ static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
 
 int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_user_del);
+	struct db_stmt *st = db_stmt(app->db, sql_user_del);
 
 	if (!st)
 		return no_stmt(e);
@@ -209,19 +207,19 @@ const char **pypi_user_list(struct app *app, struct arena *a)
 #define INDEX_COLS "id, user, name, type, volatile, bases, acl_upload, mirror_whitelist," \
 	" mirror_url, title, mirror_cache_expiry"
 
-static void index_row(struct arena *a, sqlite3_stmt *st, struct pypi_index *ix)
+static void index_row(struct arena *a, struct db_stmt *st, struct pypi_index *ix)
 {
-	ix->id = sqlite3_column_int64(st, 0);
+	ix->id = db_column_int64(st, 0);
 	ix->user = col(a, st, 1);
 	ix->name = col(a, st, 2);
 	ix->type = col(a, st, 3);
-	ix->volatile_ = sqlite3_column_int(st, 4);
+	ix->volatile_ = db_column_int(st, 4);
 	ix->bases = col(a, st, 5);
 	ix->acl_upload = col(a, st, 6);
 	ix->mirror_whitelist = col(a, st, 7);
 	ix->mirror_url = col(a, st, 8);
 	ix->title = col(a, st, 9);
-	ix->mirror_cache_expiry = sqlite3_column_int64(st, 10);
+	ix->mirror_cache_expiry = db_column_int64(st, 10);
 }
 
 static const char sql_index_get[] =
@@ -230,7 +228,7 @@ static const char sql_index_get[] =
 int pypi_index_get(struct app *app, struct arena *a, const char *user, const char *name,
 		   struct pypi_index *out, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_index_get);
+	struct db_stmt *st = db_stmt(app->db, sql_index_get);
 
 	if (!st)
 		return no_stmt(e);
@@ -239,7 +237,7 @@ int pypi_index_get(struct app *app, struct arena *a, const char *user, const cha
 	if (one_row(app, st, "no such index", "index", e) < 0)
 		return -1;
 	index_row(a, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -250,7 +248,7 @@ static const char sql_index_list[] =
 int pypi_index_list(struct app *app, struct arena *a, const char *user,
 		    struct pypi_index **out, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_index_list);
+	struct db_stmt *st = db_stmt(app->db, sql_index_list);
 	struct pypi_index *v = NULL;
 	size_t n = 0, cap = 0;
 
@@ -258,11 +256,11 @@ int pypi_index_list(struct app *app, struct arena *a, const char *user,
 		return no_stmt(e);
 	if (user)
 		bind_text(st, 1, user);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		index_row(a, st, &v[n++]);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	*out = v;
 	return (int)n;
 }
@@ -279,22 +277,22 @@ static const char sql_index_set[] =
 int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 		   struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
+	struct db_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
 
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, ix->user);
 	bind_text(st, 2, ix->name);
 	bind_text(st, 3, ix->type);
-	sqlite3_bind_int(st, 4, ix->volatile_);
+	db_bind_int(st, 4, ix->volatile_);
 	bind_text(st, 5, ix->bases);
 	bind_text(st, 6, ix->acl_upload);
 	bind_text(st, 7, ix->mirror_whitelist);
 	bind_text(st, 8, ix->mirror_url);
 	bind_text(st, 9, ix->title);
-	sqlite3_bind_int64(st, 10, ix->mirror_cache_expiry);
+	db_bind_int64(st, 10, ix->mirror_cache_expiry);
 	if (create)
-		sqlite3_bind_int64(st, 11, now_ms());
+		db_bind_int64(st, 11, now_ms());
 	if (done(app, st, "the index", e) < 0)
 		return -1;
 	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
@@ -304,7 +302,7 @@ static const char sql_index_del[] = "DELETE FROM pypi_indexes WHERE user = ?1 AN
 
 int pypi_index_del(struct app *app, const char *user, const char *name, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_index_del);
+	struct db_stmt *st = db_stmt(app->db, sql_index_del);
 
 	if (!st)
 		return no_stmt(e);
@@ -321,12 +319,12 @@ int pypi_index_del(struct app *app, const char *user, const char *name, struct n
 	" f.filename, f.sha256, f.md5, f.requires_python, f.summary, f.requires_dist," \
 	" f.metadata_sha256, f.yanked, i.user, i.name"
 
-static void file_row(struct arena *a, sqlite3_stmt *st, struct pypi_file *f)
+static void file_row(struct arena *a, struct db_stmt *st, struct pypi_file *f)
 {
-	f->id = sqlite3_column_int64(st, 0);
-	f->index_id = sqlite3_column_int64(st, 1);
-	f->size = sqlite3_column_int64(st, 2);
-	f->uploaded_ms = sqlite3_column_int64(st, 3);
+	f->id = db_column_int64(st, 0);
+	f->index_id = db_column_int64(st, 1);
+	f->size = db_column_int64(st, 2);
+	f->uploaded_ms = db_column_int64(st, 3);
 	f->project = col(a, st, 4);
 	f->name = col(a, st, 5);
 	f->version = col(a, st, 6);
@@ -337,7 +335,7 @@ static void file_row(struct arena *a, sqlite3_stmt *st, struct pypi_file *f)
 	f->summary = col(a, st, 11);
 	f->requires_dist = col(a, st, 12);
 	f->metadata_sha256 = col(a, st, 13);
-	f->yanked = sqlite3_column_type(st, 14) == SQLITE_NULL ? NULL : col(a, st, 14);
+	f->yanked = db_column_type(st, 14) == DB_NULL ? NULL : col(a, st, 14);
 	f->user = col(a, st, 15);
 	f->index = col(a, st, 16);
 }
@@ -349,19 +347,19 @@ static const char sql_files_of[] =
 int pypi_files_of(struct app *app, struct arena *a, long long index_id, const char *project,
 		  struct pypi_file **out, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_files_of);
+	struct db_stmt *st = db_stmt(app->db, sql_files_of);
 	struct pypi_file *v = NULL;
 	size_t n = 0, cap = 0;
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, index_id);
+	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while (db_step(st) == DB_ROW) {
 		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		file_row(a, st, &v[n++]);
 	}
-	sqlite3_reset(st);
+	db_reset(st);
 	*out = v;
 	return (int)n;
 }
@@ -372,12 +370,12 @@ static const char sql_projects_of[] =
 int pypi_projects_of(struct app *app, struct arena *a, long long index_id,
 		     const char ***out, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_projects_of);
+	struct db_stmt *st = db_stmt(app->db, sql_projects_of);
 	int n = 0;
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, index_id);
+	db_bind_int64(st, 1, index_id);
 	*out = names_of(a, st);
 	while ((*out)[n])
 		n++;
@@ -391,16 +389,16 @@ static const char sql_file_by_name[] =
 int pypi_file_by_name(struct app *app, struct arena *a, long long index_id,
 		      const char *filename, struct pypi_file *out, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_file_by_name);
+	struct db_stmt *st = db_stmt(app->db, sql_file_by_name);
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, index_id);
+	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, filename);
 	if (one_row(app, st, "no such file on this index", "file", e) < 0)
 		return -1;
 	file_row(a, st, out);
-	sqlite3_reset(st);
+	db_reset(st);
 	return 0;
 }
 
@@ -420,23 +418,23 @@ static const char sql_file_replace[] =
 
 int pypi_file_put(struct app *app, const struct pypi_file *f, int replace, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, replace ? sql_file_replace : sql_file_add);
+	struct db_stmt *st = db_stmt(app->db, replace ? sql_file_replace : sql_file_add);
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, f->index_id);
+	db_bind_int64(st, 1, f->index_id);
 	bind_text(st, 2, f->project);
 	bind_text(st, 3, f->name);
 	bind_text(st, 4, f->version);
 	bind_text(st, 5, f->filename);
 	bind_text(st, 6, f->sha256);
 	bind_text(st, 7, f->md5);
-	sqlite3_bind_int64(st, 8, f->size);
+	db_bind_int64(st, 8, f->size);
 	bind_text(st, 9, f->requires_python);
 	bind_text(st, 10, f->summary);
 	bind_text(st, 11, f->requires_dist);
 	bind_text(st, 12, f->metadata_sha256);
-	sqlite3_bind_int64(st, 13, f->uploaded_ms ? f->uploaded_ms : now_ms());
+	db_bind_int64(st, 13, f->uploaded_ms ? f->uploaded_ms : now_ms());
 	return done(app, st, "a file of this name", e);
 }
 
@@ -446,11 +444,11 @@ static const char sql_version_yank[] =
 int pypi_version_yank(struct app *app, long long index_id, const char *project,
 		      const char *version, const char *reason, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_version_yank);
+	struct db_stmt *st = db_stmt(app->db, sql_version_yank);
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, index_id);
+	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	bind_text(st, 3, version);
 	if (reason)
@@ -467,11 +465,11 @@ static const char sql_version_del[] =
 int pypi_version_del(struct app *app, long long index_id, const char *project,
 		     const char *version, struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_version_del);
+	struct db_stmt *st = db_stmt(app->db, sql_version_del);
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, index_id);
+	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	if (version)
 		bind_text(st, 3, version);
@@ -486,15 +484,15 @@ static const char sql_blob_used[] =
 
 int pypi_blob_used(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_blob_used);
+	struct db_stmt *st = db_stmt(app->db, sql_blob_used);
 	int used = 1;	/* unsure: keep it */
 
 	if (!st)
 		return 1;
 	bind_text(st, 1, hex);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		used = sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	if (db_step(st) == DB_ROW)
+		used = db_column_int(st, 0);
+	db_reset(st);
 	return used;
 }
 
@@ -507,19 +505,19 @@ static const char sql_token_gc[] = "DELETE FROM pypi_tokens WHERE expires < ?1";
 int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires,
 		   struct nb_err *e)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_token_gc);
+	struct db_stmt *st = db_stmt(app->db, sql_token_gc);
 	long long now = now_ms();
 
 	if (!st)
 		return no_stmt(e);
-	sqlite3_bind_int64(st, 1, now);
+	db_bind_int64(st, 1, now);
 	if (done(app, st, "token", e) < 0)	/* expired tokens go as new ones come */
 		return -1;
 	if (!(st = db_stmt(app->db, sql_token_add)))
 		return no_stmt(e);
 	bind_text(st, 1, token_hash);
 	bind_text(st, 2, user);
-	sqlite3_bind_int64(st, 3, now + expires * 1000);
+	db_bind_int64(st, 3, now + expires * 1000);
 	return done(app, st, "token", e);
 }
 
@@ -528,15 +526,15 @@ static const char sql_token_user[] =
 
 const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash)
 {
-	sqlite3_stmt *st = db_stmt(app->db, sql_token_user);
+	struct db_stmt *st = db_stmt(app->db, sql_token_user);
 	const char *u = NULL;
 
 	if (!st)
 		return NULL;
 	bind_text(st, 1, token_hash);
-	sqlite3_bind_int64(st, 2, now_ms());
-	if (sqlite3_step(st) == SQLITE_ROW)
+	db_bind_int64(st, 2, now_ms());
+	if (db_step(st) == DB_ROW)
 		u = col(a, st, 0);
-	sqlite3_reset(st);
+	db_reset(st);
 	return u;
 }

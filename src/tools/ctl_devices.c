@@ -119,9 +119,9 @@ static const struct ctl_col device_cols[] = {
 };
 
 /* Column i of the current row as text ("" for NULL). */
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(struct db_stmt *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
+	const unsigned char *s = db_column_text(st, i);
 
 	return s ? (const char *)s : "";
 }
@@ -131,7 +131,7 @@ int cmd_device_list(int argc, char **argv)
 	struct ctl_list l;
 	struct app app;
 	struct arena a;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int json, rc;
 
 	if (ctl_list_opts("device list", argc, argv, 0, "", &json) < 0)
@@ -143,18 +143,18 @@ int cmd_device_list(int argc, char **argv)
 	st = db_stmt(app.db, "SELECT controller_id, state, sw_version, mode, hw_model, hw_revision,"
 			     " last_seen, feed, name, tags, tenant FROM ddi_devices"
 			     " ORDER BY controller_id");
-	while (st && sqlite3_step(st) == SQLITE_ROW) {
+	while (st && db_step(st) == DB_ROW) {
 		ctl_put_text(&l, col(st, 0));
 		ctl_put_text(&l, col(st, 1));
 		ctl_put_text(&l, col(st, 2));
 		ctl_put_text(&l, col(st, 3));
 		ctl_put_text(&l, arena_printf(&a, "%s:%s", col(st, 4), col(st, 5)));
-		ctl_put_int(&l, sqlite3_column_int64(st, 6));
+		ctl_put_int(&l, db_column_int64(st, 6));
 		for (int i = 7; i < 11; i++)
 			ctl_put_text(&l, col(st, i));
 	}
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	rc = st ? ctl_list_print(&l, stdout) : -1;
 	arena_free(&a);
 	app_close(&app);
@@ -164,17 +164,17 @@ int cmd_device_list(int argc, char **argv)
 /* A device by controller id, in whichever tenant has it (the first). */
 static int find_device(struct app *app, const char *cid, struct ddi_device *d)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT tenant FROM ddi_devices WHERE controller_id=?"
+	struct db_stmt *st = db_stmt(app->db, "SELECT tenant FROM ddi_devices WHERE controller_id=?"
 				   " ORDER BY id LIMIT 1");
 	char tenant[64] = "";
 
 	if (!cid_ok(cid))
 		return -1;
 	if (st) {
-		sqlite3_bind_text(st, 1, cid, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			snprintf(tenant, sizeof(tenant), "%s", sqlite3_column_text(st, 0));
-		sqlite3_reset(st);
+		db_bind_text(st, 1, cid, -1, DB_STATIC);
+		if (db_step(st) == DB_ROW)
+			snprintf(tenant, sizeof(tenant), "%s", db_column_text(st, 0));
+		db_reset(st);
 	}
 	if (!*tenant || ddi_device_get(app, tenant, cid, d) < 0) {
 		fprintf(stderr, "nestboxctl: no device %s\n", cid);
@@ -366,7 +366,7 @@ int cmd_device_show(int argc, char **argv)
 	struct ddi_device d;
 	struct app app;
 	struct arena a;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	if (cid_operand("device show", argc, argv))
 		return 2;
@@ -393,13 +393,13 @@ int cmd_device_show(int argc, char **argv)
 			     " JOIN ddi_software s ON s.id = a.software_id"
 			     " WHERE a.device_id=? ORDER BY a.id DESC");
 	if (st) {
-		sqlite3_bind_int64(st, 1, d.id);
-		while (sqlite3_step(st) == SQLITE_ROW)
+		db_bind_int64(st, 1, d.id);
+		while (db_step(st) == DB_ROW)
 			printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n",
-			       (long long)sqlite3_column_int64(st, 0), ctl_printable(&a, col(st, 1)),
-			       sqlite3_column_int(st, 2), ctl_printable(&a, col(st, 3)),
-			       (long long)sqlite3_column_int64(st, 4));
-		sqlite3_reset(st);
+			       (long long)db_column_int64(st, 0), ctl_printable(&a, col(st, 1)),
+			       db_column_int(st, 2), ctl_printable(&a, col(st, 3)),
+			       (long long)db_column_int64(st, 4));
+		db_reset(st);
 	}
 	arena_free(&a);
 	app_close(&app);

@@ -134,15 +134,15 @@ int cmd_image_list(int argc, char **argv)
 /* gc: 1 while a blob is an image of the software repository. */
 static int software_known(struct app *app, const char *hex)
 {
-	sqlite3_stmt *st = db_stmt(app->db, "SELECT 1 FROM ddi_software WHERE sha256=?");
+	struct db_stmt *st = db_stmt(app->db, "SELECT 1 FROM ddi_software WHERE sha256=?");
 	int rc;
 
 	if (!st)
 		return 1;	/* when unsure, keep */
-	sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc != SQLITE_DONE;
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc != DB_DONE;
 }
 
 struct gc_ctx {

@@ -91,7 +91,7 @@ int cmd_software_list(int argc, char **argv)
 	struct ctl_list l;
 	struct app app;
 	struct arena a;
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int json, rc;
 
 	if (ctl_list_opts("software list", argc, argv, 0, "", &json) < 0)
@@ -101,14 +101,14 @@ int cmd_software_list(int argc, char **argv)
 	arena_init(&a);
 	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
 	st = db_stmt(app.db, sql_software_list);
-	while (st && sqlite3_step(st) == SQLITE_ROW)
+	while (st && db_step(st) == DB_ROW)
 		for (int i = 0; i < 8; i++)
 			if (software_cols[i].kind == CTL_TEXT || software_cols[i].kind == CTL_HASH)
-				ctl_put_text(&l, (const char *)sqlite3_column_text(st, i));
+				ctl_put_text(&l, (const char *)db_column_text(st, i));
 			else
-				ctl_put_int(&l, (long long)sqlite3_column_int64(st, i));
+				ctl_put_int(&l, (long long)db_column_int64(st, i));
 	if (st)
-		sqlite3_reset(st);
+		db_reset(st);
 	rc = ctl_list_print(&l, stdout);
 	arena_free(&a);
 	app_close(&app);

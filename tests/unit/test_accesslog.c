@@ -4,6 +4,7 @@
  * fields, one test per refused shape, and the pump from a pipe into the
  * store (hot rows, a refused line skipped, the last line without newline).
  */
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

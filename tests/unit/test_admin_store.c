@@ -9,6 +9,7 @@
  * throttling (the count, the wait, the window restart, clear), and the
  * request-level helpers admin_csrf_ok and admin_name_ok.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

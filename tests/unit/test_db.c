@@ -6,6 +6,7 @@
  * the same SQL address, reset and unbound on reuse), and transactions
  * (begin/commit/rollback as seen from a second connection).
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -184,7 +185,7 @@ static void test_stmt_cache_same_stmt(void **state)
 {
 	struct fx *f = *state;
 	struct db *db = open_ok(f, 3);
-	sqlite3_stmt *a, *b, *c;
+	struct db_stmt *a, *b, *c;
 
 	a = db_stmt(db, sql_sel);
 	assert_non_null(a);
@@ -202,25 +203,25 @@ static void test_stmt_cache_resets_and_unbinds(void **state)
 {
 	struct fx *f = *state;
 	struct db *db = open_ok(f, 3);
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 
 	st = db_stmt(db, sql_sel);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "one");
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "two");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal((const char *)db_column_text(st, 0), "one");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal((const char *)db_column_text(st, 0), "two");
 	/* mid-iteration: the next db_stmt starts over */
 	st = db_stmt(db, sql_sel);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(st, 0), "one");
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal((const char *)db_column_text(st, 0), "one");
 
 	st = db_stmt(db, sql_param);
-	sqlite3_bind_int(st, 1, 42);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 42);
+	db_bind_int(st, 1, 42);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 42);
 	st = db_stmt(db, sql_param);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_type(st, 0), SQLITE_NULL);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_type(st, 0), DB_NULL);
 	db_close(db);
 }
 
@@ -329,23 +330,23 @@ static void test_stmt_cache_full_keeps_busy(void **state)
 	static char sql[N][32];
 	struct fx *f = *state;
 	struct db *db = open_ok(f, 3);
-	sqlite3_stmt *busy = db_stmt(db, sql_sel), *st;
+	struct db_stmt *busy = db_stmt(db, sql_sel), *st;
 	int i;
 
-	assert_int_equal(sqlite3_step(busy), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(busy, 0), "one");
+	assert_int_equal(db_step(busy), DB_ROW);
+	assert_string_equal((const char *)db_column_text(busy, 0), "one");
 	for (i = 0; i < N; i++) {
 		snprintf(sql[i], sizeof(sql[i]), "SELECT %d", i);
 		st = db_stmt(db, sql[i]);
 		assert_non_null(st);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), i);
-		sqlite3_reset(st);
+		assert_int_equal(db_step(st), DB_ROW);
+		assert_int_equal(db_column_int(st, 0), i);
+		db_reset(st);
 	}
 	assert_true(busy_alive(db_handle(db), sql_sel));
-	assert_int_equal(sqlite3_step(busy), SQLITE_ROW);
-	assert_string_equal((const char *)sqlite3_column_text(busy, 0), "two");
-	assert_int_equal(sqlite3_step(busy), SQLITE_DONE);
+	assert_int_equal(db_step(busy), DB_ROW);
+	assert_string_equal((const char *)db_column_text(busy, 0), "two");
+	assert_int_equal(db_step(busy), DB_DONE);
 	db_close(db);
 }
 

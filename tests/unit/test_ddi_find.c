@@ -4,6 +4,7 @@
  * sort and page with its total; ddi_device_bulk all or nothing;
  * ddi_nocand_facts, what explains a decision without a candidate.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -122,13 +123,13 @@ static void test_search_refuses_out_of_range(void **state)
 static const char *feeds(struct fx *f)
 {
 	static char out[128];
-	sqlite3_stmt *st = db_stmt(f->app.db, "SELECT group_concat(feed || ':' || mode, ' ')"
+	struct db_stmt *st = db_stmt(f->app.db, "SELECT group_concat(feed || ':' || mode, ' ')"
 				   " FROM (SELECT feed, mode FROM ddi_devices ORDER BY id)");
 
 	out[0] = '\0';
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, sizeof(out), "%s", sqlite3_column_text(st, 0));
-	sqlite3_reset(st);
+	if (st && db_step(st) == DB_ROW && db_column_text(st, 0))
+		snprintf(out, sizeof(out), "%s", db_column_text(st, 0));
+	db_reset(st);
 	return out;
 }
 

@@ -5,6 +5,7 @@
  * the column bounds before anything is stored; self-registration in
  * setup/lax mode stops at its cap and its hourly rate, and is counted.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -51,12 +52,12 @@ static int teardown(void **state)
 
 static long long devices(struct fx *f)
 {
-	sqlite3_stmt *st = db_stmt(f->app.db, "SELECT count(*) FROM ddi_devices");
+	struct db_stmt *st = db_stmt(f->app.db, "SELECT count(*) FROM ddi_devices");
 	long long n = -1;
 
-	if (st && sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	if (st && db_step(st) == DB_ROW)
+		n = db_column_int64(st, 0);
+	db_reset(st);
 	return n;
 }
 

@@ -5,6 +5,7 @@
  * writing past its end (run under ASan by `make asan`), and what is queued
  * is written once the lock is gone.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

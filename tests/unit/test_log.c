@@ -6,6 +6,7 @@
  * request_log_rows gauge), label escaping, an empty store, and counters
  * fed through reqlog agreeing with each other.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -20,6 +20,7 @@
  *  - mip_hosted_has.
  * Tests marked BUG fail on purpose: they pin a defect in src/ (see there).
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

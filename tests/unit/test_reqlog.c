@@ -6,6 +6,7 @@
  * trimming to the newest N rows, and a failed flush keeping the rows.
  * Times are given explicitly so nothing depends on the clock.
  */
+#include <sqlite3.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
