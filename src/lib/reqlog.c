@@ -205,8 +205,6 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 fail:
 	fprintf(stderr, "nestbox[accesslog]: request log not written: %s\n", db_errmsg(db));
 	db_rollback(db);
-	if (l->n == REQLOG_BUF)
-		l->n = 0;	/* bounded: drop rather than grow */
 	return -1;
 }
 
@@ -215,8 +213,12 @@ void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e)
 	if (l->to_stderr)
 		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", e->program,
 			e->method, e->path, e->status, e->bytes, e->dur_us, e->remote, e->ua);
-	if (l->n == REQLOG_BUF)
-		reqlog_flush(l, db);
+	if (l->n == REQLOG_BUF && reqlog_flush(l, db) < 0) {
+		/* bounded: drop rather than grow (a caller that can wait for
+		 * the store flushes before, as accesslog_pump does) */
+		fprintf(stderr, "nestbox[accesslog]: %d request log rows dropped\n", l->n);
+		l->n = 0;
+	}
 	if (l->n < REQLOG_BUF)
 		l->e[l->n++] = *e;
 	if (l->n >= l->flush_every || reqlog_due(l, reqlog_now_ms()))

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 struct pump {
@@ -16,7 +18,26 @@ struct pump {
 	struct reqlog *log;
 	struct db *db;
 	int hot_rows;
+	volatile sig_atomic_t *stop;
 };
+
+/*
+ * The log's buffer is full: it is written before another row is added,
+ * retried every 100 ms while the store is held (rows wait; the reader
+ * keeps draining the pipe meanwhile).  Only after a stop does it give up,
+ * after 10 more tries, and reqlog_add then drops the buffer, said on
+ * stderr.
+ */
+static void make_room(struct pump *p)
+{
+	int tries = 0;
+
+	while (p->log->n >= REQLOG_BUF && reqlog_flush(p->log, p->db) < 0) {
+		if (*p->stop && ++tries >= 10)
+			return;
+		poll(NULL, 0, 100);
+	}
+}
 
 static void one_line(struct pump *p, const char *line, size_t len)
 {
@@ -35,6 +56,7 @@ static void one_line(struct pump *p, const char *line, size_t len)
 	/* a hot route's errors get a row: a device polling with a wrong
 	 * token must leave a trace an operator can find */
 	e.norow = hot && !p->hot_rows && e.status < 400;
+	make_room(p);
 	reqlog_add(p->log, p->db, &e);
 }
 
@@ -65,22 +87,148 @@ static void take_lines(struct pump *p)
 	}
 }
 
-/* Waits for input up to the next flush; 1 readable, 0 timeout, -1 error. */
-static int wait_input(int fd, const struct reqlog *log, int draining)
-{
-	struct pollfd pfd = { fd, POLLIN, 0 };
-	long ms = draining ? 100 : log->flush_ms < 10 ? 10 : log->flush_ms;
-	int n = poll(&pfd, 1, (int)ms);
+/*
+ * The pipe is drained by a thread of its own into this queue, so that a
+ * store held by another writer (a flush waits up to db.busy_timeout_ms,
+ * then retries) never leaves the pipe full: lighttpd drops log lines it
+ * cannot write at once ("error flushing log"), and Apache's workers block
+ * on a full pipe.  The queue is bounded (ACCESSLOG_QUEUE_MAX bytes); past
+ * it the reader waits, which is the front end's pipe filling as before.
+ */
+#define ACCESSLOG_QUEUE_MAX (64u << 20)
+#define CHUNK 65536
 
-	if (n < 0)
-		return errno == EINTR ? 0 : -1;
-	return n > 0;
+struct chunk {
+	struct chunk *next;
+	size_t n;
+	char b[CHUNK];
+};
+
+struct queue {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;		/* signalled on a new chunk, room or the end */
+	struct chunk *head, *tail;
+	size_t bytes;
+	int done;			/* the reader saw EOF, an error or a stop */
+	int failed;			/* … a read error */
+	int fd;
+	volatile sig_atomic_t *stop;
+};
+
+static void queue_put(struct queue *q, struct chunk *c)
+{
+	pthread_mutex_lock(&q->mu);
+	while (q->bytes >= ACCESSLOG_QUEUE_MAX)
+		pthread_cond_wait(&q->cond, &q->mu);
+	c->next = NULL;
+	if (q->tail)
+		q->tail->next = c;
+	else
+		q->head = c;
+	q->tail = c;
+	q->bytes += c->n;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->mu);
+}
+
+static void queue_end(struct queue *q, int failed)
+{
+	pthread_mutex_lock(&q->mu);
+	q->done = 1;
+	q->failed = failed;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->mu);
+}
+
+/* The reader: read() until EOF; after a stop, until the pipe is quiet. */
+static void *reader(void *arg)
+{
+	struct queue *q = arg;
+	struct chunk *c = NULL;
+
+	for (;;) {
+		struct pollfd pfd = { q->fd, POLLIN, 0 };
+		ssize_t got;
+		int n = poll(&pfd, 1, 100);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n <= 0) {
+			if (*q->stop)
+				break;	/* drained after SIGTERM */
+			continue;
+		}
+		if (!c && !(c = malloc(sizeof(*c))))
+			break;
+		got = read(q->fd, c->b, sizeof(c->b));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			free(c);
+			queue_end(q, got < 0);
+			return NULL;
+		}
+		c->n = (size_t)got;
+		queue_put(q, c);
+		c = NULL;
+	}
+	free(c);
+	queue_end(q, 0);
+	return NULL;
+}
+
+/*
+ * Takes the next chunk, waiting at most until the log's next flush is due.
+ * NULL when none came (then *ended says whether the reader finished).
+ */
+static struct chunk *queue_take(struct queue *q, const struct reqlog *log, int *ended)
+{
+	struct chunk *c = NULL;
+	struct timespec until;
+	long ms = log->flush_ms < 10 ? 10 : log->flush_ms;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += ms / 1000;
+	until.tv_nsec += (ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&q->mu);
+	while (!q->head && !q->done)
+		if (pthread_cond_timedwait(&q->cond, &q->mu, &until) == ETIMEDOUT)
+			break;
+	if ((c = q->head)) {
+		q->head = c->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->bytes -= c->n;
+		pthread_cond_broadcast(&q->cond);
+	}
+	*ended = !c && q->done;
+	pthread_mutex_unlock(&q->mu);
+	return c;
+}
+
+/* Feeds a chunk's bytes through the line buffer. */
+static void take_chunk(struct pump *p, const struct chunk *c)
+{
+	size_t off = 0;
+
+	while (off < c->n) {
+		size_t room = sizeof(p->buf) - p->n, k = c->n - off < room ? c->n - off : room;
+		memcpy(p->buf + p->n, c->b + off, k);
+		p->n += k;
+		off += k;
+		take_lines(p);
+	}
 }
 
 long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 		    volatile sig_atomic_t *stop)
 {
 	struct pump *p = calloc(1, sizeof(*p));	/* 20 KiB: off the stack */
+	struct queue q = { .fd = fd, .stop = stop };
+	pthread_t t;
 	long rc = 0;
 
 	if (!p)
@@ -88,35 +236,32 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 	p->log = log;
 	p->db = db;
 	p->hot_rows = hot_rows;
-	for (;;) {
-		int w = wait_input(fd, log, *stop);
-		ssize_t got;
-		if (w < 0) {
-			rc = -1;
-			break;
-		}
-		if (w == 0) {
-			if (*stop)
-				break;	/* drained after SIGTERM */
-			if (reqlog_due(log, reqlog_now_ms()))
-				reqlog_flush(log, db);
-			continue;
-		}
-		got = read(fd, p->buf + p->n, sizeof(p->buf) - p->n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			rc = got < 0 ? -1 : 0;
-			break;
-		}
-		p->n += (size_t)got;
-		take_lines(p);
+	p->stop = stop;
+	pthread_mutex_init(&q.mu, NULL);
+	pthread_cond_init(&q.cond, NULL);
+	if (pthread_create(&t, NULL, reader, &q) != 0) {
+		free(p);
+		return -1;
 	}
+	for (;;) {
+		int ended;
+		struct chunk *c = queue_take(&q, log, &ended);
+		if (c) {
+			take_chunk(p, c);
+			free(c);
+		} else if (ended) {
+			break;
+		} else if (reqlog_due(log, reqlog_now_ms())) {
+			reqlog_flush(log, db);
+		}
+	}
+	pthread_join(t, NULL);
 	if (!p->skipping && p->n)
 		one_line(p, p->buf, p->n);	/* a last line without newline */
 	reqlog_flush(log, db);
-	if (rc == 0)
-		rc = p->refused;
+	rc = q.failed ? -1 : p->refused;
+	pthread_mutex_destroy(&q.mu);
+	pthread_cond_destroy(&q.cond);
 	free(p);
 	return rc;
 }

@@ -181,3 +181,52 @@ def test_ddi_last_seen_and_bad_token_without_traffic(make_nb):
         # the accepted poll stays out of the log (log.hot_rows is off)
         assert c.execute("SELECT count(*) FROM request_log WHERE path=? AND status=200",
                          (base,)).fetchone()[0] == 0
+
+
+def test_no_row_lost_while_the_store_is_held(make_nb):
+    """Another writer holds the store (BEGIN IMMEDIATE) for longer than
+    db.busy_timeout_ms while far more log lines than a pipe holds arrive:
+    every request still gets its row once the store is free.  Before, the
+    logger blocked in its flush, the pipe filled, lighttpd dropped lines
+    ("error flushing log") and a full buffer that could not be written was
+    thrown away."""
+    import http.client
+    import sqlite3
+    import threading
+    from conftest import wait_until
+    nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100", "NESTBOX_LOG__FLUSH_EVERY": "64"})
+    nb.start()
+    n_threads, per_thread = 4, 600
+    ua = {"User-Agent": "burst " + "u" * 400}  # ~500-byte lines: 2,400 of them >> a 64 KiB pipe
+    holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), timeout=30,
+                             isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    failures = []
+
+    def burst(t):
+        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
+        for i in range(per_thread):
+            c.request("GET", "/list/burst-%d-%d" % (t, i), headers=ua)
+            r = c.getresponse()
+            r.read()
+            if r.status != 200:
+                failures.append(r.status)
+        c.close()
+    threads = [threading.Thread(target=burst, args=(t,)) for t in range(n_threads)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    holder.execute("COMMIT")
+    holder.close()
+    assert failures == []
+    want = n_threads * per_thread
+
+    def logged():
+        with nb.db() as c:
+            return c.execute("SELECT count(*) FROM request_log WHERE path LIKE '/list/burst-%'"
+                             ).fetchone()[0]
+    wait_until(lambda: logged() >= want, "%d rows in the request log (%s)" % (
+        want, "see " + nb.log), limit=60)
+    assert logged() == want
+    assert "error flushing log" not in nb.read_log()

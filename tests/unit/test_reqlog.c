@@ -304,6 +304,30 @@ static void test_failed_flush_keeps_rows(void **state)
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
 }
 
+/*
+ * A full buffer whose flush fails keeps its rows (the access-log pump
+ * retries until the store is free); only reqlog_add, which cannot wait,
+ * drops a full buffer to stay bounded.
+ */
+static void test_failed_flush_of_full_buffer_keeps_rows(void **state)
+{
+	struct fx *f = *state;
+	struct reqlog l;
+	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+	int i;
+
+	reqlog_init(&l, REQLOG_BUF, 1000000, 100000, 0);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE metrics_latency RENAME TO ml_away"), 0);
+	for (i = 0; i < REQLOG_BUF; i++)
+		reqlog_add(&l, f->db, &e);
+	assert_int_equal(l.n, REQLOG_BUF);
+	assert_int_equal(reqlog_flush(&l, f->db), -1);
+	assert_int_equal(l.n, REQLOG_BUF);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE ml_away RENAME TO metrics_latency"), 0);
+	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), REQLOG_BUF);
+}
+
 static void test_null_db_keeps_buffer(void **state)
 {
 	struct reqlog l;
@@ -330,6 +354,7 @@ int main(void)
 		T(test_max_rows_trims_oldest),
 		T(test_max_rows_at_most_n_with_more_per_batch),
 		T(test_failed_flush_keeps_rows),
+		T(test_failed_flush_of_full_buffer_keeps_rows),
 		cmocka_unit_test(test_null_db_keeps_buffer),
 	};
 
