@@ -51,8 +51,20 @@ int pypi_bootstrap(struct app *app, const struct pypi_settings *s, struct nb_err
 {
 	char hash[AUTH_HASH_MAX] = "!";
 	struct nb_err mine;
+	struct pypi_user u;
+	struct arena a;
 	int rc;
 
+	/*
+	 * Made at an earlier start: a read, so that a program starting while
+	 * another writer holds the store does not fail its start-up.
+	 */
+	arena_init(&a);
+	rc = pypi_user_get(app, &a, "root", &u, NULL);
+	arena_free(&a);
+	db_read_end(app->db);
+	if (rc == 0)
+		return 0;
 	if (*s->root_password && auth_hash_password(s->root_password, hash, sizeof(hash)) < 0)
 		return nb_fail(e, NB_INTERNAL, "cannot hash pypi.root_password");
 	if (db_begin(app->db) < 0)
