@@ -517,7 +517,8 @@ int cmd_pypi_import(int argc, char **argv)
 		arena_free(&a);
 		return ctl_fail(NULL, &e);
 	}
-	if (ctl_pypi_open(&app) < 0) {
+	/* not ctl_pypi_open: root comes from the export, not from this start */
+	if (ctl_open(&app) < 0) {
 		cJSON_Delete(root);
 		arena_free(&a);
 		return 1;
