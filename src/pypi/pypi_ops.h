@@ -73,4 +73,37 @@ int pypi_ops_indexes_clear(struct app *app, struct nb_err *e);
  * root's password hash and email replaced. */
 int pypi_ops_user_import(struct app *app, const struct pypi_user *u, struct nb_err *e);
 
+/*
+ * -- pypi_ops_doc.c: the export document (<dir>/pypi.json) --
+ *
+ * {"format": PYPI_DOC_FORMAT, "format_version": PYPI_DOC_VERSION,
+ *  "users":   [{"name", "email", "pw_hash"}],
+ *  "indexes": [{"user", "name", and devpi's indexconfig keys}],
+ *  "files":   [{"index": "user/name", "project", "name", "version",
+ *               "filename", "sha256", "md5", "size", "requires_python",
+ *               "summary", "requires_dist": [...], "metadata_sha256",
+ *               "uploaded_ms", "yanked": null or the reason}]}
+ * The readers take outside bytes: 0, or -1 with NB_INVALID naming the
+ * entry; strings point into the cJSON tree unless said otherwise.
+ */
+#define PYPI_DOC_FORMAT "nestbox-pypi"
+#define PYPI_DOC_VERSION 1
+
+/* text as a document of this format with its three arrays, or NULL with
+ * e; the caller cJSON_Delete()s it. */
+struct cJSON *pypi_doc_parse(const char *text, size_t len, struct nb_err *e);
+int pypi_doc_user(const struct cJSON *o, struct pypi_user *u, struct nb_err *e);
+int pypi_doc_index(const struct cJSON *o, const char **user, const char **name,
+		   struct nb_err *e);
+/* A file entry into f (requires_dist in a) and its index's names into
+ * user and index (PYPI_NAME_MAX bytes each). */
+int pypi_doc_file(struct arena *a, const struct cJSON *o, struct pypi_file *f, char *user,
+		  char *index, struct nb_err *e);
+/* "user/index" into its names (PYPI_NAME_MAX each); 0, or -1 when it is none. */
+int pypi_doc_split(const char *s, char *user, char *index);
+/* The entries as export writes them. */
+struct cJSON *pypi_doc_user_json(const struct pypi_user *u);
+struct cJSON *pypi_doc_index_json(struct arena *a, const struct pypi_index *ix);
+struct cJSON *pypi_doc_file_json(struct arena *a, const struct pypi_file *f);
+
 #endif

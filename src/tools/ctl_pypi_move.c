@@ -1,16 +1,8 @@
 /*
  * nestboxctl pypi export <dir> | import <dir>: the whole Python index as
- * a directory an operator can move or back up.
- *
- *   <dir>/pypi.json       {"format": "nestbox-pypi", "format_version": 1,
- *                          "users":   [{"name", "email", "pw_hash"}],
- *                          "indexes": [{"user", "name", devpi's indexconfig keys}],
- *                          "files":   [{"index": "user/name", "project", "name",
- *                                       "version", "filename", "sha256", "md5",
- *                                       "size", "requires_python", "summary",
- *                                       "requires_dist": [...], "metadata_sha256",
- *                                       "uploaded_ms", "yanked": null | reason}]}
- *   <dir>/files/<sha256>  each file's bytes and each wheel's METADATA
+ * a directory an operator can move or back up: <dir>/pypi.json (the
+ * document of pypi_ops.h, built and read by src/pypi/pypi_ops_doc.c) and
+ * <dir>/files/<sha256>, each file's bytes and each wheel's METADATA.
  *
  * Import reads the same shape back into a store that holds nothing but
  * what pypi.fcgi's first start makes (root, root/pypi): every blob is
@@ -31,8 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define FORMAT "nestbox-pypi"
-#define FORMAT_VERSION 1
 #define JSON_MAX (256L << 20)
 
 /* Prints e (ctx: what it concerns) for a step that fails with -1. */
@@ -40,19 +30,6 @@ static int say(const char *ctx, const struct nb_err *e)
 {
 	ctl_fail(ctx, e);
 	return -1;
-}
-
-/* "user/index" into its names, quietly: 0, or -1 when it is not one. */
-static int split_index(const char *s, char *user, char *index)
-{
-	const char *slash = s ? strchr(s, '/') : NULL;
-
-	if (!slash || (size_t)(slash - s) >= PYPI_NAME_MAX || strlen(slash + 1) >= PYPI_NAME_MAX)
-		return -1;
-	memcpy(user, s, (size_t)(slash - s));
-	user[slash - s] = '\0';
-	strcpy(index, slash + 1);
-	return pypi_ident_ok(user) && pypi_ident_ok(index) ? 0 : -1;
 }
 
 /* -- export -- */
@@ -118,40 +95,6 @@ static int export_blob(struct app *app, const char *dir, const char *hex)
 	return 0;
 }
 
-static cJSON *lines_json(struct arena *a, const char *s)
-{
-	cJSON *arr = cJSON_CreateArray();
-	char *copy = arena_strdup(a, s), *tok, *save = NULL;
-
-	for (tok = strtok_r(copy, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save))
-		cJSON_AddItemToArray(arr, cJSON_CreateString(tok));
-	return arr;
-}
-
-static cJSON *file_json(struct arena *a, const struct pypi_file *f)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(o, "index", arena_cat(a, f->user, "/", f->index, NULL));
-	cJSON_AddStringToObject(o, "project", f->project);
-	cJSON_AddStringToObject(o, "name", f->name);
-	cJSON_AddStringToObject(o, "version", f->version);
-	cJSON_AddStringToObject(o, "filename", f->filename);
-	cJSON_AddStringToObject(o, "sha256", f->sha256);
-	cJSON_AddStringToObject(o, "md5", f->md5);
-	cJSON_AddNumberToObject(o, "size", (double)f->size);
-	cJSON_AddStringToObject(o, "requires_python", f->requires_python);
-	cJSON_AddStringToObject(o, "summary", f->summary);
-	cJSON_AddItemToObject(o, "requires_dist", lines_json(a, f->requires_dist));
-	cJSON_AddStringToObject(o, "metadata_sha256", f->metadata_sha256);
-	cJSON_AddNumberToObject(o, "uploaded_ms", (double)f->uploaded_ms);
-	if (f->yanked)
-		cJSON_AddStringToObject(o, "yanked", f->yanked);
-	else
-		cJSON_AddNullToObject(o, "yanked");
-	return o;
-}
-
 /* The files of one index into arr, their blobs into dir; 0 or -1. */
 static int export_files(struct app *app, struct arena *a, const struct pypi_index *ix,
 			const char *dir, cJSON *arr)
@@ -170,7 +113,7 @@ static int export_files(struct app *app, struct arena *a, const struct pypi_inde
 			if (export_blob(app, dir, f[i].sha256) < 0 ||
 			    export_blob(app, dir, f[i].metadata_sha256) < 0)
 				return -1;
-			cJSON_AddItemToArray(arr, file_json(a, &f[i]));
+			cJSON_AddItemToArray(arr, pypi_doc_file_json(a, &f[i]));
 		}
 	}
 	return 0;
@@ -189,28 +132,14 @@ static int export_all(struct app *app, struct arena *a, const char *dir, cJSON *
 
 	for (names = pypi_user_list(app, a); *names; names++) {
 		struct pypi_user u;
-		cJSON *o;
 		if (pypi_user_get(app, a, *names, &u, &e) < 0)
 			return say(*names, &e);
-		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", u.name);
-		cJSON_AddStringToObject(o, "email", u.email);
-		cJSON_AddStringToObject(o, "pw_hash", u.pw_hash);
-		cJSON_AddItemToArray(users, o);
+		cJSON_AddItemToArray(users, pypi_doc_user_json(&u));
 	}
 	if ((n = pypi_index_list(app, a, NULL, &v, &e)) < 0)
 		return say(NULL, &e);
 	for (i = 0; i < n; i++) {
-		cJSON *o = pypi_index_json(a, &v[i]);
-		cJSON_AddStringToObject(o, "user", v[i].user);
-		cJSON_AddStringToObject(o, "name", v[i].name);
-		/* kept for a mirror made a stage later on, as the store keeps them */
-		if (!cJSON_HasObjectItem(o, "mirror_url") && *v[i].mirror_url) {
-			cJSON_AddStringToObject(o, "mirror_url", v[i].mirror_url);
-			cJSON_AddNumberToObject(o, "mirror_cache_expiry",
-						(double)v[i].mirror_cache_expiry);
-		}
-		cJSON_AddItemToArray(indexes, o);
+		cJSON_AddItemToArray(indexes, pypi_doc_index_json(a, &v[i]));
 		if (export_files(app, a, &v[i], dir, files) < 0)
 			return -1;
 	}
@@ -239,8 +168,8 @@ int cmd_pypi_export(int argc, char **argv)
 	}
 	arena_init(&a);
 	root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "format", FORMAT);
-	cJSON_AddNumberToObject(root, "format_version", FORMAT_VERSION);
+	cJSON_AddStringToObject(root, "format", PYPI_DOC_FORMAT);
+	cJSON_AddNumberToObject(root, "format_version", PYPI_DOC_VERSION);
 	db_read_begin(app.db);		/* one snapshot of every row */
 	if (export_all(&app, &a, argv[optind], root) == 0) {
 		text = cJSON_Print(root);
@@ -266,65 +195,6 @@ int cmd_pypi_export(int argc, char **argv)
 }
 
 /* -- import -- */
-
-/* o's string member key, or NULL (then *bad names it). */
-static const char *str_of(const cJSON *o, const char *key, const char **bad)
-{
-	const cJSON *v = cJSON_GetObjectItem(o, key);
-
-	if (cJSON_IsString(v))
-		return v->valuestring;
-	if (!*bad)
-		*bad = key;
-	return NULL;
-}
-
-static int hex64_ok(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return i == 64;
-}
-
-/* A file entry read into f (strings in a) and checked; 0, or -1 with e. */
-static int file_entry(struct arena *a, const cJSON *o, struct pypi_file *f, char *user,
-		      char *index, struct nb_err *e)
-{
-	const char *bad = NULL, *ix = str_of(o, "index", &bad);
-	const cJSON *deps = cJSON_GetObjectItem(o, "requires_dist"), *d, *y;
-	struct buf b;
-
-	memset(f, 0, sizeof(*f));
-	f->project = str_of(o, "project", &bad);
-	f->name = str_of(o, "name", &bad);
-	f->version = str_of(o, "version", &bad);
-	f->filename = str_of(o, "filename", &bad);
-	f->sha256 = str_of(o, "sha256", &bad);
-	f->md5 = str_of(o, "md5", &bad);
-	f->requires_python = str_of(o, "requires_python", &bad);
-	f->summary = str_of(o, "summary", &bad);
-	f->metadata_sha256 = str_of(o, "metadata_sha256", &bad);
-	f->size = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "size"));
-	f->uploaded_ms = (long long)cJSON_GetNumberValue(cJSON_GetObjectItem(o, "uploaded_ms"));
-	if (bad)
-		return nb_fail(e, NB_INVALID, "a file has no string \"%s\"", bad);
-	if (!pypi_project_ok(f->project) || !pypi_project_ok(f->name) ||
-	    !pypi_version_ok(f->version) || !pypi_filename_ok(f->filename) ||
-	    !hex64_ok(f->sha256) || (*f->metadata_sha256 && !hex64_ok(f->metadata_sha256)) ||
-	    !(f->size >= 0) || split_index(ix, user, index) < 0)
-		return nb_fail(e, NB_INVALID, "the file entry %s is not valid", f->filename);
-	buf_init(&b, a);
-	cJSON_ArrayForEach(d, deps)
-		if (cJSON_IsString(d))
-			buf_printf(&b, "%s%s", b.len ? "\n" : "", d->valuestring);
-	f->requires_dist = buf_cstr(&b);
-	y = cJSON_GetObjectItem(o, "yanked");
-	f->yanked = cJSON_IsString(y) ? y->valuestring : NULL;
-	return 0;
-}
 
 /* dir/files/hex into the blob store, hash-checked (size when size >= 0); 0 or -1 with e. */
 static int import_blob(struct app *app, const char *dir, const char *hex, long long size,
@@ -366,7 +236,7 @@ static int import_blobs(struct app *app, struct arena *a, const char *dir, const
 	struct pypi_file f;
 
 	cJSON_ArrayForEach(o, files)
-		if (file_entry(a, o, &f, user, index, e) < 0 ||
+		if (pypi_doc_file(a, o, &f, user, index, e) < 0 ||
 		    import_blob(app, dir, f.sha256, f.size, e) < 0 ||
 		    import_blob(app, dir, f.metadata_sha256, -1, e) < 0)
 			return -1;
@@ -378,16 +248,8 @@ static int import_users(struct app *app, const cJSON *users, struct nb_err *e)
 	const cJSON *o;
 
 	cJSON_ArrayForEach(o, users) {
-		const char *bad = NULL;
 		struct pypi_user u;
-		u.name = str_of(o, "name", &bad);
-		u.email = str_of(o, "email", &bad);
-		u.pw_hash = str_of(o, "pw_hash", &bad);
-		if (bad || !pypi_ident_ok(u.name) || strlen(u.name) >= PYPI_NAME_MAX ||
-		    !*u.pw_hash || strlen(u.pw_hash) > 1024 || strlen(u.email) > 256)
-			return nb_fail(e, NB_INVALID, "a user entry is not valid%s%s",
-				       bad ? ": no " : "", bad ? bad : "");
-		if (pypi_ops_user_import(app, &u, e) < 0)
+		if (pypi_doc_user(o, &u, e) < 0 || pypi_ops_user_import(app, &u, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -405,13 +267,12 @@ static int import_indexes(struct app *app, struct arena *a, const cJSON *indexes
 
 	for (pass = 0; pass < 2; pass++)
 		cJSON_ArrayForEach(o, indexes) {
-			const char *bad = NULL, *user = str_of(o, "user", &bad),
-				   *name = str_of(o, "name", &bad);
+			const char *user, *name;
 			struct pypi_index ix;
 			cJSON *cfg;
 			int rc;
-			if (bad || !pypi_ident_ok(user) || !pypi_ident_ok(name))
-				return nb_fail(e, NB_INVALID, "an index entry has no valid user/name");
+			if (pypi_doc_index(o, &user, &name, e) < 0)
+				return -1;
 			if (pass == 0)
 				pypi_index_defaults(&ix, user, name);
 			else if (pypi_index_get(app, a, user, name, &ix, e) < 0)
@@ -435,7 +296,7 @@ static int import_rows(struct app *app, struct arena *a, const cJSON *files, str
 	struct pypi_file f;
 
 	cJSON_ArrayForEach(o, files) {
-		if (file_entry(a, o, &f, user, index, e) < 0 ||
+		if (pypi_doc_file(a, o, &f, user, index, e) < 0 ||
 		    pypi_index_get(app, a, user, index, &ix, e) < 0)
 			return nb_err_prefix(e, "file %s", f.filename ? f.filename : "?");
 		f.index_id = ix.id;
@@ -475,7 +336,6 @@ static int import_store(struct app *app, struct arena *a, const cJSON *root, str
 static cJSON *read_export(struct arena *a, const char *dir, struct nb_err *e)
 {
 	char *path = arena_cat(a, dir, "/pypi.json", NULL), *text;
-	const cJSON *fmt, *ver;
 	size_t len;
 	cJSON *root;
 
@@ -483,19 +343,8 @@ static cJSON *read_export(struct arena *a, const char *dir, struct nb_err *e)
 		nb_fail(e, NB_INVALID, "cannot read %s", path);
 		return NULL;
 	}
-	root = cJSON_ParseWithLength(text, len);
-	fmt = cJSON_GetObjectItem(root, "format");
-	ver = cJSON_GetObjectItem(root, "format_version");
-	if (!root || !cJSON_IsString(fmt) || strcmp(fmt->valuestring, FORMAT) ||
-	    cJSON_GetNumberValue(ver) != FORMAT_VERSION ||
-	    !cJSON_IsArray(cJSON_GetObjectItem(root, "users")) ||
-	    !cJSON_IsArray(cJSON_GetObjectItem(root, "indexes")) ||
-	    !cJSON_IsArray(cJSON_GetObjectItem(root, "files"))) {
-		cJSON_Delete(root);
-		nb_fail(e, NB_INVALID, "%s is not a nestbox pypi export (format %s %d)", path,
-			FORMAT, FORMAT_VERSION);
-		return NULL;
-	}
+	if (!(root = pypi_doc_parse(text, len, e)))
+		nb_err_prefix(e, "%s", path);
 	return root;
 }
 
