@@ -248,9 +248,10 @@ static int index_list(struct app *app, int argc, char **argv)
 
 /*
  * devpi's `devpi index -c NAME key=value …` arguments as a config object:
- * a number stays a number (mirror_cache_expiry), the rest are strings
- * (lists comma-separated, volatile true/false): pypi_index_config reads
- * them as it reads a PUT body.  NULL after printing why.
+ * mirror_cache_expiry a number when it reads as one, the rest strings
+ * (lists comma-separated, volatile true/false, a title "2024" too):
+ * pypi_index_config reads them as it reads a PUT body.  NULL after
+ * printing why.
  */
 static cJSON *kv_config(int argc, char **argv)
 {
@@ -268,7 +269,7 @@ static cJSON *kv_config(int argc, char **argv)
 		}
 		*eq = '\0';
 		d = strtod(v, &end);
-		if (*v >= '0' && *v <= '9' && !*end)
+		if (!strcmp(argv[i], "mirror_cache_expiry") && *v >= '0' && *v <= '9' && !*end)
 			cJSON_AddNumberToObject(o, argv[i], d);
 		else
 			cJSON_AddStringToObject(o, argv[i], v);

@@ -119,10 +119,10 @@ def test_index_commands_speak_devpi_config(team):
     assert cfg["bases"] == ["alice/base", "root/pypi"] and cfg["acl_upload"] == ["alice"]
     assert config(nb, "alice", "base")["volatile"] is False
     ok(ctl(nb, "index", "modify", "alice/dev", "acl_upload=alice,:AUTHENTICATED:",
-           "mirror_whitelist=nb-lib", "title=Dev builds"))
+           "mirror_whitelist=nb-lib", "title=2024"))
     cfg = config(nb, "alice", "dev")
     assert cfg["acl_upload"] == ["alice", ":AUTHENTICATED:"]
-    assert cfg["mirror_whitelist"] == ["nb-lib"] and cfg["title"] == "Dev builds"
+    assert cfg["mirror_whitelist"] == ["nb-lib"] and cfg["title"] == "2024"
     ok(ctl(nb, "index", "create", "alice/mirror", "type=mirror",
            "mirror_url=http://127.0.0.1:9/simple/", "mirror_cache_expiry=60"))
     cfg = config(nb, "alice", "mirror")
