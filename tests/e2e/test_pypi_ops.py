@@ -351,8 +351,10 @@ def test_admin_indexes_and_index_pages(admin):
     nb, d, b = admin
     ok(ctl(nb, "upload", "alice/base", make_wheel(d, "nb-page", "1.0"),
            make_sdist(d, "nb-page", "1.0")))
+    ok(ctl(nb, "index", "modify", "alice/base", 'title=<script>alert("x")</script>'))
     r = b.get("/admin/pypi")
     assert r.status == 200
+    assert "<script>" not in r.text and "&lt;script&gt;alert(&quot;x&quot;)" in r.text
     assert 'href="/admin/pypi"' in r.text and 'class="on">Python' in r.text
     row = re.search(r'<tr><td><a href="/admin/pypi/alice/base">alice/base</a>.*?</tr>', r.text,
                     re.S).group(0)
