@@ -15,6 +15,8 @@
 #                   and with 10,000 packages (BENCH_MIP_PACKAGES sets, 0 skips)
 #   bench/ddi.sh    the hawkBit DDI server over many devices (BENCH_DDI=0 skips,
 #                   BENCH_DDI_DEVICES sets the large fleet)
+#   bench/pypi.sh   the Python index: project pages, a file, a big upload's
+#                   memory (BENCH_PYPI=0 skips)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
 #                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
@@ -33,6 +35,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/mip.sh"
 # shellcheck source=bench/ddi.sh
 . "$root/bench/ddi.sh"
+# shellcheck source=bench/pypi.sh
+. "$root/bench/pypi.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
 
@@ -41,9 +45,10 @@ mkbox_settings
 admin_settings
 mip_settings
 ddi_settings
+pypi_settings
 bench_need
 
-trap 'stop_server; mip_stop_upstream; admin_clean_upload' EXIT
+trap 'stop_server; mip_stop_upstream; admin_clean_upload; pypi_clean' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -52,10 +57,12 @@ bench_state_init
 mkbox_prepare
 [ "$mip_on" = 0 ] || mip_prepare
 [ "$ddi_on" = 0 ] || ddi_prepare
+[ "$pypi_on" = 0 ] || pypi_prepare
 start_server
 
 mkbox_run
 mip_run
 ddi_run
+pypi_run
 admin_run
 bench_finish

@@ -7,9 +7,11 @@
  */
 #include "../admin/admin.h"
 #include "../admin/admin_ddi.h"
+#include "../admin/admin_pypi.h"
 #include "../admin/admin_rollout.h"
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
+#include "../pypi/pypi.h"
 #include "programs.h"
 
 static const struct route_param_spec image_params[] = {
@@ -115,6 +117,31 @@ static const struct req_field api_device_in[] = {
 	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
 };
 
+/* the Python index's pages: an index by its devpi names, a project by its
+ * PEP 508 name; a change names a version or one file and is confirmed */
+#define PYPI_INDEX REQ_PATH_FIELD("user", pypi_ident_valid), \
+	REQ_PATH_FIELD("index", pypi_ident_valid)
+#define PYPI_LIST(n) { (n), REQ_FORM, req_v_text, REQ_EMPTY, 2048, NULL }
+static const struct req_field pypi_indexes_in[] = { DONE, REQ_END };
+static const struct req_field pypi_index_in[] = { PYPI_INDEX, DONE, REQ_END };
+static const struct req_field pypi_config_in[] = {
+	PYPI_INDEX, CSRF, { "type", REQ_FORM, req_v_text, 0, 16, NULL },
+	{ "volatile", REQ_FORM, req_v_text, 0, 8, NULL }, PYPI_LIST("bases"),
+	PYPI_LIST("acl_upload"), PYPI_LIST("mirror_whitelist"),
+	{ "mirror_url", REQ_FORM, req_v_text, REQ_EMPTY, 1023, NULL },
+	REQ_FORM_FIELD("mirror_cache_expiry", req_v_uint, 0),
+	{ "title", REQ_FORM, req_v_text, REQ_EMPTY, 256, NULL }, REQ_END
+};
+static const struct req_field pypi_project_in[] = {
+	PYPI_INDEX, REQ_PATH_FIELD("project", pypi_project_valid), DONE, REQ_END
+};
+static const struct req_field pypi_change_in[] = {
+	PYPI_INDEX, REQ_PATH_FIELD("project", pypi_project_valid), CSRF,
+	REQ_FORM_FIELD("version", pypi_version_valid, 0),
+	REQ_FORM_FIELD("file", pypi_filename_valid, 0), REQ_FORM_FIELD("yank", req_v_bool, 0),
+	REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
+};
+
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
 #define API ADMIN_API
@@ -173,6 +200,16 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/rollouts/:id/finish", admin_rollout_finish, "/rollouts",
 		 rollout_end_in, A),
 	ROUTE_IN("GET",  "/admin/audit", admin_audit_page, "/audit", audit_in, 0),
+	ROUTE_IN("GET",  "/admin/pypi", admin_pypi_indexes, "/pypi", pypi_indexes_in, 0),
+	ROUTE_IN("GET",  "/admin/pypi/:user/:index", admin_pypi_index, "/pypi", pypi_index_in, 0),
+	ROUTE_IN("POST", "/admin/pypi/:user/:index", admin_pypi_index_save, "/pypi",
+		 pypi_config_in, A),
+	ROUTE_IN("GET",  "/admin/pypi/:user/:index/:project", admin_pypi_project, "/pypi",
+		 pypi_project_in, 0),
+	ROUTE_IN("POST", "/admin/pypi/:user/:index/:project/yank", admin_pypi_yank, "/pypi",
+		 pypi_change_in, A),
+	ROUTE_IN("POST", "/admin/pypi/:user/:index/:project/delete", admin_pypi_delete, "/pypi",
+		 pypi_change_in, A),
 	ROUTE_IN("GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API),
 	ROUTE_IN("POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
 		 api_user_password_in, API),

@@ -6,6 +6,7 @@
  * devpi answers installers.  Changes are for the owner and root.
  */
 #include "pypi.h"
+#include "pypi_ops.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +197,26 @@ static int check_bases(struct app *app, struct arena *a, const struct pypi_index
 	return 0;
 }
 
+int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
+		      const cJSON *o, struct nb_err *e)
+{
+	if (apply_config(a, ix, o, e) < 0)
+		return -1;
+	return check_bases(app, a, ix, e);
+}
+
+void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *name)
+{
+	memset(ix, 0, sizeof(*ix));
+	ix->user = user;
+	ix->name = name;
+	ix->type = "stage";
+	ix->volatile_ = 1;
+	ix->bases = ix->mirror_whitelist = ix->mirror_url = ix->title = "";
+	ix->acl_upload = user;
+	ix->mirror_cache_expiry = 1800;
+}
+
 /* The config body applied onto ix and checked; 0 or -1 with e. */
 static int config_body(struct app *app, struct http_req *r, struct pypi_index *ix,
 		       struct nb_err *e)
@@ -205,9 +226,9 @@ static int config_body(struct app *app, struct http_req *r, struct pypi_index *i
 
 	if (!o)
 		return -1;
-	rc = apply_config(r->a, ix, o, e);
+	rc = pypi_index_config(app, r->a, ix, o, e);
 	cJSON_Delete(o);
-	return rc < 0 ? -1 : check_bases(app, r->a, ix, e);
+	return rc;
 }
 
 /* 1 when the request is pip or uv asking for the index's project list. */
@@ -253,14 +274,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 
 	if (pypi_need_owner(app, r, user, &me, e) < 0)
 		return -1;
-	memset(&ix, 0, sizeof(ix));
-	ix.user = user;
-	ix.name = req_str(r, "index");
-	ix.type = "stage";
-	ix.volatile_ = 1;
-	ix.bases = ix.mirror_whitelist = ix.mirror_url = ix.title = "";
-	ix.acl_upload = user;
-	ix.mirror_cache_expiry = 1800;
+	pypi_index_defaults(&ix, user, req_str(r, "index"));
 	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
 	    pypi_index_put(app, &ix, 1, e) < 0)
 		return -1;

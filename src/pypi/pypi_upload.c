@@ -8,6 +8,7 @@
  * (pypi_up_*) are public for the fuzz target of the form.
  */
 #include "pypi.h"
+#include "pypi_ops.h"
 #include "../lib/multipart.h"
 
 #include <ctype.h>
@@ -233,6 +234,13 @@ static int record(struct app *app, struct arena *a, const struct pypi_index *ix,
 	return 0;
 }
 
+int pypi_upload_stage(const struct pypi_index *ix, struct nb_err *e)
+{
+	if (strcmp(ix->type, "stage"))
+		return nb_fail(e, NB_FORBIDDEN, "a mirror index takes no uploads");
+	return 0;
+}
+
 /* Who may upload: 0, or -1 with NB_UNAUTHORIZED / NB_FORBIDDEN. */
 static int upload_auth(struct app *app, struct http_req *r, const struct pypi_index *ix,
 		       struct nb_err *e)
@@ -241,8 +249,8 @@ static int upload_auth(struct app *app, struct http_req *r, const struct pypi_in
 
 	if (pypi_auth_user(app, r, &user, e) < 0)
 		return -1;
-	if (strcmp(ix->type, "stage"))
-		return nb_fail(e, NB_FORBIDDEN, "a mirror index takes no uploads");
+	if (pypi_upload_stage(ix, e) < 0)
+		return -1;
 	if (pypi_may_upload(ix, user))
 		return 0;
 	if (!user)
@@ -268,23 +276,23 @@ static int check_md5(struct up *u, char *md5, struct nb_err *e)
 	return 0;
 }
 
-/* After the body: checks, stores and records; 0 or -1 with e. */
-static int finish(struct app *app, struct http_req *r, struct up *u, struct blob_writer *bw,
+/* After the body: checks, stores and records (strings in a); 0 or -1 with e. */
+static int finish(struct app *app, struct arena *a, struct up *u, struct blob_writer *bw,
 		  const struct pypi_index *ix, struct nb_err *e)
 {
-	struct pypi_file *f = arena_zalloc(r->a, sizeof(*f));
-	char md5[HASH_HEX_MAX], *sha = arena_alloc(r->a, HASH_HEX_MAX);
+	struct pypi_file *f = arena_zalloc(a, sizeof(*f));
+	char md5[HASH_HEX_MAX], *sha = arena_alloc(a, HASH_HEX_MAX);
 	int rc, fd;
 
 	if (check_md5(u, md5, e) < 0)
 		return -1;
-	f->filename = arena_strdup(r->a, u->filename);
+	f->filename = arena_strdup(a, u->filename);
 	/* the upload as written so far, read back through the writer's own
 	 * temp directory (never a path that a link could redirect) */
 	fd = openat(bw->tmpdir, bw->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot read the upload back");
-	rc = check_file(app, r->a, u, fd, f, e);
+	rc = check_file(app, a, u, fd, f, e);
 	close(fd);
 	if (rc < 0)
 		return -1;
@@ -297,9 +305,9 @@ static int finish(struct app *app, struct http_req *r, struct up *u, struct blob
 			       "cannot store the upload (disk full?)");
 	}
 	f->sha256 = sha;
-	f->md5 = arena_strdup(r->a, md5);
+	f->md5 = arena_strdup(a, md5);
 	f->index_id = ix->id;
-	if ((rc = record(app, r->a, ix, f, e)) < 0) {
+	if ((rc = record(app, a, ix, f, e)) < 0) {
 		drop_unused(app, sha);
 		drop_unused(app, f->metadata_sha256);
 	}
@@ -343,7 +351,7 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 	else if (rc == 0)
 		rc = check_form(u, e);
 	if (rc == 0)
-		rc = finish(app, r, u, bw, ix, e);
+		rc = finish(app, r->a, u, bw, ix, e);
 	else
 		hash_free(&u->md5);
 	if (bw->fd >= 0 && bw->tmp[0])
@@ -358,4 +366,49 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 int pypi_upload(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	return pypi_challenge(w, upload(app, r, w, e), e);
+}
+
+/* Streams fd into the upload's temp blob as the form's "content" part would. */
+static int copy_in(struct arena *a, struct up *u, int fd, struct nb_err *e)
+{
+	char *buf = arena_alloc(a, 65536);
+	ssize_t n;
+
+	while ((n = read(fd, buf, 65536)) > 0)
+		if (pypi_up_data(u, buf, (size_t)n) < 0)
+			return nb_fail(e, NB_UNAVAILABLE, "%s", u->why);
+	if (n < 0)
+		return nb_fail(e, NB_INVALID, "cannot read the file: %s", strerror(errno));
+	return 0;
+}
+
+int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix,
+		   const char *filename, int fd, struct nb_err *e)
+{
+	struct up *u = arena_zalloc(a, sizeof(*u));
+	struct blob_writer *bw = arena_zalloc(a, sizeof(*bw));
+	int rc;
+
+	if (pypi_upload_stage(ix, e) < 0)
+		return -1;
+	if (strlen(filename) >= sizeof(u->filename))
+		return nb_fail(e, NB_INVALID, "the file name is too long");
+	snprintf(u->filename, sizeof(u->filename), "%s", filename);
+	u->cur = F_CONTENT;
+	u->have_file = 1;
+	if (blob_writer_open(&app->blobs, bw) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot create a temporary file");
+	if (hash_init(&u->md5, HASH_MD5) < 0) {
+		blob_writer_abort(bw);
+		return nb_fail(e, NB_INTERNAL, "no md5");
+	}
+	u->bw = bw;
+	rc = copy_in(a, u, fd, e);
+	if (rc == 0)
+		rc = finish(app, a, u, bw, ix, e);
+	else
+		hash_free(&u->md5);
+	if (bw->fd >= 0 && bw->tmp[0])
+		blob_writer_abort(bw);
+	return rc;
 }

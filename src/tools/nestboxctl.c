@@ -3,6 +3,7 @@
  * function with its own --help (ctl_*.c); this table lists them all.
  */
 #include "ctl.h"
+#include "ctl_pypi.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -148,6 +149,23 @@ static const struct cmd cmds[] = {
 	  "Prints a new manifest signing key (shown once), or removes the key." },
 	{ "ota", "list", cmd_ota_list, "nestboxctl ota list [--json]",
 	  "Lists OTA repositories and their releases (the newest 30 of each)." },
+	{ "pypi", NULL, cmd_pypi, "nestboxctl pypi user|index|upload|yank|unyank|delete|export|import …",
+	  "The Python package index (/pypi, devpi's URLs and JSON API):\n"
+	  "  pypi user list [--json] | add NAME [--email E] | passwd NAME | delete NAME\n"
+	  "      (a password is read from the first line of standard input)\n"
+	  "  pypi index list [USER] [--json]\n"
+	  "  pypi index create|modify USER/INDEX [key=value …]   devpi's keys: type,\n"
+	  "      bases, volatile, acl_upload, mirror_whitelist, mirror_url,\n"
+	  "      mirror_cache_expiry, title (lists comma-separated)\n"
+	  "  pypi index delete USER/INDEX\n"
+	  "  pypi upload USER/INDEX FILE…   the checks of a twine upload\n"
+	  "  pypi yank|unyank USER/INDEX (PROJECT VERSION | --file NAME) [--reason R]\n"
+	  "  pypi delete USER/INDEX (PROJECT [VERSION] | --file NAME) [--force]\n"
+	  "      (--force on a non-volatile index, as devpi's ?force)\n"
+	  "  pypi export DIR   users (with password hashes), indexes, files and their\n"
+	  "      metadata into DIR/pypi.json and DIR/files/\n"
+	  "  pypi import DIR   the same back, into a store holding no index data yet\n"
+	  "      (exit status 3 otherwise)" },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

@@ -1,0 +1,178 @@
+/*
+ * The Python index's indexes (admin_pypi.h): the list, one index with its
+ * projects, and its devpi config saved from a form through the same rules
+ * as devpi's PATCH (pypi_index_config).
+ */
+#include "admin_pypi.h"
+#include "admin_audit.h"
+#include "../pypi/pypi_ops.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const char *admin_pypi_size(struct arena *a, long long v)
+{
+	if (v >= 1 << 30)
+		return arena_printf(a, "%.1f GiB", (double)v / (1 << 30));
+	if (v >= 1 << 20)
+		return arena_printf(a, "%.1f MiB", (double)v / (1 << 20));
+	if (v >= 1 << 10)
+		return arena_printf(a, "%.1f KiB", (double)v / (1 << 10));
+	return arena_printf(a, "%lld B", v);
+}
+
+/* "a,b" as "a, b" for reading (and editing: the config takes either). */
+static const char *list_text(struct arena *a, const char *list)
+{
+	struct buf b;
+	const char *p;
+
+	buf_init(&b, a);
+	for (p = list; *p; p++)
+		buf_printf(&b, *p == ',' ? ", " : "%c", *p);
+	return buf_cstr(&b);
+}
+
+/* One index as the pages show it: config, and its counts when stats. */
+static cJSON *index_json(struct app *app, struct arena *a, const struct pypi_index *ix,
+			 int stats)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct pypi_index_stats s = { 0, 0, 0 };
+	struct nb_err e;
+
+	cJSON_AddStringToObject(o, "owner", ix->user);
+	cJSON_AddStringToObject(o, "name", ix->name);
+	cJSON_AddStringToObject(o, "type", ix->type);
+	cJSON_AddBoolToObject(o, "mirror", !strcmp(ix->type, "mirror"));
+	cJSON_AddBoolToObject(o, "volatile", ix->volatile_);
+	cJSON_AddStringToObject(o, "bases", list_text(a, ix->bases));
+	cJSON_AddStringToObject(o, "acl_upload", list_text(a, ix->acl_upload));
+	cJSON_AddStringToObject(o, "mirror_whitelist", list_text(a, ix->mirror_whitelist));
+	cJSON_AddStringToObject(o, "mirror_url", ix->mirror_url);
+	cJSON_AddNumberToObject(o, "mirror_cache_expiry", (double)ix->mirror_cache_expiry);
+	cJSON_AddStringToObject(o, "title", ix->title);
+	if (stats && pypi_ops_index_stats(app, ix->id, &s, &e) == 0) {
+		cJSON_AddNumberToObject(o, "projects", (double)s.projects);
+		cJSON_AddNumberToObject(o, "files", (double)s.files);
+		cJSON_AddStringToObject(o, "size", admin_pypi_size(a, s.bytes));
+	}
+	return o;
+}
+
+int admin_pypi_indexes_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
+{
+	struct pypi_index *v;
+	cJSON *d, *arr;
+	int n, i;
+
+	if ((n = pypi_index_list(app, r->a, NULL, &v, e)) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(d, "indexes");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, index_json(app, r->a, &v[i], 1));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
+	admin_page(app, r, w, 200, "admin_pypi", "Python index", d);
+	return 0;
+}
+
+/* A project row of the index page: its newest version, files and size. */
+static cJSON *project_json(struct app *app, struct arena *a, const struct pypi_index *ix,
+			   const char *project)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct pypi_file *f;
+	struct nb_err e;
+	long long bytes = 0;
+	int n, i;
+
+	n = pypi_files_of(app, a, ix->id, project, &f, &e);
+	cJSON_AddStringToObject(o, "name", project);
+	cJSON_AddStringToObject(o, "href", arena_printf(a, "/admin/pypi/%s/%s/%s", ix->user,
+							ix->name, project));
+	for (i = 0; i < n; i++)
+		bytes += f[i].size;
+	cJSON_AddNumberToObject(o, "files", n > 0 ? n : 0);
+	cJSON_AddStringToObject(o, "latest", n > 0 ? f[n - 1].version : "");
+	cJSON_AddStringToObject(o, "size", admin_pypi_size(a, bytes));
+	return o;
+}
+
+/* The index page at status, with an error of the config form when err. */
+static int index_page(struct app *app, struct http_req *r, struct http_resp *w, int status,
+		      const char *err, struct nb_err *e)
+{
+	const char *user = req_str(r, "user"), *name = req_str(r, "index");
+	struct pypi_index ix;
+	const char **p;
+	cJSON *d, *arr;
+
+	if (pypi_index_get(app, r->a, user, name, &ix, e) < 0 ||
+	    pypi_projects_of(app, r->a, ix.id, &p, e) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	cJSON_AddItemToObject(d, "index", index_json(app, r->a, &ix, 1));
+	arr = cJSON_AddArrayToObject(d, "projects");
+	for (; *p; p++)
+		cJSON_AddItemToArray(arr, project_json(app, r->a, &ix, *p));
+	if (err)
+		cJSON_AddStringToObject(d, "config_error", err);
+	else if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
+	admin_page(app, r, w, status, "admin_pypi_index",
+		   arena_printf(r->a, "Index %s/%s", user, name), d);
+	return 0;
+}
+
+int admin_pypi_index_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
+{
+	return index_page(app, r, w, 200, NULL, e);
+}
+
+/* The form's fields as devpi's config object (an empty mirror_url of a
+ * stage is no key: the rule wants a URL when one is given). */
+static cJSON *form_config(struct http_req *r)
+{
+	static const char *const texts[] = { "type", "volatile", "bases", "acl_upload",
+					     "mirror_whitelist", "title", NULL };
+	cJSON *o = cJSON_CreateObject();
+	int i;
+
+	for (i = 0; texts[i]; i++)
+		if (req_has(r, texts[i]))
+			cJSON_AddStringToObject(o, texts[i], req_str(r, texts[i]));
+	if (req_has(r, "mirror_url") && *req_str(r, "mirror_url"))
+		cJSON_AddStringToObject(o, "mirror_url", req_str(r, "mirror_url"));
+	if (req_has(r, "mirror_cache_expiry"))
+		cJSON_AddNumberToObject(o, "mirror_cache_expiry",
+					(double)req_int(r, "mirror_cache_expiry", 1800));
+	return o;
+}
+
+int admin_pypi_index_save_run(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e)
+{
+	const char *user = req_str(r, "user"), *name = req_str(r, "index");
+	struct pypi_index ix;
+	cJSON *o;
+	int rc;
+
+	if (pypi_index_get(app, r->a, user, name, &ix, e) < 0)
+		return -1;
+	o = form_config(r);
+	rc = pypi_index_config(app, r->a, &ix, o, e);
+	cJSON_Delete(o);
+	if (rc < 0)
+		return e->kind == NB_INVALID ? index_page(app, r, w, 400, e->msg, e) : -1;
+	if (pypi_index_put(app, &ix, 0, e) < 0)
+		return -1;
+	admin_audit(app, "pypi index modify", "%s/%s: type %s, bases %s, volatile %s, "
+		    "acl_upload %s", user, name, ix.type, *ix.bases ? ix.bases : "none",
+		    ix.volatile_ ? "yes" : "no", *ix.acl_upload ? ix.acl_upload : "none");
+	http_redirect(w, arena_printf(r->a, "/admin/pypi/%s/%s?done=config+saved", user, name));
+	return 0;
+}

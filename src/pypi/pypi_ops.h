@@ -1,0 +1,109 @@
+/*
+ * pypi_ops.h - what the operators' doors to the Python index (nestboxctl
+ * pypi, the admin pages under /admin/pypi) call beyond pypi.h: the
+ * upload of a file already on disk through the same checks as twine's,
+ * devpi's index config applied from any source, per-file yank and
+ * delete, per-index sizes, and what export and import need.  The SQL is
+ * in pypi_ops_store.c; nothing here answers HTTP.
+ */
+#ifndef NB_PYPI_OPS_H
+#define NB_PYPI_OPS_H
+
+#include "pypi.h"
+
+struct cJSON;
+
+/* -- pypi_upload.c -- */
+
+/* NB_FORBIDDEN unless ix is a stage (a mirror takes no uploads). */
+int pypi_upload_stage(const struct pypi_index *ix, struct nb_err *e);
+/*
+ * Uploads the distribution open on fd (read from its current offset to
+ * its end) as filename onto ix, through the checks and the record of
+ * twine's upload (pypi_upload.c): file name, metadata read from the
+ * file, non-volatile conflicts (NB_CONFLICT), an identical file again is
+ * 0.  No rights are checked: the caller is the operator.  0, or -1 with e.
+ */
+int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix,
+		   const char *filename, int fd, struct nb_err *e);
+
+/* -- pypi_index.c -- */
+
+/* A new stage index of user as devpi makes it: volatile, acl_upload the owner. */
+void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *name);
+/*
+ * Applies devpi's index config keys in o (type, volatile, bases,
+ * acl_upload, mirror_whitelist, mirror_url, mirror_cache_expiry, title:
+ * lists as JSON arrays or comma-separated strings, volatile a boolean or
+ * "true"/"false") onto ix, and checks that every base exists.  Strings
+ * in a.  0, or -1 with NB_INVALID naming the key.
+ */
+int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
+		      const struct cJSON *o, struct nb_err *e);
+
+/* -- pypi_store.c -- */
+
+/* Every user name, sorted, NULL-terminated (never NULL). */
+const char **pypi_user_list(struct app *app, struct arena *a);
+
+/* -- pypi_ops_store.c: 0 or a count, or -1 with e (NB_UNAVAILABLE) -- */
+
+/* What one index holds. */
+struct pypi_index_stats {
+	long long projects, files, bytes;
+};
+
+int pypi_ops_index_stats(struct app *app, long long index_id, struct pypi_index_stats *out,
+			 struct nb_err *e);
+/* Yanks (reason non-NULL, "" for no reason) or unyanks one file; the count (0 or 1). */
+int pypi_ops_file_yank(struct app *app, long long index_id, const char *filename,
+		       const char *reason, struct nb_err *e);
+/* Deletes one file's row (its blob goes by gc); the count (0 or 1). */
+int pypi_ops_file_del(struct app *app, long long index_id, const char *filename,
+		      struct nb_err *e);
+/*
+ * 1 when the store holds anything an import would overwrite: a user
+ * other than root, an index other than root/pypi, or a file; else 0
+ * (what pypi.fcgi's first start leaves is empty).
+ */
+int pypi_ops_store_used(struct app *app, struct nb_err *e);
+/* Removes every index (import, after pypi_ops_store_used said 0). */
+int pypi_ops_indexes_clear(struct app *app, struct nb_err *e);
+/* A user's row as exported: NB_CONFLICT when it exists and is not root,
+ * root's password hash and email replaced. */
+int pypi_ops_user_import(struct app *app, const struct pypi_user *u, struct nb_err *e);
+
+/*
+ * -- pypi_ops_doc.c: the export document (<dir>/pypi.json) --
+ *
+ * {"format": PYPI_DOC_FORMAT, "format_version": PYPI_DOC_VERSION,
+ *  "users":   [{"name", "email", "pw_hash"}],
+ *  "indexes": [{"user", "name", and devpi's indexconfig keys}],
+ *  "files":   [{"index": "user/name", "project", "name", "version",
+ *               "filename", "sha256", "md5", "size", "requires_python",
+ *               "summary", "requires_dist": [...], "metadata_sha256",
+ *               "uploaded_ms", "yanked": null or the reason}]}
+ * The readers take outside bytes: 0, or -1 with NB_INVALID naming the
+ * entry; strings point into the cJSON tree unless said otherwise.
+ */
+#define PYPI_DOC_FORMAT "nestbox-pypi"
+#define PYPI_DOC_VERSION 1
+
+/* text as a document of this format with its three arrays, or NULL with
+ * e; the caller cJSON_Delete()s it. */
+struct cJSON *pypi_doc_parse(const char *text, size_t len, struct nb_err *e);
+int pypi_doc_user(const struct cJSON *o, struct pypi_user *u, struct nb_err *e);
+int pypi_doc_index(const struct cJSON *o, const char **user, const char **name,
+		   struct nb_err *e);
+/* A file entry into f (requires_dist in a) and its index's names into
+ * user and index (PYPI_NAME_MAX bytes each). */
+int pypi_doc_file(struct arena *a, const struct cJSON *o, struct pypi_file *f, char *user,
+		  char *index, struct nb_err *e);
+/* "user/index" into its names (PYPI_NAME_MAX each); 0, or -1 when it is none. */
+int pypi_doc_split(const char *s, char *user, char *index);
+/* The entries as export writes them. */
+struct cJSON *pypi_doc_user_json(const struct pypi_user *u);
+struct cJSON *pypi_doc_index_json(struct arena *a, const struct pypi_index *ix);
+struct cJSON *pypi_doc_file_json(struct arena *a, const struct pypi_file *f);
+
+#endif
