@@ -249,6 +249,31 @@ static int exists(struct nb_err *e, const char *tag)
 	return nb_fail(e, NB_CONFLICT, "release %s exists (releases never change)", tag);
 }
 
+/*
+ * The new release's rollout, at ota.rollout_start percent of the boards;
+ * the others keep the previous release.  When the previous release's own
+ * rollout had not reached every board, they keep what that one kept: a
+ * half-rolled-out release never reaches everyone by being superseded.
+ */
+static int start_rollout(struct pubctx *c, const struct ota_release *prev,
+			 const struct ota_release *rel)
+{
+	struct ota_rollout old, ro;
+	struct nb_err ignore;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.repo_id = c->repo.id;
+	ro.release_id = rel->id;
+	ro.percent = c->set->rollout_start;
+	if (prev) {
+		ro.prev_id = prev->id;
+		if (ota_rollout_get(c->app, c->repo.id, &old, &ignore) == 0 &&
+		    old.release_id == prev->id && old.prev_id && (old.paused || old.percent < 100))
+			ro.prev_id = old.prev_id;
+	}
+	return ota_rollout_put(c->app, &ro, c->e);
+}
+
 static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev,
 			struct ota_release *rel)
 {
@@ -256,7 +281,8 @@ static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev
 		return -1;
 	if (db_begin(c->app->db) < 0)
 		return nb_fail(c->e, NB_UNAVAILABLE, "the store is busy");
-	if (put_files(c) < 0 || ota_release_put(c->app, rel, c->e) < 0) {
+	if (put_files(c) < 0 || ota_release_put(c->app, rel, c->e) < 0 ||
+	    start_rollout(c, has_prev ? prev : NULL, rel) < 0) {
 		db_rollback(c->app->db);
 		/* a second publisher of the same tag won the race */
 		return c->e->kind == NB_CONFLICT ? exists(c->e, rel->tag)

@@ -148,6 +148,16 @@ static const struct cmd cmds[] = {
 	  "Prints a new manifest signing key (shown once), or removes the key." },
 	{ "ota", "list", cmd_ota_list, "nestboxctl ota list [--json]",
 	  "Lists OTA repositories and their releases (the newest 30 of each)." },
+	{ "ota", "boards", cmd_ota_boards, "nestboxctl ota boards [--repo o/r] [--json]",
+	  "Lists the boards that checked an OTA repository: by token name (or address),\n"
+	  "when last seen, user agent, the release or commit fetched completely last,\n"
+	  "the files of the last fetch, and the release it is fetching when unfinished." },
+	{ "ota", "rollout", cmd_ota_rollout,
+	  "nestboxctl ota rollout --repo o/r [--stage PCT] [--pause|--resume]",
+	  "Shows or changes the staged rollout of the newest release: releases/latest\n"
+	  "gives it to PCT% of the boards (a stable hash of each board's token) and\n"
+	  "the previous release to the rest; paused, it goes to no more boards.  A\n"
+	  "board never loses a release it has started fetching." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }
