@@ -29,6 +29,8 @@ struct pubctx {
 	int nfresh;
 	const struct ota_settings *set;
 	struct nb_err *e;
+	int git_src;			/* the source is a git repository */
+	struct ota_files in;		/* else its files, read before anything is written */
 };
 
 static int is_git(const char *src)
@@ -40,28 +42,49 @@ static int is_git(const char *src)
 	return ok;
 }
 
+/*
+ * Reads a directory or archive source into c->in (a git repository is
+ * read when committed), before the repository is touched: a source that
+ * is refused changes nothing.  A post_update that names no file of the
+ * source is refused here too.
+ */
+static int read_source(struct pubctx *c)
+{
+	struct ota_pub *p = c->p;
+	struct stat st;
+	int rc, i;
+
+	if (is_git(p->src)) {
+		c->git_src = 1;
+		return 0;
+	}
+	if (p->src_ref)
+		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
+	ota_files_init(&c->in, c->a, c->set->max_files, c->set->max_bytes);
+	if (stat(p->src, &st) < 0)
+		return nb_fail(c->e, NB_INVALID, "the source does not exist");
+	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&c->in, p->src, c->e)
+				 : ota_read_archive(&c->in, p->src, c->e);
+	if (rc < 0)
+		return -1;
+	p->skipped = c->in.skipped;
+	p->nskipped = c->in.nskipped;
+	for (i = 0; p->post_update && i < c->in.n; i++)
+		if (!strcmp(c->in.v[i].path, p->post_update))
+			return 0;
+	return p->post_update ? nb_fail(c->e, NB_INVALID,
+					"post_update names no file of the release") : 0;
+}
+
 /* The source as a commit in our repository; parent for built commits. */
 static int source_commit(struct pubctx *c, const char *parent)
 {
 	struct ota_pub *p = c->p;
-	struct ota_files f;
-	struct stat st;
-	int rc;
 
-	if (is_git(p->src))
+	if (c->git_src)
 		return ota_git_import(c->g, c->a, p->src, p->src_ref, p->commit, p->tag_sha, c->e);
-	if (p->src_ref)
-		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
-	ota_files_init(&f, c->a, c->set->max_files, c->set->max_bytes);
-	if (stat(p->src, &st) < 0)
-		return nb_fail(c->e, NB_INVALID, "the source does not exist");
-	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&f, p->src, c->e)
-				 : ota_read_archive(&f, p->src, c->e);
-	if (rc < 0)
-		return -1;
-	p->skipped = f.skipped;
-	p->nskipped = f.nskipped;
-	return ota_git_commit_files(c->g, &f, parent, p->tag ? p->tag : p->branch, p->commit, c->e);
+	return ota_git_commit_files(c->g, &c->in, parent, p->tag ? p->tag : p->branch, p->commit,
+				    c->e);
 }
 
 /* Stores one blob's bytes in the blob store and fills its row. */
@@ -210,7 +233,7 @@ static int put_files(struct pubctx *c)
 	return 0;
 }
 
-static int open_repo(struct pubctx *c, struct app *app, const struct ota_settings *s,
+static void ctx_init(struct pubctx *c, struct app *app, const struct ota_settings *s,
 		     struct arena *a, struct ota_pub *p, struct nb_err *e)
 {
 	memset(c, 0, sizeof(*c));
@@ -219,13 +242,41 @@ static int open_repo(struct pubctx *c, struct app *app, const struct ota_setting
 	c->a = a;
 	c->p = p;
 	c->e = e;
+}
+
+/* The names and the source are checked first (nothing written), then the
+ * repository is found or created and its git repository opened. */
+static int open_repo(struct pubctx *c, int (*names_ok)(struct pubctx *))
+{
+	struct ota_pub *p = c->p;
+
 	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
-		return nb_fail(e, NB_INVALID,
+		return nb_fail(c->e, NB_INVALID,
 			       "--repo must be owner/name (letters, digits, '.', '_', '-')");
-	if (ota_repo_ensure(app, p->owner, p->name, &c->repo, e) < 0)
-		return nb_err_prefix(e, "cannot record the repository");
-	c->g = ota_git_open(s, p->owner, p->name, 1, e);
+	if (names_ok(c) < 0 || read_source(c) < 0)
+		return -1;
+	if (ota_repo_ensure(c->app, p->owner, p->name, &c->repo, c->e) < 0)
+		return nb_err_prefix(c->e, "cannot record the repository");
+	c->g = ota_git_open(c->set, p->owner, p->name, 1, c->e);
 	return c->g ? 0 : -1;
+}
+
+static int tag_names_ok(struct pubctx *c)
+{
+	const struct ota_pub *p = c->p;
+
+	if (!p->tag || !ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
+		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
+			       " '.', '_', '-', '+')");
+	return 0;
+}
+
+static int branch_name_ok(struct pubctx *c)
+{
+	if (!c->p->branch || !ota_ref_ok(c->p->branch))
+		return nb_fail(c->e, NB_INVALID,
+			       "bad branch name (letters, digits, '.', '_', '-', '+')");
+	return 0;
 }
 
 /* Uses the source's annotated tag when it carries the release's name,
@@ -299,9 +350,6 @@ static int publish_check(struct pubctx *c, struct ota_release *prev, int *has_pr
 	struct ota_release rel;
 	struct ota_pub *p = c->p;
 
-	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
-		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
-			       " '.', '_', '-', '+')");
 	if (ota_release_by_tag(c->app, c->repo.id, p->tag, &rel, c->e) == 0)
 		return exists(c->e, p->tag);
 	if (c->e->kind != NB_NOT_FOUND)
@@ -320,7 +368,8 @@ int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
 
 	if (!e)
 		e = &local;	/* the steps read the kind of what failed */
-	if ((rc = open_repo(&c, app, s, a, p, e)) < 0 || (rc = publish_check(&c, &prev, &has_prev)) < 0 ||
+	ctx_init(&c, app, s, a, p, e);
+	if ((rc = open_repo(&c, tag_names_ok)) < 0 || (rc = publish_check(&c, &prev, &has_prev)) < 0 ||
 	    (rc = source_commit(&c, has_prev ? prev.commit : "")) < 0 || (rc = tag_object(&c)) < 0 ||
 	    (rc = collect(&c)) < 0)
 		goto out;
@@ -363,12 +412,9 @@ int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, str
 
 	if (!e)
 		e = &local;
-	if ((rc = open_repo(&c, app, s, a, p, e)) < 0)
+	ctx_init(&c, app, s, a, p, e);
+	if ((rc = open_repo(&c, branch_name_ok)) < 0)
 		goto out;
-	if (!ota_ref_ok(p->branch)) {
-		rc = nb_fail(e, NB_INVALID, "bad branch name (letters, digits, '.', '_', '-', '+')");
-		goto out;
-	}
 	if (ota_branch_get(app, c.repo.id, p->branch, &b, e) < 0) {
 		if (e->kind != NB_NOT_FOUND) {
 			rc = -1;

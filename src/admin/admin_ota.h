@@ -1,0 +1,39 @@
+/*
+ * admin_ota.h - the MicroPython OTA repositories in the admin (pages under
+ * /admin/ota, publishing also under /admin/api/ota for CI with an API
+ * token).  Pages: admin_ota.c (repositories, one repository: releases,
+ * branches, read tokens, the board inventory and the rollout; one
+ * release: files, sizes, manifest, its boards); changes: admin_ota_publish.c
+ * (an uploaded tar.gz/zip becomes a release or a branch tip) and
+ * admin_ota_forms.c (tokens, rollout).  Every change is audited.  The
+ * rows come from src/ota's store functions: no SQL here.
+ */
+#ifndef NB_ADMIN_OTA_H
+#define NB_ADMIN_OTA_H
+
+#include "admin.h"
+#include "../ota/ota.h"
+
+ADMIN_HANDLER(admin_ota_page)		/* admin_ota.c */
+ADMIN_HANDLER(admin_ota_repo_page)
+ADMIN_HANDLER(admin_ota_release_page)
+ADMIN_HANDLER(admin_ota_publish)	/* admin_ota_publish.c: the page and the API */
+ADMIN_HANDLER(admin_ota_token_add)	/* admin_ota_forms.c */
+ADMIN_HANDLER(admin_ota_token_revoke)
+ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
+
+/* The rollout form's actions (req_v_enum). */
+extern const char *const admin_ota_rollout_ops[];
+
+/*
+ * The repository page, also after a read token is made (new_token shown
+ * this once, with its name); status 200 or 201.
+ */
+int admin_ota_repo_render(struct app *app, struct http_req *r, struct http_resp *w,
+			  int status, const char *new_token, const char *token_name,
+			  struct nb_err *e);
+/* The :owner/:repo of the route; NB_NOT_FOUND when there is none. */
+int admin_ota_repo_of(struct app *app, struct http_req *r, struct ota_repo *repo,
+		      struct nb_err *e);
+
+#endif
