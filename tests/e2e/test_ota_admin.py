@@ -71,7 +71,8 @@ def curl_publish(nb, token, archive, *fields):
 def counts(nb):
     with nb.db() as db:
         return tuple(db.execute("SELECT count(*) FROM " + t).fetchone()[0]
-                     for t in ("ota_releases", "ota_files", "ota_branches", "ota_blobs"))
+                     for t in ("ota_repos", "ota_releases", "ota_files", "ota_branches",
+                               "ota_blobs"))
 
 
 def test_ci_publishes_with_an_api_token(site):
@@ -145,7 +146,7 @@ def test_api_publish_refused_without_token_and_for_bad_input(site):
     ro = api_token(v)
     status, _ = curl_publish(nb, ro, good, "repo=acme/app", "tag=v1")
     assert status == 403
-    assert counts(nb) == (0, 0, 0, 0)
+    assert counts(nb) == (0, 0, 0, 0, 0)
     assert nb.get("/ota/api/repos/acme/app/releases/latest").status == 404
 
 
