@@ -15,6 +15,8 @@
 #                   and with 10,000 packages (BENCH_MIP_PACKAGES sets, 0 skips)
 #   bench/ddi.sh    the hawkBit DDI server over many devices (BENCH_DDI=0 skips,
 #                   BENCH_DDI_DEVICES sets the large fleet)
+#   bench/ota.sh    the MicroPython OTA updater's checks and raw files (BENCH_OTA=0
+#                   skips)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
 #                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
@@ -33,6 +35,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/mip.sh"
 # shellcheck source=bench/ddi.sh
 . "$root/bench/ddi.sh"
+# shellcheck source=bench/ota.sh
+. "$root/bench/ota.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
 
@@ -41,6 +45,7 @@ mkbox_settings
 admin_settings
 mip_settings
 ddi_settings
+ota_settings
 bench_need
 
 trap 'stop_server; mip_stop_upstream; admin_clean_upload' EXIT
@@ -52,10 +57,12 @@ bench_state_init
 mkbox_prepare
 [ "$mip_on" = 0 ] || mip_prepare
 [ "$ddi_on" = 0 ] || ddi_prepare
+[ "$ota_on" = 0 ] || ota_prepare
 start_server
 
 mkbox_run
 mip_run
 ddi_run
+ota_run
 admin_run
 bench_finish
