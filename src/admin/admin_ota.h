@@ -26,6 +26,20 @@ ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
 extern const char *const admin_ota_rollout_ops[];
 
 /*
+ * The publish form's text fields (the multipart parts other than the
+ * file), in this order: repo, tag, branch, version, post_update, message,
+ * no_manifest, each NUL-terminated, "" when absent.  Fills p's names and
+ * options (owner and name receive the two halves of repo, OTA_NAME_MAX + 1
+ * bytes each; the strings of p point into val, owner and name).  0, or -1
+ * with e NB_INVALID: repo not owner/name of ota_name_ok names, neither or
+ * both of tag and branch, no_manifest not a boolean.  The tag, branch and
+ * version rules are ota_publish's.
+ */
+#define ADMIN_OTA_FORM_FIELDS 7
+int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, char *owner,
+			   char *name, struct nb_err *e);
+
+/*
  * The repository page, also after a read token is made (new_token shown
  * this once, with its name); status 200 or 201.
  */

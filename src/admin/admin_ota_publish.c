@@ -19,13 +19,12 @@
 #include <unistd.h>
 
 enum { F_REPO, F_TAG, F_BRANCH, F_VERSION, F_POST, F_MESSAGE, F_NO_MANIFEST, F_N };
-static const char *const fields[F_N] = {
+static const char *const fields[ADMIN_OTA_FORM_FIELDS] = {
 	"repo", "tag", "branch", "version", "post_update", "message", "no_manifest"
 };
 
-/* The form's text fields into p (empty fields are absent); 0, or -1 with e. */
-static int read_fields(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, char *owner,
-		       char *name, struct nb_err *e)
+int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, char *owner,
+			   char *name, struct nb_err *e)
 {
 	const char *slash = strchr(val[F_REPO], '/');
 	const char *nm = val[F_NO_MANIFEST];
@@ -99,7 +98,7 @@ static void answer(struct app *app, struct http_req *r, struct http_resp *w,
 int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
-	char val[F_N][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX] = "";
+	char val[ADMIN_OTA_FORM_FIELDS][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX] = "";
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
 	struct admin_tmp t;
 	struct ota_pub p;
@@ -111,7 +110,7 @@ int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	if (admin_form_stream(app, r, fields, F_N, val, &t.sink, e) < 0)
 		return -1;
 	p.src = tmp;
-	rc = read_fields(val, &p, owner, name, e);
+	rc = admin_ota_publish_form(val, &p, owner, name, e);
 	if (rc == 0)
 		rc = run_publish(app, r->a, &p, e);
 	unlink(tmp);
