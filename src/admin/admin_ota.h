@@ -22,8 +22,15 @@ ADMIN_HANDLER(admin_ota_token_add)	/* admin_ota_forms.c */
 ADMIN_HANDLER(admin_ota_token_revoke)
 ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
 
-/* The rollout form's actions (req_v_enum). */
+/* The rollout form's actions. */
 extern const char *const admin_ota_rollout_ops[];
+/*
+ * The rollout form's action ("stage", "pause", "resume": *op its index)
+ * and, for stage, percent ("0".."100", decimal, into *pct; else -1).  0,
+ * or -1 with e NB_INVALID naming the rule.  Either may be NULL (absent).
+ */
+int admin_ota_rollout_input(const char *action, const char *percent, int *op, int *pct,
+			    struct nb_err *e);
 
 /*
  * The publish form's text fields (the multipart parts other than the
@@ -46,7 +53,8 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 int admin_ota_repo_render(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *new_token, const char *token_name,
 			  struct nb_err *e);
-/* The :owner/:repo of the route; NB_NOT_FOUND when there is none. */
+/* The :owner/:repo of the route; NB_INVALID for a name ota_name_ok
+ * refuses, NB_NOT_FOUND when there is no such repository. */
 int admin_ota_repo_of(struct app *app, struct http_req *r, struct ota_repo *repo,
 		      struct nb_err *e);
 

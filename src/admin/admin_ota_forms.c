@@ -9,9 +9,34 @@
 #include "../lib/auth.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char *const admin_ota_rollout_ops[] = { "stage", "pause", "resume", NULL };
 enum { OP_STAGE, OP_PAUSE, OP_RESUME };
+
+int admin_ota_rollout_input(const char *action, const char *percent, int *op, int *pct,
+			    struct nb_err *e)
+{
+	size_t n = percent ? strlen(percent) : 0;
+	int i;
+
+	*op = -1;
+	*pct = -1;
+	for (i = 0; action && admin_ota_rollout_ops[i]; i++)
+		if (!strcmp(action, admin_ota_rollout_ops[i]))
+			*op = i;
+	if (*op < 0)
+		return nb_fail(e, NB_INVALID, "action is stage, pause or resume");
+	if (*op != OP_STAGE)
+		return 0;
+	/* 0..100 in decimal, no sign, no leading zero */
+	if (n == 0 || n > 3 || strspn(percent, "0123456789") != n || (n > 1 && percent[0] == '0') ||
+	    atoi(percent) > 100)
+		return nb_fail(e, NB_INVALID, "the stage is a percent of the boards, 0..100");
+	*pct = atoi(percent);
+	return 0;
+}
 
 int admin_ota_token_add_run(struct app *app, struct http_req *r, struct http_resp *w,
 			    struct nb_err *e)
@@ -67,19 +92,18 @@ static cJSON *rollout_json(struct app *app, const struct ota_repo *repo,
 int admin_ota_rollout_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
-	long long op = req_int(r, "action", -1), pct = req_int(r, "percent", -1);
 	struct ota_rollout ro;
 	struct ota_repo repo;
+	int op, pct;
 
-	if (admin_ota_repo_of(app, r, &repo, e) < 0)
+	if (admin_ota_repo_of(app, r, &repo, e) < 0 ||
+	    admin_ota_rollout_input(req_str(r, "action"), req_str(r, "percent"), &op, &pct, e) < 0)
 		return -1;
-	if (op == OP_STAGE && (pct < 0 || pct > 100))
-		return nb_fail(e, NB_INVALID, "the stage is a percent of the boards, 0..100");
-	if (ota_rollout_change(app, repo.id, op == OP_STAGE ? (int)pct : -1,
+	if (ota_rollout_change(app, repo.id, op == OP_STAGE ? pct : -1,
 			       op == OP_PAUSE ? 1 : op == OP_RESUME ? 0 : -1, &ro, e) < 0)
 		return -1;
 	if (op == OP_STAGE)
-		admin_audit(app, "ota rollout", "%s/%s stage %lld%%", repo.owner, repo.name, pct);
+		admin_audit(app, "ota rollout", "%s/%s stage %d%%", repo.owner, repo.name, pct);
 	else
 		admin_audit(app, "ota rollout", "%s/%s %s", repo.owner, repo.name,
 			    op == OP_PAUSE ? "paused" : "resumed");

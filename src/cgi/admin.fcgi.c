@@ -129,11 +129,15 @@ static const struct req_field ota_token_in[] = {
 static const struct req_field ota_revoke_in[] = {
 	OTA_REPO, REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END
 };
-static const struct req_field ota_rollout_in[] = {
-	OTA_REPO, CSRF,
-	{ "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_ota_rollout_ops },
-	REQ_FORM_FIELD("percent", req_v_uint, 0), REQ_END
+/* action (stage, pause, resume) and percent are checked by the handler
+ * (admin_ota_rollout_input), so the API answers their refusal in JSON; the
+ * API's names too */
+#define OTA_ROLLOUT_FORM \
+	{ "action", REQ_FORM, NULL, 0, 16, NULL }, { "percent", REQ_FORM, NULL, 0, 16, NULL }
+static const struct req_field ota_api_rollout_in[] = {
+	REQ_PATH_FIELD("owner", NULL), REQ_PATH_FIELD("repo", NULL), OTA_ROLLOUT_FORM, REQ_END
 };
+static const struct req_field ota_rollout_in[] = { OTA_REPO, CSRF, OTA_ROLLOUT_FORM, REQ_END };
 
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
@@ -247,7 +251,7 @@ const struct route admin_routes[] = {
 	ROUTE_IN("GET",  "/admin/api/audit", admin_api_audit, "/api/audit", audit_in, API),
 	ROUTE_IN("POST", "/admin/api/ota/publish", admin_ota_publish, "/api/ota", NULL, API | A),
 	ROUTE_IN("POST", "/admin/api/ota/:owner/:repo/rollout", admin_ota_rollout, "/api/ota",
-		 ota_rollout_in, API | A),
+		 ota_api_rollout_in, API | A),
 };
 
 #undef P

@@ -102,6 +102,27 @@ def test_ci_publishes_with_an_api_token(site):
                 os.path.join(nb.tmp, "dev"), channel="developer")
     dev.run()
     assert dev.files() == {"main.py": b"dev\n"}
+    # CI stages the rollout of its release through the API too (README)
+    def rollout(path, *fields):
+        args = ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "-H",
+                "Authorization: Bearer " + token]
+        for f in fields:
+            args += ["-d", f]
+        p = subprocess.run(args + [nb.url + path], capture_output=True, text=True, check=True)
+        body, _, status = p.stdout.rpartition("\n")
+        return int(status), json.loads(body)
+    status, out = rollout("/admin/api/ota/acme/app/rollout", "action=stage", "percent=40")
+    assert status == 200 and out["tag"] == "v1.2" and out["percent"] == 40
+    assert out["paused"] is False
+    for path, fields, want in (
+            ("/admin/api/ota/acme/app/rollout", ["action=stage", "percent=400"], 400),
+            ("/admin/api/ota/acme/app/rollout", ["action=jump"], 400),
+            ("/admin/api/ota/ac%20me/app/rollout", ["action=pause"], 400),
+            ("/admin/api/ota/acme/nope/rollout", ["action=pause"], 404)):
+        status, out = rollout(path, *fields)
+        assert status == want and out["error"], (path, status, out)
+    with nb.db() as db:
+        assert db.execute("SELECT percent, paused FROM ota_rollouts").fetchall() == [(40, 0)]
     # the same tag again: 409, the release never changes
     status, body = curl_publish(nb, token, arc, "repo=acme/app", "tag=v1.2")
     assert status == 409 and "exists" in json.loads(body)["error"]
