@@ -167,10 +167,15 @@ int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
 /* Points refs/<kind>/<name> at sha (kind "tags" or "heads"). */
 int ota_git_set_ref(struct ota_git *g, const char *kind, const char *name, const char *sha);
 /*
- * The tree of a commit or tree id, every entry (recursive) or the top
- * level; *tree receives the tree's id.  0, or -1 when sha names neither.
+ * The tree of a commit or tree id, every entry (flags OTA_TREE_RECURSIVE)
+ * or the top level; *tree receives the tree's id.  Blob sizes are read
+ * from each object's header, one read per blob, unless OTA_TREE_NO_SIZE
+ * (sizes 0: the caller knows them from the store).  0, or -1 when sha
+ * names neither.
  */
-int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int recursive,
+#define OTA_TREE_RECURSIVE 1
+#define OTA_TREE_NO_SIZE 2
+int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int flags,
 		 char *tree, struct ota_treeent **out, int *n);
 /* An annotated tag object; 0, or -1 when sha is not one. */
 int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_tagobj *t);

@@ -116,7 +116,9 @@ static int collect(struct pubctx *c)
 	char tree[OTA_SHA1_HEX];
 	int n, i;
 
-	if (ota_git_tree(c->g, c->a, c->p->commit, 1, tree, &t, &n) < 0)
+	/* sizes come with the stored rows or the bytes: no header read per blob */
+	if (ota_git_tree(c->g, c->a, c->p->commit, OTA_TREE_RECURSIVE | OTA_TREE_NO_SIZE, tree, &t,
+			 &n) < 0)
 		return nb_fail(c->e, NB_INTERNAL, "cannot read the commit's tree");
 	c->files = arena_alloc(c->a, sizeof(*c->files) * (size_t)(n + 1));
 	c->fresh = arena_alloc(c->a, sizeof(*c->fresh) * (size_t)(n + 1));
