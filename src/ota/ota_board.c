@@ -159,33 +159,40 @@ int ota_rollout_bucket(const char *tag, const char *key)
 	return (int)(strtoul(hex, NULL, 16) % 100);
 }
 
-/* 1 when the board has started or finished fetching commit. */
+/* 1 when the board has started or finished fetching commit, 0 when not
+ * (or never seen), -1 with e when the store cannot say. */
 static int board_has(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
-		     const char *commit)
+		     const char *commit, struct nb_err *e)
 {
 	struct ota_boardrow b;
-	struct nb_err e;
 
-	if (ota_board_get(app, repo->id, who->key, &b, &e) < 0)
-		return 0;
+	if (ota_board_get(app, repo->id, who->key, &b, e) < 0)
+		return e->kind == NB_NOT_FOUND ? 0 : -1;
 	return !strcmp(b.fetch_commit, commit) || !strcmp(b.done_commit, commit);
 }
 
+/*
+ * A store that cannot answer is an error (503, the board retries), never
+ * a guess: guessing "no rollout" would hand the release to every board,
+ * guessing "not fetched" would take it from a board that has it.
+ */
 int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
 		    struct ota_release *rel, struct nb_err *e)
 {
 	struct ota_rollout ro;
-	struct nb_err ignore;
-	int in;
+	int has;
 
 	if (ota_release_latest(app, repo->id, rel, e) < 0)
 		return -1;
-	if (ota_rollout_get(app, repo->id, &ro, &ignore) < 0 || ro.release_id != rel->id ||
-	    !ro.prev_id)
-		return 0;	/* no rollout of this release: every board gets it */
-	in = !ro.paused && ota_rollout_bucket(rel->tag, who->key) < ro.percent;
-	if (in || board_has(app, repo, who, rel->commit))
+	if (ota_rollout_get(app, repo->id, &ro, e) < 0)
+		return e->kind == NB_NOT_FOUND ? 0 : -1;	/* none: every board gets it */
+	if (ro.release_id != rel->id || !ro.prev_id)
 		return 0;
+	if (!ro.paused && ota_rollout_bucket(rel->tag, who->key) < ro.percent)
+		return 0;
+	has = board_has(app, repo, who, rel->commit, e);
+	if (has != 0)
+		return has < 0 ? -1 : 0;	/* it keeps the release it started */
 	return ota_release_by_id(app, repo->id, ro.prev_id, rel, e);
 }
 

@@ -522,6 +522,12 @@ static void rollout_rule(void **state)
 	assert_int_equal(e.kind, NB_INVALID);
 	assert_int_equal(ota_rollout_get(&app, repo.id, &ro, &e), 0);
 	assert_int_equal(ro.percent, 100);
+	/* a store that cannot say whether a board has the release is an error,
+	 * never a guess that would take it from the board */
+	assert_int_equal(ota_rollout_change(&app, repo.id, 0, -1, &ro, &e), 0);
+	assert_int_equal(db_exec(app.db, "DROP TABLE ota_boards"), 0);
+	assert_int_equal(ota_release_for(&app, &repo, &in, &got, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	ut_store_close(app.db, dir);
 }
 
