@@ -312,7 +312,6 @@ static int start_rollout(struct pubctx *c, const struct ota_release *prev,
 			 const struct ota_release *rel)
 {
 	struct ota_rollout old, ro;
-	struct nb_err ignore;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.repo_id = c->repo.id;
@@ -320,8 +319,11 @@ static int start_rollout(struct pubctx *c, const struct ota_release *prev,
 	ro.percent = c->set->rollout_start;
 	if (prev) {
 		ro.prev_id = prev->id;
-		if (ota_rollout_get(c->app, c->repo.id, &old, &ignore) == 0 &&
-		    old.release_id == prev->id && old.prev_id && (old.paused || old.percent < 100))
+		if (ota_rollout_get(c->app, c->repo.id, &old, c->e) < 0) {
+			if (c->e->kind != NB_NOT_FOUND)
+				return -1;	/* unknown: never guess "complete" */
+		} else if (old.release_id == prev->id && old.prev_id &&
+			   (old.paused || old.percent < 100))
 			ro.prev_id = old.prev_id;
 	}
 	return ota_rollout_put(c->app, &ro, c->e);
