@@ -176,7 +176,8 @@ def test_admin_pages_publish_tokens_release_and_rollout(site):
     # publish from the page (an upload form with the session's CSRF token)
     page = b.get("/admin/ota")
     assert page.status == 200 and 'href="/admin/ota"' in page.text
-    csrf = [f for f in forms_of(page.body) if f["action"] == "/admin/ota/publish"][0]["fields"]["csrf"]
+    form = [f for f in forms_of(page.body) if f["action"] == "/admin/ota/publish"][0]
+    csrf = form["fields"]["csrf"]
     r = b.upload({"csrf": csrf, "repo": "acme/app", "tag": "v1"}, "app.tar.gz",
                  targz({"main.py": b"print(1)\n", "lib/big.py": b"x" * 1234}),
                  action="/admin/ota/publish")

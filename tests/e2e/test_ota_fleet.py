@@ -100,7 +100,8 @@ def tokens_on_both_sides(nb, tag, stage, prefix="b"):
     outside (new tokens until both are found)."""
     inside = outside = None
     for i in range(40):
-        t = nb.ctl("ota", "token", "--repo", "acme/app", "--name", "%s%d" % (prefix, i)).stdout.strip()
+        t = nb.ctl("ota", "token", "--repo", "acme/app",
+                   "--name", "%s%d" % (prefix, i)).stdout.strip()
         if bucket(tag, t) < stage and not inside:
             inside = t
         elif bucket(tag, t) >= stage and not outside:
