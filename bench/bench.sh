@@ -17,6 +17,8 @@
 #                   BENCH_DDI_DEVICES sets the large fleet)
 #   bench/pypi.sh   the Python index: project pages, a file, a big upload's
 #                   memory (BENCH_PYPI=0 skips)
+#   bench/ota.sh    the MicroPython OTA updater's checks and raw files (BENCH_OTA=0
+#                   skips)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
 #                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
@@ -37,6 +39,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/ddi.sh"
 # shellcheck source=bench/pypi.sh
 . "$root/bench/pypi.sh"
+# shellcheck source=bench/ota.sh
+. "$root/bench/ota.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
 
@@ -46,6 +50,7 @@ admin_settings
 mip_settings
 ddi_settings
 pypi_settings
+ota_settings
 bench_need
 
 trap 'stop_server; mip_stop_upstream; admin_clean_upload; pypi_clean' EXIT
@@ -58,11 +63,13 @@ mkbox_prepare
 [ "$mip_on" = 0 ] || mip_prepare
 [ "$ddi_on" = 0 ] || ddi_prepare
 [ "$pypi_on" = 0 ] || pypi_prepare
+[ "$ota_on" = 0 ] || ota_prepare
 start_server
 
 mkbox_run
 mip_run
 ddi_run
 pypi_run
+ota_run
 admin_run
 bench_finish

@@ -8,6 +8,7 @@
 #include "../admin/admin.h"
 #include "../admin/admin_ddi.h"
 #include "../admin/admin_pypi.h"
+#include "../admin/admin_ota.h"
 #include "../admin/admin_rollout.h"
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
@@ -141,6 +142,28 @@ static const struct req_field pypi_change_in[] = {
 	REQ_FORM_FIELD("file", pypi_filename_valid, 0), REQ_FORM_FIELD("yank", req_v_bool, 0),
 	REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
 };
+/* the OTA pages: a repository by :owner/:repo, a release by :tag (ota.h's rules) */
+#define OTA_REPO REQ_PATH_FIELD("owner", ota_name_valid), REQ_PATH_FIELD("repo", ota_name_valid)
+static const struct req_field ota_list_in[] = { DONE, REQ_END };
+static const struct req_field ota_repo_in[] = { OTA_REPO, DONE, REQ_END };
+static const struct req_field ota_release_in[] = {
+	OTA_REPO, REQ_PATH_FIELD("tag", ota_ref_valid), REQ_END
+};
+static const struct req_field ota_token_in[] = {
+	OTA_REPO, CSRF, REQ_FORM_FIELD("name", admin_token_name_valid, REQ_REQUIRED), REQ_END
+};
+static const struct req_field ota_revoke_in[] = {
+	OTA_REPO, REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END
+};
+/* action (stage, pause, resume) and percent are checked by the handler
+ * (admin_ota_rollout_input), so the API answers their refusal in JSON; the
+ * API's names too */
+#define OTA_ROLLOUT_FORM \
+	{ "action", REQ_FORM, NULL, 0, 16, NULL }, { "percent", REQ_FORM, NULL, 0, 16, NULL }
+static const struct req_field ota_api_rollout_in[] = {
+	REQ_PATH_FIELD("owner", NULL), REQ_PATH_FIELD("repo", NULL), OTA_ROLLOUT_FORM, REQ_END
+};
+static const struct req_field ota_rollout_in[] = { OTA_REPO, CSRF, OTA_ROLLOUT_FORM, REQ_END };
 
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
@@ -199,6 +222,18 @@ const struct route admin_routes[] = {
 		 rollout_end_in, A),
 	ROUTE_IN("POST", "/admin/rollouts/:id/finish", admin_rollout_finish, "/rollouts",
 		 rollout_end_in, A),
+	ROUTE_IN("GET",  "/admin/ota", admin_ota_page, "/ota", ota_list_in, 0),
+	ROUTE_IN("POST", "/admin/ota/publish", admin_ota_publish, "/ota", NULL,
+		 A | ADMIN_OWN_CSRF),
+	ROUTE_IN("GET",  "/admin/ota/:owner/:repo", admin_ota_repo_page, "/ota", ota_repo_in, 0),
+	ROUTE_IN("GET",  "/admin/ota/:owner/:repo/releases/:tag", admin_ota_release_page, "/ota",
+		 ota_release_in, 0),
+	ROUTE_IN("POST", "/admin/ota/:owner/:repo/tokens", admin_ota_token_add, "/ota",
+		 ota_token_in, A),
+	ROUTE_IN("POST", "/admin/ota/:owner/:repo/tokens/:id/revoke", admin_ota_token_revoke,
+		 "/ota", ota_revoke_in, A),
+	ROUTE_IN("POST", "/admin/ota/:owner/:repo/rollout", admin_ota_rollout, "/ota",
+		 ota_rollout_in, A),
 	ROUTE_IN("GET",  "/admin/audit", admin_audit_page, "/audit", audit_in, 0),
 	ROUTE_IN("GET",  "/admin/pypi", admin_pypi_indexes, "/pypi", pypi_indexes_in, 0),
 	ROUTE_IN("GET",  "/admin/pypi/:user/:index", admin_pypi_index, "/pypi", pypi_index_in, 0),
@@ -250,6 +285,9 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/finish", admin_api_rollout_finish,
 		 "/api/rollouts", rollout_end_in, API | A),
 	ROUTE_IN("GET",  "/admin/api/audit", admin_api_audit, "/api/audit", audit_in, API),
+	ROUTE_IN("POST", "/admin/api/ota/publish", admin_ota_publish, "/api/ota", NULL, API | A),
+	ROUTE_IN("POST", "/admin/api/ota/:owner/:repo/rollout", admin_ota_rollout, "/api/ota",
+		 ota_api_rollout_in, API | A),
 };
 
 #undef P

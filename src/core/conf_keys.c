@@ -107,6 +107,9 @@ const struct conf_key core_conf_keys[] = {
 	  "most files in one published OTA release or branch push" },
 	{ "ota.max_bytes", CONF_INT, "268435456", NULL, 0,
 	  "most bytes in one published OTA release or branch push (all files)" },
+	{ "ota.rollout_start", CONF_INT, "100", NULL, 0,
+	  "percent of the boards a new OTA release goes to when published (0..100);"
+	  " the rest get the previous release until it is staged further" },
 	{ "pypi.root_password", CONF_STR, "", NULL, 1,
 	  "the Python index's root password, set when root is first created (like devpi's"
 	  " DEVPISERVER_ROOT_PASSWD); empty: root cannot log in until one is set" },

@@ -251,6 +251,33 @@ const char *const core_schema[] = {
 	"CREATE INDEX admin_audit_user ON admin_audit(user, id);"
 	/* the dashboard's devices not seen for too long: an index walk from the oldest */
 	"CREATE INDEX ddi_devices_seen ON ddi_devices(last_seen);",
+
+	/*
+	 * 12: what the OTA part knows beyond GitHub.  ota_boards: one row per
+	 * board of a repository (its token's hash, or its address without
+	 * one): when it last checked, the commit it is fetching (how many of
+	 * its files, the last path, to count a retry once) and the one it
+	 * last fetched completely.  ota_rollouts: the staged rollout of a
+	 * repository's newest release (after prev_id, the last release every
+	 * board was given).  Owned by ota_board_store.c.
+	 */
+	"CREATE TABLE ota_boards("
+	"  id INTEGER PRIMARY KEY, repo_id INTEGER NOT NULL REFERENCES ota_repos(id),"
+	"  board_key TEXT NOT NULL, name TEXT NOT NULL DEFAULT '',"
+	"  address TEXT NOT NULL DEFAULT '', agent TEXT NOT NULL DEFAULT '',"
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	"  fetch_commit TEXT NOT NULL DEFAULT '', fetch_ref TEXT NOT NULL DEFAULT '',"
+	"  fetch_path TEXT NOT NULL DEFAULT '', fetch_n INTEGER NOT NULL DEFAULT 0,"
+	"  fetch_total INTEGER NOT NULL DEFAULT 0, done_commit TEXT NOT NULL DEFAULT '',"
+	"  done_ref TEXT NOT NULL DEFAULT '', done_at INTEGER NOT NULL DEFAULT 0,"
+	"  UNIQUE(repo_id, board_key));"
+	"CREATE INDEX ota_boards_done ON ota_boards(repo_id, done_commit);"
+	"CREATE TABLE ota_rollouts("
+	"  repo_id INTEGER PRIMARY KEY REFERENCES ota_repos(id),"
+	"  release_id INTEGER NOT NULL REFERENCES ota_releases(id),"
+	"  prev_id INTEGER NOT NULL DEFAULT 0,"
+	"  percent INTEGER NOT NULL CHECK(percent BETWEEN 0 AND 100),"
+	"  paused INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -32,6 +32,7 @@ struct ota_settings {
 	int max_files;		/* ota.max_files: files of one release */
 	size_t max_bytes;	/* ota.max_bytes: bytes of one release */
 	int xsendfile;		/* server.xsendfile */
+	int rollout_start;	/* ota.rollout_start: percent, 0..100 */
 };
 
 /* -- names and paths (ota_path.c) -- */
@@ -166,10 +167,15 @@ int ota_git_make_tag(struct ota_git *g, const char *tag, const char *commit,
 /* Points refs/<kind>/<name> at sha (kind "tags" or "heads"). */
 int ota_git_set_ref(struct ota_git *g, const char *kind, const char *name, const char *sha);
 /*
- * The tree of a commit or tree id, every entry (recursive) or the top
- * level; *tree receives the tree's id.  0, or -1 when sha names neither.
+ * The tree of a commit or tree id, every entry (flags OTA_TREE_RECURSIVE)
+ * or the top level; *tree receives the tree's id.  Blob sizes are read
+ * from each object's header, one read per blob, unless OTA_TREE_NO_SIZE
+ * (sizes 0: the caller knows them from the store).  0, or -1 when sha
+ * names neither.
  */
-int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int recursive,
+#define OTA_TREE_RECURSIVE 1
+#define OTA_TREE_NO_SIZE 2
+int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int flags,
 		 char *tree, struct ota_treeent **out, int *n);
 /* An annotated tag object; 0, or -1 when sha is not one. */
 int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_tagobj *t);
@@ -266,6 +272,106 @@ int ota_release_put(struct app *app, struct ota_release *rel, struct nb_err *e);
 int ota_branch_put(struct app *app, long long repo_id, const char *name, const char *commit,
 		   struct nb_err *e);
 
+/* -- tokens, boards and rollouts (ota_board_store.c) -- */
+struct ota_tokenrow {
+	long long id, created;
+	char name[101];
+};
+
+/* A repository's read tokens (never their secret), oldest first. */
+int ota_token_list(struct app *app, struct arena *a, long long repo_id, struct ota_tokenrow **out,
+		   int *n, struct nb_err *e);
+/* Deletes token id of the repository; NB_NOT_FOUND when it is none of its. */
+int ota_token_revoke(struct app *app, long long repo_id, long long id, struct nb_err *e);
+
+/*
+ * Who asks (ota_board.c): key is "t:" + sha256 hex of the token the board
+ * sent, or "a:" + its address when it sent none; name is the token's name
+ * when it is one of the repository's, else the address.
+ */
+struct ota_who {
+	char key[80], name[101];
+	const char *addr, *agent;
+};
+
+/* One board of a repository as the inventory keeps it. */
+struct ota_boardrow {
+	long long id, repo_id, first_seen, last_seen, done_at;
+	char key[80], name[101], address[64], agent[128];
+	char fetch_commit[OTA_SHA1_HEX], fetch_ref[OTA_REF_MAX + 1], fetch_path[256];
+	int fetch_n, fetch_total;
+	char done_commit[OTA_SHA1_HEX], done_ref[OTA_REF_MAX + 1];
+};
+
+/* The board's row: 0, or -1 with NB_NOT_FOUND (never seen) or NB_UNAVAILABLE. */
+int ota_board_get(struct app *app, long long repo_id, const char *key, struct ota_boardrow *b,
+		  struct nb_err *e);
+/* Inserts or replaces every column of b (by repo_id and key). */
+int ota_board_put(struct app *app, const struct ota_boardrow *b, struct nb_err *e);
+/* A repository's boards (repo_id 0: every repository's), the most recently
+ * seen first, at most max. */
+int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
+		   struct ota_boardrow **out, int *n, struct nb_err *e);
+/* Boards whose last complete fetch is commit. */
+int ota_board_count_on(struct app *app, long long repo_id, const char *commit, long long *n,
+		       struct nb_err *e);
+/*
+ * The files a board fetches for commit (ota_board.c's "complete"): in
+ * manifest mode every file but hidden ones (the manifest's list), in tree
+ * mode every non-empty file (the client skips empty blobs).
+ */
+int ota_file_count(struct app *app, long long repo_id, const char *commit, int manifest_mode,
+		   int *n, struct nb_err *e);
+
+/* The staged rollout of a repository's newest release. */
+struct ota_rollout {
+	long long repo_id, release_id, prev_id, updated;
+	int percent, paused;
+};
+
+int ota_rollout_get(struct app *app, long long repo_id, struct ota_rollout *ro,
+		    struct nb_err *e);
+/* Inserts or replaces the repository's rollout. */
+int ota_rollout_put(struct app *app, const struct ota_rollout *ro, struct nb_err *e);
+/* Branches in name order. */
+int ota_branch_list(struct app *app, struct arena *a, long long repo_id, struct ota_branch **out,
+		    int *n, struct nb_err *e);
+
+/* -- the inventory and the rollout rule (ota_board.c) -- */
+/* Who r is, for repo (the token is looked up by its hash only). */
+void ota_who_of(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		struct ota_who *who);
+/*
+ * A check (releases/latest, a branch tip): records last_seen, address and
+ * user agent, writing only when one changed or last_seen is a minute old.
+ * Errors are logged, never answered: the board's check goes on.
+ */
+void ota_board_seen(struct app *app, const struct ota_repo *repo, const struct ota_who *who);
+/*
+ * A raw file served: counts it towards commit (ref as the board named
+ * it); the commit is the board's "last fetched completely" once it has
+ * fetched as many files as ota_file_count says.  One write per new file.
+ */
+void ota_board_fetched(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		       const char *ref, const char *commit, int manifest_mode, const char *path);
+/* A board's place in a rollout of tag, 0..99: the first 32 bits of
+ * sha256("<tag>\n<key>") mod 100, stable for the board and the release. */
+int ota_rollout_bucket(const char *tag, const char *key);
+/*
+ * The release releases/latest gives this board: the newest, unless its
+ * rollout leaves the board out (paused, or its bucket at or above the
+ * percent) and the board has not fetched it yet: then the previous one.
+ */
+int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		    struct ota_release *rel, struct nb_err *e);
+/*
+ * Operator changes of a rollout (nestboxctl, admin): percent -1 keeps it,
+ * pause 1 pauses, 0 resumes, -1 keeps.  NB_NOT_FOUND without a release,
+ * NB_INVALID for a percent outside 0..100.  ro receives the result.
+ */
+int ota_rollout_change(struct app *app, long long repo_id, int percent, int pause,
+		       struct ota_rollout *ro, struct nb_err *e);
+
 /* -- publishing (ota_publish.c) -- */
 struct ota_pub {
 	const char *owner, *name;
@@ -298,6 +404,8 @@ struct ota {
 
 /* Fills s from app->conf and app->set (at start-up, never per request). */
 void ota_settings_read(const struct app *app, struct ota_settings *s);
+/* 0, or -1 with err naming the key whose value is out of its range. */
+int ota_settings_check(const struct ota_settings *s, char *err, size_t errlen);
 int ota_init(struct app *app, char *err, size_t errlen);
 void ota_fini(struct app *app);
 

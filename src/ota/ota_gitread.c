@@ -13,7 +13,7 @@ struct walk {
 	struct arena *a;
 	git_odb *odb;
 	struct ota_treeent *v;
-	int n, cap, failed;
+	int n, cap, failed, sizes;
 };
 
 static int add_entry(struct walk *w, const char *root, const git_tree_entry *e)
@@ -35,7 +35,7 @@ static int add_entry(struct walk *w, const char *root, const git_tree_entry *e)
 	git_oid_tostr(t->sha1, sizeof(t->sha1), git_tree_entry_id(e));
 	t->mode = (unsigned)git_tree_entry_filemode_raw(e);
 	t->type = type == GIT_OBJECT_BLOB ? 'b' : type == GIT_OBJECT_TREE ? 't' : 'c';
-	if (t->type == 'b') {
+	if (t->type == 'b' && w->sizes) {
 		size_t len;
 		git_object_t ot;
 		if (git_odb_read_header(&len, &ot, w->odb, git_tree_entry_id(e)) < 0)
@@ -74,10 +74,10 @@ static int tree_of(git_repository *repo, const char *sha, git_tree **tree)
 	return rc < 0 ? -1 : 0;
 }
 
-int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int recursive,
+int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int flags,
 		 char *tree, struct ota_treeent **out, int *n)
 {
-	struct walk w = { a, NULL, NULL, 0, 0, 0 };
+	struct walk w = { a, NULL, NULL, 0, 0, 0, !(flags & OTA_TREE_NO_SIZE) };
 	git_tree *t = NULL;
 	int rc = -1;
 	size_t i;
@@ -85,7 +85,7 @@ int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int recurs
 	if (tree_of(g->repo, sha, &t) < 0 || git_repository_odb(&w.odb, g->repo) < 0)
 		goto out;
 	git_oid_tostr(tree, OTA_SHA1_HEX, git_tree_id(t));
-	if (recursive) {
+	if (flags & OTA_TREE_RECURSIVE) {
 		if (git_tree_walk(t, GIT_TREEWALK_PRE, walk_cb, &w) < 0 || w.failed)
 			goto out;
 	} else {

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The token of "Authorization: token T" (or "Bearer T"), or NULL. */
-static const char *auth_token(struct http_req *r)
+const char *ota_auth_token(struct http_req *r)
 {
 	const char *h = http_header(r, "Authorization");
 
@@ -35,7 +34,7 @@ int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, str
 		return -1;
 	if (!repo->private)
 		return 0;
-	tok = auth_token(r);
+	tok = ota_auth_token(r);
 	if (!tok || !*tok)
 		return nb_fail(e, NB_NOT_FOUND, "repository not found");
 	/* a wrong token is NB_NOT_FOUND too: the repository does not exist */

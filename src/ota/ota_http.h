@@ -18,6 +18,8 @@
  * answers it (protocols/ota-github.md, "Private repositories").
  */
 int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, struct nb_err *e);
+/* The token of "Authorization: token T" (or "Bearer T"), or NULL. */
+const char *ota_auth_token(struct http_req *r);
 /*
  * Ends a handler that failed with e: NB_NOT_FOUND is answered here in
  * GitHub's shape (404, {"message":"Not Found",...}; the board reads only

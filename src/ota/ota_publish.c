@@ -29,6 +29,8 @@ struct pubctx {
 	int nfresh;
 	const struct ota_settings *set;
 	struct nb_err *e;
+	int git_src;			/* the source is a git repository */
+	struct ota_files in;		/* else its files, read before anything is written */
 };
 
 static int is_git(const char *src)
@@ -40,28 +42,49 @@ static int is_git(const char *src)
 	return ok;
 }
 
+/*
+ * Reads a directory or archive source into c->in (a git repository is
+ * read when committed), before the repository is touched: a source that
+ * is refused changes nothing.  A post_update that names no file of the
+ * source is refused here too.
+ */
+static int read_source(struct pubctx *c)
+{
+	struct ota_pub *p = c->p;
+	struct stat st;
+	int rc, i;
+
+	if (is_git(p->src)) {
+		c->git_src = 1;
+		return 0;
+	}
+	if (p->src_ref)
+		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
+	ota_files_init(&c->in, c->a, c->set->max_files, c->set->max_bytes);
+	if (stat(p->src, &st) < 0)
+		return nb_fail(c->e, NB_INVALID, "the source does not exist");
+	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&c->in, p->src, c->e)
+				 : ota_read_archive(&c->in, p->src, c->e);
+	if (rc < 0)
+		return -1;
+	p->skipped = c->in.skipped;
+	p->nskipped = c->in.nskipped;
+	for (i = 0; p->post_update && i < c->in.n; i++)
+		if (!strcmp(c->in.v[i].path, p->post_update))
+			return 0;
+	return p->post_update ? nb_fail(c->e, NB_INVALID,
+					"post_update names no file of the release") : 0;
+}
+
 /* The source as a commit in our repository; parent for built commits. */
 static int source_commit(struct pubctx *c, const char *parent)
 {
 	struct ota_pub *p = c->p;
-	struct ota_files f;
-	struct stat st;
-	int rc;
 
-	if (is_git(p->src))
+	if (c->git_src)
 		return ota_git_import(c->g, c->a, p->src, p->src_ref, p->commit, p->tag_sha, c->e);
-	if (p->src_ref)
-		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
-	ota_files_init(&f, c->a, c->set->max_files, c->set->max_bytes);
-	if (stat(p->src, &st) < 0)
-		return nb_fail(c->e, NB_INVALID, "the source does not exist");
-	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&f, p->src, c->e)
-				 : ota_read_archive(&f, p->src, c->e);
-	if (rc < 0)
-		return -1;
-	p->skipped = f.skipped;
-	p->nskipped = f.nskipped;
-	return ota_git_commit_files(c->g, &f, parent, p->tag ? p->tag : p->branch, p->commit, c->e);
+	return ota_git_commit_files(c->g, &c->in, parent, p->tag ? p->tag : p->branch, p->commit,
+				    c->e);
 }
 
 /* Stores one blob's bytes in the blob store and fills its row. */
@@ -93,7 +116,9 @@ static int collect(struct pubctx *c)
 	char tree[OTA_SHA1_HEX];
 	int n, i;
 
-	if (ota_git_tree(c->g, c->a, c->p->commit, 1, tree, &t, &n) < 0)
+	/* sizes come with the stored rows or the bytes: no header read per blob */
+	if (ota_git_tree(c->g, c->a, c->p->commit, OTA_TREE_RECURSIVE | OTA_TREE_NO_SIZE, tree, &t,
+			 &n) < 0)
 		return nb_fail(c->e, NB_INTERNAL, "cannot read the commit's tree");
 	c->files = arena_alloc(c->a, sizeof(*c->files) * (size_t)(n + 1));
 	c->fresh = arena_alloc(c->a, sizeof(*c->fresh) * (size_t)(n + 1));
@@ -210,7 +235,7 @@ static int put_files(struct pubctx *c)
 	return 0;
 }
 
-static int open_repo(struct pubctx *c, struct app *app, const struct ota_settings *s,
+static void ctx_init(struct pubctx *c, struct app *app, const struct ota_settings *s,
 		     struct arena *a, struct ota_pub *p, struct nb_err *e)
 {
 	memset(c, 0, sizeof(*c));
@@ -219,13 +244,41 @@ static int open_repo(struct pubctx *c, struct app *app, const struct ota_setting
 	c->a = a;
 	c->p = p;
 	c->e = e;
+}
+
+/* The names and the source are checked first (nothing written), then the
+ * repository is found or created and its git repository opened. */
+static int open_repo(struct pubctx *c, int (*names_ok)(struct pubctx *))
+{
+	struct ota_pub *p = c->p;
+
 	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
-		return nb_fail(e, NB_INVALID,
+		return nb_fail(c->e, NB_INVALID,
 			       "--repo must be owner/name (letters, digits, '.', '_', '-')");
-	if (ota_repo_ensure(app, p->owner, p->name, &c->repo, e) < 0)
-		return nb_err_prefix(e, "cannot record the repository");
-	c->g = ota_git_open(s, p->owner, p->name, 1, e);
+	if (names_ok(c) < 0 || read_source(c) < 0)
+		return -1;
+	if (ota_repo_ensure(c->app, p->owner, p->name, &c->repo, c->e) < 0)
+		return nb_err_prefix(c->e, "cannot record the repository");
+	c->g = ota_git_open(c->set, p->owner, p->name, 1, c->e);
 	return c->g ? 0 : -1;
+}
+
+static int tag_names_ok(struct pubctx *c)
+{
+	const struct ota_pub *p = c->p;
+
+	if (!p->tag || !ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
+		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
+			       " '.', '_', '-', '+')");
+	return 0;
+}
+
+static int branch_name_ok(struct pubctx *c)
+{
+	if (!c->p->branch || !ota_ref_ok(c->p->branch))
+		return nb_fail(c->e, NB_INVALID,
+			       "bad branch name (letters, digits, '.', '_', '-', '+')");
+	return 0;
 }
 
 /* Uses the source's annotated tag when it carries the release's name,
@@ -249,6 +302,33 @@ static int exists(struct nb_err *e, const char *tag)
 	return nb_fail(e, NB_CONFLICT, "release %s exists (releases never change)", tag);
 }
 
+/*
+ * The new release's rollout, at ota.rollout_start percent of the boards;
+ * the others keep the previous release.  When the previous release's own
+ * rollout had not reached every board, they keep what that one kept: a
+ * half-rolled-out release never reaches everyone by being superseded.
+ */
+static int start_rollout(struct pubctx *c, const struct ota_release *prev,
+			 const struct ota_release *rel)
+{
+	struct ota_rollout old, ro;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.repo_id = c->repo.id;
+	ro.release_id = rel->id;
+	ro.percent = c->set->rollout_start;
+	if (prev) {
+		ro.prev_id = prev->id;
+		if (ota_rollout_get(c->app, c->repo.id, &old, c->e) < 0) {
+			if (c->e->kind != NB_NOT_FOUND)
+				return -1;	/* unknown: never guess "complete" */
+		} else if (old.release_id == prev->id && old.prev_id &&
+			   (old.paused || old.percent < 100))
+			ro.prev_id = old.prev_id;
+	}
+	return ota_rollout_put(c->app, &ro, c->e);
+}
+
 static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev,
 			struct ota_release *rel)
 {
@@ -256,7 +336,8 @@ static int publish_rows(struct pubctx *c, struct ota_release *prev, int has_prev
 		return -1;
 	if (db_begin(c->app->db) < 0)
 		return nb_fail(c->e, NB_UNAVAILABLE, "the store is busy");
-	if (put_files(c) < 0 || ota_release_put(c->app, rel, c->e) < 0) {
+	if (put_files(c) < 0 || ota_release_put(c->app, rel, c->e) < 0 ||
+	    start_rollout(c, has_prev ? prev : NULL, rel) < 0) {
 		db_rollback(c->app->db);
 		/* a second publisher of the same tag won the race */
 		return c->e->kind == NB_CONFLICT ? exists(c->e, rel->tag)
@@ -273,9 +354,6 @@ static int publish_check(struct pubctx *c, struct ota_release *prev, int *has_pr
 	struct ota_release rel;
 	struct ota_pub *p = c->p;
 
-	if (!ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
-		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
-			       " '.', '_', '-', '+')");
 	if (ota_release_by_tag(c->app, c->repo.id, p->tag, &rel, c->e) == 0)
 		return exists(c->e, p->tag);
 	if (c->e->kind != NB_NOT_FOUND)
@@ -294,7 +372,8 @@ int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
 
 	if (!e)
 		e = &local;	/* the steps read the kind of what failed */
-	if ((rc = open_repo(&c, app, s, a, p, e)) < 0 || (rc = publish_check(&c, &prev, &has_prev)) < 0 ||
+	ctx_init(&c, app, s, a, p, e);
+	if ((rc = open_repo(&c, tag_names_ok)) < 0 || (rc = publish_check(&c, &prev, &has_prev)) < 0 ||
 	    (rc = source_commit(&c, has_prev ? prev.commit : "")) < 0 || (rc = tag_object(&c)) < 0 ||
 	    (rc = collect(&c)) < 0)
 		goto out;
@@ -337,12 +416,9 @@ int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, str
 
 	if (!e)
 		e = &local;
-	if ((rc = open_repo(&c, app, s, a, p, e)) < 0)
+	ctx_init(&c, app, s, a, p, e);
+	if ((rc = open_repo(&c, branch_name_ok)) < 0)
 		goto out;
-	if (!ota_ref_ok(p->branch)) {
-		rc = nb_fail(e, NB_INVALID, "bad branch name (letters, digits, '.', '_', '-', '+')");
-		goto out;
-	}
 	if (ota_branch_get(app, c.repo.id, p->branch, &b, e) < 0) {
 		if (e->kind != NB_NOT_FOUND) {
 			rc = -1;

@@ -2,21 +2,25 @@
  * GET /ota/raw/:owner/:repo/:ref/<path...>: a file of a published commit, as
  * raw.githubusercontent.com serves it (ref: a release's tag, a branch or a
  * commit id published here).  Every .deltas/ request is a 404: the client
- * then falls back to the whole file (protocols/ota-github.md).
+ * then falls back to the whole file (protocols/ota-github.md).  Each file
+ * served counts towards the board's fetch in the inventory (ota_board.c).
  */
 #include "ota_http.h"
 
 #include <stdio.h>
 
-/* The commit a tag (a release), a branch or a commit id names. */
+/* The commit a tag (a release), a branch or a commit id names; *manifest
+ * is 1 for a release with a manifest (the board fetches in manifest mode). */
 static int resolve_ref(struct app *app, const struct ota_repo *repo, const char *ref,
-		       char *commit, struct nb_err *e)
+		       char *commit, int *manifest, struct nb_err *e)
 {
 	struct ota_release rel;
 	struct ota_branch b;
 
+	*manifest = 0;
 	if (ota_release_by_tag(app, repo->id, ref, &rel, e) == 0) {
 		snprintf(commit, OTA_SHA1_HEX, "%s", rel.commit);
+		*manifest = rel.manifest[0] != '\0';
 		return 0;
 	}
 	if (e && e->kind != NB_NOT_FOUND)
@@ -38,15 +42,21 @@ int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 	const char *path = req_str(r, "path");
 	struct ota_blobrow b;
 	struct ota_repo repo;
+	struct ota_who who;
 	char commit[OTA_SHA1_HEX];
+	int manifest;
 
 	/* a path the client would refuse is no file of any commit */
 	if (!path || !ota_path_ok(path))
 		nb_fail(e, NB_NOT_FOUND, "file not found");
 	else if (ota_repo_for(app, r, &repo, e) == 0 &&
-		 resolve_ref(app, &repo, req_str(r, "ref"), commit, e) == 0 &&
+		 resolve_ref(app, &repo, req_str(r, "ref"), commit, &manifest, e) == 0 &&
 		 ota_file_get(app, repo.id, commit, path, &b, e) == 0 &&
-		 ota_answer_blob(app, r, w, b.sha256, "application/octet-stream", e) == 0)
+		 ota_answer_blob(app, r, w, b.sha256, "application/octet-stream", e) == 0) {
+		/* a 304 is a file the board has: counted as fetched too */
+		ota_who_of(app, r, &repo, &who);
+		ota_board_fetched(app, &repo, &who, req_str(r, "ref"), commit, manifest, path);
 		return 0;
+	}
 	return ota_answer_fail(w, e);
 }

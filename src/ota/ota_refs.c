@@ -2,6 +2,7 @@
  * GET /ota/api/repos/:owner/:repo/git/ref[s]/tags/:tag and
  * .../git/ref[s]/heads/:branch: GitHub's ref objects.  An annotated tag
  * points at its tag object (ota_tags.c), as in git; a branch at its tip.
+ * A branch tip is the developer channel's check: the board is seen.
  */
 #include "ota_http.h"
 
@@ -45,8 +46,13 @@ int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struc
 	struct ota_repo repo;
 	struct ota_branch b;
 
+	struct ota_who who;
+
 	if (ota_repo_for(app, r, &repo, e) < 0 || ota_branch_get(app, repo.id, name, &b, e) < 0)
 		return ota_answer_fail(w, e);
+	/* the developer channel's check: the inventory's last_seen */
+	ota_who_of(app, r, &repo, &who);
+	ota_board_seen(app, &repo, &who);
 	return ref_answer(app, r, w, &repo, arena_cat(r->a, "refs/heads/", name, NULL), b.commit,
 			  "commit", e);
 }

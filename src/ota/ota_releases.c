@@ -2,7 +2,9 @@
  * GET /ota/api/repos/:owner/:repo/releases/latest, .../releases/tags/:tag,
  * .../releases/:id and .../releases: GitHub's release objects (the stable
  * channel).  A release lists its manifest.json as its one asset
- * (ota_asset.c); a tree-mode release has none.
+ * (ota_asset.c); a tree-mode release has none.  releases/latest is the
+ * newest release, or the previous one for a board its staged rollout
+ * leaves out (ota_board.c).
  */
 #include "ota_http.h"
 
@@ -45,8 +47,20 @@ int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct
 	struct ota_repo repo;
 	struct ota_release rel;
 
-	if (ota_repo_for(app, r, &repo, e) < 0 || ota_release_find(app, r, &repo, &rel, e) < 0 ||
-	    ota_answer_json(r, w, release_json(app, r, &repo, &rel), e) < 0)
+	struct ota_who who;
+	int rc;
+
+	if (ota_repo_for(app, r, &repo, e) < 0)
+		return ota_answer_fail(w, e);
+	if (req_has(r, "tag") || req_has(r, "id"))
+		rc = ota_release_find(app, r, &repo, &rel, e);
+	else {
+		/* the stable channel's check: seen, and the release its rollout gives */
+		ota_who_of(app, r, &repo, &who);
+		ota_board_seen(app, &repo, &who);
+		rc = ota_release_for(app, &repo, &who, &rel, e);
+	}
+	if (rc < 0 || ota_answer_json(r, w, release_json(app, r, &repo, &rel), e) < 0)
 		return ota_answer_fail(w, e);
 	return 0;
 }

@@ -21,6 +21,17 @@ void ota_settings_read(const struct app *app, struct ota_settings *s)
 	s->max_files = (int)conf_int(app->conf, "ota.max_files");
 	s->max_bytes = (size_t)conf_int(app->conf, "ota.max_bytes");
 	s->xsendfile = app->set.xsendfile;
+	s->rollout_start = (int)conf_int(app->conf, "ota.rollout_start");
+}
+
+int ota_settings_check(const struct ota_settings *s, char *err, size_t errlen)
+{
+	if (s->rollout_start < 0 || s->rollout_start > 100) {
+		snprintf(err, errlen, "ota.rollout_start: a percent of the boards, 0..100 (not %d)",
+			 s->rollout_start);
+		return -1;
+	}
+	return 0;
 }
 
 int ota_init(struct app *app, char *err, size_t errlen)
@@ -32,6 +43,10 @@ int ota_init(struct app *app, char *err, size_t errlen)
 		return -1;
 	}
 	ota_settings_read(app, &o->set);
+	if (ota_settings_check(&o->set, err, errlen) < 0) {
+		free(o);
+		return -1;
+	}
 	app->domain = o;
 	ota_git_global_init();
 	return 0;

@@ -2,8 +2,12 @@
  * GET /ota/api/repos/:owner/:repo/git/trees/:sha[?recursive=1]: a commit's
  * or tree's entries as GitHub lists them (git's pre-order, directories
  * before their contents); the tree-mode client reads every file from it.
+ * The blobs' sizes of a published commit come from the store.
  */
 #include "ota_http.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 static cJSON *tree_entry(struct http_req *r, const char *api, const struct ota_treeent *t)
 {
@@ -22,6 +26,37 @@ static cJSON *tree_entry(struct http_req *r, const char *api, const struct ota_t
 	return o;
 }
 
+static int by_path(const void *k, const void *row)
+{
+	return strcmp(k, ((const struct ota_filerow *)row)->path);
+}
+
+/*
+ * Blob sizes from the published commit's rows (one query) rather than one
+ * git object header per blob; 0, or -1 when a blob is not among them (a
+ * tree id, a commit not published here): then git is asked.
+ */
+static int sizes_from_store(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			    const char *sha, struct ota_treeent *t, int n)
+{
+	struct ota_filerow *f, *hit;
+	struct nb_err e;
+	int nf, i;
+
+	if (ota_file_list(app, r->a, repo->id, sha, &f, &nf, &e) < 0 || nf == 0)
+		return -1;
+	/* the rows are in path order (SQLite's BINARY collation is strcmp's) */
+	for (i = 0; i < n; i++) {
+		if (t[i].type != 'b')
+			continue;
+		hit = bsearch(t[i].path, f, (size_t)nf, sizeof(*f), by_path);
+		if (!hit || strcmp(hit->b.sha1, t[i].sha1))
+			return -1;
+		t[i].size = hit->b.size;
+	}
+	return 0;
+}
+
 int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	const struct ota *ota = app->domain;
@@ -29,15 +64,18 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	struct ota_repo repo;
 	struct ota_git *g;
 	char tree[OTA_SHA1_HEX];
-	const char *api;
+	const char *api, *sha = req_str(r, "sha");
 	cJSON *o, *arr;
-	int n, i, rc;
+	int n, i, rc, flags;
 
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
 		return ota_answer_fail(w, e);
 	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
-	rc = ota_git_tree(g, r->a, req_str(r, "sha"), req_has(r, "recursive"), tree, &t, &n);
+	flags = req_has(r, "recursive") ? OTA_TREE_RECURSIVE : 0;
+	rc = ota_git_tree(g, r->a, sha, flags | OTA_TREE_NO_SIZE, tree, &t, &n);
+	if (rc == 0 && sizes_from_store(app, r, &repo, sha, t, n) < 0)
+		rc = ota_git_tree(g, r->a, sha, flags, tree, &t, &n);
 	ota_git_close(g);
 	if (rc < 0) {
 		nb_fail(e, NB_NOT_FOUND, "tree not found");

@@ -104,5 +104,7 @@ int cmd_ota_repo(int argc, char **argv);
 int cmd_ota_token(int argc, char **argv);
 int cmd_ota_key(int argc, char **argv);
 int cmd_ota_list(int argc, char **argv);
+int cmd_ota_boards(int argc, char **argv);
+int cmd_ota_rollout(int argc, char **argv);
 
 #endif

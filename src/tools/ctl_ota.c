@@ -1,4 +1,4 @@
-/* nestboxctl ota publish | push | repo | token | key | list */
+/* nestboxctl ota publish | push | repo | token | key | list | boards | rollout */
 #include "ctl.h"
 #include "../lib/auth.h"
 #include "../ota/ota.h"
@@ -11,6 +11,8 @@ struct ota_opts {
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
 	const char *tag, *branch, *version, *post_update, *message, *token_name;
 	int no_manifest, private, public, remove;
+	int pause, resume, json;
+	const char *stage;
 	const char *src, *ref;
 };
 
@@ -37,7 +39,9 @@ static int parse(const char *cmd, int argc, char **argv, int nsrc, struct ota_op
 		{ "message", required_argument, NULL, 'm' },
 		{ "name", required_argument, NULL, 'n' }, { "no-manifest", no_argument, NULL, 'N' },
 		{ "private", no_argument, NULL, 'P' }, { "public", no_argument, NULL, 'U' },
-		{ "remove", no_argument, NULL, 'R' }, { NULL, 0, NULL, 0 }
+		{ "remove", no_argument, NULL, 'R' }, { "stage", required_argument, NULL, 's' },
+		{ "pause", no_argument, NULL, 'Z' }, { "resume", no_argument, NULL, 'X' },
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
 	};
 	int c;
 
@@ -62,10 +66,14 @@ static int parse(const char *cmd, int argc, char **argv, int nsrc, struct ota_op
 		case 'P': o->private = 1; break;
 		case 'U': o->public = 1; break;
 		case 'R': o->remove = 1; break;
+		case 's': o->stage = optarg; break;
+		case 'Z': o->pause = 1; break;
+		case 'X': o->resume = 1; break;
+		case 'j': o->json = 1; break;
 		default: return -1;
 		}
 	}
-	if (!o->owner[0]) {
+	if (!o->owner[0] && strcmp(cmd, "ota boards")) {
 		ctl_usage_error(cmd, "needs --repo owner/name");
 		return -1;
 	}
@@ -293,6 +301,157 @@ int cmd_ota_list(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	rc = list_cmd(&app, json);
+	app_close(&app);
+	return rc;
+}
+
+static const struct ctl_col board_cols[] = {
+	{ "repo", "REPOSITORY", CTL_TEXT, 0, NULL, NULL },
+	{ "board", "BOARD", CTL_TEXT, 0, NULL, NULL },
+	{ "address", "ADDRESS", CTL_TEXT, 0, NULL, NULL },
+	{ "agent", "USER AGENT", CTL_TEXT, 0, NULL, NULL },
+	{ "last_seen", "LAST SEEN", CTL_TIME, 0, NULL, NULL },
+	{ "release", "RELEASE", CTL_TEXT, 0, NULL, NULL },
+	{ "commit", "COMMIT", CTL_HASH, 0, NULL, NULL },
+	{ "files", "FILES", CTL_TEXT, 0, NULL, NULL },
+	{ "fetching", "FETCHING", CTL_TEXT, 0, NULL, NULL },
+};
+
+/* The release tag a board's ref names (NULL: a branch tip or commit id). */
+static const char *release_of(struct app *app, long long repo_id, const char *ref,
+			      const char *commit)
+{
+	struct ota_release rel;
+	struct nb_err e;
+
+	if (!ref[0] || ota_release_by_tag(app, repo_id, ref, &rel, &e) < 0 ||
+	    strcmp(rel.commit, commit))
+		return NULL;
+	return ref;
+}
+
+static void board_line(struct app *app, struct ctl_list *l, struct arena *a,
+		       const struct ota_repo *r, const struct ota_boardrow *b)
+{
+	int unfinished = b->fetch_commit[0] && strcmp(b->fetch_commit, b->done_commit);
+
+	ctl_put_text(l, arena_printf(a, "%s/%s", r->owner, r->name));
+	ctl_put_text(l, b->name);
+	ctl_put_text(l, b->address);
+	ctl_put_text(l, b->agent);
+	ctl_put_int(l, b->last_seen);
+	ctl_put_text(l, release_of(app, r->id, b->done_ref, b->done_commit));
+	ctl_put_text(l, b->done_commit[0] ? b->done_commit : NULL);
+	ctl_put_text(l, b->fetch_commit[0] ? arena_printf(a, "%d/%d", b->fetch_n, b->fetch_total)
+					   : NULL);
+	ctl_put_text(l, unfinished ? b->fetch_ref : NULL);
+}
+
+/* The boards of one repository (or of all), the most recently seen first. */
+static int boards_cmd(struct app *app, const struct ota_opts *o)
+{
+	struct ota_boardrow *b;
+	struct ota_repo *v, one;
+	struct ctl_list l;
+	struct nb_err e;
+	struct arena a;
+	int n, m, i, j, rc = 0;
+
+	arena_init(&a);
+	ctl_list_init(&l, board_cols, 9, ctl_format_pick(o->json), time(NULL), &a);
+	if (o->owner[0]) {
+		v = &one;
+		n = 1;
+		if (ota_repo_get(app, o->owner, o->name, &one, &e) < 0)
+			n = 0, rc = fail(&e, "boards");
+	} else if (ota_repo_list(app, &a, &v, &n, &e) < 0)
+		n = 0, rc = fail(&e, "boards");
+	for (i = 0; i < n && rc == 0; i++) {
+		if (ota_board_list(app, &a, v[i].id, 100000, &b, &m, &e) < 0) {
+			rc = fail(&e, "boards");
+			break;
+		}
+		for (j = 0; j < m; j++)
+			board_line(app, &l, &a, &v[i], &b[j]);
+	}
+	if (rc == 0 && ctl_list_print(&l, stdout) < 0)
+		rc = 1;
+	arena_free(&a);
+	return rc;
+}
+
+/* "acme/app v2 (after v1): 50% of the boards, running" */
+static void rollout_print(struct app *app, const struct ota_repo *r, const struct ota_rollout *ro)
+{
+	struct ota_release rel, prev;
+	struct nb_err e;
+
+	if (ota_release_by_id(app, r->id, ro->release_id, &rel, &e) < 0)
+		snprintf(rel.tag, sizeof(rel.tag), "?");
+	if (!ro->prev_id || ota_release_by_id(app, r->id, ro->prev_id, &prev, &e) < 0) {
+		printf("%s/%s %s: every board (no previous release)\n", r->owner, r->name, rel.tag);
+		return;
+	}
+	printf("%s/%s %s (after %s): %d%% of the boards, %s\n", r->owner, r->name, rel.tag,
+	       prev.tag, ro->percent, ro->paused ? "paused" : "running");
+}
+
+static int rollout_cmd(struct app *app, const struct ota_opts *o, int percent, int pause)
+{
+	struct ota_rollout ro;
+	struct ota_repo r;
+	struct nb_err e;
+	char stage[32] = "";
+
+	if (ota_repo_get(app, o->owner, o->name, &r, &e) < 0)
+		return fail(&e, "rollout");
+	if (percent < 0 && pause < 0) {
+		if (ota_rollout_get(app, r.id, &ro, &e) < 0)
+			return fail(&e, "rollout");
+	} else {
+		if (ota_rollout_change(app, r.id, percent, pause, &ro, &e) < 0)
+			return fail(&e, "rollout");
+		if (percent >= 0)
+			snprintf(stage, sizeof(stage), " stage %d%%", percent);
+		ctl_audit(app, "ota rollout", "%s/%s%s%s%s", o->owner, o->name, stage,
+			  pause == 1 ? " paused" : "", pause == 0 ? " resumed" : "");
+	}
+	rollout_print(app, &r, &ro);
+	return 0;
+}
+
+int cmd_ota_boards(int argc, char **argv)
+{
+	struct ota_opts o;
+	struct app app;
+	int rc;
+
+	if (parse("ota boards", argc, argv, 0, &o) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	rc = boards_cmd(&app, &o);
+	app_close(&app);
+	return rc;
+}
+
+int cmd_ota_rollout(int argc, char **argv)
+{
+	struct ota_opts o;
+	struct app app;
+	long long pct = -1;
+	int rc;
+
+	if (parse("ota rollout", argc, argv, 0, &o) < 0)
+		return 2;
+	if (o.pause && o.resume)
+		return ctl_usage_error("ota rollout", "takes one of --pause and --resume");
+	if (o.stage && ctl_number("ota rollout", "--stage (a percent of the boards)", o.stage, 0,
+				  100, &pct) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	rc = rollout_cmd(&app, &o, (int)pct, o.pause ? 1 : o.resume ? 0 : -1);
 	app_close(&app);
 	return rc;
 }

@@ -166,6 +166,16 @@ static const struct cmd cmds[] = {
 	  "      metadata into DIR/pypi.json and DIR/files/\n"
 	  "  pypi import DIR   the same back, into a store holding no index data yet\n"
 	  "      (exit status 3 otherwise)" },
+	{ "ota", "boards", cmd_ota_boards, "nestboxctl ota boards [--repo o/r] [--json]",
+	  "Lists the boards that checked an OTA repository: by token name (or address),\n"
+	  "when last seen, user agent, the release or commit fetched completely last,\n"
+	  "the files of the last fetch, and the release it is fetching when unfinished." },
+	{ "ota", "rollout", cmd_ota_rollout,
+	  "nestboxctl ota rollout --repo o/r [--stage PCT] [--pause|--resume]",
+	  "Shows or changes the staged rollout of the newest release: releases/latest\n"
+	  "gives it to PCT% of the boards (a stable hash of each board's token) and\n"
+	  "the previous release to the rest; paused, it goes to no more boards.  A\n"
+	  "board never loses a release it has started fetching." },
 	{ "config", NULL, cmd_config, "nestboxctl config",
 	  "Prints the effective configuration (file, then environment), secrets masked." },
 	{ NULL, NULL, NULL, NULL, NULL }

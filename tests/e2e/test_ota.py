@@ -347,6 +347,8 @@ def test_bad_publisher_input_changes_nothing(ota, args, why):
     with ota.db() as db:
         assert db.execute("SELECT count(*) FROM ota_releases").fetchone()[0] == 0
         assert db.execute("SELECT count(*) FROM ota_files").fetchone()[0] == 0
+        # refused before the repository is touched: not even it is recorded
+        assert db.execute("SELECT count(*) FROM ota_repos").fetchone()[0] == 0
 
 
 def test_push_refuses_bad_branch_and_source(ota):

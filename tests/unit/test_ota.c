@@ -389,6 +389,148 @@ static void store_error_kinds(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The rollout's place of a board: sha256("<tag>\n<key>"), first 32 bits,
+ * mod 100; the expected values are Python hashlib's. */
+static void rollout_bucket(void **state)
+{
+	char h[HASH_HEX_MAX], key[80];
+
+	(void)state;
+	hash_hex(HASH_SHA256, "tok", 3, h);
+	snprintf(key, sizeof(key), "t:%s", h);
+	assert_int_equal(ota_rollout_bucket("v2", key), 82);
+	assert_int_equal(ota_rollout_bucket("v1.0", "a:127.0.0.1"), 65);
+	assert_int_equal(ota_rollout_bucket("v2", "a:10.0.0.7"), 22);
+	/* the tag is part of it: another release picks other boards first */
+	assert_int_not_equal(ota_rollout_bucket("v3", key), 82);
+}
+
+/* A release v1 (prev) and v2 of two files each, the second one empty. */
+static void two_releases(struct app *app, struct ota_repo *repo, struct ota_release *v1,
+			 struct ota_release *v2)
+{
+	struct ota_blobrow b = { .size = 3 };
+	const char *commits[2] = { SHA, "1111111111111111111111111111111111111111" };
+	struct ota_release *rel[2] = { v1, v2 };
+	struct nb_err e;
+	int i;
+
+	assert_int_equal(ota_repo_ensure(app, "acme", "app", repo, &e), 0);
+	snprintf(b.sha1, sizeof(b.sha1), "%s", SHA);
+	snprintf(b.sha256, sizeof(b.sha256), "%064d", 0);
+	assert_int_equal(ota_blob_put(app, &b, &e), 0);
+	b.size = 0;
+	b.sha1[0] = 'c';
+	assert_int_equal(ota_blob_put(app, &b, &e), 0);
+	for (i = 0; i < 2; i++) {
+		memset(rel[i], 0, sizeof(*rel[i]));
+		rel[i]->repo_id = repo->id;
+		snprintf(rel[i]->tag, sizeof(rel[i]->tag), "v%d", i + 1);
+		snprintf(rel[i]->commit, sizeof(rel[i]->commit), "%s", commits[i]);
+		snprintf(rel[i]->manifest, sizeof(rel[i]->manifest), "%064d", 1);
+		assert_int_equal(ota_release_put(app, rel[i], &e), 0);
+		assert_int_equal(ota_file_put(app, repo->id, commits[i], "a.py", SHA, &e), 0);
+		assert_int_equal(ota_file_put(app, repo->id, commits[i], "b.py", b.sha1, &e), 0);
+		assert_int_equal(ota_file_put(app, repo->id, commits[i], ".hidden", SHA, &e), 0);
+	}
+}
+
+/* Fetch counting: a retry counts once, a new pass starts again, the
+ * commit is complete with every file the mode fetches. */
+static void board_fetch_counting(void **state)
+{
+	struct ota_who who = { .key = "t:x", .name = "board-1", .addr = "10.0.0.1",
+			       .agent = "ota-updater" };
+	struct ota_release v1, v2;
+	struct ota_boardrow b;
+	struct ota_repo repo;
+	struct app app;
+	struct nb_err e;
+	char *dir;
+	int n;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
+	two_releases(&app, &repo, &v1, &v2);
+	/* manifest mode: a.py and b.py (not .hidden); tree mode: a.py, .hidden */
+	assert_int_equal(ota_file_count(&app, repo.id, SHA, 1, &n, &e), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ota_file_count(&app, repo.id, SHA, 0, &n, &e), 0);
+	assert_int_equal(n, 2);
+	ota_board_fetched(&app, &repo, &who, "v1", SHA, 1, "a.py");
+	ota_board_fetched(&app, &repo, &who, "v1", SHA, 1, "a.py");	/* a retry */
+	assert_int_equal(ota_board_get(&app, repo.id, "t:x", &b, &e), 0);
+	assert_int_equal(b.fetch_n, 1);
+	assert_int_equal(b.fetch_total, 2);
+	assert_string_equal(b.done_commit, "");
+	assert_string_equal(b.name, "board-1");
+	ota_board_fetched(&app, &repo, &who, "v1", SHA, 1, "b.py");
+	assert_int_equal(ota_board_get(&app, repo.id, "t:x", &b, &e), 0);
+	assert_string_equal(b.done_commit, SHA);
+	assert_string_equal(b.done_ref, "v1");
+	/* a new pass over v2 that stops half-way: v1 stays the complete one */
+	ota_board_fetched(&app, &repo, &who, "v2", v2.commit, 1, "a.py");
+	assert_int_equal(ota_board_get(&app, repo.id, "t:x", &b, &e), 0);
+	assert_string_equal(b.done_commit, SHA);
+	assert_string_equal(b.fetch_commit, v2.commit);
+	assert_int_equal(b.fetch_n, 1);
+	ut_store_close(app.db, dir);
+}
+
+/* releases/latest per board: the stage, pause, and no downgrade. */
+static void rollout_rule(void **state)
+{
+	struct ota_who in = { .key = "a:10.0.0.7", .addr = "10.0.0.7", .agent = "" };
+	struct ota_who out = { .key = "a:10.0.0.2", .addr = "10.0.0.2", .agent = "" };
+	struct ota_release v1, v2, got;
+	struct ota_rollout ro;
+	struct ota_repo repo;
+	struct app app;
+	struct nb_err e;
+	char *dir;
+
+	(void)state;
+	memset(&app, 0, sizeof(app));
+	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
+	two_releases(&app, &repo, &v1, &v2);
+	/* no rollout row: every board gets the newest */
+	assert_int_equal(ota_release_for(&app, &repo, &out, &got, &e), 0);
+	assert_string_equal(got.tag, "v2");
+	ro = (struct ota_rollout){ .repo_id = repo.id, .release_id = v2.id, .prev_id = v1.id,
+				   .percent = 50 };
+	assert_int_equal(ota_rollout_put(&app, &ro, &e), 0);
+	/* buckets for v2 (hashlib): 10.0.0.7 is 22 (in at 50%), 10.0.0.2 is 90 (out) */
+	assert_int_equal(ota_rollout_bucket("v2", in.key), 22);
+	assert_int_equal(ota_rollout_bucket("v2", out.key), 90);
+	assert_int_equal(ota_release_for(&app, &repo, &in, &got, &e), 0);
+	assert_string_equal(got.tag, "v2");
+	assert_int_equal(ota_release_for(&app, &repo, &out, &got, &e), 0);
+	assert_string_equal(got.tag, "v1");
+	/* paused: the board that started v2 keeps it, no other gets it */
+	ota_board_fetched(&app, &repo, &in, "v2", v2.commit, 1, "a.py");
+	assert_int_equal(ota_rollout_change(&app, repo.id, 100, 1, &ro, &e), 0);
+	assert_int_equal(ota_release_for(&app, &repo, &in, &got, &e), 0);
+	assert_string_equal(got.tag, "v2");
+	assert_int_equal(ota_release_for(&app, &repo, &out, &got, &e), 0);
+	assert_string_equal(got.tag, "v1");
+	assert_int_equal(ota_rollout_change(&app, repo.id, -1, 0, &ro, &e), 0);
+	assert_int_equal(ota_release_for(&app, &repo, &out, &got, &e), 0);
+	assert_string_equal(got.tag, "v2");
+	/* a stage outside 0..100 is refused and changes nothing */
+	assert_int_equal(ota_rollout_change(&app, repo.id, 101, -1, &ro, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(ota_rollout_get(&app, repo.id, &ro, &e), 0);
+	assert_int_equal(ro.percent, 100);
+	/* a store that cannot say whether a board has the release is an error,
+	 * never a guess that would take it from the board */
+	assert_int_equal(ota_rollout_change(&app, repo.id, 0, -1, &ro, &e), 0);
+	assert_int_equal(db_exec(app.db, "DROP TABLE ota_boards"), 0);
+	assert_int_equal(ota_release_for(&app, &repo, &in, &got, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_store_close(app.db, dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +543,9 @@ int main(void)
 		cmocka_unit_test(routes_declared),
 		cmocka_unit_test(routes_refuse_naming_the_field),
 		cmocka_unit_test(store_error_kinds),
+		cmocka_unit_test(rollout_bucket),
+		cmocka_unit_test(board_fetch_counting),
+		cmocka_unit_test(rollout_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,123 @@
+/*
+ * Publishing from the admin: POST /admin/ota/publish (the page's upload
+ * form, with the session's CSRF token before the file) and POST
+ * /admin/api/ota/publish (CI, with an API token: the README's curl
+ * example).  A multipart form: repo (owner/name), tag (a release) or
+ * branch (a tip), optional version, post_update, message (an annotated
+ * tag), no_manifest; the file a tar (any compression) or zip archive,
+ * streamed to a temporary file, then published as `nestboxctl ota
+ * publish|push` does (ota_publish.c): nothing a board sees changes unless
+ * the whole publication succeeded.
+ */
+#include "admin_ota.h"
+#include "admin_audit.h"
+#include "admin_upload.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { F_REPO, F_TAG, F_BRANCH, F_VERSION, F_POST, F_MESSAGE, F_NO_MANIFEST, F_N };
+static const char *const fields[ADMIN_OTA_FORM_FIELDS] = {
+	"repo", "tag", "branch", "version", "post_update", "message", "no_manifest"
+};
+
+int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, char *owner,
+			   char *name, struct nb_err *e)
+{
+	const char *slash = strchr(val[F_REPO], '/');
+	const char *nm = val[F_NO_MANIFEST];
+
+	if (!slash || (size_t)(slash - val[F_REPO]) > OTA_NAME_MAX)
+		return nb_fail(e, NB_INVALID, "repo must be owner/name (letters, digits, '.', '_',"
+			       " '-')");
+	snprintf(owner, OTA_NAME_MAX + 1, "%.*s", (int)(slash - val[F_REPO]), val[F_REPO]);
+	snprintf(name, OTA_NAME_MAX + 1, "%s", slash + 1);
+	if (!ota_name_ok(owner) || !ota_name_ok(name) || strlen(slash + 1) > OTA_NAME_MAX)
+		return nb_fail(e, NB_INVALID, "repo must be owner/name (letters, digits, '.', '_',"
+			       " '-')");
+	if (!val[F_TAG][0] == !val[F_BRANCH][0])
+		return nb_fail(e, NB_INVALID, "name a tag or a branch (not both)");
+	p->owner = owner;
+	p->name = name;
+	p->tag = val[F_TAG][0] ? val[F_TAG] : NULL;
+	p->branch = val[F_BRANCH][0] ? val[F_BRANCH] : NULL;
+	p->version = val[F_VERSION][0] ? val[F_VERSION] : NULL;
+	p->post_update = val[F_POST][0] ? val[F_POST] : NULL;
+	p->message = val[F_MESSAGE][0] ? val[F_MESSAGE] : NULL;
+	/* an HTML checkbox sends "on" */
+	p->no_manifest = !strcmp(nm, "on") || !strcmp(nm, "1") || !strcmp(nm, "true") ||
+			 !strcmp(nm, "yes");
+	if (nm[0] && !p->no_manifest && strcmp(nm, "0") && strcmp(nm, "false") && strcmp(nm, "no"))
+		return nb_fail(e, NB_INVALID, "no_manifest is true or false");
+	return 0;
+}
+
+/*
+ * The publication itself.  The ota settings are read here, not at
+ * start-up: the admin publishes rarely and owns no ota state.
+ */
+static int run_publish(struct app *app, struct arena *a, struct ota_pub *p, struct nb_err *e)
+{
+	struct ota_settings set;
+	char err[160];
+
+	ota_settings_read(app, &set);
+	if (ota_settings_check(&set, err, sizeof(err)) < 0)
+		return nb_fail(e, NB_INTERNAL, "%s", err);
+	ota_git_global_init();
+	return p->tag ? ota_publish(app, &set, a, p, e) : ota_push(app, &set, a, p, e);
+}
+
+static void answer(struct app *app, struct http_req *r, struct http_resp *w,
+		   const struct ota_pub *p)
+{
+	cJSON *o, *sk;
+	int i;
+
+	if (!(r->route->flags & ADMIN_API)) {
+		http_redirect(w, arena_printf(r->a, "/admin/ota/%s/%s?done=%s+%s", p->owner, p->name,
+					      p->tag ? "published" : "pushed",
+					      p->tag ? p->tag : p->branch));
+		return;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "repo", arena_printf(r->a, "%s/%s", p->owner, p->name));
+	cJSON_AddStringToObject(o, p->tag ? "tag" : "branch", p->tag ? p->tag : p->branch);
+	cJSON_AddStringToObject(o, "commit", p->commit);
+	cJSON_AddNumberToObject(o, "files", p->nfiles);
+	cJSON_AddNumberToObject(o, "stored", p->nstored);
+	sk = cJSON_AddArrayToObject(o, "skipped");
+	for (i = 0; i < p->nskipped; i++)
+		cJSON_AddItemToArray(sk, cJSON_CreateString(p->skipped[i]));
+	(void)app;
+	admin_json(w, 201, o);
+}
+
+int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
+{
+	char val[ADMIN_OTA_FORM_FIELDS][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX] = "";
+	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
+	struct admin_tmp t;
+	struct ota_pub p;
+	int rc;
+
+	memset(val, 0, sizeof(val));
+	memset(&p, 0, sizeof(p));
+	admin_tmp_init(&t, app, tmp, sizeof(tmp));
+	if (admin_form_stream(app, r, fields, F_N, val, &t.sink, e) < 0)
+		return -1;
+	p.src = tmp;
+	rc = admin_ota_publish_form(val, &p, owner, name, e);
+	if (rc == 0)
+		rc = run_publish(app, r->a, &p, e);
+	unlink(tmp);
+	if (rc < 0)
+		return -1;
+	admin_audit(app, p.tag ? "ota publish" : "ota push", "%s/%s %s at %s", owner, name,
+		    p.tag ? p.tag : p.branch, p.commit);
+	answer(app, r, w, &p);
+	return 0;
+}
