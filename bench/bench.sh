@@ -21,6 +21,9 @@
 #                   skips)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
 #                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
+#   bench/container.sh  the mkbox rows again against the Containerfile's image
+#                   (BENCH_CONTAINER=0 skips; run between mkbox's first table
+#                   and its 10,000-image /list, so both sides hold 4 images)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
 # programs read their settings once) and measures in <suite>_run.
 #
@@ -43,6 +46,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/ota.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
+# shellcheck source=bench/container.sh
+. "$root/bench/container.sh"
 
 bench_settings
 mkbox_settings
@@ -51,9 +56,10 @@ mip_settings
 ddi_settings
 pypi_settings
 ota_settings
+container_settings
 bench_need
 
-trap 'stop_server; mip_stop_upstream; admin_clean_upload; pypi_clean' EXIT
+trap 'stop_server; mip_stop_upstream; admin_clean_upload; pypi_clean; container_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -67,6 +73,8 @@ mkbox_prepare
 start_server
 
 mkbox_run
+container_run
+mkbox_scale
 mip_run
 ddi_run
 pypi_run

@@ -5,7 +5,8 @@
 # and three small ones; mkbox_run measures /list, the update check of an
 # unchanged build (the 10240-byte empty tar), the full update tar (-c4) and
 # /log/echo next to the two ceilings, prints the first table, then the peak
-# RSS of every FastCGI process lighttpd spawned so far; then /list again
+# RSS of every FastCGI process lighttpd spawned so far; mkbox_scale (called
+# by bench.sh after the container suite) measures /list again
 # before and after $BENCH_MKBOX_IMAGES (default 10,000; 0 skips) more images
 # that bench/scale_fixture.py writes into the image directory, and the
 # ratio of the two rates.
@@ -76,7 +77,6 @@ mkbox_run() {
 	echo "MB/s = 10^6 body bytes per second; errors = non-2xx answers + socket errors + timeouts;"
 	echo "wrk -t2 -c32 (full tar: -c4) --timeout 10s; raw output in build/bench/wrk-*.txt"
 	mkbox_rss
-	mkbox_scale
 }
 
 # /list at the catalogue's size now and with $mkbox_scale_n more images
