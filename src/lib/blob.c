@@ -198,15 +198,19 @@ static int publish_s3(struct blob_writer *w, const char *hex)
 	char key[512];
 	struct s3_err e = { 0, "bad name" };
 	uint64_t have = 0;
-	int rc = -1, found;
+	int rc = -1, found, rfd;
 
-	if (blob_key(w->bs, hex, key, sizeof(key)) == 0) {
+	/* the writer's descriptor is write-only: the upload reads its own */
+	rfd = openat(w->tmpdir, w->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (rfd >= 0 && blob_key(w->bs, hex, key, sizeof(key)) == 0) {
 		found = s3_head(&w->bs->s3, key, &have, &e);
 		if (found == 1 && have == w->size)
 			rc = 0;
 		else if (found >= 0)
-			rc = s3_put_fd(&w->bs->s3, key, w->fd, w->size, hex, &e);
+			rc = s3_put_fd(&w->bs->s3, key, rfd, w->size, hex, &e);
 	}
+	if (rfd >= 0)
+		close(rfd);
 	if (rc < 0)
 		fprintf(stderr, "nestbox: blob %s not stored: %s\n", hex, e.msg);
 	close(w->fd);
