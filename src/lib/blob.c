@@ -447,7 +447,7 @@ static int send_presigned(const struct blob_store *bs, struct http_resp *w, cons
 	char url[4096];
 
 	if (s3_presign(&bs->s3, key, (long long)time(NULL), bs->presign_ttl, url, sizeof(url)) < 0)
-		return 404;
+		return 503;	/* the settings cannot sign this: not the client's fault */
 	http_set_header(w, "Location", url);
 	http_set_header(w, "Cache-Control", "no-store");
 	w->status = 302;
@@ -466,8 +466,8 @@ static int send_s3(const struct blob_store *bs, struct http_req *r, struct http_
 		return 404;
 	if (bs->presign && redirect_ok)
 		return send_presigned(bs, w, x->key);
-	if (s3_blob_head(bs, hex, &size) != 1)
-		return 404;
+	if ((rc = s3_blob_head(bs, hex, &size)) != 1)
+		return rc == 0 ? 404 : 503;
 	len = (off_t)size;
 	if (!w->has_type)
 		http_set_header(w, "Content-Type", ctype);
@@ -505,6 +505,13 @@ int blob_send(const struct blob_store *bs, struct http_req *r, struct http_resp 
 	if (blob_path(bs, hex, path, sizeof(path)) < 0)
 		return 404;
 	return http_file(r, w, path, ctype, xsendfile);
+}
+
+int blob_send_fail(int status, struct nb_err *e, const char *not_found)
+{
+	if (status == 503)
+		return nb_fail(e, NB_UNAVAILABLE, "the blob store is unavailable, try again");
+	return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
 }
 
 /* A blob's file, opened without following a link; -1 when none. */

@@ -67,8 +67,9 @@ class S3StandIn:
         wait_until(up, "s3rver on port %d" % self.port)
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=20)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=20)
         self.log.close()
 
     def env(self, **more):
@@ -183,6 +184,18 @@ def test_ddi_upload_multipart_and_download_proxied(make_nb, s3, tmpdir_shared):
     assert tail.status == 206 and tail.body == data[-7:]
     bad = ddi(nb, "GET", dl, headers={"Range": "bytes=%d-" % len(data)})
     assert bad.status == 416 and bad.header("Content-Range") == "bytes */%d" % len(data)
+    # the store gone: downloads are 503 (a device retries), an upload is
+    # refused and leaves neither a row nor a temporary file
+    s3.stop()
+    down = ddi(nb, "GET", dl)
+    assert down.status == 503 and b"blob store is unavailable" in down.body
+    other = big_swu(os.path.join(tmpdir_shared, "sw3"), "3.0", 5000)
+    r = b.request("PUT", "/admin/api/software?filename=image-3.0.swu", open(other, "rb").read(),
+                  auth)
+    assert r.status == 503, r.body
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone()[0] == 1
+    assert local_blobs(nb) == []
 
 
 def sigv4_check(url, secret, region="us-east-1"):
