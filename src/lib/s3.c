@@ -105,7 +105,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 	long st = 0;
 
 	cu.getinfo(k->h, CURLINFO_RESPONSE_CODE, &st);
-	if (k->sink && (st == 200 || st == 206)) {
+	/* a store that ignored the Range would hand over the wrong bytes */
+	if (k->sink && st == (k->range ? 206 : 200)) {
 		if (k->sink(k->sctx, p, size * n) != 0) {
 			k->stopped = 1;
 			return 0;
@@ -320,7 +321,7 @@ int s3_get(const struct s3_conf *c, const char *key, uint64_t off, uint64_t len,
 		k.range = range;
 	}
 	if (call_do(&k, e) == 0)
-		rc = k.status == 200 || k.status == 206 ? 0 : answer_fail(&k, e);
+		rc = k.status == (k.range ? 206 : 200) ? 0 : answer_fail(&k, e);
 	call_free(&k);
 	return rc;
 }
@@ -473,9 +474,10 @@ int s3_delete(const struct s3_conf *c, const char *key, struct s3_err *e)
 	return rc;
 }
 
-/* One page of a listing: 1 when more follow (token in next). */
+/* One page of a listing: 0 and *more (the token in next), fn's value, or -1. */
 static int list_page(const struct s3_conf *c, const char *eprefix, char *next, size_t nlen,
-		     int (*fn)(void *, const char *, uint64_t, long), void *ctx, struct s3_err *e)
+		     int *more, int (*fn)(void *, const char *, uint64_t, long), void *ctx,
+		     struct s3_err *e)
 {
 	char q[2048], etok[1536];
 	struct call k = { .c = c, .method = "GET", .query = q, .payload = SIGV4_UNSIGNED,
@@ -491,10 +493,10 @@ static int list_page(const struct s3_conf *c, const char *eprefix, char *next, s
 	if (call_do(&k, e) == 0) {
 		if (k.status != 200)
 			rc = answer_fail(&k, e);
-		else if ((rc = s3_list_parse(k.resp.p ? k.resp.p : "", k.resp.len, fn, ctx, next,
+		else if ((rc = s3_list_parse(k.resp.p ? k.resp.p : "", k.resp.len, fn, ctx, more, next,
 					     nlen)) < 0)
 			fail(e, k.status, "the store's listing is not ListObjectsV2 XML", "");
-		else if (rc == 1 && !*next)
+		else if (rc == 0 && *more && !*next)
 			rc = -1, fail(e, k.status, "a truncated listing without a token", "");
 	}
 	call_free(&k);
@@ -506,11 +508,11 @@ int s3_list(const struct s3_conf *c, const char *prefix,
 	    struct s3_err *e)
 {
 	char eprefix[1024], next[1024] = "";
-	int rc;
+	int rc, more = 1;
 
 	if (sigv4_uri_encode(prefix, 0, eprefix, sizeof(eprefix)) < 0)
 		return fail(e, 0, "prefix too long", ""), -1;
-	while ((rc = list_page(c, eprefix, next, sizeof(next), fn, ctx, e)) == 1)
+	while (more && (rc = list_page(c, eprefix, next, sizeof(next), &more, fn, ctx, e)) == 0)
 		;
 	return rc;
 }
@@ -644,7 +646,7 @@ static int list_entry(const char *p, size_t n,
 
 int s3_list_parse(const char *xml, size_t n,
 		  int (*fn)(void *ctx, const char *key, uint64_t size, long mtime), void *ctx,
-		  char *next, size_t nextlen)
+		  int *truncated, char *next, size_t nextlen)
 {
 	const char *p = xml, *end = xml + n, *c;
 	char trunc[8];
@@ -652,6 +654,7 @@ int s3_list_parse(const char *xml, size_t n,
 	int rc;
 
 	*next = '\0';
+	*truncated = 0;
 	if (!memmem(xml, n, "<ListBucketResult", 17) ||
 	    s3_xml_text(xml, n, "IsTruncated", trunc, sizeof(trunc)) < 0 ||
 	    (strcmp(trunc, "true") && strcmp(trunc, "false")))
@@ -664,5 +667,6 @@ int s3_list_parse(const char *xml, size_t n,
 			return rc;
 		p = c + len + 11;	/* past "</Contents>" */
 	}
-	return !strcmp(trunc, "true");
+	*truncated = !strcmp(trunc, "true");
+	return 0;
 }

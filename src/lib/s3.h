@@ -76,14 +76,14 @@ int s3_presign(const struct s3_conf *c, const char *key, long long now, long ttl
 /*
  * Parses one ListObjectsV2 answer (XML, n bytes, not NUL-terminated),
  * calling fn per <Contents> (key entity-decoded, size, LastModified as
- * Unix seconds); next receives NextContinuationToken ("" when none).
- * Returns 1 when IsTruncated is true, 0 when false, fn's non-zero value,
+ * Unix seconds); *truncated is IsTruncated (1 or 0), next receives
+ * NextContinuationToken ("" when none).  Returns 0, fn's non-zero value,
  * or -1 for an answer that is not a listing.  Bytes from the network:
  * tests/fuzz/fuzz_s3_xml.c.
  */
 int s3_list_parse(const char *xml, size_t n,
 		  int (*fn)(void *ctx, const char *key, uint64_t size, long mtime), void *ctx,
-		  char *next, size_t nextlen);
+		  int *truncated, char *next, size_t nextlen);
 /*
  * The entity-decoded text of the first <tag>...</tag> in xml (n bytes)
  * into out (at most outlen - 1 bytes); 0, or -1 when absent or too long.

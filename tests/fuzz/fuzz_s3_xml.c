@@ -3,8 +3,8 @@
  * S3-compatible store (the bytes are passed as they are, not
  * NUL-terminated: the parser must stay inside n bytes).
  *
- * Invariants (abort() when broken): s3_list_parse returns -1, 0 or 1 (its
- * callback returns 0); every key handed out is a NUL-terminated string of
+ * Invariants (abort() when broken): s3_list_parse returns -1 or 0 (its
+ * callback returns 0) and on 0 sets the truncated flag to 0 or 1; every key handed out is a NUL-terminated string of
  * at most 1024 bytes; mtime is >= 0; the token is NUL-terminated within
  * its buffer; s3_xml_text returns 0 or -1 and a 0 leaves a string that
  * fits its buffer.
@@ -27,13 +27,14 @@ static int each(void *ctx, const char *key, uint64_t size, long mtime)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size ? size : 1), next[64], text[16];
-	int n = 0, rc;
+	int n = 0, rc, more = -1;
 
 	if (!copy)
 		return 0;
 	memcpy(copy, data, size);	/* a heap block of exactly size bytes */
-	rc = s3_list_parse(copy, size, each, &n, next, sizeof(next));
-	if (rc < -1 || rc > 1 || strnlen(next, sizeof(next)) == sizeof(next))
+	rc = s3_list_parse(copy, size, each, &n, &more, next, sizeof(next));
+	if (rc < -1 || rc > 0 || (rc == 0 && more != 0 && more != 1) ||
+	    strnlen(next, sizeof(next)) == sizeof(next))
 		abort();
 	rc = s3_xml_text(copy, size, "UploadId", text, sizeof(text));
 	if ((rc != 0 && rc != -1) || (rc == 0 && strnlen(text, sizeof(text)) == sizeof(text)))

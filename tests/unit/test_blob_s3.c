@@ -150,7 +150,7 @@ static int collect(void *ctx, const char *key, uint64_t size, long mtime)
 	struct seen *s = ctx;
 
 	if (s->n == s->stop_at)
-		return 7;
+		return 1;
 	snprintf(s->keys[s->n], sizeof(s->keys[0]), "%s", key);
 	s->sizes[s->n] = size;
 	s->times[s->n++] = mtime;
@@ -162,11 +162,14 @@ static int collect(void *ctx, const char *key, uint64_t size, long mtime)
 #define LIST(trunc, tok, items) "<?xml version=\"1.0\"?><ListBucketResult xmlns=\"x\">" tok \
 	"<IsTruncated>" trunc "</IsTruncated>" items "</ListBucketResult>"
 
+static int truncated;
+
 static int parse(const char *xml, struct seen *s, char *next, size_t nlen)
 {
 	memset(s, 0, sizeof(*s));
 	s->stop_at = -1;
-	return s3_list_parse(xml, strlen(xml), collect, s, next, nlen);
+	truncated = -1;
+	return s3_list_parse(xml, strlen(xml), collect, s, &truncated, next, nlen);
 }
 
 static void test_list_parse(void **state)
@@ -178,7 +181,8 @@ static void test_list_parse(void **state)
 			       ITEM("blobs/&#x41;&#66;", "1970-01-01T00:00:01Z", "18446744073709551615"));
 
 	(void)state;
-	assert_int_equal(parse(two, &s, next, sizeof(next)), 1);
+	assert_int_equal(parse(two, &s, next, sizeof(next)), 0);
+	assert_int_equal(truncated, 1);
 	assert_string_equal(next, "a+b/c=");
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.keys[0], "blobs/a&b");
@@ -188,17 +192,20 @@ static void test_list_parse(void **state)
 	assert_true(s.sizes[1] == UINT64_MAX);
 	assert_int_equal(s.times[1], 1);
 	assert_int_equal(parse(LIST("false", "", ""), &s, next, sizeof(next)), 0);
+	assert_int_equal(truncated, 0);
 	assert_string_equal(next, "");
 	assert_int_equal(s.n, 0);
-	/* a callback's non-zero value stops the walk and is returned */
+	/* a callback's non-zero value (even 1) stops the walk and is returned */
 	memset(&s, 0, sizeof(s));
 	s.stop_at = 1;
-	assert_int_equal(s3_list_parse(two, strlen(two), collect, &s, next, sizeof(next)), 7);
+	assert_int_equal(s3_list_parse(two, strlen(two), collect, &s, &truncated, next,
+				       sizeof(next)), 1);
 	assert_int_equal(s.n, 1);
 	/* the parser reads only the n bytes it is given: the second entry is cut */
 	s.n = 0;
 	s.stop_at = -1;
-	assert_int_equal(s3_list_parse(two, strlen(two) - 40, collect, &s, next, sizeof(next)), 1);
+	assert_int_equal(s3_list_parse(two, strlen(two) - 40, collect, &s, &truncated, next,
+				       sizeof(next)), 0);
 	assert_int_equal(s.n, 1);
 }
 
