@@ -11,7 +11,8 @@ With blob.backend s3: a DDI software upload (multipart: larger than the
 part size) and the device's download (HEAD, whole, Range, 416), an mkbox
 import and /update, a mip publish and install; each time the bytes are
 listed in the bucket and none are in var/blobs.  Presigned redirects for
-SWUpdate/pip downloads only; `nestboxctl blobs migrate` from a filesystem
+SWUpdate and pip downloads only (twine upload, then pip install following
+the 302 to the stand-in); `nestboxctl blobs migrate` from a filesystem
 store (resumable), `blobs verify`, and gc deleting through the listing."""
 import hashlib
 import hmac
@@ -32,6 +33,7 @@ import pytest
 from admin_client import Browser
 from conftest import ROOT, free_port, make_raw_image, wait_until
 from mip_fakes import MipClient
+from pypi_dists import basic, make_wheel, pip, twine
 from test_ddi import BASE, ddi
 from test_mip import STAND_IN, files_of, make_pkg
 
@@ -240,6 +242,34 @@ def test_presigned_redirect_only_for_clients_that_follow(make_nb, s3, tmpdir_sha
     assert u.status == 200 and u.header("Location") is None
     names = tarfile.open(fileobj=io.BytesIO(u.body)).getnames()
     assert any(n.endswith(".img.zst") for n in names)
+
+
+def test_twine_upload_and_pip_install_through_a_presigned_redirect(make_nb, s3, tmpdir_shared):
+    env = s3.env(presign="true")
+    env["NESTBOX_PYPI__ROOT_PASSWORD"] = "root-secret"
+    nb = make_nb(env, sub="pypi")
+    nb.start()
+    h = {"Content-Type": "application/json", "Accept": "application/json"}
+    h.update(basic("root", "root-secret"))
+    assert nb.request("PUT", "/pypi/root/dev", h, json.dumps({}).encode()).status == 201
+    whl = make_wheel(tmpdir_shared, "nb-s3", "1.0")
+    data = open(whl, "rb").read()
+    home = os.path.join(tmpdir_shared, "home")
+    os.makedirs(home)
+    p = twine(home, nb.url + "/pypi/root/dev/", "root", "root-secret", whl)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert s3.objects()["blobs/" + hashlib.sha256(data).hexdigest()] == len(data)
+    assert local_blobs(nb) == []
+    page = nb.get("/pypi/root/dev/+simple/nb-s3/").body.decode()
+    href = re.search(r'href="([^"#]+)', page).group(1)
+    r = nb.get(urllib.parse.urljoin("/pypi/root/dev/+simple/nb-s3/", href))
+    assert r.status == 302 and "X-Amz-Signature=" in r.header("Location")
+    assert r.header("Cache-Control") == "no-store"
+    target = os.path.join(tmpdir_shared, "site")
+    p = pip(home, "install", "--index-url", nb.url + "/pypi/root/dev/+simple/", "--target",
+            target, "nb-s3")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert os.path.exists(os.path.join(target, "nb_s3", "__init__.py"))
 
 
 def test_mkbox_import_and_update_served_from_the_bucket(make_nb, s3, tmpdir_shared):
