@@ -21,11 +21,7 @@ static int target_store(struct app *app, const char *url, struct blob_store *to)
 	long ttl;
 	size_t n;
 
-	if (strncmp(url, "s3://", 5) || !url[5] || url[5] == '/') {
-		fprintf(stderr, "nestboxctl blobs migrate: --to must be s3://bucket[/prefix]\n");
-		return -1;
-	}
-	url += 5;
+	url += 5;	/* "s3://", checked by the caller */
 	slash = strchr(url, '/');
 	n = slash ? (size_t)(slash - url) : strlen(url);
 	if (blob_s3_settings(app->conf, &c, prefix, sizeof(prefix), &ttl) < 0 ||
@@ -95,7 +91,10 @@ int cmd_blobs_migrate(int argc, char **argv)
 	if (ctl_operands("blobs migrate", argc, argv, 0, 0, "") < 0)
 		return 2;
 	if (!url)
-		return ctl_usage_error("blobs migrate", "needs --to s3://bucket[/prefix]");
+		return ctl_usage_error("blobs migrate", "needs --to s3://BUCKET[/PREFIX]");
+	if (strncmp(url, "s3://", 5) || !url[5] || url[5] == '/')
+		return ctl_usage_error("blobs migrate", "--to must be s3://BUCKET[/PREFIX], not '%s'",
+				       url);
 	if (ctl_open(&app) < 0)
 		return 1;
 	rc = target_store(&app, url, &to) < 0 || blob_store_open(&from, app.set.blob_dir) < 0;

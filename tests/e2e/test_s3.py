@@ -323,6 +323,13 @@ def test_migrate_from_the_filesystem_then_served_from_s3(make_nb, s3, tmpdir_sha
     nb.import_image(raw, "box1", "board1", "main", "1.0")
     on_disk = sorted(p for p in local_blobs(nb) if not p.startswith("tmp/"))
     assert len(on_disk) >= 2
+    # usage errors (exit 2) and a missing endpoint (exit 1) copy nothing
+    for argv in (["--to", "http://x/y"], ["--to", "s3://"], ["--to", "s3:///p"], []):
+        r = nb.ctl("blobs", "migrate", *argv, check=False)
+        assert r.returncode == 2 and "s3://BUCKET[/PREFIX]" in r.stderr, (argv, r.stderr)
+    r = nb.ctl("blobs", "migrate", "--to", "s3://%s" % BUCKET, check=False)
+    assert r.returncode == 1 and "blob.s3_endpoint" in r.stderr
+    assert s3.objects("") == {}
     env = s3.env()
     r = nb.ctl("blobs", "migrate", "--to", "s3://%s/moved" % BUCKET, env={
         k: v for k, v in env.items() if k != "NESTBOX_BLOB__BACKEND"})
