@@ -59,8 +59,17 @@ browser_deps() {
 	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
 }
 
+# s3rver (from npm) is the S3 stand-in tests/e2e/test_s3.py starts on loopback
+s3_deps() {
+	[ $mode = all ] || return 0
+	dir=$(cd "$(dirname "$0")/../tests/s3" && pwd)
+	[ -d "$dir/node_modules/s3rver" ] && return 0
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2
+}
+
 if [ -z "$missing" ]; then
 	browser_deps
+	s3_deps
 	exit 0
 fi
 
@@ -83,3 +92,4 @@ else
 fi
 apt-get install -y -qq --no-install-recommends $missing >&2
 browser_deps
+s3_deps

@@ -60,8 +60,8 @@ int ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w, struc
 {
 	struct ddi_software s;
 	const char *file = req_str(r, "fileName");
-	char path[PATH_MAX];
 	size_t fl = strlen(file), nl;
+	int rc;
 
 	if (own_module(app, r, &s, e) < 0)
 		return -1;
@@ -76,9 +76,12 @@ int ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w, struc
 		w->status = 302;
 		return 0;
 	}
-	if (strcmp(file, s.filename) || blob_path(&app->blobs, s.sha256, path, sizeof(path)) < 0 ||
-	    http_file(r, w, path, "application/octet-stream", app->set.xsendfile) != 0)
+	if (strcmp(file, s.filename))
 		return nb_fail(e, NB_NOT_FOUND, "no such artifact");
+	/* SWUpdate and RAUC follow a redirect: a presigned URL may answer */
+	if ((rc = blob_send(&app->blobs, r, w, s.sha256, "application/octet-stream",
+			    app->set.xsendfile, 1)) != 0)
+		return blob_send_fail(rc, e, "no such artifact");
 	http_set_header(w, "Content-Disposition",
 			arena_printf(r->a, "attachment; filename=\"%s\"", s.filename));
 	return 0;

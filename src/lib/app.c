@@ -81,6 +81,8 @@ int app_open(struct app *app, const char *program,
 		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
+	if (blob_store_configure(&app->blobs, app->conf, err, errlen) < 0)
+		goto fail;
 	return 0;
 fail:
 	app_close(app);

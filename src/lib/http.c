@@ -489,6 +489,7 @@ const char *http_reason(int status)
 	switch (status) {
 	case 200: return "OK";
 	case 201: return "Created";
+	case 302: return "Found";
 	case 303: return "See Other";
 	case 204: return "No Content";
 	case 206: return "Partial Content";
@@ -532,11 +533,16 @@ static int send_fd(struct http_req *r, struct http_resp *w)
 	return 0;
 }
 
+int http_write(struct http_req *r, const void *p, size_t n)
+{
+	return io_write(r, p, n);
+}
+
 static int send_all(struct http_req *r, struct http_resp *w)
 {
 	char line[160];
 	int n, rc = 0;
-	long long clen = w->fd >= 0 ? (long long)w->file_len :
+	long long clen = w->fd >= 0 || w->pump ? (long long)w->file_len :
 			 w->fixed ? (long long)w->fixed_len : (long long)w->body.len;
 
 	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", w->status,
@@ -564,11 +570,13 @@ static int send_all(struct http_req *r, struct http_resp *w)
 	if (!r->head) {
 		if (w->fd >= 0)
 			rc = send_fd(r, w);
+		else if (w->pump)
+			rc = w->pump(w->pump_ctx, r, w);
 		else if (w->fixed)
 			rc = io_write(r, w->fixed, w->fixed_len);
 		else if (w->body.len)
 			rc = io_write(r, w->body.p, w->body.len);
-		if (w->fd < 0 && rc == 0)
+		if (w->fd < 0 && !w->pump && rc == 0)
 			w->bytes_sent = clen;
 	}
 	return rc;

@@ -72,6 +72,10 @@ struct http_resp {
 	const char *sendfile;		/* path for X-Sendfile */
 	int fd;				/* streamed when >= 0 */
 	off_t file_off, file_len;
+	/* or a body of file_len bytes a callback writes with http_write after
+	 * the headers (a blob proxied from an object store); 0 or -1 */
+	int (*pump)(void *ctx, struct http_req *r, struct http_resp *w);
+	void *pump_ctx;
 	long long bytes_sent;		/* body bytes, for the log */
 };
 
@@ -136,6 +140,8 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
  */
 int http_range_parse(const char *h, off_t size, off_t *start, off_t *len);
 
+/* Writes body bytes to the client (for a pump); 0 or -1. */
+int http_write(struct http_req *r, const void *p, size_t n);
 /* Writes status, headers, Content-Length and body.  Returns 0 or -1. */
 int http_send(struct http_req *r, struct http_resp *w);
 const char *http_reason(int status);

@@ -18,12 +18,12 @@ int mip_fail_gateway(struct nb_err *e)
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
 		  struct nb_err *e)
 {
-	char path[PATH_MAX];
+	int rc;
 
 	mip_file_touch(app, hex);
-	blob_path(&app->blobs, hex, path, sizeof(path));
-	if (http_file(r, w, path, "application/octet-stream", app->set.xsendfile) != 0)
-		return nb_fail(e, NB_NOT_FOUND, "file not found");
+	if ((rc = blob_send(&app->blobs, r, w, hex, "application/octet-stream", app->set.xsendfile,
+			    0)) != 0)
+		return blob_send_fail(rc, e, "file not found");
 	return 0;
 }
 

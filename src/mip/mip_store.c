@@ -180,47 +180,13 @@ void mip_file_touch(struct app *app, const char *hex)
 	done(st);
 }
 
-/* Reads exactly n bytes; 0, or -1 on an error or a file that shrank. */
-static int read_all(int fd, char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = read(fd, p, n);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
-/* Through fs_open_regular_beneath: a fan-out directory or blob that is a
- * link is no file.  Small files only (64 MiB); NULL on any failure. */
+/* Through blob_read (on the filesystem never through a link).  Small
+ * files only (64 MiB); NULL on any failure. */
 char *mip_file_read(struct app *app, struct arena *a, const char *hex, size_t *n)
 {
-	char rel[HASH_HEX_MAX + 4];
-	struct stat st;
-	char *p = NULL;
-	int fd;
-
 	if (strlen(hex) != 64 || !hash_is_hex(hex, 64))
 		return NULL;
-	snprintf(rel, sizeof(rel), "%.2s/%s", hex, hex);
-	if ((fd = fs_open_regular_beneath(app->blobs.dir, rel, &st)) < 0)
-		return NULL;
-	if (st.st_size <= (off_t)(64u << 20)) {
-		p = arena_alloc(a, (size_t)st.st_size + 1);
-		if (p && read_all(fd, p, (size_t)st.st_size) == 0) {
-			p[st.st_size] = '\0';
-			if (n)
-				*n = (size_t)st.st_size;
-		} else {
-			p = NULL;
-		}
-	}
-	close(fd);
-	return p;
+	return blob_read(&app->blobs, a, hex, 64u << 20, n);
 }
 
 static const char sql_pkg_get[] =

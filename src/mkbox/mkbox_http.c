@@ -66,7 +66,7 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	struct mkbox *m = app->domain;
 	struct mkbox_build b;
-	char hex[HASH_HEX_MAX], path[PATH_MAX];
+	char hex[HASH_HEX_MAX];
 	static const char empty[TAR_RECORD];
 
 	if (!box || !image || mkbox_build_find(m->set.image_path, box, image, &b) < 0) {
@@ -79,8 +79,7 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 		return 0;
 	}
 	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
-	    blob_path(&app->blobs, hex, path, sizeof(path)) < 0 ||
-	    http_file(r, w, path, "application/x-tar", m->set.xsendfile) != 0)
+	    blob_send(&app->blobs, r, w, hex, "application/x-tar", m->set.xsendfile, 0) != 0)
 		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	return 0;
 }

@@ -88,16 +88,15 @@ int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	const struct ota *o = app->domain;
 	const char *etag = arena_cat(r->a, "\"", sha256, "\"", NULL);
-	char path[4096];
+	int rc;
 
 	http_set_header(w, "ETag", etag);
 	if (etag_matches(r, etag)) {
 		http_bytes(w, 304, ctype, "", 0);
 		return 0;
 	}
-	if (blob_path(&app->blobs, sha256, path, sizeof(path)) < 0 ||
-	    http_file(r, w, path, ctype, o->set.xsendfile) != 0)
-		return nb_fail(e, NB_NOT_FOUND, "file not found");
+	if ((rc = blob_send(&app->blobs, r, w, sha256, ctype, o->set.xsendfile, 0)) != 0)
+		return blob_send_fail(rc, e, "file not found");
 	return 0;
 }
 

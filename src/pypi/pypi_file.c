@@ -37,18 +37,20 @@ int pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w, stru
 	struct pypi *p = app->domain;
 	struct pypi_index *ix;
 	struct pypi_file f;
-	char path[PATH_MAX];
-	int metadata;
+	int metadata, rc;
 
 	if (!(ix = pypi_req_index(app, r, e)) || find_file(app, r, ix->id, &f, &metadata, e) < 0)
 		return -1;
 	if (strncmp(f.sha256, req_str(r, "h3"), 3) || strncmp(f.sha256 + 3, req_str(r, "h13"), 13))
 		return nb_fail(e, NB_NOT_FOUND, "no such file on this index");
-	blob_path(&app->blobs, metadata ? f.metadata_sha256 : f.sha256, path, sizeof(path));
-	/* the URL names the content: it never changes */
-	http_set_header(w, "Cache-Control", "max-age=365000000, immutable, public");
-	if (http_file(r, w, path, metadata ? "text/plain; charset=utf-8" :
-		      "application/octet-stream", p->set.xsendfile) != 0)
-		return nb_fail(e, NB_NOT_FOUND, "the file is missing from the blob store");
+	/* pip follows a redirect: a presigned URL may answer */
+	if ((rc = blob_send(&app->blobs, r, w, metadata ? f.metadata_sha256 : f.sha256,
+			    metadata ? "text/plain; charset=utf-8" : "application/octet-stream",
+			    p->set.xsendfile, 1)) != 0)
+		return blob_send_fail(rc, e, "the file is missing from the blob store");
+	/* the URL names the content: it never changes (a redirect to an
+	 * expiring presigned URL does, and says so itself) */
+	if (w->status != 302)
+		http_set_header(w, "Cache-Control", "max-age=365000000, immutable, public");
 	return 0;
 }

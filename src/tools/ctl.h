@@ -76,6 +76,8 @@ int cmd_init(int argc, char **argv);
 int cmd_image_import(int argc, char **argv);
 int cmd_image_list(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_blobs_migrate(int argc, char **argv);
+int cmd_blobs_verify(int argc, char **argv);
 int cmd_user_add(int argc, char **argv);
 int cmd_user_passwd(int argc, char **argv);
 int cmd_user_del(int argc, char **argv);

@@ -190,7 +190,12 @@ int cmd_gc(int argc, char **argv)
 		return 1;
 	g.app = &app;
 	rows = mkbox_tar_prune(&app);
-	blob_foreach(&app.blobs, gc_blob, &g);
+	if (blob_foreach(&app.blobs, gc_blob, &g) < 0) {
+		/* no listing, no sweep: say so rather than report nothing to do */
+		fprintf(stderr, "nestboxctl gc: cannot list the blob store\n");
+		app_close(&app);
+		return 1;
+	}
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
 	tmps += mkbox_clean_tmp(mkbox_image_path(&app, images, sizeof(images)), g.grace);
 	/* admin uploads a killed program left behind */

@@ -38,6 +38,15 @@ static const struct cmd cmds[] = {
 	{ "gc", NULL, cmd_gc, "nestboxctl gc [--grace SECONDS]",
 	  "Drops cached update tars of builds that are gone, unreferenced blobs and\n"
 	  "abandoned temp files older than the grace period (default 3600 s)." },
+	{ "blobs", "migrate", cmd_blobs_migrate, "nestboxctl blobs migrate --to s3://BUCKET[/PREFIX]",
+	  "Copies every blob of the filesystem store (blob.dir) into an S3 bucket\n"
+	  "(blob.s3_endpoint, blob.s3_region and the keys from the configuration;\n"
+	  "no PREFIX: blob.s3_prefix), hashing each before and checking its size\n"
+	  "after.  Blobs already there with the same size are skipped: run it again\n"
+	  "after an interruption, then set blob.backend: s3." },
+	{ "blobs", "verify", cmd_blobs_verify, "nestboxctl blobs verify",
+	  "Reads every blob of the configured store back and checks it hashes to its\n"
+	  "name; lists the damaged and unreadable ones (exit status 1 if any)." },
 	{ "user", "add", cmd_user_add, "nestboxctl user add NAME [--role admin|readonly]",
 	  "Adds an admin-page user (role admin by default).  The password is read from\n"
 	  "the first line of standard input, or asked for on a terminal." },
