@@ -251,6 +251,36 @@ const char *const core_schema[] = {
 	"CREATE INDEX admin_audit_user ON admin_audit(user, id);"
 	/* the dashboard's devices not seen for too long: an index walk from the oldest */
 	"CREATE INDEX ddi_devices_seen ON ddi_devices(last_seen);",
+
+	/*
+	 * 12: the Python index's mirror: upstream pages cached per mirror
+	 * index (project '' is the project list, its names in body) with
+	 * their validators, the links they held, and the files fetched
+	 * through them with their last use (least recently used go first
+	 * when pypi.cache_max is reached; uploads live in pypi_files and are
+	 * never evicted).  Times in ms; failed is 0 after a good answer.
+	 */
+	"CREATE TABLE pypi_mirror_pages("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, body TEXT NOT NULL DEFAULT '',"
+	"  etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '',"
+	"  fetched INTEGER NOT NULL, failed INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT NOT NULL DEFAULT '', PRIMARY KEY(index_id, project)) WITHOUT ROWID;"
+	"CREATE TABLE pypi_mirror_links("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, filename TEXT NOT NULL, url TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, requires_python TEXT NOT NULL DEFAULT '', yanked TEXT,"
+	"  size INTEGER NOT NULL DEFAULT -1, UNIQUE(index_id, filename));"
+	"CREATE INDEX pypi_mirror_links_project ON pypi_mirror_links(index_id, project);"
+	"CREATE TABLE pypi_mirror_files("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, filename TEXT NOT NULL, url TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, requires_python TEXT NOT NULL DEFAULT '', yanked TEXT,"
+	"  size INTEGER NOT NULL, fetched INTEGER NOT NULL, used INTEGER NOT NULL,"
+	"  PRIMARY KEY(index_id, filename)) WITHOUT ROWID;"
+	"CREATE INDEX pypi_mirror_files_project ON pypi_mirror_files(index_id, project);"
+	"CREATE INDEX pypi_mirror_files_used ON pypi_mirror_files(used);"
+	"CREATE INDEX pypi_mirror_files_sha256 ON pypi_mirror_files(sha256);",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);
