@@ -447,3 +447,32 @@ def test_dependency_confusion_refused_unless_whitelisted(team, upstream, tmpdir_
     r = page(nb, "nb-private", index="alice/dev")
     assert sorted(f["filename"] for f in json.loads(r.body)["files"]) == sorted(
         [os.path.basename(mine), os.path.basename(evil)])
+
+
+# -- operators --------------------------------------------------------------
+
+def test_admin_shows_each_mirrors_status(make_nb, upstream, tmpdir_shared):
+    from admin_client import Browser
+    whl, = wheels(os.path.join(tmpdir_shared, "d"), "nb-adm", "1.0")
+    upstream.publish("nb-adm", [whl])
+    nb = make_nb({"NESTBOX_PYPI__ROOT_PASSWORD": ROOT_PW, "NESTBOX_ADMIN_PASSWORD": "admin-pass-1"},
+                 sub="adm")
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.start()
+    point_root_pypi(nb, upstream, expiry=0)
+    f = json.loads(page(nb, "nb-adm").body)["files"][0]
+    assert nb.get(f["url"]).status == 200
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    r = b.get("/admin/pypi/mirrors")
+    assert r.status == 200, r.text
+    row = r.text.split("<td>root/pypi</td>")[1].split("</tr>")[0]
+    assert upstream.url + "/simple/" in row and 'class="bad"' not in r.text
+    assert "<td>1</td><td>%d</td>" % os.path.getsize(whl) in row     # files, bytes
+    upstream.stop()
+    assert page(nb, "nb-adm").header("X-Nestbox-Mirror") == "stale"
+    r = b.get("/admin/pypi/mirrors")
+    row = r.text.split("<td>root/pypi</td>")[1].split("</tr>")[0]
+    assert 'class="bad"' in r.text and "connect" in row.lower(), row
+    assert Browser(nb.port).get("/admin/pypi/mirrors").status == 303     # login first
