@@ -15,9 +15,9 @@
  * a per-page lock file (flock); the others serve the cached copy at once
  * ("stale") or, when there is none yet (a cold page), wait for the lock
  * at most the fetch's own time bound and then read what the first one
- * stored.  The upstream sees one request per page per expiry, and no
- * FastCGI process waits longer than pypi.mirror_connect_timeout +
- * pypi.mirror_timeout.
+ * stored (when it failed, they ask once themselves).  The upstream sees
+ * one request per page per expiry, and no FastCGI process waits longer
+ * than twice pypi.mirror_connect_timeout + pypi.mirror_timeout.
  */
 #include "pypi.h"
 
