@@ -280,7 +280,15 @@ const char *const core_schema[] = {
 	"  PRIMARY KEY(index_id, filename)) WITHOUT ROWID;"
 	"CREATE INDEX pypi_mirror_files_project ON pypi_mirror_files(index_id, project);"
 	"CREATE INDEX pypi_mirror_files_used ON pypi_mirror_files(used);"
-	"CREATE INDEX pypi_mirror_files_sha256 ON pypi_mirror_files(sha256);",
+	"CREATE INDEX pypi_mirror_files_sha256 ON pypi_mirror_files(sha256);"
+	/* a new upstream is a new mirror: nothing of the old one is served
+	 * (devpi keeps serving the old data); the blobs go by eviction or gc */
+	"CREATE TRIGGER pypi_mirror_url_changed AFTER UPDATE OF mirror_url ON pypi_indexes"
+	"  WHEN old.mirror_url IS NOT new.mirror_url BEGIN"
+	"  DELETE FROM pypi_mirror_pages WHERE index_id = old.id;"
+	"  DELETE FROM pypi_mirror_links WHERE index_id = old.id;"
+	"  DELETE FROM pypi_mirror_files WHERE index_id = old.id;"
+	"  END;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

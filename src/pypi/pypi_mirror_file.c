@@ -100,8 +100,8 @@ static int fetch_once(struct app *app, struct arena *a, const struct pypi_index 
 
 	if (lk < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the file is being fetched; try again");
+	db_read_end(app->db);	/* no snapshot across the network; the row's write its own */
 	if (!blob_exists(&app->blobs, l->sha256)) {
-		db_read_end(app->db);	/* no snapshot held across the network */
 		rc = fetch_file(app, l, &l->size, e);
 	} else {
 		struct stat st;

@@ -476,3 +476,27 @@ def test_admin_shows_each_mirrors_status(make_nb, upstream, tmpdir_shared):
     row = r.text.split("<td>root/pypi</td>")[1].split("</tr>")[0]
     assert 'class="bad"' in r.text and "connect" in row.lower(), row
     assert Browser(nb.port).get("/admin/pypi/mirrors").status == 303     # login first
+
+
+def test_a_new_mirror_url_forgets_the_old_upstream(make_nb, upstream, tmpdir_shared):
+    d = os.path.join(tmpdir_shared, "d")
+    old, new = wheels(d, "nb-moved", "1.0", "2.0")
+    upstream.publish("nb-moved", [old])
+    other = PyPIStandIn(os.path.join(tmpdir_shared, "other"))
+    try:
+        other.publish("nb-moved", [new])
+        nb = start_px(make_nb)
+        point_root_pypi(nb, upstream)
+        f = json.loads(page(nb, "nb-moved").body)["files"][0]
+        assert nb.get(f["url"]).status == 200
+        point_root_pypi(nb, other)
+        r = page(nb, "nb-moved")
+        assert r.header("X-Nestbox-Mirror") == "fresh"
+        assert [f["filename"] for f in json.loads(r.body)["files"]] == [os.path.basename(new)]
+        assert mirror_rows(nb) == {}
+        assert nb.get(f["url"]).status == 404
+        # the expiry alone changed: the cache stays
+        patch_index(nb, "/pypi/root/pypi", {"mirror_cache_expiry": 7200})
+        assert page(nb, "nb-moved").header("X-Nestbox-Mirror") == "cached"
+    finally:
+        other.stop()
