@@ -77,6 +77,14 @@ int pypi_mirror_lock(const struct pypi_settings *s, const char *key, long wait_m
 	return fd;
 }
 
+/* mirror_cache_expiry in ms: negative is 0, and no overflow (a century at most). */
+static long long expiry_ms(const struct pypi_index *mx)
+{
+	long long s = mx->mirror_cache_expiry;
+
+	return s <= 0 ? 0 : s > 3155760000LL ? 3155760000000LL : s * 1000;
+}
+
 /* "<mirror_url>/<project>/" (project "": the list itself). */
 static char *page_url(struct arena *a, const struct pypi_index *mx, const char *project)
 {
@@ -188,12 +196,12 @@ static int refresh(struct app *app, struct arena *a, const struct pypi_index *mx
 		*state = "offline";
 		return 0;
 	}
-	if (have && now - pg.fetched_ms < mx->mirror_cache_expiry * 1000) {
+	if (have && now - pg.fetched_ms < expiry_ms(mx)) {
 		*state = "cached";
 		return 0;
 	}
 	if (have && pg.failed_ms && now - pg.failed_ms < RETRY_MS &&
-	    now - pg.failed_ms < mx->mirror_cache_expiry * 1000) {
+	    now - pg.failed_ms < expiry_ms(mx)) {
 		*state = "stale";
 		return 0;
 	}
