@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import free_port
+from conftest import free_port, wait_until
 from pypi_dists import basic, make_wheel, pip, upload_form
 
 ROOT_PW = "root-secret"
@@ -35,6 +35,7 @@ class PyPIStandIn:
     def __init__(self, root, json_pages=True):
         self.root, self.json_pages = root, json_pages
         self.hits, self.answered_304, self.delay = {}, 0, 0.0
+        self.gate = None      # a threading.Event page answers wait for
         self.lock = threading.Lock()
         os.makedirs(os.path.join(root, "simple"), exist_ok=True)
         os.makedirs(os.path.join(root, "packages"), exist_ok=True)
@@ -121,6 +122,8 @@ class PyPIStandIn:
             return h.send_error(404)
         if self.delay:
             time.sleep(self.delay)
+        if self.gate:
+            self.gate.wait(60)
         want_json = self.json_pages and JSON_TYPE in (h.headers.get("Accept") or "")
         name = "index.json" if want_json else "index.html"
         ctype = JSON_TYPE if want_json else "text/html; charset=utf-8"
@@ -278,6 +281,29 @@ def test_many_clients_on_a_cold_page_ask_the_upstream_once(make_nb, upstream, tm
     assert [r.status for r in answers] == [200] * 6, [r.body for r in answers]
     assert all(len(json.loads(r.body)["files"]) == 1 for r in answers)
     assert upstream.count("/simple/nb-cold/") == 1
+
+
+def test_a_slow_upstream_does_not_stall_other_clients(make_nb, upstream, tmpdir_shared):
+    """While one request waits on the upstream, the index answers others."""
+    upstream.publish("nb-slow", wheels(os.path.join(tmpdir_shared, "d"), "nb-slow", "1.0"))
+    nb = start_px(make_nb)
+    point_root_pypi(nb, upstream)
+    put_json(nb, "/pypi/alice", {"password": "alice-pw"}, basic("root", ROOT_PW))
+    put_json(nb, "/pypi/alice/dev", {"bases": ["root/pypi"]}, basic("alice", "alice-pw"))
+    mine, = wheels(os.path.join(tmpdir_shared, "mine"), "nb-mine", "1.0")
+    body, h = upload_form(mine)
+    h.update(basic("alice", "alice-pw"))
+    assert nb.request("POST", "/pypi/alice/dev/", h, body).status == 200
+    upstream.gate = threading.Event()
+    with ThreadPoolExecutor(1) as ex:
+        slow = ex.submit(page, nb, "nb-slow")
+        wait_until(lambda: upstream.count("/simple/nb-slow/") == 1, "the upstream asked")
+        r = page(nb, "nb-mine", index="alice/dev")
+        assert r.status == 200 and not slow.done()
+        assert json.loads(r.body)["files"][0]["filename"] == os.path.basename(mine)
+        upstream.gate.set()
+        r = slow.result()
+    assert r.status == 200 and r.header("X-Nestbox-Mirror") == "fresh"
 
 
 def test_an_upstream_that_never_answers_is_given_up(make_nb):
