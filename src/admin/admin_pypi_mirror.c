@@ -1,8 +1,8 @@
 /*
  * GET /admin/pypi/mirrors: the Python index's mirror indexes as an
  * operator checks them - upstream, expiry, the last good refresh, pages
- * stale now (the upstream failed at their last refresh) with the latest
- * error, and the files and bytes cached - read through the pypi store
+ * failing now (the upstream failed at their last refresh; a copy, if any,
+ * is served stale) with the latest error, and the files and bytes cached - read through the pypi store
  * (pypi_mirror_status_of), never its tables.  The table itself is the
  * partial pypi-mirror-status, so another page can show it too.
  */

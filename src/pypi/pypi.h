@@ -253,13 +253,16 @@ int pypi_upstream_list(struct arena *a, const char *body, size_t len, int json,
 struct pypi_mpage {
 	const char *etag, *last_modified, *error;
 	const char *body;		/* the project list: names, one a line; pages: "" */
-	long long fetched_ms;		/* the last 200 or 304 */
+	long long fetched_ms;		/* the last 200 or 304; 0: never (no copy) */
 	long long failed_ms;		/* the last failure since, 0: none */
 };
 
 /* What the admin fragment shows of one mirror index. */
 struct pypi_mirror_status {
-	long long files, bytes, pages, stale_pages, refreshed_ms, failed_ms;
+	long long files, bytes;
+	long long pages;		/* pages with a good copy */
+	long long stale_pages;		/* pages whose last refresh failed (with or without a copy) */
+	long long refreshed_ms, failed_ms;	/* the latest good refresh, the latest failure */
 	const char *last_error;		/* of the latest failure still unresolved, or "" */
 };
 
@@ -271,7 +274,8 @@ int pypi_mpage_get(struct app *app, struct arena *a, long long index_id, const c
 int pypi_mpage_put(struct app *app, long long index_id, const char *project,
 		   const struct pypi_mpage *pg, const struct pypi_link *v, int n,
 		   struct nb_err *e);
-/* A 304 (error NULL: fetched now) or a failure (error: why) on a page. */
+/* A 304 (error NULL: fetched now) or a failure (error: why) on a page;
+ * a failure on a page never fetched makes its row (no copy). */
 int pypi_mpage_mark(struct app *app, long long index_id, const char *project,
 		    const char *error, struct nb_err *e);
 /* Forgets a page and its links (the upstream answered 404). */
@@ -284,8 +288,9 @@ int pypi_mlinks_of(struct app *app, struct arena *a, long long index_id, const c
  * (cached 1), with its project; NB_NOT_FOUND. */
 int pypi_mlink_get(struct app *app, struct arena *a, long long index_id, const char *filename,
 		   int cached, struct pypi_link *out, const char **project, struct nb_err *e);
-/* The projects with a file fetched (offline's list), sorted, NULL-terminated. */
-int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id,
+/* The projects with a file fetched (offline's list) and, with pages_too,
+ * those with a page cached; sorted, NULL-terminated; the count. */
+int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, int pages_too,
 			const char ***out, struct nb_err *e);
 /* Records a file fetched and stored (l->size its bytes), used now. */
 int pypi_mfile_put(struct app *app, long long index_id, const char *project,
@@ -311,12 +316,15 @@ int pypi_mirror_status_of(struct app *app, struct arena *a, long long index_id,
  * upstream failed or is being asked by another request: the last good
  * copy), "offline" (files already cached only).  The count (0: the
  * upstream does not know the project), or -1 with NB_BAD_GATEWAY (the
- * upstream failed and nothing is cached) or NB_UNAVAILABLE.
+ * upstream failed, now or less than 30 s ago, and nothing is cached) or
+ * NB_UNAVAILABLE.
  */
 int pypi_mirror_project(struct app *app, struct arena *a, const struct pypi_index *mx,
 			const char *project, struct pypi_file **out, const char **state,
 			struct nb_err *e);
-/* The mirror's project list the same way (NULL-terminated, sorted). */
+/* The mirror's project list the same way (NULL-terminated, sorted); when
+ * the upstream fails and no list is cached, the projects this mirror has
+ * pages or files of, "stale". */
 int pypi_mirror_names(struct app *app, struct arena *a, const struct pypi_index *mx,
 		      const char ***out, const char **state, struct nb_err *e);
 /* GET of a file on a mirror index: from the blob store, or fetched once

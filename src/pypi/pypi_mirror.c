@@ -6,18 +6,20 @@
  * If-Modified-Since.
  *
  * When the upstream fails, the last good copy is served and said so
- * ("stale"), and the upstream is not asked again for that page for a
- * short while (RETRY_MS): a dead upstream costs one timeout, not one per
- * request.  With pypi.offline nothing is fetched and a page lists only
+ * ("stale"; a page never fetched is 502, the project list falls back to
+ * the projects known here), and the upstream is not asked again for that
+ * page for a short while (RETRY_MS): a dead upstream costs one timeout
+ * per page, not one per request.  With pypi.offline nothing is fetched and a page lists only
  * the files already cached.
  *
  * Many requests for the same expired page: one process fetches it under
  * a per-page lock file (flock); the others serve the cached copy at once
  * ("stale") or, when there is none yet (a cold page), wait for the lock
  * at most the fetch's own time bound and then read what the first one
- * stored (when it failed, they ask once themselves).  The upstream sees
- * one request per page per expiry, and no FastCGI process waits longer
- * than twice pypi.mirror_connect_timeout + pypi.mirror_timeout.
+ * stored, or its failure.  The upstream sees one request per page per
+ * expiry, and no FastCGI process waits longer than
+ * pypi.mirror_connect_timeout + pypi.mirror_timeout for its own fetch
+ * plus as long for the one it waited on.
  */
 #include "pypi.h"
 
@@ -176,6 +178,59 @@ static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 	return rc;
 }
 
+/* The failure recorded less than RETRY_MS ago (and within the expiry,
+ * so an expiry of 0 always asks), as an error: no copy to stand in. */
+static int recent_failure(const struct pypi_mpage *pg, struct nb_err *e)
+{
+	return nb_fail(e, NB_BAD_GATEWAY, "the upstream failed: %s", pg->error);
+}
+
+/* 1 when a failure on the page is recent enough not to ask again. */
+static int failed_lately(const struct pypi_index *mx, const struct pypi_mpage *pg,
+			 long long now)
+{
+	long long window = expiry_ms(mx) < RETRY_MS ? expiry_ms(mx) : RETRY_MS;
+
+	return pg->failed_ms && now - pg->failed_ms < window;
+}
+
+/*
+ * Asks the upstream under the page's lock, unless the request that held
+ * it meanwhile stored the page or failed on it.  *have: a good copy is
+ * in pg.  0 with *state, or -1 with e.
+ */
+static int ask_locked(struct app *app, struct arena *a, const struct pypi_index *mx,
+		      const char *project, struct pypi_mpage *pg, int have, long long now,
+		      const char **state, struct nb_err *e)
+{
+	struct nb_err mine;
+	int failed, rc;
+
+	/* read in a new snapshot, not the one taken before the wait */
+	db_read_end(app->db);
+	if (pypi_mpage_get(app, a, mx->id, project, pg, &mine) == 0) {
+		if (pg->fetched_ms >= now) {
+			*state = "cached";
+			return 0;
+		}
+		if (pg->failed_ms >= now && !have)	/* failed just now: not twice */
+			return recent_failure(pg, e);
+	}
+	rc = ask(app, a, mx, project, have ? pg : NULL, state, &failed, &mine);
+	if (rc < 0 && failed) {
+		pypi_mpage_mark(app, mx->id, project, mine.msg, NULL);
+		fprintf(stderr, "nestbox[pypi]: %s%s\n", mine.msg,
+			have ? " (serving the cached copy)" : "");
+	}
+	if (rc < 0 && failed && have) {
+		*state = "stale";
+		return 0;
+	}
+	if (rc < 0 && e)
+		*e = mine;
+	return rc;
+}
+
 /*
  * Brings the cached copy of one page up to date as the rules at the top
  * say.  0 with *state (the cached row, if any, is then current), or -1.
@@ -187,11 +242,13 @@ static int refresh(struct app *app, struct arena *a, const struct pypi_index *mx
 	struct pypi_mpage pg;
 	long long now = pypi_now_ms();
 	struct nb_err mine;
-	int have, lk, failed, rc;
+	int known, have, lk, rc;
 
-	have = pypi_mpage_get(app, a, mx->id, project, &pg, &mine) == 0;
-	if (!have && mine.kind != NB_NOT_FOUND)
+	known = pypi_mpage_get(app, a, mx->id, project, &pg, &mine) == 0;
+	if (!known && mine.kind != NB_NOT_FOUND)
 		return nb_fail(e, mine.kind, "%s", mine.msg);
+	have = known && pg.fetched_ms > 0;
+	*state = have ? "stale" : NULL;
 	if (p->set.offline) {
 		*state = "offline";
 		return 0;
@@ -200,35 +257,14 @@ static int refresh(struct app *app, struct arena *a, const struct pypi_index *mx
 		*state = "cached";
 		return 0;
 	}
-	if (have && pg.failed_ms && now - pg.failed_ms < RETRY_MS &&
-	    now - pg.failed_ms < expiry_ms(mx)) {
-		*state = "stale";
-		return 0;
-	}
+	if (known && failed_lately(mx, &pg, now))
+		return have ? 0 : recent_failure(&pg, e);
 	lk = pypi_mirror_lock(&p->set, arena_printf(a, "page %lld %s", mx->id, project),
 			      have ? 0 : (connect_s(&p->set) + total_s(&p->set)) * 1000);
-	if (lk < 0) {
-		*state = "stale";	/* another request is asking the upstream */
+	if (lk < 0)		/* another request is asking the upstream */
 		return have ? 0 : nb_fail(e, NB_UNAVAILABLE,
 					  "the upstream is slow to answer for this page; try again");
-	}
-	/* whoever held the lock may have stored the page meanwhile: read it
-	 * in a new snapshot, not the one taken before the wait */
-	db_read_end(app->db);
-	if (pypi_mpage_get(app, a, mx->id, project, &pg, &mine) == 0 && pg.fetched_ms >= now) {
-		close(lk);
-		*state = "cached";
-		return 0;
-	}
-	rc = ask(app, a, mx, project, have ? &pg : NULL, state, &failed, &mine);
-	if (rc < 0 && failed && have) {
-		pypi_mpage_mark(app, mx->id, project, mine.msg, NULL);
-		fprintf(stderr, "nestbox[pypi]: %s (serving the cached copy)\n", mine.msg);
-		*state = "stale";
-		rc = 0;
-	} else if (rc < 0 && e) {
-		*e = mine;
-	}
+	rc = ask_locked(app, a, mx, project, &pg, have, now, state, e);
 	close(lk);
 	return rc;
 }
@@ -291,10 +327,14 @@ int pypi_mirror_names(struct app *app, struct arena *a, const struct pypi_index 
 	const char **v;
 	char *s, *nl;
 
-	if (refresh(app, a, mx, "", state, e) < 0)
-		return -1;
+	if (refresh(app, a, mx, "", state, &mine) < 0) {
+		if (mine.kind != NB_BAD_GATEWAY)
+			return nb_fail(e, mine.kind, "%s", mine.msg);
+		*state = "stale";	/* no list yet: what this mirror knows of */
+		return pypi_mfile_projects(app, a, mx->id, 1, out, e);
+	}
 	if (!strcmp(*state, "offline"))
-		return pypi_mfile_projects(app, a, mx->id, out, e);
+		return pypi_mfile_projects(app, a, mx->id, 0, out, e);
 	v = arena_alloc(a, sizeof(*v) * cap);
 	if (pypi_mpage_get(app, a, mx->id, "", &pg, &mine) == 0) {
 		for (s = (char *)pg.body; *s; s = nl + 1) {

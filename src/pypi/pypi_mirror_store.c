@@ -160,9 +160,12 @@ int pypi_mpage_put(struct app *app, long long index_id, const char *project,
 static const char sql_page_touch[] =
 	"UPDATE pypi_mirror_pages SET fetched = ?3, failed = 0, error = ''"
 	" WHERE index_id = ?1 AND project = ?2";
+/* a page never fetched gets a row too: its failure is shown and not
+ * repeated at once (fetched 0: no copy) */
 static const char sql_page_fail[] =
-	"UPDATE pypi_mirror_pages SET failed = ?3, error = ?4"
-	" WHERE index_id = ?1 AND project = ?2";
+	"INSERT INTO pypi_mirror_pages(index_id, project, fetched, failed, error)"
+	" VALUES(?1, ?2, 0, ?3, ?4) ON CONFLICT(index_id, project) DO UPDATE"
+	" SET failed = excluded.failed, error = excluded.error";
 static const char sql_page_del[] =
 	"DELETE FROM pypi_mirror_pages WHERE index_id = ?1 AND project = ?2";
 
@@ -293,11 +296,15 @@ int pypi_mlink_get(struct app *app, struct arena *a, long long index_id, const c
 
 static const char sql_file_projects[] =
 	"SELECT DISTINCT project FROM pypi_mirror_files WHERE index_id = ?1 ORDER BY project";
+static const char sql_known_projects[] =
+	"SELECT project FROM pypi_mirror_files WHERE index_id = ?1 UNION"
+	" SELECT project FROM pypi_mirror_pages WHERE index_id = ?1 AND project <> ''"
+	" AND fetched > 0 ORDER BY 1";
 
-int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id,
+int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, int pages_too,
 			const char ***out, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_file_projects);
+	struct db_stmt *st = db_stmt(app->db, pages_too ? sql_known_projects : sql_file_projects);
 	const char **v = NULL;
 	int n = 0, cap = 0;
 
@@ -421,7 +428,7 @@ static const char sql_status[] =
 	" (SELECT error FROM pypi_mirror_pages WHERE index_id = ?1 AND failed > 0"
 	"   ORDER BY failed DESC LIMIT 1),"
 	" (SELECT coalesce(max(failed), 0) FROM pypi_mirror_pages WHERE index_id = ?1),"
-	" (SELECT count(*) FROM pypi_mirror_pages WHERE index_id = ?1)";
+	" (SELECT count(*) FROM pypi_mirror_pages WHERE index_id = ?1 AND fetched > 0)";
 
 int pypi_mirror_status_of(struct app *app, struct arena *a, long long index_id,
 			  struct pypi_mirror_status *out, struct nb_err *e)

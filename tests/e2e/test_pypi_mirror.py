@@ -36,6 +36,7 @@ class PyPIStandIn:
         self.root, self.json_pages = root, json_pages
         self.hits, self.answered_304, self.delay = {}, 0, 0.0
         self.gate = None      # a threading.Event page answers wait for
+        self.failing = False  # pages answer 503
         self.lock = threading.Lock()
         os.makedirs(os.path.join(root, "simple"), exist_ok=True)
         os.makedirs(os.path.join(root, "packages"), exist_ok=True)
@@ -124,6 +125,8 @@ class PyPIStandIn:
             time.sleep(self.delay)
         if self.gate:
             self.gate.wait(60)
+        if self.failing:
+            return h.send_error(503)
         want_json = self.json_pages and JSON_TYPE in (h.headers.get("Accept") or "")
         name = "index.json" if want_json else "index.html"
         ctype = JSON_TYPE if want_json else "text/html; charset=utf-8"
@@ -247,9 +250,10 @@ def test_page_fresh_cached_revalidated_then_stale(make_nb, tmpdir_shared, varian
         # a page never fetched has nothing to stand in: the upstream's failure
         r = page(nb, "nb-never")
         assert r.status == 502 and b"upstream" in r.body
-        # the project list, from the last good copy too
+        # no project list was ever fetched: the projects known here, stale
         r = nb.get("/pypi/root/pypi/+simple/", JSON_ACCEPT)
-        assert r.status == 502
+        assert r.status == 200 and r.header("X-Nestbox-Mirror") == "stale"
+        assert [p["name"] for p in json.loads(r.body)["projects"]] == ["nb-up"]
     finally:
         up.stop()
 
@@ -304,6 +308,20 @@ def test_a_slow_upstream_does_not_stall_other_clients(make_nb, upstream, tmpdir_
         upstream.gate.set()
         r = slow.result()
     assert r.status == 200 and r.header("X-Nestbox-Mirror") == "fresh"
+
+
+def test_a_failing_upstream_is_not_asked_again_at_once(make_nb, upstream):
+    upstream.failing = True
+    nb = start_px(make_nb)
+    point_root_pypi(nb, upstream)
+    for _ in range(3):
+        r = page(nb, "nb-down")
+        assert r.status == 502 and b"HTTP 503" in r.body, r.body
+    assert upstream.count("/simple/nb-down/") == 1
+    # an expiry of 0 asks every time
+    patch_index(nb, "/pypi/root/pypi", {"mirror_cache_expiry": 0})
+    assert page(nb, "nb-down").status == 502
+    assert upstream.count("/simple/nb-down/") == 2
 
 
 def test_an_upstream_that_never_answers_is_given_up(make_nb):
