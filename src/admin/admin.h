@@ -188,6 +188,7 @@ ADMIN_HANDLER(admin_api_user_password)
 ADMIN_HANDLER(admin_token_add)		/* admin_tokens.c */
 ADMIN_HANDLER(admin_token_revoke)
 ADMIN_HANDLER(admin_images)		/* admin_images.c */
+ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
 

@@ -187,6 +187,7 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/tokens", admin_token_add, "/users", token_add_in, 0),
 	ROUTE_IN("POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", user_id_in, 0),
 	ROUTE_IN("GET",  "/admin/settings", admin_settings_page, "/settings", NULL, 0),
+	ROUTE_IN("GET",  "/admin/pypi/mirrors", admin_pypi_mirrors, "/pypi/mirrors", NULL, 0),
 	{ "GET",  "/admin/mip", admin_mip, "/mip", NULL, 0 },
 	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADMIN_OWN_CSRF },
 	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },

@@ -137,6 +137,16 @@ const struct conf_key core_conf_keys[] = {
 	{ "pypi.root_mirror_url", CONF_STR, "https://pypi.org/simple/", NULL, 0,
 	  "the upstream of root/pypi when it is created" },
 	{ "pypi.max_upload", CONF_INT, "1073741824", NULL, 0,
-	  "largest package upload (twine), bytes" },
+	  "largest package upload (twine), bytes; also the largest file a mirror fetches" },
+	{ "pypi.offline", CONF_BOOL, "false", NULL, 0,
+	  "mirror indexes never contact their upstream and list only files already cached" },
+	{ "pypi.cache_max", CONF_INT, "21474836480", NULL, 0,
+	  "bytes of mirrored files kept; the least recently used go first (never uploads);"
+	  " 0: no cap" },
+	{ "pypi.mirror_connect_timeout", CONF_INT, "5", NULL, 0,
+	  "seconds a mirror waits to connect to its upstream" },
+	{ "pypi.mirror_timeout", CONF_INT, "20", NULL, 0,
+	  "seconds a mirror waits for an upstream page; a file download is given up"
+	  " after this many seconds under 1 KiB/s" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

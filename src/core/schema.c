@@ -278,6 +278,43 @@ const char *const core_schema[] = {
 	"  prev_id INTEGER NOT NULL DEFAULT 0,"
 	"  percent INTEGER NOT NULL CHECK(percent BETWEEN 0 AND 100),"
 	"  paused INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL);",
+	/*
+	 * 13: the Python index's mirror: upstream pages cached per mirror
+	 * index (project '' is the project list, its names in body) with
+	 * their validators, the links they held, and the files fetched
+	 * through them with their last use (least recently used go first
+	 * when pypi.cache_max is reached; uploads live in pypi_files and are
+	 * never evicted).  Times in ms; failed is 0 after a good answer.
+	 */
+	"CREATE TABLE pypi_mirror_pages("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, body TEXT NOT NULL DEFAULT '',"
+	"  etag TEXT NOT NULL DEFAULT '', last_modified TEXT NOT NULL DEFAULT '',"
+	"  fetched INTEGER NOT NULL, failed INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT NOT NULL DEFAULT '', PRIMARY KEY(index_id, project)) WITHOUT ROWID;"
+	"CREATE TABLE pypi_mirror_links("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, filename TEXT NOT NULL, url TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, requires_python TEXT NOT NULL DEFAULT '', yanked TEXT,"
+	"  size INTEGER NOT NULL DEFAULT -1, UNIQUE(index_id, filename));"
+	"CREATE INDEX pypi_mirror_links_project ON pypi_mirror_links(index_id, project);"
+	"CREATE TABLE pypi_mirror_files("
+	"  index_id INTEGER NOT NULL REFERENCES pypi_indexes(id) ON DELETE CASCADE,"
+	"  project TEXT NOT NULL, filename TEXT NOT NULL, url TEXT NOT NULL,"
+	"  sha256 TEXT NOT NULL, requires_python TEXT NOT NULL DEFAULT '', yanked TEXT,"
+	"  size INTEGER NOT NULL, fetched INTEGER NOT NULL, used INTEGER NOT NULL,"
+	"  PRIMARY KEY(index_id, filename)) WITHOUT ROWID;"
+	"CREATE INDEX pypi_mirror_files_project ON pypi_mirror_files(index_id, project);"
+	"CREATE INDEX pypi_mirror_files_used ON pypi_mirror_files(used);"
+	"CREATE INDEX pypi_mirror_files_sha256 ON pypi_mirror_files(sha256);"
+	/* a new upstream is a new mirror: nothing of the old one is served
+	 * (devpi keeps serving the old data); the blobs go by eviction or gc */
+	"CREATE TRIGGER pypi_mirror_url_changed AFTER UPDATE OF mirror_url ON pypi_indexes"
+	"  WHEN old.mirror_url IS NOT new.mirror_url BEGIN"
+	"  DELETE FROM pypi_mirror_pages WHERE index_id = old.id;"
+	"  DELETE FROM pypi_mirror_links WHERE index_id = old.id;"
+	"  DELETE FROM pypi_mirror_files WHERE index_id = old.id;"
+	"  END;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

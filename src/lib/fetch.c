@@ -100,7 +100,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	line[len] = '\0';
 	line[strcspn(line, "\r\n")] = '\0';
 	if (!strncasecmp(line, "HTTP/", 5)) {
-		r->etag[0] = r->last_modified[0] = '\0';	/* a new response (redirect) */
+		/* a new response (redirect) */
+		r->etag[0] = r->last_modified[0] = r->content_type[0] = '\0';
 		return len;
 	}
 	v = strchr(line, ':');
@@ -113,6 +114,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 		snprintf(r->etag, sizeof(r->etag), "%s", v);
 	else if (!strcasecmp(line, "Last-Modified"))
 		snprintf(r->last_modified, sizeof(r->last_modified), "%s", v);
+	else if (!strcasecmp(line, "Content-Type"))
+		snprintf(r->content_type, sizeof(r->content_type), "%s", v);
 	return len;
 }
 
@@ -130,12 +133,43 @@ static void setup(CURL *c, const char *url, long timeout_s)
 	cu.setopt(c, CURLOPT_USERAGENT, "nestbox");
 }
 
-int fetch_get(const char *url, const char *etag, const char *last_modified,
-	      size_t max, long timeout_s, struct fetch_result *r)
+/* The bounds of o over setup()'s: separate connect and total limits, or
+ * a floor on the rate for transfers of unknown length. */
+static void setup_opts(CURL *c, const char *url, const struct fetch_opts *o)
 {
-	struct sink s = { r, 0, max, 0 };
+	setup(c, url, o->total_s);
+	cu.setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_s > 0 ? o->connect_s : 10L);
+	if (o->low_speed_s > 0) {
+		cu.setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		cu.setopt(c, CURLOPT_LOW_SPEED_TIME, o->low_speed_s);
+	}
+}
+
+/* The request headers of o (NULL when none); the caller frees them. */
+static struct curl_slist *opt_headers(const struct fetch_opts *o)
+{
 	struct curl_slist *hdr = NULL;
 	char h[400];
+
+	if (o->accept && *o->accept) {
+		snprintf(h, sizeof(h), "Accept: %s", o->accept);
+		hdr = cu.slist_append(hdr, h);
+	}
+	if (o->etag && *o->etag) {
+		snprintf(h, sizeof(h), "If-None-Match: %s", o->etag);
+		hdr = cu.slist_append(hdr, h);
+	}
+	if (o->last_modified && *o->last_modified) {
+		snprintf(h, sizeof(h), "If-Modified-Since: %s", o->last_modified);
+		hdr = cu.slist_append(hdr, h);
+	}
+	return hdr;
+}
+
+int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_result *r)
+{
+	struct sink s = { r, 0, (size_t)o->max, 0 };
+	struct curl_slist *hdr;
 	CURLcode rc;
 	CURL *c;
 
@@ -145,15 +179,8 @@ int fetch_get(const char *url, const char *etag, const char *last_modified,
 		snprintf(r->error, sizeof(r->error), "libcurl (libcurl.so.4) cannot be loaded");
 		return -1;
 	}
-	if (etag && *etag) {
-		snprintf(h, sizeof(h), "If-None-Match: %s", etag);
-		hdr = cu.slist_append(hdr, h);
-	}
-	if (last_modified && *last_modified) {
-		snprintf(h, sizeof(h), "If-Modified-Since: %s", last_modified);
-		hdr = cu.slist_append(hdr, h);
-	}
-	setup(c, url, timeout_s);
+	hdr = opt_headers(o);
+	setup_opts(c, url, o);
 	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
@@ -164,7 +191,7 @@ int fetch_get(const char *url, const char *etag, const char *last_modified,
 	cu.slist_free_all(hdr);
 	cu.cleanup(c);
 	if (s.too_big) {
-		snprintf(r->error, sizeof(r->error), "answer larger than %zu bytes", max);
+		snprintf(r->error, sizeof(r->error), "answer larger than %zu bytes", s.max);
 		fetch_result_free(r);
 		return -1;
 	}
@@ -175,6 +202,15 @@ int fetch_get(const char *url, const char *etag, const char *last_modified,
 		return -1;
 	}
 	return 0;
+}
+
+int fetch_get(const char *url, const char *etag, const char *last_modified,
+	      size_t max, long timeout_s, struct fetch_result *r)
+{
+	struct fetch_opts o = { NULL, etag, last_modified, max,
+				timeout_s < 10 ? timeout_s : 10L, timeout_s, 0 };
+
+	return fetch_get_opts(url, &o, r);
 }
 
 void fetch_result_free(struct fetch_result *r)
@@ -236,6 +272,74 @@ int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
 		snprintf(err, errlen, "%s: %s", url, cu.strerror(rc));
 	else if (status != 200)
 		snprintf(err, errlen, "%s: HTTP %ld", url, status);
+	else
+		return 0;
+	return -1;
+}
+
+struct cb_sink {
+	int (*fn)(void *, const void *, size_t);
+	void *ctx;
+	long status;
+	int too_big, refused;
+	unsigned long long len, max;
+	CURL *c;
+};
+
+/* Only a 200 answer's body reaches the caller's sink: an error page
+ * from the upstream is no part of the file. */
+static size_t on_cb_body(char *p, size_t size, size_t n, void *ctx)
+{
+	struct cb_sink *s = ctx;
+	size_t add = size * n;
+
+	cu.getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);	/* after any redirect */
+	if (s->status != 200)
+		return add;	/* discarded; the status says why */
+	if (s->len + add > s->max) {
+		s->too_big = 1;
+		return 0;
+	}
+	if (s->fn(s->ctx, p, add) < 0) {
+		s->refused = 1;
+		return 0;
+	}
+	s->len += add;
+	return add;
+}
+
+int fetch_to_sink(const char *url, const struct fetch_opts *o,
+		  int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
+		  char *err, size_t errlen)
+{
+	struct cb_sink s = { sink, ctx, 0, 0, 0, 0, o->max, NULL };
+	struct curl_slist *hdr;
+	long status = 0;
+	CURLcode rc;
+	CURL *c = cu_handle();
+
+	if (!c) {
+		snprintf(err, errlen, "libcurl (libcurl.so.4) cannot be loaded");
+		return -1;
+	}
+	s.c = c;
+	hdr = opt_headers(o);
+	setup_opts(c, url, o);
+	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
+	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_cb_body);
+	cu.setopt(c, CURLOPT_WRITEDATA, &s);
+	rc = cu.perform(c);
+	cu.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	cu.slist_free_all(hdr);
+	cu.cleanup(c);
+	if (s.too_big)
+		snprintf(err, errlen, "larger than %llu bytes", o->max);
+	else if (s.refused)
+		snprintf(err, errlen, "cannot store the download");
+	else if (rc != CURLE_OK)
+		snprintf(err, errlen, "%s", cu.strerror(rc));
+	else if (status != 200)
+		snprintf(err, errlen, "HTTP %ld", status);
 	else
 		return 0;
 	return -1;

@@ -15,6 +15,7 @@ struct fetch_result {
 	char *body;		/* malloc'd, NUL-terminated; NULL on 304 or error */
 	size_t len;
 	char etag[256], last_modified[64];
+	char content_type[128];	/* fetch_get_opts only */
 	char error[256];	/* why, when status is 0 or the cap was hit */
 };
 
@@ -26,6 +27,34 @@ struct fetch_result {
 int fetch_get(const char *url, const char *etag, const char *last_modified,
 	      size_t max, long timeout_s, struct fetch_result *r);
 void fetch_result_free(struct fetch_result *r);
+
+/*
+ * What a caller that negotiates and bounds its upstream says: accept
+ * (NULL: none sent), the conditional validators (NULL or ""), max body
+ * bytes, connect_s (seconds to connect) and total_s (seconds for the
+ * whole transfer, 0: none) or low_speed_s (abort when under 1 KiB/s for
+ * that many seconds, 0: never) for large files.
+ */
+struct fetch_opts {
+	const char *accept, *etag, *last_modified;
+	unsigned long long max;
+	long connect_s, total_s, low_speed_s;
+};
+
+/*
+ * fetch_get with opts; r->content_type receives the answer's type.
+ * 0 when an HTTP answer came (any status), -1 as fetch_get.
+ */
+int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_result *r);
+/*
+ * GETs url and hands the body of a 200 answer to sink in pieces as it
+ * arrives (nothing is held here); sink returns 0, or -1 to abort.  0 on
+ * a complete 200 within o->max, -1 otherwise with err saying why (the
+ * status, a transport error, the cap, the sink refusing).
+ */
+int fetch_to_sink(const char *url, const struct fetch_opts *o,
+		  int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
+		  char *err, size_t errlen);
 /*
  * GETs url into fd (large files: nothing is held in memory).  0 on a 200
  * answer within max bytes; -1 otherwise, with err saying why.

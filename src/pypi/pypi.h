@@ -204,8 +204,8 @@ int pypi_version_yank(struct app *app, long long index_id, const char *project,
 /* Deletes the rows of a version (all of a project when version NULL); the count. */
 int pypi_version_del(struct app *app, long long index_id, const char *project,
 		     const char *version, struct nb_err *e);
-/* 1 while some row names the blob as a file or its metadata, or when
- * the store cannot say (gc keeps it). */
+/* 1 while some row names the blob as a file, its metadata or a mirrored
+ * file, or when the store cannot say (gc keeps it). */
 int pypi_blob_used(struct app *app, const char *hex);
 
 /* Login tokens (POST /+login), stored hashed; expires in seconds. */
@@ -214,6 +214,135 @@ int pypi_token_add(struct app *app, const char *user, const char *token_hash, lo
 /* The user a token belongs to while unexpired, or NULL (unknown, or the
  * store cannot say: the credentials are then refused). */
 const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash);
+
+/* -- the mirror's upstream pages (pypi_mirror_parse.c): pure -- */
+
+/* One file link of an upstream project page. */
+struct pypi_link {
+	const char *filename;		/* passes pypi_filename_ok */
+	const char *url;		/* absolute http(s), without its fragment */
+	const char *sha256;		/* 64 lowercase hex; "" when the upstream gave none */
+	const char *requires_python;	/* "" when none */
+	const char *yanked;		/* NULL: not yanked; else the reason ("": none given) */
+	long long size;			/* bytes (PEP 700), -1 when not known */
+};
+
+/*
+ * ref resolved against base (RFC 3986 5.2): both must be http(s), and
+ * neither may hold a space or a control byte.  The URL in a, or NULL.
+ */
+char *pypi_url_join(struct arena *a, const char *base, const char *ref);
+/*
+ * The file links of a project page fetched from base: PEP 691 JSON
+ * (json non-zero) or PEP 503 HTML (anchors; href, data-requires-python,
+ * data-yanked, "#sha256=" in the href).  Links that break the rules of
+ * struct pypi_link are left out.  The count (v in a), or -1 with
+ * NB_BAD_GATEWAY when a JSON page is not one.
+ */
+int pypi_upstream_page(struct arena *a, const char *base, const char *body, size_t len,
+		       int json, struct pypi_link **out, struct nb_err *e);
+/* The project list (PEP 691 "projects", or the HTML anchors' text), as
+ * valid normalized names, NULL-terminated in a; the count, or -1 with
+ * NB_BAD_GATEWAY. */
+int pypi_upstream_list(struct arena *a, const char *body, size_t len, int json,
+		       const char ***out, struct nb_err *e);
+
+/* -- the mirror's store (pypi_mirror_store.c) -- */
+
+/* An upstream page as cached: validators, when, and the last failure. */
+struct pypi_mpage {
+	const char *etag, *last_modified, *error;
+	const char *body;		/* the project list: names, one a line; pages: "" */
+	long long fetched_ms;		/* the last 200 or 304; 0: never (no copy) */
+	long long failed_ms;		/* the last failure since, 0: none */
+};
+
+/* What the admin fragment shows of one mirror index. */
+struct pypi_mirror_status {
+	long long files, bytes;
+	long long pages;		/* pages with a good copy */
+	long long stale_pages;		/* pages whose last refresh failed (with or without a copy) */
+	long long refreshed_ms, failed_ms;	/* the latest good refresh, the latest failure */
+	const char *last_error;		/* of the latest failure still unresolved, or "" */
+};
+
+long long pypi_now_ms(void);
+/* NB_NOT_FOUND when the page was never fetched. */
+int pypi_mpage_get(struct app *app, struct arena *a, long long index_id, const char *project,
+		   struct pypi_mpage *out, struct nb_err *e);
+/* A page fetched now (200): the row and its links replaced together. */
+int pypi_mpage_put(struct app *app, long long index_id, const char *project,
+		   const struct pypi_mpage *pg, const struct pypi_link *v, int n,
+		   struct nb_err *e);
+/* A 304 (error NULL: fetched now) or a failure (error: why) on a page;
+ * a failure on a page never fetched makes its row (no copy). */
+int pypi_mpage_mark(struct app *app, long long index_id, const char *project,
+		    const char *error, struct nb_err *e);
+/* Forgets a page and its links (the upstream answered 404). */
+int pypi_mpage_del(struct app *app, long long index_id, const char *project,
+		   struct nb_err *e);
+/* The links of the cached page, or (cached_only) of the files fetched. */
+int pypi_mlinks_of(struct app *app, struct arena *a, long long index_id, const char *project,
+		   int cached_only, struct pypi_link **out, struct nb_err *e);
+/* One link by file name from the pages (cached 0) or the files fetched
+ * (cached 1), with its project; NB_NOT_FOUND. */
+int pypi_mlink_get(struct app *app, struct arena *a, long long index_id, const char *filename,
+		   int cached, struct pypi_link *out, const char **project, struct nb_err *e);
+/* The projects with a file fetched (offline's list) and, with pages_too,
+ * those with a page cached; sorted, NULL-terminated; the count. */
+int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, int pages_too,
+			const char ***out, struct nb_err *e);
+/* Records a file fetched and stored (l->size its bytes), used now. */
+int pypi_mfile_put(struct app *app, long long index_id, const char *project,
+		   const struct pypi_link *l, struct nb_err *e);
+/* Marks a file used now (the least recently used go first). */
+void pypi_mfile_touch(struct app *app, long long index_id, const char *filename);
+/* Bytes of every mirrored file, or -1 when the store cannot say. */
+long long pypi_mfile_bytes(struct app *app);
+/* Forgets the least recently used mirrored file other than the one
+ * kept; 1 with *sha256 its blob, 0 when there is none, -1. */
+int pypi_mfile_evict_one(struct app *app, struct arena *a, long long keep_index,
+			 const char *keep_filename, const char **sha256, struct nb_err *e);
+int pypi_mirror_status_of(struct app *app, struct arena *a, long long index_id,
+			  struct pypi_mirror_status *out, struct nb_err *e);
+
+/* -- the mirror (pypi_mirror.c, pypi_mirror_file.c) -- */
+
+/*
+ * The files of project on the mirror index mx as rows for a simple page
+ * (URLs to this index's +f), the page refreshed from the upstream as
+ * mirror_cache_expiry and pypi.offline say.  *state: "fresh" (fetched
+ * now), "revalidated" (304), "cached" (not yet expired), "stale" (the
+ * upstream failed or is being asked by another request: the last good
+ * copy), "offline" (files already cached only).  The count (0: the
+ * upstream does not know the project), or -1 with NB_BAD_GATEWAY (the
+ * upstream failed, now or less than 30 s ago, and nothing is cached) or
+ * NB_UNAVAILABLE.
+ */
+int pypi_mirror_project(struct app *app, struct arena *a, const struct pypi_index *mx,
+			const char *project, struct pypi_file **out, const char **state,
+			struct nb_err *e);
+/* The mirror's project list the same way (NULL-terminated, sorted); when
+ * the upstream fails and no list is cached, the projects this mirror has
+ * pages or files of, "stale". */
+int pypi_mirror_names(struct app *app, struct arena *a, const struct pypi_index *mx,
+		      const char ***out, const char **state, struct nb_err *e);
+/* GET of a file on a mirror index: from the blob store, or fetched once
+ * from the upstream and checked against the page's sha256 first. */
+int pypi_mirror_file_get(struct app *app, struct http_req *r, struct http_resp *w,
+			 const struct pypi_index *mx, struct nb_err *e);
+struct pypi_settings;
+/*
+ * An exclusive lock on <var_dir>/pypi-mirror/<sha256(key)>.lock, waited
+ * for at most wait_ms (0: not at all): one fetch of a page or file at a
+ * time across the FastCGI processes.  The fd (closing it unlocks), or -1
+ * when busy or impossible.
+ */
+int pypi_mirror_lock(const struct pypi_settings *s, const char *key, long wait_ms);
+/* Evicts least recently used mirrored files until the mirrored bytes
+ * fit pypi.cache_max (0: no cap), never the one just fetched. */
+void pypi_mirror_evict(struct app *app, struct arena *a, long long keep_index,
+		       const char *keep_filename);
 
 /* -- settings and start-up (pypi_settings.c) -- */
 
@@ -225,6 +354,11 @@ struct pypi_settings {
 	long long max_upload;		/* pypi.max_upload, bytes */
 	char templates[4096];		/* admin.templates (the simple pages) */
 	int xsendfile;			/* server.xsendfile */
+	int offline;			/* pypi.offline: never contact an upstream */
+	long long cache_max;		/* pypi.cache_max, bytes of mirrored files; 0: no cap */
+	long connect_timeout;		/* pypi.mirror_connect_timeout, seconds */
+	long timeout;			/* pypi.mirror_timeout, seconds */
+	char var_dir[4096];		/* server.var_dir: the fetch locks */
 };
 
 /* Fills s from app->conf and app->set (start-up, not per request). */

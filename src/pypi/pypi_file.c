@@ -2,7 +2,8 @@
  * /pypi/{user}/{index}/+f/{h[:3]}/{h[3:16]}/{filename}[.metadata]: a
  * file (or its PEP 658 core metadata), content-addressed in the blob
  * store, sent by the front end (X-Sendfile) with Range and HEAD, and
- * cached for ever: the URL names the content.
+ * cached for ever: the URL names the content.  A mirror index's files
+ * are fetched on first request (pypi_mirror_file.c).
  */
 #include "pypi.h"
 
@@ -39,7 +40,11 @@ int pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w, stru
 	struct pypi_file f;
 	int metadata, rc;
 
-	if (!(ix = pypi_req_index(app, r, e)) || find_file(app, r, ix->id, &f, &metadata, e) < 0)
+	if (!(ix = pypi_req_index(app, r, e)))
+		return -1;
+	if (!strcmp(ix->type, "mirror"))
+		return pypi_mirror_file_get(app, r, w, ix, e);
+	if (find_file(app, r, ix->id, &f, &metadata, e) < 0)
 		return -1;
 	if (strncmp(f.sha256, req_str(r, "h3"), 3) || strncmp(f.sha256 + 3, req_str(r, "h13"), 13))
 		return nb_fail(e, NB_NOT_FOUND, "no such file on this index");

@@ -22,6 +22,11 @@ void pypi_settings_read(const struct app *app, struct pypi_settings *s)
 	s->max_upload = conf_int(app->conf, "pypi.max_upload");
 	snprintf(s->templates, sizeof(s->templates), "%s", conf_str(app->conf, "admin.templates"));
 	s->xsendfile = app->set.xsendfile;
+	s->offline = conf_bool(app->conf, "pypi.offline");
+	s->cache_max = conf_int(app->conf, "pypi.cache_max");
+	s->connect_timeout = (long)conf_int(app->conf, "pypi.mirror_connect_timeout");
+	s->timeout = (long)conf_int(app->conf, "pypi.mirror_timeout");
+	snprintf(s->var_dir, sizeof(s->var_dir), "%s", app->set.var_dir);
 }
 
 /* root/pypi as devpi creates it: a mirror of s->root_mirror_url. */

@@ -1,7 +1,8 @@
 /*
  * /pypi/{user}/{index}/+simple/: the project list pip reads (PEP 503
  * HTML, PEP 691 JSON chosen by Accept), merged over the index and its
- * stage bases; /+simple without its slash redirects.  Also what every
+ * stage bases, or a mirror index's upstream list (pypi_mirror.c);
+ * /+simple without its slash redirects.  Also what every
  * simple page shares: the negotiation and the two ways out.
  */
 #include "pypi.h"
@@ -123,8 +124,17 @@ int pypi_project_list(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON *o, *names;
 
 	db_read_begin(app->db);
-	if (!(names = project_names(app, r->a, ix, e)))
+	if (!strcmp(ix->type, "mirror")) {
+		const char **v, *state;
+		if (pypi_mirror_names(app, r->a, ix, &v, &state, e) < 0)
+			return -1;
+		http_set_header(w, "X-Nestbox-Mirror", state);
+		names = cJSON_CreateArray();
+		for (; *v; v++)
+			cJSON_AddItemToArray(names, cJSON_CreateString(*v));
+	} else if (!(names = project_names(app, r->a, ix, e))) {
 		return -1;
+	}
 	if (fmt == PYPI_JSON) {
 		names_json(w, names);
 		return 0;

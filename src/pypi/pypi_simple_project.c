@@ -1,9 +1,11 @@
 /*
  * /pypi/{user}/{index}/+simple/{project}/: one project's page (PEP 503
  * HTML, PEP 691 JSON with the PEP 700 fields, PEP 658/714 core
- * metadata).  The page merges the index with its bases (pypi_resolve);
- * a project held by a stage hides the mirrors' files of the same name
- * unless whitelisted (dependency confusion).  A name not in PEP 503
+ * metadata).  The page merges the index with its bases (pypi_resolve),
+ * mirrors last (pypi_mirror.c fetches their pages); a project held by a
+ * stage hides the mirrors' files of the same name unless whitelisted
+ * (dependency confusion).  X-Nestbox-Mirror says how fresh the mirrors'
+ * part is.  A name not in PEP 503
  * normal form redirects to the normal one.
  */
 #include "pypi.h"
@@ -58,19 +60,81 @@ static int merge(struct arena *a, struct pypi_file **all, int k, int *cap,
 	return k;
 }
 
+/* 1 when a stage holding the project lets mirrors add to it: its
+ * mirror_whitelist (or the asked index's) names it or "*". */
+static int whitelisted(const struct pypi_index *ix, const struct pypi_index *stage,
+		       const char *project)
+{
+	return pypi_list_has(ix->mirror_whitelist, project) ||
+	       pypi_list_has(ix->mirror_whitelist, "*") ||
+	       pypi_list_has(stage->mirror_whitelist, project) ||
+	       pypi_list_has(stage->mirror_whitelist, "*");
+}
+
+/* The state of several mirrors in one header: the least fresh wins. */
+static const char *worse(const char *have, const char *now)
+{
+	static const char *const order[] = { "fresh", "revalidated", "cached", "offline",
+					     "stale" };
+	int i, h = -1, n = -1;
+
+	for (i = 0; i < 5; i++) {
+		if (have && !strcmp(have, order[i]))
+			h = i;
+		if (!strcmp(now, order[i]))
+			n = i;
+	}
+	return n > h ? now : have;
+}
+
 /*
- * The files of a project as the index ix shows them: its own, then its
- * stage bases' (the first index holding a file name wins).  Mirrors are
- * not served by this version (README).  The count (0: no such project)
- * or -1.
+ * The mirrors' files of a project on top of the stages' k files: none
+ * when a stage holds the project and no holding stage whitelists it
+ * (dependency confusion: a public name never shadows or joins a private
+ * one).  A failing mirror fails the page only when no stage holds it.
+ */
+static int add_mirrors(struct app *app, struct arena *a, const struct pypi_index *ix,
+		       const struct pypi_index *order, int n, const struct pypi_index *holder,
+		       const char *project, struct pypi_file **all, int k, int *cap,
+		       const char **state, struct nb_err *e)
+{
+	int i;
+
+	if (holder && !whitelisted(ix, holder, project))
+		return k;
+	for (i = 0; i < n; i++) {
+		struct pypi_file *v;
+		const char *st = NULL;
+		int m;
+		if (strcmp(order[i].type, "mirror"))
+			continue;
+		if ((m = pypi_mirror_project(app, a, &order[i], project, &v, &st, e)) < 0) {
+			if (k > 0)
+				continue;	/* the stages' files still serve */
+			return -1;
+		}
+		*state = worse(*state, st);
+		k = merge(a, all, k, cap, v, m);
+	}
+	return k;
+}
+
+/*
+ * The files of a project as the index ix shows them: its own, its stage
+ * bases', then its mirrors' (the first index holding a file name wins).
+ * *state is the mirrors' freshness (NULL: none asked).  The count (0:
+ * no such project) or -1.
  */
 static int collect(struct app *app, struct arena *a, const struct pypi_index *ix,
-		   const char *project, struct pypi_file **out, struct nb_err *e)
+		   const char *project, struct pypi_file **out, const char **state,
+		   struct nb_err *e)
 {
 	struct pypi_index *order;
+	const struct pypi_index *holder = NULL;
 	struct pypi_file *all = NULL;
 	int n = pypi_resolve(app, a, ix, &order), i, k = 0, cap = 0;
 
+	*state = NULL;
 	for (i = 0; i < n; i++) {
 		struct pypi_file *v;
 		int m;
@@ -78,8 +142,11 @@ static int collect(struct app *app, struct arena *a, const struct pypi_index *ix
 			continue;
 		if ((m = pypi_files_of(app, a, order[i].id, project, &v, e)) < 0)
 			return -1;
+		if (m && (!holder || whitelisted(ix, &order[i], project)))
+			holder = &order[i];
 		k = merge(a, &all, k, &cap, v, m);
 	}
+	k = add_mirrors(app, a, ix, order, n, holder, project, &all, k, &cap, state, e);
 	*out = all;
 	return k;
 }
@@ -122,8 +189,10 @@ static cJSON *file_json(struct arena *a, const struct pypi_file *f)
 	} else {
 		cJSON_AddFalseToObject(o, "core-metadata");
 	}
-	cJSON_AddNumberToObject(o, "size", (double)f->size);
-	cJSON_AddStringToObject(o, "upload-time", iso_time(a, f->uploaded_ms));
+	if (f->size >= 0)	/* a mirrored file not fetched yet may not say */
+		cJSON_AddNumberToObject(o, "size", (double)f->size);
+	if (f->uploaded_ms)
+		cJSON_AddStringToObject(o, "upload-time", iso_time(a, f->uploaded_ms));
 	return o;
 }
 
@@ -141,7 +210,7 @@ static cJSON *versions_json(const struct pypi_file *v, int n, struct arena *a)
 
 	for (i = 0; i < n; i++) {
 		int j, dup = 0;
-		for (j = 0; j < k && !dup; j++)
+		for (j = 0, dup = !*v[i].version; j < k && !dup; j++)
 			dup = !strcmp(s[j], v[i].version);
 		if (!dup)
 			s[k++] = v[i].version;
@@ -206,6 +275,7 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 	struct pypi_index *ix;
 	struct pypi_file *v;
 	enum pypi_fmt fmt;
+	const char *state;
 	int n;
 
 	if (!pypi_is_normal(name)) {
@@ -217,8 +287,10 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 	if ((fmt = pypi_negotiate(r, w)) == PYPI_NONE)
 		return 0;
 	db_read_begin(app->db);
-	if ((n = collect(app, r->a, ix, name, &v, e)) < 0)
+	if ((n = collect(app, r->a, ix, name, &v, &state, e)) < 0)
 		return -1;
+	if (state)	/* how fresh the mirrors' part of the page is */
+		http_set_header(w, "X-Nestbox-Mirror", state);
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such project on this index or its bases");
 	return project_page(app, r, w, fmt, name, v, n, e);

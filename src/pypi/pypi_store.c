@@ -480,7 +480,8 @@ int pypi_version_del(struct app *app, long long index_id, const char *project,
 
 static const char sql_blob_used[] =
 	"SELECT EXISTS(SELECT 1 FROM pypi_files WHERE sha256 = ?1)"
-	" OR EXISTS(SELECT 1 FROM pypi_files WHERE metadata_sha256 = ?1)";
+	" OR EXISTS(SELECT 1 FROM pypi_files WHERE metadata_sha256 = ?1)"
+	" OR EXISTS(SELECT 1 FROM pypi_mirror_files WHERE sha256 = ?1)";
 
 int pypi_blob_used(struct app *app, const char *hex)
 {
