@@ -111,8 +111,10 @@ static int input_open(const struct mkbox_import *o, struct stat *st, struct nb_e
 	const char *label = o->label ? o->label : o->file;
 	int in = open(o->file, O_RDONLY | O_CLOEXEC);
 
-	if (in < 0 || fstat(in, st) < 0 || !S_ISREG(st->st_mode)) {
-		nb_fail(e, NB_INVALID, "%s: %s", label, in < 0 ? strerror(errno) : "not a regular file");
+	/* an empty image would be served as a build a box installs */
+	if (in < 0 || fstat(in, st) < 0 || !S_ISREG(st->st_mode) || st->st_size == 0) {
+		nb_fail(e, NB_INVALID, "%s: %s", label, in < 0 ? strerror(errno) :
+			!S_ISREG(st->st_mode) ? "not a regular file" : "empty (an image has at least one byte)");
 		if (in >= 0)
 			close(in);
 		return -1;

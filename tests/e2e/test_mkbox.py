@@ -495,3 +495,24 @@ def test_import_errors_show_no_server_path(admin_served, tmpdir_shared, in_the_w
     msg = json.loads(r.body)["error"]
     assert target in msg and not any(w.startswith("/") for w in msg.split()), msg
     assert not os.listdir(os.path.join(nb.state, "tmp"))
+
+
+def test_empty_image_is_refused_everywhere(admin_served, tmpdir_shared):
+    """A 0-byte image would be served as a build boxes install: nestboxctl,
+    the admin page and the admin API refuse it (400) and write nothing."""
+    nb, b = admin_served
+    empty = os.path.join(tmpdir_shared, "empty.img")
+    open(empty, "wb").close()
+    before = sorted(os.listdir(nb.images))
+    r = nb.ctl("image", "import", empty, "--box", "e1", "--board", "x", check=False)
+    assert r.returncode == 1 and "empty" in r.stderr, r.stderr
+    csrf = b.csrf("/admin/images")
+    r = b.upload({"csrf": csrf, "box": "e2", "board": "x"}, "empty.img", b"")
+    assert r.status == 400 and "empty" in r.text, (r.status, r.text[:300])
+    token = b.post("/admin/tokens", {"csrf": csrf, "name": "e"}).text
+    token = token.split('<code id="new-token">')[1].split("</code>")[0]
+    r = b.request("PUT", "/admin/api/images?box=e3&board=x", b"",
+                  {"Authorization": "Bearer " + token, "Content-Length": "0"})
+    assert r.status == 400 and "empty" in json.loads(r.body)["error"], (r.status, r.text)
+    assert sorted(os.listdir(nb.images)) == before
+    assert "e1" not in nb.get("/list").body.decode()
