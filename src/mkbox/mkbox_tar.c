@@ -230,9 +230,14 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 			 const char *image)
 {
 	struct mkbox_build b;
-	char hex[HASH_HEX_MAX];
+	char hex[HASH_HEX_MAX], path[PATH_MAX];
 
-	if (mkbox_build_find(image_path, box, image, &b) < 0)
+	if (mkbox_build_find(image_path, box, image, &b) < 0 ||
+	    mkbox_tar_get(app, box, image, &b, hex) < 0)
 		return -1;
-	return mkbox_tar_get(app, box, image, &b, hex);
+	/* the front end's static tree: the first check is a file too */
+	if (mkbox_static_prepare(app->var_dir, image_path) == 0 &&
+	    blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
+		mkbox_static_put(app->var_dir, box, image, &b, path);
+	return 0;
 }

@@ -1,0 +1,42 @@
+-- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks
+-- and /list from nestbox's static tree (etc/nestbox_static.lua decides;
+-- etc/nestbox-lighttpd.conf runs this for /update and /list).  A miss
+-- returns 0 and the request goes on to the FastCGI program.
+-- The tree's directory comes from the request environment NESTBOX_STATIC
+-- (setenv.set-environment in nestbox-lighttpd.conf).
+
+if not package.loaded.nestbox_static then
+	local src = debug.getinfo(1, "S").source
+	local dir = src:match("^@?(.*)/[^/]*$") or "."
+	package.path = dir .. "/?.lua;" .. package.path
+end
+local core = require("nestbox_static")
+
+-- lighttpd's stat (its stat cache), in the shape core wants
+local function stat(path)
+	local st = lighty.c.stat(path)
+	if not st then
+		return nil
+	end
+	local s, ns = st.st_mtim()
+	return { size = st.st_size, mtime = s * 1000000 + ns // 1000,
+		 file = st.is_file, dir = st.is_dir }
+end
+
+local r = lighty.r
+local a = core.route(r.req_attr["request.method"], r.req_attr["request.uri"],
+		     r.req_env["NESTBOX_STATIC"], stat)
+if not a then
+	return 0
+end
+local st = lighty.c.stat(a.path)
+if not st then
+	return 0
+end
+r.resp_header["Content-Type"] = a.type
+if a.disposition then
+	r.resp_header["Content-Disposition"] = a.disposition
+end
+r.resp_header["X-Nestbox-Route"] = a.route
+-- lighttpd sends the file as a static file (Range, ETag, sendfile)
+return st["http-response-send-file"]
