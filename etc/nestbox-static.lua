@@ -24,7 +24,8 @@ local function stat(path)
 end
 
 local r = lighty.r
-local a = core.route(r.req_attr["request.method"], r.req_attr["request.uri"],
+-- the request target as sent: what the program reads (REQUEST_URI)
+local a = core.route(r.req_attr["request.method"], r.req_attr["request.orig-uri"],
 		     r.req_env["NESTBOX_STATIC"], stat)
 if not a then
 	return 0

@@ -134,6 +134,8 @@ int mkbox_static_put(const char *var_dir, const char *box, const char *image,
 int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
 			  const struct timespec *top, const struct mkbox_dirstamp *box,
 			  size_t nbox);
+/* Reads the image directory and writes the static /list (import, sync). */
+int mkbox_list_refresh(const char *var_dir, const char *image_path);
 /* gc: removes entries whose build is gone or changed; returns how many. */
 int mkbox_static_prune(const char *var_dir, const char *image_path);
 

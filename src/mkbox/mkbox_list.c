@@ -172,6 +172,24 @@ static int static_listed(const char *var_dir)
 	return access(p, F_OK) == 0;
 }
 
+int mkbox_list_refresh(const char *var_dir, const char *image_path)
+{
+	struct mkbox_listcache *c = rebuild(image_path);
+	struct arena a;
+	struct buf body;
+	int rc = -1;
+
+	if (c && c->valid) {
+		arena_init(&a);
+		buf_init(&body, &a);
+		list_body(c, &body, NULL);
+		rc = mkbox_static_list_put(var_dir, body.p, body.len, &c->top, c->box, c->nbox);
+		arena_free(&a);
+	}
+	mkbox_listcache_free(c);
+	return rc;
+}
+
 /* The catalogue, or the lines whose image name holds search (NULL: all).
  * The whole catalogue goes to the static tree when it was read again or
  * is not there (mkbox_static.c), so the front end sends the next one. */

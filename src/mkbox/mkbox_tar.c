@@ -239,5 +239,6 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 	if (mkbox_static_prepare(app->var_dir, image_path) == 0 &&
 	    blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
 		mkbox_static_put(app->var_dir, box, image, &b, path);
+	mkbox_list_refresh(app->var_dir, image_path);
 	return 0;
 }
