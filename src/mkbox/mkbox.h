@@ -139,6 +139,11 @@ int mkbox_list_refresh(const char *var_dir, const char *image_path);
 /* gc: removes entries whose build is gone or changed; returns how many. */
 int mkbox_static_prune(const char *var_dir, const char *image_path);
 
+/* The check of the pipeline's image directory (nestboxctl image sync, run
+ * by a timer): composes the update tar and the static entry of every
+ * build, and the static /list.  Returns the builds in the tree, or -1. */
+int mkbox_tar_sync(struct app *app, const char *image_path);
+
 /* gc: removes temp files of killed imports older than max_age seconds
  * (regular files in real box directories); returns how many. */
 int mkbox_clean_tmp(const char *image_path, long max_age);

@@ -225,3 +225,97 @@ int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
 	}
 	return rc;
 }
+
+/* Removes the entries of dir (an open <buildID> directory of the tree)
+ * but keep (NULL: all); returns how many. */
+static int prune_keys(int dfd, const char *keep)
+{
+	DIR *d = fdopendir(dfd);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d) {
+		close(dfd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.' && !(keep && strcmp(e->d_name, keep) == 0) &&
+		    unlinkat(dirfd(d), e->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Prunes tar/<box>/<image>: every buildID directory but the current
+ * build's, and in that one every key but the current. */
+static int prune_image(const char *tree, const char *image_path, const char *box,
+		       const char *image)
+{
+	char rel[2 * NAME_MAX + 8], key[160], keep[200];
+	struct mkbox_build b;
+	struct dirent *e;
+	int cur = mkbox_build_find(image_path, box, image, &b) == 0, n = 0, dfd;
+	DIR *d;
+
+	if (cur) {
+		build_key(&b, key, sizeof(key));
+		snprintf(keep, sizeof(keep), "%s.tar", key);
+	}
+	snprintf(rel, sizeof(rel), "%s/%s", box, image);
+	if ((dfd = fs_open_beneath(tree, rel, O_RDONLY | O_DIRECTORY)) < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		int sub;
+		if (e->d_name[0] == '.' ||
+		    (sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		n += prune_keys(sub, cur && strcmp(e->d_name, b.build_id) == 0 ? keep : NULL);
+		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);	/* only when emptied */
+	}
+	closedir(d);
+	return n;
+}
+
+/* Calls prune_image for each <box>/<image> of the tree's tar/. */
+static int prune_box(const char *tree, const char *image_path, const char *box)
+{
+	int dfd = fs_open_beneath(tree, box, O_RDONLY | O_DIRECTORY), n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			n += prune_image(tree, image_path, box, e->d_name);
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		}
+	closedir(d);
+	return n;
+}
+
+int mkbox_static_prune(const char *var_dir, const char *image_path)
+{
+	char tree[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	if ((size_t)snprintf(tree, sizeof(tree), "%s/" STATIC_DIR "/tar", var_dir) >= sizeof(tree))
+		return -1;
+	if (!(d = opendir(tree)))
+		return 0;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.') {
+			n += prune_box(tree, image_path, e->d_name);
+			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		}
+	closedir(d);
+	return n;
+}

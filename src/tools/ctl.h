@@ -75,6 +75,7 @@ void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cmd_init(int argc, char **argv);
 int cmd_image_import(int argc, char **argv);
 int cmd_image_list(int argc, char **argv);
+int cmd_image_sync(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_user_add(int argc, char **argv);
 int cmd_user_passwd(int argc, char **argv);

@@ -34,9 +34,15 @@ static const struct cmd cmds[] = {
 	  "The image is named <box>-<board>[-<branch>][-<version>]." },
 	{ "image", "list", cmd_image_list, "nestboxctl image list [search] [--json]",
 	  "Lists every build in the image directory: box/image, buildID, size, time." },
+	{ "image", "sync", cmd_image_sync, "nestboxctl image sync",
+	  "Checks the image directory as the pipeline left it: composes each build's\n"
+	  "update tar and the front end's static answers (update checks, /list), so\n"
+	  "that boxes are answered by the front end itself.  Run it from a timer or\n"
+	  "after the pipeline publishes; the programs also add what is missing." },
 	{ "gc", NULL, cmd_gc, "nestboxctl gc [--grace SECONDS]",
-	  "Drops cached update tars of builds that are gone, unreferenced blobs and\n"
-	  "abandoned temp files older than the grace period (default 3600 s)." },
+	  "Drops cached update tars of builds that are gone, the front end's static\n"
+	  "answers of builds changed since, unreferenced blobs and abandoned temp\n"
+	  "files older than the grace period (default 3600 s)." },
 	{ "user", "add", cmd_user_add, "nestboxctl user add NAME [--role admin|readonly]",
 	  "Adds an admin-page user (role admin by default).  The password is read from\n"
 	  "the first line of standard input, or asked for on a terminal." },

@@ -233,3 +233,28 @@ def test_box_script_from_the_static_tree(front, tmpdir_shared):
     assert file_sha(disk) == file_sha(raw)
     bid = front.nb.build_id("ab", IMAGE)
     assert is_static(front.get("/update?name=ab&board=rpi4&version=5&build_id=" + bid))
+
+
+def test_static_sync_and_gc(nb, tmpdir_shared, other_build):
+    """nestboxctl image sync (the timer's check of the pipeline's directory)
+    puts a build the pipeline published into the tree; gc drops entries of
+    builds changed since."""
+    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=1 << 20)
+    nb.ctl("init")
+    nb.import_image(raw, "ab", "rpi4", "master", "5")
+    publish(nb.images, "zz", IMAGE, other_build)
+    nb.start()
+    nb.ctl("image", "sync")
+    for url in ("/update/zz/%s/x" % IMAGE, "/update/zz/%s/%s" % (IMAGE, nb.build_id("zz", IMAGE)),
+                "/list"):
+        r = nb.get(url)
+        assert is_static(r) and r.status == 200, url
+    tree = os.path.join(nb.state, "mkbox-static", "tar", "zz", IMAGE)
+    old = os.listdir(tree)
+    new = rewrite_build_id(nb, "zz", IMAGE)
+    assert len(nb.get("/update/zz/%s/x" % IMAGE).body) > 10240     # a miss adds the new entry
+    assert sorted(os.listdir(tree)) == sorted(old + [new])
+    out = nb.ctl("gc").stdout
+    assert "1 stale static answers removed" in out, out
+    assert os.listdir(tree) == [new]
+    assert is_static(nb.get("/update/zz/%s/%s" % (IMAGE, new)))
