@@ -1,9 +1,10 @@
--- nestbox-static-apache.lua: Apache's mod_lua answers mkbox update checks
--- and /list from nestbox's static tree (etc/nestbox_static.lua decides;
--- apache-example.conf hooks translate_name below in before mod_alias).
+-- nestbox-static-apache.lua: Apache's mod_lua answers mkbox update checks,
+-- /list and mip package JSON from nestbox's static trees
+-- (etc/nestbox_static.lua decides; apache-example.conf hooks
+-- translate_name below in before mod_alias).
 -- On a hit the request becomes the tree's file, sent by Apache's own
 -- file handler; a miss declines and ScriptAlias hands it to the program.
--- The tree's directory comes from the request environment NESTBOX_STATIC
+-- nestbox's var_dir comes from the request environment NESTBOX_VAR
 -- (SetEnvIf in apache-example.conf, set before this hook runs).
 require("apache2")
 
@@ -27,8 +28,8 @@ local function stat_of(r)
 end
 
 function translate_name(r)
-	local a = core.route(r.method, r.unparsed_uri, r.subprocess_env["NESTBOX_STATIC"],
-			     stat_of(r))
+	local a = core.route(r.method, r.unparsed_uri, r.subprocess_env["NESTBOX_VAR"],
+			     stat_of(r), os.time())
 	if not a then
 		return apache2.DECLINED
 	end

@@ -1,9 +1,9 @@
--- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks
--- and /list from nestbox's static tree (etc/nestbox_static.lua decides;
--- etc/nestbox-lighttpd.conf runs this for /update and /list).  A miss
--- returns 0 and the request goes on to the FastCGI program.
--- The tree's directory comes from the request environment NESTBOX_STATIC
--- (setenv.set-environment in nestbox-lighttpd.conf).
+-- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks,
+-- /list and mip package JSON from nestbox's static trees
+-- (etc/nestbox_static.lua decides; etc/nestbox-lighttpd.conf runs this for
+-- /update, /list and /mip/package/).  A miss returns 0 and the request
+-- goes on as configured (to the FastCGI program).  nestbox's var_dir comes
+-- from the request environment NESTBOX_VAR (setenv.set-environment).
 
 if not package.loaded.nestbox_static then
 	local src = debug.getinfo(1, "S").source
@@ -26,7 +26,7 @@ end
 local r = lighty.r
 -- the request target as sent: what the program reads (REQUEST_URI)
 local a = core.route(r.req_attr["request.method"], r.req_attr["request.orig-uri"],
-		     r.req_env["NESTBOX_STATIC"], stat)
+		     r.req_env["NESTBOX_VAR"], stat, lighty.c.time())
 if not a then
 	return 0
 end

@@ -1,6 +1,8 @@
--- nestbox_static.lua: which mkbox answers the front end sends itself, from
--- the static tree nestbox keeps in <var_dir>/mkbox-static (the layout is
--- src/mkbox/mkbox_static.c's).  Shared by the two front ends' scripts:
+-- nestbox_static.lua: which device answers the front end sends itself:
+-- mkbox update checks and /list from the static tree nestbox keeps in
+-- <var_dir>/mkbox-static (the layout is src/mkbox/mkbox_static.c's), and
+-- mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
+-- proxied while fresh: mip_proxy.c).  Shared by the two front ends' scripts:
 -- nestbox-static.lua (lighttpd's mod_magnet) and nestbox-static-apache.lua
 -- (Apache's mod_lua), which pass in how to stat a file.
 --
@@ -12,13 +14,16 @@
 -- does, a method other than GET) returns nil: the request goes on to the
 -- FastCGI program, which answers it and adds the entry.
 --
--- route(method, uri, tree, stat) -> nil, or a table:
+-- A proxied mip package JSON is sent while its file's mtime (its expiry)
+-- is in the future; after that the program revalidates it.
+--
+-- route(method, uri, var, stat, now) -> nil, or a table:
 --   path         the file to send
 --   type         its Content-Type
 --   disposition  its Content-Disposition (nil: none)
 --   route        the X-Nestbox-Route to log ("static <route>")
--- uri is the request target as sent (path and query, not decoded); tree is
--- the static tree's directory; stat(path) returns nil or
+-- uri is the request target as sent (path and query, not decoded); var is
+-- nestbox's server.var_dir; now the time in seconds; stat(path) returns nil or
 -- { size = bytes, mtime = microseconds since the epoch, file = bool, dir = bool }.
 
 local M = {}
@@ -161,10 +166,56 @@ local function list(tree, stat)
 		 route = "static /list" }
 end
 
-function M.route(method, uri, tree, stat)
-	if method ~= "GET" or not tree or tree == "" then
+-- /mip/package/<flavour>/<name>/<version>.json: a hosted one, else a
+-- proxied one while fresh (src/mip/mip_valid.c's names, without escapes)
+local function mip_package(var, stat, now, flavour, name, file)
+	if not (flavour:match("^[%w]+$") and name:match(NAME) and file:match("^[%w_~][%w._~-]*%.json$")
+		and #name <= 100 and #file <= 69) then
 		return nil
 	end
+	local rel = "/package/" .. flavour .. "/" .. name .. "/" .. file
+	local route = "static /mip/package/:flavour/:name/:file"
+	local hosted = var .. "/mip-static/mip" .. rel
+	local st = stat(hosted)
+	if st and st.file then
+		return { path = hosted, type = "application/json", route = route }
+	end
+	local proxied = var .. "/mip-static/proxy" .. rel
+	st = stat(proxied)
+	if st and st.file and st.mtime > now * 1000000 then
+		return { path = proxied, type = "application/json", route = route }
+	end
+	return nil
+end
+
+-- /mip/file/<hh>/<prefix>: the link mip_store.c keeps for an 8-digit
+-- prefix that names one cached file (Apache; lighttpd maps these itself)
+local function mip_file(var, stat, hh, hash)
+	if not (hh:match("^%x%x$") and hash:match("^%x+$") and #hash <= 64) then
+		return nil
+	end
+	local path = var .. "/mip-static/mip/file/" .. hh .. "/" .. hash
+	local st = stat(path)
+	if st and st.file then
+		return { path = path, type = "application/octet-stream",
+			 route = "static /mip/file/:hh/:hash" }
+	end
+	return nil
+end
+
+function M.route(method, uri, var, stat, now)
+	if method ~= "GET" or not var or var == "" then
+		return nil
+	end
+	local flavour, name, file = uri:match("^/mip/package/([^/?]+)/([^/?]+)/([^/?]+)$")
+	if flavour then
+		return mip_package(var, stat, now, flavour, name, file)
+	end
+	local hh, hash = uri:match("^/mip/file/([^/?]+)/([^/?]+)$")
+	if hh then
+		return mip_file(var, stat, hh, hash)
+	end
+	local tree = var .. "/mkbox-static"
 	if uri == "/list" or uri == "/list/" then
 		return list(tree, stat)
 	end

@@ -83,6 +83,7 @@ int cmd_user_del(int argc, char **argv);
 int cmd_user_list(int argc, char **argv);
 int cmd_user_first_admin(int argc, char **argv);
 int cmd_mip_publish(int argc, char **argv);
+int cmd_mip_refresh(int argc, char **argv);
 int cmd_mip_list(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_software_add(int argc, char **argv);

@@ -64,6 +64,11 @@ static const struct cmd cmds[] = {
 	  "the files ([destination, source]; deps are kept), or without one every .py file.\n"
 	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
 	  "A published version never changes (exit status 3 when it exists)." },
+	{ "mip", "refresh", cmd_mip_refresh, "nestboxctl mip refresh [--ahead SECONDS]",
+	  "Revalidates every proxied package JSON that expires within --ahead seconds\n"
+	  "(default 600) against mip.upstream, so that the front end keeps sending it\n"
+	  "as a file.  Run it from a timer more often than --ahead; exits 1 when some\n"
+	  "could not be revalidated (they are served stale once they expire)." },
 	{ "mip", "list", cmd_mip_list, "nestboxctl mip list [--json]",
 	  "Lists the hosted packages: name, version, files, size, when published." },
 	{ "software", "add", cmd_software_add,
