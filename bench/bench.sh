@@ -16,7 +16,10 @@
 #   bench/ddi.sh    the hawkBit DDI server over many devices (BENCH_DDI=0 skips,
 #                   BENCH_DDI_DEVICES sets the large fleet)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
-#                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
+#                   (BENCH_ADMIN=0 skips; it measures the DDI devices)
+#   bench/apache.sh the mkbox rows, a hosted mip JSON and /log/echo through
+#                   Apache (mpm_event + mod_fcgid) with Apache's own two
+#                   ceilings, on BENCH_PORT + 1 (BENCH_APACHE=0 skips; last)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
 # programs read their settings once) and measures in <suite>_run.
 #
@@ -35,15 +38,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/ddi.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
+# shellcheck source=bench/apache.sh
+. "$root/bench/apache.sh"
 
 bench_settings
 mkbox_settings
 admin_settings
 mip_settings
 ddi_settings
+apache_settings
 bench_need
 
-trap 'stop_server; mip_stop_upstream; admin_clean_upload' EXIT
+trap 'stop_server; apache_stop; mip_stop_upstream; admin_clean_upload' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -58,4 +64,5 @@ mkbox_run
 mip_run
 ddi_run
 admin_run
+apache_run
 bench_finish

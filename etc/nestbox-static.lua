@@ -12,9 +12,12 @@ if not package.loaded.nestbox_static then
 end
 local core = require("nestbox_static")
 
--- lighttpd's stat (its stat cache), in the shape core wants
+-- lighttpd's stat, in the shape core wants; the last object is kept so
+-- that the file sent is not stat'ed twice
+local last_path, last_st
 local function stat(path)
 	local st = lighty.c.stat(path)
+	last_path, last_st = path, st
 	if not st then
 		return nil
 	end
@@ -30,7 +33,8 @@ local a = core.route(r.req_attr["request.method"], r.req_attr["request.orig-uri"
 if not a then
 	return 0
 end
-local st = lighty.c.stat(a.path)
+local st = last_path == a.path and last_st or lighty.c.stat(a.path)
+last_path, last_st = nil, nil
 if not st then
 	return 0
 end

@@ -107,6 +107,16 @@ static int from_row(struct app *app, struct arena *a, const struct mip_proxy_key
 	return 0;
 }
 
+/* The static copy of the row just stored, with the row's own expiry (read
+ * back: the copy must never outlive its row). */
+static void static_of_row(struct app *app, struct arena *a, const struct mip_proxy_key *k)
+{
+	struct mip_pkgrow row;
+
+	if (mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row) == 0)
+		static_put(app, a, k->flavour, k->name, k->version, row.json, row.expires);
+}
+
 /* Asks upstream (conditionally when a row is cached); see mip.h. */
 static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_key *k, int have,
 		      const struct mip_pkgrow *row, const char **json, struct nb_err *e)
@@ -117,7 +127,6 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	struct nb_err why;
 	char *url = arena_printf(a, "%s/package/%s/%s/%s.json", m->set.upstream, k->flavour,
 				 k->name, k->version);
-	long long expires = (long long)time(NULL) + m->set.ttl;
 
 	if (fetch_get(url, have ? row->etag : NULL, have ? row->last_modified : NULL, MIP_JSON_MAX,
 		      m->set.timeout, &f) < 0 || f.status >= 500) {
@@ -133,7 +142,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	mip_upstream_note(app, "upstream", NULL);
 	if (f.status == 304 && have) {
 		mip_pkg_extend(app, "upstream", k->name, k->flavour, k->version, m->set.ttl);
-		static_put(app, a, k->flavour, k->name, k->version, row->json, expires);
+		static_of_row(app, a, k);
 		*json = row->json;
 		return 0;
 	}
@@ -150,7 +159,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 		    f.last_modified, m->set.ttl);
 	*json = arena_strdup(a, f.body);
 	fetch_result_free(&f);
-	static_put(app, a, k->flavour, k->name, k->version, *json, expires);
+	static_of_row(app, a, k);
 	return 0;
 }
 
