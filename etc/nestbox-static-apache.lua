@@ -29,7 +29,7 @@ end
 
 function translate_name(r)
 	local a = core.route(r.method, r.unparsed_uri, r.subprocess_env["NESTBOX_VAR"],
-			     stat_of(r), os.time())
+			     stat_of(r), os.time(), function(h) return r.headers_in[h] end)
 	if not a then
 		return apache2.DECLINED
 	end

@@ -29,7 +29,8 @@ end
 local r = lighty.r
 -- the request target as sent: what the program reads (REQUEST_URI)
 local a = core.route(r.req_attr["request.method"], r.req_attr["request.orig-uri"],
-		     r.req_env["NESTBOX_VAR"], stat, lighty.c.time())
+		     r.req_env["NESTBOX_VAR"], stat, lighty.c.time(),
+		     function(h) return r.req_header[h] end)
 if not a then
 	return 0
 end

@@ -11,13 +11,14 @@
 -- when the tree holds the entry of exactly that state (the buildID text,
 -- each file's size and mtime).  Anything else (an unknown or changed
 -- build, a name or query this script does not read exactly as the program
--- does, a method other than GET) returns nil: the request goes on to the
--- FastCGI program, which answers it and adds the entry.
+-- does, a method other than GET, a range or a conditional request) returns
+-- nil: the request goes on to the FastCGI program, which answers it and
+-- adds the entry.
 --
 -- A proxied mip package JSON is sent while its file's mtime (its expiry)
 -- is in the future; after that the program revalidates it.
 --
--- route(method, uri, var, stat, now) -> nil, or a table:
+-- route(method, uri, var, stat, now, header) -> nil, or a table:
 --   path         the file to send
 --   type         its Content-Type
 --   disposition  its Content-Disposition (nil: none)
@@ -203,9 +204,21 @@ local function mip_file(var, stat, hh, hash)
 	return nil
 end
 
-function M.route(method, uri, var, stat, now)
+-- Request headers that make an answer depend on more than the URL (a
+-- range, a condition): such a request is the program's, whose answers
+-- (416 with Content-Range, no 304) the front end's file handler does not give.
+M.HEADERS = { "Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since",
+	      "If-Unmodified-Since" }
+
+-- header(name) returns the request header's value or nil
+function M.route(method, uri, var, stat, now, header)
 	if method ~= "GET" or not var or var == "" then
 		return nil
+	end
+	for _, h in ipairs(M.HEADERS) do
+		if header(h) then
+			return nil
+		end
 	end
 	local flavour, name, file = uri:match("^/mip/package/([^/?]+)/([^/?]+)/([^/?]+)$")
 	if flavour then

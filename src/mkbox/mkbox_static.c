@@ -206,6 +206,12 @@ int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
 
 	if ((size_t)snprintf(dir, sizeof(dir), "%s/" STATIC_DIR, var_dir) >= sizeof(dir))
 		return -1;
+	/* list.key is one directory a line: a name with a newline stays dynamic */
+	for (i = 0; i < nbox; i++)
+		if (strpbrk(box[i].name, "\n\r")) {
+			errno = EINVAL;
+			return -1;
+		}
 	body_name(body, len, name, sizeof(name));
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	if (fs_write_atomic(p, body, len) < 0)

@@ -221,6 +221,14 @@ def test_static_misses_go_to_the_program(front):
         assert status is None or r.status == status, (url, r.status)
     r = front.request("HEAD", "/update/ab/%s/%s" % (IMAGE, bid))
     assert not is_static(r)
+    # a range or a condition: the program's answers (206, 416 with Content-Range)
+    full = front.get("/update/ab/%s" % IMAGE).body
+    r = front.get("/update/ab/%s" % IMAGE, {"Range": "bytes=100-199"})
+    assert (r.status, r.body, is_static(r)) == (206, full[100:200], False)
+    r = front.get("/update/ab/%s" % IMAGE, {"Range": "bytes=%d-" % len(full)})
+    assert r.status == 416 and r.header("content-range") == "bytes */%d" % len(full)
+    r = front.get("/list", {"If-Modified-Since": "Mon, 30 Nov 2099 00:00:00 GMT"})
+    assert r.status == 200 and not is_static(r)
 
 
 def test_box_script_from_the_static_tree(front, tmpdir_shared):
