@@ -153,7 +153,7 @@ bench: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/templates $(DESTDIR)$(PREFIX)/share/nestbox/htdocs \
-	  $(DESTDIR)/etc/nestbox
+	  $(DESTDIR)$(PREFIX)/share/nestbox/lua $(DESTDIR)/etc/nestbox
 	install -m 0755 $(FCGI) $(ACCESSLOG) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
@@ -163,9 +163,12 @@ install: all
 	  > $(DESTDIR)/etc/nestbox/nestbox.yaml.example
 	{ echo 'var.nestbox_cgibin = "$(PREFIX)/lib/nestbox/cgi-bin"'; \
 	  echo 'var.nestbox_state = "/var/lib/nestbox"'; \
-	  echo 'var.nestbox_htdocs = "$(PREFIX)/share/nestbox/htdocs"'; cat etc/nestbox-lighttpd.conf; } \
+	  echo 'var.nestbox_htdocs = "$(PREFIX)/share/nestbox/htdocs"'; \
+	  echo 'var.nestbox_lua = "$(PREFIX)/share/nestbox/lua"'; cat etc/nestbox-lighttpd.conf; } \
 	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
 	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
+	install -m 0644 etc/nestbox_static.lua etc/nestbox-static.lua etc/nestbox-static-apache.lua \
+	  $(DESTDIR)$(PREFIX)/share/nestbox/lua/
 
 # The Debian package (debian/, debhelper): built from a copy of the tree in
 # $(DEBDIR), so that neither the tree nor its parent directory receives

@@ -20,10 +20,13 @@
 #   bench/ota.sh    the MicroPython OTA updater's checks and raw files (BENCH_OTA=0
 #                   skips)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
-#                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
+#                   (BENCH_ADMIN=0 skips; it measures the DDI devices)
 #   bench/container.sh  the mkbox rows again against the Containerfile's image
 #                   (BENCH_CONTAINER=0 skips; run between mkbox's first table
 #                   and its 10,000-image /list, so both sides hold 4 images)
+#   bench/apache.sh the mkbox rows, a hosted mip JSON and /log/echo through
+#                   Apache (mpm_event + mod_fcgid) with Apache's own two
+#                   ceilings, on BENCH_PORT + 1 (BENCH_APACHE=0 skips; last)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
 # programs read their settings once) and measures in <suite>_run.
 #
@@ -48,6 +51,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/admin.sh"
 # shellcheck source=bench/container.sh
 . "$root/bench/container.sh"
+# shellcheck source=bench/apache.sh
+. "$root/bench/apache.sh"
 
 bench_settings
 mkbox_settings
@@ -57,9 +62,10 @@ ddi_settings
 pypi_settings
 ota_settings
 container_settings
+apache_settings
 bench_need
 
-trap 'stop_server; mip_stop_upstream; admin_clean_upload; pypi_clean; container_stop' EXIT
+trap 'stop_server; apache_stop; mip_stop_upstream; admin_clean_upload; pypi_clean; container_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -80,4 +86,5 @@ ddi_run
 pypi_run
 ota_run
 admin_run
+apache_run
 bench_finish

@@ -297,9 +297,10 @@ mip_report() {
 		echo
 	fi
 	echo "benchpkg: hosted (nestboxctl mip publish, 2 .py files), 6 flavour compiled by the stand-in"
-	echo "mpy-cross (tests/e2e/tools, NESTBOX_MIP__MPY_CROSS): the JSON comes from mip-index.fcgi, the"
-	echo "file (${fdest:-?}) from lighttpd itself through the mip-static link (no FastCGI);"
-	echo "proxpkg: proxied from the loopback upstream, fetched once, then cached (cache_ttl 86400 s);"
+	echo "mpy-cross (tests/e2e/tools, NESTBOX_MIP__MPY_CROSS): its JSON and its file (${fdest:-?})"
+	echo "are sent by lighttpd itself from mip-static (no FastCGI);"
+	echo "proxpkg: proxied from the loopback upstream, fetched once, then cached (cache_ttl 86400 s)"
+	echo "and sent by lighttpd itself from its fresh copy;"
 	echo "same wrk runs, columns and ceilings as the table above"
 }
 

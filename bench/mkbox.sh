@@ -46,10 +46,10 @@ mkbox_prepare() {
 # bench_one's check of the mkbox bodies (see bench_check in bench/lib.sh)
 mkbox_check() { # name body
 	case $1 in
-	update-none)
+	*update-none | *update-query)
 		head -c 10240 /dev/zero | cmp -s - "$2" ||
 			bad="$bad not the 10240-byte empty tar;" ;;
-	update-full)
+	*update-full)
 		tar -tf "$2" 2>/dev/null | grep -qx 'benchbox-x86-master-1\.img\.zst' ||
 			bad="$bad no benchbox-x86-master-1.img.zst in the tar;" ;;
 	esac
@@ -61,6 +61,8 @@ mkbox_run() {
 	bench_one /list list /list 32
 	bench_one "/update/B/I/<buildID> (no update)" update-none \
 		"/update/benchbox/benchbox-x86-master-1/$mkbox_build" 32
+	bench_one "/update?name&board&version&build_id (no update)" update-query \
+		"/update?name=benchbox&board=x86&version=1&build_id=$mkbox_build" 32
 	bench_one "/update/B/I (full tar)" update-full \
 		/update/benchbox/benchbox-x86-master-1 4
 	# the tar is built on the first request: that one's time is worth a line

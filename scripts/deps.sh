@@ -14,7 +14,7 @@ libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libar
 libcurl4-openssl-dev libarchive-dev libconfig-dev libsquashfs-dev libinih-dev libgit2-dev"
 # what `make run` needs besides: the front end (the -dev packages above
 # bring the shared libraries; libcurl is opened at run time)
-run="lighttpd curl"
+run="lighttpd lighttpd-modules-lua curl"
 # the test toolchain: unit tests, sanitizers, the other front end, the real
 # clients the end-to-end tests drive, the browser, make deb
 test="clang libclang-rt-14-dev libcmocka-dev

@@ -71,6 +71,13 @@ static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
 	return 0;
 }
 
+/*
+ * One write transaction from the first read: the action is read inside it
+ * (another process may have closed the action, and a retried "closed" must
+ * not count twice; or an operator asked to cancel it), and a feedback is
+ * a few rows, so a read before it would only cost a second transaction.
+ * The order of the answers stays: no such action, a bad body, refused.
+ */
 int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
 		      struct nb_err *e)
 {
@@ -80,22 +87,15 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 	char *body;
 	size_t len;
 
-	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such action");
-	if (ddi_body(r, &body, &len, e) < 0 || ddi_feedback_parse(r->a, body, len, &fb, e) < 0)
-		return -1;
-	if (refused(w, &a, cancel))
-		return 0;
 	if (ddi_begin(app, e) < 0)
 		return -1;
-	/*
-	 * Again inside the transaction: another process may have closed the
-	 * action (a retried "closed" must not count twice) or an operator
-	 * asked to cancel it since the first look.
-	 */
-	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0) {
+	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0) {
 		db_rollback(app->db);
 		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	}
+	if (ddi_body(r, &body, &len, e) < 0 || ddi_feedback_parse(r->a, body, len, &fb, e) < 0) {
+		db_rollback(app->db);
+		return -1;
 	}
 	if (refused(w, &a, cancel)) {
 		db_rollback(app->db);

@@ -568,6 +568,39 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 	return done(st);
 }
 
+#define DDI_LOG_KEEP 1000	/* entries kept per action, at most */
+#define DDI_LOG_SLACK 100	/* trimmed below that many, to trim seldom */
+
+/*
+ * hawkBit keeps at most 1000 entries per action.  Counting them walks the
+ * action's index, so that walk runs only when the ids since the action's
+ * oldest entry span more than 1000 (ids only grow: fewer cannot be more
+ * than 1000 entries), and it trims to the newest 900, so that a device
+ * sending feedback after feedback meets it once per 100 of them.
+ */
+static int trim_log(struct app *app, long long id, long long newest)
+{
+	struct db_stmt *st = db_stmt(app->db, "SELECT min(id) FROM ddi_action_status"
+				     " WHERE action_id=?");
+	long long oldest;
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	oldest = db_step(st) == DB_ROW ? db_column_int64(st, 0) : newest;
+	db_reset(st);
+	if (newest - oldest < DDI_LOG_KEEP)
+		return 0;
+	st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1 AND id <="
+		     " (SELECT id FROM ddi_action_status WHERE action_id=?1"
+		     "  ORDER BY id DESC LIMIT 1 OFFSET ?2)");
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, DDI_LOG_KEEP - DDI_LOG_SLACK);
+	return done(st);
+}
+
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details)
 {
@@ -583,14 +616,7 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 5, details, -1, DB_STATIC);
 	if (done(st) < 0)
 		return -1;
-	/* hawkBit keeps at most 1000 entries per action */
-	st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1 AND id <="
-		     " (SELECT id FROM ddi_action_status WHERE action_id=?1"
-		     "  ORDER BY id DESC LIMIT 1 OFFSET 1000)");
-	if (!st)
-		return -1;
-	db_bind_int64(st, 1, id);
-	return done(st);
+	return trim_log(app, id, (long long)db_last_insert_id(app->db));
 }
 
 /* Appends the lines of one details text, skipping the server's own; the count added. */

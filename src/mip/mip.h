@@ -223,6 +223,32 @@ int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, cons
  * NB_BAD_GATEWAY; returns -1 for the program to answer. */
 int mip_fail_gateway(struct nb_err *e);
 
+/* -- proxied package JSON (mip_proxy.c) -- */
+struct mip_proxy_key {
+	const char *flavour, *name, *version;	/* checked by the route's validators */
+};
+enum { MIP_PROXY_STALE = 1 };
+/*
+ * Upstream's package JSON for k into *json (arena a): the cached row while
+ * fresh (unless force), else revalidated against mip.upstream.  0 fresh,
+ * MIP_PROXY_STALE (upstream failed, the expired row is served), or -1 with
+ * e NB_NOT_FOUND (upstream has none; offline with nothing cached) or
+ * NB_UNAVAILABLE (unreachable with nothing cached, or a malformed answer).
+ * A fresh answer is also written for the front end (mip_proxy.c says where).
+ */
+int mip_proxy_get(struct app *app, struct arena *a, const struct mip_proxy_key *k, int force,
+		  const char **json, struct nb_err *e);
+struct mip_proxy_counts {
+	int refreshed, failed;
+};
+/* The refresh job: revalidates every proxied row that expires within
+ * ahead seconds (so the front end keeps sending it); 0, or -1 when the
+ * store cannot be read.  Nothing is asked when mip.offline. */
+int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c);
+/* Removes the front end's copies of name's proxied JSON (NULL: every
+ * name's), as when name becomes hosted; returns how many. */
+int mip_proxy_drop(struct app *app, const char *name);
+
 /* -- repositories (mip_repo.c) -- */
 /* What follows /mip/github/ or /mip/gitlab/ (fuzzed: fuzz_mip_routes.c). */
 struct mip_repo_spec {

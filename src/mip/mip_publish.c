@@ -331,6 +331,8 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 		static_json(app, a, h->name, "py", "latest", py);
 		static_json(app, a, h->name, flavour, "latest", mpy);
 	}
+	/* the name is ours now: the front end must not send upstream's */
+	mip_proxy_drop(app, h->name);
 	return 0;
 }
 

@@ -345,6 +345,8 @@ static const char sql_expire_all[] =
 
 int mip_expire_all(struct app *app)
 {
+	/* the front end's copies go too, or it would send them until expiry */
+	mip_proxy_drop(app, NULL);
 	return db_exec(app->db, sql_expire_all);
 }
 

@@ -52,7 +52,7 @@ struct mkbox_build {
 	char root[PATH_MAX];
 	char zst[MKBOX_REL_MAX], sha[MKBOX_REL_MAX];
 	char build_id[MKBOX_BUILD_ID_MAX + 1];
-	struct stat zst_st, sha_st;
+	struct stat zst_st, sha_st, bid_st;	/* bid_st: the .img.buildID file */
 };
 
 /* 1 when s is a box, board, branch, version or image name: 1..200 of
@@ -105,6 +105,44 @@ int mkbox_image_delete(const char *image_path, const char *box, const char *imag
  * gets a lookup too; a failure only defers the work to that request. */
 int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,
 			 const char *image);
+
+/*
+ * The static tree (mkbox_static.c): <var_dir>/mkbox-static, from which the
+ * front end answers /update and /list itself (etc/nestbox-static.lua for
+ * lighttpd, etc/nestbox-static-apache.lua for Apache; the layout is
+ * described there and in mkbox_static.c).  Every entry is keyed on what
+ * the front end can check on each request (the buildID text, the three
+ * files' sizes and mtimes, the directories' mtimes), so a build the
+ * pipeline rewrites or deletes misses and falls through to the program.
+ */
+struct mkbox_dirstamp {
+	char *name;			/* a box directory; "" is image_path */
+	struct timespec mtime;
+};
+/* Creates the tree, its link to image_path and the empty tar; 0 or -1. */
+int mkbox_static_prepare(const char *var_dir, const char *image_path);
+/* 1 when a buildID can name a directory of the tree ([A-Za-z0-9._~-],
+ * 1..128, first a letter, digit, _ or ~): others are always answered by
+ * the program. */
+int mkbox_static_id_ok(const char *id);
+/* Adds the build's update tar (a link to blob, an absolute path) under
+ * its key; 0, or -1 (errno) when it cannot, which only costs speed. */
+int mkbox_static_put(const char *var_dir, const char *box, const char *image,
+		     const struct mkbox_build *b, const char *blob);
+/* Writes the /list body (len bytes) with the stamps it was read under:
+ * top the image directory's mtime, box[0..nbox) the box directories'. */
+int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
+			  const struct timespec *top, const struct mkbox_dirstamp *box,
+			  size_t nbox);
+/* Reads the image directory and writes the static /list (import, sync). */
+int mkbox_list_refresh(const char *var_dir, const char *image_path);
+/* gc: removes entries whose build is gone or changed; returns how many. */
+int mkbox_static_prune(const char *var_dir, const char *image_path);
+
+/* The check of the pipeline's image directory (nestboxctl image sync, run
+ * by a timer): composes the update tar and the static entry of every
+ * build, and the static /list.  Returns the builds in the tree, or -1. */
+int mkbox_tar_sync(struct app *app, const char *image_path);
 
 /* gc: removes temp files of killed imports older than max_age seconds
  * (regular files in real box directories); returns how many. */

@@ -60,16 +60,15 @@ static const char *base_of(const char *rel)
 }
 
 /* Reads the buildID of <image> from the open box directory. */
-static int read_build_id(int dfd, const char *image, char *out, size_t n)
+static int read_build_id(int dfd, const char *image, char *out, size_t n, struct stat *st)
 {
 	char name[MKBOX_NAME_MAX + 16], text[512];
-	struct stat st;
 	ssize_t got;
 	int fd;
 
 	snprintf(name, sizeof(name), "%s.img.buildID", image);
 	/* plain read(2): this runs on every /update, stdio buffers cost more */
-	fd = fs_open_regular_at(dfd, name, &st);
+	fd = fs_open_regular_at(dfd, name, st);
 	if (fd < 0)
 		return -1;
 	got = read(fd, text, sizeof(text));
@@ -90,7 +89,7 @@ int mkbox_build_find(const char *image_path, const char *box, const char *image,
 	dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY);
 	if (dfd < 0)
 		return -1;
-	if (read_build_id(dfd, image, b->build_id, sizeof(b->build_id)) == 0 &&
+	if (read_build_id(dfd, image, b->build_id, sizeof(b->build_id), &b->bid_st) == 0 &&
 	    fs_regular_at(dfd, base_of(b->zst), &b->zst_st) &&
 	    fs_regular_at(dfd, base_of(b->sha), &b->sha_st))
 		rc = 0;

@@ -3,6 +3,7 @@
 #include "../lib/tar.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ int mkbox_init(struct app *app, char *err, size_t errlen)
 	}
 	mkbox_settings_read(app, &m->set);
 	app->domain = m;
+	/* without the tree every answer comes from here: slower, still right */
+	if (mkbox_static_prepare(app->var_dir, m->set.image_path) < 0)
+		fprintf(stderr, "nestbox[%s]: cannot prepare %s/mkbox-static: %s\n",
+			app->program, app->var_dir, strerror(errno));
 	return 0;
 }
 
@@ -57,9 +62,30 @@ static void tar_headers(struct http_resp *w)
 }
 
 /*
+ * Puts the build into the static tree (mkbox_static.c), so that the front
+ * end answers the next check of this build itself; 0 with hex set to the
+ * update tar's blob, or -1 when the tar cannot be made.
+ */
+static int tar_and_static(struct app *app, const char *box, const char *image,
+			  const struct mkbox_build *b, char *hex)
+{
+	char path[PATH_MAX];
+
+	if (mkbox_tar_get(app, box, image, b, hex) < 0)
+		return -1;
+	/* the static tree links to the blob's file: only blobs on this
+	 * filesystem have one (on S3 every check comes here) */
+	if (blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
+		mkbox_static_put(app->var_dir, box, image, b, path);	/* a failure costs speed only */
+	return 0;
+}
+
+/*
  * The common tail of both /update forms.  An unknown image (or an
  * incomplete query) is 400 with an empty body: what the original server
  * answers and box scripts expect, so it is an answer, not an error value.
+ * Reaching here for a known build means the front end missed its static
+ * tree: the tar is made (or found) either way, so the next check is a file.
  */
 static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 		  const char *box, const char *image, const char *have, struct nb_err *e)
@@ -75,10 +101,11 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 	}
 	tar_headers(w);
 	if (have && strcmp(have, b.build_id) == 0) {
+		tar_and_static(app, box, image, &b, hex);
 		http_fixed(w, 200, empty, sizeof(empty));
 		return 0;
 	}
-	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
+	if (tar_and_static(app, box, image, &b, hex) < 0 ||
 	    blob_send(&app->blobs, r, w, hex, "application/x-tar", m->set.xsendfile, 0) != 0)
 		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	return 0;

@@ -21,10 +21,7 @@ struct mkbox_listcache {
 	int valid;
 	struct timespec top;
 	size_t nbox, nline;
-	struct lc_box {
-		char *name;
-		struct timespec mtime;
-	} *box;
+	struct mkbox_dirstamp *box;
 	struct lc_line {
 		char *text;		/* "<box>/<image>" */
 		size_t image;		/* offset of the image name */
@@ -97,7 +94,7 @@ static void scan_box(struct mkbox_listcache *c, size_t *cap, const char *root, c
 {
 	struct stat st;
 	struct dirent *e;
-	struct lc_box *nb;
+	struct mkbox_dirstamp *nb;
 	int dfd = fs_open_beneath(root, box, O_RDONLY | O_DIRECTORY);
 	DIR *d;
 
@@ -148,29 +145,71 @@ static struct mkbox_listcache *rebuild(const char *root)
 	return c;
 }
 
-/* The catalogue, or the lines whose image name holds search (NULL: all). */
+/* The lines whose image name holds search (NULL: all) into body. */
+static void list_body(const struct mkbox_listcache *c, struct buf *body, const char *search)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; c && i < c->nline; i++) {
+		const struct lc_line *l = &c->line[i];
+		/* a plain substring of the image name, never a pattern */
+		if (search && *search && !strstr(l->text + l->image, search))
+			continue;
+		buf_adds(body, l->text);
+		buf_addc(body, '\n');
+		shown++;
+	}
+	if (shown == 0)
+		buf_addc(body, '\n');
+}
+
+/* 1 when the static tree holds a /list (its key file). */
+static int static_listed(const char *var_dir)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/mkbox-static/list.key", var_dir);
+	return access(p, F_OK) == 0;
+}
+
+int mkbox_list_refresh(const char *var_dir, const char *image_path)
+{
+	struct mkbox_listcache *c = rebuild(image_path);
+	struct arena a;
+	struct buf body;
+	int rc = -1;
+
+	if (c && c->valid) {
+		arena_init(&a);
+		buf_init(&body, &a);
+		list_body(c, &body, NULL);
+		rc = mkbox_static_list_put(var_dir, body.p, body.len, &c->top, c->box, c->nbox);
+		arena_free(&a);
+	}
+	mkbox_listcache_free(c);
+	return rc;
+}
+
+/* The catalogue, or the lines whose image name holds search (NULL: all).
+ * The whole catalogue goes to the static tree when it was read again or
+ * is not there (mkbox_static.c), so the front end sends the next one. */
 static int list_answer(struct app *app, struct http_resp *w, const char *search)
 {
 	struct mkbox *m = app->domain;
-	size_t i, shown = 0;
+	int fresh = 0;
 
 	if (!m->list || !still_valid(m->list, m->set.image_path)) {
 		mkbox_listcache_free(m->list);
 		m->list = rebuild(m->set.image_path);
+		fresh = 1;
 	}
 	w->status = 200;
 	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
-	for (i = 0; m->list && i < m->list->nline; i++) {
-		const struct lc_line *l = &m->list->line[i];
-		/* a plain substring of the image name, never a pattern */
-		if (search && *search && !strstr(l->text + l->image, search))
-			continue;
-		buf_adds(&w->body, l->text);
-		buf_addc(&w->body, '\n');
-		shown++;
-	}
-	if (shown == 0)
-		buf_addc(&w->body, '\n');
+	list_body(m->list, &w->body, search);
+	if (!(search && *search) && m->list && m->list->valid &&
+	    (fresh || !static_listed(app->var_dir)))
+		mkbox_static_list_put(app->var_dir, w->body.p, w->body.len, &m->list->top,
+				      m->list->box, m->list->nbox);
 	return 0;	/* a missing directory is an empty list, not an error */
 }
 

@@ -230,9 +230,45 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 			 const char *image)
 {
 	struct mkbox_build b;
-	char hex[HASH_HEX_MAX];
+	char hex[HASH_HEX_MAX], path[PATH_MAX];
 
-	if (mkbox_build_find(image_path, box, image, &b) < 0)
+	if (mkbox_build_find(image_path, box, image, &b) < 0 ||
+	    mkbox_tar_get(app, box, image, &b, hex) < 0)
 		return -1;
-	return mkbox_tar_get(app, box, image, &b, hex);
+	/* the front end's static tree: the first check is a file too */
+	if (mkbox_static_prepare(app->var_dir, image_path) == 0 &&
+	    blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
+		mkbox_static_put(app->var_dir, box, image, &b, path);
+	mkbox_list_refresh(app->var_dir, image_path);
+	return 0;
+}
+
+int mkbox_tar_sync(struct app *app, const char *image_path)
+{
+	struct arena a;
+	struct mkbox_entry *v;
+	size_t n, i;
+	int done = 0;
+
+	if (mkbox_static_prepare(app->var_dir, image_path) < 0)
+		return -1;
+	arena_init(&a);
+	if (mkbox_catalog(&a, image_path, NULL, &v, &n) < 0) {
+		arena_free(&a);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct mkbox_build b;
+		char hex[HASH_HEX_MAX], path[PATH_MAX];
+
+		if (!v[i].build_id || mkbox_build_find(image_path, v[i].box, v[i].image, &b) < 0 ||
+		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex) < 0 ||
+		    blob_path(&app->blobs, hex, path, sizeof(path)) < 0)
+			continue;
+		if (mkbox_static_put(app->var_dir, v[i].box, v[i].image, &b, path) == 0)
+			done++;
+	}
+	arena_free(&a);
+	mkbox_list_refresh(app->var_dir, image_path);
+	return done;
 }

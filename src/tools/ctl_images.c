@@ -131,6 +131,26 @@ int cmd_image_list(int argc, char **argv)
 	return rc < 0;
 }
 
+int cmd_image_sync(int argc, char **argv)
+{
+	struct app app;
+	char images[PATH_MAX];
+	int n;
+
+	if (ctl_operands("image sync", argc, argv, 0, 0, "") < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	n = mkbox_tar_sync(&app, mkbox_image_path(&app, images, sizeof(images)));
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: image sync: cannot read %s or write %s/mkbox-static\n",
+			images, app.var_dir);
+	else
+		ctl_note("%d builds answered by the front end from %s/mkbox-static", n, app.var_dir);
+	app_close(&app);
+	return n < 0;
+}
+
 /* gc: 1 while a blob is an image of the software repository. */
 static int software_known(struct app *app, const char *hex)
 {
@@ -177,7 +197,7 @@ int cmd_gc(int argc, char **argv)
 	struct gc_ctx g = { .grace = 3600, .now = time(NULL) };
 	char images[PATH_MAX];
 	long long grace = 3600;
-	int c, rows, tmps;
+	int c, rows, tmps, stat;
 
 	optind = 1;
 	while ((c = ctl_getopt("gc", argc, argv, opts)) != -1)
@@ -189,7 +209,9 @@ int cmd_gc(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	g.app = &app;
+	mkbox_image_path(&app, images, sizeof(images));
 	rows = mkbox_tar_prune(&app);
+	stat = mkbox_static_prune(app.var_dir, images);
 	if (blob_foreach(&app.blobs, gc_blob, &g) < 0) {
 		/* no listing, no sweep: say so rather than report nothing to do */
 		fprintf(stderr, "nestboxctl gc: cannot list the blob store\n");
@@ -197,11 +219,12 @@ int cmd_gc(int argc, char **argv)
 		return 1;
 	}
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
-	tmps += mkbox_clean_tmp(mkbox_image_path(&app, images, sizeof(images)), g.grace);
+	tmps += mkbox_clean_tmp(images, g.grace);
 	/* admin uploads a killed program left behind */
 	tmps += fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", g.grace);
-	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files removed\n",
-	       rows < 0 ? 0 : rows, g.removed, g.freed, tmps);
+	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files, "
+	       "%d stale static answers removed\n", rows < 0 ? 0 : rows, g.removed, g.freed, tmps,
+	       stat < 0 ? 0 : stat);
 	app_close(&app);
 	return rows < 0 ? 1 : 0;
 }

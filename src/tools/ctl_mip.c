@@ -1,4 +1,4 @@
-/* nestboxctl mip publish | list */
+/* nestboxctl mip publish | list | refresh */
 #include "ctl.h"
 #include "../mip/mip.h"
 
@@ -84,4 +84,39 @@ int cmd_mip_list(int argc, char **argv)
 	arena_free(&a);
 	app_close(&app);
 	return rc;
+}
+
+/* mip refresh: run by a timer more often than --ahead (default 600 s), so
+ * that a device never meets an expired proxied package JSON. */
+int cmd_mip_refresh(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ahead", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 }
+	};
+	struct mip_proxy_counts n;
+	struct mip m;
+	struct app app;
+	long long ahead = 600;
+	int c, rc;
+
+	optind = 1;
+	while ((c = ctl_getopt("mip refresh", argc, argv, opts)) != -1)
+		if (c != 'a' || ctl_number("mip refresh", "--ahead", optarg, 0, 365LL * 86400,
+					   &ahead) < 0)
+			return 2;
+	if (ctl_operands("mip refresh", argc, argv, 0, 0, "") < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	mip_open(&app, &m);
+	app.domain = &m;
+	rc = mip_proxy_refresh(&app, (long)ahead, &n);
+	app.domain = NULL;
+	if (rc < 0)
+		fprintf(stderr, "nestboxctl: the package cache cannot be read (store busy or broken)\n");
+	else
+		printf("mip refresh: %d revalidated, %d failed (kept until they expire)\n",
+		       n.refreshed, n.failed);
+	app_close(&app);
+	return rc < 0 ? nb_err_exit(NB_UNAVAILABLE) : n.failed > 0;
 }

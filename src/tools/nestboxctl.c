@@ -35,9 +35,15 @@ static const struct cmd cmds[] = {
 	  "The image is named <box>-<board>[-<branch>][-<version>]." },
 	{ "image", "list", cmd_image_list, "nestboxctl image list [search] [--json]",
 	  "Lists every build in the image directory: box/image, buildID, size, time." },
+	{ "image", "sync", cmd_image_sync, "nestboxctl image sync",
+	  "Checks the image directory as the pipeline left it: composes each build's\n"
+	  "update tar and the front end's static answers (update checks, /list), so\n"
+	  "that boxes are answered by the front end itself.  Run it from a timer or\n"
+	  "after the pipeline publishes; the programs also add what is missing." },
 	{ "gc", NULL, cmd_gc, "nestboxctl gc [--grace SECONDS]",
-	  "Drops cached update tars of builds that are gone, unreferenced blobs and\n"
-	  "abandoned temp files older than the grace period (default 3600 s)." },
+	  "Drops cached update tars of builds that are gone, the front end's static\n"
+	  "answers of builds changed since, unreferenced blobs and abandoned temp\n"
+	  "files older than the grace period (default 3600 s)." },
 	{ "blobs", "migrate", cmd_blobs_migrate, "nestboxctl blobs migrate --to s3://BUCKET[/PREFIX]",
 	  "Copies every blob of the filesystem store (blob.dir) into an S3 bucket\n"
 	  "(blob.s3_endpoint, blob.s3_region and the keys from the configuration;\n"
@@ -68,6 +74,11 @@ static const struct cmd cmds[] = {
 	  "the files ([destination, source]; deps are kept), or without one every .py file.\n"
 	  "Files are compiled to .mpy when mip.mpy_cross is set (not boot.py or main.py).\n"
 	  "A published version never changes (exit status 3 when it exists)." },
+	{ "mip", "refresh", cmd_mip_refresh, "nestboxctl mip refresh [--ahead SECONDS]",
+	  "Revalidates every proxied package JSON that expires within --ahead seconds\n"
+	  "(default 600) against mip.upstream, so that the front end keeps sending it\n"
+	  "as a file.  Run it from a timer more often than --ahead; exits 1 when some\n"
+	  "could not be revalidated (they are served stale once they expire)." },
 	{ "mip", "list", cmd_mip_list, "nestboxctl mip list [--json]",
 	  "Lists the hosted packages: name, version, files, size, when published." },
 	{ "software", "add", cmd_software_add,

@@ -61,14 +61,18 @@ def test_metrics_count_every_program(nb, tmpdir_shared):
     wait_until(lambda: 'program="front",route="-",status="404"} 1' in
                nb.get("/metrics").body.decode(), "the 404 counted", limit=15)
     text = nb.get("/metrics").body.decode()
-    assert re.search(r'^nestbox_requests_total\{program="list",route="/list",status="200"\} 2$',
+    # the first /list is list.fcgi's, which writes the static /list the
+    # front end sends the second time (counted as "static")
+    assert re.search(r'^nestbox_requests_total\{program="list",route="/list",status="200"\} 1$',
+                     text, re.M)
+    assert re.search(r'^nestbox_requests_total\{program="static",route="/list",status="200"\} 1$',
                      text, re.M)
     assert 'nestbox_requests_total{program="update",route="/update/:box/:image",status="400"} 1' \
         in text
     assert '# TYPE nestbox_request_duration_seconds histogram' in text
     assert re.search(r'^nestbox_request_duration_seconds_bucket\{program="list",route="/list",'
-                     r'le="\+Inf"\} 2$', text, re.M)
-    assert re.search(r'^nestbox_request_duration_seconds_count\{program="list",route="/list"\} 2$',
+                     r'le="\+Inf"\} 1$', text, re.M)
+    assert re.search(r'^nestbox_request_duration_seconds_count\{program="list",route="/list"\} 1$',
                      text, re.M)
     # buckets are cumulative: never decreasing
     counts = [int(m) for m in re.findall(

@@ -1,0 +1,255 @@
+-- nestbox_static.lua: which device answers the front end sends itself:
+-- mkbox update checks and /list from the static tree nestbox keeps in
+-- <var_dir>/mkbox-static (the layout is src/mkbox/mkbox_static.c's), and
+-- mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
+-- proxied while fresh: mip_proxy.c).  Shared by the two front ends' scripts:
+-- nestbox-static.lua (lighttpd's mod_magnet) and nestbox-static-apache.lua
+-- (Apache's mod_lua), which pass in how to stat a file.
+--
+-- The image directory stays the source of truth: every request reads the
+-- build's .img.buildID and stats its three files, and a file is sent only
+-- when the tree holds the entry of exactly that state (the buildID text,
+-- each file's size and mtime).  Anything else (an unknown or changed
+-- build, a name or query this script does not read exactly as the program
+-- does, a method other than GET, a range or a conditional request) returns
+-- nil: the request goes on to the FastCGI program, which answers it and
+-- adds the entry.
+--
+-- A proxied mip package JSON is sent while its file's mtime (its expiry)
+-- is in the future; after that the program revalidates it.
+--
+-- route(method, uri, var, stat, now, header) -> nil, or a table:
+--   path         the file to send
+--   type         its Content-Type
+--   disposition  its Content-Disposition (nil: none)
+--   route        the X-Nestbox-Route to log ("static <route>")
+-- uri is the request target as sent (path and query, not decoded); var is
+-- nestbox's server.var_dir; now the time in seconds; stat(path) returns nil or
+-- { size = bytes, mtime = microseconds since the epoch, file = bool, dir = bool }.
+
+local M = {}
+
+-- a box, image, board, branch or version name (src/mkbox/mkbox_dir.c's
+-- mkbox_name_ok without '+', which one front end decodes as a space), and
+-- a buildID the tree can hold (mkbox_static_id_ok)
+local NAME = "^[%w_~][%w._~-]*$"
+local TEXT = "^[%w._~-]*$"
+
+local function name_ok(s)
+	return s ~= nil and #s >= 1 and #s <= 200 and s:match(NAME) ~= nil
+end
+
+local function id_ok(s)
+	return #s >= 1 and #s <= 128 and s:match(NAME) ~= nil
+end
+
+-- The buildID: the first line's text up to the first blank (as the
+-- program's mkbox_build_id_parse, which reads the first 512 bytes).
+local function read_id(path)
+	local f = io.open(path, "rb")
+	if not f then
+		return nil
+	end
+	local t = f:read(512)
+	f:close()
+	local id = t and t:match("^[^ \t\r\n]*")
+	if id and id_ok(id) then
+		return id
+	end
+	return nil
+end
+
+-- The build's buildID and update tar in the tree, or nil when the tree has
+-- no entry for the build as it is now.
+local function build(tree, stat, box, image)
+	local base = tree .. "/images/" .. box .. "/" .. image .. ".img."
+	local id = read_id(base .. "buildID")
+	if not id then
+		return nil
+	end
+	local z, s, b = stat(base .. "zst"), stat(base .. "sha256"), stat(base .. "buildID")
+	if not (z and s and b and z.file and s.file and b.file) then
+		return nil
+	end
+	local tar = string.format("%s/tar/%s/%s/%s/%d-%d-%d-%d-%d-%d.tar", tree, box, image, id,
+				  z.size, z.mtime, s.size, s.mtime, b.size, b.mtime)
+	local t = stat(tar)
+	if not (t and t.file) then
+		return nil
+	end
+	return id, tar
+end
+
+local TAR = "application/x-tar"
+local ATTACHMENT = 'attachment; filename="update.tar"'
+
+-- /update/<box>/<image>[/<have>]: the empty tar when have is the current
+-- buildID, else the update tar (shared/protocols/mkbox-update.md)
+local function update(tree, stat, box, image, have, route)
+	local id, tar = build(tree, stat, box, image)
+	if not id then
+		return nil
+	end
+	local path = tar
+	if have == id then
+		path = tree .. "/empty.tar"
+	end
+	return { path = path, type = TAR, disposition = ATTACHMENT, route = route }
+end
+
+local FIELDS = { name = true, board = true, branch = true, version = true, build_id = true }
+
+-- /update?name&board[&branch][&version][&build_id], read as the program
+-- reads it (mkbox_query_image) when every pair is a known field given
+-- once with a plain value; anything else is the program's.
+local function query(tree, stat, q)
+	local v = {}
+	for pair in (q .. "&"):gmatch("([^&]*)&") do
+		local k, val = pair:match("^([%w_]+)=(.*)$")
+		if not k or not FIELDS[k] or v[k] ~= nil or not val:match(TEXT) then
+			return nil
+		end
+		v[k] = val
+	end
+	if not (name_ok(v.name) and name_ok(v.board)) then
+		return nil
+	end
+	local ver = ""
+	if v.version and v.version ~= "" then
+		if not name_ok(v.version) then
+			return nil
+		end
+		ver = "-" .. v.version
+	end
+	local prefix = v.name .. "-" .. v.board .. "-"
+	local image
+	if v.branch and v.branch ~= "" then
+		if not name_ok(v.branch) then
+			return nil
+		end
+		image = prefix .. v.branch .. ver
+	else
+		-- no branch: the master image if there is one, else main
+		image = prefix .. "master" .. ver
+		local m = stat(tree .. "/images/" .. v.name .. "/" .. image .. ".img.zst")
+		if not (m and m.file) then
+			image = prefix .. "main" .. ver
+		end
+	end
+	if not name_ok(image) then
+		return nil
+	end
+	return update(tree, stat, v.name, image, v.build_id, "static /update?")
+end
+
+-- /list: the body list.fcgi wrote, while every directory it was read
+-- under still has the mtime it had then
+local function list(tree, stat)
+	local f = io.open(tree .. "/list.key", "rb")
+	if not f then
+		return nil
+	end
+	local body = f:read("l")
+	if not (body and body:match("^list%-%x+%.txt$")) then
+		f:close()
+		return nil
+	end
+	for line in f:lines() do
+		local us, dir = line:match("^(%d+) (.+)$")
+		local st = us and stat(tree .. "/images/" .. dir)
+		if not (st and st.dir and st.mtime == math.tointeger(tonumber(us))) then
+			f:close()
+			return nil
+		end
+	end
+	f:close()
+	return { path = tree .. "/" .. body, type = "text/plain; charset=utf-8",
+		 route = "static /list" }
+end
+
+-- /mip/package/<flavour>/<name>/<version>.json: a hosted one, else a
+-- proxied one while fresh (src/mip/mip_valid.c's names, without escapes)
+local function mip_package(var, stat, now, flavour, name, file)
+	if not (flavour:match("^[%w]+$") and name:match(NAME) and file:match("^[%w_~][%w._~-]*%.json$")
+		and #name <= 100 and #file <= 69) then
+		return nil
+	end
+	local rel = "/package/" .. flavour .. "/" .. name .. "/" .. file
+	local route = "static /mip/package/:flavour/:name/:file"
+	local hosted = var .. "/mip-static/mip" .. rel
+	local st = stat(hosted)
+	if st and st.file then
+		return { path = hosted, type = "application/json", route = route }
+	end
+	local proxied = var .. "/mip-static/proxy" .. rel
+	st = stat(proxied)
+	if st and st.file and st.mtime > now * 1000000 then
+		return { path = proxied, type = "application/json", route = route }
+	end
+	return nil
+end
+
+-- /mip/file/<hh>/<prefix>: the link mip_store.c keeps for an 8-digit
+-- prefix that names one cached file (Apache; lighttpd maps these itself)
+local function mip_file(var, stat, hh, hash)
+	if not (hh:match("^%x%x$") and hash:match("^%x+$") and #hash <= 64) then
+		return nil
+	end
+	local path = var .. "/mip-static/mip/file/" .. hh .. "/" .. hash
+	local st = stat(path)
+	if st and st.file then
+		return { path = path, type = "application/octet-stream",
+			 route = "static /mip/file/:hh/:hash" }
+	end
+	return nil
+end
+
+-- Request headers that make an answer depend on more than the URL (a
+-- range, a condition): such a request is the program's, whose answers
+-- (416 with Content-Range, no 304) the front end's file handler does not give.
+M.HEADERS = { "Range", "If-Range", "If-Match", "If-None-Match", "If-Modified-Since",
+	      "If-Unmodified-Since" }
+
+-- header(name) returns the request header's value or nil
+function M.route(method, uri, var, stat, now, header)
+	if method ~= "GET" or not var or var == "" then
+		return nil
+	end
+	for _, h in ipairs(M.HEADERS) do
+		if header(h) then
+			return nil
+		end
+	end
+	local flavour, name, file = uri:match("^/mip/package/([^/?]+)/([^/?]+)/([^/?]+)$")
+	if flavour then
+		return mip_package(var, stat, now, flavour, name, file)
+	end
+	local hh, hash = uri:match("^/mip/file/([^/?]+)/([^/?]+)$")
+	if hh then
+		return mip_file(var, stat, hh, hash)
+	end
+	local tree = var .. "/mkbox-static"
+	if uri == "/list" or uri == "/list/" then
+		return list(tree, stat)
+	end
+	local box, image, have = uri:match("^/update/([^/?]+)/([^/?]+)/([^/?]+)$")
+	local route = "static /update/:box/:image/:build"
+	if not box then
+		box, image = uri:match("^/update/([^/?]+)/([^/?]+)$")
+		route = "static /update/:box/:image"
+	end
+	if box then
+		if not (name_ok(box) and name_ok(image)) or
+		   (have and not (#have <= 128 and have:match(TEXT))) then
+			return nil
+		end
+		return update(tree, stat, box, image, have, route)
+	end
+	local q = uri:match("^/update%?(.+)$")
+	if q then
+		return query(tree, stat, q)
+	end
+	return nil
+end
+
+return M

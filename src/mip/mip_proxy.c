@@ -1,0 +1,216 @@
+/*
+ * Proxied package JSON (GET /mip/package/... for a name not hosted here):
+ * fetched from mip.upstream, cached in the store with its ETag and
+ * Last-Modified, revalidated after mip.cache_ttl, served stale when
+ * upstream fails.
+ *
+ * While a row is fresh the front end sends it as a file (issue 15):
+ * <var>/mip-static/proxy/package/<flavour>/<name>/<version>.json, whose
+ * mtime is the row's expiry (unix seconds).  The front end's script
+ * (etc/nestbox_static.lua) sends it only while that mtime is in the
+ * future, so an expired answer always reaches the program, which
+ * revalidates (or serves the stale row, and writes no file).  The refresh
+ * job (nestboxctl mip refresh, from a timer) revalidates rows before they
+ * expire, so devices keep the static path.  A failure to write the file
+ * costs speed only.
+ */
+#include "mip.h"
+#include "../lib/fetch.h"
+#include "../lib/fsutil.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROXY_DIR "mip-static/proxy/package"
+
+/* Writes the static copy of a fresh row; mtime = expires. */
+static void static_put(struct app *app, struct arena *a, const char *flavour, const char *name,
+		       const char *version, const char *json, long long expires)
+{
+	char *dir = arena_printf(a, "%s/" PROXY_DIR "/%s/%s", app->var_dir, flavour, name);
+	char *path = arena_printf(a, "%s/%s.json", dir, version), tmp[PATH_MAX];
+	struct timespec t[2] = { { (time_t)expires, 0 }, { (time_t)expires, 0 } };
+	int fd;
+
+	if (expires <= (long long)time(NULL) || fs_mkdirs(dir, 0755) < 0 ||
+	    (fd = fs_tmp_open(path, tmp, sizeof(tmp))) < 0)
+		return;
+	if (fs_write_all(fd, json, strlen(json)) < 0 || futimens(fd, t) < 0) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	if (fs_commit(fd, tmp, path) < 0)
+		unlink(tmp);
+}
+
+/* Removes the static copies of one name, or of every name (NULL). */
+static int static_drop(struct app *app, const char *only)
+{
+	char root[PATH_MAX];
+	struct dirent *f, *v;
+	DIR *fd, *vd;
+	int n = 0;
+
+	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, app->var_dir) >=
+	    sizeof(root) || !(fd = opendir(root)))
+		return 0;
+	while ((f = readdir(fd))) {
+		int names;
+		DIR *nd;
+		struct dirent *nm;
+		if (f->d_name[0] == '.' ||
+		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(nd = fdopendir(names))) {
+			close(names);
+			continue;
+		}
+		while ((nm = readdir(nd))) {
+			int vfd;
+			if (nm->d_name[0] == '.' || (only && strcmp(nm->d_name, only)) ||
+			    (vfd = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+				continue;
+			if ((vd = fdopendir(vfd))) {
+				while ((v = readdir(vd)))
+					if (v->d_name[0] != '.' && unlinkat(dirfd(vd), v->d_name, 0) == 0)
+						n++;
+				closedir(vd);
+			} else {
+				close(vfd);
+			}
+			unlinkat(dirfd(nd), nm->d_name, AT_REMOVEDIR);
+		}
+		closedir(nd);
+	}
+	closedir(fd);
+	return n;
+}
+
+int mip_proxy_drop(struct app *app, const char *name)
+{
+	return static_drop(app, name);
+}
+
+/* The row still fresh (or offline): its JSON, and its file if missing. */
+static int from_row(struct app *app, struct arena *a, const struct mip_proxy_key *k,
+		    const struct mip_pkgrow *row, const char **json)
+{
+	*json = row->json;
+	static_put(app, a, k->flavour, k->name, k->version, row->json, row->expires);
+	return 0;
+}
+
+/* The static copy of the row just stored, with the row's own expiry (read
+ * back: the copy must never outlive its row). */
+static void static_of_row(struct app *app, struct arena *a, const struct mip_proxy_key *k)
+{
+	struct mip_pkgrow row;
+
+	if (mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row) == 0)
+		static_put(app, a, k->flavour, k->name, k->version, row.json, row.expires);
+}
+
+/* Asks upstream (conditionally when a row is cached); see mip.h. */
+static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_key *k, int have,
+		      const struct mip_pkgrow *row, const char **json, struct nb_err *e)
+{
+	struct mip *m = app->domain;
+	struct fetch_result f;
+	struct mip_pkgjson pj;
+	struct nb_err why;
+	char *url = arena_printf(a, "%s/package/%s/%s/%s.json", m->set.upstream, k->flavour,
+				 k->name, k->version);
+
+	if (fetch_get(url, have ? row->etag : NULL, have ? row->last_modified : NULL, MIP_JSON_MAX,
+		      m->set.timeout, &f) < 0 || f.status >= 500) {
+		mip_upstream_note(app, "upstream", arena_printf(a, "%s: %s", url,
+				  f.status ? "server error" : f.error));
+		fetch_result_free(&f);
+		if (have) {
+			*json = row->json;	/* stale beats nothing (no file: it expired) */
+			return MIP_PROXY_STALE;
+		}
+		return nb_fail(e, NB_UNAVAILABLE, "upstream unreachable and nothing cached");
+	}
+	mip_upstream_note(app, "upstream", NULL);
+	if (f.status == 304 && have) {
+		mip_pkg_extend(app, "upstream", k->name, k->flavour, k->version, m->set.ttl);
+		static_of_row(app, a, k);
+		*json = row->json;
+		return 0;
+	}
+	if (f.status != 200) {
+		fetch_result_free(&f);
+		return nb_fail(e, NB_NOT_FOUND, "package not found");
+	}
+	if (mip_pkgjson_parse(a, f.body, f.len, &pj, &why) < 0) {
+		mip_upstream_note(app, "upstream", arena_printf(a, "%s: %s", url, why.msg));
+		fetch_result_free(&f);
+		return nb_fail(e, NB_UNAVAILABLE, "upstream unreachable and nothing cached");
+	}
+	mip_pkg_put(app, "upstream", k->name, k->flavour, k->version, f.body, f.etag,
+		    f.last_modified, m->set.ttl);
+	*json = arena_strdup(a, f.body);
+	fetch_result_free(&f);
+	static_of_row(app, a, k);
+	return 0;
+}
+
+int mip_proxy_get(struct app *app, struct arena *a, const struct mip_proxy_key *k, int force,
+		  const char **json, struct nb_err *e)
+{
+	struct mip *m = app->domain;
+	struct mip_pkgrow row;
+	int have = mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row) == 0;
+
+	if (have && m->set.offline) {
+		*json = row.json;
+		return 0;
+	}
+	if (have && !force && row.expires > (long long)time(NULL))
+		return from_row(app, a, k, &row, json);
+	if (m->set.offline)
+		return nb_fail(e, NB_NOT_FOUND, "package not found");
+	return revalidate(app, a, k, have, &row, json, e);
+}
+
+int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c)
+{
+	struct mip *m = app->domain;
+	long long n = mip_cached_count(app), now = (long long)time(NULL);
+	struct mip_cached_row *rows;
+	struct arena a;
+	int i, got;
+
+	memset(c, 0, sizeof(*c));
+	if (m->set.offline)
+		return 0;	/* never contacts upstream */
+	arena_init(&a);
+	got = mip_cached_list(app, &a, n > 0 ? (long)n : 1, 0, &rows);
+	for (i = 0; i < got; i++) {
+		struct mip_proxy_key k = { rows[i].flavour, rows[i].name, rows[i].version };
+		struct arena ra;
+		struct nb_err e;
+		const char *json;
+		int rc;
+
+		if (strcmp(rows[i].origin, "upstream") || rows[i].expires - now > ahead)
+			continue;
+		arena_init(&ra);
+		rc = mip_proxy_get(app, &ra, &k, 1, &json, &e);
+		if (rc == 0)
+			c->refreshed++;
+		else
+			c->failed++;
+		arena_free(&ra);
+	}
+	arena_free(&a);
+	return got < 0 ? -1 : 0;
+}
