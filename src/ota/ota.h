@@ -226,7 +226,9 @@ int ota_repo_get(struct app *app, const char *owner, const char *name, struct ot
 /* Finds or creates (public) the repository. */
 int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r,
 		    struct nb_err *e);
-int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+/* The private flag's row only; ota_repo_set_private (ota_static.c) also
+ * adds or removes the repository's static answers. */
+int ota_repo_store_private(struct app *app, long long id, int private, struct nb_err *e);
 int ota_repo_set_key(struct app *app, long long id, const char *key, struct nb_err *e);
 /* Repositories in (owner, name) order, into an arena array. */
 int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
@@ -395,6 +397,28 @@ int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
 		struct ota_pub *p, struct nb_err *e);
 int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, struct ota_pub *p,
 	     struct nb_err *e);
+
+/* -- static answers for the front end (ota_static.c) -- */
+/*
+ * Writes the answers of a public repository's release that need no token
+ * and no board (git/ref[s]/tags/{tag}, releases/tags/{tag}, git/tags/{tag
+ * object}, git/trees/{commit}?recursive) under <var_dir>/ota-static, with
+ * ota.fcgi's bytes; nothing when the repository is private or
+ * server.base_url is empty.  0, or -1 when one could not be written (its
+ * requests then go to ota.fcgi; the reason is on stderr).
+ */
+int ota_static_release(struct app *app, const struct ota_settings *s, struct arena *a,
+		       const struct ota_repo *repo, const struct ota_release *rel);
+/* The same for a pushed commit's recursive tree (the developer channel). */
+int ota_static_commit(struct app *app, const struct ota_settings *s, struct arena *a,
+		      const struct ota_repo *repo, const char *commit);
+/*
+ * Sets a repository private (its static answers are removed: a private
+ * repository answers 404 without a token) or public (its releases' and
+ * branches' static answers are written).  0, or -1 with e: the store's
+ * errors, NB_UNAVAILABLE when a private repository's files stay.
+ */
+int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
 
 /* -- settings and process state (ota_settings.c) -- */
 /* ota.fcgi's per-process state (app->domain). */

@@ -44,4 +44,24 @@ int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo 
 cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
 		      const struct ota_release *rel);
 
+/*
+ * The JSON of each answer that needs no token and no board, shared by the
+ * handlers and the static tree (ota_static.c), so both write the same
+ * bytes.  r supplies the arena and the base URL (http_base_url); the
+ * objects are the caller's (cJSON_Delete, or ota_answer_json).
+ */
+/* A release object (releases/tags/:tag, releases/latest, the list). */
+cJSON *ota_release_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel);
+/* git/ref/tags/:tag of a release: its tag object when annotated, else its commit. */
+cJSON *ota_ref_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel);
+/* git/trees/:sha (a commit or tree id), every entry when recursive; NULL
+ * when sha names neither. */
+cJSON *ota_tree_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_git *g, const char *sha, int recursive);
+/* git/tags/:sha; NULL when sha is no annotated tag. */
+cJSON *ota_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		    struct ota_git *g, const char *sha);
+
 #endif
