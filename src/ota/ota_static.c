@@ -148,7 +148,11 @@ static int drop_repo(struct app *app, struct arena *a, const struct ota_repo *re
 	return rc == 0 || errno == ENOENT ? 0 : -1;
 }
 
-/* Every release and branch commit of a repository made public. */
+/* Releases written back when a repository is made public: the newest (older
+ * ones are misses ota.fcgi answers, correct and only slower). */
+#define REFILL_MAX 10000
+
+/* The releases and branch commits of a repository made public. */
 static int fill_repo(struct app *app, const struct ota_settings *s, struct arena *a,
 		     const struct ota_repo *repo, struct nb_err *e)
 {
@@ -156,7 +160,7 @@ static int fill_repo(struct app *app, const struct ota_settings *s, struct arena
 	struct ota_branch *br;
 	int n, nb, i, rc = 0;
 
-	if (ota_release_list(app, a, repo->id, 1 << 30, &rel, &n, e) < 0 ||
+	if (ota_release_list(app, a, repo->id, REFILL_MAX, &rel, &n, e) < 0 ||
 	    ota_branch_list(app, a, repo->id, &br, &nb, e) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
