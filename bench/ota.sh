@@ -12,7 +12,7 @@
 #   raw file by tag, by commit   immutable: X-Sendfile, sent by lighttpd
 # git/ref/tags and the recursive tree are files lighttpd sends itself
 # (<state>/ota-static, written at publish: src/ota/ota_static.c) when
-# server.base_url is set (ota_settings sets it to $base); releases/latest stays with
+# server.base_url is set (ota_prepare sets it to $base); releases/latest stays with
 # ota.fcgi (a board's rollout).  ota_publish_time prints how long
 # publishing a 1,000-file release takes when one file changed (target:
 # under a second).
@@ -27,13 +27,15 @@
 ota_settings() {
 	ota_on=${BENCH_OTA:-1}
 	case $ota_on in 0 | 1) ;; *) die "BENCH_OTA must be 0 or 1, not '$ota_on'" ;; esac
-	# static answers are written only with server.base_url (their links are
-	# absolute): the URL wrk asks, so every answer has the same bytes
-	[ "$ota_on" = 0 ] || export NESTBOX_SERVER__BASE_URL="$base"
 }
 
 ota_commit=
 ota_prepare() {
+	# static answers are written only with server.base_url (their links are
+	# absolute): the URL wrk asks, so every answer has the same bytes (set
+	# here, after bench_state_init cleared inherited overrides, before
+	# lighttpd starts)
+	export NESTBOX_SERVER__BASE_URL="$base"
 	src=$out/ota-src
 	rm -rf "$src"
 	mkdir -p "$src/lib"
