@@ -6,7 +6,10 @@
  *   ota/api/repos/{o}/{r}/releases/tags/{tag}
  *   ota/api/repos/{o}/{r}/git/tags/{tag object id}   (annotated tags)
  *   ota/api/repos/{o}/{r}/git/trees/{commit id}      (the ?recursive answer)
- * with the bytes ota.fcgi answers (the same JSON builders, ota_http.h).
+ *   ota/download/{o}/{r}/{tag}/manifest.json  (the asset, fetched on every
+ *                                              manifest-mode check)
+ * with the bytes ota.fcgi answers (the same JSON builders, ota_http.h;
+ * the manifest is a copy of its blob).
  * Each is immutable once written: a release never changes and a commit's
  * tree neither, so no publish or push makes one stale; branch tips,
  * releases/latest (a board's rollout) and raw files (the inventory counts
@@ -62,6 +65,26 @@ static int put(struct arena *a, const char *dir, const char *rel, cJSON *o)
 	return rc;
 }
 
+/* A copy of the release's manifest.json at its browser_download_url. */
+static int put_manifest(struct app *app, struct arena *a, const struct ota_repo *repo,
+			const struct ota_release *rel)
+{
+	const char *path = arena_cat(a, app->set.var_dir, "/ota-static/ota/download/", repo->owner,
+				     "/", repo->name, "/", rel->tag, "/manifest.json", NULL);
+	char blob[4096];
+	size_t n = 0;
+	const char *body = NULL;
+
+	if (blob_path(&app->blobs, rel->manifest, blob, sizeof(blob)) == 0)
+		body = fs_read_small(a, blob, (size_t)rel->manifest_size + 1, &n);
+	if (!body || n != (size_t)rel->manifest_size || fs_mkdirs(fs_dirname(a, path), 0755) < 0 ||
+	    fs_write_atomic(path, body, n) < 0) {
+		fprintf(stderr, "ota: cannot write the static manifest %s\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* The recursive tree of commit; 0 or -1. */
 static int put_tree(struct app *app, struct http_req *r, const struct ota_repo *repo,
 		    struct ota_git *g, const char *dir, const char *commit)
@@ -89,6 +112,8 @@ static int put_release(struct app *app, struct http_req *r, const struct ota_rep
 		rc |= put(r->a, dir, arena_cat(r->a, "git/tags/", rel->tag_sha, NULL),
 			  ota_tag_json(app, r, repo, g, rel->tag_sha));
 	rc |= put_tree(app, r, repo, g, dir, rel->commit);
+	if (rel->manifest[0])
+		rc |= put_manifest(app, r->a, repo, rel);
 	return rc ? -1 : 0;
 }
 
@@ -138,14 +163,22 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return 0;
 }
 
-/* Removes the repository's whole static tree (if any); 0 or -1. */
-static int drop_repo(struct app *app, struct arena *a, const struct ota_repo *repo)
+/* Removes one directory tree (if any); 0 or -1. */
+static int drop_dir(const char *dir)
 {
-	const char *dir = arena_cat(a, app->set.var_dir, "/ota-static/ota/api/repos/",
-				    repo->owner, "/", repo->name, NULL);
 	int rc = nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 
 	return rc == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Removes the repository's static answers and manifests; 0 or -1. */
+static int drop_repo(struct app *app, struct arena *a, const struct ota_repo *repo)
+{
+	const char *tail = arena_cat(a, repo->owner, "/", repo->name, NULL);
+	int rc = drop_dir(arena_cat(a, app->set.var_dir, "/ota-static/ota/api/repos/", tail, NULL));
+
+	return drop_dir(arena_cat(a, app->set.var_dir, "/ota-static/ota/download/", tail, NULL)) |
+	       rc;
 }
 
 /* Releases written back when a repository is made public: the newest (older

@@ -1,5 +1,6 @@
 """A public repository's OTA answers that need no token and no board (a
-tag's ref, a release by tag, an annotated tag, a recursive tree) are files
+tag's ref, a release by tag, an annotated tag, a recursive tree, the
+manifest asset's download) are files
 the front end sends itself, written at publish and push: their bytes are
 ota.fcgi's own, they are there as soon as a release is published, and a
 private repository never has any (404 without its token, as before).
@@ -51,17 +52,28 @@ def shapes(nb, tags, commits):
             sha = db.execute("SELECT tag_sha FROM ota_releases WHERE tag = ?", (tag,)).fetchone()
             if sha and sha[0]:
                 urls.append("%s/git/tags/%s" % (API, sha[0]))
+            urls.append("/ota/download/acme/app/%s/manifest.json" % tag)
     return urls + ["%s/git/trees/%s?recursive=1" % (API, c) for c in commits]
+
+
+def program(nb, url, headers=None):
+    """ota.fcgi's own answer (run as CGI) and its body."""
+    p = cgi(nb, "ota", "GET", url, headers=headers)
+    body = p.body
+    if p.has("x-sendfile"):     # the manifest: the program hands over its blob
+        with open(p.one("x-sendfile"), "rb") as f:
+            body = f.read()
+    return p, body
 
 
 def assert_static_like_program(nb, front, url, headers=None):
     r = front.get(url, headers)
     assert r.status == 200, (url, r.status, r.body)
     assert r.header("x-nestbox-route") is None, (url, "answered by ota.fcgi")
-    p = cgi(nb, "ota", "GET", url, headers=headers)
-    assert p.status == 200 and r.body == p.body, url
+    p, body = program(nb, url, headers)
+    assert p.status == 200 and r.body == body, url
     assert int(r.header("content-length")) == len(r.body)
-    assert r.header("content-type").startswith("application/json")
+    assert r.header("content-type") == p.one("content-type"), url
     assert r.header("transfer-encoding") is None
     etag = r.header("etag")
     assert etag and front.get(url, {"If-None-Match": etag}).status == 304
@@ -81,6 +93,9 @@ def scenario(nb, tmp, front, restart=lambda: None):
     restart()
     for url in shapes(nb, ["v1"], [c1, d1]):
         assert_static_like_program(nb, front, url)
+    # a tree-mode release has no manifest: ota.fcgi's 404
+    publish(nb, tmp, "t1", V1, "--no-manifest")
+    assert_program(front, "/ota/download/acme/app/t1/manifest.json", status=404)
     # what depends on the board or the moment stays with ota.fcgi
     assert_program(front, API + "/releases/latest")
     assert_program(front, API + "/git/ref/heads/main")
@@ -109,7 +124,7 @@ def scenario(nb, tmp, front, restart=lambda: None):
     wait_until(lambda: all(front.get(u).status == 404 for u in urls), "every answer a 404")
     for url in urls:
         assert_program(front, url, status=404)
-        assert assert_program(front, url, auth).body == cgi(nb, "ota", "GET", url, headers=auth).body
+        assert assert_program(front, url, auth).body == program(nb, url, auth)[1]
     assert not os.path.exists(os.path.join(nb.state, "ota-static") + API)
     # public again: every release and branch tip static again
     nb.ctl("ota", "repo", "--repo", "acme/app", "--public")
