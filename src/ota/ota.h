@@ -366,6 +366,14 @@ int ota_rollout_bucket(const char *tag, const char *key);
  */
 int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
 		    struct ota_release *rel, struct nb_err *e);
+/* ota_release_for's two steps: the newest release and its rollout
+ * (*has_ro 0: none) as the store has them, ... */
+int ota_latest_read(struct app *app, long long repo_id, struct ota_release *rel,
+		    struct ota_rollout *ro, int *has_ro, struct nb_err *e);
+/* ... and the rule applied for one board: rel (the newest in, the board's
+ * out), ro NULL when there is no rollout. */
+int ota_rollout_pick(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		     const struct ota_rollout *ro, struct ota_release *rel, struct nb_err *e);
 /*
  * Operator changes of a rollout (nestboxctl, admin): percent -1 keeps it,
  * pause 1 pauses, 0 resumes, -1 keeps.  NB_NOT_FOUND without a release,
@@ -421,9 +429,35 @@ int ota_static_commit(struct app *app, const struct ota_settings *s, struct aren
 int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
 
 /* -- settings and process state (ota_settings.c) -- */
+/*
+ * ota.fcgi's per-process caches of releases/latest (ota_latest.c): a
+ * repository's newest release and rollout, valid while the store's data
+ * version (db_data_version) is the one they were read at; and release
+ * objects as rendered JSON, by release id and base URL (a published
+ * release never changes).
+ */
+#define OTA_CACHE 8
+struct ota_latest_entry {
+	int used, has_ro;
+	unsigned version;
+	long long repo_id;
+	struct ota_release rel;
+	struct ota_rollout ro;
+};
+
+struct ota_body_entry {
+	long long rel_id;
+	char *base, *body;	/* malloc'd: they outlive requests */
+	size_t len;
+	char etag[136];		/* '"' + the body's SHA-1 hex + '"' */
+};
+
 /* ota.fcgi's per-process state (app->domain). */
 struct ota {
 	struct ota_settings set;
+	struct ota_latest_entry latest[OTA_CACHE];
+	struct ota_body_entry body[OTA_CACHE];
+	int latest_next, body_next;
 };
 
 /* Fills s from app->conf and app->set (at start-up, never per request). */

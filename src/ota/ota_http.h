@@ -29,6 +29,13 @@ int ota_answer_fail(struct http_resp *w, struct nb_err *e);
 /* o (consumed) as the JSON answer with its ETag (sha1 of the body), or 304
  * on If-None-Match; 0, or -1 with e (out of memory). */
 int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e);
+/* JSON text s (n bytes) with its ETag (quoted), or 304 on If-None-Match. */
+void ota_answer_text(struct http_req *r, struct http_resp *w, const char *s, size_t n,
+		     const char *etag);
+/* releases/latest for who through the per-process caches (ota_latest.c):
+ * 0, or -1 with e (the store's errors). */
+int ota_latest_answer(struct app *app, struct http_req *r, struct http_resp *w,
+		      const struct ota_repo *repo, const struct ota_who *who, struct nb_err *e);
 /* A blob-store file (sha256, immutable) with its hash as ETag, or 304. */
 int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 		    const char *sha256, const char *ctype, struct nb_err *e);

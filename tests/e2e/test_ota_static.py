@@ -177,3 +177,32 @@ def test_static_answers_through_apache(tmpdir_shared):
         scenario(nb, tmpdir_shared, a)
     finally:
         a.stop()
+
+
+def test_latest_from_a_long_lived_program_is_never_stale(nb, tmpdir_shared):
+    """releases/latest stays with ota.fcgi, which keeps the newest release,
+    its rollout and the rendered JSON per process: a publish, a pause and a
+    resume show on the very next check."""
+    with_base_url(nb)
+    nb.ctl("init")
+    publish(nb, tmpdir_shared, "v1", V1)
+    nb.start()
+
+    def latest():
+        r = assert_program(nb, API + "/releases/latest")
+        assert int(r.header("content-length")) == len(r.body)
+        return r.body
+
+    for _ in range(20):     # every process of the program has it cached
+        assert b'"tag_name":"v1"' in latest()
+    publish(nb, tmpdir_shared, "v2", dict(V1, **{"main.py": b"print('v2')\n"}))
+    assert b'"tag_name":"v2"' in latest()
+    nb.ctl("ota", "rollout", "--repo", "acme/app", "--pause")
+    assert b'"tag_name":"v1"' in latest()
+    nb.ctl("ota", "rollout", "--repo", "acme/app", "--resume")
+    assert b'"tag_name":"v2"' in latest()
+    # the same bytes as the program's first answer, with a working ETag
+    body = latest()
+    assert body == program(nb, API + "/releases/latest")[1]
+    etag = nb.get(API + "/releases/latest").header("etag")
+    assert nb.get(API + "/releases/latest", {"If-None-Match": etag}).status == 304
