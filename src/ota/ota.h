@@ -226,7 +226,9 @@ int ota_repo_get(struct app *app, const char *owner, const char *name, struct ot
 /* Finds or creates (public) the repository. */
 int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct ota_repo *r,
 		    struct nb_err *e);
-int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+/* The private flag's row only; ota_repo_set_private (ota_static.c) also
+ * adds or removes the repository's static answers. */
+int ota_repo_store_private(struct app *app, long long id, int private, struct nb_err *e);
 int ota_repo_set_key(struct app *app, long long id, const char *key, struct nb_err *e);
 /* Repositories in (owner, name) order, into an arena array. */
 int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
@@ -364,6 +366,14 @@ int ota_rollout_bucket(const char *tag, const char *key);
  */
 int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
 		    struct ota_release *rel, struct nb_err *e);
+/* ota_release_for's two steps: the newest release and its rollout
+ * (*has_ro 0: none) as the store has them, ... */
+int ota_latest_read(struct app *app, long long repo_id, struct ota_release *rel,
+		    struct ota_rollout *ro, int *has_ro, struct nb_err *e);
+/* ... and the rule applied for one board: rel (the newest in, the board's
+ * out), ro NULL when there is no rollout. */
+int ota_rollout_pick(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		     const struct ota_rollout *ro, struct ota_release *rel, struct nb_err *e);
 /*
  * Operator changes of a rollout (nestboxctl, admin): percent -1 keeps it,
  * pause 1 pauses, 0 resumes, -1 keeps.  NB_NOT_FOUND without a release,
@@ -396,10 +406,58 @@ int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
 int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, struct ota_pub *p,
 	     struct nb_err *e);
 
+/* -- static answers for the front end (ota_static.c) -- */
+/*
+ * Writes the answers of a public repository's release that need no token
+ * and no board (git/ref[s]/tags/{tag}, releases/tags/{tag}, git/tags/{tag
+ * object}, git/trees/{commit}?recursive) under <var_dir>/ota-static, with
+ * ota.fcgi's bytes; nothing when the repository is private or
+ * server.base_url is empty.  0, or -1 when one could not be written (its
+ * requests then go to ota.fcgi; the reason is on stderr).
+ */
+int ota_static_release(struct app *app, const struct ota_settings *s, struct arena *a,
+		       const struct ota_repo *repo, const struct ota_release *rel);
+/* The same for a pushed commit's recursive tree (the developer channel). */
+int ota_static_commit(struct app *app, const struct ota_settings *s, struct arena *a,
+		      const struct ota_repo *repo, const char *commit);
+/*
+ * Sets a repository private (its static answers are removed: a private
+ * repository answers 404 without a token) or public (its releases' and
+ * branches' static answers are written).  0, or -1 with e: the store's
+ * errors, NB_UNAVAILABLE when a private repository's files stay.
+ */
+int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+
 /* -- settings and process state (ota_settings.c) -- */
+/*
+ * ota.fcgi's per-process caches of releases/latest (ota_latest.c): a
+ * repository's newest release and rollout, valid while the store's data
+ * version (db_data_version) is the one they were read at; and release
+ * objects as rendered JSON, by release id and base URL (a published
+ * release never changes).
+ */
+#define OTA_CACHE 8
+struct ota_latest_entry {
+	int used, has_ro;
+	unsigned version;
+	long long repo_id;
+	struct ota_release rel;
+	struct ota_rollout ro;
+};
+
+struct ota_body_entry {
+	long long rel_id;
+	char *base, *body;	/* malloc'd: they outlive requests */
+	size_t len;
+	char etag[136];		/* '"' + the body's SHA-1 hex + '"' */
+};
+
 /* ota.fcgi's per-process state (app->domain). */
 struct ota {
 	struct ota_settings set;
+	struct ota_latest_entry latest[OTA_CACHE];
+	struct ota_body_entry body[OTA_CACHE];
+	int latest_next, body_next;
 };
 
 /* Fills s from app->conf and app->set (at start-up, never per request). */

@@ -176,24 +176,43 @@ static int board_has(struct app *app, const struct ota_repo *repo, const struct 
  * a guess: guessing "no rollout" would hand the release to every board,
  * guessing "not fetched" would take it from a board that has it.
  */
-int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
-		    struct ota_release *rel, struct nb_err *e)
+int ota_latest_read(struct app *app, long long repo_id, struct ota_release *rel,
+		    struct ota_rollout *ro, int *has_ro, struct nb_err *e)
 {
-	struct ota_rollout ro;
+	*has_ro = 0;
+	if (ota_release_latest(app, repo_id, rel, e) < 0)
+		return -1;
+	if (ota_rollout_get(app, repo_id, ro, e) == 0)
+		*has_ro = 1;
+	else if (e->kind != NB_NOT_FOUND)
+		return -1;
+	return 0;			/* no rollout: every board gets the newest */
+}
+
+int ota_rollout_pick(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		     const struct ota_rollout *ro, struct ota_release *rel, struct nb_err *e)
+{
 	int has;
 
-	if (ota_release_latest(app, repo->id, rel, e) < 0)
-		return -1;
-	if (ota_rollout_get(app, repo->id, &ro, e) < 0)
-		return e->kind == NB_NOT_FOUND ? 0 : -1;	/* none: every board gets it */
-	if (ro.release_id != rel->id || !ro.prev_id)
+	if (!ro || ro->release_id != rel->id || !ro->prev_id)
 		return 0;
-	if (!ro.paused && ota_rollout_bucket(rel->tag, who->key) < ro.percent)
+	if (!ro->paused && ota_rollout_bucket(rel->tag, who->key) < ro->percent)
 		return 0;
 	has = board_has(app, repo, who, rel->commit, e);
 	if (has != 0)
 		return has < 0 ? -1 : 0;	/* it keeps the release it started */
-	return ota_release_by_id(app, repo->id, ro.prev_id, rel, e);
+	return ota_release_by_id(app, repo->id, ro->prev_id, rel, e);
+}
+
+int ota_release_for(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
+		    struct ota_release *rel, struct nb_err *e)
+{
+	struct ota_rollout ro;
+	int has_ro;
+
+	if (ota_latest_read(app, repo->id, rel, &ro, &has_ro, e) < 0)
+		return -1;
+	return ota_rollout_pick(app, repo, who, has_ro ? &ro : NULL, rel, e);
 }
 
 int ota_rollout_change(struct app *app, long long repo_id, int percent, int pause,

@@ -64,21 +64,25 @@ static int etag_matches(struct http_req *r, const char *etag)
 	return h && (strstr(h, etag) || !strcmp(h, "*"));
 }
 
+void ota_answer_text(struct http_req *r, struct http_resp *w, const char *s, size_t n,
+		     const char *etag)
+{
+	http_set_header(w, "ETag", etag);
+	if (etag_matches(r, etag))
+		http_bytes(w, 304, "application/json; charset=utf-8", "", 0);
+	else
+		http_bytes(w, 200, "application/json; charset=utf-8", s, n);
+}
+
 int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e)
 {
 	char *s = cJSON_PrintUnformatted(o), hex[HASH_HEX_MAX];
-	const char *etag;
 
 	cJSON_Delete(o);
 	if (!s)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	hash_hex(HASH_SHA1, s, strlen(s), hex);
-	etag = arena_cat(r->a, "\"", hex, "\"", NULL);
-	http_set_header(w, "ETag", etag);
-	if (etag_matches(r, etag))
-		http_bytes(w, 304, "application/json; charset=utf-8", "", 0);
-	else
-		http_bytes(w, 200, "application/json; charset=utf-8", s, strlen(s));
+	ota_answer_text(r, w, s, strlen(s), arena_cat(r->a, "\"", hex, "\"", NULL));
 	free(s);
 	return 0;
 }

@@ -29,6 +29,13 @@ int ota_answer_fail(struct http_resp *w, struct nb_err *e);
 /* o (consumed) as the JSON answer with its ETag (sha1 of the body), or 304
  * on If-None-Match; 0, or -1 with e (out of memory). */
 int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e);
+/* JSON text s (n bytes) with its ETag (quoted), or 304 on If-None-Match. */
+void ota_answer_text(struct http_req *r, struct http_resp *w, const char *s, size_t n,
+		     const char *etag);
+/* releases/latest for who through the per-process caches (ota_latest.c):
+ * 0, or -1 with e (the store's errors). */
+int ota_latest_answer(struct app *app, struct http_req *r, struct http_resp *w,
+		      const struct ota_repo *repo, const struct ota_who *who, struct nb_err *e);
 /* A blob-store file (sha256, immutable) with its hash as ETag, or 304. */
 int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 		    const char *sha256, const char *ctype, struct nb_err *e);
@@ -43,5 +50,25 @@ int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo 
 /* The manifest.json asset of a release (ota_asset.c), as GitHub lists it. */
 cJSON *ota_asset_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
 		      const struct ota_release *rel);
+
+/*
+ * The JSON of each answer that needs no token and no board, shared by the
+ * handlers and the static tree (ota_static.c), so both write the same
+ * bytes.  r supplies the arena and the base URL (http_base_url); the
+ * objects are the caller's (cJSON_Delete, or ota_answer_json).
+ */
+/* A release object (releases/tags/:tag, releases/latest, the list). */
+cJSON *ota_release_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel);
+/* git/ref/tags/:tag of a release: its tag object when annotated, else its commit. */
+cJSON *ota_ref_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel);
+/* git/trees/:sha (a commit or tree id), every entry when recursive; NULL
+ * when sha names neither. */
+cJSON *ota_tree_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		     struct ota_git *g, const char *sha, int recursive);
+/* git/tags/:sha; NULL when sha is no annotated tag. */
+cJSON *ota_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		    struct ota_git *g, const char *sha);
 
 #endif

@@ -384,8 +384,11 @@ int ota_publish(struct app *app, const struct ota_settings *s, struct arena *a,
 	snprintf(rel.commit, sizeof(rel.commit), "%s", p->commit);
 	snprintf(rel.tag_sha, sizeof(rel.tag_sha), "%s", p->tag_sha);
 	rel.published = (long long)time(NULL);
-	if ((rc = publish_rows(&c, &prev, has_prev, &rel)) == 0)
+	if ((rc = publish_rows(&c, &prev, has_prev, &rel)) == 0) {
 		ota_git_set_ref(c.g, "tags", p->tag, p->tag_sha[0] ? p->tag_sha : p->commit);
+		/* the release is published: a file not written is a miss for ota.fcgi */
+		ota_static_release(app, s, a, &c.repo, &rel);
+	}
 out:
 	ota_git_close(c.g);
 	return rc;
@@ -430,6 +433,7 @@ int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, str
 	    (rc = push_rows(&c)) < 0)
 		goto out;
 	ota_git_set_ref(c.g, "heads", p->branch, p->commit);
+	ota_static_commit(app, s, a, &c.repo, p->commit);
 out:
 	ota_git_close(c.g);
 	return rc;

@@ -8,9 +8,8 @@
 
 #include <string.h>
 
-static int ref_answer(struct app *app, struct http_req *r, struct http_resp *w,
-		      const struct ota_repo *repo, const char *ref, const char *sha,
-		      const char *type, struct nb_err *e)
+static cJSON *ref_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		       const char *ref, const char *sha, const char *type)
 {
 	cJSON *o = cJSON_CreateObject(), *obj;
 	const char *api = ota_api_url(app, r, repo);
@@ -23,7 +22,15 @@ static int ref_answer(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON_AddStringToObject(obj, "type", type);
 	cJSON_AddStringToObject(obj, "url", arena_cat(r->a, api, !strcmp(type, "tag") ?
 						      "/git/tags/" : "/git/commits/", sha, NULL));
-	return ota_answer_json(r, w, o, e);
+	return o;
+}
+
+cJSON *ota_ref_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel)
+{
+	return ref_json(app, r, repo, arena_cat(r->a, "refs/tags/", rel->tag, NULL),
+			rel->tag_sha[0] ? rel->tag_sha : rel->commit,
+			rel->tag_sha[0] ? "tag" : "commit");
 }
 
 int ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
@@ -35,9 +42,7 @@ int ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w, struct
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    ota_release_by_tag(app, repo.id, tag, &rel, e) < 0)
 		return ota_answer_fail(w, e);
-	return ref_answer(app, r, w, &repo, arena_cat(r->a, "refs/tags/", tag, NULL),
-			  rel.tag_sha[0] ? rel.tag_sha : rel.commit,
-			  rel.tag_sha[0] ? "tag" : "commit", e);
+	return ota_answer_json(r, w, ota_ref_tag_json(app, r, &repo, &rel), e);
 }
 
 int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
@@ -53,6 +58,6 @@ int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struc
 	/* the developer channel's check: the inventory's last_seen */
 	ota_who_of(app, r, &repo, &who);
 	ota_board_seen(app, &repo, &who);
-	return ref_answer(app, r, w, &repo, arena_cat(r->a, "refs/heads/", name, NULL), b.commit,
-			  "commit", e);
+	return ota_answer_json(r, w, ref_json(app, r, &repo, arena_cat(r->a, "refs/heads/", name,
+									   NULL), b.commit, "commit"), e);
 }

@@ -8,8 +8,8 @@
  */
 #include "ota_http.h"
 
-static cJSON *release_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
-			   const struct ota_release *rel)
+cJSON *ota_release_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+			const struct ota_release *rel)
 {
 	cJSON *o = cJSON_CreateObject(), *assets;
 	const char *api = ota_api_url(app, r, repo), *when = ota_iso_time(r->a, rel->published);
@@ -52,17 +52,14 @@ int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct
 
 	if (ota_repo_for(app, r, &repo, e) < 0)
 		return ota_answer_fail(w, e);
-	if (req_has(r, "tag") || req_has(r, "id"))
-		rc = ota_release_find(app, r, &repo, &rel, e);
-	else {
+	if (!req_has(r, "tag") && !req_has(r, "id")) {
 		/* the stable channel's check: seen, and the release its rollout gives */
 		ota_who_of(app, r, &repo, &who);
 		ota_board_seen(app, &repo, &who);
-		rc = ota_release_for(app, &repo, &who, &rel, e);
-	}
-	if (rc < 0 || ota_answer_json(r, w, release_json(app, r, &repo, &rel), e) < 0)
-		return ota_answer_fail(w, e);
-	return 0;
+		rc = ota_latest_answer(app, r, w, &repo, &who, e);
+	} else if ((rc = ota_release_find(app, r, &repo, &rel, e)) == 0)
+		rc = ota_answer_json(r, w, ota_release_json(app, r, &repo, &rel), e);
+	return rc < 0 ? ota_answer_fail(w, e) : 0;
 }
 
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
@@ -78,6 +75,6 @@ int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struc
 		return ota_answer_fail(w, e);
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, release_json(app, r, &repo, &v[i]));
+		cJSON_AddItemToArray(arr, ota_release_json(app, r, &repo, &v[i]));
 	return ota_answer_json(r, w, arr, e);
 }

@@ -54,6 +54,13 @@ int ota_init(struct app *app, char *err, size_t errlen)
 
 void ota_fini(struct app *app)
 {
+	struct ota *o = app->domain;
+	int i;
+
+	for (i = 0; o && i < OTA_CACHE; i++) {
+		free(o->body[i].base);
+		free(o->body[i].body);
+	}
 	free(app->domain);
 	app->domain = NULL;
 }

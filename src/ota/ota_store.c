@@ -105,7 +105,7 @@ int ota_repo_ensure(struct app *app, const char *owner, const char *name, struct
 
 static const char sql_repo_private[] = "UPDATE ota_repos SET private = ?2 WHERE id = ?1";
 
-int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e)
+int ota_repo_store_private(struct app *app, long long id, int private, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_repo_private);
 

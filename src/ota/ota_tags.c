@@ -30,22 +30,31 @@ static cJSON *tag_json(struct http_req *r, const char *api, const struct ota_tag
 	return o;
 }
 
+cJSON *ota_tag_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		   struct ota_git *g, const char *sha)
+{
+	struct ota_tagobj t;
+
+	if (ota_git_tag(g, r->a, sha, &t) < 0)
+		return NULL;
+	return tag_json(r, ota_api_url(app, r, repo), &t);
+}
+
 int ota_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	const struct ota *o = app->domain;
-	struct ota_tagobj t;
 	struct ota_repo repo;
 	struct ota_git *g;
-	int rc;
+	cJSON *t;
 
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    !(g = ota_git_open(&o->set, repo.owner, repo.name, 0, e)))
 		return ota_answer_fail(w, e);
-	rc = ota_git_tag(g, r->a, req_str(r, "sha"), &t);
+	t = ota_tag_json(app, r, &repo, g, req_str(r, "sha"));
 	ota_git_close(g);
-	if (rc < 0) {
+	if (!t) {
 		nb_fail(e, NB_NOT_FOUND, "tag not found");
 		return ota_answer_fail(w, e);
 	}
-	return ota_answer_json(r, w, tag_json(r, ota_api_url(app, r, &repo), &t), e);
+	return ota_answer_json(r, w, t, e);
 }

@@ -57,31 +57,21 @@ static int sizes_from_store(struct app *app, struct http_req *r, const struct ot
 	return 0;
 }
 
-int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+cJSON *ota_tree_json(struct app *app, struct http_req *r, const struct ota_repo *repo,
+		    struct ota_git *g, const char *sha, int recursive)
 {
-	const struct ota *ota = app->domain;
 	struct ota_treeent *t;
-	struct ota_repo repo;
-	struct ota_git *g;
 	char tree[OTA_SHA1_HEX];
-	const char *api, *sha = req_str(r, "sha");
+	const char *api;
 	cJSON *o, *arr;
-	int n, i, rc, flags;
+	int n, i, rc, flags = recursive ? OTA_TREE_RECURSIVE : 0;
 
-	if (ota_repo_for(app, r, &repo, e) < 0 ||
-	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
-		return ota_answer_fail(w, e);
-	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
-	flags = req_has(r, "recursive") ? OTA_TREE_RECURSIVE : 0;
 	rc = ota_git_tree(g, r->a, sha, flags | OTA_TREE_NO_SIZE, tree, &t, &n);
-	if (rc == 0 && sizes_from_store(app, r, &repo, sha, t, n) < 0)
+	if (rc == 0 && sizes_from_store(app, r, repo, sha, t, n) < 0)
 		rc = ota_git_tree(g, r->a, sha, flags, tree, &t, &n);
-	ota_git_close(g);
-	if (rc < 0) {
-		nb_fail(e, NB_NOT_FOUND, "tree not found");
-		return ota_answer_fail(w, e);
-	}
-	api = ota_api_url(app, r, &repo);
+	if (rc < 0)
+		return NULL;
+	api = ota_api_url(app, r, repo);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "sha", tree);
 	cJSON_AddStringToObject(o, "url", arena_cat(r->a, api, "/git/trees/", tree, NULL));
@@ -89,5 +79,25 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, tree_entry(r, api, &t[i]));
 	cJSON_AddFalseToObject(o, "truncated");
+	return o;
+}
+
+int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const struct ota *ota = app->domain;
+	struct ota_repo repo;
+	struct ota_git *g;
+	cJSON *o;
+
+	if (ota_repo_for(app, r, &repo, e) < 0 ||
+	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
+		return ota_answer_fail(w, e);
+	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
+	o = ota_tree_json(app, r, &repo, g, req_str(r, "sha"), req_has(r, "recursive"));
+	ota_git_close(g);
+	if (!o) {
+		nb_fail(e, NB_NOT_FOUND, "tree not found");
+		return ota_answer_fail(w, e);
+	}
 	return ota_answer_json(r, w, o, e);
 }
