@@ -3,6 +3,7 @@ same program (issue 11 §1).  Each test opens trickling bodies that never
 finish, then checks that other requests to the same program are answered
 while the trickles are still open.  No test depends on timing: the waits
 are generous bounds on a request that must complete at all."""
+import base64
 import http.client
 import os
 import signal
@@ -146,6 +147,59 @@ def test_streamed_upload_does_not_stall_admin(admin_nb):
         s.close()
 
 
+def test_slow_uploads_never_hold_the_admin_pages(admin_nb):
+    """More slow uploads than there are upload processes: they wait for
+    each other, the pages are answered all the while (uploads have
+    processes of their own)."""
+    nb, b = admin_nb()
+    held = [upload_trickle(nb, b) for _ in range(TRICKLES)]
+    try:
+        for _ in range(OTHERS):
+            assert b.get("/admin/images").status == 200
+            assert b.get("/admin/").status == 200
+        assert all(still_open(s) for s in held)
+    finally:
+        for s in held:
+            s.close()
+
+
+@pytest.mark.parametrize("path", ["/pypi/root/pypi/", "/admin/api/ota/publish",
+                                  "/admin/api/images?box=b&board=x"])
+def test_anonymous_upload_refused_before_its_body(admin_nb, path):
+    """An upload without credentials is answered (401) while its body is
+    still on the way: the front end does not spool a body the program will
+    refuse (it did for /pypi and OTA publishing: anyone could fill the
+    front end's temporary directory)."""
+    nb, b = admin_nb()
+    method = "PUT" if path.startswith("/admin/api/images") else "POST"
+    s = socket.create_connection(("127.0.0.1", nb.port), timeout=30)
+    try:
+        s.sendall(("%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000000000\r\n"
+                   "Content-Type: multipart/form-data; boundary=xx\r\n\r\n--xx\r\n"
+                   % (method, path)).encode())
+        head = read_answer(s)
+        assert head.split(b"\r\n")[0] in (b"HTTP/1.1 401 Unauthorized", b"HTTP/1.1 403 Forbidden"), head
+    finally:
+        s.close()
+
+
+def test_slow_pypi_uploads_never_hold_pips_pages(admin_nb):
+    """Signed-in twine uploads that trickle hold only the upload processes:
+    pip's pages of the same index are answered all the while."""
+    nb, b = admin_nb({"NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1"})
+    auth = {"Authorization": "Basic " + base64.b64encode(b"root:root-pass-1").decode(),
+            "Content-Type": "multipart/form-data; boundary=xx"}
+    held = [trickle(nb.port, "POST", "/pypi/root/pypi/", auth, b"--xx\r\n")
+            for _ in range(TRICKLES)]
+    try:
+        for _ in range(OTHERS):
+            assert ask(nb, "GET", "/pypi/root/pypi/+simple/") < 500
+        assert all(still_open(s) for s in held)
+    finally:
+        for s in held:
+            s.close()
+
+
 def read_answer(s):
     s.settimeout(60)
     out = b""
@@ -170,8 +224,11 @@ def test_stalled_upload_gets_408_and_frees_the_process(admin_nb):
     finally:
         for s in held:
             s.close()
-    with nb.db() as c:
-        assert c.execute("SELECT count(*) FROM request_log WHERE status=408").fetchone()[0] >= 1
+    # the front end's access log reaches the store within log.flush_ms
+    def logged():
+        with nb.db() as c:
+            return c.execute("SELECT count(*) FROM request_log WHERE status=408").fetchone()[0]
+    wait_until(lambda: logged() >= 1, "the 408 in the request log", limit=15)
 
 
 def test_program_exits_after_term_during_a_request(admin_nb):
