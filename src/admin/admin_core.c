@@ -120,7 +120,7 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, err);
 		cJSON_Delete(data);
 		/* a broken template is our bug, but the answer stays clean */
-		app_error(app, w, 500, "page template error");
+		app_fail(app, r, w, &(struct nb_err){ NB_INTERNAL, "page template error" });
 		return;
 	}
 	cJSON_Delete(data);
@@ -159,16 +159,13 @@ static int changes_state(const struct http_req *r)
 	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
 }
 
-/* The "csrf" form field of a typed route that declares it (an untyped
- * route's form, until every route is typed); NULL when there is none. */
+/* The "csrf" form field of a route that declares it; NULL when there is none. */
 static const char *form_csrf(const struct http_req *r)
 {
 	const struct route_typed *t = route_typed(r->route);
 	const struct req_field *f;
 
-	if (!t)
-		return query_get(&r->form, "csrf");
-	for (f = t->input; f && f->name; f++)
+	for (f = t ? t->input : NULL; f && f->name; f++)
 		if (f->src == REQ_FORM && strcmp(f->name, "csrf") == 0)
 			return req_str(r, "csrf");
 	return NULL;
@@ -188,7 +185,6 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	unsigned flags = r->route->flags;
-	int st;
 
 	memset(&ad->user, 0, sizeof(ad->user));
 	ad->authed = ad->via_token = 0;
@@ -205,21 +201,6 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 						      r->raw_path));
 		}
 		return 1;
-	}
-	/* multipart uploads carry their token in the form: their handler
-	 * checks it; a typed route's form is read after this hook, so
-	 * admin_run() checks its token */
-	if (changes_state(r) && !ad->via_token && !(flags & ADMIN_OWN_CSRF) &&
-	    !route_typed(r->route)) {
-		st = http_read_form(r, app->set.max_body);
-		if (st) {
-			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
-			return 1;
-		}
-		if (!admin_csrf_ok(ad, r)) {
-			admin_fail(app, r, w, 403, CSRF_REFUSED);
-			return 1;
-		}
 	}
 	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
@@ -248,21 +229,14 @@ long admin_page_size(struct app *app)
 	return ((struct admin *)app->domain)->set.page_size;
 }
 
-/* The page number of a route not yet typed (images, software, mip pages). */
-static long long untyped_page(struct http_req *r, const char *param)
-{
-	const char *p = query_get(&r->query, param);
-
-	return p ? atoll(p) : 1;
-}
-
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n)
 {
 	struct admin *ad = app->domain;
 	long per = ad->set.page_size;
 	long pages = n > 0 ? (n + per - 1) / per : 1;
-	long long page = route_typed(r->route) ? req_int(r, param, 1) : untyped_page(r, param);
+	/* a page shown after a failed form (which has no page field) is the first */
+	long long page = req_has(r, param) ? req_int(r, param, 1) : 1;
 	char key[64];
 
 	if (page < 1)

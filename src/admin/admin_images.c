@@ -80,7 +80,7 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 		.image_path = ad->images, .file = tmp, .label = "the upload",
 		.box = box, .board = board,
 		.branch = branch, .version = version,
-		.level = (int)conf_int(app->conf, "mkbox.zstd_level"),
+		.level = ad->set.zstd_level,
 		/* no zstd workers here: each one buffers megabytes, and the admin
 		 * program must stay small while it takes a large upload */
 		.threads = 0,
@@ -96,78 +96,76 @@ static int import_upload(struct app *app, const char *tmp, const char *box,
 
 static const char *const image_fields[] = { "box", "board", "branch", "version" };
 
-void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
+/* POST /admin/images: a multipart form (its names, then the file). */
+int admin_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
 	char val[4][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], image[512];
 	struct admin_tmp t;
-	struct nb_err e;
 
 	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	nb_err_clear(&e);
-	if (admin_form_stream(app, r, image_fields, 4, val, &t.sink, &e) < 0 ||
-	    import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image), &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (admin_form_stream(app, r, image_fields, 4, val, &t.sink, e) < 0 ||
+	    import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image), e) < 0)
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", val[0], image));
+	return 0;
 }
 
-void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_image_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	const char *box = query_get(&r->form, "box"), *image = query_get(&r->form, "image");
+	const char *box = req_str(r, "box"), *image = req_str(r, "image");
 
-	if (!box || !image || mkbox_image_delete(ad->images, box, image) < 0) {
-		admin_fail(app, r, w, 404, "no such image");
-		return;
-	}
+	if (mkbox_image_delete(ad->images, box, image) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=deleted+%s%%2F%s", box, image));
+	return 0;
 }
 
-void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_images_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	struct mkbox_entry *v;
 	size_t n = 0, i;
 	cJSON *arr = cJSON_CreateArray();
 
-	mkbox_catalog(r->a, ad->images, query_get(&r->query, "q"), &v, &n);
+	(void)e;
+	mkbox_catalog(r->a, ad->images, req_str(r, "q"), &v, &n);
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, entry_json(&v[i]));
 	admin_json(w, 200, arr);
+	return 0;
 }
 
 /* PUT or POST a raw image body: ?box=&board=[&branch=][&version=] */
-void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
-	const struct query *q = &r->query;
 	char tmp[PATH_MAX], image[512];
 	struct admin_tmp t;
-	struct nb_err e;
 	cJSON *o;
 
 	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	nb_err_clear(&e);
-	if (admin_body_stream(app, r, &t.sink, &e) < 0 ||
-	    import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
-			  query_get(q, "branch"), query_get(q, "version"),
-			  image, sizeof(image), &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (admin_body_stream(app, r, &t.sink, e) < 0 ||
+	    import_upload(app, tmp, req_str(r, "box"), req_str(r, "board"),
+			  req_str(r, "branch"), req_str(r, "version"), image, sizeof(image), e) < 0)
+		return -1;
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "box", query_get(q, "box"));
+	cJSON_AddStringToObject(o, "box", req_str(r, "box"));
 	cJSON_AddStringToObject(o, "image", image);
 	admin_json(w, 201, o);
+	return 0;
 }
 
-void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_image_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 
-	if (mkbox_image_delete(ad->images, http_param(r, "box"), http_param(r, "image")) < 0) {
-		admin_fail(app, r, w, 404, "no such image");
-		return;
-	}
+	if (mkbox_image_delete(ad->images, req_str(r, "box"), req_str(r, "image")) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
 	w->status = 204;
+	return 0;
 }

@@ -39,7 +39,7 @@ const int update_nroutes = sizeof(update_routes) / sizeof(update_routes[0]);
 
 const struct app_def update_def = {
 	"update", update_routes, sizeof(update_routes) / sizeof(update_routes[0]), APP_ERR_TEXT,
-	mkbox_init, mkbox_fini, NULL, 0, NULL
+	mkbox_init, mkbox_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

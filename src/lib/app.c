@@ -95,12 +95,46 @@ void app_close(struct app *app)
 	app->conf = NULL;
 }
 
-void app_error(struct app *app, struct http_resp *w, int status, const char *msg)
+/* 1 when the decoded path p starts with the segments of prefix ("/a/b/"):
+ * "/admin/%61pi/x" is under "/admin/api/" as the router sees it. */
+static int path_under(const struct path *p, const char *prefix)
+{
+	int i = 0;
+
+	while (*prefix) {
+		size_t n;
+		while (*prefix == '/')
+			prefix++;
+		n = strcspn(prefix, "/");
+		if (!n)
+			break;
+		if (i >= p->n || strlen(p->seg[i]) != n || memcmp(p->seg[i], prefix, n))
+			return 0;
+		prefix += n;
+		i++;
+	}
+	return 1;
+}
+
+/* 1 when r's answer is JSON: the program's format, or its JSON prefix. */
+static int wants_json(const struct app *app, const struct http_req *r)
+{
+	const struct app_def *def = app->def;
+
+	if (def && def->errfmt == APP_ERR_JSON)
+		return 1;
+	return def && def->json_prefix && r && path_under(&r->path, def->json_prefix);
+}
+
+/* Answers status and msg in r's format (wants_json); a handler's partial
+ * answer is dropped. */
+static void answer(struct app *app, const struct http_req *r, struct http_resp *w,
+		   int status, const char *msg)
 {
 	w->headers.len = 0;
 	w->has_type = 0;
 	w->fixed = NULL;
-	if (app->def && app->def->errfmt == APP_ERR_JSON) {
+	if (wants_json(app, r)) {
 		http_json_error(w, status, msg);
 	} else {
 		http_text(w, status, msg);
@@ -108,9 +142,10 @@ void app_error(struct app *app, struct http_resp *w, int status, const char *msg
 	}
 }
 
-void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e)
+void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
+	      const struct nb_err *e)
 {
-	app_error(app, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+	answer(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 }
 
 /*
@@ -149,13 +184,13 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 		return;
 	}
 	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
-		app_fail(app, w, &e);
+		app_fail(app, r, w, &e);
 		return;
 	}
 	if (def->before && def->before(app, r, w))
 		return;
 	if (req_check(app, r, REQ_FORM, &e) < 0 || t->run(app, r, w, &e) < 0)
-		app_fail(app, w, &e);
+		app_fail(app, r, w, &e);
 }
 
 /* Parses, routes and runs one request, then answers it. */
@@ -170,7 +205,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	r.body_limit = app->set.body_limit;
 	http_resp_init(&w, a);
 	if (http_req_parse(&r, &err) < 0) {
-		app_error(app, &w, 400, err);
+		answer(app, &r, &w, 400, err);
 	} else {
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params, &bad)) {
@@ -178,17 +213,17 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			app_run(app, &r, &w);
 			break;
 		case ROUTE_INVALID:
-			app_error(app, &w, 400, arena_printf(a, "invalid %s", bad));
+			answer(app, &r, &w, 400, arena_printf(a, "invalid %s", bad));
 			break;
 		case ROUTE_BAD_METHOD:
-			app_error(app, &w, 405, "method not allowed");
+			answer(app, &r, &w, 405, "method not allowed");
 			break;
 		default:
-			app_error(app, &w, 404, "not found");
+			answer(app, &r, &w, 404, "not found");
 		}
 	}
 	if (r.body_timed_out)
-		app_error(app, &w, 408, "the request body came too slowly");
+		answer(app, &r, &w, 408, "the request body came too slowly");
 	if (r.body_start_ms && io) {
 		/* the read deadline must not outlive the body (a kept connection) */
 		struct timeval tv = { 0, 0 };

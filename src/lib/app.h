@@ -51,6 +51,10 @@ struct app_def {
 	/* optional: runs when no request came for log.flush_ms (and at most
 	 * that often while idle), to write what the domain batches */
 	void (*idle)(struct app *app);
+	/* optional: the requests under this path prefix ("/admin/api/") answer
+	 * every error in JSON whatever errfmt says -- the router's 400, 404
+	 * and 405 too, which come before any handler could choose */
+	const char *json_prefix;
 };
 
 struct app_store_spec {
@@ -102,10 +106,13 @@ const char *app_path(struct app *app, const char *key, const char *dflt,
 
 int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	     int argc, char **argv);
-/* Answers an error in the program's format (text or JSON). */
-void app_error(struct app *app, struct http_resp *w, int status, const char *msg);
-/* Answers an error value: nb_err_status(e->kind) and e->msg, in the
- * program's format.  The one mapping of an error kind to an answer. */
-void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e);
+/*
+ * Answers an error value: nb_err_status(e->kind) and e->msg, in the
+ * format of r's path (JSON under def->json_prefix, else the program's
+ * errfmt: `{"error": msg}` or `msg\n`); r NULL: the program's format.
+ * The one mapping of an error kind to an answer.
+ */
+void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
+	      const struct nb_err *e);
 
 #endif
