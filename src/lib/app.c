@@ -168,21 +168,15 @@ static void note_route(struct app *app, struct http_req *r, struct http_resp *w)
 /*
  * Runs the matched route: declared path and query input, the program's
  * before hook (authentication), declared form input, then the handler.
- * A typed route's refusals and errors are answered here (app_fail).
+ * The route's refusals and errors are answered here (app_fail).
  */
 static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const struct app_def *def = app->def;
-	const struct route *rt = r->route;
-	const struct route_typed *t = route_typed(rt);
+	const struct route_typed *t = route_typed(r->route);
 	struct nb_err e;
 
 	e.kind = NB_OK;
-	if (!t) {
-		if (!def->before || !def->before(app, r, w))
-			rt->fn(app, r, w);
-		return;
-	}
 	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
 		app_fail(app, r, w, &e);
 		return;
@@ -199,7 +193,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	const struct app_def *def = app->def;
 	struct http_req r;
 	struct http_resp w;
-	const char *err = NULL, *bad = NULL;
+	const char *err = NULL;
 
 	http_req_init(&r, a, io);
 	r.body_limit = app->set.body_limit;
@@ -208,12 +202,9 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		answer(app, &r, &w, 400, err);
 	} else {
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
-				    &r.route, &r.params, &bad)) {
+				    &r.route, &r.params)) {
 		case ROUTE_OK:
 			app_run(app, &r, &w);
-			break;
-		case ROUTE_INVALID:
-			answer(app, &r, &w, 400, arena_printf(a, "invalid %s", bad));
 			break;
 		case ROUTE_BAD_METHOD:
 			answer(app, &r, &w, 405, "method not allowed");

@@ -70,9 +70,8 @@ static void route(struct arena *a, const char *method, const struct path *p,
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
 	struct http_req r;
-	const char *bad = NULL;
 
-	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp, &bad) != ROUTE_OK)
+	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp) != ROUTE_OK)
 		return;
 	if (!route_typed(hit))
 		abort();	/* every admin route declares its input */
