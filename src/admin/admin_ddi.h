@@ -91,6 +91,13 @@ ADMIN_HANDLER(admin_device_force)
 ADMIN_HANDLER(admin_device_cancel)
 ADMIN_HANDLER(admin_device_delete)
 ADMIN_HANDLER(admin_api_device)
+/* GET /admin/api/devices/:cid?tenant=: the controller id by ddi.h's rule
+ * (ddi_controller_id_ok), a tenant of 1..DDI_FEED_MAX bytes without
+ * control characters; each refusal says the rule. */
+int admin_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
+		    struct req_value *out, struct nb_err *e);
+int admin_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
 /* admin_device_bulk.c: POST /admin/devices/bulk */
 ADMIN_HANDLER(admin_devices_bulk)
 /* its action words (req_v_enum): the index is an enum ddi_bulk_op */

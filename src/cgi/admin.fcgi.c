@@ -175,10 +175,9 @@ static const struct req_field device_labels_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, 0, 63, NULL },
 	{ "tags", REQ_FORM, req_v_text, 0, 255, NULL }, REQ_END
 };
-/* the API answers its refusals in JSON: app.c answers a path or query
- * refusal in the program's text, so the handler checks these two itself */
 static const struct req_field api_device_in[] = {
-	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
+	REQ_PATH_FIELD("cid", admin_cid_valid), REQ_QUERY_FIELD("tenant", admin_tenant_valid, 0),
+	REQ_END
 };
 
 #define P ADMIN_PUBLIC
