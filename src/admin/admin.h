@@ -15,6 +15,7 @@
 
 #include "../lib/app.h"
 #include "../lib/tmpl.h"
+#include "../ddi/ddi.h"
 #include "../mip/mip.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
@@ -51,6 +52,7 @@ struct admin_settings {
 	int rollout_max_failures;	/* ddi.rollout_max_failures */
 	int rollout_max_failure_rate;	/* ddi.rollout_max_failure_rate */
 	long device_overdue;		/* admin.device_overdue, or 3 x ddi.poll_time, s */
+	struct ddi_sw_settings software;	/* ddi.max_image, ... (ddi_sw_settings_read) */
 	const char *config_file;	/* the settings page: the file read, or "" */
 	cJSON *config;			/* [{"name","value"}], secrets masked */
 };
@@ -74,7 +76,7 @@ struct admin {
 	char csrf[65];
 };
 
-int admin_init(struct app *app, char *err, size_t errlen);
+int admin_init(struct app *app, struct nb_err *e);
 void admin_fini(struct app *app);
 int admin_before(struct app *app, struct http_req *r, struct http_resp *w);
 int admin_is_admin(const struct admin *ad);

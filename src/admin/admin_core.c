@@ -7,24 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-int admin_init(struct app *app, char *err, size_t errlen)
+int admin_init(struct app *app, struct nb_err *e)
 {
 	struct admin *ad = calloc(1, sizeof(*ad));
 
-	if (!ad) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!ad)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	admin_settings_read(app, &ad->set);
-	if (tmpl_load_dir(&ad->tmpl, ad->set.templates, err, errlen) < 0) {
+	if (tmpl_load_dir(&ad->tmpl, ad->set.templates, e) < 0) {
 		admin_settings_free(&ad->set);
 		free(ad);
 		return -1;
 	}
-	mkbox_image_path(app, ad->images, sizeof(ad->images));
+	{
+		struct mkbox_settings ms;	/* the image directory, as list.fcgi reads it */
+		mkbox_settings_read(app, &ms);
+		snprintf(ad->images, sizeof(ad->images), "%s", ms.image_path);
+	}
 	mip_settings(app, &ad->mip);
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
-		snprintf(err, errlen, "argon2 unavailable");
+		nb_fail(e, NB_INTERNAL, "argon2 unavailable");
 		tmpl_free(ad->tmpl);
 		admin_settings_free(&ad->set);
 		free(ad);
@@ -102,7 +104,7 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *tmpl, const char *title, cJSON *data)
 {
 	struct admin *ad = app->domain;
-	char err[256];
+	struct nb_err e;
 	cJSON *u;
 
 	cJSON_AddStringToObject(data, "title", title);
@@ -116,8 +118,8 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 	if (r->route && r->route->name)
 		cJSON_AddBoolToObject(data, arena_printf(r->a, "nav%s", r->route->name), 1);
 	w->body.len = 0;
-	if (tmpl_render(ad->tmpl, tmpl, data, &w->body, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, err);
+	if (tmpl_render(ad->tmpl, tmpl, data, &w->body, &e) < 0) {
+		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, e.msg);
 		cJSON_Delete(data);
 		/* a broken template is our bug, but the answer stays clean */
 		app_fail(app, r, w, &(struct nb_err){ NB_INTERNAL, "page template error" });

@@ -43,6 +43,7 @@ void admin_settings_read(const struct app *app, struct admin_settings *s)
 	s->rollout_max_failures = (int)conf_int(c, "ddi.rollout_max_failures");
 	s->rollout_max_failure_rate = (int)conf_int(c, "ddi.rollout_max_failure_rate");
 	admin_health_settings_read(app, s);
+	ddi_sw_settings_read(app, &s->software);
 	s->config_file = conf_file(c);
 	s->config = config_rows(c);
 }

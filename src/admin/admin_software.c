@@ -42,6 +42,12 @@ _Static_assert(ADMIN_SW_NAME_MAX == sizeof(((struct ddi_software *)0)->name) - 1
 _Static_assert(ADMIN_SW_URL_MAX == sizeof(((struct ddi_software *)0)->url) - 1,
 	       "a software URL the row holds");
 
+/* The repository's settings, read at start with the admin's. */
+static const struct ddi_sw_settings *sw_settings(const struct app *app)
+{
+	return &((const struct admin *)app->domain)->set.software;
+}
+
 /* The upload's sink: the bytes go straight into the software's blob. */
 struct sw_sink {
 	struct app *app;
@@ -79,8 +85,8 @@ static long long add_upload(struct app *app, struct sw_sink *s, const char *file
 		ddi_upload_abort(&s->up);
 		return nb_fail(e, NB_INVALID, "invalid name: at most %d bytes", ADMIN_SW_NAME_MAX);
 	}
-	return ddi_software_add(app, &s->up, file && admin_file_name_ok(file) ? file : "image.swu",
-				name, e);
+	return ddi_software_add(app, sw_settings(app), &s->up,
+				file && admin_file_name_ok(file) ? file : "image.swu", name, e);
 }
 
 /* The list, with a failed form's error (status) when error is set. */
@@ -139,7 +145,8 @@ int admin_software_upload_run(struct app *app, struct http_req *r, struct http_r
 int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	long long id = ddi_software_add_url(app, req_str(r, "url"), req_str(r, "name"), e);
+	long long id = ddi_software_add_url(app, sw_settings(app), req_str(r, "url"),
+					    req_str(r, "name"), e);
 
 	if (id < 0)
 		return page_error(app, r, w, e);
@@ -213,7 +220,7 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 			       "a JSON body is required");
 	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0)
 		return nb_fail(e, NB_INVALID, "%s", perr);
-	id = ddi_software_add_url(app, url, name, e);
+	id = ddi_software_add_url(app, sw_settings(app), url, name, e);
 	if (id < 0)
 		return -1;
 	created(w, id);

@@ -16,18 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-const char *app_path(struct app *app, const char *key, const char *dflt,
-		     char *out, size_t n)
-{
-	const char *v = conf_str(app->conf, key);
-
-	if (v && *v)
-		snprintf(out, n, "%s", v);
-	else
-		snprintf(out, n, "%s/%s", app->var_dir, dflt);
-	return out;
-}
-
 /* A path key whose empty value means "<var_dir>/<dflt>". */
 static void var_path(const struct conf *c, const char *key, const char *var_dir,
 		     const char *dflt, char *out, size_t n)
@@ -60,25 +48,24 @@ void app_settings_read(const struct conf *c, struct app_settings *s)
 }
 
 int app_open(struct app *app, const char *program,
-	     const struct app_store_spec *spec, char *err, size_t errlen)
+	     const struct app_store_spec *spec, struct nb_err *e)
 {
 	const struct app_settings *s = &app->set;
 
 	memset(app, 0, sizeof(*app));
 	app->program = program;
-	if (conf_load(spec->keys, &app->conf, err, errlen) < 0)
+	if (conf_load(spec->keys, &app->conf, e) < 0)
 		return -1;
 	app_settings_read(app->conf, &app->set);
 	snprintf(app->var_dir, sizeof(app->var_dir), "%s", s->var_dir);
 	if (fs_mkdirs(app->var_dir, 0755) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", app->var_dir, strerror(errno));
+		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", app->var_dir, strerror(errno));
 		goto fail;
 	}
-	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db,
-		    err, errlen) < 0)
+	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db, e) < 0)
 		goto fail;
 	if (blob_store_open(&app->blobs, s->blob_dir) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));
+		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
 	return 0;
@@ -359,7 +346,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 {
 	struct app app;
 	struct arena a;
-	char err[1024];
+	struct nb_err e;
 	struct sigaction sa;
 
 	/* the front end that started us, read before the slow start-up (store,
@@ -376,26 +363,25 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-	if (app_open(&app, def->program, spec, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+	if (app_open(&app, def->program, spec, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program, e.msg);
 		if (FCGX_IsCGI())
 			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
 			       "Content-Length: 28\r\n\r\nnestbox: configuration error");
 		return 1;
 	}
 	app.def = def;
-	{
-		struct nb_err e;
-		/* a typed route reading an undeclared parameter is a bug: found
-		 * at start, not by the first request that takes the route */
-		if (route_table_check(def->routes, def->nroutes, &e) < 0) {
-			fprintf(stderr, "nestbox[%s]: route table: %s\n", def->program, e.msg);
-			app_close(&app);
-			return 1;
-		}
+	/* a route reading an undeclared parameter is a bug: found at start,
+	 * not by the first request that takes the route */
+	if (route_table_check(def->routes, def->nroutes, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: route table: %s\n", def->program, e.msg);
+		app_close(&app);
+		return 1;
 	}
-	if (def->init && def->init(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+	nb_err_clear(&e);
+	if (def->init && def->init(&app, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program,
+			e.kind == NB_OK ? "domain set-up failed" : e.msg);
 		/* what init set up before it failed (a busy store at start) */
 		if (def->fini)
 			def->fini(&app);

@@ -39,8 +39,8 @@ struct app_def {
 	const struct route *routes;
 	int nroutes;
 	enum app_errfmt errfmt;
-	/* optional: domain set-up after the store is open */
-	int (*init)(struct app *app, char *err, size_t errlen);
+	/* optional: domain set-up after the store is open; 0, or -1 with e */
+	int (*init)(struct app *app, struct nb_err *e);
 	/* also runs after a failed init: it must take a half-done one */
 	void (*fini)(struct app *app);
 	/* optional: runs after routing, before the handler (authentication);
@@ -94,15 +94,12 @@ struct app {
 	void *domain;		/* the domain's own per-process state and settings */
 };
 
-/* Loads config, creates var/, opens the store and the blob store. */
+/* Loads config, creates var/, opens the store and the blob store; 0, or
+ * -1 with e (the configuration's file, line and key; a path that cannot
+ * be made; the store's error). */
 int app_open(struct app *app, const char *program,
-	     const struct app_store_spec *spec, char *err, size_t errlen);
+	     const struct app_store_spec *spec, struct nb_err *e);
 void app_close(struct app *app);
-/* Resolves a path key whose empty value means "<var_dir>/<dflt>".  For
- * code not yet converted: a domain resolves its paths once in its
- * settings (mkbox_settings_read); to be deleted after the conversion. */
-const char *app_path(struct app *app, const char *key, const char *dflt,
-		     char *out, size_t n);
 
 int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	     int argc, char **argv);

@@ -28,14 +28,12 @@ void log_settings_read(const struct app *app, struct log_settings *s)
 	s->self_register_per_hour = conf_int(app->conf, "ddi.self_register_per_hour");
 }
 
-int log_init(struct app *app, char *err, size_t errlen)
+int log_init(struct app *app, struct nb_err *e)
 {
 	struct log_settings *s = calloc(1, sizeof(*s));
 
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!s)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	log_settings_read(app, s);
 	app->domain = s;
 	return 0;

@@ -11,7 +11,7 @@ void mkbox_settings_read(const struct app *app, struct mkbox_settings *s)
 {
 	const char *p = conf_str(app->conf, "mkbox.image_path");
 
-	/* as app_path(): empty means inside server.var_dir */
+	/* empty means inside server.var_dir */
 	if (*p)
 		snprintf(s->image_path, sizeof(s->image_path), "%s", p);
 	else if ((size_t)snprintf(s->image_path, sizeof(s->image_path), "%s/images",
@@ -22,14 +22,12 @@ void mkbox_settings_read(const struct app *app, struct mkbox_settings *s)
 	s->zstd_threads = (int)conf_int(app->conf, "mkbox.zstd_threads");
 }
 
-int mkbox_init(struct app *app, char *err, size_t errlen)
+int mkbox_init(struct app *app, struct nb_err *e)
 {
 	struct mkbox *m = calloc(1, sizeof(*m));
 
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!m)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mkbox_settings_read(app, &m->set);
 	app->domain = m;
 	return 0;
@@ -43,11 +41,6 @@ void mkbox_fini(struct app *app)
 		mkbox_listcache_free(m->list);
 	free(app->domain);
 	app->domain = NULL;
-}
-
-const char *mkbox_image_path(struct app *app, char *out, size_t n)
-{
-	return app_path(app, "mkbox.image_path", "images", out, n);
 }
 
 static void tar_headers(struct http_resp *w)

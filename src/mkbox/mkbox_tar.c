@@ -167,9 +167,8 @@ static const char sql_all[] = "SELECT box, image, build_id FROM mkbox_tar";
 static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
 static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
 
-int mkbox_tar_prune(struct app *app)
+int mkbox_tar_prune(struct app *app, const char *images)
 {
-	char images[PATH_MAX];
 	struct db_stmt *st = db_stmt(app->db, sql_all), *del;
 	struct arena a;
 	struct row { const char *box, *image, *id; } *v;
@@ -177,7 +176,6 @@ int mkbox_tar_prune(struct app *app)
 
 	if (!st)
 		return -1;
-	mkbox_image_path(app, images, sizeof(images));
 	arena_init(&a);
 	v = arena_alloc(&a, sizeof(*v) * (size_t)cap);
 	while (db_step(st) == DB_ROW) {

@@ -298,7 +298,7 @@ struct ota {
 
 /* Fills s from app->conf and app->set (at start-up, never per request). */
 void ota_settings_read(const struct app *app, struct ota_settings *s);
-int ota_init(struct app *app, char *err, size_t errlen);
+int ota_init(struct app *app, struct nb_err *e);
 void ota_fini(struct app *app);
 
 /* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */

@@ -23,14 +23,12 @@ void ota_settings_read(const struct app *app, struct ota_settings *s)
 	s->xsendfile = app->set.xsendfile;
 }
 
-int ota_init(struct app *app, char *err, size_t errlen)
+int ota_init(struct app *app, struct nb_err *e)
 {
 	struct ota *o = calloc(1, sizeof(*o));
 
-	if (!o) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!o)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	ota_settings_read(app, &o->set);
 	app->domain = o;
 	ota_git_global_init();

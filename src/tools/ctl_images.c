@@ -53,7 +53,8 @@ int cmd_image_import(int argc, char **argv)
 {
 	struct mkbox_import o = { 0 };
 	struct app app;
-	char images[PATH_MAX], image[512];
+	struct mkbox_settings ms;
+	char image[512];
 	struct nb_err e;
 	long long level = -1, threads = -1;
 	int rc;
@@ -62,10 +63,11 @@ int cmd_image_import(int argc, char **argv)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	mkbox_settings_read(&app, &ms);
 	o.file = argv[optind];
-	o.image_path = mkbox_image_path(&app, images, sizeof(images));
-	o.level = level >= 0 ? (int)level : (int)conf_int(app.conf, "mkbox.zstd_level");
-	o.threads = threads >= 0 ? (int)threads : (int)conf_int(app.conf, "mkbox.zstd_threads");
+	o.image_path = ms.image_path;
+	o.level = level >= 0 ? (int)level : ms.zstd_level;
+	o.threads = threads >= 0 ? (int)threads : ms.zstd_threads;
 	if (o.threads == 0)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
@@ -73,12 +75,12 @@ int cmd_image_import(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "nestboxctl: import failed: %s\n", e.msg);
 	} else {
-		mkbox_tar_precompute(&app, images, o.box, image);
+		mkbox_tar_precompute(&app, ms.image_path, o.box, image);
 		/* stdout is what pipelines read: box/image alone */
 		printf("%s/%s\n", o.box, image);
 		ctl_audit(&app, "image import", "%s/%s", o.box, image);
 		ctl_note("imported %s/%s into %s/%s/ (.img.zst, .img.sha256, .img.buildID)", o.box,
-			 image, images, o.box);
+			 image, ms.image_path, o.box);
 	}
 	app_close(&app);
 	/* every failed import exits 1, as the pipelines calling it expect
@@ -100,7 +102,7 @@ int cmd_image_list(int argc, char **argv)
 	struct app app;
 	struct arena a;
 	struct mkbox_entry *v;
-	char images[PATH_MAX];
+	struct mkbox_settings ms;
 	size_t n, i;
 	int json, rc;
 
@@ -109,9 +111,9 @@ int cmd_image_list(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
-	if (mkbox_catalog(&a, mkbox_image_path(&app, images, sizeof(images)),
-			  optind < argc ? argv[optind] : NULL, &v, &n) < 0) {
-		perror(images);
+	mkbox_settings_read(&app, &ms);
+	if (mkbox_catalog(&a, ms.image_path, optind < argc ? argv[optind] : NULL, &v, &n) < 0) {
+		perror(ms.image_path);
 		arena_free(&a);
 		app_close(&app);
 		return 1;
@@ -175,7 +177,7 @@ int cmd_gc(int argc, char **argv)
 	};
 	struct app app;
 	struct gc_ctx g = { .grace = 3600, .now = time(NULL) };
-	char images[PATH_MAX];
+	struct mkbox_settings ms;
 	long long grace = 3600;
 	int c, rows, tmps;
 
@@ -189,10 +191,11 @@ int cmd_gc(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	g.app = &app;
-	rows = mkbox_tar_prune(&app);
+	mkbox_settings_read(&app, &ms);
+	rows = mkbox_tar_prune(&app, ms.image_path);
 	blob_foreach(&app.blobs, gc_blob, &g);
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
-	tmps += mkbox_clean_tmp(mkbox_image_path(&app, images, sizeof(images)), g.grace);
+	tmps += mkbox_clean_tmp(ms.image_path, g.grace);
 	/* admin uploads a killed program left behind */
 	tmps += fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", g.grace);
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files removed\n",
