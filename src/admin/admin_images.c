@@ -1,4 +1,5 @@
-/* The image catalogue: list, upload (streamed), delete; pages and API. */
+/* The image catalogue: list, upload (streamed straight into the
+ * compressor, mkbox_import_begin), delete; pages and API. */
 #include "admin.h"
 #include "admin_upload.h"
 #include "../lib/auth.h"
@@ -69,29 +70,56 @@ int admin_images_run(struct app *app, struct http_req *r, struct http_resp *w, s
 	return 0;
 }
 
-/* Compresses and publishes an uploaded raw image; removes the temp file.
- * 0, or -1 with e as mkbox_image_import says. */
-static int import_upload(struct app *app, const char *tmp, const char *box,
-			 const char *board, const char *branch, const char *version,
-			 char *image, size_t n, struct nb_err *e)
+/*
+ * The upload's sink: the raw bytes go from the request straight into the
+ * compressor and the sums of mkbox_import_begin (no temporary copy of the
+ * raw image).  The names are known when the file starts: the form's fields
+ * before it, or the API's query.
+ */
+struct image_sink {
+	struct app *app;
+	const char *box, *board, *branch, *version;
+	char (*val)[ADMIN_FIELD_MAX + 1];	/* the form's fields, or NULL */
+	struct mkbox_importer *im;
+	char image[512];
+};
+
+static int image_open(void *ctx, const char *filename, struct nb_err *e)
 {
-	struct admin *ad = app->domain;
+	struct image_sink *s = ctx;
+	struct admin *ad = s->app->domain;
 	struct mkbox_import o = {
-		.image_path = ad->images, .file = tmp, .label = "the upload",
-		.box = box, .board = board,
-		.branch = branch, .version = version,
-		.level = ad->set.zstd_level,
+		.image_path = ad->images, .label = "the upload",
 		/* no zstd workers here: each one buffers megabytes, and the admin
 		 * program must stay small while it takes a large upload */
-		.threads = 0,
+		.level = ad->set.zstd_level, .threads = 0,
 	};
-	int rc;
 
-	rc = mkbox_image_import(&o, image, n, e);
-	unlink(tmp);
-	if (!rc)
-		mkbox_tar_precompute(app, ad->images, box, image);
-	return rc;
+	(void)filename;
+	if (s->val) {	/* a form: the fields sent before the file */
+		s->box = s->val[0], s->board = s->val[1];
+		s->branch = s->val[2], s->version = s->val[3];
+	}
+	o.box = s->box, o.board = s->board, o.branch = s->branch, o.version = s->version;
+	s->im = mkbox_import_begin(&o, s->image, sizeof(s->image), e);
+	return s->im ? 0 : -1;
+}
+
+static int image_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	return mkbox_import_write(((struct image_sink *)ctx)->im, p, n, e);
+}
+
+/* Publishes the image (its update tar composed for the boxes) or drops it. */
+static int image_close(void *ctx, int ok, struct nb_err *e)
+{
+	struct image_sink *s = ctx;
+	struct admin *ad = s->app->domain;
+
+	if (mkbox_import_end(s->im, ok, e) < 0)
+		return -1;
+	mkbox_tar_precompute(s->app, ad->images, s->box, s->image);
+	return 0;
 }
 
 static const char *const image_fields[] = { "box", "board", "branch", "version" };
@@ -100,14 +128,14 @@ static const char *const image_fields[] = { "box", "board", "branch", "version" 
 int admin_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	char val[4][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], image[512];
-	struct admin_tmp t;
+	char val[4][ADMIN_FIELD_MAX + 1];
+	struct image_sink s = { .app = app, .val = val };
+	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	if (admin_form_stream(app, r, image_fields, 4, val, &t.sink, e) < 0 ||
-	    import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image), e) < 0)
+	if (admin_form_stream(app, r, image_fields, 4, val, &sink, e) < 0)
 		return -1;
-	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", val[0], image));
+	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", s.box,
+				      s.image));
 	return 0;
 }
 
@@ -143,18 +171,16 @@ int admin_api_images_run(struct app *app, struct http_req *r, struct http_resp *
 int admin_api_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
 			       struct nb_err *e)
 {
-	char tmp[PATH_MAX], image[512];
-	struct admin_tmp t;
+	struct image_sink s = { app, req_str(r, "box"), req_str(r, "board"), req_str(r, "branch"),
+				req_str(r, "version"), NULL, NULL, "" };
+	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 	cJSON *o;
 
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	if (admin_body_stream(app, r, &t.sink, e) < 0 ||
-	    import_upload(app, tmp, req_str(r, "box"), req_str(r, "board"),
-			  req_str(r, "branch"), req_str(r, "version"), image, sizeof(image), e) < 0)
+	if (admin_body_stream(app, r, &sink, e) < 0)
 		return -1;
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "box", req_str(r, "box"));
-	cJSON_AddStringToObject(o, "image", image);
+	cJSON_AddStringToObject(o, "box", s.box);
+	cJSON_AddStringToObject(o, "image", s.image);
 	admin_json(w, 201, o);
 	return 0;
 }

@@ -118,3 +118,58 @@ def test_valid_input_still_served(adm, tmpdir_shared):
     r = b.post("/admin/images/delete", {"csrf": b.csrf("/admin/images"), "box": "ab",
                                         "image": "ab-pc-3"})
     assert r.status == 404
+
+
+def _tmp_files(d):
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+@pytest.mark.parametrize("how", ["api", "page"])
+def test_image_upload_is_written_once(adm, tmpdir_shared, how):
+    """An image upload streams from the request into the compressor: while
+    it is under way the box directory holds only the growing .img.zst
+    temporary, smaller than the raw bytes already sent, and var/tmp holds
+    no copy of the raw upload (issue 13, item 4)."""
+    import http.client
+    import uuid
+    from conftest import wait_until
+    nb, b, auth = adm
+    raw = open(make_raw_image(os.path.join(tmpdir_shared, "once.img"), size=4 << 20), "rb").read()
+    half = len(raw) // 2
+    if how == "api":
+        path, head, tail = "/admin/api/images?box=once&board=pc&version=1", b"", b""
+        headers = dict(auth)
+    else:
+        boundary = "----nb" + uuid.uuid4().hex
+        head = "".join("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                       % (boundary, k, v) for k, v in (("csrf", b.csrf("/admin/images")),
+                                                      ("box", "once"), ("board", "pc"),
+                                                      ("version", "1"))).encode()
+        head += ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.img\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode()
+        tail = ("\r\n--%s--\r\n" % boundary).encode()
+        path = "/admin/images"
+        headers = {"Content-Type": "multipart/form-data; boundary=" + boundary,
+                   "Cookie": "; ".join("%s=%s" % kv for kv in b.cookies.items())}
+    c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
+    c.putrequest("PUT" if how == "api" else "POST", path)
+    for k, v in headers.items():
+        c.putheader(k, v)
+    c.putheader("Content-Length", str(len(head) + len(raw) + len(tail)))
+    c.endheaders()
+    c.send(head + raw[:half])
+    box = os.path.join(nb.images, "once")
+    wait_until(lambda: any(n.startswith("once-pc-1.img.zst") for n in _tmp_files(box)),
+               "the compressed temporary in the box directory")
+    tmps = [n for n in _tmp_files(box) if n.startswith("once-pc-1.img.zst")]
+    assert len(tmps) == 1 and _tmp_files(box) == tmps, _tmp_files(box)
+    assert os.path.getsize(os.path.join(box, tmps[0])) < half
+    assert _tmp_files(os.path.join(nb.state, "tmp")) == []
+    c.send(raw[half:] + tail)
+    r = c.getresponse()
+    assert r.status in (201, 303), r.read()
+    c.close()
+    assert sorted(_tmp_files(box)) == ["once-pc-1.img.buildID", "once-pc-1.img.sha256",
+                                       "once-pc-1.img.zst"]
+    assert _tmp_files(os.path.join(nb.state, "tmp")) == []
+    assert nb.get("/list").body == b"once-pc-1\n" or b"once-pc-1" in nb.get("/list").body
