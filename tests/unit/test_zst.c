@@ -257,6 +257,38 @@ static void test_fd_read_failure(void **state)
 	sink_free(&s);
 }
 
+/* The pushed stream: pieces of any size, even none, make one frame of
+ * the whole; an output failure is said. */
+static void test_stream_pieces(void **state)
+{
+	size_t n = 200000, off = 0, step = 1;
+	unsigned char *data = make_data(n);
+	struct sink s = { 0 };
+	struct nb_err e;
+	struct zst_stream *z = zst_open(3, 0, sink_write, &s, &e);
+
+	(void)state;
+	assert_non_null(z);
+	assert_int_equal(zst_write(z, data, 0, &e), 0);
+	while (off < n) {
+		size_t k = n - off < step ? n - off : step;
+		assert_int_equal(zst_write(z, data + off, k, &e), 0);
+		off += k;
+		step = step * 3 + 1;
+	}
+	assert_int_equal(zst_finish(z, &e), 0);
+	zst_free(z);
+	assert_decompresses_to(&s, data, n);
+	sink_free(&s);
+	memset(&s, 0, sizeof(s));
+	s.fail = 1;
+	z = zst_open(1, 0, sink_write, &s, &e);
+	assert_int_equal(zst_write(z, data, n, &e) < 0 || zst_finish(z, &e) < 0, 1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	zst_free(z);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_fd_without_raw_callback),
 		cmocka_unit_test(test_fd_write_failure),
 		cmocka_unit_test(test_fd_read_failure),
+		cmocka_unit_test(test_stream_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
