@@ -61,8 +61,6 @@ struct admin_settings {
  * s->config is allocated: admin_settings_free() lets it go. */
 void admin_settings_read(const struct app *app, struct admin_settings *s);
 void admin_settings_free(struct admin_settings *s);
-/* s->device_overdue from its keys (admin_health_store.c). */
-void admin_health_settings_read(const struct app *app, struct admin_settings *s);
 
 struct admin {
 	struct admin_settings set;
@@ -84,12 +82,14 @@ int admin_is_admin(const struct admin *ad);
 int admin_csrf_ok(struct admin *ad, struct http_req *r);
 
 /*
- * The admin's typed handlers.  ADMIN_HANDLER(fn) declares fn_run(), the
+ * The admin's handlers.  ADMIN_HANDLER(fn) declares fn_run(), the
  * handler proper (0, or -1 with e), and fn(), the table's entry, which
  * runs it through admin_run(): the CSRF token of a state-changing form
  * (read after admin_before(), with the declared form fields) is checked
- * first, and an error is answered as the admin answers -- an error page,
- * or JSON on ADMIN_API routes -- where app_fail() would write plain text.
+ * first, and a handler's error is answered as the admin answers -- an
+ * error page, or JSON on ADMIN_API routes.  (What the router refuses
+ * before a handler runs is app_fail's: text on the pages, JSON under
+ * /admin/api/.)
  */
 int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
 	      route_run_fn fn);
@@ -162,7 +162,7 @@ void admin_throttle_fail(struct db *db, const char *key, long window);
 void admin_throttle_mark(struct db *db, const char *key);
 void admin_throttle_clear(struct db *db, const char *key);
 
-/* -- typed handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
+/* -- handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
 ADMIN_HANDLER(admin_root)		/* admin_login.c */
 ADMIN_HANDLER(admin_login_page)
 ADMIN_HANDLER(admin_login)

@@ -1,6 +1,7 @@
 /* admin.fcgi's per-process set-up, request authentication and page layout. */
 #include "admin.h"
 #include "../lib/auth.h"
+#include "../lib/fsutil.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
@@ -24,6 +25,9 @@ int admin_init(struct app *app, struct nb_err *e)
 		mkbox_settings_read(app, &ms);
 		snprintf(ad->images, sizeof(ad->images), "%s", ms.image_path);
 	}
+	/* an image upload killed half-way leaves its .img.zst temporary in
+	 * the box directory: collected at start like var/tmp's (app_main) */
+	mkbox_clean_tmp(ad->images, FS_TMP_GRACE);
 	mip_settings(app, &ad->mip);
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
 		nb_fail(e, NB_INTERNAL, "argon2 unavailable");

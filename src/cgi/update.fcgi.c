@@ -1,7 +1,7 @@
 /*
  * update.fcgi - mkbox image updates: GET /update/<box>/<image>[/<buildID>],
  * GET /update?name&board[&branch][&version][&build_id]
- * Handlers: src/mkbox/mkbox_http.c.
+ * Handlers: src/mkbox/mkbox_update.c.
  */
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"

@@ -310,14 +310,6 @@ static long long add_source(struct app *app, const struct source *src, const cha
 	return id;
 }
 
-void ddi_sw_settings_read(const struct app *app, struct ddi_sw_settings *s)
-{
-	s->max_image = (unsigned long long)conf_int(app->conf, "ddi.max_image");
-	s->fetch_timeout = (long)conf_int(app->conf, "ddi.fetch_timeout");
-	snprintf(s->rauc_sep, sizeof(s->rauc_sep), "%s",
-		 conf_str(app->conf, "ddi.rauc_revision_separator"));
-}
-
 long long ddi_software_add(struct app *app, const struct ddi_sw_settings *set,
 			   struct ddi_upload *u, const char *filename, const char *name,
 			   struct nb_err *e)

@@ -22,6 +22,7 @@
  * the two sums and the compressor between them. */
 struct mkbox_importer {
 	int dfd, fd;
+	char boxdir[PATH_MAX];		/* made by this import: removed if it fails, when empty */
 	char box[MKBOX_NAME_MAX + 1], image[MKBOX_NAME_MAX + 1];
 	char name[MKBOX_NAME_MAX + 16], tmp[NAME_MAX + 1];
 	struct hash_ctx raw, zst;
@@ -86,8 +87,9 @@ static int fail(struct nb_err *e, const char *box, const char *name, int errnum)
 }
 
 /* Opens (creating it) the box directory, never through a link: an import
- * must not write outside the image directory. */
-static int box_open(const struct mkbox_import *o, struct nb_err *e)
+ * must not write outside the image directory.  made receives its path
+ * when this call created it ("" otherwise). */
+static int box_open(const struct mkbox_import *o, char *made, size_t mn, struct nb_err *e)
 {
 	char dir[PATH_MAX];
 	struct stat st;
@@ -98,7 +100,10 @@ static int box_open(const struct mkbox_import *o, struct nb_err *e)
 	if (fs_mkdirs(o->image_path, 0755) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot create the image directory: %s",
 			       strerror(errno));
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	made[0] = '\0';
+	if (mkdir(dir, 0755) == 0)
+		snprintf(made, mn, "%s", dir);
+	else if (errno != EEXIST)
 		return nb_fail(e, fail_kind(errno), "box %s: %s", o->box, strerror(errno));
 	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
 		return nb_fail(e, NB_CONFLICT, "box %s is a symbolic link in the image directory: "
@@ -142,13 +147,17 @@ static int write_sums(int dfd, const char *box, const char *image, struct mkbox_
 	return write_small(dfd, box, image, ".img.buildID", text, e);
 }
 
-/* Lets im go; its temporary file too unless it was committed (fd -1). */
-static void importer_free(struct mkbox_importer *im)
+/* Lets im go; its temporary file too unless it was committed (fd -1),
+ * and a box directory it made for a build that failed (a refused upload
+ * changes nothing). */
+static void importer_free(struct mkbox_importer *im, int failed)
 {
 	if (im->fd >= 0) {
 		close(im->fd);
 		unlinkat(im->dfd, im->tmp, 0);
 	}
+	if (failed && im->boxdir[0])
+		rmdir(im->boxdir);	/* only when empty: never a build of another */
 	if (im->dfd >= 0)
 		close(im->dfd);
 	zst_free(im->z);
@@ -178,15 +187,15 @@ struct mkbox_importer *mkbox_import_begin(const struct mkbox_import *o, char *im
 	snprintf(im->box, sizeof(im->box), "%s", o->box);
 	snprintf(im->image, sizeof(im->image), "%s", image);
 	snprintf(im->name, sizeof(im->name), "%s.img.zst", image);
-	if ((im->dfd = box_open(o, e)) < 0 ||
+	if ((im->dfd = box_open(o, im->boxdir, sizeof(im->boxdir), e)) < 0 ||
 	    (im->fd = fs_tmp_openat(im->dfd, im->name, im->tmp, sizeof(im->tmp))) < 0) {
 		if (im->dfd >= 0)
 			fail(e, o->box, im->name, errno);
-		importer_free(im);
+		importer_free(im, 1);
 		return NULL;
 	}
 	if (!(im->z = zst_open(o->level, o->threads, on_out, im, e))) {
-		importer_free(im);
+		importer_free(im, 1);
 		return NULL;
 	}
 	return im;
@@ -207,7 +216,7 @@ int mkbox_import_end(struct mkbox_importer *im, int ok, struct nb_err *e)
 	int rc = -1;
 
 	if (!ok) {
-		importer_free(im);
+		importer_free(im, 1);
 		return -1;
 	}
 	if (zst_finish(im->z, e) < 0) {
@@ -222,7 +231,7 @@ int mkbox_import_end(struct mkbox_importer *im, int ok, struct nb_err *e)
 				im->total >> 20);
 		rc = write_sums(im->dfd, im->box, im->image, im, e);
 	}
-	importer_free(im);
+	importer_free(im, rc < 0);
 	return rc;
 }
 

@@ -7,21 +7,15 @@ import os
 
 import pytest
 
-from admin_client import Browser
 from conftest import make_raw_image
+from test_admin_ddi import adm, token  # noqa: F401 (adm is the fixture api builds on)
 
 
 @pytest.fixture
-def adm(make_nb):
-    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1"})
-    nb.ctl("init")
-    nb.ctl("user", "first-admin")
-    nb.start()
-    b = Browser(nb.port)
-    b.login("admin", "admin-pass-1")
-    r = b.post("/admin/tokens", {"csrf": b.csrf(), "name": "t"})
-    tok = r.text.split('<code id="new-token">')[1].split("</code>")[0]
-    return nb, b, {"Authorization": "Bearer " + tok}
+def api(adm):
+    """The admin test set-up (test_admin_ddi.adm) with an API token."""
+    nb, b = adm
+    return nb, b, token(b)
 
 
 def json_error(r):
@@ -29,8 +23,8 @@ def json_error(r):
     return json.loads(r.body)["error"]
 
 
-def test_router_refusals_are_json_under_api(adm):
-    nb, b, auth = adm
+def test_router_refusals_are_json_under_api(api):
+    nb, b, auth = api
     r = b.request("GET", "/admin/api/no-such-thing", headers=auth)
     assert r.status == 404 and json_error(r) == "not found"
     r = b.request("DELETE", "/admin/api/whoami", headers=auth)
@@ -67,8 +61,8 @@ def test_router_refusals_are_json_under_api(adm):
     ("GET", "/admin/api/devices?page=0", "page"),
     ("GET", "/admin/api/devices?after=x", "after"),
 ])
-def test_api_input_is_declared(adm, method, path, field):
-    nb, b, auth = adm
+def test_api_input_is_declared(api, method, path, field):
+    nb, b, auth = api
     r = b.request(method, path, None if method == "GET" else b"x" * 16, auth)
     assert r.status == 400 and json_error(r).split(":")[0] in (
         "invalid " + field, "missing " + field), (path, r.body)
@@ -91,8 +85,8 @@ def test_api_input_is_declared(adm, method, path, field):
     ("/admin/images/delete", {"box": "../etc", "image": "x"}, "box"),
     ("/admin/software/url", {"name": "n"}, "url"),
 ])
-def test_page_input_is_declared(adm, path, fields, field):
-    nb, b, auth = adm
+def test_page_input_is_declared(api, path, fields, field):
+    nb, b, auth = api
     if fields is None:
         r = b.get(path)
     else:
@@ -101,8 +95,8 @@ def test_page_input_is_declared(adm, path, fields, field):
         "invalid %s\n" % field, "missing %s\n" % field, "invalid " + field), (path, r.text)
 
 
-def test_valid_input_still_served(adm, tmpdir_shared):
-    nb, b, auth = adm
+def test_valid_input_still_served(api, tmpdir_shared):
+    nb, b, auth = api
     raw = make_raw_image(os.path.join(tmpdir_shared, "ok.img"), size=65536)
     r = b.request("PUT", "/admin/api/images?box=ab&board=pc&branch=&version=3",
                   open(raw, "rb").read(), auth)
@@ -125,7 +119,7 @@ def _tmp_files(d):
 
 
 @pytest.mark.parametrize("how", ["api", "page"])
-def test_image_upload_is_written_once(adm, tmpdir_shared, how):
+def test_image_upload_is_written_once(api, tmpdir_shared, how):
     """An image upload streams from the request into the compressor: while
     it is under way the box directory holds only the growing .img.zst
     temporary, smaller than the raw bytes already sent, and var/tmp holds
@@ -133,7 +127,7 @@ def test_image_upload_is_written_once(adm, tmpdir_shared, how):
     import http.client
     import uuid
     from conftest import wait_until
-    nb, b, auth = adm
+    nb, b, auth = api
     raw = open(make_raw_image(os.path.join(tmpdir_shared, "once.img"), size=4 << 20), "rb").read()
     half = len(raw) // 2
     if how == "api":
