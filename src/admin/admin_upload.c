@@ -202,9 +202,9 @@ int admin_tmp_open(struct app *app, char *tmp, size_t n)
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	int dfd, fd;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", app->var_dir) >= sizeof(dir) ||
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", app->set.var_dir) >= sizeof(dir) ||
 	    fs_mkdirs(dir, 0755) < 0 ||
-	    (dfd = fs_open_beneath(app->var_dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0)
+	    (dfd = fs_open_beneath(app->set.var_dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0)
 		return -1;
 	fd = fs_tmp_openat(dfd, "upload", name, sizeof(name));
 	if (fd >= 0 && (size_t)snprintf(tmp, n, "%s/%s", dir, name) >= n) {

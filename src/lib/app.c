@@ -26,9 +26,8 @@ int app_open(struct app *app, const char *program,
 	if (conf_load(spec->keys, &app->conf, e) < 0)
 		return -1;
 	app_settings_read(app->conf, &app->set);
-	snprintf(app->var_dir, sizeof(app->var_dir), "%s", s->var_dir);
-	if (fs_mkdirs(app->var_dir, 0755) < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", app->var_dir, strerror(errno));
+	if (fs_mkdirs(app->set.var_dir, 0755) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", app->set.var_dir, strerror(errno));
 		goto fail;
 	}
 	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db, e) < 0)
@@ -368,7 +367,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		 * each long-lived program collects those untouched for
 		 * FS_TMP_GRACE when it starts (a live writer keeps its file's
 		 * mtime fresh); nestboxctl gc does the same on demand */
-		fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE);
+		fs_clean_tmp(app.set.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE);
 		blob_clean_tmp(&app.blobs, FS_TMP_GRACE);
 		memset(&sa, 0, sizeof(sa));
 		/* SA_RESTART: a signal must not break the request being served;

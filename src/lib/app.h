@@ -89,7 +89,6 @@ struct app {
 	struct conf *conf;
 	struct db *db;
 	struct blob_store blobs;
-	char var_dir[4096];	/* = set.var_dir (kept: many callers) */
 	struct app_settings set;
 	void *domain;		/* the domain's own per-process state and settings */
 };

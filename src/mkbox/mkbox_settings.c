@@ -14,7 +14,7 @@ void mkbox_settings_read(const struct app *app, struct mkbox_settings *s)
 	if (*p)
 		snprintf(s->image_path, sizeof(s->image_path), "%s", p);
 	else if ((size_t)snprintf(s->image_path, sizeof(s->image_path), "%s/images",
-				  app->var_dir) >= sizeof(s->image_path))
+				  app->set.var_dir) >= sizeof(s->image_path))
 		s->image_path[0] = '\0';	/* cannot happen: var_dir is shorter */
 	s->xsendfile = app->set.xsendfile;
 	s->zstd_level = (int)conf_int(app->conf, "mkbox.zstd_level");

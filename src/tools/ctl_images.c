@@ -197,7 +197,7 @@ int cmd_gc(int argc, char **argv)
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
 	tmps += mkbox_clean_tmp(ms.image_path, g.grace);
 	/* admin uploads a killed program left behind */
-	tmps += fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", g.grace);
+	tmps += fs_clean_tmp(app.set.var_dir, "tmp", "upload.tmp.", g.grace);
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files removed\n",
 	       rows < 0 ? 0 : rows, g.removed, g.freed, tmps);
 	app_close(&app);

@@ -99,7 +99,7 @@ int cmd_init(int argc, char **argv)
 		return 1;
 	}
 	printf("nestbox: state in %s\n  config:   %s\n  database: %s (schema %d)\n"
-	       "  blobs:    %s\n  images:   %s\n", app.var_dir,
+	       "  blobs:    %s\n  images:   %s\n", app.set.var_dir,
 	       *conf_file(app.conf) ? conf_file(app.conf) : "(none found, defaults)",
 	       app.set.db_path, db_version(app.db), app.blobs.dir, ms.image_path);
 	app_close(&app);
