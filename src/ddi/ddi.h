@@ -83,6 +83,9 @@ long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *se
  * NB_CONFLICT (an action, rollout or device assignment names it) or
  * NB_UNAVAILABLE (database busy). */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
+/* gc: 1 while a blob (its sha256 in hex) is software of the repository,
+ * or when the store cannot say (a blob is never removed on a doubt). */
+int ddi_software_blob_known(struct app *app, const char *sha256);
 
 /* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {

@@ -1,5 +1,6 @@
 /* nestboxctl image import, image list, gc */
 #include "ctl.h"
+#include "../ddi/ddi.h"
 #include "../lib/fsutil.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
@@ -133,20 +134,6 @@ int cmd_image_list(int argc, char **argv)
 	return rc < 0;
 }
 
-/* gc: 1 while a blob is an image of the software repository. */
-static int software_known(struct app *app, const char *hex)
-{
-	struct db_stmt *st = db_stmt(app->db, "SELECT 1 FROM ddi_software WHERE sha256=?");
-	int rc;
-
-	if (!st)
-		return 1;	/* when unsure, keep */
-	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	rc = db_step(st);
-	db_reset(st);
-	return rc != DB_DONE;
-}
-
 struct gc_ctx {
 	struct app *app;
 	long grace;
@@ -160,7 +147,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 	struct gc_ctx *g = p;
 
 	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
-	    software_known(g->app, hex) || ota_blob_known(g->app, hex) ||
+	    ddi_software_blob_known(g->app, hex) || ota_blob_known(g->app, hex) ||
 	    pypi_blob_used(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
