@@ -15,6 +15,7 @@
 
 #include "../lib/app.h"
 #include "../lib/tmpl.h"
+#include "../ddi/ddi.h"
 #include "../mip/mip.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
@@ -51,6 +52,7 @@ struct admin_settings {
 	int rollout_max_failures;	/* ddi.rollout_max_failures */
 	int rollout_max_failure_rate;	/* ddi.rollout_max_failure_rate */
 	long device_overdue;		/* admin.device_overdue, or 3 x ddi.poll_time, s */
+	struct ddi_sw_settings software;	/* ddi.max_image, ... (ddi_sw_settings_read) */
 	const char *config_file;	/* the settings page: the file read, or "" */
 	cJSON *config;			/* [{"name","value"}], secrets masked */
 };
@@ -59,8 +61,6 @@ struct admin_settings {
  * s->config is allocated: admin_settings_free() lets it go. */
 void admin_settings_read(const struct app *app, struct admin_settings *s);
 void admin_settings_free(struct admin_settings *s);
-/* s->device_overdue from its keys (admin_health_store.c). */
-void admin_health_settings_read(const struct app *app, struct admin_settings *s);
 
 struct admin {
 	struct admin_settings set;
@@ -72,10 +72,9 @@ struct admin {
 	struct admin_user user;
 	int authed, via_token;
 	char csrf[65];
-	char upload_name[256];	/* the file part's name, set by admin_upload_receive() */
 };
 
-int admin_init(struct app *app, char *err, size_t errlen);
+int admin_init(struct app *app, struct nb_err *e);
 void admin_fini(struct app *app);
 int admin_before(struct app *app, struct http_req *r, struct http_resp *w);
 int admin_is_admin(const struct admin *ad);
@@ -83,12 +82,14 @@ int admin_is_admin(const struct admin *ad);
 int admin_csrf_ok(struct admin *ad, struct http_req *r);
 
 /*
- * The admin's typed handlers.  ADMIN_HANDLER(fn) declares fn_run(), the
+ * The admin's handlers.  ADMIN_HANDLER(fn) declares fn_run(), the
  * handler proper (0, or -1 with e), and fn(), the table's entry, which
  * runs it through admin_run(): the CSRF token of a state-changing form
  * (read after admin_before(), with the declared form fields) is checked
- * first, and an error is answered as the admin answers -- an error page,
- * or JSON on ADMIN_API routes -- where app_fail() would write plain text.
+ * first, and a handler's error is answered as the admin answers -- an
+ * error page, or JSON on ADMIN_API routes.  (What the router refuses
+ * before a handler runs is app_fail's: text on the pages, JSON under
+ * /admin/api/.)
  */
 int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
 	      route_run_fn fn);
@@ -109,20 +110,9 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *msg);
 void admin_json(struct http_resp *w, int status, cJSON *data);
 
-/*
- * Receives a multipart form: the named text fields into val, the "file"
- * part into a new temporary file tmp (the caller removes it) and its
- * file name into ad->upload_name.  With an API token no CSRF field is
- * needed; with a session it must come before the file.  Returns 0,
- * or an HTTP status with *why (and no temporary file left).
- */
-int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,
-			 int n, char (*val)[ADMIN_FIELD_MAX + 1], char *tmp, size_t tmplen,
-			 const char **why);
+/* A new temporary file <var_dir>/tmp/upload.tmp.* (its path into tmp):
+ * the fd, or -1 (admin_upload.c). */
 int admin_tmp_open(struct app *app, char *tmp, size_t n);
-/* Receives a raw request body into a new temporary file; 0 or an HTTP status. */
-int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tmplen,
-		       char *err, size_t errlen);
 
 /* the user name rule: letters, digits, . _ - @, 1..64 bytes */
 int admin_name_ok(const char *s);
@@ -172,7 +162,7 @@ void admin_throttle_fail(struct db *db, const char *key, long window);
 void admin_throttle_mark(struct db *db, const char *key);
 void admin_throttle_clear(struct db *db, const char *key);
 
-/* -- typed handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
+/* -- handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
 ADMIN_HANDLER(admin_root)		/* admin_login.c */
 ADMIN_HANDLER(admin_login_page)
 ADMIN_HANDLER(admin_login)
@@ -212,18 +202,34 @@ int admin_token_name_valid(const struct app *app, const struct req_field *f, con
 #define ADMIN_ROLE_ADMIN 1
 extern const char *const admin_roles[];
 
-/* -- handlers not yet typed -- */
-void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_mip(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_mip_refresh(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_mip_evict(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_mip_packages(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_image_upload)	/* admin_images.c */
+ADMIN_HANDLER(admin_image_delete)
+ADMIN_HANDLER(admin_api_images)
+ADMIN_HANDLER(admin_api_image_upload)
+ADMIN_HANDLER(admin_api_image_delete)
+ADMIN_HANDLER(admin_mip)		/* admin_mip.c */
+ADMIN_HANDLER(admin_mip_publish)
+ADMIN_HANDLER(admin_mip_refresh)
+ADMIN_HANDLER(admin_mip_evict)
+ADMIN_HANDLER(admin_api_mip_packages)
+ADMIN_HANDLER(admin_api_mip_publish)
+
+/* ?file= of a mip package body: one .py source file's name (no '/'),
+ * published under it (admin_mip.c). */
+int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e);
+
+/* A whole decimal number within arg's bounds (a struct admin_range), its
+ * value in out->i; the rule is said in e ("invalid percent: 1 to 100"). */
+struct admin_range {
+	long long lo, hi;
+};
+int admin_range_valid(const struct app *app, const struct req_field *f, const char *raw,
+		      struct req_value *out, struct nb_err *e);
+extern const struct admin_range admin_percent;		/* 1..100 */
+extern const struct admin_range admin_rate;		/* 0..100 */
+extern const struct admin_range admin_failures;	/* 0..10^9 */
+extern const struct admin_range admin_page_range;	/* 1..10^6 */
 
 /* admin.page_size, kept within 1..1000. */
 long admin_page_size(struct app *app);

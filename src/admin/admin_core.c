@@ -1,30 +1,36 @@
 /* admin.fcgi's per-process set-up, request authentication and page layout. */
 #include "admin.h"
 #include "../lib/auth.h"
+#include "../lib/fsutil.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int admin_init(struct app *app, char *err, size_t errlen)
+int admin_init(struct app *app, struct nb_err *e)
 {
 	struct admin *ad = calloc(1, sizeof(*ad));
 
-	if (!ad) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!ad)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	admin_settings_read(app, &ad->set);
-	if (tmpl_load_dir(&ad->tmpl, ad->set.templates, err, errlen) < 0) {
+	if (tmpl_load_dir(&ad->tmpl, ad->set.templates, e) < 0) {
 		admin_settings_free(&ad->set);
 		free(ad);
 		return -1;
 	}
-	mkbox_image_path(app, ad->images, sizeof(ad->images));
+	{
+		struct mkbox_settings ms;	/* the image directory, as list.fcgi reads it */
+		mkbox_settings_read(app, &ms);
+		snprintf(ad->images, sizeof(ad->images), "%s", ms.image_path);
+	}
+	/* an image upload killed half-way leaves its .img.zst temporary in
+	 * the box directory: collected at start like var/tmp's (app_main) */
+	mkbox_clean_tmp(ad->images, FS_TMP_GRACE);
 	mip_settings(app, &ad->mip);
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
-		snprintf(err, errlen, "argon2 unavailable");
+		nb_fail(e, NB_INTERNAL, "argon2 unavailable");
 		tmpl_free(ad->tmpl);
 		admin_settings_free(&ad->set);
 		free(ad);
@@ -102,7 +108,7 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *tmpl, const char *title, cJSON *data)
 {
 	struct admin *ad = app->domain;
-	char err[256];
+	struct nb_err e;
 	cJSON *u;
 
 	cJSON_AddStringToObject(data, "title", title);
@@ -116,11 +122,11 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 	if (r->route && r->route->name)
 		cJSON_AddBoolToObject(data, arena_printf(r->a, "nav%s", r->route->name), 1);
 	w->body.len = 0;
-	if (tmpl_render(ad->tmpl, tmpl, data, &w->body, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, err);
+	if (tmpl_render(ad->tmpl, tmpl, data, &w->body, &e) < 0) {
+		fprintf(stderr, "nestbox[admin]: template %s: %s\n", tmpl, e.msg);
 		cJSON_Delete(data);
 		/* a broken template is our bug, but the answer stays clean */
-		app_error(app, w, 500, "page template error");
+		app_fail(app, r, w, &(struct nb_err){ NB_INTERNAL, "page template error" });
 		return;
 	}
 	cJSON_Delete(data);
@@ -159,16 +165,13 @@ static int changes_state(const struct http_req *r)
 	return strcmp(r->method, "GET") && strcmp(r->method, "HEAD");
 }
 
-/* The "csrf" form field of a typed route that declares it (an untyped
- * route's form, until every route is typed); NULL when there is none. */
+/* The "csrf" form field of a route that declares it; NULL when there is none. */
 static const char *form_csrf(const struct http_req *r)
 {
 	const struct route_typed *t = route_typed(r->route);
 	const struct req_field *f;
 
-	if (!t)
-		return query_get(&r->form, "csrf");
-	for (f = t->input; f && f->name; f++)
+	for (f = t ? t->input : NULL; f && f->name; f++)
 		if (f->src == REQ_FORM && strcmp(f->name, "csrf") == 0)
 			return req_str(r, "csrf");
 	return NULL;
@@ -188,7 +191,6 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	unsigned flags = r->route->flags;
-	int st;
 
 	memset(&ad->user, 0, sizeof(ad->user));
 	ad->authed = ad->via_token = 0;
@@ -205,21 +207,6 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 						      r->raw_path));
 		}
 		return 1;
-	}
-	/* multipart uploads carry their token in the form: their handler
-	 * checks it; a typed route's form is read after this hook, so
-	 * admin_run() checks its token */
-	if (changes_state(r) && !ad->via_token && !(flags & ADMIN_OWN_CSRF) &&
-	    !route_typed(r->route)) {
-		st = http_read_form(r, app->set.max_body);
-		if (st) {
-			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
-			return 1;
-		}
-		if (!admin_csrf_ok(ad, r)) {
-			admin_fail(app, r, w, 403, CSRF_REFUSED);
-			return 1;
-		}
 	}
 	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
@@ -248,21 +235,14 @@ long admin_page_size(struct app *app)
 	return ((struct admin *)app->domain)->set.page_size;
 }
 
-/* The page number of a route not yet typed (images, software, mip pages). */
-static long long untyped_page(struct http_req *r, const char *param)
-{
-	const char *p = query_get(&r->query, param);
-
-	return p ? atoll(p) : 1;
-}
-
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n)
 {
 	struct admin *ad = app->domain;
 	long per = ad->set.page_size;
 	long pages = n > 0 ? (n + per - 1) / per : 1;
-	long long page = route_typed(r->route) ? req_int(r, param, 1) : untyped_page(r, param);
+	/* a page shown after a failed form (which has no page field) is the first */
+	long long page = req_has(r, param) ? req_int(r, param, 1) : 1;
 	char key[64];
 
 	if (page < 1)

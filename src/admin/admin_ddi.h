@@ -78,7 +78,11 @@ long long admin_feed_rollout_devices(struct app *app, const char *feed);
 /* "2026-11-23 13:05:00" (UTC), or "" for 0. */
 
 /* -- handlers -- */
-void admin_devices(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_devices)		/* admin_devices.c */
+ADMIN_HANDLER(admin_api_devices)
+/* the list's ?seen= words (hour, day, old, never) and ?dir= (asc, desc) */
+extern const char *const admin_seen_words[];
+extern const char *const admin_dir_words[];
 /* admin_device.c: one device (typed: ADMIN_HANDLER, admin.h) */
 ADMIN_HANDLER(admin_device)
 ADMIN_HANDLER(admin_device_mode)
@@ -87,31 +91,45 @@ ADMIN_HANDLER(admin_device_force)
 ADMIN_HANDLER(admin_device_cancel)
 ADMIN_HANDLER(admin_device_delete)
 ADMIN_HANDLER(admin_api_device)
+/* GET /admin/api/devices/:cid?tenant=: the controller id by ddi.h's rule
+ * (ddi_controller_id_ok), a tenant of 1..DDI_FEED_MAX bytes without
+ * control characters; each refusal says the rule. */
+int admin_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
+		    struct req_value *out, struct nb_err *e);
+int admin_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
 /* admin_device_bulk.c: POST /admin/devices/bulk */
 ADMIN_HANDLER(admin_devices_bulk)
 /* its action words (req_v_enum): the index is an enum ddi_bulk_op */
 extern const char *const admin_bulk_ops[];
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */
 ADMIN_HANDLER(admin_device_labels)
-void admin_software(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_software_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_rollouts(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_devices(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_software(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_software_add(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_software_url(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_software_delete(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_rollouts(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w);
-void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w);
+ADMIN_HANDLER(admin_software)		/* admin_software.c */
+ADMIN_HANDLER(admin_software_upload)
+ADMIN_HANDLER(admin_software_url)
+ADMIN_HANDLER(admin_software_delete)
+ADMIN_HANDLER(admin_api_software)
+ADMIN_HANDLER(admin_api_software_add)
+ADMIN_HANDLER(admin_api_software_url)
+ADMIN_HANDLER(admin_api_software_delete)
+/* What a software row holds (struct ddi_software): refused, never cut. */
+#define ADMIN_SW_NAME_MAX 255
+#define ADMIN_SW_URL_MAX 1023
+/* An artifact's file name, which goes into device download URLs: 1..200
+ * letters, digits or . _ + ~ -, not first '.'. */
+int admin_file_name_ok(const char *s);
+int admin_file_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			  struct req_value *out, struct nb_err *e);
+ADMIN_HANDLER(admin_rollouts)		/* admin_rollouts.c */
+ADMIN_HANDLER(admin_rollout_create)
+ADMIN_HANDLER(admin_rollout_pause)
+ADMIN_HANDLER(admin_rollout_resume)
+ADMIN_HANDLER(admin_rollout_stage)
+ADMIN_HANDLER(admin_api_rollouts)
+ADMIN_HANDLER(admin_api_rollout_create)
+ADMIN_HANDLER(admin_api_rollout_pause)
+ADMIN_HANDLER(admin_api_rollout_resume)
+ADMIN_HANDLER(admin_api_rollout_stage)
 
 /* the dashboard's device counts */
 void admin_ddi_dashboard(struct app *app, cJSON *d);

@@ -17,21 +17,26 @@ static const char *const seen_opts[][2] = {
 	{ "old", "not for a day" }, { "never", "never" },
 };
 
-/* The query string without the keys in skip (and a flash), re-encoded: links keep the rest. */
+const char *const admin_seen_words[] = { "hour", "day", "old", "never", NULL };
+const char *const admin_dir_words[] = { "asc", "desc", NULL };
+
+/* The search's checked query fields without the keys in skip (and a
+ * flash), re-encoded in their declared order: links keep the rest. */
 static const char *query_without(struct http_req *r, const char *const *skip)
 {
-	const struct query *q = &r->query;
+	const struct req_field *f = route_typed(r->route)->input;
 	struct buf b;
-	int i, k, drop;
+	int k, drop;
 
 	buf_init(&b, r->a);
-	for (i = 0; i < q->n; i++) {
-		for (k = 0, drop = !strcmp(q->v[i].key, "done") || !*q->v[i].val; skip[k]; k++)
-			drop |= !strcmp(q->v[i].key, skip[k]);
-		if (drop)
+	for (; f->name; f++) {
+		const char *v = req_has(r, f->name) ? req_str(r, f->name) : NULL;
+		for (k = 0, drop = !v || !*v || !strcmp(f->name, "done"); skip[k]; k++)
+			drop |= !strcmp(f->name, skip[k]);
+		if (drop || f->src != REQ_QUERY)
 			continue;
-		buf_printf(&b, "%s=", q->v[i].key);
-		buf_add_qenc(&b, q->v[i].val);
+		buf_printf(&b, "%s=", f->name);
+		buf_add_qenc(&b, v);
 		buf_addc(&b, '&');
 	}
 	return buf_cstr(&b);
@@ -81,40 +86,36 @@ struct dev_query {
 	long page;			/* 1-based */
 };
 
-static int word_index(const char *const *words, const char *w)
+/* The checked text of a list filter, NULL when absent. */
+static const char *filter(struct http_req *r, const char *name)
 {
-	int i;
-
-	for (i = 0; words[i]; i++)
-		if (!strcmp(words[i], w))
-			return i;
-	return -1;
+	return req_has(r, name) ? req_str(r, name) : NULL;
 }
 
-/* 0, or -1 with *err for the 400. */
-static int dev_query_parse(struct app *app, struct http_req *r, struct dev_query *dq,
-			   const char **err)
+/* The search from the route's checked fields (devices_in, api_devices_in
+ * in admin.fcgi.c); 0, or -1 with e. */
+static int dev_query_read(struct app *app, struct http_req *r, struct dev_query *dq,
+			  struct nb_err *e)
 {
-	const char *q = query_get(&r->query, "q"), *sort = query_get(&r->query, "sort");
-	const char *dir = query_get(&r->query, "dir"), *page = query_get(&r->query, "page");
+	/* the filters as admin_dev_filter_parse takes them (and the fuzz target drives it) */
+	static const char *const keys[] = { "state", "feed", "model", "version", "seen", "after" };
+	struct query_pair pairs[6];
+	struct query fq = { pairs, 0 };
+	const char *q = filter(r, "q"), *err;
 	long per = admin_page_size(app);
-	int k = 0;
+	size_t i;
 
 	memset(dq, 0, sizeof(*dq));
-	if (admin_dev_filter_parse(&r->query, (long long)time(NULL), &dq->f, err) < 0)
-		return -1;
-	if (q && *q && !admin_label_ok(q, 255))
-		return *err = "q is at most 255 bytes without control characters", -1;
-	if (sort && *sort && (k = word_index(ddi_sort_words, sort)) < 0)
-		return *err = "sort must be id, cid, name, state, version, model, feed, mode or seen", -1;
-	if (dir && *dir && strcmp(dir, "asc") && strcmp(dir, "desc"))
-		return *err = "dir must be asc or desc", -1;
-	dq->page = 1;
-	if (page && *page && admin_int(page, 1, 1000000L, &dq->page) < 0)
-		return *err = "page must be a number from 1", -1;
-	dq->s = (struct ddi_search){ q && *q ? q : NULL, dq->f.state, dq->f.feed, dq->f.model,
-		dq->f.version, dq->f.seen_lo, dq->f.seen_hi, dq->f.after, (enum ddi_sort)k,
-		dir && !strcmp(dir, "desc"), (dq->page - 1) * per, per + 1 };
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (filter(r, keys[i]))
+			pairs[fq.n++] = (struct query_pair){ keys[i], filter(r, keys[i]) };
+	if (admin_dev_filter_parse(&fq, (long long)time(NULL), &dq->f, &err) < 0)
+		return nb_fail(e, NB_INVALID, "%s", err);
+	dq->page = (long)req_int(r, "page", 1);
+	dq->s = (struct ddi_search){ q, dq->f.state, dq->f.feed, dq->f.model,
+		dq->f.version, dq->f.seen_lo, dq->f.seen_hi, dq->f.after,
+		(enum ddi_sort)req_int(r, "sort", 0), req_int(r, "dir", 0) == 1,
+		(dq->page - 1) * per, per + 1 };
 	return 0;
 }
 
@@ -217,24 +218,20 @@ static void pager(struct http_req *r, const struct dev_query *dq, cJSON *d, long
 								dq->page + 1));
 }
 
-void admin_devices(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_devices_run(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e)
 {
 	struct dev_query dq;
-	struct nb_err e;
-	const char *err;
 	long long total, last;
 	cJSON *d, *counts;
 	int more;
 
-	if (dev_query_parse(app, r, &dq, &err) < 0) {
-		admin_fail(app, r, w, 400, err);
-		return;
-	}
+	if (dev_query_read(app, r, &dq, e) < 0)
+		return -1;
 	d = cJSON_CreateObject();
-	if (dev_rows(app, r, &dq, d, &more, &last, &e) < 0) {
+	if (dev_rows(app, r, &dq, d, &more, &last, e) < 0) {
 		cJSON_Delete(d);
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
+		return -1;
 	}
 	pager(r, &dq, d, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "devices")), more);
 	counts = admin_dev_state_counts(app, &total);
@@ -250,9 +247,10 @@ void admin_devices(struct app *app, struct http_req *r, struct http_resp *w)
 	echo(d, "feed", dq.f.feed);
 	echo(d, "model", dq.f.model);
 	echo(d, "version", dq.f.version);
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "devices", "Devices", d);
+	return 0;
 }
 
 /*
@@ -260,33 +258,30 @@ void admin_devices(struct app *app, struct http_req *r, struct http_resp *w)
  * "next_after" (the last id) when sorted by id and more follow, for keyset
  * paging with ?after=; ?counts=1 adds the counts by state.
  */
-void admin_api_devices(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_devices_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
 	struct dev_query dq;
-	struct nb_err e;
-	const char *err;
 	long long total, last;
 	cJSON *o;
 	int more;
 
-	if (dev_query_parse(app, r, &dq, &err) < 0) {
-		admin_fail(app, r, w, 400, err);
-		return;
-	}
+	if (dev_query_read(app, r, &dq, e) < 0)
+		return -1;
 	o = cJSON_CreateObject();
-	if (dev_rows(app, r, &dq, o, &more, &last, &e) < 0) {
+	if (dev_rows(app, r, &dq, o, &more, &last, e) < 0) {
 		cJSON_Delete(o);
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
+		return -1;
 	}
 	cJSON_AddNumberToObject(o, "page", (double)dq.page);
 	if (more && dq.s.sort == DDI_SORT_ID && !dq.s.desc)
 		cJSON_AddNumberToObject(o, "next_after", (double)last);
-	if (query_get(&r->query, "counts")) {
+	if (req_has(r, "counts")) {
 		cJSON_AddItemToObject(o, "states", admin_dev_state_counts(app, &total));
 		cJSON_AddNumberToObject(o, "total", (double)total);
 	}
 	admin_json(w, 200, o);
+	return 0;
 }
 
 

@@ -9,20 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void admin_health_settings_read(const struct app *app, struct admin_settings *s)
-{
-	int h = 0, m = 5, sec = 0;
-
-	s->device_overdue = (long)conf_int(app->conf, "admin.device_overdue");
-	if (s->device_overdue > 0)
-		return;
-	/* ddi_settings_read refuses a poll time that is not HH:MM:SS at start */
-	sscanf(conf_str(app->conf, "ddi.poll_time"), "%d:%d:%d", &h, &m, &sec);
-	s->device_overdue = 3L * (h * 3600L + m * 60L + sec);
-	if (s->device_overdue < 60)
-		s->device_overdue = 60;
-}
-
 static const char *text(struct db_stmt *st, int i)
 {
 	const unsigned char *s = db_column_text(st, i);

@@ -1,4 +1,5 @@
-/* The image catalogue: list, upload (streamed), delete; pages and API. */
+/* The image catalogue: list, upload (streamed straight into the
+ * compressor, mkbox_import_begin), delete; pages and API. */
 #include "admin.h"
 #include "admin_upload.h"
 #include "../lib/auth.h"
@@ -69,105 +70,128 @@ int admin_images_run(struct app *app, struct http_req *r, struct http_resp *w, s
 	return 0;
 }
 
-/* Compresses and publishes an uploaded raw image; removes the temp file.
- * 0, or -1 with e as mkbox_image_import says. */
-static int import_upload(struct app *app, const char *tmp, const char *box,
-			 const char *board, const char *branch, const char *version,
-			 char *image, size_t n, struct nb_err *e)
+/*
+ * The upload's sink: the raw bytes go from the request straight into the
+ * compressor and the sums of mkbox_import_begin (no temporary copy of the
+ * raw image).  The names are known when the file starts: the form's fields
+ * before it, or the API's query.
+ */
+struct image_sink {
+	struct app *app;
+	const char *box, *board, *branch, *version;
+	char (*val)[ADMIN_FIELD_MAX + 1];	/* the form's fields, or NULL */
+	struct mkbox_importer *im;
+	char image[512];
+};
+
+static int image_open(void *ctx, const char *filename, struct nb_err *e)
 {
-	struct admin *ad = app->domain;
+	struct image_sink *s = ctx;
+	struct admin *ad = s->app->domain;
 	struct mkbox_import o = {
-		.image_path = ad->images, .file = tmp, .label = "the upload",
-		.box = box, .board = board,
-		.branch = branch, .version = version,
-		.level = (int)conf_int(app->conf, "mkbox.zstd_level"),
+		.image_path = ad->images, .label = "the upload",
 		/* no zstd workers here: each one buffers megabytes, and the admin
 		 * program must stay small while it takes a large upload */
-		.threads = 0,
+		.level = ad->set.zstd_level, .threads = 0,
 	};
-	int rc;
 
-	rc = mkbox_image_import(&o, image, n, e);
-	unlink(tmp);
-	if (!rc)
-		mkbox_tar_precompute(app, ad->images, box, image);
-	return rc;
+	(void)filename;
+	if (s->val) {	/* a form: the fields sent before the file */
+		s->box = s->val[0], s->board = s->val[1];
+		s->branch = s->val[2], s->version = s->val[3];
+	}
+	o.box = s->box, o.board = s->board, o.branch = s->branch, o.version = s->version;
+	s->im = mkbox_import_begin(&o, s->image, sizeof(s->image), e);
+	return s->im ? 0 : -1;
+}
+
+static int image_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	return mkbox_import_write(((struct image_sink *)ctx)->im, p, n, e);
+}
+
+/* Publishes the image (its update tar composed for the boxes) or drops it. */
+static int image_close(void *ctx, int ok, struct nb_err *e)
+{
+	struct image_sink *s = ctx;
+	struct admin *ad = s->app->domain;
+
+	if (mkbox_import_end(s->im, ok, e) < 0)
+		return -1;
+	mkbox_tar_precompute(s->app, ad->images, s->box, s->image);
+	return 0;
 }
 
 static const char *const image_fields[] = { "box", "board", "branch", "version" };
 
-void admin_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
+/* POST /admin/images: a multipart form (its names, then the file). */
+int admin_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
-	char val[4][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX], image[512];
-	struct admin_tmp t;
-	struct nb_err e;
+	char val[4][ADMIN_FIELD_MAX + 1];
+	struct image_sink s = { .app = app, .val = val };
+	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	nb_err_clear(&e);
-	if (admin_form_stream(app, r, image_fields, 4, val, &t.sink, &e) < 0 ||
-	    import_upload(app, tmp, val[0], val[1], val[2], val[3], image, sizeof(image), &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
-	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", val[0], image));
+	if (admin_form_stream(app, r, image_fields, 4, val, &sink, e) < 0)
+		return -1;
+	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", s.box,
+				      s.image));
+	return 0;
 }
 
-void admin_image_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_image_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	const char *box = query_get(&r->form, "box"), *image = query_get(&r->form, "image");
+	const char *box = req_str(r, "box"), *image = req_str(r, "image");
 
-	if (!box || !image || mkbox_image_delete(ad->images, box, image) < 0) {
-		admin_fail(app, r, w, 404, "no such image");
-		return;
-	}
+	if (mkbox_image_delete(ad->images, box, image) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=deleted+%s%%2F%s", box, image));
+	return 0;
 }
 
-void admin_api_images(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_images_run(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	struct mkbox_entry *v;
 	size_t n = 0, i;
 	cJSON *arr = cJSON_CreateArray();
 
-	mkbox_catalog(r->a, ad->images, query_get(&r->query, "q"), &v, &n);
+	(void)e;
+	mkbox_catalog(r->a, ad->images, req_str(r, "q"), &v, &n);
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, entry_json(&v[i]));
 	admin_json(w, 200, arr);
+	return 0;
 }
 
 /* PUT or POST a raw image body: ?box=&board=[&branch=][&version=] */
-void admin_api_image_upload(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
-	const struct query *q = &r->query;
-	char tmp[PATH_MAX], image[512];
-	struct admin_tmp t;
-	struct nb_err e;
+	struct image_sink s = { app, req_str(r, "box"), req_str(r, "board"), req_str(r, "branch"),
+				req_str(r, "version"), NULL, NULL, "" };
+	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 	cJSON *o;
 
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	nb_err_clear(&e);
-	if (admin_body_stream(app, r, &t.sink, &e) < 0 ||
-	    import_upload(app, tmp, query_get(q, "box"), query_get(q, "board"),
-			  query_get(q, "branch"), query_get(q, "version"),
-			  image, sizeof(image), &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (admin_body_stream(app, r, &sink, e) < 0)
+		return -1;
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "box", query_get(q, "box"));
-	cJSON_AddStringToObject(o, "image", image);
+	cJSON_AddStringToObject(o, "box", s.box);
+	cJSON_AddStringToObject(o, "image", s.image);
 	admin_json(w, 201, o);
+	return 0;
 }
 
-void admin_api_image_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_image_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 
-	if (mkbox_image_delete(ad->images, http_param(r, "box"), http_param(r, "image")) < 0) {
-		admin_fail(app, r, w, 404, "no such image");
-		return;
-	}
+	if (mkbox_image_delete(ad->images, req_str(r, "box"), req_str(r, "image")) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
 	w->status = 204;
+	return 0;
 }

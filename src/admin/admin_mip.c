@@ -1,5 +1,6 @@
 /* The mip index's pages: packages, cache, upstream status; publish. */
 #include "admin.h"
+#include "admin_upload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +67,7 @@ static cJSON *upstreams(struct app *app, struct http_req *r)
 	return arr;
 }
 
-void admin_mip(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_mip_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
@@ -74,6 +75,7 @@ void admin_mip(struct app *app, struct http_req *r, struct http_resp *w)
 	long coff = admin_paginate(app, r, d, "cpage", "cached", (long)mip_cached_count(app));
 	struct mip_cache_use use = mip_cache_use(app);
 
+	(void)e;
 	cJSON_AddItemToObject(d, "hosted", hosted(app, r, admin_page_size(app), hoff));
 	cJSON_AddItemToObject(d, "cached", cached(app, r, admin_page_size(app), coff));
 	cJSON_AddItemToObject(d, "upstreams", upstreams(app, r));
@@ -86,101 +88,122 @@ void admin_mip(struct app *app, struct http_req *r, struct http_resp *w)
 		cJSON_AddStringToObject(d, "compiler", ad->mip.cc.version);
 	else
 		cJSON_AddStringToObject(d, "compiler_missing", ad->mip.cc.why);
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "mip", "MicroPython packages", d);
+	return 0;
 }
 
 static const char *const publish_fields[] = { "name", "version", "description" };
 
-void admin_mip_publish(struct app *app, struct http_req *r, struct http_resp *w)
+/* POST /admin/mip: a multipart form (name, version, description, file). */
+int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	char val[3][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX];
-	struct nb_err e = { 0 };
-	const char *why;
-	int st = admin_upload_receive(app, r, publish_fields, 3, val, tmp, sizeof(tmp), &why), rc;
+	struct admin_tmp t;
+	int rc;
 
-	if (st) {
-		admin_fail(app, r, w, st, why);
-		return;
-	}
-	rc = mip_publish(app, &ad->mip, tmp, val[0], val[1], val[2], &e);
+	admin_tmp_init(&t, app, tmp, sizeof(tmp));
+	if (admin_form_stream(app, r, publish_fields, 3, val, &t.sink, e) < 0)
+		return -1;
+	rc = mip_publish(app, &ad->mip, tmp, val[0], val[1], val[2], e);
 	unlink(tmp);
-	if (rc < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (rc < 0)
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/mip?done=published+%s+%s", val[0], val[1]));
+	return 0;
 }
 
-void admin_mip_refresh(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_mip_refresh_run(struct app *app, struct http_req *r, struct http_resp *w,
+			  struct nb_err *e)
 {
+	(void)r, (void)e;
 	mip_expire_all(app);
-	(void)r;
 	http_redirect(w, "/admin/mip?done=cached+packages+will+be+fetched+again");
+	return 0;
 }
 
-void admin_mip_evict(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_mip_evict_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
 {
 	long long freed = mip_evict(app, 0, NULL);
 
+	(void)e;
 	mip_expire_all(app);
 	http_redirect(w, arena_printf(r->a, "/admin/mip?done=evicted+%lld+bytes", freed));
+	return 0;
 }
 
-void admin_api_mip_packages(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_mip_packages_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
 	cJSON *o = cJSON_CreateObject();
 
+	(void)e;
 	cJSON_AddItemToObject(o, "hosted", hosted(app, r, admin_page_size(app), 0));
 	cJSON_AddItemToObject(o, "cached", cached(app, r, admin_page_size(app), 0));
 	admin_json(w, 200, o);
+	return 0;
 }
 
-/* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=] */
-void admin_api_mip_publish(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
+			 struct req_value *out, struct nb_err *e)
+{
+	size_t n = strlen(raw);
+
+	(void)app, (void)out;
+	if (n <= 3 || strcmp(raw + n - 3, ".py") || strchr(raw, '/') || !mip_dest_ok(raw))
+		return nb_fail(e, NB_INVALID, "invalid %s: one .py file's name", f->name);
+	return 0;
+}
+
+/* The body received into tmp, moved to <tmp>.d/<file> when a single
+ * source file is named (mip_publish publishes it under that name):
+ * the path to publish into path, or -1 with e (nothing left behind). */
+static int stage_body(struct app *app, struct http_req *r, char *tmp, size_t n, char *path,
+		      size_t pn, struct nb_err *e)
+{
+	struct admin_tmp t;
+	const char *file = req_str(r, "file");
+
+	admin_tmp_init(&t, app, tmp, n);
+	if (admin_body_stream(app, r, &t.sink, e) < 0)
+		return -1;
+	snprintf(path, pn, "%s", tmp);
+	if (!file)
+		return 0;
+	if ((size_t)snprintf(path, pn, "%s.d/%s", tmp, file) >= pn ||
+	    mkdir(arena_printf(r->a, "%s.d", tmp), 0700) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
+		rmdir(arena_printf(r->a, "%s.d", tmp));
+		return nb_fail(e, NB_UNAVAILABLE, "cannot stage the upload");
+	}
+	return 0;
+}
+
+/* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
+int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	const struct query *q = &r->query;
-	const char *name = query_get(q, "name"), *version = query_get(q, "version");
-	char tmp[PATH_MAX], path[PATH_MAX], err[512];
-	struct nb_err e = { 0 };
+	const char *name = req_str(r, "name"), *version = req_str(r, "version");
+	char tmp[PATH_MAX], path[PATH_MAX];
 	int rc;
 	cJSON *o;
 
-	if (!name || !version) {
-		admin_fail(app, r, w, 400, "name and version are required");
-		return;
-	}
-	rc = admin_receive_body(app, r, tmp, sizeof(tmp), err, sizeof(err));
-	if (rc) {
-		admin_fail(app, r, w, rc, err);
-		return;
-	}
-	/* a single source file keeps its name so it is published as such */
-	snprintf(path, sizeof(path), "%s", tmp);
-	if (query_get(q, "file") && mip_dest_ok(query_get(q, "file")) &&
-	    strlen(query_get(q, "file")) > 3 &&
-	    !strcmp(query_get(q, "file") + strlen(query_get(q, "file")) - 3, ".py") &&
-	    !strchr(query_get(q, "file"), '/')) {
-		if ((size_t)snprintf(path, sizeof(path), "%s.d/%s", tmp, query_get(q, "file")) >=
-		    sizeof(path) || mkdir(arena_printf(r->a, "%s.d", tmp), 0700) < 0 || rename(tmp, path) < 0) {
-			unlink(tmp);
-			admin_fail(app, r, w, 503, "cannot stage the upload");
-			return;
-		}
-	}
-	rc = mip_publish(app, &ad->mip, path, name, version, query_get(q, "description"), &e);
+	if (stage_body(app, r, tmp, sizeof(tmp), path, sizeof(path), e) < 0)
+		return -1;
+	rc = mip_publish(app, &ad->mip, path, name, version, req_str(r, "description"), e);
 	unlink(path);
 	if (strcmp(path, tmp))
 		rmdir(arena_printf(r->a, "%s.d", tmp));
-	if (rc < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (rc < 0)
+		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", name);
 	cJSON_AddStringToObject(o, "version", version);
 	admin_json(w, 201, o);
+	return 0;
 }

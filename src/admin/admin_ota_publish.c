@@ -61,11 +61,12 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 static int run_publish(struct app *app, struct arena *a, struct ota_pub *p, struct nb_err *e)
 {
 	struct ota_settings set;
-	char err[160];
 
 	ota_settings_read(app, &set);
-	if (ota_settings_check(&set, err, sizeof(err)) < 0)
-		return nb_fail(e, NB_INTERNAL, "%s", err);
+	if (ota_settings_check(&set, e) < 0) {
+		e->kind = NB_INTERNAL;	/* the server's configuration, not the request */
+		return -1;
+	}
 	ota_git_global_init();
 	return p->tag ? ota_publish(app, &set, a, p, e) : ota_push(app, &set, a, p, e);
 }

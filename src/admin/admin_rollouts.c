@@ -101,6 +101,7 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 	return arr;
 }
 
+/* The list, with a failed form's error (status) when error is set. */
 static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *error)
 {
@@ -117,44 +118,39 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 				(double)ad->set.rollout_max_failure_rate);
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, status, "rollouts", "Rollouts", d);
 }
 
-void admin_rollouts(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
 {
+	(void)e;
 	rollouts_page(app, r, w, 200, NULL);
+	return 0;
 }
 
-/* Unset failure limits (-1) take the configured defaults. */
-static long long create(struct app *app, struct ddi_rollout *ro, char *err, size_t n)
+/* Creates ro, its unset failure limits (-1) taking the configured
+ * defaults, and writes it to the audit feed.  The id, or -1 with e. */
+static long long create(struct app *app, struct ddi_rollout *ro, struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
+	long long id;
 
 	if (ro->max_failures < 0)
 		ro->max_failures = ad->set.rollout_max_failures;
 	if (ro->max_failure_rate < 0)
 		ro->max_failure_rate = (int)ad->set.rollout_max_failure_rate;
-	{
-		struct nb_err e;
-		long long id = ddi_rollout_create(app, ro, &e);
-
-		if (id < 0)
-			snprintf(err, n, "%.*s", (int)n - 1, e.msg);
-		return id;
-	}
-}
-
-/* A form number: empty means dflt; -2 when malformed. */
-static long form_num(struct http_req *r, const char *k, long lo, long hi, long dflt)
-{
-	const char *s = query_get(&r->form, k);
-	long v;
-
-	if (!s || !*s)
-		return dflt;
-	return admin_int(s, lo, hi, &v) < 0 ? -2 : v;
+	id = ddi_rollout_create(app, ro, e);
+	/* a creation the store refuses (no such software, ...) is the
+	 * request's fault: 400, as it always answered; busy stays busy */
+	if (id < 0 && e && e->kind != NB_UNAVAILABLE && e->kind != NB_INTERNAL)
+		e->kind = NB_INVALID;
+	if (id >= 0)
+		admin_audit(app, "rollout create", "rollout %lld: %s on feed %s at %d%%", id,
+			    *ro->name ? ro->name : "(software's name)", ro->feed, ro->percent);
+	return id;
 }
 
 /*
@@ -165,9 +161,7 @@ static long form_num(struct http_req *r, const char *k, long lo, long hi, long d
 static int confirmed_empty(struct app *app, struct http_req *r, struct http_resp *w,
 			   const char *feed)
 {
-	const char *c = query_get(&r->form, "confirm_empty");
-
-	if (admin_feed_rollout_devices(app, feed) > 0 || (c && !strcmp(c, "yes")))
+	if (admin_feed_rollout_devices(app, feed) > 0 || req_int(r, "confirm_empty", 0))
 		return 1;
 	rollouts_page(app, r, w, 409, arena_printf(r->a, "feed %s has no devices in rollout "
 		      "mode, so nothing would be offered: check the feed's name, or tick "
@@ -175,192 +169,176 @@ static int confirmed_empty(struct app *app, struct http_req *r, struct http_resp
 	return 0;
 }
 
-void admin_rollout_create(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_resp *w,
+			     struct nb_err *e)
 {
-	const char *feed = query_get(&r->form, "feed"), *name = query_get(&r->form, "name");
+	const char *feed = req_str(r, "feed"), *name = req_str(r, "name");
 	struct ddi_rollout ro = { 0 };
-	char err[256];
-	long sid = form_num(r, "software", 1, 0x7fffffffL, -2);
-	long pct = form_num(r, "percent", 1, 100, 100);
-	long mf = form_num(r, "max_failures", 0, 1000000000L, -1);
-	long mfr = form_num(r, "max_failure_rate", 0, 100, -1);
 	long long id;
 
-	if (!admin_label_ok(feed, 63) || (name && *name && !admin_label_ok(name, 127)) ||
-	    sid < 0 || pct < 0 || mf < -1 || mfr < -1) {
-		rollouts_page(app, r, w, 400, "a rollout needs a feed (1-63 bytes), a software, "
-			      "a percentage 1-100 and failure limits of 0 or more");
-		return;
-	}
 	if (!confirmed_empty(app, r, w, feed))
-		return;
+		return 0;
 	snprintf(ro.feed, sizeof(ro.feed), "%s", feed);
 	snprintf(ro.name, sizeof(ro.name), "%s", name ? name : "");
-	ro.software_id = sid;
-	ro.percent = (int)pct;
-	ro.max_failures = (int)mf;
-	ro.max_failure_rate = (int)mfr;
-	id = create(app, &ro, err, sizeof(err));
+	ro.software_id = req_int(r, "software", 0);
+	ro.percent = (int)req_int(r, "percent", 100);
+	ro.max_failures = (int)req_int(r, "max_failures", -1);
+	ro.max_failure_rate = (int)req_int(r, "max_failure_rate", -1);
+	id = create(app, &ro, e);
 	if (id < 0) {
-		rollouts_page(app, r, w, 400, err);
-		return;
+		rollouts_page(app, r, w, nb_err_status(e->kind), e->msg);
+		return 0;
 	}
-	admin_audit(app, "rollout create", "rollout %lld: %s on feed %s at %d%%", id,
-		    *ro.name ? ro.name : "(software's name)", ro.feed, ro.percent);
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+created", id));
-}
-
-static long long rid(struct http_req *r)
-{
-	return atoll(http_param(r, "id"));
+	return 0;
 }
 
 /* A change refused: no such rollout (404), or one that ended (409). */
-static void state_refused(struct app *app, struct http_req *r, struct http_resp *w)
+static int state_refused(struct app *app, long long id, struct nb_err *e)
 {
 	struct ddi_rollout ro;
 
-	if (ddi_rollout_get(app, rid(r), &ro) < 0)
-		admin_fail(app, r, w, 404, "no such rollout");
-	else
-		admin_fail(app, r, w, 409, arena_printf(r->a, "rollout %lld is %s: it changes no "
-			   "more", ro.id, ro.state));
+	if (ddi_rollout_get(app, id, &ro) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such rollout");
+	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s: it changes no more", ro.id, ro.state);
 }
 
-static void set_state(struct app *app, struct http_req *r, struct http_resp *w,
-		      const char *state)
+/* Pauses or resumes rollout id (audited); 0, or -1 with e. */
+static int set_state(struct app *app, long long id, const char *state, struct nb_err *e)
 {
-	if (ddi_rollout_set_state(app, rid(r), state) < 0) {
-		state_refused(app, r, w);
-		return;
-	}
+	if (ddi_rollout_set_state(app, id, state) < 0)
+		return state_refused(app, id, e);
 	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
-		    "rollout %lld", rid(r));
-	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+%s", rid(r),
+		    "rollout %lld", id);
+	return 0;
+}
+
+/* Moves rollout id to pct percent (audited); 0, or -1 with e. */
+static int stage(struct app *app, long long id, int pct, struct nb_err *e)
+{
+	if (ddi_rollout_stage(app, id, pct) < 0)
+		return state_refused(app, id, e);
+	admin_audit(app, "rollout stage", "rollout %lld at %d%%", id, pct);
+	return 0;
+}
+
+static int page_state(struct app *app, struct http_req *r, struct http_resp *w,
+		      const char *state, struct nb_err *e)
+{
+	long long id = req_int(r, "id", 0);
+
+	if (set_state(app, id, state, e) < 0)
+		return -1;
+	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+%s", id,
 				      !strcmp(state, "paused") ? "paused" : "resumed"));
+	return 0;
 }
 
-void admin_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_rollout_pause_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
-	set_state(app, r, w, "paused");
+	return page_state(app, r, w, "paused", e);
 }
 
-void admin_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_rollout_resume_run(struct app *app, struct http_req *r, struct http_resp *w,
+			     struct nb_err *e)
 {
-	set_state(app, r, w, "running");
+	return page_state(app, r, w, "running", e);
 }
 
-void admin_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_rollout_stage_run(struct app *app, struct http_req *r, struct http_resp *w,
+			    struct nb_err *e)
 {
-	long pct = form_num(r, "percent", 1, 100, -2);
+	long long id = req_int(r, "id", 0);
+	int pct = (int)req_int(r, "percent", 0);
 
-	if (pct < 0) {
-		admin_fail(app, r, w, 400, "the stage is a percentage 1-100");
-		return;
-	}
-	if (ddi_rollout_stage(app, rid(r), (int)pct) < 0) {
-		state_refused(app, r, w);
-		return;
-	}
-	admin_audit(app, "rollout stage", "rollout %lld at %ld%%", rid(r), pct);
-	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+at+%ld%%25",
-				      rid(r), pct));
+	if (stage(app, id, pct, e) < 0)
+		return -1;
+	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+at+%d%%25", id,
+				      pct));
+	return 0;
 }
 
-void admin_api_rollouts(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
+	(void)e;
 	admin_json(w, 200, rollout_rows(app, r, 0, 1000));
+	return 0;
 }
 
 /* The rollout as the list shows it, after a change. */
-static void api_one(struct app *app, struct http_req *r, struct http_resp *w, int status,
-		    long long id)
+static int api_one(struct app *app, struct http_req *r, struct http_resp *w, int status,
+		   long long id, struct nb_err *e)
 {
 	struct feed_cache *fc = arena_zalloc(r->a, sizeof(*fc));
 	struct ddi_rollout ro;
 
-	if (ddi_rollout_get(app, id, &ro) < 0) {
-		admin_fail(app, r, w, 404, "no such rollout");
-		return;
-	}
+	if (ddi_rollout_get(app, id, &ro) < 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such rollout");
 	admin_json(w, status, rollout_json(app, r, fc, &ro));
+	return 0;
 }
 
-static const char *json_body(struct app *app, struct http_req *r, struct http_resp *w,
-			     size_t *len)
+/* A JSON body of at most 64 KiB into *body; 0, or -1 with e. */
+static int json_body(struct http_req *r, char **body, size_t *len, struct nb_err *e)
 {
-	char *body;
-	int st = http_read_body(r, 65536, &body, len);
+	int st = http_read_body(r, 65536, body, len);
 
-	if (st) {
-		admin_fail(app, r, w, st, st == 413 ? "body too large" : "a JSON body is required");
-		return NULL;
-	}
-	return body;
+	if (st)
+		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ? "body too large" :
+			       "a JSON body is required");
+	return 0;
 }
 
-void admin_api_rollout_create(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_rollout_create_run(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e)
 {
 	struct ddi_rollout ro;
-	const char *body, *perr;
-	char err[256];
+	const char *perr;
+	char *body;
 	size_t len;
 	long long id;
 
-	if (!(body = json_body(app, r, w, &len)))
-		return;
-	if (admin_rollout_parse(body, len, &ro, &perr) < 0) {
-		admin_fail(app, r, w, 400, perr);
-		return;
-	}
-	id = create(app, &ro, err, sizeof(err));
-	if (id < 0) {
-		admin_fail(app, r, w, 400, err);
-		return;
-	}
-	admin_audit(app, "rollout create", "rollout %lld: %s on feed %s at %d%%", id,
-		    *ro.name ? ro.name : "(software's name)", ro.feed, ro.percent);
-	api_one(app, r, w, 201, id);
+	if (json_body(r, &body, &len, e) < 0)
+		return -1;
+	if (admin_rollout_parse(body, len, &ro, &perr) < 0)
+		return nb_fail(e, NB_INVALID, "%s", perr);
+	if ((id = create(app, &ro, e)) < 0)
+		return -1;
+	return api_one(app, r, w, 201, id, e);
 }
 
-static void api_state(struct app *app, struct http_req *r, struct http_resp *w,
-		      const char *state)
+int admin_api_rollout_pause_run(struct app *app, struct http_req *r, struct http_resp *w,
+				struct nb_err *e)
 {
-	if (ddi_rollout_set_state(app, rid(r), state) < 0) {
-		state_refused(app, r, w);
-		return;
-	}
-	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
-		    "rollout %lld", rid(r));
-	api_one(app, r, w, 200, rid(r));
+	long long id = req_int(r, "id", 0);
+
+	return set_state(app, id, "paused", e) < 0 ? -1 : api_one(app, r, w, 200, id, e);
 }
 
-void admin_api_rollout_pause(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_rollout_resume_run(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e)
 {
-	api_state(app, r, w, "paused");
+	long long id = req_int(r, "id", 0);
+
+	return set_state(app, id, "running", e) < 0 ? -1 : api_one(app, r, w, 200, id, e);
 }
 
-void admin_api_rollout_resume(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_rollout_stage_run(struct app *app, struct http_req *r, struct http_resp *w,
+				struct nb_err *e)
 {
-	api_state(app, r, w, "running");
-}
-
-void admin_api_rollout_stage(struct app *app, struct http_req *r, struct http_resp *w)
-{
-	const char *body, *perr;
+	long long id = req_int(r, "id", 0);
+	const char *perr;
+	char *body;
 	size_t len;
 	int pct;
 
-	if (!(body = json_body(app, r, w, &len)))
-		return;
-	if (admin_stage_parse(body, len, &pct, &perr) < 0) {
-		admin_fail(app, r, w, 400, perr);
-		return;
-	}
-	if (ddi_rollout_stage(app, rid(r), pct) < 0) {
-		state_refused(app, r, w);
-		return;
-	}
-	admin_audit(app, "rollout stage", "rollout %lld at %d%%", rid(r), pct);
-	api_one(app, r, w, 200, rid(r));
+	if (json_body(r, &body, &len, e) < 0)
+		return -1;
+	if (admin_stage_parse(body, len, &pct, &perr) < 0)
+		return nb_fail(e, NB_INVALID, "%s", perr);
+	if (stage(app, id, pct, e) < 0)
+		return -1;
+	return api_one(app, r, w, 200, id, e);
 }

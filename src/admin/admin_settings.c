@@ -24,6 +24,21 @@ static cJSON *config_rows(const struct conf *c)
 	return arr;
 }
 
+/* s->device_overdue: admin.device_overdue, or three poll intervals. */
+static void health_settings_read(const struct app *app, struct admin_settings *s)
+{
+	int h = 0, m = 5, sec = 0;
+
+	s->device_overdue = (long)conf_int(app->conf, "admin.device_overdue");
+	if (s->device_overdue > 0)
+		return;
+	/* ddi_settings_read refuses a poll time that is not HH:MM:SS at start */
+	sscanf(conf_str(app->conf, "ddi.poll_time"), "%d:%d:%d", &h, &m, &sec);
+	s->device_overdue = 3L * (h * 3600L + m * 60L + sec);
+	if (s->device_overdue < 60)
+		s->device_overdue = 60;
+}
+
 void admin_settings_read(const struct app *app, struct admin_settings *s)
 {
 	const struct conf *c = app->conf;
@@ -42,7 +57,8 @@ void admin_settings_read(const struct app *app, struct admin_settings *s)
 	s->max_running = (long)conf_int(c, "ddi.max_concurrent_updates");
 	s->rollout_max_failures = (int)conf_int(c, "ddi.rollout_max_failures");
 	s->rollout_max_failure_rate = (int)conf_int(c, "ddi.rollout_max_failure_rate");
-	admin_health_settings_read(app, s);
+	health_settings_read(app, s);
+	ddi_sw_settings_read(app, &s->software);
 	s->config_file = conf_file(c);
 	s->config = config_rows(c);
 }

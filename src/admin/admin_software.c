@@ -14,8 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* The artifact's file name goes into device download URLs: keep it plain. */
-static int file_ok(const char *s)
+int admin_file_name_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -28,11 +27,26 @@ static int file_ok(const char *s)
 	return 1;
 }
 
-/* What a software row holds (struct ddi_software): refused, never cut. */
-#define SW_NAME_MAX (sizeof(((struct ddi_software *)0)->name) - 1)
-#define SW_URL_MAX (sizeof(((struct ddi_software *)0)->url) - 1)
-static const char name_too_long[] = "name is at most 255 bytes";
-static const char url_too_long[] = "url is 1 to 1023 bytes";
+int admin_file_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+			  struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)out;
+	if (!admin_file_name_ok(raw))
+		return nb_fail(e, NB_INVALID, "invalid %s: 1 to 200 letters, digits or . _ + ~ - "
+			       "(not first '.')", f->name);
+	return 0;
+}
+
+_Static_assert(ADMIN_SW_NAME_MAX == sizeof(((struct ddi_software *)0)->name) - 1,
+	       "a software name the row holds");
+_Static_assert(ADMIN_SW_URL_MAX == sizeof(((struct ddi_software *)0)->url) - 1,
+	       "a software URL the row holds");
+
+/* The repository's settings, read at start with the admin's. */
+static const struct ddi_sw_settings *sw_settings(const struct app *app)
+{
+	return &((const struct admin *)app->domain)->set.software;
+}
 
 /* The upload's sink: the bytes go straight into the software's blob. */
 struct sw_sink {
@@ -67,13 +81,15 @@ static int sw_close(void *ctx, int ok, struct nb_err *e)
 static long long add_upload(struct app *app, struct sw_sink *s, const char *file,
 			    const char *name, struct nb_err *e)
 {
-	if (name && strlen(name) > SW_NAME_MAX) {
+	if (name && strlen(name) > ADMIN_SW_NAME_MAX) {
 		ddi_upload_abort(&s->up);
-		return nb_fail(e, NB_INVALID, "%s", name_too_long);
+		return nb_fail(e, NB_INVALID, "invalid name: at most %d bytes", ADMIN_SW_NAME_MAX);
 	}
-	return ddi_software_add(app, &s->up, file && file_ok(file) ? file : "image.swu", name, e);
+	return ddi_software_add(app, sw_settings(app), &s->up,
+				file && admin_file_name_ok(file) ? file : "image.swu", name, e);
 }
 
+/* The list, with a failed form's error (status) when error is set. */
 static void software_page(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *error)
 {
@@ -84,76 +100,75 @@ static void software_page(struct app *app, struct http_req *r, struct http_resp 
 	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per));
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
-	if (query_get(&r->query, "done"))
-		cJSON_AddStringToObject(d, "flash", query_get(&r->query, "done"));
+	if (req_has(r, "done"))
+		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, status, "software", "Software", d);
 }
 
-void admin_software(struct app *app, struct http_req *r, struct http_resp *w)
+/* A failed form is answered with the list and its error (0: answered). */
+static int page_error(struct app *app, struct http_req *r, struct http_resp *w,
+		      const struct nb_err *e)
 {
+	software_page(app, r, w, nb_err_status(e->kind), e->msg);
+	return 0;
+}
+
+int admin_software_run(struct app *app, struct http_req *r, struct http_resp *w,
+		       struct nb_err *e)
+{
+	(void)e;
 	software_page(app, r, w, 200, NULL);
+	return 0;
 }
 
 static const char *const upload_fields[] = { "name" };
 
-void admin_software_upload(struct app *app, struct http_req *r, struct http_resp *w)
+/* POST /admin/software: a multipart form (name, then the file). */
+int admin_software_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e)
 {
 	struct sw_sink *s = arena_zalloc(r->a, sizeof(*s));
 	const struct admin_sink sink = { sw_open, sw_write, sw_close, s };
 	char val[1][ADMIN_FIELD_MAX + 1];
-	struct nb_err e;
 	long long id;
 
-	nb_err_clear(&e);
 	s->app = app;
-	if (admin_form_stream(app, r, upload_fields, 1, val, &sink, &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
-	id = add_upload(app, s, s->file, val[0], &e);
-	if (id < 0) {
-		software_page(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (admin_form_stream(app, r, upload_fields, 1, val, &sink, e) < 0)
+		return -1;
+	id = add_upload(app, s, s->file, val[0], e);
+	if (id < 0)
+		return page_error(app, r, w, e);
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
+	return 0;
 }
 
-void admin_software_url(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
-	const char *url = query_get(&r->form, "url"), *name = query_get(&r->form, "name");
-	struct nb_err e;
-	long long id;
+	long long id = ddi_software_add_url(app, sw_settings(app), req_str(r, "url"),
+					    req_str(r, "name"), e);
 
-	if (!url || !*url || strlen(url) > SW_URL_MAX) {
-		software_page(app, r, w, 400, url && *url ? url_too_long : "a URL is required");
-		return;
-	}
-	if (name && strlen(name) > SW_NAME_MAX) {
-		software_page(app, r, w, 400, name_too_long);
-		return;
-	}
-	id = ddi_software_add_url(app, url, name, &e);
-	if (id < 0) {
-		software_page(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (id < 0)
+		return page_error(app, r, w, e);
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
+	return 0;
 }
 
-void admin_software_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+			      struct nb_err *e)
 {
-	struct nb_err e;
-
-	if (ddi_software_delete(app, atoll(http_param(r, "id")), &e) < 0) {
-		software_page(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+		return page_error(app, r, w, e);
 	http_redirect(w, "/admin/software?done=software+deleted");
+	return 0;
 }
 
-void admin_api_software(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_software_run(struct app *app, struct http_req *r, struct http_resp *w,
+			   struct nb_err *e)
 {
+	(void)e;
 	admin_json(w, 200, admin_sw_list(app, r, 0, 100000));
+	return 0;
 }
 
 static void created(struct http_resp *w, long long id)
@@ -164,72 +179,59 @@ static void created(struct http_resp *w, long long id)
 	admin_json(w, 201, o);
 }
 
-/* A multipart form (fields name, file) or a raw body with ?name=&filename= */
-void admin_api_software_add(struct app *app, struct http_req *r, struct http_resp *w)
+/* A multipart form (fields name, file) or a raw body with ?name=&filename=;
+ * both checked (declared) before a byte of the body is read. */
+int admin_api_software_add_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
-	const char *ct = http_env(r, "CONTENT_TYPE"), *name = query_get(&r->query, "name");
-	const char *file = query_get(&r->query, "filename");
+	const char *ct = http_header(r, "Content-Type"), *name = req_str(r, "name");
+	const char *file = req_str(r, "filename");
 	struct sw_sink *s = arena_zalloc(r->a, sizeof(*s));
 	const struct admin_sink sink = { sw_open, sw_write, sw_close, s };
 	char val[1][ADMIN_FIELD_MAX + 1];
-	struct nb_err e;
 	int rc;
 	long long id;
 
-	/* before the body: a long upload must not end in a refusal it could have had first */
-	if ((name && strlen(name) > SW_NAME_MAX) || (file && !file_ok(file))) {
-		admin_fail(app, r, w, 400, name && strlen(name) > SW_NAME_MAX ? name_too_long :
-			   "filename is 1 to 200 letters, digits or . _ + ~ - (not first '.')");
-		return;
-	}
-	nb_err_clear(&e);
 	s->app = app;
 	if (ct && !strncasecmp(ct, "multipart/form-data", 19)) {
-		rc = admin_form_stream(app, r, upload_fields, 1, val, &sink, &e);
+		rc = admin_form_stream(app, r, upload_fields, 1, val, &sink, e);
 		name = val[0];
 		file = s->file;
 	} else {
-		rc = admin_body_stream(app, r, &sink, &e);
+		rc = admin_body_stream(app, r, &sink, e);
 	}
-	if (rc < 0 || (id = add_upload(app, s, file, name, &e)) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (rc < 0 || (id = add_upload(app, s, file, name, e)) < 0)
+		return -1;
 	created(w, id);
+	return 0;
 }
 
-void admin_api_software_url(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
+			       struct nb_err *e)
 {
 	const char *url, *name, *perr;
 	char *body;
 	size_t len;
 	int st = http_read_body(r, 65536, &body, &len);
-	struct nb_err e;
 	long long id;
 
-	if (st) {
-		admin_fail(app, r, w, st, st == 413 ? "body too large" : "a JSON body is required");
-		return;
-	}
-	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0) {
-		admin_fail(app, r, w, 400, perr);
-		return;
-	}
-	id = ddi_software_add_url(app, url, name, &e);
-	if (id < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (st)
+		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ? "body too large" :
+			       "a JSON body is required");
+	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0)
+		return nb_fail(e, NB_INVALID, "%s", perr);
+	id = ddi_software_add_url(app, sw_settings(app), url, name, e);
+	if (id < 0)
+		return -1;
 	created(w, id);
+	return 0;
 }
 
-void admin_api_software_delete(struct app *app, struct http_req *r, struct http_resp *w)
+int admin_api_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
+				  struct nb_err *e)
 {
-	struct nb_err e;
-
-	if (ddi_software_delete(app, atoll(http_param(r, "id")), &e) < 0) {
-		admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
-		return;
-	}
+	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+		return -1;
 	w->status = 204;
+	return 0;
 }

@@ -96,7 +96,7 @@ static int body_length(struct app *app, const struct http_req *r, struct nb_err 
 {
 	if (r->content_length < 0)
 		return nb_fail(e, NB_LENGTH_REQUIRED, "Content-Length required");
-	if (r->content_length > conf_int(app->conf, "admin.max_upload"))
+	if (r->content_length > ((struct admin *)app->domain)->set.max_upload)
 		return nb_fail(e, NB_TOO_LARGE, "the upload is larger than admin.max_upload");
 	return 0;
 }
@@ -157,7 +157,7 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 	/* an API token is no ambient credential: a forged request cannot carry one */
 	u->csrf_ok = u->ad->via_token;
 	memset(val, 0, sizeof(*val) * (size_t)n);
-	if (mp_boundary(http_env(r, "CONTENT_TYPE"), boundary, sizeof(boundary)) < 0)
+	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary)) < 0)
 		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
 	if (body_length(app, r, e) < 0)
 		return -1;
@@ -202,9 +202,9 @@ int admin_tmp_open(struct app *app, char *tmp, size_t n)
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	int dfd, fd;
 
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", app->var_dir) >= sizeof(dir) ||
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", app->set.var_dir) >= sizeof(dir) ||
 	    fs_mkdirs(dir, 0755) < 0 ||
-	    (dfd = fs_open_beneath(app->var_dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0)
+	    (dfd = fs_open_beneath(app->set.var_dir, "tmp", O_RDONLY | O_DIRECTORY)) < 0)
 		return -1;
 	fd = fs_tmp_openat(dfd, "upload", name, sizeof(name));
 	if (fd >= 0 && (size_t)snprintf(tmp, n, "%s/%s", dir, name) >= n) {
@@ -251,35 +251,4 @@ static int tmp_close(void *ctx, int ok, struct nb_err *e)
 void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n)
 {
 	*t = (struct admin_tmp){ app, path, n, -1, { tmp_open, tmp_write, tmp_close, t } };
-}
-
-/* Old forms for the callers not converted yet (admin_mip.c): the file into
- * a temporary tmp, an HTTP status and a message. */
-int admin_upload_receive(struct app *app, struct http_req *r, const char *const *names,
-			 int n, char (*val)[ADMIN_FIELD_MAX + 1], char *tmp, size_t tmplen,
-			 const char **why)
-{
-	struct admin_tmp t;
-	struct nb_err e;
-
-	admin_tmp_init(&t, app, tmp, tmplen);
-	nb_err_clear(&e);
-	if (admin_form_stream(app, r, names, n, val, &t.sink, &e) == 0)
-		return 0;
-	*why = arena_printf(r->a, "%s", e.msg);
-	return nb_err_status(e.kind);
-}
-
-int admin_receive_body(struct app *app, struct http_req *r, char *tmp, size_t tmplen,
-		       char *err, size_t errlen)
-{
-	struct admin_tmp t;
-	struct nb_err e;
-
-	admin_tmp_init(&t, app, tmp, tmplen);
-	nb_err_clear(&e);
-	if (admin_body_stream(app, r, &t.sink, &e) == 0)
-		return 0;
-	snprintf(err, errlen, "%s", e.msg);
-	return nb_err_status(e.kind);
 }

@@ -4,8 +4,8 @@
  * An upload's file bytes go from the request, through the multipart
  * parser (or straight, for a raw body), to a sink as they arrive: the
  * sink decides where they live (the DDI software's blob writer and
- * hashers, a temporary file for the image import), so no handler stages
- * a copy of its own.
+ * hashers, the image import's compressor and sums, a temporary file for
+ * a mip package), so no handler stages a copy of its own.
  */
 #ifndef NB_ADMIN_UPLOAD_H
 #define NB_ADMIN_UPLOAD_H
@@ -39,7 +39,8 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
 		      struct nb_err *e);
 
-/* A temporary file <var_dir>/tmp/upload.tmp.* as the sink: path (n
+/* A temporary file <var_dir>/tmp/upload.tmp.* as the sink (a mip
+ * package, which mip_publish reads as a file): path (n
  * bytes) receives its name when it is opened; the caller removes it after
  * a success, a failed upload leaves none.  Fill with admin_tmp_init. */
 struct admin_tmp {

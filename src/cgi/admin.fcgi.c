@@ -1,9 +1,9 @@
 /*
  * admin.fcgi - the operators' pages and HTTP API under /admin.
  * Handlers: src/admin/admin_<resource>.c (admin.h lists which).  The
- * typed routes (ROUTE_IN) declare every input they read; the others are
- * still to be converted (images, software, mip, devices, rollouts,
- * requests).
+ * routes (ROUTE_IN) declare every input they read: a refusal is the
+ * router's 400 naming the field, in JSON under /admin/api/ (admin_def's
+ * json_prefix, as are its 404 and 405) and in text on the pages.
  */
 #include "../admin/admin.h"
 #include "../admin/admin_ddi.h"
@@ -14,12 +14,6 @@
 #include "../mkbox/mkbox.h"
 #include "../pypi/pypi.h"
 #include "programs.h"
-
-static const struct route_param_spec image_params[] = {
-	{ "box", mkbox_name_ok }, { "image", mkbox_name_ok }, { NULL, NULL }
-};
-
-static const struct route_param_spec id_params[] = { { "id", admin_id_ok }, { NULL, NULL } };
 
 /* the state-changing forms carry the session's CSRF token (admin_run checks it) */
 #define CSRF REQ_FORM_FIELD("csrf", req_v_hex, 0)
@@ -77,6 +71,78 @@ static const struct req_field images_in[] = {
 	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, REQ_QUERY_FIELD("page", req_v_uint, 0), DONE,
 	REQ_END
 };
+static const struct req_field image_delete_in[] = {
+	CSRF, REQ_FORM_FIELD("box", mkbox_name_valid, REQ_REQUIRED),
+	REQ_FORM_FIELD("image", mkbox_name_valid, REQ_REQUIRED), REQ_END
+};
+static const struct req_field api_images_in[] = {
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, REQ_END
+};
+/* a raw image body: its names (mkbox_image_import composes the image's) */
+static const struct req_field api_image_upload_in[] = {
+	REQ_QUERY_FIELD("box", mkbox_name_valid, REQ_REQUIRED),
+	REQ_QUERY_FIELD("board", mkbox_name_valid, REQ_REQUIRED),
+	REQ_QUERY_FIELD("branch", mkbox_name_valid, 0),
+	REQ_QUERY_FIELD("version", mkbox_name_valid, 0), REQ_END
+};
+static const struct req_field api_image_in[] = {
+	REQ_PATH_FIELD("box", mkbox_name_valid), REQ_PATH_FIELD("image", mkbox_name_valid), REQ_END
+};
+/* the mip page: two lists, each paged */
+static const struct req_field mip_in[] = {
+	REQ_QUERY_FIELD("hpage", req_v_uint, 0), REQ_QUERY_FIELD("cpage", req_v_uint, 0), DONE,
+	REQ_END
+};
+/* a package body: an archive, or one .py file named by ?file= */
+static const struct req_field api_mip_publish_in[] = {
+	{ "name", REQ_QUERY, req_v_text, REQ_REQUIRED, ADMIN_FIELD_MAX, NULL },
+	{ "version", REQ_QUERY, req_v_text, REQ_REQUIRED, ADMIN_FIELD_MAX, NULL },
+	{ "description", REQ_QUERY, req_v_text, 0, ADMIN_FIELD_MAX, NULL },
+	REQ_QUERY_FIELD("file", admin_mip_file_valid, 0), REQ_END
+};
+/* a page of a list (software, rollouts) and a redirect's message */
+static const struct req_field list_in[] = { REQ_QUERY_FIELD("page", req_v_uint, 0), DONE, REQ_END };
+static const struct req_field software_url_in[] = {
+	CSRF, { "url", REQ_FORM, req_v_text, REQ_REQUIRED, ADMIN_SW_URL_MAX, NULL },
+	{ "name", REQ_FORM, req_v_text, 0, ADMIN_SW_NAME_MAX, NULL }, REQ_END
+};
+/* a raw or multipart artifact body: ?name= and the artifact's ?filename= */
+static const struct req_field api_software_add_in[] = {
+	{ "name", REQ_QUERY, req_v_text, 0, ADMIN_SW_NAME_MAX, NULL },
+	REQ_QUERY_FIELD("filename", admin_file_name_valid, 0), REQ_END
+};
+static const struct req_field api_id_in[] = { REQ_PATH_FIELD("id", req_v_id), REQ_END };
+/* a new rollout: its feed, software and limits (admin_range_valid: the
+ * bounds in arg) */
+static const struct req_field rollout_create_in[] = {
+	CSRF, { "feed", REQ_FORM, req_v_text, REQ_REQUIRED, 63, NULL },
+	{ "name", REQ_FORM, req_v_text, 0, 127, NULL },
+	REQ_FORM_FIELD("software", req_v_id, REQ_REQUIRED),
+	{ "percent", REQ_FORM, admin_range_valid, 0, 0, &admin_percent },
+	{ "max_failures", REQ_FORM, admin_range_valid, 0, 0, &admin_failures },
+	{ "max_failure_rate", REQ_FORM, admin_range_valid, 0, 0, &admin_rate },
+	REQ_FORM_FIELD("confirm_empty", req_v_bool, 0), REQ_END
+};
+static const struct req_field rollout_stage_in[] = {
+	REQ_PATH_FIELD("id", req_v_id), CSRF,
+	{ "percent", REQ_FORM, admin_range_valid, REQ_REQUIRED, 0, &admin_percent }, REQ_END
+};
+/* the device list's search, as the page and the API take it */
+#define DEVICE_SEARCH \
+	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, \
+	{ "state", REQ_QUERY, req_v_text, 0, 32, NULL }, \
+	{ "feed", REQ_QUERY, req_v_text, 0, DDI_FEED_MAX, NULL }, \
+	{ "model", REQ_QUERY, req_v_text, 0, 255, NULL }, \
+	{ "version", REQ_QUERY, req_v_text, 0, 255, NULL }, \
+	{ "seen", REQ_QUERY, req_v_enum, 0, 0, admin_seen_words }, \
+	REQ_QUERY_FIELD("after", req_v_uint, 0), \
+	{ "sort", REQ_QUERY, req_v_enum, 0, 0, ddi_sort_words }, \
+	{ "dir", REQ_QUERY, req_v_enum, 0, 0, admin_dir_words }, \
+	{ "page", REQ_QUERY, admin_range_valid, 0, 0, &admin_page_range }
+static const struct req_field devices_in[] = { DEVICE_SEARCH, DONE, REQ_END };
+static const struct req_field api_devices_in[] = {
+	DEVICE_SEARCH, { "counts", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
+};
 /* the request log's filters; status and before are checked by the handler
  * (admin_request_rows), so the API answers them in JSON */
 static const struct req_field requests_in[] = {
@@ -112,10 +178,9 @@ static const struct req_field device_labels_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, 0, 63, NULL },
 	{ "tags", REQ_FORM, req_v_text, 0, 255, NULL }, REQ_END
 };
-/* the API answers its refusals in JSON: app.c answers a path or query
- * refusal in the program's text, so the handler checks these two itself */
 static const struct req_field api_device_in[] = {
-	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
+	REQ_PATH_FIELD("cid", admin_cid_valid), REQ_QUERY_FIELD("tenant", admin_tenant_valid, 0),
+	REQ_END
 };
 
 /* the Python index's pages: an index by its devpi names, a project by its
@@ -176,8 +241,9 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/logout", admin_logout, "/logout", csrf_in, 0),
 	ROUTE_IN("GET",  "/admin/", admin_dashboard, "/dashboard", NULL, 0),
 	ROUTE_IN("GET",  "/admin/images", admin_images, "/images", images_in, 0),
-	{ "POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF },
-	{ "POST", "/admin/images/delete", admin_image_delete, "/images", NULL, A },
+	ROUTE_IN("POST", "/admin/images", admin_image_upload, "/images", NULL, A | ADMIN_OWN_CSRF),
+	ROUTE_IN("POST", "/admin/images/delete", admin_image_delete, "/images", image_delete_in,
+		 A),
 	ROUTE_IN("GET",  "/admin/requests", admin_requests, "/requests", requests_in, 0),
 	ROUTE_IN("GET",  "/admin/users", admin_users, "/users", users_in, 0),
 	ROUTE_IN("POST", "/admin/users", admin_user_add, "/users", user_add_in, A),
@@ -188,11 +254,11 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/tokens/:id/revoke", admin_token_revoke, "/users", user_id_in, 0),
 	ROUTE_IN("GET",  "/admin/settings", admin_settings_page, "/settings", NULL, 0),
 	ROUTE_IN("GET",  "/admin/pypi/mirrors", admin_pypi_mirrors, "/pypi/mirrors", NULL, 0),
-	{ "GET",  "/admin/mip", admin_mip, "/mip", NULL, 0 },
-	{ "POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADMIN_OWN_CSRF },
-	{ "POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", NULL, A },
-	{ "POST", "/admin/mip/evict", admin_mip_evict, "/mip", NULL, A },
-	{ "GET",  "/admin/devices", admin_devices, "/devices", NULL, 0 },
+	ROUTE_IN("GET",  "/admin/mip", admin_mip, "/mip", mip_in, 0),
+	ROUTE_IN("POST", "/admin/mip", admin_mip_publish, "/mip", NULL, A | ADMIN_OWN_CSRF),
+	ROUTE_IN("POST", "/admin/mip/refresh", admin_mip_refresh, "/mip", csrf_in, A),
+	ROUTE_IN("POST", "/admin/mip/evict", admin_mip_evict, "/mip", csrf_in, A),
+	ROUTE_IN("GET",  "/admin/devices", admin_devices, "/devices", devices_in, 0),
 	ROUTE_IN("POST", "/admin/devices/bulk", admin_devices_bulk, "/devices", devices_bulk_in,
 		 A),
 	ROUTE_IN("GET",  "/admin/devices/:id", admin_device, "/devices", device_in, 0),
@@ -207,15 +273,22 @@ const struct route admin_routes[] = {
 		 A),
 	ROUTE_IN("POST", "/admin/devices/:id/delete", admin_device_delete, "/devices",
 		 rollout_end_in, A),
-	{ "GET",  "/admin/software", admin_software, "/software", NULL, 0 },
-	{ "POST", "/admin/software", admin_software_upload, "/software", NULL, A | ADMIN_OWN_CSRF },
-	{ "POST", "/admin/software/url", admin_software_url, "/software", NULL, A },
-	{ "POST", "/admin/software/:id/delete", admin_software_delete, "/software", id_params, A },
-	{ "GET",  "/admin/rollouts", admin_rollouts, "/rollouts", NULL, 0 },
-	{ "POST", "/admin/rollouts", admin_rollout_create, "/rollouts", NULL, A },
-	{ "POST", "/admin/rollouts/:id/pause", admin_rollout_pause, "/rollouts", id_params, A },
-	{ "POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts", id_params, A },
-	{ "POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts", id_params, A },
+	ROUTE_IN("GET",  "/admin/software", admin_software, "/software", list_in, 0),
+	ROUTE_IN("POST", "/admin/software", admin_software_upload, "/software", NULL,
+		 A | ADMIN_OWN_CSRF),
+	ROUTE_IN("POST", "/admin/software/url", admin_software_url, "/software", software_url_in,
+		 A),
+	ROUTE_IN("POST", "/admin/software/:id/delete", admin_software_delete, "/software",
+		 user_id_in, A),
+	ROUTE_IN("GET",  "/admin/rollouts", admin_rollouts, "/rollouts", list_in, 0),
+	ROUTE_IN("POST", "/admin/rollouts", admin_rollout_create, "/rollouts", rollout_create_in,
+		 A),
+	ROUTE_IN("POST", "/admin/rollouts/:id/pause", admin_rollout_pause, "/rollouts", user_id_in,
+		 A),
+	ROUTE_IN("POST", "/admin/rollouts/:id/resume", admin_rollout_resume, "/rollouts",
+		 user_id_in, A),
+	ROUTE_IN("POST", "/admin/rollouts/:id/stage", admin_rollout_stage, "/rollouts",
+		 rollout_stage_in, A),
 	ROUTE_IN("GET",  "/admin/rollouts/:id", admin_rollout_page, "/rollouts", rollout_in, 0),
 	ROUTE_IN("POST", "/admin/rollouts/:id/limits", admin_rollout_limits, "/rollouts",
 		 rollout_limits_in, A),
@@ -249,34 +322,42 @@ const struct route admin_routes[] = {
 	ROUTE_IN("GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API),
 	ROUTE_IN("POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
 		 api_user_password_in, API),
-	{ "GET",  "/admin/api/images", admin_api_images, "/api/images", NULL, API },
-	{ "POST", "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
-	{ "PUT",  "/admin/api/images", admin_api_image_upload, "/api/images", NULL, API | A },
-	{ "DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
-	  image_params, API | A },
+	ROUTE_IN("GET",  "/admin/api/images", admin_api_images, "/api/images", api_images_in, API),
+	ROUTE_IN("POST", "/admin/api/images", admin_api_image_upload, "/api/images",
+		 api_image_upload_in, API | A),
+	ROUTE_IN("PUT",  "/admin/api/images", admin_api_image_upload, "/api/images",
+		 api_image_upload_in, API | A),
+	ROUTE_IN("DELETE", "/admin/api/images/:box/:image", admin_api_image_delete, "/api/images",
+		 api_image_in, API | A),
 	ROUTE_IN("GET",  "/admin/api/requests", admin_api_requests, "/api/requests",
 		 requests_in, API),
-	{ "GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API },
-	{ "POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
-	{ "PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip", NULL, API | A },
-	{ "GET",  "/admin/api/devices", admin_api_devices, "/api/devices", NULL, API },
+	ROUTE_IN("GET",  "/admin/api/mip/packages", admin_api_mip_packages, "/api/mip", NULL, API),
+	ROUTE_IN("POST", "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip",
+		 api_mip_publish_in, API | A),
+	ROUTE_IN("PUT",  "/admin/api/mip/packages", admin_api_mip_publish, "/api/mip",
+		 api_mip_publish_in, API | A),
+	ROUTE_IN("GET",  "/admin/api/devices", admin_api_devices, "/api/devices", api_devices_in,
+		 API),
 	ROUTE_IN("GET",  "/admin/api/devices/:cid", admin_api_device, "/api/devices",
 		 api_device_in, API),
-	{ "GET",  "/admin/api/software", admin_api_software, "/api/software", NULL, API },
-	{ "POST", "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
-	{ "PUT",  "/admin/api/software", admin_api_software_add, "/api/software", NULL, API | A },
-	{ "POST", "/admin/api/software/url", admin_api_software_url, "/api/software", NULL,
-	  API | A },
-	{ "DELETE", "/admin/api/software/:id", admin_api_software_delete, "/api/software",
-	  id_params, API | A },
-	{ "GET",  "/admin/api/rollouts", admin_api_rollouts, "/api/rollouts", NULL, API },
-	{ "POST", "/admin/api/rollouts", admin_api_rollout_create, "/api/rollouts", NULL, API | A },
-	{ "POST", "/admin/api/rollouts/:id/pause", admin_api_rollout_pause, "/api/rollouts",
-	  id_params, API | A },
-	{ "POST", "/admin/api/rollouts/:id/resume", admin_api_rollout_resume, "/api/rollouts",
-	  id_params, API | A },
-	{ "POST", "/admin/api/rollouts/:id/stage", admin_api_rollout_stage, "/api/rollouts",
-	  id_params, API | A },
+	ROUTE_IN("GET",  "/admin/api/software", admin_api_software, "/api/software", NULL, API),
+	ROUTE_IN("POST", "/admin/api/software", admin_api_software_add, "/api/software",
+		 api_software_add_in, API | A),
+	ROUTE_IN("PUT",  "/admin/api/software", admin_api_software_add, "/api/software",
+		 api_software_add_in, API | A),
+	ROUTE_IN("POST", "/admin/api/software/url", admin_api_software_url, "/api/software", NULL,
+		 API | A),
+	ROUTE_IN("DELETE", "/admin/api/software/:id", admin_api_software_delete, "/api/software",
+		 api_id_in, API | A),
+	ROUTE_IN("GET",  "/admin/api/rollouts", admin_api_rollouts, "/api/rollouts", NULL, API),
+	ROUTE_IN("POST", "/admin/api/rollouts", admin_api_rollout_create, "/api/rollouts", NULL,
+		 API | A),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/pause", admin_api_rollout_pause, "/api/rollouts",
+		 api_id_in, API | A),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/resume", admin_api_rollout_resume,
+		 "/api/rollouts", api_id_in, API | A),
+	ROUTE_IN("POST", "/admin/api/rollouts/:id/stage", admin_api_rollout_stage,
+		 "/api/rollouts", api_id_in, API | A),
 	ROUTE_IN("GET",  "/admin/api/rollouts/:id", admin_api_rollout, "/api/rollouts",
 		 rollout_in, API),
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/limits", admin_api_rollout_limits,
@@ -299,7 +380,7 @@ const int admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 
 const struct app_def admin_def = {
 	"admin", admin_routes, sizeof(admin_routes) / sizeof(admin_routes[0]), APP_ERR_TEXT,
-	admin_init, admin_fini, admin_before, 1, NULL
+	admin_init, admin_fini, admin_before, 1, NULL, "/admin/api/"
 };
 
 #ifndef NB_NO_MAIN

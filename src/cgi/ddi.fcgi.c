@@ -85,7 +85,7 @@ static void ddi_idle(struct app *app)
 
 const struct app_def ddi_def = {
 	"ddi", ddi_routes, sizeof(ddi_routes) / sizeof(ddi_routes[0]), APP_ERR_JSON,
-	ddi_init, ddi_fini, ddi_before, 0, ddi_idle
+	ddi_init, ddi_fini, ddi_before, 0, ddi_idle, NULL
 };
 
 #ifndef NB_NO_MAIN

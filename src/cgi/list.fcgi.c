@@ -20,7 +20,7 @@ const int list_nroutes = sizeof(list_routes) / sizeof(list_routes[0]);
 
 const struct app_def list_def = {
 	"list", list_routes, sizeof(list_routes) / sizeof(list_routes[0]), APP_ERR_TEXT,
-	mkbox_init, mkbox_fini, NULL, 0, NULL
+	mkbox_init, mkbox_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

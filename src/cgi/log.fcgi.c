@@ -21,7 +21,7 @@ const int log_nroutes = sizeof(log_routes) / sizeof(log_routes[0]);
 
 const struct app_def log_def = {
 	"log", log_routes, sizeof(log_routes) / sizeof(log_routes[0]), APP_ERR_JSON,
-	log_init, log_fini, NULL, 0, NULL
+	log_init, log_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

@@ -36,7 +36,7 @@ const int mip_nroutes = sizeof(mip_routes) / sizeof(mip_routes[0]);
 
 const struct app_def mip_def = {
 	"mip", mip_routes, sizeof(mip_routes) / sizeof(mip_routes[0]), APP_ERR_TEXT,
-	mip_init, mip_fini, NULL, 0, NULL
+	mip_init, mip_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

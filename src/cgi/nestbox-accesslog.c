@@ -74,17 +74,16 @@ static void stderr_of_front_end(void)
  * Apache runs piped loggers as root, the programs as its user: rows
  * written as root would leave the store's -wal and -shm files unwritable
  * for them.  Run as root, we become the owner of the state directory
- * before the store is opened.  Returns 0, or -1 (err set).
+ * before the store is opened.  Returns 0, or -1 with e.
  */
-static int be_state_owner(const char *var_dir, char *err, size_t errlen)
+static int be_state_owner(const char *var_dir, struct nb_err *e)
 {
 	struct stat st;
 
 	if (geteuid() != 0 || stat(var_dir, &st) < 0 || st.st_uid == 0)
 		return 0;
 	if (setgroups(0, NULL) < 0 || setgid(st.st_gid) < 0 || setuid(st.st_uid) < 0) {
-		snprintf(err, errlen, "cannot become the owner of %.900s", var_dir);
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "cannot become the owner of %s", var_dir);
 	}
 	return 0;
 }
@@ -95,23 +94,23 @@ int main(int argc, char **argv)
 	struct app_settings s;
 	struct db *db = NULL;
 	struct reqlog *log = malloc(sizeof(*log));
-	char err[1024];
+	struct nb_err e;
 	long rc;
 
 	stderr_of_front_end();
 	if (argc > 1)
 		setenv("NESTBOX_CONFIG", argv[1], 1);
-	if (!log || conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0)
+	nb_fail(&e, NB_INTERNAL, "out of memory");
+	if (!log || conf_load(core_spec.keys, &conf, &e) < 0)
 		goto fail;
 	app_settings_read(conf, &s);
-	if (be_state_owner(s.var_dir, err, sizeof(err)) < 0)
+	if (be_state_owner(s.var_dir, &e) < 0)
 		goto fail;
 	if (fs_mkdirs(s.var_dir, 0755) < 0) {
-		snprintf(err, sizeof(err), "cannot create %.900s", s.var_dir);
+		nb_fail(&e, NB_UNAVAILABLE, "cannot create %s", s.var_dir);
 		goto fail;
 	}
-	if (db_open(s.db_path, s.busy_timeout_ms, core_spec.steps, core_spec.nsteps, &db, err,
-		    sizeof(err)) < 0)
+	if (db_open(s.db_path, s.busy_timeout_ms, core_spec.steps, core_spec.nsteps, &db, &e) < 0)
 		goto fail;
 	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
 	signals();
@@ -128,7 +127,7 @@ int main(int argc, char **argv)
 	free(log);
 	return rc < 0 ? 1 : 0;
 fail:
-	fprintf(stderr, "nestbox[accesslog]: %s\n", log ? err : "out of memory");
+	fprintf(stderr, "nestbox[accesslog]: %s\n", e.msg);
 	db_close(db);
 	conf_free(conf);
 	free(log);

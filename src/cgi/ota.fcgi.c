@@ -62,7 +62,7 @@ const int ota_nroutes = sizeof(ota_routes) / sizeof(ota_routes[0]);
 
 const struct app_def ota_def = {
 	"ota", ota_routes, sizeof(ota_routes) / sizeof(ota_routes[0]), APP_ERR_JSON,
-	ota_init, ota_fini, NULL, 0, NULL
+	ota_init, ota_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

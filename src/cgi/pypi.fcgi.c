@@ -67,7 +67,7 @@ const int pypi_nroutes = sizeof(pypi_routes) / sizeof(pypi_routes[0]);
 
 const struct app_def pypi_def = {
 	"pypi", pypi_routes, sizeof(pypi_routes) / sizeof(pypi_routes[0]), APP_ERR_JSON,
-	pypi_init, pypi_fini, NULL, 0, NULL
+	pypi_init, pypi_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

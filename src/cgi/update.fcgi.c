@@ -1,7 +1,7 @@
 /*
  * update.fcgi - mkbox image updates: GET /update/<box>/<image>[/<buildID>],
  * GET /update?name&board[&branch][&version][&build_id]
- * Handlers: src/mkbox/mkbox_http.c.
+ * Handlers: src/mkbox/mkbox_update.c.
  */
 #include "../core/core.h"
 #include "../mkbox/mkbox.h"
@@ -39,7 +39,7 @@ const int update_nroutes = sizeof(update_routes) / sizeof(update_routes[0]);
 
 const struct app_def update_def = {
 	"update", update_routes, sizeof(update_routes) / sizeof(update_routes[0]), APP_ERR_TEXT,
-	mkbox_init, mkbox_fini, NULL, 0, NULL
+	mkbox_init, mkbox_fini, NULL, 0, NULL, NULL
 };
 
 #ifndef NB_NO_MAIN

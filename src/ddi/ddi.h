@@ -38,6 +38,17 @@ struct ddi_upload {
 	long long size;			/* bytes so far */
 	int open;
 };
+/*
+ * The software repository's settings (ddi_software.c), read once at start
+ * by the programs that add software (admin.fcgi, nestboxctl); never
+ * looked up per request.
+ */
+struct ddi_sw_settings {
+	unsigned long long max_image;	/* ddi.max_image, bytes fetched from a URL */
+	long fetch_timeout;		/* ddi.fetch_timeout, seconds */
+	char rauc_sep[16];		/* ddi.rauc_revision_separator ("" none) */
+};
+void ddi_sw_settings_read(const struct app *app, struct ddi_sw_settings *s);
 /* 0, or -1 with e NB_UNAVAILABLE (the blob store cannot be written). */
 int ddi_upload_open(struct app *app, struct ddi_upload *u, struct nb_err *e);
 /* Appends n bytes; 0, or -1 with e NB_UNAVAILABLE (disk full, I/O). */
@@ -55,22 +66,26 @@ void ddi_upload_abort(struct ddi_upload *u);
  * and its limit: DDI_NAME_MAX, DDI_VERSION_MAX, SWU_MAX_COMPAT),
  * NB_UNAVAILABLE when the store failed.
  */
-long long ddi_software_add(struct app *app, struct ddi_upload *u, const char *filename,
-			   const char *name, struct nb_err *e);
+long long ddi_software_add(struct app *app, const struct ddi_sw_settings *set,
+			   struct ddi_upload *u, const char *filename, const char *name,
+			   struct nb_err *e);
 /* ddi_software_add of the file at path, named for its last component. */
-long long ddi_software_add_file(struct app *app, const char *path, const char *name,
-				struct nb_err *e);
+long long ddi_software_add_file(struct app *app, const struct ddi_sw_settings *set,
+				const char *path, const char *name, struct nb_err *e);
 /*
  * Adds software that lives at an external URL (a CDN, an object store):
  * fetched once to read and hash it, then only the row is kept and devices
  * download from the URL.  Same returns as ddi_software_add().
  */
-long long ddi_software_add_url(struct app *app, const char *url, const char *name,
-			       struct nb_err *e);
+long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *set,
+			       const char *url, const char *name, struct nb_err *e);
 /* Deletes software; 0, or -1 with e NB_NOT_FOUND (no such software),
  * NB_CONFLICT (an action, rollout or device assignment names it) or
  * NB_UNAVAILABLE (database busy). */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
+/* gc: 1 while a blob (its sha256 in hex) is software of the repository,
+ * or when the store cannot say (a blob is never removed on a doubt). */
+int ddi_software_blob_known(struct app *app, const char *sha256);
 
 /* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {
@@ -495,7 +510,7 @@ int ddi_history_valid(const struct app *app, const struct req_field *f, const ch
  * /{tenant}/controller/v1/{controllerId}, each handler a route_run_fn
  * (0 answered, -1 with e) --
  */
-int ddi_init(struct app *app, char *err, size_t errlen);
+int ddi_init(struct app *app, struct nb_err *e);
 void ddi_fini(struct app *app);
 /* authentication (ddi_auth.c); answers itself, non-zero when it did */
 int ddi_before(struct app *app, struct http_req *r, struct http_resp *w);

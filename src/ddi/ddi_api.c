@@ -11,17 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ddi_init(struct app *app, char *err, size_t errlen)
+int ddi_init(struct app *app, struct nb_err *e)
 {
 	struct ddi *d = calloc(1, sizeof(*d));
-	struct nb_err e;
 
-	if (!d) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (ddi_settings_read(app, &d->set, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (!d)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
+	if (ddi_settings_read(app, &d->set, e) < 0) {
 		free(d);
 		return -1;
 	}

@@ -79,3 +79,11 @@ int ddi_tenant_served(const struct ddi_settings *s, const char *t)
 			return 1;
 	return 0;
 }
+
+void ddi_sw_settings_read(const struct app *app, struct ddi_sw_settings *s)
+{
+	s->max_image = (unsigned long long)conf_int(app->conf, "ddi.max_image");
+	s->fetch_timeout = (long)conf_int(app->conf, "ddi.fetch_timeout");
+	snprintf(s->rauc_sep, sizeof(s->rauc_sep), "%s",
+		 conf_str(app->conf, "ddi.rauc_revision_separator"));
+}

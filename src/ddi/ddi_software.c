@@ -112,8 +112,8 @@ static int digest_fd(int fd, struct digests *dg, struct nb_err *e)
  * by its first bytes (squashfs "hsqs" or cpio "0707"), and names the kind.
  * Only the headers and the description are read, never the images.
  */
-static int read_image(struct app *app, int fd, off_t size, struct swu_info *info,
-		      const char **kind, struct nb_err *e)
+static int read_image(const struct ddi_sw_settings *set, int fd, off_t size,
+		      struct swu_info *info, const char **kind, struct nb_err *e)
 {
 	struct swu_src src = { swu_fd_pread, &fd, size };
 	char magic[4] = "";
@@ -124,7 +124,7 @@ static int read_image(struct app *app, int fd, off_t size, struct swu_info *info
 		return nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 	if (!memcmp(magic, "hsqs", 4)) {
 		*kind = "raucb";
-		return raucb_read(&src, conf_str(app->conf, "ddi.rauc_revision_separator"), info, e);
+		return raucb_read(&src, set->rauc_sep, info, e);
 	}
 	if (!memcmp(magic, "0707", 4))
 		return swu_read(&src, info, e);
@@ -242,10 +242,11 @@ struct source {
 	struct ddi_upload *u;
 	int fd;				/* with u NULL */
 	const char *url;
+	const struct ddi_sw_settings *set;
 };
 
 /* The catalogue, read from the source's stored bytes; 0, or -1 with e. */
-static int source_catalogue(struct app *app, const struct source *src, struct swu_info *info,
+static int source_catalogue(const struct source *src, struct swu_info *info,
 			    const char **kind, struct nb_err *e)
 {
 	int fd = src->u ? upload_reopen(src->u, e) : src->fd, rc;
@@ -256,7 +257,7 @@ static int source_catalogue(struct app *app, const struct source *src, struct sw
 	if (fstat(fd, &st) < 0)
 		rc = nb_fail(e, NB_UNAVAILABLE, "cannot read the image: %s", strerror(errno));
 	else
-		rc = read_image(app, fd, st.st_size, info, kind, e);
+		rc = read_image(src->set, fd, st.st_size, info, kind, e);
 	if (src->u)
 		close(fd);
 	return rc;
@@ -274,7 +275,7 @@ static long long add(struct app *app, const struct source *src, const char *name
 	if (!name || !*name)
 		name = filename;
 	/* a broken or truncated image is refused before anything is stored */
-	if (names_ok(name, filename, e) < 0 || source_catalogue(app, src, info, &kind, e) < 0)
+	if (names_ok(name, filename, e) < 0 || source_catalogue(src, info, &kind, e) < 0)
 		return -1;
 	if (overlaps(app, info))
 		return nb_fail(e, NB_CONFLICT,
@@ -309,18 +310,19 @@ static long long add_source(struct app *app, const struct source *src, const cha
 	return id;
 }
 
-long long ddi_software_add(struct app *app, struct ddi_upload *u, const char *filename,
-			   const char *name, struct nb_err *e)
+long long ddi_software_add(struct app *app, const struct ddi_sw_settings *set,
+			   struct ddi_upload *u, const char *filename, const char *name,
+			   struct nb_err *e)
 {
-	struct source src = { u, -1, NULL };
+	struct source src = { u, -1, NULL, set };
 	long long id = add_source(app, &src, name, filename, e);
 
 	ddi_upload_abort(u);
 	return id;
 }
 
-long long ddi_software_add_file(struct app *app, const char *path, const char *name,
-				struct nb_err *e)
+long long ddi_software_add_file(struct app *app, const struct ddi_sw_settings *set,
+				const char *path, const char *name, struct nb_err *e)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	struct ddi_upload u;
@@ -347,7 +349,7 @@ long long ddi_software_add_file(struct app *app, const char *path, const char *n
 		ddi_upload_abort(&u);
 		return -1;
 	}
-	return ddi_software_add(app, &u, base, name, e);
+	return ddi_software_add(app, set, &u, base, name, e);
 }
 
 /* The URL's last path segment names the artifact, as the device will see
@@ -381,11 +383,11 @@ bad:
  * refused (ELOOP), never written through.  The image is then read back
  * through its own descriptor (/dev/fd/N reopens that very file).
  */
-long long ddi_software_add_url(struct app *app, const char *url, const char *name,
-			       struct nb_err *e)
+long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *set,
+			       const char *url, const char *name, struct nb_err *e)
 {
-	char tmp[NAME_MAX + 1], self[32], file[DDI_NAME_MAX + 1], err[NB_ERR_MSG_MAX];
-	struct source src = { NULL, -1, url };
+	char tmp[NAME_MAX + 1], self[32], file[DDI_NAME_MAX + 1];
+	struct source src = { NULL, -1, url, set };
 	long long id = -1;
 	int dfd, fd;
 
@@ -402,10 +404,7 @@ long long ddi_software_add_url(struct app *app, const char *url, const char *nam
 	src.fd = open(self, O_RDONLY | O_CLOEXEC);
 	if (src.fd < 0)
 		nb_fail(e, NB_UNAVAILABLE, "cannot read the download: %s", strerror(errno));
-	else if (fetch_to_fd(url, fd, (unsigned long long)conf_int(app->conf, "ddi.max_image"),
-			     (long)conf_int(app->conf, "ddi.fetch_timeout"), err, sizeof(err)) < 0)
-		nb_fail(e, NB_INVALID, "%s", err);
-	else
+	else if (fetch_to_fd(url, fd, set->max_image, set->fetch_timeout, e) == 0)
 		id = add_source(app, &src, name, file, e);
 	if (src.fd >= 0)
 		close(src.fd);

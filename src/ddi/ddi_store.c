@@ -1174,3 +1174,18 @@ int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 	db_reset(st);
 	return rc == DB_ROW ? 0 : -1;
 }
+
+static const char sql_software_blob[] = "SELECT 1 FROM ddi_software WHERE sha256=?";
+
+int ddi_software_blob_known(struct app *app, const char *sha256)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_software_blob);
+	int rc;
+
+	if (!st)
+		return 1;	/* when unsure, keep */
+	db_bind_text(st, 1, sha256, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc != DB_DONE;
+}

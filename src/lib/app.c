@@ -16,72 +16,27 @@
 #include <string.h>
 #include <time.h>
 
-const char *app_path(struct app *app, const char *key, const char *dflt,
-		     char *out, size_t n)
-{
-	const char *v = conf_str(app->conf, key);
-
-	if (v && *v)
-		snprintf(out, n, "%s", v);
-	else
-		snprintf(out, n, "%s/%s", app->var_dir, dflt);
-	return out;
-}
-
-/* A path key whose empty value means "<var_dir>/<dflt>". */
-static void var_path(const struct conf *c, const char *key, const char *var_dir,
-		     const char *dflt, char *out, size_t n)
-{
-	const char *v = conf_str(c, key);
-
-	int len = v && *v ? snprintf(out, n, "%s", v) : snprintf(out, n, "%s/%s", var_dir, dflt);
-
-	if (len < 0 || (size_t)len >= n)	/* too long for a path: open fails, named */
-		snprintf(out, n, "%s", "/nonexistent/path-too-long");
-}
-
-void app_settings_read(const struct conf *c, struct app_settings *s)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->var_dir, sizeof(s->var_dir), "%s", conf_str(c, "server.var_dir"));
-	snprintf(s->base_url, sizeof(s->base_url), "%s", conf_str(c, "server.base_url"));
-	s->xsendfile = conf_bool(c, "server.xsendfile");
-	s->max_body = (size_t)conf_int(c, "server.max_body");
-	s->body_limit.timeout_ms = (long)conf_int(c, "server.body_timeout") * 1000;
-	s->body_limit.min_rate = (long)conf_int(c, "server.body_min_rate");
-	var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
-	s->busy_timeout_ms = (int)conf_int(c, "db.busy_timeout_ms");
-	var_path(c, "blob.dir", s->var_dir, "blobs", s->blob_dir, sizeof(s->blob_dir));
-	s->log_flush_every = (int)conf_int(c, "log.flush_every");
-	s->log_flush_ms = (long)conf_int(c, "log.flush_ms");
-	s->log_max_rows = conf_int(c, "log.max_rows");
-	s->log_hot_rows = conf_bool(c, "log.hot_rows");
-	s->log_to_stderr = conf_bool(c, "log.requests_to_stderr");
-}
-
 int app_open(struct app *app, const char *program,
-	     const struct app_store_spec *spec, char *err, size_t errlen)
+	     const struct app_store_spec *spec, struct nb_err *e)
 {
 	const struct app_settings *s = &app->set;
 
 	memset(app, 0, sizeof(*app));
 	app->program = program;
-	if (conf_load(spec->keys, &app->conf, err, errlen) < 0)
+	if (conf_load(spec->keys, &app->conf, e) < 0)
 		return -1;
 	app_settings_read(app->conf, &app->set);
-	snprintf(app->var_dir, sizeof(app->var_dir), "%s", s->var_dir);
-	if (fs_mkdirs(app->var_dir, 0755) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", app->var_dir, strerror(errno));
+	if (fs_mkdirs(app->set.var_dir, 0755) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", app->set.var_dir, strerror(errno));
 		goto fail;
 	}
-	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db,
-		    err, errlen) < 0)
+	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db, e) < 0)
 		goto fail;
 	if (blob_store_open(&app->blobs, s->blob_dir) < 0) {
-		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));
+		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
-	if (blob_store_configure(&app->blobs, app->conf, err, errlen) < 0)
+	if (blob_store_configure(&app->blobs, app->conf, e) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -97,12 +52,46 @@ void app_close(struct app *app)
 	app->conf = NULL;
 }
 
-void app_error(struct app *app, struct http_resp *w, int status, const char *msg)
+/* 1 when the decoded path p starts with the segments of prefix ("/a/b/"):
+ * "/admin/%61pi/x" is under "/admin/api/" as the router sees it. */
+static int path_under(const struct path *p, const char *prefix)
+{
+	int i = 0;
+
+	while (*prefix) {
+		size_t n;
+		while (*prefix == '/')
+			prefix++;
+		n = strcspn(prefix, "/");
+		if (!n)
+			break;
+		if (i >= p->n || strlen(p->seg[i]) != n || memcmp(p->seg[i], prefix, n))
+			return 0;
+		prefix += n;
+		i++;
+	}
+	return 1;
+}
+
+/* 1 when r's answer is JSON: the program's format, or its JSON prefix. */
+static int wants_json(const struct app *app, const struct http_req *r)
+{
+	const struct app_def *def = app->def;
+
+	if (def && def->errfmt == APP_ERR_JSON)
+		return 1;
+	return def && def->json_prefix && r && path_under(&r->path, def->json_prefix);
+}
+
+/* Answers status and msg in r's format (wants_json); a handler's partial
+ * answer is dropped. */
+static void answer(struct app *app, const struct http_req *r, struct http_resp *w,
+		   int status, const char *msg)
 {
 	w->headers.len = 0;
 	w->has_type = 0;
 	w->fixed = NULL;
-	if (app->def && app->def->errfmt == APP_ERR_JSON) {
+	if (wants_json(app, r)) {
 		http_json_error(w, status, msg);
 	} else {
 		http_text(w, status, msg);
@@ -110,9 +99,10 @@ void app_error(struct app *app, struct http_resp *w, int status, const char *msg
 	}
 }
 
-void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e)
+void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
+	      const struct nb_err *e)
 {
-	app_error(app, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+	answer(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 }
 
 /*
@@ -135,29 +125,23 @@ static void note_route(struct app *app, struct http_req *r, struct http_resp *w)
 /*
  * Runs the matched route: declared path and query input, the program's
  * before hook (authentication), declared form input, then the handler.
- * A typed route's refusals and errors are answered here (app_fail).
+ * The route's refusals and errors are answered here (app_fail).
  */
 static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const struct app_def *def = app->def;
-	const struct route *rt = r->route;
-	const struct route_typed *t = route_typed(rt);
+	const struct route_typed *t = route_typed(r->route);
 	struct nb_err e;
 
 	e.kind = NB_OK;
-	if (!t) {
-		if (!def->before || !def->before(app, r, w))
-			rt->fn(app, r, w);
-		return;
-	}
 	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
-		app_fail(app, w, &e);
+		app_fail(app, r, w, &e);
 		return;
 	}
 	if (def->before && def->before(app, r, w))
 		return;
 	if (req_check(app, r, REQ_FORM, &e) < 0 || t->run(app, r, w, &e) < 0)
-		app_fail(app, w, &e);
+		app_fail(app, r, w, &e);
 }
 
 /* Parses, routes and runs one request, then answers it. */
@@ -166,31 +150,28 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	const struct app_def *def = app->def;
 	struct http_req r;
 	struct http_resp w;
-	const char *err = NULL, *bad = NULL;
+	const char *err = NULL;
 
 	http_req_init(&r, a, io);
 	r.body_limit = app->set.body_limit;
 	http_resp_init(&w, a);
 	if (http_req_parse(&r, &err) < 0) {
-		app_error(app, &w, 400, err);
+		answer(app, &r, &w, 400, err);
 	} else {
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
-				    &r.route, &r.params, &bad)) {
+				    &r.route, &r.params)) {
 		case ROUTE_OK:
 			app_run(app, &r, &w);
 			break;
-		case ROUTE_INVALID:
-			app_error(app, &w, 400, arena_printf(a, "invalid %s", bad));
-			break;
 		case ROUTE_BAD_METHOD:
-			app_error(app, &w, 405, "method not allowed");
+			answer(app, &r, &w, 405, "method not allowed");
 			break;
 		default:
-			app_error(app, &w, 404, "not found");
+			answer(app, &r, &w, 404, "not found");
 		}
 	}
 	if (r.body_timed_out)
-		app_error(app, &w, 408, "the request body came too slowly");
+		answer(app, &r, &w, 408, "the request body came too slowly");
 	if (r.body_start_ms && io) {
 		/* the read deadline must not outlive the body (a kept connection) */
 		struct timeval tv = { 0, 0 };
@@ -335,7 +316,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 {
 	struct app app;
 	struct arena a;
-	char err[1024];
+	struct nb_err e;
 	struct sigaction sa;
 
 	/* the front end that started us, read before the slow start-up (store,
@@ -352,26 +333,25 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 256 * 1024);
-	if (app_open(&app, def->program, spec, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+	if (app_open(&app, def->program, spec, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program, e.msg);
 		if (FCGX_IsCGI())
 			printf("Status: 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
 			       "Content-Length: 28\r\n\r\nnestbox: configuration error");
 		return 1;
 	}
 	app.def = def;
-	{
-		struct nb_err e;
-		/* a typed route reading an undeclared parameter is a bug: found
-		 * at start, not by the first request that takes the route */
-		if (route_table_check(def->routes, def->nroutes, &e) < 0) {
-			fprintf(stderr, "nestbox[%s]: route table: %s\n", def->program, e.msg);
-			app_close(&app);
-			return 1;
-		}
+	/* a route reading an undeclared parameter is a bug: found at start,
+	 * not by the first request that takes the route */
+	if (route_table_check(def->routes, def->nroutes, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: route table: %s\n", def->program, e.msg);
+		app_close(&app);
+		return 1;
 	}
-	if (def->init && def->init(&app, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestbox[%s]: %s\n", def->program, err);
+	nb_err_clear(&e);
+	if (def->init && def->init(&app, &e) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s\n", def->program,
+			e.kind == NB_OK ? "domain set-up failed" : e.msg);
 		/* what init set up before it failed (a busy store at start) */
 		if (def->fini)
 			def->fini(&app);
@@ -389,7 +369,7 @@ int app_main(const struct app_def *def, const struct app_store_spec *spec,
 		 * each long-lived program collects those untouched for
 		 * FS_TMP_GRACE when it starts (a live writer keeps its file's
 		 * mtime fresh); nestboxctl gc does the same on demand */
-		fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE);
+		fs_clean_tmp(app.set.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE);
 		blob_clean_tmp(&app.blobs, FS_TMP_GRACE);
 		memset(&sa, 0, sizeof(sa));
 		/* SA_RESTART: a signal must not break the request being served;

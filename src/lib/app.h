@@ -39,8 +39,8 @@ struct app_def {
 	const struct route *routes;
 	int nroutes;
 	enum app_errfmt errfmt;
-	/* optional: domain set-up after the store is open */
-	int (*init)(struct app *app, char *err, size_t errlen);
+	/* optional: domain set-up after the store is open; 0, or -1 with e */
+	int (*init)(struct app *app, struct nb_err *e);
 	/* also runs after a failed init: it must take a half-done one */
 	void (*fini)(struct app *app);
 	/* optional: runs after routing, before the handler (authentication);
@@ -51,6 +51,10 @@ struct app_def {
 	/* optional: runs when no request came for log.flush_ms (and at most
 	 * that often while idle), to write what the domain batches */
 	void (*idle)(struct app *app);
+	/* optional: the requests under this path prefix ("/admin/api/") answer
+	 * every error in JSON whatever errfmt says -- the router's 400, 404
+	 * and 405 too, which come before any handler could choose */
+	const char *json_prefix;
 };
 
 struct app_store_spec {
@@ -85,27 +89,26 @@ struct app {
 	struct conf *conf;
 	struct db *db;
 	struct blob_store blobs;
-	char var_dir[4096];	/* = set.var_dir (kept: many callers) */
 	struct app_settings set;
 	void *domain;		/* the domain's own per-process state and settings */
 };
 
-/* Loads config, creates var/, opens the store and the blob store. */
+/* Loads config, creates var/, opens the store and the blob store; 0, or
+ * -1 with e (the configuration's file, line and key; a path that cannot
+ * be made; the store's error). */
 int app_open(struct app *app, const char *program,
-	     const struct app_store_spec *spec, char *err, size_t errlen);
+	     const struct app_store_spec *spec, struct nb_err *e);
 void app_close(struct app *app);
-/* Resolves a path key whose empty value means "<var_dir>/<dflt>".  For
- * code not yet converted: a domain resolves its paths once in its
- * settings (mkbox_settings_read); to be deleted after the conversion. */
-const char *app_path(struct app *app, const char *key, const char *dflt,
-		     char *out, size_t n);
 
 int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	     int argc, char **argv);
-/* Answers an error in the program's format (text or JSON). */
-void app_error(struct app *app, struct http_resp *w, int status, const char *msg);
-/* Answers an error value: nb_err_status(e->kind) and e->msg, in the
- * program's format.  The one mapping of an error kind to an answer. */
-void app_fail(struct app *app, struct http_resp *w, const struct nb_err *e);
+/*
+ * Answers an error value: nb_err_status(e->kind) and e->msg, in the
+ * format of r's path (JSON under def->json_prefix, else the program's
+ * errfmt: `{"error": msg}` or `msg\n`); r NULL: the program's format.
+ * The one mapping of an error kind to an answer.
+ */
+void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
+	      const struct nb_err *e);
 
 #endif

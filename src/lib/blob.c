@@ -1,4 +1,5 @@
 #include "blob.h"
+#include "err.h"
 #include "conf.h"
 #include "fsutil.h"
 
@@ -68,7 +69,7 @@ int blob_s3_settings(const struct conf *cf, struct s3_conf *c, char *prefix, siz
 	return ok ? 0 : -1;
 }
 
-int blob_store_configure(struct blob_store *bs, const struct conf *cf, char *err, size_t errlen)
+int blob_store_configure(struct blob_store *bs, const struct conf *cf, struct nb_err *e)
 {
 	const char *backend = conf_str(cf, "blob.backend");
 	char prefix[sizeof(bs->prefix)];
@@ -78,26 +79,22 @@ int blob_store_configure(struct blob_store *bs, const struct conf *cf, char *err
 	if (!strcmp(backend, "fs"))
 		return 0;
 	if (strcmp(backend, "s3")) {
-		snprintf(err, errlen, "blob.backend: \"%s\" is neither fs nor s3", backend);
-		return -1;
+		return nb_fail(e, NB_INVALID, "blob.backend: \"%s\" is neither fs nor s3", backend);
 	}
 	if (blob_s3_settings(cf, &c, prefix, sizeof(prefix), &ttl) < 0) {
-		snprintf(err, errlen, "blob.s3_*: a value is too long");
-		return -1;
+		return nb_fail(e, NB_INVALID, "blob.s3_*: a value is too long");
 	}
 	if (c.part_size < S3_PART_MIN || c.timeout < 1 ||
 	    (conf_bool(cf, "blob.s3_presign") && (ttl < 1 || ttl > 604800)) ||
 	    strncmp(c.endpoint, "http", 4) || !strstr(c.endpoint, "://") ||
 	    strchr(strstr(c.endpoint, "://") + 3, '/')) {
-		snprintf(err, errlen, "blob.s3_*: the endpoint must be http(s)://host[:port] without a"
+		return nb_fail(e, NB_INVALID, "blob.s3_*: the endpoint must be http(s)://host[:port] without a"
 			 " path, s3_part_size at least %llu, s3_timeout at least 1, s3_presign_ttl"
 			 " 1..604800", (unsigned long long)S3_PART_MIN);
-		return -1;
 	}
 	if (blob_store_use_s3(bs, &c, prefix, ttl) < 0) {
-		snprintf(err, errlen, "blob.backend s3 needs blob.s3_endpoint, blob.s3_bucket and"
+		return nb_fail(e, NB_INVALID, "blob.backend s3 needs blob.s3_endpoint, blob.s3_bucket and"
 			 " blob.s3_region");
-		return -1;
 	}
 	return 0;
 }

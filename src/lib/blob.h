@@ -75,9 +75,10 @@ int blob_s3_settings(const struct conf *cf, struct s3_conf *c, char *prefix, siz
 		     long *presign_ttl);
 /*
  * Applies blob.backend to an opened store: "fs" leaves it, "s3" switches
- * it with blob_s3_settings.  0, or -1 with err naming the bad key.
+ * it with blob_s3_settings.  0, or -1 with e (NB_INVALID) naming the bad key.
  */
-int blob_store_configure(struct blob_store *bs, const struct conf *cf, char *err, size_t errlen);
+struct nb_err;
+int blob_store_configure(struct blob_store *bs, const struct conf *cf, struct nb_err *e);
 /* The object key of a blob: "<prefix>/<hex>" (or "<hex>"); 0, or -1 for a
  * bad name or a short out. */
 int blob_key(const struct blob_store *bs, const char *hex, char *out, size_t n);

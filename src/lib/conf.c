@@ -24,14 +24,15 @@ struct conf {
 	unsigned nslot;
 };
 
-static void seterr(char *err, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t n, const char *fmt, ...)
+/* A configuration error: NB_INVALID with the file, line and key named. */
+static void seterr(struct nb_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void seterr(struct nb_err *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(err, n, fmt, ap);
+	nb_vfail(err, NB_INVALID, fmt, ap);
 	va_end(ap);
 }
 
@@ -140,19 +141,19 @@ static const char *check_type(enum conf_type t, const char *v)
 }
 
 static int set_value(struct conf *c, int i, const char *v, const char *base,
-		     const char *where, char *err, size_t errlen)
+		     const char *where, struct nb_err *err)
 {
 	const char *why = check_type(c->keys[i].type, v);
 	char *nv;
 
 	if (why) {
-		seterr(err, errlen, "%s: key '%s': %s, got '%s'", where,
+		seterr(err, "%s: key '%s': %s, got '%s'", where,
 		       c->keys[i].name, why, v);
 		return -1;
 	}
 	nv = c->keys[i].type == CONF_PATH ? resolve(base, v) : strdup(v);
 	if (!nv) {
-		seterr(err, errlen, "%s: out of memory", where);
+		seterr(err, "%s: out of memory", where);
 		return -1;
 	}
 	free(c->val[i]);
@@ -218,15 +219,14 @@ struct yp {
 	yaml_parser_t p;
 	yaml_event_t ev;
 	const char *fname;
-	char *err;
-	size_t errlen;
+	struct nb_err *err;
 };
 
 static int yp_next(struct yp *y)
 {
 	yaml_event_delete(&y->ev);
 	if (!yaml_parser_parse(&y->p, &y->ev)) {
-		seterr(y->err, y->errlen, "%s:%zu: YAML syntax error: %s", y->fname,
+		seterr(y->err, "%s:%zu: YAML syntax error: %s", y->fname,
 		       y->p.problem_mark.line + 1,
 		       y->p.problem ? y->p.problem : "unknown");
 		y->ev.type = YAML_NO_EVENT;
@@ -246,7 +246,7 @@ static int yp_end(struct yp *y)
 	if (yp_next(y) < 0 || yp_next(y) < 0)	/* document end, stream end */
 		return -1;
 	if (y->ev.type != YAML_STREAM_END_EVENT) {
-		seterr(y->err, y->errlen, "%s:%zu: only one YAML document is allowed",
+		seterr(y->err, "%s:%zu: only one YAML document is allowed",
 		       y->fname, yp_line(y));
 		return -1;
 	}
@@ -257,7 +257,7 @@ static int yp_end(struct yp *y)
 static int yp_name_ok(struct yp *y)
 {
 	if (memchr(y->ev.data.scalar.value, '\0', y->ev.data.scalar.length)) {
-		seterr(y->err, y->errlen, "%s:%zu: a name may not contain a NUL byte",
+		seterr(y->err, "%s:%zu: a name may not contain a NUL byte",
 		       y->fname, yp_line(y));
 		return 0;
 	}
@@ -275,7 +275,7 @@ static int yp_value(struct yp *y, char **out)
 		return *out ? 0 : -1;
 	}
 	if (y->ev.type != YAML_SEQUENCE_START_EVENT) {
-		seterr(y->err, y->errlen, "%s:%zu: expected a value", y->fname, yp_line(y));
+		seterr(y->err, "%s:%zu: expected a value", y->fname, yp_line(y));
 		return -1;
 	}
 	s = calloc(1, cap);
@@ -287,14 +287,14 @@ static int yp_value(struct yp *y, char **out)
 		if (y->ev.type == YAML_SEQUENCE_END_EVENT)
 			break;
 		if (y->ev.type != YAML_SCALAR_EVENT) {
-			seterr(y->err, y->errlen, "%s:%zu: lists may hold only plain values",
+			seterr(y->err, "%s:%zu: lists may hold only plain values",
 			       y->fname, yp_line(y));
 			free(s);
 			return -1;
 		}
 		size_t l = y->ev.data.scalar.length;
 		if (memchr(y->ev.data.scalar.value, ',', l)) {
-			seterr(y->err, y->errlen, "%s:%zu: list items may not contain ','",
+			seterr(y->err, "%s:%zu: list items may not contain ','",
 			       y->fname, yp_line(y));
 			free(s);
 			return -1;
@@ -324,7 +324,7 @@ static int yp_section(struct yp *y, struct conf *c, const char *section)
 	if (y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.length == 0)
 		return 0;	/* "section:" with nothing under it */
 	if (y->ev.type != YAML_MAPPING_START_EVENT) {
-		seterr(y->err, y->errlen, "%s:%zu: section '%s' must be a mapping of keys",
+		seterr(y->err, "%s:%zu: section '%s' must be a mapping of keys",
 		       y->fname, yp_line(y), section);
 		return -1;
 	}
@@ -337,7 +337,7 @@ static int yp_section(struct yp *y, struct conf *c, const char *section)
 		if (y->ev.type == YAML_MAPPING_END_EVENT)
 			return 0;
 		if (y->ev.type != YAML_SCALAR_EVENT) {
-			seterr(y->err, y->errlen, "%s:%zu: expected a key in section '%s'",
+			seterr(y->err, "%s:%zu: expected a key in section '%s'",
 			       y->fname, yp_line(y), section);
 			return -1;
 		}
@@ -348,23 +348,23 @@ static int yp_section(struct yp *y, struct conf *c, const char *section)
 		snprintf(where, sizeof(where), "%s:%zu", y->fname, yp_line(y));
 		i = key_index(c, name);
 		if (i < 0) {
-			seterr(y->err, y->errlen, "%s: unknown key '%s'", where, name);
+			seterr(y->err, "%s: unknown key '%s'", where, name);
 			return -1;
 		}
 		if (c->seen[i]) {
-			seterr(y->err, y->errlen, "%s: key '%s' given twice", where, name);
+			seterr(y->err, "%s: key '%s' given twice", where, name);
 			return -1;
 		}
 		c->seen[i] = 1;
 		if (yp_next(y) < 0 || yp_value(y, &val) < 0)
 			return -1;
 		if (c->keys[i].type != CONF_LIST && y->ev.type == YAML_SEQUENCE_END_EVENT) {
-			seterr(y->err, y->errlen, "%s: key '%s' takes one value, not a list",
+			seterr(y->err, "%s: key '%s' takes one value, not a list",
 			       where, name);
 			free(val);
 			return -1;
 		}
-		int rc = set_value(c, i, val, c->base, where, y->err, y->errlen);
+		int rc = set_value(c, i, val, c->base, where, y->err);
 		free(val);
 		if (rc < 0)
 			return -1;
@@ -382,7 +382,7 @@ static int yp_document(struct yp *y, struct conf *c)
 	if (y->ev.type == YAML_SCALAR_EVENT && y->ev.data.scalar.length == 0)
 		return yp_end(y);	/* a document of only comments */
 	if (y->ev.type != YAML_MAPPING_START_EVENT) {
-		seterr(y->err, y->errlen, "%s:%zu: the top level must be a mapping of sections",
+		seterr(y->err, "%s:%zu: the top level must be a mapping of sections",
 		       y->fname, yp_line(y));
 		return -1;
 	}
@@ -394,7 +394,7 @@ static int yp_document(struct yp *y, struct conf *c)
 		if (y->ev.type == YAML_MAPPING_END_EVENT)
 			break;
 		if (y->ev.type != YAML_SCALAR_EVENT) {
-			seterr(y->err, y->errlen, "%s:%zu: expected a section name",
+			seterr(y->err, "%s:%zu: expected a section name",
 			       y->fname, yp_line(y));
 			return -1;
 		}
@@ -409,18 +409,19 @@ static int yp_document(struct yp *y, struct conf *c)
 }
 
 int conf_parse(const struct conf_key *keys, const char *text, size_t len,
-	       const char *fname, struct conf **out, char *err, size_t errlen)
+	       const char *fname, struct conf **out, struct nb_err *err)
 {
 	struct conf *c = conf_new(keys, fname);
-	struct yp y = { .fname = fname, .err = err, .errlen = errlen };
+	struct yp y = { .fname = fname, .err = err };
 	int rc;
 
 	*out = NULL;
 	if (!c) {
-		seterr(err, errlen, "out of memory");
+		seterr(err, "out of memory");
 		return -1;
 	}
-	err[0] = '\0';
+	if (err)
+		nb_err_clear(err);
 	yaml_parser_initialize(&y.p);
 	yaml_parser_set_input_string(&y.p, (const unsigned char *)text, len);
 	memset(&y.ev, 0, sizeof(y.ev));
@@ -431,8 +432,8 @@ int conf_parse(const struct conf_key *keys, const char *text, size_t len,
 	yaml_event_delete(&y.ev);
 	yaml_parser_delete(&y.p);
 	if (rc < 0) {
-		if (!err[0])
-			seterr(err, errlen, "%s: not a valid configuration", fname);
+		if (err && err->kind == NB_OK)
+			seterr(err, "%s: not a valid configuration", fname);
 		conf_free(c);
 		return -1;
 	}
@@ -440,7 +441,7 @@ int conf_parse(const struct conf_key *keys, const char *text, size_t len,
 	return 0;
 }
 
-int conf_apply_env(struct conf *c, char **envp, char *err, size_t errlen)
+int conf_apply_env(struct conf *c, char **envp, struct nb_err *err)
 {
 	char **e, cwd[PATH_MAX];
 	const char *base = getcwd(cwd, sizeof(cwd)) ? cwd : ".";
@@ -452,7 +453,7 @@ int conf_apply_env(struct conf *c, char **envp, char *err, size_t errlen)
 		for (e = envp; alias && e && *e; e++) {
 			size_t al = strlen(alias);
 			if (strncmp(*e, alias, al) == 0 && (*e)[al] == '=' &&
-			    set_value(c, i, *e + al + 1, base, alias, err, errlen) < 0)
+			    set_value(c, i, *e + al + 1, base, alias, err) < 0)
 				return -1;
 		}
 	}
@@ -478,23 +479,23 @@ int conf_apply_env(struct conf *c, char **envp, char *err, size_t errlen)
 		name[o] = '\0';
 		i = key_index(c, name);
 		if (i < 0) {
-			seterr(err, errlen, "environment %s: unknown key '%s'", var, name);
+			seterr(err, "environment %s: unknown key '%s'", var, name);
 			return -1;
 		}
-		if (set_value(c, i, eq + 1, base, var, err, errlen) < 0)
+		if (set_value(c, i, eq + 1, base, var, err) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+static char *read_file(const char *path, size_t *len, struct nb_err *err)
 {
 	FILE *f = fopen(path, "r");
 	char *s = NULL;
 	size_t cap = 0, n = 0;
 
 	if (!f) {
-		seterr(err, errlen, "%s: %s", path, strerror(errno));
+		seterr(err, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -503,7 +504,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 			if (!ns || cap > (1 << 20)) {
 				free(ns ? ns : s);
 				fclose(f);
-				seterr(err, errlen, "%s: file too large", path);
+				seterr(err, "%s: file too large", path);
 				return NULL;
 			}
 			s = ns;
@@ -519,7 +520,7 @@ static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
 }
 
 int conf_load(const struct conf_key *keys, struct conf **out,
-	      char *err, size_t errlen)
+	      struct nb_err *err)
 {
 	const char *env = getenv("NESTBOX_CONFIG");
 	const char *cands[] = { "/etc/nestbox/nestbox.yaml", "./etc/nestbox.yaml" };
@@ -541,21 +542,21 @@ int conf_load(const struct conf_key *keys, struct conf **out,
 	if (!path) {
 		*out = conf_new(keys, NULL);
 		if (!*out) {
-			seterr(err, errlen, "out of memory");
+			seterr(err, "out of memory");
 			return -1;
 		}
 	} else {
 		if (realpath(path, abs))
 			path = abs;
-		text = read_file(path, &len, err, errlen);
+		text = read_file(path, &len, err);
 		if (!text)
 			return -1;
-		rc = conf_parse(keys, text, len, path, out, err, errlen);
+		rc = conf_parse(keys, text, len, path, out, err);
 		free(text);
 		if (rc < 0)
 			return -1;
 	}
-	if (conf_apply_env(*out, environ, err, errlen) < 0) {
+	if (conf_apply_env(*out, environ, err) < 0) {
 		conf_free(*out);
 		*out = NULL;
 		return -1;

@@ -18,6 +18,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 enum conf_type { CONF_STR, CONF_INT, CONF_BOOL, CONF_PATH, CONF_LIST };
 
 struct conf_key {
@@ -31,14 +33,15 @@ struct conf_key {
 
 struct conf;
 
-/* Finds, parses and validates; on error returns -1 with err filled in. */
+/* Finds, parses and validates; 0, or -1 with err (NB_INVALID naming the
+ * file, line and key, or the environment variable). */
 int conf_load(const struct conf_key *keys, struct conf **out,
-	      char *err, size_t errlen);
+	      struct nb_err *err);
 /* Parses a YAML text as if read from fname (no environment applied). */
 int conf_parse(const struct conf_key *keys, const char *text, size_t len,
-	       const char *fname, struct conf **out, char *err, size_t errlen);
+	       const char *fname, struct conf **out, struct nb_err *err);
 /* Applies NESTBOX_* overrides from envp (NULL-terminated). */
-int conf_apply_env(struct conf *c, char **envp, char *err, size_t errlen);
+int conf_apply_env(struct conf *c, char **envp, struct nb_err *err);
 void conf_free(struct conf *c);
 
 /* Lookups abort on an undeclared name: that is a programming error. */

@@ -22,28 +22,28 @@ struct db {
 };
 
 static int migrate(struct db *db, const char *const *steps, int nsteps,
-		   char *err, size_t errlen)
+		   struct nb_err *e)
 {
 	int v = db_version(db), i;
 
 	if (v == nsteps)
 		return 0;
 	if (db_begin(db) < 0) {
-		snprintf(err, errlen, "cannot lock the database: %s", db_errmsg(db));
+		nb_fail(e, NB_UNAVAILABLE, "cannot lock the database: %s", db_errmsg(db));
 		return -1;
 	}
 	/* another process may have migrated while we waited for the lock */
 	v = db_version(db);
 	if (v > nsteps) {
 		db_rollback(db);
-		snprintf(err, errlen, "database schema %d is newer than this program (%d)",
+		nb_fail(e, NB_INTERNAL, "database schema %d is newer than this program (%d)",
 			 v, nsteps);
 		return -1;
 	}
 	for (i = v; i < nsteps; i++) {
 		char pragma[64];
 		if (sqlite3_exec(db->h, steps[i], NULL, NULL, NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "schema step %d: %s", i + 1, db_errmsg(db));
+			nb_fail(e, NB_INTERNAL, "schema step %d: %s", i + 1, db_errmsg(db));
 			db_rollback(db);
 			return -1;
 		}
@@ -51,20 +51,20 @@ static int migrate(struct db *db, const char *const *steps, int nsteps,
 		sqlite3_exec(db->h, pragma, NULL, NULL, NULL);
 	}
 	if (db_commit(db) < 0) {
-		snprintf(err, errlen, "schema commit: %s", db_errmsg(db));
+		nb_fail(e, NB_UNAVAILABLE, "schema commit: %s", db_errmsg(db));
 		return -1;
 	}
 	return 0;
 }
 
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
-	    struct db **out, char *err, size_t errlen)
+	    struct db **out, struct nb_err *e)
 {
 	struct db *db = calloc(1, sizeof(*db));
 
 	*out = NULL;
 	if (!db) {
-		snprintf(err, errlen, "out of memory");
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
 	/*
@@ -75,7 +75,7 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
+		nb_fail(e, NB_UNAVAILABLE, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
 		db_close(db);
 		return -1;
 	}
@@ -96,11 +96,11 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			 "PRAGMA cache_size=-1024;"
 			 "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		nb_fail(e, NB_UNAVAILABLE, "%s: %s", path, sqlite3_errmsg(db->h));
 		db_close(db);
 		return -1;
 	}
-	if (migrate(db, steps, nsteps, err, errlen) < 0) {
+	if (migrate(db, steps, nsteps, e) < 0) {
 		db_close(db);
 		return -1;
 	}

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct db;
 /* A prepared statement of the store, kept by the handle (see db_stmt). */
 struct db_stmt;
@@ -41,8 +43,11 @@ enum { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
  */
 enum db_life { DB_STATIC = 0, DB_TRANSIENT = 1 };
 
+/* Opens (creating) the store at path and brings its schema to nsteps; 0,
+ * or -1 with e: NB_UNAVAILABLE (cannot open or lock it), NB_INTERNAL (a
+ * schema newer than steps, a step that fails). */
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
-	    struct db **out, char *err, size_t errlen);
+	    struct db **out, struct nb_err *e);
 void db_close(struct db *db);
 /* The SQLite connection under db, for tests and SQLite-only tools. */
 struct sqlite3 *db_handle(struct db *db);

@@ -14,10 +14,7 @@
  * server path, and is shown to the client as it is.  It is cut (never
  * overflowed) at NB_ERR_MSG_MAX - 1 bytes.
  *
- * This replaces the older conventions (`char *err, size_t errlen`,
- * `const char **why`, `int *status`, a returned HTTP status, the magic
- * -2 meaning "conflict"); nb_err_from_status() bridges the ones not yet
- * converted.
+ * e may be NULL (the caller only wants -1).  A success leaves e alone.
  */
 #ifndef NB_ERR_H
 #define NB_ERR_H
@@ -65,8 +62,8 @@ void nb_err_clear(struct nb_err *e);
 
 /* The HTTP status of a kind (200 for NB_OK, 500 for an unknown one). */
 int nb_err_status(enum nb_errkind kind);
-/* The kind of a 4xx/5xx status answered by code not yet converted
- * (400 -> NB_INVALID, 409 -> NB_CONFLICT, ...; other 4xx NB_INVALID,
+/* The kind of a 4xx/5xx status a library reader returns (http_read_body:
+ * 400 -> NB_INVALID, 413 -> NB_TOO_LARGE, ...; other 4xx NB_INVALID,
  * other 5xx NB_INTERNAL). */
 enum nb_errkind nb_err_from_status(int status);
 /* nestboxctl's exit status of a kind: 0 for NB_OK, 3 for NB_CONFLICT

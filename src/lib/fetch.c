@@ -247,34 +247,31 @@ static size_t on_fd_body(char *p, size_t size, size_t n, void *ctx)
 }
 
 int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
-		char *err, size_t errlen)
+		struct nb_err *e)
 {
 	struct fd_sink s = { fd, 0, 0, 0, max };
 	long status = 0;
 	CURLcode rc;
 	CURL *c = cu_handle();
 
-	if (!c) {
-		snprintf(err, errlen, "libcurl (libcurl.so.4) cannot be loaded");
-		return -1;
-	}
+	if (!c)
+		return nb_fail(e, NB_UNAVAILABLE, "libcurl (libcurl.so.4) cannot be loaded");
 	setup(c, url, timeout_s);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_fd_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
 	rc = cu.perform(c);
 	cu.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	cu.cleanup(c);
+	/* what the URL gave is the asker's to fix (NB_INVALID); our disk is ours */
 	if (s.too_big)
-		snprintf(err, errlen, "%s: larger than %llu bytes", url, max);
-	else if (s.failed)
-		snprintf(err, errlen, "cannot write the download");
-	else if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s: %s", url, cu.strerror(rc));
-	else if (status != 200)
-		snprintf(err, errlen, "%s: HTTP %ld", url, status);
-	else
-		return 0;
-	return -1;
+		return nb_fail(e, NB_INVALID, "%s: larger than %llu bytes", url, max);
+	if (s.failed)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot write the download");
+	if (rc != CURLE_OK)
+		return nb_fail(e, NB_INVALID, "%s: %s", url, cu.strerror(rc));
+	if (status != 200)
+		return nb_fail(e, NB_INVALID, "%s: HTTP %ld", url, status);
+	return 0;
 }
 
 struct cb_sink {

@@ -10,6 +10,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 struct fetch_result {
 	long status;		/* HTTP status, 0 when no answer came */
 	char *body;		/* malloc'd, NUL-terminated; NULL on 304 or error */
@@ -57,9 +59,11 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		  char *err, size_t errlen);
 /*
  * GETs url into fd (large files: nothing is held in memory).  0 on a 200
- * answer within max bytes; -1 otherwise, with err saying why.
+ * answer within max bytes; -1 otherwise, with e: NB_INVALID for what the
+ * URL gave (another status, a transport error or timeout, over max),
+ * NB_UNAVAILABLE when fd could not be written or libcurl is missing.
  */
 int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
-		char *err, size_t errlen);
+		struct nb_err *e);
 
 #endif

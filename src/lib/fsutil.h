@@ -63,7 +63,7 @@ int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n);
  * else), whose mtime is max_age seconds old or more.  Links (the directory or an entry)
  * are never followed and never removed.  Returns how many were removed;
  * 0 when the directory is missing.  Meant for start-up and gc, e.g.
- * fs_clean_tmp(app->var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE).
+ * fs_clean_tmp(app->set.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE).
  */
 int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max_age);
 

@@ -100,11 +100,6 @@ const char *http_header(const struct http_req *r, const char *name)
 	return http_env(r, key);
 }
 
-const char *http_param(const struct http_req *r, const char *name)
-{
-	return route_param(&r->params, name);
-}
-
 int http_req_parse(struct http_req *r, const char **err)
 {
 	const char *uri, *q, *cl;

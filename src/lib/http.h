@@ -87,10 +87,6 @@ const char *http_env(const struct http_req *r, const char *name);
 char **http_envp(const struct http_req *r);
 /* A request header by its HTTP name ("User-Agent"), or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
-/* A raw path parameter, for untyped routes only: a typed handler reads
- * its declared input with req_str()/req_int() (req.h).  To be deleted
- * once every route table is typed. */
-const char *http_param(const struct http_req *r, const char *name);
 /* Reads the body, refusing more than max bytes: returns 0, or the 4xx
  * status to answer (411, 413, 400 for a truncated body, 408 for one
  * slower than r->body_limit). */

@@ -28,19 +28,6 @@ static int pattern_segs(const char *pat, const char **seg, size_t *len)
 	return n;
 }
 
-static route_valid_fn find_validator(const struct route *r, const char *name,
-				     size_t nl)
-{
-	const struct route_param_spec *s;
-
-	if (r->flags & ROUTE_TYPED)
-		return NULL;	/* its fields are checked by req_check() */
-	for (s = r->spec; s && s->name; s++)
-		if (strlen(s->name) == nl && memcmp(s->name, name, nl) == 0)
-			return s->valid;
-	return NULL;
-}
-
 static char *join_rest(struct arena *a, const struct path *p, int from)
 {
 	struct buf b;
@@ -55,18 +42,13 @@ static char *join_rest(struct arena *a, const struct path *p, int from)
 	return (char *)buf_cstr(&b);
 }
 
-/*
- * 1 if the pattern matches the path and fills out; -1 if it matches but a
- * parameter fails its validator (*bad names it); 0 if it does not match.
- */
+/* 1 if the pattern matches the path and fills out; 0 if it does not. */
 static int match_one(struct arena *a, const struct route *r,
-		     const struct path *p, struct route_params *out,
-		     const char **bad)
+		     const struct path *p, struct route_params *out)
 {
 	const char *seg[PATH_MAX_SEGS];
 	size_t len[PATH_MAX_SEGS];
 	int n = pattern_segs(r->pattern, seg, len), i;
-	const char *refused = NULL;
 
 	out->n = 0;
 	for (i = 0; i < n; i++) {
@@ -81,13 +63,8 @@ static int match_one(struct arena *a, const struct route *r,
 		if (i >= p->n)
 			return 0;
 		if (len[i] > 0 && s[0] == ':') {
-			route_valid_fn v;
 			if (p->seg[i][0] == '\0' || out->n == ROUTE_MAX_PARAMS)
 				return 0;
-			v = find_validator(r, s + 1, len[i] - 1);
-			/* remember the refusal, but only a full match may report it */
-			if (v && !v(p->seg[i]) && !refused)
-				refused = arena_strndup(a, s + 1, len[i] - 1);
 			out->name[out->n] = arena_strndup(a, s + 1, len[i] - 1);
 			out->val[out->n++] = p->seg[i];
 		} else if (strlen(p->seg[i]) != len[i] ||
@@ -97,10 +74,6 @@ static int match_one(struct arena *a, const struct route *r,
 	}
 	if (i == n && n != p->n)
 		return 0;
-	if (refused) {
-		*bad = refused;
-		return -1;
-	}
 	return 1;
 }
 
@@ -113,8 +86,7 @@ static int method_ok(const char *want, const char *got)
 
 enum route_result route_match(struct arena *a, const struct route *table,
 			      int n, const char *method, const struct path *p,
-			      const struct route **hit, struct route_params *out,
-			      const char **bad)
+			      const struct route **hit, struct route_params *out)
 {
 	enum route_result res = ROUTE_NOT_FOUND;
 	int i;
@@ -122,16 +94,13 @@ enum route_result route_match(struct arena *a, const struct route *table,
 	*hit = NULL;
 	for (i = 0; i < n; i++) {
 		struct route_params rp;
-		int m = match_one(a, &table[i], p, &rp, bad);
-		if (m == 0)
+		if (!match_one(a, &table[i], p, &rp))
 			continue;
 		if (!method_ok(table[i].method, method)) {
 			res = ROUTE_BAD_METHOD;
 			continue;
 		}
 		*hit = &table[i];
-		if (m < 0)
-			return ROUTE_INVALID;
 		*out = rp;
 		return ROUTE_OK;
 	}
@@ -202,7 +171,7 @@ int route_table_check(const struct route *table, int n, struct nb_err *e)
 	int i;
 
 	for (i = 0; i < n; i++)
-		if ((table[i].flags & ROUTE_TYPED) && check_typed(&table[i], e) < 0)
+		if (check_typed(&table[i], e) < 0)
 			return -1;
 	return 0;
 }

@@ -21,8 +21,7 @@ struct ctx {
 	const cJSON *stack[TMPL_DEPTH * 2];
 	int depth, nesting;
 	struct buf *out;
-	char *err;
-	size_t errlen;
+	struct nb_err *e;
 };
 
 void tmpl_escape(struct buf *b, const char *s, size_t n)
@@ -123,8 +122,11 @@ static void emit_value(struct ctx *c, const cJSON *v, int raw)
 
 static int fail(struct ctx *c, const char *fmt, const char *a, size_t n)
 {
-	snprintf(c->err, c->errlen, fmt, (int)n, a);
-	return -1;
+	char msg[NB_ERR_MSG_MAX];
+
+	/* fmt is one of this file's literals, with a "%.*s" for the name */
+	snprintf(msg, sizeof(msg), fmt, (int)n, a);
+	return nb_fail(c->e, NB_INTERNAL, "%s", msg);
 }
 
 static const struct tmpl *find(const struct tmpl_set *s, const char *name, size_t n)
@@ -291,9 +293,9 @@ static int render(struct ctx *c, const char *t, size_t len)
 }
 
 int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
-		     const cJSON *data, struct buf *b, char *err, size_t errlen)
+		     const cJSON *data, struct buf *b, struct nb_err *e)
 {
-	struct ctx c = { .set = s, .out = b, .err = err, .errlen = errlen };
+	struct ctx c = { .set = s, .out = b, .e = e };
 	size_t start = b->len;
 
 	c.stack[c.depth++] = data;
@@ -305,15 +307,13 @@ int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
 }
 
 int tmpl_render(const struct tmpl_set *s, const char *name, const cJSON *data,
-		struct buf *b, char *err, size_t errlen)
+		struct buf *b, struct nb_err *e)
 {
 	const struct tmpl *t = find(s, name, strlen(name));
 
-	if (!t) {
-		snprintf(err, errlen, "no template '%s'", name);
-		return -1;
-	}
-	return tmpl_render_text(s, t->text, t->len, data, b, err, errlen);
+	if (!t)
+		return nb_fail(e, NB_INTERNAL, "no template '%s'", name);
+	return tmpl_render_text(s, t->text, t->len, data, b, e);
 }
 
 static int add(struct tmpl_set *s, const char *name, size_t nl, const char *text, size_t len)
@@ -354,7 +354,7 @@ int tmpl_load_mem(struct tmpl_set **out, const char *const *names,
 	return 0;
 }
 
-int tmpl_load_dir(struct tmpl_set **out, const char *dir, char *err, size_t errlen)
+int tmpl_load_dir(struct tmpl_set **out, const char *dir, struct nb_err *err)
 {
 	struct tmpl_set *s = calloc(1, sizeof(*s));
 	DIR *d = opendir(dir);
@@ -362,7 +362,7 @@ int tmpl_load_dir(struct tmpl_set **out, const char *dir, char *err, size_t errl
 
 	*out = NULL;
 	if (!s || !d) {
-		snprintf(err, errlen, "templates %s: cannot open", dir);
+		nb_fail(err, NB_INTERNAL, "templates %s: cannot open", dir);
 		free(s);
 		if (d)
 			closedir(d);
@@ -382,7 +382,7 @@ int tmpl_load_dir(struct tmpl_set **out, const char *dir, char *err, size_t errl
 		    fseek(f, 0, SEEK_SET) < 0 || !(text = malloc((size_t)sz + 1)) ||
 		    fread(text, 1, (size_t)sz, f) != (size_t)sz ||
 		    add(s, e->d_name, l - 5, text, (size_t)sz) < 0) {
-			snprintf(err, errlen, "template %s: cannot read", path);
+			nb_fail(err, NB_INTERNAL, "template %s: cannot read", path);
 			if (f)
 				fclose(f);
 			free(text);

@@ -20,24 +20,28 @@
 #include <cjson/cJSON.h>
 
 #include "arena.h"
+#include "err.h"
 
 #define TMPL_DEPTH 16
 
 struct tmpl_set;
 
-/* Loads every *.html of dir; the name of "x.html" is "x". */
-int tmpl_load_dir(struct tmpl_set **out, const char *dir, char *err, size_t errlen);
+/* Loads every *.html of dir; the name of "x.html" is "x".  0, or -1 with
+ * e (NB_INTERNAL: the directory or a file cannot be read; a start-up
+ * error that names the path). */
+int tmpl_load_dir(struct tmpl_set **out, const char *dir, struct nb_err *e);
 /* A set from memory: names[i] -> texts[i] (tests, fuzzing). */
 int tmpl_load_mem(struct tmpl_set **out, const char *const *names,
 		  const char *const *texts, int n);
 void tmpl_free(struct tmpl_set *s);
 
-/* Renders template name with data into b; 0, or -1 with err set. */
+/* Renders template name with data into b; 0, or -1 with e (NB_INTERNAL:
+ * a broken or missing template is the program's bug) and b as it was. */
 int tmpl_render(const struct tmpl_set *s, const char *name, const cJSON *data,
-		struct buf *b, char *err, size_t errlen);
+		struct buf *b, struct nb_err *e);
 /* Renders a template text directly (no partials unless s is given). */
 int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
-		     const cJSON *data, struct buf *b, char *err, size_t errlen);
+		     const cJSON *data, struct buf *b, struct nb_err *e);
 
 /* HTML-escapes s into b: & < > " ' become entities. */
 void tmpl_escape(struct buf *b, const char *s, size_t n);

@@ -133,8 +133,9 @@ static void route_field(const char *v, struct reqlog_entry *e, int *hot)
 	cut(e->route, sizeof(e->route), v, *hot ? n - 4 : n);
 }
 
-int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
-		    const char **why)
+/* accesslog_parse, with *why the field that failed. */
+static int parse_line(const char *line, size_t len, struct reqlog_entry *e, int *hot,
+		      const char **why)
 {
 	struct cur c = { line, line + len };
 	char ms[24], route[96], rl[400];
@@ -188,5 +189,15 @@ int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *h
 	if (!strcmp(e->ua, "-"))
 		e->ua[0] = '\0';
 	*why = NULL;
+	return 0;
+}
+
+int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
+		    struct nb_err *err)
+{
+	const char *why = NULL;
+
+	if (parse_line(line, len, e, hot, &why) < 0)
+		return nb_fail(err, NB_INVALID, "%s", why);
 	return 0;
 }

@@ -49,10 +49,11 @@
 /*
  * Parses one line (without its newline; len bytes, NULs refused) into e.
  * hot is set to 1 for a hot route's row (the caller decides norow).
- * Returns 0, or -1 with *why set to a static reason.
+ * Returns 0, or -1 with err NB_INVALID naming the field ("bad status
+ * field", "line too long").
  */
 int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
-		    const char **why);
+		    struct nb_err *err);
 
 /*
  * Reads access-log lines from fd until EOF, adding each to log; rows are

@@ -42,14 +42,14 @@ static void make_room(struct pump *p)
 static void one_line(struct pump *p, const char *line, size_t len)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	if (len && line[len - 1] == '\r')
 		len--;
 	if (accesslog_parse(line, len, &e, &hot, &why) < 0) {
 		p->refused++;
-		fprintf(stderr, "nestbox[accesslog]: line refused: %s: %.*s\n", why,
+		fprintf(stderr, "nestbox[accesslog]: line refused: %s: %.*s\n", why.msg,
 			(int)(len > 200 ? 200 : len), line);
 		return;
 	}

@@ -16,26 +16,12 @@ static int check(cJSON *o, const char *name, int ok, const char *why)
 	return ok;
 }
 
-void log_settings_read(const struct app *app, struct log_settings *s)
-{
-	struct mkbox_settings mk;
-
-	mkbox_settings_read(app, &mk);
-	snprintf(s->image_path, sizeof(s->image_path), "%s", mk.image_path);
-	snprintf(s->mpy_cross, sizeof(s->mpy_cross), "%s", conf_str(app->conf, "mip.mpy_cross"));
-	s->mip_opt = (int)conf_int(app->conf, "mip.opt");
-	s->self_register_max = conf_int(app->conf, "ddi.self_register_max");
-	s->self_register_per_hour = conf_int(app->conf, "ddi.self_register_per_hour");
-}
-
-int log_init(struct app *app, char *err, size_t errlen)
+int log_init(struct app *app, struct nb_err *e)
 {
 	struct log_settings *s = calloc(1, sizeof(*s));
 
-	if (!s) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!s)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	log_settings_read(app, s);
 	app->domain = s;
 	return 0;

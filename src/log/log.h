@@ -21,7 +21,7 @@ struct log_settings {
 };
 
 void log_settings_read(const struct app *app, struct log_settings *s);
-int log_init(struct app *app, char *err, size_t errlen);
+int log_init(struct app *app, struct nb_err *e);
 void log_fini(struct app *app);
 
 /* Typed handlers (route.h), routes in src/cgi/log.fcgi.c. */

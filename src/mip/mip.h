@@ -197,7 +197,7 @@ void mip_settings_read(const struct app *app, struct mip_settings *s);
 void mip_open(const struct app *app, struct mip *m);
 /* mip_open under its older name, for src/admin/admin_core.c. */
 void mip_settings(struct app *app, struct mip *m);
-int mip_init(struct app *app, char *err, size_t errlen);
+int mip_init(struct app *app, struct nb_err *e);
 void mip_fini(struct app *app);
 
 /*

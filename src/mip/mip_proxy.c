@@ -33,7 +33,7 @@
 static void static_put(struct app *app, struct arena *a, const char *flavour, const char *name,
 		       const char *version, const char *json, long long expires)
 {
-	char *dir = arena_printf(a, "%s/" PROXY_DIR "/%s/%s", app->var_dir, flavour, name);
+	char *dir = arena_printf(a, "%s/" PROXY_DIR "/%s/%s", app->set.var_dir, flavour, name);
 	char *path = arena_printf(a, "%s/%s.json", dir, version), tmp[PATH_MAX];
 	struct timespec t[2] = { { (time_t)expires, 0 }, { (time_t)expires, 0 } };
 	int fd;
@@ -58,7 +58,7 @@ static int static_drop(struct app *app, const char *only)
 	DIR *fd, *vd;
 	int n = 0;
 
-	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, app->var_dir) >=
+	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, app->set.var_dir) >=
 	    sizeof(root) || !(fd = opendir(root)))
 		return 0;
 	while ((f = readdir(fd))) {

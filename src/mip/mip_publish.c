@@ -239,7 +239,7 @@ static char *package_json(struct app *app, struct arena *a, const struct item *i
 static void static_json(struct app *app, struct arena *a, const char *name,
 			const char *flavour, const char *version, const char *json)
 {
-	char *dir = arena_printf(a, "%s/mip-static/mip/package/%s/%s", app->var_dir, flavour, name);
+	char *dir = arena_printf(a, "%s/mip-static/mip/package/%s/%s", app->set.var_dir, flavour, name);
 
 	if (fs_mkdirs(dir, 0755) == 0)
 		fs_write_atomic(arena_printf(a, "%s/%s.json", dir, version), json, strlen(json));

@@ -36,14 +36,12 @@ void mip_settings(struct app *app, struct mip *m)
 	mip_open(app, m);
 }
 
-int mip_init(struct app *app, char *err, size_t errlen)
+int mip_init(struct app *app, struct nb_err *e)
 {
 	struct mip *m = calloc(1, sizeof(*m));
 
-	(void)err;
-	(void)errlen;
 	if (!m)
-		return -1;
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mip_open(app, m);
 	app->domain = m;
 	return 0;

@@ -47,9 +47,9 @@ static int static_dir(struct app *app, const char *hex, int create)
 	if (!create) {
 		char rel[sizeof(STATIC_DIR) + 3];
 		snprintf(rel, sizeof(rel), STATIC_DIR "/%s", hh);
-		return fs_open_beneath(app->var_dir, rel, O_RDONLY | O_DIRECTORY);
+		return fs_open_beneath(app->set.var_dir, rel, O_RDONLY | O_DIRECTORY);
 	}
-	if ((fd = fs_open_beneath(app->var_dir, "", O_RDONLY | O_DIRECTORY)) < 0)
+	if ((fd = fs_open_beneath(app->set.var_dir, "", O_RDONLY | O_DIRECTORY)) < 0)
 		return -1;
 	for (i = 0; i < 4; i++) {
 		const char *c = i < 3 ? comp[i] : hh;

@@ -61,11 +61,8 @@ int mkbox_name_ok(const char *s);
 /* The same as a declared-input validator (req.h). */
 int mkbox_name_valid(const struct app *app, const struct req_field *f, const char *raw,
 		     struct req_value *out, struct nb_err *e);
-int mkbox_init(struct app *app, char *err, size_t errlen);
+int mkbox_init(struct app *app, struct nb_err *e);
 void mkbox_fini(struct app *app);
-/* The image directory (mkbox.image_path resolved); for programs that do
- * not keep a struct mkbox_settings.  Deprecated: read the settings. */
-const char *mkbox_image_path(struct app *app, char *out, size_t n);
 
 /* Fills b for <box>/<image>; 0, or -1 when missing, without buildID, or
  * when the box or one of the three files is not itself a directory or a
@@ -147,8 +144,8 @@ int mkbox_tar_sync(struct app *app, const char *image_path);
 /* gc: removes temp files of killed imports older than max_age seconds
  * (regular files in real box directories); returns how many. */
 int mkbox_clean_tmp(const char *image_path, long max_age);
-/* gc: drops cache rows of builds that are gone; returns how many. */
-int mkbox_tar_prune(struct app *app);
+/* gc: drops cache rows of builds no longer in image_path; returns how many. */
+int mkbox_tar_prune(struct app *app, const char *image_path);
 /* gc: 1 while a blob is a cached tar. */
 int mkbox_tar_refs(struct app *app, const char *hex);
 
@@ -181,5 +178,21 @@ struct mkbox_import {
  * store failed (disk full, I/O). */
 int mkbox_image_import(const struct mkbox_import *o, char *image, size_t n,
 		       struct nb_err *e);
+
+/*
+ * The same import fed as the bytes arrive (an upload straight from the
+ * request: nothing staged in a file).  begin checks the names (o->file is
+ * not read), opens the box directory and the .img.zst's temporary file:
+ * the importer, or NULL with e as above.  write compresses and sums n
+ * more raw bytes (0, or -1 with e: NB_UNAVAILABLE).  end with ok commits
+ * the .img.zst, then the sums and a new buildID (0, or -1 with e); with
+ * !ok it removes the temporary and returns -1 (e untouched).  end always
+ * frees the importer.
+ */
+struct mkbox_importer;
+struct mkbox_importer *mkbox_import_begin(const struct mkbox_import *o, char *image, size_t n,
+					  struct nb_err *e);
+int mkbox_import_write(struct mkbox_importer *im, const void *p, size_t n, struct nb_err *e);
+int mkbox_import_end(struct mkbox_importer *im, int ok, struct nb_err *e);
 
 #endif

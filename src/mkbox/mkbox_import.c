@@ -12,39 +12,45 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
-struct import_ctx {
-	int fd;
+/* An import under way: the box directory, the .img.zst's temporary file,
+ * the two sums and the compressor between them. */
+struct mkbox_importer {
+	int dfd, fd;
+	char boxdir[PATH_MAX];		/* made by this import: removed if it fails, when empty */
+	char box[MKBOX_NAME_MAX + 1], image[MKBOX_NAME_MAX + 1];
+	char name[MKBOX_NAME_MAX + 16], tmp[NAME_MAX + 1];
 	struct hash_ctx raw, zst;
+	struct zst_stream *z;
 	unsigned long long done, total;
 	int progress;
 	time_t last;
 };
 
-static void on_raw(void *p, const void *b, size_t n)
-{
-	struct import_ctx *c = p;
-	time_t now;
-
-	hash_update(&c->raw, b, n);
-	c->done += n;
-	if (!c->progress || (now = time(NULL)) == c->last)
-		return;
-	c->last = now;
-	fprintf(stderr, "\rcompressing: %3llu%% (%llu of %llu MiB)",
-		c->total ? c->done * 100 / c->total : 100, c->done >> 20, c->total >> 20);
-}
-
+/* The compressor's output: summed, then written to the temporary file. */
 static int on_out(void *p, const void *b, size_t n)
 {
-	struct import_ctx *c = p;
+	struct mkbox_importer *im = p;
 
-	hash_update(&c->zst, b, n);
-	return fs_write_all(c->fd, b, n);
+	hash_update(&im->zst, b, n);
+	return fs_write_all(im->fd, b, n);
+}
+
+/* "compressing: 42% (...)" on stderr at most once a second (nestboxctl). */
+static void show_progress(struct mkbox_importer *im)
+{
+	time_t now;
+
+	if (!im->progress || (now = time(NULL)) == im->last)
+		return;
+	im->last = now;
+	fprintf(stderr, "\rcompressing: %3llu%% (%llu of %llu MiB)",
+		im->total ? im->done * 100 / im->total : 100, im->done >> 20, im->total >> 20);
 }
 
 static const char *image_name(char *out, size_t n, const struct mkbox_import *o)
@@ -81,8 +87,9 @@ static int fail(struct nb_err *e, const char *box, const char *name, int errnum)
 }
 
 /* Opens (creating it) the box directory, never through a link: an import
- * must not write outside the image directory. */
-static int box_open(const struct mkbox_import *o, struct nb_err *e)
+ * must not write outside the image directory.  made receives its path
+ * when this call created it ("" otherwise). */
+static int box_open(const struct mkbox_import *o, char *made, size_t mn, struct nb_err *e)
 {
 	char dir[PATH_MAX];
 	struct stat st;
@@ -93,7 +100,10 @@ static int box_open(const struct mkbox_import *o, struct nb_err *e)
 	if (fs_mkdirs(o->image_path, 0755) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot create the image directory: %s",
 			       strerror(errno));
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+	made[0] = '\0';
+	if (mkdir(dir, 0755) == 0)
+		snprintf(made, mn, "%s", dir);
+	else if (errno != EEXIST)
 		return nb_fail(e, fail_kind(errno), "box %s: %s", o->box, strerror(errno));
 	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
 		return nb_fail(e, NB_CONFLICT, "box %s is a symbolic link in the image directory: "
@@ -103,51 +113,6 @@ static int box_open(const struct mkbox_import *o, struct nb_err *e)
 		return nb_fail(e, NB_CONFLICT, "box %s in the image directory is not a directory",
 			       o->box);
 	return dfd;
-}
-
-/* Opens the input file; label names it in messages. */
-static int input_open(const struct mkbox_import *o, struct stat *st, struct nb_err *e)
-{
-	const char *label = o->label ? o->label : o->file;
-	int in = open(o->file, O_RDONLY | O_CLOEXEC);
-
-	/* an empty image would be served as a build a box installs */
-	if (in < 0 || fstat(in, st) < 0 || !S_ISREG(st->st_mode) || st->st_size == 0) {
-		nb_fail(e, NB_INVALID, "%s: %s", label, in < 0 ? strerror(errno) :
-			!S_ISREG(st->st_mode) ? "not a regular file" : "empty (an image has at least one byte)");
-		if (in >= 0)
-			close(in);
-		return -1;
-	}
-	return in;
-}
-
-/* Compresses in into <image>.img.zst in the box; the sums into c. */
-static int write_zst(int dfd, int in, const struct mkbox_import *o, const char *image,
-		     struct import_ctx *c, struct nb_err *e)
-{
-	char name[MKBOX_NAME_MAX + 16], tmp[NAME_MAX + 1], why[256];
-
-	snprintf(name, sizeof(name), "%s.img.zst", image);
-	if ((c->fd = fs_tmp_openat(dfd, name, tmp, sizeof(tmp))) < 0)
-		return fail(e, o->box, name, errno);
-	hash_init(&c->raw, HASH_SHA256);
-	hash_init(&c->zst, HASH_SHA256);
-	if (zst_compress_fd(in, o->level, o->threads, on_raw, on_out, c, why, sizeof(why)) < 0) {
-		close(c->fd);
-		unlinkat(dfd, tmp, 0);
-		hash_free(&c->raw);
-		hash_free(&c->zst);
-		return nb_fail(e, NB_UNAVAILABLE, "compressing %s/%s: %s", o->box, name, why);
-	}
-	if (c->progress)
-		fprintf(stderr, "\rcompressing: 100%% (%llu MiB)            \n", c->total >> 20);
-	if (fs_commitat(c->fd, dfd, tmp, name) < 0) {
-		hash_free(&c->raw);
-		hash_free(&c->zst);
-		return fail(e, o->box, name, errno);
-	}
-	return 0;
 }
 
 static int write_small(int dfd, const char *box, const char *image, const char *ext,
@@ -162,7 +127,7 @@ static int write_small(int dfd, const char *box, const char *image, const char *
 }
 
 /* Writes .img.sha256, then a fresh .img.buildID. */
-static int write_sums(int dfd, const char *box, const char *image, struct import_ctx *c,
+static int write_sums(int dfd, const char *box, const char *image, struct mkbox_importer *c,
 		      struct nb_err *e)
 {
 	char rawhex[HASH_HEX_MAX], zhex[HASH_HEX_MAX], text[1024];
@@ -182,27 +147,144 @@ static int write_sums(int dfd, const char *box, const char *image, struct import
 	return write_small(dfd, box, image, ".img.buildID", text, e);
 }
 
+/* Lets im go; its temporary file too unless it was committed (fd -1),
+ * and a box directory it made for a build that failed (a refused upload
+ * changes nothing). */
+static void importer_free(struct mkbox_importer *im, int failed)
+{
+	if (im->fd >= 0) {
+		close(im->fd);
+		unlinkat(im->dfd, im->tmp, 0);
+	}
+	if (failed && im->boxdir[0])
+		rmdir(im->boxdir);	/* only when empty: never a build of another */
+	if (im->dfd >= 0)
+		close(im->dfd);
+	zst_free(im->z);
+	hash_free(&im->raw);
+	hash_free(&im->zst);
+	free(im);
+}
+
+struct mkbox_importer *mkbox_import_begin(const struct mkbox_import *o, char *image, size_t n,
+					  struct nb_err *e)
+{
+	struct mkbox_importer *im;
+
+	if (!o->box || !o->board || !image_name(image, n, o)) {
+		nb_fail(e, NB_INVALID, "box, board, branch and version may hold only "
+			"letters, digits and . _ - + ~ (and box and board are required)");
+		return NULL;
+	}
+	if (!(im = calloc(1, sizeof(*im)))) {
+		nb_fail(e, NB_UNAVAILABLE, "out of memory");
+		return NULL;
+	}
+	im->fd = -1;
+	im->progress = o->progress;
+	hash_init(&im->raw, HASH_SHA256);
+	hash_init(&im->zst, HASH_SHA256);
+	snprintf(im->box, sizeof(im->box), "%s", o->box);
+	snprintf(im->image, sizeof(im->image), "%s", image);
+	snprintf(im->name, sizeof(im->name), "%s.img.zst", image);
+	if ((im->dfd = box_open(o, im->boxdir, sizeof(im->boxdir), e)) < 0 ||
+	    (im->fd = fs_tmp_openat(im->dfd, im->name, im->tmp, sizeof(im->tmp))) < 0) {
+		if (im->dfd >= 0)
+			fail(e, o->box, im->name, errno);
+		importer_free(im, 1);
+		return NULL;
+	}
+	if (!(im->z = zst_open(o->level, o->threads, on_out, im, e))) {
+		importer_free(im, 1);
+		return NULL;
+	}
+	return im;
+}
+
+int mkbox_import_write(struct mkbox_importer *im, const void *p, size_t n, struct nb_err *e)
+{
+	hash_update(&im->raw, p, n);
+	im->done += n;
+	show_progress(im);
+	if (zst_write(im->z, p, n, e) < 0)
+		return nb_err_prefix(e, "compressing %s/%s", im->box, im->name);
+	return 0;
+}
+
+int mkbox_import_end(struct mkbox_importer *im, int ok, struct nb_err *e)
+{
+	int rc = -1;
+
+	if (!ok) {
+		importer_free(im, 1);
+		return -1;
+	}
+	if (im->done == 0) {
+		/* an empty image would be served as a build a box installs */
+		importer_free(im, 1);
+		return nb_fail(e, NB_INVALID, "the image is empty (an image has at least one byte)");
+	}
+	if (zst_finish(im->z, e) < 0) {
+		nb_err_prefix(e, "compressing %s/%s", im->box, im->name);
+	} else if (fs_commitat(im->fd, im->dfd, im->tmp, im->name) < 0) {
+		im->fd = -1;	/* fs_commitat closed it, and removed the file on failure */
+		fail(e, im->box, im->name, errno);
+	} else {
+		im->fd = -1;
+		if (im->progress)
+			fprintf(stderr, "\rcompressing: 100%% (%llu MiB)            \n",
+				im->total >> 20);
+		rc = write_sums(im->dfd, im->box, im->image, im, e);
+	}
+	importer_free(im, rc < 0);
+	return rc;
+}
+
+/* Opens the input file; label names it in messages. */
+static int input_open(const struct mkbox_import *o, struct stat *st, struct nb_err *e)
+{
+	const char *label = o->label ? o->label : o->file;
+	int in = open(o->file, O_RDONLY | O_CLOEXEC);
+
+	if (in < 0 || fstat(in, st) < 0 || !S_ISREG(st->st_mode)) {
+		nb_fail(e, NB_INVALID, "%s: %s", label, in < 0 ? strerror(errno) : "not a regular file");
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	return in;
+}
+
 int mkbox_image_import(const struct mkbox_import *o, char *image, size_t n,
 		       struct nb_err *e)
 {
-	struct import_ctx c = { .fd = -1, .progress = o->progress };
+	struct mkbox_importer *im;
 	struct stat st;
-	int in, dfd, rc;
+	char buf[1 << 17];
+	ssize_t got;
+	int in;
 
 	if (!o->box || !o->board || !image_name(image, n, o))
 		return nb_fail(e, NB_INVALID, "box, board, branch and version may hold only "
 			       "letters, digits and . _ - + ~ (and box and board are required)");
 	if ((in = input_open(o, &st, e)) < 0)
 		return -1;
-	c.total = (unsigned long long)st.st_size;
-	if ((dfd = box_open(o, e)) < 0) {
+	if (!(im = mkbox_import_begin(o, image, n, e))) {
 		close(in);
 		return -1;
 	}
-	rc = write_zst(dfd, in, o, image, &c, e);
+	im->total = (unsigned long long)st.st_size;
+	while ((got = read(in, buf, sizeof(buf))) != 0) {
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			nb_fail(e, NB_UNAVAILABLE, "reading %s: %s", o->label ? o->label : o->file,
+				strerror(errno));
+			break;
+		}
+		if (mkbox_import_write(im, buf, (size_t)got, e) < 0)
+			break;
+	}
 	close(in);
-	if (rc == 0)
-		rc = write_sums(dfd, o->box, image, &c, e);
-	close(dfd);
-	return rc < 0 ? -1 : 0;
+	return mkbox_import_end(im, got == 0, e);
 }

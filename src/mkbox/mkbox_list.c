@@ -207,8 +207,8 @@ static int list_answer(struct app *app, struct http_resp *w, const char *search)
 	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
 	list_body(m->list, &w->body, search);
 	if (!(search && *search) && m->list && m->list->valid &&
-	    (fresh || !static_listed(app->var_dir)))
-		mkbox_static_list_put(app->var_dir, w->body.p, w->body.len, &m->list->top,
+	    (fresh || !static_listed(app->set.var_dir)))
+		mkbox_static_list_put(app->set.var_dir, w->body.p, w->body.len, &m->list->top,
 				      m->list->box, m->list->nbox);
 	return 0;	/* a missing directory is an empty list, not an error */
 }

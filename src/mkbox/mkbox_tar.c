@@ -167,9 +167,8 @@ static const char sql_all[] = "SELECT box, image, build_id FROM mkbox_tar";
 static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
 static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
 
-int mkbox_tar_prune(struct app *app)
+int mkbox_tar_prune(struct app *app, const char *images)
 {
-	char images[PATH_MAX];
 	struct db_stmt *st = db_stmt(app->db, sql_all), *del;
 	struct arena a;
 	struct row { const char *box, *image, *id; } *v;
@@ -177,7 +176,6 @@ int mkbox_tar_prune(struct app *app)
 
 	if (!st)
 		return -1;
-	mkbox_image_path(app, images, sizeof(images));
 	arena_init(&a);
 	v = arena_alloc(&a, sizeof(*v) * (size_t)cap);
 	while (db_step(st) == DB_ROW) {
@@ -236,10 +234,10 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 	    mkbox_tar_get(app, box, image, &b, hex) < 0)
 		return -1;
 	/* the front end's static tree: the first check is a file too */
-	if (mkbox_static_prepare(app->var_dir, image_path) == 0 &&
+	if (mkbox_static_prepare(app->set.var_dir, image_path) == 0 &&
 	    blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
-		mkbox_static_put(app->var_dir, box, image, &b, path);
-	mkbox_list_refresh(app->var_dir, image_path);
+		mkbox_static_put(app->set.var_dir, box, image, &b, path);
+	mkbox_list_refresh(app->set.var_dir, image_path);
 	return 0;
 }
 
@@ -250,7 +248,7 @@ int mkbox_tar_sync(struct app *app, const char *image_path)
 	size_t n, i;
 	int done = 0;
 
-	if (mkbox_static_prepare(app->var_dir, image_path) < 0)
+	if (mkbox_static_prepare(app->set.var_dir, image_path) < 0)
 		return -1;
 	arena_init(&a);
 	if (mkbox_catalog(&a, image_path, NULL, &v, &n) < 0) {
@@ -265,10 +263,10 @@ int mkbox_tar_sync(struct app *app, const char *image_path)
 		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex) < 0 ||
 		    blob_path(&app->blobs, hex, path, sizeof(path)) < 0)
 			continue;
-		if (mkbox_static_put(app->var_dir, v[i].box, v[i].image, &b, path) == 0)
+		if (mkbox_static_put(app->set.var_dir, v[i].box, v[i].image, &b, path) == 0)
 			done++;
 	}
 	arena_free(&a);
-	mkbox_list_refresh(app->var_dir, image_path);
+	mkbox_list_refresh(app->set.var_dir, image_path);
 	return done;
 }

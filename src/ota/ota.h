@@ -462,9 +462,9 @@ struct ota {
 
 /* Fills s from app->conf and app->set (at start-up, never per request). */
 void ota_settings_read(const struct app *app, struct ota_settings *s);
-/* 0, or -1 with err naming the key whose value is out of its range. */
-int ota_settings_check(const struct ota_settings *s, char *err, size_t errlen);
-int ota_init(struct app *app, char *err, size_t errlen);
+/* 0, or -1 with e (NB_INVALID) naming the key whose value is out of its range. */
+int ota_settings_check(const struct ota_settings *s, struct nb_err *e);
+int ota_init(struct app *app, struct nb_err *e);
 void ota_fini(struct app *app);
 
 /* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */

@@ -24,26 +24,23 @@ void ota_settings_read(const struct app *app, struct ota_settings *s)
 	s->rollout_start = (int)conf_int(app->conf, "ota.rollout_start");
 }
 
-int ota_settings_check(const struct ota_settings *s, char *err, size_t errlen)
+int ota_settings_check(const struct ota_settings *s, struct nb_err *e)
 {
-	if (s->rollout_start < 0 || s->rollout_start > 100) {
-		snprintf(err, errlen, "ota.rollout_start: a percent of the boards, 0..100 (not %d)",
-			 s->rollout_start);
-		return -1;
-	}
+	if (s->rollout_start < 0 || s->rollout_start > 100)
+		return nb_fail(e, NB_INVALID,
+			       "ota.rollout_start: a percent of the boards, 0..100 (not %d)",
+			       s->rollout_start);
 	return 0;
 }
 
-int ota_init(struct app *app, char *err, size_t errlen)
+int ota_init(struct app *app, struct nb_err *e)
 {
 	struct ota *o = calloc(1, sizeof(*o));
 
-	if (!o) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!o)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	ota_settings_read(app, &o->set);
-	if (ota_settings_check(&o->set, err, errlen) < 0) {
+	if (ota_settings_check(&o->set, e) < 0) {
 		free(o);
 		return -1;
 	}

@@ -375,7 +375,7 @@ struct pypi {
 /* Creates root (s->root_password) and root/pypi unless root exists; 0 or -1. */
 int pypi_bootstrap(struct app *app, const struct pypi_settings *s, struct nb_err *e);
 /* app_def hooks: settings, templates, bootstrap. */
-int pypi_init(struct app *app, char *err, size_t errlen);
+int pypi_init(struct app *app, struct nb_err *e);
 void pypi_fini(struct app *app);
 
 /* -- what the handlers share (pypi_http.c) -- */

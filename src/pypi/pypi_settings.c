@@ -92,23 +92,17 @@ int pypi_bootstrap(struct app *app, const struct pypi_settings *s, struct nb_err
 	return 0;
 }
 
-int pypi_init(struct app *app, char *err, size_t errlen)
+int pypi_init(struct app *app, struct nb_err *e)
 {
 	struct pypi *p = calloc(1, sizeof(*p));
-	struct nb_err e;
 
-	if (!p) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!p)
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	app->domain = p;
 	pypi_settings_read(app, &p->set);
-	if (tmpl_load_dir(&p->tmpl, p->set.templates, err, errlen) < 0)
+	if (tmpl_load_dir(&p->tmpl, p->set.templates, e) < 0 ||
+	    pypi_bootstrap(app, &p->set, e) < 0)
 		return -1;
-	if (pypi_bootstrap(app, &p->set, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
-		return -1;
-	}
 	return 0;
 }
 

@@ -29,14 +29,14 @@ int pypi_send_html(struct app *app, struct http_resp *w, const char *tmpl, cJSON
 		   struct nb_err *e)
 {
 	struct pypi *p = app->domain;
-	char err[256];
+	struct nb_err te;
 	int rc;
 
 	w->status = 200;
-	rc = tmpl_render(p->tmpl, tmpl, data, &w->body, err, sizeof(err));
+	rc = tmpl_render(p->tmpl, tmpl, data, &w->body, &te);
 	cJSON_Delete(data);
 	if (rc < 0) {
-		fprintf(stderr, "nestbox[pypi]: template %s: %s\n", tmpl, err);
+		fprintf(stderr, "nestbox[pypi]: template %s: %s\n", tmpl, te.msg);
 		return nb_fail(e, NB_INTERNAL, "page template broken");
 	}
 	http_set_header(w, "Content-Type", HTML_TYPE);

@@ -1,5 +1,6 @@
 /* nestboxctl image import, image list, gc */
 #include "ctl.h"
+#include "../ddi/ddi.h"
 #include "../lib/fsutil.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
@@ -53,7 +54,8 @@ int cmd_image_import(int argc, char **argv)
 {
 	struct mkbox_import o = { 0 };
 	struct app app;
-	char images[PATH_MAX], image[512];
+	struct mkbox_settings ms;
+	char image[512];
 	struct nb_err e;
 	long long level = -1, threads = -1;
 	int rc;
@@ -62,10 +64,11 @@ int cmd_image_import(int argc, char **argv)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	mkbox_settings_read(&app, &ms);
 	o.file = argv[optind];
-	o.image_path = mkbox_image_path(&app, images, sizeof(images));
-	o.level = level >= 0 ? (int)level : (int)conf_int(app.conf, "mkbox.zstd_level");
-	o.threads = threads >= 0 ? (int)threads : (int)conf_int(app.conf, "mkbox.zstd_threads");
+	o.image_path = ms.image_path;
+	o.level = level >= 0 ? (int)level : ms.zstd_level;
+	o.threads = threads >= 0 ? (int)threads : ms.zstd_threads;
 	if (o.threads == 0)
 		o.threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.progress = isatty(2);
@@ -73,12 +76,12 @@ int cmd_image_import(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "nestboxctl: import failed: %s\n", e.msg);
 	} else {
-		mkbox_tar_precompute(&app, images, o.box, image);
+		mkbox_tar_precompute(&app, ms.image_path, o.box, image);
 		/* stdout is what pipelines read: box/image alone */
 		printf("%s/%s\n", o.box, image);
 		ctl_audit(&app, "image import", "%s/%s", o.box, image);
 		ctl_note("imported %s/%s into %s/%s/ (.img.zst, .img.sha256, .img.buildID)", o.box,
-			 image, images, o.box);
+			 image, ms.image_path, o.box);
 	}
 	app_close(&app);
 	/* every failed import exits 1, as the pipelines calling it expect
@@ -100,7 +103,7 @@ int cmd_image_list(int argc, char **argv)
 	struct app app;
 	struct arena a;
 	struct mkbox_entry *v;
-	char images[PATH_MAX];
+	struct mkbox_settings ms;
 	size_t n, i;
 	int json, rc;
 
@@ -109,9 +112,9 @@ int cmd_image_list(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
-	if (mkbox_catalog(&a, mkbox_image_path(&app, images, sizeof(images)),
-			  optind < argc ? argv[optind] : NULL, &v, &n) < 0) {
-		perror(images);
+	mkbox_settings_read(&app, &ms);
+	if (mkbox_catalog(&a, ms.image_path, optind < argc ? argv[optind] : NULL, &v, &n) < 0) {
+		perror(ms.image_path);
 		arena_free(&a);
 		app_close(&app);
 		return 1;
@@ -134,35 +137,23 @@ int cmd_image_list(int argc, char **argv)
 int cmd_image_sync(int argc, char **argv)
 {
 	struct app app;
-	char images[PATH_MAX];
+	struct mkbox_settings ms;
 	int n;
 
 	if (ctl_operands("image sync", argc, argv, 0, 0, "") < 0)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	n = mkbox_tar_sync(&app, mkbox_image_path(&app, images, sizeof(images)));
+	mkbox_settings_read(&app, &ms);
+	n = mkbox_tar_sync(&app, ms.image_path);
 	if (n < 0)
 		fprintf(stderr, "nestboxctl: image sync: cannot read %s or write %s/mkbox-static\n",
-			images, app.var_dir);
+			ms.image_path, app.set.var_dir);
 	else
-		ctl_note("%d builds answered by the front end from %s/mkbox-static", n, app.var_dir);
+		ctl_note("%d builds answered by the front end from %s/mkbox-static", n,
+			 app.set.var_dir);
 	app_close(&app);
 	return n < 0;
-}
-
-/* gc: 1 while a blob is an image of the software repository. */
-static int software_known(struct app *app, const char *hex)
-{
-	struct db_stmt *st = db_stmt(app->db, "SELECT 1 FROM ddi_software WHERE sha256=?");
-	int rc;
-
-	if (!st)
-		return 1;	/* when unsure, keep */
-	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	rc = db_step(st);
-	db_reset(st);
-	return rc != DB_DONE;
 }
 
 struct gc_ctx {
@@ -178,7 +169,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 	struct gc_ctx *g = p;
 
 	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
-	    software_known(g->app, hex) || ota_blob_known(g->app, hex) ||
+	    ddi_software_blob_known(g->app, hex) || ota_blob_known(g->app, hex) ||
 	    pypi_blob_used(g->app, hex))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
@@ -195,7 +186,7 @@ int cmd_gc(int argc, char **argv)
 	};
 	struct app app;
 	struct gc_ctx g = { .grace = 3600, .now = time(NULL) };
-	char images[PATH_MAX];
+	struct mkbox_settings ms;
 	long long grace = 3600;
 	int c, rows, tmps, stat;
 
@@ -209,9 +200,9 @@ int cmd_gc(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	g.app = &app;
-	mkbox_image_path(&app, images, sizeof(images));
-	rows = mkbox_tar_prune(&app);
-	stat = mkbox_static_prune(app.var_dir, images);
+	mkbox_settings_read(&app, &ms);
+	rows = mkbox_tar_prune(&app, ms.image_path);
+	stat = mkbox_static_prune(app.set.var_dir, ms.image_path);
 	if (blob_foreach(&app.blobs, gc_blob, &g) < 0) {
 		/* no listing, no sweep: say so rather than report nothing to do */
 		fprintf(stderr, "nestboxctl gc: cannot list the blob store\n");
@@ -219,9 +210,9 @@ int cmd_gc(int argc, char **argv)
 		return 1;
 	}
 	tmps = blob_clean_tmp(&app.blobs, g.grace);
-	tmps += mkbox_clean_tmp(images, g.grace);
+	tmps += mkbox_clean_tmp(ms.image_path, g.grace);
 	/* admin uploads a killed program left behind */
-	tmps += fs_clean_tmp(app.var_dir, "tmp", "upload.tmp.", g.grace);
+	tmps += fs_clean_tmp(app.set.var_dir, "tmp", "upload.tmp.", g.grace);
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files, "
 	       "%d stale static answers removed\n", rows < 0 ? 0 : rows, g.removed, g.freed, tmps,
 	       stat < 0 ? 0 : stat);

@@ -29,6 +29,7 @@ int cmd_software_add(int argc, char **argv)
 	};
 	const char *name = NULL, *url = NULL;
 	struct ddi_software sw;	/* only for its field sizes */
+	struct ddi_sw_settings set;
 	char said[512];
 	struct app app;
 	struct nb_err e;
@@ -54,10 +55,11 @@ int cmd_software_add(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	nb_err_clear(&e);
+	ddi_sw_settings_read(&app, &set);
 	if (url)
-		id = ddi_software_add_url(&app, url, name, &e);
+		id = ddi_software_add_url(&app, &set, url, name, &e);
 	else
-		id = ddi_software_add_file(&app, argv[optind], name, &e);
+		id = ddi_software_add_file(&app, &set, argv[optind], name, &e);
 	if (id >= 0) {
 		printf("%lld\n", id);	/* what scripts read: the id alone */
 		ctl_note("added software %s", described(&app, id, said, sizeof(said)));

@@ -9,6 +9,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,19 +21,6 @@ static const char *conf_origin(const struct conf *c)
 	       "/etc/nestbox/nestbox.yaml, no ./etc/nestbox.yaml)";
 }
 
-/*
- * The store's database path under this configuration, found exactly as
- * the programs find it (conf_load, then db.path or <var_dir>/nestbox.db).
- */
-static const char *store_path(struct conf *conf, char *out, size_t n)
-{
-	struct app probe;
-
-	memset(&probe, 0, sizeof(probe));
-	probe.conf = conf;
-	snprintf(probe.var_dir, sizeof(probe.var_dir), "%s", conf_str(conf, "server.var_dir"));
-	return app_path(&probe, "db.path", "nestbox.db", out, n);
-}
 
 /*
  * Only `nestboxctl init` creates a store: a command run in the wrong
@@ -41,31 +29,37 @@ static const char *store_path(struct conf *conf, char *out, size_t n)
  */
 int ctl_open(struct app *app)
 {
-	char err[1024], dbp[PATH_MAX];
+	/* the store's path found exactly as the programs find it (app.h) */
+	struct app_settings *s = malloc(sizeof(*s));
+	const char *dbp = s ? s->db_path : "";
+	struct nb_err e;
 	struct conf *conf;
 
-	if (conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", err);
+	if (!s || conf_load(core_spec.keys, &conf, &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s\n", s ? e.msg : "out of memory");
+		free(s);
 		return -1;
 	}
-	store_path(conf, dbp, sizeof(dbp));
+	app_settings_read(conf, s);
 	if (access(dbp, F_OK) != 0) {
 		fprintf(stderr, "nestboxctl: no store at %s (configuration: %s);\n"
 			"  `nestboxctl init` creates one, or set NESTBOX_CONFIG to the server's "
 			"configuration\n", dbp, conf_origin(conf));
 		conf_free(conf);
+		free(s);
 		return -1;
 	}
 	conf_free(conf);
+	free(s);
 	return ctl_create(app);
 }
 
 int ctl_create(struct app *app)
 {
-	char err[1024];
+	struct nb_err e;
 
-	if (app_open(app, "nestboxctl", &core_spec, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", err);
+	if (app_open(app, "nestboxctl", &core_spec, &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		return -1;
 	}
 	return 0;
@@ -90,7 +84,7 @@ int cmd_init(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;
-	char images[PATH_MAX], dbp[PATH_MAX];
+	struct mkbox_settings ms;
 
 	optind = 1;
 	if (ctl_getopt("init", argc, argv, none) != -1 ||
@@ -98,17 +92,16 @@ int cmd_init(int argc, char **argv)
 		return 2;
 	if (ctl_create(&app) < 0)
 		return 1;
-	mkbox_image_path(&app, images, sizeof(images));
-	if (fs_mkdirs(images, 0755) < 0) {
-		perror(images);
+	mkbox_settings_read(&app, &ms);
+	if (fs_mkdirs(ms.image_path, 0755) < 0) {
+		perror(ms.image_path);
 		app_close(&app);
 		return 1;
 	}
 	printf("nestbox: state in %s\n  config:   %s\n  database: %s (schema %d)\n"
-	       "  blobs:    %s\n  images:   %s\n", app.var_dir,
+	       "  blobs:    %s\n  images:   %s\n", app.set.var_dir,
 	       *conf_file(app.conf) ? conf_file(app.conf) : "(none found, defaults)",
-	       app_path(&app, "db.path", "nestbox.db", dbp, sizeof(dbp)),
-	       db_version(app.db), app.blobs.dir, images);
+	       app.set.db_path, db_version(app.db), app.blobs.dir, ms.image_path);
 	app_close(&app);
 	return 0;
 }
@@ -119,15 +112,15 @@ int cmd_config(int argc, char **argv)
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *name, *value;
 	struct conf *conf;
-	char err[1024];
+	struct nb_err e;
 	int i, secret;
 
 	optind = 1;
 	if (ctl_getopt("config", argc, argv, none) != -1 ||
 	    ctl_operands("config", argc, argv, 0, 0, "") < 0)
 		return 2;
-	if (conf_load(core_spec.keys, &conf, err, sizeof(err)) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", err);
+	if (conf_load(core_spec.keys, &conf, &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		return 1;
 	}
 	printf("# %s\n", *conf_file(conf) ? conf_file(conf) : "(no file: defaults)");

@@ -189,11 +189,17 @@ def test_rollouts_page_and_api(adm):
     assert r.status == 303 and r.header("Location") == "/admin/rollouts?done=rollout+1+created"
     page = b.get("/admin/rollouts")
     assert "spring" in page.text and "20%" in page.text and "<svg class=\"bar\"" in page.text
-    for bad in ({"feed": "", "software": "1"}, {"feed": "f", "software": "x"},
-                {"feed": "f", "software": "1", "percent": "101"},
-                {"feed": "f", "software": "99"}):
+    # a malformed field is the router's refusal naming it (issue 13) ...
+    for bad, msg in (({"feed": "", "software": "1"}, "missing feed"),
+                     ({"feed": "f", "software": "x"}, "invalid software"),
+                     ({"feed": "f", "software": "1", "percent": "101"},
+                      "invalid percent: 1 to 100")):
         r = b.post("/admin/rollouts", dict(bad, csrf=csrf, confirm_empty="yes"))
-        assert r.status == 400 and 'class="error"' in r.text, bad
+        assert (r.status, r.text) == (400, msg + "\n"), bad
+    # ... what the store refuses is said on the page
+    r = b.post("/admin/rollouts", {"feed": "f", "software": "99", "csrf": csrf,
+                                   "confirm_empty": "yes"})
+    assert r.status == 400 and 'class="error"' in r.text
     assert b.post("/admin/rollouts/1/pause", {"csrf": csrf}).status == 303
     with nb.db() as c:
         assert c.execute("SELECT state, pause_reason FROM ddi_rollouts").fetchone() == \

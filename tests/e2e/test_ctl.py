@@ -177,8 +177,18 @@ def test_gc_never_deletes_through_a_link(nb, tmpdir_shared):
     assert "0 blobs" in out
 
 
-def test_gc_collects_killed_uploads(nb, tmpdir_shared):
-    """A killed upload leaves var/tmp/upload.tmp.*: gc removes it after the grace time."""
+def _kill_admin(nb):
+    for pid in nb.backends():                  # kill -9 the program taking the upload
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                if b"admin.fcgi" in f.read():
+                    os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _start_upload(nb, path):
+    """Starts a 10 MB upload to path with an API token, sends 300 kB of it."""
     from admin_client import Browser
     nb.env["NESTBOX_ADMIN_PASSWORD"] = "admin-pass-1"
     nb.ctl("init")
@@ -190,19 +200,19 @@ def test_gc_collects_killed_uploads(nb, tmpdir_shared):
     token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
     token = token.split('<code id="new-token">')[1].split("</code>")[0]
     s = socket.create_connection(("127.0.0.1", nb.port), timeout=30)
-    s.sendall(("PUT /admin/api/images?box=kb&board=pc HTTP/1.1\r\nHost: x\r\n"
-               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n" % token).encode()
-              + b"\0" * 300000)
+    s.sendall(("PUT %s HTTP/1.1\r\nHost: x\r\n"
+               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n" % (path, token)
+               ).encode() + b"\0" * 300000)
+    return s
+
+
+def test_gc_collects_killed_uploads(nb, tmpdir_shared):
+    """A killed package upload leaves var/tmp/upload.tmp.*: gc removes it after the grace time."""
+    s = _start_upload(nb, "/admin/api/mip/packages?name=kb&version=1")
     d = os.path.join(nb.state, "tmp")
     wait_until(lambda: os.path.isdir(d) and any(f.startswith("upload.tmp.") for f in os.listdir(d)),
                "the upload's temp file")
-    for pid in nb.backends():                  # kill -9 the program taking the upload
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                if b"admin.fcgi" in f.read():
-                    os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    _kill_admin(nb)
     s.close()
     left = [f for f in os.listdir(d) if f.startswith("upload.tmp.")]
     assert len(left) == 1
@@ -222,6 +232,26 @@ def test_gc_collects_killed_uploads(nb, tmpdir_shared):
     assert os.listdir(d) == ["notes.txt"]
 
 
+def test_gc_collects_killed_image_uploads(nb, tmpdir_shared):
+    """A killed image upload leaves only its .img.zst temporary in the box
+    directory (the raw bytes went straight into the compressor): gc
+    removes it after the grace time, and var/tmp never held a copy."""
+    s = _start_upload(nb, "/admin/api/images?box=kb&board=pc")
+    d = os.path.join(nb.images, "kb")
+    wait_until(lambda: os.path.isdir(d) and any(".img.zst.tmp" in f for f in os.listdir(d)),
+               "the compressed temporary")
+    _kill_admin(nb)
+    s.close()
+    left = os.listdir(d)
+    assert len(left) == 1 and left[0].startswith("kb-pc.img.zst.tmp"), left
+    assert not os.path.exists(os.path.join(nb.state, "tmp"))
+    assert "0 temp files" in nb.ctl("gc").stdout
+    old = time.time() - 1800
+    os.utime(os.path.join(d, left[0]), (old, old))
+    assert "1 temp files" in nb.ctl("gc", "--grace", "600").stdout
+    assert os.listdir(d) == []
+
+
 def test_programs_collect_killed_uploads_at_start(nb):
     """Temp files of uploads and blob writes killed half-way (older than the
     grace time) are removed when a program starts; fresh ones may be writes
@@ -239,12 +269,24 @@ def test_programs_collect_killed_uploads_at_start(nb):
         with open(p, "wb") as f:
             f.write(b"x" * 1000)
         names[name] = p
-    for name in ("upload.tmp.old", "notes.txt", "blob.old"):
+    # and an image upload's compressed temporary in its box directory
+    box = os.path.join(nb.images, "kb")
+    os.makedirs(box, exist_ok=True)
+    for name in ("kb-pc.img.zst.tmp.1.old", "kb-pc.img.zst.tmp.2.new"):
+        names[name] = os.path.join(box, name)
+        with open(names[name], "wb") as f:
+            f.write(b"x" * 1000)
+    for name in ("upload.tmp.old", "notes.txt", "blob.old", "kb-pc.img.zst.tmp.1.old"):
         os.utime(names[name], (old, old))
     nb.start()
     # lighttpd starts the programs at once; any request proves one ran
     assert nb.get("/healthz").status == 200
     wait_until(lambda: not os.path.exists(names["upload.tmp.old"]), "the old upload removed")
     wait_until(lambda: not os.path.exists(names["blob.old"]), "the old blob temp removed")
+    # admin.fcgi collects the box directories' when it starts
+    assert nb.get("/admin/login").status == 200
+    wait_until(lambda: not os.path.exists(names["kb-pc.img.zst.tmp.1.old"]),
+               "the old image temporary removed")
+    assert os.path.exists(names["kb-pc.img.zst.tmp.2.new"])
     assert os.path.exists(names["upload.tmp.new"])
     assert os.path.exists(names["notes.txt"])

@@ -110,9 +110,13 @@ def test_trickling_body_does_not_stall_program(slow_nb, program):
 def upload_trickle(nb, b):
     csrf = b.csrf("/admin/images")
     boundary = "----nestboxslow"
-    first = ("--%s\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
-             "--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.img\"\r\n"
-             "\r\n" % (boundary, csrf, boundary)).encode()
+    # the image's names come before the file: its bytes go straight into
+    # the import (the box directory's .img.zst temporary)
+    first = "".join("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                    % (boundary, k, v) for k, v in (("csrf", csrf), ("box", "slow"),
+                                                   ("board", "pc")))
+    first = (first + "--%s\r\nContent-Disposition: form-data; name=\"file\"; "
+             "filename=\"x.img\"\r\n\r\n" % boundary).encode()
     cookie = "; ".join("%s=%s" % kv for kv in b.cookies.items())
     return trickle(nb.port, "POST", "/admin/images",
                    {"Content-Type": "multipart/form-data; boundary=" + boundary,
@@ -332,11 +336,11 @@ def test_program_dying_in_a_request_is_counted_as_500(admin_nb):
     nb, b = admin_nb()
     admin = [p for p in nb.backends() if b"admin.fcgi" in open("/proc/%d/cmdline" % p, "rb").read()]
     s = upload_trickle(nb, b)
-    tmp = os.path.join(nb.state, "tmp")
+    box = os.path.join(nb.images, "slow")
     try:
-        # in the handler: it has opened the upload's temp file
-        wait_until(lambda: os.path.isdir(tmp) and
-                   any(f.startswith("upload.tmp.") for f in os.listdir(tmp)),
+        # in the handler: it has opened the import's temporary
+        wait_until(lambda: os.path.isdir(box) and
+                   any(".img.zst.tmp." in f for f in os.listdir(box)),
                    "the upload to reach its handler")
         for pid in admin:
             if sockets(pid) >= 2:

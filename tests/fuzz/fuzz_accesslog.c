@@ -19,18 +19,18 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reqlog_entry e, again;
-	const char *why, *why2;
+	struct nb_err why = { NB_OK, "" }, why2;
 	int hot, hot2;
 	int rc = accesslog_parse((const char *)data, size, &e, &hot, &why);
 
 	if (rc == 0) {
-		if (why || !ENDS(e.program) || !ENDS(e.method) || !ENDS(e.route) ||
+		if (why.kind != NB_OK || !ENDS(e.program) || !ENDS(e.method) || !ENDS(e.route) ||
 		    !ENDS(e.path) || !ENDS(e.remote) || !ENDS(e.ua) || e.status < 100 ||
 		    e.status > 999 || e.bytes < 0 || e.dur_us < 0 || (hot != 0 && hot != 1))
 			abort();
 		if (memchr(data, '\0', size) || size > ACCESSLOG_LINE_MAX)
 			abort();
-	} else if (rc != -1 || !why) {
+	} else if (rc != -1 || why.kind != NB_INVALID || !why.msg[0]) {
 		abort();
 	}
 	if (accesslog_parse((const char *)data, size, &again, &hot2, &why2) != rc ||

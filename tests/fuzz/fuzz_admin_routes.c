@@ -8,8 +8,10 @@
  * Invariants (abort() when broken):
  *  - a typed route's refusal is NB_INVALID with "invalid <field>" or
  *    "missing <field>" naming one of its declared fields;
- *  - what req_check accepts: an "id" is 1..10^18-1, a page number >= 0,
- *    "next" and "done" hold no control character;
+ *  - every route of the table is typed;
+ *  - what req_check accepts: an "id" is 1..10^18-1, a page number >= 0
+ *    (the device list's 1..10^6), "next", "done" and "q" hold no control
+ *    character, a "box" or "image" is a mkbox name, a "percent" 1..100;
  *  - admin_name_valid accepts only what admin_name_ok does;
  *    admin_password_valid only ADMIN_PASSWORD_MIN..MAX bytes;
  *    admin_token_name_valid only 1..64 bytes without control characters;
@@ -42,11 +44,21 @@ static void check_values(const struct http_req *r)
 		if (!strcmp(f->name, "id") &&
 		    (req_int(r, "id", 0) < 1 || req_int(r, "id", 0) > 999999999999999999LL))
 			abort();
-		if ((!strcmp(f->name, "upage") || !strcmp(f->name, "tpage")) &&
-		    req_int(r, f->name, -1) < 0)
+		if ((!strcmp(f->name, "upage") || !strcmp(f->name, "tpage") ||
+		     !strcmp(f->name, "hpage") || !strcmp(f->name, "cpage") ||
+		     !strcmp(f->name, "page")) && req_int(r, f->name, -1) < 0)
 			abort();
-		if ((!strcmp(f->name, "next") || !strcmp(f->name, "done")) &&
-		    has_control(req_str(r, f->name)))
+		if (f->arg == &admin_page_range &&
+		    (req_int(r, f->name, 0) < 1 || req_int(r, f->name, 0) > 1000000))
+			abort();
+		if ((!strcmp(f->name, "next") || !strcmp(f->name, "done") ||
+		     !strcmp(f->name, "q")) && has_control(req_str(r, f->name)))
+			abort();
+		if ((!strcmp(f->name, "box") || !strcmp(f->name, "image")) &&
+		    !mkbox_name_ok(req_str(r, f->name)))
+			abort();
+		if (f->arg == &admin_percent &&
+		    (req_int(r, f->name, 0) < 1 || req_int(r, f->name, 0) > 100))
 			abort();
 	}
 }
@@ -58,11 +70,11 @@ static void route(struct arena *a, const char *method, const struct path *p,
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
 	struct http_req r;
-	const char *bad = NULL;
 
-	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp, &bad) != ROUTE_OK ||
-	    !route_typed(hit))
-		return;	/* the routes not yet typed keep their old validators */
+	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp) != ROUTE_OK)
+		return;
+	if (!route_typed(hit))
+		abort();	/* every admin route declares its input */
 	if (fz_req_accepted(a, &app, method, p, q, hit, &rp, &r))
 		check_values(&r);
 }

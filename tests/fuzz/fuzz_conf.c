@@ -2,7 +2,7 @@
  * fuzz_conf - conf_parse() of the input as a YAML configuration with the
  * real key table, then every key read back with conf_str() and conf_free().
  *
- * Invariants (abort() when broken): success gives a conf and an empty err,
+ * Invariants (abort() when broken): success gives a conf and an empty err (NB_OK),
  * failure gives NULL and a message; every declared key has a value, an
  * integer key holds a whole integer and a boolean key a known word.
  */
@@ -28,19 +28,20 @@ static int bool_word(const char *v)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct conf *c = (struct conf *)1;
-	char err[512];
+	struct nb_err err;
 	const struct conf_key *k;
 	const char *name, *value;
 	int i, secret;
 
-	memset(err, 'x', sizeof(err));
+	memset(&err, 'x', sizeof(err));
 	if (conf_parse(core_conf_keys, (const char *)data, size, "fuzz.yaml", &c,
-		       err, sizeof(err)) < 0) {
-		if (c || !memchr(err, '\0', sizeof(err)) || !err[0])
+		       &err) < 0) {
+		if (c || !memchr(err.msg, '\0', sizeof(err.msg)) || !err.msg[0] ||
+		    err.kind != NB_INVALID)
 			abort();
 		return 0;
 	}
-	if (!c || err[0] || strcmp(conf_file(c), "fuzz.yaml"))
+	if (!c || err.kind != NB_OK || err.msg[0] || strcmp(conf_file(c), "fuzz.yaml"))
 		abort();
 	for (k = core_conf_keys; k->name; k++) {
 		const char *v = conf_str(c, k->name);

@@ -6,7 +6,7 @@
  * tenants parsed as ddi_settings_read leaves them.
  *
  * Invariants (abort() when broken):
- *  - typed tables never answer ROUTE_INVALID; a hit is a typed route;
+ *  - a hit is a typed route;
  *  - accepted: the tenant is one served, the controller id passes
  *    ddi_controller_id_ok(), actionId and softwareModuleId are >= 1,
  *    actionHistory is -1..DDI_HISTORY_MAX;
@@ -53,13 +53,12 @@ static void check(struct arena *a, const struct app *app, const char *method,
 	const struct ddi *d = app->domain;
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
-	const char *bad = NULL;
 	struct http_req r;
 	struct nb_err e;
 	enum route_result res;
 
-	res = route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &rp, &bad);
-	if (res == ROUTE_INVALID || (res == ROUTE_OK && !route_typed(hit)))
+	res = route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &rp);
+	if (res == ROUTE_OK && !route_typed(hit))
 		abort();
 	if (res != ROUTE_OK)
 		return;

@@ -8,8 +8,7 @@
  *  - every decoded segment passes path_segment_ok(), except an empty last
  *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
  *  - every ':' parameter is one of the path's segments; *rest is the
- *    remaining segments joined with '/'; the typed table never answers
- *    ROUTE_INVALID (req_check judges);
+ *    remaining segments joined with '/';
  *  - req_check refuses only with NB_INVALID naming a declared field, or
  *    (the package file) "invalid version" or NB_NOT_FOUND for a path not
  *    ending in .json;
@@ -168,11 +167,10 @@ static enum route_result route(struct arena *a, const char *method, const struct
 {
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
-	const char *bad = NULL;
 	enum route_result res;
 	int i, which;
 
-	res = route_match(a, routes, NROUTES, method, p, &hit, &rp, &bad);
+	res = route_match(a, routes, NROUTES, method, p, &hit, &rp);
 	which = hit ? (int)(hit - routes) : -1;
 	switch (res) {
 	case ROUTE_OK:
@@ -194,7 +192,7 @@ static enum route_result route(struct arena *a, const char *method, const struct
 			abort();
 		break;
 	default:
-		abort();	/* a typed table: req_check judges, never ROUTE_INVALID */
+		abort();	/* route_match has no other answer */
 	}
 	return res;
 }

@@ -17,7 +17,7 @@
  *  - every ':' parameter is one of the path's segments; *path of a
  *    raw-file route is the remaining segments joined by '/', and what
  *    ota_path_ok() accepts has no "", "." or ".." segment;
- *  - typed tables never answer ROUTE_INVALID; HEAD routes like GET; POST
+ *  - HEAD routes like GET; POST
  *    never finds a route (all are GET).
  */
 #include <stdint.h>
@@ -91,11 +91,8 @@ static enum route_result route(struct arena *a, const char *method, const struct
 {
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
-	const char *bad = NULL;
-	enum route_result res = route_match(a, ota_routes, ota_nroutes, method, p, &hit, &rp, &bad);
+	enum route_result res = route_match(a, ota_routes, ota_nroutes, method, p, &hit, &rp);
 
-	if (res == ROUTE_INVALID)
-		abort();	/* typed tables never say it: req_check judges */
 	if (res == ROUTE_OK) {
 		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
 			abort();

@@ -8,7 +8,6 @@
  *  - every decoded segment passes path_segment_ok(), except an empty last
  *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
  *  - every matched parameter is one of the path's segments, non-empty;
- *    typed tables never answer ROUTE_INVALID (req_check judges);
  *  - input that req_check accepts: every box, image, name, board,
  *    branch and version value passes mkbox_name_ok(); input it refuses:
  *    NB_INVALID with "invalid <field>" or "missing <field>" naming a
@@ -49,13 +48,12 @@ static enum route_result route(struct arena *a, const char *method,
 {
 	const struct route *hit = NULL;
 	struct route_params rp = { .n = 0 };
-	const char *bad = NULL;
 	enum route_result res;
 	int i;
 
-	res = route_match(a, list_routes, list_nroutes, method, p, &hit, &rp, &bad);
+	res = route_match(a, list_routes, list_nroutes, method, p, &hit, &rp);
 	if (res == ROUTE_NOT_FOUND)
-		res = route_match(a, update_routes, update_nroutes, method, p, &hit, &rp, &bad);
+		res = route_match(a, update_routes, update_nroutes, method, p, &hit, &rp);
 	switch (res) {
 	case ROUTE_OK:
 		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
@@ -71,7 +69,7 @@ static enum route_result route(struct arena *a, const char *method,
 			abort();
 		break;
 	default:
-		abort();	/* ROUTE_INVALID: typed tables never say it */
+		abort();	/* route_match has no other answer */
 	}
 	return res;
 }

@@ -6,8 +6,7 @@
  * declared input checked by req_check, as app.c does before a handler.
  *
  * Invariants (abort() when broken):
- *  - the table passes route_table_check; a match never answers
- *    ROUTE_INVALID (req_check judges typed routes);
+ *  - the table passes route_table_check;
  *  - input req_check accepts: user and index pass pypi_ident_ok, project
  *    pypi_project_ok, version pypi_version_ok, filename pypi_filename_ok,
  *    h3/h13 are 3/13 lowercase hex digits, force is empty or a boolean;
@@ -73,7 +72,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct arena a;
 	struct path p;
 	struct query q;
-	const char *bad = NULL;
 	size_t i;
 	struct nb_err e;
 
@@ -87,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
 		const struct route *hit = NULL;
 		struct route_params rp = { .n = 0 };
-		switch (route_match(&a, pypi_routes, pypi_nroutes, methods[i], &p, &hit, &rp, &bad)) {
+		switch (route_match(&a, pypi_routes, pypi_nroutes, methods[i], &p, &hit, &rp)) {
 		case ROUTE_OK:
 			if (!hit || !route_typed(hit))
 				abort();

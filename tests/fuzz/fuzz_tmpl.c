@@ -10,7 +10,7 @@
  *
  * Invariants (abort() when broken):
  *  - failure: the buf keeps exactly its earlier bytes (never half a page)
- *    and err holds a non-empty message;
+ *    and err holds NB_INTERNAL with a non-empty message;
  *  - success: the earlier bytes are kept; rendering the same text again
  *    with tmpl_render_text() gives the same bytes;
  *  - a page without "{{" renders as itself;
@@ -150,7 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tmpl_set *set = NULL;
 	struct arena a;
 	struct buf b, again;
-	char err[256], *page;
+	struct nb_err err;
+	char *page;
 	cJSON *json;
 	const char *s, *c;
 	size_t olen;
@@ -180,15 +181,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	arena_init(&a);
 	buf_init(&b, &a);
 	buf_adds(&b, prefix);
-	memset(err, 'x', sizeof(err));
-	rc = tmpl_render(set, "page", json, &b, err, sizeof(err));
+	memset(&err, 'x', sizeof(err));
+	rc = tmpl_render(set, "page", json, &b, &err);
 	if (rc != 0 && rc != -1)
 		abort();
 	if (b.len < sizeof(prefix) - 1 || memcmp(b.p, prefix, sizeof(prefix) - 1))
 		abort();
 	if (rc < 0) {
 		/* never half a page; a message, NUL-terminated */
-		if (b.len != sizeof(prefix) - 1 || !memchr(err, '\0', sizeof(err)) || !err[0])
+		if (b.len != sizeof(prefix) - 1 || !memchr(err.msg, '\0', sizeof(err.msg)) ||
+		    !err.msg[0] || err.kind != NB_INTERNAL)
 			abort();
 		goto out;
 	}
@@ -196,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	olen = b.len - (sizeof(prefix) - 1);
 	/* the same text rendered again gives the same bytes */
 	buf_init(&again, &a);
-	if (tmpl_render_text(set, page, tlen, json, &again, err, sizeof(err)) < 0 ||
+	if (tmpl_render_text(set, page, tlen, json, &again, &err) < 0 ||
 	    again.len != olen || (olen && memcmp(again.p, s, olen)))
 		abort();
 	if (!strstr(page, "{{") && (olen != tlen || memcmp(s, page, tlen)))

@@ -21,7 +21,7 @@
 
 #define REST " \"GET /list/abc?x=1 HTTP/1.1\" 200 17 345 \"127.0.0.1\" \"box-script\""
 
-static int parse(const char *line, struct reqlog_entry *e, int *hot, const char **why)
+static int parse(const char *line, struct reqlog_entry *e, int *hot, struct nb_err *why)
 {
 	return accesslog_parse(line, strlen(line), e, hot, why);
 }
@@ -29,12 +29,12 @@ static int parse(const char *line, struct reqlog_entry *e, int *hot, const char 
 static void test_lighttpd_line(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why = { NB_OK, "" };	/* a success leaves it alone */
 	int hot;
 
 	(void)state;
 	assert_int_equal(parse("\"1796059302149\" \"list\" \"list /list/:search\"" REST, &e, &hot, &why), 0);
-	assert_null(why);
+	assert_int_equal(why.kind, NB_OK);
 	assert_int_equal(e.ts_ms, 1796059302149LL);
 	assert_string_equal(e.program, "list");
 	assert_string_equal(e.route, "/list/:search");
@@ -53,7 +53,7 @@ static void test_lighttpd_line(void **state)
 static void test_absent_fields(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -69,7 +69,7 @@ static void test_absent_fields(void **state)
 static void test_hot_route(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -88,7 +88,7 @@ static void test_hot_route(void **state)
 static void test_program_from_answer(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -104,7 +104,7 @@ static void test_program_from_answer(void **state)
 static void test_escapes(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -119,7 +119,7 @@ static void test_long_values_cut(void **state)
 	char line[2048];
 	char ua[1000];
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -134,7 +134,7 @@ static void test_long_values_cut(void **state)
 static void test_odd_request_line(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
@@ -146,12 +146,12 @@ static void test_odd_request_line(void **state)
 static void refused(const char *line, const char *want)
 {
 	struct reqlog_entry e;
-	const char *why = NULL;
+	struct nb_err why = { NB_OK, "" };
 	int hot;
 
-	if (accesslog_parse(line, strlen(line), &e, &hot, &why) != -1 || !why ||
-	    strcmp(why, want))
-		fail_msg("%s: got %s, want %s", line, why ? why : "(accepted)", want);
+	if (accesslog_parse(line, strlen(line), &e, &hot, &why) != -1 || why.kind != NB_INVALID ||
+	    strcmp(why.msg, want))
+		fail_msg("%s: got %s, want %s", line, why.kind ? why.msg : "(accepted)", want);
 }
 
 static void test_refused_lines(void **state)
@@ -185,15 +185,15 @@ static void test_refused_nul_and_length(void **state)
 	static const char nul[] = "\"5\" \"a\0\" \"-\"" REST;
 	char *big = malloc(ACCESSLOG_LINE_MAX + 2);
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
 	assert_int_equal(accesslog_parse(nul, sizeof(nul) - 1, &e, &hot, &why), -1);
-	assert_string_equal(why, "NUL byte in line");
+	assert_string_equal(why.msg, "NUL byte in line");
 	memset(big, 'a', ACCESSLOG_LINE_MAX + 1);
 	assert_int_equal(accesslog_parse(big, ACCESSLOG_LINE_MAX + 1, &e, &hot, &why), -1);
-	assert_string_equal(why, "line too long");
+	assert_string_equal(why.msg, "line too long");
 	free(big);
 }
 

@@ -148,6 +148,68 @@ static void test_admin_validators(void **state)
 	assert_int_equal(req_v_enum(&APP, &role, "root", &v, &e), -1);
 }
 
+/* The routes typed last (images, mip, devices, software, rollouts): the
+ * input each declares is checked and typed; a control character, which
+ * lighttpd refuses before the program sees it, is refused here too. */
+static void test_catalogue_routes_input(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(run("GET", "/admin/api/images?q=pc", &r, &e), 0);
+	assert_string_equal(req_str(&r, "q"), "pc");
+	assert_int_equal(run("GET", "/admin/api/images?q=a%01b", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid q");
+	assert_int_equal(run("PUT", "/admin/api/images?box=ab&board=pc&version=3", &r, &e), 0);
+	assert_null(req_str(&r, "branch"));
+	assert_int_equal(run("PUT", "/admin/api/images?box=ab", &r, &e), -1);
+	assert_string_equal(e.msg, "missing board");
+	assert_int_equal(run("DELETE", "/admin/api/images/ab/ab-pc-3", &r, &e), 0);
+	assert_string_equal(req_str(&r, "image"), "ab-pc-3");
+	assert_int_equal(run("DELETE", "/admin/api/software/12", &r, &e), 0);
+	assert_int_equal(req_int(&r, "id", 0), 12);
+	assert_int_equal(run("PUT", "/admin/api/software?filename=a.swu&name=n", &r, &e), 0);
+	assert_int_equal(run("PUT", "/admin/api/software?filename=a/b.swu", &r, &e), -1);
+	assert_int_equal(run("PUT", "/admin/api/mip/packages?name=p&version=1&file=m.py", &r, &e),
+			 0);
+	assert_int_equal(run("PUT", "/admin/api/mip/packages?name=p&version=1&file=m.mpy", &r,
+			     &e), -1);
+	assert_string_equal(e.msg, "invalid file: one .py file's name");
+	assert_int_equal(run("GET", "/admin/mip?hpage=2&cpage=3", &r, &e), 0);
+	assert_int_equal(req_int(&r, "cpage", 1), 3);
+	assert_int_equal(run("GET", "/admin/devices?sort=seen&dir=desc&seen=old&page=4", &r, &e),
+			 0);
+	assert_int_equal(req_int(&r, "sort", 0), DDI_SORT_SEEN);
+	assert_int_equal(req_int(&r, "dir", 0), 1);
+	assert_int_equal(req_int(&r, "page", 1), 4);
+	assert_int_equal(run("GET", "/admin/devices?page=01", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid page: 1 to 1000000");
+	assert_int_equal(run("GET", "/admin/api/devices?counts=", &r, &e), 0);
+	assert_true(req_has(&r, "counts"));
+}
+
+/* admin_range_valid says its bounds; no sign, no leading zero. */
+static void test_range_validator(void **state)
+{
+	static const struct req_field pct = { "percent", REQ_FORM, admin_range_valid, 0, 0,
+					      &admin_percent };
+	static const char *const bad[] = { "0", "101", "+5", "-1", "05", "5x", " 5", "1e2" };
+	struct req_value v;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	nb_err_clear(&e);
+	assert_int_equal(admin_range_valid(&APP, &pct, "100", &v, &e), 0);
+	assert_int_equal(v.i, 100);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		nb_err_clear(&e);
+		assert_int_equal(admin_range_valid(&APP, &pct, bad[i], &v, &e), -1);
+		assert_string_equal(e.msg, "invalid percent: 1 to 100");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +218,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_device_page_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pages_and_flash, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_admin_validators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_catalogue_routes_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_range_validator, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

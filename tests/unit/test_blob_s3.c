@@ -20,6 +20,7 @@
 
 #include "../../src/core/core.h"
 #include "../../src/lib/blob.h"
+#include "../../src/lib/err.h"
 #include "../../src/lib/conf.h"
 #include "unit_util.h"
 
@@ -91,13 +92,15 @@ static void test_use_s3_refuses_missing_settings(void **state)
 static int configure(const char *yaml, char *err, size_t errlen, struct blob_store *bs)
 {
 	struct conf *c;
+	struct nb_err e;
 	char *dir = ut_mkdtemp();
 	int rc;
 
-	if (conf_parse(core_conf_keys, yaml, strlen(yaml), "t.yaml", &c, err, errlen) != 0)
-		fail_msg("conf_parse: %s", err);
+	if (conf_parse(core_conf_keys, yaml, strlen(yaml), "t.yaml", &c, &e) != 0)
+		fail_msg("conf_parse: %s", e.msg);
 	assert_int_equal(blob_store_open(bs, dir), 0);
-	rc = blob_store_configure(bs, c, err, errlen);
+	rc = blob_store_configure(bs, c, &e);
+	snprintf(err, errlen, "%s", e.msg);
 	conf_free(c);
 	ut_rmtree(dir);
 	return rc;

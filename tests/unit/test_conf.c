@@ -36,16 +36,16 @@ static const struct conf_key keys[] = {
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };
 
-static char err[512];
+static struct nb_err E;	/* the last refusal: NB_INVALID with a message */
 
 /* Parses text (must succeed) and returns the conf. */
 static struct conf *parse_ok(const char *text)
 {
 	struct conf *c = NULL;
 
-	err[0] = '\0';
-	if (conf_parse(keys, text, strlen(text), FNAME, &c, err, sizeof(err)) != 0)
-		fail_msg("conf_parse failed: %s", err);
+	nb_err_clear(&E);
+	if (conf_parse(keys, text, strlen(text), FNAME, &c, &E) != 0)
+		fail_msg("conf_parse failed: %s", E.msg);
 	assert_non_null(c);
 	return c;
 }
@@ -55,11 +55,12 @@ static const char *parse_err(const char *text)
 {
 	struct conf *c = (struct conf *)&c;	/* must be reset to NULL */
 
-	err[0] = '\0';
-	assert_int_equal(conf_parse(keys, text, strlen(text), FNAME, &c, err, sizeof(err)), -1);
+	nb_err_clear(&E);
+	assert_int_equal(conf_parse(keys, text, strlen(text), FNAME, &c, &E), -1);
 	assert_null(c);
-	assert_true(err[0] != '\0');
-	return err;
+	assert_int_equal(E.kind, NB_INVALID);
+	assert_true(E.msg[0] != '\0');
+	return E.msg;
 }
 
 static void assert_defaults(const struct conf *c)
@@ -219,15 +220,15 @@ static void test_duplicate_key_across_repeated_section(void **state)
 	int rc;
 
 	(void)state;
-	err[0] = '\0';
-	rc = conf_parse(keys, text, strlen(text), FNAME, &c, err, sizeof(err));
+	nb_err_clear(&E);
+	rc = conf_parse(keys, text, strlen(text), FNAME, &c, &E);
 	conf_free(c);
 	/* Regression (was a bug): the "given twice" bitmap is local to one section mapping
 	 * (yp_section), and libyaml does not reject a repeated mapping key,
 	 * so a section written twice silently overrides earlier keys: here
 	 * server.port becomes 2 and no error is reported. */
 	assert_int_equal(rc, -1);
-	assert_non_null(strstr(err, "server"));
+	assert_non_null(strstr(E.msg, "server"));
 }
 
 static void test_wrong_types(void **state)
@@ -348,7 +349,7 @@ static void test_env_override(void **state)
 			 "NESTBOX_MKBOX__BOARDS=x,y", "NESTBOX_SERVER__DEBUG=on", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp, &E), 0);
 	assert_int_equal(conf_int(c, "server.port"), 9999);
 	assert_int_equal(conf_bool(c, "server.debug"), 1);
 	assert_string_equal(conf_str(c, "mkbox.boards"), "x,y");
@@ -362,8 +363,8 @@ static void test_env_empty_and_null(void **state)
 	char *none[] = { NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, none, err, sizeof(err)), 0);
-	assert_int_equal(conf_apply_env(c, NULL, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, none, &E), 0);
+	assert_int_equal(conf_apply_env(c, NULL, &E), 0);
 	assert_defaults(c);
 	conf_free(c);
 }
@@ -375,7 +376,7 @@ static void test_env_non_key_variables_ignored(void **state)
 			 "NESTBOX_A=b__c", "XNESTBOX_SERVER__PORT=1", "NESTBOX_SERVER__PORT", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp, &E), 0);
 	assert_defaults(c);
 	conf_free(c);
 }
@@ -387,10 +388,10 @@ static void test_env_unknown_key(void **state)
 	char *envp2[] = { "NESTBOX_NOPE__PORT=1", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), -1);
-	assert_string_equal(err, "environment NESTBOX_SERVER__PROT: unknown key 'server.prot'");
-	assert_int_equal(conf_apply_env(c, envp2, err, sizeof(err)), -1);
-	assert_string_equal(err, "environment NESTBOX_NOPE__PORT: unknown key 'nope.port'");
+	assert_int_equal(conf_apply_env(c, envp, &E), -1);
+	assert_string_equal(E.msg, "environment NESTBOX_SERVER__PROT: unknown key 'server.prot'");
+	assert_int_equal(conf_apply_env(c, envp2, &E), -1);
+	assert_string_equal(E.msg, "environment NESTBOX_NOPE__PORT: unknown key 'nope.port'");
 	conf_free(c);
 }
 
@@ -401,10 +402,10 @@ static void test_env_wrong_type(void **state)
 	char *envp2[] = { "NESTBOX_SERVER__DEBUG=sure", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), -1);
-	assert_string_equal(err, "NESTBOX_SERVER__PORT: key 'server.port': expected an integer, got 'eighty'");
-	assert_int_equal(conf_apply_env(c, envp2, err, sizeof(err)), -1);
-	assert_string_equal(err, "NESTBOX_SERVER__DEBUG: key 'server.debug': expected true or false, got 'sure'");
+	assert_int_equal(conf_apply_env(c, envp, &E), -1);
+	assert_string_equal(E.msg, "NESTBOX_SERVER__PORT: key 'server.port': expected an integer, got 'eighty'");
+	assert_int_equal(conf_apply_env(c, envp2, &E), -1);
+	assert_string_equal(E.msg, "NESTBOX_SERVER__DEBUG: key 'server.debug': expected true or false, got 'sure'");
 	assert_int_equal(conf_int(c, "server.port"), 8080);
 	conf_free(c);
 }
@@ -418,7 +419,7 @@ static void test_env_relative_path_uses_cwd(void **state)
 	(void)state;
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	snprintf(want, sizeof(want), "%s/nb-unit-no-such-dir/sub", cwd);
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp, &E), 0);
 	assert_string_equal(conf_str(c, "server.dir"), want);
 	conf_free(c);
 }
@@ -429,7 +430,7 @@ static void test_env_alias(void **state)
 	char *envp[] = { "IMAGE_PATHX=/wrong", "XIMAGE_PATH=/wrong", "IMAGE_PATH=/from/alias", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp, &E), 0);
 	assert_string_equal(conf_str(c, "mkbox.image_path"), "/from/alias");
 	conf_free(c);
 }
@@ -442,9 +443,9 @@ static void test_env_nestbox_beats_alias(void **state)
 	char *envp2[] = { "IMAGE_PATH=/from/alias", "NESTBOX_MKBOX__IMAGE_PATH=/from/nestbox", NULL };
 
 	(void)state;
-	assert_int_equal(conf_apply_env(c, envp, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp, &E), 0);
 	assert_string_equal(conf_str(c, "mkbox.image_path"), "/from/nestbox");
-	assert_int_equal(conf_apply_env(c, envp2, err, sizeof(err)), 0);
+	assert_int_equal(conf_apply_env(c, envp2, &E), 0);
 	assert_string_equal(conf_str(c, "mkbox.image_path"), "/from/nestbox");
 	conf_free(c);
 }

@@ -22,7 +22,7 @@
 struct fx {
 	char *dir;
 	char path[PATH_MAX];
-	char err[512];
+	struct nb_err err;
 };
 
 static const char *const steps[] = {
@@ -54,9 +54,9 @@ static struct db *open_ok(struct fx *f, int nsteps)
 {
 	struct db *db = NULL;
 
-	f->err[0] = '\0';
-	if (db_open(f->path, 1000, steps, nsteps, &db, f->err, sizeof(f->err)) != 0)
-		fail_msg("db_open: %s", f->err);
+	nb_err_clear(&f->err);
+	if (db_open(f->path, 1000, steps, nsteps, &db, &f->err) != 0)
+		fail_msg("db_open: %s", f->err.msg);
 	assert_non_null(db);
 	return db;
 }
@@ -134,9 +134,10 @@ static void test_newer_schema_is_refused(void **state)
 
 	db_close(db);
 	db = (struct db *)f;	/* must be reset to NULL */
-	assert_int_equal(db_open(f->path, 1000, steps, 2, &db, f->err, sizeof(f->err)), -1);
+	assert_int_equal(db_open(f->path, 1000, steps, 2, &db, &f->err), -1);
 	assert_null(db);
-	assert_string_equal(f->err, "database schema 3 is newer than this program (2)");
+	assert_string_equal(f->err.msg, "database schema 3 is newer than this program (2)");
+	assert_int_equal(f->err.kind, NB_INTERNAL);
 	/* and nothing was changed */
 	db = open_ok(f, 3);
 	assert_int_equal(db_version(db), 3);
@@ -153,10 +154,10 @@ static void test_failing_step_rolls_back_everything(void **state)
 	struct fx *f = *state;
 	struct db *db = (struct db *)f;
 
-	assert_int_equal(db_open(f->path, 1000, bad, 2, &db, f->err, sizeof(f->err)), -1);
+	assert_int_equal(db_open(f->path, 1000, bad, 2, &db, &f->err), -1);
 	assert_null(db);
-	assert_int_equal(strncmp(f->err, "schema step 2: ", 15), 0);
-	assert_non_null(strstr(f->err, "no_such_table"));
+	assert_int_equal(strncmp(f->err.msg, "schema step 2: ", 15), 0);
+	assert_non_null(strstr(f->err.msg, "no_such_table"));
 	/* step 1 went with it: the good steps start again from 0 */
 	db = open_ok(f, 0);
 	assert_int_equal(db_version(db), 0);
@@ -172,9 +173,9 @@ static void test_open_in_missing_dir_fails(void **state)
 	char path[PATH_MAX + 32];
 
 	snprintf(path, sizeof(path), "%s/missing/x.db", f->dir);
-	assert_int_equal(db_open(path, 1000, steps, 1, &db, f->err, sizeof(f->err)), -1);
+	assert_int_equal(db_open(path, 1000, steps, 1, &db, &f->err), -1);
 	assert_null(db);
-	assert_int_equal(strncmp(f->err, path, strlen(path)), 0);
+	assert_int_equal(strncmp(f->err.msg, path, strlen(path)), 0);
 }
 
 static const char sql_sel[] = "SELECT b FROM t ORDER BY a";

@@ -236,7 +236,7 @@ static int setup(void **state)
 	snprintf(path, sizeof(path), "%s/blobs", f->dir);
 	if (blob_store_open(&f->app.blobs, path) != 0)
 		return -1;
-	snprintf(f->app.var_dir, sizeof(f->app.var_dir), "%s", f->dir);
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
 	f->app.program = "test-durability";
 	ntrace = 0;
 	die_after = 0;

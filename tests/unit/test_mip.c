@@ -1583,7 +1583,7 @@ static void test_static_link_fanout_link(void **state)
 	char out[PATH_MAX], link[PATH_MAX], keep[PATH_MAX + 16], hex[HASH_HEX_MAX];
 	FILE *fp;
 
-	snprintf(f->app.var_dir, sizeof(f->app.var_dir), "%s", f->dir);
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
 	mkdir_p(f->dir, "mip-static/mip/file");
 	mkdir_p(f->dir, "outside");
 	snprintf(out, sizeof(out), "%s/outside", f->dir);

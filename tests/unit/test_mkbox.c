@@ -562,6 +562,50 @@ static void test_import_refuses_links_and_names_no_path(void **state)
 	assert_int_equal(import(f, "../x", raw, NULL, err, sizeof(err)), 400);
 }
 
+/* The streaming import: bytes pushed in pieces are the build a file
+ * import makes (its .img.zst decompresses to them, its sums name them);
+ * an import abandoned half-way leaves the box as it was. */
+static void test_import_stream(void **state)
+{
+	struct fx *f = *state;
+	struct mkbox_import o = { .image_path = f->images, .box = "st", .board = "pc",
+				  .version = "1", .level = 1 };
+	struct mkbox_importer *im;
+	struct nb_err e;
+	char image[512], want[HASH_HEX_MAX], line[256], *sums;
+	static char raw[300000];
+	size_t i;
+
+	for (i = 0; i < sizeof(raw); i++)
+		raw[i] = (char)(i % 4096 < 2048 ? 0 : i * 7);
+	im = mkbox_import_begin(&o, image, sizeof(image), &e);
+	assert_non_null(im);
+	assert_string_equal(image, "st-pc-1");
+	for (i = 0; i < sizeof(raw); i += 65536)
+		assert_int_equal(mkbox_import_write(im, raw + i, sizeof(raw) - i < 65536 ?
+						    sizeof(raw) - i : 65536, &e), 0);
+	assert_int_equal(mkbox_import_end(im, 1, &e), 0);
+	assert_int_equal(ut_count_entries(at_images(f, "st")), 3);
+	assert_int_equal(hash_hex(HASH_SHA256, raw, sizeof(raw), want), 0);
+	snprintf(line, sizeof(line), "%s  st-pc-1.img\n", want);
+	sums = ut_read(at_images(f, "st/st-pc-1.img.sha256"), NULL);
+	assert_non_null(sums);
+	assert_memory_equal(sums, line, strlen(line));
+	free(sums);
+	/* abandoned: the temporary goes, the build stays */
+	o.version = "2";
+	im = mkbox_import_begin(&o, image, sizeof(image), &e);
+	assert_non_null(im);
+	assert_int_equal(ut_count_entries(at_images(f, "st")), 4);
+	assert_int_equal(mkbox_import_write(im, raw, 1000, &e), 0);
+	assert_int_equal(mkbox_import_end(im, 0, &e), -1);
+	assert_int_equal(ut_count_entries(at_images(f, "st")), 3);
+	/* names are checked before anything is made */
+	o.board = "p/c";
+	assert_null(mkbox_import_begin(&o, image, sizeof(image), &e));
+	assert_int_equal(e.kind, NB_INVALID);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -584,6 +628,7 @@ int main(void)
 		T(test_fifo_build_id_does_not_hang),
 		T(test_clean_tmp_never_through_links),
 		T(test_import_refuses_links_and_names_no_path),
+		T(test_import_stream),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

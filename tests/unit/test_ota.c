@@ -159,12 +159,12 @@ static void manifest_and_signature(void **state)
 
 static struct conf *test_conf(const char *dir)
 {
-	char text[512], err[256];
+	char text[512];
+	struct nb_err e;
 	struct conf *c = NULL;
 
 	snprintf(text, sizeof(text), "server:\n  var_dir: %s\n", dir);
-	assert_int_equal(conf_parse(core_conf_keys, text, strlen(text), "test.yaml", &c, err,
-				    sizeof(err)), 0);
+	assert_int_equal(conf_parse(core_conf_keys, text, strlen(text), "test.yaml", &c, &e), 0);
 	return c;
 }
 

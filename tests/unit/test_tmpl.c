@@ -62,11 +62,11 @@ static const char *render(const char *text, const char *j)
 {
 	cJSON *d = json(j);
 	struct buf b;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	buf_init(&b, &A);
-	if (tmpl_render_text(S, text, strlen(text), d, &b, err, sizeof(err)) < 0)
-		fail_msg("render of '%s' failed: %s", text, err);
+	if (tmpl_render_text(S, text, strlen(text), d, &b, &err) < 0)
+		fail_msg("render of '%s' failed: %s", text, err.msg);
 	cJSON_Delete(d);
 	return buf_cstr(&b);
 }
@@ -85,15 +85,16 @@ static void expect_error(const char *name, const char *text, const char *j,
 {
 	cJSON *d = json(j);
 	struct buf b;
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 	int rc;
 
 	buf_init(&b, &A);
 	buf_adds(&b, keep);
-	rc = text ? tmpl_render_text(S, text, strlen(text), d, &b, err, sizeof(err))
-		  : tmpl_render(S, name, d, &b, err, sizeof(err));
+	rc = text ? tmpl_render_text(S, text, strlen(text), d, &b, &err)
+		  : tmpl_render(S, name, d, &b, &err);
 	assert_int_equal(rc, -1);
-	assert_string_equal(err, want);
+	assert_int_equal(err.kind, NB_INTERNAL);
+	assert_string_equal(err.msg, want);
 	assert_int_equal(b.len, strlen(keep));
 	assert_memory_equal(b.p, keep, strlen(keep));
 	cJSON_Delete(d);
@@ -365,12 +366,12 @@ static void test_partial_by_name(void **state)
 {
 	cJSON *d = json("{\"name\":\"x\"}");
 	struct buf b;
-	char err[128] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
 	buf_init(&b, &A);
 	buf_adds(&b, "pre:");
-	assert_int_equal(tmpl_render(S, "hello", d, &b, err, sizeof(err)), 0);
+	assert_int_equal(tmpl_render(S, "hello", d, &b, &err), 0);
 	assert_string_equal(buf_cstr(&b), "pre:Hello x!");
 	cJSON_Delete(d);
 }
@@ -472,18 +473,20 @@ static void test_error_after_output(void **state)
 		     "unknown partial 'nope'");
 }
 
-static void test_small_err_buffer(void **state)
+/* A partial's name longer than the message holds is cut, never overflowed. */
+static void test_long_name_in_error(void **state)
 {
 	cJSON *d = json("{}");
 	struct buf b;
-	char err[8];
+	struct nb_err err;
+	char text[NB_ERR_MSG_MAX + 16];
 
 	(void)state;
 	buf_init(&b, &A);
-	memset(err, 'x', sizeof(err));
-	assert_int_equal(tmpl_render_text(S, "{{>a-long-partial-name}}", 24, d, &b, err,
-					  sizeof(err)), -1);
-	assert_string_equal(err, "unknown");
+	snprintf(text, sizeof(text), "{{>%0*d}}", NB_ERR_MSG_MAX + 8, 0);
+	assert_int_equal(tmpl_render_text(S, text, strlen(text), d, &b, &err), -1);
+	assert_int_equal(strlen(err.msg), NB_ERR_MSG_MAX - 1);
+	assert_memory_equal(err.msg, "unknown partial '000", 20);
 	assert_int_equal(b.len, 0);
 	cJSON_Delete(d);
 }
@@ -507,7 +510,7 @@ int main(void)
 		cmocka_unit_test(test_nesting_limit),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_error_after_output),
-		cmocka_unit_test(test_small_err_buffer),
+		cmocka_unit_test(test_long_name_in_error),
 		/* last: under `make asan` its UBSan report ends the run */
 		cmocka_unit_test(test_big_number),
 	};

@@ -141,7 +141,8 @@ static void test_buf_empty(void **state)
 
 static void compress_file(size_t n, int threads)
 {
-	char *dir = ut_mkdtemp(), path[PATH_MAX], err[256] = "";
+	char *dir = ut_mkdtemp(), path[PATH_MAX];
+	struct nb_err err = { NB_OK, "" };
 	unsigned char *data = make_data(n);
 	struct sink s = { 0 };
 	int fd;
@@ -151,9 +152,9 @@ static void compress_file(size_t n, int threads)
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
 	assert_int_equal(zst_compress_fd(fd, 3, threads, sink_raw, sink_write, &s,
-					 err, sizeof(err)), 0);
+					 &err), 0);
 	close(fd);
-	assert_string_equal(err, "");
+	assert_string_equal(err.msg, "");
 	assert_int_equal(s.rawlen, n);
 	assert_memory_equal(s.raw, data, n);
 	if (n > 0)
@@ -187,7 +188,7 @@ static void test_fd_pipe(void **state)
 	size_t n = 50000;	/* fits the pipe buffer: written before reading */
 	unsigned char *data = make_data(n);
 	struct sink s = { 0 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 	int p[2];
 
 	(void)state;
@@ -195,7 +196,7 @@ static void test_fd_pipe(void **state)
 	assert_int_equal(write(p[1], data, n), n);
 	close(p[1]);
 	assert_int_equal(zst_compress_fd(p[0], 19, 0, sink_raw, sink_write, &s,
-					 err, sizeof(err)), 0);
+					 &err), 0);
 	close(p[0]);
 	assert_int_equal(s.rawlen, n);
 	assert_true(s.raw_calls >= 1);
@@ -209,14 +210,14 @@ static void test_fd_without_raw_callback(void **state)
 	size_t n = 10000;
 	unsigned char *data = make_data(n);
 	struct sink s = { 0 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 	int p[2];
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(write(p[1], data, n), n);
 	close(p[1]);
-	assert_int_equal(zst_compress_fd(p[0], 1, 0, NULL, sink_write, &s, err, sizeof(err)), 0);
+	assert_int_equal(zst_compress_fd(p[0], 1, 0, NULL, sink_write, &s, &err), 0);
 	close(p[0]);
 	assert_int_equal(s.raw_calls, 0);
 	assert_decompresses_to(&s, data, n);
@@ -229,16 +230,17 @@ static void test_fd_write_failure(void **state)
 	size_t n = 10000;
 	unsigned char *data = make_data(n);
 	struct sink s = { .fail = 1 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 	int p[2];
 
 	(void)state;
 	assert_int_equal(pipe(p), 0);
 	assert_int_equal(write(p[1], data, n), n);
 	close(p[1]);
-	assert_int_equal(zst_compress_fd(p[0], 3, 0, NULL, sink_write, &s, err, sizeof(err)), -1);
+	assert_int_equal(zst_compress_fd(p[0], 3, 0, NULL, sink_write, &s, &err), -1);
 	close(p[0]);
-	assert_int_equal(strncmp(err, "write: ", 7), 0);
+	assert_int_equal(strncmp(err.msg, "write: ", 7), 0);
+	assert_int_equal(err.kind, NB_UNAVAILABLE);
 	sink_free(&s);
 	free(data);
 }
@@ -246,13 +248,45 @@ static void test_fd_write_failure(void **state)
 static void test_fd_read_failure(void **state)
 {
 	struct sink s = { 0 };
-	char err[256] = "";
+	struct nb_err err = { NB_OK, "" };
 
 	(void)state;
-	assert_int_equal(zst_compress_fd(-1, 3, 0, sink_raw, sink_write, &s, err, sizeof(err)), -1);
-	assert_string_equal(err, "read: Bad file descriptor");
+	assert_int_equal(zst_compress_fd(-1, 3, 0, sink_raw, sink_write, &s, &err), -1);
+	assert_string_equal(err.msg, "read: Bad file descriptor");
 	assert_int_equal(s.len, 0);
 	sink_free(&s);
+}
+
+/* The pushed stream: pieces of any size, even none, make one frame of
+ * the whole; an output failure is said. */
+static void test_stream_pieces(void **state)
+{
+	size_t n = 200000, off = 0, step = 1;
+	unsigned char *data = make_data(n);
+	struct sink s = { 0 };
+	struct nb_err e;
+	struct zst_stream *z = zst_open(3, 0, sink_write, &s, &e);
+
+	(void)state;
+	assert_non_null(z);
+	assert_int_equal(zst_write(z, data, 0, &e), 0);
+	while (off < n) {
+		size_t k = n - off < step ? n - off : step;
+		assert_int_equal(zst_write(z, data + off, k, &e), 0);
+		off += k;
+		step = step * 3 + 1;
+	}
+	assert_int_equal(zst_finish(z, &e), 0);
+	zst_free(z);
+	assert_decompresses_to(&s, data, n);
+	sink_free(&s);
+	memset(&s, 0, sizeof(s));
+	s.fail = 1;
+	z = zst_open(1, 0, sink_write, &s, &e);
+	assert_int_equal(zst_write(z, data, n, &e) < 0 || zst_finish(z, &e) < 0, 1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	zst_free(z);
+	free(data);
 }
 
 int main(void)
@@ -267,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_fd_without_raw_callback),
 		cmocka_unit_test(test_fd_write_failure),
 		cmocka_unit_test(test_fd_read_failure),
+		cmocka_unit_test(test_stream_pieces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -16,11 +16,12 @@
 /* 0, or -1 after saying why on stderr. */
 static inline int ut_store_open(const char *dir, int busy_ms, struct db **out)
 {
-	char path[PATH_MAX], err[256];
+	char path[PATH_MAX];
+	struct nb_err e;
 
 	snprintf(path, sizeof(path), "%s/nestbox.db", dir);
-	if (db_open(path, busy_ms, core_schema, core_schema_steps, out, err, sizeof(err)) < 0) {
-		fprintf(stderr, "db_open %s: %s\n", path, err);
+	if (db_open(path, busy_ms, core_schema, core_schema_steps, out, &e) < 0) {
+		fprintf(stderr, "db_open %s: %s\n", path, e.msg);
 		return -1;
 	}
 	return 0;

@@ -1,4 +1,5 @@
-/* The /list and /update handlers. */
+/* GET /update/:box/:image[/:build] and GET /update?name=&board=...: the
+ * update tar of an image build (update.fcgi). */
 #include "mkbox.h"
 #include "../lib/tar.h"
 
@@ -7,53 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-void mkbox_settings_read(const struct app *app, struct mkbox_settings *s)
-{
-	const char *p = conf_str(app->conf, "mkbox.image_path");
-
-	/* as app_path(): empty means inside server.var_dir */
-	if (*p)
-		snprintf(s->image_path, sizeof(s->image_path), "%s", p);
-	else if ((size_t)snprintf(s->image_path, sizeof(s->image_path), "%s/images",
-				  app->var_dir) >= sizeof(s->image_path))
-		s->image_path[0] = '\0';	/* cannot happen: var_dir is shorter */
-	s->xsendfile = app->set.xsendfile;
-	s->zstd_level = (int)conf_int(app->conf, "mkbox.zstd_level");
-	s->zstd_threads = (int)conf_int(app->conf, "mkbox.zstd_threads");
-}
-
-int mkbox_init(struct app *app, char *err, size_t errlen)
-{
-	struct mkbox *m = calloc(1, sizeof(*m));
-
-	if (!m) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	mkbox_settings_read(app, &m->set);
-	app->domain = m;
-	/* without the tree every answer comes from here: slower, still right */
-	if (mkbox_static_prepare(app->var_dir, m->set.image_path) < 0)
-		fprintf(stderr, "nestbox[%s]: cannot prepare %s/mkbox-static: %s\n",
-			app->program, app->var_dir, strerror(errno));
-	return 0;
-}
-
-void mkbox_fini(struct app *app)
-{
-	struct mkbox *m = app->domain;
-
-	if (m)
-		mkbox_listcache_free(m->list);
-	free(app->domain);
-	app->domain = NULL;
-}
-
-const char *mkbox_image_path(struct app *app, char *out, size_t n)
-{
-	return app_path(app, "mkbox.image_path", "images", out, n);
-}
 
 static void tar_headers(struct http_resp *w)
 {
@@ -76,7 +30,7 @@ static int tar_and_static(struct app *app, const char *box, const char *image,
 	/* the static tree links to the blob's file: only blobs on this
 	 * filesystem have one (on S3 every check comes here) */
 	if (blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
-		mkbox_static_put(app->var_dir, box, image, b, path);	/* a failure costs speed only */
+		mkbox_static_put(app->set.var_dir, box, image, b, path);	/* a failure costs speed only */
 	return 0;
 }
 

@@ -1,0 +1,169 @@
+"""admin.fcgi's declared input for images, mip, devices, software and
+rollouts (issue 13): a malformed field is refused by the router, 400 naming
+it, before any handler runs and with nothing changed; and the router's own
+refusals (400, 404, 405) speak JSON under /admin/api/ and text on the pages."""
+import json
+import os
+
+import pytest
+
+from conftest import make_raw_image
+from test_admin_ddi import adm, token  # noqa: F401 (adm is the fixture api builds on)
+
+
+@pytest.fixture
+def api(adm):
+    """The admin test set-up (test_admin_ddi.adm) with an API token."""
+    nb, b = adm
+    return nb, b, token(b)
+
+
+def json_error(r):
+    assert r.header("Content-Type").startswith("application/json"), r.header("Content-Type")
+    return json.loads(r.body)["error"]
+
+
+def test_router_refusals_are_json_under_api(api):
+    nb, b, auth = api
+    r = b.request("GET", "/admin/api/no-such-thing", headers=auth)
+    assert r.status == 404 and json_error(r) == "not found"
+    r = b.request("DELETE", "/admin/api/whoami", headers=auth)
+    assert r.status == 405 and json_error(r) == "method not allowed"
+    # a declared rule of an API route: JSON too, percent-encoded path alike
+    r = b.request("GET", "/admin/api/rollouts/abc", headers=auth)
+    assert r.status == 400 and json_error(r) == "invalid id"
+    r = b.request("GET", "/admin/%61pi/rollouts/abc", headers=auth)
+    assert r.status == 400 and json_error(r) == "invalid id"
+    # the pages keep their text answers
+    r = b.get("/admin/no-such-page")
+    assert (r.status, r.text) == (404, "not found\n")
+    r = b.request("DELETE", "/admin/users")
+    assert (r.status, r.text) == (405, "method not allowed\n")
+    r = b.get("/admin/rollouts/abc")
+    assert (r.status, r.text) == (400, "invalid id\n")
+
+
+@pytest.mark.parametrize("method,path,field", [
+    ("DELETE", "/admin/api/software/x", "id"),
+    ("DELETE", "/admin/api/software/007", "id"),
+    ("POST", "/admin/api/rollouts/0/pause", "id"),
+    ("POST", "/admin/api/rollouts/x/resume", "id"),
+    ("POST", "/admin/api/rollouts/-1/stage", "id"),
+    ("DELETE", "/admin/api/images/.ab/ab-pc-3", "box"),
+    ("DELETE", "/admin/api/images/ab/ab*3", "image"),
+    ("PUT", "/admin/api/images?box=a%20b&board=pc", "box"),
+    ("PUT", "/admin/api/images?box=ab&board=..", "board"),
+    ("PUT", "/admin/api/images?board=pc", "box"),
+    ("PUT", "/admin/api/mip/packages?version=1.0", "name"),
+    ("PUT", "/admin/api/software?filename=.hidden", "filename"),
+    ("GET", "/admin/api/devices?seen=soon", "seen"),
+    ("GET", "/admin/api/devices?sort=colour", "sort"),
+    ("GET", "/admin/api/devices?page=0", "page"),
+    ("GET", "/admin/api/devices?after=x", "after"),
+])
+def test_api_input_is_declared(api, method, path, field):
+    nb, b, auth = api
+    r = b.request(method, path, None if method == "GET" else b"x" * 16, auth)
+    assert r.status == 400 and json_error(r).split(":")[0] in (
+        "invalid " + field, "missing " + field), (path, r.body)
+
+
+@pytest.mark.parametrize("path,fields,field", [
+    ("/admin/software?page=x", None, "page"),
+    ("/admin/rollouts?page=-1", None, "page"),
+    ("/admin/mip?hpage=abc", None, "hpage"),
+    ("/admin/mip?cpage=1e3", None, "cpage"),
+    ("/admin/devices?dir=up", None, "dir"),
+    ("/admin/devices?page=x", None, "page"),
+    ("/admin/software/x/delete", {}, "id"),
+    ("/admin/rollouts/0/pause", {}, "id"),
+    ("/admin/rollouts/1/stage", {"percent": "101"}, "percent"),
+    ("/admin/rollouts/1/stage", {"percent": "abc"}, "percent"),
+    ("/admin/rollouts", {"feed": "f", "software": "x"}, "software"),
+    ("/admin/rollouts", {"feed": "f", "software": "1", "percent": "0"}, "percent"),
+    ("/admin/rollouts", {"software": "1"}, "feed"),
+    ("/admin/images/delete", {"box": "../etc", "image": "x"}, "box"),
+    ("/admin/software/url", {"name": "n"}, "url"),
+])
+def test_page_input_is_declared(api, path, fields, field):
+    nb, b, auth = api
+    if fields is None:
+        r = b.get(path)
+    else:
+        r = b.post(path, dict(fields, csrf=b.csrf("/admin/rollouts")))
+    assert r.status == 400 and r.text.split(":")[0] in (
+        "invalid %s\n" % field, "missing %s\n" % field, "invalid " + field), (path, r.text)
+
+
+def test_valid_input_still_served(api, tmpdir_shared):
+    nb, b, auth = api
+    raw = make_raw_image(os.path.join(tmpdir_shared, "ok.img"), size=65536)
+    r = b.request("PUT", "/admin/api/images?box=ab&board=pc&branch=&version=3",
+                  open(raw, "rb").read(), auth)
+    assert r.status == 201 and json.loads(r.body) == {"box": "ab", "image": "ab-pc-3"}
+    r = b.request("GET", "/admin/api/images?q=pc", headers=auth)
+    assert [i["image"] for i in json.loads(r.body)] == ["ab-pc-3"]
+    for path in ("/admin/software?page=1", "/admin/rollouts?page=2", "/admin/mip?hpage=1&cpage=3",
+                 "/admin/devices?sort=cid&dir=desc&page=1&seen=never&q=x&done=ok"):
+        assert b.get(path).status == 200, path
+    r = b.post("/admin/images/delete", {"csrf": b.csrf("/admin/images"), "box": "ab",
+                                        "image": "ab-pc-3"})
+    assert r.status == 303 and r.header("Location") == "/admin/images?done=deleted+ab%2Fab-pc-3"
+    r = b.post("/admin/images/delete", {"csrf": b.csrf("/admin/images"), "box": "ab",
+                                        "image": "ab-pc-3"})
+    assert r.status == 404
+
+
+def _tmp_files(d):
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+@pytest.mark.parametrize("how", ["api", "page"])
+def test_image_upload_is_written_once(api, tmpdir_shared, how):
+    """An image upload streams from the request into the compressor: while
+    it is under way the box directory holds only the growing .img.zst
+    temporary, smaller than the raw bytes already sent, and var/tmp holds
+    no copy of the raw upload (issue 13, item 4)."""
+    import http.client
+    import uuid
+    from conftest import wait_until
+    nb, b, auth = api
+    raw = open(make_raw_image(os.path.join(tmpdir_shared, "once.img"), size=4 << 20), "rb").read()
+    half = len(raw) // 2
+    if how == "api":
+        path, head, tail = "/admin/api/images?box=once&board=pc&version=1", b"", b""
+        headers = dict(auth)
+    else:
+        boundary = "----nb" + uuid.uuid4().hex
+        head = "".join("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                       % (boundary, k, v) for k, v in (("csrf", b.csrf("/admin/images")),
+                                                      ("box", "once"), ("board", "pc"),
+                                                      ("version", "1"))).encode()
+        head += ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.img\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode()
+        tail = ("\r\n--%s--\r\n" % boundary).encode()
+        path = "/admin/images"
+        headers = {"Content-Type": "multipart/form-data; boundary=" + boundary,
+                   "Cookie": "; ".join("%s=%s" % kv for kv in b.cookies.items())}
+    c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
+    c.putrequest("PUT" if how == "api" else "POST", path)
+    for k, v in headers.items():
+        c.putheader(k, v)
+    c.putheader("Content-Length", str(len(head) + len(raw) + len(tail)))
+    c.endheaders()
+    c.send(head + raw[:half])
+    box = os.path.join(nb.images, "once")
+    wait_until(lambda: any(n.startswith("once-pc-1.img.zst") for n in _tmp_files(box)),
+               "the compressed temporary in the box directory")
+    tmps = [n for n in _tmp_files(box) if n.startswith("once-pc-1.img.zst")]
+    assert len(tmps) == 1 and _tmp_files(box) == tmps, _tmp_files(box)
+    assert os.path.getsize(os.path.join(box, tmps[0])) < half
+    assert _tmp_files(os.path.join(nb.state, "tmp")) == []
+    c.send(raw[half:] + tail)
+    r = c.getresponse()
+    assert r.status in (201, 303), r.read()
+    c.close()
+    assert sorted(_tmp_files(box)) == ["once-pc-1.img.buildID", "once-pc-1.img.sha256",
+                                       "once-pc-1.img.zst"]
+    assert _tmp_files(os.path.join(nb.state, "tmp")) == []
+    assert nb.get("/list").body == b"once-pc-1\n" or b"once-pc-1" in nb.get("/list").body
