@@ -104,7 +104,10 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 	struct admin *ad = app->domain;
 	char err[256];
 	cJSON *u;
+	int again = admin_form_data(app, r, data);
 
+	if (again)
+		status = again;
 	cJSON_AddStringToObject(data, "title", title);
 	cJSON_AddStringToObject(data, "csrf", ad->csrf);
 	if (ad->authed) {
@@ -193,9 +196,10 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	memset(&ad->user, 0, sizeof(ad->user));
 	ad->authed = ad->via_token = 0;
 	ad->csrf[0] = '\0';
+	ad->form_key = ad->form_field = ad->form_msg = NULL;
 	authenticate(app, r, ad);
 	if (flags & ADMIN_PUBLIC)
-		return 0;
+		return admin_form_precheck(app, r, w);
 	if (!ad->authed) {
 		if (is_api(r)) {
 			admin_fail(app, r, w, 401, "authentication required");
@@ -225,7 +229,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}
-	return 0;
+	return admin_form_precheck(app, r, w);
 }
 
 int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
@@ -237,7 +241,7 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	if (changes_state(r) && !ad->via_token &&
 	    !(r->route->flags & (ADMIN_OWN_CSRF | ADMIN_PUBLIC)) && !admin_csrf_ok(ad, r))
 		nb_fail(e, NB_FORBIDDEN, CSRF_REFUSED);
-	else if (fn(app, r, w, e) == 0)
+	else if (fn(app, r, w, e) == 0 || admin_form_again(app, r, w, e))
 		return 0;
 	admin_fail(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 	return 0;
@@ -262,7 +266,9 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 	struct admin *ad = app->domain;
 	long per = ad->set.page_size;
 	long pages = n > 0 ? (n + per - 1) / per : 1;
-	long long page = route_typed(r->route) ? req_int(r, param, 1) : untyped_page(r, param);
+	/* a refused form's page is drawn under its POST route: no page number */
+	long long page = !route_typed(r->route) ? untyped_page(r, param) :
+			 req_has(r, param) ? req_int(r, param, 1) : 1;
 	char key[64];
 
 	if (page < 1)

@@ -89,6 +89,9 @@ ADMIN_HANDLER(admin_device_delete)
 ADMIN_HANDLER(admin_api_device)
 /* admin_device_bulk.c: POST /admin/devices/bulk */
 ADMIN_HANDLER(admin_devices_bulk)
+/* the bulk form drawn again after a refusal (admin_form.c calls it) */
+int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e);
 /* its action words (req_v_enum): the index is an enum ddi_bulk_op */
 extern const char *const admin_bulk_ops[];
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */

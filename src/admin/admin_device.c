@@ -83,7 +83,8 @@ static cJSON *modes(const char *cur)
 /* The log of ?action=, else of the newest action; marks the one shown. */
 static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions)
 {
-	long long want = req_int(r, "action", 0), shown = 0;
+	/* a refused form's page is drawn under its POST route: no ?action= */
+	long long want = req_has(r, "action") ? req_int(r, "action", 0) : 0, shown = 0;
 	cJSON *a;
 
 	cJSON_ArrayForEach(a, actions) {
@@ -161,8 +162,10 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	long long v = 0;
 
 	if (!strcmp(mode, "assigned") &&
-	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0))
+	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0)) {
+		admin_form_field(app, "software");
 		return nb_fail(e, NB_INVALID, "assigned mode needs a software from the list");
+	}
 	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
 	back(r, w, "mode+set");

@@ -2,6 +2,7 @@
 address, resetting passwords (page, API, nestboxctl), adding devices with
 every kind of controller id, bounded fields refused instead of cut, the
 request log's program filter, and nestboxctl outside the project."""
+import html.parser
 import json
 import os
 import subprocess
@@ -9,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from admin_client import Browser
+from admin_client import Browser, forms_of
 from conftest import CTL, wait_until
 from test_ddi import BASE, ddi
 
@@ -277,3 +278,117 @@ def test_ctl_outside_the_project_refuses_to_create_a_store(tmpdir_shared):
     p = subprocess.run([CTL, "device", "add", "d1"], cwd=cwd, env=env, capture_output=True,
                        text=True)
     assert p.returncode == 0 and os.listdir(cwd) == []
+
+
+# -- 5: a refused form comes back with the input kept and the message beside the field
+
+class FieldErrors(html.parser.HTMLParser):
+    """The fields of one form (by action): each input's or select's value
+    (a select's selected option), and the text of the element its
+    aria-describedby names -- the message drawn beside the field."""
+
+    def __init__(self, action):
+        super().__init__()
+        self.action, self.inside, self.select = action, False, None
+        self.fields, self.described, self.texts, self.cur = {}, {}, {}, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("action") == self.action
+        if self.inside and tag in ("input", "select") and a.get("name"):
+            if a.get("type") != "hidden":
+                self.fields.setdefault(a["name"], a.get("value", ""))
+            if a.get("aria-describedby"):
+                self.described[a["name"]] = a["aria-describedby"]
+            self.select = a["name"] if tag == "select" else None
+        if tag == "option" and self.select and "selected" in a:
+            self.fields[self.select] = a.get("value", "")
+        if a.get("id"):
+            self.cur = a["id"]
+            self.texts[self.cur] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        if tag == "span":
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cur:
+            self.texts[self.cur] += data
+
+
+def field_error(page, action, field):
+    """(the field's kept value, the message beside it) in page's form action."""
+    p = FieldErrors(action)
+    p.feed(page)
+    assert field in p.described, "no message beside %s in %s" % (field, action)
+    return p.fields.get(field), p.texts.get(p.described[field], "").strip()
+
+
+def test_refused_forms_keep_the_input_and_name_the_field(ops):
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    # a declared field refused before the handler (the name rule)
+    r = b.post("/admin/users", {"csrf": csrf, "name": "bad name!", "password": "long-enough",
+                                "role": "admin"})
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/users", "name")
+    assert value == "bad name!" and "1 to 64 letters" in msg
+    assert '<option value="admin" selected>' in r.text      # the role chosen is kept
+    assert "long-enough" not in r.text                      # a password is never echoed
+    # the handler's own refusal: the name exists (409)
+    r = b.post("/admin/users", {"csrf": csrf, "name": "carol", "password": "long-enough"})
+    assert r.status == 409
+    value, msg = field_error(r.text, "/admin/users", "name")
+    assert value == "carol" and "exists" in msg
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "t" * 65})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/tokens", "name")
+    assert value == "t" * 65 and "64 bytes" in msg
+    uid = [f["action"] for f in forms_of(b.get("/admin/users").body)
+           if f["action"].endswith("/password")][0]
+    r = b.post(uid, {"csrf": csrf, "password": "short"})
+    assert r.status == 400
+    _, msg = field_error(r.text, uid, "password")
+    assert "8 to 255" in msg
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM users").fetchone() == (3,)
+        assert c.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+
+
+def test_refused_device_and_rollout_forms_keep_the_input(ops):
+    ops.ctl("device", "add", "d1", "--feed", "stable")
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    with ops.db() as c:
+        did = c.execute("SELECT id FROM ddi_devices").fetchone()[0]
+    act = "/admin/devices/%d/labels" % did
+    r = b.post(act, {"csrf": csrf, "name": "n" * 64, "tags": "a, b"})
+    assert r.status == 400
+    value, msg = field_error(r.text, act, "name")
+    assert value == "n" * 64 and "63" in msg
+    assert 'value="a, b"' in r.text       # the other field kept too
+    act = "/admin/devices/%d/mode" % did
+    r = b.post(act, {"csrf": csrf, "mode": "assigned", "software": ""})
+    assert r.status == 400
+    _, msg = field_error(r.text, act, "software")
+    assert "software from the list" in msg
+    act = "/admin/devices/%d/feed" % did
+    r = b.post(act, {"csrf": csrf, "feed": "x\x01y"})
+    assert r.status == 400
+    value, msg = field_error(r.text, act, "feed")
+    assert value == "x\x01y" and "feed" in msg
+    # the bulk form: set a feed without naming one
+    r = b.post("/admin/devices/bulk", {"csrf": csrf, "action": "feed", "id": str(did),
+                                       "feed": ""})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/devices/bulk", "feed")
+    assert value == "" and "feed" in msg
+    assert 'name="id" value="%d" checked' % did in r.text      # the selection kept
+    with ops.db() as c:
+        assert c.execute("SELECT feed, name, tags, mode FROM ddi_devices").fetchone() == \
+            ("stable", "", "", "rollout")

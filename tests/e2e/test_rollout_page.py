@@ -81,7 +81,10 @@ def test_limits_cancel_and_finish(adm):
         assert r.status == 400, (bad, r.status)
         assert state(nb) == ("running", 7, 40)
     r = b.post("/admin/rollouts/1/limits", {"csrf": csrf, "max_failure_rate": "101"})
-    assert 'class="error field-error"' in r.text and "0-100" in r.text
+    assert 'id="limits-max_failure_rate-err" role="alert">invalid max_failure_rate: a ' \
+        'percentage 0-100<' in r.text and 'value="101"' in r.text
+    r = b.post("/admin/rollouts/1/limits", {"csrf": csrf, "max_failures": "x"})
+    assert 'id="limits-max_failures-err" role="alert">invalid max_failures<' in r.text
     # cancel asks first, and changes nothing until confirmed
     r = b.post("/admin/rollouts/1/cancel", {"csrf": csrf})
     assert r.status == 200 and "Really cancel rollout 1?" in r.text
