@@ -76,6 +76,7 @@ struct admin {
 	/* per request: a refused form drawn again (admin_form.c) */
 	const char *form_key, *form_field, *form_msg;
 	int form_status;
+	int audited;		/* the request wrote its audit row (admin_audit.h) */
 };
 
 int admin_init(struct app *app, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* admin.fcgi's per-process set-up, request authentication and page layout. */
 #include "admin.h"
+#include "admin_audit.h"
 #include "../lib/auth.h"
 #include "../mkbox/mkbox.h"
 
@@ -197,6 +198,8 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	ad->authed = ad->via_token = 0;
 	ad->csrf[0] = '\0';
 	ad->form_key = ad->form_field = ad->form_msg = NULL;
+	ad->audited = 0;
+	ad->upload_name[0] = '\0';
 	authenticate(app, r, ad);
 	if (flags & ADMIN_PUBLIC)
 		return admin_form_precheck(app, r, w);
@@ -229,6 +232,13 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}
+	/* a route not yet typed has no admin_run(): it runs here, so that
+	 * its change reaches the audit feed too */
+	if (!route_typed(r->route) && changes_state(r)) {
+		r->route->fn(app, r, w);
+		admin_audit_after(app, r, w);
+		return 1;
+	}
 	return admin_form_precheck(app, r, w);
 }
 
@@ -241,7 +251,10 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	if (changes_state(r) && !ad->via_token &&
 	    !(r->route->flags & (ADMIN_OWN_CSRF | ADMIN_PUBLIC)) && !admin_csrf_ok(ad, r))
 		nb_fail(e, NB_FORBIDDEN, CSRF_REFUSED);
-	else if (fn(app, r, w, e) == 0 || admin_form_again(app, r, w, e))
+	else if (fn(app, r, w, e) == 0) {
+		admin_audit_after(app, r, w);
+		return 0;
+	} else if (admin_form_again(app, r, w, e))
 		return 0;
 	admin_fail(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 	return 0;

@@ -5,6 +5,7 @@
  * only its confirm=yes post changes them, all in one transaction.
  */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,10 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);
 	if (changed < 0)
 		return -1;
+	admin_audit(app, arena_printf(r->a, "devices %s", admin_bulk_ops[op]),
+		    "%ld of %d selected devices%s%s%s", changed, n, target(r, op) ? ": " : "",
+		    target(r, op) ? target(r, op) : "",
+		    op == DDI_BULK_ASSIGN ? arena_printf(r->a, ": software #%lld", sw) : "");
 	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], sw, changed)
 				     : arena_printf(r->a, done_words[op], changed);
 	http_redirect(w, arena_cat(r->a, "/admin/devices?done=", done, NULL));

@@ -4,6 +4,7 @@
  * POST /admin/api/users/:id/password.
  */
 #include "admin.h"
+#include "admin_audit.h"
 #include "admin_ddi.h"
 #include "../lib/auth.h"
 
@@ -91,6 +92,7 @@ int admin_user_add_run(struct app *app, struct http_req *r, struct http_resp *w,
 		admin_form_field(app, "name");	/* the name exists */
 		return -1;
 	}
+	admin_audit(app, "user add", "user %s (%s)", name, role);
 	http_redirect(w, arena_printf(r->a, "/admin/users?done=added+%s", name));
 	return 0;
 }
@@ -100,11 +102,15 @@ int admin_user_delete_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	struct admin *ad = app->domain;
 	long long id = req_int(r, "id", 0);
+	struct admin_user u;
 
 	if (id == ad->user.id)
 		return nb_fail(e, NB_CONFLICT, "you cannot delete yourself");
+	if (admin_user_by_id(app->db, id, &u) < 0)
+		snprintf(u.name, sizeof(u.name), "#%lld", id);
 	if (admin_user_remove(app->db, id, e) < 0)
 		return -1;
+	admin_audit(app, "user delete", "user %s", u.name);
 	http_redirect(w, "/admin/users?done=deleted");
 	return 0;
 }
@@ -118,6 +124,7 @@ static int set_password(struct app *app, long long id, const char *pw, int keep_
 {
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
+	struct admin_user u;
 
 	if (id != ad->user.id && !admin_is_admin(ad))
 		return nb_fail(e, NB_FORBIDDEN, "only an admin changes another user's password");
@@ -127,7 +134,13 @@ static int set_password(struct app *app, long long id, const char *pw, int keep_
 	}
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
 		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
-	return admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e);
+	if (admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e) < 0)
+		return -1;
+	if (admin_user_by_id(app->db, id, &u) < 0)
+		snprintf(u.name, sizeof(u.name), "#%lld", id);
+	admin_audit(app, "user password", "user %s: sessions ended, %d API token%s revoked",
+		    u.name, *revoked, *revoked == 1 ? "" : "s");
+	return 0;
 }
 
 /* POST /admin/users/:id/password: password, keep_tokens (checkbox, default off). */

@@ -11,8 +11,9 @@ import urllib.parse
 import pytest
 
 from admin_client import Browser, forms_of
-from conftest import CTL, wait_until
+from conftest import CTL, make_raw_image, wait_until
 from test_ddi import BASE, ddi
+
 
 ADMIN_PW = "admin-pass-1"
 
@@ -392,3 +393,73 @@ def test_refused_device_and_rollout_forms_keep_the_input(ops):
     with ops.db() as c:
         assert c.execute("SELECT feed, name, tags, mode FROM ddi_devices").fetchone() == \
             ("stable", "", "", "rollout")
+
+
+# -- 4: every change made on the admin pages reaches the audit feed ----------
+
+def audit_rows(nb):
+    with nb.db() as c:
+        return c.execute("SELECT user, via, action, target FROM admin_audit ORDER BY id"
+                         ).fetchall()
+
+
+def test_every_page_change_is_audited(ops, tmpdir_shared):
+    ops.ctl("device", "add", "d1", "--feed", "stable")
+    ops.ctl("device", "add", "d2", "--feed", "stable")
+    raw = make_raw_image(os.path.join(tmpdir_shared, "a.img"), size=4096)
+    ops.import_image(raw, "ab", "pc", "main")
+    start = len(audit_rows(ops))
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    with ops.db() as c:
+        d1, d2 = [r[0] for r in c.execute("SELECT id FROM ddi_devices ORDER BY id")]
+        carol = c.execute("SELECT id FROM users WHERE name='carol'").fetchone()[0]
+    # questions and refusals change nothing and write nothing
+    assert b.post("/admin/devices/%d/delete" % d2, {"csrf": csrf}).status == 200
+    assert b.post("/admin/devices/bulk", {"csrf": csrf, "action": "delete",
+                                          "id": d2}).status == 200
+    assert b.post("/admin/users", {"csrf": csrf, "name": "carol",
+                                   "password": "long-enough"}).status == 409
+    assert len(audit_rows(ops)) == start
+    steps = [("/admin/users", {"name": "erin", "password": "erin-pass-1", "role": "admin"}),
+             ("/admin/users/%d/password" % carol, {"password": "carol-pass-2"}),
+             ("/admin/users/%d/delete" % carol, {}),
+             ("/admin/devices/%d/labels" % d1, {"name": "kitchen", "tags": "a,b"}),
+             ("/admin/devices/%d/mode" % d1, {"mode": "latest"}),
+             ("/admin/devices/%d/feed" % d1, {"feed": "beta"}),
+             ("/admin/devices/%d/force" % d1, {}),
+             ("/admin/devices/bulk", {"action": "feed", "feed": "gamma", "id": d2,
+                                      "confirm": "yes"}),
+             ("/admin/devices/%d/delete" % d2, {"confirm": "yes"}),
+             ("/admin/images/delete", {"box": "ab", "image": "ab-pc-main"}),
+             ("/admin/mip/evict", {})]
+    for path, fields in steps:
+        r = b.post(path, dict(fields, csrf=csrf))
+        assert r.status == 303, (path, r.status, r.text)
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "ci-token"})
+    assert r.status == 201
+    tok = [f["action"] for f in forms_of(r.body) if f["action"].endswith("/revoke")][0]
+    assert b.post(tok, {"csrf": csrf}).status == 303
+    b.post("/admin/logout", {"csrf": csrf})
+    rows = audit_rows(ops)[start:]
+    assert all(u == "admin" and via == "page" for u, via, _, _ in rows), rows
+    got = [(a, t) for _, _, a, t in rows]
+    want = [("user add", "user erin (admin)"),
+            ("user password", "user carol: sessions ended, 0 API tokens revoked"),
+            ("user delete", "user carol"),
+            ("device labels", 'device #%d: name "kitchen", tags "a,b"' % d1),
+            ("device mode", "device #%d: latest" % d1),
+            ("device feed", "device #%d: feed beta" % d1),
+            ("device force", "device #%d" % d1),
+            ("devices feed", "1 of 1 selected devices: gamma"),
+            ("device delete", "device #%d d2" % d2),
+            ("images delete", "box=ab image=ab-pc-main"),
+            ("mip evict", "-"),
+            ("token create", "API token ci-token of admin")]
+    assert got[:len(want)] == want, got
+    assert got[len(want)][0] == "token revoke" and len(got) == len(want) + 1, got
+    # the feed is on its page
+    b.login("admin", ADMIN_PW)
+    page = b.get("/admin/audit").text
+    assert "user erin (admin)" in page and "images delete" in page
