@@ -77,6 +77,14 @@ void admin_json(struct http_resp *w, int status, cJSON *data)
 	cJSON_Delete(data);
 }
 
+/* The operator's name in the answer, for the front end's access log
+ * (src/log/accesslog.h): the request log's user column. */
+static void note_user(const struct admin *ad, struct http_resp *w)
+{
+	if (ad->authed)
+		http_set_header(w, "X-Nestbox-User", ad->user.name);
+}
+
 static int is_api(const struct http_req *r)
 {
 	return r->route && (r->route->flags & ADMIN_API);
@@ -91,6 +99,7 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		w->headers.len = 0;
 		w->has_type = 0;
 		http_json_error(w, status, msg);
+		note_user(app->domain, w);
 		return;
 	}
 	d = cJSON_CreateObject();
@@ -201,6 +210,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	ad->audited = 0;
 	ad->upload_name[0] = '\0';
 	authenticate(app, r, ad);
+	note_user(ad, w);
 	if (flags & ADMIN_PUBLIC)
 		return admin_form_precheck(app, r, w);
 	if (!ad->authed) {

@@ -251,6 +251,10 @@ const char *const core_schema[] = {
 	"CREATE INDEX admin_audit_user ON admin_audit(user, id);"
 	/* the dashboard's devices not seen for too long: an index walk from the oldest */
 	"CREATE INDEX ddi_devices_seen ON ddi_devices(last_seen);",
+
+	/* 12: the request log's user column: the operator a program names in
+	 * its answer's X-Nestbox-User, logged by the front end ("" for none) */
+	"ALTER TABLE request_log ADD COLUMN user TEXT NOT NULL DEFAULT '';",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import CGIBIN, ROOT, free_port, make_raw_image, wait_until, Response
+from admin_client import Browser
+from conftest import CGIBIN, CTL, ROOT, free_port, make_raw_image, wait_until, Response
 from test_mkbox import file_sha, run_box
 
 MODULES = "/usr/lib/apache2/modules"
@@ -345,3 +346,28 @@ def test_pypi_through_apache(apache, tmpdir_shared):
     path = url if url.startswith("/") else "/" + url.split("/", 3)[3]
     got = a.request("GET", path)
     assert got.status == 200 and got.body == data
+
+
+# -- the front door and the request log's user through Apache (issue 14 §4, §5)
+
+def test_root_and_the_operator_in_the_request_log_through_apache(apache):
+    """"/" leads to the admin pages, and the operator a page answered is
+    the request log's user, as with lighttpd."""
+    a, _ = apache
+    r = a.get("/")
+    assert r.status == 302 and r.headers["location"].endswith("/admin/")
+    p = subprocess.run([CTL, "user", "add", "ann"], env=a.nb.env, input="ann-pass-1\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    b = Browser(a.port)
+    b.login("ann", "ann-pass-1")
+    assert b.get("/admin/users").status == 200
+    assert a.get("/list/ab").status == 200
+
+    def users_of(path):
+        with a.nb.db() as c:
+            return [u for u, in c.execute("SELECT user FROM request_log WHERE path = ?",
+                                          (path,))]
+    # a device's request has no user
+    wait_until(lambda: users_of("/admin/users") == ["ann"] and users_of("/list/ab") == [""],
+               "the rows with their users")

@@ -463,3 +463,42 @@ def test_every_page_change_is_audited(ops, tmpdir_shared):
     b.login("admin", ADMIN_PW)
     page = b.get("/admin/audit").text
     assert "user erin (admin)" in page and "images delete" in page
+
+
+# -- 4, 5: "/" leads to the admin pages; the request log names the operator
+
+def test_root_leads_to_the_admin_pages(ops):
+    r = Browser(ops.port).get("/")
+    assert r.status == 302 and r.header("Location").endswith("/admin/")
+
+
+def test_request_log_has_the_operators_name(ops):
+    b = Browser(ops.port)
+    b.login("carol", "carol-pass-1")
+    assert b.get("/admin/users?upage=1").status == 200
+    assert ops.get("/list/").status == 200         # a box: no operator
+    token = token_of(b)
+    api = {"Authorization": "Bearer " + token}
+    assert Browser(ops.port).request("GET", "/admin/api/whoami", headers=api).status == 200
+    # an API error answered in JSON still names who asked
+    assert Browser(ops.port).request("GET", "/admin/api/devices/a%20b",
+                                     headers=api).status == 400
+
+    def users():
+        with ops.db() as c:
+            return dict(c.execute("SELECT path, user FROM request_log"))
+    wait_until(lambda: {"/admin/users?upage=1", "/admin/api/whoami", "/list/",
+                        "/admin/api/devices/a%20b"} <= set(users()), "the rows logged")
+    got = users()
+    assert got["/admin/users?upage=1"] == "carol" and got["/admin/api/whoami"] == "carol"
+    assert got["/admin/api/devices/a%20b"] == "carol"
+    assert got["/list/"] == ""
+    # the page's column and the API's field
+    page = b.get("/admin/requests").text
+    assert '<td class="user">carol</td>' in page
+    rows = json.loads(Browser(ops.port).request("GET", "/admin/api/requests",
+                                                headers=api).body)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    by_path = {r["path"]: r["user"] for r in rows}
+    assert by_path["/admin/users?upage=1"] == "carol"
+    assert by_path["/list/"] == ""
