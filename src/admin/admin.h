@@ -199,6 +199,7 @@ ADMIN_HANDLER(admin_login_page)
 ADMIN_HANDLER(admin_login)
 ADMIN_HANDLER(admin_logout)
 ADMIN_HANDLER(admin_api_whoami)
+ADMIN_HANDLER(admin_not_found)		/* admin_core.c: the 404 page */
 ADMIN_HANDLER(admin_dashboard)		/* admin_dashboard.c */
 ADMIN_HANDLER(admin_settings_page)	/* admin_settings.c */
 ADMIN_HANDLER(admin_users)		/* admin_users.c */

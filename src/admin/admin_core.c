@@ -270,6 +270,15 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	return 0;
 }
 
+/* GET of an admin path no route answers: a 404 inside the layout, so the
+ * navigation leads on (JSON under /admin/api/). */
+int admin_not_found_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
+{
+	(void)app, (void)w;
+	return nb_fail(e, NB_NOT_FOUND, "there is no page at %s", r->raw_path);
+}
+
 long admin_page_size(struct app *app)
 {
 	return ((struct admin *)app->domain)->set.page_size;

@@ -115,6 +115,9 @@ static const struct req_field api_device_in[] = {
 	REQ_PATH_FIELD("cid", NULL), REQ_QUERY_FIELD("tenant", NULL, 0), REQ_END
 };
 
+/* any path no route above answers: the 404 page (admin_core.c) */
+static const struct req_field not_found_in[] = { REQ_PATH_FIELD("rest", NULL), REQ_END };
+
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
 #define API ADMIN_API
@@ -213,6 +216,9 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/finish", admin_api_rollout_finish,
 		 "/api/rollouts", rollout_end_in, API | A),
 	ROUTE_IN("GET",  "/admin/api/audit", admin_api_audit, "/api/audit", audit_in, API),
+	/* last: the paths nothing above answers (other methods stay 404/405) */
+	ROUTE_IN("GET",  "/admin/api/*rest", admin_not_found, "/api/404", not_found_in, API),
+	ROUTE_IN("GET",  "/admin/*rest", admin_not_found, "/404", not_found_in, 0),
 };
 
 #undef P

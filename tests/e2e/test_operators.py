@@ -502,3 +502,20 @@ def test_request_log_has_the_operators_name(ops):
     by_path = {r["path"]: r["user"] for r in rows}
     assert by_path["/admin/users?upage=1"] == "carol"
     assert by_path["/list/"] == ""
+
+
+def test_unknown_admin_path_is_a_page_with_navigation(ops):
+    assert Browser(ops.port).get("/admin/nowhere").status == 303     # log in first
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    for path in ("/admin/nowhere", "/admin/devices/1/nothing", "/admin/users/x/y/z"):
+        r = b.get(path)
+        assert r.status == 404 and r.header("Content-Type").startswith("text/html"), path
+        assert 'href="/admin/devices"' in r.text and 'href="/admin/rollouts"' in r.text
+        assert "there is no page at " + path in r.text
+    r = b.get("/admin/<script>")
+    assert r.status in (400, 404) and "<script>" not in r.text
+    token = token_of(b)
+    r = Browser(ops.port).request("GET", "/admin/api/nothing",
+                                  headers={"Authorization": "Bearer " + token})
+    assert r.status == 404 and json.loads(r.body)["error"].startswith("there is no page")
