@@ -63,9 +63,28 @@ static const char *action_of(struct http_req *r)
 	return buf_cstr(&b);
 }
 
-/* What the change was on: "id=3 box=a name=x file=y.img" (no secrets). */
-static const char *target_of(struct app *app, struct http_req *r)
+/* The page's own words for what it did: the ?done= message of the page it
+ * redirects to ("added software 3"), or NULL. */
+static const char *done_of(struct http_req *r, const struct http_resp *w)
 {
+	const char *h = memmem(w->headers.p, w->headers.len, "Location: ", 10), *q, *end;
+	struct query qs;
+	const char *err;
+
+	if (!h)
+		return NULL;
+	h += 10;
+	end = memchr(h, '\r', w->headers.len - (size_t)(h - w->headers.p));
+	q = end ? memchr(h, '?', (size_t)(end - h)) : NULL;
+	if (!q || query_parse(r->a, q + 1, (size_t)(end - q - 1), &qs, &err) < 0)
+		return NULL;
+	return query_get(&qs, "done");
+}
+
+/* What the change was on: "id=3 box=a name=x file=y.img: done" (no secrets). */
+static const char *target_of(struct app *app, struct http_req *r, const struct http_resp *w)
+{
+	const char *done = done_of(r, w);
 	const struct admin *ad = app->domain;
 	struct buf b;
 	int i;
@@ -81,6 +100,8 @@ static const char *target_of(struct app *app, struct http_req *r)
 	}
 	if (ad->upload_name[0])
 		buf_printf(&b, "%sfile=%s", b.len ? " " : "", ad->upload_name);
+	if (done)
+		buf_printf(&b, "%s%s", b.len ? ": " : "", done);
 	return b.len ? buf_cstr(&b) : "-";
 }
 
@@ -94,7 +115,7 @@ void admin_audit_after(struct app *app, struct http_req *r, const struct http_re
 	if (ad->audited || !ad->authed || !changed || !strcmp(r->method, "GET") ||
 	    !strcmp(r->method, "HEAD"))
 		return;
-	admin_audit(app, action_of(r), "%s", target_of(app, r));
+	admin_audit(app, action_of(r), "%s", target_of(app, r, w));
 }
 
 cJSON *admin_audit_json(struct arena *a, const struct admin_audit_row *rows, int n)

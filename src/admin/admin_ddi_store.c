@@ -22,10 +22,11 @@ const char *admin_when(struct arena *a, long long t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
+	struct tm tm;
 
-	if (t <= 0 || t > (1LL << 40))
+	if (t <= 0 || t > (1LL << 40) || !gmtime_r(&tt, &tm))
 		return "";
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
 	return arena_strdup(a, buf);
 }
 

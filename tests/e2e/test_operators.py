@@ -454,8 +454,8 @@ def test_every_page_change_is_audited(ops, tmpdir_shared):
             ("device force", "device #%d" % d1),
             ("devices feed", "1 of 1 selected devices: gamma"),
             ("device delete", "device #%d d2" % d2),
-            ("images delete", "box=ab image=ab-pc-main"),
-            ("mip evict", "-"),
+            ("images delete", "box=ab image=ab-pc-main: deleted ab/ab-pc-main"),
+            ("mip evict", "evicted 0 bytes"),
             ("token create", "API token ci-token of admin")]
     assert got[:len(want)] == want, got
     assert got[len(want)][0] == "token revoke" and len(got) == len(want) + 1, got
