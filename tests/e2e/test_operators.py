@@ -519,3 +519,19 @@ def test_unknown_admin_path_is_a_page_with_navigation(ops):
     r = Browser(ops.port).request("GET", "/admin/api/nothing",
                                   headers={"Authorization": "Bearer " + token})
     assert r.status == 404 and json.loads(r.body)["error"].startswith("there is no page")
+
+
+def test_api_changes_are_audited_as_api(ops, tmpdir_shared):
+    raw = make_raw_image(os.path.join(tmpdir_shared, "p.img"), size=4096)
+    ops.import_image(raw, "pb", "pc", "main")
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    api = {"Authorization": "Bearer " + token_of(b)}
+    r = Browser(ops.port).request("DELETE", "/admin/api/images/pb/pb-pc-main", headers=api)
+    assert r.status == 204, r.text
+    # a refused API change writes nothing
+    r = Browser(ops.port).request("DELETE", "/admin/api/images/pb/pb-pc-main", headers=api)
+    assert r.status == 404
+    rows = audit_rows(ops)
+    assert rows[-1] == ("admin", "api", "images delete", "box=pb image=pb-pc-main"), rows
+    assert [a for _, _, a, _ in rows].count("images delete") == 1
