@@ -197,18 +197,57 @@ int admin_csrf_ok(struct admin *ad, struct http_req *r)
 	return t && ad->csrf[0] && auth_equal(t, ad->csrf);
 }
 
-int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
+/* Forgets the previous request's user, token and form state (the
+ * process answers one request after another). */
+static void request_start(struct admin *ad)
 {
-	struct admin *ad = app->domain;
-	unsigned flags = r->route->flags;
-	int st;
-
 	memset(&ad->user, 0, sizeof(ad->user));
 	ad->authed = ad->via_token = 0;
 	ad->csrf[0] = '\0';
 	ad->form_key = ad->form_field = ad->form_msg = NULL;
 	ad->audited = 0;
 	ad->upload_name[0] = '\0';
+}
+
+/* A route not yet typed: its state-changing form's CSRF token (multipart
+ * uploads carry theirs in the form: their handler checks it).  1 when
+ * refused (answered). */
+static int untyped_refused(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	int st;
+
+	if (!changes_state(r) || ad->via_token || (r->route->flags & ADMIN_OWN_CSRF))
+		return 0;
+	st = http_read_form(r, app->set.max_body);
+	if (st) {
+		admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
+		return 1;
+	}
+	if (!admin_csrf_ok(ad, r)) {
+		admin_fail(app, r, w, 403, CSRF_REFUSED);
+		return 1;
+	}
+	return 0;
+}
+
+/* A change through a route not yet typed runs here (it has no admin_run()),
+ * so that it reaches the audit feed too: 1 when it ran. */
+static int untyped_change(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	if (route_typed(r->route) || !changes_state(r))
+		return 0;
+	r->route->fn(app, r, w);
+	admin_audit_after(app, r, w);
+	return 1;
+}
+
+int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+	unsigned flags = r->route->flags;
+
+	request_start(ad);
 	authenticate(app, r, ad);
 	note_user(ad, w);
 	if (flags & ADMIN_PUBLIC)
@@ -223,33 +262,14 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		}
 		return 1;
 	}
-	/* multipart uploads carry their token in the form: their handler
-	 * checks it; a typed route's form is read after this hook, so
-	 * admin_run() checks its token */
-	if (changes_state(r) && !ad->via_token && !(flags & ADMIN_OWN_CSRF) &&
-	    !route_typed(r->route)) {
-		st = http_read_form(r, app->set.max_body);
-		if (st) {
-			admin_fail(app, r, w, st, st == 413 ? "form too large" : "bad form");
-			return 1;
-		}
-		if (!admin_csrf_ok(ad, r)) {
-			admin_fail(app, r, w, 403, CSRF_REFUSED);
-			return 1;
-		}
-	}
+	/* a typed route's form is read after this hook: admin_run() checks its token */
+	if (!route_typed(r->route) && untyped_refused(app, r, w))
+		return 1;
 	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}
-	/* a route not yet typed has no admin_run(): it runs here, so that
-	 * its change reaches the audit feed too */
-	if (!route_typed(r->route) && changes_state(r)) {
-		r->route->fn(app, r, w);
-		admin_audit_after(app, r, w);
-		return 1;
-	}
-	return admin_form_precheck(app, r, w);
+	return untyped_change(app, r, w) || admin_form_precheck(app, r, w);
 }
 
 int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
