@@ -72,6 +72,11 @@ struct admin {
 	struct admin_user user;
 	int authed, via_token;
 	char csrf[65];
+	char upload_name[256];	/* the file part's name, set by admin_upload_receive() */
+	/* per request: a refused form drawn again (admin_form.c) */
+	const char *form_key, *form_field, *form_msg;
+	int form_status;
+	int audited;		/* the request wrote its audit row (admin_audit.h) */
 };
 
 int admin_init(struct app *app, struct nb_err *e);
@@ -101,6 +106,23 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	{ \
 		return admin_run(app, r, w, e, fn##_run); \
 	}
+
+/*
+ * Refused forms (admin_form.c), drawn again on their page with the input
+ * kept and the message beside the field.  admin_form_field: the field the
+ * error a handler is about to return is about (NULL: the whole form).
+ * admin_form_again: 1 when r's route is a page's form and e an invalid
+ * (400) or conflicting (409) input, and the form's page was drawn with
+ * it; 0 when the caller answers e itself.  admin_form_precheck: checks a
+ * page form's declared fields before its handler (admin_before), 1 when
+ * it answered a refusal.  admin_form_data: what admin_page adds to a page
+ * drawn again; the status to answer, or 0.
+ */
+void admin_form_field(struct app *app, const char *field);
+int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct nb_err *e);
+int admin_form_precheck(struct app *app, struct http_req *r, struct http_resp *w);
+int admin_form_data(struct app *app, struct http_req *r, cJSON *d);
 
 /* Renders a page inside the layout and frees data. */
 void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
@@ -168,6 +190,7 @@ ADMIN_HANDLER(admin_login_page)
 ADMIN_HANDLER(admin_login)
 ADMIN_HANDLER(admin_logout)
 ADMIN_HANDLER(admin_api_whoami)
+ADMIN_HANDLER(admin_not_found)		/* admin_core.c: the 404 page */
 ADMIN_HANDLER(admin_dashboard)		/* admin_dashboard.c */
 ADMIN_HANDLER(admin_settings_page)	/* admin_settings.c */
 ADMIN_HANDLER(admin_users)		/* admin_users.c */

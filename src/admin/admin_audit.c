@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #define AUDIT_PAGE 50
@@ -24,6 +25,97 @@ void admin_audit(struct app *app, const char *action, const char *target_fmt, ..
 	va_end(ap);
 	admin_audit_write(app->db, ad->user.name, ad->via_token ? "api" : "page", action, NULL,
 			  "%s", target);
+	((struct admin *)app->domain)->audited = 1;
+}
+
+void admin_audit_skip(struct app *app)
+{
+	((struct admin *)app->domain)->audited = 1;
+}
+
+/* "software delete" from POST /admin/software/:id/delete: the pattern's
+ * words after /admin/ (and api/), "add" after a collection posted to,
+ * "delete" for the DELETE method. */
+static const char *action_of(struct http_req *r)
+{
+	const char *p = r->route->pattern + strlen("/admin/");
+	struct buf b;
+	int words = 0, last_literal = 0;
+
+	buf_init(&b, r->a);
+	if (!strncmp(p, "api/", 4))
+		p += 4;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		last_literal = *p != ':' && *p != '*';
+		if (last_literal && n) {
+			if (b.len)
+				buf_addc(&b, ' ');
+			buf_add(&b, p, n);
+			words++;
+		}
+		p += n + (p[n] == '/');
+	}
+	if (!strcmp(r->method, "DELETE"))
+		buf_adds(&b, " delete");
+	else if (last_literal && (words == 1 || !strcmp(r->method, "PUT")))
+		buf_adds(&b, " add");
+	return buf_cstr(&b);
+}
+
+/* The page's own words for what it did: the ?done= message of the page it
+ * redirects to ("added software 3"), or NULL. */
+static const char *done_of(struct http_req *r, const struct http_resp *w)
+{
+	const char *h = memmem(w->headers.p, w->headers.len, "Location: ", 10), *q, *end;
+	struct query qs;
+	const char *err;
+
+	if (!h)
+		return NULL;
+	h += 10;
+	end = memchr(h, '\r', w->headers.len - (size_t)(h - w->headers.p));
+	q = end ? memchr(h, '?', (size_t)(end - h)) : NULL;
+	if (!q || query_parse(r->a, q + 1, (size_t)(end - q - 1), &qs, &err) < 0)
+		return NULL;
+	return query_get(&qs, "done");
+}
+
+/* What the change was on: "id=3 box=a name=x file=y.img: done" (no secrets). */
+static const char *target_of(struct app *app, struct http_req *r, const struct http_resp *w)
+{
+	const char *done = done_of(r, w);
+	const struct admin *ad = app->domain;
+	struct buf b;
+	int i;
+
+	buf_init(&b, r->a);
+	for (i = 0; i < r->params.n; i++)
+		buf_printf(&b, "%s%s=%s", b.len ? " " : "", r->params.name[i], r->params.val[i]);
+	for (i = 0; i < r->form.n; i++) {
+		const char *k = r->form.v[i].key;
+		if (strstr(k, "password") || !strcmp(k, "csrf") || !strcmp(k, "confirm"))
+			continue;
+		buf_printf(&b, "%s%s=%s", b.len ? " " : "", k, r->form.v[i].val);
+	}
+	if (ad->upload_name[0])
+		buf_printf(&b, "%sfile=%s", b.len ? " " : "", ad->upload_name);
+	if (done)
+		buf_printf(&b, "%s%s", b.len ? ": " : "", done);
+	return b.len ? buf_cstr(&b) : "-";
+}
+
+void admin_audit_after(struct app *app, struct http_req *r, const struct http_resp *w)
+{
+	const struct admin *ad = app->domain;
+	int api = r->route && (r->route->flags & ADMIN_API);
+	int changed = api ? w->status >= 200 && w->status < 300 :
+			    w->status == 201 || w->status == 303;
+
+	if (ad->audited || !ad->authed || !changed || !strcmp(r->method, "GET") ||
+	    !strcmp(r->method, "HEAD"))
+		return;
+	admin_audit(app, action_of(r), "%s", target_of(app, r, w));
 }
 
 cJSON *admin_audit_json(struct arena *a, const struct admin_audit_row *rows, int n)

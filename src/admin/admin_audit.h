@@ -33,6 +33,17 @@ int admin_audit_write(struct db *db, const char *user, const char *via, const ch
 /* From an admin request: the signed-in user, "page" or "api" by how it came. */
 void admin_audit(struct app *app, const char *action, const char *target_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The request changes nothing worth a row (a logout), though it answers as a change. */
+void admin_audit_skip(struct app *app);
+/*
+ * After an admin handler: a change (a state-changing method answered 201
+ * or 303 on a page, 2xx on the API) that its handler did not record
+ * itself with admin_audit() gets a row in the route's words: the action
+ * from its pattern ("software delete" for POST /admin/software/:id/delete),
+ * the target from its path parameters, form fields (never a password or
+ * the CSRF token) and uploaded file name.  So no page forgets the feed.
+ */
+void admin_audit_after(struct app *app, struct http_req *r, const struct http_resp *w);
 /*
  * Newest first: up to max rows with id below before (0: from the newest),
  * of user only when user is non-NULL.  Returns how many, or -1 with e.

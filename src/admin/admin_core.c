@@ -1,5 +1,6 @@
 /* admin.fcgi's per-process set-up, request authentication and page layout. */
 #include "admin.h"
+#include "admin_audit.h"
 #include "../lib/auth.h"
 #include "../lib/fsutil.h"
 #include "../mkbox/mkbox.h"
@@ -82,6 +83,14 @@ void admin_json(struct http_resp *w, int status, cJSON *data)
 	cJSON_Delete(data);
 }
 
+/* The operator's name in the answer, for the front end's access log
+ * (src/log/accesslog.h): the request log's user column. */
+static void note_user(const struct admin *ad, struct http_resp *w)
+{
+	if (ad->authed)
+		http_set_header(w, "X-Nestbox-User", ad->user.name);
+}
+
 static int is_api(const struct http_req *r)
 {
 	return r->route && (r->route->flags & ADMIN_API);
@@ -96,6 +105,7 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		w->headers.len = 0;
 		w->has_type = 0;
 		http_json_error(w, status, msg);
+		note_user(app->domain, w);
 		return;
 	}
 	d = cJSON_CreateObject();
@@ -110,7 +120,10 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 	struct admin *ad = app->domain;
 	struct nb_err e;
 	cJSON *u;
+	int again = admin_form_data(app, r, data);
 
+	if (again)
+		status = again;
 	cJSON_AddStringToObject(data, "title", title);
 	cJSON_AddStringToObject(data, "csrf", ad->csrf);
 	if (ad->authed) {
@@ -187,17 +200,28 @@ int admin_csrf_ok(struct admin *ad, struct http_req *r)
 	return t && ad->csrf[0] && auth_equal(t, ad->csrf);
 }
 
+/* Forgets the previous request's user, token and form state (the
+ * process answers one request after another). */
+static void request_start(struct admin *ad)
+{
+	memset(&ad->user, 0, sizeof(ad->user));
+	ad->authed = ad->via_token = 0;
+	ad->csrf[0] = '\0';
+	ad->form_key = ad->form_field = ad->form_msg = NULL;
+	ad->audited = 0;
+	ad->upload_name[0] = '\0';
+}
+
 int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
 	unsigned flags = r->route->flags;
 
-	memset(&ad->user, 0, sizeof(ad->user));
-	ad->authed = ad->via_token = 0;
-	ad->csrf[0] = '\0';
+	request_start(ad);
 	authenticate(app, r, ad);
+	note_user(ad, w);
 	if (flags & ADMIN_PUBLIC)
-		return 0;
+		return admin_form_precheck(app, r, w);
 	if (!ad->authed) {
 		if (is_api(r)) {
 			admin_fail(app, r, w, 401, "authentication required");
@@ -212,7 +236,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
 		return 1;
 	}
-	return 0;
+	return admin_form_precheck(app, r, w);
 }
 
 int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e,
@@ -224,10 +248,22 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	if (changes_state(r) && !ad->via_token &&
 	    !(r->route->flags & (ADMIN_OWN_CSRF | ADMIN_PUBLIC)) && !admin_csrf_ok(ad, r))
 		nb_fail(e, NB_FORBIDDEN, CSRF_REFUSED);
-	else if (fn(app, r, w, e) == 0)
+	else if (fn(app, r, w, e) == 0) {
+		admin_audit_after(app, r, w);
+		return 0;
+	} else if (admin_form_again(app, r, w, e))
 		return 0;
 	admin_fail(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
 	return 0;
+}
+
+/* GET of an admin path no route answers: a 404 inside the layout, so the
+ * navigation leads on (JSON under /admin/api/). */
+int admin_not_found_run(struct app *app, struct http_req *r, struct http_resp *w,
+			struct nb_err *e)
+{
+	(void)app, (void)w;
+	return nb_fail(e, NB_NOT_FOUND, "there is no page at %s", r->raw_path);
 }
 
 long admin_page_size(struct app *app)

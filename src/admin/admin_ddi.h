@@ -100,6 +100,9 @@ int admin_tenant_valid(const struct app *app, const struct req_field *f, const c
 		       struct req_value *out, struct nb_err *e);
 /* admin_device_bulk.c: POST /admin/devices/bulk */
 ADMIN_HANDLER(admin_devices_bulk)
+/* the bulk form drawn again after a refusal (admin_form.c calls it) */
+int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e);
 /* its action words (req_v_enum): the index is an enum ddi_bulk_op */
 extern const char *const admin_bulk_ops[];
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */

@@ -22,10 +22,11 @@ const char *admin_when(struct arena *a, long long t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
+	struct tm tm;
 
-	if (t <= 0 || t > (1LL << 40))
+	if (t <= 0 || t > (1LL << 40) || !gmtime_r(&tt, &tm))
 		return "";
-	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", gmtime(&tt));
+	strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
 	return arena_strdup(a, buf);
 }
 
@@ -192,10 +193,43 @@ cJSON *admin_dev_get(struct app *app, struct http_req *r, long long id, const ch
 	return o;
 }
 
+/* with the details of the action's latest feedback (NULL: the device never
+ * answered), one index probe each (ddi_action_status_action) */
 static const char sql_actions[] =
 	"SELECT a.id, a.status, a.progress, a.created, a.updated, coalesce(a.rollout_id, 0),"
-	" s.id, s.name, s.version FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
+	" s.id, s.name, s.version, (SELECT details FROM ddi_action_status t"
+	"  WHERE t.action_id = a.id ORDER BY t.id DESC LIMIT 1)"
+	" FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
 	" WHERE a.device_id = ? ORDER BY a.id DESC LIMIT 100";
+
+/* The last non-empty line of s, in the arena ("" when none): a failed
+ * action's reason as the device wrote it last. */
+static const char *last_line(struct arena *a, const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > s && start[-1] != '\n')
+		start--;
+	return arena_strndup(a, start, (size_t)(end - start));
+}
+
+/* What the device said of the action: its last line when it failed,
+ * or how long it has been offered without an answer. */
+static void add_answer(struct http_req *r, cJSON *o, struct db_stmt *st, const char *status)
+{
+	int answered = db_column_type(st, 9) != DB_NULL;
+
+	cJSON_AddBoolToObject(o, "answered", answered);
+	cJSON_AddNumberToObject(o, "created_ts", (double)db_column_int64(st, 3));
+	if (!answered && (!strcmp(status, "waiting") || !strcmp(status, "running") ||
+			  !strcmp(status, "canceling")))
+		cJSON_AddBoolToObject(o, "unanswered", 1);
+	if (answered && !strcmp(status, "error"))
+		cJSON_AddStringToObject(o, "last_line", last_line(r->a, text(st, 9)));
+}
 
 cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_id)
 {
@@ -220,6 +254,7 @@ cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_i
 		cJSON_AddNumberToObject(o, "software_id", (double)db_column_int64(st, 6));
 		cJSON_AddStringToObject(o, "software", text(st, 7));
 		cJSON_AddStringToObject(o, "version", text(st, 8));
+		add_answer(r, o, st, s);
 		cJSON_AddItemToArray(arr, o);
 	}
 	db_reset(st);

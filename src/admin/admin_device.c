@@ -4,6 +4,7 @@
  * what an operator changes: mode, feed, force, cancel, delete.
  */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,7 +84,8 @@ static cJSON *modes(const char *cur)
 /* The log of ?action=, else of the newest action; marks the one shown. */
 static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions)
 {
-	long long want = req_int(r, "action", 0), shown = 0;
+	/* a refused form's page is drawn under its POST route: no ?action= */
+	long long want = req_has(r, "action") ? req_int(r, "action", 0) : 0, shown = 0;
 	cJSON *a;
 
 	cJSON_ArrayForEach(a, actions) {
@@ -175,10 +177,14 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	long long v = 0;
 
 	if (!strcmp(mode, "assigned") &&
-	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0))
+	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0)) {
+		admin_form_field(app, "software");
 		return nb_fail(e, NB_INVALID, "assigned mode needs a software from the list");
+	}
 	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	admin_audit(app, "device mode", "device #%lld: %s%s", id_param(r), mode,
+		    v ? arena_printf(r->a, " (software #%lld)", v) : "");
 	back(r, w, "mode+set");
 	return 0;
 }
@@ -188,6 +194,7 @@ int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed")) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	admin_audit(app, "device feed", "device #%lld: feed %s", id_param(r), req_str(r, "feed"));
 	back(r, w, "feed+set");
 	return 0;
 }
@@ -197,6 +204,7 @@ int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp
 {
 	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	admin_audit(app, "device force", "device #%lld", id_param(r));
 	back(r, w, "update+forced");
 	return 0;
 }
@@ -206,6 +214,7 @@ int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_res
 {
 	if (ddi_action_cancel(app, id_param(r)) < 0)
 		return nb_fail(e, NB_CONFLICT, "the device has no open action to cancel");
+	admin_audit(app, "device cancel", "device #%lld", id_param(r));
 	back(r, w, "cancel+requested");
 	return 0;
 }
@@ -215,6 +224,7 @@ int admin_device_delete_run(struct app *app, struct http_req *r, struct http_res
 			    struct nb_err *e)
 {
 	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d;
+	const char *cid;
 
 	if (!dev)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
@@ -224,9 +234,12 @@ int admin_device_delete_run(struct app *app, struct http_req *r, struct http_res
 		admin_page(app, r, w, 200, "device-delete", "Delete device", d);
 		return 0;
 	}
+	cid = arena_strdup(r->a, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+		dev, "controller_id")) ?: "?");
 	cJSON_Delete(dev);
 	if (ddi_device_delete(app, id_param(r)) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	admin_audit(app, "device delete", "device #%lld %s", id_param(r), cid);
 	http_redirect(w, "/admin/devices?done=device+deleted");
 	return 0;
 }

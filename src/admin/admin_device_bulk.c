@@ -5,6 +5,7 @@
  * only its confirm=yes post changes them, all in one transaction.
  */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,9 +83,11 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 	admin_page(app, r, w, 200, "devices-bulk", "Confirm", d);
 }
 
-/* The action's refusal (what it needs and lacks), or NULL. */
-static const char *refused(struct http_req *r, int op, int n)
+/* The action's refusal (what it needs and lacks), or NULL; *field: the
+ * form field it is about ("id": the selection). */
+static const char *refused(struct http_req *r, int op, int n, const char **field)
 {
+	*field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" : "feed";
 	if (n == 0)
 		return "select at least one device";
 	if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
@@ -94,18 +97,75 @@ static const char *refused(struct http_req *r, int op, int n)
 	return NULL;
 }
 
+/* The raw selection of a refused form (its ids may be what was refused):
+ * the well-formed ones, for the form drawn again. */
+static cJSON *kept_ids(struct app *app, struct http_req *r)
+{
+	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
+	cJSON *arr = cJSON_CreateArray();
+	struct req_value v;
+	struct nb_err e;
+	int i;
+
+	for (i = 0; i < r->form.n; i++)
+		if (!strcmp(r->form.v[i].key, "id") && cJSON_GetArraySize(arr) < QUERY_MAX_PAIRS &&
+		    req_v_id(app, &id_field, r->form.v[i].val, &v, &e) == 0) {
+			cJSON *dev = admin_dev_get(app, r, v.i, NULL, NULL);
+			if (dev)
+				cJSON_AddItemToArray(arr, dev);
+		}
+	return arr;
+}
+
+/*
+ * The bulk form drawn again after a refusal (admin_form.c): the devices
+ * still selected, the action's fields with the message beside the one
+ * refused and what was chosen kept; it posts to the question again.
+ */
+int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct http_resp *w,
+				 struct nb_err *e)
+{
+	const char *action = query_get(&r->form, "action"), *mode = query_get(&r->form, "mode");
+	const char *sw = query_get(&r->form, "software");
+	cJSON *d = cJSON_CreateObject(), *ops = cJSON_AddArrayToObject(d, "ops");
+	cJSON *modes = cJSON_AddArrayToObject(d, "modes");
+	int i;
+
+	(void)e;
+	for (i = 0; admin_bulk_ops[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", admin_bulk_ops[i]);
+		cJSON_AddBoolToObject(o, "selected", action && !strcmp(action, admin_bulk_ops[i]));
+		cJSON_AddItemToArray(ops, o);
+	}
+	for (i = 0; admin_dev_modes[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", admin_dev_modes[i]);
+		cJSON_AddBoolToObject(o, "selected", mode && !strcmp(mode, admin_dev_modes[i]));
+		cJSON_AddItemToArray(modes, o);
+	}
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, sw ? atoll(sw) : 0));
+	cJSON_AddItemToObject(d, "devices", kept_ids(app, r));
+	admin_page(app, r, w, 400, "devices-bulk", "Bulk action", d);
+	return 0;
+}
+
 int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
 	long long ids[QUERY_MAX_PAIRS], sw = req_int(r, "software", 0);
 	int op = (int)req_int(r, "action", 0), n = selected(app, r, ids, QUERY_MAX_PAIRS, e);
-	const char *why, *done;
+	const char *why, *done, *field;
 	long changed;
 
-	if (n < 0)
+	if (n < 0) {
+		admin_form_field(app, "id");
 		return -1;
-	if ((why = refused(r, op, n)))
+	}
+	if ((why = refused(r, op, n, &field))) {
+		admin_form_field(app, field);
 		return nb_fail(e, NB_INVALID, "%s", why);
+	}
 	if (!req_int(r, "confirm", 0)) {
 		ask(app, r, w, op, ids, n);
 		return 0;
@@ -113,6 +173,10 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);
 	if (changed < 0)
 		return -1;
+	admin_audit(app, arena_printf(r->a, "devices %s", admin_bulk_ops[op]),
+		    "%ld of %d selected devices%s%s%s", changed, n, target(r, op) ? ": " : "",
+		    target(r, op) ? target(r, op) : "",
+		    op == DDI_BULK_ASSIGN ? arena_printf(r->a, ": software #%lld", sw) : "");
 	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], sw, changed)
 				     : arena_printf(r->a, done_words[op], changed);
 	http_redirect(w, arena_cat(r->a, "/admin/devices?done=", done, NULL));

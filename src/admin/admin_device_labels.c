@@ -4,6 +4,7 @@
  * each trimmed of spaces, empty ones dropped.
  */
 #include "admin_ddi.h"
+#include "admin_audit.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,8 @@ int admin_device_labels_run(struct app *app, struct http_req *r, struct http_res
 	if (ddi_device_set_field(app, id, "name", name ? name : "") < 0 ||
 	    ddi_device_set_field(app, id, "tags", tags) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	admin_audit(app, "device labels", "device #%lld: name \"%s\", tags \"%s\"", id,
+		    name ? name : "", tags);
 	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=name+and+tags+set", id));
 	return 0;
 }

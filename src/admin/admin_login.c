@@ -1,5 +1,6 @@
 /* Logging in and out: /admin, /admin/login, /admin/logout. */
 #include "admin.h"
+#include "admin_audit.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
@@ -197,6 +198,7 @@ int admin_logout_run(struct app *app, struct http_req *r, struct http_resp *w,
 	const char *cookie = http_cookie(r, "nb_session");
 
 	(void)e;
+	admin_audit_skip(app);	/* a session ends: nothing of the fleet changed */
 	if (cookie)
 		admin_session_delete(app->db, cookie);
 	http_redirect(w, "/admin/login");

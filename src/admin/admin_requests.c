@@ -11,7 +11,8 @@
 #include <time.h>
 
 #define ROW_COLUMNS \
-	"SELECT id, ts_ms, program, method, path, route, status, bytes, dur_us, remote, user_agent"
+	"SELECT id, ts_ms, program, method, path, route, status, bytes, dur_us, remote, user_agent," \
+	" user"
 #define ROW_FILTERS \
 	"  AND (?2 IS NULL OR program = ?2)" \
 	"  AND (?3 IS NULL OR status BETWEEN ?3 AND ?4)" \
@@ -69,9 +70,11 @@ static cJSON *row_json(struct db_stmt *st)
 	cJSON *o = cJSON_CreateObject();
 	long long ms = db_column_int64(st, 1);
 	time_t t = (time_t)(ms / 1000);
-	char when[40];
+	char when[40] = "";
+	struct tm tm;
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
 	cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
 	cJSON_AddNumberToObject(o, "ts_ms", (double)ms);
 	cJSON_AddStringToObject(o, "time", when);
@@ -85,6 +88,8 @@ static cJSON *row_json(struct db_stmt *st)
 	cJSON_AddNumberToObject(o, "ms", (double)db_column_int64(st, 8) / 1000.0);
 	cJSON_AddStringToObject(o, "remote", (const char *)db_column_text(st, 9));
 	cJSON_AddStringToObject(o, "user_agent", (const char *)db_column_text(st, 10));
+	/* the operator who asked (X-Nestbox-User); "" for devices and visitors */
+	cJSON_AddStringToObject(o, "user", (const char *)db_column_text(st, 11));
 	return o;
 }
 

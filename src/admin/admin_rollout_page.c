@@ -174,6 +174,8 @@ static int set_limits(struct app *app, struct http_req *r, struct nb_err *e)
 		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
 	mf = limit_of(r, "max_failures", 1000000000LL, ro.max_failures);
 	mfr = limit_of(r, "max_failure_rate", 100, ro.max_failure_rate);
+	if (mf < 0 || mfr < 0)
+		admin_form_field(app, mf < 0 ? "max_failures" : "max_failure_rate");
 	if (mf < 0)
 		return nb_fail(e, NB_INVALID, "invalid max_failures: at most 1000000000");
 	if (mfr < 0)
@@ -188,8 +190,9 @@ static int set_limits(struct app *app, struct http_req *r, struct nb_err *e)
 int admin_rollout_limits_run(struct app *app, struct http_req *r, struct http_resp *w,
 			     struct nb_err *e)
 {
+	/* a refused limit: admin_run draws the page again (admin_form.c) */
 	if (set_limits(app, r, e) < 0)
-		return e->kind == NB_INVALID ? show(app, r, w, 400, "limits_error", e->msg, e) : -1;
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts/%lld?done=limits+saved",
 				      req_int(r, "id", 0)));
 	return 0;

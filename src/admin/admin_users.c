@@ -4,18 +4,39 @@
  * POST /admin/api/users/:id/password.
  */
 #include "admin.h"
+#include "admin_audit.h"
 #include "admin_ddi.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/* A refused form of this page: its password error on its user's row,
+ * and the role it asked for. */
+static void form_again(struct app *app, struct http_req *r, cJSON *d)
+{
+	const struct admin *ad = app->domain;
+	const char *role = query_get(&r->form, "role");
+	cJSON *u;
+
+	if (!ad->form_key)
+		return;
+	if (!strcmp(ad->form_key, "f_add_user") && role && !strcmp(role, "admin"))
+		cJSON_AddBoolToObject(d, "keep_admin", 1);
+	if (strcmp(ad->form_key, "f_set_password"))
+		return;
+	cJSON_ArrayForEach(u, cJSON_GetObjectItemCaseSensitive(d, "users"))
+		if ((long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(u, "id")) ==
+		    req_int(r, "id", 0))
+			cJSON_AddStringToObject(u, "pw_error", ad->form_msg);
+}
+
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		     int status, const char *new_token, const char *msg)
 {
 	struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
-	const char *done = req_str(r, "done");
+	const char *done = req_has(r, "done") ? req_str(r, "done") : NULL;
 	long per = ad->set.page_size;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
 	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
@@ -23,6 +44,7 @@ int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 
 	cJSON_AddItemToObject(d, "users", admin_user_list(app->db, uoff, per));
 	cJSON_AddItemToObject(d, "tokens", admin_token_list(app->db, owner, toff, per));
+	form_again(app, r, d);
 	if (new_token)
 		cJSON_AddStringToObject(d, "new_token", new_token);
 	if (msg || done)
@@ -66,8 +88,11 @@ int admin_user_add_run(struct app *app, struct http_req *r, struct http_resp *w,
 
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
 		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
-	if (admin_user_insert(app->db, name, hash, role, e) < 0)
+	if (admin_user_insert(app->db, name, hash, role, e) < 0) {
+		admin_form_field(app, "name");	/* the name exists */
 		return -1;
+	}
+	admin_audit(app, "user add", "user %s (%s)", name, role);
 	http_redirect(w, arena_printf(r->a, "/admin/users?done=added+%s", name));
 	return 0;
 }
@@ -77,11 +102,15 @@ int admin_user_delete_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	struct admin *ad = app->domain;
 	long long id = req_int(r, "id", 0);
+	struct admin_user u;
 
 	if (id == ad->user.id)
 		return nb_fail(e, NB_CONFLICT, "you cannot delete yourself");
+	if (admin_user_by_id(app->db, id, &u) < 0)
+		snprintf(u.name, sizeof(u.name), "#%lld", id);
 	if (admin_user_remove(app->db, id, e) < 0)
 		return -1;
+	admin_audit(app, "user delete", "user %s", u.name);
 	http_redirect(w, "/admin/users?done=deleted");
 	return 0;
 }
@@ -95,14 +124,23 @@ static int set_password(struct app *app, long long id, const char *pw, int keep_
 {
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
+	struct admin_user u;
 
 	if (id != ad->user.id && !admin_is_admin(ad))
 		return nb_fail(e, NB_FORBIDDEN, "only an admin changes another user's password");
-	if (admin_password_valid(app, NULL, pw, NULL, e) < 0)
-		return -1;
+	if (!pw || admin_password_valid(app, NULL, pw, NULL, e) < 0) {
+		admin_form_field(app, "password");
+		return pw ? -1 : nb_fail(e, NB_INVALID, "missing password");
+	}
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
 		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
-	return admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e);
+	if (admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e) < 0)
+		return -1;
+	if (admin_user_by_id(app->db, id, &u) < 0)
+		snprintf(u.name, sizeof(u.name), "#%lld", id);
+	admin_audit(app, "user password", "user %s: sessions ended, %d API token%s revoked",
+		    u.name, *revoked, *revoked == 1 ? "" : "s");
+	return 0;
 }
 
 /* POST /admin/users/:id/password: password, keep_tokens (checkbox, default off). */

@@ -229,6 +229,8 @@ static const struct req_field ota_api_rollout_in[] = {
 	REQ_PATH_FIELD("owner", NULL), REQ_PATH_FIELD("repo", NULL), OTA_ROLLOUT_FORM, REQ_END
 };
 static const struct req_field ota_rollout_in[] = { OTA_REPO, CSRF, OTA_ROLLOUT_FORM, REQ_END };
+/* any path no route above answers: the 404 page (admin_core.c) */
+static const struct req_field not_found_in[] = { REQ_PATH_FIELD("rest", NULL), REQ_END };
 
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
@@ -370,6 +372,9 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/api/ota/publish", admin_ota_publish, "/api/ota", NULL, API | A),
 	ROUTE_IN("POST", "/admin/api/ota/:owner/:repo/rollout", admin_ota_rollout, "/api/ota",
 		 ota_api_rollout_in, API | A),
+	/* last: the paths nothing above answers (other methods stay 404/405) */
+	ROUTE_IN("GET",  "/admin/api/*rest", admin_not_found, "/api/404", not_found_in, API),
+	ROUTE_IN("GET",  "/admin/*rest", admin_not_found, "/404", not_found_in, 0),
 };
 
 #undef P

@@ -315,6 +315,9 @@ const char *const core_schema[] = {
 	"  DELETE FROM pypi_mirror_links WHERE index_id = old.id;"
 	"  DELETE FROM pypi_mirror_files WHERE index_id = old.id;"
 	"  END;",
+	/* 14: the request log's user column: the operator a program names in
+	 * its answer's X-Nestbox-User, logged by the front end ("" for none) */
+	"ALTER TABLE request_log ADD COLUMN user TEXT NOT NULL DEFAULT '';",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -272,14 +272,20 @@ int http_read_form(struct http_req *r, size_t max)
 	size_t len;
 	int st;
 
+	/* a second call (a program that checks a form before its handler)
+	 * answers as the first: the body is read once */
+	if (r->form_read)
+		return r->form_read - 1;
+	r->form_read = 1;
 	r->form.n = 0;
 	r->form.v = NULL;
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 		return 0;
 	st = http_read_body(r, max, &body, &len);
-	if (st)
-		return st;
-	return query_parse(r->a, body, len, &r->form, &err) < 0 ? 400 : 0;
+	if (!st && query_parse(r->a, body, len, &r->form, &err) < 0)
+		st = 400;
+	r->form_read = st + 1;
+	return st;
 }
 
 const char *http_cookie(const struct http_req *r, const char *name)

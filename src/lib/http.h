@@ -47,9 +47,11 @@ struct http_req {
 	struct path path;
 	struct query query;
 	struct query form;		/* an urlencoded body, once http_read_form ran */
+	int form_read;			/* http_read_form ran: its answer, +1 */
 	struct route_params params;
 	const struct route *route;
 	struct req_value in[REQ_MAX_FIELDS];	/* the route's checked input (req.h) */
+	const char *in_refused;		/* the field req_check refused, or NULL */
 	long long content_length;	/* -1 when not given */
 	const char *remote_addr;
 	int head;			/* HEAD: headers only */

@@ -65,10 +65,13 @@ int req_check(const struct app *app, struct http_req *r, unsigned srcmask,
 		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ?
 			       "request body too large" : "request body incomplete");
 	e->kind = NB_OK;
+	r->in_refused = NULL;
 	for (i = 0; in[i].name && i < REQ_MAX_FIELDS; i++)
 		if ((in[i].src & srcmask) &&
-		    check_one(app, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0)
+		    check_one(app, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0) {
+			r->in_refused = in[i].name;
 			return -1;
+		}
 	return 0;
 }
 

@@ -40,7 +40,7 @@ int reqlog_bucket(long dur_us)
 
 static const char sql_ins[] =
 	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
-	"remote,user_agent) VALUES(?,?,?,?,?,?,?,?,?,?)";
+	"remote,user_agent,user) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
 static const char sql_req[] =
 	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,?,?)"
 	" ON CONFLICT(program,route,status) DO UPDATE SET"
@@ -81,6 +81,7 @@ static int write_row(struct db *db, const struct reqlog_entry *e)
 	db_bind_int64(st, 8, e->dur_us);
 	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
 	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
+	db_bind_text(st, 11, e->user, -1, DB_STATIC);
 	return db_step(st) == DB_DONE ? 0 : -1;
 }
 

@@ -31,6 +31,7 @@ struct reqlog_entry {
 	long dur_us;
 	char remote[48];
 	char ua[160];
+	char user[80];		/* the operator who asked ("": a device, a visitor) */
 	int norow;		/* metrics only (a hot route's success) */
 };
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct tmpl {
 	char *name, *text;
@@ -21,6 +22,7 @@ struct ctx {
 	const cJSON *stack[TMPL_DEPTH * 2];
 	int depth, nesting;
 	struct buf *out;
+	long long now;		/* for |ago */
 	struct nb_err *e;
 };
 
@@ -182,6 +184,31 @@ long tmpl_section_end(const char *t, size_t len, const char *name, size_t nl)
 
 static int render(struct ctx *c, const char *t, size_t len);
 
+/* {{name}}, {{{name}}} or {{name|filter}}. */
+static int emit_tag(struct ctx *c, char kind, const char *tag, size_t tl)
+{
+	const char *bar = kind == ' ' ? memchr(tag, '|', tl) : NULL, *end = tag + tl;
+	const char *f;
+	size_t nl = bar ? (size_t)(bar - tag) : tl, fl;
+	const cJSON *v;
+
+	trim(&tag, &nl);
+	v = nl ? lookup(c, tag, nl) : NULL;
+	if (!bar) {
+		if (v)
+			emit_value(c, v, kind == '&');
+		return 0;
+	}
+	f = bar + 1;
+	fl = (size_t)(end - f);
+	trim(&f, &fl);
+	if (!nl)
+		return fail(c, "empty tag%.*s", "", 0);
+	if (tmpl_filter(c->out, f, fl, v, c->now) < 0)
+		return fail(c, "unknown filter '%.*s'", f, fl);
+	return 0;
+}
+
 static int render_section(struct ctx *c, char kind, const char *name, size_t nl,
 			  const char *body, size_t bl)
 {
@@ -282,10 +309,9 @@ static int render(struct ctx *c, const char *t, size_t len)
 			i = (size_t)((const char *)memmem(t + i, len - i, "}}", 2) + 2 - t);
 			continue;
 		}
-		{
-			const cJSON *v = lookup(c, tag, tl);
-			if (v)
-				emit_value(c, v, kind == '&');
+		if (emit_tag(c, kind, tag, tl) < 0) {
+			c->nesting--;
+			return -1;
 		}
 	}
 	c->nesting--;
@@ -297,7 +323,10 @@ int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
 {
 	struct ctx c = { .set = s, .out = b, .e = e };
 	size_t start = b->len;
+	const cJSON *now = cJSON_GetObjectItemCaseSensitive(data, "now");
 
+	c.now = cJSON_IsNumber(now) && fabs(now->valuedouble) < 1e15 ?
+		(long long)now->valuedouble : (long long)time(NULL);
 	c.stack[c.depth++] = data;
 	if (render(&c, text, len) < 0) {
 		b->len = start;	/* never half a page */

@@ -9,6 +9,12 @@
  *   {{^name}}…{{/name}}      inverted: when missing, false, null, "" , 0 or []
  *   {{>name}}                partial: another template by name
  *   {{!…}}                   comment
+ *   {{name|ago}}             a time (Unix seconds, or "YYYY-MM-DD HH:MM:SS"
+ *                            UTC) as <time datetime=… title=…>3 min ago</time>
+ *   {{name|size}}            a byte count as <span title="N bytes">1.5 MiB</span>
+ * A filter writes only fixed markup, digits and fixed words, so its output
+ * needs no escaping.  "Now" for |ago is the data's top-level number "now"
+ * when it has one (tests), else the clock.
  * Names resolve up the context stack, as in mustache.  Errors in a
  * template (unclosed tags or sections, unknown partials, nesting deeper
  * than TMPL_DEPTH) are reported, never half-rendered.
@@ -42,6 +48,15 @@ int tmpl_render(const struct tmpl_set *s, const char *name, const cJSON *data,
 /* Renders a template text directly (no partials unless s is given). */
 int tmpl_render_text(const struct tmpl_set *s, const char *text, size_t len,
 		     const cJSON *data, struct buf *b, struct nb_err *e);
+
+/* "512 B", "1.5 KiB", "12.0 MiB", "3.2 GiB" into out; returns out. */
+char *tmpl_size(char *out, size_t n, long long bytes);
+/* t (Unix seconds) relative to now: "just now" (within a minute), "5 min
+ * ago", "2 h ago", "3 days ago", "in 4 min"; into out (32 bytes do);
+ * returns out. */
+char *tmpl_ago(char *out, size_t n, long long now, long long t);
+/* Writes filter name (n bytes) of v into b: 0, or -1 for an unknown filter. */
+int tmpl_filter(struct buf *b, const char *name, size_t n, const cJSON *v, long long now);
 
 /* HTML-escapes s into b: & < > " ' become entities. */
 void tmpl_escape(struct buf *b, const char *s, size_t n);

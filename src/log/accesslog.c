@@ -40,9 +40,11 @@ static int unescape(struct cur *c)
 
 /*
  * A quoted field and the separator after it (a space, or the end for the
- * last field), decoded into out[n] and cut to fit.  A decoded NUL would
- * hide the rest of the value from every reader: it becomes '?'.
+ * last field; either for a field that may be the last, FIELD_MAYBE_LAST),
+ * decoded into out[n] and cut to fit.  A decoded NUL would hide the rest
+ * of the value from every reader: it becomes '?'.
  */
+#define FIELD_MAYBE_LAST 2
 static int quoted(struct cur *c, char *out, size_t n, int last)
 {
 	size_t o = 0;
@@ -62,7 +64,9 @@ static int quoted(struct cur *c, char *out, size_t n, int last)
 			out[o++] = ch ? (char)ch : '?';
 	}
 	out[o] = '\0';
-	if (last)
+	if (last == FIELD_MAYBE_LAST && c->p == c->end)
+		return 0;
+	if (last == 1)
 		return c->p == c->end ? 0 : -1;
 	return c->p < c->end && *c->p++ == ' ' ? 0 : -1;
 }
@@ -184,10 +188,16 @@ static int parse_line(const char *line, size_t len, struct reqlog_entry *e, int 
 	if (quoted(&c, e->remote, sizeof(e->remote), 0) < 0)
 		return -1;
 	*why = "bad user-agent field";
-	if (quoted(&c, e->ua, sizeof(e->ua), 1) < 0)
+	if (quoted(&c, e->ua, sizeof(e->ua), FIELD_MAYBE_LAST) < 0)
 		return -1;
 	if (!strcmp(e->ua, "-"))
 		e->ua[0] = '\0';
+	/* the user field came later: a front end configured before it ends here */
+	*why = "bad user field";
+	if (c.p < c.end && quoted(&c, e->user, sizeof(e->user), 1) < 0)
+		return -1;
+	if (!strcmp(e->user, "-"))
+		e->user[0] = '\0';
 	*why = NULL;
 	return 0;
 }

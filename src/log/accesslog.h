@@ -10,7 +10,7 @@
  * The line, fields separated by one space (etc/nestbox-lighttpd.conf and
  * apache-example.conf hold the two formats that write it):
  *
- *   "<ms>" "<program>" "<route>" "<method> <uri> <protocol>" <status> <bytes> <us> "<remote>" "<user agent>"
+ *   "<ms>" "<program>" "<route>" "<method> <uri> <protocol>" <status> <bytes> <us> "<remote>" "<user agent>" "<user>"
  *
  *   ms          end of the request, milliseconds since the epoch (%{msec}t)
  *   program     the request header X-Nestbox-Program, which the front end
@@ -28,6 +28,10 @@
  *   status      the status sent; bytes the body bytes ("-" is 0); us the
  *               duration in microseconds (lighttpd's and Apache's %D)
  *   remote      the client address; user agent its User-Agent ("-": none)
+ *   user        the response header X-Nestbox-User: the operator signed in
+ *               (admin.fcgi sets it); "-" or "" for none.  Optional: a
+ *               line of a front end configured before it ends after the
+ *               user agent
  *
  * A quoted field escapes '"', '\' and control bytes as \" \\ \n \r \t \b
  * \v or \xHH (both front ends' escaping).  Over-long values are cut to the

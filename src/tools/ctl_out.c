@@ -3,6 +3,7 @@
  * old tab-separated lines for existing scripts, JSON for new ones.
  */
 #include "ctl_out.h"
+#include "../lib/tmpl.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
@@ -18,36 +19,7 @@ enum ctl_format ctl_format_pick(int json)
 
 char *ctl_size(char *out, size_t n, long long v)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	double d = (double)v;
-	int u = -1;
-
-	if (v < 1024) {
-		snprintf(out, n, "%lld B", v);
-		return out;
-	}
-	while (d >= 1024 && u < 3) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(out, n, "%.1f %s", d, units[u]);
-	return out;
-}
-
-/* "5 min", "2 h", "3 days", "4 months", "2 years": the largest unit that
- * fits s seconds, rounded down (what "ago" usually means). */
-static void span(char *out, size_t n, long long s)
-{
-	if (s < 3600)
-		snprintf(out, n, "%lld min", s / 60);
-	else if (s < 86400)
-		snprintf(out, n, "%lld h", s / 3600);
-	else if (s < 60 * 86400)
-		snprintf(out, n, "%lld day%s", s / 86400, s / 86400 == 1 ? "" : "s");
-	else if (s < 730 * 86400)
-		snprintf(out, n, "%lld months", s / (30 * 86400));
-	else
-		snprintf(out, n, "%lld years", s / (365 * 86400));
+	return tmpl_size(out, n, v);
 }
 
 char *ctl_when(char *out, size_t n, long long now, long long t)
@@ -55,16 +27,10 @@ char *ctl_when(char *out, size_t n, long long now, long long t)
 	char abs[32] = "?", rel[32];
 	time_t tt = (time_t)t;
 	struct tm tm;
-	long long d = now - t;
 
 	if (gmtime_r(&tt, &tm))
 		strftime(abs, sizeof(abs), "%Y-%m-%d %H:%M UTC", &tm);
-	if (d > -60 && d < 60) {
-		snprintf(out, n, "just now (%s)", abs);
-		return out;
-	}
-	span(rel, sizeof(rel), d < 0 ? -d : d);
-	snprintf(out, n, d < 0 ? "in %s (%s)" : "%s ago (%s)", rel, abs);
+	snprintf(out, n, "%s (%s)", tmpl_ago(rel, sizeof(rel), now, t), abs);
 	return out;
 }
 

@@ -3,7 +3,9 @@
 // the upload form, finds it in the list, visits the DDI pages (devices,
 // software, rollouts; creates a rollout through its form), one rollout's
 // page (groups, limits, cancel with confirmation), the dashboard's fleet
-// health and the audit page, and saves screenshots.
+// health and the audit page, a refused form (the message beside its field,
+// the input kept), a delete's question, every page at 390 px (no sideways
+// scrolling of the document), and saves a screenshot of each.
 // usage: node admin.mjs <base-url> <user> <password> <image-file> <out-dir>
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -82,6 +84,38 @@ try {
   await page.click('text=Create token');
   assert.match(await page.locator('#new-token').innerText(), /^nbx_[0-9a-f]{64}$/);
   await shot('05-users.png');
+  // a refused form comes back with the message beside its field and the input kept
+  // (a taken name passes the browser's own checks; the server refuses it)
+  const addUser = 'form[action="/admin/users"]';
+  await page.fill(`${addUser} input[name=name]`, user);
+  await page.fill(`${addUser} input[name=password]`, 'long-enough-1');
+  await page.selectOption(`${addUser} select[name=role]`, 'readonly');
+  await page.click(`${addUser} button`);
+  const nameInput = page.locator(`${addUser} input[name=name]`);
+  assert.equal(await nameInput.inputValue(), user);
+  assert.equal(await nameInput.getAttribute('aria-invalid'), 'true');
+  const errId = await nameInput.getAttribute('aria-describedby');
+  const err = page.locator('#' + errId);
+  assert.match(await err.innerText(), /exists/);
+  // beside the field: in the field's own label, right below the input
+  assert.equal(await err.evaluate((e, i) => e.closest('label') === document.querySelector(i).closest('label'),
+                                  `${addUser} input[name=name]`), true);
+  const [ib, eb] = [await nameInput.boundingBox(), await err.boundingBox()];
+  assert.ok(eb.y >= ib.y + ib.height - 1 && eb.y - (ib.y + ib.height) < 40, 'error right below its input');
+  await shot('05b-users-field-error.png');
+  // a delete asks first, without script: the button opens the question
+  await page.fill(`${addUser} input[name=name]`, 'temp-user');
+  await page.fill(`${addUser} input[name=password]`, 'long-enough-1');
+  await Promise.all([page.waitForURL(/done=added/), page.click(`${addUser} button`)]);
+  const tempRow = page.locator('tr', { hasText: 'temp-user' });
+  const yes = tempRow.locator('button >> text=Yes, delete temp-user');
+  assert.equal(await yes.isVisible(), false);
+  await tempRow.locator('summary >> text=Delete').click();
+  assert.equal(await yes.isVisible(), true);
+  assert.match(await tempRow.locator('details form').innerText(), /Delete user temp-user\?/);
+  await shot('05c-users-confirm-delete.png');
+  await Promise.all([page.waitForURL(/done=deleted/), yes.click()]);
+  assert.equal(await page.locator('tr', { hasText: 'temp-user' }).count(), 0);
   await page.click('nav >> text=Settings');
   await shot('06-settings.png');
 
@@ -161,10 +195,30 @@ try {
   assert.equal(await page.locator('h1').innerText(), 'Audit');
   assert.match(await page.locator('table.audit').innerText(), /rollout limits/);
   await shot('14-audit.png');
-  // at phone width the tables scroll inside their box, not the page
+  // at phone width (390 px) every page fits: wide tables scroll inside their
+  // box, the document itself never scrolls sideways
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(base + '/admin/');
   await shot('15-dashboard-phone.png');
+  const deviceHref = await page.locator('a[href^="/admin/devices/"]').first().getAttribute('href');
+  const rolloutHref = await page.locator('a[href^="/admin/rollouts/"]').first().getAttribute('href');
+  const phonePages = {
+    dashboard: '/admin/', devices: '/admin/devices', device: deviceHref,
+    software: '/admin/software', rollouts: '/admin/rollouts', rollout: rolloutHref,
+    images: '/admin/images', mip: '/admin/mip', requests: '/admin/requests',
+    users: '/admin/users', audit: '/admin/audit', settings: '/admin/settings',
+    'not-found': '/admin/no/such/page',
+  };
+  for (const [name, url] of Object.entries(phonePages)) {
+    await page.goto(base + url);
+    const w = await page.evaluate(() => [document.documentElement.scrollWidth,
+                                         document.documentElement.clientWidth]);
+    await shot(`phone-${name}.png`);
+    assert.ok(w[0] <= w[1], `${url} overflows at 390 px: ${w[0]} > ${w[1]}`);
+  }
+  // the unknown page is a page with navigation
+  assert.equal(await page.locator('h1').innerText(), '404 Not Found');
+  assert.ok(await page.locator('header nav a[href="/admin/devices"]').count() === 1);
   console.log('browser test: ok');
 } finally {
   await browser.close();

@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import CGIBIN, ROOT, free_port, make_raw_image, wait_until, Response
+from admin_client import Browser
+from conftest import CGIBIN, CTL, ROOT, free_port, make_raw_image, wait_until, Response
 from test_mkbox import file_sha, run_box
 
 MODULES = "/usr/lib/apache2/modules"
@@ -166,8 +167,12 @@ def test_mkbox_answers_through_apache(apache):
     r = a.get("/update/ab/nope")
     assert (r.status, r.body) == (400, b"")
     assert a.get("/update/ab/ab-rpi4-master-5/").status == 404
-    for p in ("/update/%2e%2e/x/y", "/update/ab/a%00b", "/update/ab/*", "/list/%2e%2e"):
+    for p in ("/update/%2e%2e/x/y", "/update/ab/a%00b", "/update/ab/*"):
         assert 400 <= a.get(p).status < 500, p
+    # "/" once its dot segments are removed (RFC 3986 5.2.4): the front
+    # end's redirect to the admin pages, nothing of /list
+    r = a.get("/list/%2e%2e")
+    assert r.status == 302 and r.header("location").endswith("/admin/")
     assert a.get("/healthz").status == 200
 
 
@@ -345,3 +350,28 @@ def test_pypi_through_apache(apache, tmpdir_shared):
     path = url if url.startswith("/") else "/" + url.split("/", 3)[3]
     got = a.request("GET", path)
     assert got.status == 200 and got.body == data
+
+
+# -- the front door and the request log's user through Apache (issue 14 §4, §5)
+
+def test_root_and_the_operator_in_the_request_log_through_apache(apache):
+    """"/" leads to the admin pages, and the operator a page answered is
+    the request log's user, as with lighttpd."""
+    a, _ = apache
+    r = a.get("/")
+    assert r.status == 302 and r.headers["location"].endswith("/admin/")
+    p = subprocess.run([CTL, "user", "add", "ann"], env=a.nb.env, input="ann-pass-1\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    b = Browser(a.port)
+    b.login("ann", "ann-pass-1")
+    assert b.get("/admin/users").status == 200
+    assert a.get("/list/ab").status == 200
+
+    def users_of(path):
+        with a.nb.db() as c:
+            return [u for u, in c.execute("SELECT user FROM request_log WHERE path = ?",
+                                          (path,))]
+    # a device's request has no user
+    wait_until(lambda: users_of("/admin/users") == ["ann"] and users_of("/list/ab") == [""],
+               "the rows with their users")

@@ -1,7 +1,9 @@
 """A real browser (Debian's chromium, driven by playwright-core) logs in,
 checks every form pattern (valid under the v flag, refusing a bad value),
 imports an image through the form and finds it in the list, then visits
-the DDI pages and creates a rollout; screenshots land in tests/e2e/out/."""
+the DDI pages and creates a rollout, sees a refused form with its message
+beside the field, a delete's question, and every page at 390 px without
+sideways scrolling; screenshots (one per page) land in tests/e2e/out/."""
 import json
 import os
 import shutil
@@ -35,8 +37,13 @@ def test_browser_login_upload_list(make_nb, tmpdir_shared):
     for name in ("01-login.png", "02-dashboard.png", "03-images.png", "05-users.png",
                  "07-devices.png", "07b-devices-bulk.png", "08-device.png", "09-software.png", "10-rollouts.png",
                  "11-rollout.png", "12-rollout-canceled.png", "13-dashboard-health.png",
-                 "14-audit.png", "15-dashboard-phone.png"):
-        assert os.path.getsize(os.path.join(OUT, name)) > 1000
+                 "14-audit.png", "15-dashboard-phone.png", "05b-users-field-error.png",
+                 "05c-users-confirm-delete.png") + tuple(
+                     "phone-%s.png" % p for p in ("dashboard", "devices", "device", "software",
+                                                  "rollouts", "rollout", "images", "mip",
+                                                  "requests", "users", "audit", "settings",
+                                                  "not-found")):
+        assert os.path.getsize(os.path.join(OUT, name)) > 1000, name
     # the browser's upload is a real build that boxes can fetch
     assert nb.get("/list").body == b"browserbox/browserbox-rpi4-master-7\n"
     r = nb.get("/update?name=browserbox&board=rpi4&version=7")

@@ -2,6 +2,7 @@
 address, resetting passwords (page, API, nestboxctl), adding devices with
 every kind of controller id, bounded fields refused instead of cut, the
 request log's program filter, and nestboxctl outside the project."""
+import html.parser
 import json
 import os
 import subprocess
@@ -9,9 +10,10 @@ import urllib.parse
 
 import pytest
 
-from admin_client import Browser
-from conftest import CTL, wait_until
+from admin_client import Browser, forms_of
+from conftest import CTL, make_raw_image, wait_until
 from test_ddi import BASE, ddi
+
 
 ADMIN_PW = "admin-pass-1"
 
@@ -277,3 +279,259 @@ def test_ctl_outside_the_project_refuses_to_create_a_store(tmpdir_shared):
     p = subprocess.run([CTL, "device", "add", "d1"], cwd=cwd, env=env, capture_output=True,
                        text=True)
     assert p.returncode == 0 and os.listdir(cwd) == []
+
+
+# -- 5: a refused form comes back with the input kept and the message beside the field
+
+class FieldErrors(html.parser.HTMLParser):
+    """The fields of one form (by action): each input's or select's value
+    (a select's selected option), and the text of the element its
+    aria-describedby names -- the message drawn beside the field."""
+
+    def __init__(self, action):
+        super().__init__()
+        self.action, self.inside, self.select = action, False, None
+        self.fields, self.described, self.texts, self.cur = {}, {}, {}, None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.inside = a.get("action") == self.action
+        if self.inside and tag in ("input", "select") and a.get("name"):
+            if a.get("type") != "hidden":
+                self.fields.setdefault(a["name"], a.get("value", ""))
+            if a.get("aria-describedby"):
+                self.described[a["name"]] = a["aria-describedby"]
+            self.select = a["name"] if tag == "select" else None
+        if tag == "option" and self.select and "selected" in a:
+            self.fields[self.select] = a.get("value", "")
+        if a.get("id"):
+            self.cur = a["id"]
+            self.texts[self.cur] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        if tag == "span":
+            self.cur = None
+
+    def handle_data(self, data):
+        if self.cur:
+            self.texts[self.cur] += data
+
+
+def field_error(page, action, field):
+    """(the field's kept value, the message beside it) in page's form action."""
+    p = FieldErrors(action)
+    p.feed(page)
+    assert field in p.described, "no message beside %s in %s" % (field, action)
+    return p.fields.get(field), p.texts.get(p.described[field], "").strip()
+
+
+def test_refused_forms_keep_the_input_and_name_the_field(ops):
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    # a declared field refused before the handler (the name rule)
+    r = b.post("/admin/users", {"csrf": csrf, "name": "bad name!", "password": "long-enough",
+                                "role": "admin"})
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/users", "name")
+    assert value == "bad name!" and "1 to 64 letters" in msg
+    assert '<option value="admin" selected>' in r.text      # the role chosen is kept
+    assert "long-enough" not in r.text                      # a password is never echoed
+    # the handler's own refusal: the name exists (409)
+    r = b.post("/admin/users", {"csrf": csrf, "name": "carol", "password": "long-enough"})
+    assert r.status == 409
+    value, msg = field_error(r.text, "/admin/users", "name")
+    assert value == "carol" and "exists" in msg
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "t" * 65})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/tokens", "name")
+    assert value == "t" * 65 and "64 bytes" in msg
+    uid = [f["action"] for f in forms_of(b.get("/admin/users").body)
+           if f["action"].endswith("/password")][0]
+    r = b.post(uid, {"csrf": csrf, "password": "short"})
+    assert r.status == 400
+    _, msg = field_error(r.text, uid, "password")
+    assert "8 to 255" in msg
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM users").fetchone() == (3,)
+        assert c.execute("SELECT count(*) FROM api_tokens").fetchone() == (0,)
+
+
+def test_refused_device_and_rollout_forms_keep_the_input(ops):
+    ops.ctl("device", "add", "d1", "--feed", "stable")
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    with ops.db() as c:
+        did = c.execute("SELECT id FROM ddi_devices").fetchone()[0]
+    act = "/admin/devices/%d/labels" % did
+    r = b.post(act, {"csrf": csrf, "name": "n" * 64, "tags": "a, b"})
+    assert r.status == 400
+    value, msg = field_error(r.text, act, "name")
+    assert value == "n" * 64 and "63" in msg
+    assert 'value="a, b"' in r.text       # the other field kept too
+    act = "/admin/devices/%d/mode" % did
+    r = b.post(act, {"csrf": csrf, "mode": "assigned", "software": ""})
+    assert r.status == 400
+    _, msg = field_error(r.text, act, "software")
+    assert "software from the list" in msg
+    act = "/admin/devices/%d/feed" % did
+    r = b.post(act, {"csrf": csrf, "feed": "x\x01y"})
+    assert r.status == 400
+    value, msg = field_error(r.text, act, "feed")
+    assert value == "x\x01y" and "feed" in msg
+    # the bulk form: set a feed without naming one
+    r = b.post("/admin/devices/bulk", {"csrf": csrf, "action": "feed", "id": str(did),
+                                       "feed": ""})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/devices/bulk", "feed")
+    assert value == "" and "feed" in msg
+    assert 'name="id" value="%d" checked' % did in r.text      # the selection kept
+    with ops.db() as c:
+        assert c.execute("SELECT feed, name, tags, mode FROM ddi_devices").fetchone() == \
+            ("stable", "", "", "rollout")
+
+
+# -- 4: every change made on the admin pages reaches the audit feed ----------
+
+def audit_rows(nb):
+    with nb.db() as c:
+        return c.execute("SELECT user, via, action, target FROM admin_audit ORDER BY id"
+                         ).fetchall()
+
+
+def test_every_page_change_is_audited(ops, tmpdir_shared):
+    ops.ctl("device", "add", "d1", "--feed", "stable")
+    ops.ctl("device", "add", "d2", "--feed", "stable")
+    raw = make_raw_image(os.path.join(tmpdir_shared, "a.img"), size=4096)
+    ops.import_image(raw, "ab", "pc", "main")
+    start = len(audit_rows(ops))
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf()
+    with ops.db() as c:
+        d1, d2 = [r[0] for r in c.execute("SELECT id FROM ddi_devices ORDER BY id")]
+        carol = c.execute("SELECT id FROM users WHERE name='carol'").fetchone()[0]
+    # questions and refusals change nothing and write nothing
+    assert b.post("/admin/devices/%d/delete" % d2, {"csrf": csrf}).status == 200
+    assert b.post("/admin/devices/bulk", {"csrf": csrf, "action": "delete",
+                                          "id": d2}).status == 200
+    assert b.post("/admin/users", {"csrf": csrf, "name": "carol",
+                                   "password": "long-enough"}).status == 409
+    assert len(audit_rows(ops)) == start
+    steps = [("/admin/users", {"name": "erin", "password": "erin-pass-1", "role": "admin"}),
+             ("/admin/users/%d/password" % carol, {"password": "carol-pass-2"}),
+             ("/admin/users/%d/delete" % carol, {}),
+             ("/admin/devices/%d/labels" % d1, {"name": "kitchen", "tags": "a,b"}),
+             ("/admin/devices/%d/mode" % d1, {"mode": "latest"}),
+             ("/admin/devices/%d/feed" % d1, {"feed": "beta"}),
+             ("/admin/devices/%d/force" % d1, {}),
+             ("/admin/devices/bulk", {"action": "feed", "feed": "gamma", "id": d2,
+                                      "confirm": "yes"}),
+             ("/admin/devices/%d/delete" % d2, {"confirm": "yes"}),
+             ("/admin/images/delete", {"box": "ab", "image": "ab-pc-main"}),
+             ("/admin/mip/evict", {})]
+    for path, fields in steps:
+        r = b.post(path, dict(fields, csrf=csrf))
+        assert r.status == 303, (path, r.status, r.text)
+    r = b.post("/admin/tokens", {"csrf": csrf, "name": "ci-token"})
+    assert r.status == 201
+    tok = [f["action"] for f in forms_of(r.body) if f["action"].endswith("/revoke")][0]
+    assert b.post(tok, {"csrf": csrf}).status == 303
+    b.post("/admin/logout", {"csrf": csrf})
+    rows = audit_rows(ops)[start:]
+    assert all(u == "admin" and via == "page" for u, via, _, _ in rows), rows
+    got = [(a, t) for _, _, a, t in rows]
+    want = [("user add", "user erin (admin)"),
+            ("user password", "user carol: sessions ended, 0 API tokens revoked"),
+            ("user delete", "user carol"),
+            ("device labels", 'device #%d: name "kitchen", tags "a,b"' % d1),
+            ("device mode", "device #%d: latest" % d1),
+            ("device feed", "device #%d: feed beta" % d1),
+            ("device force", "device #%d" % d1),
+            ("devices feed", "1 of 1 selected devices: gamma"),
+            ("device delete", "device #%d d2" % d2),
+            ("images delete", "box=ab image=ab-pc-main: deleted ab/ab-pc-main"),
+            ("mip evict", "evicted 0 bytes"),
+            ("token create", "API token ci-token of admin")]
+    assert got[:len(want)] == want, got
+    assert got[len(want)][0] == "token revoke" and len(got) == len(want) + 1, got
+    # the feed is on its page
+    b.login("admin", ADMIN_PW)
+    page = b.get("/admin/audit").text
+    assert "user erin (admin)" in page and "images delete" in page
+
+
+# -- 4, 5: "/" leads to the admin pages; the request log names the operator
+
+def test_root_leads_to_the_admin_pages(ops):
+    r = Browser(ops.port).get("/")
+    assert r.status == 302 and r.header("Location").endswith("/admin/")
+
+
+def test_request_log_has_the_operators_name(ops):
+    b = Browser(ops.port)
+    b.login("carol", "carol-pass-1")
+    assert b.get("/admin/users?upage=1").status == 200
+    assert ops.get("/list/").status == 200         # a box: no operator
+    token = token_of(b)
+    api = {"Authorization": "Bearer " + token}
+    assert Browser(ops.port).request("GET", "/admin/api/whoami", headers=api).status == 200
+    # an API error answered in JSON still names who asked
+    assert Browser(ops.port).request("GET", "/admin/api/devices/a%20b",
+                                     headers=api).status == 400
+
+    def users():
+        with ops.db() as c:
+            return dict(c.execute("SELECT path, user FROM request_log"))
+    wait_until(lambda: {"/admin/users?upage=1", "/admin/api/whoami", "/list/",
+                        "/admin/api/devices/a%20b"} <= set(users()), "the rows logged")
+    got = users()
+    assert got["/admin/users?upage=1"] == "carol" and got["/admin/api/whoami"] == "carol"
+    assert got["/admin/api/devices/a%20b"] == "carol"
+    assert got["/list/"] == ""
+    # the page's column and the API's field
+    page = b.get("/admin/requests").text
+    assert '<td class="user">carol</td>' in page
+    rows = json.loads(Browser(ops.port).request("GET", "/admin/api/requests",
+                                                headers=api).body)
+    rows = rows["rows"] if isinstance(rows, dict) else rows
+    by_path = {r["path"]: r["user"] for r in rows}
+    assert by_path["/admin/users?upage=1"] == "carol"
+    assert by_path["/list/"] == ""
+
+
+def test_unknown_admin_path_is_a_page_with_navigation(ops):
+    assert Browser(ops.port).get("/admin/nowhere").status == 303     # log in first
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    for path in ("/admin/nowhere", "/admin/devices/1/nothing", "/admin/users/x/y/z"):
+        r = b.get(path)
+        assert r.status == 404 and r.header("Content-Type").startswith("text/html"), path
+        assert 'href="/admin/devices"' in r.text and 'href="/admin/rollouts"' in r.text
+        assert "there is no page at " + path in r.text
+    r = b.get("/admin/<script>")
+    assert r.status in (400, 404) and "<script>" not in r.text
+    token = token_of(b)
+    r = Browser(ops.port).request("GET", "/admin/api/nothing",
+                                  headers={"Authorization": "Bearer " + token})
+    assert r.status == 404 and json.loads(r.body)["error"].startswith("there is no page")
+
+
+def test_api_changes_are_audited_as_api(ops, tmpdir_shared):
+    raw = make_raw_image(os.path.join(tmpdir_shared, "p.img"), size=4096)
+    ops.import_image(raw, "pb", "pc", "main")
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    api = {"Authorization": "Bearer " + token_of(b)}
+    r = Browser(ops.port).request("DELETE", "/admin/api/images/pb/pb-pc-main", headers=api)
+    assert r.status == 204, r.text
+    # a refused API change writes nothing
+    r = Browser(ops.port).request("DELETE", "/admin/api/images/pb/pb-pc-main", headers=api)
+    assert r.status == 404
+    rows = audit_rows(ops)
+    assert rows[-1] == ("admin", "api", "images delete", "box=pb image=pb-pc-main"), rows
+    assert [a for _, _, a, _ in rows].count("images delete") == 1

@@ -81,7 +81,10 @@ def test_limits_cancel_and_finish(adm):
         assert r.status == 400, (bad, r.status)
         assert state(nb) == ("running", 7, 40)
     r = b.post("/admin/rollouts/1/limits", {"csrf": csrf, "max_failure_rate": "101"})
-    assert 'class="error field-error"' in r.text and "0-100" in r.text
+    assert 'id="limits-max_failure_rate-err" role="alert">invalid max_failure_rate: a ' \
+        'percentage 0-100<' in r.text and 'value="101"' in r.text
+    r = b.post("/admin/rollouts/1/limits", {"csrf": csrf, "max_failures": "x"})
+    assert 'id="limits-max_failures-err" role="alert">invalid max_failures<' in r.text
     # cancel asks first, and changes nothing until confirmed
     r = b.post("/admin/rollouts/1/cancel", {"csrf": csrf})
     assert r.status == 200 and "Really cancel rollout 1?" in r.text
@@ -157,18 +160,21 @@ def test_changes_written_to_the_audit_feed(adm):
     b.post("/admin/rollouts/1/finish", {"csrf": csrf, "confirm": "yes"})
     with nb.db() as c:
         rows = c.execute("SELECT user, via, action, target FROM admin_audit ORDER BY id").fetchall()
-    assert [r[2] for r in rows] == ["rollout create", "rollout limits", "rollout pause",
-                                    "rollout finish"]
+    # the software uploaded on its page is in the feed too (admin_audit_after)
+    assert [r[2] for r in rows] == ["software add", "rollout create", "rollout limits",
+                                    "rollout pause", "rollout finish"]
     assert {(r[0], r[1]) for r in rows} == {("admin", "page")}
-    assert rows[1][3] == "rollout 1: pauses at 3 failures or 0%"
+    assert rows[0][3] == "added software 1"
+    assert rows[2][3] == "rollout 1: pauses at 3 failures or 0%"
     page = b.get("/admin/audit").text
     assert "rollout finish" in page and "rollout 1 (0 offers withdrawn)" in page
     assert "rollout create" not in b.get("/admin/audit?user=nobody").text
     assert b.get("/admin/audit?before=x").status == 400
     j = json.loads(b.request("GET", "/admin/api/audit?user=admin", headers=token(b)).body)
-    assert [x["action"] for x in j][:2] == ["rollout finish", "rollout pause"]
+    # the token made to ask is the newest change
+    assert [x["action"] for x in j][:3] == ["token create", "rollout finish", "rollout pause"]
     # nestboxctl's changes and its own listing
     nb.ctl("rollout", "resume", "1", check=False)
     out = nb.ctl("audit").stdout.splitlines()
     assert out[0].split("\t") == ["TIME (UTC)", "USER", "VIA", "ACTION", "ON"]
-    assert out[1].split("\t")[3] == "rollout finish"
+    assert [line.split("\t")[3] for line in out[1:3]] == ["token create", "rollout finish"]

@@ -48,6 +48,28 @@ static void test_lighttpd_line(void **state)
 	assert_string_equal(e.ua, "box-script");
 }
 
+/* The operator a program named (X-Nestbox-User), after the user agent;
+ * "-" (no header) is none, and a line without the field (a front end
+ * configured before it) is read as before. */
+static void test_user_field(void **state)
+{
+	struct reqlog_entry e;
+	const char *why;
+	int hot;
+
+	(void)state;
+	assert_int_equal(parse("\"5\" \"admin\" \"admin /users\"" REST " \"ann@ops\"", &e, &hot,
+			       &why), 0);
+	assert_string_equal(e.ua, "box-script");
+	assert_string_equal(e.user, "ann@ops");
+	assert_int_equal(parse("\"5\" \"admin\" \"admin /users\"" REST " \"-\"", &e, &hot, &why), 0);
+	assert_string_equal(e.user, "");
+	assert_int_equal(parse("\"5\" \"list\" \"-\"" REST, &e, &hot, &why), 0);
+	assert_string_equal(e.user, "");
+	assert_int_equal(parse("\"5\" \"admin\" \"-\"" REST " \"a\\\"b\\x41\"", &e, &hot, &why), 0);
+	assert_string_equal(e.user, "a\"bA");
+}
+
 /* A static file or a dead program's 500: no route; no program, no agent,
  * no body ("-" from both front ends). */
 static void test_absent_fields(void **state)
@@ -176,7 +198,10 @@ static void test_refused_lines(void **state)
 	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1  1 \"h\" \"u\"", "bad duration field");
 	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 h \"u\"", "bad remote field");
 	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u", "bad user-agent field");
-	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u\" extra", "bad user-agent field");
+	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u\" extra", "bad user field");
+	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u\" \"ann", "bad user field");
+	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u\" \"ann\" ", "bad user field");
+	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\" \"u\" \"a\\q\"", "bad user field");
 	refused("\"5\" \"a\" \"-\" \"GET / H\" 200 1 1 \"h\"", "bad remote field");
 }
 
@@ -227,7 +252,7 @@ static void test_pump(void **state)
 		"not a line\n"
 		"\"5\" \"ddi\" \"ddi /poll hot\" \"GET /t/controller/v1/d HTTP/1.1\" 401 3 10 \"h\" \"-\"\n";
 	static const char last[] =
-		"\"5\" \"admin\" \"-\" \"POST /admin/images HTTP/1.1\" 500 0 10 \"h\" \"-\"";
+		"\"5\" \"admin\" \"-\" \"POST /admin/images HTTP/1.1\" 500 0 10 \"h\" \"-\" \"ann\"";
 
 	(void)state;
 	assert_int_equal(ut_store_open(dir, 1000, &db), 0);
@@ -245,7 +270,8 @@ static void test_pump(void **state)
 	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE program='ddi'"
 			    " AND status=401 AND route='/poll'"), 1);
 	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE program='admin'"
-			    " AND status=500 AND path='/admin/images'"), 1);
+			    " AND status=500 AND path='/admin/images' AND user='ann'"), 1);
+	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE user=''"), 2);
 	assert_int_equal(q1(db, "SELECT sum(count) FROM metrics_requests WHERE program='ddi'"), 2);
 	free(big);
 	free(l);
@@ -256,6 +282,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lighttpd_line),
+		cmocka_unit_test(test_user_field),
 		cmocka_unit_test(test_absent_fields),
 		cmocka_unit_test(test_hot_route),
 		cmocka_unit_test(test_program_from_answer),

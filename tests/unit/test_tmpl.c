@@ -257,6 +257,51 @@ static void test_big_number(void **state)
 	assert_render("{{n}} {{m}}", "{\"n\":1e20,\"m\":-1e300}", "1e+20 -1e+300");
 }
 
+/* -- filters ----------------------------------------------------------------- */
+
+static void test_filter_ago(void **state)
+{
+	/* now: 2026-11-30 19:12:36 UTC */
+	const char *d = "{\"now\":1796065956,\"n\":1796065776,\"s\":\"2026-11-30 16:12:36\","
+			"\"soon\":1796066256,\"fresh\":1796065950,\"bad\":\"<b>yesterday\","
+			"\"zero\":0,\"o\":{\"t\":1795806756}}";
+
+	(void)state;
+	assert_render("{{n|ago}}", d, "<time datetime=\"2026-11-30T19:09:36Z\" "
+		      "title=\"2026-11-30 19:09:36 UTC\">3 min ago</time>");
+	assert_render("{{ s | ago }}", d, "<time datetime=\"2026-11-30T16:12:36Z\" "
+		      "title=\"2026-11-30 16:12:36 UTC\">3 h ago</time>");
+	assert_render("{{soon|ago}}", d, "<time datetime=\"2026-11-30T19:17:36Z\" "
+		      "title=\"2026-11-30 19:17:36 UTC\">in 5 min</time>");
+	assert_render("{{fresh|ago}}", d, "<time datetime=\"2026-11-30T19:12:30Z\" "
+		      "title=\"2026-11-30 19:12:30 UTC\">just now</time>");
+	assert_render("{{o.t|ago}}", d, "<time datetime=\"2026-11-27T19:12:36Z\" "
+		      "title=\"2026-11-27 19:12:36 UTC\">3 days ago</time>");
+	/* not a time, unset or missing: nothing (never the raw text unescaped) */
+	assert_render("[{{bad|ago}}][{{zero|ago}}][{{missing|ago}}]", d, "[][][]");
+}
+
+static void test_filter_size(void **state)
+{
+	const char *d = "{\"b\":512,\"k\":1536,\"m\":12582912,\"g\":3435973837,"
+			"\"neg\":-1,\"s\":\"12\"}";
+
+	(void)state;
+	assert_render("{{b|size}} {{k|size}}", d, "<span title=\"512 bytes\">512 B</span> "
+		      "<span title=\"1536 bytes\">1.5 KiB</span>");
+	assert_render("{{m|size}}", d, "<span title=\"12582912 bytes\">12.0 MiB</span>");
+	assert_render("{{g|size}}", d, "<span title=\"3435973837 bytes\">3.2 GiB</span>");
+	assert_render("[{{neg|size}}][{{s|size}}][{{none|size}}]", d, "[][][]");
+}
+
+static void test_filter_errors(void **state)
+{
+	(void)state;
+	expect_error(NULL, "{{n|shout}}", "{\"n\":1}", "unknown filter 'shout'");
+	expect_error(NULL, "{{n|}}", "{\"n\":1}", "unknown filter ''");
+	expect_error(NULL, "{{|ago}}", "{}", "empty tag");
+}
+
 /* -- sections ---------------------------------------------------------------- */
 
 static void test_sections(void **state)
@@ -513,6 +558,9 @@ int main(void)
 		cmocka_unit_test(test_long_name_in_error),
 		/* last: under `make asan` its UBSan report ends the run */
 		cmocka_unit_test(test_big_number),
+		cmocka_unit_test(test_filter_ago),
+		cmocka_unit_test(test_filter_size),
+		cmocka_unit_test(test_filter_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,118 @@
+/*
+ * A refused form is drawn again: the page that holds the form, answered
+ * with the refusal's status (400 invalid, 409 conflict), the message
+ * beside the field it is about and what was typed kept (passwords and
+ * the CSRF token excepted).  The pages have no JavaScript, so this is the
+ * one way an operator sees what to fix without retyping the rest.
+ *
+ * The forms are listed below with the page that holds each; the page's
+ * data gets the form's key: {"v": {field: typed}, "err": {field: msg},
+ * "msg": msg}, which the template reads (users.html: f_add_user.err.name).
+ */
+#include "admin.h"
+#include "admin_ddi.h"
+#include "admin_rollout.h"
+
+#include <string.h>
+
+struct form_page {
+	const char *pattern;	/* the form's POST route */
+	const char *key;	/* its name in the page's data */
+	route_run_fn page;	/* draws the page that holds it */
+};
+
+static const struct form_page forms[] = {
+	{ "/admin/login", "f_login", admin_login_page_run },
+	{ "/admin/users", "f_add_user", admin_users_run },
+	{ "/admin/users/:id/password", "f_set_password", admin_users_run },
+	{ "/admin/tokens", "f_add_token", admin_users_run },
+	{ "/admin/devices/:id/labels", "f_labels", admin_device_run },
+	{ "/admin/devices/:id/mode", "f_mode", admin_device_run },
+	{ "/admin/devices/:id/feed", "f_feed", admin_device_run },
+	{ "/admin/rollouts/:id/limits", "f_limits", admin_rollout_page_run },
+	{ "/admin/devices/bulk", "f_bulk", admin_devices_bulk_again_run },
+};
+
+/* The form of r's route when r came from a page (not the API), or NULL. */
+static const struct form_page *form_of(const struct http_req *r)
+{
+	size_t i;
+
+	if (!r->route || (r->route->flags & ADMIN_API) || strcmp(r->method, "POST"))
+		return NULL;
+	for (i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
+		if (!strcmp(forms[i].pattern, r->route->pattern))
+			return &forms[i];
+	return NULL;
+}
+
+void admin_form_field(struct app *app, const char *field)
+{
+	((struct admin *)app->domain)->form_field = field;
+}
+
+int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct nb_err *e)
+{
+	struct admin *ad = app->domain;
+	const struct form_page *f = form_of(r);
+	struct nb_err pe = { NB_OK, "" };
+
+	if (!f || (e->kind != NB_INVALID && e->kind != NB_CONFLICT))
+		return 0;
+	ad->form_key = f->key;
+	ad->form_msg = arena_strdup(r->a, e->msg);
+	ad->form_status = nb_err_status(e->kind);
+	if (f->page(app, r, w, &pe) == 0)
+		return 1;
+	ad->form_key = NULL;	/* the page itself failed: the plain error page */
+	return 0;
+}
+
+/* The fields as typed, but never a password or the CSRF token. */
+static cJSON *typed_values(const struct http_req *r)
+{
+	cJSON *v = cJSON_CreateObject();
+	int i;
+
+	for (i = 0; i < r->form.n; i++) {
+		const char *k = r->form.v[i].key;
+		if (strstr(k, "password") || !strcmp(k, "csrf"))
+			continue;
+		cJSON_DeleteItemFromObjectCaseSensitive(v, k);
+		cJSON_AddStringToObject(v, k, r->form.v[i].val);
+	}
+	return v;
+}
+
+int admin_form_data(struct app *app, struct http_req *r, cJSON *d)
+{
+	const struct admin *ad = app->domain;
+	cJSON *o, *err;
+
+	if (!ad->form_key)
+		return 0;
+	o = cJSON_AddObjectToObject(d, ad->form_key);
+	cJSON_AddItemToObject(o, "v", typed_values(r));
+	err = cJSON_AddObjectToObject(o, "err");
+	cJSON_AddStringToObject(o, "msg", ad->form_msg);
+	if (ad->form_field)
+		cJSON_AddStringToObject(err, ad->form_field, ad->form_msg);
+	return ad->form_status;
+}
+
+int admin_form_precheck(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct nb_err e = { NB_OK, "" };
+
+	if (!form_of(r) || req_check(app, r, REQ_FORM, &e) == 0)
+		return 0;
+	/* a refused token is not the operator's typing: the plain refusal */
+	if (r->in_refused && strcmp(r->in_refused, "csrf")) {
+		admin_form_field(app, r->in_refused);
+		if (admin_form_again(app, r, w, &e))
+			return 1;
+	}
+	admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
+	return 1;
+}
