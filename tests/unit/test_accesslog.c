@@ -54,7 +54,7 @@ static void test_lighttpd_line(void **state)
 static void test_user_field(void **state)
 {
 	struct reqlog_entry e;
-	const char *why;
+	struct nb_err why;
 	int hot;
 
 	(void)state;
