@@ -5,6 +5,7 @@
  * devpi's JSON answers.
  */
 #include "pypi.h"
+#include "pypi_ops.h"
 #include "../lib/auth.h"
 
 #include <openssl/evp.h>
@@ -142,12 +143,20 @@ struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct nb
 
 struct pypi_index *pypi_req_writable(struct app *app, struct http_req *r, struct nb_err *e)
 {
+	const char *user;
+
+	return pypi_req_writable_as(app, r, &user, e);
+}
+
+struct pypi_index *pypi_req_writable_as(struct app *app, struct http_req *r, const char **userp,
+					struct nb_err *e)
+{
 	struct pypi_index *ix = pypi_req_index(app, r, e);
 	const char *user;
 
-	if (!ix || pypi_auth_user(app, r, &user, e) < 0)
+	if (!ix || pypi_auth_user(app, r, userp, e) < 0)
 		return NULL;
-	if (!user) {
+	if (!(user = *userp)) {
 		nb_fail(e, NB_UNAUTHORIZED, "log in first");
 		return NULL;
 	}
@@ -244,6 +253,7 @@ cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
 	char *p;
 	size_t n;
 	int st = http_read_body(r, max, &p, &n);
+	const char *dup;
 	cJSON *o;
 
 	if (st) {
@@ -254,6 +264,16 @@ cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);
 		nb_fail(e, NB_INVALID, "the body must be a JSON object");
+		return NULL;
+	}
+	if (pypi_json_has_nul(p, n)) {
+		nb_fail(e, NB_INVALID, "the body holds a NUL character (\\u0000) in a string");
+		cJSON_Delete(o);
+		return NULL;
+	}
+	if ((dup = pypi_json_dup_key(o))) {
+		nb_fail(e, NB_INVALID, "the key \"%.64s\" is given twice", dup);
+		cJSON_Delete(o);
 		return NULL;
 	}
 	return o;

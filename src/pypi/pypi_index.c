@@ -48,30 +48,51 @@ cJSON *pypi_index_json(struct arena *a, const struct pypi_index *ix)
 	return o;
 }
 
-/* A list from a JSON array of strings or a comma-separated string; NULL when bad. */
-static const char *list_from(struct arena *a, const cJSON *v, int (*ok)(const char *))
+/* The keys of devpi's index config that nestbox keeps; any other is refused
+ * (a typo such as "volatil" would otherwise leave the default in force). */
+static const char *const config_keys[] = {
+	"type", "bases", "volatile", "acl_upload", "mirror_whitelist", "mirror_url",
+	"mirror_cache_expiry", "title", NULL
+};
+
+/* Adds item to the comma-separated list b; 0, or -1 (naming it in *dup)
+ * when the list holds it already. */
+static int list_add(struct buf *b, const char *item, const char **dup)
+{
+	if (pypi_list_has(buf_cstr(b), item)) {
+		*dup = item;
+		return -1;
+	}
+	buf_printf(b, "%s%s", b->len ? "," : "", item);
+	return 0;
+}
+
+/* A list from a JSON array of strings or a comma-separated string; NULL when
+ * bad, and *dup set too when an item is named twice. */
+static const char *list_from(struct arena *a, const cJSON *v, int (*ok)(const char *),
+			     const char **dup)
 {
 	struct buf b;
 	const cJSON *it;
 
 	buf_init(&b, a);
+	*dup = NULL;
 	if (cJSON_IsString(v)) {
 		char *s = arena_strdup(a, v->valuestring), *tok, *save = NULL;
 		for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 			while (*tok == ' ')
 				tok++;
-			if (!ok(tok))
+			if (!ok(tok) || list_add(&b, tok, dup) < 0)
 				return NULL;
-			buf_printf(&b, "%s%s", b.len ? "," : "", tok);
 		}
 		return buf_cstr(&b);
 	}
 	if (!cJSON_IsArray(v))
 		return NULL;
 	cJSON_ArrayForEach(it, v) {
-		if (!cJSON_IsString(it) || !ok(it->valuestring))
+		if (!cJSON_IsString(it) || !ok(it->valuestring) ||
+		    list_add(&b, it->valuestring, dup) < 0)
 			return NULL;
-		buf_printf(&b, "%s%s", b.len ? "," : "", it->valuestring);
 	}
 	return buf_cstr(&b);
 }
@@ -109,12 +130,13 @@ static int list_key(struct arena *a, const cJSON *o, const char *key,
 		    int (*ok)(const char *), const char **out, const char *why, struct nb_err *e)
 {
 	const cJSON *v = cJSON_GetObjectItem(o, key);
-	const char *p;
+	const char *p, *dup;
 
 	if (!v)
 		return 0;
-	if (!(p = list_from(a, v, ok)))
-		return nb_fail(e, NB_INVALID, "%s", why);
+	if (!(p = list_from(a, v, ok, &dup)))
+		return dup ? nb_fail(e, NB_INVALID, "%s names %s twice", key, dup) :
+			     nb_fail(e, NB_INVALID, "%s", why);
 	*out = p;
 	return 0;
 }
@@ -141,6 +163,15 @@ static int type_key(struct arena *a, struct pypi_index *ix, const cJSON *o, stru
 	return 0;
 }
 
+/* 1 when s holds a control character (C0 or DEL): a title is one line of text. */
+static int has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, struct nb_err *e)
 {
 	const cJSON *v;
@@ -156,8 +187,10 @@ static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, s
 		ix->mirror_cache_expiry = (long long)v->valuedouble;
 	}
 	if ((v = cJSON_GetObjectItem(o, "title"))) {
-		if (!cJSON_IsString(v) || strlen(v->valuestring) > 256)
-			return nb_fail(e, NB_INVALID, "title is a short string");
+		if (!cJSON_IsString(v) || strlen(v->valuestring) > 256 ||
+		    has_control(v->valuestring))
+			return nb_fail(e, NB_INVALID,
+				       "title is a short string without control characters");
 		ix->title = arena_strdup(a, v->valuestring);
 	}
 	if (!strcmp(ix->type, "mirror") && !*ix->mirror_url)
@@ -169,6 +202,17 @@ static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, s
 static int apply_config(struct arena *a, struct pypi_index *ix, const cJSON *o,
 			struct nb_err *e)
 {
+	const cJSON *k;
+	int i;
+
+	cJSON_ArrayForEach(k, o) {
+		for (i = 0; config_keys[i] && strcmp(config_keys[i], k->string); i++)
+			;
+		if (!config_keys[i])
+			return nb_fail(e, NB_INVALID, "unknown index config key \"%.64s\" (known: "
+				       "type, bases, volatile, acl_upload, mirror_whitelist, "
+				       "mirror_url, mirror_cache_expiry, title)", k->string);
+	}
 	if (type_key(a, ix, o, e) < 0 ||
 	    list_key(a, o, "bases", base_ok, &ix->bases, "bases are user/index names", e) < 0 ||
 	    list_key(a, o, "acl_upload", acl_ok, &ix->acl_upload,
@@ -197,12 +241,64 @@ static int check_bases(struct app *app, struct arena *a, const struct pypi_index
 	return 0;
 }
 
+/* Appends the bases of "user/name" (none when it does not exist) to the
+ * queue q of n names; the new count. */
+static int queue_bases(struct app *app, struct arena *a, const char *un, const char **q, int n,
+		       int max)
+{
+	char *u = arena_strdup(a, un), *slash = strchr(u, '/'), *tok, *save = NULL;
+	struct pypi_index b;
+
+	*slash = '\0';
+	if (pypi_index_get(app, a, u, slash + 1, &b, NULL) < 0)
+		return n;
+	for (tok = strtok_r(arena_strdup(a, b.bases), ",", &save); tok && n < max;
+	     tok = strtok_r(NULL, ",", &save))
+		q[n++] = tok;
+	return n;
+}
+
+#define CYCLE_WALK_MAX 1024	/* base names visited, repeats included */
+
+/*
+ * Walks the bases breadth-first from ix's new ones through those stored:
+ * reaching ix again is a cycle, refused with NB_CONFLICT (409) because the
+ * config is well-formed by itself and conflicts with the other indexes'
+ * stored bases.  A walk that does not end within CYCLE_WALK_MAX names is
+ * refused too (the store should not hold a cycle, but may hold a deep chain).
+ */
+static int check_cycle(struct app *app, struct arena *a, const struct pypi_index *ix,
+		       struct nb_err *e)
+{
+	const char **q = arena_alloc(a, sizeof(*q) * CYCLE_WALK_MAX);
+	const char *self = arena_cat(a, ix->user, "/", ix->name, NULL);
+	int n = 0, i;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(arena_strdup(a, ix->bases), ",", &save); tok && n < CYCLE_WALK_MAX;
+	     tok = strtok_r(NULL, ",", &save))
+		q[n++] = tok;
+	for (i = 0; i < n; i++) {
+		int j, again = 0;
+		if (!strcmp(q[i], self))
+			return nb_fail(e, NB_CONFLICT, "the bases would make a cycle: %s "
+				       "inherits from itself through %s", self, q[0]);
+		for (j = 0; j < i && !again; j++)
+			again = !strcmp(q[j], q[i]);
+		if (!again)
+			n = queue_bases(app, a, q[i], q, n, CYCLE_WALK_MAX);
+	}
+	if (n == CYCLE_WALK_MAX)
+		return nb_fail(e, NB_INVALID, "the bases inherit from too many indexes");
+	return 0;
+}
+
 int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
 		      const cJSON *o, struct nb_err *e)
 {
-	if (apply_config(a, ix, o, e) < 0)
+	if (apply_config(a, ix, o, e) < 0 || check_bases(app, a, ix, e) < 0)
 		return -1;
-	return check_bases(app, a, ix, e);
+	return check_cycle(app, a, ix, e);
 }
 
 void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *name)
@@ -278,6 +374,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
 	    pypi_index_put(app, &ix, 1, e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi index create", "%s/%s", ix.user, ix.name);
 	pypi_json_send(w, 201, "indexconfig", pypi_index_json(r->a, &ix));
 	return 0;
 }
@@ -298,6 +395,7 @@ static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
 	    config_body(app, r, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi index modify", "%s/%s", ix->user, ix->name);
 	pypi_json_send(w, 200, "indexconfig", pypi_index_json(r->a, ix));
 	return 0;
 }
@@ -318,6 +416,7 @@ static int index_del(struct app *app, struct http_req *r, struct http_resp *w,
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
 	    pypi_index_del(app, ix->user, ix->name, e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi index delete", "%s/%s", ix->user, ix->name);
 	pypi_json_message(w, 201, "index deleted");
 	return 0;
 }

@@ -113,26 +113,57 @@ int pypi_meta_parse(struct arena *a, const char *text, size_t len,
 	return 0;
 }
 
-/* 1 when an archive entry is the core metadata file this kind keeps. */
-static int is_meta_entry(const char *p, enum pypi_kind kind)
+/* The top directory of an archive path ("./" dropped): its length, or 0
+ * when p is not exactly one level below it. */
+static size_t top_dir(const char **pp)
 {
-	const char *slash;
-	size_t top;
+	const char *p = *pp, *slash;
 
 	while (p[0] == '.' && p[1] == '/')
 		p += 2;
+	*pp = p;
 	slash = strchr(p, '/');
-	if (!slash || strchr(slash + 1, '/'))
+	if (!slash || slash == p || strchr(slash + 1, '/'))
 		return 0;
-	top = (size_t)(slash - p);
-	if (kind == PYPI_WHEEL)
-		return top > 10 && !memcmp(slash - 10, ".dist-info", 10) &&
-		       !strcmp(slash + 1, "METADATA");
-	return top > 0 && !strcmp(slash + 1, "PKG-INFO");
+	return (size_t)(slash - p);
 }
 
-/* Reads the current entry whole (at most PYPI_META_MAX bytes). */
-static int entry_bytes(struct arena *a, struct archive *ar, char **text, size_t *len)
+/* What reading a whole distribution found. */
+struct dist_scan {
+	enum pypi_kind kind;
+	const struct pypi_fname *fn;	/* NULL: the name is not checked */
+	int have_meta, have_wheel, have_record;
+	int other_info;			/* a .dist-info not of fn's name and version */
+	char *text;
+	size_t len;
+};
+
+/*
+ * 1 when dir (n bytes) is the wheel's {name}-{version}.dist-info that fn
+ * names (PEP 427: the name escaped, compared normalized), or any
+ * .dist-info when fn is NULL.
+ */
+static int own_dist_info(struct arena *a, const char *dir, size_t n, const struct pypi_fname *fn)
+{
+	const char *dash;
+	char *name;
+
+	if (n <= 10 || memcmp(dir + n - 10, ".dist-info", 10))
+		return 0;
+	if (!fn)
+		return 1;
+	n -= 10;
+	dash = memrchr(dir, '-', n);
+	if (!dash)
+		return 0;
+	name = arena_strndup(a, dir, (size_t)(dash - dir));
+	return strlen(fn->version) == (size_t)(dir + n - dash - 1) &&
+	       !memcmp(dash + 1, fn->version, strlen(fn->version)) &&
+	       !strcmp(pypi_normalize(a, name), pypi_normalize(a, fn->name));
+}
+
+/* Reads the current entry whole (at most max bytes, the rest an error). */
+static int entry_bytes(struct arena *a, struct archive *ar, size_t max, char **text, size_t *len)
 {
 	struct buf b;
 	char chunk[16384];
@@ -140,7 +171,7 @@ static int entry_bytes(struct arena *a, struct archive *ar, char **text, size_t 
 
 	buf_init(&b, a);
 	while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
-		if (b.len + (size_t)n > PYPI_META_MAX)
+		if (b.len + (size_t)n > max)
 			return -1;
 		buf_add(&b, chunk, (size_t)n);
 	}
@@ -151,25 +182,80 @@ static int entry_bytes(struct arena *a, struct archive *ar, char **text, size_t 
 	return 0;
 }
 
-static int scan(struct arena *a, struct archive *ar, enum pypi_kind kind,
-		char **text, size_t *len, struct nb_err *e)
+/* Reads the current entry to its end, so that libarchive checks its CRC. */
+static int entry_skim(struct archive *ar)
 {
+	char chunk[16384];
+	la_ssize_t n;
+
+	while ((n = archive_read_data(ar, chunk, sizeof(chunk))) > 0)
+		;
+	return n < 0 ? -1 : 0;
+}
+
+/* One entry: the core metadata kept, the rest read through. */
+static int scan_entry(struct arena *a, struct archive *ar, struct archive_entry *ent,
+		      struct dist_scan *s)
+{
+	const char *p = archive_entry_pathname(ent);
+	size_t top;
+
+	if (!p || archive_entry_filetype(ent) != AE_IFREG)
+		return entry_skim(ar);
+	top = top_dir(&p);
+	if (top && s->kind == PYPI_WHEEL && !own_dist_info(a, p, top, s->fn))
+		s->other_info |= own_dist_info(a, p, top, NULL);
+	else if (top && s->kind == PYPI_WHEEL) {
+		s->have_wheel |= !strcmp(p + top + 1, "WHEEL");
+		s->have_record |= !strcmp(p + top + 1, "RECORD");
+		if (!s->have_meta && !strcmp(p + top + 1, "METADATA")) {
+			s->have_meta = 1;
+			return entry_bytes(a, ar, PYPI_META_MAX, &s->text, &s->len);
+		}
+	} else if (top && s->kind == PYPI_SDIST && !s->have_meta &&
+		   !strcmp(p + top + 1, "PKG-INFO")) {
+		s->have_meta = 1;
+		return entry_bytes(a, ar, PYPI_META_MAX, &s->text, &s->len);
+	}
+	return entry_skim(ar);
+}
+
+/* What a complete archive still lacks, or NULL. */
+static const char *missing(const struct dist_scan *s)
+{
+	if (s->kind == PYPI_SDIST)
+		return s->have_meta ? NULL : "not a valid sdist: no PKG-INFO at its top";
+	if (!s->have_meta && s->other_info)
+		return "not a valid wheel: the file name does not carry the name and version "
+		       "of its .dist-info";
+	if (!s->have_meta)
+		return "not a valid wheel: no .dist-info/METADATA";
+	if (!s->have_wheel || !s->have_record)
+		return "not a valid wheel: its .dist-info lacks WHEEL or RECORD";
+	return NULL;
+}
+
+/*
+ * Reads every entry of the archive to its end: a truncated file, a
+ * missing central directory or a bad CRC fails here rather than in pip.
+ */
+static int scan(struct arena *a, struct archive *ar, struct dist_scan *s, struct nb_err *e)
+{
+	const char *what = s->kind == PYPI_WHEEL ? "wheel" : "sdist", *why;
 	struct archive_entry *ent;
 	int h;
 
-	while ((h = archive_read_next_header(ar, &ent)) == ARCHIVE_OK || h == ARCHIVE_WARN) {
-		const char *p = archive_entry_pathname(ent);
-		if (!p || archive_entry_filetype(ent) != AE_IFREG || !is_meta_entry(p, kind))
-			continue;
-		if (entry_bytes(a, ar, text, len) < 0)
-			return nb_fail(e, NB_INVALID,
-				       "the metadata file is unreadable or larger than 1 MiB");
-		return 0;
+	while ((h = archive_read_next_header(ar, &ent)) == ARCHIVE_OK) {
+		if (scan_entry(a, ar, ent, s) < 0)
+			return nb_fail(e, NB_INVALID, "not a valid %s: an entry is damaged, "
+				       "truncated or its metadata larger than 1 MiB", what);
 	}
-	return nb_fail(e, NB_INVALID, "%s", h == ARCHIVE_EOF ?
-		       (kind == PYPI_WHEEL ? "not a valid wheel: no .dist-info/METADATA" :
-			"not a valid sdist: no PKG-INFO at its top") :
-		       "not a readable wheel or sdist archive");
+	if (h != ARCHIVE_EOF)
+		return nb_fail(e, NB_INVALID, "not a valid %s: the archive is truncated or "
+			       "unreadable", what);
+	if ((why = missing(s)))
+		return nb_fail(e, NB_INVALID, "%s", why);
+	return 0;
 }
 
 /* Wheels are zip files; sdists gzip/bzip2 tar or zip; nothing else is tried. */
@@ -179,7 +265,9 @@ static struct archive *open_reader(enum pypi_kind kind)
 
 	if (!ar)
 		return NULL;
-	archive_read_support_format_zip(ar);
+	/* a wheel is read by its central directory (its end must be there);
+	 * an sdist zip the same */
+	archive_read_support_format_zip_seekable(ar);
 	if (kind == PYPI_SDIST) {
 		archive_read_support_format_tar(ar);
 		archive_read_support_filter_gzip(ar);
@@ -188,35 +276,57 @@ static struct archive *open_reader(enum pypi_kind kind)
 	return ar;
 }
 
+/* Scans an opened reader into text/len; frees ar. */
+static int read_dist(struct arena *a, struct archive *ar, enum pypi_kind kind,
+		     const struct pypi_fname *fn, char **text, size_t *len, struct nb_err *e)
+{
+	struct dist_scan s = { .kind = kind, .fn = fn };
+	int rc = scan(a, ar, &s, e);
+
+	archive_read_free(ar);
+	if (rc == 0) {
+		*text = s.text;
+		*len = s.len;
+	}
+	return rc;
+}
+
+static int open_fail(struct archive *ar, enum pypi_kind kind, struct nb_err *e)
+{
+	if (ar)
+		archive_read_free(ar);
+	return nb_fail(e, NB_INVALID, "not a valid %s: not a readable archive",
+		       kind == PYPI_WHEEL ? "wheel" : "sdist");
+}
+
+int pypi_dist_read(struct arena *a, int fd, const struct pypi_fname *fn,
+		   char **text, size_t *len, struct nb_err *e)
+{
+	struct archive *ar = open_reader(fn->kind);
+
+	if (!ar || lseek(fd, 0, SEEK_SET) < 0 ||
+	    archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK)
+		return open_fail(ar, fn->kind, e);
+	return read_dist(a, ar, fn->kind, fn, text, len, e);
+}
+
 int pypi_meta_read(struct arena *a, int fd, enum pypi_kind kind,
 		   char **text, size_t *len, struct nb_err *e)
 {
 	struct archive *ar = open_reader(kind);
-	int rc;
 
 	if (!ar || lseek(fd, 0, SEEK_SET) < 0 ||
-	    archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK) {
-		if (ar)
-			archive_read_free(ar);
-		return nb_fail(e, NB_INVALID, "not a readable wheel or sdist archive");
-	}
-	rc = scan(a, ar, kind, text, len, e);
-	archive_read_free(ar);
-	return rc;
+	    archive_read_open_fd(ar, fd, 65536) != ARCHIVE_OK)
+		return open_fail(ar, kind, e);
+	return read_dist(a, ar, kind, NULL, text, len, e);
 }
 
 int pypi_meta_read_mem(struct arena *a, const void *p, size_t n, enum pypi_kind kind,
 		       char **text, size_t *len, struct nb_err *e)
 {
 	struct archive *ar = open_reader(kind);
-	int rc;
 
-	if (!ar || archive_read_open_memory(ar, p, n) != ARCHIVE_OK) {
-		if (ar)
-			archive_read_free(ar);
-		return nb_fail(e, NB_INVALID, "not a readable wheel or sdist archive");
-	}
-	rc = scan(a, ar, kind, text, len, e);
-	archive_read_free(ar);
-	return rc;
+	if (!ar || archive_read_open_memory(ar, p, n) != ARCHIVE_OK)
+		return open_fail(ar, kind, e);
+	return read_dist(a, ar, kind, NULL, text, len, e);
 }

@@ -27,6 +27,49 @@ int pypi_upload_stage(const struct pypi_index *ix, struct nb_err *e);
 int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix,
 		   const char *filename, int fd, struct nb_err *e);
 
+/* -- pypi_audit.c -- */
+
+/*
+ * Records in the audit feed (admin_audit.h, via "api") that the devpi
+ * user (NULL: anonymous) did action ("pypi upload") on target
+ * ("alice/dev file.whl", printf-style, cut to ADMIN_AUDIT_TEXT_MAX).
+ * Nothing is returned: a failed write goes to stderr (the error log).
+ */
+void pypi_audit(struct app *app, const char *user, const char *action,
+		const char *target_fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* -- pypi_http.c -- */
+
+/* pypi_req_writable (pypi.h), with the user it let in in *user. */
+struct pypi_index *pypi_req_writable_as(struct app *app, struct http_req *r, const char **user,
+					struct nb_err *e);
+
+/* -- pypi_json.c -- */
+
+/*
+ * The first key that an object in the tree o (objects and arrays, at any
+ * depth) holds twice, or NULL: cJSON keeps both and answers the first,
+ * which would let a body say two things at once.
+ */
+const char *pypi_json_dup_key(const struct cJSON *o);
+/* 1 when the JSON text p (n bytes) escapes a NUL character (\u0000),
+ * which cJSON would cut a string at; else 0. */
+int pypi_json_has_nul(const char *p, size_t n);
+
+/* -- pypi_meta.c -- */
+
+/*
+ * Reads the whole distribution open on fd (a wheel by its zip central
+ * directory, an sdist .tar.gz/.tar.bz2/.zip to its end), so that a
+ * truncated archive or a damaged entry (zip CRC) is refused, and returns
+ * its core metadata (METADATA or PKG-INFO, at most PYPI_META_MAX bytes)
+ * in text/len (in a).  A wheel must hold METADATA, WHEEL and RECORD in
+ * the {name}-{version}.dist-info that fn's name and version name (PEP
+ * 427).  0, or -1 with NB_INVALID "not a valid wheel|sdist: ...".
+ */
+int pypi_dist_read(struct arena *a, int fd, const struct pypi_fname *fn,
+		   char **text, size_t *len, struct nb_err *e);
+
 /* -- pypi_index.c -- */
 
 /* A new stage index of user as devpi makes it: volatile, acl_upload the owner. */

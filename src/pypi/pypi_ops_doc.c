@@ -60,6 +60,18 @@ cJSON *pypi_doc_parse(const char *text, size_t len, struct nb_err *e)
 {
 	cJSON *root = cJSON_ParseWithLength(text, len);
 	const cJSON *fmt = cJSON_GetObjectItem(root, "format");
+	const char *dup;
+
+	if (root && pypi_json_has_nul(text, len)) {
+		cJSON_Delete(root);
+		nb_fail(e, NB_INVALID, "the document holds a NUL character (\\u0000) in a string");
+		return NULL;
+	}
+	if ((dup = pypi_json_dup_key(root))) {
+		nb_fail(e, NB_INVALID, "the document gives the key \"%.64s\" twice", dup);
+		cJSON_Delete(root);
+		return NULL;
+	}
 
 	if (!cJSON_IsObject(root) || !cJSON_IsString(fmt) ||
 	    strcmp(fmt->valuestring, PYPI_DOC_FORMAT) ||
@@ -84,9 +96,14 @@ int pypi_doc_user(const cJSON *o, struct pypi_user *u, struct nb_err *e)
 	u->pw_hash = str_of(o, "pw_hash", &bad);
 	if (bad)
 		return nb_fail(e, NB_INVALID, "a user entry has no string \"%s\"", bad);
-	if (!pypi_ident_ok(u->name) || strlen(u->name) >= PYPI_NAME_MAX || !*u->pw_hash ||
+	if (!pypi_ident_ok(u->name) || strlen(u->name) >= PYPI_NAME_MAX ||
 	    strlen(u->pw_hash) > 1024 || strlen(u->email) > 256)
 		return nb_fail(e, NB_INVALID, "the user entry %.64s is not valid", u->name);
+	/* what the store holds: an encoded argon2id hash, or "!" (no password
+	 * yet); a plain password here would never match and must not be kept */
+	if (strcmp(u->pw_hash, "!") && strncmp(u->pw_hash, "$argon2id$", 10))
+		return nb_fail(e, NB_INVALID, "the user entry %.64s: pw_hash is not an argon2id "
+			       "hash ($argon2id$...) nor \"!\"", u->name);
 	return 0;
 }
 
@@ -117,6 +134,24 @@ static const char *lines_of(struct arena *a, const cJSON *deps)
 		buf_printf(&b, "%s%s", b.len ? "\n" : "", d->valuestring);
 	}
 	return buf_cstr(&b);
+}
+
+/*
+ * The file name carries the entry's project and version, and the project
+ * is its name in normal form, as an upload makes them; NULL or why not.
+ */
+static const char *file_names(struct arena *a, const struct pypi_file *f)
+{
+	struct pypi_fname fn;
+	struct nb_err e;
+
+	if (strcmp(pypi_normalize(a, f->name), f->project))
+		return "its project is not its name in normal form";
+	if (pypi_fname_parse(f->filename, f->name, &fn, &e) < 0)
+		return "its filename is not a distribution's file name";
+	if (strcmp(pypi_normalize(a, fn.name), f->project) || strcmp(fn.version, f->version))
+		return "its filename does not carry its project and version";
+	return NULL;
 }
 
 /* The checks of a file entry whose strings are all there. */
@@ -153,6 +188,8 @@ int pypi_doc_file(struct arena *a, const cJSON *o, struct pypi_file *f, char *us
 	if (!file_ok(f) || pypi_doc_split(ix, user, index) < 0 ||
 	    !(cJSON_IsNull(y) || cJSON_IsString(y)))
 		return nb_fail(e, NB_INVALID, "the file entry %.200s is not valid", f->filename);
+	if ((bad = file_names(a, f)))
+		return nb_fail(e, NB_INVALID, "the file entry %.200s: %s", f->filename, bad);
 	f->yanked = cJSON_IsString(y) ? y->valuestring : NULL;
 	return 0;
 }

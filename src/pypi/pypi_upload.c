@@ -190,7 +190,7 @@ static int check_file(struct app *app, struct arena *a, struct up *u, int tmp,
 	size_t len;
 
 	if (pypi_fname_parse(u->filename, u->val[F_NAME][0] ? u->val[F_NAME] : NULL, &fn, e) < 0 ||
-	    pypi_meta_read(a, tmp, fn.kind, &text, &len, e) < 0 ||
+	    pypi_dist_read(a, tmp, &fn, &text, &len, e) < 0 ||
 	    pypi_meta_parse(a, text, len, &meta, e) < 0 ||
 	    check_names(a, u, &fn, &meta, f, e) < 0)
 		return -1;
@@ -241,16 +241,18 @@ int pypi_upload_stage(const struct pypi_index *ix, struct nb_err *e)
 	return 0;
 }
 
-/* Who may upload: 0, or -1 with NB_UNAUTHORIZED / NB_FORBIDDEN. */
+/* Who may upload (into *user, NULL when anonymous): 0, or -1 with
+ * NB_UNAUTHORIZED / NB_FORBIDDEN. */
 static int upload_auth(struct app *app, struct http_req *r, const struct pypi_index *ix,
-		       struct nb_err *e)
+		       const char **userp, struct nb_err *e)
 {
 	const char *user;
 
-	if (pypi_auth_user(app, r, &user, e) < 0)
+	if (pypi_auth_user(app, r, userp, e) < 0)
 		return -1;
 	if (pypi_upload_stage(ix, e) < 0)
 		return -1;
+	user = *userp;
 	if (pypi_may_upload(ix, user))
 		return 0;
 	if (!user)
@@ -330,9 +332,10 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 	struct pypi_index *ix;
 	struct up *u;
 	struct blob_writer *bw;
+	const char *me;
 	int rc;
 
-	if (!(ix = pypi_req_index(app, r, e)) || upload_auth(app, r, ix, e) < 0)
+	if (!(ix = pypi_req_index(app, r, e)) || upload_auth(app, r, ix, &me, e) < 0)
 		return -1;
 	u = arena_zalloc(r->a, sizeof(*u));
 	bw = arena_zalloc(r->a, sizeof(*bw));
@@ -358,6 +361,8 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 		blob_writer_abort(bw);
 	if (rc < 0)
 		return -1;
+	if (rc == 0)
+		pypi_audit(app, me, "pypi upload", "%s/%s %s", ix->user, ix->name, u->filename);
 	http_bytes(w, 200, "text/plain; charset=utf-8", "", 0);
 	return 0;
 }

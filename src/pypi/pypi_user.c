@@ -5,6 +5,7 @@
  * removes it with its indexes; root itself stays).
  */
 #include "pypi.h"
+#include "pypi_ops.h"
 #include "../lib/auth.h"
 
 #include <string.h>
@@ -74,6 +75,7 @@ static int user_put(struct app *app, struct http_req *r, struct http_resp *w, st
 		return nb_fail(e, NB_INVALID, "a new user needs a password");
 	if (pypi_user_add(app, name, pw, email ? email : "", e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi user add", "%s", name);
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "username", name);
 	pypi_json_send(w, 201, "userconfig", o);
@@ -98,6 +100,7 @@ static int user_patch(struct app *app, struct http_req *r, struct http_resp *w,
 	    user_fields(r, hash, &pw, &email, e) < 0 ||
 	    pypi_user_set(app, name, pw, email, e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi user modify", "%s", name);
 	pypi_json_message(w, 200, "user updated");
 	return 0;
 }
@@ -119,6 +122,7 @@ static int user_del(struct app *app, struct http_req *r, struct http_resp *w, st
 		return nb_fail(e, NB_FORBIDDEN, "root cannot be deleted");
 	if (pypi_user_del(app, name, e) < 0)
 		return -1;
+	pypi_audit(app, me, "pypi user delete", "%s", name);
 	pypi_json_message(w, 200, "user deleted");
 	return 0;
 }

@@ -5,6 +5,7 @@
  * upload to its index.
  */
 #include "pypi.h"
+#include "pypi_ops.h"
 
 #include <string.h>
 
@@ -35,13 +36,16 @@ int pypi_req_force(const struct http_req *r)
 int pypi_release_del_req(struct app *app, struct http_req *r, struct http_resp *w,
 			 const char *version, struct nb_err *e)
 {
-	struct pypi_index *ix = pypi_req_writable(app, r, e);
+	const char *me, *project = req_str(r, "project");
+	struct pypi_index *ix = pypi_req_writable_as(app, r, &me, e);
 	cJSON *o;
 	int n;
 
-	if (!ix || (n = pypi_release_del(app, r->a, ix, req_str(r, "project"), version,
+	if (!ix || (n = pypi_release_del(app, r->a, ix, project, version,
 					 pypi_req_force(r), e)) < 0)
 		return pypi_challenge(w, -1, e);
+	pypi_audit(app, me, "pypi delete", "%s/%s %s%s%s", ix->user, ix->name, project,
+		   version ? " " : "", version ? version : "");
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "deleted", n);
 	pypi_json_answer(w, 200, o);
@@ -75,8 +79,8 @@ static int yank_body(struct http_req *r, const char **reason, struct nb_err *e)
 static int version_patch(struct app *app, struct http_req *r, struct http_resp *w,
 			 struct nb_err *e)
 {
-	struct pypi_index *ix = pypi_req_writable(app, r, e);
-	const char *reason = NULL;
+	const char *me, *reason = NULL;
+	struct pypi_index *ix = pypi_req_writable_as(app, r, &me, e);
 	cJSON *o;
 	int n;
 
@@ -86,6 +90,8 @@ static int version_patch(struct app *app, struct http_req *r, struct http_resp *
 		return -1;
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such version");
+	pypi_audit(app, me, reason ? "pypi yank" : "pypi unyank", "%s/%s %s %s", ix->user,
+		   ix->name, req_str(r, "project"), req_str(r, "version"));
 	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "files", n);
 	cJSON_AddBoolToObject(o, "yanked", reason != NULL);

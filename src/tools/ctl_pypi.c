@@ -199,9 +199,6 @@ static const struct ctl_col index_cols[] = {
 	{ "projects", "PROJECTS", CTL_INT, 0, NULL, NULL },
 	{ "files", "FILES", CTL_INT, 0, NULL, NULL },
 	{ "size", "SIZE", CTL_BYTES, 0, NULL, NULL },
-	{ "acl_upload", "ACL_UPLOAD", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
-	{ "mirror_whitelist", "MIRROR_WHITELIST", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
-	{ "mirror_url", "MIRROR_URL", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
 };
 
 static void index_row(struct app *app, struct ctl_list *l, const struct pypi_index *ix)
@@ -217,9 +214,38 @@ static void index_row(struct app *app, struct ctl_list *l, const struct pypi_ind
 	ctl_put_int(l, s.projects);
 	ctl_put_int(l, s.files);
 	ctl_put_int(l, s.bytes);
-	ctl_put_text(l, ix->acl_upload);
-	ctl_put_text(l, ix->mirror_whitelist);
-	ctl_put_text(l, ix->mirror_url);
+}
+
+/*
+ * --json: each index as the export writes it (pypi_doc_index_json: volatile
+ * a boolean, the lists arrays) with "index" and its sizes, so that scripts
+ * read one shape from both.
+ */
+static int index_list_json(struct app *app, struct arena *a, const struct pypi_index *v, int n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *s;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct pypi_index_stats st = { 0, 0, 0 };
+		struct nb_err e;
+		cJSON *o = pypi_doc_index_json(a, &v[i]);
+		pypi_ops_index_stats(app, v[i].id, &st, &e);
+		cJSON_AddStringToObject(o, "index", arena_cat(a, v[i].user, "/", v[i].name, NULL));
+		cJSON_AddNumberToObject(o, "projects", (double)st.projects);
+		cJSON_AddNumberToObject(o, "files", (double)st.files);
+		cJSON_AddNumberToObject(o, "size", (double)st.bytes);
+		cJSON_AddItemToArray(arr, o);
+	}
+	s = cJSON_PrintUnformatted(arr);
+	cJSON_Delete(arr);
+	if (!s || printf("%s\n", s) < 0 || fflush(stdout) != 0) {
+		cJSON_free(s);
+		return -1;
+	}
+	cJSON_free(s);
+	return 0;
 }
 
 static int index_list(struct app *app, int argc, char **argv)
@@ -238,7 +264,12 @@ static int index_list(struct app *app, int argc, char **argv)
 		arena_free(&a);
 		return ctl_fail(NULL, &e);
 	}
-	ctl_list_init(&l, index_cols, 10, ctl_format_pick(json), time(NULL), &a);
+	if (json) {
+		rc = index_list_json(app, &a, v, n);
+		arena_free(&a);
+		return rc < 0;
+	}
+	ctl_list_init(&l, index_cols, 7, ctl_format_pick(json), time(NULL), &a);
 	for (i = 0; i < n; i++)
 		index_row(app, &l, &v[i]);
 	rc = ctl_list_print(&l, stdout);
@@ -268,6 +299,12 @@ static cJSON *kv_config(int argc, char **argv)
 			return NULL;
 		}
 		*eq = '\0';
+		if (cJSON_HasObjectItem(o, argv[i])) {
+			ctl_usage_error(CMD, "the key '%s' is given twice", argv[i]);
+			*eq = '=';
+			cJSON_Delete(o);
+			return NULL;
+		}
 		d = strtod(v, &end);
 		if (!strcmp(argv[i], "mirror_cache_expiry") && *v >= '0' && *v <= '9' && !*end)
 			cJSON_AddNumberToObject(o, argv[i], d);

@@ -278,6 +278,9 @@ static int import_indexes(struct app *app, struct arena *a, const cJSON *indexes
 			else if (pypi_index_get(app, a, user, name, &ix, e) < 0)
 				return -1;
 			cfg = cJSON_Duplicate(o, 1);
+			/* the entry's names are no config keys */
+			cJSON_DeleteItemFromObject(cfg, "user");
+			cJSON_DeleteItemFromObject(cfg, "name");
 			if (pass == 0)
 				cJSON_DeleteItemFromObject(cfg, "bases");
 			rc = pypi_index_config(app, a, &ix, cfg, e);

@@ -129,7 +129,7 @@ def test_index_commands_speak_devpi_config(team):
     assert cfg["type"] == "mirror" and cfg["mirror_url"] == "http://127.0.0.1:9/simple/"
     assert cfg["mirror_cache_expiry"] == 60
     rows = {r["index"]: r for r in json.loads(ok(ctl(nb, "index", "list", "--json")).stdout)}
-    assert rows["alice/dev"]["bases"] == "alice/base,root/pypi"
+    assert rows["alice/dev"]["bases"] == ["alice/base", "root/pypi"]
     assert rows["alice/mirror"]["type"] == "mirror" and rows["root/pypi"]["type"] == "mirror"
     assert set(json.loads(ok(ctl(nb, "index", "list", "alice", "--json")).stdout)[i]["index"]
                for i in range(3)) == {"alice/base", "alice/dev", "alice/mirror"}

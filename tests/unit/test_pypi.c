@@ -18,7 +18,10 @@
 
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
+#include "../../src/pypi/pypi_ops.h"
 #include "unit_routes.h"
+
+#include <cjson/cJSON.h>
 
 static void test_normalize(void **state)
 {
@@ -178,8 +181,9 @@ static size_t build(char *out, size_t cap, int zip, const char *const *names,
 static void test_meta_read(void **state)
 {
 	static char buf[65536];
-	const char *const wn[] = { "x/__init__.py", "x-1.0.dist-info/METADATA", "x-1.0.dist-info/WHEEL" };
-	const char *const wt[] = { "", "Name: x\nVersion: 1.0\n", "Wheel-Version: 1.0\n" };
+	const char *const wn[] = { "x/__init__.py", "x-1.0.dist-info/METADATA",
+				   "x-1.0.dist-info/WHEEL", "x-1.0.dist-info/RECORD" };
+	const char *const wt[] = { "", "Name: x\nVersion: 1.0\n", "Wheel-Version: 1.0\n", "" };
 	const char *const sn[] = { "x-1.0/setup.py", "x-1.0/PKG-INFO", "x-1.0/sub/PKG-INFO" };
 	const char *const st[] = { "", "Name: x\nVersion: 1.0\n", "" };
 	const char *const deep[] = { "a/b.dist-info/METADATA" };
@@ -190,12 +194,22 @@ static void test_meta_read(void **state)
 
 	(void)state;
 	arena_init(&a);
-	n = build(buf, sizeof(buf), 1, wn, wt, 3);
+	n = build(buf, sizeof(buf), 1, wn, wt, 4);
 	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), 0);
 	assert_string_equal(text, "Name: x\nVersion: 1.0\n");
+	/* cut short (no central directory) or without RECORD: no wheel */
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n - 22, PYPI_WHEEL, &text, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "not a valid wheel"));
+	n = build(buf, sizeof(buf), 1, wn, wt, 3);
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "RECORD"));
 	n = build(buf, sizeof(buf), 0, sn, st, 3);
 	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_SDIST, &text, &len, &e), 0);
 	assert_int_equal(len, strlen(st[1]));
+	/* a .tar.gz without its last bytes (gzip trailer) is incomplete */
+	assert_int_equal(pypi_meta_read_mem(&a, buf, n - 8, PYPI_SDIST, &text, &len, &e), -1);
+	assert_non_null(strstr(e.msg, "not a valid sdist"));
+	n = build(buf, sizeof(buf), 0, sn, st, 3);
 	/* a tar.gz is no wheel; METADATA must sit at the top of a .dist-info */
 	assert_int_equal(pypi_meta_read_mem(&a, buf, n, PYPI_WHEEL, &text, &len, &e), -1);
 	n = build(buf, sizeof(buf), 1, deep, wt + 1, 1);
@@ -204,6 +218,40 @@ static void test_meta_read(void **state)
 	assert_int_equal(e.kind, NB_INVALID);
 	assert_true(e.msg[0] != '\0');
 	arena_free(&a);
+}
+
+static int nul(const char *s)
+{
+	return pypi_json_has_nul(s, strlen(s));
+}
+
+/* What cJSON lets through: a key twice (at any depth), a \u0000 escape. */
+static void test_json_checks(void **state)
+{
+	static const char *const dup[] = {
+		"{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"c\":2,\"b\":3}}", "[{\"k\":1,\"k\":1}]"
+	};
+	static const char *const fine[] = { "{\"a\":1,\"A\":2}", "{\"a\":{\"a\":1}}", "[]" };
+	cJSON *o;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dup) / sizeof(dup[0]); i++) {
+		assert_non_null(o = cJSON_Parse(dup[i]));
+		assert_non_null(pypi_json_dup_key(o));
+		cJSON_Delete(o);
+	}
+	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		assert_non_null(o = cJSON_Parse(fine[i]));
+		assert_null(pypi_json_dup_key(o));
+		cJSON_Delete(o);
+	}
+	assert_int_equal(nul("{\"t\":\"a\\u0000\"}"), 1);
+	/* an escaped backslash followed by the text u0000 is no NUL */
+	assert_int_equal(nul("{\"t\":\"\\\\u0000\"}"), 0);
+	assert_int_equal(nul("{\"t\":\"\\u0001\"}"), 0);
+	/* a cut escape at the end reads no further than n */
+	assert_int_equal(nul("\\u000"), 0);
 }
 
 static struct arena A;
@@ -300,6 +348,7 @@ int main(void)
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_meta_parse),
 		cmocka_unit_test(test_meta_read),
+		cmocka_unit_test(test_json_checks),
 		cmocka_unit_test(test_table_is_consistent),
 		cmocka_unit_test(test_routes_read_checked_values),
 		cmocka_unit_test(test_routes_refuse_naming_the_field),
