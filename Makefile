@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 30
 
 CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig \
-            libsquashfs1 inih libgit2
+            libsquashfs1 inih libgit2 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is opened on first use (src/lib/fetch.c): its headers, not a link
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)

@@ -130,8 +130,9 @@ static int mode_ok(const char *mode, long long assigned, struct nb_err *e)
 
 static const char sql_dev_add[] =
 	"INSERT INTO ddi_devices(tenant, controller_id, token_hash, feed, mode, assigned, created)"
-	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
-	" WHERE ?6 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?6)";
+	" SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS BIGINT), ?7"
+	" WHERE CAST(?6 AS BIGINT) IS NULL"
+	" OR EXISTS (SELECT 1 FROM ddi_software WHERE id = CAST(?6 AS BIGINT))";
 
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned, struct nb_err *e)
@@ -215,7 +216,8 @@ int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 
 int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)
 {
-	struct db_stmt *st = db_stmt(app->db, "SELECT count(*), coalesce(sum(created > ?), 0)"
+	struct db_stmt *st = db_stmt(app->db, "SELECT count(*),"
+				   " coalesce(sum(CASE WHEN created > ? THEN 1 ELSE 0 END), 0)"
 				   " FROM ddi_devices WHERE origin='self'");
 	int rc = -1;
 
@@ -353,14 +355,16 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 
 /*
  * Software with no compatibility list fits every board; an empty board or
- * revision in an entry matches any (?2 board, ?3 revision).  The unary +
+ * revision in an entry matches any (?2 board, ?3 revision).  The "|| ''"
  * keeps SQLite from turning each OR into an IN list, which costs a
- * temporary b-tree per poll; the software's few entries are scanned instead.
+ * temporary b-tree per poll; the software's few entries are scanned instead
+ * (SQLite's unary + did the same, but PostgreSQL has no unary + on text).
  */
 #define COMPATIBLE \
 	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
 	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
-	"   AND (+c.board = '' OR +c.board = ?2) AND (+c.revision = '' OR +c.revision = ?3)))"
+	"   AND (c.board || '' = '' OR c.board || '' = ?2)" \
+	"   AND (c.revision || '' = '' OR c.revision || '' = ?3)))"
 
 static const char sql_compatible[] =
 	"SELECT s.version FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
@@ -869,7 +873,7 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 		"UPDATE ddi_devices SET feed=? WHERE id=?",
 		"UPDATE ddi_devices SET name=? WHERE id=?",
 		/* forcing ends a held cancel too */
-		("UPDATE ddi_devices SET force=(?1='1'),"
+		("UPDATE ddi_devices SET force=CASE WHEN ?1='1' THEN 1 ELSE 0 END,"
 		 " held=CASE WHEN ?1='1' THEN 0 ELSE held END WHERE id=?2"),
 		"UPDATE ddi_devices SET tags=? WHERE id=?",
 	};

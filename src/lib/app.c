@@ -49,7 +49,10 @@ void app_settings_read(const struct conf *c, struct app_settings *s)
 	s->max_body = (size_t)conf_int(c, "server.max_body");
 	s->body_limit.timeout_ms = (long)conf_int(c, "server.body_timeout") * 1000;
 	s->body_limit.min_rate = (long)conf_int(c, "server.body_min_rate");
-	var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
+	if (*conf_str(c, "db.url"))
+		snprintf(s->db_path, sizeof(s->db_path), "%s", conf_str(c, "db.url"));
+	else
+		var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
 	s->busy_timeout_ms = (int)conf_int(c, "db.busy_timeout_ms");
 	var_path(c, "blob.dir", s->var_dir, "blobs", s->blob_dir, sizeof(s->blob_dir));
 	s->log_flush_every = (int)conf_int(c, "log.flush_every");
@@ -57,6 +60,15 @@ void app_settings_read(const struct conf *c, struct app_settings *s)
 	s->log_max_rows = conf_int(c, "log.max_rows");
 	s->log_hot_rows = conf_bool(c, "log.hot_rows");
 	s->log_to_stderr = conf_bool(c, "log.requests_to_stderr");
+}
+
+int app_store_open(const struct app_settings *s, const struct app_store_spec *spec,
+		   struct db **out, char *err, size_t errlen)
+{
+	int pg = db_is_url(s->db_path);
+
+	return db_open(s->db_path, s->busy_timeout_ms, pg ? spec->pg_steps : spec->steps,
+		       pg ? spec->pg_nsteps : spec->nsteps, out, err, errlen);
 }
 
 int app_open(struct app *app, const char *program,
@@ -74,8 +86,7 @@ int app_open(struct app *app, const char *program,
 		snprintf(err, errlen, "cannot create %s: %s", app->var_dir, strerror(errno));
 		goto fail;
 	}
-	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db,
-		    err, errlen) < 0)
+	if (app_store_open(s, spec, &app->db, err, errlen) < 0)
 		goto fail;
 	if (blob_store_open(&app->blobs, s->blob_dir) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", s->blob_dir, strerror(errno));

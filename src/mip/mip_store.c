@@ -101,7 +101,8 @@ static void static_link(struct app *app, const char *hex)
 static const char sql_file_put[] =
 	"INSERT INTO mip_files(sha256, size, origin, last_used, created) VALUES(?1,?2,?3,?4,?4)"
 	" ON CONFLICT(sha256) DO UPDATE SET last_used=?4,"
-	" origin = CASE WHEN origin='hosted' THEN origin ELSE excluded.origin END";
+	" origin = CASE WHEN mip_files.origin='hosted' THEN mip_files.origin"
+	" ELSE excluded.origin END";
 
 int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 		 const char *expect_prefix, char *hex)
@@ -253,8 +254,11 @@ int mip_pkg_get(struct app *app, const char *origin, const char *name,
 }
 
 static const char sql_pkg_put[] =
-	"INSERT OR REPLACE INTO mip_packages(origin, name, flavour, version, json, etag,"
-	" last_modified, fetched, expires) VALUES(?,?,?,?,?,?,?,?,?)";
+	"INSERT INTO mip_packages(origin, name, flavour, version, json, etag,"
+	" last_modified, fetched, expires) VALUES(?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT(origin, name, flavour, version) DO UPDATE SET json=excluded.json,"
+	" etag=excluded.etag, last_modified=excluded.last_modified, fetched=excluded.fetched,"
+	" expires=excluded.expires";
 
 int mip_pkg_put(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, const char *json,
@@ -630,7 +634,8 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 static const char sql_compiled_get[] =
 	"SELECT out FROM mip_compiled WHERE src=? AND compiler=? AND flags=?";
 static const char sql_compiled_put[] =
-	"INSERT OR REPLACE INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)";
+	"INSERT INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)"
+	" ON CONFLICT(src, compiler, flags) DO UPDATE SET out=excluded.out";
 
 int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
 		     char *out)

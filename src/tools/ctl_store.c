@@ -26,12 +26,11 @@ static const char *conf_origin(const struct conf *c)
  */
 static const char *store_path(struct conf *conf, char *out, size_t n)
 {
-	struct app probe;
+	struct app_settings s;
 
-	memset(&probe, 0, sizeof(probe));
-	probe.conf = conf;
-	snprintf(probe.var_dir, sizeof(probe.var_dir), "%s", conf_str(conf, "server.var_dir"));
-	return app_path(&probe, "db.path", "nestbox.db", out, n);
+	app_settings_read(conf, &s);
+	snprintf(out, n, "%s", s.db_path);
+	return out;
 }
 
 /*
@@ -49,7 +48,8 @@ int ctl_open(struct app *app)
 		return -1;
 	}
 	store_path(conf, dbp, sizeof(dbp));
-	if (access(dbp, F_OK) != 0) {
+	/* a PostgreSQL store is made by its operator: db_open applies the schema */
+	if (!db_is_url(dbp) && access(dbp, F_OK) != 0) {
 		fprintf(stderr, "nestboxctl: no store at %s (configuration: %s);\n"
 			"  `nestboxctl init` creates one, or set NESTBOX_CONFIG to the server's "
 			"configuration\n", dbp, conf_origin(conf));
@@ -90,7 +90,7 @@ int cmd_init(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;
-	char images[PATH_MAX], dbp[PATH_MAX];
+	char images[PATH_MAX];
 
 	optind = 1;
 	if (ctl_getopt("init", argc, argv, none) != -1 ||
@@ -107,7 +107,7 @@ int cmd_init(int argc, char **argv)
 	printf("nestbox: state in %s\n  config:   %s\n  database: %s (schema %d)\n"
 	       "  blobs:    %s\n  images:   %s\n", app.var_dir,
 	       *conf_file(app.conf) ? conf_file(app.conf) : "(none found, defaults)",
-	       app_path(&app, "db.path", "nestbox.db", dbp, sizeof(dbp)),
+	       db_is_pg(app.db) ? "PostgreSQL (db.url)" : app.set.db_path,
 	       db_version(app.db), app.blobs.dir, images);
 	app_close(&app);
 	return 0;
