@@ -778,9 +778,8 @@ static const char sql_assigned_facts[] =
 	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
 	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
 	" FROM ddi_software s WHERE s.id = ?";
-static const char sql_attr_keys[] =
-	"SELECT coalesce((SELECT group_concat(key, ', ') FROM json_each(d.attributes)), '')"
-	" FROM ddi_devices d WHERE d.id = ? AND json_valid(d.attributes)";
+/* the names are read here, not with SQLite's json_each: both stores answer */
+static const char sql_attr_keys[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
 
 /* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
 static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct ddi_nocand *),
@@ -811,9 +810,23 @@ static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
 }
 
+/* The attribute names, in the order sent, ", "-separated ("" unless an object). */
 static void fill_keys(struct db_stmt *st, struct ddi_nocand *f)
 {
-	ddi_col(st, 0, f->attr_keys, sizeof(f->attr_keys));
+	const char *text = (const char *)db_column_text(st, 0);
+	cJSON *o = text ? cJSON_Parse(text) : NULL, *k;
+	size_t n = 0;
+
+	if (cJSON_IsObject(o))
+		cJSON_ArrayForEach(k, o) {
+			int w = snprintf(f->attr_keys + n, sizeof(f->attr_keys) - n, "%s%s",
+					 n ? ", " : "", k->string);
+			if (w < 0 || (size_t)w >= sizeof(f->attr_keys) - n)
+				break;	/* the names that fit */
+			n += (size_t)w;
+		}
+	f->attr_keys[n] = '\0';
+	cJSON_Delete(o);
 }
 
 int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
