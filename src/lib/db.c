@@ -23,6 +23,7 @@ struct db {
 	} cache[DB_STMT_CACHE];
 	int ncache;
 	unsigned long tick;
+	int unkept;		/* db_prepare's statements so far (their names) */
 };
 
 static int migrate(struct db *db, const char *const *steps, int nsteps,
@@ -253,6 +254,26 @@ struct db_stmt *db_stmt(struct db *db, const char *sql)
 		return NULL;
 	}
 	return kept;
+}
+
+struct db_stmt *db_prepare(struct db *db, const char *sql)
+{
+	struct db_stmt *st = calloc(1, sizeof(*st));
+
+	/* named past every cache slot, so never one a kept statement has */
+	if (st && stmt_new(db, sql, DB_STMT_CACHE + 1 + db->unkept++, st) == 0)
+		return st;
+	free(st);
+	return NULL;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->st);
+	pg_stmt_free(st->pg);
+	free(st);
 }
 
 static sqlite3_destructor_type life(enum db_life l)

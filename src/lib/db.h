@@ -79,6 +79,14 @@ int db_version(struct db *db);
 struct db_stmt *db_stmt(struct db *db, const char *sql);
 
 /*
+ * A statement of SQL built at run time (a tool's per-table copy), not
+ * kept: the caller ends it with db_finalize.  NULL when sql is bad (said
+ * on stderr).  Never for request paths: those use db_stmt.
+ */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+void db_finalize(struct db_stmt *st);
+
+/*
  * Parameters are numbered from 1, columns from 0, as in SQL and SQLite.
  * Text of length n bytes (-1: up to its NUL).  Each returns DB_OK or an
  * error code.

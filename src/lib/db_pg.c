@@ -909,7 +909,7 @@ unsigned pg_data_version(struct pg_conn *c)
 {
 	int64_t v = 0;
 
-	if (!c->dv && !(c->dv = pg_stmt_new(c, "SELECT n FROM nb_data_version", 9999)))
+	if (!c->dv && !(c->dv = pg_stmt_new(c, "SELECT n FROM nb_data_version", -1)))
 		return 0;
 	if (pg_step(c->dv) == DB_ROW)
 		v = pg_column_int64(c->dv, 0);
