@@ -130,12 +130,14 @@ class Response:
 class Nestbox:
     """One state directory plus, once started, one lighttpd serving it."""
 
-    def __init__(self, base, env=None):
+    def __init__(self, base, env=None, store=None):
         self.base = base
         self.state = os.path.join(base, "var")
         self.images = os.path.join(self.state, "images")
         self.config = os.path.join(base, "nestbox.yaml")
-        self.pg_url = PgCluster.get().new_database() if STORE == "postgresql" else None
+        # store: "sqlite" or "postgresql"; None: the suite's (NESTBOX_TEST_STORE)
+        self.pg_url = (PgCluster.get().new_database()
+                       if (store or STORE) == "postgresql" else None)
         with open(self.config, "w") as f:
             f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n"
                     "admin:\n  templates: %s/templates\n" % ROOT)
