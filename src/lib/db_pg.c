@@ -248,7 +248,10 @@ static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 			run(c, "ROLLBACK");
 			return -1;
 		}
-	if ((v < nsteps && run(c, "SELECT nb_track_changes()")) || run(c, "COMMIT")) {
+	/* (a schema without the counter, as a test's, has no such function) */
+	if ((v < nsteps && run(c, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_proc"
+			       " WHERE proname = 'nb_track_changes') THEN"
+			       " PERFORM nb_track_changes(); END IF; END $$")) || run(c, "COMMIT")) {
 		snprintf(err, errlen, "schema commit: %s", c->err);
 		run(c, "ROLLBACK");
 		return -1;
