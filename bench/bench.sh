@@ -16,7 +16,12 @@
 #   bench/ddi.sh    the hawkBit DDI server over many devices (BENCH_DDI=0 skips,
 #                   BENCH_DDI_DEVICES sets the large fleet)
 #   bench/admin.sh  the admin pages' server times and the upload's memory
-#                   (BENCH_ADMIN=0 skips; last: it measures the DDI devices)
+#                   (BENCH_ADMIN=0 skips; it measures the DDI devices)
+#   bench/ddi_pg.sh the DDI poll (nothing to do, 1,000,000 devices) and the
+#                   feedback POST again with the store on PostgreSQL, beside
+#                   the SQLite rows (BENCH_PG=0 skips; skipped with a message
+#                   where PostgreSQL cannot be started; last: it restarts
+#                   lighttpd on its own store)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
 # programs read their settings once) and measures in <suite>_run.
 #
@@ -35,15 +40,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/ddi.sh"
 # shellcheck source=bench/admin.sh
 . "$root/bench/admin.sh"
+# shellcheck source=bench/ddi_pg.sh
+. "$root/bench/ddi_pg.sh"
 
 bench_settings
 mkbox_settings
 admin_settings
 mip_settings
 ddi_settings
+ddi_pg_settings
 bench_need
 
-trap 'stop_server; mip_stop_upstream; admin_clean_upload' EXIT
+trap 'stop_server; mip_stop_upstream; admin_clean_upload; pg_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -58,4 +66,5 @@ mkbox_run
 mip_run
 ddi_run
 admin_run
+ddi_pg_run
 bench_finish

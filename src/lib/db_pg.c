@@ -553,28 +553,45 @@ static int prepare_as(struct pg_stmt *s, const Oid *types)
 	return ok ? 0 : -1;
 }
 
+/* The parameter PostgreSQL could not type ("… parameter $N"), 0-based; -1 if none. */
+static int untyped_param(const struct pg_conn *c, int nparams)
+{
+	const char *p = strstr(c->err, "parameter $");
+	int k;
+
+	if ((strcmp(c->sqlstate, "42P18") && strcmp(c->sqlstate, "42P08")) || !p ||
+	    sscanf(p + 11, "%d", &k) != 1 || k < 1 || k > nparams)
+		return -1;
+	return k - 1;
+}
+
 /*
  * Prepared with the first bindings' types where they matter (an integer
  * is 64 bits, as in SQLite: "? - 1000" must not be int4); text and NULL
  * are left to PostgreSQL, as a literal would be (text into an integer
- * column is parsed) and, when it cannot tell (a lone "? IS NULL"),
- * taken as text.  The types it settled on are read back (describe), so
- * later values are sent in the form each parameter takes.
+ * column is parsed).  PostgreSQL cannot type a parameter whose first use
+ * is "? IS NULL" (the store's "?2 IS NULL OR col = ?2" filters): that one
+ * is taken as text, and as bigint when text does not fit its other uses.
+ * A few round trips, once per statement and connection.  The types it
+ * settled on are read back (describe), so later values are sent in the
+ * form each parameter takes.
  */
 static int prepare(struct pg_stmt *s)
 {
 	PGresult *r;
-	int i;
+	int i, k, last = -1, tries = 2 * s->nparams + 1;
 
 	for (i = 0; i < s->nparams; i++)
 		s->ptypes[i] = bound_type(&s->par[i]);
-	if (prepare_as(s, s->ptypes) < 0) {
-		for (i = 0; i < s->nparams; i++)
-			if (!s->ptypes[i])
-				s->ptypes[i] = OID_TEXT;
-		/* 42P18 indeterminate, 42P08 ambiguous: the parameter's type */
-		if ((strcmp(s->c->sqlstate, "42P18") && strcmp(s->c->sqlstate, "42P08")) ||
-		    prepare_as(s, s->ptypes) < 0) {
+	while (prepare_as(s, s->ptypes) < 0) {
+		if (--tries > 0 && (k = untyped_param(s->c, s->nparams)) >= 0) {
+			s->ptypes[k] = OID_TEXT;
+			last = k;
+		} else if (tries > 0 && last >= 0 && s->ptypes[last] == OID_TEXT &&
+			   (!strcmp(s->c->sqlstate, "42883") || !strcmp(s->c->sqlstate, "42804"))) {
+			s->ptypes[last] = OID_INT8;	/* text did not fit: a number */
+			last = -1;
+		} else {
 			/* as SQLite's prepare error in db.c: a bug in our SQL, named */
 			fprintf(stderr, "nestbox: SQL error: %s in: %s\n", s->c->err, s->text);
 			return -1;

@@ -173,6 +173,32 @@ static void test_bindings_and_columns(void **state)
 	db_close(db);
 }
 
+/* "?N IS NULL OR …" filters, first run with every parameter NULL, then with values. */
+static const char sql_filter[] =
+	"SELECT count(*) FROM t WHERE (?1 IS NULL OR b = ?1) AND (?2 IS NULL OR a >= ?2)"
+	" AND (CASE WHEN ?3 IS NULL THEN 1 ELSE 0 END) = 1";
+
+static void test_parameters_first_bound_null(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_n(f, 2);
+	struct db_stmt *st = db_stmt(db, sql_filter);
+
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 1);
+	st = db_stmt(db, sql_filter);
+	db_bind_text(st, 1, "one", -1, DB_STATIC);
+	db_bind_int64(st, 2, 1);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 1);
+	st = db_stmt(db, sql_filter);
+	db_bind_int64(st, 2, 2);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 0);
+	db_reset(st);
+	db_close(db);
+}
+
 static void test_question_mark_in_a_literal_is_text(void **state)
 {
 	struct fx *f = *state;
@@ -421,6 +447,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_steps_applied_once_in_order),
 		BOTH(test_bindings_and_columns),
+		BOTH(test_parameters_first_bound_null),
 		BOTH(test_question_mark_in_a_literal_is_text),
 		BOTH(test_nested_statements),
 		BOTH(test_failed_statement_leaves_transaction_usable),
