@@ -10,9 +10,10 @@
  *   one row of memory; when another statement runs while one is being
  *   read (SQLite allows nesting), the rest of the first is read into its
  *   queue first, since a connection runs one query at a time;
- * - a write inside a transaction runs under a savepoint, so a failed
- *   statement (a UNIQUE violation the caller handles) leaves the
- *   transaction usable, as in SQLite; a write outside one runs in its
+ * - an INSERT inside a transaction runs under a savepoint, so a failed
+ *   one (a UNIQUE violation the caller handles) leaves the transaction
+ *   usable, as in SQLite (an UPDATE or DELETE that fails ends it: no
+ *   caller goes on after one, and two round trips each are saved); a write outside one runs in its
  *   own transaction under the writer lock (below), as SQLite's do, so
  *   "insert only while fewer than N" in one statement stays a guard;
  * - db_begin takes one transaction-scoped advisory lock: one writer at a
@@ -29,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Type oids (pg_type.h is server-side). */
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
@@ -58,6 +60,7 @@ struct pg_stmt {
 	int prepared;
 	int write;		/* INSERT, UPDATE or DELETE: a savepoint in a transaction */
 	int own_txn;		/* this run opened its own write transaction */
+	int guard;		/* an INSERT: under a savepoint in a transaction */
 	Oid *ptypes;		/* the parameters' types, as prepared */
 	struct pg_param *par;
 	int running;		/* results pending (on the connection or queued) */
@@ -399,6 +402,13 @@ static int in_txn(struct pg_conn *c)
 	return PQtransactionStatus(c->h) == PQTRANS_INTRANS;
 }
 
+static int is_insert(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return !strncasecmp(sql, "INSERT", 6);
+}
+
 static int is_write(const char *sql)
 {
 	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
@@ -421,6 +431,7 @@ struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
 		goto fail;
 	s->c = c;
 	s->write = is_write(sql);
+	s->guard = is_insert(sql);
 	s->blob_col = -1;
 	snprintf(s->name, sizeof(s->name), "s%d", slot);
 	return s;
@@ -670,7 +681,7 @@ static int start(struct pg_stmt *s)
 	for (i = 0; i < s->nparams; i++)
 		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
 			return DB_ERROR;
-	if (s->write && in_txn(c) && run(c, "SAVEPOINT nb_stmt"))
+	if (s->guard && in_txn(c) && run(c, "SAVEPOINT nb_stmt"))
 		return map_state(c->sqlstate);
 	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
 		if (pg_begin(c) < 0)
@@ -710,7 +721,7 @@ static int finish(struct pg_stmt *s, PGresult *r)
 	PQclear(r);
 	own = s->own_txn;
 	discard(s);	/* ends a transaction of its own */
-	if (s->write && !own && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+	if (s->guard && !own && PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		run(c, rc == DB_DONE ? "RELEASE SAVEPOINT nb_stmt" :
 		       "ROLLBACK TO SAVEPOINT nb_stmt; RELEASE SAVEPOINT nb_stmt");
 	return rc;
