@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -519,7 +520,8 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 	*out = arena_alloc(a, cap * sizeof(**out));
 	if (!st)
 		return -1;
-	db_bind_int64(st, 1, limit);
+	/* no limit (< 0): SQLite's LIMIT -1, which PostgreSQL refuses, as the largest */
+	db_bind_int64(st, 1, limit < 0 ? INT64_MAX : limit);
 	db_bind_int64(st, 2, offset);
 	while (db_step(st) == DB_ROW) {
 		struct mip_hosted_row *h;

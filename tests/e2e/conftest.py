@@ -98,6 +98,11 @@ class PgCluster:
         return cls._one
 
 
+# a test about the SQLite file itself (its locks, the open file): not run on PostgreSQL
+sqlite_only = pytest.mark.skipif(STORE == "postgresql",
+                                 reason="SQLite-only: about the SQLite file itself")
+
+
 def pg_available():
     """Whether this machine can start a PostgreSQL cluster (make test-pg's check)."""
     return os.path.exists(os.path.join(PG_BIN, "initdb"))
