@@ -273,7 +273,7 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	    struct pg_conn **out, char *err, size_t errlen)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
-	char set[128];
+	char set[160];
 
 	*out = NULL;
 	if (!c) {
@@ -287,9 +287,15 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 		return -1;
 	}
 	PQsetNoticeProcessor(c->h, quiet, NULL);
-	/* busy_timeout's counterpart: a lock waited for longer is DB_BUSY */
-	snprintf(set, sizeof(set), "SET lock_timeout = %d; SET client_min_messages = warning",
-		 busy_ms > 0 ? busy_ms : 1);
+	/*
+	 * busy_timeout's counterpart: a lock waited for longer is DB_BUSY.
+	 * synchronous_commit off is SQLite's synchronous=NORMAL here (db.c):
+	 * a commit survives the program that made it (the server has it);
+	 * only the server's crash or a power cut may lose the last commits
+	 * (never half of one), and no commit waits for a disk flush.
+	 */
+	snprintf(set, sizeof(set), "SET lock_timeout = %d; SET client_min_messages = warning;"
+		 " SET synchronous_commit = off", busy_ms > 0 ? busy_ms : 1);
 	if (run(c, set) || migrate(c, steps, nsteps, err, errlen) < 0) {
 		if (!*err)
 			snprintf(err, errlen, "PostgreSQL: %s", c->err);
@@ -402,11 +408,12 @@ static int in_txn(struct pg_conn *c)
 	return PQtransactionStatus(c->h) == PQTRANS_INTRANS;
 }
 
+/* An INSERT that can fail on a UNIQUE key (an upsert cannot): savepoint-worthy. */
 static int is_insert(const char *sql)
 {
 	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
 		sql++;
-	return !strncasecmp(sql, "INSERT", 6);
+	return !strncasecmp(sql, "INSERT", 6) && !strstr(sql, "ON CONFLICT");
 }
 
 static int is_write(const char *sql)
