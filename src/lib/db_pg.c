@@ -66,6 +66,7 @@ struct pg_stmt {
 	int running;		/* results pending (on the connection or queued) */
 	PGresult **q;		/* results read ahead, oldest first */
 	int nq, qhead, qcap;
+	int lost;		/* a result could not be queued (out of memory) */
 	PGresult *row;		/* the current row */
 	unsigned char *blob;	/* a bytea column decoded */
 	size_t blob_len;
@@ -120,7 +121,6 @@ static int run(struct pg_conn *c, const char *sql)
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		set_err(c, r);
-		if (getenv("NB_PGDEBUG")) fprintf(stderr, "nestbox: run: %s in %s\n", c->err, sql);
 		rc = map_state(c->sqlstate);
 	}
 	PQclear(r);
@@ -138,12 +138,9 @@ static void q_push(struct pg_stmt *s, PGresult *r)
 		} else {
 			int cap = s->qcap ? s->qcap * 2 : 16;
 			PGresult **q = realloc(s->q, cap * sizeof(*q));
-			if (!q) {	/* the row is lost: end the statement with an error */
+			if (!q) {	/* out of memory: the run ends in an error */
 				PQclear(r);
-				r = PQmakeEmptyPGresult(s->c->h, PGRES_FATAL_ERROR);
-				if (s->nq)
-					PQclear(s->q[s->qhead + --s->nq]);
-				s->q[s->qhead + s->nq++] = r;
+				s->lost = 1;
 				return;
 			}
 			s->q = q;
@@ -176,8 +173,12 @@ static PGresult *next_result(struct pg_stmt *s)
 		return s->q[s->qhead++];
 	}
 	s->qhead = 0;
-	if (s->c->active != s)
-		return NULL;
+	if (s->c->active != s) {
+		if (!s->lost)
+			return NULL;
+		s->lost = 0;	/* rows were dropped (q_push): not a silent end */
+		return PQmakeEmptyPGresult(s->c->h, PGRES_FATAL_ERROR);
+	}
 	if (!(r = PQgetResult(s->c->h)))
 		s->c->active = NULL;
 	return r;
@@ -722,7 +723,7 @@ static int finish(struct pg_stmt *s, PGresult *r)
 		set_err(c, r);
 		rc = map_state(c->sqlstate);
 		/* what a caller cannot expect (not a constraint, not busy) is our bug */
-		if (rc == DB_ERROR || getenv("NB_PGDEBUG"))
+		if (rc == DB_ERROR)
 			fprintf(stderr, "nestbox: SQL error: %s in: %s\n", c->err, s->text);
 	}
 	PQclear(r);
