@@ -7,7 +7,7 @@ import subprocess
 import pytest
 
 from admin_client import Browser, forms_of
-from conftest import CTL, make_raw_image
+from conftest import CTL, make_raw_image, wait_until
 
 XSS = '<script>alert("x")</script>'
 XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -355,6 +355,9 @@ def test_request_log_filters_and_pages(admin):
     for i in range(12):
         nb.get("/list/item%02d" % i)
     nb.get("/update/none/x")
+    # the rows reach the store through nestbox-accesslog, after the answers, in order
+    wait_until(lambda: "/update/none/x" in b.get("/admin/requests?status=4xx").text,
+               "the request-log rows")
     r = b.get("/admin/requests?program=list")
     assert r.status == 200
     assert "/list/item11" in r.text and "/list/item07" in r.text and "/list/item06" not in r.text
