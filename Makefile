@@ -15,7 +15,7 @@ FUZZ_SECONDS ?= 30
 
 CC       ?= cc
 PKGS     := fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig \
-            libsquashfs1 inih libgit2
+            libsquashfs1 inih libgit2 libpq
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is opened on first use (src/lib/fetch.c): its headers, not a link
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null)
@@ -48,7 +48,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
-.PHONY: all deps test unit e2e run install deb bench fuzz asan clean init mutants
+.PHONY: all deps test test-pg unit e2e run install deb bench fuzz asan clean init mutants
 
 all: $(FCGI) $(ACCESSLOG) $(CTL)
 
@@ -105,6 +105,17 @@ $(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit e2e
+	@if [ -x $(PG_BIN)/initdb ]; then $(MAKE) --no-print-directory test-pg; \
+	 else echo "PostgreSQL cannot be started ($(PG_BIN)/initdb missing): e2e on PostgreSQL skipped"; fi
+
+# The e2e suite again on a PostgreSQL store: tests/e2e/conftest.py starts a
+# cluster of its own (initdb in a temporary directory, a unix socket there).
+# The unit tests of the store API run on both stores in `unit` already.
+PG_BIN   ?= /usr/lib/postgresql/15/bin
+test-pg: all
+	NESTBOX_TEST_STORE=postgresql NESTBOX_PG_BIN=$(PG_BIN) \
+	  NESTBOX_CGIBIN=$(abspath $(CGIBIN)) NESTBOX_BINDIR=$(abspath $(BINDIR)) \
+	  $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 unit: $(UNIT_BIN)
 	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t || fail=1; done; \

@@ -27,6 +27,11 @@
 #   bench/apache.sh the mkbox rows, a hosted mip JSON and /log/echo through
 #                   Apache (mpm_event + mod_fcgid) with Apache's own two
 #                   ceilings, on BENCH_PORT + 1 (BENCH_APACHE=0 skips; last)
+#   bench/ddi_pg.sh the DDI poll (nothing to do, 1,000,000 devices) and the
+#                   feedback POST again with the store on PostgreSQL, beside
+#                   the SQLite rows (BENCH_PG=0 skips; skipped with a message
+#                   where PostgreSQL cannot be started; last: it restarts
+#                   lighttpd on its own store)
 # Each suite prepares its data before lighttpd starts (<suite>_prepare: the
 # programs read their settings once) and measures in <suite>_run.
 #
@@ -53,6 +58,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/bench/container.sh"
 # shellcheck source=bench/apache.sh
 . "$root/bench/apache.sh"
+# shellcheck source=bench/ddi_pg.sh
+. "$root/bench/ddi_pg.sh"
 
 bench_settings
 mkbox_settings
@@ -63,9 +70,10 @@ pypi_settings
 ota_settings
 container_settings
 apache_settings
+ddi_pg_settings
 bench_need
 
-trap 'stop_server; apache_stop; mip_stop_upstream; admin_clean_upload; pypi_clean; container_stop' EXIT
+trap 'stop_server; apache_stop; mip_stop_upstream; admin_clean_upload; pypi_clean; container_stop; pg_stop' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -87,4 +95,5 @@ pypi_run
 ota_run
 admin_run
 apache_run
+ddi_pg_run
 bench_finish

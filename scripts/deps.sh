@@ -11,7 +11,8 @@ set -e
 # what compiles the programs and nestboxctl
 build="build-essential pkg-config
 libfcgi-dev libsqlite3-dev libyaml-dev libcjson-dev libssl-dev libzstd-dev libargon2-dev
-libcurl4-openssl-dev libarchive-dev libconfig-dev libsquashfs-dev libinih-dev libgit2-dev"
+libcurl4-openssl-dev libarchive-dev libconfig-dev libsquashfs-dev libinih-dev libgit2-dev
+libpq-dev"
 # what `make run` needs besides: the front end (the -dev packages above
 # bring the shared libraries; libcurl is opened at run time)
 run="lighttpd lighttpd-modules-lua curl"
@@ -21,7 +22,7 @@ test="clang libclang-rt-14-dev libcmocka-dev
 apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
 python3 python3-pytest python3-pip twine zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux rauc squashfs-tools git
-debhelper dpkg-dev fakeroot"
+debhelper dpkg-dev fakeroot postgresql"
 # the container image is built and run by tests/e2e/test_container.py
 test="$test podman runc debootstrap podman-compose"
 

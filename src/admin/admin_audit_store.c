@@ -7,7 +7,7 @@
 #include <time.h>
 
 static const char sql_add[] =
-	"INSERT INTO admin_audit(ts, user, via, action, target) VALUES(?, ?, ?, ?, ?)";
+	"INSERT INTO admin_audit(ts, \"user\", via, action, target) VALUES(?, ?, ?, ?, ?)";
 
 int admin_audit_write(struct db *db, const char *user, const char *via, const char *action,
 		      struct nb_err *e, const char *target_fmt, ...)
@@ -40,8 +40,8 @@ int admin_audit_write(struct db *db, const char *user, const char *via, const ch
 }
 
 static const char sql_list[] =
-	"SELECT id, ts, user, via, action, target FROM admin_audit"
-	" WHERE (?1 IS NULL OR user = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
+	"SELECT id, ts, \"user\", via, action, target FROM admin_audit"
+	" WHERE (?1 IS NULL OR \"user\" = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
 
 static void col(struct db_stmt *st, int i, char *out, size_t n)
 {

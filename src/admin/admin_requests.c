@@ -12,7 +12,7 @@
 
 #define ROW_COLUMNS \
 	"SELECT id, ts_ms, program, method, path, route, status, bytes, dur_us, remote, user_agent," \
-	" user"
+	" \"user\""
 #define ROW_FILTERS \
 	"  AND (?2 IS NULL OR program = ?2)" \
 	"  AND (?3 IS NULL OR status BETWEEN ?3 AND ?4)" \
@@ -129,7 +129,8 @@ cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 	long long since = parse_time(req_str(r, "since")), until = parse_time(req_str(r, "until"));
 	long per = admin_page_size(app);
 	int lo = 0, hi = 0, sf = parse_status(req_str(r, "status"), &lo, &hi), n = 0;
-	int fts = path && strlen(path) >= 3;
+	/* the trigram index is SQLite's FTS5: PostgreSQL filters with instr() alone */
+	int fts = path && strlen(path) >= 3 && !db_is_pg(app->db);
 	struct db_stmt *st;
 
 	*next = -1;

@@ -396,11 +396,12 @@ static const char sql_thr_get[] = "SELECT count, first FROM login_failures WHERE
 static const char sql_thr_fail[] =
 	"INSERT INTO login_failures(key, count, first) VALUES(?1, 1, ?2)"
 	" ON CONFLICT(key) DO UPDATE SET"
-	"  count = CASE WHEN first < ?2 - ?3 THEN 1 ELSE count + 1 END,"
-	"  first = CASE WHEN first < ?2 - ?3 THEN ?2 ELSE first END";
+	"  count = CASE WHEN login_failures.first < ?2 - ?3 THEN 1"
+	"   ELSE login_failures.count + 1 END,"
+	"  first = CASE WHEN login_failures.first < ?2 - ?3 THEN ?2 ELSE login_failures.first END";
 static const char sql_thr_mark[] =
 	"INSERT INTO login_failures(key, count, first) VALUES(?1, 1, ?2)"
-	" ON CONFLICT(key) DO UPDATE SET count = count + 1, first = ?2";
+	" ON CONFLICT(key) DO UPDATE SET count = login_failures.count + 1, first = ?2";
 static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
 
 int admin_throttle_get(struct db *db, const char *key, long *count, long long *first)

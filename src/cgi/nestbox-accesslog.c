@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 		nb_fail(&e, NB_UNAVAILABLE, "cannot create %s", s.var_dir);
 		goto fail;
 	}
-	if (db_open(s.db_path, s.busy_timeout_ms, core_spec.steps, core_spec.nsteps, &db, &e) < 0)
+	if (app_store_open(&s, &core_spec, &db, &e) < 0)
 		goto fail;
 	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
 	signals();

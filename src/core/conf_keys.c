@@ -23,6 +23,8 @@ const struct conf_key core_conf_keys[] = {
 	{ "server.body_min_rate", CONF_INT, "500", NULL, 0,
 	  "... plus one second per this many bytes received" },
 	{ "db.path", CONF_PATH, "", NULL, 0, "SQLite file; empty: <var_dir>/nestbox.db" },
+	{ "db.url", CONF_STR, "", NULL, 0,
+	  "PostgreSQL store (postgresql://user@host/db or a libpq URL); empty: SQLite at db.path" },
 	{ "db.busy_timeout_ms", CONF_INT, "5000", NULL, 0,
 	  "how long a writer waits for the lock" },
 	{ "blob.dir", CONF_PATH, "", NULL, 0,

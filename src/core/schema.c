@@ -323,5 +323,6 @@ const char *const core_schema[] = {
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);
 
 const struct app_store_spec core_spec = {
-	core_conf_keys, core_schema, sizeof(core_schema) / sizeof(core_schema[0])
+	core_conf_keys, core_schema, sizeof(core_schema) / sizeof(core_schema[0]),
+	core_schema_pg, sizeof(core_schema) / sizeof(core_schema[0])
 };

@@ -164,7 +164,8 @@ static const char sql_add[] =
 	"INSERT INTO ddi_software(name, version, kind, filename, size, sha1, md5, sha256,"
 	" description, created) VALUES(?,?,?,?,?,?,?,?,?,?)";
 static const char sql_compat[] =
-	"INSERT OR IGNORE INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)";
+	"INSERT INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)"
+	" ON CONFLICT DO NOTHING";
 
 static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
 

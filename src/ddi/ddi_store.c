@@ -130,8 +130,9 @@ static int mode_ok(const char *mode, long long assigned, struct nb_err *e)
 
 static const char sql_dev_add[] =
 	"INSERT INTO ddi_devices(tenant, controller_id, token_hash, feed, mode, assigned, created)"
-	" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7"
-	" WHERE ?6 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?6)";
+	" SELECT ?1, ?2, ?3, ?4, ?5, CAST(?6 AS BIGINT), ?7"
+	" WHERE CAST(?6 AS BIGINT) IS NULL"
+	" OR EXISTS (SELECT 1 FROM ddi_software WHERE id = CAST(?6 AS BIGINT))";
 
 int ddi_device_add(struct app *app, const char *tenant, const char *cid, const char *token_hash,
 		   const char *feed, const char *mode, long long assigned, struct nb_err *e)
@@ -215,7 +216,8 @@ int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 
 int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)
 {
-	struct db_stmt *st = db_stmt(app->db, "SELECT count(*), coalesce(sum(created > ?), 0)"
+	struct db_stmt *st = db_stmt(app->db, "SELECT count(*),"
+				   " coalesce(sum(CASE WHEN created > ? THEN 1 ELSE 0 END), 0)"
 				   " FROM ddi_devices WHERE origin='self'");
 	int rc = -1;
 
@@ -353,14 +355,16 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 
 /*
  * Software with no compatibility list fits every board; an empty board or
- * revision in an entry matches any (?2 board, ?3 revision).  The unary +
+ * revision in an entry matches any (?2 board, ?3 revision).  The "|| ''"
  * keeps SQLite from turning each OR into an IN list, which costs a
- * temporary b-tree per poll; the software's few entries are scanned instead.
+ * temporary b-tree per poll; the software's few entries are scanned instead
+ * (SQLite's unary + did the same, but PostgreSQL has no unary + on text).
  */
 #define COMPATIBLE \
 	" (NOT EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id)" \
 	"  OR EXISTS (SELECT 1 FROM ddi_software_compat c WHERE c.software_id = s.id" \
-	"   AND (+c.board = '' OR +c.board = ?2) AND (+c.revision = '' OR +c.revision = ?3)))"
+	"   AND (c.board || '' = '' OR c.board || '' = ?2)" \
+	"   AND (c.revision || '' = '' OR c.revision || '' = ?3)))"
 
 static const char sql_compatible[] =
 	"SELECT s.version FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
@@ -800,9 +804,8 @@ static const char sql_assigned_facts[] =
 	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
 	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
 	" FROM ddi_software s WHERE s.id = ?";
-static const char sql_attr_keys[] =
-	"SELECT coalesce((SELECT group_concat(key, ', ') FROM json_each(d.attributes)), '')"
-	" FROM ddi_devices d WHERE d.id = ? AND json_valid(d.attributes)";
+/* the names are read here, not with SQLite's json_each: both stores answer */
+static const char sql_attr_keys[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
 
 /* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
 static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct ddi_nocand *),
@@ -833,9 +836,23 @@ static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
 }
 
+/* The attribute names, in the order sent, ", "-separated ("" unless an object). */
 static void fill_keys(struct db_stmt *st, struct ddi_nocand *f)
 {
-	ddi_col(st, 0, f->attr_keys, sizeof(f->attr_keys));
+	const char *text = (const char *)db_column_text(st, 0);
+	cJSON *o = text ? cJSON_Parse(text) : NULL, *k;
+	size_t n = 0;
+
+	if (cJSON_IsObject(o))
+		cJSON_ArrayForEach(k, o) {
+			int w = snprintf(f->attr_keys + n, sizeof(f->attr_keys) - n, "%s%s",
+					 n ? ", " : "", k->string);
+			if (w < 0 || (size_t)w >= sizeof(f->attr_keys) - n)
+				break;	/* the names that fit */
+			n += (size_t)w;
+		}
+	f->attr_keys[n] = '\0';
+	cJSON_Delete(o);
 }
 
 int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
@@ -895,7 +912,7 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 		"UPDATE ddi_devices SET feed=? WHERE id=?",
 		"UPDATE ddi_devices SET name=? WHERE id=?",
 		/* forcing ends a held cancel too */
-		("UPDATE ddi_devices SET force=(?1='1'),"
+		("UPDATE ddi_devices SET force=CASE WHEN ?1='1' THEN 1 ELSE 0 END,"
 		 " held=CASE WHEN ?1='1' THEN 0 ELSE held END WHERE id=?2"),
 		"UPDATE ddi_devices SET tags=? WHERE id=?",
 	};

@@ -16,6 +16,15 @@
 #include <string.h>
 #include <time.h>
 
+int app_store_open(const struct app_settings *s, const struct app_store_spec *spec,
+		   struct db **out, struct nb_err *e)
+{
+	int pg = db_is_url(s->db_path);
+
+	return db_open(s->db_path, s->busy_timeout_ms, pg ? spec->pg_steps : spec->steps,
+		       pg ? spec->pg_nsteps : spec->nsteps, out, e);
+}
+
 int app_open(struct app *app, const char *program,
 	     const struct app_store_spec *spec, struct nb_err *e)
 {
@@ -30,7 +39,7 @@ int app_open(struct app *app, const char *program,
 		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", app->set.var_dir, strerror(errno));
 		goto fail;
 	}
-	if (db_open(s->db_path, s->busy_timeout_ms, spec->steps, spec->nsteps, &app->db, e) < 0)
+	if (app_store_open(s, spec, &app->db, e) < 0)
 		goto fail;
 	if (blob_store_open(&app->blobs, s->blob_dir) < 0) {
 		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", s->blob_dir, strerror(errno));

@@ -59,8 +59,10 @@ struct app_def {
 
 struct app_store_spec {
 	const struct conf_key *keys;
-	const char *const *steps;
+	const char *const *steps;	/* SQLite's schema steps */
 	int nsteps;
+	const char *const *pg_steps;	/* PostgreSQL's, same versions */
+	int pg_nsteps;
 };
 
 /* The library's settings (etc/nestbox.yaml documents each key). */
@@ -70,7 +72,7 @@ struct app_settings {
 	int xsendfile;			/* server.xsendfile */
 	size_t max_body;		/* server.max_body, bytes */
 	struct http_body_limit body_limit;	/* server.body_timeout, body_min_rate */
-	char db_path[4096];		/* db.path, resolved in var_dir when empty */
+	char db_path[4096];		/* db.url, else db.path resolved in var_dir */
 	int busy_timeout_ms;		/* db.busy_timeout_ms */
 	char blob_dir[4096];		/* blob.dir, resolved in var_dir when empty */
 	int log_flush_every;		/* log.flush_every, rows */
@@ -93,6 +95,13 @@ struct app {
 	void *domain;		/* the domain's own per-process state and settings */
 };
 
+/*
+ * Opens the store the settings name (db.url's PostgreSQL, else db.path's
+ * SQLite file) with spec's schema steps for that backend; 0 or -1 with e
+ * (as db_open).
+ */
+int app_store_open(const struct app_settings *s, const struct app_store_spec *spec,
+		   struct db **out, struct nb_err *e);
 /* Loads config, creates var/, opens the store and the blob store; 0, or
  * -1 with e (the configuration's file, line and key; a path that cannot
  * be made; the store's error). */

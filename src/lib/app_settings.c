@@ -27,7 +27,10 @@ void app_settings_read(const struct conf *c, struct app_settings *s)
 	s->max_body = (size_t)conf_int(c, "server.max_body");
 	s->body_limit.timeout_ms = (long)conf_int(c, "server.body_timeout") * 1000;
 	s->body_limit.min_rate = (long)conf_int(c, "server.body_min_rate");
-	var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
+	if (*conf_str(c, "db.url"))	/* a PostgreSQL store: db_open tells by the URL */
+		snprintf(s->db_path, sizeof(s->db_path), "%s", conf_str(c, "db.url"));
+	else
+		var_path(c, "db.path", s->var_dir, "nestbox.db", s->db_path, sizeof(s->db_path));
 	s->busy_timeout_ms = (int)conf_int(c, "db.busy_timeout_ms");
 	var_path(c, "blob.dir", s->var_dir, "blobs", s->blob_dir, sizeof(s->blob_dir));
 	s->log_flush_every = (int)conf_int(c, "log.flush_every");

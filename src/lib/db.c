@@ -1,4 +1,5 @@
 #include "db.h"
+#include "db_pg.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -8,10 +9,13 @@
 /* A kept statement: the backend's handle; its address never changes. */
 struct db_stmt {
 	sqlite3_stmt *st;
+	struct pg_stmt *pg;	/* set instead of st on PostgreSQL */
 };
 
+/* SQLite's handle, or (pg set, h NULL) PostgreSQL's (db_pg.c). */
 struct db {
 	sqlite3 *h;
+	struct pg_conn *pg;
 	struct {
 		const char *sql;
 		struct db_stmt s;
@@ -19,6 +23,7 @@ struct db {
 	} cache[DB_STMT_CACHE];
 	int ncache;
 	unsigned long tick;
+	int unkept;		/* db_prepare's statements so far (their names) */
 };
 
 static int migrate(struct db *db, const char *const *steps, int nsteps,
@@ -67,6 +72,17 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
+	if (pg_is_url(path)) {
+		char err[512];
+
+		if (pg_open(path, busy_ms, steps, nsteps, &db->pg, err, sizeof(err)) < 0) {
+			free(db);
+			/* the store's own words: unreachable, refused, a failed step */
+			return nb_fail(e, NB_UNAVAILABLE, "%s", err);
+		}
+		*out = db;
+		return 0;
+	}
 	/*
 	 * Memory statistics take a global mutex on every allocation; nothing
 	 * reads them.  Only honoured before SQLite initializes (the first
@@ -114,10 +130,23 @@ void db_close(struct db *db)
 
 	if (!db)
 		return;
-	for (i = 0; i < db->ncache; i++)
+	for (i = 0; i < db->ncache; i++) {
 		sqlite3_finalize(db->cache[i].s.st);
+		pg_stmt_free(db->cache[i].s.pg);
+	}
 	sqlite3_close(db->h);
+	pg_close(db->pg);
 	free(db);
+}
+
+int db_is_url(const char *where)
+{
+	return pg_is_url(where);
+}
+
+int db_is_pg(struct db *db)
+{
+	return db->pg != NULL;
 }
 
 sqlite3 *db_handle(struct db *db)
@@ -130,6 +159,8 @@ int db_version(struct db *db)
 	sqlite3_stmt *st;
 	int v = -1;
 
+	if (db->pg)
+		return pg_version(db->pg);
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -145,54 +176,107 @@ int db_version(struct db *db)
  * under that caller; the least recent one is not held by a caller that
  * has bound it and not stepped it yet.
  */
-static struct db_stmt *cache_replace(struct db *db, const char *sql, sqlite3_stmt *st)
+static int stmt_busy(const struct db_stmt *s)
+{
+	return s->pg ? pg_stmt_busy(s->pg) : sqlite3_stmt_busy(s->st);
+}
+
+static struct db_stmt *cache_replace(struct db *db, const char *sql, struct db_stmt st)
 {
 	int i, k = -1;
 
 	fprintf(stderr, "nestbox: statement cache full (DB_STMT_CACHE is too small)\n");
 	for (i = 0; i < DB_STMT_CACHE; i++)
-		if (!sqlite3_stmt_busy(db->cache[i].s.st) &&
+		if (!stmt_busy(&db->cache[i].s) &&
 		    (k < 0 || db->cache[i].used < db->cache[k].used))
 			k = i;
 	if (k < 0)
 		return NULL;
 	sqlite3_finalize(db->cache[k].s.st);
+	pg_stmt_free(db->cache[k].s.pg);
 	db->cache[k].sql = sql;
-	db->cache[k].s.st = st;
+	db->cache[k].s = st;
 	db->cache[k].used = ++db->tick;
 	return &db->cache[k].s;
 }
 
+/* A new statement for sql, for cache slot `slot` (PostgreSQL names it so). */
+static int stmt_new(struct db *db, const char *sql, int slot, struct db_stmt *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (db->pg)
+		return (out->pg = pg_stmt_new(db->pg, sql, slot)) ? 0 : -1;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &out->st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "nestbox: SQL error: %s in: %s\n", sqlite3_errmsg(db->h), sql);
+		return -1;
+	}
+	return 0;
+}
+
+/* The slot cache_replace would take, so the new statement gets its name. */
+static int replace_slot(struct db *db)
+{
+	int i, k = -1;
+
+	for (i = 0; i < DB_STMT_CACHE; i++)
+		if (!stmt_busy(&db->cache[i].s) &&
+		    (k < 0 || db->cache[i].used < db->cache[k].used))
+			k = i;
+	return k < 0 ? DB_STMT_CACHE : k;
+}
+
 struct db_stmt *db_stmt(struct db *db, const char *sql)
 {
-	struct db_stmt *kept;
-	sqlite3_stmt *st;
+	struct db_stmt *kept, st;
 	int i;
 
 	for (i = 0; i < db->ncache; i++)
 		if (db->cache[i].sql == sql) {
 			db->cache[i].used = ++db->tick;
-			st = db->cache[i].s.st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
-			return &db->cache[i].s;
+			kept = &db->cache[i].s;
+			if (kept->pg) {
+				pg_stmt_clear(kept->pg);
+			} else {
+				sqlite3_reset(kept->st);
+				sqlite3_clear_bindings(kept->st);
+			}
+			return kept;
 		}
-	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "nestbox: SQL error: %s in: %s\n", sqlite3_errmsg(db->h), sql);
+	if (stmt_new(db, sql, db->ncache < DB_STMT_CACHE ? db->ncache : replace_slot(db), &st) < 0)
 		return NULL;
-	}
 	if (db->ncache < DB_STMT_CACHE) {
 		kept = &db->cache[db->ncache].s;
 		db->cache[db->ncache].sql = sql;
-		kept->st = st;
+		*kept = st;
 		db->cache[db->ncache].used = ++db->tick;
 		db->ncache++;
 	} else if (!(kept = cache_replace(db, sql, st))) {
 		fprintf(stderr, "nestbox: statement cache full of statements in use\n");
-		sqlite3_finalize(st);
+		sqlite3_finalize(st.st);
+		pg_stmt_free(st.pg);
 		return NULL;
 	}
 	return kept;
+}
+
+struct db_stmt *db_prepare(struct db *db, const char *sql)
+{
+	struct db_stmt *st = calloc(1, sizeof(*st));
+
+	/* named past every cache slot, so never one a kept statement has */
+	if (st && stmt_new(db, sql, DB_STMT_CACHE + 1 + db->unkept++, st) == 0)
+		return st;
+	free(st);
+	return NULL;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->st);
+	pg_stmt_free(st->pg);
+	free(st);
 }
 
 static sqlite3_destructor_type life(enum db_life l)
@@ -202,94 +286,104 @@ static sqlite3_destructor_type life(enum db_life l)
 
 int db_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
-	return sqlite3_bind_int64(s->st, i, v);
+	return s->pg ? pg_bind_int64(s->pg, i, v) : sqlite3_bind_int64(s->st, i, v);
 }
 
 int db_bind_int(struct db_stmt *s, int i, int v)
 {
-	return sqlite3_bind_int(s->st, i, v);
+	return s->pg ? pg_bind_int64(s->pg, i, v) : sqlite3_bind_int(s->st, i, v);
 }
 
 int db_bind_text(struct db_stmt *s, int i, const char *t, int n, enum db_life l)
 {
+	if (s->pg)
+		return t ? pg_bind_text(s->pg, i, t, n, l == DB_TRANSIENT) : pg_bind_null(s->pg, i);
 	return sqlite3_bind_text(s->st, i, t, n, life(l));
 }
 
 int db_bind_blob(struct db_stmt *s, int i, const void *p, int n, enum db_life l)
 {
+	if (s->pg)
+		return pg_bind_blob(s->pg, i, p, n, l == DB_TRANSIENT);
 	return sqlite3_bind_blob(s->st, i, p, n, life(l));
 }
 
 int db_bind_null(struct db_stmt *s, int i)
 {
-	return sqlite3_bind_null(s->st, i);
+	return s->pg ? pg_bind_null(s->pg, i) : sqlite3_bind_null(s->st, i);
 }
 
 int db_step(struct db_stmt *s)
 {
-	return sqlite3_step(s->st);
+	return s->pg ? pg_step(s->pg) : sqlite3_step(s->st);
 }
 
 int db_reset(struct db_stmt *s)
 {
-	return sqlite3_reset(s->st);
+	return s->pg ? pg_reset(s->pg) : sqlite3_reset(s->st);
 }
 
 int64_t db_column_int64(struct db_stmt *s, int i)
 {
-	return sqlite3_column_int64(s->st, i);
+	return s->pg ? pg_column_int64(s->pg, i) : sqlite3_column_int64(s->st, i);
 }
 
 int db_column_int(struct db_stmt *s, int i)
 {
-	return sqlite3_column_int(s->st, i);
+	return s->pg ? (int)pg_column_int64(s->pg, i) : sqlite3_column_int(s->st, i);
 }
 
 const unsigned char *db_column_text(struct db_stmt *s, int i)
 {
-	return sqlite3_column_text(s->st, i);
+	return s->pg ? pg_column_text(s->pg, i) : sqlite3_column_text(s->st, i);
 }
 
 const void *db_column_blob(struct db_stmt *s, int i)
 {
-	return sqlite3_column_blob(s->st, i);
+	return s->pg ? pg_column_blob(s->pg, i) : sqlite3_column_blob(s->st, i);
 }
 
 int db_column_bytes(struct db_stmt *s, int i)
 {
-	return sqlite3_column_bytes(s->st, i);
+	return s->pg ? pg_column_bytes(s->pg, i) : sqlite3_column_bytes(s->st, i);
 }
 
 int db_column_type(struct db_stmt *s, int i)
 {
-	return sqlite3_column_type(s->st, i);
+	return s->pg ? pg_column_type(s->pg, i) : sqlite3_column_type(s->st, i);
 }
 
 int db_changes(struct db *db)
 {
-	return sqlite3_changes(db->h);
+	return db->pg ? pg_changes(db->pg) : sqlite3_changes(db->h);
 }
 
 int64_t db_last_insert_id(struct db *db)
 {
-	return sqlite3_last_insert_rowid(db->h);
+	return db->pg ? pg_last_insert_id(db->pg) : sqlite3_last_insert_rowid(db->h);
 }
 
 int db_unique_violation(struct db *db)
 {
-	int x = sqlite3_extended_errcode(db->h);
+	int x;
 
+	if (db->pg)
+		return pg_unique_violation(db->pg);
+	x = sqlite3_extended_errcode(db->h);
 	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
 
 int db_constraint_violation(struct db *db)
 {
+	if (db->pg)
+		return pg_constraint_violation(db->pg);
 	return (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT;
 }
 
 void db_release_memory(struct db *db)
 {
-	sqlite3_db_release_memory(db->h);
+	if (db->h)
+		sqlite3_db_release_memory(db->h);
 }
 
 int db_exec(struct db *db, const char *sql)
@@ -320,12 +414,16 @@ static const char sql_read_end[] = "COMMIT";
 
 int db_read_begin(struct db *db)
 {
+	if (db->pg)
+		return pg_read_begin(db->pg);
 	return sqlite3_get_autocommit(db->h) ? step_once(db, sql_read_begin) : 0;
 }
 
 /* Ends a transaction that only read; one that wrote is left to its owner. */
 int db_read_end(struct db *db)
 {
+	if (db->pg)
+		return pg_read_end(db->pg);
 	if (sqlite3_get_autocommit(db->h) || sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE)
 		return 0;
 	return step_once(db, sql_read_end);
@@ -333,6 +431,8 @@ int db_read_end(struct db *db)
 
 int db_begin(struct db *db)
 {
+	if (db->pg)
+		return pg_begin(db->pg);
 	/* a writer leaves the reader's snapshot: nothing to keep there */
 	db_read_end(db);
 	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -340,6 +440,8 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+	if (db->pg)
+		return pg_commit(db->pg);
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	db_rollback(db);
@@ -348,25 +450,31 @@ int db_commit(struct db *db)
 
 void db_rollback(struct db *db)
 {
-	if (!sqlite3_get_autocommit(db->h))
+	if (db->pg)
+		pg_rollback(db->pg);
+	else if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 const char *db_errmsg(struct db *db)
 {
-	return sqlite3_errmsg(db->h);
+	return db->pg ? pg_errmsg(db->pg) : sqlite3_errmsg(db->h);
 }
 
 unsigned db_data_version(struct db *db)
 {
 	unsigned v = 0;
 
+	if (db->pg)
+		return pg_data_version(db->pg);
 	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v);
 	return v;
 }
 
 int db_request_end(struct db *db)
 {
+	if (db->pg)
+		return pg_request_end(db->pg);
 	if (sqlite3_get_autocommit(db->h))
 		return 0;
 	if (sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE) {

@@ -9,6 +9,10 @@
  * costs more than most of our queries.  Domain code keeps its SQL in its
  * own *_store.c files behind functions, so another backend can replace
  * them module by module.
+ *
+ * Two backends behind the same calls: SQLite (a file path) and
+ * PostgreSQL (a postgresql:// URL, src/lib/db_pg.c).  SQL is written in
+ * the subset both accept, with SQLite's '?' placeholders.
  */
 #ifndef NB_DB_H
 #define NB_DB_H
@@ -43,13 +47,23 @@ enum { DB_INTEGER = 1, DB_FLOAT = 2, DB_TEXT = 3, DB_BLOB = 4, DB_NULL = 5 };
  */
 enum db_life { DB_STATIC = 0, DB_TRANSIENT = 1 };
 
-/* Opens (creating) the store at path and brings its schema to nsteps; 0,
- * or -1 with e: NB_UNAVAILABLE (cannot open or lock it), NB_INTERNAL (a
- * schema newer than steps, a step that fails). */
+/*
+ * Opens the store at path: a SQLite file, or a PostgreSQL database when
+ * path is a postgresql:// (or postgres://) URL, then applies the schema
+ * steps after the recorded version (steps written for that backend: see
+ * db_is_url).  busy_ms: how long a writer waits for the lock (SQLite's
+ * busy_timeout, PostgreSQL's lock_timeout).  0, or -1 with e:
+ * NB_UNAVAILABLE (cannot open or lock it), NB_INTERNAL (a schema newer
+ * than steps, a step that fails).
+ */
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	    struct db **out, struct nb_err *e);
+/* 1 when where names a PostgreSQL store rather than a SQLite file. */
+int db_is_url(const char *where);
+/* 1 when db is a PostgreSQL store. */
+int db_is_pg(struct db *db);
 void db_close(struct db *db);
-/* The SQLite connection under db, for tests and SQLite-only tools. */
+/* The SQLite connection under db, for tests and SQLite-only tools; NULL on PostgreSQL. */
 struct sqlite3 *db_handle(struct db *db);
 int db_version(struct db *db);
 
@@ -67,6 +81,14 @@ int db_version(struct db *db);
  * never finalized under its user.
  */
 struct db_stmt *db_stmt(struct db *db, const char *sql);
+
+/*
+ * A statement of SQL built at run time (a tool's per-table copy), not
+ * kept: the caller ends it with db_finalize.  NULL when sql is bad (said
+ * on stderr).  Never for request paths: those use db_stmt.
+ */
+struct db_stmt *db_prepare(struct db *db, const char *sql);
+void db_finalize(struct db_stmt *st);
 
 /*
  * Parameters are numbered from 1, columns from 0, as in SQL and SQLite.

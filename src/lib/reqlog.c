@@ -40,18 +40,21 @@ int reqlog_bucket(long dur_us)
 
 static const char sql_ins[] =
 	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
-	"remote,user_agent,user) VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+	"remote,user_agent,\"user\") VALUES(?,?,?,?,?,?,?,?,?,?,?)";
 static const char sql_req[] =
 	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,?,?)"
 	" ON CONFLICT(program,route,status) DO UPDATE SET"
-	" count=count+excluded.count, sum_us=sum_us+excluded.sum_us";
+	" count=metrics_requests.count+excluded.count,"
+	" sum_us=metrics_requests.sum_us+excluded.sum_us";
 static const char sql_lat[] =
 	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,?)"
-	" ON CONFLICT(program,route,bucket) DO UPDATE SET count=count+excluded.count";
+	" ON CONFLICT(program,route,bucket) DO UPDATE SET"
+	" count=metrics_latency.count+excluded.count";
 static const char sql_hour[] =
 	"INSERT INTO requests_hourly(hour,program,count,errors) VALUES(?,?,?,?)"
 	" ON CONFLICT(hour,program) DO UPDATE SET"
-	" count=count+excluded.count, errors=errors+excluded.errors";
+	" count=requests_hourly.count+excluded.count,"
+	" errors=requests_hourly.errors+excluded.errors";
 static const char sql_trim_hours[] = "DELETE FROM requests_hourly WHERE hour < ?";
 static const char sql_trim[] =
 	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";

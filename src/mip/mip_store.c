@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,7 +102,8 @@ static void static_link(struct app *app, const char *hex)
 static const char sql_file_put[] =
 	"INSERT INTO mip_files(sha256, size, origin, last_used, created) VALUES(?1,?2,?3,?4,?4)"
 	" ON CONFLICT(sha256) DO UPDATE SET last_used=?4,"
-	" origin = CASE WHEN origin='hosted' THEN origin ELSE excluded.origin END";
+	" origin = CASE WHEN mip_files.origin='hosted' THEN mip_files.origin"
+	" ELSE excluded.origin END";
 
 int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 		 const char *expect_prefix, char *hex)
@@ -219,8 +221,11 @@ int mip_pkg_get(struct app *app, const char *origin, const char *name,
 }
 
 static const char sql_pkg_put[] =
-	"INSERT OR REPLACE INTO mip_packages(origin, name, flavour, version, json, etag,"
-	" last_modified, fetched, expires) VALUES(?,?,?,?,?,?,?,?,?)";
+	"INSERT INTO mip_packages(origin, name, flavour, version, json, etag,"
+	" last_modified, fetched, expires) VALUES(?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT(origin, name, flavour, version) DO UPDATE SET json=excluded.json,"
+	" etag=excluded.etag, last_modified=excluded.last_modified, fetched=excluded.fetched,"
+	" expires=excluded.expires";
 
 int mip_pkg_put(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, const char *json,
@@ -483,7 +488,8 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 	*out = arena_alloc(a, cap * sizeof(**out));
 	if (!st)
 		return -1;
-	db_bind_int64(st, 1, limit);
+	/* no limit (< 0): SQLite's LIMIT -1, which PostgreSQL refuses, as the largest */
+	db_bind_int64(st, 1, limit < 0 ? INT64_MAX : limit);
 	db_bind_int64(st, 2, offset);
 	while (db_step(st) == DB_ROW) {
 		struct mip_hosted_row *h;
@@ -598,7 +604,8 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 static const char sql_compiled_get[] =
 	"SELECT out FROM mip_compiled WHERE src=? AND compiler=? AND flags=?";
 static const char sql_compiled_put[] =
-	"INSERT OR REPLACE INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)";
+	"INSERT INTO mip_compiled(src, compiler, flags, out) VALUES(?,?,?,?)"
+	" ON CONFLICT(src, compiler, flags) DO UPDATE SET out=excluded.out";
 
 int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
 		     char *out)

@@ -91,8 +91,12 @@ static const char sql_get[] =
 	"SELECT build_id, zst_size, zst_mtime, sha_size, sha_mtime, blob"
 	" FROM mkbox_tar WHERE box=? AND image=?";
 static const char sql_put[] =
-	"INSERT OR REPLACE INTO mkbox_tar(box,image,build_id,zst_size,zst_mtime,"
-	"sha_size,sha_mtime,blob,size,created) VALUES(?,?,?,?,?,?,?,?,?,?)";
+	"INSERT INTO mkbox_tar(box,image,build_id,zst_size,zst_mtime,"
+	"sha_size,sha_mtime,blob,size,created) VALUES(?,?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT(box, image) DO UPDATE SET build_id=excluded.build_id,"
+	" zst_size=excluded.zst_size, zst_mtime=excluded.zst_mtime, sha_size=excluded.sha_size,"
+	" sha_mtime=excluded.sha_mtime, blob=excluded.blob, size=excluded.size,"
+	" created=excluded.created";
 
 /* 1 when the cached row describes exactly this build. */
 static int cached(struct app *app, const char *box, const char *image,

@@ -204,7 +204,7 @@ const char **pypi_user_list(struct app *app, struct arena *a)
 
 /* -- indexes -- */
 
-#define INDEX_COLS "id, user, name, type, volatile, bases, acl_upload, mirror_whitelist," \
+#define INDEX_COLS "id, \"user\", name, type, volatile, bases, acl_upload, mirror_whitelist," \
 	" mirror_url, title, mirror_cache_expiry"
 
 static void index_row(struct arena *a, struct db_stmt *st, struct pypi_index *ix)
@@ -223,7 +223,7 @@ static void index_row(struct arena *a, struct db_stmt *st, struct pypi_index *ix
 }
 
 static const char sql_index_get[] =
-	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE user = ?1 AND name = ?2";
+	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE \"user\" = ?1 AND name = ?2";
 
 int pypi_index_get(struct app *app, struct arena *a, const char *user, const char *name,
 		   struct pypi_index *out, struct nb_err *e)
@@ -242,8 +242,8 @@ int pypi_index_get(struct app *app, struct arena *a, const char *user, const cha
 }
 
 static const char sql_index_list[] =
-	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE ?1 IS NULL OR user = ?1"
-	" ORDER BY user, name";
+	"SELECT " INDEX_COLS " FROM pypi_indexes WHERE ?1 IS NULL OR \"user\" = ?1"
+	" ORDER BY \"user\", name";
 
 int pypi_index_list(struct app *app, struct arena *a, const char *user,
 		    struct pypi_index **out, struct nb_err *e)
@@ -266,13 +266,13 @@ int pypi_index_list(struct app *app, struct arena *a, const char *user,
 }
 
 static const char sql_index_add[] =
-	"INSERT INTO pypi_indexes(user, name, type, volatile, bases, acl_upload,"
+	"INSERT INTO pypi_indexes(\"user\", name, type, volatile, bases, acl_upload,"
 	" mirror_whitelist, mirror_url, title, mirror_cache_expiry, created)"
 	" VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 static const char sql_index_set[] =
 	"UPDATE pypi_indexes SET type = ?3, volatile = ?4, bases = ?5, acl_upload = ?6,"
 	" mirror_whitelist = ?7, mirror_url = ?8, title = ?9, mirror_cache_expiry = ?10"
-	" WHERE user = ?1 AND name = ?2";
+	" WHERE \"user\" = ?1 AND name = ?2";
 
 int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 		   struct nb_err *e)
@@ -298,7 +298,7 @@ int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
 }
 
-static const char sql_index_del[] = "DELETE FROM pypi_indexes WHERE user = ?1 AND name = ?2";
+static const char sql_index_del[] = "DELETE FROM pypi_indexes WHERE \"user\" = ?1 AND name = ?2";
 
 int pypi_index_del(struct app *app, const char *user, const char *name, struct nb_err *e)
 {
@@ -317,7 +317,7 @@ int pypi_index_del(struct app *app, const char *user, const char *name, struct n
 
 #define FILE_COLS "f.id, f.index_id, f.size, f.uploaded, f.project, f.name, f.version," \
 	" f.filename, f.sha256, f.md5, f.requires_python, f.summary, f.requires_dist," \
-	" f.metadata_sha256, f.yanked, i.user, i.name"
+	" f.metadata_sha256, f.yanked, i.\"user\", i.name"
 
 static void file_row(struct arena *a, struct db_stmt *st, struct pypi_file *f)
 {
@@ -500,7 +500,7 @@ int pypi_blob_used(struct app *app, const char *hex)
 /* -- login tokens -- */
 
 static const char sql_token_add[] =
-	"INSERT INTO pypi_tokens(token_hash, user, expires) VALUES(?1, ?2, ?3)";
+	"INSERT INTO pypi_tokens(token_hash, \"user\", expires) VALUES(?1, ?2, ?3)";
 static const char sql_token_gc[] = "DELETE FROM pypi_tokens WHERE expires < ?1";
 
 int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires,
@@ -523,7 +523,7 @@ int pypi_token_add(struct app *app, const char *user, const char *token_hash, lo
 }
 
 static const char sql_token_user[] =
-	"SELECT user FROM pypi_tokens WHERE token_hash = ?1 AND expires >= ?2";
+	"SELECT \"user\" FROM pypi_tokens WHERE token_hash = ?1 AND expires >= ?2";
 
 const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash)
 {

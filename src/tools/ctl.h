@@ -88,6 +88,7 @@ int cmd_mip_publish(int argc, char **argv);
 int cmd_mip_refresh(int argc, char **argv);
 int cmd_mip_list(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_store_migrate(int argc, char **argv);
 int cmd_software_add(int argc, char **argv);
 int cmd_device_add(int argc, char **argv);
 int cmd_device_list(int argc, char **argv);

@@ -27,6 +27,9 @@ static int wants_help(int argc, char **argv)
 static const struct cmd cmds[] = {
 	{ "init", NULL, cmd_init, "nestboxctl init",
 	  "Creates the state directory, the database and the blob store, and says where." },
+	{ "store", "migrate", cmd_store_migrate, "nestboxctl store migrate --to postgresql://URL",
+	  "Copies this installation's SQLite store (every table, ids kept) into a new,\n"
+	  "empty PostgreSQL database in one transaction; then set db.url to the URL." },
 	{ "image", "import", cmd_image_import,
 	  "nestboxctl image import <file.img> --box B --board X [--branch BR] [--version V]"
 	  " [--level N] [--threads N]",

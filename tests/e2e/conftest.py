@@ -6,8 +6,11 @@ Makefile points them at the normal or the sanitizer build).  Whatever a
 program writes to stderr lands in the server's log, which is checked for
 sanitizer reports when the server stops.
 """
+import atexit
 import http.client
+import itertools
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -25,6 +28,84 @@ CTL = os.path.join(BINDIR, "nestboxctl")
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer",
                    # a handler reading input its route does not declare (src/lib/req.c)
                    "reads undeclared input")
+
+
+# NESTBOX_TEST_STORE=postgresql runs the suite on a PostgreSQL store (make test-pg)
+STORE = os.environ.get("NESTBOX_TEST_STORE", "sqlite")
+PG_BIN = os.environ.get("NESTBOX_PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+class PgCluster:
+    """A PostgreSQL cluster of the suite's own: initdb into a temporary
+    directory, listening on a unix socket in that directory only (no TCP
+    port), trust authentication for the local user "postgres"; each
+    Nestbox gets a fresh database in it.  initdb refuses root: as root the
+    cluster runs as the "postgres" account (or nobody)."""
+
+    _one = None
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="nestbox-pg-")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "data")
+        self.user = None
+        if os.geteuid() == 0:
+            for name in ("postgres", "nobody"):
+                try:
+                    self.user = pwd.getpwnam(name)
+                    break
+                except KeyError:
+                    pass
+            os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+        self.names = itertools.count(1)
+        self.run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync",
+                 "-E", "UTF8", "--locale=C")
+        # fsync off: a test cluster, thrown away; durability is SQLite's tests' and PostgreSQL's own
+        self.run("pg_ctl", "-D", self.data, "-l", os.path.join(self.dir, "log"), "-w", "-o",
+                 "-k %s -c listen_addresses= -c fsync=off -c max_connections=300" % self.dir,
+                 "start")
+        atexit.register(self.stop)
+
+    def run(self, prog, *args):
+        kw = {}
+        if self.user:
+            kw = dict(user=self.user.pw_uid, group=self.user.pw_gid)
+        p = subprocess.run([os.path.join(PG_BIN, prog), *args], capture_output=True, text=True,
+                           cwd=self.dir, **kw)
+        if p.returncode != 0:
+            raise AssertionError("%s failed: %s%s" % (prog, p.stdout, p.stderr))
+        return p.stdout
+
+    def stop(self):
+        if os.path.exists(os.path.join(self.data, "postmaster.pid")):
+            self.run("pg_ctl", "-D", self.data, "-m", "immediate", "-w", "stop")
+        if not os.environ.get("NESTBOX_PG_KEEP"):     # its log, to read after a failure
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def url(self, name):
+        return "postgresql:///%s?host=%s&user=postgres" % (name, self.dir)
+
+    def new_database(self):
+        """The URL of a new, empty database."""
+        name = "nb%d_%d" % (os.getpid(), next(self.names))
+        self.run("createdb", "-h", self.dir, "-U", "postgres", name)
+        return self.url(name)
+
+    @classmethod
+    def get(cls):
+        if cls._one is None:
+            cls._one = cls()
+        return cls._one
+
+
+# a test about the SQLite file itself (its locks, the open file): not run on PostgreSQL
+sqlite_only = pytest.mark.skipif(STORE == "postgresql",
+                                 reason="SQLite-only: about the SQLite file itself")
+
+
+def pg_available():
+    """Whether this machine can start a PostgreSQL cluster (make test-pg's check)."""
+    return os.path.exists(os.path.join(PG_BIN, "initdb"))
 
 
 def free_port():
@@ -54,14 +135,19 @@ class Response:
 class Nestbox:
     """One state directory plus, once started, one lighttpd serving it."""
 
-    def __init__(self, base, env=None):
+    def __init__(self, base, env=None, store=None):
         self.base = base
         self.state = os.path.join(base, "var")
         self.images = os.path.join(self.state, "images")
         self.config = os.path.join(base, "nestbox.yaml")
+        # store: "sqlite" or "postgresql"; None: the suite's (NESTBOX_TEST_STORE)
+        self.pg_url = (PgCluster.get().new_database()
+                       if (store or STORE) == "postgresql" else None)
         with open(self.config, "w") as f:
             f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n"
                     "admin:\n  templates: %s/templates\n" % ROOT)
+            if self.pg_url:
+                f.write("db:\n  url: \"%s\"\n" % self.pg_url)
         self.env = dict(os.environ)
         for k in list(self.env):
             if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":
@@ -94,6 +180,8 @@ class Nestbox:
             return f.read().split()[0]
 
     def db(self):
+        if self.pg_url:
+            pytest.skip("SQLite-only: reads or writes the SQLite file itself")
         return sqlite3.connect(os.path.join(self.state, "nestbox.db"))
 
     # -- server -------------------------------------------------------------

@@ -357,6 +357,9 @@ def test_request_log_filters_and_pages(admin):
     for i in range(12):
         nb.get("/list/item%02d" % i)
     nb.get("/update/none/x")
+    # the rows reach the store through nestbox-accesslog, after the answers, in order
+    wait_until(lambda: "/update/none/x" in b.get("/admin/requests?status=4xx").text,
+               "the request-log rows")
     r = b.get("/admin/requests?program=list")
     assert r.status == 200
     assert "/list/item11" in r.text and "/list/item07" in r.text and "/list/item06" not in r.text

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from admin_client import Browser
-from conftest import make_raw_image, wait_until
+from conftest import make_raw_image, sqlite_only, wait_until
 
 # more than any program has processes: before the front end buffered small
 # bodies, these alone held every process of the program
@@ -295,6 +295,7 @@ def spawn_on_socket(nb, prog, path):
     return p
 
 
+@sqlite_only      # "has opened its store" is seen as the open SQLite file
 @pytest.mark.parametrize("prog", ["ddi.fcgi", "list.fcgi", "admin.fcgi"])
 def test_program_without_its_front_end_exits(nb, prog):
     """lighttpd unlinks its sockets when it stops, but a program still

@@ -1,0 +1,161 @@
+# bench/ddi_pg.sh - the hawkBit DDI rows again with the store on PostgreSQL
+# (sourced by bench/bench.sh after bench/lib.sh and bench/ddi.sh; runs last).
+#
+# BENCH_PG=0 skips it; it is skipped with a message where no PostgreSQL
+# server binaries are installed ($NESTBOX_PG_BIN, default Debian 12's
+# /usr/lib/postgresql/15/bin; `make deps` installs them).  A cluster of its
+# own under build/bench/pg (unix socket there, no TCP port; as root it runs
+# as the postgres account, initdb refuses root), nestbox restarted with
+# NESTBOX_DB__URL pointing at it, then the same requests as the SQLite rows:
+# the poll with nothing to do, the feedback POST, and the poll spread over
+# 1,000 of $BENCH_DDI_DEVICES (default 1,000,000) devices, written by one
+# INSERT … SELECT generate_series (same names and tokens as
+# bench/ddi_fixture.py).  The table, then each row beside its SQLite twin.
+
+ddi_pg_settings() {
+	pg_on=${BENCH_PG:-1}
+	pg_bin=${NESTBOX_PG_BIN:-/usr/lib/postgresql/15/bin}
+	pg_dir=$out/pg
+	pg_as=
+	case $pg_on in 0 | 1) ;; *) die "BENCH_PG must be 0 or 1, not '$pg_on'" ;; esac
+}
+
+pg_sh() { # program args... (as the cluster's owner)
+	if [ -n "$pg_as" ]; then
+		runuser -u "$pg_as" -- "$pg_bin/$@"
+	else
+		"$pg_bin/$@"
+	fi
+}
+
+pg_start() {
+	mkdir -p "$pg_dir"
+	if [ "$(id -u)" = 0 ]; then
+		pg_as=postgres
+		chown "$pg_as" "$pg_dir"
+	fi
+	pg_sh initdb -D "$pg_dir/data" -A trust -U postgres --no-sync -E UTF8 --locale=C \
+		>"$out/pg-init.log" 2>&1 || { cat "$out/pg-init.log" >&2; return 1; }
+	# durability as shipped (fsync on): the rows compare stores, not settings
+	pg_sh pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" -w \
+		-o "-k $pg_dir -c listen_addresses= -c max_connections=200" start \
+		>>"$out/pg-init.log" 2>&1 || { cat "$out/pg-init.log" >&2; return 1; }
+	pg_sh createdb -h "$pg_dir" -U postgres nestbox >>"$out/pg-init.log" 2>&1
+}
+
+pg_stop() {
+	[ -f "$pg_dir/data/postmaster.pid" ] || return 0
+	pg_sh pg_ctl -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+pg_sql() { # sql
+	psql -q -X -v ON_ERROR_STOP=1 "postgresql:///nestbox?host=$pg_dir&user=postgres" -c "$1"
+}
+
+# the devices bench-0000000 .. n-1, as bench/ddi_fixture.py makes them
+ddi_pg_fixture() { # devices
+	now=$(date +%s)
+	t0=$(date +%s.%N)
+	attrs="{\"hw_boardname\":\"bench\",\"hw_revision\":\"1.0\",\"sw_version\":\"$ddi_version\"}"
+	# the per-row count trigger would update one counts row a million times in
+	# one transaction: off for the insert, the count added once (as the SQLite
+	# fixture does), all in one transaction
+	pg_sql "BEGIN; ALTER TABLE ddi_devices DISABLE TRIGGER ddi_devices_count_ins;
+		INSERT INTO ddi_devices(tenant, controller_id, token_hash, hw_model, hw_revision,
+		sw_version, feed, mode, assigned, force, state, attributes, last_seen, last_addr, created)
+		SELECT 'DEFAULT', 'bench-' || lpad(i::text, 7, '0'),
+		encode(sha256(convert_to('bt-' || lpad(i::text, 7, '0'), 'UTF8')), 'hex'), 'bench',
+		'1.0', '$ddi_version', 'default', 'assigned', $ddi_pg_sid, 0, 'finished', '$attrs',
+		$now, '127.0.0.1', $now FROM generate_series(0, $1 - 1) i;
+		ALTER TABLE ddi_devices ENABLE TRIGGER ddi_devices_count_ins;
+		INSERT INTO ddi_device_counts VALUES('finished', 'default', 'assigned', $1)
+		 ON CONFLICT(state, feed, mode) DO UPDATE SET n = ddi_device_counts.n + excluded.n;
+		COMMIT; ANALYZE" \
+		>"$out/ddi-pg-fixture.out" 2>&1 || return 1
+	echo "fixture:  $(commas "$1") devices in PostgreSQL in $(since "$t0") s"
+}
+
+# a small .swu (the artifact is not measured here) and the two devices
+ddi_pg_prepare() {
+	d=$out/ddi-pg-swu
+	mkdir -p "$d"
+	printf 'software =\n{\n\tversion = "%s";\n\thardware-compatibility: [ "1.0" ];\n\timages: ( { filename = "rootfs.img"; type = "rawfile"; path = "/tmp/x.img"; } );\n};\n' \
+		"$ddi_version" >"$d/sw-description"
+	head -c 4096 /dev/urandom >"$d/rootfs.img"
+	(cd "$d" && printf 'sw-description\nrootfs.img\n' | cpio -o -H crc) >"$out/bench-pg.swu" 2>>"$out/init.log"
+	"$ctl" init >>"$out/init.log" 2>&1 &&
+		ddi_pg_sid=$("$ctl" software add "$out/bench-pg.swu" 2>>"$out/init.log") || return 1
+	for dev in idle open; do
+		"$ctl" device add "bench-$dev" --token "bt-$dev" --mode assigned --assign "$ddi_pg_sid" \
+			>>"$out/init.log" 2>&1 || return 1
+	done
+}
+
+ddi_pg_run() {
+	echo
+	echo "== hawkBit DDI on PostgreSQL"
+	if [ "$pg_on" = 0 ]; then
+		echo "skipped (BENCH_PG=0)"
+		return 0
+	fi
+	if [ ! -x "$pg_bin/initdb" ] || ! command -v psql >/dev/null 2>&1; then
+		echo "skipped: PostgreSQL cannot be started here (no $pg_bin/initdb or psql; make deps installs them)"
+		return 0
+	fi
+	if [ "$ddi_on" = 0 ]; then
+		echo "skipped (BENCH_DDI=0: nothing to set beside)"
+		return 0
+	fi
+	t_pg=$(date +%s.%N)
+	stop_server
+	pg_start || { bench_fail "PostgreSQL did not start (build/bench/pg-init.log)"; return 0; }
+	export NESTBOX_DB__URL="postgresql:///nestbox?host=$pg_dir&user=postgres"
+	ddi_pg_prepare || { bench_fail "software and devices on PostgreSQL (build/bench/init.log)"; return 0; }
+	echo "store:    $(psql -X -At "$NESTBOX_DB__URL" -c 'SHOW server_version'), $NESTBOX_DB__URL"
+	start_server
+	ddi_open || return 0
+	saved_results=$results
+	results=$out/ddi-pg-results.tsv
+	: >"$results"
+	bench_check=ddi_check
+	bench_one "DDI poll, nothing to do (PostgreSQL)" ddi-poll-none-pg "$dv/bench-idle" 32 \
+		"$out/ddi-idle.curl" "$lua" token bt-idle
+	bench_one "DDI feedback POST (PostgreSQL)" ddi-feedback-pg \
+		"$dv/bench-open/deploymentBase/$action/feedback" 32 \
+		"$out/ddi-feedback.curl" "$lua" token bt-open POST "$fb"
+	n=${ddi_n:-1000000}
+	[ "$n" -le 1000000 ] || n=1000000
+	if ddi_pg_fixture "$n"; then
+		bench_one "DDI poll, $(commas "$n") devices (PostgreSQL)" "ddi-poll-n$n-pg" \
+			"$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+	else
+		bench_fail "the PostgreSQL fixture: $(tail -n 3 "$out/ddi-pg-fixture.out")"
+	fi
+	bench_check=:
+	results=$saved_results
+	echo
+	report_table "$out/ddi-pg-results.tsv"
+	ddi_pg_beside "$n"
+	echo "DDI on PostgreSQL: $(since "$t_pg") s"
+}
+
+# each PostgreSQL row's rate beside its SQLite twin's, and the issue's targets
+ddi_pg_beside() { # devices
+	echo
+	echo "SQLite beside PostgreSQL (req/s; /zero: of the zero-work FastCGI ceiling of that row):"
+	awk -F '\t' -v n="$(commas "$1")" '
+	FNR == NR { if ($1 == "endpoint") lite[$2] = $4; next }
+	$1 == "endpoint" { pg[$2] = $4 } $1 == "zero" { z[$2] = $4 }
+	function row(what, l, p, want) {
+		printf "  %-34s SQLite %10s   PostgreSQL %10s   PostgreSQL/zero %s%s\n", what,
+			(l in lite ? lite[l] : "-"), (p in pg ? pg[p] : "-"),
+			(p in pg && z[p] > 0 && pg[p] != "FAIL" ? sprintf("%.2f", pg[p] / z[p]) : "-"), want
+	}
+	END {
+		row("poll, nothing to do", "DDI poll, nothing to do", "DDI poll, nothing to do (PostgreSQL)", "")
+		row("feedback POST", "DDI feedback POST (proceeding)", "DDI feedback POST (PostgreSQL)",
+			"   (target >= 2,000/s)")
+		row("poll, " n " devices", "DDI poll, " n " devices", "DDI poll, " n " devices (PostgreSQL)",
+			"   (target >= 0.6 of /zero)")
+	}' "$out/ddi-results.tsv" "$out/ddi-pg-results.tsv"
+}

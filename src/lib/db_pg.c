@@ -1,0 +1,962 @@
+/*
+ * db_pg.c - db.h over PostgreSQL (libpq).
+ *
+ * The code above db.h was written for SQLite; this backend keeps SQLite's
+ * meaning where the code depends on it:
+ * - statements are prepared once per connection (named "s<slot>" after
+ *   the cache slot of db.c), lazily at their first step, with the types
+ *   of the first bindings so that "? IS NULL" needs no cast;
+ * - rows are read one at a time (single-row mode), so a long list costs
+ *   one row of memory; when another statement runs while one is being
+ *   read (SQLite allows nesting), the rest of the first is read into its
+ *   queue first, since a connection runs one query at a time;
+ * - an INSERT inside a transaction runs under a savepoint, so a failed
+ *   one (a UNIQUE violation the caller handles) leaves the transaction
+ *   usable, as in SQLite (an UPDATE or DELETE that fails ends it: no
+ *   caller goes on after one, and two round trips each are saved); a write outside one runs in its
+ *   own transaction under the writer lock (below), as SQLite's do, so
+ *   "insert only while fewer than N" in one statement stays a guard;
+ * - db_begin takes one transaction-scoped advisory lock: one writer at a
+ *   time, SQLite's BEGIN IMMEDIATE, so read-modify-write code stays
+ *   correct; READ COMMITTED, because a REPEATABLE READ snapshot would be
+ *   taken before the lock is granted.  Read transactions are REPEATABLE
+ *   READ (one snapshot, as SQLite's BEGIN DEFERRED);
+ * - a serialization failure, deadlock or lock timeout is DB_BUSY.
+ */
+#include "db.h"
+#include "db_pg.h"
+
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Type oids (pg_type.h is server-side). */
+enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
+       OID_TEXT = 25, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_VARCHAR = 1043,
+       OID_NUMERIC = 1700 };
+/* Any 64-bit key: the store's single-writer lock and its migration lock. */
+#define PG_WRITE_LOCK "7305001"
+#define PG_MIGRATE_LOCK "7305002"
+
+enum bound { B_NULL, B_INT, B_TEXT, B_BLOB };
+
+struct pg_param {
+	enum bound kind;
+	int64_t i;
+	const char *p;		/* text or blob bytes */
+	int n;
+	char *own;		/* our copy (DB_TRANSIENT, or text needing a NUL) */
+	char num[24];		/* an integer sent as text */
+	unsigned char be[8];	/* an integer sent as binary int8 */
+};
+
+struct pg_stmt {
+	struct pg_conn *c;
+	char name[16];
+	char *text;		/* the SQL with $N placeholders */
+	int nparams;
+	int prepared;
+	int write;		/* INSERT, UPDATE or DELETE: a savepoint in a transaction */
+	int own_txn;		/* this run opened its own write transaction */
+	int guard;		/* an INSERT: under a savepoint in a transaction */
+	Oid *ptypes;		/* the parameters' types, as prepared */
+	struct pg_param *par;
+	int running;		/* results pending (on the connection or queued) */
+	PGresult **q;		/* results read ahead, oldest first */
+	int nq, qhead, qcap;
+	int lost;		/* a result could not be queued (out of memory) */
+	PGresult *row;		/* the current row */
+	unsigned char *blob;	/* a bytea column decoded */
+	size_t blob_len;
+	int blob_col;
+};
+
+struct pg_conn {
+	PGconn *h;
+	struct pg_stmt *active;	/* whose results the connection is sending */
+	int changes;
+	int wrote;		/* the open transaction wrote */
+	char sqlstate[6];
+	char err[512];
+	struct pg_stmt *dv;	/* the data-version read */
+};
+
+int pg_is_url(const char *where)
+{
+	return !strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11);
+}
+
+static void set_err(struct pg_conn *c, const PGresult *r)
+{
+	const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c->h);
+	size_t n;
+
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st ? st : "XX000");
+	snprintf(c->err, sizeof(c->err), "%s", m && *m ? m : "PostgreSQL error");
+	n = strlen(c->err);
+	while (n && (c->err[n - 1] == '\n' || c->err[n - 1] == ' '))
+		c->err[--n] = '\0';
+}
+
+/* SQLSTATE -> db.h code: busy for what a retry can cure. */
+static int map_state(const char *s)
+{
+	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03") ||
+	    !strcmp(s, "57014"))
+		return DB_BUSY;
+	if (!strncmp(s, "23", 2))
+		return DB_CONSTRAINT;
+	return DB_ERROR;
+}
+
+/* A command with no rows we need, run whole; 0 or a db.h error code. */
+static int run(struct pg_conn *c, const char *sql)
+{
+	PGresult *r = PQexec(c->h, sql);
+	ExecStatusType st = PQresultStatus(r);
+	int rc = 0;
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		set_err(c, r);
+		rc = map_state(c->sqlstate);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* -- results read ahead ----------------------------------------------------- */
+
+static void q_push(struct pg_stmt *s, PGresult *r)
+{
+	if (s->qhead + s->nq == s->qcap) {
+		if (s->qhead) {
+			memmove(s->q, s->q + s->qhead, s->nq * sizeof(*s->q));
+			s->qhead = 0;
+		} else {
+			int cap = s->qcap ? s->qcap * 2 : 16;
+			PGresult **q = realloc(s->q, cap * sizeof(*q));
+			if (!q) {	/* out of memory: the run ends in an error */
+				PQclear(r);
+				s->lost = 1;
+				return;
+			}
+			s->q = q;
+			s->qcap = cap;
+		}
+	}
+	s->q[s->qhead + s->nq++] = r;
+}
+
+/* Reads the rest of the active statement's results into its queue. */
+static void drain(struct pg_conn *c)
+{
+	struct pg_stmt *s = c->active;
+	PGresult *r;
+
+	if (!s)
+		return;
+	while ((r = PQgetResult(c->h)))
+		q_push(s, r);
+	c->active = NULL;
+}
+
+/* The statement's next result, NULL when it has no more. */
+static PGresult *next_result(struct pg_stmt *s)
+{
+	PGresult *r;
+
+	if (s->nq) {
+		s->nq--;
+		return s->q[s->qhead++];
+	}
+	s->qhead = 0;
+	if (s->c->active != s) {
+		if (!s->lost)
+			return NULL;
+		s->lost = 0;	/* rows were dropped (q_push): not a silent end */
+		return PQmakeEmptyPGresult(s->c->h, PGRES_FATAL_ERROR);
+	}
+	if (!(r = PQgetResult(s->c->h)))
+		s->c->active = NULL;
+	return r;
+}
+
+static void discard(struct pg_stmt *s)
+{
+	PGresult *r;
+
+	if (s->row) {
+		PQclear(s->row);
+		s->row = NULL;
+	}
+	while ((r = next_result(s)))
+		PQclear(r);
+	s->running = 0;
+	s->blob_col = -1;
+	if (s->own_txn) {
+		s->own_txn = 0;
+		if (PQtransactionStatus(s->c->h) == PQTRANS_INTRANS)
+			run(s->c, "COMMIT");
+		else
+			run(s->c, "ROLLBACK");
+	}
+}
+
+/* -- connection and migration ---------------------------------------------- */
+
+static int step_apply(struct pg_conn *c, int i, const char *sql, char *err, size_t errlen)
+{
+	char up[96];
+
+	if (run(c, sql)) {
+		snprintf(err, errlen, "schema step %d: %s", i + 1, c->err);
+		return -1;
+	}
+	snprintf(up, sizeof(up), "UPDATE nb_schema SET version = %d", i + 1);
+	if (run(c, up)) {
+		snprintf(err, errlen, "schema version: %s", c->err);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The steps after the recorded version, in one transaction under the
+ * migration lock (several programs start at once), then the data-version
+ * triggers (pg_track, kept by the schema) for tables new or old.
+ */
+static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
+		   char *err, size_t errlen)
+{
+	int v, i;
+
+	if (run(c, "BEGIN") || run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
+	    run(c, "CREATE TABLE IF NOT EXISTS nb_schema(version INTEGER NOT NULL)") ||
+	    run(c, "INSERT INTO nb_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM nb_schema)")) {
+		snprintf(err, errlen, "cannot lock the database: %s", c->err);
+		run(c, "ROLLBACK");
+		return -1;
+	}
+	v = pg_version(c);
+	if (v > nsteps) {
+		run(c, "ROLLBACK");
+		snprintf(err, errlen, "database schema %d is newer than this program (%d)",
+			 v, nsteps);
+		return -1;
+	}
+	for (i = v; i < nsteps; i++)
+		if (step_apply(c, i, steps[i], err, errlen) < 0) {
+			run(c, "ROLLBACK");
+			return -1;
+		}
+	/* (a schema without the counter, as a test's, has no such function) */
+	if ((v < nsteps && run(c, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_proc"
+			       " WHERE proname = 'nb_track_changes') THEN"
+			       " PERFORM nb_track_changes(); END IF; END $$")) || run(c, "COMMIT")) {
+		snprintf(err, errlen, "schema commit: %s", c->err);
+		run(c, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+/* Notices (a BEGIN inside a transaction) are not errors: no stderr noise. */
+static void quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
+	    struct pg_conn **out, char *err, size_t errlen)
+{
+	struct pg_conn *c = calloc(1, sizeof(*c));
+	char set[160];
+
+	*out = NULL;
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c->h = PQconnectdb(url);
+	if (PQstatus(c->h) != CONNECTION_OK) {
+		snprintf(err, errlen, "PostgreSQL: %s", PQerrorMessage(c->h));
+		pg_close(c);
+		return -1;
+	}
+	PQsetNoticeProcessor(c->h, quiet, NULL);
+	/*
+	 * busy_timeout's counterpart: a lock waited for longer is DB_BUSY.
+	 * synchronous_commit off is SQLite's synchronous=NORMAL here (db.c):
+	 * a commit survives the program that made it (the server has it);
+	 * only the server's crash or a power cut may lose the last commits
+	 * (never half of one), and no commit waits for a disk flush.
+	 */
+	snprintf(set, sizeof(set), "SET lock_timeout = %d; SET client_min_messages = warning;"
+		 " SET synchronous_commit = off", busy_ms > 0 ? busy_ms : 1);
+	if (run(c, set) || migrate(c, steps, nsteps, err, errlen) < 0) {
+		if (!*err)
+			snprintf(err, errlen, "PostgreSQL: %s", c->err);
+		pg_close(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void pg_close(struct pg_conn *c)
+{
+	if (!c)
+		return;
+	if (c->dv)
+		pg_stmt_free(c->dv);
+	PQfinish(c->h);
+	free(c);
+}
+
+int pg_version(struct pg_conn *c)
+{
+	PGresult *r;
+	int v = -1;
+
+	drain(c);
+	r = PQexec(c->h, "SELECT version FROM nb_schema");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		v = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return v;
+}
+
+/* -- placeholders ------------------------------------------------------------ */
+
+/* The end of the quoted text, comment or identifier starting at p. */
+static const char *skip_quoted(const char *p)
+{
+	char q = *p;
+
+	if (q == '-' ) {
+		while (*p && *p != '\n')
+			p++;
+		return p;
+	}
+	if (q == '/') {
+		const char *e = strstr(p + 2, "*/");
+		return e ? e + 2 : p + strlen(p);
+	}
+	for (p++; *p; p++)
+		if (*p == q) {
+			if (p[1] != q)
+				return p + 1;
+			p++;	/* '' or "" inside */
+		}
+	return p;
+}
+
+/*
+ * Hand-written rather than a regular expression or a parser library: the
+ * only SQL syntax that matters here is where a '?' is not a placeholder
+ * (inside '…' literals, "…" identifiers and comments), and the SQL is
+ * our own string literals, not outside input.  SQLite numbers a bare '?'
+ * one above the highest number so far, which is kept.
+ */
+int pg_translate(const char *sql, char *out, size_t n)
+{
+	const char *p = sql;
+	size_t o = 0;
+	int max = 0;
+
+	while (*p) {
+		if (*p == '\'' || *p == '"' || (p[0] == '-' && p[1] == '-') ||
+		    (p[0] == '/' && p[1] == '*')) {
+			const char *e = skip_quoted(p);
+			if (o + (size_t)(e - p) >= n)
+				return -1;
+			memcpy(out + o, p, e - p);
+			o += e - p;
+			p = e;
+		} else if (*p == '?') {
+			int k = 0, w;
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				k = k * 10 + (*p - '0');
+			if (!k)
+				k = max + 1;
+			if (k > max)
+				max = k;
+			w = snprintf(out + o, n - o, "$%d", k);
+			if (w < 0 || o + (size_t)w >= n)
+				return -1;
+			o += w;
+		} else {
+			if (o + 1 >= n)
+				return -1;
+			out[o++] = *p++;
+		}
+	}
+	if (o >= n)
+		return -1;
+	out[o] = '\0';
+	return max;
+}
+
+/* -- statements --------------------------------------------------------------- */
+
+/* Inside a transaction that can still run statements. */
+static int in_txn(struct pg_conn *c)
+{
+	return PQtransactionStatus(c->h) == PQTRANS_INTRANS;
+}
+
+/* An INSERT that can fail on a UNIQUE key (an upsert cannot): savepoint-worthy. */
+static int is_insert(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return !strncasecmp(sql, "INSERT", 6) && !strstr(sql, "ON CONFLICT");
+}
+
+static int is_write(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n' || *sql == '\t')
+		sql++;
+	return !strncasecmp(sql, "INSERT", 6) || !strncasecmp(sql, "UPDATE", 6) ||
+	       !strncasecmp(sql, "DELETE", 6) || !strncasecmp(sql, "WITH", 4);
+}
+
+struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
+{
+	struct pg_stmt *s = calloc(1, sizeof(*s));
+	size_t n = strlen(sql) * 2 + 16;
+
+	if (!s || !(s->text = malloc(n)))
+		goto fail;
+	if ((s->nparams = pg_translate(sql, s->text, n)) < 0)
+		goto fail;
+	if (s->nparams && (!(s->par = calloc(s->nparams, sizeof(*s->par))) ||
+			   !(s->ptypes = calloc(s->nparams, sizeof(*s->ptypes)))))
+		goto fail;
+	s->c = c;
+	s->write = is_write(sql);
+	s->guard = is_insert(sql);
+	s->blob_col = -1;
+	snprintf(s->name, sizeof(s->name), "s%d", slot);
+	return s;
+fail:
+	fprintf(stderr, "nestbox: cannot keep the statement: %s\n", sql);
+	pg_stmt_free(s);
+	return NULL;
+}
+
+static void unbind(struct pg_param *p)
+{
+	free(p->own);
+	memset(p, 0, sizeof(*p));
+}
+
+void pg_stmt_free(struct pg_stmt *s)
+{
+	int i;
+
+	if (!s)
+		return;
+	if (s->c) {
+		discard(s);
+		if (s->prepared) {
+			char sql[40];
+			drain(s->c);
+			snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+			PQclear(PQexec(s->c->h, sql));
+		}
+	}
+	for (i = 0; i < s->nparams && s->par; i++)
+		unbind(&s->par[i]);
+	PQfreemem(s->blob);
+	free(s->q);
+	free(s->par);
+	free(s->ptypes);
+	free(s->text);
+	free(s);
+}
+
+int pg_stmt_busy(const struct pg_stmt *s)
+{
+	return s->running;
+}
+
+void pg_stmt_clear(struct pg_stmt *s)
+{
+	int i;
+
+	pg_reset(s);
+	for (i = 0; i < s->nparams; i++)
+		unbind(&s->par[i]);
+}
+
+static struct pg_param *param(struct pg_stmt *s, int i)
+{
+	if (i < 1 || i > s->nparams)
+		return NULL;
+	unbind(&s->par[i - 1]);
+	return &s->par[i - 1];
+}
+
+int pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
+{
+	struct pg_param *p = param(s, i);
+
+	if (!p)
+		return DB_ERROR;
+	p->kind = B_INT;
+	p->i = v;
+	return DB_OK;
+}
+
+int pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy)
+{
+	struct pg_param *p = param(s, i);
+
+	if (!p)
+		return DB_ERROR;
+	if (!t)
+		return DB_OK;
+	p->kind = B_TEXT;
+	p->n = n < 0 ? (int)strlen(t) : n;
+	p->p = t;
+	if (copy) {
+		if (!(p->own = malloc(p->n + 1)))
+			return DB_ERROR;
+		memcpy(p->own, t, p->n);
+		p->own[p->n] = '\0';
+		p->p = p->own;
+	}
+	return DB_OK;
+}
+
+int pg_bind_blob(struct pg_stmt *s, int i, const void *b, int n, int copy)
+{
+	int rc = pg_bind_text(s, i, b ? b : "", n, copy);
+
+	if (rc == DB_OK)
+		s->par[i - 1].kind = B_BLOB;
+	return rc;
+}
+
+int pg_bind_null(struct pg_stmt *s, int i)
+{
+	return param(s, i) ? DB_OK : DB_ERROR;
+}
+
+static Oid bound_type(const struct pg_param *p)
+{
+	return p->kind == B_INT ? OID_INT8 : p->kind == B_BLOB ? OID_BYTEA : 0;
+}
+
+/* A failed PREPARE would end the transaction it runs in: a savepoint there. */
+static int prepare_as(struct pg_stmt *s, const Oid *types)
+{
+	int txn = in_txn(s->c), ok;
+	PGresult *r;
+
+	if (txn && run(s->c, "SAVEPOINT nb_prepare"))
+		return -1;
+	r = PQprepare(s->c->h, s->name, s->text, s->nparams, types);
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_err(s->c, r);
+	PQclear(r);
+	if (txn)
+		run(s->c, ok ? "RELEASE SAVEPOINT nb_prepare" :
+		    "ROLLBACK TO SAVEPOINT nb_prepare; RELEASE SAVEPOINT nb_prepare");
+	return ok ? 0 : -1;
+}
+
+/* The parameter PostgreSQL could not type ("… parameter $N"), 0-based; -1 if none. */
+static int untyped_param(const struct pg_conn *c, int nparams)
+{
+	const char *p = strstr(c->err, "parameter $");
+	int k;
+
+	if ((strcmp(c->sqlstate, "42P18") && strcmp(c->sqlstate, "42P08")) || !p ||
+	    sscanf(p + 11, "%d", &k) != 1 || k < 1 || k > nparams)
+		return -1;
+	return k - 1;
+}
+
+/*
+ * Prepared with the first bindings' types where they matter (an integer
+ * is 64 bits, as in SQLite: "? - 1000" must not be int4); text and NULL
+ * are left to PostgreSQL, as a literal would be (text into an integer
+ * column is parsed).  PostgreSQL cannot type a parameter whose first use
+ * is "? IS NULL" (the store's "?2 IS NULL OR col = ?2" filters): that one
+ * is taken as text, and as bigint when text does not fit its other uses.
+ * A few round trips, once per statement and connection.  The types it
+ * settled on are read back (describe), so later values are sent in the
+ * form each parameter takes.
+ */
+static int prepare(struct pg_stmt *s)
+{
+	PGresult *r;
+	int i, k, last = -1, tries = 2 * s->nparams + 1;
+
+	for (i = 0; i < s->nparams; i++)
+		s->ptypes[i] = bound_type(&s->par[i]);
+	while (prepare_as(s, s->ptypes) < 0) {
+		if (--tries > 0 && (k = untyped_param(s->c, s->nparams)) >= 0) {
+			s->ptypes[k] = OID_TEXT;
+			last = k;
+		} else if (tries > 0 && last >= 0 && s->ptypes[last] == OID_TEXT &&
+			   (!strcmp(s->c->sqlstate, "42883") || !strcmp(s->c->sqlstate, "42804"))) {
+			s->ptypes[last] = OID_INT8;	/* text did not fit: a number */
+			last = -1;
+		} else {
+			/* as SQLite's prepare error in db.c: a bug in our SQL, named */
+			fprintf(stderr, "nestbox: SQL error: %s in: %s\n", s->c->err, s->text);
+			return -1;
+		}
+	}
+	r = PQdescribePrepared(s->c->h, s->name);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		set_err(s->c, r);
+		PQclear(r);
+		return -1;
+	}
+	for (i = 0; i < s->nparams && i < PQnparams(r); i++)
+		s->ptypes[i] = PQparamtype(r, i);
+	PQclear(r);
+	s->prepared = 1;
+	return 0;
+}
+
+/*
+ * One parameter's value in the form its type takes: int8 and text/bytea
+ * in binary (no copy, no NUL needed); anything else (an integer into an
+ * int4 or boolean, text into a number) as text, which PostgreSQL parses.
+ */
+static int param_value(struct pg_param *p, Oid t, const char **v, int *len, int *fmt)
+{
+	*fmt = 1;
+	switch (p->kind) {
+	case B_NULL:
+		*v = NULL;
+		*len = 0;
+		return 0;
+	case B_INT:
+		if (t == OID_INT8) {
+			uint64_t u = (uint64_t)p->i;
+			for (int k = 7; k >= 0; k--, u >>= 8)
+				p->be[k] = (unsigned char)u;
+			*v = (const char *)p->be;
+			*len = 8;
+			return 0;
+		}
+		snprintf(p->num, sizeof(p->num), "%lld", (long long)p->i);
+		*v = p->num;
+		*len = (int)strlen(p->num);
+		*fmt = 0;
+		return 0;
+	default:
+		if (t == OID_TEXT || t == OID_VARCHAR || t == OID_BYTEA) {
+			*v = p->p;
+			*len = p->n;
+			return 0;
+		}
+		if (!p->own || p->p != p->own) {	/* text form needs its NUL */
+			if (!(p->own = malloc(p->n + 1)))
+				return -1;
+			memcpy(p->own, p->p, p->n);
+			p->own[p->n] = '\0';
+			p->p = p->own;
+		}
+		*v = p->p;
+		*len = p->n;
+		*fmt = 0;
+		return 0;
+	}
+}
+
+
+static int start(struct pg_stmt *s)
+{
+	const char *v[s->nparams ? s->nparams : 1];
+	int len[s->nparams ? s->nparams : 1], fmt[s->nparams ? s->nparams : 1], i;
+	struct pg_conn *c = s->c;
+
+	drain(c);
+	if (!s->prepared && prepare(s) < 0)
+		return map_state(c->sqlstate);
+	for (i = 0; i < s->nparams; i++)
+		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
+			return DB_ERROR;
+	if (s->guard && in_txn(c) && run(c, "SAVEPOINT nb_stmt"))
+		return map_state(c->sqlstate);
+	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
+		if (pg_begin(c) < 0)
+			return map_state(c->sqlstate);
+		s->own_txn = 1;
+	}
+	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0)) {
+		set_err(c, NULL);
+		return DB_ERROR;
+	}
+	PQsetSingleRowMode(c->h);
+	c->active = s;
+	s->running = 1;
+	return DB_OK;
+}
+
+/* The end of a statement's run: its status, the savepoint let go. */
+static int finish(struct pg_stmt *s, PGresult *r)
+{
+	struct pg_conn *c = s->c;
+	ExecStatusType st = PQresultStatus(r);
+	const char *cmd = PQcmdStatus(r);
+	int rc = DB_DONE, own;
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		c->changes = atoi(PQcmdTuples(r));
+		if (!strncmp(cmd, "INSERT", 6) || !strncmp(cmd, "UPDATE", 6) ||
+		    !strncmp(cmd, "DELETE", 6))
+			c->wrote = 1;
+	} else {
+		set_err(c, r);
+		rc = map_state(c->sqlstate);
+		/* what a caller cannot expect (not a constraint, not busy) is our bug */
+		if (rc == DB_ERROR)
+			fprintf(stderr, "nestbox: SQL error: %s in: %s\n", c->err, s->text);
+	}
+	PQclear(r);
+	own = s->own_txn;
+	discard(s);	/* ends a transaction of its own */
+	if (s->guard && !own && PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		run(c, rc == DB_DONE ? "RELEASE SAVEPOINT nb_stmt" :
+		       "ROLLBACK TO SAVEPOINT nb_stmt; RELEASE SAVEPOINT nb_stmt");
+	return rc;
+}
+
+int pg_step(struct pg_stmt *s)
+{
+	PGresult *r;
+	int rc;
+
+	if (s->row) {
+		PQclear(s->row);
+		s->row = NULL;
+		s->blob_col = -1;
+	}
+	if (!s->running && (rc = start(s)) != DB_OK)
+		return rc;
+	if (!(r = next_result(s))) {
+		s->running = 0;
+		return DB_DONE;
+	}
+	if (PQresultStatus(r) == PGRES_SINGLE_TUPLE) {
+		s->row = r;
+		return DB_ROW;
+	}
+	return finish(s, r);
+}
+
+int pg_reset(struct pg_stmt *s)
+{
+	discard(s);
+	return DB_OK;
+}
+
+static const char *cell(struct pg_stmt *s, int i)
+{
+	if (!s->row || i < 0 || i >= PQnfields(s->row) || PQgetisnull(s->row, 0, i))
+		return NULL;
+	return PQgetvalue(s->row, 0, i);
+}
+
+/* Booleans ("t"/"f": a comparison in a select list) read as 1/0, as SQLite's. */
+int64_t pg_column_int64(struct pg_stmt *s, int i)
+{
+	const char *v = cell(s, i);
+
+	if (!v)
+		return 0;
+	if (*v == 't' || *v == 'f')
+		return *v == 't';
+	return strtoll(v, NULL, 10);
+}
+
+const unsigned char *pg_column_text(struct pg_stmt *s, int i)
+{
+	if (s->row && i >= 0 && i < PQnfields(s->row) && PQftype(s->row, i) == OID_BYTEA)
+		return pg_column_blob(s, i);	/* decoded, NUL-ended by us */
+	return (const unsigned char *)cell(s, i);
+}
+
+const void *pg_column_blob(struct pg_stmt *s, int i)
+{
+	const char *v = cell(s, i);
+	unsigned char *d;
+
+	if (!v || PQftype(s->row, i) != OID_BYTEA)
+		return v;
+	if (s->blob_col == i)
+		return s->blob;
+	PQfreemem(s->blob);
+	s->blob = NULL;
+	s->blob_col = -1;
+	if (!(d = PQunescapeBytea((const unsigned char *)v, &s->blob_len)))
+		return NULL;
+	s->blob = d;
+	s->blob_col = i;
+	return d;
+}
+
+int pg_column_bytes(struct pg_stmt *s, int i)
+{
+	if (!cell(s, i))
+		return 0;
+	if (PQftype(s->row, i) == OID_BYTEA)
+		return pg_column_blob(s, i) ? (int)s->blob_len : 0;
+	return PQgetlength(s->row, 0, i);
+}
+
+int pg_column_type(struct pg_stmt *s, int i)
+{
+	const char *v = cell(s, i);
+
+	if (!v)
+		return DB_NULL;
+	switch (PQftype(s->row, i)) {
+	case OID_BOOL: case OID_INT2: case OID_INT4: case OID_INT8:
+		return DB_INTEGER;
+	case OID_NUMERIC:
+		return strchr(v, '.') ? DB_FLOAT : DB_INTEGER;
+	case OID_FLOAT4: case OID_FLOAT8:
+		return DB_FLOAT;
+	case OID_BYTEA:
+		return DB_BLOB;
+	default:
+		return DB_TEXT;
+	}
+}
+
+/* -- the connection's state ---------------------------------------------------- */
+
+int pg_changes(struct pg_conn *c)
+{
+	return c->changes;
+}
+
+/* SQLite's last_insert_rowid: the last identity value this connection took. */
+int64_t pg_last_insert_id(struct pg_conn *c)
+{
+	PGresult *r;
+	int64_t id = 0;
+
+	drain(c);
+	r = PQexec(c->h, "SELECT lastval()");
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
+		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+	return id;
+}
+
+int pg_unique_violation(struct pg_conn *c)
+{
+	return !strcmp(c->sqlstate, "23505");
+}
+
+int pg_constraint_violation(struct pg_conn *c)
+{
+	return !strncmp(c->sqlstate, "23", 2);
+}
+
+int pg_read_begin(struct pg_conn *c)
+{
+	drain(c);
+	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
+		return 0;
+	c->wrote = 0;
+	return run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ") ? -1 : 0;
+}
+
+int pg_read_end(struct pg_conn *c)
+{
+	drain(c);
+	if (PQtransactionStatus(c->h) == PQTRANS_IDLE || c->wrote)
+		return 0;
+	return run(c, "COMMIT") ? -1 : 0;
+}
+
+int pg_begin(struct pg_conn *c)
+{
+	int rc;
+
+	pg_read_end(c);
+	c->wrote = 0;
+	if ((rc = run(c, "BEGIN")) == 0 &&
+	    (rc = run(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")")) != 0)
+		run(c, "ROLLBACK");
+	return rc ? -1 : 0;
+}
+
+int pg_commit(struct pg_conn *c)
+{
+	PGresult *r;
+	int ok;
+
+	drain(c);
+	r = PQexec(c->h, "COMMIT");
+	/* COMMIT of a failed transaction answers ROLLBACK */
+	ok = PQresultStatus(r) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(r), "COMMIT");
+	if (!ok)
+		set_err(c, r);
+	PQclear(r);
+	if (!ok)
+		pg_rollback(c);
+	c->wrote = 0;
+	return ok ? 0 : -1;
+}
+
+void pg_rollback(struct pg_conn *c)
+{
+	drain(c);
+	if (PQtransactionStatus(c->h) != PQTRANS_IDLE) {
+		PGresult *r = PQexec(c->h, "ROLLBACK");
+		PQclear(r);
+	}
+	c->wrote = 0;
+}
+
+int pg_request_end(struct pg_conn *c)
+{
+	drain(c);
+	if (PQtransactionStatus(c->h) == PQTRANS_IDLE)
+		return 0;
+	if (c->wrote || PQtransactionStatus(c->h) == PQTRANS_INERROR) {
+		pg_rollback(c);
+		return 1;
+	}
+	pg_read_end(c);
+	return 0;
+}
+
+/*
+ * The change counter bumped by a statement trigger on every table but
+ * the request log's (nb_track_changes in the schema), read in the
+ * caller's snapshot.
+ */
+unsigned pg_data_version(struct pg_conn *c)
+{
+	int64_t v = 0;
+
+	if (!c->dv && !(c->dv = pg_stmt_new(c, "SELECT n FROM nb_data_version", -1)))
+		return 0;
+	if (pg_step(c->dv) == DB_ROW)
+		v = pg_column_int64(c->dv, 0);
+	pg_reset(c->dv);
+	return (unsigned)v;
+}
+
+const char *pg_errmsg(struct pg_conn *c)
+{
+	return c->err[0] ? c->err : PQerrorMessage(c->h);
+}

@@ -1,0 +1,93 @@
+"""The store behind its interface: `nestboxctl store migrate` moves a SQLite
+installation to PostgreSQL and nestbox on PostgreSQL carries on where it
+was: the device's open action, its token, the operator's password and API
+token, the history.  Needs a PostgreSQL cluster of the suite's own
+(conftest.PgCluster); skipped with the reason where none can be started."""
+import json
+import os
+import subprocess
+
+import pytest
+
+from admin_client import Browser
+from conftest import CTL, Nestbox, PgCluster, pg_available
+from test_ddi import BASE, ddi, feedback
+from test_operators import token_of, whoami
+from test_software import make_swu
+
+pytestmark = pytest.mark.skipif(not pg_available(), reason="no PostgreSQL server binaries")
+
+PW = "operator-pass-1"
+
+
+def sqlite_nb(base):
+    """An installation on SQLite whatever NESTBOX_TEST_STORE says: the source."""
+    nb = Nestbox(base, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="sqlite")
+    nb.ctl("init")
+    p = subprocess.run([CTL, "user", "add", "olga"], env=nb.env, input=PW + "\n",
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return nb
+
+
+def test_migrate_to_postgresql_keeps_devices_tokens_and_history(tmpdir_shared):
+    base = os.path.join(tmpdir_shared, "src")
+    os.makedirs(base)
+    nb = sqlite_nb(base)
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
+        href = j["_links"]["deploymentBase"]["href"].split(str(nb.port), 1)[1]
+        action = href.rsplit("/", 1)[1].split("?")[0]
+        assert feedback(nb, "dev1", action, "proceeding", details=["downloading"]).status == 200
+        b = Browser(nb.port)
+        b.login("olga", PW)
+        api = token_of(b)
+        assert whoami(nb, api) == 200
+    finally:
+        nb.stop()
+
+    url = PgCluster.get().new_database()
+    r = nb.ctl("store", "migrate", "--to", url)
+    assert "to PostgreSQL" in r.stdout
+    # a second run finds data there and refuses: nothing is copied twice
+    again = nb.ctl("store", "migrate", "--to", url, check=False)
+    assert again.returncode == 1 and "already holds data" in again.stderr
+
+    # the same state directory (blobs, images), the store now PostgreSQL
+    with open(nb.config, "a") as f:
+        f.write("db:\n  url: \"%s\"\n" % url)
+    os.rename(os.path.join(nb.state, "nestbox.db"), os.path.join(nb.state, "nestbox.db.old"))
+    nb.start()
+    # the device continues its action: same deployment, its token still valid
+    j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
+    assert j["_links"]["deploymentBase"]["href"] == nb.url + href
+    dep = json.loads(ddi(nb, "GET", href).body)
+    assert dep["id"] == action
+    assert feedback(nb, "dev1", action, "closed", "success").status == 200
+    assert "deploymentBase" not in json.loads(ddi(nb, "GET", BASE + "dev1").body)["_links"]
+    assert ddi(nb, "GET", BASE + "dev1", token="wrong").status == 401
+    # the operator's password and API token, and the device's history
+    b = Browser(nb.port)
+    b.login("olga", PW)
+    assert whoami(nb, api) == 200
+    shown = nb.ctl("device", "show", "dev1").stdout
+    assert "2.0" in shown
+    # new rows get ids past the copied ones
+    nb.ctl("device", "add", "dev2", "--token", "tok-2")
+    assert "dev2" in nb.ctl("device", "show", "dev2").stdout
+    nb.stop()
+
+
+def test_migrate_refuses_a_url_that_is_not_postgresql(tmpdir_shared):
+    nb = sqlite_nb(tmpdir_shared)
+    r = nb.ctl("store", "migrate", "--to", "/tmp/other.db", check=False)
+    assert r.returncode == 2 and "postgresql://" in r.stderr
+    r = nb.ctl("store", "migrate", check=False)
+    assert r.returncode == 2
