@@ -108,7 +108,7 @@ int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	admin_tmp_init(&t, app, tmp, sizeof(tmp));
 	if (admin_form_stream(app, r, publish_fields, 3, val, &t.sink, e) < 0)
 		return -1;
-	rc = mip_publish(app, &ad->mip, tmp, val[0], val[1], val[2], e);
+	rc = mip_publish(app, &ad->mip, tmp, NULL, val[0], val[1], val[2], e);
 	unlink(tmp);
 	if (rc < 0)
 		return -1;
@@ -159,46 +159,25 @@ int admin_mip_file_valid(const struct app *app, const struct req_field *f, const
 	return 0;
 }
 
-/* The body received into tmp, moved to <tmp>.d/<file> when a single
- * source file is named (mip_publish publishes it under that name):
- * the path to publish into path, or -1 with e (nothing left behind). */
-static int stage_body(struct app *app, struct http_req *r, char *tmp, size_t n, char *path,
-		      size_t pn, struct nb_err *e)
-{
-	struct admin_tmp t;
-	const char *file = req_str(r, "file");
-
-	admin_tmp_init(&t, app, tmp, n);
-	if (admin_body_stream(app, r, &t.sink, e) < 0)
-		return -1;
-	snprintf(path, pn, "%s", tmp);
-	if (!file)
-		return 0;
-	if ((size_t)snprintf(path, pn, "%s.d/%s", tmp, file) >= pn ||
-	    mkdir(arena_printf(r->a, "%s.d", tmp), 0700) < 0 || rename(tmp, path) < 0) {
-		unlink(tmp);
-		rmdir(arena_printf(r->a, "%s.d", tmp));
-		return nb_fail(e, NB_UNAVAILABLE, "cannot stage the upload");
-	}
-	return 0;
-}
-
 /* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
 int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			      struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	const char *name = req_str(r, "name"), *version = req_str(r, "version");
-	char tmp[PATH_MAX], path[PATH_MAX];
+	char tmp[PATH_MAX];
+	struct admin_tmp t;
 	int rc;
 	cJSON *o;
 
-	if (stage_body(app, r, tmp, sizeof(tmp), path, sizeof(path), e) < 0)
+	/* the body is received once; a single source file's name travels
+	 * as an argument (?file=), not by renaming the temporary file */
+	admin_tmp_init(&t, app, tmp, sizeof(tmp));
+	if (admin_body_stream(app, r, &t.sink, e) < 0)
 		return -1;
-	rc = mip_publish(app, &ad->mip, path, name, version, req_str(r, "description"), e);
-	unlink(path);
-	if (strcmp(path, tmp))
-		rmdir(arena_printf(r->a, "%s.d", tmp));
+	rc = mip_publish(app, &ad->mip, tmp, req_str(r, "file"), name, version,
+			 req_str(r, "description"), e);
+	unlink(tmp);
 	if (rc < 0)
 		return -1;
 	o = cJSON_CreateObject();

@@ -185,10 +185,15 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 int mip_compilable(const char *dest);
 
 /* -- publishing (mip_publish.c) -- */
-/* 0, or -1 with e: NB_CONFLICT when the version exists (immutable),
- * NB_INVALID for a bad name, version or package, NB_UNAVAILABLE. */
-int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
-		const char *version, const char *description, struct nb_err *e);
+/* Publishes path (a directory, an archive, or one .py source file) as
+ * name version.  as: the name one source file is published under (an
+ * upload's temporary file has none of its own); NULL: path is a source
+ * file when it ends in .py, under its own name.  0, or -1 with e:
+ * NB_CONFLICT when the version exists (immutable), NB_INVALID for a bad
+ * name, version or package, NB_UNAVAILABLE. */
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
+		const char *name, const char *version, const char *description,
+		struct nb_err *e);
 
 /* -- settings and hooks (mip_settings.c) -- */
 /* conf_* of mip.*, once; no side effects. */

@@ -336,8 +336,8 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 	return 0;
 }
 
-int mip_publish(struct app *app, const struct mip *m, const char *path, const char *name,
-		const char *version, const char *description, struct nb_err *e)
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
+		const char *name, const char *version, const char *description, struct nb_err *e)
 {
 	struct arena a;
 	struct srcset *s;
@@ -367,10 +367,12 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 		nb_fail(e, NB_INVALID, "cannot read the package: %s", strerror(errno));
 		goto out;
 	}
+	if (!as && !S_ISDIR(st.st_mode) && strlen(path) > 3 &&
+	    !strcmp(path + strlen(path) - 3, ".py"))
+		as = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
-	    (strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".py")) ?
-	    add_file(s, strrchr(path, '/') ? strrchr(path, '/') + 1 : path,
-		     fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "", (size_t)st.st_size) :
+	    as ? add_file(s, as, fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "",
+			  (size_t)st.st_size) :
 	    read_archive(s, path)) {
 		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
 		goto out;

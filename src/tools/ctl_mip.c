@@ -36,7 +36,7 @@ int cmd_mip_publish(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	mip_open(&app, &m);
-	rc = mip_publish(&app, &m, argv[optind], name, version, desc, &e);
+	rc = mip_publish(&app, &m, argv[optind], NULL, name, version, desc, &e);
 	if (rc == 0) {
 		printf("published %s %s\n", name, version);
 		ctl_audit(&app, "mip publish", "%s %s", name, version);

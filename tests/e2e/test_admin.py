@@ -501,6 +501,12 @@ def test_mip_pages_and_api(admin, tmpdir_shared):
     r = b.request("PUT", "/admin/api/mip/packages?name=single&version=2&file=single.py",
                   b"S = 2\n", auth)
     assert r.status == 201, r.text
+    # published under the name given, from the one received body: no renamed
+    # copy of the temporary file (<tmp>.d/single.py) is made or left behind
+    doc = json.loads(nb.get("/mip/package/py/single/latest.json").body)
+    assert [p for p, _ in doc["hashes"]] == ["single.py"]
+    tmp = os.path.join(nb.state, "tmp")
+    assert not os.path.isdir(tmp) or not [n for n in os.listdir(tmp) if n.endswith(".d")]
     listed = json.loads(b.request("GET", "/admin/api/mip/packages", headers=auth).body)
     assert sorted(p["name"] for p in listed["hosted"]) == ["single", "webpkg"]
     assert b.post("/admin/mip/refresh", {"csrf": csrf}).status == 303
