@@ -6,53 +6,16 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
+#include "curl_lib.h"
 
-/*
- * libcurl, and what Debian's build of it loads (TLS, Kerberos, LDAP, RTMP,
- * SSH, IDN...), cost about 4 MiB of RSS in every process that links it.
- * Only mip-index's proxy and the admin's import from a URL fetch, and
- * seldom: so libcurl is opened on the first fetch, not at start.  The
- * headers and the ABI are Debian's libcurl4 (pkg-config libcurl).
- */
-static struct {
-	CURL *(*init)(void);
-	CURLcode (*setopt)(CURL *, CURLoption, ...);
-	CURLcode (*perform)(CURL *);
-	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
-	void (*cleanup)(CURL *);
-	const char *(*strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} cu;
-static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
-static int cu_ok;
-
-static void cu_load(void)
-{
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		return;
-	*(void **)&cu.init = dlsym(h, "curl_easy_init");
-	*(void **)&cu.setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&cu.perform = dlsym(h, "curl_easy_perform");
-	*(void **)&cu.getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&cu.cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&cu.strerror = dlsym(h, "curl_easy_strerror");
-	*(void **)&cu.slist_append = dlsym(h, "curl_slist_append");
-	*(void **)&cu.slist_free_all = dlsym(h, "curl_slist_free_all");
-	cu_ok = cu.init && cu.setopt && cu.perform && cu.getinfo && cu.cleanup && cu.strerror &&
-		cu.slist_append && cu.slist_free_all;
-}
+/* cu.f(...): a libcurl function, loaded on first use (curl_lib.h); only
+ * called once a handle exists, so the library is there. */
+#define cu (*curl_lib())
 
 /* A curl handle, libcurl loaded first; NULL when it cannot be. */
 static CURL *cu_handle(void)
 {
-	pthread_once(&cu_once, cu_load);
-	return cu_ok ? cu.init() : NULL;
+	return curl_lib() ? cu.init() : NULL;
 }
 
 struct sink {

@@ -9,45 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
-#include <dlfcn.h>
-#include <pthread.h>
+#include "curl_lib.h"
 
-/*
- * libcurl is opened on first use, as in fetch.c and for the same reason:
- * it costs every process that links it about 4 MiB of RSS, and only the
- * programs of a store with blob.backend s3 need it.
- */
-static struct {
-	CURL *(*init)(void);
-	CURLcode (*setopt)(CURL *, CURLoption, ...);
-	CURLcode (*perform)(CURL *);
-	CURLcode (*getinfo)(CURL *, CURLINFO, ...);
-	void (*cleanup)(CURL *);
-	const char *(*strerror)(CURLcode);
-	struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
-	void (*slist_free_all)(struct curl_slist *);
-} cu;
-static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
-static int cu_ok;
-
-static void cu_load(void)
-{
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (!h)
-		return;
-	*(void **)&cu.init = dlsym(h, "curl_easy_init");
-	*(void **)&cu.setopt = dlsym(h, "curl_easy_setopt");
-	*(void **)&cu.perform = dlsym(h, "curl_easy_perform");
-	*(void **)&cu.getinfo = dlsym(h, "curl_easy_getinfo");
-	*(void **)&cu.cleanup = dlsym(h, "curl_easy_cleanup");
-	*(void **)&cu.strerror = dlsym(h, "curl_easy_strerror");
-	*(void **)&cu.slist_append = dlsym(h, "curl_slist_append");
-	*(void **)&cu.slist_free_all = dlsym(h, "curl_slist_free_all");
-	cu_ok = cu.init && cu.setopt && cu.perform && cu.getinfo && cu.cleanup && cu.strerror &&
-		cu.slist_append && cu.slist_free_all;
-}
+/* cu.f(...): a libcurl function, loaded on first use (curl_lib.h); only
+ * called once a handle exists, so the library is there. */
+#define cu (*curl_lib())
 
 /* A bounded in-memory answer: listings, upload ids, error documents. */
 struct membuf {
@@ -221,9 +187,8 @@ static int call_do(struct call *k, struct s3_err *e)
 	CURLcode rc = CURLE_FAILED_INIT;
 
 	k->resp.max = k->resp.max ? k->resp.max : 1u << 20;
-	pthread_once(&cu_once, cu_load);
-	if (!cu_ok || !(k->h = cu.init()) || !(url = call_url(k)) || !(hdr = call_headers(k))) {
-		fail(e, 0, cu_ok ? "out of memory or key too long" : "libcurl not found", "");
+	if (!curl_lib() || !(k->h = cu.init()) || !(url = call_url(k)) || !(hdr = call_headers(k))) {
+		fail(e, 0, curl_lib() ? "out of memory or key too long" : "libcurl not found", "");
 		goto out;
 	}
 	snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", k->c->region);
