@@ -19,9 +19,10 @@ static const struct req_field branch_in[] = {
 	REPO_IN, REQ_PATH_FIELD("branch", ota_ref_valid), REQ_END
 };
 static const struct req_field id_in[] = { REPO_IN, REQ_PATH_FIELD("id", req_v_id), REQ_END };
-/* GitHub: any value of recursive, even none ("?recursive"), asks for all */
+/* GitHub: any value of recursive, even none ("?recursive"), asks for all;
+ * the id may be a ref (a tag or a branch), as GitHub takes it */
 static const struct req_field tree_in[] = {
-	REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid),
+	REPO_IN, REQ_PATH_FIELD("sha", ota_ref_valid),
 	{ "recursive", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 static const struct req_field sha_in[] = { REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid), REQ_END };

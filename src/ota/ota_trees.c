@@ -1,6 +1,6 @@
 /*
  * GET /ota/api/repos/:owner/:repo/git/trees/:sha[?recursive=1]: a commit's
- * or tree's entries as GitHub lists them (git's pre-order, directories
+ * or tree's (or, as GitHub takes, a tag's or branch's) entries as GitHub lists them (git's pre-order, directories
  * before their contents); the tree-mode client reads every file from it.
  * The blobs' sizes of a published commit come from the store.
  */
@@ -65,12 +65,17 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	struct ota_git *g;
 	char tree[OTA_SHA1_HEX];
 	const char *api, *sha = req_str(r, "sha");
+	char commit[OTA_SHA1_HEX];
 	cJSON *o, *arr;
-	int n, i, rc, flags;
+	int n, i, rc, flags, manifest;
 
+	/* GitHub takes a ref (a tag or a branch) for the id too */
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
+	    (!ota_sha_ok(sha) && ota_ref_commit(app, &repo, sha, commit, &manifest, e) < 0) ||
 	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
 		return ota_answer_fail(w, e);
+	if (!ota_sha_ok(sha))
+		sha = commit;
 	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
 	flags = req_has(r, "recursive") ? OTA_TREE_RECURSIVE : 0;
 	rc = ota_git_tree(g, r->a, sha, flags | OTA_TREE_NO_SIZE, tree, &t, &n);

@@ -180,3 +180,21 @@ def test_pushing_the_same_tree_again_changes_nothing(site):
     arc = put(nb, "v2.tar.gz", targz({"main.py": b"3\n", "lib/u.py": b"2\n"}))
     status, body = curl_publish(nb, token, arc, "repo=acme/app", "branch=main")
     assert status == 201 and json.loads(body)["commit"] != first["commit"], body
+
+
+def test_trees_by_tag_or_branch_as_github(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n", "lib/u.py": b"2\n"}))
+    assert curl_publish(nb, token, arc, "repo=acme/app", "tag=v1.0")[0] == 201
+    assert curl_publish(nb, token, arc, "repo=acme/app", "branch=main")[0] == 201
+    api = "/ota/api/repos/acme/app/git"
+    tag = json.loads(nb.get(api + "/ref/tags/v1.0").body)["object"]["sha"]
+    head = json.loads(nb.get(api + "/ref/heads/main").body)["object"]["sha"]
+    for ref, sha in (("v1.0", tag), ("main", head)):
+        r = nb.get(api + "/trees/%s?recursive=1" % ref)
+        assert r.status == 200, r.body
+        want = nb.get(api + "/trees/%s?recursive=1" % sha)
+        assert json.loads(r.body) == json.loads(want.body)
+        assert [e["path"] for e in json.loads(r.body)["tree"]] == ["lib", "lib/u.py", "main.py"]
+    r = nb.get(api + "/trees/v9?recursive=1")
+    assert r.status == 404 and json.loads(r.body)["message"] == "Not Found"

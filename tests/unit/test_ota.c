@@ -358,7 +358,8 @@ static void routes_refuse_naming_the_field(void **state)
 	static const struct { const char *uri, *msg; } bad[] = {
 		{ "/ota/api/repos/acme/app/releases/012", "invalid id" },
 		{ "/ota/api/repos/acme/app/releases/assets/1234567890123456789", "invalid id" },
-		{ "/ota/api/repos/acme/app/git/trees/nothex", "invalid sha" },
+		/* a tree by id or, as GitHub takes it, by ref: not a name git refuses */
+		{ "/ota/api/repos/acme/app/git/trees/..x", "invalid sha" },
 		{ "/ota/api/repos/acme/app/git/tags/" "B917A726C93F902E43291D9009D6488385133B67",
 		  "invalid sha" },
 		{ "/ota/api/repos/acme/app/git/ref/tags/..x", "invalid tag" },
