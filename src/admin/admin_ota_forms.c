@@ -78,8 +78,8 @@ static cJSON *rollout_json(struct app *app, const struct ota_repo *repo,
 	struct ota_release rel;
 	struct nb_err e;
 
-	cJSON_AddStringToObject(o, "repo", repo->owner);
-	cJSON_AddStringToObject(o, "name", repo->name);
+	cJSON_AddStringToObject(o, "owner", repo->owner);
+	cJSON_AddStringToObject(o, "repo", repo->name);
 	if (ota_release_by_id(app, repo->id, ro->release_id, &rel, &e) == 0)
 		cJSON_AddStringToObject(o, "tag", rel.tag);
 	if (ro->prev_id && ota_release_by_id(app, repo->id, ro->prev_id, &rel, &e) == 0)

@@ -198,3 +198,14 @@ def test_trees_by_tag_or_branch_as_github(site):
         assert [e["path"] for e in json.loads(r.body)["tree"]] == ["lib", "lib/u.py", "main.py"]
     r = nb.get(api + "/trees/v9?recursive=1")
     assert r.status == 404 and json.loads(r.body)["message"] == "Not Found"
+
+
+def test_rollout_answer_names_owner_and_repo(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n"}))
+    assert curl_publish(nb, token, arc, "repo=acme/app", "tag=v1")[0] == 201
+    p = subprocess.run(["curl", "-sS", "-H", "Authorization: Bearer " + token, "-d",
+                        "action=pause", nb.url + "/admin/api/ota/acme/app/rollout"],
+                       capture_output=True, text=True, check=True)
+    out = json.loads(p.stdout)
+    assert out["owner"] == "acme" and out["repo"] == "app" and "name" not in out, out
