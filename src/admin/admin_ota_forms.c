@@ -115,3 +115,23 @@ int admin_ota_rollout_run(struct app *app, struct http_req *r, struct http_resp 
 				      repo.name, admin_ota_rollout_ops[op]));
 	return 0;
 }
+
+/*
+ * The last route under /admin/api/ota, any method: what no OTA API route
+ * takes is a JSON 405 (with Allow) or 404, as CI reads every answer of the
+ * API, where the router would answer in text.
+ */
+int admin_ota_api_refuse_run(struct app *app, struct http_req *r, struct http_resp *w,
+			     struct nb_err *e)
+{
+	const char *allow = ota_route_allow(app, r);
+
+	(void)e;
+	if (!allow) {
+		admin_fail(app, r, w, 404, "no such OTA API resource");
+		return 0;
+	}
+	admin_fail(app, r, w, 405, arena_cat(r->a, "method not allowed (", allow, ")", NULL));
+	http_set_header(w, "Allow", allow);
+	return 0;
+}

@@ -37,6 +37,10 @@ static const struct req_field raw_in[] = {
 	{ "path", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 
+static const struct req_field rest_in[] = {
+	{ "rest", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
+};
+
 #define API "/ota/api/repos/:owner/:repo"
 
 const struct route ota_routes[] = {
@@ -58,6 +62,9 @@ const struct route ota_routes[] = {
 	ROUTE_IN("GET", "/ota/download/:owner/:repo/:tag/:file", ota_asset, "/ota/download",
 		 download_in, 0),
 	ROUTE_IN("GET", "/ota/raw/:owner/:repo/:ref/*path", ota_raw, "/ota/raw", raw_in, 0),
+	/* last: the rest of /ota/api answers in GitHub's error shape */
+	ROUTE_IN("*", "/ota/api", ota_api_refuse, "/ota/api", NULL, 0),
+	ROUTE_IN("*", "/ota/api/*rest", ota_api_refuse, "/ota/api", rest_in, 0),
 };
 const int ota_nroutes = sizeof(ota_routes) / sizeof(ota_routes[0]);
 

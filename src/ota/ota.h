@@ -446,6 +446,9 @@ int ota_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ota_raw.c: /ota/raw/:owner/:repo/:ref/<path> */
 int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_http.c: the rest of /ota/api (the routes' last): GitHub's 404, or a
+ * 405 with Allow when another method has a route there */
+int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 
 /*
  * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for

@@ -1,6 +1,7 @@
 /*
  * Names, paths and the small encodings the OTA client checks byte for
- * byte: its path rules, zlib's crc32 and Python's json.dumps string form.
+ * byte: its path rules, zlib's crc32 and Python's json.dumps string form;
+ * and the methods a path's routes take (the catch-alls' 405).
  * Nothing here touches the store or libgit2 (the fuzz targets link it).
  */
 #include "ota.h"
@@ -86,6 +87,29 @@ const char *ota_path_fault(const char *p)
 			return NULL;
 		s = e + 1;
 	}
+}
+
+int ota_path_ok(const char *p)
+{
+	return ota_path_fault(p) == NULL;
+}
+
+const char *ota_route_allow(const struct app *app, struct http_req *r)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "PATCH" };
+	const struct route *hit;
+	struct route_params rp;
+	const char *bad, *allow = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		enum route_result res = route_match(r->a, app->def->routes, app->def->nroutes,
+						    methods[i], &r->path, &hit, &rp, &bad);
+		/* the catch-all itself matches every method: not a route of the path */
+		if ((res == ROUTE_OK || res == ROUTE_INVALID) && hit != r->route)
+			allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+	}
+	return allow;
 }
 
 int ota_path_hidden(const char *p)

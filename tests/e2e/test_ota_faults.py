@@ -209,3 +209,47 @@ def test_rollout_answer_names_owner_and_repo(site):
                        capture_output=True, text=True, check=True)
     out = json.loads(p.stdout)
     assert out["owner"] == "acme" and out["repo"] == "app" and "name" not in out, out
+
+
+def github_error(r, status):
+    """GitHub's error shape: {"message": …, "documentation_url": …}."""
+    assert r.status == status, (r.status, r.body)
+    assert r.headers["content-type"].startswith("application/json"), r.headers
+    body = json.loads(r.body)
+    assert body["message"] and "error" not in body, body
+    assert body["documentation_url"].startswith("https://docs.github.com/"), body
+
+
+def test_error_answers_are_json_and_github_shaped(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n"}))
+    assert curl_publish(nb, token, arc, "repo=acme/app", "tag=v1")[0] == 201
+    auth = {"Authorization": "Bearer " + token}
+    form = dict(auth, **{"Content-Type": "application/x-www-form-urlencoded"})
+    # the admin API under /admin/api/ota answers JSON, a 405 with its Allow
+    for method, path, status in (("GET", "/admin/api/ota/acme/app/rollout", 405),
+                                 ("DELETE", "/admin/api/ota/acme/app/rollout", 405),
+                                 ("GET", "/admin/api/ota/publish", 405),
+                                 ("GET", "/admin/api/ota", 404),
+                                 ("POST", "/admin/api/ota/acme/app/nothing", 404)):
+        r = nb.request(method, path, form, b"" if method != "GET" else None)
+        assert r.status == status, (method, path, r.status, r.body)
+        assert json.loads(r.body)["error"], (path, r.body)
+        if status == 405:
+            assert r.headers["allow"] == "POST", r.headers
+    with nb.db() as db:
+        before = db.execute("SELECT * FROM ota_rollouts").fetchall()
+    for percent in ("9" * 5000, "1" + "0" * 30, "%41" * 300):
+        r = nb.request("POST", "/admin/api/ota/acme/app/rollout", form,
+                       ("action=stage&percent=" + percent).encode())
+        assert r.status == 400, (percent[:10], r.status, r.headers, r.body)
+        assert json.loads(r.body)["error"], (percent[:10], r.body)
+    with nb.db() as db:
+        assert db.execute("SELECT * FROM ota_rollouts").fetchall() == before
+    # /ota/api answers in GitHub's shape, a handler's refusal as a missing route's
+    github_error(nb.get("/ota/api/repos/acme/app/nothing"), 404)
+    github_error(nb.get("/ota/api"), 404)
+    github_error(nb.request("POST", "/ota/api/repos/acme/app/releases/latest", body=b""), 405)
+    # a handler's refusal too: an unknown tag, an unknown repository
+    github_error(nb.get("/ota/api/repos/acme/app/releases/tags/v9"), 404)
+    github_error(nb.get("/ota/api/repos/acme/nope/git/trees/main"), 404)
