@@ -12,6 +12,7 @@ import tarfile
 import pytest
 
 from admin_client import Browser
+from conftest import CTL
 from test_ota import git, make_git_repo, write_tree
 from test_ota_admin import api_token, counts, curl_publish, targz
 
@@ -75,9 +76,9 @@ def test_errors_name_the_upload_not_a_server_path(site):
                  action="/admin/ota/publish")
     assert r.status == 400 and "the upload" in r.text, r.text
     assert_no_server_path(nb, r.text)
-    # nestboxctl names its own argument
-    os.chdir(nb.tmp)
-    p = nb.ctl("ota", "publish", "--repo", "a/b", "--tag", "v1", "hostname", check=False)
+    # nestboxctl names its own argument (run where the file is: a relative one)
+    p = subprocess.run([CTL, "ota", "publish", "--repo", "a/b", "--tag", "v1", "hostname"],
+                       env=nb.env, cwd=nb.tmp, capture_output=True, text=True)
     assert p.returncode != 0 and "hostname: not a readable archive" in p.stderr, p.stderr
     assert_no_server_path(nb, p.stderr.replace(" hostname", ""))
     assert counts(nb) == (0, 0, 0, 0, 0)
