@@ -21,6 +21,7 @@ ADMIN_HANDLER(admin_ota_publish)	/* admin_ota_publish.c: the page and the API */
 ADMIN_HANDLER(admin_ota_token_add)	/* admin_ota_forms.c */
 ADMIN_HANDLER(admin_ota_token_revoke)
 ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
+ADMIN_HANDLER(admin_ota_api_refuse)	/* any other request under /admin/api/ota */
 
 /* The rollout form's actions. */
 extern const char *const admin_ota_rollout_ops[];

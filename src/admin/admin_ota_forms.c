@@ -78,8 +78,8 @@ static cJSON *rollout_json(struct app *app, const struct ota_repo *repo,
 	struct ota_release rel;
 	struct nb_err e;
 
-	cJSON_AddStringToObject(o, "repo", repo->owner);
-	cJSON_AddStringToObject(o, "name", repo->name);
+	cJSON_AddStringToObject(o, "owner", repo->owner);
+	cJSON_AddStringToObject(o, "repo", repo->name);
 	if (ota_release_by_id(app, repo->id, ro->release_id, &rel, &e) == 0)
 		cJSON_AddStringToObject(o, "tag", rel.tag);
 	if (ro->prev_id && ota_release_by_id(app, repo->id, ro->prev_id, &rel, &e) == 0)
@@ -113,5 +113,25 @@ int admin_ota_rollout_run(struct app *app, struct http_req *r, struct http_resp 
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/ota/%s/%s?done=rollout+%s", repo.owner,
 				      repo.name, admin_ota_rollout_ops[op]));
+	return 0;
+}
+
+/*
+ * The last route under /admin/api/ota, any method: what no OTA API route
+ * takes is a JSON 405 (with Allow) or 404, as CI reads every answer of the
+ * API, where the router would answer in text.
+ */
+int admin_ota_api_refuse_run(struct app *app, struct http_req *r, struct http_resp *w,
+			     struct nb_err *e)
+{
+	const char *allow = ota_route_allow(app, r);
+
+	(void)e;
+	if (!allow) {
+		admin_fail(app, r, w, 404, "no such OTA API resource");
+		return 0;
+	}
+	admin_fail(app, r, w, 405, arena_cat(r->a, "method not allowed (", allow, ")", NULL));
+	http_set_header(w, "Allow", allow);
 	return 0;
 }

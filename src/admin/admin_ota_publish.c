@@ -79,7 +79,7 @@ static void answer(struct app *app, struct http_req *r, struct http_resp *w,
 
 	if (!(r->route->flags & ADMIN_API)) {
 		http_redirect(w, arena_printf(r->a, "/admin/ota/%s/%s?done=%s+%s", p->owner, p->name,
-					      p->tag ? "published" : "pushed",
+					      p->tag ? "published" : p->unchanged ? "unchanged" : "pushed",
 					      p->tag ? p->tag : p->branch));
 		return;
 	}
@@ -89,11 +89,17 @@ static void answer(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON_AddStringToObject(o, "commit", p->commit);
 	cJSON_AddNumberToObject(o, "files", p->nfiles);
 	cJSON_AddNumberToObject(o, "stored", p->nstored);
+	/* a push whose tree is the tip's wrote nothing: 200, not 201 */
+	cJSON_AddBoolToObject(o, "unchanged", p->unchanged);
 	sk = cJSON_AddArrayToObject(o, "skipped");
-	for (i = 0; i < p->nskipped; i++)
-		cJSON_AddItemToArray(sk, cJSON_CreateString(p->skipped[i]));
+	for (i = 0; i < p->nskipped; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "path", p->skipped[i]);
+		cJSON_AddStringToObject(s, "reason", p->skip_why[i]);
+		cJSON_AddItemToArray(sk, s);
+	}
 	(void)app;
-	admin_json(w, 201, o);
+	admin_json(w, p->unchanged ? 200 : 201, o);
 }
 
 int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
@@ -111,6 +117,7 @@ int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	if (admin_form_stream(app, r, fields, F_N, val, &t.sink, e) < 0)
 		return -1;
 	p.src = tmp;
+	p.src_name = "the upload";	/* never the server's temporary file */
 	rc = admin_ota_publish_form(val, &p, owner, name, e);
 	if (rc == 0)
 		rc = run_publish(app, r->a, &p, e);

@@ -221,12 +221,16 @@ static const struct req_field ota_revoke_in[] = {
 	OTA_REPO, REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END
 };
 /* action (stage, pause, resume) and percent are checked by the handler
- * (admin_ota_rollout_input), so the API answers their refusal in JSON; the
+ * (admin_ota_rollout_input), their length too (no max here: the library
+ * would refuse in text), so the API answers their refusal in JSON; the
  * API's names too */
 #define OTA_ROLLOUT_FORM \
-	{ "action", REQ_FORM, NULL, 0, 16, NULL }, { "percent", REQ_FORM, NULL, 0, 16, NULL }
+	{ "action", REQ_FORM, NULL, 0, 0, NULL }, { "percent", REQ_FORM, NULL, 0, 0, NULL }
 static const struct req_field ota_api_rollout_in[] = {
 	REQ_PATH_FIELD("owner", NULL), REQ_PATH_FIELD("repo", NULL), OTA_ROLLOUT_FORM, REQ_END
+};
+static const struct req_field ota_rest_in[] = {
+	{ "rest", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 static const struct req_field ota_rollout_in[] = { OTA_REPO, CSRF, OTA_ROLLOUT_FORM, REQ_END };
 /* any path no route above answers: the 404 page (admin_core.c) */
@@ -372,6 +376,9 @@ const struct route admin_routes[] = {
 	ROUTE_IN("POST", "/admin/api/ota/publish", admin_ota_publish, "/api/ota", NULL, API | A),
 	ROUTE_IN("POST", "/admin/api/ota/:owner/:repo/rollout", admin_ota_rollout, "/api/ota",
 		 ota_api_rollout_in, API | A),
+	/* after every /admin/api/ota route: the rest answers JSON, not the router's text */
+	ROUTE_IN("*", "/admin/api/ota", admin_ota_api_refuse, "/api/ota", NULL, API),
+	ROUTE_IN("*", "/admin/api/ota/*rest", admin_ota_api_refuse, "/api/ota", ota_rest_in, API),
 	/* last: the paths nothing above answers (other methods stay 404/405) */
 	ROUTE_IN("GET",  "/admin/api/*rest", admin_not_found, "/api/404", not_found_in, API),
 	ROUTE_IN("GET",  "/admin/*rest", admin_not_found, "/404", not_found_in, 0),

@@ -19,9 +19,10 @@ static const struct req_field branch_in[] = {
 	REPO_IN, REQ_PATH_FIELD("branch", ota_ref_valid), REQ_END
 };
 static const struct req_field id_in[] = { REPO_IN, REQ_PATH_FIELD("id", req_v_id), REQ_END };
-/* GitHub: any value of recursive, even none ("?recursive"), asks for all */
+/* GitHub: any value of recursive, even none ("?recursive"), asks for all;
+ * the id may be a ref (a tag or a branch), as GitHub takes it */
 static const struct req_field tree_in[] = {
-	REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid),
+	REPO_IN, REQ_PATH_FIELD("sha", ota_ref_valid),
 	{ "recursive", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 static const struct req_field sha_in[] = { REPO_IN, REQ_PATH_FIELD("sha", ota_sha_valid), REQ_END };
@@ -34,6 +35,10 @@ static const struct req_field download_in[] = {
 static const struct req_field raw_in[] = {
 	REPO_IN, REQ_PATH_FIELD("ref", ota_ref_valid),
 	{ "path", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
+};
+
+static const struct req_field rest_in[] = {
+	{ "rest", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 
 #define API "/ota/api/repos/:owner/:repo"
@@ -57,6 +62,9 @@ const struct route ota_routes[] = {
 	ROUTE_IN("GET", "/ota/download/:owner/:repo/:tag/:file", ota_asset, "/ota/download",
 		 download_in, 0),
 	ROUTE_IN("GET", "/ota/raw/:owner/:repo/:ref/*path", ota_raw, "/ota/raw", raw_in, 0),
+	/* last: the rest of /ota/api answers in GitHub's error shape */
+	ROUTE_IN("*", "/ota/api", ota_api_refuse, "/ota/api", NULL, 0),
+	ROUTE_IN("*", "/ota/api/*rest", ota_api_refuse, "/ota/api", rest_in, 0),
 };
 const int ota_nroutes = sizeof(ota_routes) / sizeof(ota_routes[0]);
 

@@ -44,11 +44,28 @@ int ota_ref_ok(const char *s);
 /* 40 lowercase hex digits (a git object id). */
 int ota_sha_ok(const char *s);
 /*
- * A file path the client accepts (protocols/ota-github.md, "Paths"): not
- * empty, no leading '/', no empty, "." or ".." segment, no '\\', control
- * byte or invalid UTF-8.  Returns 1 or 0.
+ * A file path the client accepts (protocols/ota-github.md, "Paths") and
+ * the raw route can serve: 1-1024 bytes, no leading '/', no empty, "." or
+ * ".." segment, no '\\', control byte or invalid UTF-8; each name at most
+ * PATH_SEG_MAX (256) bytes and at most OTA_PATH_SEGS names, the router's
+ * limits (lib/path.h) for /ota/raw/:owner/:repo/:ref/<path>.  The one rule
+ * of publishing and of the raw route.  ota_path_ok: 1 or 0;
+ * ota_path_fault: NULL, or the rule broken as a phrase for a message.
  */
+#define OTA_PATH_MAX 1024
+#define OTA_RAW_PREFIX_SEGS 5	/* "ota", "raw", owner, repo, ref */
+#define OTA_PATH_SEGS 27	/* PATH_MAX_SEGS (32) - OTA_RAW_PREFIX_SEGS */
+#define OTA_STR_(x) #x
+#define OTA_STR(x) OTA_STR_(x)
 int ota_path_ok(const char *p);
+const char *ota_path_fault(const char *p);
+/*
+ * For a program's catch-all route ("*" method, last in its table): the
+ * methods the other routes take for r's path ("GET, POST"), or NULL when
+ * none matches it (a 404 rather than a 405), so that the catch-all answers
+ * in the program's own error shape what the router would answer in text.
+ */
+const char *ota_route_allow(const struct app *app, struct http_req *r);
 /* 1 when a segment of p starts with '.': kept out of manifests (the client
  * refuses hidden paths in manifest mode) and out of uploaded trees. */
 int ota_path_hidden(const char *p);
@@ -76,8 +93,9 @@ struct ota_files {
 	struct ota_file *v;
 	int n, cap, max;
 	size_t total, max_bytes;
-	/* hidden files left out, for the publisher's message */
-	const char **skipped;
+	/* what was left out (hidden files, links, fifos, devices) and why, a
+	 * phrase for the publisher's message */
+	const char **skipped, **skip_why;
 	int nskipped;
 };
 
@@ -395,8 +413,10 @@ struct ota_pub {
 	/* out */
 	char commit[OTA_SHA1_HEX], tag_sha[OTA_SHA1_HEX];
 	int nfiles, nstored;		/* files, and blobs new to the store */
-	const char **skipped;		/* hidden files left out of the manifest or tree */
+	const char **skipped, **skip_why; /* left out of the release, and why (ota_files) */
 	int nskipped;
+	int unchanged;			/* push: the tree is the branch tip's, nothing written */
+	const char *src_name;		/* how messages name src (NULL: src as given) */
 };
 
 /* 0, or -1 with e: NB_CONFLICT when the tag is published already (releases
@@ -484,6 +504,9 @@ int ota_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ota_raw.c: /ota/raw/:owner/:repo/:ref/<path> */
 int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota_http.c: the rest of /ota/api (the routes' last): GitHub's 404, or a
+ * 405 with Allow when another method has a route there */
+int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 
 /*
  * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for

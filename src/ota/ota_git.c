@@ -27,14 +27,15 @@ void ota_git_global_init(void)
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
 }
 
-/* what, with libgit2's own reason when it gave one; returns -1 */
+/* what; returns -1.  libgit2's own reason names the server's files
+ * ("failed to make directory '/var/...'"): it goes to the error log (the
+ * front end's, or nestboxctl's stderr), not into the client's message. */
 static int git_fail(struct nb_err *e, enum nb_errkind kind, const char *what)
 {
 	const git_error *ge = git_error_last();
 
-	/* libgit2's message is thread-local: copied at once */
 	if (ge && ge->message)
-		return nb_fail(e, kind, "%s: %s", what, ge->message);
+		fprintf(stderr, "nestbox[ota]: %s: %s\n", what, ge->message);
 	return nb_fail(e, kind, "%s", what);
 }
 

@@ -41,18 +41,43 @@ int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, str
 	return ota_token_check(app, repo->id, tok, name, sizeof(name), e);
 }
 
-int ota_answer_fail(struct http_resp *w, struct nb_err *e)
+/* status with GitHub's error body: {"message":msg,"documentation_url":…} */
+static void github_error(struct http_resp *w, int status, const char *msg)
 {
-	struct buf b;
+	cJSON *o = cJSON_CreateObject();
+	char *s;
 
-	if (!e || e->kind != NB_NOT_FOUND)
-		return -1;
-	buf_init(&b, w->body.a);
-	buf_adds(&b, "{\"message\":\"Not Found\","
-		     "\"documentation_url\":\"https://docs.github.com/rest\"}");
+	cJSON_AddStringToObject(o, "message", msg);
+	cJSON_AddStringToObject(o, "documentation_url", "https://docs.github.com/rest");
+	s = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
 	w->headers.len = 0;
 	w->has_type = 0;
-	http_bytes(w, 404, "application/json; charset=utf-8", b.p, b.len);
+	w->fixed = NULL;
+	http_bytes(w, status, "application/json; charset=utf-8", s ? s : "{}", s ? strlen(s) : 2);
+	free(s);
+}
+
+int ota_answer_fail(struct http_resp *w, struct nb_err *e)
+{
+	if (!e || e->kind == NB_OK)
+		return -1;
+	/* a 404 says only what GitHub says: a private repository stays unnamed */
+	github_error(w, nb_err_status(e->kind), e->kind == NB_NOT_FOUND ? "Not Found" : e->msg);
+	return 0;
+}
+
+int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	const char *allow = ota_route_allow(app, r);
+
+	(void)e;
+	if (!allow) {
+		github_error(w, 404, "Not Found");
+		return 0;
+	}
+	github_error(w, 405, "Method Not Allowed");
+	http_set_header(w, "Allow", allow);
 	return 0;
 }
 

@@ -21,9 +21,10 @@ int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, str
 /* The token of "Authorization: token T" (or "Bearer T"), or NULL. */
 const char *ota_auth_token(struct http_req *r);
 /*
- * Ends a handler that failed with e: NB_NOT_FOUND is answered here in
- * GitHub's shape (404, {"message":"Not Found",...}; the board reads only
- * the status) and 0 returned; any other kind returns -1 for app_fail.
+ * Ends a handler that failed with e, answered here in GitHub's shape
+ * ({"message":…,"documentation_url":…}; the board reads only the status):
+ * NB_NOT_FOUND as "Not Found", any other kind with its status and message.
+ * 0, or -1 for app_fail when e says nothing failed.
  */
 int ota_answer_fail(struct http_resp *w, struct nb_err *e);
 /* o (consumed) as the JSON answer with its ETag (sha1 of the body), or 304
@@ -44,6 +45,11 @@ int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo);
 /* t as GitHub writes times: "2024-05-01T12:00:00Z", in the arena. */
 const char *ota_iso_time(struct arena *a, long long t);
+/* The commit a tag (a release), a branch or a commit id names (ota_raw.c):
+ * 0, or -1 with e (NB_NOT_FOUND); *manifest is 1 for a release with a
+ * manifest (the board fetches in manifest mode). */
+int ota_ref_commit(struct app *app, const struct ota_repo *repo, const char *ref,
+		   char *commit, int *manifest, struct nb_err *e);
 /* The release the route names: its :tag, else its :id, else the latest. */
 int ota_release_find(struct app *app, struct http_req *r, const struct ota_repo *repo,
 		     struct ota_release *rel, struct nb_err *e);

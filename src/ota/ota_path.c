@@ -1,9 +1,12 @@
 /*
  * Names, paths and the small encodings the OTA client checks byte for
- * byte: its path rules, zlib's crc32 and Python's json.dumps string form.
+ * byte: its path rules, zlib's crc32 and Python's json.dumps string form;
+ * and the methods a path's routes take (the catch-alls' 405).
  * Nothing here touches the store or libgit2 (the fuzz targets link it).
  */
 #include "ota.h"
+#include "../lib/path.h"
+#include "../lib/route.h"
 #include "../lib/utf8.h"
 
 #include <stdio.h>
@@ -50,25 +53,63 @@ int ota_sha_ok(const char *s)
 	return s[40] == '\0';
 }
 
-int ota_path_ok(const char *p)
+/* The first rule of ota_path_ok that p breaks, or NULL.  The segment limits
+ * are the router's (lib/path.h) less the raw route's own segments, so that
+ * every path published is one /ota/raw/ serves. */
+_Static_assert(OTA_PATH_SEGS == PATH_MAX_SEGS - OTA_RAW_PREFIX_SEGS,
+	       "a published path must fit the raw route");
+
+const char *ota_path_fault(const char *p)
 {
 	const char *s = p;
 	size_t n = strlen(p);
+	int segs = 0;
 
-	if (n == 0 || n > 1024 || p[0] == '/' || !utf8_valid(p, n))
-		return 0;
+	if (n == 0 || n > OTA_PATH_MAX)
+		return "empty or longer than " OTA_STR(OTA_PATH_MAX) " bytes";
+	if (p[0] == '/')
+		return "a leading '/'";
+	if (!utf8_valid(p, n))
+		return "not UTF-8";
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '\\')
-			return 0;
+			return "a control byte or '\\'";
 	for (s = p;;) {
 		const char *e = strchr(s, '/');
 		size_t l = e ? (size_t)(e - s) : strlen(s);
 		if (l == 0 || (l == 1 && s[0] == '.') || (l == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
+			return "an empty, '.' or '..' segment";
+		if (l > PATH_SEG_MAX)
+			return "a name longer than " OTA_STR(PATH_SEG_MAX) " bytes";
+		if (++segs > OTA_PATH_SEGS)
+			return "deeper than " OTA_STR(OTA_PATH_SEGS) " names";
 		if (!e)
-			return 1;
+			return NULL;
 		s = e + 1;
 	}
+}
+
+int ota_path_ok(const char *p)
+{
+	return ota_path_fault(p) == NULL;
+}
+
+const char *ota_route_allow(const struct app *app, struct http_req *r)
+{
+	static const char *const methods[] = { "GET", "POST", "PUT", "DELETE", "PATCH" };
+	const struct route *hit;
+	struct route_params rp;
+	const char *allow = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		enum route_result res = route_match(r->a, app->def->routes, app->def->nroutes,
+						    methods[i], &r->path, &hit, &rp);
+		/* the catch-all itself matches every method: not a route of the path */
+		if (res == ROUTE_OK && hit != r->route)
+			allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+	}
+	return allow;
 }
 
 int ota_path_hidden(const char *p)

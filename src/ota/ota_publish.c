@@ -42,6 +42,67 @@ static int is_git(const char *src)
 	return ok;
 }
 
+struct gitcheck {
+	struct nb_err *e;
+	int visible, failed;
+};
+
+/* One entry of a git source's tree: a link or a path boards cannot fetch
+ * fails (the commit is kept as it is: nothing can be left out of it). */
+static int gitcheck_entry(const char *root, const git_tree_entry *te, void *p)
+{
+	struct gitcheck *k = p;
+	char path[OTA_PATH_MAX + 2];
+
+	if (git_tree_entry_type(te) != GIT_OBJECT_BLOB)
+		return 0;
+	/* one byte over OTA_PATH_MAX is enough for ota_path_fault to refuse it */
+	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(te));
+	if (git_tree_entry_filemode(te) == GIT_FILEMODE_LINK)
+		nb_fail(k->e, NB_INVALID, "%.160s: a symbolic link in the commit (the updater"
+			" fetches files only: commit the file itself)", path);
+	else if (!ota_path_ok(path))
+		nb_fail(k->e, NB_INVALID, "%.160s: a path the updater refuses or cannot fetch (%s)",
+			path, ota_path_fault(path));
+	else {
+		k->visible += !ota_path_hidden(path);
+		return 0;
+	}
+	k->failed = 1;
+	return -1;
+}
+
+/*
+ * A git source's commit, checked before anything is written (the import
+ * comes after the repository's row): the ref names a commit, and its tree
+ * holds a file to publish and nothing boards cannot fetch.
+ */
+static int check_git_source(struct pubctx *c)
+{
+	struct gitcheck k = { c->e, 0, 0 };
+	git_repository *r = NULL;
+	git_object *obj = NULL;
+	git_tree *tree = NULL;
+	int rc = -1;
+
+	if (git_repository_open_ext(&r, c->p->src, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0 ||
+	    git_revparse_single(&obj, r, c->p->src_ref && *c->p->src_ref ? c->p->src_ref
+									: "HEAD") < 0 ||
+	    git_object_peel((git_object **)&tree, obj, GIT_OBJECT_TREE) < 0)
+		nb_fail(c->e, NB_INVALID, "the ref names no commit in that repository");
+	else if (git_tree_walk(tree, GIT_TREEWALK_PRE, gitcheck_entry, &k) < 0 && !k.failed)
+		nb_fail(c->e, NB_INVALID, "cannot read the commit's tree");
+	else if (!k.failed && !k.visible)
+		nb_fail(c->e, NB_INVALID, "the commit has no files to publish (hidden files are left"
+			" out)");
+	else
+		rc = k.failed ? -1 : 0;
+	git_tree_free(tree);
+	git_object_free(obj);
+	git_repository_free(r);
+	return rc;
+}
+
 /*
  * Reads a directory or archive source into c->in (a git repository is
  * read when committed), before the repository is touched: a source that
@@ -51,24 +112,31 @@ static int is_git(const char *src)
 static int read_source(struct pubctx *c)
 {
 	struct ota_pub *p = c->p;
+	const char *name = p->src_name ? p->src_name : p->src;
 	struct stat st;
 	int rc, i;
 
 	if (is_git(p->src)) {
 		c->git_src = 1;
-		return 0;
+		return check_git_source(c) < 0 ? nb_err_prefix(c->e, "%s", name) : 0;
 	}
 	if (p->src_ref)
 		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
 	ota_files_init(&c->in, c->a, c->set->max_files, c->set->max_bytes);
 	if (stat(p->src, &st) < 0)
-		return nb_fail(c->e, NB_INVALID, "the source does not exist");
+		return nb_fail(c->e, NB_INVALID, "%s: does not exist", name);
 	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&c->in, p->src, c->e)
 				 : ota_read_archive(&c->in, p->src, c->e);
+	/* the readers name paths inside the source; the source is named here,
+	 * as its publisher knows it (never a server's temporary file) */
 	if (rc < 0)
-		return -1;
+		return nb_err_prefix(c->e, "%s", name);
 	p->skipped = c->in.skipped;
+	p->skip_why = c->in.skip_why;
 	p->nskipped = c->in.nskipped;
+	if (c->in.n == 0)
+		return nb_fail(c->e, NB_INVALID, "%s: no files to publish (hidden files, links and"
+			       " special files are left out)", name);
 	for (i = 0; p->post_update && i < c->in.n; i++)
 		if (!strcmp(c->in.v[i].path, p->post_update))
 			return 0;
@@ -114,7 +182,7 @@ static int collect(struct pubctx *c)
 {
 	struct ota_treeent *t;
 	char tree[OTA_SHA1_HEX];
-	int n, i;
+	int n, i, visible = 0;
 
 	/* sizes come with the stored rows or the bytes: no header read per blob */
 	if (ota_git_tree(c->g, c->a, c->p->commit, OTA_TREE_RECURSIVE | OTA_TREE_NO_SIZE, tree, &t,
@@ -126,9 +194,18 @@ static int collect(struct pubctx *c)
 		struct ota_filerow *f = &c->files[c->nfiles];
 		if (t[i].type != 'b')
 			continue;
+		/* a commit is kept as it is (its id is the board's): a link in it
+		 * cannot be left out, and would reach boards as a file holding its
+		 * target's name */
+		if (t[i].mode == 0120000)
+			return nb_fail(c->e, NB_INVALID, "%.160s: a symbolic link in the commit (the"
+				       " updater fetches files only: commit the file itself)",
+				       t[i].path);
 		if (!ota_path_ok(t[i].path))
-			return nb_fail(c->e, NB_INVALID, "%s: a path the updater refuses", t[i].path);
+			return nb_fail(c->e, NB_INVALID, "%.160s: a path the updater refuses or cannot fetch (%s)",
+				       t[i].path, ota_path_fault(t[i].path));
 		f->path = t[i].path;
+		visible += !ota_path_hidden(f->path);
 		if (ota_blob_get(c->app, t[i].sha1, &f->b, c->e) < 0) {
 			if (c->e->kind != NB_NOT_FOUND)
 				return -1;
@@ -141,7 +218,8 @@ static int collect(struct pubctx *c)
 	}
 	c->p->nfiles = c->nfiles;
 	c->p->nstored = c->nfresh;
-	return 0;
+	return visible ? 0 : nb_fail(c->e, NB_INVALID, "the commit has no files to publish"
+				    " (hidden files are left out)");
 }
 
 /* Paths of the previous release's manifest that this one no longer has;
@@ -409,6 +487,18 @@ static int push_rows(struct pubctx *c)
 	return 0;
 }
 
+/* 1 when the new commit's tree is tip's (a commit id, "" for a new branch). */
+static int same_tree(struct pubctx *c, const char *tip)
+{
+	char a[OTA_SHA1_HEX], b[OTA_SHA1_HEX];
+	struct ota_treeent *t;
+	int n;
+
+	return tip[0] && ota_git_tree(c->g, c->a, tip, OTA_TREE_NO_SIZE, a, &t, &n) == 0 &&
+	       ota_git_tree(c->g, c->a, c->p->commit, OTA_TREE_NO_SIZE, b, &t, &n) == 0 &&
+	       !strcmp(a, b);
+}
+
 int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, struct ota_pub *p,
 	     struct nb_err *e)
 {
@@ -429,8 +519,14 @@ int ota_push(struct app *app, const struct ota_settings *s, struct arena *a, str
 		}
 		b.commit[0] = '\0';	/* a new branch */
 	}
-	if ((rc = source_commit(&c, b.commit)) < 0 || (rc = collect(&c)) < 0 ||
-	    (rc = push_rows(&c)) < 0)
+	if ((rc = source_commit(&c, b.commit)) < 0)
+		goto out;
+	if (same_tree(&c, b.commit)) {
+		p->unchanged = 1;	/* the tip stays: no commit that changes nothing */
+		snprintf(p->commit, sizeof(p->commit), "%s", b.commit);
+		goto out;
+	}
+	if ((rc = collect(&c)) < 0 || (rc = push_rows(&c)) < 0)
 		goto out;
 	ota_git_set_ref(c.g, "heads", p->branch, p->commit);
 	ota_static_commit(app, s, a, &c.repo, p->commit);

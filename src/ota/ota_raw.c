@@ -9,9 +9,7 @@
 
 #include <stdio.h>
 
-/* The commit a tag (a release), a branch or a commit id names; *manifest
- * is 1 for a release with a manifest (the board fetches in manifest mode). */
-static int resolve_ref(struct app *app, const struct ota_repo *repo, const char *ref,
+int ota_ref_commit(struct app *app, const struct ota_repo *repo, const char *ref,
 		       char *commit, int *manifest, struct nb_err *e)
 {
 	struct ota_release rel;
@@ -50,7 +48,7 @@ int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 	if (!path || !ota_path_ok(path))
 		nb_fail(e, NB_NOT_FOUND, "file not found");
 	else if (ota_repo_for(app, r, &repo, e) == 0 &&
-		 resolve_ref(app, &repo, req_str(r, "ref"), commit, &manifest, e) == 0 &&
+		 ota_ref_commit(app, &repo, req_str(r, "ref"), commit, &manifest, e) == 0 &&
 		 ota_file_get(app, repo.id, commit, path, &b, e) == 0 &&
 		 ota_answer_blob(app, r, w, b.sha256, "application/octet-stream", e) == 0) {
 		/* a 304 is a file the board has: counted as fetched too */

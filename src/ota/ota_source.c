@@ -1,9 +1,12 @@
 /*
  * What a publisher hands in, read into memory as (path, bytes) pairs: a
  * directory or an archive (tar in any compression, zip: what libarchive
- * reads).  Paths the client would refuse fail the publication here, with
- * the path named; hidden files (".gitignore", ".github/") are left out and
- * listed, because the client refuses them in manifest mode.
+ * reads).  Paths the client would refuse, or the raw route could not
+ * serve, fail the publication here, with the path named; hidden files
+ * (".gitignore", ".github/") are left out and listed, because the client
+ * refuses them in manifest mode, and so are links, fifos and devices, each
+ * with its reason.  No message names the source itself: the caller does
+ * (an upload is "the upload", never the server's temporary file).
  */
 #include "ota.h"
 #include "../lib/fsutil.h"
@@ -24,14 +27,53 @@ void ota_files_init(struct ota_files *f, struct arena *a, int max, size_t max_by
 	f->max_bytes = max_bytes;
 }
 
-static void note_skipped(struct ota_files *f, const char *path)
+/* Why a hidden path is left out (the publisher's message). */
+static const char hidden_why[] = "hidden (the updater refuses hidden paths)";
+
+/* Notes path as left out, and why (a phrase: "a symbolic link ..."). */
+static void note_skipped(struct ota_files *f, const char *path, const char *why)
 {
 	const char **v = arena_alloc(f->a, sizeof(*v) * (size_t)(f->nskipped + 1));
+	const char **w = arena_alloc(f->a, sizeof(*w) * (size_t)(f->nskipped + 1));
 
-	if (f->nskipped)
+	if (f->nskipped) {
 		memcpy(v, f->skipped, sizeof(*v) * (size_t)f->nskipped);
-	v[f->nskipped++] = arena_strdup(f->a, path);
+		memcpy(w, f->skip_why, sizeof(*w) * (size_t)f->nskipped);
+	}
+	v[f->nskipped] = arena_strdup(f->a, path);
+	w[f->nskipped++] = why;
 	f->skipped = v;
+	f->skip_why = w;
+}
+
+/*
+ * Why an entry that is no regular file and no directory is left out: the
+ * client fetches files only, and a link's target or a device's numbers
+ * would reach the board as a file's bytes.  Listed rather than refused: a
+ * tarball of a working tree often holds a link that the board never needs.
+ */
+static const char *special_why(mode_t type)
+{
+	if (S_ISLNK(type))
+		return "a symbolic link (the updater fetches files only: archive the file itself)";
+	if (S_ISFIFO(type))
+		return "a fifo (not a file)";
+	if (S_ISSOCK(type))
+		return "a socket (not a file)";
+	if (S_ISCHR(type) || S_ISBLK(type))
+		return "a device node (not a file)";
+	return "not a regular file";
+}
+
+/* A path for a message: long ones cut (a message holds NB_ERR_MSG_MAX). */
+static int short_len(const char *path)
+{
+	return strlen(path) > 160 ? 160 : (int)strlen(path);
+}
+
+static const char *short_tail(const char *path)
+{
+	return strlen(path) > 160 ? "..." : "";
 }
 
 static int grow(struct ota_files *f)
@@ -50,14 +92,15 @@ static int grow(struct ota_files *f)
 int ota_files_add(struct ota_files *f, const char *path, const char *data, size_t len,
 		  int exec, struct nb_err *e)
 {
+	const char *fault = ota_path_fault(path);
 	int i;
 
-	if (!ota_path_ok(path)) {
-		return nb_fail(e, NB_INVALID, "%s: a path the updater refuses (empty, '.' or"
-			       " '..' segment, leading '/', control bytes)", path);
+	if (fault) {
+		return nb_fail(e, NB_INVALID, "%.*s%s: a path the updater refuses or cannot fetch (%s)",
+			       short_len(path), path, short_tail(path), fault);
 	}
 	if (ota_path_hidden(path)) {
-		note_skipped(f, path);
+		note_skipped(f, path, hidden_why);
 		return 0;
 	}
 	if (f->n == f->max || len > f->max_bytes || f->total + len > f->max_bytes) {
@@ -93,8 +136,13 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 	int rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s%s%s", root, *rel ? "/" : "", rel);
-	if (depth > 32 || !(d = opendir(dir)))
-		return nb_fail(e, NB_INVALID, "%s: cannot read the directory", dir);
+	/* messages name paths inside the source only: the caller names it */
+	if (depth > OTA_PATH_SEGS)
+		return nb_fail(e, NB_INVALID, "%s: deeper than " OTA_STR(OTA_PATH_SEGS) " names",
+			       rel);
+	if (!(d = opendir(dir)))
+		return nb_fail(e, NB_INVALID, "%s%scannot read the directory", rel,
+			       *rel ? ": " : "");
 	while (rc == 0 && (ent = readdir(d))) {
 		char p[PATH_MAX], r[PATH_MAX];
 		struct stat st;
@@ -105,17 +153,20 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 		    lstat(p, &st) < 0)
 			continue;
 		if (ent->d_name[0] == '.') {
-			note_skipped(f, r);	/* .git and friends, not a whole walk of them */
+			/* .git and friends, not a whole walk of them */
+			note_skipped(f, r, hidden_why);
 		} else if (S_ISDIR(st.st_mode)) {
 			rc = read_dir_rel(f, root, r, depth + 1, e);
 		} else if (S_ISREG(st.st_mode)) {
 			size_t n;
 			char *data = fs_read_small(f->a, p, f->max_bytes, &n);
 			if (!data) {
-				rc = nb_fail(e, NB_INVALID, "%s: unreadable or too large", p);
+				rc = nb_fail(e, NB_INVALID, "%s: unreadable or too large", r);
 			} else {
 				rc = ota_files_add(f, r, data, n, (st.st_mode & 0100) != 0, e);
 			}
+		} else {
+			note_skipped(f, r, special_why(st.st_mode));
 		}
 	}
 	closedir(d);
@@ -144,6 +195,30 @@ static void strip_top(struct ota_files *f)
 		f->v[i].path += l;
 }
 
+/*
+ * 1 when an archive entry is no file to publish: a directory (implied by
+ * its files) silently, anything else but a regular file noted in skipped.
+ * A hard link is a regular entry naming an earlier one, with no bytes of
+ * its own.
+ */
+static int skip_entry(struct ota_files *f, struct archive_entry *ent, const char *p)
+{
+	mode_t type = archive_entry_filetype(ent);
+
+	if (type == AE_IFDIR)
+		return 1;
+	if (archive_entry_hardlink(ent)) {
+		note_skipped(f, p ? p : "", "a hard link (the updater fetches files only: archive"
+			     " the file itself)");
+		return 1;
+	}
+	if (type != AE_IFREG) {
+		note_skipped(f, p ? p : "", special_why(type));
+		return 1;
+	}
+	return 0;
+}
+
 static int read_entries(struct ota_files *f, struct archive *ar, struct nb_err *e)
 {
 	struct archive_entry *ent;
@@ -162,12 +237,12 @@ static int read_entries(struct ota_files *f, struct archive *ar, struct nb_err *
 							     : "not a readable archive");
 		}
 		any = 1;
-		if (archive_entry_filetype(ent) != AE_IFREG)
-			continue;
 		p = archive_entry_pathname(ent);
-		size = archive_entry_size(ent);
 		while (p && p[0] == '.' && p[1] == '/')
 			p += 2;
+		if (skip_entry(f, ent, p))
+			continue;
+		size = archive_entry_size(ent);
 		if (!p || size < 0 || (uint64_t)size > f->max_bytes) {
 			return nb_fail(e, NB_INVALID, "an archive entry is too large or has no name");
 		}
@@ -179,8 +254,8 @@ static int read_entries(struct ota_files *f, struct archive *ar, struct nb_err *
 				  (archive_entry_perm(ent) & 0100) != 0, e) < 0)
 			return -1;
 	}
-	if (!any)
-		return nb_fail(e, NB_INVALID, "not a readable archive");
+	/* an archive of no entries reads as one: the publisher refuses an
+	 * empty release with its own message */
 	strip_top(f);
 	return 0;
 }
@@ -217,6 +292,8 @@ int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, struct nb
 	return rc;
 }
 
+/* The file's name is the caller's to give (a server's temporary file is
+ * "the upload" to its client): no message here names it. */
 int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e)
 {
 	struct archive *ar = reader();
@@ -224,7 +301,7 @@ int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e)
 
 	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK) {
 		archive_read_free(ar);
-		return nb_fail(e, NB_INVALID, "%s: not a readable archive", file);
+		return nb_fail(e, NB_INVALID, "not a readable archive");
 	}
 	rc = read_entries(f, ar, e);
 	archive_read_free(ar);

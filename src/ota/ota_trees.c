@@ -1,6 +1,6 @@
 /*
  * GET /ota/api/repos/:owner/:repo/git/trees/:sha[?recursive=1]: a commit's
- * or tree's entries as GitHub lists them (git's pre-order, directories
+ * or tree's (or, as GitHub takes, a tag's or branch's) entries as GitHub lists them (git's pre-order, directories
  * before their contents); the tree-mode client reads every file from it.
  * The blobs' sizes of a published commit come from the store.
  */
@@ -87,13 +87,20 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	const struct ota *ota = app->domain;
 	struct ota_repo repo;
 	struct ota_git *g;
+	const char *sha = req_str(r, "sha");
+	char commit[OTA_SHA1_HEX];
+	int manifest;
 	cJSON *o;
 
+	/* GitHub takes a ref (a tag or a branch) for the id too */
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
+	    (!ota_sha_ok(sha) && ota_ref_commit(app, &repo, sha, commit, &manifest, e) < 0) ||
 	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
 		return ota_answer_fail(w, e);
+	if (!ota_sha_ok(sha))
+		sha = commit;
 	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
-	o = ota_tree_json(app, r, &repo, g, req_str(r, "sha"), req_has(r, "recursive"));
+	o = ota_tree_json(app, r, &repo, g, sha, req_has(r, "recursive"));
 	ota_git_close(g);
 	if (!o) {
 		nb_fail(e, NB_NOT_FOUND, "tree not found");

@@ -114,9 +114,11 @@ static int publish(struct app *app, const struct ota_settings *s, struct ota_opt
 	arena_init(&a);
 	rc = push ? ota_push(app, s, &a, &p, &e) : ota_publish(app, s, &a, &p, &e);
 	for (i = 0; i < p.nskipped; i++)
-		fprintf(stderr, "nestboxctl: left out %s (hidden paths are refused by the updater)\n",
-			p.skipped[i]);
-	if (rc == 0) {
+		fprintf(stderr, "nestboxctl: left out %s (%s)\n", p.skipped[i], p.skip_why[i]);
+	if (rc == 0 && p.unchanged) {
+		printf("unchanged %s/%s %s at %s: the tree is the branch tip's\n", o->owner,
+		       o->name, o->branch, p.commit);
+	} else if (rc == 0) {
 		printf("%s %s/%s %s at %s: %d files, %d new in the store\n",
 		       push ? "pushed" : "published", o->owner, o->name, push ? o->branch : o->tag,
 		       p.commit, p.nfiles, p.nstored);

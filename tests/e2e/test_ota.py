@@ -288,7 +288,8 @@ def test_http_shapes_etag_and_errors(ota):
     assert json.loads(ota.get("/ota/api/repos/acme/app/releases").body)[0]["tag_name"] == "v1"
     assert json.loads(ota.get("/ota/api/repos/acme/app/releases/tags/v1").body)["id"] == rel["id"]
     # bad input: a clear 4xx in JSON, never a 500
-    for path, status in (("/ota/api/repos/acme/app/git/trees/nothex", 400),
+    for path, status in (("/ota/api/repos/acme/app/git/trees/..x", 400),
+                         ("/ota/api/repos/acme/app/git/trees/nothex", 404),  # a ref, unknown
                          ("/ota/api/repos/acme/app/git/ref/tags/..x", 400),
                          ("/ota/api/repos/ac%20me/app/releases/latest", 400),
                          ("/ota/api/repos/acme/app/git/trees/" + "0" * 40, 404),
@@ -302,7 +303,7 @@ def test_http_shapes_etag_and_errors(ota):
         assert r.status == status, path
         assert r.header("content-type").startswith("application/json"), path
     # a refused field is named by the router before any handler runs
-    for path, field in (("/ota/api/repos/acme/app/git/trees/nothex", "sha"),
+    for path, field in (("/ota/api/repos/acme/app/git/trees/..x", "sha"),
                         ("/ota/api/repos/acme/app/releases/012", "id"),
                         ("/ota/api/repos/acme/app/git/ref/tags/..x", "tag"),
                         ("/ota/download/acme/app/v1/other.json", "file")):

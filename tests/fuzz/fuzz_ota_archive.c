@@ -9,7 +9,7 @@
  *    (no segment starting with '.'), no two paths are equal, and no path
  *    is a directory prefix of another;
  *  - the file count and total bytes stay within the limits given;
- *  - every skipped (hidden) path was hidden;
+ *  - every skipped entry has a reason, and one skipped as hidden was hidden;
  *  - on failure the error value is set: NB_INVALID (a path refused, not
  *    an archive, cut) or NB_TOO_LARGE (over the limits), with a message.
  */
@@ -46,8 +46,10 @@ static void check(const struct ota_files *f)
 	}
 	if (total > MAX_BYTES)
 		abort();
+	/* a skipped entry says why: hidden, or no regular file (a link, ...) */
 	for (i = 0; i < f->nskipped; i++)
-		if (!ota_path_hidden(f->skipped[i]))
+		if (!f->skip_why[i] || !f->skip_why[i][0] ||
+		    (!strncmp(f->skip_why[i], "hidden", 6) && !ota_path_hidden(f->skipped[i])))
 			abort();
 }
 

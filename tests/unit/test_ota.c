@@ -30,6 +30,7 @@
 
 #include "../../src/core/core.h"
 #include "../../src/lib/hash.h"
+#include "../../src/lib/path.h"
 #include "../../src/ota/ota.h"
 #define NB_NO_MAIN
 #include "../../src/cgi/ota.fcgi.c"
@@ -57,6 +58,33 @@ static void paths(void **state)
 	assert_true(ota_path_hidden(".env"));
 	assert_true(ota_path_hidden("a/.git/config"));
 	assert_false(ota_path_hidden("a/b.c/d"));
+}
+
+/* A name as the raw route takes it (PATH_SEG_MAX bytes) and a path as deep
+ * as it can serve (OTA_PATH_SEGS names): one byte or one name more is
+ * refused, with the rule named. */
+static void path_limits(void **state)
+{
+	char name[PATH_SEG_MAX + 2], deep[2 * OTA_PATH_SEGS + 3];
+	int i;
+
+	(void)state;
+	memset(name, 'a', PATH_SEG_MAX);
+	name[PATH_SEG_MAX] = '\0';
+	assert_true(ota_path_ok(name));
+	name[PATH_SEG_MAX] = 'b';
+	name[PATH_SEG_MAX + 1] = '\0';
+	assert_false(ota_path_ok(name));
+	assert_non_null(strstr(ota_path_fault(name), "256"));
+	for (i = 0; i < OTA_PATH_SEGS; i++)
+		memcpy(deep + 2 * i, "d/", 2);
+	deep[2 * OTA_PATH_SEGS - 1] = '\0';
+	assert_true(ota_path_ok(deep));
+	deep[2 * OTA_PATH_SEGS - 1] = '/';
+	memcpy(deep + 2 * OTA_PATH_SEGS, "x", 2);
+	assert_false(ota_path_ok(deep));
+	assert_non_null(strstr(ota_path_fault(deep), "27"));
+	assert_int_equal(OTA_PATH_SEGS + OTA_RAW_PREFIX_SEGS, PATH_MAX_SEGS);
 }
 
 static void names(void **state)
@@ -330,7 +358,8 @@ static void routes_refuse_naming_the_field(void **state)
 	static const struct { const char *uri, *msg; } bad[] = {
 		{ "/ota/api/repos/acme/app/releases/012", "invalid id" },
 		{ "/ota/api/repos/acme/app/releases/assets/1234567890123456789", "invalid id" },
-		{ "/ota/api/repos/acme/app/git/trees/nothex", "invalid sha" },
+		/* a tree by id or, as GitHub takes it, by ref: not a name git refuses */
+		{ "/ota/api/repos/acme/app/git/trees/..x", "invalid sha" },
 		{ "/ota/api/repos/acme/app/git/tags/" "B917A726C93F902E43291D9009D6488385133B67",
 		  "invalid sha" },
 		{ "/ota/api/repos/acme/app/git/ref/tags/..x", "invalid tag" },
@@ -535,6 +564,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(paths),
+		cmocka_unit_test(path_limits),
 		cmocka_unit_test(names),
 		cmocka_unit_test(crc_and_pystr),
 		cmocka_unit_test(manifest_and_signature),
