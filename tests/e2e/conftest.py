@@ -103,6 +103,31 @@ sqlite_only = pytest.mark.skipif(STORE == "postgresql",
                                  reason="SQLite-only: about the SQLite file itself")
 
 
+# Parts whose SQL is not yet written for PostgreSQL: the suite on a
+# PostgreSQL store skips them by name, each with its reason, so that the
+# gap is counted in every run (skipped) and not hidden.  The list shrinks
+# as their store files are ported (issue 12).
+PG_NOT_YET = {
+    "test_pypi_mirror.py": "the mirror's store uses rowid order and two-argument max()",
+    "test_ota_fleet.py": "the OTA board inventory's store is not yet checked on PostgreSQL",
+    "test_ota_admin.py::test_admin_pages_publish_tokens_release_and_rollout":
+        "shows the OTA board inventory (see test_ota_fleet.py)",
+    "test_pypi_ops.py::test_export_then_import_into_a_fresh_store":
+        "import's sequence of ids is not yet checked on PostgreSQL",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if STORE != "postgresql":
+        return
+    for item in items:
+        name = os.path.basename(item.nodeid.split("::")[0])
+        test = name + "::" + item.nodeid.split("::")[-1].split("[")[0]
+        why = PG_NOT_YET.get(test) or PG_NOT_YET.get(name)
+        if why:
+            item.add_marker(pytest.mark.skip(reason="not yet on PostgreSQL: " + why))
+
+
 def pg_available():
     """Whether this machine can start a PostgreSQL cluster (make test-pg's check)."""
     return os.path.exists(os.path.join(PG_BIN, "initdb"))
