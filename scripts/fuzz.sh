@@ -11,7 +11,7 @@ secs=${1:-30}
 cd "$(dirname "$0")/.." || exit 1
 out=build-fuzz
 cc=clang
-pkgs="fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig libsquashfs1 inih libgit2"
+pkgs="fcgi sqlite3 yaml-0.1 libcjson libcrypto libzstd libargon2 libcurl libarchive libconfig libsquashfs1 inih libgit2 libpq"
 # -fno-sanitize-recover: a UBSan report must stop the run like an ASan one
 san="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 cflags="-g -O1 -std=c17 -D_GNU_SOURCE -Wall -Wextra $san $(pkg-config --cflags $pkgs)"
