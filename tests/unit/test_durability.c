@@ -48,8 +48,9 @@ struct ev {
 #define MAX_EV 256
 static struct ev trace[MAX_EV];
 static int ntrace;
-/* kill switch for the half-way import: _exit after this many bytes of a
- * temp file are written (0: off) */
+/* kill switch for the half-way import: _exit after this many bytes are
+ * written to files of the image directory (0: off); any file there, not
+ * only temp files, so that an import writing the build in place dies too */
 static long long die_after;
 
 int __real_fsync(int fd);
@@ -135,7 +136,7 @@ ssize_t __wrap_write(int fd, const void *p, size_t n)
 	if (die_after > 0) {
 		char path[PATH_MAX];
 		fd_path(fd, path, sizeof(path));
-		if (strstr(path, ".tmp.")) {
+		if (strstr(path, "/images/")) {
 			if ((long long)n >= die_after)
 				_exit(9);	/* as SIGKILL would: no cleanup runs */
 			die_after -= (long long)n;
