@@ -117,8 +117,11 @@ static int put_release(struct app *app, struct http_req *r, const struct ota_rep
 	return rc ? -1 : 0;
 }
 
-int ota_static_release(struct app *app, const struct ota_settings *s, struct arena *a,
-		       const struct ota_repo *repo, const struct ota_release *rel)
+/* Writes a release's files (rel) or a pushed commit's tree (commit) into
+ * the repository's static tree; 0 when there is none (private, no base URL). */
+static int put_static(struct app *app, const struct ota_settings *s, struct arena *a,
+		      const struct ota_repo *repo, const struct ota_release *rel,
+		      const char *commit)
 {
 	const char *dir = repo_dir(app, a, repo);
 	struct http_req r;
@@ -130,27 +133,21 @@ int ota_static_release(struct app *app, const struct ota_settings *s, struct are
 	if (!(g = ota_git_open(s, repo->owner, repo->name, 0, NULL)))
 		return -1;
 	quiet_req(&r, a);
-	rc = put_release(app, &r, repo, g, dir, rel);
+	rc = rel ? put_release(app, &r, repo, g, dir, rel) : put_tree(app, &r, repo, g, dir, commit);
 	ota_git_close(g);
 	return rc;
+}
+
+int ota_static_release(struct app *app, const struct ota_settings *s, struct arena *a,
+		       const struct ota_repo *repo, const struct ota_release *rel)
+{
+	return put_static(app, s, a, repo, rel, NULL);
 }
 
 int ota_static_commit(struct app *app, const struct ota_settings *s, struct arena *a,
 		      const struct ota_repo *repo, const char *commit)
 {
-	const char *dir = repo_dir(app, a, repo);
-	struct http_req r;
-	struct ota_git *g;
-	int rc;
-
-	if (!dir)
-		return 0;
-	if (!(g = ota_git_open(s, repo->owner, repo->name, 0, NULL)))
-		return -1;
-	quiet_req(&r, a);
-	rc = put_tree(app, &r, repo, g, dir, commit);
-	ota_git_close(g);
-	return rc;
+	return put_static(app, s, a, repo, NULL, commit);
 }
 
 static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
