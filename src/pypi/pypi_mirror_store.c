@@ -96,13 +96,11 @@ static const char sql_link_add[] =
 	" requires_python = excluded.requires_python, yanked = excluded.yanked,"
 	" size = excluded.size";
 
-static int link_add(struct app *app, long long index_id, const char *project,
-		    const struct pypi_link *l, struct nb_err *e)
+/* ?1..?8 of a link row: index, project, filename, url, sha256,
+ * requires_python, yanked (NULL: not yanked), size. */
+static void bind_link(struct db_stmt *st, long long index_id, const char *project,
+		      const struct pypi_link *l)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_link_add);
-
-	if (!st)
-		return busy(e);
 	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
 	bind_text(st, 3, l->filename);
@@ -112,6 +110,16 @@ static int link_add(struct app *app, long long index_id, const char *project,
 	if (l->yanked)
 		bind_text(st, 7, l->yanked);
 	db_bind_int64(st, 8, l->size);
+}
+
+static int link_add(struct app *app, long long index_id, const char *project,
+		    const struct pypi_link *l, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_link_add);
+
+	if (!st)
+		return busy(e);
+	bind_link(st, index_id, project, l);
 	return done(st, e);
 }
 
@@ -341,15 +349,7 @@ int pypi_mfile_put(struct app *app, long long index_id, const char *project,
 
 	if (!st)
 		return busy(e);
-	db_bind_int64(st, 1, index_id);
-	bind_text(st, 2, project);
-	bind_text(st, 3, l->filename);
-	bind_text(st, 4, l->url);
-	bind_text(st, 5, l->sha256);
-	bind_text(st, 6, l->requires_python);
-	if (l->yanked)
-		bind_text(st, 7, l->yanked);
-	db_bind_int64(st, 8, l->size);
+	bind_link(st, index_id, project, l);
 	db_bind_int64(st, 9, pypi_now_ms());
 	return done(st, e);
 }
