@@ -438,6 +438,55 @@ int ddi_rollout_devices(struct app *app, const struct ddi_rollout *ro,
 			struct ddi_rollout_dev *out, int max, long long counts[DDI_RG_N],
 			struct nb_err *e);
 
+/*
+ * -- rollouts' rows (ddi_rollout_store.c): what the rules above read and
+ * write, without checking them (the callers do) --
+ */
+/*
+ * Inserts rollout r (its feed, software_id, percent and failure limits,
+ * already checked) under name, running: the id, or -1 with e
+ * NB_UNAVAILABLE.
+ */
+long long ddi_rollout_insert(struct app *app, const struct ddi_rollout *r, const char *name,
+			     struct nb_err *e);
+/*
+ * A running or paused rollout's state ("running" or "paused": pausing
+ * records "paused by an operator", running clears the reason), percent
+ * (its stage) or failure limits: 0 when the row changed, -1 when there is
+ * no such rollout (for state and percent also: one that ended) or the
+ * store failed.
+ */
+int ddi_rollout_put_state(struct app *app, long long id, const char *state);
+int ddi_rollout_put_percent(struct app *app, long long id, int percent);
+int ddi_rollout_put_limits(struct app *app, long long id, int max_failures,
+			   int max_failure_rate);
+/*
+ * Ends a running or paused rollout in one transaction with state
+ * "finished" or "canceled" (canceled also cancels its waiting actions,
+ * their devices back to registered, and turns its running ones to
+ * canceling; *withdrawn counts both).  0 when ended; 1 when it is not
+ * running or paused (no such rollout, or ended already); -1 when the
+ * store failed.  Nothing changes unless 0.
+ */
+int ddi_rollout_close(struct app *app, long long id, const char *state, int *withdrawn);
+/* One device of a rollout as the store reads it (ddi_rollout_dev_each). */
+struct ddi_rollout_devrow {
+	struct ddi_rollout_dev d;	/* id, tenant, cid, name, mode, board, revision, version */
+	const char *status;		/* its newest action of the rollout; "" none */
+	const char *details;		/* that action's newest status lines; "" none */
+	int compatible;			/* the rollout's software fits its board and revision */
+	int has_attrs;			/* it sent its attributes */
+};
+/* Called per device; row and its strings last until the call returns. */
+typedef void ddi_rollout_dev_fn(void *ctx, struct ddi_rollout_devrow *row);
+/*
+ * Calls fn for each device of ro's feed and each device with an action of
+ * ro (its id, software_id and feed are read), by id.  The count, or -1
+ * with e NB_UNAVAILABLE (fn may have seen some rows).
+ */
+int ddi_rollout_dev_each(struct app *app, const struct ddi_rollout *ro, ddi_rollout_dev_fn *fn,
+			 void *ctx, struct nb_err *e);
+
 /* -- what devices send (ddi_json.c) -- */
 struct ddi_fb {
 	const char *execution, *finished;
