@@ -79,7 +79,7 @@ long long ddi_software_add_file(struct app *app, const struct ddi_sw_settings *s
  */
 long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *set,
 			       const char *url, const char *name, struct nb_err *e);
-/* Deletes software; 0, or -1 with e NB_NOT_FOUND (no such software),
+/* Deletes software (ddi_software_store.c); 0, or -1 with e NB_NOT_FOUND (no such software),
  * NB_CONFLICT (an action, rollout or device assignment names it) or
  * NB_UNAVAILABLE (database busy). */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
@@ -118,6 +118,39 @@ struct ddi_software {
 	char name[256], version[64], filename[256], sha1[41], md5[33], sha256[65];
 	char url[1024];			/* "" when the blob store holds it */
 };
+
+/* -- the repository's rows (ddi_software_store.c) -- */
+/* An existing entry's board and revision ("" any; board NULL when the
+ * software has no compatibility list): non-zero stops the walk. */
+typedef int ddi_compat_fn(void *ctx, const char *board, const char *revision);
+/*
+ * Calls fn for each compatibility entry of each software of version (once
+ * with NULL for one without entries) until fn answers non-zero: that
+ * answer, or 0 when none did or the store could not be read.
+ */
+int ddi_software_version_each(struct app *app, const char *version, ddi_compat_fn *fn,
+			      void *ctx);
+/*
+ * Records s (all but id; url "" when the blob store holds it) of kind
+ * ("swu", "raucb") with its description and n compatibility entries, in
+ * the caller's transaction: the new id, or -1 when a write failed (the
+ * caller rolls back).
+ */
+long long ddi_software_insert(struct app *app, const struct ddi_software *s, const char *kind,
+			      const char *description, const struct swu_compat *compat, int n);
+/* One software of the repository as nestboxctl software list shows it. */
+struct ddi_software_entry {
+	struct ddi_software s;
+	char kind[8];			/* swu, raucb */
+	const char *compat;		/* "board:revision board …" (one alone when the other is
+					 * any), space-separated; "" fits every board */
+};
+/*
+ * Every software, by id, into *out (an array in arena a): the count, or
+ * -1 with e NB_UNAVAILABLE.
+ */
+int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software_entry **out,
+			   struct nb_err *e);
 
 struct ddi_rollout {
 	long long id, software_id, created;

@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 struct digests {
@@ -131,96 +130,47 @@ static int read_image(const struct ddi_sw_settings *set, int fd, off_t size,
 	return nb_fail(e, NB_INVALID, "not a .swu or .raucb image");
 }
 
-static const char sql_same_version[] =
-	"SELECT s.id, c.board, c.revision FROM ddi_software s"
-	" LEFT JOIN ddi_software_compat c ON c.software_id = s.id WHERE s.version = ?";
+/* 1 when an existing software's entry (board, revision; NULL board: it
+ * has no compatibility list) overlaps one of info's: ddi_compat_fn. */
+static int overlap_one(void *ctx, const char *b, const char *r)
+{
+	const struct swu_info *info = ctx;
+	int i;
+
+	/* no compatibility list means every board */
+	if (!b || info->ncompat == 0)
+		return 1;
+	/* an empty board or revision matches any, as in the poll's predicate */
+	for (i = 0; i < info->ncompat; i++)
+		if ((!*b || !*info->compat[i].board || !strcmp(b, info->compat[i].board)) &&
+		    (!*r || !*info->compat[i].revision || !strcmp(r, info->compat[i].revision)))
+			return 1;
+	return 0;
+}
 
 /* 1 when software of this version already covers one of these boards. */
 static int overlaps(struct app *app, const struct swu_info *info)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_same_version);
-	int hit = 0, i;
-
-	if (!st)
-		return 0;
-	db_bind_text(st, 1, info->version, -1, DB_STATIC);
-	while (!hit && db_step(st) == DB_ROW) {
-		const char *b = (const char *)db_column_text(st, 1);
-		const char *r = (const char *)db_column_text(st, 2);
-		/* no compatibility list means every board */
-		if (!b || info->ncompat == 0)
-			hit = 1;
-		/* an empty board or revision matches any, as in the poll's predicate */
-		for (i = 0; !hit && i < info->ncompat; i++)
-			hit = (!*b || !*info->compat[i].board || !strcmp(b, info->compat[i].board)) &&
-			      (!*r || !*info->compat[i].revision ||
-			       !strcmp(r, info->compat[i].revision));
-	}
-	db_reset(st);
-	return hit;
+	return ddi_software_version_each(app, info->version, overlap_one, (void *)info);
 }
 
-static const char sql_add[] =
-	"INSERT INTO ddi_software(name, version, kind, filename, size, sha1, md5, sha256,"
-	" description, created) VALUES(?,?,?,?,?,?,?,?,?,?)";
-static const char sql_compat[] =
-	"INSERT INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)"
-	" ON CONFLICT DO NOTHING";
-
-static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
-
+/* The row to store: names, version, digests and the URL (NULL: a blob). */
 static long long record(struct app *app, const struct swu_info *info, const char *kind,
 			const char *name, const char *filename, const struct digests *dg,
 			const char *url)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_add);
-	long long id;
-	int i;
+	struct ddi_software s = { 0 };
 
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, name, -1, DB_STATIC);
-	db_bind_text(st, 2, info->version, -1, DB_STATIC);
-	db_bind_text(st, 3, kind, -1, DB_STATIC);
-	db_bind_text(st, 4, filename, -1, DB_STATIC);
-	db_bind_int64(st, 5, dg->size);
-	db_bind_text(st, 6, dg->sha1, -1, DB_STATIC);
-	db_bind_text(st, 7, dg->md5, -1, DB_STATIC);
-	db_bind_text(st, 8, dg->sha256, -1, DB_STATIC);
-	db_bind_text(st, 9, info->description, -1, DB_STATIC);
-	db_bind_int64(st, 10, (int64_t)time(NULL));
-	if (db_step(st) != DB_DONE) {
-		db_reset(st);
-		return -1;
-	}
-	db_reset(st);
-	id = db_last_insert_id(app->db);
-	if (url) {
-		st = db_stmt(app->db, sql_url);
-		if (!st)
-			return -1;
-		db_bind_text(st, 1, url, -1, DB_STATIC);
-		db_bind_int64(st, 2, id);
-		if (db_step(st) != DB_DONE) {
-			db_reset(st);
-			return -1;
-		}
-		db_reset(st);
-	}
-	for (i = 0; i < info->ncompat; i++) {
-		st = db_stmt(app->db, sql_compat);
-		if (!st)
-			return -1;
-		db_bind_int64(st, 1, id);
-		db_bind_text(st, 2, info->compat[i].board, -1, DB_STATIC);
-		db_bind_text(st, 3, info->compat[i].revision, -1, DB_STATIC);
-		if (db_step(st) != DB_DONE) {
-			db_reset(st);
-			return -1;
-		}
-		db_reset(st);
-	}
-	return id;
+	/* each fits: names_ok, the catalogue's bounds, url_filename */
+	snprintf(s.name, sizeof(s.name), "%s", name);
+	snprintf(s.version, sizeof(s.version), "%s", info->version);
+	snprintf(s.filename, sizeof(s.filename), "%s", filename);
+	snprintf(s.sha1, sizeof(s.sha1), "%.40s", dg->sha1);	/* hex: 40, 32, 64 digits */
+	snprintf(s.md5, sizeof(s.md5), "%.32s", dg->md5);
+	snprintf(s.sha256, sizeof(s.sha256), "%s", dg->sha256);
+	snprintf(s.url, sizeof(s.url), "%s", url ? url : "");
+	s.size = dg->size;
+	return ddi_software_insert(app, &s, kind, info->description, info->compat, info->ncompat);
 }
 
 /* Name and file name fit their columns whole, as text; 0, or -1 with e. */
@@ -413,40 +363,4 @@ long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *se
 	unlinkat(dfd, tmp, 0);
 	close(dfd);
 	return id;
-}
-
-static const char sql_used[] =
-	"SELECT EXISTS (SELECT 1 FROM ddi_actions WHERE software_id=?1)"
-	" OR EXISTS (SELECT 1 FROM ddi_rollouts WHERE software_id=?1)"
-	" OR EXISTS (SELECT 1 FROM ddi_devices WHERE assigned=?1)";
-static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
-
-/* Only unused software goes: an action's history keeps naming what it installed. */
-int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
-{
-	struct db_stmt *st;
-	int rc = -1, used = 1;
-
-	/* the check and the delete in one transaction: no assignment slips between */
-	if (db_begin(app->db) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	st = db_stmt(app->db, sql_used);
-	if (st) {
-		db_bind_int64(st, 1, id);
-		if (db_step(st) == DB_ROW)
-			used = db_column_int(st, 0);
-		db_reset(st);
-	}
-	st = used ? NULL : db_stmt(app->db, sql_del);
-	if (st) {
-		db_bind_int64(st, 1, id);
-		rc = db_step(st) == DB_DONE && db_changes(app->db) ? 0 : -1;
-		db_reset(st);
-	}
-	if (db_commit(app->db) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	if (used)
-		return nb_fail(e, NB_CONFLICT, "software %lld is in use (by an action, a rollout"
-			       " or a device assigned to it)", id);
-	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "no such software") : 0;
 }

@@ -80,21 +80,27 @@ static const struct ctl_col software_cols[] = {
 	{ "compat", "COMPATIBLE", CTL_TEXT, 0, NULL, NULL },
 };
 
-static const char sql_software_list[] =
-	"SELECT s.id, s.name, s.version, s.kind, s.size, s.sha256, s.url,"
-	" coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
-	"  WHEN revision = '' THEN board"
-	"  ELSE board || ':' || revision END, ' ')"
-	"  FROM ddi_software_compat WHERE software_id = s.id), '')"
-	" FROM ddi_software s ORDER BY s.id";
+/* One software's row of software list, in software_cols' order. */
+static void put_software(struct ctl_list *l, const struct ddi_software_entry *r)
+{
+	ctl_put_int(l, r->s.id);
+	ctl_put_text(l, r->s.name);
+	ctl_put_text(l, r->s.version);
+	ctl_put_text(l, r->kind);
+	ctl_put_int(l, r->s.size);
+	ctl_put_text(l, r->s.sha256);
+	ctl_put_text(l, r->s.url);
+	ctl_put_text(l, r->compat);
+}
 
 int cmd_software_list(int argc, char **argv)
 {
+	struct ddi_software_entry *rows;
 	struct ctl_list l;
+	struct nb_err e;
 	struct app app;
 	struct arena a;
-	struct db_stmt *st;
-	int json, rc;
+	int json, rc, n, i;
 
 	if (ctl_list_opts("software list", argc, argv, 0, "", &json) < 0)
 		return 2;
@@ -102,16 +108,12 @@ int cmd_software_list(int argc, char **argv)
 		return 1;
 	arena_init(&a);
 	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
-	st = db_stmt(app.db, sql_software_list);
-	while (st && db_step(st) == DB_ROW)
-		for (int i = 0; i < 8; i++)
-			if (software_cols[i].kind == CTL_TEXT || software_cols[i].kind == CTL_HASH)
-				ctl_put_text(&l, (const char *)db_column_text(st, i));
-			else
-				ctl_put_int(&l, (long long)db_column_int64(st, i));
-	if (st)
-		db_reset(st);
-	rc = ctl_list_print(&l, stdout);
+	n = ddi_software_catalogue(&app, &a, &rows, &e);
+	for (i = 0; i < n; i++)
+		put_software(&l, &rows[i]);
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
+	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
 	arena_free(&a);
 	app_close(&app);
 	return rc < 0;

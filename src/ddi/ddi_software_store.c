@@ -1,0 +1,187 @@
+/*
+ * The software repository's rows written and listed (ddi_software and its
+ * compatibility list): adding, deleting and the full catalogue.  What an
+ * image is and whether it may be added is ddi_software.c's; the lookups
+ * the poll and the decision make are in ddi_store.c with theirs.
+ */
+#include "ddi.h"
+
+#include <string.h>
+#include <time.h>
+
+static const char sql_same_version[] =
+	"SELECT s.id, c.board, c.revision FROM ddi_software s"
+	" LEFT JOIN ddi_software_compat c ON c.software_id = s.id WHERE s.version = ?";
+
+int ddi_software_version_each(struct app *app, const char *version, ddi_compat_fn *fn,
+			      void *ctx)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_same_version);
+	int hit = 0;
+
+	if (!st)
+		return 0;
+	db_bind_text(st, 1, version, -1, DB_STATIC);
+	while (!hit && db_step(st) == DB_ROW)
+		hit = fn(ctx, (const char *)db_column_text(st, 1),
+			 (const char *)db_column_text(st, 2));
+	db_reset(st);
+	return hit;
+}
+
+static const char sql_add[] =
+	"INSERT INTO ddi_software(name, version, kind, filename, size, sha1, md5, sha256,"
+	" description, created) VALUES(?,?,?,?,?,?,?,?,?,?)";
+static const char sql_compat[] =
+	"INSERT INTO ddi_software_compat(software_id, board, revision) VALUES(?,?,?)"
+	" ON CONFLICT DO NOTHING";
+static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
+
+/* Steps a write: 0 done, -1 not. */
+static int done(struct db_stmt *st)
+{
+	int rc = db_step(st);
+
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
+}
+
+static int insert_row(struct app *app, const struct ddi_software *s, const char *kind,
+		      const char *description)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_add);
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, s->name, -1, DB_STATIC);
+	db_bind_text(st, 2, s->version, -1, DB_STATIC);
+	db_bind_text(st, 3, kind, -1, DB_STATIC);
+	db_bind_text(st, 4, s->filename, -1, DB_STATIC);
+	db_bind_int64(st, 5, s->size);
+	db_bind_text(st, 6, s->sha1, -1, DB_STATIC);
+	db_bind_text(st, 7, s->md5, -1, DB_STATIC);
+	db_bind_text(st, 8, s->sha256, -1, DB_STATIC);
+	db_bind_text(st, 9, description, -1, DB_STATIC);
+	db_bind_int64(st, 10, (int64_t)time(NULL));
+	return done(st);
+}
+
+long long ddi_software_insert(struct app *app, const struct ddi_software *s, const char *kind,
+			      const char *description, const struct swu_compat *compat, int n)
+{
+	struct db_stmt *st;
+	long long id;
+	int i;
+
+	if (insert_row(app, s, kind, description) < 0)
+		return -1;
+	id = db_last_insert_id(app->db);
+	if (*s->url) {
+		if (!(st = db_stmt(app->db, sql_url)))
+			return -1;
+		db_bind_text(st, 1, s->url, -1, DB_STATIC);
+		db_bind_int64(st, 2, id);
+		if (done(st) < 0)
+			return -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!(st = db_stmt(app->db, sql_compat)))
+			return -1;
+		db_bind_int64(st, 1, id);
+		db_bind_text(st, 2, compat[i].board, -1, DB_STATIC);
+		db_bind_text(st, 3, compat[i].revision, -1, DB_STATIC);
+		if (done(st) < 0)
+			return -1;
+	}
+	return id;
+}
+
+static const char sql_used[] =
+	"SELECT EXISTS (SELECT 1 FROM ddi_actions WHERE software_id=?1)"
+	" OR EXISTS (SELECT 1 FROM ddi_rollouts WHERE software_id=?1)"
+	" OR EXISTS (SELECT 1 FROM ddi_devices WHERE assigned=?1)";
+static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
+
+/* Only unused software goes: an action's history keeps naming what it installed. */
+int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
+{
+	struct db_stmt *st;
+	int rc = -1, used = 1;
+
+	/* the check and the delete in one transaction: no assignment slips between */
+	if (db_begin(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
+	st = db_stmt(app->db, sql_used);
+	if (st) {
+		db_bind_int64(st, 1, id);
+		if (db_step(st) == DB_ROW)
+			used = db_column_int(st, 0);
+		db_reset(st);
+	}
+	st = used ? NULL : db_stmt(app->db, sql_del);
+	if (st) {
+		db_bind_int64(st, 1, id);
+		rc = db_step(st) == DB_DONE && db_changes(app->db) ? 0 : -1;
+		db_reset(st);
+	}
+	if (db_commit(app->db) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "database busy");
+	if (used)
+		return nb_fail(e, NB_CONFLICT, "software %lld is in use (by an action, a rollout"
+			       " or a device assigned to it)", id);
+	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "no such software") : 0;
+}
+
+/* board:revision, the board or the revision alone when the other is any */
+static const char sql_catalogue[] =
+	"SELECT s.id, s.size, s.name, s.version, s.filename, s.sha1, s.md5, s.sha256, s.url,"
+	" s.kind, coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
+	"  WHEN revision = '' THEN board"
+	"  ELSE board || ':' || revision END, ' ')"
+	"  FROM ddi_software_compat WHERE software_id = s.id), '')"
+	" FROM ddi_software s ORDER BY s.id";
+
+static void catalogue_row(struct db_stmt *st, struct arena *a, struct ddi_software_entry *r)
+{
+	struct ddi_software *s = &r->s;
+	const char *compat = (const char *)db_column_text(st, 10);
+
+	s->id = db_column_int64(st, 0);
+	s->size = db_column_int64(st, 1);
+	ddi_col(st, 2, s->name, sizeof(s->name));
+	ddi_col(st, 3, s->version, sizeof(s->version));
+	ddi_col(st, 4, s->filename, sizeof(s->filename));
+	ddi_col(st, 5, s->sha1, sizeof(s->sha1));
+	ddi_col(st, 6, s->md5, sizeof(s->md5));
+	ddi_col(st, 7, s->sha256, sizeof(s->sha256));
+	ddi_col(st, 8, s->url, sizeof(s->url));
+	ddi_col(st, 9, r->kind, sizeof(r->kind));
+	r->compat = arena_strdup(a, compat ? compat : "");
+}
+
+int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software_entry **out,
+			   struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_catalogue);
+	struct ddi_software_entry *v = NULL, *w;
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (n == cap) {
+			cap = cap * 2 + 16;
+			w = arena_alloc(a, sizeof(*w) * (size_t)cap);
+			if (n)
+				memcpy(w, v, sizeof(*w) * (size_t)n);
+			v = w;
+		}
+		catalogue_row(st, a, &v[n++]);
+	}
+	db_reset(st);
+	if (rc != DB_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
+	*out = v;
+	return n;
+}
