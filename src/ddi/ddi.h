@@ -412,7 +412,43 @@ int ddi_action_cancel(struct app *app, long long device_id);
 int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
 			    const char *remark);
 
-/* -- rollouts (ddi_rollout.c) -- */
+/* -- what the device API and nestboxctl read back (ddi_store.c) -- */
+/*
+ * Device id's stored configData attributes (a JSON object's text) copied
+ * into arena a; "" when it has none, there is no such device or the store
+ * cannot be read.  Read inside configData's write transaction.
+ */
+const char *ddi_device_attrs_text(struct app *app, struct arena *a, long long id);
+/* Who turned a device's auto-confirm on, why, and when (unix ms; 0 never). */
+struct ddi_autoconfirm {
+	const char *by, *remark;	/* "" when not given; in the caller's arena */
+	long long at;
+};
+/* Device id's auto-confirm facts into *out (strings in a): 0, or -1 when
+ * there is no such device or the store cannot be read. */
+int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
+			       struct ddi_autoconfirm *out);
+/* The tenant of the first device (by id) with controller id cid, into
+ * tenant (n bytes): 0, or -1 when none has it or the store failed. */
+int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n);
+/*
+ * Every device, by controller id, into *out (an array in arena a; each
+ * row as ddi_device_search fills it): the count, or -1 with e
+ * NB_UNAVAILABLE.
+ */
+int ddi_device_roster(struct app *app, struct arena *a, struct ddi_device_row **out,
+		      struct nb_err *e);
+/* One action of a device with its software's version. */
+struct ddi_action_entry {
+	struct ddi_action a;		/* rollout_id 0 outside a rollout */
+	char version[64];
+};
+/* Device device_id's actions, newest first, into *out (an array in
+ * arena a): the count, or -1 with e NB_UNAVAILABLE. */
+int ddi_action_history(struct app *app, struct arena *a, long long device_id,
+		       struct ddi_action_entry **out, struct nb_err *e);
+
+/* -- rollouts (ddi_rollout.c: the rules; ddi_rollout_store.c: their rows) -- */
 /*
  * From r's name, feed, software_id, percent and failure limits: the id, or
  * -1 with e (NB_INVALID: a bound broken; NB_NOT_FOUND: no such software;

@@ -28,21 +28,6 @@ static const char *key_attr(cJSON *m, const char *name, struct nb_err *e)
 	return v;
 }
 
-/* The attributes stored now, read inside the write transaction. */
-static const char *current(struct app *app, struct http_req *r, long long id)
-{
-	struct db_stmt *st = db_stmt(app->db, "SELECT attributes FROM ddi_devices WHERE id=?");
-	const char *cur = "";
-
-	if (st) {
-		db_bind_int64(st, 1, id);
-		if (db_step(st) == DB_ROW && db_column_text(st, 0))
-			cur = arena_strdup(r->a, (const char *)db_column_text(st, 0));
-		db_reset(st);
-	}
-	return cur;
-}
-
 /* The merged attributes stored with the columns the decision reads. */
 static int store(struct app *app, const char *merged, struct nb_err *e)
 {
@@ -73,7 +58,8 @@ int ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w, st
 	if (ddi_body(r, &body, &len, e) < 0 || ddi_begin(app, e) < 0)
 		return -1;
 	/* read and written in one transaction: two merges at once lose nothing */
-	if (ddi_config_merge(body, len, current(app, r, d->dev.id), &merged, e) < 0) {
+	if (ddi_config_merge(body, len, ddi_device_attrs_text(app, r->a, d->dev.id), &merged,
+			      e) < 0) {
 		db_rollback(app->db);
 		return -1;
 	}

@@ -19,28 +19,19 @@ int ddi_confirmation_base(struct app *app, struct http_req *r, struct http_resp 
 			  struct nb_err *e)
 {
 	struct ddi *d = app->domain;
+	struct ddi_autoconfirm ac_by;
 	struct ddi_action a;
 	const char *url = ddi_device_url(app, r);
-	struct db_stmt *st = db_stmt(app->db, "SELECT auto_confirm_by, auto_confirm_remark,"
-				   " auto_confirm_at FROM ddi_devices WHERE id=?");
 	cJSON *o = cJSON_CreateObject(), *ac = cJSON_AddObjectToObject(o, "autoConfirm"), *links;
 
 	cJSON_AddBoolToObject(ac, "active", d->dev.auto_confirm);
-	if (st && d->dev.auto_confirm) {
-		db_bind_int64(st, 1, d->dev.id);
-		if (db_step(st) == DB_ROW) {
-			const char *by = (const char *)db_column_text(st, 0);
-			const char *remark = (const char *)db_column_text(st, 1);
-			if (by && *by)
-				cJSON_AddStringToObject(ac, "initiator", by);
-			if (remark && *remark)
-				cJSON_AddStringToObject(ac, "remark", remark);
-			cJSON_AddNumberToObject(ac, "activatedAt",
-						(double)db_column_int64(st, 2));
-		}
+	if (d->dev.auto_confirm && ddi_device_autoconfirm_get(app, r->a, d->dev.id, &ac_by) == 0) {
+		if (*ac_by.by)
+			cJSON_AddStringToObject(ac, "initiator", ac_by.by);
+		if (*ac_by.remark)
+			cJSON_AddStringToObject(ac, "remark", ac_by.remark);
+		cJSON_AddNumberToObject(ac, "activatedAt", (double)ac_by.at);
 	}
-	if (st)
-		db_reset(st);
 	links = cJSON_AddObjectToObject(o, "_links");
 	if (d->dev.auto_confirm)
 		ddi_link(links, "deactivateAutoConfirm",

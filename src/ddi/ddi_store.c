@@ -1021,6 +1021,139 @@ int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *b
 	return done(st);
 }
 
+/* -- what the device API and nestboxctl read back -- */
+
+static const char sql_attrs[] = "SELECT attributes FROM ddi_devices WHERE id=?";
+
+const char *ddi_device_attrs_text(struct app *app, struct arena *a, long long id)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_attrs);
+	const char *cur = "";
+
+	if (!st)
+		return cur;
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW && db_column_text(st, 0))
+		cur = arena_strdup(a, (const char *)db_column_text(st, 0));
+	db_reset(st);
+	return cur;
+}
+
+static const char sql_autoconfirm[] =
+	"SELECT auto_confirm_by, auto_confirm_remark, auto_confirm_at FROM ddi_devices WHERE id=?";
+
+int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
+			       struct ddi_autoconfirm *out)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_autoconfirm);
+	int found = 0;
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	if (db_step(st) == DB_ROW) {
+		const char *by = (const char *)db_column_text(st, 0);
+		const char *remark = (const char *)db_column_text(st, 1);
+		out->by = arena_strdup(a, by ? by : "");
+		out->remark = arena_strdup(a, remark ? remark : "");
+		out->at = db_column_int64(st, 2);
+		found = 1;
+	}
+	db_reset(st);
+	return found ? 0 : -1;
+}
+
+static const char sql_first_tenant[] =
+	"SELECT tenant FROM ddi_devices WHERE controller_id=? ORDER BY id LIMIT 1";
+
+int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_first_tenant);
+
+	*tenant = '\0';
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, cid, -1, DB_STATIC);
+	if (db_step(st) == DB_ROW)
+		ddi_col(st, 0, tenant, n);
+	db_reset(st);
+	return *tenant ? 0 : -1;
+}
+
+/* Grows an arena array of size-byte rows by doubling (rows are copied). */
+static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
+{
+	void *w;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap * 2 + 16;
+	w = arena_alloc(a, size * (size_t)*cap);
+	if (n)
+		memcpy(w, v, size * (size_t)n);
+	return w;
+}
+
+static void search_row(struct db_stmt *st, struct ddi_device_row *d);
+
+static const char sql_roster[] =
+	"SELECT id, tenant, controller_id, name, tags, hw_model, hw_revision, sw_version, feed,"
+	" mode, state, last_seen, last_addr FROM ddi_devices ORDER BY controller_id";
+
+int ddi_device_roster(struct app *app, struct arena *a, struct ddi_device_row **out,
+		      struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_roster);
+	struct ddi_device_row *v = NULL;
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, n, &cap, sizeof(*v));
+		search_row(st, &v[n++]);
+	}
+	db_reset(st);
+	if (rc != DB_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
+	*out = v;
+	return n;
+}
+
+static const char sql_history[] =
+	"SELECT a.id, a.software_id, coalesce(a.rollout_id, 0), a.status, a.progress, s.version"
+	" FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
+	" WHERE a.device_id=? ORDER BY a.id DESC";
+
+int ddi_action_history(struct app *app, struct arena *a, long long device_id,
+		       struct ddi_action_entry **out, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_history);
+	struct ddi_action_entry *v = NULL, *r;
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the actions cannot be read, try again");
+	db_bind_int64(st, 1, device_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, n, &cap, sizeof(*v));
+		r = &v[n++];
+		r->a.id = db_column_int64(st, 0);
+		r->a.software_id = db_column_int64(st, 1);
+		r->a.rollout_id = db_column_int64(st, 2);
+		ddi_col(st, 3, r->a.status, sizeof(r->a.status));
+		r->a.progress = db_column_int(st, 4);
+		ddi_col(st, 5, r->version, sizeof(r->version));
+	}
+	db_reset(st);
+	if (rc != DB_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the actions cannot be read, try again");
+	*out = v;
+	return n;
+}
+
 /* -- finding devices -- */
 
 const char *const ddi_sort_words[] = {

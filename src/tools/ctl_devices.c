@@ -118,21 +118,29 @@ static const struct ctl_col device_cols[] = {
 	{ "tenant", "TENANT", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
 };
 
-/* Column i of the current row as text ("" for NULL). */
-static const char *col(struct db_stmt *st, int i)
+/* One device's row of device list, in device_cols' order. */
+static void put_device(struct ctl_list *l, struct arena *a, const struct ddi_device_row *d)
 {
-	const unsigned char *s = db_column_text(st, i);
-
-	return s ? (const char *)s : "";
+	ctl_put_text(l, d->cid);
+	ctl_put_text(l, d->state);
+	ctl_put_text(l, d->sw_version);
+	ctl_put_text(l, d->mode);
+	ctl_put_text(l, arena_printf(a, "%s:%s", d->hw_model, d->hw_revision));
+	ctl_put_int(l, d->last_seen);
+	ctl_put_text(l, d->feed);
+	ctl_put_text(l, d->name);
+	ctl_put_text(l, d->tags);
+	ctl_put_text(l, d->tenant);
 }
 
 int cmd_device_list(int argc, char **argv)
 {
+	struct ddi_device_row *rows;
 	struct ctl_list l;
+	struct nb_err e;
 	struct app app;
 	struct arena a;
-	struct db_stmt *st;
-	int json, rc;
+	int json, rc, n, i;
 
 	if (ctl_list_opts("device list", argc, argv, 0, "", &json) < 0)
 		return 2;
@@ -140,22 +148,12 @@ int cmd_device_list(int argc, char **argv)
 		return 1;
 	arena_init(&a);
 	ctl_list_init(&l, device_cols, 10, ctl_format_pick(json), time(NULL), &a);
-	st = db_stmt(app.db, "SELECT controller_id, state, sw_version, mode, hw_model, hw_revision,"
-			     " last_seen, feed, name, tags, tenant FROM ddi_devices"
-			     " ORDER BY controller_id");
-	while (st && db_step(st) == DB_ROW) {
-		ctl_put_text(&l, col(st, 0));
-		ctl_put_text(&l, col(st, 1));
-		ctl_put_text(&l, col(st, 2));
-		ctl_put_text(&l, col(st, 3));
-		ctl_put_text(&l, arena_printf(&a, "%s:%s", col(st, 4), col(st, 5)));
-		ctl_put_int(&l, db_column_int64(st, 6));
-		for (int i = 7; i < 11; i++)
-			ctl_put_text(&l, col(st, i));
-	}
-	if (st)
-		db_reset(st);
-	rc = st ? ctl_list_print(&l, stdout) : -1;
+	n = ddi_device_roster(&app, &a, &rows, &e);
+	for (i = 0; i < n; i++)
+		put_device(&l, &a, &rows[i]);
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
+	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
 	arena_free(&a);
 	app_close(&app);
 	return rc < 0;
@@ -164,19 +162,12 @@ int cmd_device_list(int argc, char **argv)
 /* A device by controller id, in whichever tenant has it (the first). */
 static int find_device(struct app *app, const char *cid, struct ddi_device *d)
 {
-	struct db_stmt *st = db_stmt(app->db, "SELECT tenant FROM ddi_devices WHERE controller_id=?"
-				   " ORDER BY id LIMIT 1");
-	char tenant[64] = "";
+	char tenant[DDI_FEED_MAX + 1];
 
 	if (!cid_ok(cid))
 		return -1;
-	if (st) {
-		db_bind_text(st, 1, cid, -1, DB_STATIC);
-		if (db_step(st) == DB_ROW)
-			snprintf(tenant, sizeof(tenant), "%s", db_column_text(st, 0));
-		db_reset(st);
-	}
-	if (!*tenant || ddi_device_get(app, tenant, cid, d) < 0) {
+	if (ddi_device_first_tenant(app, cid, tenant, sizeof(tenant)) < 0 ||
+	    ddi_device_get(app, tenant, cid, d) < 0) {
 		fprintf(stderr, "nestboxctl: no device %s\n", cid);
 		return -1;
 	}
@@ -362,11 +353,12 @@ int cmd_device_show(int argc, char **argv)
 {
 	struct ddi_settings set;
 	struct nb_err e = { NB_OK, "" };
+	struct ddi_action_entry *acts;
 	struct ddi_explained x;
 	struct ddi_device d;
 	struct app app;
 	struct arena a;
-	struct db_stmt *st;
+	int n, i;
 
 	if (cid_operand("device show", argc, argv))
 		return 2;
@@ -388,20 +380,14 @@ int cmd_device_show(int argc, char **argv)
 	       ctl_printable(&a, d.state), ctl_printable(&a, d.sw_version), d.mode,
 	       ctl_printable(&a, d.feed), ctl_printable(&a, d.hw_model),
 	       ctl_printable(&a, d.hw_revision), ctl_printable(&a, x.text), ddi_verdict_key(x.v));
-	st = db_stmt(app.db, "SELECT a.id, a.status, a.progress, s.version,"
-			     " coalesce(a.rollout_id, 0) FROM ddi_actions a"
-			     " JOIN ddi_software s ON s.id = a.software_id"
-			     " WHERE a.device_id=? ORDER BY a.id DESC");
-	if (st) {
-		db_bind_int64(st, 1, d.id);
-		while (db_step(st) == DB_ROW)
-			printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n",
-			       (long long)db_column_int64(st, 0), ctl_printable(&a, col(st, 1)),
-			       db_column_int(st, 2), ctl_printable(&a, col(st, 3)),
-			       (long long)db_column_int64(st, 4));
-		db_reset(st);
-	}
+	n = ddi_action_history(&app, &a, d.id, &acts, &e);
+	for (i = 0; i < n; i++)
+		printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n", acts[i].a.id,
+		       ctl_printable(&a, acts[i].a.status), acts[i].a.progress,
+		       ctl_printable(&a, acts[i].version), acts[i].a.rollout_id);
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 	arena_free(&a);
 	app_close(&app);
-	return 0;
+	return n < 0;
 }
