@@ -1,0 +1,261 @@
+/*
+ * test_ddi_store_reads.c - the DDI store functions that took over the
+ * statements of the device API, rollouts, the software repository and
+ * nestboxctl (src/ddi/ddi_rollout_store.c, ddi_software_store.c,
+ * ddi_store.c): each answers plain structs as its comment in ddi.h says.
+ */
+#include <sqlite3.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "unit_util.h"
+#include "unit_store.h"
+#include "../../src/core/core.h"
+#include "../../src/ddi/ddi.h"
+
+struct fx {
+	char *dir;
+	struct app app;
+	struct arena a;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	static const char *const rows[] = {
+		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
+		" sha256, created) VALUES (1, 'core', '2.0', 'swu', 'a.swu', 7, 'h1', 'h5', 'h256', 0),"
+		" (2, 'any', '3.0', 'raucb', 'b.raucb', 9, '', '', '', 0)",
+		"INSERT INTO ddi_software_compat VALUES (1, 'board-a', ''), (1, '', '3'),"
+		" (1, 'board-c', '3')",
+		"INSERT INTO ddi_devices(id, tenant, controller_id, name, tags, hw_model, hw_revision,"
+		" sw_version, feed, attributes, state, auto_confirm, auto_confirm_by,"
+		" auto_confirm_remark, auto_confirm_at, created) VALUES"
+		" (1, 'T2', 'gw', 'Front', 'a,b', 'board-a', '1', '1.0', 'prod',"
+		"  '{\"hw_boardname\":\"board-a\"}', 'running', 1, 'ops', 'night', 1234, 0),"
+		" (2, 'DEFAULT', 'gw', '', '', 'board-z', '', '1.5', 'prod', '', 'registered',"
+		"  0, '', '', 0, 0),"
+		" (3, 'DEFAULT', 'cam', '', '', '', '', '', 'lab', '', 'registered', 0, '', '', 0, 0)",
+		"INSERT INTO ddi_rollouts(id, name, feed, software_id, state, created, updated)"
+		" VALUES (1, 'r1', 'prod', 1, 'running', 0, 0), (2, 'r2', 'lab', 2, 'finished', 0, 0)",
+		"INSERT INTO ddi_actions(id, device_id, software_id, rollout_id, status, progress,"
+		" created, updated) VALUES (1, 1, 2, NULL, 'finished', 100, 0, 0),"
+		" (2, 1, 1, 1, 'running', 40, 0, 0), (3, 3, 1, 1, 'waiting', 0, 0, 0)",
+		"INSERT INTO ddi_action_status(action_id, ts, execution, finished, details) VALUES"
+		" (2, 0, 'proceeding', 'none', 'step 1\n'), (2, 0, 'proceeding', 'none', 'step 2\n')",
+	};
+
+	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
+		return -1;
+	arena_init(&f->a);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	arena_free(&f->a);
+	ut_store_close(f->app.db, f->dir);
+	free(f);
+	return 0;
+}
+
+/* Devices read back: attributes, auto-confirm, the first tenant, all by id. */
+static void test_device_reads(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_device_row *rows;
+	struct ddi_autoconfirm ac;
+	struct nb_err e;
+	char tenant[DDI_FEED_MAX + 1];
+
+	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 1), "{\"hw_boardname\":\"board-a\"}");
+	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 2), "");
+	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 99), "");
+	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 1, &ac), 0);
+	assert_string_equal(ac.by, "ops");
+	assert_string_equal(ac.remark, "night");
+	assert_int_equal(ac.at, 1234);
+	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 99, &ac), -1);
+	/* the same controller id in two tenants: the first device's */
+	assert_int_equal(ddi_device_first_tenant(&f->app, "gw", tenant, sizeof(tenant)), 0);
+	assert_string_equal(tenant, "T2");
+	assert_int_equal(ddi_device_first_tenant(&f->app, "nope", tenant, sizeof(tenant)), -1);
+	assert_string_equal(tenant, "");
+	assert_int_equal(ddi_device_roster(&f->app, &f->a, &rows, &e), 3);
+	assert_string_equal(rows[0].cid, "cam");
+	assert_string_equal(rows[1].cid, "gw");
+	assert_string_equal(rows[2].cid, "gw");
+	assert_true(!strcmp(rows[1].tenant, "T2") ? rows[1].id == 1 : rows[1].id == 2);
+	assert_string_equal(rows[1].id == 1 ? rows[1].name : rows[2].name, "Front");
+	assert_string_equal(rows[1].id == 1 ? rows[1].tags : rows[2].tags, "a,b");
+}
+
+/* A device's actions, newest first, with the software's version. */
+static void test_action_history(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_action_entry *v;
+	struct nb_err e;
+
+	assert_int_equal(ddi_action_history(&f->app, &f->a, 1, &v, &e), 2);
+	assert_int_equal(v[0].a.id, 2);
+	assert_string_equal(v[0].a.status, "running");
+	assert_int_equal(v[0].a.progress, 40);
+	assert_int_equal(v[0].a.rollout_id, 1);
+	assert_string_equal(v[0].version, "2.0");
+	assert_int_equal(v[1].a.rollout_id, 0);
+	assert_string_equal(v[1].version, "3.0");
+	assert_int_equal(ddi_action_history(&f->app, &f->a, 2, &v, &e), 0);
+}
+
+/* The catalogue, by id, with its compatibility as nestboxctl shows it. */
+static void test_software_catalogue(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_software_entry *v;
+	struct nb_err e;
+
+	assert_int_equal(ddi_software_catalogue(&f->app, &f->a, &v, &e), 2);
+	assert_int_equal(v[0].s.id, 1);
+	assert_int_equal(v[0].s.size, 7);
+	assert_string_equal(v[0].s.sha256, "h256");
+	assert_string_equal(v[0].kind, "swu");
+	assert_string_equal(v[0].compat, "3 board-a board-c:3");
+	assert_string_equal(v[1].kind, "raucb");
+	assert_string_equal(v[1].compat, "");
+}
+
+/* Collects what ddi_software_version_each hands over ("board/revision;"), walks on. */
+static int collect(void *ctx, const char *board, const char *revision)
+{
+	char *out = ctx;
+
+	snprintf(out + strlen(out), 256 - strlen(out), "%s/%s;", board ? board : "NULL",
+		 revision ? revision : "NULL");
+	return 0;
+}
+
+static int stop_at_first(void *ctx, const char *board, const char *revision)
+{
+	(void)board;
+	(void)revision;
+	++*(int *)ctx;
+	return 7;
+}
+
+/* Entries of a version, NULL for software without any; the walk stops on non-zero. */
+static void test_software_version_each(void **state)
+{
+	struct fx *f = *state;
+	char seen[256] = "";
+	int calls = 0;
+
+	assert_int_equal(ddi_software_version_each(&f->app, "3.0", collect, seen), 0);
+	assert_string_equal(seen, "NULL/NULL;");
+	seen[0] = '\0';
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen), 0);
+	assert_int_equal(strlen(seen), strlen("board-a/;/3;board-c/3;"));
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", stop_at_first, &calls), 7);
+	assert_int_equal(calls, 1);
+	calls = 0;
+	assert_int_equal(ddi_software_version_each(&f->app, "9.9", stop_at_first, &calls), 0);
+	assert_int_equal(calls, 0);
+}
+
+/* A row with its URL and entries; the id is new. */
+static void test_software_insert(void **state)
+{
+	struct fx *f = *state;
+	struct swu_compat c[2] = { { "b", "" }, { "b", "" } };	/* a repeat is kept once */
+	struct ddi_software s = { 0 }, got;
+	struct ddi_software_entry *v;
+	struct nb_err e;
+	long long id;
+
+	strcpy(s.name, "n");
+	strcpy(s.version, "4.0");
+	strcpy(s.filename, "n.swu");
+	strcpy(s.url, "https://cdn.example/n.swu");
+	s.size = 5;
+	assert_int_equal(db_begin(f->app.db), 0);
+	id = ddi_software_insert(&f->app, &s, "swu", "desc", c, 2);
+	assert_int_equal(db_commit(f->app.db), 0);
+	assert_true(id > 2);
+	assert_int_equal(ddi_software_get(&f->app, id, &got), 0);
+	assert_string_equal(got.url, "https://cdn.example/n.swu");
+	assert_int_equal(ddi_software_catalogue(&f->app, &f->a, &v, &e), 3);
+	assert_string_equal(v[2].compat, "b");
+}
+
+/* Rollout rows: put_* change only a running or paused one; close says why not. */
+static void test_rollout_rows(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_rollout r;
+	int withdrawn = -1;
+
+	assert_int_equal(ddi_rollout_put_percent(&f->app, 1, 30), 0);
+	assert_int_equal(ddi_rollout_put_percent(&f->app, 2, 30), -1);	/* finished */
+	assert_int_equal(ddi_rollout_put_state(&f->app, 1, "paused"), 0);
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_string_equal(r.pause_reason, "paused by an operator");
+	assert_int_equal(r.percent, 30);
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50), 0);	/* any rollout */
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 99, 3, 50), -1);
+	assert_int_equal(ddi_rollout_close(&f->app, 2, "canceled", &withdrawn), 1);
+	assert_int_equal(withdrawn, 0);
+	assert_int_equal(ddi_rollout_close(&f->app, 1, "canceled", &withdrawn), 0);
+	assert_int_equal(withdrawn, 2);		/* one waiting canceled, one running canceling */
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_string_equal(r.state, "canceled");
+	assert_int_equal(ddi_rollout_close(&f->app, 1, "finished", &withdrawn), 1);
+}
+
+struct walk {
+	char seen[256];
+};
+
+static void take(void *ctx, struct ddi_rollout_devrow *row)
+{
+	struct walk *w = ctx;
+
+	snprintf(w->seen + strlen(w->seen), sizeof(w->seen) - strlen(w->seen),
+		 "%lld:%s:%s:%d:%d;", row->d.id, row->status, row->details, row->compatible,
+		 row->has_attrs);
+}
+
+/* A rollout's devices: its feed's and those with its actions, each with its newest one. */
+static void test_rollout_dev_each(void **state)
+{
+	struct fx *f = *state;
+	struct ddi_rollout r;
+	struct walk w = { "" };
+	struct nb_err e;
+
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_int_equal(ddi_rollout_dev_each(&f->app, &r, take, &w, &e), 3);
+	assert_string_equal(w.seen, "1:running:step 2\n:1:1;2:::0:0;3:waiting::0:0;");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_device_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_action_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_catalogue, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_version_each, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_software_insert, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollout_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rollout_dev_each, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
