@@ -10,8 +10,6 @@
 #include "../lib/app.h"
 #include "swu.h"
 
-struct cJSON;
-
 /*
  * Bounds of what the DDI tables keep, refused at the door when exceeded
  * (a value is never cut): versions, boards, revisions, feeds and tenants
@@ -327,15 +325,17 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 		   const char *details);
 /*
  * The device's reported messages of an action (its details lines), newest
- * report first, appended to the cJSON array out: max of them, 0 none, a
- * negative max all of them; at most DDI_HISTORY_MAX either way (hawkBit's
+ * report first, into out (room for DDI_HISTORY_MAX), each line copied into
+ * arena a: max of them, 0 none, a negative max all of them; at most
+ * DDI_HISTORY_MAX either way (hawkBit's
  * RepositoryConstants.MAX_ACTION_HISTORY_MSG_COUNT).  Lines the server
  * wrote itself start with DDI_SERVER_MSG and are left out, as hawkBit
  * leaves out its "Update Server: " messages.  The count, or -1.
  */
 #define DDI_HISTORY_MAX 100
 #define DDI_SERVER_MSG "Update Server: "
-int ddi_action_messages(struct app *app, long long action_id, int max, struct cJSON *out);
+int ddi_action_messages(struct app *app, struct arena *a, long long action_id, int max,
+			const char **out);
 /*
  * The device acknowledged a cancel (or canceled by itself): the action is
  * canceled, the device registered, and the software held: the update

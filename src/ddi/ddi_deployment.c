@@ -39,6 +39,18 @@ static int view_action(struct app *app, struct http_req *r, enum ddi_action_view
 	return 0;
 }
 
+/* The action's messages into the array out: as many as ?actionHistory=N
+ * asks (ddi_history_valid's count, absent none). */
+static void add_messages(struct app *app, struct http_req *r, long long action_id, cJSON *out)
+{
+	const char *lines[DDI_HISTORY_MAX];
+	int i, n = ddi_action_messages(app, r->a, action_id, (int)req_int(r, "actionHistory", 0),
+				       lines);
+
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(out, cJSON_CreateString(lines[i]));
+}
+
 int ddi_action_answer(struct app *app, struct http_req *r, struct http_resp *w,
 		      enum ddi_action_view view, struct nb_err *e)
 {
@@ -63,9 +75,7 @@ int ddi_action_answer(struct app *app, struct http_req *r, struct http_resp *w,
 			     ddi_artifact_json(app, r, &s));
 	hist = cJSON_AddObjectToObject(o, "actionHistory");
 	cJSON_AddStringToObject(hist, "status", history_status(a.status));
-	/* ?actionHistory=N: ddi_history_valid's count, absent none */
-	ddi_action_messages(app, a.id, (int)req_int(r, "actionHistory", 0),
-			    cJSON_AddArrayToObject(hist, "messages"));
+	add_messages(app, r, a.id, cJSON_AddArrayToObject(hist, "messages"));
 	ddi_json_out(w, 200, o);
 	return 0;
 }

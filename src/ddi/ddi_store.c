@@ -623,11 +623,11 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	return trim_log(app, id, (long long)db_last_insert_id(app->db));
 }
 
-/* Appends the lines of one details text, skipping the server's own; the count added. */
-static int add_lines(const char *text, int room, cJSON *out)
+/* The lines of one details text into out (room for room more), skipping
+ * the server's own, each copied into a; the count added. */
+static int add_lines(struct arena *a, const char *text, int room, const char **out)
 {
 	const char *p = text, *nl;
-	char *line;
 	int n = 0;
 	size_t pl = strlen(DDI_SERVER_MSG);
 
@@ -637,17 +637,13 @@ static int add_lines(const char *text, int room, cJSON *out)
 			nl = p + strlen(p);
 		if (!strncmp(p, DDI_SERVER_MSG, pl) && (size_t)(nl - p) >= pl)
 			continue;
-		line = strndup(p, (size_t)(nl - p));
-		if (!line)
-			break;
-		cJSON_AddItemToArray(out, cJSON_CreateString(line));
-		free(line);
-		n++;
+		out[n++] = arena_strndup(a, p, (size_t)(nl - p));
 	}
 	return n;
 }
 
-int ddi_action_messages(struct app *app, long long action_id, int max, cJSON *out)
+int ddi_action_messages(struct app *app, struct arena *a, long long action_id, int max,
+			const char **out)
 {
 	struct db_stmt *st;
 	int n = 0;
@@ -662,7 +658,7 @@ int ddi_action_messages(struct app *app, long long action_id, int max, cJSON *ou
 		return -1;
 	db_bind_int64(st, 1, action_id);
 	while (n < max && db_step(st) == DB_ROW)
-		n += add_lines((const char *)db_column_text(st, 0), max - n, out);
+		n += add_lines(a, (const char *)db_column_text(st, 0), max - n, out + n);
 	db_reset(st);
 	return n;
 }
