@@ -140,12 +140,13 @@ long long ddi_software_insert(struct app *app, const struct ddi_software *s, con
 struct ddi_software_entry {
 	struct ddi_software s;
 	char kind[8];			/* swu, raucb */
-	const char *compat;		/* "board:revision board …" (one alone when the other is
-					 * any), space-separated; "" fits every board */
+	const struct swu_compat *compat;	/* its ncompat entries by board, revision ("" any);
+						 * none: every board */
+	int ncompat;
 };
 /*
- * Every software, by id, into *out (an array in arena a): the count, or
- * -1 with e NB_UNAVAILABLE.
+ * Every software, by id, with its compatibility, into *out (an array in
+ * arena a): the count, or -1 with e NB_UNAVAILABLE.
  */
 int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software_entry **out,
 			   struct nb_err *e);

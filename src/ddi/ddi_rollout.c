@@ -4,6 +4,8 @@
  * them, can be paused and resumed, pauses itself when failures pass its
  * limits, and can be staged: only a deterministic percentage of the feed
  * (ddi_stage_bucket) is offered the update until the operator raises it.
+ * The rules are here; their rows are read and written by
+ * ddi_rollout_store.c.
  */
 #include "ddi.h"
 

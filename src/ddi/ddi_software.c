@@ -1,4 +1,7 @@
-/* The software repository: .swu images and RAUC bundles ingested into the blob store. */
+/*
+ * The software repository: .swu images and RAUC bundles ingested into the
+ * blob store.  Its rows are written and listed by ddi_software_store.c.
+ */
 #include "ddi.h"
 #include "../lib/fetch.h"
 #include "../lib/fsutil.h"

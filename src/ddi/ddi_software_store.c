@@ -132,20 +132,18 @@ int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
 	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "no such software") : 0;
 }
 
-/* board:revision, the board or the revision alone when the other is any */
 static const char sql_catalogue[] =
-	"SELECT s.id, s.size, s.name, s.version, s.filename, s.sha1, s.md5, s.sha256, s.url,"
-	" s.kind, coalesce((SELECT group_concat(CASE WHEN board = '' THEN revision"
-	"  WHEN revision = '' THEN board"
-	"  ELSE board || ':' || revision END, ' ')"
-	"  FROM ddi_software_compat WHERE software_id = s.id), '')"
-	" FROM ddi_software s ORDER BY s.id";
+	"SELECT id, size, name, version, filename, sha1, md5, sha256, url, kind"
+	" FROM ddi_software ORDER BY id";
+static const char sql_catalogue_compat[] =
+	"SELECT software_id, board, revision FROM ddi_software_compat"
+	" ORDER BY software_id, board, revision";
 
-static void catalogue_row(struct db_stmt *st, struct arena *a, struct ddi_software_entry *r)
+static void catalogue_row(struct db_stmt *st, struct ddi_software_entry *r)
 {
 	struct ddi_software *s = &r->s;
-	const char *compat = (const char *)db_column_text(st, 10);
 
+	memset(r, 0, sizeof(*r));
 	s->id = db_column_int64(st, 0);
 	s->size = db_column_int64(st, 1);
 	ddi_col(st, 2, s->name, sizeof(s->name));
@@ -156,31 +154,68 @@ static void catalogue_row(struct db_stmt *st, struct arena *a, struct ddi_softwa
 	ddi_col(st, 7, s->sha256, sizeof(s->sha256));
 	ddi_col(st, 8, s->url, sizeof(s->url));
 	ddi_col(st, 9, r->kind, sizeof(r->kind));
-	r->compat = arena_strdup(a, compat ? compat : "");
+}
+
+/* Grows an arena array of size-byte rows by doubling (rows are copied). */
+static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
+{
+	void *w;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap * 2 + 16;
+	w = arena_alloc(a, size * (size_t)*cap);
+	if (n)
+		memcpy(w, v, size * (size_t)n);
+	return w;
+}
+
+/* Every compatibility entry onto its software among the n of v (both by
+ * id: one merging pass); 0, or -1 when the store failed. */
+static int catalogue_compat(struct app *app, struct arena *a, struct ddi_software_entry *v,
+			    int n)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_catalogue_compat);
+	struct ddi_software_entry *r;
+	struct swu_compat *c;
+	int i = 0, cap = 0, rc;
+
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		long long id = db_column_int64(st, 0);
+		while (i < n && v[i].s.id < id) {
+			i++;
+			cap = 0;
+		}
+		if (i == n || v[i].s.id != id)
+			continue;	/* added after the software was read */
+		r = &v[i];
+		r->compat = c = grow(a, (void *)r->compat, r->ncompat, &cap, sizeof(*c));
+		ddi_col(st, 1, c[r->ncompat].board, sizeof(c->board));
+		ddi_col(st, 2, c[r->ncompat].revision, sizeof(c->revision));
+		r->ncompat++;
+	}
+	db_reset(st);
+	return rc == DB_DONE ? 0 : -1;
 }
 
 int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software_entry **out,
 			   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_catalogue);
-	struct ddi_software_entry *v = NULL, *w;
+	struct ddi_software_entry *v = NULL;
 	int n = 0, cap = 0, rc;
 
 	*out = NULL;
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
 	while ((rc = db_step(st)) == DB_ROW) {
-		if (n == cap) {
-			cap = cap * 2 + 16;
-			w = arena_alloc(a, sizeof(*w) * (size_t)cap);
-			if (n)
-				memcpy(w, v, sizeof(*w) * (size_t)n);
-			v = w;
-		}
-		catalogue_row(st, a, &v[n++]);
+		v = grow(a, v, n, &cap, sizeof(*v));
+		catalogue_row(st, &v[n++]);
 	}
 	db_reset(st);
-	if (rc != DB_DONE)
+	if (rc != DB_DONE || catalogue_compat(app, a, v, n) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
 	*out = v;
 	return n;

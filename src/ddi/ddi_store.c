@@ -1,4 +1,8 @@
-/* The DDI tables: devices, software lookups, actions and their history. */
+/*
+ * The DDI tables: devices, software lookups, actions and their history.
+ * Rollouts' rows are in ddi_rollout_store.c, the repository's writes and
+ * list in ddi_software_store.c.
+ */
 #include "ddi.h"
 #include "../lib/version.h"
 

@@ -80,8 +80,24 @@ static const struct ctl_col software_cols[] = {
 	{ "compat", "COMPATIBLE", CTL_TEXT, 0, NULL, NULL },
 };
 
+/* The compatibility column: "board:revision", the board or the revision
+ * alone when the other is any, space-separated; "" for every board. */
+static const char *compat_text(struct arena *a, const struct ddi_software_entry *r)
+{
+	struct buf b;
+	int i;
+
+	buf_init(&b, a);
+	for (i = 0; i < r->ncompat; i++) {
+		const struct swu_compat *c = &r->compat[i];
+		buf_printf(&b, "%s%s%s%s", i ? " " : "", c->board,
+			   *c->board && *c->revision ? ":" : "", c->revision);
+	}
+	return buf_cstr(&b);
+}
+
 /* One software's row of software list, in software_cols' order. */
-static void put_software(struct ctl_list *l, const struct ddi_software_entry *r)
+static void put_software(struct ctl_list *l, struct arena *a, const struct ddi_software_entry *r)
 {
 	ctl_put_int(l, r->s.id);
 	ctl_put_text(l, r->s.name);
@@ -90,7 +106,7 @@ static void put_software(struct ctl_list *l, const struct ddi_software_entry *r)
 	ctl_put_int(l, r->s.size);
 	ctl_put_text(l, r->s.sha256);
 	ctl_put_text(l, r->s.url);
-	ctl_put_text(l, r->compat);
+	ctl_put_text(l, compat_text(a, r));
 }
 
 int cmd_software_list(int argc, char **argv)
@@ -110,7 +126,7 @@ int cmd_software_list(int argc, char **argv)
 	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
 	n = ddi_software_catalogue(&app, &a, &rows, &e);
 	for (i = 0; i < n; i++)
-		put_software(&l, &rows[i]);
+		put_software(&l, &a, &rows[i]);
 	if (n < 0)
 		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);

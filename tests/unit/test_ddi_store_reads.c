@@ -116,7 +116,7 @@ static void test_action_history(void **state)
 	assert_int_equal(ddi_action_history(&f->app, &f->a, 2, &v, &e), 0);
 }
 
-/* The catalogue, by id, with its compatibility as nestboxctl shows it. */
+/* The catalogue, by id, each software with its own compatibility entries. */
 static void test_software_catalogue(void **state)
 {
 	struct fx *f = *state;
@@ -128,9 +128,16 @@ static void test_software_catalogue(void **state)
 	assert_int_equal(v[0].s.size, 7);
 	assert_string_equal(v[0].s.sha256, "h256");
 	assert_string_equal(v[0].kind, "swu");
-	assert_string_equal(v[0].compat, "3 board-a board-c:3");
+	/* by board, then revision; "" is any */
+	assert_int_equal(v[0].ncompat, 3);
+	assert_string_equal(v[0].compat[0].board, "");
+	assert_string_equal(v[0].compat[0].revision, "3");
+	assert_string_equal(v[0].compat[1].board, "board-a");
+	assert_string_equal(v[0].compat[1].revision, "");
+	assert_string_equal(v[0].compat[2].board, "board-c");
+	assert_string_equal(v[0].compat[2].revision, "3");
 	assert_string_equal(v[1].kind, "raucb");
-	assert_string_equal(v[1].compat, "");
+	assert_int_equal(v[1].ncompat, 0);
 }
 
 /* Collects what ddi_software_version_each hands over ("board/revision;"), walks on. */
@@ -192,7 +199,10 @@ static void test_software_insert(void **state)
 	assert_int_equal(ddi_software_get(&f->app, id, &got), 0);
 	assert_string_equal(got.url, "https://cdn.example/n.swu");
 	assert_int_equal(ddi_software_catalogue(&f->app, &f->a, &v, &e), 3);
-	assert_string_equal(v[2].compat, "b");
+	assert_int_equal(v[2].ncompat, 1);
+	assert_string_equal(v[2].compat[0].board, "b");
+	assert_int_equal(v[1].ncompat, 0);	/* the entries went to their own software */
+	assert_int_equal(v[0].ncompat, 3);
 }
 
 /* Rollout rows: put_* change only a running or paused one; close says why not. */
