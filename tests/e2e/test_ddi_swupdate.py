@@ -10,6 +10,7 @@ import shutil
 
 import pytest
 
+from conftest import wait_until
 from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair, namespace_prefix
 
 pytestmark = pytest.mark.skipif(shutil.which("swupdate") is None,
@@ -132,7 +133,12 @@ def test_swupdate_acknowledges_a_cancel(fleet):
     assert not os.path.exists(target)
     with nb.db() as c:
         fb = c.execute("SELECT execution, finished FROM ddi_action_status").fetchall()
-        routes = {r for (r,) in c.execute("SELECT route FROM request_log")}
     assert fb and fb[-1][0] in ("closed", "canceled") and fb[-1][1] != "failure"
-    assert "/ddi/cancelAction" in routes and "/ddi/cancelFeedback" in routes
+
+    def routes():
+        with nb.db() as c:
+            return {r for (r,) in c.execute("SELECT route FROM request_log")}
+    # the front end's access log reaches the request log a moment after the answer
+    wait_until(lambda: {"/ddi/cancelAction", "/ddi/cancelFeedback"} <= routes(),
+               "the cancel's requests in the request log")
     assert counts(nb) == ("paused", 0, 0)
