@@ -264,7 +264,7 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 			  struct nb_err *e);
 
-/* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
+/* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_fleet.c). */
 const char *admin_when(struct arena *a, long long t);
 
 #endif
