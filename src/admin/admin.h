@@ -159,7 +159,17 @@ int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 			  int keep_tokens, int *revoked, struct nb_err *e);
 int admin_user_remove(struct db *db, long long id, struct nb_err *e);
 int admin_user_count(struct db *db, const char *role);
-cJSON *admin_user_list(struct db *db, long offset, long limit);
+/* A user as the users page lists it (no password hash). */
+struct admin_user_row {
+	long long id, created;		/* created: Unix s */
+	const char *name, *role;	/* role: "admin" or "readonly" */
+};
+/*
+ * The users by name, rows offset.. (at most limit), into *out (strings in
+ * a).  Their number, or -1 with e NB_UNAVAILABLE.
+ */
+int admin_user_list(struct db *db, struct arena *a, long offset, long limit,
+		    struct admin_user_row **out, struct nb_err *e);
 int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
 int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
 void admin_session_delete(struct db *db, const char *token);
@@ -168,7 +178,20 @@ int admin_token_create(struct db *db, long long uid, const char *name, char *tok
 int admin_token_get(struct db *db, const char *token, struct admin_user *u);
 /* Revokes token id (of user uid; any user's when uid is 0). */
 int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e);
-cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit);
+/* An API token as listed (never the secret: its first 12 characters). */
+struct admin_token_row {
+	long long id, created;		/* created: Unix s */
+	long long last_used;		/* Unix s; -1: never used */
+	const char *name, *prefix, *user;	/* user: its owner's name */
+	int revoked;			/* 0 or 1 */
+};
+/*
+ * The API tokens of user uid (everyone's when uid is 0), newest first,
+ * rows offset.. (at most limit), into *out (strings in a).  Their number,
+ * or -1 with e NB_UNAVAILABLE.
+ */
+int admin_token_list(struct db *db, struct arena *a, long long uid, long offset, long limit,
+		     struct admin_token_row **out, struct nb_err *e);
 long admin_token_count(struct db *db, long long uid);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
@@ -205,9 +228,9 @@ ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
 
-/* The users page (also after a token is made: new_token shown once). */
+/* The users page (also after a token is made: new_token shown once); 0, or -1 with e. */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
-		     int status, const char *new_token, const char *msg);
+		     int status, const char *new_token, const char *msg, struct nb_err *e);
 
 /* Validators of the admin's declared input (req.h): 0, or -1 with e
  * saying the rule.  A user name (admin_name_ok), a new password
@@ -264,7 +287,7 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
 			  struct nb_err *e);
 
-/* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_ddi_store.c). */
+/* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_fleet.c). */
 const char *admin_when(struct arena *a, long long t);
 
 #endif

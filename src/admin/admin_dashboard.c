@@ -5,39 +5,41 @@
  */
 #include "admin_ddi.h"
 #include "admin_audit.h"
+#include "../log/log_dashboard.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-static const char sql_hours[] =
-	"SELECT hour, sum(count), sum(errors) FROM requests_hourly WHERE hour > ?"
-	" GROUP BY hour ORDER BY hour";
-static const char sql_recent[] =
-	"SELECT ts_ms, program, method, path, status FROM request_log ORDER BY id DESC LIMIT 12";
+/* the hours the chart shows, and room for a few a skewed clock put ahead */
+#define CHART_HOURS 24
+#define RECENT_ROWS 12
 
-/* A bar chart of the last 24 hours as inline SVG: numbers only, built here. */
-static char *hour_chart(struct app *app, struct arena *a, long long *total, long long *errors)
+/*
+ * A bar chart of the last 24 hours as inline SVG: numbers only, built
+ * here; *total and *errors summed over them.  NULL with e.
+ */
+static char *hour_chart(struct app *app, struct arena *a, long long *total, long long *errors,
+			struct nb_err *e)
 {
-	long long now_h = (long long)time(NULL) / 3600, count[24] = { 0 }, errs[24] = { 0 }, max = 1;
-	struct db_stmt *st = db_stmt(app->db, sql_hours);
+	long long now_h = (long long)time(NULL) / 3600, count[CHART_HOURS] = { 0 },
+		  errs[CHART_HOURS] = { 0 }, max = 1;
+	struct log_hour v[2 * CHART_HOURS];
+	int n = log_hours(app->db, now_h - CHART_HOURS, v, 2 * CHART_HOURS, e), i;
 	struct buf b;
-	int i;
 
 	*total = *errors = 0;
-	if (st) {
-		db_bind_int64(st, 1, now_h - 24);
-		while (db_step(st) == DB_ROW) {
-			long long h = db_column_int64(st, 0) - (now_h - 23);
-			if (h < 0 || h > 23)
-				continue;
-			count[h] = db_column_int64(st, 1);
-			errs[h] = db_column_int64(st, 2);
-		}
-		db_reset(st);
+	if (n < 0)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		long long h = v[i].hour - (now_h - (CHART_HOURS - 1));
+		if (h < 0 || h >= CHART_HOURS)
+			continue;
+		count[h] = v[i].count;
+		errs[h] = v[i].errors;
 	}
-	for (i = 0; i < 24; i++) {
+	for (i = 0; i < CHART_HOURS; i++) {
 		*total += count[i];
 		*errors += errs[i];
 		if (count[i] > max)
@@ -46,7 +48,7 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 	buf_init(&b, a);
 	buf_adds(&b, "<svg class=\"chart\" viewBox=\"0 0 480 130\" role=\"img\" "
 		     "aria-label=\"requests per hour, last 24 hours\">");
-	for (i = 0; i < 24; i++) {
+	for (i = 0; i < CHART_HOURS; i++) {
 		int h = (int)(count[i] * 100 / max), he = (int)(errs[i] * 100 / max);
 		buf_printf(&b, "<rect class=\"ok\" x=\"%d\" y=\"%d\" width=\"16\" height=\"%d\">"
 			   "<title>%lld requests, %lld errors</title></rect>",
@@ -60,26 +62,27 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 	return (char *)buf_cstr(&b);
 }
 
-static void add_recent(struct app *app, cJSON *d)
+/* "recent": the newest requests; 0 or -1 with e. */
+static int add_recent(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_recent);
-	cJSON *arr = cJSON_AddArrayToObject(d, "recent");
-	char when[32];
+	struct log_request v[RECENT_ROWS];
+	int n = log_recent(app->db, r->a, v, RECENT_ROWS, e), i;
+	cJSON *arr;
 
-	while (st && db_step(st) == DB_ROW) {
+	if (n < 0)
+		return -1;
+	arr = cJSON_AddArrayToObject(d, "recent");
+	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
-		time_t t = (time_t)(db_column_int64(st, 0) / 1000);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
-		cJSON_AddStringToObject(o, "time", when);
-		cJSON_AddStringToObject(o, "program", (const char *)db_column_text(st, 1));
-		cJSON_AddStringToObject(o, "method", (const char *)db_column_text(st, 2));
-		cJSON_AddStringToObject(o, "path", (const char *)db_column_text(st, 3));
-		cJSON_AddNumberToObject(o, "status", db_column_int(st, 4));
-		cJSON_AddBoolToObject(o, "error", db_column_int(st, 4) >= 400);
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, v[i].ts_ms / 1000));
+		cJSON_AddStringToObject(o, "program", v[i].program);
+		cJSON_AddStringToObject(o, "method", v[i].method);
+		cJSON_AddStringToObject(o, "path", v[i].path);
+		cJSON_AddNumberToObject(o, "status", v[i].status);
+		cJSON_AddBoolToObject(o, "error", v[i].status >= 400);
 		cJSON_AddItemToArray(arr, o);
 	}
-	if (st)
-		db_reset(st);
+	return 0;
 }
 
 #define HEALTH_ROWS 10
@@ -106,50 +109,113 @@ static void add_rollouts(struct app *app, struct http_req *r, cJSON *d)
 	}
 }
 
-static void add_health(struct app *app, struct http_req *r, cJSON *d)
+/* The last non-empty line of the details, where a device says what broke. */
+static const char *last_line(struct arena *a, const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	for (start = end; start > s && start[-1] != '\n'; start--)
+		;
+	return arena_strndup(a, start, (size_t)(end - start));
+}
+
+/* "failures": the newest failed actions, each with the device's last line; 0 or -1 with e. */
+static int add_failures(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
+{
+	struct ddi_fleet_failure *v;
+	int n = ddi_fleet_failures(app, r->a, HEALTH_ROWS, &v, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return -1;
+	arr = cJSON_AddArrayToObject(d, "failures");
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "action_id", (double)v[i].action_id);
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, v[i].updated));
+		cJSON_AddNumberToObject(o, "device_id", (double)v[i].device_id);
+		cJSON_AddStringToObject(o, "controller_id", v[i].cid);
+		cJSON_AddStringToObject(o, "version", v[i].version);
+		cJSON_AddNumberToObject(o, "rollout_id", (double)v[i].rollout_id);
+		cJSON_AddStringToObject(o, "line", last_line(r->a, v[i].details));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return 0;
+}
+
+/* "stale" and "stale_count": devices not seen for longer than admin.device_overdue. */
+static int add_stale(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
+{
+	const struct admin *ad = app->domain;
+	struct ddi_fleet_stale *v;
+	long long count;
+	int n = ddi_fleet_stale(app, r->a, (long long)time(NULL) - ad->set.device_overdue,
+				HEALTH_ROWS, &v, &count, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return -1;
+	arr = cJSON_AddArrayToObject(d, "stale");
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
+		cJSON_AddStringToObject(o, "controller_id", v[i].cid);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddStringToObject(o, "last_seen", admin_when(r->a, v[i].last_seen));
+		cJSON_AddStringToObject(o, "last_addr", v[i].last_addr);
+		cJSON_AddItemToArray(arr, o);
+	}
+	cJSON_AddNumberToObject(d, "stale_count", (double)count);
+	return 0;
+}
+
+static int add_health(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
 	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
-	long long stale;
 	int n;
 
 	add_rollouts(app, r, d);
-	cJSON_AddItemToObject(d, "failures", admin_recent_failures(app, r, HEALTH_ROWS));
-	cJSON_AddItemToObject(d, "stale", admin_stale_devices(app, r, (long long)time(NULL) -
-				ad->set.device_overdue, HEALTH_ROWS, &stale));
-	cJSON_AddNumberToObject(d, "stale_count", (double)stale);
+	if (add_failures(app, r, d, e) < 0 || add_stale(app, r, d, e) < 0)
+		return -1;
 	cJSON_AddStringToObject(d, "overdue", ad->set.device_overdue < 7200
 		? arena_printf(r->a, "%ld min", ad->set.device_overdue / 60)
 		: arena_printf(r->a, "%ld h", ad->set.device_overdue / 3600));
 	n = admin_audit_list(app->db, NULL, 0, v, HEALTH_ROWS, NULL);
 	cJSON_AddItemToObject(d, "audit", admin_audit_json(r->a, v, n < 0 ? 0 : n));
+	return 0;
 }
 
 int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w,
 			struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject();
+	cJSON *d;
 	struct mkbox_entry *v;
 	size_t n = 0, i, boxes = 0;
 	long long total, errors;
-	char *chart;
+	char *chart = hour_chart(app, r->a, &total, &errors, e);
 
+	if (!chart)
+		return -1;
 	if (mkbox_catalog(r->a, ad->images, NULL, &v, &n) == 0)
 		for (i = 0; i < n; i++)
 			if (i == 0 || strcmp(v[i].box, v[i - 1].box))
 				boxes++;
-	chart = hour_chart(app, r->a, &total, &errors);
+	d = cJSON_CreateObject();
 	cJSON_AddNumberToObject(d, "images", (double)n);
 	cJSON_AddNumberToObject(d, "boxes", (double)boxes);
 	cJSON_AddNumberToObject(d, "requests_24h", (double)total);
 	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
 	cJSON_AddNumberToObject(d, "users", admin_user_count(app->db, NULL));
 	cJSON_AddStringToObject(d, "chart", chart);
-	admin_ddi_dashboard(app, d);
-	add_health(app, r, d);
-	add_recent(app, d);
-	(void)e;
+	if (admin_ddi_dashboard(app, r, d, e) < 0 || add_health(app, r, d, e) < 0 ||
+	    add_recent(app, r, d, e) < 0) {
+		cJSON_Delete(d);
+		return -1;
+	}
 	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);
 	return 0;
 }

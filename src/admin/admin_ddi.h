@@ -2,9 +2,9 @@
  * admin_ddi.h - the operators' view of the hawkBit DDI server: devices,
  * software and rollouts, as pages and as the token API.
  *
- * Changes go through the DDI domain's own functions (src/ddi/ddi.h); the
- * read-only queries the pages need live in admin_ddi_store.c, each one
- * shaped to use an index so the pages stay quick with a million devices.
+ * Changes go through the DDI domain's own functions (src/ddi/ddi.h); what
+ * the pages read comes from the DDI domain's fleet queries
+ * (src/ddi/ddi_fleet.h) as plain structs, made template data here.
  * Outside input (query filters, form fields, JSON bodies) is parsed by the
  * pure functions of admin_ddi_input.c, which are unit- and fuzz-tested.
  */
@@ -13,6 +13,7 @@
 
 #include "admin.h"
 #include "../ddi/ddi.h"
+#include "../ddi/ddi_fleet.h"
 
 /* -- input (admin_ddi_input.c): pure, no store, no I/O -- */
 
@@ -54,28 +55,19 @@ int admin_stage_parse(const char *body, size_t len, int *percent, const char **e
 int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
 		       int *keep_tokens, const char **err);
 
-/* -- read-only queries (admin_ddi_store.c) -- */
+/* -- the fleet's rows as template data (admin_fleet.c, from ddi_fleet.h) -- */
 
-/* One page of devices (admin.page_size); *next is the last id when more follow. */
-cJSON *admin_dev_list(struct app *app, struct http_req *r, const struct admin_dev_filter *f,
-		    long long *next);
-/* [{"state", "count"}] over every device; *total their sum. */
-cJSON *admin_dev_state_counts(struct app *app, long long *total);
-/* One device with its attributes as [{"key","value"}]; NULL when unknown. */
+/* One device: its columns, "error", "last_seen_text", "assigned", "force",
+ * "attributes" as [{"key","value"}], "created", "auto_confirm".  NULL with
+ * e NB_NOT_FOUND ("no such device") or NB_UNAVAILABLE. */
 cJSON *admin_dev_get(struct app *app, struct http_req *r, long long id, const char *tenant,
-		   const char *cid);
-/* The device's actions, newest first. */
-cJSON *admin_dev_actions(struct app *app, struct http_req *r, long long device_id);
-/* An action's status history, oldest first, details split into lines. */
-cJSON *admin_action_log(struct app *app, struct http_req *r, long long action_id);
-cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limit);
-long admin_sw_count(struct app *app);
-long admin_rollout_count(struct app *app);
-/* [{"id","label"}] for the software selects, newest first. */
-cJSON *admin_sw_choices(struct app *app, long long selected);
-/* Devices of a feed that follow rollouts. */
-long long admin_feed_rollout_devices(struct app *app, const char *feed);
-/* "2026-11-23 13:05:00" (UTC), or "" for 0. */
+		     const char *cid, struct nb_err *e);
+/* The software list, rows offset.. (at most limit), newest first; NULL with e. */
+cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limit,
+		     struct nb_err *e);
+/* [{"id","label","selected"}] for the software selects, newest first; NULL with e. */
+cJSON *admin_sw_choices(struct app *app, struct http_req *r, long long selected,
+			struct nb_err *e);
 
 /* -- handlers -- */
 ADMIN_HANDLER(admin_devices)		/* admin_devices.c */
@@ -134,16 +126,7 @@ ADMIN_HANDLER(admin_api_rollout_pause)
 ADMIN_HANDLER(admin_api_rollout_resume)
 ADMIN_HANDLER(admin_api_rollout_stage)
 
-/* the dashboard's device counts */
-void admin_ddi_dashboard(struct app *app, cJSON *d);
-
-/* -- fleet health for the dashboard (admin_health_store.c) -- */
-/* The newest failed actions: [{"action_id","time","device_id","controller_id",
- * "version","rollout_id","line"}], line the last one the device reported. */
-cJSON *admin_recent_failures(struct app *app, struct http_req *r, int max);
-/* Devices seen once but not since cutoff (Unix s), the longest silent first:
- * [{"id","controller_id","name","last_seen","last_addr"}]; *count all of them. */
-cJSON *admin_stale_devices(struct app *app, struct http_req *r, long long cutoff, int max,
-			   long long *count);
+/* the dashboard's device counts (admin_devices.c): "device_states", "devices"; 0 or -1 with e */
+int admin_ddi_dashboard(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e);
 
 #endif

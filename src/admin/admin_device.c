@@ -81,12 +81,111 @@ static cJSON *modes(const char *cur)
 	return arr;
 }
 
+/* An action still waiting for the device's answer (it may still report). */
+static int action_open(const char *status)
+{
+	return !strcmp(status, "waiting") || !strcmp(status, "running") ||
+	       !strcmp(status, "canceling");
+}
+
+/* The last non-empty line of s, in the arena ("" when none): a failed
+ * action's reason as the device wrote it last. */
+static const char *last_line(struct arena *a, const char *s)
+{
+	const char *end = s + strlen(s), *start;
+
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > s && start[-1] != '\n')
+		start--;
+	return arena_strndup(a, start, (size_t)(end - start));
+}
+
+static cJSON *action_json(struct http_req *r, const struct ddi_fleet_action *x)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)x->id);
+	cJSON_AddStringToObject(o, "status", x->status);
+	cJSON_AddBoolToObject(o, "open", action_open(x->status));
+	cJSON_AddBoolToObject(o, "failed", !strcmp(x->status, "error"));
+	cJSON_AddNumberToObject(o, "progress", x->progress);
+	cJSON_AddStringToObject(o, "created", admin_when(r->a, x->created));
+	cJSON_AddStringToObject(o, "updated", admin_when(r->a, x->updated));
+	cJSON_AddNumberToObject(o, "rollout_id", (double)x->rollout_id);
+	cJSON_AddNumberToObject(o, "software_id", (double)x->software_id);
+	cJSON_AddStringToObject(o, "software", x->software);
+	cJSON_AddStringToObject(o, "version", x->version);
+	/* what the device said of it: its last line when it failed, or that
+	 * it has been offered without an answer */
+	cJSON_AddBoolToObject(o, "answered", x->details != NULL);
+	cJSON_AddNumberToObject(o, "created_ts", (double)x->created);
+	if (!x->details && action_open(x->status))
+		cJSON_AddBoolToObject(o, "unanswered", 1);
+	if (x->details && !strcmp(x->status, "error"))
+		cJSON_AddStringToObject(o, "last_line", last_line(r->a, x->details));
+	return o;
+}
+
+/* The device's actions, newest first; NULL with e. */
+static cJSON *actions_json(struct app *app, struct http_req *r, long long device_id,
+			   struct nb_err *e)
+{
+	struct ddi_fleet_action *v;
+	int n = ddi_fleet_actions(app, r->a, device_id, &v, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, action_json(r, &v[i]));
+	return arr;
+}
+
+/* The details as an array of their lines. */
+static cJSON *lines(struct arena *a, const char *s)
+{
+	cJSON *arr = cJSON_CreateArray();
+
+	while (*s) {
+		size_t n = strcspn(s, "\n");
+		cJSON_AddItemToArray(arr, cJSON_CreateString(arena_strndup(a, s, n)));
+		s += n + (s[n] == '\n');
+	}
+	return arr;
+}
+
+/* An action's status history, oldest first, details split into lines; NULL with e. */
+static cJSON *log_json(struct app *app, struct http_req *r, long long action_id,
+		       struct nb_err *e)
+{
+	struct ddi_fleet_status *v;
+	int n = ddi_fleet_action_log(app, r->a, action_id, &v, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "time", admin_when(r->a, v[i].ts));
+		cJSON_AddStringToObject(o, "execution", v[i].execution);
+		cJSON_AddStringToObject(o, "finished", v[i].finished);
+		cJSON_AddItemToObject(o, "lines", lines(r->a, v[i].details));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 /* The log of ?action=, else of the newest action; marks the one shown. */
-static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions)
+static int add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *actions,
+		   struct nb_err *e)
 {
 	/* a refused form's page is drawn under its POST route: no ?action= */
 	long long want = req_has(r, "action") ? req_int(r, "action", 0) : 0, shown = 0;
-	cJSON *a;
+	cJSON *a, *log;
 
 	cJSON_ArrayForEach(a, actions) {
 		long long id = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(a, "id"));
@@ -94,30 +193,40 @@ static void add_log(struct app *app, struct http_req *r, cJSON *d, cJSON *action
 			shown = id;
 		cJSON_AddBoolToObject(a, "shown", id == shown);
 	}
-	if (shown) {
-		cJSON_AddNumberToObject(d, "log_action", (double)shown);
-		cJSON_AddItemToObject(d, "log", admin_action_log(app, r, shown));
-	}
+	if (!shown)
+		return 0;
+	if (!(log = log_json(app, r, shown, e)))
+		return -1;
+	cJSON_AddNumberToObject(d, "log_action", (double)shown);
+	cJSON_AddItemToObject(d, "log", log);
+	return 0;
 }
 
 int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d, *actions;
-	const char *mode;
+	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL, e), *d, *actions, *sw;
 
 	if (!dev)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+		return -1;
+	sw = admin_sw_choices(app, r, (long long)cJSON_GetNumberValue(
+		cJSON_GetObjectItemCaseSensitive(dev, "assigned")), e);
+	actions = sw ? actions_json(app, r, id_param(r), e) : NULL;
+	if (!actions) {
+		cJSON_Delete(dev), cJSON_Delete(sw);
+		return -1;
+	}
 	add_verdict(app, dev);
 	add_tags(app, dev, id_param(r));
-	mode = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"));
 	d = cJSON_CreateObject();
-	cJSON_AddItemToObject(d, "modes", modes(mode));
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, (long long)cJSON_GetNumberValue(
-		cJSON_GetObjectItemCaseSensitive(dev, "assigned"))));
-	actions = admin_dev_actions(app, r, id_param(r));
-	add_log(app, r, d, actions);
+	cJSON_AddItemToObject(d, "modes", modes(cJSON_GetStringValue(
+		cJSON_GetObjectItemCaseSensitive(dev, "mode"))));
+	cJSON_AddItemToObject(d, "software", sw);
+	cJSON_AddItemToObject(d, "device", dev);	/* d owns them all from here */
 	cJSON_AddItemToObject(d, "actions", actions);
-	cJSON_AddItemToObject(d, "device", dev);
+	if (add_log(app, r, d, actions, e) < 0) {
+		cJSON_Delete(d);
+		return -1;
+	}
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "device", "Device", d);
@@ -150,16 +259,20 @@ int admin_api_device_run(struct app *app, struct http_req *r, struct http_resp *
 			 struct nb_err *e)
 {
 	const char *tenant = req_str(r, "tenant"), *cid = req_str(r, "cid");
-	cJSON *dev;
+	cJSON *dev, *actions;
 	long long id;
 
-	dev = admin_dev_get(app, r, 0, tenant ? tenant : "DEFAULT", cid);
+	dev = admin_dev_get(app, r, 0, tenant ? tenant : "DEFAULT", cid, e);
 	if (!dev)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+		return -1;
 	id = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(dev, "id"));
+	if (!(actions = actions_json(app, r, id, e))) {
+		cJSON_Delete(dev);
+		return -1;
+	}
 	add_verdict(app, dev);
 	add_tags(app, dev, id);
-	cJSON_AddItemToObject(dev, "actions", admin_dev_actions(app, r, id));
+	cJSON_AddItemToObject(dev, "actions", actions);
 	admin_json(w, 200, dev);
 	return 0;
 }
@@ -223,11 +336,11 @@ int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_res
 int admin_device_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
 			    struct nb_err *e)
 {
-	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL), *d;
+	cJSON *dev = admin_dev_get(app, r, id_param(r), NULL, NULL, e), *d;
 	const char *cid;
 
 	if (!dev)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+		return -1;
 	if (!req_int(r, "confirm", 0)) {
 		d = cJSON_CreateObject();
 		cJSON_AddItemToObject(d, "device", dev);

@@ -51,23 +51,45 @@ static const char *target(struct http_req *r, int op)
 	       NULL;
 }
 
+/*
+ * The selected devices still there, as the pages list them (a device
+ * deleted meanwhile is left out); NULL with e when the store cannot say.
+ */
+static cJSON *devices_of(struct app *app, struct http_req *r, const long long *ids, int n,
+			 struct nb_err *e)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; i < n; i++) {
+		struct nb_err miss;
+		cJSON *dev = admin_dev_get(app, r, ids[i], NULL, NULL, &miss);
+		if (dev) {
+			cJSON_AddItemToArray(arr, dev);
+		} else if (miss.kind != NB_NOT_FOUND) {
+			*e = miss;
+			cJSON_Delete(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
 /* "Delete 3 devices?": the devices listed, the same fields posted again with confirm=yes. */
-static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op,
-		const long long *ids, int n)
+static int ask(struct app *app, struct http_req *r, struct http_resp *w, int op,
+	       const long long *ids, int n, struct nb_err *e)
 {
 	static const char *const verb[] = { "Assign software to", "Set the feed of",
 					    "Set the mode of", "Cancel the open actions of",
 					    "Delete" };
 	static const char *const echoed[] = { "feed", "mode", "software", NULL };
 	const char *to = target(r, op);
-	cJSON *d = cJSON_CreateObject(), *devs = cJSON_CreateArray();
+	cJSON *d, *devs = devices_of(app, r, ids, n, e);
 	int i;
 
-	for (i = 0; i < n; i++) {
-		cJSON *dev = admin_dev_get(app, r, ids[i], NULL, NULL);
-		if (dev)
-			cJSON_AddItemToArray(devs, dev);
-	}
+	if (!devs)
+		return -1;
+	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "question", arena_printf(r->a, "%s %d device%s%s%s?", verb[op],
 							     n, n == 1 ? "" : "s", to ? " to " : "",
 							     to ? to : ""));
@@ -81,6 +103,7 @@ static void ask(struct app *app, struct http_req *r, struct http_resp *w, int op
 		if (req_has(r, echoed[i]))
 			cJSON_AddStringToObject(d, echoed[i], req_str(r, echoed[i]));
 	admin_page(app, r, w, 200, "devices-bulk", "Confirm", d);
+	return 0;
 }
 
 /* The action's refusal (what it needs and lacks), or NULL; *field: the
@@ -99,22 +122,19 @@ static const char *refused(struct http_req *r, int op, int n, const char **field
 
 /* The raw selection of a refused form (its ids may be what was refused):
  * the well-formed ones, for the form drawn again. */
-static cJSON *kept_ids(struct app *app, struct http_req *r)
+static cJSON *kept_ids(struct app *app, struct http_req *r, struct nb_err *e)
 {
 	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
-	cJSON *arr = cJSON_CreateArray();
+	long long ids[QUERY_MAX_PAIRS];
 	struct req_value v;
-	struct nb_err e;
-	int i;
+	struct nb_err bad;
+	int i, n = 0;
 
 	for (i = 0; i < r->form.n; i++)
-		if (!strcmp(r->form.v[i].key, "id") && cJSON_GetArraySize(arr) < QUERY_MAX_PAIRS &&
-		    req_v_id(app, &id_field, r->form.v[i].val, &v, &e) == 0) {
-			cJSON *dev = admin_dev_get(app, r, v.i, NULL, NULL);
-			if (dev)
-				cJSON_AddItemToArray(arr, dev);
-		}
-	return arr;
+		if (!strcmp(r->form.v[i].key, "id") && n < QUERY_MAX_PAIRS &&
+		    req_v_id(app, &id_field, r->form.v[i].val, &v, &bad) == 0)
+			ids[n++] = v.i;
+	return devices_of(app, r, ids, n, e);
 }
 
 /*
@@ -127,11 +147,18 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 {
 	const char *action = query_get(&r->form, "action"), *mode = query_get(&r->form, "mode");
 	const char *sw = query_get(&r->form, "software");
-	cJSON *d = cJSON_CreateObject(), *ops = cJSON_AddArrayToObject(d, "ops");
-	cJSON *modes = cJSON_AddArrayToObject(d, "modes");
+	cJSON *choices = admin_sw_choices(app, r, sw ? atoll(sw) : 0, e), *devs, *d, *ops, *modes;
 	int i;
 
-	(void)e;
+	if (!choices)
+		return -1;
+	if (!(devs = kept_ids(app, r, e))) {
+		cJSON_Delete(choices);
+		return -1;
+	}
+	d = cJSON_CreateObject();
+	ops = cJSON_AddArrayToObject(d, "ops");
+	modes = cJSON_AddArrayToObject(d, "modes");
 	for (i = 0; admin_bulk_ops[i]; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", admin_bulk_ops[i]);
@@ -144,8 +171,8 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 		cJSON_AddBoolToObject(o, "selected", mode && !strcmp(mode, admin_dev_modes[i]));
 		cJSON_AddItemToArray(modes, o);
 	}
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, sw ? atoll(sw) : 0));
-	cJSON_AddItemToObject(d, "devices", kept_ids(app, r));
+	cJSON_AddItemToObject(d, "software", choices);
+	cJSON_AddItemToObject(d, "devices", devs);
 	admin_page(app, r, w, 400, "devices-bulk", "Bulk action", d);
 	return 0;
 }
@@ -166,10 +193,8 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 		admin_form_field(app, field);
 		return nb_fail(e, NB_INVALID, "%s", why);
 	}
-	if (!req_int(r, "confirm", 0)) {
-		ask(app, r, w, op, ids, n);
-		return 0;
-	}
+	if (!req_int(r, "confirm", 0))
+		return ask(app, r, w, op, ids, n, e);
 	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);
 	if (changed < 0)
 		return -1;

@@ -79,6 +79,26 @@ static void echo(cJSON *d, const char *k, const char *v)
 	cJSON_AddStringToObject(d, k, v ? v : "");
 }
 
+/* [{"state", "count"}] over every device, by state's name; *total their sum.  NULL with e. */
+static cJSON *state_counts(struct app *app, struct http_req *r, long long *total,
+			   struct nb_err *e)
+{
+	struct ddi_fleet_count *v;
+	int n = ddi_fleet_state_counts(app, r->a, &v, total, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "state", v[i].state);
+		cJSON_AddNumberToObject(o, "count", (double)v[i].n);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 /* A search asked for: the list filters (admin_dev_filter_parse) and q, sort, dir, page. */
 struct dev_query {
 	struct admin_dev_filter f;
@@ -223,24 +243,26 @@ int admin_devices_run(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	struct dev_query dq;
 	long long total, last;
-	cJSON *d, *counts;
+	cJSON *d, *counts = NULL, *software = NULL;
 	int more;
 
 	if (dev_query_read(app, r, &dq, e) < 0)
 		return -1;
 	d = cJSON_CreateObject();
-	if (dev_rows(app, r, &dq, d, &more, &last, e) < 0) {
+	if (dev_rows(app, r, &dq, d, &more, &last, e) < 0 ||
+	    !(counts = state_counts(app, r, &total, e)) ||
+	    !(software = admin_sw_choices(app, r, 0, e))) {
+		cJSON_Delete(counts);
 		cJSON_Delete(d);
 		return -1;
 	}
 	pager(r, &dq, d, cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "devices")), more);
-	counts = admin_dev_state_counts(app, &total);
 	cJSON_AddItemToObject(d, "state_opts", state_options(counts, dq.f.state));
 	cJSON_AddItemToObject(d, "states", counts);
 	cJSON_AddNumberToObject(d, "total", (double)total);
 	cJSON_AddItemToObject(d, "seen_opts", seen_options(dq.f.seen));
 	cJSON_AddItemToObject(d, "sort", sort_links(r, &dq));
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, 0));
+	cJSON_AddItemToObject(d, "software", software);
 	cJSON_AddStringToObject(d, "back", arena_printf(r->a, "/admin/devices?%s",
 			query_without(r, (const char *const[]){ NULL })));
 	echo(d, "q", dq.s.q);
@@ -263,21 +285,22 @@ int admin_api_devices_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	struct dev_query dq;
 	long long total, last;
-	cJSON *o;
+	cJSON *o, *counts = NULL;
 	int more;
 
 	if (dev_query_read(app, r, &dq, e) < 0)
 		return -1;
 	o = cJSON_CreateObject();
-	if (dev_rows(app, r, &dq, o, &more, &last, e) < 0) {
+	if (dev_rows(app, r, &dq, o, &more, &last, e) < 0 ||
+	    (req_has(r, "counts") && !(counts = state_counts(app, r, &total, e)))) {
 		cJSON_Delete(o);
 		return -1;
 	}
 	cJSON_AddNumberToObject(o, "page", (double)dq.page);
 	if (more && dq.s.sort == DDI_SORT_ID && !dq.s.desc)
 		cJSON_AddNumberToObject(o, "next_after", (double)last);
-	if (req_has(r, "counts")) {
-		cJSON_AddItemToObject(o, "states", admin_dev_state_counts(app, &total));
+	if (counts) {
+		cJSON_AddItemToObject(o, "states", counts);
 		cJSON_AddNumberToObject(o, "total", (double)total);
 	}
 	admin_json(w, 200, o);
@@ -285,10 +308,14 @@ int admin_api_devices_run(struct app *app, struct http_req *r, struct http_resp 
 }
 
 
-void admin_ddi_dashboard(struct app *app, cJSON *d)
+int admin_ddi_dashboard(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
 	long long total;
+	cJSON *counts = state_counts(app, r, &total, e);
 
-	cJSON_AddItemToObject(d, "device_states", admin_dev_state_counts(app, &total));
+	if (!counts)
+		return -1;
+	cJSON_AddItemToObject(d, "device_states", counts);
 	cJSON_AddNumberToObject(d, "devices", (double)total);
+	return 0;
 }

@@ -27,9 +27,9 @@ static long long feed_devices(struct app *app, struct feed_cache *fc, const char
 		if (!strcmp(fc->feed[i], feed))
 			return fc->n[i];
 	if (fc->used == 64)
-		return admin_feed_rollout_devices(app, feed);
+		return ddi_fleet_feed_rollout_devices(app, feed, NULL);
 	fc->feed[fc->used] = feed;
-	return fc->n[fc->used++] = admin_feed_rollout_devices(app, feed);
+	return fc->n[fc->used++] = ddi_fleet_feed_rollout_devices(app, feed, NULL);
 }
 
 /* Four segments, success, failure, open, remaining, each at least its share. */
@@ -108,10 +108,11 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 	const struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "rollouts", admin_rollout_count(app));
+	long off = admin_paginate(app, r, d, "page", "rollouts",
+				  ddi_fleet_rollout_count(app, NULL));
 
 	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, 0));
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, r, 0, NULL));
 	cJSON_AddNumberToObject(d, "default_max_failures",
 				(double)ad->set.rollout_max_failures);
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
@@ -161,7 +162,7 @@ static long long create(struct app *app, struct ddi_rollout *ro, struct nb_err *
 static int confirmed_empty(struct app *app, struct http_req *r, struct http_resp *w,
 			   const char *feed)
 {
-	if (admin_feed_rollout_devices(app, feed) > 0 || req_int(r, "confirm_empty", 0))
+	if (ddi_fleet_feed_rollout_devices(app, feed, NULL) > 0 || req_int(r, "confirm_empty", 0))
 		return 1;
 	rollouts_page(app, r, w, 409, arena_printf(r->a, "feed %s has no devices in rollout "
 		      "mode, so nothing would be offered: check the feed's name, or tick "

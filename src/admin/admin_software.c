@@ -95,9 +95,10 @@ static void software_page(struct app *app, struct http_req *r, struct http_resp 
 {
 	cJSON *d = cJSON_CreateObject();
 	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "software", admin_sw_count(app));
+	long off = admin_paginate(app, r, d, "page", "software",
+				  ddi_fleet_software_count(app, NULL));
 
-	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per));
+	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per, NULL));
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (req_has(r, "done"))
@@ -166,8 +167,11 @@ int admin_software_delete_run(struct app *app, struct http_req *r, struct http_r
 int admin_api_software_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	(void)e;
-	admin_json(w, 200, admin_sw_list(app, r, 0, 100000));
+	cJSON *list = admin_sw_list(app, r, 0, 100000, e);
+
+	if (!list)
+		return -1;
+	admin_json(w, 200, list);
 	return 0;
 }
 

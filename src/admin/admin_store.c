@@ -182,26 +182,56 @@ int admin_user_count(struct db *db, const char *role)
 static const char sql_user_list[] =
 	"SELECT id, name, role, created FROM users ORDER BY name LIMIT ? OFFSET ?";
 
-cJSON *admin_user_list(struct db *db, long offset, long limit)
+/* A column's text in a ("" for SQL NULL): it must outlive db_reset. */
+static const char *col(struct arena *a, struct db_stmt *st, int i)
+{
+	const char *v = (const char *)db_column_text(st, i);
+
+	return v ? arena_strndup(a, v, (size_t)db_column_bytes(st, i)) : "";
+}
+
+/* Room for row n of an array of size-byte rows kept in a, doubling it when full. */
+static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	nv = arena_alloc(a, size * (size_t)*cap);
+	if (n)
+		memcpy(nv, v, size * (size_t)n);
+	return nv;
+}
+
+/* The end of a list's read: -1 with e unless the statement ran to its end. */
+static int list_end(struct db_stmt *st, int rc, struct nb_err *e)
+{
+	db_reset(st);
+	if (rc != DB_DONE)
+		return nb_fail(e, NB_UNAVAILABLE, "the user store cannot be read");
+	return 0;
+}
+
+int admin_user_list(struct db *db, struct arena *a, long offset, long limit,
+		    struct admin_user_row **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_user_list);
-	cJSON *arr = cJSON_CreateArray();
+	int n = 0, cap = 0, rc;
 
-	if (st) {
-		db_bind_int64(st, 1, limit);
-		db_bind_int64(st, 2, offset);
+	*out = NULL;
+	if (!st)
+		return nb_fail(e, NB_UNAVAILABLE, "the user store cannot be read");
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		(*out)[n].id = db_column_int64(st, 0);
+		(*out)[n].name = col(a, st, 1);
+		(*out)[n].role = col(a, st, 2);
+		(*out)[n++].created = db_column_int64(st, 3);
 	}
-	while (st && db_step(st) == DB_ROW) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "name", (const char *)db_column_text(st, 1));
-		cJSON_AddStringToObject(o, "role", (const char *)db_column_text(st, 2));
-		cJSON_AddNumberToObject(o, "created", (double)db_column_int64(st, 3));
-		cJSON_AddItemToArray(arr, o);
-	}
-	if (st)
-		db_reset(st);
-	return arr;
+	return list_end(st, rc, e) < 0 ? -1 : n;
 }
 
 static const char sql_sess_add[] =
@@ -366,30 +396,31 @@ long admin_token_count(struct db *db, long long uid)
 	return n;
 }
 
-cJSON *admin_token_list(struct db *db, long long uid, long offset, long limit)
+int admin_token_list(struct db *db, struct arena *a, long long uid, long offset, long limit,
+		     struct admin_token_row **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_tok_list);
-	cJSON *arr = cJSON_CreateArray();
+	int n = 0, cap = 0, rc;
 
+	*out = NULL;
 	if (!st)
-		return arr;
+		return nb_fail(e, NB_UNAVAILABLE, "the token store cannot be read");
 	db_bind_int64(st, 1, uid);
 	db_bind_int64(st, 2, limit);
 	db_bind_int64(st, 3, offset);
-	while (db_step(st) == DB_ROW) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)db_column_int64(st, 0));
-		cJSON_AddStringToObject(o, "name", (const char *)db_column_text(st, 1));
-		cJSON_AddStringToObject(o, "prefix", (const char *)db_column_text(st, 2));
-		cJSON_AddNumberToObject(o, "created", (double)db_column_int64(st, 3));
-		if (db_column_type(st, 4) != DB_NULL)
-			cJSON_AddNumberToObject(o, "last_used", (double)db_column_int64(st, 4));
-		cJSON_AddBoolToObject(o, "revoked", db_column_int(st, 5));
-		cJSON_AddStringToObject(o, "user", (const char *)db_column_text(st, 6));
-		cJSON_AddItemToArray(arr, o);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct admin_token_row *t;
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		t = &(*out)[n++];
+		t->id = db_column_int64(st, 0);
+		t->name = col(a, st, 1);
+		t->prefix = col(a, st, 2);
+		t->created = db_column_int64(st, 3);
+		t->last_used = db_column_type(st, 4) == DB_NULL ? -1 : db_column_int64(st, 4);
+		t->revoked = db_column_int(st, 5) != 0;
+		t->user = col(a, st, 6);
 	}
-	db_reset(st);
-	return arr;
+	return list_end(st, rc, e) < 0 ? -1 : n;
 }
 
 static const char sql_thr_get[] = "SELECT count, first FROM login_failures WHERE key=?";

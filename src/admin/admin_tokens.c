@@ -26,7 +26,7 @@ int admin_token_add_run(struct app *app, struct http_req *r, struct http_resp *w
 	admin_audit(app, "token create", "API token %s of %s", req_str(r, "name"), ad->user.name);
 	/* shown this once; only its hash is kept */
 	return admin_users_page(app, r, w, 201, token,
-				"token created: copy it now, it is not shown again");
+				"token created: copy it now, it is not shown again", e);
 }
 
 int admin_token_revoke_run(struct app *app, struct http_req *r, struct http_resp *w,

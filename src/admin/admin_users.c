@@ -31,19 +31,73 @@ static void form_again(struct app *app, struct http_req *r, cJSON *d)
 			cJSON_AddStringToObject(u, "pw_error", ad->form_msg);
 }
 
+/* The users of a page as "users": id, name, role, created (Unix s); NULL with e. */
+static cJSON *users_json(struct app *app, struct http_req *r, long offset, long limit,
+			 struct nb_err *e)
+{
+	struct admin_user_row *v;
+	int n = admin_user_list(app->db, r->a, offset, limit, &v, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddStringToObject(o, "role", v[i].role);
+		cJSON_AddNumberToObject(o, "created", (double)v[i].created);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* The API tokens of a page (owner 0: everyone's); "last_used" only once used.  NULL with e. */
+static cJSON *tokens_json(struct app *app, struct http_req *r, long long owner, long offset,
+			  long limit, struct nb_err *e)
+{
+	struct admin_token_row *v;
+	int n = admin_token_list(app->db, r->a, owner, offset, limit, &v, e), i;
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
+		cJSON_AddStringToObject(o, "name", v[i].name);
+		cJSON_AddStringToObject(o, "prefix", v[i].prefix);
+		cJSON_AddNumberToObject(o, "created", (double)v[i].created);
+		if (v[i].last_used >= 0)
+			cJSON_AddNumberToObject(o, "last_used", (double)v[i].last_used);
+		cJSON_AddBoolToObject(o, "revoked", v[i].revoked);
+		cJSON_AddStringToObject(o, "user", v[i].user);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
-		     int status, const char *new_token, const char *msg)
+		     int status, const char *new_token, const char *msg, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject();
+	cJSON *d = cJSON_CreateObject(), *users, *tokens;
 	const char *done = req_has(r, "done") ? req_str(r, "done") : NULL;
 	long per = ad->set.page_size;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
 	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
 	long toff = admin_paginate(app, r, d, "tpage", "tokens", admin_token_count(app->db, owner));
 
-	cJSON_AddItemToObject(d, "users", admin_user_list(app->db, uoff, per));
-	cJSON_AddItemToObject(d, "tokens", admin_token_list(app->db, owner, toff, per));
+	if (!(users = users_json(app, r, uoff, per, e)) ||
+	    !(tokens = tokens_json(app, r, owner, toff, per, e))) {
+		cJSON_Delete(users);
+		cJSON_Delete(d);
+		return -1;
+	}
+	cJSON_AddItemToObject(d, "users", users);
+	cJSON_AddItemToObject(d, "tokens", tokens);
 	form_again(app, r, d);
 	if (new_token)
 		cJSON_AddStringToObject(d, "new_token", new_token);
@@ -55,8 +109,7 @@ int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 
 int admin_users_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	(void)e;
-	return admin_users_page(app, r, w, 200, NULL, NULL);
+	return admin_users_page(app, r, w, 200, NULL, NULL, e);
 }
 
 int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,

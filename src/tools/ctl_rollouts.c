@@ -82,7 +82,7 @@ int cmd_rollout_add(int argc, char **argv)
 		ctl_audit(&app, "rollout create", "rollout %lld: %s on feed %s at %d%%", v,
 			  *r.name ? r.name : "(software's name)", r.feed, r.percent);
 		/* scripts may create a rollout before its devices come: said, not refused */
-		if (admin_feed_rollout_devices(&app, r.feed) == 0)
+		if (ddi_fleet_feed_rollout_devices(&app, r.feed, NULL) == 0)
 			fprintf(stderr, "nestboxctl: note: feed %s has no devices in rollout mode"
 				" yet: nothing is offered until some join it\n", r.feed);
 	}

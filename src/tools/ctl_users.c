@@ -194,8 +194,9 @@ int cmd_user_list(int argc, char **argv)
 	struct ctl_list l;
 	struct app app;
 	struct arena a;
-	cJSON *users, *u;
-	int json, rc;
+	struct admin_user_row *u;
+	struct nb_err e;
+	int json, rc, n, i;
 
 	if (ctl_list_opts("user list", argc, argv, 0, "", &json) < 0)
 		return 2;
@@ -203,17 +204,18 @@ int cmd_user_list(int argc, char **argv)
 		return 1;
 	arena_init(&a);
 	ctl_list_init(&l, user_cols, 3, ctl_format_pick(json), time(NULL), &a);
-	users = admin_user_list(app.db, 0, 1L << 30);
-	cJSON_ArrayForEach(u, users) {
-		ctl_put_text(&l, cJSON_GetObjectItem(u, "name")->valuestring);
-		ctl_put_text(&l, cJSON_GetObjectItem(u, "role")->valuestring);
-		ctl_put_int(&l, (long long)cJSON_GetObjectItem(u, "created")->valuedouble);
+	n = admin_user_list(app.db, &a, 0, 1L << 30, &u, &e);
+	for (i = 0; i < n; i++) {
+		ctl_put_text(&l, u[i].name);
+		ctl_put_text(&l, u[i].role);
+		ctl_put_int(&l, u[i].created);
 	}
-	rc = ctl_list_print(&l, stdout);
-	cJSON_Delete(users);
+	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
+	if (n < 0)
+		fprintf(stderr, "nestboxctl: user list: %s\n", e.msg);
 	arena_free(&a);
 	app_close(&app);
-	return rc < 0;
+	return n < 0 ? nb_err_exit(e.kind) : rc < 0;
 }
 
 /*

@@ -69,3 +69,19 @@ def test_overdue_setting(make_nb):
     page = b.get("/admin/").text
     assert "Devices not seen for over 2 h" in page
     assert "Every device polled in time." in page              # an hour is not two
+
+
+def test_fleet_pages_report_an_unreadable_store(adm):
+    """A DDI table the store cannot read is a 503 the operator sees, never
+    a page that shows an empty fleet as if it were the truth."""
+    nb, b = adm
+    register(nb, "d1")
+    assert b.get("/admin/").status == 200
+    assert b.get("/admin/devices/1").status == 200
+    with nb.db() as c:
+        c.execute("DROP TABLE ddi_device_counts")
+        c.execute("DROP TABLE ddi_action_status")
+    for path in ("/admin/", "/admin/devices", "/admin/api/devices?counts=1",
+                 "/admin/devices/1", "/admin/api/devices/d1"):
+        r = b.get(path)
+        assert r.status == 503, (path, r.status)

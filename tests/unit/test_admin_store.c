@@ -238,54 +238,61 @@ static void test_user_count(void **state)
 static void test_user_list(void **state)
 {
 	struct fx *f = *state;
-	cJSON *arr, *o;
+	struct admin_user_row *v;
+	struct arena a;
+	int n;
 
+	arena_init(&a);
 	add_user(f->db, "zed", "readonly");
 	add_user(f->db, "amy", "admin");
-	arr = admin_user_list(f->db, 0, 100);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	o = cJSON_GetArrayItem(arr, 0);	/* by name */
-	assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring, "amy");
-	assert_string_equal(cJSON_GetObjectItem(o, "role")->valuestring, "admin");
-	assert_null(cJSON_GetObjectItem(o, "pw_hash"));
-	{
-		char *json = cJSON_PrintUnformatted(arr);	/* no password hash listed */
-		assert_null(strstr(json, "fake-hash"));
-		cJSON_free(json);
+	n = admin_user_list(f->db, &a, 0, 100, &v, NULL);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0].name, "amy");	/* by name */
+	assert_string_equal(v[0].role, "admin");
+	assert_int_equal(v[0].id, q1(f->db, "SELECT id FROM users WHERE name=?", "amy"));
+	assert_true(v[0].created > 0);
+	assert_string_equal(v[1].name, "zed");
+	assert_string_equal(v[1].role, "readonly");
+	{	/* the rows are the caller's: another list does not change them */
+		struct admin_user_row *w;
+		assert_int_equal(admin_user_list(f->db, &a, 1, 1, &w, NULL), 1);
+		assert_string_equal(w[0].name, "zed");
+		assert_string_equal(v[0].name, "amy");
 	}
-	o = cJSON_GetArrayItem(arr, 1);
-	assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring, "zed");
-	cJSON_Delete(arr);
+	arena_free(&a);
+}
+
+/* The names of the users of a page, joined by ',' ("-" when the store failed). */
+static const char *user_page(struct fx *f, struct arena *a, long offset, long limit)
+{
+	struct admin_user_row *v;
+	int n = admin_user_list(f->db, a, offset, limit, &v, NULL), i;
+	struct buf b;
+
+	if (n < 0)
+		return "-";
+	buf_init(&b, a);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
+	return buf_cstr(&b);
 }
 
 static void test_user_list_pages(void **state)
 {
 	struct fx *f = *state;
 	static const char *const names[] = { "u1", "u2", "u3", "u4", "u5" };
-	cJSON *arr;
+	struct arena a;
 	size_t i;
 
+	arena_init(&a);
 	for (i = 0; i < 5; i++)
 		add_user(f->db, names[4 - i], "readonly");
-	arr = admin_user_list(f->db, 0, 2);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u1");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "u2");
-	cJSON_Delete(arr);
-	arr = admin_user_list(f->db, 2, 2);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u3");
-	cJSON_Delete(arr);
-	arr = admin_user_list(f->db, 4, 2);	/* the last, partial page */
-	assert_int_equal(cJSON_GetArraySize(arr), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "u5");
-	cJSON_Delete(arr);
-	arr = admin_user_list(f->db, 5, 2);	/* past the end */
-	assert_int_equal(cJSON_GetArraySize(arr), 0);
-	cJSON_Delete(arr);
-	arr = admin_user_list(f->db, 0, 1L << 30);	/* nestboxctl's "all" */
-	assert_int_equal(cJSON_GetArraySize(arr), 5);
-	cJSON_Delete(arr);
+	assert_string_equal(user_page(f, &a, 0, 2), "u1,u2");
+	assert_string_equal(user_page(f, &a, 2, 2), "u3,u4");
+	assert_string_equal(user_page(f, &a, 4, 2), "u5");	/* the last, partial page */
+	assert_string_equal(user_page(f, &a, 5, 2), "");	/* past the end */
+	assert_string_equal(user_page(f, &a, 0, 1L << 30), "u1,u2,u3,u4,u5");	/* nestboxctl's "all" */
+	arena_free(&a);
 }
 
 static void test_user_set_password_ends_sessions(void **state)
@@ -741,15 +748,14 @@ static void test_token_revoke(void **state)
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 3);
 }
 
-static cJSON *by_name(cJSON *arr, const char *name)
+static const struct admin_token_row *by_name(const struct admin_token_row *v, int n,
+					     const char *name)
 {
-	cJSON *o;
+	int i;
 
-	cJSON_ArrayForEach(o, arr) {
-		cJSON *n = cJSON_GetObjectItem(o, "name");
-		if (cJSON_IsString(n) && strcmp(n->valuestring, name) == 0)
-			return o;
-	}
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].name, name) == 0)
+			return &v[i];
 	return NULL;
 }
 
@@ -760,60 +766,76 @@ static void test_token_list(void **state)
 	long long bob = add_user(f->db, "bob", "readonly");
 	char k1[80], k2[80], kb[80], prefix[13];
 	struct admin_user u;
-	cJSON *arr, *o;
-	char *json;
+	struct admin_token_row *v;
+	const struct admin_token_row *o;
+	struct arena a;
+	int n, i;
 
+	arena_init(&a);
 	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
 	assert_int_equal(admin_token_remove(f->db, token_id(f->db, k2), alice, NULL), 0);
 
-	arr = admin_token_list(f->db, alice, 0, 100);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	assert_null(by_name(arr, "b"));
-	o = cJSON_GetArrayItem(arr, 0);		/* newest first */
-	assert_string_equal(cJSON_GetObjectItem(o, "name")->valuestring, "two");
-	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "revoked")));
-	assert_null(cJSON_GetObjectItem(o, "last_used"));
-	o = by_name(arr, "one");
+	n = admin_token_list(f->db, &a, alice, 0, 100, &v, NULL);
+	assert_int_equal(n, 2);
+	assert_null(by_name(v, n, "b"));
+	assert_string_equal(v[0].name, "two");	/* newest first */
+	assert_int_equal(v[0].revoked, 1);
+	assert_int_equal(v[0].last_used, -1);	/* never used */
+	o = by_name(v, n, "one");
 	assert_non_null(o);
-	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "revoked")));
-	assert_non_null(cJSON_GetObjectItem(o, "last_used"));
-	assert_string_equal(cJSON_GetObjectItem(o, "user")->valuestring, "alice");
+	assert_int_equal(o->revoked, 0);
+	assert_true(o->last_used > 0);
+	assert_true(o->created > 0);
+	assert_string_equal(o->user, "alice");
 	snprintf(prefix, sizeof(prefix), "%.12s", k1);
-	assert_string_equal(cJSON_GetObjectItem(o, "prefix")->valuestring, prefix);
-	assert_int_equal((long long)cJSON_GetObjectItem(o, "id")->valuedouble, token_id(f->db, k1));
+	assert_string_equal(o->prefix, prefix);
+	assert_int_equal(o->id, token_id(f->db, k1));
 	/* no secret in the listing */
-	json = cJSON_PrintUnformatted(arr);
-	assert_null(strstr(json, k1 + 4));
-	assert_null(strstr(json, k2 + 4));
-	cJSON_free(json);
-	cJSON_Delete(arr);
+	for (i = 0; i < n; i++) {
+		assert_null(strstr(v[i].prefix, k1 + 12));
+		assert_null(strstr(v[i].prefix, k2 + 12));
+		assert_true(strlen(v[i].prefix) <= 12);
+	}
 
-	arr = admin_token_list(f->db, bob, 0, 100);
-	assert_int_equal(cJSON_GetArraySize(arr), 1);
-	o = by_name(arr, "b");
+	n = admin_token_list(f->db, &a, bob, 0, 100, &v, NULL);
+	assert_int_equal(n, 1);
+	o = by_name(v, n, "b");
 	assert_non_null(o);
-	assert_string_equal(cJSON_GetObjectItem(o, "user")->valuestring, "bob");
-	cJSON_Delete(arr);
+	assert_string_equal(o->user, "bob");
 
-	arr = admin_token_list(f->db, 0, 0, 100);		/* everyone's */
-	assert_int_equal(cJSON_GetArraySize(arr), 3);
-	assert_non_null(by_name(arr, "one"));
-	assert_non_null(by_name(arr, "two"));
-	assert_string_equal(cJSON_GetObjectItem(by_name(arr, "b"), "user")->valuestring, "bob");
-	cJSON_Delete(arr);
+	n = admin_token_list(f->db, &a, 0, 0, 100, &v, NULL);		/* everyone's */
+	assert_int_equal(n, 3);
+	assert_non_null(by_name(v, n, "one"));
+	assert_non_null(by_name(v, n, "two"));
+	assert_string_equal(by_name(v, n, "b")->user, "bob");
 
-	arr = admin_token_list(f->db, bob + 1000, 0, 100);
-	assert_int_equal(cJSON_GetArraySize(arr), 0);
-	cJSON_Delete(arr);
+	assert_int_equal(admin_token_list(f->db, &a, bob + 1000, 0, 100, &v, NULL), 0);
 
 	/* the counts the pager uses: revoked tokens are listed, so counted */
 	assert_int_equal(admin_token_count(f->db, alice), 2);
 	assert_int_equal(admin_token_count(f->db, bob), 1);
 	assert_int_equal(admin_token_count(f->db, 0), 3);
 	assert_int_equal(admin_token_count(f->db, bob + 1000), 0);
+	arena_free(&a);
+}
+
+/* The names of a page of uid's tokens, joined by ','. */
+static const char *token_page(struct fx *f, struct arena *a, long long uid, long offset,
+			      long limit)
+{
+	struct admin_token_row *v;
+	int n = admin_token_list(f->db, a, uid, offset, limit, &v, NULL), i;
+	struct buf b;
+
+	if (n < 0)
+		return "-";
+	buf_init(&b, a);
+	for (i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
+	return buf_cstr(&b);
 }
 
 static void test_token_list_pages(void **state)
@@ -822,9 +844,10 @@ static void test_token_list_pages(void **state)
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char k[80], name[8];
-	cJSON *arr;
+	struct arena a;
 	int i;
 
+	arena_init(&a);
 	for (i = 1; i <= 5; i++) {
 		snprintf(name, sizeof(name), "a%d", i);
 		assert_int_equal(admin_token_create(f->db, alice, name, k, NULL), 0);
@@ -832,31 +855,37 @@ static void test_token_list_pages(void **state)
 		assert_int_equal(admin_token_create(f->db, bob, name, k, NULL), 0);
 	}
 	/* alice's, newest first, two per page */
-	arr = admin_token_list(f->db, alice, 0, 2);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a5");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "a4");
-	cJSON_Delete(arr);
-	arr = admin_token_list(f->db, alice, 2, 2);
-	assert_int_equal(cJSON_GetArraySize(arr), 2);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a3");
-	cJSON_Delete(arr);
-	arr = admin_token_list(f->db, alice, 4, 2);
-	assert_int_equal(cJSON_GetArraySize(arr), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a1");
-	cJSON_Delete(arr);
+	assert_string_equal(token_page(f, &a, alice, 0, 2), "a5,a4");
+	assert_string_equal(token_page(f, &a, alice, 2, 2), "a3,a2");
+	assert_string_equal(token_page(f, &a, alice, 4, 2), "a1");
 	/* everyone's: the newest is bob's b5, then a5 */
-	arr = admin_token_list(f->db, 0, 0, 3);
-	assert_int_equal(cJSON_GetArraySize(arr), 3);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "b5");
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 1), "name")->valuestring, "a5");
-	cJSON_Delete(arr);
-	arr = admin_token_list(f->db, 0, 9, 3);
-	assert_int_equal(cJSON_GetArraySize(arr), 1);
-	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(arr, 0), "name")->valuestring, "a1");
-	cJSON_Delete(arr);
+	assert_string_equal(token_page(f, &a, 0, 0, 3), "b5,a5,b4");
+	assert_string_equal(token_page(f, &a, 0, 9, 3), "a1");
 	assert_int_equal(admin_token_count(f->db, alice), 5);
 	assert_int_equal(admin_token_count(f->db, 0), 10);
+	arena_free(&a);
+}
+
+/* A users table the store cannot read is an error, not an empty list. */
+static void test_lists_unreadable(void **state)
+{
+	struct fx *f = *state;
+	struct admin_user_row *v;
+	struct admin_token_row *t;
+	struct arena a;
+	struct nb_err e;
+
+	arena_init(&a);
+	assert_int_equal(db_exec(f->db, "DROP TABLE api_tokens"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(admin_token_list(f->db, &a, 0, 0, 10, &t, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->db, "DROP TABLE sessions"), 0);
+	assert_int_equal(db_exec(f->db, "DROP TABLE users"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(admin_user_list(f->db, &a, 0, 10, &v, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	arena_free(&a);
 }
 
 /* -- login throttling -- */
@@ -1126,6 +1155,7 @@ int main(void)
 		T(test_token_revoke),
 		T(test_token_list),
 		T(test_token_list_pages),
+		T(test_lists_unreadable),
 		T(test_throttle),
 		T(test_throttle_window_restarts),
 		T(test_throttle_clear),

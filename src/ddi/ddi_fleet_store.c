@@ -1,0 +1,370 @@
+/*
+ * The fleet's read-only queries (ddi_fleet.h): what the admin pages and
+ * nestboxctl show of devices, actions and software.  Rows are copied into
+ * the caller's arena as they are stepped, so no statement stays open
+ * while the caller formats them.
+ */
+#include "ddi_fleet.h"
+
+#include <string.h>
+
+/* A column's text in a ("" for SQL NULL): it must outlive db_reset. */
+static const char *col(struct arena *a, struct db_stmt *st, int i)
+{
+	const char *v = (const char *)db_column_text(st, i);
+
+	return v ? arena_strndup(a, v, (size_t)db_column_bytes(st, i)) : "";
+}
+
+/* Room for row n of an array of size-byte rows kept in a, doubling it when full. */
+static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	nv = arena_alloc(a, size * (size_t)*cap);
+	if (n)
+		memcpy(nv, v, size * (size_t)n);
+	return nv;
+}
+
+/* The end of a read: -1 with e unless the statement ran to its end. */
+static int read_end(struct db_stmt *st, int rc, struct nb_err *e)
+{
+	db_reset(st);
+	if (rc != DB_DONE && rc != DB_ROW)
+		return nb_fail(e, NB_UNAVAILABLE, "the device store cannot be read");
+	return 0;
+}
+
+static int no_stmt(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the device store cannot be read");
+}
+
+/* the trigger-kept counts (schema step 7): a few rows, whatever the fleet */
+static const char sql_state_counts[] =
+	"SELECT state, sum(n) FROM ddi_device_counts GROUP BY state HAVING sum(n) > 0"
+	" ORDER BY state";
+
+int ddi_fleet_state_counts(struct app *app, struct arena *a, struct ddi_fleet_count **out,
+			   long long *total, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_state_counts);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	*total = 0;
+	if (!st)
+		return no_stmt(e);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		(*out)[n].state = col(a, st, 0);
+		(*out)[n].n = db_column_int64(st, 1);
+		*total += (*out)[n++].n;
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+/* by id when ?1 > 0, else by tenant and controller id (the unique key) */
+static const char sql_device[] =
+	"SELECT id, tenant, controller_id, name, hw_model, hw_revision, sw_version, feed, mode,"
+	" state, last_seen, last_addr, coalesce(assigned, 0), force, attributes, created,"
+	" auto_confirm FROM ddi_devices"
+	" WHERE (?1 > 0 AND id = ?1) OR (?1 = 0 AND tenant = ?2 AND controller_id = ?3)";
+
+static void device_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_device *d)
+{
+	d->id = db_column_int64(st, 0);
+	d->tenant = col(a, st, 1);
+	d->cid = col(a, st, 2);
+	d->name = col(a, st, 3);
+	d->hw_model = col(a, st, 4);
+	d->hw_revision = col(a, st, 5);
+	d->sw_version = col(a, st, 6);
+	d->feed = col(a, st, 7);
+	d->mode = col(a, st, 8);
+	d->state = col(a, st, 9);
+	d->last_seen = db_column_int64(st, 10);
+	d->last_addr = col(a, st, 11);
+	d->assigned = db_column_int64(st, 12);
+	d->force = db_column_int(st, 13) != 0;
+	d->attributes = col(a, st, 14);
+	d->created = db_column_int64(st, 15);
+	d->auto_confirm = db_column_int(st, 16) != 0;
+}
+
+int ddi_fleet_device(struct app *app, struct arena *a, long long id, const char *tenant,
+		     const char *cid, struct ddi_fleet_device *d, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_device);
+	int rc;
+
+	memset(d, 0, sizeof(*d));
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, id > 0 ? id : 0);
+	if (tenant)
+		db_bind_text(st, 2, tenant, -1, DB_STATIC);
+	if (cid)
+		db_bind_text(st, 3, cid, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		device_row(a, st, d);
+	if (read_end(st, rc, e) < 0)
+		return -1;
+	return rc == DB_ROW;
+}
+
+/* with the details of the action's latest feedback (NULL: the device never
+ * answered), one index probe each (ddi_action_status_action) */
+static const char sql_actions[] =
+	"SELECT a.id, a.status, a.progress, a.created, a.updated, coalesce(a.rollout_id, 0),"
+	" s.id, s.name, s.version, (SELECT details FROM ddi_action_status t"
+	"  WHERE t.action_id = a.id ORDER BY t.id DESC LIMIT 1)"
+	" FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
+	" WHERE a.device_id = ? ORDER BY a.id DESC LIMIT 100";
+
+static void action_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_action *x)
+{
+	x->id = db_column_int64(st, 0);
+	x->status = col(a, st, 1);
+	x->progress = db_column_int(st, 2);
+	x->created = db_column_int64(st, 3);
+	x->updated = db_column_int64(st, 4);
+	x->rollout_id = db_column_int64(st, 5);
+	x->software_id = db_column_int64(st, 6);
+	x->software = col(a, st, 7);
+	x->version = col(a, st, 8);
+	x->details = db_column_type(st, 9) == DB_NULL ? NULL : col(a, st, 9);
+}
+
+int ddi_fleet_actions(struct app *app, struct arena *a, long long device_id,
+		      struct ddi_fleet_action **out, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_actions);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, device_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		action_row(a, st, &(*out)[n++]);
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+static const char sql_log[] =
+	"SELECT ts, execution, finished, details FROM ddi_action_status WHERE action_id = ?"
+	" ORDER BY id";
+
+int ddi_fleet_action_log(struct app *app, struct arena *a, long long action_id,
+			 struct ddi_fleet_status **out, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_log);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, action_id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		(*out)[n].ts = db_column_int64(st, 0);
+		(*out)[n].execution = col(a, st, 1);
+		(*out)[n].finished = col(a, st, 2);
+		(*out)[n++].details = col(a, st, 3);
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+/*
+ * Use counts come from the indexed action and rollout tables only: counting
+ * devices assigned to each software would scan every device once per row.
+ */
+static const char sql_sw_list[] =
+	"SELECT s.id, s.name, s.version, s.kind, s.filename, s.size, s.sha256, s.url, s.created,"
+	" (SELECT group_concat(CASE WHEN c.board = '' THEN '*' ELSE c.board END || ':' ||"
+	"   CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
+	"   FROM ddi_software_compat c WHERE c.software_id = s.id),"
+	" (SELECT count(*) FROM ddi_actions a WHERE a.software_id = s.id),"
+	" (SELECT count(*) FROM ddi_rollouts r WHERE r.software_id = s.id)"
+	" FROM ddi_software s ORDER BY s.id DESC LIMIT ? OFFSET ?";
+
+static void software_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_software *s)
+{
+	s->id = db_column_int64(st, 0);
+	s->name = col(a, st, 1);
+	s->version = col(a, st, 2);
+	s->kind = col(a, st, 3);
+	s->filename = col(a, st, 4);
+	s->size = db_column_int64(st, 5);
+	s->sha256 = col(a, st, 6);
+	s->url = col(a, st, 7);
+	s->created = db_column_int64(st, 8);
+	s->compat = col(a, st, 9);
+	s->actions = db_column_int64(st, 10);
+	s->rollouts = db_column_int64(st, 11);
+}
+
+int ddi_fleet_software(struct app *app, struct arena *a, long offset, long limit,
+		       struct ddi_fleet_software **out, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_sw_list);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, limit);
+	db_bind_int64(st, 2, offset);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		software_row(a, st, &(*out)[n++]);
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+static const char sql_sw_choices[] =
+	"SELECT id, name, version FROM ddi_software ORDER BY id DESC LIMIT 500";
+
+int ddi_fleet_software_choices(struct app *app, struct arena *a, struct ddi_fleet_choice **out,
+			       struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_sw_choices);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return no_stmt(e);
+	while ((rc = db_step(st)) == DB_ROW) {
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		(*out)[n].id = db_column_int64(st, 0);
+		(*out)[n].name = col(a, st, 1);
+		(*out)[n++].version = col(a, st, 2);
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+/* The one number sql answers (with ?1 bound to arg when given); -1 with e. */
+static long long scalar(struct app *app, const char *sql, const char *arg, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql);
+	long long v = 0;
+	int rc;
+
+	if (!st)
+		return no_stmt(e);
+	if (arg)
+		db_bind_text(st, 1, arg, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		v = db_column_int64(st, 0);
+	return read_end(st, rc, e) < 0 ? -1 : v;
+}
+
+static const char sql_sw_count[] = "SELECT count(*) FROM ddi_software";
+static const char sql_rollout_count[] = "SELECT count(*) FROM ddi_rollouts";
+static const char sql_feed_rollout[] =
+	"SELECT coalesce(sum(n), 0) FROM ddi_device_counts WHERE feed = ? AND mode = 'rollout'";
+
+long long ddi_fleet_software_count(struct app *app, struct nb_err *e)
+{
+	return scalar(app, sql_sw_count, NULL, e);
+}
+
+long long ddi_fleet_rollout_count(struct app *app, struct nb_err *e)
+{
+	return scalar(app, sql_rollout_count, NULL, e);
+}
+
+long long ddi_fleet_feed_rollout_devices(struct app *app, const char *feed, struct nb_err *e)
+{
+	return scalar(app, sql_feed_rollout, feed, e);
+}
+
+static const char sql_failures[] =
+	"SELECT a.id, a.updated, d.id, d.controller_id, s.version, coalesce(a.rollout_id, 0),"
+	" coalesce((SELECT details FROM ddi_action_status x WHERE x.action_id = a.id"
+	"  ORDER BY x.id DESC LIMIT 1), '')"
+	" FROM ddi_actions a JOIN ddi_devices d ON d.id = a.device_id"
+	" JOIN ddi_software s ON s.id = a.software_id"
+	" WHERE a.status = 'error' ORDER BY a.id DESC LIMIT ?";
+
+int ddi_fleet_failures(struct app *app, struct arena *a, int max, struct ddi_fleet_failure **out,
+		       struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_failures);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	if (!st)
+		return no_stmt(e);
+	db_bind_int(st, 1, max);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct ddi_fleet_failure *f;
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		f = &(*out)[n++];
+		f->action_id = db_column_int64(st, 0);
+		f->updated = db_column_int64(st, 1);
+		f->device_id = db_column_int64(st, 2);
+		f->cid = col(a, st, 3);
+		f->version = col(a, st, 4);
+		f->rollout_id = db_column_int64(st, 5);
+		f->details = col(a, st, 6);
+	}
+	return read_end(st, rc, e) < 0 ? -1 : n;
+}
+
+/* Seen once (last_seen > 0) and not since cutoff; a device never seen is "registered". */
+static const char sql_stale[] =
+	"SELECT id, controller_id, name, last_seen, last_addr FROM ddi_devices"
+	" WHERE last_seen BETWEEN 1 AND ? ORDER BY last_seen LIMIT ?";
+static const char sql_stale_count[] =
+	"SELECT count(*) FROM ddi_devices WHERE last_seen BETWEEN 1 AND ?";
+
+static long long stale_count(struct app *app, long long cutoff, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_stale_count);
+	long long v = 0;
+	int rc;
+
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, cutoff);
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		v = db_column_int64(st, 0);
+	return read_end(st, rc, e) < 0 ? -1 : v;
+}
+
+int ddi_fleet_stale(struct app *app, struct arena *a, long long cutoff, int max,
+		    struct ddi_fleet_stale **out, long long *count, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_stale);
+	int n = 0, cap = 0, rc;
+
+	*out = NULL;
+	*count = 0;
+	if (!st)
+		return no_stmt(e);
+	db_bind_int64(st, 1, cutoff);
+	db_bind_int(st, 2, max);
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct ddi_fleet_stale *s;
+		*out = grow(a, *out, n, &cap, sizeof(**out));
+		s = &(*out)[n++];
+		s->id = db_column_int64(st, 0);
+		s->cid = col(a, st, 1);
+		s->name = col(a, st, 2);
+		s->last_seen = db_column_int64(st, 3);
+		s->last_addr = col(a, st, 4);
+	}
+	if (read_end(st, rc, e) < 0 || (*count = stale_count(app, cutoff, e)) < 0)
+		return -1;
+	return n;
+}
