@@ -1,0 +1,326 @@
+"""Two hosts, one fleet (issue 12, item 4): two nestbox installations with
+separate state directories and front ends on different ports (host A
+behind lighttpd, host B behind Apache with apache-example.conf) share one
+store on a PostgreSQL cluster of the suite's own (initdb into a temporary
+directory, a unix socket there: conftest.PgCluster) and one bucket on an
+S3-compatible server on loopback.  The S3 server is a STAND-IN: the npm
+package s3rver (test_s3.S3StandIn); no S3 server is packaged in Debian.
+
+What is shared and what is per host:
+  shared    the store (db.url), the blobs (blob.backend s3) and the mkbox
+            image directory (mkbox.image_path: the build pipeline's
+            directory, which is the source of truth of /list and /update;
+            on real hosts a network filesystem both mount)
+  per host  var/: the static trees the front end answers from
+            (mkbox-static, mip-static, ota-static), the upload spool
+            (blobs/tmp), the compile cache's scratch files, the
+            programs' sockets; the front end's configuration
+A host's static trees only ever hold answers that no other host can
+change (with server.shared_store set), or answers keyed on what the
+front end checks on every request (the mkbox tree, keyed on the shared
+image directory's files): a host that did not do a write answers from
+the store and the bucket, and never from a copy made before another
+host changed it.
+
+The clients are the real ones the suite drives: Debian's swupdate
+(swupdate_harness.py), the box script (`curl | tar`, sha256sum -c), the
+mip client of test_mip.py; the operator uses the admin pages and
+nestboxctl.
+
+The test needs initdb (PostgreSQL 15, NESTBOX_PG_BIN): it runs in the
+PostgreSQL pass of the suite (make test-pg, which make test runs when
+initdb exists) and whenever this file is named on pytest's command line;
+the SQLite pass skips it (its store is PostgreSQL either way).
+"""
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import urllib.parse
+
+import pytest
+
+from admin_client import Browser
+from conftest import (PG_BIN, ROOT, STORE, Nestbox, PgCluster, make_raw_image, pg_available)
+from mip_fakes import FakeHost, MipClient, add_official_package
+from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
+from test_apache import MODULES, Apache
+from test_ddi_swupdate import bootloader
+from test_mip import STAND_IN, files_of, make_pkg
+from test_mkbox import file_sha, run_box
+from test_rollout_page import group
+from test_s3 import BUCKET, S3StandIn
+from test_static import is_static
+
+PAYLOAD = bytes(range(256)) * 96 + b"two hosts, one fleet\n"
+WAIT = 90.0
+PASSWORD = "admin-pass-1"
+
+
+@pytest.fixture(autouse=True)
+def _where(request):
+    if not pg_available():
+        pytest.skip("PostgreSQL cannot be started here (%s/initdb is missing): the two-host"
+                    " test needs a cluster of its own" % PG_BIN)
+    named = any(os.path.basename(a.split("::")[0]) == "test_two_hosts.py"
+                for a in request.config.args)
+    if STORE != "postgresql" and not named:
+        pytest.skip("runs in the PostgreSQL pass (make test-pg) or when named on its own")
+    if not shutil.which("apache2") or not os.path.exists(MODULES + "/mod_fcgid.so"):
+        pytest.fail("apache2 with mod_fcgid is required (make deps installs it)")
+
+
+class Fleet:
+    """One store, one bucket, one image directory; host A (lighttpd) and
+    host B (Apache), each with its own var/."""
+
+    def __init__(self, base):
+        self.base = base
+        self.pg = PgCluster.get()
+        self.db_url = self.pg.new_database()
+        self.s3 = S3StandIn(base)
+        self.upstream = FakeHost()       # micropython.org's index, for proxied names
+        self.images = os.path.join(base, "shared-images")
+        os.makedirs(self.images)
+        # the compiler stand-in where Apache's user can run it
+        self.mpy_cross = os.path.join(base, "mpy-cross")
+        shutil.copy2(STAND_IN, self.mpy_cross)
+        self.a = self.host("a")
+        self.b = self.host("b")
+        self.a.start()
+        self.b.ctl("init")
+        self.apache = Apache(os.path.join(base, "apache-b"), self.b)
+        self.apache.start()
+
+    def host(self, name):
+        d = os.path.join(self.base, name)
+        os.makedirs(d)
+        nb = Nestbox(d, env={"NESTBOX_ADMIN_PASSWORD": PASSWORD}, store="sqlite")
+        nb.pg_url = self.db_url          # nb.db() is the SQLite file's: refused
+        nb.images = self.images
+        with open(nb.config, "a") as f:
+            f.write(self.config())
+        return nb
+
+    def config(self):
+        """What both hosts' nestbox.yaml add (README, "More than one machine")."""
+        return ("db:\n  url: \"%s\"\n"
+                "blob:\n  backend: s3\n  s3_endpoint: %s\n  s3_bucket: %s\n"
+                "  s3_region: us-east-1\n  s3_access_key: S3RVER\n  s3_secret_key: S3RVER\n"
+                "mkbox:\n  image_path: %s\n"
+                "mip:\n  mpy_cross: %s\n  upstream: %s\n  cache_ttl: 3600\n"
+                "ddi:\n  poll_time: \"00:00:01\"\n"
+                % (self.db_url, self.s3.url, BUCKET, self.images, self.mpy_cross, self.upstream.url))
+
+    def sql(self, query):
+        """Rows of a query on the shared store, as lists of strings."""
+        name = urllib.parse.urlsplit(self.db_url).path.lstrip("/")
+        out = self.pg.run("psql", "-h", self.pg.dir, "-U", "postgres", "-At", "-F", "|",
+                          "-c", query, name)
+        return [line.split("|") for line in out.splitlines()]
+
+    def give_b_its_state(self):
+        """Apache's programs run as www-data (root runs the suite): what
+        nestboxctl wrote into host B's var/ as root goes to them."""
+        if os.getuid() != 0:
+            return
+        for d, _, files in os.walk(self.b.state):
+            for p in [d] + [os.path.join(d, f) for f in files]:
+                shutil.chown(p, "www-data", "www-data")
+
+    def kill_a(self):
+        """Host A dies: lighttpd and its programs, no clean shut-down."""
+        pids = self.a.backends()
+        self.a.proc.send_signal(signal.SIGKILL)
+        self.a.proc.wait()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.a.proc = None
+
+    def stop(self):
+        errors = []
+        for f in (self.apache.stop, self.a.stop, self.s3.stop, self.upstream.stop):
+            try:
+                f()
+            except AssertionError as e:
+                errors.append(str(e))
+        assert not errors, errors
+
+
+@pytest.fixture
+def fleet(tmpdir_shared):
+    f = Fleet(tmpdir_shared)
+    yield f
+    f.stop()
+
+
+def operator(port):
+    b = Browser(port)
+    b.login("admin", PASSWORD)
+    return b
+
+
+# -- DDI: a rollout made on B, a device served by A, then by B ---------------
+
+def test_rollout_on_b_device_on_a_then_a_killed(fleet):
+    d = fleet.base
+    fleet.b.ctl("user", "first-admin")
+    cert, key = make_signing_pair(os.path.join(d, "keys"))
+    target = os.path.join(d, "target", "rootfs.bin")
+    os.makedirs(os.path.dirname(target))
+    swu = make_signed_swu(os.path.join(d, "swu"), "2.0", target, PAYLOAD, hw=("board", "1.0"),
+                          cert=cert, key=key)
+    # the operator, on host B's pages: the software, then a rollout
+    ob = operator(fleet.apache.port)
+    r = ob.upload({"csrf": ob.csrf("/admin/software"), "name": "two-host image"},
+                  "image-2.0.swu", open(swu, "rb").read(), action="/admin/software")
+    assert r.status == 303, r.text
+    (sid,), = fleet.sql("SELECT id FROM ddi_software")
+    fleet.b.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "rollout")
+    r = ob.post("/admin/rollouts", {"csrf": ob.csrf("/admin/rollouts"), "name": "spring",
+                                    "feed": "default", "software": sid})
+    assert r.status == 303, r.text
+    fleet.give_b_its_state()
+    # the device polls host A, downloads through A and installs
+    dev = SwupdateDevice(os.path.join(d, "device"), fleet.a.url, "DEFAULT", "dev1", "tok-dev1",
+                         cert, hw=("board", "1.0"), sw_version="1.0", bootloader=bootloader(),
+                         grub_env={"ustate": "0"})
+    try:
+        dev.start()
+        dev.wait_for(lambda: os.path.exists(target) and open(target, "rb").read() == PAYLOAD,
+                     WAIT, "the image installed from host A")
+        dev.wait_for(lambda: "An already installed update is pending testing" in dev.log(),
+                     WAIT, "swupdate waiting for the reboot")
+        sha = hashlib.sha256(open(swu, "rb").read()).hexdigest()
+        assert "blobs/" + sha in fleet.s3.objects()
+        assert fleet.sql("SELECT status FROM ddi_actions") == [["running"]]
+        # host A dies mid-run; the device is pointed at host B and reboots
+        fleet.kill_a()
+        dev.stop()
+        dev.server_url = fleet.apache.url
+        dev.write_config()
+        dev.simulate_reboot(ok=True)
+        dev.wait_for(lambda: fleet.sql("SELECT status FROM ddi_actions") == [["finished"]],
+                     WAIT, "closed + success reported to host B")
+    finally:
+        dev.stop()
+    # nothing lost: one action, the feedback A took and the one B took
+    assert fleet.sql("SELECT state, sw_version FROM ddi_devices") == [["finished", "2.0"]]
+    details = "".join(r[0] for r in fleet.sql("SELECT details FROM ddi_action_status"))
+    assert "All Chunks Installed." in details
+    assert fleet.sql("SELECT success, failure FROM ddi_rollouts") == [["1", "0"]]
+    # host B's pages show it
+    page = ob.get("/admin/rollouts/1")
+    assert page.status == 200 and group(page.text, "succeeded") == ["dev1"], page.text
+    (dev_id,), = fleet.sql("SELECT id FROM ddi_devices")
+    page = ob.get("/admin/devices/" + dev_id).text
+    assert "2.0" in page and "All Chunks Installed." in page
+
+
+# -- mkbox: an import on one host, /update on the other ----------------------
+
+def box(srv, d, tag, build_id):
+    disk = os.path.join(d, "disk-" + tag)
+    p = run_box(srv, os.path.join(d, "work-" + tag), disk, "box1", "rpi4", "1.0", build_id)
+    return p, disk
+
+
+def test_image_imported_on_one_host_served_by_the_other(fleet):
+    d = fleet.base
+    raw = make_raw_image(os.path.join(d, "raw1.img"), size=1 << 20, seed=1)
+    fleet.a.import_image(raw, "box1", "rpi4", "master", "1.0")
+    image = "box1-rpi4-master-1.0"
+    first = fleet.a.build_id("box1", image)
+    fleet.give_b_its_state()
+    # host B did not import: its front end misses, its program answers
+    p, disk = box(fleet.apache.url, d, "b1", "old")
+    assert p.returncode == 0, p.stdout + p.stderr + fleet.apache.read_log()
+    assert file_sha(disk) == file_sha(raw)
+    assert fleet.apache.get("/list").body == b"box1/" + image.encode() + b"\n"
+    # host A, which imported, sends /list as a file (the update tar's blob
+    # is in the bucket: /update is its program's, which proxies it)
+    r = fleet.a.get("/list")
+    assert is_static(r) and r.body == b"box1/" + image.encode() + b"\n"
+    p, disk = box(fleet.a.url, d, "a1", first)
+    assert p.returncode == 3 and "up to date" in p.stdout
+    # a new build imported on B: A's static copy of the old one is never sent
+    raw2 = make_raw_image(os.path.join(d, "raw2.img"), size=1 << 20, seed=2)
+    fleet.b.import_image(raw2, "box1", "rpi4", "master", "1.0")
+    fleet.give_b_its_state()
+    second = fleet.b.build_id("box1", image)
+    assert second != first
+    for url, tag in ((fleet.a.url, "a2"), (fleet.apache.url, "b2")):
+        p, disk = box(url, d, tag, first)
+        assert p.returncode == 0, (tag, p.stdout + p.stderr)
+        assert file_sha(disk) == file_sha(raw2), tag
+        p, _ = box(url, d, tag + "-again", second)
+        assert p.returncode == 3, (tag, p.stdout + p.stderr)
+    # a second box imported on B: A's static /list is never sent stale
+    fleet.b.import_image(raw, "box2", "rpi4", "master", "1.0")
+    fleet.give_b_its_state()
+    both = b"box1/box1-rpi4-master-1.0\nbox2/box2-rpi4-master-1.0\n"
+    assert fleet.a.get("/list").body == both
+    assert fleet.apache.get("/list").body == both
+
+
+# -- mip: published on one host, installed from the other --------------------
+
+def publish(nb, d, version, body):
+    src = os.path.join(d, "pkg-" + version)
+    files = {"app/__init__.py": body, "main.py": b"import app\n"}
+    make_pkg(src, files, {"urls": [["app/__init__.py", "app/__init__.py"],
+                                   ["main.py", "main.py"]], "version": version})
+    r = nb.ctl("mip", "publish", src, "--name", "app", "--version", version)
+    assert r.returncode == 0, r.stderr
+    return files
+
+
+def install(url, d, tag, version=None):
+    c = MipClient(url + "/mip", os.path.join(d, "board-" + tag))
+    doc = c.install("app", version)
+    return doc, files_of(c.target)
+
+
+def test_mip_published_on_one_host_installed_from_the_other(fleet):
+    d = fleet.base
+    v1 = publish(fleet.a, d, "1.0", b"X = 1\n")
+    fleet.give_b_its_state()
+    doc, got = install(fleet.apache.url, d, "b1")
+    assert doc["version"] == "1.0" and got["main.py"] == v1["main.py"]
+    assert got["app/__init__.mpy"][:4] == b"M\x06\x00\x1f"
+    doc, got = install(fleet.a.url, d, "a1")
+    assert doc["version"] == "1.0"
+    # 2.0 published on B: A had sent "latest" as a file; it must now send 2.0
+    v2 = publish(fleet.b, d, "2.0", b"X = 2\n")
+    fleet.give_b_its_state()
+    for url, tag in ((fleet.a.url, "a2"), (fleet.apache.url, "b2")):
+        doc, got = install(url, d, tag)
+        assert doc["version"] == "2.0", (tag, doc)
+        assert got["app/__init__.mpy"].endswith(v2["app/__init__.py"]), tag
+    # a version stays what it was, on either host
+    for url, tag in ((fleet.a.url, "a3"), (fleet.apache.url, "b3")):
+        doc, got = install(url, d, tag, "1.0")
+        assert doc["version"] == "1.0" and got["app/__init__.mpy"].endswith(v1["app/__init__.py"])
+
+
+def test_a_name_hosted_on_one_host_is_never_sent_from_upstream_by_the_other(fleet):
+    d = fleet.base
+    add_official_package(fleet.upstream, "app", "0.9", {"app.mpy": b"M\x06\x00\x1fUPSTREAM"})
+    # host A proxies upstream's app, fresh for an hour
+    doc, _ = install(fleet.a.url, d, "up", "0.9")
+    assert doc["version"] == "0.9"
+    r = fleet.a.get("/mip/package/6/app/latest.json")
+    assert r.status == 200 and json.loads(r.body)["version"] == "0.9"
+    # the name becomes hosted on host B: A answers its own, never upstream's
+    publish(fleet.b, d, "1.0", b"X = 1\n")
+    fleet.give_b_its_state()
+    r = fleet.a.get("/mip/package/6/app/0.9.json")
+    assert r.status == 404 and b"hosted" in r.body, r.body
+    doc, _ = install(fleet.a.url, d, "a1")
+    assert doc["version"] == "1.0"
