@@ -7,10 +7,11 @@ S3-compatible server on loopback.  The S3 server is a STAND-IN: the npm
 package s3rver (test_s3.S3StandIn); no S3 server is packaged in Debian.
 
 What is shared and what is per host:
-  shared    the store (db.url), the blobs (blob.backend s3) and the mkbox
+  shared    the store (db.url), the blobs (blob.backend s3), the mkbox
             image directory (mkbox.image_path: the build pipeline's
-            directory, which is the source of truth of /list and /update;
-            on real hosts a network filesystem both mount)
+            directory, which is the source of truth of /list and /update)
+            and the OTA git repositories (ota.git_dir); on real hosts the
+            two directories are on a network filesystem both mount
   per host  var/: the static trees the front end answers from
             (mkbox-static, mip-static, ota-static), the upload spool
             (blobs/tmp), the compile cache's scratch files, the
@@ -77,13 +78,14 @@ class Fleet:
     """One store, one bucket, one image directory; host A (lighttpd) and
     host B (Apache), each with its own var/."""
 
-    def __init__(self, base):
-        self.base = base
+    def __init__(self, base, base_url=None):
+        self.base, self.base_url = base, base_url
         self.pg = PgCluster.get()
         self.db_url = self.pg.new_database()
         self.s3 = S3StandIn(base)
         self.upstream = FakeHost()       # micropython.org's index, for proxied names
         self.images = os.path.join(base, "shared-images")
+        self.git = os.path.join(base, "shared-ota-git")
         os.makedirs(self.images)
         # the compiler stand-in where Apache's user can run it
         self.mpy_cross = os.path.join(base, "mpy-cross")
@@ -101,8 +103,12 @@ class Fleet:
         nb = Nestbox(d, env={"NESTBOX_ADMIN_PASSWORD": PASSWORD}, store="sqlite")
         nb.pg_url = self.db_url          # nb.db() is the SQLite file's: refused
         nb.images = self.images
-        with open(nb.config, "a") as f:
-            f.write(self.config())
+        with open(nb.config) as f:
+            conf = f.read()
+        if self.base_url:           # the fleet's one public name, before both hosts
+            conf = conf.replace("server:\n", "server:\n  base_url: %s\n" % self.base_url, 1)
+        with open(nb.config, "w") as f:
+            f.write(conf + self.config())
         return nb
 
     def config(self):
@@ -113,7 +119,9 @@ class Fleet:
                 "mkbox:\n  image_path: %s\n"
                 "mip:\n  mpy_cross: %s\n  upstream: %s\n  cache_ttl: 3600\n"
                 "ddi:\n  poll_time: \"00:00:01\"\n"
-                % (self.db_url, self.s3.url, BUCKET, self.images, self.mpy_cross, self.upstream.url))
+                "ota:\n  git_dir: %s\n"
+                % (self.db_url, self.s3.url, BUCKET, self.images, self.mpy_cross, self.upstream.url,
+                   self.git))
 
     def sql(self, query):
         """Rows of a query on the shared store, as lists of strings."""
@@ -317,6 +325,8 @@ def test_a_name_hosted_on_one_host_is_never_sent_from_upstream_by_the_other(flee
     assert doc["version"] == "0.9"
     r = fleet.a.get("/mip/package/6/app/latest.json")
     assert r.status == 200 and json.loads(r.body)["version"] == "0.9"
+    # from the store, never from a copy of A's own (no host could remove it)
+    assert not is_static(fleet.a.get("/mip/package/6/app/latest.json"))
     # the name becomes hosted on host B: A answers its own, never upstream's
     publish(fleet.b, d, "1.0", b"X = 1\n")
     fleet.give_b_its_state()
@@ -324,3 +334,40 @@ def test_a_name_hosted_on_one_host_is_never_sent_from_upstream_by_the_other(flee
     assert r.status == 404 and b"hosted" in r.body, r.body
     doc, _ = install(fleet.a.url, d, "a1")
     assert doc["version"] == "1.0"
+
+
+# -- OTA: a repository made private on one host ------------------------------
+
+OTA_BASE = "http://fleet.example:8080"
+
+
+@pytest.fixture
+def ota_fleet(tmpdir_shared):
+    f = Fleet(tmpdir_shared, base_url=OTA_BASE)
+    yield f
+    f.stop()
+
+
+def test_repository_made_private_on_one_host_is_private_on_the_other(ota_fleet):
+    from test_ota import write_tree
+    fleet, d = ota_fleet, ota_fleet.base
+    src = os.path.join(d, "ota-src")
+    write_tree(src, {"main.py": b"print('v1')\n", "lib/u.py": b"U = 1\n"})
+    fleet.a.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1.0", src)
+    fleet.give_b_its_state()
+    urls = ["/ota/api/repos/acme/app/releases/tags/v1.0",
+            "/ota/api/repos/acme/app/git/ref/tags/v1.0",
+            "/ota/download/acme/app/v1.0/manifest.json"]
+    for host in (fleet.a, fleet.apache):
+        for u in urls:
+            r = host.get(u)
+            assert r.status == 200, (u, r.status, r.body)
+    # made private on B: no host answers without the repository's token
+    fleet.b.ctl("ota", "repo", "--repo", "acme/app", "--private")
+    token = fleet.b.ctl("ota", "token", "--repo", "acme/app", "--name", "b1").stdout.strip()
+    fleet.give_b_its_state()
+    for host in (fleet.a, fleet.apache):
+        for u in urls:
+            r = host.get(u)
+            assert r.status == 404, (host.url, u, r.status, r.headers)
+            assert host.get(u, {"Authorization": "token " + token}).status == 200, u
