@@ -78,7 +78,7 @@ class Fleet:
     """One store, one bucket, one image directory; host A (lighttpd) and
     host B (Apache), each with its own var/."""
 
-    def __init__(self, base, base_url=None):
+    def __init__(self, base, base_url=None, one_machine_first=False):
         self.base, self.base_url = base, base_url
         self.pg = PgCluster.get()
         self.db_url = self.pg.new_database()
@@ -90,38 +90,59 @@ class Fleet:
         # the compiler stand-in where Apache's user can run it
         self.mpy_cross = os.path.join(base, "mpy-cross")
         shutil.copy2(STAND_IN, self.mpy_cross)
-        self.a = self.host("a")
-        self.b = self.host("b")
-        self.a.start()
-        self.b.ctl("init")
-        self.apache = Apache(os.path.join(base, "apache-b"), self.b)
-        self.apache.start()
+        self.apache = None
+        # one_machine_first: host A starts alone on SQLite and the
+        # filesystem (the test moves it, as the README says)
+        self.a = self.host("a", shared=not one_machine_first)
+        self.b = self.host("b", shared=True)
+        if not one_machine_first:
+            self.a.start()
+            self.start_b()
 
-    def host(self, name):
+    def host(self, name, shared):
         d = os.path.join(self.base, name)
         os.makedirs(d)
         nb = Nestbox(d, env={"NESTBOX_ADMIN_PASSWORD": PASSWORD}, store="sqlite")
         nb.pg_url = self.db_url          # nb.db() is the SQLite file's: refused
         nb.images = self.images
         with open(nb.config) as f:
-            conf = f.read()
+            nb.own_config = f.read()
         if self.base_url:           # the fleet's one public name, before both hosts
-            conf = conf.replace("server:\n", "server:\n  base_url: %s\n" % self.base_url, 1)
-        with open(nb.config, "w") as f:
-            f.write(conf + self.config())
+            nb.own_config = nb.own_config.replace(
+                "server:\n", "server:\n  base_url: %s\n" % self.base_url, 1)
+        self.configure(nb, shared)
         return nb
 
-    def config(self):
-        """What both hosts' nestbox.yaml add (README, "More than one machine")."""
-        return ("db:\n  url: \"%s\"\n"
-                "blob:\n  backend: s3\n  s3_endpoint: %s\n  s3_bucket: %s\n"
-                "  s3_region: us-east-1\n  s3_access_key: S3RVER\n  s3_secret_key: S3RVER\n"
-                "mkbox:\n  image_path: %s\n"
-                "mip:\n  mpy_cross: %s\n  upstream: %s\n  cache_ttl: 3600\n"
-                "ddi:\n  poll_time: \"00:00:01\"\n"
-                "ota:\n  git_dir: %s\n"
-                % (self.db_url, self.s3.url, BUCKET, self.images, self.mpy_cross, self.upstream.url,
-                   self.git))
+    def configure(self, nb, shared):
+        """What the hosts' nestbox.yaml add (README, "More than one
+        machine"); shared: the store on PostgreSQL and the blobs on S3."""
+        with open(nb.config, "w") as f:
+            f.write(nb.own_config)
+            if shared:
+                f.write("db:\n  url: \"%s\"\n" % self.db_url)
+            f.write("blob:\n%s  s3_endpoint: %s\n  s3_bucket: %s\n  s3_region: us-east-1\n"
+                    "  s3_access_key: S3RVER\n  s3_secret_key: S3RVER\n"
+                    % ("  backend: s3\n" if shared else "", self.s3.url, BUCKET))
+            f.write("mkbox:\n  image_path: %s\n"
+                    "ota:\n  git_dir: %s\n"
+                    "mip:\n  mpy_cross: %s\n  upstream: %s\n  cache_ttl: 3600\n"
+                    "ddi:\n  poll_time: \"00:00:01\"\n"
+                    % (self.images, self.git, self.mpy_cross, self.upstream.url))
+
+    def start_b(self):
+        self.b.ctl("init")
+        self.apache = Apache(os.path.join(self.base, "apache-b"), self.b)
+        self.apache.start()
+
+    def move_a(self):
+        """Host A moves its blobs to the bucket and its store to
+        PostgreSQL, as the README says, and starts again."""
+        r = self.a.ctl("blobs", "migrate", "--to", "s3://" + BUCKET)
+        assert " 0 failed" in r.stdout, r.stdout
+        self.a.stop()
+        self.a.ctl("store", "migrate", "--to", self.db_url)
+        self.configure(self.a, shared=True)
+        self.a.start()
 
     def sql(self, query):
         """Rows of a query on the shared store, as lists of strings."""
@@ -153,9 +174,11 @@ class Fleet:
 
     def stop(self):
         errors = []
-        for f in (self.apache.stop, self.a.stop, self.s3.stop, self.upstream.stop):
+        for f in (self.apache and self.apache.stop, self.a.stop, self.s3.stop,
+                  self.upstream.stop):
             try:
-                f()
+                if f:
+                    f()
             except AssertionError as e:
                 errors.append(str(e))
         assert not errors, errors
@@ -371,3 +394,66 @@ def test_repository_made_private_on_one_host_is_private_on_the_other(ota_fleet):
             r = host.get(u)
             assert r.status == 404, (host.url, u, r.status, r.headers)
             assert host.get(u, {"Authorization": "token " + token}).status == 200, u
+
+
+# -- one machine moved to two hosts (README, "More than one machine") --------
+
+@pytest.fixture
+def moved_fleet(tmpdir_shared):
+    f = Fleet(tmpdir_shared, one_machine_first=True)
+    yield f
+    f.stop()
+
+
+def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
+    """Devices, tokens, history and blobs survive the move; a copy host A
+    made while alone is never sent once another host changed the data."""
+    from test_ddi import BASE, ddi, feedback
+    from test_software import make_swu
+    fleet, d = moved_fleet, moved_fleet.base
+    a = fleet.a
+    a.ctl("init")
+    a.ctl("user", "first-admin")
+    a.start()
+    oa = operator(a.port)
+    api = {"Authorization": "Bearer " + oa.post("/admin/tokens", {
+        "csrf": oa.csrf(), "name": "ops"}).text.split('<code id="new-token">')[1].split("</code>")[0]}
+    swu = make_swu(os.path.join(d, "sw"), "2.0")
+    data = open(swu, "rb").read()
+    assert oa.upload({"csrf": oa.csrf("/admin/software"), "name": ""}, "image-2.0.swu", data,
+                     action="/admin/software").status == 303
+    a.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "rollout")
+    assert oa.post("/admin/rollouts", {"csrf": oa.csrf("/admin/rollouts"), "name": "spring",
+                                       "feed": "default", "software": "1"}).status == 303
+    # the device starts on the one machine: its action, its first feedback
+    assert ddi(a, "PUT", BASE + "dev1/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}}).status == 200
+    href = json.loads(ddi(a, "GET", BASE + "dev1").body)["_links"]["deploymentBase"]["href"]
+    action = href.split("/deploymentBase/")[1].split("?")[0]
+    assert feedback(a, "dev1", action, "proceeding", details=["downloading"]).status == 200
+    v1 = publish(a, d, "1.0", b"X = 1\n")
+    assert is_static(a.get("/mip/package/6/app/latest.json"))      # a copy of A's own
+    fleet.move_a()
+    fleet.start_b()
+    fleet.give_b_its_state()
+    assert fleet.s3.objects()["blobs/" + hashlib.sha256(data).hexdigest()] == len(data)
+    # on host B: the same device, token, action and operator's API token
+    b = fleet.apache
+    dep = json.loads(ddi(b, "GET", "%s%s/deploymentBase/%s" % (BASE, "dev1", action)).body)
+    art = dep["deployment"]["chunks"][0]["artifacts"][0]
+    got = ddi(b, "GET", art["_links"]["download-http"]["href"].split(str(b.port), 1)[1])
+    assert got.status == 200 and got.body == data
+    assert feedback(b, "dev1", action, "closed", "success", ["installed"]).status == 200
+    assert fleet.sql("SELECT state, sw_version FROM ddi_devices") == [["finished", "2.0"]]
+    details = fleet.sql("SELECT execution, details FROM ddi_action_status ORDER BY id")
+    assert ["proceeding", "downloading"] in details and ["closed", "installed"] in details, \
+        details
+    r = b.request("GET", "/admin/api/rollouts/1", api)
+    assert r.status == 200 and json.loads(r.body)["groups"][0]["key"] == "succeeded", r.body
+    doc, got = install(b.url, d, "b1")
+    assert doc["version"] == "1.0" and got["main.py"] == v1["main.py"]
+    # 2.0 published on B: host A's copy from its SQLite days is gone
+    publish(fleet.b, d, "2.0", b"X = 2\n")
+    fleet.give_b_its_state()
+    doc, _ = install(a.url, d, "a2")
+    assert doc["version"] == "2.0", doc
