@@ -255,8 +255,8 @@ int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c);
 int mip_proxy_drop(struct app *app, const char *name);
 /* 1 when other hosts may write the same store (PostgreSQL, db.url): the
  * front end's copies of answers a write can change (a hosted package's
- * "latest", proxied JSON) are then not kept, as no host can remove
- * another's (tests/e2e/test_two_hosts.py). */
+ * "latest", proxied JSON, the links of unambiguous file prefixes) are then
+ * not kept, as no host can remove another's (tests/e2e/test_two_hosts.py). */
 int mip_store_shared(struct app *app);
 /* On a shared store, removes such copies left from before (a SQLite
  * past); returns how many (mip_init calls it). */

@@ -284,15 +284,45 @@ static int drop_latest(const char *root)
 	return n;
 }
 
+/* Removes every <root>/<hh>/<prefix> link of mip_store.c's file links. */
+static int drop_links(const char *root)
+{
+	DIR *fd = opendir(root), *hd;
+	struct dirent *f, *l;
+	int n = 0, hh;
+
+	if (!fd)
+		return 0;
+	while ((f = readdir(fd))) {
+		if (f->d_name[0] == '.' ||
+		    (hh = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(hd = fdopendir(hh))) {
+			close(hh);
+			continue;
+		}
+		while ((l = readdir(hd)))
+			if (l->d_name[0] != '.')
+				n += unlinkat(dirfd(hd), l->d_name, 0) == 0;
+		closedir(hd);
+	}
+	closedir(fd);
+	return n;
+}
+
 int mip_static_unshare(struct app *app)
 {
-	char root[PATH_MAX];
+	struct arena a;
+	int n;
 
-	if (!mip_store_shared(app) ||
-	    (size_t)snprintf(root, sizeof(root), "%s/mip-static/mip/package", app->set.var_dir) >=
-	    sizeof(root))
+	if (!mip_store_shared(app))
 		return 0;
-	return drop_latest(root) + mip_proxy_drop(app, NULL);
+	arena_init(&a);
+	n = drop_latest(arena_printf(&a, "%s/mip-static/mip/package", app->set.var_dir)) +
+	    drop_links(arena_printf(&a, "%s/mip-static/mip/file", app->set.var_dir)) +
+	    mip_proxy_drop(app, NULL);
+	arena_free(&a);
+	return n;
 }
 
 /* The files to publish: package.json's urls, or every .py file. */

@@ -78,8 +78,10 @@ class Fleet:
     """One store, one bucket, one image directory; host A (lighttpd) and
     host B (Apache), each with its own var/."""
 
-    def __init__(self, base, base_url=None, one_machine_first=False):
+    def __init__(self, base, base_url=None, one_machine_first=False, blobs="s3"):
         self.base, self.base_url = base, base_url
+        # blobs "dir": the filesystem store in one directory both hosts mount
+        self.blob_dir = os.path.join(base, "shared-blobs") if blobs == "dir" else None
         self.pg = PgCluster.get()
         self.db_url = self.pg.new_database()
         self.s3 = S3StandIn(base)
@@ -120,9 +122,12 @@ class Fleet:
             f.write(nb.own_config)
             if shared:
                 f.write("db:\n  url: \"%s\"\n" % self.db_url)
-            f.write("blob:\n%s  s3_endpoint: %s\n  s3_bucket: %s\n  s3_region: us-east-1\n"
-                    "  s3_access_key: S3RVER\n  s3_secret_key: S3RVER\n"
-                    % ("  backend: s3\n" if shared else "", self.s3.url, BUCKET))
+            if self.blob_dir:
+                f.write("blob:\n  dir: %s\n" % self.blob_dir)
+            else:
+                f.write("blob:\n%s  s3_endpoint: %s\n  s3_bucket: %s\n  s3_region: us-east-1\n"
+                        "  s3_access_key: S3RVER\n  s3_secret_key: S3RVER\n"
+                        % ("  backend: s3\n" if shared else "", self.s3.url, BUCKET))
             f.write("mkbox:\n  image_path: %s\n"
                     "ota:\n  git_dir: %s\n"
                     "mip:\n  mpy_cross: %s\n  upstream: %s\n  cache_ttl: 3600\n"
@@ -131,6 +136,7 @@ class Fleet:
 
     def start_b(self):
         self.b.ctl("init")
+        self.give_b_its_state()
         self.apache = Apache(os.path.join(self.base, "apache-b"), self.b)
         self.apache.start()
 
@@ -156,7 +162,8 @@ class Fleet:
         nestboxctl wrote into host B's var/ as root goes to them."""
         if os.getuid() != 0:
             return
-        for d, _, files in os.walk(self.b.state):
+        for d, _, files in [w for top in (self.b.state, self.blob_dir) if top
+                            for w in os.walk(top)]:
             for p in [d] + [os.path.join(d, f) for f in files]:
                 shutil.chown(p, "www-data", "www-data")
 
@@ -457,3 +464,44 @@ def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
     fleet.give_b_its_state()
     doc, _ = install(a.url, d, "a2")
     assert doc["version"] == "2.0", doc
+
+
+# -- mip files by hash prefix, with the blobs in one shared directory --------
+
+@pytest.fixture
+def dir_fleet(tmpdir_shared):
+    f = Fleet(tmpdir_shared, blobs="dir")
+    yield f
+    f.stop()
+
+
+def colliding_sources():
+    """Two Python sources whose sha256 share the first 8 hex digits."""
+    seen = {}
+    for i in range(1 << 22):
+        src = b"X = %d\n" % i
+        p = hashlib.sha256(src).hexdigest()[:8]
+        if p in seen:
+            return seen[p], src, p
+        seen[p] = src
+    raise AssertionError("no collision found")
+
+
+def test_a_file_prefix_made_ambiguous_on_one_host_is_ambiguous_on_the_other(dir_fleet):
+    """A file is fetched by the 8-digit prefix upstream's package JSON
+    names: while it names one file the front end may send it itself; once
+    another host stores a second file with that prefix, no host may answer
+    the prefix with the first one's bytes (the program answers 409)."""
+    fleet, d = dir_fleet, dir_fleet.base
+    one, two, prefix = colliding_sources()
+    for nb, name, src in ((fleet.a, "one", one), (fleet.b, "two", two)):
+        path = os.path.join(d, name + ".py")
+        with open(path, "wb") as f:
+            f.write(src)
+        r = nb.ctl("mip", "publish", path, "--name", name, "--version", "1.0")
+        assert r.returncode == 0, r.stderr
+        fleet.give_b_its_state()
+    url = "/mip/file/%s/%s" % (prefix[:2], prefix)
+    for host in (fleet.a, fleet.apache):
+        r = host.get(url)
+        assert r.status == 409 and not is_static(r), (host.url, r.status, r.body[:80])
