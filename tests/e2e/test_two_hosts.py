@@ -393,12 +393,18 @@ def ota_fleet(tmpdir_shared):
     f.stop()
 
 
-def test_repository_made_private_on_one_host_is_private_on_the_other(ota_fleet):
+def ota_release(nb, d):
+    """Publishes acme/app v1.0 through nb; the release's API path."""
     from test_ota import write_tree
-    fleet, d = ota_fleet, ota_fleet.base
     src = os.path.join(d, "ota-src")
     write_tree(src, {"main.py": b"print('v1')\n", "lib/u.py": b"U = 1\n"})
-    fleet.a.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1.0", src)
+    nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1.0", src)
+    return "/ota/api/repos/acme/app/releases/tags/v1.0"
+
+
+def test_repository_made_private_on_one_host_is_private_on_the_other(ota_fleet):
+    fleet, d = ota_fleet, ota_fleet.base
+    ota_release(fleet.a, d)
     fleet.give_b_its_state()
     urls = ["/ota/api/repos/acme/app/releases/tags/v1.0",
             "/ota/api/repos/acme/app/git/ref/tags/v1.0",
@@ -422,7 +428,7 @@ def test_repository_made_private_on_one_host_is_private_on_the_other(ota_fleet):
 
 @pytest.fixture
 def moved_fleet(tmpdir_shared):
-    f = Fleet(tmpdir_shared, one_machine_first=True)
+    f = Fleet(tmpdir_shared, base_url=OTA_BASE, one_machine_first=True)
     yield f
     f.stop()
 
@@ -455,6 +461,8 @@ def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
     assert feedback(a, "dev1", action, "proceeding", details=["downloading"]).status == 200
     v1 = publish(a, d, "1.0", b"X = 1\n")
     assert is_static(a.get("/mip/package/6/app/latest.json"))      # a copy of A's own
+    release = ota_release(a, d)
+    assert "x-nestbox-route" not in a.get(release).headers          # a file of A's own
     fleet.move_a()
     fleet.start_b()
     fleet.give_b_its_state()
@@ -463,7 +471,8 @@ def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
     b = fleet.apache
     dep = json.loads(ddi(b, "GET", "%s%s/deploymentBase/%s" % (BASE, "dev1", action)).body)
     art = dep["deployment"]["chunks"][0]["artifacts"][0]
-    got = ddi(b, "GET", art["_links"]["download-http"]["href"].split(str(b.port), 1)[1])
+    link = urllib.parse.urlsplit(art["_links"]["download-http"]["href"])
+    got = ddi(b, "GET", link.path + ("?" + link.query if link.query else ""))
     assert got.status == 200 and got.body == data
     assert feedback(b, "dev1", action, "closed", "success", ["installed"]).status == 200
     assert fleet.sql("SELECT state, sw_version FROM ddi_devices") == [["finished", "2.0"]]
@@ -479,6 +488,10 @@ def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
     fleet.give_b_its_state()
     doc, _ = install(a.url, d, "a2")
     assert doc["version"] == "2.0", doc
+    # the repository made private on B: A's files from its SQLite days are gone
+    fleet.b.ctl("ota", "repo", "--repo", "acme/app", "--private")
+    for host in (a, b):
+        assert host.get(release).status == 404, host.url
 
 
 # -- mip files by hash prefix, with the blobs in one shared directory --------
