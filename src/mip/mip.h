@@ -253,6 +253,14 @@ int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c);
 /* Removes the front end's copies of name's proxied JSON (NULL: every
  * name's), as when name becomes hosted; returns how many. */
 int mip_proxy_drop(struct app *app, const char *name);
+/* 1 when other hosts may write the same store (PostgreSQL, db.url): the
+ * front end's copies of answers a write can change (a hosted package's
+ * "latest", proxied JSON, the links of unambiguous file prefixes) are then
+ * not kept, as no host can remove another's (tests/e2e/test_two_hosts.py). */
+int mip_store_shared(struct app *app);
+/* On a shared store, removes such copies left from before (a SQLite
+ * past); returns how many (mip_init calls it). */
+int mip_static_unshare(struct app *app);
 
 /* -- repositories (mip_repo.c) -- */
 /* What follows /mip/github/ or /mip/gitlab/ (fuzzed: fuzz_mip_routes.c). */

@@ -12,7 +12,9 @@
  * revalidates (or serves the stale row, and writes no file).  The refresh
  * job (nestboxctl mip refresh, from a timer) revalidates rows before they
  * expire, so devices keep the static path.  A failure to write the file
- * costs speed only.
+ * costs speed only.  On a store other hosts share (PostgreSQL) no copy is
+ * written: a name another host makes hosted must never be answered from
+ * upstream's copy here (mip_store_shared).
  */
 #include "mip.h"
 #include "../lib/fetch.h"
@@ -38,7 +40,8 @@ static void static_put(struct app *app, struct arena *a, const char *flavour, co
 	struct timespec t[2] = { { (time_t)expires, 0 }, { (time_t)expires, 0 } };
 	int fd;
 
-	if (expires <= (long long)time(NULL) || fs_mkdirs(dir, 0755) < 0 ||
+	/* another host may make the name hosted while the copy is fresh */
+	if (mip_store_shared(app) || expires <= (long long)time(NULL) || fs_mkdirs(dir, 0755) < 0 ||
 	    (fd = fs_tmp_open(path, tmp, sizeof(tmp))) < 0)
 		return;
 	if (fs_write_all(fd, json, strlen(json)) < 0 || futimens(fd, t) < 0) {

@@ -12,11 +12,13 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -231,8 +233,9 @@ static char *package_json(struct app *app, struct arena *a, const struct item *i
 }
 
 /*
- * Hosted package JSON never changes but for "latest" at a publish, so the
- * front end serves it as a file: <var>/mip-static/mip/package/<flavour>/
+ * Hosted package JSON never changes but for "latest" at a publish (a file
+ * only on a store no other host writes: mip_store_shared), so the front
+ * end serves it as a file: <var>/mip-static/mip/package/<flavour>/
  * <name>/<version>.json (etc/nestbox-lighttpd.conf).  Without the file
  * the program answers from the store, so a failure here costs speed only.
  */
@@ -243,6 +246,83 @@ static void static_json(struct app *app, struct arena *a, const char *name,
 
 	if (fs_mkdirs(dir, 0755) == 0)
 		fs_write_atomic(arena_printf(a, "%s/%s.json", dir, version), json, strlen(json));
+}
+
+int mip_store_shared(struct app *app)
+{
+	return db_is_pg(app->db);
+}
+
+/* Removes <root>/<flavour>/<name>/latest.json for every flavour and name. */
+static int drop_latest(const char *root)
+{
+	DIR *fd = opendir(root), *nd;
+	struct dirent *f, *nm;
+	int n = 0, names;
+
+	if (!fd)
+		return 0;
+	while ((f = readdir(fd))) {
+		if (f->d_name[0] == '.' ||
+		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(nd = fdopendir(names))) {
+			close(names);
+			continue;
+		}
+		while ((nm = readdir(nd))) {
+			int v;
+			if (nm->d_name[0] == '.' ||
+			    (v = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+				continue;
+			n += unlinkat(v, "latest.json", 0) == 0;
+			close(v);
+		}
+		closedir(nd);
+	}
+	closedir(fd);
+	return n;
+}
+
+/* Removes every <root>/<hh>/<prefix> link of mip_store.c's file links. */
+static int drop_links(const char *root)
+{
+	DIR *fd = opendir(root), *hd;
+	struct dirent *f, *l;
+	int n = 0, hh;
+
+	if (!fd)
+		return 0;
+	while ((f = readdir(fd))) {
+		if (f->d_name[0] == '.' ||
+		    (hh = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(hd = fdopendir(hh))) {
+			close(hh);
+			continue;
+		}
+		while ((l = readdir(hd)))
+			if (l->d_name[0] != '.')
+				n += unlinkat(dirfd(hd), l->d_name, 0) == 0;
+		closedir(hd);
+	}
+	closedir(fd);
+	return n;
+}
+
+int mip_static_unshare(struct app *app)
+{
+	struct arena a;
+	int n;
+
+	if (!mip_store_shared(app))
+		return 0;
+	arena_init(&a);
+	n = drop_latest(arena_printf(&a, "%s/mip-static/mip/package", app->set.var_dir)) +
+	    drop_links(arena_printf(&a, "%s/mip-static/mip/file", app->set.var_dir)) +
+	    mip_proxy_drop(app, NULL);
+	arena_free(&a);
+	return n;
 }
 
 /* The files to publish: package.json's urls, or every .py file. */
@@ -327,7 +407,9 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 	/* after the commit: a static copy never runs ahead of the store */
 	static_json(app, a, h->name, "py", h->version, py);
 	static_json(app, a, h->name, flavour, h->version, mpy);
-	if (high) {
+	/* "latest" changes at a publish on any host sharing the store: only
+	 * a store no other host writes (SQLite) keeps it as a file */
+	if (high && !mip_store_shared(app)) {
 		static_json(app, a, h->name, "py", "latest", py);
 		static_json(app, a, h->name, flavour, "latest", mpy);
 	}

@@ -44,6 +44,7 @@ int mip_init(struct app *app, struct nb_err *e)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mip_open(app, m);
 	app->domain = m;
+	mip_static_unshare(app);
 	return 0;
 }
 

@@ -27,6 +27,8 @@ static int done(struct db_stmt *st)
  * program (etc/nestbox-lighttpd.conf).  The directories below <var> are
  * opened one by one without following a link (fsutil.h): a link planted in
  * place of mip-static or a fan-out directory is never written through.
+ * On a store other hosts share there are no links: a second file stored
+ * through another host could not remove this host's.
  */
 #define STATIC_DIR "mip-static/mip/file"
 
@@ -82,7 +84,9 @@ static void static_link(struct app *app, const char *hex)
 	char blob[PATH_MAX], tmp[32], name[9], other[HASH_HEX_MAX];
 	int dfd;
 
-	if (strlen(hex) < 8)
+	/* on a shared store another host's file can make the prefix ambiguous
+	 * behind this host's back: no links (mip_store_shared) */
+	if (strlen(hex) < 8 || mip_store_shared(app))
 		return;
 	memcpy(name, hex, 8);
 	name[8] = '\0';

@@ -447,6 +447,10 @@ int ota_static_commit(struct app *app, const struct ota_settings *s, struct aren
  * errors, NB_UNAVAILABLE when a private repository's files stay.
  */
 int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+/* On a store other hosts share (PostgreSQL), where no static answer is
+ * written, removes <var_dir>/ota-static/ota left from a SQLite past; 0 or
+ * -1 (ota_init calls it). */
+int ota_static_unshare(struct app *app);
 
 /* -- settings and process state (ota_settings.c) -- */
 /*

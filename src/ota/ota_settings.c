@@ -44,6 +44,13 @@ int ota_init(struct app *app, struct nb_err *e)
 		free(o);
 		return -1;
 	}
+	/* a static answer another host could withdraw must not outlive a move
+	 * to a shared store */
+	if (ota_static_unshare(app) < 0) {
+		free(o);
+		return nb_fail(e, NB_INTERNAL, "cannot remove %s/ota-static/ota (static answers are "
+			       "not kept on a shared store)", app->set.var_dir);
+	}
 	app->domain = o;
 	ota_git_global_init();
 	return 0;

@@ -16,7 +16,10 @@
  * them) stay with ota.fcgi.  A repository made private loses its tree
  * before anyone can read it statically again (ota_repo_set_private).
  * Written only when server.base_url is set: the links inside are absolute,
- * and without it ota.fcgi builds them from each request's Host.
+ * and without it ota.fcgi builds them from each request's Host; and only
+ * on a store no other host writes (SQLite): with PostgreSQL another host
+ * can make a repository private, and only this host could remove its
+ * files (tests/e2e/test_two_hosts.py).
  * The front end maps these paths first, ota.fcgi on a miss
  * (etc/nestbox-lighttpd.conf, apache-example.conf).
  */
@@ -39,10 +42,12 @@ static void quiet_req(struct http_req *r, struct arena *a)
 }
 
 /* <var_dir>/ota-static/ota/api/repos/{o}/{r}, or NULL when static answers
- * are off for this repository (private, or no server.base_url). */
+ * are off for this repository (private, or no server.base_url) or for
+ * every one: on a store other hosts share (PostgreSQL), a repository made
+ * private on another host could not take this host's files back. */
 static const char *repo_dir(struct app *app, struct arena *a, const struct ota_repo *repo)
 {
-	if (!app->set.base_url[0] || repo->private)
+	if (!app->set.base_url[0] || repo->private || db_is_pg(app->db))
 		return NULL;
 	return arena_cat(a, app->set.var_dir, "/ota-static/ota/api/repos/", repo->owner, "/",
 			 repo->name, NULL);
@@ -176,6 +181,19 @@ static int drop_repo(struct app *app, struct arena *a, const struct ota_repo *re
 
 	return drop_dir(arena_cat(a, app->set.var_dir, "/ota-static/ota/download/", tail, NULL)) |
 	       rc;
+}
+
+int ota_static_unshare(struct app *app)
+{
+	struct arena a;
+	int rc = 0;
+
+	if (!db_is_pg(app->db))
+		return 0;
+	arena_init(&a);
+	rc = drop_dir(arena_cat(&a, app->set.var_dir, "/ota-static/ota", NULL));
+	arena_free(&a);
+	return rc;
 }
 
 /* Releases written back when a repository is made public: the newest (older

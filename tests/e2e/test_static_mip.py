@@ -2,7 +2,9 @@
 the program writes a copy whose mtime is the row's expiry, the front end
 (lighttpd's mod_magnet, Apache's mod_lua) sends it only before then, and
 nestboxctl mip refresh revalidates it ahead of expiry; stale-on-error is
-the program's, and an expired copy is never sent."""
+the program's, and an expired copy is never sent.  On a PostgreSQL store,
+which other hosts may share, no copy is kept (test_two_hosts.py checks
+that): these tests run on SQLite only."""
 import json
 import os
 import shutil
@@ -10,12 +12,16 @@ import time
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, STORE
 from mip_fakes import FakeHost, add_official_package
 from test_apache import Apache, MODULES
 from test_static import LUA, is_static
 
 FOO = "/mip/package/6/foo/latest.json"
+
+pytestmark = pytest.mark.skipif(
+    STORE == "postgresql", reason="a store other hosts may share keeps no proxied copies "
+    "(src/mip/mip_proxy.c; test_two_hosts.py checks it)")
 
 
 @pytest.fixture
