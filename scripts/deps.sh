@@ -17,12 +17,13 @@ libpq-dev"
 # bring the shared libraries; libcurl is opened at run time)
 run="lighttpd lighttpd-modules-lua curl"
 # the test toolchain: unit tests, sanitizers, the other front end, the real
-# clients the end-to-end tests drive, the browser, make deb
+# clients the end-to-end tests drive, the browser, make deb, PostgreSQL and
+# psycopg2 (the e2e suite on a PostgreSQL store reads it as nb.db())
 test="clang libclang-rt-14-dev libcmocka-dev
 apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
 python3 python3-pytest python3-pip twine zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux rauc squashfs-tools git
-debhelper dpkg-dev fakeroot postgresql"
+debhelper dpkg-dev fakeroot postgresql python3-psycopg2"
 # the container image is built and run by tests/e2e/test_container.py
 test="$test podman runc debootstrap podman-compose"
 

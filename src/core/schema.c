@@ -318,6 +318,10 @@ const char *const core_schema[] = {
 	/* 14: the request log's user column: the operator a program names in
 	 * its answer's X-Nestbox-User, logged by the front end ("" for none) */
 	"ALTER TABLE request_log ADD COLUMN user TEXT NOT NULL DEFAULT '';",
+	/* 15: a mirrored link's place on its upstream page: the order the page
+	 * listed them in, kept by a column both stores have (it was rowid) */
+	"ALTER TABLE pypi_mirror_links ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE pypi_mirror_links SET pos = rowid;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -327,6 +327,9 @@ const char *const core_schema_pg[] = {
 
 	/* 14: the request log's user column (schema.c step 14) */
 	"ALTER TABLE request_log ADD COLUMN \"user\" TEXT NOT NULL DEFAULT '';",
+
+	/* 15: a mirrored link's place on its upstream page (schema.c step 15) */
+	"ALTER TABLE pypi_mirror_links ADD COLUMN pos BIGINT NOT NULL DEFAULT 0;",
 };
 
 const int core_schema_pg_steps = sizeof(core_schema_pg) / sizeof(core_schema_pg[0]);

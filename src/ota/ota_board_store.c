@@ -207,10 +207,11 @@ int ota_board_count_on(struct app *app, long long repo_id, const char *commit, l
 	return rc == DB_ROW ? 0 : unavailable(e);
 }
 
-/* manifest mode: no segment starting with '.'; tree mode: no empty file */
+/* manifest mode: no segment starting with '.'; tree mode: no empty file.
+ * "?3 <> 0", not a bare "?3": PostgreSQL's CASE WHEN takes a boolean only. */
 static const char sql_file_count[] =
 	"SELECT count(*) FROM ota_files f JOIN ota_blobs b ON b.sha1 = f.sha1"
-	" WHERE f.repo_id = ?1 AND f.commit_sha = ?2 AND CASE WHEN ?3"
+	" WHERE f.repo_id = ?1 AND f.commit_sha = ?2 AND CASE WHEN ?3 <> 0"
 	" THEN f.path NOT LIKE '.%' AND f.path NOT LIKE '%/.%' ELSE b.size > 0 END";
 
 int ota_file_count(struct app *app, long long repo_id, const char *commit, int manifest_mode,

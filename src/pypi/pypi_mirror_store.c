@@ -88,13 +88,14 @@ static const char sql_page_put[] =
 	" fetched = excluded.fetched, failed = 0, error = ''";
 static const char sql_links_del[] =
 	"DELETE FROM pypi_mirror_links WHERE index_id = ?1 AND project = ?2";
+/* ?9: the link's place on its page (pos orders the page's links) */
 static const char sql_link_add[] =
 	"INSERT INTO pypi_mirror_links(index_id, project, filename, url, sha256,"
-	" requires_python, yanked, size) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" requires_python, yanked, size, pos) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 	" ON CONFLICT(index_id, filename) DO UPDATE SET project = excluded.project,"
 	" url = excluded.url, sha256 = excluded.sha256,"
 	" requires_python = excluded.requires_python, yanked = excluded.yanked,"
-	" size = excluded.size";
+	" size = excluded.size, pos = excluded.pos";
 
 /* ?1..?8 of a link row: index, project, filename, url, sha256,
  * requires_python, yanked (NULL: not yanked), size. */
@@ -113,13 +114,14 @@ static void bind_link(struct db_stmt *st, long long index_id, const char *projec
 }
 
 static int link_add(struct app *app, long long index_id, const char *project,
-		    const struct pypi_link *l, struct nb_err *e)
+		    const struct pypi_link *l, int pos, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_link_add);
 
 	if (!st)
 		return busy(e);
 	bind_link(st, index_id, project, l);
+	db_bind_int64(st, 9, pos);
 	return done(st, e);
 }
 
@@ -147,7 +149,7 @@ static int page_write(struct app *app, const struct pypi_mpage *pg, long long in
 	if (done(st, e) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
-		if (link_add(app, index_id, project, &v[i], e) < 0)
+		if (link_add(app, index_id, project, &v[i], i, e) < 0)
 			return -1;
 	return 0;
 }
@@ -252,7 +254,7 @@ static int links(struct arena *a, struct db_stmt *st, struct pypi_link **out)
 
 static const char sql_links_of[] =
 	"SELECT " LINK_COLS " FROM pypi_mirror_links WHERE index_id = ?1 AND project = ?2"
-	" ORDER BY rowid";
+	" ORDER BY pos, filename";
 /* offline: the files fetched before, as the page listed them then */
 static const char sql_cached_of[] =
 	"SELECT " LINK_COLS " FROM pypi_mirror_files WHERE index_id = ?1 AND project = ?2"
@@ -298,9 +300,12 @@ int pypi_mlink_get(struct app *app, struct arena *a, long long index_id, const c
 
 /* -- files fetched -- */
 
-/* A use's mark: the time, but always after every mark before it, so two
- * uses in one millisecond still order (least recently used first). */
-#define NEXT_USE "max(?9, (SELECT coalesce(max(used), 0) + 1 FROM pypi_mirror_files))"
+/* A use's mark: the time (?N), but always after every mark before it, so
+ * two uses in one millisecond still order (least recently used first).
+ * The larger of the two by the aggregate max() over both, as SQLite's
+ * two-argument max() and PostgreSQL's GREATEST() are each one store's. */
+#define NEXT_USE(N) "(SELECT max(u) FROM (SELECT " N " AS u UNION ALL" \
+	" SELECT coalesce(max(used), 0) + 1 FROM pypi_mirror_files) AS t)"
 
 static const char sql_file_projects[] =
 	"SELECT DISTINCT project FROM pypi_mirror_files WHERE index_id = ?1 ORDER BY project";
@@ -339,7 +344,7 @@ int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, in
 static const char sql_file_put[] =
 	"INSERT INTO pypi_mirror_files(index_id, project, filename, url, sha256,"
 	" requires_python, yanked, size, fetched, used) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
-	" ?9, " NEXT_USE ") ON CONFLICT(index_id, filename) DO UPDATE SET"
+	" ?9, " NEXT_USE("?9") ") ON CONFLICT(index_id, filename) DO UPDATE SET"
 	" sha256 = excluded.sha256, size = excluded.size, used = excluded.used";
 
 int pypi_mfile_put(struct app *app, long long index_id, const char *project,
@@ -356,7 +361,7 @@ int pypi_mfile_put(struct app *app, long long index_id, const char *project,
 
 static const char sql_file_touch[] =
 	"UPDATE pypi_mirror_files"
-	" SET used = max(?3, (SELECT coalesce(max(used), 0) + 1 FROM pypi_mirror_files))"
+	" SET used = " NEXT_USE("?3")
 	" WHERE index_id = ?1 AND filename = ?2";
 
 void pypi_mfile_touch(struct app *app, long long index_id, const char *filename)

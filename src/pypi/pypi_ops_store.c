@@ -84,9 +84,10 @@ int pypi_ops_file_del(struct app *app, long long index_id, const char *filename,
 	return write_step(app, st, e);
 }
 
+/* "user" quoted: bare, PostgreSQL reads it as current_user */
 static const char sql_used[] =
 	"SELECT EXISTS(SELECT 1 FROM pypi_users WHERE name <> 'root')"
-	" OR EXISTS(SELECT 1 FROM pypi_indexes WHERE NOT (user = 'root' AND name = 'pypi'))"
+	" OR EXISTS(SELECT 1 FROM pypi_indexes WHERE NOT (\"user\" = 'root' AND name = 'pypi'))"
 	" OR EXISTS(SELECT 1 FROM pypi_files)";
 
 int pypi_ops_store_used(struct app *app, struct nb_err *e)
@@ -114,11 +115,12 @@ int pypi_ops_indexes_clear(struct app *app, struct nb_err *e)
 	return write_step(app, st, e);
 }
 
-/* root is made by pypi.fcgi's first start: the exported root replaces it */
+/* root is made by pypi.fcgi's first start: the exported root replaces it
+ * (the table's name on "name": PostgreSQL finds it ambiguous with excluded's) */
 static const char sql_user_import[] =
 	"INSERT INTO pypi_users(name, pw_hash, email, created) VALUES(?1, ?2, ?3, ?4)"
 	" ON CONFLICT(name) DO UPDATE SET pw_hash = excluded.pw_hash, email = excluded.email"
-	" WHERE name = 'root'";
+	" WHERE pypi_users.name = 'root'";
 
 int pypi_ops_user_import(struct app *app, const struct pypi_user *u, struct nb_err *e)
 {

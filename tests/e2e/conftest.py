@@ -98,34 +98,85 @@ class PgCluster:
         return cls._one
 
 
-# a test about the SQLite file itself (its locks, the open file): not run on PostgreSQL
-sqlite_only = pytest.mark.skipif(STORE == "postgresql",
-                                 reason="SQLite-only: about the SQLite file itself")
+def sqlite_only(why):
+    """Marks a test about the SQLite file itself (its locks, its WAL, the
+    open file), not run on PostgreSQL; why says what of the file it tests."""
+    return pytest.mark.skipif(STORE == "postgresql", reason="SQLite-only: " + why)
 
 
-# Parts whose SQL is not yet written for PostgreSQL: the suite on a
-# PostgreSQL store skips them by name, each with its reason, so that the
-# gap is counted in every run (skipped) and not hidden.  The list shrinks
-# as their store files are ported (issue 12).
-PG_NOT_YET = {
-    "test_pypi_mirror.py": "the mirror's store uses rowid order and two-argument max()",
-    "test_ota_fleet.py": "the OTA board inventory's store is not yet checked on PostgreSQL",
-    "test_ota_admin.py::test_admin_pages_publish_tokens_release_and_rollout":
-        "shows the OTA board inventory (see test_ota_fleet.py)",
-    "test_pypi_ops.py::test_export_then_import_into_a_fresh_store":
-        "import's sequence of ids is not yet checked on PostgreSQL",
-}
+def pg_sql(sql):
+    """sqlite3's "?" placeholders as psycopg2's "%s" (and a literal "%" as
+    "%%"), outside quoted strings and names."""
+    out, quote = [], None
+    for ch in sql:
+        if quote:
+            quote = None if ch == quote else quote
+            out.append("%%" if ch == "%" else ch)
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        else:
+            out.append("%s" if ch == "?" else "%%" if ch == "%" else ch)
+    return "".join(out)
 
 
-def pytest_collection_modifyitems(config, items):
-    if STORE != "postgresql":
-        return
-    for item in items:
-        name = os.path.basename(item.nodeid.split("::")[0])
-        test = name + "::" + item.nodeid.split("::")[-1].split("[")[0]
-        why = PG_NOT_YET.get(test) or PG_NOT_YET.get(name)
-        if why:
-            item.add_marker(pytest.mark.skip(reason="not yet on PostgreSQL: " + why))
+class PgConnection:
+    """The part of sqlite3.Connection the tests use, on a PostgreSQL
+    database: execute/executemany with "?" placeholders answering a cursor
+    (fetchone, fetchall, iteration, rowcount: rows are tuples), commit,
+    rollback, close, and "with" committing or rolling back.  As sqlite3
+    does, a data change opens a transaction that lasts until commit and a
+    plain read opens none (so a test's open connection holds no snapshot
+    or lock between its statements)."""
+
+    WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+    def __init__(self, url):
+        import psycopg2       # the suite on PostgreSQL only (scripts/deps.sh)
+        self.conn = psycopg2.connect(url)
+        self.conn.autocommit = True
+        self.in_tx = False
+
+    def _begin_if_write(self, sql):
+        if not self.in_tx and sql.lstrip().upper().startswith(self.WRITES):
+            self.conn.cursor().execute("BEGIN")
+            self.in_tx = True
+
+    def execute(self, sql, args=()):
+        self._begin_if_write(sql)
+        cur = self.conn.cursor()
+        cur.execute(pg_sql(sql), tuple(args))
+        return cur
+
+    def executemany(self, sql, rows):
+        self._begin_if_write(sql)
+        cur = self.conn.cursor()
+        cur.executemany(pg_sql(sql), [tuple(r) for r in rows])
+        return cur
+
+    def commit(self):
+        if self.in_tx:
+            self.conn.cursor().execute("COMMIT")
+            self.in_tx = False
+
+    def rollback(self):
+        if self.in_tx:
+            self.conn.cursor().execute("ROLLBACK")
+            self.in_tx = False
+
+    def close(self):
+        self.rollback()
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if kind is None:
+            self.commit()
+        else:
+            self.rollback()
+        return False
 
 
 def pg_available():
@@ -205,8 +256,10 @@ class Nestbox:
             return f.read().split()[0]
 
     def db(self):
+        """A connection to the instance's store, as sqlite3 gives one: on
+        PostgreSQL a PgConnection on its database (the same calls)."""
         if self.pg_url:
-            pytest.skip("SQLite-only: reads or writes the SQLite file itself")
+            return PgConnection(self.pg_url)
         return sqlite3.connect(os.path.join(self.state, "nestbox.db"))
 
     # -- server -------------------------------------------------------------

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -273,7 +274,7 @@ def test_device_list_filters_counts_and_pages(adm):
     with nb.db() as c:
         c.execute("UPDATE ddi_devices SET state='error' WHERE controller_id IN ('d1', 'd2')")
         # polls queue last_seen for a batched write; set it here, as that write would
-        c.execute("UPDATE ddi_devices SET last_seen=strftime('%s', 'now')")
+        c.execute("UPDATE ddi_devices SET last_seen=?", (int(time.time()),))
         c.execute("UPDATE ddi_devices SET last_seen=0 WHERE controller_id='d3'")
         c.execute("UPDATE ddi_devices SET last_seen=1000 WHERE controller_id='d4'")
     page = b.get("/admin/devices")

@@ -370,7 +370,7 @@ def test_root_and_the_operator_in_the_request_log_through_apache(apache):
 
     def users_of(path):
         with a.nb.db() as c:
-            return [u for u, in c.execute("SELECT user FROM request_log WHERE path = ?",
+            return [u for u, in c.execute("SELECT \"user\" FROM request_log WHERE path = ?",
                                           (path,))]
     # a device's request has no user
     wait_until(lambda: users_of("/admin/users") == ["ann"] and users_of("/list/ab") == [""],

@@ -25,10 +25,12 @@ def test_help_for_every_command(nb):
 
 def test_init_says_where(nb):
     out = nb.ctl("init").stdout
-    with nb.db() as c:
-        version = c.execute("PRAGMA user_version").fetchone()[0]
+    with nb.db() as c:      # the schema's version: SQLite's user_version, PostgreSQL's nb_schema
+        version = c.execute("SELECT version FROM nb_schema" if nb.pg_url else
+                            "PRAGMA user_version").fetchone()[0]
     assert version >= 2
-    assert "database: %s/nestbox.db (schema %d)" % (nb.state, version) in out
+    where = "PostgreSQL (db.url)" if nb.pg_url else nb.state + "/nestbox.db"
+    assert "database: %s (schema %d)" % (where, version) in out
     assert os.path.isdir(nb.images) and os.path.isdir(os.path.join(nb.state, "blobs"))
     # idempotent
     assert nb.ctl("init").stdout == out

@@ -4,6 +4,8 @@ import json
 import os
 import re
 
+from conftest import sqlite_only
+
 
 def test_echo_reports_the_request(nb):
     nb.start()
@@ -187,6 +189,7 @@ def test_ddi_last_seen_and_bad_token_without_traffic(make_nb):
                          (base,)).fetchone()[0] == 0
 
 
+@sqlite_only("another writer holds SQLite's write lock (BEGIN IMMEDIATE) on the file")
 def test_no_row_lost_while_the_store_is_held(make_nb):
     """Another writer holds the store (BEGIN IMMEDIATE) for longer than
     db.busy_timeout_ms while far more log lines than a pipe holds arrive:

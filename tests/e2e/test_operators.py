@@ -6,6 +6,7 @@ import html.parser
 import json
 import os
 import subprocess
+import time
 import urllib.parse
 
 import pytest
@@ -62,8 +63,8 @@ def test_failed_logins_of_one_user_do_not_lock_out_another(ops):
         assert c.execute("SELECT count FROM login_failures WHERE key LIKE 'ip:%'"
                          ).fetchone() == (4,)
         c.execute("UPDATE login_failures SET count = 1000 WHERE key LIKE 'ip:%'")
-        c.execute("UPDATE login_failures SET first = strftime('%s', 'now')"
-                  " WHERE key LIKE 'last:%'")
+        c.execute("UPDATE login_failures SET first = ? WHERE key LIKE 'last:%'",
+                  (int(time.time()),))
     r = b.login("nobody2", "wrong-password", expect=429)
     assert "from your address" in r.text
     r = Browser(ops.port).login("admin", ADMIN_PW, expect=429)
@@ -399,7 +400,7 @@ def test_refused_device_and_rollout_forms_keep_the_input(ops):
 
 def audit_rows(nb):
     with nb.db() as c:
-        return c.execute("SELECT user, via, action, target FROM admin_audit ORDER BY id"
+        return c.execute("SELECT \"user\", via, action, target FROM admin_audit ORDER BY id"
                          ).fetchall()
 
 
@@ -487,7 +488,7 @@ def test_request_log_has_the_operators_name(ops):
 
     def users():
         with ops.db() as c:
-            return dict(c.execute("SELECT path, user FROM request_log"))
+            return dict(c.execute("SELECT path, \"user\" FROM request_log"))
     wait_until(lambda: {"/admin/users?upage=1", "/admin/api/whoami", "/list/",
                         "/admin/api/devices/no-such-device"} <= set(users()), "the rows logged")
     got = users()

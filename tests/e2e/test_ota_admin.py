@@ -129,7 +129,7 @@ def test_ci_publishes_with_an_api_token(site):
     status, body = curl_publish(nb, token, arc, "repo=acme/app", "tag=v1.2")
     assert status == 409 and "exists" in json.loads(body)["error"]
     with nb.db() as db:
-        rows = db.execute("SELECT user, via, action, target FROM admin_audit"
+        rows = db.execute("SELECT \"user\", via, action, target FROM admin_audit"
                           " WHERE action LIKE 'ota%' ORDER BY id").fetchall()
     assert rows[0][:3] == ("admin", "api", "ota publish") and "acme/app v1.2" in rows[0][3]
     assert rows[1][2] == "ota push"

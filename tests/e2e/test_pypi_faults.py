@@ -98,7 +98,7 @@ def test_broken_distributions_are_refused_on_every_upload_path(team, tmpdir_shar
 def audit_rows(nb):
     with nb.db() as db:
         return [tuple(r) for r in db.execute(
-            "SELECT user, via, action, target FROM admin_audit WHERE via = 'api' ORDER BY id")]
+            "SELECT \"user\", via, action, target FROM admin_audit WHERE via = 'api' ORDER BY id")]
 
 
 def test_http_changes_reach_the_audit_feed(team):

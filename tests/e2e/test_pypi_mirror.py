@@ -258,6 +258,22 @@ def test_page_fresh_cached_revalidated_then_stale(make_nb, tmpdir_shared, varian
         up.stop()
 
 
+def test_links_keep_the_upstream_pages_order(make_nb, upstream, tmpdir_shared):
+    """A mirrored page lists its files in the order the upstream page did,
+    not by name, fresh and from the cache alike (the store keeps each
+    link's place on its page, on SQLite and PostgreSQL)."""
+    upstream.publish("nb-order", wheels(os.path.join(tmpdir_shared, "o"), "nb-order",
+                                        "2.0", "1.0", "10.0"))
+    want = [e["filename"] for e in upstream.projects["nb-order"]]
+    assert want != sorted(want)
+    nb = start_px(make_nb)
+    point_root_pypi(nb, upstream)
+    for how in ("fresh", "cached"):
+        r = page(nb, "nb-order")
+        assert r.status == 200 and r.header("X-Nestbox-Mirror") == how, r.body
+        assert [f["filename"] for f in json.loads(r.body)["files"]] == want
+
+
 @pytest.mark.parametrize("accept", [JSON_ACCEPT, HTML_ACCEPT])
 def test_project_list_from_the_upstream(make_nb, upstream, tmpdir_shared, accept):
     d = os.path.join(tmpdir_shared, "d")

@@ -378,7 +378,7 @@ def test_admin_indexes_and_index_pages(admin):
     assert cfg["mirror_whitelist"] == ["nb-page"]
     assert "config saved" in b.get(r.header("Location")).text
     with nb.db() as db:
-        audit = db.execute("SELECT user, via, target FROM admin_audit WHERE action = "
+        audit = db.execute("SELECT \"user\", via, target FROM admin_audit WHERE action = "
                            "'pypi index modify'").fetchall()
     assert audit and audit[-1][:2] == ("admin", "page") and "alice/dev" in audit[-1][2]
 

@@ -7,7 +7,7 @@ from conftest import make_raw_image, sqlite_only, wait_until
 from test_mkbox import file_sha, run_box
 
 
-@sqlite_only
+@sqlite_only("another writer holds SQLite's write lock (BEGIN IMMEDIATE) on the file")
 def test_locked_database_does_not_stop_updates(make_nb, tmpdir_shared):
     nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "50"})
     raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=1 << 20)

@@ -159,7 +159,7 @@ def test_changes_written_to_the_audit_feed(adm):
     b.post("/admin/rollouts/1/pause", {"csrf": csrf})
     b.post("/admin/rollouts/1/finish", {"csrf": csrf, "confirm": "yes"})
     with nb.db() as c:
-        rows = c.execute("SELECT user, via, action, target FROM admin_audit ORDER BY id").fetchall()
+        rows = c.execute("SELECT \"user\", via, action, target FROM admin_audit ORDER BY id").fetchall()
     # the software uploaded on its page is in the feed too (admin_audit_after)
     assert [r[2] for r in rows] == ["software add", "rollout create", "rollout limits",
                                     "rollout pause", "rollout finish"]

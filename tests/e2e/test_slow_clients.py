@@ -299,7 +299,7 @@ def spawn_on_socket(nb, prog, path):
     return p
 
 
-@sqlite_only      # "has opened its store" is seen as the open SQLite file
+@sqlite_only("\"has opened its store\" is seen as the open SQLite file")
 @pytest.mark.parametrize("prog", ["ddi.fcgi", "list.fcgi", "admin.fcgi"])
 def test_program_without_its_front_end_exits(nb, prog):
     """lighttpd unlinks its sockets when it stops, but a program still
