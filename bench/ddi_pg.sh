@@ -192,6 +192,7 @@ ddi_pg_alone() {
 	bench_header
 	bench_state_init
 	ddi_pg_run
+	bench_note_children	# (the other suites note them for bench_finish)
 	bench_finish
 }
 
