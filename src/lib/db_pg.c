@@ -24,9 +24,10 @@
  * - a serialization failure, deadlock or lock timeout is DB_BUSY, and so
  *   is a lost connection (the server restarted): the connection is made
  *   again (PQreset) when the next statement starts outside a transaction,
- *   before anything is sent on it, and a read that finds it lost on its
- *   first result is run once more; inside a transaction the caller's work
- *   is gone, so its statements fail until it ends the transaction;
+ *   before anything is sent on it, and a read that finds it lost when
+ *   sent or on its first result is run once more (retryable); inside a
+ *   transaction the caller's work is gone, so its statements fail until
+ *   it ends the transaction;
  * - round trips are what a request pays for (two programs per front end
  *   each wait for every one), so what needs no answer of its own rides
  *   with the next statement in one pipeline (libpq pipeline mode): a
@@ -103,8 +104,10 @@ struct pg_conn {
 	int async;		/* a command was sent whose answer is not read yet */
 	int pre_read;		/* a read transaction to begin with the next statement */
 	int pre_release;	/* RELEASE SAVEPOINT nb_stmt to send with the next statement */
+	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
 	int has_dv;		/* the schema keeps nb_data_version */
 	int dv_ok;		/* dv holds the open read transaction's data version */
+	unsigned pre_gen;	/* gen + 1 once the prelude's statements are prepared */
 	int64_t dv_val;
 };
 
@@ -394,6 +397,7 @@ static int revive(struct pg_conn *c)
 	}
 	c->active = NULL;
 	c->piped = c->async = c->pre_release = c->dv_ok = 0;
+	c->began = NULL;
 	c->gen++;
 	PQreset(c->h);
 	if (PQstatus(c->h) != CONNECTION_OK || run(c, c->set)) {
@@ -780,11 +784,46 @@ static int param_value(struct pg_param *p, Oid t, const char **v, int *len, int 
 static const char sql_read_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
 static const char sql_dv[] = "SELECT n FROM nb_data_version";
 
-/* Commands that ride ahead of a statement, in its pipeline. */
+/*
+ * Commands that ride ahead of a statement, in its pipeline, prepared once
+ * per connection under these names (the server parses and plans them
+ * once, not on every request).
+ */
+enum { PRE_BEGIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_N };
+static const char *const pre_sql[PRE_N] = {
+	sql_read_begin, sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt",
+};
+static const char *const pre_name[PRE_N] = { "nb_begin", "nb_dv", "nb_release", "nb_savepoint" };
+
 struct prelude {
-	const char *cmd[3];
+	int cmd[3];		/* PRE_* */
 	int n;
 };
+
+/* The prelude's statements on this connection (again after a reconnect); 0 or -1. */
+static int prelude_prepare(struct pg_conn *c)
+{
+	int i;
+
+	if (c->pre_gen == c->gen + 1)
+		return 0;
+	for (i = 0; i < PRE_N; i++) {
+		PGresult *r;
+		int ok;
+
+		if (i == PRE_DV && !c->has_dv)
+			continue;
+		r = PQprepare(c->h, pre_name[i], pre_sql[i], 0, NULL);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			set_err(c, r);
+		PQclear(r);
+		if (!ok)
+			return -1;
+	}
+	c->pre_gen = c->gen + 1;
+	return 0;
+}
 
 /*
  * What must run before s: a read transaction not yet begun begins (with
@@ -799,9 +838,9 @@ static int prelude_of(struct pg_stmt *s, struct prelude *p)
 	if (c->pre_read) {
 		c->pre_read = 0;
 		if (!s->write) {
-			p->cmd[p->n++] = sql_read_begin;
+			p->cmd[p->n++] = PRE_BEGIN;
 			if (c->has_dv)
-				p->cmd[p->n++] = sql_dv;
+				p->cmd[p->n++] = PRE_DV;
 			return 0;
 		}
 		if (run(c, sql_read_begin))
@@ -809,10 +848,10 @@ static int prelude_of(struct pg_stmt *s, struct prelude *p)
 	}
 	if (c->pre_release) {
 		c->pre_release = 0;
-		p->cmd[p->n++] = "RELEASE SAVEPOINT nb_stmt";
+		p->cmd[p->n++] = PRE_RELEASE;
 	}
 	if (s->guard && in_txn(c))
-		p->cmd[p->n++] = "SAVEPOINT nb_stmt";
+		p->cmd[p->n++] = PRE_SAVEPOINT;
 	return 0;
 }
 
@@ -826,7 +865,7 @@ static int prelude_read(struct pg_conn *c, const struct prelude *p)
 		while ((r = PQgetResult(c->h))) {
 			ExecStatusType st = PQresultStatus(r);
 
-			if (st == PGRES_TUPLES_OK && p->cmd[i] == sql_dv && PQntuples(r) == 1) {
+			if (st == PGRES_TUPLES_OK && p->cmd[i] == PRE_DV && PQntuples(r) == 1) {
 				c->dv_val = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 				c->dv_ok = 1;
 			} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == DB_OK) {
@@ -855,13 +894,17 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 	PGresult *r;
 	int i, rc;
 
+	if (prelude_prepare(c) < 0)
+		return map_state(c->sqlstate);
 	if (!PQenterPipelineMode(c->h)) {
 		set_err(c, NULL);
 		return DB_ERROR;
 	}
 	c->piped = 1;
+	if (p->n && p->cmd[0] == PRE_BEGIN)
+		c->began = s;
 	for (i = 0; i < p->n; i++)
-		PQsendQueryParams(c->h, p->cmd[i], 0, NULL, NULL, NULL, NULL, 0);
+		PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
 	    !PQpipelineSync(c->h)) {
 		set_err(c, NULL);
@@ -887,6 +930,7 @@ static int start(struct pg_stmt *s)
 	struct prelude pre;
 
 	drain(c);
+	c->began = NULL;
 	/* nothing sent yet: a lost connection is made again first */
 	if ((!c->txn || c->pre_read) && revive(c) < 0)
 		return DB_BUSY;
@@ -947,19 +991,56 @@ static int finish(struct pg_stmt *s, PGresult *r)
 	return rc;
 }
 
+/*
+ * A read that finds the connection lost when sent or on its first answer
+ * (the server went away after revive looked) lost nothing of the caller's:
+ * outside a transaction, or as the statement that began the read one.
+ */
+static int retryable(const struct pg_stmt *s)
+{
+	const struct pg_conn *c = s->c;
+
+	return !s->write && PQstatus(c->h) == CONNECTION_BAD && (!c->txn || c->began == s);
+}
+
+/* Runs s once more, on a connection made again (start: revive). */
+static int restart(struct pg_stmt *s)
+{
+	struct pg_conn *c = s->c;
+
+	if (c->began == s)
+		c->pre_read = 1;	/* its transaction is to begin again */
+	discard(s);
+	c->active = NULL;
+	c->piped = c->async = 0;
+	return start(s);
+}
+
 int pg_step(struct pg_stmt *s)
 {
 	PGresult *r;
-	int rc;
+	int rc, first = 0;
 
 	if (s->row) {
 		PQclear(s->row);
 		s->row = NULL;
 		s->blob_col = -1;
 	}
-	if (!s->running && (rc = start(s)) != DB_OK)
-		return rc;
-	if (!(r = next_result(s))) {
+	if (!s->running) {
+		if ((rc = start(s)) != DB_OK && retryable(s))
+			rc = restart(s);
+		if (rc != DB_OK)
+			return rc;
+		first = 1;
+	}
+	r = next_result(s);
+	if (first && r && PQresultStatus(r) == PGRES_FATAL_ERROR && retryable(s)) {
+		PQclear(r);
+		if ((rc = restart(s)) != DB_OK)
+			return rc;
+		r = next_result(s);
+	}
+	if (!r) {
 		s->running = 0;
 		return DB_DONE;
 	}
@@ -1085,6 +1166,7 @@ int pg_constraint_violation(struct pg_conn *c)
 static void txn_over(struct pg_conn *c)
 {
 	c->txn = c->pre_read = c->pre_release = c->dv_ok = c->wrote = 0;
+	c->began = NULL;
 }
 
 /*
