@@ -12,6 +12,14 @@
 # INSERT … SELECT generate_series (same names and tokens as
 # bench/ddi_fixture.py).  The table, then each row beside its SQLite twin.
 #
+# The cluster runs as a deployment would: fsync and synchronous_commit on
+# (the run prints them), so a feedback's 200 means its COMMIT is on disk.
+# Writers take one lock at a time (db_pg.c), held until their commit is
+# flushed, so the feedback rate is bounded by the disk's flush rate
+# (pg_test_fsync) times the programs (two per front end), whatever
+# commit_delay/commit_siblings say: those group the flushes of concurrent
+# commits, and only commits outside that lock (the request log's) meet.
+#
 # Run alone (`sh bench/ddi_pg.sh`, programs built by `make bench`) it
 # measures only these rows, against a fresh build/bench; the SQLite column
 # of the side-by-side table is then empty.
