@@ -21,7 +21,22 @@
  *   correct; READ COMMITTED, because a REPEATABLE READ snapshot would be
  *   taken before the lock is granted.  Read transactions are REPEATABLE
  *   READ (one snapshot, as SQLite's BEGIN DEFERRED);
- * - a serialization failure, deadlock or lock timeout is DB_BUSY.
+ * - a serialization failure, deadlock or lock timeout is DB_BUSY, and so
+ *   is a lost connection (the server restarted): the connection is made
+ *   again (PQreset) when the next statement starts outside a transaction,
+ *   before anything is sent on it, and a read that finds it lost when
+ *   sent or on its first result is run once more (retryable); inside a
+ *   transaction the caller's work is gone, so its statements fail until
+ *   it ends the transaction;
+ * - round trips are what a request pays for (two programs per front end
+ *   each wait for every one), so what needs no answer of its own rides
+ *   with the next statement in one pipeline (libpq pipeline mode): a
+ *   read transaction's BEGIN and its data-version read, a savepoint's
+ *   RELEASE; a read transaction's COMMIT is sent without waiting (its
+ *   answer is read before the connection is used again); a write's
+ *   BEGIN and its lock are one round trip.  COMMIT of a write waits for
+ *   the server: a request answered means committed (synchronous_commit is
+ *   the server's, on unless the deployment chose otherwise).
  */
 #include "db.h"
 #include "db_pg.h"
@@ -58,6 +73,7 @@ struct pg_stmt {
 	char *text;		/* the SQL with $N placeholders */
 	int nparams;
 	int prepared;
+	unsigned gen;		/* the connection's generation it was prepared in */
 	int write;		/* INSERT, UPDATE or DELETE: a savepoint in a transaction */
 	int own_txn;		/* this run opened its own write transaction */
 	int guard;		/* an INSERT: under a savepoint in a transaction */
@@ -81,6 +97,18 @@ struct pg_conn {
 	char sqlstate[6];
 	char err[512];
 	struct pg_stmt *dv;	/* the data-version read */
+	char set[160];		/* the session's settings, again after a reconnect */
+	unsigned gen;		/* bumped by every reconnect: statements prepared before are gone */
+	int txn;		/* the caller opened a transaction and has not ended it */
+	int piped;		/* in pipeline mode: a sync result to read after the statement's */
+	int async;		/* a command was sent whose answer is not read yet */
+	int pre_read;		/* a read transaction to begin with the next statement */
+	int pre_release;	/* RELEASE SAVEPOINT nb_stmt to send with the next statement */
+	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
+	int has_dv;		/* the schema keeps nb_data_version */
+	int dv_ok;		/* dv holds the open read transaction's data version */
+	unsigned pre_gen;	/* gen + 1 once the prelude's statements are prepared */
+	int64_t dv_val;
 };
 
 int pg_is_url(const char *where)
@@ -94,7 +122,9 @@ static void set_err(struct pg_conn *c, const PGresult *r)
 	const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c->h);
 	size_t n;
 
-	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st ? st : "XX000");
+	/* no SQLSTATE from a connection that is gone: 08006, connection failure */
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", st ? st :
+		 PQstatus(c->h) == CONNECTION_BAD ? "08006" : "XX000");
 	snprintf(c->err, sizeof(c->err), "%s", m && *m ? m : "PostgreSQL error");
 	n = strlen(c->err);
 	while (n && (c->err[n - 1] == '\n' || c->err[n - 1] == ' '))
@@ -105,7 +135,7 @@ static void set_err(struct pg_conn *c, const PGresult *r)
 static int map_state(const char *s)
 {
 	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03") ||
-	    !strcmp(s, "57014"))
+	    !strcmp(s, "57014") || !strncmp(s, "08", 2) || !strncmp(s, "57P", 3))
 		return DB_BUSY;
 	if (!strncmp(s, "23", 2))
 		return DB_CONSTRAINT;
@@ -150,17 +180,48 @@ static void q_push(struct pg_stmt *s, PGresult *r)
 	s->q[s->qhead + s->nq++] = r;
 }
 
-/* Reads the rest of the active statement's results into its queue. */
+/*
+ * The end of a pipeline (its sync) after the statement's last result:
+ * the connection leaves pipeline mode.
+ */
+static void unpipe(struct pg_conn *c)
+{
+	PGresult *r;
+
+	if (!c->piped)
+		return;
+	c->piped = 0;
+	while ((r = PQgetResult(c->h))) {
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (!PQexitPipelineMode(c->h))	/* only a lost connection: a reset follows */
+		set_err(c, NULL);
+}
+
+/*
+ * Reads the rest of the active statement's results into its queue, and
+ * the answer of a command sent without waiting (a read's COMMIT): after
+ * this the connection takes a new command.
+ */
 static void drain(struct pg_conn *c)
 {
 	struct pg_stmt *s = c->active;
 	PGresult *r;
 
-	if (!s)
-		return;
-	while ((r = PQgetResult(c->h)))
-		q_push(s, r);
-	c->active = NULL;
+	if (s) {
+		while ((r = PQgetResult(c->h)))
+			q_push(s, r);
+		c->active = NULL;
+		unpipe(c);
+	}
+	if (c->async) {
+		c->async = 0;
+		while ((r = PQgetResult(c->h)))
+			PQclear(r);
+	}
 }
 
 /* The statement's next result, NULL when it has no more. */
@@ -179,8 +240,10 @@ static PGresult *next_result(struct pg_stmt *s)
 		s->lost = 0;	/* rows were dropped (q_push): not a silent end */
 		return PQmakeEmptyPGresult(s->c->h, PGRES_FATAL_ERROR);
 	}
-	if (!(r = PQgetResult(s->c->h)))
+	if (!(r = PQgetResult(s->c->h))) {
 		s->c->active = NULL;
+		unpipe(s->c);
+	}
 	return r;
 }
 
@@ -198,6 +261,8 @@ static void discard(struct pg_stmt *s)
 	s->blob_col = -1;
 	if (s->own_txn) {
 		s->own_txn = 0;
+		s->c->txn = 0;
+		s->c->pre_release = 0;	/* COMMIT and ROLLBACK end savepoints */
 		if (PQtransactionStatus(s->c->h) == PQTRANS_INTRANS)
 			run(s->c, "COMMIT");
 		else
@@ -274,7 +339,7 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	    struct pg_conn **out, char *err, size_t errlen)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
-	char set[160];
+	PGresult *r;
 
 	*out = NULL;
 	if (!c) {
@@ -290,20 +355,55 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	PQsetNoticeProcessor(c->h, quiet, NULL);
 	/*
 	 * busy_timeout's counterpart: a lock waited for longer is DB_BUSY.
-	 * synchronous_commit off is SQLite's synchronous=NORMAL here (db.c):
-	 * a commit survives the program that made it (the server has it);
-	 * only the server's crash or a power cut may lose the last commits
-	 * (never half of one), and no commit waits for a disk flush.
+	 * synchronous_commit is left to the server (on by default): a request
+	 * answered after COMMIT means the commit is on the server's disk.
+	 * Commits of many connections at once share one flush there (group
+	 * commit; commit_delay and commit_siblings are the server's settings).
 	 */
-	snprintf(set, sizeof(set), "SET lock_timeout = %d; SET client_min_messages = warning;"
-		 " SET synchronous_commit = off", busy_ms > 0 ? busy_ms : 1);
-	if (run(c, set) || migrate(c, steps, nsteps, err, errlen) < 0) {
+	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning",
+		 busy_ms > 0 ? busy_ms : 1);
+	*err = '\0';
+	if (run(c, c->set) || migrate(c, steps, nsteps, err, errlen) < 0) {
 		if (!*err)
 			snprintf(err, errlen, "PostgreSQL: %s", c->err);
 		pg_close(c);
 		return -1;
 	}
+	/* (a schema without the counter, as a test's, has none to read ahead) */
+	r = PQexec(c->h, "SELECT to_regclass('nb_data_version') IS NOT NULL");
+	c->has_dv = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 &&
+		    *PQgetvalue(r, 0, 0) == 't';
+	PQclear(r);
 	*out = c;
+	return 0;
+}
+
+/*
+ * A connection that is gone (the server restarted, a network cut) is made
+ * again, and its session set as at open; statements are prepared again
+ * at their next run (gen).  Only outside a transaction of the caller's:
+ * inside one, what it did is lost with the connection.  PQconsumeInput
+ * reads what the server said while we were idle (the notice it sends
+ * when it shuts down, then the end of the stream), without blocking, so
+ * a restart is seen before anything is sent.  0, or -1 (still gone).
+ */
+static int revive(struct pg_conn *c)
+{
+	if (PQstatus(c->h) == CONNECTION_OK && PQconsumeInput(c->h))
+		return 0;
+	if (c->txn && !c->pre_read) {
+		set_err(c, NULL);
+		return -1;
+	}
+	c->active = NULL;
+	c->piped = c->async = c->pre_release = c->dv_ok = 0;
+	c->began = NULL;
+	c->gen++;
+	PQreset(c->h);
+	if (PQstatus(c->h) != CONNECTION_OK || run(c, c->set)) {
+		set_err(c, NULL);
+		return -1;
+	}
 	return 0;
 }
 
@@ -441,7 +541,10 @@ struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
 	s->write = is_write(sql);
 	s->guard = is_insert(sql);
 	s->blob_col = -1;
-	snprintf(s->name, sizeof(s->name), "s%d", slot);
+	if (slot < 0)
+		snprintf(s->name, sizeof(s->name), "sdv");
+	else
+		snprintf(s->name, sizeof(s->name), "s%d", slot);
 	return s;
 fail:
 	fprintf(stderr, "nestbox: cannot keep the statement: %s\n", sql);
@@ -463,7 +566,7 @@ void pg_stmt_free(struct pg_stmt *s)
 		return;
 	if (s->c) {
 		discard(s);
-		if (s->prepared) {
+		if (s->prepared && s->gen == s->c->gen && PQstatus(s->c->h) == CONNECTION_OK) {
 			char sql[40];
 			drain(s->c);
 			snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
@@ -626,6 +729,7 @@ static int prepare(struct pg_stmt *s)
 		s->ptypes[i] = PQparamtype(r, i);
 	PQclear(r);
 	s->prepared = 1;
+	s->gen = s->c->gen;
 	return 0;
 }
 
@@ -677,28 +781,176 @@ static int param_value(struct pg_param *p, Oid t, const char **v, int *len, int 
 }
 
 
+static const char sql_read_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
+static const char sql_dv[] = "SELECT n FROM nb_data_version";
+
+/*
+ * Commands that ride ahead of a statement, in its pipeline, prepared once
+ * per connection under these names (the server parses and plans them
+ * once, not on every request).
+ */
+enum { PRE_BEGIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_N };
+static const char *const pre_sql[PRE_N] = {
+	sql_read_begin, sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt",
+};
+static const char *const pre_name[PRE_N] = { "nb_begin", "nb_dv", "nb_release", "nb_savepoint" };
+
+struct prelude {
+	int cmd[3];		/* PRE_* */
+	int n;
+};
+
+/* The prelude's statements on this connection (again after a reconnect); 0 or -1. */
+static int prelude_prepare(struct pg_conn *c)
+{
+	int i;
+
+	if (c->pre_gen == c->gen + 1)
+		return 0;
+	for (i = 0; i < PRE_N; i++) {
+		PGresult *r;
+		int ok;
+
+		if (i == PRE_DV && !c->has_dv)
+			continue;
+		r = PQprepare(c->h, pre_name[i], pre_sql[i], 0, NULL);
+		ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+		if (!ok)
+			set_err(c, r);
+		PQclear(r);
+		if (!ok)
+			return -1;
+	}
+	c->pre_gen = c->gen + 1;
+	return 0;
+}
+
+/*
+ * What must run before s: a read transaction not yet begun begins (with
+ * its data-version read), unless s writes, which begins it here first as
+ * it always did; a savepoint's pending RELEASE; an INSERT's savepoint.
+ */
+static int prelude_of(struct pg_stmt *s, struct prelude *p)
+{
+	struct pg_conn *c = s->c;
+
+	p->n = 0;
+	if (c->pre_read) {
+		c->pre_read = 0;
+		if (!s->write) {
+			p->cmd[p->n++] = PRE_BEGIN;
+			if (c->has_dv)
+				p->cmd[p->n++] = PRE_DV;
+			return 0;
+		}
+		if (run(c, sql_read_begin))
+			return -1;
+	}
+	if (c->pre_release) {
+		c->pre_release = 0;
+		p->cmd[p->n++] = PRE_RELEASE;
+	}
+	if (s->guard && in_txn(c))
+		p->cmd[p->n++] = PRE_SAVEPOINT;
+	return 0;
+}
+
+/* The answers to a prelude (sent before the statement); a db.h code. */
+static int prelude_read(struct pg_conn *c, const struct prelude *p)
+{
+	int i, rc = DB_OK;
+	PGresult *r;
+
+	for (i = 0; i < p->n && PQstatus(c->h) == CONNECTION_OK; i++)
+		while ((r = PQgetResult(c->h))) {
+			ExecStatusType st = PQresultStatus(r);
+
+			if (st == PGRES_TUPLES_OK && p->cmd[i] == PRE_DV && PQntuples(r) == 1) {
+				c->dv_val = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+				c->dv_ok = 1;
+			} else if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && rc == DB_OK) {
+				set_err(c, r);
+				rc = map_state(c->sqlstate);
+			}
+			PQclear(r);
+		}
+	if (rc == DB_OK && PQstatus(c->h) != CONNECTION_OK) {
+		set_err(c, NULL);
+		rc = DB_BUSY;
+	}
+	return rc;
+}
+
+/*
+ * The prelude and s's execution in one pipeline, one round trip: the
+ * prelude's answers are read here, the statement's by next_result (its
+ * last one ends the pipeline, unpipe).  When a prelude command fails the
+ * server skips the rest: its error is the statement's.
+ */
+static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *const *v,
+		      const int *len, const int *fmt)
+{
+	struct pg_conn *c = s->c;
+	PGresult *r;
+	int i, rc;
+
+	if (prelude_prepare(c) < 0)
+		return map_state(c->sqlstate);
+	if (!PQenterPipelineMode(c->h)) {
+		set_err(c, NULL);
+		return DB_ERROR;
+	}
+	c->piped = 1;
+	if (p->n && p->cmd[0] == PRE_BEGIN)
+		c->began = s;
+	for (i = 0; i < p->n; i++)
+		PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
+	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
+	    !PQpipelineSync(c->h)) {
+		set_err(c, NULL);
+		return map_state(c->sqlstate);
+	}
+	if ((rc = prelude_read(c, p)) != DB_OK) {
+		while ((r = PQgetResult(c->h)))	/* the statement, skipped */
+			PQclear(r);
+		unpipe(c);
+		return rc;
+	}
+	PQsetSingleRowMode(c->h);
+	c->active = s;
+	s->running = 1;
+	return DB_OK;
+}
+
 static int start(struct pg_stmt *s)
 {
 	const char *v[s->nparams ? s->nparams : 1];
 	int len[s->nparams ? s->nparams : 1], fmt[s->nparams ? s->nparams : 1], i;
 	struct pg_conn *c = s->c;
+	struct prelude pre;
 
 	drain(c);
-	if (!s->prepared && prepare(s) < 0)
+	c->began = NULL;
+	/* nothing sent yet: a lost connection is made again first */
+	if ((!c->txn || c->pre_read) && revive(c) < 0)
+		return DB_BUSY;
+	if ((!s->prepared || s->gen != c->gen) && prepare(s) < 0)
 		return map_state(c->sqlstate);
 	for (i = 0; i < s->nparams; i++)
 		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
 			return DB_ERROR;
-	if (s->guard && in_txn(c) && run(c, "SAVEPOINT nb_stmt"))
+	if (prelude_of(s, &pre) < 0)
 		return map_state(c->sqlstate);
 	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
 		if (pg_begin(c) < 0)
 			return map_state(c->sqlstate);
 		s->own_txn = 1;
 	}
+	if (pre.n)
+		return send_piped(s, &pre, v, len, fmt);
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0)) {
 		set_err(c, NULL);
-		return DB_ERROR;
+		return map_state(c->sqlstate);
 	}
 	PQsetSingleRowMode(c->h);
 	c->active = s;
@@ -729,25 +981,66 @@ static int finish(struct pg_stmt *s, PGresult *r)
 	PQclear(r);
 	own = s->own_txn;
 	discard(s);	/* ends a transaction of its own */
-	if (s->guard && !own && PQtransactionStatus(c->h) != PQTRANS_IDLE)
-		run(c, rc == DB_DONE ? "RELEASE SAVEPOINT nb_stmt" :
-		       "ROLLBACK TO SAVEPOINT nb_stmt; RELEASE SAVEPOINT nb_stmt");
+	/* a RELEASE needs no answer: it goes with the next statement */
+	if (s->guard && !own && PQtransactionStatus(c->h) != PQTRANS_IDLE) {
+		if (rc == DB_DONE)
+			c->pre_release = 1;
+		else
+			run(c, "ROLLBACK TO SAVEPOINT nb_stmt; RELEASE SAVEPOINT nb_stmt");
+	}
 	return rc;
+}
+
+/*
+ * A read that finds the connection lost when sent or on its first answer
+ * (the server went away after revive looked) lost nothing of the caller's:
+ * outside a transaction, or as the statement that began the read one.
+ */
+static int retryable(const struct pg_stmt *s)
+{
+	const struct pg_conn *c = s->c;
+
+	return !s->write && PQstatus(c->h) == CONNECTION_BAD && (!c->txn || c->began == s);
+}
+
+/* Runs s once more, on a connection made again (start: revive). */
+static int restart(struct pg_stmt *s)
+{
+	struct pg_conn *c = s->c;
+
+	if (c->began == s)
+		c->pre_read = 1;	/* its transaction is to begin again */
+	discard(s);
+	c->active = NULL;
+	c->piped = c->async = 0;
+	return start(s);
 }
 
 int pg_step(struct pg_stmt *s)
 {
 	PGresult *r;
-	int rc;
+	int rc, first = 0;
 
 	if (s->row) {
 		PQclear(s->row);
 		s->row = NULL;
 		s->blob_col = -1;
 	}
-	if (!s->running && (rc = start(s)) != DB_OK)
-		return rc;
-	if (!(r = next_result(s))) {
+	if (!s->running) {
+		if ((rc = start(s)) != DB_OK && retryable(s))
+			rc = restart(s);
+		if (rc != DB_OK)
+			return rc;
+		first = 1;
+	}
+	r = next_result(s);
+	if (first && r && PQresultStatus(r) == PGRES_FATAL_ERROR && retryable(s)) {
+		PQclear(r);
+		if ((rc = restart(s)) != DB_OK)
+			return rc;
+		r = next_result(s);
+	}
+	if (!r) {
 		s->running = 0;
 		return DB_DONE;
 	}
@@ -869,33 +1162,74 @@ int pg_constraint_violation(struct pg_conn *c)
 	return !strncmp(c->sqlstate, "23", 2);
 }
 
+/* The caller's transaction is over: what was kept for it goes. */
+static void txn_over(struct pg_conn *c)
+{
+	c->txn = c->pre_read = c->pre_release = c->dv_ok = c->wrote = 0;
+	c->began = NULL;
+}
+
+/*
+ * Begins nothing yet: the BEGIN goes with the first statement (prelude_of),
+ * and a request that reads nothing costs no round trip.
+ */
 int pg_read_begin(struct pg_conn *c)
 {
 	drain(c);
+	if (c->txn)
+		return 0;
+	if (revive(c) < 0)
+		return -1;
 	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		return 0;
 	c->wrote = 0;
-	return run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ") ? -1 : 0;
+	c->pre_read = c->txn = 1;
+	return 0;
 }
 
+/*
+ * A transaction that only read has nothing to wait for: its COMMIT is
+ * sent and its answer read when the connection is next used (drain).
+ */
 int pg_read_end(struct pg_conn *c)
 {
 	drain(c);
-	if (PQtransactionStatus(c->h) == PQTRANS_IDLE || c->wrote)
+	if (c->pre_read) {	/* begun by nothing: nothing to end */
+		txn_over(c);
 		return 0;
-	return run(c, "COMMIT") ? -1 : 0;
+	}
+	if (PQtransactionStatus(c->h) == PQTRANS_IDLE) {
+		txn_over(c);
+		return 0;
+	}
+	if (c->wrote)
+		return 0;
+	txn_over(c);
+	if (!PQsendQuery(c->h, "COMMIT")) {
+		set_err(c, NULL);
+		return -1;
+	}
+	c->async = 1;
+	return 0;
 }
 
+/* BEGIN and the writer lock in one round trip (one simple query). */
 int pg_begin(struct pg_conn *c)
 {
 	int rc;
 
 	pg_read_end(c);
-	c->wrote = 0;
-	if ((rc = run(c, "BEGIN")) == 0 &&
-	    (rc = run(c, "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")")) != 0)
+	drain(c);
+	if (revive(c) < 0)
+		return -1;
+	c->wrote = c->dv_ok = 0;
+	if ((rc = run(c, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")")) != 0) {
 		run(c, "ROLLBACK");
-	return rc ? -1 : 0;
+		txn_over(c);
+		return -1;
+	}
+	c->txn = 1;
+	return 0;
 }
 
 int pg_commit(struct pg_conn *c)
@@ -904,6 +1238,11 @@ int pg_commit(struct pg_conn *c)
 	int ok;
 
 	drain(c);
+	if (c->pre_read) {
+		txn_over(c);
+		return 0;
+	}
+	c->pre_release = 0;	/* COMMIT ends the savepoints too */
 	r = PQexec(c->h, "COMMIT");
 	/* COMMIT of a failed transaction answers ROLLBACK */
 	ok = PQresultStatus(r) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(r), "COMMIT");
@@ -912,25 +1251,29 @@ int pg_commit(struct pg_conn *c)
 	PQclear(r);
 	if (!ok)
 		pg_rollback(c);
-	c->wrote = 0;
+	txn_over(c);
 	return ok ? 0 : -1;
 }
 
 void pg_rollback(struct pg_conn *c)
 {
 	drain(c);
-	if (PQtransactionStatus(c->h) != PQTRANS_IDLE) {
+	if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(c->h, "ROLLBACK");
 		PQclear(r);
 	}
-	c->wrote = 0;
+	txn_over(c);
 }
 
 int pg_request_end(struct pg_conn *c)
 {
 	drain(c);
-	if (PQtransactionStatus(c->h) == PQTRANS_IDLE)
+	if (c->pre_read || PQstatus(c->h) != CONNECTION_OK ||
+	    PQtransactionStatus(c->h) == PQTRANS_IDLE) {
+		/* (a lost connection lost the transaction: the next request revives it) */
+		txn_over(c);
 		return 0;
+	}
 	if (c->wrote || PQtransactionStatus(c->h) == PQTRANS_INERROR) {
 		pg_rollback(c);
 		return 1;
@@ -948,7 +1291,9 @@ unsigned pg_data_version(struct pg_conn *c)
 {
 	int64_t v = 0;
 
-	if (!c->dv && !(c->dv = pg_stmt_new(c, "SELECT n FROM nb_data_version", -1)))
+	if (c->dv_ok)	/* read with the snapshot (prelude_of) */
+		return (unsigned)c->dv_val;
+	if (!c->dv && !(c->dv = pg_stmt_new(c, sql_dv, -1)))
 		return 0;
 	if (pg_step(c->dv) == DB_ROW)
 		v = pg_column_int64(c->dv, 0);

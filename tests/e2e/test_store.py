@@ -91,3 +91,46 @@ def test_migrate_refuses_a_url_that_is_not_postgresql(tmpdir_shared):
     assert r.returncode == 2 and "postgresql://" in r.stderr
     r = nb.ctl("store", "migrate", check=False)
     assert r.returncode == 2
+
+
+def restart_cluster(pg):
+    """pg_ctl restart -m fast: every backend is ended, the programs' connections with them."""
+    pg.run("pg_ctl", "-D", pg.data, "-l", os.path.join(pg.dir, "log"), "-m", "fast", "-w", "restart")
+
+
+def test_programs_reconnect_after_postgresql_restarts(tmpdir_shared):
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        # both ddi.fcgi processes hold a connection (and prepared statements)
+        for _ in range(6):
+            assert ddi(nb, "GET", BASE + "dev1").status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
+        action = j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0]
+
+        restart_cluster(PgCluster.get())
+        # a request that finds its connection gone answers 503 (retry) or,
+        # having sent nothing yet, reconnects and answers; never 401 or 500
+        first = [ddi(nb, "GET", BASE + "dev1").status for _ in range(2)]
+        assert set(first) <= {200, 503}, first
+        # then every request works, reads and writes, without restarting nestbox
+        for _ in range(6):
+            r = ddi(nb, "GET", BASE + "dev1")
+            assert r.status == 200, (r.status, r.body)
+            assert json.loads(r.body)["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1] \
+                .split("?")[0] == action
+        assert feedback(nb, "dev1", action, "proceeding", details=["after restart"]).status == 200
+        assert feedback(nb, "dev1", action, "closed", "success").status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
+        assert "deploymentBase" not in j["_links"]
+        assert "2.0" in nb.ctl("device", "show", "dev1").stdout
+    finally:
+        nb.stop()
+    assert " 500 for " not in nb.read_log()
