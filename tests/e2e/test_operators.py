@@ -6,6 +6,7 @@ import html.parser
 import json
 import os
 import subprocess
+import tarfile
 import urllib.parse
 
 import pytest
@@ -393,6 +394,106 @@ def test_refused_device_and_rollout_forms_keep_the_input(ops):
     with ops.db() as c:
         assert c.execute("SELECT feed, name, tags, mode FROM ddi_devices").fetchone() == \
             ("stable", "", "", "rollout")
+
+
+REFILE = "choose the file again"
+
+
+def make_py(d):
+    p = d / "m.py"
+    p.write_text("X = 1\n")
+    return str(p)
+
+
+def test_refused_upload_forms_keep_the_input(ops, tmp_path):
+    """The upload forms (images, software, mip) drawn again like the others:
+    the message beside the field, the typed names kept, and beside the
+    file input a word that a browser keeps no chosen file."""
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf("/admin/images")
+    img = {"csrf": csrf, "box": "ub", "board": "bad board!", "branch": "main", "version": "3"}
+    r = b.upload(img, "d.img", b"x" * 1000)
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/images", "board")
+    assert value == "bad board!" and "may hold only" in msg
+    assert 'value="ub"' in r.text and 'value="main"' in r.text and REFILE in r.text
+    r = b.upload(dict(img, board=""), "d.img", b"x" * 1000)        # a missing field
+    assert r.status == 400
+    assert field_error(r.text, "/admin/images", "board") == ("", msg)
+    r = b.upload(dict(img, board="pc"), "d.img", b"")              # a bad file
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/images", "file")
+    assert "empty" in msg and 'value="pc"' in r.text
+    assert os.listdir(ops.images) == []
+    # software: a name longer than a form field, then a file that is no image
+    sw = {"csrf": csrf, "name": "n" * 201}
+    r = b.upload(sw, "a.swu", b"x" * 100, action="/admin/software")
+    assert r.status == 400
+    assert "too long" in field_error(r.text, "/admin/software", "name")[1]
+    r = b.upload(dict(sw, name="my image"), "a.swu", b"x" * 100, action="/admin/software")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/software", "file")
+    assert msg and 'value="my image"' in r.text and REFILE in r.text
+    r = b.post("/admin/software/url", {"csrf": csrf, "url": "ftp://h/a.swu", "name": "u"})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/software/url", "url")
+    assert value == "ftp://h/a.swu" and msg
+    # mip: a bad name, a reserved version, a version published already
+    pkg = tmp_path / "m.tar.gz"
+    with tarfile.open(pkg, mode="w:gz") as t:
+        t.add(make_py(tmp_path), "m-1.0/m.py")
+    mip = {"csrf": csrf, "name": "bad name", "version": "1.0", "description": "d"}
+    r = b.upload(mip, "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/mip", "name")
+    assert value == "bad name" and "letters" in msg and 'value="1.0"' in r.text
+    r = b.upload(dict(mip, name="m", version="latest"), "m.tar.gz", pkg.read_bytes(),
+                 action="/admin/mip")
+    assert r.status == 400
+    assert field_error(r.text, "/admin/mip", "version")[0] == "latest"
+    r = b.upload(dict(mip, name="m"), "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 303, (r.status, r.text)
+    r = b.upload(dict(mip, name="m"), "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 409
+    assert "published already" in field_error(r.text, "/admin/mip", "version")[1]
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone() == (0,)
+
+
+def test_refused_rollout_create_keeps_the_input(ops, tmp_path):
+    from test_software import make_swu
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf("/admin/rollouts")
+    with open(make_swu(str(tmp_path), "2.0"), "rb") as f:
+        r = b.upload({"csrf": csrf, "name": "fw"}, "fw.swu", f.read(), action="/admin/software")
+    assert r.status == 303, (r.status, r.text)
+    with ops.db() as c:
+        sid = c.execute("SELECT id FROM ddi_software").fetchone()[0]
+    form = {"csrf": csrf, "name": "spring", "feed": "nofeed", "software": str(sid),
+            "percent": "500", "max_failures": "3", "max_failure_rate": "10"}
+    r = b.post("/admin/rollouts", form)                  # refused by the declared rule
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/rollouts", "percent")
+    assert value == "500" and msg
+    p = FieldErrors("/admin/rollouts")
+    p.feed(r.text)
+    assert (p.fields["name"], p.fields["feed"], p.fields["software"], p.fields["max_failures"]) \
+        == ("spring", "nofeed", str(sid), "3")
+    r = b.post("/admin/rollouts", dict(form, percent="50"))    # a feed with no devices
+    assert r.status == 409
+    value, msg = field_error(r.text, "/admin/rollouts", "feed")
+    assert value == "nofeed" and "no devices" in msg
+    r = b.post("/admin/rollouts", dict(form, percent="50", software="999", confirm_empty="yes"))
+    assert r.status == 400
+    _, msg = field_error(r.text, "/admin/rollouts", "software")
+    assert "no software 999" in msg and 'name="confirm_empty" value="yes" checked' in r.text
+    r = b.post("/admin/rollouts", {"csrf": csrf, "software": str(sid)})   # feed missing
+    assert r.status == 400
+    assert field_error(r.text, "/admin/rollouts", "feed")[0] == ""
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_rollouts").fetchone() == (0,)
 
 
 # -- 4: every change made on the admin pages reaches the audit feed ----------
