@@ -606,6 +606,37 @@ def test_request_log_has_the_operators_name(ops):
     assert by_path["/list/"] == ""
 
 
+def test_router_refusals_name_the_user(ops):
+    """Refused by the router before any handler (a malformed path, query
+    or form field, a method no route takes): still logged with who asked,
+    by session or by token; a refusal with no one signed in has no user."""
+    b = Browser(ops.port)
+    b.login("carol", "carol-pass-1")
+    api = {"Authorization": "Bearer " + token_of(b)}
+    csrf = b.csrf()
+    assert b.get("/admin/rollouts/abc").status == 400                       # path
+    assert b.get("/admin/audit?before=x").status == 400                     # query
+    assert b.post("/admin/rollouts/1/stage", {"csrf": csrf, "percent": "x"}).status == 400
+    assert b.request("DELETE", "/admin/settings").status == 405
+    assert Browser(ops.port).request("GET", "/admin/api/rollouts/abc",
+                                     headers=api).status == 400
+    assert Browser(ops.port).request("GET", "/admin/api/devices?seen=soon",
+                                     headers=api).status == 400
+    assert Browser(ops.port).get("/admin/audit?before=y").status == 400     # nobody
+
+    want = {"/admin/rollouts/abc", "/admin/audit?before=x", "/admin/rollouts/1/stage",
+            "/admin/settings", "/admin/api/rollouts/abc", "/admin/api/devices?seen=soon",
+            "/admin/audit?before=y"}
+
+    def users():
+        with ops.db() as c:
+            return dict(c.execute("SELECT path, user FROM request_log WHERE status IN (400, 405)"))
+    wait_until(lambda: want <= set(users()), "the refusals logged")
+    got = users()
+    assert {p: got[p] for p in want} == dict({p: "carol" for p in want},
+                                             **{"/admin/audit?before=y": ""}), got
+
+
 def test_unknown_admin_path_is_a_page_with_navigation(ops):
     assert Browser(ops.port).get("/admin/nowhere").status == 303     # log in first
     b = Browser(ops.port)
