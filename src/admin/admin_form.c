@@ -11,6 +11,7 @@
  */
 #include "admin.h"
 #include "admin_ddi.h"
+#include "admin_ota.h"
 #include "admin_rollout.h"
 #include "admin_upload.h"
 
@@ -39,6 +40,7 @@ static const struct form_page forms[] = {
 	{ "/admin/software", "f_software", admin_software_run, 1 },
 	{ "/admin/images", "f_image", admin_images_run, 1 },
 	{ "/admin/mip", "f_mip", admin_mip_run, 1 },
+	{ "/admin/ota/publish", "f_ota", admin_ota_page_run, 1 },
 };
 
 /* The form of r's route when r came from a page (not the API), or NULL. */

@@ -461,6 +461,35 @@ def test_refused_upload_forms_keep_the_input(ops, tmp_path):
         assert c.execute("SELECT count(*) FROM ddi_software").fetchone() == (0,)
 
 
+def test_refused_ota_publish_form_keeps_the_input(ops):
+    """The OTA publish form, an upload form too: drawn again like the others."""
+    import io
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        data = b"print(1)\n"
+        info = tarfile.TarInfo("main.py")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    form = {"csrf": b.csrf("/admin/ota"), "repo": "acme app", "tag": "v1", "message": "first"}
+    r = b.upload(form, "app.tar.gz", buf.getvalue(), action="/admin/ota/publish")
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/ota/publish", "repo")
+    assert value == "acme app" and "owner/name" in msg and 'value="first"' in r.text
+    r = b.upload(dict(form, repo="acme/app", branch="main"), "app.tar.gz", buf.getvalue(),
+                 action="/admin/ota/publish")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/ota/publish", "tag")
+    assert value == "v1" and "not both" in msg
+    r = b.upload(dict(form, repo="acme/app"), "app.tar.gz", b"not an archive",
+                 action="/admin/ota/publish")
+    assert r.status == 400
+    assert field_error(r.text, "/admin/ota/publish", "file")[1].startswith("the upload")
+    assert REFILE in r.text
+    assert ops.get("/ota/api/repos/acme/app/releases/latest").status == 404
+
+
 def test_refused_rollout_create_keeps_the_input(ops, tmp_path):
     from test_software import make_swu
     b = Browser(ops.port)
