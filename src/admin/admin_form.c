@@ -36,6 +36,7 @@ static const struct form_page forms[] = {
 	{ "/admin/rollouts/:id/limits", "f_limits", admin_rollout_page_run, 0 },
 	{ "/admin/devices/bulk", "f_bulk", admin_devices_bulk_again_run, 0 },
 	{ "/admin/rollouts", "f_rollout", admin_rollouts_run, 0 },
+	{ "/admin/rollouts/:id/stage", "f_stage", admin_rollouts_run, 0 },
 	{ "/admin/software/url", "f_software_url", admin_software_run, 0 },
 	{ "/admin/software", "f_software", admin_software_run, 1 },
 	{ "/admin/images", "f_image", admin_images_run, 1 },

@@ -58,6 +58,20 @@ static cJSON *bar(const long long v[4])
 	return arr;
 }
 
+/* A row's refused stage form drawn again (admin_form.c's f_stage): its
+ * message and the percent as typed, on the row of the rollout it was for. */
+static void stage_again(struct app *app, struct http_req *r, long long id, cJSON *o)
+{
+	const struct admin *ad = app->domain;
+	const char *typed;
+
+	if (!ad->form_key || strcmp(ad->form_key, "f_stage") || req_int(r, "id", 0) != id)
+		return;
+	typed = query_get(&r->form, "percent");
+	cJSON_AddStringToObject(o, "stage_err", ad->form_msg);
+	cJSON_AddStringToObject(o, "stage_typed", typed ? typed : "");
+}
+
 static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cache *fc,
 			   const struct ddi_rollout *ro)
 {
@@ -86,6 +100,7 @@ static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cach
 	cJSON_AddStringToObject(o, "pause_reason", ro->pause_reason);
 	cJSON_AddStringToObject(o, "created", admin_when(r->a, ro->created));
 	cJSON_AddItemToObject(o, "bar", bar(v));
+	stage_again(app, r, ro->id, o);
 	return o;
 }
 
@@ -101,6 +116,22 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 	return arr;
 }
 
+/* A refused stage form for a rollout not on this page of the list: its
+ * message atop the page, so it is never lost.  Returns rows. */
+static cJSON *stage_shown(struct app *app, cJSON *rows, cJSON *d)
+{
+	const struct admin *ad = app->domain;
+	cJSON *row;
+
+	if (!ad->form_key || strcmp(ad->form_key, "f_stage"))
+		return rows;
+	cJSON_ArrayForEach(row, rows)
+		if (cJSON_HasObjectItem(row, "stage_err"))
+			return rows;
+	cJSON_AddStringToObject(d, "error", ad->form_msg);
+	return rows;
+}
+
 /* The list, and the create form (drawn again when refused: admin_form.c). */
 static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w)
 {
@@ -109,9 +140,9 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 	long per = admin_page_size(app);
 	long off = admin_paginate(app, r, d, "page", "rollouts", admin_rollout_count(app));
 
-	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
+	cJSON_AddItemToObject(d, "rollouts", stage_shown(app, rollout_rows(app, r, off, per), d));
 	/* a create form drawn again keeps the software chosen (admin_form.c) */
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, ad->form_key ?
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, req_has(r, "software") ?
 							       req_int(r, "software", 0) : 0));
 	cJSON_AddNumberToObject(d, "default_max_failures",
 				(double)ad->set.rollout_max_failures);

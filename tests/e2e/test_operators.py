@@ -523,6 +523,15 @@ def test_refused_rollout_create_keeps_the_input(ops, tmp_path):
     assert field_error(r.text, "/admin/rollouts", "feed")[0] == ""
     with ops.db() as c:
         assert c.execute("SELECT count(*) FROM ddi_rollouts").fetchone() == (0,)
+    # a row's stage form: the message beside that row's percent, the typed value kept
+    r = b.post("/admin/rollouts", dict(form, percent="50", confirm_empty="yes"))
+    assert r.status == 303
+    r = b.post("/admin/rollouts/1/stage", {"csrf": csrf, "percent": "101"})
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/rollouts/1/stage", "percent")
+    assert value == "101" and "1 to 100" in msg
+    with ops.db() as c:
+        assert c.execute("SELECT percent FROM ddi_rollouts").fetchone() == (50,)
 
 
 # -- 4: every change made on the admin pages reaches the audit feed ----------
