@@ -347,6 +347,17 @@ def audit_actions(nb):
     return [(r["via"], r["action"], r["target"]) for r in reversed(rows)]
 
 
+def test_rollout_show_says_when_it_started(nb, tmpdir_shared):
+    """Its creation time relative, with the absolute UTC time."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("rollout", "add", "--feed", "stable", "--software", "1")
+    out = nb.ctl("rollout", "show", "1").stdout.splitlines()
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    assert out[1].startswith("created: just now (%s " % day) and out[1].endswith(" UTC)"), out
+
+
 def test_audit_reads_like_the_other_lists(nb):
     """On a terminal: a header row and times relative with the absolute
     time; --json: epoch seconds for scripts; piped: one line per action."""
