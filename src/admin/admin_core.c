@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static void admin_refused(struct app *app, struct http_req *r, struct http_resp *w);
+
 int admin_init(struct app *app, struct nb_err *e)
 {
 	struct admin *ad = calloc(1, sizeof(*ad));
@@ -38,6 +40,7 @@ int admin_init(struct app *app, struct nb_err *e)
 		return -1;
 	}
 	app->domain = ad;
+	app->refused = admin_refused;
 	return 0;
 }
 
@@ -210,6 +213,19 @@ static void request_start(struct admin *ad)
 	ad->form_key = ad->form_field = ad->form_msg = NULL;
 	ad->audited = 0;
 	ad->upload_name[0] = '\0';
+}
+
+/* app->refused: the router refused the request before admin_before (a
+ * path or query field) or after it (a form field), and its answer holds no
+ * user: who asked, by session or token, is named for the request log all
+ * the same.  Nothing else is done with it: the refusal stands. */
+static void admin_refused(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	struct admin *ad = app->domain;
+
+	request_start(ad);
+	authenticate(app, r, ad);
+	note_user(ad, w);
 }
 
 int admin_before(struct app *app, struct http_req *r, struct http_resp *w)

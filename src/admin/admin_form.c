@@ -11,7 +11,9 @@
  */
 #include "admin.h"
 #include "admin_ddi.h"
+#include "admin_ota.h"
 #include "admin_rollout.h"
+#include "admin_upload.h"
 
 #include <string.h>
 
@@ -19,18 +21,27 @@ struct form_page {
 	const char *pattern;	/* the form's POST route */
 	const char *key;	/* its name in the page's data */
 	route_run_fn page;	/* draws the page that holds it */
+	int streamed;		/* a multipart upload: its fields come with the
+				 * body (admin_form_stream), after the router */
 };
 
 static const struct form_page forms[] = {
-	{ "/admin/login", "f_login", admin_login_page_run },
-	{ "/admin/users", "f_add_user", admin_users_run },
-	{ "/admin/users/:id/password", "f_set_password", admin_users_run },
-	{ "/admin/tokens", "f_add_token", admin_users_run },
-	{ "/admin/devices/:id/labels", "f_labels", admin_device_run },
-	{ "/admin/devices/:id/mode", "f_mode", admin_device_run },
-	{ "/admin/devices/:id/feed", "f_feed", admin_device_run },
-	{ "/admin/rollouts/:id/limits", "f_limits", admin_rollout_page_run },
-	{ "/admin/devices/bulk", "f_bulk", admin_devices_bulk_again_run },
+	{ "/admin/login", "f_login", admin_login_page_run, 0 },
+	{ "/admin/users", "f_add_user", admin_users_run, 0 },
+	{ "/admin/users/:id/password", "f_set_password", admin_users_run, 0 },
+	{ "/admin/tokens", "f_add_token", admin_users_run, 0 },
+	{ "/admin/devices/:id/labels", "f_labels", admin_device_run, 0 },
+	{ "/admin/devices/:id/mode", "f_mode", admin_device_run, 0 },
+	{ "/admin/devices/:id/feed", "f_feed", admin_device_run, 0 },
+	{ "/admin/rollouts/:id/limits", "f_limits", admin_rollout_page_run, 0 },
+	{ "/admin/devices/bulk", "f_bulk", admin_devices_bulk_again_run, 0 },
+	{ "/admin/rollouts", "f_rollout", admin_rollouts_run, 0 },
+	{ "/admin/rollouts/:id/stage", "f_stage", admin_rollouts_run, 0 },
+	{ "/admin/software/url", "f_software_url", admin_software_run, 0 },
+	{ "/admin/software", "f_software", admin_software_run, 1 },
+	{ "/admin/images", "f_image", admin_images_run, 1 },
+	{ "/admin/mip", "f_mip", admin_mip_run, 1 },
+	{ "/admin/ota/publish", "f_ota", admin_ota_page_run, 1 },
 };
 
 /* The form of r's route when r came from a page (not the API), or NULL. */
@@ -51,6 +62,13 @@ void admin_form_field(struct app *app, const char *field)
 	((struct admin *)app->domain)->form_field = field;
 }
 
+int admin_form_field_is(const struct app *app, const char *field)
+{
+	const char *f = ((const struct admin *)app->domain)->form_field;
+
+	return f && !strcmp(f, field);
+}
+
 int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
 		     const struct nb_err *e)
 {
@@ -59,6 +77,10 @@ int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
 	struct nb_err pe = { NB_OK, "" };
 
 	if (!f || (e->kind != NB_INVALID && e->kind != NB_CONFLICT))
+		return 0;
+	/* an upload whose token was refused (or never came) is no typing of
+	 * this operator's: the plain refusal, as for the other forms */
+	if (f->streamed && !r->form_read)
 		return 0;
 	ad->form_key = f->key;
 	ad->form_msg = arena_strdup(r->a, e->msg);

@@ -52,7 +52,8 @@ int admin_images_run(struct app *app, struct http_req *r, struct http_resp *w, s
 	struct mkbox_entry *v;
 	size_t n = 0, i;
 	long per = admin_page_size(app), off;
-	const char *q = req_str(r, "q");
+	/* (no search on a form drawn again: the upload declares no q) */
+	const char *q = req_has(r, "q") ? req_str(r, "q") : NULL;
 	cJSON *d = cJSON_CreateObject(), *arr;
 
 	(void)e;
@@ -96,8 +97,10 @@ static int image_open(void *ctx, const char *filename, struct nb_err *e)
 	};
 
 	(void)filename;
-	if (s->val) {	/* a form: the fields sent before the file */
-		s->box = s->val[0], s->board = s->val[1];
+	if (s->val) {	/* a form: the fields sent before the file; an empty
+			 * box or board is a missing one (refused), as on the API */
+		s->box = s->val[0][0] ? s->val[0] : NULL;
+		s->board = s->val[1][0] ? s->val[1] : NULL;
 		s->branch = s->val[2], s->version = s->val[3];
 	}
 	o.box = s->box, o.board = s->board, o.branch = s->branch, o.version = s->version;
@@ -124,6 +127,20 @@ static int image_close(void *ctx, int ok, struct nb_err *e)
 
 static const char *const image_fields[] = { "box", "board", "branch", "version" };
 
+/* After a refused upload: the first name mkbox_import_begin would refuse
+ * (box and board required, branch and version optional), so the message
+ * is drawn beside it; admin_form_stream named the file or a long field. */
+static void image_bad_name(struct app *app, char (*val)[ADMIN_FIELD_MAX + 1])
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if ((i < 2 || val[i][0]) && !mkbox_name_ok(val[i])) {
+			admin_form_field(app, image_fields[i]);
+			return;
+		}
+}
+
 /* POST /admin/images: a multipart form (its names, then the file). */
 int admin_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
@@ -132,8 +149,11 @@ int admin_image_upload_run(struct app *app, struct http_req *r, struct http_resp
 	struct image_sink s = { .app = app, .val = val };
 	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 
-	if (admin_form_stream(app, r, image_fields, 4, val, &sink, e) < 0)
+	if (admin_form_stream(app, r, image_fields, 4, val, &sink, e) < 0) {
+		if (admin_form_field_is(app, "file"))
+			image_bad_name(app, val);
 		return -1;
+	}
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=imported+%s%%2F%s", s.box,
 				      s.image));
 	return 0;

@@ -96,6 +96,21 @@ int admin_mip_run(struct app *app, struct http_req *r, struct http_resp *w, stru
 
 static const char *const publish_fields[] = { "name", "version", "description" };
 
+/* The field a refused publish is drawn beside (admin_form.c): the name or
+ * the version mip_publish judged first (rules and limits of mip.h), the
+ * version for one published already, else the package file. */
+static void publish_refused_field(struct app *app, const char *name, const char *version,
+				  const struct nb_err *e)
+{
+	if (strlen(name) > MIP_NAME_MAX || !mip_name_ok(name))
+		admin_form_field(app, "name");
+	else if (e->kind == NB_CONFLICT || strlen(version) > MIP_VERSION_MAX ||
+		 !mip_version_ok(version) || !strcmp(version, "latest"))
+		admin_form_field(app, "version");
+	else
+		admin_form_field(app, "file");
+}
+
 /* POST /admin/mip: a multipart form (name, version, description, file). */
 int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
@@ -110,8 +125,10 @@ int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp 
 		return -1;
 	rc = mip_publish(app, &ad->mip, tmp, NULL, val[0], val[1], val[2], e);
 	unlink(tmp);
-	if (rc < 0)
+	if (rc < 0) {
+		publish_refused_field(app, val[0], val[1], e);
 		return -1;
+	}
 	http_redirect(w, arena_printf(r->a, "/admin/mip?done=published+%s+%s", val[0], val[1]));
 	return 0;
 }

@@ -37,10 +37,10 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 	if (!ota_name_ok(owner) || !ota_name_ok(name) || strlen(slash + 1) > OTA_NAME_MAX)
 		return nb_fail(e, NB_INVALID, "repo must be owner/name (letters, digits, '.', '_',"
 			       " '-')");
+	p->owner = owner;	/* set once the repo is good: publish_fault() reads it */
+	p->name = name;
 	if (!val[F_TAG][0] == !val[F_BRANCH][0])
 		return nb_fail(e, NB_INVALID, "name a tag or a branch (not both)");
-	p->owner = owner;
-	p->name = name;
 	p->tag = val[F_TAG][0] ? val[F_TAG] : NULL;
 	p->branch = val[F_BRANCH][0] ? val[F_BRANCH] : NULL;
 	p->version = val[F_VERSION][0] ? val[F_VERSION] : NULL;
@@ -102,6 +102,30 @@ static void answer(struct app *app, struct http_req *r, struct http_resp *w,
 	admin_json(w, p->unchanged ? 200 : 201, o);
 }
 
+/* The field a refused publication is drawn beside (admin_form.c): the
+ * repo, the tag or branch (missing, both, malformed, a release that
+ * exists), the version, the post_update module, the no_manifest box, else
+ * the archive.  form_failed: admin_ota_publish_form refused it. */
+static const char *publish_fault(char (*val)[ADMIN_FIELD_MAX + 1], const struct ota_pub *p,
+				 int form_failed, const struct nb_err *e)
+{
+	if (!p->owner)
+		return "repo";
+	if (!val[F_TAG][0] == !val[F_BRANCH][0])
+		return "tag";
+	if (form_failed)
+		return "no_manifest";
+	if (e->kind == NB_CONFLICT || (p->tag && !ota_ref_ok(p->tag)))
+		return "tag";
+	if (p->branch && !ota_ref_ok(p->branch))
+		return "branch";
+	if (p->version && !ota_ref_ok(p->version))
+		return "version";
+	if (p->post_update && !strncmp(e->msg, "post_update", 11))
+		return "post_update";
+	return "file";
+}
+
 int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
@@ -109,7 +133,7 @@ int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
 	struct admin_tmp t;
 	struct ota_pub p;
-	int rc;
+	int rc, form_failed;
 
 	memset(val, 0, sizeof(val));
 	memset(&p, 0, sizeof(p));
@@ -119,11 +143,14 @@ int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	p.src = tmp;
 	p.src_name = "the upload";	/* never the server's temporary file */
 	rc = admin_ota_publish_form(val, &p, owner, name, e);
+	form_failed = rc < 0;
 	if (rc == 0)
 		rc = run_publish(app, r->a, &p, e);
 	unlink(tmp);
-	if (rc < 0)
+	if (rc < 0) {
+		admin_form_field(app, publish_fault(val, &p, form_failed, e));
 		return -1;
+	}
 	admin_audit(app, p.tag ? "ota publish" : "ota push", "%s/%s %s at %s", owner, name,
 		    p.tag ? p.tag : p.branch, p.commit);
 	answer(app, r, w, &p);

@@ -58,6 +58,20 @@ static cJSON *bar(const long long v[4])
 	return arr;
 }
 
+/* A row's refused stage form drawn again (admin_form.c's f_stage): its
+ * message and the percent as typed, on the row of the rollout it was for. */
+static void stage_again(struct app *app, struct http_req *r, long long id, cJSON *o)
+{
+	const struct admin *ad = app->domain;
+	const char *typed;
+
+	if (!ad->form_key || strcmp(ad->form_key, "f_stage") || req_int(r, "id", 0) != id)
+		return;
+	typed = query_get(&r->form, "percent");
+	cJSON_AddStringToObject(o, "stage_err", ad->form_msg);
+	cJSON_AddStringToObject(o, "stage_typed", typed ? typed : "");
+}
+
 static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cache *fc,
 			   const struct ddi_rollout *ro)
 {
@@ -86,6 +100,7 @@ static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cach
 	cJSON_AddStringToObject(o, "pause_reason", ro->pause_reason);
 	cJSON_AddStringToObject(o, "created", admin_when(r->a, ro->created));
 	cJSON_AddItemToObject(o, "bar", bar(v));
+	stage_again(app, r, ro->id, o);
 	return o;
 }
 
@@ -101,9 +116,24 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 	return arr;
 }
 
-/* The list, with a failed form's error (status) when error is set. */
-static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w,
-			  int status, const char *error)
+/* A refused stage form for a rollout not on this page of the list: its
+ * message atop the page, so it is never lost.  Returns rows. */
+static cJSON *stage_shown(struct app *app, cJSON *rows, cJSON *d)
+{
+	const struct admin *ad = app->domain;
+	cJSON *row;
+
+	if (!ad->form_key || strcmp(ad->form_key, "f_stage"))
+		return rows;
+	cJSON_ArrayForEach(row, rows)
+		if (cJSON_HasObjectItem(row, "stage_err"))
+			return rows;
+	cJSON_AddStringToObject(d, "error", ad->form_msg);
+	return rows;
+}
+
+/* The list, and the create form (drawn again when refused: admin_form.c). */
+static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	const struct admin *ad = app->domain;
 	cJSON *d = cJSON_CreateObject();
@@ -111,24 +141,24 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 	long off = admin_paginate(app, r, d, "page", "rollouts",
 				  ddi_fleet_rollout_count(app, NULL));
 
-	cJSON_AddItemToObject(d, "rollouts", rollout_rows(app, r, off, per));
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, r, 0, NULL));
+	cJSON_AddItemToObject(d, "rollouts", stage_shown(app, rollout_rows(app, r, off, per), d));
+	/* a create form drawn again keeps the software chosen (admin_form.c) */
+	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, r, req_has(r, "software") ?
+							       req_int(r, "software", 0) : 0, NULL));
 	cJSON_AddNumberToObject(d, "default_max_failures",
 				(double)ad->set.rollout_max_failures);
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
 				(double)ad->set.rollout_max_failure_rate);
-	if (error)
-		cJSON_AddStringToObject(d, "error", error);
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
-	admin_page(app, r, w, status, "rollouts", "Rollouts", d);
+	admin_page(app, r, w, 200, "rollouts", "Rollouts", d);
 }
 
 int admin_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
 	(void)e;
-	rollouts_page(app, r, w, 200, NULL);
+	rollouts_page(app, r, w);
 	return 0;
 }
 
@@ -156,18 +186,18 @@ static long long create(struct app *app, struct ddi_rollout *ro, struct nb_err *
 
 /*
  * A rollout on a feed with no device that follows rollouts offers nothing
- * (often a misspelt feed): the form must say confirm_empty=yes.  1 to go
- * on; 0 when the page asking for it was answered.
+ * (often a misspelt feed): the form must say confirm_empty=yes.  0 to go
+ * on; -1 with e (a conflict, drawn beside the feed) otherwise.
  */
-static int confirmed_empty(struct app *app, struct http_req *r, struct http_resp *w,
-			   const char *feed)
+static int confirmed_empty(struct app *app, struct http_req *r, const char *feed,
+			   struct nb_err *e)
 {
 	if (ddi_fleet_feed_rollout_devices(app, feed, NULL) > 0 || req_int(r, "confirm_empty", 0))
-		return 1;
-	rollouts_page(app, r, w, 409, arena_printf(r->a, "feed %s has no devices in rollout "
-		      "mode, so nothing would be offered: check the feed's name, or tick "
-		      "\"create it anyway\"", feed));
-	return 0;
+		return 0;
+	admin_form_field(app, "feed");
+	return nb_fail(e, NB_CONFLICT, "feed %s has no devices in rollout mode, so nothing "
+		       "would be offered: check the feed's name, or tick \"create it anyway\"",
+		       feed);
 }
 
 int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_resp *w,
@@ -177,8 +207,8 @@ int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_re
 	struct ddi_rollout ro = { 0 };
 	long long id;
 
-	if (!confirmed_empty(app, r, w, feed))
-		return 0;
+	if (confirmed_empty(app, r, feed, e) < 0)
+		return -1;
 	snprintf(ro.feed, sizeof(ro.feed), "%s", feed);
 	snprintf(ro.name, sizeof(ro.name), "%s", name ? name : "");
 	ro.software_id = req_int(r, "software", 0);
@@ -187,8 +217,9 @@ int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_re
 	ro.max_failure_rate = (int)req_int(r, "max_failure_rate", -1);
 	id = create(app, &ro, e);
 	if (id < 0) {
-		rollouts_page(app, r, w, nb_err_status(e->kind), e->msg);
-		return 0;
+		/* the store judges what the router could not: the software */
+		admin_form_field(app, "software");
+		return -1;
 	}
 	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+created", id));
 	return 0;

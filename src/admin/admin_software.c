@@ -137,8 +137,12 @@ int admin_software_upload_run(struct app *app, struct http_req *r, struct http_r
 	if (admin_form_stream(app, r, upload_fields, 1, val, &sink, e) < 0)
 		return -1;
 	id = add_upload(app, s, s->file, val[0], e);
-	if (id < 0)
-		return page_error(app, r, w, e);
+	if (id < 0) {
+		/* drawn again (admin_form.c): beside the name when it is too
+		 * long, else beside the file (broken, or overlapping) */
+		admin_form_field(app, strlen(val[0]) > ADMIN_SW_NAME_MAX ? "name" : "file");
+		return -1;
+	}
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
 	return 0;
 }
@@ -149,8 +153,10 @@ int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp
 	long long id = ddi_software_add_url(app, sw_settings(app), req_str(r, "url"),
 					    req_str(r, "name"), e);
 
-	if (id < 0)
-		return page_error(app, r, w, e);
+	if (id < 0) {
+		admin_form_field(app, "url");	/* the one field the store judges */
+		return -1;
+	}
 	http_redirect(w, arena_printf(r->a, "/admin/software?done=added+software+%lld", id));
 	return 0;
 }

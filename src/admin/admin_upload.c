@@ -23,6 +23,7 @@ struct upload {
 	char (*val)[ADMIN_FIELD_MAX + 1];
 	char csrf[ADMIN_FIELD_MAX + 1];
 	int cur;			/* field index; -1 none; n csrf; n + 1 the file */
+	int bad;			/* the text field refused as too long, or -1 */
 	size_t cur_len;
 	int csrf_ok, have_file;
 	const struct admin_sink *sink;
@@ -69,8 +70,10 @@ static int up_data(void *ctx, const char *p, size_t n)
 		return u->sink->write(u->sink->ctx, p, n, &u->e);
 	if (u->cur < 0)
 		return 0;
-	if (u->cur_len + n > ADMIN_FIELD_MAX)
+	if (u->cur_len + n > ADMIN_FIELD_MAX) {
+		u->bad = u->cur;
 		return nb_fail(&u->e, NB_INVALID, "a form field is too long");
+	}
 	memcpy(field(u, u->cur) + u->cur_len, p, n);
 	u->cur_len += n;
 	field(u, u->cur)[u->cur_len] = '\0';
@@ -138,6 +141,31 @@ static int mp_piece(void *ctx, const char *p, size_t n, struct nb_err *e)
 	return nb_fail(e, NB_INVALID, "%s", f->m->err ? f->m->err : "broken multipart body");
 }
 
+/*
+ * Once the session's token came (the fields are the operator's typing):
+ * the text fields become r->form, so a refused upload form is drawn
+ * again with them (admin_form.c), and the field a failure is about is
+ * named -- a text field too long, else the file (its part, its bytes or
+ * its content as the sink judged it).  A forged or expired upload gets
+ * neither: it is refused plainly.
+ */
+static void keep_typed(struct app *app, struct http_req *r, const struct upload *u, int failed)
+{
+	int i;
+
+	if (!u->csrf_ok || u->ad->via_token)
+		return;
+	r->form.v = arena_alloc(r->a, sizeof(*r->form.v) * (size_t)u->n);
+	r->form.n = 0;
+	for (i = 0; i < u->n; i++)	/* an empty field is drawn as an absent one */
+		if (u->val[i][0])	/* copied: val is the handler's, gone when the page is drawn */
+			r->form.v[r->form.n++] = (struct query_pair){
+				u->names[i], arena_strdup(r->a, u->val[i]) };
+	r->form_read = 1;	/* read, and fine: the body is consumed */
+	if (failed)
+		admin_form_field(app, u->bad >= 0 && u->bad < u->n ? u->names[u->bad] : "file");
+}
+
 int admin_form_stream(struct app *app, struct http_req *r, const char *const *names, int n,
 		      char (*val)[ADMIN_FIELD_MAX + 1], const struct admin_sink *s,
 		      struct nb_err *e)
@@ -154,6 +182,7 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 	u->n = n;
 	u->val = val;
 	u->sink = s;
+	u->bad = -1;
 	/* an API token is no ambient credential: a forged request cannot carry one */
 	u->csrf_ok = u->ad->via_token;
 	memset(val, 0, sizeof(*val) * (size_t)n);
@@ -166,9 +195,10 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 	if (rc == 0 && mp_finish(m) < 0)
 		rc = nb_fail(e, NB_INVALID, "%s", m->err ? m->err : "broken multipart body");
 	if (rc == 0 && !u->have_file)
-		return nb_fail(e, NB_INVALID, "the form has no file");
-	if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)
+		rc = nb_fail(e, NB_INVALID, "the form has no file");
+	else if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)
 		rc = -1;
+	keep_typed(app, r, u, rc < 0);
 	return rc;
 }
 

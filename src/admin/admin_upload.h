@@ -30,7 +30,10 @@ struct admin_sink {
  * before the file (with an API token none is needed): no byte of a forged
  * upload reaches the sink.  0, or -1 with e: NB_INVALID (not multipart, a
  * broken or truncated body, a form without a file, an expired form),
- * NB_LENGTH_REQUIRED, NB_TOO_LARGE, or the sink's error.
+ * NB_LENGTH_REQUIRED, NB_TOO_LARGE, or the sink's error.  Once the
+ * session's token was accepted the fields are also r->form (r->form_read
+ * set), and a failure names its field (admin_form_field: a field too long,
+ * else "file"), so the page's form is drawn again with them (admin_form.c).
  */
 int admin_form_stream(struct app *app, struct http_req *r, const char *const *names, int n,
 		      char (*val)[ADMIN_FIELD_MAX + 1], const struct admin_sink *s,
@@ -50,6 +53,9 @@ struct admin_tmp {
 	int fd;
 	struct admin_sink sink;
 };
+/* 1 when the refused form's error is about field (admin_form_field). */
+int admin_form_field_is(const struct app *app, const char *field);
+
 void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n);
 
 #endif

@@ -131,6 +131,13 @@ static void note_route(struct app *app, struct http_req *r, struct http_resp *w)
 				     rt && (rt->flags & ROUTE_HOT) ? " hot" : ""));
 }
 
+/* A refusal of the router's is answered; the program may name who asked. */
+static void refused(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	if (app->refused)
+		app->refused(app, r, w);
+}
+
 /*
  * Runs the matched route: declared path and query input, the program's
  * before hook (authentication), declared form input, then the handler.
@@ -145,12 +152,17 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 	e.kind = NB_OK;
 	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
 		app_fail(app, r, w, &e);
+		refused(app, r, w);
 		return;
 	}
 	if (def->before && def->before(app, r, w))
 		return;
-	if (req_check(app, r, REQ_FORM, &e) < 0 || t->run(app, r, w, &e) < 0)
+	if (req_check(app, r, REQ_FORM, &e) < 0) {
 		app_fail(app, r, w, &e);
+		refused(app, r, w);
+	} else if (t->run(app, r, w, &e) < 0) {
+		app_fail(app, r, w, &e);
+	}
 }
 
 /* Parses, routes and runs one request, then answers it. */
@@ -174,6 +186,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			break;
 		case ROUTE_BAD_METHOD:
 			answer(app, &r, &w, 405, "method not allowed");
+			refused(app, &r, &w);
 			break;
 		default:
 			answer(app, &r, &w, 404, "not found");

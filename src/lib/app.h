@@ -93,6 +93,10 @@ struct app {
 	struct blob_store blobs;
 	struct app_settings set;
 	void *domain;		/* the domain's own per-process state and settings */
+	/* optional, set by the domain's init: runs once a refusal of the
+	 * router's (a declared input's 400, a 405) is in w, so the program
+	 * can still name who asked for the access log (the admin's user) */
+	void (*refused)(struct app *app, struct http_req *r, struct http_resp *w);
 };
 
 /*

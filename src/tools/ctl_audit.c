@@ -24,58 +24,69 @@ void ctl_audit(struct app *app, const char *action, const char *target_fmt, ...)
 	admin_audit_write(app->db, pw ? pw->pw_name : "?", "cli", action, NULL, "%s", target);
 }
 
-static void print_row(const struct admin_audit_row *a)
-{
-	char when[32];
-	time_t t = (time_t)a->ts;
+/* The feed as a list (ctl_out.h): on a terminal its times relative with
+ * the absolute UTC time, piped one TSV line per action, --json with the
+ * times in epoch seconds for scripts. */
+static const struct ctl_col audit_cols[] = {
+	{ "ts", "TIME", CTL_TIME, 0, NULL, NULL },
+	{ "user", "USER", CTL_TEXT, 0, NULL, NULL },
+	{ "via", "VIA", CTL_TEXT, 0, NULL, NULL },
+	{ "action", "ACTION", CTL_TEXT, 0, NULL, NULL },
+	{ "target", "ON", CTL_TEXT, 0, NULL, NULL },
+};
 
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", gmtime(&t));
-	printf("%s\t%s\t%s\t%s\t%s\n", when, a->user, a->via, a->action, a->target);
+static int print_feed(const struct admin_audit_row *v, int n, int json)
+{
+	struct ctl_list l;
+	struct arena a;
+	int i, rc;
+
+	arena_init(&a);
+	ctl_list_init(&l, audit_cols, 5, ctl_format_pick(json), time(NULL), &a);
+	for (i = 0; i < n; i++) {
+		ctl_put_int(&l, v[i].ts);
+		ctl_put_text(&l, v[i].user);
+		ctl_put_text(&l, v[i].via);
+		ctl_put_text(&l, v[i].action);
+		ctl_put_text(&l, v[i].target);
+	}
+	rc = ctl_list_print(&l, stdout);
+	arena_free(&a);
+	return rc;
 }
 
 int cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' }, { "limit", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 }
+		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
 	};
 	struct admin_audit_row *v;
 	const char *user = NULL;
-	long limit = 50;
+	long long limit = 50;
+	int c, n, json = 0, rc;
 	struct app app;
 	struct nb_err e;
-	char *end;
-	int c, n, i;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'u') {
+	while ((c = ctl_getopt("audit", argc, argv, opts)) != -1) {
+		if (c == 'u')
 			user = optarg;
-			continue;
-		}
-		if (c != 'n')
+		else if (c == 'j')
+			json = 1;
+		else if (c != 'n' || ctl_number("audit", "--limit", optarg, 1, 100000, &limit) < 0)
 			return 2;
-		limit = strtol(optarg, &end, 10);
-		if (*end || limit < 1 || limit > 100000) {
-			fprintf(stderr, "nestboxctl: --limit is 1-100000\n");
-			return 2;
-		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "usage: nestboxctl audit [--user NAME] [--limit N]\n");
+	if (ctl_operands("audit", argc, argv, 0, 0, "") < 0)
 		return 2;
-	}
 	if (ctl_open(&app) < 0)
 		return 1;
 	v = calloc((size_t)limit, sizeof(*v));
 	n = v ? admin_audit_list(app.db, user, 0, v, (int)limit, &e) : -1;
 	if (n < 0)
 		fprintf(stderr, "nestboxctl: %s\n", v ? e.msg : "out of memory");
-	else
-		printf("TIME (UTC)\tUSER\tVIA\tACTION\tON\n");
-	for (i = 0; i < n; i++)
-		print_row(&v[i]);
+	rc = n < 0 ? 1 : print_feed(v, n, json) < 0;
 	free(v);
 	app_close(&app);
-	return n < 0 ? 1 : 0;
+	return rc;
 }

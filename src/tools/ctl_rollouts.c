@@ -332,6 +332,7 @@ int cmd_rollout_show(int argc, char **argv)
 	enum { SHOWN = 10000 };
 	struct ddi_rollout_dev *v = NULL;
 	long long id, c[DDI_RG_N], eligible;
+	char when[96];
 	struct ddi_rollout r;
 	struct app app;
 	struct nb_err e;
@@ -354,6 +355,7 @@ int cmd_rollout_show(int argc, char **argv)
 	eligible = c[DDI_RG_SUCCEEDED] + c[DDI_RG_FAILED] + c[DDI_RG_RUNNING] + c[DDI_RG_WAITING];
 	printf("rollout %lld %s: %s on feed %s, %s at %d%%%s%s\n", r.id, r.name, r.version, r.feed,
 	       r.state, r.percent, *r.pause_reason ? " - " : "", r.pause_reason);
+	printf("created: %s\n", ctl_when(when, sizeof(when), time(NULL), r.created));
 	printf("limits: %d failures, %d%% failed (0: none)\n", r.max_failures, r.max_failure_rate);
 	printf("progress: %lld of %lld devices that can take it succeeded (%lld%%)\n",
 	       c[DDI_RG_SUCCEEDED], eligible, eligible ? c[DDI_RG_SUCCEEDED] * 100 / eligible : 0);

@@ -150,7 +150,7 @@ static const struct cmd cmds[] = {
 	{ "rollout", "limits", cmd_rollout_limits,
 	  "nestboxctl rollout limits <id> [--max-failures N] [--max-failure-rate PCT]",
 	  "Sets the failure limits at which the rollout pauses itself (0: none)." },
-	{ "audit", NULL, cmd_audit, "nestboxctl audit [--user NAME] [--limit N]",
+	{ "audit", NULL, cmd_audit, "nestboxctl audit [--user NAME] [--limit N] [--json]",
 	  "Lists what operators changed, newest first: time, user, via (page, api,\n"
 	  "cli), action and what it changed." },
 	{ "ota", "publish", cmd_ota_publish,

@@ -3,9 +3,10 @@
 // the upload form, finds it in the list, visits the DDI pages (devices,
 // software, rollouts; creates a rollout through its form), one rollout's
 // page (groups, limits, cancel with confirmation), the dashboard's fleet
-// health and the audit page, a refused form (the message beside its field,
-// the input kept), a delete's question, every page at 390 px (no sideways
-// scrolling of the document), and saves a screenshot of each.
+// health and the audit page, refused forms (users, the image and software
+// uploads, a rollout: the message beside its field, the input kept), a
+// delete's question, every page at 390 px (no sideways scrolling of the
+// document), and saves a screenshot of each.
 // usage: node admin.mjs <base-url> <user> <password> <image-file> <out-dir>
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -21,6 +22,16 @@ const browser = await chromium.launch({
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   const shot = (name) => page.screenshot({ path: path.join(out, name), fullPage: true });
+  // a refused form drawn again: the field marked, its message (matching re)
+  // in the field's own label
+  const besideField = async (form, name, re) => {
+    const input = page.locator(`${form} [name="${name}"]`);
+    assert.equal(await input.getAttribute('aria-invalid'), 'true', `${form} ${name}`);
+    const msg = page.locator('#' + await input.getAttribute('aria-describedby'));
+    assert.match(await msg.innerText(), re);
+    assert.equal(await msg.evaluate((e, sel) => e.closest('label') === document.querySelector(sel).closest('label'),
+                                    `${form} [name="${name}"]`), true);
+  };
 
   await page.goto(base + '/admin/');
   assert.match(page.url(), /\/admin\/login\?next=/);
@@ -75,6 +86,21 @@ try {
   assert.equal(await row.count(), 1);
   assert.match(await row.innerText(), /browserbox/);
   await shot('03-images.png');
+  // an upload the server refuses (an empty image passes the browser's checks):
+  // the message beside the file input, the names kept, the file to choose again
+  const imgForm = 'form.upload[action="/admin/images"]';
+  await page.fill(`${imgForm} input[name=box]`, 'browserbox');
+  await page.fill(`${imgForm} input[name=board]`, 'rpi4');
+  await page.fill(`${imgForm} input[name=version]`, '8');
+  await page.setInputFiles(`${imgForm} input[name=file]`,
+    { name: 'empty.img', mimeType: 'application/octet-stream', buffer: Buffer.alloc(0) });
+  await Promise.all([page.waitForURL(base + '/admin/images'), page.click(`${imgForm} button`)]);
+  await besideField(imgForm, 'file', /empty/);
+  assert.equal(await page.locator(`${imgForm} input[name=board]`).inputValue(), 'rpi4');
+  assert.equal(await page.locator(`${imgForm} input[name=version]`).inputValue(), '8');
+  assert.match(await page.locator(`${imgForm} input[name=file]`).evaluate((e) => e.closest('label').innerText),
+               /choose the file again/);
+  await shot('03b-images-field-error.png');
 
   await page.click('nav >> text=Request log');
   assert.equal(await page.locator('h1').innerText(), 'Request log');
@@ -152,6 +178,25 @@ try {
   await page.click('nav >> text=Software');
   assert.equal(await page.locator('h1').innerText(), 'Software');
   await shot('09-software.png');
+  const swForm = 'form.upload[action="/admin/software"]';
+  await page.fill(`${swForm} input[name=name]`, 'not firmware');
+  await page.setInputFiles(`${swForm} input[name=file]`,
+    { name: 'notes.swu', mimeType: 'application/octet-stream', buffer: Buffer.from('not an image\n'.repeat(40)) });
+  await Promise.all([page.waitForURL(base + '/admin/software'), page.click(`${swForm} button`)]);
+  await besideField(swForm, 'file', /./);
+  assert.equal(await page.locator(`${swForm} input[name=name]`).inputValue(), 'not firmware');
+  await shot('09b-software-field-error.png');
+  await page.click('nav >> text=Rollouts');
+  // a feed no device follows, not confirmed: refused beside the feed, the rest kept
+  const roForm = 'form.upload[action="/admin/rollouts"]';
+  await page.fill(`${roForm} input[name=name]`, 'typo rollout');
+  await page.fill(`${roForm} input[name=feed]`, 'defualt');
+  await page.fill(`${roForm} input[name=percent]`, '30');
+  await Promise.all([page.waitForURL(base + '/admin/rollouts'), page.click(`${roForm} button`)]);
+  await besideField(roForm, 'feed', /no devices/);
+  assert.equal(await page.locator(`${roForm} input[name=name]`).inputValue(), 'typo rollout');
+  assert.equal(await page.locator(`${roForm} input[name=percent]`).inputValue(), '30');
+  await shot('10b-rollouts-field-error.png');
   await page.click('nav >> text=Rollouts');
   await page.fill('form.upload input[name=name]', 'browser rollout');
   await page.fill('form.upload input[name=feed]', 'default');

@@ -49,6 +49,14 @@ def swu(nb, version, sub=None):
     return make_swu(os.path.join(nb.tmp, sub or "sw-" + version), version)
 
 
+def beside(page, form, field):
+    """The message drawn beside field of form in a page drawn again."""
+    m = re.search(r'<span class="field-error" id="%s-%s-err" role="alert">([^<]*)</span>'
+                  % (form, field), page)
+    assert m, (form, field, page)
+    return html.unescape(m.group(1))
+
+
 def sw_count(nb):
     with nb.db() as c:
         return c.execute("SELECT count(*) FROM ddi_software").fetchone()[0]
@@ -103,7 +111,7 @@ def test_upload_form_api_overlap_and_broken(adm):
     data = open(swu(nb, "3.0"), "rb").read()
     r = b.upload({"csrf": b.csrf("/admin/software")}, "broken.swu", data[:len(data) // 2],
                  action="/admin/software")
-    assert r.status == 400 and "truncated" in r.text and 'class="error"' in r.text
+    assert r.status == 400 and "truncated" in r.text and 'class="field-error"' in r.text
     r = b.request("POST", "/admin/api/software", b"not an image at all" * 100, auth)
     assert r.status == 400 and json.loads(r.body)["error"]
     assert sw_count(nb) == 1 and no_leftovers(nb)
@@ -190,17 +198,18 @@ def test_rollouts_page_and_api(adm):
     assert r.status == 303 and r.header("Location") == "/admin/rollouts?done=rollout+1+created"
     page = b.get("/admin/rollouts")
     assert "spring" in page.text and "20%" in page.text and "<svg class=\"bar\"" in page.text
-    # a malformed field is the router's refusal naming it (issue 13) ...
-    for bad, msg in (({"feed": "", "software": "1"}, "missing feed"),
-                     ({"feed": "f", "software": "x"}, "invalid software"),
-                     ({"feed": "f", "software": "1", "percent": "101"},
-                      "invalid percent: 1 to 100")):
+    # a malformed field is the router's refusal naming it (issue 13), drawn
+    # beside the field of the form drawn again (issue 14) ...
+    for bad, field, msg in (({"feed": "", "software": "1"}, "feed", "missing feed"),
+                            ({"feed": "f", "software": "x"}, "software", "invalid software"),
+                            ({"feed": "f", "software": "1", "percent": "101"}, "percent",
+                             "invalid percent: 1 to 100")):
         r = b.post("/admin/rollouts", dict(bad, csrf=csrf, confirm_empty="yes"))
-        assert (r.status, r.text) == (400, msg + "\n"), bad
-    # ... what the store refuses is said on the page
+        assert (r.status, beside(r.text, "rollout", field)) == (400, msg), bad
+    # ... and what the store refuses too
     r = b.post("/admin/rollouts", {"feed": "f", "software": "99", "csrf": csrf,
                                    "confirm_empty": "yes"})
-    assert r.status == 400 and 'class="error"' in r.text
+    assert r.status == 400 and beside(r.text, "rollout", "software") == "no software 99"
     assert b.post("/admin/rollouts/1/pause", {"csrf": csrf}).status == 303
     with nb.db() as c:
         assert c.execute("SELECT state, pause_reason FROM ddi_rollouts").fetchone() == \

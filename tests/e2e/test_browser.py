@@ -38,6 +38,8 @@ def test_browser_login_upload_list(make_nb, tmpdir_shared):
                  "07-devices.png", "07b-devices-bulk.png", "08-device.png", "09-software.png", "10-rollouts.png",
                  "11-rollout.png", "12-rollout-canceled.png", "13-dashboard-health.png",
                  "14-audit.png", "15-dashboard-phone.png", "05b-users-field-error.png",
+                 "03b-images-field-error.png", "09b-software-field-error.png",
+                 "10b-rollouts-field-error.png",
                  "05c-users-confirm-delete.png") + tuple(
                      "phone-%s.png" % p for p in ("dashboard", "devices", "device", "software",
                                                   "rollouts", "rollout", "images", "mip",

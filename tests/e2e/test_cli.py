@@ -343,8 +343,43 @@ def test_device_show_is_not_driven_by_what_a_device_reported(nb):
 
 def audit_actions(nb):
     """(via, action, target) of the audit feed, oldest first."""
-    lines = nb.ctl("audit", "--limit", "1000").stdout.splitlines()[1:]
-    return [tuple(line.split("\t")[2:5]) for line in reversed(lines)]
+    rows = json.loads(nb.ctl("audit", "--limit", "1000", "--json").stdout)
+    return [(r["via"], r["action"], r["target"]) for r in reversed(rows)]
+
+
+def test_rollout_show_says_when_it_started(nb, tmpdir_shared):
+    """Its creation time relative, with the absolute UTC time."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("rollout", "add", "--feed", "stable", "--software", "1")
+    out = nb.ctl("rollout", "show", "1").stdout.splitlines()
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    assert out[1].startswith("created: just now (%s " % day) and out[1].endswith(" UTC)"), out
+
+
+def test_audit_reads_like_the_other_lists(nb):
+    """On a terminal: a header row and times relative with the absolute
+    time; --json: epoch seconds for scripts; piped: one line per action."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1")
+    nb.ctl("device", "set", "d1", "--feed", "beta")
+    lines = on_terminal(nb, "audit").splitlines()
+    assert lines[0].split() == ["TIME", "USER", "VIA", "ACTION", "ON"], lines
+    day = time.strftime("%Y-%m-%d", time.gmtime())
+    assert lines[1].startswith("just now (%s " % day) and " UTC)" in lines[1], lines
+    assert len(lines) == 3 and " device add " in lines[2], lines
+    rows = json.loads(nb.ctl("audit", "--json").stdout)
+    assert [r["action"] for r in rows] == ["device set", "device add"]
+    assert set(rows[0]) == {"ts", "user", "via", "action", "target"}
+    assert isinstance(rows[0]["ts"], int) and abs(rows[0]["ts"] - time.time()) < 600
+    piped = nb.ctl("audit", "--limit", "1").stdout.splitlines()
+    assert len(piped) == 1 and piped[0].split("\t")[2:4] == ["cli", "device set"], piped
+    for bad, said in ((["--bogus"], "unknown option '--bogus'"),
+                      (["--limit", "x"], "--limit must be a whole number"),
+                      (["--limit"], "--limit needs a value"), (["extra"], "unexpected argument")):
+        p = nb.ctl("audit", *bad, check=False)
+        assert p.returncode == 2 and said in p.stderr, (bad, p.stderr)
 
 
 def test_every_change_reaches_the_audit_feed(nb, tmpdir_shared):

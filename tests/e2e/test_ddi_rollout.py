@@ -448,9 +448,8 @@ def test_cli_show_limits_cancel_finish_and_audit(rnb):
     assert rollouts(nb)[rid]["state"] == "canceled"
     assert nb.ctl("rollout", "finish", rid, check=False).returncode == 3
     assert nb.ctl("rollout", "finish", "99", check=False).returncode == 1
-    lines = nb.ctl("audit", "--limit", "3").stdout.splitlines()
-    assert len(lines) == 4
-    assert [line.split("\t")[2:4] for line in lines[1:]] == [
+    rows = json.loads(nb.ctl("audit", "--limit", "3", "--json").stdout)
+    assert [[r["via"], r["action"]] for r in rows] == [
         ["cli", "rollout cancel"], ["cli", "rollout limits"], ["cli", "rollout create"]]
     assert nb.ctl("audit", "--limit", "0", check=False).returncode == 2
     assert nb.ctl("audit", "extra", check=False).returncode == 2

@@ -6,6 +6,7 @@ import html.parser
 import json
 import os
 import subprocess
+import tarfile
 import time
 import urllib.parse
 
@@ -396,6 +397,144 @@ def test_refused_device_and_rollout_forms_keep_the_input(ops):
             ("stable", "", "", "rollout")
 
 
+REFILE = "choose the file again"
+
+
+def make_py(d):
+    p = d / "m.py"
+    p.write_text("X = 1\n")
+    return str(p)
+
+
+def test_refused_upload_forms_keep_the_input(ops, tmp_path):
+    """The upload forms (images, software, mip) drawn again like the others:
+    the message beside the field, the typed names kept, and beside the
+    file input a word that a browser keeps no chosen file."""
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf("/admin/images")
+    img = {"csrf": csrf, "box": "ub", "board": "bad board!", "branch": "main", "version": "3"}
+    r = b.upload(img, "d.img", b"x" * 1000)
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/images", "board")
+    assert value == "bad board!" and "may hold only" in msg
+    assert 'value="ub"' in r.text and 'value="main"' in r.text and REFILE in r.text
+    r = b.upload(dict(img, board=""), "d.img", b"x" * 1000)        # a missing field
+    assert r.status == 400
+    assert field_error(r.text, "/admin/images", "board") == ("", msg)
+    r = b.upload(dict(img, board="pc"), "d.img", b"")              # a bad file
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/images", "file")
+    assert "empty" in msg and 'value="pc"' in r.text
+    assert os.listdir(ops.images) == []
+    # software: a name longer than a form field, then a file that is no image
+    sw = {"csrf": csrf, "name": "n" * 201}
+    r = b.upload(sw, "a.swu", b"x" * 100, action="/admin/software")
+    assert r.status == 400
+    assert "too long" in field_error(r.text, "/admin/software", "name")[1]
+    r = b.upload(dict(sw, name="my image"), "a.swu", b"x" * 100, action="/admin/software")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/software", "file")
+    assert msg and 'value="my image"' in r.text and REFILE in r.text
+    r = b.post("/admin/software/url", {"csrf": csrf, "url": "ftp://h/a.swu", "name": "u"})
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/software/url", "url")
+    assert value == "ftp://h/a.swu" and msg
+    # mip: a bad name, a reserved version, a version published already
+    pkg = tmp_path / "m.tar.gz"
+    with tarfile.open(pkg, mode="w:gz") as t:
+        t.add(make_py(tmp_path), "m-1.0/m.py")
+    mip = {"csrf": csrf, "name": "bad name", "version": "1.0", "description": "d"}
+    r = b.upload(mip, "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/mip", "name")
+    assert value == "bad name" and "letters" in msg and 'value="1.0"' in r.text
+    r = b.upload(dict(mip, name="m", version="latest"), "m.tar.gz", pkg.read_bytes(),
+                 action="/admin/mip")
+    assert r.status == 400
+    assert field_error(r.text, "/admin/mip", "version")[0] == "latest"
+    r = b.upload(dict(mip, name="m"), "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 303, (r.status, r.text)
+    r = b.upload(dict(mip, name="m"), "m.tar.gz", pkg.read_bytes(), action="/admin/mip")
+    assert r.status == 409
+    assert "published already" in field_error(r.text, "/admin/mip", "version")[1]
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_software").fetchone() == (0,)
+
+
+def test_refused_ota_publish_form_keeps_the_input(ops):
+    """The OTA publish form, an upload form too: drawn again like the others."""
+    import io
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as t:
+        data = b"print(1)\n"
+        info = tarfile.TarInfo("main.py")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    form = {"csrf": b.csrf("/admin/ota"), "repo": "acme app", "tag": "v1", "message": "first"}
+    r = b.upload(form, "app.tar.gz", buf.getvalue(), action="/admin/ota/publish")
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/ota/publish", "repo")
+    assert value == "acme app" and "owner/name" in msg and 'value="first"' in r.text
+    r = b.upload(dict(form, repo="acme/app", branch="main"), "app.tar.gz", buf.getvalue(),
+                 action="/admin/ota/publish")
+    assert r.status == 400
+    value, msg = field_error(r.text, "/admin/ota/publish", "tag")
+    assert value == "v1" and "not both" in msg
+    r = b.upload(dict(form, repo="acme/app"), "app.tar.gz", b"not an archive",
+                 action="/admin/ota/publish")
+    assert r.status == 400
+    assert field_error(r.text, "/admin/ota/publish", "file")[1].startswith("the upload")
+    assert REFILE in r.text
+    assert ops.get("/ota/api/repos/acme/app/releases/latest").status == 404
+
+
+def test_refused_rollout_create_keeps_the_input(ops, tmp_path):
+    from test_software import make_swu
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf("/admin/rollouts")
+    with open(make_swu(str(tmp_path), "2.0"), "rb") as f:
+        r = b.upload({"csrf": csrf, "name": "fw"}, "fw.swu", f.read(), action="/admin/software")
+    assert r.status == 303, (r.status, r.text)
+    with ops.db() as c:
+        sid = c.execute("SELECT id FROM ddi_software").fetchone()[0]
+    form = {"csrf": csrf, "name": "spring", "feed": "nofeed", "software": str(sid),
+            "percent": "500", "max_failures": "3", "max_failure_rate": "10"}
+    r = b.post("/admin/rollouts", form)                  # refused by the declared rule
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/rollouts", "percent")
+    assert value == "500" and msg
+    p = FieldErrors("/admin/rollouts")
+    p.feed(r.text)
+    assert (p.fields["name"], p.fields["feed"], p.fields["software"], p.fields["max_failures"]) \
+        == ("spring", "nofeed", str(sid), "3")
+    r = b.post("/admin/rollouts", dict(form, percent="50"))    # a feed with no devices
+    assert r.status == 409
+    value, msg = field_error(r.text, "/admin/rollouts", "feed")
+    assert value == "nofeed" and "no devices" in msg
+    r = b.post("/admin/rollouts", dict(form, percent="50", software="999", confirm_empty="yes"))
+    assert r.status == 400
+    _, msg = field_error(r.text, "/admin/rollouts", "software")
+    assert "no software 999" in msg and 'name="confirm_empty" value="yes" checked' in r.text
+    r = b.post("/admin/rollouts", {"csrf": csrf, "software": str(sid)})   # feed missing
+    assert r.status == 400
+    assert field_error(r.text, "/admin/rollouts", "feed")[0] == ""
+    with ops.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_rollouts").fetchone() == (0,)
+    # a row's stage form: the message beside that row's percent, the typed value kept
+    r = b.post("/admin/rollouts", dict(form, percent="50", confirm_empty="yes"))
+    assert r.status == 303
+    r = b.post("/admin/rollouts/1/stage", {"csrf": csrf, "percent": "101"})
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, "/admin/rollouts/1/stage", "percent")
+    assert value == "101" and "1 to 100" in msg
+    with ops.db() as c:
+        assert c.execute("SELECT percent FROM ddi_rollouts").fetchone() == (50,)
+
+
 # -- 4: every change made on the admin pages reaches the audit feed ----------
 
 def audit_rows(nb):
@@ -504,6 +643,37 @@ def test_request_log_has_the_operators_name(ops):
     by_path = {r["path"]: r["user"] for r in rows}
     assert by_path["/admin/users?upage=1"] == "carol"
     assert by_path["/list/"] == ""
+
+
+def test_router_refusals_name_the_user(ops):
+    """Refused by the router before any handler (a malformed path, query
+    or form field, a method no route takes): still logged with who asked,
+    by session or by token; a refusal with no one signed in has no user."""
+    b = Browser(ops.port)
+    b.login("carol", "carol-pass-1")
+    api = {"Authorization": "Bearer " + token_of(b)}
+    csrf = b.csrf()
+    assert b.get("/admin/rollouts/abc").status == 400                       # path
+    assert b.get("/admin/audit?before=x").status == 400                     # query
+    assert b.post("/admin/rollouts/1/stage", {"csrf": csrf, "percent": "x"}).status == 400
+    assert b.request("DELETE", "/admin/settings").status == 405
+    assert Browser(ops.port).request("GET", "/admin/api/rollouts/abc",
+                                     headers=api).status == 400
+    assert Browser(ops.port).request("GET", "/admin/api/devices?seen=soon",
+                                     headers=api).status == 400
+    assert Browser(ops.port).get("/admin/audit?before=y").status == 400     # nobody
+
+    want = {"/admin/rollouts/abc", "/admin/audit?before=x", "/admin/rollouts/1/stage",
+            "/admin/settings", "/admin/api/rollouts/abc", "/admin/api/devices?seen=soon",
+            "/admin/audit?before=y"}
+
+    def users():
+        with ops.db() as c:
+            return dict(c.execute("SELECT path, user FROM request_log WHERE status IN (400, 405)"))
+    wait_until(lambda: want <= set(users()), "the refusals logged")
+    got = users()
+    assert {p: got[p] for p in want} == dict({p: "carol" for p in want},
+                                             **{"/admin/audit?before=y": ""}), got
 
 
 def test_unknown_admin_path_is_a_page_with_navigation(ops):
