@@ -144,7 +144,7 @@ static const struct req_field api_devices_in[] = {
 	DEVICE_SEARCH, { "counts", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 /* the request log's filters; status and before are checked by the handler
- * (admin_request_rows), so the API answers them in JSON */
+ * (admin_requests.c), so the API answers them in JSON */
 static const struct req_field requests_in[] = {
 	REQ_QUERY_FIELD("before", NULL, 0), REQ_QUERY_FIELD("status", NULL, 0),
 	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },
