@@ -87,14 +87,12 @@ int req_check(const struct app *app, struct http_req *r, unsigned srcmask,
 {
 	const struct route_typed *t = route_typed(r->route);
 	const struct req_field *in = t ? t->input : NULL;
-	int i, st;
+	int i;
 
 	if (!in)
 		return 0;
-	if ((srcmask & REQ_FORM) && wants_form(in) &&
-	    (st = http_read_form(r, app->set.max_body)) != 0)
-		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ?
-			       "request body too large" : "request body incomplete");
+	if ((srcmask & REQ_FORM) && wants_form(in) && http_read_form(r, app->set.max_body, e) < 0)
+		return -1;
 	e->kind = NB_OK;
 	r->in_refused = NULL;
 	for (i = 0; in[i].name && i < REQ_MAX_FIELDS; i++)
