@@ -283,10 +283,6 @@ long admin_page_size(struct app *app);
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n);
 
-/* shared by the page and the API: the request-log query (admin_requests.c) */
-cJSON *admin_request_rows(struct app *app, struct http_req *r, long long *next,
-			  struct nb_err *e);
-
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_fleet.c). */
 const char *admin_when(struct arena *a, long long t);
 

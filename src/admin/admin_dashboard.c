@@ -5,14 +5,14 @@
  */
 #include "admin_ddi.h"
 #include "admin_audit.h"
-#include "../log/log_dashboard.h"
+#include "../log/log_store.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* the hours the chart shows, and room for a few a skewed clock put ahead */
+/* the hours the chart shows */
 #define CHART_HOURS 24
 #define RECENT_ROWS 12
 
@@ -25,19 +25,22 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 {
 	long long now_h = (long long)time(NULL) / 3600, count[CHART_HOURS] = { 0 },
 		  errs[CHART_HOURS] = { 0 }, max = 1;
-	struct log_hour v[2 * CHART_HOURS];
-	int n = log_hours(app->db, now_h - CHART_HOURS, v, 2 * CHART_HOURS, e), i;
+	struct log_hour *v;
 	struct buf b;
+	size_t n, k;
+	int i;
 
 	*total = *errors = 0;
-	if (n < 0)
+	if (log_store_hours(app->db, a, now_h - CHART_HOURS, &v, &n) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "cannot read the request log's hours");
 		return NULL;
-	for (i = 0; i < n; i++) {
-		long long h = v[i].hour - (now_h - (CHART_HOURS - 1));
+	}
+	for (k = 0; k < n; k++) {
+		long long h = v[k].hour - (now_h - (CHART_HOURS - 1));
 		if (h < 0 || h >= CHART_HOURS)
 			continue;
-		count[h] = v[i].count;
-		errs[h] = v[i].errors;
+		count[h] = v[k].count;
+		errs[h] = v[k].errors;
 	}
 	for (i = 0; i < CHART_HOURS; i++) {
 		*total += count[i];
@@ -65,12 +68,13 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 /* "recent": the newest requests; 0 or -1 with e. */
 static int add_recent(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
-	struct log_request v[RECENT_ROWS];
-	int n = log_recent(app->db, r->a, v, RECENT_ROWS, e), i;
+	const struct log_filter newest = { .since_ms = -1, .until_ms = -1, .limit = RECENT_ROWS };
+	struct log_row *v;
+	size_t n, i;
 	cJSON *arr;
 
-	if (n < 0)
-		return -1;
+	if (log_store_requests(app->db, r->a, &newest, &v, &n) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read the request log");
 	arr = cJSON_AddArrayToObject(d, "recent");
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();

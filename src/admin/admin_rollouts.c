@@ -315,12 +315,7 @@ static int api_one(struct app *app, struct http_req *r, struct http_resp *w, int
 /* A JSON body of at most 64 KiB into *body; 0, or -1 with e. */
 static int json_body(struct http_req *r, char **body, size_t *len, struct nb_err *e)
 {
-	int st = http_read_body(r, 65536, body, len);
-
-	if (st)
-		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ? "body too large" :
-			       "a JSON body is required");
-	return 0;
+	return http_read_body(r, 65536, body, len, e);
 }
 
 int admin_api_rollout_create_run(struct app *app, struct http_req *r, struct http_resp *w,

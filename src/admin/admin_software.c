@@ -222,12 +222,10 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 	const char *url, *name, *perr;
 	char *body;
 	size_t len;
-	int st = http_read_body(r, 65536, &body, &len);
 	long long id;
 
-	if (st)
-		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ? "body too large" :
-			       "a JSON body is required");
+	if (http_read_body(r, 65536, &body, &len, e) < 0)
+		return -1;
 	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0)
 		return nb_fail(e, NB_INVALID, "%s", perr);
 	id = ddi_software_add_url(app, sw_settings(app), url, name, e);

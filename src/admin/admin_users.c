@@ -225,12 +225,12 @@ int admin_api_user_password_run(struct app *app, struct http_req *r, struct http
 	const char *pw, *why;
 	char *body;
 	size_t len;
-	int keep, revoked, st = http_read_body(r, 65536, &body, &len);
+	int keep, revoked;
 	struct admin_user u;
 	cJSON *o;
 
-	if (st)
-		return nb_fail(e, nb_err_from_status(st), st == 413 ? "body too large" : "bad body");
+	if (http_read_body(r, 65536, &body, &len, e) < 0)
+		return -1;
 	if (admin_password_parse(r->a, body, len, &pw, &keep, &why) < 0)
 		return nb_fail(e, NB_INVALID, "%s", why);
 	if (set_password(app, id, pw, keep, &revoked, e) < 0)

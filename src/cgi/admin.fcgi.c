@@ -144,7 +144,7 @@ static const struct req_field api_devices_in[] = {
 	DEVICE_SEARCH, { "counts", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
 /* the request log's filters; status and before are checked by the handler
- * (admin_request_rows), so the API answers them in JSON */
+ * (admin_requests.c), so the API answers them in JSON */
 static const struct req_field requests_in[] = {
 	REQ_QUERY_FIELD("before", NULL, 0), REQ_QUERY_FIELD("status", NULL, 0),
 	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },
@@ -152,11 +152,11 @@ static const struct req_field requests_in[] = {
 	{ "since", REQ_QUERY, req_v_text, 0, 32, NULL },
 	{ "until", REQ_QUERY, req_v_text, 0, 32, NULL }, REQ_END
 };
-/* the bulk form: id repeats, one per selected device (admin_device_bulk.c
- * reads the others with the same rule) */
+/* the bulk form: id repeats, one per selected device (the router checks
+ * every one; admin_device_bulk.c reads them all) */
 static const struct req_field devices_bulk_in[] = {
 	CSRF, { "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_bulk_ops },
-	REQ_FORM_FIELD("id", req_v_id, 0),
+	REQ_FORM_FIELD("id", req_v_id, REQ_REPEAT),
 	{ "feed", REQ_FORM, req_v_text, 0, DDI_FEED_MAX, NULL },
 	{ "mode", REQ_FORM, req_v_enum, 0, 0, admin_dev_modes },
 	REQ_FORM_FIELD("software", req_v_id, 0), REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END

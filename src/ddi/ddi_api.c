@@ -57,13 +57,7 @@ void ddi_link(cJSON *links, const char *rel, const char *href)
 
 int ddi_body(struct http_req *r, char **body, size_t *len, struct nb_err *e)
 {
-	int st = http_read_body(r, 65536, body, len);
-
-	if (st == 413)
-		return nb_fail(e, NB_TOO_LARGE, "body too large");
-	if (st)	/* http_read_body answers in statuses: 400, 408, 411 */
-		return nb_fail(e, nb_err_from_status(st), "a JSON body is required");
-	return 0;
+	return http_read_body(r, 65536, body, len, e);
 }
 
 int ddi_begin(struct app *app, struct nb_err *e)

@@ -61,7 +61,6 @@ int ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w, struc
 	struct ddi_software s;
 	const char *file = req_str(r, "fileName");
 	size_t fl = strlen(file), nl;
-	int rc;
 
 	if (own_module(app, r, &s, e) < 0)
 		return -1;
@@ -79,9 +78,9 @@ int ddi_artifact(struct app *app, struct http_req *r, struct http_resp *w, struc
 	if (strcmp(file, s.filename))
 		return nb_fail(e, NB_NOT_FOUND, "no such artifact");
 	/* SWUpdate and RAUC follow a redirect: a presigned URL may answer */
-	if ((rc = blob_send(&app->blobs, r, w, s.sha256, "application/octet-stream",
-			    app->set.xsendfile, 1)) != 0)
-		return blob_send_fail(rc, e, "no such artifact");
+	if (blob_send(&app->blobs, r, w, s.sha256, "application/octet-stream",
+		      app->set.xsendfile, 1, "no such artifact", e) < 0)
+		return -1;
 	http_set_header(w, "Content-Disposition",
 			arena_printf(r->a, "attachment; filename=\"%s\"", s.filename));
 	return 0;

@@ -106,11 +106,15 @@ int ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w,
 	const char *by, *remark;
 	char *body = NULL;
 	size_t len = 0;
-	int st = http_read_body(r, 65536, &body, &len), rc;
+	int rc;
 
-	if (st == 413)
-		return nb_fail(e, NB_TOO_LARGE, "body too large");
-	if (ddi_autoconfirm_parse(r->a, body, st ? 0 : len, &by, &remark, e) < 0 ||
+	/* an unreadable body is no body (the defaults); only one too large is refused */
+	if (http_read_body(r, 65536, &body, &len, e) < 0) {
+		if (e->kind == NB_TOO_LARGE)
+			return -1;
+		nb_err_clear(e);
+	}
+	if (ddi_autoconfirm_parse(r->a, body, len, &by, &remark, e) < 0 ||
 	    ddi_begin(app, e) < 0)
 		return -1;
 	rc = ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);

@@ -171,13 +171,13 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	const struct app_def *def = app->def;
 	struct http_req r;
 	struct http_resp w;
-	const char *err = NULL;
+	struct nb_err e;
 
 	http_req_init(&r, a, io);
 	r.body_limit = app->set.body_limit;
 	http_resp_init(&w, a);
-	if (http_req_parse(&r, &err) < 0) {
-		answer(app, &r, &w, 400, err);
+	if (http_req_parse(&r, &e) < 0) {
+		app_fail(app, &r, &w, &e);
 	} else {
 		switch (route_match(a, def->routes, def->nroutes, r.method, &r.path,
 				    &r.route, &r.params)) {

@@ -27,7 +27,7 @@
 #include "db.h"
 #include "err.h"
 #include "http.h"
-#include "reqlog.h"	/* reqlog_now_ms, for the domains that stamp rows */
+#include "clock.h"	/* clock_now_ms, for the domains that stamp rows */
 #include "route.h"
 
 enum app_errfmt { APP_ERR_TEXT, APP_ERR_JSON };

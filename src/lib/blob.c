@@ -437,14 +437,22 @@ static int pump_run(void *ctx, struct http_req *r, struct http_resp *w)
 	return x->sent == x->len ? 0 : -1;
 }
 
+/* The store could not say whether the blob is there: the client retries. */
+static int store_down(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the blob store is unavailable, try again");
+}
+
 /* 302 to a presigned URL, valid presign_ttl seconds; the redirect itself
  * is not to be cached past it. */
-static int send_presigned(const struct blob_store *bs, struct http_resp *w, const char *key)
+static int send_presigned(const struct blob_store *bs, struct http_resp *w, const char *key,
+			  struct nb_err *e)
 {
 	char url[4096];
 
+	/* the settings cannot sign this: not the client's fault */
 	if (s3_presign(&bs->s3, key, (long long)time(NULL), bs->presign_ttl, url, sizeof(url)) < 0)
-		return 503;	/* the settings cannot sign this: not the client's fault */
+		return store_down(e);
 	http_set_header(w, "Location", url);
 	http_set_header(w, "Cache-Control", "no-store");
 	w->status = 302;
@@ -452,7 +460,8 @@ static int send_presigned(const struct blob_store *bs, struct http_resp *w, cons
 }
 
 static int send_s3(const struct blob_store *bs, struct http_req *r, struct http_resp *w,
-		   const char *hex, const char *ctype, int redirect_ok)
+		   const char *hex, const char *ctype, int redirect_ok, const char *not_found,
+		   struct nb_err *e)
 {
 	struct pump *x = arena_alloc(r->a, sizeof(*x));
 	off_t start = 0, len;
@@ -460,11 +469,11 @@ static int send_s3(const struct blob_store *bs, struct http_req *r, struct http_
 	int rc;
 
 	if (!x || blob_key(bs, hex, x->key, sizeof(x->key)) < 0)
-		return 404;
+		return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
 	if (bs->presign && redirect_ok)
-		return send_presigned(bs, w, x->key);
+		return send_presigned(bs, w, x->key, e);
 	if ((rc = s3_blob_head(bs, hex, &size)) != 1)
-		return rc == 0 ? 404 : 503;
+		return rc == 0 ? nb_fail(e, NB_NOT_FOUND, "%s", not_found) : store_down(e);
 	len = (off_t)size;
 	if (!w->has_type)
 		http_set_header(w, "Content-Type", ctype);
@@ -493,22 +502,16 @@ static int send_s3(const struct blob_store *bs, struct http_req *r, struct http_
 }
 
 int blob_send(const struct blob_store *bs, struct http_req *r, struct http_resp *w,
-	      const char *hex, const char *ctype, int xsendfile, int redirect_ok)
+	      const char *hex, const char *ctype, int xsendfile, int redirect_ok,
+	      const char *not_found, struct nb_err *e)
 {
 	char path[PATH_MAX];
 
 	if (bs->backend == BLOB_S3)
-		return send_s3(bs, r, w, hex, ctype, redirect_ok);
+		return send_s3(bs, r, w, hex, ctype, redirect_ok, not_found, e);
 	if (blob_path(bs, hex, path, sizeof(path)) < 0)
-		return 404;
-	return http_file(r, w, path, ctype, xsendfile);
-}
-
-int blob_send_fail(int status, struct nb_err *e, const char *not_found)
-{
-	if (status == 503)
-		return nb_fail(e, NB_UNAVAILABLE, "the blob store is unavailable, try again");
-	return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
+		return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
+	return http_file(r, w, path, ctype, xsendfile, not_found, e);
 }
 
 /* A blob's file, opened without following a link; -1 when none. */

@@ -110,9 +110,10 @@ int blob_foreach(const struct blob_store *bs,
 int blob_clean_tmp(const struct blob_store *bs, long max_age);
 
 /*
- * Answers r with the blob (ctype its Content-Type).  Returns 0, 404 when
- * there is no such blob, or 503 when the store cannot say (w untouched
- * then: blob_send_fail makes the error value).  fs: http_file, so
+ * Answers r with the blob (ctype its Content-Type).  Returns 0, or -1
+ * with e (w untouched): NB_NOT_FOUND saying not_found when there is no
+ * such blob, NB_UNAVAILABLE when the store cannot say (a device retries).
+ * fs: http_file, so
  * X-Sendfile when xsendfile, else streamed with Range.  s3: when the store
  * presigns and redirect_ok (only for clients that follow a redirect:
  * SWUpdate, RAUC, pip), 302 to a presigned URL; otherwise the bytes are
@@ -120,10 +121,8 @@ int blob_clean_tmp(const struct blob_store *bs, long max_age);
  * GET), with Range and HEAD answered as http_file does.
  */
 int blob_send(const struct blob_store *bs, struct http_req *r, struct http_resp *w,
-	      const char *hex, const char *ctype, int xsendfile, int redirect_ok);
-/* The error value of blob_send's status into e: NB_UNAVAILABLE for 503
- * (a device retries), else NB_NOT_FOUND saying not_found.  Returns -1. */
-int blob_send_fail(int status, struct nb_err *e, const char *not_found);
+	      const char *hex, const char *ctype, int xsendfile, int redirect_ok,
+	      const char *not_found, struct nb_err *e);
 /* A whole small blob (at most max bytes) in a, NUL-terminated; NULL when
  * missing, larger, or unreadable.  *n its length. */
 char *blob_read(const struct blob_store *bs, struct arena *a, const char *hex, size_t max,

@@ -73,12 +73,9 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		return -1;
 	}
 	if (pg_is_url(path)) {
-		char err[512];
-
-		if (pg_open(path, busy_ms, steps, nsteps, &db->pg, err, sizeof(err)) < 0) {
-			free(db);
-			/* the store's own words: unreachable, refused, a failed step */
-			return nb_fail(e, NB_UNAVAILABLE, "%s", err);
+		if (pg_open(path, busy_ms, steps, nsteps, &db->pg, e) < 0) {
+			free(db);	/* e: the store's own words */
+			return -1;
 		}
 		*out = db;
 		return 0;

@@ -272,19 +272,15 @@ static void discard(struct pg_stmt *s)
 
 /* -- connection and migration ---------------------------------------------- */
 
-static int step_apply(struct pg_conn *c, int i, const char *sql, char *err, size_t errlen)
+static int step_apply(struct pg_conn *c, int i, const char *sql, struct nb_err *e)
 {
 	char up[96];
 
-	if (run(c, sql)) {
-		snprintf(err, errlen, "schema step %d: %s", i + 1, c->err);
-		return -1;
-	}
+	if (run(c, sql))
+		return nb_fail(e, NB_UNAVAILABLE, "schema step %d: %s", i + 1, c->err);
 	snprintf(up, sizeof(up), "UPDATE nb_schema SET version = %d", i + 1);
-	if (run(c, up)) {
-		snprintf(err, errlen, "schema version: %s", c->err);
-		return -1;
-	}
+	if (run(c, up))
+		return nb_fail(e, NB_UNAVAILABLE, "schema version: %s", c->err);
 	return 0;
 }
 
@@ -294,26 +290,25 @@ static int step_apply(struct pg_conn *c, int i, const char *sql, char *err, size
  * triggers (pg_track, kept by the schema) for tables new or old.
  */
 static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
-		   char *err, size_t errlen)
+		   struct nb_err *e)
 {
 	int v, i;
 
 	if (run(c, "BEGIN") || run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
 	    run(c, "CREATE TABLE IF NOT EXISTS nb_schema(version INTEGER NOT NULL)") ||
 	    run(c, "INSERT INTO nb_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM nb_schema)")) {
-		snprintf(err, errlen, "cannot lock the database: %s", c->err);
+		nb_fail(e, NB_UNAVAILABLE, "cannot lock the database: %s", c->err);
 		run(c, "ROLLBACK");
 		return -1;
 	}
 	v = pg_version(c);
 	if (v > nsteps) {
 		run(c, "ROLLBACK");
-		snprintf(err, errlen, "database schema %d is newer than this program (%d)",
-			 v, nsteps);
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "database schema %d is newer than this program"
+			       " (%d)", v, nsteps);
 	}
 	for (i = v; i < nsteps; i++)
-		if (step_apply(c, i, steps[i], err, errlen) < 0) {
+		if (step_apply(c, i, steps[i], e) < 0) {
 			run(c, "ROLLBACK");
 			return -1;
 		}
@@ -321,7 +316,7 @@ static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 	if ((v < nsteps && run(c, "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_proc"
 			       " WHERE proname = 'nb_track_changes') THEN"
 			       " PERFORM nb_track_changes(); END IF; END $$")) || run(c, "COMMIT")) {
-		snprintf(err, errlen, "schema commit: %s", c->err);
+		nb_fail(e, NB_UNAVAILABLE, "schema commit: %s", c->err);
 		run(c, "ROLLBACK");
 		return -1;
 	}
@@ -336,19 +331,17 @@ static void quiet(void *arg, const char *msg)
 }
 
 int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
-	    struct pg_conn **out, char *err, size_t errlen)
+	    struct pg_conn **out, struct nb_err *e)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
 	PGresult *r;
 
 	*out = NULL;
-	if (!c) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	if (!c)
+		return nb_fail(e, NB_UNAVAILABLE, "out of memory");
 	c->h = PQconnectdb(url);
 	if (PQstatus(c->h) != CONNECTION_OK) {
-		snprintf(err, errlen, "PostgreSQL: %s", PQerrorMessage(c->h));
+		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", PQerrorMessage(c->h));
 		pg_close(c);
 		return -1;
 	}
@@ -362,10 +355,12 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	 */
 	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning",
 		 busy_ms > 0 ? busy_ms : 1);
-	*err = '\0';
-	if (run(c, c->set) || migrate(c, steps, nsteps, err, errlen) < 0) {
-		if (!*err)
-			snprintf(err, errlen, "PostgreSQL: %s", c->err);
+	if (run(c, c->set)) {
+		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", c->err);
+		pg_close(c);
+		return -1;
+	}
+	if (migrate(c, steps, nsteps, e) < 0) {
 		pg_close(c);
 		return -1;
 	}

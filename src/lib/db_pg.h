@@ -12,14 +12,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "err.h"
+
 struct pg_conn;
 struct pg_stmt;
 
 /* 1 when where names a PostgreSQL store (postgresql:// or postgres://). */
 int pg_is_url(const char *where);
 
+/* Connects to url and applies the schema steps after the recorded
+ * version: 0 with *out, or -1 with e NB_UNAVAILABLE in the store's own
+ * words (unreachable, refused, a failed step, a newer schema). */
 int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
-	    struct pg_conn **out, char *err, size_t errlen);
+	    struct pg_conn **out, struct nb_err *e);
 void pg_close(struct pg_conn *c);
 int pg_version(struct pg_conn *c);
 

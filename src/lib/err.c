@@ -80,14 +80,3 @@ const char *nb_errkind_name(enum nb_errkind kind)
 	return kind >= NB_OK && kind < NB_NKINDS ? kinds[kind].name : "internal";
 }
 
-enum nb_errkind nb_err_from_status(int status)
-{
-	int k;
-
-	if (status < 400)
-		return NB_OK;
-	for (k = NB_INVALID; k < NB_NKINDS; k++)
-		if (kinds[k].status == status)
-			return (enum nb_errkind)k;
-	return status < 500 ? NB_INVALID : NB_INTERNAL;
-}

@@ -62,10 +62,6 @@ void nb_err_clear(struct nb_err *e);
 
 /* The HTTP status of a kind (200 for NB_OK, 500 for an unknown one). */
 int nb_err_status(enum nb_errkind kind);
-/* The kind of a 4xx/5xx status a library reader returns (http_read_body:
- * 400 -> NB_INVALID, 413 -> NB_TOO_LARGE, ...; other 4xx NB_INVALID,
- * other 5xx NB_INTERNAL). */
-enum nb_errkind nb_err_from_status(int status);
 /* nestboxctl's exit status of a kind: 0 for NB_OK, 3 for NB_CONFLICT
  * (README: "refused (409, exit status 3)"), 1 for every other failure.
  * (2 stays the usage error of the command line, not an error kind.) */

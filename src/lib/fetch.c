@@ -270,7 +270,7 @@ static size_t on_cb_body(char *p, size_t size, size_t n, void *ctx)
 
 int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		  int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
-		  char *err, size_t errlen)
+		  struct nb_err *e)
 {
 	struct cb_sink s = { sink, ctx, 0, 0, 0, 0, o->max, NULL };
 	struct curl_slist *hdr;
@@ -278,10 +278,8 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 	CURLcode rc;
 	CURL *c = cu_handle();
 
-	if (!c) {
-		snprintf(err, errlen, "libcurl (libcurl.so.4) cannot be loaded");
-		return -1;
-	}
+	if (!c)
+		return nb_fail(e, NB_UNAVAILABLE, "libcurl (libcurl.so.4) cannot be loaded");
 	s.c = c;
 	hdr = opt_headers(o);
 	setup_opts(c, url, o);
@@ -293,14 +291,12 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 	cu.slist_free_all(hdr);
 	cu.cleanup(c);
 	if (s.too_big)
-		snprintf(err, errlen, "larger than %llu bytes", o->max);
-	else if (s.refused)
-		snprintf(err, errlen, "cannot store the download");
-	else if (rc != CURLE_OK)
-		snprintf(err, errlen, "%s", cu.strerror(rc));
-	else if (status != 200)
-		snprintf(err, errlen, "HTTP %ld", status);
-	else
-		return 0;
-	return -1;
+		return nb_fail(e, NB_BAD_GATEWAY, "larger than %llu bytes", o->max);
+	if (s.refused)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the download");
+	if (rc != CURLE_OK)
+		return nb_fail(e, NB_BAD_GATEWAY, "%s", cu.strerror(rc));
+	if (status != 200)
+		return nb_fail(e, NB_BAD_GATEWAY, "HTTP %ld", status);
+	return 0;
 }

@@ -51,12 +51,14 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
 /*
  * GETs url and hands the body of a 200 answer to sink in pieces as it
  * arrives (nothing is held here); sink returns 0, or -1 to abort.  0 on
- * a complete 200 within o->max, -1 otherwise with err saying why (the
- * status, a transport error, the cap, the sink refusing).
+ * a complete 200 within o->max, -1 otherwise with e: NB_BAD_GATEWAY for
+ * what the URL gave (another status, a transport error or timeout, over
+ * o->max: the caller relays that upstream), NB_UNAVAILABLE when the sink
+ * refused or libcurl is missing.  The message does not name the URL.
  */
 int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		  int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
-		  char *err, size_t errlen);
+		  struct nb_err *e);
 /*
  * GETs url into fd (large files: nothing is held in memory).  0 on a 200
  * answer within max bytes; -1 otherwise, with e: NB_INVALID for what the

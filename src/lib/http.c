@@ -100,16 +100,14 @@ const char *http_header(const struct http_req *r, const char *name)
 	return http_env(r, key);
 }
 
-int http_req_parse(struct http_req *r, const char **err)
+int http_req_parse(struct http_req *r, struct nb_err *e)
 {
-	const char *uri, *q, *cl;
+	const char *uri, *q, *cl, *why;
 	size_t plen;
 
 	r->method = http_env(r, "REQUEST_METHOD");
-	if (!r->method || !*r->method) {
-		*err = "no request method";
-		return -1;
-	}
+	if (!r->method || !*r->method)
+		return nb_fail(e, NB_INVALID, "no request method");
 	r->head = strcmp(r->method, "HEAD") == 0;
 	uri = http_env(r, "REQUEST_URI");
 	if (!uri || !*uri) {
@@ -127,19 +125,17 @@ int http_req_parse(struct http_req *r, const char **err)
 	if (strchr(r->raw_query, '#'))
 		r->raw_query = arena_strndup(r->a, r->raw_query,
 					     (size_t)(strchr(r->raw_query, '#') - r->raw_query));
-	if (path_split(r->a, r->raw_path, plen, &r->path, err) < 0)
-		return -1;
-	if (query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, err) < 0)
-		return -1;
+	/* the parsers' reasons are fixed short texts, shown as they are */
+	if (path_split(r->a, r->raw_path, plen, &r->path, &why) < 0 ||
+	    query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, &why) < 0)
+		return nb_fail(e, NB_INVALID, "%s", why);
 	cl = http_env(r, "CONTENT_LENGTH");
 	if (cl && *cl) {
 		char *end;
 		errno = 0;
 		long long v = strtoll(cl, &end, 10);
-		if (errno || *end || v < 0) {
-			*err = "bad Content-Length";
-			return -1;
-		}
+		if (errno || *end || v < 0)
+			return nb_fail(e, NB_INVALID, "bad Content-Length");
 		r->content_length = v;
 	}
 	r->remote_addr = http_env(r, "REMOTE_ADDR");
@@ -233,7 +229,23 @@ static int io_write(struct http_req *r, const void *p, size_t n)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
-int http_read_body(struct http_req *r, size_t max, char **out, size_t *len)
+/* The error value of a body that could not be read (kind), for
+ * http_read_body and again for a repeated http_read_form. */
+static int body_fail(struct nb_err *e, enum nb_errkind kind)
+{
+	switch (kind) {
+	case NB_LENGTH_REQUIRED:
+		return nb_fail(e, kind, "a request body needs a Content-Length");
+	case NB_TOO_LARGE:
+		return nb_fail(e, kind, "request body too large");
+	case NB_TIMEOUT:
+		return nb_fail(e, kind, "request body too slow");
+	default:
+		return nb_fail(e, kind, "request body incomplete");
+	}
+}
+
+int http_read_body(struct http_req *r, size_t max, char **out, size_t *len, struct nb_err *e)
 {
 	size_t got = 0, want;
 	char *p;
@@ -241,15 +253,15 @@ int http_read_body(struct http_req *r, size_t max, char **out, size_t *len)
 	*out = NULL;
 	*len = 0;
 	if (r->content_length < 0)
-		return 411;
+		return body_fail(e, NB_LENGTH_REQUIRED);
 	if ((unsigned long long)r->content_length > max)
-		return 413;
+		return body_fail(e, NB_TOO_LARGE);
 	want = (size_t)r->content_length;
 	p = arena_alloc(r->a, want + 1);
 	while (got < want) {
 		int n = io_read(r, p + got, (int)(want - got > 65536 ? 65536 : want - got));
 		if (n <= 0)
-			return r->body_timed_out ? 408 : 400;
+			return body_fail(e, r->body_timed_out ? NB_TIMEOUT : NB_INVALID);
 		got += (size_t)n;
 	}
 	p[got] = '\0';
@@ -265,27 +277,41 @@ long http_read_some(struct http_req *r, char *p, size_t n)
 	return got < 0 ? -1 : got;
 }
 
-int http_read_form(struct http_req *r, size_t max)
+/* r->form_read of a body that is not a form (a bad escape, a NUL) */
+#define FORM_MALFORMED (NB_NKINDS + 1)
+
+/* The answer of a form read already: r->form_read is 1 (read), a body
+ * error kind + 1, or FORM_MALFORMED. */
+static int form_again(const struct http_req *r, struct nb_err *e)
+{
+	if (r->form_read == 1)
+		return 0;
+	if (r->form_read == FORM_MALFORMED)
+		return nb_fail(e, NB_INVALID, "malformed form body");
+	return body_fail(e, (enum nb_errkind)(r->form_read - 1));
+}
+
+int http_read_form(struct http_req *r, size_t max, struct nb_err *e)
 {
 	const char *ct = http_env(r, "CONTENT_TYPE"), *err;
+	struct nb_err got;
 	char *body;
 	size_t len;
-	int st;
 
 	/* a second call (a program that checks a form before its handler)
 	 * answers as the first: the body is read once */
 	if (r->form_read)
-		return r->form_read - 1;
+		return form_again(r, e);
 	r->form_read = 1;
 	r->form.n = 0;
 	r->form.v = NULL;
 	if (!ct || strncasecmp(ct, "application/x-www-form-urlencoded", 33) != 0)
 		return 0;
-	st = http_read_body(r, max, &body, &len);
-	if (!st && query_parse(r->a, body, len, &r->form, &err) < 0)
-		st = 400;
-	r->form_read = st + 1;
-	return st;
+	if (http_read_body(r, max, &body, &len, &got) < 0)
+		r->form_read = (int)got.kind + 1;
+	else if (query_parse(r->a, body, len, &r->form, &err) < 0)
+		r->form_read = FORM_MALFORMED;
+	return form_again(r, e);
 }
 
 const char *http_cookie(const struct http_req *r, const char *name)
@@ -430,7 +456,7 @@ static void unsatisfiable(struct http_req *r, struct http_resp *w, off_t size)
 }
 
 int http_file(struct http_req *r, struct http_resp *w, const char *path,
-	      const char *ctype, int use_xsendfile)
+	      const char *ctype, int use_xsendfile, const char *not_found, struct nb_err *e)
 {
 	struct stat st;
 	off_t start = 0, len;
@@ -438,7 +464,7 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 
 	if (use_xsendfile) {
 		if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-			return 404;
+			return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
 		/*
 		 * An unsatisfiable range is answered here: lighttpd's own 416
 		 * for an X-Sendfile answer has no Content-Range, which RFC 9110
@@ -456,10 +482,10 @@ int http_file(struct http_req *r, struct http_resp *w, const char *path,
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 404;
+		return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return 404;
+		return nb_fail(e, NB_NOT_FOUND, "%s", not_found);
 	}
 	len = st.st_size;
 	if (!w->has_type)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include <fcgiapp.h>
 
+#include "err.h"
 #include "arena.h"
 #include "path.h"
 #include "query.h"
@@ -47,7 +48,7 @@ struct http_req {
 	struct path path;
 	struct query query;
 	struct query form;		/* an urlencoded body, once http_read_form ran */
-	int form_read;			/* http_read_form ran: its answer, +1 */
+	int form_read;			/* http_read_form ran: its error kind, +1 */
 	struct route_params params;
 	const struct route *route;
 	struct req_value in[REQ_MAX_FIELDS];	/* the route's checked input (req.h) */
@@ -82,20 +83,26 @@ struct http_resp {
 };
 
 void http_req_init(struct http_req *r, struct arena *a, struct http_io *io);
-/* Parses method, URI, path and query; on failure *err says why (a 400). */
-int http_req_parse(struct http_req *r, const char **err);
+/* Parses method, URI, path, query and Content-Length: 0, or -1 with e
+ * NB_INVALID saying what is wrong (the program answers it, a 400). */
+int http_req_parse(struct http_req *r, struct nb_err *e);
 const char *http_env(const struct http_req *r, const char *name);
 /* All CGI variables of the request, "NAME=value", NULL-terminated. */
 char **http_envp(const struct http_req *r);
 /* A request header by its HTTP name ("User-Agent"), or NULL. */
 const char *http_header(const struct http_req *r, const char *name);
-/* Reads the body, refusing more than max bytes: returns 0, or the 4xx
- * status to answer (411, 413, 400 for a truncated body, 408 for one
- * slower than r->body_limit). */
-int http_read_body(struct http_req *r, size_t max, char **out, size_t *len);
-/* Reads an application/x-www-form-urlencoded body into r->form; returns
- * 0 (also for another content type: the form stays empty) or a 4xx. */
-int http_read_form(struct http_req *r, size_t max);
+/* Reads the body, refusing more than max bytes: 0 with *out (NUL
+ * terminated) and *len, or -1 with *out NULL, *len 0 and e: NB_LENGTH_REQUIRED
+ * (no Content-Length), NB_TOO_LARGE (over max: "request body too large"),
+ * NB_INVALID (shorter than announced: "request body incomplete"),
+ * NB_TIMEOUT (slower than r->body_limit).  The caller answers e as it
+ * answers every error (app_fail): no status is chosen here. */
+int http_read_body(struct http_req *r, size_t max, char **out, size_t *len, struct nb_err *e);
+/* Reads an application/x-www-form-urlencoded body into r->form: 0 (also
+ * for another content type: the form stays empty), or -1 with e as
+ * http_read_body, or NB_INVALID for a malformed form.  A second call
+ * answers as the first (the body is read once). */
+int http_read_form(struct http_req *r, size_t max, struct nb_err *e);
 /* A cookie's value from the Cookie header, or NULL. */
 const char *http_cookie(const struct http_req *r, const char *name);
 /* Reads up to n body bytes as they arrive: >0, 0 at the end, -1 (with
@@ -126,10 +133,11 @@ void http_redirect(struct http_resp *w, const char *location);
 
 /*
  * Answers with a file: X-Sendfile when use_xsendfile, else streamed with
- * Range support.  Returns 0, or 404 when the file cannot be opened.
+ * Range support.  Returns 0, or -1 with e NB_NOT_FOUND saying not_found
+ * when path is not a regular file that can be opened (w untouched).
  */
 int http_file(struct http_req *r, struct http_resp *w, const char *path,
-	      const char *ctype, int use_xsendfile);
+	      const char *ctype, int use_xsendfile, const char *not_found, struct nb_err *e);
 
 /*
  * Parses a Range header against a file size.  Returns 0 to send the whole

@@ -51,24 +51,54 @@ static int wants_form(const struct req_field *in)
 	return 0;
 }
 
+/* The query or form a field comes from; NULL for a path parameter. */
+static const struct query *pairs_of(const struct http_req *r, const struct req_field *f)
+{
+	return f->src == REQ_QUERY ? &r->query : f->src == REQ_FORM ? &r->form : NULL;
+}
+
+/*
+ * A field given twice ("?id=1&id=2") is refused naming it: the handler
+ * reads one value, and a front end, a cache or a log may read the other,
+ * so which one counts must not be a guess.  A REQ_REPEAT field (one name
+ * for many checkboxes) may repeat; each of its values passes the rule the
+ * first one did.
+ */
+static int check_repeats(const struct app *app, const struct http_req *r,
+			 const struct req_field *f, struct nb_err *e)
+{
+	const struct query *q = pairs_of(r, f);
+	struct req_value v;
+	int i, seen = 0;
+
+	for (i = 0; q && i < q->n; i++) {
+		if (strcmp(q->v[i].key, f->name) || seen++ == 0)
+			continue;
+		if (!(f->flags & REQ_REPEAT))
+			return nb_fail(e, NB_INVALID, "invalid %s: given more than once", f->name);
+		if (check_one(app, f, q->v[i].val, &v, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int req_check(const struct app *app, struct http_req *r, unsigned srcmask,
 	      struct nb_err *e)
 {
 	const struct route_typed *t = route_typed(r->route);
 	const struct req_field *in = t ? t->input : NULL;
-	int i, st;
+	int i;
 
 	if (!in)
 		return 0;
-	if ((srcmask & REQ_FORM) && wants_form(in) &&
-	    (st = http_read_form(r, app->set.max_body)) != 0)
-		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ?
-			       "request body too large" : "request body incomplete");
+	if ((srcmask & REQ_FORM) && wants_form(in) && http_read_form(r, app->set.max_body, e) < 0)
+		return -1;
 	e->kind = NB_OK;
 	r->in_refused = NULL;
 	for (i = 0; in[i].name && i < REQ_MAX_FIELDS; i++)
 		if ((in[i].src & srcmask) &&
-		    check_one(app, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0) {
+		    (check_one(app, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0 ||
+		     check_repeats(app, r, &in[i], e) < 0)) {
 			r->in_refused = in[i].name;
 			return -1;
 		}

@@ -7,7 +7,11 @@
  * into a typed value.  The program (app.c) checks them before the handler
  * runs and answers a refusal itself: 400 "invalid <name>" or "missing
  * <name>" unless the validator chose another kind and message (a tenant
- * that is not served is a 404).  A handler reads only the checked values,
+ * that is not served is a 404).  A declared query or form field given
+ * twice ("?id=1&id=2") is refused the same way, "invalid <name>: given
+ * more than once", unless it is declared REQ_REPEAT (a list of
+ * checkboxes); undeclared fields are nobody's input and may repeat.
+ * A handler reads only the checked values,
  * through req_str() / req_int() / req_has(); it never parses raw input.
  *
  * Order: path and query fields are checked right after routing, before
@@ -33,6 +37,9 @@ enum req_src { REQ_PATH = 1, REQ_QUERY = 2, REQ_FORM = 4 };
 /* Field flags. */
 #define REQ_REQUIRED (1u << 0)	/* absent or empty: 400 "missing <name>" */
 #define REQ_EMPTY (1u << 1)	/* "" is a value (set, not validated); else "" = absent */
+#define REQ_REPEAT (1u << 2)	/* may be given more than once (checkboxes of one name):
+				 * every value is validated, req_str/req_int give the
+				 * first; without it a second one is 400 */
 
 #define REQ_MAX_FIELDS 12
 

@@ -137,9 +137,8 @@ static void route_field(const char *v, struct reqlog_entry *e, int *hot)
 	cut(e->route, sizeof(e->route), v, *hot ? n - 4 : n);
 }
 
-/* accesslog_parse, with *why the field that failed. */
-static int parse_line(const char *line, size_t len, struct reqlog_entry *e, int *hot,
-		      const char **why)
+int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
+		    struct nb_err *err)
 {
 	struct cur c = { line, line + len };
 	char ms[24], route[96], rl[400];
@@ -147,67 +146,45 @@ static int parse_line(const char *line, size_t len, struct reqlog_entry *e, int 
 
 	memset(e, 0, sizeof(*e));
 	*hot = 0;
-	*why = "line too long";
 	if (len > ACCESSLOG_LINE_MAX)
-		return -1;
-	*why = "NUL byte in line";
+		return nb_fail(err, NB_INVALID, "line too long");
 	if (memchr(line, '\0', len))
-		return -1;
-	*why = "bad time field";
+		return nb_fail(err, NB_INVALID, "NUL byte in line");
 	if (quoted(&c, ms, sizeof(ms), 0) < 0 || !ms[0] || strspn(ms, "0123456789") != strlen(ms) ||
 	    strlen(ms) > 15)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad time field");
 	for (const char *d = ms; *d; d++)
 		e->ts_ms = e->ts_ms * 10 + (*d - '0');
-	*why = "bad program field";
 	if (quoted(&c, e->program, sizeof(e->program), 0) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad program field");
 	if (!strcmp(e->program, "-") || !e->program[0])
 		cut(e->program, sizeof(e->program), ACCESSLOG_NO_PROGRAM,
 		    strlen(ACCESSLOG_NO_PROGRAM));
-	*why = "bad route field";
 	if (quoted(&c, route, sizeof(route), 0) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad route field");
 	route_field(route, e, hot);
-	*why = "bad request field";
 	if (quoted(&c, rl, sizeof(rl), 0) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad request field");
 	request_line(rl, e);
-	*why = "bad status field";
 	if (number(&c, 999, &v) < 0 || v < 100)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad status field");
 	e->status = (int)v;
-	*why = "bad bytes field";
 	if (number(&c, (long long)1 << 62, &e->bytes) < 0)
-		return -1;
-	*why = "bad duration field";
+		return nb_fail(err, NB_INVALID, "bad bytes field");
 	if (number(&c, 1000000000000LL, &v) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad duration field");
 	e->dur_us = (long)v;
-	*why = "bad remote field";
 	if (quoted(&c, e->remote, sizeof(e->remote), 0) < 0)
-		return -1;
-	*why = "bad user-agent field";
+		return nb_fail(err, NB_INVALID, "bad remote field");
 	if (quoted(&c, e->ua, sizeof(e->ua), FIELD_MAYBE_LAST) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad user-agent field");
 	if (!strcmp(e->ua, "-"))
 		e->ua[0] = '\0';
 	/* the user field came later: a front end configured before it ends here */
-	*why = "bad user field";
 	if (c.p < c.end && quoted(&c, e->user, sizeof(e->user), 1) < 0)
-		return -1;
+		return nb_fail(err, NB_INVALID, "bad user field");
 	if (!strcmp(e->user, "-"))
 		e->user[0] = '\0';
-	*why = NULL;
 	return 0;
 }
 
-int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *hot,
-		    struct nb_err *err)
-{
-	const char *why = NULL;
-
-	if (parse_line(line, len, e, hot, &why) < 0)
-		return nb_fail(err, NB_INVALID, "%s", why);
-	return 0;
-}

@@ -45,7 +45,7 @@
 #include <stddef.h>
 
 #include "../lib/db.h"
-#include "../lib/reqlog.h"
+#include "reqlog.h"
 
 #define ACCESSLOG_LINE_MAX 16384	/* longer lines are refused whole */
 #define ACCESSLOG_NO_PROGRAM "front"	/* the program of a "-" program field */

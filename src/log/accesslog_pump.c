@@ -1,5 +1,6 @@
 /* nestbox-accesslog's loop: access-log lines from a pipe into the store. */
 #include "accesslog.h"
+#include "../lib/clock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -251,7 +252,7 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 			free(c);
 		} else if (ended) {
 			break;
-		} else if (reqlog_due(log, reqlog_now_ms())) {
+		} else if (reqlog_due(log, clock_now_ms())) {
 			reqlog_flush(log, db);
 		}
 	}

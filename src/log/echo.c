@@ -69,14 +69,11 @@ static int add_body(struct app *app, struct http_req *r, cJSON *o, struct nb_err
 {
 	char *body;
 	size_t len;
-	int st;
 
 	if (r->content_length <= 0)
 		return 0;
-	st = http_read_body(r, app->set.max_body, &body, &len);
-	if (st)
-		return nb_fail(e, nb_err_from_status(st), "%s", st == 413 ?
-			       "request body too large" : "request body incomplete");
+	if (http_read_body(r, app->set.max_body, &body, &len, e) < 0)
+		return -1;
 	cJSON_AddNumberToObject(o, "body_length", (double)len);
 	if (utf8_valid(body, len)) {
 		cJSON_AddStringToObject(o, "body", body);

@@ -1,5 +1,6 @@
 /* GET /metrics: Prometheus text exposition over every program's counters. */
 #include "log.h"
+#include "log_store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -29,31 +30,20 @@ static void series(struct buf *b, const char *metric, const char *prog, const ch
 	buf_addc(b, '"');
 }
 
-static const char sql_counts[] =
-	"SELECT program, route, status, count FROM metrics_requests ORDER BY 1,2,3";
-static const char sql_hist[] =
-	"SELECT l.program, l.route, l.bucket, l.count, "
-	" (SELECT sum(sum_us) FROM metrics_requests m WHERE m.program=l.program AND m.route=l.route)"
-	" FROM metrics_latency l ORDER BY 1,2,3";
-static const char sql_rows[] = "SELECT count(*) FROM request_log";
-
 static int render_counts(struct db *db, struct buf *b)
 {
-	struct db_stmt *st = db_stmt(db, sql_counts);
-	int rc;
+	struct log_count *v;
+	size_t n, i;
 
-	if (!st)
+	if (log_store_counts(db, b->a, &v, &n) < 0)
 		return -1;
 	buf_adds(b, "# HELP nestbox_requests_total Requests answered, by program, route and status.\n"
 		    "# TYPE nestbox_requests_total counter\n");
-	while ((rc = db_step(st)) == DB_ROW) {
-		series(b, "nestbox_requests_total", (const char *)db_column_text(st, 0),
-		       (const char *)db_column_text(st, 1));
-		buf_printf(b, ",status=\"%d\"} %lld\n", db_column_int(st, 2),
-			   (long long)db_column_int64(st, 3));
+	for (i = 0; i < n; i++) {
+		series(b, "nestbox_requests_total", v[i].program, v[i].route);
+		buf_printf(b, ",status=\"%d\"} %lld\n", v[i].status, v[i].count);
 	}
-	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
+	return 0;
 }
 
 /* Buckets are stored per bucket; Prometheus wants them cumulative. */
@@ -77,51 +67,36 @@ static void flush_hist(struct buf *b, const char *prog, const char *route,
 	buf_printf(b, "} %lld\n", cum);
 }
 
+/* The buckets of one (program, route) are adjacent (ordered by the store). */
 static int render_hist(struct db *db, struct buf *b)
 {
-	struct db_stmt *st = db_stmt(db, sql_hist);
-	char prog[64] = "", route[128] = "";
-	long long cnt[REQLOG_NBUCKETS] = { 0 }, sum = 0;
-	int rc, any = 0;
+	struct log_latency *v;
+	size_t n, i, j;
 
-	if (!st)
+	if (log_store_latency(db, b->a, &v, &n) < 0)
 		return -1;
 	buf_adds(b, "# HELP nestbox_request_duration_seconds Time from request to answer.\n"
 		    "# TYPE nestbox_request_duration_seconds histogram\n");
-	while ((rc = db_step(st)) == DB_ROW) {
-		const char *p = (const char *)db_column_text(st, 0);
-		const char *r = (const char *)db_column_text(st, 1);
-		int bk = db_column_int(st, 2);
-		if (any && (strcmp(p, prog) || strcmp(r, route))) {
-			flush_hist(b, prog, route, cnt, sum);
-			memset(cnt, 0, sizeof(cnt));
-		}
-		snprintf(prog, sizeof(prog), "%s", p);
-		snprintf(route, sizeof(route), "%s", r);
-		if (bk >= 0 && bk < REQLOG_NBUCKETS)
-			cnt[bk] = db_column_int64(st, 3);
-		sum = db_column_int64(st, 4);
-		any = 1;
+	for (i = 0; i < n; i = j) {
+		long long cnt[REQLOG_NBUCKETS] = { 0 };
+		for (j = i; j < n && !strcmp(v[j].program, v[i].program) &&
+			    !strcmp(v[j].route, v[i].route); j++)
+			if (v[j].bucket >= 0 && v[j].bucket < REQLOG_NBUCKETS)
+				cnt[v[j].bucket] = v[j].count;
+		flush_hist(b, v[i].program, v[i].route, cnt, v[j - 1].sum_us);
 	}
-	db_reset(st);
-	if (any)
-		flush_hist(b, prog, route, cnt, sum);
-	return rc == DB_DONE ? 0 : -1;
+	return 0;
 }
 
 int log_metrics_render(struct db *db, struct buf *b)
 {
-	struct db_stmt *st;
+	long long rows;
 
-	if (render_counts(db, b) < 0 || render_hist(db, b) < 0)
-		return -1;
-	st = db_stmt(db, sql_rows);
-	if (!st || db_step(st) != DB_ROW)
+	if (render_counts(db, b) < 0 || render_hist(db, b) < 0 ||
+	    log_store_row_count(db, &rows) < 0)
 		return -1;
 	buf_printf(b, "# HELP nestbox_request_log_rows Rows kept in the request log.\n"
-		   "# TYPE nestbox_request_log_rows gauge\nnestbox_request_log_rows %lld\n",
-		   (long long)db_column_int64(st, 0));
-	db_reset(st);
+		   "# TYPE nestbox_request_log_rows gauge\nnestbox_request_log_rows %lld\n", rows);
 	return 0;
 }
 

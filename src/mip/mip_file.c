@@ -18,13 +18,9 @@ int mip_fail_gateway(struct nb_err *e)
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
 		  struct nb_err *e)
 {
-	int rc;
-
 	mip_file_touch(app, hex);
-	if ((rc = blob_send(&app->blobs, r, w, hex, "application/octet-stream", app->set.xsendfile,
-			    0)) != 0)
-		return blob_send_fail(rc, e, "file not found");
-	return 0;
+	return blob_send(&app->blobs, r, w, hex, "application/octet-stream", app->set.xsendfile, 0,
+			 "file not found", e);
 }
 
 /* Fetches upstream's file for a prefix, checks it, stores it; 0 and hex,

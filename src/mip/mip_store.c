@@ -142,7 +142,7 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 	db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
 	db_bind_int64(st, 2, (int64_t)n);
 	db_bind_text(st, 3, origin, -1, DB_STATIC);
-	db_bind_int64(st, 4, reqlog_now_ms());
+	db_bind_int64(st, 4, clock_now_ms());
 	if (done(st) < 0)
 		return -1;
 	static_link(app, hex);
@@ -182,7 +182,7 @@ void mip_file_touch(struct app *app, const char *hex)
 	if (!st)
 		return;
 	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	db_bind_int64(st, 2, reqlog_now_ms());
+	db_bind_int64(st, 2, clock_now_ms());
 	done(st);
 }
 

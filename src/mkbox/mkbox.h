@@ -141,6 +141,36 @@ int mkbox_static_prune(const char *var_dir, const char *image_path);
  * build, and the static /list.  Returns the builds in the tree, or -1. */
 int mkbox_tar_sync(struct app *app, const char *image_path);
 
+/*
+ * The store (mkbox_store.c, the only file with mkbox_tar's SQL): one row
+ * per (box, image), the update tar last composed for it.  Functions
+ * return -1 on a store error (db_errmsg() says it).
+ */
+struct mkbox_tar_row {
+	char build_id[MKBOX_BUILD_ID_MAX + 1];	/* "" when the stored one does not fit */
+	long long zst_size, zst_mtime_ns;	/* the .img.zst composed from */
+	long long sha_size, sha_mtime_ns;	/* the .img.sha256 */
+	char blob[65];		/* the tar's sha256 in hex; "" when not 64 digits */
+	long long size;		/* the tar's bytes */
+	long long created;	/* Unix seconds */
+};
+struct mkbox_tar_key {
+	const char *box, *image, *build_id;
+};
+/* The row of (box, image): 1 with *out filled, 0 when there is none. */
+int mkbox_store_tar_get(struct db *db, const char *box, const char *image,
+			struct mkbox_tar_row *out);
+/* Inserts or replaces the row of (box, image); 0. */
+int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
+			const struct mkbox_tar_row *row);
+/* Every row's key, in the arena; 0. */
+int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **out,
+			 size_t *n);
+/* Deletes the row of k when it still holds k's build: 1, 0 when not. */
+int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k);
+/* 1 while a row points at blob hex, 0 when none does. */
+int mkbox_store_tar_refs(struct db *db, const char *hex);
+
 /* gc: removes temp files of killed imports older than max_age seconds
  * (regular files in real box directories); returns how many. */
 int mkbox_clean_tmp(const char *image_path, long max_age);

@@ -87,65 +87,36 @@ static int64_t mtime_ns(const struct stat *st)
 	return (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 }
 
-static const char sql_get[] =
-	"SELECT build_id, zst_size, zst_mtime, sha_size, sha_mtime, blob"
-	" FROM mkbox_tar WHERE box=? AND image=?";
-static const char sql_put[] =
-	"INSERT INTO mkbox_tar(box,image,build_id,zst_size,zst_mtime,"
-	"sha_size,sha_mtime,blob,size,created) VALUES(?,?,?,?,?,?,?,?,?,?)"
-	" ON CONFLICT(box, image) DO UPDATE SET build_id=excluded.build_id,"
-	" zst_size=excluded.zst_size, zst_mtime=excluded.zst_mtime, sha_size=excluded.sha_size,"
-	" sha_mtime=excluded.sha_mtime, blob=excluded.blob, size=excluded.size,"
-	" created=excluded.created";
-
-/* 1 when the cached row describes exactly this build. */
+/* 1 when the cached row describes exactly this build (hex its blob). */
 static int cached(struct app *app, const char *box, const char *image,
 		  const struct mkbox_build *b, char *hex)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_get);
-	int hit = 0;
+	struct mkbox_tar_row row;
 
-	if (!st)
+	if (mkbox_store_tar_get(app->db, box, image, &row) != 1)
 		return 0;
-	db_bind_text(st, 1, box, -1, DB_STATIC);
-	db_bind_text(st, 2, image, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
-		const char *id = (const char *)db_column_text(st, 0);
-		const char *blob = (const char *)db_column_text(st, 5);
-		hit = id && blob && strcmp(id, b->build_id) == 0 &&
-		      db_column_int64(st, 1) == (int64_t)b->zst_st.st_size &&
-		      db_column_int64(st, 2) == mtime_ns(&b->zst_st) &&
-		      db_column_int64(st, 3) == (int64_t)b->sha_st.st_size &&
-		      db_column_int64(st, 4) == mtime_ns(&b->sha_st) &&
-		      strlen(blob) == 64;
-		if (hit)
-			memcpy(hex, blob, 65);
-	}
-	db_reset(st);
-	return hit;
+	if (strcmp(row.build_id, b->build_id) || !row.blob[0] ||
+	    row.zst_size != (long long)b->zst_st.st_size ||
+	    row.zst_mtime_ns != mtime_ns(&b->zst_st) ||
+	    row.sha_size != (long long)b->sha_st.st_size ||
+	    row.sha_mtime_ns != mtime_ns(&b->sha_st))
+		return 0;
+	memcpy(hex, row.blob, 65);
+	return 1;
 }
 
 static int remember(struct app *app, const char *box, const char *image,
 		    const struct mkbox_build *b, const char *hex, unsigned long long size)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_put);
-	int rc;
+	struct mkbox_tar_row row = {
+		.zst_size = (long long)b->zst_st.st_size, .zst_mtime_ns = mtime_ns(&b->zst_st),
+		.sha_size = (long long)b->sha_st.st_size, .sha_mtime_ns = mtime_ns(&b->sha_st),
+		.size = (long long)size, .created = (long long)time(NULL),
+	};
 
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, box, -1, DB_STATIC);
-	db_bind_text(st, 2, image, -1, DB_STATIC);
-	db_bind_text(st, 3, b->build_id, -1, DB_STATIC);
-	db_bind_int64(st, 4, (int64_t)b->zst_st.st_size);
-	db_bind_int64(st, 5, mtime_ns(&b->zst_st));
-	db_bind_int64(st, 6, (int64_t)b->sha_st.st_size);
-	db_bind_int64(st, 7, mtime_ns(&b->sha_st));
-	db_bind_text(st, 8, hex, -1, DB_STATIC);
-	db_bind_int64(st, 9, (int64_t)size);
-	db_bind_int64(st, 10, (int64_t)time(NULL));
-	rc = db_step(st) == DB_DONE ? 0 : -1;
-	db_reset(st);
-	return rc;
+	snprintf(row.build_id, sizeof(row.build_id), "%s", b->build_id);
+	snprintf(row.blob, sizeof(row.blob), "%s", hex);
+	return mkbox_store_tar_put(app->db, box, image, &row);
 }
 
 int mkbox_tar_get(struct app *app, const char *box, const char *image,
@@ -167,49 +138,26 @@ int mkbox_tar_get(struct app *app, const char *box, const char *image,
 	return 0;
 }
 
-static const char sql_all[] = "SELECT box, image, build_id FROM mkbox_tar";
-static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
-static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
-
 int mkbox_tar_prune(struct app *app, const char *images)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_all), *del;
 	struct arena a;
-	struct row { const char *box, *image, *id; } *v;
-	int n = 0, cap = 64, i, removed = 0;
+	struct mkbox_tar_key *v;
+	size_t n, i;
+	int removed = 0, rc;
 
-	if (!st)
-		return -1;
 	arena_init(&a);
-	v = arena_alloc(&a, sizeof(*v) * (size_t)cap);
-	while (db_step(st) == DB_ROW) {
-		struct mkbox_build b;
-		const char *box = (const char *)db_column_text(st, 0);
-		const char *image = (const char *)db_column_text(st, 1);
-		const char *id = (const char *)db_column_text(st, 2);
-		if (mkbox_build_find(images, box, image, &b) == 0 && !strcmp(b.build_id, id))
-			continue;
-		if (n == cap) {
-			struct row *nv = arena_alloc(&a, sizeof(*v) * (size_t)(cap *= 2));
-			memcpy(nv, v, sizeof(*v) * (size_t)n);
-			v = nv;
-		}
-		v[n].box = arena_strdup(&a, box);
-		v[n].image = arena_strdup(&a, image);
-		v[n].id = arena_strdup(&a, id);
-		n++;
+	if (mkbox_store_tar_keys(app->db, &a, &v, &n) < 0) {
+		arena_free(&a);
+		return -1;
 	}
-	db_reset(st);
 	for (i = 0; i < n; i++) {
-		del = db_stmt(app->db, sql_del);
-		if (!del)
+		struct mkbox_build b;
+		if (mkbox_build_find(images, v[i].box, v[i].image, &b) == 0 &&
+		    !strcmp(b.build_id, v[i].build_id))
+			continue;
+		if ((rc = mkbox_store_tar_delete(app->db, &v[i])) < 0)
 			break;
-		db_bind_text(del, 1, v[i].box, -1, DB_STATIC);
-		db_bind_text(del, 2, v[i].image, -1, DB_STATIC);
-		db_bind_text(del, 3, v[i].id, -1, DB_STATIC);
-		if (db_step(del) == DB_DONE)
-			removed += db_changes(app->db);
-		db_reset(del);
+		removed += rc;
 	}
 	arena_free(&a);
 	return removed;
@@ -217,15 +165,8 @@ int mkbox_tar_prune(struct app *app, const char *images)
 
 int mkbox_tar_refs(struct app *app, const char *hex)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_ref);
-	int rc;
-
-	if (!st)
-		return 1;	/* when unsure, keep the blob */
-	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	rc = db_step(st);
-	db_reset(st);
-	return rc != DB_DONE;
+	/* when unsure, keep the blob */
+	return mkbox_store_tar_refs(app->db, hex) != 0;
 }
 
 int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,

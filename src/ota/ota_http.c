@@ -117,16 +117,13 @@ int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	const struct ota *o = app->domain;
 	const char *etag = arena_cat(r->a, "\"", sha256, "\"", NULL);
-	int rc;
 
 	http_set_header(w, "ETag", etag);
 	if (etag_matches(r, etag)) {
 		http_bytes(w, 304, ctype, "", 0);
 		return 0;
 	}
-	if ((rc = blob_send(&app->blobs, r, w, sha256, ctype, o->set.xsendfile, 0)) != 0)
-		return blob_send_fail(rc, e, "file not found");
-	return 0;
+	return blob_send(&app->blobs, r, w, sha256, ctype, o->set.xsendfile, 0, "file not found", e);
 }
 
 const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo)

@@ -38,7 +38,7 @@ int pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w, stru
 	struct pypi *p = app->domain;
 	struct pypi_index *ix;
 	struct pypi_file f;
-	int metadata, rc;
+	int metadata;
 
 	if (!(ix = pypi_req_index(app, r, e)))
 		return -1;
@@ -49,10 +49,10 @@ int pypi_file_get(struct app *app, struct http_req *r, struct http_resp *w, stru
 	if (strncmp(f.sha256, req_str(r, "h3"), 3) || strncmp(f.sha256 + 3, req_str(r, "h13"), 13))
 		return nb_fail(e, NB_NOT_FOUND, "no such file on this index");
 	/* pip follows a redirect: a presigned URL may answer */
-	if ((rc = blob_send(&app->blobs, r, w, metadata ? f.metadata_sha256 : f.sha256,
-			    metadata ? "text/plain; charset=utf-8" : "application/octet-stream",
-			    p->set.xsendfile, 1)) != 0)
-		return blob_send_fail(rc, e, "the file is missing from the blob store");
+	if (blob_send(&app->blobs, r, w, metadata ? f.metadata_sha256 : f.sha256,
+		      metadata ? "text/plain; charset=utf-8" : "application/octet-stream",
+		      p->set.xsendfile, 1, "the file is missing from the blob store", e) < 0)
+		return -1;
 	/* the URL names the content: it never changes (a redirect to an
 	 * expiring presigned URL does, and says so itself) */
 	if (w->status != 302)

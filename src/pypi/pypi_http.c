@@ -252,14 +252,11 @@ cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
 {
 	char *p;
 	size_t n;
-	int st = http_read_body(r, max, &p, &n);
 	const char *dup;
 	cJSON *o;
 
-	if (st) {
-		nb_fail(e, nb_err_from_status(st), "cannot read the request body");
+	if (http_read_body(r, max, &p, &n, e) < 0)
 		return NULL;
-	}
 	o = n ? cJSON_ParseWithLength(p, n) : cJSON_CreateObject();
 	if (!cJSON_IsObject(o)) {
 		cJSON_Delete(o);

@@ -24,7 +24,8 @@ static int to_blob(void *ctx, const void *p, size_t n)
 }
 
 /* The upstream's bytes of l into the blob store, checked against
- * l->sha256; 0, or -1 with NB_BAD_GATEWAY (nothing stored). */
+ * l->sha256; 0, or -1 with NB_BAD_GATEWAY, or NB_UNAVAILABLE when the
+ * blob store cannot take it (nothing stored). */
 static int fetch_file(struct app *app, const struct pypi_link *l, long long *size,
 		      struct nb_err *e)
 {
@@ -33,13 +34,13 @@ static int fetch_file(struct app *app, const struct pypi_link *l, long long *siz
 				p->set.connect_timeout > 0 ? p->set.connect_timeout : 5, 0,
 				p->set.timeout > 0 ? p->set.timeout : 20 };
 	struct blob_writer bw;
-	char err[512], hex[HASH_HEX_MAX];
+	char hex[HASH_HEX_MAX];
 
 	if (blob_writer_open(&app->blobs, &bw) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot write to the blob store");
-	if (fetch_to_sink(l->url, &o, to_blob, &bw, err, sizeof(err)) < 0) {
+	if (fetch_to_sink(l->url, &o, to_blob, &bw, e) < 0) {
 		blob_writer_abort(&bw);
-		return nb_fail(e, NB_BAD_GATEWAY, "the upstream file %s failed: %s", l->filename, err);
+		return nb_err_prefix(e, "the upstream file %s failed", l->filename);
 	}
 	*size = (long long)bw.size;
 	if (blob_writer_commit(&bw, l->sha256, hex) < 0)
@@ -136,7 +137,6 @@ int pypi_mirror_file_get(struct app *app, struct http_req *r, struct http_resp *
 		return -1;
 	blob_path(&app->blobs, l.sha256, path, sizeof(path));
 	http_set_header(w, "Cache-Control", "max-age=365000000, immutable, public");
-	if (http_file(r, w, path, "application/octet-stream", p->set.xsendfile) != 0)
-		return nb_fail(e, NB_NOT_FOUND, "the file is missing from the blob store");
-	return 0;
+	return http_file(r, w, path, "application/octet-stream", p->set.xsendfile,
+			 "the file is missing from the blob store", e);
 }

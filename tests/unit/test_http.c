@@ -3,7 +3,8 @@
  * its forms (first-last, open-ended, suffix, clamping, multi-range -> 0,
  * unsatisfiable -> -1, each kind of garbage -> 0) and response building
  * (http_set_header dropping CR/LF and bad names, http_text, http_bytes,
- * http_json_error, http_reason).
+ * http_json_error, http_reason), and the body readers' error value
+ * (http_read_body, http_read_form: a kind and a message, never a status).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -272,7 +273,7 @@ static char *send_capture(struct http_req *r, struct http_resp *w)
 
 static void cgi_request(struct http_req *r, const char *method, const char *range)
 {
-	const char *err;
+	struct nb_err err;
 
 	setenv("REQUEST_METHOD", method, 1);
 	setenv("REQUEST_URI", "/f", 1);
@@ -314,8 +315,8 @@ static void test_send_nosniff_everywhere(void **state)
 		case 0: http_text(&w, 200, "hi"); break;
 		case 1: http_json_error(&w, 404, "no"); break;
 		case 2: http_fixed(&w, 200, fixed, 5); break;
-		case 3: assert_int_equal(http_file(&r, &w, path, "x/y", 0), 0); break;
-		case 4: assert_int_equal(http_file(&r, &w, path, "x/y", 1), 0); break;
+		case 3: assert_int_equal(http_file(&r, &w, path, "x/y", 0, "gone", NULL), 0); break;
+		case 4: assert_int_equal(http_file(&r, &w, path, "x/y", 1, "gone", NULL), 0); break;
 		default: http_text(&w, 200, "head"); break;
 		}
 		assert_non_null(strstr(send_capture(&r, &w),
@@ -338,7 +339,7 @@ static void test_send_416_content_range(void **state)
 	for (xs = 0; xs < 2; xs++) {
 		cgi_request(&r, "GET", "bytes=10-");
 		http_resp_init(&w, &A);
-		assert_int_equal(http_file(&r, &w, path, "x/y", xs), 0);
+		assert_int_equal(http_file(&r, &w, path, "x/y", xs, "gone", NULL), 0);
 		out = send_capture(&r, &w);
 		assert_true(!strncmp(out, "Status: 416 ", 12));
 		assert_non_null(strstr(out, "\r\nContent-Range: bytes */10\r\n"));
@@ -348,7 +349,7 @@ static void test_send_416_content_range(void **state)
 	/* a satisfiable range still goes to the front end */
 	cgi_request(&r, "GET", "bytes=2-");
 	http_resp_init(&w, &A);
-	assert_int_equal(http_file(&r, &w, path, "x/y", 1), 0);
+	assert_int_equal(http_file(&r, &w, path, "x/y", 1, "gone", NULL), 0);
 	assert_non_null(strstr(send_capture(&r, &w), "X-Sendfile: "));
 	unsetenv("HTTP_RANGE");
 	unlink(path);
@@ -394,6 +395,112 @@ static void test_base_url(void **state)
 	unsetenv("HTTPS");
 }
 
+/* Reads "body" through stdin (plain CGI) announced as content_length
+ * bytes, with at most max: http_read_body's result, e filled on -1. */
+static int read_body(const char *body, long long content_length, size_t max, char **out,
+		     size_t *len, struct nb_err *e)
+{
+	struct http_req r;
+
+	assert_non_null(freopen("/dev/null", "r", stdin));
+	if (*body) {
+		FILE *f = tmpfile();
+		assert_non_null(f);
+		fputs(body, f);
+		fflush(f);
+		assert_int_equal(dup2(fileno(f), STDIN_FILENO), STDIN_FILENO);
+		lseek(STDIN_FILENO, 0, SEEK_SET);
+		fclose(f);
+	}
+	http_req_init(&r, &A, NULL);
+	r.content_length = content_length;
+	nb_err_clear(e);
+	return http_read_body(&r, max, out, len, e);
+}
+
+static void test_read_body_error_value(void **state)
+{
+	struct nb_err e;
+	char *body;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(read_body("hello", 5, 16, &body, &len, &e), 0);
+	assert_int_equal(len, 5);
+	assert_string_equal(body, "hello");
+	assert_int_equal(e.kind, NB_OK);
+	assert_int_equal(read_body("", -1, 16, &body, &len, &e), -1);
+	assert_int_equal(e.kind, NB_LENGTH_REQUIRED);
+	assert_int_equal(nb_err_status(e.kind), 411);
+	assert_int_equal(read_body("hello", 5, 4, &body, &len, &e), -1);
+	assert_int_equal(e.kind, NB_TOO_LARGE);
+	assert_string_equal(e.msg, "request body too large");
+	/* announced 9, sent 5: the client went away mid-body */
+	assert_int_equal(read_body("hello", 9, 16, &body, &len, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "request body incomplete");
+	assert_null(body);
+	assert_int_equal(len, 0);
+}
+
+/* A request line the server cannot take is an error value (NB_INVALID,
+ * a 400 where the program answers it), not a reason for a caller to
+ * turn into a status. */
+static void test_req_parse_error_value(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	setenv("REQUEST_METHOD", "GET", 1);
+	setenv("REQUEST_URI", "/a/../b", 1);
+	unsetenv("CONTENT_LENGTH");
+	http_req_init(&r, &A, NULL);
+	assert_int_equal(http_req_parse(&r, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_true(e.msg[0] != '\0');
+	setenv("REQUEST_URI", "/a?x=%zz", 1);
+	http_req_init(&r, &A, NULL);
+	assert_int_equal(http_req_parse(&r, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	setenv("REQUEST_URI", "/a", 1);
+	setenv("CONTENT_LENGTH", "-1", 1);
+	http_req_init(&r, &A, NULL);
+	assert_int_equal(http_req_parse(&r, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "bad Content-Length");
+	unsetenv("CONTENT_LENGTH");
+	unsetenv("REQUEST_METHOD");
+	http_req_init(&r, &A, NULL);
+	assert_int_equal(http_req_parse(&r, &e), -1);
+	assert_string_equal(e.msg, "no request method");
+	unsetenv("REQUEST_URI");
+}
+
+/* A file that is not there is NB_NOT_FOUND with the caller's words, on
+ * both paths (X-Sendfile and streamed); a directory is not a file. */
+static void test_file_missing_error_value(void **state)
+{
+	struct http_req r;
+	struct http_resp w;
+	struct nb_err e;
+	int xs;
+
+	(void)state;
+	for (xs = 0; xs <= 1; xs++) {
+		cgi_request(&r, "GET", NULL);
+		http_resp_init(&w, &A);
+		nb_err_clear(&e);
+		assert_int_equal(http_file(&r, &w, "/nonexistent/nb-x", "x/y", xs, "no such artifact",
+					   &e), -1);
+		assert_int_equal(e.kind, NB_NOT_FOUND);
+		assert_string_equal(e.msg, "no such artifact");
+		nb_err_clear(&e);
+		assert_int_equal(http_file(&r, &w, P_tmpdir, "x/y", xs, "gone", &e), -1);
+		assert_int_equal(e.kind, NB_NOT_FOUND);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -412,6 +519,9 @@ int main(void)
 		cmocka_unit_test(test_send_nosniff_everywhere),
 		cmocka_unit_test(test_send_416_content_range),
 		cmocka_unit_test(test_base_url),
+		cmocka_unit_test(test_read_body_error_value),
+		cmocka_unit_test(test_req_parse_error_value),
+		cmocka_unit_test(test_file_missing_error_value),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

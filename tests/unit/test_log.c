@@ -18,6 +18,7 @@
 
 #include "../../src/core/core.h"
 #include "../../src/log/log.h"
+#include "../../src/log/reqlog.h"
 #include "unit_util.h"
 #include "unit_store.h"
 

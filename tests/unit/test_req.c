@@ -3,8 +3,10 @@
  * tables of list.fcgi and update.fcgi (src/cgi, included without main):
  * checked values through req_str/req_int, 400 "invalid <name>" and
  * "missing <name>", a validator's own kind, empty versus absent, max,
- * the generic validators, and route_table_check refusing a typed route
- * whose pattern and declarations disagree.
+ * the generic validators, a declared field given twice in a query or a
+ * form refused unless the route declares it repeatable, and
+ * route_table_check refusing a typed route whose pattern and
+ * declarations disagree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -208,6 +210,78 @@ static void test_generic_validators(void **state)
 	assert_int_equal(req_v_text(NULL, &f, "a\x7f", &v, &e), -1);
 }
 
+/* ?name=a&name=b: which one the handler would read is a guess (the first,
+ * say, while a front end or a cache keyed on the last sees the other), so
+ * the router refuses the request and names the field. */
+static void test_query_field_twice_refused(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(UPD("/update?name=box1&board=rpi4&name=box2&version=1.0"), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "invalid name: given more than once");
+	/* twice the same value is refused as well: the rule is about the shape */
+	assert_int_equal(UPD("/update?name=box1&board=rpi4&board=rpi4"), -1);
+	assert_string_equal(e.msg, "invalid board: given more than once");
+	/* empty counts: "build_id=&build_id=x" still says two things */
+	assert_int_equal(UPD("/update?name=box1&build_id=&build_id=x"), -1);
+	assert_string_equal(e.msg, "invalid build_id: given more than once");
+	/* an undeclared field is not read by anyone: repeating it is harmless */
+	assert_int_equal(UPD("/update?name=box1&board=rpi4&x=1&x=2"), 0);
+	assert_string_equal(req_str(&r, "name"), "box1");
+}
+
+static const struct req_field form_in[] = {
+	REQ_FORM_FIELD("csrf", req_v_hex, 0),
+	{ "id", REQ_FORM, req_v_id, REQ_REPEAT, 0, NULL },
+	REQ_FORM_FIELD("name", req_v_text, 0),
+	REQ_END
+};
+static const struct route form_route[] = {
+	ROUTE_IN("POST", "/f", no_run, NULL, form_in, 0),
+};
+
+/* Checks body as the urlencoded form of a POST /f (read already, as
+ * http_read_form leaves it). */
+static int form(const char *body, struct http_req *r, struct nb_err *e)
+{
+	const char *err = NULL;
+
+	http_req_init(r, &A, NULL);
+	r->method = "POST";
+	nb_err_clear(e);
+	if (path_split(&A, "/f", 2, &r->path, &err) < 0 ||
+	    query_parse(&A, body, strlen(body), &r->form, &err) < 0)
+		fail_msg("parse %s: %s", body, err);
+	r->form_read = 1;	/* read, without error */
+	assert_int_equal(route_match(&A, form_route, 1, "POST", &r->path, &r->route, &r->params),
+			 ROUTE_OK);
+	return req_check(&APP, r, REQ_FORM, e);
+}
+
+static void test_form_field_twice_refused_unless_repeatable(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(form("csrf=ab&name=x&name=y", &r, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "invalid name: given more than once");
+	assert_int_equal(form("csrf=ab&csrf=cd&name=x", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid csrf: given more than once");
+	/* checkboxes of one name: a list the route declared as one */
+	assert_int_equal(form("csrf=ab&id=1&id=2&id=3&name=x", &r, &e), 0);
+	assert_int_equal(req_int(&r, "id", 0), 1);
+	assert_string_equal(req_str(&r, "name"), "x");
+	/* each value of a repeatable field still obeys its validator */
+	assert_int_equal(form("csrf=ab&id=1&id=02", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid id");
+	assert_int_equal(form("csrf=ab&id=1&id=", &r, &e), 0);
+}
+
 static const struct req_field id_only[] = { REQ_PATH_FIELD("id", req_v_id), REQ_END };
 static const struct route undeclared[] = {
 	ROUTE_IN("GET", "/a/:id/:name", no_run, NULL, id_only, 0),
@@ -245,6 +319,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_search_any_text, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_kinds_required_empty_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_generic_validators, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_query_field_twice_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_form_field_twice_refused_unless_repeatable, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_table_check, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

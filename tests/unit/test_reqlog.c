@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "../../src/core/core.h"
+#include "../../src/log/reqlog.h"
 #include "unit_util.h"
 #include "unit_store.h"
 
@@ -219,9 +220,9 @@ static void test_flush_due_by_time(void **state)
 
 	reqlog_init(&l, 100, 1000, 1000, 0);
 	/* a row that comes long after the last flush */
-	assert_int_equal(reqlog_due(&l, reqlog_now_ms()), 0);
+	assert_int_equal(reqlog_due(&l, clock_now_ms()), 0);
 	l.last_flush_ms -= 5000;
-	assert_int_equal(reqlog_due(&l, reqlog_now_ms()), 0);	/* nothing waits */
+	assert_int_equal(reqlog_due(&l, clock_now_ms()), 0);	/* nothing waits */
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 1);
@@ -235,7 +236,7 @@ static void test_programs_kept_apart(void **state)
 	struct reqlog_entry a = entry("/a", "/a", 200, 10), b = entry("/a", "/a", 200, 20);
 
 	snprintf(b.program, sizeof(b.program), "list");
-	a.ts_ms = b.ts_ms = reqlog_now_ms();	/* hourly counts older than 31 days go */
+	a.ts_ms = b.ts_ms = clock_now_ms();	/* hourly counts older than 31 days go */
 	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &a);
 	reqlog_add(&l, f->db, &b);

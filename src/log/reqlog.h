@@ -8,12 +8,12 @@
  * `flush_every` rows or `flush_ms` milliseconds and at exit, so no FastCGI
  * program writes to the database per request.  One buffer holds the rows
  * of every program (each entry names its own).  The tables themselves are
- * part of the store's schema.
+ * part of the store's schema; their SQL is log_store.c's.
  */
 #ifndef NB_REQLOG_H
 #define NB_REQLOG_H
 
-#include "db.h"
+#include "../lib/db.h"
 
 #define REQLOG_BUF 256
 #define REQLOG_NBUCKETS 10	/* histogram buckets, the last is +Inf */
@@ -55,6 +55,5 @@ int reqlog_flush(struct reqlog *l, struct db *db);
 /* 1 when rows wait and flush_ms has passed since the last flush. */
 int reqlog_due(const struct reqlog *l, long long now_ms);
 int reqlog_bucket(long dur_us);
-long long reqlog_now_ms(void);
 
 #endif

@@ -1,0 +1,387 @@
+/* The SQL of the log domain's tables (log_store.h): the request log, the
+ * request counters and the hourly counts. */
+#include "log_store.h"
+
+#include <string.h>
+
+/* -- writes -------------------------------------------------------------- */
+
+static const char sql_ins[] =
+	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
+	"remote,user_agent,\"user\") VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+static const char sql_req[] =
+	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,?,?)"
+	" ON CONFLICT(program,route,status) DO UPDATE SET"
+	" count=metrics_requests.count+excluded.count,"
+	" sum_us=metrics_requests.sum_us+excluded.sum_us";
+static const char sql_lat[] =
+	"INSERT INTO metrics_latency(program,route,bucket,count) VALUES(?,?,?,?)"
+	" ON CONFLICT(program,route,bucket) DO UPDATE SET"
+	" count=metrics_latency.count+excluded.count";
+static const char sql_hour[] =
+	"INSERT INTO requests_hourly(hour,program,count,errors) VALUES(?,?,?,?)"
+	" ON CONFLICT(hour,program) DO UPDATE SET"
+	" count=requests_hourly.count+excluded.count,"
+	" errors=requests_hourly.errors+excluded.errors";
+static const char sql_trim_hours[] = "DELETE FROM requests_hourly WHERE hour < ?";
+static const char sql_trim[] =
+	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";
+
+/* Steps a write statement to its end: 0 or -1. */
+static int done(struct db_stmt *st)
+{
+	int rc = db_step(st) == DB_DONE ? 0 : -1;
+
+	db_reset(st);
+	return rc;
+}
+
+int log_store_put_row(struct db *db, const struct reqlog_entry *e)
+{
+	struct db_stmt *st = db_stmt(db, sql_ins);
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, e->ts_ms);
+	db_bind_text(st, 2, e->program, -1, DB_STATIC);
+	db_bind_text(st, 3, e->method, -1, DB_STATIC);
+	db_bind_text(st, 4, e->path, -1, DB_STATIC);
+	db_bind_text(st, 5, e->route, -1, DB_STATIC);
+	db_bind_int(st, 6, e->status);
+	db_bind_int64(st, 7, e->bytes);
+	db_bind_int64(st, 8, e->dur_us);
+	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
+	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
+	db_bind_text(st, 11, e->user, -1, DB_STATIC);
+	return done(st);
+}
+
+int log_store_add_requests(struct db *db, const char *program, const char *route,
+			   int status, long long count, long long sum_us)
+{
+	struct db_stmt *st = db_stmt(db, sql_req);
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, program, -1, DB_STATIC);
+	db_bind_text(st, 2, route, -1, DB_STATIC);
+	db_bind_int(st, 3, status);
+	db_bind_int64(st, 4, count);
+	db_bind_int64(st, 5, sum_us);
+	return done(st);
+}
+
+int log_store_add_latency(struct db *db, const char *program, const char *route,
+			  int bucket, long long count)
+{
+	struct db_stmt *st = db_stmt(db, sql_lat);
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, program, -1, DB_STATIC);
+	db_bind_text(st, 2, route, -1, DB_STATIC);
+	db_bind_int(st, 3, bucket);
+	db_bind_int64(st, 4, count);
+	return done(st);
+}
+
+int log_store_add_hour(struct db *db, long long hour, const char *program,
+		       long long count, long long errors)
+{
+	struct db_stmt *st = db_stmt(db, sql_hour);
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, hour);
+	db_bind_text(st, 2, program, -1, DB_STATIC);
+	db_bind_int64(st, 3, count);
+	db_bind_int64(st, 4, errors);
+	return done(st);
+}
+
+int log_store_trim(struct db *db, long long max_rows, long long min_hour)
+{
+	struct db_stmt *st = db_stmt(db, sql_trim);
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, max_rows);
+	if (done(st) < 0 || !(st = db_stmt(db, sql_trim_hours)))
+		return -1;
+	db_bind_int64(st, 1, min_hour);
+	return done(st);
+}
+
+/* -- reads --------------------------------------------------------------- */
+
+/* Makes room for one more element of size sz in *v (of *n, room *cap),
+ * from the arena: the old copy stays there until the request ends. */
+static void *grow(struct arena *a, void *v, size_t sz, size_t n, size_t *cap)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	nv = arena_alloc(a, sz * *cap);
+	if (n)
+		memcpy(nv, v, sz * n);
+	return nv;
+}
+
+/* A text column copied into the arena ("" for NULL). */
+static const char *text(struct arena *a, struct db_stmt *st, int col)
+{
+	const char *s = (const char *)db_column_text(st, col);
+
+	return arena_strdup(a, s ? s : "");
+}
+
+static const char sql_counts[] =
+	"SELECT program, route, status, count FROM metrics_requests ORDER BY 1,2,3";
+static const char sql_hist[] =
+	"SELECT l.program, l.route, l.bucket, l.count, "
+	" (SELECT sum(sum_us) FROM metrics_requests m WHERE m.program=l.program AND m.route=l.route)"
+	" FROM metrics_latency l ORDER BY 1,2,3";
+static const char sql_rows[] = "SELECT count(*) FROM request_log";
+
+int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_counts);
+	struct log_count *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, sizeof(*v), *n, &cap);
+		v[*n].program = text(a, st, 0);
+		v[*n].route = text(a, st, 1);
+		v[*n].status = db_column_int(st, 2);
+		v[(*n)++].count = db_column_int64(st, 3);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_hist);
+	struct log_latency *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, sizeof(*v), *n, &cap);
+		v[*n].program = text(a, st, 0);
+		v[*n].route = text(a, st, 1);
+		v[*n].bucket = db_column_int(st, 2);
+		v[*n].count = db_column_int64(st, 3);
+		v[(*n)++].sum_us = db_column_int64(st, 4);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int log_store_row_count(struct db *db, long long *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_rows);
+	int rc;
+
+	if (!st)
+		return -1;
+	rc = db_step(st);
+	if (rc == DB_ROW)
+		*n = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : -1;
+}
+
+/* -- the admin's request log --------------------------------------------- */
+
+#define ROW_COLUMNS \
+	"SELECT id, ts_ms, program, method, path, route, status, bytes, dur_us, remote, user_agent," \
+	" \"user\""
+#define ROW_FILTERS \
+	"  AND (?2 IS NULL OR program = ?2)" \
+	"  AND (?3 IS NULL OR status BETWEEN ?3 AND ?4)" \
+	"  AND (?5 IS NULL OR instr(path, ?5) > 0)" \
+	"  AND (?6 IS NULL OR ts_ms >= ?6)" \
+	"  AND (?7 IS NULL OR ts_ms < ?7)" \
+	" ORDER BY id DESC LIMIT ?8"
+
+/*
+ * A path substring of three or more characters is looked up in the
+ * trigram index first, so a rare one costs a few index probes instead of
+ * a scan of the whole log; instr() still decides the exact match.
+ */
+static const char sql_requests_fts[] =
+	ROW_COLUMNS " FROM request_log"
+	" WHERE id IN (SELECT rowid FROM request_log_path WHERE request_log_path MATCH ?9)"
+	"  AND id < ?1" ROW_FILTERS;
+static const char sql_requests[] =
+	ROW_COLUMNS " FROM request_log WHERE id < ?1" ROW_FILTERS;
+
+static const char sql_catch_up[] =
+	"INSERT INTO request_log_path(rowid, path) SELECT id, path FROM request_log"
+	" WHERE id > coalesce((SELECT rowid FROM request_log_path ORDER BY rowid DESC LIMIT 1), 0)";
+static const char sql_forget[] =
+	"DELETE FROM request_log_path"
+	" WHERE rowid < coalesce((SELECT min(id) FROM request_log), 0)";
+
+/*
+ * Brings the trigram index up to the log: rows logged since the last
+ * search are added, rows the log has dropped are removed.  Searches are
+ * rare; doing this here keeps the hot programs' log writes cheap.
+ */
+static void index_catch_up(struct db *db)
+{
+	if (db_begin(db) < 0)
+		return;	/* busy: search what is indexed; instr() keeps it exact */
+	if (db_exec(db, sql_catch_up) < 0 || db_exec(db, sql_forget) < 0 || db_commit(db) < 0)
+		db_rollback(db);
+}
+
+/* One quoted FTS5 string: the trigrams of path, in order. */
+static const char *fts_phrase(struct arena *a, const char *path)
+{
+	struct buf b;
+
+	buf_init(&b, a);
+	buf_addc(&b, '"');
+	for (const char *c = path; *c; c++) {
+		if (*c == '"')
+			buf_addc(&b, '"');
+		buf_addc(&b, *c);
+	}
+	buf_addc(&b, '"');
+	return buf_cstr(&b);
+}
+
+static void bind_filter(struct db_stmt *st, struct arena *a, const struct log_filter *f,
+			int fts)
+{
+	db_bind_int64(st, 1, f->before > 0 ? f->before : (1LL << 62));
+	if (f->program && *f->program)
+		db_bind_text(st, 2, f->program, -1, DB_STATIC);
+	if (f->status_lo > 0) {
+		db_bind_int(st, 3, f->status_lo);
+		db_bind_int(st, 4, f->status_hi);
+	}
+	if (f->path && *f->path)
+		db_bind_text(st, 5, f->path, -1, DB_STATIC);
+	if (fts)
+		db_bind_text(st, 9, fts_phrase(a, f->path), -1, DB_STATIC);
+	if (f->since_ms >= 0)
+		db_bind_int64(st, 6, f->since_ms);
+	if (f->until_ms >= 0)
+		db_bind_int64(st, 7, f->until_ms);
+	db_bind_int64(st, 8, f->limit);
+}
+
+static void read_row(struct arena *a, struct db_stmt *st, struct log_row *o)
+{
+	o->id = db_column_int64(st, 0);
+	o->ts_ms = db_column_int64(st, 1);
+	o->program = text(a, st, 2);
+	o->method = text(a, st, 3);
+	o->path = text(a, st, 4);
+	o->route = text(a, st, 5);
+	o->status = db_column_int(st, 6);
+	o->bytes = db_column_int64(st, 7);
+	o->dur_us = db_column_int64(st, 8);
+	o->remote = text(a, st, 9);
+	o->user_agent = text(a, st, 10);
+	o->user = text(a, st, 11);
+}
+
+int log_store_requests(struct db *db, struct arena *a, const struct log_filter *f,
+		       struct log_row **out, size_t *n)
+{
+	/* the trigram index is SQLite's FTS5: PostgreSQL filters with instr() alone */
+	int fts = f->path && strlen(f->path) >= 3 && !db_is_pg(db), rc;
+	struct db_stmt *st;
+	struct log_row *v = NULL;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (fts)
+		index_catch_up(db);
+	st = db_stmt(db, fts ? sql_requests_fts : sql_requests);
+	if (!st)
+		return -1;
+	bind_filter(st, a, f, fts);
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, sizeof(*v), *n, &cap);
+		read_row(a, st, &v[(*n)++]);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+/*
+ * Every program counts its requests in metrics_requests (a row per
+ * program, route and status, so the table stays small): the programs
+ * that answered are read there rather than from a hand-kept list.
+ */
+static const char sql_programs[] =
+	"SELECT DISTINCT program FROM metrics_requests ORDER BY program";
+
+int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_programs);
+	const char **v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, sizeof(*v), *n, &cap);
+		v[(*n)++] = text(a, st, 0);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+static const char sql_hours[] =
+	"SELECT hour, sum(count), sum(errors) FROM requests_hourly WHERE hour > ?"
+	" GROUP BY hour ORDER BY hour";
+
+int log_store_hours(struct db *db, struct arena *a, long long after_hour,
+		    struct log_hour **out, size_t *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_hours);
+	struct log_hour *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, after_hour);
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = grow(a, v, sizeof(*v), *n, &cap);
+		v[*n].hour = db_column_int64(st, 0);
+		v[*n].count = db_column_int64(st, 1);
+		v[(*n)++].errors = db_column_int64(st, 2);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}

@@ -1,0 +1,146 @@
+/* The SQL of the mkbox domain's one table, mkbox_tar: the update tar
+ * cached per (box, image) (mkbox.h, "The store"). */
+#include "mkbox.h"
+
+#include <string.h>
+
+static const char sql_get[] =
+	"SELECT build_id, zst_size, zst_mtime, sha_size, sha_mtime, blob, size, created"
+	" FROM mkbox_tar WHERE box=? AND image=?";
+static const char sql_put[] =
+	"INSERT INTO mkbox_tar(box,image,build_id,zst_size,zst_mtime,"
+	"sha_size,sha_mtime,blob,size,created) VALUES(?,?,?,?,?,?,?,?,?,?)"
+	" ON CONFLICT(box, image) DO UPDATE SET build_id=excluded.build_id,"
+	" zst_size=excluded.zst_size, zst_mtime=excluded.zst_mtime, sha_size=excluded.sha_size,"
+	" sha_mtime=excluded.sha_mtime, blob=excluded.blob, size=excluded.size,"
+	" created=excluded.created";
+static const char sql_keys[] = "SELECT box, image, build_id FROM mkbox_tar";
+static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
+static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
+
+/* Copies a text column into out[n] only when it fits whole: "" otherwise,
+ * so a cut value never compares equal to anything. */
+static void copy_exact(char *out, size_t n, struct db_stmt *st, int col)
+{
+	const char *s = (const char *)db_column_text(st, col);
+
+	if (!s || strlen(s) >= n)
+		s = "";
+	memcpy(out, s, strlen(s) + 1);
+}
+
+int mkbox_store_tar_get(struct db *db, const char *box, const char *image,
+			struct mkbox_tar_row *out)
+{
+	struct db_stmt *st = db_stmt(db, sql_get);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, box, -1, DB_STATIC);
+	db_bind_text(st, 2, image, -1, DB_STATIC);
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		copy_exact(out->build_id, sizeof(out->build_id), st, 0);
+		out->zst_size = db_column_int64(st, 1);
+		out->zst_mtime_ns = db_column_int64(st, 2);
+		out->sha_size = db_column_int64(st, 3);
+		out->sha_mtime_ns = db_column_int64(st, 4);
+		copy_exact(out->blob, sizeof(out->blob), st, 5);
+		if (strlen(out->blob) != 64)
+			out->blob[0] = '\0';
+		out->size = db_column_int64(st, 6);
+		out->created = db_column_int64(st, 7);
+	}
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
+
+int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
+			const struct mkbox_tar_row *row)
+{
+	struct db_stmt *st = db_stmt(db, sql_put);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, box, -1, DB_STATIC);
+	db_bind_text(st, 2, image, -1, DB_STATIC);
+	db_bind_text(st, 3, row->build_id, -1, DB_STATIC);
+	db_bind_int64(st, 4, row->zst_size);
+	db_bind_int64(st, 5, row->zst_mtime_ns);
+	db_bind_int64(st, 6, row->sha_size);
+	db_bind_int64(st, 7, row->sha_mtime_ns);
+	db_bind_text(st, 8, row->blob, -1, DB_STATIC);
+	db_bind_int64(st, 9, row->size);
+	db_bind_int64(st, 10, row->created);
+	rc = db_step(st) == DB_DONE ? 0 : -1;
+	db_reset(st);
+	return rc;
+}
+
+/* A text column in the arena ("" for NULL). */
+static const char *text(struct arena *a, struct db_stmt *st, int col)
+{
+	const char *s = (const char *)db_column_text(st, col);
+
+	return arena_strdup(a, s ? s : "");
+}
+
+int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **out,
+			 size_t *n)
+{
+	struct db_stmt *st = db_stmt(db, sql_keys);
+	struct mkbox_tar_key *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	while ((rc = db_step(st)) == DB_ROW) {
+		if (*n == cap) {
+			struct mkbox_tar_key *nv;
+			cap = cap ? cap * 2 : 64;
+			nv = arena_alloc(a, sizeof(*v) * cap);
+			if (*n)
+				memcpy(nv, v, sizeof(*v) * *n);
+			v = nv;
+		}
+		v[*n].box = text(a, st, 0);
+		v[*n].image = text(a, st, 1);
+		v[(*n)++].build_id = text(a, st, 2);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? 0 : -1;
+}
+
+int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k)
+{
+	struct db_stmt *st = db_stmt(db, sql_del);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, k->box, -1, DB_STATIC);
+	db_bind_text(st, 2, k->image, -1, DB_STATIC);
+	db_bind_text(st, 3, k->build_id, -1, DB_STATIC);
+	rc = db_step(st) == DB_DONE ? db_changes(db) : -1;
+	db_reset(st);
+	return rc;
+}
+
+int mkbox_store_tar_refs(struct db *db, const char *hex)
+{
+	struct db_stmt *st = db_stmt(db, sql_ref);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_text(st, 1, hex, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+}
