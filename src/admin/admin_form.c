@@ -12,6 +12,7 @@
 #include "admin.h"
 #include "admin_ddi.h"
 #include "admin_ota.h"
+#include "admin_pypi.h"
 #include "admin_rollout.h"
 #include "admin_upload.h"
 
@@ -42,6 +43,9 @@ static const struct form_page forms[] = {
 	{ "/admin/images", "f_image", admin_images_run, 1 },
 	{ "/admin/mip", "f_mip", admin_mip_run, 1 },
 	{ "/admin/ota/publish", "f_ota", admin_ota_page_run, 1 },
+	{ "/admin/ota/:owner/:repo/tokens", "f_ota_token", admin_ota_repo_page_run, 0 },
+	{ "/admin/ota/:owner/:repo/rollout", "f_ota_rollout", admin_ota_repo_page_run, 0 },
+	{ "/admin/pypi/:user/:index", "f_pypi_config", admin_pypi_index_run, 0 },
 };
 
 /* The form of r's route when r came from a page (not the API), or NULL. */

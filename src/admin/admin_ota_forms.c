@@ -49,8 +49,10 @@ int admin_ota_token_add_run(struct app *app, struct http_req *r, struct http_res
 		return -1;
 	if (auth_random_hex(secret, AUTH_TOKEN_BYTES) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "no random bytes, try again");
-	if (ota_token_add(app, repo.id, name, secret, e) < 0)
+	if (ota_token_add(app, repo.id, name, secret, e) < 0) {
+		admin_form_field(app, "name");	/* what the operator typed */
 		return nb_err_prefix(e, "cannot store the token");
+	}
 	admin_audit(app, "ota token", "%s/%s for %s", repo.owner, repo.name, name);
 	/* shown this once: only its hash is kept */
 	return admin_ota_repo_render(app, r, w, 201, secret, name, e);
@@ -96,9 +98,14 @@ int admin_ota_rollout_run(struct app *app, struct http_req *r, struct http_resp 
 	struct ota_repo repo;
 	int op, pct;
 
-	if (admin_ota_repo_of(app, r, &repo, e) < 0 ||
-	    admin_ota_rollout_input(req_str(r, "action"), req_str(r, "percent"), &op, &pct, e) < 0)
+	if (admin_ota_repo_of(app, r, &repo, e) < 0)
 		return -1;
+	if (admin_ota_rollout_input(req_str(r, "action"), req_str(r, "percent"), &op, &pct,
+				    e) < 0) {
+		/* the page draws the form again with this beside the field */
+		admin_form_field(app, op < 0 ? "action" : "percent");
+		return -1;
+	}
 	if (ota_rollout_change(app, repo.id, op == OP_STAGE ? pct : -1,
 			       op == OP_PAUSE ? 1 : op == OP_RESUME ? 0 : -1, &ro, e) < 0)
 		return -1;

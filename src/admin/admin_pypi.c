@@ -5,6 +5,7 @@
  */
 #include "admin_pypi.h"
 #include "admin_audit.h"
+#include "admin_upload.h"
 #include "../pypi/pypi_ops.h"
 
 #include <stdio.h>
@@ -101,9 +102,38 @@ static cJSON *project_json(struct app *app, struct arena *a, const struct pypi_i
 	return o;
 }
 
-/* The index page at status, with an error of the config form when err. */
-static int index_page(struct app *app, struct http_req *r, struct http_resp *w, int status,
-		      const char *err, struct nb_err *e)
+/* The config form's fields, as devpi names them (the form's input names). */
+static const char *const config_fields[] = { "type", "volatile", "bases", "acl_upload",
+					     "mirror_whitelist", "mirror_url",
+					     "mirror_cache_expiry", "title", NULL };
+
+/*
+ * The config form's values: ix's, its two selects as typed when the form
+ * is drawn again after a refusal (the POST's fields; a GET has none).
+ * The text inputs' typed values come with the refusal (admin_form.c's
+ * f_pypi_config.v): the template prefers them.  "placed": the refusal
+ * is drawn beside one of the fields.
+ */
+static cJSON *form_json(struct app *app, struct http_req *r, const struct pypi_index *ix)
+{
+	cJSON *o = index_json(app, r->a, ix, 0);
+	int i, placed = 0;
+
+	for (i = 0; config_fields[i]; i++)
+		placed |= admin_form_field_is(app, config_fields[i]);
+	/* a refusal about no one field is drawn above the form */
+	cJSON_AddBoolToObject(o, "placed", placed);
+	if (req_has(r, "type"))
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			o, "mirror", cJSON_CreateBool(!strcmp(req_str(r, "type"), "mirror")));
+	if (req_has(r, "volatile"))
+		cJSON_ReplaceItemInObjectCaseSensitive(
+			o, "volatile", cJSON_CreateBool(!strcmp(req_str(r, "volatile"), "true")));
+	return o;
+}
+
+static int index_page(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e)
 {
 	const char *user = req_str(r, "user"), *name = req_str(r, "index");
 	struct pypi_index ix;
@@ -115,14 +145,13 @@ static int index_page(struct app *app, struct http_req *r, struct http_resp *w, 
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "index", index_json(app, r->a, &ix, 1));
+	cJSON_AddItemToObject(d, "form", form_json(app, r, &ix));
 	arr = cJSON_AddArrayToObject(d, "projects");
 	for (; *p; p++)
 		cJSON_AddItemToArray(arr, project_json(app, r->a, &ix, *p));
-	if (err)
-		cJSON_AddStringToObject(d, "config_error", err);
-	else if (req_has(r, "done"))
+	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
-	admin_page(app, r, w, status, "admin_pypi_index",
+	admin_page(app, r, w, 200, "admin_pypi_index",
 		   arena_printf(r->a, "Index %s/%s", user, name), d);
 	return 0;
 }
@@ -130,27 +159,50 @@ static int index_page(struct app *app, struct http_req *r, struct http_resp *w, 
 int admin_pypi_index_run(struct app *app, struct http_req *r, struct http_resp *w,
 			 struct nb_err *e)
 {
-	return index_page(app, r, w, 200, NULL, e);
+	return index_page(app, r, w, e);
 }
 
 /* The form's fields as devpi's config object (an empty mirror_url of a
  * stage is no key: the rule wants a URL when one is given). */
 static cJSON *form_config(struct http_req *r)
 {
-	static const char *const texts[] = { "type", "volatile", "bases", "acl_upload",
-					     "mirror_whitelist", "title", NULL };
 	cJSON *o = cJSON_CreateObject();
 	int i;
 
-	for (i = 0; texts[i]; i++)
-		if (req_has(r, texts[i]))
-			cJSON_AddStringToObject(o, texts[i], req_str(r, texts[i]));
+	for (i = 0; config_fields[i]; i++) {
+		const char *k = config_fields[i];
+		/* the text keys; mirror_url and mirror_cache_expiry are below */
+		if (strcmp(k, "mirror_url") && strcmp(k, "mirror_cache_expiry") && req_has(r, k))
+			cJSON_AddStringToObject(o, k, req_str(r, k));
+	}
 	if (req_has(r, "mirror_url") && *req_str(r, "mirror_url"))
 		cJSON_AddStringToObject(o, "mirror_url", req_str(r, "mirror_url"));
 	if (req_has(r, "mirror_cache_expiry"))
 		cJSON_AddNumberToObject(o, "mirror_cache_expiry",
 					(double)req_int(r, "mirror_cache_expiry", 1800));
 	return o;
+}
+
+/*
+ * The form field a refusal of pypi_index_config is about: the first
+ * config key its message names (its contract: "NB_INVALID naming the
+ * key"), "base" counting as bases; NULL when it names none.
+ */
+static const char *config_field(const char *msg)
+{
+	const char *p = msg;
+	size_t n;
+	int i;
+
+	for (; *p; p += n ? n : 1) {
+		n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+		if (n == 4 && !strncmp(p, "base", 4))
+			return "bases";
+		for (i = 0; n && config_fields[i]; i++)
+			if (strlen(config_fields[i]) == n && !strncmp(p, config_fields[i], n))
+				return config_fields[i];
+	}
+	return NULL;
 }
 
 int admin_pypi_index_save_run(struct app *app, struct http_req *r, struct http_resp *w,
@@ -166,8 +218,11 @@ int admin_pypi_index_save_run(struct app *app, struct http_req *r, struct http_r
 	o = form_config(r);
 	rc = pypi_index_config(app, r->a, &ix, o, e);
 	cJSON_Delete(o);
-	if (rc < 0)
-		return e->kind == NB_INVALID ? index_page(app, r, w, 400, e->msg, e) : -1;
+	if (rc < 0) {
+		/* drawn again by admin_run (admin_form.c), the message beside its field */
+		admin_form_field(app, config_field(e->msg));
+		return -1;
+	}
 	if (pypi_index_put(app, &ix, 0, e) < 0)
 		return -1;
 	admin_audit(app, "pypi index modify", "%s/%s: type %s, bases %s, volatile %s, "

@@ -111,7 +111,7 @@ static const struct ctl_col device_cols[] = {
 	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
 	{ "mode", "MODE", CTL_TEXT, 0, NULL, NULL },
 	{ "board", "BOARD", CTL_TEXT, 0, NULL, NULL },
-	{ "last_seen", "LAST SEEN", CTL_TIME, CTL_TSV_EPOCH, "never", NULL },
+	{ "last_seen", "LAST SEEN", CTL_TIME, 0, "never", NULL },
 	{ "feed", "FEED", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
 	{ "name", "NAME", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
 	{ "tags", "TAGS", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
@@ -358,6 +358,7 @@ int cmd_device_show(int argc, char **argv)
 	struct ddi_device d;
 	struct app app;
 	struct arena a;
+	char when[96];
 	int n, i;
 
 	if (cid_operand("device show", argc, argv))
@@ -375,9 +376,12 @@ int cmd_device_show(int argc, char **argv)
 	/* what the device reported (version, board, status) is shown, never
 	 * obeyed by the terminal, and cannot forge a line of its own;
 	 * the decision's sentence is the one the device page and the admin API show */
-	printf("device\t%s/%s\nstate\t%s\nversion\t%s\nmode\t%s\nfeed\t%s\nboard\t%s:%s\n"
-	       "decision\t%s\nreason\t%s\n", ctl_printable(&a, d.tenant), ctl_printable(&a, d.cid),
-	       ctl_printable(&a, d.state), ctl_printable(&a, d.sw_version), d.mode,
+	printf("device\t%s/%s\nstate\t%s\nlast_seen\t%s\nversion\t%s\nmode\t%s\nfeed\t%s\n"
+	       "board\t%s:%s\ndecision\t%s\nreason\t%s\n", ctl_printable(&a, d.tenant),
+	       ctl_printable(&a, d.cid), ctl_printable(&a, d.state),
+	       /* as device list shows it: relative with the UTC time on a terminal */
+	       ctl_time(when, sizeof(when), ctl_format_pick(0), time(NULL), d.last_seen, "never"),
+	       ctl_printable(&a, d.sw_version), d.mode,
 	       ctl_printable(&a, d.feed), ctl_printable(&a, d.hw_model),
 	       ctl_printable(&a, d.hw_revision), ctl_printable(&a, x.text), ddi_verdict_key(x.v));
 	n = ddi_action_history(&app, &a, d.id, &acts, &e);

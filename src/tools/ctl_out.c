@@ -34,6 +34,23 @@ char *ctl_when(char *out, size_t n, long long now, long long t)
 	return out;
 }
 
+char *ctl_time(char *out, size_t n, enum ctl_format fmt, long long now, long long t,
+	       const char *none)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t <= 0)
+		snprintf(out, n, "%s", none);
+	else if (fmt == CTL_TABLE)
+		ctl_when(out, n, now, t);
+	else if (gmtime_r(&tt, &tm))
+		strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm);
+	else
+		snprintf(out, n, "%lld", t);
+	return out;
+}
+
 void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
 		   enum ctl_format fmt, long long now, struct arena *a)
 {
@@ -120,20 +137,9 @@ static char *number_text(struct ctl_list *l, const struct ctl_col *c, long long 
 {
 	char b[96];
 
-	if (c->kind == CTL_TIME && l->fmt == CTL_TSV && (c->flags & CTL_TSV_EPOCH))
-		return arena_lld(l->a, v > 0 ? v : 0);
-	if (c->kind == CTL_TIME && v <= 0)
-		return arena_strdup(l->a, c->none ? c->none : "-");
-	if (c->kind == CTL_TIME && l->fmt == CTL_TABLE)
-		return arena_strdup(l->a, ctl_when(b, sizeof(b), l->now, v));
-	if (c->kind == CTL_TIME) {
-		time_t t = (time_t)v;
-		struct tm tm;
-		if (!gmtime_r(&t, &tm))
-			return arena_lld(l->a, v);
-		strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S", &tm);
-		return arena_strdup(l->a, b);
-	}
+	if (c->kind == CTL_TIME)
+		return arena_strdup(l->a, ctl_time(b, sizeof(b), l->fmt, l->now, v,
+						   c->none ? c->none : "-"));
 	if (c->kind == CTL_BYTES && l->fmt == CTL_TABLE)
 		return arena_strdup(l->a, ctl_size(b, sizeof(b), v));
 	if (l->fmt == CTL_TSV && c->unit)

@@ -7,7 +7,8 @@
  *              KiB/MiB/GiB, control characters shown as '?'.
  *   CTL_TSV    (piped): one tab-separated line per row, no header, the
  *              columns and forms each list printed before --json existed
- *              (scripts that parse them keep working).
+ *              (scripts that parse them keep working); times as the UTC
+ *              time "2024-05-01 10:00:00" (epoch seconds are --json's).
  *   CTL_JSON   (--json): one JSON array of objects keyed by the columns'
  *              stable names; times are seconds since the epoch (null when
  *              none), sizes bytes, hashes in full.
@@ -37,8 +38,6 @@ enum ctl_kind {
 #define CTL_NOT_TSV	1u	/* a column added after the TSV form was fixed */
 #define CTL_JSON_ONLY	3u	/* in JSON only (implies CTL_NOT_TSV) */
 #define CTL_TSV_FULL	4u	/* a CTL_HASH the TSV line always had in full */
-#define CTL_TSV_EPOCH	8u	/* a CTL_TIME the TSV line always had as seconds
-				 * since the epoch (0: none) */
 #define CTL_UNIT_TIGHT	16u	/* the TSV unit follows the number unspaced: "50%" */
 
 struct ctl_col {
@@ -89,6 +88,14 @@ int ctl_list_print(struct ctl_list *l, FILE *f);
  * 64 bytes); returns out.
  */
 char *ctl_when(char *out, size_t n, long long now, long long t);
+/*
+ * A time t (epoch seconds) as a list's cell of form fmt shows it: on a
+ * terminal ctl_when's, else "2024-05-01 10:00:00" (UTC; the same every
+ * time it is printed); none for t <= 0.  Into out (at least 64 bytes);
+ * returns out.  For show commands, which print outside a list.
+ */
+char *ctl_time(char *out, size_t n, enum ctl_format fmt, long long now, long long t,
+	       const char *none);
 /* "512 B", "1.5 KiB", "12.0 MiB", "3.2 GiB" into out; returns out. */
 char *ctl_size(char *out, size_t n, long long bytes);
 

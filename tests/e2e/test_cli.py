@@ -249,7 +249,8 @@ def test_piped_lists_keep_their_lines(nb, tmpdir_shared):
     assert nb.ctl("image", "list").stdout.startswith("bb/bb-pc-3\t")
     assert nb.ctl("mip", "list").stdout.startswith("helper\t0.3\t1 files\t")
     assert nb.ctl("software", "list").stdout.startswith("1\t")
-    assert nb.ctl("device", "list").stdout == "dev-1\tregistered\t\trollout\t:\t0\n"
+    # last_seen as the other lists' times (never seen: "never"), no longer epoch seconds
+    assert nb.ctl("device", "list").stdout == "dev-1\tregistered\t\trollout\t:\tnever\n"
     assert nb.ctl("rollout", "list").stdout.startswith("1\trunning\tstable\t1.0\t50%\t0\t0\t")
 
 
@@ -434,3 +435,31 @@ def test_device_cancel_reaches_the_audit_feed(nb, tmpdir_shared):
     refused = nb.ctl("device", "cancel", "d1", check=False)
     assert refused.returncode == 1 and audit_actions(nb)[-1][1] == "device cancel"
     assert len([a for a in audit_actions(nb) if a[1] == "device cancel"]) == 1
+
+
+def test_device_times_read_like_the_other_lists(nb):
+    """device list and show give last_seen as the audit gives its times:
+    on a terminal relative with the absolute UTC time, piped as the UTC
+    time (not epoch seconds), list --json in epoch seconds for scripts."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1")
+    nb.ctl("device", "add", "d2")
+    seen = int(time.time()) - 3 * 86400 - 60
+    with nb.db() as c:
+        c.execute("UPDATE ddi_devices SET last_seen=? WHERE controller_id='d1'", (seen,))
+    day = time.strftime("%Y-%m-%d", time.gmtime(seen))
+    piped = [l.split("\t") for l in nb.ctl("device", "list").stdout.splitlines()]
+    assert [p[5] for p in piped] == [time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seen)),
+                                     "never"], piped
+    rows = json.loads(nb.ctl("device", "list", "--json").stdout)
+    assert [r["last_seen"] for r in rows] == [seen, None], rows
+    table = on_terminal(nb, "device", "list").splitlines()
+    assert "3 days ago (%s " % day in table[1] and "UTC)" in table[1], table
+    # device show the same way: relative on a terminal, the UTC time piped
+    shown = on_terminal(nb, "device", "show", "d1").splitlines()
+    seen_line = [l for l in shown if l.startswith("last_seen\t")]
+    assert len(seen_line) == 1 and seen_line[0].startswith("last_seen\t3 days ago (%s " % day) \
+        and seen_line[0].endswith(" UTC)"), shown
+    piped = nb.ctl("device", "show", "d1").stdout.splitlines()
+    assert "last_seen\t" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seen)) in piped, piped
+    assert "last_seen\tnever" in nb.ctl("device", "show", "d2").stdout.splitlines()

@@ -80,7 +80,7 @@ def test_device_list_and_show_read_through_the_store(ddi_nb):
     assert (b["state"], b["version"], b["mode"], b["board"], b["feed"]) == \
         ("running", "1.0", "assigned", "board-a:2.0", "stable"), b
     piped = nb.ctl("device", "list").stdout.splitlines()
-    assert piped[0] == "a-dev\tregistered\t\trollout\t:\t0", piped
+    assert piped[0] == "a-dev\tregistered\t\trollout\t:\tnever", piped
     # show finds the first device of that id (DEFAULT was added first) and its actions
     shown = nb.ctl("device", "show", "b-dev").stdout.splitlines()
     assert shown[0] == "device\tDEFAULT/b-dev", shown

@@ -491,6 +491,40 @@ def test_refused_ota_publish_form_keeps_the_input(ops):
     assert ops.get("/ota/api/repos/acme/app/releases/latest").status == 404
 
 
+def test_refused_ota_repo_forms_keep_the_input(ops, tmp_path):
+    """The OTA repository page's read-token and rollout forms: drawn again
+    with the message beside the field and what was typed kept."""
+    from test_ota import write_tree
+    for tag in ("v1", "v2"):
+        write_tree(str(tmp_path / tag), {"main.py": ("print(%r)\n" % tag).encode()})
+        ops.ctl("ota", "publish", "--repo", "acme/app", "--tag", tag, str(tmp_path / tag))
+    with ops.db() as c:
+        before = c.execute("SELECT percent, paused FROM ota_rollouts").fetchall()
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    csrf = b.csrf("/admin/ota/acme/app")
+    act = "/admin/ota/acme/app/tokens"
+    r = b.post(act, {"csrf": csrf, "name": "b" * 65})     # refused by the declared rule
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, act, "name")
+    assert value == "b" * 65 and "64 bytes" in msg
+    r = b.post(act, {"csrf": csrf, "name": ""})
+    assert r.status == 400 and field_error(r.text, act, "name")[0] == ""
+    act = "/admin/ota/acme/app/rollout"
+    r = b.post(act, {"csrf": csrf, "action": "stage", "percent": "101"})  # the handler's rule
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    value, msg = field_error(r.text, act, "percent")
+    assert value == "101" and "0..100" in msg
+    r = b.post(act, {"csrf": csrf, "action": "stage", "percent": ""})
+    assert r.status == 400 and field_error(r.text, act, "percent")[0] == ""
+    r = b.post(act, {"csrf": csrf, "action": "explode"})  # no action of the page's buttons
+    assert r.status == 400 and r.header("Content-Type").startswith("text/html")
+    assert "stage, pause or resume" in r.text and 'action="/admin/ota/acme/app/tokens"' in r.text
+    with ops.db() as c:
+        assert c.execute("SELECT percent, paused FROM ota_rollouts").fetchall() == before
+        assert c.execute("SELECT count(*) FROM ota_tokens").fetchone() == (0,)
+
+
 def test_refused_rollout_create_keeps_the_input(ops, tmp_path):
     from test_software import make_swu
     b = Browser(ops.port)

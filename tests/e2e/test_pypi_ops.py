@@ -446,6 +446,44 @@ def test_admin_refuses_bad_input_and_changes_nothing(admin):
     assert Browser(nb.port).get("/admin/pypi").status == 303
 
 
+def test_refused_config_form_keeps_the_input_beside_the_field(admin):
+    """The index's config form drawn again: the message beside the field
+    it is about, every typed value kept (selects too), nothing saved."""
+    from test_operators import FieldErrors, field_error
+    nb, d, b = admin
+    act = "/admin/pypi/alice/dev"
+    fields = form(b.get(act), act)
+    before = config(nb, "alice", "dev")
+    for change, field, why in (({"bases": "ghost/none"}, "bases", "does not exist"),
+                               ({"bases": "alice/dev"}, "bases", "own base"),
+                               ({"type": "warehouse"}, "type", "stage or mirror"),
+                               ({"volatile": "perhaps"}, "volatile", "true or false"),
+                               ({"acl_upload": "not a name"}, "acl_upload", "user names"),
+                               ({"type": "mirror", "mirror_url": ""}, "mirror_url", "needs"),
+                               ({"mirror_url": "ftp://x/"}, "mirror_url", "http(s) URL"),
+                               ({"mirror_cache_expiry": "-1"}, "mirror_cache_expiry", "")):
+        typed = dict(fields, type="stage", volatile="false", title="typed <title>")
+        typed.update(change)
+        r = b.post(act, typed)
+        assert r.status == 400 and r.header("Content-Type").startswith("text/html"), change
+        value, msg = field_error(r.text, act, field)
+        assert msg and why in msg, (change, msg)
+        if field not in ("type", "volatile"):
+            assert value == typed[field], (change, value)
+        p = FieldErrors(act)
+        p.feed(r.text)
+        assert p.fields["title"] == "typed <title>", change
+        for sel, bad in (("type", "warehouse"), ("volatile", "perhaps")):
+            assert p.fields[sel] == typed[sel] or typed[sel] == bad, (change, p.fields)
+    # a conflict with the other indexes (a cycle of bases) is drawn the same way
+    base = form(b.get("/admin/pypi/alice/base"), "/admin/pypi/alice/base")
+    r = b.post("/admin/pypi/alice/base", dict(base, bases="alice/dev"))
+    assert r.status == 409
+    value, msg = field_error(r.text, "/admin/pypi/alice/base", "bases")
+    assert value == "alice/dev" and "cycle" in msg
+    assert config(nb, "alice", "dev") == before
+
+
 def test_a_yank_on_the_admin_page_is_seen_by_pip(admin, tmpdir_shared):
     nb, d, b = admin
     w1, w2 = make_wheel(d, "nb-yk", "1.0"), make_wheel(d, "nb-yk", "1.1")

@@ -37,6 +37,20 @@ static void test_when_is_relative_with_the_absolute_time(void **state)
 	assert_string_equal(ctl_when(b, sizeof(b), NOW, NOW + 600), "in 10 min (2023-11-14 22:23 UTC)");
 }
 
+/* A show command's time: the list cell's form, "never" printed the same. */
+static void test_time_takes_the_lists_form(void **state)
+{
+	char b[96];
+
+	(void)state;
+	assert_string_equal(ctl_time(b, sizeof(b), CTL_TABLE, NOW, NOW - 300, "never"),
+			    "5 min ago (2023-11-14 22:08 UTC)");
+	assert_string_equal(ctl_time(b, sizeof(b), CTL_TSV, NOW, NOW - 300, "never"),
+			    "2023-11-14 22:08:20");
+	assert_string_equal(ctl_time(b, sizeof(b), CTL_TSV, NOW, 0, "never"), "never");
+	assert_string_equal(ctl_time(b, sizeof(b), CTL_TABLE, NOW, -1, "-"), "-");
+}
+
 static void test_sizes_are_human(void **state)
 {
 	char b[32];
@@ -171,6 +185,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_when_is_relative_with_the_absolute_time),
+		cmocka_unit_test(test_time_takes_the_lists_form),
 		cmocka_unit_test(test_sizes_are_human),
 		cmocka_unit_test(test_table_has_a_header_and_aligned_readable_cells),
 		cmocka_unit_test(test_tsv_keeps_the_old_lines),
