@@ -30,7 +30,7 @@ static void add_verdict(struct app *app, cJSON *o)
 	struct ddi_device dev;
 	struct ddi_explained x;
 
-	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) < 0 ||
+	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) != 0 ||
 	    ddi_explain(app, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
 		return;
 	cJSON_AddStringToObject(o, "verdict", x.text);

@@ -252,6 +252,11 @@ int ddi_explain(struct app *app, const struct ddi_device *dev, long max_running,
 /* -- store (ddi_store.c) -- */
 /* A text column into a fixed buffer, cut to fit. */
 void ddi_col(struct db_stmt *st, int i, char *out, size_t n);
+/*
+ * The device tenant/cid into d.  0 when found, 1 when there is no such
+ * device, -1 when the store could not be read (busy, or PostgreSQL lost):
+ * a device must not be told "unauthorized" for the store's fault.
+ */
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d);
 /*
  * An operator adds a device.  tenant 1-DDI_FEED_MAX bytes; cid follows

@@ -59,6 +59,18 @@ static int refuse(struct http_resp *w)
 	return 1;
 }
 
+/* rc of ddi_device_get: found (0), unknown (1: 401) or the store unreadable
+ * (-1: 503, so that a device retries instead of taking a refusal) */
+static int answer_get(struct http_resp *w, int rc)
+{
+	if (rc < 0) {
+		http_json_error(w, 503, "the store is busy, try again");
+		http_set_header(w, "Retry-After", "5");
+		return 1;
+	}
+	return rc ? refuse(w) : 0;
+}
+
 /*
  * A device registering itself in setup or lax mode, within the operator's
  * limits; a refusal is answered (403 at the cap, 429 past the hourly rate:
@@ -101,7 +113,7 @@ static int by_gateway(struct app *app, struct http_resp *w, const char *tenant,
 	/* a lost race with another process adding it too: its row is read */
 	db_read_end(app->db);
 	ddi_device_register(app, tenant, cid, "", DDI_BY_GATEWAY, NULL, NULL);
-	return ddi_device_get(app, tenant, cid, &d->dev) < 0 ? refuse(w) : 0;
+	return answer_get(w, ddi_device_get(app, tenant, cid, &d->dev));
 }
 
 /*
@@ -120,13 +132,16 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 	const char *auth = http_header(r, "Authorization"), *gw = d->set.gateway_token;
 	const char *target = token_of(auth, "TargetToken "), *gwt = token_of(auth, "GatewayToken ");
 	char th[HASH_HEX_MAX] = "";
-	int known;
+	int known, rc;
 
 	ddi_seen_tick(app, &d->seen);
 	/* a GET reads device, action and software from one snapshot (app.c ends it) */
 	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
 		db_read_begin(app->db);
-	known = ddi_device_get(app, tenant, cid, &d->dev) == 0;
+	rc = ddi_device_get(app, tenant, cid, &d->dev);
+	if (rc < 0)
+		return answer_get(w, rc);
+	known = rc == 0;
 	if (gwt && *gw && auth_equal(gwt, gw))
 		return by_gateway(app, w, tenant, cid, known);
 	if (target)
@@ -141,8 +156,9 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w)
 	if (self_register(app, w, tenant, cid, th))
 		return 1;
 	/* what is stored now decides: another process may have registered it first */
-	if (ddi_device_get(app, tenant, cid, &d->dev) < 0)
-		return refuse(w);
+	rc = ddi_device_get(app, tenant, cid, &d->dev);
+	if (rc)
+		return answer_get(w, rc);
 	if (d->dev.token_hash[0] && !(target && auth_equal(th, d->dev.token_hash)))
 		return refuse(w);
 	return 0;

@@ -111,7 +111,7 @@ static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 	a->id = 0;
 	if (db_begin(app->db) < 0)
 		return;
-	if (ddi_device_get(app, d->dev.tenant, d->dev.cid, &now) < 0 || is_open(&now.last) ||
+	if (ddi_device_get(app, d->dev.tenant, d->dev.cid, &now) != 0 || is_open(&now.last) ||
 	    decide_fresh(app, d, &now, &again) != DDI_OFFER ||
 	    again.software_id != c->software_id || again.rollout_id != c->rollout_id) {
 		db_commit(app->db);

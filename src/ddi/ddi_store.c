@@ -48,13 +48,14 @@ static const char sql_dev_get[] =
 int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_dev_get);
-	int found = 0;
+	int found = 0, rc;
 
 	if (!st)
 		return -1;
 	db_bind_text(st, 1, tenant, -1, DB_STATIC);
 	db_bind_text(st, 2, cid, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		d->id = db_column_int64(st, 0);
 		ddi_col(st, 1, d->tenant, sizeof(d->tenant));
 		ddi_col(st, 2, d->cid, sizeof(d->cid));
@@ -79,7 +80,7 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return found ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 /* "" or a sha256 in hex, as auth_token_hash() writes it */

@@ -167,7 +167,7 @@ static int find_device(struct app *app, const char *cid, struct ddi_device *d)
 	if (!cid_ok(cid))
 		return -1;
 	if (ddi_device_first_tenant(app, cid, tenant, sizeof(tenant)) < 0 ||
-	    ddi_device_get(app, tenant, cid, d) < 0) {
+	    ddi_device_get(app, tenant, cid, d) != 0) {
 		fprintf(stderr, "nestboxctl: no device %s\n", cid);
 		return -1;
 	}

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from admin_client import Browser
-from conftest import CTL, Nestbox, PgCluster, pg_available
+from conftest import CTL, Nestbox, PgCluster, pg_available, wait_until
 from test_ddi import BASE, ddi, feedback
 from test_operators import token_of, whoami
 from test_software import make_swu
@@ -131,6 +131,33 @@ def test_programs_reconnect_after_postgresql_restarts(tmpdir_shared):
         j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
         assert "deploymentBase" not in j["_links"]
         assert "2.0" in nb.ctl("device", "show", "dev1").stdout
+    finally:
+        nb.stop()
+    assert " 500 for " not in nb.read_log()
+
+
+def test_a_poll_while_postgresql_is_down_is_503_not_401(tmpdir_shared):
+    """A device asking while the store cannot be read is told to retry (503
+    with Retry-After), never that it is unknown (401): the store's fault is
+    not the device's.  Once PostgreSQL is back the same device is served."""
+    nb = Nestbox(tmpdir_shared, {}, store="postgresql")
+    nb.ctl("init")
+    nb.ctl("device", "add", "dev1", "--token", "tok-1")
+    nb.start()
+    pg = PgCluster.get()
+    try:
+        assert ddi(nb, "GET", BASE + "dev1").status == 200
+        pg.run("pg_ctl", "-D", pg.data, "-m", "fast", "-w", "stop")
+        try:
+            for _ in range(4):
+                r = ddi(nb, "GET", BASE + "dev1")
+                assert r.status == 503, (r.status, r.body)
+                assert r.header("Retry-After")
+        finally:
+            pg.run("pg_ctl", "-D", pg.data, "-l", os.path.join(pg.dir, "log"), "-w", "-o",
+                   "-k %s -c listen_addresses= -c fsync=off -c max_connections=300" % pg.dir,
+                   "start")
+        wait_until(lambda: ddi(nb, "GET", BASE + "dev1").status == 200, "the poll works again")
     finally:
         nb.stop()
     assert " 500 for " not in nb.read_log()
