@@ -10,6 +10,33 @@ set -e
 if [ "${1:-serve}" != serve ]; then
 	exec "$@"
 fi
+# With the store on PostgreSQL (db.url set) the database may still be
+# starting: compose starts the services together, and podman-compose 1.0
+# does not wait for a service's health.  Opening the store is retried for
+# up to NESTBOX_STORE_WAIT seconds (default 60); then the last error is
+# printed and the container stops.  SQLite opens at once and is not waited.
+store_wait() {
+	url=$(nestboxctl config | sed -n 's/^db\.url = //p')
+	[ -n "$url" ] || return 0
+	limit="${NESTBOX_STORE_WAIT:-60}"
+	case $limit in
+	'' | *[!0-9]*)
+		echo "nestbox: NESTBOX_STORE_WAIT must be a number of seconds, not '$limit'" >&2
+		exit 2 ;;
+	esac
+	start=$(date +%s)
+	said=
+	until err=$(nestboxctl init 2>&1 >/dev/null); do
+		if [ $(($(date +%s) - start)) -ge "$limit" ]; then
+			echo "nestbox: the store did not open within ${limit}s: $err" >&2
+			exit 1
+		fi
+		[ -n "$said" ] || echo "nestbox: waiting up to ${limit}s for the store: $err" >&2
+		said=1
+		sleep 1
+	done
+}
+store_wait
 HOST="${NESTBOX_HOST:-0.0.0.0}"
 PORT="${NESTBOX_PORT:-8080}"
 export HOST PORT

@@ -24,8 +24,10 @@ apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
 python3 python3-pytest python3-pip twine zstd tar cpio coreutils wrk sqlite3 chromium
 swupdate openssl util-linux rauc squashfs-tools git
 debhelper dpkg-dev fakeroot postgresql python3-psycopg2"
-# the container image is built and run by tests/e2e/test_container.py
-test="$test podman runc debootstrap podman-compose"
+# the container image is built and run by tests/e2e/test_container.py, the
+# compose deployment by test_compose.py (its services find each other by
+# name through CNI's dnsname plugin)
+test="$test podman runc debootstrap podman-compose golang-github-containernetworking-plugin-dnsname"
 
 mode=all
 case "${1:-}" in

@@ -1,9 +1,9 @@
-"""The container image (Containerfile) and the compose deployment (compose.yaml),
-with Debian's podman: the image is built on a Debian 12 base made here with
-debootstrap, runs unprivileged with its state on a volume, and a box
-(curl | tar + sha256sum -c), a DDI device (the real swupdate) and a mip
-board update through it; a new container on the same volume has lost
-nothing.
+"""The container image (Containerfile) with Debian's podman (compose.yaml, which
+runs it on PostgreSQL and an S3 stand-in, is test_compose.py's): the image is
+built on a Debian 12 base made here with debootstrap, runs unprivileged with
+its state on a volume, and a box (curl | tar + sha256sum -c), a DDI device
+(the real swupdate) and a mip board update through it; a new container on
+the same volume has lost nothing.
 
 Build time is kept down by two caches: the debootstrap base (a tar under
 /var/tmp/nestbox-container and an image tag, keyed on a hash of
@@ -243,23 +243,3 @@ def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(cont
     assert files_of(again.target) == files_of(board.target)
     Browser(c.port).login("admin", PASSWORD)
 
-
-def test_compose_file_brings_nestbox_up_on_its_volume(image, tmpdir_shared):
-    project = "nestboxe2e" + uuid.uuid4().hex[:8]
-    port = free_port()
-    env = dict(os.environ, NESTBOX_IMAGE=image, NESTBOX_PUBLISH="127.0.0.1:%d" % port,
-               NESTBOX_ADMIN_PASSWORD=PASSWORD)
-    compose = ["podman-compose", "--podman-args", " ".join(PODMAN[1:]),
-               "--podman-run-args", " ".join(LIMITS),
-               "-f", os.path.join(ROOT, "compose.yaml"), "-p", project]
-    try:
-        run(compose + ["up", "-d"], env=env, timeout=300)
-        wait_until(lambda: run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}",
-                                "http://127.0.0.1:%d/healthz" % port], check=False).stdout == "200",
-                   "compose's nestbox on /healthz", limit=60)
-        Browser(port).login("admin", PASSWORD)
-        vols = run(PODMAN + ["volume", "ls", "--format", "{{.Name}}"]).stdout.split()
-        assert project + "_nestbox-state" in vols
-    finally:
-        run(compose + ["down", "-v"], env=env, check=False, timeout=300)
-        run(PODMAN + ["volume", "rm", "-f", project + "_nestbox-state"], check=False)
