@@ -11,7 +11,7 @@ import shutil
 
 import pytest
 
-from conftest import Nestbox, wait_until
+from conftest import Nestbox, sqlite_only, wait_until
 from test_apache import MODULES, Apache
 from test_framing import cgi
 from test_ota import write_tree
@@ -132,6 +132,8 @@ def scenario(nb, tmp, front, restart=lambda: None):
         assert_static_like_program(nb, front, url)
 
 
+@sqlite_only("a store other hosts share keeps no static answers (src/ota/ota_static.c; "
+             "test_two_hosts.py checks that side)")
 def test_static_answers_through_lighttpd(nb, tmpdir_shared):
     with_base_url(nb)
     nb.ctl("init")
@@ -163,6 +165,8 @@ class RewriteApache(Apache):
             f.write(conf)
 
 
+@sqlite_only("a store other hosts share keeps no static answers (src/ota/ota_static.c; "
+             "test_two_hosts.py checks that side)")
 def test_static_answers_through_apache(tmpdir_shared):
     if not shutil.which("apache2") or not os.path.exists(MODULES + "/mod_fcgid.so"):
         pytest.fail("apache2 with mod_fcgid is required (make deps installs it)")
