@@ -38,6 +38,9 @@ function translate_name(r)
 	if a.disposition then
 		r.headers_out["Content-Disposition"] = a.disposition
 	end
+	if a.vary then
+		r.headers_out["Vary"] = a.vary
+	end
 	r.headers_out["X-Nestbox-Route"] = a.route
 	return apache2.OK
 end

@@ -43,6 +43,9 @@ r.resp_header["Content-Type"] = a.type
 if a.disposition then
 	r.resp_header["Content-Disposition"] = a.disposition
 end
+if a.vary then
+	r.resp_header["Vary"] = a.vary
+end
 r.resp_header["X-Nestbox-Route"] = a.route
 -- lighttpd sends the file as a static file (Range, ETag, sendfile)
 return st["http-response-send-file"]
