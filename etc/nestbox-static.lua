@@ -1,7 +1,9 @@
 -- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks,
--- /list and mip package JSON from nestbox's static trees
+-- /list, mip package JSON and Python index project pages from nestbox's
+-- static trees
 -- (etc/nestbox_static.lua decides; etc/nestbox-lighttpd.conf runs this for
--- /update, /list and /mip/package/).  A miss returns 0 and the request
+-- /update, /list, /mip/package/ and the project pages /pypi/../+simple/../).
+-- A miss returns 0 and the request
 -- goes on as configured (to the FastCGI program).  nestbox's var_dir comes
 -- from the request environment NESTBOX_VAR (setenv.set-environment).
 
