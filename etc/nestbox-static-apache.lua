@@ -1,5 +1,6 @@
 -- nestbox-static-apache.lua: Apache's mod_lua answers mkbox update checks,
--- /list and mip package JSON from nestbox's static trees
+-- /list, mip package JSON and Python index project pages from nestbox's
+-- static trees
 -- (etc/nestbox_static.lua decides; apache-example.conf hooks
 -- translate_name below in before mod_alias).
 -- On a hit the request becomes the tree's file, sent by Apache's own
@@ -37,6 +38,9 @@ function translate_name(r)
 	r.content_type = a.type
 	if a.disposition then
 		r.headers_out["Content-Disposition"] = a.disposition
+	end
+	if a.vary then
+		r.headers_out["Vary"] = a.vary
 	end
 	r.headers_out["X-Nestbox-Route"] = a.route
 	return apache2.OK

@@ -1,7 +1,9 @@
 -- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks,
--- /list and mip package JSON from nestbox's static trees
+-- /list, mip package JSON and Python index project pages from nestbox's
+-- static trees
 -- (etc/nestbox_static.lua decides; etc/nestbox-lighttpd.conf runs this for
--- /update, /list and /mip/package/).  A miss returns 0 and the request
+-- /update, /list, /mip/package/ and the project pages /pypi/../+simple/../).
+-- A miss returns 0 and the request
 -- goes on as configured (to the FastCGI program).  nestbox's var_dir comes
 -- from the request environment NESTBOX_VAR (setenv.set-environment).
 
@@ -42,6 +44,9 @@ end
 r.resp_header["Content-Type"] = a.type
 if a.disposition then
 	r.resp_header["Content-Disposition"] = a.disposition
+end
+if a.vary then
+	r.resp_header["Vary"] = a.vary
 end
 r.resp_header["X-Nestbox-Route"] = a.route
 -- lighttpd sends the file as a static file (Range, ETag, sendfile)

@@ -225,6 +225,7 @@ int admin_pypi_index_save_run(struct app *app, struct http_req *r, struct http_r
 	}
 	if (pypi_index_put(app, &ix, 0, e) < 0)
 		return -1;
+	pypi_static_reset(app);		/* its bases or type may have changed */
 	admin_audit(app, "pypi index modify", "%s/%s: type %s, bases %s, volatile %s, "
 		    "acl_upload %s", user, name, ix.type, *ix.bases ? ix.bases : "none",
 		    ix.volatile_ ? "yes" : "no", *ix.acl_upload ? ix.acl_upload : "none");

@@ -172,6 +172,11 @@ int admin_pypi_yank_run(struct app *app, struct http_req *r, struct http_resp *w
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no version %s in project %s", t.version,
 			       t.project);
+	/* no page templates here: the pages go, pypi.fcgi rewrites them */
+	if (t.file)
+		pypi_static_reset(app);
+	else
+		pypi_static_project(app, NULL, t.ix.id, t.project);
 	admin_audit(app, yank ? "pypi yank" : "pypi unyank", "%s (%d files)", t.what, n);
 	after(app, r, w, &t, yank ? "yanked" : "unyanked");
 	return 0;
@@ -193,6 +198,8 @@ int admin_pypi_delete_run(struct app *app, struct http_req *r, struct http_resp 
 		return -1;
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "nothing of %s to delete", t.what);
+	if (t.file)	/* a release's pages went in pypi_release_del */
+		pypi_static_reset(app);
 	admin_audit(app, "pypi delete", "%s (%d files)", t.what, n);
 	after(app, r, w, &t, "deleted");
 	return 0;

@@ -441,6 +441,35 @@ int pypi_project_list(struct app *app, struct http_req *r, struct http_resp *w,
 /* A simple page as HTML through the template tmpl (data is consumed). */
 int pypi_send_html(struct app *app, struct http_resp *w, const char *tmpl, struct cJSON *data,
 		   struct nb_err *e);
+/* The same with the template set named (a page rendered outside a request). */
+int pypi_render_html(struct tmpl_set *set, struct http_resp *w, const char *tmpl,
+		     struct cJSON *data, struct nb_err *e);
+/* One project page of ix in fmt into w (Content-Type set; the bytes
+ * pypi_simple_project answers): the count of files (0: no such project,
+ * w untouched) or -1 with e.  *dynamic is 1 when the page has a mirror in
+ * its chain (it changes with the upstream).  set: the HTML templates. */
+int pypi_project_render(struct app *app, struct tmpl_set *set, struct arena *a,
+			const struct pypi_index *ix, const char *project, enum pypi_fmt fmt,
+			struct http_resp *w, int *dynamic, struct nb_err *e);
+
+/* -- project pages as static files (pypi_static.c) -- */
+
+/* Rewrites (or, without set, removes) the static pages of project
+ * (normalized) on the index index_id and on every index whose bases
+ * include it; after the change is committed.  0 or -1 (logged: the
+ * change stands, and a page left stale is removed). */
+int pypi_static_project(struct app *app, struct tmpl_set *set, long long index_id,
+			const char *project);
+/* Removes every static page (an index's bases, type or existence changed,
+ * or an import); the program rewrites each on its next miss.  0 or -1. */
+int pypi_static_reset(struct app *app);
+/* The miss: the page w the program just answered for ix, kept unless a
+ * newer one is there already.  Nothing on a shared store or a dynamic page. */
+void pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *ix,
+		      const char *project, enum pypi_fmt fmt, const struct http_resp *w);
+/* At start: on a store other hosts share (PostgreSQL) removes the tree
+ * a SQLite past left; 0 or -1. */
+int pypi_static_unshare(struct app *app);
 
 int pypi_login_post(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int pypi_user_get_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);

@@ -374,6 +374,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
 	    pypi_index_put(app, &ix, 1, e) < 0)
 		return -1;
+	pypi_static_reset(app);		/* a new base of others' chains */
 	pypi_audit(app, me, "pypi index create", "%s/%s", ix.user, ix.name);
 	pypi_json_send(w, 201, "indexconfig", pypi_index_json(r->a, &ix));
 	return 0;
@@ -395,6 +396,7 @@ static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
 	    config_body(app, r, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
 		return -1;
+	pypi_static_reset(app);		/* bases, type or volatile may have changed */
 	pypi_audit(app, me, "pypi index modify", "%s/%s", ix->user, ix->name);
 	pypi_json_send(w, 200, "indexconfig", pypi_index_json(r->a, ix));
 	return 0;
@@ -416,6 +418,7 @@ static int index_del(struct app *app, struct http_req *r, struct http_resp *w,
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
 	    pypi_index_del(app, ix->user, ix->name, e) < 0)
 		return -1;
+	pypi_static_reset(app);
 	pypi_audit(app, me, "pypi index delete", "%s/%s", ix->user, ix->name);
 	pypi_json_message(w, 201, "index deleted");
 	return 0;

@@ -103,6 +103,11 @@ int pypi_init(struct app *app, struct nb_err *e)
 	if (tmpl_load_dir(&p->tmpl, p->set.templates, e) < 0 ||
 	    pypi_bootstrap(app, &p->set, e) < 0)
 		return -1;
+	/* a static page another host could not remove must not outlive a
+	 * move to a shared store */
+	if (pypi_static_unshare(app) < 0)
+		return nb_fail(e, NB_INTERNAL, "cannot remove %s/pypi-static (static pages are "
+			       "not kept on a shared store)", app->set.var_dir);
 	return 0;
 }
 

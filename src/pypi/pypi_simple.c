@@ -29,11 +29,18 @@ int pypi_send_html(struct app *app, struct http_resp *w, const char *tmpl, cJSON
 		   struct nb_err *e)
 {
 	struct pypi *p = app->domain;
+
+	return pypi_render_html(p->tmpl, w, tmpl, data, e);
+}
+
+int pypi_render_html(struct tmpl_set *set, struct http_resp *w, const char *tmpl, cJSON *data,
+		     struct nb_err *e)
+{
 	struct nb_err te;
 	int rc;
 
 	w->status = 200;
-	rc = tmpl_render(p->tmpl, tmpl, data, &w->body, &te);
+	rc = tmpl_render(set, tmpl, data, &w->body, &te);
 	cJSON_Delete(data);
 	if (rc < 0) {
 		fprintf(stderr, "nestbox[pypi]: template %s: %s\n", tmpl, te.msg);

@@ -231,7 +231,7 @@ static void html_names(cJSON *f, const struct pypi_file *v)
 	cJSON_AddStringToObject(f, "core_metadata", v->metadata_sha256);
 }
 
-static int project_page(struct app *app, struct http_req *r, struct http_resp *w,
+static int project_page(struct tmpl_set *set, struct arena *a, struct http_resp *w,
 			enum pypi_fmt fmt, const char *project, struct pypi_file *v, int n,
 			struct nb_err *e)
 {
@@ -245,16 +245,44 @@ static int project_page(struct app *app, struct http_req *r, struct http_resp *w
 	cJSON_AddStringToObject(o, "name", project);
 	files = cJSON_AddArrayToObject(o, "files");
 	for (i = 0; i < n; i++) {
-		cJSON *f = file_json(r->a, &v[i]);
+		cJSON *f = file_json(a, &v[i]);
 		if (fmt == PYPI_HTML)
 			html_names(f, &v[i]);
 		cJSON_AddItemToArray(files, f);
 	}
 	if (fmt == PYPI_HTML)
-		return pypi_send_html(app, w, "pypi-project", o, e);
-	cJSON_AddItemToObject(o, "versions", versions_json(v, n, r->a));
+		return pypi_render_html(set, w, "pypi-project", o, e);
+	cJSON_AddItemToObject(o, "versions", versions_json(v, n, a));
 	pypi_send_simple_json(w, o);
 	return 0;
+}
+
+/* 1 when ix or one of its bases is a mirror. */
+static int has_mirror(struct app *app, struct arena *a, const struct pypi_index *ix)
+{
+	struct pypi_index *order;
+	int n = pypi_resolve(app, a, ix, &order), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(order[i].type, "stage"))
+			return 1;
+	return 0;
+}
+
+int pypi_project_render(struct app *app, struct tmpl_set *set, struct arena *a,
+			const struct pypi_index *ix, const char *project, enum pypi_fmt fmt,
+			struct http_resp *w, int *dynamic, struct nb_err *e)
+{
+	struct pypi_file *v;
+	const char *state;
+	int n;
+
+	*dynamic = has_mirror(app, a, ix);
+	if ((n = collect(app, a, ix, project, &v, &state, e)) <= 0)
+		return n;
+	if (state)	/* how fresh the mirrors' part of the page is */
+		http_set_header(w, "X-Nestbox-Mirror", state);
+	return project_page(set, a, w, fmt, project, v, n, e) < 0 ? -1 : n;
 }
 
 /* The page's one URL: the normalized name, with its slash. */
@@ -272,11 +300,10 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 			struct nb_err *e)
 {
 	const char *name = req_str(r, "project");
+	struct pypi *p = app->domain;
 	struct pypi_index *ix;
-	struct pypi_file *v;
 	enum pypi_fmt fmt;
-	const char *state;
-	int n;
+	int n, dynamic;
 
 	if (!pypi_is_normal(name)) {
 		redirect(r, w);		/* pip follows it */
@@ -287,13 +314,13 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 	if ((fmt = pypi_negotiate(r, w)) == PYPI_NONE)
 		return 0;
 	db_read_begin(app->db);
-	if ((n = collect(app, r->a, ix, name, &v, &state, e)) < 0)
+	if ((n = pypi_project_render(app, p->tmpl, r->a, ix, name, fmt, w, &dynamic, e)) < 0)
 		return -1;
-	if (state)	/* how fresh the mirrors' part of the page is */
-		http_set_header(w, "X-Nestbox-Mirror", state);
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such project on this index or its bases");
-	return project_page(app, r, w, fmt, name, v, n, e);
+	if (!dynamic)	/* the front end's miss: the next request is static */
+		pypi_static_keep(app, r->a, ix, name, fmt, w);
+	return 0;
 }
 
 /* GET /pypi/{user}/{index}/+simple/{project}: pip asks with the slash. */

@@ -280,7 +280,7 @@ static int check_md5(struct up *u, char *md5, struct nb_err *e)
 
 /* After the body: checks, stores and records (strings in a); 0 or -1 with e. */
 static int finish(struct app *app, struct arena *a, struct up *u, struct blob_writer *bw,
-		  const struct pypi_index *ix, struct nb_err *e)
+		  const struct pypi_index *ix, struct tmpl_set *set, struct nb_err *e)
 {
 	struct pypi_file *f = arena_zalloc(a, sizeof(*f));
 	char md5[HASH_HEX_MAX], *sha = arena_alloc(a, HASH_HEX_MAX);
@@ -312,6 +312,8 @@ static int finish(struct app *app, struct arena *a, struct up *u, struct blob_wr
 	if ((rc = record(app, a, ix, f, e)) < 0) {
 		drop_unused(app, sha);
 		drop_unused(app, f->metadata_sha256);
+	} else {
+		pypi_static_project(app, set, ix->id, f->project);
 	}
 	return rc;
 }
@@ -354,7 +356,7 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 	else if (rc == 0)
 		rc = check_form(u, e);
 	if (rc == 0)
-		rc = finish(app, r->a, u, bw, ix, e);
+		rc = finish(app, r->a, u, bw, ix, p->tmpl, e);
 	else
 		hash_free(&u->md5);
 	if (bw->fd >= 0 && bw->tmp[0])
@@ -410,7 +412,7 @@ int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix
 	u->bw = bw;
 	rc = copy_in(a, u, fd, e);
 	if (rc == 0)
-		rc = finish(app, a, u, bw, ix, e);
+		rc = finish(app, a, u, bw, ix, NULL, e);	/* no templates here */
 	else
 		hash_free(&u->md5);
 	if (bw->fd >= 0 && bw->tmp[0])

@@ -122,6 +122,7 @@ static int user_del(struct app *app, struct http_req *r, struct http_resp *w, st
 		return nb_fail(e, NB_FORBIDDEN, "root cannot be deleted");
 	if (pypi_user_del(app, name, e) < 0)
 		return -1;
+	pypi_static_reset(app);		/* its indexes are gone */
 	pypi_audit(app, me, "pypi user delete", "%s", name);
 	pypi_json_message(w, 200, "user deleted");
 	return 0;

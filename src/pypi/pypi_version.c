@@ -23,6 +23,8 @@ int pypi_release_del(struct app *app, struct arena *a, const struct pypi_index *
 	n = pypi_version_del(app, ix->id, pypi_normalize(a, project), version, e);
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such project or version on this index");
+	if (n > 0)	/* callers outside pypi.fcgi have no templates: removed */
+		pypi_static_project(app, NULL, ix->id, pypi_normalize(a, project));
 	return n;
 }
 
@@ -90,6 +92,8 @@ static int version_patch(struct app *app, struct http_req *r, struct http_resp *
 		return -1;
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such version");
+	pypi_static_project(app, ((struct pypi *)app->domain)->tmpl, ix->id,
+			    pypi_normalize(r->a, req_str(r, "project")));
 	pypi_audit(app, me, reason ? "pypi yank" : "pypi unyank", "%s/%s %s %s", ix->user,
 		   ix->name, req_str(r, "project"), req_str(r, "version"));
 	o = cJSON_CreateObject();

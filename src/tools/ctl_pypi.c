@@ -171,6 +171,7 @@ static int user_delete(struct app *app, int argc, char **argv)
 	}
 	if (pypi_user_del(app, argv[optind], &e) < 0)
 		return ctl_fail(argv[optind], &e);
+	pypi_static_reset(app);
 	printf("deleted %s, with its indexes (their files go at the next gc)\n", argv[optind]);
 	ctl_audit(app, "pypi user delete", "%s", argv[optind]);
 	return 0;
@@ -345,6 +346,7 @@ static int index_put(struct app *app, int argc, char **argv, int create)
 	arena_free(&a);
 	if (rc < 0)
 		return ctl_fail(argv[1], &e);
+	pypi_static_reset(app);		/* pages rebuilt by pypi.fcgi on their misses */
 	printf("%s %s\n", create ? "created" : "modified", argv[1]);
 	ctl_audit(app, create ? "pypi index create" : "pypi index modify", "%s", argv[1]);
 	return 0;
@@ -361,6 +363,7 @@ static int index_delete(struct app *app, int argc, char **argv)
 		return 2;
 	if (pypi_index_del(app, user, name, &e) < 0)
 		return ctl_fail(argv[1], &e);
+	pypi_static_reset(app);
 	printf("deleted %s (its files go at the next gc)\n", argv[1]);
 	ctl_audit(app, "pypi index delete", "%s", argv[1]);
 	return 0;
@@ -510,6 +513,10 @@ static int yank_cmd(struct app *app, int argc, char **argv, int yank)
 	if (n == 0)
 		n = nb_fail(&e, NB_NOT_FOUND, "no such version or file on this index");
 	rc = n < 0 ? ctl_fail(what, &e) : 0;
+	if (!rc && ra.file)	/* no page templates here: pypi.fcgi rewrites them */
+		pypi_static_reset(app);
+	else if (!rc)
+		pypi_static_project(app, NULL, ix.id, pypi_normalize(&a, ra.project));
 	if (!rc) {
 		printf("%s %s (%d file%s)\n", yank ? "yanked" : "unyanked", what, n, n == 1 ? "" : "s");
 		ctl_audit(app, yank ? "pypi yank" : "pypi unyank", "%s", what);
@@ -540,6 +547,8 @@ static int delete_cmd(struct app *app, int argc, char **argv)
 	else if (n == 0 && !ra.file)
 		n = pypi_release_del(app, &a, &ix, ra.project, ra.version, ra.force, &e);
 	rc = n < 0 ? ctl_fail(what, &e) : 0;
+	if (!rc && ra.file)	/* a release's pages went in pypi_release_del */
+		pypi_static_reset(app);
 	if (!rc) {
 		printf("deleted %s (%d file%s; blobs go at the next gc)\n", what, n,
 		       n == 1 ? "" : "s");

@@ -332,6 +332,7 @@ static int import_store(struct app *app, struct arena *a, const cJSON *root, str
 		db_rollback(app->db);
 		return nb_fail(e, NB_UNAVAILABLE, "cannot commit the import");
 	}
+	pypi_static_reset(app);		/* pages rebuilt by pypi.fcgi on their misses */
 	return 0;
 }
 
