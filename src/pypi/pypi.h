@@ -464,9 +464,18 @@ int pypi_static_project(struct app *app, struct tmpl_set *set, long long index_i
  * or an import); the program rewrites each on its next miss.  0 or -1. */
 int pypi_static_reset(struct app *app);
 /* The miss: the page w the program just answered for ix, kept unless a
- * newer one is there already.  Nothing on a shared store or a dynamic page. */
-void pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *ix,
-		      const char *project, enum pypi_fmt fmt, const struct http_resp *w);
+ * newer one is there already.  Nothing on a shared store or a dynamic page.
+ * 1 when this call put the file there (the caller checks it is still
+ * current: pypi_static_forget otherwise), else 0. */
+int pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *ix,
+		     const char *project, enum pypi_fmt fmt, const struct http_resp *w);
+/*
+ * Removes the page pypi_static_keep kept for (ix, project, fmt) (on a
+ * shared store, nothing): the miss's read turned out older than a change
+ * that committed while it was written.
+ */
+void pypi_static_forget(struct app *app, struct arena *a, const struct pypi_index *ix,
+			const char *project, enum pypi_fmt fmt);
 /* At start: on a store other hosts share (PostgreSQL) removes the tree
  * a SQLite past left; 0 or -1. */
 int pypi_static_unshare(struct app *app);

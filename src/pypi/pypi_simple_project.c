@@ -295,6 +295,33 @@ static void redirect(struct http_req *r, struct http_resp *w)
 						 "/", NULL));
 }
 
+/*
+ * Whether the page kept from this miss's read is still what the store says
+ * now.  A change that committed after that read, and removed or rewrote
+ * the page before the miss linked its copy, would otherwise leave the
+ * older page in place until the next change: read again after the link
+ * (a new snapshot sees every change that removed the page first).
+ */
+static int still_current(struct app *app, struct http_req *r, const char *name,
+			 enum pypi_fmt fmt, const struct http_resp *w)
+{
+	struct pypi *p = app->domain;
+	struct pypi_index *fresh;
+	struct http_resp now;
+	struct nb_err e;
+	int dynamic;
+
+	http_resp_init(&now, r->a);
+	db_read_end(app->db);
+	db_read_begin(app->db);
+	/* the index read again: its bases may have changed too */
+	if (!(fresh = pypi_req_index(app, r, &e)) ||
+	    pypi_project_render(app, p->tmpl, r->a, fresh, name, fmt, &now, &dynamic, &e) <= 0)
+		return 0;
+	return !dynamic && now.body.len == w->body.len &&
+	       memcmp(now.body.p, w->body.p, w->body.len) == 0;
+}
+
 /* GET /pypi/{user}/{index}/+simple/{project}/ */
 int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w,
 			struct nb_err *e)
@@ -318,8 +345,9 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 		return -1;
 	if (n == 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such project on this index or its bases");
-	if (!dynamic)	/* the front end's miss: the next request is static */
-		pypi_static_keep(app, r->a, ix, name, fmt, w);
+	if (!dynamic && pypi_static_keep(app, r->a, ix, name, fmt, w) &&
+	    !still_current(app, r, name, fmt, w))
+		pypi_static_forget(app, r->a, ix, name, fmt);
 	return 0;
 }
 

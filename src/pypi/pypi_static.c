@@ -154,24 +154,36 @@ int pypi_static_unshare(struct app *app)
 	return db_is_pg(app->db) ? drop_tree(app) : 0;
 }
 
-void pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *ix,
-		      const char *project, enum pypi_fmt fmt, const struct http_resp *w)
+int pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *ix,
+		     const char *project, enum pypi_fmt fmt, const struct http_resp *w)
 {
 	const char *dir = page_dir(app, a, ix, project), *path;
 	char tmp[4096];
-	int fd;
+	int fd, kept = 0;
 
 	if (!dir || fmt == PYPI_NONE)
-		return;
+		return 0;
 	path = arena_cat(a, dir, "/", FILES[fmt], NULL);
 	if (access(path, F_OK) == 0 || fs_mkdirs(dir, 0755) < 0 ||
 	    (fd = fs_tmp_open(path, tmp, sizeof(tmp))) < 0)
-		return;
+		return 0;
 	/* link, not rename: a page a change wrote meanwhile is newer than ours */
 	if (write(fd, w->body.p, w->body.len) != (ssize_t)w->body.len || fsync(fd) < 0 ||
 	    (link(tmp, path) < 0 && errno != EEXIST))
 		fprintf(stderr, "pypi: cannot keep the static page %s: %s\n", path,
 			strerror(errno));
+	else
+		kept = errno != EEXIST;
 	close(fd);
 	unlink(tmp);
+	return kept;
+}
+
+void pypi_static_forget(struct app *app, struct arena *a, const struct pypi_index *ix,
+			const char *project, enum pypi_fmt fmt)
+{
+	const char *dir = page_dir(app, a, ix, project);
+
+	if (dir && fmt != PYPI_NONE)
+		drop(dir, FILES[fmt]);
 }
