@@ -69,14 +69,13 @@ static const char *done_of(struct http_req *r, const struct http_resp *w)
 {
 	const char *h = memmem(w->headers.p, w->headers.len, "Location: ", 10), *q, *end;
 	struct query qs;
-	const char *err;
 
 	if (!h)
 		return NULL;
 	h += 10;
 	end = memchr(h, '\r', w->headers.len - (size_t)(h - w->headers.p));
 	q = end ? memchr(h, '?', (size_t)(end - h)) : NULL;
-	if (!q || query_parse(r->a, q + 1, (size_t)(end - q - 1), &qs, &err) < 0)
+	if (!q || query_parse(r->a, q + 1, (size_t)(end - q - 1), &qs, NULL) < 0)
 		return NULL;
 	return query_get(&qs, "done");
 }

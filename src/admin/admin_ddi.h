@@ -33,27 +33,29 @@ struct admin_dev_filter {
 	long long after;		/* keyset: ids above this */
 };
 
-/* Reads state, feed, model, version, seen (hour|day|old|never) and after. */
+/* Reads state, feed, model, version, seen (hour|day|old|never) and after.
+ * Each parser below returns 0, or -1 with e (may be NULL) set to
+ * NB_INVALID and a message naming the field ("percent must be 1-100"). */
 int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
-			 const char **err);
+			 struct nb_err *e);
 /*
  * A rollout to create, from a JSON object: feed and software_id required;
  * percent (1..100, default 100), max_failures and max_failure_rate (-1
  * when absent: the configured defaults apply) and name optional.
  */
-int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err);
+int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, struct nb_err *e);
 /* {"url": "...", "name": "..."}: url required; both copied into a. */
 int admin_url_parse(struct arena *a, const char *body, size_t len, const char **url,
-		  const char **name, const char **err);
+		  const char **name, struct nb_err *e);
 /* {"percent": n} with n in 1..100. */
-int admin_stage_parse(const char *body, size_t len, int *percent, const char **err);
+int admin_stage_parse(const char *body, size_t len, int *percent, struct nb_err *e);
 /*
  * {"password": "...", "keep_tokens": false}: a new password of
  * ADMIN_PASSWORD_MIN..ADMIN_PASSWORD_MAX bytes (copied into a), and whether the
- * user's API tokens survive the change (default: revoked).  0 or -1 with err.
+ * user's API tokens survive the change (default: revoked).  0 or -1 with e.
  */
 int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
-		       int *keep_tokens, const char **err);
+		       int *keep_tokens, struct nb_err *e);
 
 /* -- the fleet's rows as template data (admin_fleet.c, from ddi_fleet.h) -- */
 

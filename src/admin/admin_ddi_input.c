@@ -79,7 +79,7 @@ static int seen_range(const char *s, long long now, long long *lo, long long *hi
 }
 
 int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
-			 const char **err)
+			 struct nb_err *e)
 {
 	const char *after = field(q, "after");
 	long v = 0;
@@ -90,14 +90,10 @@ int admin_dev_filter_parse(const struct query *q, long long now, struct admin_de
 	f->model = field(q, "model");
 	f->version = field(q, "version");
 	f->seen = field(q, "seen");
-	if (seen_range(f->seen, now, &f->seen_lo, &f->seen_hi) < 0) {
-		*err = "seen must be hour, day, old or never";
-		return -1;
-	}
-	if (after && admin_int(after, 0, 0x7fffffffffffffffL, &v) < 0) {
-		*err = "after must be a device id";
-		return -1;
-	}
+	if (seen_range(f->seen, now, &f->seen_lo, &f->seen_hi) < 0)
+		return nb_fail(e, NB_INVALID, "seen must be hour, day, old or never");
+	if (after && admin_int(after, 0, 0x7fffffffffffffffL, &v) < 0)
+		return nb_fail(e, NB_INVALID, "after must be a device id");
 	f->after = v;
 	return 0;
 }
@@ -135,21 +131,21 @@ static int json_str(const cJSON *o, const char *k, size_t n, const char **out)
 	return 0;
 }
 
-static cJSON *object(const char *body, size_t len, const char **err)
+static cJSON *object(const char *body, size_t len, struct nb_err *e)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len);
 
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		*err = "the body must be a JSON object";
+		nb_fail(e, NB_INVALID, "the body must be a JSON object");
 		return NULL;
 	}
 	return j;
 }
 
-int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, const char **err)
+int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, struct nb_err *e)
 {
-	cJSON *j = object(body, len, err);
+	cJSON *j = object(body, len, e);
 	const char *feed, *name;
 	long sid, pct, mf, mfr;
 	int rc = -1;
@@ -158,16 +154,16 @@ int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, con
 	if (!j)
 		return -1;
 	if (json_str(j, "feed", sizeof(r->feed), &feed) < 0 || !feed || !*feed)
-		*err = "feed must be a string of 1-63 bytes";
+		nb_fail(e, NB_INVALID, "feed must be a string of 1-63 bytes");
 	else if (json_str(j, "name", sizeof(r->name), &name) < 0)
-		*err = "name must be a string of at most 127 bytes";
+		nb_fail(e, NB_INVALID, "name must be a string of at most 127 bytes");
 	else if (json_int(j, "software_id", 1, 0x7fffffffL, 0, &sid) < 0 || sid == 0)
-		*err = "software_id must be a software's id";
+		nb_fail(e, NB_INVALID, "software_id must be a software's id");
 	else if (json_int(j, "percent", 1, 100, 100, &pct) < 0)
-		*err = "percent must be 1-100";
+		nb_fail(e, NB_INVALID, "percent must be 1-100");
 	else if (json_int(j, "max_failures", 0, 1000000000L, -1, &mf) < 0 ||
 		 json_int(j, "max_failure_rate", 0, 100, -1, &mfr) < 0)
-		*err = "max_failures must be 0 or more, max_failure_rate 0-100";
+		nb_fail(e, NB_INVALID, "max_failures must be 0 or more, max_failure_rate 0-100");
 	else {
 		snprintf(r->feed, sizeof(r->feed), "%s", feed);
 		snprintf(r->name, sizeof(r->name), "%s", name ? name : "");
@@ -182,9 +178,9 @@ int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, con
 }
 
 int admin_url_parse(struct arena *a, const char *body, size_t len, const char **url,
-		  const char **name, const char **err)
+		  const char **name, struct nb_err *e)
 {
-	cJSON *j = object(body, len, err);
+	cJSON *j = object(body, len, e);
 	const char *u, *n;
 	int rc = -1;
 
@@ -192,9 +188,9 @@ int admin_url_parse(struct arena *a, const char *body, size_t len, const char **
 	if (!j)
 		return -1;
 	if (json_str(j, "url", 1024, &u) < 0 || !u || !*u)
-		*err = "url must be a string of at most 1023 bytes";
+		nb_fail(e, NB_INVALID, "url must be a string of at most 1023 bytes");
 	else if (json_str(j, "name", 256, &n) < 0)
-		*err = "name must be a string of at most 255 bytes";
+		nb_fail(e, NB_INVALID, "name must be a string of at most 255 bytes");
 	else {
 		*url = arena_strdup(a, u);
 		*name = arena_strdup(a, n ? n : "");
@@ -204,16 +200,16 @@ int admin_url_parse(struct arena *a, const char *body, size_t len, const char **
 	return rc;
 }
 
-int admin_stage_parse(const char *body, size_t len, int *percent, const char **err)
+int admin_stage_parse(const char *body, size_t len, int *percent, struct nb_err *e)
 {
-	cJSON *j = object(body, len, err);
+	cJSON *j = object(body, len, e);
 	long p;
 	int rc = -1;
 
 	if (!j)
 		return -1;
 	if (json_int(j, "percent", 1, 100, 0, &p) < 0 || p == 0)
-		*err = "percent must be 1-100";
+		nb_fail(e, NB_INVALID, "percent must be 1-100");
 	else {
 		*percent = (int)p;
 		rc = 0;
@@ -223,9 +219,9 @@ int admin_stage_parse(const char *body, size_t len, int *percent, const char **e
 }
 
 int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
-		       int *keep_tokens, const char **err)
+		       int *keep_tokens, struct nb_err *e)
 {
-	cJSON *j = object(body, len, err), *keep;
+	cJSON *j = object(body, len, e), *keep;
 	const char *p;
 	int rc = -1;
 
@@ -236,9 +232,9 @@ int admin_password_parse(struct arena *a, const char *body, size_t len, const ch
 	keep = cJSON_GetObjectItemCaseSensitive(j, "keep_tokens");
 	if (json_str(j, "password", ADMIN_PASSWORD_MAX + 1, &p) < 0 || !p ||
 	    strlen(p) < ADMIN_PASSWORD_MIN)
-		*err = "password must be a string of 8 to 255 bytes";
+		nb_fail(e, NB_INVALID, "password must be a string of 8 to 255 bytes");
 	else if (keep && !cJSON_IsBool(keep) && !cJSON_IsNull(keep))
-		*err = "keep_tokens must be true or false";
+		nb_fail(e, NB_INVALID, "keep_tokens must be true or false");
 	else {
 		*pw = arena_strdup(a, p);
 		*keep_tokens = cJSON_IsTrue(keep);

@@ -106,18 +106,24 @@ static int ask(struct app *app, struct http_req *r, struct http_resp *w, int op,
 	return 0;
 }
 
-/* The action's refusal (what it needs and lacks), or NULL; *field: the
- * form field it is about ("id": the selection). */
-static const char *refused(struct http_req *r, int op, int n, const char **field)
+/* 0 when the action has what it needs (n devices selected, its target);
+ * else -1 with e NB_INVALID saying what it lacks, the message shown beside
+ * the form field it is about ("id": the selection). */
+static int refused(struct app *app, struct http_req *r, int op, int n, struct nb_err *e)
 {
-	*field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" : "feed";
+	const char *field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" : "feed";
+	const char *why = NULL;
+
 	if (n == 0)
-		return "select at least one device";
-	if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
-		return "assign needs a software from the list";
-	if (op == DDI_BULK_FEED && !req_has(r, "feed"))
-		return "a feed is 1-63 bytes without control characters";
-	return NULL;
+		why = "select at least one device";
+	else if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
+		why = "assign needs a software from the list";
+	else if (op == DDI_BULK_FEED && !req_has(r, "feed"))
+		why = "a feed is 1-63 bytes without control characters";
+	if (!why)
+		return 0;
+	admin_form_field(app, field);
+	return nb_fail(e, NB_INVALID, "%s", why);
 }
 
 /* The raw selection of a refused form (its ids may be what was refused):
@@ -182,17 +188,15 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 {
 	long long ids[QUERY_MAX_PAIRS], sw = req_int(r, "software", 0);
 	int op = (int)req_int(r, "action", 0), n = selected(app, r, ids, QUERY_MAX_PAIRS, e);
-	const char *why, *done, *field;
+	const char *done;
 	long changed;
 
 	if (n < 0) {
 		admin_form_field(app, "id");
 		return -1;
 	}
-	if ((why = refused(r, op, n, &field))) {
-		admin_form_field(app, field);
-		return nb_fail(e, NB_INVALID, "%s", why);
-	}
+	if (refused(app, r, op, n, e) < 0)
+		return -1;
 	if (!req_int(r, "confirm", 0))
 		return ask(app, r, w, op, ids, n, e);
 	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);

@@ -121,7 +121,7 @@ static int dev_query_read(struct app *app, struct http_req *r, struct dev_query 
 	static const char *const keys[] = { "state", "feed", "model", "version", "seen", "after" };
 	struct query_pair pairs[6];
 	struct query fq = { pairs, 0 };
-	const char *q = filter(r, "q"), *err;
+	const char *q = filter(r, "q");
 	long per = admin_page_size(app);
 	size_t i;
 
@@ -129,8 +129,8 @@ static int dev_query_read(struct app *app, struct http_req *r, struct dev_query 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (filter(r, keys[i]))
 			pairs[fq.n++] = (struct query_pair){ keys[i], filter(r, keys[i]) };
-	if (admin_dev_filter_parse(&fq, (long long)time(NULL), &dq->f, &err) < 0)
-		return nb_fail(e, NB_INVALID, "%s", err);
+	if (admin_dev_filter_parse(&fq, (long long)time(NULL), &dq->f, e) < 0)
+		return -1;
 	dq->page = (long)req_int(r, "page", 1);
 	dq->s = (struct ddi_search){ q, dq->f.state, dq->f.feed, dq->f.model,
 		dq->f.version, dq->f.seen_lo, dq->f.seen_hi, dq->f.after,

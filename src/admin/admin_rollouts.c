@@ -322,15 +322,14 @@ int admin_api_rollout_create_run(struct app *app, struct http_req *r, struct htt
 				 struct nb_err *e)
 {
 	struct ddi_rollout ro;
-	const char *perr;
 	char *body;
 	size_t len;
 	long long id;
 
 	if (json_body(r, &body, &len, e) < 0)
 		return -1;
-	if (admin_rollout_parse(body, len, &ro, &perr) < 0)
-		return nb_fail(e, NB_INVALID, "%s", perr);
+	if (admin_rollout_parse(body, len, &ro, e) < 0)
+		return -1;
 	if ((id = create(app, &ro, e)) < 0)
 		return -1;
 	return api_one(app, r, w, 201, id, e);
@@ -356,15 +355,14 @@ int admin_api_rollout_stage_run(struct app *app, struct http_req *r, struct http
 				struct nb_err *e)
 {
 	long long id = req_int(r, "id", 0);
-	const char *perr;
 	char *body;
 	size_t len;
 	int pct;
 
 	if (json_body(r, &body, &len, e) < 0)
 		return -1;
-	if (admin_stage_parse(body, len, &pct, &perr) < 0)
-		return nb_fail(e, NB_INVALID, "%s", perr);
+	if (admin_stage_parse(body, len, &pct, e) < 0)
+		return -1;
 	if (stage(app, id, pct, e) < 0)
 		return -1;
 	return api_one(app, r, w, 200, id, e);

@@ -219,15 +219,15 @@ int admin_api_software_add_run(struct app *app, struct http_req *r, struct http_
 int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
 			       struct nb_err *e)
 {
-	const char *url, *name, *perr;
+	const char *url, *name;
 	char *body;
 	size_t len;
 	long long id;
 
 	if (http_read_body(r, 65536, &body, &len, e) < 0)
 		return -1;
-	if (admin_url_parse(r->a, body, len, &url, &name, &perr) < 0)
-		return nb_fail(e, NB_INVALID, "%s", perr);
+	if (admin_url_parse(r->a, body, len, &url, &name, e) < 0)
+		return -1;
 	id = ddi_software_add_url(app, sw_settings(app), url, name, e);
 	if (id < 0)
 		return -1;

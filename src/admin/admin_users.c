@@ -222,7 +222,7 @@ int admin_api_user_password_run(struct app *app, struct http_req *r, struct http
 				struct nb_err *e)
 {
 	long long id = req_int(r, "id", 0);
-	const char *pw, *why;
+	const char *pw;
 	char *body;
 	size_t len;
 	int keep, revoked;
@@ -231,8 +231,8 @@ int admin_api_user_password_run(struct app *app, struct http_req *r, struct http
 
 	if (http_read_body(r, 65536, &body, &len, e) < 0)
 		return -1;
-	if (admin_password_parse(r->a, body, len, &pw, &keep, &why) < 0)
-		return nb_fail(e, NB_INVALID, "%s", why);
+	if (admin_password_parse(r->a, body, len, &pw, &keep, e) < 0)
+		return -1;
 	if (set_password(app, id, pw, keep, &revoked, e) < 0)
 		return -1;
 	o = cJSON_CreateObject();

@@ -580,7 +580,8 @@ int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confir
 		      char **details, struct nb_err *e);
 int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
 			  const char **remark, struct nb_err *e);
-/* The device's attributes after a configData body; *merged is malloc'd. */
+/* The device's attributes after a configData body; *merged is malloc'd
+ * (NB_INTERNAL when it cannot be). */
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     struct nb_err *e);
 /* PUT installedBase: {"name": "...", "version": "..."}, both required. */

@@ -43,25 +43,25 @@ static int nul_escape(const char *p, size_t n)
 }
 
 /*
- * The body as a JSON object, or NULL with *err: bytes that are not UTF-8
+ * The body as a JSON object, or NULL with e (NB_INVALID): bytes that are not UTF-8
  * and strings that would be cut at a NUL are refused before parsing.
  */
-static cJSON *json_object(const char *body, size_t len, const char **err)
+static cJSON *json_object(const char *body, size_t len, struct nb_err *e)
 {
 	cJSON *j;
 
 	if (!utf8_valid(body, len)) {
-		*err = "the body is not UTF-8 text";
+		nb_fail(e, NB_INVALID, "the body is not UTF-8 text");
 		return NULL;
 	}
 	if (nul_escape(body, len)) {
-		*err = "strings may not hold NUL (\\u0000)";
+		nb_fail(e, NB_INVALID, "strings may not hold NUL (\\u0000)");
 		return NULL;
 	}
 	j = cJSON_ParseWithLength(body, len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
-		*err = "the body is not a JSON object";
+		nb_fail(e, NB_INVALID, "the body is not a JSON object");
 		return NULL;
 	}
 	return j;
@@ -126,32 +126,34 @@ static int one_of(const char *s, const char *const *list)
 /*
  * hawkBit's DdiActionFeedback: status (DdiStatus) with execution and
  * result (DdiResult) with finished are required; result.progress, when
- * sent, needs cnt.  NULL when it follows, else what is missing.
+ * sent, needs cnt.  0 when it follows, else -1 with e (NB_INVALID) saying
+ * what is missing.
  */
-static const char *feedback_rule(const cJSON *j)
+static int feedback_rule(const cJSON *j, struct nb_err *e)
 {
 	const cJSON *status = cJSON_GetObjectItemCaseSensitive(j, "status"), *result, *p;
 
 	if (!cJSON_IsObject(status))
-		return "feedback needs a status object";
+		return nb_fail(e, NB_INVALID, "feedback needs a status object");
 	if (!one_of(jstr(status, "execution"), executions))
-		return "status.execution must be closed, proceeding, canceled, scheduled, rejected,"
-		       " resumed, downloaded or download";
+		return nb_fail(e, NB_INVALID, "status.execution must be closed, proceeding, canceled,"
+			       " scheduled, rejected, resumed, downloaded or download");
 	result = cJSON_GetObjectItemCaseSensitive(status, "result");
 	if (!cJSON_IsObject(result))
-		return "feedback needs status.result with finished (success, failure, none)";
+		return nb_fail(e, NB_INVALID, "feedback needs status.result with finished"
+			       " (success, failure, none)");
 	if (!one_of(jstr(result, "finished"), finishes))
-		return "status.result.finished must be success, failure or none";
+		return nb_fail(e, NB_INVALID, "status.result.finished must be success, failure or none");
 	p = cJSON_GetObjectItemCaseSensitive(result, "progress");
 	if (p && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "cnt")))
-		return "status.result.progress needs a number cnt";
-	return NULL;
+		return nb_fail(e, NB_INVALID, "status.result.progress needs a number cnt");
+	return 0;
 }
 
-static int feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
-			  const char **err)
+int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
+		       struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, err), *status, *result, *det;
+	cJSON *j = json_object(body, len, e), *status, *result, *det;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -160,9 +162,9 @@ static int feedback_parse(struct arena *a, const char *body, size_t len, struct 
 	status = cJSON_GetObjectItemCaseSensitive(j, "status");
 	result = cJSON_GetObjectItemCaseSensitive(status, "result");
 	det = cJSON_GetObjectItemCaseSensitive(status, "details");
-	if ((*err = feedback_rule(j)) == NULL) {
+	if (feedback_rule(j, e) == 0) {
 		if (lines_of(a, det, &out->details) < 0) {
-			*err = "status.details must be a list of strings";
+			nb_fail(e, NB_INVALID, "status.details must be a list of strings");
 		} else {
 			out->execution = arena_strdup(a, jstr(status, "execution"));
 			out->finished = arena_strdup(a, jstr(result, "finished"));
@@ -178,42 +180,43 @@ static int feedback_parse(struct arena *a, const char *body, size_t len, struct 
  * hawkBit's DdiConfigData: data is required (a map of strings); mode is
  * merge (default), replace or remove.  nestbox bounds what it keeps: at
  * most DDI_ATTR_MAX attributes, keys of DDI_ATTR_KEY_MAX bytes, values of
- * DDI_ATTR_VALUE_MAX.  NULL when data follows the rule, else why not.
+ * DDI_ATTR_VALUE_MAX.  0 when data follows the rule, else -1 with e
+ * (NB_INVALID) saying why not.  *mode is the mode asked for.
  */
-static const char *config_rule(const cJSON *j, const char **mode)
+static int config_rule(const cJSON *j, const char **mode, struct nb_err *e)
 {
-	const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data"), *m, *e;
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data"), *m, *it;
 	int n = 0;
 
 	m = cJSON_GetObjectItemCaseSensitive(j, "mode");
 	*mode = cJSON_IsString(m) ? m->valuestring : m && !cJSON_IsNull(m) ? "" : "merge";
 	if (strcmp(*mode, "merge") && strcmp(*mode, "replace") && strcmp(*mode, "remove"))
-		return "configData mode must be merge, replace or remove";
+		return nb_fail(e, NB_INVALID, "configData mode must be merge, replace or remove");
 	if (!cJSON_IsObject(data) || !data->child)
-		return "configData needs a non-empty data object";
-	cJSON_ArrayForEach(e, data) {
-		if (!cJSON_IsString(e) || !e->string)
-			return "configData values must be strings";
-		if (strlen(e->string) > DDI_ATTR_KEY_MAX)
-			return "configData keys are at most 128 bytes";
-		if (strlen(e->valuestring) > DDI_ATTR_VALUE_MAX)
-			return "configData values are at most 512 bytes";
+		return nb_fail(e, NB_INVALID, "configData needs a non-empty data object");
+	cJSON_ArrayForEach(it, data) {
+		if (!cJSON_IsString(it) || !it->string)
+			return nb_fail(e, NB_INVALID, "configData values must be strings");
+		if (strlen(it->string) > DDI_ATTR_KEY_MAX)
+			return nb_fail(e, NB_INVALID, "configData keys are at most 128 bytes");
+		if (strlen(it->valuestring) > DDI_ATTR_VALUE_MAX)
+			return nb_fail(e, NB_INVALID, "configData values are at most 512 bytes");
 		if (++n > DDI_ATTR_MAX)
-			return "configData holds at most 100 attributes";
+			return nb_fail(e, NB_INVALID, "configData holds at most 100 attributes");
 	}
-	return NULL;
+	return 0;
 }
 
-static int config_merge(const char *body, size_t len, const char *current, char **merged,
-			const char **err)
+int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
+		     struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, err), *cur = NULL, *e;
+	cJSON *j = json_object(body, len, e), *cur = NULL, *it;
 	const char *mode;
 
 	*merged = NULL;
 	if (!j)
 		return -1;
-	if ((*err = config_rule(j, &mode)) != NULL) {
+	if (config_rule(j, &mode, e) < 0) {
 		cJSON_Delete(j);
 		return -1;
 	}
@@ -223,14 +226,14 @@ static int config_merge(const char *body, size_t len, const char *current, char 
 		cJSON_Delete(cur);
 		cur = cJSON_CreateObject();
 	}
-	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(j, "data")) {
-		cJSON_DeleteItemFromObjectCaseSensitive(cur, e->string);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(j, "data")) {
+		cJSON_DeleteItemFromObjectCaseSensitive(cur, it->string);
 		if (strcmp(mode, "remove"))
-			cJSON_AddStringToObject(cur, e->string, e->valuestring);
+			cJSON_AddStringToObject(cur, it->string, it->valuestring);
 	}
 	/* merges add up: the stored set has the same bound as one body */
 	if (cJSON_GetArraySize(cur) > DDI_ATTR_MAX) {
-		*err = "a device keeps at most 100 attributes (send mode replace)";
+		nb_fail(e, NB_INVALID, "a device keeps at most 100 attributes (send mode replace)");
 		cJSON_Delete(cur);
 		cJSON_Delete(j);
 		return -1;
@@ -238,7 +241,7 @@ static int config_merge(const char *body, size_t len, const char *current, char 
 	*merged = cJSON_PrintUnformatted(cur);
 	cJSON_Delete(cur);
 	cJSON_Delete(j);
-	return *merged ? 0 : -1;
+	return *merged ? 0 : nb_fail(e, NB_INTERNAL, "out of memory");
 }
 
 /*
@@ -247,19 +250,19 @@ static int config_merge(const char *body, size_t len, const char *current, char 
  * confirmation is required.  hawkBit spells the values in lower case;
  * any case is taken.  *confirmed is 1 or 0.
  */
-static int confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
-			 char **details, const char **err)
+int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
+		      char **details, struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, err);
+	cJSON *j = json_object(body, len, e);
 	const char *c = jstr(j, "confirmation");
 	int rc = -1;
 
 	if (!j)
 		return -1;
 	if (!c || (strcasecmp(c, "confirmed") && strcasecmp(c, "denied")))
-		*err = "confirmation must be \"confirmed\" or \"denied\"";
+		nb_fail(e, NB_INVALID, "confirmation must be \"confirmed\" or \"denied\"");
 	else if (lines_of(a, cJSON_GetObjectItemCaseSensitive(j, "details"), details) < 0)
-		*err = "details must be a list of strings";
+		nb_fail(e, NB_INVALID, "details must be a list of strings");
 	else
 		rc = 0;
 	*confirmed = c && !strcasecmp(c, "confirmed");
@@ -282,8 +285,8 @@ static int opt_str(struct arena *a, const cJSON *j, const char *k, size_t max, c
 }
 
 /* activateAutoConfirm: {"initiator": "...", "remark": "..."}, both optional. */
-static int autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
-			     const char **remark, const char **err)
+int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
+			  const char **remark, struct nb_err *e)
 {
 	cJSON *j;
 	int rc = 0;
@@ -291,12 +294,12 @@ static int autoconfirm_parse(struct arena *a, const char *body, size_t len, cons
 	*initiator = *remark = "";
 	if (len == 0)
 		return 0;
-	if (!(j = json_object(body, len, err)))
+	if (!(j = json_object(body, len, e)))
 		return -1;
 	if (opt_str(a, j, "initiator", 255, initiator) < 0 ||
 	    opt_str(a, j, "remark", 1024, remark) < 0) {
-		*err = "initiator (at most 255 bytes) and remark (at most 1024) must be strings";
-		rc = -1;
+		rc = nb_fail(e, NB_INVALID,
+			     "initiator (at most 255 bytes) and remark (at most 1024) must be strings");
 	}
 	cJSON_Delete(j);
 	return rc;
@@ -307,19 +310,19 @@ static int autoconfirm_parse(struct arena *a, const char *body, size_t len, cons
  * both required and not empty; version is what the device runs now, kept
  * in a column of DDI_VERSION_MAX bytes.
  */
-static int installed_parse(struct arena *a, const char *body, size_t len, const char **name,
-			   const char **version, const char **err)
+int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
+			const char **version, struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, err);
+	cJSON *j = json_object(body, len, e);
 	const char *n = jstr(j, "name"), *v = jstr(j, "version");
 	int rc = -1;
 
 	if (!j)
 		return -1;
 	if (!n || !*n || strlen(n) > 255)
-		*err = "installedBase needs a name (1 to 255 bytes)";
+		nb_fail(e, NB_INVALID, "installedBase needs a name (1 to 255 bytes)");
 	else if (!v || !*v || strlen(v) > DDI_VERSION_MAX)
-		*err = "installedBase needs a version (1 to 63 bytes)";
+		nb_fail(e, NB_INVALID, "installedBase needs a version (1 to 63 bytes)");
 	else {
 		*name = arena_strdup(a, n);
 		*version = arena_strdup(a, v);
@@ -327,57 +330,4 @@ static int installed_parse(struct arena *a, const char *body, size_t len, const 
 	}
 	cJSON_Delete(j);
 	return rc;
-}
-
-/* A parser's answer as the error value: its message is for the device. */
-static int verdict(int rc, const char *why, struct nb_err *e)
-{
-	if (rc == 0)
-		return 0;
-	return why ? nb_fail(e, NB_INVALID, "%s", why) : nb_fail(e, NB_INTERNAL, "out of memory");
-}
-
-int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
-		       struct nb_err *e)
-{
-	const char *why = NULL;
-	int rc = feedback_parse(a, body, len, out, &why);
-
-	return verdict(rc, why, e);
-}
-
-int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
-		     struct nb_err *e)
-{
-	const char *why = NULL;
-	int rc = config_merge(body, len, current, merged, &why);
-
-	return verdict(rc, why, e);
-}
-
-int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
-		      char **details, struct nb_err *e)
-{
-	const char *why = NULL;
-	int rc = confirm_parse(a, body, len, confirmed, details, &why);
-
-	return verdict(rc, why, e);
-}
-
-int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,
-			  const char **remark, struct nb_err *e)
-{
-	const char *why = NULL;
-	int rc = autoconfirm_parse(a, body, len, initiator, remark, &why);
-
-	return verdict(rc, why, e);
-}
-
-int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
-			const char **version, struct nb_err *e)
-{
-	const char *why = NULL;
-	int rc = installed_parse(a, body, len, name, version, &why);
-
-	return verdict(rc, why, e);
 }

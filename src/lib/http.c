@@ -102,7 +102,7 @@ const char *http_header(const struct http_req *r, const char *name)
 
 int http_req_parse(struct http_req *r, struct nb_err *e)
 {
-	const char *uri, *q, *cl, *why;
+	const char *uri, *q, *cl;
 	size_t plen;
 
 	r->method = http_env(r, "REQUEST_METHOD");
@@ -125,10 +125,9 @@ int http_req_parse(struct http_req *r, struct nb_err *e)
 	if (strchr(r->raw_query, '#'))
 		r->raw_query = arena_strndup(r->a, r->raw_query,
 					     (size_t)(strchr(r->raw_query, '#') - r->raw_query));
-	/* the parsers' reasons are fixed short texts, shown as they are */
-	if (path_split(r->a, r->raw_path, plen, &r->path, &why) < 0 ||
-	    query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, &why) < 0)
-		return nb_fail(e, NB_INVALID, "%s", why);
+	if (path_split(r->a, r->raw_path, plen, &r->path, e) < 0 ||
+	    query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, e) < 0)
+		return -1;
 	cl = http_env(r, "CONTENT_LENGTH");
 	if (cl && *cl) {
 		char *end;
@@ -293,7 +292,7 @@ static int form_again(const struct http_req *r, struct nb_err *e)
 
 int http_read_form(struct http_req *r, size_t max, struct nb_err *e)
 {
-	const char *ct = http_env(r, "CONTENT_TYPE"), *err;
+	const char *ct = http_env(r, "CONTENT_TYPE");
 	struct nb_err got;
 	char *body;
 	size_t len;
@@ -309,7 +308,7 @@ int http_read_form(struct http_req *r, size_t max, struct nb_err *e)
 		return 0;
 	if (http_read_body(r, max, &body, &len, &got) < 0)
 		r->form_read = (int)got.kind + 1;
-	else if (query_parse(r->a, body, len, &r->form, &err) < 0)
+	else if (query_parse(r->a, body, len, &r->form, NULL) < 0)
 		r->form_read = FORM_MALFORMED;
 	return form_again(r, e);
 }

@@ -1,4 +1,5 @@
 #include "path.h"
+#include "err.h"
 
 #include <string.h>
 
@@ -56,21 +57,17 @@ int path_segment_ok(const char *s, size_t n)
 }
 
 int path_split(struct arena *a, const char *raw, size_t len,
-	       struct path *out, const char **err)
+	       struct path *out, struct nb_err *e)
 {
 	size_t i, start;
 	int n = 0;
 
 	out->seg = NULL;
 	out->n = 0;
-	if (len == 0 || raw[0] != '/') {
-		*err = "path must start with /";
-		return -1;
-	}
-	if (len > PATH_RAW_MAX) {
-		*err = "path too long";
-		return -1;
-	}
+	if (len == 0 || raw[0] != '/')
+		return nb_fail(e, NB_INVALID, "path must start with /");
+	if (len > PATH_RAW_MAX)
+		return nb_fail(e, NB_INVALID, "path too long");
 	out->seg = arena_alloc(a, sizeof(char *) * PATH_MAX_SEGS);
 	if (len == 1)
 		return 0;	/* "/" has no segments */
@@ -82,10 +79,8 @@ int path_split(struct arena *a, const char *raw, size_t len,
 		char *d;
 		long dl;
 
-		if (n == PATH_MAX_SEGS) {
-			*err = "too many path segments";
-			return -1;
-		}
+		if (n == PATH_MAX_SEGS)
+			return nb_fail(e, NB_INVALID, "too many path segments");
 		if (sl == 0 && i == len) {
 			/* trailing slash: an empty last segment */
 			out->seg[n++] = arena_strdup(a, "");
@@ -93,14 +88,10 @@ int path_split(struct arena *a, const char *raw, size_t len,
 		}
 		d = arena_alloc(a, sl + 1);
 		dl = url_decode(d, raw + start, sl, 0);
-		if (dl < 0) {
-			*err = "bad percent-escape in path";
-			return -1;
-		}
-		if (!path_segment_ok(d, (size_t)dl)) {
-			*err = "bad path segment";
-			return -1;
-		}
+		if (dl < 0)
+			return nb_fail(e, NB_INVALID, "bad percent-escape in path");
+		if (!path_segment_ok(d, (size_t)dl))
+			return nb_fail(e, NB_INVALID, "bad path segment");
 		out->seg[n++] = d;
 		start = i + 1;
 	}

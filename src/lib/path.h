@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include "arena.h"
 
+struct nb_err;
+
 #define PATH_SEG_MAX 256
 #define PATH_MAX_SEGS 32
 #define PATH_RAW_MAX 4096
@@ -24,10 +26,11 @@ struct path {
 
 /*
  * Splits the path part of a request URI (everything before '?').
- * Returns 0 or -1 with *err set to a short reason for the client.
+ * Returns 0, or -1 with e (may be NULL) set to NB_INVALID and a short
+ * reason for the client ("bad path segment").
  */
 int path_split(struct arena *a, const char *raw, size_t len,
-	       struct path *out, const char **err);
+	       struct path *out, struct nb_err *e);
 
 /* Decodes %XX escapes (not '+') into dst, which must hold n+1 bytes.
  * Returns the decoded length or -1 on a malformed escape. */

@@ -1,5 +1,6 @@
 #include "query.h"
 #include "path.h"
+#include "err.h"
 
 #include <string.h>
 
@@ -15,16 +16,14 @@ static int decode_part(struct arena *a, const char *s, size_t n, const char **ou
 }
 
 int query_parse(struct arena *a, const char *raw, size_t len,
-		struct query *out, const char **err)
+		struct query *out, struct nb_err *e)
 {
 	size_t i = 0;
 
 	out->n = 0;
 	out->v = NULL;
-	if (len > QUERY_RAW_MAX) {
-		*err = "query string too long";
-		return -1;
-	}
+	if (len > QUERY_RAW_MAX)
+		return nb_fail(e, NB_INVALID, "query string too long");
 	out->v = arena_alloc(a, sizeof(*out->v) * QUERY_MAX_PAIRS);
 	while (i < len) {
 		const char *p = raw + i;
@@ -36,17 +35,13 @@ int query_parse(struct arena *a, const char *raw, size_t len,
 		i += pl + 1;
 		if (pl == 0)
 			continue;	/* "a=1&&b=2" */
-		if (out->n == QUERY_MAX_PAIRS) {
-			*err = "too many query parameters";
-			return -1;
-		}
+		if (out->n == QUERY_MAX_PAIRS)
+			return nb_fail(e, NB_INVALID, "too many query parameters");
 		qp = &out->v[out->n];
 		if (decode_part(a, p, eq ? (size_t)(eq - p) : pl, &qp->key) < 0 ||
 		    decode_part(a, eq ? eq + 1 : p + pl,
-				eq ? pl - (size_t)(eq - p) - 1 : 0, &qp->val) < 0) {
-			*err = "bad escape in query string";
-			return -1;
-		}
+				eq ? pl - (size_t)(eq - p) - 1 : 0, &qp->val) < 0)
+			return nb_fail(e, NB_INVALID, "bad escape in query string");
 		out->n++;
 	}
 	return 0;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include "arena.h"
 
+struct nb_err;
+
 #define QUERY_MAX_PAIRS 64
 #define QUERY_RAW_MAX 8192
 
@@ -22,8 +24,12 @@ struct query {
 	int n;
 };
 
+/* Parses raw[0..len) into out (pairs in the arena, in their order; empty
+ * pairs as in "a=1&&b=2" skipped).  Returns 0, or -1 with e (may be NULL)
+ * set to NB_INVALID and a short reason for the client ("bad escape in
+ * query string"). */
 int query_parse(struct arena *a, const char *raw, size_t len,
-		struct query *out, const char **err);
+		struct query *out, struct nb_err *e);
 /* The first value of key, or NULL. */
 const char *query_get(const struct query *q, const char *key);
 

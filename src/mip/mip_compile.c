@@ -99,26 +99,42 @@ static int cached(struct app *app, const struct mip_compiler *cc, const char *sr
 	       blob_exists(&app->blobs, out);
 }
 
+/* The compile of dest failed: e NB_INVALID with the last line of the
+ * compiler's output (out, changed in place), which says what went wrong. */
+static int compile_failed(struct nb_err *e, const char *dest, char *out)
+{
+	char *end = out + strlen(out), *line;
+
+	while (end > out && (end[-1] == '\n' || end[-1] == '\r'))
+		*--end = '\0';
+	line = strrchr(out, '\n');
+	line = line ? line + 1 : out;
+	return nb_fail(e, NB_INVALID, "%s: compile failed: %s", dest, *line ? line : "no output");
+}
+
 /*
  * Runs the compiler on the stored source src_hex inside a private scratch
  * directory (mkdtemp below /tmp, mode 0700): the source is copied there
  * through mip_file_read (never through a link in the blob store) and the
  * output is written there, so nothing is written through a link planted
- * in place of <blobs>/tmp.  The .mpy in a, *n bytes; NULL with msg holding
- * the end of the compiler's output.
+ * in place of <blobs>/tmp.  The .mpy in a, *n bytes; NULL with e
+ * NB_INVALID holding the end of the compiler's output.
  */
 static char *compile_scratch(struct app *app, const struct mip_compiler *cc, const char *src_hex,
-			     const char *dest, struct arena *a, size_t *n, char *msg, size_t msglen)
+			     const char *dest, struct arena *a, size_t *n, struct nb_err *e)
 {
 	char dir[] = "/tmp/nestbox-mpy.XXXXXX", src[64], out[64], log[PATH_MAX], name[256];
 	size_t len = 0;
 	char *code = mip_file_read(app, a, src_hex, &len), *mpy = NULL;
 	char *argv[] = { (char *)cc->path, (char *)cc->flags, "-s", name, "-o", out, src, NULL };
+	char msg[2048] = "";
+	size_t msglen = sizeof(msg);
 	int lfd, rc;
 
-	*msg = '\0';
-	if (!code || !mkdtemp(dir))
+	if (!code || !mkdtemp(dir)) {
+		compile_failed(e, dest, msg);
 		return NULL;
+	}
 	snprintf(src, sizeof(src), "%s/src.py", dir);
 	snprintf(out, sizeof(out), "%s/out.mpy", dir);
 	/* -s: the name tracebacks show, as the board will know the file */
@@ -137,13 +153,14 @@ static char *compile_scratch(struct app *app, const struct mip_compiler *cc, con
 	unlink(out);
 	unlink(src);
 	rmdir(dir);
+	if (!mpy)
+		compile_failed(e, dest, msg);
 	return mpy;
 }
 
 int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_hex,
 		const char *dest, char *out_hex, struct nb_err *e)
 {
-	char msg[2048];
 	struct arena a;
 	size_t n = 0;
 	char *mpy;
@@ -154,15 +171,8 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 	if (strlen(dest) > 255)
 		return nb_fail(e, NB_INVALID, "a file name is %zu bytes, at most 255", strlen(dest));
 	arena_init(&a);
-	mpy = compile_scratch(app, cc, src_hex, dest, &a, &n, msg, sizeof(msg));
+	mpy = compile_scratch(app, cc, src_hex, dest, &a, &n, e);
 	if (!mpy) {
-		/* the last line of the compiler's output says what went wrong */
-		char *end = msg + strlen(msg), *line;
-		while (end > msg && (end[-1] == '\n' || end[-1] == '\r'))
-			*--end = '\0';
-		line = strrchr(msg, '\n');
-		line = line ? line + 1 : msg;
-		nb_fail(e, NB_INVALID, "%s: compile failed: %s", dest, *line ? line : "no output");
 		arena_free(&a);
 		return -1;
 	}

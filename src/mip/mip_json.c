@@ -101,7 +101,7 @@ int mip_mpy_version_parse(const char *s)
 /* An array of [string, string] (the second optional when allow_one) under
  * key; more than MIP_MAX_ENTRIES is refused with the limit named, never cut. */
 static int pairs(struct arena *a, const cJSON *root, const char *key, int allow_one,
-		 struct mip_pair **out, int *n, const char **err)
+		 struct mip_pair **out, int *n, struct nb_err *e)
 {
 	const cJSON *it;
 	int i = 0, cnt;
@@ -112,24 +112,19 @@ static int pairs(struct arena *a, const cJSON *root, const char *key, int allow_
 	*n = 0;
 	if (!arr)
 		return 0;
-	if (!cJSON_IsArray(arr)) {
-		*err = "a list in the package JSON is malformed or too long";
-		return -1;
-	}
-	if ((cnt = cJSON_GetArraySize(arr)) > MIP_MAX_ENTRIES) {
-		*err = arena_printf(a, "\"%s\" has %d entries, at most %d", key, cnt,
-				    MIP_MAX_ENTRIES);
-		return -1;
-	}
+	if (!cJSON_IsArray(arr))
+		return nb_fail(e, NB_INVALID, "a list in the package JSON is malformed or too long");
+	if ((cnt = cJSON_GetArraySize(arr)) > MIP_MAX_ENTRIES)
+		return nb_fail(e, NB_INVALID, "\"%s\" has %d entries, at most %d", key, cnt,
+			       MIP_MAX_ENTRIES);
 	*out = arena_zalloc(a, sizeof(**out) * (size_t)(cnt ? cnt : 1));
 	cJSON_ArrayForEach(it, arr) {
 		const cJSON *x = cJSON_GetArrayItem(it, 0), *y = cJSON_GetArrayItem(it, 1);
 		int sz = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : -1;
 		if (sz < (allow_one ? 1 : 2) || sz > 2 || !cJSON_IsString(x) ||
-		    (y && !cJSON_IsString(y))) {
-			*err = "entries of urls, deps and hashes are lists of two strings";
-			return -1;
-		}
+		    (y && !cJSON_IsString(y)))
+			return nb_fail(e, NB_INVALID,
+				       "entries of urls, deps and hashes are lists of two strings");
 		(*out)[i].a = arena_strdup(a, x->valuestring);
 		(*out)[i].b = arena_strdup(a, y ? y->valuestring : "");
 		i++;
@@ -138,9 +133,8 @@ static int pairs(struct arena *a, const cJSON *root, const char *key, int allow_
 	return 0;
 }
 
-/* The parse; -1 with *err, a static or arena message. */
-static int pkgjson_parse(struct arena *a, const char *text, size_t len,
-			 struct mip_pkgjson *out, const char **err)
+int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
+		      struct mip_pkgjson *out, struct nb_err *e)
 {
 	cJSON *root;
 	const cJSON *v;
@@ -148,10 +142,8 @@ static int pkgjson_parse(struct arena *a, const char *text, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	out->version = "";
-	if (len > MIP_JSON_MAX) {
-		*err = "package JSON too large";
-		return -1;
-	}
+	if (len > MIP_JSON_MAX)
+		return nb_fail(e, NB_INVALID, "package JSON too large");
 	{
 		const char *end = NULL;
 		root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
@@ -165,51 +157,42 @@ static int pkgjson_parse(struct arena *a, const char *text, size_t len,
 		}
 	}
 	if (!cJSON_IsObject(root)) {
-		*err = "package JSON is not a JSON object";
+		nb_fail(e, NB_INVALID, "package JSON is not a JSON object");
 		goto done;
 	}
 	v = cJSON_GetObjectItemCaseSensitive(root, "version");
 	if (v && !cJSON_IsString(v)) {
-		*err = "\"version\" must be a short string";
+		nb_fail(e, NB_INVALID, "\"version\" must be a short string");
 		goto done;
 	}
 	if (v && strlen(v->valuestring) > MIP_VERSION_MAX) {
-		*err = arena_printf(a, "\"version\" is %zu bytes, at most %d", strlen(v->valuestring),
-				    MIP_VERSION_MAX);
+		nb_fail(e, NB_INVALID, "\"version\" is %zu bytes, at most %d",
+			strlen(v->valuestring), MIP_VERSION_MAX);
 		goto done;
 	}
 	if (v)
 		out->version = arena_strdup(a, v->valuestring);
-	if (pairs(a, root, "urls", 0, &out->urls, &out->nurls, err) < 0 ||
-	    pairs(a, root, "deps", 1, &out->deps, &out->ndeps, err) < 0 ||
-	    pairs(a, root, "hashes", 0, &out->hashes, &out->nhashes, err) < 0)
+	if (pairs(a, root, "urls", 0, &out->urls, &out->nurls, e) < 0 ||
+	    pairs(a, root, "deps", 1, &out->deps, &out->ndeps, e) < 0 ||
+	    pairs(a, root, "hashes", 0, &out->hashes, &out->nhashes, e) < 0)
 		goto done;
 	for (i = 0; i < out->nurls; i++)
 		if (strlen(out->urls[i].a) > MIP_DEST_MAX) {
-			*err = arena_printf(a, "a destination path in \"urls\" is %zu bytes, at most %d",
-					    strlen(out->urls[i].a), MIP_DEST_MAX);
+			nb_fail(e, NB_INVALID, "a destination path in \"urls\" is %zu bytes, at most %d",
+				strlen(out->urls[i].a), MIP_DEST_MAX);
 			goto done;
 		} else if (!mip_dest_ok(out->urls[i].a)) {
-			*err = "a destination path in \"urls\" is not a plain relative path";
+			nb_fail(e, NB_INVALID,
+				"a destination path in \"urls\" is not a plain relative path");
 			goto done;
 		}
 	for (i = 0; i < out->nhashes; i++)
 		if (!mip_dest_ok(out->hashes[i].a) || !mip_hash_prefix_ok(out->hashes[i].b)) {
-			*err = "a \"hashes\" entry has a bad path or hash";
+			nb_fail(e, NB_INVALID, "a \"hashes\" entry has a bad path or hash");
 			goto done;
 		}
 	rc = 0;
 done:
 	cJSON_Delete(root);
 	return rc;
-}
-
-int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
-		      struct mip_pkgjson *out, struct nb_err *e)
-{
-	const char *why = "malformed package JSON";
-
-	if (pkgjson_parse(a, text, len, out, &why) < 0)
-		return nb_fail(e, NB_INVALID, "%s", why);
-	return 0;
 }

@@ -247,6 +247,48 @@ def test_rollouts_page_and_api(adm):
     assert [(x["id"], x["name"], x["percent"]) for x in listed] == [(2, "api", 75), (1, "spring", 60)]
 
 
+
+def test_api_refusals_say_what_is_wrong(adm):
+    """Each refused API body or query is a 400 whose JSON error is the
+    parser's own message, and nothing is stored."""
+    nb, b = adm
+    auth = token(b)
+    with nb.db() as c:     # the bodies are read before anything is looked up
+        uid = c.execute("SELECT id FROM users WHERE name = 'admin'").fetchone()[0]
+    cases = [
+        ("POST", "/admin/api/rollouts", b"[1]", "the body must be a JSON object"),
+        ("POST", "/admin/api/rollouts", b'{"software_id": 1}', "feed must be a string of 1-63 bytes"),
+        ("POST", "/admin/api/rollouts", b'{"feed": "f"}', "software_id must be a software's id"),
+        ("POST", "/admin/api/rollouts", b'{"feed": "f", "software_id": 1, "percent": 0}',
+         "percent must be 1-100"),
+        ("POST", "/admin/api/rollouts", b'{"feed": "f", "software_id": 1, "max_failures": -1}',
+         "max_failures must be 0 or more, max_failure_rate 0-100"),
+        ("POST", "/admin/api/rollouts/1/stage", b'{"percent": 101}', "percent must be 1-100"),
+        ("POST", "/admin/api/software/url", b'{"url": 5}', "url must be a string of at most 1023 bytes"),
+        ("POST", "/admin/api/software/url", b'{"url": "http://x/b.swu", "name": 1}',
+         "name must be a string of at most 255 bytes"),
+        ("POST", "/admin/api/users/%d/password" % uid, b'{"password": "short"}',
+         "password must be a string of 8 to 255 bytes"),
+        ("POST", "/admin/api/users/%d/password" % uid,
+         b'{"password": "long-enough", "keep_tokens": 1}', "keep_tokens must be true or false"),
+        ("GET", "/admin/api/devices?seen=%zz", None, "bad escape in query string"),
+        ("GET", "/admin/api/devices?" + "&".join("k%d=1" % i for i in range(65)), None,
+         "too many query parameters"),
+    ]
+    with nb.db() as c:
+        before = [c.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
+                  for t in ("ddi_rollouts", "ddi_software")]
+        pw = c.execute("SELECT pw_hash FROM users WHERE id = ?", (uid,)).fetchone()
+    for method, path, body, want in cases:
+        r = b.request(method, path, body, auth) if body is not None else \
+            b.request(method, path, headers=auth)
+        assert r.status == 400, (path, body, r.status, r.text)
+        assert json.loads(r.body)["error"] == want, (path, body, r.text)
+    with nb.db() as c:
+        assert [c.execute("SELECT count(*) FROM %s" % t).fetchone()[0]
+                for t in ("ddi_rollouts", "ddi_software")] == before
+        assert c.execute("SELECT pw_hash FROM users WHERE id = ?", (uid,)).fetchone() == pw
+
 def test_progress_bar_counts_follow_feedback(adm):
     nb, b = adm
     auth = token(b)

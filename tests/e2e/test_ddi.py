@@ -390,21 +390,29 @@ def test_feedback_needs_hawkbit_fields(ddi_nb):
     a = action_id(nb, "rq")
     path = BASE + "rq/deploymentBase/%s/feedback" % a
     bad = [
-        {"id": a, "status": {"execution": "closed"}},
-        {"id": a, "status": {"execution": "closed", "result": {}}},
-        {"id": a, "status": {"execution": "closed", "result": {"progress": {"cnt": 1}}}},
-        {"id": a, "status": {"execution": "closed", "result": {"finished": "success"},
-                             "details": "not a list"}},
-        {"id": a},
+        ({"id": a, "status": {"execution": "closed"}},
+         "feedback needs status.result with finished (success, failure, none)"),
+        ({"id": a, "status": {"execution": "closed", "result": {}}},
+         "status.result.finished must be success, failure or none"),
+        ({"id": a, "status": {"execution": "closed", "result": {"progress": {"cnt": 1}}}},
+         "status.result.finished must be success, failure or none"),
+        ({"id": a, "status": {"execution": "closed", "result": {"finished": "none",
+                                                                "progress": {}}}},
+         "status.result.progress needs a number cnt"),
+        ({"id": a, "status": {"execution": "closed", "result": {"finished": "success"},
+                              "details": "not a list"}},
+         "status.details must be a list of strings"),
+        ({"id": a}, "feedback needs a status object"),
     ]
-    for body in bad:
+    for body, why in bad:
         r = ddi(nb, "POST", path, body=body)
-        assert r.status == 400, body
-    for raw in (b'{"status":{"execution":"closed","result":{"finished":"success"},'
-                b'"details":["caf\xe9"]}}',
-                b'{"status":{"execution":"closed","result":{"finished":"success"},'
-                b'"details":["a\\u0000b"]}}'):
-        assert raw_post(nb, path, raw).status == 400
+        assert r.status == 400 and json.loads(r.body)["error"] == why, (body, r.text)
+    for raw, why in ((b'{"status":{"execution":"closed","result":{"finished":"success"},'
+                      b'"details":["caf\xe9"]}}', "the body is not UTF-8 text"),
+                     (b'{"status":{"execution":"closed","result":{"finished":"success"},'
+                      b'"details":["a\\u0000b"]}}', "strings may not hold NUL (\\u0000)")):
+        r = raw_post(nb, path, raw)
+        assert r.status == 400 and json.loads(r.body)["error"] == why, (raw, r.text)
     r = ddi(nb, "POST", BASE + "rq/cancelAction/%s/feedback" % a,
             body={"status": {"execution": "closed"}})
     assert r.status == 400
@@ -430,9 +438,11 @@ def test_device_bodies_are_checked(ddi_nb):
     assert r.status == 400 and "sw_version is 100 bytes, at most 63" in json.loads(r.body)["error"]
     inst = BASE + "bd/installedBase"
     r = ddi(nb, "PUT", inst, token="t", body={"version": "2.0"})
-    assert r.status == 400 and "name" in json.loads(r.body)["error"]
+    assert r.status == 400 and json.loads(r.body)["error"] == \
+        "installedBase needs a name (1 to 255 bytes)"
     r = ddi(nb, "PUT", inst, token="t", body={"name": "img", "version": "1" * 64})
-    assert r.status == 400 and "63" in json.loads(r.body)["error"]
+    assert r.status == 400 and json.loads(r.body)["error"] == \
+        "installedBase needs a version (1 to 63 bytes)"
     assert raw_post(nb, inst, b'{"name":"img","version":"2.0\xff"}', "PUT", "t").status == 400
     with nb.db() as c:
         assert c.execute("SELECT attributes, sw_version, state FROM ddi_devices").fetchone() \
@@ -440,7 +450,10 @@ def test_device_bodies_are_checked(ddi_nb):
     assert ddi(nb, "PUT", inst, token="t", body={"name": "img", "version": "2.0"}).status == 200
     r = raw_post(nb, BASE + "bd/confirmationBase/activateAutoConfirm",
                  b'{"remark":"\xe9"}', token="t")
-    assert r.status == 400
+    assert r.status == 400 and json.loads(r.body)["error"] == "the body is not UTF-8 text"
+    r = raw_post(nb, BASE + "bd/confirmationBase/activateAutoConfirm", b'{"remark":5}', token="t")
+    assert r.status == 400 and json.loads(r.body)["error"] == \
+        "initiator (at most 255 bytes) and remark (at most 1024) must be strings"
     with nb.db() as c:
         assert c.execute("SELECT sw_version, auto_confirm FROM ddi_devices").fetchone() \
             == ("2.0", 0)

@@ -183,6 +183,22 @@ def test_bulk_refuses_bad_input_and_changes_nothing(fleet):
         assert c.execute("SELECT id, feed, mode FROM ddi_devices ORDER BY id").fetchall() == before
 
 
+def test_bulk_refusal_says_what_is_missing(fleet):
+    """A bulk action that lacks what it needs is a 400 whose page says what
+    (the message beside the field), and changes nothing."""
+    nb, b, auth = fleet
+    csrf = b.csrf("/admin/devices")
+    sel = ids_of(nb, "unit-03", "unit-04")
+    with nb.db() as c:
+        before = c.execute("SELECT id, feed, mode FROM ddi_devices ORDER BY id").fetchall()
+    for fields, ids, want in [({"action": "assign"}, sel, "assign needs a software from the list"),
+                              ({"action": "delete"}, [], "select at least one device")]:
+        r = bulk(b, dict(fields, csrf=csrf, confirm="yes"), ids)
+        assert r.status == 400 and want in r.text, (fields, r.status, r.text[:400])
+    with nb.db() as c:
+        assert c.execute("SELECT id, feed, mode FROM ddi_devices ORDER BY id").fetchall() == before
+
+
 def test_device_input_is_declared(fleet):
     """The device routes refuse malformed input before any handler runs:
     400 naming the field, nothing changed."""

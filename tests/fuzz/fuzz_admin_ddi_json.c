@@ -14,10 +14,17 @@
 
 #include "../../src/admin/admin_ddi.h"
 
+/* A refusal says why: kind NB_INVALID and a message, or abort(). */
+static void refused(const struct nb_err *e)
+{
+	if (e->kind != NB_INVALID || !e->msg[0])
+		abort();
+}
+
 static void rollout(const char *d, size_t n)
 {
 	struct ddi_rollout r;
-	const char *err = NULL;
+	struct nb_err err;
 
 	if (admin_rollout_parse(d, n, &r, &err) == 0) {
 		size_t fl = strnlen(r.feed, sizeof(r.feed));
@@ -25,42 +32,44 @@ static void rollout(const char *d, size_t n)
 		    r.software_id < 1 || r.percent < 1 || r.percent > 100 ||
 		    r.max_failures < -1 || r.max_failure_rate < -1 || r.max_failure_rate > 100)
 			abort();
-	} else if (!err) {
-		abort();
+	} else {
+		refused(&err);
 	}
 }
 
 static void url_and_stage(struct arena *a, const char *d, size_t n)
 {
-	const char *url, *name, *err = NULL;
+	const char *url, *name;
+	struct nb_err err;
 	int pct = 0;
 
 	if (admin_url_parse(a, d, n, &url, &name, &err) == 0) {
 		if (!url || !*url || !name)
 			abort();
-	} else if (!err) {
-		abort();
+	} else {
+		refused(&err);
 	}
-	err = NULL;
+	nb_err_clear(&err);
 	if (admin_stage_parse(d, n, &pct, &err) == 0) {
 		if (pct < 1 || pct > 100)
 			abort();
-	} else if (!err) {
-		abort();
+	} else {
+		refused(&err);
 	}
 }
 
 static void password(struct arena *a, const char *d, size_t n)
 {
-	const char *pw = NULL, *err = NULL;
+	const char *pw = NULL;
+	struct nb_err err;
 	int keep = -1;
 
 	if (admin_password_parse(a, d, n, &pw, &keep, &err) == 0) {
 		if (!pw || strlen(pw) < ADMIN_PASSWORD_MIN || strlen(pw) > ADMIN_PASSWORD_MAX ||
 		    (keep != 0 && keep != 1))
 			abort();
-	} else if (!err) {
-		abort();
+	} else {
+		refused(&err);
 	}
 }
 
@@ -68,16 +77,16 @@ static void filters(struct arena *a, const char *d, size_t n)
 {
 	struct query q;
 	struct admin_dev_filter f;
-	const char *err = NULL;
+	struct nb_err err;
 
 	if (n > QUERY_RAW_MAX || query_parse(a, d, n, &q, &err) < 0)
 		return;
-	err = NULL;
+	nb_err_clear(&err);
 	if (admin_dev_filter_parse(&q, 1700000000, &f, &err) == 0) {
 		if (f.after < 0 || (f.seen_lo >= 0 && f.seen_lo > f.seen_hi))
 			abort();
-	} else if (!err) {
-		abort();
+	} else {
+		refused(&err);
 	}
 }
 

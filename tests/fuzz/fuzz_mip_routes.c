@@ -218,13 +218,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct arena a;
 	struct path p;
-	const char *err = NULL;
+	struct nb_err err;
 	enum route_result get, head, post;
 	int want;
 
 	arena_init(&a);
 	if (path_split(&a, (const char *)data, size, &p, &err) < 0) {
-		if (!err)
+		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		arena_free(&a);
 		return 0;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/query.h"
 
 static int hexv(unsigned char c)
@@ -48,13 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *raw = (const char *)data;
 	struct arena a;
 	struct query q;
-	const char *err = NULL;
+	struct nb_err err;
 	size_t i = 0;
 	int k = 0, j;
 
 	arena_init(&a);
 	if (query_parse(&a, raw, size, &q, &err) < 0) {
-		if (!err)
+		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		arena_free(&a);
 		return 0;

@@ -26,18 +26,19 @@ enum { FZ_TARGET_OK = 0, FZ_BAD_PATH = -1, FZ_BAD_QUERY = -2 };
 static inline int fz_split_target(struct arena *a, const uint8_t *data, size_t size,
 				  struct path *p, struct query *q)
 {
-	const char *raw = (const char *)data, *err = NULL;
+	const char *raw = (const char *)data;
+	struct nb_err err;
 	const char *qm = memchr(raw, '?', size);
 	size_t plen = qm ? (size_t)(qm - raw) : size;
 
 	memset(q, 0, sizeof(*q));
 	if (path_split(a, raw, plen, p, &err) < 0) {
-		if (!err)
+		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		return FZ_BAD_PATH;
 	}
 	if (qm && query_parse(a, qm + 1, size - plen - 1, q, &err) < 0) {
-		if (!err)
+		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		memset(q, 0, sizeof(*q));
 		return FZ_BAD_QUERY;

@@ -43,7 +43,7 @@ static void test_ids_and_numbers(void **state)
 static struct query q_of(struct arena *a, const char *s)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	assert_int_equal(query_parse(a, s, strlen(s), &q, &err), 0);
 	return q;
@@ -54,7 +54,7 @@ static void test_filters(void **state)
 	struct arena a;
 	struct admin_dev_filter f;
 	struct query q;
-	const char *err = NULL;
+	struct nb_err err;
 
 	(void)state;
 	arena_init(&a);
@@ -76,22 +76,37 @@ static void test_filters(void **state)
 	assert_true(f.seen_lo < 0 && f.after == 0);
 	q = q_of(&a, "seen=soon");
 	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
-	assert_non_null(strstr(err, "seen"));
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "seen must be hour, day, old or never");
 	q = q_of(&a, "after=-3");
 	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
 	q = q_of(&a, "after=x");
 	assert_int_equal(admin_dev_filter_parse(&q, 100000, &f, &err), -1);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "after must be a device id");
 	arena_free(&a);
 }
 
+/* admin_rollout_parse on s; a refusal must be NB_INVALID with a message. */
 static int rollout(const char *s, struct ddi_rollout *r)
 {
-	const char *err = NULL;
-	int rc = admin_rollout_parse(s, strlen(s), r, &err);
+	struct nb_err err;
+	int rc;
 
-	assert_true(rc == 0 || err);
+	nb_err_clear(&err);
+	rc = admin_rollout_parse(s, strlen(s), r, &err);
+	assert_true(rc == 0 || (err.kind == NB_INVALID && err.msg[0]));
 	return rc;
 }
+
+/* Asserts body s is refused as invalid with exactly the message want. */
+#define assert_rollout_refused(s, want) do {				\
+	struct ddi_rollout r_;						\
+	struct nb_err e_;						\
+	assert_int_equal(admin_rollout_parse((s), strlen(s), &r_, &e_), -1); \
+	assert_int_equal(e_.kind, NB_INVALID);				\
+	assert_string_equal(e_.msg, (want));				\
+} while (0)
 
 static void test_rollout_body(void **state)
 {
@@ -122,12 +137,22 @@ static void test_rollout_body(void **state)
 				 "012345678901234567890123\",\"software_id\":1}", &r), -1);
 	assert_int_equal(rollout("[]", &r), -1);
 	assert_int_equal(rollout("{broken", &r), -1);
+	assert_rollout_refused("[]", "the body must be a JSON object");
+	assert_rollout_refused("{\"software_id\":1}", "feed must be a string of 1-63 bytes");
+	assert_rollout_refused("{\"feed\":\"f\",\"software_id\":1,\"name\":[]}",
+			       "name must be a string of at most 127 bytes");
+	assert_rollout_refused("{\"feed\":\"f\"}", "software_id must be a software's id");
+	assert_rollout_refused("{\"feed\":\"f\",\"software_id\":1,\"percent\":0}",
+			       "percent must be 1-100");
+	assert_rollout_refused("{\"feed\":\"f\",\"software_id\":1,\"max_failure_rate\":101}",
+			       "max_failures must be 0 or more, max_failure_rate 0-100");
 }
 
 static void test_url_and_stage(void **state)
 {
 	struct arena a;
-	const char *url, *name, *err;
+	const char *url, *name;
+	struct nb_err err;
 	int pct = 0;
 
 	(void)state;
@@ -137,12 +162,20 @@ static void test_url_and_stage(void **state)
 	assert_string_equal(name, "");
 	assert_int_equal(admin_url_parse(&a, "{\"url\":\"\"}", 10, &url, &name, &err), -1);
 	assert_int_equal(admin_url_parse(&a, "{\"url\":1}", 9, &url, &name, &err), -1);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "url must be a string of at most 1023 bytes");
 	assert_int_equal(admin_url_parse(&a, "{\"url\":\"u\",\"name\":1}", 20, &url, &name, &err), -1);
+	assert_string_equal(err.msg, "name must be a string of at most 255 bytes");
+	assert_int_equal(admin_url_parse(&a, "1", 1, &url, &name, &err), -1);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "the body must be a JSON object");
 	assert_int_equal(admin_stage_parse("{\"percent\":40}", 14, &pct, &err), 0);
 	assert_int_equal(pct, 40);
 	assert_int_equal(admin_stage_parse("{}", 2, &pct, &err), -1);
 	assert_int_equal(admin_stage_parse("{\"percent\":101}", 15, &pct, &err), -1);
 	assert_int_equal(admin_stage_parse("{\"percent\":\"5\"}", 15, &pct, &err), -1);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "percent must be 1-100");
 	arena_free(&a);
 }
 
@@ -150,7 +183,8 @@ static void test_url_and_stage(void **state)
 static void test_password_body(void **state)
 {
 	struct arena a;
-	const char *pw, *err = NULL;
+	const char *pw;
+	struct nb_err err;
 	char big[400];
 	int keep = -1;
 
@@ -164,15 +198,16 @@ static void test_password_body(void **state)
 	assert_int_equal(keep, 1);
 	assert_int_equal(PW("{\"password\":\"long-enough\",\"keep_tokens\":null}"), 0);
 	assert_int_equal(keep, 0);
-	err = NULL;
+	nb_err_clear(&err);
 	assert_int_equal(PW("{\"password\":\"short\"}"), -1);
-	assert_non_null(err);
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "password must be a string of 8 to 255 bytes");
 	assert_int_equal(PW("{\"password\":5}"), -1);
 	assert_int_equal(PW("{}"), -1);
 	assert_int_equal(PW("[]"), -1);
 	assert_int_equal(PW("x"), -1);
 	assert_int_equal(PW("{\"password\":\"long-enough\",\"keep_tokens\":1}"), -1);
-	assert_string_equal(err, "keep_tokens must be true or false");
+	assert_string_equal(err.msg, "keep_tokens must be true or false");
 	snprintf(big, sizeof(big), "{\"password\":\"%0255d\"}", 0);
 	assert_int_equal(PW(big), 0);
 	snprintf(big, sizeof(big), "{\"password\":\"%0256d\"}", 0);

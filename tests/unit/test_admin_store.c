@@ -1015,10 +1015,11 @@ static const struct route csrf_route = ROUTE_IN("POST", "/f", NULL, NULL, csrf_i
  * when present and non-empty (the validator's refusals are test_req's). */
 static void set_form(struct csrf_fx *c, const char *raw)
 {
-	const char *err = NULL, *v;
+	struct nb_err err;
+	const char *v;
 
 	if (query_parse(&c->a, raw, strlen(raw), &c->r.form, &err) < 0)
-		fail_msg("query_parse %s: %s", raw, err);
+		fail_msg("query_parse %s: %s", raw, err.msg);
 	v = query_get(&c->r.form, "csrf");
 	c->r.route = &csrf_route;
 	c->r.in[0] = (struct req_value){ v, 0, v && *v };

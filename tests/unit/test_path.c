@@ -12,6 +12,7 @@
 
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/path.h"
 
 static struct arena A;
@@ -30,37 +31,37 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* path_split on a C string; returns its result, err set on failure. */
-static int split(const char *raw, struct path *p, const char **err)
+/* path_split on a C string; returns its result, err set to NB_INVALID and the reason on failure. */
+static int split(const char *raw, struct path *p, struct nb_err *err)
 {
-	*err = NULL;
+	nb_err_clear(err);
 	return path_split(&A, raw, strlen(raw), p, err);
 }
 
 /* Asserts raw is rejected with exactly the reason want. */
 #define assert_rejected(raw, want) do {					\
 	struct path p_;							\
-	const char *e_;							\
+	struct nb_err e_;						\
 	assert_int_equal(split((raw), &p_, &e_), -1);			\
-	assert_non_null(e_);						\
-	assert_string_equal(e_, (want));				\
+	assert_int_equal(e_.kind, NB_INVALID);				\
+	assert_string_equal(e_.msg, (want));				\
 } while (0)
 
 static void test_root_has_no_segments(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(split("/", &p, &err), 0);
 	assert_int_equal(p.n, 0);
-	assert_null(err);
+	assert_int_equal(err.kind, NB_OK);
 }
 
 static void test_plain_segments(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(split("/update/box1/image-2", &p, &err), 0);
@@ -73,7 +74,7 @@ static void test_plain_segments(void **state)
 static void test_trailing_slash_is_empty_last_segment(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(split("/list/", &p, &err), 0);
@@ -88,7 +89,7 @@ static void test_trailing_slash_is_empty_last_segment(void **state)
 static void test_percent_decoding(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(split("/a%20b/%41%62/caf%C3%A9/x+y/%2e%2e%2e", &p, &err), 0);
@@ -103,7 +104,7 @@ static void test_percent_decoding(void **state)
 static void test_length_is_honoured(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	/* the query part is not passed: only len bytes count */
@@ -115,11 +116,12 @@ static void test_length_is_honoured(void **state)
 static void test_rejects_bad_start(void **state)
 {
 	struct path p;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(path_split(&A, "", 0, &p, &err), -1);
-	assert_string_equal(err, "path must start with /");
+	assert_int_equal(err.kind, NB_INVALID);
+	assert_string_equal(err.msg, "path must start with /");
 	assert_rejected("a/b", "path must start with /");
 	assert_rejected("%2Fa", "path must start with /");
 }
@@ -168,7 +170,7 @@ static void test_segment_length_limit(void **state)
 {
 	char raw[PATH_SEG_MAX + 3], esc[3 * PATH_SEG_MAX + 2];
 	struct path p;
-	const char *err;
+	struct nb_err err;
 	int i;
 
 	(void)state;
@@ -193,7 +195,7 @@ static void test_segment_count_limit(void **state)
 {
 	char raw[3 * PATH_MAX_SEGS + 8];
 	struct path p;
-	const char *err;
+	struct nb_err err;
 	int i;
 
 	(void)state;
@@ -215,7 +217,7 @@ static void test_raw_length_limit(void **state)
 {
 	static char raw[PATH_RAW_MAX + 2];
 	struct path p;
-	const char *err;
+	struct nb_err err;
 	int i;
 
 	(void)state;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/query.h"
 
 static struct arena A;
@@ -30,24 +31,24 @@ static int teardown(void **state)
 	return 0;
 }
 
-static int parse(const char *raw, struct query *q, const char **err)
+static int parse(const char *raw, struct query *q, struct nb_err *err)
 {
-	*err = NULL;
+	nb_err_clear(err);
 	return query_parse(&A, raw, strlen(raw), q, err);
 }
 
 #define assert_rejected(raw, want) do {					\
 	struct query q_;						\
-	const char *e_;							\
+	struct nb_err e_;						\
 	assert_int_equal(parse((raw), &q_, &e_), -1);			\
-	assert_non_null(e_);						\
-	assert_string_equal(e_, (want));				\
+	assert_int_equal(e_.kind, NB_INVALID);				\
+	assert_string_equal(e_.msg, (want));				\
 } while (0)
 
 static void test_empty(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("", &q, &err), 0);
@@ -59,7 +60,7 @@ static void test_empty(void **state)
 static void test_pairs(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("name=box1&board=esp32&version=1.2", &q, &err), 0);
@@ -75,7 +76,7 @@ static void test_pairs(void **state)
 static void test_missing_and_empty_values(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("flag&empty=&=v&x=1=2", &q, &err), 0);
@@ -89,7 +90,7 @@ static void test_missing_and_empty_values(void **state)
 static void test_empty_pairs_skipped(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("&a=1&&b=2&", &q, &err), 0);
@@ -102,7 +103,7 @@ static void test_empty_pairs_skipped(void **state)
 static void test_decoding(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("q=a+b%20c&k%2By=%26%3D&u=caf%c3%a9", &q, &err), 0);
@@ -115,7 +116,7 @@ static void test_decoding(void **state)
 static void test_first_value_wins(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(parse("a=1&a=2", &q, &err), 0);
@@ -127,7 +128,7 @@ static void test_first_value_wins(void **state)
 static void test_length_bounds(void **state)
 {
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	assert_int_equal(query_parse(&A, "a=1&b=2", 3, &q, &err), 0);
@@ -157,7 +158,7 @@ static void test_pair_limit(void **state)
 {
 	char raw[QUERY_MAX_PAIRS * 8 + 16];
 	struct query q;
-	const char *err;
+	struct nb_err err;
 	int i;
 
 	(void)state;
@@ -175,7 +176,7 @@ static void test_size_limit(void **state)
 {
 	static char raw[QUERY_RAW_MAX + 2];
 	struct query q;
-	const char *err;
+	struct nb_err err;
 
 	(void)state;
 	memcpy(raw, "a=", 2);

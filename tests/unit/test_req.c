@@ -247,14 +247,14 @@ static const struct route form_route[] = {
  * http_read_form leaves it). */
 static int form(const char *body, struct http_req *r, struct nb_err *e)
 {
-	const char *err = NULL;
+	struct nb_err err;
 
 	http_req_init(r, &A, NULL);
 	r->method = "POST";
 	nb_err_clear(e);
 	if (path_split(&A, "/f", 2, &r->path, &err) < 0 ||
 	    query_parse(&A, body, strlen(body), &r->form, &err) < 0)
-		fail_msg("parse %s: %s", body, err);
+		fail_msg("parse %s: %s", body, err.msg);
 	r->form_read = 1;	/* read, without error */
 	assert_int_equal(route_match(&A, form_route, 1, "POST", &r->path, &r->route, &r->params),
 			 ROUTE_OK);

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/route.h"
 
 static struct arena A;
@@ -61,11 +62,11 @@ static struct hit match_in(const struct route *t, int n, const char *method,
 {
 	struct hit h;
 	struct path p;
-	const char *err = NULL;
+	struct nb_err err;
 
 	memset(&h, 0, sizeof(h));
 	if (path_split(&A, raw, strlen(raw), &p, &err) < 0)
-		fail_msg("path_split(%s): %s", raw, err);
+		fail_msg("path_split(%s): %s", raw, err.msg);
 	h.res = route_match(&A, t, n, method, &p, &h.r, &h.p);
 	return h;
 }

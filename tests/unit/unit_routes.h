@@ -21,16 +21,17 @@ static inline int ut_route_check(struct arena *a, const struct app *app,
 				 const struct route *t, int n, const char *method,
 				 const char *uri, struct http_req *r, struct nb_err *e)
 {
-	const char *q = strchr(uri, '?'), *err = NULL;
+	const char *q = strchr(uri, '?');
+	struct nb_err err;
 	size_t plen = q ? (size_t)(q - uri) : strlen(uri);
 
 	http_req_init(r, a, NULL);
 	r->method = method;
 	nb_err_clear(e);
 	if (path_split(a, uri, plen, &r->path, &err) < 0)
-		fail_msg("path_split(%s): %s", uri, err);
+		fail_msg("path_split(%s): %s", uri, err.msg);
 	if (q && query_parse(a, q + 1, strlen(q + 1), &r->query, &err) < 0)
-		fail_msg("query_parse(%s): %s", uri, err);
+		fail_msg("query_parse(%s): %s", uri, err.msg);
 	assert_int_equal(route_match(a, t, n, method, &r->path, &r->route, &r->params),
 			 ROUTE_OK);
 	return req_check(app, r, REQ_PATH | REQ_QUERY, e);
