@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../src/lib/db.h"
+#include "../../src/lib/arena.h"
 #include "unit_util.h"
 
 struct fx {
@@ -226,6 +227,37 @@ static void test_stmt_cache_resets_and_unbinds(void **state)
 	db_close(db);
 }
 
+/* Text columns copied out: into the arena, into a buffer cut to fit, "" for NULL. */
+static void test_column_dup_and_copy(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	struct db_stmt *st;
+	struct arena a;
+	const char *one;
+	char buf[3];
+
+	arena_init(&a);
+	st = db_stmt(db, sql_sel);
+	assert_int_equal(db_step(st), DB_ROW);
+	one = db_column_dup(&a, st, 0);
+	db_column_copy(st, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "on");
+	db_column_copy(st, 0, buf, 1);
+	assert_string_equal(buf, "");
+	db_reset(st);
+	/* the copy outlives the statement's reset */
+	assert_string_equal(one, "one");
+	st = db_stmt(db, sql_param);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_dup(&a, st, 0), "");
+	db_column_copy(st, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	db_reset(st);
+	arena_free(&a);
+	db_close(db);
+}
+
 static void test_stmt_bad_sql(void **state)
 {
 	struct fx *f = *state;
@@ -364,6 +396,7 @@ int main(void)
 		T(test_stmt_cache_same_stmt),
 		T(test_stmt_cache_full_keeps_busy),
 		T(test_stmt_cache_resets_and_unbinds),
+		T(test_column_dup_and_copy),
 		T(test_stmt_bad_sql),
 		T(test_exec),
 		T(test_commit_is_visible_to_others),
