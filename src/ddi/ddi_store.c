@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
 
 /* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
 void ddi_col(struct db_stmt *st, int i, char *out, size_t n)
@@ -800,13 +799,11 @@ static const char sql_feed_rollout[] =
 	" WHERE r.feed = ? AND r.state IN ('running', 'paused')"
 	" ORDER BY r.state = 'running' DESC, r.id DESC LIMIT 1";
 static const char sql_assigned_facts[] =
-	"SELECT s.id, s.name, s.version, coalesce((SELECT group_concat("
-	"  CASE WHEN c.board = '' THEN '*' ELSE c.board END || ':' ||"
-	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
-	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
-	" FROM ddi_software s WHERE s.id = ?";
-/* the names are read here, not with SQLite's json_each: both stores answer */
-static const char sql_attr_keys[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
+	"SELECT id, name, version FROM ddi_software WHERE id = ?";
+static const char sql_assigned_compat[] =
+	"SELECT board, revision FROM ddi_software_compat WHERE software_id = ?"
+	" ORDER BY board, revision";
+static const char sql_attributes[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
 
 /* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
 static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct ddi_nocand *),
@@ -834,33 +831,51 @@ static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 	f->assigned_id = db_column_int64(st, 0);
 	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
 	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
-	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
 }
 
-/* The attribute names, in the order sent, ", "-separated ("" unless an object). */
-static void fill_keys(struct db_stmt *st, struct ddi_nocand *f)
+/* The assigned software's compatibility rows into f->compat (in a); 0 or -1. */
+static int facts_compat(struct app *app, struct arena *a, long long id, struct ddi_nocand *f)
 {
-	const char *text = (const char *)db_column_text(st, 0);
-	cJSON *o = text ? cJSON_Parse(text) : NULL, *k;
-	size_t n = 0;
+	struct db_stmt *st = db_stmt(app->db, sql_assigned_compat);
+	struct swu_compat *c = NULL;
+	int cap = 0, rc;
 
-	if (cJSON_IsObject(o))
-		cJSON_ArrayForEach(k, o) {
-			int w = snprintf(f->attr_keys + n, sizeof(f->attr_keys) - n, "%s%s",
-					 n ? ", " : "", k->string);
-			if (w < 0 || (size_t)w >= sizeof(f->attr_keys) - n)
-				break;	/* the names that fit */
-			n += (size_t)w;
-		}
-	f->attr_keys[n] = '\0';
-	cJSON_Delete(o);
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		c = arena_grow(a, c, f->ncompat, &cap, sizeof(*c));
+		ddi_col(st, 0, c[f->ncompat].board, sizeof(c->board));
+		ddi_col(st, 1, c[f->ncompat].revision, sizeof(c->revision));
+		f->ncompat++;
+	}
+	db_reset(st);
+	f->compat = c;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
+/* The device's attributes JSON text into f->attributes (in a); 0 or -1. */
+static int facts_attributes(struct app *app, struct arena *a, long long id, struct ddi_nocand *f)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_attributes);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	f->attributes = rc == DB_ROW ? db_column_dup(a, st, 0) : "";
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
+}
+
+int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *dev,
+		     struct ddi_nocand *f)
 {
 	struct db_stmt *st;
 
 	memset(f, 0, sizeof(*f));
+	f->attributes = "";
 	if (!strcmp(dev->mode, "rollout")) {
 		if (!(st = db_stmt(app->db, sql_feed_rollout)))
 			return -1;
@@ -872,13 +887,11 @@ int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_n
 		if (!(st = db_stmt(app->db, sql_assigned_facts)))
 			return -1;
 		db_bind_int64(st, 1, dev->assigned);
-		if (facts_row(st, fill_assigned, f) < 0)
+		if (facts_row(st, fill_assigned, f) < 0 ||
+		    (f->assigned_id > 0 && facts_compat(app, a, f->assigned_id, f) < 0))
 			return -1;
 	}
-	if (!(st = db_stmt(app->db, sql_attr_keys)))
-		return -1;
-	db_bind_int64(st, 1, dev->id);
-	return facts_row(st, fill_keys, f);
+	return facts_attributes(app, a, dev->id, f);
 }
 
 /* -- what operators change (admin pages, nestboxctl, the admin API) -- */
