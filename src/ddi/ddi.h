@@ -253,8 +253,6 @@ int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
 		long max_running, struct ddi_explained *out);
 
 /* -- store (ddi_store.c) -- */
-/* A text column into a fixed buffer, cut to fit. */
-void ddi_col(struct db_stmt *st, int i, char *out, size_t n);
 /*
  * The device tenant/cid into d.  0 when found, 1 when there is no such
  * device, -1 when the store could not be read (busy, or PostgreSQL lost):

@@ -12,19 +12,6 @@
 #include <time.h>
 
 
-/* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
-void ddi_col(struct db_stmt *st, int i, char *out, size_t n)
-{
-	const char *v = (const char *)db_column_text(st, i);
-	size_t len = v ? (size_t)db_column_bytes(st, i) : 0;
-
-	if (len >= n)
-		len = n - 1;
-	if (len)
-		memcpy(out, v, len);
-	out[len] = '\0';
-}
-
 static int done(struct db_stmt *st)
 {
 	int rc = db_step(st);
@@ -56,23 +43,23 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		d->id = db_column_int64(st, 0);
-		ddi_col(st, 1, d->tenant, sizeof(d->tenant));
-		ddi_col(st, 2, d->cid, sizeof(d->cid));
-		ddi_col(st, 3, d->token_hash, sizeof(d->token_hash));
-		ddi_col(st, 4, d->hw_model, sizeof(d->hw_model));
-		ddi_col(st, 5, d->hw_revision, sizeof(d->hw_revision));
-		ddi_col(st, 6, d->sw_version, sizeof(d->sw_version));
-		ddi_col(st, 7, d->feed, sizeof(d->feed));
-		ddi_col(st, 8, d->mode, sizeof(d->mode));
+		db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
+		db_column_copy(st, 2, d->cid, sizeof(d->cid));
+		db_column_copy(st, 3, d->token_hash, sizeof(d->token_hash));
+		db_column_copy(st, 4, d->hw_model, sizeof(d->hw_model));
+		db_column_copy(st, 5, d->hw_revision, sizeof(d->hw_revision));
+		db_column_copy(st, 6, d->sw_version, sizeof(d->sw_version));
+		db_column_copy(st, 7, d->feed, sizeof(d->feed));
+		db_column_copy(st, 8, d->mode, sizeof(d->mode));
 		d->assigned = db_column_int64(st, 9);
 		d->force = db_column_int(st, 10);
-		ddi_col(st, 11, d->state, sizeof(d->state));
+		db_column_copy(st, 11, d->state, sizeof(d->state));
 		d->has_attrs = db_column_int(st, 12);
 		d->last_seen = db_column_int64(st, 13);
 		d->auto_confirm = db_column_int(st, 14);
 		d->last.id = db_column_int64(st, 15);
 		d->last.software_id = db_column_int64(st, 16);
-		ddi_col(st, 17, d->last.status, sizeof(d->last.status));
+		db_column_copy(st, 17, d->last.status, sizeof(d->last.status));
 		d->last.progress = db_column_int(st, 18);
 		d->last.rollout_id = db_column_int64(st, 19);
 		d->held = db_column_int64(st, 20);
@@ -344,13 +331,13 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 	if (db_step(st) == DB_ROW) {
 		s->id = db_column_int64(st, 0);
 		s->size = db_column_int64(st, 1);
-		ddi_col(st, 2, s->name, sizeof(s->name));
-		ddi_col(st, 3, s->version, sizeof(s->version));
-		ddi_col(st, 4, s->filename, sizeof(s->filename));
-		ddi_col(st, 5, s->sha1, sizeof(s->sha1));
-		ddi_col(st, 6, s->md5, sizeof(s->md5));
-		ddi_col(st, 7, s->sha256, sizeof(s->sha256));
-		ddi_col(st, 8, s->url, sizeof(s->url));
+		db_column_copy(st, 2, s->name, sizeof(s->name));
+		db_column_copy(st, 3, s->version, sizeof(s->version));
+		db_column_copy(st, 4, s->filename, sizeof(s->filename));
+		db_column_copy(st, 5, s->sha1, sizeof(s->sha1));
+		db_column_copy(st, 6, s->md5, sizeof(s->md5));
+		db_column_copy(st, 7, s->sha256, sizeof(s->sha256));
+		db_column_copy(st, 8, s->url, sizeof(s->url));
 		found = 1;
 	}
 	db_reset(st);
@@ -465,7 +452,7 @@ int ddi_software_rerank(struct app *app)
 			v = nv;
 		}
 		v[n].id = db_column_int64(st, 0);
-		ddi_col(st, 1, v[n].version, sizeof(v[n].version));
+		db_column_copy(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
 	db_reset(st);
@@ -488,7 +475,7 @@ static int action_row(struct db_stmt *st, struct ddi_action *a)
 	if (db_step(st) == DB_ROW) {
 		a->id = db_column_int64(st, 0);
 		a->software_id = db_column_int64(st, 1);
-		ddi_col(st, 2, a->status, sizeof(a->status));
+		db_column_copy(st, 2, a->status, sizeof(a->status));
 		a->progress = db_column_int(st, 3);
 		a->rollout_id = db_column_int64(st, 4);
 		found = 1;
@@ -715,7 +702,7 @@ static int rollout_candidate(struct app *app, const struct ddi_device *dev,
 		c->rollout_id = db_column_int64(st, 0);
 		c->software_id = db_column_int64(st, 1);
 		c->percent = db_column_int(st, 2);
-		ddi_col(st, 3, c->version, sizeof(c->version));
+		db_column_copy(st, 3, c->version, sizeof(c->version));
 		found = 1;
 	}
 	db_reset(st);
@@ -750,7 +737,7 @@ static int compatible_version(struct app *app, long long id, const struct ddi_de
 	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
 	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW) {
-		ddi_col(st, 0, version, n);
+		db_column_copy(st, 0, version, n);
 		found = 1;
 	}
 	db_reset(st);
@@ -820,17 +807,17 @@ static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct d
 static void fill_rollout(struct db_stmt *st, struct ddi_nocand *f)
 {
 	f->rollout_id = db_column_int64(st, 0);
-	ddi_col(st, 1, f->rollout_name, sizeof(f->rollout_name));
-	ddi_col(st, 2, f->rollout_state, sizeof(f->rollout_state));
-	ddi_col(st, 3, f->pause_reason, sizeof(f->pause_reason));
-	ddi_col(st, 4, f->rollout_version, sizeof(f->rollout_version));
+	db_column_copy(st, 1, f->rollout_name, sizeof(f->rollout_name));
+	db_column_copy(st, 2, f->rollout_state, sizeof(f->rollout_state));
+	db_column_copy(st, 3, f->pause_reason, sizeof(f->pause_reason));
+	db_column_copy(st, 4, f->rollout_version, sizeof(f->rollout_version));
 }
 
 static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 {
 	f->assigned_id = db_column_int64(st, 0);
-	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
-	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
+	db_column_copy(st, 1, f->assigned_name, sizeof(f->assigned_name));
+	db_column_copy(st, 2, f->assigned_version, sizeof(f->assigned_version));
 }
 
 /* The assigned software's compatibility rows into f->compat (in a); 0 or -1. */
@@ -845,8 +832,8 @@ static int facts_compat(struct app *app, struct arena *a, long long id, struct d
 	db_bind_int64(st, 1, id);
 	while ((rc = db_step(st)) == DB_ROW) {
 		c = arena_grow(a, c, f->ncompat, &cap, sizeof(*c));
-		ddi_col(st, 0, c[f->ncompat].board, sizeof(c->board));
-		ddi_col(st, 1, c[f->ncompat].revision, sizeof(c->revision));
+		db_column_copy(st, 0, c[f->ncompat].board, sizeof(c->board));
+		db_column_copy(st, 1, c[f->ncompat].revision, sizeof(c->revision));
 		f->ncompat++;
 	}
 	db_reset(st);
@@ -1089,23 +1076,9 @@ int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size
 		return -1;
 	db_bind_text(st, 1, cid, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW)
-		ddi_col(st, 0, tenant, n);
+		db_column_copy(st, 0, tenant, n);
 	db_reset(st);
 	return *tenant ? 0 : -1;
-}
-
-/* Grows an arena array of size-byte rows by doubling (rows are copied). */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *w;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap * 2 + 16;
-	w = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(w, v, size * (size_t)n);
-	return w;
 }
 
 static void search_row(struct db_stmt *st, struct ddi_device_row *d);
@@ -1125,7 +1098,7 @@ int ddi_device_roster(struct app *app, struct arena *a, struct ddi_device_row **
 	if (!st)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, n, &cap, sizeof(*v));
+		v = arena_grow(a, v, n, &cap, sizeof(*v));
 		search_row(st, &v[n++]);
 	}
 	db_reset(st);
@@ -1152,14 +1125,14 @@ int ddi_action_history(struct app *app, struct arena *a, long long device_id,
 		return nb_fail(e, NB_UNAVAILABLE, "the actions cannot be read, try again");
 	db_bind_int64(st, 1, device_id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, n, &cap, sizeof(*v));
+		v = arena_grow(a, v, n, &cap, sizeof(*v));
 		r = &v[n++];
 		r->a.id = db_column_int64(st, 0);
 		r->a.software_id = db_column_int64(st, 1);
 		r->a.rollout_id = db_column_int64(st, 2);
-		ddi_col(st, 3, r->a.status, sizeof(r->a.status));
+		db_column_copy(st, 3, r->a.status, sizeof(r->a.status));
 		r->a.progress = db_column_int(st, 4);
-		ddi_col(st, 5, r->version, sizeof(r->version));
+		db_column_copy(st, 5, r->version, sizeof(r->version));
 	}
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -1216,18 +1189,18 @@ static void bind_search(struct db_stmt *st, const struct ddi_search *s)
 static void search_row(struct db_stmt *st, struct ddi_device_row *d)
 {
 	d->id = db_column_int64(st, 0);
-	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
-	ddi_col(st, 2, d->cid, sizeof(d->cid));
-	ddi_col(st, 3, d->name, sizeof(d->name));
-	ddi_col(st, 4, d->tags, sizeof(d->tags));
-	ddi_col(st, 5, d->hw_model, sizeof(d->hw_model));
-	ddi_col(st, 6, d->hw_revision, sizeof(d->hw_revision));
-	ddi_col(st, 7, d->sw_version, sizeof(d->sw_version));
-	ddi_col(st, 8, d->feed, sizeof(d->feed));
-	ddi_col(st, 9, d->mode, sizeof(d->mode));
-	ddi_col(st, 10, d->state, sizeof(d->state));
+	db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
+	db_column_copy(st, 2, d->cid, sizeof(d->cid));
+	db_column_copy(st, 3, d->name, sizeof(d->name));
+	db_column_copy(st, 4, d->tags, sizeof(d->tags));
+	db_column_copy(st, 5, d->hw_model, sizeof(d->hw_model));
+	db_column_copy(st, 6, d->hw_revision, sizeof(d->hw_revision));
+	db_column_copy(st, 7, d->sw_version, sizeof(d->sw_version));
+	db_column_copy(st, 8, d->feed, sizeof(d->feed));
+	db_column_copy(st, 9, d->mode, sizeof(d->mode));
+	db_column_copy(st, 10, d->state, sizeof(d->state));
 	d->last_seen = db_column_int64(st, 11);
-	ddi_col(st, 12, d->last_addr, sizeof(d->last_addr));
+	db_column_copy(st, 12, d->last_addr, sizeof(d->last_addr));
 }
 
 static int search_count(struct app *app, const struct ddi_search *s, long long *total)
@@ -1334,7 +1307,7 @@ int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 	db_bind_int64(st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
-		ddi_col(st, 0, out, n);
+		db_column_copy(st, 0, out, n);
 	db_reset(st);
 	return rc == DB_ROW ? 0 : -1;
 }
