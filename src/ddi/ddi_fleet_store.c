@@ -17,31 +17,19 @@ static int read_end(struct db_stmt *st, int rc, struct nb_err *e)
 	return 0;
 }
 
-static int no_stmt(struct nb_err *e)
+/* The device store could not be read (prepared, or stepped). */
+static int unreadable(struct nb_err *e)
 {
 	return nb_fail(e, NB_UNAVAILABLE, "the device store cannot be read");
 }
 
-/* One row of st into the element at p, its text in a. */
-typedef void fleet_row_fn(struct arena *a, struct db_stmt *st, void *p);
-
-/*
- * Every row of st (prepared and bound), each read by fn into an array of
- * size-byte elements in a (*out, NULL when none): the count, or -1 with e
- * (NB_UNAVAILABLE).  Resets st.
- */
-static int read_list(struct db_stmt *st, struct arena *a, size_t size, fleet_row_fn *fn,
+/* db_rows for a list of the device store: the count, or -1 with e. */
+static int read_list(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn,
 		     void **out, struct nb_err *e)
 {
-	char *v = NULL;
-	int n = 0, cap = 0, rc;
+	int n = db_rows(st, a, size, fn, out);
 
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = arena_grow(a, v, n, &cap, size);
-		fn(a, st, v + size * (size_t)n++);
-	}
-	*out = v;
-	return read_end(st, rc, e) < 0 ? -1 : n;
+	return n < 0 ? unreadable(e) : n;
 }
 
 /* the trigger-kept counts (schema step 7): a few rows, whatever the fleet */
@@ -67,7 +55,7 @@ int ddi_fleet_state_counts(struct app *app, struct arena *a, struct ddi_fleet_co
 	*out = NULL;
 	*total = 0;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	n = read_list(st, a, sizeof(**out), count_row, &v, e);
 	*out = v;
 	for (i = 0; i < n; i++)
@@ -111,7 +99,7 @@ int ddi_fleet_device(struct app *app, struct arena *a, long long id, const char 
 
 	memset(d, 0, sizeof(*d));
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, id > 0 ? id : 0);
 	if (tenant)
 		db_bind_text(st, 2, tenant, -1, DB_STATIC);
@@ -159,7 +147,7 @@ int ddi_fleet_actions(struct app *app, struct arena *a, long long device_id,
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, device_id);
 	n = read_list(st, a, sizeof(**out), action_row, &v, e);
 	*out = v;
@@ -189,7 +177,7 @@ int ddi_fleet_action_log(struct app *app, struct arena *a, long long action_id,
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, action_id);
 	n = read_list(st, a, sizeof(**out), status_row, &v, e);
 	*out = v;
@@ -236,7 +224,7 @@ int ddi_fleet_software(struct app *app, struct arena *a, long offset, long limit
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, limit);
 	db_bind_int64(st, 2, offset);
 	n = read_list(st, a, sizeof(**out), software_row, &v, e);
@@ -265,7 +253,7 @@ int ddi_fleet_software_choices(struct app *app, struct arena *a, struct ddi_flee
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	n = read_list(st, a, sizeof(**out), choice_row, &v, e);
 	*out = v;
 	return n;
@@ -279,7 +267,7 @@ static long long scalar(struct app *app, const char *sql, const char *arg, struc
 	int rc;
 
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	if (arg)
 		db_bind_text(st, 1, arg, -1, DB_STATIC);
 	rc = db_step(st);
@@ -338,7 +326,7 @@ int ddi_fleet_failures(struct app *app, struct arena *a, int max, struct ddi_fle
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int(st, 1, max);
 	n = read_list(st, a, sizeof(**out), failure_row, &v, e);
 	*out = v;
@@ -359,7 +347,7 @@ static long long stale_count(struct app *app, long long cutoff, struct nb_err *e
 	int rc;
 
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, cutoff);
 	rc = db_step(st);
 	if (rc == DB_ROW)
@@ -388,7 +376,7 @@ int ddi_fleet_stale(struct app *app, struct arena *a, long long cutoff, int max,
 	*out = NULL;
 	*count = 0;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, cutoff);
 	db_bind_int(st, 2, max);
 	n = read_list(st, a, sizeof(**out), stale_row, &v, e);

@@ -139,10 +139,12 @@ static const char sql_catalogue_compat[] =
 	"SELECT software_id, board, revision FROM ddi_software_compat"
 	" ORDER BY software_id, board, revision";
 
-static void catalogue_row(struct db_stmt *st, struct ddi_software_entry *r)
+static void catalogue_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_software_entry *r = p;
 	struct ddi_software *s = &r->s;
 
+	(void)a;
 	memset(r, 0, sizeof(*r));
 	s->id = db_column_int64(st, 0);
 	s->size = db_column_int64(st, 1);
@@ -190,18 +192,12 @@ int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software
 			   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_catalogue);
-	struct ddi_software_entry *v = NULL;
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
-	if (!st)
-		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = arena_grow(a, v, n, &cap, sizeof(*v));
-		catalogue_row(st, &v[n++]);
-	}
-	db_reset(st);
-	if (rc != DB_DONE || catalogue_compat(app, a, v, n) < 0)
+	if (!st || (n = db_rows(st, a, sizeof(**out), catalogue_row, &v)) < 0 ||
+	    catalogue_compat(app, a, v, n) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
 	*out = v;
 	return n;

@@ -1081,7 +1081,7 @@ int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size
 	return *tenant ? 0 : -1;
 }
 
-static void search_row(struct db_stmt *st, struct ddi_device_row *d);
+static db_row_fn search_row;
 
 static const char sql_roster[] =
 	"SELECT id, tenant, controller_id, name, tags, hw_model, hw_revision, sw_version, feed,"
@@ -1091,18 +1091,11 @@ int ddi_device_roster(struct app *app, struct arena *a, struct ddi_device_row **
 		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_roster);
-	struct ddi_device_row *v = NULL;
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
-	if (!st)
-		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = arena_grow(a, v, n, &cap, sizeof(*v));
-		search_row(st, &v[n++]);
-	}
-	db_reset(st);
-	if (rc != DB_DONE)
+	if (!st || (n = db_rows(st, a, sizeof(**out), search_row, &v)) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	*out = v;
 	return n;
@@ -1186,8 +1179,12 @@ static void bind_search(struct db_stmt *st, const struct ddi_search *s)
 	db_bind_int64(st, 8, s->after);
 }
 
-static void search_row(struct db_stmt *st, struct ddi_device_row *d)
+/* A device row of the search and the roster (struct ddi_device_row: fixed buffers, a unused). */
+static void search_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_device_row *d = p;
+
+	(void)a;
 	d->id = db_column_int64(st, 0);
 	db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
 	db_column_copy(st, 2, d->cid, sizeof(d->cid));
@@ -1232,7 +1229,7 @@ int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_de
 	db_bind_int64(st, 9, s->limit);
 	db_bind_int64(st, 10, s->offset);
 	while ((rc = db_step(st)) == DB_ROW)
-		search_row(st, &out[n++]);
+		search_row(NULL, st, &out[n++]);
 	db_reset(st);
 	if (rc != DB_DONE)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");

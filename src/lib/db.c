@@ -365,6 +365,20 @@ void db_column_copy(struct db_stmt *st, int i, char *out, size_t n)
 	out[len] = '\0';
 }
 
+int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **out)
+{
+	char *v = NULL;
+	int n = 0, cap = 0, rc;
+
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = arena_grow(a, v, n, &cap, size);
+		fn(a, st, v + size * (size_t)n++);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? n : -1;
+}
+
 int db_column_type(struct db_stmt *s, int i)
 {
 	return s->pg ? pg_column_type(s->pg, i) : sqlite3_column_type(s->st, i);

@@ -124,6 +124,15 @@ const char *db_column_dup(struct arena *a, struct db_stmt *st, int i);
  * when longer, always NUL-terminated, "" for SQL NULL.
  */
 void db_column_copy(struct db_stmt *st, int i, char *out, size_t n);
+/* Reads the current row of st into the element at row, its text copied into a. */
+typedef void db_row_fn(struct arena *a, struct db_stmt *st, void *row);
+/*
+ * Steps st (prepared and bound) to its end, reading each row with fn into
+ * an array of size-byte elements grown in a (arena_grow): *out, NULL when
+ * there is no row.  The number of rows, or -1 when a step failed (*out
+ * then holds the rows read before).  Resets st.
+ */
+int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **out);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int db_changes(struct db *db);
 /* The id given to the row of the last INSERT on db. */

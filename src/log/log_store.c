@@ -122,9 +122,6 @@ static const char sql_hist[] =
 	" FROM metrics_latency l ORDER BY 1,2,3";
 static const char sql_rows[] = "SELECT count(*) FROM request_log";
 
-/* One row of st into the size-byte element at p, its text in a. */
-typedef void log_row_fn(struct arena *a, struct db_stmt *st, void *p);
-
 static void count_row(struct arena *a, struct db_stmt *st, void *p)
 {
 	struct log_count *c = p;
@@ -146,27 +143,21 @@ static void latency_row(struct arena *a, struct db_stmt *st, void *p)
 	l->sum_us = db_column_int64(st, 4);
 }
 
-/* Every row of st (bound; NULL when it could not be prepared), each read
- * by fn into an array of size-byte elements in a: *out (NULL when none)
- * and *n; 0, or -1 when the store failed.  Resets st. */
-static int read_rows(struct db_stmt *st, struct arena *a, size_t size, log_row_fn *fn,
+/* db_rows for st, NULL when it could not be prepared; *n the count. */
+static int read_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn,
 		     void **out, size_t *n)
 {
-	char *v = NULL;
-	int k = 0, cap = 0, rc;
+	int k;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = arena_grow(a, v, k, &cap, size);
-		fn(a, st, v + size * (size_t)k++);
-	}
-	db_reset(st);
-	*out = v;
+	k = db_rows(st, a, size, fn, out);
+	if (k < 0)
+		return -1;
 	*n = (size_t)k;
-	return rc == DB_DONE ? 0 : -1;
+	return 0;
 }
 
 int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n)
