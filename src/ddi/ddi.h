@@ -254,6 +254,12 @@ int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
 
 /* -- store (ddi_store.c) -- */
 /*
+ * The software of the current row of st, whose columns 0 to 8 are id,
+ * size, name, version, filename, sha1, md5, sha256, url (text cut to the
+ * buffers): the one reader of every query that selects a software.
+ */
+void ddi_software_read(struct db_stmt *st, struct ddi_software *s);
+/*
  * The device tenant/cid into d.  0 when found, 1 when there is no such
  * device, -1 when the store could not be read (busy, or PostgreSQL lost):
  * a device must not be told "unauthorized" for the store's fault.

@@ -146,15 +146,7 @@ static void catalogue_row(struct arena *a, struct db_stmt *st, void *p)
 
 	(void)a;
 	memset(r, 0, sizeof(*r));
-	s->id = db_column_int64(st, 0);
-	s->size = db_column_int64(st, 1);
-	db_column_copy(st, 2, s->name, sizeof(s->name));
-	db_column_copy(st, 3, s->version, sizeof(s->version));
-	db_column_copy(st, 4, s->filename, sizeof(s->filename));
-	db_column_copy(st, 5, s->sha1, sizeof(s->sha1));
-	db_column_copy(st, 6, s->md5, sizeof(s->md5));
-	db_column_copy(st, 7, s->sha256, sizeof(s->sha256));
-	db_column_copy(st, 8, s->url, sizeof(s->url));
+	ddi_software_read(st, s);
 	db_column_copy(st, 9, r->kind, sizeof(r->kind));
 }
 

@@ -319,6 +319,19 @@ int ddi_device_set_version(struct app *app, long long id, const char *version, c
 	return done(st);
 }
 
+void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
+{
+	s->id = db_column_int64(st, 0);
+	s->size = db_column_int64(st, 1);
+	db_column_copy(st, 2, s->name, sizeof(s->name));
+	db_column_copy(st, 3, s->version, sizeof(s->version));
+	db_column_copy(st, 4, s->filename, sizeof(s->filename));
+	db_column_copy(st, 5, s->sha1, sizeof(s->sha1));
+	db_column_copy(st, 6, s->md5, sizeof(s->md5));
+	db_column_copy(st, 7, s->sha256, sizeof(s->sha256));
+	db_column_copy(st, 8, s->url, sizeof(s->url));
+}
+
 int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
@@ -329,15 +342,7 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 		return -1;
 	db_bind_int64(st, 1, id);
 	if (db_step(st) == DB_ROW) {
-		s->id = db_column_int64(st, 0);
-		s->size = db_column_int64(st, 1);
-		db_column_copy(st, 2, s->name, sizeof(s->name));
-		db_column_copy(st, 3, s->version, sizeof(s->version));
-		db_column_copy(st, 4, s->filename, sizeof(s->filename));
-		db_column_copy(st, 5, s->sha1, sizeof(s->sha1));
-		db_column_copy(st, 6, s->md5, sizeof(s->md5));
-		db_column_copy(st, 7, s->sha256, sizeof(s->sha256));
-		db_column_copy(st, 8, s->url, sizeof(s->url));
+		ddi_software_read(st, s);
 		found = 1;
 	}
 	db_reset(st);
