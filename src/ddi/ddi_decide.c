@@ -218,8 +218,8 @@ static void explain_nothing(const struct ddi_decide_in *in, const struct ddi_dec
 	case DDI_ASSIGNED_OTHER_BOARD:
 		snprintf(out, n, "assigned software %s %s (#%lld) is for another board (%s), "
 			 "not board %s revision %s", w->assigned_name, w->assigned_version,
-			 w->assigned_id, or_none(compat_text(w, names, sizeof(names))), or_none(x->board),
-			 or_none(x->revision));
+			 w->assigned_id, or_none(compat_text(w, names, sizeof(names))),
+			 or_none(x->board), or_none(x->revision));
 		break;
 	case DDI_NO_SOFTWARE:
 		if (w->rollout_id > 0)
