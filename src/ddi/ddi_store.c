@@ -1058,10 +1058,8 @@ int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
 		return -1;
 	db_bind_int64(st, 1, id);
 	if (db_step(st) == DB_ROW) {
-		const char *by = (const char *)db_column_text(st, 0);
-		const char *remark = (const char *)db_column_text(st, 1);
-		out->by = arena_strdup(a, by ? by : "");
-		out->remark = arena_strdup(a, remark ? remark : "");
+		out->by = db_column_dup(a, st, 0);
+		out->remark = db_column_dup(a, st, 1);
 		out->at = db_column_int64(st, 2);
 		found = 1;
 	}

@@ -213,9 +213,9 @@ int mip_pkg_get(struct app *app, const char *origin, const char *name,
 	db_bind_text(st, 3, flavour, -1, DB_STATIC);
 	db_bind_text(st, 4, version, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW) {
-		row->json = arena_strdup(a, (const char *)db_column_text(st, 0));
-		row->etag = arena_strdup(a, (const char *)db_column_text(st, 1));
-		row->last_modified = arena_strdup(a, (const char *)db_column_text(st, 2));
+		row->json = db_column_dup(a, st, 0);
+		row->etag = db_column_dup(a, st, 1);
+		row->last_modified = db_column_dup(a, st, 2);
 		row->fetched = db_column_int64(st, 3);
 		row->expires = db_column_int64(st, 4);
 		found = 1;

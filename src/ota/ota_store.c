@@ -136,12 +136,7 @@ int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *
 	if (!st)
 		return unavailable(e);
 	while (db_step(st) == DB_ROW) {
-		if (*n == cap) {
-			struct ota_repo *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 8));
-			if (*n)
-				memcpy(w, v, sizeof(*w) * (size_t)*n);
-			v = w;
-		}
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
 		repo_row(st, &v[(*n)++]);
 	}
 	rc = db_reset(st);
@@ -447,13 +442,8 @@ int ota_file_list(struct app *app, struct arena *a, long long repo_id, const cha
 	db_bind_int64(st, 1, repo_id);
 	db_bind_text(st, 2, commit, -1, DB_STATIC);
 	while (db_step(st) == DB_ROW) {
-		if (*n == cap) {
-			struct ota_filerow *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 64));
-			if (*n)
-				memcpy(w, v, sizeof(*w) * (size_t)*n);
-			v = w;
-		}
-		v[*n].path = arena_strdup(a, (const char *)db_column_text(st, 0));
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
+		v[*n].path = db_column_dup(a, st, 0);
 		blob_row(st, 1, &v[*n].b);
 		(*n)++;
 	}
