@@ -703,7 +703,7 @@ def test_router_refusals_name_the_user(ops):
 
     def users():
         with ops.db() as c:
-            return dict(c.execute("SELECT path, user FROM request_log WHERE status IN (400, 405)"))
+            return dict(c.execute("SELECT path, \"user\" FROM request_log WHERE status IN (400, 405)"))
     wait_until(lambda: want <= set(users()), "the refusals logged")
     got = users()
     assert {p: got[p] for p in want} == dict({p: "carol" for p in want},
