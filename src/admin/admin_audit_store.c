@@ -43,13 +43,6 @@ static const char sql_list[] =
 	"SELECT id, ts, \"user\", via, action, target FROM admin_audit"
 	" WHERE (?1 IS NULL OR \"user\" = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
 
-static void col(struct db_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *s = db_column_text(st, i);
-
-	snprintf(out, n, "%s", s ? (const char *)s : "");
-}
-
 int admin_audit_list(struct db *db, const char *user, long long before,
 		     struct admin_audit_row *out, int max, struct nb_err *e)
 {
@@ -66,10 +59,10 @@ int admin_audit_list(struct db *db, const char *user, long long before,
 		struct admin_audit_row *a = &out[n++];
 		a->id = db_column_int64(st, 0);
 		a->ts = db_column_int64(st, 1);
-		col(st, 2, a->user, sizeof(a->user));
-		col(st, 3, a->via, sizeof(a->via));
-		col(st, 4, a->action, sizeof(a->action));
-		col(st, 5, a->target, sizeof(a->target));
+		db_column_copy(st, 2, a->user, sizeof(a->user));
+		db_column_copy(st, 3, a->via, sizeof(a->via));
+		db_column_copy(st, 4, a->action, sizeof(a->action));
+		db_column_copy(st, 5, a->target, sizeof(a->target));
 	}
 	if (n < max && rc != DB_DONE) {
 		db_reset(st);

@@ -23,7 +23,7 @@ static long long id_param(struct http_req *r)
  * nestboxctl device show), "reason" (its stable key), "offer", and the
  * "candidate" and "open_action" it is about: what the next poll would do.
  */
-static void add_verdict(struct app *app, cJSON *o)
+static void add_verdict(struct app *app, struct arena *a, cJSON *o)
 {
 	const char *tenant = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tenant"));
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "controller_id"));
@@ -31,7 +31,7 @@ static void add_verdict(struct app *app, cJSON *o)
 	struct ddi_explained x;
 
 	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) != 0 ||
-	    ddi_explain(app, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
+	    ddi_explain(app, a, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
 		return;
 	cJSON_AddStringToObject(o, "verdict", x.text);
 	cJSON_AddStringToObject(o, "reason", ddi_verdict_key(x.v));
@@ -215,7 +215,7 @@ int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, s
 		cJSON_Delete(dev), cJSON_Delete(sw);
 		return -1;
 	}
-	add_verdict(app, dev);
+	add_verdict(app, r->a, dev);
 	add_tags(app, dev, id_param(r));
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "modes", modes(cJSON_GetStringValue(
@@ -270,7 +270,7 @@ int admin_api_device_run(struct app *app, struct http_req *r, struct http_resp *
 		cJSON_Delete(dev);
 		return -1;
 	}
-	add_verdict(app, dev);
+	add_verdict(app, r->a, dev);
 	add_tags(app, dev, id);
 	cJSON_AddItemToObject(dev, "actions", actions);
 	admin_json(w, 200, dev);

@@ -182,28 +182,6 @@ int admin_user_count(struct db *db, const char *role)
 static const char sql_user_list[] =
 	"SELECT id, name, role, created FROM users ORDER BY name LIMIT ? OFFSET ?";
 
-/* A column's text in a ("" for SQL NULL): it must outlive db_reset. */
-static const char *col(struct arena *a, struct db_stmt *st, int i)
-{
-	const char *v = (const char *)db_column_text(st, i);
-
-	return v ? arena_strndup(a, v, (size_t)db_column_bytes(st, i)) : "";
-}
-
-/* Room for row n of an array of size-byte rows kept in a, doubling it when full. */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *nv;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	nv = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(nv, v, size * (size_t)n);
-	return nv;
-}
-
 /* The end of a list's read: -1 with e unless the statement ran to its end. */
 static int list_end(struct db_stmt *st, int rc, struct nb_err *e)
 {
@@ -225,10 +203,10 @@ int admin_user_list(struct db *db, struct arena *a, long offset, long limit,
 	db_bind_int64(st, 1, limit);
 	db_bind_int64(st, 2, offset);
 	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
+		*out = arena_grow(a, *out, n, &cap, sizeof(**out));
 		(*out)[n].id = db_column_int64(st, 0);
-		(*out)[n].name = col(a, st, 1);
-		(*out)[n].role = col(a, st, 2);
+		(*out)[n].name = db_column_dup(a, st, 1);
+		(*out)[n].role = db_column_dup(a, st, 2);
 		(*out)[n++].created = db_column_int64(st, 3);
 	}
 	return list_end(st, rc, e) < 0 ? -1 : n;
@@ -410,15 +388,15 @@ int admin_token_list(struct db *db, struct arena *a, long long uid, long offset,
 	db_bind_int64(st, 3, offset);
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct admin_token_row *t;
-		*out = grow(a, *out, n, &cap, sizeof(**out));
+		*out = arena_grow(a, *out, n, &cap, sizeof(**out));
 		t = &(*out)[n++];
 		t->id = db_column_int64(st, 0);
-		t->name = col(a, st, 1);
-		t->prefix = col(a, st, 2);
+		t->name = db_column_dup(a, st, 1);
+		t->prefix = db_column_dup(a, st, 2);
 		t->created = db_column_int64(st, 3);
 		t->last_used = db_column_type(st, 4) == DB_NULL ? -1 : db_column_int64(st, 4);
 		t->revoked = db_column_int(st, 5) != 0;
-		t->user = col(a, st, 6);
+		t->user = db_column_dup(a, st, 6);
 	}
 	return list_end(st, rc, e) < 0 ? -1 : n;
 }

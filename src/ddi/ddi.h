@@ -196,8 +196,11 @@ struct ddi_nocand {
 	char rollout_name[128], rollout_state[16], pause_reason[128], rollout_version[64];
 	long long assigned_id;		/* assigned mode: the software, 0 when it is gone */
 	char assigned_name[256], assigned_version[64];
-	char assigned_boards[256];	/* "board:revision, …" its compatibility, '*' any */
-	char attr_keys[256];		/* the attribute names the device sent, ", "-separated */
+	const struct swu_compat *compat;	/* its ncompat compatibility rows by board,
+						 * revision ("" any), in the caller's arena */
+	int ncompat;
+	const char *attributes;		/* the attributes JSON the device sent, as stored
+					 * (in the caller's arena); "" when none */
 };
 
 struct ddi_decide_in {
@@ -243,15 +246,19 @@ struct ddi_explained {
 /*
  * The decision dev's next poll makes, with its reason: reads the store
  * (candidate, open action, running count, and when nothing is found what
- * is there instead).  max_running is ddi.max_concurrent_updates.  0, or
- * -1 when the store could not be read.
+ * is there instead, read into arena a).  max_running is
+ * ddi.max_concurrent_updates.  0, or -1 when the store could not be read.
  */
-int ddi_explain(struct app *app, const struct ddi_device *dev, long max_running,
-		struct ddi_explained *out);
+int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
+		long max_running, struct ddi_explained *out);
 
 /* -- store (ddi_store.c) -- */
-/* A text column into a fixed buffer, cut to fit. */
-void ddi_col(struct db_stmt *st, int i, char *out, size_t n);
+/*
+ * The software of the current row of st, whose columns 0 to 8 are id,
+ * size, name, version, filename, sha1, md5, sha256, url (text cut to the
+ * buffers): the one reader of every query that selects a software.
+ */
+void ddi_software_read(struct db_stmt *st, struct ddi_software *s);
 /*
  * The device tenant/cid into d.  0 when found, 1 when there is no such
  * device, -1 when the store could not be read (busy, or PostgreSQL lost):
@@ -359,8 +366,13 @@ int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi
  * assignment, board and revision, so it can be cached */
 int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
 int ddi_failed_before(struct app *app, long long device_id, long long software_id);
-/* What is there instead of a candidate for dev (struct ddi_nocand); 0 or -1. */
-int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f);
+/*
+ * What is there instead of a candidate for dev (struct ddi_nocand): raw
+ * values, their text in arena a; the explanation (ddi_decide.c) names
+ * them.  0, or -1 when the store cannot be read.
+ */
+int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *dev,
+		     struct ddi_nocand *f);
 
 /* -- finding devices (admin pages, API, nestboxctl): ddi_store.c -- */
 enum ddi_sort {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 /* An open action is what the device is told about, whatever it would get next. */
 static enum ddi_verdict open_verdict(const struct ddi_action *a)
 {
@@ -148,12 +150,54 @@ static const char *or_none(const char *s)
 	return s && *s ? s : "(none)";
 }
 
+/* The attribute names of the JSON object attrs, in the order sent,
+ * ", "-separated into out (n bytes): the names that fit; "" unless an object. */
+static const char *attr_names(const char *attrs, char *out, size_t n)
+{
+	cJSON *o = attrs && *attrs ? cJSON_Parse(attrs) : NULL, *k;
+	size_t len = 0;
+
+	out[0] = '\0';
+	if (cJSON_IsObject(o))
+		cJSON_ArrayForEach(k, o) {
+			int w = snprintf(out + len, n - len, "%s%s", len ? ", " : "", k->string);
+			if (w < 0 || (size_t)w >= n - len) {
+				out[len] = '\0';	/* the names that fit */
+				break;
+			}
+			len += (size_t)w;
+		}
+	cJSON_Delete(o);
+	return out;
+}
+
+/* The compatibility rows as "board:revision, …" ('*' for any) into out (n bytes). */
+static const char *compat_text(const struct ddi_nocand *w, char *out, size_t n)
+{
+	size_t len = 0;
+	int i;
+
+	out[0] = '\0';
+	for (i = 0; i < w->ncompat; i++) {
+		const struct swu_compat *c = &w->compat[i];
+		int k = snprintf(out + len, n - len, "%s%s:%s", i ? ", " : "",
+				 *c->board ? c->board : "*", *c->revision ? c->revision : "*");
+		if (k < 0 || (size_t)k >= n - len) {
+			out[len] = '\0';	/* the rows that fit */
+			break;
+		}
+		len += (size_t)k;
+	}
+	return out;
+}
+
 /* The reasons without a candidate: what the device or the store lacks. */
 static void explain_nothing(const struct ddi_decide_in *in, const struct ddi_decide_ctx *x,
 			    enum ddi_verdict v, char *out, size_t n)
 {
 	static const struct ddi_nocand none;
 	const struct ddi_nocand *w = x->why ? x->why : &none;
+	char names[256];
 
 	switch (v) {
 	case DDI_NO_ATTRIBUTES:
@@ -161,7 +205,7 @@ static void explain_nothing(const struct ddi_decide_in *in, const struct ddi_dec
 		break;
 	case DDI_NO_BOARD:
 		snprintf(out, n, "its attributes name no board: " READS "; it sent %s",
-			 or_none(w->attr_keys));
+			 or_none(attr_names(w->attributes, names, sizeof(names))));
 		break;
 	case DDI_NO_ROLLOUT:
 		snprintf(out, n, "no rollout is running on its feed %s", or_none(x->feed));
@@ -174,8 +218,8 @@ static void explain_nothing(const struct ddi_decide_in *in, const struct ddi_dec
 	case DDI_ASSIGNED_OTHER_BOARD:
 		snprintf(out, n, "assigned software %s %s (#%lld) is for another board (%s), "
 			 "not board %s revision %s", w->assigned_name, w->assigned_version,
-			 w->assigned_id, or_none(w->assigned_boards), or_none(x->board),
-			 or_none(x->revision));
+			 w->assigned_id, or_none(compat_text(w, names, sizeof(names))),
+			 or_none(x->board), or_none(x->revision));
 		break;
 	case DDI_NO_SOFTWARE:
 		if (w->rollout_id > 0)
@@ -269,8 +313,8 @@ static void explain_in(const struct ddi_device *dev, long max_running,
 	in->max_running = max_running;
 }
 
-int ddi_explain(struct app *app, const struct ddi_device *dev, long max_running,
-		struct ddi_explained *out)
+int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
+		long max_running, struct ddi_explained *out)
 {
 	struct ddi_decide_in in;
 	struct ddi_decide_ctx ctx;
@@ -290,7 +334,7 @@ int ddi_explain(struct app *app, const struct ddi_device *dev, long max_running,
 	if (in.max_running > 0 && in.cand)
 		in.running = ddi_running_count(app);
 	if (!in.cand && dev->has_attrs && !ctx.open) {
-		if (ddi_nocand_facts(app, dev, &why) < 0)
+		if (ddi_nocand_facts(app, a, dev, &why) < 0)
 			return -1;
 		ctx.why = &why;
 	}

@@ -8,28 +8,6 @@
 
 #include <string.h>
 
-/* A column's text in a ("" for SQL NULL): it must outlive db_reset. */
-static const char *col(struct arena *a, struct db_stmt *st, int i)
-{
-	const char *v = (const char *)db_column_text(st, i);
-
-	return v ? arena_strndup(a, v, (size_t)db_column_bytes(st, i)) : "";
-}
-
-/* Room for row n of an array of size-byte rows kept in a, doubling it when full. */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *nv;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	nv = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(nv, v, size * (size_t)n);
-	return nv;
-}
-
 /* The end of a read: -1 with e unless the statement ran to its end. */
 static int read_end(struct db_stmt *st, int rc, struct nb_err *e)
 {
@@ -39,9 +17,19 @@ static int read_end(struct db_stmt *st, int rc, struct nb_err *e)
 	return 0;
 }
 
-static int no_stmt(struct nb_err *e)
+/* The device store could not be read (prepared, or stepped). */
+static int unreadable(struct nb_err *e)
 {
 	return nb_fail(e, NB_UNAVAILABLE, "the device store cannot be read");
+}
+
+/* db_rows for a list of the device store: the count, or -1 with e. */
+static int read_list(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn,
+		     void **out, struct nb_err *e)
+{
+	int n = db_rows(st, a, size, fn, out);
+
+	return n < 0 ? unreadable(e) : n;
 }
 
 /* the trigger-kept counts (schema step 7): a few rows, whatever the fleet */
@@ -49,23 +37,30 @@ static const char sql_state_counts[] =
 	"SELECT state, sum(n) FROM ddi_device_counts GROUP BY state HAVING sum(n) > 0"
 	" ORDER BY state";
 
+static void count_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct ddi_fleet_count *c = p;
+
+	c->state = db_column_dup(a, st, 0);
+	c->n = db_column_int64(st, 1);
+}
+
 int ddi_fleet_state_counts(struct app *app, struct arena *a, struct ddi_fleet_count **out,
 			   long long *total, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_state_counts);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n, i;
 
 	*out = NULL;
 	*total = 0;
 	if (!st)
-		return no_stmt(e);
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		(*out)[n].state = col(a, st, 0);
-		(*out)[n].n = db_column_int64(st, 1);
-		*total += (*out)[n++].n;
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+		return unreadable(e);
+	n = read_list(st, a, sizeof(**out), count_row, &v, e);
+	*out = v;
+	for (i = 0; i < n; i++)
+		*total += (*out)[i].n;
+	return n;
 }
 
 /* by id when ?1 > 0, else by tenant and controller id (the unique key) */
@@ -78,20 +73,20 @@ static const char sql_device[] =
 static void device_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_device *d)
 {
 	d->id = db_column_int64(st, 0);
-	d->tenant = col(a, st, 1);
-	d->cid = col(a, st, 2);
-	d->name = col(a, st, 3);
-	d->hw_model = col(a, st, 4);
-	d->hw_revision = col(a, st, 5);
-	d->sw_version = col(a, st, 6);
-	d->feed = col(a, st, 7);
-	d->mode = col(a, st, 8);
-	d->state = col(a, st, 9);
+	d->tenant = db_column_dup(a, st, 1);
+	d->cid = db_column_dup(a, st, 2);
+	d->name = db_column_dup(a, st, 3);
+	d->hw_model = db_column_dup(a, st, 4);
+	d->hw_revision = db_column_dup(a, st, 5);
+	d->sw_version = db_column_dup(a, st, 6);
+	d->feed = db_column_dup(a, st, 7);
+	d->mode = db_column_dup(a, st, 8);
+	d->state = db_column_dup(a, st, 9);
 	d->last_seen = db_column_int64(st, 10);
-	d->last_addr = col(a, st, 11);
+	d->last_addr = db_column_dup(a, st, 11);
 	d->assigned = db_column_int64(st, 12);
 	d->force = db_column_int(st, 13) != 0;
-	d->attributes = col(a, st, 14);
+	d->attributes = db_column_dup(a, st, 14);
 	d->created = db_column_int64(st, 15);
 	d->auto_confirm = db_column_int(st, 16) != 0;
 }
@@ -104,7 +99,7 @@ int ddi_fleet_device(struct app *app, struct arena *a, long long id, const char 
 
 	memset(d, 0, sizeof(*d));
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, id > 0 ? id : 0);
 	if (tenant)
 		db_bind_text(st, 2, tenant, -1, DB_STATIC);
@@ -127,59 +122,66 @@ static const char sql_actions[] =
 	" FROM ddi_actions a JOIN ddi_software s ON s.id = a.software_id"
 	" WHERE a.device_id = ? ORDER BY a.id DESC LIMIT 100";
 
-static void action_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_action *x)
+static void action_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_fleet_action *x = p;
+
 	x->id = db_column_int64(st, 0);
-	x->status = col(a, st, 1);
+	x->status = db_column_dup(a, st, 1);
 	x->progress = db_column_int(st, 2);
 	x->created = db_column_int64(st, 3);
 	x->updated = db_column_int64(st, 4);
 	x->rollout_id = db_column_int64(st, 5);
 	x->software_id = db_column_int64(st, 6);
-	x->software = col(a, st, 7);
-	x->version = col(a, st, 8);
-	x->details = db_column_type(st, 9) == DB_NULL ? NULL : col(a, st, 9);
+	x->software = db_column_dup(a, st, 7);
+	x->version = db_column_dup(a, st, 8);
+	x->details = db_column_type(st, 9) == DB_NULL ? NULL : db_column_dup(a, st, 9);
 }
 
 int ddi_fleet_actions(struct app *app, struct arena *a, long long device_id,
 		      struct ddi_fleet_action **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_actions);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, device_id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		action_row(a, st, &(*out)[n++]);
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+	n = read_list(st, a, sizeof(**out), action_row, &v, e);
+	*out = v;
+	return n;
 }
 
 static const char sql_log[] =
 	"SELECT ts, execution, finished, details FROM ddi_action_status WHERE action_id = ?"
 	" ORDER BY id";
 
+static void status_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct ddi_fleet_status *s = p;
+
+	s->ts = db_column_int64(st, 0);
+	s->execution = db_column_dup(a, st, 1);
+	s->finished = db_column_dup(a, st, 2);
+	s->details = db_column_dup(a, st, 3);
+}
+
 int ddi_fleet_action_log(struct app *app, struct arena *a, long long action_id,
 			 struct ddi_fleet_status **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_log);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, action_id);
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		(*out)[n].ts = db_column_int64(st, 0);
-		(*out)[n].execution = col(a, st, 1);
-		(*out)[n].finished = col(a, st, 2);
-		(*out)[n++].details = col(a, st, 3);
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+	n = read_list(st, a, sizeof(**out), status_row, &v, e);
+	*out = v;
+	return n;
 }
 
 /*
@@ -195,18 +197,20 @@ static const char sql_sw_list[] =
 	" (SELECT count(*) FROM ddi_rollouts r WHERE r.software_id = s.id)"
 	" FROM ddi_software s ORDER BY s.id DESC LIMIT ? OFFSET ?";
 
-static void software_row(struct arena *a, struct db_stmt *st, struct ddi_fleet_software *s)
+static void software_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_fleet_software *s = p;
+
 	s->id = db_column_int64(st, 0);
-	s->name = col(a, st, 1);
-	s->version = col(a, st, 2);
-	s->kind = col(a, st, 3);
-	s->filename = col(a, st, 4);
+	s->name = db_column_dup(a, st, 1);
+	s->version = db_column_dup(a, st, 2);
+	s->kind = db_column_dup(a, st, 3);
+	s->filename = db_column_dup(a, st, 4);
 	s->size = db_column_int64(st, 5);
-	s->sha256 = col(a, st, 6);
-	s->url = col(a, st, 7);
+	s->sha256 = db_column_dup(a, st, 6);
+	s->url = db_column_dup(a, st, 7);
 	s->created = db_column_int64(st, 8);
-	s->compat = col(a, st, 9);
+	s->compat = db_column_dup(a, st, 9);
 	s->actions = db_column_int64(st, 10);
 	s->rollouts = db_column_int64(st, 11);
 }
@@ -215,39 +219,44 @@ int ddi_fleet_software(struct app *app, struct arena *a, long offset, long limit
 		       struct ddi_fleet_software **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_sw_list);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, limit);
 	db_bind_int64(st, 2, offset);
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		software_row(a, st, &(*out)[n++]);
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+	n = read_list(st, a, sizeof(**out), software_row, &v, e);
+	*out = v;
+	return n;
 }
 
 static const char sql_sw_choices[] =
 	"SELECT id, name, version FROM ddi_software ORDER BY id DESC LIMIT 500";
 
+static void choice_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct ddi_fleet_choice *c = p;
+
+	c->id = db_column_int64(st, 0);
+	c->name = db_column_dup(a, st, 1);
+	c->version = db_column_dup(a, st, 2);
+}
+
 int ddi_fleet_software_choices(struct app *app, struct arena *a, struct ddi_fleet_choice **out,
 			       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_sw_choices);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
-	while ((rc = db_step(st)) == DB_ROW) {
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		(*out)[n].id = db_column_int64(st, 0);
-		(*out)[n].name = col(a, st, 1);
-		(*out)[n++].version = col(a, st, 2);
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+		return unreadable(e);
+	n = read_list(st, a, sizeof(**out), choice_row, &v, e);
+	*out = v;
+	return n;
 }
 
 /* The one number sql answers (with ?1 bound to arg when given); -1 with e. */
@@ -258,7 +267,7 @@ static long long scalar(struct app *app, const char *sql, const char *arg, struc
 	int rc;
 
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	if (arg)
 		db_bind_text(st, 1, arg, -1, DB_STATIC);
 	rc = db_step(st);
@@ -295,29 +304,33 @@ static const char sql_failures[] =
 	" JOIN ddi_software s ON s.id = a.software_id"
 	" WHERE a.status = 'error' ORDER BY a.id DESC LIMIT ?";
 
+static void failure_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct ddi_fleet_failure *f = p;
+
+	f->action_id = db_column_int64(st, 0);
+	f->updated = db_column_int64(st, 1);
+	f->device_id = db_column_int64(st, 2);
+	f->cid = db_column_dup(a, st, 3);
+	f->version = db_column_dup(a, st, 4);
+	f->rollout_id = db_column_int64(st, 5);
+	f->details = db_column_dup(a, st, 6);
+}
+
 int ddi_fleet_failures(struct app *app, struct arena *a, int max, struct ddi_fleet_failure **out,
 		       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_failures);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int(st, 1, max);
-	while ((rc = db_step(st)) == DB_ROW) {
-		struct ddi_fleet_failure *f;
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		f = &(*out)[n++];
-		f->action_id = db_column_int64(st, 0);
-		f->updated = db_column_int64(st, 1);
-		f->device_id = db_column_int64(st, 2);
-		f->cid = col(a, st, 3);
-		f->version = col(a, st, 4);
-		f->rollout_id = db_column_int64(st, 5);
-		f->details = col(a, st, 6);
-	}
-	return read_end(st, rc, e) < 0 ? -1 : n;
+	n = read_list(st, a, sizeof(**out), failure_row, &v, e);
+	*out = v;
+	return n;
 }
 
 /* Seen once (last_seen > 0) and not since cutoff; a device never seen is "registered". */
@@ -334,7 +347,7 @@ static long long stale_count(struct app *app, long long cutoff, struct nb_err *e
 	int rc;
 
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, cutoff);
 	rc = db_step(st);
 	if (rc == DB_ROW)
@@ -342,29 +355,33 @@ static long long stale_count(struct app *app, long long cutoff, struct nb_err *e
 	return read_end(st, rc, e) < 0 ? -1 : v;
 }
 
+static void stale_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct ddi_fleet_stale *s = p;
+
+	s->id = db_column_int64(st, 0);
+	s->cid = db_column_dup(a, st, 1);
+	s->name = db_column_dup(a, st, 2);
+	s->last_seen = db_column_int64(st, 3);
+	s->last_addr = db_column_dup(a, st, 4);
+}
+
 int ddi_fleet_stale(struct app *app, struct arena *a, long long cutoff, int max,
 		    struct ddi_fleet_stale **out, long long *count, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_stale);
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
 	*count = 0;
 	if (!st)
-		return no_stmt(e);
+		return unreadable(e);
 	db_bind_int64(st, 1, cutoff);
 	db_bind_int(st, 2, max);
-	while ((rc = db_step(st)) == DB_ROW) {
-		struct ddi_fleet_stale *s;
-		*out = grow(a, *out, n, &cap, sizeof(**out));
-		s = &(*out)[n++];
-		s->id = db_column_int64(st, 0);
-		s->cid = col(a, st, 1);
-		s->name = col(a, st, 2);
-		s->last_seen = db_column_int64(st, 3);
-		s->last_addr = col(a, st, 4);
-	}
-	if (read_end(st, rc, e) < 0 || (*count = stale_count(app, cutoff, e)) < 0)
+	n = read_list(st, a, sizeof(**out), stale_row, &v, e);
+	*out = v;
+	if (n < 0 || (*count = stale_count(app, cutoff, e)) < 0)
 		return -1;
 	return n;
 }

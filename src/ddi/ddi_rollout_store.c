@@ -142,11 +142,11 @@ static void rollout_row(struct db_stmt *st, struct ddi_rollout *r)
 	r->id = db_column_int64(st, 0);
 	r->software_id = db_column_int64(st, 1);
 	r->created = db_column_int64(st, 2);
-	ddi_col(st, 3, r->name, sizeof(r->name));
-	ddi_col(st, 4, r->feed, sizeof(r->feed));
-	ddi_col(st, 5, r->state, sizeof(r->state));
-	ddi_col(st, 6, r->version, sizeof(r->version));
-	ddi_col(st, 7, r->pause_reason, sizeof(r->pause_reason));
+	db_column_copy(st, 3, r->name, sizeof(r->name));
+	db_column_copy(st, 4, r->feed, sizeof(r->feed));
+	db_column_copy(st, 5, r->state, sizeof(r->state));
+	db_column_copy(st, 6, r->version, sizeof(r->version));
+	db_column_copy(st, 7, r->pause_reason, sizeof(r->pause_reason));
 	r->percent = db_column_int(st, 8);
 	r->max_failures = db_column_int(st, 9);
 	r->max_failure_rate = db_column_int(st, 10);
@@ -297,13 +297,13 @@ static void rdev_row(struct db_stmt *st, struct ddi_rollout_devrow *r)
 
 	memset(d, 0, sizeof(*d));
 	d->id = db_column_int64(st, 0);
-	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
-	ddi_col(st, 2, d->cid, sizeof(d->cid));
-	ddi_col(st, 3, d->name, sizeof(d->name));
-	ddi_col(st, 4, d->mode, sizeof(d->mode));
-	ddi_col(st, 5, d->board, sizeof(d->board));
-	ddi_col(st, 6, d->revision, sizeof(d->revision));
-	ddi_col(st, 7, d->version, sizeof(d->version));
+	db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
+	db_column_copy(st, 2, d->cid, sizeof(d->cid));
+	db_column_copy(st, 3, d->name, sizeof(d->name));
+	db_column_copy(st, 4, d->mode, sizeof(d->mode));
+	db_column_copy(st, 5, d->board, sizeof(d->board));
+	db_column_copy(st, 6, d->revision, sizeof(d->revision));
+	db_column_copy(st, 7, d->version, sizeof(d->version));
 	r->has_attrs = db_column_int(st, 8);
 	r->status = status ? status : "";
 	r->details = details ? details : "";

@@ -139,35 +139,15 @@ static const char sql_catalogue_compat[] =
 	"SELECT software_id, board, revision FROM ddi_software_compat"
 	" ORDER BY software_id, board, revision";
 
-static void catalogue_row(struct db_stmt *st, struct ddi_software_entry *r)
+static void catalogue_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_software_entry *r = p;
 	struct ddi_software *s = &r->s;
 
+	(void)a;
 	memset(r, 0, sizeof(*r));
-	s->id = db_column_int64(st, 0);
-	s->size = db_column_int64(st, 1);
-	ddi_col(st, 2, s->name, sizeof(s->name));
-	ddi_col(st, 3, s->version, sizeof(s->version));
-	ddi_col(st, 4, s->filename, sizeof(s->filename));
-	ddi_col(st, 5, s->sha1, sizeof(s->sha1));
-	ddi_col(st, 6, s->md5, sizeof(s->md5));
-	ddi_col(st, 7, s->sha256, sizeof(s->sha256));
-	ddi_col(st, 8, s->url, sizeof(s->url));
-	ddi_col(st, 9, r->kind, sizeof(r->kind));
-}
-
-/* Grows an arena array of size-byte rows by doubling (rows are copied). */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *w;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap * 2 + 16;
-	w = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(w, v, size * (size_t)n);
-	return w;
+	ddi_software_read(st, s);
+	db_column_copy(st, 9, r->kind, sizeof(r->kind));
 }
 
 /* Every compatibility entry onto its software among the n of v (both by
@@ -191,9 +171,9 @@ static int catalogue_compat(struct app *app, struct arena *a, struct ddi_softwar
 		if (i == n || v[i].s.id != id)
 			continue;	/* added after the software was read */
 		r = &v[i];
-		r->compat = c = grow(a, (void *)r->compat, r->ncompat, &cap, sizeof(*c));
-		ddi_col(st, 1, c[r->ncompat].board, sizeof(c->board));
-		ddi_col(st, 2, c[r->ncompat].revision, sizeof(c->revision));
+		r->compat = c = arena_grow(a, (void *)r->compat, r->ncompat, &cap, sizeof(*c));
+		db_column_copy(st, 1, c[r->ncompat].board, sizeof(c->board));
+		db_column_copy(st, 2, c[r->ncompat].revision, sizeof(c->revision));
 		r->ncompat++;
 	}
 	db_reset(st);
@@ -204,18 +184,12 @@ int ddi_software_catalogue(struct app *app, struct arena *a, struct ddi_software
 			   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_catalogue);
-	struct ddi_software_entry *v = NULL;
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
-	if (!st)
-		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, n, &cap, sizeof(*v));
-		catalogue_row(st, &v[n++]);
-	}
-	db_reset(st);
-	if (rc != DB_DONE || catalogue_compat(app, a, v, n) < 0)
+	if (!st || (n = db_rows(st, a, sizeof(**out), catalogue_row, &v)) < 0 ||
+	    catalogue_compat(app, a, v, n) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the software repository cannot be read");
 	*out = v;
 	return n;

@@ -11,20 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <cjson/cJSON.h>
-
-/* A text column into a fixed buffer, cut to fit (no printf: this is per poll). */
-void ddi_col(struct db_stmt *st, int i, char *out, size_t n)
-{
-	const char *v = (const char *)db_column_text(st, i);
-	size_t len = v ? (size_t)db_column_bytes(st, i) : 0;
-
-	if (len >= n)
-		len = n - 1;
-	if (len)
-		memcpy(out, v, len);
-	out[len] = '\0';
-}
 
 static int done(struct db_stmt *st)
 {
@@ -57,23 +43,23 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 	rc = db_step(st);
 	if (rc == DB_ROW) {
 		d->id = db_column_int64(st, 0);
-		ddi_col(st, 1, d->tenant, sizeof(d->tenant));
-		ddi_col(st, 2, d->cid, sizeof(d->cid));
-		ddi_col(st, 3, d->token_hash, sizeof(d->token_hash));
-		ddi_col(st, 4, d->hw_model, sizeof(d->hw_model));
-		ddi_col(st, 5, d->hw_revision, sizeof(d->hw_revision));
-		ddi_col(st, 6, d->sw_version, sizeof(d->sw_version));
-		ddi_col(st, 7, d->feed, sizeof(d->feed));
-		ddi_col(st, 8, d->mode, sizeof(d->mode));
+		db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
+		db_column_copy(st, 2, d->cid, sizeof(d->cid));
+		db_column_copy(st, 3, d->token_hash, sizeof(d->token_hash));
+		db_column_copy(st, 4, d->hw_model, sizeof(d->hw_model));
+		db_column_copy(st, 5, d->hw_revision, sizeof(d->hw_revision));
+		db_column_copy(st, 6, d->sw_version, sizeof(d->sw_version));
+		db_column_copy(st, 7, d->feed, sizeof(d->feed));
+		db_column_copy(st, 8, d->mode, sizeof(d->mode));
 		d->assigned = db_column_int64(st, 9);
 		d->force = db_column_int(st, 10);
-		ddi_col(st, 11, d->state, sizeof(d->state));
+		db_column_copy(st, 11, d->state, sizeof(d->state));
 		d->has_attrs = db_column_int(st, 12);
 		d->last_seen = db_column_int64(st, 13);
 		d->auto_confirm = db_column_int(st, 14);
 		d->last.id = db_column_int64(st, 15);
 		d->last.software_id = db_column_int64(st, 16);
-		ddi_col(st, 17, d->last.status, sizeof(d->last.status));
+		db_column_copy(st, 17, d->last.status, sizeof(d->last.status));
 		d->last.progress = db_column_int(st, 18);
 		d->last.rollout_id = db_column_int64(st, 19);
 		d->held = db_column_int64(st, 20);
@@ -333,6 +319,19 @@ int ddi_device_set_version(struct app *app, long long id, const char *version, c
 	return done(st);
 }
 
+void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
+{
+	s->id = db_column_int64(st, 0);
+	s->size = db_column_int64(st, 1);
+	db_column_copy(st, 2, s->name, sizeof(s->name));
+	db_column_copy(st, 3, s->version, sizeof(s->version));
+	db_column_copy(st, 4, s->filename, sizeof(s->filename));
+	db_column_copy(st, 5, s->sha1, sizeof(s->sha1));
+	db_column_copy(st, 6, s->md5, sizeof(s->md5));
+	db_column_copy(st, 7, s->sha256, sizeof(s->sha256));
+	db_column_copy(st, 8, s->url, sizeof(s->url));
+}
+
 int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
@@ -343,15 +342,7 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 		return -1;
 	db_bind_int64(st, 1, id);
 	if (db_step(st) == DB_ROW) {
-		s->id = db_column_int64(st, 0);
-		s->size = db_column_int64(st, 1);
-		ddi_col(st, 2, s->name, sizeof(s->name));
-		ddi_col(st, 3, s->version, sizeof(s->version));
-		ddi_col(st, 4, s->filename, sizeof(s->filename));
-		ddi_col(st, 5, s->sha1, sizeof(s->sha1));
-		ddi_col(st, 6, s->md5, sizeof(s->md5));
-		ddi_col(st, 7, s->sha256, sizeof(s->sha256));
-		ddi_col(st, 8, s->url, sizeof(s->url));
+		ddi_software_read(st, s);
 		found = 1;
 	}
 	db_reset(st);
@@ -466,7 +457,7 @@ int ddi_software_rerank(struct app *app)
 			v = nv;
 		}
 		v[n].id = db_column_int64(st, 0);
-		ddi_col(st, 1, v[n].version, sizeof(v[n].version));
+		db_column_copy(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
 	db_reset(st);
@@ -489,7 +480,7 @@ static int action_row(struct db_stmt *st, struct ddi_action *a)
 	if (db_step(st) == DB_ROW) {
 		a->id = db_column_int64(st, 0);
 		a->software_id = db_column_int64(st, 1);
-		ddi_col(st, 2, a->status, sizeof(a->status));
+		db_column_copy(st, 2, a->status, sizeof(a->status));
 		a->progress = db_column_int(st, 3);
 		a->rollout_id = db_column_int64(st, 4);
 		found = 1;
@@ -716,7 +707,7 @@ static int rollout_candidate(struct app *app, const struct ddi_device *dev,
 		c->rollout_id = db_column_int64(st, 0);
 		c->software_id = db_column_int64(st, 1);
 		c->percent = db_column_int(st, 2);
-		ddi_col(st, 3, c->version, sizeof(c->version));
+		db_column_copy(st, 3, c->version, sizeof(c->version));
 		found = 1;
 	}
 	db_reset(st);
@@ -751,7 +742,7 @@ static int compatible_version(struct app *app, long long id, const struct ddi_de
 	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
 	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW) {
-		ddi_col(st, 0, version, n);
+		db_column_copy(st, 0, version, n);
 		found = 1;
 	}
 	db_reset(st);
@@ -800,13 +791,11 @@ static const char sql_feed_rollout[] =
 	" WHERE r.feed = ? AND r.state IN ('running', 'paused')"
 	" ORDER BY r.state = 'running' DESC, r.id DESC LIMIT 1";
 static const char sql_assigned_facts[] =
-	"SELECT s.id, s.name, s.version, coalesce((SELECT group_concat("
-	"  CASE WHEN c.board = '' THEN '*' ELSE c.board END || ':' ||"
-	"  CASE WHEN c.revision = '' THEN '*' ELSE c.revision END, ', ')"
-	"  FROM ddi_software_compat c WHERE c.software_id = s.id), '')"
-	" FROM ddi_software s WHERE s.id = ?";
-/* the names are read here, not with SQLite's json_each: both stores answer */
-static const char sql_attr_keys[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
+	"SELECT id, name, version FROM ddi_software WHERE id = ?";
+static const char sql_assigned_compat[] =
+	"SELECT board, revision FROM ddi_software_compat WHERE software_id = ?"
+	" ORDER BY board, revision";
+static const char sql_attributes[] = "SELECT attributes FROM ddi_devices WHERE id = ?";
 
 /* Runs st (bound), reading its row with fill; 0 (a row or none) or -1. */
 static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct ddi_nocand *),
@@ -823,44 +812,62 @@ static int facts_row(struct db_stmt *st, void (*fill)(struct db_stmt *, struct d
 static void fill_rollout(struct db_stmt *st, struct ddi_nocand *f)
 {
 	f->rollout_id = db_column_int64(st, 0);
-	ddi_col(st, 1, f->rollout_name, sizeof(f->rollout_name));
-	ddi_col(st, 2, f->rollout_state, sizeof(f->rollout_state));
-	ddi_col(st, 3, f->pause_reason, sizeof(f->pause_reason));
-	ddi_col(st, 4, f->rollout_version, sizeof(f->rollout_version));
+	db_column_copy(st, 1, f->rollout_name, sizeof(f->rollout_name));
+	db_column_copy(st, 2, f->rollout_state, sizeof(f->rollout_state));
+	db_column_copy(st, 3, f->pause_reason, sizeof(f->pause_reason));
+	db_column_copy(st, 4, f->rollout_version, sizeof(f->rollout_version));
 }
 
 static void fill_assigned(struct db_stmt *st, struct ddi_nocand *f)
 {
 	f->assigned_id = db_column_int64(st, 0);
-	ddi_col(st, 1, f->assigned_name, sizeof(f->assigned_name));
-	ddi_col(st, 2, f->assigned_version, sizeof(f->assigned_version));
-	ddi_col(st, 3, f->assigned_boards, sizeof(f->assigned_boards));
+	db_column_copy(st, 1, f->assigned_name, sizeof(f->assigned_name));
+	db_column_copy(st, 2, f->assigned_version, sizeof(f->assigned_version));
 }
 
-/* The attribute names, in the order sent, ", "-separated ("" unless an object). */
-static void fill_keys(struct db_stmt *st, struct ddi_nocand *f)
+/* The assigned software's compatibility rows into f->compat (in a); 0 or -1. */
+static int facts_compat(struct app *app, struct arena *a, long long id, struct ddi_nocand *f)
 {
-	const char *text = (const char *)db_column_text(st, 0);
-	cJSON *o = text ? cJSON_Parse(text) : NULL, *k;
-	size_t n = 0;
+	struct db_stmt *st = db_stmt(app->db, sql_assigned_compat);
+	struct swu_compat *c = NULL;
+	int cap = 0, rc;
 
-	if (cJSON_IsObject(o))
-		cJSON_ArrayForEach(k, o) {
-			int w = snprintf(f->attr_keys + n, sizeof(f->attr_keys) - n, "%s%s",
-					 n ? ", " : "", k->string);
-			if (w < 0 || (size_t)w >= sizeof(f->attr_keys) - n)
-				break;	/* the names that fit */
-			n += (size_t)w;
-		}
-	f->attr_keys[n] = '\0';
-	cJSON_Delete(o);
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	while ((rc = db_step(st)) == DB_ROW) {
+		c = arena_grow(a, c, f->ncompat, &cap, sizeof(*c));
+		db_column_copy(st, 0, c[f->ncompat].board, sizeof(c->board));
+		db_column_copy(st, 1, c[f->ncompat].revision, sizeof(c->revision));
+		f->ncompat++;
+	}
+	db_reset(st);
+	f->compat = c;
+	return rc == DB_DONE ? 0 : -1;
 }
 
-int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_nocand *f)
+/* The device's attributes JSON text into f->attributes (in a); 0 or -1. */
+static int facts_attributes(struct app *app, struct arena *a, long long id, struct ddi_nocand *f)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_attributes);
+	int rc;
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, id);
+	rc = db_step(st);
+	f->attributes = rc == DB_ROW ? db_column_dup(a, st, 0) : "";
+	db_reset(st);
+	return rc == DB_ROW || rc == DB_DONE ? 0 : -1;
+}
+
+int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *dev,
+		     struct ddi_nocand *f)
 {
 	struct db_stmt *st;
 
 	memset(f, 0, sizeof(*f));
+	f->attributes = "";
 	if (!strcmp(dev->mode, "rollout")) {
 		if (!(st = db_stmt(app->db, sql_feed_rollout)))
 			return -1;
@@ -872,13 +879,11 @@ int ddi_nocand_facts(struct app *app, const struct ddi_device *dev, struct ddi_n
 		if (!(st = db_stmt(app->db, sql_assigned_facts)))
 			return -1;
 		db_bind_int64(st, 1, dev->assigned);
-		if (facts_row(st, fill_assigned, f) < 0)
+		if (facts_row(st, fill_assigned, f) < 0 ||
+		    (f->assigned_id > 0 && facts_compat(app, a, f->assigned_id, f) < 0))
 			return -1;
 	}
-	if (!(st = db_stmt(app->db, sql_attr_keys)))
-		return -1;
-	db_bind_int64(st, 1, dev->id);
-	return facts_row(st, fill_keys, f);
+	return facts_attributes(app, a, dev->id, f);
 }
 
 /* -- what operators change (admin pages, nestboxctl, the admin API) -- */
@@ -1053,10 +1058,8 @@ int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
 		return -1;
 	db_bind_int64(st, 1, id);
 	if (db_step(st) == DB_ROW) {
-		const char *by = (const char *)db_column_text(st, 0);
-		const char *remark = (const char *)db_column_text(st, 1);
-		out->by = arena_strdup(a, by ? by : "");
-		out->remark = arena_strdup(a, remark ? remark : "");
+		out->by = db_column_dup(a, st, 0);
+		out->remark = db_column_dup(a, st, 1);
 		out->at = db_column_int64(st, 2);
 		found = 1;
 	}
@@ -1076,26 +1079,12 @@ int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size
 		return -1;
 	db_bind_text(st, 1, cid, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW)
-		ddi_col(st, 0, tenant, n);
+		db_column_copy(st, 0, tenant, n);
 	db_reset(st);
 	return *tenant ? 0 : -1;
 }
 
-/* Grows an arena array of size-byte rows by doubling (rows are copied). */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *w;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap * 2 + 16;
-	w = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(w, v, size * (size_t)n);
-	return w;
-}
-
-static void search_row(struct db_stmt *st, struct ddi_device_row *d);
+static db_row_fn search_row;
 
 static const char sql_roster[] =
 	"SELECT id, tenant, controller_id, name, tags, hw_model, hw_revision, sw_version, feed,"
@@ -1105,18 +1094,11 @@ int ddi_device_roster(struct app *app, struct arena *a, struct ddi_device_row **
 		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_roster);
-	struct ddi_device_row *v = NULL;
-	int n = 0, cap = 0, rc;
+	void *v = NULL;
+	int n;
 
 	*out = NULL;
-	if (!st)
-		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, n, &cap, sizeof(*v));
-		search_row(st, &v[n++]);
-	}
-	db_reset(st);
-	if (rc != DB_DONE)
+	if (!st || (n = db_rows(st, a, sizeof(**out), search_row, &v)) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	*out = v;
 	return n;
@@ -1139,14 +1121,14 @@ int ddi_action_history(struct app *app, struct arena *a, long long device_id,
 		return nb_fail(e, NB_UNAVAILABLE, "the actions cannot be read, try again");
 	db_bind_int64(st, 1, device_id);
 	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, n, &cap, sizeof(*v));
+		v = arena_grow(a, v, n, &cap, sizeof(*v));
 		r = &v[n++];
 		r->a.id = db_column_int64(st, 0);
 		r->a.software_id = db_column_int64(st, 1);
 		r->a.rollout_id = db_column_int64(st, 2);
-		ddi_col(st, 3, r->a.status, sizeof(r->a.status));
+		db_column_copy(st, 3, r->a.status, sizeof(r->a.status));
 		r->a.progress = db_column_int(st, 4);
-		ddi_col(st, 5, r->version, sizeof(r->version));
+		db_column_copy(st, 5, r->version, sizeof(r->version));
 	}
 	db_reset(st);
 	if (rc != DB_DONE)
@@ -1200,21 +1182,25 @@ static void bind_search(struct db_stmt *st, const struct ddi_search *s)
 	db_bind_int64(st, 8, s->after);
 }
 
-static void search_row(struct db_stmt *st, struct ddi_device_row *d)
+/* A device row of the search and the roster (struct ddi_device_row: fixed buffers, a unused). */
+static void search_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct ddi_device_row *d = p;
+
+	(void)a;
 	d->id = db_column_int64(st, 0);
-	ddi_col(st, 1, d->tenant, sizeof(d->tenant));
-	ddi_col(st, 2, d->cid, sizeof(d->cid));
-	ddi_col(st, 3, d->name, sizeof(d->name));
-	ddi_col(st, 4, d->tags, sizeof(d->tags));
-	ddi_col(st, 5, d->hw_model, sizeof(d->hw_model));
-	ddi_col(st, 6, d->hw_revision, sizeof(d->hw_revision));
-	ddi_col(st, 7, d->sw_version, sizeof(d->sw_version));
-	ddi_col(st, 8, d->feed, sizeof(d->feed));
-	ddi_col(st, 9, d->mode, sizeof(d->mode));
-	ddi_col(st, 10, d->state, sizeof(d->state));
+	db_column_copy(st, 1, d->tenant, sizeof(d->tenant));
+	db_column_copy(st, 2, d->cid, sizeof(d->cid));
+	db_column_copy(st, 3, d->name, sizeof(d->name));
+	db_column_copy(st, 4, d->tags, sizeof(d->tags));
+	db_column_copy(st, 5, d->hw_model, sizeof(d->hw_model));
+	db_column_copy(st, 6, d->hw_revision, sizeof(d->hw_revision));
+	db_column_copy(st, 7, d->sw_version, sizeof(d->sw_version));
+	db_column_copy(st, 8, d->feed, sizeof(d->feed));
+	db_column_copy(st, 9, d->mode, sizeof(d->mode));
+	db_column_copy(st, 10, d->state, sizeof(d->state));
 	d->last_seen = db_column_int64(st, 11);
-	ddi_col(st, 12, d->last_addr, sizeof(d->last_addr));
+	db_column_copy(st, 12, d->last_addr, sizeof(d->last_addr));
 }
 
 static int search_count(struct app *app, const struct ddi_search *s, long long *total)
@@ -1246,7 +1232,7 @@ int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_de
 	db_bind_int64(st, 9, s->limit);
 	db_bind_int64(st, 10, s->offset);
 	while ((rc = db_step(st)) == DB_ROW)
-		search_row(st, &out[n++]);
+		search_row(NULL, st, &out[n++]);
 	db_reset(st);
 	if (rc != DB_DONE)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
@@ -1321,7 +1307,7 @@ int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 	db_bind_int64(st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
-		ddi_col(st, 0, out, n);
+		db_column_copy(st, 0, out, n);
 	db_reset(st);
 	return rc == DB_ROW ? 0 : -1;
 }

@@ -121,6 +121,19 @@ char *arena_strndup(struct arena *a, const char *s, size_t n)
 	return p;
 }
 
+void *arena_grow(struct arena *a, void *v, int n, int *cap, size_t size)
+{
+	void *nv;
+
+	if (n < *cap)
+		return v;
+	*cap = *cap ? *cap * 2 : 16;
+	nv = arena_alloc(a, size * (size_t)*cap);
+	if (n)
+		memcpy(nv, v, size * (size_t)n);
+	return nv;
+}
+
 char *arena_strdup(struct arena *a, const char *s)
 {
 	return arena_strndup(a, s, strlen(s));

@@ -40,6 +40,15 @@ char *arena_cat(struct arena *a, ...) __attribute__((sentinel));
 /* A number as decimal text, in the arena. */
 char *arena_lld(struct arena *a, long long v);
 
+/*
+ * Room for element n of an array of size-byte elements kept in a: v
+ * itself while n < *cap, else a new array holding v's n elements with
+ * *cap doubled (16 the first time); the old copy stays in a until it is
+ * reset.  v NULL with n and *cap 0 starts an array.  Aborts only on
+ * malloc failure, as arena_alloc.
+ */
+void *arena_grow(struct arena *a, void *v, int n, int *cap, size_t size);
+
 /* A growable byte string living in an arena. */
 struct buf {
 	struct arena *a;

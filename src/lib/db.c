@@ -1,5 +1,6 @@
 #include "db.h"
 #include "db_pg.h"
+#include "arena.h"
 
 #include <sqlite3.h>
 #include <stdio.h>
@@ -343,6 +344,39 @@ const void *db_column_blob(struct db_stmt *s, int i)
 int db_column_bytes(struct db_stmt *s, int i)
 {
 	return s->pg ? pg_column_bytes(s->pg, i) : sqlite3_column_bytes(s->st, i);
+}
+
+const char *db_column_dup(struct arena *a, struct db_stmt *st, int i)
+{
+	const char *v = (const char *)db_column_text(st, i);
+
+	return v ? arena_strndup(a, v, (size_t)db_column_bytes(st, i)) : "";
+}
+
+void db_column_copy(struct db_stmt *st, int i, char *out, size_t n)
+{
+	const char *v = (const char *)db_column_text(st, i);
+	size_t len = v ? (size_t)db_column_bytes(st, i) : 0;
+
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(out, v, len);
+	out[len] = '\0';
+}
+
+int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **out)
+{
+	char *v = NULL;
+	int n = 0, cap = 0, rc;
+
+	while ((rc = db_step(st)) == DB_ROW) {
+		v = arena_grow(a, v, n, &cap, size);
+		fn(a, st, v + size * (size_t)n++);
+	}
+	db_reset(st);
+	*out = v;
+	return rc == DB_DONE ? n : -1;
 }
 
 int db_column_type(struct db_stmt *s, int i)

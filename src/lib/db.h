@@ -23,6 +23,7 @@
 #include "err.h"
 
 struct db;
+struct arena;
 /* A prepared statement of the store, kept by the handle (see db_stmt). */
 struct db_stmt;
 struct sqlite3;
@@ -112,6 +113,26 @@ const void *db_column_blob(struct db_stmt *st, int i);
 /* Bytes of the column's text or blob. */
 int db_column_bytes(struct db_stmt *st, int i);
 int db_column_type(struct db_stmt *st, int i);
+/*
+ * Column i's text copied into arena a, so that it outlives db_reset:
+ * NUL-terminated, "" for SQL NULL (never NULL).  Fails only as
+ * arena_alloc does (abort on malloc failure).
+ */
+const char *db_column_dup(struct arena *a, struct db_stmt *st, int i);
+/*
+ * Column i's text into the n-byte buffer out (n > 0): cut to n - 1 bytes
+ * when longer, always NUL-terminated, "" for SQL NULL.
+ */
+void db_column_copy(struct db_stmt *st, int i, char *out, size_t n);
+/* Reads the current row of st into the element at row, its text copied into a. */
+typedef void db_row_fn(struct arena *a, struct db_stmt *st, void *row);
+/*
+ * Steps st (prepared and bound) to its end, reading each row with fn into
+ * an array of size-byte elements grown in a (arena_grow): *out, NULL when
+ * there is no row.  The number of rows, or -1 when a step failed (*out
+ * then holds the rows read before).  Resets st.
+ */
+int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **out);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int db_changes(struct db *db);
 /* The id given to the row of the last INSERT on db. */

@@ -114,29 +114,6 @@ int log_store_trim(struct db *db, long long max_rows, long long min_hour)
 
 /* -- reads --------------------------------------------------------------- */
 
-/* Makes room for one more element of size sz in *v (of *n, room *cap),
- * from the arena: the old copy stays there until the request ends. */
-static void *grow(struct arena *a, void *v, size_t sz, size_t n, size_t *cap)
-{
-	void *nv;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap ? *cap * 2 : 16;
-	nv = arena_alloc(a, sz * *cap);
-	if (n)
-		memcpy(nv, v, sz * n);
-	return nv;
-}
-
-/* A text column copied into the arena ("" for NULL). */
-static const char *text(struct arena *a, struct db_stmt *st, int col)
-{
-	const char *s = (const char *)db_column_text(st, col);
-
-	return arena_strdup(a, s ? s : "");
-}
-
 static const char sql_counts[] =
 	"SELECT program, route, status, count FROM metrics_requests ORDER BY 1,2,3";
 static const char sql_hist[] =
@@ -145,51 +122,60 @@ static const char sql_hist[] =
 	" FROM metrics_latency l ORDER BY 1,2,3";
 static const char sql_rows[] = "SELECT count(*) FROM request_log";
 
-int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n)
+static void count_row(struct arena *a, struct db_stmt *st, void *p)
 {
-	struct db_stmt *st = db_stmt(db, sql_counts);
-	struct log_count *v = NULL;
-	size_t cap = 0;
-	int rc;
+	struct log_count *c = p;
+
+	c->program = db_column_dup(a, st, 0);
+	c->route = db_column_dup(a, st, 1);
+	c->status = db_column_int(st, 2);
+	c->count = db_column_int64(st, 3);
+}
+
+static void latency_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct log_latency *l = p;
+
+	l->program = db_column_dup(a, st, 0);
+	l->route = db_column_dup(a, st, 1);
+	l->bucket = db_column_int(st, 2);
+	l->count = db_column_int64(st, 3);
+	l->sum_us = db_column_int64(st, 4);
+}
+
+/* db_rows for st, NULL when it could not be prepared; *n the count. */
+static int read_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn,
+		     void **out, size_t *n)
+{
+	int k;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, sizeof(*v), *n, &cap);
-		v[*n].program = text(a, st, 0);
-		v[*n].route = text(a, st, 1);
-		v[*n].status = db_column_int(st, 2);
-		v[(*n)++].count = db_column_int64(st, 3);
-	}
-	db_reset(st);
+	k = db_rows(st, a, size, fn, out);
+	if (k < 0)
+		return -1;
+	*n = (size_t)k;
+	return 0;
+}
+
+int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n)
+{
+	void *v;
+	int rc = read_rows(db_stmt(db, sql_counts), a, sizeof(**out), count_row, &v, n);
+
 	*out = v;
-	return rc == DB_DONE ? 0 : -1;
+	return rc;
 }
 
 int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n)
 {
-	struct db_stmt *st = db_stmt(db, sql_hist);
-	struct log_latency *v = NULL;
-	size_t cap = 0;
-	int rc;
+	void *v;
+	int rc = read_rows(db_stmt(db, sql_hist), a, sizeof(**out), latency_row, &v, n);
 
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, sizeof(*v), *n, &cap);
-		v[*n].program = text(a, st, 0);
-		v[*n].route = text(a, st, 1);
-		v[*n].bucket = db_column_int(st, 2);
-		v[*n].count = db_column_int64(st, 3);
-		v[(*n)++].sum_us = db_column_int64(st, 4);
-	}
-	db_reset(st);
 	*out = v;
-	return rc == DB_DONE ? 0 : -1;
+	return rc;
 }
 
 int log_store_row_count(struct db *db, long long *n)
@@ -288,20 +274,22 @@ static void bind_filter(struct db_stmt *st, struct arena *a, const struct log_fi
 	db_bind_int64(st, 8, f->limit);
 }
 
-static void read_row(struct arena *a, struct db_stmt *st, struct log_row *o)
+static void request_row(struct arena *a, struct db_stmt *st, void *p)
 {
+	struct log_row *o = p;
+
 	o->id = db_column_int64(st, 0);
 	o->ts_ms = db_column_int64(st, 1);
-	o->program = text(a, st, 2);
-	o->method = text(a, st, 3);
-	o->path = text(a, st, 4);
-	o->route = text(a, st, 5);
+	o->program = db_column_dup(a, st, 2);
+	o->method = db_column_dup(a, st, 3);
+	o->path = db_column_dup(a, st, 4);
+	o->route = db_column_dup(a, st, 5);
 	o->status = db_column_int(st, 6);
 	o->bytes = db_column_int64(st, 7);
 	o->dur_us = db_column_int64(st, 8);
-	o->remote = text(a, st, 9);
-	o->user_agent = text(a, st, 10);
-	o->user = text(a, st, 11);
+	o->remote = db_column_dup(a, st, 9);
+	o->user_agent = db_column_dup(a, st, 10);
+	o->user = db_column_dup(a, st, 11);
 }
 
 int log_store_requests(struct db *db, struct arena *a, const struct log_filter *f,
@@ -310,24 +298,16 @@ int log_store_requests(struct db *db, struct arena *a, const struct log_filter *
 	/* the trigram index is SQLite's FTS5: PostgreSQL filters with instr() alone */
 	int fts = f->path && strlen(f->path) >= 3 && !db_is_pg(db), rc;
 	struct db_stmt *st;
-	struct log_row *v = NULL;
-	size_t cap = 0;
+	void *v;
 
-	*out = NULL;
-	*n = 0;
 	if (fts)
 		index_catch_up(db);
 	st = db_stmt(db, fts ? sql_requests_fts : sql_requests);
-	if (!st)
-		return -1;
-	bind_filter(st, a, f, fts);
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, sizeof(*v), *n, &cap);
-		read_row(a, st, &v[(*n)++]);
-	}
-	db_reset(st);
+	if (st)
+		bind_filter(st, a, f, fts);
+	rc = read_rows(st, a, sizeof(**out), request_row, &v, n);
 	*out = v;
-	return rc == DB_DONE ? 0 : -1;
+	return rc;
 }
 
 /*
@@ -338,50 +318,44 @@ int log_store_requests(struct db *db, struct arena *a, const struct log_filter *
 static const char sql_programs[] =
 	"SELECT DISTINCT program FROM metrics_requests ORDER BY program";
 
+static void program_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	*(const char **)p = db_column_dup(a, st, 0);
+}
+
 int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n)
 {
-	struct db_stmt *st = db_stmt(db, sql_programs);
-	const char **v = NULL;
-	size_t cap = 0;
-	int rc;
+	void *v;
+	int rc = read_rows(db_stmt(db, sql_programs), a, sizeof(**out), program_row, &v, n);
 
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return -1;
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, sizeof(*v), *n, &cap);
-		v[(*n)++] = text(a, st, 0);
-	}
-	db_reset(st);
 	*out = v;
-	return rc == DB_DONE ? 0 : -1;
+	return rc;
 }
 
 static const char sql_hours[] =
 	"SELECT hour, sum(count), sum(errors) FROM requests_hourly WHERE hour > ?"
 	" GROUP BY hour ORDER BY hour";
 
+static void hour_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct log_hour *h = p;
+
+	(void)a;
+	h->hour = db_column_int64(st, 0);
+	h->count = db_column_int64(st, 1);
+	h->errors = db_column_int64(st, 2);
+}
+
 int log_store_hours(struct db *db, struct arena *a, long long after_hour,
 		    struct log_hour **out, size_t *n)
 {
 	struct db_stmt *st = db_stmt(db, sql_hours);
-	struct log_hour *v = NULL;
-	size_t cap = 0;
+	void *v;
 	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (!st)
-		return -1;
-	db_bind_int64(st, 1, after_hour);
-	while ((rc = db_step(st)) == DB_ROW) {
-		v = grow(a, v, sizeof(*v), *n, &cap);
-		v[*n].hour = db_column_int64(st, 0);
-		v[*n].count = db_column_int64(st, 1);
-		v[(*n)++].errors = db_column_int64(st, 2);
-	}
-	db_reset(st);
+	if (st)
+		db_bind_int64(st, 1, after_hour);
+	rc = read_rows(st, a, sizeof(**out), hour_row, &v, n);
 	*out = v;
-	return rc == DB_DONE ? 0 : -1;
+	return rc;
 }

@@ -213,9 +213,9 @@ int mip_pkg_get(struct app *app, const char *origin, const char *name,
 	db_bind_text(st, 3, flavour, -1, DB_STATIC);
 	db_bind_text(st, 4, version, -1, DB_STATIC);
 	if (db_step(st) == DB_ROW) {
-		row->json = arena_strdup(a, (const char *)db_column_text(st, 0));
-		row->etag = arena_strdup(a, (const char *)db_column_text(st, 1));
-		row->last_modified = arena_strdup(a, (const char *)db_column_text(st, 2));
+		row->json = db_column_dup(a, st, 0);
+		row->etag = db_column_dup(a, st, 1);
+		row->last_modified = db_column_dup(a, st, 2);
 		row->fetched = db_column_int64(st, 3);
 		row->expires = db_column_int64(st, 4);
 		found = 1;
@@ -475,19 +475,11 @@ static const char *const sql_hosted_list[] = {
 			      " FROM mip_hosted ORDER BY name, published LIMIT ? OFFSET ?",
 };
 
-static char *col_text(struct arena *a, struct db_stmt *st, int i)
-{
-	const char *s = (const char *)db_column_text(st, i);
-
-	return arena_strdup(a, s ? s : "");
-}
-
 int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
 		    long offset, struct mip_hosted_row **out)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_hosted_list[order]);
-	size_t cap = 16;
-	int n = 0;
+	int n = 0, cap = 16;
 
 	*out = arena_alloc(a, cap * sizeof(**out));
 	if (!st)
@@ -497,19 +489,14 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 	db_bind_int64(st, 2, offset);
 	while (db_step(st) == DB_ROW) {
 		struct mip_hosted_row *h;
-		if ((size_t)n == cap) {
-			struct mip_hosted_row *more = arena_alloc(a, 2 * cap * sizeof(*more));
-			memcpy(more, *out, cap * sizeof(*more));
-			*out = more;
-			cap *= 2;
-		}
+		*out = arena_grow(a, *out, n, &cap, sizeof(**out));
 		h = &(*out)[n++];
-		h->name = col_text(a, st, 0);
-		h->version = col_text(a, st, 1);
+		h->name = db_column_dup(a, st, 0);
+		h->version = db_column_dup(a, st, 1);
 		h->files = db_column_int(st, 2);
 		h->size = db_column_int64(st, 3);
 		h->published = db_column_int64(st, 4);
-		h->description = col_text(a, st, 5);
+		h->description = db_column_dup(a, st, 5);
 	}
 	db_reset(st);
 	return n;
@@ -556,10 +543,10 @@ int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 	db_bind_int64(st, 2, offset);
 	while (n < limit && db_step(st) == DB_ROW) {
 		struct mip_cached_row *c = &(*out)[n++];
-		c->origin = col_text(a, st, 0);
-		c->name = col_text(a, st, 1);
-		c->flavour = col_text(a, st, 2);
-		c->version = col_text(a, st, 3);
+		c->origin = db_column_dup(a, st, 0);
+		c->name = db_column_dup(a, st, 1);
+		c->flavour = db_column_dup(a, st, 2);
+		c->version = db_column_dup(a, st, 3);
 		c->fetched = db_column_int64(st, 4);
 		c->expires = db_column_int64(st, 5);
 		c->bytes = db_column_int64(st, 6);
@@ -594,10 +581,10 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 		return -1;
 	while (n < MIP_ORIGINS_MAX && db_step(st) == DB_ROW) {
 		struct mip_upstream_row *u = &(*out)[n++];
-		u->origin = col_text(a, st, 0);
+		u->origin = db_column_dup(a, st, 0);
 		u->last_ok = db_column_int64(st, 1);
 		u->last_error = db_column_int64(st, 2);
-		u->error = col_text(a, st, 3);
+		u->error = db_column_dup(a, st, 3);
 	}
 	db_reset(st);
 	return n;

@@ -79,41 +79,26 @@ int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
 	return rc;
 }
 
-/* A text column in the arena ("" for NULL). */
-static const char *text(struct arena *a, struct db_stmt *st, int col)
-{
-	const char *s = (const char *)db_column_text(st, col);
-
-	return arena_strdup(a, s ? s : "");
-}
-
 int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **out,
 			 size_t *n)
 {
 	struct db_stmt *st = db_stmt(db, sql_keys);
 	struct mkbox_tar_key *v = NULL;
-	size_t cap = 0;
-	int rc;
+	int k = 0, cap = 0, rc;
 
 	*out = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
 	while ((rc = db_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			struct mkbox_tar_key *nv;
-			cap = cap ? cap * 2 : 64;
-			nv = arena_alloc(a, sizeof(*v) * cap);
-			if (*n)
-				memcpy(nv, v, sizeof(*v) * *n);
-			v = nv;
-		}
-		v[*n].box = text(a, st, 0);
-		v[*n].image = text(a, st, 1);
-		v[(*n)++].build_id = text(a, st, 2);
+		v = arena_grow(a, v, k, &cap, sizeof(*v));
+		v[k].box = db_column_dup(a, st, 0);
+		v[k].image = db_column_dup(a, st, 1);
+		v[k++].build_id = db_column_dup(a, st, 2);
 	}
 	db_reset(st);
 	*out = v;
+	*n = (size_t)k;
 	return rc == DB_DONE ? 0 : -1;
 }
 

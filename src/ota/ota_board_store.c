@@ -11,30 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-static void col(struct db_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *s = db_column_text(st, i);
-
-	snprintf(out, n, "%s", s ? (const char *)s : "");
-}
-
 static int unavailable(struct nb_err *e)
 {
 	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-}
-
-/* Grows an arena array of size-byte rows by doubling (rows are copied). */
-static void *grow(struct arena *a, void *v, int n, int *cap, size_t size)
-{
-	void *w;
-
-	if (n < *cap)
-		return v;
-	*cap = *cap * 2 + 16;
-	w = arena_alloc(a, size * (size_t)*cap);
-	if (n)
-		memcpy(w, v, size * (size_t)n);
-	return w;
 }
 
 static const char sql_token_list[] =
@@ -53,9 +32,9 @@ int ota_token_list(struct app *app, struct arena *a, long long repo_id, struct o
 		return unavailable(e);
 	db_bind_int64(st, 1, repo_id);
 	while (db_step(st) == DB_ROW) {
-		v = grow(a, v, *n, &cap, sizeof(*v));
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
 		v[*n].id = db_column_int64(st, 0);
-		col(st, 1, v[*n].name, sizeof(v[*n].name));
+		db_column_copy(st, 1, v[*n].name, sizeof(v[*n].name));
 		v[*n].created = db_column_int64(st, 2);
 		(*n)++;
 	}
@@ -89,19 +68,19 @@ static void board_row(struct db_stmt *st, struct ota_boardrow *b)
 {
 	b->id = db_column_int64(st, 0);
 	b->repo_id = db_column_int64(st, 1);
-	col(st, 2, b->key, sizeof(b->key));
-	col(st, 3, b->name, sizeof(b->name));
-	col(st, 4, b->address, sizeof(b->address));
-	col(st, 5, b->agent, sizeof(b->agent));
+	db_column_copy(st, 2, b->key, sizeof(b->key));
+	db_column_copy(st, 3, b->name, sizeof(b->name));
+	db_column_copy(st, 4, b->address, sizeof(b->address));
+	db_column_copy(st, 5, b->agent, sizeof(b->agent));
 	b->first_seen = db_column_int64(st, 6);
 	b->last_seen = db_column_int64(st, 7);
-	col(st, 8, b->fetch_commit, sizeof(b->fetch_commit));
-	col(st, 9, b->fetch_ref, sizeof(b->fetch_ref));
-	col(st, 10, b->fetch_path, sizeof(b->fetch_path));
+	db_column_copy(st, 8, b->fetch_commit, sizeof(b->fetch_commit));
+	db_column_copy(st, 9, b->fetch_ref, sizeof(b->fetch_ref));
+	db_column_copy(st, 10, b->fetch_path, sizeof(b->fetch_path));
 	b->fetch_n = db_column_int(st, 11);
 	b->fetch_total = db_column_int(st, 12);
-	col(st, 13, b->done_commit, sizeof(b->done_commit));
-	col(st, 14, b->done_ref, sizeof(b->done_ref));
+	db_column_copy(st, 13, b->done_commit, sizeof(b->done_commit));
+	db_column_copy(st, 14, b->done_ref, sizeof(b->done_ref));
 	b->done_at = db_column_int64(st, 15);
 }
 
@@ -179,7 +158,7 @@ int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
 	db_bind_int64(st, 1, repo_id);
 	db_bind_int(st, 2, max);
 	while (db_step(st) == DB_ROW) {
-		v = grow(a, v, *n, &cap, sizeof(*v));
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
 		board_row(st, &v[(*n)++]);
 	}
 	*out = v;
@@ -300,9 +279,9 @@ int ota_branch_list(struct app *app, struct arena *a, long long repo_id, struct 
 		return unavailable(e);
 	db_bind_int64(st, 1, repo_id);
 	while (db_step(st) == DB_ROW) {
-		v = grow(a, v, *n, &cap, sizeof(*v));
-		col(st, 0, v[*n].name, sizeof(v[*n].name));
-		col(st, 1, v[*n].commit, sizeof(v[*n].commit));
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
+		db_column_copy(st, 0, v[*n].name, sizeof(v[*n].name));
+		db_column_copy(st, 1, v[*n].commit, sizeof(v[*n].commit));
 		v[*n].updated = db_column_int64(st, 2);
 		(*n)++;
 	}

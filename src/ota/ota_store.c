@@ -12,13 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-static void col(struct db_stmt *st, int i, char *out, size_t n)
-{
-	const unsigned char *s = db_column_text(st, i);
-
-	snprintf(out, n, "%s", s ? (const char *)s : "");
-}
-
 /* The store could not answer (busy, I/O): the caller may retry. */
 static int unavailable(struct nb_err *e)
 {
@@ -51,10 +44,10 @@ static int one(int rc, const char *what, struct nb_err *e)
 static void repo_row(struct db_stmt *st, struct ota_repo *r)
 {
 	r->id = db_column_int64(st, 0);
-	col(st, 1, r->owner, sizeof(r->owner));
-	col(st, 2, r->name, sizeof(r->name));
+	db_column_copy(st, 1, r->owner, sizeof(r->owner));
+	db_column_copy(st, 2, r->name, sizeof(r->name));
 	r->private = db_column_int(st, 3);
-	col(st, 4, r->sign_key, sizeof(r->sign_key));
+	db_column_copy(st, 4, r->sign_key, sizeof(r->sign_key));
 	r->created = db_column_int64(st, 5);
 }
 
@@ -143,12 +136,7 @@ int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *
 	if (!st)
 		return unavailable(e);
 	while (db_step(st) == DB_ROW) {
-		if (*n == cap) {
-			struct ota_repo *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 8));
-			if (*n)
-				memcpy(w, v, sizeof(*w) * (size_t)*n);
-			v = w;
-		}
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
 		repo_row(st, &v[(*n)++]);
 	}
 	rc = db_reset(st);
@@ -174,7 +162,7 @@ int ota_token_check(struct app *app, long long repo_id, const char *token, char 
 	db_bind_int64(st, 2, repo_id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
-		col(st, 0, name, n);
+		db_column_copy(st, 0, name, n);
 	db_reset(st);
 	return one(rc, "token", e);
 }
@@ -204,13 +192,13 @@ static void release_row(struct db_stmt *st, struct ota_release *r)
 {
 	r->id = db_column_int64(st, 0);
 	r->repo_id = db_column_int64(st, 1);
-	col(st, 2, r->tag, sizeof(r->tag));
-	col(st, 3, r->commit, sizeof(r->commit));
-	col(st, 4, r->tag_sha, sizeof(r->tag_sha));
-	col(st, 5, r->manifest, sizeof(r->manifest));
+	db_column_copy(st, 2, r->tag, sizeof(r->tag));
+	db_column_copy(st, 3, r->commit, sizeof(r->commit));
+	db_column_copy(st, 4, r->tag_sha, sizeof(r->tag_sha));
+	db_column_copy(st, 5, r->manifest, sizeof(r->manifest));
 	r->manifest_size = db_column_int64(st, 6);
 	r->published = db_column_int64(st, 7);
-	col(st, 8, r->version, sizeof(r->version));
+	db_column_copy(st, 8, r->version, sizeof(r->version));
 }
 
 static int release_one(struct db_stmt *st, struct ota_release *rel, struct nb_err *e)
@@ -328,8 +316,8 @@ int ota_branch_get(struct app *app, long long repo_id, const char *name, struct 
 	db_bind_text(st, 2, name, -1, DB_STATIC);
 	rc = db_step(st);
 	if (rc == DB_ROW) {
-		col(st, 0, b->name, sizeof(b->name));
-		col(st, 1, b->commit, sizeof(b->commit));
+		db_column_copy(st, 0, b->name, sizeof(b->name));
+		db_column_copy(st, 1, b->commit, sizeof(b->commit));
 		b->updated = db_column_int64(st, 2);
 	}
 	db_reset(st);
@@ -356,8 +344,8 @@ int ota_branch_put(struct app *app, long long repo_id, const char *name, const c
 
 static void blob_row(struct db_stmt *st, int i, struct ota_blobrow *b)
 {
-	col(st, i, b->sha1, sizeof(b->sha1));
-	col(st, i + 1, b->sha256, sizeof(b->sha256));
+	db_column_copy(st, i, b->sha1, sizeof(b->sha1));
+	db_column_copy(st, i + 1, b->sha256, sizeof(b->sha256));
 	b->size = (uint64_t)db_column_int64(st, i + 2);
 	b->crc32 = (uint32_t)db_column_int64(st, i + 3);
 }
@@ -454,13 +442,8 @@ int ota_file_list(struct app *app, struct arena *a, long long repo_id, const cha
 	db_bind_int64(st, 1, repo_id);
 	db_bind_text(st, 2, commit, -1, DB_STATIC);
 	while (db_step(st) == DB_ROW) {
-		if (*n == cap) {
-			struct ota_filerow *w = arena_alloc(a, sizeof(*w) * (size_t)(cap = cap * 2 + 64));
-			if (*n)
-				memcpy(w, v, sizeof(*w) * (size_t)*n);
-			v = w;
-		}
-		v[*n].path = arena_strdup(a, (const char *)db_column_text(st, 0));
+		v = arena_grow(a, v, *n, &cap, sizeof(*v));
+		v[*n].path = db_column_dup(a, st, 0);
 		blob_row(st, 1, &v[*n].b);
 		(*n)++;
 	}

@@ -19,16 +19,9 @@ long long pypi_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *col(struct arena *a, struct db_stmt *st, int i)
-{
-	const unsigned char *t = db_column_text(st, i);
-
-	return arena_strdup(a, t ? (const char *)t : "");
-}
-
 static const char *col_null(struct arena *a, struct db_stmt *st, int i)
 {
-	return db_column_type(st, i) == DB_NULL ? NULL : col(a, st, i);
+	return db_column_type(st, i) == DB_NULL ? NULL : db_column_dup(a, st, i);
 }
 
 static void bind_text(struct db_stmt *st, int i, const char *s)
@@ -70,10 +63,10 @@ int pypi_mpage_get(struct app *app, struct arena *a, long long index_id, const c
 		db_reset(st);
 		return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "page not cached") : busy(e);
 	}
-	out->etag = col(a, st, 0);
-	out->last_modified = col(a, st, 1);
-	out->error = col(a, st, 2);
-	out->body = col(a, st, 3);
+	out->etag = db_column_dup(a, st, 0);
+	out->last_modified = db_column_dup(a, st, 1);
+	out->error = db_column_dup(a, st, 2);
+	out->body = db_column_dup(a, st, 3);
 	out->fetched_ms = db_column_int64(st, 4);
 	out->failed_ms = db_column_int64(st, 5);
 	db_reset(st);
@@ -223,10 +216,10 @@ fail:
 
 static void link_row(struct arena *a, struct db_stmt *st, struct pypi_link *l)
 {
-	l->filename = col(a, st, 0);
-	l->url = col(a, st, 1);
-	l->sha256 = col(a, st, 2);
-	l->requires_python = col(a, st, 3);
+	l->filename = db_column_dup(a, st, 0);
+	l->url = db_column_dup(a, st, 1);
+	l->sha256 = db_column_dup(a, st, 2);
+	l->requires_python = db_column_dup(a, st, 3);
 	l->yanked = col_null(a, st, 4);
 	l->size = db_column_int64(st, 5);
 }
@@ -293,7 +286,7 @@ int pypi_mlink_get(struct app *app, struct arena *a, long long index_id, const c
 			busy(e);
 	}
 	link_row(a, st, out);
-	*project = col(a, st, 6);
+	*project = db_column_dup(a, st, 6);
 	db_reset(st);
 	return 0;
 }
@@ -331,7 +324,7 @@ int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, in
 				memcpy(nv, v, sizeof(*nv) * (size_t)n);
 			v = nv;
 		}
-		v[n++] = col(a, st, 0);
+		v[n++] = db_column_dup(a, st, 0);
 	}
 	db_reset(st);
 	if (!v)
@@ -413,8 +406,8 @@ int pypi_mfile_evict_one(struct app *app, struct arena *a, long long keep_index,
 		return rc == DB_DONE ? 0 : busy(e);
 	}
 	id = db_column_int64(st, 0);
-	fn = col(a, st, 1);
-	*sha256 = col(a, st, 2);
+	fn = db_column_dup(a, st, 1);
+	*sha256 = db_column_dup(a, st, 2);
 	db_reset(st);
 	if (!(st = db_stmt(app->db, sql_file_del)))
 		return busy(e);
@@ -451,7 +444,7 @@ int pypi_mirror_status_of(struct app *app, struct arena *a, long long index_id,
 	out->bytes = db_column_int64(st, 1);
 	out->refreshed_ms = db_column_int64(st, 2);
 	out->stale_pages = db_column_int64(st, 3);
-	out->last_error = col(a, st, 4);
+	out->last_error = db_column_dup(a, st, 4);
 	out->failed_ms = db_column_int64(st, 5);
 	out->pages = db_column_int64(st, 6);
 	db_reset(st);

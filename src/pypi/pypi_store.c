@@ -20,13 +20,6 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static const char *col(struct arena *a, struct db_stmt *st, int i)
-{
-	const unsigned char *t = db_column_text(st, i);
-
-	return arena_strdup(a, t ? (const char *)t : "");
-}
-
 /* A failed statement as an error value: a constraint is a conflict
  * ("<what> exists"), anything else the store being busy or broken. */
 static int store_fail(struct app *app, struct nb_err *e, const char *what)
@@ -97,7 +90,7 @@ static const char **names_of(struct arena *a, struct db_stmt *st)
 
 	while (st && db_step(st) == DB_ROW) {
 		v = grow(a, v, n, n + 2, &cap, sizeof(*v));
-		v[n++] = col(a, st, 0);
+		v[n++] = db_column_dup(a, st, 0);
 	}
 	if (st)
 		db_reset(st);
@@ -133,9 +126,9 @@ int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pyp
 	bind_text(st, 1, name);
 	if (one_row(app, st, "no such user", "user", e) < 0)
 		return -1;
-	out->name = col(a, st, 0);
-	out->email = col(a, st, 1);
-	out->pw_hash = col(a, st, 2);
+	out->name = db_column_dup(a, st, 0);
+	out->email = db_column_dup(a, st, 1);
+	out->pw_hash = db_column_dup(a, st, 2);
 	db_reset(st);
 	return 0;
 }
@@ -210,15 +203,15 @@ const char **pypi_user_list(struct app *app, struct arena *a)
 static void index_row(struct arena *a, struct db_stmt *st, struct pypi_index *ix)
 {
 	ix->id = db_column_int64(st, 0);
-	ix->user = col(a, st, 1);
-	ix->name = col(a, st, 2);
-	ix->type = col(a, st, 3);
+	ix->user = db_column_dup(a, st, 1);
+	ix->name = db_column_dup(a, st, 2);
+	ix->type = db_column_dup(a, st, 3);
 	ix->volatile_ = db_column_int(st, 4);
-	ix->bases = col(a, st, 5);
-	ix->acl_upload = col(a, st, 6);
-	ix->mirror_whitelist = col(a, st, 7);
-	ix->mirror_url = col(a, st, 8);
-	ix->title = col(a, st, 9);
+	ix->bases = db_column_dup(a, st, 5);
+	ix->acl_upload = db_column_dup(a, st, 6);
+	ix->mirror_whitelist = db_column_dup(a, st, 7);
+	ix->mirror_url = db_column_dup(a, st, 8);
+	ix->title = db_column_dup(a, st, 9);
 	ix->mirror_cache_expiry = db_column_int64(st, 10);
 }
 
@@ -325,19 +318,19 @@ static void file_row(struct arena *a, struct db_stmt *st, struct pypi_file *f)
 	f->index_id = db_column_int64(st, 1);
 	f->size = db_column_int64(st, 2);
 	f->uploaded_ms = db_column_int64(st, 3);
-	f->project = col(a, st, 4);
-	f->name = col(a, st, 5);
-	f->version = col(a, st, 6);
-	f->filename = col(a, st, 7);
-	f->sha256 = col(a, st, 8);
-	f->md5 = col(a, st, 9);
-	f->requires_python = col(a, st, 10);
-	f->summary = col(a, st, 11);
-	f->requires_dist = col(a, st, 12);
-	f->metadata_sha256 = col(a, st, 13);
-	f->yanked = db_column_type(st, 14) == DB_NULL ? NULL : col(a, st, 14);
-	f->user = col(a, st, 15);
-	f->index = col(a, st, 16);
+	f->project = db_column_dup(a, st, 4);
+	f->name = db_column_dup(a, st, 5);
+	f->version = db_column_dup(a, st, 6);
+	f->filename = db_column_dup(a, st, 7);
+	f->sha256 = db_column_dup(a, st, 8);
+	f->md5 = db_column_dup(a, st, 9);
+	f->requires_python = db_column_dup(a, st, 10);
+	f->summary = db_column_dup(a, st, 11);
+	f->requires_dist = db_column_dup(a, st, 12);
+	f->metadata_sha256 = db_column_dup(a, st, 13);
+	f->yanked = db_column_type(st, 14) == DB_NULL ? NULL : db_column_dup(a, st, 14);
+	f->user = db_column_dup(a, st, 15);
+	f->index = db_column_dup(a, st, 16);
 }
 
 static const char sql_files_of[] =
@@ -535,7 +528,7 @@ const char *pypi_token_user(struct app *app, struct arena *a, const char *token_
 	bind_text(st, 1, token_hash);
 	db_bind_int64(st, 2, now_ms());
 	if (db_step(st) == DB_ROW)
-		u = col(a, st, 0);
+		u = db_column_dup(a, st, 0);
 	db_reset(st);
 	return u;
 }

@@ -365,14 +365,15 @@ int cmd_device_show(int argc, char **argv)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	arena_init(&a);
 	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[optind], &d) < 0 ||
-	    ddi_explain(&app, &d, set.max_running, &x) < 0) {
+	    ddi_explain(&app, &a, &d, set.max_running, &x) < 0) {
 		if (e.kind != NB_OK)
 			fprintf(stderr, "nestboxctl: %s\n", e.msg);
+		arena_free(&a);
 		app_close(&app);
 		return 1;
 	}
-	arena_init(&a);
 	/* what the device reported (version, board, status) is shown, never
 	 * obeyed by the terminal, and cannot forge a line of its own;
 	 * the decision's sentence is the one the device page and the admin API show */

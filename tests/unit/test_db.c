@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../src/lib/db.h"
+#include "../../src/lib/arena.h"
 #include "unit_util.h"
 
 struct fx {
@@ -226,6 +227,88 @@ static void test_stmt_cache_resets_and_unbinds(void **state)
 	db_close(db);
 }
 
+/* Text columns copied out: into the arena, into a buffer cut to fit, "" for NULL. */
+static void test_column_dup_and_copy(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	struct db_stmt *st;
+	struct arena a;
+	const char *one;
+	char buf[3];
+
+	arena_init(&a);
+	st = db_stmt(db, sql_sel);
+	assert_int_equal(db_step(st), DB_ROW);
+	one = db_column_dup(&a, st, 0);
+	db_column_copy(st, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "on");
+	db_column_copy(st, 0, buf, 1);
+	assert_string_equal(buf, "");
+	db_reset(st);
+	/* the copy outlives the statement's reset */
+	assert_string_equal(one, "one");
+	st = db_stmt(db, sql_param);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_string_equal(db_column_dup(&a, st, 0), "");
+	db_column_copy(st, 0, buf, sizeof(buf));
+	assert_string_equal(buf, "");
+	db_reset(st);
+	arena_free(&a);
+	db_close(db);
+}
+
+struct pair {
+	long long a;
+	const char *b;
+};
+
+static void pair_row(struct arena *a, struct db_stmt *st, void *p)
+{
+	struct pair *r = p;
+
+	r->a = db_column_int64(st, 0);
+	r->b = db_column_dup(a, st, 1);
+}
+
+/* db_rows: every row into an arena array, none as NULL, a failed step as -1. */
+static void test_rows(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 3);
+	struct db_stmt *st;
+	struct arena a;
+	struct pair *v;
+	void *out;
+	int i;
+
+	arena_init(&a);
+	assert_int_equal(db_exec(db, "CREATE TABLE many(a INTEGER, b TEXT)"), 0);
+	for (i = 0; i < 40; i++) {
+		st = db_stmt(db, "INSERT INTO many VALUES (?, 'row')");
+		db_bind_int(st, 1, i);
+		assert_int_equal(db_step(st), DB_DONE);
+	}
+	st = db_stmt(db, "SELECT a, b FROM many ORDER BY a");
+	assert_int_equal(db_rows(st, &a, sizeof(*v), pair_row, &out), 40);
+	v = out;
+	for (i = 0; i < 40; i++) {
+		assert_int_equal(v[i].a, i);
+		assert_string_equal(v[i].b, "row");
+	}
+	st = db_stmt(db, "SELECT a, b FROM t WHERE a > 99");
+	assert_int_equal(db_rows(st, &a, sizeof(*v), pair_row, &out), 0);
+	assert_null(out);
+	/* a step that fails part-way: abs() of the smallest integer on the second row */
+	st = db_stmt(db, "SELECT a, CASE WHEN a < 2 THEN b ELSE abs(-9223372036854775806 - a) END"
+		     " FROM t ORDER BY a");
+	assert_int_equal(db_rows(st, &a, sizeof(*v), pair_row, &out), -1);
+	assert_non_null(out);
+	assert_string_equal(((struct pair *)out)[0].b, "one");
+	arena_free(&a);
+	db_close(db);
+}
+
 static void test_stmt_bad_sql(void **state)
 {
 	struct fx *f = *state;
@@ -364,6 +447,8 @@ int main(void)
 		T(test_stmt_cache_same_stmt),
 		T(test_stmt_cache_full_keeps_busy),
 		T(test_stmt_cache_resets_and_unbinds),
+		T(test_column_dup_and_copy),
+		T(test_rows),
 		T(test_stmt_bad_sql),
 		T(test_exec),
 		T(test_commit_is_visible_to_others),

@@ -189,6 +189,7 @@ static void test_reasons_without_candidate(void **state)
 	struct ddi_nocand f;
 	struct ddi_decide_ctx ctx = { "board-a", "2", "beta", NULL, &f };
 	struct ddi_decide_ctx noboard = { "", "", "beta", NULL, &f };
+	static const struct swu_compat compat[] = { { "board-b", "" }, { "board-c", "3" } };
 	char t[512];
 
 	(void)state;
@@ -196,7 +197,7 @@ static void test_reasons_without_candidate(void **state)
 	assert_int_equal(why("rollout", 0, NULL, &ctx, t, sizeof(t)), DDI_NO_ATTRIBUTES);
 	assert_contains(t, "hw_boardname (or hw_model), hw_revision and sw_version");
 	/* attributes sent under other names: name the ones nestbox reads, and what it got */
-	snprintf(f.attr_keys, sizeof(f.attr_keys), "board, version");
+	f.attributes = "{\"board\":\"b\",\"version\":\"1\"}";
 	assert_int_equal(why("latest", 1, NULL, &noboard, t, sizeof(t)), DDI_NO_BOARD);
 	assert_contains(t, "nestbox reads hw_boardname");
 	assert_contains(t, "it sent board, version");
@@ -218,9 +219,13 @@ static void test_reasons_without_candidate(void **state)
 	f.assigned_id = 9;
 	snprintf(f.assigned_name, sizeof(f.assigned_name), "core");
 	snprintf(f.assigned_version, sizeof(f.assigned_version), "3.1");
-	snprintf(f.assigned_boards, sizeof(f.assigned_boards), "board-b:*");
+	f.compat = compat;
+	f.ncompat = 1;
 	assert_int_equal(why("assigned", 1, NULL, &ctx, t, sizeof(t)), DDI_ASSIGNED_OTHER_BOARD);
 	assert_contains(t, "assigned software core 3.1 (#9) is for another board (board-b:*)");
+	f.ncompat = 2;
+	assert_int_equal(why("assigned", 1, NULL, &ctx, t, sizeof(t)), DDI_ASSIGNED_OTHER_BOARD);
+	assert_contains(t, "is for another board (board-b:*, board-c:3)");
 	/* without the facts (the poll), the same cases are only "no software" */
 	assert_int_equal(why("assigned", 1, NULL, NULL, t, sizeof(t)), DDI_NO_SOFTWARE);
 	assert_int_equal(why("rollout", 1, NULL, NULL, t, sizeof(t)), DDI_NO_SOFTWARE);
