@@ -102,11 +102,23 @@ $(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 
 # -- tests ------------------------------------------------------------------
 
+# The two e2e runs (SQLite, PostgreSQL) go at once: each test has its own
+# state directory, ports and database, and most of a run's time is spent
+# waiting on real clients and servers, so together they take little more
+# than the longer one.  The PostgreSQL run's output is shown when both end.
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@$(MAKE) --no-print-directory unit e2e
-	@if [ -x $(PG_BIN)/initdb ]; then $(MAKE) --no-print-directory test-pg; \
-	 else echo "PostgreSQL cannot be started ($(PG_BIN)/initdb missing): e2e on PostgreSQL skipped"; fi
+	@$(MAKE) --no-print-directory unit
+	@if [ -x $(PG_BIN)/initdb ]; then \
+	   echo "== e2e on SQLite, and at once on PostgreSQL (its output: build/test-pg.log, shown after)"; \
+	   $(MAKE) --no-print-directory test-pg > build/test-pg.log 2>&1 & pg=$$!; \
+	   $(MAKE) --no-print-directory e2e; sqlite=$$?; wait $$pg; postgresql=$$?; \
+	   echo "== e2e on PostgreSQL"; cat build/test-pg.log; \
+	   [ $$sqlite = 0 ] || echo "e2e on SQLite failed" >&2; \
+	   [ $$postgresql = 0 ] || echo "e2e on PostgreSQL failed" >&2; \
+	   [ $$sqlite = 0 ] && [ $$postgresql = 0 ]; \
+	 else $(MAKE) --no-print-directory e2e && \
+	   echo "PostgreSQL cannot be started ($(PG_BIN)/initdb missing): e2e on PostgreSQL skipped"; fi
 
 # The e2e suite again on a PostgreSQL store: tests/e2e/conftest.py starts a
 # cluster of its own (initdb in a temporary directory, a unix socket there).
