@@ -110,11 +110,14 @@ static int ask(struct app *app, struct http_req *r, struct http_resp *w, int op,
  * form field it is about ("id": the selection). */
 static const char *refused(struct http_req *r, int op, int n, const char **field)
 {
-	*field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" : "feed";
+	*field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" :
+		 op == DDI_BULK_MODE ? "mode" : "feed";
 	if (n == 0)
 		return "select at least one device";
 	if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
 		return "assign needs a software from the list";
+	if (op == DDI_BULK_MODE && !req_has(r, "mode"))
+		return "missing mode: set mode needs a mode from the list";
 	if (op == DDI_BULK_FEED && !req_has(r, "feed"))
 		return "a feed is 1-63 bytes without control characters";
 	return NULL;

@@ -251,3 +251,48 @@ def test_bulk_input_is_declared(fleet):
         assert r.status == 400 and msg in r.text, (fields, ids, r.text)
     with nb.db() as c:
         assert c.execute("SELECT * FROM ddi_devices ORDER BY id").fetchall() == before
+
+
+def audit_count(nb):
+    with nb.db() as c:
+        return c.execute("SELECT count(*) FROM admin_audit").fetchone()[0]
+
+
+def test_a_form_without_its_fields_changes_nothing(fleet):
+    """issue 14: a POST with no name and no tags cleared both, and limits
+    with no field wrote an audit row; absent keeps, "" still clears."""
+    nb, b, auth = fleet
+    dev = cids(b, auth, "q=unit-05")[1]["devices"][0]["id"]
+    csrf = b.csrf("/admin/devices/%d" % dev)
+    act = "/admin/devices/%d/labels" % dev
+    assert b.post(act, {"csrf": csrf, "name": "Bay", "tags": "a,b"}).status == 303
+    start = audit_count(nb)
+    r = b.post(act, {"csrf": csrf})
+    assert r.status == 400 and "missing name" in r.text
+    assert 'id="labels-name-err" role="alert">missing name' in r.text
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone() \
+            == ("Bay", "a,b")
+    # one field given: only that one changes; "" clears
+    assert b.post(act, {"csrf": csrf, "tags": "c"}).status == 303
+    assert b.post(act, {"csrf": csrf, "name": ""}).status == 303
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone() \
+            == ("", "c")
+    assert audit_count(nb) == start + 2
+    # a rollout's limits: no field is a 400 beside the field, no audit row
+    upload(b, swu(nb, "2.0"))
+    r = b.post("/admin/rollouts", {"csrf": csrf, "feed": "stable", "software": "1",
+                                   "max_failures": "3", "confirm_empty": "yes"})
+    assert r.status == 303, r.text
+    start = audit_count(nb)
+    r = b.post("/admin/rollouts/1/limits", {"csrf": csrf})
+    assert r.status == 400
+    assert 'id="limits-max_failures-err" role="alert">missing max_failures' in r.text
+    assert audit_count(nb) == start
+    with nb.db() as c:
+        assert c.execute("SELECT max_failures FROM ddi_rollouts").fetchone() == (3,)
+    # the bulk form's mode action without a mode
+    r = bulk(b, {"csrf": csrf, "action": "mode", "confirm": "yes"}, [str(dev)])
+    assert r.status == 400 and "mode" in r.text
+    assert audit_count(nb) == start
