@@ -319,7 +319,8 @@ def test_device_and_rollout_changes_are_said(nb, tmpdir_shared):
     assert r.returncode == 1 and "d1 has no open action" in r.stderr
     r = nb.ctl("device", "del", "d1")
     assert "deleted device DEFAULT/d1 with its actions" in r.stdout, r.stdout
-    r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1")
+    r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1",
+               "--confirm-empty")
     assert r.stdout == "1\n"
     assert "added rollout 1 on feed beta" in r.stderr, r.stderr
     assert nb.ctl("rollout", "pause", "1").stdout == "rollout 1 paused\n"
@@ -463,3 +464,20 @@ def test_device_times_read_like_the_other_lists(nb):
     piped = nb.ctl("device", "show", "d1").stdout.splitlines()
     assert "last_seen\t" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seen)) in piped, piped
     assert "last_seen\tnever" in nb.ctl("device", "show", "d2").stdout.splitlines()
+
+
+def test_rollout_on_a_feed_without_devices_is_refused_unless_confirmed(nb, tmpdir_shared):
+    """issue 14: the page refuses it (409) unless "create it anyway"; the CLI
+    created it and exited 0."""
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    r = nb.ctl("rollout", "add", "--feed", "nowhere", "--software", "1", check=False)
+    assert r.returncode != 0 and r.stdout == ""
+    assert "feed nowhere has no devices in rollout mode, so nothing would be offered: " \
+        "check the feed's name, or pass --confirm-empty" in r.stderr, r.stderr
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_rollouts").fetchone() == (0,)
+    r = nb.ctl("rollout", "add", "--feed", "nowhere", "--software", "1", "--confirm-empty")
+    assert r.stdout == "1\n" and "no devices in rollout mode yet" in r.stderr
+    assert nb.ctl("rollout", "add", "--feed", "stable", "--software", "1").stdout == "2\n"
