@@ -1,4 +1,8 @@
 #include "query.h"
+
+/* a bound in a message: the refusal says what was passed */
+#define QUERY_STR_(x) #x
+#define QUERY_STR(x) QUERY_STR_(x)
 #include "path.h"
 
 #include <string.h>
@@ -22,7 +26,7 @@ int query_parse(struct arena *a, const char *raw, size_t len,
 	out->n = 0;
 	out->v = NULL;
 	if (len > QUERY_RAW_MAX) {
-		*err = "query string too long";
+		*err = "query string too long: at most " QUERY_STR(QUERY_RAW_MAX) " bytes";
 		return -1;
 	}
 	out->v = arena_alloc(a, sizeof(*out->v) * QUERY_MAX_PAIRS);
@@ -37,7 +41,7 @@ int query_parse(struct arena *a, const char *raw, size_t len,
 		if (pl == 0)
 			continue;	/* "a=1&&b=2" */
 		if (out->n == QUERY_MAX_PAIRS) {
-			*err = "too many query parameters";
+			*err = "too many query parameters: at most " QUERY_STR(QUERY_MAX_PAIRS);
 			return -1;
 		}
 		qp = &out->v[out->n];

@@ -296,3 +296,37 @@ def test_a_form_without_its_fields_changes_nothing(fleet):
     r = bulk(b, {"csrf": csrf, "action": "mode", "confirm": "yes"}, [str(dev)])
     assert r.status == 400 and "mode" in r.text
     assert audit_count(nb) == start
+
+
+def test_bulk_takes_a_full_page_and_counts_each_device_once(fleet):
+    """issue 14: past 64 fields a bulk form was "400 malformed form body"
+    while admin.page_size allows 1000; a repeated id was counted again."""
+    nb, b, auth = fleet
+    csrf = b.csrf("/admin/devices")
+    for i in range(70):
+        nb.ctl("device", "add", "many-%02d" % i, "--feed", "stable")
+    with nb.db() as c:
+        sel = [str(i) for (i,) in c.execute(
+            "SELECT id FROM ddi_devices WHERE controller_id LIKE 'many-%' ORDER BY id")]
+    start = audit_count(nb)
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "wide"}, sel + sel[:5])
+    assert r.status == 200 and "Set the feed of 70 devices to wide?" in r.text, r.text[:300]
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "wide", "confirm": "yes"}, sel)
+    assert r.status == 303 and r.header("Location") == "/admin/devices?done=set+the+feed+of+70+devices"
+    # a full page (admin.page_size at most 1000) of ids with the other fields: read
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "x", "confirm": "yes"},
+             sel + [str(100000 + i) for i in range(1000 - len(sel))])
+    assert r.status == 404, (r.status, r.text[:200])
+    # past the bound: refused, saying the bound
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "x", "confirm": "yes"},
+             [str(100000 + i) for i in range(1100)])
+    assert r.status == 400 and "at most 1024 fields" in r.text, r.text[:200]
+    # one device three times: one device, said and audited so
+    dev = sel[0]
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "one"}, [dev] * 3)
+    assert r.status == 200 and "Set the feed of 1 device to one?" in r.text
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "one", "confirm": "yes"}, [dev] * 3)
+    assert r.header("Location") == "/admin/devices?done=set+the+feed+of+1+devices"
+    with nb.db() as c:
+        rows = c.execute("SELECT target FROM admin_audit ORDER BY id").fetchall()[start:]
+    assert rows == [("70 of 70 selected devices: wide",), ("1 of 1 selected devices: one",)]
