@@ -83,6 +83,7 @@ cJSON *admin_sw_choices(struct app *app, struct http_req *r, long long selected,
 ADMIN_HANDLER(admin_devices)		/* admin_devices.c */
 ADMIN_HANDLER(admin_api_devices)
 /* the list's ?seen= words (hour, day, old, never) and ?dir= (asc, desc) */
+extern const char *const admin_dev_states[];	/* admin_devices.c */
 extern const char *const admin_seen_words[];
 extern const char *const admin_dir_words[];
 /* admin_device.c: one device (typed: ADMIN_HANDLER, admin.h) */

@@ -130,7 +130,7 @@ static const struct req_field rollout_stage_in[] = {
 /* the device list's search, as the page and the API take it */
 #define DEVICE_SEARCH \
 	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, \
-	{ "state", REQ_QUERY, req_v_text, 0, 32, NULL }, \
+	{ "state", REQ_QUERY, req_v_enum, 0, 0, admin_dev_states }, \
 	{ "feed", REQ_QUERY, req_v_text, 0, DDI_FEED_MAX, NULL }, \
 	{ "model", REQ_QUERY, req_v_text, 0, 255, NULL }, \
 	{ "version", REQ_QUERY, req_v_text, 0, 255, NULL }, \

@@ -330,3 +330,25 @@ def test_bulk_takes_a_full_page_and_counts_each_device_once(fleet):
     with nb.db() as c:
         rows = c.execute("SELECT target FROM admin_audit ORDER BY id").fetchall()[start:]
     assert rows == [("70 of 70 selected devices: wide",), ("1 of 1 selected devices: one",)]
+
+
+def test_unknown_state_is_refused_like_the_other_filters(fleet):
+    """issue 14: ?state=nope answered 200 "No devices match"."""
+    nb, b, auth = fleet
+    r = b.request("GET", "/admin/api/devices?state=nope", headers=auth)
+    assert r.status == 400 and "state" in json.loads(r.body)["error"], r.text
+    r = b.get("/admin/devices?state=nope")
+    assert r.status == 400 and "invalid state" in r.text, (r.status, r.text[:200])
+    assert b.get("/admin/devices?state=registered").status == 200
+
+
+def test_a_page_past_the_end_shows_the_last_page(fleet):
+    """issue 14: page 2 of 30 devices (50 a page) said "Showing 0–50 of 30";
+    the other paged lists (admin_paginate) show their last page."""
+    nb, b, auth = fleet
+    page = b.get("/admin/devices?model=sensor&page=7").text
+    assert re.search(r'Showing <b class="range">5–6</b> of <b class="matching">6</b>', page), page
+    assert page_cids(page) == ["unit-07", "unit-08"] and 'rel="next"' not in page
+    prev = re.search(r'rel="prev" href="/admin/devices\?([^"]*)"', page).group(1)
+    assert prev.replace("&amp;", "&") == "model=sensor&page=1"
+    assert "No devices match." in b.get("/admin/devices?q=nothing-like-this&page=3").text
