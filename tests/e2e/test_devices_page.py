@@ -8,7 +8,7 @@ import re
 import pytest
 
 from admin_client import Browser
-from test_admin_ddi import register, swu, token, upload
+from test_admin_ddi import poll_action, register, swu, token, upload
 from test_ddi import BASE, ddi
 
 
@@ -352,3 +352,18 @@ def test_a_page_past_the_end_shows_the_last_page(fleet):
     prev = re.search(r'rel="prev" href="/admin/devices\?([^"]*)"', page).group(1)
     assert prev.replace("&amp;", "&") == "model=sensor&page=1"
     assert "No devices match." in b.get("/admin/devices?q=nothing-like-this&page=3").text
+
+
+def test_the_open_action_is_named_once(fleet):
+    """issue 14: "an update is under way (action #13) (action 13)."."""
+    nb, b, auth = fleet
+    upload(b, swu(nb, "2.0"))
+    dev = cids(b, auth, "q=unit-01")[1]["devices"][0]["id"]
+    csrf = b.csrf("/admin/devices/%d" % dev)
+    assert b.post("/admin/devices/%d/mode" % dev, {"csrf": csrf, "mode": "assigned",
+                                                   "software": "1"}).status == 303
+    action = poll_action(nb, "unit-01")
+    page = b.get("/admin/devices/%d" % dev).text
+    said = re.sub(r"<[^>]+>", "", re.search(r"Update decision:(.*?)</p>", page, re.S).group(1))
+    assert " ".join(said.split()) == \
+        "an update is under way (action #%s) — candidate 2.0." % action, said
