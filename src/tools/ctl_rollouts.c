@@ -60,8 +60,8 @@ int cmd_rollout_add(int argc, char **argv)
 		return ctl_usage_error(ADD, "needs %s", !feed ? "--feed" : "--software");
 	r.software_id = v;
 	/* what the rollout's row holds: refused, never cut */
-	if (!ctl_field_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
-	    (name && !ctl_field_ok("--name", name, 0, sizeof(r.name) - 1)))
+	if (!ctl_text_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
+	    (name && !ctl_text_ok("--name", name, 0, sizeof(r.name) - 1)))
 		return 1;
 	snprintf(r.feed, sizeof(r.feed), "%s", feed);
 	snprintf(r.name, sizeof(r.name), "%s", name ? name : "");
