@@ -91,7 +91,7 @@ def test_rollout_counts_failures_and_force(rnb):
     with nb.db() as c:
         assert c.execute("SELECT name, tags, feed FROM ddi_devices WHERE controller_id='p1'"
                          ).fetchone() == ("Lab box", "lab,floor-2", "dev")
-    assert nb.ctl("device", "set", "p1", "--mode", "sideways", check=False).returncode == 1
+    assert nb.ctl("device", "set", "p1", "--mode", "sideways", check=False).returncode == 2
     nb.ctl("device", "del", "p1")
     assert ddi(nb, "GET", BASE + "p1", token=None).status == 401
     assert nb.ctl("device", "show", "p1", check=False).returncode == 1
