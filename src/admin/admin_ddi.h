@@ -39,6 +39,16 @@ struct admin_dev_filter {
 int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
 			 struct nb_err *e);
 /*
+ * A rollout on a feed with no device that follows rollouts offers nothing
+ * (often a misspelt feed), so the page and nestboxctl refuse it unless
+ * confirmed.  0 when feed has such devices or confirmed is set; else -1
+ * with e (NB_CONFLICT) whose message ends with how: the way to confirm
+ * ("tick \"create it anyway\"", "pass --confirm-empty").  admin_rollouts.c.
+ */
+int admin_rollout_feed_check(struct app *app, const char *feed, int confirmed,
+			     const char *how, struct nb_err *e);
+
+/*
  * A rollout to create, from a JSON object: feed and software_id required;
  * percent (1..100, default 100), max_failures and max_failure_rate (-1
  * when absent: the configured defaults apply) and name optional.
@@ -75,6 +85,7 @@ cJSON *admin_sw_choices(struct app *app, struct http_req *r, long long selected,
 ADMIN_HANDLER(admin_devices)		/* admin_devices.c */
 ADMIN_HANDLER(admin_api_devices)
 /* the list's ?seen= words (hour, day, old, never) and ?dir= (asc, desc) */
+extern const char *const admin_dev_states[];	/* admin_devices.c */
 extern const char *const admin_seen_words[];
 extern const char *const admin_dir_words[];
 /* admin_device.c: one device (typed: ADMIN_HANDLER, admin.h) */

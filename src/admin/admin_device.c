@@ -39,6 +39,9 @@ static void add_verdict(struct app *app, struct arena *a, cJSON *o)
 	cJSON_AddBoolToObject(o, "offer", x.v == DDI_OFFER || x.open.id > 0);
 	if (x.open.id > 0)
 		cJSON_AddNumberToObject(o, "open_action", (double)x.open.id);
+	/* the page names the action only when the sentence does not already
+	 * (issue 14: "under way (action #13) (action 13)") */
+	cJSON_AddBoolToObject(o, "action_unnamed", x.open.id > 0 && !strstr(x.text, "action #"));
 	if (x.cand.software_id > 0) {
 		cJSON_AddStringToObject(o, "candidate", x.cand.version);
 		cJSON_AddNumberToObject(o, "candidate_id", (double)x.cand.software_id);

@@ -17,8 +17,22 @@ static const char *const done_words[] = {
 	"deleted+%ld+devices",
 };
 
+/* the form takes a full page (admin.page_size, at most 1000, admin_settings.c)
+ * of ids beside its other fields, or a page's "select all" would be refused */
+_Static_assert(QUERY_MAX_PAIRS >= 1000 + 8, "the bulk form's fields must fit a query");
+
+/* 1 when id is among the n of ids: a repeated id is one device (issue 14:
+ * "id=26&id=26&id=26" was counted and audited as three). */
+static int already(const long long *ids, int n, long long id)
+{
+	while (n-- > 0)
+		if (ids[n] == id)
+			return 1;
+	return 0;
+}
+
 /*
- * The selection: every "id" of the form, at most QUERY_MAX_PAIRS.  The
+ * The selection: every distinct "id" of the form, at most QUERY_MAX_PAIRS.  The
  * field is declared (req_v_id checks its first value; app.c reads the
  * form after the session check); a repeated field has no accessor, so the
  * others are read here from r->form with the same rule.  A count, or -1
@@ -38,7 +52,8 @@ static int selected(struct app *app, struct http_req *r, long long *ids, int max
 			return nb_fail(e, NB_TOO_LARGE, "at most %d devices at once", max);
 		if (req_v_id(app, &id_field, r->form.v[i].val, &v, e) < 0)
 			return nb_fail(e, NB_INVALID, "invalid id");
-		ids[n++] = v.i;
+		if (!already(ids, n, v.i))
+			ids[n++] = v.i;
 	}
 	return n;
 }
@@ -111,13 +126,16 @@ static int ask(struct app *app, struct http_req *r, struct http_resp *w, int op,
  * the form field it is about ("id": the selection). */
 static int refused(struct app *app, struct http_req *r, int op, int n, struct nb_err *e)
 {
-	const char *field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" : "feed";
+	const char *field = n == 0 ? "id" : op == DDI_BULK_ASSIGN ? "software" :
+			    op == DDI_BULK_MODE ? "mode" : "feed";
 	const char *why = NULL;
 
 	if (n == 0)
 		why = "select at least one device";
 	else if (op == DDI_BULK_ASSIGN && !req_has(r, "software"))
 		why = "assign needs a software from the list";
+	else if (op == DDI_BULK_MODE && !req_has(r, "mode"))
+		why = "missing mode: set mode needs a mode from the list";
 	else if (op == DDI_BULK_FEED && !req_has(r, "feed"))
 		why = "a feed is 1-63 bytes without control characters";
 	if (!why)
@@ -131,14 +149,15 @@ static int refused(struct app *app, struct http_req *r, int op, int n, struct nb
 static cJSON *kept_ids(struct app *app, struct http_req *r, struct nb_err *e)
 {
 	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
-	long long ids[QUERY_MAX_PAIRS];
+	long long *ids = arena_alloc(r->a, sizeof(*ids) * QUERY_MAX_PAIRS);
 	struct req_value v;
 	struct nb_err bad;
 	int i, n = 0;
 
 	for (i = 0; i < r->form.n; i++)
 		if (!strcmp(r->form.v[i].key, "id") && n < QUERY_MAX_PAIRS &&
-		    req_v_id(app, &id_field, r->form.v[i].val, &v, &bad) == 0)
+		    req_v_id(app, &id_field, r->form.v[i].val, &v, &bad) == 0 &&
+		    !already(ids, n, v.i))
 			ids[n++] = v.i;
 	return devices_of(app, r, ids, n, e);
 }
@@ -186,7 +205,8 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	long long ids[QUERY_MAX_PAIRS], sw = req_int(r, "software", 0);
+	long long *ids = arena_alloc(r->a, sizeof(*ids) * QUERY_MAX_PAIRS);
+	long long sw = req_int(r, "software", 0);
 	int op = (int)req_int(r, "action", 0), n = selected(app, r, ids, QUERY_MAX_PAIRS, e);
 	const char *done;
 	long changed;

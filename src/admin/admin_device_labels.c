@@ -32,20 +32,35 @@ static const char *tags_clean(struct arena *a, const char *s)
 	return buf_cstr(&b);
 }
 
+/* The audit's text of what was set: 'name "x", tags "a,b"', either alone. */
+static const char *labels_said(struct arena *a, const char *name, const char *tags)
+{
+	if (name && tags)
+		return arena_printf(a, "name \"%s\", tags \"%s\"", name, tags);
+	return name ? arena_printf(a, "name \"%s\"", name) : arena_printf(a, "tags \"%s\"", tags);
+}
+
 /* name and tags are declared form fields (at most 63 and 255 bytes of
- * text); absent or "" clears them */
+ * text, REQ_EMPTY): "" clears one, an absent one is kept, so a post that
+ * names neither would change nothing and is refused (issue 14: it used to
+ * clear both). */
 int admin_device_labels_run(struct app *app, struct http_req *r, struct http_resp *w,
 			    struct nb_err *e)
 {
-	const char *name = req_str(r, "name"), *tags = req_str(r, "tags");
+	const char *name = req_has(r, "name") ? req_str(r, "name") : NULL;
+	const char *tags = req_has(r, "tags") ? req_str(r, "tags") : NULL;
 	long long id = req_int(r, "id", 0);
 
-	tags = tags_clean(r->a, tags ? tags : "");
-	if (ddi_device_set_field(app, id, "name", name ? name : "") < 0 ||
-	    ddi_device_set_field(app, id, "tags", tags) < 0)
+	if (!name && !tags) {
+		admin_form_field(app, "name");
+		return nb_fail(e, NB_INVALID, "missing name (or tags)");
+	}
+	if (tags)
+		tags = tags_clean(r->a, tags);
+	if ((name && ddi_device_set_field(app, id, "name", name) < 0) ||
+	    (tags && ddi_device_set_field(app, id, "tags", tags) < 0))
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device labels", "device #%lld: name \"%s\", tags \"%s\"", id,
-		    name ? name : "", tags);
+	admin_audit(app, "device labels", "device #%lld: %s", id, labels_said(r->a, name, tags));
 	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=name+and+tags+set", id));
 	return 0;
 }

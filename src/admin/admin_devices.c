@@ -8,8 +8,9 @@
 #include <string.h>
 #include <time.h>
 
-/* the states ddi_api.c gives devices, in their life's order */
-static const char *const states[] = {
+/* the states ddi_api.c gives devices, in their life's order (the list's
+ * ?state= is one of them: admin.fcgi.c declares it) */
+const char *const admin_dev_states[] = {
 	"registered", "waiting", "running", "finished", "error", NULL
 };
 static const char *const seen_opts[][2] = {
@@ -47,10 +48,10 @@ static cJSON *state_options(cJSON *counts, const char *sel)
 	cJSON *arr = cJSON_CreateArray(), *c;
 	int i;
 
-	for (i = 0; states[i]; i++) {
+	for (i = 0; admin_dev_states[i]; i++) {
 		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", states[i]);
-		cJSON_AddBoolToObject(o, "selected", sel && !strcmp(sel, states[i]));
+		cJSON_AddStringToObject(o, "name", admin_dev_states[i]);
+		cJSON_AddBoolToObject(o, "selected", sel && !strcmp(sel, admin_dev_states[i]));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cJSON_ArrayForEach(c, counts)
@@ -238,18 +239,42 @@ static void pager(struct http_req *r, const struct dev_query *dq, cJSON *d, long
 								dq->page + 1));
 }
 
+/*
+ * The page's rows into d: a page past the end shows the last one, as the
+ * other paged lists do (admin_paginate), not "Showing 0–50 of 30".  The
+ * API keeps an empty page past the end: scripts page until it is empty.
+ */
+static int page_rows(struct app *app, struct http_req *r, struct dev_query *dq, cJSON **d,
+		     int *more, long long *last, struct nb_err *e)
+{
+	long per = admin_page_size(app);
+	long long total;
+
+	*d = cJSON_CreateObject();
+	if (dev_rows(app, r, dq, *d, more, last, e) < 0)
+		return -1;
+	total = (long long)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(*d,
+											"total_matching"));
+	if (dq->page == 1 || dq->s.offset < total || total == 0 || dq->f.after)
+		return 0;
+	dq->page = (long)((total + per - 1) / per);
+	dq->s.offset = (dq->page - 1) * per;
+	cJSON_Delete(*d);
+	*d = cJSON_CreateObject();
+	return dev_rows(app, r, dq, *d, more, last, e);
+}
+
 int admin_devices_run(struct app *app, struct http_req *r, struct http_resp *w,
 		      struct nb_err *e)
 {
 	struct dev_query dq;
 	long long total, last;
-	cJSON *d, *counts = NULL, *software = NULL;
+	cJSON *d = NULL, *counts = NULL, *software = NULL;
 	int more;
 
 	if (dev_query_read(app, r, &dq, e) < 0)
 		return -1;
-	d = cJSON_CreateObject();
-	if (dev_rows(app, r, &dq, d, &more, &last, e) < 0 ||
+	if (page_rows(app, r, &dq, &d, &more, &last, e) < 0 ||
 	    !(counts = state_counts(app, r, &total, e)) ||
 	    !(software = admin_sw_choices(app, r, 0, e))) {
 		cJSON_Delete(counts);

@@ -170,6 +170,12 @@ static int set_limits(struct app *app, struct http_req *r, struct nb_err *e)
 	struct ddi_rollout ro;
 	int mf, mfr;
 
+	/* an absent limit is kept: a post with neither would change nothing
+	 * and is refused rather than audited (issue 14) */
+	if (!req_has(r, "max_failures") && !req_has(r, "max_failure_rate")) {
+		admin_form_field(app, "max_failures");
+		return nb_fail(e, NB_INVALID, "missing max_failures (or max_failure_rate)");
+	}
 	if (ddi_rollout_get(app, id, &ro) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
 	mf = limit_of(r, "max_failures", 1000000000LL, ro.max_failures);

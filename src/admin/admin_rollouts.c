@@ -184,20 +184,25 @@ static long long create(struct app *app, struct ddi_rollout *ro, struct nb_err *
 	return id;
 }
 
-/*
- * A rollout on a feed with no device that follows rollouts offers nothing
- * (often a misspelt feed): the form must say confirm_empty=yes.  0 to go
- * on; -1 with e (a conflict, drawn beside the feed) otherwise.
- */
+int admin_rollout_feed_check(struct app *app, const char *feed, int confirmed,
+			     const char *how, struct nb_err *e)
+{
+	if (confirmed || ddi_fleet_feed_rollout_devices(app, feed, NULL) > 0)
+		return 0;
+	return nb_fail(e, NB_CONFLICT, "feed %s has no devices in rollout mode, so nothing "
+		       "would be offered: check the feed's name, or %s", feed, how);
+}
+
+/* The form's side of admin_rollout_feed_check: confirm_empty=yes is the
+ * "create it anyway" box; its refusal is drawn beside the feed. */
 static int confirmed_empty(struct app *app, struct http_req *r, const char *feed,
 			   struct nb_err *e)
 {
-	if (ddi_fleet_feed_rollout_devices(app, feed, NULL) > 0 || req_int(r, "confirm_empty", 0))
+	if (admin_rollout_feed_check(app, feed, (int)req_int(r, "confirm_empty", 0),
+				     "tick \"create it anyway\"", e) == 0)
 		return 0;
 	admin_form_field(app, "feed");
-	return nb_fail(e, NB_CONFLICT, "feed %s has no devices in rollout mode, so nothing "
-		       "would be offered: check the feed's name, or tick \"create it anyway\"",
-		       feed);
+	return -1;
 }
 
 int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_resp *w,

@@ -130,7 +130,7 @@ static const struct req_field rollout_stage_in[] = {
 /* the device list's search, as the page and the API take it */
 #define DEVICE_SEARCH \
 	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, \
-	{ "state", REQ_QUERY, req_v_text, 0, 32, NULL }, \
+	{ "state", REQ_QUERY, req_v_enum, 0, 0, admin_dev_states }, \
 	{ "feed", REQ_QUERY, req_v_text, 0, DDI_FEED_MAX, NULL }, \
 	{ "model", REQ_QUERY, req_v_text, 0, 255, NULL }, \
 	{ "version", REQ_QUERY, req_v_text, 0, 255, NULL }, \
@@ -174,9 +174,11 @@ static const struct req_field device_feed_in[] = {
 	REQ_PATH_FIELD("id", req_v_id), CSRF,
 	{ "feed", REQ_FORM, req_v_text, REQ_REQUIRED, DDI_FEED_MAX, NULL }, REQ_END
 };
+/* name and tags: "" clears one, an absent one is kept (admin_device_labels.c
+ * refuses a form that names neither) */
 static const struct req_field device_labels_in[] = {
-	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, 0, 63, NULL },
-	{ "tags", REQ_FORM, req_v_text, 0, 255, NULL }, REQ_END
+	REQ_PATH_FIELD("id", req_v_id), CSRF, { "name", REQ_FORM, req_v_text, REQ_EMPTY, 63, NULL },
+	{ "tags", REQ_FORM, req_v_text, REQ_EMPTY, 255, NULL }, REQ_END
 };
 static const struct req_field api_device_in[] = {
 	REQ_PATH_FIELD("cid", admin_cid_valid), REQ_QUERY_FIELD("tenant", admin_tenant_valid, 0),

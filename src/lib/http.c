@@ -276,8 +276,11 @@ long http_read_some(struct http_req *r, char *p, size_t n)
 	return got < 0 ? -1 : got;
 }
 
-/* r->form_read of a body that is not a form (a bad escape, a NUL) */
+/* r->form_read of a body that is not a form (a bad escape, a NUL), or
+ * one past query.h's bounds (refused naming the bound passed) */
 #define FORM_MALFORMED (NB_NKINDS + 1)
+#define FORM_TOO_MANY (NB_NKINDS + 2)
+#define FORM_TOO_LONG (NB_NKINDS + 3)
 
 /* The answer of a form read already: r->form_read is 1 (read), a body
  * error kind + 1, or FORM_MALFORMED. */
@@ -287,6 +290,12 @@ static int form_again(const struct http_req *r, struct nb_err *e)
 		return 0;
 	if (r->form_read == FORM_MALFORMED)
 		return nb_fail(e, NB_INVALID, "malformed form body");
+	if (r->form_read == FORM_TOO_MANY)
+		return nb_fail(e, NB_INVALID, "form body refused: at most %d fields",
+			       QUERY_MAX_PAIRS);
+	if (r->form_read == FORM_TOO_LONG)
+		return nb_fail(e, NB_INVALID, "form body refused: at most %d bytes",
+			       QUERY_RAW_MAX);
 	return body_fail(e, (enum nb_errkind)(r->form_read - 1));
 }
 
@@ -309,7 +318,9 @@ int http_read_form(struct http_req *r, size_t max, struct nb_err *e)
 	if (http_read_body(r, max, &body, &len, &got) < 0)
 		r->form_read = (int)got.kind + 1;
 	else if (query_parse(r->a, body, len, &r->form, NULL) < 0)
-		r->form_read = FORM_MALFORMED;
+		/* query_parse stops at the bound with QUERY_MAX_PAIRS pairs read */
+		r->form_read = len > QUERY_RAW_MAX ? FORM_TOO_LONG :
+			       r->form.n == QUERY_MAX_PAIRS ? FORM_TOO_MANY : FORM_MALFORMED;
 	return form_again(r, e);
 }
 

@@ -1,4 +1,8 @@
 #include "query.h"
+
+/* a bound in a message: the refusal says what was passed */
+#define QUERY_STR_(x) #x
+#define QUERY_STR(x) QUERY_STR_(x)
 #include "path.h"
 #include "err.h"
 
@@ -23,7 +27,7 @@ int query_parse(struct arena *a, const char *raw, size_t len,
 	out->n = 0;
 	out->v = NULL;
 	if (len > QUERY_RAW_MAX)
-		return nb_fail(e, NB_INVALID, "query string too long");
+		return nb_fail(e, NB_INVALID, "query string too long: at most " QUERY_STR(QUERY_RAW_MAX) " bytes");
 	out->v = arena_alloc(a, sizeof(*out->v) * QUERY_MAX_PAIRS);
 	while (i < len) {
 		const char *p = raw + i;
@@ -36,7 +40,7 @@ int query_parse(struct arena *a, const char *raw, size_t len,
 		if (pl == 0)
 			continue;	/* "a=1&&b=2" */
 		if (out->n == QUERY_MAX_PAIRS)
-			return nb_fail(e, NB_INVALID, "too many query parameters");
+			return nb_fail(e, NB_INVALID, "too many query parameters: at most " QUERY_STR(QUERY_MAX_PAIRS));
 		qp = &out->v[out->n];
 		if (decode_part(a, p, eq ? (size_t)(eq - p) : pl, &qp->key) < 0 ||
 		    decode_part(a, eq ? eq + 1 : p + pl,

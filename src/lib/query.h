@@ -12,8 +12,11 @@
 
 struct nb_err;
 
-#define QUERY_MAX_PAIRS 64
-#define QUERY_RAW_MAX 8192
+/* Bounds of one string: enough for the admin's bulk form, whose selection
+ * is a full page of device ids (admin.page_size, at most 1000) beside its
+ * other fields; a form past them is refused naming the bound (http.c). */
+#define QUERY_MAX_PAIRS 1024
+#define QUERY_RAW_MAX 65536
 
 struct query_pair {
 	const char *key, *val;

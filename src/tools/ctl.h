@@ -24,6 +24,9 @@ int ctl_create(struct app *app);
  * not fit is refused, never cut.
  */
 int ctl_field_ok(const char *option, const char *value, size_t min, size_t max);
+/* ctl_field_ok, and the web forms' rule for text (req_v_text: no control
+ * character), refused as "invalid <name>: ..." as the forms say it. */
+int ctl_text_ok(const char *option, const char *value, size_t min, size_t max);
 
 /* Adds to the audit feed: the server account that ran the command did
  * action on target (printf-style), via "cli" (ctl_audit.c). */

@@ -7,6 +7,7 @@
  */
 #include "ctl.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,13 +40,59 @@ static const char *refused(int argc, char **argv, char *shortopt)
 	return s;
 }
 
+/* The option of opts that argv word s ("--name", "--na=x") names, or NULL:
+ * its exact name, else the one it is a prefix of (getopt_long takes an
+ * unambiguous prefix and has refused the others already). */
+static const struct option *named(const struct option *opts, const char *s)
+{
+	const struct option *o, *prefix = NULL;
+	size_t n;
+
+	if (strncmp(s, "--", 2) || !s[2])
+		return NULL;
+	s += 2;
+	n = strcspn(s, "=");
+	for (o = opts; o->name; o++) {
+		if (strncmp(o->name, s, n))
+			continue;
+		if (!o->name[n])
+			return o;
+		prefix = prefix ? prefix : o;
+	}
+	return prefix;
+}
+
+/* How many times the words argv[1..end) give option o (an option's value
+ * in the next word is skipped: "--name --feed" names no feed). */
+static int times_given(char **argv, int end, const struct option *opts,
+		       const struct option *o)
+{
+	int i, n = 0;
+
+	for (i = 1; i < end && strcmp(argv[i], "--"); i++) {
+		const struct option *w = named(opts, argv[i]);
+		if (!w)
+			continue;
+		n += w == o;
+		if (w->has_arg == required_argument && !strchr(argv[i], '='))
+			i++;
+	}
+	return n;
+}
+
 int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts)
 {
 	char shortopt[3];
-	int c;
+	int c, idx = -1;
 
 	opterr = 0;	/* getopt's own messages name argv[0], not the command */
-	c = getopt_long(argc, argv, ":", opts, NULL);
+	c = getopt_long(argc, argv, ":", opts, &idx);
+	/* a repeated option is refused, as the web answers "given more than
+	 * once": the last one silently winning hides a typo (issue 14) */
+	if (idx >= 0 && times_given(argv, optind, opts, &opts[idx]) > 1) {
+		ctl_usage_error(cmd, "--%s given more than once", opts[idx].name);
+		return '?';
+	}
 	if (c == '?') {
 		ctl_usage_error(cmd, "unknown option '%s'", refused(argc, argv, shortopt));
 		return '?';
@@ -78,8 +125,10 @@ int ctl_number(const char *cmd, const char *what, const char *s, long long min, 
 	char *end;
 	long long v;
 
+	/* past LLONG_MAX strtoll clamps (ERANGE): refused, never taken as the bound */
+	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (*s < '0' || *s > '9' || *end || v < min || v > max) {
+	if (*s < '0' || *s > '9' || *end || errno == ERANGE || v < min || v > max) {
 		ctl_usage_error(cmd, "%s must be a whole number from %lld to %lld, not '%s'", what,
 				min, max, s);
 		return -1;

@@ -27,16 +27,13 @@ static int mode_ok(const char *mode)
 	       !strcmp(mode, "pinned");
 }
 
-/* --mode and --assign as given to device add or set: 0; 2 after a usage
- * error (assigned without software); 1 after saying a mode is none of
- * them (a refused value, as a too long --feed is). */
+/* --mode and --assign as given to device add or set: 0, or 2 after a
+ * usage error (a mode that is none of the four, assigned without software). */
 static int mode_args_ok(const char *cmd, const char *mode, long long assign)
 {
-	if (mode && !mode_ok(mode)) {
-		fprintf(stderr, "nestboxctl %s: --mode is rollout, latest, assigned or pinned,"
-			" not '%s'\n", cmd, mode);
-		return 1;
-	}
+	if (mode && !mode_ok(mode))
+		return ctl_usage_error(cmd, "--mode is rollout, latest, assigned or pinned, not '%s'",
+				       mode);
 	if (mode && !strcmp(mode, "assigned") && assign <= 0)
 		return ctl_usage_error(cmd, "--mode assigned needs --assign SOFTWARE_ID");
 	return 0;
@@ -85,7 +82,7 @@ int cmd_device_add(int argc, char **argv)
 		return rc;
 	cid = argv[optind];
 	if (!cid_ok(cid) || !ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
-	    (feed && !ctl_field_ok("--feed", feed, 1, sizeof(d.feed) - 1)))
+	    (feed && !ctl_text_ok("--feed", feed, 1, sizeof(d.feed) - 1)))
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
@@ -272,7 +269,7 @@ static int set_args(int argc, char **argv, struct device_change *c)
 	if (bad || ctl_operands("device set", argc, argv, 1, 1, "the controller id") < 0)
 		return 2;
 	if (mode_args_ok("device set", c->mode, c->assign))
-		return mode_args_ok("device set", c->mode, c->assign);
+		return 2;	/* said once (issue 14: it was said twice) */
 	if (!c->mode && !c->feed && !c->name && !c->tags && !c->force)
 		return ctl_usage_error("device set", "needs something to change");
 	return 0;
@@ -327,9 +324,9 @@ int cmd_device_set(int argc, char **argv)
 	if ((rc = set_args(argc, argv, &c)))
 		return rc;
 	/* the sizes ddi_device_set_field() stores; checked here to say which */
-	if ((c.feed && !ctl_field_ok("--feed", c.feed, 1, sizeof(d.feed) - 1)) ||
-	    (c.name && !ctl_field_ok("--name", c.name, 0, 63)) ||
-	    (c.tags && !ctl_field_ok("--tags", c.tags, 0, 255)))
+	if ((c.feed && !ctl_text_ok("--feed", c.feed, 1, sizeof(d.feed) - 1)) ||
+	    (c.name && !ctl_text_ok("--name", c.name, 0, 63)) ||
+	    (c.tags && !ctl_text_ok("--tags", c.tags, 0, 255)))
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;

@@ -27,7 +27,8 @@ int cmd_rollout_add(int argc, char **argv)
 		{ "feed", required_argument, NULL, 'f' }, { "software", required_argument, NULL, 's' },
 		{ "name", required_argument, NULL, 'n' }, { "percent", required_argument, NULL, 'p' },
 		{ "max-failures", required_argument, NULL, 'x' },
-		{ "max-failure-rate", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 }
+		{ "max-failure-rate", required_argument, NULL, 'r' },
+		{ "confirm-empty", no_argument, NULL, 'e' }, { NULL, 0, NULL, 0 }
 	};
 	struct ddi_rollout r;
 	const char *feed = NULL, *name = NULL;
@@ -35,7 +36,7 @@ int cmd_rollout_add(int argc, char **argv)
 	struct ddi_settings set;
 	struct app app;
 	struct nb_err e;
-	int c, bad = 0;
+	int c, bad = 0, confirm_empty = 0;
 
 	memset(&r, 0, sizeof(r));
 	optind = 1;
@@ -49,6 +50,7 @@ int cmd_rollout_add(int argc, char **argv)
 			  break;
 		case 'r': bad = ctl_number(ADD, "--max-failure-rate", optarg, 0, 100, &mr) < 0;
 			  break;
+		case 'e': confirm_empty = 1; break;
 		default: return 2;
 		}
 	}
@@ -58,15 +60,19 @@ int cmd_rollout_add(int argc, char **argv)
 		return ctl_usage_error(ADD, "needs %s", !feed ? "--feed" : "--software");
 	r.software_id = v;
 	/* what the rollout's row holds: refused, never cut */
-	if (!ctl_field_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
-	    (name && !ctl_field_ok("--name", name, 0, sizeof(r.name) - 1)))
+	if (!ctl_text_ok("--feed", feed, 1, sizeof(r.feed) - 1) ||
+	    (name && !ctl_text_ok("--name", name, 0, sizeof(r.name) - 1)))
 		return 1;
 	snprintf(r.feed, sizeof(r.feed), "%s", feed);
 	snprintf(r.name, sizeof(r.name), "%s", name ? name : "");
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (ddi_settings_read(&app, &set, &e) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
+	/* the page's rule: a feed without devices in rollout mode is refused
+	 * unless confirmed (the form's "create it anyway") */
+	if (ddi_settings_read(&app, &set, &e) < 0 ||
+	    admin_rollout_feed_check(&app, r.feed, confirm_empty, "pass --confirm-empty", &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s%s\n", e.kind == NB_CONFLICT ? "rollout not added: " : "",
+			e.msg);
 		app_close(&app);
 		return nb_err_exit(e.kind);
 	}
@@ -81,8 +87,8 @@ int cmd_rollout_add(int argc, char **argv)
 		ctl_note("added rollout %lld on feed %s at %d%%", v, r.feed, r.percent);
 		ctl_audit(&app, "rollout create", "rollout %lld: %s on feed %s at %d%%", v,
 			  *r.name ? r.name : "(software's name)", r.feed, r.percent);
-		/* scripts may create a rollout before its devices come: said, not refused */
-		if (ddi_fleet_feed_rollout_devices(&app, r.feed, NULL) == 0)
+		/* scripts may create a rollout before its devices come (--confirm-empty) */
+		if (confirm_empty && ddi_fleet_feed_rollout_devices(&app, r.feed, NULL) == 0)
 			fprintf(stderr, "nestboxctl: note: feed %s has no devices in rollout mode"
 				" yet: nothing is offered until some join it\n", r.feed);
 	}

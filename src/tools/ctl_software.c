@@ -49,8 +49,8 @@ int cmd_software_add(int argc, char **argv)
 			 "a file or --url") < 0)
 		return 2;
 	/* what a software row holds (struct ddi_software): refused, never cut */
-	if ((name && !ctl_field_ok("--name", name, 0, sizeof(sw.name) - 1)) ||
-	    (url && !ctl_field_ok("--url", url, 1, sizeof(sw.url) - 1)))
+	if ((name && !ctl_text_ok("--name", name, 0, sizeof(sw.name) - 1)) ||
+	    (url && !ctl_text_ok("--url", url, 1, sizeof(sw.url) - 1)))
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;

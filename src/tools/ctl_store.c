@@ -5,6 +5,7 @@
  */
 #include "ctl.h"
 #include "../lib/fsutil.h"
+#include "../lib/req.h"
 #include "../mkbox/mkbox.h"
 
 #include <limits.h>
@@ -78,6 +79,21 @@ int ctl_field_ok(const char *option, const char *value, size_t min, size_t max)
 	else
 		fprintf(stderr, "nestboxctl: %s is at most %zu bytes (this one has %zu)\n", option,
 			max, n);
+	return 0;
+}
+
+int ctl_text_ok(const char *option, const char *value, size_t min, size_t max)
+{
+	const struct req_field f = { option + 2, REQ_FORM, req_v_text, 0, max, NULL };
+	struct req_value v;
+	struct nb_err e;
+
+	if (!ctl_field_ok(option, value, min, max))
+		return 0;
+	if (req_v_text(NULL, &f, value, &v, &e) == 0)
+		return 1;
+	fprintf(stderr, "nestboxctl: invalid %s: no control characters (a tab, a newline), as on"
+		" the web forms\n", f.name);
 	return 0;
 }
 

@@ -121,14 +121,16 @@ static const struct cmd cmds[] = {
 	  "Deletes a device with its actions and their history." },
 	{ "rollout", "add", cmd_rollout_add,
 	  "nestboxctl rollout add --feed F --software ID [--name N] [--percent P]"
-	  " [--max-failures N] [--max-failure-rate PCT]",
+	  " [--max-failures N] [--max-failure-rate PCT] [--confirm-empty]",
 	  "Offers software to the devices of a feed that are in rollout mode; the\n"
 	  "newest running rollout of a feed wins.  --percent stages it: only that\n"
 	  "share of the feed (the same devices every time) is offered it.  It pauses\n"
 	  "itself after --max-failures failed devices, or when more than\n"
 	  "--max-failure-rate percent of its results (after ddi.rollout_min_results)\n"
 	  "failed; the defaults come from ddi.rollout_max_failures and\n"
-	  "ddi.rollout_max_failure_rate.  Prints the new id." },
+	  "ddi.rollout_max_failure_rate.  A feed with no device in rollout mode\n"
+	  "(often a misspelt feed) is refused, as on the page, unless\n"
+	  "--confirm-empty.  Prints the new id." },
 	{ "rollout", "list", cmd_rollout_list, "nestboxctl rollout list [--json]",
 	  "Lists rollouts: id, state, feed, software version, percent, successes,\n"
 	  "failures, open actions, why paused." },

@@ -153,8 +153,9 @@ def test_an_unknown_device_mode_is_refused_by_name(nb, cmd):
     nb.ctl("init")
     nb.ctl("device", "add", "d0")
     r = nb.ctl("device", cmd, "d0" if cmd == "set" else "d1", "--mode", "sometimes", check=False)
-    assert r.returncode == 1, r
-    assert "--mode is rollout, latest, assigned or pinned, not 'sometimes'" in r.stderr
+    # issue 14: a usage error (exit 2), said once
+    assert r.returncode == 2, r
+    assert r.stderr.count("--mode is rollout, latest, assigned or pinned, not 'sometimes'") == 1
     with nb.db() as c:
         assert c.execute("SELECT controller_id, mode FROM ddi_devices").fetchall() == \
             [("d0", "rollout")]
@@ -255,10 +256,15 @@ def test_piped_lists_keep_their_lines(nb, tmpdir_shared):
 
 
 def test_a_terminal_is_not_driven_by_stored_text(nb, tmpdir_shared):
-    """A name with an escape sequence is shown, not obeyed."""
+    """A name with an escape sequence is shown, not obeyed (stored by an
+    older nestbox: the CLI now refuses it as the web forms do)."""
     nb.ctl("init")
     swu = make_swu(os.path.join(tmpdir_shared, "s"), "1.0")
-    nb.ctl("software", "add", swu, "--name", "evil\x1b]0;owned\x07name")
+    r = nb.ctl("software", "add", swu, "--name", "evil\x1b]0;owned\x07name", check=False)
+    assert r.returncode != 0 and "invalid name" in r.stderr
+    nb.ctl("software", "add", swu, "--name", "evil")
+    with nb.db() as c:
+        c.execute("UPDATE ddi_software SET name=?", ("evil\x1b]0;owned\x07name",))
     shown = on_terminal(nb, "software", "list")
     assert "\x1b" not in shown and "\x07" not in shown
     assert "evil?]0;owned?name" in shown
@@ -319,7 +325,8 @@ def test_device_and_rollout_changes_are_said(nb, tmpdir_shared):
     assert r.returncode == 1 and "d1 has no open action" in r.stderr
     r = nb.ctl("device", "del", "d1")
     assert "deleted device DEFAULT/d1 with its actions" in r.stdout, r.stdout
-    r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1")
+    r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1",
+               "--confirm-empty")
     assert r.stdout == "1\n"
     assert "added rollout 1 on feed beta" in r.stderr, r.stderr
     assert nb.ctl("rollout", "pause", "1").stdout == "rollout 1 paused\n"
@@ -463,3 +470,73 @@ def test_device_times_read_like_the_other_lists(nb):
     piped = nb.ctl("device", "show", "d1").stdout.splitlines()
     assert "last_seen\t" + time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(seen)) in piped, piped
     assert "last_seen\tnever" in nb.ctl("device", "show", "d2").stdout.splitlines()
+
+
+def test_rollout_on_a_feed_without_devices_is_refused_unless_confirmed(nb, tmpdir_shared):
+    """issue 14: the page refuses it (409) unless "create it anyway"; the CLI
+    created it and exited 0."""
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    r = nb.ctl("rollout", "add", "--feed", "nowhere", "--software", "1", check=False)
+    assert r.returncode != 0 and r.stdout == ""
+    assert "feed nowhere has no devices in rollout mode, so nothing would be offered: " \
+        "check the feed's name, or pass --confirm-empty" in r.stderr, r.stderr
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_rollouts").fetchone() == (0,)
+    r = nb.ctl("rollout", "add", "--feed", "nowhere", "--software", "1", "--confirm-empty")
+    assert r.stdout == "1\n" and "no devices in rollout mode yet" in r.stderr
+    assert nb.ctl("rollout", "add", "--feed", "stable", "--software", "1").stdout == "2\n"
+
+
+@pytest.mark.parametrize("args,opt", [
+    (["device", "set", "d1", "--feed", "prod", "--feed", "lab"], "--feed"),
+    (["device", "set", "d1", "--name", "a", "--na=b"], "--name"),
+    (["device", "set", "d1", "--force", "--force"], "--force"),
+    (["rollout", "add", "--feed", "stable", "--software", "1", "--software", "1"], "--software"),
+    (["rollout", "limits", "1", "--max-failures", "2", "--max-failures=3"], "--max-failures"),
+])
+def test_a_repeated_option_is_a_usage_error(nb, tmpdir_shared, args, opt):
+    """issue 14: the last one won; the web answers 400 "given more than once"."""
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    nb.ctl("rollout", "add", "--feed", "stable", "--software", "1")
+    with nb.db() as c:
+        before = c.execute("SELECT * FROM ddi_devices").fetchall(), \
+            c.execute("SELECT * FROM ddi_rollouts").fetchall()
+    r = nb.ctl(*args, check=False)
+    assert r.returncode == 2 and "%s given more than once" % opt in r.stderr, r
+    with nb.db() as c:
+        assert (c.execute("SELECT * FROM ddi_devices").fetchall(),
+                c.execute("SELECT * FROM ddi_rollouts").fetchall()) == before
+
+
+@pytest.mark.parametrize("opt,value", [
+    ("--name", "Z\u00fc\tx"), ("--tags", "a,\x01b"), ("--feed", "pr\x7fod"),
+])
+def test_device_set_takes_what_the_web_forms_take(nb, opt, value):
+    """issue 14: a tab the device page refuses was stored by the CLI."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1", "--feed", "stable")
+    r = nb.ctl("device", "set", "d1", opt, value, check=False)
+    assert r.returncode != 0 and "invalid %s" % opt.lstrip("-") in r.stderr, r
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags, feed FROM ddi_devices").fetchone() == \
+            ("", "", "stable")
+    assert nb.ctl("device", "set", "d1", "--name", "Z\u00fcrich hall").returncode == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["rollout", "pause", "99999999999999999999999"],
+    ["rollout", "resume", "9223372036854775808"],
+    ["rollout", "limits", "1", "--max-failures", "99999999999999999999999"],
+    ["device", "set", "d1", "--assign", "99999999999999999999999"],
+])
+def test_a_number_past_its_range_is_refused_not_clamped(nb, args):
+    """issue 14: strtoll clamped it to LLONG_MAX."""
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1")
+    r = nb.ctl(*args, check=False)
+    assert r.returncode == 2 and "must be a whole number from" in r.stderr, r
+    assert "not '%s'" % [a for a in args if a.startswith("9")][0] in r.stderr

@@ -69,7 +69,7 @@ def test_rollout_counts_failures_and_force(rnb):
         register(nb, dev)
     register(nb, "d1", feed="dev")
     assert action_of(nb, "p1") is None          # no rollout yet: nothing
-    rid = nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
+    rid = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
     acts = {dev: action_of(nb, dev) for dev in ("p1", "p2", "p3")}
     assert all(acts.values())
     assert action_of(nb, "d1") is None          # another feed
@@ -91,7 +91,7 @@ def test_rollout_counts_failures_and_force(rnb):
     with nb.db() as c:
         assert c.execute("SELECT name, tags, feed FROM ddi_devices WHERE controller_id='p1'"
                          ).fetchone() == ("Lab box", "lab,floor-2", "dev")
-    assert nb.ctl("device", "set", "p1", "--mode", "sideways", check=False).returncode == 1
+    assert nb.ctl("device", "set", "p1", "--mode", "sideways", check=False).returncode == 2
     nb.ctl("device", "del", "p1")
     assert ddi(nb, "GET", BASE + "p1", token=None).status == 401
     assert nb.ctl("device", "show", "p1", check=False).returncode == 1
@@ -100,7 +100,7 @@ def test_rollout_counts_failures_and_force(rnb):
 
 def test_pause_resume_and_newest_rollout(rnb):
     nb, ids = rnb
-    r2 = nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
+    r2 = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
     nb.ctl("rollout", "pause", r2)
     register(nb, "q1")
     assert action_of(nb, "q1") is None
@@ -111,7 +111,7 @@ def test_pause_resume_and_newest_rollout(rnb):
     dep = json.loads(ddi(nb, "GET", BASE + "q1/deploymentBase/" + a).body)
     assert dep["deployment"]["chunks"][0]["version"] == "2.0"
     # a newer rollout wins for the next device; no rollout takes a device back
-    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["3.0"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["3.0"])
     register(nb, "q2")
     a2 = action_of(nb, "q2")
     assert json.loads(ddi(nb, "GET", BASE + "q2/deploymentBase/" + a2).body)[
@@ -127,7 +127,7 @@ def test_pause_resume_and_newest_rollout(rnb):
 
 def test_rollout_pauses_itself(rnb):
     nb, ids = rnb
-    rid = nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"],
+    rid = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"],
                  "--max-failures", "2").stdout.strip()
     for dev in ("m1", "m2", "m3"):
         register(nb, dev)
@@ -140,7 +140,7 @@ def test_rollout_pauses_itself(rnb):
     assert action_of(nb, "m3") is None          # paused: no new device
 
     # a rate: judged after ddi.rollout_min_results (2 here) results, above 50%
-    rate = nb.ctl("rollout", "add", "--feed", "rate", "--software", ids["3.0"],
+    rate = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "rate", "--software", ids["3.0"],
                   "--max-failure-rate", "50").stdout.strip()
     for dev in ("r1", "r2", "r3", "r4"):
         register(nb, dev, feed="rate")
@@ -172,7 +172,7 @@ def test_staged_rollout(rnb):
     devs = ["s%02d" % i for i in range(40)]
     for dev in devs:
         register(nb, dev, feed="staged")
-    rid = nb.ctl("rollout", "add", "--feed", "staged", "--software", ids["2.0"],
+    rid = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "staged", "--software", ids["2.0"],
                  "--percent", "25").stdout.strip()
     first = {d for d in devs if action_of(nb, d)}
     assert first == {d for d in devs if bucket("DEFAULT", d, int(rid)) < 25}
@@ -254,7 +254,7 @@ def test_confirmation_flow(make_nb, tmpdir_shared):
 
 def test_cancel_acknowledged_or_refused(rnb):
     nb, ids = rnb
-    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"])
     for dev in ("k1", "k2"):
         register(nb, dev)
     a1, a2 = action_of(nb, "k1"), action_of(nb, "k2")
@@ -369,7 +369,7 @@ def test_review_edges(rnb):
                   check=False).returncode == 1
     assert nb.ctl("device", "set", "e1", "--assign", "999", check=False).returncode == 1
     # an operator's cancel stands while the device keeps reporting progress
-    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"])
     register(nb, "e3")
     a = action_of(nb, "e3")
     nb.ctl("device", "cancel", "e3")
@@ -385,7 +385,7 @@ def test_acknowledged_cancel_stands(rnb):
     poll offers neither deploymentBase nor cancelAction, in assigned and in
     rollout mode, until an operator assigns again or forces (issue 11)."""
     nb, ids = rnb
-    nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"])
     register(nb, "as1")
     nb.ctl("device", "set", "as1", "--assign", ids["2.0"])
     register(nb, "ro1")
@@ -421,9 +421,9 @@ def test_cli_show_limits_cancel_finish_and_audit(rnb):
     for dev in ("c1", "c2", "c3"):
         register(nb, dev)
     register(nb, "wrongboard", attrs=dict(ATTRS, hw_boardname="board-z"))
-    p = nb.ctl("rollout", "add", "--feed", "empty", "--software", ids["2.0"])
+    p = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "empty", "--software", ids["2.0"])
     assert "feed empty has no devices in rollout mode" in p.stderr
-    rid = nb.ctl("rollout", "add", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
+    rid = nb.ctl("rollout", "add", "--confirm-empty", "--feed", "prod", "--software", ids["2.0"]).stdout.strip()
     a1, a2 = action_of(nb, "c1"), action_of(nb, "c2")
     assert feedback(nb, "c1", a1, "closed", "success").status == 200
     assert feedback(nb, "c2", a2, "closed", "failure", ["ERROR: checksum"]).status == 200

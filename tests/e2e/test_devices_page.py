@@ -8,7 +8,7 @@ import re
 import pytest
 
 from admin_client import Browser
-from test_admin_ddi import register, swu, token, upload
+from test_admin_ddi import poll_action, register, swu, token, upload
 from test_ddi import BASE, ddi
 
 
@@ -267,3 +267,119 @@ def test_bulk_input_is_declared(fleet):
         assert r.status == 400 and msg in r.text, (fields, ids, r.text)
     with nb.db() as c:
         assert c.execute("SELECT * FROM ddi_devices ORDER BY id").fetchall() == before
+
+
+def audit_count(nb):
+    with nb.db() as c:
+        return c.execute("SELECT count(*) FROM admin_audit").fetchone()[0]
+
+
+def test_a_form_without_its_fields_changes_nothing(fleet):
+    """issue 14: a POST with no name and no tags cleared both, and limits
+    with no field wrote an audit row; absent keeps, "" still clears."""
+    nb, b, auth = fleet
+    dev = cids(b, auth, "q=unit-05")[1]["devices"][0]["id"]
+    csrf = b.csrf("/admin/devices/%d" % dev)
+    act = "/admin/devices/%d/labels" % dev
+    assert b.post(act, {"csrf": csrf, "name": "Bay", "tags": "a,b"}).status == 303
+    start = audit_count(nb)
+    r = b.post(act, {"csrf": csrf})
+    assert r.status == 400 and "missing name" in r.text
+    assert 'id="labels-name-err" role="alert">missing name' in r.text
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone() \
+            == ("Bay", "a,b")
+    # one field given: only that one changes; "" clears
+    assert b.post(act, {"csrf": csrf, "tags": "c"}).status == 303
+    assert b.post(act, {"csrf": csrf, "name": ""}).status == 303
+    with nb.db() as c:
+        assert c.execute("SELECT name, tags FROM ddi_devices WHERE id=?", (dev,)).fetchone() \
+            == ("", "c")
+    assert audit_count(nb) == start + 2
+    # a rollout's limits: no field is a 400 beside the field, no audit row
+    upload(b, swu(nb, "2.0"))
+    r = b.post("/admin/rollouts", {"csrf": csrf, "feed": "stable", "software": "1",
+                                   "max_failures": "3", "confirm_empty": "yes"})
+    assert r.status == 303, r.text
+    start = audit_count(nb)
+    r = b.post("/admin/rollouts/1/limits", {"csrf": csrf})
+    assert r.status == 400
+    assert 'id="limits-max_failures-err" role="alert">missing max_failures' in r.text
+    assert audit_count(nb) == start
+    with nb.db() as c:
+        assert c.execute("SELECT max_failures FROM ddi_rollouts").fetchone() == (3,)
+    # the bulk form's mode action without a mode
+    r = bulk(b, {"csrf": csrf, "action": "mode", "confirm": "yes"}, [str(dev)])
+    assert r.status == 400 and "mode" in r.text
+    assert audit_count(nb) == start
+
+
+def test_bulk_takes_a_full_page_and_counts_each_device_once(fleet):
+    """issue 14: past 64 fields a bulk form was "400 malformed form body"
+    while admin.page_size allows 1000; a repeated id was counted again."""
+    nb, b, auth = fleet
+    csrf = b.csrf("/admin/devices")
+    for i in range(70):
+        nb.ctl("device", "add", "many-%02d" % i, "--feed", "stable")
+    with nb.db() as c:
+        sel = [str(i) for (i,) in c.execute(
+            "SELECT id FROM ddi_devices WHERE controller_id LIKE 'many-%' ORDER BY id")]
+    start = audit_count(nb)
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "wide"}, sel + sel[:5])
+    assert r.status == 200 and "Set the feed of 70 devices to wide?" in r.text, r.text[:300]
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "wide", "confirm": "yes"}, sel)
+    assert r.status == 303 and r.header("Location") == "/admin/devices?done=set+the+feed+of+70+devices"
+    # a full page (admin.page_size at most 1000) of ids with the other fields: read
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "x", "confirm": "yes"},
+             sel + [str(100000 + i) for i in range(1000 - len(sel))])
+    assert r.status == 404, (r.status, r.text[:200])
+    # past the bound: refused, saying the bound
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "x", "confirm": "yes"},
+             [str(100000 + i) for i in range(1100)])
+    assert r.status == 400 and "at most 1024 fields" in r.text, r.text[:200]
+    # one device three times: one device, said and audited so
+    dev = sel[0]
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "one"}, [dev] * 3)
+    assert r.status == 200 and "Set the feed of 1 device to one?" in r.text
+    r = bulk(b, {"csrf": csrf, "action": "feed", "feed": "one", "confirm": "yes"}, [dev] * 3)
+    assert r.header("Location") == "/admin/devices?done=set+the+feed+of+1+devices"
+    with nb.db() as c:
+        rows = c.execute("SELECT target FROM admin_audit ORDER BY id").fetchall()[start:]
+    assert rows == [("70 of 70 selected devices: wide",), ("1 of 1 selected devices: one",)]
+
+
+def test_unknown_state_is_refused_like_the_other_filters(fleet):
+    """issue 14: ?state=nope answered 200 "No devices match"."""
+    nb, b, auth = fleet
+    r = b.request("GET", "/admin/api/devices?state=nope", headers=auth)
+    assert r.status == 400 and "state" in json.loads(r.body)["error"], r.text
+    r = b.get("/admin/devices?state=nope")
+    assert r.status == 400 and "invalid state" in r.text, (r.status, r.text[:200])
+    assert b.get("/admin/devices?state=registered").status == 200
+
+
+def test_a_page_past_the_end_shows_the_last_page(fleet):
+    """issue 14: page 2 of 30 devices (50 a page) said "Showing 0–50 of 30";
+    the other paged lists (admin_paginate) show their last page."""
+    nb, b, auth = fleet
+    page = b.get("/admin/devices?model=sensor&page=7").text
+    assert re.search(r'Showing <b class="range">5–6</b> of <b class="matching">6</b>', page), page
+    assert page_cids(page) == ["unit-07", "unit-08"] and 'rel="next"' not in page
+    prev = re.search(r'rel="prev" href="/admin/devices\?([^"]*)"', page).group(1)
+    assert prev.replace("&amp;", "&") == "model=sensor&page=1"
+    assert "No devices match." in b.get("/admin/devices?q=nothing-like-this&page=3").text
+
+
+def test_the_open_action_is_named_once(fleet):
+    """issue 14: "an update is under way (action #13) (action 13)."."""
+    nb, b, auth = fleet
+    upload(b, swu(nb, "2.0"))
+    dev = cids(b, auth, "q=unit-01")[1]["devices"][0]["id"]
+    csrf = b.csrf("/admin/devices/%d" % dev)
+    assert b.post("/admin/devices/%d/mode" % dev, {"csrf": csrf, "mode": "assigned",
+                                                   "software": "1"}).status == 303
+    action = poll_action(nb, "unit-01")
+    page = b.get("/admin/devices/%d" % dev).text
+    said = re.sub(r"<[^>]+>", "", re.search(r"Update decision:(.*?)</p>", page, re.S).group(1))
+    assert " ".join(said.split()) == \
+        "an update is under way (action #%s) — candidate 2.0." % action, said

@@ -67,10 +67,10 @@ def test_latest_mode_orders_by_version(vnb):
 
 def test_rollout_mode_orders_by_version(vnb):
     nb, ids = vnb
-    nb.ctl("rollout", "add", "--feed", "new", "--software", ids["1.10"])
-    nb.ctl("rollout", "add", "--feed", "old", "--software", ids["1.9"])
-    nb.ctl("rollout", "add", "--feed", "rel", "--software", ids["3.0"])
-    nb.ctl("rollout", "add", "--feed", "rc", "--software", ids["3.0.0-rc1"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "new", "--software", ids["1.10"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "old", "--software", ids["1.9"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "rel", "--software", ids["3.0"])
+    nb.ctl("rollout", "add", "--confirm-empty", "--feed", "rc", "--software", ids["3.0.0-rc1"])
     device(nb, "r-19", "1.9", "rollout", feed="new")
     device(nb, "r-110", "1.10", "rollout", feed="old")
     device(nb, "r-rc", "3.0.0-rc1", "rollout", board="board-b", feed="rel")
