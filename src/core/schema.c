@@ -320,8 +320,9 @@ const char *const core_schema[] = {
 	"ALTER TABLE request_log ADD COLUMN user TEXT NOT NULL DEFAULT '';",
 	/* 15: a mirrored link's place on its upstream page: the order the page
 	 * listed them in, kept by a column both stores have (it was rowid) */
-	"ALTER TABLE pypi_mirror_links ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;"
-	"UPDATE pypi_mirror_links SET pos = rowid;",
+	/* one step of two statements (the parentheses tell clang so) */
+	("ALTER TABLE pypi_mirror_links ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;"
+	 "UPDATE pypi_mirror_links SET pos = rowid;"),
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);
