@@ -323,6 +323,9 @@ const char *const core_schema[] = {
 	/* one step of two statements (the parentheses tell clang so) */
 	("ALTER TABLE pypi_mirror_links ADD COLUMN pos INTEGER NOT NULL DEFAULT 0;"
 	 "UPDATE pypi_mirror_links SET pos = rowid;"),
+	/* 16: PostgreSQL's data-version counter in rows (schema_pg.c step
+	 * 16); SQLite keeps its own (PRAGMA data_version): nothing here */
+	"SELECT 1;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -330,6 +330,19 @@ const char *const core_schema_pg[] = {
 
 	/* 15: a mirrored link's place on its upstream page (schema.c step 15) */
 	"ALTER TABLE pypi_mirror_links ADD COLUMN pos BIGINT NOT NULL DEFAULT 0;",
+
+	/*
+	 * 16: the data-version counter in 64 rows, each connection bumping
+	 * the one of its server process (db_pg.c reads their sum): one row
+	 * bumped by every write was a lock every writer held until its commit
+	 * was on disk, so no two commits could share a flush.  (schema.c's
+	 * step 16 does nothing: SQLite keeps its own data version.)
+	 */
+	"ALTER TABLE nb_data_version ADD COLUMN shard INTEGER NOT NULL DEFAULT 0;"
+	"INSERT INTO nb_data_version(n, shard) SELECT 0, s FROM generate_series(1, 63) s;"
+	"CREATE OR REPLACE FUNCTION nb_bump() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN UPDATE nb_data_version SET n = n + 1 WHERE shard = pg_backend_pid() % 64;"
+	" RETURN NULL; END $$;",
 };
 
 const int core_schema_pg_steps = sizeof(core_schema_pg) / sizeof(core_schema_pg[0]);

@@ -469,6 +469,13 @@ int db_begin(struct db *db)
 	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
+int db_begin_keyed(struct db *db, int64_t key)
+{
+	if (db->pg)
+		return pg_begin_keyed(db->pg, key);
+	return db_begin(db);
+}
+
 int db_commit(struct db *db)
 {
 	if (db->pg)

@@ -160,6 +160,17 @@ int db_read_end(struct db *db);
 int db_request_end(struct db *db);
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; return 0 or -1. */
 int db_begin(struct db *db);
+/*
+ * A write transaction that may run beside others of other keys: key
+ * names the rows it reads to decide (a device's own: its actions and
+ * their log), and every row it shares with other keys it changes only
+ * by single statements that read and write the row under its row lock
+ * (a rollout's counters).  On PostgreSQL the commits of such writers
+ * share the disk's flushes (db_pg.c says which lock is taken); db_begin
+ * waits for them all and they for it.  On SQLite it is db_begin (one
+ * writer).  0 or -1 (busy).
+ */
+int db_begin_keyed(struct db *db, int64_t key);
 int db_commit(struct db *db);
 void db_rollback(struct db *db);
 /*

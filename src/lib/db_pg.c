@@ -16,11 +16,30 @@
  *   caller goes on after one, and two round trips each are saved); a write outside one runs in its
  *   own transaction under the writer lock (below), as SQLite's do, so
  *   "insert only while fewer than N" in one statement stays a guard;
- * - db_begin takes one transaction-scoped advisory lock: one writer at a
- *   time, SQLite's BEGIN IMMEDIATE, so read-modify-write code stays
- *   correct; READ COMMITTED, because a REPEATABLE READ snapshot would be
- *   taken before the lock is granted.  Read transactions are REPEATABLE
- *   READ (one snapshot, as SQLite's BEGIN DEFERRED);
+ * - writers take transaction-scoped advisory locks, in READ COMMITTED
+ *   (a REPEATABLE READ snapshot would be taken before a lock is granted;
+ *   each statement after it sees what the lock's last holder committed):
+ *   . db_begin (and a write outside a transaction) takes the writer lock
+ *     PG_WRITE_LOCK alone: one writer at a time, SQLite's BEGIN
+ *     IMMEDIATE, so read-modify-write code across many rows (rollout
+ *     state changes, the poll's offer with its max_concurrent_updates
+ *     count, self-registration's caps, the operator's pages, nestboxctl)
+ *     stays correct as written for SQLite;
+ *   . db_begin_keyed (the DDI device's own writes: feedback, cancel and
+ *     confirmation feedback, configData) takes the writer lock shared and
+ *     the lock of its key (the device) alone.  They exclude db_begin's
+ *     writers and these them, as before; beside each other they are safe
+ *     because each reads to decide only its key's rows (the device's, its
+ *     actions'), and rows shared between keys (a rollout's counters, the
+ *     device counts, the data version) change only by single statements
+ *     under the row's lock.  So their commits do not wait for each other
+ *     and share the disk's flushes (group commit), where one writer at a
+ *     time pays one flush each;
+ *   . migration takes PG_MIGRATE_LOCK, only when a step is due.
+ *   The data version is bumped in one of 64 rows per server process
+ *   (schema step 16): one row would be a lock every writer holds until
+ *   its commit is flushed.  Read transactions are REPEATABLE READ (one
+ *   snapshot, as SQLite's BEGIN DEFERRED);
  * - a serialization failure, deadlock or lock timeout is DB_BUSY, and so
  *   is a lost connection (the server restarted): the connection is made
  *   again (PQreset) when the next statement starts outside a transaction,
@@ -51,9 +70,11 @@
 enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 23,
        OID_TEXT = 25, OID_FLOAT4 = 700, OID_FLOAT8 = 701, OID_VARCHAR = 1043,
        OID_NUMERIC = 1700 };
-/* Any 64-bit key: the store's single-writer lock and its migration lock. */
+/* Any 64-bit key: the store's writer lock and its migration lock. */
 #define PG_WRITE_LOCK "7305001"
 #define PG_MIGRATE_LOCK "7305002"
+/* The keyed writers' locks: (PG_KEY_LOCKS, key) in the two-int4 key space. */
+#define PG_KEY_LOCKS "7305003"
 
 enum bound { B_NULL, B_INT, B_TEXT, B_BLOB };
 
@@ -777,7 +798,8 @@ static int param_value(struct pg_param *p, Oid t, const char **v, int *len, int 
 
 
 static const char sql_read_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ";
-static const char sql_dv[] = "SELECT n FROM nb_data_version";
+/* (one row per server process's share since schema step 16: their sum) */
+static const char sql_dv[] = "SELECT sum(n)::bigint FROM nb_data_version";
 
 /*
  * Commands that ride ahead of a statement, in its pipeline, prepared once
@@ -1208,23 +1230,40 @@ int pg_read_end(struct pg_conn *c)
 	return 0;
 }
 
-/* BEGIN and the writer lock in one round trip (one simple query). */
-int pg_begin(struct pg_conn *c)
+/* BEGIN and its locks (sql) in one round trip (one simple query). */
+static int begin_locked(struct pg_conn *c, const char *sql)
 {
-	int rc;
-
 	pg_read_end(c);
 	drain(c);
 	if (revive(c) < 0)
 		return -1;
 	c->wrote = c->dv_ok = 0;
-	if ((rc = run(c, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")")) != 0) {
+	if (run(c, sql) != 0) {
 		run(c, "ROLLBACK");
 		txn_over(c);
 		return -1;
 	}
 	c->txn = 1;
 	return 0;
+}
+
+int pg_begin(struct pg_conn *c)
+{
+	return begin_locked(c, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+}
+
+/*
+ * The writer lock shared and the key's own (the two-int4 key space, apart
+ * from the one-bigint keys above; a key past 31 bits may share its lock
+ * with another, which only makes one wait for the other).
+ */
+int pg_begin_keyed(struct pg_conn *c, int64_t key)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK
+		 "), pg_advisory_xact_lock(" PG_KEY_LOCKS ", %d)", (int)(key & 0x7fffffff));
+	return begin_locked(c, sql);
 }
 
 int pg_commit(struct pg_conn *c)

@@ -56,6 +56,7 @@ int pg_read_begin(struct pg_conn *c);
 int pg_read_end(struct pg_conn *c);
 int pg_request_end(struct pg_conn *c);
 int pg_begin(struct pg_conn *c);
+int pg_begin_keyed(struct pg_conn *c, int64_t key);
 int pg_commit(struct pg_conn *c);
 void pg_rollback(struct pg_conn *c);
 unsigned pg_data_version(struct pg_conn *c);

@@ -363,6 +363,58 @@ static void test_data_version_moves_with_other_writers(void **state)
 	db_close(b);
 }
 
+/* A row of a table the data version follows (ddi_software), named n. */
+static int add_software(struct db *db, const char *n)
+{
+	struct db_stmt *st = db_stmt(db, "INSERT INTO ddi_software(name, version, kind, filename,"
+				     " size, sha1, md5, sha256, created)"
+				     " VALUES(?, '1', 'os', 'f', 1, '', '', '', 0)");
+	int rc;
+
+	db_bind_text(st, 1, n, -1, DB_STATIC);
+	rc = db_step(st);
+	db_reset(st);
+	return rc;
+}
+
+/*
+ * Keyed writers (db_begin_keyed, the DDI feedback's): on PostgreSQL two
+ * of different keys write at once, neither waiting for the other's
+ * commit (so their commits can share one flush: nothing they both write
+ * may be one row, the data-version counter included); one key has one
+ * writer at a time; db_begin waits for them all and they for it.  On
+ * SQLite every writer is alone.
+ */
+static void test_keyed_writers(void **state)
+{
+	struct fx *f = *state;
+	struct db *a = open_core(f), *b = open_core(f);
+	unsigned v = version_in_read(b);
+
+	assert_int_equal(db_begin_keyed(a, 1), 0);
+	assert_int_equal(add_software(a, "a"), DB_DONE);
+	if (f->b == PG) {
+		assert_int_equal(db_begin_keyed(b, 2), 0);
+		assert_int_equal(add_software(b, "b"), DB_DONE);
+		assert_int_equal(db_commit(b), 0);
+	} else {
+		assert_int_equal(db_begin_keyed(b, 2), -1);
+	}
+	assert_int_equal(db_begin_keyed(b, 1), -1);	/* the same key: busy after its wait */
+	assert_int_equal(db_begin(b), -1);
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(db_begin(a), 0);
+	assert_int_equal(db_begin_keyed(b, 3), -1);
+	db_rollback(a);
+	assert_int_equal(db_begin_keyed(b, 1), 0);
+	assert_int_equal(add_software(b, "c"), DB_DONE);
+	assert_int_equal(db_commit(b), 0);
+	assert_int_equal(scalar(a, "SELECT count(*) FROM ddi_software"), f->b == PG ? 3 : 2);
+	assert_int_not_equal(version_in_read(b), v);
+	db_close(a);
+	db_close(b);
+}
+
 /* "table.column" of every table the schema made, sorted; their count. */
 static int catalogue(struct db *db, int pg, char **out, int max)
 {
@@ -465,6 +517,7 @@ int main(void)
 		BOTH(test_one_writer_at_a_time),
 		BOTH(test_read_snapshot),
 		BOTH(test_data_version_moves_with_other_writers),
+		BOTH(test_keyed_writers),
 		/* one run reads both catalogues */
 		cmocka_unit_test_prestate_setup_teardown(test_schema_lists_match, setup, teardown,
 							 &pg),
