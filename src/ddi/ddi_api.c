@@ -67,6 +67,15 @@ int ddi_begin(struct app *app, struct nb_err *e)
 	return nb_fail(e, NB_UNAVAILABLE, "busy, send it again");
 }
 
+int ddi_begin_device(struct app *app, struct nb_err *e)
+{
+	struct ddi *d = app->domain;
+
+	if (db_begin_keyed(app->db, d->dev.id) == 0)
+		return 0;
+	return nb_fail(e, NB_UNAVAILABLE, "busy, send it again");
+}
+
 int ddi_busy(struct app *app, struct nb_err *e)
 {
 	db_rollback(app->db);

@@ -44,6 +44,13 @@ void ddi_link(cJSON *links, const char *rel, const char *href);
 int ddi_body(struct http_req *r, char **body, size_t *len, struct nb_err *e);
 /* A write transaction: 0, or -1 with e NB_UNAVAILABLE (the device retries). */
 int ddi_begin(struct app *app, struct nb_err *e);
+/*
+ * The same for a write of the authenticated device's own rows (its
+ * actions, their log, its attributes; shared rows only by single-statement
+ * counters): keyed on the device, so such writes of many devices commit
+ * side by side (db_begin_keyed).
+ */
+int ddi_begin_device(struct app *app, struct nb_err *e);
 /* Commits and answers 200: 0, or rolls back: -1 with e NB_UNAVAILABLE. */
 int ddi_commit(struct app *app, struct http_resp *w, struct nb_err *e);
 /* Rolls back what the handler wrote and returns -1 with e NB_UNAVAILABLE. */

@@ -55,7 +55,7 @@ int ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w, st
 	size_t len;
 	int rc;
 
-	if (ddi_body(r, &body, &len, e) < 0 || ddi_begin(app, e) < 0)
+	if (ddi_body(r, &body, &len, e) < 0 || ddi_begin_device(app, e) < 0)
 		return -1;
 	/* read and written in one transaction: two merges at once lose nothing */
 	if (ddi_config_merge(body, len, ddi_device_attrs_text(app, r->a, d->dev.id), &merged,

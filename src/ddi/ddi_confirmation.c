@@ -84,7 +84,7 @@ int ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_r
 		return -1;
 	if (strcmp(a.status, "waiting"))
 		return not_waiting(w);
-	if (ddi_begin(app, e) < 0)
+	if (ddi_begin_device(app, e) < 0)
 		return -1;
 	/* again inside the transaction: an operator may have canceled it meanwhile */
 	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0 || strcmp(a.status, "waiting")) {
@@ -115,7 +115,7 @@ int ddi_autoconfirm_on(struct app *app, struct http_req *r, struct http_resp *w,
 		nb_err_clear(e);
 	}
 	if (ddi_autoconfirm_parse(r->a, body, len, &by, &remark, e) < 0 ||
-	    ddi_begin(app, e) < 0)
+	    ddi_begin_device(app, e) < 0)
 		return -1;
 	rc = ddi_device_auto_confirm(app, d->dev.id, 1, by, remark);
 	if (rc == 0 && ddi_action_open(app, d->dev.id, &a) == 0 && !strcmp(a.status, "waiting"))

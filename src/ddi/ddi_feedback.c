@@ -77,6 +77,8 @@ static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
  * not count twice; or an operator asked to cancel it), and a feedback is
  * a few rows, so a read before it would only cost a second transaction.
  * The order of the answers stays: no such action, a bad body, refused.
+ * Keyed on the device (ddi_begin_device): two feedbacks to one action
+ * take turns, feedbacks of different devices commit side by side.
  */
 int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
 		      struct nb_err *e)
@@ -87,7 +89,7 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 	char *body;
 	size_t len;
 
-	if (ddi_begin(app, e) < 0)
+	if (ddi_begin_device(app, e) < 0)
 		return -1;
 	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0) {
 		db_rollback(app->db);
