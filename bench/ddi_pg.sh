@@ -20,6 +20,9 @@
 # commit_delay/commit_siblings say: those group the flushes of concurrent
 # commits, and only commits outside that lock (the request log's) meet.
 #
+# BENCH_PG_OPTS adds server options (-c log_statement=all: the statements a
+# request sends, to count its round trips in build/bench/pg/log).
+#
 # Run alone (`sh bench/ddi_pg.sh`, programs built by `make bench`) it
 # measures only these rows, against a fresh build/bench; the SQLite column
 # of the side-by-side table is then empty.
@@ -50,7 +53,7 @@ pg_start() {
 		>"$out/pg-init.log" 2>&1 || { cat "$out/pg-init.log" >&2; return 1; }
 	# durability as shipped (fsync on): the rows compare stores, not settings
 	pg_sh pg_ctl -D "$pg_dir/data" -l "$pg_dir/log" -w \
-		-o "-k $pg_dir -c listen_addresses= -c max_connections=200" start \
+		-o "-k $pg_dir -c listen_addresses= -c max_connections=200 ${BENCH_PG_OPTS:-}" start \
 		>>"$out/pg-init.log" 2>&1 || { cat "$out/pg-init.log" >&2; return 1; }
 	pg_sh createdb -h "$pg_dir" -U postgres nestbox >>"$out/pg-init.log" 2>&1
 }
@@ -84,7 +87,43 @@ ddi_pg_fixture() { # devices
 		 ON CONFLICT(state, feed, mode) DO UPDATE SET n = ddi_device_counts.n + excluded.n;
 		COMMIT; ANALYZE" \
 		>"$out/ddi-pg-fixture.out" 2>&1 || return 1
+	# an open action on each device of the spread feedback row (bench/ddi_pg.lua
+	# names them) and on bench-0000001, whose URL bench_one checks
+	use=$(( $1 - 1 < 1000 ? $1 - 1 : 1000 ))
+	pg_sql "INSERT INTO ddi_actions(id, device_id, software_id, status, progress, created, updated)
+		SELECT 10000000 + s.i, d.id, $ddi_pg_sid, 'running', 0, $now, $now FROM ddi_devices d,
+		 (SELECT floor((k + 0.5) * $1 / $use)::bigint + 1 AS i FROM generate_series(0, $use - 1) k
+		  UNION SELECT 1) s
+		WHERE d.tenant = 'DEFAULT' AND d.controller_id = 'bench-' || lpad(s.i::text, 7, '0')" \
+		>>"$out/ddi-pg-fixture.out" 2>&1 || return 1
 	echo "fixture:  $(commas "$1") devices in PostgreSQL in $(since "$t0") s"
+}
+
+# The polled devices seen just now, as a fleet polling all day would be:
+# last_seen is written at most once a minute a device (ddi_seen_*), and
+# the fixture took longer than that.
+ddi_pg_seen_now() {
+	pg_sql "UPDATE ddi_devices SET last_seen = extract(epoch FROM clock_timestamp())::bigint
+		WHERE controller_id LIKE 'bench-%' AND last_seen < extract(epoch FROM now())::bigint - 30
+		AND id IN (SELECT d.id FROM ddi_devices d JOIN ddi_actions a ON a.device_id = d.id
+		 WHERE a.id > 10000000 UNION SELECT id FROM ddi_devices WHERE controller_id IN
+		 (SELECT 'bench-' || lpad(floor((k + 0.5) * $1 / $2)::bigint::text, 7, '0')
+		  FROM generate_series(0, $2 - 1) k))" >>"$out/ddi-pg-fixture.out" 2>&1
+}
+
+# the store's data version (db_pg.c): moved by every write to a table of the
+# store but the request log's
+ddi_pg_dv() {
+	psql -X -At "$NESTBOX_DB__URL" -c "SELECT sum(n) FROM nb_data_version"
+}
+
+# bench_one, then what it wrote to the store (a poll: nothing, in steady state)
+ddi_pg_poll_row() { # bench_one arguments...
+	dv0=$(ddi_pg_dv)
+	bench_one "$@"
+	dv1=$(ddi_pg_dv)
+	echo "writes:   $1: $((dv1 - dv0)) statements wrote to the store (data version $dv0 -> $dv1;" \
+		"the request log's rows aside)"
 }
 
 # a small .swu (the artifact is not measured here) and the two devices
@@ -137,7 +176,7 @@ ddi_pg_run() {
 	results=$out/ddi-pg-results.tsv
 	: >"$results"
 	bench_check=ddi_check
-	bench_one "DDI poll, nothing to do (PostgreSQL)" ddi-poll-none-pg "$dv/bench-idle" 32 \
+	ddi_pg_poll_row "DDI poll, nothing to do (PostgreSQL)" ddi-poll-none-pg "$dv/bench-idle" 32 \
 		"$out/ddi-idle.curl" "$lua" token bt-idle
 	bench_one "DDI feedback POST (PostgreSQL)" ddi-feedback-pg \
 		"$dv/bench-open/deploymentBase/$action/feedback" 32 \
@@ -146,8 +185,18 @@ ddi_pg_run() {
 	n=${ddi_n:-1000000}
 	[ "$n" -le 1000000 ] || n=1000000
 	if ddi_pg_fixture "$n"; then
-		bench_one "DDI poll, $(commas "$n") devices (PostgreSQL)" "ddi-poll-n$n-pg" \
+		use=$(( n - 1 < 1000 ? n - 1 : 1000 ))
+		ddi_pg_seen_now "$n" "$use"
+		ddi_pg_poll_row "DDI poll, $(commas "$n") devices (PostgreSQL)" "ddi-poll-n$n-pg" \
 			"$dv/bench-0000000" 32 "$out/ddi-dev0.curl" "$lua" spread "$n"
+		fb1=$out/ddi-fb1.json
+		printf '{"id":"10000001","status":{"execution":"proceeding","result":{"finished":"none",%s' \
+			'"progress":{"cnt":1,"of":2}},"details":["Downloaded 40%"]}}' >"$fb1"
+		printf 'header = "Authorization: TargetToken bt-0000001"\nheader = "Content-Type: application/json"\ndata-binary = "@%s"\n' \
+			"$fb1" >"$out/ddi-fb1.curl"
+		bench_one "DDI feedback POST, $(commas "$use") devices (PostgreSQL)" ddi-feedback-spread-pg \
+			"$dv/bench-0000001/deploymentBase/10000001/feedback" 32 "$out/ddi-fb1.curl" \
+			"$root/bench/ddi_pg.lua" feedback "$n" "$use"
 	else
 		bench_fail "the PostgreSQL fixture: $(tail -n 3 "$out/ddi-pg-fixture.out")"
 	fi
@@ -165,7 +214,8 @@ ddi_pg_beside() { # devices
 	echo "SQLite beside PostgreSQL (req/s; /zero: of the zero-work FastCGI ceiling of that row):"
 	lite=$out/ddi-results.tsv
 	[ -f "$lite" ] || lite=/dev/null	# run alone: no SQLite rows
-	awk -F '\t' -v n="$(commas "$1")" '
+	u=$(( $1 - 1 < 1000 ? $1 - 1 : 1000 ))
+	awk -F '\t' -v n="$(commas "$1")" -v u="$(commas "$u")" '
 	FILENAME == ARGV[1] { if ($1 == "endpoint") lite[$2] = $4; next }
 	$1 == "endpoint" { pg[$2] = $4 } $1 == "zero" { z[$2] = $4 }
 	function row(what, l, p, want) {
@@ -175,7 +225,9 @@ ddi_pg_beside() { # devices
 	}
 	END {
 		row("poll, nothing to do", "DDI poll, nothing to do", "DDI poll, nothing to do (PostgreSQL)", "")
-		row("feedback POST", "DDI feedback POST (proceeding)", "DDI feedback POST (PostgreSQL)",
+		row("feedback POST, one action", "DDI feedback POST (proceeding)",
+			"DDI feedback POST (PostgreSQL)", "")
+		row("feedback POST, " u " devices", "", "DDI feedback POST, " u " devices (PostgreSQL)",
 			"   (target >= 2,000/s)")
 		row("poll, " n " devices", "DDI poll, " n " devices", "DDI poll, " n " devices (PostgreSQL)",
 			"   (target >= 0.6 of /zero)")
