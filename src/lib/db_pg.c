@@ -308,13 +308,20 @@ static int step_apply(struct pg_conn *c, int i, const char *sql, struct nb_err *
 /*
  * The steps after the recorded version, in one transaction under the
  * migration lock (several programs start at once), then the data-version
- * triggers (pg_track, kept by the schema) for tables new or old.
+ * triggers (pg_track, kept by the schema) for tables new or old.  The
+ * version is read first without the lock: a current schema (every start
+ * but an upgrade's) needs nothing, and must not wait for the lock (held
+ * by another host's migration, or an operator) until lock_timeout fails
+ * the start.  Under the lock it is read again: another program may have
+ * migrated meanwhile.
  */
 static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 		   struct nb_err *e)
 {
 	int v, i;
 
+	if (pg_version(c) == nsteps)
+		return 0;
 	if (run(c, "BEGIN") || run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
 	    run(c, "CREATE TABLE IF NOT EXISTS nb_schema(version INTEGER NOT NULL)") ||
 	    run(c, "INSERT INTO nb_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM nb_schema)")) {

@@ -415,6 +415,34 @@ static void test_keyed_writers(void **state)
 	db_close(b);
 }
 
+/*
+ * PostgreSQL: a program start finds the schema current without the
+ * migration lock, so a lock held elsewhere (a long migration of another
+ * host's newer program, an operator's session) does not make every start
+ * fail after its lock wait; a start that has a step to apply waits for
+ * the lock, and applies it once it is free.
+ */
+static void test_start_needs_the_migration_lock_only_to_migrate(void **state)
+{
+	struct fx *f = *state;
+	struct db *held = open_n(f, 1), *db = NULL;
+
+	/* db_pg.c's PG_MIGRATE_LOCK, held for the session */
+	assert_int_equal(db_exec(held, "SELECT pg_advisory_lock(7305002)"), 0);
+	assert_int_equal(db_open_msg(f->where, 500, pg_steps, 1, &db, f->err, sizeof(f->err)), 0);
+	assert_int_equal(db_version(db), 1);
+	db_close(db);
+	db = NULL;
+	assert_int_not_equal(db_open_msg(f->where, 500, pg_steps, 2, &db, f->err,
+					 sizeof(f->err)), 0);
+	assert_non_null(strstr(f->err, "lock"));
+	assert_int_equal(db_exec(held, "SELECT pg_advisory_unlock(7305002)"), 0);
+	db = open_n(f, 2);
+	assert_int_equal(db_version(db), 2);
+	db_close(db);
+	db_close(held);
+}
+
 /* "table.column" of every table the schema made, sorted; their count. */
 static int catalogue(struct db *db, int pg, char **out, int max)
 {
@@ -521,6 +549,8 @@ int main(void)
 		/* one run reads both catalogues */
 		cmocka_unit_test_prestate_setup_teardown(test_schema_lists_match, setup, teardown,
 							 &pg),
+		cmocka_unit_test_prestate_setup_teardown(
+			test_start_needs_the_migration_lock_only_to_migrate, setup, teardown, &pg),
 		cmocka_unit_test(test_placeholders_translated),
 	};
 
