@@ -6,6 +6,8 @@ token, the history.  Needs a PostgreSQL cluster of the suite's own
 import json
 import os
 import subprocess
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -158,6 +160,70 @@ def test_a_poll_while_postgresql_is_down_is_503_not_401(tmpdir_shared):
                    "-k %s -c listen_addresses= -c fsync=off -c max_connections=300" % pg.dir,
                    "start")
         wait_until(lambda: ddi(nb, "GET", BASE + "dev1").status == 200, "the poll works again")
+    finally:
+        nb.stop()
+    assert " 500 for " not in nb.read_log()
+
+
+def pg_rows(nb, sql):
+    """Rows of one query on the installation's PostgreSQL database (psql)."""
+    p = subprocess.run(["psql", "-X", "-At", "-F", "|", nb.pg_url, "-c", sql],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    return [line.split("|") for line in p.stdout.splitlines()]
+
+
+def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
+    """Feedbacks of different devices commit side by side on PostgreSQL
+    (each takes its device's lock, not the store's one writer lock): two
+    "closed" sent at once to one action still close it once (one 200, one
+    log entry, the device's version set once), and a "proceeding" racing
+    them is logged only while the action is open."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    devs = ["dev%d" % i for i in range(4)]
+    for d in devs:
+        nb.ctl("device", "add", d, "--token", "tok-" + d, "--mode", "assigned", "--assign", sid)
+    nb.start()
+    try:
+        actions = {}
+        for d in devs:
+            assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
+                "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                          "sw_version": "1.0"}}).status == 200
+            j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
+            actions[d] = j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0]
+        # per device: three "closed" and two "proceeding", all devices at once
+        jobs = [(d, ex) for d in devs for ex in ("closed", "proceeding", "closed", "proceeding",
+                                                 "closed")]
+        start = threading.Barrier(len(jobs))
+
+        def send(job):
+            d, ex = job
+            start.wait()
+            return d, ex, feedback(nb, d, actions[d], ex, "success" if ex == "closed" else "none",
+                                   details=[ex], token="tok-" + d).status
+
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            answers = list(pool.map(send, jobs))
+        assert {s for _, _, s in answers} <= {200, 410, 503}, answers
+        for d in devs:
+            mine = [(ex, s) for dd, ex, s in answers if dd == d]
+            closed_ok = [s for ex, s in mine if ex == "closed" and s == 200]
+            # one "closed" of three got in first (or none, when all were busy: 503)
+            assert len(closed_ok) <= 1, mine
+            a = actions[d]
+            logged = pg_rows(nb, "SELECT execution FROM ddi_action_status WHERE action_id = %s"
+                             " ORDER BY id" % a)
+            assert [r[0] for r in logged].count("closed") == len(closed_ok), (mine, logged)
+            # every 200 is one log entry, and nothing follows the closing one
+            assert len(logged) == sum(1 for _, s in mine if s == 200), (mine, logged)
+            if closed_ok:
+                assert logged[-1][0] == "closed", logged
+            status = pg_rows(nb, "SELECT status FROM ddi_actions WHERE id = %s" % a)[0][0]
+            assert status == ("finished" if closed_ok else "running"), (mine, status)
     finally:
         nb.stop()
     assert " 500 for " not in nb.read_log()
