@@ -573,22 +573,16 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 
 /*
  * hawkBit keeps at most 1000 entries per action.  Counting them walks the
- * action's index, so that walk runs only when the ids since the action's
- * oldest entry span more than 1000 (ids only grow: fewer cannot be more
- * than 1000 entries), and it trims to the newest 900, so that a device
- * sending feedback after feedback meets it once per 100 of them.
+ * action's index, so that walk runs only when the ids from the action's
+ * oldest entry to its newest span more than 1000 (ids only grow: fewer
+ * cannot be more than 1000 entries), and it trims to the newest 900, so
+ * that a device sending feedback after feedback meets it once per 100 of
+ * them.
  */
-static int trim_log(struct app *app, long long id, long long newest)
+static int trim_log(struct app *app, long long id, long long oldest, long long newest)
 {
-	struct db_stmt *st = db_stmt(app->db, "SELECT min(id) FROM ddi_action_status"
-				     " WHERE action_id=?");
-	long long oldest;
+	struct db_stmt *st;
 
-	if (!st)
-		return -1;
-	db_bind_int64(st, 1, id);
-	oldest = db_step(st) == DB_ROW ? db_column_int64(st, 0) : newest;
-	db_reset(st);
 	if (newest - oldest < DDI_LOG_KEEP)
 		return 0;
 	st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1 AND id <="
@@ -601,11 +595,20 @@ static int trim_log(struct app *app, long long id, long long newest)
 	return done(st);
 }
 
+/*
+ * The entry and what trim_log needs (its id, the action's oldest) in one
+ * statement: on PostgreSQL every statement of a feedback is a round trip
+ * its program waits for.  The subquery may or may not see the new row
+ * (it does not on PostgreSQL): the oldest is the same either way.
+ */
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details)
 {
 	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
-				   " execution, finished, details) VALUES(?,?,?,?,?)");
+				   " execution, finished, details) VALUES(?1,?2,?3,?4,?5)"
+				   " RETURNING id, coalesce((SELECT min(x.id) FROM ddi_action_status x"
+				   "  WHERE x.action_id=?1), id)");
+	long long newest, oldest;
 
 	if (!st)
 		return -1;
@@ -614,9 +617,18 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 3, execution, -1, DB_STATIC);
 	db_bind_text(st, 4, finished, -1, DB_STATIC);
 	db_bind_text(st, 5, details, -1, DB_STATIC);
-	if (done(st) < 0)
+	if (db_step(st) != DB_ROW) {
+		db_reset(st);
 		return -1;
-	return trim_log(app, id, (long long)db_last_insert_id(app->db));
+	}
+	newest = db_column_int64(st, 0);
+	oldest = db_column_int64(st, 1);
+	if (db_step(st) != DB_DONE) {
+		db_reset(st);
+		return -1;
+	}
+	db_reset(st);
+	return trim_log(app, id, oldest, newest);
 }
 
 /* The lines of one details text into out (room for room more), skipping
