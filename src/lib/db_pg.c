@@ -26,11 +26,12 @@
  *     count, self-registration's caps, the operator's pages, nestboxctl)
  *     stays correct as written for SQLite;
  *   . db_begin_keyed (the DDI device's own writes: feedback, cancel and
- *     confirmation feedback, configData) takes the writer lock shared and
- *     the lock of its key (the device) alone.  They exclude db_begin's
+ *     confirmation feedback, auto-confirm, configData; and the request
+ *     log's flush, key 0) takes the writer lock shared and the lock of
+ *     its key (the device) alone.  They exclude db_begin's
  *     writers and these them, as before; beside each other they are safe
  *     because each reads to decide only its key's rows (the device's, its
- *     actions'), and rows shared between keys (a rollout's counters, the
+ *     actions'; the request log's tables), and rows shared between keys (a rollout's counters, the
  *     device counts, the data version) change only by single statements
  *     under the row's lock.  So their commits do not wait for each other
  *     and share the disk's flushes (group commit), where one writer at a

@@ -99,7 +99,14 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 	if (l->n == 0 || !db)
 		return 0;
 	aggregate(l, g, &ng, h, &nh);
-	if (db_begin(db) < 0)
+	/*
+	 * Keyed (0: no device has that id): the log's tables are written by
+	 * its writers alone, their counters by single upserts, so a flush
+	 * need not wait for every other writer, nor stop them until its
+	 * commit is on disk (db_pg.c); flushes of several front ends still
+	 * take turns.
+	 */
+	if (db_begin_keyed(db, 0) < 0)
 		goto fail;
 	for (i = 0; i < l->n; i++)
 		if (!l->e[i].norow && log_store_put_row(db, &l->e[i]) < 0)
