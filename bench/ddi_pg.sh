@@ -10,15 +10,22 @@
 # the poll with nothing to do, the feedback POST, and the poll spread over
 # 1,000 of $BENCH_DDI_DEVICES (default 1,000,000) devices, written by one
 # INSERT … SELECT generate_series (same names and tokens as
-# bench/ddi_fixture.py).  The table, then each row beside its SQLite twin.
+# bench/ddi_fixture.py), and the feedback POST again spread over 1,000
+# other devices of the fixture, each with an open action (bench/ddi_pg.lua):
+# a fleet's feedback comes from many devices, and one action takes one
+# feedback at a time (the row of one device, as SQLite's).  After each poll
+# row, how many statements wrote to the store during it (the data version's
+# move): none, in steady state.  The table, then each row beside its SQLite
+# twin.
 #
 # The cluster runs as a deployment would: fsync and synchronous_commit on
 # (the run prints them), so a feedback's 200 means its COMMIT is on disk.
-# Writers take one lock at a time (db_pg.c), held until their commit is
-# flushed, so the feedback rate is bounded by the disk's flush rate
-# (pg_test_fsync) times the programs (two per front end), whatever
-# commit_delay/commit_siblings say: those group the flushes of concurrent
-# commits, and only commits outside that lock (the request log's) meet.
+# Feedbacks of different devices do not wait for each other's commit
+# (db_pg.c, db_begin_keyed), so their commits share the disk's flushes
+# (pg_test_fsync: a few hundred a second here), and lighttpd runs 8
+# ddi.fcgi processes on PostgreSQL (etc/nestbox-lighttpd.conf): the rate is
+# bounded by the commits in flight per flush, and on a loaded machine by
+# the round trips a feedback waits for (about five).
 #
 # BENCH_PG_OPTS adds server options (-c log_statement=all: the statements a
 # request sends, to count its round trips in build/bench/pg/log).

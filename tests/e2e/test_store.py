@@ -165,12 +165,13 @@ def test_a_poll_while_postgresql_is_down_is_503_not_401(tmpdir_shared):
     assert " 500 for " not in nb.read_log()
 
 
-def pg_rows(nb, sql):
-    """Rows of one query on the installation's PostgreSQL database (psql)."""
-    p = subprocess.run(["psql", "-X", "-At", "-F", "|", nb.pg_url, "-c", sql],
-                       capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    return [line.split("|") for line in p.stdout.splitlines()]
+def rows(nb, sql, *args):
+    """Rows of one query on the installation's store."""
+    db = nb.db()
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
 
 
 def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
@@ -215,14 +216,14 @@ def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
             # one "closed" of three got in first (or none, when all were busy: 503)
             assert len(closed_ok) <= 1, mine
             a = actions[d]
-            logged = pg_rows(nb, "SELECT execution FROM ddi_action_status WHERE action_id = %s"
-                             " ORDER BY id" % a)
+            logged = rows(nb, "SELECT execution FROM ddi_action_status WHERE action_id = ?"
+                          " ORDER BY id", int(a))
             assert [r[0] for r in logged].count("closed") == len(closed_ok), (mine, logged)
             # every 200 is one log entry, and nothing follows the closing one
             assert len(logged) == sum(1 for _, s in mine if s == 200), (mine, logged)
             if closed_ok:
                 assert logged[-1][0] == "closed", logged
-            status = pg_rows(nb, "SELECT status FROM ddi_actions WHERE id = %s" % a)[0][0]
+            status = rows(nb, "SELECT status FROM ddi_actions WHERE id = ?", int(a))[0][0]
             assert status == ("finished" if closed_ok else "running"), (mine, status)
     finally:
         nb.stop()
