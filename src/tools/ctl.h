@@ -11,6 +11,8 @@
 
 #include <getopt.h>
 
+struct ddi_device;
+
 /*
  * Loads the configuration and opens its existing store; prints why not
  * (naming the configuration file used and the store's path) and returns
@@ -57,6 +59,10 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...)
  * (the caller returns 2).  Set optind = 1 before the first call.
  */
 int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts);
+/* ctl_getopt, but the options whose val is in repeatable (a string of
+ * vals) may be given more than once: each value is returned in turn. */
+int ctl_getopt_rep(const char *cmd, int argc, char **argv, const struct option *opts,
+		   const char *repeatable);
 /* After the options: min..max operands remain, or -1 after printing
  * "needs <need>" or "unexpected argument 'X'" (the caller returns 2). */
 int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const char *need);
@@ -64,6 +70,9 @@ int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const
  * be a whole number from min to max" (the caller returns 2). */
 int ctl_number(const char *cmd, const char *what, const char *s, long long min, long long max,
 	       long long *out);
+/* The index of s among words (NULL-terminated), or -1 after printing
+ * "<what> is a, b or c, not 's'" (the caller returns 2). */
+int ctl_word(const char *cmd, const char *what, const char *const *words, const char *s);
 /* A list command's arguments: --json and 0..max_operands operands (what:
  * their name); 0, or -1 after a usage error was printed. */
 int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, const char *what,
@@ -95,6 +104,10 @@ int cmd_store_migrate(int argc, char **argv);
 int cmd_software_add(int argc, char **argv);
 int cmd_device_add(int argc, char **argv);
 int cmd_device_list(int argc, char **argv);
+int cmd_device_bulk(int argc, char **argv);
+/* The device of controller id cid, in whichever tenant has it (the first
+ * by id), into *d: 0, or -1 after saying why not (an invalid id, none). */
+int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d);
 int cmd_device_cancel(int argc, char **argv);
 int cmd_device_show(int argc, char **argv);
 int cmd_device_set(int argc, char **argv);

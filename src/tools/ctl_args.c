@@ -82,14 +82,22 @@ static int times_given(char **argv, int end, const struct option *opts,
 
 int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts)
 {
+	return ctl_getopt_rep(cmd, argc, argv, opts, "");
+}
+
+int ctl_getopt_rep(const char *cmd, int argc, char **argv, const struct option *opts,
+		   const char *repeatable)
+{
 	char shortopt[3];
 	int c, idx = -1;
 
 	opterr = 0;	/* getopt's own messages name argv[0], not the command */
 	c = getopt_long(argc, argv, ":", opts, &idx);
 	/* a repeated option is refused, as the web answers "given more than
-	 * once": the last one silently winning hides a typo (issue 14) */
-	if (idx >= 0 && times_given(argv, optind, opts, &opts[idx]) > 1) {
+	 * once": the last one silently winning hides a typo (issue 14); only
+	 * an option that collects its values (device bulk --id) repeats */
+	if (idx >= 0 && !strchr(repeatable, opts[idx].val) &&
+	    times_given(argv, optind, opts, &opts[idx]) > 1) {
 		ctl_usage_error(cmd, "--%s given more than once", opts[idx].name);
 		return '?';
 	}
@@ -173,4 +181,20 @@ int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, cons
 		*json = 1;
 	}
 	return ctl_operands(cmd, argc, argv, 0, max_operands, what);
+}
+
+int ctl_word(const char *cmd, const char *what, const char *const *words, const char *s)
+{
+	char list[256] = "";
+	size_t len = 0;
+	int i, n;
+
+	for (n = 0; words[n]; n++)
+		if (!strcmp(words[n], s))
+			return n;
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					!i ? "" : i == n - 1 ? " or " : ", ", words[i]);
+	ctl_usage_error(cmd, "%s is %s, not '%s'", what, list, s);
+	return -1;
 }

@@ -15,7 +15,7 @@ from test_software import make_swu
 GROUPS = {
     "image": ["import", "list"],
     "software": ["add", "list", "del"],
-    "device": ["add", "list", "show", "set", "cancel", "del"],
+    "device": ["add", "list", "bulk", "show", "set", "cancel", "del"],
     "rollout": ["add", "list", "show", "pause", "resume", "stage", "limits", "cancel", "finish"],
     "user": ["add", "passwd", "del", "list", "first-admin"],
     "mip": ["publish", "list"],
