@@ -96,8 +96,8 @@ int cmd_device_add(int argc, char **argv)
 	} else {
 		printf("added %s\n", cid);	/* what scripts read, as before */
 		if (ddi_device_get(&app, tenant, cid, &d) == 0)
-			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid, d.feed,
-				 d.mode);
+			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid,
+				 ctl_sanitize(d.feed), d.mode);
 		ctl_audit(&app, "device add", "%s/%s (mode %s)", tenant, cid, mode);
 	}
 	app_close(&app);

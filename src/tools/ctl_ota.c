@@ -113,8 +113,10 @@ static int publish(struct app *app, const struct ota_settings *s, struct ota_opt
 	p.no_manifest = o->no_manifest;
 	arena_init(&a);
 	rc = push ? ota_push(app, s, &a, &p, &e) : ota_publish(app, s, &a, &p, &e);
+	/* the names are the archive's: shown, not obeyed */
 	for (i = 0; i < p.nskipped; i++)
-		fprintf(stderr, "nestboxctl: left out %s (%s)\n", p.skipped[i], p.skip_why[i]);
+		fprintf(stderr, "nestboxctl: left out %s (%s)\n", ctl_printable(&a, p.skipped[i]),
+			p.skip_why[i]);
 	if (rc == 0 && p.unchanged) {
 		printf("unchanged %s/%s %s at %s: the tree is the branch tip's\n", o->owner,
 		       o->name, o->branch, p.commit);

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
-/* "3: name 1.0 (1.2 MiB)" into out for messages; "3" when it cannot be
- * read.  Returns out. */
+/* "3: name 1.0 (1.2 MiB)" into out for messages, printable (ctl_sanitize);
+ * "3" when it cannot be read.  Returns out. */
 static const char *described(struct app *app, long long id, char *out, size_t n)
 {
 	struct ddi_software s;
@@ -18,7 +18,7 @@ static const char *described(struct app *app, long long id, char *out, size_t n)
 	}
 	snprintf(out, n, "%lld: %s %s (%s%s)", id, s.name, s.version,
 		 ctl_size(size, sizeof(size), s.size), s.url[0] ? ", external URL" : "");
-	return out;
+	return ctl_sanitize(out);	/* name and version come from the uploaded image */
 }
 
 int cmd_software_add(int argc, char **argv)

@@ -263,3 +263,49 @@ def test_rollout_ota_and_pypi_changes_that_change_nothing_say_unchanged(nb, tmpd
     assert nb.ctl("pypi", "index", "modify", "ops/dev", "title=Dev").stdout == \
         "unchanged ops/dev: its configuration is so already\n"
     assert len(audit_rows(nb)) == audited + 1
+
+
+# what a terminal obeys or lays out instead of showing, as stored text may carry it
+HOSTILE = [
+    ("csi-c1", "a\u009b31mb", "a?31mb"),            # CSI as a UTF-8 C1 control
+    ("bidi", "ab\u202ecd\u2066e", "ab?cd?e"),        # right-to-left override, isolate
+    ("line-sep", "a\u2028b", "a?b"),
+    ("esc", "a\x1b[2Jb", "a?[2Jb"),
+]
+
+
+@pytest.mark.parametrize("what,stored,shown", HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_lists_show_control_characters_never_obey_them(nb, tmpdir_shared, what, stored, shown):
+    nb.ctl("init")
+    nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
+    nb.ctl("device", "add", "d1")
+    with nb.db() as c:
+        c.execute("UPDATE ddi_software SET name=?", ("K\u00fcche " + stored,))
+        c.execute("UPDATE ddi_devices SET sw_version=?, hw_model=?", (stored, stored))
+    piped = nb.ctl("software", "list").stdout
+    assert piped.split("\t")[1] == "K\u00fcche " + shown, piped   # other UTF-8 kept
+    assert nb.ctl("device", "list").stdout.split("\t")[2] == shown
+    table = on_terminal(nb, "device", "list")
+    assert "%s  " % shown in table and stored not in table, table
+    assert "version\t%s\n" % shown in nb.ctl("device", "show", "d1").stdout
+    # --json keeps the text exact, for scripts
+    assert json.loads(nb.ctl("software", "list", "--json").stdout)[0]["name"] == \
+        "K\u00fcche " + stored
+    assert json.loads(nb.ctl("device", "list", "--json").stdout)[0]["version"] == stored
+    # what a command says it changed names the stored text the same way
+    assert nb.ctl("software", "del", "1").stdout.startswith(
+        "deleted software 1: K\u00fcche %s 1.0 (" % shown)
+
+
+def test_bytes_that_are_not_utf8_are_shown_as_question_marks(nb):
+    """0x9b alone is CSI to an 8-bit terminal (stored by an older nestbox,
+    or through SQLite directly; PostgreSQL refuses such text)."""
+    if nb.pg_url:
+        pytest.skip("PostgreSQL stores only valid UTF-8")
+    nb.ctl("init")
+    nb.ctl("device", "add", "d1")
+    with nb.db() as c:
+        c.execute("UPDATE ddi_devices SET sw_version=CAST(? AS TEXT)",
+                  (b"1.0\x9b31m\xc3(\xe2\x82ok",))
+    r = subprocess.run([CTL, "device", "list"], env=nb.env, capture_output=True)
+    assert r.stdout.split(b"\t")[2] == b"1.0?31m?(??ok", r.stdout
