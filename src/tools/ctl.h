@@ -77,6 +77,28 @@ int ctl_word(const char *cmd, const char *what, const char *const *words, const 
  * their name); 0, or -1 after a usage error was printed. */
 int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, const char *what,
 		  int *json);
+/*
+ * The first line of standard input into out (n bytes, n <= INT_MAX)
+ * without its line end; on a terminal typed after prompt (on stderr)
+ * without echo.  Its length: n - 1 when the line did not fit (the caller
+ * refuses it rather than cut it).
+ */
+size_t ctl_read_secret(const char *prompt, char *out, size_t n);
+/* The one option of blobs migrate and store migrate, --to VALUE, into
+ * *to (NULL when not given), no operands; 0, or 2 after a usage error. */
+int ctl_to_option(const char *cmd, int argc, char **argv, const char **to);
+/* Puts a list's rows into l (ctl_put_*; text in a): their count, or -1 with e. */
+typedef int ctl_rows_fn(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e);
+/*
+ * A list command without filters (software list, user list ...): --json
+ * and no operands, the store opened, the rows put by rows into a list of
+ * the ncols cols, printed in the form ctl_format_pick() gives.  The exit
+ * status: 2 after a usage error, nb_err_exit() of rows' error (said as
+ * "nestboxctl: <cmd>: <message>"), 1 when the store cannot be opened or
+ * standard output cannot be written, else 0.
+ */
+int ctl_list_run(const char *cmd, int argc, char **argv, const struct ctl_col *cols, int ncols,
+		 ctl_rows_fn *rows);
 /* Prints "nestboxctl: <ctx>: <e->msg>" (no ctx: the message alone) and
  * returns nb_err_exit(e->kind): 3 for a conflict, 1 otherwise. */
 int ctl_fail(const char *ctx, const struct nb_err *e);

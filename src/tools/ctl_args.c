@@ -7,11 +7,16 @@
  */
 #include "ctl.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
 
 int ctl_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -197,4 +202,69 @@ int ctl_word(const char *cmd, const char *what, const char *const *words, const 
 					!i ? "" : i == n - 1 ? " or " : ", ", words[i]);
 	ctl_usage_error(cmd, "%s is %s, not '%s'", what, list, s);
 	return -1;
+}
+
+int ctl_list_run(const char *cmd, int argc, char **argv, const struct ctl_col *cols, int ncols,
+		 ctl_rows_fn *rows)
+{
+	struct ctl_list l;
+	struct nb_err e;
+	struct app app;
+	struct arena a;
+	int json, rc;
+
+	if (ctl_list_opts(cmd, argc, argv, 0, "", &json) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	arena_init(&a);
+	ctl_list_init(&l, cols, ncols, ctl_format_pick(json), time(NULL), &a);
+	nb_err_clear(&e);
+	rc = rows(&app, &a, &l, &e) < 0 ? ctl_fail(cmd, &e) : ctl_list_print(&l, stdout) < 0;
+	if (l.json)		/* not printed: its rows are freed here */
+		cJSON_Delete(l.json);
+	arena_free(&a);
+	app_close(&app);
+	return rc;
+}
+
+size_t ctl_read_secret(const char *prompt, char *out, size_t n)
+{
+	struct termios old, quiet;
+	int tty = isatty(0);
+	size_t l;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(0, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSANOW, &quiet);
+	}
+	if (!fgets(out, (int)n, stdin))
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	l = strcspn(out, "\r\n");
+	out[l] = '\0';
+	return l;
+}
+
+int ctl_to_option(const char *cmd, int argc, char **argv, const char **to)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*to = NULL;
+	optind = 1;
+	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1)
+		if (c == 't')
+			*to = optarg;
+		else
+			return 2;
+	return ctl_operands(cmd, argc, argv, 0, 0, "") < 0 ? 2 : 0;
 }

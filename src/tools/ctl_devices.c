@@ -131,50 +131,54 @@ static int cid_operand(const char *cmd, int argc, char **argv)
 	return 0;
 }
 
-int cmd_device_cancel(int argc, char **argv)
+/* device cancel and del: what each does to one device and how it says so. */
+struct device_act {
+	const char *cmd;
+	int (*fn)(struct app *app, long long id);	/* 0, or -1 when it did nothing */
+	const char *failed;		/* "device <cid> <failed>" */
+	const char *done, *done_tail;	/* "<done> <tenant>/<cid><done_tail>" */
+};
+
+/* Runs act on the device argv names, says what it did and audits it; the exit status. */
+static int device_act(const struct device_act *act, int argc, char **argv)
 {
 	struct ddi_device d;
 	struct app app;
 	int rc = 1;
 
-	if (cid_operand("device cancel", argc, argv))
+	if (cid_operand(act->cmd, argc, argv))
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
 	if (ctl_find_device(&app, argv[optind], &d) == 0) {
-		rc = ddi_action_cancel(&app, d.id) < 0;
+		rc = act->fn(&app, d.id) < 0;
 		if (rc) {
-			fprintf(stderr, "nestboxctl: %s has no open action\n", d.cid);
+			fprintf(stderr, "nestboxctl: device %s %s\n", d.cid, act->failed);
 		} else {
-			printf("canceled the open action of %s\n", d.cid);
-			ctl_audit(&app, "device cancel", "%s/%s", d.tenant, d.cid);
+			printf("%s %s/%s%s\n", act->done, ctl_sanitize(d.tenant), d.cid,
+			       act->done_tail);
+			ctl_audit(&app, act->cmd, "%s/%s", d.tenant, d.cid);
 		}
 	}
 	app_close(&app);
 	return rc;
 }
 
+int cmd_device_cancel(int argc, char **argv)
+{
+	static const struct device_act cancel = {
+		"device cancel", ddi_action_cancel, "has no open action",
+		"canceled the open action of", ""
+	};
+	return device_act(&cancel, argc, argv);
+}
+
 int cmd_device_del(int argc, char **argv)
 {
-	struct ddi_device d;
-	struct app app;
-	int rc = 1;
-
-	if (cid_operand("device del", argc, argv))
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	if (ctl_find_device(&app, argv[optind], &d) == 0) {
-		rc = ddi_device_delete(&app, d.id) < 0;
-		if (rc) {
-			fprintf(stderr, "nestboxctl: device %s not deleted\n", d.cid);
-		} else {
-			printf("deleted device %s/%s with its actions\n", d.tenant, d.cid);
-			ctl_audit(&app, "device del", "%s/%s", d.tenant, d.cid);
-		}
-	}
-	app_close(&app);
-	return rc;
+	static const struct device_act del = {
+		"device del", ddi_device_delete, "not deleted", "deleted device", " with its actions"
+	};
+	return device_act(&del, argc, argv);
 }
 
 /* What device set was asked to change (NULL, 0: unchanged). */

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,25 +58,8 @@ int ctl_pypi_index_arg(const char *arg, char *user, char *index)
 /* The first line of stdin (typed without echo on a terminal): 1..PW_MAX bytes. */
 static int read_password(char *out)
 {
-	struct termios old, quiet;
-	int tty = isatty(0);
-	size_t l;
+	size_t l = ctl_read_secret("password: ", out, PW_MAX + 2);
 
-	if (tty) {
-		fprintf(stderr, "password: ");
-		tcgetattr(0, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSANOW, &quiet);
-	}
-	if (!fgets(out, PW_MAX + 2, stdin))
-		out[0] = '\0';
-	if (tty) {
-		tcsetattr(0, TCSANOW, &old);
-		fputc('\n', stderr);
-	}
-	l = strcspn(out, "\r\n");
-	out[l] = '\0';
 	if (l == 0 || l > PW_MAX) {
 		fprintf(stderr, "nestboxctl: a password is 1 to %d bytes, on the first line of "
 			"standard input\n", PW_MAX);

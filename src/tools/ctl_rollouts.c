@@ -125,30 +125,25 @@ static void rollout_row(struct ctl_list *l, const struct ddi_rollout *r)
 	ctl_put_int(l, r->created);
 }
 
-int cmd_rollout_list(int argc, char **argv)
+/* rollout list's rows (ctl_rows_fn), read 64 at a time */
+static int rollout_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct ddi_rollout r[64];
-	struct ctl_list l;
-	struct app app;
-	struct arena a;
-	int n, i, off = 0, json, rc;
+	int n, off = 0;
 
-	if (ctl_list_opts("rollout list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, rollout_cols, 11, ctl_format_pick(json), time(NULL), &a);
+	(void)a;
 	do {
-		n = ddi_rollout_list(&app, r, 64, off);
-		for (i = 0; i < n; i++)
-			rollout_row(&l, &r[i]);
+		n = ddi_rollout_list(app, r, 64, off);
+		for (int i = 0; i < n; i++)
+			rollout_row(l, &r[i]);
 		off += n;
 	} while (n == 64);
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	arena_free(&a);
-	app_close(&app);
-	return rc < 0;
+	return n < 0 ? nb_fail(e, NB_UNAVAILABLE, "the rollouts cannot be read, try again") : off;
+}
+
+int cmd_rollout_list(int argc, char **argv)
+{
+	return ctl_list_run("rollout list", argc, argv, rollout_cols, 11, rollout_rows);
 }
 
 /* Why a change was refused: no such rollout (1), or it ended (3). */

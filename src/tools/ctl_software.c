@@ -109,30 +109,20 @@ static void put_software(struct ctl_list *l, struct arena *a, const struct ddi_s
 	ctl_put_text(l, compat_text(a, r));
 }
 
-int cmd_software_list(int argc, char **argv)
+/* software list's rows (ctl_rows_fn) */
+static int software_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct ddi_software_entry *rows;
-	struct ctl_list l;
-	struct nb_err e;
-	struct app app;
-	struct arena a;
-	int json, rc, n, i;
+	int n = ddi_software_catalogue(app, a, &rows, e);
 
-	if (ctl_list_opts("software list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
-	n = ddi_software_catalogue(&app, &a, &rows, &e);
-	for (i = 0; i < n; i++)
-		put_software(&l, &a, &rows[i]);
-	if (n < 0)
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	arena_free(&a);
-	app_close(&app);
-	return rc < 0;
+	for (int i = 0; i < n; i++)
+		put_software(l, a, &rows[i]);
+	return n;
+}
+
+int cmd_software_list(int argc, char **argv)
+{
+	return ctl_list_run("software list", argc, argv, software_cols, 8, software_rows);
 }
 
 int cmd_software_del(int argc, char **argv)

@@ -437,7 +437,7 @@ def test_device_cancel_reaches_the_audit_feed(nb, tmpdir_shared):
         c.execute("INSERT INTO ddi_actions(device_id, software_id, status, created, updated)"
                   " VALUES(?, 1, 'waiting', 1, 1)", (dev,))
     r = nb.ctl("device", "cancel", "d1")
-    assert "canceled the open action of d1" in r.stdout, r.stdout
+    assert "canceled the open action of DEFAULT/d1" in r.stdout, r.stdout
     assert audit_actions(nb)[-1][1:] == ("device cancel", "DEFAULT/d1")
     refused = nb.ctl("device", "cancel", "d1", check=False)
     assert refused.returncode == 1 and audit_actions(nb)[-1][1] == "device cancel"
