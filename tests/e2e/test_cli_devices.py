@@ -10,10 +10,11 @@ import pytest
 
 from conftest import CTL
 from test_cli import on_terminal
+from test_devices_page import bulk, cids, fleet, ids_of  # noqa: F401 (fleet: a fixture)
 from test_software import make_swu
 
 
-def fleet(nb):
+def twelve(nb):
     """Twelve devices: kiosk-01..08 on feed stable, lab-01..04 on beta."""
     nb.ctl("init")
     for i in range(1, 9):
@@ -47,12 +48,12 @@ def listed(nb, *args):
     ("nothing-like-it", []),
 ])
 def test_device_list_searches_as_the_page(nb, q, want):
-    fleet(nb)
+    twelve(nb)
     assert listed(nb, "--search", q) == want
 
 
 def test_device_list_filters_take_substrings_as_the_page(nb):
-    fleet(nb)
+    twelve(nb)
     labs = ["lab-%02d" % i for i in range(1, 5)]
     assert listed(nb, "--feed", "ET") == labs                 # "beta" contains "et"
     assert listed(nb, "--model", "imx8") == labs
@@ -65,7 +66,7 @@ def test_device_list_filters_take_substrings_as_the_page(nb):
 
 
 def test_device_list_sorts_by_the_pages_columns(nb):
-    fleet(nb)
+    twelve(nb)
     everyone = listed(nb)
     assert everyone == sorted(everyone)                       # by controller id, as before
     assert listed(nb, "--sort", "cid", "--desc") == sorted(everyone, reverse=True)
@@ -76,7 +77,7 @@ def test_device_list_sorts_by_the_pages_columns(nb):
 
 
 def test_device_list_pages_and_says_how_many(nb):
-    fleet(nb)
+    twelve(nb)
     r = nb.ctl("device", "list", "--page", "2", "--limit", "5")
     assert [l.split("\t")[0] for l in r.stdout.splitlines()] == \
         ["kiosk-06", "kiosk-07", "kiosk-08", "lab-01", "lab-02"]
@@ -129,7 +130,7 @@ def audit_rows(nb):
 
 
 def test_bulk_asks_for_yes_then_does_it_once_with_the_pages_audit_row(nb):
-    fleet(nb)
+    twelve(nb)
     before, audited = feeds(nb), len(audit_rows(nb))
     r = nb.ctl("device", "bulk", "feed", "canary", "--search", "lab", check=False)
     assert r.returncode == 2, r
@@ -149,7 +150,7 @@ def test_bulk_asks_for_yes_then_does_it_once_with_the_pages_audit_row(nb):
 
 
 def test_bulk_by_id_leaves_out_what_it_would_not_change(nb, tmpdir_shared):
-    fleet(nb)
+    twelve(nb)
     nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "s"), "1.0"))
     nb.ctl("device", "set", "kiosk-02", "--mode", "latest")
     r = nb.ctl("device", "bulk", "mode", "latest", "--id", "kiosk-01", "--id", "kiosk-02",
@@ -172,7 +173,7 @@ def test_bulk_by_id_leaves_out_what_it_would_not_change(nb, tmpdir_shared):
 
 
 def test_bulk_with_an_unknown_device_changes_nothing(nb):
-    fleet(nb)
+    twelve(nb)
     before = feeds(nb)
     r = nb.ctl("device", "bulk", "feed", "x", "--id", "kiosk-01", "--id", "ghost", "--yes",
                check=False)
@@ -309,3 +310,32 @@ def test_bytes_that_are_not_utf8_are_shown_as_question_marks(nb):
                   (b"1.0\x9b31m\xc3(\xe2\x82ok",))
     r = subprocess.run([CTL, "device", "list"], env=nb.env, capture_output=True)
     assert r.stdout.split(b"\t")[2] == b"1.0?31m?(??ok", r.stdout
+
+
+@pytest.mark.parametrize("q", ["q=unit-0", "q=HALL-1", "feed=def&model=sensor",
+                               "version=1.&sort=version&dir=desc", "state=registered&sort=seen"])
+def test_device_list_finds_what_the_admin_api_finds(fleet, q):
+    """Devices that polled and sent attributes: the CLI's options are the
+    page's query fields, and the answer is the same."""
+    nb, b, auth = fleet
+    api, _ = cids(b, auth, q)
+    args = []
+    for k, v in (kv.split("=") for kv in q.split("&")):
+        args += {"q": ["--search", v], "dir": ["--desc"] if v == "desc" else []}.get(
+            k, ["--" + k, v])
+    if "sort=" not in q:
+        args += ["--sort", "id"]    # the page's default; the CLI's is the controller id
+    assert listed(nb, *args, "--limit", "4") == api, args
+
+
+def test_bulk_writes_the_row_the_pages_bulk_form_writes(fleet):
+    nb, b, _ = fleet
+    csrf = b.csrf("/admin/devices")
+    assert bulk(b, {"csrf": csrf, "action": "feed", "feed": "north", "confirm": "1"},
+                ids_of(nb, "unit-00", "unit-01")).status == 303
+    nb.ctl("device", "bulk", "feed", "south", "--id", "unit-02", "--id", "unit-03", "--yes")
+    with nb.db() as c:
+        rows = c.execute("SELECT via, action, target FROM admin_audit"
+                         " WHERE action LIKE 'devices %' ORDER BY id").fetchall()
+    assert rows == [("page", "devices feed", "2 of 2 selected devices: north"),
+                    ("cli", "devices feed", "2 of 2 selected devices: south")], rows
