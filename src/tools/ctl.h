@@ -11,6 +11,8 @@
 
 #include <getopt.h>
 
+struct ddi_device;
+
 /*
  * Loads the configuration and opens its existing store; prints why not
  * (naming the configuration file used and the store's path) and returns
@@ -57,6 +59,10 @@ int ctl_usage_error(const char *cmd, const char *fmt, ...)
  * (the caller returns 2).  Set optind = 1 before the first call.
  */
 int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts);
+/* ctl_getopt, but the options whose val is in repeatable (a string of
+ * vals) may be given more than once: each value is returned in turn. */
+int ctl_getopt_rep(const char *cmd, int argc, char **argv, const struct option *opts,
+		   const char *repeatable);
 /* After the options: min..max operands remain, or -1 after printing
  * "needs <need>" or "unexpected argument 'X'" (the caller returns 2). */
 int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const char *need);
@@ -64,10 +70,35 @@ int ctl_operands(const char *cmd, int argc, char **argv, int min, int max, const
  * be a whole number from min to max" (the caller returns 2). */
 int ctl_number(const char *cmd, const char *what, const char *s, long long min, long long max,
 	       long long *out);
+/* The index of s among words (NULL-terminated), or -1 after printing
+ * "<what> is a, b or c, not 's'" (the caller returns 2). */
+int ctl_word(const char *cmd, const char *what, const char *const *words, const char *s);
 /* A list command's arguments: --json and 0..max_operands operands (what:
  * their name); 0, or -1 after a usage error was printed. */
 int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, const char *what,
 		  int *json);
+/*
+ * The first line of standard input into out (n bytes, n <= INT_MAX)
+ * without its line end; on a terminal typed after prompt (on stderr)
+ * without echo.  Its length: n - 1 when the line did not fit (the caller
+ * refuses it rather than cut it).
+ */
+size_t ctl_read_secret(const char *prompt, char *out, size_t n);
+/* The one option of blobs migrate and store migrate, --to VALUE, into
+ * *to (NULL when not given), no operands; 0, or 2 after a usage error. */
+int ctl_to_option(const char *cmd, int argc, char **argv, const char **to);
+/* Puts a list's rows into l (ctl_put_*; text in a): their count, or -1 with e. */
+typedef int ctl_rows_fn(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e);
+/*
+ * A list command without filters (software list, user list ...): --json
+ * and no operands, the store opened, the rows put by rows into a list of
+ * the ncols cols, printed in the form ctl_format_pick() gives.  The exit
+ * status: 2 after a usage error, nb_err_exit() of rows' error (said as
+ * "nestboxctl: <cmd>: <message>"), 1 when the store cannot be opened or
+ * standard output cannot be written, else 0.
+ */
+int ctl_list_run(const char *cmd, int argc, char **argv, const struct ctl_col *cols, int ncols,
+		 ctl_rows_fn *rows);
 /* Prints "nestboxctl: <ctx>: <e->msg>" (no ctx: the message alone) and
  * returns nb_err_exit(e->kind): 3 for a conflict, 1 otherwise. */
 int ctl_fail(const char *ctx, const struct nb_err *e);
@@ -95,6 +126,10 @@ int cmd_store_migrate(int argc, char **argv);
 int cmd_software_add(int argc, char **argv);
 int cmd_device_add(int argc, char **argv);
 int cmd_device_list(int argc, char **argv);
+int cmd_device_bulk(int argc, char **argv);
+/* The device of controller id cid, in whichever tenant has it (the first
+ * by id), into *d: 0, or -1 after saying why not (an invalid id, none). */
+int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d);
 int cmd_device_cancel(int argc, char **argv);
 int cmd_device_show(int argc, char **argv);
 int cmd_device_set(int argc, char **argv);

@@ -7,11 +7,16 @@
  */
 #include "ctl.h"
 
+#include <cjson/cJSON.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
 
 int ctl_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -82,14 +87,22 @@ static int times_given(char **argv, int end, const struct option *opts,
 
 int ctl_getopt(const char *cmd, int argc, char **argv, const struct option *opts)
 {
+	return ctl_getopt_rep(cmd, argc, argv, opts, "");
+}
+
+int ctl_getopt_rep(const char *cmd, int argc, char **argv, const struct option *opts,
+		   const char *repeatable)
+{
 	char shortopt[3];
 	int c, idx = -1;
 
 	opterr = 0;	/* getopt's own messages name argv[0], not the command */
 	c = getopt_long(argc, argv, ":", opts, &idx);
 	/* a repeated option is refused, as the web answers "given more than
-	 * once": the last one silently winning hides a typo (issue 14) */
-	if (idx >= 0 && times_given(argv, optind, opts, &opts[idx]) > 1) {
+	 * once": the last one silently winning hides a typo (issue 14); only
+	 * an option that collects its values (device bulk --id) repeats */
+	if (idx >= 0 && !strchr(repeatable, opts[idx].val) &&
+	    times_given(argv, optind, opts, &opts[idx]) > 1) {
 		ctl_usage_error(cmd, "--%s given more than once", opts[idx].name);
 		return '?';
 	}
@@ -173,4 +186,85 @@ int ctl_list_opts(const char *cmd, int argc, char **argv, int max_operands, cons
 		*json = 1;
 	}
 	return ctl_operands(cmd, argc, argv, 0, max_operands, what);
+}
+
+int ctl_word(const char *cmd, const char *what, const char *const *words, const char *s)
+{
+	char list[256] = "";
+	size_t len = 0;
+	int i, n;
+
+	for (n = 0; words[n]; n++)
+		if (!strcmp(words[n], s))
+			return n;
+	for (i = 0; i < n && len < sizeof(list); i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					!i ? "" : i == n - 1 ? " or " : ", ", words[i]);
+	ctl_usage_error(cmd, "%s is %s, not '%s'", what, list, s);
+	return -1;
+}
+
+int ctl_list_run(const char *cmd, int argc, char **argv, const struct ctl_col *cols, int ncols,
+		 ctl_rows_fn *rows)
+{
+	struct ctl_list l;
+	struct nb_err e;
+	struct app app;
+	struct arena a;
+	int json, rc;
+
+	if (ctl_list_opts(cmd, argc, argv, 0, "", &json) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	arena_init(&a);
+	ctl_list_init(&l, cols, ncols, ctl_format_pick(json), time(NULL), &a);
+	nb_err_clear(&e);
+	rc = rows(&app, &a, &l, &e) < 0 ? ctl_fail(cmd, &e) : ctl_list_print(&l, stdout) < 0;
+	if (l.json)		/* not printed: its rows are freed here */
+		cJSON_Delete(l.json);
+	arena_free(&a);
+	app_close(&app);
+	return rc;
+}
+
+size_t ctl_read_secret(const char *prompt, char *out, size_t n)
+{
+	struct termios old, quiet;
+	int tty = isatty(0);
+	size_t l;
+
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		tcgetattr(0, &old);
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(0, TCSANOW, &quiet);
+	}
+	if (!fgets(out, (int)n, stdin))
+		out[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	l = strcspn(out, "\r\n");
+	out[l] = '\0';
+	return l;
+}
+
+int ctl_to_option(const char *cmd, int argc, char **argv, const char **to)
+{
+	static const struct option opts[] = {
+		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	*to = NULL;
+	optind = 1;
+	while ((c = ctl_getopt(cmd, argc, argv, opts)) != -1)
+		if (c == 't')
+			*to = optarg;
+		else
+			return 2;
+	return ctl_operands(cmd, argc, argv, 0, 0, "") < 0 ? 2 : 0;
 }

@@ -73,22 +73,13 @@ static int migrate_one(void *p, const char *hex, uint64_t size, long mtime)
  */
 int cmd_blobs_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "to", required_argument, NULL, 't' }, { NULL, 0, NULL, 0 }
-	};
 	struct blob_store from, to;
 	struct migrate m = { &from, &to, 0, 0, 0 };
-	const char *url = NULL;
+	const char *url;
 	struct app app;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = ctl_getopt("blobs migrate", argc, argv, opts)) != -1)
-		if (c == 't')
-			url = optarg;
-		else
-			return 2;
-	if (ctl_operands("blobs migrate", argc, argv, 0, 0, "") < 0)
+	if (ctl_to_option("blobs migrate", argc, argv, &url))
 		return 2;
 	if (!url)
 		return ctl_usage_error("blobs migrate", "needs --to s3://BUCKET[/PREFIX]");

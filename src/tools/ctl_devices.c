@@ -1,6 +1,8 @@
-/* nestboxctl device add | list | show | set | cancel | del: the DDI device registry */
+/* nestboxctl device add | show | set | cancel | del: the DDI device registry
+ * (device list and bulk: ctl_device_find.c) */
 #include "ctl.h"
 #include "../ddi/ddi.h"
+#include "../ddi/ddi_fleet.h"
 #include "../lib/auth.h"
 
 #include <getopt.h>
@@ -94,70 +96,15 @@ int cmd_device_add(int argc, char **argv)
 	} else {
 		printf("added %s\n", cid);	/* what scripts read, as before */
 		if (ddi_device_get(&app, tenant, cid, &d) == 0)
-			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid, d.feed,
-				 d.mode);
+			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid,
+				 ctl_sanitize(d.feed), d.mode);
 		ctl_audit(&app, "device add", "%s/%s (mode %s)", tenant, cid, mode);
 	}
 	app_close(&app);
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
-static const struct ctl_col device_cols[] = {
-	{ "controller_id", "DEVICE", CTL_TEXT, 0, NULL, NULL },
-	{ "state", "STATE", CTL_TEXT, 0, NULL, NULL },
-	{ "version", "VERSION", CTL_TEXT, 0, NULL, NULL },
-	{ "mode", "MODE", CTL_TEXT, 0, NULL, NULL },
-	{ "board", "BOARD", CTL_TEXT, 0, NULL, NULL },
-	{ "last_seen", "LAST SEEN", CTL_TIME, 0, "never", NULL },
-	{ "feed", "FEED", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
-	{ "name", "NAME", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
-	{ "tags", "TAGS", CTL_TEXT, CTL_NOT_TSV, NULL, NULL },
-	{ "tenant", "TENANT", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
-};
-
-/* One device's row of device list, in device_cols' order. */
-static void put_device(struct ctl_list *l, struct arena *a, const struct ddi_device_row *d)
-{
-	ctl_put_text(l, d->cid);
-	ctl_put_text(l, d->state);
-	ctl_put_text(l, d->sw_version);
-	ctl_put_text(l, d->mode);
-	ctl_put_text(l, arena_printf(a, "%s:%s", d->hw_model, d->hw_revision));
-	ctl_put_int(l, d->last_seen);
-	ctl_put_text(l, d->feed);
-	ctl_put_text(l, d->name);
-	ctl_put_text(l, d->tags);
-	ctl_put_text(l, d->tenant);
-}
-
-int cmd_device_list(int argc, char **argv)
-{
-	struct ddi_device_row *rows;
-	struct ctl_list l;
-	struct nb_err e;
-	struct app app;
-	struct arena a;
-	int json, rc, n, i;
-
-	if (ctl_list_opts("device list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, device_cols, 10, ctl_format_pick(json), time(NULL), &a);
-	n = ddi_device_roster(&app, &a, &rows, &e);
-	for (i = 0; i < n; i++)
-		put_device(&l, &a, &rows[i]);
-	if (n < 0)
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	arena_free(&a);
-	app_close(&app);
-	return rc < 0;
-}
-
-/* A device by controller id, in whichever tenant has it (the first). */
-static int find_device(struct app *app, const char *cid, struct ddi_device *d)
+int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d)
 {
 	char tenant[DDI_FEED_MAX + 1];
 
@@ -184,50 +131,54 @@ static int cid_operand(const char *cmd, int argc, char **argv)
 	return 0;
 }
 
-int cmd_device_cancel(int argc, char **argv)
+/* device cancel and del: what each does to one device and how it says so. */
+struct device_act {
+	const char *cmd;
+	int (*fn)(struct app *app, long long id);	/* 0, or -1 when it did nothing */
+	const char *failed;		/* "device <cid> <failed>" */
+	const char *done, *done_tail;	/* "<done> <tenant>/<cid><done_tail>" */
+};
+
+/* Runs act on the device argv names, says what it did and audits it; the exit status. */
+static int device_act(const struct device_act *act, int argc, char **argv)
 {
 	struct ddi_device d;
 	struct app app;
 	int rc = 1;
 
-	if (cid_operand("device cancel", argc, argv))
+	if (cid_operand(act->cmd, argc, argv))
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[optind], &d) == 0) {
-		rc = ddi_action_cancel(&app, d.id) < 0;
+	if (ctl_find_device(&app, argv[optind], &d) == 0) {
+		rc = act->fn(&app, d.id) < 0;
 		if (rc) {
-			fprintf(stderr, "nestboxctl: %s has no open action\n", d.cid);
+			fprintf(stderr, "nestboxctl: device %s %s\n", d.cid, act->failed);
 		} else {
-			printf("canceled the open action of %s\n", d.cid);
-			ctl_audit(&app, "device cancel", "%s/%s", d.tenant, d.cid);
+			printf("%s %s/%s%s\n", act->done, ctl_sanitize(d.tenant), d.cid,
+			       act->done_tail);
+			ctl_audit(&app, act->cmd, "%s/%s", d.tenant, d.cid);
 		}
 	}
 	app_close(&app);
 	return rc;
 }
 
+int cmd_device_cancel(int argc, char **argv)
+{
+	static const struct device_act cancel = {
+		"device cancel", ddi_action_cancel, "has no open action",
+		"canceled the open action of", ""
+	};
+	return device_act(&cancel, argc, argv);
+}
+
 int cmd_device_del(int argc, char **argv)
 {
-	struct ddi_device d;
-	struct app app;
-	int rc = 1;
-
-	if (cid_operand("device del", argc, argv))
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	if (find_device(&app, argv[optind], &d) == 0) {
-		rc = ddi_device_delete(&app, d.id) < 0;
-		if (rc) {
-			fprintf(stderr, "nestboxctl: device %s not deleted\n", d.cid);
-		} else {
-			printf("deleted device %s/%s with its actions\n", d.tenant, d.cid);
-			ctl_audit(&app, "device del", "%s/%s", d.tenant, d.cid);
-		}
-	}
-	app_close(&app);
-	return rc;
+	static const struct device_act del = {
+		"device del", ddi_device_delete, "not deleted", "deleted device", " with its actions"
+	};
+	return device_act(&del, argc, argv);
 }
 
 /* What device set was asked to change (NULL, 0: unchanged). */
@@ -312,6 +263,39 @@ static int set_apply(struct app *app, const struct ddi_device *d, const struct d
 	return 0;
 }
 
+/*
+ * Leaves out of c what device d has already (the store's UPDATE matches
+ * the row whatever its value, so the store cannot tell): a mode or
+ * --force changes something only when it differs or ends a held cancel.
+ * 0 (and *left how many changes remain), or -1 after saying why not.
+ */
+static int drop_unchanged(struct app *app, struct arena *a, const struct ddi_device *d,
+			  struct device_change *c, int *left)
+{
+	struct ddi_fleet_device f;
+	char tags[256];
+	struct nb_err e;
+
+	if (ddi_fleet_device(app, a, d->id, NULL, NULL, &f, &e) != 1 ||
+	    ddi_device_tags(app, d->id, tags, sizeof(tags)) < 0) {
+		fprintf(stderr, "nestboxctl: device %s cannot be read, try again\n", d->cid);
+		return -1;
+	}
+	if (c->mode && !strcmp(c->mode, d->mode) && !d->held &&
+	    (strcmp(c->mode, "assigned") || c->assign == d->assigned))
+		c->mode = NULL;
+	if (c->feed && !strcmp(c->feed, d->feed))
+		c->feed = NULL;
+	if (c->name && !strcmp(c->name, f.name))
+		c->name = NULL;
+	if (c->tags && !strcmp(c->tags, tags))
+		c->tags = NULL;
+	if (c->force && f.force && !d->held)
+		c->force = 0;
+	*left = !!c->mode + !!c->feed + !!c->name + !!c->tags + !!c->force;
+	return 0;
+}
+
 int cmd_device_set(int argc, char **argv)
 {
 	struct device_change c = { 0 };
@@ -319,7 +303,7 @@ int cmd_device_set(int argc, char **argv)
 	struct app app;
 	struct arena a;
 	char *said;
-	int rc;
+	int rc, left;
 
 	if ((rc = set_args(argc, argv, &c)))
 		return rc;
@@ -330,15 +314,23 @@ int cmd_device_set(int argc, char **argv)
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (find_device(&app, argv[optind], &d) < 0) {
+	if (ctl_find_device(&app, argv[optind], &d) < 0) {
 		app_close(&app);
 		return 1;
 	}
 	arena_init(&a);
-	rc = set_apply(&app, &d, &c, &a, &said) < 0;
+	if (drop_unchanged(&app, &a, &d, &c, &left) < 0) {
+		rc = 1;
+		said = "";
+	} else if (!left) {
+		printf("unchanged device %s: it has that already\n", ctl_printable(&a, d.cid));
+		said = "";
+	} else {
+		rc = set_apply(&app, &d, &c, &a, &said) < 0;
+	}
 	if (*said) {
 		/* what was applied before a failure is said too: it stays */
-		printf("changed device %s: %s\n", d.cid, ctl_printable(&a, said));
+		printf("changed device %s: %s\n", ctl_printable(&a, d.cid), ctl_printable(&a, said));
 		ctl_audit(&app, "device set", "%s/%s: %s", d.tenant, d.cid, said);
 	}
 	arena_free(&a);
@@ -363,7 +355,7 @@ int cmd_device_show(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
-	if (ddi_settings_read(&app, &set, &e) < 0 || find_device(&app, argv[optind], &d) < 0 ||
+	if (ddi_settings_read(&app, &set, &e) < 0 || ctl_find_device(&app, argv[optind], &d) < 0 ||
 	    ddi_explain(&app, &a, &d, set.max_running, &x) < 0) {
 		if (e.kind != NB_OK)
 			fprintf(stderr, "nestboxctl: %s\n", e.msg);

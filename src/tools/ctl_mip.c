@@ -54,36 +54,29 @@ static const struct ctl_col mip_cols[] = {
 	{ "description", "DESCRIPTION", CTL_TEXT, CTL_JSON_ONLY, NULL, NULL },
 };
 
-int cmd_mip_list(int argc, char **argv)
+/* mip list's rows (ctl_rows_fn): the hosted packages, oldest first */
+static int mip_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct mip_hosted_row *h;
-	struct ctl_list l;
-	struct app app;
-	struct arena a;
-	int n, json, rc;
+	int n = mip_hosted_list(app, a, MIP_HOSTED_OLDEST, -1, 0, &h);
 
-	if (ctl_list_opts("mip list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	n = mip_hosted_list(&app, &a, MIP_HOSTED_OLDEST, -1, 0, &h);
 	if (n < 0)
-		fprintf(stderr, "nestboxctl: the package list cannot be read (store busy or"
-			" broken)\n");
-	ctl_list_init(&l, mip_cols, 6, ctl_format_pick(json), time(NULL), &a);
+		return nb_fail(e, NB_UNAVAILABLE, "the package list cannot be read (store busy or"
+			       " broken)");
 	for (int i = 0; i < n; i++) {
-		ctl_put_text(&l, h[i].name);
-		ctl_put_text(&l, h[i].version);
-		ctl_put_int(&l, h[i].files);
-		ctl_put_int(&l, h[i].size);
-		ctl_put_int(&l, h[i].published);
-		ctl_put_text(&l, h[i].description);
+		ctl_put_text(l, h[i].name);
+		ctl_put_text(l, h[i].version);
+		ctl_put_int(l, h[i].files);
+		ctl_put_int(l, h[i].size);
+		ctl_put_int(l, h[i].published);
+		ctl_put_text(l, h[i].description);
 	}
-	rc = n < 0 ? nb_err_exit(NB_UNAVAILABLE) : ctl_list_print(&l, stdout) < 0;
-	arena_free(&a);
-	app_close(&app);
-	return rc;
+	return n;
+}
+
+int cmd_mip_list(int argc, char **argv)
+{
+	return ctl_list_run("mip list", argc, argv, mip_cols, 6, mip_rows);
 }
 
 /* mip refresh: run by a timer more often than --ahead (default 600 s), so

@@ -113,8 +113,10 @@ static int publish(struct app *app, const struct ota_settings *s, struct ota_opt
 	p.no_manifest = o->no_manifest;
 	arena_init(&a);
 	rc = push ? ota_push(app, s, &a, &p, &e) : ota_publish(app, s, &a, &p, &e);
+	/* the names are the archive's: shown, not obeyed */
 	for (i = 0; i < p.nskipped; i++)
-		fprintf(stderr, "nestboxctl: left out %s (%s)\n", p.skipped[i], p.skip_why[i]);
+		fprintf(stderr, "nestboxctl: left out %s (%s)\n", ctl_printable(&a, p.skipped[i]),
+			p.skip_why[i]);
 	if (rc == 0 && p.unchanged) {
 		printf("unchanged %s/%s %s at %s: the tree is the branch tip's\n", o->owner,
 		       o->name, o->branch, p.commit);
@@ -131,13 +133,18 @@ static int publish(struct app *app, const struct ota_settings *s, struct ota_opt
 }
 
 /* ota key: a new manifest key (shown once), or --remove; ota token: a new
- * read token.  The secret is printed for the operator to hand on. */
+ * read token.  The secret is printed for the operator to hand on.  0, 1
+ * after saying "unchanged" (--remove without a key), or -1 with e. */
 static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts *o,
 		      const char *what, struct nb_err *e)
 {
 	char secret[2 * AUTH_TOKEN_BYTES + 1];
 
 	if (!strcmp(what, "key") && o->remove) {
+		if (!r->sign_key[0]) {
+			printf("unchanged %s/%s: its manifests are not signed\n", o->owner, o->name);
+			return 1;
+		}
 		if (ota_repo_set_key(app, r->id, "", e) < 0)
 			return -1;
 		printf("removed the manifest key of %s/%s: its manifests are no longer signed\n",
@@ -161,29 +168,44 @@ static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts
 	return 0;
 }
 
+/* ota repo: creates the repository, or sets who may read it; says which,
+ * or "unchanged" when it was so already (then nothing is audited). */
+static int access_cmd(struct app *app, struct ota_opts *o, int existed, struct ota_repo *r)
+{
+	int want = o->private ? 1 : o->public ? 0 : r->private;
+	const char *access = want ? "private" : "public";
+	struct nb_err e;
+
+	if (existed && want == r->private) {
+		printf("unchanged %s/%s: %s already\n", o->owner, o->name, access);
+		return 0;
+	}
+	if (want != r->private && ota_repo_set_private(app, r->id, want, &e) < 0)
+		return fail(&e, "repo");
+	printf("%s %s/%s %s\n", existed ? "made" : "created", o->owner, o->name, access);
+	ctl_audit(app, "ota repo", "%s/%s %s", o->owner, o->name, access);
+	return 0;
+}
+
 static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
 {
 	struct ota_repo r;
 	struct nb_err e;
+	int existed = ota_repo_get(app, o->owner, o->name, &r, &e) == 0, rc;
 
+	if (!existed && e.kind != NB_NOT_FOUND)
+		return fail(&e, what);
 	if (ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
 		return fail(&e, what);
-	if (strcmp(what, "repo")) {
-		if (secret_cmd(app, &r, o, what, &e) < 0)
-			return fail(&e, what);
-		/* the secret itself never reaches the feed */
-		ctl_audit(app, !strcmp(what, "key") ? "ota key" : "ota token", "%s/%s%s%s%s",
-			  o->owner, o->name, !strcmp(what, "key") && o->remove ? ": key removed" : "",
-			  !strcmp(what, "token") && o->token_name ? " for " : "",
-			  !strcmp(what, "token") && o->token_name ? o->token_name : "");
-		return 0;
-	}
-	if ((o->private || o->public) && ota_repo_set_private(app, r.id, o->private, &e) < 0)
-		return fail(&e, what);
-	printf("%s/%s %s\n", o->owner, o->name,
-	       (o->private || (!o->public && r.private)) ? "private" : "public");
-	ctl_audit(app, "ota repo", "%s/%s %s", o->owner, o->name,
-		  (o->private || (!o->public && r.private)) ? "private" : "public");
+	if (!strcmp(what, "repo"))
+		return access_cmd(app, o, existed, &r);
+	if ((rc = secret_cmd(app, &r, o, what, &e)) != 0)
+		return rc < 0 ? fail(&e, what) : 0;	/* 1: unchanged, nothing audited */
+	/* the secret itself never reaches the feed */
+	ctl_audit(app, !strcmp(what, "key") ? "ota key" : "ota token", "%s/%s%s%s%s",
+		  o->owner, o->name, !strcmp(what, "key") && o->remove ? ": key removed" : "",
+		  !strcmp(what, "token") && o->token_name ? " for " : "",
+		  !strcmp(what, "token") && o->token_name ? o->token_name : "");
 	return 0;
 }
 
@@ -407,6 +429,12 @@ static int rollout_cmd(struct app *app, const struct ota_opts *o, int percent, i
 
 	if (ota_repo_get(app, o->owner, o->name, &r, &e) < 0)
 		return fail(&e, "rollout");
+	/* the stage and pause asked for, when the rollout has them already: unchanged */
+	if ((percent >= 0 || pause >= 0) && ota_rollout_get(app, r.id, &ro, &e) == 0 &&
+	    (percent < 0 || percent == ro.percent) && (pause < 0 || pause == ro.paused)) {
+		printf("unchanged %s/%s: its rollout is so already\n", o->owner, o->name);
+		percent = pause = -1;
+	}
 	if (percent < 0 && pause < 0) {
 		if (ota_rollout_get(app, r.id, &ro, &e) < 0)
 			return fail(&e, "rollout");

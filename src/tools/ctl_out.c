@@ -4,6 +4,7 @@
  */
 #include "ctl_out.h"
 #include "../lib/tmpl.h"
+#include "../lib/utf8.h"
 
 #include <cjson/cJSON.h>
 #include <string.h>
@@ -64,17 +65,59 @@ void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
 		l->json = cJSON_CreateArray();
 }
 
+/* The length of the UTF-8 sequence at p when it is well-formed, else 0. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3 :
+		   *p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+
+	/* utf8_valid stops at the first byte that does not fit: never past a NUL */
+	return n && utf8_valid((const char *)p, n) ? n : 0;
+}
+
+/* 1 when the sequence p (n bytes) is a character a terminal obeys or
+ * lays out instead of showing: the C1 controls (U+0080-U+009F, CSI among
+ * them), the line and paragraph separators and the bidirectional
+ * overrides and isolates (U+2028-U+202E, U+2066-U+2069), which reorder
+ * what follows on the line. */
+static int utf8_control(const unsigned char *p, size_t n)
+{
+	if (n == 2)
+		return p[0] == 0xc2 && p[1] <= 0x9f;
+	return n == 3 && p[0] == 0xe2 && ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) ||
+					  (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9));
+}
+
 /* A terminal obeys escape sequences: stored text (a name from an uploaded
- * image, a package description) is shown with every control byte as '?';
- * a tab or newline would also break the TSV line. */
+ * image, a package description, what a device reported) is shown with
+ * every control character as '?', and so is every byte that is not UTF-8
+ * (0x9b alone is CSI to an 8-bit terminal); other UTF-8 is kept.  A tab
+ * or newline would also break the TSV line.  The one place that decides
+ * what may reach the terminal. */
+char *ctl_sanitize(char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *w = s;
+
+	/* never longer than s: each sequence left out becomes one '?' */
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : utf8_len(p);
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f)) || utf8_control(p, n)) {
+			*w++ = '?';
+			p += n ? n : 1;
+			continue;
+		}
+		memmove(w, p, n);
+		w += n;
+		p += n;
+	}
+	*w = '\0';
+	return s;
+}
+
 char *ctl_printable(struct arena *a, const char *s)
 {
-	char *o = arena_strdup(a, s);
-
-	for (char *p = o; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	return o;
+	return ctl_sanitize(arena_strdup(a, s));
 }
 
 static void push_cell(struct ctl_list *l, char *s)

@@ -4,7 +4,8 @@
  *
  *   CTL_TABLE  (standard output is a terminal): a header row, aligned
  *              columns, times relative with the absolute UTC time, sizes in
- *              KiB/MiB/GiB, control characters shown as '?'.
+ *              KiB/MiB/GiB, control characters (C0, C1, bidirectional
+ *              overrides) and bytes that are not UTF-8 shown as '?'.
  *   CTL_TSV    (piped): one tab-separated line per row, no header, the
  *              columns and forms each list printed before --json existed
  *              (scripts that parse them keep working); times as the UTC
@@ -70,10 +71,15 @@ enum ctl_format ctl_format_pick(int json);
  * outlive it). */
 void ctl_list_init(struct ctl_list *l, const struct ctl_col *cols, int ncols,
 		   enum ctl_format fmt, long long now, struct arena *a);
-/* s with every control byte as '?' (a terminal obeys escape sequences; a
- * tab or newline would break a line), copied into a: for stored or
- * device-reported text printed outside a list. */
+/* s with every control character (C0, DEL, C1, the bidirectional
+ * overrides) and every byte that is not UTF-8 as one '?' (a terminal obeys
+ * escape sequences; a tab or newline would break a line), other UTF-8
+ * kept, copied into a: what every list's TABLE and TSV cell goes through,
+ * and stored or device-reported text printed outside a list.  JSON keeps
+ * the text exact. */
 char *ctl_printable(struct arena *a, const char *s);
+/* The same in place (the text only shrinks); returns s. */
+char *ctl_sanitize(char *s);
 /* The next cell of the current row, for a CTL_TEXT or CTL_HASH column. */
 void ctl_put_text(struct ctl_list *l, const char *s);
 /* The next cell, for a CTL_INT, CTL_TIME or CTL_BYTES column. */

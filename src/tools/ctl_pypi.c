@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,25 +58,8 @@ int ctl_pypi_index_arg(const char *arg, char *user, char *index)
 /* The first line of stdin (typed without echo on a terminal): 1..PW_MAX bytes. */
 static int read_password(char *out)
 {
-	struct termios old, quiet;
-	int tty = isatty(0);
-	size_t l;
+	size_t l = ctl_read_secret("password: ", out, PW_MAX + 2);
 
-	if (tty) {
-		fprintf(stderr, "password: ");
-		tcgetattr(0, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSANOW, &quiet);
-	}
-	if (!fgets(out, PW_MAX + 2, stdin))
-		out[0] = '\0';
-	if (tty) {
-		tcsetattr(0, TCSANOW, &old);
-		fputc('\n', stderr);
-	}
-	l = strcspn(out, "\r\n");
-	out[l] = '\0';
 	if (l == 0 || l > PW_MAX) {
 		fprintf(stderr, "nestboxctl: a password is 1 to %d bytes, on the first line of "
 			"standard input\n", PW_MAX);
@@ -324,8 +306,8 @@ static int index_put(struct app *app, int argc, char **argv, int create)
 	struct pypi_user u;
 	struct nb_err e;
 	struct arena a;
-	cJSON *o;
-	int rc = 0;
+	cJSON *o, *before = NULL, *after = NULL;
+	int rc = 0, unchanged = 0;
 
 	if (argc < 2 || argv[1][0] == '-')
 		return ctl_usage_error(CMD, "needs USER/INDEX [key=value …]");
@@ -336,16 +318,26 @@ static int index_put(struct app *app, int argc, char **argv, int create)
 		pypi_index_defaults(&ix, user, name);
 		if (pypi_user_get(app, &a, user, &u, &e) < 0)
 			rc = -1;
-	} else {
-		rc = pypi_index_get(app, &a, user, name, &ix, &e);
+	} else if ((rc = pypi_index_get(app, &a, user, name, &ix, &e)) == 0) {
+		before = pypi_index_json(&a, &ix);
 	}
-	if (rc == 0 && (pypi_index_config(app, &a, &ix, o, &e) < 0 ||
-			pypi_index_put(app, &ix, create, &e) < 0))
+	if (rc == 0 && pypi_index_config(app, &a, &ix, o, &e) < 0)
+		rc = -1;
+	/* a modify that leaves the configuration as it was changes nothing */
+	if (rc == 0 && before && cJSON_Compare(before, after = pypi_index_json(&a, &ix), 1))
+		unchanged = 1;
+	else if (rc == 0 && pypi_index_put(app, &ix, create, &e) < 0)
 		rc = -1;
 	cJSON_Delete(o);
+	cJSON_Delete(before);
+	cJSON_Delete(after);
 	arena_free(&a);
 	if (rc < 0)
 		return ctl_fail(argv[1], &e);
+	if (unchanged) {
+		printf("unchanged %s: its configuration is so already\n", argv[1]);
+		return 0;
+	}
 	pypi_static_reset(app);		/* pages rebuilt by pypi.fcgi on their misses */
 	printf("%s %s\n", create ? "created" : "modified", argv[1]);
 	ctl_audit(app, create ? "pypi index create" : "pypi index modify", "%s", argv[1]);

@@ -25,6 +25,18 @@
 
 #define JSON_MAX (256L << 20)
 
+/* "exported 2 users, 3 indexes, 9 files to DIR" (what "export" or
+ * "import" moved, as root lists it), and its audit row. */
+static void say_moved(struct app *app, const cJSON *root, const char *what, const char *dir)
+{
+	printf("%sed %d users, %d indexes, %d files %s %s\n", what,
+	       cJSON_GetArraySize(cJSON_GetObjectItem(root, "users")),
+	       cJSON_GetArraySize(cJSON_GetObjectItem(root, "indexes")),
+	       cJSON_GetArraySize(cJSON_GetObjectItem(root, "files")),
+	       !strcmp(what, "export") ? "to" : "from", dir);
+	ctl_audit(app, !strcmp(what, "export") ? "pypi export" : "pypi import", "%s", dir);
+}
+
 /* Prints e (ctx: what it concerns) for a step that fails with -1. */
 static int say(const char *ctx, const struct nb_err *e)
 {
@@ -182,11 +194,7 @@ int cmd_pypi_export(int argc, char **argv)
 	}
 	db_read_end(app.db);
 	if (!rc) {
-		printf("exported %d users, %d indexes, %d files to %s\n",
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "users")),
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "indexes")),
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "files")), argv[optind]);
-		ctl_audit(&app, "pypi export", "%s", argv[optind]);
+		say_moved(&app, root, "export", argv[optind]);
 	}
 	cJSON_Delete(root);
 	arena_free(&a);
@@ -386,11 +394,7 @@ int cmd_pypi_import(int argc, char **argv)
 	    import_store(&app, &a, root, &e) < 0)
 		rc = ctl_fail("import", &e);
 	if (!rc) {
-		printf("imported %d users, %d indexes, %d files from %s\n",
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "users")),
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "indexes")),
-		       cJSON_GetArraySize(cJSON_GetObjectItem(root, "files")), argv[optind]);
-		ctl_audit(&app, "pypi import", "%s", argv[optind]);
+		say_moved(&app, root, "import", argv[optind]);
 	}
 	cJSON_Delete(root);
 	arena_free(&a);

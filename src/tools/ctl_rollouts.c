@@ -125,30 +125,25 @@ static void rollout_row(struct ctl_list *l, const struct ddi_rollout *r)
 	ctl_put_int(l, r->created);
 }
 
-int cmd_rollout_list(int argc, char **argv)
+/* rollout list's rows (ctl_rows_fn), read 64 at a time */
+static int rollout_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct ddi_rollout r[64];
-	struct ctl_list l;
-	struct app app;
-	struct arena a;
-	int n, i, off = 0, json, rc;
+	int n, off = 0;
 
-	if (ctl_list_opts("rollout list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, rollout_cols, 11, ctl_format_pick(json), time(NULL), &a);
+	(void)a;
 	do {
-		n = ddi_rollout_list(&app, r, 64, off);
-		for (i = 0; i < n; i++)
-			rollout_row(&l, &r[i]);
+		n = ddi_rollout_list(app, r, 64, off);
+		for (int i = 0; i < n; i++)
+			rollout_row(l, &r[i]);
 		off += n;
 	} while (n == 64);
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	arena_free(&a);
-	app_close(&app);
-	return rc < 0;
+	return n < 0 ? nb_fail(e, NB_UNAVAILABLE, "the rollouts cannot be read, try again") : off;
+}
+
+int cmd_rollout_list(int argc, char **argv)
+{
+	return ctl_list_run("rollout list", argc, argv, rollout_cols, 11, rollout_rows);
 }
 
 /* Why a change was refused: no such rollout (1), or it ended (3). */
@@ -181,6 +176,25 @@ static int id_operands(const char *cmd, int argc, char **argv, long long *id, lo
 	return 0;
 }
 
+/* 1 after saying "unchanged" when rollout id (running or paused: an ended
+ * one is refused) is in state already, or at pct when state is NULL. */
+static int already(struct app *app, long long id, const char *state, int pct)
+{
+	struct ddi_rollout r;
+
+	if (ddi_rollout_get(app, id, &r) < 0 ||
+	    (strcmp(r.state, "running") && strcmp(r.state, "paused")))
+		return 0;
+	if (state && !strcmp(r.state, state))
+		printf("unchanged rollout %lld: it is %s already\n", id, state);
+	else if (!state && r.percent == pct)
+		printf("unchanged rollout %lld: it is offered to %d%% of feed %s already\n", id,
+		       pct, r.feed);
+	else
+		return 0;
+	return 1;
+}
+
 /* pause, resume and stage: one id, maybe one number */
 static int change(int argc, char **argv, const char *state)
 {
@@ -195,6 +209,10 @@ static int change(int argc, char **argv, const char *state)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
+	if (already(&app, id, state, (int)pct)) {
+		app_close(&app);
+		return 0;
+	}
 	rc = state ? ddi_rollout_set_state(&app, id, state) : ddi_rollout_stage(&app, id, (int)pct);
 	if (rc < 0) {
 		rc = refused(&app, id);
@@ -299,6 +317,14 @@ int cmd_rollout_limits(int argc, char **argv)
 		return ctl_usage_error(LIMITS, "needs --max-failures or --max-failure-rate");
 	if (ctl_open(&app) < 0)
 		return 1;
+	/* the store's UPDATE matches the row whatever its values: compared here */
+	if (ddi_rollout_get(&app, id, &r) == 0 && (mf < 0 || mf == r.max_failures) &&
+	    (mr < 0 || mr == r.max_failure_rate)) {
+		printf("unchanged rollout %lld: it pauses at %d failures or above %d%% failed"
+		       " already\n", id, r.max_failures, r.max_failure_rate);
+		app_close(&app);
+		return 0;
+	}
 	rc = ddi_rollout_get(&app, id, &r) < 0 ? nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id)
 		: ddi_rollout_limits(&app, id, (int)(mf >= 0 ? mf : r.max_failures),
 				     (int)(mr >= 0 ? mr : r.max_failure_rate), &e);

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
-/* "3: name 1.0 (1.2 MiB)" into out for messages; "3" when it cannot be
- * read.  Returns out. */
+/* "3: name 1.0 (1.2 MiB)" into out for messages, printable (ctl_sanitize);
+ * "3" when it cannot be read.  Returns out. */
 static const char *described(struct app *app, long long id, char *out, size_t n)
 {
 	struct ddi_software s;
@@ -18,7 +18,7 @@ static const char *described(struct app *app, long long id, char *out, size_t n)
 	}
 	snprintf(out, n, "%lld: %s %s (%s%s)", id, s.name, s.version,
 		 ctl_size(size, sizeof(size), s.size), s.url[0] ? ", external URL" : "");
-	return out;
+	return ctl_sanitize(out);	/* name and version come from the uploaded image */
 }
 
 int cmd_software_add(int argc, char **argv)
@@ -109,30 +109,20 @@ static void put_software(struct ctl_list *l, struct arena *a, const struct ddi_s
 	ctl_put_text(l, compat_text(a, r));
 }
 
-int cmd_software_list(int argc, char **argv)
+/* software list's rows (ctl_rows_fn) */
+static int software_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct ddi_software_entry *rows;
-	struct ctl_list l;
-	struct nb_err e;
-	struct app app;
-	struct arena a;
-	int json, rc, n, i;
+	int n = ddi_software_catalogue(app, a, &rows, e);
 
-	if (ctl_list_opts("software list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, software_cols, 8, ctl_format_pick(json), time(NULL), &a);
-	n = ddi_software_catalogue(&app, &a, &rows, &e);
-	for (i = 0; i < n; i++)
-		put_software(&l, &a, &rows[i]);
-	if (n < 0)
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	arena_free(&a);
-	app_close(&app);
-	return rc < 0;
+	for (int i = 0; i < n; i++)
+		put_software(l, a, &rows[i]);
+	return n;
+}
+
+int cmd_software_list(int argc, char **argv)
+{
+	return ctl_list_run("software list", argc, argv, software_cols, 8, software_rows);
 }
 
 int cmd_software_del(int argc, char **argv)

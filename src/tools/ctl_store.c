@@ -369,21 +369,13 @@ static int mig_run(struct mig *m)
 
 int cmd_store_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = { { "to", required_argument, NULL, 't' },
-					      { NULL, 0, NULL, 0 } };
-	const char *to = NULL;
+	const char *to;
 	struct mig m = { 0 };
 	struct app app;
 	struct nb_err e;
-	int c, rc;
+	int rc;
 
-	optind = 1;
-	while ((c = ctl_getopt("store migrate", argc, argv, opts)) != -1)
-		if (c == 't')
-			to = optarg;
-		else
-			return 2;
-	if (ctl_operands("store migrate", argc, argv, 0, 0, "") < 0)
+	if (ctl_to_option("store migrate", argc, argv, &to))
 		return 2;
 	if (!to || !db_is_url(to))
 		return ctl_usage_error("store migrate", "--to needs a postgresql:// URL");

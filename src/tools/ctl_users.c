@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,29 +16,12 @@
  */
 static int read_password(const char *prompt, char *out)
 {
-	struct termios old, quiet;
-	int tty = isatty(0);
-	size_t l;
+	size_t l = ctl_read_secret(prompt, out, ADMIN_PASSWORD_MAX + 2);
 
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		tcgetattr(0, &old);
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		tcsetattr(0, TCSANOW, &quiet);
-	}
-	if (!fgets(out, ADMIN_PASSWORD_MAX + 2, stdin))
-		out[0] = '\0';
-	if (tty) {
-		tcsetattr(0, TCSANOW, &old);
-		fputc('\n', stderr);
-	}
-	l = strcspn(out, "\r\n");
 	if (l > ADMIN_PASSWORD_MAX) {
 		fprintf(stderr, "nestboxctl: a password is at most %d bytes\n", ADMIN_PASSWORD_MAX);
 		return -1;
 	}
-	out[l] = '\0';
 	if (l < ADMIN_PASSWORD_MIN) {
 		fprintf(stderr, "nestboxctl: a password has at least %d characters\n",
 			ADMIN_PASSWORD_MIN);
@@ -189,33 +171,23 @@ static const struct ctl_col user_cols[] = {
 	{ "created", "CREATED", CTL_TIME, CTL_NOT_TSV, NULL, NULL },
 };
 
+/* user list's rows (ctl_rows_fn) */
+static int user_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
+{
+	struct admin_user_row *u;
+	int n = admin_user_list(app->db, a, 0, 1L << 30, &u, e);
+
+	for (int i = 0; i < n; i++) {
+		ctl_put_text(l, u[i].name);
+		ctl_put_text(l, u[i].role);
+		ctl_put_int(l, u[i].created);
+	}
+	return n;
+}
+
 int cmd_user_list(int argc, char **argv)
 {
-	struct ctl_list l;
-	struct app app;
-	struct arena a;
-	struct admin_user_row *u;
-	struct nb_err e;
-	int json, rc, n, i;
-
-	if (ctl_list_opts("user list", argc, argv, 0, "", &json) < 0)
-		return 2;
-	if (ctl_open(&app) < 0)
-		return 1;
-	arena_init(&a);
-	ctl_list_init(&l, user_cols, 3, ctl_format_pick(json), time(NULL), &a);
-	n = admin_user_list(app.db, &a, 0, 1L << 30, &u, &e);
-	for (i = 0; i < n; i++) {
-		ctl_put_text(&l, u[i].name);
-		ctl_put_text(&l, u[i].role);
-		ctl_put_int(&l, u[i].created);
-	}
-	rc = n < 0 ? -1 : ctl_list_print(&l, stdout);
-	if (n < 0)
-		fprintf(stderr, "nestboxctl: user list: %s\n", e.msg);
-	arena_free(&a);
-	app_close(&app);
-	return n < 0 ? nb_err_exit(e.kind) : rc < 0;
+	return ctl_list_run("user list", argc, argv, user_cols, 3, user_rows);
 }
 
 /*

@@ -104,9 +104,28 @@ static const struct cmd cmds[] = {
 	  " [--mode rollout|latest|assigned|pinned] [--assign SOFTWARE_ID]",
 	  "Pre-registers a DDI device (tenant DEFAULT unless --tenant), with its\n"
 	  "TargetToken (stored hashed) and how its updates are chosen." },
-	{ "device", "list", cmd_device_list, "nestboxctl device list [--json]",
+	{ "device", "list", cmd_device_list,
+	  "nestboxctl device list [--search S] [--state ST] [--feed F] [--model M]"
+	  " [--version V] [--seen hour|day|old|never] [--sort COLUMN [--desc]]"
+	  " [--page N] [--limit N] [--json]",
 	  "Lists DDI devices: id, state, version, mode, board:revision, last seen\n"
-	  "(and feed, name, tags on a terminal and in JSON)." },
+	  "(and feed, name, tags on a terminal and in JSON), found as the devices\n"
+	  "page finds them: --search is a substring of the controller id, name, tags\n"
+	  "or attributes; --feed, --model and --version take substrings (any case);\n"
+	  "--state is registered, waiting, running, finished or error.  --sort is\n"
+	  "id, cid (the default), name, state, version, model, feed, mode or seen.\n"
+	  "--page N shows the Nth page of --limit devices (admin.page_size when not\n"
+	  "given) and says \"showing 51-63 of 63\" (on standard error when piped)." },
+	{ "device", "bulk", cmd_device_bulk,
+	  "nestboxctl device bulk assign SOFTWARE_ID | feed FEED | mode rollout|latest|pinned"
+	  " | cancel | delete (--id CID... | --search S [filters of device list]) [--yes]",
+	  "Does one of the devices page's bulk actions to the devices given by --id\n"
+	  "(repeated for each) or to every device a search finds (device list's\n"
+	  "filters), in one transaction, with the page's audit row.  Without --yes it\n"
+	  "lists the devices it would change and exits 2 with \"would change N\n"
+	  "devices; add --yes\"; devices it would not change (already on that feed,\n"
+	  "no open action to cancel) are left out, and when none is left it says\n"
+	  "\"unchanged\" and exits 0." },
 	{ "device", "show", cmd_device_show, "nestboxctl device show <controllerId>",
 	  "Shows a device, why it is or is not offered an update, and its actions." },
 	{ "device", "set", cmd_device_set,

@@ -15,7 +15,7 @@ from test_software import make_swu
 GROUPS = {
     "image": ["import", "list"],
     "software": ["add", "list", "del"],
-    "device": ["add", "list", "show", "set", "cancel", "del"],
+    "device": ["add", "list", "bulk", "show", "set", "cancel", "del"],
     "rollout": ["add", "list", "show", "pause", "resume", "stage", "limits", "cancel", "finish"],
     "user": ["add", "passwd", "del", "list", "first-admin"],
     "mip": ["publish", "list"],
@@ -437,7 +437,7 @@ def test_device_cancel_reaches_the_audit_feed(nb, tmpdir_shared):
         c.execute("INSERT INTO ddi_actions(device_id, software_id, status, created, updated)"
                   " VALUES(?, 1, 'waiting', 1, 1)", (dev,))
     r = nb.ctl("device", "cancel", "d1")
-    assert "canceled the open action of d1" in r.stdout, r.stdout
+    assert "canceled the open action of DEFAULT/d1" in r.stdout, r.stdout
     assert audit_actions(nb)[-1][1:] == ("device cancel", "DEFAULT/d1")
     refused = nb.ctl("device", "cancel", "d1", check=False)
     assert refused.returncode == 1 and audit_actions(nb)[-1][1] == "device cancel"
