@@ -177,3 +177,37 @@ def test_changes_written_to_the_audit_feed(adm):
     nb.ctl("rollout", "resume", "1", check=False)
     out = json.loads(nb.ctl("audit", "--json").stdout)
     assert [r["action"] for r in out[:2]] == ["token create", "rollout finish"]
+
+
+def test_offered_but_never_answered_is_waiting_with_how_long(adm):
+    """A device offered the software that never answered is not drawn as
+    installing: it waits, and the page says since when (relative, the UTC
+    time on hover); `nestboxctl rollout show` and its --json group alike."""
+    nb, b = adm
+    fleet(nb, b)
+    register(nb, "quiet1")
+    assert poll_action(nb, "quiet1")           # offered; no feedback ever
+    page = b.get("/admin/rollouts/1").text
+    assert group(page, "running") == ["run1"]
+    assert group(page, "waiting") == ["idle1", "quiet1"]
+    row = re.search(r'<tr><td><a href="/admin/devices/\d+">quiet1</a>.*?</tr>', page).group(0)
+    assert "no answer from the device" in row and "installing" not in row
+    assert re.search(r'offered <time datetime="\d{4}-\d\d-\d\dT[\d:]+Z" title="[^"]+ UTC">'
+                     r'[^<]*(ago|just now)</time>', row), row
+    # progress still counts it among the devices that can take the software
+    assert re.search(r"<b>20%</b> done, counted over the <b>5</b> devices", page)
+    j = json.loads(b.request("GET", "/admin/api/rollouts/1", headers=token(b)).body)
+    waiting = {d["controller_id"]: d for d in j["groups"][3]["devices"]}
+    assert waiting["quiet1"]["note"] == "no answer from the device"
+    assert waiting["quiet1"]["answered"] is False and waiting["quiet1"]["offered"] > 0
+    assert [d["controller_id"] for d in j["groups"][2]["devices"]] == ["run1"]
+    out = nb.ctl("rollout", "show", "1").stdout
+    assert "\nrunning: 1\n  run1\t" in out and "\nwaiting: 2\n" in out
+    line = [x for x in out.splitlines() if x.startswith("  quiet1\t")][0]
+    assert "no answer from the device, offered " in line and " UTC)" in line, line
+    cj = json.loads(nb.ctl("rollout", "show", "1", "--json").stdout)
+    assert cj["progress"] == j["progress"]
+    assert [(g["key"], g["count"], [d["controller_id"] for d in g["devices"]])
+            for g in cj["groups"]] == [(g["key"], g["count"], [d["controller_id"]
+                                                               for d in g["devices"]])
+                                       for g in j["groups"]]
