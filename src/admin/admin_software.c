@@ -89,37 +89,47 @@ static long long add_upload(struct app *app, struct sw_sink *s, const char *file
 				file && admin_file_name_ok(file) ? file : "image.swu", name, e);
 }
 
-/* The list, with a failed form's error (status) when error is set. */
-static void software_page(struct app *app, struct http_req *r, struct http_resp *w,
-			  int status, const char *error)
+/* The list, with a failed form's error (status) when error is set; 0, or
+ * -1 with e when the store cannot be read (a 503 page, never an empty list). */
+static int software_page(struct app *app, struct http_req *r, struct http_resp *w,
+			 int status, const char *error, struct nb_err *e)
 {
-	cJSON *d = cJSON_CreateObject();
-	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "software",
-				  ddi_fleet_software_count(app, NULL));
+	long long n = ddi_fleet_software_count(app, e);
+	cJSON *d, *list;
+	long off;
 
-	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per, NULL));
+	if (n < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	off = admin_paginate(app, r, d, "page", "software", (long)n);
+	list = admin_sw_list(app, r, off, admin_page_size(app), e);
+	if (!list) {
+		cJSON_Delete(d);
+		return -1;
+	}
+	cJSON_AddItemToObject(d, "software", list);
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, status, "software", "Software", d);
+	return 0;
 }
 
-/* A failed form is answered with the list and its error (0: answered). */
+/* A failed form is answered with the list and its error: 0, or -1 with e
+ * (the store's error when the list cannot be read, else the form's). */
 static int page_error(struct app *app, struct http_req *r, struct http_resp *w,
-		      const struct nb_err *e)
+		      struct nb_err *e)
 {
-	software_page(app, r, w, nb_err_status(e->kind), e->msg);
-	return 0;
+	struct nb_err form = *e;
+
+	return software_page(app, r, w, nb_err_status(form.kind), form.msg, e);
 }
 
 int admin_software_run(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
-	(void)e;
-	software_page(app, r, w, 200, NULL);
-	return 0;
+	return software_page(app, r, w, 200, NULL, e);
 }
 
 static const char *const upload_fields[] = { "name" };

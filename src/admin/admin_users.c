@@ -83,13 +83,17 @@ int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		     int status, const char *new_token, const char *msg, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject(), *users, *tokens;
+	cJSON *d, *users = NULL, *tokens;
 	const char *done = req_has(r, "done") ? req_str(r, "done") : NULL;
-	long per = ad->set.page_size;
+	long per = ad->set.page_size, uoff, toff;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
-	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
-	long toff = admin_paginate(app, r, d, "tpage", "tokens", admin_token_count(app->db, owner));
+	long nu = admin_user_count(app->db, NULL), nt = admin_token_count(app->db, owner);
 
+	if (nu < 0 || nt < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	d = cJSON_CreateObject();
+	uoff = admin_paginate(app, r, d, "upage", "users", nu);
+	toff = admin_paginate(app, r, d, "tpage", "tokens", nt);
 	if (!(users = users_json(app, r, uoff, per, e)) ||
 	    !(tokens = tokens_json(app, r, owner, toff, per, e))) {
 		cJSON_Delete(users);
