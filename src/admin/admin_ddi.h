@@ -69,6 +69,10 @@ int admin_password_parse(struct arena *a, const char *body, size_t len, const ch
 
 /* -- the fleet's rows as template data (admin_fleet.c, from ddi_fleet.h) -- */
 
+/* "device #12 d1": device id as an audit row names it (its controller id
+ * read from the store; "device #12" alone when it cannot be read). */
+const char *admin_dev_said(struct app *app, struct http_req *r, long long id);
+
 /* One device: its columns, "error", "last_seen_text", "assigned", "force",
  * "attributes" as [{"key","value"}], "created", "auto_confirm".  NULL with
  * e NB_NOT_FOUND ("no such device") or NB_UNAVAILABLE. */

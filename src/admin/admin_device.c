@@ -299,8 +299,9 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	}
 	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device mode", "device #%lld: %s%s", id_param(r), mode,
-		    v ? arena_printf(r->a, " (software #%lld)", v) : "");
+	admin_audit(app, "device mode", "%s: mode %s%s", admin_dev_said(app, r, id_param(r)), mode,
+		    v ? arena_printf(r->a, ", software %lld (%s%s%s)", v, s.name, *s.name ? " " : "",
+				     s.version) : "");
 	back(r, w, "mode+set");
 	return 0;
 }
@@ -310,7 +311,8 @@ int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed")) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device feed", "device #%lld: feed %s", id_param(r), req_str(r, "feed"));
+	admin_audit(app, "device feed", "%s: feed %s", admin_dev_said(app, r, id_param(r)),
+		    req_str(r, "feed"));
 	back(r, w, "feed+set");
 	return 0;
 }
@@ -320,7 +322,7 @@ int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp
 {
 	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device force", "device #%lld", id_param(r));
+	admin_audit(app, "device force", "%s: update forced", admin_dev_said(app, r, id_param(r)));
 	back(r, w, "update+forced");
 	return 0;
 }
@@ -330,7 +332,8 @@ int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_res
 {
 	if (ddi_action_cancel(app, id_param(r)) < 0)
 		return nb_fail(e, NB_CONFLICT, "the device has no open action to cancel");
-	admin_audit(app, "device cancel", "device #%lld", id_param(r));
+	admin_audit(app, "device cancel", "%s: open action canceled",
+		    admin_dev_said(app, r, id_param(r)));
 	back(r, w, "cancel+requested");
 	return 0;
 }

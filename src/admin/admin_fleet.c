@@ -149,3 +149,13 @@ cJSON *admin_sw_choices(struct app *app, struct http_req *r, long long selected,
 	}
 	return arr;
 }
+
+const char *admin_dev_said(struct app *app, struct http_req *r, long long id)
+{
+	struct ddi_fleet_device d;
+	struct nb_err e;
+
+	if (ddi_fleet_device(app, r->a, id, NULL, NULL, &d, &e) == 1)
+		return arena_printf(r->a, "device #%lld %s", id, d.cid);
+	return arena_printf(r->a, "device #%lld", id);
+}

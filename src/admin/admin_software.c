@@ -5,6 +5,7 @@
  */
 #include "admin_ddi.h"
 #include "admin_upload.h"
+#include "admin_audit.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -76,6 +77,38 @@ static int sw_close(void *ctx, int ok, struct nb_err *e)
 	return ok ? 0 : -1;
 }
 
+/* The audit row of a change to software sw (issue 14: it names what
+ * changed): "software 3 (core image 2.0)". */
+static void sw_audit(struct app *app, const char *action, const struct ddi_software *sw)
+{
+	admin_audit(app, action, "software %lld (%s%s%s)", sw->id, sw->name,
+		    *sw->name ? " " : "", sw->version);
+}
+
+/* id, once added, written to the audit feed by its name and version. */
+static long long sw_added(struct app *app, long long id)
+{
+	struct ddi_software sw;
+
+	if (id >= 0 && ddi_software_get(app, id, &sw) == 0)
+		sw_audit(app, "software add", &sw);
+	return id;
+}
+
+/* Deletes software id, written to the audit feed with the name and
+ * version it had; 0, or -1 with e (as ddi_software_delete). */
+static int sw_delete(struct app *app, long long id, struct nb_err *e)
+{
+	struct ddi_software sw;
+	int known = ddi_software_get(app, id, &sw) == 0;
+
+	if (ddi_software_delete(app, id, e) < 0)
+		return -1;
+	if (known)
+		sw_audit(app, "software delete", &sw);
+	return 0;
+}
+
 /* Records the received upload under its file name ("image.swu" when it
  * has none fit for a download URL); closes it.  The id, or -1 with e. */
 static long long add_upload(struct app *app, struct sw_sink *s, const char *file,
@@ -85,8 +118,9 @@ static long long add_upload(struct app *app, struct sw_sink *s, const char *file
 		ddi_upload_abort(&s->up);
 		return nb_fail(e, NB_INVALID, "invalid name: at most %d bytes", ADMIN_SW_NAME_MAX);
 	}
-	return ddi_software_add(app, sw_settings(app), &s->up,
-				file && admin_file_name_ok(file) ? file : "image.swu", name, e);
+	return sw_added(app, ddi_software_add(app, sw_settings(app), &s->up,
+					      file && admin_file_name_ok(file) ? file : "image.swu",
+					      name, e));
 }
 
 /* The list, with a failed form's error (status) when error is set; 0, or
@@ -160,8 +194,8 @@ int admin_software_upload_run(struct app *app, struct http_req *r, struct http_r
 int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	long long id = ddi_software_add_url(app, sw_settings(app), req_str(r, "url"),
-					    req_str(r, "name"), e);
+	const char *url = req_str(r, "url"), *name = req_str(r, "name");
+	long long id = sw_added(app, ddi_software_add_url(app, sw_settings(app), url, name, e));
 
 	if (id < 0) {
 		admin_form_field(app, "url");	/* the one field the store judges */
@@ -174,7 +208,7 @@ int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp
 int admin_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
 			      struct nb_err *e)
 {
-	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+	if (sw_delete(app, req_int(r, "id", 0), e) < 0)
 		return page_error(app, r, w, e);
 	http_redirect(w, "/admin/software?done=software+deleted");
 	return 0;
@@ -238,7 +272,7 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 		return -1;
 	if (admin_url_parse(r->a, body, len, &url, &name, e) < 0)
 		return -1;
-	id = ddi_software_add_url(app, sw_settings(app), url, name, e);
+	id = sw_added(app, ddi_software_add_url(app, sw_settings(app), url, name, e));
 	if (id < 0)
 		return -1;
 	created(w, id);
@@ -248,7 +282,7 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 int admin_api_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
 				  struct nb_err *e)
 {
-	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+	if (sw_delete(app, req_int(r, "id", 0), e) < 0)
 		return -1;
 	w->status = 204;
 	return 0;

@@ -345,7 +345,8 @@ def test_bulk_takes_a_full_page_and_counts_each_device_once(fleet):
     assert r.header("Location") == "/admin/devices?done=set+the+feed+of+1+devices"
     with nb.db() as c:
         rows = c.execute("SELECT target FROM admin_audit ORDER BY id").fetchall()[start:]
-    assert rows == [("70 of 70 selected devices: wide",), ("1 of 1 selected devices: one",)]
+    assert rows == [("set feed wide on 70 devices: many-00, many-01, many-02, many-03, many-04,"
+                     " …",), ("set feed one on 1 device: many-00",)]
 
 
 def test_unknown_state_is_refused_like_the_other_filters(fleet):
