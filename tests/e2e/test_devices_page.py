@@ -384,3 +384,19 @@ def test_the_open_action_is_named_once(fleet):
     said = re.sub(r"<[^>]+>", "", re.search(r"Update decision:(.*?)</p>", page, re.S).group(1))
     assert " ".join(said.split()) == \
         "an update is under way (action #%s) — candidate 2.0." % action, said
+
+
+def test_search_folds_unicode_case(fleet):
+    """issue 14: "ÄPFEL" did not find "äpfel" (ASCII case folding only);
+    on both stores every search field folds by Unicode."""
+    from urllib.parse import quote
+    nb, b, auth = fleet
+    nb.ctl("device", "set", "unit-02", "--name", "Äpfel-Lager", "--tags", "Küche")
+    nb.ctl("device", "set", "unit-04", "--name", "ΑΘΉΝΑ")
+    register(nb, "heat-1", board="Pümpe-Ω", extra={"kind": "Wärmepumpe"})
+    for q, want in (("ÄPFEL", ["unit-02"]), ("äpfel", ["unit-02"]), ("äPfEl", ["unit-02"]),
+                    ("KÜCHE", ["unit-02"]), ("αθήνα", ["unit-04"]), ("WÄRME", ["heat-1"])):
+        got, j = cids(b, auth, "q=" + quote(q))
+        assert (got, j["total_matching"]) == (want, len(want)), q
+    assert cids(b, auth, "model=" + quote("PÜMPE-ω"))[0] == ["heat-1"]
+    assert page_cids(b.get("/admin/devices?q=" + quote("äPFEL")).text) == ["unit-02"]
