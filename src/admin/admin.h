@@ -291,6 +291,19 @@ long admin_page_size(struct app *app);
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n);
 
+/* One row of a store's list as template data; ctx: the caller's. */
+typedef cJSON *admin_row_fn(struct http_req *r, const void *row, const void *ctx);
+/*
+ * The n rows at v (each size bytes, as a store's list returned them) as a
+ * JSON array of one(r, row, ctx); NULL when n < 0 (the read failed: its
+ * error stands).  The pages' one loop over a list.
+ */
+cJSON *admin_rows(struct http_req *r, const void *v, int n, size_t size, admin_row_fn *one,
+		  const void *ctx);
+/* [{key: name, "selected": name is sel}] for the names of a NULL-ended
+ * list: a select's options. */
+cJSON *admin_options(const char *const *names, const char *key, const char *sel);
+
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_fleet.c). */
 const char *admin_when(struct arena *a, long long t);
 

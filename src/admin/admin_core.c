@@ -330,3 +330,31 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 		cJSON_AddNumberToObject(d, key, (double)(page + 1));
 	return (long)(page - 1) * per;
 }
+
+cJSON *admin_rows(struct http_req *r, const void *v, int n, size_t size, admin_row_fn *one,
+		  const void *ctx)
+{
+	cJSON *arr;
+	int i;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, one(r, (const char *)v + (size_t)i * size, ctx));
+	return arr;
+}
+
+cJSON *admin_options(const char *const *names, const char *key, const char *sel)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, key, names[i]);
+		cJSON_AddBoolToObject(o, "selected", sel && !strcmp(sel, names[i]));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
