@@ -71,6 +71,7 @@ struct admin {
 	/* per request, set by admin_before() */
 	struct admin_user user;
 	int authed, via_token;
+	int store_down;		/* who asks could not be read: 503, not a login */
 	char csrf[65];
 	char upload_name[256];	/* the file part's name, set by admin_upload_receive() */
 	/* per request: a refused form drawn again (admin_form.c) */
@@ -158,6 +159,7 @@ int admin_user_insert(struct db *db, const char *name, const char *pw_hash, cons
 int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 			  int keep_tokens, int *revoked, struct nb_err *e);
 int admin_user_remove(struct db *db, long long id, struct nb_err *e);
+/* The users (of role, all when NULL); -1 when the store cannot be read. */
 int admin_user_count(struct db *db, const char *role);
 /* A user as the users page lists it (no password hash). */
 struct admin_user_row {
@@ -171,10 +173,14 @@ struct admin_user_row {
 int admin_user_list(struct db *db, struct arena *a, long offset, long limit,
 		    struct admin_user_row **out, struct nb_err *e);
 int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
+/* The live session of token: 0 with *u and csrf (65 bytes) filled, 1 when
+ * there is none (unknown or expired), -1 when the store cannot be read. */
 int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
 void admin_session_delete(struct db *db, const char *token);
 int admin_token_create(struct db *db, long long uid, const char *name, char *token,
 		       struct nb_err *e);
+/* The user of API token: 0 with *u filled (its last use noted), 1 when it
+ * is unknown or revoked, -1 when the store cannot be read. */
 int admin_token_get(struct db *db, const char *token, struct admin_user *u);
 /* Revokes token id (of user uid; any user's when uid is 0). */
 int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e);
@@ -192,6 +198,8 @@ struct admin_token_row {
  */
 int admin_token_list(struct db *db, struct arena *a, long long uid, long offset, long limit,
 		     struct admin_token_row **out, struct nb_err *e);
+/* The live tokens of user uid (everyone's when 0); -1 when the store
+ * cannot be read. */
 long admin_token_count(struct db *db, long long uid);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
@@ -282,6 +290,19 @@ long admin_page_size(struct app *app);
 /* Adds page, pages, prev and next (under prefix) for n items; returns the offset. */
 long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *param,
 		    const char *prefix, long n);
+
+/* One row of a store's list as template data; ctx: the caller's. */
+typedef cJSON *admin_row_fn(struct http_req *r, const void *row, const void *ctx);
+/*
+ * The n rows at v (each size bytes, as a store's list returned them) as a
+ * JSON array of one(r, row, ctx); NULL when n < 0 (the read failed: its
+ * error stands).  The pages' one loop over a list.
+ */
+cJSON *admin_rows(struct http_req *r, const void *v, int n, size_t size, admin_row_fn *one,
+		  const void *ctx);
+/* [{key: name, "selected": name is sel}] for the names of a NULL-ended
+ * list: a select's options. */
+cJSON *admin_options(const char *const *names, const char *key, const char *sel);
 
 /* A Unix time as "YYYY-MM-DD HH:MM:SS" (UTC), "" when unset (admin_fleet.c). */
 const char *admin_when(struct arena *a, long long t);

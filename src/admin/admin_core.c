@@ -109,12 +109,15 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		w->has_type = 0;
 		http_json_error(w, status, msg);
 		note_user(app->domain, w);
-		return;
+	} else {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "message", msg);
+		cJSON_AddNumberToObject(d, "status", status);
+		admin_page(app, r, w, status, "error", http_reason(status), d);
 	}
-	d = cJSON_CreateObject();
-	cJSON_AddStringToObject(d, "message", msg);
-	cJSON_AddNumberToObject(d, "status", status);
-	admin_page(app, r, w, status, "error", http_reason(status), d);
+	/* a store that could not answer: the same request will work again */
+	if (status == 503)
+		http_set_header(w, "Retry-After", "5");
 }
 
 void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
@@ -159,21 +162,22 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 #define CSRF_REFUSED \
 	"the form has expired or did not come from this site: reload the page and try again"
 
-/* Who is asking: an API token (API routes) or a session cookie. */
+/* Who is asking: an API token (API routes) or a session cookie.  A store
+ * that cannot be read sets ad->store_down: nobody is known, but the answer
+ * is "try again", never "log in". */
 static void authenticate(struct app *app, struct http_req *r, struct admin *ad)
 {
 	const char *h = http_header(r, "Authorization"), *cookie;
+	int rc = 1;
 
 	if (h && strncmp(h, "Bearer ", 7) == 0) {
-		if (is_api(r) && admin_token_get(app->db, h + 7, &ad->user) == 0) {
+		if (is_api(r) && (rc = admin_token_get(app->db, h + 7, &ad->user)) == 0)
+			ad->authed = ad->via_token = 1;
+	} else if ((cookie = http_cookie(r, "nb_session"))) {
+		if ((rc = admin_session_get(app->db, cookie, &ad->user, ad->csrf)) == 0)
 			ad->authed = 1;
-			ad->via_token = 1;
-		}
-		return;
 	}
-	cookie = http_cookie(r, "nb_session");
-	if (cookie && admin_session_get(app->db, cookie, &ad->user, ad->csrf) == 0)
-		ad->authed = 1;
+	ad->store_down = rc < 0;
 }
 
 static int changes_state(const struct http_req *r)
@@ -208,23 +212,32 @@ int admin_csrf_ok(struct admin *ad, struct http_req *r)
 static void request_start(struct admin *ad)
 {
 	memset(&ad->user, 0, sizeof(ad->user));
-	ad->authed = ad->via_token = 0;
+	ad->authed = ad->via_token = ad->store_down = 0;
 	ad->csrf[0] = '\0';
 	ad->form_key = ad->form_field = ad->form_msg = NULL;
 	ad->audited = 0;
 	ad->upload_name[0] = '\0';
 }
 
-/* app->refused: the router refused the request before admin_before (a
- * path or query field) or after it (a form field), and its answer holds no
- * user: who asked, by session or token, is named for the request log all
- * the same.  Nothing else is done with it: the refusal stands. */
+/* app->refused: the router refused the request (a path, query or form
+ * field's 400, a 404 or 405) before admin_before or after it.  Who asked,
+ * by session or token, is named for the request log; a page's refusal is
+ * drawn again inside the layout with its navigation, as the unknown-path
+ * page is (issue 14), while the API's stays the router's JSON. */
 static void admin_refused(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	struct admin *ad = app->domain;
+	char *msg;
 
 	request_start(ad);
 	authenticate(app, r, ad);
+	if (!is_api(r) && !app_wants_json(app, r) && w->status >= 400 && w->status < 500) {
+		msg = arena_strndup(r->a, w->body.p ? w->body.p : "", w->body.len);
+		msg[strcspn(msg, "\n")] = '\0';
+		w->headers.len = 0;
+		w->has_type = 0;
+		admin_fail(app, r, w, w->status, msg);
+	}
 	note_user(ad, w);
 }
 
@@ -238,6 +251,10 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 	note_user(ad, w);
 	if (flags & ADMIN_PUBLIC)
 		return admin_form_precheck(app, r, w);
+	if (ad->store_down) {
+		admin_fail(app, r, w, 503, "the store cannot be read just now; try again shortly");
+		return 1;
+	}
 	if (!ad->authed) {
 		if (is_api(r)) {
 			admin_fail(app, r, w, 401, "authentication required");
@@ -312,4 +329,32 @@ long admin_paginate(struct app *app, struct http_req *r, cJSON *d, const char *p
 	if (page < pages)
 		cJSON_AddNumberToObject(d, key, (double)(page + 1));
 	return (long)(page - 1) * per;
+}
+
+cJSON *admin_rows(struct http_req *r, const void *v, int n, size_t size, admin_row_fn *one,
+		  const void *ctx)
+{
+	cJSON *arr;
+	int i;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(arr, one(r, (const char *)v + (size_t)i * size, ctx));
+	return arr;
+}
+
+cJSON *admin_options(const char *const *names, const char *key, const char *sel)
+{
+	cJSON *arr = cJSON_CreateArray();
+	int i;
+
+	for (i = 0; names[i]; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, key, names[i]);
+		cJSON_AddBoolToObject(o, "selected", sel && !strcmp(sel, names[i]));
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
 }

@@ -91,12 +91,16 @@ static int add_recent(struct app *app, struct http_req *r, cJSON *d, struct nb_e
 
 #define HEALTH_ROWS 10
 
-static void add_rollouts(struct app *app, struct http_req *r, cJSON *d)
+/* "active_rollouts": the running and paused ones; -1 with e. */
+static int add_rollouts(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
 	struct ddi_rollout *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
-	cJSON *arr = cJSON_AddArrayToObject(d, "active_rollouts");
 	int n = ddi_rollout_active(app, v, HEALTH_ROWS), i;
+	cJSON *arr;
 
+	if (n < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	arr = cJSON_AddArrayToObject(d, "active_rollouts");
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
@@ -111,6 +115,7 @@ static void add_rollouts(struct app *app, struct http_req *r, cJSON *d)
 		cJSON_AddStringToObject(o, "pause_reason", v[i].pause_reason);
 		cJSON_AddItemToArray(arr, o);
 	}
+	return 0;
 }
 
 /* The last non-empty line of the details, where a device says what broke. */
@@ -181,14 +186,15 @@ static int add_health(struct app *app, struct http_req *r, cJSON *d, struct nb_e
 	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
 	int n;
 
-	add_rollouts(app, r, d);
-	if (add_failures(app, r, d, e) < 0 || add_stale(app, r, d, e) < 0)
+	if (add_rollouts(app, r, d, e) < 0 || add_failures(app, r, d, e) < 0 ||
+	    add_stale(app, r, d, e) < 0)
 		return -1;
 	cJSON_AddStringToObject(d, "overdue", ad->set.device_overdue < 7200
 		? arena_printf(r->a, "%ld min", ad->set.device_overdue / 60)
 		: arena_printf(r->a, "%ld h", ad->set.device_overdue / 3600));
-	n = admin_audit_list(app->db, NULL, 0, v, HEALTH_ROWS, NULL);
-	cJSON_AddItemToObject(d, "audit", admin_audit_json(r->a, v, n < 0 ? 0 : n));
+	if ((n = admin_audit_list(app->db, NULL, 0, v, HEALTH_ROWS, e)) < 0)
+		return -1;
+	cJSON_AddItemToObject(d, "audit", admin_audit_json(r->a, v, n));
 	return 0;
 }
 
@@ -201,9 +207,12 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 	size_t n = 0, i, boxes = 0;
 	long long total, errors;
 	char *chart = hour_chart(app, r->a, &total, &errors, e);
+	int users = admin_user_count(app->db, NULL);
 
 	if (!chart)
 		return -1;
+	if (users < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	if (mkbox_catalog(r->a, ad->images, NULL, &v, &n) == 0)
 		for (i = 0; i < n; i++)
 			if (i == 0 || strcmp(v[i].box, v[i - 1].box))
@@ -213,7 +222,7 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 	cJSON_AddNumberToObject(d, "boxes", (double)boxes);
 	cJSON_AddNumberToObject(d, "requests_24h", (double)total);
 	cJSON_AddNumberToObject(d, "errors_24h", (double)errors);
-	cJSON_AddNumberToObject(d, "users", admin_user_count(app->db, NULL));
+	cJSON_AddNumberToObject(d, "users", users);
 	cJSON_AddStringToObject(d, "chart", chart);
 	if (admin_ddi_dashboard(app, r, d, e) < 0 || add_health(app, r, d, e) < 0 ||
 	    add_recent(app, r, d, e) < 0) {

@@ -69,6 +69,15 @@ int admin_password_parse(struct arena *a, const char *body, size_t len, const ch
 
 /* -- the fleet's rows as template data (admin_fleet.c, from ddi_fleet.h) -- */
 
+/* "device #12 d1": device id as an audit row names it (its controller id
+ * read from the store; "device #12" alone when it cannot be read). */
+const char *admin_dev_said(struct app *app, struct http_req *r, long long id);
+
+/* The columns the device list and the device page both show: id, tenant,
+ * controller_id, name, hw_model, hw_revision, sw_version, feed, mode,
+ * state, "error" (state is error), last_seen (Unix s), "last_seen_text"
+ * ("never" when unset), last_addr. */
+cJSON *admin_dev_fields(struct http_req *r, const struct ddi_fleet_device *d);
 /* One device: its columns, "error", "last_seen_text", "assigned", "force",
  * "attributes" as [{"key","value"}], "created", "auto_confirm".  NULL with
  * e NB_NOT_FOUND ("no such device") or NB_UNAVAILABLE. */

@@ -69,21 +69,6 @@ static void add_tags(struct app *app, cJSON *o, long long id)
 	cJSON_AddItemToObject(o, "tag_list", arr);
 }
 
-static cJSON *modes(const char *cur)
-{
-	const char *const *m = admin_dev_modes;
-	cJSON *arr = cJSON_CreateArray();
-	int i;
-
-	for (i = 0; m[i]; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", m[i]);
-		cJSON_AddBoolToObject(o, "selected", cur && !strcmp(cur, m[i]));
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
-}
-
 /* An action still waiting for the device's answer (it may still report). */
 static int action_open(const char *status)
 {
@@ -105,10 +90,12 @@ static const char *last_line(struct arena *a, const char *s)
 	return arena_strndup(a, start, (size_t)(end - start));
 }
 
-static cJSON *action_json(struct http_req *r, const struct ddi_fleet_action *x)
+static cJSON *action_json(struct http_req *r, const void *row, const void *ctx)
 {
+	const struct ddi_fleet_action *x = row;
 	cJSON *o = cJSON_CreateObject();
 
+	(void)ctx;
 	cJSON_AddNumberToObject(o, "id", (double)x->id);
 	cJSON_AddStringToObject(o, "status", x->status);
 	cJSON_AddBoolToObject(o, "open", action_open(x->status));
@@ -136,15 +123,9 @@ static cJSON *actions_json(struct app *app, struct http_req *r, long long device
 			   struct nb_err *e)
 {
 	struct ddi_fleet_action *v;
-	int n = ddi_fleet_actions(app, r->a, device_id, &v, e), i;
-	cJSON *arr;
+	int n = ddi_fleet_actions(app, r->a, device_id, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, action_json(r, &v[i]));
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), action_json, NULL);
 }
 
 /* The details as an array of their lines. */
@@ -160,26 +141,27 @@ static cJSON *lines(struct arena *a, const char *s)
 	return arr;
 }
 
+static cJSON *status_json(struct http_req *r, const void *row, const void *ctx)
+{
+	const struct ddi_fleet_status *x = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)ctx;
+	cJSON_AddStringToObject(o, "time", admin_when(r->a, x->ts));
+	cJSON_AddStringToObject(o, "execution", x->execution);
+	cJSON_AddStringToObject(o, "finished", x->finished);
+	cJSON_AddItemToObject(o, "lines", lines(r->a, x->details));
+	return o;
+}
+
 /* An action's status history, oldest first, details split into lines; NULL with e. */
 static cJSON *log_json(struct app *app, struct http_req *r, long long action_id,
 		       struct nb_err *e)
 {
 	struct ddi_fleet_status *v;
-	int n = ddi_fleet_action_log(app, r->a, action_id, &v, e), i;
-	cJSON *arr;
+	int n = ddi_fleet_action_log(app, r->a, action_id, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "time", admin_when(r->a, v[i].ts));
-		cJSON_AddStringToObject(o, "execution", v[i].execution);
-		cJSON_AddStringToObject(o, "finished", v[i].finished);
-		cJSON_AddItemToObject(o, "lines", lines(r->a, v[i].details));
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), status_json, NULL);
 }
 
 /* The log of ?action=, else of the newest action; marks the one shown. */
@@ -221,8 +203,8 @@ int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, s
 	add_verdict(app, r->a, dev);
 	add_tags(app, dev, id_param(r));
 	d = cJSON_CreateObject();
-	cJSON_AddItemToObject(d, "modes", modes(cJSON_GetStringValue(
-		cJSON_GetObjectItemCaseSensitive(dev, "mode"))));
+	cJSON_AddItemToObject(d, "modes", admin_options(admin_dev_modes, "name",
+		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"))));
 	cJSON_AddItemToObject(d, "software", sw);
 	cJSON_AddItemToObject(d, "device", dev);	/* d owns them all from here */
 	cJSON_AddItemToObject(d, "actions", actions);
@@ -299,8 +281,9 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	}
 	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device mode", "device #%lld: %s%s", id_param(r), mode,
-		    v ? arena_printf(r->a, " (software #%lld)", v) : "");
+	admin_audit(app, "device mode", "%s: mode %s%s", admin_dev_said(app, r, id_param(r)), mode,
+		    v ? arena_printf(r->a, ", software %lld (%s%s%s)", v, s.name, *s.name ? " " : "",
+				     s.version) : "");
 	back(r, w, "mode+set");
 	return 0;
 }
@@ -310,7 +293,8 @@ int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp 
 {
 	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed")) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device feed", "device #%lld: feed %s", id_param(r), req_str(r, "feed"));
+	admin_audit(app, "device feed", "%s: feed %s", admin_dev_said(app, r, id_param(r)),
+		    req_str(r, "feed"));
 	back(r, w, "feed+set");
 	return 0;
 }
@@ -320,7 +304,7 @@ int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp
 {
 	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such device");
-	admin_audit(app, "device force", "device #%lld", id_param(r));
+	admin_audit(app, "device force", "%s: update forced", admin_dev_said(app, r, id_param(r)));
 	back(r, w, "update+forced");
 	return 0;
 }
@@ -330,7 +314,8 @@ int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_res
 {
 	if (ddi_action_cancel(app, id_param(r)) < 0)
 		return nb_fail(e, NB_CONFLICT, "the device has no open action to cancel");
-	admin_audit(app, "device cancel", "device #%lld", id_param(r));
+	admin_audit(app, "device cancel", "%s: open action canceled",
+		    admin_dev_said(app, r, id_param(r)));
 	back(r, w, "cancel+requested");
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include "admin_ddi.h"
 #include "admin_audit.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,13 +203,63 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 	return 0;
 }
 
+/* Devices named in a bulk action's audit row; the rest are counted. */
+#define BULK_NAMED 5
+
+/*
+ * "dev-1, dev-2, …": the controller ids of the first BULK_NAMED of ids
+ * still there, read before the change (a delete leaves none to read);
+ * NULL with e when the store cannot say.
+ */
+static const char *bulk_names(struct app *app, struct http_req *r, const long long *ids,
+			      int n, struct nb_err *e)
+{
+	struct buf b;
+	int i, named = 0;
+
+	buf_init(&b, r->a);
+	for (i = 0; i < n && named < BULK_NAMED; i++) {
+		struct ddi_fleet_device d;
+		int rc = ddi_fleet_device(app, r->a, ids[i], NULL, NULL, &d, e);
+		if (rc < 0)
+			return NULL;
+		if (rc == 1)
+			buf_printf(&b, "%s%s", named++ ? ", " : "", d.cid);
+	}
+	if (i < n)
+		buf_adds(&b, ", …");
+	return buf_cstr(&b);
+}
+
+/* What a bulk action did, as its audit row says it (issue 14): "assign
+ * software 3 (app 2.0) to 12 devices: dev-1, dev-2, …". */
+static const char *bulk_said(struct app *app, struct http_req *r, int op, long changed,
+			     const char *names)
+{
+	const char *to = target(r, op), *devs = changed == 1 ? "device" : "devices";
+	struct ddi_software sw;
+	long long id = req_int(r, "software", 0);
+
+	if (op == DDI_BULK_ASSIGN) {
+		if (ddi_software_get(app, id, &sw) < 0)
+			snprintf(sw.name, sizeof(sw.name), "%s", "gone");
+		return arena_printf(r->a, "assign software %lld (%s%s%s) to %ld %s: %s", id,
+				    sw.name, *sw.version ? " " : "", sw.version, changed, devs, names);
+	}
+	if (op == DDI_BULK_FEED || op == DDI_BULK_MODE)
+		return arena_printf(r->a, "set %s %s on %ld %s: %s",
+				    op == DDI_BULK_FEED ? "feed" : "mode", to, changed, devs, names);
+	return arena_printf(r->a, "%s %ld %s: %s", op == DDI_BULK_CANCEL ?
+			    "cancel the open actions of" : "delete", changed, devs, names);
+}
+
 int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
 	long long *ids = arena_alloc(r->a, sizeof(*ids) * QUERY_MAX_PAIRS);
 	long long sw = req_int(r, "software", 0);
 	int op = (int)req_int(r, "action", 0), n = selected(app, r, ids, QUERY_MAX_PAIRS, e);
-	const char *done;
+	const char *done, *names;
 	long changed;
 
 	if (n < 0) {
@@ -219,13 +270,13 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 		return -1;
 	if (!req_int(r, "confirm", 0))
 		return ask(app, r, w, op, ids, n, e);
+	if (!(names = bulk_names(app, r, ids, n, e)))
+		return -1;
 	changed = ddi_device_bulk(app, (enum ddi_bulk_op)op, ids, n, target(r, op), sw, e);
 	if (changed < 0)
 		return -1;
-	admin_audit(app, arena_printf(r->a, "devices %s", admin_bulk_ops[op]),
-		    "%ld of %d selected devices%s%s%s", changed, n, target(r, op) ? ": " : "",
-		    target(r, op) ? target(r, op) : "",
-		    op == DDI_BULK_ASSIGN ? arena_printf(r->a, ": software #%lld", sw) : "");
+	admin_audit(app, arena_printf(r->a, "devices %s", admin_bulk_ops[op]), "%s",
+		    bulk_said(app, r, op, changed, names));
 	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], sw, changed)
 				     : arena_printf(r->a, done_words[op], changed);
 	http_redirect(w, arena_cat(r->a, "/admin/devices?done=", done, NULL));

@@ -45,15 +45,8 @@ static const char *query_without(struct http_req *r, const char *const *skip)
 
 static cJSON *state_options(cJSON *counts, const char *sel)
 {
-	cJSON *arr = cJSON_CreateArray(), *c;
-	int i;
+	cJSON *arr = admin_options(admin_dev_states, "name", sel), *c;
 
-	for (i = 0; admin_dev_states[i]; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "name", admin_dev_states[i]);
-		cJSON_AddBoolToObject(o, "selected", sel && !strcmp(sel, admin_dev_states[i]));
-		cJSON_AddItemToArray(arr, o);
-	}
 	cJSON_ArrayForEach(c, counts)
 		cJSON_AddBoolToObject(c, "on", sel && !strcmp(sel, cJSON_GetStringValue(
 					      cJSON_GetObjectItemCaseSensitive(c, "state"))));
@@ -80,24 +73,25 @@ static void echo(cJSON *d, const char *k, const char *v)
 	cJSON_AddStringToObject(d, k, v ? v : "");
 }
 
+static cJSON *count_json(struct http_req *r, const void *row, const void *ctx)
+{
+	const struct ddi_fleet_count *c = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r, (void)ctx;
+	cJSON_AddStringToObject(o, "state", c->state);
+	cJSON_AddNumberToObject(o, "count", (double)c->n);
+	return o;
+}
+
 /* [{"state", "count"}] over every device, by state's name; *total their sum.  NULL with e. */
 static cJSON *state_counts(struct app *app, struct http_req *r, long long *total,
 			   struct nb_err *e)
 {
 	struct ddi_fleet_count *v;
-	int n = ddi_fleet_state_counts(app, r->a, &v, total, e), i;
-	cJSON *arr;
+	int n = ddi_fleet_state_counts(app, r->a, &v, total, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "state", v[i].state);
-		cJSON_AddNumberToObject(o, "count", (double)v[i].n);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), count_json, NULL);
 }
 
 /* A search asked for: the list filters (admin_dev_filter_parse) and q, sort, dir, page. */
@@ -140,15 +134,18 @@ static int dev_query_read(struct app *app, struct http_req *r, struct dev_query 
 	return 0;
 }
 
+/* A row of the search: the device page's columns (admin_dev_fields) and its tags. */
 static cJSON *row_json(struct http_req *r, const struct ddi_device_row *d)
 {
-	cJSON *o = cJSON_CreateObject(), *tags = cJSON_CreateArray();
+	const struct ddi_fleet_device v = {
+		.id = d->id, .tenant = d->tenant, .cid = d->cid, .name = d->name,
+		.hw_model = d->hw_model, .hw_revision = d->hw_revision,
+		.sw_version = d->sw_version, .feed = d->feed, .mode = d->mode,
+		.state = d->state, .last_addr = d->last_addr, .last_seen = d->last_seen,
+	};
+	cJSON *o = admin_dev_fields(r, &v), *tags = cJSON_CreateArray();
 	const char *t = d->tags;
 
-	cJSON_AddNumberToObject(o, "id", (double)d->id);
-	cJSON_AddStringToObject(o, "tenant", d->tenant);
-	cJSON_AddStringToObject(o, "controller_id", d->cid);
-	cJSON_AddStringToObject(o, "name", d->name);
 	while (*t) {			/* tags are stored comma-separated */
 		size_t n = strcspn(t, ",");
 		if (n)
@@ -156,17 +153,6 @@ static cJSON *row_json(struct http_req *r, const struct ddi_device_row *d)
 		t += n + (t[n] == ',');
 	}
 	cJSON_AddItemToObject(o, "tags", tags);
-	cJSON_AddStringToObject(o, "hw_model", d->hw_model);
-	cJSON_AddStringToObject(o, "hw_revision", d->hw_revision);
-	cJSON_AddStringToObject(o, "sw_version", d->sw_version);
-	cJSON_AddStringToObject(o, "feed", d->feed);
-	cJSON_AddStringToObject(o, "mode", d->mode);
-	cJSON_AddStringToObject(o, "state", d->state);
-	cJSON_AddBoolToObject(o, "error", !strcmp(d->state, "error"));
-	cJSON_AddNumberToObject(o, "last_seen", (double)d->last_seen);
-	cJSON_AddStringToObject(o, "last_seen_text",
-				d->last_seen ? admin_when(r->a, d->last_seen) : "never");
-	cJSON_AddStringToObject(o, "last_addr", d->last_addr);
 	return o;
 }
 

@@ -41,7 +41,7 @@ static cJSON *attributes(const char *json)
 	return arr;
 }
 
-static cJSON *device_json(struct http_req *r, const struct ddi_fleet_device *d)
+cJSON *admin_dev_fields(struct http_req *r, const struct ddi_fleet_device *d)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -60,6 +60,13 @@ static cJSON *device_json(struct http_req *r, const struct ddi_fleet_device *d)
 	cJSON_AddStringToObject(o, "last_seen_text",
 				d->last_seen ? admin_when(r->a, d->last_seen) : "never");
 	cJSON_AddStringToObject(o, "last_addr", d->last_addr);
+	return o;
+}
+
+static cJSON *device_json(struct http_req *r, const struct ddi_fleet_device *d)
+{
+	cJSON *o = admin_dev_fields(r, d);
+
 	cJSON_AddNumberToObject(o, "assigned", (double)d->assigned);
 	cJSON_AddBoolToObject(o, "force", d->force);
 	cJSON_AddItemToObject(o, "attributes", attributes(d->attributes));
@@ -90,11 +97,13 @@ static void human_size(char *out, size_t n, long long v)
 		snprintf(out, n, "%lld B", v);
 }
 
-static cJSON *software_json(struct http_req *r, const struct ddi_fleet_software *s)
+static cJSON *software_json(struct http_req *r, const void *row, const void *ctx)
 {
+	const struct ddi_fleet_software *s = row;
 	cJSON *o = cJSON_CreateObject();
 	char hs[32];
 
+	(void)ctx;
 	human_size(hs, sizeof(hs), s->size);
 	cJSON_AddNumberToObject(o, "id", (double)s->id);
 	cJSON_AddStringToObject(o, "name", s->name);
@@ -117,35 +126,39 @@ cJSON *admin_sw_list(struct app *app, struct http_req *r, long offset, long limi
 		     struct nb_err *e)
 {
 	struct ddi_fleet_software *v;
-	int n = ddi_fleet_software(app, r->a, offset, limit, &v, e), i;
-	cJSON *arr;
+	int n = ddi_fleet_software(app, r->a, offset, limit, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, software_json(r, &v[i]));
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), software_json, NULL);
+}
+
+/* One option of the software selects; ctx: the selected id. */
+static cJSON *choice_json(struct http_req *r, const void *row, const void *ctx)
+{
+	const struct ddi_fleet_choice *c = row;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "id", (double)c->id);
+	cJSON_AddStringToObject(o, "label", arena_printf(r->a, "%s %s (#%lld)", c->name,
+							 c->version, c->id));
+	cJSON_AddBoolToObject(o, "selected", c->id == *(const long long *)ctx);
+	return o;
 }
 
 cJSON *admin_sw_choices(struct app *app, struct http_req *r, long long selected,
 			struct nb_err *e)
 {
 	struct ddi_fleet_choice *v;
-	int n = ddi_fleet_software_choices(app, r->a, &v, e), i;
-	cJSON *arr;
+	int n = ddi_fleet_software_choices(app, r->a, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		char label[400];
-		snprintf(label, sizeof(label), "%s %s (#%lld)", v[i].name, v[i].version, v[i].id);
-		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
-		cJSON_AddStringToObject(o, "label", label);
-		cJSON_AddBoolToObject(o, "selected", v[i].id == selected);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), choice_json, &selected);
+}
+
+const char *admin_dev_said(struct app *app, struct http_req *r, long long id)
+{
+	struct ddi_fleet_device d;
+	struct nb_err e;
+
+	if (ddi_fleet_device(app, r->a, id, NULL, NULL, &d, &e) == 1)
+		return arena_printf(r->a, "device #%lld %s", id, d.cid);
+	return arena_printf(r->a, "device #%lld", id);
 }

@@ -24,4 +24,15 @@ ADMIN_HANDLER(admin_api_audit)
 /* Devices shown per group on the rollout page (all are counted). */
 #define ADMIN_ROLLOUT_SHOWN 500
 
+/*
+ * Rollout id as its page, /admin/api/rollouts/:id and `nestboxctl rollout
+ * show --json` give it: {"rollout": {...}, "progress": {eligible,
+ * not_eligible, done_percent, bar}, "groups": [{key, name, count, more,
+ * devices: [{id, controller_id, name, version, note, offered (Unix s, 0:
+ * no action), answered}]}]} in ddi_rollout_groups order, at most
+ * ADMIN_ROLLOUT_SHOWN devices in all (strings of a).  NULL with e
+ * NB_NOT_FOUND or NB_UNAVAILABLE.
+ */
+cJSON *admin_rollout_json(struct app *app, struct arena *a, long long id, struct nb_err *e);
+
 #endif

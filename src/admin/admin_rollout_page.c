@@ -17,7 +17,7 @@ static int self_paused(const struct ddi_rollout *ro)
 	return !strcmp(ro->state, "paused") && !strncmp(ro->pause_reason, "paused itself", 13);
 }
 
-static cJSON *head_json(struct http_req *r, const struct ddi_rollout *ro)
+static cJSON *head_json(struct arena *a, const struct ddi_rollout *ro)
 {
 	cJSON *o = cJSON_CreateObject();
 	int ended = strcmp(ro->state, "running") && strcmp(ro->state, "paused");
@@ -35,7 +35,7 @@ static cJSON *head_json(struct http_req *r, const struct ddi_rollout *ro)
 	cJSON_AddNumberToObject(o, "percent", ro->percent);
 	cJSON_AddNumberToObject(o, "max_failures", ro->max_failures);
 	cJSON_AddNumberToObject(o, "max_failure_rate", ro->max_failure_rate);
-	cJSON_AddStringToObject(o, "created", admin_when(r->a, ro->created));
+	cJSON_AddStringToObject(o, "created", admin_when(a, ro->created));
 	return o;
 }
 
@@ -77,6 +77,12 @@ static cJSON *dev_json(const struct ddi_rollout_dev *d)
 	cJSON_AddStringToObject(o, "name", d->name);
 	cJSON_AddStringToObject(o, "version", d->version);
 	cJSON_AddStringToObject(o, "note", d->note);
+	/* offered: Unix s, 0 when it has no action of the rollout; an offer
+	 * never answered is drawn with how long it has waited */
+	cJSON_AddNumberToObject(o, "offered", (double)d->offered);
+	cJSON_AddBoolToObject(o, "answered", d->answered);
+	if (d->group == DDI_RG_WAITING && d->offered && !d->answered)
+		cJSON_AddBoolToObject(o, "unanswered", 1);
 	return o;
 }
 
@@ -107,11 +113,9 @@ static cJSON *groups_json(const struct ddi_rollout_dev *v, int n, const long lon
 	return arr;
 }
 
-/* The rollout as the page and the API show it; NULL with e when it is not there. */
-static cJSON *rollout_detail(struct app *app, struct http_req *r, long long id,
-			     struct nb_err *e)
+cJSON *admin_rollout_json(struct app *app, struct arena *a, long long id, struct nb_err *e)
 {
-	struct ddi_rollout_dev *v = arena_alloc(r->a, sizeof(*v) * ADMIN_ROLLOUT_SHOWN);
+	struct ddi_rollout_dev *v = arena_alloc(a, sizeof(*v) * ADMIN_ROLLOUT_SHOWN);
 	long long counts[DDI_RG_N];
 	struct ddi_rollout ro;
 	cJSON *d;
@@ -125,7 +129,7 @@ static cJSON *rollout_detail(struct app *app, struct http_req *r, long long id,
 	if (n < 0)
 		return NULL;
 	d = cJSON_CreateObject();
-	cJSON_AddItemToObject(d, "rollout", head_json(r, &ro));
+	cJSON_AddItemToObject(d, "rollout", head_json(a, &ro));
 	cJSON_AddItemToObject(d, "progress", progress_json(counts));
 	cJSON_AddItemToObject(d, "groups", groups_json(v, n, counts));
 	return d;
@@ -136,7 +140,7 @@ static int show(struct app *app, struct http_req *r, struct http_resp *w, int st
 		const char *key, const char *msg, struct nb_err *e)
 {
 	long long id = req_int(r, "id", 0);
-	cJSON *d = rollout_detail(app, r, id, e);
+	cJSON *d = admin_rollout_json(app, r->a, id, e);
 
 	if (!d)
 		return -1;
@@ -247,7 +251,7 @@ int admin_rollout_finish_run(struct app *app, struct http_req *r, struct http_re
 static int api_detail(struct app *app, struct http_req *r, struct http_resp *w,
 		      struct nb_err *e)
 {
-	cJSON *d = rollout_detail(app, r, req_int(r, "id", 0), e);
+	cJSON *d = admin_rollout_json(app, r->a, req_int(r, "id", 0), e);
 
 	if (!d)
 		return -1;

@@ -19,17 +19,22 @@ struct feed_cache {
 	int used;
 };
 
-static long long feed_devices(struct app *app, struct feed_cache *fc, const char *feed)
+/* The devices of feed that follow rollouts; -1 with e. */
+static long long feed_devices(struct app *app, struct feed_cache *fc, const char *feed,
+			      struct nb_err *e)
 {
+	long long n;
 	int i;
 
 	for (i = 0; i < fc->used; i++)
 		if (!strcmp(fc->feed[i], feed))
 			return fc->n[i];
-	if (fc->used == 64)
-		return ddi_fleet_feed_rollout_devices(app, feed, NULL);
-	fc->feed[fc->used] = feed;
-	return fc->n[fc->used++] = ddi_fleet_feed_rollout_devices(app, feed, NULL);
+	n = ddi_fleet_feed_rollout_devices(app, feed, e);
+	if (n >= 0 && fc->used < 64) {
+		fc->feed[fc->used] = feed;
+		fc->n[fc->used++] = n;
+	}
+	return n;
 }
 
 /* Four segments, success, failure, open, remaining, each at least its share. */
@@ -72,13 +77,17 @@ static void stage_again(struct app *app, struct http_req *r, long long id, cJSON
 	cJSON_AddStringToObject(o, "stage_typed", typed ? typed : "");
 }
 
+/* One rollout of the list; NULL with e when its feed cannot be counted. */
 static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cache *fc,
-			   const struct ddi_rollout *ro)
+			   const struct ddi_rollout *ro, struct nb_err *e)
 {
-	cJSON *o = cJSON_CreateObject();
-	long long devices = feed_devices(app, fc, ro->feed);
+	long long devices = feed_devices(app, fc, ro->feed, e);
 	long long v[4] = { ro->success, ro->failure, ro->open, 0 };
+	cJSON *o;
 
+	if (devices < 0)
+		return NULL;
+	o = cJSON_CreateObject();
 	v[3] = devices - v[0] - v[1] - v[2];
 	if (v[3] < 0)
 		v[3] = 0;
@@ -104,15 +113,28 @@ static cJSON *rollout_json(struct app *app, struct http_req *r, struct feed_cach
 	return o;
 }
 
-static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long per)
+/* Rollouts off.. (at most per) as the list shows them; NULL with e
+ * NB_UNAVAILABLE when the store cannot be read (never an empty list). */
+static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long per,
+			   struct nb_err *e)
 {
 	struct ddi_rollout *v = arena_alloc(r->a, sizeof(*v) * (size_t)per);
 	struct feed_cache *fc = arena_zalloc(r->a, sizeof(*fc));
 	int n = ddi_rollout_list(app, v, (int)per, (int)off), i;
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr, *o;
 
-	for (i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, rollout_json(app, r, fc, &v[i]));
+	if (n < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+		return NULL;
+	}
+	arr = cJSON_CreateArray();
+	for (i = 0; i < n; i++) {
+		if (!(o = rollout_json(app, r, fc, &v[i], e))) {
+			cJSON_Delete(arr);
+			return NULL;
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
 	return arr;
 }
 
@@ -132,19 +154,29 @@ static cJSON *stage_shown(struct app *app, cJSON *rows, cJSON *d)
 	return rows;
 }
 
-/* The list, and the create form (drawn again when refused: admin_form.c). */
-static void rollouts_page(struct app *app, struct http_req *r, struct http_resp *w)
+/* The list, and the create form (drawn again when refused: admin_form.c);
+ * 0, or -1 with e when the store cannot be read (a 503 page). */
+static int rollouts_page(struct app *app, struct http_req *r, struct http_resp *w,
+			 struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject();
-	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "rollouts",
-				  ddi_fleet_rollout_count(app, NULL));
+	long long n = ddi_fleet_rollout_count(app, e);
+	cJSON *d, *rows, *sw = NULL;
 
-	cJSON_AddItemToObject(d, "rollouts", stage_shown(app, rollout_rows(app, r, off, per), d));
+	if (n < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	rows = rollout_rows(app, r, admin_paginate(app, r, d, "page", "rollouts", (long)n),
+			    admin_page_size(app), e);
 	/* a create form drawn again keeps the software chosen (admin_form.c) */
-	cJSON_AddItemToObject(d, "software", admin_sw_choices(app, r, req_has(r, "software") ?
-							       req_int(r, "software", 0) : 0, NULL));
+	if (!rows || !(sw = admin_sw_choices(app, r, req_has(r, "software") ?
+					     req_int(r, "software", 0) : 0, e))) {
+		cJSON_Delete(rows);
+		cJSON_Delete(d);
+		return -1;
+	}
+	cJSON_AddItemToObject(d, "rollouts", stage_shown(app, rows, d));
+	cJSON_AddItemToObject(d, "software", sw);
 	cJSON_AddNumberToObject(d, "default_max_failures",
 				(double)ad->set.rollout_max_failures);
 	cJSON_AddNumberToObject(d, "default_max_failure_rate",
@@ -152,14 +184,13 @@ static void rollouts_page(struct app *app, struct http_req *r, struct http_resp 
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, 200, "rollouts", "Rollouts", d);
+	return 0;
 }
 
 int admin_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
-	(void)e;
-	rollouts_page(app, r, w);
-	return 0;
+	return rollouts_page(app, r, w, e);
 }
 
 /* Creates ro, its unset failure limits (-1) taking the configured
@@ -187,7 +218,11 @@ static long long create(struct app *app, struct ddi_rollout *ro, struct nb_err *
 int admin_rollout_feed_check(struct app *app, const char *feed, int confirmed,
 			     const char *how, struct nb_err *e)
 {
-	if (confirmed || ddi_fleet_feed_rollout_devices(app, feed, NULL) > 0)
+	long long n = confirmed ? 1 : ddi_fleet_feed_rollout_devices(app, feed, e);
+
+	if (n < 0)
+		return -1;	/* the store's error (503), not an empty feed */
+	if (n > 0)
 		return 0;
 	return nb_fail(e, NB_CONFLICT, "feed %s has no devices in rollout mode, so nothing "
 		       "would be offered: check the feed's name, or %s", feed, how);
@@ -299,8 +334,11 @@ int admin_rollout_stage_run(struct app *app, struct http_req *r, struct http_res
 int admin_api_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	(void)e;
-	admin_json(w, 200, rollout_rows(app, r, 0, 1000));
+	cJSON *rows = rollout_rows(app, r, 0, 1000, e);
+
+	if (!rows)
+		return -1;
+	admin_json(w, 200, rows);
 	return 0;
 }
 
@@ -310,10 +348,13 @@ static int api_one(struct app *app, struct http_req *r, struct http_resp *w, int
 {
 	struct feed_cache *fc = arena_zalloc(r->a, sizeof(*fc));
 	struct ddi_rollout ro;
+	cJSON *o;
 
 	if (ddi_rollout_get(app, id, &ro) < 0)
 		return nb_fail(e, NB_NOT_FOUND, "no such rollout");
-	admin_json(w, status, rollout_json(app, r, fc, &ro));
+	if (!(o = rollout_json(app, r, fc, &ro, e)))
+		return -1;
+	admin_json(w, status, o);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include "admin_ddi.h"
 #include "admin_upload.h"
+#include "admin_audit.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -76,6 +77,38 @@ static int sw_close(void *ctx, int ok, struct nb_err *e)
 	return ok ? 0 : -1;
 }
 
+/* The audit row of a change to software sw (issue 14: it names what
+ * changed): "software 3 (core image 2.0)". */
+static void sw_audit(struct app *app, const char *action, const struct ddi_software *sw)
+{
+	admin_audit(app, action, "software %lld (%s%s%s)", sw->id, sw->name,
+		    *sw->name ? " " : "", sw->version);
+}
+
+/* id, once added, written to the audit feed by its name and version. */
+static long long sw_added(struct app *app, long long id)
+{
+	struct ddi_software sw;
+
+	if (id >= 0 && ddi_software_get(app, id, &sw) == 0)
+		sw_audit(app, "software add", &sw);
+	return id;
+}
+
+/* Deletes software id, written to the audit feed with the name and
+ * version it had; 0, or -1 with e (as ddi_software_delete). */
+static int sw_delete(struct app *app, long long id, struct nb_err *e)
+{
+	struct ddi_software sw;
+	int known = ddi_software_get(app, id, &sw) == 0;
+
+	if (ddi_software_delete(app, id, e) < 0)
+		return -1;
+	if (known)
+		sw_audit(app, "software delete", &sw);
+	return 0;
+}
+
 /* Records the received upload under its file name ("image.swu" when it
  * has none fit for a download URL); closes it.  The id, or -1 with e. */
 static long long add_upload(struct app *app, struct sw_sink *s, const char *file,
@@ -85,41 +118,52 @@ static long long add_upload(struct app *app, struct sw_sink *s, const char *file
 		ddi_upload_abort(&s->up);
 		return nb_fail(e, NB_INVALID, "invalid name: at most %d bytes", ADMIN_SW_NAME_MAX);
 	}
-	return ddi_software_add(app, sw_settings(app), &s->up,
-				file && admin_file_name_ok(file) ? file : "image.swu", name, e);
+	return sw_added(app, ddi_software_add(app, sw_settings(app), &s->up,
+					      file && admin_file_name_ok(file) ? file : "image.swu",
+					      name, e));
 }
 
-/* The list, with a failed form's error (status) when error is set. */
-static void software_page(struct app *app, struct http_req *r, struct http_resp *w,
-			  int status, const char *error)
+/* The list, with a failed form's error (status) when error is set; 0, or
+ * -1 with e when the store cannot be read (a 503 page, never an empty list). */
+static int software_page(struct app *app, struct http_req *r, struct http_resp *w,
+			 int status, const char *error, struct nb_err *e)
 {
-	cJSON *d = cJSON_CreateObject();
-	long per = admin_page_size(app);
-	long off = admin_paginate(app, r, d, "page", "software",
-				  ddi_fleet_software_count(app, NULL));
+	long long n = ddi_fleet_software_count(app, e);
+	cJSON *d, *list;
+	long off;
 
-	cJSON_AddItemToObject(d, "software", admin_sw_list(app, r, off, per, NULL));
+	if (n < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	off = admin_paginate(app, r, d, "page", "software", (long)n);
+	list = admin_sw_list(app, r, off, admin_page_size(app), e);
+	if (!list) {
+		cJSON_Delete(d);
+		return -1;
+	}
+	cJSON_AddItemToObject(d, "software", list);
 	if (error)
 		cJSON_AddStringToObject(d, "error", error);
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
 	admin_page(app, r, w, status, "software", "Software", d);
+	return 0;
 }
 
-/* A failed form is answered with the list and its error (0: answered). */
+/* A failed form is answered with the list and its error: 0, or -1 with e
+ * (the store's error when the list cannot be read, else the form's). */
 static int page_error(struct app *app, struct http_req *r, struct http_resp *w,
-		      const struct nb_err *e)
+		      struct nb_err *e)
 {
-	software_page(app, r, w, nb_err_status(e->kind), e->msg);
-	return 0;
+	struct nb_err form = *e;
+
+	return software_page(app, r, w, nb_err_status(form.kind), form.msg, e);
 }
 
 int admin_software_run(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
-	(void)e;
-	software_page(app, r, w, 200, NULL);
-	return 0;
+	return software_page(app, r, w, 200, NULL, e);
 }
 
 static const char *const upload_fields[] = { "name" };
@@ -150,8 +194,8 @@ int admin_software_upload_run(struct app *app, struct http_req *r, struct http_r
 int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	long long id = ddi_software_add_url(app, sw_settings(app), req_str(r, "url"),
-					    req_str(r, "name"), e);
+	const char *url = req_str(r, "url"), *name = req_str(r, "name");
+	long long id = sw_added(app, ddi_software_add_url(app, sw_settings(app), url, name, e));
 
 	if (id < 0) {
 		admin_form_field(app, "url");	/* the one field the store judges */
@@ -164,7 +208,7 @@ int admin_software_url_run(struct app *app, struct http_req *r, struct http_resp
 int admin_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
 			      struct nb_err *e)
 {
-	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+	if (sw_delete(app, req_int(r, "id", 0), e) < 0)
 		return page_error(app, r, w, e);
 	http_redirect(w, "/admin/software?done=software+deleted");
 	return 0;
@@ -228,7 +272,7 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 		return -1;
 	if (admin_url_parse(r->a, body, len, &url, &name, e) < 0)
 		return -1;
-	id = ddi_software_add_url(app, sw_settings(app), url, name, e);
+	id = sw_added(app, ddi_software_add_url(app, sw_settings(app), url, name, e));
 	if (id < 0)
 		return -1;
 	created(w, id);
@@ -238,7 +282,7 @@ int admin_api_software_url_run(struct app *app, struct http_req *r, struct http_
 int admin_api_software_delete_run(struct app *app, struct http_req *r, struct http_resp *w,
 				  struct nb_err *e)
 {
-	if (ddi_software_delete(app, req_int(r, "id", 0), e) < 0)
+	if (sw_delete(app, req_int(r, "id", 0), e) < 0)
 		return -1;
 	w->status = 204;
 	return 0;

@@ -251,20 +251,20 @@ int admin_session_get(struct db *db, const char *token, struct admin_user *u, ch
 {
 	struct db_stmt *st = db_stmt(db, sql_sess_get);
 	char th[65];
-	int found = 0;
+	int rc;
 
 	if (!st)
 		return -1;
 	auth_token_hash(token, th);
 	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
-	if (db_step(st) == DB_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		copy_user(st, 0, u);
 		snprintf(csrf, 65, "%s", (const char *)db_column_text(st, 3));
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
 }
 
 static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
@@ -316,18 +316,20 @@ int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 	struct db_stmt *st = db_stmt(db, sql_tok_get);
 	char th[65];
 	long long tid = 0;
+	int rc;
 
 	if (!st)
 		return -1;
 	auth_token_hash(token, th);
 	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
-	if (db_step(st) == DB_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW) {
 		copy_user(st, 0, u);
 		tid = db_column_int64(st, 3);
 	}
 	db_reset(st);
-	if (!tid)
-		return -1;
+	if (rc != DB_ROW)
+		return rc == DB_DONE ? 1 : -1;
 	st = db_stmt(db, sql_tok_used);
 	if (st) {
 		db_bind_int64(st, 1, (int64_t)time(NULL));
@@ -363,10 +365,10 @@ static const char sql_tok_count[] =
 long admin_token_count(struct db *db, long long uid)
 {
 	struct db_stmt *st = db_stmt(db, sql_tok_count);
-	long n = 0;
+	long n = -1;
 
 	if (!st)
-		return 0;
+		return -1;
 	db_bind_int64(st, 1, uid);
 	if (db_step(st) == DB_ROW)
 		n = (long)db_column_int64(st, 0);

@@ -31,65 +31,72 @@ static void form_again(struct app *app, struct http_req *r, cJSON *d)
 			cJSON_AddStringToObject(u, "pw_error", ad->form_msg);
 }
 
+static cJSON *user_json(struct http_req *r, const void *row, const void *ctx)
+{
+	const struct admin_user_row *u = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r, (void)ctx;
+	cJSON_AddNumberToObject(o, "id", (double)u->id);
+	cJSON_AddStringToObject(o, "name", u->name);
+	cJSON_AddStringToObject(o, "role", u->role);
+	cJSON_AddNumberToObject(o, "created", (double)u->created);
+	return o;
+}
+
 /* The users of a page as "users": id, name, role, created (Unix s); NULL with e. */
 static cJSON *users_json(struct app *app, struct http_req *r, long offset, long limit,
 			 struct nb_err *e)
 {
 	struct admin_user_row *v;
-	int n = admin_user_list(app->db, r->a, offset, limit, &v, e), i;
-	cJSON *arr;
+	int n = admin_user_list(app->db, r->a, offset, limit, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
-		cJSON_AddStringToObject(o, "name", v[i].name);
-		cJSON_AddStringToObject(o, "role", v[i].role);
-		cJSON_AddNumberToObject(o, "created", (double)v[i].created);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), user_json, NULL);
 }
 
-/* The API tokens of a page (owner 0: everyone's); "last_used" only once used.  NULL with e. */
+/* "last_used" only once used. */
+static cJSON *token_json(struct http_req *r, const void *row, const void *ctx)
+{
+	const struct admin_token_row *t = row;
+	cJSON *o = cJSON_CreateObject();
+
+	(void)r, (void)ctx;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "name", t->name);
+	cJSON_AddStringToObject(o, "prefix", t->prefix);
+	cJSON_AddNumberToObject(o, "created", (double)t->created);
+	if (t->last_used >= 0)
+		cJSON_AddNumberToObject(o, "last_used", (double)t->last_used);
+	cJSON_AddBoolToObject(o, "revoked", t->revoked);
+	cJSON_AddStringToObject(o, "user", t->user);
+	return o;
+}
+
+/* The API tokens of a page (owner 0: everyone's).  NULL with e. */
 static cJSON *tokens_json(struct app *app, struct http_req *r, long long owner, long offset,
 			  long limit, struct nb_err *e)
 {
 	struct admin_token_row *v;
-	int n = admin_token_list(app->db, r->a, owner, offset, limit, &v, e), i;
-	cJSON *arr;
+	int n = admin_token_list(app->db, r->a, owner, offset, limit, &v, e);
 
-	if (n < 0)
-		return NULL;
-	arr = cJSON_CreateArray();
-	for (i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
-		cJSON_AddNumberToObject(o, "id", (double)v[i].id);
-		cJSON_AddStringToObject(o, "name", v[i].name);
-		cJSON_AddStringToObject(o, "prefix", v[i].prefix);
-		cJSON_AddNumberToObject(o, "created", (double)v[i].created);
-		if (v[i].last_used >= 0)
-			cJSON_AddNumberToObject(o, "last_used", (double)v[i].last_used);
-		cJSON_AddBoolToObject(o, "revoked", v[i].revoked);
-		cJSON_AddStringToObject(o, "user", v[i].user);
-		cJSON_AddItemToArray(arr, o);
-	}
-	return arr;
+	return admin_rows(r, v, n, sizeof(*v), token_json, NULL);
 }
 
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		     int status, const char *new_token, const char *msg, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject(), *users, *tokens;
+	cJSON *d, *users = NULL, *tokens;
 	const char *done = req_has(r, "done") ? req_str(r, "done") : NULL;
-	long per = ad->set.page_size;
+	long per = ad->set.page_size, uoff, toff;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
-	long uoff = admin_paginate(app, r, d, "upage", "users", admin_user_count(app->db, NULL));
-	long toff = admin_paginate(app, r, d, "tpage", "tokens", admin_token_count(app->db, owner));
+	long nu = admin_user_count(app->db, NULL), nt = admin_token_count(app->db, owner);
 
+	if (nu < 0 || nt < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	d = cJSON_CreateObject();
+	uoff = admin_paginate(app, r, d, "upage", "users", nu);
+	toff = admin_paginate(app, r, d, "tpage", "tokens", nt);
 	if (!(users = users_json(app, r, uoff, per, e)) ||
 	    !(tokens = tokens_json(app, r, owner, toff, per, e))) {
 		cJSON_Delete(users);

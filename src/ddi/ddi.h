@@ -505,11 +505,14 @@ struct ddi_rollout_dev {
 	char tenant[64], cid[DDI_CID_MAX + 1], name[128], mode[16];
 	char board[64], revision[64], version[64];
 	char note[256];		/* failed: the last line it reported; else why it waits */
+	long long offered;	/* when its newest action of the rollout was made (Unix s); 0: none */
+	int answered;		/* the device sent a status line for that action */
 	int group;
 };
 /*
- * Classifies d (its mode, board, revision, version filled) for rollout ro
- * from its newest action of ro (status "" when none, details: that
+ * Classifies d (its mode, board, revision, version, answered filled) for
+ * rollout ro from its newest action of ro (status "" when none; an open
+ * one the device never answered waits, it is not running; details: that
  * action's newest status lines), whether the software fits its board and
  * whether it sent attributes; sets d->group and d->note, returns the group.
  */

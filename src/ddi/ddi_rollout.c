@@ -144,6 +144,11 @@ int ddi_rollout_group(const struct ddi_rollout *ro, struct ddi_rollout_dev *d,
 		snprintf(d->note, n, "canceled by an operator");
 		return d->group = DDI_RG_NOT_ELIGIBLE;
 	}
+	/* offered, but no word from the device yet: as the device page says */
+	if (!strcmp(status, "running") && !d->answered) {
+		snprintf(d->note, n, "no answer from the device");
+		return d->group = DDI_RG_WAITING;
+	}
 	snprintf(d->note, n, "%s", !strcmp(status, "canceling") ? "asked to cancel" : "installing");
 	return d->group = DDI_RG_RUNNING;
 }

@@ -282,7 +282,9 @@ static const char sql_rdevs[] =
 	" coalesce((SELECT details FROM ddi_action_status x WHERE x.action_id = a.id"
 	"  ORDER BY x.id DESC LIMIT 1), ''),"
 	" EXISTS (SELECT 1 FROM ddi_software s WHERE s.id = ?2 AND"
-	COMPAT_DEV ")"
+	COMPAT_DEV "),"
+	" coalesce(a.created, 0),"
+	" EXISTS (SELECT 1 FROM ddi_action_status x WHERE x.action_id = a.id)"
 	" FROM ddi_devices d LEFT JOIN ddi_actions a ON a.id = (SELECT max(y.id)"
 	"  FROM ddi_actions y WHERE y.device_id = d.id AND y.rollout_id = ?1)"
 	" WHERE d.id IN (SELECT id FROM ddi_devices WHERE feed = ?3"
@@ -308,6 +310,8 @@ static void rdev_row(struct db_stmt *st, struct ddi_rollout_devrow *r)
 	r->status = status ? status : "";
 	r->details = details ? details : "";
 	r->compatible = db_column_int(st, 11);
+	d->offered = db_column_int64(st, 12);
+	d->answered = db_column_int(st, 13);
 }
 
 int ddi_rollout_dev_each(struct app *app, const struct ddi_rollout *ro, ddi_rollout_dev_fn *fn,

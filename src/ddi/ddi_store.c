@@ -1158,26 +1158,39 @@ const char *const ddi_sort_words[] = {
 #define SEARCH_COLS \
 	"SELECT id, tenant, controller_id, name, tags, hw_model, hw_revision, sw_version, feed," \
 	" mode, state, last_seen, last_addr FROM ddi_devices"
+/*
+ * Case folded by Unicode, not ASCII only ("ÄPFEL" finds "äpfel", issue
+ * 14): SQLite's nb_lower (src/lib/db.c), PostgreSQL's lower() under the
+ * ICU root collation (the database's own may be C, which folds ASCII).
+ */
+#define FOLD_LITE(x) "nb_lower(" x ")"
+#define FOLD_PG(x) "lower(CAST(" x " AS text) COLLATE \"und-x-icu\")"
+#define HAS(F, col, p) "instr(" F(col) ", " F(p) ") > 0"
 /* every filter a substring but state; NULL binds mean "any" */
-#define SEARCH_WHERE \
-	" WHERE (?1 IS NULL OR instr(lower(controller_id), lower(?1)) > 0" \
-	"  OR instr(lower(name), lower(?1)) > 0 OR instr(lower(tags), lower(?1)) > 0" \
-	"  OR instr(lower(attributes), lower(?1)) > 0)" \
-	" AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR instr(lower(feed), lower(?3)) > 0)" \
-	" AND (?4 IS NULL OR instr(lower(hw_model), lower(?4)) > 0)" \
-	" AND (?5 IS NULL OR instr(lower(sw_version), lower(?5)) > 0)" \
+#define SEARCH_WHERE(F) \
+	" WHERE (?1 IS NULL OR " HAS(F, "controller_id", "?1") \
+	"  OR " HAS(F, "name", "?1") " OR " HAS(F, "tags", "?1") \
+	"  OR " HAS(F, "attributes", "?1") ")" \
+	" AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR " HAS(F, "feed", "?3") ")" \
+	" AND (?4 IS NULL OR " HAS(F, "hw_model", "?4") ")" \
+	" AND (?5 IS NULL OR " HAS(F, "sw_version", "?5") ")" \
 	" AND (?6 IS NULL OR last_seen BETWEEN ?6 AND ?7) AND id > ?8"
-#define SEARCH(col) \
-	{ SEARCH_COLS SEARCH_WHERE " ORDER BY " col ", id LIMIT ?9 OFFSET ?10", \
-	  SEARCH_COLS SEARCH_WHERE " ORDER BY " col " DESC, id DESC LIMIT ?9 OFFSET ?10" }
+#define SEARCH_DIR(F, col) \
+	{ SEARCH_COLS SEARCH_WHERE(F) " ORDER BY " col ", id LIMIT ?9 OFFSET ?10", \
+	  SEARCH_COLS SEARCH_WHERE(F) " ORDER BY " col " DESC, id DESC LIMIT ?9 OFFSET ?10" }
+#define SEARCH(col) { SEARCH_DIR(FOLD_LITE, col), SEARCH_DIR(FOLD_PG, col) }
 
-/* ORDER BY cannot be bound: one statement per column and direction (db_stmt keeps them) */
-static const char *const sql_search[DDI_SORT_COUNT][2] = {
+/* ORDER BY cannot be bound: one statement per column and direction (db_stmt
+ * keeps them), per backend ([sort][db_is_pg][desc]) */
+static const char *const sql_search[DDI_SORT_COUNT][2][2] = {
 	SEARCH("id"), SEARCH("controller_id"), SEARCH("name"), SEARCH("state"),
 	SEARCH("sw_version"), SEARCH("hw_model"), SEARCH("feed"), SEARCH("mode"),
 	SEARCH("last_seen"),
 };
-static const char sql_search_count[] = "SELECT count(*) FROM ddi_devices" SEARCH_WHERE;
+static const char *const sql_search_count[2] = {
+	"SELECT count(*) FROM ddi_devices" SEARCH_WHERE(FOLD_LITE),
+	"SELECT count(*) FROM ddi_devices" SEARCH_WHERE(FOLD_PG),
+};
 
 static void bind_search(struct db_stmt *st, const struct ddi_search *s)
 {
@@ -1217,7 +1230,7 @@ static void search_row(struct arena *a, struct db_stmt *st, void *p)
 
 static int search_count(struct app *app, const struct ddi_search *s, long long *total)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_search_count);
+	struct db_stmt *st = db_stmt(app->db, sql_search_count[db_is_pg(app->db)]);
 	int rc;
 
 	if (!st)
@@ -1237,7 +1250,7 @@ int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_de
 
 	if ((unsigned)s->sort >= DDI_SORT_COUNT || s->limit < 0 || s->limit > max)
 		return nb_fail(e, NB_INTERNAL, "device search: a sort or page out of range");
-	st = db_stmt(app->db, sql_search[s->sort][s->desc ? 1 : 0]);
+	st = db_stmt(app->db, sql_search[s->sort][db_is_pg(app->db)][s->desc ? 1 : 0]);
 	if (!st || search_count(app, s, total) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry cannot be read, try again");
 	bind_search(st, s);

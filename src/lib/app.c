@@ -82,8 +82,7 @@ static int path_under(const struct path *p, const char *prefix)
 	return 1;
 }
 
-/* 1 when r's answer is JSON: the program's format, or its JSON prefix. */
-static int wants_json(const struct app *app, const struct http_req *r)
+int app_wants_json(const struct app *app, const struct http_req *r)
 {
 	const struct app_def *def = app->def;
 
@@ -100,7 +99,7 @@ static void answer(struct app *app, const struct http_req *r, struct http_resp *
 	w->headers.len = 0;
 	w->has_type = 0;
 	w->fixed = NULL;
-	if (wants_json(app, r)) {
+	if (app_wants_json(app, r)) {
 		http_json_error(w, status, msg);
 	} else {
 		http_text(w, status, msg);
@@ -190,6 +189,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			break;
 		default:
 			answer(app, &r, &w, 404, "not found");
+			refused(app, &r, &w);
 		}
 	}
 	if (r.body_timed_out)

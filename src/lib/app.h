@@ -99,6 +99,10 @@ struct app {
 	void (*refused)(struct app *app, struct http_req *r, struct http_resp *w);
 };
 
+/* 1 when the program's errors for r are JSON (its format, or r's path is
+ * under its json_prefix), as the router's refusals are answered. */
+int app_wants_json(const struct app *app, const struct http_req *r);
+
 /*
  * Opens the store the settings name (db.url's PostgreSQL, else db.path's
  * SQLite file) with spec's schema steps for that backend; 0 or -1 with e

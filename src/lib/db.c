@@ -2,10 +2,12 @@
 #include "db_pg.h"
 #include "arena.h"
 
+#include <locale.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 
 /* A kept statement: the backend's handle; its address never changes. */
 struct db_stmt {
@@ -63,6 +65,90 @@ static int migrate(struct db *db, const char *const *steps, int nsteps,
 	return 0;
 }
 
+/* One code point of s[0..n) into *cp: its length, or 0 when s holds no
+ * well-formed UTF-8 sequence there (the byte is then kept as it is). */
+static int utf8_next(const unsigned char *s, int n, unsigned *cp)
+{
+	int len = s[0] < 0x80 ? 1 : (s[0] & 0xE0) == 0xC0 ? 2 : (s[0] & 0xF0) == 0xE0 ? 3 :
+		  (s[0] & 0xF8) == 0xF0 ? 4 : 0, i;
+	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
+
+	if (!len || len > n)
+		return 0;
+	*cp = len == 1 ? s[0] : s[0] & (0x7F >> len);
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		*cp = *cp << 6 | (s[i] & 0x3F);
+	}
+	return *cp < min[len] || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp < 0xE000) ? 0 : len;
+}
+
+/* cp as UTF-8 into out (room for 4): its length. */
+static int utf8_put(unsigned cp, unsigned char *out)
+{
+	int len = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4, i;
+	static const unsigned char lead[] = { 0, 0x00, 0xC0, 0xE0, 0xF0 };
+
+	for (i = len - 1; i > 0; i--, cp >>= 6)
+		out[i] = (unsigned char)(0x80 | (cp & 0x3F));
+	out[0] = (unsigned char)(lead[len] | cp);
+	return len;
+}
+
+/*
+ * SQL nb_lower(x): x with every letter lowered by Unicode's simple case
+ * mapping (C.UTF-8's towlower: "ÄPFEL" is "äpfel"), where SQLite's lower()
+ * folds ASCII only; NULL stays NULL, bytes that are not UTF-8 are kept.
+ * The search's case folding (PostgreSQL's SQL writes lower() under an
+ * ICU collation instead).  Deterministic, so usable in any query.
+ */
+static void sql_nb_lower(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	locale_t loc = sqlite3_user_data(cx);
+	const unsigned char *s = sqlite3_value_text(argv[0]);
+	int n = sqlite3_value_bytes(argv[0]), i = 0, len, o = 0;
+	unsigned char *out;
+	unsigned cp;
+
+	(void)argc;
+	if (!s) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	/* a lowered letter takes at most 3 bytes where it took 2 (U+023A) */
+	if (!(out = sqlite3_malloc64((sqlite3_uint64)n * 3 / 2 + 4))) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	while (i < n) {
+		if (!(len = utf8_next(s + i, n - i, &cp))) {
+			out[o++] = s[i++];
+			continue;
+		}
+		i += len;
+		o += utf8_put(loc ? (unsigned)towlower_l((wint_t)cp, loc) :
+			      cp < 0x80 ? (unsigned)(cp >= 'A' && cp <= 'Z' ? cp + 32 : cp) : cp,
+			      out + o);
+	}
+	sqlite3_result_text(cx, (const char *)out, o, sqlite3_free);
+}
+
+static void nb_lower_free(void *loc)
+{
+	freelocale((locale_t)loc);
+}
+
+/* Registers nb_lower (without C.UTF-8 on the system: ASCII only). */
+static int add_functions(sqlite3 *h)
+{
+	locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+
+	return sqlite3_create_function_v2(h, "nb_lower", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC |
+					  SQLITE_INNOCUOUS, loc, sql_nb_lower, NULL, NULL,
+					  loc ? nb_lower_free : NULL);
+}
+
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	    struct db **out, struct nb_err *e)
 {
@@ -94,6 +180,11 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		return -1;
 	}
 	sqlite3_busy_timeout(db->h, busy_ms);
+	if (add_functions(db->h) != SQLITE_OK) {
+		nb_fail(e, NB_UNAVAILABLE, "%s: %s", path, sqlite3_errmsg(db->h));
+		db_close(db);
+		return -1;
+	}
 	/*
 	 * Lookaside: the statements we keep prepared hold the default 100
 	 * slots, after which every step goes to malloc.  512 slots of 256

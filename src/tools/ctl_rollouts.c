@@ -1,6 +1,7 @@
 /* nestboxctl rollout add | list | show | pause | resume | stage | limits | cancel | finish */
 #include "ctl.h"
 #include "../admin/admin_ddi.h"
+#include "../admin/admin_rollout.h"
 #include "../ddi/ddi.h"
 
 #include <getopt.h>
@@ -342,47 +343,73 @@ int cmd_rollout_limits(int argc, char **argv)
 }
 
 /* One group of rollout show; what devices reported (version, the last
- * error line in note) is shown, never obeyed by the terminal. */
+ * error line in note) is shown, never obeyed by the terminal.  An offer the
+ * device never answered says since when (as the rollout page does). */
 static void show_group(const struct ddi_rollout_dev *v, int n, int g, long long count)
 {
+	char when[96];
 	struct arena a;
 	int i;
 
 	arena_init(&a);
 	printf("\n%s: %lld\n", ddi_rollout_groups[g], count);
-	for (i = 0; i < n; i++)
-		if (v[i].group == g)
-			printf("  %s\t%s\t%s\n", ctl_printable(&a, v[i].cid),
-			       ctl_printable(&a, v[i].version), ctl_printable(&a, v[i].note));
+	for (i = 0; i < n; i++) {
+		if (v[i].group != g)
+			continue;
+		printf("  %s\t%s\t%s", ctl_printable(&a, v[i].cid),
+		       ctl_printable(&a, v[i].version), ctl_printable(&a, v[i].note));
+		if (g == DDI_RG_WAITING && v[i].offered && !v[i].answered)
+			printf(", offered %s", ctl_when(when, sizeof(when), time(NULL),
+							 v[i].offered));
+		putchar('\n');
+	}
 	arena_free(&a);
 	if (count > n)
 		printf("  ...\n");
 }
 
-int cmd_rollout_show(int argc, char **argv)
+/* --json: the rollout as /admin/api/rollouts/:id gives it (admin_rollout.h). */
+static int show_json(struct app *app, long long id)
+{
+	struct arena a;
+	struct nb_err e;
+	cJSON *d;
+	char *s;
+
+	arena_init(&a);
+	d = admin_rollout_json(app, &a, id, &e);
+	if (!d) {
+		arena_free(&a);
+		return ctl_fail(NULL, &e);
+	}
+	s = cJSON_PrintUnformatted(d);
+	printf("%s\n", s);
+	cJSON_free(s);
+	cJSON_Delete(d);
+	arena_free(&a);
+	return 0;
+}
+
+/* The rollout's head, progress and groups as text; 0, or the exit status. */
+static int show_text(struct app *app, long long id)
 {
 	enum { SHOWN = 10000 };
 	struct ddi_rollout_dev *v = NULL;
-	long long id, c[DDI_RG_N], eligible;
+	long long c[DDI_RG_N], eligible;
 	char when[96];
 	struct ddi_rollout r;
-	struct app app;
 	struct nb_err e;
-	int rc, n = -1, g;
+	int n = -1, g;
 
-	if ((rc = one_id(argc, argv, &id, &app)))
-		return rc;
-	if (ddi_rollout_get(&app, id, &r) < 0)
+	if (ddi_rollout_get(app, id, &r) < 0)
 		nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id);
 	else if (!(v = calloc(SHOWN, sizeof(*v))))
 		nb_fail(&e, NB_INTERNAL, "out of memory");
 	else
-		n = ddi_rollout_devices(&app, &r, v, SHOWN, c, &e);
+		n = ddi_rollout_devices(app, &r, v, SHOWN, c, &e);
 	if (n < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 		free(v);
-		app_close(&app);
-		return nb_err_exit(e.kind);
+		return ctl_fail(NULL, &e);
 	}
 	eligible = c[DDI_RG_SUCCEEDED] + c[DDI_RG_FAILED] + c[DDI_RG_RUNNING] + c[DDI_RG_WAITING];
 	printf("rollout %lld %s: %s on feed %s, %s at %d%%%s%s\n", r.id, r.name, r.version, r.feed,
@@ -394,6 +421,23 @@ int cmd_rollout_show(int argc, char **argv)
 	for (g = 0; g < DDI_RG_N; g++)
 		show_group(v, n, g, c[g]);
 	free(v);
-	app_close(&app);
 	return 0;
+}
+
+int cmd_rollout_show(int argc, char **argv)
+{
+	const char *cmd = "rollout show";
+	long long id;
+	struct app app;
+	int json, rc;
+
+	if (ctl_list_opts(cmd, argc, argv, 1, "the rollout id", &json) < 0 ||
+	    ctl_operands(cmd, argc, argv, 1, 1, "the rollout id") < 0 ||
+	    rollout_id(cmd, argv[optind], &id) < 0)
+		return 2;
+	if (ctl_open(&app) < 0)
+		return 1;
+	rc = json ? show_json(&app, id) : show_text(&app, id);
+	app_close(&app);
+	return rc;
 }

@@ -159,10 +159,12 @@ static const struct cmd cmds[] = {
 	  "Resumes a paused rollout." },
 	{ "rollout", "stage", cmd_rollout_stage, "nestboxctl rollout stage <id> <percent>",
 	  "Sets the share of the feed (1-100) offered the rollout's software." },
-	{ "rollout", "show", cmd_rollout_show, "nestboxctl rollout show <id>",
+	{ "rollout", "show", cmd_rollout_show, "nestboxctl rollout show [--json] <id>",
 	  "Shows a rollout and its devices by result: succeeded, failed (with the last\n"
 	  "line the device reported), running, waiting, not eligible (and why).\n"
-	  "Progress is counted over the devices that can take its software." },
+	  "Progress is counted over the devices that can take its software; an offer\n"
+	  "the device never answered waits and says since when.  --json: the same as\n"
+	  "GET /admin/api/rollouts/<id>." },
 	{ "rollout", "cancel", cmd_rollout_cancel, "nestboxctl rollout cancel <id>",
 	  "Cancels a rollout: nothing more is offered, offers not yet taken are\n"
 	  "withdrawn and devices installing it are asked to stop." },

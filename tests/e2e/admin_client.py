@@ -115,3 +115,12 @@ class Browser:
         h = {"Content-Type": "multipart/form-data; boundary=" + boundary}
         h.update(headers or {})
         return self.request("POST", action, body, h)
+
+
+def refusal(r):
+    """The message of an admin page's refusal: drawn in the error page with
+    the navigation (admin_fail), or a body's plain text."""
+    if (r.header("Content-Type") or "").startswith("text/html"):
+        assert "<nav" in r.text, r.text
+        return html.unescape(r.text.split('<p class="error" role="alert">')[1].split("<")[0])
+    return r.text.rstrip("\n")

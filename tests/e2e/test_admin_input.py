@@ -1,13 +1,15 @@
 """admin.fcgi's declared input for images, mip, devices, software and
 rollouts (issue 13): a malformed field is refused by the router, 400 naming
 it, before any handler runs and with nothing changed; and the router's own
-refusals (400, 404, 405) speak JSON under /admin/api/ and text on the pages."""
+refusals (400, 404, 405) speak JSON under /admin/api/ and, on the pages, are
+an HTML page with the navigation (issue 14)."""
 import html
 import json
 import os
 
 import pytest
 
+from admin_client import Browser
 from conftest import make_raw_image
 from test_admin_ddi import adm, beside, token  # noqa: F401 (adm: the fixture api builds on)
 
@@ -36,13 +38,25 @@ def test_router_refusals_are_json_under_api(api):
     assert r.status == 400 and json_error(r) == "invalid id"
     r = b.request("GET", "/admin/%61pi/rollouts/abc", headers=auth)
     assert r.status == 400 and json_error(r) == "invalid id"
-    # the pages keep their text answers (an unknown page: the 404 page)
+    # the pages answer a page with the navigation (as the unknown path's)
     r = b.get("/admin/no-such-page")
     assert r.status == 404 and r.header("Content-Type").startswith("text/html")
-    r = b.request("DELETE", "/admin/users")
-    assert (r.status, r.text) == (405, "method not allowed\n")
-    r = b.get("/admin/rollouts/abc")
-    assert (r.status, r.text) == (400, "invalid id\n")
+    assert refusal_page(b.request("DELETE", "/admin/users"), 405) == "method not allowed"
+    for path in ("/admin/rollouts/abc", "/admin/devices/abc", "/admin/software/x/delete",
+                 "/admin/devices?page=x"):
+        method = "POST" if path.endswith("delete") else "GET"
+        msg = refusal_page(b.request(method, path), 400)
+        assert msg.split(":")[0] in ("invalid id", "invalid page"), (path, msg)
+    # not logged in: the same page, its navigation leading to the login
+    assert refusal_page(Browser(nb.port).get("/admin/devices/abc"), 400) == "invalid id"
+
+
+def refusal_page(r, status):
+    """The message of a refusal drawn as an admin page with its navigation."""
+    assert r.status == status, (r.status, r.text)
+    assert r.header("Content-Type").startswith("text/html"), r.header("Content-Type")
+    assert '<nav' in r.text and 'href="/admin/devices"' in r.text, r.text
+    return html.unescape(r.text.split('<p class="error" role="alert">')[1].split("<")[0])
 
 
 @pytest.mark.parametrize("method,path,field", [

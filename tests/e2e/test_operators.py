@@ -622,11 +622,11 @@ def test_every_page_change_is_audited(ops, tmpdir_shared):
     want = [("user add", "user erin (admin)"),
             ("user password", "user carol: sessions ended, 0 API tokens revoked"),
             ("user delete", "user carol"),
-            ("device labels", 'device #%d: name "kitchen", tags "a,b"' % d1),
-            ("device mode", "device #%d: latest" % d1),
-            ("device feed", "device #%d: feed beta" % d1),
-            ("device force", "device #%d" % d1),
-            ("devices feed", "1 of 1 selected devices: gamma"),
+            ("device labels", 'device #%d d1: name "kitchen", tags "a,b"' % d1),
+            ("device mode", "device #%d d1: mode latest" % d1),
+            ("device feed", "device #%d d1: feed beta" % d1),
+            ("device force", "device #%d d1: update forced" % d1),
+            ("devices feed", "set feed gamma on 1 device: d2"),
             ("device delete", "device #%d d2" % d2),
             ("images delete", "box=ab image=ab-pc-main: deleted ab/ab-pc-main"),
             ("mip evict", "evicted 0 bytes"),
@@ -741,3 +741,47 @@ def test_api_changes_are_audited_as_api(ops, tmpdir_shared):
     rows = audit_rows(ops)
     assert rows[-1] == ("admin", "api", "images delete", "box=pb image=pb-pc-main"), rows
     assert [a for _, _, a, _ in rows].count("images delete") == 1
+
+
+# -- issue 14: a store that cannot be read is "try again", not "log in" ------
+def renamed(nb, table, to):
+    with nb.db() as c:
+        c.execute("ALTER TABLE %s RENAME TO %s" % (table, to))
+
+
+def test_store_error_is_503_never_a_login_or_an_empty_list(ops):
+    """Who asks cannot be read (sessions, tokens): 503 with Retry-After, not
+    the login redirect nor a 401; a page whose list cannot be read is a 503
+    page, not an empty list."""
+    b = Browser(ops.port)
+    b.login("admin", ADMIN_PW)
+    tok = token_of(b)
+    renamed(ops, "sessions", "sessions_away")
+    try:
+        r = b.get("/admin/devices")
+        assert r.status == 503, (r.status, r.header("Location"))
+        assert int(r.header("Retry-After")) > 0 and "<nav" in r.text
+    finally:
+        renamed(ops, "sessions_away", "sessions")
+    renamed(ops, "api_tokens", "api_tokens_away")
+    try:
+        r = Browser(ops.port).request("GET", "/admin/api/whoami",
+                                      headers={"Authorization": "Bearer " + tok})
+        assert r.status == 503 and r.header("Retry-After"), r.status
+        assert json.loads(r.body)["error"]
+    finally:
+        renamed(ops, "api_tokens_away", "api_tokens")
+    assert whoami(ops, tok) == 200 and b.get("/admin/devices").status == 200
+    for table, pages in (("ddi_software", ("/admin/software", "/admin/rollouts")),
+                         ("ddi_rollouts", ("/admin/rollouts", "/admin/")),
+                         ("admin_audit", ("/admin/",)), ("users", ("/admin/users",))):
+        renamed(ops, table, table + "_away")
+        try:
+            for page in pages:
+                r = b.get(page)
+                assert r.status == 503, (table, page, r.status)
+                assert r.header("Retry-After"), (table, page)
+        finally:
+            renamed(ops, table + "_away", table)
+        for page in pages:
+            assert b.get(page).status == 200, (table, page)

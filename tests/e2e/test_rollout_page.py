@@ -164,7 +164,7 @@ def test_changes_written_to_the_audit_feed(adm):
     assert [r[2] for r in rows] == ["software add", "rollout create", "rollout limits",
                                     "rollout pause", "rollout finish"]
     assert {(r[0], r[1]) for r in rows} == {("admin", "page")}
-    assert rows[0][3] == "added software 1"
+    assert rows[0][3] == "software 1 (image-2.0.swu 2.0)"
     assert rows[2][3] == "rollout 1: pauses at 3 failures or 0%"
     page = b.get("/admin/audit").text
     assert "rollout finish" in page and "rollout 1 (0 offers withdrawn)" in page
@@ -177,3 +177,76 @@ def test_changes_written_to_the_audit_feed(adm):
     nb.ctl("rollout", "resume", "1", check=False)
     out = json.loads(nb.ctl("audit", "--json").stdout)
     assert [r["action"] for r in out[:2]] == ["token create", "rollout finish"]
+
+
+def test_offered_but_never_answered_is_waiting_with_how_long(adm):
+    """A device offered the software that never answered is not drawn as
+    installing: it waits, and the page says since when (relative, the UTC
+    time on hover); `nestboxctl rollout show` and its --json group alike."""
+    nb, b = adm
+    fleet(nb, b)
+    register(nb, "quiet1")
+    assert poll_action(nb, "quiet1")           # offered; no feedback ever
+    page = b.get("/admin/rollouts/1").text
+    assert group(page, "running") == ["run1"]
+    assert group(page, "waiting") == ["idle1", "quiet1"]
+    row = re.search(r'<tr><td><a href="/admin/devices/\d+">quiet1</a>.*?</tr>', page).group(0)
+    assert "no answer from the device" in row and "installing" not in row
+    assert re.search(r'offered <time datetime="\d{4}-\d\d-\d\dT[\d:]+Z" title="[^"]+ UTC">'
+                     r'[^<]*(ago|just now)</time>', row), row
+    # progress still counts it among the devices that can take the software
+    assert re.search(r"<b>20%</b> done, counted over the <b>5</b> devices", page)
+    j = json.loads(b.request("GET", "/admin/api/rollouts/1", headers=token(b)).body)
+    waiting = {d["controller_id"]: d for d in j["groups"][3]["devices"]}
+    assert waiting["quiet1"]["note"] == "no answer from the device"
+    assert waiting["quiet1"]["answered"] is False and waiting["quiet1"]["offered"] > 0
+    assert [d["controller_id"] for d in j["groups"][2]["devices"]] == ["run1"]
+    out = nb.ctl("rollout", "show", "1").stdout
+    assert "\nrunning: 1\n  run1\t" in out and "\nwaiting: 2\n" in out
+    line = [x for x in out.splitlines() if x.startswith("  quiet1\t")][0]
+    assert "no answer from the device, offered " in line and " UTC)" in line, line
+    cj = json.loads(nb.ctl("rollout", "show", "1", "--json").stdout)
+    assert cj["progress"] == j["progress"]
+    assert [(g["key"], g["count"], [d["controller_id"] for d in g["devices"]])
+            for g in cj["groups"]] == [(g["key"], g["count"], [d["controller_id"]
+                                                               for d in g["devices"]])
+                                       for g in j["groups"]]
+
+
+def test_audit_rows_name_what_changed(adm):
+    """issue 14: a bulk action's row says the action, its value and the
+    devices (how many, the first ids); a software delete's the name and
+    version (page and API); a device's change names the device."""
+    nb, b = adm
+    for v in ("2.0", "3.0", "4.0"):
+        assert upload(b, swu(nb, v), name="app").status == 303
+    for i in range(1, 8):
+        nb.ctl("device", "add", "dev-%d" % i)
+    with nb.db() as c:
+        c.execute("DELETE FROM admin_audit")
+        ids = [str(i) for (i,) in c.execute("SELECT id FROM ddi_devices ORDER BY id")]
+    csrf = b.csrf("/admin/devices")
+
+    def bulk(fields, sel):
+        body = "&".join(["%s=%s" % kv for kv in dict(fields, csrf=csrf, confirm="yes").items()]
+                        + ["id=" + i for i in sel])
+        r = b.request("POST", "/admin/devices/bulk", body.encode(),
+                      {"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 303, (fields, r.status, r.text[:300])
+    bulk({"action": "assign", "software": "1"}, ids)
+    bulk({"action": "feed", "feed": "beta"}, ids[:2])
+    bulk({"action": "delete"}, ids[5:])
+    assert b.post("/admin/devices/%s/feed" % ids[0], {"csrf": csrf, "feed": "gamma"}).status == 303
+    assert b.post("/admin/software/2/delete", {"csrf": csrf}).status == 303
+    assert b.request("DELETE", "/admin/api/software/3", headers=token(b)).status == 204
+    with nb.db() as c:
+        rows = c.execute("SELECT via, action, target FROM admin_audit ORDER BY id").fetchall()
+    rows = [r for r in rows if r[1] != "token create"]
+    assert rows == [
+        ("page", "devices assign",
+         "assign software 1 (app 2.0) to 7 devices: dev-1, dev-2, dev-3, dev-4, dev-5, …"),
+        ("page", "devices feed", "set feed beta on 2 devices: dev-1, dev-2"),
+        ("page", "devices delete", "delete 2 devices: dev-6, dev-7"),
+        ("page", "device feed", "device #%s dev-1: feed gamma" % ids[0]),
+        ("page", "software delete", "software 2 (app 3.0)"),
+        ("api", "software delete", "software 3 (app 4.0)")], rows

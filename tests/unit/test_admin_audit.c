@@ -83,7 +83,11 @@ static void test_rollout_groups(void **state)
 	assert_int_equal(ddi_rollout_group(&r, &d, "error", "Installing\nERROR: disk\n\n", 1, 1),
 			 DDI_RG_FAILED);
 	assert_string_equal(d.note, "ERROR: disk");
+	assert_int_equal(ddi_rollout_group(&r, &d, "running", "", 1, 1), DDI_RG_WAITING);
+	assert_string_equal(d.note, "no answer from the device");
+	d.answered = 1;
 	assert_int_equal(ddi_rollout_group(&r, &d, "running", "", 1, 1), DDI_RG_RUNNING);
+	assert_string_equal(d.note, "installing");
 	assert_int_equal(ddi_rollout_group(&r, &d, "canceling", "", 1, 1), DDI_RG_RUNNING);
 	assert_int_equal(ddi_rollout_group(&r, &d, "waiting", "", 1, 1), DDI_RG_WAITING);
 	assert_string_equal(d.note, "waiting for the device's consent");

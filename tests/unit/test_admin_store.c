@@ -316,8 +316,8 @@ static void test_user_set_password_ends_sessions(void **state)
 	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
 	assert_string_equal(hash, "$argon2id$new-hash");
 	/* every session of alice is gone; bob's stays */
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(admin_session_get(f->db, ta2, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, ta2, &u, csrf), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 	assert_string_equal(u.name, "bob");
@@ -374,8 +374,8 @@ static void test_user_set_password_revokes_tokens(void **state)
 	assert_int_equal(admin_token_remove(f->db, 3, alice, NULL), 0);	/* already revoked: not counted */
 	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 2);
-	assert_int_equal(admin_token_get(f->db, a1, &u), -1);
-	assert_int_equal(admin_token_get(f->db, a2, &u), -1);
+	assert_int_equal(admin_token_get(f->db, a1, &u), 1);
+	assert_int_equal(admin_token_get(f->db, a2, &u), 1);
 	assert_int_equal(admin_token_get(f->db, b1, &u), 0);
 	assert_string_equal(u.name, "bob");
 	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked, NULL), 0);
@@ -432,9 +432,9 @@ static void test_user_delete_cascades(void **state)
 	assert_int_equal(q1(f->db, sql, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 1);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(admin_token_get(f->db, k1, &u), -1);
-	assert_int_equal(admin_token_get(f->db, k2, &u), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
+	assert_int_equal(admin_token_get(f->db, k1, &u), 1);
+	assert_int_equal(admin_token_get(f->db, k2, &u), 1);
 	/* bob keeps his */
 	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
@@ -535,14 +535,14 @@ static void test_session_get(void **state)
 	/* wrong tokens: one changed digit, a prefix, empty, the stored hash itself */
 	snprintf(bad, sizeof(bad), "%s", ta);
 	bad[63] = bad[63] == '0' ? '1' : '0';
-	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), 1);
 	snprintf(bad, sizeof(bad), "%.63s", ta);
-	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), -1);
-	assert_int_equal(admin_session_get(f->db, "", &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, "", &u, csrf), 1);
 	auth_token_hash(ta, th);
-	assert_int_equal(admin_session_get(f->db, th, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, th, &u, csrf), 1);
 	/* the csrf token is not a session token */
-	assert_int_equal(admin_session_get(f->db, ca, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ca, &u, csrf), 1);
 }
 
 static void test_session_expiry(void **state)
@@ -566,19 +566,19 @@ static void test_session_expiry(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(sqlite3_changes(db_handle(f->db)), 1);
 	sqlite3_finalize(st);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
 	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
 
 	/* a ttl of 0 is expired at once; creating it forgot the expired ta */
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
 	assert_int_equal(admin_session_create(f->db, alice, 0, tc, cc), 0);
-	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions WHERE token_hash=?1", th), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
 
 	/* the next login forgets every session that expired before now */
 	exec(f->db, "UPDATE sessions SET expires = expires - 100000");
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 1);
 	assert_int_equal(admin_session_create(f->db, alice, 3600, tc, cc), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), 0);
@@ -594,7 +594,7 @@ static void test_session_delete(void **state)
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
 	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb), 0);
 	admin_session_delete(f->db, ta);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	/* only that session: the other one of the same user stays */
 	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
@@ -684,20 +684,20 @@ static void test_token_get(void **state)
 	/* wrong tokens */
 	snprintf(bad, sizeof(bad), "%s", ka);
 	bad[67] = bad[67] == '0' ? '1' : '0';
-	assert_int_equal(admin_token_get(f->db, bad, &u), -1);
-	assert_int_equal(admin_token_get(f->db, ka + 4, &u), -1);	/* without nbx_ */
+	assert_int_equal(admin_token_get(f->db, bad, &u), 1);
+	assert_int_equal(admin_token_get(f->db, ka + 4, &u), 1);	/* without nbx_ */
 	snprintf(bad, sizeof(bad), "%.12s", ka);			/* the prefix */
-	assert_int_equal(admin_token_get(f->db, bad, &u), -1);
-	assert_int_equal(admin_token_get(f->db, "", &u), -1);
+	assert_int_equal(admin_token_get(f->db, bad, &u), 1);
+	assert_int_equal(admin_token_get(f->db, "", &u), 1);
 	auth_token_hash(ka, th);
-	assert_int_equal(admin_token_get(f->db, th, &u), -1);		/* the stored hash */
+	assert_int_equal(admin_token_get(f->db, th, &u), 1);		/* the stored hash */
 
 	/* a session token is not an API token and vice versa */
 	{
 		char st[65], sc[65], csrf[65];
 		assert_int_equal(admin_session_create(f->db, alice, 3600, st, sc), 0);
-		assert_int_equal(admin_token_get(f->db, st, &u), -1);
-		assert_int_equal(admin_session_get(f->db, ka, &u, csrf), -1);
+		assert_int_equal(admin_token_get(f->db, st, &u), 1);
+		assert_int_equal(admin_session_get(f->db, ka, &u, csrf), 1);
 	}
 }
 
@@ -726,7 +726,7 @@ static void test_token_revoke(void **state)
 
 	/* alice can */
 	assert_int_equal(admin_token_remove(f->db, id1, alice, NULL), 0);
-	assert_int_equal(admin_token_get(f->db, k1, &u), -1);
+	assert_int_equal(admin_token_get(f->db, k1, &u), 1);
 	auth_token_hash(k1, th);
 	assert_int_equal(q1(f->db, "SELECT revoked FROM api_tokens WHERE token_hash=?1", th), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 1);
@@ -736,7 +736,7 @@ static void test_token_revoke(void **state)
 
 	/* the admin form (uid 0) revokes anyone's */
 	assert_int_equal(admin_token_remove(f->db, idb, 0, NULL), 0);
-	assert_int_equal(admin_token_get(f->db, kb, &u), -1);
+	assert_int_equal(admin_token_get(f->db, kb, &u), 1);
 	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 2);
 
@@ -1132,6 +1132,27 @@ static void test_name_ok(void **state)
 	assert_int_equal(admin_name_ok(s), 0);
 }
 
+/* A store that cannot be read is -1, not "no such session/token" (1):
+ * the page answers 503, never the login (issue 14). */
+static void test_session_and_token_get_store_error(void **state)
+{
+	struct fx *f = *state;
+	long long alice = add_user(f->db, "alice", "admin");
+	char ta[65], ca[65], csrf[65], api[80];
+	struct admin_user u;
+
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_token_create(f->db, alice, "ci", api, NULL), 0);
+	assert_int_equal(admin_session_get(f->db, "no-such-session", &u, csrf), 1);
+	assert_int_equal(admin_token_get(f->db, "nbx_none", &u), 1);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE sessions RENAME TO s_away"), 0);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE api_tokens RENAME TO t_away"), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
+	assert_int_equal(admin_token_get(f->db, api, &u), -1);
+	assert_int_equal(admin_user_count(f->db, NULL), 1);
+	assert_int_equal(admin_token_count(f->db, 0), -1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1149,6 +1170,7 @@ int main(void)
 		T(test_session_create_stores_hash),
 		T(test_session_unknown_user_refused),
 		T(test_session_get),
+		T(test_session_and_token_get_store_error),
 		T(test_session_expiry),
 		T(test_session_delete),
 		T(test_token_create_stores_hash),

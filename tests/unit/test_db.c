@@ -434,6 +434,49 @@ static void test_stmt_cache_full_keeps_busy(void **state)
 	db_close(db);
 }
 
+/* nb_lower(s) through the store's own statement; its bytes into out. */
+static int lowered(struct db *db, const char *s, int n, char *out, size_t cap)
+{
+	static const char sql[] = "SELECT nb_lower(?)";
+	struct db_stmt *st = db_stmt(db, sql);
+	int len = -1;
+
+	assert_non_null(st);
+	if (s)
+		db_bind_text(st, 1, s, n, DB_TRANSIENT);
+	assert_int_equal(db_step(st), DB_ROW);
+	if (db_column_text(st, 0)) {
+		len = db_column_bytes(st, 0);
+		assert_true((size_t)len < cap);
+		memcpy(out, db_column_text(st, 0), (size_t)len);
+		out[len] = '\0';
+	}
+	db_reset(st);
+	return len;
+}
+
+/* nb_lower folds by Unicode's simple mapping, where lower() folds ASCII
+ * (issue 14: "ÄPFEL" did not find "äpfel"); a lowered letter may grow
+ * (U+023A, 2 bytes, is U+2C65, 3); bytes that are not UTF-8 are kept. */
+static void test_nb_lower(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_ok(f, 1);
+	char out[64];
+
+	assert_int_equal(lowered(db, "ÄPFEL äpfel ABC", -1, out, sizeof(out)), 17);
+	assert_string_equal(out, "äpfel äpfel abc");
+	assert_int_equal(lowered(db, "ΑΘΉΝΑ", -1, out, sizeof(out)), 10);
+	assert_string_equal(out, "αθήνα");
+	assert_int_equal(lowered(db, "\xC8\xBA\xC8\xBA", -1, out, sizeof(out)), 6);
+	assert_string_equal(out, "\xE2\xB1\xA5\xE2\xB1\xA5");
+	assert_int_equal(lowered(db, "A\xFF\xC3Z\xED\xA0\x80", -1, out, sizeof(out)), 7);
+	assert_memory_equal(out, "a\xFF\xC3z\xED\xA0\x80", 7);
+	assert_int_equal(lowered(db, "", -1, out, sizeof(out)), 0);
+	assert_int_equal(lowered(db, NULL, 0, out, sizeof(out)), -1);
+	db_close(db);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -454,6 +497,7 @@ int main(void)
 		T(test_commit_is_visible_to_others),
 		T(test_rollback_discards),
 		T(test_transaction_misuse),
+		T(test_nb_lower),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
