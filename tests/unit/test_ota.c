@@ -315,8 +315,6 @@ static void archives(void **state)
 	arena_free(&a);
 }
 
-static struct arena A;
-
 /* Routes uri ("/path?query") in ota.fcgi's table as a GET, with a zeroed
  * app as app.c's defaults: req_check's result. */
 static int run(const char *uri, struct http_req *r, struct nb_err *e)

@@ -254,9 +254,6 @@ static void test_json_checks(void **state)
 	assert_int_equal(nul("\\u000"), 0);
 }
 
-static struct arena A;
-static struct app APP;
-
 /* Routes method and uri in pypi_routes: req_check's result. */
 static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
 {
