@@ -102,15 +102,7 @@ static int setup(void **state)
 
 static long long q1(struct ut_app *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	if (sqlite3_prepare_v2(db_handle(f->app.db), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, db_errmsg(f->app.db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	return ut_q1(f->app.db, sql);
 }
 
 static void exec(struct ut_app *f, const char *sql)

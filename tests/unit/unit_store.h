@@ -9,6 +9,7 @@
 #define NB_UNIT_STORE_H
 
 #include <limits.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -55,6 +56,52 @@ static inline void ut_store_close(struct db *db, char *dir)
 {
 	db_close(db);
 	ut_rmtree(dir);
+}
+
+/* The fixture of a test of a store module: a directory and its store. */
+struct ut_db {
+	char *dir;
+	struct db *db;
+};
+
+/* A cmocka setup: *state a new ut_db on a fresh store (no rows). */
+static inline int ut_db_setup(void **state)
+{
+	struct ut_db *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	f->dir = ut_mkdtemp();
+	return ut_store_open(f->dir, 1000, &f->db);
+}
+
+static inline int ut_db_teardown(void **state)
+{
+	struct ut_db *f = *state;
+
+	ut_store_close(f->db, f->dir);
+	free(f);
+	return 0;
+}
+
+/*
+ * The integer in the first column of sql's first row, read through
+ * SQLite itself (a test looks at the file beside the API it tests); -999
+ * when there is no row.  Include after <cmocka.h>: a statement that does
+ * not prepare fails the test.
+ */
+static inline long long ut_q1(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, db_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }
 
 /* The fixture of a test of domain code: what it calls with &f->app. */
