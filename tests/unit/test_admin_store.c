@@ -237,19 +237,36 @@ static void test_user_list(void **state)
 	arena_free(&a);
 }
 
-/* The names of the users of a page, joined by ',' ("-" when the store failed). */
-static const char *user_page(struct ut_db *f, struct arena *a, long offset, long limit)
+/*
+ * The names of the n rows of a list, joined by ',' ("-" when the store
+ * failed, n < 0): the name of row i is the string name(rows, i).
+ */
+static const char *names_of(struct arena *a, int n, const void *rows,
+			    const char *(*name)(const void *, int))
 {
-	struct admin_user_row *v;
-	int n = admin_user_list(f->db, a, offset, limit, &v, NULL), i;
 	struct buf b;
+	int i;
 
 	if (n < 0)
 		return "-";
 	buf_init(&b, a);
 	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
+		buf_printf(&b, "%s%s", i ? "," : "", name(rows, i));
 	return buf_cstr(&b);
+}
+
+static const char *user_name(const void *rows, int i)
+{
+	return ((const struct admin_user_row *)rows)[i].name;
+}
+
+/* The names of the users of a page, joined by ',' ("-" when the store failed). */
+static const char *user_page(struct ut_db *f, struct arena *a, long offset, long limit)
+{
+	struct admin_user_row *v;
+	int n = admin_user_list(f->db, a, offset, limit, &v, NULL);
+
+	return names_of(a, n, v, user_name);
 }
 
 static void test_user_list_pages(void **state)
@@ -797,20 +814,19 @@ static void test_token_list(void **state)
 	arena_free(&a);
 }
 
+static const char *token_name(const void *rows, int i)
+{
+	return ((const struct admin_token_row *)rows)[i].name;
+}
+
 /* The names of a page of uid's tokens, joined by ','. */
 static const char *token_page(struct ut_db *f, struct arena *a, long long uid, long offset,
 			      long limit)
 {
 	struct admin_token_row *v;
-	int n = admin_token_list(f->db, a, uid, offset, limit, &v, NULL), i;
-	struct buf b;
+	int n = admin_token_list(f->db, a, uid, offset, limit, &v, NULL);
 
-	if (n < 0)
-		return "-";
-	buf_init(&b, a);
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
-	return buf_cstr(&b);
+	return names_of(a, n, v, token_name);
 }
 
 static void test_token_list_pages(void **state)
