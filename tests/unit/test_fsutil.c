@@ -362,10 +362,36 @@ static void test_clean_tmp(void **state)
 	assert_true(ut_is_file(at(f, "out/upload.tmp.4.dd")));
 }
 
+static const char *nth(const void *v, int i)
+{
+	return ((const char *const *)v)[i];
+}
+
+/* fs_common_top: the "dir/" every path starts with, else 0. */
+static void test_common_top(void **state)
+{
+	static const char *const one_dir[] = { "pkg-1.0/a.py", "pkg-1.0/sub/b.py", "pkg-1.0/" };
+	static const char *const two_dirs[] = { "pkg-1.0/a.py", "pkg-2.0/b.py" };
+	static const char *const top_file[] = { "pkg-1.0/a.py", "README" };
+	static const char *const prefix_only[] = { "pkg/a.py", "pkg-x/b.py" };
+	static const char *const lone[] = { "app/main.py" };
+	static const char *const flat[] = { "main.py" };
+
+	(void)state;
+	assert_int_equal(fs_common_top(3, nth, one_dir), 8);
+	assert_int_equal(fs_common_top(2, nth, two_dirs), 0);
+	assert_int_equal(fs_common_top(2, nth, top_file), 0);
+	assert_int_equal(fs_common_top(2, nth, prefix_only), 0);
+	assert_int_equal(fs_common_top(1, nth, lone), 4);
+	assert_int_equal(fs_common_top(1, nth, flat), 0);
+	assert_int_equal(fs_common_top(0, nth, NULL), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ut_dir_setup, ut_dir_teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_common_top),
 		T(test_open_beneath),
 		T(test_open_regular),
 		T(test_write_atomicat_replaces_a_link_not_its_target),
