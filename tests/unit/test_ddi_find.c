@@ -184,13 +184,15 @@ static void test_nocand_facts(void **state)
 	arena_free(&a);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_search, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_search_refuses_out_of_range, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_bulk, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_nocand_facts, setup, ut_app_teardown),
+		T(test_search),
+		T(test_search_refuses_out_of_range),
+		T(test_bulk),
+		T(test_nocand_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -256,15 +256,17 @@ static void test_unreadable_store(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_state_counts, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_device_by_id_and_key, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_actions_and_log, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_software, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_failures_and_stale, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_store, setup, ut_app_teardown),
+		T(test_state_counts),
+		T(test_device_by_id_and_key),
+		T(test_actions_and_log),
+		T(test_software),
+		T(test_failures_and_stale),
+		T(test_unreadable_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

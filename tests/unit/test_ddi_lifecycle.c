@@ -170,13 +170,15 @@ static void test_action_history(void **state)
 	}
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide_canceled),
-		cmocka_unit_test_setup_teardown(test_cancel_stands_until_assigned, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_waiting_and_force, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_action_history, setup, ut_app_teardown),
+		T(test_cancel_stands_until_assigned),
+		T(test_cancel_waiting_and_force),
+		T(test_action_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -148,15 +148,17 @@ static void test_history_validator(void **state)
 	assert_int_equal(v.i, 3);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_routes_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_table_checks, setup, ut_routes_teardown),
-		cmocka_unit_test_setup_teardown(test_values, setup, ut_routes_teardown),
-		cmocka_unit_test_setup_teardown(test_tenant, setup, ut_routes_teardown),
-		cmocka_unit_test_setup_teardown(test_refusals_name_the_field, setup, ut_routes_teardown),
-		cmocka_unit_test_setup_teardown(test_cid_validator, setup, ut_routes_teardown),
-		cmocka_unit_test_setup_teardown(test_history_validator, setup, ut_routes_teardown),
+		T(test_table_checks),
+		T(test_values),
+		T(test_tenant),
+		T(test_refusals_name_the_field),
+		T(test_cid_validator),
+		T(test_history_validator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

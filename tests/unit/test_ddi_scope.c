@@ -179,13 +179,15 @@ static void test_self_register_limits(void **state)
 	assert_int_equal(reg(f, "a b", DDI_BY_SELF, &none, NB_INVALID), -1);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_device_add_id_rule, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_device_add_bounds, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_software_owned, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_self_register_limits, setup, ut_app_teardown),
+		T(test_device_add_id_rule),
+		T(test_device_add_bounds),
+		T(test_software_owned),
+		T(test_self_register_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -234,16 +234,18 @@ static void test_rollout_dev_each(void **state)
 	assert_string_equal(w.seen, "1:running:step 2\n:1:1;2:::0:0;3:waiting::0:0;");
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_device_reads, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_action_history, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_software_catalogue, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_software_version_each, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_software_insert, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_rollout_rows, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_rollout_dev_each, setup, ut_app_teardown),
+		T(test_device_reads),
+		T(test_action_history),
+		T(test_software_catalogue),
+		T(test_software_version_each),
+		T(test_software_insert),
+		T(test_rollout_rows),
+		T(test_rollout_dev_each),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -434,15 +434,17 @@ static void test_import_killed_half_way(void **state)
 	free(old_id);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_checker_sees_a_bare_rename, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_blob_writer, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_mip_file_put, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_image_import_and_tar, setup, ut_app_teardown),
-		cmocka_unit_test_setup_teardown(test_import_killed_half_way, setup, ut_app_teardown),
+		T(test_checker_sees_a_bare_rename),
+		T(test_write_atomic),
+		T(test_blob_writer),
+		T(test_mip_file_put),
+		T(test_image_import_and_tar),
+		T(test_import_killed_half_way),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
