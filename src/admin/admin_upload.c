@@ -134,11 +134,11 @@ static int mp_piece(void *ctx, const char *p, size_t n, struct nb_err *e)
 {
 	struct mp_feeder *f = ctx;
 
-	if (mp_feed(f->m, p, n) == 0)
+	if (mp_feed(f->m, p, n, e) == 0)
 		return 0;
-	if (f->u->e.kind != NB_OK)
+	if (f->u->e.kind != NB_OK)	/* a callback's own reason before "upload refused" */
 		return nb_fail(e, f->u->e.kind, "%s", f->u->e.msg);
-	return nb_fail(e, NB_INVALID, "%s", f->m->err ? f->m->err : "broken multipart body");
+	return -1;
 }
 
 /*
@@ -186,14 +186,14 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 	/* an API token is no ambient credential: a forged request cannot carry one */
 	u->csrf_ok = u->ad->via_token;
 	memset(val, 0, sizeof(*val) * (size_t)n);
-	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary)) < 0)
-		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
+	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
+		return -1;
 	if (body_length(app, r, e) < 0)
 		return -1;
 	mp_init(m, boundary, &cb, u);
 	rc = read_body(r, mp_piece, &f, e);
-	if (rc == 0 && mp_finish(m) < 0)
-		rc = nb_fail(e, NB_INVALID, "%s", m->err ? m->err : "broken multipart body");
+	if (rc == 0)
+		rc = mp_finish(m, e);
 	if (rc == 0 && !u->have_file)
 		rc = nb_fail(e, NB_INVALID, "the form has no file");
 	else if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)

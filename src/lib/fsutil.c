@@ -174,6 +174,22 @@ char *fs_dirname(struct arena *a, const char *path)
 	return arena_strndup(a, path, (size_t)(slash - path));
 }
 
+size_t fs_common_top(int n, const char *(*path)(const void *v, int i), const void *v)
+{
+	const char *first = n > 0 ? path(v, 0) : NULL;
+	const char *slash = first ? strchr(first, '/') : NULL;
+	size_t l;
+	int i;
+
+	if (!slash)
+		return 0;
+	l = (size_t)(slash - first) + 1;
+	for (i = 1; i < n; i++)
+		if (strncmp(path(v, i), first, l))
+			return 0;
+	return l;
+}
+
 /* One component of a relative path: not empty, ".", ".." or too long. */
 static int component_ok(const char *p, size_t n)
 {

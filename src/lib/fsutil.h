@@ -28,6 +28,13 @@ int fs_write_all(int fd, const void *p, size_t n);
 char *fs_read_small(struct arena *a, const char *path, size_t max, size_t *len);
 /* The directory part of path, in the arena. */
 char *fs_dirname(struct arena *a, const char *path);
+/*
+ * The length of the top directory ("name/", slash included) that each of
+ * the n paths path(v, 0) .. path(v, n - 1) starts with; 0 when they do not
+ * all share one, or n is 0.  An archive of one directory ("pkg-1.0/...")
+ * is published without it.
+ */
+size_t fs_common_top(int n, const char *(*path)(const void *v, int i), const void *v);
 
 /*
  * The directories nestbox owns are a trust boundary: nothing below them is

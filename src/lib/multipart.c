@@ -5,14 +5,21 @@
 #include <string.h>
 #include <strings.h>
 
+/* Stops the parser for good; refused() gives the reason to every later call. */
 static int bad(struct multipart *m, const char *why)
 {
 	m->state = MP_ERROR;
-	m->err = why;
+	m->why = why;
 	return -1;
 }
 
-int mp_boundary(const char *ct, char *out, size_t n)
+static int refused(const struct multipart *m, struct nb_err *e)
+{
+	return nb_fail(e, NB_INVALID, "%s", m->why);
+}
+
+/* The boundary of a multipart/form-data Content-Type into out: 0, or -1. */
+static int boundary_param(const char *ct, char *out, size_t n)
 {
 	const char *p;
 	size_t l = 0;
@@ -46,6 +53,13 @@ int mp_boundary(const char *ct, char *out, size_t n)
 		return -1;
 	memcpy(out, p, l);
 	out[l] = '\0';
+	return 0;
+}
+
+int mp_boundary(const char *ct, char *out, size_t n, struct nb_err *e)
+{
+	if (boundary_param(ct, out, n) < 0)
+		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
 	return 0;
 }
 
@@ -217,14 +231,14 @@ static int step(struct multipart *m)
 	}
 }
 
-int mp_feed(struct multipart *m, const char *p, size_t n)
+int mp_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e)
 {
 	while (n > 0 || m->state == MP_ERROR) {
 		size_t room, take;
 		int rc;
 
 		if (m->state == MP_ERROR)
-			return -1;
+			return refused(m, e);
 		if (m->state == MP_DONE)
 			return 0;	/* the epilogue is ignored */
 		room = sizeof(m->buf) - m->len;
@@ -236,16 +250,14 @@ int mp_feed(struct multipart *m, const char *p, size_t n)
 		while ((rc = step(m)) > 0)
 			;
 		if (rc < 0)
-			return -1;
+			return refused(m, e);
 	}
 	return 0;
 }
 
-int mp_finish(struct multipart *m)
+int mp_finish(struct multipart *m, struct nb_err *e)
 {
-	if (m->state == MP_ERROR)
-		return -1;
-	if (m->state != MP_DONE)
-		return bad(m, "the body ends before its closing boundary");
-	return 0;
+	if (m->state != MP_ERROR && m->state != MP_DONE)
+		bad(m, "the body ends before its closing boundary");
+	return m->state == MP_ERROR ? refused(m, e) : 0;
 }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 #define MP_BOUNDARY_MAX 70		/* RFC 2046 */
 #define MP_LINE_MAX 1024
 #define MP_MAX_PARTS 64
@@ -43,16 +45,27 @@ struct multipart {
 	int parts, headers;
 	char buf[MP_BUF];
 	size_t len;
-	const char *err;
+	const char *why;	/* the refusal once state is MP_ERROR, for every later call */
 };
 
-/* Finds the boundary parameter of a Content-Type; 0, or -1 when missing/bad. */
-int mp_boundary(const char *content_type, char *out, size_t n);
+/*
+ * Copies the boundary parameter of a Content-Type (RFC 7578 4.1, at most
+ * 70 characters by RFC 2046 5.1.1) into out (n bytes, NUL-terminated):
+ * 0, or -1 with e NB_INVALID "expected a multipart/form-data upload" when
+ * the type is another, the parameter is missing, empty or too long.
+ */
+int mp_boundary(const char *content_type, char *out, size_t n, struct nb_err *e);
 void mp_init(struct multipart *m, const char *boundary,
 	     const struct mp_callbacks *cb, void *ctx);
-/* 0, or -1 with m->err saying why. */
-int mp_feed(struct multipart *m, const char *p, size_t n);
-/* After the last byte: 0 only if the closing delimiter was seen. */
-int mp_finish(struct multipart *m);
+/*
+ * Feeds the next n bytes of the body: 0, or -1 with e NB_INVALID and the
+ * reason (a limit, a malformed part, or "upload refused" when a callback
+ * returned non-zero: the callback keeps its own reason for its caller).
+ * Once refused, every later call fails again with the same reason.
+ */
+int mp_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
+/* After the last byte: 0 only if the closing delimiter was seen; else -1
+ * with e NB_INVALID (a truncated body, or the earlier refusal). */
+int mp_finish(struct multipart *m, struct nb_err *e);
 
 #endif

@@ -182,6 +182,36 @@ long tmpl_section_end(const char *t, size_t len, const char *name, size_t nl)
 	return -1;
 }
 
+int tmpl_next_tag(const char *t, size_t len, struct tmpl_tag *g)
+{
+	const char *open = memmem(t, len, "{{", 2), *tag, *end;
+	size_t skip = 2;
+
+	if (!open)
+		return 0;
+	g->at = (size_t)(open - t);
+	tag = open + 2;
+	if (tag < t + len && *tag == '{') {
+		tag++;
+		skip = 3;
+	}
+	end = memmem(tag, (size_t)(t + len - tag), skip == 3 ? "}}}" : "}}", skip);
+	if (!end)
+		return -1;
+	g->next = (size_t)(end + skip - t);
+	g->name = tag;
+	g->len = (size_t)(end - tag);
+	g->kind = skip == 3 ? '&' : g->len ? tag[0] : ' ';
+	if (skip == 2 && g->kind && strchr("#^/&>!", g->kind)) {
+		g->name++;
+		g->len--;
+	} else if (skip == 2) {
+		g->kind = ' ';
+	}
+	trim(&g->name, &g->len);
+	return 1;
+}
+
 static int render(struct ctx *c, const char *t, size_t len);
 
 /* {{name}}, {{{name}}} or {{name|filter}}. */
@@ -247,35 +277,28 @@ static int render(struct ctx *c, const char *t, size_t len)
 		return fail(c, "templates nested too deeply%.*s", "", 0);
 	}
 	while (i < len) {
-		const char *open = memmem(t + i, len - i, "{{", 2), *tag, *end;
-		size_t tl, skip = 2;
+		struct tmpl_tag g;
+		int found = tmpl_next_tag(t + i, len - i, &g);
+		const char *tag;
+		size_t tl;
 		char kind;
 
-		if (!open) {
+		if (found == 0) {
 			buf_add(c->out, t + i, len - i);
 			break;
 		}
-		buf_add(c->out, t + i, (size_t)(open - (t + i)));
-		tag = open + 2;
-		if (tag < t + len && *tag == '{') {
-			tag++;
-			skip = 3;
-		}
-		end = memmem(tag, (size_t)(t + len - tag), skip == 3 ? "}}}" : "}}", skip);
-		if (!end) {
+		buf_add(c->out, t + i, g.at);
+		if (found < 0) {
+			const char *open = t + i + g.at;
+			size_t rest = len - i - g.at;
+
 			c->nesting--;
-			return fail(c, "unclosed tag near '%.*s'", open, (size_t)(t + len - open) > 20 ? 20 : (size_t)(t + len - open));
+			return fail(c, "unclosed tag near '%.*s'", open, rest > 20 ? 20 : rest);
 		}
-		tl = (size_t)(end - tag);
-		i = (size_t)(end + skip - t);
-		kind = skip == 3 ? '&' : tl ? tag[0] : ' ';
-		if (skip == 2 && kind && strchr("#^/&>!", kind)) {
-			tag++;
-			tl--;
-		} else if (skip == 2) {
-			kind = ' ';
-		}
-		trim(&tag, &tl);
+		i += g.next;
+		tag = g.name;
+		tl = g.len;
+		kind = g.kind;
 		if (kind == '!')
 			continue;
 		if (tl == 0) {

@@ -61,6 +61,23 @@ int tmpl_filter(struct buf *b, const char *name, size_t n, const cJSON *v, long 
 /* HTML-escapes s into b: & < > " ' become entities. */
 void tmpl_escape(struct buf *b, const char *s, size_t n);
 
+/* One tag of a template text, as the renderer reads it. */
+struct tmpl_tag {
+	size_t at;		/* offset of its "{{" */
+	size_t next;		/* offset just past its closing "}}" or "}}}" */
+	char kind;		/* ' ' value, '&' raw ({{{ }}} too), '#' '^' '/' '>' '!' */
+	const char *name;	/* blanks trimmed, not NUL-terminated; may be empty */
+	size_t len;
+};
+
+/*
+ * Reads the first tag of t (len bytes): 1 with *tag filled, 0 when t
+ * holds no "{{" (plain text), -1 when the first "{{" is never closed
+ * (tag->at is set).  The renderer's own scanner, exported so the fuzzer
+ * bounds its work by the same rule and checks the scanner's output.
+ */
+int tmpl_next_tag(const char *t, size_t len, struct tmpl_tag *tag);
+
 /*
  * Finds the {{/name}} closing the section opened just before t, skipping
  * nested sections of the same name: its offset, or -1.  The renderer's

@@ -6,6 +6,7 @@
  * ota_store.c: NB_NOT_FOUND, NB_UNAVAILABLE.
  */
 #include "ota.h"
+#include "ota_store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,17 @@
 
 static int unavailable(struct nb_err *e)
 {
-	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	return ota_store_unavailable(e);
+}
+
+static void token_item(struct arena *a, struct db_stmt *st, void *row)
+{
+	struct ota_tokenrow *t = row;
+
+	(void)a;
+	t->id = db_column_int64(st, 0);
+	db_column_copy(st, 1, t->name, sizeof(t->name));
+	t->created = db_column_int64(st, 2);
 }
 
 static const char sql_token_list[] =
@@ -23,23 +34,14 @@ int ota_token_list(struct app *app, struct arena *a, long long repo_id, struct o
 		   int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_token_list);
-	struct ota_tokenrow *v = NULL;
-	int cap = 0;
+	void *v;
+	int rc;
 
-	*n = 0;
-	*out = NULL;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	while (db_step(st) == DB_ROW) {
-		v = arena_grow(a, v, *n, &cap, sizeof(*v));
-		v[*n].id = db_column_int64(st, 0);
-		db_column_copy(st, 1, v[*n].name, sizeof(v[*n].name));
-		v[*n].created = db_column_int64(st, 2);
-		(*n)++;
-	}
+	if (st)
+		db_bind_int64(st, 1, repo_id);
+	rc = ota_store_rows(st, a, sizeof(**out), token_item, &v, n, e);
 	*out = v;
-	return db_reset(st) == DB_OK ? 0 : unavailable(e);
+	return rc;
 }
 
 static const char sql_token_revoke[] = "DELETE FROM ota_tokens WHERE id = ?1 AND repo_id = ?2";
@@ -84,6 +86,12 @@ static void board_row(struct db_stmt *st, struct ota_boardrow *b)
 	b->done_at = db_column_int64(st, 15);
 }
 
+static void board_item(struct arena *a, struct db_stmt *st, void *row)
+{
+	(void)a;
+	board_row(st, row);
+}
+
 static const char sql_board_get[] =
 	"SELECT " BOARD_COLS " FROM ota_boards WHERE repo_id = ?1 AND board_key = ?2";
 
@@ -101,9 +109,7 @@ int ota_board_get(struct app *app, long long repo_id, const char *key, struct ot
 	if (rc == DB_ROW)
 		board_row(st, b);
 	db_reset(st);
-	if (rc == DB_ROW)
-		return 0;
-	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "board not found") : unavailable(e);
+	return ota_store_one(rc, "board", e);
 }
 
 static const char sql_board_put[] =
@@ -148,21 +154,16 @@ int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
 		   struct ota_boardrow **out, int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_board_list);
-	struct ota_boardrow *v = NULL;
-	int cap = 0;
+	void *v;
+	int rc;
 
-	*n = 0;
-	*out = NULL;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	db_bind_int(st, 2, max);
-	while (db_step(st) == DB_ROW) {
-		v = arena_grow(a, v, *n, &cap, sizeof(*v));
-		board_row(st, &v[(*n)++]);
+	if (st) {
+		db_bind_int64(st, 1, repo_id);
+		db_bind_int(st, 2, max);
 	}
+	rc = ota_store_rows(st, a, sizeof(**out), board_item, &v, n, e);
 	*out = v;
-	return db_reset(st) == DB_OK ? 0 : unavailable(e);
+	return rc;
 }
 
 static const char sql_board_on[] =
@@ -172,18 +173,12 @@ int ota_board_count_on(struct app *app, long long repo_id, const char *commit, l
 		       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_board_on);
-	int rc;
 
-	*n = 0;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	db_bind_text(st, 2, commit, -1, DB_STATIC);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*n = db_column_int64(st, 0);
-	db_reset(st);
-	return rc == DB_ROW ? 0 : unavailable(e);
+	if (st) {
+		db_bind_int64(st, 1, repo_id);
+		db_bind_text(st, 2, commit, -1, DB_STATIC);
+	}
+	return ota_store_count(st, n, e);
 }
 
 /* manifest mode: no segment starting with '.'; tree mode: no empty file.
@@ -197,19 +192,17 @@ int ota_file_count(struct app *app, long long repo_id, const char *commit, int m
 		   int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_file_count);
+	long long count;
 	int rc;
 
-	*n = 0;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	db_bind_text(st, 2, commit, -1, DB_STATIC);
-	db_bind_int(st, 3, manifest_mode ? 1 : 0);
-	rc = db_step(st);
-	if (rc == DB_ROW)
-		*n = db_column_int(st, 0);
-	db_reset(st);
-	return rc == DB_ROW ? 0 : unavailable(e);
+	if (st) {
+		db_bind_int64(st, 1, repo_id);
+		db_bind_text(st, 2, commit, -1, DB_STATIC);
+		db_bind_int(st, 3, manifest_mode ? 1 : 0);
+	}
+	rc = ota_store_count(st, &count, e);
+	*n = (int)count;	/* files of one commit: bounded by ota.max_files */
+	return rc;
 }
 
 static const char sql_rollout_get[] =
@@ -235,9 +228,7 @@ int ota_rollout_get(struct app *app, long long repo_id, struct ota_rollout *ro,
 		ro->updated = db_column_int64(st, 5);
 	}
 	db_reset(st);
-	if (rc == DB_ROW)
-		return 0;
-	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "rollout not found") : unavailable(e);
+	return ota_store_one(rc, "rollout", e);
 }
 
 static const char sql_rollout_put[] =
@@ -263,6 +254,16 @@ int ota_rollout_put(struct app *app, const struct ota_rollout *ro, struct nb_err
 	return rc == DB_DONE ? 0 : unavailable(e);
 }
 
+static void branch_item(struct arena *a, struct db_stmt *st, void *row)
+{
+	struct ota_branch *b = row;
+
+	(void)a;
+	db_column_copy(st, 0, b->name, sizeof(b->name));
+	db_column_copy(st, 1, b->commit, sizeof(b->commit));
+	b->updated = db_column_int64(st, 2);
+}
+
 static const char sql_branch_list[] =
 	"SELECT name, commit_sha, updated FROM ota_branches WHERE repo_id = ?1 ORDER BY name";
 
@@ -270,21 +271,12 @@ int ota_branch_list(struct app *app, struct arena *a, long long repo_id, struct 
 		    int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_branch_list);
-	struct ota_branch *v = NULL;
-	int cap = 0;
+	void *v;
+	int rc;
 
-	*n = 0;
-	*out = NULL;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	while (db_step(st) == DB_ROW) {
-		v = arena_grow(a, v, *n, &cap, sizeof(*v));
-		db_column_copy(st, 0, v[*n].name, sizeof(v[*n].name));
-		db_column_copy(st, 1, v[*n].commit, sizeof(v[*n].commit));
-		v[*n].updated = db_column_int64(st, 2);
-		(*n)++;
-	}
+	if (st)
+		db_bind_int64(st, 1, repo_id);
+	rc = ota_store_rows(st, a, sizeof(**out), branch_item, &v, n, e);
 	*out = v;
-	return db_reset(st) == DB_OK ? 0 : unavailable(e);
+	return rc;
 }

@@ -178,20 +178,18 @@ int ota_read_dir(struct ota_files *f, const char *dir, struct nb_err *e)
 	return read_dir_rel(f, dir, "", 0, e);
 }
 
+static const char *file_path(const void *f, int i)
+{
+	return ((const struct ota_files *)f)->v[i].path;
+}
+
 /* Drops one directory every entry shares (tarballs of "app-1.0/"). */
 static void strip_top(struct ota_files *f)
 {
-	const char *slash = f->n ? strchr(f->v[0].path, '/') : NULL;
-	size_t l;
+	size_t l = fs_common_top(f->n, file_path, f);
 	int i;
 
-	if (!slash)
-		return;
-	l = (size_t)(slash - f->v[0].path) + 1;
-	for (i = 0; i < f->n; i++)
-		if (strncmp(f->v[i].path, f->v[0].path, l))
-			return;
-	for (i = 0; i < f->n; i++)
+	for (i = 0; l && i < f->n; i++)
 		f->v[i].path += l;
 }
 

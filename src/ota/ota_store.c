@@ -6,16 +6,22 @@
  * release tag that exists NB_CONFLICT (err.h).
  */
 #include "ota.h"
+#include "ota_store.h"
 #include "../lib/auth.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-/* The store could not answer (busy, I/O): the caller may retry. */
-static int unavailable(struct nb_err *e)
+int ota_store_unavailable(struct nb_err *e)
 {
 	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
+/* Short, for the many statements below that could not be prepared. */
+static int unavailable(struct nb_err *e)
+{
+	return ota_store_unavailable(e);
 }
 
 /* Steps a statement that returns no rows; 0, or -1 with e (a UNIQUE
@@ -32,13 +38,32 @@ static int done(struct db_stmt *st, const char *what, struct nb_err *e)
 	return unavailable(e);
 }
 
-/* The result of a one-row lookup stepped to rc: 0 for a row, else -1 with
- * NB_NOT_FOUND ("<what> not found") or NB_UNAVAILABLE. */
-static int one(int rc, const char *what, struct nb_err *e)
+int ota_store_one(int rc, const char *what, struct nb_err *e)
 {
 	if (rc == DB_ROW)
 		return 0;
 	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "%s not found", what) : unavailable(e);
+}
+
+int ota_store_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **v,
+		   int *n, struct nb_err *e)
+{
+	*v = NULL;
+	*n = st ? db_rows(st, a, size, fn, v) : -1;
+	if (*n >= 0)
+		return 0;
+	*n = 0;
+	return unavailable(e);
+}
+
+int ota_store_count(struct db_stmt *st, long long *n, struct nb_err *e)
+{
+	int rc = st ? db_step(st) : DB_ERROR;
+
+	*n = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+	if (st)
+		db_reset(st);
+	return rc == DB_ROW ? 0 : unavailable(e);
 }
 
 static void repo_row(struct db_stmt *st, struct ota_repo *r)
@@ -49,6 +74,12 @@ static void repo_row(struct db_stmt *st, struct ota_repo *r)
 	r->private = db_column_int(st, 3);
 	db_column_copy(st, 4, r->sign_key, sizeof(r->sign_key));
 	r->created = db_column_int64(st, 5);
+}
+
+static void repo_item(struct arena *a, struct db_stmt *st, void *row)
+{
+	(void)a;
+	repo_row(st, row);
 }
 
 static const char sql_repo_get[] =
@@ -69,7 +100,7 @@ int ota_repo_get(struct app *app, const char *owner, const char *name, struct ot
 	if (rc == DB_ROW)
 		repo_row(st, r);
 	db_reset(st);
-	return one(rc, "repository", e);
+	return ota_store_one(rc, "repository", e);
 }
 
 static const char sql_repo_add[] =
@@ -128,20 +159,12 @@ static const char sql_repo_list[] =
 int ota_repo_list(struct app *app, struct arena *a, struct ota_repo **out, int *n,
 		  struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_repo_list);
-	struct ota_repo *v = NULL;
-	int cap = 0, rc;
+	void *v;
+	int rc = ota_store_rows(db_stmt(app->db, sql_repo_list), a, sizeof(**out), repo_item, &v,
+				n, e);
 
-	*n = 0;
-	if (!st)
-		return unavailable(e);
-	while (db_step(st) == DB_ROW) {
-		v = arena_grow(a, v, *n, &cap, sizeof(*v));
-		repo_row(st, &v[(*n)++]);
-	}
-	rc = db_reset(st);
 	*out = v;
-	return rc == DB_OK ? 0 : unavailable(e);
+	return rc;
 }
 
 static const char sql_token_check[] =
@@ -164,7 +187,7 @@ int ota_token_check(struct app *app, long long repo_id, const char *token, char 
 	if (rc == DB_ROW)
 		db_column_copy(st, 0, name, n);
 	db_reset(st);
-	return one(rc, "token", e);
+	return ota_store_one(rc, "token", e);
 }
 
 static const char sql_token_add[] =
@@ -208,7 +231,7 @@ static int release_one(struct db_stmt *st, struct ota_release *rel, struct nb_er
 	if (rc == DB_ROW)
 		release_row(st, rel);
 	db_reset(st);
-	return one(rc, "release", e);
+	return ota_store_one(rc, "release", e);
 }
 
 static const char sql_rel_latest[] =
@@ -321,7 +344,7 @@ int ota_branch_get(struct app *app, long long repo_id, const char *name, struct 
 		b->updated = db_column_int64(st, 2);
 	}
 	db_reset(st);
-	return one(rc, "branch", e);
+	return ota_store_one(rc, "branch", e);
 }
 
 static const char sql_branch_put[] =
@@ -365,7 +388,7 @@ int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row, str
 	if (rc == DB_ROW)
 		blob_row(st, 0, row);
 	db_reset(st);
-	return one(rc, "blob", e);
+	return ota_store_one(rc, "blob", e);
 }
 
 static const char sql_blob_put[] =
@@ -421,7 +444,15 @@ int ota_file_get(struct app *app, long long repo_id, const char *commit, const c
 	if (rc == DB_ROW)
 		blob_row(st, 0, row);
 	db_reset(st);
-	return one(rc, "file", e);
+	return ota_store_one(rc, "file", e);
+}
+
+static void file_item(struct arena *a, struct db_stmt *st, void *row)
+{
+	struct ota_filerow *f = row;
+
+	f->path = db_column_dup(a, st, 0);
+	blob_row(st, 1, &f->b);
 }
 
 static const char sql_file_list[] =
@@ -432,24 +463,16 @@ int ota_file_list(struct app *app, struct arena *a, long long repo_id, const cha
 		  struct ota_filerow **out, int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_file_list);
-	struct ota_filerow *v = NULL;
-	int cap = 0, rc;
+	void *v;
+	int rc;
 
-	*n = 0;
-	*out = NULL;
-	if (!st)
-		return unavailable(e);
-	db_bind_int64(st, 1, repo_id);
-	db_bind_text(st, 2, commit, -1, DB_STATIC);
-	while (db_step(st) == DB_ROW) {
-		v = arena_grow(a, v, *n, &cap, sizeof(*v));
-		v[*n].path = db_column_dup(a, st, 0);
-		blob_row(st, 1, &v[*n].b);
-		(*n)++;
+	if (st) {
+		db_bind_int64(st, 1, repo_id);
+		db_bind_text(st, 2, commit, -1, DB_STATIC);
 	}
-	rc = db_reset(st);
+	rc = ota_store_rows(st, a, sizeof(**out), file_item, &v, n, e);
 	*out = v;
-	return rc == DB_OK ? 0 : unavailable(e);
+	return rc;
 }
 
 static const char sql_file_put[] =

@@ -361,6 +361,20 @@ int pypi_index_get_h(struct app *app, struct http_req *r, struct http_resp *w,
 	return 0;
 }
 
+/*
+ * After ix was written by me: the static pages are built anew (its bases,
+ * type or volatile flag may change others' chains), the change is audited
+ * as what, and the index is answered with status.
+ */
+static void index_written(struct app *app, struct http_req *r, struct http_resp *w,
+			  const char *me, const struct pypi_index *ix, const char *what,
+			  int status)
+{
+	pypi_static_reset(app);
+	pypi_audit(app, me, what, "%s/%s", ix->user, ix->name);
+	pypi_json_send(w, status, "indexconfig", pypi_index_json(r->a, ix));
+}
+
 static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 		     struct nb_err *e)
 {
@@ -374,9 +388,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
 	    pypi_index_put(app, &ix, 1, e) < 0)
 		return -1;
-	pypi_static_reset(app);		/* a new base of others' chains */
-	pypi_audit(app, me, "pypi index create", "%s/%s", ix.user, ix.name);
-	pypi_json_send(w, 201, "indexconfig", pypi_index_json(r->a, &ix));
+	index_written(app, r, w, me, &ix, "pypi index create", 201);
 	return 0;
 }
 
@@ -396,9 +408,7 @@ static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
 	    config_body(app, r, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
 		return -1;
-	pypi_static_reset(app);		/* bases, type or volatile may have changed */
-	pypi_audit(app, me, "pypi index modify", "%s/%s", ix->user, ix->name);
-	pypi_json_send(w, 200, "indexconfig", pypi_index_json(r->a, ix));
+	index_written(app, r, w, me, ix, "pypi index modify", 200);
 	return 0;
 }
 

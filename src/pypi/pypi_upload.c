@@ -100,8 +100,8 @@ static int receive(struct http_req *r, struct up *u, long long max, struct nb_er
 	char boundary[MP_BOUNDARY_MAX + 1], *buf = arena_alloc(r->a, 65536);
 	long long left = r->content_length;
 
-	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary)) < 0)
-		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
+	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
+		return -1;
 	if (left < 0)
 		return nb_fail(e, NB_LENGTH_REQUIRED, "Content-Length required");
 	if (left > max)
@@ -109,14 +109,13 @@ static int receive(struct http_req *r, struct up *u, long long max, struct nb_er
 	mp_init(m, boundary, &up_cb, u);
 	while (left > 0) {
 		long n = http_read_some(r, buf, left > 65536 ? 65536 : (size_t)left);
-		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0)
-			return nb_fail(e, NB_INVALID, "%s", u->why ? u->why : m->err ? m->err :
-				       "the upload is incomplete");
+		if (n <= 0)
+			return nb_fail(e, NB_INVALID, "the upload is incomplete");
+		if (mp_feed(m, buf, (size_t)n, e) < 0)	/* a callback's own reason first */
+			return u->why ? nb_fail(e, NB_INVALID, "%s", u->why) : -1;
 		left -= n;
 	}
-	if (mp_finish(m) < 0)
-		return nb_fail(e, NB_INVALID, "%s", m->err ? m->err : "the upload is incomplete");
-	return 0;
+	return mp_finish(m, e);
 }
 
 /* Lowercase hex of at most 64 digits, or NULL for an absent field. */

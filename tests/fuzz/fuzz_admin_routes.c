@@ -67,11 +67,11 @@ static void route(struct arena *a, const char *method, const struct path *p,
 		  const struct query *q)
 {
 	static struct app app;	/* the path and query validators read no settings */
-	const struct route *hit = NULL;
-	struct route_params rp = { .n = 0 };
+	const struct route *hit;
+	struct route_params rp;
 	struct http_req r;
 
-	if (route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp) != ROUTE_OK)
+	if (fz_route_match(a, admin_routes, admin_nroutes, method, p, &hit, &rp) != ROUTE_OK)
 		return;
 	if (!route_typed(hit))
 		abort();	/* every admin route declares its input */

@@ -51,17 +51,15 @@ static void check(struct arena *a, const struct app *app, const char *method,
 		  const struct path *p, const struct query *q)
 {
 	const struct ddi *d = app->domain;
-	const struct route *hit = NULL;
-	struct route_params rp = { .n = 0 };
+	const struct route *hit;
+	struct route_params rp;
 	struct http_req r;
 	struct nb_err e;
-	enum route_result res;
 
-	res = route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &rp);
-	if (res == ROUTE_OK && !route_typed(hit))
-		abort();
-	if (res != ROUTE_OK)
+	if (fz_route_match(a, ddi_routes, ddi_nroutes, method, p, &hit, &rp) != ROUTE_OK)
 		return;
+	if (!route_typed(hit))
+		abort();
 	if (fz_req_check(a, app, method, p, q, hit, &rp, &r, &e) == 0) {
 		check_accepted(d, &r);
 		return;

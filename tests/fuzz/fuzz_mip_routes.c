@@ -165,35 +165,18 @@ static void check_input(struct arena *a, const struct path *p, const struct rout
 
 static enum route_result route(struct arena *a, const char *method, const struct path *p)
 {
-	const struct route *hit = NULL;
-	struct route_params rp = { .n = 0 };
+	const struct route *hit;
+	struct route_params rp;
 	enum route_result res;
-	int i, which;
+	int which;
 
-	res = route_match(a, routes, NROUTES, method, p, &hit, &rp);
-	which = hit ? (int)(hit - routes) : -1;
-	switch (res) {
-	case ROUTE_OK:
-		if (!hit || which < 0 || which >= NROUTES || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
-			abort();
-		for (i = 0; i < rp.n; i++) {
-			if (!rp.val[i] || !rp.name[i])
-				abort();
-			if (strcmp(rp.name[i], "rest") && (!*rp.val[i] || !fz_is_segment(p, rp.val[i])))
-				abort();
-		}
-		if (rp.n != (which == R_INDEX ? 0 : which == R_PACKAGE ? 3 : which == R_FILE ? 2 : 1))
-			abort();
-		check_input(a, p, hit, &rp, which);
-		break;
-	case ROUTE_NOT_FOUND:
-	case ROUTE_BAD_METHOD:
-		if (hit)
-			abort();
-		break;
-	default:
-		abort();	/* route_match has no other answer */
-	}
+	res = fz_route_match(a, routes, NROUTES, method, p, &hit, &rp);
+	if (res != ROUTE_OK)
+		return res;
+	which = (int)(hit - routes);
+	if (rp.n != (which == R_INDEX ? 0 : which == R_PACKAGE ? 3 : which == R_FILE ? 2 : 1))
+		abort();
+	check_input(a, p, hit, &rp, which);
 	return res;
 }
 

@@ -11,7 +11,8 @@
  *    NUL-terminated and without '/' or '\\';
  *  - the parser never holds more than its buffer, and while a part's data
  *    streams it keeps at most a delimiter's length back;
- *  - failure sets m->err, success leaves it NULL;
+ *  - a refusal is NB_INVALID with a message, the same one from every
+ *    later call; success leaves the error untouched;
  *  - chunked and in one piece: the same success or failure (and error), the
  *    same parts and the same data bytes.
  */
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/multipart.h"
 
 struct seen {
@@ -92,42 +94,57 @@ static void check_state(void)
 		abort();
 }
 
-/* Feeds body in pieces of chunk bytes; returns what mp_finish() says. */
-static int run(const char *body, size_t n, size_t chunk, struct seen *s,
-	       const char **err)
+/* A refusal: NB_INVALID with a non-empty message. */
+static void check_refusal(const struct nb_err *e)
 {
+	if (e->kind != NB_INVALID || !e->msg[0] || !memchr(e->msg, '\0', sizeof(e->msg)))
+		abort();
+}
+
+/* Feeds body in pieces of chunk bytes; returns what mp_finish() says,
+ * with its refusal in err. */
+static int run(const char *body, size_t n, size_t chunk, struct seen *s,
+	       struct nb_err *err)
+{
+	struct nb_err again;
 	size_t off = 0;
 	int rc = 0;
 
+	nb_err_clear(err);
 	memset(s, 0, sizeof(*s));
 	s->hash = 0xcbf29ce484222325ULL;
 	mp_init(&m, "XyZ", &cbs, s);
 	while (off < n) {
 		size_t k = n - off < chunk ? n - off : chunk;
 
-		rc = mp_feed(&m, body + off, k);
+		rc = mp_feed(&m, body + off, k, err);
 		if (rc != 0 && rc != -1)
 			abort();
 		check_state();
 		if (rc < 0) {
-			/* an error sticks */
-			if (mp_feed(&m, "x", 1) != -1)
+			/* an error sticks, with its reason */
+			check_refusal(err);
+			nb_err_clear(&again);
+			if (mp_feed(&m, "x", 1, &again) != -1 || strcmp(again.msg, err->msg))
 				abort();
 			break;
 		}
+		if (err->kind != NB_OK)
+			abort();
 		off += k;
 	}
-	if (mp_finish(&m) < 0) {
-		if (!m.err || m.state != MP_ERROR || s->ends > s->begins ||
-		    s->begins > s->ends + 1)
+	nb_err_clear(&again);
+	if (mp_finish(&m, &again) < 0) {
+		check_refusal(&again);
+		if (m.state != MP_ERROR || s->ends > s->begins || s->begins > s->ends + 1 ||
+		    (rc < 0 && strcmp(again.msg, err->msg)))
 			abort();
-		*err = m.err;
+		*err = again;
 		return -1;
 	}
-	if (rc < 0 || m.err || m.state != MP_DONE || s->in_part || s->begins != s->ends ||
-	    s->begins > MP_MAX_PARTS)
+	if (rc < 0 || again.kind != NB_OK || m.state != MP_DONE || s->in_part ||
+	    s->begins != s->ends || s->begins > MP_MAX_PARTS)
 		abort();
-	*err = NULL;
 	return 0;
 }
 
@@ -135,7 +152,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *body = (const char *)data + 2;
 	struct seen chunked, whole;
-	const char *e1, *e2;
+	static struct nb_err e1, e2;
 	size_t chunk;
 	int r1, r2;
 
@@ -148,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r1 != r2 || chunked.bytes != whole.bytes || chunked.begins != whole.begins ||
 	    chunked.ends != whole.ends)
 		abort();
-	if (chunked.hash != whole.hash || (r1 < 0 && strcmp(e1, e2)))
+	if (chunked.hash != whole.hash || (r1 < 0 && strcmp(e1.msg, e2.msg)))
 		abort();
 	return 0;
 }

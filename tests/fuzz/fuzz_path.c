@@ -46,31 +46,22 @@ static void check_input(struct arena *a, const struct path *p, const struct quer
 static enum route_result route(struct arena *a, const char *method,
 			       const struct path *p, const struct query *q)
 {
-	const struct route *hit = NULL;
-	struct route_params rp = { .n = 0 };
+	const struct route *hit;
+	struct route_params rp;
 	enum route_result res;
 	int i;
 
-	res = route_match(a, list_routes, list_nroutes, method, p, &hit, &rp);
+	res = fz_route_match(a, list_routes, list_nroutes, method, p, &hit, &rp);
 	if (res == ROUTE_NOT_FOUND)
-		res = route_match(a, update_routes, update_nroutes, method, p, &hit, &rp);
-	switch (res) {
-	case ROUTE_OK:
-		if (!hit || !route_typed(hit) || rp.n < 0 || rp.n > ROUTE_MAX_PARAMS)
+		res = fz_route_match(a, update_routes, update_nroutes, method, p, &hit, &rp);
+	if (res != ROUTE_OK)
+		return res;
+	if (!route_typed(hit))
+		abort();
+	for (i = 0; i < rp.n; i++)	/* no tails here: every parameter is a segment */
+		if (!*rp.val[i] || !fz_is_segment(p, rp.val[i]))
 			abort();
-		for (i = 0; i < rp.n; i++)
-			if (!rp.val[i] || !*rp.val[i] || !fz_is_segment(p, rp.val[i]))
-				abort();
-		check_input(a, p, q, hit, &rp);
-		break;
-	case ROUTE_NOT_FOUND:
-	case ROUTE_BAD_METHOD:
-		if (hit)
-			abort();
-		break;
-	default:
-		abort();	/* route_match has no other answer */
-	}
+	check_input(a, p, q, hit, &rp);
 	return res;
 }
 

@@ -9,7 +9,8 @@
  * Invariants (abort() when broken):
  *  - every kept field is NUL-terminated within PYPI_FIELD_MAX bytes;
  *  - a file part was accepted only with a non-empty file name, and only once;
- *  - a refused body names a reason (the parser's or the callbacks').
+ *  - a refused body is NB_INVALID with the parser's reason, and a callback
+ *    that refused kept its own.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct up u;
 	static struct multipart m;
+	struct nb_err e;
 	size_t step, off;
 	int i, rc = 0;
 
@@ -34,13 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&u, 0, sizeof(u));
 	u.cur = -1;
 	hash_init(&u.md5, HASH_MD5);
+	nb_err_clear(&e);
 	mp_init(&m, "----twineboundary", &up_cb, &u);
 	for (off = 0; off < size && rc == 0; off += step)
-		rc = mp_feed(&m, (const char *)data + off, size - off < step ? size - off : step);
+		rc = mp_feed(&m, (const char *)data + off, size - off < step ? size - off : step, &e);
 	if (rc == 0)
-		rc = mp_finish(&m);
-	if (rc < 0 && !m.err && !u.why)
+		rc = mp_finish(&m, &e);
+	if (rc < 0 && (e.kind != NB_INVALID || !e.msg[0]))
 		abort();
+	if (rc < 0 && !strcmp(e.msg, "upload refused") && !u.why)
+		abort();	/* a callback refused without its reason */
 	for (i = 0; i < F_COUNT; i++)
 		if (strnlen(u.val[i], PYPI_FIELD_MAX + 1) > PYPI_FIELD_MAX)
 			abort();

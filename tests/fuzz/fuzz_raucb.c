@@ -25,28 +25,21 @@
 #include <string.h>
 
 #include "../../src/ddi/raucb.h"
+#include "fuzz_swinfo.h"
 
-static int terminated(const char *s, size_t n)
-{
-	return memchr(s, '\0', n) != NULL;
-}
-
-/* A refusal is one line and the image's fault (NB_INVALID); only memory
- * running out is the server's. */
+/* A refusal is one line (fz_check_refusal, and no line break). */
 static void check_err(const struct nb_err *e)
 {
-	if (!terminated(e->msg, sizeof(e->msg)) || !e->msg[0] || strchr(e->msg, '\n') ||
-	    (e->kind != NB_INVALID && strcmp(e->msg, "out of memory")))
+	fz_check_refusal(e);
+	if (strchr(e->msg, '\n'))
 		abort();
 }
 
+/* A bundle names exactly one compatible, with a non-empty board. */
 static void check_info(const struct swu_info *info)
 {
-	if (!terminated(info->version, sizeof(info->version)) || !info->version[0] ||
-	    !terminated(info->description, sizeof(info->description)) || info->ncompat != 1 ||
-	    !terminated(info->compat[0].board, sizeof(info->compat[0].board)) ||
-	    !terminated(info->compat[0].revision, sizeof(info->compat[0].revision)) ||
-	    !info->compat[0].board[0])
+	fz_check_swinfo(info);
+	if (info->ncompat != 1 || !info->compat[0].board[0])
 		abort();
 }
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_routes.h - what the route-table fuzz targets share: splitting a raw
  * request target ("<path>[?<query>]") as app.c does, the invariants every
- * decoded path keeps, and req_check() on a matched typed route with the
+ * decoded path keeps, route_match()'s answer and its parameters, and
+ * req_check() on a matched typed route with the
  * rule that a refusal is NB_INVALID "invalid <field>" or "missing <field>"
  * naming a field the route declares (req.h).  Include after the program's
  * src/cgi/<name>.fcgi.c (compiled with NB_NO_MAIN); scripts/fuzz.sh
@@ -76,6 +77,46 @@ static inline int fz_is_segment(const struct path *p, const char *v)
 		if (p->seg[i] == v)
 			return 1;
 	return 0;
+}
+
+/* 1 when name is hit's final "*name" parameter (any tail of the path). */
+static inline int fz_is_rest(const struct route *hit, const char *name)
+{
+	const char *star = strrchr(hit->pattern, '*');
+
+	return star && !strcmp(star + 1, name);
+}
+
+/*
+ * route_match() of method and p in table t (n routes), its answer checked
+ * (abort() when broken): ROUTE_OK with a route of t and at most
+ * ROUTE_MAX_PARAMS parameters, each named and set, a ":name" one a
+ * non-empty segment of p (a "*name" one any tail); or ROUTE_NOT_FOUND or
+ * ROUTE_BAD_METHOD without a route.  route_match has no other answer.
+ */
+static inline enum route_result fz_route_match(struct arena *a, const struct route *t, int n,
+					       const char *method, const struct path *p,
+					       const struct route **hit, struct route_params *rp)
+{
+	enum route_result res;
+	int i;
+
+	*hit = NULL;
+	rp->n = 0;
+	res = route_match(a, t, n, method, p, hit, rp);
+	if (res == ROUTE_NOT_FOUND || res == ROUTE_BAD_METHOD) {
+		if (*hit)
+			abort();
+		return res;
+	}
+	if (res != ROUTE_OK || !*hit || *hit < t || *hit >= t + n || rp->n < 0 ||
+	    rp->n > ROUTE_MAX_PARAMS)
+		abort();
+	for (i = 0; i < rp->n; i++)
+		if (!rp->val[i] || !rp->name[i] ||
+		    (!fz_is_rest(*hit, rp->name[i]) && (!*rp->val[i] || !fz_is_segment(p, rp->val[i]))))
+			abort();
+	return res;
 }
 
 /* Safe between two '/' of a URL the program builds or hands out: no space,

@@ -23,8 +23,9 @@
  * Mustache output can grow exponentially (sections over arrays nested 16
  * deep, partials repeated at each level), which is fine for trusted
  * templates but would only make the fuzzer report timeouts.  work()
- * follows the renderer's own tag parsing to bound the work from above and
- * inputs over a budget are skipped.
+ * reads the tags with the renderer's own scanner (tmpl_next_tag) to bound
+ * the work from above, and inputs over a budget are skipped; on the way
+ * it checks the scanner's output against what a tag is (check_tag).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -61,19 +62,51 @@ static void measure(const cJSON *v, struct bound *b)
 		b->widest = n;
 }
 
-static void trim(const char **p, size_t *n)
+/*
+ * The scanner's output on t, checked against what a tag is (the renderer
+ * reads every tag through it): no "{{" before the tag's own, the tag
+ * opens with "{{" and closes with "}}" within t, its name lies inside it
+ * without surrounding blanks, and its kind is one the renderer knows.
+ */
+static void check_tag(const char *t, size_t len, int rc, const struct tmpl_tag *g)
 {
-	while (*n && (**p == ' ' || **p == '\t')) {
-		(*p)++;
-		(*n)--;
+	if (rc == 0) {
+		if (memmem(t, len, "{{", 2))
+			abort();
+		return;
 	}
-	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t'))
-		(*n)--;
+	if (rc != 1 && rc != -1)
+		abort();
+	if (g->at + 2 > len || memcmp(t + g->at, "{{", 2) || memmem(t, g->at + 1, "{{", 2))
+		abort();
+	if (rc < 0) {
+		/* unclosed: no "}}" (after "{{{": no "}}}") after the opening */
+		if (g->at + 2 < len && t[g->at + 2] == '{') {
+			if (memmem(t + g->at + 3, len - g->at - 3, "}}}", 3))
+				abort();
+		} else if (memmem(t + g->at + 2, len - g->at - 2, "}}", 2)) {
+			abort();
+		}
+		return;
+	}
+	if (g->next < g->at + 4 || g->next > len || memcmp(t + g->next - 2, "}}", 2))
+		abort();
+	if (g->name < t + g->at + 2 || g->name + g->len > t + g->next - 2)
+		abort();
+	if (g->len && (memchr(" \t", g->name[0], 2) || memchr(" \t", g->name[g->len - 1], 2)))
+		abort();
+	if (!memchr(" &#^/>!", g->kind, 7))
+		abort();
+	/* the tag's name ends before its closing braces: none inside a plain tag */
+	if (t[g->at + 2] != '{' && memmem(t + g->at + 2, g->next - 2 - g->at - 2, "}}", 2))
+		abort();
 }
 
 /*
  * An upper bound of the renderer's work on t: every section is taken as
- * iterating over the widest array, errors as if the render went on.
+ * iterating over the widest array, errors as if the render went on.  The
+ * tags are read by the renderer's own scanner (tmpl_next_tag), its output
+ * checked on the way.
  */
 static double work(const struct bound *b, const char *t, size_t len, int nesting)
 {
@@ -83,48 +116,31 @@ static double work(const struct bound *b, const char *t, size_t len, int nesting
 	if (nesting > TMPL_DEPTH)
 		return 1;
 	while (i < len && w < BUDGET) {
-		const char *open = memmem(t + i, len - i, "{{", 2), *tag, *end;
-		size_t tl, skip = 2;
-		char kind;
+		struct tmpl_tag g;
+		int rc = tmpl_next_tag(t + i, len - i, &g);
 
-		if (!open)
+		check_tag(t + i, len - i, rc, &g);
+		if (rc <= 0)
 			break;
-		tag = open + 2;
-		if (tag < t + len && *tag == '{') {
-			tag++;
-			skip = 3;
-		}
-		end = memmem(tag, (size_t)(t + len - tag), skip == 3 ? "}}}" : "}}", skip);
-		if (!end)
-			break;
-		tl = (size_t)(end - tag);
-		i = (size_t)(end + skip - t);
-		kind = skip == 3 ? '&' : tl ? tag[0] : ' ';
-		if (skip == 2 && kind && strchr("#^/&>!", kind)) {
-			tag++;
-			tl--;
-		} else if (skip == 2) {
-			kind = ' ';
-		}
-		trim(&tag, &tl);
-		if (kind == '!')
+		i += g.next;
+		if (g.kind == '!')
 			continue;
-		if (tl == 0 || kind == '/')
+		if (g.len == 0 || g.kind == '/')
 			break;
-		if (kind == '>') {
-			if (tl == 4 && !memcmp(tag, "page", 4))
+		if (g.kind == '>') {
+			if (g.len == 4 && !memcmp(g.name, "page", 4))
 				w += work(b, b->page, strlen(b->page), nesting + 1);
-			else if (tl == 1 && tag[0] == 'p')
+			else if (g.len == 1 && g.name[0] == 'p')
 				w += work(b, PARTIAL, strlen(PARTIAL), nesting + 1);
 			continue;
 		}
-		if (kind == '#' || kind == '^') {
-			long close = tmpl_section_end(t + i, len - i, tag, tl);
+		if (g.kind == '#' || g.kind == '^') {
+			long close = tmpl_section_end(t + i, len - i, g.name, g.len);
 
 			w += (double)(len - i);
 			if (close < 0)
 				break;
-			w += (kind == '#' ? b->widest : 1) *
+			w += (g.kind == '#' ? b->widest : 1) *
 			     work(b, t + i, (size_t)close, nesting + 1);
 			i += (size_t)close;
 			i = (size_t)((const char *)memmem(t + i, len - i, "}}", 2) + 2 - t);

@@ -222,19 +222,6 @@ static void test_refused_nul_and_length(void **state)
 	free(big);
 }
 
-static long long q1(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, db_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 /* The pump over a pipe: rows, a hot success counted without a row, a hot
  * error with one, a refused line and an over-long one skipped, the last
  * line (no newline) kept, everything written at EOF. */
@@ -266,13 +253,13 @@ static void test_pump(void **state)
 	close(fds[1]);
 	assert_int_equal(accesslog_pump(fds[0], l, db, 0, &stop), 2);
 	close(fds[0]);
-	assert_int_equal(q1(db, "SELECT count(*) FROM request_log"), 3);
-	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE program='ddi'"
+	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log"), 3);
+	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log WHERE program='ddi'"
 			    " AND status=401 AND route='/poll'"), 1);
-	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE program='admin'"
+	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log WHERE program='admin'"
 			    " AND status=500 AND path='/admin/images' AND user='ann'"), 1);
-	assert_int_equal(q1(db, "SELECT count(*) FROM request_log WHERE user=''"), 2);
-	assert_int_equal(q1(db, "SELECT sum(count) FROM metrics_requests WHERE program='ddi'"), 2);
+	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log WHERE user=''"), 2);
+	assert_int_equal(ut_q1(db, "SELECT sum(count) FROM metrics_requests WHERE program='ddi'"), 2);
 	free(big);
 	free(l);
 	ut_store_close(db, dir);

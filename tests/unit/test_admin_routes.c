@@ -18,25 +18,6 @@
 #include "../../src/cgi/admin.fcgi.c"
 #include "unit_routes.h"
 
-static struct arena A;
-static struct app APP;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	memset(&APP, 0, sizeof(APP));
-	APP.set.max_body = 1024;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
-
 /* Routes method uri in the admin table: req_check's result. */
 static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
 {
@@ -213,13 +194,13 @@ static void test_range_validator(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_table_is_consistent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ids_are_typed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_page_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pages_and_flash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_admin_validators, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalogue_routes_input, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_range_validator, setup, teardown),
+		ut_routes_test(test_table_is_consistent),
+		ut_routes_test(test_ids_are_typed),
+		ut_routes_test(test_device_page_input),
+		ut_routes_test(test_pages_and_flash),
+		ut_routes_test(test_admin_validators),
+		ut_routes_test(test_catalogue_routes_input),
+		ut_routes_test(test_range_validator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

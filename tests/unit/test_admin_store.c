@@ -27,31 +27,6 @@
 #include "unit_util.h"
 #include "unit_store.h"
 
-struct fx {
-	char *dir;
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->db) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->db, f->dir);
-	free(f);
-	return 0;
-}
-
 /* The first column of the first row of sql (with ?1 bound to arg when given). */
 static long long q1(struct db *db, const char *sql, const char *arg)
 {
@@ -154,7 +129,7 @@ static long long token_id(struct db *db, const char *token)
 
 static void test_user_add_get(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct admin_user u, v;
 	char hash[AUTH_HASH_MAX];
 
@@ -195,7 +170,7 @@ static void test_user_add_get(void **state)
 static void test_user_duplicate_and_bad_role(void **state)
 {
 	struct nb_err e;
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct admin_user u;
 	char hash[AUTH_HASH_MAX];
 
@@ -220,7 +195,7 @@ static void test_user_duplicate_and_bad_role(void **state)
 
 static void test_user_count(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 
 	assert_int_equal(admin_user_count(f->db, NULL), 0);
 	assert_int_equal(admin_user_count(f->db, "admin"), 0);
@@ -237,7 +212,7 @@ static void test_user_count(void **state)
 
 static void test_user_list(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct admin_user_row *v;
 	struct arena a;
 	int n;
@@ -262,24 +237,41 @@ static void test_user_list(void **state)
 	arena_free(&a);
 }
 
-/* The names of the users of a page, joined by ',' ("-" when the store failed). */
-static const char *user_page(struct fx *f, struct arena *a, long offset, long limit)
+/*
+ * The names of the n rows of a list, joined by ',' ("-" when the store
+ * failed, n < 0): the name of row i is the string name(rows, i).
+ */
+static const char *names_of(struct arena *a, int n, const void *rows,
+			    const char *(*name)(const void *, int))
 {
-	struct admin_user_row *v;
-	int n = admin_user_list(f->db, a, offset, limit, &v, NULL), i;
 	struct buf b;
+	int i;
 
 	if (n < 0)
 		return "-";
 	buf_init(&b, a);
 	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
+		buf_printf(&b, "%s%s", i ? "," : "", name(rows, i));
 	return buf_cstr(&b);
+}
+
+static const char *user_name(const void *rows, int i)
+{
+	return ((const struct admin_user_row *)rows)[i].name;
+}
+
+/* The names of the users of a page, joined by ',' ("-" when the store failed). */
+static const char *user_page(struct ut_db *f, struct arena *a, long offset, long limit)
+{
+	struct admin_user_row *v;
+	int n = admin_user_list(f->db, a, offset, limit, &v, NULL);
+
+	return names_of(a, n, v, user_name);
 }
 
 static void test_user_list_pages(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	static const char *const names[] = { "u1", "u2", "u3", "u4", "u5" };
 	struct arena a;
 	size_t i;
@@ -297,7 +289,7 @@ static void test_user_list_pages(void **state)
 
 static void test_user_set_password_ends_sessions(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ta[65], ca[65], ta2[65], ca2[65], tb[65], cb[65], csrf[65], hash[AUTH_HASH_MAX];
@@ -331,7 +323,7 @@ static void test_user_set_password_ends_sessions(void **state)
 
 static void test_user_set_password_unknown_id(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 
 	/*
@@ -361,7 +353,7 @@ static void test_user_set_password_unknown_id(void **state)
  * same transaction that ends the sessions, and says how many. */
 static void test_user_set_password_revokes_tokens(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin"), bob = add_user(f->db, "bob", "admin");
 	char a1[80], a2[80], a3[80], b1[80];
 	struct admin_user u;
@@ -389,7 +381,7 @@ static void test_user_set_password_revokes_tokens(void **state)
 /* _get reads a key's count and time; _mark counts and moves the time to now. */
 static void test_throttle_get_and_mark(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long count = -1;
 	long long first = -1, now = (long long)time(NULL);
 
@@ -410,7 +402,7 @@ static void test_throttle_get_and_mark(void **state)
 static void test_user_delete_cascades(void **state)
 {
 	struct nb_err e;
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], k1[80], k2[80], kb[80], sql[128];
@@ -451,7 +443,7 @@ static void test_user_delete_cascades(void **state)
 
 static void test_session_create_stores_hash(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char token[65], csrf[65], th[65], stored[128];
 	time_t now = time(NULL);
@@ -499,7 +491,7 @@ static void test_session_create_stores_hash(void **state)
 
 static void test_session_unknown_user_refused(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	char token[65], csrf[65];
 
 	/* foreign keys are on: no session for a user that does not exist */
@@ -509,7 +501,7 @@ static void test_session_unknown_user_refused(void **state)
 
 static void test_session_get(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], th[65], bad[65];
@@ -547,7 +539,7 @@ static void test_session_get(void **state)
 
 static void test_session_expiry(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char ta[65], ca[65], tb[65], cb[65], tc[65], cc[65], csrf[65], th[65];
 	struct admin_user u;
@@ -586,7 +578,7 @@ static void test_session_expiry(void **state)
 
 static void test_session_delete(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char ta[65], ca[65], tb[65], cb[65], csrf[65];
 	struct admin_user u;
@@ -610,7 +602,7 @@ static void test_session_delete(void **state)
 
 static void test_token_create_stores_hash(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char token[80], t2[80], th[65], stored[128], prefix[13];
 	long long created;
@@ -653,7 +645,7 @@ static void test_token_create_stores_hash(void **state)
 
 static void test_token_get(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char ka[80], kb[80], bad[80], th[65];
@@ -704,7 +696,7 @@ static void test_token_get(void **state)
 static void test_token_revoke(void **state)
 {
 	struct nb_err e;
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char k1[80], k2[80], kb[80], th[65];
@@ -761,7 +753,7 @@ static const struct admin_token_row *by_name(const struct admin_token_row *v, in
 
 static void test_token_list(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char k1[80], k2[80], kb[80], prefix[13];
@@ -822,25 +814,24 @@ static void test_token_list(void **state)
 	arena_free(&a);
 }
 
+static const char *token_name(const void *rows, int i)
+{
+	return ((const struct admin_token_row *)rows)[i].name;
+}
+
 /* The names of a page of uid's tokens, joined by ','. */
-static const char *token_page(struct fx *f, struct arena *a, long long uid, long offset,
+static const char *token_page(struct ut_db *f, struct arena *a, long long uid, long offset,
 			      long limit)
 {
 	struct admin_token_row *v;
-	int n = admin_token_list(f->db, a, uid, offset, limit, &v, NULL), i;
-	struct buf b;
+	int n = admin_token_list(f->db, a, uid, offset, limit, &v, NULL);
 
-	if (n < 0)
-		return "-";
-	buf_init(&b, a);
-	for (i = 0; i < n; i++)
-		buf_printf(&b, "%s%s", i ? "," : "", v[i].name);
-	return buf_cstr(&b);
+	return names_of(a, n, v, token_name);
 }
 
 static void test_token_list_pages(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	long long bob = add_user(f->db, "bob", "readonly");
 	char k[80], name[8];
@@ -869,7 +860,7 @@ static void test_token_list_pages(void **state)
 /* A users table the store cannot read is an error, not an empty list. */
 static void test_lists_unreadable(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct admin_user_row *v;
 	struct admin_token_row *t;
 	struct arena a;
@@ -892,7 +883,7 @@ static void test_lists_unreadable(void **state)
 
 static void test_throttle(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	const int max = 3;
 	const long window = 600;
 	long wait;
@@ -926,7 +917,7 @@ static void test_throttle(void **state)
 
 static void test_throttle_window_restarts(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	const int max = 3;
 	const long window = 600;
 	long long first;
@@ -955,7 +946,7 @@ static void test_throttle_window_restarts(void **state)
 
 static void test_throttle_clear(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	int i;
 
 	for (i = 0; i < 5; i++) {
@@ -1155,7 +1146,7 @@ static void test_session_and_token_get_store_error(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ut_db_setup, ut_db_teardown)
 #define C(fn) cmocka_unit_test_setup_teardown(fn, csrf_setup, csrf_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_user_add_get),

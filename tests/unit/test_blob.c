@@ -29,7 +29,7 @@
 #define EMPTY_HEX "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 struct fx {
-	char *dir;
+	struct ut_dir d;	/* first: ut_dir_teardown removes and frees the whole */
 	char tmp[PATH_MAX];
 	struct blob_store bs;
 };
@@ -39,21 +39,12 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 	char store[PATH_MAX];
 
-	f->dir = ut_mkdtemp();
-	snprintf(store, sizeof(store), "%s/blobs", f->dir);
+	f->d.dir = ut_mkdtemp();
+	snprintf(store, sizeof(store), "%s/blobs", f->d.dir);
 	if (blob_store_open(&f->bs, store) != 0)
 		return -1;
 	snprintf(f->tmp, sizeof(f->tmp), "%s/tmp", f->bs.dir);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_rmtree(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -402,7 +393,7 @@ static void outside_file(struct fx *f, const char *name, char *dir, char *file)
 {
 	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
 
-	snprintf(dir, PATH_MAX, "%s/outside", f->dir);
+	snprintf(dir, PATH_MAX, "%s/outside", f->d.dir);
 	mkdir(dir, 0755);
 	snprintf(file, PATH_MAX + 80, "%s/%s", dir, name);
 	assert_int_equal(ut_write(file, "not a blob", 10), 0);
@@ -473,7 +464,7 @@ static void test_clean_tmp_leaves_links(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_open_creates_tmp),
 		T(test_write_commit),

@@ -21,7 +21,7 @@
 #include "unit_util.h"
 
 struct fx {
-	char *dir;
+	struct ut_dir d;	/* first: ut_dir_teardown removes and frees the whole */
 	char path[PATH_MAX];
 	struct nb_err err;
 };
@@ -36,18 +36,9 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	f->dir = ut_mkdtemp();
-	snprintf(f->path, sizeof(f->path), "%s/test.db", f->dir);
+	f->d.dir = ut_mkdtemp();
+	snprintf(f->path, sizeof(f->path), "%s/test.db", f->d.dir);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_rmtree(f->dir);
-	free(f);
 	return 0;
 }
 
@@ -173,7 +164,7 @@ static void test_open_in_missing_dir_fails(void **state)
 	struct db *db = (struct db *)f;
 	char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/missing/x.db", f->dir);
+	snprintf(path, sizeof(path), "%s/missing/x.db", f->d.dir);
 	assert_int_equal(db_open(path, 1000, steps, 1, &db, &f->err), -1);
 	assert_null(db);
 	assert_int_equal(strncmp(f->err.msg, path, strlen(path)), 0);
@@ -479,7 +470,7 @@ static void test_nb_lower(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_fresh_open_applies_all_steps),
 		T(test_reopen_is_idempotent),

@@ -18,14 +18,8 @@
 #include "../../src/core/core.h"
 #include "../../src/ddi/ddi.h"
 
-struct fx {
-	char *dir;
-	struct app app;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	static const char *const rows[] = {
 		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
 		" sha256, created) VALUES (1, 'core', '2.0', 'swu', 'a.swu', 1, '', '', '', 0)",
@@ -43,23 +37,11 @@ static int setup(void **state)
 		" updated) VALUES (1, 2, 1, 'running', 0, 0, 0)",
 	};
 
-	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
+	return ut_app_setup(state, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* The controller ids s finds, joined by spaces; *total how many match. */
-static const char *find(struct fx *f, struct ddi_search s, long long *total)
+static const char *find(struct ut_app *f, struct ddi_search s, long long *total)
 {
 	static char out[256];
 	struct ddi_device_row rows[8];
@@ -81,7 +63,7 @@ static const char *find(struct fx *f, struct ddi_search s, long long *total)
 
 static void test_search(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	long long total;
 
 	/* controller id, name, tags and attributes, case-insensitive */
@@ -107,7 +89,7 @@ static void test_search(void **state)
 
 static void test_search_refuses_out_of_range(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device_row rows[2];
 	struct ddi_search s = { .sort = DDI_SORT_COUNT, .limit = 1, .seen_lo = -1 };
 	long long total;
@@ -120,7 +102,7 @@ static void test_search_refuses_out_of_range(void **state)
 	assert_int_equal(ddi_device_search(&f->app, &s, rows, 2, &total, &e), -1);
 }
 
-static const char *feeds(struct fx *f)
+static const char *feeds(struct ut_app *f)
 {
 	static char out[128];
 	struct db_stmt *st = db_stmt(f->app.db, "SELECT group_concat(feed || ':' || mode, ' ')"
@@ -135,7 +117,7 @@ static const char *feeds(struct fx *f)
 
 static void test_bulk(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	long long two[] = { 1, 2 }, gone[] = { 1, 99 }, all[] = { 1, 2, 3 };
 	struct nb_err e;
 
@@ -160,7 +142,7 @@ static void test_bulk(void **state)
 
 static void test_nocand_facts(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device d;
 	struct ddi_nocand w;
 	struct arena a;
@@ -202,13 +184,15 @@ static void test_nocand_facts(void **state)
 	arena_free(&a);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_search, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_search_refuses_out_of_range, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bulk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nocand_facts, setup, teardown),
+		T(test_search),
+		T(test_search_refuses_out_of_range),
+		T(test_bulk),
+		T(test_nocand_facts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

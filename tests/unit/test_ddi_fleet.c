@@ -21,15 +21,8 @@
 #include "../../src/core/core.h"
 #include "../../src/ddi/ddi_fleet.h"
 
-struct fx {
-	char *dir;
-	struct app app;
-	struct arena a;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	static const char *const rows[] = {
 		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
 		" sha256, created, url) VALUES"
@@ -60,26 +53,12 @@ static int setup(void **state)
 		" (3, 10, 1200, 'closed', 'success', 'done')",
 	};
 
-	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
-		return -1;
-	arena_init(&f->a);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	arena_free(&f->a);
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
+	return ut_app_setup(state, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 static void test_state_counts(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_count *v;
 	long long total;
 	int n = ddi_fleet_state_counts(&f->app, &f->a, &v, &total, NULL);
@@ -94,7 +73,7 @@ static void test_state_counts(void **state)
 
 static void test_device_by_id_and_key(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_device d, d2;
 	struct ddi_fleet_action *x;
 
@@ -138,7 +117,7 @@ static void test_device_by_id_and_key(void **state)
 
 static void test_actions_and_log(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_action *x;
 	struct ddi_fleet_status *s;
 	int n = ddi_fleet_actions(&f->app, &f->a, 1, &x, NULL);
@@ -173,7 +152,7 @@ static void test_actions_and_log(void **state)
 
 static void test_software(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_software *v;
 	struct ddi_fleet_choice *c;
 	int n = ddi_fleet_software(&f->app, &f->a, 0, 100, &v, NULL);
@@ -212,7 +191,7 @@ static void test_software(void **state)
 
 static void test_failures_and_stale(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_failure *v;
 	struct ddi_fleet_stale *s;
 	long long count;
@@ -249,7 +228,7 @@ static void test_failures_and_stale(void **state)
 /* A store that cannot be read is an error the page reports, not an empty fleet. */
 static void test_unreadable_store(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_fleet_device d;
 	struct ddi_fleet_software *v;
 	struct ddi_fleet_stale *s;
@@ -277,15 +256,17 @@ static void test_unreadable_store(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_state_counts, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_by_id_and_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_actions_and_log, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_software, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failures_and_stale, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unreadable_store, setup, teardown),
+		T(test_state_counts),
+		T(test_device_by_id_and_key),
+		T(test_actions_and_log),
+		T(test_software),
+		T(test_failures_and_stale),
+		T(test_unreadable_store),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

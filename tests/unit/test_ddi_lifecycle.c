@@ -16,14 +16,13 @@
 #include "../../src/ddi/ddi.h"
 
 struct fx {
-	char *dir;
-	struct app app;
-	struct ddi_device d;
+	struct ut_app u;	/* first: ut_app_teardown closes it and frees the whole */
+	struct ddi_device d;	/* the device "dev", as reload() read it */
 };
 
 static void reload(struct fx *f)
 {
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "dev", &f->d), 0);
+	assert_int_equal(ddi_device_get(&f->u.app, "DEFAULT", "dev", &f->d), 0);
 }
 
 static int setup(void **state)
@@ -35,20 +34,11 @@ static int setup(void **state)
 		" (2, 'b', '3.0', 'swu', 'b.swu', 1, '', '', '', 0)",
 	};
 
-	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0 ||
-	    ddi_device_add(&f->app, "DEFAULT", "dev", "", NULL, "assigned", 1, NULL) < 0 ||
-	    db_exec(f->app.db, "UPDATE ddi_devices SET attributes='{}', sw_version='1.0'") < 0)
-		return -1;
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->app.db, f->dir);
-	free(f);
+	if (!f || ut_app_open(&f->u, rows, sizeof(rows) / sizeof(rows[0])) < 0 ||
+	    ddi_device_add(&f->u.app, "DEFAULT", "dev", "", NULL, "assigned", 1, NULL) < 0 ||
+	    db_exec(f->u.app.db, "UPDATE ddi_devices SET attributes='{}', sw_version='1.0'") < 0)
+		return -1;
 	return 0;
 }
 
@@ -61,7 +51,7 @@ static enum ddi_verdict verdict(struct fx *f)
 	reload(f);
 	in.mode = f->d.mode;
 	in.force = f->d.force;
-	if (ddi_candidate_find(&f->app, &f->d, &c) == 0)
+	if (ddi_candidate_find(&f->u.app, &f->d, &c) == 0)
 		in.cand = &c;
 	return ddi_decide(&in);
 }
@@ -93,19 +83,19 @@ static void test_cancel_stands_until_assigned(void **state)
 
 	reload(f);
 	assert_int_equal(verdict(f), DDI_OFFER);
-	a = ddi_action_create(&f->app, f->d.id, 1, 0, "running");
+	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running");
 	assert_true(a > 0);
-	assert_int_equal(ddi_action_cancel(&f->app, f->d.id), 0);
+	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id), 0);
 	/* the device acknowledges: the action is canceled and the cancel held */
-	assert_int_equal(ddi_action_canceled(&f->app, f->d.id, a, 1, -1), 0);
+	assert_int_equal(ddi_action_canceled(&f->u.app, f->d.id, a, 1, -1), 0);
 	reload(f);
 	assert_string_equal(f->d.last.status, "canceled");
 	assert_int_equal(verdict(f), DDI_CANCELED);
 	/* another software is not held */
-	assert_int_equal(ddi_device_set_mode(&f->app, f->d.id, "assigned", 2), 0);
+	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 2), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 	/* the operator assigns the same software again: offered again */
-	assert_int_equal(ddi_device_set_mode(&f->app, f->d.id, "assigned", 1), 0);
+	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 1), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 }
 
@@ -115,14 +105,14 @@ static void test_cancel_waiting_and_force(void **state)
 	struct fx *f = *state;
 
 	reload(f);
-	assert_true(ddi_action_create(&f->app, f->d.id, 1, 0, "waiting") > 0);
-	assert_int_equal(ddi_action_cancel(&f->app, f->d.id), 0);
+	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "waiting") > 0);
+	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id), 0);
 	assert_int_equal(verdict(f), DDI_CANCELED);
-	assert_int_equal(ddi_device_set_field(&f->app, f->d.id, "force", "1"), 0);
+	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "1"), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 	/* a new action ends the hold: after it, the device is judged as any other */
-	assert_true(ddi_action_create(&f->app, f->d.id, 1, 0, "running") > 0);
-	assert_int_equal(ddi_device_set_field(&f->app, f->d.id, "force", "0"), 0);
+	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "running") > 0);
+	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "0"), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 }
 
@@ -134,7 +124,7 @@ static void messages_are(struct fx *f, long long action, int n, const char *want
 	int i, got;
 
 	arena_init(&a);
-	got = ddi_action_messages(&f->app, &a, action, n, lines);
+	got = ddi_action_messages(&f->u.app, &a, action, n, lines);
 	assert_true(got >= 0);
 	buf_init(&b, &a);
 	for (i = 0; i < got; i++)
@@ -151,15 +141,15 @@ static void test_action_history(void **state)
 	int i;
 
 	reload(f);
-	a = ddi_action_create(&f->app, f->d.id, 1, 0, "running");
-	b = ddi_action_create(&f->app, f->d.id, 2, 0, "running");
-	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", "one\n"), 0);
-	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", "two\nthree\n"), 0);
-	assert_int_equal(ddi_action_log(&f->app, a, "proceeding", "none", ""), 0);
-	assert_int_equal(ddi_action_log(&f->app, b, "proceeding", "none", "other action\n"), 0);
-	assert_int_equal(ddi_action_log(&f->app, a, "confirmed", "none",
+	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running");
+	b = ddi_action_create(&f->u.app, f->d.id, 2, 0, "running");
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "one\n"), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "two\nthree\n"), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", ""), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "other action\n"), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "confirmed", "none",
 					"Update Server: auto-confirm turned on\n"), 0);
-	assert_int_equal(ddi_action_log(&f->app, a, "closed", "success", "four\n"), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "closed", "success", "four\n"), 0);
 	messages_are(f, a, 0, "[]");
 	messages_are(f, a, 1, "[\"four\"]");
 	messages_are(f, a, 3, "[\"four\",\"two\",\"three\"]");
@@ -168,25 +158,27 @@ static void test_action_history(void **state)
 	messages_are(f, b, -1, "[\"other action\"]");
 	/* -1 is hawkBit's "all", bounded as hawkBit bounds it */
 	for (i = 0; i < 150; i++)
-		assert_int_equal(ddi_action_log(&f->app, b, "proceeding", "none", "x\n"), 0);
+		assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "x\n"), 0);
 	{
 		const char *lines[DDI_HISTORY_MAX];
 		struct arena ar;
 
 		arena_init(&ar);
-		assert_int_equal(ddi_action_messages(&f->app, &ar, b, -1, lines), DDI_HISTORY_MAX);
+		assert_int_equal(ddi_action_messages(&f->u.app, &ar, b, -1, lines), DDI_HISTORY_MAX);
 		assert_string_equal(lines[DDI_HISTORY_MAX - 1], "x");
 		arena_free(&ar);
 	}
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decide_canceled),
-		cmocka_unit_test_setup_teardown(test_cancel_stands_until_assigned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_waiting_and_force, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_action_history, setup, teardown),
+		T(test_cancel_stands_until_assigned),
+		T(test_cancel_waiting_and_force),
+		T(test_action_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,27 +18,17 @@
 #include "../../src/cgi/ddi.fcgi.c"
 #include "unit_routes.h"
 
-static struct arena A;
-static struct app APP;
 static struct ddi DOM;
 
+/* The routes' fixture, with the tenants DEFAULT and lab. */
 static int setup(void **state)
 {
-	(void)state;
-	arena_init(&A);
-	memset(&APP, 0, sizeof(APP));
 	memset(&DOM, 0, sizeof(DOM));
 	strcpy(DOM.set.tenant[0], "DEFAULT");
 	strcpy(DOM.set.tenant[1], "lab");
 	DOM.set.ntenants = 2;
+	ut_routes_setup(state);
 	APP.domain = &DOM;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
 	return 0;
 }
 
@@ -158,15 +148,17 @@ static void test_history_validator(void **state)
 	assert_int_equal(v.i, 3);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_routes_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_table_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tenant, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals_name_the_field, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cid_validator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_history_validator, setup, teardown),
+		T(test_table_checks),
+		T(test_values),
+		T(test_tenant),
+		T(test_refusals_name_the_field),
+		T(test_cid_validator),
+		T(test_history_validator),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,14 +19,8 @@
 #include "../../src/core/core.h"
 #include "../../src/ddi/ddi.h"
 
-struct fx {
-	char *dir;
-	struct app app;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	/* three software rows; how they were ingested does not matter here */
 	static const char *const rows[] = {
 		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
@@ -35,22 +29,10 @@ static int setup(void **state)
 		" (3, 'c', '3.0', 'swu', 'c.swu', 1, '', '', '', 0)",
 	};
 
-	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
-		return -1;
-	*state = f;
-	return 0;
+	return ut_app_setup(state, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
-}
-
-static long long devices(struct fx *f)
+static long long devices(struct ut_app *f)
 {
 	struct db_stmt *st = db_stmt(f->app.db, "SELECT count(*) FROM ddi_devices");
 	long long n = -1;
@@ -62,7 +44,7 @@ static long long devices(struct fx *f)
 }
 
 /* ddi_device_add's error kind: NB_OK when stored */
-static enum nb_errkind add(struct fx *f, const char *tenant, const char *cid, const char *th,
+static enum nb_errkind add(struct ut_app *f, const char *tenant, const char *cid, const char *th,
 			   const char *feed, const char *mode, long long assigned)
 {
 	struct nb_err e;
@@ -75,7 +57,7 @@ static enum nb_errkind add(struct fx *f, const char *tenant, const char *cid, co
 }
 
 /* ddi_device_register's answer; a refusal has its kind and message */
-static int reg(struct fx *f, const char *cid, enum ddi_origin o,
+static int reg(struct ut_app *f, const char *cid, enum ddi_origin o,
 	       const struct ddi_self_limits *lim, enum nb_errkind want)
 {
 	struct nb_err e;
@@ -92,7 +74,7 @@ static void test_device_add_id_rule(void **state)
 {
 	static const char *const bad[] = { "", "sp ace", "tab\there", "a/b", "new\nline",
 		"\xff", "caf\xe9", "\xc0\xaf", "del\x7f" };
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device d;
 	char id[300];
 	size_t i;
@@ -118,7 +100,7 @@ static void test_device_add_id_rule(void **state)
 /* columns read into fixed buffers are bounded at the door, not cut later */
 static void test_device_add_bounds(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device d;
 	char long64[65];
 
@@ -143,7 +125,7 @@ static void test_device_add_bounds(void **state)
 /* artifacts: only software of the device's own actions or its assignment */
 static void test_software_owned(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device a, b;
 
 	assert_int_equal(add(f, "DEFAULT", "a", "", NULL, "assigned", 2), NB_OK);
@@ -164,7 +146,7 @@ static void test_software_owned(void **state)
 /* setup/lax self-registration: a cap and an hourly rate, counted */
 static void test_self_register_limits(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_self_limits cap2 = { 2, 0 }, rate3 = { 0, 3 }, none = { 0, 0 };
 	long long total = -1, hour = -1;
 	char id[16];
@@ -197,13 +179,15 @@ static void test_self_register_limits(void **state)
 	assert_int_equal(reg(f, "a b", DDI_BY_SELF, &none, NB_INVALID), -1);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_device_add_id_rule, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_device_add_bounds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_software_owned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_self_register_limits, setup, teardown),
+		T(test_device_add_id_rule),
+		T(test_device_add_bounds),
+		T(test_software_owned),
+		T(test_self_register_limits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

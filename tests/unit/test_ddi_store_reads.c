@@ -18,15 +18,8 @@
 #include "../../src/core/core.h"
 #include "../../src/ddi/ddi.h"
 
-struct fx {
-	char *dir;
-	struct app app;
-	struct arena a;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
 	static const char *const rows[] = {
 		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
 		" sha256, created) VALUES (1, 'core', '2.0', 'swu', 'a.swu', 7, 'h1', 'h5', 'h256', 0),"
@@ -50,27 +43,13 @@ static int setup(void **state)
 		" (2, 0, 'proceeding', 'none', 'step 1\n'), (2, 0, 'proceeding', 'none', 'step 2\n')",
 	};
 
-	if (ut_store_fixture(&f->dir, &f->app.db, rows, sizeof(rows) / sizeof(rows[0])) < 0)
-		return -1;
-	arena_init(&f->a);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	arena_free(&f->a);
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
+	return ut_app_setup(state, rows, sizeof(rows) / sizeof(rows[0]));
 }
 
 /* Devices read back: attributes, auto-confirm, the first tenant, all by id. */
 static void test_device_reads(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_device_row *rows;
 	struct ddi_autoconfirm ac;
 	struct nb_err e;
@@ -101,7 +80,7 @@ static void test_device_reads(void **state)
 /* A device's actions, newest first, with the software's version. */
 static void test_action_history(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_action_entry *v;
 	struct nb_err e;
 
@@ -119,7 +98,7 @@ static void test_action_history(void **state)
 /* The catalogue, by id, each software with its own compatibility entries. */
 static void test_software_catalogue(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_software_entry *v;
 	struct nb_err e;
 
@@ -161,7 +140,7 @@ static int stop_at_first(void *ctx, const char *board, const char *revision)
 /* Entries of a version, NULL for software without any; the walk stops on non-zero. */
 static void test_software_version_each(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char seen[256] = "";
 	int calls = 0;
 
@@ -180,7 +159,7 @@ static void test_software_version_each(void **state)
 /* A row with its URL and entries; the id is new. */
 static void test_software_insert(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct swu_compat c[2] = { { "b", "" }, { "b", "" } };	/* a repeat is kept once */
 	struct ddi_software s = { 0 }, got;
 	struct ddi_software_entry *v;
@@ -208,7 +187,7 @@ static void test_software_insert(void **state)
 /* Rollout rows: put_* change only a running or paused one; close says why not. */
 static void test_rollout_rows(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_rollout r;
 	int withdrawn = -1;
 
@@ -245,7 +224,7 @@ static void take(void *ctx, struct ddi_rollout_devrow *row)
 /* A rollout's devices: its feed's and those with its actions, each with its newest one. */
 static void test_rollout_dev_each(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct ddi_rollout r;
 	struct walk w = { "" };
 	struct nb_err e;
@@ -255,16 +234,18 @@ static void test_rollout_dev_each(void **state)
 	assert_string_equal(w.seen, "1:running:step 2\n:1:1;2:::0:0;3:waiting::0:0;");
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_device_reads, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_action_history, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_software_catalogue, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_software_version_each, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_software_insert, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollout_rows, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rollout_dev_each, setup, teardown),
+		T(test_device_reads),
+		T(test_action_history),
+		T(test_software_catalogue),
+		T(test_software_version_each),
+		T(test_software_insert),
+		T(test_rollout_rows),
+		T(test_rollout_dev_each),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

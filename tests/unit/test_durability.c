@@ -220,14 +220,9 @@ static int renamed_to(const char *suffix)
 /* ------------------------------------------------------------------ */
 /* fixture: a canonical temp dir (fd paths are canonical), a store      */
 
-struct fx {
-	char *dir;
-	struct app app;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct ut_app *f = calloc(1, sizeof(*f));
 	char *t = ut_mkdtemp(), path[PATH_MAX];
 
 	f->dir = realpath(t, NULL);
@@ -245,15 +240,6 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
-}
-
 static void write_raw(const char *path, size_t size, unsigned seed)
 {
 	char *p = malloc(size);
@@ -267,7 +253,7 @@ static void write_raw(const char *path, size_t size, unsigned seed)
 	free(p);
 }
 
-static int import(struct fx *f, const char *raw, char *image, size_t n)
+static int import(struct ut_app *f, const char *raw, char *image, size_t n)
 {
 	char images[PATH_MAX];
 	struct mkbox_import o = { .image_path = images, .file = raw, .box = "bx",
@@ -288,7 +274,7 @@ static int import(struct fx *f, const char *raw, char *image, size_t n)
 
 static void test_write_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char p[PATH_MAX];
 
 	snprintf(p, sizeof(p), "%s/small.json", f->dir);
@@ -300,7 +286,7 @@ static void test_write_atomic(void **state)
 
 static void test_blob_writer(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct blob_writer w;
 	char hex[HASH_HEX_MAX];
 
@@ -313,7 +299,7 @@ static void test_blob_writer(void **state)
 
 static void test_mip_file_put(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX], link[16];
 
 	assert_int_equal(mip_file_put(&f->app, "print(1)\n", 9, "hosted", NULL, hex), 0);
@@ -326,7 +312,7 @@ static void test_mip_file_put(void **state)
 /* An image import writes three files; the update tar is composed from them. */
 static void test_image_import_and_tar(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char raw[PATH_MAX], images[PATH_MAX], image[256], hex[HASH_HEX_MAX];
 	struct mkbox_build b;
 	unsigned long long size;
@@ -348,7 +334,7 @@ static void test_image_import_and_tar(void **state)
 /* The checker itself: a bare rename, or syncs in the wrong order, are reported. */
 static void test_checker_sees_a_bare_rename(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char a[PATH_MAX], b[PATH_MAX], why[2 * PATH_MAX + 64];
 
 	snprintf(a, sizeof(a), "%s/x.tmp", f->dir);
@@ -392,7 +378,7 @@ static char *slurp(const char *path, size_t *n)
 
 static void test_import_killed_half_way(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char raw[PATH_MAX], images[PATH_MAX], image[256], zst[PATH_MAX * 2], *old_zst, *old_id;
 	char p[PATH_MAX * 2], *now;
 	size_t zn, idn, n;
@@ -448,15 +434,17 @@ static void test_import_killed_half_way(void **state)
 	free(old_id);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_checker_sees_a_bare_rename, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_blob_writer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mip_file_put, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_image_import_and_tar, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_import_killed_half_way, setup, teardown),
+		T(test_checker_sees_a_bare_rename),
+		T(test_write_atomic),
+		T(test_blob_writer),
+		T(test_mip_file_put),
+		T(test_image_import_and_tar),
+		T(test_import_killed_half_way),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,32 +23,7 @@
 #include "../../src/lib/fsutil.h"
 #include "unit_util.h"
 
-struct fx {
-	char *dir;
-	struct arena a;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = ut_mkdtemp();
-	arena_init(&f->a);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_rmtree(f->dir);
-	arena_free(&f->a);
-	free(f);
-	return 0;
-}
-
-static const char *at(struct fx *f, const char *rel)
+static const char *at(struct ut_dir *f, const char *rel)
 {
 	return arena_printf(&f->a, "%s/%s", f->dir, rel);
 }
@@ -70,7 +45,7 @@ static int count_tmp(const char *dir)
 
 static void test_mkdirs_nested(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	assert_int_equal(fs_mkdirs(at(f, "a/b/c"), 0755), 0);
 	assert_true(ut_is_dir(at(f, "a")));
@@ -85,7 +60,7 @@ static void test_mkdirs_nested(void **state)
 
 static void test_mkdirs_failures(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	char longp[PATH_MAX + 10];
 
 	assert_int_equal(fs_mkdirs("", 0755), -1);
@@ -103,7 +78,7 @@ static void test_mkdirs_failures(void **state)
 
 static void test_mkdirs_existing_file_is_not_a_dir(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	assert_int_equal(ut_write(at(f, "file"), "x", 1), 0);
 	/* Regression (was a bug): fs_mkdirs treats EEXIST from mkdir() as success without
@@ -115,7 +90,7 @@ static void test_mkdirs_existing_file_is_not_a_dir(void **state)
 
 static void test_write_atomic(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	const char *p = at(f, "out.txt");
 	size_t len;
 	char *got;
@@ -143,7 +118,7 @@ static void test_write_atomic(void **state)
 
 static void test_write_atomic_binary_large(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	size_t n = 1 << 20, i, len;
 	unsigned char *data = malloc(n);
 	char *got;
@@ -160,7 +135,7 @@ static void test_write_atomic_binary_large(void **state)
 
 static void test_write_atomic_missing_dir(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	errno = 0;
 	assert_int_equal(fs_write_atomic(at(f, "nope/out.txt"), "x", 1), -1);
@@ -170,7 +145,7 @@ static void test_write_atomic_missing_dir(void **state)
 
 static void test_write_atomic_onto_directory_fails_cleanly(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	assert_int_equal(mkdir(at(f, "d"), 0755), 0);
 	assert_int_equal(fs_write_atomic(at(f, "d"), "x", 1), -1);
@@ -180,7 +155,7 @@ static void test_write_atomic_onto_directory_fails_cleanly(void **state)
 
 static void test_tmp_open_and_commit(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	char tmp[PATH_MAX], want_prefix[PATH_MAX + 16];
 	const char *p = at(f, "target");
 	int fd;
@@ -206,7 +181,7 @@ static void test_tmp_open_and_commit(void **state)
 
 static void test_read_small(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	size_t len = 0;
 	char *p;
 
@@ -227,7 +202,7 @@ static void test_read_small(void **state)
 
 static void test_read_small_empty_missing_dir(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	size_t len = 99;
 	char *p;
 
@@ -242,7 +217,7 @@ static void test_read_small_empty_missing_dir(void **state)
 
 static void test_dirname(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	assert_string_equal(fs_dirname(&f->a, "a/b/c"), "a/b");
 	assert_string_equal(fs_dirname(&f->a, "/etc/nestbox.yaml"), "/etc");
@@ -254,7 +229,7 @@ static void test_dirname(void **state)
 
 static void test_open_beneath(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	struct stat st;
 	int fd;
 
@@ -290,7 +265,7 @@ static void test_open_beneath(void **state)
 
 static void test_open_regular(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	struct stat st;
 	int dfd, fd;
 
@@ -320,7 +295,7 @@ static void test_open_regular(void **state)
 
 static void test_write_atomicat_replaces_a_link_not_its_target(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 	char tmp[NAME_MAX + 1], *got;
 	size_t n;
 	int dfd, fd;
@@ -347,7 +322,7 @@ static void test_write_atomicat_replaces_a_link_not_its_target(void **state)
 }
 
 /* A file with an mtime age seconds ago. */
-static void old_file(struct fx *f, const char *rel, long age)
+static void old_file(struct ut_dir *f, const char *rel, long age)
 {
 	time_t t = time(NULL) - age;
 	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
@@ -358,7 +333,7 @@ static void old_file(struct fx *f, const char *rel, long age)
 
 static void test_clean_tmp(void **state)
 {
-	struct fx *f = *state;
+	struct ut_dir *f = *state;
 
 	assert_int_equal(fs_mkdirs(at(f, "var/tmp/upload.tmp.9.dir"), 0755), 0);
 	assert_int_equal(fs_mkdirs(at(f, "out"), 0755), 0);
@@ -387,10 +362,36 @@ static void test_clean_tmp(void **state)
 	assert_true(ut_is_file(at(f, "out/upload.tmp.4.dd")));
 }
 
+static const char *nth(const void *v, int i)
+{
+	return ((const char *const *)v)[i];
+}
+
+/* fs_common_top: the "dir/" every path starts with, else 0. */
+static void test_common_top(void **state)
+{
+	static const char *const one_dir[] = { "pkg-1.0/a.py", "pkg-1.0/sub/b.py", "pkg-1.0/" };
+	static const char *const two_dirs[] = { "pkg-1.0/a.py", "pkg-2.0/b.py" };
+	static const char *const top_file[] = { "pkg-1.0/a.py", "README" };
+	static const char *const prefix_only[] = { "pkg/a.py", "pkg-x/b.py" };
+	static const char *const lone[] = { "app/main.py" };
+	static const char *const flat[] = { "main.py" };
+
+	(void)state;
+	assert_int_equal(fs_common_top(3, nth, one_dir), 8);
+	assert_int_equal(fs_common_top(2, nth, two_dirs), 0);
+	assert_int_equal(fs_common_top(2, nth, top_file), 0);
+	assert_int_equal(fs_common_top(2, nth, prefix_only), 0);
+	assert_int_equal(fs_common_top(1, nth, lone), 4);
+	assert_int_equal(fs_common_top(1, nth, flat), 0);
+	assert_int_equal(fs_common_top(0, nth, NULL), 0);
+}
+
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ut_dir_setup, ut_dir_teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_common_top),
 		T(test_open_beneath),
 		T(test_open_regular),
 		T(test_write_atomicat_replaces_a_link_not_its_target),

@@ -18,22 +18,7 @@
 #include <unistd.h>
 
 #include "../../src/lib/http.h"
-
-static struct arena A;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
+#include "unit_arena.h"
 
 /* Expects a satisfiable range [start, start+len) of a file of `size`. */
 #define assert_range(h, size, want_start, want_len) do {		\
@@ -524,5 +509,5 @@ int main(void)
 		cmocka_unit_test(test_file_missing_error_value),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ut_arena_setup, ut_arena_teardown);
 }

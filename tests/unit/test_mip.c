@@ -85,53 +85,27 @@ static int spec_parse(struct arena *a, const char *rest, struct mip_repo_spec *s
 /* ------------------------------------------------------------------ */
 /* fixture: a database with the core schema, a blob store, a struct app */
 
-struct fx {
-	char *dir;
-	struct app app;
-	struct arena a;
-};
-
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
+	struct ut_app *f;
 	char path[PATH_MAX];
 
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->app.db) < 0)
+	if (ut_app_setup(state, NULL, 0) < 0)
 		return -1;
+	f = *state;
 	snprintf(path, sizeof(path), "%s/blobs", f->dir);
 	if (blob_store_open(&f->app.blobs, path) != 0)
 		return -1;
 	f->app.program = "test-mip";
-	arena_init(&f->a);
-	*state = f;
 	return 0;
 }
 
-static int teardown(void **state)
+static long long q1(struct ut_app *f, const char *sql)
 {
-	struct fx *f = *state;
-
-	arena_free(&f->a);
-	ut_store_close(f->app.db, f->dir);
-	free(f);
-	return 0;
+	return ut_q1(f->app.db, sql);
 }
 
-static long long q1(struct fx *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	if (sqlite3_prepare_v2(db_handle(f->app.db), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, db_errmsg(f->app.db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void exec(struct fx *f, const char *sql)
+static void exec(struct ut_app *f, const char *sql)
 {
 	char *msg = NULL;
 
@@ -148,7 +122,7 @@ static int count_blob(void *ctx, const char *hex, uint64_t size, long mtime)
 	return 0;
 }
 
-static int nblobs(struct fx *f)
+static int nblobs(struct ut_app *f)
 {
 	int n = 0;
 
@@ -156,7 +130,7 @@ static int nblobs(struct fx *f)
 	return n;
 }
 
-static int ntmp(struct fx *f)
+static int ntmp(struct ut_app *f)
 {
 	char p[PATH_MAX];
 
@@ -164,7 +138,7 @@ static int ntmp(struct fx *f)
 	return ut_count_entries(p);
 }
 
-static void put(struct fx *f, const char *data, const char *origin, char *hex)
+static void put(struct ut_app *f, const char *data, const char *origin, char *hex)
 {
 	assert_int_equal(mip_file_put(&f->app, data, strlen(data), origin, NULL, hex), 0);
 	assert_int_equal(strlen(hex), 64);
@@ -181,7 +155,7 @@ static int parse(struct arena *a, const char *s, struct mip_pkgjson *pj, const c
 
 static void test_parse_thirdparty(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_pkgjson pj;
 	const char *err;
 	static const char js[] =
@@ -230,7 +204,7 @@ static void test_parse_thirdparty(void **state)
 
 static void test_parse_index_package(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_pkgjson pj;
 	const char *err;
 	/* as micropython.org/pi/v2/package/6/aioble/latest.json has it */
@@ -257,7 +231,7 @@ static void test_parse_index_package(void **state)
 
 static void test_parse_deps_one_element(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_pkgjson pj;
 	const char *err;
 
@@ -287,7 +261,7 @@ static void test_parse_deps_one_element(void **state)
 
 static void test_parse_rejections(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	static const struct { const char *js, *err; } v[] = {
 		/* not an object */
 		{ "", E_OBJ }, { "[]", E_OBJ }, { "42", E_OBJ }, { "\"urls\"", E_OBJ },
@@ -388,7 +362,7 @@ static char *list_json(const char *key, int n, size_t *len)
 
 static void test_parse_limits(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	static const char *const keys[] = { "urls", "deps", "hashes" };
 	struct mip_pkgjson pj;
 	const char *err = NULL;
@@ -694,7 +668,7 @@ static void test_compilable(void **state)
 
 static void test_file_put_find(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX], got[HASH_HEX_MAX], pfx[HASH_HEX_MAX];
 
 	put(f, "hello world", "upstream", hex);
@@ -743,7 +717,7 @@ static void test_file_put_find(void **state)
 
 static void test_file_ambiguous(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	static char seen[65536][8];	/* the content whose hash starts with each 4 digits */
 	char s[16], hex[HASH_HEX_MAX], h1[HASH_HEX_MAX], h2[HASH_HEX_MAX], got[HASH_HEX_MAX];
 	char other[8] = "";
@@ -791,7 +765,7 @@ static void test_file_ambiguous(void **state)
 
 static void test_file_put_wrong_prefix(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX] = "", got[HASH_HEX_MAX];
 
 	errno = 0;
@@ -815,7 +789,7 @@ static void test_file_put_wrong_prefix(void **state)
 
 static void test_file_origin_hosted_sticks(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX];
 
 	put(f, "pinned", "hosted", hex);
@@ -826,7 +800,7 @@ static void test_file_origin_hosted_sticks(void **state)
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files WHERE origin='hosted'"), 2);
 }
 
-static void set_last_used(struct fx *f, const char *hex, long long t)
+static void set_last_used(struct ut_app *f, const char *hex, long long t)
 {
 	char sql[200];
 
@@ -837,7 +811,7 @@ static void set_last_used(struct fx *f, const char *hex, long long t)
 
 static void test_evict(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char h1[HASH_HEX_MAX], h2[HASH_HEX_MAX], h3[HASH_HEX_MAX], h4[HASH_HEX_MAX];
 	char hh[HASH_HEX_MAX], hp[HASH_HEX_MAX], keep[200];
 	char c1[101], c2[101], c3[101], c4[101];
@@ -907,7 +881,7 @@ static void test_evict(void **state)
 
 static void test_pkg_roundtrip(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_pkgrow row;
 	time_t before = time(NULL), after;
 	static const char js[] = "{\"hashes\":[[\"a.mpy\",\"abcd\"]],\"version\":\"1.0\"}";
@@ -1033,7 +1007,7 @@ static void test_compiler_probe(void **state)
 
 static void test_compile(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_compiler cc, gone;
 	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], out2[HASH_HEX_MAX], err[512] = "";
 	static const char code[] = "import sys\nprint('hi')\n";
@@ -1083,7 +1057,7 @@ static void test_compile(void **state)
 
 static void test_compile_syntax_error(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_compiler cc;
 	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], err[512] = "";
 
@@ -1100,7 +1074,7 @@ static void test_compile_syntax_error(void **state)
 
 static void test_compile_native_refused(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_compiler cc;
 	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], err[512] = "";
 
@@ -1125,7 +1099,7 @@ static void test_compile_native_refused(void **state)
  */
 static void test_compile_error_long_dest(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_compiler cc;
 	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], err[1024] = "", dest[256];
 
@@ -1267,7 +1241,7 @@ struct repo_fx {
 	struct http_req r;
 };
 
-static int repo_call(struct fx *f, struct repo_fx *x, const char *spec, const char *pkgjson,
+static int repo_call(struct ut_app *f, struct repo_fx *x, const char *spec, const char *pkgjson,
 		     const char **json, char *err, size_t errlen)
 {
 	struct mip_repo_spec sp;
@@ -1287,7 +1261,7 @@ static int repo_call(struct fx *f, struct repo_fx *x, const char *spec, const ch
 }
 
 /* The paths the loopback host was asked for, from the n-th request on, one a line. */
-static char *srv_paths(struct fx *f, struct srv *s, int from)
+static char *srv_paths(struct ut_app *f, struct srv *s, int from)
 {
 	struct buf b;
 	int i;
@@ -1302,7 +1276,7 @@ static char *srv_paths(struct fx *f, struct srv *s, int from)
 	return (char *)buf_cstr(&b);
 }
 
-static void repo_setup(struct fx *f, struct repo_fx *x)
+static void repo_setup(struct ut_app *f, struct repo_fx *x)
 {
 	memset(x, 0, sizeof(*x));
 	/* the loopback server is no proxy's business */
@@ -1324,7 +1298,7 @@ static void repo_setup(struct fx *f, struct repo_fx *x)
 
 static void test_repo_sources(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct repo_fx x;
 	const char *json = NULL;
 	char err[512], err2[512], js[512];
@@ -1474,7 +1448,7 @@ static void test_repo_spec_parse(void **state)
 /* A ref belongs to the package's own repository; others stay at HEAD. */
 static void test_repo_ref_stays_in_its_repository(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct repo_fx x;
 	const char *json = NULL;
 	char err[512], *paths;
@@ -1498,7 +1472,7 @@ static void test_repo_ref_stays_in_its_repository(void **state)
 /* After the cache time every file is asked for again, not package.json only. */
 static void test_repo_files_revalidated(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct repo_fx x;
 	const char *json = NULL, *pj = "{\"urls\":[[\"a.py\",\"a.py\"]]}";
 	char err[512], first[512], *paths;
@@ -1538,7 +1512,7 @@ static void test_repo_files_revalidated(void **state)
 /* A hosted name, in any version, is known to mip_package before upstream. */
 static void test_hosted_has(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 
 	assert_int_equal(mip_hosted_has(&f->app, "shadow"), 0);
 	exec(f, "INSERT INTO mip_hosted(name, version, published, files, size)"
@@ -1579,7 +1553,7 @@ static int dir_entries(const char *dir)
  * neither made in its target nor removed from it by eviction. */
 static void test_static_link_fanout_link(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char out[PATH_MAX], link[PATH_MAX], keep[PATH_MAX + 16], hex[HASH_HEX_MAX];
 	FILE *fp;
 
@@ -1613,7 +1587,7 @@ static void test_static_link_fanout_link(void **state)
  * file outside with the name the output had is left as it was. */
 static void test_compile_tmp_link(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip_compiler cc;
 	char src[HASH_HEX_MAX], out[HASH_HEX_MAX], err[512] = "", dir[PATH_MAX], tmp[PATH_MAX];
 	char victim[PATH_MAX + 128], buf[16] = "";
@@ -1645,7 +1619,7 @@ static void test_compile_tmp_link(void **state)
 /* A blob whose fan-out directory is a link is not read through it. */
 static void test_file_read_fanout_link(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX], fan[PATH_MAX], moved[PATH_MAX];
 	size_t n = 0;
 
@@ -1684,7 +1658,7 @@ static void test_routes_declared_input(void **state)
 		{ "/mip/file/12/123", "invalid hash", NB_INVALID },
 		{ "/mip/file/12/1234567G", "invalid hash", NB_INVALID },
 	};
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct http_req r;
 	struct nb_err e;
 	size_t i;
@@ -1708,7 +1682,7 @@ static void test_routes_declared_input(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_parse_thirdparty),
 		T(test_parse_index_package),

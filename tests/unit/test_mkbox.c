@@ -24,38 +24,27 @@
 #include "unit_util.h"
 
 struct fx {
-	char *dir;
-	char images[PATH_MAX];
-	struct arena a;
+	struct ut_dir d;	/* first: ut_dir_teardown removes and frees the whole */
+	char images[PATH_MAX];	/* <dir>/images */
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	f->dir = ut_mkdtemp();
-	snprintf(f->images, sizeof(f->images), "%s/images", f->dir);
-	if (mkdir(f->images, 0755) < 0)
-		return -1;
-	arena_init(&f->a);
 	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_rmtree(f->dir);
-	arena_free(&f->a);
-	free(f);
-	return 0;
+	if (!f)
+		return -1;
+	f->d.dir = ut_mkdtemp();
+	arena_init(&f->d.a);
+	snprintf(f->images, sizeof(f->images), "%s/images", f->d.dir);
+	return mkdir(f->images, 0755);
 }
 
 /* <images>/<rel>, in the arena. */
 static const char *at_images(struct fx *f, const char *rel)
 {
-	return arena_printf(&f->a, "%s/%s", f->images, rel);
+	return arena_printf(&f->d.a, "%s/%s", f->images, rel);
 }
 
 /* Writes <images>/<box>/<file> with content. */
@@ -209,12 +198,12 @@ static void test_query_image_branch(void **state)
 	struct fx *f = *state;
 	const char *img;
 
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", NULL);
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "dev", NULL);
 	assert_non_null(img);
 	assert_string_equal(img, "box1-esp32-dev");
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "1.2");
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "dev", "1.2");
 	assert_string_equal(img, "box1-esp32-dev-1.2");
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "");
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "dev", "");
 	assert_string_equal(img, "box1-esp32-dev");
 }
 
@@ -224,27 +213,27 @@ static void test_query_image_master_then_main(void **state)
 	const char *img;
 
 	/* nothing on disk: main */
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, NULL);
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", NULL, NULL);
 	assert_non_null(img);
 	assert_string_equal(img, "box1-esp32-main");
 	/* a master image exists: master */
 	put(f, "box1", "box1-esp32-master.img.zst", "Z", 1);
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, NULL);
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", NULL, NULL);
 	assert_string_equal(img, "box1-esp32-master");
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", "", "");
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "", "");
 	assert_string_equal(img, "box1-esp32-master");
 	/* with a version: only a versioned master counts */
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, "2.0");
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", NULL, "2.0");
 	assert_string_equal(img, "box1-esp32-main-2.0");
 	put(f, "box1", "box1-esp32-master-2.0.img.zst", "Z", 1);
-	img = mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, "2.0");
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "esp32", NULL, "2.0");
 	assert_string_equal(img, "box1-esp32-master-2.0");
 	/* another board of the same box is unaffected */
-	img = mkbox_query_image(&f->a, f->images, "box1", "rp2040", NULL, NULL);
+	img = mkbox_query_image(&f->d.a, f->images, "box1", "rp2040", NULL, NULL);
 	assert_string_equal(img, "box1-rp2040-main");
 	/* the master file must be in the box's own directory */
 	put(f, "box2", "box1-esp32-master.img.zst", "Z", 1);
-	img = mkbox_query_image(&f->a, f->images, "box2", "esp32", NULL, NULL);
+	img = mkbox_query_image(&f->d.a, f->images, "box2", "esp32", NULL, NULL);
 	assert_string_equal(img, "box2-esp32-main");
 }
 
@@ -252,16 +241,16 @@ static void test_query_image_incomplete_or_invalid(void **state)
 {
 	struct fx *f = *state;
 
-	assert_null(mkbox_query_image(&f->a, f->images, NULL, "esp32", NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "", "esp32", NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", NULL, NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "", NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "../x", "esp32", NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "a/b", NULL, NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", "a*b", NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", ".dev", NULL));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", NULL, ".."));
-	assert_null(mkbox_query_image(&f->a, f->images, "box1", "esp32", "dev", "1?"));
+	assert_null(mkbox_query_image(&f->d.a, f->images, NULL, "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "", "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", NULL, NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "", NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "../x", "esp32", NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "a/b", NULL, NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "a*b", NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "esp32", ".dev", NULL));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "esp32", NULL, ".."));
+	assert_null(mkbox_query_image(&f->d.a, f->images, "box1", "esp32", "dev", "1?"));
 }
 
 /* -- the update tar ----------------------------------------------------- */
@@ -319,7 +308,7 @@ static void compose_and_check(struct fx *f, const char *image)
 		zst[i] = (char)(i * 13 + 1);
 	put_build(f, "box1", image, zst, sizeof(zst), "build-7\n");
 	assert_int_equal(mkbox_build_find(f->images, "box1", image, &b), 0);
-	snprintf(store, sizeof(store), "%s/blobs", f->dir);
+	snprintf(store, sizeof(store), "%s/blobs", f->d.dir);
 	assert_int_equal(blob_store_open(&bs, store), 0);
 
 	assert_int_equal(mkbox_tar_compose(&bs, image, &b, hex, &size), 0);
@@ -352,9 +341,9 @@ static void compose_and_check(struct fx *f, const char *image)
 	free(t);
 
 	/* GNU tar agrees */
-	snprintf(cmd, sizeof(cmd), "tar -tvf '%s' > '%s/list' 2>&1", path, f->dir);
+	snprintf(cmd, sizeof(cmd), "tar -tvf '%s' > '%s/list' 2>&1", path, f->d.dir);
 	assert_int_equal(system(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s/list", f->dir);
+	snprintf(cmd, sizeof(cmd), "%s/list", f->d.dir);
 	list = ut_read(cmd, NULL);
 	assert_non_null(list);
 	snprintf(cmd, sizeof(cmd), " 70000 ");
@@ -365,7 +354,7 @@ static void compose_and_check(struct fx *f, const char *image)
 	assert_non_null(strstr(list, cmd));
 	free(list);
 	snprintf(cmd, sizeof(cmd), "mkdir '%s/x' && tar -xf '%s' -C '%s/x' && cmp '%s/x/%s' '%s/box1/%s'",
-		 f->dir, path, f->dir, f->dir, zname, f->images, zname);
+		 f->d.dir, path, f->d.dir, f->d.dir, zname, f->images, zname);
 	assert_int_equal(system(cmd), 0);
 	/* nothing left behind in the store's tmp/ */
 	snprintf(cmd, sizeof(cmd), "%s/tmp", store);
@@ -396,7 +385,7 @@ static void test_tar_compose_missing_file(void **state)
 
 	put_build(f, "box1", "img", "Z", 1, "id\n");
 	assert_int_equal(mkbox_build_find(f->images, "box1", "img", &b), 0);
-	snprintf(store, sizeof(store), "%s/blobs", f->dir);
+	snprintf(store, sizeof(store), "%s/blobs", f->d.dir);
 	assert_int_equal(blob_store_open(&bs, store), 0);
 	assert_int_equal(unlink(at_images(f, b.sha)), 0);
 	assert_int_equal(mkbox_tar_compose(&bs, "img", &b, hex, &size), -1);
@@ -413,13 +402,13 @@ static void test_tar_compose_missing_file(void **state)
 /* A complete build "lnk-pc" in <dir>/outside; returns that directory. */
 static const char *outside_build(struct fx *f)
 {
-	const char *dir = arena_printf(&f->a, "%s/outside", f->dir);
+	const char *dir = arena_printf(&f->d.a, "%s/outside", f->d.dir);
 	static const char *const ext[] = { ".img.zst", ".img.sha256", ".img.buildID" };
 	int i;
 
 	mkdir(dir, 0755);
 	for (i = 0; i < 3; i++)
-		assert_int_equal(ut_write(arena_printf(&f->a, "%s/lnk-pc%s", dir, ext[i]),
+		assert_int_equal(ut_write(arena_printf(&f->d.a, "%s/lnk-pc%s", dir, ext[i]),
 					  "id-out\n", 7), 0);
 	return dir;
 }
@@ -435,7 +424,7 @@ static void test_linked_box_is_no_box(void **state)
 	assert_int_equal(symlink(out, at_images(f, "lnk")), 0);
 	put_build(f, "box1", "img", "Z", 1, "id\n");
 	assert_int_equal(mkbox_build_find(f->images, "lnk", "lnk-pc", &b), -1);
-	assert_int_equal(mkbox_catalog(&f->a, f->images, NULL, &v, &n), 0);
+	assert_int_equal(mkbox_catalog(&f->d.a, f->images, NULL, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].box, "box1");
 	assert_int_equal(mkbox_image_delete(f->images, "lnk", "lnk-pc"), -1);
@@ -454,26 +443,26 @@ static void test_linked_build_file_is_no_build(void **state)
 	int i;
 
 	for (i = 0; i < 3; i++) {
-		const char *name = at_images(f, arena_printf(&f->a, "box1/ev%s", ext[i]));
+		const char *name = at_images(f, arena_printf(&f->d.a, "box1/ev%s", ext[i]));
 		put_build(f, "box1", "ev", "Z", 1, "id\n");
 		assert_int_equal(unlink(name), 0);
-		assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc%s", out, ext[i]), name), 0);
+		assert_int_equal(symlink(arena_printf(&f->d.a, "%s/lnk-pc%s", out, ext[i]), name), 0);
 		assert_int_equal(mkbox_build_find(f->images, "box1", "ev", &b), -1);
 		assert_int_equal(unlink(name), 0);
 	}
 	put_build(f, "box1", "ev", "Z", 1, "id\n");
 	unlink(at_images(f, "box1/ev.img.zst"));
-	assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc.img.zst", out),
+	assert_int_equal(symlink(arena_printf(&f->d.a, "%s/lnk-pc.img.zst", out),
 				 at_images(f, "box1/ev.img.zst")), 0);
 	/* a linked .img.zst is not listed */
-	assert_int_equal(mkbox_catalog(&f->a, f->images, NULL, &v, &n), 0);
+	assert_int_equal(mkbox_catalog(&f->d.a, f->images, NULL, &v, &n), 0);
 	assert_int_equal(n, 0);
 	/* delete removes the regular files, leaves the link and its target */
 	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), 0);
 	assert_int_equal(ut_count_entries(at_images(f, "box1")), 1);
 	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), -1);
 	assert_int_equal(ut_count_entries(out), 3);
-	t = ut_read(arena_printf(&f->a, "%s/lnk-pc.img.zst", out), &n);
+	t = ut_read(arena_printf(&f->d.a, "%s/lnk-pc.img.zst", out), &n);
 	assert_string_equal(t, "id-out\n");
 	free(t);
 }
@@ -484,9 +473,9 @@ static void test_query_image_ignores_a_linked_master(void **state)
 	const char *out = outside_build(f);
 
 	put_build(f, "q", "q-x-main", "Z", 1, "id\n");
-	assert_int_equal(symlink(arena_printf(&f->a, "%s/lnk-pc.img.zst", out),
+	assert_int_equal(symlink(arena_printf(&f->d.a, "%s/lnk-pc.img.zst", out),
 				 at_images(f, "q/q-x-master.img.zst")), 0);
-	assert_string_equal(mkbox_query_image(&f->a, f->images, "q", "x", "", ""), "q-x-main");
+	assert_string_equal(mkbox_query_image(&f->d.a, f->images, "q", "x", "", ""), "q-x-main");
 }
 
 static void test_fifo_build_id_does_not_hang(void **state)
@@ -504,7 +493,7 @@ static void test_clean_tmp_never_through_links(void **state)
 {
 	struct fx *f = *state;
 	const char *out = outside_build(f);
-	const char *victim = arena_printf(&f->a, "%s/data.tmp.1.aa", out);
+	const char *victim = arena_printf(&f->d.a, "%s/data.tmp.1.aa", out);
 	struct timespec ts[2] = { { 1000, 0 }, { 1000, 0 } };
 
 	assert_int_equal(ut_write(victim, "x", 1), 0);
@@ -539,7 +528,7 @@ static void test_import_refuses_links_and_names_no_path(void **state)
 {
 	struct fx *f = *state;
 	const char *out = outside_build(f);
-	const char *raw = arena_printf(&f->a, "%s/raw.img", f->dir);
+	const char *raw = arena_printf(&f->d.a, "%s/raw.img", f->d.dir);
 	char err[512];
 
 	assert_int_equal(ut_write(raw, "raw image bytes", 15), 0);
@@ -556,7 +545,7 @@ static void test_import_refuses_links_and_names_no_path(void **state)
 	assert_int_equal(import(f, "fd", raw, NULL, err, sizeof(err)), 409);
 	assert_string_equal(err, "fd/fd-pc.img.sha256: Is a directory");
 	/* the upload's temporary path is named by its label */
-	assert_int_equal(import(f, "ok", arena_printf(&f->a, "%s/gone", f->dir), "the upload",
+	assert_int_equal(import(f, "ok", arena_printf(&f->d.a, "%s/gone", f->d.dir), "the upload",
 				err, sizeof(err)), 400);
 	assert_string_equal(err, "the upload: No such file or directory");
 	assert_int_equal(import(f, "../x", raw, NULL, err, sizeof(err)), 400);
@@ -608,7 +597,7 @@ static void test_import_stream(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_ok_accepts),
 		cmocka_unit_test(test_name_ok_rejects),

@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/lib/err.h"
 #include "../../src/lib/multipart.h"
 
 static const char TRUNCATED[] = "the body ends before its closing boundary";
+static const char NOT_MULTIPART[] = "expected a multipart/form-data upload";
 
 /* What the callbacks saw: "[name|filename|ctype]data" per part, in order. */
 struct rec {
@@ -32,6 +34,13 @@ struct rec {
 };
 
 static struct multipart M;	/* 64 KiB: not on the stack */
+static struct nb_err E;		/* what the last failing mp_* call said */
+
+/* The last refusal was NB_INVALID with exactly the message want. */
+#define assert_mp_err(want) do {					\
+	assert_int_equal(E.kind, NB_INVALID);				\
+	assert_string_equal(E.msg, (want));				\
+} while (0)
 
 static void add(struct rec *r, const char *p, size_t n)
 {
@@ -104,19 +113,27 @@ static int parse_chunked(const char *body, size_t n, size_t chunk, struct rec *r
 {
 	size_t off = 0;
 
+	nb_err_clear(&E);
 	mp_init(&M, "XyZ", &CB, r);
 	while (off < n) {
 		size_t k = n - off < chunk ? n - off : chunk;
 
-		if (mp_feed(&M, body + off, k) < 0) {
+		if (mp_feed(&M, body + off, k, &E) < 0) {
+			struct nb_err again;
+
 			assert_int_equal(M.state, MP_ERROR);
-			assert_non_null(M.err);
-			assert_int_equal(mp_finish(&M), -1);
+			assert_int_equal(E.kind, NB_INVALID);
+			assert_true(E.msg[0] != '\0');
+			/* the refusal sticks, with the same reason */
+			nb_err_clear(&again);
+			assert_int_equal(mp_finish(&M, &again), -1);
+			assert_int_equal(again.kind, NB_INVALID);
+			assert_string_equal(again.msg, E.msg);
 			return -1;
 		}
 		off += k;
 	}
-	return mp_finish(&M);
+	return mp_finish(&M, &E);
 }
 
 static int parse(const char *body, struct rec *r)
@@ -130,7 +147,7 @@ static int parse(const char *body, struct rec *r)
 	struct rec r_;							\
 	rec_init(&r_);							\
 	assert_int_equal(parse((body), &r_), -1);			\
-	assert_string_equal(M.err, (want));				\
+	assert_mp_err(want);						\
 	free(r_.log);							\
 } while (0)
 
@@ -144,11 +161,14 @@ static void assert_boundary(const char *ct, const char *want)
 	char out[MP_BOUNDARY_MAX + 1];
 
 	memset(out, 'x', sizeof(out));
+	nb_err_clear(&E);
 	if (!want) {
-		assert_int_equal(mp_boundary(ct, out, sizeof(out)), -1);
+		assert_int_equal(mp_boundary(ct, out, sizeof(out), &E), -1);
+		assert_mp_err(NOT_MULTIPART);
 		return;
 	}
-	assert_int_equal(mp_boundary(ct, out, sizeof(out)), 0);
+	assert_int_equal(mp_boundary(ct, out, sizeof(out), &E), 0);
+	assert_int_equal(E.kind, NB_OK);
 	assert_string_equal(out, want);
 }
 
@@ -202,8 +222,9 @@ static void test_boundary_out_size(void **state)
 
 	(void)state;
 	memset(out, 'x', sizeof(out));
-	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 3), -1);
-	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 4), 0);
+	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 3, &E), -1);
+	assert_mp_err(NOT_MULTIPART);
+	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 4, NULL), 0);
 	assert_string_equal(out, "abc");
 }
 
@@ -258,7 +279,7 @@ static void test_whole_and_bytewise(void **state)
 	assert_int_equal(whole.ends, 3);
 	assert_int_equal(whole.len, sizeof(FORM_LOG) - 1);
 	assert_memory_equal(whole.log, FORM_LOG, sizeof(FORM_LOG) - 1);
-	assert_null(M.err);
+	assert_int_equal(E.kind, NB_OK);
 	for (i = 0; i < sizeof(chunks) / sizeof(chunks[0]); i++) {
 		rec_init(&r);
 		assert_int_equal(parse_chunked(FORM, sizeof(FORM) - 1, chunks[i], &r), 0);
@@ -332,7 +353,7 @@ static void test_nul_in_header(void **state)
 	(void)state;
 	rec_init(&r);
 	assert_int_equal(parse_chunked(body, sizeof(body) - 1, 4096, &r), -1);
-	assert_string_equal(M.err, "NUL in a part header");
+	assert_mp_err("NUL in a part header");
 	assert_int_equal(r.begins, 0);
 	free(r.log);
 }
@@ -428,7 +449,7 @@ static void test_truncated(void **state)
 
 			rec_init(&r);
 			assert_int_equal(parse_chunked(bodies[i], strlen(bodies[i]), chunk, &r), -1);
-			assert_string_equal(M.err, TRUNCATED);
+			assert_mp_err(TRUNCATED);
 			/* end() only for a part whose delimiter came */
 			assert_true(r.ends <= r.begins && r.begins <= r.ends + 1);
 			assert_int_equal(r.ends, strstr(bodies[i], "data\r\n--XyZ") != NULL);
@@ -445,7 +466,7 @@ static void test_truncated_data_held_back(void **state)
 	(void)state;
 	rec_init(&r);
 	assert_int_equal(parse(PART("a") "0123456789abcdef", &r), -1);
-	assert_string_equal(M.err, TRUNCATED);
+	assert_mp_err(TRUNCATED);
 	assert_true(r.bytes >= 16 - (M.dlen - 1));
 	free(r.log);
 }
@@ -491,8 +512,9 @@ static void test_header_too_long(void **state)
 	b[15 + 3000] = '\0';
 	rec_init(&r);
 	mp_init(&M, "XyZ", &CB, &r);
-	assert_int_equal(mp_feed(&M, b, strlen(b)), -1);
-	assert_string_equal(M.err, "part header too long");
+	nb_err_clear(&E);
+	assert_int_equal(mp_feed(&M, b, strlen(b), &E), -1);
+	assert_mp_err("part header too long");
 	free(r.log);
 	free(b);
 }
@@ -580,7 +602,7 @@ static void test_too_many_parts(void **state)
 	strcpy(body + n, END);
 	rec_init(&r);
 	assert_int_equal(parse(body, &r), -1);
-	assert_string_equal(M.err, "too many parts");
+	assert_mp_err("too many parts");
 	assert_int_equal(r.begins, MP_MAX_PARTS);
 	free(r.log);
 	free(body);
@@ -655,33 +677,38 @@ static void test_callback_refuses(void **state)
 	rec_init(&r);
 	r.refuse_begin = 1;
 	assert_int_equal(parse(PART("a") "data\r\n" END, &r), -1);
-	assert_string_equal(M.err, "upload refused");
+	assert_mp_err("upload refused");
 	assert_int_equal(r.bytes, 0);
 	free(r.log);
 
 	rec_init(&r);
 	r.refuse_after = 3;
 	assert_int_equal(parse(PART("a") "data\r\n" END, &r), -1);
-	assert_string_equal(M.err, "upload refused");
+	assert_mp_err("upload refused");
 	/* and the error sticks */
-	assert_int_equal(mp_feed(&M, "more", 4), -1);
-	assert_int_equal(mp_finish(&M), -1);
-	assert_string_equal(M.err, "upload refused");
+	nb_err_clear(&E);
+	assert_int_equal(mp_feed(&M, "more", 4, &E), -1);
+	assert_mp_err("upload refused");
+	nb_err_clear(&E);
+	assert_int_equal(mp_finish(&M, &E), -1);
+	assert_mp_err("upload refused");
+	assert_int_equal(mp_feed(&M, "x", 1, NULL), -1);	/* e may be NULL */
 	free(r.log);
 
 	/* refused while streaming, before any delimiter is seen */
 	rec_init(&r);
 	r.refuse_after = 10;
 	mp_init(&M, "XyZ", &CB, &r);
-	assert_int_equal(mp_feed(&M, PART("a"), strlen(PART("a"))), 0);
-	assert_int_equal(mp_feed(&M, "0123456789abcdefghijklmnopqrstuvwxyz", 36), -1);
-	assert_string_equal(M.err, "upload refused");
+	nb_err_clear(&E);
+	assert_int_equal(mp_feed(&M, PART("a"), strlen(PART("a")), &E), 0);
+	assert_int_equal(mp_feed(&M, "0123456789abcdefghijklmnopqrstuvwxyz", 36, &E), -1);
+	assert_mp_err("upload refused");
 	free(r.log);
 
 	rec_init(&r);
 	r.refuse_end = 1;
 	assert_int_equal(parse(PART("a") "data\r\n" PART("b") "x\r\n" END, &r), -1);
-	assert_string_equal(M.err, "upload refused");
+	assert_mp_err("upload refused");
 	assert_int_equal(r.begins, 1);
 	free(r.log);
 }
@@ -728,7 +755,8 @@ static void test_stream_10mib(void **state)
 	(void)state;
 	memset(&r, 0, sizeof(r));	/* count only */
 	mp_init(&M, "XyZ", &CB, &r);
-	assert_int_equal(mp_feed(&M, head, strlen(head)), 0);
+	nb_err_clear(&E);
+	assert_int_equal(mp_feed(&M, head, strlen(head), &E), 0);
 	assert_int_equal(r.begins, 1);
 	while (sent < total) {
 		/* plenty of CR, LF, '-' and delimiter prefixes, never a whole one */
@@ -736,15 +764,15 @@ static void test_stream_10mib(void **state)
 			x = x * 1103515245u + 12345u;
 			chunk[i] = "\r\n-XyY\r\n--Xy-ab"[(x >> 16) % 15];
 		}
-		assert_int_equal(mp_feed(&M, chunk, piece), 0);
+		assert_int_equal(mp_feed(&M, chunk, piece, &E), 0);
 		sent += piece;
 		/* only a possible delimiter prefix is held back */
 		assert_int_equal(M.state, MP_BODY);
 		assert_true(M.len < M.dlen);
 		assert_true(M.len <= sizeof(M.buf));
 	}
-	assert_int_equal(mp_feed(&M, "\r\n--XyZ--\r\n", 11), 0);
-	assert_int_equal(mp_finish(&M), 0);
+	assert_int_equal(mp_feed(&M, "\r\n--XyZ--\r\n", 11, &E), 0);
+	assert_int_equal(mp_finish(&M, &E), 0);
 	assert_int_equal(r.begins, 1);
 	assert_int_equal(r.ends, 1);
 	assert_int_equal(r.bytes, total);

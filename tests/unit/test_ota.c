@@ -315,8 +315,6 @@ static void archives(void **state)
 	arena_free(&a);
 }
 
-static struct arena A;
-
 /* Routes uri ("/path?query") in ota.fcgi's table as a GET, with a zeroed
  * app as app.c's defaults: req_check's result. */
 static int run(const char *uri, struct http_req *r, struct nb_err *e)
@@ -334,7 +332,6 @@ static void routes_declared(void **state)
 	struct nb_err e;
 
 	(void)state;
-	arena_init(&A);
 	assert_int_equal(route_table_check(ota_routes, ota_nroutes, &e), 0);
 	assert_int_equal(run("/ota/api/repos/acme/app/releases/12", &r, &e), 0);
 	assert_string_equal(req_str(&r, "owner"), "acme");
@@ -350,7 +347,6 @@ static void routes_declared(void **state)
 	assert_string_equal(req_str(&r, "path"), "lib/a.py");
 	assert_int_equal(run("/ota/download/acme/app/v1/manifest.json", &r, &e), 0);
 	assert_string_equal(req_str(&r, "file"), "manifest.json");
-	arena_free(&A);
 }
 
 static void routes_refuse_naming_the_field(void **state)
@@ -374,13 +370,11 @@ static void routes_refuse_naming_the_field(void **state)
 	size_t i;
 
 	(void)state;
-	arena_init(&A);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		assert_int_equal(run(bad[i].uri, &r, &e), -1);
 		assert_int_equal(e.kind, NB_INVALID);
 		assert_string_equal(e.msg, bad[i].msg);
 	}
-	arena_free(&A);
 }
 
 static void store_error_kinds(void **state)
@@ -570,8 +564,8 @@ int main(void)
 		cmocka_unit_test(manifest_and_signature),
 		cmocka_unit_test(git_ids),
 		cmocka_unit_test(archives),
-		cmocka_unit_test(routes_declared),
-		cmocka_unit_test(routes_refuse_naming_the_field),
+		ut_routes_test(routes_declared),
+		ut_routes_test(routes_refuse_naming_the_field),
 		cmocka_unit_test(store_error_kinds),
 		cmocka_unit_test(rollout_bucket),
 		cmocka_unit_test(board_fetch_counting),

@@ -14,22 +14,7 @@
 
 #include "../../src/lib/err.h"
 #include "../../src/lib/path.h"
-
-static struct arena A;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
+#include "unit_arena.h"
 
 /* path_split on a C string; returns its result, err set to NB_INVALID and the reason on failure. */
 static int split(const char *raw, struct path *p, struct nb_err *err)
@@ -321,5 +306,5 @@ int main(void)
 		cmocka_unit_test(test_path_segment_ok),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ut_arena_setup, ut_arena_teardown);
 }

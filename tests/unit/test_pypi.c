@@ -254,9 +254,6 @@ static void test_json_checks(void **state)
 	assert_int_equal(nul("\\u000"), 0);
 }
 
-static struct arena A;
-static struct app APP;
-
 /* Routes method and uri in pypi_routes: req_check's result. */
 static int run(const char *method, const char *uri, struct http_req *r, struct nb_err *e)
 {
@@ -277,7 +274,6 @@ static void test_routes_read_checked_values(void **state)
 	struct nb_err e;
 
 	(void)state;
-	arena_init(&A);
 	assert_int_equal(run("GET", "/pypi/alice/dev/+f/0af/0123456789abc/nb_app-1.0-py3-none-any.whl",
 			     &r, &e), 0);
 	assert_string_equal(req_str(&r, "user"), "alice");
@@ -286,7 +282,6 @@ static void test_routes_read_checked_values(void **state)
 	assert_string_equal(req_str(&r, "filename"), "nb_app-1.0-py3-none-any.whl");
 	assert_int_equal(run("GET", "/pypi/alice/dev/+simple/Nb.Fancy_Name/", &r, &e), 0);
 	assert_string_equal(req_str(&r, "project"), "Nb.Fancy_Name");
-	arena_free(&A);
 }
 
 /* Each refusal is NB_INVALID naming the field, before any handler. */
@@ -308,13 +303,11 @@ static void test_routes_refuse_naming_the_field(void **state)
 	size_t i;
 
 	(void)state;
-	arena_init(&A);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(run(cases[i][0], cases[i][1], &r, &e), -1);
 		assert_int_equal(e.kind, NB_INVALID);
 		assert_string_equal(e.msg, cases[i][2]);
 	}
-	arena_free(&A);
 }
 
 /* devpi's bare ?force forces; a false value or none does not. */
@@ -331,12 +324,10 @@ static void test_force(void **state)
 	size_t i;
 
 	(void)state;
-	arena_init(&A);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(run("DELETE", cases[i].uri, &r, &e), 0);
 		assert_int_equal(pypi_req_force(&r), cases[i].force);
 	}
-	arena_free(&A);
 }
 
 int main(void)
@@ -350,9 +341,9 @@ int main(void)
 		cmocka_unit_test(test_meta_read),
 		cmocka_unit_test(test_json_checks),
 		cmocka_unit_test(test_table_is_consistent),
-		cmocka_unit_test(test_routes_read_checked_values),
-		cmocka_unit_test(test_routes_refuse_naming_the_field),
-		cmocka_unit_test(test_force),
+		ut_routes_test(test_routes_read_checked_values),
+		ut_routes_test(test_routes_refuse_naming_the_field),
+		ut_routes_test(test_force),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

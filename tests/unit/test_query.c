@@ -14,22 +14,7 @@
 
 #include "../../src/lib/err.h"
 #include "../../src/lib/query.h"
-
-static struct arena A;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
+#include "unit_arena.h"
 
 static int parse(const char *raw, struct query *q, struct nb_err *err)
 {
@@ -204,5 +189,5 @@ int main(void)
 		cmocka_unit_test(test_size_limit),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ut_arena_setup, ut_arena_teardown);
 }

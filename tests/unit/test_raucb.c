@@ -192,6 +192,10 @@ static void test_valid(void **state)
 	/* "" and no separator read the same */
 	assert_int_equal(read_both(&b, "", info, &err), 0);
 	assert_string_equal(info->compat[0].board, "acme-gizmo-rev2");
+	/* a separator splits the compatible at its last occurrence */
+	assert_int_equal(read_both(&b, "-rev", info, &err), 0);
+	assert_string_equal(info->compat[0].board, "acme-gizmo");
+	assert_string_equal(info->compat[0].revision, "2");
 	bundle_free(&b);
 	free(info);
 }
@@ -275,20 +279,10 @@ static void split_is(const char *compatible, const char *sep, const char *board,
 	free(info);
 }
 
+/* The split alone (a bundle read with "-rev": test_valid). */
 static void test_separator(void **state)
 {
-	struct swu_info *info = calloc(1, sizeof(*info));
-	struct bundle b;
-	struct nb_err err = { NB_OK, "" };
-
 	(void)state;
-	assert_non_null(info);
-	build_manifest(manifest_ok, &b);
-	assert_int_equal(read_both(&b, "-rev", info, &err), 0);
-	assert_string_equal(info->compat[0].board, "acme-gizmo");
-	assert_string_equal(info->compat[0].revision, "2");
-	bundle_free(&b);
-	free(info);
 	split_is("board-rev2", "-rev", "board", "2");
 	split_is("a-rev1-rev2", "-rev", "a-rev1", "2");		/* the last one */
 	split_is("board", "-rev", "board", "");			/* not there */

@@ -21,25 +21,6 @@
 #include "../../src/cgi/update.fcgi.c"
 #include "unit_routes.h"
 
-static struct arena A;
-static struct app APP;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	memset(&APP, 0, sizeof(APP));
-	APP.set.max_body = 1024;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
-
 /* Routes uri ("/path?query") in table t as a GET: req_check's result. */
 static int run(const struct route *t, int n, const char *uri, struct http_req *r,
 	       struct nb_err *e)
@@ -311,18 +292,16 @@ static void test_table_check(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_update_path_values, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_update_path_refused_names_the_field, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_update_query_checked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty_is_absent, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_list_search_any_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_own_kinds_required_empty_max, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_generic_validators, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_query_field_twice_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_form_field_twice_refused_unless_repeatable, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_table_check, setup, teardown),
+		ut_routes_test(test_update_path_values),
+		ut_routes_test(test_update_path_refused_names_the_field),
+		ut_routes_test(test_update_query_checked),
+		ut_routes_test(test_empty_is_absent),
+		ut_routes_test(test_list_search_any_text),
+		ut_routes_test(test_own_kinds_required_empty_max),
+		ut_routes_test(test_generic_validators),
+		ut_routes_test(test_query_field_twice_refused),
+		ut_routes_test(test_form_field_twice_refused_unless_repeatable),
+		ut_routes_test(test_table_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

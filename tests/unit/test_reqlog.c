@@ -22,44 +22,6 @@
 #include "unit_util.h"
 #include "unit_store.h"
 
-struct fx {
-	char *dir;
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = ut_mkdtemp();
-	if (ut_store_open(f->dir, 1000, &f->db) < 0)
-		return -1;
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-
-	ut_store_close(f->db, f->dir);
-	free(f);
-	return 0;
-}
-
-static long long q1(struct db *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -999;
-
-	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, db_errmsg(db));
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static struct reqlog_entry entry(const char *route, const char *path, int status, long dur_us)
 {
 	struct reqlog_entry e;
@@ -119,7 +81,7 @@ static void test_init_clamps(void **state)
 
 static void test_buffered_until_flush(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e1 = entry("/a", "/a", 200, 100);
 	struct reqlog_entry e2 = entry("/a", "/a?x", 200, 300);
@@ -131,11 +93,11 @@ static void test_buffered_until_flush(void **state)
 	reqlog_add(&l, f->db, &e2);
 	reqlog_add(&l, f->db, &e3);
 	assert_int_equal(l.n, 3);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 0);
 
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 
 	/* the row's fields */
 	assert_int_equal(sqlite3_prepare_v2(db_handle(f->db),
@@ -156,12 +118,12 @@ static void test_buffered_until_flush(void **state)
 
 	/* an empty flush is a no-op */
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 }
 
 static void test_metrics_counts(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e[] = {
 		entry("/a", "/a", 200, 100), entry("/a", "/a", 200, 300),
@@ -177,44 +139,44 @@ static void test_metrics_counts(void **state)
 	reqlog_add(&l, f->db, &e[0]);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
 
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM metrics_requests"), 3);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests"
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM metrics_requests"), 3);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests"
 			 " WHERE program='update' AND route='/a' AND status=200"), 3);
-	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests"
+	assert_int_equal(ut_q1(f->db, "SELECT sum_us FROM metrics_requests"
 			 " WHERE program='update' AND route='/a' AND status=200"), 500);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests"
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests"
 			 " WHERE route='/a' AND status=404"), 1);
-	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests"
+	assert_int_equal(ut_q1(f->db, "SELECT sum_us FROM metrics_requests"
 			 " WHERE route='/b' AND status=200"), 2000000);
 	/* latency buckets: /a all in bucket 0, /b in bucket 8 */
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM metrics_latency"), 2);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_latency"
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM metrics_latency"), 2);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_latency"
 			 " WHERE route='/a' AND bucket=0"), 4);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_latency"
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_latency"
 			 " WHERE route='/b' AND bucket=8"), 1);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 5);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 5);
 }
 
 static void test_flush_every(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
 	reqlog_init(&l, 2, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 0);
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 2);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 2);
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 1);
 }
 
 static void test_flush_due_by_time(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
@@ -225,13 +187,13 @@ static void test_flush_due_by_time(void **state)
 	assert_int_equal(reqlog_due(&l, clock_now_ms()), 0);	/* nothing waits */
 	reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 1);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 1);
 }
 
 /* One logger buffers every program's rows: counters stay per program. */
 static void test_programs_kept_apart(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry a = entry("/a", "/a", 200, 10), b = entry("/a", "/a", 200, 20);
 
@@ -243,16 +205,16 @@ static void test_programs_kept_apart(void **state)
 	reqlog_add(&l, f->db, &b);
 	assert_int_equal(reqlog_due(&l, l.last_flush_ms + 1000000), 1);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE program='update'"), 1);
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE program='list'"), 2);
-	assert_int_equal(q1(f->db, "SELECT sum_us FROM metrics_requests WHERE program='list'"), 40);
-	assert_int_equal(q1(f->db, "SELECT count FROM requests_hourly WHERE program='list'"), 2);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log WHERE program='list'"), 2);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests WHERE program='update'"), 1);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests WHERE program='list'"), 2);
+	assert_int_equal(ut_q1(f->db, "SELECT sum_us FROM metrics_requests WHERE program='list'"), 40);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM requests_hourly WHERE program='list'"), 2);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log WHERE program='list'"), 2);
 }
 
 static void test_max_rows_trims_oldest(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	char path[32];
 	int i;
@@ -267,16 +229,16 @@ static void test_max_rows_trims_oldest(void **state)
 			assert_int_equal(reqlog_flush(&l, f->db), 0);
 	}
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 5);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 5);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"
 			 " WHERE path IN ('/p7','/p8','/p9','/p10','/p11')"), 5);
 	/* the counters are not trimmed */
-	assert_int_equal(q1(f->db, "SELECT count FROM metrics_requests WHERE route='/p'"), 12);
+	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests WHERE route='/p'"), 12);
 }
 
 static void test_max_rows_at_most_n_with_more_per_batch(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 	int i;
@@ -285,12 +247,12 @@ static void test_max_rows_at_most_n_with_more_per_batch(void **state)
 	for (i = 0; i < 50; i++)
 		reqlog_add(&l, f->db, &e);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 3);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 }
 
 static void test_failed_flush_keeps_rows(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 
@@ -301,7 +263,7 @@ static void test_failed_flush_keeps_rows(void **state)
 	assert_int_equal(reqlog_flush(&l, f->db), -1);
 	assert_int_equal(l.n, 2);
 	/* rolled back: not even the request_log rows went in */
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), 0);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 0);
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
 }
 
@@ -312,7 +274,7 @@ static void test_failed_flush_keeps_rows(void **state)
  */
 static void test_failed_flush_of_full_buffer_keeps_rows(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
 	int i;
@@ -326,7 +288,7 @@ static void test_failed_flush_of_full_buffer_keeps_rows(void **state)
 	assert_int_equal(l.n, REQLOG_BUF);
 	assert_int_equal(db_exec(f->db, "ALTER TABLE ml_away RENAME TO metrics_latency"), 0);
 	assert_int_equal(reqlog_flush(&l, f->db), 0);
-	assert_int_equal(q1(f->db, "SELECT count(*) FROM request_log"), REQLOG_BUF);
+	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), REQLOG_BUF);
 }
 
 static void test_null_db_keeps_buffer(void **state)
@@ -343,7 +305,7 @@ static void test_null_db_keeps_buffer(void **state)
 
 int main(void)
 {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, ut_db_setup, ut_db_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bucket_boundaries),
 		cmocka_unit_test(test_init_clamps),

@@ -15,22 +15,7 @@
 
 #include "../../src/lib/err.h"
 #include "../../src/lib/route.h"
-
-static struct arena A;
-
-static int setup(void **state)
-{
-	(void)state;
-	arena_init(&A);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	arena_free(&A);
-	return 0;
-}
+#include "unit_arena.h"
 
 /* A route of the test tables: matching reads only method and pattern. */
 #define R(m, p, label) { (m), (p), (label), { NULL, NULL }, 0 }
@@ -366,5 +351,5 @@ int main(void)
 		cmocka_unit_test(test_param_limit_with_rest),
 	};
 
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, ut_arena_setup, ut_arena_teardown);
 }

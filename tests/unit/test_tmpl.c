@@ -536,6 +536,44 @@ static void test_long_name_in_error(void **state)
 	cJSON_Delete(d);
 }
 
+/* tmpl_next_tag on t: asserts it returns want and, for a tag, its fields. */
+static void assert_tag(const char *t, int want, size_t at, size_t next, char kind,
+		       const char *name)
+{
+	struct tmpl_tag g;
+
+	assert_int_equal(tmpl_next_tag(t, strlen(t), &g), want);
+	if (want == 0)
+		return;
+	assert_int_equal(g.at, at);
+	if (want < 0)
+		return;
+	assert_int_equal(g.next, next);
+	assert_int_equal(g.kind, kind);
+	assert_int_equal(g.len, strlen(name));
+	assert_memory_equal(g.name, name, g.len);
+}
+
+static void test_next_tag(void **state)
+{
+	(void)state;
+	assert_tag("", 0, 0, 0, 0, NULL);
+	assert_tag("plain { } text", 0, 0, 0, 0, NULL);
+	assert_tag("a{{ x.y }}b", 1, 1, 10, ' ', "x.y");
+	assert_tag("{{{raw}}}", 1, 0, 9, '&', "raw");
+	assert_tag("{{& raw }}", 1, 0, 10, '&', "raw");
+	assert_tag("{{#list}}", 1, 0, 9, '#', "list");
+	assert_tag("{{^ list}}", 1, 0, 10, '^', "list");
+	assert_tag("{{/list}}", 1, 0, 9, '/', "list");
+	assert_tag("{{>part}}", 1, 0, 9, '>', "part");
+	assert_tag("{{! a comment }}", 1, 0, 16, '!', "a comment");
+	assert_tag("{{}}", 1, 0, 4, ' ', "");
+	assert_tag("{{ \t}}", 1, 0, 6, ' ', "");
+	assert_tag("x {{a}} {{b}}", 1, 2, 7, ' ', "a");
+	assert_tag("ab{{unclosed", -1, 2, 0, 0, NULL);
+	assert_tag("{{{raw}}", -1, 0, 0, 0, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -561,6 +599,7 @@ int main(void)
 		cmocka_unit_test(test_filter_ago),
 		cmocka_unit_test(test_filter_size),
 		cmocka_unit_test(test_filter_errors),
+		cmocka_unit_test(test_next_tag),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

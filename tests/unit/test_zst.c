@@ -183,21 +183,30 @@ static void test_fd_empty(void **state)
 	compress_file(0, 0);
 }
 
+/* The read end of a pipe holding the n bytes of data (n fits the pipe
+ * buffer: written before anything reads), its write end closed. */
+static int pipe_of(const void *data, size_t n)
+{
+	int p[2];
+
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], data, n), n);
+	close(p[1]);
+	return p[0];
+}
+
 static void test_fd_pipe(void **state)
 {
 	size_t n = 50000;	/* fits the pipe buffer: written before reading */
 	unsigned char *data = make_data(n);
 	struct sink s = { 0 };
 	struct nb_err err = { NB_OK, "" };
-	int p[2];
+	int fd = pipe_of(data, n);
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(write(p[1], data, n), n);
-	close(p[1]);
-	assert_int_equal(zst_compress_fd(p[0], 19, 0, sink_raw, sink_write, &s,
+	assert_int_equal(zst_compress_fd(fd, 19, 0, sink_raw, sink_write, &s,
 					 &err), 0);
-	close(p[0]);
+	close(fd);
 	assert_int_equal(s.rawlen, n);
 	assert_true(s.raw_calls >= 1);
 	assert_decompresses_to(&s, data, n);
@@ -211,14 +220,11 @@ static void test_fd_without_raw_callback(void **state)
 	unsigned char *data = make_data(n);
 	struct sink s = { 0 };
 	struct nb_err err = { NB_OK, "" };
-	int p[2];
+	int fd = pipe_of(data, n);
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(write(p[1], data, n), n);
-	close(p[1]);
-	assert_int_equal(zst_compress_fd(p[0], 1, 0, NULL, sink_write, &s, &err), 0);
-	close(p[0]);
+	assert_int_equal(zst_compress_fd(fd, 1, 0, NULL, sink_write, &s, &err), 0);
+	close(fd);
 	assert_int_equal(s.raw_calls, 0);
 	assert_decompresses_to(&s, data, n);
 	sink_free(&s);
@@ -231,14 +237,11 @@ static void test_fd_write_failure(void **state)
 	unsigned char *data = make_data(n);
 	struct sink s = { .fail = 1 };
 	struct nb_err err = { NB_OK, "" };
-	int p[2];
+	int fd = pipe_of(data, n);
 
 	(void)state;
-	assert_int_equal(pipe(p), 0);
-	assert_int_equal(write(p[1], data, n), n);
-	close(p[1]);
-	assert_int_equal(zst_compress_fd(p[0], 3, 0, NULL, sink_write, &s, &err), -1);
-	close(p[0]);
+	assert_int_equal(zst_compress_fd(fd, 3, 0, NULL, sink_write, &s, &err), -1);
+	close(fd);
 	assert_int_equal(strncmp(err.msg, "write: ", 7), 0);
 	assert_int_equal(err.kind, NB_UNAVAILABLE);
 	sink_free(&s);

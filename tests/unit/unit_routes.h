@@ -3,12 +3,33 @@
  * table and checks its declared input the way app.c does, for the unit
  * tests of typed routes (req.h).  Include after <cmocka.h> and after the
  * program's src/cgi/<name>.fcgi.c (compiled with NB_NO_MAIN), which brings
- * the http, path, query, route and req declarations.
+ * the http, path, query, route and req declarations.  The fixture is the
+ * arena A (unit_arena.h) and an app, APP, with no domain and 1024 bytes
+ * of body allowed: ut_routes_setup and ut_routes_teardown.
  */
 #ifndef NB_UNIT_ROUTES_H
 #define NB_UNIT_ROUTES_H
 
 #include <string.h>
+
+#include "unit_arena.h"
+
+static struct app APP;
+
+static inline int ut_routes_setup(void **state)
+{
+	memset(&APP, 0, sizeof(APP));
+	APP.set.max_body = 1024;
+	return ut_arena_setup(state);
+}
+
+static inline int ut_routes_teardown(void **state)
+{
+	return ut_arena_teardown(state);
+}
+
+/* A test of the tests[] array, run in a fresh fixture. */
+#define ut_routes_test(t) cmocka_unit_test_setup_teardown(t, ut_routes_setup, ut_routes_teardown)
 
 /*
  * Splits uri ("/path" or "/path?query") into r (allocated from a), routes

@@ -1,12 +1,15 @@
 /*
  * unit_store.h - a fresh store for the unit tests that need one:
  * <dir>/nestbox.db with the core schema applied, and the temporary
- * directory plus store that a test fixture sets up and tears down.
+ * directory plus store that a test fixture sets up and tears down; and
+ * the common fixture of the domain tests, struct ut_app: that directory,
+ * an app on its store and an arena.
  */
 #ifndef NB_UNIT_STORE_H
 #define NB_UNIT_STORE_H
 
 #include <limits.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -53,6 +56,90 @@ static inline void ut_store_close(struct db *db, char *dir)
 {
 	db_close(db);
 	ut_rmtree(dir);
+}
+
+/* The fixture of a test of a store module: a directory and its store. */
+struct ut_db {
+	char *dir;
+	struct db *db;
+};
+
+/* A cmocka setup: *state a new ut_db on a fresh store (no rows). */
+static inline int ut_db_setup(void **state)
+{
+	struct ut_db *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	f->dir = ut_mkdtemp();
+	return ut_store_open(f->dir, 1000, &f->db);
+}
+
+static inline int ut_db_teardown(void **state)
+{
+	struct ut_db *f = *state;
+
+	ut_store_close(f->db, f->dir);
+	free(f);
+	return 0;
+}
+
+/*
+ * The integer in the first column of sql's first row, read through
+ * SQLite itself (a test looks at the file beside the API it tests); -999
+ * when there is no row.  Include after <cmocka.h>: a statement that does
+ * not prepare fails the test.
+ */
+static inline long long ut_q1(struct db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -999;
+
+	if (sqlite3_prepare_v2(db_handle(db), sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("prepare %s: %s", sql, db_errmsg(db));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The fixture of a test of domain code: what it calls with &f->app. */
+struct ut_app {
+	char *dir;		/* the store's directory, removed by ut_app_close */
+	struct app app;		/* app.db the store; the rest zero */
+	struct arena a;		/* for the rows a test reads */
+};
+
+/* Opens f (zeroed by the caller) on a fresh store holding the n rows
+ * (ut_store_fixture): 0, or -1 after saying why. */
+static inline int ut_app_open(struct ut_app *f, const char *const *rows, size_t n)
+{
+	arena_init(&f->a);
+	return ut_store_fixture(&f->dir, &f->app.db, rows, n);
+}
+
+static inline void ut_app_close(struct ut_app *f)
+{
+	arena_free(&f->a);
+	ut_store_close(f->app.db, f->dir);
+}
+
+/* A cmocka setup's body: *state a new ut_app on a store holding the n rows. */
+static inline int ut_app_setup(void **state, const char *const *rows, size_t n)
+{
+	struct ut_app *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	return f ? ut_app_open(f, rows, n) : -1;
+}
+
+/* The cmocka teardown of ut_app_setup. */
+static inline int ut_app_teardown(void **state)
+{
+	ut_app_close(*state);
+	free(*state);
+	return 0;
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * unit_util.h - small helpers shared by the cmocka unit tests: temporary
  * directories (mkdtemp, removed recursively), whole-file read and write,
- * and directory entry counting.  Everything is static inline so a test
+ * directory entry counting, and the fixture of a test of file code (a
+ * fresh directory and an arena).  Everything is static inline so a test
  * that uses only part of it still compiles warning-free.
  */
 #ifndef NB_UNIT_UTIL_H
@@ -16,6 +17,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "../../src/lib/arena.h"
 
 /* A fresh directory under $TMPDIR (or /tmp); aborts the test run on failure. */
 static inline char *ut_mkdtemp(void)
@@ -117,6 +120,37 @@ static inline int ut_is_file(const char *p)
 	struct stat st;
 
 	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The fixture of a test of file code: a fresh directory and an arena. */
+struct ut_dir {
+	char *dir;		/* removed with all it holds by ut_dir_teardown */
+	struct arena a;
+};
+
+/* A cmocka setup: *state a new ut_dir. */
+static inline int ut_dir_setup(void **state)
+{
+	struct ut_dir *f = calloc(1, sizeof(*f));
+
+	*state = f;
+	if (!f)
+		return -1;
+	f->dir = ut_mkdtemp();
+	arena_init(&f->a);
+	return 0;
+}
+
+/* The cmocka teardown of ut_dir_setup (or of a fixture that starts with
+ * a struct ut_dir and was calloc'd whole). */
+static inline int ut_dir_teardown(void **state)
+{
+	struct ut_dir *f = *state;
+
+	ut_rmtree(f->dir);
+	arena_free(&f->a);
+	free(f);
+	return 0;
 }
 
 #endif
