@@ -270,3 +270,112 @@ def test_box_script_from_the_static_tree(front, tmpdir_shared):
     front.wait_static("/update?name=ab&board=rpi4&version=5&build_id=" + bid, EMPTY)
 
 
+def copy_build(images, box, image, src_dir):
+    """The pipeline copying a build in place (cp, no rename)."""
+    os.makedirs(os.path.join(images, box), exist_ok=True)
+    for ext in ("zst", "sha256", "buildID"):
+        name = "%s.img.%s" % (image, ext)
+        shutil.copyfile(os.path.join(src_dir, name), os.path.join(images, box, name))
+
+
+def read_id(d, image):
+    with open(os.path.join(d, image + ".img.buildID")) as f:
+        return f.read().split()[0]
+
+
+def test_watcher_follows_a_pipeline_copy(front, other_build):
+    """A new build, a changed build and a removed build, copied in place
+    by the pipeline, are answered right from the tree."""
+    new_id = read_id(other_build, IMAGE)
+    with open(os.path.join(other_build, IMAGE + ".img.zst"), "rb") as f:
+        new_zst = f.read()
+    # a new build in a new box
+    copy_build(front.nb.images, "zz", IMAGE, other_build)
+    r = front.wait_static("/update/zz/%s/%s" % (IMAGE, new_id), EMPTY)
+    r = front.wait_static("/update/zz/%s/%s" % (IMAGE, "older"))
+    assert members(r.body)[IMAGE + ".img.zst"] == new_zst
+    # a changed build: ab gets other_build's files
+    old_id = front.nb.build_id("ab", IMAGE)
+    copy_build(front.nb.images, "ab", IMAGE, other_build)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, new_id), EMPTY)
+    for url in ("/update/ab/%s/%s" % (IMAGE, old_id),
+                "/update?name=ab&board=rpi4&version=5&build_id=" + old_id):
+        r = front.get(url)
+        assert is_static(r) and members(r.body)[IMAGE + ".img.zst"] == new_zst, url
+    r = front.get("/update?name=ab&board=rpi4&version=5&build_id=" + new_id)
+    assert is_static(r) and r.body == EMPTY
+    # a removed build: the program's 400, never a file
+    for ext in ("buildID", "sha256", "zst"):
+        os.unlink(os.path.join(front.nb.images, "zz", "%s.img.%s" % (IMAGE, ext)))
+    front.wait_static("/list", b"ab/%s\n" % IMAGE.encode())
+    for url in ("/update/zz/%s/%s" % (IMAGE, new_id), "/update/zz/%s" % IMAGE):
+        r = front.get(url)
+        assert (r.status, r.body, is_static(r)) == (400, b"", False), url
+
+
+def test_watcher_never_publishes_a_half_copied_build(front, other_build):
+    """A .img.zst copied only in part (its .img.sha256 names another
+    sha256) is the program's to answer, never the tree's."""
+    bid = front.nb.build_id("ab", IMAGE)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, bid), EMPTY)
+    with open(os.path.join(other_build, IMAGE + ".img.zst"), "rb") as f:
+        half = f.read()[:4096]
+    with open(os.path.join(front.nb.images, "ab", IMAGE + ".img.zst"), "wb") as f:
+        f.write(half)
+    # the watcher settles what it saw together: once a later build is
+    # published, it has looked at the half-copied one
+    copy_build(front.nb.images, "zz", IMAGE, other_build)
+    front.wait_static("/update/zz/%s/x" % IMAGE)
+    for url in ("/update/ab/%s/%s" % (IMAGE, bid), "/update/ab/%s/x" % IMAGE,
+                "/update?name=ab&board=rpi4&version=5&build_id=" + bid):
+        r = front.get(url)
+        assert not is_static(r), url
+        with front.without_tree():
+            same_answer(r, front.get(url))
+    # the copy completes (the rest of the pipeline's files): published again
+    copy_build(front.nb.images, "ab", IMAGE, other_build)
+    new_id = read_id(other_build, IMAGE)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, new_id), EMPTY)
+
+
+def test_no_stale_answer_without_the_watcher(front):
+    """Killed (no chance to clean up), the watcher's tree is unreachable at
+    once: a build changed afterwards is answered right, by the program or
+    by a watcher the front end started again (Apache restarts its piped
+    loggers; lighttpd does not)."""
+    path = "/update/ab/%s/" % IMAGE
+    old = front.nb.build_id("ab", IMAGE)
+    front.wait_static(path + old, EMPTY)
+    pid = front.watcher()
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not os.path.exists("/proc/%d/fd" % pid), "the watcher's end")
+    new = rewrite_build_id(front.nb, "ab", IMAGE)
+    r = front.get(path + old)
+    assert r.status == 200 and len(r.body) > 10240
+    assert front.get(path + new).body == EMPTY
+    if front.kind == "lighttpd":
+        assert not is_static(front.get(path + new))
+        assert not os.path.exists(front.link())     # the link leads nowhere
+
+
+def test_watcher_removes_its_tree_at_sigterm(front):
+    front.wait_static("/list")
+    pid = front.watcher()
+    tree = os.path.join(front.nb.state, "mkbox-static", "live.%d" % pid)
+    assert os.path.isdir(tree)
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not os.path.exists(tree), "the watcher's tree removed")
+    assert not is_static(front.get("/list")) or front.watcher() != pid
+
+
+def test_gc_removes_the_old_static_layout(nb):
+    """nestboxctl gc removes what earlier versions kept in mkbox-static
+    and the tree of a watcher that is gone."""
+    nb.ctl("init")
+    top = os.path.join(nb.state, "mkbox-static")
+    os.makedirs(os.path.join(top, "tar", "ab", IMAGE, "x"))
+    os.makedirs(os.path.join(top, "live.999999999", "update"))
+    for name in ("list.key", "list-%s.txt" % ("0" * 64)):
+        open(os.path.join(top, name), "w").close()
+    nb.ctl("gc")
+    assert os.listdir(top) == []
