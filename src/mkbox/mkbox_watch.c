@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -328,12 +329,55 @@ static int loop(struct watch *w, volatile sig_atomic_t *stop)
 	return 0;
 }
 
+/*
+ * 1 when the image directory is on a filesystem whose changes made by
+ * another machine inotify never reports (NFS, SMB, FUSE, 9p, Ceph,
+ * GlusterFS...): a tree kept from its events could go stale, so none is
+ * kept and every check is the programs' (statfs(2)'s magic numbers).
+ */
+static int remote_fs(const char *path)
+{
+	static const unsigned long remote[] = {
+		0x6969, 0xFF534D42, 0xFE534D42, 0x517B, 0x65735546, 0x01021997,
+		0x00C36400, 0x47504653, 0x6B414653, 0x5346414F,
+	};
+	struct statfs f;
+	size_t i;
+
+	if (statfs(path, &f) < 0)
+		return 0;	/* not there yet: watched as local, rescanned */
+	for (i = 0; i < sizeof(remote) / sizeof(remote[0]); i++)
+		if ((unsigned long)f.f_type == remote[i])
+			return 1;
+	return 0;
+}
+
+/* Waits for the end (stop, or the front end's pipe) doing nothing. */
+static void idle(volatile sig_atomic_t *stop)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+	char drain[512];
+
+	while (!*stop) {
+		int n = poll(&p, stdin_is_pipe() ? 1 : 0, -1);
+		if (n > 0 && read(0, drain, sizeof(drain)) == 0)
+			return;
+	}
+}
+
 int mkbox_watch_run(struct app *app, const char *image_path, volatile sig_atomic_t *stop,
 		    struct nb_err *e)
 {
 	struct watch w;
 	int rc;
 
+	if (remote_fs(image_path)) {
+		fprintf(stderr, "nestbox[mkbox-watch]: %s is a network filesystem, whose changes from "
+			"other machines inotify does not see: no static tree, the programs answer\n",
+			image_path);
+		idle(stop);
+		return 0;
+	}
 	memset(&w, 0, sizeof(w));
 	w.app = app, w.root = image_path;
 	if ((w.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
