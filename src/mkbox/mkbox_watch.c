@@ -269,24 +269,34 @@ static int read_events(struct watch *w)
 	return 0;
 }
 
-/* Republishes what the events touched, then /list. */
+/*
+ * Writes /list, then republishes what the events touched (/list first: it
+ * needs no update tar, and thousands of new builds take a while).  Events
+ * are read between builds, so a change during a long settle unpublishes
+ * at once and is settled next time.
+ */
 static void settle(struct watch *w)
 {
-	size_t i;
+	struct touched *work;
+	size_t i, n;
 
 	if (w->rescan)
 		full_scan(w);
-	for (i = 0; i < w->ndirty; i++)
-		if (mkbox_live_image(&w->live, w->app, w->root, w->dirty[i].box,
-				     w->dirty[i].image) < 0)
-			fprintf(stderr, "nestbox[mkbox-watch]: %s/%s not published: %s\n",
-				w->dirty[i].box, w->dirty[i].image, strerror(errno));
-	w->ndirty = 0;
+	w->since = 0;
 	if (w->list_dirty && mkbox_live_list(&w->live, w->root) == 0)
 		w->list_dirty = 0;
-	w->since = 0;
+	work = w->dirty, n = w->ndirty;
+	w->dirty = NULL, w->ndirty = w->dcap = 0;
+	for (i = 0; i < n && !w->rescan; i++) {
+		read_events(w);
+		if (!w->rescan &&
+		    mkbox_live_image(&w->live, w->app, w->root, work[i].box, work[i].image) < 0)
+			fprintf(stderr, "nestbox[mkbox-watch]: %s/%s not published: %s\n",
+				work[i].box, work[i].image, strerror(errno));
+	}
+	free(work);
 	if (w->rescan)
-		mark(w);	/* no image directory to watch yet: try again */
+		mark(w);	/* no image directory to watch yet, or overflowed: again */
 }
 
 /* 1 when fd 0 is a pipe (a front end's): its end is the watcher's end. */
