@@ -44,13 +44,15 @@ CTL       := $(BINDIR)/nestboxctl
 # the request log's writer, started by the front end with its access log
 # piped in (not FastCGI; beside the programs so one path finds both)
 ACCESSLOG := $(CGIBIN)/nestbox-accesslog
+# the static tree's keeper, started by the front end the same way
+MKBOXWATCH := $(CGIBIN)/nestbox-mkbox-watch
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all deps test test-pg unit e2e run install deb bench fuzz asan clean init mutants
 
-all: $(FCGI) $(ACCESSLOG) $(CTL)
+all: $(FCGI) $(ACCESSLOG) $(MKBOXWATCH) $(CTL)
 
 deps:
 	@sh scripts/deps.sh
@@ -70,6 +72,10 @@ $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.fcgi.o $(DOMAINS) $(LIB)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
 
 $(ACCESSLOG): $(BUILD)/src/cgi/nestbox-accesslog.o $(DOMAINS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
+
+$(MKBOXWATCH): $(BUILD)/src/cgi/nestbox-mkbox-watch.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
 
@@ -177,7 +183,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin $(DESTDIR)$(PREFIX)/bin \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/templates $(DESTDIR)$(PREFIX)/share/nestbox/htdocs \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/lua $(DESTDIR)/etc/nestbox
-	install -m 0755 $(FCGI) $(ACCESSLOG) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
+	install -m 0755 $(FCGI) $(ACCESSLOG) $(MKBOXWATCH) $(DESTDIR)$(PREFIX)/lib/nestbox/cgi-bin/
 	install -m 0755 $(CTL) $(DESTDIR)$(PREFIX)/bin/
 	cp -R templates/. $(DESTDIR)$(PREFIX)/share/nestbox/templates/
 	cp -R htdocs/. $(DESTDIR)$(PREFIX)/share/nestbox/htdocs/

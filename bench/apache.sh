@@ -39,7 +39,7 @@ apache_layout() {
 	ap=$ad/prefix
 	rm -rf "$ad"
 	mkdir -p "$ad/run" "$ap/lib/nestbox/cgi-bin" "$ap/share/nestbox/lua"
-	cp "$cgibin"/*.fcgi "$cgibin/nestbox-accesslog" "$ap/lib/nestbox/cgi-bin/"
+	cp "$cgibin"/*.fcgi "$cgibin/nestbox-accesslog" "$cgibin/nestbox-mkbox-watch" "$ap/lib/nestbox/cgi-bin/"
 	cp "$root"/etc/*.lua "$ap/share/nestbox/lua/"
 	cp -R "$root/htdocs" "$ap/share/nestbox/htdocs"
 	user=$(id -un)

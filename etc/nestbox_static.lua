@@ -1,19 +1,20 @@
 -- nestbox_static.lua: which device answers the front end sends itself:
--- mkbox update checks and /list from the static tree nestbox keeps in
--- <var_dir>/mkbox-static (the layout is src/mkbox/mkbox_static.c's), and
--- mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
+-- mkbox update checks and /list from the static tree
+-- <var_dir>/mkbox-static/live (the layout is src/mkbox/mkbox_static.c's),
+-- and mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
 -- proxied while fresh: mip_proxy.c).  Shared by the two front ends' scripts:
 -- nestbox-static.lua (lighttpd's mod_magnet) and nestbox-static-apache.lua
 -- (Apache's mod_lua), which pass in how to stat a file.
 --
--- The image directory stays the source of truth: every request reads the
--- build's .img.buildID and stats its three files, and a file is sent only
--- when the tree holds the entry of exactly that state (the buildID text,
--- each file's size and mtime).  Anything else (an unknown or changed
--- build, a name or query this script does not read exactly as the program
--- does, a method other than GET, a range or a conditional request) returns
--- nil: the request goes on to the FastCGI program, which answers it and
--- adds the entry.
+-- The mkbox tree is URL-keyed and kept current by the watcher
+-- (nestbox-mkbox-watch), which follows the image directory: a check costs
+-- one stat (two for an update tar, or the query form's master-or-main),
+-- and nothing of the image directory is read here.  The tree is reached
+-- through the watcher's /proc entry, so without a running watcher every
+-- path misses.  Anything the tree does not hold (an unknown, changing or
+-- inconsistent build, a name or query this script does not read exactly
+-- as the program does, a method other than GET, a range or a conditional
+-- request) returns nil: the request goes on to the FastCGI program.
 --
 -- A proxied mip package JSON is sent while its file's mtime (its expiry)
 -- is in the future; after that the program revalidates it.
@@ -51,58 +52,27 @@ local function id_ok(s)
 	return #s >= 1 and #s <= 128 and s:match(NAME) ~= nil
 end
 
--- The buildID: the first line's text up to the first blank (as the
--- program's mkbox_build_id_parse, which reads the first 512 bytes).
-local function read_id(path)
-	local f = io.open(path, "rb")
-	if not f then
-		return nil
-	end
-	local t = f:read(512)
-	f:close()
-	local id = t and t:match("^[^ \t\r\n]*")
-	if id and id_ok(id) then
-		return id
-	end
-	return nil
-end
-
--- The build's buildID and update tar in the tree, or nil when the tree has
--- no entry for the build as it is now.
-local function build(tree, stat, box, image)
-	local base = tree .. "/images/" .. box .. "/" .. image .. ".img."
-	local id = read_id(base .. "buildID")
-	if not id then
-		return nil
-	end
-	local z, s, b = stat(base .. "zst"), stat(base .. "sha256"), stat(base .. "buildID")
-	if not (z and s and b and z.file and s.file and b.file) then
-		return nil
-	end
-	local tar = string.format("%s/tar/%s/%s/%s/%d-%d-%d-%d-%d-%d.tar", tree, box, image, id,
-				  z.size, z.mtime, s.size, s.mtime, b.size, b.mtime)
-	local t = stat(tar)
-	if not (t and t.file) then
-		return nil
-	end
-	return id, tar
-end
-
 local TAR = "application/x-tar"
 local ATTACHMENT = 'attachment; filename="update.tar"'
 
 -- /update/<box>/<image>[/<have>]: the empty tar when have is the current
--- buildID, else the update tar (shared/protocols/mkbox-update.md)
-local function update(tree, stat, box, image, have, route)
-	local id, tar = build(tree, stat, box, image)
-	if not id then
+-- buildID (its entry id/<have> exists), else the update tar
+-- (shared/protocols/mkbox-update.md); a build the tree does not hold is
+-- the program's
+local function update(live, stat, box, image, have, route)
+	local base = live .. "/update/" .. box .. "/" .. image .. "/"
+	if have and id_ok(have) then
+		local st = stat(base .. "id/" .. have)
+		if st and st.file then
+			return { path = base .. "id/" .. have, type = TAR, disposition = ATTACHMENT,
+				 route = route }
+		end
+	end
+	local st = stat(base .. "update.tar")
+	if not (st and st.file) then
 		return nil
 	end
-	local path = tar
-	if have == id then
-		path = tree .. "/empty.tar"
-	end
-	return { path = path, type = TAR, disposition = ATTACHMENT, route = route }
+	return { path = base .. "update.tar", type = TAR, disposition = ATTACHMENT, route = route }
 end
 
 local FIELDS = { name = true, board = true, branch = true, version = true, build_id = true }
@@ -110,7 +80,7 @@ local FIELDS = { name = true, board = true, branch = true, version = true, build
 -- /update?name&board[&branch][&version][&build_id], read as the program
 -- reads it (mkbox_query_image) when every pair is a known field given
 -- once with a plain value; anything else is the program's.
-local function query(tree, stat, q)
+local function query(live, stat, q)
 	local v = {}
 	for pair in (q .. "&"):gmatch("([^&]*)&") do
 		local k, val = pair:match("^([%w_]+)=(.*)$")
@@ -137,42 +107,27 @@ local function query(tree, stat, q)
 		end
 		image = prefix .. v.branch .. ver
 	else
-		-- no branch: the master image if there is one, else main
+		-- no branch: the master image if there is one (its directory in
+		-- the tree exists while its .img.zst does), else main
 		image = prefix .. "master" .. ver
-		local m = stat(tree .. "/images/" .. v.name .. "/" .. image .. ".img.zst")
-		if not (m and m.file) then
+		local m = stat(live .. "/update/" .. v.name .. "/" .. image)
+		if not (m and m.dir) then
 			image = prefix .. "main" .. ver
 		end
 	end
 	if not name_ok(image) then
 		return nil
 	end
-	return update(tree, stat, v.name, image, v.build_id, "static /update?")
+	return update(live, stat, v.name, image, v.build_id, "static /update?")
 end
 
--- /list: the body list.fcgi wrote, while every directory it was read
--- under still has the mtime it had then
-local function list(tree, stat)
-	local f = io.open(tree .. "/list.key", "rb")
-	if not f then
+-- /list: the body the watcher wrote, while it holds
+local function list(live, stat)
+	local st = stat(live .. "/list")
+	if not (st and st.file) then
 		return nil
 	end
-	local body = f:read("l")
-	if not (body and body:match("^list%-%x+%.txt$")) then
-		f:close()
-		return nil
-	end
-	for line in f:lines() do
-		local us, dir = line:match("^(%d+) (.+)$")
-		local st = us and stat(tree .. "/images/" .. dir)
-		if not (st and st.dir and st.mtime == math.tointeger(tonumber(us))) then
-			f:close()
-			return nil
-		end
-	end
-	f:close()
-	return { path = tree .. "/" .. body, type = "text/plain; charset=utf-8",
-		 route = "static /list" }
+	return { path = live .. "/list", type = "text/plain; charset=utf-8", route = "static /list" }
 end
 
 -- /mip/package/<flavour>/<name>/<version>.json: a hosted one, else a
@@ -279,9 +234,9 @@ function M.route(method, uri, var, stat, now, header)
 	if hh then
 		return mip_file(var, stat, hh, hash)
 	end
-	local tree = var .. "/mkbox-static"
+	local live = var .. "/mkbox-static/live"
 	if uri == "/list" or uri == "/list/" then
-		return list(tree, stat)
+		return list(live, stat)
 	end
 	local box, image, have = uri:match("^/update/([^/?]+)/([^/?]+)/([^/?]+)$")
 	local route = "static /update/:box/:image/:build"
@@ -294,11 +249,11 @@ function M.route(method, uri, var, stat, now, header)
 		   (have and not (#have <= 128 and have:match(TEXT))) then
 			return nil
 		end
-		return update(tree, stat, box, image, have, route)
+		return update(live, stat, box, image, have, route)
 	end
 	local q = uri:match("^/update%?(.+)$")
 	if q then
-		return query(tree, stat, q)
+		return query(live, stat, q)
 	end
 	return nil
 end

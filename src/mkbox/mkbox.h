@@ -16,6 +16,7 @@
 #define NB_MKBOX_H
 
 #include <limits.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "../lib/app.h"
@@ -104,41 +105,63 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 			 const char *image);
 
 /*
- * The static tree (mkbox_static.c): <var_dir>/mkbox-static, from which the
- * front end answers /update and /list itself (etc/nestbox-static.lua for
- * lighttpd, etc/nestbox-static-apache.lua for Apache; the layout is
- * described there and in mkbox_static.c).  Every entry is keyed on what
- * the front end can check on each request (the buildID text, the three
- * files' sizes and mtimes, the directories' mtimes), so a build the
- * pipeline rewrites or deletes misses and falls through to the program.
+ * The static tree (mkbox_static.c): <var_dir>/mkbox-static/live, from which
+ * the front end answers /update and /list itself (etc/nestbox_static.lua;
+ * the layout is described in mkbox_static.c).  Its one writer is the
+ * watcher (nestbox-mkbox-watch, mkbox_watch.c), which follows every change
+ * of the image directory; the link to the tree goes through the watcher's
+ * /proc entry, so it vanishes with the watcher.
  */
+/* a directory /list was read under, and its mtime then (list.fcgi's cache) */
 struct mkbox_dirstamp {
 	char *name;			/* a box directory; "" is image_path */
 	struct timespec mtime;
 };
-/* Creates the tree, its link to image_path and the empty tar; 0 or -1. */
-int mkbox_static_prepare(const char *var_dir, const char *image_path);
-/* 1 when a buildID can name a directory of the tree ([A-Za-z0-9._~-],
+struct mkbox_live {
+	int fd;				/* the open tree: what the link names */
+	char dir[PATH_MAX - 64];	/* <var_dir>/mkbox-static/live.<pid> */
+	char link[PATH_MAX];		/* <var_dir>/mkbox-static/live */
+};
+/* Creates this process's empty tree and points the link at it (removing
+ * the trees of watchers that are gone); 0, or -1 (errno). */
+int mkbox_live_open(struct mkbox_live *l, const char *var_dir);
+/* Removes the link (when still this tree's) and the tree. */
+void mkbox_live_close(struct mkbox_live *l);
+/* Republishes <box>/<image> from its files now: 1 published, 0 not (no
+ * .img.zst, incomplete or inconsistent build: the program answers), -1 on
+ * an error (the program answers too). */
+int mkbox_live_image(struct mkbox_live *l, struct app *app, const char *image_path,
+		     const char *box, const char *image);
+/* Removes the build's ID and tar (its checks go to the program), and
+ * makes the image's directory in the tree exist as its .img.zst does. */
+void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, const char *box,
+			  const char *image);
+/* Removes every entry of a box. */
+void mkbox_live_drop_box(const struct mkbox_live *l, const char *box);
+/* Writes the /list body read now; 0 or -1. */
+int mkbox_live_list(struct mkbox_live *l, const char *image_path);
+/* Removes the /list body (/list goes to the program). */
+void mkbox_live_unlist(const struct mkbox_live *l);
+/* 1 when a buildID can name a file of the tree ([A-Za-z0-9._~-],
  * 1..128, first a letter, digit, _ or ~): others are always answered by
  * the program. */
 int mkbox_static_id_ok(const char *id);
-/* Adds the build's update tar (a link to blob, an absolute path) under
- * its key; 0, or -1 (errno) when it cannot, which only costs speed. */
-int mkbox_static_put(const char *var_dir, const char *box, const char *image,
-		     const struct mkbox_build *b, const char *blob);
-/* Writes the /list body (len bytes) with the stamps it was read under:
- * top the image directory's mtime, box[0..nbox) the box directories'. */
-int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
-			  const struct timespec *top, const struct mkbox_dirstamp *box,
-			  size_t nbox);
-/* Reads the image directory and writes the static /list (import, sync). */
-int mkbox_list_refresh(const char *var_dir, const char *image_path);
-/* gc: removes entries whose build is gone or changed; returns how many. */
+/* gc: removes the tree layout of earlier versions and the trees of
+ * watchers that are gone; 0 or -1. */
 int mkbox_static_prune(const char *var_dir, const char *image_path);
+/* The whole /list body (what GET /list answers), appended to out; 0 or -1. */
+int mkbox_list_body(const char *image_path, struct buf *out);
+/* The sha256 of the .img.zst named in <root>/<rel> (an .img.sha256):
+ * 64 hex digits in out[65], or "" when it has none. */
+void mkbox_zst_sum(const char *root, const char *rel, char *out);
+/* Follows the image directory until stop is set or fd 0 ends (the front
+ * end that started the watcher is gone); 0, or -1 with e. */
+int mkbox_watch_run(struct app *app, const char *image_path, volatile sig_atomic_t *stop,
+		    struct nb_err *e);
 
 /* The check of the pipeline's image directory (nestboxctl image sync, run
- * by a timer): composes the update tar and the static entry of every
- * build, and the static /list.  Returns the builds in the tree, or -1. */
+ * by a timer): composes the update tar of every build, so that neither the
+ * watcher nor a box waits for it.  Returns the builds composed, or -1. */
 int mkbox_tar_sync(struct app *app, const char *image_path);
 
 /*

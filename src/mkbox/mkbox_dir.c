@@ -159,7 +159,7 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Reads the sha256 of the .img.zst (the second line of .img.sha256). */
-static void zst_sum(const char *root, const char *rel, char *out)
+void mkbox_zst_sum(const char *root, const char *rel, char *out)
 {
 	char text[512], *nl;
 	struct stat st;
@@ -221,7 +221,7 @@ static void catalog_box(struct arena *a, const char *image_path, const char *box
 			x->build_id = arena_strdup(a, bd.build_id);
 			x->size = (long long)bd.zst_st.st_size;
 			x->mtime = (long long)bd.zst_st.st_mtime;
-			zst_sum(bd.root, bd.sha, x->sha256);
+			mkbox_zst_sum(bd.root, bd.sha, x->sha256);
 		}
 	}
 	closedir(d);

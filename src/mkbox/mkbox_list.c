@@ -163,53 +163,31 @@ static void list_body(const struct mkbox_listcache *c, struct buf *body, const c
 		buf_addc(body, '\n');
 }
 
-/* 1 when the static tree holds a /list (its key file). */
-static int static_listed(const char *var_dir)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/mkbox-static/list.key", var_dir);
-	return access(p, F_OK) == 0;
-}
-
-int mkbox_list_refresh(const char *var_dir, const char *image_path)
+int mkbox_list_body(const char *image_path, struct buf *out)
 {
 	struct mkbox_listcache *c = rebuild(image_path);
-	struct arena a;
-	struct buf body;
 	int rc = -1;
 
 	if (c && c->valid) {
-		arena_init(&a);
-		buf_init(&body, &a);
-		list_body(c, &body, NULL);
-		rc = mkbox_static_list_put(var_dir, body.p, body.len, &c->top, c->box, c->nbox);
-		arena_free(&a);
+		list_body(c, out, NULL);
+		rc = 0;
 	}
 	mkbox_listcache_free(c);
 	return rc;
 }
 
-/* The catalogue, or the lines whose image name holds search (NULL: all).
- * The whole catalogue goes to the static tree when it was read again or
- * is not there (mkbox_static.c), so the front end sends the next one. */
+/* The catalogue, or the lines whose image name holds search (NULL: all). */
 static int list_answer(struct app *app, struct http_resp *w, const char *search)
 {
 	struct mkbox *m = app->domain;
-	int fresh = 0;
 
 	if (!m->list || !still_valid(m->list, m->set.image_path)) {
 		mkbox_listcache_free(m->list);
 		m->list = rebuild(m->set.image_path);
-		fresh = 1;
 	}
 	w->status = 200;
 	http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
 	list_body(m->list, &w->body, search);
-	if (!(search && *search) && m->list && m->list->valid &&
-	    (fresh || !static_listed(app->set.var_dir)))
-		mkbox_static_list_put(app->set.var_dir, w->body.p, w->body.len, &m->list->top,
-				      m->list->box, m->list->nbox);
 	return 0;	/* a missing directory is an empty list, not an error */
 }
 

@@ -31,10 +31,6 @@ int mkbox_init(struct app *app, struct nb_err *e)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mkbox_settings_read(app, &m->set);
 	app->domain = m;
-	/* without the tree every answer comes from here: slower, still right */
-	if (mkbox_static_prepare(app->set.var_dir, m->set.image_path) < 0)
-		fprintf(stderr, "nestbox[%s]: cannot prepare %s/mkbox-static: %s\n",
-			app->program, app->set.var_dir, strerror(errno));
 	return 0;
 }
 

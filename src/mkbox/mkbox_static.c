@@ -1,28 +1,32 @@
 /*
  * The static tree the front end answers mkbox devices from, so that an
  * update check or /list costs a static file instead of a FastCGI round
- * trip (issue 15).  <var_dir>/mkbox-static holds:
+ * trip (issue 15).  It is URL-keyed: the front end (etc/nestbox_static.lua)
+ * stats one or two paths and reads nothing of the image directory.
  *
- *   images             a link to image_path (the front end reads the
- *                      pipeline's .img.buildID through it)
- *   empty.tar          the no-update answer: 10240 zero bytes
- *   tar/<box>/<image>/<buildID>/<key>.tar
- *                      a link to the build's update tar in the blob store;
- *                      key = "<zst size>-<zst mtime>-<sha size>-<sha mtime>-
- *                      <buildID size>-<buildID mtime>", mtimes in
- *                      microseconds since the epoch
- *   list.key, list-<sha256>.txt
- *                      the /list body and, in list.key, its file name then
- *                      one "<mtime µs> <dir>" line per directory it was read
- *                      under ("." the image directory, then each box)
+ * One writer keeps it, the watcher (nestbox-mkbox-watch, mkbox_watch.c),
+ * which sees every change of the image directory through inotify (a
+ * pipeline's copy, nestboxctl import, the admin upload alike), so no
+ * request ever has to check freshness.  The tree of one watcher is
+ * <var_dir>/mkbox-static/live.<pid>/ and holds:
  *
- * The front end (etc/nestbox_static.lua) reads the buildID text and stats
- * the three files on every request and sends a file only when the entry
- * of exactly that state exists, so the image directory stays the source
- * of truth: a build the pipeline rewrites, replaces or deletes misses the
- * tree and is answered by the program, which adds the new entry.  Entries
- * are caches: none is fsynced but the list (whose key names its body),
- * and a lost one is a miss.
+ *   empty.tar                     the no-update answer: 10240 zero bytes
+ *   update/<box>/<image>/         exists while <image>.img.zst does (the
+ *                                 query form's "is there a master image")
+ *   update/<box>/<image>/id/<buildID>
+ *                                 a link to empty.tar: the build's current ID
+ *   update/<box>/<image>/update.tar
+ *                                 a link to the build's update tar (blob)
+ *   list                          the /list body
+ *
+ * The front end reaches it only through <var_dir>/mkbox-static/live, a
+ * link to /proc/<watcher pid>/fd/<fd of live.<pid>>: the kernel removes
+ * that path when the watcher dies however it dies, so a tree no process
+ * keeps current is never read (every request then goes to the programs).
+ * A build is published only when its three files are a consistent set
+ * (the .img.sha256's line for the .img.zst is the .img.zst's sha256) and
+ * unpublished at the first event that touches one of them; a publication
+ * is a rename of a link, so a reader sees the old state or the new one.
  */
 #include "mkbox.h"
 #include "../lib/fsutil.h"
@@ -38,13 +42,6 @@
 #include <unistd.h>
 
 #define STATIC_DIR "mkbox-static"
-/* room for a file name after the tree's directory */
-#define DIR_MAX (PATH_MAX - 160)
-
-static long long usec(const struct timespec *t)
-{
-	return (long long)t->tv_sec * 1000000 + t->tv_nsec / 1000;
-}
 
 int mkbox_static_id_ok(const char *id)
 {
@@ -91,237 +88,266 @@ static int link_atomic(const char *target, const char *path)
 	return 0;
 }
 
-/* The image directory as an absolute path (the link must not depend on
- * the front end's working directory). */
-static int abs_path(const char *p, char *out, size_t n)
+/* Removes path and everything below it (links are removed, never followed). */
+static void rm_tree(const char *path)
 {
-	char cwd[PATH_MAX];
-
-	if (p[0] == '/')
-		return (size_t)snprintf(out, n, "%s", p) < n ? 0 : -1;
-	if (!getcwd(cwd, sizeof(cwd)))
-		return -1;
-	return (size_t)snprintf(out, n, "%s/%s", cwd, p) < n ? 0 : -1;
-}
-
-int mkbox_static_prepare(const char *var_dir, const char *image_path)
-{
-	char dir[DIR_MAX], p[PATH_MAX], target[PATH_MAX], have[PATH_MAX];
-	static const char empty[TAR_RECORD];
-	struct stat st;
-	ssize_t n;
-
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/" STATIC_DIR, var_dir) >= sizeof(dir) ||
-	    fs_mkdirs(dir, 0755) < 0 || abs_path(image_path, target, sizeof(target)) < 0)
-		return -1;
-	snprintf(p, sizeof(p), "%s/images", dir);
-	n = readlink(p, have, sizeof(have) - 1);
-	if (n < 0 || (size_t)n != strlen(target) || memcmp(have, target, (size_t)n))
-		if (link_atomic(target, p) < 0)
-			return -1;
-	snprintf(p, sizeof(p), "%s/empty.tar", dir);
-	if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == TAR_RECORD)
-		return 0;
-	return fs_write_atomic(p, empty, sizeof(empty));
-}
-
-/* "<size>-<mtime>" of the three files: what the front end compares. */
-static void build_key(const struct mkbox_build *b, char *out, size_t n)
-{
-	snprintf(out, n, "%lld-%lld-%lld-%lld-%lld-%lld",
-		 (long long)b->zst_st.st_size, usec(&b->zst_st.st_mtim),
-		 (long long)b->sha_st.st_size, usec(&b->sha_st.st_mtim),
-		 (long long)b->bid_st.st_size, usec(&b->bid_st.st_mtim));
-}
-
-int mkbox_static_put(const char *var_dir, const char *box, const char *image,
-		     const struct mkbox_build *b, const char *blob)
-{
-	char dir[PATH_MAX], p[PATH_MAX], key[160], target[PATH_MAX];
-	struct stat st;
-
-	if (abs_path(blob, target, sizeof(target)) < 0)
-		return -1;
-	if (!url_name_ok(box) || !url_name_ok(image) || !mkbox_static_id_ok(b->build_id)) {
-		errno = EINVAL;
-		return -1;
-	}
-	build_key(b, key, sizeof(key));
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/" STATIC_DIR "/tar/%s/%s/%s", var_dir, box,
-			     image, b->build_id) >= sizeof(dir) ||
-	    (size_t)snprintf(p, sizeof(p), "%s/%s.tar", dir, key) >= sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (stat(p, &st) == 0)
-		return 0;	/* already there (stat: a dangling link is redone) */
-	if (fs_mkdirs(dir, 0755) < 0)
-		return -1;
-	return link_atomic(target, p);
-}
-
-/* The body's file name: its sha256, so a reader of an older list.key
- * never finds a newer body under the name it read. */
-static void body_name(const char *body, size_t len, char *out, size_t n)
-{
-	struct hash_ctx h;
-	char hex[HASH_HEX_MAX];
-
-	hash_init(&h, HASH_SHA256);
-	hash_update(&h, body, len);
-	hash_final_hex(&h, hex);
-	snprintf(out, n, "list-%s.txt", hex);
-}
-
-/* The body named by an existing list.key, to remove once replaced. */
-static void old_body(const char *dir, char *out, size_t n)
-{
-	char p[PATH_MAX], line[128];
-	FILE *f;
-
-	if (strlen(dir) >= DIR_MAX)
-		return;
-
-	out[0] = '\0';
-	snprintf(p, sizeof(p), "%s/list.key", dir);
-	if (!(f = fopen(p, "re")))
-		return;
-	if (fgets(line, sizeof(line), f) && strncmp(line, "list-", 5) == 0) {
-		line[strcspn(line, "\n")] = '\0';
-		if (!strchr(line, '/'))
-			snprintf(out, n, "%s", line);
-	}
-	fclose(f);
-}
-
-int mkbox_static_list_put(const char *var_dir, const char *body, size_t len,
-			  const struct timespec *top, const struct mkbox_dirstamp *box,
-			  size_t nbox)
-{
-	char dir[DIR_MAX], p[PATH_MAX], name[96], old[128];
-	struct arena a;
-	struct buf key;
-	size_t i;
-	int rc;
-
-	if ((size_t)snprintf(dir, sizeof(dir), "%s/" STATIC_DIR, var_dir) >= sizeof(dir))
-		return -1;
-	/* list.key is one directory a line: a name with a newline stays dynamic */
-	for (i = 0; i < nbox; i++)
-		if (strpbrk(box[i].name, "\n\r")) {
-			errno = EINVAL;
-			return -1;
-		}
-	body_name(body, len, name, sizeof(name));
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	if (fs_write_atomic(p, body, len) < 0)
-		return -1;
-	arena_init(&a);
-	buf_init(&key, &a);
-	buf_printf(&key, "%s\n%lld .\n", name, usec(top));
-	for (i = 0; i < nbox; i++)
-		buf_printf(&key, "%lld %s\n", usec(&box[i].mtime), box[i].name);
-	old_body(dir, old, sizeof(old));
-	snprintf(p, sizeof(p), "%s/list.key", dir);
-	rc = fs_write_atomic(p, key.p, key.len);
-	arena_free(&a);
-	if (rc == 0 && old[0] && strcmp(old, name)) {
-		snprintf(p, sizeof(p), "%s/%s", dir, old);
-		unlink(p);
-	}
-	return rc;
-}
-
-/* Removes the entries of dir (an open <buildID> directory of the tree)
- * but keep (NULL: all); returns how many. */
-static int prune_keys(int dfd, const char *keep)
-{
-	DIR *d = fdopendir(dfd);
+	char p[PATH_MAX];
 	struct dirent *e;
-	int n = 0;
+	DIR *d = opendir(path);
 
 	if (!d) {
-		close(dfd);
-		return 0;
+		unlink(path);
+		return;
 	}
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.' && !(keep && strcmp(e->d_name, keep) == 0) &&
-		    unlinkat(dirfd(d), e->d_name, 0) == 0)
-			n++;
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    (size_t)snprintf(p, sizeof(p), "%s/%s", path, e->d_name) < sizeof(p) &&
+		    unlink(p) < 0 && (errno == EISDIR || errno == EPERM))
+			rm_tree(p);
 	closedir(d);
-	return n;
+	rmdir(path);
 }
 
-/* Prunes tar/<box>/<image>: every buildID directory but the current
- * build's, and in that one every key but the current. */
-static int prune_image(const char *tree, const char *image_path, const char *box,
-		       const char *image)
+/* Removes the trees of watchers that are gone (live.<pid> whose pid does
+ * not run, or runs as something else than a process holding it: the link
+ * through /proc makes such a tree unreachable anyway). */
+static void remove_dead(const char *top, long self)
 {
-	char rel[2 * NAME_MAX + 8], key[160], keep[200];
-	struct mkbox_build b;
+	char p[PATH_MAX];
 	struct dirent *e;
-	int cur = mkbox_build_find(image_path, box, image, &b) == 0, n = 0, dfd;
-	DIR *d;
+	DIR *d = opendir(top);
 
-	if (cur) {
-		build_key(&b, key, sizeof(key));
-		snprintf(keep, sizeof(keep), "%s.tar", key);
-	}
-	snprintf(rel, sizeof(rel), "%s/%s", box, image);
-	if ((dfd = fs_open_beneath(tree, rel, O_RDONLY | O_DIRECTORY)) < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		return 0;
-	}
+	if (!d)
+		return;
 	while ((e = readdir(d))) {
-		int sub;
-		if (e->d_name[0] == '.' ||
-		    (sub = openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+		char *end;
+		long pid;
+		if (strncmp(e->d_name, "live.", 5))
 			continue;
-		n += prune_keys(sub, cur && strcmp(e->d_name, b.build_id) == 0 ? keep : NULL);
-		unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);	/* only when emptied */
+		pid = strtol(e->d_name + 5, &end, 10);
+		if (*end || pid == self || (pid > 0 && kill((pid_t)pid, 0) == 0))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", top, e->d_name);
+		rm_tree(p);
 	}
 	closedir(d);
-	return n;
 }
 
-/* Calls prune_image for each <box>/<image> of the tree's tar/. */
-static int prune_box(const char *tree, const char *image_path, const char *box)
+/* The layout of earlier versions (tar/, list.key, list-*.txt, images). */
+static void remove_old_layout(const char *top)
 {
-	int dfd = fs_open_beneath(tree, box, O_RDONLY | O_DIRECTORY), n = 0;
+	char p[PATH_MAX];
 	struct dirent *e;
 	DIR *d;
 
-	if (dfd < 0 || !(d = fdopendir(dfd))) {
-		if (dfd >= 0)
-			close(dfd);
-		return 0;
-	}
+	snprintf(p, sizeof(p), "%s/tar", top);
+	rm_tree(p);
+	snprintf(p, sizeof(p), "%s/list.key", top);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/images", top);
+	unlink(p);
+	if (!(d = opendir(top)))
+		return;
 	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			n += prune_image(tree, image_path, box, e->d_name);
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
+		if (strncmp(e->d_name, "list-", 5) == 0) {
+			snprintf(p, sizeof(p), "%s/%s", top, e->d_name);
+			unlink(p);
 		}
 	closedir(d);
-	return n;
 }
 
 int mkbox_static_prune(const char *var_dir, const char *image_path)
 {
-	char tree[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
+	char top[PATH_MAX];
 
-	if ((size_t)snprintf(tree, sizeof(tree), "%s/" STATIC_DIR "/tar", var_dir) >= sizeof(tree))
+	(void)image_path;	/* the live tree is the watcher's alone */
+	if ((size_t)snprintf(top, sizeof(top), "%s/" STATIC_DIR, var_dir) >= sizeof(top))
 		return -1;
-	if (!(d = opendir(tree)))
+	remove_old_layout(top);
+	remove_dead(top, 0);
+	return 0;
+}
+
+int mkbox_live_open(struct mkbox_live *l, const char *var_dir)
+{
+	static const char empty[TAR_RECORD];
+	char top[PATH_MAX - 128], target[64], p[PATH_MAX];
+
+	l->fd = -1;
+	if ((size_t)snprintf(top, sizeof(top), "%s/" STATIC_DIR, var_dir) >= sizeof(top) ||
+	    fs_mkdirs(top, 0755) < 0)
+		return -1;
+	remove_old_layout(top);
+	remove_dead(top, (long)getpid());
+	snprintf(l->dir, sizeof(l->dir), "%s/live.%ld", top, (long)getpid());
+	snprintf(l->link, sizeof(l->link), "%s/live", top);
+	rm_tree(l->dir);
+	if (mkdir(l->dir, 0755) < 0)
+		return -1;
+	snprintf(p, sizeof(p), "%s/empty.tar", l->dir);
+	if (fs_write_atomic(p, empty, sizeof(empty)) < 0 ||
+	    (l->fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	snprintf(target, sizeof(target), "/proc/%ld/fd/%d", (long)getpid(), l->fd);
+	return link_atomic(target, l->link);
+}
+
+void mkbox_live_close(struct mkbox_live *l)
+{
+	char target[64], have[64];
+	ssize_t n;
+
+	/* the link only if it is still ours (a newer watcher may own it) */
+	snprintf(target, sizeof(target), "/proc/%ld/fd/%d", (long)getpid(), l->fd);
+	n = readlink(l->link, have, sizeof(have) - 1);
+	if (n > 0 && (size_t)n == strlen(target) && memcmp(have, target, (size_t)n) == 0)
+		unlink(l->link);
+	rm_tree(l->dir);
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+}
+
+/* path = <tree>/update/<box>[/<image>[/<rest>]]; -1 when it does not fit */
+static int entry_path(const struct mkbox_live *l, char *out, size_t n, const char *box,
+		      const char *image, const char *rest)
+{
+	size_t k = (size_t)snprintf(out, n, "%s/update/%s%s%s%s%s", l->dir, box,
+				    image ? "/" : "", image ? image : "",
+				    rest ? "/" : "", rest ? rest : "");
+	return k < n ? 0 : -1;
+}
+
+/* 1 when <box>/<image>.img.zst is a regular file in a real box directory. */
+static int has_zst(const char *image_path, const char *box, const char *image)
+{
+	char name[MKBOX_NAME_MAX + 16];
+	int dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY), rc;
+
+	if (dfd < 0)
 		return 0;
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.') {
-			n += prune_box(tree, image_path, e->d_name);
-			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
-		}
-	closedir(d);
-	return n;
+	snprintf(name, sizeof(name), "%s.img.zst", image);
+	rc = fs_regular_at(dfd, name, NULL);
+	close(dfd);
+	return rc;
+}
+
+void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, const char *box,
+			  const char *image)
+{
+	char p[PATH_MAX];
+
+	if (!url_name_ok(box) || !url_name_ok(image))
+		return;
+	/* the tar first: with the ID gone too, every check is the program's */
+	if (entry_path(l, p, sizeof(p), box, image, "update.tar") == 0)
+		unlink(p);
+	if (entry_path(l, p, sizeof(p), box, image, "id") == 0)
+		rm_tree(p);
+	/* the image's directory follows its .img.zst at once: the query
+	 * form's choice of master or main reads it */
+	if (entry_path(l, p, sizeof(p), box, image, NULL) < 0)
+		return;
+	if (!has_zst(image_path, box, image))
+		rmdir(p);
+	else
+		fs_mkdirs(p, 0755);
+}
+
+void mkbox_live_drop_box(const struct mkbox_live *l, const char *box)
+{
+	char p[PATH_MAX];
+
+	if (entry_path(l, p, sizeof(p), box, NULL, NULL) == 0)
+		rm_tree(p);
+}
+
+/* 1 when the build's .img.sha256 names the .img.zst's sha256: the three
+ * files belong together (a half-copied .img.zst does not match). */
+static int consistent(const char *image_path, const struct mkbox_build *b)
+{
+	char want[65], have[HASH_HEX_MAX], p[PATH_MAX];
+	uint64_t size = 0;
+
+	mkbox_zst_sum(b->root, b->sha, want);
+	if (!want[0] || (size_t)snprintf(p, sizeof(p), "%s/%s", image_path, b->zst) >= sizeof(p) ||
+	    hash_file_hex(HASH_SHA256, p, have, &size) < 0)
+		return 0;
+	return strcmp(want, have) == 0 && size == (uint64_t)b->zst_st.st_size;
+}
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+/* 1 when two finds saw the same files (nothing changed in between). */
+static int same_build(const struct mkbox_build *a, const struct mkbox_build *b)
+{
+	return !strcmp(a->build_id, b->build_id) && same_file(&a->zst_st, &b->zst_st) &&
+	       same_file(&a->sha_st, &b->sha_st) && same_file(&a->bid_st, &b->bid_st);
+}
+
+/* Links the ID and then the tar of a consistent build; 0 or -1. */
+static int publish(struct mkbox_live *l, struct app *app, const char *box, const char *image,
+		   const struct mkbox_build *b)
+{
+	char p[PATH_MAX], hex[HASH_HEX_MAX], blob[PATH_MAX];
+	struct mkbox_build again;
+
+	if (mkbox_tar_get(app, box, image, b, hex) < 0 ||
+	    blob_path(&app->blobs, hex, blob, sizeof(blob)) < 0 || blob[0] != '/')
+		return -1;	/* S3, or a relative var_dir: the program answers */
+	/* composed from what was checked: the files did not change since */
+	if (mkbox_build_find(b->root, box, image, &again) < 0 || !same_build(b, &again))
+		return -1;
+	if (entry_path(l, p, sizeof(p), box, image, "id") < 0 || fs_mkdirs(p, 0755) < 0 ||
+	    entry_path(l, p, sizeof(p), box, image, "id/") < 0 ||
+	    strlen(p) + strlen(b->build_id) >= sizeof(p))
+		return -1;
+	strcat(p, b->build_id);
+	/* the ID before the tar: an update tar is never the answer to it */
+	if (link_atomic("../../../../empty.tar", p) < 0 ||
+	    entry_path(l, p, sizeof(p), box, image, "update.tar") < 0)
+		return -1;
+	return link_atomic(blob, p);
+}
+
+int mkbox_live_image(struct mkbox_live *l, struct app *app, const char *image_path,
+		     const char *box, const char *image)
+{
+	struct mkbox_build b;
+
+	if (!url_name_ok(box) || !url_name_ok(image))
+		return -1;
+	mkbox_live_unpublish(l, image_path, box, image);
+	if (!has_zst(image_path, box, image) || mkbox_build_find(image_path, box, image, &b) < 0 ||
+	    !mkbox_static_id_ok(b.build_id) || !consistent(image_path, &b))
+		return 0;	/* gone or incomplete: the program answers (400 or its tar) */
+	return publish(l, app, box, image, &b) < 0 ? -1 : 1;
+}
+
+int mkbox_live_list(struct mkbox_live *l, const char *image_path)
+{
+	char p[PATH_MAX];
+	struct arena a;
+	struct buf body;
+	int rc = -1;
+
+	arena_init(&a);
+	buf_init(&body, &a);
+	if (mkbox_list_body(image_path, &body) == 0 &&
+	    (size_t)snprintf(p, sizeof(p), "%s/list", l->dir) < sizeof(p))
+		rc = fs_write_atomic(p, body.p, body.len);
+	arena_free(&a);
+	return rc;
+}
+
+void mkbox_live_unlist(const struct mkbox_live *l)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/list", l->dir);
+	unlink(p);
 }

@@ -173,16 +173,12 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 			 const char *image)
 {
 	struct mkbox_build b;
-	char hex[HASH_HEX_MAX], path[PATH_MAX];
+	char hex[HASH_HEX_MAX];
 
+	/* the watcher then finds the tar made: the build is published sooner */
 	if (mkbox_build_find(image_path, box, image, &b) < 0 ||
 	    mkbox_tar_get(app, box, image, &b, hex) < 0)
 		return -1;
-	/* the front end's static tree: the first check is a file too */
-	if (mkbox_static_prepare(app->set.var_dir, image_path) == 0 &&
-	    blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
-		mkbox_static_put(app->set.var_dir, box, image, &b, path);
-	mkbox_list_refresh(app->set.var_dir, image_path);
 	return 0;
 }
 
@@ -193,8 +189,6 @@ int mkbox_tar_sync(struct app *app, const char *image_path)
 	size_t n, i;
 	int done = 0;
 
-	if (mkbox_static_prepare(app->set.var_dir, image_path) < 0)
-		return -1;
 	arena_init(&a);
 	if (mkbox_catalog(&a, image_path, NULL, &v, &n) < 0) {
 		arena_free(&a);
@@ -202,16 +196,12 @@ int mkbox_tar_sync(struct app *app, const char *image_path)
 	}
 	for (i = 0; i < n; i++) {
 		struct mkbox_build b;
-		char hex[HASH_HEX_MAX], path[PATH_MAX];
+		char hex[HASH_HEX_MAX];
 
-		if (!v[i].build_id || mkbox_build_find(image_path, v[i].box, v[i].image, &b) < 0 ||
-		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex) < 0 ||
-		    blob_path(&app->blobs, hex, path, sizeof(path)) < 0)
-			continue;
-		if (mkbox_static_put(app->set.var_dir, v[i].box, v[i].image, &b, path) == 0)
+		if (v[i].build_id && mkbox_build_find(image_path, v[i].box, v[i].image, &b) == 0 &&
+		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex) == 0)
 			done++;
 	}
 	arena_free(&a);
-	mkbox_list_refresh(app->set.var_dir, image_path);
 	return done;
 }

@@ -16,30 +16,12 @@ static void tar_headers(struct http_resp *w)
 }
 
 /*
- * Puts the build into the static tree (mkbox_static.c), so that the front
- * end answers the next check of this build itself; 0 with hex set to the
- * update tar's blob, or -1 when the tar cannot be made.
- */
-static int tar_and_static(struct app *app, const char *box, const char *image,
-			  const struct mkbox_build *b, char *hex)
-{
-	char path[PATH_MAX];
-
-	if (mkbox_tar_get(app, box, image, b, hex) < 0)
-		return -1;
-	/* the static tree links to the blob's file: only blobs on this
-	 * filesystem have one (on S3 every check comes here) */
-	if (blob_path(&app->blobs, hex, path, sizeof(path)) == 0)
-		mkbox_static_put(app->set.var_dir, box, image, b, path);	/* a failure costs speed only */
-	return 0;
-}
-
-/*
  * The common tail of both /update forms.  An unknown image (or an
  * incomplete query) is 400 with an empty body: what the original server
  * answers and box scripts expect, so it is an answer, not an error value.
  * Reaching here for a known build means the front end missed its static
- * tree: the tar is made (or found) either way, so the next check is a file.
+ * tree (the watcher, nestbox-mkbox-watch, had not published the build yet,
+ * or is not running): the answer is read from the image directory.
  */
 static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 		  const char *box, const char *image, const char *have, struct nb_err *e)
@@ -55,12 +37,11 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 	}
 	tar_headers(w);
 	if (have && strcmp(have, b.build_id) == 0) {
-		tar_and_static(app, box, image, &b, hex);
 		http_fixed(w, 200, empty, sizeof(empty));
 		return 0;
 	}
 	/* a tar just composed that cannot be sent is the store's fault, not a 404 */
-	if (tar_and_static(app, box, image, &b, hex) < 0 ||
+	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
 	    blob_send(&app->blobs, r, w, hex, "application/x-tar", m->set.xsendfile, 0, "", e) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	return 0;

@@ -25,6 +25,7 @@ class Apache:
         for prog in ("list", "update", "log", "admin", "ddi", "mip-index", "ota", "pypi"):
             shutil.copy2(os.path.join(CGIBIN, prog + ".fcgi"), cgi)
         shutil.copy2(os.path.join(CGIBIN, "nestbox-accesslog"), cgi)
+        shutil.copy2(os.path.join(CGIBIN, "nestbox-mkbox-watch"), cgi)
         share = os.path.join(self.prefix, "share", "nestbox")
         shutil.copytree(os.path.join(ROOT, "htdocs"), os.path.join(share, "htdocs"))
         shutil.copytree(os.path.join(ROOT, "templates"), os.path.join(share, "templates"))

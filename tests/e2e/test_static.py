@@ -1,17 +1,22 @@
 """Device answers the front end sends itself (issue 15): mkbox update checks
-and /list from nestbox's static tree (<var>/mkbox-static), through lighttpd
-(mod_magnet) and Apache (mod_lua).  A static answer carries the route
-"static ..."; its bytes are the program's, and a build the pipeline
-rewrites, replaces or deletes is never answered from an older entry."""
+and /list from nestbox's static tree (<var>/mkbox-static/live, kept by
+nestbox-mkbox-watch), through lighttpd (mod_magnet) and Apache (mod_lua).
+A static answer carries the route "static ..."; its bytes are the
+program's, and a build the pipeline rewrites, replaces or deletes is never
+answered from an older entry once the watcher has seen the change (a
+test waits for that, bounded, never for a time)."""
+import contextlib
 import io
 import os
+import signal
+import time
 import secrets
 import shutil
 import tarfile
 
 import pytest
 
-from conftest import Nestbox, ROOT, make_raw_image
+from conftest import Nestbox, ROOT, make_raw_image, wait_until
 from test_apache import Apache, MODULES
 from test_mkbox import file_sha, run_box
 
@@ -36,12 +41,32 @@ class Front:
     def request(self, method, path):
         return self.server.request(method, path)
 
-    def drop_tree(self):
-        """Forgets every static entry, so the next request is a miss."""
-        tree = os.path.join(self.nb.state, "mkbox-static")
-        shutil.rmtree(os.path.join(tree, "tar"), ignore_errors=True)
-        if os.path.exists(os.path.join(tree, "list.key")):
-            os.unlink(os.path.join(tree, "list.key"))
+    def link(self):
+        return os.path.join(self.nb.state, "mkbox-static", "live")
+
+    def watcher(self):
+        """The watcher's pid, from its tree's link (/proc/<pid>/fd/<n>)."""
+        wait_until(lambda: os.path.exists(self.link()), "the watcher's tree")
+        return int(os.readlink(self.link()).split("/")[2])
+
+    @contextlib.contextmanager
+    def without_tree(self):
+        """The front end without the tree for a while: every answer is the
+        program's."""
+        target = os.readlink(self.link())
+        os.unlink(self.link())
+        try:
+            yield
+        finally:
+            os.symlink(target, self.link())
+
+    def wait_static(self, path, want=None):
+        """Waits (bounded) until path is a static answer (with body want)."""
+        def hit():
+            r = self.get(path)
+            return is_static(r) and (want is None or r.body == want) and r
+        wait_until(hit, "a static answer to " + path)
+        return self.get(path)
 
 
 @pytest.fixture(params=["lighttpd", "apache"])
@@ -83,11 +108,10 @@ def test_static_answers_are_the_programs_bytes(front):
              "/update?name=ab&board=rpi4&version=5",
              "/list", "/list/"]
     for path in forms:
-        front.drop_tree()
-        prog = front.get(path)
+        st = front.wait_static(path)
+        with front.without_tree():
+            prog = front.get(path)
         assert prog.status == 200 and not is_static(prog), (path, prog.headers)
-        st = front.get(path)
-        assert is_static(st), (path, st.headers)
         same_answer(prog, st)
     assert front.get(forms[0]).body == EMPTY
     assert front.get("/list").body == b"ab/%s\n" % IMAGE.encode()
@@ -105,11 +129,11 @@ def test_static_never_answers_an_old_build_id(front):
     old = front.nb.build_id("ab", IMAGE)
     path = "/update/ab/%s/" % IMAGE
     query = "/update?name=ab&board=rpi4&version=5&build_id="
-    r = front.get(path + old)
-    assert is_static(r) and r.body == EMPTY
-    # no pause between the rewrite and the checks: nothing may be cached
+    front.wait_static(path + old, EMPTY)
     for _ in range(5):
         new = rewrite_build_id(front.nb, "ab", IMAGE)
+        # the watcher's publication of the new ID is the sign it saw the change
+        front.wait_static(path + new, EMPTY)
         for url in (path + old, query + old):
             r = front.get(url)
             assert r.status == 200 and len(r.body) > 10240, (url, r.status, len(r.body))
@@ -156,11 +180,14 @@ def other_build(tmpdir_shared):
 @pytest.mark.parametrize("keep_id", [False, True])
 def test_static_follows_a_replaced_image(front, other_build, keep_id):
     old = front.nb.build_id("ab", IMAGE)
-    assert is_static(front.get("/update/ab/%s/x" % IMAGE))
+    front.wait_static("/update/ab/%s/x" % IMAGE)
     # keep_id: a pipeline that replaces the files but not the buildID text
     publish(front.nb.images, "ab", IMAGE, other_build, same_id_as=old if keep_id else None)
     with open(os.path.join(other_build, IMAGE + ".img.zst"), "rb") as f:
         new_zst = f.read()
+    wait_until(lambda: (lambda r: is_static(r) and
+                        members(r.body)[IMAGE + ".img.zst"] == new_zst)(
+                            front.get("/update/ab/%s/x" % IMAGE)), "the new build published")
     for _ in range(2):
         r = front.get("/update/ab/%s/x" % IMAGE)
         assert r.status == 200
@@ -174,10 +201,11 @@ def test_static_follows_a_replaced_image(front, other_build, keep_id):
 
 def test_static_never_answers_a_deleted_image(front):
     bid = front.nb.build_id("ab", IMAGE)
-    assert is_static(front.get("/update/ab/%s/%s" % (IMAGE, bid)))
-    assert is_static(front.get("/list"))
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, bid))
+    front.wait_static("/list")
     for ext in ("buildID", "sha256", "zst"):
         os.unlink(os.path.join(front.nb.images, "ab", "%s.img.%s" % (IMAGE, ext)))
+    front.wait_static("/list", b"\n")
     for url in ("/update/ab/%s/%s" % (IMAGE, bid), "/update/ab/%s" % IMAGE,
                 "/update?name=ab&board=rpi4&version=5&build_id=" + bid):
         r = front.get(url)
@@ -188,17 +216,16 @@ def test_static_never_answers_a_deleted_image(front):
 
 
 def test_static_list_follows_the_pipeline(front, other_build):
-    assert front.get("/list").body == b"ab/%s\n" % IMAGE.encode()
-    assert is_static(front.get("/list"))
-    # a new box, then a new build in the existing box, with no pause
+    front.wait_static("/list", b"ab/%s\n" % IMAGE.encode())
+    # a new box, then a new build in the existing box
     publish(front.nb.images, "zz", IMAGE, other_build)
-    assert front.get("/list").body == b"ab/%s\nzz/%s\n" % (IMAGE.encode(), IMAGE.encode())
+    front.wait_static("/list", b"ab/%s\nzz/%s\n" % (IMAGE.encode(), IMAGE.encode()))
     os.rename(os.path.join(front.nb.images, "ab", IMAGE + ".img.zst"),
               os.path.join(front.nb.images, "ab", "ab-rpi4-main.img.zst"))
-    body = front.get("/list").body
-    assert body == b"ab/ab-rpi4-main\nzz/%s\n" % IMAGE.encode(), body
-    r = front.get("/list")
-    assert is_static(r) and r.body == body
+    body = b"ab/ab-rpi4-main\nzz/%s\n" % IMAGE.encode()
+    front.wait_static("/list", body)
+    with front.without_tree():
+        assert front.get("/list").body == body
 
 
 def test_static_misses_go_to_the_program(front):
@@ -240,29 +267,115 @@ def test_box_script_from_the_static_tree(front, tmpdir_shared):
     assert p.returncode == 0, p.stdout + p.stderr
     assert file_sha(disk) == file_sha(raw)
     bid = front.nb.build_id("ab", IMAGE)
-    assert is_static(front.get("/update?name=ab&board=rpi4&version=5&build_id=" + bid))
+    front.wait_static("/update?name=ab&board=rpi4&version=5&build_id=" + bid, EMPTY)
 
 
-def test_static_sync_and_gc(nb, tmpdir_shared, other_build):
-    """nestboxctl image sync (the timer's check of the pipeline's directory)
-    puts a build the pipeline published into the tree; gc drops entries of
-    builds changed since."""
-    raw = make_raw_image(os.path.join(tmpdir_shared, "raw.img"), size=1 << 20)
+def copy_build(images, box, image, src_dir):
+    """The pipeline copying a build in place (cp, no rename)."""
+    os.makedirs(os.path.join(images, box), exist_ok=True)
+    for ext in ("zst", "sha256", "buildID"):
+        name = "%s.img.%s" % (image, ext)
+        shutil.copyfile(os.path.join(src_dir, name), os.path.join(images, box, name))
+
+
+def read_id(d, image):
+    with open(os.path.join(d, image + ".img.buildID")) as f:
+        return f.read().split()[0]
+
+
+def test_watcher_follows_a_pipeline_copy(front, other_build):
+    """A new build, a changed build and a removed build, copied in place
+    by the pipeline, are answered right from the tree."""
+    new_id = read_id(other_build, IMAGE)
+    with open(os.path.join(other_build, IMAGE + ".img.zst"), "rb") as f:
+        new_zst = f.read()
+    # a new build in a new box
+    copy_build(front.nb.images, "zz", IMAGE, other_build)
+    r = front.wait_static("/update/zz/%s/%s" % (IMAGE, new_id), EMPTY)
+    r = front.wait_static("/update/zz/%s/%s" % (IMAGE, "older"))
+    assert members(r.body)[IMAGE + ".img.zst"] == new_zst
+    # a changed build: ab gets other_build's files
+    old_id = front.nb.build_id("ab", IMAGE)
+    copy_build(front.nb.images, "ab", IMAGE, other_build)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, new_id), EMPTY)
+    for url in ("/update/ab/%s/%s" % (IMAGE, old_id),
+                "/update?name=ab&board=rpi4&version=5&build_id=" + old_id):
+        r = front.get(url)
+        assert is_static(r) and members(r.body)[IMAGE + ".img.zst"] == new_zst, url
+    r = front.get("/update?name=ab&board=rpi4&version=5&build_id=" + new_id)
+    assert is_static(r) and r.body == EMPTY
+    # a removed build: the program's 400, never a file
+    for ext in ("buildID", "sha256", "zst"):
+        os.unlink(os.path.join(front.nb.images, "zz", "%s.img.%s" % (IMAGE, ext)))
+    front.wait_static("/list", b"ab/%s\n" % IMAGE.encode())
+    for url in ("/update/zz/%s/%s" % (IMAGE, new_id), "/update/zz/%s" % IMAGE):
+        r = front.get(url)
+        assert (r.status, r.body, is_static(r)) == (400, b"", False), url
+
+
+def test_watcher_never_publishes_a_half_copied_build(front, other_build):
+    """A .img.zst copied only in part (its .img.sha256 names another
+    sha256) is the program's to answer, never the tree's."""
+    bid = front.nb.build_id("ab", IMAGE)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, bid), EMPTY)
+    with open(os.path.join(other_build, IMAGE + ".img.zst"), "rb") as f:
+        half = f.read()[:4096]
+    with open(os.path.join(front.nb.images, "ab", IMAGE + ".img.zst"), "wb") as f:
+        f.write(half)
+    # the watcher settles what it saw together: once a later build is
+    # published, it has looked at the half-copied one
+    copy_build(front.nb.images, "zz", IMAGE, other_build)
+    front.wait_static("/update/zz/%s/x" % IMAGE)
+    for url in ("/update/ab/%s/%s" % (IMAGE, bid), "/update/ab/%s/x" % IMAGE,
+                "/update?name=ab&board=rpi4&version=5&build_id=" + bid):
+        r = front.get(url)
+        assert not is_static(r), url
+        with front.without_tree():
+            same_answer(r, front.get(url))
+    # the copy completes (the rest of the pipeline's files): published again
+    copy_build(front.nb.images, "ab", IMAGE, other_build)
+    new_id = read_id(other_build, IMAGE)
+    front.wait_static("/update/ab/%s/%s" % (IMAGE, new_id), EMPTY)
+
+
+def test_no_stale_answer_without_the_watcher(front):
+    """Killed (no chance to clean up), the watcher's tree is unreachable at
+    once: a build changed afterwards is answered right, by the program or
+    by a watcher the front end started again (Apache restarts its piped
+    loggers; lighttpd does not)."""
+    path = "/update/ab/%s/" % IMAGE
+    old = front.nb.build_id("ab", IMAGE)
+    front.wait_static(path + old, EMPTY)
+    pid = front.watcher()
+    os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: not os.path.exists("/proc/%d/fd" % pid), "the watcher's end")
+    new = rewrite_build_id(front.nb, "ab", IMAGE)
+    r = front.get(path + old)
+    assert r.status == 200 and len(r.body) > 10240
+    assert front.get(path + new).body == EMPTY
+    if front.kind == "lighttpd":
+        assert not is_static(front.get(path + new))
+        assert not os.path.exists(front.link())     # the link leads nowhere
+
+
+def test_watcher_removes_its_tree_at_sigterm(front):
+    front.wait_static("/list")
+    pid = front.watcher()
+    tree = os.path.join(front.nb.state, "mkbox-static", "live.%d" % pid)
+    assert os.path.isdir(tree)
+    os.kill(pid, signal.SIGTERM)
+    wait_until(lambda: not os.path.exists(tree), "the watcher's tree removed")
+    assert not is_static(front.get("/list")) or front.watcher() != pid
+
+
+def test_gc_removes_the_old_static_layout(nb):
+    """nestboxctl gc removes what earlier versions kept in mkbox-static
+    and the tree of a watcher that is gone."""
     nb.ctl("init")
-    nb.import_image(raw, "ab", "rpi4", "master", "5")
-    publish(nb.images, "zz", IMAGE, other_build)
-    nb.start()
-    nb.ctl("image", "sync")
-    for url in ("/update/zz/%s/x" % IMAGE, "/update/zz/%s/%s" % (IMAGE, nb.build_id("zz", IMAGE)),
-                "/list"):
-        r = nb.get(url)
-        assert is_static(r) and r.status == 200, url
-    tree = os.path.join(nb.state, "mkbox-static", "tar", "zz", IMAGE)
-    old = os.listdir(tree)
-    new = rewrite_build_id(nb, "zz", IMAGE)
-    assert len(nb.get("/update/zz/%s/x" % IMAGE).body) > 10240     # a miss adds the new entry
-    assert sorted(os.listdir(tree)) == sorted(old + [new])
-    out = nb.ctl("gc").stdout
-    assert "1 stale static answers removed" in out, out
-    assert os.listdir(tree) == [new]
-    assert is_static(nb.get("/update/zz/%s/%s" % (IMAGE, new)))
+    top = os.path.join(nb.state, "mkbox-static")
+    os.makedirs(os.path.join(top, "tar", "ab", IMAGE, "x"))
+    os.makedirs(os.path.join(top, "live.999999999", "update"))
+    for name in ("list.key", "list-%s.txt" % ("0" * 64)):
+        open(os.path.join(top, name), "w").close()
+    nb.ctl("gc")
+    assert os.listdir(top) == []
