@@ -334,6 +334,8 @@ int ddi_action_get(struct app *app, long long device_id, long long id, struct dd
 long long ddi_action_create(struct app *app, long long device_id, long long software_id,
 			    long long rollout_id, const char *status);
 int ddi_action_update(struct app *app, long long id, const char *status, int progress);
+/* the progress (-1: kept) and updated time of action id, its status kept; -1 busy */
+int ddi_action_progress(struct app *app, long long id, int progress);
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details);
 /*

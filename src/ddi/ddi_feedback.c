@@ -51,7 +51,7 @@ static int apply_feedback(struct app *app, struct ddi *d, const struct ddi_actio
 		return close_action(app, d, a, !failed, fb->progress);
 	if (!strcmp(fb->execution, "canceled"))
 		return to_canceled(app, d, a, fb->progress);
-	return ddi_action_update(app, a->id, a->status, fb->progress);
+	return ddi_action_progress(app, a->id, fb->progress);
 }
 
 /*
@@ -76,9 +76,12 @@ static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
  * (another process may have closed the action, and a retried "closed" must
  * not count twice; or an operator asked to cancel it), and a feedback is
  * a few rows, so a read before it would only cost a second transaction.
- * The order of the answers stays: no such action, a bad body, refused.
- * Keyed on the device (ddi_begin_device): two feedbacks to one action
- * take turns, feedbacks of different devices commit side by side.
+ * The body is read and parsed before the transaction, so that the
+ * device's write lock is not held meanwhile; its error is answered only
+ * after the action's, so the order of the answers stays: no such action,
+ * a bad body, refused.  Keyed on the device (ddi_begin_device): two
+ * feedbacks to one action take turns, feedbacks of different devices
+ * commit side by side.
  */
 int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
 		      struct nb_err *e)
@@ -86,8 +89,11 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 	struct ddi *d = app->domain;
 	struct ddi_action a;
 	struct ddi_fb fb;
+	struct nb_err bad = { 0 };
 	char *body;
 	size_t len;
+	int parsed = ddi_body(r, &body, &len, &bad) == 0 &&
+		     ddi_feedback_parse(r->a, body, len, &fb, &bad) == 0;
 
 	if (ddi_begin_device(app, e) < 0)
 		return -1;
@@ -95,8 +101,9 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 		db_rollback(app->db);
 		return nb_fail(e, NB_NOT_FOUND, "no such action");
 	}
-	if (ddi_body(r, &body, &len, e) < 0 || ddi_feedback_parse(r->a, body, len, &fb, e) < 0) {
+	if (!parsed) {
 		db_rollback(app->db);
+		*e = bad;
 		return -1;
 	}
 	if (refused(w, &a, cancel)) {

@@ -568,6 +568,26 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 	return done(st);
 }
 
+/*
+ * ddi_action_update without the status, for a feedback that keeps it
+ * (proceeding): an UPDATE that sets status rewrites that row's entries in
+ * the indexes on status (ddi_actions_status, ddi_actions_rollout) even
+ * when the value is the same, two more pages in every such commit.
+ */
+int ddi_action_progress(struct app *app, long long id, int progress)
+{
+	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET updated=?,"
+				   " progress=CASE WHEN ? < 0 THEN progress ELSE ? END WHERE id=?");
+
+	if (!st)
+		return -1;
+	db_bind_int64(st, 1, (int64_t)time(NULL));
+	db_bind_int(st, 2, progress);
+	db_bind_int(st, 3, progress);
+	db_bind_int64(st, 4, id);
+	return done(st);
+}
+
 #define DDI_LOG_KEEP 1000	/* entries kept per action, at most */
 #define DDI_LOG_SLACK 100	/* trimmed below that many, to trim seldom */
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
+#include <time.h>
 
 /* A kept statement: the backend's handle; its address never changes. */
 struct db_stmt {
@@ -27,6 +28,8 @@ struct db {
 	int ncache;
 	unsigned long tick;
 	int unkept;		/* db_prepare's statements so far (their names) */
+	int busy_ms;		/* how long a lock is waited for (busy_wait) */
+	struct timespec busy_since;	/* when the current wait began */
 };
 
 static int migrate(struct db *db, const char *const *steps, int nsteps,
@@ -149,6 +152,40 @@ static int add_functions(sqlite3 *h)
 					  loc ? nb_lower_free : NULL);
 }
 
+static long long ns_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1000000000LL + (t.tv_nsec - t0->tv_nsec);
+}
+
+/*
+ * The busy handler: 1 to retry, 0 to give up (SQLITE_BUSY).  SQLite's own
+ * (sqlite3_busy_timeout) sleeps 1 ms first, then longer; our writers hold
+ * the lock for tens of microseconds (a feedback's commit), so a process
+ * slept far longer than the wait it was in.  Here the first sleeps are
+ * 20 us, doubled up to 1 ms, until db->busy_ms have passed since the
+ * first call of this wait (count 0).
+ */
+static int busy_wait(void *arg, int count)
+{
+	struct db *db = arg;
+	long long us = 20LL << (count < 6 ? count : 6);
+	struct timespec ts;
+
+	if (count == 0)
+		clock_gettime(CLOCK_MONOTONIC, &db->busy_since);
+	else if (ns_since(&db->busy_since) >= db->busy_ms * 1000000LL)
+		return 0;
+	if (us > 1000)
+		us = 1000;
+	ts.tv_sec = 0;
+	ts.tv_nsec = us * 1000;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	    struct db **out, struct nb_err *e)
 {
@@ -185,6 +222,9 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		db_close(db);
 		return -1;
 	}
+	db->busy_ms = busy_ms;
+	if (busy_ms > 0)
+		sqlite3_busy_handler(db->h, busy_wait, db);
 	/*
 	 * Lookaside: the statements we keep prepared hold the default 100
 	 * slots, after which every step goes to malloc.  512 slots of 256
@@ -197,7 +237,14 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	 * may lose the last commits before a checkpoint.  FULL would fsync on
 	 * every commit, which the request log's frequent batches cannot afford.
 	 */
-	/* a 1 MiB page cache per process: our queries are small and indexed */
+	/*
+	 * A 1 MiB page cache per process: our queries are small and indexed.
+	 * No mmap_size: in WAL mode SQLite unmaps the whole file whenever
+	 * another process has committed since this one last read (with the
+	 * page cache), so with the store's steady small commits (request log,
+	 * last_seen, feedback) every page was faulted in again; measured with
+	 * make bench's fleet polls it cost more than the pread it saves.
+	 */
 	if (sqlite3_exec(db->h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 			 "PRAGMA cache_size=-1024;"
 			 "PRAGMA foreign_keys=ON;", NULL, NULL, NULL) != SQLITE_OK) {

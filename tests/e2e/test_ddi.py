@@ -425,6 +425,36 @@ def test_feedback_needs_hawkbit_fields(ddi_nb):
     assert feedback(nb, "rq", a, "closed", "success").status == 200
 
 
+def test_feedback_answer_order_and_progress(ddi_nb):
+    """The body is parsed before the feedback's write transaction, its error
+    answered after the action's: no such action (404) before a bad body
+    (400) before a closed action (410).  A proceeding feedback stores its
+    progress and keeps the status (it no longer names the status)."""
+    nb, _, sid = ddi_nb
+    nb.ctl("device", "add", "ord", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    ddi(nb, "PUT", BASE + "ord/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    a = action_id(nb, "ord")
+    path = BASE + "ord/deploymentBase/%s/feedback"
+    r = raw_post(nb, path % "999999", b"{broken")
+    assert r.status == 404 and json.loads(r.body)["error"] == "no such action", r.text
+    r = ddi(nb, "POST", path % a, body={
+        "id": a, "status": {"execution": "proceeding", "result": {
+            "finished": "none", "progress": {"cnt": 3, "of": 4}}, "details": ["75%"]}})
+    assert r.status == 200, r.text
+    with nb.db() as c:
+        assert c.execute("SELECT status, progress FROM ddi_actions WHERE id=?", (a,)
+                         ).fetchone() == ("running", 75)
+    assert feedback(nb, "ord", a, "closed", "success").status == 200
+    r = raw_post(nb, path % a, b"{broken")
+    assert r.status == 400 and "JSON" in json.loads(r.body)["error"], r.text
+    assert feedback(nb, "ord", a, "proceeding").status == 410
+    with nb.db() as c:
+        assert c.execute("SELECT status, progress FROM ddi_actions WHERE id=?", (a,)
+                         ).fetchone() == ("finished", 100)
+        assert c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?", (a,)
+                         ).fetchone()[0] == 2
+
 def test_device_bodies_are_checked(ddi_nb):
     """configData, installedBase and confirmation bodies: hawkBit's required
     fields, UTF-8 text, bounds named; nothing stored on a refusal."""

@@ -4,7 +4,9 @@
  * and applying only new steps), refusing a newer schema, a failing step
  * rolled back whole, WAL mode, the statement cache (same statement for
  * the same SQL address, reset and unbound on reuse), and transactions
- * (begin/commit/rollback as seen from a second connection).
+ * (begin/commit/rollback as seen from a second connection), and the busy
+ * handler (a writer waits for the lock while it is held, and no longer
+ * than its busy timeout).
  */
 #include <sqlite3.h>
 #include <setjmp.h>
@@ -15,6 +17,8 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../../src/lib/db.h"
 #include "../../src/lib/arena.h"
@@ -382,6 +386,75 @@ static void test_transaction_misuse(void **state)
 	db_close(db);
 }
 
+/* db_open with the given busy timeout */
+static struct db *open_busy(struct fx *f, int busy_ms)
+{
+	struct db *db = NULL;
+
+	nb_err_clear(&f->err);
+	if (db_open(f->path, busy_ms, steps, 2, &db, &f->err) != 0)
+		fail_msg("db_open: %s", f->err.msg);
+	return db;
+}
+
+/*
+ * A writer waits while another process holds the write lock and gets it
+ * when that one commits: the child takes the lock, says so through the
+ * pipe, holds it 300 ms (many of the handler's short sleeps, then its
+ * longer ones) and commits; the parent's db_begin (busy timeout 60 s,
+ * never reached) must succeed and see the child's row.
+ */
+static void test_busy_waits_for_the_lock(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_busy(f, 60000);
+	int p[2], st;
+	char c;
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct db *w = open_busy(f, 1000);
+		int ok = db_begin(w) == 0 && db_exec(w, "INSERT INTO u(x) VALUES('child')") == 0;
+
+		if (write(p[1], ok ? "1" : "0", 1) != 1)
+			_exit(2);
+		usleep(300000);
+		_exit(ok && db_commit(w) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	assert_int_equal(read(p[0], &c, 1), 1);
+	close(p[0]);
+	assert_int_equal(c, '1');
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO u(x) VALUES('parent')"), 0);
+	assert_int_equal(db_commit(db), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(scalar(db_handle(db), "SELECT count(*) FROM u WHERE x IN ('child', 'parent')"), 2);
+	db_close(db);
+}
+
+/*
+ * A writer gives up once its busy timeout has passed (200 ms here) while
+ * the lock stays held: db_begin returns -1 instead of waiting for ever.
+ */
+static void test_busy_gives_up_after_timeout(void **state)
+{
+	struct fx *f = *state;
+	struct db *db = open_busy(f, 1000), *other = open_busy(f, 200);
+
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_begin(other), -1);
+	db_rollback(db);
+	assert_int_equal(db_begin(other), 0);
+	assert_int_equal(db_commit(other), 0);
+	db_close(other);
+	db_close(db);
+}
+
 /* Is a statement with this SQL text alive on the connection and stepping? */
 static int busy_alive(sqlite3 *h, const char *sql)
 {
@@ -489,6 +562,8 @@ int main(void)
 		T(test_rollback_discards),
 		T(test_transaction_misuse),
 		T(test_nb_lower),
+		T(test_busy_waits_for_the_lock),
+		T(test_busy_gives_up_after_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
