@@ -67,11 +67,12 @@ static int health_locate(const char *name, char *out, size_t n, struct stat *st)
 	if (!dirs && confstr(_CS_PATH, dflt, sizeof(dflt)) > 0)
 		dirs = dflt;
 	for (p = dirs ? dirs : ""; *p; p = *end ? end + 1 : end) {
-		int len;
+		int len, dl;
 
 		end = strchr(p, ':');
 		end = end ? end : p + strlen(p);
-		len = snprintf(out, n, "%.*s/%s", (int)(end - p), end > p ? p : ".", name);
+		dl = (int)(end - p);	/* an empty entry is the current directory */
+		len = snprintf(out, n, "%.*s/%s", dl ? dl : 1, dl ? p : ".", name);
 		if (len > 0 && (size_t)len < n && stat(out, st) == 0 && S_ISREG(st->st_mode) &&
 		    access(out, X_OK) == 0)
 			return 0;
