@@ -27,7 +27,7 @@
 
 container_podman="podman --runtime runc --cgroup-manager=cgroupfs"
 container_limits="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-container_image=localhost/nestbox:bench
+container_image=
 container_name=
 container_volume=
 container_pid=
@@ -39,6 +39,9 @@ container_settings() {
 	container_rounds=${BENCH_CONTAINER_ROUNDS:-5}
 	case $container_port in '' | *[!0-9]*) die "BENCH_CONTAINER_PORT must be a number, not '$container_port'" ;; esac
 	case $container_rounds in '' | 0 | *[!0-9]*) die "BENCH_CONTAINER_ROUNDS must be a positive number, not '$container_rounds'" ;; esac
+	# the tag names this source tree: podman's images are the machine's, and
+	# another tree's bench building at the same time must not replace it
+	container_image=localhost/nestbox:bench-$(printf '%s' "$root" | sha256sum | cut -c1-10)
 	container_cgroup=${BENCH_CONTAINER_CGROUP:-own}
 	case $container_cgroup in own | beside) ;; *) die "BENCH_CONTAINER_CGROUP must be own or beside, not '$container_cgroup'" ;; esac
 }
