@@ -10,14 +10,24 @@
 # programs), not podman's port forwarding.  Each row is measured in
 # BENCH_CONTAINER_ROUNDS (default 5) interleaved rounds (container_one);
 # printed: each side's median rate, the median round ratio and the range of
-# the round ratios; the target is >= 0.9.
+# the round ratios, each side's CPU per request; the target is >= 0.9.
+# Before the rows: what the container runs with beside the outside build
+# (container_describe); each row first checks that both sides give the
+# same answer (container_same), or it is not measured.  The rows: /list,
+# the update check, /log/echo, /healthz and a plain file of htdocs (what
+# lighttpd alone costs on each side for a static answer).
 #
+# Run alone (the container rows, and mkbox's table they follow):
+#   BENCH_MIP=0 BENCH_DDI=0 BENCH_PYPI=0 BENCH_OTA=0 BENCH_ADMIN=0 \
+#   BENCH_APACHE=0 BENCH_PG=0 BENCH_MKBOX_IMAGES=0 make bench
 # BENCH_CONTAINER=0 skips; without a working podman (or not root) the suite
-# says why and is skipped.
+# says why and is skipped.  BENCH_CONTAINER_CGROUP=beside schedules both
+# sides alike (container_cgroup_beside), to tell the container's own cost
+# from the CPU share the kernel gives its cgroup.
 
 container_podman="podman --runtime runc --cgroup-manager=cgroupfs"
 container_limits="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
-container_image=localhost/nestbox:bench
+container_image=
 container_name=
 container_volume=
 container_pid=
@@ -29,6 +39,11 @@ container_settings() {
 	container_rounds=${BENCH_CONTAINER_ROUNDS:-5}
 	case $container_port in '' | *[!0-9]*) die "BENCH_CONTAINER_PORT must be a number, not '$container_port'" ;; esac
 	case $container_rounds in '' | 0 | *[!0-9]*) die "BENCH_CONTAINER_ROUNDS must be a positive number, not '$container_rounds'" ;; esac
+	# the tag names this source tree: podman's images are the machine's, and
+	# another tree's bench building at the same time must not replace it
+	container_image=localhost/nestbox:bench-$(printf '%s' "$root" | sha256sum | cut -c1-10)
+	container_cgroup=${BENCH_CONTAINER_CGROUP:-own}
+	case $container_cgroup in own | beside) ;; *) die "BENCH_CONTAINER_CGROUP must be own or beside, not '$container_cgroup'" ;; esac
 }
 
 # why the suite cannot run here, or nothing
@@ -40,6 +55,7 @@ container_problem() {
 }
 
 container_stop() {
+	container_cgroup_back
 	[ -z "$container_name" ] || $container_podman rm -f "$container_name" >/dev/null 2>&1 || true
 	[ -z "$container_volume" ] || $container_podman volume rm -f "$container_volume" >/dev/null 2>&1 || true
 	container_name= container_volume=
@@ -81,9 +97,107 @@ container_start() {
 	# the container's lighttpd as the host sees it (the entry point execs it)
 	container_pid=$($container_podman inspect --format '{{.State.Pid}}' "$container_name")
 	container_hz=$(getconf CLK_TCK)
-	container_build=$(curl -fs "http://127.0.0.1:$container_port/list" |
-		awk '$1 == "benchbox/benchbox-x86-master-1" { print $2 }')
-	[ -n "$container_build" ] || container_build=unknown
+	# the inside image's buildID, as the outside row uses its own: the
+	# "no update" row must ask both sides the same question (/list names
+	# the images only)
+	container_build=$($container_podman exec "$container_name" \
+		nestboxctl image list benchbox-x86-master-1 | awk 'NR == 1 { print $2 }')
+	[ -n "$container_build" ] || { echo "bench: no buildID for benchbox-x86-master-1 in the container" >&2; return 1; }
+}
+
+# The directory of the cgroup that schedules pid's CPU time (cgroup v1's
+# cpu controller, else v2's unified tree), or nothing.
+container_cgroup_dir() { # pid
+	awk -F: '$2 ~ /(^|,)cpu(,|$)/ { v1 = $3 } $1 == 0 && $2 == "" { v2 = $3 }
+	END { if (v1 != "") print "v1 " v1; else if (v2 != "") print "v2 " v2 }' "/proc/$1/cgroup" 2>/dev/null |
+		while read -r v path; do
+			case $v in
+			v1) for m in /sys/fs/cgroup/cpu /sys/fs/cgroup/cpu,cpuacct; do
+				[ -d "$m$path" ] && { echo "$m$path"; break; }
+			done ;;
+			*) [ -d "/sys/fs/cgroup$path" ] && echo "/sys/fs/cgroup$path" ;;
+			esac
+		done
+}
+
+# BENCH_CONTAINER_CGROUP=beside, to attribute the cost: the outside server
+# (lighttpd and every process it started) is moved for the suite into a
+# cgroup of its own next to the container's, so that both sides are
+# scheduled alike.  podman puts every container in one parent cgroup
+# (cgroupfs: libpod_parent), which the kernel weighs as one task against
+# each process outside it; on a busy machine the container then gets a
+# fraction of the CPU the same server outside gets, answers fewer requests
+# per wake-up and spends more CPU per request.  Moved back by container_stop.
+container_moved_from= container_moved_to=
+container_cgroup_beside() {
+	cg=$(container_cgroup_dir "$container_pid")
+	container_moved_from=$(container_cgroup_dir "$lpid")
+	[ -n "$cg" ] && [ -n "$container_moved_from" ] || { echo "cgroups:  cannot find the cpu cgroups: not moved"; return 0; }
+	container_moved_to=${cg%/*}/nestbox-bench-outside-$$
+	mkdir "$container_moved_to" || { container_moved_to=; return 0; }
+	for p in $lpid $(ps -o pid= --ppid "$lpid"); do
+		echo "$p" >"$container_moved_to/cgroup.procs" || true
+	done
+}
+
+container_cgroup_back() {
+	[ -n "$container_moved_to" ] || return 0
+	for p in $(cat "$container_moved_to/cgroup.procs" 2>/dev/null); do
+		echo "$p" >"$container_moved_from/cgroup.procs" 2>/dev/null || true
+	done
+	rmdir "$container_moved_to" 2>/dev/null || true
+	container_moved_to=
+}
+
+# What the container runs with, beside the same for the build outside: the
+# things that may make it cost more per request (the runtime and its
+# seccomp filter, the cgroups it is put in, the file systems the files
+# are served from, the user, lighttpd's version and modules).
+container_describe() {
+	info=$($container_podman info --format \
+		'{{.Host.OCIRuntime.Name}} {{.Host.OCIRuntime.Version}}|{{.Host.CgroupsVersion}} {{.Host.CgroupManager}}|{{.Store.GraphDriverName}}|{{.Host.Security.SECCOMPEnabled}} {{.Host.Security.SECCOMPProfilePath}}' \
+		2>/dev/null | tr '\n' ' ')
+	in_lighttpd=$($container_podman exec "$container_name" lighttpd -v 2>&1 | head -n 1)
+	in_user=$($container_podman exec "$container_name" id -un)
+	in_fs=$($container_podman exec "$container_name" sh -c \
+		'for d in / /var/lib/nestbox; do awk -v d=$d '"'"'$5 == d { print d "=" $(NF - 2) }'"'"' /proc/self/mountinfo | tail -n 1; done' |
+		tr '\n' ' ')
+	in_seccomp=$(awk '/^Seccomp:/ { print ($2 == 2 ? "filter" : $2 == 0 ? "none" : $2) }' "/proc/$container_pid/status")
+	in_nofile=$(awk '/^Max open files/ { print $4 }' "/proc/$container_pid/limits")
+	in_mods=$(container_modules "$container_pid")
+	out_mods=$(container_modules "$lpid")
+	out_fs=$(df --output=fstype "$state" 2>/dev/null | tail -n 1)
+	echo "podman:   $($container_podman --version | awk '{ print $NF }'); runtime, cgroups, storage, seccomp: $(echo "$info" | sed 's/|/; /g')"
+	echo "inside:   $in_lighttpd as $in_user; seccomp $in_seccomp; nofile $in_nofile; file systems ${in_fs% }"
+	echo "          (the state on the volume; the Lua scripts and programs on the image's $(echo "$in_fs" | sed -n 's|^/=\([^ ]*\).*|\1|p'))"
+	echo "outside:  $(lighttpd -v 2>&1 | head -n 1) as $(id -un); state on $out_fs"
+	echo "cgroups:  inside $(container_cgroup_dir "$container_pid"); outside $(container_cgroup_dir "$lpid")" |
+		sed 's|/sys/fs/cgroup||g'
+	if [ "$in_mods" = "$out_mods" ]; then
+		echo "modules:  the same lighttpd modules loaded on both sides: $in_mods"
+	else
+		echo "modules:  inside: $in_mods"
+		echo "          outside: $out_mods"
+	fi
+}
+
+# the lighttpd modules a running lighttpd has loaded (its memory map)
+container_modules() { # pid
+	awk '$6 ~ /\/mod_[a-z_]*\.so$/ { n = split($6, p, "/"); sub(/\.so$/, "", p[n]); print p[n] }' \
+		"/proc/$1/maps" 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Both sides must give the same answer to the row's question, or the row
+# compares two different works: the status and the size of the body.
+container_same() { # label outside-path inside-path
+	o=$(fetch "$(container_url outside "$2" "$3")" "$out/container-same.out")
+	i=$(fetch "$(container_url inside "$2" "$3")" "$out/container-same.in")
+	rm -f "$out/container-same.out" "$out/container-same.in"
+	set -- "$1" $o $i
+	if [ "$2" != 200 ] || [ "$2" != "$5" ] || [ "$3" != "$6" ]; then
+		bench_fail "container row $1: outside HTTP $2, $3 bytes; inside HTTP $5, $6 bytes"
+		return 1
+	fi
 }
 
 # One row, measured fairly on a machine shared with other work: after a
@@ -95,11 +209,16 @@ container_start() {
 # lowest and highest round ratio (how noisy the row was), and the median
 # CPU time each side's server spent per 1000 requests (container_ticks).
 # The rates depend on how the kernel shares the CPU: podman puts the
-# container in a cgroup of its own, which the scheduler weighs as ONE task
-# against every task outside it, so on a loaded machine the container gets
-# less CPU than the same server outside gets.  The CPU per request does not
-# depend on that share; its ratio is the fair comparison there.
+# container in a cgroup of its own under one parent for every container,
+# which the scheduler weighs as ONE task against every task outside it, so
+# on a loaded machine the container gets less CPU than the same server
+# outside gets.  The CPU per request depends on it less, but not nothing: a
+# server given less CPU answers fewer requests per wake-up and pays the
+# wake-ups and context switches over fewer requests (measured: the outside
+# server moved into a cgroup beside the container's spent 5-20 % more CPU
+# per request); BENCH_CONTAINER_CGROUP=beside compares both alike.
 container_one() { # label outside-path inside-path conns
+	container_same "$1" "$2" "$3" || return 0
 	tag=$(echo "$1" | tr -c 'a-z0-9' '-')
 	for where in outside inside; do
 		wrk -t2 -c"$4" -d1s --timeout 10s "$(container_url "$where" "$2" "$3")" >/dev/null 2>&1 || true
@@ -188,6 +307,8 @@ container_run() {
 	fi
 	size=$($container_podman image inspect --format '{{.Size}}' "$container_image")
 	echo "image:    $container_image, $(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }') MB"
+	[ "$container_cgroup" = own ] || container_cgroup_beside
+	container_describe
 	printf '%-36s %8s %8s %6s %11s %7s %7s %6s %5s\n' row outside inside ratio "ratio range" \
 		"cpu out" "cpu in" "cpu" errors
 	container_one /list /list /list 32
@@ -196,13 +317,19 @@ container_run() {
 		"/update/benchbox/benchbox-x86-master-1/$container_build" 32
 	container_one /log/echo /log/echo /log/echo 32
 	container_one /healthz /healthz /healthz 32
+	# a plain file of htdocs: lighttpd's own cost for a static answer on
+	# each side, apart from nestbox's logic
+	container_one "/static/nestbox.css (a plain file)" /static/nestbox.css /static/nestbox.css 32
 	echo "(outside, inside: req/s, the median of $container_rounds interleaved rounds of ${secs}s a side;"
 	echo " ratio: the median of the rounds' inside / outside rates, range: the lowest and"
 	echo " highest round; cpu out, cpu in: the server's CPU ms per 1000 requests (lighttpd,"
 	echo " the programs, the log pump), cpu: out / in.  Target >= 0.9.  The rates depend"
 	echo " on the CPU share the kernel gives the container's cgroup on a loaded machine"
-	echo " (load now: $(cut -d' ' -f1-3 /proc/loadavg)); the CPU per request does not.  Both sides:"
-	echo " SQLite, the same lighttpd.conf (max-procs 2 a program), the same four images,"
-	echo " wrk -t2 -c32 on this machine)"
+	echo " (load now: $(cut -d' ' -f1-3 /proc/loadavg)), and so does the CPU per request, less"
+	echo " (fewer requests per wake-up); cgroups: $(
+		[ "$container_cgroup" = own ] && echo "each side its own (BENCH_CONTAINER_CGROUP=beside: alike)" ||
+			echo "the outside server beside the container's")."
+	echo " Both sides: SQLite, the same lighttpd.conf (max-procs 2 a program), the same four"
+	echo " images, the same answers (status and size checked), wrk -t2 -c32 on this machine)"
 	container_stop
 }

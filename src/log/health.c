@@ -6,9 +6,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+
+/* The last mpy-cross probe of this process, and the file it ran: running
+ * the compiler (a process spawn and a scratch file) per request made
+ * /healthz the costliest route, so it is run again only when the file
+ * that PATH resolves to is another one or has changed. */
+struct health_probe {
+	int done, rc;
+	char path[PATH_MAX];		/* the file that ran */
+	struct stat st;			/* its identity then */
+	struct mip_compiler cc;
+};
+
+/* log.fcgi's per-process state: app->domain points at it, and at set, its
+ * first member, which is what the other log handlers read (log.h). */
+struct log_domain {
+	struct log_settings set;
+	struct health_probe mpy;
+};
 
 static int check(cJSON *o, const char *name, int ok, const char *why)
 {
@@ -18,12 +37,12 @@ static int check(cJSON *o, const char *name, int ok, const char *why)
 
 int log_init(struct app *app, struct nb_err *e)
 {
-	struct log_settings *s = calloc(1, sizeof(*s));
+	struct log_domain *d = calloc(1, sizeof(*d));
 
-	if (!s)
+	if (!d)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
-	log_settings_read(app, s);
-	app->domain = s;
+	log_settings_read(app, &d->set);
+	app->domain = d;
 	return 0;
 }
 
@@ -33,9 +52,74 @@ void log_fini(struct app *app)
 	app->domain = NULL;
 }
 
+/* The file that running name would execute, as posix_spawnp finds it (a
+ * name with a '/' is a path; else the first executable regular file of
+ * that name in $PATH, or in the C library's default path when unset):
+ * 0 with out and st filled, or -1 when there is none. */
+static int health_locate(const char *name, char *out, size_t n, struct stat *st)
+{
+	char dflt[256];
+	const char *dirs = getenv("PATH"), *p, *end;
+
+	if (strchr(name, '/'))
+		return snprintf(out, n, "%s", name) < (int)n && stat(out, st) == 0 &&
+		       S_ISREG(st->st_mode) && access(out, X_OK) == 0 ? 0 : -1;
+	if (!dirs && confstr(_CS_PATH, dflt, sizeof(dflt)) > 0)
+		dirs = dflt;
+	for (p = dirs ? dirs : ""; *p; p = *end ? end + 1 : end) {
+		int len, dl;
+
+		end = strchr(p, ':');
+		end = end ? end : p + strlen(p);
+		dl = (int)(end - p);	/* an empty entry is the current directory */
+		len = snprintf(out, n, "%.*s/%s", dl ? dl : 1, dl ? p : ".", name);
+		if (len > 0 && (size_t)len < n && stat(out, st) == 0 && S_ISREG(st->st_mode) &&
+		    access(out, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+static int health_same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+	       a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* mip.mpy_cross probed as mip_compiler_probe does, but run only when its
+ * file is new or changed (a compiler installed, upgraded or removed after
+ * start is still seen); the answer in *cc, the probe's return value. */
+static int health_compiler(struct health_probe *pr, const char *name, int opt,
+			   const struct mip_compiler **cc)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	*cc = &pr->cc;
+	if (!*name || health_locate(name, path, sizeof(path), &st) < 0) {
+		/* nothing to run: said without running anything */
+		memset(pr, 0, sizeof(*pr));
+		if (*name)
+			snprintf(pr->cc.why, sizeof(pr->cc.why), "%s not found or not an mpy-cross", name);
+		else
+			snprintf(pr->cc.why, sizeof(pr->cc.why), "no compiler configured (mip.mpy_cross)");
+		return -1;
+	}
+	if (!pr->done || strcmp(path, pr->path) || !health_same_file(&st, &pr->st)) {
+		pr->rc = mip_compiler_probe(&pr->cc, path, opt);
+		snprintf(pr->path, sizeof(pr->path), "%s", path);
+		pr->st = st;
+		pr->done = 1;
+	}
+	return pr->rc;
+}
+
 int log_healthz(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	const struct log_settings *set = app->domain;
+	struct log_domain *d = app->domain;
+	const struct log_settings *set = &d->set;
+	const struct mip_compiler *cc;
 	cJSON *o = cJSON_CreateObject(), *c = cJSON_CreateObject();
 	int ok = 1;
 	char *s;
@@ -47,13 +131,13 @@ int log_healthz(struct app *app, struct http_req *r, struct http_resp *w, struct
 		    "missing or unreadable");
 	{
 		/* informational: without mpy-cross the index still works, with
-		 * sources; probed per request, as a compiler installed later counts */
-		struct mip_compiler cc;
-		if (mip_compiler_probe(&cc, set->mpy_cross, set->mip_opt) == 0)
-			cJSON_AddStringToObject(c, "mip_compiler", cc.version);
+		 * sources; looked up per request, as a compiler installed later
+		 * counts, and run only when its file changed (health_compiler) */
+		if (health_compiler(&d->mpy, set->mpy_cross, set->mip_opt, &cc) == 0)
+			cJSON_AddStringToObject(c, "mip_compiler", cc->version);
 		else
 			cJSON_AddStringToObject(c, "mip_compiler", arena_printf(r->a,
-				"missing (%s): the mpy flavour serves sources", cc.why));
+				"missing (%s): the mpy flavour serves sources", cc->why));
 	}
 	cJSON_AddStringToObject(o, "status", ok ? "ok" : "degraded");
 	cJSON_AddItemToObject(o, "checks", c);

@@ -135,6 +135,51 @@ def test_healthz(nb):
     assert json.loads(r.body)["checks"]["mkbox_images"] == "missing or unreadable"
 
 
+
+def _counting_compiler(path, version):
+    """An mpy-cross that answers --version and writes who ran it (its parent
+    program) to a file beside itself; written to a new file and renamed, as
+    a package upgrade replaces it."""
+    with open(path + ".new", "w") as f:
+        f.write("#!/bin/sh\necho run $PPID $(readlink /proc/$PPID/exe) >> \"$(dirname \"$0\")/runs\"\n"
+                "echo 'MicroPython %s; mpy-cross emitting mpy v6.3'\n" % version)
+    os.chmod(path + ".new", 0o755)
+    os.rename(path + ".new", path)
+
+
+def _runs_by_log(runs):
+    """log.fcgi's runs of the compiler (admin.fcgi and mip-index.fcgi probe
+    it once at their start, which may come after it was written)."""
+    with open(runs) as f:
+        return sum(1 for line in f if line.rstrip().endswith("/log.fcgi"))
+
+
+def test_healthz_probes_the_compiler_once_per_file(make_nb, tmpdir_shared):
+    """/healthz does not run mpy-cross per request (a process spawn each
+    time made it the slowest route): the answer is kept while the compiler's
+    file is the same, and a compiler installed or replaced later is seen."""
+    tools = os.path.join(tmpdir_shared, "tools")
+    os.makedirs(tools)
+    cc, runs = os.path.join(tools, "mpy-cross"), os.path.join(tools, "runs")
+    nb = make_nb({"NESTBOX_MIP__MPY_CROSS": cc})
+    nb.start()
+    j = json.loads(nb.get("/healthz").body)
+    assert j["status"] == "ok" and j["checks"]["mip_compiler"].startswith("missing")
+    _counting_compiler(cc, "v1.24.1")
+    for _ in range(12):
+        r = nb.get("/healthz")
+        assert r.status == 200
+        assert "MicroPython v1.24.1" in json.loads(r.body)["checks"]["mip_compiler"]
+    n = _runs_by_log(runs)
+    assert 1 <= n <= 2        # once in each log.fcgi process (max-procs 2)
+    _counting_compiler(cc, "v1.25.0")
+    for _ in range(6):
+        assert "MicroPython v1.25.0" in json.loads(nb.get("/healthz").body)["checks"]["mip_compiler"]
+    assert _runs_by_log(runs) <= n + 2
+    os.unlink(cc)
+    assert json.loads(nb.get("/healthz").body)["checks"]["mip_compiler"].startswith("missing")
+
+
 def test_api_errors_are_json(nb):
     nb.start()
     r = nb.get("/log/%zz")
