@@ -33,6 +33,7 @@ struct up {
 	struct blob_writer *bw;
 	struct hash_ctx md5;
 	const char *why;		/* a callback's refusal, for the parser's caller */
+	int store_failed;		/* why is the blob store's failure, not the form's */
 };
 
 /* Fields to parse an upload form (shared with the fuzz target). */
@@ -69,6 +70,7 @@ int pypi_up_data(void *ctx, const char *p, size_t n)
 		hash_update(&u->md5, p, n);
 		if (u->bw && blob_writer_write(u->bw, p, n) < 0) {
 			u->why = "cannot store the upload (disk full?)";
+			u->store_failed = 1;
 			return -1;
 		}
 		return 0;
@@ -109,9 +111,12 @@ static int receive(struct http_req *r, struct up *u, long long max, struct nb_er
 	mp_init(m, boundary, &up_cb, u);
 	while (left > 0) {
 		long n = http_read_some(r, buf, left > 65536 ? 65536 : (size_t)left);
-		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0)
+		if (n <= 0 || mp_feed(m, buf, (size_t)n) < 0) {
+			if (u->store_failed)	/* ours, not the client's: 503, retry */
+				return nb_fail(e, NB_UNAVAILABLE, "%s", u->why);
 			return nb_fail(e, NB_INVALID, "%s", u->why ? u->why : m->err ? m->err :
 				       "the upload is incomplete");
+		}
 		left -= n;
 	}
 	if (mp_finish(m) < 0)
