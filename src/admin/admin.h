@@ -82,7 +82,7 @@ struct admin {
 
 int admin_init(struct app *app, struct nb_err *e);
 void admin_fini(struct app *app);
-int admin_before(struct app *app, struct http_req *r, struct http_resp *w);
+int admin_before(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int admin_is_admin(const struct admin *ad);
 /* 1 when r->form (or X-CSRF-Token) carries the session's CSRF token. */
 int admin_csrf_ok(struct admin *ad, struct http_req *r);

@@ -241,7 +241,13 @@ static void admin_refused(struct app *app, struct http_req *r, struct http_resp 
 	note_user(ad, w);
 }
 
-int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
+/*
+ * The program's before hook (app.h): who asks, and may they.  An API
+ * request's refusal is returned in e for app.c to answer in JSON (the
+ * WWW-Authenticate of a 401 set on w first); a page's is answered here,
+ * with the login redirect or the admin's error page.
+ */
+int admin_before(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	unsigned flags = r->route->flags;
@@ -256,17 +262,19 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w)
 		return 1;
 	}
 	if (!ad->authed) {
-		if (is_api(r)) {
-			admin_fail(app, r, w, 401, "authentication required");
-			http_set_header(w, "WWW-Authenticate", "Bearer");
-		} else {
+		if (!is_api(r)) {
 			http_redirect(w, arena_printf(r->a, "/admin/login?next=%s",
 						      r->raw_path));
+			return 1;
 		}
-		return 1;
+		http_set_header(w, "WWW-Authenticate", "Bearer");
+		return nb_fail(e, NB_UNAUTHORIZED, "authentication required");
 	}
 	if ((flags & ADMIN_ONLY) && !admin_is_admin(ad)) {
-		admin_fail(app, r, w, 403, "this needs the admin role; your account is read-only");
+		nb_fail(e, NB_FORBIDDEN, "this needs the admin role; your account is read-only");
+		if (is_api(r))
+			return -1;
+		admin_fail(app, r, w, nb_err_status(e->kind), e->msg);
 		return 1;
 	}
 	return admin_form_precheck(app, r, w);

@@ -111,20 +111,39 @@ static void publish_refused_field(struct app *app, const char *name, const char 
 		admin_form_field(app, "file");
 }
 
+/* The upload's sink: its bytes into memory as they arrive (mip.h's
+ * struct mip_upload), published from there: no staging file. */
+static int up_open(void *ctx, const char *filename, struct nb_err *e)
+{
+	(void)filename, (void)e;
+	mip_upload_free(ctx);	/* one file per form (admin_upload.c) */
+	return 0;
+}
+
+static int up_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	return mip_upload_add(ctx, p, n, e);
+}
+
+static int up_close(void *ctx, int ok, struct nb_err *e)
+{
+	(void)ctx, (void)ok, (void)e;
+	return 0;	/* the caller frees it once published or refused */
+}
+
 /* POST /admin/mip: a multipart form (name, version, description, file). */
 int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	char val[3][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX];
-	struct admin_tmp t;
-	int rc;
+	char val[3][ADMIN_FIELD_MAX + 1];
+	struct mip_upload up = { NULL, 0, 0 };
+	struct admin_sink sink = { up_open, up_write, up_close, &up };
+	int rc = admin_form_stream(app, r, publish_fields, 3, val, &sink, e);
 
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	if (admin_form_stream(app, r, publish_fields, 3, val, &t.sink, e) < 0)
-		return -1;
-	rc = mip_publish(app, &ad->mip, tmp, NULL, val[0], val[1], val[2], e);
-	unlink(tmp);
+	if (rc == 0)
+		rc = mip_publish_upload(app, &ad->mip, &up, NULL, val[0], val[1], val[2], e);
+	mip_upload_free(&up);
 	if (rc < 0) {
 		publish_refused_field(app, val[0], val[1], e);
 		return -1;
@@ -182,19 +201,16 @@ int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_r
 {
 	struct admin *ad = app->domain;
 	const char *name = req_str(r, "name"), *version = req_str(r, "version");
-	char tmp[PATH_MAX];
-	struct admin_tmp t;
-	int rc;
+	struct mip_upload up = { NULL, 0, 0 };
+	struct admin_sink sink = { up_open, up_write, up_close, &up };
+	int rc = admin_body_stream(app, r, &sink, e);
 	cJSON *o;
 
-	/* the body is received once; a single source file's name travels
-	 * as an argument (?file=), not by renaming the temporary file */
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	if (admin_body_stream(app, r, &t.sink, e) < 0)
-		return -1;
-	rc = mip_publish(app, &ad->mip, tmp, req_str(r, "file"), name, version,
-			 req_str(r, "description"), e);
-	unlink(tmp);
+	/* a single source file's name travels as an argument (?file=) */
+	if (rc == 0)
+		rc = mip_publish_upload(app, &ad->mip, &up, req_str(r, "file"), name, version,
+					req_str(r, "description"), e);
+	mip_upload_free(&up);
 	if (rc < 0)
 		return -1;
 	o = cJSON_CreateObject();

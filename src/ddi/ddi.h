@@ -282,17 +282,14 @@ int ddi_device_add(struct app *app, const char *tenant, const char *cid, const c
  * count per hour, 0 for no limit) or DDI_BY_GATEWAY (the GatewayToken
  * holder vouches for it, no limit).  0 when stored; -1 with e
  * (NB_INVALID: a bad tenant, id or token hash; NB_CONFLICT: it exists;
- * NB_UNAVAILABLE: the store failed); DDI_SELF_CAP or DDI_SELF_RATE with e
- * NB_FORBIDDEN when a limit refused it (the device API answers the rate
- * with 429 and Retry-After, a status no error kind has).
+ * NB_UNAVAILABLE: the store failed; NB_FORBIDDEN: lim's cap refused it;
+ * NB_TOO_MANY: lim's hourly rate refused it).
  */
 enum ddi_origin { DDI_BY_SELF, DDI_BY_GATEWAY };
 struct ddi_self_limits {
 	long long max;			/* ddi.self_register_max */
 	long long per_hour;		/* ddi.self_register_per_hour */
 };
-#define DDI_SELF_CAP (-3)
-#define DDI_SELF_RATE (-4)
 int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 			const char *token_hash, enum ddi_origin origin,
 			const struct ddi_self_limits *lim, struct nb_err *e);
@@ -654,8 +651,11 @@ int ddi_history_valid(const struct app *app, const struct req_field *f, const ch
  */
 int ddi_init(struct app *app, struct nb_err *e);
 void ddi_fini(struct app *app);
-/* authentication (ddi_auth.c); answers itself, non-zero when it did */
-int ddi_before(struct app *app, struct http_req *r, struct http_resp *w);
+/* authentication (ddi_auth.c), the program's before hook (app.h): 0 when
+ * the device may go on; -1 with e (NB_UNAUTHORIZED; NB_FORBIDDEN or
+ * NB_TOO_MANY from a self-registration limit; NB_UNAVAILABLE), a
+ * Retry-After set on w for the last two */
+int ddi_before(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ddi_poll.c: GET {controllerId} */
 int ddi_poll(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ddi_config_data.c: PUT configData */

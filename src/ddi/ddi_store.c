@@ -173,13 +173,10 @@ static int self_refused(struct app *app, long long now, const struct ddi_self_li
 
 	if (ddi_self_registered(app, now - 3600, &total, &hour) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	if (lim && lim->max > 0 && total >= lim->max) {
-		nb_fail(e, NB_FORBIDDEN, "self-registration is closed: ddi.self_register_max"
-			" devices registered themselves");
-		return DDI_SELF_CAP;
-	}
-	nb_fail(e, NB_FORBIDDEN, "too many devices registered themselves this hour");
-	return DDI_SELF_RATE;
+	if (lim && lim->max > 0 && total >= lim->max)
+		return nb_fail(e, NB_FORBIDDEN, "self-registration is closed: ddi.self_register_max"
+			       " devices registered themselves");
+	return nb_fail(e, NB_TOO_MANY, "too many devices registered themselves this hour");
 }
 
 int ddi_device_register(struct app *app, const char *tenant, const char *cid,

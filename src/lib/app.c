@@ -91,12 +91,10 @@ int app_wants_json(const struct app *app, const struct http_req *r)
 	return def && def->json_prefix && r && path_under(&r->path, def->json_prefix);
 }
 
-/* Answers status and msg in r's format (wants_json); a handler's partial
- * answer is dropped. */
-static void answer(struct app *app, const struct http_req *r, struct http_resp *w,
-		   int status, const char *msg)
+/* Answers status and msg in r's format (wants_json) over what w holds. */
+static void answer_over(struct app *app, const struct http_req *r, struct http_resp *w,
+			int status, const char *msg)
 {
-	w->headers.len = 0;
 	w->has_type = 0;
 	w->fixed = NULL;
 	if (app_wants_json(app, r)) {
@@ -105,6 +103,15 @@ static void answer(struct app *app, const struct http_req *r, struct http_resp *
 		http_text(w, status, msg);
 		buf_addc(&w->body, '\n');
 	}
+}
+
+/* Answers status and msg in r's format; a handler's partial answer (its
+ * headers too) is dropped. */
+static void answer(struct app *app, const struct http_req *r, struct http_resp *w,
+		   int status, const char *msg)
+{
+	w->headers.len = 0;
+	answer_over(app, r, w, status, msg);
 }
 
 void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
@@ -154,8 +161,16 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 		refused(app, r, w);
 		return;
 	}
-	if (def->before && def->before(app, r, w))
-		return;
+	if (def->before) {
+		int rc = def->before(app, r, w, &e);
+		if (rc < 0) {
+			/* its headers stay: a 401's WWW-Authenticate, a Retry-After */
+			answer_over(app, r, w, nb_err_status(e.kind),
+				    e.kind == NB_OK ? "internal error" : e.msg);
+		}
+		if (rc)
+			return;
+	}
 	if (req_check(app, r, REQ_FORM, &e) < 0) {
 		app_fail(app, r, w, &e);
 		refused(app, r, w);

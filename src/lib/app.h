@@ -43,9 +43,14 @@ struct app_def {
 	int (*init)(struct app *app, struct nb_err *e);
 	/* also runs after a failed init: it must take a half-done one */
 	void (*fini)(struct app *app);
-	/* optional: runs after routing, before the handler (authentication);
-	 * returns non-zero when it has answered the request itself */
-	int (*before)(struct app *app, struct http_req *r, struct http_resp *w);
+	/* optional: runs after routing, before the handler (authentication).
+	 * Returns 0 to run the handler, 1 when it has answered the request
+	 * itself (a redirect, a page of the program's), or -1 with e: app.c
+	 * answers e (app_fail's status and body) and keeps the headers the
+	 * hook set on w before it returned -- how a 401 carries its
+	 * WWW-Authenticate and a 429 or 503 its Retry-After */
+	int (*before)(struct app *app, struct http_req *r, struct http_resp *w,
+		      struct nb_err *e);
 	/* give memory back after every request (for rare, heavy requests) */
 	int trim;
 	/* optional: runs when no request came for log.flush_ms (and at most

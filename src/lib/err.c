@@ -60,6 +60,7 @@ static const struct {
 	[NB_TIMEOUT] = { 408, 1, "timeout" },
 	[NB_LENGTH_REQUIRED] = { 411, 1, "length required" },
 	[NB_RANGE] = { 416, 1, "range not satisfiable" },
+	[NB_TOO_MANY] = { 429, 1, "too many" },
 	[NB_UNAVAILABLE] = { 503, 1, "unavailable" },
 	[NB_INTERNAL] = { 500, 1, "internal" },
 	[NB_BAD_GATEWAY] = { 502, 1, "bad gateway" },

@@ -34,6 +34,7 @@ enum nb_errkind {
 	NB_TIMEOUT,		/* 408: the client sent too slowly */
 	NB_LENGTH_REQUIRED,	/* 411: a body without Content-Length */
 	NB_RANGE,		/* 416: an unsatisfiable Range */
+	NB_TOO_MANY,		/* 429: over a rate limit: retry later (RFC 6585 4) */
 	NB_UNAVAILABLE,		/* 503: store busy, disk full: retry */
 	NB_INTERNAL,		/* 500: a bug or an impossible state */
 	NB_BAD_GATEWAY,		/* 502: an upstream this server relays failed (RFC 9110 15.6.3) */

@@ -186,14 +186,36 @@ int mip_compilable(const char *dest);
 
 /* -- publishing (mip_publish.c) -- */
 /* Publishes path (a directory, an archive, or one .py source file) as
- * name version.  as: the name one source file is published under (an
- * upload's temporary file has none of its own); NULL: path is a source
+ * name version.  as: the name one source file is published under;
+ * NULL: path is a source
  * file when it ends in .py, under its own name.  0, or -1 with e:
  * NB_CONFLICT when the version exists (immutable), NB_INVALID for a bad
  * name, version or package, NB_UNAVAILABLE. */
 int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
 		const char *name, const char *version, const char *description,
 		struct nb_err *e);
+/*
+ * An upload, kept in memory as the multipart parser hands it over (no
+ * staging file: its files are written once, as blobs, by the publish).
+ * Bounded by MIP_UPLOAD_MAX: the package's own limit and room for an
+ * archive's headers (tar: 1 KiB a file at most, 500 files).
+ * mip_upload_add: appends n bytes; 0, or -1 with e NB_TOO_LARGE past the
+ * bound, NB_UNAVAILABLE out of memory.  mip_upload_free: gives it back
+ * (a zeroed struct is empty).  mip_publish_upload: publishes u's bytes
+ * (an archive, or with as the one source file named as) as mip_publish
+ * does, with its errors.
+ */
+#define MIP_PACKAGE_MAX (64u << 20)	/* bytes of all files of a package */
+#define MIP_UPLOAD_MAX (MIP_PACKAGE_MAX + (1u << 20))
+struct mip_upload {
+	char *p;		/* NUL-terminated after len bytes */
+	size_t len, cap;
+};
+int mip_upload_add(struct mip_upload *u, const char *p, size_t n, struct nb_err *e);
+void mip_upload_free(struct mip_upload *u);
+int mip_publish_upload(struct app *app, const struct mip *m, const struct mip_upload *u,
+		       const char *as, const char *name, const char *version,
+		       const char *description, struct nb_err *e);
 
 /* -- settings and hooks (mip_settings.c) -- */
 /* conf_* of mip.*, once; no side effects. */

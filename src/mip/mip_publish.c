@@ -23,7 +23,7 @@
 #include <cjson/cJSON.h>
 
 #define PUB_MAX_FILES 500
-#define PUB_MAX_BYTES (64u << 20)
+#define PUB_MAX_BYTES MIP_PACKAGE_MAX
 
 struct srcfile {
 	const char *path;
@@ -108,19 +108,13 @@ static void strip_top(struct srcset *s)
 		s->v[i].path += l;
 }
 
-static int read_archive(struct srcset *s, const char *file)
+/* Reads every regular entry of the opened ar into s; what names the
+ * archive in a refusal ("pkg.tar.gz", "the upload"). */
+static int read_entries(struct srcset *s, struct archive *ar, const char *what)
 {
-	struct archive *ar = archive_read_new();
 	struct archive_entry *e;
 	int rc = 0, any = 0;
 
-	archive_read_support_filter_all(ar);
-	archive_read_support_format_all(ar);
-	if (archive_read_open_filename(ar, file, 65536) != ARCHIVE_OK) {
-		s->err = arena_printf(s->a, "%s: not a readable archive", file);
-		archive_read_free(ar);
-		return -1;
-	}
 	while (rc == 0) {
 		int h = archive_read_next_header(ar, &e);
 		const char *p;
@@ -131,7 +125,7 @@ static int read_archive(struct srcset *s, const char *file)
 		if (h != ARCHIVE_OK && h != ARCHIVE_WARN) {
 			/* a cut archive must not publish its first half */
 			s->err = any ? "the archive is truncated or corrupt"
-				     : arena_printf(s->a, "%s: not a readable archive", file);
+				     : arena_printf(s->a, "%s: not a readable archive", what);
 			rc = -1;
 			break;
 		}
@@ -156,12 +150,32 @@ static int read_archive(struct srcset *s, const char *file)
 		data[size] = '\0';
 		rc = add_file(s, p, data, (size_t)size);
 	}
-	archive_read_free(ar);
 	if (rc == 0 && !any) {
-		s->err = arena_printf(s->a, "%s: not a readable archive", file);
+		s->err = arena_printf(s->a, "%s: not a readable archive", what);
 		rc = -1;
 	}
 	strip_top(s);
+	return rc;
+}
+
+/* An archive in a file (nestboxctl) or in memory (an upload: len bytes
+ * at data, file NULL) into s; 0, or -1 with s->err. */
+static int read_archive(struct srcset *s, const char *file, const void *data, size_t len)
+{
+	struct archive *ar = archive_read_new();
+	const char *what = file ? file : "the upload";
+	int rc;
+
+	archive_read_support_filter_all(ar);
+	archive_read_support_format_all(ar);
+	if ((file ? archive_read_open_filename(ar, file, 65536) :
+	     archive_read_open_memory(ar, data, len)) != ARCHIVE_OK) {
+		s->err = arena_printf(s->a, "%s: not a readable archive", what);
+		archive_read_free(ar);
+		return -1;
+	}
+	rc = read_entries(s, ar, what);
+	archive_read_free(ar);
 	return rc;
 }
 
@@ -418,17 +432,11 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 	return 0;
 }
 
-int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
-		const char *name, const char *version, const char *description, struct nb_err *e)
+/* The rules name and version must follow before anything is read:
+ * 0, or -1 with e (NB_INVALID, NB_CONFLICT). */
+static int publish_check(struct app *app, const char *name, const char *version,
+			 struct nb_err *e)
 {
-	struct arena a;
-	struct srcset *s;
-	struct mip_pkgjson pj;
-	struct item *it;
-	struct stat st;
-	int n, rc = -1;
-	char flavour[8];
-
 	/* stored and served whole, or refused with the limit named */
 	if (strlen(name) > MIP_NAME_MAX || strlen(version) > MIP_VERSION_MAX) {
 		int nm = strlen(name) > MIP_NAME_MAX;
@@ -442,6 +450,38 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	if (mip_hosted_exists(app, name, version))
 		return nb_fail(e, NB_CONFLICT, "%s %s is published already: versions are immutable",
 			       name, version);
+	return 0;
+}
+
+/* Stores the files read into s and records name version (a's strings). */
+static int publish_set(struct app *app, const struct mip *m, struct arena *a,
+		       struct srcset *s, const char *name, const char *version,
+		       const char *description, struct nb_err *e)
+{
+	struct mip_pkgjson pj;
+	struct item *it;
+	int n;
+	char flavour[8];
+
+	if (select_items(s, &pj, &it, &n, e) < 0 || store_items(app, m, s, &pj, it, n, e) < 0)
+		return -1;
+	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
+	return record(app, a, &(struct mip_hosted_row){ name, version, description, n, s->total,
+						  (long long)time(NULL) },
+		      flavour, package_json(app, a, it, n, &pj, version, 0),
+		      package_json(app, a, it, n, &pj, version, m->cc.ok), e);
+}
+
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
+		const char *name, const char *version, const char *description, struct nb_err *e)
+{
+	struct arena a;
+	struct srcset *s;
+	struct stat st;
+	int rc = -1;
+
+	if (publish_check(app, name, version, e) < 0)
+		return -1;
 	arena_init(&a);
 	s = arena_zalloc(&a, sizeof(*s));
 	s->a = &a;
@@ -455,17 +495,65 @@ int mip_publish(struct app *app, const struct mip *m, const char *path, const ch
 	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
 	    as ? add_file(s, as, fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "",
 			  (size_t)st.st_size) :
-	    read_archive(s, path)) {
+	    read_archive(s, path, NULL, 0)) {
 		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
 		goto out;
 	}
-	if (select_items(s, &pj, &it, &n, e) < 0 || store_items(app, m, s, &pj, it, n, e) < 0)
+	rc = publish_set(app, m, &a, s, name, version, description, e);
+out:
+	arena_free(&a);
+	return rc;
+}
+
+int mip_upload_add(struct mip_upload *u, const char *p, size_t n, struct nb_err *e)
+{
+	size_t cap = u->cap ? u->cap : 65536;
+	char *q;
+
+	/* room for a NUL after the bytes: one source file is used as a string */
+	if (n >= MIP_UPLOAD_MAX - u->len)
+		return nb_fail(e, NB_TOO_LARGE, "the package is too large (500 files, 64 MiB at "
+			       "most)");
+	while (cap < u->len + n + 1)
+		cap = cap > MIP_UPLOAD_MAX / 2 ? MIP_UPLOAD_MAX : cap * 2;
+	if (cap != u->cap) {
+		if (!(q = realloc(u->p, cap)))
+			return nb_fail(e, NB_UNAVAILABLE, "out of memory for the upload");
+		u->p = q;
+		u->cap = cap;
+	}
+	memcpy(u->p + u->len, p, n);
+	u->len += n;
+	u->p[u->len] = '\0';
+	return 0;
+}
+
+void mip_upload_free(struct mip_upload *u)
+{
+	free(u->p);
+	memset(u, 0, sizeof(*u));
+}
+
+int mip_publish_upload(struct app *app, const struct mip *m, const struct mip_upload *u,
+		       const char *as, const char *name, const char *version,
+		       const char *description, struct nb_err *e)
+{
+	struct arena a;
+	struct srcset *s;
+	int rc = -1;
+
+	if (publish_check(app, name, version, e) < 0)
+		return -1;
+	arena_init(&a);
+	s = arena_zalloc(&a, sizeof(*s));
+	s->a = &a;
+	/* one source file is the bytes themselves: kept in u, not copied */
+	if (as ? add_file(s, as, u->p ? u->p : "", u->len) :
+	    read_archive(s, NULL, u->p ? u->p : "", u->len)) {
+		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
 		goto out;
-	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
-	rc = record(app, &a, &(struct mip_hosted_row){ name, version, description, n, s->total,
-						   (long long)time(NULL) },
-		    flavour, package_json(app, &a, it, n, &pj, version, 0),
-		    package_json(app, &a, it, n, &pj, version, m->cc.ok), e);
+	}
+	rc = publish_set(app, m, &a, s, name, version, description, e);
 out:
 	arena_free(&a);
 	return rc;

@@ -33,6 +33,7 @@ struct up {
 	struct blob_writer *bw;
 	struct hash_ctx md5;
 	const char *why;		/* a callback's refusal, for the parser's caller */
+	int store_failed;		/* why is the blob store's failure, not the form's */
 };
 
 /* Fields to parse an upload form (shared with the fuzz target). */
@@ -69,6 +70,7 @@ int pypi_up_data(void *ctx, const char *p, size_t n)
 		hash_update(&u->md5, p, n);
 		if (u->bw && blob_writer_write(u->bw, p, n) < 0) {
 			u->why = "cannot store the upload (disk full?)";
+			u->store_failed = 1;
 			return -1;
 		}
 		return 0;
@@ -111,8 +113,11 @@ static int receive(struct http_req *r, struct up *u, long long max, struct nb_er
 		long n = http_read_some(r, buf, left > 65536 ? 65536 : (size_t)left);
 		if (n <= 0)
 			return nb_fail(e, NB_INVALID, "the upload is incomplete");
-		if (mp_feed(m, buf, (size_t)n, e) < 0)	/* a callback's own reason first */
+		if (mp_feed(m, buf, (size_t)n, e) < 0) {	/* a callback's own reason first */
+			if (u->store_failed)	/* ours, not the client's: 503, retry */
+				return nb_fail(e, NB_UNAVAILABLE, "%s", u->why);
 			return u->why ? nb_fail(e, NB_INVALID, "%s", u->why) : -1;
+		}
 		left -= n;
 	}
 	return mp_finish(m, e);

@@ -2,6 +2,7 @@
 every page and form, and hostile input in every echoed field."""
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -476,6 +477,12 @@ def test_mip_pages_and_api(admin, tmpdir_shared):
         info.size = len(data)
         t.addfile(info, io.BytesIO(data))
     csrf = b.csrf("/admin/mip")
+    # a package is published from its bytes as they arrive, never from a
+    # staging copy: with no place for one (var/tmp a plain file) both the
+    # form and the API publish
+    tmp = os.path.join(nb.state, "tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    open(tmp, "w").close()
     boundary = "----nestboxmip"
     body = b"".join((
         ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (boundary, k, v)).encode()
@@ -501,12 +508,14 @@ def test_mip_pages_and_api(admin, tmpdir_shared):
     r = b.request("PUT", "/admin/api/mip/packages?name=single&version=2&file=single.py",
                   b"S = 2\n", auth)
     assert r.status == 201, r.text
-    # published under the name given, from the one received body: no renamed
-    # copy of the temporary file (<tmp>.d/single.py) is made or left behind
+    # published under the name given, from the one received body
     doc = json.loads(nb.get("/mip/package/py/single/latest.json").body)
     assert [p for p, _ in doc["hashes"]] == ["single.py"]
-    tmp = os.path.join(nb.state, "tmp")
-    assert not os.path.isdir(tmp) or not [n for n in os.listdir(tmp) if n.endswith(".d")]
+    # a refusal names the upload, never a server path
+    r = b.request("PUT", "/admin/api/mip/packages?name=bad&version=1", b"not an archive", auth)
+    assert r.status == 400 and json.loads(r.body)["error"] == "the upload: not a readable archive"
+    assert os.path.isfile(tmp)
+    os.remove(tmp)
     listed = json.loads(b.request("GET", "/admin/api/mip/packages", headers=auth).body)
     assert sorted(p["name"] for p in listed["hosted"]) == ["single", "webpkg"]
     assert b.post("/admin/mip/refresh", {"csrf": csrf}).status == 303

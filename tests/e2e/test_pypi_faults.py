@@ -6,13 +6,17 @@ with a 4xx (or a non-zero exit) and changes nothing."""
 import io
 import json
 import os
+import resource
 import shutil
+import signal
+import subprocess
 import tarfile
 import zipfile
 
 import pytest
 
 from pypi_dists import basic, make_sdist, make_wheel, metadata, upload_form
+from conftest import CGIBIN
 from test_pypi_ops import ROOT_PW, config, ctl, ok, store_counts
 from test_pypi_ops import px, team, dists  # noqa: F401  (fixtures)
 
@@ -258,3 +262,50 @@ def test_the_readme_says_how_root_gets_a_password():
     readme = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md")).read()
     assert "set through the API" not in readme
     assert "nestboxctl pypi user passwd root" in readme
+
+
+def run_cgi_fsize(nb, uri, body, headers, fsize, length=None):
+    """Runs pypi.fcgi once as plain CGI with no file allowed past fsize
+    bytes (SIGXFSZ ignored, so a write there fails with EFBIG as on a
+    full disk), announcing length bytes of body; returns (status, body)."""
+    e = dict(nb.env)
+    e.update(GATEWAY_INTERFACE="CGI/1.1", REQUEST_METHOD="POST", REQUEST_URI=uri,
+             SCRIPT_NAME="", PATH_INFO=uri, QUERY_STRING="", SERVER_NAME="127.0.0.1",
+             SERVER_PORT="8080", SERVER_PROTOCOL="HTTP/1.1", REMOTE_ADDR="127.0.0.1",
+             HTTP_HOST="127.0.0.1:8080", CONTENT_LENGTH=str(len(body) if length is None else length))
+    for k, v in headers.items():
+        e["CONTENT_TYPE" if k.lower() == "content-type" else
+          "HTTP_" + k.upper().replace("-", "_")] = v
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    p = subprocess.run([os.path.join(CGIBIN, "pypi.fcgi")], input=body, env=e,
+                       capture_output=True, timeout=120, preexec_fn=limit)
+    head, _, rest = p.stdout.partition(b"\r\n\r\n")
+    status = [ln for ln in head.split(b"\r\n") if ln.lower().startswith(b"status:")]
+    return int(status[0].split()[1]) if status else 200, rest
+
+
+def test_upload_that_cannot_be_stored_is_503_and_a_short_body_400(team, tmpdir_shared):
+    """A blob write that fails (a full disk) is the server's trouble: 503,
+    so twine may retry; a body that ends early is the client's: 400.  Both
+    store nothing and leave no temporary file."""
+    nb, d = team
+    path = os.path.join(d, "My_Pkg-1.2-py3-none-any.whl")
+    with open(path, "wb") as f:
+        f.write(os.urandom(3 << 20))
+    body, headers = upload_form(path)
+    headers = dict(headers, **ALICE)
+    biggest = max(os.path.getsize(os.path.join(dp, n))
+                  for dp, _, ns in os.walk(nb.state) for n in ns)
+    before = store_counts(nb)
+    status, text = run_cgi_fsize(nb, "/pypi/alice/dev/", body, headers, biggest + (1 << 20))
+    assert status == 503, text
+    assert b"cannot store the upload" in text
+    status, text = run_cgi_fsize(nb, "/pypi/alice/dev/", body[:len(body) // 2], headers,
+                                 resource.RLIM_INFINITY, length=len(body))
+    assert status == 400, text
+    assert store_counts(nb) == before
+    left = [n for dp, _, ns in os.walk(nb.state) for n in ns if ".tmp" in n]
+    assert left == []

@@ -157,9 +157,9 @@ static void test_self_register_limits(void **state)
 	assert_int_equal(reg(f, "gw", DDI_BY_GATEWAY, &cap2, NB_OK), 0);
 	assert_int_equal(reg(f, "s1", DDI_BY_SELF, &cap2, NB_OK), 0);
 	assert_int_equal(reg(f, "s2", DDI_BY_SELF, &cap2, NB_OK), 0);
-	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &cap2, NB_FORBIDDEN), DDI_SELF_CAP);
+	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &cap2, NB_FORBIDDEN), -1);
 	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &rate3, NB_OK), 0);
-	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_FORBIDDEN), DDI_SELF_RATE);
+	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_TOO_MANY), -1);
 	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
 			 0);
 	assert_int_equal(total, 3);

@@ -76,6 +76,7 @@ static void test_http_status(void **state)
 	assert_int_equal(nb_err_status(NB_INTERNAL), 500);
 	assert_int_equal(nb_err_status(NB_UNAVAILABLE), 503);
 	assert_int_equal(nb_err_status(NB_BAD_GATEWAY), 502);
+	assert_int_equal(nb_err_status(NB_TOO_MANY), 429);
 	assert_int_equal(nb_err_status((enum nb_errkind)999), 500);
 }
 
@@ -95,6 +96,7 @@ static void test_kind_names(void **state)
 {
 	(void)state;
 	assert_string_equal(nb_errkind_name(NB_CONFLICT), "conflict");
+	assert_string_equal(nb_errkind_name(NB_TOO_MANY), "too many");
 }
 
 int main(void)
