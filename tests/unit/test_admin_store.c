@@ -1127,7 +1127,7 @@ static void test_name_ok(void **state)
  * the page answers 503, never the login (issue 14). */
 static void test_session_and_token_get_store_error(void **state)
 {
-	struct fx *f = *state;
+	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char ta[65], ca[65], csrf[65], api[80];
 	struct admin_user u;
