@@ -1522,6 +1522,49 @@ static void test_hosted_has(void **state)
 	assert_int_equal(mip_hosted_has(&f->app, "shado"), 0);
 }
 
+/* An upload kept in memory is bounded (the package limit and room for an
+ * archive's headers) and NUL-terminated: one source file is a string. */
+static void test_upload_bound(void **state)
+{
+	struct mip_upload u = { NULL, 0, 0 };
+	struct nb_err e = { NB_OK, "" };
+
+	(void)state;
+	assert_int_equal(mip_upload_add(&u, "x = 1\n", 6, &e), 0);
+	assert_int_equal(u.len, 6);
+	assert_string_equal(u.p, "x = 1\n");
+	/* refused before a byte is read: the length alone is past the bound */
+	assert_int_equal(mip_upload_add(&u, "", MIP_UPLOAD_MAX - 6, &e), -1);
+	assert_int_equal(e.kind, NB_TOO_LARGE);
+	assert_int_equal(u.len, 6);
+	mip_upload_free(&u);
+	assert_null(u.p);
+	assert_int_equal(u.len, 0);
+}
+
+/* A publish from the received bytes: one source file under the name
+ * given, or an archive read from memory; a refusal names the upload. */
+static void test_publish_upload(void **state)
+{
+	struct fx *f = *state;
+	struct mip m;
+	struct mip_upload u = { NULL, 0, 0 };
+	struct nb_err e = { NB_OK, "" };
+
+	memset(&m, 0, sizeof(m));	/* no compiler: sources only */
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
+	assert_int_equal(mip_upload_add(&u, "not an archive", 14, &e), 0);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, NULL, "up", "1", "", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "the upload: not a readable archive");
+	assert_int_equal(mip_hosted_has(&f->app, "up"), 0);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "up.py", "up", "1", "", &e), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "up"), 1);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "up.py", "up", "1", "", &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
+	mip_upload_free(&u);
+}
+
 /* ------------------------------------------------------------------ */
 /* links planted under var/ are never followed (issue 11, section 3) */
 
@@ -1716,6 +1759,8 @@ int main(void)
 		T(test_repo_ref_stays_in_its_repository),
 		T(test_repo_files_revalidated),
 		T(test_hosted_has),
+		cmocka_unit_test(test_upload_bound),
+		T(test_publish_upload),
 		T(test_routes_declared_input),
 		T(test_static_link_fanout_link),
 		T(test_compile_tmp_link),
