@@ -136,6 +136,11 @@ int mkbox_live_image(struct mkbox_live *l, struct app *app, const char *image_pa
  * makes the image's directory in the tree exist as its .img.zst does. */
 void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, const char *box,
 			  const char *image);
+/* What an import or upload does once the build's files are in place,
+ * ahead of the watcher's event: unpublishes the build and /list in the
+ * running watcher's tree (none: nothing); 0 or -1. */
+int mkbox_static_touch(const char *var_dir, const char *image_path, const char *box,
+		       const char *image);
 /* Removes every entry of a box. */
 void mkbox_live_drop_box(const struct mkbox_live *l, const char *box);
 /* Writes the /list body read now; 0 or -1. */

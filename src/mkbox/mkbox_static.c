@@ -254,6 +254,28 @@ void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, co
 		fs_mkdirs(p, 0755);
 }
 
+int mkbox_static_touch(const char *var_dir, const char *image_path, const char *box,
+		       const char *image)
+{
+	struct mkbox_live l;
+	char p[PATH_MAX];
+
+	(void)image_path;
+	if ((size_t)snprintf(l.dir, sizeof(l.dir), "%s/" STATIC_DIR "/live", var_dir) >=
+	    sizeof(l.dir) || !url_name_ok(box) || !url_name_ok(image))
+		return -1;
+	/* removals only, through the link (no watcher: no tree, nothing to
+	 * do): what this process created there, its user would own, and the
+	 * watcher might not be able to change */
+	if (entry_path(&l, p, sizeof(p), box, image, "update.tar") == 0)
+		unlink(p);
+	if (entry_path(&l, p, sizeof(p), box, image, "id") == 0)
+		rm_tree(p);
+	snprintf(p, sizeof(p), "%s/list", l.dir);
+	unlink(p);
+	return 0;
+}
+
 void mkbox_live_drop_box(const struct mkbox_live *l, const char *box)
 {
 	char p[PATH_MAX];

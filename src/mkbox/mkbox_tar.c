@@ -175,7 +175,9 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 	struct mkbox_build b;
 	char hex[HASH_HEX_MAX];
 
-	/* the watcher then finds the tar made: the build is published sooner */
+	/* no older answer from the tree once the import returns; the watcher
+	 * then finds the tar made: the build is published sooner */
+	mkbox_static_touch(app->set.var_dir, image_path, box, image);
 	if (mkbox_build_find(image_path, box, image, &b) < 0 ||
 	    mkbox_tar_get(app, box, image, &b, hex) < 0)
 		return -1;

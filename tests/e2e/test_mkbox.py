@@ -13,7 +13,7 @@ import tarfile
 
 import pytest
 
-from conftest import make_raw_image
+from conftest import make_raw_image, wait_until
 
 BOX_SCRIPT = r'''
 set -e
@@ -82,6 +82,11 @@ def test_query_form_prefers_master_then_main(nb, tmpdir_shared):
     names = tarfile.open(fileobj=io.BytesIO(r.body)).getnames()
     assert names == ["b-x-main-2.img.zst", "b-x-main-2.img.sha256"]
     nb.import_image(raw, "b", "x", "master", "2")
+    # the front end's tree learns of the new master image from its watcher
+    # (bounded wait)
+    wait_until(lambda: tarfile.open(fileobj=io.BytesIO(
+        nb.get("/update?name=b&board=x&version=2").body)).getnames()[0] == "b-x-master-2.img.zst",
+        "the master image chosen")
     r = nb.get("/update?name=b&board=x&version=2")
     assert tarfile.open(fileobj=io.BytesIO(r.body)).getnames()[0] == "b-x-master-2.img.zst"
     # an explicit branch is used as given; no version joins without it
@@ -196,6 +201,10 @@ def test_unknown_image_is_400_with_empty_body(served, path):
 def test_missing_build_id_file_is_400(served):
     nb, _ = served
     os.unlink(os.path.join(nb.images, "box1", "box1-rpi4-master-1.0.img.buildID"))
+    # by hand, not an import: the front end's tree follows once its watcher
+    # has seen the change (bounded wait)
+    wait_until(lambda: nb.get("/update/box1/box1-rpi4-master-1.0").status == 400,
+               "the watcher to see the change")
     r = nb.get("/update/box1/box1-rpi4-master-1.0")
     assert (r.status, r.body) == (400, b"")
     # /list still shows the .img.zst, as the original does
@@ -331,19 +340,24 @@ def test_drop_in_image_path_variable(make_nb, tmpdir_shared):
 
 
 def test_list_follows_the_directory(served, tmpdir_shared):
-    """/list is cached per process; every change to the directory shows at once."""
+    """/list is cached per process and in the front end's static tree; every
+    change to the directory shows once the tree's watcher has seen it (the
+    wait is for that, bounded), and then in every answer."""
     nb, raw = served
     small = make_raw_image(os.path.join(tmpdir_shared, "s.img"), size=4096)
-    for _ in range(3):            # both list processes have cached it
-        assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\n"
+
+    def shows(body):
+        wait_until(lambda: nb.get("/list").body == body, "/list to show the change")
+        for _ in range(3):        # both list processes and the tree agree
+            assert nb.get("/list").body == body
+            assert nb.get("/list", {"If-Modified-Since": "Mon, 30 Nov 2099 00:00:00 GMT"}).body \
+                == body
+    shows(b"box1/box1-rpi4-master-1.0\n")
     nb.import_image(small, "box1", "rpi4", "master", "1.1")     # same box
     nb.import_image(small, "box3", "pc")                          # new box
-    for _ in range(3):
-        assert nb.get("/list").body == (b"box1/box1-rpi4-master-1.0\nbox1/box1-rpi4-master-1.1\n"
-                                        b"box3/box3-pc\n")
+    shows(b"box1/box1-rpi4-master-1.0\nbox1/box1-rpi4-master-1.1\nbox3/box3-pc\n")
     os.unlink(os.path.join(nb.images, "box1", "box1-rpi4-master-1.1.img.zst"))
-    for _ in range(3):
-        assert nb.get("/list").body == b"box1/box1-rpi4-master-1.0\nbox3/box3-pc\n"
+    shows(b"box1/box1-rpi4-master-1.0\nbox3/box3-pc\n")
     assert nb.get("/list/pc").body == b"box3/box3-pc\n"
 
 
