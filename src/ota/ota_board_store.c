@@ -17,6 +17,17 @@ static int unavailable(struct nb_err *e)
 	return ota_store_unavailable(e);
 }
 
+/* The rows of sql (its ?1 the repository's id) read by fn: ota_store_rows. */
+static int repo_rows(struct app *app, const char *sql, long long repo_id, struct arena *a,
+		     size_t size, db_row_fn *fn, void **v, int *n, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql);
+
+	if (st)
+		db_bind_int64(st, 1, repo_id);
+	return ota_store_rows(st, a, size, fn, v, n, e);
+}
+
 static void token_item(struct arena *a, struct db_stmt *st, void *row)
 {
 	struct ota_tokenrow *t = row;
@@ -33,13 +44,9 @@ static const char sql_token_list[] =
 int ota_token_list(struct app *app, struct arena *a, long long repo_id, struct ota_tokenrow **out,
 		   int *n, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_token_list);
 	void *v;
-	int rc;
+	int rc = repo_rows(app, sql_token_list, repo_id, a, sizeof(**out), token_item, &v, n, e);
 
-	if (st)
-		db_bind_int64(st, 1, repo_id);
-	rc = ota_store_rows(st, a, sizeof(**out), token_item, &v, n, e);
 	*out = v;
 	return rc;
 }
@@ -270,13 +277,9 @@ static const char sql_branch_list[] =
 int ota_branch_list(struct app *app, struct arena *a, long long repo_id, struct ota_branch **out,
 		    int *n, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_branch_list);
 	void *v;
-	int rc;
+	int rc = repo_rows(app, sql_branch_list, repo_id, a, sizeof(**out), branch_item, &v, n, e);
 
-	if (st)
-		db_bind_int64(st, 1, repo_id);
-	rc = ota_store_rows(st, a, sizeof(**out), branch_item, &v, n, e);
 	*out = v;
 	return rc;
 }
