@@ -9,10 +9,12 @@ Build time is kept down by two caches: the debootstrap base (a tar under
 /var/tmp/nestbox-container and an image tag, keyed on a hash of
 scripts/container-base.sh and the mirror) and podman's layer cache (the
 build stage's packages, and the compiled programs until Makefile, src/,
-etc/, scripts/, templates/ or htdocs/ change); images a rebuild leaves
-untagged are pruned.  The image size and the
+etc/, scripts/, templates/ or htdocs/ change); the images a rebuild
+replaces are removed (this tree's only: the tags name the tree).  The image
+size and the
 time from `podman start` to the first answer are written to
 tests/e2e/out/container.txt."""
+import hashlib
 import json
 import os
 import re
@@ -36,7 +38,9 @@ from test_mkbox import file_sha
 # and limits the default ones exceed
 PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
-IMAGE = "localhost/nestbox:e2e"
+# the tag names this source tree: podman's images are the machine's, and
+# another tree's test building at the same time must not replace this one's
+IMAGE = "localhost/nestbox:e2e-" + hashlib.sha256(ROOT.encode()).hexdigest()[:10]
 PASSWORD = "container-admin-pw"
 
 
@@ -77,18 +81,29 @@ def report(line):
         f.write(time.strftime("%Y-%m-%d %H:%M:%S ") + line + "\n")
 
 
+def image_id(tag):
+    p = run(PODMAN + ["image", "inspect", "--format", "{{.Id}}", tag], check=False)
+    return p.stdout.strip() if p.returncode == 0 else None
+
+
 @pytest.fixture(scope="module")
 def image():
     base = run(["sh", os.path.join(ROOT, "scripts", "container-base.sh"), *PODMAN[1:]],
                timeout=1200).stdout.strip().splitlines()[-1]
-    # --format docker: the OCI format has no HEALTHCHECK.  The build stage
-    # is tagged too, so that pruning the images a rebuild left untagged
-    # keeps the layer cache (its packages) for the next run
+    # --format docker: the OCI format has no HEALTHCHECK.  Each stage is
+    # tagged (this tree's tags), so that a rebuild's replaced images can be
+    # removed by id, and the layer cache (the build stage's packages) stays
     build = PODMAN + ["build", "--format", "docker", *LIMITS, "--build-arg", "BASE=" + base,
                       "-f", os.path.join(ROOT, "Containerfile")]
-    run(build + ["--target", "build", "-t", IMAGE + "-build", ROOT], timeout=1800)
-    run(build + ["-t", IMAGE, ROOT], timeout=1800)
-    run(PODMAN + ["image", "prune", "-f"])
+    stages = [("build", IMAGE + "-build"), ("rootfs", IMAGE + "-rootfs"), (None, IMAGE)]
+    before = {tag: image_id(tag) for _, tag in stages}
+    for target, tag in stages:
+        run(build + (["--target", target] if target else []) + ["-t", tag, ROOT], timeout=1800)
+    # only this tree's replaced images, not `podman image prune`: the
+    # machine's other builds may be using their untagged images right now
+    for tag, old in before.items():
+        if old and old != image_id(tag):
+            run(PODMAN + ["rmi", old], check=False)
     size = run(PODMAN + ["image", "inspect", "--format", "{{.Size}}", IMAGE]).stdout.strip()
     report("image %s on %s: %.1f MB" % (IMAGE, base, int(size) / 1e6))
     return IMAGE
