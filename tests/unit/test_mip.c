@@ -1546,7 +1546,7 @@ static void test_upload_bound(void **state)
  * given, or an archive read from memory; a refusal names the upload. */
 static void test_publish_upload(void **state)
 {
-	struct fx *f = *state;
+	struct ut_app *f = *state;
 	struct mip m;
 	struct mip_upload u = { NULL, 0, 0 };
 	struct nb_err e = { NB_OK, "" };
