@@ -222,7 +222,7 @@ int admin_body_stream(struct app *app, struct http_req *r, const struct admin_si
 	return rc;
 }
 
-/* -- a temporary file as the sink (the image import, the mip publish) ---- */
+/* -- a temporary file as the sink (the OTA release archive) ------------ */
 
 /* Creates <var_dir>/tmp/upload.tmp.*: never through a link in place of
  * tmp/, so an upload is not written outside the state directory.  A killed
