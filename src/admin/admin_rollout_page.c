@@ -121,10 +121,8 @@ cJSON *admin_rollout_json(struct app *app, struct arena *a, long long id, struct
 	cJSON *d;
 	int n;
 
-	if (ddi_rollout_get(app, id, &ro) < 0) {
-		nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	if (ddi_rollout_get(app, id, &ro, e) < 0)
 		return NULL;
-	}
 	n = ddi_rollout_devices(app, &ro, v, ADMIN_ROLLOUT_SHOWN, counts, e);
 	if (n < 0)
 		return NULL;
@@ -180,8 +178,8 @@ static int set_limits(struct app *app, struct http_req *r, struct nb_err *e)
 		admin_form_field(app, "max_failures");
 		return nb_fail(e, NB_INVALID, "missing max_failures (or max_failure_rate)");
 	}
-	if (ddi_rollout_get(app, id, &ro) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	if (ddi_rollout_get(app, id, &ro, e) < 0)
+		return -1;
 	mf = limit_of(r, "max_failures", 1000000000LL, ro.max_failures);
 	mfr = limit_of(r, "max_failure_rate", 100, ro.max_failure_rate);
 	if (mf < 0 || mfr < 0)

@@ -270,8 +270,8 @@ static int state_refused(struct app *app, long long id, struct nb_err *e)
 {
 	struct ddi_rollout ro;
 
-	if (ddi_rollout_get(app, id, &ro) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such rollout");
+	if (ddi_rollout_get(app, id, &ro, e) < 0)
+		return -1;
 	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s: it changes no more", ro.id, ro.state);
 }
 
@@ -350,8 +350,8 @@ static int api_one(struct app *app, struct http_req *r, struct http_resp *w, int
 	struct ddi_rollout ro;
 	cJSON *o;
 
-	if (ddi_rollout_get(app, id, &ro) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such rollout");
+	if (ddi_rollout_get(app, id, &ro, e) < 0)
+		return -1;
 	if (!(o = rollout_json(app, r, fc, &ro, e)))
 		return -1;
 	admin_json(w, status, o);

@@ -477,7 +477,10 @@ int ddi_rollout_stage(struct app *app, long long id, int percent);
 /* An action of rollout id closed; min_results is ddi.rollout_min_results
  * (struct ddi_settings): the results before a failure rate may pause it. */
 int ddi_rollout_result(struct app *app, long long id, int success, long long min_results);
-int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r);
+/* Rollout id into *r: 0, or -1 with e (NB_NOT_FOUND "no rollout <id>";
+ * NB_UNAVAILABLE when the store cannot be read, so a busy store is a 503,
+ * never a 404).  e may be NULL. */
+int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r, struct nb_err *e);
 int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset);
 /* The running and paused rollouts, newest first: how many were filled, or -1. */
 int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max);

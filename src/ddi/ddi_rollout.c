@@ -48,8 +48,8 @@ static int end_check(struct app *app, long long id, struct nb_err *e)
 {
 	struct ddi_rollout r;
 
-	if (ddi_rollout_get(app, id, &r) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	if (ddi_rollout_get(app, id, &r, e) < 0)
+		return -1;
 	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s already", id, r.state);
 }
 

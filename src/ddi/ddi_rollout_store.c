@@ -167,20 +167,23 @@ static const char sql_list[] = SQL_GET " ORDER BY r.id DESC LIMIT ? OFFSET ?";
 static const char sql_active[] = SQL_GET " WHERE r.state IN ('running', 'paused')"
 	" ORDER BY r.id DESC LIMIT ?";
 
-int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r)
+int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_get_one);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "cannot read rollout %lld", id);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW) {
+	rc = db_step(st);
+	if (rc == DB_ROW)
 		rollout_row(st, r);
-		found = 1;
-	}
 	db_reset(st);
-	return found ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	if (rc == DB_DONE)
+		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	return nb_fail(e, NB_UNAVAILABLE, "cannot read rollout %lld", id);
 }
 
 int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max)

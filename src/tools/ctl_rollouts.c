@@ -151,10 +151,11 @@ int cmd_rollout_list(int argc, char **argv)
 static int refused(struct app *app, long long id)
 {
 	struct ddi_rollout r;
+	struct nb_err e;
 
-	if (ddi_rollout_get(app, id, &r) < 0) {
-		fprintf(stderr, "nestboxctl: no rollout %lld\n", id);
-		return nb_err_exit(NB_NOT_FOUND);
+	if (ddi_rollout_get(app, id, &r, &e) < 0) {
+		fprintf(stderr, "nestboxctl: %s\n", e.msg);
+		return nb_err_exit(e.kind);
 	}
 	fprintf(stderr, "nestboxctl: rollout %lld is %s: it changes no more\n", id, r.state);
 	return nb_err_exit(NB_CONFLICT);
@@ -183,7 +184,7 @@ static int already(struct app *app, long long id, const char *state, int pct)
 {
 	struct ddi_rollout r;
 
-	if (ddi_rollout_get(app, id, &r) < 0 ||
+	if (ddi_rollout_get(app, id, &r, NULL) < 0 ||
 	    (strcmp(r.state, "running") && strcmp(r.state, "paused")))
 		return 0;
 	if (state && !strcmp(r.state, state))
@@ -222,7 +223,7 @@ static int change(int argc, char **argv, const char *state)
 		ctl_audit(&app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
 			  "rollout %lld", id);
 	} else {
-		if (ddi_rollout_get(&app, id, &r) == 0)
+		if (ddi_rollout_get(&app, id, &r, NULL) == 0)
 			printf("rollout %lld offered to %lld%% of feed %s\n", id, pct, r.feed);
 		ctl_audit(&app, "rollout stage", "rollout %lld at %lld%%", id, pct);
 	}
@@ -319,20 +320,20 @@ int cmd_rollout_limits(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	/* the store's UPDATE matches the row whatever its values: compared here */
-	if (ddi_rollout_get(&app, id, &r) == 0 && (mf < 0 || mf == r.max_failures) &&
+	if (ddi_rollout_get(&app, id, &r, NULL) == 0 && (mf < 0 || mf == r.max_failures) &&
 	    (mr < 0 || mr == r.max_failure_rate)) {
 		printf("unchanged rollout %lld: it pauses at %d failures or above %d%% failed"
 		       " already\n", id, r.max_failures, r.max_failure_rate);
 		app_close(&app);
 		return 0;
 	}
-	rc = ddi_rollout_get(&app, id, &r) < 0 ? nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id)
+	rc = ddi_rollout_get(&app, id, &r, &e) < 0 ? -1
 		: ddi_rollout_limits(&app, id, (int)(mf >= 0 ? mf : r.max_failures),
 				     (int)(mr >= 0 ? mr : r.max_failure_rate), &e);
 	if (rc < 0) {
 		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 	} else {
-		ddi_rollout_get(&app, id, &r);
+		ddi_rollout_get(&app, id, &r, NULL);
 		printf("rollout %lld pauses at %d failures or above %d%% failed (0: no limit)\n", id,
 		       r.max_failures, r.max_failure_rate);
 		ctl_audit(&app, "rollout limits", "rollout %lld: pauses at %d failures or %d%%", id,
@@ -401,12 +402,12 @@ static int show_text(struct app *app, long long id)
 	struct nb_err e;
 	int n = -1, g;
 
-	if (ddi_rollout_get(app, id, &r) < 0)
-		nb_fail(&e, NB_NOT_FOUND, "no rollout %lld", id);
-	else if (!(v = calloc(SHOWN, sizeof(*v))))
-		nb_fail(&e, NB_INTERNAL, "out of memory");
-	else
-		n = ddi_rollout_devices(app, &r, v, SHOWN, c, &e);
+	if (ddi_rollout_get(app, id, &r, &e) == 0) {
+		if (!(v = calloc(SHOWN, sizeof(*v))))
+			nb_fail(&e, NB_INTERNAL, "out of memory");
+		else
+			n = ddi_rollout_devices(app, &r, v, SHOWN, c, &e);
+	}
 	if (n < 0) {
 		free(v);
 		return ctl_fail(NULL, &e);

@@ -194,7 +194,7 @@ static void test_rollout_rows(void **state)
 	assert_int_equal(ddi_rollout_put_percent(&f->app, 1, 30), 0);
 	assert_int_equal(ddi_rollout_put_percent(&f->app, 2, 30), -1);	/* finished */
 	assert_int_equal(ddi_rollout_put_state(&f->app, 1, "paused"), 0);
-	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.pause_reason, "paused by an operator");
 	assert_int_equal(r.percent, 30);
 	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50), 0);	/* any rollout */
@@ -203,9 +203,26 @@ static void test_rollout_rows(void **state)
 	assert_int_equal(withdrawn, 0);
 	assert_int_equal(ddi_rollout_close(&f->app, 1, "canceled", &withdrawn), 0);
 	assert_int_equal(withdrawn, 2);		/* one waiting canceled, one running canceling */
-	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.state, "canceled");
 	assert_int_equal(ddi_rollout_close(&f->app, 1, "finished", &withdrawn), 1);
+}
+
+/* A missing rollout is NB_NOT_FOUND; a store that cannot be read is
+ * NB_UNAVAILABLE (a 503 on the pages, not a 404). */
+static void test_rollout_get_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_rollout r;
+	struct nb_err e = { NB_OK, "" };
+
+	assert_int_equal(ddi_rollout_get(&f->app, 99, &r, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_string_equal(e.msg, "no rollout 99");
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_rollouts RENAME TO r_away"), 0);
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_string_equal(e.msg, "cannot read rollout 1");
 }
 
 struct walk {
@@ -229,7 +246,7 @@ static void test_rollout_dev_each(void **state)
 	struct walk w = { "" };
 	struct nb_err e;
 
-	assert_int_equal(ddi_rollout_get(&f->app, 1, &r), 0);
+	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_int_equal(ddi_rollout_dev_each(&f->app, &r, take, &w, &e), 3);
 	assert_string_equal(w.seen, "1:running:step 2\n:1:1;2:::0:0;3:waiting::0:0;");
 }
@@ -245,6 +262,7 @@ int main(void)
 		T(test_software_version_each),
 		T(test_software_insert),
 		T(test_rollout_rows),
+		T(test_rollout_get_kinds),
 		T(test_rollout_dev_each),
 	};
 
