@@ -119,6 +119,15 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 				 struct nb_err *e);
 /* its action words (req_v_enum): the index is an enum ddi_bulk_op */
 extern const char *const admin_bulk_ops[];
+/*
+ * What a bulk action did, as its audit row says it, from the page and from
+ * nestboxctl alike (issue 14): "assign software 3 (app 2.0) to 12 devices:
+ * dev-1, dev-2, …".  op an enum ddi_bulk_op; sw_id the software (assign);
+ * to the feed or mode (feed, mode; else unused); changed how many devices
+ * changed; names the first controller ids, ", …" when there are more.  In a.
+ */
+const char *admin_bulk_said(struct app *app, struct arena *a, int op, long long sw_id,
+			    const char *to, long changed, const char *names);
 /* admin_device_labels.c: POST /admin/devices/:id/labels (name and tags) */
 ADMIN_HANDLER(admin_device_labels)
 ADMIN_HANDLER(admin_software)		/* admin_software.c */

@@ -231,25 +231,22 @@ static const char *bulk_names(struct app *app, struct http_req *r, const long lo
 	return buf_cstr(&b);
 }
 
-/* What a bulk action did, as its audit row says it (issue 14): "assign
- * software 3 (app 2.0) to 12 devices: dev-1, dev-2, …". */
-static const char *bulk_said(struct app *app, struct http_req *r, int op, long changed,
-			     const char *names)
+const char *admin_bulk_said(struct app *app, struct arena *a, int op, long long sw_id,
+			    const char *to, long changed, const char *names)
 {
-	const char *to = target(r, op), *devs = changed == 1 ? "device" : "devices";
+	const char *devs = changed == 1 ? "device" : "devices";
 	struct ddi_software sw;
-	long long id = req_int(r, "software", 0);
 
 	if (op == DDI_BULK_ASSIGN) {
-		if (ddi_software_get(app, id, &sw) < 0)
+		if (ddi_software_get(app, sw_id, &sw) < 0)
 			snprintf(sw.name, sizeof(sw.name), "%s", "gone");
-		return arena_printf(r->a, "assign software %lld (%s%s%s) to %ld %s: %s", id,
+		return arena_printf(a, "assign software %lld (%s%s%s) to %ld %s: %s", sw_id,
 				    sw.name, *sw.version ? " " : "", sw.version, changed, devs, names);
 	}
 	if (op == DDI_BULK_FEED || op == DDI_BULK_MODE)
-		return arena_printf(r->a, "set %s %s on %ld %s: %s",
+		return arena_printf(a, "set %s %s on %ld %s: %s",
 				    op == DDI_BULK_FEED ? "feed" : "mode", to, changed, devs, names);
-	return arena_printf(r->a, "%s %ld %s: %s", op == DDI_BULK_CANCEL ?
+	return arena_printf(a, "%s %ld %s: %s", op == DDI_BULK_CANCEL ?
 			    "cancel the open actions of" : "delete", changed, devs, names);
 }
 
@@ -276,7 +273,7 @@ int admin_devices_bulk_run(struct app *app, struct http_req *r, struct http_resp
 	if (changed < 0)
 		return -1;
 	admin_audit(app, arena_printf(r->a, "devices %s", admin_bulk_ops[op]), "%s",
-		    bulk_said(app, r, op, changed, names));
+		    admin_bulk_said(app, r->a, op, sw, target(r, op), changed, names));
 	done = op == DDI_BULK_ASSIGN ? arena_printf(r->a, done_words[op], sw, changed)
 				     : arena_printf(r->a, done_words[op], changed);
 	http_redirect(w, arena_cat(r->a, "/admin/devices?done=", done, NULL));

@@ -380,13 +380,27 @@ static void bulk_list(struct arena *a, const struct bulk *b, const struct ddi_de
 		printf("  %s\n", ctl_printable(a, v[i].cid));
 }
 
+/* Devices named in a bulk action's audit row, as the page names them. */
+#define BULK_NAMED 5
+
+/* "dev-1, dev-2, …": the controller ids of the first BULK_NAMED of v (n). */
+static const char *bulk_names(struct arena *a, const struct ddi_device *v, int n)
+{
+	const char *s = "";
+	int i;
+
+	for (i = 0; i < n && i < BULK_NAMED; i++)
+		s = arena_printf(a, "%s%s%s", s, i ? ", " : "", v[i].cid);
+	return i < n ? arena_printf(a, "%s, …", s) : s;
+}
+
 /*
  * Applies b to the n devices of v that it changes (ids in ids), in one
  * transaction, says what it changed and writes the audit row the page's
- * bulk form writes; selected is how many were selected.  The exit status.
+ * bulk form writes.  The exit status.
  */
 static int bulk_apply(struct app *app, struct arena *a, const struct bulk *b,
-		      const struct ddi_device *v, const long long *ids, int n, int selected)
+		      const struct ddi_device *v, const long long *ids, int n)
 {
 	struct nb_err e;
 	long changed = ddi_device_bulk(app, b->op, ids, n, b->arg, b->sw, &e);
@@ -394,10 +408,9 @@ static int bulk_apply(struct app *app, struct arena *a, const struct bulk *b,
 	if (changed < 0)
 		return ctl_fail("nothing changed", &e);
 	bulk_list(a, b, v, n, 1);
-	ctl_audit(app, arena_printf(a, "devices %s", admin_bulk_ops[b->op]),
-		  "%ld of %d selected devices%s%s%s", changed, selected,
-		  bulk_target(b) ? ": " : "", bulk_target(b) ? bulk_target(b) : "",
-		  b->op == DDI_BULK_ASSIGN ? arena_printf(a, ": software #%lld", b->sw) : "");
+	ctl_audit(app, arena_printf(a, "devices %s", admin_bulk_ops[b->op]), "%s",
+		  admin_bulk_said(app, a, b->op, b->sw, bulk_target(b), changed,
+				  bulk_names(a, v, n)));
 	return 0;
 }
 
@@ -441,7 +454,7 @@ int cmd_device_bulk(int argc, char **argv)
 		if (n == 0)
 			printf("unchanged: none of the %d selected devices would change\n", selected);
 		else if (b.yes)
-			rc = bulk_apply(&app, &a, &b, v, ids, n, selected);
+			rc = bulk_apply(&app, &a, &b, v, ids, n);
 		else {
 			bulk_list(&a, &b, v, n, 0);
 			rc = ctl_usage_error(BULK, "would change %d device%s; add --yes", n,

@@ -142,7 +142,8 @@ def test_bulk_asks_for_yes_then_does_it_once_with_the_pages_audit_row(nb):
     assert r.stdout.splitlines()[0] == "set the feed of 4 devices to canary:", r.stdout
     after = feeds(nb)
     assert [k for k in after if after[k] == "canary"] == ["lab-%02d" % i for i in range(1, 5)]
-    assert audit_rows(nb)[-1] == ("devices feed", "4 of 4 selected devices: canary", "cli")
+    assert audit_rows(nb)[-1] == ("devices feed", "set feed canary on 4 devices: lab-01, lab-02,"
+                                  " lab-03, lab-04", "cli")
     # again: nothing would change, so nothing is asked, done or audited
     r = nb.ctl("device", "bulk", "feed", "canary", "--search", "lab")
     assert r.stdout == "unchanged: none of the 4 selected devices would change\n"
@@ -156,12 +157,12 @@ def test_bulk_by_id_leaves_out_what_it_would_not_change(nb, tmpdir_shared):
     r = nb.ctl("device", "bulk", "mode", "latest", "--id", "kiosk-01", "--id", "kiosk-02",
                "--id", "kiosk-01", "--yes")
     assert r.stdout == "set the mode of 1 device to latest:\n  kiosk-01\n", r.stdout
-    assert audit_rows(nb)[-1] == ("devices mode", "1 of 2 selected devices: latest", "cli")
+    assert audit_rows(nb)[-1] == ("devices mode", "set mode latest on 1 device: kiosk-01", "cli")
     r = nb.ctl("device", "bulk", "assign", "1", "--state", "registered", "--feed", "beta",
                "--yes")
     assert r.stdout.startswith("assigned software 1 to 4 devices:\n"), r.stdout
-    assert audit_rows(nb)[-1] == ("devices assign", "4 of 4 selected devices: software #1",
-                                  "cli")
+    assert audit_rows(nb)[-1] == ("devices assign", "assign software 1 (image-1.0.swu 1.0) to 4"
+                                  " devices: lab-01, lab-02, lab-03, lab-04", "cli")
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM ddi_devices WHERE mode='assigned'"
                          " AND assigned=1").fetchone()[0] == 4
@@ -337,5 +338,5 @@ def test_bulk_writes_the_row_the_pages_bulk_form_writes(fleet):
     with nb.db() as c:
         rows = c.execute("SELECT via, action, target FROM admin_audit"
                          " WHERE action LIKE 'devices %' ORDER BY id").fetchall()
-    assert rows == [("page", "devices feed", "2 of 2 selected devices: north"),
-                    ("cli", "devices feed", "2 of 2 selected devices: south")], rows
+    assert rows == [("page", "devices feed", "set feed north on 2 devices: unit-00, unit-01"),
+                    ("cli", "devices feed", "set feed south on 2 devices: unit-02, unit-03")], rows

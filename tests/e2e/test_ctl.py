@@ -200,8 +200,9 @@ def _kill_admin(nb):
             pass
 
 
-def _start_upload(nb, path):
-    """Starts a 10 MB upload to path with an API token, sends 300 kB of it."""
+def _start_upload(nb, path, method="PUT", ctype=None, head=b""):
+    """Starts a 10 MB upload to path with an API token (a body of type
+    ctype opening with head), sends 300 kB of it."""
     from admin_client import Browser
     nb.env["NESTBOX_ADMIN_PASSWORD"] = "admin-pass-1"
     nb.ctl("init")
@@ -213,15 +214,20 @@ def _start_upload(nb, path):
     token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
     token = token.split('<code id="new-token">')[1].split("</code>")[0]
     s = socket.create_connection(("127.0.0.1", nb.port), timeout=30)
-    s.sendall(("PUT %s HTTP/1.1\r\nHost: x\r\n"
-               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n" % (path, token)
-               ).encode() + b"\0" * 300000)
+    s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n%s"
+               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n"
+               % (method, path, "Content-Type: %s\r\n" % ctype if ctype else "", token)
+               ).encode() + head + b"\0" * 300000)
     return s
 
 
 def test_gc_collects_killed_uploads(nb, tmpdir_shared):
-    """A killed package upload leaves var/tmp/upload.tmp.*: gc removes it after the grace time."""
-    s = _start_upload(nb, "/admin/api/mip/packages?name=kb&version=1")
+    """A killed OTA release upload (the one upload still received into a
+    temporary file: its archive is unpacked into git objects after) leaves
+    var/tmp/upload.tmp.*: gc removes it after the grace time."""
+    s = _start_upload(nb, "/admin/api/ota/publish", "POST", "multipart/form-data; boundary=XB",
+                      b'--XB\r\nContent-Disposition: form-data; name="file"; '
+                      b'filename="app.tar.gz"\r\n\r\n')
     d = os.path.join(nb.state, "tmp")
     wait_until(lambda: os.path.isdir(d) and any(f.startswith("upload.tmp.") for f in os.listdir(d)),
                "the upload's temp file")
