@@ -196,8 +196,7 @@ int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max)
 	db_bind_int(st, 1, max);
 	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 /* Newest first; returns how many were filled. */
@@ -212,8 +211,7 @@ int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offs
 	db_bind_int(st, 2, offset);
 	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 static const char *const sql_end[] = {

@@ -684,8 +684,7 @@ int ddi_action_messages(struct app *app, struct arena *a, long long action_id, i
 	db_bind_int64(st, 1, action_id);
 	while (n < max && db_step(st) == DB_ROW)
 		n += add_lines(a, (const char *)db_column_text(st, 0), max - n, out + n);
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 int ddi_action_canceled(struct app *app, long long device_id, long long action_id,

@@ -14,6 +14,7 @@
 struct db_stmt {
 	sqlite3_stmt *st;
 	struct pg_stmt *pg;	/* set instead of st on PostgreSQL */
+	int failed;		/* PostgreSQL: the run's failed step's code, for db_reset */
 };
 
 /* SQLite's handle, or (pg set, h NULL) PostgreSQL's (db_pg.c). */
@@ -372,6 +373,7 @@ struct db_stmt *db_stmt(struct db *db, const char *sql)
 			kept = &db->cache[i].s;
 			if (kept->pg) {
 				pg_stmt_clear(kept->pg);
+				kept->failed = 0;
 			} else {
 				sqlite3_reset(kept->st);
 				sqlite3_clear_bindings(kept->st);
@@ -451,12 +453,29 @@ int db_bind_null(struct db_stmt *s, int i)
 
 int db_step(struct db_stmt *s)
 {
-	return s->pg ? pg_step(s->pg) : sqlite3_step(s->st);
+	int rc;
+
+	if (!s->pg)
+		return sqlite3_step(s->st);
+	rc = pg_step(s->pg);
+	if (rc != DB_ROW && rc != DB_DONE)
+		s->failed = rc;
+	return rc;
 }
 
+/* As sqlite3_reset: the code of the run's failed step, else DB_OK, so a
+ * loop that stops at the first step that is not a row can tell its end
+ * from an error after it; the same on PostgreSQL. */
 int db_reset(struct db_stmt *s)
 {
-	return s->pg ? pg_reset(s->pg) : sqlite3_reset(s->st);
+	int rc;
+
+	if (!s->pg)
+		return sqlite3_reset(s->st);
+	rc = s->failed;
+	s->failed = 0;
+	pg_reset(s->pg);
+	return rc ? rc : DB_OK;
 }
 
 int64_t db_column_int64(struct db_stmt *s, int i)

@@ -103,7 +103,9 @@ int db_bind_blob(struct db_stmt *st, int i, const void *p, int n, enum db_life l
 int db_bind_null(struct db_stmt *st, int i);
 /* DB_ROW (a row to read), DB_DONE, or an error code (DB_CONSTRAINT …). */
 int db_step(struct db_stmt *st);
-/* Ends the statement's run so it can be bound and stepped again. */
+/* Ends the statement's run so it can be bound and stepped again: DB_OK,
+ * or the error code of the run's failed step (as SQLite's reset), so a
+ * loop `while (db_step(st) == DB_ROW)` tells its end from a failure. */
 int db_reset(struct db_stmt *st);
 /* The current row's columns; text is NUL-terminated, NULL for SQL NULL. */
 int64_t db_column_int64(struct db_stmt *st, int i);

@@ -498,8 +498,7 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 		h->published = db_column_int64(st, 4);
 		h->description = db_column_dup(a, st, 5);
 	}
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 static long long scalar(struct app *app, const char *sql, int col)
@@ -551,8 +550,7 @@ int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 		c->expires = db_column_int64(st, 5);
 		c->bytes = db_column_int64(st, 6);
 	}
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 long long mip_cached_count(struct app *app)
@@ -586,8 +584,7 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 		u->last_error = db_column_int64(st, 2);
 		u->error = db_column_dup(a, st, 3);
 	}
-	db_reset(st);
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 /* -- the compile cache (mip_compile.c) -- */

@@ -253,9 +253,8 @@ int pypi_index_list(struct app *app, struct arena *a, const char *user,
 		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		index_row(a, st, &v[n++]);
 	}
-	db_reset(st);
 	*out = v;
-	return (int)n;
+	return db_reset(st) == DB_OK ? (int)n : no_stmt(e);
 }
 
 static const char sql_index_add[] =
@@ -352,9 +351,8 @@ int pypi_files_of(struct app *app, struct arena *a, long long index_id, const ch
 		v = grow(a, v, n, n + 1, &cap, sizeof(*v));
 		file_row(a, st, &v[n++]);
 	}
-	db_reset(st);
 	*out = v;
-	return (int)n;
+	return db_reset(st) == DB_OK ? (int)n : no_stmt(e);
 }
 
 static const char sql_projects_of[] =

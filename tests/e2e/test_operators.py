@@ -745,8 +745,17 @@ def test_api_changes_are_audited_as_api(ops, tmpdir_shared):
 
 # -- issue 14: a store that cannot be read is "try again", not "log in" ------
 def renamed(nb, table, to):
+    """The table under another name: the store cannot read it.  PostgreSQL's
+    prepared statements hold the table itself, not its name, so there the
+    programs' connections are ended too: they connect again and prepare
+    their statements anew, against the name as it is now (a statement that
+    failed to prepare is not kept, so the name put back needs nothing)."""
     with nb.db() as c:
         c.execute("ALTER TABLE %s RENAME TO %s" % (table, to))
+    if nb.pg_url and to.endswith("_away"):
+        with nb.db() as c:
+            c.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
 def test_store_error_is_503_never_a_login_or_an_empty_list(ops):
