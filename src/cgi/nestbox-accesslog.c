@@ -20,30 +20,9 @@
 #include <string.h>
 
 #include "../core/core.h"
+#include "../lib/stop.h"
 #include "../lib/fsutil.h"
 #include "../log/accesslog.h"
-
-/* Set by SIGTERM/SIGINT; a signal handler can reach nothing else. */
-static volatile sig_atomic_t stopping;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	/* a front end reopening its logs signals us: the pipe stays the same */
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /*
  * lighttpd starts its piped loggers with stderr on /dev/null, so a store
@@ -94,6 +73,7 @@ int main(int argc, char **argv)
 	struct app_settings s;
 	struct db *db = NULL;
 	struct reqlog *log = malloc(sizeof(*log));
+	volatile sig_atomic_t *stopping;
 	struct nb_err e;
 	long rc;
 
@@ -113,7 +93,7 @@ int main(int argc, char **argv)
 	if (app_store_open(&s, &core_spec, &db, &e) < 0)
 		goto fail;
 	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
-	signals();
+	stopping = stop_on_term();
 	/*
 	 * A 1 MiB pipe (the unprivileged maximum by default) instead of 64 KiB:
 	 * slack for the moments the reader thread is not scheduled, since a
@@ -121,7 +101,7 @@ int main(int argc, char **argv)
 	 * refused: the default stays.
 	 */
 	fcntl(0, F_SETPIPE_SZ, 1 << 20);
-	rc = accesslog_pump(0, log, db, s.log_hot_rows, &stopping);
+	rc = accesslog_pump(0, log, db, s.log_hot_rows, stopping);
 	db_close(db);
 	conf_free(conf);
 	free(log);

@@ -22,28 +22,8 @@
 #include <unistd.h>
 
 #include "../core/core.h"
+#include "../lib/stop.h"
 #include "../mkbox/mkbox.h"
-
-/* Set by SIGTERM/SIGINT; a signal handler can reach nothing else. */
-static volatile sig_atomic_t stopping;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_term;	/* no SA_RESTART: poll returns at once */
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	signal(SIGHUP, SIG_IGN);	/* a front end reopening its logs */
-	signal(SIGPIPE, SIG_IGN);
-}
 
 /*
  * Apache runs piped loggers as root: the tree must be the programs' user's
@@ -68,6 +48,7 @@ int main(int argc, char **argv)
 	struct mkbox_settings ms;
 	struct app app;
 	struct nb_err e;
+	volatile sig_atomic_t *stopping;
 	int rc;
 
 	struct conf *conf = NULL;
@@ -75,7 +56,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1)
 		setenv("NESTBOX_CONFIG", argv[1], 1);
-	signals();
+	stopping = stop_on_term();
 	/* the state directory's owner first: the store is opened as that user */
 	if (conf_load(core_spec.keys, &conf, &e) < 0) {
 		fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);
@@ -93,7 +74,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mkbox_settings_read(&app, &ms);
-	rc = mkbox_watch_run(&app, ms.image_path, &stopping, &e);
+	rc = mkbox_watch_run(&app, ms.image_path, stopping, &e);
 	if (rc < 0)
 		fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);
 	app_close(&app);

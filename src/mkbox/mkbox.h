@@ -98,6 +98,9 @@ int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 /* Removes a build's three files, buildID first: regular files only, in a
  * box that is a real directory; 0, or -1 if none was removed. */
 int mkbox_image_delete(const char *image_path, const char *box, const char *image);
+/* 1 when <box>/<image>.img.zst is a regular file in a real box directory
+ * (no link followed on the way: fs_open_beneath), else 0. */
+int mkbox_image_exists(const char *image_path, const char *box, const char *image);
 
 /* Composes a new build's update tar at import, so the first box to ask
  * gets a lookup too; a failure only defers the work to that request. */

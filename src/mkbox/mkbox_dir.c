@@ -97,8 +97,7 @@ int mkbox_build_find(const char *image_path, const char *box, const char *image,
 	return rc;
 }
 
-/* 1 when <box>/<image>.img.zst is a regular file in a real box directory. */
-static int image_exists(const char *image_path, const char *box, const char *image)
+int mkbox_image_exists(const char *image_path, const char *box, const char *image)
 {
 	char name[MKBOX_NAME_MAX + 16];
 	int dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY), rc;
@@ -129,7 +128,7 @@ const char *mkbox_query_image(struct arena *a, const char *image_path,
 	}
 	/* no branch: the master image if there is one, else main */
 	img = arena_printf(a, "%s-%s-master%s%s", name, board, ver ? "-" : "", ver ? ver : "");
-	if (image_exists(image_path, name, img))
+	if (mkbox_image_exists(image_path, name, img))
 		return img;
 	return arena_printf(a, "%s-%s-main%s%s", name, board, ver ? "-" : "", ver ? ver : "");
 }

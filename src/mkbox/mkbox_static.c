@@ -218,20 +218,6 @@ static int entry_path(const struct mkbox_live *l, char *out, size_t n, const cha
 	return k < n ? 0 : -1;
 }
 
-/* 1 when <box>/<image>.img.zst is a regular file in a real box directory. */
-static int has_zst(const char *image_path, const char *box, const char *image)
-{
-	char name[MKBOX_NAME_MAX + 16];
-	int dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY), rc;
-
-	if (dfd < 0)
-		return 0;
-	snprintf(name, sizeof(name), "%s.img.zst", image);
-	rc = fs_regular_at(dfd, name, NULL);
-	close(dfd);
-	return rc;
-}
-
 void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, const char *box,
 			  const char *image)
 {
@@ -248,7 +234,7 @@ void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, co
 	 * form's choice of master or main reads it */
 	if (entry_path(l, p, sizeof(p), box, image, NULL) < 0)
 		return;
-	if (!has_zst(image_path, box, image))
+	if (!mkbox_image_exists(image_path, box, image))
 		rmdir(p);
 	else
 		fs_mkdirs(p, 0755);
@@ -344,7 +330,7 @@ int mkbox_live_image(struct mkbox_live *l, struct app *app, const char *image_pa
 	if (!url_name_ok(box) || !url_name_ok(image))
 		return -1;
 	mkbox_live_unpublish(l, image_path, box, image);
-	if (!has_zst(image_path, box, image) || mkbox_build_find(image_path, box, image, &b) < 0 ||
+	if (!mkbox_image_exists(image_path, box, image) || mkbox_build_find(image_path, box, image, &b) < 0 ||
 	    !mkbox_static_id_ok(b.build_id) || !consistent(image_path, &b))
 		return 0;	/* gone or incomplete: the program answers (400 or its tar) */
 	return publish(l, app, box, image, &b) < 0 ? -1 : 1;
