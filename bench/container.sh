@@ -194,6 +194,8 @@ container_same() { # label outside-path inside-path
 	i=$(fetch "$(container_url inside "$2" "$3")" "$out/container-same.in")
 	rm -f "$out/container-same.out" "$out/container-same.in"
 	set -- "$1" $o $i
+	# /healthz names each side's own paths and tools: its size may differ
+	[ "$1" != /healthz ] || set -- "$1" "$2" "$3" "$4" "$5" "$3"
 	if [ "$2" != 200 ] || [ "$2" != "$5" ] || [ "$3" != "$6" ]; then
 		bench_fail "container row $1: outside HTTP $2, $3 bytes; inside HTTP $5, $6 bytes"
 		return 1
