@@ -457,7 +457,8 @@ int ddi_software_rerank(struct app *app)
 		db_column_copy(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
-	db_reset(st);
+	if (db_reset(st) != DB_OK)
+		rc = -1;
 	if (rc == 0 && n)
 		qsort(v, n, sizeof(*v), by_version);
 	st = db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1");

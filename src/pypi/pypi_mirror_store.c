@@ -224,7 +224,7 @@ static void link_row(struct arena *a, struct db_stmt *st, struct pypi_link *l)
 	l->size = db_column_int64(st, 5);
 }
 
-/* Every row st answers as links; the count. */
+/* Every row st answers as links; the count, or -1 when a step failed. */
 static int links(struct arena *a, struct db_stmt *st, struct pypi_link **out)
 {
 	struct pypi_link *v = NULL;
@@ -240,9 +240,8 @@ static int links(struct arena *a, struct db_stmt *st, struct pypi_link **out)
 		}
 		link_row(a, st, &v[n++]);
 	}
-	db_reset(st);
 	*out = v;
-	return n;
+	return db_reset(st) == DB_OK ? n : -1;
 }
 
 static const char sql_links_of[] =
@@ -257,12 +256,14 @@ int pypi_mlinks_of(struct app *app, struct arena *a, long long index_id, const c
 		   int cached_only, struct pypi_link **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, cached_only ? sql_cached_of : sql_links_of);
+	int n;
 
 	if (!st)
 		return busy(e);
 	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
-	return links(a, st, out);
+	n = links(a, st, out);
+	return n < 0 ? busy(e) : n;
 }
 
 static const char sql_link_by_name[] =
@@ -326,7 +327,8 @@ int pypi_mfile_projects(struct app *app, struct arena *a, long long index_id, in
 		}
 		v[n++] = db_column_dup(a, st, 0);
 	}
-	db_reset(st);
+	if (db_reset(st) != DB_OK)
+		return busy(e);
 	if (!v)
 		v = arena_zalloc(a, sizeof(*v));
 	v[n] = NULL;
