@@ -64,6 +64,9 @@ static const struct {
 	[NB_UNAVAILABLE] = { 503, 1, "unavailable" },
 	[NB_INTERNAL] = { 500, 1, "internal" },
 	[NB_BAD_GATEWAY] = { 502, 1, "bad gateway" },
+	[NB_METHOD] = { 405, 1, "method not allowed" },
+	[NB_NOT_ACCEPTABLE] = { 406, 1, "not acceptable" },
+	[NB_GONE] = { 410, 1, "gone" },
 };
 
 int nb_err_status(enum nb_errkind kind)

@@ -38,6 +38,9 @@ enum nb_errkind {
 	NB_UNAVAILABLE,		/* 503: store busy, disk full: retry */
 	NB_INTERNAL,		/* 500: a bug or an impossible state */
 	NB_BAD_GATEWAY,		/* 502: an upstream this server relays failed (RFC 9110 15.6.3) */
+	NB_METHOD,		/* 405: the resource exists, not this method now (RFC 9110 15.5.6) */
+	NB_NOT_ACCEPTABLE,	/* 406: no representation the client accepts (RFC 9110 15.5.7) */
+	NB_GONE,		/* 410: existed, closed for good (RFC 9110 15.5.11) */
 	NB_NKINDS
 };
 

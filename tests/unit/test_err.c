@@ -75,6 +75,9 @@ static void test_http_status(void **state)
 	assert_int_equal(nb_err_status(NB_RANGE), 416);
 	assert_int_equal(nb_err_status(NB_INTERNAL), 500);
 	assert_int_equal(nb_err_status(NB_UNAVAILABLE), 503);
+	assert_int_equal(nb_err_status(NB_METHOD), 405);
+	assert_int_equal(nb_err_status(NB_NOT_ACCEPTABLE), 406);
+	assert_int_equal(nb_err_status(NB_GONE), 410);
 	assert_int_equal(nb_err_status(NB_BAD_GATEWAY), 502);
 	assert_int_equal(nb_err_status(NB_TOO_MANY), 429);
 	assert_int_equal(nb_err_status((enum nb_errkind)999), 500);
