@@ -100,10 +100,22 @@ const char *http_header(const struct http_req *r, const char *name)
 	return http_env(r, key);
 }
 
+void http_target_split(const char *t, size_t n, struct http_target *out)
+{
+	const char *q = memchr(t, '?', n), *end = t + n, *hash;
+
+	out->path = t;
+	out->path_len = q ? (size_t)(q - t) : n;
+	out->query = q ? q + 1 : "";
+	out->query_len = q ? (size_t)(end - out->query) : 0;
+	if (q && (hash = memchr(out->query, '#', out->query_len)))
+		out->query_len = (size_t)(hash - out->query);
+}
+
 int http_req_parse(struct http_req *r, struct nb_err *e)
 {
-	const char *uri, *q, *cl;
-	size_t plen;
+	const char *uri, *cl;
+	struct http_target t;
 
 	r->method = http_env(r, "REQUEST_METHOD");
 	if (!r->method || !*r->method)
@@ -118,15 +130,11 @@ int http_req_parse(struct http_req *r, struct nb_err *e)
 				   qs && *qs ? "?" : "", qs ? qs : "");
 	}
 	r->uri = uri;
-	q = strchr(uri, '?');
-	plen = q ? (size_t)(q - uri) : strlen(uri);
-	r->raw_path = arena_strndup(r->a, uri, plen);
-	r->raw_query = q ? q + 1 : "";
-	if (strchr(r->raw_query, '#'))
-		r->raw_query = arena_strndup(r->a, r->raw_query,
-					     (size_t)(strchr(r->raw_query, '#') - r->raw_query));
-	if (path_split(r->a, r->raw_path, plen, &r->path, e) < 0 ||
-	    query_parse(r->a, r->raw_query, strlen(r->raw_query), &r->query, e) < 0)
+	http_target_split(uri, strlen(uri), &t);
+	r->raw_path = arena_strndup(r->a, t.path, t.path_len);
+	r->raw_query = arena_strndup(r->a, t.query, t.query_len);
+	if (path_split(r->a, r->raw_path, t.path_len, &r->path, e) < 0 ||
+	    query_parse(r->a, r->raw_query, t.query_len, &r->query, e) < 0)
 		return -1;
 	cl = http_env(r, "CONTENT_LENGTH");
 	if (cl && *cl) {

@@ -82,6 +82,24 @@ struct http_resp {
 	long long bytes_sent;		/* body bytes, for the log */
 };
 
+/* A request target's undecoded pieces (http_target_split); they point
+ * into the target and are not NUL-terminated. */
+struct http_target {
+	const char *path;
+	size_t path_len;
+	const char *query;		/* after the first '?', up to a '#'; "" when absent */
+	size_t query_len;
+};
+
+/*
+ * Splits the request target t (n bytes, "<path>[?<query>[#<fragment>]]")
+ * at its first '?'; the query ends at its first '#' (RFC 3986 3.5: the
+ * fragment is the client's, a browser never sends it but a hand-made
+ * request may).  Reads no byte past t[n-1]; copies nothing.  The one
+ * split of the program (http_req_parse) and of the route fuzz targets.
+ */
+void http_target_split(const char *t, size_t n, struct http_target *out);
+
 void http_req_init(struct http_req *r, struct arena *a, struct http_io *io);
 /* Parses method, URI, path, query and Content-Length: 0, or -1 with e
  * NB_INVALID saying what is wrong (the program answers it, a 400). */

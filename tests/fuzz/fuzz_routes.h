@@ -1,6 +1,7 @@
 /*
  * fuzz_routes.h - what the route-table fuzz targets share: splitting a raw
- * request target ("<path>[?<query>]") as app.c does, the invariants every
+ * request target ("<path>[?<query>[#<fragment>]]") with the program's own
+ * http_target_split, the invariants every
  * decoded path keeps, route_match()'s answer and its parameters, and
  * req_check() on a matched typed route with the
  * rule that a refusal is NB_INVALID "invalid <field>" or "missing <field>"
@@ -18,8 +19,9 @@
 enum { FZ_TARGET_OK = 0, FZ_BAD_PATH = -1, FZ_BAD_QUERY = -2 };
 
 /*
- * Splits data[0..size) at its first '?': path_split() on what comes before
- * into p, query_parse() on what follows into q (left empty without a '?').
+ * Splits data[0..size) as http_req_parse does (http_target_split: the
+ * path before the first '?', the query after it up to a '#'), then
+ * path_split() on the path into p and query_parse() on the query into q.
  * FZ_TARGET_OK; FZ_BAD_PATH when path_split refuses (q untouched but
  * empty); FZ_BAD_QUERY when the path is good but query_parse refuses (q
  * empty again).  A refusal without a reason is a bug: abort().
@@ -27,18 +29,20 @@ enum { FZ_TARGET_OK = 0, FZ_BAD_PATH = -1, FZ_BAD_QUERY = -2 };
 static inline int fz_split_target(struct arena *a, const uint8_t *data, size_t size,
 				  struct path *p, struct query *q)
 {
-	const char *raw = (const char *)data;
+	struct http_target t;
 	struct nb_err err;
-	const char *qm = memchr(raw, '?', size);
-	size_t plen = qm ? (size_t)(qm - raw) : size;
 
 	memset(q, 0, sizeof(*q));
-	if (path_split(a, raw, plen, p, &err) < 0) {
+	http_target_split((const char *)data, size, &t);
+	if (t.path + t.path_len > (const char *)data + size ||
+	    (t.query_len && t.query + t.query_len > (const char *)data + size))
+		abort();
+	if (path_split(a, t.path, t.path_len, p, &err) < 0) {
 		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		return FZ_BAD_PATH;
 	}
-	if (qm && query_parse(a, qm + 1, size - plen - 1, q, &err) < 0) {
+	if (query_parse(a, t.query, t.query_len, q, &err) < 0) {
 		if (err.kind != NB_INVALID || !err.msg[0])
 			abort();
 		memset(q, 0, sizeof(*q));

@@ -462,6 +462,53 @@ static void test_req_parse_error_value(void **state)
 	unsetenv("REQUEST_URI");
 }
 
+/* A request target splits at its first '?'; the query ends at a '#' (a
+ * fragment is the client's), the path keeps everything before the '?';
+ * the pieces point into the target, so a NUL-free length is all it reads. */
+static void test_target_split(void **state)
+{
+	static const struct { const char *t, *path, *query; } v[] = {
+		{ "/a/b", "/a/b", "" },
+		{ "/a?x=1", "/a", "x=1" },
+		{ "/a?x=1#frag", "/a", "x=1" },
+		{ "/a?#f?g", "/a", "" },
+		{ "/a?x=1?y=2", "/a", "x=1?y=2" },
+		{ "?q", "", "q" },
+		{ "", "", "" },
+	};
+	struct http_target t;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		http_target_split(v[i].t, strlen(v[i].t), &t);
+		assert_int_equal(t.path_len, strlen(v[i].path));
+		assert_memory_equal(t.path, v[i].path, t.path_len);
+		assert_int_equal(t.query_len, strlen(v[i].query));
+		assert_memory_equal(t.query, v[i].query, t.query_len);
+		assert_true(t.path == v[i].t);
+	}
+	/* bounded by n: what lies past it is not the target's */
+	http_target_split("/a?x=1#f", 4, &t);
+	assert_int_equal(t.path_len, 2);
+	assert_int_equal(t.query_len, 1);
+	/* http_req_parse splits the same way */
+	{
+		struct http_req r;
+		struct nb_err e;
+
+		setenv("REQUEST_METHOD", "GET", 1);
+		setenv("REQUEST_URI", "/a/b?x=1&y=2#frag", 1);
+		http_req_init(&r, &A, NULL);
+		assert_int_equal(http_req_parse(&r, &e), 0);
+		assert_string_equal(r.raw_path, "/a/b");
+		assert_string_equal(r.raw_query, "x=1&y=2");
+		assert_string_equal(query_get(&r.query, "y"), "2");
+		unsetenv("REQUEST_URI");
+		unsetenv("REQUEST_METHOD");
+	}
+}
+
 /* A file that is not there is NB_NOT_FOUND with the caller's words, on
  * both paths (X-Sendfile and streamed); a directory is not a file. */
 static void test_file_missing_error_value(void **state)
@@ -489,6 +536,7 @@ static void test_file_missing_error_value(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_target_split),
 		cmocka_unit_test(test_range_first_last),
 		cmocka_unit_test(test_range_open_ended),
 		cmocka_unit_test(test_range_suffix),
