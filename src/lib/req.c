@@ -7,11 +7,23 @@
 #include <string.h>
 #include <strings.h>
 
+/* The raw text of path parameter name; NULL when the route has none.
+ * Only here: a handler reads the checked value (req_str), never this. */
+static const char *path_param(const struct route_params *rp, const char *name)
+{
+	int i;
+
+	for (i = 0; i < rp->n; i++)
+		if (strcmp(rp->name[i], name) == 0)
+			return rp->val[i];
+	return NULL;
+}
+
 /* The raw text of a field from its source; NULL when absent. */
 static const char *raw_value(const struct http_req *r, const struct req_field *f)
 {
 	switch (f->src) {
-	case REQ_PATH: return route_param(&r->params, f->name);
+	case REQ_PATH: return path_param(&r->params, f->name);
 	case REQ_QUERY: return query_get(&r->query, f->name);
 	case REQ_FORM: return query_get(&r->form, f->name);
 	}

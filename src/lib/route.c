@@ -107,16 +107,6 @@ enum route_result route_match(struct arena *a, const struct route *table,
 	return res;
 }
 
-const char *route_param(const struct route_params *rp, const char *name)
-{
-	int i;
-
-	for (i = 0; i < rp->n; i++)
-		if (strcmp(rp->name[i], name) == 0)
-			return rp->val[i];
-	return NULL;
-}
-
 static const struct req_field *path_field(const struct req_field *in,
 					  const char *name, size_t nl)
 {

@@ -67,6 +67,9 @@ static inline const struct route_typed *route_typed(const struct route *r)
 	return r ? &r->t : NULL;
 }
 
+/* The raw path parameters a match found: req_check (req.c) validates
+ * them into the typed values a handler reads (req_str, req_int); the
+ * library has no raw accessor, so no handler can skip the check. */
 struct route_params {
 	const char *name[ROUTE_MAX_PARAMS];
 	const char *val[ROUTE_MAX_PARAMS];
@@ -83,7 +86,6 @@ enum route_result { ROUTE_OK, ROUTE_NOT_FOUND, ROUTE_BAD_METHOD };
 enum route_result route_match(struct arena *a, const struct route *table,
 			      int n, const char *method, const struct path *p,
 			      const struct route **hit, struct route_params *out);
-const char *route_param(const struct route_params *rp, const char *name);
 
 /*
  * Checks a table once at start-up: every ":name" or "*name" of a route's
