@@ -593,6 +593,11 @@ struct ddi_fb {
  */
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       struct nb_err *e);
+/* 1 when s (NULL: no) is a DDI status.execution ("closed", "proceeding",
+ * ...) or result.finished ("success", "failure", "none") the feedback
+ * parser takes; exact, case-sensitive (hawkBit's enums), else 0. */
+int ddi_execution_ok(const char *s);
+int ddi_finished_ok(const char *s);
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
 		      char **details, struct nb_err *e);
 int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const char **initiator,

@@ -111,6 +111,8 @@ static int progress_of(const cJSON *details, const cJSON *result)
 	return pct < 0 ? -1 : pct > 100 ? 100 : pct;
 }
 
+/* hawkBit's DdiStatus.ExecutionStatus and DdiResult.FinalResult, lowercase
+ * as the DDI JSON spells them. */
 static const char *const executions[] = { "closed", "proceeding", "canceled", "scheduled",
 	"rejected", "resumed", "downloaded", "download", NULL };
 static const char *const finishes[] = { "success", "failure", "none", NULL };
@@ -121,6 +123,16 @@ static int one_of(const char *s, const char *const *list)
 		if (!strcmp(s, *list))
 			return 1;
 	return 0;
+}
+
+int ddi_execution_ok(const char *s)
+{
+	return one_of(s, executions);
+}
+
+int ddi_finished_ok(const char *s)
+{
+	return one_of(s, finishes);
 }
 
 /*
@@ -135,14 +147,14 @@ static int feedback_rule(const cJSON *j, struct nb_err *e)
 
 	if (!cJSON_IsObject(status))
 		return nb_fail(e, NB_INVALID, "feedback needs a status object");
-	if (!one_of(jstr(status, "execution"), executions))
+	if (!ddi_execution_ok(jstr(status, "execution")))
 		return nb_fail(e, NB_INVALID, "status.execution must be closed, proceeding, canceled,"
 			       " scheduled, rejected, resumed, downloaded or download");
 	result = cJSON_GetObjectItemCaseSensitive(status, "result");
 	if (!cJSON_IsObject(result))
 		return nb_fail(e, NB_INVALID, "feedback needs status.result with finished"
 			       " (success, failure, none)");
-	if (!one_of(jstr(result, "finished"), finishes))
+	if (!ddi_finished_ok(jstr(result, "finished")))
 		return nb_fail(e, NB_INVALID, "status.result.finished must be success, failure or none");
 	p = cJSON_GetObjectItemCaseSensitive(result, "progress");
 	if (p && !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "cnt")))

@@ -16,19 +16,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const exe[] = { "closed", "proceeding", "canceled", "scheduled",
-		"rejected", "resumed", "downloaded", "download", NULL };
 	struct arena a;
 	struct ddi_fb fb;
 	struct nb_err err = { NB_OK, "" };
-	int i, ok = 0;
 
 	arena_init(&a);
 	if (ddi_feedback_parse(&a, (const char *)data, size, &fb, &err) == 0) {
-		for (i = 0; exe[i]; i++)
-			ok |= !strcmp(fb.execution, exe[i]);
-		if (!ok || (strcmp(fb.finished, "success") && strcmp(fb.finished, "failure") &&
-			    strcmp(fb.finished, "none")) ||
+		if (!ddi_execution_ok(fb.execution) || !ddi_finished_ok(fb.finished) ||
 		    fb.progress < -1 || fb.progress > 100 || !fb.details ||
 		    !utf8_valid((const char *)data, size) || !memmem(data, size, "\"finished\"", 10))
 			abort();

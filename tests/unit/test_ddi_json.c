@@ -128,6 +128,28 @@ static void test_feedback_required_fields(void **state)
 	arena_free(&a);
 }
 
+/* The DDI values of status.execution and result.finished, as hawkBit's
+ * DdiStatus.ExecutionStatus and DdiResult.FinalResult spell them: exact,
+ * case-sensitive words, the same tables the feedback parser checks. */
+static void test_feedback_words(void **state)
+{
+	static const char *const exe[] = { "closed", "proceeding", "canceled", "scheduled",
+		"rejected", "resumed", "downloaded", "download" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(exe) / sizeof(exe[0]); i++)
+		assert_true(ddi_execution_ok(exe[i]));
+	assert_false(ddi_execution_ok("Closed"));
+	assert_false(ddi_execution_ok("closed "));
+	assert_false(ddi_execution_ok(""));
+	assert_false(ddi_execution_ok(NULL));
+	assert_true(ddi_finished_ok("success") && ddi_finished_ok("failure") &&
+		    ddi_finished_ok("none"));
+	assert_false(ddi_finished_ok("ok"));
+	assert_false(ddi_finished_ok(NULL));
+}
+
 static char *merge(const char *body, const char *cur)
 {
 	struct nb_err err = { NB_OK, "" };
@@ -276,6 +298,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_feedback),
 		cmocka_unit_test(test_feedback_required_fields),
+		cmocka_unit_test(test_feedback_words),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_refusals),
 		cmocka_unit_test(test_installed_base),
