@@ -52,9 +52,9 @@ struct arena;
 struct req_value {
 	const char *s;
 	long long i;
+	int set;
 	const void *p;		/* in the request's arena: read with req_ptr */
 	struct arena *a;	/* the request's arena, for a validator that parses */
-	int set;
 };
 
 struct req_field;
