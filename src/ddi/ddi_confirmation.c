@@ -61,11 +61,10 @@ static int confirm(struct app *app, struct ddi *d, const struct ddi_action *a)
 	       ddi_device_set_version(app, d->dev.id, NULL, "running");
 }
 
-/* 410: a protocol answer (no error kind), the action is not waiting */
-static int not_waiting(struct http_resp *w)
+/* -1 with e NB_GONE (410): the action is no longer waiting (hawkBit's answer) */
+static int not_waiting(struct nb_err *e)
 {
-	http_json_error(w, 410, "the action is not waiting for confirmation");
-	return 0;
+	return nb_fail(e, NB_GONE, "the action is not waiting for confirmation");
 }
 
 int ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_resp *w,
@@ -83,13 +82,13 @@ int ddi_confirmation_feedback(struct app *app, struct http_req *r, struct http_r
 	    ddi_confirm_parse(r->a, body, len, &yes, &details, e) < 0)
 		return -1;
 	if (strcmp(a.status, "waiting"))
-		return not_waiting(w);
+		return not_waiting(e);
 	if (ddi_begin_device(app, e) < 0)
 		return -1;
 	/* again inside the transaction: an operator may have canceled it meanwhile */
 	if (ddi_action_get(app, d->dev.id, a.id, &a) < 0 || strcmp(a.status, "waiting")) {
 		db_rollback(app->db);
-		return not_waiting(w);
+		return not_waiting(e);
 	}
 	if (ddi_action_log(app, a.id, yes ? "confirmed" : "denied", "none", details) < 0 ||
 	    (yes && confirm(app, d, &a) != 0))

@@ -55,19 +55,17 @@ static int apply_feedback(struct app *app, struct ddi *d, const struct ddi_actio
 }
 
 /*
- * 405 or 410 when the action cannot take this feedback now (statuses of
- * the protocol, no error kind: answered here), 0 when it can.
+ * Whether the action can take this feedback now: 0, or -1 with e NB_METHOD
+ * (a cancel feedback for an action no cancel was asked of: 405) or NB_GONE
+ * (a closed action: 410), hawkBit's answers (protocols/hawkbit-ddi.md,
+ * "Feedback").
  */
-static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
+static int refused(const struct ddi_action *a, int cancel, struct nb_err *e)
 {
-	if (cancel && strcmp(a->status, "canceling")) {
-		http_json_error(w, 405, "the action cannot be canceled");
-		return 1;
-	}
-	if (strcmp(a->status, "running") && strcmp(a->status, "canceling")) {
-		http_json_error(w, 410, "the action is closed");
-		return 1;
-	}
+	if (cancel && strcmp(a->status, "canceling"))
+		return nb_fail(e, NB_METHOD, "the action cannot be canceled");
+	if (strcmp(a->status, "running") && strcmp(a->status, "canceling"))
+		return nb_fail(e, NB_GONE, "the action is closed");
 	return 0;
 }
 
@@ -106,9 +104,9 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 		*e = bad;
 		return -1;
 	}
-	if (refused(w, &a, cancel)) {
+	if (refused(&a, cancel, e) < 0) {
 		db_rollback(app->db);
-		return 0;
+		return -1;
 	}
 	if (ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details) < 0 ||
 	    apply_feedback(app, d, &a, &fb, cancel) != 0)
