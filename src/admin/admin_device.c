@@ -273,9 +273,13 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	const char *mode = admin_dev_modes[req_int(r, "mode", 0)];
 	struct ddi_software s;
 	long long v = 0;
+	int rc = 0;
 
-	if (!strcmp(mode, "assigned") &&
-	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0)) {
+	if (!strcmp(mode, "assigned") && (v = req_int(r, "software", 0)) > 0)
+		rc = ddi_software_get(app, v, &s, e);
+	if (rc < 0 && e->kind != NB_NOT_FOUND)
+		return -1;	/* the store failed: its 503, not the form's fault */
+	if (!strcmp(mode, "assigned") && (v <= 0 || rc < 0)) {
 		admin_form_field(app, "software");
 		return nb_fail(e, NB_INVALID, "assigned mode needs a software from the list");
 	}

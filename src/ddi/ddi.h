@@ -82,8 +82,9 @@ long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *se
  * NB_UNAVAILABLE (database busy). */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
 /* gc: 1 while a blob (its sha256 in hex) is software of the repository,
- * or when the store cannot say (a blob is never removed on a doubt). */
-int ddi_software_blob_known(struct app *app, const char *sha256);
+ * 0 when it is not, -1 with e NB_UNAVAILABLE when the store cannot say
+ * (gc keeps the blob on anything but 0: never removed on a doubt). */
+int ddi_software_blob_known(struct app *app, const char *sha256, struct nb_err *e);
 
 /* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {
@@ -119,23 +120,26 @@ struct ddi_software {
 
 /* -- the repository's rows (ddi_software_store.c) -- */
 /* An existing entry's board and revision ("" any; board NULL when the
- * software has no compatibility list): non-zero stops the walk. */
+ * software has no compatibility list): 0 walks on, a positive answer
+ * stops the walk. */
 typedef int ddi_compat_fn(void *ctx, const char *board, const char *revision);
 /*
  * Calls fn for each compatibility entry of each software of version (once
  * with NULL for one without entries) until fn answers non-zero: that
- * answer, or 0 when none did or the store could not be read.
+ * answer, 0 when none did, or -1 with e NB_UNAVAILABLE when a step failed
+ * (a walk cut short is never "none overlaps").
  */
 int ddi_software_version_each(struct app *app, const char *version, ddi_compat_fn *fn,
-			      void *ctx);
+			      void *ctx, struct nb_err *e);
 /*
  * Records s (all but id; url "" when the blob store holds it) of kind
  * ("swu", "raucb") with its description and n compatibility entries, in
- * the caller's transaction: the new id, or -1 when a write failed (the
- * caller rolls back).
+ * the caller's transaction: the new id, or -1 with e NB_UNAVAILABLE when a
+ * write failed (the caller rolls back).
  */
 long long ddi_software_insert(struct app *app, const struct ddi_software *s, const char *kind,
-			      const char *description, const struct swu_compat *compat, int n);
+			      const char *description, const struct swu_compat *compat, int n,
+			      struct nb_err *e);
 /* One software of the repository as nestboxctl software list shows it. */
 struct ddi_software_entry {
 	struct ddi_software s;
@@ -312,19 +316,23 @@ void ddi_seen_tick(struct app *app, struct ddi_seen *q);
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
 			  const char *hw_model, const char *hw_revision, const char *sw_version);
 int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state);
-int ddi_software_get(struct app *app, long long id, struct ddi_software *s);
-/* Renumbers ddi_software.vrank in version order (after an insert). */
-int ddi_software_rerank(struct app *app);
-/* The highest version compatible with a board and revision; -1 when none. */
-long long ddi_software_latest(struct app *app, const char *board, const char *revision);
-int ddi_software_compatible(struct app *app, long long id, const char *board,
-			    const char *revision);
+/* Software id into *s: 0, or -1 with e NB_NOT_FOUND ("no software <id>")
+ * or NB_UNAVAILABLE (the store failed). */
+int ddi_software_get(struct app *app, long long id, struct ddi_software *s, struct nb_err *e);
+/* Renumbers ddi_software.vrank in version order (after an insert, in its
+ * transaction): 0, or -1 with e NB_UNAVAILABLE (the caller rolls back). */
+int ddi_software_rerank(struct app *app, struct nb_err *e);
+/* The id of the highest version compatible with a board and revision
+ * ("" for a device that sent none); 0 when none is, -1 with e NB_UNAVAILABLE. */
+long long ddi_software_latest(struct app *app, const char *board, const char *revision,
+			      struct nb_err *e);
 /*
  * 1 when software id is the device's to download: one of its actions
  * names it or it is the device's assignment (hawkBit answers 404 for
- * artifacts of any other module); else 0.
+ * artifacts of any other module); 0 when not; -1 with e NB_UNAVAILABLE.
  */
-int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id);
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id,
+		       struct nb_err *e);
 int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a);
 int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a);

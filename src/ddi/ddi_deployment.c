@@ -30,7 +30,7 @@ static int view_action(struct app *app, struct http_req *r, enum ddi_action_view
 	struct ddi *d = app->domain;
 
 	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), a) < 0 ||
-	    ddi_software_get(app, a->software_id, s) < 0)
+	    ddi_software_get(app, a->software_id, s, NULL) < 0)
 		return -1;
 	if (view == DDI_VIEW_INSTALLED && strcmp(a->status, "finished"))
 		return -1;

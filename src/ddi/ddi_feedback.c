@@ -15,7 +15,7 @@ static int close_action(struct app *app, struct ddi *d, const struct ddi_action 
 	struct ddi_software s;
 	int rc;
 
-	if (ok && ddi_software_get(app, a->software_id, &s) == 0) {
+	if (ok && ddi_software_get(app, a->software_id, &s, NULL) == 0) {
 		rc = ddi_action_update(app, a->id, "finished", 100) |
 		     ddi_device_set_version(app, d->dev.id, s.version, "finished");
 	} else {

@@ -21,8 +21,8 @@ long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struc
 	if (r->percent < 1 || r->percent > 100 || r->max_failures < 0 ||
 	    r->max_failure_rate < 0 || r->max_failure_rate > 100)
 		return nb_fail(e, NB_INVALID, "percent must be 1-100, failure limits 0 or more");
-	if (ddi_software_get(app, r->software_id, &s) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no software %lld", r->software_id);
+	if (ddi_software_get(app, r->software_id, &s, e) < 0)
+		return -1;
 	/* unnamed, it is called after its software */
 	return ddi_rollout_insert(app, r, *r->name ? r->name : s.name, e);
 }

@@ -12,12 +12,19 @@
 #include <time.h>
 
 
-static int done(struct db_stmt *st)
+/* -1 with e NB_UNAVAILABLE: the store failed (busy, I/O, PostgreSQL gone). */
+static int busy(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
+/* Steps a write: 0 done, or -1 with e NB_UNAVAILABLE. */
+static int done(struct db_stmt *st, struct nb_err *e)
 {
 	int rc = db_step(st);
 
 	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : busy(e);
 }
 
 /* The device and its newest action in one statement: a poll needs both. */
@@ -261,7 +268,7 @@ void ddi_seen_flush(struct app *app, struct ddi_seen *q)
 		db_bind_int64(st, 1, q->e[i].ts);
 		db_bind_text(st, 2, q->e[i].addr, -1, DB_STATIC);
 		db_bind_int64(st, 3, q->e[i].id);
-		done(st);
+		done(st, NULL);
 	}
 	if (db_commit(app->db) < 0) {
 		db_rollback(app->db);
@@ -296,7 +303,7 @@ int ddi_device_attributes(struct app *app, const struct ddi_device *d, const cha
 	if (sw_version)
 		db_bind_text(st, 4, sw_version, -1, DB_STATIC);
 	db_bind_int64(st, 5, d->id);
-	return done(st);
+	return done(st, NULL);
 }
 
 int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state)
@@ -313,7 +320,7 @@ int ddi_device_set_version(struct app *app, long long id, const char *version, c
 	}
 	db_bind_text(st, 2, state, -1, DB_STATIC);
 	db_bind_int64(st, 4, id);
-	return done(st);
+	return done(st, NULL);
 }
 
 void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
@@ -329,21 +336,21 @@ void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
 	db_column_copy(st, 8, s->url, sizeof(s->url));
 }
 
-int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
+int ddi_software_get(struct app *app, long long id, struct ddi_software *s, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
 				   " sha256, url FROM ddi_software WHERE id=?");
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW)
 		ddi_software_read(st, s);
-		found = 1;
-	}
 	db_reset(st);
-	return found ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "no software %lld", id) : busy(e);
 }
 
 /*
@@ -359,32 +366,18 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 	"   AND (c.board || '' = '' OR c.board || '' = ?2)" \
 	"   AND (c.revision || '' = '' OR c.revision || '' = ?3)))"
 
+/* the candidate's version when it fits the device */
 static const char sql_compatible[] =
 	"SELECT s.version FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
 static const char sql_latest[] =
 	"SELECT s.id FROM ddi_software s WHERE" COMPATIBLE
 	" ORDER BY s.vrank DESC, s.id DESC LIMIT 1";
 
-int ddi_software_compatible(struct app *app, long long id, const char *board,
-			    const char *revision)
-{
-	struct db_stmt *st = db_stmt(app->db, sql_compatible);
-	int ok;
-
-	if (!st || id <= 0)
-		return 0;
-	db_bind_int64(st, 1, id);
-	db_bind_text(st, 2, board, -1, DB_STATIC);
-	db_bind_text(st, 3, revision, -1, DB_STATIC);
-	ok = db_step(st) == DB_ROW;
-	db_reset(st);
-	return ok;
-}
-
-int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id)
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id,
+		       struct nb_err *e)
 {
 	struct db_stmt *st;
-	int owned = 0;
+	int rc;
 
 	if (id <= 0)
 		return 0;
@@ -393,28 +386,30 @@ int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id
 	st = db_stmt(app->db, "SELECT 1 FROM ddi_actions WHERE device_id=? AND software_id=?"
 		     " LIMIT 1");
 	if (!st)
-		return 0;
+		return busy(e);
 	db_bind_int64(st, 1, d->id);
 	db_bind_int64(st, 2, id);
-	owned = db_step(st) == DB_ROW;
+	rc = db_step(st);
 	db_reset(st);
-	return owned;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
 /* vrank holds version_cmp's order (ddi_software_rerank), so this walks an index. */
-long long ddi_software_latest(struct app *app, const char *board, const char *revision)
+long long ddi_software_latest(struct app *app, const char *board, const char *revision,
+			      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_latest);
-	long long id = -1;
+	long long id = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 2, board, -1, DB_STATIC);
 	db_bind_text(st, 3, revision, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW)
+	if ((rc = db_step(st)) == DB_ROW)
 		id = db_column_int64(st, 0);
 	db_reset(st);
-	return id;
+	return rc == DB_ROW || rc == DB_DONE ? id : busy(e);
 }
 
 struct ranked {
@@ -434,7 +429,7 @@ static int by_version(const void *a, const void *b)
  * Numbers every software row in version order.  Called in the transaction
  * that adds software: O(n log n) there, so that no poll ever sorts.
  */
-int ddi_software_rerank(struct app *app)
+int ddi_software_rerank(struct app *app, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, version FROM ddi_software");
 	struct ranked *v = NULL, *nv;
@@ -442,13 +437,13 @@ int ddi_software_rerank(struct app *app)
 	int rc = 0;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	while (db_step(st) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
-				rc = -1;
+				rc = nb_fail(e, NB_UNAVAILABLE, "out of memory");
 				break;
 			}
 			v = nv;
@@ -457,18 +452,21 @@ int ddi_software_rerank(struct app *app)
 		db_column_copy(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
-	if (db_reset(st) != DB_OK)
-		rc = -1;
+	if (db_reset(st) != DB_OK && rc == 0)
+		rc = busy(e);
 	if (rc == 0 && n)
 		qsort(v, n, sizeof(*v), by_version);
-	st = db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1");
-	for (i = 0; rc == 0 && st && i < n; i++) {
+	st = rc == 0 ? db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1")
+		     : NULL;
+	if (rc == 0 && !st)
+		rc = busy(e);
+	for (i = 0; rc == 0 && i < n; i++) {
 		db_bind_int64(st, 1, (int64_t)i + 1);
 		db_bind_int64(st, 2, v[i].id);
-		rc = done(st);
+		rc = done(st, e);
 	}
 	free(v);
-	return st ? rc : -1;
+	return rc;
 }
 
 static int action_row(struct db_stmt *st, struct ddi_action *a)
@@ -540,7 +538,7 @@ long long ddi_action_create(struct app *app, long long device_id, long long soft
 		db_bind_int64(st, 3, rollout_id);
 	db_bind_text(st, 4, status, -1, DB_STATIC);
 	db_bind_int64(st, 5, (int64_t)time(NULL));
-	if (done(st) < 0)
+	if (done(st, NULL) < 0)
 		return -1;
 	id = db_last_insert_id(app->db);
 	/* a new action (an operator assigned again or forced) ends a held cancel */
@@ -548,7 +546,7 @@ long long ddi_action_create(struct app *app, long long device_id, long long soft
 	if (!st)
 		return -1;
 	db_bind_int64(st, 1, device_id);
-	return done(st) < 0 ? -1 : id;
+	return done(st, NULL) < 0 ? -1 : id;
 }
 
 int ddi_action_update(struct app *app, long long id, const char *status, int progress)
@@ -563,7 +561,7 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 	db_bind_int(st, 3, progress);
 	db_bind_int(st, 4, progress);
 	db_bind_int64(st, 5, id);
-	return done(st);
+	return done(st, NULL);
 }
 
 /*
@@ -583,7 +581,7 @@ int ddi_action_progress(struct app *app, long long id, int progress)
 	db_bind_int(st, 2, progress);
 	db_bind_int(st, 3, progress);
 	db_bind_int64(st, 4, id);
-	return done(st);
+	return done(st, NULL);
 }
 
 #define DDI_LOG_KEEP 1000	/* entries kept per action, at most */
@@ -610,7 +608,7 @@ static int trim_log(struct app *app, long long id, long long oldest, long long n
 		return -1;
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, DDI_LOG_KEEP - DDI_LOG_SLACK);
-	return done(st);
+	return done(st, NULL);
 }
 
 /*
@@ -697,7 +695,7 @@ int ddi_action_canceled(struct app *app, long long device_id, long long action_i
 		return -1;
 	db_bind_int64(st, 1, software_id);
 	db_bind_int64(st, 2, device_id);
-	return done(st) | ddi_action_update(app, action_id, "canceled", progress) |
+	return done(st, NULL) | ddi_action_update(app, action_id, "canceled", progress) |
 	       ddi_device_set_version(app, device_id, NULL, "registered");
 }
 
@@ -789,7 +787,7 @@ int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct d
 			return -1;
 	} else {
 		if (!strcmp(dev->mode, "latest"))
-			id = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
+			id = ddi_software_latest(app, dev->hw_model, dev->hw_revision, NULL);
 		else if (!strcmp(dev->mode, "assigned"))
 			id = dev->assigned;
 		/* one query: compatible, and its version */
@@ -936,7 +934,7 @@ int ddi_device_set_mode(struct app *app, long long id, const char *mode, long lo
 	if (!strcmp(mode, "assigned"))
 		db_bind_int64(st, 2, assigned);
 	db_bind_int64(st, 3, id);
-	if (done(st) < 0)
+	if (done(st, NULL) < 0)
 		return -1;
 	return db_changes(app->db) ? 0 : -1;
 }
@@ -962,7 +960,7 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 		return -1;
 	db_bind_text(st, 1, value, -1, DB_STATIC);
 	db_bind_int64(st, 2, id);
-	if (done(st) < 0)
+	if (done(st, NULL) < 0)
 		return -1;
 	return db_changes(app->db) ? 0 : -1;
 }
@@ -974,7 +972,7 @@ int ddi_device_delete(struct app *app, long long id)
 	if (!st)
 		return -1;
 	db_bind_int64(st, 1, id);
-	if (done(st) < 0)
+	if (done(st, NULL) < 0)
 		return -1;
 	return db_changes(app->db) ? 0 : -1;
 }
@@ -989,7 +987,7 @@ static int hold_canceled(struct app *app, long long device_id)
 	if (!st)
 		return -1;
 	db_bind_int64(st, 1, device_id);
-	return done(st);
+	return done(st, NULL);
 }
 
 /*
@@ -1015,7 +1013,7 @@ static int cancel_open(struct app *app, long long device_id, int *n)
 			return -1;
 		db_bind_int64(st, 1, device_id);
 		db_bind_int64(st, 2, (int64_t)time(NULL));
-		rc = done(st);
+		rc = done(st, NULL);
 		*n += db_changes(app->db);
 		if (i == 0)
 			waiting = *n;
@@ -1053,7 +1051,7 @@ int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *b
 	db_bind_text(st, 3, on && remark ? remark : "", -1, DB_STATIC);
 	db_bind_int64(st, 4, on ? (int64_t)time(NULL) * 1000 : 0);
 	db_bind_int64(st, 5, id);
-	return done(st);
+	return done(st, NULL);
 }
 
 /* -- what the device API and nestboxctl read back -- */
@@ -1319,8 +1317,8 @@ long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids,
 
 	if (bulk_args_ok(op, arg, assigned, e) < 0)
 		return -1;
-	if (op == DDI_BULK_ASSIGN && ddi_software_get(app, assigned, &(struct ddi_software){0}) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no software %lld", assigned);
+	if (op == DDI_BULK_ASSIGN && ddi_software_get(app, assigned, &(struct ddi_software){0}, e) < 0)
+		return -1;
 	if (db_begin(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry is busy, try again");
 	for (i = 0; i < n && one >= 0; i++)
@@ -1356,15 +1354,15 @@ int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 
 static const char sql_software_blob[] = "SELECT 1 FROM ddi_software WHERE sha256=?";
 
-int ddi_software_blob_known(struct app *app, const char *sha256)
+int ddi_software_blob_known(struct app *app, const char *sha256, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_software_blob);
 	int rc;
 
 	if (!st)
-		return 1;	/* when unsure, keep */
+		return busy(e);
 	db_bind_text(st, 1, sha256, -1, DB_STATIC);
 	rc = db_step(st);
 	db_reset(st);
-	return rc != DB_DONE;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }

@@ -133,14 +133,14 @@ static void test_software_owned(void **state)
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "a", &a), 0);
 	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "b", &b), 0);
 	assert_true(ddi_action_create(&f->app, a.id, 1, 0, "running") > 0);
-	assert_int_equal(ddi_software_owned(&f->app, &a, 1), 1);	/* its action */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 2), 1);	/* its assignment */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 3), 0);	/* neither */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 99), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &a, 1, NULL), 1);	/* its action */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 2, NULL), 1);	/* its assignment */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 3, NULL), 0);	/* neither */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 99, NULL), 0);
 	/* another device's action or assignment is not b's */
-	assert_int_equal(ddi_software_owned(&f->app, &b, 1), 0);
-	assert_int_equal(ddi_software_owned(&f->app, &b, 2), 0);
-	assert_int_equal(ddi_software_owned(&f->app, &b, 3), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 1, NULL), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 2, NULL), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 3, NULL), 0);
 }
 
 /* setup/lax self-registration: a cap and an hourly rate, counted */

@@ -144,15 +144,15 @@ static void test_software_version_each(void **state)
 	char seen[256] = "";
 	int calls = 0;
 
-	assert_int_equal(ddi_software_version_each(&f->app, "3.0", collect, seen), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "3.0", collect, seen, NULL), 0);
 	assert_string_equal(seen, "NULL/NULL;");
 	seen[0] = '\0';
-	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen, NULL), 0);
 	assert_int_equal(strlen(seen), strlen("board-a/;/3;board-c/3;"));
-	assert_int_equal(ddi_software_version_each(&f->app, "2.0", stop_at_first, &calls), 7);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", stop_at_first, &calls, NULL), 7);
 	assert_int_equal(calls, 1);
 	calls = 0;
-	assert_int_equal(ddi_software_version_each(&f->app, "9.9", stop_at_first, &calls), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "9.9", stop_at_first, &calls, NULL), 0);
 	assert_int_equal(calls, 0);
 }
 
@@ -172,10 +172,10 @@ static void test_software_insert(void **state)
 	strcpy(s.url, "https://cdn.example/n.swu");
 	s.size = 5;
 	assert_int_equal(db_begin(f->app.db), 0);
-	id = ddi_software_insert(&f->app, &s, "swu", "desc", c, 2);
+	id = ddi_software_insert(&f->app, &s, "swu", "desc", c, 2, &e);
 	assert_int_equal(db_commit(f->app.db), 0);
 	assert_true(id > 2);
-	assert_int_equal(ddi_software_get(&f->app, id, &got), 0);
+	assert_int_equal(ddi_software_get(&f->app, id, &got, &e), 0);
 	assert_string_equal(got.url, "https://cdn.example/n.swu");
 	assert_int_equal(ddi_software_catalogue(&f->app, &f->a, &v, &e), 3);
 	assert_int_equal(v[2].ncompat, 1);
@@ -206,6 +206,83 @@ static void test_rollout_rows(void **state)
 	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.state, "canceled");
 	assert_int_equal(ddi_rollout_close(&f->app, 1, "finished", &withdrawn), 1);
+}
+
+/*
+ * The compatibility table replaced by a view whose rows fail when stepped
+ * (json() of a board that is not JSON): statements over it prepare, and
+ * their first step is the store's error, as a disk error midway would be.
+ */
+static void compat_fails_on_step(struct ut_app *f)
+{
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_software_compat RENAME TO c_away"), 0);
+	assert_int_equal(db_exec(f->app.db, "CREATE VIEW ddi_software_compat AS SELECT software_id,"
+				 " json(board || '{') AS board, revision FROM c_away"), 0);
+}
+
+/* A software that is not there is NB_NOT_FOUND; a store that fails is
+ * NB_UNAVAILABLE, never "not there" or "not compatible". */
+static void test_software_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_software s;
+	struct ddi_device d = { .id = 1, .assigned = 0 };
+	struct nb_err e = { NB_OK, "" };
+	char seen[256] = "";
+
+	assert_int_equal(ddi_software_get(&f->app, 99, &s, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_string_equal(e.msg, "no software 99");
+	assert_int_equal(ddi_software_owned(&f->app, &d, 2, &e), 1);
+	assert_int_equal(ddi_software_owned(&f->app, &d, 99, &e), 0);
+	assert_int_equal(ddi_software_latest(&f->app, "board-z", "", &e), 2);
+	/* a failed step of the walk is the store's failure, not "no overlap" */
+	compat_fails_on_step(f);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_software RENAME TO s_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_get(&f->app, 1, &s, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_latest(&f->app, "board-z", "", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_actions RENAME TO a_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_owned(&f->app, &d, 2, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_rerank(&f->app, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	/* gc keeps a blob the store cannot vouch for */
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_blob_known(&f->app, "h256", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
+/* Deleting software whose use cannot be checked is a store error (503),
+ * not "in use" (409). */
+static void test_software_delete_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct nb_err e = { NB_OK, "" };
+
+	assert_int_equal(ddi_software_delete(&f->app, 99, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_software_delete(&f->app, 1, &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
+	/* software 3 is used by nothing; the rollouts cannot be read */
+	assert_int_equal(db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind,"
+				 " filename, size, sha1, md5, sha256, created)"
+				 " VALUES (3, 'free', '4.0', 'swu', 'c.swu', 1, '', '', '', 0)"), 0);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_rollouts RENAME TO r_away"), 0);
+	assert_int_equal(db_exec(f->app.db, "CREATE VIEW ddi_rollouts AS SELECT json(name || '{')"
+				 " AS software_id FROM r_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_delete(&f->app, 3, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(ut_q1(f->app.db, "SELECT count(*) FROM ddi_software"), 3);
 }
 
 /* A missing rollout is NB_NOT_FOUND; a store that cannot be read is
@@ -264,6 +341,8 @@ int main(void)
 		T(test_rollout_rows),
 		T(test_rollout_get_kinds),
 		T(test_rollout_dev_each),
+		T(test_software_kinds),
+		T(test_software_delete_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
