@@ -95,11 +95,11 @@ static int add_recent(struct app *app, struct http_req *r, cJSON *d, struct nb_e
 static int add_rollouts(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
 	struct ddi_rollout *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
-	int n = ddi_rollout_active(app, v, HEALTH_ROWS), i;
+	int n = ddi_rollout_active(app, v, HEALTH_ROWS, e), i;
 	cJSON *arr;
 
 	if (n < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+		return -1;
 	arr = cJSON_AddArrayToObject(d, "active_rollouts");
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();

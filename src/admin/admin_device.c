@@ -23,16 +23,18 @@ static long long id_param(struct http_req *r)
  * nestboxctl device show), "reason" (its stable key), "offer", and the
  * "candidate" and "open_action" it is about: what the next poll would do.
  */
-static void add_verdict(struct app *app, struct arena *a, cJSON *o)
+static int add_verdict(struct app *app, struct arena *a, cJSON *o, struct nb_err *e)
 {
 	const char *tenant = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "tenant"));
 	const char *cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "controller_id"));
 	struct ddi_device dev;
 	struct ddi_explained x;
+	int rc = tenant && cid ? ddi_device_get(app, tenant, cid, &dev, e) : 0;
 
-	if (!tenant || !cid || ddi_device_get(app, tenant, cid, &dev) != 0 ||
-	    ddi_explain(app, a, &dev, ((struct admin *)app->domain)->set.max_running, &x) < 0)
-		return;
+	if (rc <= 0)
+		return rc;	/* deleted meanwhile: no verdict; the store failed: its 503 */
+	if (ddi_explain(app, a, &dev, ((struct admin *)app->domain)->set.max_running, &x, e) < 0)
+		return -1;
 	cJSON_AddStringToObject(o, "verdict", x.text);
 	cJSON_AddStringToObject(o, "reason", ddi_verdict_key(x.v));
 	/* an open action is an offer the device has already been told about */
@@ -46,17 +48,21 @@ static void add_verdict(struct app *app, struct arena *a, cJSON *o)
 		cJSON_AddStringToObject(o, "candidate", x.cand.version);
 		cJSON_AddNumberToObject(o, "candidate_id", (double)x.cand.software_id);
 	}
+	return 0;
 }
 
-/* Adds "tags" as stored ("a,b": the form's value) and "tag_list" (["a", "b"]). */
-static void add_tags(struct app *app, cJSON *o, long long id)
+/* Adds "tags" as stored ("a,b": the form's value) and "tag_list" (["a", "b"]);
+ * 0, or -1 with e (a store that failed is a 503: "" would clear them when
+ * the form is sent back). */
+static int add_tags(struct app *app, cJSON *o, long long id, struct nb_err *e)
 {
 	char tags[256];
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr;
 	const char *t = tags;
 
-	if (ddi_device_tags(app, id, tags, sizeof(tags)) < 0)
-		*tags = '\0';
+	if (ddi_device_tags(app, id, tags, sizeof(tags), e) < 0)
+		return -1;
+	arr = cJSON_CreateArray();
 	cJSON_AddStringToObject(o, "tags", tags);
 	while (*t) {
 		size_t n = strcspn(t, ",");
@@ -67,6 +73,7 @@ static void add_tags(struct app *app, cJSON *o, long long id)
 		t += n + (t[n] == ',');
 	}
 	cJSON_AddItemToObject(o, "tag_list", arr);
+	return 0;
 }
 
 /* An action still waiting for the device's answer (it may still report). */
@@ -200,8 +207,10 @@ int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, s
 		cJSON_Delete(dev), cJSON_Delete(sw);
 		return -1;
 	}
-	add_verdict(app, r->a, dev);
-	add_tags(app, dev, id_param(r));
+	if (add_verdict(app, r->a, dev, e) < 0 || add_tags(app, dev, id_param(r), e) < 0) {
+		cJSON_Delete(dev), cJSON_Delete(sw), cJSON_Delete(actions);
+		return -1;
+	}
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "modes", admin_options(admin_dev_modes, "name",
 		cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dev, "mode"))));
@@ -255,8 +264,10 @@ int admin_api_device_run(struct app *app, struct http_req *r, struct http_resp *
 		cJSON_Delete(dev);
 		return -1;
 	}
-	add_verdict(app, r->a, dev);
-	add_tags(app, dev, id);
+	if (add_verdict(app, r->a, dev, e) < 0 || add_tags(app, dev, id, e) < 0) {
+		cJSON_Delete(dev), cJSON_Delete(actions);
+		return -1;
+	}
 	cJSON_AddItemToObject(dev, "actions", actions);
 	admin_json(w, 200, dev);
 	return 0;
@@ -273,14 +284,18 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 	const char *mode = admin_dev_modes[req_int(r, "mode", 0)];
 	struct ddi_software s;
 	long long v = 0;
+	int rc = 0;
 
-	if (!strcmp(mode, "assigned") &&
-	    ((v = req_int(r, "software", 0)) <= 0 || ddi_software_get(app, v, &s) < 0)) {
+	if (!strcmp(mode, "assigned") && (v = req_int(r, "software", 0)) > 0)
+		rc = ddi_software_get(app, v, &s, e);
+	if (rc < 0 && e->kind != NB_NOT_FOUND)
+		return -1;	/* the store failed: its 503, not the form's fault */
+	if (!strcmp(mode, "assigned") && (v <= 0 || rc < 0)) {
 		admin_form_field(app, "software");
 		return nb_fail(e, NB_INVALID, "assigned mode needs a software from the list");
 	}
-	if (ddi_device_set_mode(app, id_param(r), mode, v) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if (ddi_device_set_mode(app, id_param(r), mode, v, e) < 0)
+		return -1;
 	admin_audit(app, "device mode", "%s: mode %s%s", admin_dev_said(app, r, id_param(r)), mode,
 		    v ? arena_printf(r->a, ", software %lld (%s%s%s)", v, s.name, *s.name ? " " : "",
 				     s.version) : "");
@@ -291,8 +306,8 @@ int admin_device_mode_run(struct app *app, struct http_req *r, struct http_resp 
 int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
-	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed")) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if (ddi_device_set_field(app, id_param(r), "feed", req_str(r, "feed"), e) < 0)
+		return -1;
 	admin_audit(app, "device feed", "%s: feed %s", admin_dev_said(app, r, id_param(r)),
 		    req_str(r, "feed"));
 	back(r, w, "feed+set");
@@ -302,8 +317,8 @@ int admin_device_feed_run(struct app *app, struct http_req *r, struct http_resp 
 int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
-	if (ddi_device_set_field(app, id_param(r), "force", "1") < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if (ddi_device_set_field(app, id_param(r), "force", "1", e) < 0)
+		return -1;
 	admin_audit(app, "device force", "%s: update forced", admin_dev_said(app, r, id_param(r)));
 	back(r, w, "update+forced");
 	return 0;
@@ -312,8 +327,8 @@ int admin_device_force_run(struct app *app, struct http_req *r, struct http_resp
 int admin_device_cancel_run(struct app *app, struct http_req *r, struct http_resp *w,
 			    struct nb_err *e)
 {
-	if (ddi_action_cancel(app, id_param(r)) < 0)
-		return nb_fail(e, NB_CONFLICT, "the device has no open action to cancel");
+	if (ddi_action_cancel(app, id_param(r), e) < 0)
+		return -1;
 	admin_audit(app, "device cancel", "%s: open action canceled",
 		    admin_dev_said(app, r, id_param(r)));
 	back(r, w, "cancel+requested");
@@ -338,8 +353,8 @@ int admin_device_delete_run(struct app *app, struct http_req *r, struct http_res
 	cid = arena_strdup(r->a, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
 		dev, "controller_id")) ?: "?");
 	cJSON_Delete(dev);
-	if (ddi_device_delete(app, id_param(r)) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if (ddi_device_delete(app, id_param(r), e) < 0)
+		return -1;
 	admin_audit(app, "device delete", "device #%lld %s", id_param(r), cid);
 	http_redirect(w, "/admin/devices?done=device+deleted");
 	return 0;

@@ -238,7 +238,7 @@ const char *admin_bulk_said(struct app *app, struct arena *a, int op, long long 
 	struct ddi_software sw;
 
 	if (op == DDI_BULK_ASSIGN) {
-		if (ddi_software_get(app, sw_id, &sw) < 0)
+		if (ddi_software_get(app, sw_id, &sw, NULL) < 0)
 			snprintf(sw.name, sizeof(sw.name), "%s", "gone");
 		return arena_printf(a, "assign software %lld (%s%s%s) to %ld %s: %s", sw_id,
 				    sw.name, *sw.version ? " " : "", sw.version, changed, devs, names);

@@ -57,9 +57,9 @@ int admin_device_labels_run(struct app *app, struct http_req *r, struct http_res
 	}
 	if (tags)
 		tags = tags_clean(r->a, tags);
-	if ((name && ddi_device_set_field(app, id, "name", name) < 0) ||
-	    (tags && ddi_device_set_field(app, id, "tags", tags) < 0))
-		return nb_fail(e, NB_NOT_FOUND, "no such device");
+	if ((name && ddi_device_set_field(app, id, "name", name, e) < 0) ||
+	    (tags && ddi_device_set_field(app, id, "tags", tags, e) < 0))
+		return -1;
 	admin_audit(app, "device labels", "%s: %s", admin_dev_said(app, r, id),
 		    labels_said(r->a, name, tags));
 	http_redirect(w, arena_printf(r->a, "/admin/devices/%lld?done=name+and+tags+set", id));

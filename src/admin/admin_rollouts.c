@@ -120,13 +120,11 @@ static cJSON *rollout_rows(struct app *app, struct http_req *r, long off, long p
 {
 	struct ddi_rollout *v = arena_alloc(r->a, sizeof(*v) * (size_t)per);
 	struct feed_cache *fc = arena_zalloc(r->a, sizeof(*fc));
-	int n = ddi_rollout_list(app, v, (int)per, (int)off), i;
+	int n = ddi_rollout_list(app, v, (int)per, (int)off, e), i;
 	cJSON *arr, *o;
 
-	if (n < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	if (n < 0)
 		return NULL;
-	}
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
 		if (!(o = rollout_json(app, r, fc, &v[i], e))) {
@@ -265,21 +263,11 @@ int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_re
 	return 0;
 }
 
-/* A change refused: no such rollout (404), or one that ended (409). */
-static int state_refused(struct app *app, long long id, struct nb_err *e)
-{
-	struct ddi_rollout ro;
-
-	if (ddi_rollout_get(app, id, &ro, e) < 0)
-		return -1;
-	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s: it changes no more", ro.id, ro.state);
-}
-
 /* Pauses or resumes rollout id (audited); 0, or -1 with e. */
 static int set_state(struct app *app, long long id, const char *state, struct nb_err *e)
 {
-	if (ddi_rollout_set_state(app, id, state) < 0)
-		return state_refused(app, id, e);
+	if (ddi_rollout_set_state(app, id, state, e) < 0)
+		return -1;
 	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
 		    "rollout %lld", id);
 	return 0;
@@ -288,8 +276,8 @@ static int set_state(struct app *app, long long id, const char *state, struct nb
 /* Moves rollout id to pct percent (audited); 0, or -1 with e. */
 static int stage(struct app *app, long long id, int pct, struct nb_err *e)
 {
-	if (ddi_rollout_stage(app, id, pct) < 0)
-		return state_refused(app, id, e);
+	if (ddi_rollout_stage(app, id, pct, e) < 0)
+		return -1;
 	admin_audit(app, "rollout stage", "rollout %lld at %d%%", id, pct);
 	return 0;
 }

@@ -90,7 +90,7 @@ static long long sw_added(struct app *app, long long id)
 {
 	struct ddi_software sw;
 
-	if (id >= 0 && ddi_software_get(app, id, &sw) == 0)
+	if (id >= 0 && ddi_software_get(app, id, &sw, NULL) == 0)
 		sw_audit(app, "software add", &sw);
 	return id;
 }
@@ -100,7 +100,7 @@ static long long sw_added(struct app *app, long long id)
 static int sw_delete(struct app *app, long long id, struct nb_err *e)
 {
 	struct ddi_software sw;
-	int known = ddi_software_get(app, id, &sw) == 0;
+	int known = ddi_software_get(app, id, &sw, NULL) == 0;
 
 	if (ddi_software_delete(app, id, e) < 0)
 		return -1;

@@ -3,6 +3,15 @@
  * (images ingested into the blob store with the hashes DDI clients
  * check), the device registry, rollouts, the update decision and the
  * device-facing API.  Wire facts: protocols/hawkbit-ddi.md.
+ *
+ * Errors: every function that reads or writes the store takes a
+ * `struct nb_err *e` last (NULL when the caller only wants -1) and chooses
+ * the kind itself: NB_UNAVAILABLE when the store failed (a step, not only
+ * a prepare: a loop's db_reset is checked), NB_NOT_FOUND, NB_CONFLICT,
+ * NB_INVALID as each comment says; callers map it once (app_fail,
+ * nb_err_exit).  A lookup whose "none" is an ordinary answer (an open
+ * action, a candidate, a device on its first request) returns 1 found, 0
+ * none, -1 with e, so that a busy store is never taken for "none".
  */
 #ifndef NB_DDI_H
 #define NB_DDI_H
@@ -82,8 +91,9 @@ long long ddi_software_add_url(struct app *app, const struct ddi_sw_settings *se
  * NB_UNAVAILABLE (database busy). */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e);
 /* gc: 1 while a blob (its sha256 in hex) is software of the repository,
- * or when the store cannot say (a blob is never removed on a doubt). */
-int ddi_software_blob_known(struct app *app, const char *sha256);
+ * 0 when it is not, -1 with e NB_UNAVAILABLE when the store cannot say
+ * (gc keeps the blob on anything but 0: never removed on a doubt). */
+int ddi_software_blob_known(struct app *app, const char *sha256, struct nb_err *e);
 
 /* status: waiting (for confirmation), running, canceling, finished, error, canceled */
 struct ddi_action {
@@ -119,23 +129,26 @@ struct ddi_software {
 
 /* -- the repository's rows (ddi_software_store.c) -- */
 /* An existing entry's board and revision ("" any; board NULL when the
- * software has no compatibility list): non-zero stops the walk. */
+ * software has no compatibility list): 0 walks on, a positive answer
+ * stops the walk. */
 typedef int ddi_compat_fn(void *ctx, const char *board, const char *revision);
 /*
  * Calls fn for each compatibility entry of each software of version (once
  * with NULL for one without entries) until fn answers non-zero: that
- * answer, or 0 when none did or the store could not be read.
+ * answer, 0 when none did, or -1 with e NB_UNAVAILABLE when a step failed
+ * (a walk cut short is never "none overlaps").
  */
 int ddi_software_version_each(struct app *app, const char *version, ddi_compat_fn *fn,
-			      void *ctx);
+			      void *ctx, struct nb_err *e);
 /*
  * Records s (all but id; url "" when the blob store holds it) of kind
  * ("swu", "raucb") with its description and n compatibility entries, in
- * the caller's transaction: the new id, or -1 when a write failed (the
- * caller rolls back).
+ * the caller's transaction: the new id, or -1 with e NB_UNAVAILABLE when a
+ * write failed (the caller rolls back).
  */
 long long ddi_software_insert(struct app *app, const struct ddi_software *s, const char *kind,
-			      const char *description, const struct swu_compat *compat, int n);
+			      const char *description, const struct swu_compat *compat, int n,
+			      struct nb_err *e);
 /* One software of the repository as nestboxctl software list shows it. */
 struct ddi_software_entry {
 	struct ddi_software s;
@@ -247,10 +260,11 @@ struct ddi_explained {
  * The decision dev's next poll makes, with its reason: reads the store
  * (candidate, open action, running count, and when nothing is found what
  * is there instead, read into arena a).  max_running is
- * ddi.max_concurrent_updates.  0, or -1 when the store could not be read.
+ * ddi.max_concurrent_updates.  0, or -1 with e NB_UNAVAILABLE when the
+ * store could not be read (never a verdict made from part of the facts).
  */
 int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
-		long max_running, struct ddi_explained *out);
+		long max_running, struct ddi_explained *out, struct nb_err *e);
 
 /* -- store (ddi_store.c) -- */
 /*
@@ -260,11 +274,13 @@ int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
  */
 void ddi_software_read(struct db_stmt *st, struct ddi_software *s);
 /*
- * The device tenant/cid into d.  0 when found, 1 when there is no such
- * device, -1 when the store could not be read (busy, or PostgreSQL lost):
- * a device must not be told "unauthorized" for the store's fault.
+ * The device tenant/cid into d.  1 when found, 0 when there is no such
+ * device, -1 with e NB_UNAVAILABLE when the store could not be read (busy,
+ * or PostgreSQL lost): a device must not be told "unauthorized" for the
+ * store's fault.
  */
-int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d);
+int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d,
+		   struct nb_err *e);
 /*
  * An operator adds a device.  tenant 1-DDI_FEED_MAX bytes; cid follows
  * ddi_controller_id_ok(); token_hash "" or 64 hex digits; feed NULL/"" for
@@ -293,8 +309,10 @@ struct ddi_self_limits {
 int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 			const char *token_hash, enum ddi_origin origin,
 			const struct ddi_self_limits *lim, struct nb_err *e);
-/* Devices that registered themselves: all, and since a time (unix s); 0 or -1. */
-int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent);
+/* Devices that registered themselves: all into *total, and since a time
+ * (unix s) into *recent; 0, or -1 with e NB_UNAVAILABLE. */
+int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent,
+			struct nb_err *e);
 /* last_seen updates waiting for one batched write */
 #define DDI_SEEN_MAX 256
 struct ddi_seen {
@@ -309,32 +327,57 @@ void ddi_seen_queue(struct app *app, struct ddi_seen *q, const struct ddi_device
 /* Writes the queue in one transaction (always / when due). */
 void ddi_seen_flush(struct app *app, struct ddi_seen *q);
 void ddi_seen_tick(struct app *app, struct ddi_seen *q);
+/*
+ * Stores device d's configData (json, the merged object's text) and the
+ * board, revision and version read from it (NULL: kept; the version only
+ * until an action set one): 0, or -1 with e NB_UNAVAILABLE.
+ */
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
-			  const char *hw_model, const char *hw_revision, const char *sw_version);
-int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state);
-int ddi_software_get(struct app *app, long long id, struct ddi_software *s);
-/* Renumbers ddi_software.vrank in version order (after an insert). */
-int ddi_software_rerank(struct app *app);
-/* The highest version compatible with a board and revision; -1 when none. */
-long long ddi_software_latest(struct app *app, const char *board, const char *revision);
-int ddi_software_compatible(struct app *app, long long id, const char *board,
-			    const char *revision);
+			  const char *hw_model, const char *hw_revision, const char *sw_version,
+			  struct nb_err *e);
+/* Device id's state, and its version (NULL: kept; a new one also ends a
+ * forced offer): 0, or -1 with e NB_UNAVAILABLE. */
+int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state,
+			   struct nb_err *e);
+/* Software id into *s: 0, or -1 with e NB_NOT_FOUND ("no software <id>")
+ * or NB_UNAVAILABLE (the store failed). */
+int ddi_software_get(struct app *app, long long id, struct ddi_software *s, struct nb_err *e);
+/* Renumbers ddi_software.vrank in version order (after an insert, in its
+ * transaction): 0, or -1 with e NB_UNAVAILABLE (the caller rolls back). */
+int ddi_software_rerank(struct app *app, struct nb_err *e);
+/* The id of the highest version compatible with a board and revision
+ * ("" for a device that sent none); 0 when none is, -1 with e NB_UNAVAILABLE. */
+long long ddi_software_latest(struct app *app, const char *board, const char *revision,
+			      struct nb_err *e);
 /*
  * 1 when software id is the device's to download: one of its actions
  * names it or it is the device's assignment (hawkBit answers 404 for
- * artifacts of any other module); else 0.
+ * artifacts of any other module); 0 when not; -1 with e NB_UNAVAILABLE.
  */
-int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id);
-int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a);
-int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a);
-int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a);
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id,
+		       struct nb_err *e);
+/* Device device_id's open action (waiting, running or canceling) into *a:
+ * 1, 0 when it has none, -1 with e NB_UNAVAILABLE. */
+int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a,
+		    struct nb_err *e);
+/* Action id of device device_id (another device's is not there) into *a:
+ * 0, or -1 with e NB_NOT_FOUND ("no such action") or NB_UNAVAILABLE. */
+int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a,
+		   struct nb_err *e);
+/* A new action of status for the device (rollout_id 0: none), which ends
+ * a held cancel: its id, or -1 with e NB_UNAVAILABLE (the caller rolls back). */
 long long ddi_action_create(struct app *app, long long device_id, long long software_id,
-			    long long rollout_id, const char *status);
-int ddi_action_update(struct app *app, long long id, const char *status, int progress);
-/* the progress (-1: kept) and updated time of action id, its status kept; -1 busy */
-int ddi_action_progress(struct app *app, long long id, int progress);
+			    long long rollout_id, const char *status, struct nb_err *e);
+/* Action id's status and progress (percent; -1: kept): 0, or -1 with e NB_UNAVAILABLE. */
+int ddi_action_update(struct app *app, long long id, const char *status, int progress,
+		      struct nb_err *e);
+/* the progress (-1: kept) and updated time of action id, its status kept;
+ * 0, or -1 with e NB_UNAVAILABLE */
+int ddi_action_progress(struct app *app, long long id, int progress, struct nb_err *e);
+/* One status entry of action id as the device (or the server) wrote it,
+ * the oldest trimmed past hawkBit's 1000: 0, or -1 with e NB_UNAVAILABLE. */
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
-		   const char *details);
+		   const char *details, struct nb_err *e);
 /*
  * The device's reported messages of an action (its details lines), newest
  * report first, into out (room for DDI_HISTORY_MAX), each line copied into
@@ -342,36 +385,44 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
  * DDI_HISTORY_MAX either way (hawkBit's
  * RepositoryConstants.MAX_ACTION_HISTORY_MSG_COUNT).  Lines the server
  * wrote itself start with DDI_SERVER_MSG and are left out, as hawkBit
- * leaves out its "Update Server: " messages.  The count, or -1.
+ * leaves out its "Update Server: " messages.  The count, or -1 with e
+ * NB_UNAVAILABLE.
  */
 #define DDI_HISTORY_MAX 100
 #define DDI_SERVER_MSG "Update Server: "
 int ddi_action_messages(struct app *app, struct arena *a, long long action_id, int max,
-			const char **out);
+			const char **out, struct nb_err *e);
 /*
  * The device acknowledged a cancel (or canceled by itself): the action is
  * canceled, the device registered, and the software held: the update
  * decision does not offer it again until an operator assigns again or
- * forces (ddi_device_set_mode, ddi_device_set_field "force").  Non-zero
- * when a write failed.
+ * forces (ddi_device_set_mode, ddi_device_set_field "force").  0, or -1
+ * with e NB_UNAVAILABLE when a write failed (the caller rolls back).
  */
 int ddi_action_canceled(struct app *app, long long device_id, long long action_id,
-			long long software_id, int progress);
-/* Devices with an open action (waiting, running or canceling). */
-int ddi_running_count(struct app *app);
-/* The software the device's mode points at; -1 when none. */
-int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
+			long long software_id, int progress, struct nb_err *e);
+/* Devices with an open action (waiting, running or canceling): the count,
+ * or -1 with e NB_UNAVAILABLE. */
+int ddi_running_count(struct app *app, struct nb_err *e);
+/* The software the device's mode points at into *c: 1, 0 when there is
+ * none, -1 with e NB_UNAVAILABLE. */
+int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c,
+		       struct nb_err *e);
 /* The same without failed_before: it depends only on mode, feed or
- * assignment, board and revision, so it can be cached */
-int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c);
-int ddi_failed_before(struct app *app, long long device_id, long long software_id);
+ * assignment, board and revision, so it can be cached (1, 0 none, -1 with e) */
+int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c,
+			 struct nb_err *e);
+/* 1 when the device's newest action of the software failed, 0 when not
+ * (or it has none), -1 with e NB_UNAVAILABLE. */
+int ddi_failed_before(struct app *app, long long device_id, long long software_id,
+		      struct nb_err *e);
 /*
  * What is there instead of a candidate for dev (struct ddi_nocand): raw
  * values, their text in arena a; the explanation (ddi_decide.c) names
- * them.  0, or -1 when the store cannot be read.
+ * them.  0, or -1 with e NB_UNAVAILABLE when the store cannot be read.
  */
 int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *dev,
-		     struct ddi_nocand *f);
+		     struct ddi_nocand *f, struct nb_err *e);
 
 /* -- finding devices (admin pages, API, nestboxctl): ddi_store.c -- */
 enum ddi_sort {
@@ -415,39 +466,64 @@ enum ddi_bulk_op { DDI_BULK_ASSIGN, DDI_BULK_FEED, DDI_BULK_MODE, DDI_BULK_CANCE
  * a bad argument, NB_NOT_FOUND a device or the software is not there,
  * NB_UNAVAILABLE the store failed) and nothing changed.
  */
-/* A device's tags as stored ("a,b"), into out; 0, or -1 when there is no such device. */
-int ddi_device_tags(struct app *app, long long id, char *out, size_t n);
+/* A device's tags as stored ("a,b"), into out (n bytes, "" on failure);
+ * 0, or -1 with e NB_NOT_FOUND (no such device) or NB_UNAVAILABLE. */
+int ddi_device_tags(struct app *app, long long id, char *out, size_t n, struct nb_err *e);
 long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids, int n,
 		     const char *arg, long long assigned, struct nb_err *e);
 
 /* -- what operators change -- */
-int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned);
-/* field: "feed", "name", "tags" (comma-separated) or "force" ("1" / "0") */
-int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value);
-int ddi_device_delete(struct app *app, long long id);
-int ddi_action_cancel(struct app *app, long long device_id);
+/*
+ * Device id's update mode (rollout, latest, pinned, or assigned with
+ * software assigned > 0); ends a held cancel.  0, or -1 with e: NB_INVALID
+ * (another mode, assigned without software), NB_NOT_FOUND (no such device,
+ * or no such software to assign), NB_UNAVAILABLE.
+ */
+int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned,
+			struct nb_err *e);
+/*
+ * field: "feed" (1 to DDI_FEED_MAX bytes), "name" (at most 63), "tags"
+ * (comma-separated, at most 255) or "force" ("1" / "0").  0, or -1 with e
+ * NB_INVALID (another field, a value out of bounds), NB_NOT_FOUND (no such
+ * device) or NB_UNAVAILABLE.
+ */
+int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value,
+			 struct nb_err *e);
+/* Deletes device id with its actions: 0, or -1 with e NB_NOT_FOUND or NB_UNAVAILABLE. */
+int ddi_device_delete(struct app *app, long long id, struct nb_err *e);
+/* Cancels device device_id's open action (a waiting one at once, a
+ * running one asks the device): 0, or -1 with e NB_CONFLICT (none is
+ * open) or NB_UNAVAILABLE. */
+int ddi_action_cancel(struct app *app, long long device_id, struct nb_err *e);
+/* Turns device id's auto-confirm on (by whom and why: "" or NULL none)
+ * or off: 0, or -1 with e NB_NOT_FOUND or NB_UNAVAILABLE. */
 int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
-			    const char *remark);
+			    const char *remark, struct nb_err *e);
 
 /* -- what the device API and nestboxctl read back (ddi_store.c) -- */
 /*
  * Device id's stored configData attributes (a JSON object's text) copied
- * into arena a; "" when it has none, there is no such device or the store
- * cannot be read.  Read inside configData's write transaction.
+ * into arena a, into *out ("" when it has none or there is no such
+ * device): 0, or -1 with e NB_UNAVAILABLE (never "" for a store that
+ * failed: the merge would drop what was stored).  Read inside configData's
+ * write transaction.
  */
-const char *ddi_device_attrs_text(struct app *app, struct arena *a, long long id);
+int ddi_device_attrs_text(struct app *app, struct arena *a, long long id, const char **out,
+			  struct nb_err *e);
 /* Who turned a device's auto-confirm on, why, and when (unix ms; 0 never). */
 struct ddi_autoconfirm {
 	const char *by, *remark;	/* "" when not given; in the caller's arena */
 	long long at;
 };
-/* Device id's auto-confirm facts into *out (strings in a): 0, or -1 when
- * there is no such device or the store cannot be read. */
+/* Device id's auto-confirm facts into *out (strings in a): 0, or -1 with
+ * e NB_NOT_FOUND (no such device) or NB_UNAVAILABLE. */
 int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
-			       struct ddi_autoconfirm *out);
+			       struct ddi_autoconfirm *out, struct nb_err *e);
 /* The tenant of the first device (by id) with controller id cid, into
- * tenant (n bytes): 0, or -1 when none has it or the store failed. */
-int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n);
+ * tenant (n bytes, "" when none): 0, or -1 with e NB_NOT_FOUND ("no device
+ * <cid>") or NB_UNAVAILABLE. */
+int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n,
+			    struct nb_err *e);
 /*
  * Every device, by controller id, into *out (an array in arena a; each
  * row as ddi_device_search fills it): the count, or -1 with e
@@ -472,18 +548,31 @@ int ddi_action_history(struct app *app, struct arena *a, long long device_id,
  * NB_UNAVAILABLE: the store failed).
  */
 long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struct nb_err *e);
-int ddi_rollout_set_state(struct app *app, long long id, const char *state);
-int ddi_rollout_stage(struct app *app, long long id, int percent);
+/*
+ * Pauses ("paused") or resumes ("running") rollout id, or moves its stage
+ * to percent (1..100; devices offered already keep it).  0, or -1 with e:
+ * NB_INVALID (another state, a percent out of range), NB_NOT_FOUND (no
+ * such rollout), NB_CONFLICT (it ended: "rollout <id> is <state>: it
+ * changes no more"), NB_UNAVAILABLE.
+ */
+int ddi_rollout_set_state(struct app *app, long long id, const char *state, struct nb_err *e);
+int ddi_rollout_stage(struct app *app, long long id, int percent, struct nb_err *e);
 /* An action of rollout id closed; min_results is ddi.rollout_min_results
- * (struct ddi_settings): the results before a failure rate may pause it. */
-int ddi_rollout_result(struct app *app, long long id, int success, long long min_results);
+ * (struct ddi_settings): the results before a failure rate may pause it.
+ * In the caller's transaction: 0, or -1 with e NB_UNAVAILABLE. */
+int ddi_rollout_result(struct app *app, long long id, int success, long long min_results,
+		       struct nb_err *e);
 /* Rollout id into *r: 0, or -1 with e (NB_NOT_FOUND "no rollout <id>";
  * NB_UNAVAILABLE when the store cannot be read, so a busy store is a 503,
  * never a 404).  e may be NULL. */
 int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r, struct nb_err *e);
-int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset);
-/* The running and paused rollouts, newest first: how many were filled, or -1. */
-int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max);
+/* Rollouts newest first, from offset, at most max into out: how many were
+ * filled, or -1 with e NB_UNAVAILABLE (never a list cut short). */
+int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset,
+		     struct nb_err *e);
+/* The running and paused rollouts, newest first: how many were filled, or
+ * -1 with e NB_UNAVAILABLE. */
+int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max, struct nb_err *e);
 /*
  * Ends rollout id: state "finished" (nothing more is offered, what runs
  * runs on) or "canceled" (also withdraws its offers not yet taken and asks
@@ -544,23 +633,24 @@ long long ddi_rollout_insert(struct app *app, const struct ddi_rollout *r, const
 /*
  * A running or paused rollout's state ("running" or "paused": pausing
  * records "paused by an operator", running clears the reason), percent
- * (its stage) or failure limits: 0 when the row changed, -1 when there is
- * no such rollout (for state and percent also: one that ended) or the
- * store failed.
+ * (its stage) or failure limits: 1 when the row changed, 0 when there is
+ * no such rollout (for state and percent also: one that ended), -1 with e
+ * NB_UNAVAILABLE when the store failed.
  */
-int ddi_rollout_put_state(struct app *app, long long id, const char *state);
-int ddi_rollout_put_percent(struct app *app, long long id, int percent);
+int ddi_rollout_put_state(struct app *app, long long id, const char *state, struct nb_err *e);
+int ddi_rollout_put_percent(struct app *app, long long id, int percent, struct nb_err *e);
 int ddi_rollout_put_limits(struct app *app, long long id, int max_failures,
-			   int max_failure_rate);
+			   int max_failure_rate, struct nb_err *e);
 /*
  * Ends a running or paused rollout in one transaction with state
  * "finished" or "canceled" (canceled also cancels its waiting actions,
  * their devices back to registered, and turns its running ones to
  * canceling; *withdrawn counts both).  0 when ended; 1 when it is not
- * running or paused (no such rollout, or ended already); -1 when the
- * store failed.  Nothing changes unless 0.
+ * running or paused (no such rollout, or ended already); -1 with e
+ * NB_UNAVAILABLE when the store failed.  Nothing changes unless 0.
  */
-int ddi_rollout_close(struct app *app, long long id, const char *state, int *withdrawn);
+int ddi_rollout_close(struct app *app, long long id, const char *state, int *withdrawn,
+		      struct nb_err *e);
 /* One device of a rollout as the store reads it (ddi_rollout_dev_each). */
 struct ddi_rollout_devrow {
 	struct ddi_rollout_dev d;	/* id, tenant, cid, name, mode, board, revision, version */

@@ -37,9 +37,14 @@ static int own_module(struct app *app, struct http_req *r, struct ddi_software *
 {
 	struct ddi *d = app->domain;
 	long long id = req_int(r, "softwareModuleId", 0);
+	int owned = ddi_software_owned(app, &d->dev, id, e);
 
-	if (!ddi_software_owned(app, &d->dev, id) || ddi_software_get(app, id, s) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such software module");
+	if (owned < 0)
+		return -1;
+	/* another's module answers as one that does not exist: nothing to probe */
+	if (!owned || ddi_software_get(app, id, s, e) < 0)
+		return owned && e->kind != NB_NOT_FOUND ? -1 :
+		       nb_fail(e, NB_NOT_FOUND, "no such software module");
 	return 0;
 }
 

@@ -67,13 +67,13 @@ static int device_get(struct app *app, struct http_resp *w, const char *tenant,
 		      const char *cid, struct nb_err *e)
 {
 	struct ddi *d = app->domain;
-	int rc = ddi_device_get(app, tenant, cid, &d->dev);
+	int rc = ddi_device_get(app, tenant, cid, &d->dev, e);
 
 	if (rc < 0) {
 		http_set_header(w, "Retry-After", "5");
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+		return -1;
 	}
-	return rc ? refuse(e) : 0;
+	return rc ? 0 : refuse(e);
 }
 
 /*

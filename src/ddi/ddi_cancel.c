@@ -13,9 +13,12 @@ int ddi_cancel(struct app *app, struct http_req *r, struct http_resp *w, struct 
 	struct ddi_action a;
 	const char *id;
 	cJSON *o;
+	int rc = ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a, e);
 
-	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0 ||
-	    strcmp(a.status, "canceling"))
+	if (rc < 0 && e->kind != NB_NOT_FOUND)
+		return -1;
+	/* no such action, or none an operator asked to cancel: the same 404 */
+	if (rc < 0 || strcmp(a.status, "canceling"))
 		return nb_fail(e, NB_NOT_FOUND, "no cancellation for this action");
 	id = arena_lld(r->a, a.id);
 	o = cJSON_CreateObject();

@@ -41,9 +41,7 @@ static int store(struct app *app, const char *merged, struct nb_err *e)
 					 key_attr(m, "hw_model", e);
 	rev = key_attr(m, "hw_revision", e);
 	ver = key_attr(m, "sw_version", e);
-	rc = e->kind != NB_OK ? -1 :
-	     ddi_device_attributes(app, &d->dev, merged, board, rev, ver) < 0 ?
-	     nb_fail(e, NB_UNAVAILABLE, "busy, send it again") : 0;
+	rc = e->kind != NB_OK ? -1 : ddi_device_attributes(app, &d->dev, merged, board, rev, ver, e);
 	cJSON_Delete(m);
 	return rc;
 }
@@ -52,14 +50,15 @@ int ddi_config_data(struct app *app, struct http_req *r, struct http_resp *w, st
 {
 	struct ddi *d = app->domain;
 	char *body, *merged;
+	const char *current;
 	size_t len;
 	int rc;
 
 	if (ddi_body(r, &body, &len, e) < 0 || ddi_begin_device(app, e) < 0)
 		return -1;
 	/* read and written in one transaction: two merges at once lose nothing */
-	if (ddi_config_merge(body, len, ddi_device_attrs_text(app, r->a, d->dev.id), &merged,
-			      e) < 0) {
+	if (ddi_device_attrs_text(app, r->a, d->dev.id, &current, e) < 0 ||
+	    ddi_config_merge(body, len, current, &merged, e) < 0) {
 		db_rollback(app->db);
 		return -1;
 	}

@@ -314,27 +314,33 @@ static void explain_in(const struct ddi_device *dev, long max_running,
 }
 
 int ddi_explain(struct app *app, struct arena *a, const struct ddi_device *dev,
-		long max_running, struct ddi_explained *out)
+		long max_running, struct ddi_explained *out, struct nb_err *e)
 {
 	struct ddi_decide_in in;
 	struct ddi_decide_ctx ctx;
 	struct ddi_nocand why;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	explain_in(dev, max_running, &in, &ctx);
-	if (ddi_action_open(app, dev->id, &out->open) == 0)
+	if ((rc = ddi_action_open(app, dev->id, &out->open, e)) < 0)
+		return -1;
+	if (rc)
 		ctx.open = &out->open;
 	else
 		out->open.id = 0;
-	if (dev->has_attrs && strcmp(dev->mode, "pinned") &&
-	    ddi_candidate_find(app, dev, &out->cand) == 0)
+	rc = dev->has_attrs && strcmp(dev->mode, "pinned") ?
+	     ddi_candidate_find(app, dev, &out->cand, e) : 0;
+	if (rc < 0)
+		return -1;
+	if (rc)
 		in.cand = &out->cand;
 	else
 		memset(&out->cand, 0, sizeof(out->cand));
-	if (in.max_running > 0 && in.cand)
-		in.running = ddi_running_count(app);
+	if (in.max_running > 0 && in.cand && (in.running = ddi_running_count(app, e)) < 0)
+		return -1;
 	if (!in.cand && dev->has_attrs && !ctx.open) {
-		if (ddi_nocand_facts(app, a, dev, &why) < 0)
+		if (ddi_nocand_facts(app, a, dev, &why, e) < 0)
 			return -1;
 		ctx.why = &why;
 	}

@@ -8,66 +8,76 @@
 
 #include <string.h>
 
-/* A closed action: the device's state and version, and its rollout's count. */
-static int close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
-			int progress)
+/* The action's and the device's rows as the update ended (ok or not); 0, or -1 with e. */
+static int close_rows(struct app *app, struct ddi *d, const struct ddi_action *a,
+		      const struct ddi_software *s, int progress, struct nb_err *e)
 {
-	struct ddi_software s;
-	int rc;
-
-	if (ok && ddi_software_get(app, a->software_id, &s) == 0) {
-		rc = ddi_action_update(app, a->id, "finished", 100) |
-		     ddi_device_set_version(app, d->dev.id, s.version, "finished");
-	} else {
-		ok = 0;
-		rc = ddi_action_update(app, a->id, "error", progress) |
-		     ddi_device_set_version(app, d->dev.id, NULL, "error");
-	}
-	if (a->rollout_id > 0)
-		rc |= ddi_rollout_result(app, a->rollout_id, ok, d->set.rollout_min_results);
-	return rc;
+	if (s)
+		return ddi_action_update(app, a->id, "finished", 100, e) < 0 ||
+		       ddi_device_set_version(app, d->dev.id, s->version, "finished", e) < 0 ? -1 : 0;
+	return ddi_action_update(app, a->id, "error", progress, e) < 0 ||
+	       ddi_device_set_version(app, d->dev.id, NULL, "error", e) < 0 ? -1 : 0;
 }
 
-static int to_canceled(struct app *app, struct ddi *d, const struct ddi_action *a, int progress)
+/* A closed action: the device's state and version, and its rollout's
+ * count; 0, or -1 with e (the caller rolls back). */
+static int close_action(struct app *app, struct ddi *d, const struct ddi_action *a, int ok,
+			int progress, struct nb_err *e)
 {
-	return ddi_action_canceled(app, d->dev.id, a->id, a->software_id, progress);
+	struct ddi_software s;
+
+	if (ok && ddi_software_get(app, a->software_id, &s, e) < 0) {
+		if (e->kind != NB_NOT_FOUND)
+			return -1;	/* the store failed: never counted as a failed update */
+		ok = 0;			/* its software is gone: nothing installed to name */
+	}
+	if (close_rows(app, d, a, ok ? &s : NULL, progress, e) < 0)
+		return -1;
+	if (a->rollout_id > 0 &&
+	    ddi_rollout_result(app, a->rollout_id, ok, d->set.rollout_min_results, e) < 0)
+		return -1;
+	return 0;
+}
+
+static int to_canceled(struct app *app, struct ddi *d, const struct ddi_action *a, int progress,
+		       struct nb_err *e)
+{
+	return ddi_action_canceled(app, d->dev.id, a->id, a->software_id, progress, e);
 }
 
 /*
  * What a feedback does to its action; a is the action as read inside the
- * write transaction.  Non-zero when a write failed.
+ * write transaction.  0, or -1 with e when a write failed.
  */
 static int apply_feedback(struct app *app, struct ddi *d, const struct ddi_action *a,
-			  const struct ddi_fb *fb, int cancel)
+			  const struct ddi_fb *fb, int cancel, struct nb_err *e)
 {
 	int closed = !strcmp(fb->execution, "closed"), failed = !strcmp(fb->finished, "failure");
 
 	if (cancel && ((closed && !failed) || !strcmp(fb->execution, "canceled")))
-		return to_canceled(app, d, a, fb->progress);
+		return to_canceled(app, d, a, fb->progress, e);
 	if (cancel && (closed || !strcmp(fb->execution, "rejected")))
 		/* the device refused to cancel: the update goes on */
-		return ddi_action_update(app, a->id, "running", fb->progress);
+		return ddi_action_update(app, a->id, "running", fb->progress, e);
 	if (closed)
-		return close_action(app, d, a, !failed, fb->progress);
+		return close_action(app, d, a, !failed, fb->progress, e);
 	if (!strcmp(fb->execution, "canceled"))
-		return to_canceled(app, d, a, fb->progress);
-	return ddi_action_progress(app, a->id, fb->progress);
+		return to_canceled(app, d, a, fb->progress, e);
+	return ddi_action_progress(app, a->id, fb->progress, e);
 }
 
 /*
- * 405 or 410 when the action cannot take this feedback now (statuses of
- * the protocol, no error kind: answered here), 0 when it can.
+ * Whether the action can take this feedback now: 0, or -1 with e NB_METHOD
+ * (a cancel feedback for an action no cancel was asked of: 405) or NB_GONE
+ * (a closed action: 410), hawkBit's answers (protocols/hawkbit-ddi.md,
+ * "Feedback").
  */
-static int refused(struct http_resp *w, const struct ddi_action *a, int cancel)
+static int refused(const struct ddi_action *a, int cancel, struct nb_err *e)
 {
-	if (cancel && strcmp(a->status, "canceling")) {
-		http_json_error(w, 405, "the action cannot be canceled");
-		return 1;
-	}
-	if (strcmp(a->status, "running") && strcmp(a->status, "canceling")) {
-		http_json_error(w, 410, "the action is closed");
-		return 1;
-	}
+	if (cancel && strcmp(a->status, "canceling"))
+		return nb_fail(e, NB_METHOD, "the action cannot be canceled");
+	if (strcmp(a->status, "running") && strcmp(a->status, "canceling"))
+		return nb_fail(e, NB_GONE, "the action is closed");
 	return 0;
 }
 
@@ -97,22 +107,24 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 
 	if (ddi_begin_device(app, e) < 0)
 		return -1;
-	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a) < 0) {
+	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a, e) < 0) {
 		db_rollback(app->db);
-		return nb_fail(e, NB_NOT_FOUND, "no such action");
+		return -1;
 	}
 	if (!parsed) {
 		db_rollback(app->db);
 		*e = bad;
 		return -1;
 	}
-	if (refused(w, &a, cancel)) {
+	if (refused(&a, cancel, e) < 0) {
 		db_rollback(app->db);
-		return 0;
+		return -1;
 	}
-	if (ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details) < 0 ||
-	    apply_feedback(app, d, &a, &fb, cancel) != 0)
-		return ddi_busy(app, e);
+	if (ddi_action_log(app, a.id, fb.execution, fb.finished, fb.details, e) < 0 ||
+	    apply_feedback(app, d, &a, &fb, cancel, e) < 0) {
+		db_rollback(app->db);
+		return -1;
+	}
 	return ddi_commit(app, w, e);
 }
 

@@ -21,8 +21,8 @@ int ddi_installed_put(struct app *app, struct http_req *r, struct http_resp *w,
 	if (ddi_body(r, &body, &len, e) < 0 ||
 	    ddi_installed_parse(r->a, body, len, &name, &version, e) < 0)
 		return -1;
-	if (ddi_device_set_version(app, d->dev.id, version, "finished") < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "busy, send it again");
+	if (ddi_device_set_version(app, d->dev.id, version, "finished", e) < 0)
+		return -1;
 	w->status = 200;
 	return 0;
 }

@@ -24,7 +24,7 @@ static struct ddi_cand_entry *cand_entry(struct app *app, struct ddi *d,
 {
 	unsigned v = db_data_version(app->db);
 	struct ddi_cand_entry *e;
-	int i;
+	int i, rc;
 
 	for (i = 0; i < DDI_CAND_CACHE; i++)
 		if (same_group(&d->cand[i], dev) && d->cand[i].version == v)
@@ -32,30 +32,43 @@ static struct ddi_cand_entry *cand_entry(struct app *app, struct ddi *d,
 	e = &d->cand[d->cand_next];
 	d->cand_next = (d->cand_next + 1) % DDI_CAND_CACHE;
 	memset(e, 0, sizeof(*e));
-	e->found = ddi_candidate_lookup(app, dev, &e->c) == 0;
+	/* a poll answers whatever the store says: a failed read offers nothing now */
+	rc = ddi_candidate_lookup(app, dev, &e->c, NULL);
+	e->found = rc == 1;
 	e->version = v;
 	e->assigned = dev->assigned;
 	snprintf(e->mode, sizeof(e->mode), "%s", dev->mode);
 	snprintf(e->feed, sizeof(e->feed), "%s", dev->feed);
 	snprintf(e->board, sizeof(e->board), "%s", dev->hw_model);
 	snprintf(e->revision, sizeof(e->revision), "%s", dev->hw_revision);
-	e->used = 1;
+	e->used = rc >= 0;	/* a failed read is not kept: the next poll reads again */
 	return e;
 }
 
-/* ddi_candidate_find through the per-process cache; -1 when none. */
+/* ddi_candidate_find through the per-process cache; 1 found, 0 none (or
+ * the store could not say: nothing is offered on a doubt). */
 static int candidate(struct app *app, struct ddi *d, const struct ddi_device *dev,
 		     struct ddi_candidate *c)
 {
 	const struct ddi_cand_entry *e = cand_entry(app, d, dev);
 
 	if (!e->found)
-		return -1;
+		return 0;
 	*c = e->c;
+	/* a failure that cannot be read counts as one: not offered again blindly */
 	if (strcmp(c->version, dev->sw_version))
-		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
+		c->failed_before = ddi_failed_before(app, dev->id, c->software_id, NULL) != 0;
 	c->canceled = dev->held > 0 && dev->held == c->software_id;
-	return 0;
+	return 1;
+}
+
+/* The open actions for max_concurrent_updates; the limit itself when they
+ * cannot be counted, so that nothing is offered past it on a doubt. */
+static long running(struct app *app, long max_running)
+{
+	int n = ddi_running_count(app, NULL);
+
+	return n < 0 ? max_running : n;
 }
 
 /* What the device should be offered now (the decision table in ddi_decide.c). */
@@ -65,11 +78,11 @@ static enum ddi_verdict decide(struct app *app, struct ddi *d, const struct ddi_
 	struct ddi_decide_in in = { dev->mode, dev->sw_version, dev->tenant, dev->cid,
 				    dev->has_attrs, dev->force, NULL, 0, d->set.max_running };
 
-	if (dev->has_attrs && strcmp(dev->mode, "pinned") && candidate(app, d, dev, c) == 0)
+	if (dev->has_attrs && strcmp(dev->mode, "pinned") && candidate(app, d, dev, c) == 1)
 		in.cand = c;
 	/* counted only when it could matter: a steady-state poll skips it */
 	if (in.max_running > 0 && in.cand && (dev->force || strcmp(c->version, dev->sw_version)))
-		in.running = ddi_running_count(app);
+		in.running = running(app, in.max_running);
 	return ddi_decide(&in);
 }
 
@@ -80,10 +93,11 @@ static enum ddi_verdict decide_fresh(struct app *app, struct ddi *d, const struc
 	struct ddi_decide_in in = { dev->mode, dev->sw_version, dev->tenant, dev->cid,
 				    dev->has_attrs, dev->force, NULL, 0, d->set.max_running };
 
-	if (dev->has_attrs && strcmp(dev->mode, "pinned") && ddi_candidate_find(app, dev, c) == 0)
+	if (dev->has_attrs && strcmp(dev->mode, "pinned") &&
+	    ddi_candidate_find(app, dev, c, NULL) == 1)
 		in.cand = c;
 	if (in.max_running > 0 && in.cand)
-		in.running = ddi_running_count(app);
+		in.running = running(app, in.max_running);
 	return ddi_decide(&in);
 }
 
@@ -111,17 +125,17 @@ static void offer(struct app *app, struct ddi *d, const struct ddi_candidate *c,
 	a->id = 0;
 	if (db_begin(app->db) < 0)
 		return;
-	if (ddi_device_get(app, d->dev.tenant, d->dev.cid, &now) != 0 || is_open(&now.last) ||
+	if (ddi_device_get(app, d->dev.tenant, d->dev.cid, &now, NULL) != 1 || is_open(&now.last) ||
 	    decide_fresh(app, d, &now, &again) != DDI_OFFER ||
 	    again.software_id != c->software_id || again.rollout_id != c->rollout_id) {
 		db_commit(app->db);
 		return;
 	}
 	a->id = ddi_action_create(app, now.id, c->software_id, c->rollout_id,
-				  wait ? "waiting" : "running");
+				  wait ? "waiting" : "running", NULL);
 	a->software_id = c->software_id;
 	snprintf(a->status, sizeof(a->status), "%s", wait ? "waiting" : "running");
-	if (a->id <= 0 || ddi_device_set_version(app, now.id, NULL, a->status) < 0 ||
+	if (a->id <= 0 || ddi_device_set_version(app, now.id, NULL, a->status, NULL) < 0 ||
 	    db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		a->id = 0;

@@ -21,26 +21,45 @@ long long ddi_rollout_create(struct app *app, const struct ddi_rollout *r, struc
 	if (r->percent < 1 || r->percent > 100 || r->max_failures < 0 ||
 	    r->max_failure_rate < 0 || r->max_failure_rate > 100)
 		return nb_fail(e, NB_INVALID, "percent must be 1-100, failure limits 0 or more");
-	if (ddi_software_get(app, r->software_id, &s) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no software %lld", r->software_id);
+	if (ddi_software_get(app, r->software_id, &s, e) < 0)
+		return -1;
 	/* unnamed, it is called after its software */
 	return ddi_rollout_insert(app, r, *r->name ? r->name : s.name, e);
 }
 
-/* "running" or "paused"; resuming clears why it paused.  An ended rollout stays ended. */
-int ddi_rollout_set_state(struct app *app, long long id, const char *state)
+/* A change the store did not make (changed 0): no such rollout, or one
+ * that ended; -1 with e. */
+static int change_refused(struct app *app, long long id, struct nb_err *e)
 {
-	if (strcmp(state, "running") && strcmp(state, "paused"))
+	struct ddi_rollout r;
+
+	if (ddi_rollout_get(app, id, &r, e) < 0)
 		return -1;
-	return ddi_rollout_put_state(app, id, state);
+	return nb_fail(e, NB_CONFLICT, "rollout %lld is %s: it changes no more", id, r.state);
+}
+
+/* "running" or "paused"; resuming clears why it paused.  An ended rollout stays ended. */
+int ddi_rollout_set_state(struct app *app, long long id, const char *state, struct nb_err *e)
+{
+	int rc;
+
+	if (strcmp(state, "running") && strcmp(state, "paused"))
+		return nb_fail(e, NB_INVALID, "a rollout is paused or running");
+	if ((rc = ddi_rollout_put_state(app, id, state, e)) < 0)
+		return -1;
+	return rc ? 0 : change_refused(app, id, e);
 }
 
 /* Devices already offered the update keep it when the stage is lowered. */
-int ddi_rollout_stage(struct app *app, long long id, int percent)
+int ddi_rollout_stage(struct app *app, long long id, int percent, struct nb_err *e)
 {
+	int rc;
+
 	if (percent < 1 || percent > 100)
+		return nb_fail(e, NB_INVALID, "a stage is 1 to 100 percent");
+	if ((rc = ddi_rollout_put_percent(app, id, percent, e)) < 0)
 		return -1;
-	return ddi_rollout_put_percent(app, id, percent);
+	return rc ? 0 : change_refused(app, id, e);
 }
 
 /* The store refused to end it; why: no such rollout, or it already ended. */
@@ -61,12 +80,10 @@ int ddi_rollout_end(struct app *app, long long id, const char *state, int *withd
 	*withdrawn = 0;
 	if (strcmp(state, "canceled") && strcmp(state, "finished"))
 		return nb_fail(e, NB_INVALID, "a rollout ends canceled or finished");
-	rc = ddi_rollout_close(app, id, state, withdrawn);
+	rc = ddi_rollout_close(app, id, state, withdrawn, e);
 	if (rc > 0)
 		return end_check(app, id, e);
-	if (rc < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
-	return 0;
+	return rc;
 }
 
 int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
@@ -74,9 +91,11 @@ int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_
 {
 	if (max_failures < 0 || max_failure_rate < 0 || max_failure_rate > 100)
 		return nb_fail(e, NB_INVALID, "failure limits are 0 or more, a rate at most 100");
-	if (ddi_rollout_put_limits(app, id, max_failures, max_failure_rate) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
-	return 0;
+	switch (ddi_rollout_put_limits(app, id, max_failures, max_failure_rate, e)) {
+	case 1: return 0;
+	case 0: return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
+	default: return -1;
+	}
 }
 
 /* The last non-empty line of s, cut to n bytes. */

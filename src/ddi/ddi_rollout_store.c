@@ -13,6 +13,12 @@ static const char sql_add[] =
 	"INSERT INTO ddi_rollouts(name, feed, software_id, percent, max_failures,"
 	" max_failure_rate, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
 
+/* -1 with e NB_UNAVAILABLE: the store failed (busy, I/O, PostgreSQL gone). */
+static int busy(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
 long long ddi_rollout_insert(struct app *app, const struct ddi_rollout *r, const char *name,
 			     struct nb_err *e)
 {
@@ -35,13 +41,15 @@ long long ddi_rollout_insert(struct app *app, const struct ddi_rollout *r, const
 	return db_last_insert_id(app->db);
 }
 
-/* Steps an UPDATE: 0 when it changed a row, else -1. */
-static int changed(struct app *app, struct db_stmt *st)
+/* Steps an UPDATE: 1 when it changed a row, 0 when none matched, or -1 with e. */
+static int changed(struct app *app, struct db_stmt *st, struct nb_err *e)
 {
 	int rc = db_step(st);
 
 	db_reset(st);
-	return rc == DB_DONE && db_changes(app->db) ? 0 : -1;
+	if (rc != DB_DONE)
+		return busy(e);
+	return db_changes(app->db) ? 1 : 0;
 }
 
 static const char sql_state[] =
@@ -49,48 +57,49 @@ static const char sql_state[] =
 	" pause_reason=CASE WHEN ?1='paused' THEN 'paused by an operator' ELSE '' END"
 	" WHERE id=?3 AND state IN ('running', 'paused')";
 
-int ddi_rollout_put_state(struct app *app, long long id, const char *state)
+int ddi_rollout_put_state(struct app *app, long long id, const char *state, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_state);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, state, -1, DB_STATIC);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_int64(st, 3, id);
-	return changed(app, st);
+	return changed(app, st, e);
 }
 
 static const char sql_percent[] =
 	"UPDATE ddi_rollouts SET percent=?, updated=? WHERE id=?"
 	" AND state IN ('running', 'paused')";
 
-int ddi_rollout_put_percent(struct app *app, long long id, int percent)
+int ddi_rollout_put_percent(struct app *app, long long id, int percent, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_percent);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int(st, 1, percent);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_int64(st, 3, id);
-	return changed(app, st);
+	return changed(app, st, e);
 }
 
 static const char sql_limits[] =
 	"UPDATE ddi_rollouts SET max_failures=?, max_failure_rate=?, updated=? WHERE id=?";
 
-int ddi_rollout_put_limits(struct app *app, long long id, int max_failures, int max_failure_rate)
+int ddi_rollout_put_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
+			   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_limits);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int(st, 1, max_failures);
 	db_bind_int(st, 2, max_failure_rate);
 	db_bind_int64(st, 3, (int64_t)time(NULL));
 	db_bind_int64(st, 4, id);
-	return changed(app, st);
+	return changed(app, st, e);
 }
 
 static const char sql_count[] =
@@ -109,32 +118,30 @@ static const char sql_auto_pause[] =
 	"  (max_failure_rate > 0 AND success + failure >= ?2"
 	"   AND failure * 100 > max_failure_rate * (success + failure)))";
 
-/* Called in the feedback's transaction when an action of the rollout closes. */
-int ddi_rollout_result(struct app *app, long long id, int success, long long min_results)
+/* Called in the feedback's transaction when an action of the rollout
+ * closes; a failed pause check fails it too: a count written without the
+ * pause its limits ask for would let the rollout run past them. */
+int ddi_rollout_result(struct app *app, long long id, int success, long long min_results,
+		       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_count);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	db_bind_int(st, 2, success != 0);
 	db_bind_int(st, 3, success == 0);
 	db_bind_int64(st, 4, (int64_t)time(NULL));
-	if (db_step(st) != DB_DONE) {
-		db_reset(st);
+	if (changed(app, st, e) < 0)
 		return -1;
-	}
-	db_reset(st);
 	if (success)
 		return 0;
 	st = db_stmt(app->db, sql_auto_pause);
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, min_results);
-	db_step(st);
-	db_reset(st);
-	return 0;
+	return changed(app, st, e) < 0 ? -1 : 0;
 }
 
 static void rollout_row(struct db_stmt *st, struct ddi_rollout *r)
@@ -186,32 +193,32 @@ int ddi_rollout_get(struct app *app, long long id, struct ddi_rollout *r, struct
 	return nb_fail(e, NB_UNAVAILABLE, "cannot read rollout %lld", id);
 }
 
-int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max)
+int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_active);
 	int n = 0;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int(st, 1, max);
 	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
-/* Newest first; returns how many were filled. */
-int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset)
+int ddi_rollout_list(struct app *app, struct ddi_rollout *out, int max, int offset,
+		     struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_list);
 	int n = 0;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int(st, 1, max);
 	db_bind_int(st, 2, offset);
 	while (n < max && db_step(st) == DB_ROW)
 		rollout_row(st, &out[n++]);
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
 static const char *const sql_end[] = {
@@ -243,13 +250,14 @@ static int end_step(struct app *app, int i, long long id, const char *state, int
 	return rc == DB_DONE ? 0 : -1;
 }
 
-int ddi_rollout_close(struct app *app, long long id, const char *state, int *withdrawn)
+int ddi_rollout_close(struct app *app, long long id, const char *state, int *withdrawn,
+		      struct nb_err *e)
 {
 	int i, n = 0, rc = 0;
 
 	*withdrawn = 0;
 	if (db_begin(app->db) < 0)
-		return -1;
+		return busy(e);
 	for (i = 0; rc == 0 && i < 4; i++) {
 		rc = end_step(app, i, id, state, &n);
 		if (i == 0 && rc == 0 && n == 0)
@@ -260,7 +268,7 @@ int ddi_rollout_close(struct app *app, long long id, const char *state, int *wit
 	if (rc != 0 || db_commit(app->db) < 0) {
 		db_rollback(app->db);
 		*withdrawn = 0;
-		return rc > 0 ? 1 : -1;
+		return rc > 0 ? 1 : busy(e);
 	}
 	return 0;
 }

@@ -151,16 +151,25 @@ static int overlap_one(void *ctx, const char *b, const char *r)
 	return 0;
 }
 
-/* 1 when software of this version already covers one of these boards. */
-static int overlaps(struct app *app, const struct swu_info *info)
+/* 0 when no software of this version covers one of these boards; else -1
+ * with e NB_CONFLICT, or NB_UNAVAILABLE when the store could not say. */
+static int overlaps(struct app *app, const struct swu_info *info, struct nb_err *e)
 {
-	return ddi_software_version_each(app, info->version, overlap_one, (void *)info);
+	int hit = ddi_software_version_each(app, info->version, overlap_one, (void *)info, e);
+
+	if (hit < 0)
+		return -1;
+	if (hit)
+		return nb_fail(e, NB_CONFLICT,
+			       "version %s with overlapping hardware compatibility exists",
+			       info->version);
+	return 0;
 }
 
 /* The row to store: names, version, digests and the URL (NULL: a blob). */
 static long long record(struct app *app, const struct swu_info *info, const char *kind,
 			const char *name, const char *filename, const struct digests *dg,
-			const char *url)
+			const char *url, struct nb_err *e)
 {
 	struct ddi_software s = { 0 };
 
@@ -173,7 +182,8 @@ static long long record(struct app *app, const struct swu_info *info, const char
 	snprintf(s.sha256, sizeof(s.sha256), "%s", dg->sha256);
 	snprintf(s.url, sizeof(s.url), "%s", url ? url : "");
 	s.size = dg->size;
-	return ddi_software_insert(app, &s, kind, info->description, info->compat, info->ncompat);
+	return ddi_software_insert(app, &s, kind, info->description, info->compat, info->ncompat,
+				   e);
 }
 
 /* Name and file name fit their columns whole, as text; 0, or -1 with e. */
@@ -231,20 +241,21 @@ static long long add(struct app *app, const struct source *src, const char *name
 	/* a broken or truncated image is refused before anything is stored */
 	if (names_ok(name, filename, e) < 0 || source_catalogue(src, info, &kind, e) < 0)
 		return -1;
-	if (overlaps(app, info))
-		return nb_fail(e, NB_CONFLICT,
-			       "version %s with overlapping hardware compatibility exists",
-			       info->version);
+	if (overlaps(app, info, e) < 0)
+		return -1;
 	/* the blob is durable before the row that names it */
 	if (src->u ? upload_commit(src->u, &dg, e) < 0 : digest_fd(src->fd, &dg, e) < 0)
 		return -1;
 	if (db_begin(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	id = record(app, info, kind, name, filename, &dg, src->url);
-	if (id < 0 || ddi_software_rerank(app) < 0 || db_commit(app->db) < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "cannot record the software: %s", db_errmsg(app->db));
+	id = record(app, info, kind, name, filename, &dg, src->url, e);
+	if (id < 0 || ddi_software_rerank(app, e) < 0) {
 		db_rollback(app->db);
 		return -1;
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_UNAVAILABLE, "the software repository is busy, try again");
 	}
 	return id;
 }

@@ -13,20 +13,28 @@ static const char sql_same_version[] =
 	"SELECT s.id, c.board, c.revision FROM ddi_software s"
 	" LEFT JOIN ddi_software_compat c ON c.software_id = s.id WHERE s.version = ?";
 
+/* -1 with e NB_UNAVAILABLE: the store failed (busy, I/O, PostgreSQL gone). */
+static int busy(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the software repository is busy, try again");
+}
+
 int ddi_software_version_each(struct app *app, const char *version, ddi_compat_fn *fn,
-			      void *ctx)
+			      void *ctx, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_same_version);
-	int hit = 0;
+	int hit = 0, rc = DB_DONE;
 
 	if (!st)
-		return 0;
+		return busy(e);
 	db_bind_text(st, 1, version, -1, DB_STATIC);
-	while (!hit && db_step(st) == DB_ROW)
+	while (!hit && (rc = db_step(st)) == DB_ROW)
 		hit = fn(ctx, (const char *)db_column_text(st, 1),
 			 (const char *)db_column_text(st, 2));
-	db_reset(st);
-	return hit;
+	/* a walk stopped by fn leaves the statement mid-way: its reset is not a failure */
+	if (db_reset(st) != DB_OK && !hit)
+		return busy(e);
+	return hit || rc == DB_DONE ? hit : busy(e);
 }
 
 static const char sql_add[] =
@@ -37,22 +45,22 @@ static const char sql_compat[] =
 	" ON CONFLICT DO NOTHING";
 static const char sql_url[] = "UPDATE ddi_software SET url=? WHERE id=?";
 
-/* Steps a write: 0 done, -1 not. */
-static int done(struct db_stmt *st)
+/* Steps a write: 0 done, or -1 with e NB_UNAVAILABLE. */
+static int done(struct db_stmt *st, struct nb_err *e)
 {
 	int rc = db_step(st);
 
 	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : busy(e);
 }
 
 static int insert_row(struct app *app, const struct ddi_software *s, const char *kind,
-		      const char *description)
+		      const char *description, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_add);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, s->name, -1, DB_STATIC);
 	db_bind_text(st, 2, s->version, -1, DB_STATIC);
 	db_bind_text(st, 3, kind, -1, DB_STATIC);
@@ -63,34 +71,35 @@ static int insert_row(struct app *app, const struct ddi_software *s, const char 
 	db_bind_text(st, 8, s->sha256, -1, DB_STATIC);
 	db_bind_text(st, 9, description, -1, DB_STATIC);
 	db_bind_int64(st, 10, (int64_t)time(NULL));
-	return done(st);
+	return done(st, e);
 }
 
 long long ddi_software_insert(struct app *app, const struct ddi_software *s, const char *kind,
-			      const char *description, const struct swu_compat *compat, int n)
+			      const char *description, const struct swu_compat *compat, int n,
+			      struct nb_err *e)
 {
 	struct db_stmt *st;
 	long long id;
 	int i;
 
-	if (insert_row(app, s, kind, description) < 0)
+	if (insert_row(app, s, kind, description, e) < 0)
 		return -1;
 	id = db_last_insert_id(app->db);
 	if (*s->url) {
 		if (!(st = db_stmt(app->db, sql_url)))
-			return -1;
+			return busy(e);
 		db_bind_text(st, 1, s->url, -1, DB_STATIC);
 		db_bind_int64(st, 2, id);
-		if (done(st) < 0)
+		if (done(st, e) < 0)
 			return -1;
 	}
 	for (i = 0; i < n; i++) {
 		if (!(st = db_stmt(app->db, sql_compat)))
-			return -1;
+			return busy(e);
 		db_bind_int64(st, 1, id);
 		db_bind_text(st, 2, compat[i].board, -1, DB_STATIC);
 		db_bind_text(st, 3, compat[i].revision, -1, DB_STATIC);
-		if (done(st) < 0)
+		if (done(st, e) < 0)
 			return -1;
 	}
 	return id;
@@ -102,34 +111,47 @@ static const char sql_used[] =
 	" OR EXISTS (SELECT 1 FROM ddi_devices WHERE assigned=?1)";
 static const char sql_del[] = "DELETE FROM ddi_software WHERE id=?";
 
+/* Whether software id is used: 1 or 0, or -1 with e (the use not known). */
+static int software_used(struct app *app, long long id, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_used);
+	int rc, used = 0;
+
+	if (!st)
+		return busy(e);
+	db_bind_int64(st, 1, id);
+	if ((rc = db_step(st)) == DB_ROW)
+		used = db_column_int(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? used : busy(e);
+}
+
 /* Only unused software goes: an action's history keeps naming what it installed. */
 int ddi_software_delete(struct app *app, long long id, struct nb_err *e)
 {
 	struct db_stmt *st;
-	int rc = -1, used = 1;
+	int used, rc;
 
 	/* the check and the delete in one transaction: no assignment slips between */
 	if (db_begin(app->db) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	st = db_stmt(app->db, sql_used);
-	if (st) {
-		db_bind_int64(st, 1, id);
-		if (db_step(st) == DB_ROW)
-			used = db_column_int(st, 0);
-		db_reset(st);
+		return busy(e);
+	if ((used = software_used(app, id, e)) != 0) {
+		db_rollback(app->db);
+		return used < 0 ? -1 : nb_fail(e, NB_CONFLICT, "software %lld is in use (by an"
+					       " action, a rollout or a device assigned to it)", id);
 	}
-	st = used ? NULL : db_stmt(app->db, sql_del);
-	if (st) {
+	if ((st = db_stmt(app->db, sql_del)))
 		db_bind_int64(st, 1, id);
-		rc = db_step(st) == DB_DONE && db_changes(app->db) ? 0 : -1;
-		db_reset(st);
+	if (!st || done(st, e) < 0) {
+		db_rollback(app->db);
+		return st ? -1 : busy(e);
 	}
-	if (db_commit(app->db) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	if (used)
-		return nb_fail(e, NB_CONFLICT, "software %lld is in use (by an action, a rollout"
-			       " or a device assigned to it)", id);
-	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "no such software") : 0;
+	rc = db_changes(app->db);
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return busy(e);
+	}
+	return rc ? 0 : nb_fail(e, NB_NOT_FOUND, "no such software");
 }
 
 static const char sql_catalogue[] =

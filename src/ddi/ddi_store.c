@@ -12,12 +12,19 @@
 #include <time.h>
 
 
-static int done(struct db_stmt *st)
+/* -1 with e NB_UNAVAILABLE: the store failed (busy, I/O, PostgreSQL gone). */
+static int busy(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
+/* Steps a write: 0 done, or -1 with e NB_UNAVAILABLE. */
+static int done(struct db_stmt *st, struct nb_err *e)
 {
 	int rc = db_step(st);
 
 	db_reset(st);
-	return rc == DB_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : busy(e);
 }
 
 /* The device and its newest action in one statement: a poll needs both. */
@@ -31,13 +38,14 @@ static const char sql_dev_get[] =
 	"  ON a.id = (SELECT max(x.id) FROM ddi_actions x WHERE x.device_id = d.id)"
 	" WHERE d.tenant=? AND d.controller_id=?";
 
-int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d)
+int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct ddi_device *d,
+		   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_dev_get);
 	int found = 0, rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, tenant, -1, DB_STATIC);
 	db_bind_text(st, 2, cid, -1, DB_STATIC);
 	rc = db_step(st);
@@ -66,7 +74,7 @@ int ddi_device_get(struct app *app, const char *tenant, const char *cid, struct 
 		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : rc == DB_DONE ? 1 : -1;
+	return found ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
 /* "" or a sha256 in hex, as auth_token_hash() writes it */
@@ -171,8 +179,8 @@ static int self_refused(struct app *app, long long now, const struct ddi_self_li
 {
 	long long total = 0, hour = 0;
 
-	if (ddi_self_registered(app, now - 3600, &total, &hour) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+	if (ddi_self_registered(app, now - 3600, &total, &hour, e) < 0)
+		return -1;
 	if (lim && lim->max > 0 && total >= lim->max)
 		return nb_fail(e, NB_FORBIDDEN, "self-registration is closed: ddi.self_register_max"
 			       " devices registered themselves");
@@ -202,23 +210,23 @@ int ddi_device_register(struct app *app, const char *tenant, const char *cid,
 	return db_changes(app->db) ? 0 : self_refused(app, now, lim, e);
 }
 
-int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent)
+int ddi_self_registered(struct app *app, long long since, long long *total, long long *recent,
+			struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT count(*),"
 				   " coalesce(sum(CASE WHEN created > ? THEN 1 ELSE 0 END), 0)"
 				   " FROM ddi_devices WHERE origin='self'");
-	int rc = -1;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, since);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		*total = db_column_int64(st, 0);
 		*recent = db_column_int64(st, 1);
-		rc = 0;
 	}
 	db_reset(st);
-	return rc;
+	return rc == DB_ROW ? 0 : busy(e);
 }
 
 /*
@@ -261,7 +269,7 @@ void ddi_seen_flush(struct app *app, struct ddi_seen *q)
 		db_bind_int64(st, 1, q->e[i].ts);
 		db_bind_text(st, 2, q->e[i].addr, -1, DB_STATIC);
 		db_bind_int64(st, 3, q->e[i].id);
-		done(st);
+		done(st, NULL);
 	}
 	if (db_commit(app->db) < 0) {
 		db_rollback(app->db);
@@ -277,7 +285,8 @@ void ddi_seen_tick(struct app *app, struct ddi_seen *q)
 }
 
 int ddi_device_attributes(struct app *app, const struct ddi_device *d, const char *json,
-			  const char *hw_model, const char *hw_revision, const char *sw_version)
+			  const char *hw_model, const char *hw_revision, const char *sw_version,
+			  struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db,
 		"UPDATE ddi_devices SET attributes=?, hw_model=coalesce(?, hw_model),"
@@ -287,7 +296,7 @@ int ddi_device_attributes(struct app *app, const struct ddi_device *d, const cha
 		" WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, json, -1, DB_STATIC);
 	if (hw_model)
 		db_bind_text(st, 2, hw_model, -1, DB_STATIC);
@@ -296,24 +305,25 @@ int ddi_device_attributes(struct app *app, const struct ddi_device *d, const cha
 	if (sw_version)
 		db_bind_text(st, 4, sw_version, -1, DB_STATIC);
 	db_bind_int64(st, 5, d->id);
-	return done(st);
+	return done(st, e);
 }
 
-int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state)
+int ddi_device_set_version(struct app *app, long long id, const char *version, const char *state,
+			   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db,
 		"UPDATE ddi_devices SET sw_version=coalesce(?, sw_version), state=?,"
 		" force=CASE WHEN ? IS NULL THEN force ELSE 0 END WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	if (version) {
 		db_bind_text(st, 1, version, -1, DB_STATIC);
 		db_bind_text(st, 3, version, -1, DB_STATIC);
 	}
 	db_bind_text(st, 2, state, -1, DB_STATIC);
 	db_bind_int64(st, 4, id);
-	return done(st);
+	return done(st, e);
 }
 
 void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
@@ -329,21 +339,21 @@ void ddi_software_read(struct db_stmt *st, struct ddi_software *s)
 	db_column_copy(st, 8, s->url, sizeof(s->url));
 }
 
-int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
+int ddi_software_get(struct app *app, long long id, struct ddi_software *s, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, size, name, version, filename, sha1, md5,"
 				   " sha256, url FROM ddi_software WHERE id=?");
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW)
 		ddi_software_read(st, s);
-		found = 1;
-	}
 	db_reset(st);
-	return found ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "no software %lld", id) : busy(e);
 }
 
 /*
@@ -359,32 +369,18 @@ int ddi_software_get(struct app *app, long long id, struct ddi_software *s)
 	"   AND (c.board || '' = '' OR c.board || '' = ?2)" \
 	"   AND (c.revision || '' = '' OR c.revision || '' = ?3)))"
 
+/* the candidate's version when it fits the device */
 static const char sql_compatible[] =
 	"SELECT s.version FROM ddi_software s WHERE s.id = ?1 AND" COMPATIBLE;
 static const char sql_latest[] =
 	"SELECT s.id FROM ddi_software s WHERE" COMPATIBLE
 	" ORDER BY s.vrank DESC, s.id DESC LIMIT 1";
 
-int ddi_software_compatible(struct app *app, long long id, const char *board,
-			    const char *revision)
-{
-	struct db_stmt *st = db_stmt(app->db, sql_compatible);
-	int ok;
-
-	if (!st || id <= 0)
-		return 0;
-	db_bind_int64(st, 1, id);
-	db_bind_text(st, 2, board, -1, DB_STATIC);
-	db_bind_text(st, 3, revision, -1, DB_STATIC);
-	ok = db_step(st) == DB_ROW;
-	db_reset(st);
-	return ok;
-}
-
-int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id)
+int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id,
+		       struct nb_err *e)
 {
 	struct db_stmt *st;
-	int owned = 0;
+	int rc;
 
 	if (id <= 0)
 		return 0;
@@ -393,28 +389,30 @@ int ddi_software_owned(struct app *app, const struct ddi_device *d, long long id
 	st = db_stmt(app->db, "SELECT 1 FROM ddi_actions WHERE device_id=? AND software_id=?"
 		     " LIMIT 1");
 	if (!st)
-		return 0;
+		return busy(e);
 	db_bind_int64(st, 1, d->id);
 	db_bind_int64(st, 2, id);
-	owned = db_step(st) == DB_ROW;
+	rc = db_step(st);
 	db_reset(st);
-	return owned;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
 /* vrank holds version_cmp's order (ddi_software_rerank), so this walks an index. */
-long long ddi_software_latest(struct app *app, const char *board, const char *revision)
+long long ddi_software_latest(struct app *app, const char *board, const char *revision,
+			      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_latest);
-	long long id = -1;
+	long long id = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 2, board, -1, DB_STATIC);
 	db_bind_text(st, 3, revision, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW)
+	if ((rc = db_step(st)) == DB_ROW)
 		id = db_column_int64(st, 0);
 	db_reset(st);
-	return id;
+	return rc == DB_ROW || rc == DB_DONE ? id : busy(e);
 }
 
 struct ranked {
@@ -434,7 +432,7 @@ static int by_version(const void *a, const void *b)
  * Numbers every software row in version order.  Called in the transaction
  * that adds software: O(n log n) there, so that no poll ever sorts.
  */
-int ddi_software_rerank(struct app *app)
+int ddi_software_rerank(struct app *app, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, version FROM ddi_software");
 	struct ranked *v = NULL, *nv;
@@ -442,13 +440,13 @@ int ddi_software_rerank(struct app *app)
 	int rc = 0;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	while (db_step(st) == DB_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 64;
 			nv = realloc(v, cap * sizeof(*v));
 			if (!nv) {
-				rc = -1;
+				rc = nb_fail(e, NB_UNAVAILABLE, "out of memory");
 				break;
 			}
 			v = nv;
@@ -457,37 +455,41 @@ int ddi_software_rerank(struct app *app)
 		db_column_copy(st, 1, v[n].version, sizeof(v[n].version));
 		n++;
 	}
-	if (db_reset(st) != DB_OK)
-		rc = -1;
+	if (db_reset(st) != DB_OK && rc == 0)
+		rc = busy(e);
 	if (rc == 0 && n)
 		qsort(v, n, sizeof(*v), by_version);
-	st = db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1");
-	for (i = 0; rc == 0 && st && i < n; i++) {
+	st = rc == 0 ? db_stmt(app->db, "UPDATE ddi_software SET vrank=? WHERE id=? AND vrank != ?1")
+		     : NULL;
+	if (rc == 0 && !st)
+		rc = busy(e);
+	for (i = 0; rc == 0 && i < n; i++) {
 		db_bind_int64(st, 1, (int64_t)i + 1);
 		db_bind_int64(st, 2, v[i].id);
-		rc = done(st);
+		rc = done(st, e);
 	}
 	free(v);
-	return st ? rc : -1;
+	return rc;
 }
 
-static int action_row(struct db_stmt *st, struct ddi_action *a)
+/* The action of st's row (id, software_id, status, progress, rollout_id):
+ * 1, 0 when there is none, or -1 with e NB_UNAVAILABLE. */
+static int action_row(struct db_stmt *st, struct ddi_action *a, struct nb_err *e)
 {
-	int found = 0;
+	int rc = db_step(st);
 
-	if (db_step(st) == DB_ROW) {
+	if (rc == DB_ROW) {
 		a->id = db_column_int64(st, 0);
 		a->software_id = db_column_int64(st, 1);
 		db_column_copy(st, 2, a->status, sizeof(a->status));
 		a->progress = db_column_int(st, 3);
 		a->rollout_id = db_column_int64(st, 4);
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
-int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
+int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
 				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
@@ -495,75 +497,67 @@ int ddi_action_open(struct app *app, long long device_id, struct ddi_action *a)
 				   " ORDER BY id DESC LIMIT 1");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
-	return action_row(st, a);
+	return action_row(st, a, e);
 }
 
-/* The device's newest action, whatever its status (an open one is always the newest). */
-int ddi_action_latest(struct app *app, long long device_id, struct ddi_action *a)
-{
-	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
-				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=?"
-				   " ORDER BY id DESC LIMIT 1");
-
-	if (!st)
-		return -1;
-	db_bind_int64(st, 1, device_id);
-	return action_row(st, a);
-}
-
-int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a)
+int ddi_action_get(struct app *app, long long device_id, long long id, struct ddi_action *a,
+		   struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT id, software_id, status, progress,"
 				   " coalesce(rollout_id, 0) FROM ddi_actions WHERE device_id=? AND id=?");
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
 	db_bind_int64(st, 2, id);
-	return action_row(st, a);
+	if ((rc = action_row(st, a, e)) == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	return rc < 0 ? -1 : 0;
 }
 
 long long ddi_action_create(struct app *app, long long device_id, long long software_id,
-			    long long rollout_id, const char *status)
+			    long long rollout_id, const char *status, struct nb_err *e)
 {
 	long long id;
 	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_actions(device_id, software_id,"
 				   " rollout_id, status, created, updated) VALUES(?1, ?2, ?3, ?4, ?5, ?5)");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
 	db_bind_int64(st, 2, software_id);
 	if (rollout_id > 0)
 		db_bind_int64(st, 3, rollout_id);
 	db_bind_text(st, 4, status, -1, DB_STATIC);
 	db_bind_int64(st, 5, (int64_t)time(NULL));
-	if (done(st) < 0)
+	if (done(st, e) < 0)
 		return -1;
 	id = db_last_insert_id(app->db);
 	/* a new action (an operator assigned again or forced) ends a held cancel */
 	st = db_stmt(app->db, "UPDATE ddi_devices SET held=0 WHERE id=? AND held != 0");
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
-	return done(st) < 0 ? -1 : id;
+	return done(st, e) < 0 ? -1 : id;
 }
 
-int ddi_action_update(struct app *app, long long id, const char *status, int progress)
+int ddi_action_update(struct app *app, long long id, const char *status, int progress,
+		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET status=?, updated=?,"
 				   " progress=CASE WHEN ? < 0 THEN progress ELSE ? END WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, status, -1, DB_STATIC);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_int(st, 3, progress);
 	db_bind_int(st, 4, progress);
 	db_bind_int64(st, 5, id);
-	return done(st);
+	return done(st, e);
 }
 
 /*
@@ -572,18 +566,18 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
  * the indexes on status (ddi_actions_status, ddi_actions_rollout) even
  * when the value is the same, two more pages in every such commit.
  */
-int ddi_action_progress(struct app *app, long long id, int progress)
+int ddi_action_progress(struct app *app, long long id, int progress, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_actions SET updated=?,"
 				   " progress=CASE WHEN ? < 0 THEN progress ELSE ? END WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, (int64_t)time(NULL));
 	db_bind_int(st, 2, progress);
 	db_bind_int(st, 3, progress);
 	db_bind_int64(st, 4, id);
-	return done(st);
+	return done(st, e);
 }
 
 #define DDI_LOG_KEEP 1000	/* entries kept per action, at most */
@@ -597,7 +591,8 @@ int ddi_action_progress(struct app *app, long long id, int progress)
  * that a device sending feedback after feedback meets it once per 100 of
  * them.
  */
-static int trim_log(struct app *app, long long id, long long oldest, long long newest)
+static int trim_log(struct app *app, long long id, long long oldest, long long newest,
+		    struct nb_err *e)
 {
 	struct db_stmt *st;
 
@@ -607,10 +602,10 @@ static int trim_log(struct app *app, long long id, long long oldest, long long n
 		     " (SELECT id FROM ddi_action_status WHERE action_id=?1"
 		     "  ORDER BY id DESC LIMIT 1 OFFSET ?2)");
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, DDI_LOG_KEEP - DDI_LOG_SLACK);
-	return done(st);
+	return done(st, e);
 }
 
 /*
@@ -620,7 +615,7 @@ static int trim_log(struct app *app, long long id, long long oldest, long long n
  * (it does not on PostgreSQL): the oldest is the same either way.
  */
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
-		   const char *details)
+		   const char *details, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
 				   " execution, finished, details) VALUES(?1,?2,?3,?4,?5)"
@@ -629,7 +624,7 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	long long newest, oldest;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_text(st, 3, execution, -1, DB_STATIC);
@@ -637,16 +632,16 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 5, details, -1, DB_STATIC);
 	if (db_step(st) != DB_ROW) {
 		db_reset(st);
-		return -1;
+		return busy(e);
 	}
 	newest = db_column_int64(st, 0);
 	oldest = db_column_int64(st, 1);
 	if (db_step(st) != DB_DONE) {
 		db_reset(st);
-		return -1;
+		return busy(e);
 	}
 	db_reset(st);
-	return trim_log(app, id, oldest, newest);
+	return trim_log(app, id, oldest, newest, e);
 }
 
 /* The lines of one details text into out (room for room more), skipping
@@ -669,7 +664,7 @@ static int add_lines(struct arena *a, const char *text, int room, const char **o
 }
 
 int ddi_action_messages(struct app *app, struct arena *a, long long action_id, int max,
-			const char **out)
+			const char **out, struct nb_err *e)
 {
 	struct db_stmt *st;
 	int n = 0;
@@ -681,37 +676,39 @@ int ddi_action_messages(struct app *app, struct arena *a, long long action_id, i
 	st = db_stmt(app->db, "SELECT details FROM ddi_action_status WHERE action_id=?"
 		     " AND details != '' ORDER BY id DESC");
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, action_id);
 	while (n < max && db_step(st) == DB_ROW)
 		n += add_lines(a, (const char *)db_column_text(st, 0), max - n, out + n);
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
 int ddi_action_canceled(struct app *app, long long device_id, long long action_id,
-			long long software_id, int progress)
+			long long software_id, int progress, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=? WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, software_id);
 	db_bind_int64(st, 2, device_id);
-	return done(st) | ddi_action_update(app, action_id, "canceled", progress) |
-	       ddi_device_set_version(app, device_id, NULL, "registered");
+	if (done(st, e) < 0 || ddi_action_update(app, action_id, "canceled", progress, e) < 0)
+		return -1;
+	return ddi_device_set_version(app, device_id, NULL, "registered", e);
 }
 
-int ddi_running_count(struct app *app)
+int ddi_running_count(struct app *app, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT count(*) FROM ddi_actions"
 				   " WHERE status IN ('waiting', 'running', 'canceling')");
-	int n = 0;
+	int n = 0, rc;
 
-	if (st && db_step(st) == DB_ROW)
+	if (!st)
+		return busy(e);
+	if ((rc = db_step(st)) == DB_ROW)
 		n = db_column_int(st, 0);
-	if (st)
-		db_reset(st);
-	return n;
+	db_reset(st);
+	return rc == DB_ROW ? n : busy(e);
 }
 
 static const char sql_rollout_for[] =
@@ -720,95 +717,100 @@ static const char sql_rollout_for[] =
 	" WHERE r.feed = ?1 AND r.state = 'running' AND" COMPATIBLE
 	" ORDER BY r.id DESC LIMIT 1";
 
-/* rollout mode: the newest running rollout of the feed that fits the board */
+/* rollout mode: the newest running rollout of the feed that fits the board;
+ * 1, 0 none, or -1 with e */
 static int rollout_candidate(struct app *app, const struct ddi_device *dev,
-			     struct ddi_candidate *c)
+			     struct ddi_candidate *c, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_rollout_for);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, dev->feed, -1, DB_STATIC);
 	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
 	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		c->rollout_id = db_column_int64(st, 0);
 		c->software_id = db_column_int64(st, 1);
 		c->percent = db_column_int(st, 2);
 		db_column_copy(st, 3, c->version, sizeof(c->version));
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
-int ddi_failed_before(struct app *app, long long device_id, long long software_id)
+int ddi_failed_before(struct app *app, long long device_id, long long software_id,
+		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT status = 'error' FROM ddi_actions"
 				   " WHERE device_id=? AND software_id=? ORDER BY id DESC LIMIT 1");
-	int failed = 0;
+	int failed = 0, rc;
 
 	if (!st)
-		return 0;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
 	db_bind_int64(st, 2, software_id);
-	if (db_step(st) == DB_ROW)
-		failed = db_column_int(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		failed = db_column_int(st, 0) != 0;
 	db_reset(st);
-	return failed;
+	return rc == DB_ROW || rc == DB_DONE ? failed : busy(e);
 }
 
+/* Software id's version into version when it fits dev: 1, 0 when it does
+ * not (or is gone), -1 with e. */
 static int compatible_version(struct app *app, long long id, const struct ddi_device *dev,
-			      char *version, size_t n)
+			      char *version, size_t n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_compatible);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	db_bind_text(st, 2, dev->hw_model, -1, DB_STATIC);
 	db_bind_text(st, 3, dev->hw_revision, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW)
 		db_column_copy(st, 0, version, n);
-		found = 1;
-	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
-int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
+int ddi_candidate_lookup(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c,
+			 struct nb_err *e)
 {
 	long long id = 0;
+	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->percent = 100;
-	if (!strcmp(dev->mode, "rollout")) {
-		if (rollout_candidate(app, dev, c) < 0)
-			return -1;
-	} else {
-		if (!strcmp(dev->mode, "latest"))
-			id = ddi_software_latest(app, dev->hw_model, dev->hw_revision);
-		else if (!strcmp(dev->mode, "assigned"))
-			id = dev->assigned;
-		/* one query: compatible, and its version */
-		if (id <= 0 || compatible_version(app, id, dev, c->version, sizeof(c->version)) < 0)
-			return -1;
+	if (!strcmp(dev->mode, "rollout"))
+		return rollout_candidate(app, dev, c, e);
+	if (!strcmp(dev->mode, "latest"))
+		id = ddi_software_latest(app, dev->hw_model, dev->hw_revision, e);
+	else if (!strcmp(dev->mode, "assigned"))
+		id = dev->assigned;
+	if (id <= 0)
+		return id < 0 ? -1 : 0;
+	/* one query: compatible, and its version */
+	if ((rc = compatible_version(app, id, dev, c->version, sizeof(c->version), e)) == 1)
 		c->software_id = id;
-	}
-	return 0;
+	return rc;
 }
 
-int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c)
+int ddi_candidate_find(struct app *app, const struct ddi_device *dev, struct ddi_candidate *c,
+		       struct nb_err *e)
 {
-	if (ddi_candidate_lookup(app, dev, c) < 0)
-		return -1;
+	int rc = ddi_candidate_lookup(app, dev, c, e);
+
+	if (rc <= 0)
+		return rc;
 	/* only looked up when it matters: a device already on it never asks */
-	if (strcmp(c->version, dev->sw_version))
-		c->failed_before = ddi_failed_before(app, dev->id, c->software_id);
+	if (strcmp(c->version, dev->sw_version) &&
+	    (c->failed_before = ddi_failed_before(app, dev->id, c->software_id, e)) < 0)
+		return -1;
 	c->canceled = dev->held > 0 && dev->held == c->software_id;
-	return 0;
+	return 1;
 }
 
 /* -- why nothing is offered: read only to explain a decision to a person -- */
@@ -891,7 +893,7 @@ static int facts_attributes(struct app *app, struct arena *a, long long id, stru
 }
 
 int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *dev,
-		     struct ddi_nocand *f)
+		     struct ddi_nocand *f, struct nb_err *e)
 {
 	struct db_stmt *st;
 
@@ -899,49 +901,62 @@ int ddi_nocand_facts(struct app *app, struct arena *a, const struct ddi_device *
 	f->attributes = "";
 	if (!strcmp(dev->mode, "rollout")) {
 		if (!(st = db_stmt(app->db, sql_feed_rollout)))
-			return -1;
+			return busy(e);
 		db_bind_text(st, 1, dev->feed, -1, DB_STATIC);
 		if (facts_row(st, fill_rollout, f) < 0)
-			return -1;
+			return busy(e);
 	}
 	if (!strcmp(dev->mode, "assigned") && dev->assigned > 0) {
 		if (!(st = db_stmt(app->db, sql_assigned_facts)))
-			return -1;
+			return busy(e);
 		db_bind_int64(st, 1, dev->assigned);
 		if (facts_row(st, fill_assigned, f) < 0 ||
 		    (f->assigned_id > 0 && facts_compat(app, a, f->assigned_id, f) < 0))
-			return -1;
+			return busy(e);
 	}
-	return facts_attributes(app, a, dev->id, f);
+	return facts_attributes(app, a, dev->id, f) < 0 ? busy(e) : 0;
 }
 
 /* -- what operators change (admin pages, nestboxctl, the admin API) -- */
 
-int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned)
+/* Steps an UPDATE or DELETE of device id: 0 when it changed the row, else
+ * -1 with e (NB_NOT_FOUND: no such device; NB_UNAVAILABLE). */
+static int device_changed(struct app *app, struct db_stmt *st, long long id, struct nb_err *e)
+{
+	if (done(st, e) < 0)
+		return -1;
+	return db_changes(app->db) ? 0 : nb_fail(e, NB_NOT_FOUND, "no device %lld", id);
+}
+
+int ddi_device_set_mode(struct app *app, long long id, const char *mode, long long assigned,
+			struct nb_err *e)
 {
 	struct db_stmt *st;
+	int assign = !strcmp(mode, "assigned");
 
-	if (strcmp(mode, "rollout") && strcmp(mode, "latest") && strcmp(mode, "assigned") &&
-	    strcmp(mode, "pinned"))
-		return -1;
-	if (!strcmp(mode, "assigned") && assigned <= 0)
-		return -1;
+	if (strcmp(mode, "rollout") && strcmp(mode, "latest") && !assign && strcmp(mode, "pinned"))
+		return nb_fail(e, NB_INVALID, "mode is rollout, latest, pinned or assigned");
+	if (assign && assigned <= 0)
+		return nb_fail(e, NB_INVALID, "assigned mode needs a software");
 	/* one statement: the software must exist when it is assigned (no FK here) */
 	/* an operator's new choice also ends a held cancel */
 	st = db_stmt(app->db, "UPDATE ddi_devices SET mode=?1, assigned=?2, held=0 WHERE id=?3"
 		     " AND (?2 IS NULL OR EXISTS (SELECT 1 FROM ddi_software WHERE id=?2))");
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, mode, -1, DB_STATIC);
-	if (!strcmp(mode, "assigned"))
+	if (assign)
 		db_bind_int64(st, 2, assigned);
 	db_bind_int64(st, 3, id);
-	if (done(st) < 0)
-		return -1;
-	return db_changes(app->db) ? 0 : -1;
+	if (device_changed(app, st, id, e) == 0)
+		return 0;
+	if (assign && e && e->kind == NB_NOT_FOUND)
+		return nb_fail(e, NB_NOT_FOUND, "no device %lld or no software %lld", id, assigned);
+	return -1;
 }
 
-int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value)
+int ddi_device_set_field(struct app *app, long long id, const char *field, const char *value,
+			 struct nb_err *e)
 {
 	static const char *const sql[] = {
 		"UPDATE ddi_devices SET feed=? WHERE id=?",
@@ -955,41 +970,40 @@ int ddi_device_set_field(struct app *app, long long id, const char *field, const
 		!strcmp(field, "force") ? 2 : !strcmp(field, "tags") ? 3 : -1;
 	struct db_stmt *st;
 
-	if (i < 0 || (i == 0 && !*value) || strlen(value) > (i == 3 ? 255 : 63))
-		return -1;
+	if (i < 0)
+		return nb_fail(e, NB_INVALID, "a device has no field %s to set", field);
+	if ((i == 0 && !*value) || strlen(value) > (i == 3 ? 255 : 63))
+		return nb_fail(e, NB_INVALID, "a device's %s is %s %d bytes", field,
+			       i == 0 ? "1 to" : "at most", i == 3 ? 255 : 63);
 	st = db_stmt(app->db, sql[i]);
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, value, -1, DB_STATIC);
 	db_bind_int64(st, 2, id);
-	if (done(st) < 0)
-		return -1;
-	return db_changes(app->db) ? 0 : -1;
+	return device_changed(app, st, id, e);
 }
 
-int ddi_device_delete(struct app *app, long long id)
+int ddi_device_delete(struct app *app, long long id, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "DELETE FROM ddi_devices WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
-	if (done(st) < 0)
-		return -1;
-	return db_changes(app->db) ? 0 : -1;
+	return device_changed(app, st, id, e);
 }
 
 /* A waiting action canceled at once: its software is held as after an acknowledged cancel. */
-static int hold_canceled(struct app *app, long long device_id)
+static int hold_canceled(struct app *app, long long device_id, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET held=coalesce((SELECT software_id"
 				   " FROM ddi_actions WHERE device_id=?1 AND status='canceled'"
 				   " ORDER BY id DESC LIMIT 1), 0) WHERE id=?1");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, device_id);
-	return done(st);
+	return done(st, e);
 }
 
 /*
@@ -997,8 +1011,9 @@ static int hold_canceled(struct app *app, long long device_id)
  * (the device is told on its next poll and acknowledges); one still
  * waiting for confirmation never started and is canceled at once.
  */
-/* The cancel's statements, inside the caller's transaction; *n how many actions it changed. */
-static int cancel_open(struct app *app, long long device_id, int *n)
+/* The cancel's statements, inside the caller's transaction; *n how many
+ * actions it changed.  0, or -1 with e NB_UNAVAILABLE. */
+static int cancel_open(struct app *app, long long device_id, int *n, struct nb_err *e)
 {
 	static const char *const sql[] = {
 		"UPDATE ddi_actions SET status='canceled', updated=?2"
@@ -1006,111 +1021,123 @@ static int cancel_open(struct app *app, long long device_id, int *n)
 		"UPDATE ddi_actions SET status='canceling', updated=?2"
 		" WHERE device_id=?1 AND status='running'",
 	};
-	int i, waiting = 0, rc = 0;
+	int i, waiting = 0;
 
 	*n = 0;
-	for (i = 0; rc == 0 && i < 2; i++) {
+	for (i = 0; i < 2; i++) {
 		struct db_stmt *st = db_stmt(app->db, sql[i]);
 		if (!st)
-			return -1;
+			return busy(e);
 		db_bind_int64(st, 1, device_id);
 		db_bind_int64(st, 2, (int64_t)time(NULL));
-		rc = done(st);
+		if (done(st, e) < 0)
+			return -1;
 		*n += db_changes(app->db);
 		if (i == 0)
 			waiting = *n;
 	}
-	if (rc == 0 && waiting)
-		rc = ddi_device_set_version(app, device_id, NULL, "registered") |
-		     hold_canceled(app, device_id);
-	return rc < 0 ? -1 : 0;
+	if (waiting && (ddi_device_set_version(app, device_id, NULL, "registered", e) < 0 ||
+			hold_canceled(app, device_id, e) < 0))
+		return -1;
+	return 0;
 }
 
-int ddi_action_cancel(struct app *app, long long device_id)
+int ddi_action_cancel(struct app *app, long long device_id, struct nb_err *e)
 {
 	int n = 0;
 
 	if (db_begin(app->db) < 0)
-		return -1;
-	if (cancel_open(app, device_id, &n) < 0 || db_commit(app->db) < 0) {
+		return busy(e);
+	if (cancel_open(app, device_id, &n, e) < 0) {
 		db_rollback(app->db);
 		return -1;
 	}
-	return n ? 0 : -1;
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return busy(e);
+	}
+	return n ? 0 : nb_fail(e, NB_CONFLICT, "no open action to cancel");
 }
 
 int ddi_device_auto_confirm(struct app *app, long long id, int on, const char *by,
-			    const char *remark)
+			    const char *remark, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "UPDATE ddi_devices SET auto_confirm=?,"
 				   " auto_confirm_by=?, auto_confirm_remark=?, auto_confirm_at=?"
 				   " WHERE id=?");
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int(st, 1, on);
 	db_bind_text(st, 2, on && by ? by : "", -1, DB_STATIC);
 	db_bind_text(st, 3, on && remark ? remark : "", -1, DB_STATIC);
 	db_bind_int64(st, 4, on ? (int64_t)time(NULL) * 1000 : 0);
 	db_bind_int64(st, 5, id);
-	return done(st);
+	return device_changed(app, st, id, e);
 }
 
 /* -- what the device API and nestboxctl read back -- */
 
 static const char sql_attrs[] = "SELECT attributes FROM ddi_devices WHERE id=?";
 
-const char *ddi_device_attrs_text(struct app *app, struct arena *a, long long id)
+int ddi_device_attrs_text(struct app *app, struct arena *a, long long id, const char **out,
+			  struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_attrs);
-	const char *cur = "";
+	int rc;
 
+	*out = "";
 	if (!st)
-		return cur;
+		return busy(e);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW && db_column_text(st, 0))
-		cur = arena_strdup(a, (const char *)db_column_text(st, 0));
+	if ((rc = db_step(st)) == DB_ROW && db_column_text(st, 0))
+		*out = arena_strdup(a, (const char *)db_column_text(st, 0));
 	db_reset(st);
-	return cur;
+	return rc == DB_ROW || rc == DB_DONE ? 0 : busy(e);
 }
 
 static const char sql_autoconfirm[] =
 	"SELECT auto_confirm_by, auto_confirm_remark, auto_confirm_at FROM ddi_devices WHERE id=?";
 
 int ddi_device_autoconfirm_get(struct app *app, struct arena *a, long long id,
-			       struct ddi_autoconfirm *out)
+			       struct ddi_autoconfirm *out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_autoconfirm);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		out->by = db_column_dup(a, st, 0);
 		out->remark = db_column_dup(a, st, 1);
 		out->at = db_column_int64(st, 2);
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "no device %lld", id) : busy(e);
 }
 
 static const char sql_first_tenant[] =
 	"SELECT tenant FROM ddi_devices WHERE controller_id=? ORDER BY id LIMIT 1";
 
-int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n)
+int ddi_device_first_tenant(struct app *app, const char *cid, char *tenant, size_t n,
+			    struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_first_tenant);
+	int rc;
 
 	*tenant = '\0';
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, cid, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW)
+	if ((rc = db_step(st)) == DB_ROW)
 		db_column_copy(st, 0, tenant, n);
 	db_reset(st);
-	return *tenant ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "no device %s", cid) : busy(e);
 }
 
 static db_row_fn search_row;
@@ -1281,20 +1308,21 @@ int ddi_device_search(struct app *app, const struct ddi_search *s, struct ddi_de
 	return n;
 }
 
-/* One device's part of a bulk action; 1 changed, 0 not (cancel: nothing open), -1. */
+/* One device's part of a bulk action; 1 changed, 0 not (cancel: nothing open), or -1 with e. */
 static int bulk_one(struct app *app, enum ddi_bulk_op op, long long id, const char *arg,
-		    long long assigned)
+		    long long assigned, struct nb_err *e)
 {
 	int n = 0;
 
 	switch (op) {
-	case DDI_BULK_ASSIGN: return ddi_device_set_mode(app, id, "assigned", assigned) < 0 ? -1 : 1;
-	case DDI_BULK_MODE: return ddi_device_set_mode(app, id, arg, 0) < 0 ? -1 : 1;
-	case DDI_BULK_FEED: return ddi_device_set_field(app, id, "feed", arg) < 0 ? -1 : 1;
-	case DDI_BULK_DELETE: return ddi_device_delete(app, id) < 0 ? -1 : 1;
-	case DDI_BULK_CANCEL: return cancel_open(app, id, &n) < 0 ? -1 : n > 0;
+	case DDI_BULK_ASSIGN:
+		return ddi_device_set_mode(app, id, "assigned", assigned, e) < 0 ? -1 : 1;
+	case DDI_BULK_MODE: return ddi_device_set_mode(app, id, arg, 0, e) < 0 ? -1 : 1;
+	case DDI_BULK_FEED: return ddi_device_set_field(app, id, "feed", arg, e) < 0 ? -1 : 1;
+	case DDI_BULK_DELETE: return ddi_device_delete(app, id, e) < 0 ? -1 : 1;
+	case DDI_BULK_CANCEL: return cancel_open(app, id, &n, e) < 0 ? -1 : n > 0;
 	}
-	return -1;
+	return nb_fail(e, NB_INTERNAL, "no bulk action %d", (int)op);
 }
 
 static int bulk_args_ok(enum ddi_bulk_op op, const char *arg, long long assigned,
@@ -1319,16 +1347,16 @@ long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids,
 
 	if (bulk_args_ok(op, arg, assigned, e) < 0)
 		return -1;
-	if (op == DDI_BULK_ASSIGN && ddi_software_get(app, assigned, &(struct ddi_software){0}) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no software %lld", assigned);
+	if (op == DDI_BULK_ASSIGN && ddi_software_get(app, assigned, &(struct ddi_software){0}, e) < 0)
+		return -1;
 	if (db_begin(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the device registry is busy, try again");
 	for (i = 0; i < n && one >= 0; i++)
-		if ((one = bulk_one(app, op, ids[i], arg, assigned)) > 0)
+		if ((one = bulk_one(app, op, ids[i], arg, assigned, e)) > 0)
 			changed++;
 	if (one < 0) {
 		db_rollback(app->db);
-		return nb_fail(e, NB_NOT_FOUND, "no device %lld; nothing changed", ids[i - 1]);
+		return -1;	/* e says which device and why; nothing changed */
 	}
 	if (db_commit(app->db) < 0) {
 		db_rollback(app->db);
@@ -1337,7 +1365,7 @@ long ddi_device_bulk(struct app *app, enum ddi_bulk_op op, const long long *ids,
 	return changed;
 }
 
-int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
+int ddi_device_tags(struct app *app, long long id, char *out, size_t n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "SELECT tags FROM ddi_devices WHERE id = ?");
 	int rc;
@@ -1345,26 +1373,28 @@ int ddi_device_tags(struct app *app, long long id, char *out, size_t n)
 	if (n)
 		*out = '\0';
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, id);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		db_column_copy(st, 0, out, n);
 	db_reset(st);
-	return rc == DB_ROW ? 0 : -1;
+	if (rc == DB_ROW)
+		return 0;
+	return rc == DB_DONE ? nb_fail(e, NB_NOT_FOUND, "no device %lld", id) : busy(e);
 }
 
 static const char sql_software_blob[] = "SELECT 1 FROM ddi_software WHERE sha256=?";
 
-int ddi_software_blob_known(struct app *app, const char *sha256)
+int ddi_software_blob_known(struct app *app, const char *sha256, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_software_blob);
 	int rc;
 
 	if (!st)
-		return 1;	/* when unsure, keep */
+		return busy(e);
 	db_bind_text(st, 1, sha256, -1, DB_STATIC);
 	rc = db_step(st);
 	db_reset(st);
-	return rc != DB_DONE;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }

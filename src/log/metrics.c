@@ -108,7 +108,7 @@ static int render_self_registered(struct app *app, struct buf *b)
 	const struct log_settings *set = app->domain;
 	long long total, recent;
 
-	if (ddi_self_registered(app, (long long)time(NULL) - 3600, &total, &recent) < 0)
+	if (ddi_self_registered(app, (long long)time(NULL) - 3600, &total, &recent, NULL) < 0)
 		return -1;
 	buf_printf(b, "# HELP nestbox_ddi_self_registered_devices Devices that registered"
 		   " themselves (setup/lax mode), and the cap (0: none).\n"

@@ -128,8 +128,9 @@ int cmd_device_add(int argc, char **argv);
 int cmd_device_list(int argc, char **argv);
 int cmd_device_bulk(int argc, char **argv);
 /* The device of controller id cid, in whichever tenant has it (the first
- * by id), into *d: 0, or -1 after saying why not (an invalid id, none). */
-int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d);
+ * by id), into *d: 0, or -1 with e (NB_INVALID: not a controller id;
+ * NB_NOT_FOUND "no device <cid>"; NB_UNAVAILABLE), said by the caller. */
+int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d, struct nb_err *e);
 int cmd_device_cancel(int argc, char **argv);
 int cmd_device_show(int argc, char **argv);
 int cmd_device_set(int argc, char **argv);

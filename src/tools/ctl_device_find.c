@@ -320,32 +320,35 @@ static void add_unique(struct ddi_device *v, int *n, const struct ddi_device *d)
 
 /*
  * The selected devices into *out (in a): by --id (each must exist) or all
- * the search matches.  Their count, or -1 after saying why not.
+ * the search matches.  Their count, or -1 with e (an invalid or unknown id, the store).
  */
-static int bulk_select(struct app *app, struct arena *a, struct bulk *b, struct ddi_device **out)
+static int bulk_select(struct app *app, struct arena *a, struct bulk *b, struct ddi_device **out,
+		       struct nb_err *e)
 {
 	struct ddi_device_row *rows;
 	struct ddi_device d;
 	long long total;
-	struct nb_err e;
-	int i, n = 0, nrows;
+	int i, n = 0, nrows, rc;
 
 	if (b->nids) {
 		*out = arena_alloc(a, sizeof(**out) * (size_t)b->nids);
 		for (i = 0; i < b->nids; i++) {
-			if (ctl_find_device(app, b->ids[i], &d) < 0)
+			if (ctl_find_device(app, b->ids[i], &d, e) < 0)
 				return -1;
 			add_unique(*out, &n, &d);
 		}
 		return n;
 	}
 	b->f.sort = DDI_SORT_CID;
-	if ((nrows = find_rows(app, a, &b->f, 0, &rows, &total, &e)) < 0)
-		return ctl_fail(NULL, &e), -1;
+	if ((nrows = find_rows(app, a, &b->f, 0, &rows, &total, e)) < 0)
+		return -1;
 	*out = arena_alloc(a, sizeof(**out) * (size_t)(nrows + 1));
-	for (i = 0; i < nrows; i++)
-		if (ddi_device_get(app, rows[i].tenant, rows[i].cid, &d) == 0)
+	for (i = 0; i < nrows; i++) {
+		if ((rc = ddi_device_get(app, rows[i].tenant, rows[i].cid, &d, e)) < 0)
+			return -1;
+		if (rc)
 			(*out)[n++] = d;	/* one deleted meanwhile is left out */
+	}
 	return n;
 }
 
@@ -431,6 +434,7 @@ int cmd_device_bulk(int argc, char **argv)
 {
 	struct bulk b = { 0 };
 	struct ddi_device *v;
+	struct nb_err e;
 	struct app app;
 	struct arena a;
 	long long *ids;
@@ -446,8 +450,9 @@ int cmd_device_bulk(int argc, char **argv)
 		arena_free(&a);
 		return rc;
 	}
-	rc = 1;
-	if ((selected = bulk_select(&app, &a, &b, &v)) >= 0) {
+	if ((selected = bulk_select(&app, &a, &b, &v, &e)) < 0) {
+		rc = ctl_fail(NULL, &e);
+	} else {
 		ids = arena_alloc(&a, sizeof(*ids) * (size_t)(selected + 1));
 		n = bulk_changing(&b, v, selected, ids);
 		rc = 0;

@@ -12,14 +12,13 @@
 #include <string.h>
 #include <time.h>
 
-/* hawkBit's controller-id rule (ddi_controller_id_ok), said when refused. */
-static int cid_ok(const char *cid)
+/* hawkBit's controller-id rule (ddi_controller_id_ok): 0, or -1 with e NB_INVALID. */
+static int cid_check(const char *cid, struct nb_err *e)
 {
 	if (ddi_controller_id_ok(cid))
-		return 1;
-	fprintf(stderr, "nestboxctl: a controller id is 1 to %d bytes of UTF-8 without "
-		"whitespace, control characters or '/' (hawkBit's rule)\n", DDI_CID_MAX);
-	return 0;
+		return 0;
+	return nb_fail(e, NB_INVALID, "a controller id is 1 to %d bytes of UTF-8 without "
+		       "whitespace, control characters or '/' (hawkBit's rule)", DDI_CID_MAX);
 }
 
 /* The update modes ddi_device_set_mode() takes; 1 when mode is one. */
@@ -83,7 +82,9 @@ int cmd_device_add(int argc, char **argv)
 	if ((rc = add_args(argc, argv, &token, &feed, &mode, &assign, &tenant)))
 		return rc;
 	cid = argv[optind];
-	if (!cid_ok(cid) || !ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
+	if (cid_check(cid, &e) < 0)
+		return ctl_fail(NULL, &e);
+	if (!ctl_field_ok("--tenant", tenant, 1, sizeof(d.tenant) - 1) ||
 	    (feed && !ctl_text_ok("--feed", feed, 1, sizeof(d.feed) - 1)))
 		return 1;
 	if (ctl_open(&app) < 0)
@@ -95,7 +96,7 @@ int cmd_device_add(int argc, char **argv)
 		fprintf(stderr, "nestboxctl: %s; nothing stored\n", e.msg);
 	} else {
 		printf("added %s\n", cid);	/* what scripts read, as before */
-		if (ddi_device_get(&app, tenant, cid, &d) == 0)
+		if (ddi_device_get(&app, tenant, cid, &d, NULL) == 1)
 			ctl_note("added device %s/%s (feed %s, mode %s)", d.tenant, d.cid,
 				 ctl_sanitize(d.feed), d.mode);
 		ctl_audit(&app, "device add", "%s/%s (mode %s)", tenant, cid, mode);
@@ -104,18 +105,17 @@ int cmd_device_add(int argc, char **argv)
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
-int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d)
+int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d, struct nb_err *e)
 {
 	char tenant[DDI_FEED_MAX + 1];
+	int rc;
 
-	if (!cid_ok(cid))
+	if (cid_check(cid, e) < 0 || ddi_device_first_tenant(app, cid, tenant, sizeof(tenant), e) < 0)
 		return -1;
-	if (ddi_device_first_tenant(app, cid, tenant, sizeof(tenant)) < 0 ||
-	    ddi_device_get(app, tenant, cid, d) != 0) {
-		fprintf(stderr, "nestboxctl: no device %s\n", cid);
-		return -1;
-	}
-	return 0;
+	/* deleted since the tenant was read: as if never found */
+	if ((rc = ddi_device_get(app, tenant, cid, d, e)) == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no device %s", cid);
+	return rc < 0 ? -1 : 0;
 }
 
 /* A command whose one operand is a controller id and which takes no
@@ -134,8 +134,7 @@ static int cid_operand(const char *cmd, int argc, char **argv)
 /* device cancel and del: what each does to one device and how it says so. */
 struct device_act {
 	const char *cmd;
-	int (*fn)(struct app *app, long long id);	/* 0, or -1 when it did nothing */
-	const char *failed;		/* "device <cid> <failed>" */
+	int (*fn)(struct app *app, long long id, struct nb_err *e);	/* 0, or -1 with e */
 	const char *done, *done_tail;	/* "<done> <tenant>/<cid><done_tail>" */
 };
 
@@ -143,22 +142,24 @@ struct device_act {
 static int device_act(const struct device_act *act, int argc, char **argv)
 {
 	struct ddi_device d;
+	struct nb_err e;
 	struct app app;
-	int rc = 1;
+	char ctx[DDI_CID_MAX + 16];
+	int rc;
 
 	if (cid_operand(act->cmd, argc, argv))
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (ctl_find_device(&app, argv[optind], &d) == 0) {
-		rc = act->fn(&app, d.id) < 0;
-		if (rc) {
-			fprintf(stderr, "nestboxctl: device %s %s\n", d.cid, act->failed);
-		} else {
-			printf("%s %s/%s%s\n", act->done, ctl_sanitize(d.tenant), d.cid,
-			       act->done_tail);
-			ctl_audit(&app, act->cmd, "%s/%s", d.tenant, d.cid);
-		}
+	if (ctl_find_device(&app, argv[optind], &d, &e) < 0) {
+		rc = ctl_fail(NULL, &e);
+	} else if (act->fn(&app, d.id, &e) < 0) {
+		snprintf(ctx, sizeof(ctx), "device %s", d.cid);
+		rc = ctl_fail(ctx, &e);
+	} else {
+		rc = 0;
+		printf("%s %s/%s%s\n", act->done, ctl_sanitize(d.tenant), d.cid, act->done_tail);
+		ctl_audit(&app, act->cmd, "%s/%s", d.tenant, d.cid);
 	}
 	app_close(&app);
 	return rc;
@@ -167,8 +168,7 @@ static int device_act(const struct device_act *act, int argc, char **argv)
 int cmd_device_cancel(int argc, char **argv)
 {
 	static const struct device_act cancel = {
-		"device cancel", ddi_action_cancel, "has no open action",
-		"canceled the open action of", ""
+		"device cancel", ddi_action_cancel, "canceled the open action of", ""
 	};
 	return device_act(&cancel, argc, argv);
 }
@@ -176,7 +176,7 @@ int cmd_device_cancel(int argc, char **argv)
 int cmd_device_del(int argc, char **argv)
 {
 	static const struct device_act del = {
-		"device del", ddi_device_delete, "not deleted", "deleted device", " with its actions"
+		"device del", ddi_device_delete, "deleted device", " with its actions"
 	};
 	return device_act(&del, argc, argv);
 }
@@ -227,18 +227,16 @@ static int set_args(int argc, char **argv, struct device_change *c)
 }
 
 /* Applies c to device d, in the order given; the changes made are said
- * in said ("mode latest, feed beta"); 0, or -1 after saying what failed. */
+ * in said ("mode latest, feed beta"); 0, or -1 with e (what failed). */
 static int set_apply(struct app *app, const struct ddi_device *d, const struct device_change *c,
-		     struct arena *a, char **said)
+		     struct arena *a, char **said, struct nb_err *e)
 {
 	const char *sep = "";
 
 	*said = "";
 	if (c->mode) {
-		if (ddi_device_set_mode(app, d->id, c->mode, c->assign) < 0) {
-			fprintf(stderr, "nestboxctl: %s: software %lld not set\n", d->cid, c->assign);
+		if (ddi_device_set_mode(app, d->id, c->mode, c->assign, e) < 0)
 			return -1;
-		}
 		*said = c->assign ? arena_printf(a, "mode %s (software %lld)", c->mode, c->assign)
 				  : arena_printf(a, "mode %s", c->mode);
 		sep = ", ";
@@ -247,17 +245,13 @@ static int set_apply(struct app *app, const struct ddi_device *d, const struct d
 	for (int i = 0; i < 3; i++) {
 		if (!val[i])
 			continue;
-		if (ddi_device_set_field(app, d->id, field[i], val[i]) < 0) {
-			fprintf(stderr, "nestboxctl: %s: %s not set\n", d->cid, field[i]);
+		if (ddi_device_set_field(app, d->id, field[i], val[i], e) < 0)
 			return -1;
-		}
 		*said = arena_printf(a, "%s%s%s %s", *said, sep, field[i], val[i]);
 		sep = ", ";
 	}
-	if (c->force && ddi_device_set_field(app, d->id, "force", "1") < 0) {
-		fprintf(stderr, "nestboxctl: %s: not offered again\n", d->cid);
+	if (c->force && ddi_device_set_field(app, d->id, "force", "1", e) < 0)
 		return -1;
-	}
 	if (c->force)
 		*said = arena_printf(a, "%s%soffered again", *said, sep);
 	return 0;
@@ -267,20 +261,19 @@ static int set_apply(struct app *app, const struct ddi_device *d, const struct d
  * Leaves out of c what device d has already (the store's UPDATE matches
  * the row whatever its value, so the store cannot tell): a mode or
  * --force changes something only when it differs or ends a held cancel.
- * 0 (and *left how many changes remain), or -1 after saying why not.
+ * 0 (and *left how many changes remain), or -1 with e.
  */
 static int drop_unchanged(struct app *app, struct arena *a, const struct ddi_device *d,
-			  struct device_change *c, int *left)
+			  struct device_change *c, int *left, struct nb_err *e)
 {
 	struct ddi_fleet_device f;
 	char tags[256];
-	struct nb_err e;
+	int rc = ddi_fleet_device(app, a, d->id, NULL, NULL, &f, e);
 
-	if (ddi_fleet_device(app, a, d->id, NULL, NULL, &f, &e) != 1 ||
-	    ddi_device_tags(app, d->id, tags, sizeof(tags)) < 0) {
-		fprintf(stderr, "nestboxctl: device %s cannot be read, try again\n", d->cid);
+	if (rc == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no device %s", d->cid);	/* deleted meanwhile */
+	if (rc < 0 || ddi_device_tags(app, d->id, tags, sizeof(tags), e) < 0)
 		return -1;
-	}
 	if (c->mode && !strcmp(c->mode, d->mode) && !d->held &&
 	    (strcmp(c->mode, "assigned") || c->assign == d->assigned))
 		c->mode = NULL;
@@ -300,10 +293,11 @@ int cmd_device_set(int argc, char **argv)
 {
 	struct device_change c = { 0 };
 	struct ddi_device d;
+	struct nb_err e;
 	struct app app;
 	struct arena a;
-	char *said;
-	int rc, left;
+	char *said, ctx[DDI_CID_MAX + 16];
+	int rc, left = 0;
 
 	if ((rc = set_args(argc, argv, &c)))
 		return rc;
@@ -314,19 +308,20 @@ int cmd_device_set(int argc, char **argv)
 		return 1;
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (ctl_find_device(&app, argv[optind], &d) < 0) {
+	if (ctl_find_device(&app, argv[optind], &d, &e) < 0) {
 		app_close(&app);
-		return 1;
+		return ctl_fail(NULL, &e);
 	}
 	arena_init(&a);
-	if (drop_unchanged(&app, &a, &d, &c, &left) < 0) {
-		rc = 1;
+	snprintf(ctx, sizeof(ctx), "device %s", d.cid);
+	if (drop_unchanged(&app, &a, &d, &c, &left, &e) < 0) {
+		rc = ctl_fail(ctx, &e);
 		said = "";
 	} else if (!left) {
 		printf("unchanged device %s: it has that already\n", ctl_printable(&a, d.cid));
 		said = "";
-	} else {
-		rc = set_apply(&app, &d, &c, &a, &said) < 0;
+	} else if (set_apply(&app, &d, &c, &a, &said, &e) < 0) {
+		rc = ctl_fail(ctx, &e);
 	}
 	if (*said) {
 		/* what was applied before a failure is said too: it stays */
@@ -355,13 +350,11 @@ int cmd_device_show(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	arena_init(&a);
-	if (ddi_settings_read(&app, &set, &e) < 0 || ctl_find_device(&app, argv[optind], &d) < 0 ||
-	    ddi_explain(&app, &a, &d, set.max_running, &x) < 0) {
-		if (e.kind != NB_OK)
-			fprintf(stderr, "nestboxctl: %s\n", e.msg);
+	if (ddi_settings_read(&app, &set, &e) < 0 || ctl_find_device(&app, argv[optind], &d, &e) < 0 ||
+	    ddi_explain(&app, &a, &d, set.max_running, &x, &e) < 0) {
 		arena_free(&a);
 		app_close(&app);
-		return 1;
+		return ctl_fail(NULL, &e);
 	}
 	/* what the device reported (version, board, status) is shown, never
 	 * obeyed by the terminal, and cannot forge a line of its own;
@@ -379,9 +372,7 @@ int cmd_device_show(int argc, char **argv)
 		printf("action\t%lld\t%s\t%d%%\t%s\trollout %lld\n", acts[i].a.id,
 		       ctl_printable(&a, acts[i].a.status), acts[i].a.progress,
 		       ctl_printable(&a, acts[i].version), acts[i].a.rollout_id);
-	if (n < 0)
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
 	arena_free(&a);
 	app_close(&app);
-	return n < 0;
+	return n < 0 ? ctl_fail(NULL, &e) : 0;
 }

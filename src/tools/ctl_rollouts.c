@@ -134,31 +134,17 @@ static int rollout_rows(struct app *app, struct arena *a, struct ctl_list *l, st
 
 	(void)a;
 	do {
-		n = ddi_rollout_list(app, r, 64, off);
+		n = ddi_rollout_list(app, r, 64, off, e);
 		for (int i = 0; i < n; i++)
 			rollout_row(l, &r[i]);
 		off += n;
 	} while (n == 64);
-	return n < 0 ? nb_fail(e, NB_UNAVAILABLE, "the rollouts cannot be read, try again") : off;
+	return n < 0 ? -1 : off;
 }
 
 int cmd_rollout_list(int argc, char **argv)
 {
 	return ctl_list_run("rollout list", argc, argv, rollout_cols, 11, rollout_rows);
-}
-
-/* Why a change was refused: no such rollout (1), or it ended (3). */
-static int refused(struct app *app, long long id)
-{
-	struct ddi_rollout r;
-	struct nb_err e;
-
-	if (ddi_rollout_get(app, id, &r, &e) < 0) {
-		fprintf(stderr, "nestboxctl: %s\n", e.msg);
-		return nb_err_exit(e.kind);
-	}
-	fprintf(stderr, "nestboxctl: rollout %lld is %s: it changes no more\n", id, r.state);
-	return nb_err_exit(NB_CONFLICT);
 }
 
 /* The operands of a command that takes no options: the rollout id, and
@@ -203,6 +189,7 @@ static int change(int argc, char **argv, const char *state)
 	char cmd[32];
 	long long id, pct = 0;
 	struct ddi_rollout r;
+	struct nb_err e;
 	struct app app;
 	int rc;
 
@@ -215,9 +202,10 @@ static int change(int argc, char **argv, const char *state)
 		app_close(&app);
 		return 0;
 	}
-	rc = state ? ddi_rollout_set_state(&app, id, state) : ddi_rollout_stage(&app, id, (int)pct);
+	rc = state ? ddi_rollout_set_state(&app, id, state, &e) :
+		     ddi_rollout_stage(&app, id, (int)pct, &e);
 	if (rc < 0) {
-		rc = refused(&app, id);
+		rc = ctl_fail(NULL, &e);
 	} else if (state) {
 		printf("rollout %lld %s\n", id, state);
 		ctl_audit(&app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",

@@ -12,7 +12,7 @@ static const char *described(struct app *app, long long id, char *out, size_t n)
 	struct ddi_software s;
 	char size[32];
 
-	if (ddi_software_get(app, id, &s) < 0) {
+	if (ddi_software_get(app, id, &s, NULL) < 0) {
 		snprintf(out, n, "%lld", id);
 		return out;
 	}

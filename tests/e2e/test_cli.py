@@ -322,7 +322,8 @@ def test_device_and_rollout_changes_are_said(nb, tmpdir_shared):
     r = nb.ctl("device", "set", "d1", "--force")
     assert "changed device d1: offered again" in r.stdout, r.stdout
     r = nb.ctl("device", "cancel", "d1", check=False)
-    assert r.returncode == 1 and "d1 has no open action" in r.stderr
+    # nothing open: a conflict, the admin page's 409 (exit status 3)
+    assert r.returncode == 3 and "device d1: no open action to cancel" in r.stderr, r
     r = nb.ctl("device", "del", "d1")
     assert "deleted device DEFAULT/d1 with its actions" in r.stdout, r.stdout
     r = nb.ctl("rollout", "add", "--feed", "beta", "--software", "1",
@@ -440,7 +441,8 @@ def test_device_cancel_reaches_the_audit_feed(nb, tmpdir_shared):
     assert "canceled the open action of DEFAULT/d1" in r.stdout, r.stdout
     assert audit_actions(nb)[-1][1:] == ("device cancel", "DEFAULT/d1")
     refused = nb.ctl("device", "cancel", "d1", check=False)
-    assert refused.returncode == 1 and audit_actions(nb)[-1][1] == "device cancel"
+    # nothing open to cancel is a conflict (the admin page's 409): exit status 3
+    assert refused.returncode == 3 and audit_actions(nb)[-1][1] == "device cancel"
     assert len([a for a in audit_actions(nb) if a[1] == "device cancel"]) == 1
 
 

@@ -87,7 +87,9 @@ def test_full_update_cycle(ddi_nb):
     assert dev == ("finished", "2.0")
     assert log[-1] == ("closed", "success", "Installed\n") and len(log) == 3
     # closed: more feedback is 410; the next poll offers nothing; a steady poll writes nothing
-    assert feedback(nb, "dev1", action, "proceeding").status == 410
+    closed = feedback(nb, "dev1", action, "proceeding")
+    assert closed.status == 410 and closed.headers["content-type"] == "application/json"
+    assert json.loads(closed.body) == {"error": "the action is closed", "status": 410}
     j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
     assert "deploymentBase" not in j["_links"]
     assert j["_links"]["installedBase"]["href"] == nb.url + BASE + "dev1/installedBase/" + action

@@ -215,7 +215,10 @@ def test_confirmation_flow(make_nb, tmpdir_shared):
     assert action_of(nb, "c1", "confirmationBase") == a        # still waiting
     assert ddi(nb, "POST", fb, body={"confirmation": "confirmed", "code": 200}).status == 200
     assert action_of(nb, "c1") == a                            # now a deployment
-    assert ddi(nb, "POST", fb, body={"confirmation": "confirmed"}).status == 410
+    again = ddi(nb, "POST", fb, body={"confirmation": "confirmed"})
+    assert again.status == 410 and again.headers["content-type"] == "application/json"
+    assert json.loads(again.body) == {"error": "the action is not waiting for confirmation",
+                                      "status": 410}
     with nb.db() as c:
         log = c.execute("SELECT execution, details FROM ddi_action_status WHERE action_id=?"
                         " ORDER BY id", (a,)).fetchall()
@@ -259,7 +262,9 @@ def test_cancel_acknowledged_or_refused(rnb):
         register(nb, dev)
     a1, a2 = action_of(nb, "k1"), action_of(nb, "k2")
     # cancel feedback on an action nobody asked to cancel: 405
-    assert feedback(nb, "k1", a1, "closed", "success", kind="cancelAction").status == 405
+    refused = feedback(nb, "k1", a1, "closed", "success", kind="cancelAction")
+    assert refused.status == 405 and refused.headers["content-type"] == "application/json"
+    assert json.loads(refused.body) == {"error": "the action cannot be canceled", "status": 405}
     for dev in ("k1", "k2"):
         nb.ctl("device", "cancel", dev)
     # SWUpdate acknowledges a cancel with closed + success

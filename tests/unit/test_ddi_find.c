@@ -149,8 +149,8 @@ static void test_nocand_facts(void **state)
 	char tags[256];
 
 	arena_init(&a);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "gw-01", &d), 0);
-	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "gw-01", &d, NULL), 1);
+	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w, NULL), 0);
 	assert_int_equal(w.rollout_id, 1);
 	assert_string_equal(w.rollout_state, "paused");
 	assert_string_equal(w.pause_reason, "too many failures");
@@ -160,15 +160,15 @@ static void test_nocand_facts(void **state)
 	/* a running rollout of the feed comes before a paused one */
 	assert_int_equal(db_exec(f->app.db, "INSERT INTO ddi_rollouts(id, name, feed, software_id,"
 				 " created, updated) VALUES (2, 'new', 'prod', 1, 0, 0)"), 0);
-	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w), 0);
+	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w, NULL), 0);
 	assert_int_equal(w.rollout_id, 2);
 	assert_string_equal(w.rollout_state, "running");
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "sensor-9", &d), 0);
-	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "sensor-9", &d, NULL), 1);
+	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w, NULL), 0);
 	assert_int_equal(w.rollout_id, 0);	/* no rollout on feed lab */
-	assert_int_equal(ddi_device_set_mode(&f->app, d.id, "assigned", 1), 0);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "sensor-9", &d), 0);
-	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w), 0);
+	assert_int_equal(ddi_device_set_mode(&f->app, d.id, "assigned", 1, NULL), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "sensor-9", &d, NULL), 1);
+	assert_int_equal(ddi_nocand_facts(&f->app, &a, &d, &w, NULL), 0);
 	assert_int_equal(w.assigned_id, 1);
 	/* its compatibility rows, by board and revision ("" any) */
 	assert_int_equal(w.ncompat, 2);
@@ -178,9 +178,9 @@ static void test_nocand_facts(void **state)
 	assert_string_equal(w.compat[1].revision, "3");
 	assert_non_null(strstr(w.attributes, "\"board\""));
 	assert_non_null(strstr(w.attributes, "\"ver\""));
-	assert_int_equal(ddi_device_tags(&f->app, 1, tags, sizeof(tags)), 0);
+	assert_int_equal(ddi_device_tags(&f->app, 1, tags, sizeof(tags), NULL), 0);
 	assert_string_equal(tags, "lobby,cam");
-	assert_int_equal(ddi_device_tags(&f->app, 99, tags, sizeof(tags)), -1);
+	assert_int_equal(ddi_device_tags(&f->app, 99, tags, sizeof(tags), NULL), -1);
 	arena_free(&a);
 }
 

@@ -22,7 +22,7 @@ struct fx {
 
 static void reload(struct fx *f)
 {
-	assert_int_equal(ddi_device_get(&f->u.app, "DEFAULT", "dev", &f->d), 0);
+	assert_int_equal(ddi_device_get(&f->u.app, "DEFAULT", "dev", &f->d, NULL), 1);
 }
 
 static int setup(void **state)
@@ -51,7 +51,7 @@ static enum ddi_verdict verdict(struct fx *f)
 	reload(f);
 	in.mode = f->d.mode;
 	in.force = f->d.force;
-	if (ddi_candidate_find(&f->u.app, &f->d, &c) == 0)
+	if (ddi_candidate_find(&f->u.app, &f->d, &c, NULL) == 1)
 		in.cand = &c;
 	return ddi_decide(&in);
 }
@@ -83,19 +83,19 @@ static void test_cancel_stands_until_assigned(void **state)
 
 	reload(f);
 	assert_int_equal(verdict(f), DDI_OFFER);
-	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running");
+	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running", NULL);
 	assert_true(a > 0);
-	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id), 0);
+	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id, NULL), 0);
 	/* the device acknowledges: the action is canceled and the cancel held */
-	assert_int_equal(ddi_action_canceled(&f->u.app, f->d.id, a, 1, -1), 0);
+	assert_int_equal(ddi_action_canceled(&f->u.app, f->d.id, a, 1, -1, NULL), 0);
 	reload(f);
 	assert_string_equal(f->d.last.status, "canceled");
 	assert_int_equal(verdict(f), DDI_CANCELED);
 	/* another software is not held */
-	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 2), 0);
+	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 2, NULL), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 	/* the operator assigns the same software again: offered again */
-	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 1), 0);
+	assert_int_equal(ddi_device_set_mode(&f->u.app, f->d.id, "assigned", 1, NULL), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 }
 
@@ -105,14 +105,14 @@ static void test_cancel_waiting_and_force(void **state)
 	struct fx *f = *state;
 
 	reload(f);
-	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "waiting") > 0);
-	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id), 0);
+	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "waiting", NULL) > 0);
+	assert_int_equal(ddi_action_cancel(&f->u.app, f->d.id, NULL), 0);
 	assert_int_equal(verdict(f), DDI_CANCELED);
-	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "1"), 0);
+	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "1", NULL), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 	/* a new action ends the hold: after it, the device is judged as any other */
-	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "running") > 0);
-	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "0"), 0);
+	assert_true(ddi_action_create(&f->u.app, f->d.id, 1, 0, "running", NULL) > 0);
+	assert_int_equal(ddi_device_set_field(&f->u.app, f->d.id, "force", "0", NULL), 0);
 	assert_int_equal(verdict(f), DDI_OFFER);
 }
 
@@ -124,7 +124,7 @@ static void messages_are(struct fx *f, long long action, int n, const char *want
 	int i, got;
 
 	arena_init(&a);
-	got = ddi_action_messages(&f->u.app, &a, action, n, lines);
+	got = ddi_action_messages(&f->u.app, &a, action, n, lines, NULL);
 	assert_true(got >= 0);
 	buf_init(&b, &a);
 	for (i = 0; i < got; i++)
@@ -141,15 +141,16 @@ static void test_action_history(void **state)
 	int i;
 
 	reload(f);
-	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running");
-	b = ddi_action_create(&f->u.app, f->d.id, 2, 0, "running");
-	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "one\n"), 0);
-	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "two\nthree\n"), 0);
-	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", ""), 0);
-	assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "other action\n"), 0);
+	a = ddi_action_create(&f->u.app, f->d.id, 1, 0, "running", NULL);
+	b = ddi_action_create(&f->u.app, f->d.id, 2, 0, "running", NULL);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "one\n", NULL), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "two\nthree\n", NULL), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "proceeding", "none", "", NULL), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "other action\n", NULL),
+			 0);
 	assert_int_equal(ddi_action_log(&f->u.app, a, "confirmed", "none",
-					"Update Server: auto-confirm turned on\n"), 0);
-	assert_int_equal(ddi_action_log(&f->u.app, a, "closed", "success", "four\n"), 0);
+					"Update Server: auto-confirm turned on\n", NULL), 0);
+	assert_int_equal(ddi_action_log(&f->u.app, a, "closed", "success", "four\n", NULL), 0);
 	messages_are(f, a, 0, "[]");
 	messages_are(f, a, 1, "[\"four\"]");
 	messages_are(f, a, 3, "[\"four\",\"two\",\"three\"]");
@@ -158,13 +159,14 @@ static void test_action_history(void **state)
 	messages_are(f, b, -1, "[\"other action\"]");
 	/* -1 is hawkBit's "all", bounded as hawkBit bounds it */
 	for (i = 0; i < 150; i++)
-		assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "x\n"), 0);
+		assert_int_equal(ddi_action_log(&f->u.app, b, "proceeding", "none", "x\n", NULL), 0);
 	{
 		const char *lines[DDI_HISTORY_MAX];
 		struct arena ar;
 
 		arena_init(&ar);
-		assert_int_equal(ddi_action_messages(&f->u.app, &ar, b, -1, lines), DDI_HISTORY_MAX);
+		assert_int_equal(ddi_action_messages(&f->u.app, &ar, b, -1, lines, NULL),
+				 DDI_HISTORY_MAX);
 		assert_string_equal(lines[DDI_HISTORY_MAX - 1], "x");
 		arena_free(&ar);
 	}

@@ -89,7 +89,7 @@ static void test_device_add_id_rule(void **state)
 	/* what the rule allows is stored and read back whole */
 	id[256] = '\0';
 	assert_int_equal(add(f, "DEFAULT", id, "", NULL, NULL, 0), NB_OK);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", id, &d), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", id, &d, NULL), 1);
 	assert_string_equal(d.cid, id);
 	assert_int_equal(add(f, "DEFAULT", "star*", "", NULL, NULL, 0), NB_OK);
 	assert_int_equal(add(f, "DEFAULT", "g\xc3\xa9r\xc3\xa4t-1", "", NULL, NULL,
@@ -115,7 +115,7 @@ static void test_device_add_bounds(void **state)
 	assert_int_equal(devices(f), 0);
 	long64[63] = '\0';
 	assert_int_equal(add(f, "DEFAULT", "d1", "", long64, "latest", 0), NB_OK);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "d1", &d), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "d1", &d, NULL), 1);
 	assert_string_equal(d.feed, long64);
 	/* an existing id is a conflict (nestboxctl's exit 3), a missing software not found */
 	assert_int_equal(add(f, "DEFAULT", "d1", "", NULL, NULL, 0), NB_CONFLICT);
@@ -130,17 +130,17 @@ static void test_software_owned(void **state)
 
 	assert_int_equal(add(f, "DEFAULT", "a", "", NULL, "assigned", 2), NB_OK);
 	assert_int_equal(add(f, "DEFAULT", "b", "", NULL, NULL, 0), NB_OK);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "a", &a), 0);
-	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "b", &b), 0);
-	assert_true(ddi_action_create(&f->app, a.id, 1, 0, "running") > 0);
-	assert_int_equal(ddi_software_owned(&f->app, &a, 1), 1);	/* its action */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 2), 1);	/* its assignment */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 3), 0);	/* neither */
-	assert_int_equal(ddi_software_owned(&f->app, &a, 99), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "a", &a, NULL), 1);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "b", &b, NULL), 1);
+	assert_true(ddi_action_create(&f->app, a.id, 1, 0, "running", NULL) > 0);
+	assert_int_equal(ddi_software_owned(&f->app, &a, 1, NULL), 1);	/* its action */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 2, NULL), 1);	/* its assignment */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 3, NULL), 0);	/* neither */
+	assert_int_equal(ddi_software_owned(&f->app, &a, 99, NULL), 0);
 	/* another device's action or assignment is not b's */
-	assert_int_equal(ddi_software_owned(&f->app, &b, 1), 0);
-	assert_int_equal(ddi_software_owned(&f->app, &b, 2), 0);
-	assert_int_equal(ddi_software_owned(&f->app, &b, 3), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 1, NULL), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 2, NULL), 0);
+	assert_int_equal(ddi_software_owned(&f->app, &b, 3, NULL), 0);
 }
 
 /* setup/lax self-registration: a cap and an hourly rate, counted */
@@ -160,14 +160,14 @@ static void test_self_register_limits(void **state)
 	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &cap2, NB_FORBIDDEN), -1);
 	assert_int_equal(reg(f, "s3", DDI_BY_SELF, &rate3, NB_OK), 0);
 	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_TOO_MANY), -1);
-	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
+	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour, NULL),
 			 0);
 	assert_int_equal(total, 3);
 	assert_int_equal(hour, 3);
 	/* an hour later the rate allows more; the cap still counts them all */
 	assert_int_equal(db_exec(f->app.db, "UPDATE ddi_devices SET created = created - 7200"), 0);
 	assert_int_equal(reg(f, "s4", DDI_BY_SELF, &rate3, NB_OK), 0);
-	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour),
+	assert_int_equal(ddi_self_registered(&f->app, (long long)time(NULL) - 3600, &total, &hour, NULL),
 			 0);
 	assert_int_equal(total, 4);
 	assert_int_equal(hour, 1);

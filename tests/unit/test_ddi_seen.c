@@ -75,7 +75,7 @@ static void queue_all(struct fx *f, struct ddi_seen *q, int from, int to)
 	for (i = from; i <= to; i++) {
 		char cid[32];
 		snprintf(cid, sizeof(cid), "dev-%03d", i);
-		assert_int_equal(ddi_device_get(&f->app, "DEFAULT", cid, &d), 0);
+		assert_int_equal(ddi_device_get(&f->app, "DEFAULT", cid, &d, NULL), 1);
 		ddi_seen_queue(&f->app, q, &d, "192.0.2.1");
 		ddi_seen_queue(&f->app, q, &d, "192.0.2.1");	/* queued once */
 	}

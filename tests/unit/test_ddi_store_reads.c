@@ -55,18 +55,26 @@ static void test_device_reads(void **state)
 	struct nb_err e;
 	char tenant[DDI_FEED_MAX + 1];
 
-	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 1), "{\"hw_boardname\":\"board-a\"}");
-	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 2), "");
-	assert_string_equal(ddi_device_attrs_text(&f->app, &f->a, 99), "");
-	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 1, &ac), 0);
+	const char *attrs;
+
+	assert_int_equal(ddi_device_attrs_text(&f->app, &f->a, 1, &attrs, &e), 0);
+	assert_string_equal(attrs, "{\"hw_boardname\":\"board-a\"}");
+	assert_int_equal(ddi_device_attrs_text(&f->app, &f->a, 2, &attrs, &e), 0);
+	assert_string_equal(attrs, "");
+	assert_int_equal(ddi_device_attrs_text(&f->app, &f->a, 99, &attrs, &e), 0);
+	assert_string_equal(attrs, "");
+	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 1, &ac, &e), 0);
 	assert_string_equal(ac.by, "ops");
 	assert_string_equal(ac.remark, "night");
 	assert_int_equal(ac.at, 1234);
-	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 99, &ac), -1);
+	assert_int_equal(ddi_device_autoconfirm_get(&f->app, &f->a, 99, &ac, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
 	/* the same controller id in two tenants: the first device's */
-	assert_int_equal(ddi_device_first_tenant(&f->app, "gw", tenant, sizeof(tenant)), 0);
+	assert_int_equal(ddi_device_first_tenant(&f->app, "gw", tenant, sizeof(tenant), &e), 0);
 	assert_string_equal(tenant, "T2");
-	assert_int_equal(ddi_device_first_tenant(&f->app, "nope", tenant, sizeof(tenant)), -1);
+	assert_int_equal(ddi_device_first_tenant(&f->app, "nope", tenant, sizeof(tenant), &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_string_equal(e.msg, "no device nope");
 	assert_string_equal(tenant, "");
 	assert_int_equal(ddi_device_roster(&f->app, &f->a, &rows, &e), 3);
 	assert_string_equal(rows[0].cid, "cam");
@@ -144,15 +152,15 @@ static void test_software_version_each(void **state)
 	char seen[256] = "";
 	int calls = 0;
 
-	assert_int_equal(ddi_software_version_each(&f->app, "3.0", collect, seen), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "3.0", collect, seen, NULL), 0);
 	assert_string_equal(seen, "NULL/NULL;");
 	seen[0] = '\0';
-	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen, NULL), 0);
 	assert_int_equal(strlen(seen), strlen("board-a/;/3;board-c/3;"));
-	assert_int_equal(ddi_software_version_each(&f->app, "2.0", stop_at_first, &calls), 7);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", stop_at_first, &calls, NULL), 7);
 	assert_int_equal(calls, 1);
 	calls = 0;
-	assert_int_equal(ddi_software_version_each(&f->app, "9.9", stop_at_first, &calls), 0);
+	assert_int_equal(ddi_software_version_each(&f->app, "9.9", stop_at_first, &calls, NULL), 0);
 	assert_int_equal(calls, 0);
 }
 
@@ -172,10 +180,10 @@ static void test_software_insert(void **state)
 	strcpy(s.url, "https://cdn.example/n.swu");
 	s.size = 5;
 	assert_int_equal(db_begin(f->app.db), 0);
-	id = ddi_software_insert(&f->app, &s, "swu", "desc", c, 2);
+	id = ddi_software_insert(&f->app, &s, "swu", "desc", c, 2, &e);
 	assert_int_equal(db_commit(f->app.db), 0);
 	assert_true(id > 2);
-	assert_int_equal(ddi_software_get(&f->app, id, &got), 0);
+	assert_int_equal(ddi_software_get(&f->app, id, &got, &e), 0);
 	assert_string_equal(got.url, "https://cdn.example/n.swu");
 	assert_int_equal(ddi_software_catalogue(&f->app, &f->a, &v, &e), 3);
 	assert_int_equal(v[2].ncompat, 1);
@@ -189,23 +197,242 @@ static void test_rollout_rows(void **state)
 {
 	struct ut_app *f = *state;
 	struct ddi_rollout r;
+	struct nb_err e;
 	int withdrawn = -1;
 
-	assert_int_equal(ddi_rollout_put_percent(&f->app, 1, 30), 0);
-	assert_int_equal(ddi_rollout_put_percent(&f->app, 2, 30), -1);	/* finished */
-	assert_int_equal(ddi_rollout_put_state(&f->app, 1, "paused"), 0);
+	assert_int_equal(ddi_rollout_put_percent(&f->app, 1, 30, &e), 1);
+	assert_int_equal(ddi_rollout_put_percent(&f->app, 2, 30, &e), 0);	/* finished */
+	assert_int_equal(ddi_rollout_put_state(&f->app, 1, "paused", &e), 1);
 	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.pause_reason, "paused by an operator");
 	assert_int_equal(r.percent, 30);
-	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50), 0);	/* any rollout */
-	assert_int_equal(ddi_rollout_put_limits(&f->app, 99, 3, 50), -1);
-	assert_int_equal(ddi_rollout_close(&f->app, 2, "canceled", &withdrawn), 1);
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50, &e), 1);	/* any rollout */
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 99, 3, 50, &e), 0);
+	assert_int_equal(ddi_rollout_close(&f->app, 2, "canceled", &withdrawn, &e), 1);
 	assert_int_equal(withdrawn, 0);
-	assert_int_equal(ddi_rollout_close(&f->app, 1, "canceled", &withdrawn), 0);
+	assert_int_equal(ddi_rollout_close(&f->app, 1, "canceled", &withdrawn, &e), 0);
 	assert_int_equal(withdrawn, 2);		/* one waiting canceled, one running canceling */
 	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.state, "canceled");
-	assert_int_equal(ddi_rollout_close(&f->app, 1, "finished", &withdrawn), 1);
+	assert_int_equal(ddi_rollout_close(&f->app, 1, "finished", &withdrawn, &e), 1);
+}
+
+/*
+ * The compatibility table replaced by a view whose rows fail when stepped
+ * (json() of a board that is not JSON): statements over it prepare, and
+ * their first step is the store's error, as a disk error midway would be.
+ */
+static void compat_fails_on_step(struct ut_app *f)
+{
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_software_compat RENAME TO c_away"), 0);
+	assert_int_equal(db_exec(f->app.db, "CREATE VIEW ddi_software_compat AS SELECT software_id,"
+				 " json(board || '{') AS board, revision FROM c_away"), 0);
+}
+
+/* A software that is not there is NB_NOT_FOUND; a store that fails is
+ * NB_UNAVAILABLE, never "not there" or "not compatible". */
+static void test_software_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_software s;
+	struct ddi_device d = { .id = 1, .assigned = 0 };
+	struct nb_err e = { NB_OK, "" };
+	char seen[256] = "";
+
+	assert_int_equal(ddi_software_get(&f->app, 99, &s, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_string_equal(e.msg, "no software 99");
+	assert_int_equal(ddi_software_owned(&f->app, &d, 2, &e), 1);
+	assert_int_equal(ddi_software_owned(&f->app, &d, 99, &e), 0);
+	assert_int_equal(ddi_software_latest(&f->app, "board-z", "", &e), 2);
+	/* a failed step of the walk is the store's failure, not "no overlap" */
+	compat_fails_on_step(f);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_version_each(&f->app, "2.0", collect, seen, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_software RENAME TO s_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_get(&f->app, 1, &s, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_latest(&f->app, "board-z", "", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_actions RENAME TO a_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_owned(&f->app, &d, 2, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_rerank(&f->app, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	/* gc keeps a blob the store cannot vouch for */
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_blob_known(&f->app, "h256", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
+/* Deleting software whose use cannot be checked is a store error (503),
+ * not "in use" (409). */
+static void test_software_delete_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct nb_err e = { NB_OK, "" };
+
+	assert_int_equal(ddi_software_delete(&f->app, 99, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_software_delete(&f->app, 1, &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
+	/* software 3 is used by nothing; the rollouts cannot be read */
+	assert_int_equal(db_exec(f->app.db, "INSERT INTO ddi_software(id, name, version, kind,"
+				 " filename, size, sha1, md5, sha256, created)"
+				 " VALUES (3, 'free', '4.0', 'swu', 'c.swu', 1, '', '', '', 0)"), 0);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_rollouts RENAME TO r_away"), 0);
+	assert_int_equal(db_exec(f->app.db, "CREATE VIEW ddi_rollouts AS SELECT json(name || '{')"
+				 " AS software_id FROM r_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_software_delete(&f->app, 3, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(ut_q1(f->app.db, "SELECT count(*) FROM ddi_software"), 3);
+}
+
+/* The registry's functions: a device that is not there is NB_NOT_FOUND
+ * (or a 0 "none"), a bad argument NB_INVALID, nothing open to cancel
+ * NB_CONFLICT; a store that fails is NB_UNAVAILABLE, never "none" or "". */
+static void test_device_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_device d;
+	struct nb_err e = { NB_OK, "" };
+	const char *attrs = "x";
+	char tags[256], tenant[DDI_FEED_MAX + 1];
+
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "nope", &d, &e), 0);
+	assert_int_equal(ddi_device_set_mode(&f->app, 99, "latest", 0, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_device_set_mode(&f->app, 1, "sideways", 0, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(ddi_device_set_field(&f->app, 99, "feed", "beta", &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_device_set_field(&f->app, 1, "colour", "red", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(ddi_device_delete(&f->app, 99, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_device_tags(&f->app, 99, tags, sizeof(tags), &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_action_cancel(&f->app, 2, &e), -1);	/* nothing open */
+	assert_int_equal(e.kind, NB_CONFLICT);
+	assert_int_equal(ddi_action_cancel(&f->app, 3, &e), 0);		/* its waiting one */
+	assert_int_equal(ddi_device_auto_confirm(&f->app, 99, 1, "ops", "", &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_devices RENAME TO d_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_device_get(&f->app, "T2", "gw", &d, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	/* configData must not merge into "" when the stored attributes cannot be read */
+	assert_int_equal(ddi_device_attrs_text(&f->app, &f->a, 1, &attrs, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_device_first_tenant(&f->app, "gw", tenant, sizeof(tenant), &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_device_tags(&f->app, 1, tags, sizeof(tags), &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_device_set_mode(&f->app, 1, "latest", 0, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_device_delete(&f->app, 1, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
+/* Actions and the decision: "none" is 0 (or NB_NOT_FOUND for an action
+ * asked for by id), a store that fails is -1 NB_UNAVAILABLE: never "no
+ * candidate", "nothing running" or "never failed" made from a failed read. */
+static void test_action_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_device d;
+	struct ddi_action a;
+	struct ddi_candidate c;
+	struct ddi_explained x;
+	struct nb_err e = { NB_OK, "" };
+	const char *lines[DDI_HISTORY_MAX];
+
+	assert_int_equal(ddi_device_get(&f->app, "T2", "gw", &d, &e), 1);
+	assert_int_equal(ddi_action_get(&f->app, 1, 99, &a, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_string_equal(e.msg, "no such action");
+	assert_int_equal(ddi_action_get(&f->app, 3, 2, &a, &e), -1);	/* another device's */
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_action_open(&f->app, 1, &a, &e), 1);
+	assert_int_equal(a.id, 2);
+	assert_int_equal(ddi_action_open(&f->app, 2, &a, &e), 0);
+	assert_int_equal(ddi_candidate_lookup(&f->app, &d, &c, &e), 1);	/* rollout 1 */
+	assert_int_equal(c.rollout_id, 1);
+	assert_int_equal(ddi_running_count(&f->app, &e), 2);
+	/* the rollout's compatibility cannot be read: not "no candidate" */
+	compat_fails_on_step(f);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_candidate_lookup(&f->app, &d, &c, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_explain(&f->app, &f->a, &d, 0, &x, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_actions RENAME TO a_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_running_count(&f->app, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_failed_before(&f->app, 1, 1, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_action_open(&f->app, 1, &a, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_action_get(&f->app, 1, 2, &a, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_action_status RENAME TO s_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_action_messages(&f->app, &f->a, 2, -1, lines, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
+/* The rules' functions say why a change was not made: no such rollout
+ * (NB_NOT_FOUND), one that ended (NB_CONFLICT), a bad value (NB_INVALID);
+ * the store's failure is NB_UNAVAILABLE, never "not found" or a short list. */
+static void test_rollout_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct ddi_rollout v[4];
+	struct nb_err e = { NB_OK, "" };
+
+	assert_int_equal(ddi_rollout_set_state(&f->app, 99, "paused", &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_rollout_set_state(&f->app, 2, "paused", &e), -1);
+	assert_int_equal(e.kind, NB_CONFLICT);
+	assert_string_equal(e.msg, "rollout 2 is finished: it changes no more");
+	assert_int_equal(ddi_rollout_set_state(&f->app, 1, "sideways", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(ddi_rollout_stage(&f->app, 1, 0, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(ddi_rollout_stage(&f->app, 1, 50, &e), 0);
+	assert_int_equal(ddi_rollout_limits(&f->app, 99, 1, 1, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(ddi_rollout_list(&f->app, v, 4, 0, &e), 2);
+	assert_int_equal(ddi_rollout_active(&f->app, v, 4, &e), 1);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE ddi_rollouts RENAME TO r_away"), 0);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_rollout_set_state(&f->app, 1, "paused", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_rollout_limits(&f->app, 1, 1, 1, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_rollout_list(&f->app, v, 4, 0, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	nb_err_clear(&e);
+	assert_int_equal(ddi_rollout_result(&f->app, 1, 0, 1, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
 /* A missing rollout is NB_NOT_FOUND; a store that cannot be read is
@@ -264,6 +491,11 @@ int main(void)
 		T(test_rollout_rows),
 		T(test_rollout_get_kinds),
 		T(test_rollout_dev_each),
+		T(test_software_kinds),
+		T(test_software_delete_kinds),
+		T(test_device_kinds),
+		T(test_action_kinds),
+		T(test_rollout_kinds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
