@@ -1,6 +1,7 @@
 -- nestbox_static.lua: which device answers the front end sends itself:
 -- mkbox update checks and /list from the static tree
--- <var_dir>/mkbox-static/live (the layout is src/mkbox/mkbox_static.c's),
+-- <var_dir>/mkbox-static/live (the layout is src/mkbox/mkbox_static.c's;
+-- Apache's only: lighttpd maps these with mod_rewrite),
 -- and mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
 -- proxied while fresh: mip_proxy.c).  Shared by the two front ends' scripts:
 -- nestbox-static.lua (lighttpd's mod_magnet) and nestbox-static-apache.lua
