@@ -23,6 +23,9 @@ from test_mkbox import file_sha, run_box
 IMAGE = "ab-rpi4-master-5"
 EMPTY = b"\0" * 10240
 LUA = ("nestbox_static.lua", "nestbox-static.lua", "nestbox-static-apache.lua")
+# mod_rewrite and mod_headers map /update and /list, mod_lua the rest
+APACHE_MODULES = "\n".join("LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
+                           for m in ("lua", "rewrite", "headers"))
 
 
 def is_static(r):
@@ -78,8 +81,7 @@ def front(request, nb, tmpdir_shared):
         nb.start()
         yield Front(nb, nb, "lighttpd")
         return
-    a = Apache(os.path.join(tmpdir_shared, "apache"), nb,
-               defines="LoadModule lua_module %s/mod_lua.so" % MODULES)
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb, defines=APACHE_MODULES)
     lua = os.path.join(a.prefix, "share", "nestbox", "lua")
     os.makedirs(lua)
     for f in LUA:
