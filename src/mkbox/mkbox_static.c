@@ -1,8 +1,9 @@
 /*
  * The static tree the front end answers mkbox devices from, so that an
  * update check or /list costs a static file instead of a FastCGI round
- * trip (issue 15).  It is URL-keyed: the front end (etc/nestbox_static.lua)
- * stats one or two paths and reads nothing of the image directory.
+ * trip (issue 15).  It is URL-keyed: the front end's mod_rewrite
+ * (etc/nestbox-lighttpd.conf, apache-example.conf) maps a request to one
+ * or two paths of it and reads nothing of the image directory.
  *
  * One writer keeps it, the watcher (nestbox-mkbox-watch, mkbox_watch.c),
  * which sees every change of the image directory through inotify (a
