@@ -121,6 +121,10 @@ apache_run() {
 	results=$out/apache-results.tsv
 	: >"$results"
 	bench_check=mkbox_check
+	# Apache's own watcher builds its tree anew: /list is the program's
+	# until it has read the catalogue
+	mkbox_wait_static_list "$("$ctl" image list | wc -l)"
+	mkbox_wait_static "/update/benchbox/benchbox-x86-master-1/$mkbox_build"
 	bench_one "/list" apache-list /list 32
 	bench_one "/update/B/I/<buildID> (no update)" apache-update-none \
 		"/update/benchbox/benchbox-x86-master-1/$mkbox_build" 32
