@@ -2,7 +2,7 @@
 # sourced by bench/bench.sh after bench/lib.sh, run after the lighttpd suites).
 #
 # The same state directory served by Apache 2.4 (mpm_event + mod_fcgid +
-# mod_lua, apache-example.conf as installed: programs and scripts copied
+# mod_lua, mod_rewrite, mod_headers; apache-example.conf as installed: programs and scripts copied
 # under build/bench/apache/prefix) on $BENCH_PORT + 1, beside the lighttpd
 # of the other suites: the mkbox rows (/list, the update check in both
 # forms, the full tar), a hosted mip package JSON (when the mip suite ran)
@@ -65,6 +65,8 @@ LoadModule mime_module $apache_mods/mod_mime.so
 LoadModule fcgid_module $apache_mods/mod_fcgid.so
 LoadModule xsendfile_module $apache_mods/mod_xsendfile.so
 LoadModule lua_module $apache_mods/mod_lua.so
+LoadModule rewrite_module $apache_mods/mod_rewrite.so
+LoadModule headers_module $apache_mods/mod_headers.so
 TypesConfig /etc/mime.types
 DocumentRoot $ad
 FcgidIPCDir $ad/run/fcgid
@@ -105,7 +107,7 @@ apache_start() {
 		apache_stop
 		return 1
 	fi
-	echo "server:   $(apache2 -v | head -n 1 | sed 's/^Server version: //'), mpm_event + mod_fcgid + mod_lua, pid $apache_pid"
+	echo "server:   $(apache2 -v | head -n 1 | sed 's/^Server version: //'), mpm_event + mod_fcgid + mod_rewrite + mod_lua, pid $apache_pid"
 }
 
 apache_run() {
@@ -119,6 +121,10 @@ apache_run() {
 	results=$out/apache-results.tsv
 	: >"$results"
 	bench_check=mkbox_check
+	# Apache's own watcher builds its tree anew: /list is the program's
+	# until it has read the catalogue
+	mkbox_wait_static_list "$("$ctl" image list | wc -l)"
+	mkbox_wait_static "/update/benchbox/benchbox-x86-master-1/$mkbox_build"
 	bench_one "/list" apache-list /list 32
 	bench_one "/update/B/I/<buildID> (no update)" apache-update-none \
 		"/update/benchbox/benchbox-x86-master-1/$mkbox_build" 32

@@ -99,6 +99,7 @@ mkbox_scale() {
 		bench_fail "bench/scale_fixture.py images: $(tail -n 3 "$out/scale-fixture.out")"
 	echo "fixture:  $(cat "$out/scale-fixture.out")"
 	mkbox_want=$((n0 + mkbox_scale_n))
+	mkbox_wait_static_list "$mkbox_want"
 	bench_one "/list, $(commas "$mkbox_want") images" list-n1 /list 32
 	bench_check=:
 	results=$saved_results
@@ -106,6 +107,40 @@ mkbox_scale() {
 	report_table "$out/mkbox-scale.tsv"
 	report_growth "$out/mkbox-scale.tsv"
 	echo "(/list is the whole catalogue, a line per image: its bytes grow with it)"
+}
+
+# Waits (bounded: 120 s) until the front end sends /list itself with want
+# lines, and says how long that took.  Until the watcher has reread the
+# image directory after the fixture's writes, list.fcgi answers /list: a
+# row measured then is the program's, not the static file's.
+mkbox_wait_static_list() { # want
+	t0=$(date +%s.%N)
+	i=0
+	while [ $i -lt 600 ]; do
+		if curl -s -D "$out/list.head" -o "$out/list.body" --max-time 5 "$base/list" &&
+			grep -qi '^x-nestbox-route: static' "$out/list.head" &&
+			[ "$(wc -l <"$out/list.body")" = "$1" ]; then
+			echo "static:   /list with $(commas "$1") lines sent by the front end after" \
+				"$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+			return 0
+		fi
+		sleep 0.2
+		i=$((i + 1))
+	done
+	bench_fail "/list: not sent by the front end with $1 lines within 120 s (the watcher?)"
+}
+
+# Waits (bounded: 60 s) until the front end sends path itself (its route
+# "static ...").
+mkbox_wait_static() { # path
+	i=0
+	while [ $i -lt 300 ]; do
+		curl -s -D "$out/static.head" -o /dev/null --max-time 5 "$base$1" &&
+			grep -qi '^x-nestbox-route: static' "$out/static.head" && return 0
+		sleep 0.2
+		i=$((i + 1))
+	done
+	bench_fail "$1: not sent by the front end within 60 s (the watcher?)"
 }
 
 # bench_one's check of /list at a size: one line per image

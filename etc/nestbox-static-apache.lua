@@ -1,6 +1,6 @@
--- nestbox-static-apache.lua: Apache's mod_lua answers mkbox update checks,
--- /list, mip package JSON and Python index project pages from nestbox's
--- static trees
+-- nestbox-static-apache.lua: Apache's mod_lua answers cached mip files and
+-- Python index project pages from nestbox's static trees (mkbox update
+-- checks, /list and mip package JSON are mod_rewrite's)
 -- (etc/nestbox_static.lua decides; apache-example.conf hooks
 -- translate_name below in before mod_alias).
 -- On a hit the request becomes the tree's file, sent by Apache's own

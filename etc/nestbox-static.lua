@@ -1,8 +1,8 @@
--- nestbox-static.lua: lighttpd's mod_magnet answers mkbox update checks,
--- /list, mip package JSON and Python index project pages from nestbox's
--- static trees
--- (etc/nestbox_static.lua decides; etc/nestbox-lighttpd.conf runs this for
--- /update, /list, /mip/package/ and the project pages /pypi/../+simple/../).
+-- nestbox-static.lua: lighttpd's mod_magnet answers Python index project
+-- pages from nestbox's static tree (etc/nestbox_static.lua decides;
+-- etc/nestbox-lighttpd.conf runs this for the project pages
+-- /pypi/../+simple/../; it maps mkbox update checks, /list and mip package
+-- JSON with mod_rewrite).
 -- A miss returns 0 and the request
 -- goes on as configured (to the FastCGI program).  nestbox's var_dir comes
 -- from the request environment NESTBOX_VAR (setenv.set-environment).

@@ -1,23 +1,11 @@
--- nestbox_static.lua: which device answers the front end sends itself:
--- mkbox update checks and /list from the static tree
--- <var_dir>/mkbox-static/live (the layout is src/mkbox/mkbox_static.c's),
--- and mip package JSON from <var_dir>/mip-static (hosted: mip_publish.c;
--- proxied while fresh: mip_proxy.c).  Shared by the two front ends' scripts:
--- nestbox-static.lua (lighttpd's mod_magnet) and nestbox-static-apache.lua
--- (Apache's mod_lua), which pass in how to stat a file.
---
--- The mkbox tree is URL-keyed and kept current by the watcher
--- (nestbox-mkbox-watch), which follows the image directory: a check costs
--- one stat (two for an update tar, or the query form's master-or-main),
--- and nothing of the image directory is read here.  The tree is reached
--- through the watcher's /proc entry, so without a running watcher every
--- path misses.  Anything the tree does not hold (an unknown, changing or
--- inconsistent build, a name or query this script does not read exactly
--- as the program does, a method other than GET, a range or a conditional
--- request) returns nil: the request goes on to the FastCGI program.
---
--- A proxied mip package JSON is sent while its file's mtime (its expiry)
--- is in the future; after that the program revalidates it.
+-- nestbox_static.lua: which device answers the front end sends itself by
+-- a script: cached mip files (Apache; lighttpd maps those itself) from
+-- <var_dir>/mip-static, and Python index project pages.  Shared by the two
+-- front ends' scripts: nestbox-static.lua (lighttpd's mod_magnet) and
+-- nestbox-static-apache.lua (Apache's mod_lua), which pass in how to stat
+-- a file.  mkbox update checks, /list and mip package JSON are mapped by
+-- the front ends' mod_rewrite (etc/nestbox-lighttpd.conf,
+-- apache-example.conf), a plain file lookup that costs less than a script.
 --
 -- A Python index project page (/pypi/<user>/<index>/+simple/<project>/)
 -- is sent from <var_dir>/pypi-static (src/pypi/pypi_static.c keeps it
@@ -37,120 +25,6 @@
 -- { size = bytes, mtime = microseconds since the epoch, file = bool, dir = bool }.
 
 local M = {}
-
--- a box, image, board, branch or version name (src/mkbox/mkbox_dir.c's
--- mkbox_name_ok without '+', which one front end decodes as a space), and
--- a buildID the tree can hold (mkbox_static_id_ok)
-local NAME = "^[%w_~][%w._~-]*$"
-local TEXT = "^[%w._~-]*$"
-
-local function name_ok(s)
-	return s ~= nil and #s >= 1 and #s <= 200 and s:match(NAME) ~= nil
-end
-
-local function id_ok(s)
-	return #s >= 1 and #s <= 128 and s:match(NAME) ~= nil
-end
-
-local TAR = "application/x-tar"
-local ATTACHMENT = 'attachment; filename="update.tar"'
-
--- /update/<box>/<image>[/<have>]: the empty tar when have is the current
--- buildID (its entry id/<have> exists), else the update tar
--- (shared/protocols/mkbox-update.md); a build the tree does not hold is
--- the program's
-local function update(live, stat, box, image, have, route)
-	local base = live .. "/update/" .. box .. "/" .. image .. "/"
-	if have and id_ok(have) then
-		local st = stat(base .. "id/" .. have)
-		if st and st.file then
-			return { path = base .. "id/" .. have, type = TAR, disposition = ATTACHMENT,
-				 route = route }
-		end
-	end
-	local st = stat(base .. "update.tar")
-	if not (st and st.file) then
-		return nil
-	end
-	return { path = base .. "update.tar", type = TAR, disposition = ATTACHMENT, route = route }
-end
-
-local FIELDS = { name = true, board = true, branch = true, version = true, build_id = true }
-
--- /update?name&board[&branch][&version][&build_id], read as the program
--- reads it (mkbox_query_image) when every pair is a known field given
--- once with a plain value; anything else is the program's.
-local function query(live, stat, q)
-	local v = {}
-	for pair in (q .. "&"):gmatch("([^&]*)&") do
-		local k, val = pair:match("^([%w_]+)=(.*)$")
-		if not k or not FIELDS[k] or v[k] ~= nil or not val:match(TEXT) then
-			return nil
-		end
-		v[k] = val
-	end
-	if not (name_ok(v.name) and name_ok(v.board)) then
-		return nil
-	end
-	local ver = ""
-	if v.version and v.version ~= "" then
-		if not name_ok(v.version) then
-			return nil
-		end
-		ver = "-" .. v.version
-	end
-	local prefix = v.name .. "-" .. v.board .. "-"
-	local image
-	if v.branch and v.branch ~= "" then
-		if not name_ok(v.branch) then
-			return nil
-		end
-		image = prefix .. v.branch .. ver
-	else
-		-- no branch: the master image if there is one (its directory in
-		-- the tree exists while its .img.zst does), else main
-		image = prefix .. "master" .. ver
-		local m = stat(live .. "/update/" .. v.name .. "/" .. image)
-		if not (m and m.dir) then
-			image = prefix .. "main" .. ver
-		end
-	end
-	if not name_ok(image) then
-		return nil
-	end
-	return update(live, stat, v.name, image, v.build_id, "static /update?")
-end
-
--- /list: the body the watcher wrote, while it holds
-local function list(live, stat)
-	local st = stat(live .. "/list")
-	if not (st and st.file) then
-		return nil
-	end
-	return { path = live .. "/list", type = "text/plain; charset=utf-8", route = "static /list" }
-end
-
--- /mip/package/<flavour>/<name>/<version>.json: a hosted one, else a
--- proxied one while fresh (src/mip/mip_valid.c's names, without escapes)
-local function mip_package(var, stat, now, flavour, name, file)
-	if not (flavour:match("^[%w]+$") and name:match(NAME) and file:match("^[%w_~][%w._~-]*%.json$")
-		and #name <= 100 and #file <= 69) then
-		return nil
-	end
-	local rel = "/package/" .. flavour .. "/" .. name .. "/" .. file
-	local route = "static /mip/package/:flavour/:name/:file"
-	local hosted = var .. "/mip-static/mip" .. rel
-	local st = stat(hosted)
-	if st and st.file then
-		return { path = hosted, type = "application/json", route = route }
-	end
-	local proxied = var .. "/mip-static/proxy" .. rel
-	st = stat(proxied)
-	if st and st.file and st.mtime > now * 1000000 then
-		return { path = proxied, type = "application/json", route = route }
-	end
-	return nil
-end
 
 -- /mip/file/<hh>/<prefix>: the link mip_store.c keeps for an 8-digit
 -- prefix that names one cached file (Apache; lighttpd maps these itself)
@@ -222,10 +96,6 @@ function M.route(method, uri, var, stat, now, header)
 			return nil
 		end
 	end
-	local flavour, name, file = uri:match("^/mip/package/([^/?]+)/([^/?]+)/([^/?]+)$")
-	if flavour then
-		return mip_package(var, stat, now, flavour, name, file)
-	end
 	local user, index, project = uri:match("^/pypi/([^/?]+)/([^/?]+)/%+simple/([^/?]+)/$")
 	if user then
 		return pypi_project(var, stat, header, user, index, project)
@@ -233,27 +103,6 @@ function M.route(method, uri, var, stat, now, header)
 	local hh, hash = uri:match("^/mip/file/([^/?]+)/([^/?]+)$")
 	if hh then
 		return mip_file(var, stat, hh, hash)
-	end
-	local live = var .. "/mkbox-static/live"
-	if uri == "/list" or uri == "/list/" then
-		return list(live, stat)
-	end
-	local box, image, have = uri:match("^/update/([^/?]+)/([^/?]+)/([^/?]+)$")
-	local route = "static /update/:box/:image/:build"
-	if not box then
-		box, image = uri:match("^/update/([^/?]+)/([^/?]+)$")
-		route = "static /update/:box/:image"
-	end
-	if box then
-		if not (name_ok(box) and name_ok(image)) or
-		   (have and not (#have <= 128 and have:match(TEXT))) then
-			return nil
-		end
-		return update(live, stat, box, image, have, route)
-	end
-	local q = uri:match("^/update%?(.+)$")
-	if q then
-		return query(live, stat, q)
 	end
 	return nil
 end

@@ -10,6 +10,16 @@
  * becomes unreachable by itself (the link goes through /proc/<pid>), and
  * every request goes to the programs until it runs again.
  *
+ * It also starts the keeper of the proxied mip package JSON the front end
+ * sends (src/mip/mip_proxy.c): a child process that removes each copy as
+ * its row expires (the front end sends a file it finds without looking at
+ * its time) and revalidates the rows about to expire, so that devices keep
+ * the static path and no device request waits for upstream.  The keeper
+ * is here, not in a timer, because the front end runs this process: the
+ * copies are swept exactly while a front end can send them, and the
+ * removal is due every second, too often for a timer.  A child of its
+ * own, so that a slow upstream never holds the image events.
+ *
  * Usage: nestbox-mkbox-watch [CONFIG]   (CONFIG: as $NESTBOX_CONFIG)
  */
 #include <grp.h>
@@ -19,11 +29,18 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../core/core.h"
 #include "../lib/stop.h"
+#include "../mip/mip.h"
 #include "../mkbox/mkbox.h"
+
+/* seconds: the keeper revalidates every KEEP_EVERY the rows that expire
+ * within KEEP_AHEAD (nestboxctl mip refresh --ahead) */
+#define KEEP_EVERY 5
+#define KEEP_AHEAD 300
 
 /*
  * Apache runs piped loggers as root: the tree must be the programs' user's
@@ -41,6 +58,55 @@ static int be_state_owner(const char *var_dir)
 		return -1;
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 	return 0;
+}
+
+/* The keeper's loop (see above) until SIGTERM or its parent's end; a
+ * store that other hosts share keeps no copies (mip_store_shared): then
+ * it has nothing to do. */
+static void mip_keep(volatile sig_atomic_t *stopping, pid_t parent)
+{
+	struct app app;
+	struct mip m;
+	struct nb_err e;
+	time_t next = 0;
+
+	if (app_open(&app, "mip-keeper", &core_spec, &e) < 0) {
+		fprintf(stderr, "nestbox[mip-keeper]: %s\n", e.msg);
+		return;
+	}
+	mip_open(&app, &m);
+	app.domain = &m;
+	while (!*stopping && getppid() == parent && !mip_store_shared(&app)) {
+		time_t now = time(NULL);
+		mip_proxy_sweep(app.set.var_dir, (long long)now);
+		if (now >= next) {
+			struct mip_proxy_counts c;
+			mip_proxy_refresh(&app, KEEP_AHEAD, &c);
+			next = now + KEEP_EVERY;
+		}
+		sleep(1);
+	}
+	app.domain = NULL;
+	app_close(&app);
+}
+
+/* Starts the keeper; a failure costs the proxied copies their speed only
+ * when no copy is ever written, so it is said and the watcher goes on. */
+static void mip_keeper_start(volatile sig_atomic_t *stopping)
+{
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid < 0) {
+		fprintf(stderr, "nestbox[mkbox-watch]: cannot start the mip keeper\n");
+		return;
+	}
+	if (pid > 0)
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	if (!freopen("/dev/null", "r", stdin))
+		_exit(1);
+	mip_keep(stopping, parent);
+	_exit(0);
 }
 
 int main(int argc, char **argv)
@@ -69,6 +135,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nestbox[mkbox-watch]: cannot become the owner of %s\n", s.var_dir);
 		return 1;
 	}
+	mip_keeper_start(stopping);
 	if (app_open(&app, "mkbox-watch", &core_spec, &e) < 0) {
 		fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);
 		return 1;

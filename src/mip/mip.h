@@ -290,6 +290,10 @@ int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c);
 /* Removes the front end's copies of name's proxied JSON (NULL: every
  * name's), as when name becomes hosted; returns how many. */
 int mip_proxy_drop(struct app *app, const char *name);
+/* Removes the front end's copies of proxied JSON under var_dir that expire
+ * within the margin after now (unix seconds), so that none is sent after
+ * its row expired; returns how many.  No store access: run every second. */
+int mip_proxy_sweep(const char *var_dir, long long now);
 /* 1 when other hosts may write the same store (PostgreSQL, db.url): the
  * front end's copies of answers a write can change (a hosted package's
  * "latest", proxied JSON, the links of unambiguous file prefixes) are then

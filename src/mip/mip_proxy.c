@@ -6,13 +6,16 @@
  *
  * While a row is fresh the front end sends it as a file (issue 15):
  * <var>/mip-static/proxy/package/<flavour>/<name>/<version>.json, whose
- * mtime is the row's expiry (unix seconds).  The front end's script
- * (etc/nestbox_static.lua) sends it only while that mtime is in the
- * future, so an expired answer always reaches the program, which
- * revalidates (or serves the stale row, and writes no file).  The refresh
- * job (nestboxctl mip refresh, from a timer) revalidates rows before they
- * expire, so devices keep the static path.  A failure to write the file
- * costs speed only.  On a store other hosts share (PostgreSQL) no copy is
+ * mtime is the row's expiry (unix seconds).  The front end sends the file
+ * it finds (mod_rewrite, RewriteCond -f: no look at its time), so a copy
+ * must exist only while fresh: none is written with less than
+ * MIP_COPY_MARGIN seconds to live, and the sweep (mip_proxy_sweep, every
+ * second in the keeper nestbox-mkbox-watch runs beside the front end)
+ * removes each that much before its expiry.  An expired answer so always
+ * reaches the program, which revalidates (or serves the stale row, and
+ * writes no file).  The refresh job (the same keeper, and nestboxctl mip
+ * refresh) revalidates rows before they expire, so devices keep the
+ * static path.  A failure to write the file costs speed only.  On a store other hosts share (PostgreSQL) no copy is
  * written: a name another host makes hosted must never be answered from
  * upstream's copy here (mip_store_shared).
  */
@@ -30,6 +33,9 @@
 #include <unistd.h>
 
 #define PROXY_DIR "mip-static/proxy/package"
+/* seconds: a copy is written only with more to live, and swept this long
+ * before its row expires (the sweep runs every second) */
+#define MIP_COPY_MARGIN 2
 
 /* Writes the static copy of a fresh row; mtime = expires. */
 static void static_put(struct app *app, struct arena *a, const char *flavour, const char *name,
@@ -41,7 +47,8 @@ static void static_put(struct app *app, struct arena *a, const char *flavour, co
 	int fd;
 
 	/* another host may make the name hosted while the copy is fresh */
-	if (mip_store_shared(app) || expires <= (long long)time(NULL) || fs_mkdirs(dir, 0755) < 0 ||
+	if (mip_store_shared(app) || expires <= (long long)time(NULL) + MIP_COPY_MARGIN ||
+	    fs_mkdirs(dir, 0755) < 0 ||
 	    (fd = fs_tmp_open(path, tmp, sizeof(tmp))) < 0)
 		return;
 	if (fs_write_all(fd, json, strlen(json)) < 0 || futimens(fd, t) < 0) {
@@ -99,6 +106,57 @@ static int static_drop(struct app *app, const char *only)
 int mip_proxy_drop(struct app *app, const char *name)
 {
 	return static_drop(app, name);
+}
+
+/* Removes the copies in one <name> directory that expire by limit. */
+static int sweep_versions(int dir, long long limit)
+{
+	struct dirent *v;
+	struct stat st;
+	DIR *d = fdopendir(dir);
+	int n = 0;
+
+	if (!d) {
+		close(dir);
+		return 0;
+	}
+	while ((v = readdir(d)))
+		if (v->d_name[0] != '.' &&
+		    fstatat(dirfd(d), v->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (long long)st.st_mtime <= limit && unlinkat(dirfd(d), v->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+int mip_proxy_sweep(const char *var_dir, long long now)
+{
+	char root[PATH_MAX];
+	struct dirent *f, *nm;
+	DIR *fd, *nd;
+	int n = 0, names;
+
+	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, var_dir) >=
+	    sizeof(root) || !(fd = opendir(root)))
+		return 0;
+	while ((f = readdir(fd))) {
+		if (f->d_name[0] == '.' ||
+		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(nd = fdopendir(names))) {
+			close(names);
+			continue;
+		}
+		while ((nm = readdir(nd))) {
+			int vfd;
+			if (nm->d_name[0] != '.' &&
+			    (vfd = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) >= 0)
+				n += sweep_versions(vfd, now + MIP_COPY_MARGIN);
+		}
+		closedir(nd);
+	}
+	closedir(fd);
+	return n;
 }
 
 /* The row still fresh (or offline): its JSON, and its file if missing. */

@@ -1,8 +1,9 @@
 /*
  * The static tree the front end answers mkbox devices from, so that an
  * update check or /list costs a static file instead of a FastCGI round
- * trip (issue 15).  It is URL-keyed: the front end (etc/nestbox_static.lua)
- * stats one or two paths and reads nothing of the image directory.
+ * trip (issue 15).  It is URL-keyed: the front end's mod_rewrite
+ * (etc/nestbox-lighttpd.conf, apache-example.conf) maps a request to one
+ * or two paths of it and reads nothing of the image directory.
  *
  * One writer keeps it, the watcher (nestbox-mkbox-watch, mkbox_watch.c),
  * which sees every change of the image directory through inotify (a
@@ -17,6 +18,10 @@
  *                                 a link to empty.tar: the build's current ID
  *   update/<box>/<image>/update.tar
  *                                 a link to the build's update tar (blob)
+ *   query/<box>/<board>/<version> a link to update/<box>/<image>/ of the
+ *                                 query form's image without a branch:
+ *                                 <box>-<board>-master-<version> if its
+ *                                 .img.zst exists, else ...-main-...
  *   list                          the /list body
  *
  * The front end reaches it only through <var_dir>/mkbox-static/live, a
@@ -218,6 +223,63 @@ static int entry_path(const struct mkbox_live *l, char *out, size_t n, const cha
 	return k < n ? 0 : -1;
 }
 
+/* Points query/<box>/<board>/<version> at the image the query form without
+ * a branch names (shared/protocols/mkbox-update.md: the ...-master-... image
+ * if it exists, else ...-main-...), or removes it when neither exists. */
+static void query_alias_set(const struct mkbox_live *l, const char *image_path, const char *box,
+			    const char *board, const char *ver)
+{
+	char dir[PATH_MAX], p[PATH_MAX], master[512], main_[512], target[PATH_MAX];
+	const char *pick = NULL;
+
+	if (!url_name_ok(board) || !url_name_ok(ver) ||
+	    (size_t)snprintf(master, sizeof(master), "%s-%s-master-%s", box, board, ver) >=
+	    sizeof(master) ||
+	    (size_t)snprintf(main_, sizeof(main_), "%s-%s-main-%s", box, board, ver) >= sizeof(main_) ||
+	    (size_t)snprintf(dir, sizeof(dir), "%s/query/%s/%s", l->dir, box, board) >= sizeof(dir) ||
+	    (size_t)snprintf(p, sizeof(p), "%s/%s", dir, ver) >= sizeof(p))
+		return;
+	if (url_name_ok(master) && mkbox_image_exists(image_path, box, master))
+		pick = master;
+	else if (url_name_ok(master) && url_name_ok(main_) &&
+		 mkbox_image_exists(image_path, box, main_))
+		pick = main_;
+	if (!pick) {
+		unlink(p);
+		return;
+	}
+	if ((size_t)snprintf(target, sizeof(target), "../../../update/%s/%s", box, pick) <
+	    sizeof(target) && fs_mkdirs(dir, 0755) == 0)
+		link_atomic(target, p);
+}
+
+/* Refreshes every query alias <image> can be the answer of: one per place
+ * where "-master-" or "-main-" splits it into <box>-<board>-...-<version>
+ * (a board or version may hold such a word itself). */
+static void query_alias(const struct mkbox_live *l, const char *image_path, const char *box,
+			const char *image)
+{
+	char board[256];
+	size_t nb = strlen(box);
+	const char *p = image + nb + 1, *ver;
+
+	if (strncmp(image, box, nb) || image[nb] != '-')
+		return;
+	while ((p = strchr(p + 1, '-'))) {
+		if (!strncmp(p, "-master-", 8))
+			ver = p + 8;
+		else if (!strncmp(p, "-main-", 6))
+			ver = p + 6;
+		else
+			continue;
+		if ((size_t)(p - (image + nb + 1)) >= sizeof(board))
+			return;
+		memcpy(board, image + nb + 1, (size_t)(p - (image + nb + 1)));
+		board[p - (image + nb + 1)] = '\0';
+		query_alias_set(l, image_path, box, board, ver);
+	}
+}
+
 void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, const char *box,
 			  const char *image)
 {
@@ -238,6 +300,7 @@ void mkbox_live_unpublish(const struct mkbox_live *l, const char *image_path, co
 		rmdir(p);
 	else
 		fs_mkdirs(p, 0755);
+	query_alias(l, image_path, box, image);
 }
 
 int mkbox_static_touch(const char *var_dir, const char *image_path, const char *box,
@@ -267,6 +330,8 @@ void mkbox_live_drop_box(const struct mkbox_live *l, const char *box)
 	char p[PATH_MAX];
 
 	if (entry_path(l, p, sizeof(p), box, NULL, NULL) == 0)
+		rm_tree(p);
+	if ((size_t)snprintf(p, sizeof(p), "%s/query/%s", l->dir, box) < sizeof(p))
 		rm_tree(p);
 }
 

@@ -23,6 +23,9 @@ from test_mkbox import file_sha, run_box
 IMAGE = "ab-rpi4-master-5"
 EMPTY = b"\0" * 10240
 LUA = ("nestbox_static.lua", "nestbox-static.lua", "nestbox-static-apache.lua")
+# mod_rewrite and mod_headers map /update and /list, mod_lua the rest
+APACHE_MODULES = "\n".join("LoadModule %s_module %s/mod_%s.so" % (m, MODULES, m)
+                           for m in ("lua", "rewrite", "headers"))
 
 
 def is_static(r):
@@ -78,8 +81,7 @@ def front(request, nb, tmpdir_shared):
         nb.start()
         yield Front(nb, nb, "lighttpd")
         return
-    a = Apache(os.path.join(tmpdir_shared, "apache"), nb,
-               defines="LoadModule lua_module %s/mod_lua.so" % MODULES)
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb, defines=APACHE_MODULES)
     lua = os.path.join(a.prefix, "share", "nestbox", "lua")
     os.makedirs(lua)
     for f in LUA:
@@ -236,11 +238,17 @@ def test_static_misses_go_to_the_program(front):
         ("/update/ab/%s/%%41" % IMAGE, 200),                      # an escaped buildID
         ("/update/ab//%s/x" % IMAGE, None),                       # an empty segment
         ("/update/ab/./%s/x" % IMAGE, None),
+        ("/update/ab/zz/../%s/x" % IMAGE, None),                  # lighttpd would read ab/<image>
+        ("/update/ab/%s/x/." % IMAGE, None),
+        ("/update?name=ab&board=rpi4&version=%35&build_id=" + bid, None),   # '5' escaped
+        ("/update?name=ab&board=rpi4&version=&build_id=" + bid, None),     # no version
         ("/update?name=ab&board=rpi4&version=5&x=1&build_id=" + bid, None),
         ("/update?name=ab&name=zz&board=rpi4&version=5&build_id=" + bid, None),
         ("/update?name=ab&board=rpi4&version=5+1&build_id=" + bid, None),
         ("/update?board=rpi4&build_id=" + bid, 400),              # incomplete query
         ("/list/rpi4", 200),                                      # a search
+        ("/list/../list", None),
+        ("/list//", None),
     ]
     for url, status in cases:
         r = front.get(url)
@@ -248,6 +256,10 @@ def test_static_misses_go_to_the_program(front):
         assert status is None or r.status == status, (url, r.status)
     r = front.request("HEAD", "/update/ab/%s/%s" % (IMAGE, bid))
     assert not is_static(r)
+    # another order of the query: lighttpd maps the box script's order only
+    url = "/update?build_id=%s&name=ab&board=rpi4&version=5" % bid
+    r = front.get(url)
+    assert r.body == EMPTY and (front.kind != "lighttpd" or not is_static(r))
     # a range or a condition: the program's answers (206, 416 with Content-Range)
     full = front.get("/update/ab/%s" % IMAGE).body
     r = front.get("/update/ab/%s" % IMAGE, {"Range": "bytes=100-199"})
@@ -256,6 +268,32 @@ def test_static_misses_go_to_the_program(front):
     assert r.status == 416 and r.header("content-range") == "bytes */%d" % len(full)
     r = front.get("/list", {"If-Modified-Since": "Mon, 30 Nov 2099 00:00:00 GMT"})
     assert r.status == 200 and not is_static(r)
+
+
+def test_static_query_picks_master_else_main(front, other_build):
+    """The box script's query without a branch: the master image while its
+    .img.zst exists, else main (shared/protocols/mkbox-update.md), from
+    the tree both ways."""
+    main = IMAGE.replace("-master-", "-main-")
+    for ext in ("zst", "sha256", "buildID"):
+        os.rename(os.path.join(other_build, "%s.img.%s" % (IMAGE, ext)),
+                  os.path.join(other_build, "%s.img.%s" % (main, ext)))
+    with open(os.path.join(other_build, main + ".img.buildID"), "w") as f:
+        f.write("main-build  %s.img\n" % main)
+    publish(front.nb.images, "ab", main, other_build)
+    master_id = front.nb.build_id("ab", IMAGE)
+    query = "/update?name=ab&board=rpi4&version=5&build_id="
+    front.wait_static("/update/ab/%s/main-build" % main, EMPTY)
+    r = front.wait_static(query + master_id, EMPTY)
+    r = front.get(query + "main-build")
+    assert is_static(r) and IMAGE + ".img.zst" in members(r.body)
+    for ext in ("buildID", "sha256", "zst"):
+        os.unlink(os.path.join(front.nb.images, "ab", "%s.img.%s" % (IMAGE, ext)))
+    r = front.wait_static(query + "main-build", EMPTY)
+    r = front.get(query + master_id)
+    assert is_static(r) and main + ".img.zst" in members(r.body)
+    with front.without_tree():
+        assert members(front.get(query + master_id).body).keys() == members(r.body).keys()
 
 
 def test_box_script_from_the_static_tree(front, tmpdir_shared):

@@ -1,8 +1,9 @@
 """Proxied mip package JSON sent by the front end while fresh (issue 15):
 the program writes a copy whose mtime is the row's expiry, the front end
-(lighttpd's mod_magnet, Apache's mod_lua) sends it only before then, and
-nestboxctl mip refresh revalidates it ahead of expiry; stale-on-error is
-the program's, and an expired copy is never sent.  On a PostgreSQL store,
+(mod_rewrite in both) sends the file it finds, the keeper that
+nestbox-mkbox-watch runs beside it removes the copy as the row expires and
+revalidates rows ahead of expiry (as nestboxctl mip refresh does);
+stale-on-error is the program's, and an expired copy is never sent.  On a PostgreSQL store,
 which other hosts may share, no copy is kept (test_two_hosts.py checks
 that): these tests run on SQLite only."""
 import json
@@ -12,10 +13,10 @@ import time
 
 import pytest
 
-from conftest import ROOT, STORE
+from conftest import ROOT, STORE, wait_until
 from mip_fakes import FakeHost, add_official_package
-from test_apache import Apache, MODULES
-from test_static import LUA, is_static
+from test_apache import Apache
+from test_static import APACHE_MODULES, LUA, is_static
 
 FOO = "/mip/package/6/foo/latest.json"
 
@@ -50,6 +51,11 @@ class MipFront:
         if os.path.exists(self.copy(path)):
             os.utime(self.copy(path), (past, past))
 
+    def expire_swept(self, path=FOO):
+        """expire(), then the keeper's sweep (bounded wait): the copy gone."""
+        self.expire(path)
+        wait_until(lambda: not os.path.exists(self.copy(path)), "the keeper's sweep")
+
     def package_requests(self):
         return len(self.upstream.requests("/package/"))
 
@@ -64,8 +70,7 @@ def front(request, nb, tmpdir_shared, upstream):
         nb.start()
         yield MipFront(nb, nb, upstream)
         return
-    a = Apache(os.path.join(tmpdir_shared, "apache"), nb,
-               defines="LoadModule lua_module %s/mod_lua.so" % MODULES)
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb, defines=APACHE_MODULES)
     lua = os.path.join(a.prefix, "share", "nestbox", "lua")
     os.makedirs(lua)
     for f in LUA:
@@ -95,10 +100,15 @@ def test_an_expired_copy_is_never_sent(front):
     front.get(FOO)
     assert is_static(front.get(FOO))
     front.expire()
+    # the keeper sweeps the expired copy, or has renewed it already (it
+    # revalidates what expires within 300 s): never an expired copy
+    wait_until(lambda: not os.path.exists(front.copy()) or
+               os.stat(front.copy()).st_mtime > time.time(), "the keeper's sweep")
     r = front.get(FOO)
-    assert r.status == 200 and not is_static(r)      # the program revalidated it
-    assert front.upstream.log[-1][1]                 # conditionally (If-None-Match)
-    assert is_static(front.get(FOO))                 # and wrote a fresh copy
+    assert r.status == 200 and json.loads(r.body)["version"] == "1.0"
+    assert front.upstream.log[-1][1]                 # revalidated conditionally (If-None-Match)
+    assert front.package_requests() >= 2
+    wait_until(lambda: is_static(front.get(FOO)), "a fresh copy")
 
 
 def test_refresh_job_revalidates_before_expiry(front):
@@ -117,6 +127,30 @@ def test_refresh_job_revalidates_before_expiry(front):
     assert front.nb.ctl("mip", "refresh", "--ahead", "x", check=False).returncode == 2
 
 
+def test_keeper_renews_a_copy_before_it_expires(front):
+    """The keeper beside the front end revalidates a row that expires
+    within its 300 s: the copy is renewed (new body, later expiry) with no
+    device request."""
+    first = front.get(FOO)
+    assert json.loads(first.body)["version"] == "1.0" and is_static(front.get(FOO))
+    add_official_package(front.upstream, "foo", "2.0", {"foo.mpy": b"M\x06\x00\x1ffoo2"})
+    soon = int(time.time()) + 100
+    with front.nb.db() as db:
+        db.execute("UPDATE mip_packages SET expires=? WHERE origin='upstream'", (soon,))
+    os.utime(front.copy(), (soon, soon))
+
+    def renewed():
+        try:
+            with open(front.copy()) as f:
+                body = json.load(f)
+            return body["version"] == "2.0" and os.stat(front.copy()).st_mtime > soon
+        except (OSError, ValueError):
+            return False
+    wait_until(renewed, "the keeper's revalidation", limit=30.0)
+    r = front.get(FOO)
+    assert is_static(r) and json.loads(r.body)["version"] == "2.0"
+
+
 def test_stale_on_error_is_kept_and_never_static(front):
     body = front.get(FOO).body
     front.upstream.stop()
@@ -124,7 +158,7 @@ def test_stale_on_error_is_kept_and_never_static(front):
     assert p.returncode == 1 and "0 revalidated, 1 failed" in p.stdout, p.stdout
     r = front.get(FOO)
     assert is_static(r) and r.body == body       # still fresh: still sent
-    front.expire()
+    front.expire_swept()
     for _ in range(2):
         r = front.get(FOO)
         assert (r.status, r.body) == (200, body)  # stale beats nothing
