@@ -148,14 +148,19 @@ int admin_file_name_valid(const struct app *app, const struct req_field *f, cons
 			  struct req_value *out, struct nb_err *e);
 ADMIN_HANDLER(admin_rollouts)		/* admin_rollouts.c */
 ADMIN_HANDLER(admin_rollout_create)
-ADMIN_HANDLER(admin_rollout_pause)
-ADMIN_HANDLER(admin_rollout_resume)
-ADMIN_HANDLER(admin_rollout_stage)
 ADMIN_HANDLER(admin_api_rollouts)
 ADMIN_HANDLER(admin_api_rollout_create)
+ADMIN_HANDLER(admin_rollout_pause)	/* admin_rollout_state.c */
+ADMIN_HANDLER(admin_rollout_resume)
+ADMIN_HANDLER(admin_rollout_stage)
 ADMIN_HANDLER(admin_api_rollout_pause)
 ADMIN_HANDLER(admin_api_rollout_resume)
 ADMIN_HANDLER(admin_api_rollout_stage)
+/* Answers rollout id as the list and GET /admin/api/rollouts show it
+ * (JSON, with status): after a create or a change.  0, or -1 with e
+ * (NB_NOT_FOUND, NB_UNAVAILABLE).  admin_rollouts.c. */
+int admin_rollout_answer(struct app *app, struct http_req *r, struct http_resp *w, int status,
+			 long long id, struct nb_err *e);
 
 /* the dashboard's device counts (admin_devices.c): "device_states", "devices"; 0 or -1 with e */
 int admin_ddi_dashboard(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e);
