@@ -235,6 +235,14 @@ ADMIN_HANDLER(admin_images)		/* admin_images.c */
 ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
+/* The request log's filters (req.h validators): since/until, an HTML
+ * datetime-local value in UTC ("2026-11-23T13:05", ":SS" and ".fff"
+ * allowed, counted to the minute) as Unix ms in out->i; status, a code
+ * "100".."599" (out->i the code) or a class "1xx".."5xx" (out->i 1..5). */
+int admin_time_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int admin_status_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
 
 /* The users page (also after a token is made: new_token shown once); 0, or -1 with e. */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
