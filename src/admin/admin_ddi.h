@@ -33,7 +33,12 @@ struct admin_dev_filter {
 	long long after;		/* keyset: ids above this */
 };
 
-/* Reads state, feed, model, version, seen (hour|day|old|never) and after.
+/* The last_seen range of a seen word at now (Unix s): "hour", "day",
+ * "old" (not within a day) or "never"; NULL: none (*lo -1).  0, or -1 for
+ * another word. */
+int admin_dev_seen_range(const char *s, long long now, long long *lo, long long *hi);
+/* Reads state, feed, model, version, seen (hour|day|old|never) and after
+ * from a query (nestboxctl device find; the pages' search is declared).
  * Each parser below returns 0, or -1 with e (may be NULL) set to
  * NB_INVALID and a message naming the field ("percent must be 1-100"). */
 int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,

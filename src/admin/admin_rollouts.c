@@ -73,7 +73,7 @@ static void stage_again(struct app *app, struct http_req *r, long long id, cJSON
 
 	if (!ad->form_key || strcmp(ad->form_key, "f_stage") || req_int(r, "id", 0) != id)
 		return;
-	typed = query_get(&r->form, "percent");
+	typed = req_typed(r, "percent");
 	cJSON_AddStringToObject(o, "stage_err", ad->form_msg);
 	cJSON_AddStringToObject(o, "stage_typed", typed ? typed : "");
 }

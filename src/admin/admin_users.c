@@ -16,7 +16,7 @@
 static void form_again(struct app *app, struct http_req *r, cJSON *d)
 {
 	const struct admin *ad = app->domain;
-	const char *role = query_get(&r->form, "role");
+	const char *role = req_typed(r, "role");	/* as chosen: the form was refused */
 	cJSON *u;
 
 	if (!ad->form_key)
