@@ -207,12 +207,10 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 	size_t n = 0, i, boxes = 0;
 	long long total, errors;
 	char *chart = hour_chart(app, r->a, &total, &errors, e);
-	int users = admin_user_count(app->db, NULL);
+	int users = chart ? admin_user_count(app->db, NULL, e) : -1;
 
-	if (!chart)
+	if (!chart || users < 0)
 		return -1;
-	if (users < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	if (mkbox_catalog(r->a, ad->images, NULL, &v, &n) == 0)
 		for (i = 0; i < n; i++)
 			if (i == 0 || strcmp(v[i].box, v[i - 1].box))

@@ -244,3 +244,37 @@ def test_ota_rollout_form_is_declared(api, fields, field):
     # the API's repository names are declared too
     r = b.request("POST", "/admin/api/ota/ac%20me/app/rollout", b"action=pause", hdr)
     assert r.status == 400 and json_error(r) == "invalid owner", r.body
+
+
+def _users_table(nb, away):
+    with nb.db() as c:
+        c.execute("ALTER TABLE users RENAME TO users_away" if away else
+                  "ALTER TABLE users_away RENAME TO users")
+
+
+def test_a_store_that_cannot_read_users_is_503_not_a_wrong_password(api):
+    """The admin's own reads tell "no such user" from "the store cannot
+    answer": a login while the users cannot be read is 503 (try again),
+    neither a wrong password (401) nor a failure counted against the
+    address; nestboxctl's user commands fail with exit 1 and say so, and
+    first-admin does not take an unreadable store for an empty one."""
+    nb, b, auth = api
+    with nb.db() as c:
+        failures = c.execute("SELECT count(*) FROM login_failures").fetchone()[0]
+    _users_table(nb, True)
+    try:
+        r = Browser(nb.port).login("admin", "admin-pass-1", expect=503)
+        assert r.header("Retry-After") and "try again" in r.text.lower(), r.text
+        with nb.db() as c:
+            assert c.execute("SELECT count(*) FROM login_failures").fetchone()[0] == failures
+        for args, env in ((("user", "passwd", "admin"), {}), (("user", "del", "viewer"), {}),
+                          (("user", "add", "carol"), {}),
+                          (("user", "first-admin"), {"NESTBOX_ADMIN_PASSWORD": ""})):
+            p = nb.ctl(*args, check=False, env=env)
+            assert p.returncode == 1 and "cannot read the store" in p.stderr, (args, p.stderr,
+                                                                             p.stdout)
+            assert "password" not in p.stdout, p.stdout
+    finally:
+        _users_table(nb, False)
+    Browser(nb.port).login("admin", "admin-pass-1")
+    assert nb.ctl("user", "first-admin", env={"NESTBOX_ADMIN_PASSWORD": ""}).returncode == 0
