@@ -17,6 +17,7 @@
 #include "../lib/tmpl.h"
 #include "../ddi/ddi.h"
 #include "../mip/mip.h"
+#include "../ota/ota.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
 #define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
@@ -68,6 +69,7 @@ struct admin {
 	char images[PATH_MAX];
 	char dummy_hash[128];	/* verified for unknown users: equal timing */
 	struct mip mip;		/* the index's settings, for the mip pages */
+	struct ota_settings ota;	/* ota.*, for publishing from the OTA pages */
 	/* per request, set by admin_before() */
 	struct admin_user user;
 	int authed, via_token;

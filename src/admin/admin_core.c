@@ -32,6 +32,15 @@ int admin_init(struct app *app, struct nb_err *e)
 	 * the box directory: collected at start like var/tmp's (app_main) */
 	mkbox_clean_tmp(ad->images, FS_TMP_GRACE);
 	mip_settings(app, &ad->mip);
+	/* checked as ota.fcgi checks them: a bad one stops both at start */
+	ota_settings_read(app, &ad->ota);
+	if (ota_settings_check(&ad->ota, e) < 0) {
+		tmpl_free(ad->tmpl);
+		admin_settings_free(&ad->set);
+		free(ad);
+		return -1;
+	}
+	ota_git_global_init();	/* once per process, as ota.fcgi does */
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
 		nb_fail(e, NB_INTERNAL, "argon2 unavailable");
 		tmpl_free(ad->tmpl);
