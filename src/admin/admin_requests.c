@@ -128,8 +128,8 @@ static int request_rows(struct app *app, struct http_req *r, struct log_row **ro
 		f.status_lo = (int)status * 100, f.status_hi = f.status_lo + 99;
 	else if (status)
 		f.status_lo = f.status_hi = (int)status;
-	if (log_store_requests(app->db, r->a, &f, rows, n) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the request log is not available");
+	if (log_store_requests(app->db, r->a, &f, rows, n, e) < 0)
+		return -1;
 	if (*n == (size_t)f.limit) {
 		--*n;
 		*next = (*rows)[*n - 1].id;
@@ -148,15 +148,18 @@ static cJSON *rows_json(const struct log_row *rows, size_t n)
 }
 
 /* The filter's programs, those that have answered requests:
- * [{"name", "selected"}], by name (none when the store is busy). */
-static cJSON *program_choices(struct app *app, struct http_req *r, const char *selected)
+ * [{"name", "selected"}], by name; NULL with e when the store cannot say
+ * (a 503, not a filter that silently offers none). */
+static cJSON *program_choices(struct app *app, struct http_req *r, const char *selected,
+			      struct nb_err *e)
 {
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr;
 	const char **names;
 	size_t n, i;
 
-	if (log_store_programs(app->db, r->a, &names, &n) < 0)
-		n = 0;
+	if (log_store_programs(app->db, r->a, &names, &n, e) < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", names[i]);
@@ -196,13 +199,14 @@ int admin_requests_run(struct app *app, struct http_req *r, struct http_resp *w,
 	struct log_row *rows;
 	size_t n;
 	long long next;
-	cJSON *d;
+	cJSON *d, *programs;
 
-	if (request_rows(app, r, &rows, &n, &next, e) < 0)
+	if (request_rows(app, r, &rows, &n, &next, e) < 0 ||
+	    !(programs = program_choices(app, r, req_str(r, "program"), e)))
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "rows", rows_json(rows, n));
-	cJSON_AddItemToObject(d, "programs", program_choices(app, r, req_str(r, "program")));
+	cJSON_AddItemToObject(d, "programs", programs);
 	echo(r, d, "status");
 	echo(r, d, "q");
 	echo(r, d, "since");

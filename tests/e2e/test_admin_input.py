@@ -278,3 +278,21 @@ def test_a_store_that_cannot_read_users_is_503_not_a_wrong_password(api):
         _users_table(nb, False)
     Browser(nb.port).login("admin", "admin-pass-1")
     assert nb.ctl("user", "first-admin", env={"NESTBOX_ADMIN_PASSWORD": ""}).returncode == 0
+
+
+def test_request_log_page_whose_programs_cannot_be_read_is_503(api):
+    """The request log's program filter is read from the store: when it
+    cannot be read the page is a 503 (try again), not a page whose filter
+    silently offers no program."""
+    nb, b, auth = api
+    assert b.get("/admin/requests").status == 200
+    with nb.db() as c:
+        c.execute("ALTER TABLE metrics_requests RENAME TO metrics_away")
+    try:
+        r = b.get("/admin/requests")
+        assert r.status == 503 and r.header("Retry-After"), (r.status, r.text)
+        assert "request log" in r.text
+    finally:
+        with nb.db() as c:
+            c.execute("ALTER TABLE metrics_away RENAME TO metrics_requests")
+    assert b.get("/admin/requests").status == 200
