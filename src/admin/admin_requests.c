@@ -7,7 +7,6 @@
 #include "../log/log_store.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
