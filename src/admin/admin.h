@@ -17,6 +17,7 @@
 #include "../lib/tmpl.h"
 #include "../ddi/ddi.h"
 #include "../mip/mip.h"
+#include "../ota/ota.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
 #define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
@@ -68,6 +69,7 @@ struct admin {
 	char images[PATH_MAX];
 	char dummy_hash[128];	/* verified for unknown users: equal timing */
 	struct mip mip;		/* the index's settings, for the mip pages */
+	struct ota_settings ota;	/* ota.*, for publishing from the OTA pages */
 	/* per request, set by admin_before() */
 	struct admin_user user;
 	int authed, via_token;
@@ -76,7 +78,7 @@ struct admin {
 	char upload_name[256];	/* the file part's name, set by admin_upload_receive() */
 	/* per request: a refused form drawn again (admin_form.c) */
 	const char *form_key, *form_field, *form_msg;
-	int form_status;
+	enum nb_errkind form_kind;	/* the refusal's, answered as its status */
 	int audited;		/* the request wrote its audit row (admin_audit.h) */
 };
 
@@ -117,20 +119,27 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
  * it; 0 when the caller answers e itself.  admin_form_precheck: checks a
  * page form's declared fields before its handler (admin_before), 1 when
  * it answered a refusal.  admin_form_data: what admin_page adds to a page
- * drawn again; the status to answer, or 0.
+ * drawn again; the kind of the refusal it shows (admin_page answers its
+ * status), or NB_OK.
  */
 void admin_form_field(struct app *app, const char *field);
 int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
 		     const struct nb_err *e);
 int admin_form_precheck(struct app *app, struct http_req *r, struct http_resp *w);
-int admin_form_data(struct app *app, struct http_req *r, cJSON *d);
+enum nb_errkind admin_form_data(struct app *app, struct http_req *r, cJSON *d);
 
 /* Renders a page inside the layout and frees data. */
 void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *tmpl, const char *title, cJSON *data);
-/* An error page (or JSON on API routes). */
+/* Answers e: an error page (or JSON on API routes) with e's message and
+ * the status of its kind.  admin_core.c holds the admin's one mapping of
+ * kinds to statuses (err.h's); no page chooses a status for an error. */
 void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
-		int status, const char *msg);
+		const struct nb_err *e);
+/* admin_page answered with why's status: a page drawn with a refused
+ * form's message (its 400 or 409). */
+void admin_page_err(struct app *app, struct http_req *r, struct http_resp *w,
+		    const struct nb_err *why, const char *tmpl, const char *title, cJSON *data);
 void admin_json(struct http_resp *w, int status, cJSON *data);
 
 /* A new temporary file <var_dir>/tmp/upload.tmp.* (its path into tmp):
@@ -140,11 +149,18 @@ int admin_tmp_open(struct app *app, char *tmp, size_t n);
 /* the user name rule: letters, digits, . _ - @, 1..64 bytes */
 int admin_name_ok(const char *s);
 
-/* -- store (admin_store.c) -- */
+/*
+ * -- store (admin_store.c) --
+ * A read returns 0, or -1 with e: NB_NOT_FOUND when there is no such row,
+ * NB_UNAVAILABLE when the store cannot answer (busy, unreachable, a step
+ * that failed), so that no caller takes a store it cannot read for a
+ * missing user, session or token.  e may be NULL.
+ */
+/* The user of name, its argon2id hash into pw_hash (n bytes) when not NULL. */
 int admin_user_get(struct db *db, const char *name, struct admin_user *u,
-		 char *pw_hash, size_t n);
-/* The user of an id (no password hash); 0 or -1. */
-int admin_user_by_id(struct db *db, long long id, struct admin_user *u);
+		   char *pw_hash, size_t n, struct nb_err *e);
+/* The user of an id (no password hash). */
+int admin_user_by_id(struct db *db, long long id, struct admin_user *u, struct nb_err *e);
 /* Store writes: 0, or -1 with e: NB_CONFLICT (the name exists),
  * NB_NOT_FOUND (no such row), NB_INVALID (a value the schema refuses),
  * NB_UNAVAILABLE (busy, I/O). */
@@ -159,8 +175,8 @@ int admin_user_insert(struct db *db, const char *name, const char *pw_hash, cons
 int admin_user_set_password(struct db *db, long long id, const char *pw_hash,
 			  int keep_tokens, int *revoked, struct nb_err *e);
 int admin_user_remove(struct db *db, long long id, struct nb_err *e);
-/* The users (of role, all when NULL); -1 when the store cannot be read. */
-int admin_user_count(struct db *db, const char *role);
+/* The users (of role, all when NULL); -1 with e NB_UNAVAILABLE. */
+int admin_user_count(struct db *db, const char *role, struct nb_err *e);
 /* A user as the users page lists it (no password hash). */
 struct admin_user_row {
 	long long id, created;		/* created: Unix s */
@@ -172,16 +188,20 @@ struct admin_user_row {
  */
 int admin_user_list(struct db *db, struct arena *a, long offset, long limit,
 		    struct admin_user_row **out, struct nb_err *e);
-int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf);
-/* The live session of token: 0 with *u and csrf (65 bytes) filled, 1 when
- * there is none (unknown or expired), -1 when the store cannot be read. */
-int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf);
+/* A new session of user uid for ttl seconds: its token and CSRF token
+ * (65 bytes each) filled.  0, or -1 with e NB_UNAVAILABLE. */
+int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf,
+			 struct nb_err *e);
+/* The live session of token: 0 with *u and csrf (65 bytes) filled; -1
+ * with e NB_NOT_FOUND (unknown or expired) or NB_UNAVAILABLE. */
+int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf,
+		      struct nb_err *e);
 void admin_session_delete(struct db *db, const char *token);
 int admin_token_create(struct db *db, long long uid, const char *name, char *token,
 		       struct nb_err *e);
-/* The user of API token: 0 with *u filled (its last use noted), 1 when it
- * is unknown or revoked, -1 when the store cannot be read. */
-int admin_token_get(struct db *db, const char *token, struct admin_user *u);
+/* The user of API token: 0 with *u filled (its last use noted); -1 with e
+ * NB_NOT_FOUND (unknown or revoked) or NB_UNAVAILABLE. */
+int admin_token_get(struct db *db, const char *token, struct admin_user *u, struct nb_err *e);
 /* Revokes token id (of user uid; any user's when uid is 0). */
 int admin_token_remove(struct db *db, long long id, long long uid, struct nb_err *e);
 /* An API token as listed (never the secret: its first 12 characters). */
@@ -198,18 +218,19 @@ struct admin_token_row {
  */
 int admin_token_list(struct db *db, struct arena *a, long long uid, long offset, long limit,
 		     struct admin_token_row **out, struct nb_err *e);
-/* The live tokens of user uid (everyone's when 0); -1 when the store
- * cannot be read. */
-long admin_token_count(struct db *db, long long uid);
+/* The tokens of user uid (everyone's when 0); -1 with e NB_UNAVAILABLE. */
+long admin_token_count(struct db *db, long long uid, struct nb_err *e);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
- * which keys).  _get: the key's failure count and its time (Unix seconds),
- * -1 when it has none.  _wait: seconds left while count >= max within
+ * which keys).  _get: the key's failure count and its time (Unix seconds);
+ * -1 with e NB_NOT_FOUND when it has none (or NB_UNAVAILABLE).  The
+ * writes are best effort (a busy store counts one failure less).  _wait: seconds left while count >= max within
  * window of its first failure, else 0.  _fail: one more failure, the count
  * restarting when the window has passed.  _mark: one more, its time set to
  * now (the time of the latest).  _clear: forgets the key.
  */
-int admin_throttle_get(struct db *db, const char *key, long *count, long long *first);
+int admin_throttle_get(struct db *db, const char *key, long *count, long long *first,
+		       struct nb_err *e);
 long admin_throttle_wait(struct db *db, const char *key, int max, long window);
 void admin_throttle_fail(struct db *db, const char *key, long window);
 void admin_throttle_mark(struct db *db, const char *key);
@@ -235,6 +256,14 @@ ADMIN_HANDLER(admin_images)		/* admin_images.c */
 ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
+/* The request log's filters (req.h validators): since/until, an HTML
+ * datetime-local value in UTC ("2026-11-23T13:05", ":SS" and ".fff"
+ * allowed, counted to the minute) as Unix ms in out->i; status, a code
+ * "100".."599" (out->i the code) or a class "1xx".."5xx" (out->i 1..5). */
+int admin_time_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e);
+int admin_status_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e);
 
 /* The users page (also after a token is made: new_token shown once); 0, or -1 with e. */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,

@@ -32,6 +32,15 @@ int admin_init(struct app *app, struct nb_err *e)
 	 * the box directory: collected at start like var/tmp's (app_main) */
 	mkbox_clean_tmp(ad->images, FS_TMP_GRACE);
 	mip_settings(app, &ad->mip);
+	/* checked as ota.fcgi checks them: a bad one stops both at start */
+	ota_settings_read(app, &ad->ota);
+	if (ota_settings_check(&ad->ota, e) < 0) {
+		tmpl_free(ad->tmpl);
+		admin_settings_free(&ad->set);
+		free(ad);
+		return -1;
+	}
+	ota_git_global_init();	/* once per process, as ota.fcgi does */
 	if (auth_hash_password("no such user", ad->dummy_hash, sizeof(ad->dummy_hash)) < 0) {
 		nb_fail(e, NB_INTERNAL, "argon2 unavailable");
 		tmpl_free(ad->tmpl);
@@ -99,8 +108,16 @@ static int is_api(const struct http_req *r)
 	return r->route && (r->route->flags & ADMIN_API);
 }
 
-void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
-		int status, const char *msg)
+/* The admin's one mapping of an error kind to its answer's status
+ * (err.h's table; NB_OK, an error without a kind, is a bug: 500). */
+static int err_status(enum nb_errkind kind)
+{
+	return kind == NB_OK ? 500 : nb_err_status(kind);
+}
+
+/* Answers status and msg: an error page, or JSON on API routes. */
+static void fail_as(struct app *app, struct http_req *r, struct http_resp *w, int status,
+		    const char *msg)
 {
 	cJSON *d;
 
@@ -120,16 +137,28 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		http_set_header(w, "Retry-After", "5");
 }
 
+void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
+		const struct nb_err *e)
+{
+	fail_as(app, r, w, err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+}
+
+void admin_page_err(struct app *app, struct http_req *r, struct http_resp *w,
+		    const struct nb_err *why, const char *tmpl, const char *title, cJSON *data)
+{
+	admin_page(app, r, w, err_status(why->kind), tmpl, title, data);
+}
+
 void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *tmpl, const char *title, cJSON *data)
 {
 	struct admin *ad = app->domain;
 	struct nb_err e;
 	cJSON *u;
-	int again = admin_form_data(app, r, data);
+	enum nb_errkind again = admin_form_data(app, r, data);
 
-	if (again)
-		status = again;
+	if (again != NB_OK)
+		status = err_status(again);
 	cJSON_AddStringToObject(data, "title", title);
 	cJSON_AddStringToObject(data, "csrf", ad->csrf);
 	if (ad->authed) {
@@ -168,16 +197,16 @@ void admin_page(struct app *app, struct http_req *r, struct http_resp *w,
 static void authenticate(struct app *app, struct http_req *r, struct admin *ad)
 {
 	const char *h = http_header(r, "Authorization"), *cookie;
-	int rc = 1;
+	struct nb_err e = { NB_OK, "" };
 
 	if (h && strncmp(h, "Bearer ", 7) == 0) {
-		if (is_api(r) && (rc = admin_token_get(app->db, h + 7, &ad->user)) == 0)
+		if (is_api(r) && admin_token_get(app->db, h + 7, &ad->user, &e) == 0)
 			ad->authed = ad->via_token = 1;
 	} else if ((cookie = http_cookie(r, "nb_session"))) {
-		if ((rc = admin_session_get(app->db, cookie, &ad->user, ad->csrf)) == 0)
+		if (admin_session_get(app->db, cookie, &ad->user, ad->csrf, &e) == 0)
 			ad->authed = 1;
 	}
-	ad->store_down = rc < 0;
+	ad->store_down = e.kind == NB_UNAVAILABLE;
 }
 
 static int changes_state(const struct http_req *r)
@@ -236,7 +265,7 @@ static void admin_refused(struct app *app, struct http_req *r, struct http_resp 
 		msg[strcspn(msg, "\n")] = '\0';
 		w->headers.len = 0;
 		w->has_type = 0;
-		admin_fail(app, r, w, w->status, msg);
+		fail_as(app, r, w, w->status, msg);	/* the router's status, mapped by app.c */
 	}
 	note_user(ad, w);
 }
@@ -258,7 +287,8 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w, struc
 	if (flags & ADMIN_PUBLIC)
 		return admin_form_precheck(app, r, w);
 	if (ad->store_down) {
-		admin_fail(app, r, w, 503, "the store cannot be read just now; try again shortly");
+		nb_fail(e, NB_UNAVAILABLE, "the store cannot be read just now; try again shortly");
+		admin_fail(app, r, w, e);
 		return 1;
 	}
 	if (!ad->authed) {
@@ -274,7 +304,7 @@ int admin_before(struct app *app, struct http_req *r, struct http_resp *w, struc
 		nb_fail(e, NB_FORBIDDEN, "this needs the admin role; your account is read-only");
 		if (is_api(r))
 			return -1;
-		admin_fail(app, r, w, nb_err_status(e->kind), e->msg);
+		admin_fail(app, r, w, e);
 		return 1;
 	}
 	return admin_form_precheck(app, r, w);
@@ -294,7 +324,7 @@ int admin_run(struct app *app, struct http_req *r, struct http_resp *w, struct n
 		return 0;
 	} else if (admin_form_again(app, r, w, e))
 		return 0;
-	admin_fail(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+	admin_fail(app, r, w, e);
 	return 0;
 }
 

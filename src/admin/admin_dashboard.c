@@ -31,10 +31,8 @@ static char *hour_chart(struct app *app, struct arena *a, long long *total, long
 	int i;
 
 	*total = *errors = 0;
-	if (log_store_hours(app->db, a, now_h - CHART_HOURS, &v, &n) < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "cannot read the request log's hours");
+	if (log_store_hours(app->db, a, now_h - CHART_HOURS, &v, &n, e) < 0)
 		return NULL;
-	}
 	for (k = 0; k < n; k++) {
 		long long h = v[k].hour - (now_h - (CHART_HOURS - 1));
 		if (h < 0 || h >= CHART_HOURS)
@@ -73,8 +71,8 @@ static int add_recent(struct app *app, struct http_req *r, cJSON *d, struct nb_e
 	size_t n, i;
 	cJSON *arr;
 
-	if (log_store_requests(app->db, r->a, &newest, &v, &n) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "cannot read the request log");
+	if (log_store_requests(app->db, r->a, &newest, &v, &n, e) < 0)
+		return -1;
 	arr = cJSON_AddArrayToObject(d, "recent");
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -207,12 +205,10 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 	size_t n = 0, i, boxes = 0;
 	long long total, errors;
 	char *chart = hour_chart(app, r->a, &total, &errors, e);
-	int users = admin_user_count(app->db, NULL);
+	int users = chart ? admin_user_count(app->db, NULL, e) : -1;
 
-	if (!chart)
+	if (!chart || users < 0)
 		return -1;
-	if (users < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
 	if (mkbox_catalog(r->a, ad->images, NULL, &v, &n) == 0)
 		for (i = 0; i < n; i++)
 			if (i == 0 || strcmp(v[i].box, v[i - 1].box))

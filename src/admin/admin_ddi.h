@@ -33,7 +33,12 @@ struct admin_dev_filter {
 	long long after;		/* keyset: ids above this */
 };
 
-/* Reads state, feed, model, version, seen (hour|day|old|never) and after.
+/* The last_seen range of a seen word at now (Unix s): "hour", "day",
+ * "old" (not within a day) or "never"; NULL: none (*lo -1).  0, or -1 for
+ * another word. */
+int admin_dev_seen_range(const char *s, long long now, long long *lo, long long *hi);
+/* Reads state, feed, model, version, seen (hour|day|old|never) and after
+ * from a query (nestboxctl device find; the pages' search is declared).
  * Each parser below returns 0, or -1 with e (may be NULL) set to
  * NB_INVALID and a message naming the field ("percent must be 1-100"). */
 int admin_dev_filter_parse(const struct query *q, long long now, struct admin_dev_filter *f,
@@ -148,14 +153,19 @@ int admin_file_name_valid(const struct app *app, const struct req_field *f, cons
 			  struct req_value *out, struct nb_err *e);
 ADMIN_HANDLER(admin_rollouts)		/* admin_rollouts.c */
 ADMIN_HANDLER(admin_rollout_create)
-ADMIN_HANDLER(admin_rollout_pause)
-ADMIN_HANDLER(admin_rollout_resume)
-ADMIN_HANDLER(admin_rollout_stage)
 ADMIN_HANDLER(admin_api_rollouts)
 ADMIN_HANDLER(admin_api_rollout_create)
+ADMIN_HANDLER(admin_rollout_pause)	/* admin_rollout_state.c */
+ADMIN_HANDLER(admin_rollout_resume)
+ADMIN_HANDLER(admin_rollout_stage)
 ADMIN_HANDLER(admin_api_rollout_pause)
 ADMIN_HANDLER(admin_api_rollout_resume)
 ADMIN_HANDLER(admin_api_rollout_stage)
+/* Answers rollout id as the list and GET /admin/api/rollouts show it
+ * (JSON, with status): after a create or a change.  0, or -1 with e
+ * (NB_NOT_FOUND, NB_UNAVAILABLE).  admin_rollouts.c. */
+int admin_rollout_answer(struct app *app, struct http_req *r, struct http_resp *w, int status,
+			 long long id, struct nb_err *e);
 
 /* the dashboard's device counts (admin_devices.c): "device_states", "devices"; 0 or -1 with e */
 int admin_ddi_dashboard(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e);

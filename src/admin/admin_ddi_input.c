@@ -58,8 +58,7 @@ static const char *field(const struct query *q, const char *k)
 	return v && *v ? v : NULL;
 }
 
-/* "hour", "day", "old" (not within a day) or "never" -> a last_seen range. */
-static int seen_range(const char *s, long long now, long long *lo, long long *hi)
+int admin_dev_seen_range(const char *s, long long now, long long *lo, long long *hi)
 {
 	*lo = -1;
 	if (!s)
@@ -90,7 +89,7 @@ int admin_dev_filter_parse(const struct query *q, long long now, struct admin_de
 	f->model = field(q, "model");
 	f->version = field(q, "version");
 	f->seen = field(q, "seen");
-	if (seen_range(f->seen, now, &f->seen_lo, &f->seen_hi) < 0)
+	if (admin_dev_seen_range(f->seen, now, &f->seen_lo, &f->seen_hi) < 0)
 		return nb_fail(e, NB_INVALID, "seen must be hour, day, old or never");
 	if (after && admin_int(after, 0, 0x7fffffffffffffffL, &v) < 0)
 		return nb_fail(e, NB_INVALID, "after must be a device id");

@@ -33,26 +33,19 @@ static int already(const long long *ids, int n, long long id)
 }
 
 /*
- * The selection: every distinct "id" of the form, at most QUERY_MAX_PAIRS.  The
- * field is declared (req_v_id checks its first value; app.c reads the
- * form after the session check); a repeated field has no accessor, so the
- * others are read here from r->form with the same rule.  A count, or -1
- * with e "invalid id".
+ * The selection: every distinct "id" of the form (devices_bulk_in declares
+ * it REQ_REPEAT: the router checked each one), at most max.  A count, or
+ * -1 with e NB_TOO_LARGE.
  */
 static int selected(struct app *app, struct http_req *r, long long *ids, int max,
 		    struct nb_err *e)
 {
-	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
 	struct req_value v;
-	int i, n = 0;
+	int pos = 0, n = 0;
 
-	for (i = 0; i < r->form.n; i++) {
-		if (strcmp(r->form.v[i].key, "id"))
-			continue;
+	while (req_each(app, r, "id", &pos, &v)) {
 		if (n == max)
 			return nb_fail(e, NB_TOO_LARGE, "at most %d devices at once", max);
-		if (req_v_id(app, &id_field, r->form.v[i].val, &v, e) < 0)
-			return nb_fail(e, NB_INVALID, "invalid id");
 		if (!already(ids, n, v.i))
 			ids[n++] = v.i;
 	}
@@ -149,16 +142,13 @@ static int refused(struct app *app, struct http_req *r, int op, int n, struct nb
  * the well-formed ones, for the form drawn again. */
 static cJSON *kept_ids(struct app *app, struct http_req *r, struct nb_err *e)
 {
-	static const struct req_field id_field = REQ_FORM_FIELD("id", req_v_id, 0);
 	long long *ids = arena_alloc(r->a, sizeof(*ids) * QUERY_MAX_PAIRS);
 	struct req_value v;
-	struct nb_err bad;
-	int i, n = 0;
+	int pos = 0, n = 0;
 
-	for (i = 0; i < r->form.n; i++)
-		if (!strcmp(r->form.v[i].key, "id") && n < QUERY_MAX_PAIRS &&
-		    req_v_id(app, &id_field, r->form.v[i].val, &v, &bad) == 0 &&
-		    !already(ids, n, v.i))
+	/* a refused form's ids that pass the rule (req_each leaves the others out) */
+	while (n < QUERY_MAX_PAIRS && req_each(app, r, "id", &pos, &v))
+		if (!already(ids, n, v.i))
 			ids[n++] = v.i;
 	return devices_of(app, r, ids, n, e);
 }
@@ -171,11 +161,14 @@ static cJSON *kept_ids(struct app *app, struct http_req *r, struct nb_err *e)
 int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct http_resp *w,
 				 struct nb_err *e)
 {
-	const char *action = query_get(&r->form, "action"), *mode = query_get(&r->form, "mode");
-	const char *sw = query_get(&r->form, "software");
-	cJSON *choices = admin_sw_choices(app, r, sw ? atoll(sw) : 0, e), *devs, *d, *ops, *modes;
-	int i;
+	/* what was chosen, as typed: the refusal may be about any of them */
+	const char *action = req_typed(r, "action"), *mode = req_typed(r, "mode");
+	struct req_value sw = { 0 };
+	int i = 0;
+	cJSON *choices, *devs, *d, *ops, *modes;
 
+	req_each(app, r, "software", &i, &sw);	/* the software chosen, if it is one */
+	choices = admin_sw_choices(app, r, sw.i, e);
 	if (!choices)
 		return -1;
 	if (!(devs = kept_ids(app, r, e))) {

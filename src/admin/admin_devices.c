@@ -94,7 +94,7 @@ static cJSON *state_counts(struct app *app, struct http_req *r, long long *total
 	return admin_rows(r, v, n, sizeof(*v), count_json, NULL);
 }
 
-/* A search asked for: the list filters (admin_dev_filter_parse) and q, sort, dir, page. */
+/* A search asked for: the list filters and q, sort, dir, page. */
 struct dev_query {
 	struct admin_dev_filter f;
 	struct ddi_search s;
@@ -107,31 +107,25 @@ static const char *filter(struct http_req *r, const char *name)
 	return req_has(r, name) ? req_str(r, name) : NULL;
 }
 
-/* The search from the route's checked fields (devices_in, api_devices_in
- * in admin.fcgi.c); 0, or -1 with e. */
-static int dev_query_read(struct app *app, struct http_req *r, struct dev_query *dq,
-			  struct nb_err *e)
+/* The search from the route's checked fields (DEVICE_SEARCH of
+ * admin.fcgi.c: seen is one of admin_seen_words, after a count). */
+static void dev_query_read(struct app *app, struct http_req *r, struct dev_query *dq)
 {
-	/* the filters as admin_dev_filter_parse takes them (and the fuzz target drives it) */
-	static const char *const keys[] = { "state", "feed", "model", "version", "seen", "after" };
-	struct query_pair pairs[6];
-	struct query fq = { pairs, 0 };
-	const char *q = filter(r, "q");
 	long per = admin_page_size(app);
-	size_t i;
+	struct admin_dev_filter *f = &dq->f;
 
 	memset(dq, 0, sizeof(*dq));
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (filter(r, keys[i]))
-			pairs[fq.n++] = (struct query_pair){ keys[i], filter(r, keys[i]) };
-	if (admin_dev_filter_parse(&fq, (long long)time(NULL), &dq->f, e) < 0)
-		return -1;
+	f->state = filter(r, "state");
+	f->feed = filter(r, "feed");
+	f->model = filter(r, "model");
+	f->version = filter(r, "version");
+	f->seen = filter(r, "seen");
+	admin_dev_seen_range(f->seen, (long long)time(NULL), &f->seen_lo, &f->seen_hi);
+	f->after = req_int(r, "after", 0);
 	dq->page = (long)req_int(r, "page", 1);
-	dq->s = (struct ddi_search){ q, dq->f.state, dq->f.feed, dq->f.model,
-		dq->f.version, dq->f.seen_lo, dq->f.seen_hi, dq->f.after,
-		(enum ddi_sort)req_int(r, "sort", 0), req_int(r, "dir", 0) == 1,
-		(dq->page - 1) * per, per + 1 };
-	return 0;
+	dq->s = (struct ddi_search){ filter(r, "q"), f->state, f->feed, f->model, f->version,
+		f->seen_lo, f->seen_hi, f->after, (enum ddi_sort)req_int(r, "sort", 0),
+		req_int(r, "dir", 0) == 1, (dq->page - 1) * per, per + 1 };
 }
 
 /* A row of the search: the device page's columns (admin_dev_fields) and its tags. */
@@ -258,8 +252,7 @@ int admin_devices_run(struct app *app, struct http_req *r, struct http_resp *w,
 	cJSON *d = NULL, *counts = NULL, *software = NULL;
 	int more;
 
-	if (dev_query_read(app, r, &dq, e) < 0)
-		return -1;
+	dev_query_read(app, r, &dq);
 	if (page_rows(app, r, &dq, &d, &more, &last, e) < 0 ||
 	    !(counts = state_counts(app, r, &total, e)) ||
 	    !(software = admin_sw_choices(app, r, 0, e))) {
@@ -299,8 +292,7 @@ int admin_api_devices_run(struct app *app, struct http_req *r, struct http_resp 
 	cJSON *o, *counts = NULL;
 	int more;
 
-	if (dev_query_read(app, r, &dq, e) < 0)
-		return -1;
+	dev_query_read(app, r, &dq);
 	o = cJSON_CreateObject();
 	if (dev_rows(app, r, &dq, o, &more, &last, e) < 0 ||
 	    (req_has(r, "counts") && !(counts = state_counts(app, r, &total, e)))) {

@@ -88,7 +88,7 @@ int admin_form_again(struct app *app, struct http_req *r, struct http_resp *w,
 		return 0;
 	ad->form_key = f->key;
 	ad->form_msg = arena_strdup(r->a, e->msg);
-	ad->form_status = nb_err_status(e->kind);
+	ad->form_kind = e->kind;
 	if (f->page(app, r, w, &pe) == 0)
 		return 1;
 	ad->form_key = NULL;	/* the page itself failed: the plain error page */
@@ -111,20 +111,20 @@ static cJSON *typed_values(const struct http_req *r)
 	return v;
 }
 
-int admin_form_data(struct app *app, struct http_req *r, cJSON *d)
+enum nb_errkind admin_form_data(struct app *app, struct http_req *r, cJSON *d)
 {
 	const struct admin *ad = app->domain;
 	cJSON *o, *err;
 
 	if (!ad->form_key)
-		return 0;
+		return NB_OK;
 	o = cJSON_AddObjectToObject(d, ad->form_key);
 	cJSON_AddItemToObject(o, "v", typed_values(r));
 	err = cJSON_AddObjectToObject(o, "err");
 	cJSON_AddStringToObject(o, "msg", ad->form_msg);
 	if (ad->form_field)
 		cJSON_AddStringToObject(err, ad->form_field, ad->form_msg);
-	return ad->form_status;
+	return ad->form_kind;
 }
 
 int admin_form_precheck(struct app *app, struct http_req *r, struct http_resp *w)
@@ -139,6 +139,6 @@ int admin_form_precheck(struct app *app, struct http_req *r, struct http_resp *w
 		if (admin_form_again(app, r, w, &e))
 			return 1;
 	}
-	admin_fail(app, r, w, nb_err_status(e.kind), e.msg);
+	admin_fail(app, r, w, &e);
 	return 1;
 }

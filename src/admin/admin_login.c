@@ -69,13 +69,19 @@ int admin_login_page_run(struct app *app, struct http_req *r, struct http_resp *
 	return login_form(app, r, w, 200, NULL, NULL, req_str(r, "next"), e);
 }
 
+/* 1 when pw is user's password (*u filled), 0 when not (or no such
+ * user), -1 with e NB_UNAVAILABLE when the store cannot say: "try again",
+ * never a wrong password counted against the address. */
 static int check_password(struct app *app, const char *user, const char *pw,
-			  struct admin_user *u)
+			  struct admin_user *u, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
 	char hash[AUTH_HASH_MAX];
 
-	if (admin_user_get(app->db, user, u, hash, sizeof(hash)) < 0) {
+	if (admin_user_get(app->db, user, u, hash, sizeof(hash), e) < 0) {
+		if (e->kind != NB_NOT_FOUND)
+			return -1;
+		nb_err_clear(e);
 		/* an unknown user costs the same time as a wrong password */
 		auth_verify_password(ad->dummy_hash, pw);
 		return 0;
@@ -115,8 +121,9 @@ static long address_delay(struct app *app, const struct login_keys *k)
 	long count, delay, over;
 	long long first, last, now = (long long)time(NULL);
 
-	if (admin_throttle_get(app->db, k->ip, &count, &first) < 0 || first + window <= now ||
-	    count < max || admin_throttle_get(app->db, k->last, &over, &last) < 0)
+	if (admin_throttle_get(app->db, k->ip, &count, &first, NULL) < 0 ||
+	    first + window <= now || count < max ||
+	    admin_throttle_get(app->db, k->last, &over, &last, NULL) < 0)
 		return 0;
 	over = count - max + 1;
 	delay = over >= 6 ? ADDRESS_DELAY_MAX : 1L << over;
@@ -175,7 +182,9 @@ int admin_login_run(struct app *app, struct http_req *r, struct http_resp *w, st
 	login_keys(r, user, &k);
 	if ((rc = throttled(app, r, w, &k, e)) != 0)
 		return rc < 0 ? -1 : 0;
-	if (!check_password(app, user, pw, &ad->user)) {
+	if ((rc = check_password(app, user, pw, &ad->user, e)) < 0)
+		return -1;
+	if (!rc) {
 		admin_throttle_fail(app->db, k.pair, ad->set.login_window);
 		admin_throttle_fail(app->db, k.ip, ad->set.login_window);
 		admin_throttle_mark(app->db, k.last);
@@ -183,9 +192,9 @@ int admin_login_run(struct app *app, struct http_req *r, struct http_resp *w, st
 	}
 	/* the address's count stays: one's own account must not wipe it */
 	admin_throttle_clear(app->db, k.pair);
-	if (admin_session_create(app->db, ad->user.id, ad->set.session_ttl, token, ad->csrf) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "cannot store the session: database busy, "
-			       "try again");
+	if (admin_session_create(app->db, ad->user.id, ad->set.session_ttl, token, ad->csrf,
+				 e) < 0)
+		return nb_err_prefix(e, "cannot store the session");
 	http_redirect(w, safe_next(next));
 	set_cookie(app, r, w, "nb_session", token, ad->set.session_ttl);
 	set_cookie(app, r, w, "nb_login", "", 0);

@@ -23,15 +23,10 @@ ADMIN_HANDLER(admin_ota_token_revoke)
 ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
 ADMIN_HANDLER(admin_ota_api_refuse)	/* any other request under /admin/api/ota */
 
-/* The rollout form's actions. */
+/* The rollout form's actions (req_v_enum: stage, pause, resume) and its
+ * percent (admin_range_valid: 0..100), declared in admin.fcgi.c. */
 extern const char *const admin_ota_rollout_ops[];
-/*
- * The rollout form's action ("stage", "pause", "resume": *op its index)
- * and, for stage, percent ("0".."100", decimal, into *pct; else -1).  0,
- * or -1 with e NB_INVALID naming the rule.  Either may be NULL (absent).
- */
-int admin_ota_rollout_input(const char *action, const char *percent, int *op, int *pct,
-			    struct nb_err *e);
+extern const struct admin_range admin_ota_percent;
 
 /*
  * The publish form's text fields (the multipart parts other than the

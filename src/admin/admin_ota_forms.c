@@ -9,32 +9,32 @@
 #include "../lib/auth.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 const char *const admin_ota_rollout_ops[] = { "stage", "pause", "resume", NULL };
 enum { OP_STAGE, OP_PAUSE, OP_RESUME };
 
-int admin_ota_rollout_input(const char *action, const char *percent, int *op, int *pct,
-			    struct nb_err *e)
-{
-	size_t n = percent ? strlen(percent) : 0;
-	int i;
+const struct admin_range admin_ota_percent = { 0, 100 };
 
-	*op = -1;
+/*
+ * The rollout form's checked action (ota_rollout_in of admin.fcgi.c: *op
+ * its index) and, for stage, the percent (*pct; else -1).  A stage needs
+ * a percent and the others none, which a route's fields cannot say: a
+ * stage without one is refused here.  0, or -1 with e NB_INVALID.
+ */
+static int rollout_input(struct app *app, const struct http_req *r, int *op, int *pct,
+			 struct nb_err *e)
+{
+	*op = (int)req_int(r, "action", OP_PAUSE);
 	*pct = -1;
-	for (i = 0; action && admin_ota_rollout_ops[i]; i++)
-		if (!strcmp(action, admin_ota_rollout_ops[i]))
-			*op = i;
-	if (*op < 0)
-		return nb_fail(e, NB_INVALID, "action is stage, pause or resume");
 	if (*op != OP_STAGE)
 		return 0;
-	/* 0..100 in decimal, no sign, no leading zero */
-	if (n == 0 || n > 3 || strspn(percent, "0123456789") != n || (n > 1 && percent[0] == '0') ||
-	    atoi(percent) > 100)
-		return nb_fail(e, NB_INVALID, "the stage is a percent of the boards, 0..100");
-	*pct = atoi(percent);
+	if (!req_has(r, "percent")) {
+		admin_form_field(app, "percent");	/* the page draws it beside the field */
+		return nb_fail(e, NB_INVALID, "missing percent: the stage is a percent of the "
+			       "boards, 0 to 100");
+	}
+	*pct = (int)req_int(r, "percent", 0);
 	return 0;
 }
 
@@ -100,12 +100,8 @@ int admin_ota_rollout_run(struct app *app, struct http_req *r, struct http_resp 
 
 	if (admin_ota_repo_of(app, r, &repo, e) < 0)
 		return -1;
-	if (admin_ota_rollout_input(req_str(r, "action"), req_str(r, "percent"), &op, &pct,
-				    e) < 0) {
-		/* the page draws the form again with this beside the field */
-		admin_form_field(app, op < 0 ? "action" : "percent");
+	if (rollout_input(app, r, &op, &pct, e) < 0)
 		return -1;
-	}
 	if (ota_rollout_change(app, repo.id, op == OP_STAGE ? pct : -1,
 			       op == OP_PAUSE ? 1 : op == OP_RESUME ? 0 : -1, &ro, e) < 0)
 		return -1;
@@ -133,12 +129,10 @@ int admin_ota_api_refuse_run(struct app *app, struct http_req *r, struct http_re
 {
 	const char *allow = ota_route_allow(app, r);
 
-	(void)e;
-	if (!allow) {
-		admin_fail(app, r, w, 404, "no such OTA API resource");
-		return 0;
-	}
-	admin_fail(app, r, w, 405, arena_cat(r->a, "method not allowed (", allow, ")", NULL));
-	http_set_header(w, "Allow", allow);
+	if (!allow)
+		return nb_fail(e, NB_NOT_FOUND, "no such OTA API resource");
+	nb_fail(e, NB_METHOD, "method not allowed (%s)", allow);
+	admin_fail(app, r, w, e);
+	http_set_header(w, "Allow", allow);	/* after: admin_fail drops the headers */
 	return 0;
 }

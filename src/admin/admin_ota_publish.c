@@ -54,21 +54,12 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 	return 0;
 }
 
-/*
- * The publication itself.  The ota settings are read here, not at
- * start-up: the admin publishes rarely and owns no ota state.
- */
+/* The publication itself, with the ota settings read at start (admin_init). */
 static int run_publish(struct app *app, struct arena *a, struct ota_pub *p, struct nb_err *e)
 {
-	struct ota_settings set;
+	const struct ota_settings *set = &((struct admin *)app->domain)->ota;
 
-	ota_settings_read(app, &set);
-	if (ota_settings_check(&set, e) < 0) {
-		e->kind = NB_INTERNAL;	/* the server's configuration, not the request */
-		return -1;
-	}
-	ota_git_global_init();
-	return p->tag ? ota_publish(app, &set, a, p, e) : ota_push(app, &set, a, p, e);
+	return p->tag ? ota_publish(app, set, a, p, e) : ota_push(app, set, a, p, e);
 }
 
 static void answer(struct app *app, struct http_req *r, struct http_resp *w,

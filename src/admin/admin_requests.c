@@ -3,43 +3,76 @@
  * newest first, paged by id (keyset) so a page costs the same at row
  * 100,000 as at row 1.
  */
-#include "admin_ddi.h"	/* admin_id_ok */
+#include "admin.h"
 #include "../log/log_store.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* "2026-11-23T13:05" (an HTML datetime-local value, UTC) -> ms, or -1. */
-static long long parse_time(const char *s)
+/* n decimal digits at s into *v; 0, or -1. */
+static int digits(const char *s, int n, int *v)
 {
-	struct tm tm;
-	const char *end;
+	int i;
 
-	if (!s || !*s)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M", &tm);
-	if (!end || (*end && *end != ':'))
-		return -1;
-	return (long long)timegm(&tm) * 1000;
+	for (*v = i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return 0;
 }
 
-/* "404", "4xx" or "" -> a status range. */
-static int parse_status(const char *s, int *lo, int *hi)
+/*
+ * An HTML datetime-local value (UTC), as the filter's inputs send it:
+ * "YYYY-MM-DDTHH:MM", then optionally ":SS" and ".fff" (browsers add them
+ * with a step); counted to the minute.  out->i: Unix ms.  A date that
+ * does not exist (2026-02-30) is refused, not moved to March.
+ */
+int admin_time_valid(const struct app *app, const struct req_field *f, const char *raw,
+		     struct req_value *out, struct nb_err *e)
 {
-	if (!s || !*s)
+	int y, mo, d, h, mi, sec;
+	size_t n = strlen(raw);
+	struct tm tm = { 0 };
+	time_t t;
+
+	(void)app;
+	if (n < 16 || raw[4] != '-' || raw[7] != '-' || raw[10] != 'T' || raw[13] != ':' ||
+	    digits(raw, 4, &y) || digits(raw + 5, 2, &mo) || digits(raw + 8, 2, &d) ||
+	    digits(raw + 11, 2, &h) || digits(raw + 14, 2, &mi) ||
+	    (n > 16 && (raw[16] != ':' || n < 19 || digits(raw + 17, 2, &sec) || sec > 59 ||
+			(n > 19 && (raw[19] != '.' || n > 23 ||
+				    strspn(raw + 20, "0123456789") != n - 20 || n == 20)))))
+		goto bad;
+	tm.tm_year = y - 1900, tm.tm_mon = mo - 1, tm.tm_mday = d, tm.tm_hour = h, tm.tm_min = mi;
+	t = timegm(&tm);
+	/* timegm normalises: a field out of range shows as a different date */
+	if (y < 1970 || tm.tm_year != y - 1900 || tm.tm_mon != mo - 1 || tm.tm_mday != d ||
+	    tm.tm_hour != h || tm.tm_min != mi)
+		goto bad;
+	out->i = (long long)t * 1000;
+	return 0;
+bad:
+	return nb_fail(e, NB_INVALID, "invalid %s: a time like 2026-11-23T13:05 (UTC)", f->name);
+}
+
+/* "404" -> 404, "4xx" -> 4 (a class): 100..599 or 1..5 in out->i. */
+int admin_status_valid(const struct app *app, const struct req_field *f, const char *raw,
+		       struct req_value *out, struct nb_err *e)
+{
+	int v;
+
+	(void)app;
+	if (strlen(raw) == 3 && raw[0] >= '1' && raw[0] <= '5' && !strcmp(raw + 1, "xx")) {
+		out->i = raw[0] - '0';
 		return 0;
-	if (strlen(s) == 3 && s[0] >= '1' && s[0] <= '5' && !strcmp(s + 1, "xx")) {
-		*lo = (s[0] - '0') * 100;
-		*hi = *lo + 99;
-		return 1;
 	}
-	if (strlen(s) != 3 || strspn(s, "0123456789") != 3)
-		return -1;
-	*lo = *hi = (s[0] - '0') * 100 + (s[1] - '0') * 10 + (s[2] - '0');
-	return *lo >= 100 && *lo <= 599 ? 1 : -1;
+	if (strlen(raw) == 3 && digits(raw, 3, &v) == 0 && v >= 100 && v <= 599) {
+		out->i = v;
+		return 0;
+	}
+	return nb_fail(e, NB_INVALID, "invalid %s: a code like 404 or a class like 5xx", f->name);
 }
 
 /* One row as the page and the API show it. */
@@ -72,32 +105,30 @@ static cJSON *row_json(const struct log_row *w)
 
 /*
  * The rows the declared filters select (before, program, q, since, until,
- * status), newest first, at most one page in *rows (*n of them); *next
- * the id to continue before, 0 at the end.  -1 with e (NB_INVALID naming
- * the field) when status or before is malformed: they are checked here,
- * not by a validator, so the API answers them in JSON (admin_run) like its
- * other errors; NB_UNAVAILABLE when the store cannot answer.
+ * status: requests_in of admin.fcgi.c, checked by the router), newest
+ * first, at most one page in *rows (*n of them); *next the id to continue
+ * before, 0 at the end.  -1 with e NB_UNAVAILABLE when the store cannot
+ * answer.
  */
 static int request_rows(struct app *app, struct http_req *r, struct log_row **rows,
 			size_t *n, long long *next, struct nb_err *e)
 {
-	const char *before = req_str(r, "before");
+	long long status = req_int(r, "status", 0);
 	struct log_filter f = {
 		.program = req_str(r, "program"), .path = req_str(r, "q"),
-		.since_ms = parse_time(req_str(r, "since")),
-		.until_ms = parse_time(req_str(r, "until")),
+		.since_ms = req_has(r, "since") ? req_int(r, "since", -1) : -1,
+		.until_ms = req_has(r, "until") ? req_int(r, "until", -1) : -1,
+		.before = req_int(r, "before", 0),
 		.limit = admin_page_size(app) + 1,	/* one more tells whether a next page exists */
 	};
 
 	*next = 0;
-	if (parse_status(req_str(r, "status"), &f.status_lo, &f.status_hi) < 0)
-		return nb_fail(e, NB_INVALID, "invalid status: a code like 404 or a class like "
-			       "5xx");
-	if (before && (!admin_id_ok(before) || *before == '0'))
-		return nb_fail(e, NB_INVALID, "invalid before: a request id");
-	f.before = before ? strtoll(before, NULL, 10) : 0;
-	if (log_store_requests(app->db, r->a, &f, rows, n) < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the request log is not available");
+	if (status > 0 && status < 10)
+		f.status_lo = (int)status * 100, f.status_hi = f.status_lo + 99;
+	else if (status)
+		f.status_lo = f.status_hi = (int)status;
+	if (log_store_requests(app->db, r->a, &f, rows, n, e) < 0)
+		return -1;
 	if (*n == (size_t)f.limit) {
 		--*n;
 		*next = (*rows)[*n - 1].id;
@@ -116,15 +147,18 @@ static cJSON *rows_json(const struct log_row *rows, size_t n)
 }
 
 /* The filter's programs, those that have answered requests:
- * [{"name", "selected"}], by name (none when the store is busy). */
-static cJSON *program_choices(struct app *app, struct http_req *r, const char *selected)
+ * [{"name", "selected"}], by name; NULL with e when the store cannot say
+ * (a 503, not a filter that silently offers none). */
+static cJSON *program_choices(struct app *app, struct http_req *r, const char *selected,
+			      struct nb_err *e)
 {
-	cJSON *arr = cJSON_CreateArray();
+	cJSON *arr;
 	const char **names;
 	size_t n, i;
 
-	if (log_store_programs(app->db, r->a, &names, &n) < 0)
-		n = 0;
+	if (log_store_programs(app->db, r->a, &names, &n, e) < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "name", names[i]);
@@ -164,13 +198,14 @@ int admin_requests_run(struct app *app, struct http_req *r, struct http_resp *w,
 	struct log_row *rows;
 	size_t n;
 	long long next;
-	cJSON *d;
+	cJSON *d, *programs;
 
-	if (request_rows(app, r, &rows, &n, &next, e) < 0)
+	if (request_rows(app, r, &rows, &n, &next, e) < 0 ||
+	    !(programs = program_choices(app, r, req_str(r, "program"), e)))
 		return -1;
 	d = cJSON_CreateObject();
 	cJSON_AddItemToObject(d, "rows", rows_json(rows, n));
-	cJSON_AddItemToObject(d, "programs", program_choices(app, r, req_str(r, "program")));
+	cJSON_AddItemToObject(d, "programs", programs);
 	echo(r, d, "status");
 	echo(r, d, "q");
 	echo(r, d, "since");

@@ -1,6 +1,7 @@
 /*
- * Rollouts: the list with a progress bar per rollout, create, pause,
- * resume and stage; as a page and as the token API.  The bar is an SVG
+ * Rollouts: the list with a progress bar per rollout and create; as a
+ * page and as the token API.  Pause, resume and stage of one rollout are
+ * admin_rollout_state.c's.  The bar is an SVG
  * drawn by the template from numbers computed here (no markup built in C).
  */
 #include "admin_ddi.h"
@@ -72,7 +73,7 @@ static void stage_again(struct app *app, struct http_req *r, long long id, cJSON
 
 	if (!ad->form_key || strcmp(ad->form_key, "f_stage") || req_int(r, "id", 0) != id)
 		return;
-	typed = query_get(&r->form, "percent");
+	typed = req_typed(r, "percent");
 	cJSON_AddStringToObject(o, "stage_err", ad->form_msg);
 	cJSON_AddStringToObject(o, "stage_typed", typed ? typed : "");
 }
@@ -263,62 +264,6 @@ int admin_rollout_create_run(struct app *app, struct http_req *r, struct http_re
 	return 0;
 }
 
-/* Pauses or resumes rollout id (audited); 0, or -1 with e. */
-static int set_state(struct app *app, long long id, const char *state, struct nb_err *e)
-{
-	if (ddi_rollout_set_state(app, id, state, e) < 0)
-		return -1;
-	admin_audit(app, !strcmp(state, "paused") ? "rollout pause" : "rollout resume",
-		    "rollout %lld", id);
-	return 0;
-}
-
-/* Moves rollout id to pct percent (audited); 0, or -1 with e. */
-static int stage(struct app *app, long long id, int pct, struct nb_err *e)
-{
-	if (ddi_rollout_stage(app, id, pct, e) < 0)
-		return -1;
-	admin_audit(app, "rollout stage", "rollout %lld at %d%%", id, pct);
-	return 0;
-}
-
-static int page_state(struct app *app, struct http_req *r, struct http_resp *w,
-		      const char *state, struct nb_err *e)
-{
-	long long id = req_int(r, "id", 0);
-
-	if (set_state(app, id, state, e) < 0)
-		return -1;
-	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+%s", id,
-				      !strcmp(state, "paused") ? "paused" : "resumed"));
-	return 0;
-}
-
-int admin_rollout_pause_run(struct app *app, struct http_req *r, struct http_resp *w,
-			    struct nb_err *e)
-{
-	return page_state(app, r, w, "paused", e);
-}
-
-int admin_rollout_resume_run(struct app *app, struct http_req *r, struct http_resp *w,
-			     struct nb_err *e)
-{
-	return page_state(app, r, w, "running", e);
-}
-
-int admin_rollout_stage_run(struct app *app, struct http_req *r, struct http_resp *w,
-			    struct nb_err *e)
-{
-	long long id = req_int(r, "id", 0);
-	int pct = (int)req_int(r, "percent", 0);
-
-	if (stage(app, id, pct, e) < 0)
-		return -1;
-	http_redirect(w, arena_printf(r->a, "/admin/rollouts?done=rollout+%lld+at+%d%%25", id,
-				      pct));
-	return 0;
-}
-
 int admin_api_rollouts_run(struct app *app, struct http_req *r, struct http_resp *w,
 			   struct nb_err *e)
 {
@@ -330,9 +275,8 @@ int admin_api_rollouts_run(struct app *app, struct http_req *r, struct http_resp
 	return 0;
 }
 
-/* The rollout as the list shows it, after a change. */
-static int api_one(struct app *app, struct http_req *r, struct http_resp *w, int status,
-		   long long id, struct nb_err *e)
+int admin_rollout_answer(struct app *app, struct http_req *r, struct http_resp *w, int status,
+			 long long id, struct nb_err *e)
 {
 	struct feed_cache *fc = arena_zalloc(r->a, sizeof(*fc));
 	struct ddi_rollout ro;
@@ -366,38 +310,5 @@ int admin_api_rollout_create_run(struct app *app, struct http_req *r, struct htt
 		return -1;
 	if ((id = create(app, &ro, e)) < 0)
 		return -1;
-	return api_one(app, r, w, 201, id, e);
-}
-
-int admin_api_rollout_pause_run(struct app *app, struct http_req *r, struct http_resp *w,
-				struct nb_err *e)
-{
-	long long id = req_int(r, "id", 0);
-
-	return set_state(app, id, "paused", e) < 0 ? -1 : api_one(app, r, w, 200, id, e);
-}
-
-int admin_api_rollout_resume_run(struct app *app, struct http_req *r, struct http_resp *w,
-				 struct nb_err *e)
-{
-	long long id = req_int(r, "id", 0);
-
-	return set_state(app, id, "running", e) < 0 ? -1 : api_one(app, r, w, 200, id, e);
-}
-
-int admin_api_rollout_stage_run(struct app *app, struct http_req *r, struct http_resp *w,
-				struct nb_err *e)
-{
-	long long id = req_int(r, "id", 0);
-	char *body;
-	size_t len;
-	int pct;
-
-	if (json_body(r, &body, &len, e) < 0)
-		return -1;
-	if (admin_stage_parse(body, len, &pct, e) < 0)
-		return -1;
-	if (stage(app, id, pct, e) < 0)
-		return -1;
-	return api_one(app, r, w, 200, id, e);
+	return admin_rollout_answer(app, r, w, 201, id, e);
 }

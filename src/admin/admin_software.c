@@ -123,10 +123,11 @@ static long long add_upload(struct app *app, struct sw_sink *s, const char *file
 					      name, e));
 }
 
-/* The list, with a failed form's error (status) when error is set; 0, or
- * -1 with e when the store cannot be read (a 503 page, never an empty list). */
+/* The list, with a failed form's error (answered with its status) when
+ * form is set; 0, or -1 with e when the store cannot be read (a 503 page,
+ * never an empty list). */
 static int software_page(struct app *app, struct http_req *r, struct http_resp *w,
-			 int status, const char *error, struct nb_err *e)
+			 const struct nb_err *form, struct nb_err *e)
 {
 	long long n = ddi_fleet_software_count(app, e);
 	cJSON *d, *list;
@@ -142,11 +143,14 @@ static int software_page(struct app *app, struct http_req *r, struct http_resp *
 		return -1;
 	}
 	cJSON_AddItemToObject(d, "software", list);
-	if (error)
-		cJSON_AddStringToObject(d, "error", error);
+	if (form)
+		cJSON_AddStringToObject(d, "error", form->msg);
 	if (req_has(r, "done"))
 		cJSON_AddStringToObject(d, "flash", req_str(r, "done"));
-	admin_page(app, r, w, status, "software", "Software", d);
+	if (form)
+		admin_page_err(app, r, w, form, "software", "Software", d);
+	else
+		admin_page(app, r, w, 200, "software", "Software", d);
 	return 0;
 }
 
@@ -157,13 +161,13 @@ static int page_error(struct app *app, struct http_req *r, struct http_resp *w,
 {
 	struct nb_err form = *e;
 
-	return software_page(app, r, w, nb_err_status(form.kind), form.msg, e);
+	return software_page(app, r, w, &form, e);
 }
 
 int admin_software_run(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
-	return software_page(app, r, w, 200, NULL, e);
+	return software_page(app, r, w, NULL, e);
 }
 
 static const char *const upload_fields[] = { "name" };

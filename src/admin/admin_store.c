@@ -43,43 +43,55 @@ static int write_step(struct db *db, struct db_stmt *st, const char *what, struc
 	return nb_fail(e, NB_UNAVAILABLE, "database busy, try again");
 }
 
+#define UNREADABLE "cannot read the store just now (busy or unreachable); try again"
+
+/* The end of a one-row read whose step gave rc: 0 for a row; -1 with e
+ * NB_NOT_FOUND (missing) when the read ran to its end without one, or
+ * NB_UNAVAILABLE when a step failed, so that a store that cannot answer
+ * never reads as "no such user". */
+static int one_row(int rc, const char *missing, struct nb_err *e)
+{
+	if (rc == DB_ROW)
+		return 0;
+	if (rc == DB_DONE)
+		return nb_fail(e, NB_NOT_FOUND, "%s", missing);
+	return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
+}
+
 static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WHERE name=?";
 
 int admin_user_get(struct db *db, const char *name, struct admin_user *u,
-		 char *pw_hash, size_t n)
+		   char *pw_hash, size_t n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_user_get);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	db_bind_text(st, 1, name, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		copy_user(st, 0, u);
 		if (pw_hash)
 			snprintf(pw_hash, n, "%s", (const char *)db_column_text(st, 3));
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return one_row(rc, "no such user", e);
 }
 
 static const char sql_user_by_id[] = "SELECT id, name, role FROM users WHERE id=?";
 
-int admin_user_by_id(struct db *db, long long id, struct admin_user *u)
+int admin_user_by_id(struct db *db, long long id, struct admin_user *u, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_user_by_id);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	db_bind_int64(st, 1, id);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW)
 		copy_user(st, 0, u);
-		found = 1;
-	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return one_row(rc, "no such user", e);
 }
 
 static const char sql_user_add[] =
@@ -164,19 +176,27 @@ int admin_user_remove(struct db *db, long long id, struct nb_err *e)
 
 static const char sql_user_count[] = "SELECT count(*) FROM users WHERE ?1 IS NULL OR role=?1";
 
-int admin_user_count(struct db *db, const char *role)
+/* The count of a one-row count(*) read, or -1 with e NB_UNAVAILABLE. */
+static long long count_of(struct db_stmt *st, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(db, sql_user_count);
-	int n = -1;
+	long long n = -1;
 
 	if (!st)
-		return -1;
-	if (role)
-		db_bind_text(st, 1, role, -1, DB_STATIC);
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	if (db_step(st) == DB_ROW)
-		n = db_column_int(st, 0);
-	db_reset(st);
+		n = db_column_int64(st, 0);
+	if (db_reset(st) != DB_OK || n < 0)
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	return n;
+}
+
+int admin_user_count(struct db *db, const char *role, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(db, sql_user_count);
+
+	if (st && role)
+		db_bind_text(st, 1, role, -1, DB_STATIC);
+	return (int)count_of(st, e);
 }
 
 static const char sql_user_list[] =
@@ -216,7 +236,8 @@ static const char sql_sess_add[] =
 	"INSERT INTO sessions(token_hash, user_id, csrf, created, expires) VALUES(?,?,?,?,?)";
 static const char sql_sess_gc[] = "DELETE FROM sessions WHERE expires < ?";
 
-int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf)
+int admin_session_create(struct db *db, long long uid, long ttl, char *token, char *csrf,
+			 struct nb_err *e)
 {
 	char th[65];
 	struct db_stmt *st;
@@ -224,7 +245,7 @@ int admin_session_create(struct db *db, long long uid, long ttl, char *token, ch
 
 	if (auth_random_hex(token, AUTH_TOKEN_BYTES) < 0 ||
 	    auth_random_hex(csrf, AUTH_TOKEN_BYTES) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "no random bytes for a session; try again");
 	auth_token_hash(token, th);
 	/* logins are rare: a good moment to forget expired sessions */
 	st = db_stmt(db, sql_sess_gc);
@@ -233,28 +254,29 @@ int admin_session_create(struct db *db, long long uid, long ttl, char *token, ch
 		done(st);
 	}
 	st = db_stmt(db, sql_sess_add);
-	if (!st)
-		return -1;
-	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
-	db_bind_int64(st, 2, uid);
-	db_bind_text(st, 3, csrf, -1, DB_TRANSIENT);
-	db_bind_int64(st, 4, (int64_t)now);
-	db_bind_int64(st, 5, (int64_t)(now + ttl));
-	return done(st);
+	if (st) {
+		db_bind_text(st, 1, th, -1, DB_TRANSIENT);
+		db_bind_int64(st, 2, uid);
+		db_bind_text(st, 3, csrf, -1, DB_TRANSIENT);
+		db_bind_int64(st, 4, (int64_t)now);
+		db_bind_int64(st, 5, (int64_t)(now + ttl));
+	}
+	return write_step(db, st, "the session", e);
 }
 
 static const char sql_sess_get[] =
 	"SELECT u.id, u.name, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id"
 	" WHERE s.token_hash=? AND s.expires > ?";
 
-int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf)
+int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf,
+		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_sess_get);
 	char th[65];
 	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	auth_token_hash(token, th);
 	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
 	db_bind_int64(st, 2, (int64_t)time(NULL));
@@ -264,7 +286,7 @@ int admin_session_get(struct db *db, const char *token, struct admin_user *u, ch
 		snprintf(csrf, 65, "%s", (const char *)db_column_text(st, 3));
 	}
 	db_reset(st);
-	return rc == DB_ROW ? 0 : rc == DB_DONE ? 1 : -1;
+	return one_row(rc, "no such session", e);
 }
 
 static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
@@ -311,7 +333,7 @@ static const char sql_tok_get[] =
 	" WHERE t.token_hash=? AND t.revoked=0";
 static const char sql_tok_used[] = "UPDATE api_tokens SET last_used=? WHERE id=?";
 
-int admin_token_get(struct db *db, const char *token, struct admin_user *u)
+int admin_token_get(struct db *db, const char *token, struct admin_user *u, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_tok_get);
 	char th[65];
@@ -319,7 +341,7 @@ int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	auth_token_hash(token, th);
 	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
 	rc = db_step(st);
@@ -329,8 +351,8 @@ int admin_token_get(struct db *db, const char *token, struct admin_user *u)
 	}
 	db_reset(st);
 	if (rc != DB_ROW)
-		return rc == DB_DONE ? 1 : -1;
-	st = db_stmt(db, sql_tok_used);
+		return one_row(rc, "no such token", e);
+	st = db_stmt(db, sql_tok_used);	/* a note: a busy store may skip it */
 	if (st) {
 		db_bind_int64(st, 1, (int64_t)time(NULL));
 		db_bind_int64(st, 2, tid);
@@ -362,18 +384,13 @@ static const char sql_tok_list[] =
 static const char sql_tok_count[] =
 	"SELECT count(*) FROM api_tokens WHERE ?1 = 0 OR user_id = ?1";
 
-long admin_token_count(struct db *db, long long uid)
+long admin_token_count(struct db *db, long long uid, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_tok_count);
-	long n = -1;
 
-	if (!st)
-		return -1;
-	db_bind_int64(st, 1, uid);
-	if (db_step(st) == DB_ROW)
-		n = (long)db_column_int64(st, 0);
-	db_reset(st);
-	return n;
+	if (st)
+		db_bind_int64(st, 1, uid);
+	return (long)count_of(st, e);
 }
 
 int admin_token_list(struct db *db, struct arena *a, long long uid, long offset, long limit,
@@ -415,23 +432,23 @@ static const char sql_thr_mark[] =
 	" ON CONFLICT(key) DO UPDATE SET count = login_failures.count + 1, first = ?2";
 static const char sql_thr_clear[] = "DELETE FROM login_failures WHERE key=?";
 
-int admin_throttle_get(struct db *db, const char *key, long *count, long long *first)
+int admin_throttle_get(struct db *db, const char *key, long *count, long long *first,
+		       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_thr_get);
-	int found = 0;
+	int rc;
 
 	*count = 0;
 	*first = 0;
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	db_bind_text(st, 1, key, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		*count = (long)db_column_int64(st, 0);
 		*first = db_column_int64(st, 1);
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return one_row(rc, "no failures", e);
 }
 
 long admin_throttle_wait(struct db *db, const char *key, int max, long window)
@@ -440,7 +457,9 @@ long admin_throttle_wait(struct db *db, const char *key, int max, long window)
 	long long first;
 	time_t now = time(NULL);
 
-	if (admin_throttle_get(db, key, &count, &first) < 0)
+	/* none counted, or a store that cannot say: no wait (the login's own
+	 * read of the user then answers the store's 503) */
+	if (admin_throttle_get(db, key, &count, &first, NULL) < 0)
 		return 0;
 	if (count >= max && first + window > now)
 		return (long)(first + window - now);

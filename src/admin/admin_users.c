@@ -16,7 +16,7 @@
 static void form_again(struct app *app, struct http_req *r, cJSON *d)
 {
 	const struct admin *ad = app->domain;
-	const char *role = query_get(&r->form, "role");
+	const char *role = req_typed(r, "role");	/* as chosen: the form was refused */
 	cJSON *u;
 
 	if (!ad->form_key)
@@ -90,10 +90,11 @@ int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 	const char *done = req_has(r, "done") ? req_str(r, "done") : NULL;
 	long per = ad->set.page_size, uoff, toff;
 	long long owner = admin_is_admin(ad) ? 0 : ad->user.id;
-	long nu = admin_user_count(app->db, NULL), nt = admin_token_count(app->db, owner);
+	long nu = admin_user_count(app->db, NULL, e), nt = nu < 0 ? -1 :
+		admin_token_count(app->db, owner, e);
 
 	if (nu < 0 || nt < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+		return -1;
 	d = cJSON_CreateObject();
 	uoff = admin_paginate(app, r, d, "upage", "users", nu);
 	toff = admin_paginate(app, r, d, "tpage", "tokens", nt);
@@ -166,8 +167,9 @@ int admin_user_delete_run(struct app *app, struct http_req *r, struct http_resp 
 
 	if (id == ad->user.id)
 		return nb_fail(e, NB_CONFLICT, "you cannot delete yourself");
-	if (admin_user_by_id(app->db, id, &u) < 0)
-		snprintf(u.name, sizeof(u.name), "#%lld", id);
+	/* its name for the audit; none is a 404, an unreadable store a 503 */
+	if (admin_user_by_id(app->db, id, &u, e) < 0)
+		return -1;
 	if (admin_user_remove(app->db, id, e) < 0)
 		return -1;
 	admin_audit(app, "user delete", "user %s", u.name);
@@ -196,7 +198,8 @@ static int set_password(struct app *app, long long id, const char *pw, int keep_
 		return nb_fail(e, NB_INTERNAL, "cannot hash the password");
 	if (admin_user_set_password(app->db, id, hash, keep_tokens, revoked, e) < 0)
 		return -1;
-	if (admin_user_by_id(app->db, id, &u) < 0)
+	/* the change is made: the name for its audit row is best effort */
+	if (admin_user_by_id(app->db, id, &u, NULL) < 0)
 		snprintf(u.name, sizeof(u.name), "#%lld", id);
 	admin_audit(app, "user password", "user %s: sessions ended, %d API token%s revoked",
 		    u.name, *revoked, *revoked == 1 ? "" : "s");
@@ -243,7 +246,7 @@ int admin_api_user_password_run(struct app *app, struct http_req *r, struct http
 	if (set_password(app, id, pw, keep, &revoked, e) < 0)
 		return -1;
 	o = cJSON_CreateObject();
-	if (admin_user_by_id(app->db, id, &u) == 0)
+	if (admin_user_by_id(app->db, id, &u, NULL) == 0)
 		cJSON_AddStringToObject(o, "user", u.name);
 	cJSON_AddBoolToObject(o, "sessions_ended", 1);
 	cJSON_AddNumberToObject(o, "tokens_revoked", revoked);

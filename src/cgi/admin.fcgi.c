@@ -143,14 +143,13 @@ static const struct req_field devices_in[] = { DEVICE_SEARCH, DONE, REQ_END };
 static const struct req_field api_devices_in[] = {
 	DEVICE_SEARCH, { "counts", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
-/* the request log's filters; status and before are checked by the handler
- * (admin_requests.c), so the API answers them in JSON */
+/* the request log's filters (admin_requests.c has the time and status rules) */
 static const struct req_field requests_in[] = {
-	REQ_QUERY_FIELD("before", NULL, 0), REQ_QUERY_FIELD("status", NULL, 0),
+	REQ_QUERY_FIELD("before", req_v_id, 0), REQ_QUERY_FIELD("status", admin_status_valid, 0),
 	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },
 	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL },
-	{ "since", REQ_QUERY, req_v_text, 0, 32, NULL },
-	{ "until", REQ_QUERY, req_v_text, 0, 32, NULL }, REQ_END
+	{ "since", REQ_QUERY, admin_time_valid, 0, 32, NULL },
+	{ "until", REQ_QUERY, admin_time_valid, 0, 32, NULL }, REQ_END
 };
 /* the bulk form: id repeats, one per selected device (the router checks
  * every one; admin_device_bulk.c reads them all) */
@@ -222,15 +221,12 @@ static const struct req_field ota_token_in[] = {
 static const struct req_field ota_revoke_in[] = {
 	OTA_REPO, REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END
 };
-/* action (stage, pause, resume) and percent are checked by the handler
- * (admin_ota_rollout_input), their length too (no max here: the library
- * would refuse in text), so the API answers their refusal in JSON; the
- * API's names too */
+/* the rollout form: stage (with a percent), pause or resume; the handler
+ * asks for the percent a stage needs (admin_ota_forms.c) */
 #define OTA_ROLLOUT_FORM \
-	{ "action", REQ_FORM, NULL, 0, 0, NULL }, { "percent", REQ_FORM, NULL, 0, 0, NULL }
-static const struct req_field ota_api_rollout_in[] = {
-	REQ_PATH_FIELD("owner", NULL), REQ_PATH_FIELD("repo", NULL), OTA_ROLLOUT_FORM, REQ_END
-};
+	{ "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_ota_rollout_ops }, \
+	{ "percent", REQ_FORM, admin_range_valid, 0, 0, &admin_ota_percent }
+static const struct req_field ota_api_rollout_in[] = { OTA_REPO, OTA_ROLLOUT_FORM, REQ_END };
 static const struct req_field ota_rest_in[] = {
 	{ "rest", REQ_PATH, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };

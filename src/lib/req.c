@@ -119,6 +119,19 @@ int req_check(const struct app *app, struct http_req *r, unsigned srcmask,
 	return 0;
 }
 
+/* The declaration of field name, or NULL when the route has none. */
+static const struct req_field *lookup_field(const struct http_req *r, const char *name)
+{
+	const struct route_typed *t = route_typed(r->route);
+	const struct req_field *in = t ? t->input : NULL;
+	int i;
+
+	for (i = 0; in && in[i].name && i < REQ_MAX_FIELDS; i++)
+		if (strcmp(in[i].name, name) == 0)
+			return &in[i];
+	return NULL;
+}
+
 static const struct req_value *lookup(const struct http_req *r, const char *name)
 {
 	const struct route_typed *t = route_typed(r->route);
@@ -170,6 +183,47 @@ int req_has(const struct http_req *r, const char *name)
 	const struct req_value *v = lookup(r, name);
 
 	return v && v->set;
+}
+
+/* The declaration of field name of r's route, or NULL (said on stderr). */
+static const struct req_field *declared(const struct http_req *r, const char *name)
+{
+	const struct req_field *f = lookup_field(r, name);
+
+	if (!f)
+		fprintf(stderr, "nestbox: %s %s reads undeclared input %s\n",
+			r->method ? r->method : "-", r->route ? r->route->pattern : "-", name);
+	return f;
+}
+
+int req_each(const struct app *app, const struct http_req *r, const char *name, int *pos,
+	     struct req_value *v)
+{
+	const struct req_field *f = declared(r, name);
+	const struct query *q = f ? pairs_of(r, f) : NULL;
+	struct nb_err e;
+
+	/* the validator again, on text the router let through: it gives the
+	 * typed value without keeping a list per request */
+	for (; q && *pos < q->n; ++*pos) {
+		const char *raw = q->v[*pos].val;
+		if (strcmp(q->v[*pos].key, name) || (!*raw && !(f->flags & REQ_EMPTY)))
+			continue;
+		e.kind = NB_OK;
+		if (check_one(app, f, raw, v, &e) == 0 && v->set) {
+			++*pos;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+const char *req_typed(const struct http_req *r, const char *name)
+{
+	const struct req_field *f = lookup_field(r, name);
+	const struct query *q = f ? pairs_of(r, f) : NULL;
+
+	return q ? query_get(q, name) : NULL;
 }
 
 int req_v_text(const struct app *app, const struct req_field *f, const char *raw,

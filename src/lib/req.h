@@ -12,7 +12,8 @@
  * more than once", unless it is declared REQ_REPEAT (a list of
  * checkboxes); undeclared fields are nobody's input and may repeat.
  * A handler reads only the checked values,
- * through req_str() / req_int() / req_has(); it never parses raw input.
+ * through req_str() / req_int() / req_has() / req_each(); it never parses
+ * raw input.
  *
  * Order: path and query fields are checked right after routing, before
  * the program's `before` hook (authentication); form fields after it, so
@@ -40,7 +41,7 @@ enum req_src { REQ_PATH = 1, REQ_QUERY = 2, REQ_FORM = 4 };
 #define REQ_EMPTY (1u << 1)	/* "" is a value (set, not validated); else "" = absent */
 #define REQ_REPEAT (1u << 2)	/* may be given more than once (checkboxes of one name):
 				 * every value is validated, req_str/req_int give the
-				 * first; without it a second one is 400 */
+				 * first, req_each all; without it a second one is 400 */
 
 #define REQ_MAX_FIELDS 12
 
@@ -110,6 +111,23 @@ const void *req_ptr(const struct http_req *r, const char *name);
  * routes can ask which fields it got (req_str/req_int on an undeclared
  * field are reported as a bug). */
 int req_has(const struct http_req *r, const char *name);
+
+/*
+ * The values of a declared field given more than once (REQ_REPEAT: the
+ * checkboxes of one name), one per call: *pos starts at 0; 1 with *v the
+ * next value (its text and number, by the field's validator), 0 at the
+ * end.  An empty value is absent and skipped.  The router checked them
+ * all before the handler; only on a form the router refused (drawn again
+ * with what was typed) can a value fail its rule, and it is skipped.  A
+ * field given once is a list of one.  An undeclared name: 0, and a line
+ * on stderr.  app: for the validator, as req_check gives it.
+ */
+int req_each(const struct app *app, const struct http_req *r, const char *name, int *pos,
+	     struct req_value *v);
+/* The first text the client sent for a declared query or form field,
+ * unchecked, or NULL: for drawing a refused form again with what was
+ * typed, never for deciding anything (req_str gives the checked value). */
+const char *req_typed(const struct http_req *r, const char *name);
 
 /* Generic validators.  Domain validators (a mkbox name, a controller id,
  * a tenant) live in their domain and are public for tests/fuzz. */

@@ -143,53 +143,55 @@ static void latency_row(struct arena *a, struct db_stmt *st, void *p)
 	l->sum_us = db_column_int64(st, 4);
 }
 
-/* db_rows for st, NULL when it could not be prepared; *n the count. */
+#define UNREADABLE "the request log cannot be read just now; try again"
+
+/* db_rows for st (NULL when it could not be prepared); *n the count.  0,
+ * or -1 with e NB_UNAVAILABLE: a failed step is no shorter list. */
 static int read_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn,
-		     void **out, size_t *n)
+		     void **out, size_t *n, struct nb_err *e)
 {
 	int k;
 
 	*out = NULL;
 	*n = 0;
-	if (!st)
-		return -1;
-	k = db_rows(st, a, size, fn, out);
-	if (k < 0)
-		return -1;
+	if (!st || (k = db_rows(st, a, size, fn, out)) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	*n = (size_t)k;
 	return 0;
 }
 
-int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n)
+int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n,
+		     struct nb_err *e)
 {
 	void *v;
-	int rc = read_rows(db_stmt(db, sql_counts), a, sizeof(**out), count_row, &v, n);
+	int rc = read_rows(db_stmt(db, sql_counts), a, sizeof(**out), count_row, &v, n, e);
 
 	*out = v;
 	return rc;
 }
 
-int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n)
+int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n,
+		      struct nb_err *e)
 {
 	void *v;
-	int rc = read_rows(db_stmt(db, sql_hist), a, sizeof(**out), latency_row, &v, n);
+	int rc = read_rows(db_stmt(db, sql_hist), a, sizeof(**out), latency_row, &v, n, e);
 
 	*out = v;
 	return rc;
 }
 
-int log_store_row_count(struct db *db, long long *n)
+int log_store_row_count(struct db *db, long long *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_rows);
 	int rc;
 
 	if (!st)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 	rc = db_step(st);
 	if (rc == DB_ROW)
 		*n = db_column_int64(st, 0);
 	db_reset(st);
-	return rc == DB_ROW ? 0 : -1;
+	return rc == DB_ROW ? 0 : nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 }
 
 /* -- the admin's request log --------------------------------------------- */
@@ -293,7 +295,7 @@ static void request_row(struct arena *a, struct db_stmt *st, void *p)
 }
 
 int log_store_requests(struct db *db, struct arena *a, const struct log_filter *f,
-		       struct log_row **out, size_t *n)
+		       struct log_row **out, size_t *n, struct nb_err *e)
 {
 	/* the trigram index is SQLite's FTS5: PostgreSQL filters with instr() alone */
 	int fts = f->path && strlen(f->path) >= 3 && !db_is_pg(db), rc;
@@ -305,7 +307,7 @@ int log_store_requests(struct db *db, struct arena *a, const struct log_filter *
 	st = db_stmt(db, fts ? sql_requests_fts : sql_requests);
 	if (st)
 		bind_filter(st, a, f, fts);
-	rc = read_rows(st, a, sizeof(**out), request_row, &v, n);
+	rc = read_rows(st, a, sizeof(**out), request_row, &v, n, e);
 	*out = v;
 	return rc;
 }
@@ -323,10 +325,11 @@ static void program_row(struct arena *a, struct db_stmt *st, void *p)
 	*(const char **)p = db_column_dup(a, st, 0);
 }
 
-int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n)
+int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n,
+		       struct nb_err *e)
 {
 	void *v;
-	int rc = read_rows(db_stmt(db, sql_programs), a, sizeof(**out), program_row, &v, n);
+	int rc = read_rows(db_stmt(db, sql_programs), a, sizeof(**out), program_row, &v, n, e);
 
 	*out = v;
 	return rc;
@@ -347,7 +350,7 @@ static void hour_row(struct arena *a, struct db_stmt *st, void *p)
 }
 
 int log_store_hours(struct db *db, struct arena *a, long long after_hour,
-		    struct log_hour **out, size_t *n)
+		    struct log_hour **out, size_t *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_hours);
 	void *v;
@@ -355,7 +358,7 @@ int log_store_hours(struct db *db, struct arena *a, long long after_hour,
 
 	if (st)
 		db_bind_int64(st, 1, after_hour);
-	rc = read_rows(st, a, sizeof(**out), hour_row, &v, n);
+	rc = read_rows(st, a, sizeof(**out), hour_row, &v, n, e);
 	*out = v;
 	return rc;
 }

@@ -7,9 +7,11 @@
  * Writers are the request-log buffer (reqlog.c, one short transaction per
  * flush, begun by the caller); readers are /metrics (metrics.c) and the
  * admin's request log page and API (admin_requests.c) and the dashboard
- * (admin_dashboard.c).  Functions return
- * 0, or -1 with the store's message in db_errmsg(); rows come back as
- * plain structs allocated from the caller's arena, strings never NULL.
+ * (admin_dashboard.c).  The writes return 0, or -1 with the store's
+ * message in db_errmsg() (the flush's transaction fails as one); the
+ * reads 0, or -1 with e NB_UNAVAILABLE (a failed step is never a shorter
+ * list).  Rows come back as plain structs allocated from the caller's
+ * arena, strings never NULL.
  */
 #ifndef NB_LOG_STORE_H
 #define NB_LOG_STORE_H
@@ -18,6 +20,7 @@
 
 #include "../lib/arena.h"
 #include "../lib/db.h"
+#include "../lib/err.h"
 #include "reqlog.h"
 
 /* -- writes (inside the caller's transaction) ---------------------------- */
@@ -57,11 +60,13 @@ struct log_latency {
 };
 
 /* Every counter, by program, route, status. */
-int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n);
+int log_store_counts(struct db *db, struct arena *a, struct log_count **out, size_t *n,
+		     struct nb_err *e);
 /* Every latency bucket, by program, route, bucket. */
-int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n);
+int log_store_latency(struct db *db, struct arena *a, struct log_latency **out, size_t *n,
+		      struct nb_err *e);
 /* The number of request_log rows kept. */
-int log_store_row_count(struct db *db, long long *n);
+int log_store_row_count(struct db *db, long long *n, struct nb_err *e);
 
 /* -- the admin's request log --------------------------------------------- */
 
@@ -88,7 +93,7 @@ struct log_row {
  * looked up in the trigram index on SQLite (brought up to the log first:
  * a busy store searches what is indexed, the exact match still holds). */
 int log_store_requests(struct db *db, struct arena *a, const struct log_filter *f,
-		       struct log_row **out, size_t *n);
+		       struct log_row **out, size_t *n, struct nb_err *e);
 /* Requests per hour, all programs summed: the hours after after_hour,
  * oldest first (the dashboard's chart). */
 struct log_hour {
@@ -96,8 +101,9 @@ struct log_hour {
 	long long count, errors;
 };
 int log_store_hours(struct db *db, struct arena *a, long long after_hour,
-		    struct log_hour **out, size_t *n);
+		    struct log_hour **out, size_t *n, struct nb_err *e);
 /* The programs that have answered requests, by name. */
-int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n);
+int log_store_programs(struct db *db, struct arena *a, const char ***out, size_t *n,
+		       struct nb_err *e);
 
 #endif

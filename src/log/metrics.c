@@ -35,7 +35,7 @@ static int render_counts(struct db *db, struct buf *b)
 	struct log_count *v;
 	size_t n, i;
 
-	if (log_store_counts(db, b->a, &v, &n) < 0)
+	if (log_store_counts(db, b->a, &v, &n, NULL) < 0)
 		return -1;
 	buf_adds(b, "# HELP nestbox_requests_total Requests answered, by program, route and status.\n"
 		    "# TYPE nestbox_requests_total counter\n");
@@ -73,7 +73,7 @@ static int render_hist(struct db *db, struct buf *b)
 	struct log_latency *v;
 	size_t n, i, j;
 
-	if (log_store_latency(db, b->a, &v, &n) < 0)
+	if (log_store_latency(db, b->a, &v, &n, NULL) < 0)
 		return -1;
 	buf_adds(b, "# HELP nestbox_request_duration_seconds Time from request to answer.\n"
 		    "# TYPE nestbox_request_duration_seconds histogram\n");
@@ -93,7 +93,7 @@ int log_metrics_render(struct db *db, struct buf *b)
 	long long rows;
 
 	if (render_counts(db, b) < 0 || render_hist(db, b) < 0 ||
-	    log_store_row_count(db, &rows) < 0)
+	    log_store_row_count(db, &rows, NULL) < 0)
 		return -1;
 	buf_printf(b, "# HELP nestbox_request_log_rows Rows kept in the request log.\n"
 		   "# TYPE nestbox_request_log_rows gauge\nnestbox_request_log_rows %lld\n", rows);

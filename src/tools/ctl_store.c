@@ -190,22 +190,25 @@ static int mig_tables(struct mig *m)
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* 1 when every table t references (but itself) is among the first `done`. */
+/* 1 when every table t references (but itself) is among the first `done`,
+ * 0 when one is not; -1 when the catalogue cannot be read (a failed step
+ * is no "every parent is there"). */
 static int parents_done(struct mig *m, const char *t, int done)
 {
 	struct db_stmt *st = db_stmt(m->src, sql_src_parents);
-	int ok = 1, i, found;
+	int ok = 1, i, found, rc;
 
 	if (!st)
-		return 0;
+		return -1;
 	db_bind_text(st, 1, t, -1, DB_STATIC);
-	while (ok && db_step(st) == DB_ROW) {
+	while (ok && (rc = db_step(st)) == DB_ROW) {
 		const char *p = (const char *)db_column_text(st, 0);
 		for (i = found = 0; i < done; i++)
 			found |= !strcmp(m->names[i], p);
 		ok = found || !strcmp(p, t);
 	}
-	db_reset(st);
+	if (db_reset(st) != DB_OK || (ok && rc != DB_DONE))
+		return -1;
 	return ok;
 }
 
@@ -215,10 +218,11 @@ static int mig_order(struct mig *m)
 	int done = 0, i;
 
 	while (done < m->n) {
-		for (i = done; i < m->n && !parents_done(m, m->names[i], done); i++)
+		int rc = 0;
+		for (i = done; i < m->n && !(rc = parents_done(m, m->names[i], done)); i++)
 			;
-		if (i == m->n)
-			return -1;	/* a cycle: not in this schema */
+		if (rc < 0 || i == m->n)
+			return -1;	/* unreadable, or a cycle: not in this schema */
 		char *t = m->names[i];
 		memmove(&m->names[done + 1], &m->names[done], (i - done) * sizeof(char *));
 		m->names[done++] = t;
@@ -249,7 +253,8 @@ static int mig_sql(struct mig *m, const char *t, char *sel, char *ins, size_t n,
 		ql += snprintf(qs + ql, sizeof(qs) - ql, "%s?", k ? ", " : "");
 		k++;
 	}
-	db_reset(st);
+	if (db_reset(st) != DB_OK)
+		return -1;	/* a failed step is no table with fewer columns */
 	snprintf(sel, n, "SELECT %s FROM \"%s\"", cols, t);
 	snprintf(ins, n, "INSERT INTO \"%s\"(%s) VALUES(%s)", t, cols, qs);
 	return k;
@@ -313,21 +318,22 @@ static int mig_copy(struct mig *m, const char *t)
 	return rc == DB_DONE ? 0 : -1;
 }
 
-/* 1 when the target holds rows in any table to copy (it must be new). */
+/* 1 when the target holds rows in any table to copy (it must be new), 0
+ * when none does, -1 when it cannot be read (not taken for "holds data"). */
 static int mig_target_used(struct mig *m)
 {
 	char sql[256];
 	struct db_stmt *st;
-	int i, used = 0;
+	int i, rc = DB_DONE;
 
-	for (i = 0; i < m->n && !used; i++) {
+	for (i = 0; i < m->n && rc == DB_DONE; i++) {
 		snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\" LIMIT 1", m->names[i]);
 		if (!(st = db_prepare(m->dst, sql)))
-			return 1;
-		used = db_step(st) != DB_DONE;
+			return -1;
+		rc = db_step(st);
 		db_finalize(st);
 	}
-	return used;
+	return rc == DB_DONE ? 0 : rc == DB_ROW ? 1 : -1;
 }
 
 /*
@@ -336,13 +342,19 @@ static int mig_target_used(struct mig *m)
  */
 static int mig_run(struct mig *m)
 {
-	int i;
+	int i, used;
 
 	if (mig_tables(m) < 0 || mig_order(m) < 0) {
-		fprintf(stderr, "nestboxctl: store migrate: cannot read the SQLite catalogue\n");
+		fprintf(stderr, "nestboxctl: store migrate: cannot read the store (the SQLite "
+			"catalogue): %s\n", db_errmsg(m->src));
 		return 1;
 	}
-	if (mig_target_used(m)) {
+	if ((used = mig_target_used(m)) < 0) {
+		fprintf(stderr, "nestboxctl: store migrate: cannot read the target store: %s\n",
+			db_errmsg(m->dst));
+		return 1;
+	}
+	if (used) {
 		fprintf(stderr, "nestboxctl: store migrate: the target already holds data;"
 			" migrate into a new, empty database\n");
 		return 1;

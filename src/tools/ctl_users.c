@@ -31,6 +31,27 @@ static int read_password(const char *prompt, char *out)
 }
 
 /*
+ * The user of name into *u: NB_OK, NB_NOT_FOUND ("no user 'x'" said
+ * unless a new user is looked up) or the kind of the store's failure
+ * (said: "cannot read the store ...").
+ */
+static enum nb_errkind user_lookup(struct app *app, const char *name, struct admin_user *u,
+				   int new_user)
+{
+	struct nb_err e;
+
+	if (admin_user_get(app->db, name, u, NULL, 0, &e) == 0)
+		return NB_OK;
+	if (e.kind == NB_NOT_FOUND && new_user)
+		;
+	else if (e.kind == NB_NOT_FOUND)
+		fprintf(stderr, "nestboxctl: no user '%s'\n", name);
+	else
+		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
+	return e.kind;
+}
+
+/*
  * Adds the user, or sets an existing one's password (*revoked: tokens
  * revoked).  Returns the exit status: 0, or nb_err_exit() of what failed
  * (printed).
@@ -47,10 +68,12 @@ static int set_user(struct app *app, const char *name, const char *role, const c
 	nb_err_clear(&e);
 	if (auth_hash_password(pw, hash, sizeof(hash)) < 0)
 		rc = nb_fail(&e, NB_INTERNAL, "cannot hash the password");
-	else if (admin_user_get(app->db, name, &u, NULL, 0) == 0)
+	else if (admin_user_get(app->db, name, &u, NULL, 0, &e) == 0)
 		rc = admin_user_set_password(app->db, u.id, hash, keep_tokens, revoked, &e);
-	else
+	else if (e.kind == NB_NOT_FOUND)
 		rc = admin_user_insert(app->db, name, hash, role, &e);
+	else
+		rc = -1;	/* the store cannot say whether it exists */
 	if (rc < 0)
 		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
@@ -83,11 +106,12 @@ int cmd_user_add(int argc, char **argv)
 	}
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) == 0) {
-		fprintf(stderr, "nestboxctl: user %s exists already (nestboxctl user passwd %s sets"
-			" its password)\n", argv[optind], argv[optind]);
+	if ((rc = user_lookup(&app, argv[optind], &u, 1)) != NB_NOT_FOUND) {
+		if (rc == NB_OK)
+			fprintf(stderr, "nestboxctl: user %s exists already (nestboxctl user passwd "
+				"%s sets its password)\n", argv[optind], argv[optind]);
 		app_close(&app);
-		return nb_err_exit(NB_CONFLICT);
+		return nb_err_exit(rc == NB_OK ? NB_CONFLICT : rc);
 	}
 	rc = read_password("password: ", pw) < 0 ? 1 :
 	     set_user(&app, argv[optind], role, pw, 0, &revoked);
@@ -119,8 +143,8 @@ int cmd_user_passwd(int argc, char **argv)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	if (admin_user_get(app.db, argv[optind], &u, NULL, 0) < 0)
-		fprintf(stderr, "nestboxctl: no user '%s'\n", argv[optind]);
+	if (user_lookup(&app, argv[optind], &u, 0) != NB_OK)
+		;	/* said */
 	else if (read_password("new password: ", pw) == 0)
 		rc = set_user(&app, argv[optind], u.role, pw, keep, &revoked);
 	if (!rc) {
@@ -149,8 +173,8 @@ int cmd_user_del(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	nb_err_clear(&e);
-	if (admin_user_get(app.db, name, &u, NULL, 0) < 0)
-		fprintf(stderr, "nestboxctl: no user '%s'\n", name);
+	if (user_lookup(&app, name, &u, 0) != NB_OK)
+		;	/* said */
 	else if (admin_user_remove(app.db, u.id, &e) < 0) {
 		fprintf(stderr, "nestboxctl: user %s: %s\n", name, e.msg);
 		rc = nb_err_exit(e.kind);
@@ -199,6 +223,7 @@ int cmd_user_first_admin(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
+	struct nb_err e;
 	struct app app;
 	char pw[ADMIN_PASSWORD_MAX + 2];
 	int users, revoked;
@@ -209,7 +234,12 @@ int cmd_user_first_admin(int argc, char **argv)
 		return 2;
 	if (ctl_open(&app) < 0)
 		return 1;
-	users = admin_user_count(app.db, NULL);
+	/* a store that cannot be counted is no empty one: no new password */
+	if ((users = admin_user_count(app.db, NULL, &e)) < 0) {
+		fprintf(stderr, "nestboxctl: user first-admin: %s\n", e.msg);
+		app_close(&app);
+		return nb_err_exit(e.kind);
+	}
 	if (users > 0 && !(env && *env)) {
 		printf("admin login: user admin (password as printed when it was created;"
 		       " reset: nestboxctl user passwd admin)\n");

@@ -188,3 +188,111 @@ def test_image_upload_is_written_once(api, tmpdir_shared, how):
                                        "once-pc-1.img.zst"]
     assert _tmp_files(os.path.join(nb.state, "tmp")) == []
     assert nb.get("/list").body == b"once-pc-1\n" or b"once-pc-1" in nb.get("/list").body
+
+
+@pytest.mark.parametrize("query,field", [
+    ("status=99x", "status"), ("status=600", "status"), ("status=4x", "status"),
+    ("before=0", "before"), ("before=x", "before"), ("before=007", "before"),
+    ("since=yesterday", "since"), ("since=2026-13-01T00:00", "since"),
+    ("until=2026-01-01", "until"), ("until=2026-01-01T10:00junk", "until"),
+    ("program=" + "p" * 65, "program"),
+])
+def test_request_log_filters_are_declared(api, query, field):
+    """The request log's filters are the route's declared fields: a bad one
+    is the router's 400 naming it, before the handler and even before the
+    login (an anonymous asker gets the 400 too, not the 401/login)."""
+    nb, b, auth = api
+    for headers in (auth, {}):
+        r = b.request("GET", "/admin/api/requests?" + query, headers=headers)
+        assert r.status == 400 and json_error(r).split(":")[0] == "invalid " + field, (
+            query, r.status, r.body)
+    assert refusal_page(Browser(nb.port).get("/admin/requests?" + query), 400).split(":")[0] \
+        == "invalid " + field
+    assert refusal_page(b.get("/admin/requests?" + query), 400).split(":")[0] == \
+        "invalid " + field
+
+
+def test_request_log_filters_still_served(api):
+    nb, b, auth = api
+    for query in ("status=4xx", "status=404", "before=5", "since=2000-01-01T00:00",
+                  "until=2100-01-01T10:00:30", "program=admin&q=/admin", "status=&since="):
+        r = b.request("GET", "/admin/api/requests?" + query, headers=auth)
+        assert r.status == 200 and "rows" in json.loads(r.body), (query, r.body)
+        assert b.get("/admin/requests?" + query).status == 200, query
+
+
+@pytest.mark.parametrize("fields,field", [
+    (["action=jump"], "action"), ([], "action"), (["action=stage", "percent=400"], "percent"),
+    (["action=stage", "percent=-1"], "percent"), (["action=pause", "percent=01"], "percent"),
+    (["action=stage", "percent=50", "action=pause"], "action"),
+])
+def test_ota_rollout_form_is_declared(api, fields, field):
+    """The OTA rollout form's action and percent are declared: the router
+    refuses a bad one naming it before the handler looks the repository up
+    (acme/nope does not exist: the handler's answer would be a 404)."""
+    nb, b, auth = api
+    body = "&".join(fields).encode()
+    hdr = dict(auth, **{"Content-Type": "application/x-www-form-urlencoded"})
+    r = b.request("POST", "/admin/api/ota/acme/nope/rollout", body, hdr)
+    assert r.status == 400 and json_error(r).split(":")[0] in (
+        "invalid " + field, "missing " + field), (fields, r.status, r.body)
+    page = dict(kv.split("=") for kv in fields)
+    if len(page) == len(fields):     # (a form of the browser's names each field once)
+        page["csrf"] = b.csrf("/admin/ota")
+        msg = refusal_page(b.post("/admin/ota/acme/nope/rollout", page), 400)
+        assert msg.split(":")[0] in ("invalid " + field, "missing " + field), (fields, msg)
+    # the API's repository names are declared too
+    r = b.request("POST", "/admin/api/ota/ac%20me/app/rollout", b"action=pause", hdr)
+    assert r.status == 400 and json_error(r) == "invalid owner", r.body
+
+
+def _users_table(nb, away):
+    with nb.db() as c:
+        c.execute("ALTER TABLE users RENAME TO users_away" if away else
+                  "ALTER TABLE users_away RENAME TO users")
+
+
+def test_a_store_that_cannot_read_users_is_503_not_a_wrong_password(api):
+    """The admin's own reads tell "no such user" from "the store cannot
+    answer": a login while the users cannot be read is 503 (try again),
+    neither a wrong password (401) nor a failure counted against the
+    address; nestboxctl's user commands fail with exit 1 and say so, and
+    first-admin does not take an unreadable store for an empty one."""
+    nb, b, auth = api
+    with nb.db() as c:
+        failures = c.execute("SELECT count(*) FROM login_failures").fetchone()[0]
+    _users_table(nb, True)
+    try:
+        r = Browser(nb.port).login("admin", "admin-pass-1", expect=503)
+        assert r.header("Retry-After") and "try again" in r.text.lower(), r.text
+        with nb.db() as c:
+            assert c.execute("SELECT count(*) FROM login_failures").fetchone()[0] == failures
+        for args, env in ((("user", "passwd", "admin"), {}), (("user", "del", "viewer"), {}),
+                          (("user", "add", "carol"), {}),
+                          (("user", "first-admin"), {"NESTBOX_ADMIN_PASSWORD": ""})):
+            p = nb.ctl(*args, check=False, env=env)
+            assert p.returncode == 1 and "cannot read the store" in p.stderr, (args, p.stderr,
+                                                                             p.stdout)
+            assert "password" not in p.stdout, p.stdout
+    finally:
+        _users_table(nb, False)
+    Browser(nb.port).login("admin", "admin-pass-1")
+    assert nb.ctl("user", "first-admin", env={"NESTBOX_ADMIN_PASSWORD": ""}).returncode == 0
+
+
+def test_request_log_page_whose_programs_cannot_be_read_is_503(api):
+    """The request log's program filter is read from the store: when it
+    cannot be read the page is a 503 (try again), not a page whose filter
+    silently offers no program."""
+    nb, b, auth = api
+    assert b.get("/admin/requests").status == 200
+    with nb.db() as c:
+        c.execute("ALTER TABLE metrics_requests RENAME TO metrics_away")
+    try:
+        r = b.get("/admin/requests")
+        assert r.status == 503 and r.header("Retry-After"), (r.status, r.text)
+        assert "request log" in r.text
+    finally:
+        with nb.db() as c:
+            c.execute("ALTER TABLE metrics_away RENAME TO metrics_requests")
+    assert b.get("/admin/requests").status == 200

@@ -115,3 +115,18 @@ def test_ddi_settings_checked_at_start(tmpdir_shared):
         p = write(tmpdir_shared, "server:\n  var_dir: %s\n%s" % (tmpdir_shared, text))
         r = run_cgi("ddi.fcgi", {"NESTBOX_CONFIG": p}, uri="/DEFAULT/controller/v1/x")
         assert msg in r.stderr, r.stderr
+
+
+def test_ota_settings_checked_at_start_by_the_admin_too(tmpdir_shared):
+    """admin.fcgi publishes OTA releases with the ota.* settings it read at
+    start: a bad one stops it at start, as it stops ota.fcgi, instead of
+    refusing each publication later."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    p = write(tmpdir_shared, "server:\n  var_dir: %s\nadmin:\n  templates: %s\n"
+              "ota:\n  rollout_start: 101\n" % (tmpdir_shared, os.path.join(root, "templates")))
+    for program, uri in (("ota.fcgi", "/ota/api/repos/a/b/releases/latest"),
+                         ("admin.fcgi", "/admin/login")):
+        r = run_cgi(program, {"NESTBOX_CONFIG": p}, uri=uri)
+        assert b"ota.rollout_start: a percent of the boards, 0..100" in r.stderr, (program,
+                                                                                 r.stderr)
+        assert b"Status: 200" not in r.stdout, r.stdout

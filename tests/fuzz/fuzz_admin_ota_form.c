@@ -6,13 +6,10 @@
  * ADMIN_FIELD_MAX bytes, as admin_form_stream keeps them) and given to
  * admin_ota_publish_form(), the production code.
  *
- * The same fields, the first two taken as the rollout form's action and
- * percent, go to admin_ota_rollout_input() (the page's and the API's).
+ * (The rollout form's action and percent are declared fields of its
+ * routes, checked by the router: fuzz_admin_routes.)
  *
  * Invariants (abort() when broken):
- *  - rollout: accepted, op is stage/pause/resume by its text; for stage
- *    pct is 0..100 and prints back as the percent text; else pct is -1;
- *    refused: NB_INVALID;
  *  - accepted: owner and name pass ota_name_ok and rejoin to repo; exactly
  *    one of tag and branch is set, each the field's text; absent fields
  *    are NULL, never "";
@@ -57,30 +54,6 @@ static void check_ok(char (*val)[ADMIN_FIELD_MAX + 1], const struct ota_pub *p)
 		abort();
 }
 
-static void check_rollout(char (*val)[ADMIN_FIELD_MAX + 1])
-{
-	char back[8];
-	struct nb_err e;
-	int op, pct;
-
-	nb_err_clear(&e);
-	if (admin_ota_rollout_input(val[0], val[1], &op, &pct, &e) < 0) {
-		if (e.kind != NB_INVALID)
-			abort();
-		return;
-	}
-	if (op < 0 || op > 2 || strcmp(val[0], admin_ota_rollout_ops[op]))
-		abort();
-	if (op != 0) {
-		if (pct != -1)
-			abort();
-		return;
-	}
-	snprintf(back, sizeof(back), "%d", pct);
-	if (pct < 0 || pct > 100 || strcmp(back, val[1]))
-		abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
 	static char val[ADMIN_OTA_FORM_FIELDS][ADMIN_FIELD_MAX + 1];
@@ -89,7 +62,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	struct nb_err e;
 
 	split(d, n, val);
-	check_rollout(val);
 	memset(&p, 0, sizeof(p));
 	nb_err_clear(&e);
 	if (admin_ota_publish_form(val, &p, owner, name, &e) == 0)

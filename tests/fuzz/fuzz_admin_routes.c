@@ -11,7 +11,9 @@
  *  - every route of the table is typed;
  *  - what req_check accepts: an "id" is 1..10^18-1, a page number >= 0
  *    (the device list's 1..10^6), "next", "done" and "q" hold no control
- *    character, a "box" or "image" is a mkbox name, a "percent" 1..100;
+ *    character, a "box" or "image" is a mkbox name, a "percent" 1..100,
+ *    the request log's status a class 1..5 or a code 100..599 and its
+ *    since/until a time at or after 1970;
  *  - admin_name_valid accepts only what admin_name_ok does;
  *    admin_password_valid only ADMIN_PASSWORD_MIN..MAX bytes;
  *    admin_token_name_valid only 1..64 bytes without control characters;
@@ -56,6 +58,12 @@ static void check_values(const struct http_req *r)
 			abort();
 		if ((!strcmp(f->name, "box") || !strcmp(f->name, "image")) &&
 		    !mkbox_name_ok(req_str(r, f->name)))
+			abort();
+		if (f->valid == admin_status_valid &&
+		    !(req_int(r, f->name, 0) >= 1 && req_int(r, f->name, 0) <= 5) &&
+		    !(req_int(r, f->name, 0) >= 100 && req_int(r, f->name, 0) <= 599))
+			abort();
+		if (f->valid == admin_time_valid && req_int(r, f->name, -1) < 0)
 			abort();
 		if (f->arg == &admin_percent &&
 		    (req_int(r, f->name, 0) < 1 || req_int(r, f->name, 0) > 100))

@@ -110,7 +110,7 @@ static long long add_user(struct db *db, const char *name, const char *role)
 	if (admin_user_insert(db, name, hash, role, NULL) < 0)
 		fail_msg("admin_user_insert %s: %s", name, db_errmsg(db));
 	memset(&u, 0, sizeof(u));
-	if (admin_user_get(db, name, &u, NULL, 0) < 0)
+	if (admin_user_get(db, name, &u, NULL, 0, NULL) < 0)
 		fail_msg("admin_user_get %s", name);
 	assert_true(u.id > 0);
 	return u.id;
@@ -138,7 +138,7 @@ static void test_user_add_get(void **state)
 
 	memset(&u, 0, sizeof(u));
 	memset(hash, 'X', sizeof(hash));
-	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash), NULL), 0);
 	assert_true(u.id > 0);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
@@ -146,7 +146,7 @@ static void test_user_add_get(void **state)
 	assert_int_equal(u.id, q1(f->db, "SELECT id FROM users WHERE name='alice'", NULL));
 
 	memset(&v, 0, sizeof(v));
-	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, sizeof(hash), NULL), 0);
 	assert_string_equal(v.name, "bob");
 	assert_string_equal(v.role, "readonly");
 	assert_string_equal(hash, "$argon2id$hash-b");
@@ -154,17 +154,17 @@ static void test_user_add_get(void **state)
 	assert_true(v.id != u.id);
 
 	/* the hash is optional; a short buffer truncates, never overflows */
-	assert_int_equal(admin_user_get(f->db, "bob", &v, NULL, 0), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, NULL, 0, NULL), 0);
 	memset(hash, 'X', sizeof(hash));
-	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, 5), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &v, hash, 5, NULL), 0);
 	assert_string_equal(hash, "$arg");
 	assert_int_equal(hash[5], 'X');
 
 	/* unknown names, and names are exact (case-sensitive, no patterns) */
-	assert_int_equal(admin_user_get(f->db, "carol", &u, NULL, 0), -1);
-	assert_int_equal(admin_user_get(f->db, "Alice", &u, NULL, 0), -1);
-	assert_int_equal(admin_user_get(f->db, "ali%", &u, NULL, 0), -1);
-	assert_int_equal(admin_user_get(f->db, "", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "carol", &u, NULL, 0, NULL), -1);
+	assert_int_equal(admin_user_get(f->db, "Alice", &u, NULL, 0, NULL), -1);
+	assert_int_equal(admin_user_get(f->db, "ali%", &u, NULL, 0, NULL), -1);
+	assert_int_equal(admin_user_get(f->db, "", &u, NULL, 0, NULL), -1);
 }
 
 static void test_user_duplicate_and_bad_role(void **state)
@@ -178,7 +178,7 @@ static void test_user_duplicate_and_bad_role(void **state)
 	assert_int_equal(admin_user_insert(f->db, "alice", "$argon2id$second", "readonly", &e), -1);
 	assert_int_equal(e.kind, NB_CONFLICT);
 	/* the first one is unchanged */
-	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash), NULL), 0);
 	assert_string_equal(hash, "$argon2id$first");
 	assert_string_equal(u.role, "admin");
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 1);
@@ -187,7 +187,7 @@ static void test_user_duplicate_and_bad_role(void **state)
 	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "root", &e), -1);
 	assert_int_equal(e.kind, NB_INVALID);
 	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "", NULL), -1);
-	assert_int_equal(admin_user_get(f->db, "mallory", &u, NULL, 0), -1);
+	assert_int_equal(admin_user_get(f->db, "mallory", &u, NULL, 0, NULL), -1);
 	/* the statement is usable again after the failures */
 	assert_int_equal(admin_user_insert(f->db, "mallory", "$argon2id$x", "readonly", NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 2);
@@ -197,17 +197,17 @@ static void test_user_count(void **state)
 {
 	struct ut_db *f = *state;
 
-	assert_int_equal(admin_user_count(f->db, NULL), 0);
-	assert_int_equal(admin_user_count(f->db, "admin"), 0);
+	assert_int_equal(admin_user_count(f->db, NULL, NULL), 0);
+	assert_int_equal(admin_user_count(f->db, "admin", NULL), 0);
 	add_user(f->db, "a1", "admin");
 	add_user(f->db, "a2", "admin");
 	add_user(f->db, "r1", "readonly");
-	assert_int_equal(admin_user_count(f->db, NULL), 3);
-	assert_int_equal(admin_user_count(f->db, "admin"), 2);
-	assert_int_equal(admin_user_count(f->db, "readonly"), 1);
-	assert_int_equal(admin_user_count(f->db, "nobody"), 0);
+	assert_int_equal(admin_user_count(f->db, NULL, NULL), 3);
+	assert_int_equal(admin_user_count(f->db, "admin", NULL), 2);
+	assert_int_equal(admin_user_count(f->db, "readonly", NULL), 1);
+	assert_int_equal(admin_user_count(f->db, "nobody", NULL), 0);
 	/* the cached statement forgets the role binding between calls */
-	assert_int_equal(admin_user_count(f->db, NULL), 3);
+	assert_int_equal(admin_user_count(f->db, NULL, NULL), 3);
 }
 
 static void test_user_list(void **state)
@@ -297,26 +297,26 @@ static void test_user_set_password_ends_sessions(void **state)
 	int revoked = -1;
 	struct admin_user u;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta2, ca2), 0);
-	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta2, ca2, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "ci", api, NULL), 0);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), 0);
 
 	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new-hash", 1, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
-	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, hash, sizeof(hash), NULL), 0);
 	assert_string_equal(hash, "$argon2id$new-hash");
 	/* every session of alice is gone; bob's stays */
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
-	assert_int_equal(admin_session_get(f->db, ta2, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), -1);
+	assert_int_equal(admin_session_get(f->db, ta2, &u, csrf, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
 	assert_string_equal(u.name, "bob");
 	/* bob's password is untouched; asked to, alice's API tokens stay */
-	assert_int_equal(admin_user_get(f->db, "bob", &u, hash, sizeof(hash)), 0);
+	assert_int_equal(admin_user_get(f->db, "bob", &u, hash, sizeof(hash), NULL), 0);
 	assert_string_equal(hash, "$argon2id$fake-hash-of-bob");
-	assert_int_equal(admin_token_get(f->db, api, &u), 0);
+	assert_int_equal(admin_token_get(f->db, api, &u, NULL), 0);
 	/* no transaction left open */
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
 }
@@ -366,16 +366,16 @@ static void test_user_set_password_revokes_tokens(void **state)
 	assert_int_equal(admin_token_remove(f->db, 3, alice, NULL), 0);	/* already revoked: not counted */
 	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$new", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 2);
-	assert_int_equal(admin_token_get(f->db, a1, &u), 1);
-	assert_int_equal(admin_token_get(f->db, a2, &u), 1);
-	assert_int_equal(admin_token_get(f->db, b1, &u), 0);
+	assert_int_equal(admin_token_get(f->db, a1, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, a2, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, b1, &u, NULL), 0);
 	assert_string_equal(u.name, "bob");
 	assert_int_equal(admin_user_set_password(f->db, alice, "$argon2id$newer", 0, &revoked, NULL), 0);
 	assert_int_equal(revoked, 0);
 	assert_int_equal(sqlite3_get_autocommit(db_handle(f->db)), 1);
-	assert_int_equal(admin_user_by_id(f->db, bob, &u), 0);
+	assert_int_equal(admin_user_by_id(f->db, bob, &u, NULL), 0);
 	assert_string_equal(u.name, "bob");
-	assert_int_equal(admin_user_by_id(f->db, bob + 100, &u), -1);
+	assert_int_equal(admin_user_by_id(f->db, bob + 100, &u, NULL), -1);
 }
 
 /* _get reads a key's count and time; _mark counts and moves the time to now. */
@@ -385,18 +385,18 @@ static void test_throttle_get_and_mark(void **state)
 	long count = -1;
 	long long first = -1, now = (long long)time(NULL);
 
-	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), -1);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), -1);
 	assert_int_equal(count, 0);
 	admin_throttle_mark(f->db, "last:192.0.2.1");
 	admin_throttle_mark(f->db, "last:192.0.2.1");
-	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), 0);
 	assert_int_equal(count, 2);
 	assert_true(first >= now && first <= now + 5);
 	assert_int_equal(q1(f->db, "UPDATE login_failures SET first = 5 RETURNING first", NULL), 5);
 	admin_throttle_mark(f->db, "last:192.0.2.1");
-	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first), 0);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), 0);
 	assert_true(count == 3 && first >= now);
-	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.2", &count, &first), -1);
+	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.2", &count, &first, NULL), -1);
 }
 
 static void test_user_delete_cascades(void **state)
@@ -408,35 +408,35 @@ static void test_user_delete_cascades(void **state)
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], k1[80], k2[80], kb[80], sql[128];
 	struct admin_user u;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 	assert_int_equal(q1(f->db, "PRAGMA foreign_keys", NULL), 1);
 
 	assert_int_equal(admin_user_remove(f->db, alice, NULL), 0);
-	assert_int_equal(admin_user_get(f->db, "alice", &u, NULL, 0), -1);
-	assert_int_equal(admin_user_count(f->db, NULL), 1);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, NULL, 0, NULL), -1);
+	assert_int_equal(admin_user_count(f->db, NULL, NULL), 1);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sessions WHERE user_id=%lld", alice);
 	assert_int_equal(q1(f->db, sql, NULL), 0);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM api_tokens WHERE user_id=%lld", alice);
 	assert_int_equal(q1(f->db, sql, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens", NULL), 1);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
-	assert_int_equal(admin_token_get(f->db, k1, &u), 1);
-	assert_int_equal(admin_token_get(f->db, k2, &u), 1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, k1, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, k2, &u, NULL), -1);
 	/* bob keeps his */
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
-	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u, NULL), 0);
 	assert_string_equal(u.name, "bob");
 
 	/* deleting again, or an id that never was, is -1 */
 	assert_int_equal(admin_user_remove(f->db, alice, NULL), -1);
 	assert_int_equal(admin_user_remove(f->db, bob + 1000, &e), -1);
 	assert_int_equal(e.kind, NB_NOT_FOUND);
-	assert_int_equal(admin_user_count(f->db, NULL), 1);
+	assert_int_equal(admin_user_count(f->db, NULL, NULL), 1);
 }
 
 /* -- sessions -- */
@@ -451,7 +451,7 @@ static void test_session_create_stores_hash(void **state)
 
 	memset(token, 'X', sizeof(token));
 	memset(csrf, 'X', sizeof(csrf));
-	assert_int_equal(admin_session_create(f->db, alice, 3600, token, csrf), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, token, csrf, NULL), 0);
 	assert_true(is_lower_hex(token, 64));
 	assert_true(is_lower_hex(csrf, 64));
 	assert_string_not_equal(token, csrf);
@@ -482,7 +482,7 @@ static void test_session_create_stores_hash(void **state)
 	/* a second session: new token and csrf */
 	{
 		char t2[65], c2[65];
-		assert_int_equal(admin_session_create(f->db, alice, 3600, t2, c2), 0);
+		assert_int_equal(admin_session_create(f->db, alice, 3600, t2, c2, NULL), 0);
 		assert_string_not_equal(t2, token);
 		assert_string_not_equal(c2, csrf);
 		assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
@@ -495,7 +495,7 @@ static void test_session_unknown_user_refused(void **state)
 	char token[65], csrf[65];
 
 	/* foreign keys are on: no session for a user that does not exist */
-	assert_int_equal(admin_session_create(f->db, 4242, 3600, token, csrf), -1);
+	assert_int_equal(admin_session_create(f->db, 4242, 3600, token, csrf, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 0);
 }
 
@@ -507,18 +507,18 @@ static void test_session_get(void **state)
 	char ta[65], ca[65], tb[65], cb[65], csrf[65], th[65], bad[65];
 	struct admin_user u;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, bob, 3600, tb, cb, NULL), 0);
 
 	memset(&u, 0, sizeof(u));
 	memset(csrf, 0, sizeof(csrf));
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), 0);
 	assert_int_equal(u.id, alice);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
 	assert_string_equal(csrf, ca);
 
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
 	assert_int_equal(u.id, bob);
 	assert_string_equal(u.name, "bob");
 	assert_string_equal(u.role, "readonly");
@@ -527,14 +527,14 @@ static void test_session_get(void **state)
 	/* wrong tokens: one changed digit, a prefix, empty, the stored hash itself */
 	snprintf(bad, sizeof(bad), "%s", ta);
 	bad[63] = bad[63] == '0' ? '1' : '0';
-	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf, NULL), -1);
 	snprintf(bad, sizeof(bad), "%.63s", ta);
-	assert_int_equal(admin_session_get(f->db, bad, &u, csrf), 1);
-	assert_int_equal(admin_session_get(f->db, "", &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, bad, &u, csrf, NULL), -1);
+	assert_int_equal(admin_session_get(f->db, "", &u, csrf, NULL), -1);
 	auth_token_hash(ta, th);
-	assert_int_equal(admin_session_get(f->db, th, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, th, &u, csrf, NULL), -1);
 	/* the csrf token is not a session token */
-	assert_int_equal(admin_session_get(f->db, ca, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, ca, &u, csrf, NULL), -1);
 }
 
 static void test_session_expiry(void **state)
@@ -545,9 +545,9 @@ static void test_session_expiry(void **state)
 	struct admin_user u;
 	sqlite3_stmt *st;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb), 0);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb, NULL), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), 0);
 
 	/* ta expires one second ago */
 	auth_token_hash(ta, th);
@@ -558,22 +558,22 @@ static void test_session_expiry(void **state)
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	assert_int_equal(sqlite3_changes(db_handle(f->db)), 1);
 	sqlite3_finalize(st);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), -1);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
 
 	/* a ttl of 0 is expired at once; creating it forgot the expired ta */
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
-	assert_int_equal(admin_session_create(f->db, alice, 0, tc, cc), 0);
-	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), 1);
+	assert_int_equal(admin_session_create(f->db, alice, 0, tc, cc, NULL), 0);
+	assert_int_equal(admin_session_get(f->db, tc, &u, csrf, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions WHERE token_hash=?1", th), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 2);
 
 	/* the next login forgets every session that expired before now */
 	exec(f->db, "UPDATE sessions SET expires = expires - 100000");
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 1);
-	assert_int_equal(admin_session_create(f->db, alice, 3600, tc, cc), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), -1);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tc, cc, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
-	assert_int_equal(admin_session_get(f->db, tc, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tc, &u, csrf, NULL), 0);
 }
 
 static void test_session_delete(void **state)
@@ -583,13 +583,13 @@ static void test_session_delete(void **state)
 	char ta[65], ca[65], tb[65], cb[65], csrf[65];
 	struct admin_user u;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
-	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb, NULL), 0);
 	admin_session_delete(f->db, ta);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), 1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	/* only that session: the other one of the same user stays */
-	assert_int_equal(admin_session_get(f->db, tb, &u, csrf), 0);
+	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
 	assert_string_equal(csrf, cb);
 	/* deleting an unknown or already deleted token changes nothing */
 	admin_session_delete(f->db, ta);
@@ -657,7 +657,7 @@ static void test_token_get(void **state)
 	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
 
 	memset(&u, 0, sizeof(u));
-	assert_int_equal(admin_token_get(f->db, ka, &u), 0);
+	assert_int_equal(admin_token_get(f->db, ka, &u, NULL), 0);
 	assert_int_equal(u.id, alice);
 	assert_string_equal(u.name, "alice");
 	assert_string_equal(u.role, "admin");
@@ -668,7 +668,7 @@ static void test_token_get(void **state)
 	auth_token_hash(kb, th);
 	assert_int_equal(q1(f->db, "SELECT last_used FROM api_tokens WHERE token_hash=?1", th), -1);
 
-	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u, NULL), 0);
 	assert_int_equal(u.id, bob);
 	assert_string_equal(u.role, "readonly");
 	assert_true(q1(f->db, "SELECT last_used FROM api_tokens WHERE token_hash=?1", th) >= now);
@@ -676,20 +676,20 @@ static void test_token_get(void **state)
 	/* wrong tokens */
 	snprintf(bad, sizeof(bad), "%s", ka);
 	bad[67] = bad[67] == '0' ? '1' : '0';
-	assert_int_equal(admin_token_get(f->db, bad, &u), 1);
-	assert_int_equal(admin_token_get(f->db, ka + 4, &u), 1);	/* without nbx_ */
+	assert_int_equal(admin_token_get(f->db, bad, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, ka + 4, &u, NULL), -1);	/* without nbx_ */
 	snprintf(bad, sizeof(bad), "%.12s", ka);			/* the prefix */
-	assert_int_equal(admin_token_get(f->db, bad, &u), 1);
-	assert_int_equal(admin_token_get(f->db, "", &u), 1);
+	assert_int_equal(admin_token_get(f->db, bad, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, "", &u, NULL), -1);
 	auth_token_hash(ka, th);
-	assert_int_equal(admin_token_get(f->db, th, &u), 1);		/* the stored hash */
+	assert_int_equal(admin_token_get(f->db, th, &u, NULL), -1);		/* the stored hash */
 
 	/* a session token is not an API token and vice versa */
 	{
 		char st[65], sc[65], csrf[65];
-		assert_int_equal(admin_session_create(f->db, alice, 3600, st, sc), 0);
-		assert_int_equal(admin_token_get(f->db, st, &u), 1);
-		assert_int_equal(admin_session_get(f->db, ka, &u, csrf), 1);
+		assert_int_equal(admin_session_create(f->db, alice, 3600, st, sc, NULL), 0);
+		assert_int_equal(admin_token_get(f->db, st, &u, NULL), -1);
+		assert_int_equal(admin_session_get(f->db, ka, &u, csrf, NULL), -1);
 	}
 }
 
@@ -713,23 +713,23 @@ static void test_token_revoke(void **state)
 
 	/* bob cannot revoke alice's token */
 	assert_int_equal(admin_token_remove(f->db, id1, bob, NULL), -1);
-	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
+	assert_int_equal(admin_token_get(f->db, k1, &u, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT sum(revoked) FROM api_tokens", NULL), 0);
 
 	/* alice can */
 	assert_int_equal(admin_token_remove(f->db, id1, alice, NULL), 0);
-	assert_int_equal(admin_token_get(f->db, k1, &u), 1);
+	assert_int_equal(admin_token_get(f->db, k1, &u, NULL), -1);
 	auth_token_hash(k1, th);
 	assert_int_equal(q1(f->db, "SELECT revoked FROM api_tokens WHERE token_hash=?1", th), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 1);
 	/* her other token and bob's still work */
-	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
-	assert_int_equal(admin_token_get(f->db, kb, &u), 0);
+	assert_int_equal(admin_token_get(f->db, k2, &u, NULL), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u, NULL), 0);
 
 	/* the admin form (uid 0) revokes anyone's */
 	assert_int_equal(admin_token_remove(f->db, idb, 0, NULL), 0);
-	assert_int_equal(admin_token_get(f->db, kb, &u), 1);
-	assert_int_equal(admin_token_get(f->db, k2, &u), 0);
+	assert_int_equal(admin_token_get(f->db, kb, &u, NULL), -1);
+	assert_int_equal(admin_token_get(f->db, k2, &u, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM api_tokens WHERE revoked=1", NULL), 2);
 
 	/* an id that does not exist, as owner or admin */
@@ -767,7 +767,7 @@ static void test_token_list(void **state)
 	assert_int_equal(admin_token_create(f->db, alice, "one", k1, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "two", k2, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, bob, "b", kb, NULL), 0);
-	assert_int_equal(admin_token_get(f->db, k1, &u), 0);
+	assert_int_equal(admin_token_get(f->db, k1, &u, NULL), 0);
 	assert_int_equal(admin_token_remove(f->db, token_id(f->db, k2), alice, NULL), 0);
 
 	n = admin_token_list(f->db, &a, alice, 0, 100, &v, NULL);
@@ -807,10 +807,10 @@ static void test_token_list(void **state)
 	assert_int_equal(admin_token_list(f->db, &a, bob + 1000, 0, 100, &v, NULL), 0);
 
 	/* the counts the pager uses: revoked tokens are listed, so counted */
-	assert_int_equal(admin_token_count(f->db, alice), 2);
-	assert_int_equal(admin_token_count(f->db, bob), 1);
-	assert_int_equal(admin_token_count(f->db, 0), 3);
-	assert_int_equal(admin_token_count(f->db, bob + 1000), 0);
+	assert_int_equal(admin_token_count(f->db, alice, NULL), 2);
+	assert_int_equal(admin_token_count(f->db, bob, NULL), 1);
+	assert_int_equal(admin_token_count(f->db, 0, NULL), 3);
+	assert_int_equal(admin_token_count(f->db, bob + 1000, NULL), 0);
 	arena_free(&a);
 }
 
@@ -852,8 +852,8 @@ static void test_token_list_pages(void **state)
 	/* everyone's: the newest is bob's b5, then a5 */
 	assert_string_equal(token_page(f, &a, 0, 0, 3), "b5,a5,b4");
 	assert_string_equal(token_page(f, &a, 0, 9, 3), "a1");
-	assert_int_equal(admin_token_count(f->db, alice), 5);
-	assert_int_equal(admin_token_count(f->db, 0), 10);
+	assert_int_equal(admin_token_count(f->db, alice, NULL), 5);
+	assert_int_equal(admin_token_count(f->db, 0, NULL), 10);
 	arena_free(&a);
 }
 
@@ -1123,25 +1123,50 @@ static void test_name_ok(void **state)
 	assert_int_equal(admin_name_ok(s), 0);
 }
 
-/* A store that cannot be read is -1, not "no such session/token" (1):
- * the page answers 503, never the login (issue 14). */
+/* A store that cannot be read is NB_UNAVAILABLE, never "no such session,
+ * token or user" (NB_NOT_FOUND): the page answers 503, never the login,
+ * and nestboxctl never takes it for a missing user (issue 14, 13). */
 static void test_session_and_token_get_store_error(void **state)
 {
 	struct ut_db *f = *state;
 	long long alice = add_user(f->db, "alice", "admin");
 	char ta[65], ca[65], csrf[65], api[80];
 	struct admin_user u;
+	struct nb_err e;
 
-	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca), 0);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
 	assert_int_equal(admin_token_create(f->db, alice, "ci", api, NULL), 0);
-	assert_int_equal(admin_session_get(f->db, "no-such-session", &u, csrf), 1);
-	assert_int_equal(admin_token_get(f->db, "nbx_none", &u), 1);
+	assert_int_equal(admin_session_get(f->db, "no-such-session", &u, csrf, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_token_get(f->db, "nbx_none", &u, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_user_get(f->db, "bob", &u, NULL, 0, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_user_by_id(f->db, alice + 1, &u, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+	assert_int_equal(admin_throttle_get(f->db, "ip:x", &(long){ 0 }, &(long long){ 0 }, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
 	assert_int_equal(db_exec(f->db, "ALTER TABLE sessions RENAME TO s_away"), 0);
 	assert_int_equal(db_exec(f->db, "ALTER TABLE api_tokens RENAME TO t_away"), 0);
-	assert_int_equal(admin_session_get(f->db, ta, &u, csrf), -1);
-	assert_int_equal(admin_token_get(f->db, api, &u), -1);
-	assert_int_equal(admin_user_count(f->db, NULL), 1);
-	assert_int_equal(admin_token_count(f->db, 0), -1);
+	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_token_get(f->db, api, &u, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_user_count(f->db, NULL, &e), 1);
+	assert_int_equal(admin_token_count(f->db, 0, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE users RENAME TO u_away"), 0);
+	assert_int_equal(db_exec(f->db, "ALTER TABLE login_failures RENAME TO l_away"), 0);
+	assert_int_equal(admin_user_get(f->db, "alice", &u, NULL, 0, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_user_by_id(f->db, alice, &u, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_user_count(f->db, NULL, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_throttle_get(f->db, "ip:x", &(long){ 0 }, &(long long){ 0 }, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
 int main(void)

@@ -4,7 +4,8 @@
  * checked values through req_str/req_int, 400 "invalid <name>" and
  * "missing <name>", a validator's own kind, empty versus absent, max,
  * the generic validators, a declared field given twice in a query or a
- * form refused unless the route declares it repeatable, and
+ * form refused unless the route declares it repeatable, the values of a
+ * repeatable field (req_each), what was typed as sent (req_typed), and
  * route_table_check refusing a typed route whose pattern and
  * declarations disagree.
  */
@@ -263,6 +264,65 @@ static void test_form_field_twice_refused_unless_repeatable(void **state)
 	assert_int_equal(form("csrf=ab&id=1&id=", &r, &e), 0);
 }
 
+/* The values of a REQ_REPEAT field, one after the other, typed by its
+ * validator: "" skipped as absent; an undeclared name none. */
+static void test_repeat_values_each(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+	struct req_value v;
+	int pos = 0;
+
+	(void)state;
+	assert_int_equal(form("csrf=ab&id=7&name=x&id=&id=12&id=7", &r, &e), 0);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 1);
+	assert_int_equal(v.i, 7);
+	assert_string_equal(v.s, "7");
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 1);
+	assert_int_equal(v.i, 12);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 1);
+	assert_int_equal(v.i, 7);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 0);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 0);	/* stays at the end */
+	/* a field given once is a list of one; none given, an empty list */
+	pos = 0;
+	assert_int_equal(req_each(&APP, &r, "name", &pos, &v), 1);
+	assert_string_equal(v.s, "x");
+	assert_int_equal(req_each(&APP, &r, "name", &pos, &v), 0);
+	assert_int_equal(form("csrf=ab", &r, &e), 0);
+	pos = 0;
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 0);
+	/* a name the route does not declare gives nothing (and says so) */
+	pos = 0;
+	assert_int_equal(req_each(&APP, &r, "other", &pos, &v), 0);
+	/* a form the router refused (drawn again with what was typed): the
+	 * values that pass the rule, the others left out */
+	assert_int_equal(form("csrf=ab&id=3&id=x&id=4", &r, &e), -1);
+	pos = 0;
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 1);
+	assert_int_equal(v.i, 3);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 1);
+	assert_int_equal(v.i, 4);
+	assert_int_equal(req_each(&APP, &r, "id", &pos, &v), 0);
+}
+
+/* What was typed in a declared field, as sent (a refused form drawn again). */
+static void test_typed_as_sent(void **state)
+{
+	struct http_req r;
+	struct nb_err e;
+
+	(void)state;
+	assert_int_equal(form("csrf=ab&id=x&name=n", &r, &e), -1);
+	assert_string_equal(e.msg, "invalid id");
+	assert_null(req_str(&r, "name"));	/* not checked: the id was refused first */
+	assert_string_equal(req_typed(&r, "id"), "x");
+	assert_string_equal(req_typed(&r, "name"), "n");
+	assert_null(req_typed(&r, "other"));
+	assert_int_equal(form("csrf=ab", &r, &e), 0);
+	assert_null(req_typed(&r, "id"));
+}
+
 static const struct req_field id_only[] = { REQ_PATH_FIELD("id", req_v_id), REQ_END };
 static const struct route undeclared[] = {
 	ROUTE_IN("GET", "/a/:id/:name", no_run, NULL, id_only, 0),
@@ -301,6 +361,8 @@ int main(void)
 		ut_routes_test(test_generic_validators),
 		ut_routes_test(test_query_field_twice_refused),
 		ut_routes_test(test_form_field_twice_refused_unless_repeatable),
+		ut_routes_test(test_repeat_values_each),
+		ut_routes_test(test_typed_as_sent),
 		ut_routes_test(test_table_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
