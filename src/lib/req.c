@@ -210,7 +210,7 @@ int req_each(const struct app *app, const struct http_req *r, const char *name, 
 		if (strcmp(q->v[*pos].key, name) || (!*raw && !(f->flags & REQ_EMPTY)))
 			continue;
 		e.kind = NB_OK;
-		if (check_one(app, f, raw, v, &e) == 0 && v->set) {
+		if (check_one(app, r->a, f, raw, v, &e) == 0 && v->set) {
 			++*pos;
 			return 1;
 		}
