@@ -633,6 +633,13 @@ struct ddi_settings {
  * DDI_TENANTS_MAX tenants): the program then does not start.
  */
 int ddi_settings_read(const struct app *app, struct ddi_settings *s, struct nb_err *e);
+/*
+ * The comma-separated list of ddi.tenants (a C string) into s->tenant[]
+ * and s->ntenants; "" serves none.  0, or -1 with e NB_INVALID naming
+ * ddi.tenants and its rule (a tenant of 0 or more than DDI_FEED_MAX
+ * bytes, more than DDI_TENANTS_MAX).  Fuzzed: tests/fuzz/fuzz_ddi_routes.c.
+ */
+int ddi_tenants_parse(const char *list, struct ddi_settings *s, struct nb_err *e);
 /* 1 when s serves tenant t (an exact, case-sensitive match), else 0. */
 int ddi_tenant_served(const struct ddi_settings *s, const char *t);
 

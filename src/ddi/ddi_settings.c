@@ -20,8 +20,7 @@ static int sleep_ok(const char *t)
 	return t[8] == '\0' && t[3] < '6' && t[6] < '6';
 }
 
-/* The comma-separated ddi.tenants into s->tenant[]; "" serves none. */
-static int tenants_read(const char *list, struct ddi_settings *s, struct nb_err *e)
+int ddi_tenants_parse(const char *list, struct ddi_settings *s, struct nb_err *e)
 {
 	const char *p = list;
 
@@ -57,7 +56,7 @@ int ddi_settings_read(const struct app *app, struct ddi_settings *s, struct nb_e
 	if (!sleep_ok(poll))
 		return nb_fail(e, NB_INVALID, "ddi.poll_time must be HH:MM:SS, not '%s'", poll);
 	snprintf(s->poll_time, sizeof(s->poll_time), "%s", poll);
-	if (tenants_read(conf_str(app->conf, "ddi.tenants"), s, e) < 0)
+	if (ddi_tenants_parse(conf_str(app->conf, "ddi.tenants"), s, e) < 0)
 		return -1;
 	s->gateway_token = conf_str(app->conf, "ddi.gateway_token");
 	s->confirm = conf_bool(app->conf, "ddi.confirmation_required");

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #define NB_NO_MAIN
@@ -23,10 +24,11 @@ static struct ddi DOM;
 /* The routes' fixture, with the tenants DEFAULT and lab. */
 static int setup(void **state)
 {
+	struct nb_err e;
+
 	memset(&DOM, 0, sizeof(DOM));
-	strcpy(DOM.set.tenant[0], "DEFAULT");
-	strcpy(DOM.set.tenant[1], "lab");
-	DOM.set.ntenants = 2;
+	if (ddi_tenants_parse("DEFAULT,lab", &DOM.set, &e) < 0)
+		return -1;
 	ut_routes_setup(state);
 	APP.domain = &DOM;
 	return 0;
@@ -110,6 +112,42 @@ static void test_refusals_name_the_field(void **state)
 }
 
 /* what path_split refuses before routing, the validator refuses too */
+/* ddi.tenants as ddi_settings_read parses it: comma-separated names of 1
+ * to DDI_FEED_MAX bytes, at most DDI_TENANTS_MAX, "" serves none; any
+ * other list is refused naming the key (the program does not start). */
+static void test_tenants_parse(void **state)
+{
+	static const char *const bad[] = { ",", "a,", ",a", "a,,b", "DEFAULT,lab,",
+		"0123456789012345678901234567890123456789012345678901234567890123" };
+	struct ddi_settings s;
+	char many[DDI_TENANTS_MAX * 3 + 8] = "";
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ddi_tenants_parse("", &s, &e), 0);
+	assert_int_equal(s.ntenants, 0);
+	assert_int_equal(ddi_tenants_parse("DEFAULT,lab,a b", &s, &e), 0);
+	assert_int_equal(s.ntenants, 3);
+	assert_string_equal(s.tenant[1], "lab");
+	assert_string_equal(s.tenant[2], "a b");
+	assert_true(ddi_tenant_served(&s, "DEFAULT") && !ddi_tenant_served(&s, "default"));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e.kind = NB_OK;
+		if (ddi_tenants_parse(bad[i], &s, &e) != -1)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_int_equal(e.kind, NB_INVALID);
+		assert_non_null(strstr(e.msg, "ddi.tenants: each tenant is 1 to 63 bytes"));
+	}
+	for (i = 0; i < DDI_TENANTS_MAX; i++)
+		sprintf(many + strlen(many), "%s%zu", i ? "," : "", i);
+	assert_int_equal(ddi_tenants_parse(many, &s, &e), 0);
+	assert_int_equal(s.ntenants, DDI_TENANTS_MAX);
+	strcat(many, ",x");
+	assert_int_equal(ddi_tenants_parse(many, &s, &e), -1);
+	assert_non_null(strstr(e.msg, "at most 64 tenants"));
+}
+
 static void test_cid_validator(void **state)
 {
 	struct req_value v;
@@ -157,6 +195,7 @@ int main(void)
 		T(test_values),
 		T(test_tenant),
 		T(test_refusals_name_the_field),
+		T(test_tenants_parse),
 		T(test_cid_validator),
 		T(test_history_validator),
 	};
