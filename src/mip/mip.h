@@ -255,6 +255,11 @@ struct mip_proxy_key {
 	const char *flavour, *name, *version;	/* checked by the route's validators */
 };
 enum { MIP_PROXY_STALE = 1 };
+/* The upstream URL of k's package JSON (arena a): "<upstream>/package/
+ * <flavour>/<name>/<version>.json", the index layout mip.install asks
+ * (micropython-lib mip/__init__.py: {index}/package/{mpy}/{name}/{version}.json).  k's pieces are the route's checked values, so each
+ * stays one segment (tests/fuzz/fuzz_mip_routes.c). */
+char *mip_proxy_url(struct arena *a, const char *upstream, const struct mip_proxy_key *k);
 /*
  * Upstream's package JSON for k into *json (arena a): the cached row while
  * fresh (unless force), else revalidated against mip.upstream.  0 fresh,

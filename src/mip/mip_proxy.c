@@ -120,6 +120,12 @@ static void static_of_row(struct app *app, struct arena *a, const struct mip_pro
 		static_put(app, a, k->flavour, k->name, k->version, row.json, row.expires);
 }
 
+char *mip_proxy_url(struct arena *a, const char *upstream, const struct mip_proxy_key *k)
+{
+	return arena_printf(a, "%s/package/%s/%s/%s.json", upstream, k->flavour, k->name,
+			    k->version);
+}
+
 /* Asks upstream (conditionally when a row is cached); see mip.h. */
 static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_key *k, int have,
 		      const struct mip_pkgrow *row, const char **json, struct nb_err *e)
@@ -128,8 +134,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	struct fetch_result f;
 	struct mip_pkgjson pj;
 	struct nb_err why;
-	char *url = arena_printf(a, "%s/package/%s/%s/%s.json", m->set.upstream, k->flavour,
-				 k->name, k->version);
+	char *url = mip_proxy_url(a, m->set.upstream, k);
 
 	if (fetch_get(url, have ? row->etag : NULL, have ? row->last_modified : NULL, MIP_JSON_MAX,
 		      m->set.timeout, &f) < 0 || f.status >= 500) {

@@ -17,7 +17,8 @@
  *    mip_version_ok, hh two hex digits, hash mip_hash_prefix_ok; all safe
  *    in an upstream URL and in the prefix range query: no '/', '?', '#',
  *    '%', '\\', space, control or non-ASCII byte, hashes lowercase hex only;
- *  - a path of the right shape always finds its route (no false 404);
+ *  - a path of the right shape always finds its route, the one with that
+ *    route's handler (no false 404, no other route);
  *  - mip_repo_spec_parse (the production parser of what follows /mip/github/)
  *    answers 0, or -1 with NB_INVALID/NB_NOT_FOUND and a message; what it
  *    accepts is plain names, a ref passing mip_version_ok, a path passing
@@ -34,7 +35,17 @@
 
 #define routes mip_routes
 #define NROUTES mip_nroutes
-enum { R_INDEX, R_PACKAGE, R_FILE, R_GITHUB, R_GITLAB };
+/* The routes told apart by their handler, whatever the table's order. */
+enum { R_NONE = -1, R_INDEX, R_PACKAGE, R_FILE, R_GITHUB, R_GITLAB };
+
+static int which_route(const struct route *hit)
+{
+	route_run_fn run = route_typed(hit)->run;
+
+	return run == mip_index ? R_INDEX : run == mip_package ? R_PACKAGE :
+	       run == mip_file ? R_FILE : run == mip_repo_github ? R_GITHUB :
+	       run == mip_repo_gitlab ? R_GITLAB : R_NONE;
+}
 
 static const char *param(const struct http_req *r, const char *name)
 {
@@ -45,12 +56,15 @@ static const char *param(const struct http_req *r, const char *name)
 	return v;
 }
 
+#define UPSTREAM "https://micropython.org/pi/v2"
+
 /* mip_package: GET /mip/package/{flavour}/{name}/{version}.json, as accepted */
 static void package_checks(struct arena *a, const struct http_req *r)
 {
 	const char *flavour = param(r, "flavour"), *name = param(r, "name");
 	const char *file = param(r, "file");
 	size_t fl = strlen(file);
+	struct mip_proxy_key k;
 	char *version, *url;
 	int slashes = 0;
 
@@ -64,9 +78,15 @@ static void package_checks(struct arena *a, const struct http_req *r)
 	if (!mip_version_ok(version) || strlen(version) == 0 || strlen(version) > 63)
 		abort();
 	fz_url_piece_ok(version);
-	/* the upstream URL has exactly the segments it was built from */
-	url = arena_printf(a, "/package/%s/%s/%s.json", flavour, name, version);
-	for (; *url; url++)
+	/* the upstream URL (the proxy's own builder) has exactly the segments
+	 * it was built from below the index */
+	k.flavour = flavour;
+	k.name = name;
+	k.version = version;
+	url = mip_proxy_url(a, UPSTREAM, &k);
+	if (strncmp(url, UPSTREAM "/package/", sizeof(UPSTREAM "/package/") - 1))
+		abort();
+	for (url += sizeof(UPSTREAM) - 1; *url; url++)
 		slashes += *url == '/';
 	if (slashes != 4)
 		abort();
@@ -173,7 +193,8 @@ static enum route_result route(struct arena *a, const char *method, const struct
 	res = fz_route_match(a, routes, NROUTES, method, p, &hit, &rp);
 	if (res != ROUTE_OK)
 		return res;
-	which = (int)(hit - routes);
+	if ((which = which_route(hit)) == R_NONE)
+		abort();
 	if (rp.n != (which == R_INDEX ? 0 : which == R_PACKAGE ? 3 : which == R_FILE ? 2 : 1))
 		abort();
 	check_input(a, p, hit, &rp, which);
@@ -184,7 +205,7 @@ static enum route_result route(struct arena *a, const char *method, const struct
 static int expected(const struct path *p)
 {
 	if (p->n < 2 || strcmp(p->seg[0], "mip"))
-		return -1;
+		return R_NONE;
 	if (!strcmp(p->seg[1], "github"))
 		return R_GITHUB;
 	if (!strcmp(p->seg[1], "gitlab"))
@@ -195,7 +216,7 @@ static int expected(const struct path *p)
 		return R_PACKAGE;
 	if (p->n == 4 && !strcmp(p->seg[1], "file") && *p->seg[2] && *p->seg[3])
 		return R_FILE;
-	return -1;
+	return R_NONE;
 }
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -222,10 +243,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (post != ROUTE_NOT_FOUND && post != ROUTE_BAD_METHOD))
 		abort();
 	want = expected(&p);
-	if (want >= 0 && get != ROUTE_OK)
+	if ((want != R_NONE) != (get == ROUTE_OK))
 		abort();
-	if (want < 0 && get == ROUTE_OK)
-		abort();
+	if (want != R_NONE) {	/* and it is that route, by its handler */
+		const struct route *hit;
+		struct route_params rp;
+
+		fz_route_match(&a, routes, NROUTES, "GET", &p, &hit, &rp);
+		if (which_route(hit) != want)
+			abort();
+	}
 	arena_free(&a);
 	return 0;
 }
