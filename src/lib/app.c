@@ -45,7 +45,7 @@ int app_open(struct app *app, const char *program,
 		nb_fail(e, NB_UNAVAILABLE, "cannot create %s: %s", s->blob_dir, strerror(errno));
 		goto fail;
 	}
-	if (blob_store_configure(&app->blobs, app->conf, e) < 0)
+	if (blob_store_configure(&app->blobs, &s->blob, e) < 0)
 		goto fail;
 	return 0;
 fail:

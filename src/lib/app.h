@@ -80,6 +80,7 @@ struct app_settings {
 	char db_path[4096];		/* db.url, else db.path resolved in var_dir */
 	int busy_timeout_ms;		/* db.busy_timeout_ms */
 	char blob_dir[4096];		/* blob.dir, resolved in var_dir when empty */
+	struct blob_settings blob;	/* blob.backend, blob.s3_* */
 	int log_flush_every;		/* log.flush_every, rows */
 	long log_flush_ms;		/* log.flush_ms */
 	long long log_max_rows;		/* log.max_rows */

@@ -1,6 +1,5 @@
 #include "blob.h"
 #include "err.h"
-#include "conf.h"
 #include "fsutil.h"
 
 #include <dirent.h>
@@ -51,48 +50,27 @@ int blob_store_use_s3(struct blob_store *bs, const struct s3_conf *c, const char
 	return 0;
 }
 
-int blob_s3_settings(const struct conf *cf, struct s3_conf *c, char *prefix, size_t plen,
-		     long *presign_ttl)
+int blob_store_configure(struct blob_store *bs, const struct blob_settings *s,
+			 struct nb_err *e)
 {
-	int ok;
+	const struct s3_conf *c = &s->s3;
+	long ttl = s->presign ? s->presign_ttl : 0;
 
-	memset(c, 0, sizeof(*c));
-	ok = COPY(c->endpoint, conf_str(cf, "blob.s3_endpoint")) &&
-	     COPY(c->bucket, conf_str(cf, "blob.s3_bucket")) &&
-	     COPY(c->region, conf_str(cf, "blob.s3_region")) &&
-	     COPY(c->access, conf_str(cf, "blob.s3_access_key")) &&
-	     COPY(c->secret, conf_str(cf, "blob.s3_secret_key")) &&
-	     (size_t)snprintf(prefix, plen, "%s", conf_str(cf, "blob.s3_prefix")) < plen;
-	c->part_size = (uint64_t)conf_int(cf, "blob.s3_part_size");
-	c->timeout = (long)conf_int(cf, "blob.s3_timeout");
-	*presign_ttl = conf_bool(cf, "blob.s3_presign") ? (long)conf_int(cf, "blob.s3_presign_ttl") : 0;
-	return ok ? 0 : -1;
-}
-
-int blob_store_configure(struct blob_store *bs, const struct conf *cf, struct nb_err *e)
-{
-	const char *backend = conf_str(cf, "blob.backend");
-	char prefix[sizeof(bs->prefix)];
-	struct s3_conf c;
-	long ttl;
-
-	if (!strcmp(backend, "fs"))
+	if (!strcmp(s->backend, "fs"))
 		return 0;
-	if (strcmp(backend, "s3")) {
-		return nb_fail(e, NB_INVALID, "blob.backend: \"%s\" is neither fs nor s3", backend);
-	}
-	if (blob_s3_settings(cf, &c, prefix, sizeof(prefix), &ttl) < 0) {
-		return nb_fail(e, NB_INVALID, "blob.s3_*: a value is too long");
-	}
-	if (c.part_size < S3_PART_MIN || c.timeout < 1 ||
-	    (conf_bool(cf, "blob.s3_presign") && (ttl < 1 || ttl > 604800)) ||
-	    strncmp(c.endpoint, "http", 4) || !strstr(c.endpoint, "://") ||
-	    strchr(strstr(c.endpoint, "://") + 3, '/')) {
+	if (strcmp(s->backend, "s3"))
+		return nb_fail(e, NB_INVALID, "blob.backend: \"%s\" is neither fs nor s3", s->backend);
+	if (s->too_long)
+		return nb_fail(e, NB_INVALID, "%s: the value is too long", s->too_long);
+	if (c->part_size < S3_PART_MIN || c->timeout < 1 ||
+	    (s->presign && (ttl < 1 || ttl > 604800)) ||
+	    strncmp(c->endpoint, "http", 4) || !strstr(c->endpoint, "://") ||
+	    strchr(strstr(c->endpoint, "://") + 3, '/')) {
 		return nb_fail(e, NB_INVALID, "blob.s3_*: the endpoint must be http(s)://host[:port] without a"
 			 " path, s3_part_size at least %llu, s3_timeout at least 1, s3_presign_ttl"
 			 " 1..604800", (unsigned long long)S3_PART_MIN);
 	}
-	if (blob_store_use_s3(bs, &c, prefix, ttl) < 0) {
+	if (blob_store_use_s3(bs, c, s->prefix, ttl) < 0) {
 		return nb_fail(e, NB_INVALID, "blob.backend s3 needs blob.s3_endpoint, blob.s3_bucket and"
 			 " blob.s3_region");
 	}

@@ -65,20 +65,30 @@ int blob_store_open(struct blob_store *bs, const char *dir);
  */
 int blob_store_use_s3(struct blob_store *bs, const struct s3_conf *c, const char *prefix,
 		      long presign_ttl);
-struct conf;
 /*
- * Reads blob.s3_* (endpoint, bucket, region, access and secret key, part
- * size, timeout, prefix, presign_ttl when blob.s3_presign, else 0) from
- * cf; 0, or -1 when a value is too long for its field.
+ * The blob.* settings past blob.dir, as app_settings_read (app_settings.c)
+ * fills them once at start: what blob_store_configure applies to an
+ * opened store and nestboxctl blobs migrate reaches a bucket with.
  */
-int blob_s3_settings(const struct conf *cf, struct s3_conf *c, char *prefix, size_t plen,
-		     long *presign_ttl);
+struct blob_settings {
+	char backend[16];		/* blob.backend: "fs" or "s3" */
+	struct s3_conf s3;		/* blob.s3_endpoint, _bucket, _region,
+					 * _access_key, _secret_key, _part_size,
+					 * _timeout */
+	char prefix[256];		/* blob.s3_prefix, as given */
+	int presign;			/* blob.s3_presign */
+	long presign_ttl;		/* blob.s3_presign_ttl, seconds */
+	const char *too_long;		/* the first key whose value did not fit
+					 * its field (never cut), or NULL */
+};
 /*
- * Applies blob.backend to an opened store: "fs" leaves it, "s3" switches
- * it with blob_s3_settings.  0, or -1 with e (NB_INVALID) naming the bad key.
+ * Applies s to an opened store: backend "fs" leaves it, "s3" checks the
+ * s3 settings and switches it (blob_store_use_s3; presign_ttl only when
+ * presign).  0, or -1 with e NB_INVALID naming the bad key and its rule.
  */
 struct nb_err;
-int blob_store_configure(struct blob_store *bs, const struct conf *cf, struct nb_err *e);
+int blob_store_configure(struct blob_store *bs, const struct blob_settings *s,
+			 struct nb_err *e);
 /* The object key of a blob: "<prefix>/<hex>" (or "<hex>"); 0, or -1 for a
  * bad name or a short out. */
 int blob_key(const struct blob_store *bs, const char *hex, char *out, size_t n);

@@ -15,17 +15,17 @@
  */
 static int target_store(struct app *app, const char *url, struct blob_store *to)
 {
+	const struct blob_settings *set = &app->set.blob;	/* read at start, as the programs do */
 	char bucket[sizeof(to->s3.bucket)], prefix[sizeof(to->prefix)];
-	struct s3_conf c;
+	struct s3_conf c = set->s3;
 	const char *slash;
-	long ttl;
 	size_t n;
 
 	url += 5;	/* "s3://", checked by the caller */
 	slash = strchr(url, '/');
 	n = slash ? (size_t)(slash - url) : strlen(url);
-	if (blob_s3_settings(app->conf, &c, prefix, sizeof(prefix), &ttl) < 0 ||
-	    n >= sizeof(bucket) || (slash && strlen(slash + 1) >= sizeof(prefix))) {
+	snprintf(prefix, sizeof(prefix), "%s", set->prefix);
+	if (set->too_long || n >= sizeof(bucket) || (slash && strlen(slash + 1) >= sizeof(prefix))) {
 		fprintf(stderr, "nestboxctl blobs migrate: a bucket, prefix or blob.s3_* value is"
 			" too long\n");
 		return -1;

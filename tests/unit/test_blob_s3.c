@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../../src/core/core.h"
+#include "../../src/lib/app.h"
 #include "../../src/lib/blob.h"
 #include "../../src/lib/err.h"
 #include "../../src/lib/conf.h"
@@ -88,9 +89,14 @@ static void test_use_s3_refuses_missing_settings(void **state)
 	ut_rmtree(dir);
 }
 
-/* blob_store_configure over a YAML text with the real key table. */
+#define LONG130 "0123456789012345678901234567890123456789012345678901234567890123" \
+	"012345678901234567890123456789012345678901234567890123456789012345"
+
+/* blob_store_configure over a YAML text with the real key table, read as
+ * the programs read it (app_settings_read's blob settings). */
 static int configure(const char *yaml, char *err, size_t errlen, struct blob_store *bs)
 {
+	static struct app_settings set;
 	struct conf *c;
 	struct nb_err e;
 	char *dir = ut_mkdtemp();
@@ -98,8 +104,9 @@ static int configure(const char *yaml, char *err, size_t errlen, struct blob_sto
 
 	if (conf_parse(core_conf_keys, yaml, strlen(yaml), "t.yaml", &c, &e) != 0)
 		fail_msg("conf_parse: %s", e.msg);
+	app_settings_read(c, &set);
 	assert_int_equal(blob_store_open(bs, dir), 0);
-	rc = blob_store_configure(bs, c, &e);
+	rc = blob_store_configure(bs, &set.blob, &e);
 	snprintf(err, errlen, "%s", e.msg);
 	conf_free(c);
 	ut_rmtree(dir);
@@ -118,6 +125,11 @@ static void test_configure(void **state)
 		  "  s3_part_size: 1048576\n", "s3_part_size" },
 		{ "blob:\n  backend: s3\n  s3_bucket: b\n  s3_endpoint: http://h\n"
 		  "  s3_presign: true\n  s3_presign_ttl: 0\n", "presign_ttl" },
+		/* a value too long for its field is named, never cut */
+		{ "blob:\n  backend: s3\n  s3_endpoint: http://h\n  s3_bucket: " LONG130 "\n",
+		  "blob.s3_bucket: the value is too long" },
+		{ "blob:\n  backend: s3\n  s3_endpoint: http://h\n  s3_bucket: b\n"
+		  "  s3_prefix: " LONG130 LONG130 "\n", "blob.s3_prefix: the value is too long" },
 	};
 	struct blob_store bs;
 	char err[512];
