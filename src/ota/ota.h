@@ -444,9 +444,11 @@ int ota_static_commit(struct app *app, const struct ota_settings *s, struct aren
  * Sets a repository private (its static answers are removed: a private
  * repository answers 404 without a token) or public (its releases' and
  * branches' static answers are written).  0, or -1 with e: the store's
- * errors, NB_UNAVAILABLE when a private repository's files stay.
+ * errors, NB_UNAVAILABLE when a private repository's files stay.  s: the
+ * caller's ota settings, read once at its start (ota_settings_read).
  */
-int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e);
+int ota_repo_set_private(struct app *app, const struct ota_settings *s, long long id,
+			 int private, struct nb_err *e);
 /* On a store other hosts share (PostgreSQL), where no static answer is
  * written, removes <var_dir>/ota-static/ota left from a SQLite past; 0 or
  * -1 (ota_init calls it). */

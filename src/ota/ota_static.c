@@ -234,19 +234,18 @@ static const struct ota_repo *repo_of(struct app *app, struct arena *a, long lon
 	return NULL;
 }
 
-int ota_repo_set_private(struct app *app, long long id, int private, struct nb_err *e)
+int ota_repo_set_private(struct app *app, const struct ota_settings *s, long long id,
+			 int private, struct nb_err *e)
 {
 	const struct ota_repo *repo;
-	struct ota_settings s;
 	struct arena a;
 	int rc = -1;
 
 	if (ota_repo_store_private(app, id, private, e) < 0)
 		return -1;
 	arena_init(&a);
-	ota_settings_read(app, &s);
 	if ((repo = repo_of(app, &a, id, e)))
-		rc = private ? drop_repo(app, &a, repo) : fill_repo(app, &s, &a, repo, e);
+		rc = private ? drop_repo(app, &a, repo) : fill_repo(app, s, &a, repo, e);
 	arena_free(&a);
 	if (rc < 0 && private)
 		return nb_fail(e, NB_UNAVAILABLE, "the repository is private, but its static "

@@ -170,7 +170,8 @@ static int secret_cmd(struct app *app, const struct ota_repo *r, struct ota_opts
 
 /* ota repo: creates the repository, or sets who may read it; says which,
  * or "unchanged" when it was so already (then nothing is audited). */
-static int access_cmd(struct app *app, struct ota_opts *o, int existed, struct ota_repo *r)
+static int access_cmd(struct app *app, const struct ota_settings *set, struct ota_opts *o,
+		      int existed, struct ota_repo *r)
 {
 	int want = o->private ? 1 : o->public ? 0 : r->private;
 	const char *access = want ? "private" : "public";
@@ -180,14 +181,15 @@ static int access_cmd(struct app *app, struct ota_opts *o, int existed, struct o
 		printf("unchanged %s/%s: %s already\n", o->owner, o->name, access);
 		return 0;
 	}
-	if (want != r->private && ota_repo_set_private(app, r->id, want, &e) < 0)
+	if (want != r->private && ota_repo_set_private(app, set, r->id, want, &e) < 0)
 		return fail(&e, "repo");
 	printf("%s %s/%s %s\n", existed ? "made" : "created", o->owner, o->name, access);
 	ctl_audit(app, "ota repo", "%s/%s %s", o->owner, o->name, access);
 	return 0;
 }
 
-static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
+static int repo_cmd(struct app *app, const struct ota_settings *set, struct ota_opts *o,
+		    const char *what)
 {
 	struct ota_repo r;
 	struct nb_err e;
@@ -198,7 +200,7 @@ static int repo_cmd(struct app *app, struct ota_opts *o, const char *what)
 	if (ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
 		return fail(&e, what);
 	if (!strcmp(what, "repo"))
-		return access_cmd(app, o, existed, &r);
+		return access_cmd(app, set, o, existed, &r);
 	if ((rc = secret_cmd(app, &r, o, what, &e)) != 0)
 		return rc < 0 ? fail(&e, what) : 0;	/* 1: unchanged, nothing audited */
 	/* the secret itself never reaches the feed */
@@ -285,7 +287,7 @@ static int run(const char *sub, int argc, char **argv)
 	if (src)
 		rc = publish(&app, &set, &o, !strcmp(sub, "push"));
 	else
-		rc = repo_cmd(&app, &o, sub);
+		rc = repo_cmd(&app, &set, &o, sub);
 	app_close(&app);
 	return rc;
 }
