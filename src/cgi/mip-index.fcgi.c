@@ -17,10 +17,10 @@ static const struct req_field file_in[] = {
 	REQ_PATH_FIELD("hash", mip_hash_valid),
 	REQ_END
 };
-/* what follows github/ or gitlab/ is parsed by mip_repo_spec_parse, which
- * needs the request's arena: here only text without control bytes */
+/* what follows github/ or gitlab/: a repository spec, parsed by the
+ * validator (the handler reads the struct), or a file by its hash */
 static const struct req_field repo_in[] = {
-	REQ_PATH_FIELD("rest", req_v_text),
+	REQ_PATH_FIELD("repo", mip_repo_valid),
 	REQ_END
 };
 
@@ -29,8 +29,8 @@ const struct route mip_routes[] = {
 	ROUTE_IN("GET", "/mip/package/:flavour/:name/:file", mip_package, "/mip/package",
 		 package_in, 0),
 	ROUTE_IN("GET", "/mip/file/:hh/:hash", mip_file, "/mip/file", file_in, 0),
-	ROUTE_IN("GET", "/mip/github/*rest", mip_repo_github, "/mip/github", repo_in, 0),
-	ROUTE_IN("GET", "/mip/gitlab/*rest", mip_repo_gitlab, "/mip/gitlab", repo_in, 0),
+	ROUTE_IN("GET", "/mip/github/*repo", mip_repo_github, "/mip/github", repo_in, 0),
+	ROUTE_IN("GET", "/mip/gitlab/*repo", mip_repo_gitlab, "/mip/gitlab", repo_in, 0),
 };
 const int mip_nroutes = sizeof(mip_routes) / sizeof(mip_routes[0]);
 

@@ -30,11 +30,13 @@ static const char *raw_value(const struct http_req *r, const struct req_field *f
 	return NULL;
 }
 
-static int check_one(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *v, struct nb_err *e)
+static int check_one(const struct app *app, struct arena *a, const struct req_field *f,
+		     const char *raw, struct req_value *v, struct nb_err *e)
 {
 	v->s = NULL;
 	v->i = 0;
+	v->p = NULL;
+	v->a = a;
 	v->set = 0;
 	if (!raw || (!*raw && !(f->flags & REQ_EMPTY))) {
 		if (f->flags & REQ_REQUIRED)
@@ -88,7 +90,7 @@ static int check_repeats(const struct app *app, const struct http_req *r,
 			continue;
 		if (!(f->flags & REQ_REPEAT))
 			return nb_fail(e, NB_INVALID, "invalid %s: given more than once", f->name);
-		if (check_one(app, f, q->v[i].val, &v, e) < 0)
+		if (check_one(app, r->a, f, q->v[i].val, &v, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -109,7 +111,7 @@ int req_check(const struct app *app, struct http_req *r, unsigned srcmask,
 	r->in_refused = NULL;
 	for (i = 0; in[i].name && i < REQ_MAX_FIELDS; i++)
 		if ((in[i].src & srcmask) &&
-		    (check_one(app, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0 ||
+		    (check_one(app, r->a, &in[i], raw_value(r, &in[i]), &r->in[i], e) < 0 ||
 		     check_repeats(app, r, &in[i], e) < 0)) {
 			r->in_refused = in[i].name;
 			return -1;
@@ -153,6 +155,13 @@ long long req_int(const struct http_req *r, const char *name, long long dflt)
 	const struct req_value *v = find(r, name);
 
 	return v && v->set ? v->i : dflt;
+}
+
+const void *req_ptr(const struct http_req *r, const char *name)
+{
+	const struct req_value *v = find(r, name);
+
+	return v && v->set ? v->p : NULL;
 }
 
 int req_has(const struct http_req *r, const char *name)

@@ -19,7 +19,8 @@
  * a body is read only for an authenticated request.  A multipart body is
  * not a form here: its parts are read by the handler (multipart.h).
  *
- * Cost: no allocation; a loop over the route's few fields.  ROUTE_HOT
+ * Cost: no allocation (but for a validator that parses a structured value,
+ * in the request's arena); a loop over the route's few fields.  ROUTE_HOT
  * routes (a DDI poll) pay a few string compares.
  */
 #ifndef NB_REQ_H
@@ -43,19 +44,25 @@ enum req_src { REQ_PATH = 1, REQ_QUERY = 2, REQ_FORM = 4 };
 
 #define REQ_MAX_FIELDS 12
 
+struct arena;
+
 /* A checked value: s is the text (NULL when absent), i the number of a
- * numeric, boolean or enum validator (0 otherwise). */
+ * numeric, boolean or enum validator (0 otherwise), p what a parsing
+ * validator built (NULL otherwise). */
 struct req_value {
 	const char *s;
 	long long i;
 	int set;
+	const void *p;		/* in the request's arena: read with req_ptr */
+	struct arena *a;	/* the request's arena, for a validator that parses */
 };
 
 struct req_field;
 
 /*
  * A validator: 0 with out filled (out->s is preset to raw, so a text
- * validator only says yes), or -1.  On -1 it may fill e with its own kind
+ * validator only says yes; a validator that parses into a structure
+ * allocates it in out->a and sets out->p), or -1.  On -1 it may fill e with its own kind
  * and message; left NB_OK, the answer is 400 "invalid <name>".  app gives
  * the parsed settings (app->domain) to validators that need them; it
  * must not be changed.  raw is never NULL or "" (the caller handles an
@@ -95,6 +102,9 @@ const char *req_str(const struct http_req *r, const char *name);
 /* The checked number (req_v_id, req_v_uint, req_v_bool, req_v_enum), or
  * dflt when absent. */
 long long req_int(const struct http_req *r, const char *name, long long dflt);
+/* What the field's parsing validator built (out->p), or NULL when absent
+ * or when the validator built nothing for this value. */
+const void *req_ptr(const struct http_req *r, const char *name);
 /* 1 when the field was given (non-empty, or empty with REQ_EMPTY); 0 also
  * when the route does not declare it, so a handler shared by several
  * routes can ask which fields it got (req_str/req_int on an undeclared

@@ -85,7 +85,8 @@ int mip_mpy_version_parse(const char *s);
 int mip_flavour_ok(const char *s);
 int mip_hash_prefix_ok(const char *s);
 
-/* -- route validators (req.h; mip_valid.c): pure, no allocation -- */
+/* -- route validators (req.h; mip_valid.c): pure, no allocation but
+ * mip_repo_valid's spec, in the request's arena -- */
 int mip_flavour_valid(const struct app *app, const struct req_field *f, const char *raw,
 		      struct req_value *out, struct nb_err *e);
 int mip_name_valid(const struct app *app, const struct req_field *f, const char *raw,
@@ -99,6 +100,15 @@ int mip_hh_valid(const struct app *app, const struct req_field *f, const char *r
 		 struct req_value *out, struct nb_err *e);
 int mip_hash_valid(const struct app *app, const struct req_field *f, const char *raw,
 		   struct req_value *out, struct nb_err *e);
+/* What follows /mip/github/ or /mip/gitlab/: text without control bytes
+ * that is either a file by hash (mip_repo_file_of; out->p NULL) or a
+ * spec mip_repo_spec_parse takes (out->p the struct mip_repo_spec).  A bad
+ * spec is 400 "invalid <field>: <why>", no <org>/<repo> a 404. */
+int mip_repo_valid(const struct app *app, const struct req_field *f, const char *raw,
+		   struct req_value *out, struct nb_err *e);
+/* The sha256 hex of a "<...>/files/<sha256>" repository path (package JSON
+ * cached before its URLs were absolute named its files so), or NULL. */
+const char *mip_repo_file_of(const char *rest);
 
 /* -- the store (mip_store.c) -- */
 enum { MIP_FOUND = 0, MIP_NONE = -1, MIP_AMBIGUOUS = -2 };

@@ -399,14 +399,12 @@ const char *mip_repo_render(struct app *app, struct http_req *r, const char *jso
 static int repo_file(struct app *app, struct http_req *r, struct http_resp *w, const char *rest,
 		     int *rc, struct nb_err *e)
 {
-	const char *f = strstr(rest, "/files/");
+	const char *f = mip_repo_file_of(rest);
 	char hex[HASH_HEX_MAX];
 
-	while (f && strstr(f + 1, "/files/"))
-		f = strstr(f + 1, "/files/");
-	if (!f || strlen(f + 7) != 64 || !hash_is_hex(f + 7, 64))
+	if (!f)
 		return 0;
-	*rc = mip_file_find(app, f + 7, hex) != MIP_FOUND
+	*rc = mip_file_find(app, f, hex) != MIP_FOUND
 		      ? nb_fail(e, NB_NOT_FOUND, "file not found")
 		      : mip_file_send(app, r, w, hex, e);
 	return 1;
@@ -417,17 +415,15 @@ static int repo(struct app *app, struct http_req *r, struct http_resp *w, const 
 		struct nb_err *e)
 {
 	struct mip *m = app->domain;
-	const char *rest = req_str(r, "rest"), *json;
-	struct mip_repo_spec sp;
+	const struct mip_repo_spec *sp = req_ptr(r, "repo");	/* mip_repo_valid's */
+	const char *json;
 	int rc;
 
-	if (repo_file(app, r, w, rest, &rc, e))
+	if (repo_file(app, r, w, req_str(r, "repo"), &rc, e))
 		return rc;
-	if (mip_repo_spec_parse(r->a, rest, &sp, e) < 0)
-		return -1;
-	if (mip_repo_package(app, r, host, &sp, sp.py || !m->cc.ok ? "py" : "mpy", &json, e) < 0)
+	if (mip_repo_package(app, r, host, sp, sp->py || !m->cc.ok ? "py" : "mpy", &json, e) < 0)
 		return mip_fail_gateway(e);
-	json = mip_repo_render(app, r, json, sp.py);
+	json = mip_repo_render(app, r, json, sp->py);
 	http_bytes(w, 200, "application/json", json, strlen(json));
 	return 0;
 }

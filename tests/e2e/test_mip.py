@@ -329,6 +329,22 @@ def test_bad_routes(mip):
         assert http_get(nb.url + path)[0] == status, path
 
 
+def test_bad_repo_spec_is_the_routers_400(mip):
+    """What follows /mip/github/ or /mip/gitlab/ is declared input: a spec
+    that does not parse is refused by the router, naming the field, before
+    the handler (or anything upstream) runs; no <org>/<repo> is a 404."""
+    nb = mip(offline="true")
+    for path, why in [("/mip/github/org/repo@..", b"bad ref"),
+                      ("/mip/gitlab/org/repo@v1/tree/v2", b"give the ref once"),
+                      ("/mip/github/org/repo/tree", b"tree/<ref>"),
+                      ("/mip/github/.x/repo", b"plain names")]:
+        s, _, body = http_get(nb.url + path)
+        assert s == 400, path
+        assert body.startswith(b"invalid repo: ") and why in body, (path, body)
+    s, _, body = http_get(nb.url + "/mip/github/org")
+    assert s == 404 and b"<org>/<repo>" in body
+
+
 def test_cache_is_bounded_least_recently_used_first(mip, upstream, tmpdir_shared):
     blobs = {}
     for i in range(4):

@@ -7,7 +7,7 @@
  * Invariants (abort() when broken):
  *  - every decoded segment passes path_segment_ok(), except an empty last
  *    segment (the trailing slash); none is ".", "..", holds '/' or NUL;
- *  - every ':' parameter is one of the path's segments; *rest is the
+ *  - every ':' parameter is one of the path's segments; *repo is the
  *    remaining segments joined with '/';
  *  - req_check refuses only with NB_INVALID naming a declared field, or
  *    (the package file) "invalid version" or NB_NOT_FOUND for a path not
@@ -19,10 +19,11 @@
  *    '%', '\\', space, control or non-ASCII byte, hashes lowercase hex only;
  *  - a path of the right shape always finds its route, the one with that
  *    route's handler (no false 404, no other route);
- *  - mip_repo_spec_parse (the production parser of what follows /mip/github/)
- *    answers 0, or -1 with NB_INVALID/NB_NOT_FOUND and a message; what it
- *    accepts is plain names, a ref passing mip_version_ok, a path passing
- *    mip_dest_ok: all safe in a raw-host URL;
+ *  - what follows /mip/github/ is the route's "repo", parsed by its
+ *    validator (mip_repo_valid, through mip_repo_spec_parse): refused with
+ *    "invalid repo: ..." or a 404 without <org>/<repo>; accepted, a file
+ *    by hash (no spec) or a spec of plain names, a ref passing
+ *    mip_version_ok, a path passing mip_dest_ok: all safe in a raw-host URL;
  *  - HEAD routes like GET, and POST finds a route exactly when GET does.
  */
 #include <stdint.h>
@@ -114,16 +115,15 @@ static void file_checks(const struct http_req *r)
 }
 
 /* mip_repo: GET /mip/github|gitlab/<org>/<repo>[@ref][/py][/tree/<ref>][/<path>],
- * through the production parser (mip_repo_spec_parse) */
+ * as the route's validator (mip_repo_valid, the production parser) left it */
 static void repo_checks(struct arena *a, const struct path *p, const struct http_req *r,
 			int which)
 {
-	const char *rest = param(r, "rest");
-	struct mip_repo_spec sp;
-	struct nb_err e = { 0 };
-	int i, rc;
+	const char *rest = param(r, "repo");
+	const struct mip_repo_spec *sp = req_ptr(r, "repo");
+	int i;
 
-	/* rest is the path from the third segment on */
+	/* repo is the path from the third segment on */
 	{
 		struct buf b;
 		buf_init(&b, a);
@@ -137,23 +137,22 @@ static void repo_checks(struct arena *a, const struct path *p, const struct http
 	}
 	if (strcmp(p->seg[1], which == R_GITHUB ? "github" : "gitlab"))
 		abort();
-	rc = mip_repo_spec_parse(a, rest, &sp, &e);
-	if (rc != 0) {
-		if (rc != -1 || (e.kind != NB_INVALID && e.kind != NB_NOT_FOUND) || !*e.msg)
+	if (!sp) {	/* only a file by hash comes without a spec */
+		if (!mip_repo_file_of(rest))
 			abort();
 		return;
 	}
 	/* every piece is safe where it goes: raw-host URL segments, a cache key */
-	if (!mip_name_ok(sp.org) || !mip_name_ok(sp.name) || !mip_version_ok(sp.ref) ||
-	    (*sp.path && !mip_dest_ok(sp.path)) || (sp.py != 0 && sp.py != 1))
+	if (!mip_name_ok(sp->org) || !mip_name_ok(sp->name) || !mip_version_ok(sp->ref) ||
+	    (*sp->path && !mip_dest_ok(sp->path)) || (sp->py != 0 && sp->py != 1))
 		abort();
-	fz_url_piece_ok(sp.org);
-	fz_url_piece_ok(sp.name);
-	fz_url_piece_ok(sp.ref);
-	if (strchr(sp.ref, '@') || strchr(sp.org, '@') || strchr(sp.name, '@'))
+	fz_url_piece_ok(sp->org);
+	fz_url_piece_ok(sp->name);
+	fz_url_piece_ok(sp->ref);
+	if (strchr(sp->ref, '@') || strchr(sp->org, '@') || strchr(sp->name, '@'))
 		abort();
 	/* the path is a part of rest, never longer than it */
-	if (*sp.path && !strstr(rest, sp.path))
+	if (*sp->path && !strstr(rest, sp->path))
 		abort();
 }
 
@@ -171,7 +170,10 @@ static void check_input(struct arena *a, const struct path *p, const struct rout
 			      ((e.kind == NB_NOT_FOUND &&
 				!strcmp(e.msg, "package JSON paths end in .json")) ||
 			       (e.kind == NB_INVALID && !strcmp(e.msg, "invalid version")));
-		if (!pkgfile && !(e.kind == NB_INVALID && fz_names_declared_field(hit, e.msg)))
+		/* mip_repo_valid: no <org>/<repo> is a 404, as any unknown path */
+		int norepo = (which == R_GITHUB || which == R_GITLAB) && e.kind == NB_NOT_FOUND &&
+			     !strcmp(e.msg, "a repository is <org>/<repo>");
+		if (!pkgfile && !norepo && !(e.kind == NB_INVALID && fz_names_declared_field(hit, e.msg)))
 			abort();
 		return;
 	}

@@ -1013,7 +1013,7 @@ static void set_form(struct csrf_fx *c, const char *raw)
 		fail_msg("query_parse %s: %s", raw, err.msg);
 	v = query_get(&c->r.form, "csrf");
 	c->r.route = &csrf_route;
-	c->r.in[0] = (struct req_value){ v, 0, v && *v };
+	c->r.in[0] = (struct req_value){ .s = v, .set = v && *v };
 }
 
 #define CSRF "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

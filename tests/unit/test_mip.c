@@ -1679,6 +1679,8 @@ static void test_file_read_fanout_link(void **state)
 /* ------------------------------------------------------------------ */
 /* mip-index.fcgi's declared input: the real table, routed and checked */
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 /* Routes uri in mip_routes as a GET and checks its input: req_check's result. */
 static int mip_route(struct arena *a, const char *uri, struct http_req *r, struct nb_err *e)
 {
@@ -1700,7 +1702,13 @@ static void test_routes_declared_input(void **state)
 		{ "/mip/file/123/12345678", "invalid hh", NB_INVALID },
 		{ "/mip/file/12/123", "invalid hash", NB_INVALID },
 		{ "/mip/file/12/1234567G", "invalid hash", NB_INVALID },
+		/* the repository spec is parsed by the route's validator */
+		{ "/mip/github/org/repo@..", "invalid repo: bad ref", NB_INVALID },
+		{ "/mip/github/org/repo@v1/tree/v2", "invalid repo: give the ref once: @ref or"
+		  " tree/<ref>", NB_INVALID },
+		{ "/mip/gitlab/org", "a repository is <org>/<repo>", NB_NOT_FOUND },
 	};
+	const struct mip_repo_spec *sp;
 	struct ut_app *f = *state;
 	struct http_req r;
 	struct nb_err e;
@@ -1714,7 +1722,16 @@ static void test_routes_declared_input(void **state)
 	assert_int_equal(mip_route(&f->a, "/mip/file/ab/abcd", &r, &e), 0);
 	assert_string_equal(req_str(&r, "hash"), "abcd");
 	assert_int_equal(mip_route(&f->a, "/mip/gitlab/org/repo@v1/py", &r, &e), 0);
-	assert_string_equal(req_str(&r, "rest"), "org/repo@v1/py");
+	assert_string_equal(req_str(&r, "repo"), "org/repo@v1/py");
+	assert_non_null(sp = req_ptr(&r, "repo"));
+	assert_string_equal(sp->org, "org");
+	assert_string_equal(sp->name, "repo");
+	assert_string_equal(sp->ref, "v1");
+	assert_int_equal(sp->py, 1);
+	/* a file by its hash needs no spec: the handler serves it by hash */
+	assert_int_equal(mip_route(&f->a, "/mip/github/a/b/files/" HEX64, &r, &e), 0);
+	assert_null(req_ptr(&r, "repo"));
+	assert_string_equal(mip_repo_file_of(req_str(&r, "repo")), HEX64);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (mip_route(&f->a, bad[i].uri, &r, &e) != -1 || e.kind != bad[i].kind ||
 		    strcmp(e.msg, bad[i].msg))
