@@ -11,7 +11,7 @@
 # 1,000 of $BENCH_DDI_DEVICES (default 1,000,000) devices, written by one
 # INSERT … SELECT generate_series (same names and tokens as
 # bench/ddi_fixture.py), and the feedback POST again spread over 1,000
-# other devices of the fixture, each with an open action (bench/ddi_pg.lua):
+# other devices of the fixture, each with an open action (bench/ddi.lua feedback):
 # a fleet's feedback comes from many devices, and one action takes one
 # feedback at a time (the row of one device, as SQLite's).  After each poll
 # row, how many statements wrote to the store during it (the data version's
@@ -94,7 +94,7 @@ ddi_pg_fixture() { # devices
 		 ON CONFLICT(state, feed, mode) DO UPDATE SET n = ddi_device_counts.n + excluded.n;
 		COMMIT; ANALYZE" \
 		>"$out/ddi-pg-fixture.out" 2>&1 || return 1
-	# an open action on each device of the spread feedback row (bench/ddi_pg.lua
+	# an open action on each device of the spread feedback row (bench/ddi.lua feedback
 	# names them) and on bench-0000001, whose URL bench_one checks
 	use=$(( $1 - 1 < 1000 ? $1 - 1 : 1000 ))
 	pg_sql "INSERT INTO ddi_actions(id, device_id, software_id, status, progress, created, updated)
@@ -210,7 +210,7 @@ ddi_pg_run() {
 			"$fb1" >"$out/ddi-fb1.curl"
 		bench_one "DDI feedback POST, $(commas "$use") devices (PostgreSQL)" ddi-feedback-spread-pg \
 			"$dv/bench-0000001/deploymentBase/10000001/feedback" 32 "$out/ddi-fb1.curl" \
-			"$root/bench/ddi_pg.lua" feedback "$n" "$use"
+			"$lua" feedback "$n" "$use"
 	else
 		bench_fail "the PostgreSQL fixture: $(tail -n 3 "$out/ddi-pg-fixture.out")"
 	fi
