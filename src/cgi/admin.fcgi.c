@@ -78,7 +78,7 @@ static const struct req_field image_delete_in[] = {
 static const struct req_field api_images_in[] = {
 	{ "q", REQ_QUERY, req_v_text, 0, 255, NULL }, REQ_END
 };
-/* a raw image body: its names (mkbox_image_import composes the image's) */
+/* a raw image body: its names (mkbox_import_begin composes the image's) */
 static const struct req_field api_image_upload_in[] = {
 	REQ_QUERY_FIELD("box", mkbox_name_valid, REQ_REQUIRED),
 	REQ_QUERY_FIELD("board", mkbox_name_valid, REQ_REQUIRED),

@@ -1,12 +1,12 @@
 /*
  * The store's schema on PostgreSQL: one step per version of schema.c's
- * SQLite steps, the same tables and columns (tests/unit/test_schema.c
- * compares the two catalogues).  SQLite's INTEGER is 64 bits: BIGINT
- * here; INTEGER PRIMARY KEY is an identity column BY DEFAULT, so a store
- * copied from SQLite keeps its ids (nestboxctl store migrate); "user" is
- * a reserved word in PostgreSQL and is quoted, as the store files do.
- * Steps are never edited once released: a change is a new step in both
- * lists.
+ * SQLite steps, the same tables and columns (tests/unit/test_db_store.c,
+ * test_schema_lists_match, compares the two catalogues).  SQLite's
+ * INTEGER is 64 bits: BIGINT here; INTEGER PRIMARY KEY is an identity
+ * column BY DEFAULT, so a store copied from SQLite keeps its ids
+ * (nestboxctl store migrate); "user" is a reserved word in PostgreSQL
+ * and is quoted, as the store files do.  Steps are never edited once
+ * released: a change is a new step in both lists.
  */
 #include "core.h"
 
