@@ -263,7 +263,7 @@ static void query_alias(const struct mkbox_live *l, const char *image_path, cons
 	size_t nb = strlen(box);
 	const char *p = image + nb + 1, *ver;
 
-	if (strncmp(image, box, nb) || image[nb] != '-')
+	if (strncmp(image, box, nb) || image[nb] != '-' || !image[nb + 1])
 		return;
 	while ((p = strchr(p + 1, '-'))) {
 		if (!strncmp(p, "-master-", 8))

@@ -296,6 +296,25 @@ def test_static_query_picks_master_else_main(front, other_build):
         assert members(front.get(query + master_id).body).keys() == members(r.body).keys()
 
 
+def test_static_odd_image_names(front, other_build):
+    """Names the query alias must split with care: nothing after the box's
+    prefix, master or main as a board or version.  The watcher keeps
+    going (its /list names them) and each answer is the program's bytes."""
+    names = ("ab-", "ab-master-main-", "ab-x-main-master-main")
+    for name in names:
+        for ext in ("zst", "sha256", "buildID"):
+            shutil.copyfile(os.path.join(other_build, "%s.img.%s" % (IMAGE, ext)),
+                            os.path.join(other_build, "%s.img.%s" % (name, ext)))
+        publish(front.nb.images, "ab", name, other_build)
+    want = b"".join(sorted(b"ab/%s\n" % n.encode() for n in names + (IMAGE,)))
+    front.wait_static("/list", want)
+    for url in ("/update/ab/ab-/x", "/update?name=ab&board=x&version=master-main&build_id=x",
+                "/update?name=ab&board=x-main&version=main&build_id=x"):
+        r = front.get(url)
+        with front.without_tree():
+            same_answer(r, front.get(url))
+
+
 def test_box_script_from_the_static_tree(front, tmpdir_shared):
     """The mkbox acceptance test, answered by the front end itself."""
     raw = os.path.join(tmpdir_shared, "raw.img")
