@@ -133,10 +133,6 @@ void admin_fail(struct app *app, struct http_req *r, struct http_resp *w,
 		int status, const char *msg);
 void admin_json(struct http_resp *w, int status, cJSON *data);
 
-/* A new temporary file <var_dir>/tmp/upload.tmp.* (its path into tmp):
- * the fd, or -1 (admin_upload.c). */
-int admin_tmp_open(struct app *app, char *tmp, size_t n);
-
 /* the user name rule: letters, digits, . _ - @, 1..64 bytes */
 int admin_name_ok(const char *s);
 
