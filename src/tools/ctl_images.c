@@ -170,7 +170,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 
 	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
 	    ddi_software_blob_known(g->app, hex) || ota_blob_known(g->app, hex, NULL) ||
-	    pypi_blob_used(g->app, hex))
+	    pypi_blob_used(g->app, hex, NULL))
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;
