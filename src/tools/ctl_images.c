@@ -168,7 +168,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 {
 	struct gc_ctx *g = p;
 
-	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
+	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex, NULL) || mip_file_known(g->app, hex) ||
 	    ddi_software_blob_known(g->app, hex) || ota_blob_known(g->app, hex, NULL) ||
 	    pypi_blob_used(g->app, hex, NULL))
 		return 0;
@@ -201,7 +201,7 @@ int cmd_gc(int argc, char **argv)
 		return 1;
 	g.app = &app;
 	mkbox_settings_read(&app, &ms);
-	rows = mkbox_tar_prune(&app, ms.image_path);
+	rows = mkbox_tar_prune(&app, ms.image_path, NULL);
 	stat = mkbox_static_prune(app.set.var_dir, ms.image_path);
 	if (blob_foreach(&app.blobs, gc_blob, &g) < 0) {
 		/* no listing, no sweep: say so rather than report nothing to do */
