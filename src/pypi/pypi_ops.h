@@ -32,7 +32,7 @@ int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix
 /*
  * Records in the audit feed (admin_audit.h, via "api") that the devpi
  * user (NULL: anonymous) did action ("pypi upload") on target
- * ("alice/dev file.whl", printf-style, cut to ADMIN_AUDIT_TEXT_MAX).
+ * ("alice/dev file.whl", printf-style, cut to AUDIT_TEXT_MAX).
  * Nothing is returned: a failed write goes to stderr (the error log).
  */
 void pypi_audit(struct app *app, const char *user, const char *action,
