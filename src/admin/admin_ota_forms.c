@@ -133,12 +133,11 @@ int admin_ota_api_refuse_run(struct app *app, struct http_req *r, struct http_re
 {
 	const char *allow = ota_route_allow(app, r);
 
-	(void)e;
-	if (!allow) {
-		admin_fail(app, r, w, 404, "no such OTA API resource");
-		return 0;
-	}
-	admin_fail(app, r, w, 405, arena_cat(r->a, "method not allowed (", allow, ")", NULL));
+	if (!allow)
+		return nb_fail(e, NB_NOT_FOUND, "no such OTA API resource");
+	/* answered here (the program's one mapping, app_fail) so that Allow goes with it */
+	nb_fail(e, NB_METHOD, "method not allowed (%s)", allow);
+	app_fail(app, r, w, e);
 	http_set_header(w, "Allow", allow);
 	return 0;
 }
