@@ -107,7 +107,8 @@ int mip_hash_valid(const struct app *app, const struct req_field *f, const char 
  * prepared, a step that fails, checked after a loop by db_reset): never
  * "not there", never a list cut short.  "Found or not" is a 1/0 answer
  * beside that -1.  The void ones are bookkeeping whose loss changes no
- * answer (a use time, a pin made again at the next publish, a note).
+ * answer (a use time, a cache row's expiry, an upstream's last state, a
+ * compile cache entry: the work is done again).
  */
 enum { MIP_NONE = 0, MIP_FOUND = 1, MIP_AMBIGUOUS = 2 };
 /* Stores n bytes as a blob (hex: its sha256) and its row of origin.  0,
@@ -123,8 +124,9 @@ void mip_file_touch(struct app *app, const char *hex);
  * looked up upstream (a key lookup on the primary key); 0, or -1 with e
  * (then the caller must not ask upstream either). */
 int mip_hosted_has(struct app *app, const char *name, struct nb_err *e);
-/* Marks a file as part of a hosted package: never evicted. */
-void mip_file_pin(struct app *app, const char *hex);
+/* Marks a file as part of a hosted package: never evicted.  0, or -1 with
+ * e (a pin lost would let the cache evict a hosted package's file). */
+int mip_file_pin(struct app *app, const char *hex, struct nb_err *e);
 /* gc: 1 while a blob is a mip file, 0 when not, -1 with e (gc keeps it). */
 int mip_file_known(struct app *app, const char *hex, struct nb_err *e);
 /* Reads a blob into memory (small files only). */

@@ -386,7 +386,8 @@ static int store_items(struct app *app, const struct mip *m, struct srcset *s,
 		if (m->cc.ok && mip_compilable(it[i].dest)) {
 			if (mip_compile(app, &m->cc, it[i].src, it[i].dest, it[i].mpy, e) < 0)
 				return -1;
-			mip_file_pin(app, it[i].mpy);
+			if (mip_file_pin(app, it[i].mpy, e) < 0)
+				return -1;
 		}
 	}
 	return 0;

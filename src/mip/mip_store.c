@@ -396,14 +396,14 @@ int mip_hosted_has(struct app *app, const char *name, struct nb_err *e)
 
 static const char sql_pin[] = "UPDATE mip_files SET origin='hosted' WHERE sha256=?";
 
-void mip_file_pin(struct app *app, const char *hex)
+int mip_file_pin(struct app *app, const char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_pin);
 
 	if (!st)
-		return;
+		return busy(e);
 	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	done(st);
+	return done(st) < 0 ? busy(e) : 0;
 }
 
 static const char sql_known[] = "SELECT 1 FROM mip_files WHERE sha256=?";

@@ -796,7 +796,7 @@ static void test_file_origin_hosted_sticks(void **state)
 	put(f, "pinned", "upstream", hex);
 	assert_int_equal(q1(f, "SELECT origin='hosted' FROM mip_files"), 1);
 	put(f, "later pinned", "compiled", hex);
-	mip_file_pin(&f->app, hex);
+	assert_int_equal(mip_file_pin(&f->app, hex, NULL), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files WHERE origin='hosted'"), 2);
 }
 
@@ -828,7 +828,7 @@ static void test_evict(void **state)
 	put(f, c4, "compiled", h4);
 	put(f, "hosted content, the oldest of all", "hosted", hh);
 	put(f, "pinned compiled output", "compiled", hp);
-	mip_file_pin(&f->app, hp);
+	assert_int_equal(mip_file_pin(&f->app, hp, NULL), 0);
 	set_last_used(f, hh, 1);
 	set_last_used(f, hp, 2);
 	set_last_used(f, h1, 100);	/* the oldest fetched one, but kept */
@@ -1753,6 +1753,9 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	e.kind = NB_OK;
 	assert_int_equal(mip_file_known(&f->app, HELLO_HEX, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_file_pin(&f->app, HELLO_HEX, &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_hosted RENAME TO h_away"), 0);
 	e.kind = NB_OK;
