@@ -142,10 +142,6 @@ void admin_page_err(struct app *app, struct http_req *r, struct http_resp *w,
 		    const struct nb_err *why, const char *tmpl, const char *title, cJSON *data);
 void admin_json(struct http_resp *w, int status, cJSON *data);
 
-/* A new temporary file <var_dir>/tmp/upload.tmp.* (its path into tmp):
- * the fd, or -1 (admin_upload.c). */
-int admin_tmp_open(struct app *app, char *tmp, size_t n);
-
 /* the user name rule: letters, digits, . _ - @, 1..64 bytes */
 int admin_name_ok(const char *s);
 

@@ -17,13 +17,13 @@
 void admin_audit(struct app *app, const char *action, const char *target_fmt, ...)
 {
 	const struct admin *ad = app->domain;
-	char target[ADMIN_AUDIT_TEXT_MAX + 1];
+	char target[AUDIT_TEXT_MAX + 1];
 	va_list ap;
 
 	va_start(ap, target_fmt);
 	vsnprintf(target, sizeof(target), target_fmt, ap);
 	va_end(ap);
-	admin_audit_write(app->db, ad->user.name, ad->via_token ? "api" : "page", action, NULL,
+	audit_write(app->db, ad->user.name, ad->via_token ? "api" : "page", action, NULL,
 			  "%s", target);
 	((struct admin *)app->domain)->audited = 1;
 }
@@ -117,7 +117,7 @@ void admin_audit_after(struct app *app, struct http_req *r, const struct http_re
 	admin_audit(app, action_of(r), "%s", target_of(app, r, w));
 }
 
-cJSON *admin_audit_json(struct arena *a, const struct admin_audit_row *rows, int n)
+cJSON *admin_audit_json(struct arena *a, const struct audit_row *rows, int n)
 {
 	cJSON *arr = cJSON_CreateArray();
 	int i;
@@ -140,8 +140,8 @@ cJSON *admin_audit_json(struct arena *a, const struct admin_audit_row *rows, int
 static int audit_rows(struct app *app, struct http_req *r, cJSON **rows, long long *older,
 		      struct nb_err *e)
 {
-	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * AUDIT_PAGE);
-	int n = admin_audit_list(app->db, req_str(r, "user"), req_int(r, "before", 0), v,
+	struct audit_row *v = arena_alloc(r->a, sizeof(*v) * AUDIT_PAGE);
+	int n = audit_list(app->db, req_str(r, "user"), req_int(r, "before", 0), v,
 				 AUDIT_PAGE, e);
 
 	if (n < 0)

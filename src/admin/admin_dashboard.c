@@ -181,7 +181,7 @@ static int add_stale(struct app *app, struct http_req *r, cJSON *d, struct nb_er
 static int add_health(struct app *app, struct http_req *r, cJSON *d, struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
-	struct admin_audit_row *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
+	struct audit_row *v = arena_alloc(r->a, sizeof(*v) * HEALTH_ROWS);
 	int n;
 
 	if (add_rollouts(app, r, d, e) < 0 || add_failures(app, r, d, e) < 0 ||
@@ -190,7 +190,7 @@ static int add_health(struct app *app, struct http_req *r, cJSON *d, struct nb_e
 	cJSON_AddStringToObject(d, "overdue", ad->set.device_overdue < 7200
 		? arena_printf(r->a, "%ld min", ad->set.device_overdue / 60)
 		: arena_printf(r->a, "%ld h", ad->set.device_overdue / 3600));
-	if ((n = admin_audit_list(app->db, NULL, 0, v, HEALTH_ROWS, e)) < 0)
+	if ((n = audit_list(app->db, NULL, 0, v, HEALTH_ROWS, e)) < 0)
 		return -1;
 	cJSON_AddItemToObject(d, "audit", admin_audit_json(r->a, v, n));
 	return 0;

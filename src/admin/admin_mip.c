@@ -9,11 +9,18 @@
 #include <time.h>
 #include <unistd.h>
 
-static cJSON *hosted(struct app *app, struct http_req *r, long limit, long off)
+/* Each list of the page as JSON, or NULL with e when the store cannot
+ * read it (the page is then a 503, never an empty list). */
+static cJSON *hosted(struct app *app, struct http_req *r, long limit, long off,
+		     struct nb_err *e)
 {
 	struct mip_hosted_row *h;
-	int n = mip_hosted_list(app, r->a, MIP_HOSTED_NEWEST, limit, off, &h);
-	cJSON *arr = cJSON_CreateArray();
+	int n = mip_hosted_list(app, r->a, MIP_HOSTED_NEWEST, limit, off, &h, e);
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -28,12 +35,17 @@ static cJSON *hosted(struct app *app, struct http_req *r, long limit, long off)
 	return arr;
 }
 
-static cJSON *cached(struct app *app, struct http_req *r, long limit, long off)
+static cJSON *cached(struct app *app, struct http_req *r, long limit, long off,
+		     struct nb_err *e)
 {
 	struct mip_cached_row *c;
-	int n = mip_cached_list(app, r->a, limit, off, &c);
-	cJSON *arr = cJSON_CreateArray();
+	int n = mip_cached_list(app, r->a, limit, off, &c, e);
+	cJSON *arr;
 	time_t now = time(NULL);
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -49,11 +61,15 @@ static cJSON *cached(struct app *app, struct http_req *r, long limit, long off)
 	return arr;
 }
 
-static cJSON *upstreams(struct app *app, struct http_req *r)
+static cJSON *upstreams(struct app *app, struct http_req *r, struct nb_err *e)
 {
 	struct mip_upstream_row *u;
-	int n = mip_upstream_list(app, r->a, &u);
-	cJSON *arr = cJSON_CreateArray();
+	int n = mip_upstream_list(app, r->a, &u, e);
+	cJSON *arr;
+
+	if (n < 0)
+		return NULL;
+	arr = cJSON_CreateArray();
 
 	for (int i = 0; i < n; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -74,11 +90,18 @@ int admin_mip_run(struct app *app, struct http_req *r, struct http_resp *w, stru
 	long hoff = admin_paginate(app, r, d, "hpage", "hosted", (long)mip_hosted_count(app));
 	long coff = admin_paginate(app, r, d, "cpage", "cached", (long)mip_cached_count(app));
 	struct mip_cache_use use = mip_cache_use(app);
+	cJSON *h, *c = NULL, *u = NULL;
 
-	(void)e;
-	cJSON_AddItemToObject(d, "hosted", hosted(app, r, admin_page_size(app), hoff));
-	cJSON_AddItemToObject(d, "cached", cached(app, r, admin_page_size(app), coff));
-	cJSON_AddItemToObject(d, "upstreams", upstreams(app, r));
+	if (!(h = hosted(app, r, admin_page_size(app), hoff, e)) ||
+	    !(c = cached(app, r, admin_page_size(app), coff, e)) || !(u = upstreams(app, r, e))) {
+		cJSON_Delete(h);
+		cJSON_Delete(c);
+		cJSON_Delete(d);
+		return -1;
+	}
+	cJSON_AddItemToObject(d, "hosted", h);
+	cJSON_AddItemToObject(d, "cached", c);
+	cJSON_AddItemToObject(d, "upstreams", u);
 	cJSON_AddNumberToObject(d, "cache_files", (double)use.files);
 	cJSON_AddNumberToObject(d, "cache_bytes", (double)use.bytes);
 	cJSON_AddNumberToObject(d, "cache_max", (double)ad->mip.set.cache_max);
@@ -175,11 +198,16 @@ int admin_mip_evict_run(struct app *app, struct http_req *r, struct http_resp *w
 int admin_api_mip_packages_run(struct app *app, struct http_req *r, struct http_resp *w,
 			       struct nb_err *e)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o, *h, *c = NULL;
 
-	(void)e;
-	cJSON_AddItemToObject(o, "hosted", hosted(app, r, admin_page_size(app), 0));
-	cJSON_AddItemToObject(o, "cached", cached(app, r, admin_page_size(app), 0));
+	if (!(h = hosted(app, r, admin_page_size(app), 0, e)) ||
+	    !(c = cached(app, r, admin_page_size(app), 0, e))) {
+		cJSON_Delete(h);
+		return -1;
+	}
+	o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "hosted", h);
+	cJSON_AddItemToObject(o, "cached", c);
 	admin_json(w, 200, o);
 	return 0;
 }

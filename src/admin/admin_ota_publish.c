@@ -5,18 +5,17 @@
  * example).  A multipart form: repo (owner/name), tag (a release) or
  * branch (a tip), optional version, post_update, message (an annotated
  * tag), no_manifest; the file a tar (any compression) or zip archive,
- * streamed to a temporary file, then published as `nestboxctl ota
- * publish|push` does (ota_publish.c): nothing a board sees changes unless
- * the whole publication succeeded.
+ * kept in memory as it arrives (ota.h's struct ota_upload: no staging
+ * file, the upload is written once, as the release's blobs), then
+ * published as `nestboxctl ota publish|push` does (ota_publish.c):
+ * nothing a board sees changes unless the whole publication succeeded.
  */
 #include "admin_ota.h"
 #include "admin_audit.h"
 #include "admin_upload.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 enum { F_REPO, F_TAG, F_BRANCH, F_VERSION, F_POST, F_MESSAGE, F_NO_MANIFEST, F_N };
 static const char *const fields[ADMIN_OTA_FORM_FIELDS] = {
@@ -55,11 +54,30 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 }
 
 /* The publication itself, with the ota settings read at start (admin_init). */
-static int run_publish(struct app *app, struct arena *a, struct ota_pub *p, struct nb_err *e)
+static int run_publish(struct app *app, struct arena *a, const struct ota_settings *set,
+		       struct ota_pub *p, struct nb_err *e)
 {
-	const struct ota_settings *set = &((struct admin *)app->domain)->ota;
-
 	return p->tag ? ota_publish(app, set, a, p, e) : ota_push(app, set, a, p, e);
+}
+
+/* The upload's sink: its bytes into memory as they arrive, bounded by
+ * the release's limits (ota_upload_max). */
+static int up_open(void *ctx, const char *filename, struct nb_err *e)
+{
+	(void)filename, (void)e;
+	ota_upload_free(ctx);	/* one file per form (admin_upload.c) */
+	return 0;
+}
+
+static int up_write(void *ctx, const char *p, size_t n, struct nb_err *e)
+{
+	return ota_upload_add(ctx, p, n, e);
+}
+
+static int up_close(void *ctx, int ok, struct nb_err *e)
+{
+	(void)ctx, (void)ok, (void)e;
+	return 0;	/* the caller frees it once published or refused */
 }
 
 static void answer(struct app *app, struct http_req *r, struct http_resp *w,
@@ -120,24 +138,28 @@ static const char *publish_fault(char (*val)[ADMIN_FIELD_MAX + 1], const struct 
 int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
-	char val[ADMIN_OTA_FORM_FIELDS][ADMIN_FIELD_MAX + 1], tmp[PATH_MAX] = "";
+	char val[ADMIN_OTA_FORM_FIELDS][ADMIN_FIELD_MAX + 1];
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
-	struct admin_tmp t;
+	const struct ota_settings *set = &((struct admin *)app->domain)->ota;
+	struct ota_upload up = { NULL, 0, 0, 0 };
+	struct admin_sink sink = { up_open, up_write, up_close, &up };
 	struct ota_pub p;
 	int rc, form_failed;
 
 	memset(val, 0, sizeof(val));
 	memset(&p, 0, sizeof(p));
-	admin_tmp_init(&t, app, tmp, sizeof(tmp));
-	if (admin_form_stream(app, r, fields, F_N, val, &t.sink, e) < 0)
+	up.max = ota_upload_max(set);
+	if (admin_form_stream(app, r, fields, F_N, val, &sink, e) < 0) {
+		ota_upload_free(&up);
 		return -1;
-	p.src = tmp;
-	p.src_name = "the upload";	/* never the server's temporary file */
+	}
+	p.upload = &up;
+	p.src_name = "the upload";
 	rc = admin_ota_publish_form(val, &p, owner, name, e);
 	form_failed = rc < 0;
 	if (rc == 0)
-		rc = run_publish(app, r->a, &p, e);
-	unlink(tmp);
+		rc = run_publish(app, r->a, set, &p, e);
+	ota_upload_free(&up);
 	if (rc < 0) {
 		admin_form_field(app, publish_fault(val, &p, form_failed, e));
 		return -1;

@@ -4,8 +4,9 @@
  * An upload's file bytes go from the request, through the multipart
  * parser (or straight, for a raw body), to a sink as they arrive: the
  * sink decides where they live (the DDI software's blob writer and
- * hashers, the image import's compressor and sums, a temporary file for
- * a mip package), so no handler stages a copy of its own.
+ * hashers, the image import's compressor and sums, memory for a mip
+ * package or an OTA release archive, whose readers take bytes), so no
+ * handler stages a copy of its own.
  */
 #ifndef NB_ADMIN_UPLOAD_H
 #define NB_ADMIN_UPLOAD_H
@@ -42,20 +43,7 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
 		      struct nb_err *e);
 
-/* A temporary file <var_dir>/tmp/upload.tmp.* as the sink (a mip
- * package, which mip_publish reads as a file): path (n
- * bytes) receives its name when it is opened; the caller removes it after
- * a success, a failed upload leaves none.  Fill with admin_tmp_init. */
-struct admin_tmp {
-	struct app *app;
-	char *path;
-	size_t n;
-	int fd;
-	struct admin_sink sink;
-};
 /* 1 when the refused form's error is about field (admin_form_field). */
 int admin_form_field_is(const struct app *app, const char *field);
-
-void admin_tmp_init(struct admin_tmp *t, struct app *app, char *path, size_t n);
 
 #endif

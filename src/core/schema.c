@@ -243,7 +243,7 @@ const char *const core_schema[] = {
 	/*
 	 * 11: the audit feed: what operators changed (who, what, on what,
 	 * when, through which door), kept apart from the request log, which
-	 * is bounded and records devices too.  Owned by the admin store.
+	 * is bounded and records devices too.  Owned by src/core/audit_store.c.
 	 */
 	"CREATE TABLE admin_audit("
 	"  id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, user TEXT NOT NULL,"

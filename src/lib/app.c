@@ -91,13 +91,19 @@ int app_wants_json(const struct app *app, const struct http_req *r)
 	return def && def->json_prefix && r && path_under(&r->path, def->json_prefix);
 }
 
-/* Answers status and msg in r's format (wants_json) over what w holds. */
-static void answer_over(struct app *app, const struct http_req *r, struct http_resp *w,
-			int status, const char *msg)
+/* Answers kind with its status (the one mapping, nb_err_status) and msg
+ * in r's format (the program's fail writer, else wants_json) over what w
+ * holds. */
+static void answer_kind(struct app *app, const struct http_req *r, struct http_resp *w,
+			enum nb_errkind kind, const char *msg)
 {
+	int status = nb_err_status(kind);
+
 	w->has_type = 0;
 	w->fixed = NULL;
-	if (app_wants_json(app, r)) {
+	if (app->fail_write) {
+		app->fail_write(w, status, kind, msg);
+	} else if (app_wants_json(app, r)) {
 		http_json_error(w, status, msg);
 	} else {
 		http_text(w, status, msg);
@@ -105,19 +111,21 @@ static void answer_over(struct app *app, const struct http_req *r, struct http_r
 	}
 }
 
-/* Answers status and msg in r's format; a handler's partial answer (its
- * headers too) is dropped. */
+/* Answers kind (its status) and msg in r's format; a handler's partial
+ * answer (its headers too) is dropped. */
 static void answer(struct app *app, const struct http_req *r, struct http_resp *w,
-		   int status, const char *msg)
+		   enum nb_errkind kind, const char *msg)
 {
 	w->headers.len = 0;
-	answer_over(app, r, w, status, msg);
+	answer_kind(app, r, w, kind, msg);
 }
 
 void app_fail(struct app *app, const struct http_req *r, struct http_resp *w,
 	      const struct nb_err *e)
 {
-	answer(app, r, w, nb_err_status(e->kind), e->kind == NB_OK ? "internal error" : e->msg);
+	/* an error value left empty is a bug of ours: 500, never a 200 */
+	answer(app, r, w, e->kind == NB_OK ? NB_INTERNAL : e->kind,
+	       e->kind == NB_OK ? "internal error" : e->msg);
 }
 
 /*
@@ -165,7 +173,7 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 		int rc = def->before(app, r, w, &e);
 		if (rc < 0) {
 			/* its headers stay: a 401's WWW-Authenticate, a Retry-After */
-			answer_over(app, r, w, nb_err_status(e.kind),
+			answer_kind(app, r, w, e.kind == NB_OK ? NB_INTERNAL : e.kind,
 				    e.kind == NB_OK ? "internal error" : e.msg);
 		}
 		if (rc)
@@ -199,16 +207,16 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 			app_run(app, &r, &w);
 			break;
 		case ROUTE_BAD_METHOD:
-			answer(app, &r, &w, 405, "method not allowed");
+			answer(app, &r, &w, NB_METHOD, "method not allowed");
 			refused(app, &r, &w);
 			break;
 		default:
-			answer(app, &r, &w, 404, "not found");
+			answer(app, &r, &w, NB_NOT_FOUND, "not found");
 			refused(app, &r, &w);
 		}
 	}
 	if (r.body_timed_out)
-		answer(app, &r, &w, 408, "the request body came too slowly");
+		answer(app, &r, &w, NB_TIMEOUT, "the request body came too slowly");
 	if (r.body_start_ms && io) {
 		/* the read deadline must not outlive the body (a kept connection) */
 		struct timeval tv = { 0, 0 };

@@ -103,6 +103,12 @@ struct app {
 	 * router's (a declared input's 400, a 405) is in w, so the program
 	 * can still name who asked for the access log (the admin's user) */
 	void (*refused)(struct app *app, struct http_req *r, struct http_resp *w);
+	/* optional, set by the domain's init: the program's own error body
+	 * (ota.fcgi's is GitHub's shape), written with status (nb_err_status
+	 * of kind: app.c maps, the writer only words) in place of
+	 * `{"error": msg}` or `msg\n`; every error of the program goes
+	 * through it, the router's refusals too */
+	void (*fail_write)(struct http_resp *w, int status, enum nb_errkind kind, const char *msg);
 };
 
 /* 1 when the program's errors for r are JSON (its format, or r's path is

@@ -110,31 +110,51 @@ int mip_repo_valid(const struct app *app, const struct req_field *f, const char 
  * cached before its URLs were absolute named its files so), or NULL. */
 const char *mip_repo_file_of(const char *rest);
 
-/* -- the store (mip_store.c) -- */
-enum { MIP_FOUND = 0, MIP_NONE = -1, MIP_AMBIGUOUS = -2 };
+/*
+ * -- the store (mip_store.c) --
+ * Every function that reads or writes a row takes e last and answers -1
+ * with e NB_UNAVAILABLE when the store fails (a statement that cannot be
+ * prepared, a step that fails, checked after a loop by db_reset): never
+ * "not there", never a list cut short.  "Found or not" is a 1/0 answer
+ * beside that -1.  The void ones are bookkeeping whose loss changes no
+ * answer (a use time, a cache row's expiry, an upstream's last state, a
+ * compile cache entry: the work is done again).
+ */
+enum { MIP_NONE = 0, MIP_FOUND = 1, MIP_AMBIGUOUS = 2 };
+/* Stores n bytes as a blob (hex: its sha256) and its row of origin.  0,
+ * or -1 with e: NB_INVALID when the sha256 does not start with
+ * expect_prefix (nothing is kept), NB_UNAVAILABLE (disk or store). */
 int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
-		 const char *expect_prefix, char *hex);
-int mip_file_find(struct app *app, const char *prefix, char *hex);
+		 const char *expect_prefix, char *hex, struct nb_err *e);
+/* The file a hash prefix names (into hex): MIP_FOUND, MIP_NONE (no row,
+ * or its blob is gone), MIP_AMBIGUOUS (several), or -1 with e. */
+int mip_file_find(struct app *app, const char *prefix, char *hex, struct nb_err *e);
 void mip_file_touch(struct app *app, const char *hex);
 /* 1 when any version of the name is hosted here: such a name is never
- * looked up upstream (a key lookup on the primary key). */
-int mip_hosted_has(struct app *app, const char *name);
-/* Marks a file as part of a hosted package: never evicted. */
-void mip_file_pin(struct app *app, const char *hex);
-/* gc: 1 while a blob is a mip file. */
-int mip_file_known(struct app *app, const char *hex);
+ * looked up upstream (a key lookup on the primary key); 0, or -1 with e
+ * (then the caller must not ask upstream either). */
+int mip_hosted_has(struct app *app, const char *name, struct nb_err *e);
+/* Marks a file as part of a hosted package: never evicted.  0, or -1 with
+ * e (a pin lost would let the cache evict a hosted package's file). */
+int mip_file_pin(struct app *app, const char *hex, struct nb_err *e);
+/* gc: 1 while a blob is a mip file, 0 when not, -1 with e (gc keeps it). */
+int mip_file_known(struct app *app, const char *hex, struct nb_err *e);
 /* Reads a blob into memory (small files only). */
 char *mip_file_read(struct app *app, struct arena *a, const char *hex, size_t *n);
 struct mip_pkgrow {
 	const char *json, *etag, *last_modified;
 	long long fetched, expires;
 };
+/* The package JSON row of (origin, name, flavour, version) into *row
+ * (arena a): 1, 0 when there is none, or -1 with e. */
 int mip_pkg_get(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, struct arena *a,
-		struct mip_pkgrow *row);
+		struct mip_pkgrow *row, struct nb_err *e);
+/* Inserts or replaces that row, expiring after ttl seconds (< 0: never);
+ * 0, or -1 with e. */
 int mip_pkg_put(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, const char *json,
-		const char *etag, const char *lm, long ttl);
+		const char *etag, const char *lm, long ttl, struct nb_err *e);
 void mip_pkg_extend(struct app *app, const char *origin, const char *name,
 		    const char *flavour, const char *version, long ttl);
 void mip_upstream_note(struct app *app, const char *origin, const char *error);
@@ -151,23 +171,27 @@ struct mip_hosted_row {
 	long long size, published;	/* bytes, unix seconds */
 };
 enum mip_hosted_order { MIP_HOSTED_BY_KEY, MIP_HOSTED_NEWEST, MIP_HOSTED_OLDEST };
-/* 1 when name/version is published (or the store cannot tell). */
-int mip_hosted_exists(struct app *app, const char *name, const char *version);
-/* 1 when version is above every published one of name. */
-int mip_hosted_highest(struct app *app, const char *name, const char *version);
+/* 1 when name/version is published, 0 when not, or -1 with e. */
+int mip_hosted_exists(struct app *app, const char *name, const char *version,
+		      struct nb_err *e);
+/* 1 when version is above every published one of name, 0 when not, or -1
+ * with e (a step failed: part of the versions was read). */
+int mip_hosted_highest(struct app *app, const char *name, const char *version,
+		       struct nb_err *e);
 /* 0, or -1 with e: NB_CONFLICT (published already), NB_UNAVAILABLE. */
 int mip_hosted_add(struct app *app, const struct mip_hosted_row *h, struct nb_err *e);
-/* Rows into *out (arena a), limit -1 for all; the count, or -1. */
+/* Rows into *out (arena a), limit -1 for all; the count, or -1 with e. */
 int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
-		    long offset, struct mip_hosted_row **out);
+		    long offset, struct mip_hosted_row **out, struct nb_err *e);
 long long mip_hosted_count(struct app *app);
 /* Proxied and fetched package JSON (not a repository's raw files). */
 struct mip_cached_row {
 	const char *origin, *name, *flavour, *version;
 	long long fetched, expires, bytes;	/* unix seconds; bytes of JSON */
 };
+/* Newest first, at most limit; the count, or -1 with e. */
 int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
-		    struct mip_cached_row **out);
+		    struct mip_cached_row **out, struct nb_err *e);
 long long mip_cached_count(struct app *app);
 struct mip_cache_use {
 	long long files, bytes;		/* fetched and compiled files, not hosted ones */
@@ -178,10 +202,13 @@ struct mip_upstream_row {
 	const char *origin, *error;
 	long long last_ok, last_error;	/* unix seconds, 0: never */
 };
-int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out);
-/* The compile cache: 1 and out (a sha256) on a hit. */
+/* One row per origin; the count, or -1 with e. */
+int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out,
+		      struct nb_err *e);
+/* The compile cache: 1 and out (a sha256) on a hit, 0 on a miss, or -1
+ * with e. */
 int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
-		     char *out);
+		     char *out, struct nb_err *e);
 void mip_compiled_put(struct app *app, const char *src, const char *compiler, const char *flags,
 		      const char *out);
 

@@ -92,10 +92,11 @@ int mip_compilable(const char *dest)
 	       strcmp(base, "main.py");
 }
 
-/* A compiled file of this compiler and flags, still in the blob store. */
+/* A compiled file of this compiler and flags, still in the blob store
+ * (a cache the store cannot read is a miss: the file is compiled again). */
 static int cached(struct app *app, const struct mip_compiler *cc, const char *src, char *out)
 {
-	return mip_compiled_get(app, src, cc->version, cc->flags, out) &&
+	return mip_compiled_get(app, src, cc->version, cc->flags, out, NULL) == 1 &&
 	       blob_exists(&app->blobs, out);
 }
 
@@ -182,9 +183,9 @@ int mip_compile(struct app *app, const struct mip_compiler *cc, const char *src_
 		arena_free(&a);
 		return -1;
 	}
-	rc = mip_file_put(app, mpy, n, "compiled", NULL, out_hex);
+	rc = mip_file_put(app, mpy, n, "compiled", NULL, out_hex, NULL);
 	arena_free(&a);
-	if (rc < 0)
+	if (rc < 0)	/* no prefix to match: only the disk or the store (503) */
 		return nb_fail(e, NB_UNAVAILABLE, "cannot store the compiled file");
 	mip_compiled_put(app, src_hex, cc->version, cc->flags, out_hex);
 	return 0;

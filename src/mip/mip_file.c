@@ -46,8 +46,10 @@ static int upstream_file(struct app *app, struct http_req *r, const char *hash, 
 		return f.status == 404 ? nb_fail(e, NB_NOT_FOUND, "file not found")
 				       : nb_fail(e, NB_UNAVAILABLE, down);
 	}
-	rc = mip_file_put(app, f.body, f.len, "upstream", hash, hex);
+	rc = mip_file_put(app, f.body, f.len, "upstream", hash, hex, e);
 	fetch_result_free(&f);
+	if (rc < 0 && e->kind != NB_INVALID)
+		return -1;	/* the store's failure (NB_UNAVAILABLE) */
 	if (rc < 0) {
 		/* mip installs whatever it gets: refusing here is the only check */
 		mip_upstream_note(app, "upstream", arena_printf(r->a,
@@ -67,7 +69,8 @@ int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	/* the fan-out directory is the hash's first two digits */
 	if (strncmp(hh, hash, 2))
 		return nb_fail(e, NB_INVALID, "invalid hash");
-	rc = mip_file_find(app, hash, hex);
+	if ((rc = mip_file_find(app, hash, hex, e)) < 0)
+		return -1;
 	if (rc == MIP_AMBIGUOUS)
 		return nb_fail(e, NB_CONFLICT, "hash prefix matches several files: give more digits");
 	if (rc == MIP_NONE && upstream_file(app, r, hash, hex, e) < 0)

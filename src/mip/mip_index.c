@@ -27,11 +27,14 @@ int mip_index(struct app *app, struct http_req *r, struct http_resp *w, struct n
 {
 	struct mip *m = app->domain;
 	struct mip_hosted_row *h;
-	int n = mip_hosted_list(app, r->a, MIP_HOSTED_BY_KEY, -1, 0, &h);
-	cJSON *o = cJSON_CreateObject(), *pk, *cur = NULL, *fl;
+	int n = mip_hosted_list(app, r->a, MIP_HOSTED_BY_KEY, -1, 0, &h, e);
+	cJSON *o, *pk, *cur = NULL, *fl;
 	char *s;
 
-	(void)e;
+	/* an index that could not be read is a 503, never an empty index */
+	if (n < 0)
+		return -1;
+	o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "v", 2);
 	cJSON_AddNumberToObject(o, "updated", (double)time(NULL));
 	pk = cJSON_AddArrayToObject(o, "packages");

@@ -174,7 +174,7 @@ static void static_of_row(struct app *app, struct arena *a, const struct mip_pro
 {
 	struct mip_pkgrow row;
 
-	if (mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row) == 0)
+	if (mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row, NULL) == 1)
 		static_put(app, a, k->flavour, k->name, k->version, row.json, row.expires);
 }
 
@@ -221,8 +221,9 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 		fetch_result_free(&f);
 		return nb_fail(e, NB_UNAVAILABLE, "upstream unreachable and nothing cached");
 	}
+	/* a row that could not be written is fetched again next time */
 	mip_pkg_put(app, "upstream", k->name, k->flavour, k->version, f.body, f.etag,
-		    f.last_modified, m->set.ttl);
+		    f.last_modified, m->set.ttl, NULL);
 	*json = arena_strdup(a, f.body);
 	fetch_result_free(&f);
 	static_of_row(app, a, k);
@@ -234,8 +235,10 @@ int mip_proxy_get(struct app *app, struct arena *a, const struct mip_proxy_key *
 {
 	struct mip *m = app->domain;
 	struct mip_pkgrow row;
-	int have = mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row) == 0;
+	int have = mip_pkg_get(app, "upstream", k->name, k->flavour, k->version, a, &row, e);
 
+	if (have < 0)
+		return -1;	/* the store failed: no answer, not "not cached" */
 	if (have && m->set.offline) {
 		*json = row.json;
 		return 0;
@@ -259,7 +262,10 @@ int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c)
 	if (m->set.offline)
 		return 0;	/* never contacts upstream */
 	arena_init(&a);
-	got = mip_cached_list(app, &a, n > 0 ? (long)n : 1, 0, &rows);
+	if ((got = mip_cached_list(app, &a, n > 0 ? (long)n : 1, 0, &rows, NULL)) < 0) {
+		arena_free(&a);
+		return -1;
+	}
 	for (i = 0; i < got; i++) {
 		struct mip_proxy_key k = { rows[i].flavour, rows[i].name, rows[i].version };
 		struct arena ra;

@@ -197,7 +197,7 @@ static const char *short_hash(struct app *app, struct arena *a, const char *hex)
 
 	for (n = 8; n < 64; n += 2) {
 		char *p = arena_strndup(a, hex, n);
-		if (mip_file_find(app, p, other) == MIP_FOUND)
+		if (mip_file_find(app, p, other, NULL) == MIP_FOUND)
 			return p;
 	}
 	return hex;
@@ -381,12 +381,13 @@ static int store_items(struct app *app, const struct mip *m, struct srcset *s,
 	for (i = 0; i < n; i++) {
 		const char *src = pj->nurls ? pj->urls[i].b : it[i].dest;
 		struct srcfile *f = find_src(s, src);
-		if (mip_file_put(app, f->data, f->len, "hosted", NULL, it[i].src) < 0)
-			return nb_fail(e, NB_UNAVAILABLE, "cannot store %s: %s", src, strerror(errno));
+		if (mip_file_put(app, f->data, f->len, "hosted", NULL, it[i].src, e) < 0)
+			return nb_err_prefix(e, "cannot store %s", src);
 		if (m->cc.ok && mip_compilable(it[i].dest)) {
 			if (mip_compile(app, &m->cc, it[i].src, it[i].dest, it[i].mpy, e) < 0)
 				return -1;
-			mip_file_pin(app, it[i].mpy);
+			if (mip_file_pin(app, it[i].mpy, e) < 0)
+				return -1;
 		}
 	}
 	return 0;
@@ -401,16 +402,18 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 
 	if (db_begin(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "database busy");
-	high = mip_hosted_highest(app, h->name, h->version);
-	if (mip_hosted_add(app, h, e) < 0) {
+	/* a "highest" read from part of the versions would move "latest"
+	 * backwards: no answer, no publish */
+	if ((high = mip_hosted_highest(app, h->name, h->version, e)) < 0 ||
+	    mip_hosted_add(app, h, e) < 0) {
 		db_rollback(app->db);
 		return -1;
 	}
-	rc = mip_pkg_put(app, "hosted", h->name, "py", h->version, py, NULL, NULL, -1) |
-	     mip_pkg_put(app, "hosted", h->name, flavour, h->version, mpy, NULL, NULL, -1);
+	rc = mip_pkg_put(app, "hosted", h->name, "py", h->version, py, NULL, NULL, -1, e) |
+	     mip_pkg_put(app, "hosted", h->name, flavour, h->version, mpy, NULL, NULL, -1, e);
 	if (rc == 0 && high)
-		rc = mip_pkg_put(app, "hosted", h->name, "py", "latest", py, NULL, NULL, -1) |
-		     mip_pkg_put(app, "hosted", h->name, flavour, "latest", mpy, NULL, NULL, -1);
+		rc = mip_pkg_put(app, "hosted", h->name, "py", "latest", py, NULL, NULL, -1, e) |
+		     mip_pkg_put(app, "hosted", h->name, flavour, "latest", mpy, NULL, NULL, -1, e);
 	if (rc == 0 && db_commit(app->db) < 0)
 		rc = -1;
 	if (rc < 0) {
@@ -447,10 +450,15 @@ static int publish_check(struct app *app, const char *name, const char *version,
 	if (!mip_name_ok(name) || !mip_version_ok(version) || !strcmp(version, "latest"))
 		return nb_fail(e, NB_INVALID, "a name is letters, digits and - _ . ; a version "
 			       "likewise (and not \"latest\")");
-	if (mip_hosted_exists(app, name, version))
+	switch (mip_hosted_exists(app, name, version, e)) {
+	case 0:
+		return 0;
+	case 1:
 		return nb_fail(e, NB_CONFLICT, "%s %s is published already: versions are immutable",
 			       name, version);
-	return 0;
+	default:
+		return -1;	/* the store cannot say: never published over */
+	}
 }
 
 /* Stores the files read into s and records name version (a's strings). */

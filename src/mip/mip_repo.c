@@ -162,9 +162,11 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 	struct mip *m = app->domain;
 	struct mip_pkgrow row;
 	struct fetch_result f;
-	int have = mip_pkg_get(app, x->host, url, "raw", "-", x->r->a, &row) == 0 &&
-		   strlen(row.json) == 64 && mip_file_find(app, row.json, hex) == MIP_FOUND;
+	int have = mip_pkg_get(app, x->host, url, "raw", "-", x->r->a, &row, e);
 
+	if (have < 0)
+		return -1;
+	have = have && strlen(row.json) == 64 && mip_file_find(app, row.json, hex, NULL) == MIP_FOUND;
 	if (have && (row.expires > (long long)time(NULL) || m->set.offline))
 		return 0;
 	if (m->set.offline)
@@ -184,13 +186,14 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 		mip_pkg_extend(app, x->host, url, "raw", "-", m->set.ttl);
 		return 0;
 	}
-	if (f.status != 200 || mip_file_put(app, f.body, f.len, x->host, NULL, hex) < 0) {
+	if (f.status != 200 || mip_file_put(app, f.body, f.len, x->host, NULL, hex, NULL) < 0) {
 		int found = f.status == 200;
 		fetch_result_free(&f);
 		return found ? nb_fail(e, NB_UNAVAILABLE, "%s: cannot store it", url)
 			     : nb_fail(e, NB_NOT_FOUND, "%s: not found", url);
 	}
-	mip_pkg_put(app, x->host, url, "raw", "-", hex, f.etag, f.last_modified, m->set.ttl);
+	/* a row that could not be written is fetched again next time */
+	mip_pkg_put(app, x->host, url, "raw", "-", hex, f.etag, f.last_modified, m->set.ttl, NULL);
 	fetch_result_free(&f);
 	return 0;
 }
@@ -293,7 +296,7 @@ static int rebuild(struct repo_ctx *x, const char *key, const char *flavour, con
 	}
 	if (build(x, &pj, strcmp(flavour, "py") != 0, json, e) < 0)
 		return -1;
-	mip_pkg_put(x->app, x->host, key, flavour, "-", *json, NULL, NULL, m->set.ttl);
+	mip_pkg_put(x->app, x->host, key, flavour, "-", *json, NULL, NULL, m->set.ttl, NULL);
 	/* what this answer names stays: its files and its package.json */
 	mip_evict(x->app, m->set.cache_max, arena_printf(a, "%s %s", *json, pjhex));
 	return 0;
@@ -308,8 +311,10 @@ int mip_repo_package(struct app *app, struct http_req *r, const char *host,
 	const char *key = arena_printf(r->a, "%s/%s%s%s@%s", sp->org, sp->name,
 				       *sp->path ? "/" : "", sp->path, sp->ref);
 	struct mip_pkgrow row;
-	int have = mip_pkg_get(app, host, key, flavour, "-", r->a, &row) == 0;
+	int have = mip_pkg_get(app, host, key, flavour, "-", r->a, &row, e);
 
+	if (have < 0)
+		return -1;
 	if (have && (row.expires > (long long)time(NULL) || m->set.offline)) {
 		*json = row.json;
 		return 0;
@@ -404,9 +409,16 @@ static int repo_file(struct app *app, struct http_req *r, struct http_resp *w, c
 
 	if (!f)
 		return 0;
-	*rc = mip_file_find(app, f, hex) != MIP_FOUND
-		      ? nb_fail(e, NB_NOT_FOUND, "file not found")
-		      : mip_file_send(app, r, w, hex, e);
+	switch (mip_file_find(app, f, hex, e)) {
+	case MIP_FOUND:
+		*rc = mip_file_send(app, r, w, hex, e);
+		break;
+	case -1:
+		*rc = -1;
+		break;
+	default:
+		*rc = nb_fail(e, NB_NOT_FOUND, "file not found");
+	}
 	return 1;
 }
 

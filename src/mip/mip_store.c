@@ -1,4 +1,8 @@
-/* The mip tables and the files in the blob store. */
+/*
+ * The mip tables and the files in the blob store.  Errors (mip.h): a
+ * statement that cannot be prepared or a step that fails is -1 with e
+ * NB_UNAVAILABLE, never "not there"; found or not is a 1/0 answer.
+ */
 #include "mip.h"
 #include "../lib/fsutil.h"
 
@@ -10,6 +14,22 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The store failed (a statement that cannot be prepared, a step that
+ * failed): -1 with e NB_UNAVAILABLE, never "not there". */
+static int busy(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
+/* A yes/no question's step: 1 for a row, 0 for none, else busy(e). */
+static int yes_no(struct db_stmt *st, struct nb_err *e)
+{
+	int rc = db_step(st);
+
+	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
+}
 
 static int done(struct db_stmt *st)
 {
@@ -90,7 +110,7 @@ static void static_link(struct app *app, const char *hex)
 		return;
 	memcpy(name, hex, 8);
 	name[8] = '\0';
-	if (mip_file_find(app, name, other) != MIP_FOUND) {
+	if (mip_file_find(app, name, other, NULL) != MIP_FOUND) {
 		static_unlink(app, hex);
 		return;
 	}
@@ -110,16 +130,16 @@ static const char sql_file_put[] =
 	" ELSE excluded.origin END";
 
 int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
-		 const char *expect_prefix, char *hex)
+		 const char *expect_prefix, char *hex, struct nb_err *e)
 {
 	struct blob_writer w;
 	struct db_stmt *st;
 
 	if (blob_writer_open(&app->blobs, &w) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the file (disk full?)");
 	if (blob_writer_write(&w, p, n) < 0) {
 		blob_writer_abort(&w);
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the file (disk full?)");
 	}
 	if (expect_prefix) {
 		/* check before the blob becomes visible: a mismatch leaves nothing */
@@ -131,20 +151,21 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 		if (strncmp(got, expect_prefix, strlen(expect_prefix)) != 0) {
 			blob_writer_abort(&w);
 			errno = EBADMSG;
-			return -1;
+			return nb_fail(e, NB_INVALID, "the file does not match its hash %s",
+				       expect_prefix);
 		}
 	}
 	if (blob_writer_commit(&w, NULL, hex) < 0)
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "cannot store the file (disk full?)");
 	st = db_stmt(app->db, sql_file_put);
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
 	db_bind_int64(st, 2, (int64_t)n);
 	db_bind_text(st, 3, origin, -1, DB_STATIC);
 	db_bind_int64(st, 4, clock_now_ms());
 	if (done(st) < 0)
-		return -1;
+		return busy(e);
 	static_link(app, hex);
 	return 0;
 }
@@ -153,19 +174,21 @@ int mip_file_put(struct app *app, const void *p, size_t n, const char *origin,
 static const char sql_file_find[] =
 	"SELECT sha256 FROM mip_files WHERE sha256 >= ?1 AND sha256 < ?1 || 'g' LIMIT 2";
 
-int mip_file_find(struct app *app, const char *prefix, char *hex)
+int mip_file_find(struct app *app, const char *prefix, char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_file_find);
 	int n = 0;
 
 	if (!st)
-		return MIP_NONE;
+		return busy(e);
 	db_bind_text(st, 1, prefix, -1, DB_STATIC);
 	while (db_step(st) == DB_ROW) {
 		if (n++ == 0)
 			snprintf(hex, HASH_HEX_MAX, "%s", (const char *)db_column_text(st, 0));
 	}
-	db_reset(st);
+	/* a failed step is the store's failure, not "no such file" */
+	if (db_reset(st) != DB_OK)
+		return busy(e);
 	if (n == 1 && !blob_exists(&app->blobs, hex))
 		return MIP_NONE;
 	return n == 0 ? MIP_NONE : n == 1 ? MIP_FOUND : MIP_AMBIGUOUS;
@@ -201,27 +224,26 @@ static const char sql_pkg_get[] =
 
 int mip_pkg_get(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, struct arena *a,
-		struct mip_pkgrow *row)
+		struct mip_pkgrow *row, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_pkg_get);
-	int found = 0;
+	int rc;
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, origin, -1, DB_STATIC);
 	db_bind_text(st, 2, name, -1, DB_STATIC);
 	db_bind_text(st, 3, flavour, -1, DB_STATIC);
 	db_bind_text(st, 4, version, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW) {
 		row->json = db_column_dup(a, st, 0);
 		row->etag = db_column_dup(a, st, 1);
 		row->last_modified = db_column_dup(a, st, 2);
 		row->fetched = db_column_int64(st, 3);
 		row->expires = db_column_int64(st, 4);
-		found = 1;
 	}
 	db_reset(st);
-	return found ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
 static const char sql_pkg_put[] =
@@ -233,13 +255,13 @@ static const char sql_pkg_put[] =
 
 int mip_pkg_put(struct app *app, const char *origin, const char *name,
 		const char *flavour, const char *version, const char *json,
-		const char *etag, const char *lm, long ttl)
+		const char *etag, const char *lm, long ttl, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_pkg_put);
 	time_t now = time(NULL);
 
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_text(st, 1, origin, -1, DB_STATIC);
 	db_bind_text(st, 2, name, -1, DB_STATIC);
 	db_bind_text(st, 3, flavour, -1, DB_STATIC);
@@ -250,7 +272,7 @@ int mip_pkg_put(struct app *app, const char *origin, const char *name,
 	db_bind_int64(st, 8, (int64_t)now);
 	/* hosted rows never expire */
 	db_bind_int64(st, 9, ttl < 0 ? (int64_t)1 << 62 : (int64_t)(now + ttl));
-	return done(st);
+	return done(st) < 0 ? busy(e) : 0;
 }
 
 static const char sql_pkg_extend[] =
@@ -362,79 +384,72 @@ int mip_expire_all(struct app *app)
 static const char sql_hosted_has[] =
 	"SELECT 1 FROM mip_hosted WHERE name = ?1 LIMIT 1";
 
-int mip_hosted_has(struct app *app, const char *name)
+int mip_hosted_has(struct app *app, const char *name, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_hosted_has);
-	int rc;
 
 	if (!st)
-		return 1;	/* when unsure, never hand the name to upstream */
+		return busy(e);
 	db_bind_text(st, 1, name, -1, DB_STATIC);
-	rc = db_step(st);
-	db_reset(st);
-	return rc != DB_DONE;
+	return yes_no(st, e);
 }
 
 static const char sql_pin[] = "UPDATE mip_files SET origin='hosted' WHERE sha256=?";
 
-void mip_file_pin(struct app *app, const char *hex)
+int mip_file_pin(struct app *app, const char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_pin);
 
 	if (!st)
-		return;
+		return busy(e);
 	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	done(st);
+	return done(st) < 0 ? busy(e) : 0;
 }
 
 static const char sql_known[] = "SELECT 1 FROM mip_files WHERE sha256=?";
 
-int mip_file_known(struct app *app, const char *hex)
+int mip_file_known(struct app *app, const char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_known);
-	int rc;
 
 	if (!st)
-		return 1;	/* when unsure, keep */
+		return busy(e);
 	db_bind_text(st, 1, hex, -1, DB_STATIC);
-	rc = db_step(st);
-	db_reset(st);
-	return rc != DB_DONE;
+	return yes_no(st, e);
 }
 
 /* -- hosted packages (mip_publish.c, mip_index.c, the admin page, nestboxctl) -- */
 
 static const char sql_hosted_exists[] = "SELECT 1 FROM mip_hosted WHERE name=? AND version=?";
 
-int mip_hosted_exists(struct app *app, const char *name, const char *version)
+int mip_hosted_exists(struct app *app, const char *name, const char *version,
+		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_hosted_exists);
-	int rc;
 
 	if (!st)
-		return 1;	/* when unsure, refuse to publish over it */
+		return busy(e);
 	db_bind_text(st, 1, name, -1, DB_STATIC);
 	db_bind_text(st, 2, version, -1, DB_STATIC);
-	rc = db_step(st) == DB_ROW;
-	db_reset(st);
-	return rc;
+	return yes_no(st, e);
 }
 
 static const char sql_hosted_versions[] = "SELECT version FROM mip_hosted WHERE name=?";
 
-int mip_hosted_highest(struct app *app, const char *name, const char *version)
+int mip_hosted_highest(struct app *app, const char *name, const char *version,
+		       struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_hosted_versions);
 	int high = 1;
 
 	if (!st)
-		return 1;
+		return busy(e);
 	db_bind_text(st, 1, name, -1, DB_STATIC);
 	while (db_step(st) == DB_ROW)
 		if (mip_version_cmp((const char *)db_column_text(st, 0), version) > 0)
 			high = 0;
-	db_reset(st);
-	return high;
+	/* a step that failed read only part of the versions: no answer */
+	return db_reset(st) == DB_OK ? high : busy(e);
 }
 
 static const char sql_hosted_add[] =
@@ -476,14 +491,14 @@ static const char *const sql_hosted_list[] = {
 };
 
 int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
-		    long offset, struct mip_hosted_row **out)
+		    long offset, struct mip_hosted_row **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_hosted_list[order]);
 	int n = 0, cap = 16;
 
 	*out = arena_alloc(a, cap * sizeof(**out));
 	if (!st)
-		return -1;
+		return busy(e);
 	/* no limit (< 0): SQLite's LIMIT -1, which PostgreSQL refuses, as the largest */
 	db_bind_int64(st, 1, limit < 0 ? INT64_MAX : limit);
 	db_bind_int64(st, 2, offset);
@@ -498,7 +513,7 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 		h->published = db_column_int64(st, 4);
 		h->description = db_column_dup(a, st, 5);
 	}
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
 static long long scalar(struct app *app, const char *sql, int col)
@@ -530,14 +545,14 @@ static const char sql_cache_use[] =
 	"SELECT count(*), coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
 
 int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
-		    struct mip_cached_row **out)
+		    struct mip_cached_row **out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_cached);
 	int n = 0;
 
 	*out = arena_alloc(a, (size_t)(limit > 0 ? limit : 1) * sizeof(**out));
 	if (!st)
-		return -1;
+		return busy(e);
 	db_bind_int64(st, 1, limit);
 	db_bind_int64(st, 2, offset);
 	while (n < limit && db_step(st) == DB_ROW) {
@@ -550,7 +565,7 @@ int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 		c->expires = db_column_int64(st, 5);
 		c->bytes = db_column_int64(st, 6);
 	}
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
 long long mip_cached_count(struct app *app)
@@ -568,7 +583,8 @@ struct mip_cache_use mip_cache_use(struct app *app)
 static const char sql_upstreams[] =
 	"SELECT origin, last_ok, last_error, coalesce(error, '') FROM mip_upstream ORDER BY origin";
 
-int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out)
+int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row **out,
+		      struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_upstreams);
 	int n = 0;
@@ -576,7 +592,7 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 	/* one row per origin: upstream, github, gitlab */
 	*out = arena_alloc(a, MIP_ORIGINS_MAX * sizeof(**out));
 	if (!st)
-		return -1;
+		return busy(e);
 	while (n < MIP_ORIGINS_MAX && db_step(st) == DB_ROW) {
 		struct mip_upstream_row *u = &(*out)[n++];
 		u->origin = db_column_dup(a, st, 0);
@@ -584,7 +600,7 @@ int mip_upstream_list(struct app *app, struct arena *a, struct mip_upstream_row 
 		u->last_error = db_column_int64(st, 2);
 		u->error = db_column_dup(a, st, 3);
 	}
-	return db_reset(st) == DB_OK ? n : -1;
+	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
 /* -- the compile cache (mip_compile.c) -- */
@@ -596,22 +612,20 @@ static const char sql_compiled_put[] =
 	" ON CONFLICT(src, compiler, flags) DO UPDATE SET out=excluded.out";
 
 int mip_compiled_get(struct app *app, const char *src, const char *compiler, const char *flags,
-		     char *out)
+		     char *out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_compiled_get);
-	int hit = 0;
+	int rc;
 
 	if (!st)
-		return 0;
+		return busy(e);
 	db_bind_text(st, 1, src, -1, DB_STATIC);
 	db_bind_text(st, 2, compiler, -1, DB_STATIC);
 	db_bind_text(st, 3, flags, -1, DB_STATIC);
-	if (db_step(st) == DB_ROW) {
+	if ((rc = db_step(st)) == DB_ROW)
 		snprintf(out, HASH_HEX_MAX, "%s", (const char *)db_column_text(st, 0));
-		hit = 1;
-	}
 	db_reset(st);
-	return hit;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
 }
 
 void mip_compiled_put(struct app *app, const char *src, const char *compiler, const char *flags,

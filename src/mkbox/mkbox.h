@@ -80,9 +80,12 @@ const char *mkbox_query_image(struct arena *a, const char *image_path,
 /* Composes the update tar of a build into the blob store. */
 int mkbox_tar_compose(const struct blob_store *bs, const char *image,
 		      const struct mkbox_build *b, char *hex, unsigned long long *size);
-/* The cached tar's blob for a build, composing it on a miss. */
+/* The cached tar's blob (hex) for a build, composing it on a miss (or
+ * when the cache row cannot be read: it is only a cache).  0, or -1 with e
+ * NB_UNAVAILABLE when the tar cannot be composed (the disk, the blob
+ * store); a row that cannot be written is said on stderr only. */
 int mkbox_tar_get(struct app *app, const char *box, const char *image,
-		  const struct mkbox_build *b, char *hex);
+		  const struct mkbox_build *b, char *hex, struct nb_err *e);
 
 /* One build of the catalogue; build_id is NULL when it has no .buildID. */
 struct mkbox_entry {
@@ -188,27 +191,33 @@ struct mkbox_tar_row {
 struct mkbox_tar_key {
 	const char *box, *image, *build_id;
 };
-/* The row of (box, image): 1 with *out filled, 0 when there is none. */
+/*
+ * Each returns -1 with e NB_UNAVAILABLE when the store fails (a statement
+ * that cannot be prepared, a step that fails): never "no row".
+ * mkbox_store_tar_get: the row of (box, image), 1 with *out filled, 0 when
+ * there is none.  _put: inserts or replaces it; 0.  _keys: every row's key
+ * (arena a) into *out and *n; 0.  _delete: deletes the row of k when it
+ * still holds k's build; 1, 0 when not.  _refs: 1 while a row points at
+ * blob hex, 0 when none does.
+ */
 int mkbox_store_tar_get(struct db *db, const char *box, const char *image,
-			struct mkbox_tar_row *out);
-/* Inserts or replaces the row of (box, image); 0. */
+			struct mkbox_tar_row *out, struct nb_err *e);
 int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
-			const struct mkbox_tar_row *row);
-/* Every row's key, in the arena; 0. */
+			const struct mkbox_tar_row *row, struct nb_err *e);
 int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **out,
-			 size_t *n);
-/* Deletes the row of k when it still holds k's build: 1, 0 when not. */
-int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k);
-/* 1 while a row points at blob hex, 0 when none does. */
-int mkbox_store_tar_refs(struct db *db, const char *hex);
+			 size_t *n, struct nb_err *e);
+int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k, struct nb_err *e);
+int mkbox_store_tar_refs(struct db *db, const char *hex, struct nb_err *e);
 
 /* gc: removes temp files of killed imports older than max_age seconds
  * (regular files in real box directories); returns how many. */
 int mkbox_clean_tmp(const char *image_path, long max_age);
-/* gc: drops cache rows of builds no longer in image_path; returns how many. */
-int mkbox_tar_prune(struct app *app, const char *image_path);
-/* gc: 1 while a blob is a cached tar. */
-int mkbox_tar_refs(struct app *app, const char *hex);
+/* gc: drops cache rows of builds no longer in image_path; how many, or
+ * -1 with e NB_UNAVAILABLE (the store failed). */
+int mkbox_tar_prune(struct app *app, const char *image_path, struct nb_err *e);
+/* gc: 1 while a blob is a cached tar, 0 when it is not; -1 with e
+ * NB_UNAVAILABLE when the store cannot say (gc then keeps it). */
+int mkbox_tar_refs(struct app *app, const char *hex, struct nb_err *e);
 
 /* Typed handlers (route.h); their input is declared in src/cgi/list.fcgi.c
  * and src/cgi/update.fcgi.c. */

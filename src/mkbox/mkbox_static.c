@@ -369,7 +369,7 @@ static int publish(struct mkbox_live *l, struct app *app, const char *box, const
 	char p[PATH_MAX], hex[HASH_HEX_MAX], blob[PATH_MAX];
 	struct mkbox_build again;
 
-	if (mkbox_tar_get(app, box, image, b, hex) < 0 ||
+	if (mkbox_tar_get(app, box, image, b, hex, NULL) < 0 ||
 	    blob_path(&app->blobs, hex, blob, sizeof(blob)) < 0 || blob[0] != '/')
 		return -1;	/* S3, or a relative var_dir: the program answers */
 	/* composed from what was checked: the files did not change since */

@@ -1,5 +1,6 @@
 /* The SQL of the mkbox domain's one table, mkbox_tar: the update tar
- * cached per (box, image) (mkbox.h, "The store"). */
+ * cached per (box, image) (mkbox.h, "The store").  Errors: a statement
+ * that cannot be prepared or a step that fails is NB_UNAVAILABLE. */
 #include "mkbox.h"
 
 #include <string.h>
@@ -18,6 +19,13 @@ static const char sql_keys[] = "SELECT box, image, build_id FROM mkbox_tar";
 static const char sql_del[] = "DELETE FROM mkbox_tar WHERE box=? AND image=? AND build_id=?";
 static const char sql_ref[] = "SELECT 1 FROM mkbox_tar WHERE blob=? LIMIT 1";
 
+/* A statement that could not be prepared or a step that failed: the
+ * store's fault, for the client to retry (never "no row"). */
+static int unavailable(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the store is busy, try again");
+}
+
 /* Copies a text column into out[n] only when it fits whole: "" otherwise,
  * so a cut value never compares equal to anything. */
 static void copy_exact(char *out, size_t n, struct db_stmt *st, int col)
@@ -30,13 +38,13 @@ static void copy_exact(char *out, size_t n, struct db_stmt *st, int col)
 }
 
 int mkbox_store_tar_get(struct db *db, const char *box, const char *image,
-			struct mkbox_tar_row *out)
+			struct mkbox_tar_row *out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_get);
 	int rc;
 
 	if (!st)
-		return -1;
+		return unavailable(e);
 	db_bind_text(st, 1, box, -1, DB_STATIC);
 	db_bind_text(st, 2, image, -1, DB_STATIC);
 	rc = db_step(st);
@@ -53,17 +61,17 @@ int mkbox_store_tar_get(struct db *db, const char *box, const char *image,
 		out->created = db_column_int64(st, 7);
 	}
 	db_reset(st);
-	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : unavailable(e);
 }
 
 int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
-			const struct mkbox_tar_row *row)
+			const struct mkbox_tar_row *row, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_put);
 	int rc;
 
 	if (!st)
-		return -1;
+		return unavailable(e);
 	db_bind_text(st, 1, box, -1, DB_STATIC);
 	db_bind_text(st, 2, image, -1, DB_STATIC);
 	db_bind_text(st, 3, row->build_id, -1, DB_STATIC);
@@ -74,13 +82,13 @@ int mkbox_store_tar_put(struct db *db, const char *box, const char *image,
 	db_bind_text(st, 8, row->blob, -1, DB_STATIC);
 	db_bind_int64(st, 9, row->size);
 	db_bind_int64(st, 10, row->created);
-	rc = db_step(st) == DB_DONE ? 0 : -1;
+	rc = db_step(st);
 	db_reset(st);
-	return rc;
+	return rc == DB_DONE ? 0 : unavailable(e);
 }
 
 int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **out,
-			 size_t *n)
+			 size_t *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_keys);
 	struct mkbox_tar_key *v = NULL;
@@ -89,43 +97,44 @@ int mkbox_store_tar_keys(struct db *db, struct arena *a, struct mkbox_tar_key **
 	*out = NULL;
 	*n = 0;
 	if (!st)
-		return -1;
+		return unavailable(e);
 	while ((rc = db_step(st)) == DB_ROW) {
 		v = arena_grow(a, v, k, &cap, sizeof(*v));
 		v[k].box = db_column_dup(a, st, 0);
 		v[k].image = db_column_dup(a, st, 1);
 		v[k++].build_id = db_column_dup(a, st, 2);
 	}
-	db_reset(st);
+	if (db_reset(st) != DB_OK)
+		rc = DB_ERROR;
 	*out = v;
 	*n = (size_t)k;
-	return rc == DB_DONE ? 0 : -1;
+	return rc == DB_DONE ? 0 : unavailable(e);
 }
 
-int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k)
+int mkbox_store_tar_delete(struct db *db, const struct mkbox_tar_key *k, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_del);
 	int rc;
 
 	if (!st)
-		return -1;
+		return unavailable(e);
 	db_bind_text(st, 1, k->box, -1, DB_STATIC);
 	db_bind_text(st, 2, k->image, -1, DB_STATIC);
 	db_bind_text(st, 3, k->build_id, -1, DB_STATIC);
 	rc = db_step(st) == DB_DONE ? db_changes(db) : -1;
 	db_reset(st);
-	return rc;
+	return rc < 0 ? unavailable(e) : rc;
 }
 
-int mkbox_store_tar_refs(struct db *db, const char *hex)
+int mkbox_store_tar_refs(struct db *db, const char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_ref);
 	int rc;
 
 	if (!st)
-		return -1;
+		return unavailable(e);
 	db_bind_text(st, 1, hex, -1, DB_STATIC);
 	rc = db_step(st);
 	db_reset(st);
-	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : -1;
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : unavailable(e);
 }

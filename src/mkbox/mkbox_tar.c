@@ -93,7 +93,7 @@ static int cached(struct app *app, const char *box, const char *image,
 {
 	struct mkbox_tar_row row;
 
-	if (mkbox_store_tar_get(app->db, box, image, &row) != 1)
+	if (mkbox_store_tar_get(app->db, box, image, &row, NULL) != 1)
 		return 0;
 	if (strcmp(row.build_id, b->build_id) || !row.blob[0] ||
 	    row.zst_size != (long long)b->zst_st.st_size ||
@@ -116,11 +116,11 @@ static int remember(struct app *app, const char *box, const char *image,
 
 	snprintf(row.build_id, sizeof(row.build_id), "%s", b->build_id);
 	snprintf(row.blob, sizeof(row.blob), "%s", hex);
-	return mkbox_store_tar_put(app->db, box, image, &row);
+	return mkbox_store_tar_put(app->db, box, image, &row, NULL);
 }
 
 int mkbox_tar_get(struct app *app, const char *box, const char *image,
-		  const struct mkbox_build *b, char *hex)
+		  const struct mkbox_build *b, char *hex, struct nb_err *e)
 {
 	unsigned long long size = 0;
 
@@ -129,7 +129,7 @@ int mkbox_tar_get(struct app *app, const char *box, const char *image,
 	if (mkbox_tar_compose(&app->blobs, image, b, hex, &size) < 0) {
 		fprintf(stderr, "nestbox[%s]: cannot compose update tar for %s/%s: %s\n",
 			app->program, box, image, strerror(errno));
-		return -1;
+		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	}
 	/* the blob is durable before the row that points at it */
 	if (remember(app, box, image, b, hex, size) < 0)
@@ -138,15 +138,15 @@ int mkbox_tar_get(struct app *app, const char *box, const char *image,
 	return 0;
 }
 
-int mkbox_tar_prune(struct app *app, const char *images)
+int mkbox_tar_prune(struct app *app, const char *images, struct nb_err *e)
 {
 	struct arena a;
 	struct mkbox_tar_key *v;
 	size_t n, i;
-	int removed = 0, rc;
+	int removed = 0, rc = 0;
 
 	arena_init(&a);
-	if (mkbox_store_tar_keys(app->db, &a, &v, &n) < 0) {
+	if (mkbox_store_tar_keys(app->db, &a, &v, &n, e) < 0) {
 		arena_free(&a);
 		return -1;
 	}
@@ -155,18 +155,17 @@ int mkbox_tar_prune(struct app *app, const char *images)
 		if (mkbox_build_find(images, v[i].box, v[i].image, &b) == 0 &&
 		    !strcmp(b.build_id, v[i].build_id))
 			continue;
-		if ((rc = mkbox_store_tar_delete(app->db, &v[i])) < 0)
+		if ((rc = mkbox_store_tar_delete(app->db, &v[i], e)) < 0)
 			break;
 		removed += rc;
 	}
 	arena_free(&a);
-	return removed;
+	return rc < 0 ? -1 : removed;
 }
 
-int mkbox_tar_refs(struct app *app, const char *hex)
+int mkbox_tar_refs(struct app *app, const char *hex, struct nb_err *e)
 {
-	/* when unsure, keep the blob */
-	return mkbox_store_tar_refs(app->db, hex) != 0;
+	return mkbox_store_tar_refs(app->db, hex, e);
 }
 
 int mkbox_tar_precompute(struct app *app, const char *image_path, const char *box,
@@ -179,7 +178,7 @@ int mkbox_tar_precompute(struct app *app, const char *image_path, const char *bo
 	 * then finds the tar made: the build is published sooner */
 	mkbox_static_touch(app->set.var_dir, image_path, box, image);
 	if (mkbox_build_find(image_path, box, image, &b) < 0 ||
-	    mkbox_tar_get(app, box, image, &b, hex) < 0)
+	    mkbox_tar_get(app, box, image, &b, hex, NULL) < 0)
 		return -1;
 	return 0;
 }
@@ -201,7 +200,7 @@ int mkbox_tar_sync(struct app *app, const char *image_path)
 		char hex[HASH_HEX_MAX];
 
 		if (v[i].build_id && mkbox_build_find(image_path, v[i].box, v[i].image, &b) == 0 &&
-		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex) == 0)
+		    mkbox_tar_get(app, v[i].box, v[i].image, &b, hex, NULL) == 0)
 			done++;
 	}
 	arena_free(&a);

@@ -40,9 +40,10 @@ static int answer(struct app *app, struct http_req *r, struct http_resp *w,
 		http_fixed(w, 200, empty, sizeof(empty));
 		return 0;
 	}
+	if (mkbox_tar_get(app, box, image, &b, hex, e) < 0)
+		return -1;
 	/* a tar just composed that cannot be sent is the store's fault, not a 404 */
-	if (mkbox_tar_get(app, box, image, &b, hex) < 0 ||
-	    blob_send(&app->blobs, r, w, hex, "application/x-tar", m->set.xsendfile, 0, "", e) < 0)
+	if (blob_send(&app->blobs, r, w, hex, "application/x-tar", m->set.xsendfile, 0, "", e) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	return 0;
 }

@@ -114,6 +114,25 @@ int ota_read_dir(struct ota_files *f, const char *dir, struct nb_err *e);
  * is dropped ("app-1.0/"). */
 int ota_read_archive_mem(struct ota_files *f, const void *p, size_t n, struct nb_err *e);
 int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e);
+/*
+ * An uploaded archive, kept in memory as the multipart parser hands it
+ * over (no staging file: the upload is written once, as the release's
+ * blobs, and read once, by ota_read_archive_mem).  Bounded by
+ * ota_upload_max: the release's own limit (ota.max_bytes) and room for an
+ * archive's headers (a tar or zip entry's, with a path of OTA_PATH_MAX
+ * bytes, per file of ota.max_files).  ota_upload_add: appends n bytes; 0,
+ * or -1 with e NB_TOO_LARGE past u->max, NB_UNAVAILABLE out of memory.
+ * ota_upload_free: gives the bytes back (a zeroed struct with max set is
+ * empty).
+ */
+#define OTA_ENTRY_OVERHEAD (4 * OTA_PATH_MAX)	/* bytes of headers per file */
+struct ota_upload {
+	char *p;
+	size_t len, cap, max;
+};
+size_t ota_upload_max(const struct ota_settings *s);
+int ota_upload_add(struct ota_upload *u, const char *p, size_t n, struct nb_err *e);
+void ota_upload_free(struct ota_upload *u);
 
 /* -- manifest (ota_manifest.c) -- */
 struct ota_mfile {
@@ -273,9 +292,10 @@ int ota_branch_get(struct app *app, long long repo_id, const char *name, struct 
 
 /* A blob known by its git id. */
 int ota_blob_get(struct app *app, const char *sha1, struct ota_blobrow *row, struct nb_err *e);
-/* gc: 1 while a blob-store file (sha256) is an OTA file or manifest (also
- * when the store cannot say: kept in doubt). */
-int ota_blob_known(struct app *app, const char *sha256);
+/* gc: 1 while a blob-store file (sha256) is an OTA file or manifest, 0
+ * when it is not; -1 with e NB_UNAVAILABLE when the store cannot say (gc
+ * then keeps it). */
+int ota_blob_known(struct app *app, const char *sha256, struct nb_err *e);
 /* The file at path in a published commit. */
 int ota_file_get(struct app *app, long long repo_id, const char *commit, const char *path,
 		 struct ota_blobrow *row, struct nb_err *e);
@@ -406,6 +426,7 @@ struct ota_pub {
 	const char *tag;		/* publish: the release's tag */
 	const char *branch;		/* push: the branch */
 	const char *src, *src_ref;	/* a directory, an archive or a git repository [ref] */
+	const struct ota_upload *upload; /* or an archive in memory (src NULL) */
 	const char *version;		/* manifest version; NULL: the tag */
 	const char *post_update;	/* a file of the release, or NULL */
 	const char *message;		/* annotated tag message; NULL: lightweight */
@@ -513,6 +534,12 @@ int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 /* ota_http.c: the rest of /ota/api (the routes' last): GitHub's 404, or a
  * 405 with Allow when another method has a route there */
 int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* ota.fcgi's error format (app->fail_write, set by ota_init): every
+ * error of the program in GitHub's shape, {"message":msg,
+ * "documentation_url":…} with status (the board reads only the status);
+ * NB_NOT_FOUND says only "Not Found", so a private repository stays
+ * unnamed (protocols/ota-github.md). */
+void ota_error_write(struct http_resp *w, int status, enum nb_errkind kind, const char *msg);
 
 /*
  * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for

@@ -41,15 +41,13 @@ int ota_asset(struct app *app, struct http_req *r, struct http_resp *w, struct n
 	int rc;
 
 	if (ota_repo_for(app, r, &repo, e) < 0 || ota_release_find(app, r, &repo, &rel, e) < 0)
-		return ota_answer_fail(w, e);
-	if (!rel.manifest[0]) {
-		nb_fail(e, NB_NOT_FOUND, "a tree-mode release has no manifest");
-		return ota_answer_fail(w, e);
-	}
+		return -1;
+	if (!rel.manifest[0])
+		return nb_fail(e, NB_NOT_FOUND, "a tree-mode release has no manifest");
 	/* the download URL, or the API URL asked for the bytes */
 	if (req_has(r, "file") || (acc && strstr(acc, "application/octet-stream")))
 		rc = ota_answer_blob(app, r, w, rel.manifest, "application/octet-stream", e);
 	else
 		rc = ota_answer_json(r, w, ota_asset_json(app, r, &repo, &rel), e);
-	return rc < 0 ? ota_answer_fail(w, e) : 0;
+	return rc;
 }

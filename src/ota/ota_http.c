@@ -51,32 +51,25 @@ static void github_error(struct http_resp *w, int status, const char *msg)
 	cJSON_AddStringToObject(o, "documentation_url", "https://docs.github.com/rest");
 	s = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
-	w->headers.len = 0;
-	w->has_type = 0;
-	w->fixed = NULL;
 	http_bytes(w, status, "application/json; charset=utf-8", s ? s : "{}", s ? strlen(s) : 2);
 	free(s);
 }
 
-int ota_answer_fail(struct http_resp *w, struct nb_err *e)
+void ota_error_write(struct http_resp *w, int status, enum nb_errkind kind, const char *msg)
 {
-	if (!e || e->kind == NB_OK)
-		return -1;
 	/* a 404 says only what GitHub says: a private repository stays unnamed */
-	github_error(w, nb_err_status(e->kind), e->kind == NB_NOT_FOUND ? "Not Found" : e->msg);
-	return 0;
+	github_error(w, status, kind == NB_NOT_FOUND ? "Not Found" : msg);
 }
 
 int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	const char *allow = ota_route_allow(app, r);
 
-	(void)e;
-	if (!allow) {
-		github_error(w, 404, "Not Found");
-		return 0;
-	}
-	github_error(w, 405, "Method Not Allowed");
+	if (!allow)
+		return nb_fail(e, NB_NOT_FOUND, "Not Found");
+	/* answered here: the Allow header goes with the program's 405 */
+	nb_fail(e, NB_METHOD, "Method Not Allowed");
+	app_fail(app, r, w, e);
 	http_set_header(w, "Allow", allow);
 	return 0;
 }

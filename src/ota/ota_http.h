@@ -20,13 +20,6 @@
 int ota_repo_for(struct app *app, struct http_req *r, struct ota_repo *repo, struct nb_err *e);
 /* The token of "Authorization: token T" (or "Bearer T"), or NULL. */
 const char *ota_auth_token(struct http_req *r);
-/*
- * Ends a handler that failed with e, answered here in GitHub's shape
- * ({"message":…,"documentation_url":…}; the board reads only the status):
- * NB_NOT_FOUND as "Not Found", any other kind with its status and message.
- * 0, or -1 for app_fail when e says nothing failed.
- */
-int ota_answer_fail(struct http_resp *w, struct nb_err *e);
 /* o (consumed) as the JSON answer with its ETag (sha1 of the body), or 304
  * on If-None-Match; 0, or -1 with e (out of memory). */
 int ota_answer_json(struct http_req *r, struct http_resp *w, cJSON *o, struct nb_err *e);

@@ -103,30 +103,41 @@ static int check_git_source(struct pubctx *c)
 	return rc;
 }
 
+/* The files of a directory, an archive file or an upload (in memory) into
+ * c->in; 0, or -1 with c->e (the readers' errors). */
+static int read_files(struct pubctx *c, const char *name)
+{
+	struct ota_pub *p = c->p;
+	struct stat st;
+
+	ota_files_init(&c->in, c->a, c->set->max_files, c->set->max_bytes);
+	if (p->upload)
+		return ota_read_archive_mem(&c->in, p->upload->p, p->upload->len, c->e);
+	if (stat(p->src, &st) < 0)
+		return nb_fail(c->e, NB_INVALID, "%s: does not exist", name);
+	return S_ISDIR(st.st_mode) ? ota_read_dir(&c->in, p->src, c->e)
+				   : ota_read_archive(&c->in, p->src, c->e);
+}
+
 /*
- * Reads a directory or archive source into c->in (a git repository is
- * read when committed), before the repository is touched: a source that
- * is refused changes nothing.  A post_update that names no file of the
- * source is refused here too.
+ * Reads the source into c->in (a git repository is read when committed),
+ * before the repository is touched: a source that is refused changes
+ * nothing.  A post_update that names no file of the source is refused
+ * here too.
  */
 static int read_source(struct pubctx *c)
 {
 	struct ota_pub *p = c->p;
 	const char *name = p->src_name ? p->src_name : p->src;
-	struct stat st;
 	int rc, i;
 
-	if (is_git(p->src)) {
+	if (!p->upload && is_git(p->src)) {
 		c->git_src = 1;
 		return check_git_source(c) < 0 ? nb_err_prefix(c->e, "%s", name) : 0;
 	}
 	if (p->src_ref)
 		return nb_fail(c->e, NB_INVALID, "a ref is only taken with a git repository");
-	ota_files_init(&c->in, c->a, c->set->max_files, c->set->max_bytes);
-	if (stat(p->src, &st) < 0)
-		return nb_fail(c->e, NB_INVALID, "%s: does not exist", name);
-	rc = S_ISDIR(st.st_mode) ? ota_read_dir(&c->in, p->src, c->e)
-				 : ota_read_archive(&c->in, p->src, c->e);
+	rc = read_files(c, name);
 	/* the readers name paths inside the source; the source is named here,
 	 * as its publisher knows it (never a server's temporary file) */
 	if (rc < 0)

@@ -56,5 +56,5 @@ int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 		ota_board_fetched(app, &repo, &who, req_str(r, "ref"), commit, manifest, path);
 		return 0;
 	}
-	return ota_answer_fail(w, e);
+	return -1;
 }

@@ -41,7 +41,7 @@ int ota_ref_tag(struct app *app, struct http_req *r, struct http_resp *w, struct
 
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    ota_release_by_tag(app, repo.id, tag, &rel, e) < 0)
-		return ota_answer_fail(w, e);
+		return -1;
 	return ota_answer_json(r, w, ota_ref_tag_json(app, r, &repo, &rel), e);
 }
 
@@ -54,7 +54,7 @@ int ota_ref_head(struct app *app, struct http_req *r, struct http_resp *w, struc
 	struct ota_who who;
 
 	if (ota_repo_for(app, r, &repo, e) < 0 || ota_branch_get(app, repo.id, name, &b, e) < 0)
-		return ota_answer_fail(w, e);
+		return -1;
 	/* the developer channel's check: the inventory's last_seen */
 	ota_who_of(app, r, &repo, &who);
 	ota_board_seen(app, &repo, &who);

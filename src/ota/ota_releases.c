@@ -51,7 +51,7 @@ int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct
 	int rc;
 
 	if (ota_repo_for(app, r, &repo, e) < 0)
-		return ota_answer_fail(w, e);
+		return -1;
 	if (!req_has(r, "tag") && !req_has(r, "id")) {
 		/* the stable channel's check: seen, and the release its rollout gives */
 		ota_who_of(app, r, &repo, &who);
@@ -59,7 +59,7 @@ int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct
 		rc = ota_latest_answer(app, r, w, &repo, &who, e);
 	} else if ((rc = ota_release_find(app, r, &repo, &rel, e)) == 0)
 		rc = ota_answer_json(r, w, ota_release_json(app, r, &repo, &rel), e);
-	return rc < 0 ? ota_answer_fail(w, e) : 0;
+	return rc;
 }
 
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
@@ -72,7 +72,7 @@ int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struc
 	/* GitHub's first page: 30 newest */
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    ota_release_list(app, r->a, repo.id, 30, &v, &n, e) < 0)
-		return ota_answer_fail(w, e);
+		return -1;
 	arr = cJSON_CreateArray();
 	for (i = 0; i < n; i++)
 		cJSON_AddItemToArray(arr, ota_release_json(app, r, &repo, &v[i]));

@@ -52,6 +52,7 @@ int ota_init(struct app *app, struct nb_err *e)
 			       "not kept on a shared store)", app->set.var_dir);
 	}
 	app->domain = o;
+	app->fail_write = ota_error_write;	/* GitHub's error shape, every error */
 	ota_git_global_init();
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -304,4 +305,37 @@ int ota_read_archive(struct ota_files *f, const char *file, struct nb_err *e)
 	rc = read_entries(f, ar, e);
 	archive_read_free(ar);
 	return rc;
+}
+
+size_t ota_upload_max(const struct ota_settings *s)
+{
+	return s->max_bytes + (size_t)(s->max_files + 1) * OTA_ENTRY_OVERHEAD;
+}
+
+int ota_upload_add(struct ota_upload *u, const char *p, size_t n, struct nb_err *e)
+{
+	size_t cap = u->cap ? u->cap : 65536;
+	char *q;
+
+	if (n > u->max - u->len)
+		return nb_fail(e, NB_TOO_LARGE, "the upload is too large (ota.max_bytes and the"
+			       " archive's headers)");
+	while (cap < u->len + n)
+		cap = cap > u->max / 2 ? u->max : cap * 2;
+	if (cap != u->cap) {
+		if (!(q = realloc(u->p, cap)))
+			return nb_fail(e, NB_UNAVAILABLE, "out of memory for the upload");
+		u->p = q;
+		u->cap = cap;
+	}
+	memcpy(u->p + u->len, p, n);
+	u->len += n;
+	return 0;
+}
+
+void ota_upload_free(struct ota_upload *u)
+{
+	free(u->p);
+	u->p = NULL;
+	u->len = u->cap = 0;
 }

@@ -412,17 +412,19 @@ static const char sql_blob_known[] =
 	"SELECT 1 FROM ota_blobs WHERE sha256 = ?1"
 	" UNION ALL SELECT 1 FROM ota_releases WHERE manifest = ?1 LIMIT 1";
 
-int ota_blob_known(struct app *app, const char *sha256)
+int ota_blob_known(struct app *app, const char *sha256, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_blob_known);
 	int rc;
 
 	if (!st)
-		return 1;	/* when in doubt, keep it */
+		return unavailable(e);
 	db_bind_text(st, 1, sha256, -1, DB_STATIC);
 	rc = db_step(st);
 	db_reset(st);
-	return rc == DB_ROW;
+	if (rc == DB_ROW || rc == DB_DONE)
+		return rc == DB_ROW;
+	return unavailable(e);
 }
 
 static const char sql_file_get[] =

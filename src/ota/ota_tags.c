@@ -49,12 +49,10 @@ int ota_tag(struct app *app, struct http_req *r, struct http_resp *w, struct nb_
 
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    !(g = ota_git_open(&o->set, repo.owner, repo.name, 0, e)))
-		return ota_answer_fail(w, e);
+		return -1;
 	t = ota_tag_json(app, r, &repo, g, req_str(r, "sha"));
 	ota_git_close(g);
-	if (!t) {
-		nb_fail(e, NB_NOT_FOUND, "tag not found");
-		return ota_answer_fail(w, e);
-	}
+	if (!t)
+		return nb_fail(e, NB_NOT_FOUND, "tag not found");
 	return ota_answer_json(r, w, t, e);
 }

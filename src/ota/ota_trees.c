@@ -96,15 +96,13 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	if (ota_repo_for(app, r, &repo, e) < 0 ||
 	    (!ota_sha_ok(sha) && ota_ref_commit(app, &repo, sha, commit, &manifest, e) < 0) ||
 	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
-		return ota_answer_fail(w, e);
+		return -1;
 	if (!ota_sha_ok(sha))
 		sha = commit;
 	/* GitHub: any value of recursive (even "0" or none) asks for the whole tree */
 	o = ota_tree_json(app, r, &repo, g, sha, req_has(r, "recursive"));
 	ota_git_close(g);
-	if (!o) {
-		nb_fail(e, NB_NOT_FOUND, "tree not found");
-		return ota_answer_fail(w, e);
-	}
+	if (!o)
+		return nb_fail(e, NB_NOT_FOUND, "tree not found");
 	return ota_answer_json(r, w, o, e);
 }

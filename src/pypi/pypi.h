@@ -32,8 +32,9 @@
  * (rules and the routes' validators), pypi_meta.c, pypi_store.c.
  *
  * Errors travel as struct nb_err (err.h); handlers return -1 with it and
- * the program answers JSON.  A 401 is answered by pypi_challenge() so it
- * carries the Basic challenge twine and pip need.
+ * the program answers JSON (app_fail).  A 401 is answered by
+ * pypi_challenge() and a 406 by pypi_negotiate(), through app_fail too, so
+ * they carry the Basic challenge twine and pip need, and Vary.
  */
 #ifndef NB_PYPI_H
 #define NB_PYPI_H
@@ -205,15 +206,18 @@ int pypi_version_yank(struct app *app, long long index_id, const char *project,
 int pypi_version_del(struct app *app, long long index_id, const char *project,
 		     const char *version, struct nb_err *e);
 /* 1 while some row names the blob as a file, its metadata or a mirrored
- * file, or when the store cannot say (gc keeps it). */
-int pypi_blob_used(struct app *app, const char *hex);
+ * file, 0 when none does; -1 with e NB_UNAVAILABLE when the store cannot
+ * say (gc and the upload's clean-up then keep it). */
+int pypi_blob_used(struct app *app, const char *hex, struct nb_err *e);
 
 /* Login tokens (POST /+login), stored hashed; expires in seconds. */
 int pypi_token_add(struct app *app, const char *user, const char *token_hash, long long expires,
 		   struct nb_err *e);
-/* The user a token belongs to while unexpired, or NULL (unknown, or the
- * store cannot say: the credentials are then refused). */
-const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash);
+/* 1 with *user (arena a) the user a token belongs to while unexpired, 0
+ * when it is unknown or expired; -1 with e NB_UNAVAILABLE when the store
+ * cannot say (the client is answered 503, not refused). */
+int pypi_token_user(struct app *app, struct arena *a, const char *token_hash, const char **user,
+		    struct nb_err *e);
 
 /* -- the mirror's upstream pages (pypi_mirror_parse.c): pure -- */
 
@@ -383,7 +387,8 @@ void pypi_fini(struct app *app);
 /*
  * The authenticated user of a request into *user: Basic (password or a
  * +login token) or X-Devpi-Auth; NULL when anonymous.  0, or -1 with
- * NB_UNAUTHORIZED when credentials came but were wrong.
+ * NB_UNAUTHORIZED when credentials came but were wrong, NB_UNAVAILABLE
+ * when the store could not check them (never a 401 then).
  */
 int pypi_auth_user(struct app *app, struct http_req *r, const char **user, struct nb_err *e);
 /* The caller, when root or owner (NULL owner: root only); -1 with
@@ -391,11 +396,19 @@ int pypi_auth_user(struct app *app, struct http_req *r, const char **user, struc
 int pypi_need_owner(struct app *app, struct http_req *r, const char *owner, const char **user,
 		    struct nb_err *e);
 /*
+ * Answers e through app_fail (the program's one mapping of a kind to a
+ * status and its JSON body), then adds the header name: value, which an
+ * error a handler returns would not carry; 0 (answered).
+ */
+int pypi_fail_header(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct nb_err *e, const char *name, const char *value);
+/*
  * A handler's last step: rc passed on, except that an NB_UNAUTHORIZED
  * error is answered here with the Basic challenge twine and pip
- * understand (WWW-Authenticate, which app_fail does not write); 0 then.
+ * understand (pypi_fail_header: WWW-Authenticate); 0 then.
  */
-int pypi_challenge(struct http_resp *w, int rc, const struct nb_err *e);
+int pypi_challenge(struct app *app, struct http_req *r, struct http_resp *w, int rc,
+		   const struct nb_err *e);
 /* 1 when user (NULL: anonymous) may upload to ix: devpi's acl_upload, and root. */
 int pypi_may_upload(const struct pypi_index *ix, const char *user);
 /* 1 when item is in the comma-separated list. */
@@ -408,10 +421,12 @@ struct pypi_index *pypi_req_index(struct app *app, struct http_req *r, struct nb
 struct pypi_index *pypi_req_writable(struct app *app, struct http_req *r, struct nb_err *e);
 /*
  * The indexes a request on ix reads, breadth-first through bases, stages
- * before mirrors, each once, ix first (at most PYPI_MAX_BASES).
+ * before mirrors, each once, ix first (at most PYPI_MAX_BASES), into *out:
+ * the count, or -1 with e NB_UNAVAILABLE when a base could not be read (a
+ * base deleted since is skipped, as devpi does).
  */
 int pypi_resolve(struct app *app, struct arena *a, const struct pypi_index *ix,
-		 struct pypi_index **out);
+		 struct pypi_index **out, struct nb_err *e);
 
 struct cJSON;
 /* devpi's answer {"type": type, "result": result} (result is consumed). */
@@ -430,9 +445,9 @@ struct cJSON *pypi_index_json(struct arena *a, const struct pypi_index *ix);
 
 #define PYPI_JSON_TYPE "application/vnd.pypi.simple.v1+json"
 
-/* The format by Accept, with Vary; PYPI_NONE after answering 406 (no
- * error kind: the protocol's own answer). */
-enum pypi_fmt pypi_negotiate(struct http_req *r, struct http_resp *w);
+/* The format by Accept, with Vary; PYPI_NONE after answering
+ * NB_NOT_ACCEPTABLE (406, PEP 691) with Vary (pypi_fail_header). */
+enum pypi_fmt pypi_negotiate(struct app *app, struct http_req *r, struct http_resp *w);
 /* A PEP 691 JSON page (o is consumed). */
 void pypi_send_simple_json(struct http_resp *w, struct cJSON *o);
 /* The project list of ix (and its stage bases) in fmt (pypi_simple.c). */

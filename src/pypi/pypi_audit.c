@@ -5,7 +5,7 @@
  */
 #include "pypi.h"
 #include "pypi_ops.h"
-#include "../admin/admin_audit.h"
+#include "../core/audit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,13 +13,13 @@
 void pypi_audit(struct app *app, const char *user, const char *action,
 		const char *target_fmt, ...)
 {
-	char target[ADMIN_AUDIT_TEXT_MAX + 1];
+	char target[AUDIT_TEXT_MAX + 1];
 	va_list ap;
 
 	va_start(ap, target_fmt);
 	vsnprintf(target, sizeof(target), target_fmt, ap);
 	va_end(ap);
 	/* a failed write is reported on stderr and does not undo the change */
-	admin_audit_write(app->db, user ? user : ":ANONYMOUS:", "api", action, NULL, "%s",
+	audit_write(app->db, user ? user : ":ANONYMOUS:", "api", action, NULL, "%s",
 			  target);
 }

@@ -41,45 +41,60 @@ static int split_b64(struct arena *a, const char *b64, const char **user, const 
 	return 0;
 }
 
-/* 1 when secret is a live +login token of user. */
-static int token_ok(struct app *app, struct http_req *r, const char *user, const char *secret)
+/* 1 when secret is a live +login token of user, 0 when not; -1 with e
+ * when the store cannot say (a 503: the client retries, never a 401). */
+static int token_ok(struct app *app, struct http_req *r, const char *user, const char *secret,
+		    struct nb_err *e)
 {
 	char th[HASH_HEX_MAX];
 	const char *owner;
+	int rc;
 
 	auth_token_hash(secret, th);
-	owner = pypi_token_user(app, r->a, th);
-	return owner && !strcmp(owner, user);
+	rc = pypi_token_user(app, r->a, th, &owner, e);
+	return rc <= 0 ? rc : !strcmp(owner, user);
 }
 
-/* The user of Basic credentials (password or token); NULL when wrong. */
-static const char *basic_user(struct app *app, struct http_req *r, const char *h)
+/* The user of Basic credentials (password or token) into *user: 1, 0
+ * when they are wrong, -1 with e when the store cannot say. */
+static int basic_user(struct app *app, struct http_req *r, const char *h, const char **user,
+		      struct nb_err *e)
 {
-	const char *user, *secret;
+	const char *secret;
 	struct pypi_user u;
+	int rc;
 
-	if (strncasecmp(h, "Basic ", 6) || split_b64(r->a, h + 6, &user, &secret) < 0 ||
-	    pypi_user_get(app, r->a, user, &u, NULL) < 0)
-		return NULL;
-	if (token_ok(app, r, user, secret) || auth_verify_password(u.pw_hash, secret))
-		return user;
-	return NULL;
+	if (strncasecmp(h, "Basic ", 6) || split_b64(r->a, h + 6, user, &secret) < 0)
+		return 0;
+	if (pypi_user_get(app, r->a, *user, &u, e) < 0)
+		return e && e->kind == NB_NOT_FOUND ? 0 : -1;
+	if ((rc = token_ok(app, r, *user, secret, e)) != 0)
+		return rc;
+	return auth_verify_password(u.pw_hash, secret) ? 1 : 0;
 }
 
 int pypi_auth_user(struct app *app, struct http_req *r, const char **user, struct nb_err *e)
 {
 	const char *h = http_header(r, "X-Devpi-Auth"), *secret;
+	struct nb_err le;
+	int rc = 0;
 
 	*user = NULL;
 	if (h) {
-		if (split_b64(r->a, h, user, &secret) == 0 && token_ok(app, r, *user, secret))
-			return 0;
-		*user = NULL;
+		if (split_b64(r->a, h, user, &secret) == 0)
+			rc = token_ok(app, r, *user, secret, &le);
 	} else if ((h = http_header(r, "Authorization"))) {
-		if ((*user = basic_user(app, r, h)))
-			return 0;
+		rc = basic_user(app, r, h, user, &le);
 	} else {
 		return 0;	/* anonymous */
+	}
+	if (rc > 0)
+		return 0;
+	*user = NULL;
+	if (rc < 0) {
+		if (e)
+			*e = le;
+		return -1;
 	}
 	return nb_fail(e, NB_UNAUTHORIZED, "wrong user name or password");
 }
@@ -96,15 +111,20 @@ int pypi_need_owner(struct app *app, struct http_req *r, const char *owner, cons
 	return 0;
 }
 
-int pypi_challenge(struct http_resp *w, int rc, const struct nb_err *e)
+int pypi_fail_header(struct app *app, struct http_req *r, struct http_resp *w,
+		     const struct nb_err *e, const char *name, const char *value)
+{
+	app_fail(app, r, w, e);
+	http_set_header(w, name, value);
+	return 0;
+}
+
+int pypi_challenge(struct app *app, struct http_req *r, struct http_resp *w, int rc,
+		   const struct nb_err *e)
 {
 	if (rc == 0 || e->kind != NB_UNAUTHORIZED)
 		return rc;
-	w->headers.len = 0;
-	w->has_type = 0;
-	http_json_error(w, 401, e->msg);
-	http_set_header(w, "WWW-Authenticate", "Basic realm=\"pypi\"");
-	return 0;
+	return pypi_fail_header(app, r, w, e, "WWW-Authenticate", "Basic realm=\"pypi\"");
 }
 
 /* devpi's acl_upload; root, its superuser, always may */
@@ -177,8 +197,10 @@ static int seen(struct pypi_index *v, int n, long long id)
 	return 0;
 }
 
-/* Appends the bases of v[at] that are new; returns the new count. */
-static int add_bases(struct app *app, struct arena *a, struct pypi_index *v, int n, int at)
+/* Appends the bases of v[at] that are new; returns the new count, or -1
+ * with err when the store could not read one (never a shorter chain). */
+static int add_bases(struct app *app, struct arena *a, struct pypi_index *v, int n, int at,
+		     struct nb_err *err)
 {
 	const char *p = v[at].bases;
 
@@ -186,12 +208,18 @@ static int add_bases(struct app *app, struct arena *a, struct pypi_index *v, int
 		const char *c = strchr(p, ','), *e = c ? c : p + strlen(p);
 		char *spec = arena_strndup(a, p, (size_t)(e - p)), *slash = strchr(spec, '/');
 		struct pypi_index b;
+		struct nb_err le;
 		if (slash) {
 			*slash = '\0';
 			/* a base deleted since: skipped, as devpi does */
-			if (pypi_index_get(app, a, spec, slash + 1, &b, NULL) == 0 &&
-			    !seen(v, n, b.id))
-				v[n++] = b;
+			if (pypi_index_get(app, a, spec, slash + 1, &b, &le) == 0) {
+				if (!seen(v, n, b.id))
+					v[n++] = b;
+			} else if (le.kind != NB_NOT_FOUND) {
+				if (err)
+					*err = le;
+				return -1;
+			}
 		}
 		p = c ? c + 1 : NULL;
 	}
@@ -203,15 +231,17 @@ static int add_bases(struct app *app, struct arena *a, struct pypi_index *v, int
  * every stage, so a private project is always found before a public one.
  */
 int pypi_resolve(struct app *app, struct arena *a, const struct pypi_index *ix,
-		 struct pypi_index **out)
+		 struct pypi_index **out, struct nb_err *e)
 {
 	struct pypi_index *bfs = arena_alloc(a, sizeof(*bfs) * PYPI_MAX_BASES);
 	struct pypi_index *v = arena_alloc(a, sizeof(*v) * PYPI_MAX_BASES);
 	int n = 1, i, k = 0;
 
+	*out = v;
 	bfs[0] = *ix;
 	for (i = 0; i < n; i++)
-		n = add_bases(app, a, bfs, n, i);
+		if ((n = add_bases(app, a, bfs, n, i, e)) < 0)
+			return -1;
 	for (i = 0; i < n; i++)
 		if (!strcmp(bfs[i].type, "stage"))
 			v[k++] = bfs[i];

@@ -396,7 +396,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 int pypi_index_put_h(struct app *app, struct http_req *r, struct http_resp *w,
 		     struct nb_err *e)
 {
-	return pypi_challenge(w, index_put(app, r, w, e), e);
+	return pypi_challenge(app, r, w, index_put(app, r, w, e), e);
 }
 
 static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
@@ -416,7 +416,7 @@ static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
 int pypi_index_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
 		       struct nb_err *e)
 {
-	return pypi_challenge(w, index_patch(app, r, w, e), e);
+	return pypi_challenge(app, r, w, index_patch(app, r, w, e), e);
 }
 
 static int index_del(struct app *app, struct http_req *r, struct http_resp *w,
@@ -438,5 +438,5 @@ static int index_del(struct app *app, struct http_req *r, struct http_resp *w,
 int pypi_index_del_h(struct app *app, struct http_req *r, struct http_resp *w,
 		     struct nb_err *e)
 {
-	return pypi_challenge(w, index_del(app, r, w, e), e);
+	return pypi_challenge(app, r, w, index_del(app, r, w, e), e);
 }

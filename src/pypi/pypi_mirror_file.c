@@ -64,7 +64,7 @@ void pypi_mirror_evict(struct app *app, struct arena *a, long long keep_index,
 		    pypi_mfile_evict_one(app, a, keep_index, keep_filename, &sha, NULL) <= 0)
 			return;
 		/* an upload or another mirror's row with the same bytes keeps the blob */
-		if (!pypi_blob_used(app, sha))
+		if (pypi_blob_used(app, sha, NULL) == 0)	/* -1: kept, in doubt */
 			blob_remove(&app->blobs, sha);
 	}
 }

@@ -32,7 +32,7 @@ int pypi_upload_fd(struct app *app, struct arena *a, const struct pypi_index *ix
 /*
  * Records in the audit feed (admin_audit.h, via "api") that the devpi
  * user (NULL: anonymous) did action ("pypi upload") on target
- * ("alice/dev file.whl", printf-style, cut to ADMIN_AUDIT_TEXT_MAX).
+ * ("alice/dev file.whl", printf-style, cut to AUDIT_TEXT_MAX).
  * Nothing is returned: a failed write goes to stderr (the error log).
  */
 void pypi_audit(struct app *app, const char *user, const char *action,
@@ -86,8 +86,9 @@ int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
 
 /* -- pypi_store.c -- */
 
-/* Every user name, sorted, NULL-terminated (never NULL). */
-const char **pypi_user_list(struct app *app, struct arena *a);
+/* Every user name, sorted, into *out (NULL-terminated, arena a): the
+ * count, or -1 with e NB_UNAVAILABLE (a step failed: never a shorter list). */
+int pypi_user_list(struct app *app, struct arena *a, const char ***out, struct nb_err *e);
 
 /* -- pypi_ops_store.c: 0 or a count, or -1 with e (NB_UNAVAILABLE) -- */
 

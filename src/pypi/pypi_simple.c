@@ -51,13 +51,17 @@ int pypi_render_html(struct tmpl_set *set, struct http_resp *w, const char *tmpl
 	return 0;
 }
 
-enum pypi_fmt pypi_negotiate(struct http_req *r, struct http_resp *w)
+enum pypi_fmt pypi_negotiate(struct app *app, struct http_req *r, struct http_resp *w)
 {
 	enum pypi_fmt f = pypi_accept(http_header(r, "Accept"));
+	struct nb_err e;
 
-	http_set_header(w, "Vary", "Accept");
-	if (f == PYPI_NONE)	/* 406 is no error kind: the protocol's answer */
-		http_json_error(w, 406, "this index serves " PYPI_JSON_TYPE " and text/html");
+	if (f == PYPI_NONE) {
+		nb_fail(&e, NB_NOT_ACCEPTABLE, "this index serves " PYPI_JSON_TYPE " and text/html");
+		pypi_fail_header(app, r, w, &e, "Vary", "Accept");
+	} else {
+		http_set_header(w, "Vary", "Accept");
+	}
 	return f;
 }
 
@@ -91,11 +95,13 @@ static cJSON *project_names(struct app *app, struct arena *a, const struct pypi_
 			    struct nb_err *e)
 {
 	struct pypi_index *order;
-	int n = pypi_resolve(app, a, ix, &order), i;
+	int n = pypi_resolve(app, a, ix, &order, e), i;
 	const char **all = NULL;
 	size_t k = 0, cap = 0, j;
 	cJSON *arr;
 
+	if (n < 0)
+		return NULL;
 	for (i = 0; i < n; i++)
 		if (!strcmp(order[i].type, "stage") &&
 		    add_names(app, a, order[i].id, &all, &k, &cap, e) < 0)
@@ -161,7 +167,7 @@ int pypi_simple_root(struct app *app, struct http_req *r, struct http_resp *w,
 
 	if (!ix)
 		return -1;
-	if ((fmt = pypi_negotiate(r, w)) == PYPI_NONE)
+	if ((fmt = pypi_negotiate(app, r, w)) == PYPI_NONE)
 		return 0;
 	return pypi_project_list(app, r, w, ix, fmt, e);
 }

@@ -132,9 +132,11 @@ static int collect(struct app *app, struct arena *a, const struct pypi_index *ix
 	struct pypi_index *order;
 	const struct pypi_index *holder = NULL;
 	struct pypi_file *all = NULL;
-	int n = pypi_resolve(app, a, ix, &order), i, k = 0, cap = 0;
+	int n = pypi_resolve(app, a, ix, &order, e), i, k = 0, cap = 0;
 
 	*state = NULL;
+	if (n < 0)
+		return -1;
 	for (i = 0; i < n; i++) {
 		struct pypi_file *v;
 		int m;
@@ -257,12 +259,15 @@ static int project_page(struct tmpl_set *set, struct arena *a, struct http_resp 
 	return 0;
 }
 
-/* 1 when ix or one of its bases is a mirror. */
+/* 1 when ix or one of its bases is a mirror (or the store cannot say:
+ * then no copy is kept for the front end). */
 static int has_mirror(struct app *app, struct arena *a, const struct pypi_index *ix)
 {
 	struct pypi_index *order;
-	int n = pypi_resolve(app, a, ix, &order), i;
+	int n = pypi_resolve(app, a, ix, &order, NULL), i;
 
+	if (n < 0)
+		return 1;
 	for (i = 0; i < n; i++)
 		if (strcmp(order[i].type, "stage"))
 			return 1;
@@ -338,7 +343,7 @@ int pypi_simple_project(struct app *app, struct http_req *r, struct http_resp *w
 	}
 	if (!(ix = pypi_req_index(app, r, e)))
 		return -1;
-	if ((fmt = pypi_negotiate(r, w)) == PYPI_NONE)
+	if ((fmt = pypi_negotiate(app, r, w)) == PYPI_NONE)
 		return 0;
 	db_read_begin(app->db);
 	if ((n = pypi_project_render(app, p->tmpl, r->a, ix, name, fmt, w, &dynamic, e)) < 0)

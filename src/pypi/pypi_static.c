@@ -87,12 +87,15 @@ static int refresh(struct app *app, struct tmpl_set *set, struct arena *a,
 	return rc ? -1 : 0;
 }
 
-/* 1 when the chain of ix includes the index id. */
+/* 1 when the chain of ix includes the index id (or the store cannot say:
+ * the front end's copy is then dropped, and the program answers). */
 static int inherits(struct app *app, struct arena *a, const struct pypi_index *ix, long long id)
 {
 	struct pypi_index *order;
-	int n = pypi_resolve(app, a, ix, &order), i;
+	int n = pypi_resolve(app, a, ix, &order, NULL), i;
 
+	if (n < 0)
+		return 1;
 	for (i = 0; i < n; i++)
 		if (order[i].id == id)
 			return 1;

@@ -81,23 +81,29 @@ static void *grow(struct arena *a, void *v, size_t n, size_t need, size_t *cap, 
 	return nv;
 }
 
-/* Column 0 of every row st answers, as a NULL-terminated array from a
- * (never NULL; empty when st is NULL); resets st. */
-static const char **names_of(struct arena *a, struct db_stmt *st)
+/* Column 0 of every row st answers into *out, a NULL-terminated array
+ * from a (never NULL); resets st.  The count, or -1 with e NB_UNAVAILABLE
+ * when st is NULL or a step failed (checked by db_reset, as the list reads
+ * do): never a shorter list. */
+static int names_of(struct arena *a, struct db_stmt *st, const char ***out, struct nb_err *e)
 {
 	const char **v = NULL;
 	size_t n = 0, cap = 0;
 
-	while (st && db_step(st) == DB_ROW) {
+	*out = arena_zalloc(a, sizeof(**out));
+	if (!st)
+		return no_stmt(e);
+	while (db_step(st) == DB_ROW) {
 		v = grow(a, v, n, n + 2, &cap, sizeof(*v));
 		v[n++] = db_column_dup(a, st, 0);
 	}
-	if (st)
-		db_reset(st);
-	if (!v)
-		v = arena_zalloc(a, sizeof(*v));
-	v[n] = NULL;
-	return v;
+	if (db_reset(st) != DB_OK)
+		return no_stmt(e);
+	if (v) {
+		v[n] = NULL;
+		*out = v;
+	}
+	return (int)n;
 }
 
 /* The rows a statement done() changed. */
@@ -190,9 +196,9 @@ int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 
 static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
 
-const char **pypi_user_list(struct app *app, struct arena *a)
+int pypi_user_list(struct app *app, struct arena *a, const char ***out, struct nb_err *e)
 {
-	return names_of(a, db_stmt(app->db, sql_user_list));
+	return names_of(a, db_stmt(app->db, sql_user_list), out, e);
 }
 
 /* -- indexes -- */
@@ -362,15 +368,11 @@ int pypi_projects_of(struct app *app, struct arena *a, long long index_id,
 		     const char ***out, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_projects_of);
-	int n = 0;
 
 	if (!st)
 		return no_stmt(e);
 	db_bind_int64(st, 1, index_id);
-	*out = names_of(a, st);
-	while ((*out)[n])
-		n++;
-	return n;
+	return names_of(a, st, out, e);
 }
 
 static const char sql_file_by_name[] =
@@ -474,18 +476,18 @@ static const char sql_blob_used[] =
 	" OR EXISTS(SELECT 1 FROM pypi_files WHERE metadata_sha256 = ?1)"
 	" OR EXISTS(SELECT 1 FROM pypi_mirror_files WHERE sha256 = ?1)";
 
-int pypi_blob_used(struct app *app, const char *hex)
+int pypi_blob_used(struct app *app, const char *hex, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_blob_used);
-	int used = 1;	/* unsure: keep it */
+	int rc, used = 0;
 
 	if (!st)
-		return 1;
+		return no_stmt(e);
 	bind_text(st, 1, hex);
-	if (db_step(st) == DB_ROW)
-		used = db_column_int(st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		used = db_column_int(st, 0) != 0;
 	db_reset(st);
-	return used;
+	return rc == DB_ROW ? used : no_stmt(e);
 }
 
 /* -- login tokens -- */
@@ -516,17 +518,21 @@ int pypi_token_add(struct app *app, const char *user, const char *token_hash, lo
 static const char sql_token_user[] =
 	"SELECT \"user\" FROM pypi_tokens WHERE token_hash = ?1 AND expires >= ?2";
 
-const char *pypi_token_user(struct app *app, struct arena *a, const char *token_hash)
+int pypi_token_user(struct app *app, struct arena *a, const char *token_hash, const char **user,
+		    struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_token_user);
-	const char *u = NULL;
+	int rc;
 
+	*user = NULL;
 	if (!st)
-		return NULL;
+		return no_stmt(e);
 	bind_text(st, 1, token_hash);
 	db_bind_int64(st, 2, now_ms());
-	if (db_step(st) == DB_ROW)
-		u = db_column_dup(a, st, 0);
+	if ((rc = db_step(st)) == DB_ROW)
+		*user = db_column_dup(a, st, 0);
 	db_reset(st);
-	return u;
+	if (rc != DB_ROW && rc != DB_DONE)
+		return no_stmt(e);
+	return rc == DB_ROW;
 }

@@ -264,10 +264,11 @@ static int upload_auth(struct app *app, struct http_req *r, const struct pypi_in
 	return nb_fail(e, NB_FORBIDDEN, "this user may not upload to this index (acl_upload)");
 }
 
-/* A refused upload leaves no blob behind that no row names. */
+/* A refused upload leaves no blob behind that no row names (one the store
+ * cannot say of is kept: gc removes it later). */
 static void drop_unused(struct app *app, const char *hex)
 {
-	if (hex && *hex && !pypi_blob_used(app, hex))
+	if (hex && *hex && pypi_blob_used(app, hex, NULL) == 0)
 		blob_remove(&app->blobs, hex);
 }
 
@@ -376,7 +377,7 @@ static int upload(struct app *app, struct http_req *r, struct http_resp *w, stru
 /* POST /pypi/{user}/{index}/ */
 int pypi_upload(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	return pypi_challenge(w, upload(app, r, w, e), e);
+	return pypi_challenge(app, r, w, upload(app, r, w, e), e);
 }
 
 /* Streams fd into the upload's temp blob as the form's "content" part would. */

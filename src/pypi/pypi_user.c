@@ -85,7 +85,7 @@ static int user_put(struct app *app, struct http_req *r, struct http_resp *w, st
 /* PUT /pypi/{user} {"password", "email"}: root creates users */
 int pypi_user_put_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	return pypi_challenge(w, user_put(app, r, w, e), e);
+	return pypi_challenge(app, r, w, user_put(app, r, w, e), e);
 }
 
 static int user_patch(struct app *app, struct http_req *r, struct http_resp *w,
@@ -109,7 +109,7 @@ static int user_patch(struct app *app, struct http_req *r, struct http_resp *w,
 int pypi_user_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
 		      struct nb_err *e)
 {
-	return pypi_challenge(w, user_patch(app, r, w, e), e);
+	return pypi_challenge(app, r, w, user_patch(app, r, w, e), e);
 }
 
 static int user_del(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
@@ -131,5 +131,5 @@ static int user_del(struct app *app, struct http_req *r, struct http_resp *w, st
 /* DELETE /pypi/{user}: with its indexes */
 int pypi_user_del_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
-	return pypi_challenge(w, user_del(app, r, w, e), e);
+	return pypi_challenge(app, r, w, user_del(app, r, w, e), e);
 }

@@ -45,7 +45,7 @@ int pypi_release_del_req(struct app *app, struct http_req *r, struct http_resp *
 
 	if (!ix || (n = pypi_release_del(app, r->a, ix, project, version,
 					 pypi_req_force(r), e)) < 0)
-		return pypi_challenge(w, -1, e);
+		return pypi_challenge(app, r, w, -1, e);
 	pypi_audit(app, me, "pypi delete", "%s/%s %s%s%s", ix->user, ix->name, project,
 		   version ? " " : "", version ? version : "");
 	o = cJSON_CreateObject();
@@ -107,5 +107,5 @@ static int version_patch(struct app *app, struct http_req *r, struct http_resp *
 int pypi_version_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
 			 struct nb_err *e)
 {
-	return pypi_challenge(w, version_patch(app, r, w, e), e);
+	return pypi_challenge(app, r, w, version_patch(app, r, w, e), e);
 }

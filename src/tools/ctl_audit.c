@@ -1,6 +1,6 @@
 /* nestboxctl audit: the operators' actions; ctl_audit(): how commands add to it. */
 #include "ctl.h"
-#include "../admin/admin_audit.h"
+#include "../admin/admin_audit.h"	/* the feed's JSON; its rows: core/audit.h */
 
 #include <getopt.h>
 #include <pwd.h>
@@ -14,14 +14,14 @@
 void ctl_audit(struct app *app, const char *action, const char *target_fmt, ...)
 {
 	const struct passwd *pw = getpwuid(getuid());
-	char target[ADMIN_AUDIT_TEXT_MAX + 1];
+	char target[AUDIT_TEXT_MAX + 1];
 	va_list ap;
 
 	va_start(ap, target_fmt);
 	vsnprintf(target, sizeof(target), target_fmt, ap);
 	va_end(ap);
 	/* the account on the server that ran the command: nestboxctl has no login */
-	admin_audit_write(app->db, pw ? pw->pw_name : "?", "cli", action, NULL, "%s", target);
+	audit_write(app->db, pw ? pw->pw_name : "?", "cli", action, NULL, "%s", target);
 }
 
 /* The feed as a list (ctl_out.h): on a terminal its times relative with
@@ -35,7 +35,7 @@ static const struct ctl_col audit_cols[] = {
 	{ "target", "ON", CTL_TEXT, 0, NULL, NULL },
 };
 
-static int print_feed(const struct admin_audit_row *v, int n, int json)
+static int print_feed(const struct audit_row *v, int n, int json)
 {
 	struct ctl_list l;
 	struct arena a;
@@ -61,7 +61,7 @@ int cmd_audit(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' }, { "limit", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' }, { NULL, 0, NULL, 0 }
 	};
-	struct admin_audit_row *v;
+	struct audit_row *v;
 	const char *user = NULL;
 	long long limit = 50;
 	int c, n, json = 0, rc;
@@ -82,7 +82,7 @@ int cmd_audit(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	v = calloc((size_t)limit, sizeof(*v));
-	n = v ? admin_audit_list(app.db, user, 0, v, (int)limit, &e) : -1;
+	n = v ? audit_list(app.db, user, 0, v, (int)limit, &e) : -1;
 	if (n < 0)
 		fprintf(stderr, "nestboxctl: %s\n", v ? e.msg : "out of memory");
 	rc = n < 0 ? 1 : print_feed(v, n, json) < 0;

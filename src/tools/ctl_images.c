@@ -160,17 +160,42 @@ struct gc_ctx {
 	struct app *app;
 	long grace;
 	time_t now;
-	int removed;
+	int removed, unsure;
 	unsigned long long freed;
+	struct nb_err e;	/* the first question a store could not answer */
 };
 
+/* 1 when a domain's row names the blob, 0 when none does, -1 with e when
+ * a store cannot say.  DDI answers only yes or keep (1 in doubt). */
+static int gc_used(struct app *app, const char *hex, struct nb_err *e)
+{
+	int (*const asks[])(struct app *, const char *, struct nb_err *) = {
+		mkbox_tar_refs, mip_file_known, ota_blob_known, pypi_blob_used
+	};
+	size_t i;
+	int rc;
+
+	if ((rc = ddi_software_blob_known(app, hex, e)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(asks) / sizeof(asks[0]); i++)
+		if ((rc = asks[i](app, hex, e)) != 0)
+			return rc;
+	return 0;
+}
+
+/* A blob no row names, older than the grace time, is removed; one a store
+ * could not answer for is kept and counted (the command then fails). */
 static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 {
 	struct gc_ctx *g = p;
+	struct nb_err e;
+	int rc;
 
-	if (g->now - mtime < g->grace || mkbox_tar_refs(g->app, hex) || mip_file_known(g->app, hex) ||
-	    ddi_software_blob_known(g->app, hex, NULL) || ota_blob_known(g->app, hex) ||
-	    pypi_blob_used(g->app, hex))
+	if (g->now - mtime < g->grace)
+		return 0;
+	if ((rc = gc_used(g->app, hex, &e)) < 0 && g->unsure++ == 0)
+		g->e = e;
+	if (rc != 0)
 		return 0;
 	if (blob_remove(&g->app->blobs, hex) == 0) {
 		g->removed++;
@@ -201,7 +226,8 @@ int cmd_gc(int argc, char **argv)
 		return 1;
 	g.app = &app;
 	mkbox_settings_read(&app, &ms);
-	rows = mkbox_tar_prune(&app, ms.image_path);
+	if ((rows = mkbox_tar_prune(&app, ms.image_path, &g.e)) < 0)
+		ctl_fail("gc: stale cache rows", &g.e);
 	stat = mkbox_static_prune(app.set.var_dir, ms.image_path);
 	if (blob_foreach(&app.blobs, gc_blob, &g) < 0) {
 		/* no listing, no sweep: say so rather than report nothing to do */
@@ -216,6 +242,10 @@ int cmd_gc(int argc, char **argv)
 	printf("gc: %d stale cache rows, %d blobs (%llu bytes), %d temp files, "
 	       "%d stale static answers removed\n", rows < 0 ? 0 : rows, g.removed, g.freed, tmps,
 	       stat < 0 ? 0 : stat);
+	if (g.unsure) {
+		nb_err_prefix(&g.e, "gc: %d blobs kept, their use unknown", g.unsure);
+		ctl_fail(NULL, &g.e);
+	}
 	app_close(&app);
-	return rows < 0 ? 1 : 0;
+	return rows < 0 || g.unsure ? 1 : 0;
 }

@@ -58,11 +58,10 @@ static const struct ctl_col mip_cols[] = {
 static int mip_rows(struct app *app, struct arena *a, struct ctl_list *l, struct nb_err *e)
 {
 	struct mip_hosted_row *h;
-	int n = mip_hosted_list(app, a, MIP_HOSTED_OLDEST, -1, 0, &h);
+	int n = mip_hosted_list(app, a, MIP_HOSTED_OLDEST, -1, 0, &h, e);
 
 	if (n < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the package list cannot be read (store busy or"
-			       " broken)");
+		return nb_err_prefix(e, "the package list cannot be read");
 	for (int i = 0; i < n; i++) {
 		ctl_put_text(l, h[i].name);
 		ctl_put_text(l, h[i].version);

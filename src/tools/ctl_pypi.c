@@ -81,25 +81,32 @@ static int user_list(struct app *app, int argc, char **argv)
 	struct ctl_list l;
 	struct arena a;
 	const char **names;
-	int json, rc;
+	struct nb_err e;
+	int json, rc = 0, n;
 
 	if (ctl_list_opts(CMD, argc, argv, 0, "", &json) < 0)
 		return 2;
 	arena_init(&a);
 	ctl_list_init(&l, user_cols, 3, ctl_format_pick(json), time(NULL), &a);
-	for (names = pypi_user_list(app, &a); *names; names++) {
+	/* a store that cannot be read fails the command: never a shorter list */
+	if (pypi_user_list(app, &a, &names, &e) < 0)
+		rc = ctl_fail(CMD, &e);
+	for (; rc == 0 && *names; names++) {
 		struct pypi_user u;
 		struct pypi_index *v;
-		struct nb_err e;
-		if (pypi_user_get(app, &a, *names, &u, &e) < 0)
-			continue;
+		if (pypi_user_get(app, &a, *names, &u, &e) < 0 ||
+		    (n = pypi_index_list(app, &a, u.name, &v, &e)) < 0) {
+			rc = ctl_fail(*names, &e);
+			break;
+		}
 		ctl_put_text(&l, u.name);
 		ctl_put_text(&l, *u.email ? u.email : NULL);
-		ctl_put_int(&l, pypi_index_list(app, &a, u.name, &v, &e));
+		ctl_put_int(&l, n);
 	}
-	rc = ctl_list_print(&l, stdout);
+	if (rc == 0)
+		rc = ctl_list_print(&l, stdout) < 0;
 	arena_free(&a);
-	return rc < 0;
+	return rc;
 }
 
 /* add (create) or passwd: the password from stdin, hashed; --email for add. */

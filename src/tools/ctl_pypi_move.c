@@ -142,7 +142,9 @@ static int export_all(struct app *app, struct arena *a, const char *dir, cJSON *
 	struct nb_err e;
 	int n, i;
 
-	for (names = pypi_user_list(app, a); *names; names++) {
+	if (pypi_user_list(app, a, &names, &e) < 0)
+		return say(NULL, &e);
+	for (; *names; names++) {
 		struct pypi_user u;
 		if (pypi_user_get(app, a, *names, &u, &e) < 0)
 			return say(*names, &e);

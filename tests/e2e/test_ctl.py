@@ -221,28 +221,30 @@ def _start_upload(nb, path, method="PUT", ctype=None, head=b""):
     return s
 
 
-def test_gc_collects_killed_uploads(nb, tmpdir_shared):
-    """A killed OTA release upload (the one upload still received into a
-    temporary file: its archive is unpacked into git objects after) leaves
-    var/tmp/upload.tmp.*: gc removes it after the grace time."""
+def test_gc_collects_upload_temp_files_of_older_versions(nb, tmpdir_shared):
+    """No upload is staged in var/tmp any more (a killed OTA release upload
+    leaves nothing there: its archive is held in memory); the
+    var/tmp/upload.tmp.* files an older version left behind are removed by
+    gc after the grace time, and nothing else there is."""
     s = _start_upload(nb, "/admin/api/ota/publish", "POST", "multipart/form-data; boundary=XB",
                       b'--XB\r\nContent-Disposition: form-data; name="file"; '
                       b'filename="app.tar.gz"\r\n\r\n')
-    d = os.path.join(nb.state, "tmp")
-    wait_until(lambda: os.path.isdir(d) and any(f.startswith("upload.tmp.") for f in os.listdir(d)),
-               "the upload's temp file")
     _kill_admin(nb)
     s.close()
-    left = [f for f in os.listdir(d) if f.startswith("upload.tmp.")]
-    assert len(left) == 1
+    d = os.path.join(nb.state, "tmp")
+    assert not os.path.isdir(d) or not os.listdir(d)
+    os.makedirs(d, exist_ok=True)
+    left = "upload.tmp.Ab12Cd"
+    with open(os.path.join(d, left), "wb") as f:
+        f.write(b"\0" * 1000)
     # younger than the grace time: kept (it may be an upload in progress)
     assert "0 temp files" in nb.ctl("gc").stdout
-    assert os.listdir(d) == left
+    assert os.listdir(d) == [left]
     # older than gc's --grace, younger than the programs' own start-up
     # collection (FS_TMP_GRACE, an hour): what removes it is gc alone,
     # whichever program lighttpd starts again meanwhile
     old = time.time() - 1800
-    os.utime(os.path.join(d, left[0]), (old, old))
+    os.utime(os.path.join(d, left), (old, old))
     # a file of someone else in var/tmp is not nestbox's to remove
     with open(os.path.join(d, "notes.txt"), "w") as f:
         f.write("x")

@@ -308,7 +308,7 @@ def test_http_shapes_etag_and_errors(ota):
                         ("/ota/api/repos/acme/app/git/ref/tags/..x", "tag"),
                         ("/ota/download/acme/app/v1/other.json", "file")):
         r = ota.get(path)
-        assert (r.status, json.loads(r.body)["error"]) == (400, "invalid " + field), path
+        assert (r.status, json.loads(r.body)["message"]) == (400, "invalid " + field), path
     # any recursive, even without a value, asks for the whole tree (GitHub)
     tree = "/ota/api/repos/acme/app/git/trees/" + rel["target_commitish"]
     for query, paths in (("", ["lib", "main.py"]), ("?recursive", ["lib", "lib/u.py", "main.py"]),

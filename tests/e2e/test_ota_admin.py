@@ -135,6 +135,35 @@ def test_ci_publishes_with_an_api_token(site):
     assert rows[1][2] == "ota push"
 
 
+def test_upload_is_written_once_never_staged_in_var_tmp(site):
+    """An uploaded archive goes from the request to the publisher's reader
+    without a temporary copy (README, "uploads written once"): with
+    <var>/tmp made a plain file no staging file can be made, and the
+    publication still succeeds."""
+    nb, b = site
+    token = api_token(b)
+    arc = os.path.join(nb.tmp, "once.tar.gz")
+    with open(arc, "wb") as f:
+        f.write(targz({"main.py": b"print('once')\n", "lib/x.py": b"x\n"}))
+    tmp = os.path.join(nb.state, "tmp")
+    if os.path.isdir(tmp):
+        os.rmdir(tmp)
+    with open(tmp, "w") as f:
+        f.write("not a directory\n")
+    status, body = curl_publish(nb, token, arc, "repo=acme/once", "tag=v1")
+    assert status == 201, body
+    assert json.loads(body)["files"] == 2
+    board = Board(nb.url + "/ota/api", nb.url + "/ota/raw", "acme", "once",
+                  os.path.join(nb.tmp, "once-board"))
+    board.run()
+    assert board.files() == {"main.py": b"print('once')\n", "lib/x.py": b"x\n"}
+    # a broken archive is refused and leaves nothing behind
+    status, body = curl_publish(nb, token, __file__, "repo=acme/once", "tag=v2")
+    assert status == 400 and "archive" in json.loads(body)["error"], body
+    with nb.db() as db:
+        assert db.execute("SELECT count(*) FROM ota_releases").fetchone()[0] == 1
+
+
 def test_api_publish_refused_without_token_and_for_bad_input(site):
     nb, b = site
     token = api_token(b)

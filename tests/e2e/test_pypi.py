@@ -228,8 +228,15 @@ def test_simple_api_formats_metadata_and_files(team):
     assert b'href="nb-fancy-name/"' in nb.get("/pypi/alice/dev/+simple/").body
     r = nb.get("/pypi/alice/dev/", {"User-Agent": "pip/23.0.1 {}"})
     assert b'href="nb-fancy-name/"' in r.body
-    assert nb.get("/pypi/alice/dev/+simple/nb-fancy-name/",
-                  {"Accept": "application/json"}).status == 406
+    # PEP 691: no format the client takes is a 406, JSON, varying by Accept
+    for path in ("/pypi/alice/dev/+simple/nb-fancy-name/", "/pypi/alice/dev/+simple/"):
+        r = nb.get(path, {"Accept": "application/json"})
+        assert r.status == 406, path
+        assert r.header("content-type").startswith("application/json"), r.headers
+        assert r.header("vary") == "Accept", r.headers
+        assert json.loads(r.body) == {
+            "error": "this index serves application/vnd.pypi.simple.v1+json and text/html",
+            "status": 406}
 
 
 def test_yank_and_delete(team):

@@ -1,5 +1,5 @@
 /*
- * The audit feed's store (admin_audit_store.c) and the rollout groups'
+ * The audit feed's store (src/core/audit_store.c) and the rollout groups'
  * classification (ddi_rollout_group), both without a server.
  */
 #include <setjmp.h>
@@ -18,7 +18,7 @@
 static void test_audit_write_list_filter_cursor(void **state)
 {
 	char *dir = ut_mkdtemp();
-	struct admin_audit_row v[4];
+	struct audit_row v[4];
 	struct db *db;
 	struct nb_err e;
 	char long_target[600];
@@ -26,22 +26,22 @@ static void test_audit_write_list_filter_cursor(void **state)
 
 	(void)state;
 	assert_int_equal(ut_store_open(dir, 1000, &db), 0);
-	assert_int_equal(admin_audit_list(db, NULL, 0, v, 4, &e), 0);
-	assert_int_equal(admin_audit_write(db, "ann", "page", "rollout pause", &e, "rollout %d", 1),
+	assert_int_equal(audit_list(db, NULL, 0, v, 4, &e), 0);
+	assert_int_equal(audit_write(db, "ann", "page", "rollout pause", &e, "rollout %d", 1),
 			 0);
-	assert_int_equal(admin_audit_write(db, "bob", "cli", "device delete", &e, "device x"), 0);
+	assert_int_equal(audit_write(db, "bob", "cli", "device delete", &e, "device x"), 0);
 	memset(long_target, 'a', sizeof(long_target) - 1);
 	long_target[sizeof(long_target) - 1] = '\0';
-	assert_int_equal(admin_audit_write(db, "ann", "api", "software add", &e, "%s", long_target),
+	assert_int_equal(audit_write(db, "ann", "api", "software add", &e, "%s", long_target),
 			 0);
-	n = admin_audit_list(db, NULL, 0, v, 4, &e);
+	n = audit_list(db, NULL, 0, v, 4, &e);
 	assert_int_equal(n, 3);
 	assert_string_equal(v[0].via, "api");	/* newest first */
-	assert_int_equal(strlen(v[0].target), ADMIN_AUDIT_TEXT_MAX);	/* cut, not refused */
+	assert_int_equal(strlen(v[0].target), AUDIT_TEXT_MAX);	/* cut, not refused */
 	assert_string_equal(v[2].target, "rollout 1");
-	n = admin_audit_list(db, "ann", 0, v, 4, &e);
+	n = audit_list(db, "ann", 0, v, 4, &e);
 	assert_int_equal(n, 2);
-	n = admin_audit_list(db, NULL, v[0].id, v, 1, &e);	/* older than the newest of ann */
+	n = audit_list(db, NULL, v[0].id, v, 1, &e);	/* older than the newest of ann */
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].user, "bob");
 	ut_store_close(db, dir);

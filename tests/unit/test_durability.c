@@ -302,7 +302,7 @@ static void test_mip_file_put(void **state)
 	struct ut_app *f = *state;
 	char hex[HASH_HEX_MAX], link[16];
 
-	assert_int_equal(mip_file_put(&f->app, "print(1)\n", 9, "hosted", NULL, hex), 0);
+	assert_int_equal(mip_file_put(&f->app, "print(1)\n", 9, "hosted", NULL, hex, NULL), 0);
 	assert_int_equal(renamed_to(hex), 1);
 	snprintf(link, sizeof(link), "/%.8s", hex);
 	assert_int_equal(renamed_to(link), 1);		/* its static link */

@@ -140,7 +140,7 @@ static int ntmp(struct ut_app *f)
 
 static void put(struct ut_app *f, const char *data, const char *origin, char *hex)
 {
-	assert_int_equal(mip_file_put(&f->app, data, strlen(data), origin, NULL, hex), 0);
+	assert_int_equal(mip_file_put(&f->app, data, strlen(data), origin, NULL, hex, NULL), 0);
 	assert_int_equal(strlen(hex), 64);
 }
 
@@ -676,25 +676,25 @@ static void test_file_put_find(void **state)
 	assert_true(blob_exists(&f->app.blobs, HELLO_HEX));
 	assert_int_equal(q1(f, "SELECT size FROM mip_files WHERE sha256='" HELLO_HEX "'"), 11);
 	assert_int_equal(q1(f, "SELECT origin='upstream' FROM mip_files"), 1);
-	assert_true(mip_file_known(&f->app, HELLO_HEX));
+	assert_true(mip_file_known(&f->app, HELLO_HEX, NULL));
 
 	memset(got, 0, sizeof(got));
-	assert_int_equal(mip_file_find(&f->app, "b94d", got), MIP_FOUND);
+	assert_int_equal(mip_file_find(&f->app, "b94d", got, NULL), MIP_FOUND);
 	assert_string_equal(got, HELLO_HEX);
 	memset(got, 0, sizeof(got));
-	assert_int_equal(mip_file_find(&f->app, "b94d27b9", got), MIP_FOUND);
+	assert_int_equal(mip_file_find(&f->app, "b94d27b9", got, NULL), MIP_FOUND);
 	assert_string_equal(got, HELLO_HEX);
 	memset(got, 0, sizeof(got));
-	assert_int_equal(mip_file_find(&f->app, HELLO_HEX, got), MIP_FOUND);
+	assert_int_equal(mip_file_find(&f->app, HELLO_HEX, got, NULL), MIP_FOUND);
 	assert_string_equal(got, HELLO_HEX);
 
 	/* unknown prefixes */
-	assert_int_equal(mip_file_find(&f->app, "b94e", got), MIP_NONE);
-	assert_int_equal(mip_file_find(&f->app, "0000", got), MIP_NONE);
-	assert_int_equal(mip_file_find(&f->app, "b94d27b8", got), MIP_NONE);
+	assert_int_equal(mip_file_find(&f->app, "b94e", got, NULL), MIP_NONE);
+	assert_int_equal(mip_file_find(&f->app, "0000", got, NULL), MIP_NONE);
+	assert_int_equal(mip_file_find(&f->app, "b94d27b8", got, NULL), MIP_NONE);
 	snprintf(pfx, sizeof(pfx), "%.63s0", HELLO_HEX);
-	assert_int_equal(mip_file_find(&f->app, pfx, got), MIP_NONE);
-	assert_false(mip_file_known(&f->app, pfx));
+	assert_int_equal(mip_file_find(&f->app, pfx, got, NULL), MIP_NONE);
+	assert_false(mip_file_known(&f->app, pfx, NULL));
 
 	/* the content is the blob */
 	{
@@ -706,13 +706,13 @@ static void test_file_put_find(void **state)
 	}
 
 	/* a matching expected prefix is fine; storing again is harmless */
-	assert_int_equal(mip_file_put(&f->app, "hello world", 11, "upstream", "b94d27b9", hex), 0);
+	assert_int_equal(mip_file_put(&f->app, "hello world", 11, "upstream", "b94d27b9", hex, NULL), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files"), 1);
 	assert_int_equal(nblobs(f), 1);
 
 	/* a row whose blob went away is not found */
 	assert_int_equal(blob_remove(&f->app.blobs, HELLO_HEX), 0);
-	assert_int_equal(mip_file_find(&f->app, "b94d", got), MIP_NONE);
+	assert_int_equal(mip_file_find(&f->app, "b94d", got, NULL), MIP_NONE);
 }
 
 static void test_file_ambiguous(void **state)
@@ -744,11 +744,11 @@ static void test_file_ambiguous(void **state)
 
 	char p4[5];
 	snprintf(p4, sizeof(p4), "%.4s", h1);
-	assert_int_equal(mip_file_find(&f->app, p4, got), MIP_AMBIGUOUS);
+	assert_int_equal(mip_file_find(&f->app, p4, got, NULL), MIP_AMBIGUOUS);
 	/* full hashes still tell them apart */
-	assert_int_equal(mip_file_find(&f->app, h1, got), MIP_FOUND);
+	assert_int_equal(mip_file_find(&f->app, h1, got, NULL), MIP_FOUND);
 	assert_string_equal(got, h1);
-	assert_int_equal(mip_file_find(&f->app, h2, got), MIP_FOUND);
+	assert_int_equal(mip_file_find(&f->app, h2, got, NULL), MIP_FOUND);
 	assert_string_equal(got, h2);
 	/* as does the first digit where they differ */
 	for (i = 4; h1[i] == h2[i]; i++)
@@ -756,10 +756,10 @@ static void test_file_ambiguous(void **state)
 	{
 		char p[HASH_HEX_MAX];
 		snprintf(p, sizeof(p), "%.*s", i + 1, h2);
-		assert_int_equal(mip_file_find(&f->app, p, got), MIP_FOUND);
+		assert_int_equal(mip_file_find(&f->app, p, got, NULL), MIP_FOUND);
 		assert_string_equal(got, h2);
 		snprintf(p, sizeof(p), "%.*s", i, h2);
-		assert_int_equal(mip_file_find(&f->app, p, got), MIP_AMBIGUOUS);
+		assert_int_equal(mip_file_find(&f->app, p, got, NULL), MIP_AMBIGUOUS);
 	}
 }
 
@@ -769,18 +769,18 @@ static void test_file_put_wrong_prefix(void **state)
 	char hex[HASH_HEX_MAX] = "", got[HASH_HEX_MAX];
 
 	errno = 0;
-	assert_int_equal(mip_file_put(&f->app, "hello world", 11, "upstream", "b94d0000", hex), -1);
+	assert_int_equal(mip_file_put(&f->app, "hello world", 11, "upstream", "b94d0000", hex, NULL), -1);
 	assert_int_equal(errno, EBADMSG);
 	assert_false(blob_exists(&f->app.blobs, HELLO_HEX));
 	assert_int_equal(nblobs(f), 0);
 	assert_int_equal(ntmp(f), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files"), 0);
-	assert_int_equal(mip_file_find(&f->app, "b94d", got), MIP_NONE);
+	assert_int_equal(mip_file_find(&f->app, "b94d", got, NULL), MIP_NONE);
 
 	/* a full 64-digit hash that is off by its last digit */
 	errno = 0;
 	assert_int_equal(mip_file_put(&f->app, "hello world", 11, "upstream",
-		"b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde8", hex), -1);
+		"b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde8", hex, NULL), -1);
 	assert_int_equal(errno, EBADMSG);
 	assert_int_equal(nblobs(f), 0);
 	assert_int_equal(ntmp(f), 0);
@@ -796,7 +796,7 @@ static void test_file_origin_hosted_sticks(void **state)
 	put(f, "pinned", "upstream", hex);
 	assert_int_equal(q1(f, "SELECT origin='hosted' FROM mip_files"), 1);
 	put(f, "later pinned", "compiled", hex);
-	mip_file_pin(&f->app, hex);
+	assert_int_equal(mip_file_pin(&f->app, hex, NULL), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files WHERE origin='hosted'"), 2);
 }
 
@@ -828,7 +828,7 @@ static void test_evict(void **state)
 	put(f, c4, "compiled", h4);
 	put(f, "hosted content, the oldest of all", "hosted", hh);
 	put(f, "pinned compiled output", "compiled", hp);
-	mip_file_pin(&f->app, hp);
+	assert_int_equal(mip_file_pin(&f->app, hp, NULL), 0);
 	set_last_used(f, hh, 1);
 	set_last_used(f, hp, 2);
 	set_last_used(f, h1, 100);	/* the oldest fetched one, but kept */
@@ -838,11 +838,11 @@ static void test_evict(void **state)
 
 	/* packages naming h2: the upstream one is forgotten, the hosted one stays */
 	assert_int_equal(mip_pkg_put(&f->app, "upstream", "p2", "6", "1.0",
-		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h2), NULL, NULL, 60), 0);
+		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h2), NULL, NULL, 60, NULL), 0);
 	assert_int_equal(mip_pkg_put(&f->app, "hosted", "p2", "6", "1.0",
-		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h2), NULL, NULL, -1), 0);
+		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h2), NULL, NULL, -1, NULL), 0);
 	assert_int_equal(mip_pkg_put(&f->app, "upstream", "p4", "6", "1.0",
-		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h4), NULL, NULL, 60), 0);
+		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h4), NULL, NULL, 60, NULL), 0);
 
 	/* under the limit: nothing */
 	assert_int_equal(mip_evict(&f->app, 400, NULL), 0);
@@ -857,18 +857,18 @@ static void test_evict(void **state)
 	assert_true(blob_exists(&f->app.blobs, h4));
 	assert_true(blob_exists(&f->app.blobs, hh));
 	assert_true(blob_exists(&f->app.blobs, hp));
-	assert_false(mip_file_known(&f->app, h2));
-	assert_false(mip_file_known(&f->app, h3));
+	assert_false(mip_file_known(&f->app, h2, NULL));
+	assert_false(mip_file_known(&f->app, h3, NULL));
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files"), 4);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p2", "6", "1.0", &f->a, &row), -1);
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p2", "6", "1.0", &f->a, &row), 0);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p2", "6", "1.0", &f->a, &row, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p2", "6", "1.0", &f->a, &row, NULL), 1);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row, NULL), 1);
 
 	/* everything that may go, goes; the kept one does not */
 	assert_int_equal(mip_evict(&f->app, 0, h1), 100);
 	assert_true(blob_exists(&f->app.blobs, h1));
 	assert_false(blob_exists(&f->app.blobs, h4));
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row), -1);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row, NULL), 0);
 	assert_int_equal(mip_evict(&f->app, 0, NULL), 100);
 	assert_false(blob_exists(&f->app.blobs, h1));
 	/* hosted and pinned files are never evicted, nor counted */
@@ -886,26 +886,26 @@ static void test_pkg_roundtrip(void **state)
 	time_t before = time(NULL), after;
 	static const char js[] = "{\"hashes\":[[\"a.mpy\",\"abcd\"]],\"version\":\"1.0\"}";
 
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row), -1);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 0);
 	assert_int_equal(mip_pkg_put(&f->app, "upstream", "foo", "6", "1.0", js,
-				     "\"etag-1\"", "Tue, 01 Oct 2024 00:00:00 GMT", 1800), 0);
+				     "\"etag-1\"", "Tue, 01 Oct 2024 00:00:00 GMT", 1800, NULL), 0);
 	after = time(NULL);
 	memset(&row, 0, sizeof(row));
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_string_equal(row.json, js);
 	assert_string_equal(row.etag, "\"etag-1\"");
 	assert_string_equal(row.last_modified, "Tue, 01 Oct 2024 00:00:00 GMT");
 	assert_in_range(row.fetched, before, after);
 	assert_int_equal(row.expires, row.fetched + 1800);
 	/* every part of the key counts */
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "6", "1.0", &f->a, &row), -1);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "fo", "6", "1.0", &f->a, &row), -1);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "py", "1.0", &f->a, &row), -1);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "latest", &f->a, &row), -1);
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "6", "1.0", &f->a, &row, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "fo", "6", "1.0", &f->a, &row, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "py", "1.0", &f->a, &row, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "latest", &f->a, &row, NULL), 0);
 
 	/* no etag / last-modified: "" ; a hosted row never expires */
-	assert_int_equal(mip_pkg_put(&f->app, "hosted", "foo", "py", "latest", "{}", NULL, NULL, -1), 0);
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "py", "latest", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_put(&f->app, "hosted", "foo", "py", "latest", "{}", NULL, NULL, -1, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "py", "latest", &f->a, &row, NULL), 1);
 	assert_string_equal(row.json, "{}");
 	assert_string_equal(row.etag, "");
 	assert_string_equal(row.last_modified, "");
@@ -913,20 +913,20 @@ static void test_pkg_roundtrip(void **state)
 
 	/* put again replaces */
 	assert_int_equal(mip_pkg_put(&f->app, "upstream", "foo", "6", "1.0", "{\"v\":2}",
-				     NULL, NULL, 0), 0);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row), 0);
+				     NULL, NULL, 0, NULL), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_string_equal(row.json, "{\"v\":2}");
 	assert_int_equal(row.expires, row.fetched);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_packages"), 2);
 
 	/* extend moves expiry; expire_all zeroes it except for hosted rows */
 	mip_pkg_extend(&f->app, "upstream", "foo", "6", "1.0", 600);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_int_equal(row.expires, row.fetched + 600);
 	assert_int_equal(mip_expire_all(&f->app), 0);
-	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_int_equal(row.expires, 0);
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "py", "latest", &f->a, &row), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "py", "latest", &f->a, &row, NULL), 1);
 	assert_int_equal(row.expires, (long long)1 << 62);
 
 	/* the upstream status notes */
@@ -1502,10 +1502,10 @@ static void test_repo_files_revalidated(void **state)
 		char hex[HASH_HEX_MAX];
 		const char *p = strstr(json, "files/");
 		assert_non_null(p);
-		assert_int_equal(mip_file_find(&f->app, arena_strndup(&f->a, p + 6, 64), hex),
+		assert_int_equal(mip_file_find(&f->app, arena_strndup(&f->a, p + 6, 64), hex, NULL),
 				 MIP_FOUND);
 		assert_int_equal(mip_file_find(&f->app, arena_strndup(&f->a, strstr(first, "files/") + 6,
-								     64), hex), MIP_FOUND);
+								     64), hex, NULL), MIP_FOUND);
 	}
 }
 
@@ -1514,12 +1514,12 @@ static void test_hosted_has(void **state)
 {
 	struct ut_app *f = *state;
 
-	assert_int_equal(mip_hosted_has(&f->app, "shadow"), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "shadow", NULL), 0);
 	exec(f, "INSERT INTO mip_hosted(name, version, published, files, size)"
 		" VALUES('shadow', '1.0', 0, 1, 1)");
-	assert_int_equal(mip_hosted_has(&f->app, "shadow"), 1);
-	assert_int_equal(mip_hosted_has(&f->app, "shadow2"), 0);
-	assert_int_equal(mip_hosted_has(&f->app, "shado"), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "shadow", NULL), 1);
+	assert_int_equal(mip_hosted_has(&f->app, "shadow2", NULL), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "shado", NULL), 0);
 }
 
 /* An upload kept in memory is bounded (the package limit and room for an
@@ -1557,9 +1557,9 @@ static void test_publish_upload(void **state)
 	assert_int_equal(mip_publish_upload(&f->app, &m, &u, NULL, "up", "1", "", &e), -1);
 	assert_int_equal(e.kind, NB_INVALID);
 	assert_string_equal(e.msg, "the upload: not a readable archive");
-	assert_int_equal(mip_hosted_has(&f->app, "up"), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "up", NULL), 0);
 	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "up.py", "up", "1", "", &e), 0);
-	assert_int_equal(mip_hosted_has(&f->app, "up"), 1);
+	assert_int_equal(mip_hosted_has(&f->app, "up", NULL), 1);
 	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "up.py", "up", "1", "", &e), -1);
 	assert_int_equal(e.kind, NB_CONFLICT);
 	mip_upload_free(&u);
@@ -1740,10 +1740,64 @@ static void test_routes_declared_input(void **state)
 	}
 }
 
+/* A store that fails (a table gone after its statements were prepared) is
+ * -1 with NB_UNAVAILABLE: never "no such file", "the highest version" (a
+ * publish would move "latest" on part of the versions), "not published",
+ * "not hosted" or an empty list; a missing row stays a 0 answer. */
+static void test_store_failures_are_unavailable(void **state)
+{
+	struct ut_app *f = *state;
+	char hex[HASH_HEX_MAX];
+	struct mip_pkgrow row;
+	struct mip_hosted_row *h;
+	struct mip_hosted_row p = { "p", "1.0", "", 1, 1, 0 };
+	struct nb_err e;
+
+	put(f, "hello world", "upstream", hex);
+	assert_int_equal(mip_hosted_add(&f->app, &p, &e), 0);
+	assert_int_equal(mip_file_find(&f->app, "b94d", hex, &e), MIP_FOUND);
+	assert_int_equal(mip_file_known(&f->app, HELLO_HEX, &e), 1);
+	assert_int_equal(mip_hosted_highest(&f->app, "p", "0.9", &e), 0);
+	assert_int_equal(mip_hosted_highest(&f->app, "p", "2.0", &e), 1);
+	assert_int_equal(mip_hosted_exists(&f->app, "p", "2.0", &e), 0);
+	assert_int_equal(mip_hosted_has(&f->app, "q", &e), 0);
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e), 0);
+	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), 1);
+
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_files RENAME TO f_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mip_file_find(&f->app, "b94d", hex, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_file_known(&f->app, HELLO_HEX, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_file_pin(&f->app, HELLO_HEX, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_hosted RENAME TO h_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mip_hosted_highest(&f->app, "p", "2.0", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_hosted_exists(&f->app, "p", "2.0", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_hosted_has(&f->app, "q", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_packages RENAME TO p_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_store_failures_are_unavailable),
 		T(test_parse_thirdparty),
 		T(test_parse_index_package),
 		T(test_parse_deps_one_element),

@@ -22,6 +22,7 @@
 #include "../../src/mkbox/mkbox.h"
 #include "../../src/lib/tar.h"
 #include "unit_util.h"
+#include "unit_store.h"
 
 struct fx {
 	struct ut_dir d;	/* first: ut_dir_teardown removes and frees the whole */
@@ -595,6 +596,49 @@ static void test_import_stream(void **state)
 	assert_int_equal(e.kind, NB_INVALID);
 }
 
+#define TAR_HEX "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc"
+
+static const char *const tar_rows[] = {
+	"INSERT INTO mkbox_tar(box, image, build_id, zst_size, zst_mtime, sha_size, sha_mtime,"
+	" blob, size, created) VALUES('kb', 'kb-pc-main-1', 'b1', 1, 1, 1, 1, '" TAR_HEX "',"
+	" 1, 0)",
+};
+
+static int tar_setup(void **state)
+{
+	return ut_app_setup(state, tar_rows, sizeof(tar_rows) / sizeof(tar_rows[0]));
+}
+
+/* The cached tars' rows: found (1), none (0: found or not stays a
+ * yes/no), and a store that fails, NB_UNAVAILABLE: gc never takes "cannot
+ * say" for "no row points at the blob". */
+static void test_store_kinds(void **state)
+{
+	struct ut_app *f = *state;
+	struct mkbox_tar_row row;
+	struct mkbox_tar_key *keys;
+	struct nb_err e;
+	size_t n;
+
+	assert_int_equal(mkbox_store_tar_get(f->app.db, "kb", "kb-pc-main-1", &row, &e), 1);
+	assert_string_equal(row.blob, TAR_HEX);
+	assert_int_equal(mkbox_store_tar_get(f->app.db, "kb", "nope", &row, &e), 0);
+	assert_int_equal(mkbox_tar_refs(&f->app, TAR_HEX, &e), 1);
+	assert_int_equal(mkbox_tar_refs(&f->app, TAR_HEX "0", &e), 0);
+	assert_int_equal(mkbox_store_tar_keys(f->app.db, &f->a, &keys, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mkbox_tar RENAME TO t_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mkbox_tar_refs(&f->app, TAR_HEX "0", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mkbox_store_tar_get(f->app.db, "kb", "nope", &row, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mkbox_tar_prune(&f->app, "/nonexistent", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_dir_teardown)
@@ -618,6 +662,7 @@ int main(void)
 		T(test_clean_tmp_never_through_links),
 		T(test_import_refuses_links_and_names_no_path),
 		T(test_import_stream),
+		cmocka_unit_test_setup_teardown(test_store_kinds, tar_setup, ut_app_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -377,6 +377,8 @@ static void routes_refuse_naming_the_field(void **state)
 	}
 }
 
+#define SHA256_ZERO "0000000000000000000000000000000000000000000000000000000000000000"
+
 static void store_error_kinds(void **state)
 {
 	char dir[] = "/tmp/nb-ota-XXXXXX", cmd[256], name[64];
@@ -407,6 +409,16 @@ static void store_error_kinds(void **state)
 	assert_int_equal(ota_release_put(&app, &rel, &e), -1);
 	assert_int_equal(e.kind, NB_CONFLICT);
 	assert_non_null(strstr(e.msg, "v1"));
+	/* gc's question: known, not known, or the store cannot say (then the
+	 * blob is kept: a failed step is never "not known") */
+	assert_int_equal(ota_blob_known(&app, SHA256_ZERO, &e), 0);
+	assert_int_equal(db_exec(app.db, "ALTER TABLE ota_blobs RENAME TO b_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(ota_blob_known(&app, SHA256_ZERO, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(app.db, "ALTER TABLE ota_releases RENAME TO r_away"), 0);
+	assert_int_equal(ota_release_by_tag(&app, repo.id, "v1", &got, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	db_close(app.db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);

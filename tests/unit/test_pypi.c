@@ -16,6 +16,8 @@
 #include <archive_entry.h>
 #include <string.h>
 
+#include "unit_store.h"	/* first: the route table defines P, a name in sqlite3.h */
+
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
 #include "../../src/pypi/pypi_ops.h"
@@ -330,6 +332,61 @@ static void test_force(void **state)
 	}
 }
 
+#define HEX_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HEX_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static const char *const store_rows[] = {
+	"INSERT INTO pypi_users(name, pw_hash, created) VALUES('alice', 'x', 0)",
+	"INSERT INTO pypi_indexes(id, user, name, type, created) VALUES(1, 'alice', 'dev',"
+	" 'stage', 0)",
+	"INSERT INTO pypi_files(index_id, project, name, version, filename, sha256, md5, size,"
+	" uploaded) VALUES(1, 'nb-x', 'nb_x', '1.0', 'nb_x-1.0.tar.gz', '" HEX_A "', 'm', 1, 0)",
+};
+
+static int store_setup(void **state)
+{
+	return ut_app_setup(state, store_rows, sizeof(store_rows) / sizeof(store_rows[0]));
+}
+
+/* The store's answers: rows, none (0, or NB_NOT_FOUND), and a step that
+ * fails (a table gone), which is NB_UNAVAILABLE (503), never an empty
+ * list, "not used" (gc would remove the blob) or an unknown token (401). */
+static void test_store_failures_are_unavailable(void **state)
+{
+	struct ut_app *f = *state;
+	const char **names, *user;
+	struct pypi_user u;
+	struct nb_err e;
+
+	assert_int_equal(pypi_user_list(&f->app, &f->a, &names, &e), 1);
+	assert_string_equal(names[0], "alice");
+	assert_null(names[1]);
+	assert_int_equal(pypi_projects_of(&f->app, &f->a, 1, &names, &e), 1);
+	assert_int_equal(pypi_blob_used(&f->app, HEX_A, &e), 1);
+	assert_int_equal(pypi_blob_used(&f->app, HEX_B, &e), 0);
+	assert_int_equal(pypi_token_user(&f->app, &f->a, HEX_B, &user, &e), 0);
+	assert_int_equal(pypi_user_get(&f->app, &f->a, "bob", &u, &e), -1);
+	assert_int_equal(e.kind, NB_NOT_FOUND);
+
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_files RENAME TO f_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(pypi_projects_of(&f->app, &f->a, 1, &names, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(pypi_blob_used(&f->app, HEX_B, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_tokens RENAME TO t_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(pypi_token_user(&f->app, &f->a, HEX_B, &user, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_users RENAME TO u_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(pypi_user_list(&f->app, &f->a, &names, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(pypi_user_get(&f->app, &f->a, "bob", &u, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_table_is_consistent),
 		ut_routes_test(test_routes_read_checked_values),
 		ut_routes_test(test_routes_refuse_naming_the_field),
+		cmocka_unit_test_setup_teardown(test_store_failures_are_unavailable, store_setup,
+						ut_app_teardown),
 		ut_routes_test(test_force),
 	};
 

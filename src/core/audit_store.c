@@ -1,5 +1,5 @@
-/* The audit feed's rows (admin_audit.h): the only SQL on admin_audit. */
-#include "admin_audit.h"
+/* The audit feed's rows (audit.h): the only SQL on admin_audit. */
+#include "audit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,10 +9,10 @@
 static const char sql_add[] =
 	"INSERT INTO admin_audit(ts, \"user\", via, action, target) VALUES(?, ?, ?, ?, ?)";
 
-int admin_audit_write(struct db *db, const char *user, const char *via, const char *action,
+int audit_write(struct db *db, const char *user, const char *via, const char *action,
 		      struct nb_err *e, const char *target_fmt, ...)
 {
-	char target[ADMIN_AUDIT_TEXT_MAX + 1];
+	char target[AUDIT_TEXT_MAX + 1];
 	struct db_stmt *st = db_stmt(db, sql_add);
 	va_list ap;
 	int rc;
@@ -25,7 +25,7 @@ int admin_audit_write(struct db *db, const char *user, const char *via, const ch
 	db_bind_int64(st, 1, (int64_t)time(NULL));
 	db_bind_text(st, 2, user && *user ? user : "?", -1, DB_STATIC);
 	db_bind_text(st, 3, via, -1, DB_STATIC);
-	db_bind_text(st, 4, action, (int)strnlen(action, ADMIN_AUDIT_TEXT_MAX),
+	db_bind_text(st, 4, action, (int)strnlen(action, AUDIT_TEXT_MAX),
 			  DB_STATIC);
 	db_bind_text(st, 5, target, -1, DB_STATIC);
 	rc = db_step(st);
@@ -43,8 +43,8 @@ static const char sql_list[] =
 	"SELECT id, ts, \"user\", via, action, target FROM admin_audit"
 	" WHERE (?1 IS NULL OR \"user\" = ?1) AND (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?3";
 
-int admin_audit_list(struct db *db, const char *user, long long before,
-		     struct admin_audit_row *out, int max, struct nb_err *e)
+int audit_list(struct db *db, const char *user, long long before,
+		     struct audit_row *out, int max, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_list);
 	int n = 0, rc = DB_DONE;
@@ -56,7 +56,7 @@ int admin_audit_list(struct db *db, const char *user, long long before,
 	db_bind_int64(st, 2, before > 0 ? before : 0);
 	db_bind_int(st, 3, max);
 	while (n < max && (rc = db_step(st)) == DB_ROW) {
-		struct admin_audit_row *a = &out[n++];
+		struct audit_row *a = &out[n++];
 		a->id = db_column_int64(st, 0);
 		a->ts = db_column_int64(st, 1);
 		db_column_copy(st, 2, a->user, sizeof(a->user));
