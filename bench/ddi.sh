@@ -15,12 +15,16 @@
 #
 # The ten-million row is off by default: BENCH_DDI_DEVICES=10000000 adds it
 # (after the 1,000,000 one).  Its fixture took 6 minutes on this 2-core
-# machine under load (363 s, 25,000 rows/s; the 1,000,000 row takes 20 to
-# 90 s) and the store is 3.6 GB (360 MiB per million devices), near twice
-# that on disk until the fixture's one transaction is checkpointed out of
-# the WAL.  Of the 360 MiB: the table 240 (a row holds the token's sha256
-# in hex and the attributes' JSON), the (tenant, controller id) index the
-# poll reads 33, the five indexes of the admin pages and rollouts 82.
+# machine under load (363 s, 25,000 rows/s, before schema step 17 added an
+# index; the 1,000,000 row takes 40 to 90 s) and the store is about 5 GB
+# (about 520 MiB per million devices), near twice that on disk until the
+# fixture's one transaction is checkpointed out of the WAL.  Of the 520
+# MiB (dbstat, 1,000,000 devices): the table 262 (a row holds the token's
+# sha256 in hex and the attributes' JSON), the poll's covering index
+# ddi_devices_poll 144 (schema step 17: every column the poll reads, one
+# B-tree leaf a poll), the unique (tenant, controller id) index 32 (the
+# constraint; the poll no longer reads it), the five indexes of the admin
+# pages and rollouts 80.
 
 ddi_settings() {
 	ddi_on=${BENCH_DDI:-1}

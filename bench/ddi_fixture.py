@@ -22,7 +22,8 @@ without its indexes.  synchronous=OFF for this connection only: a
 fixture can be made again.
 
 Only the columns of the store's sixth schema step are written (later
-steps add columns with defaults).
+steps add columns with defaults), and has_attrs (step 17) where the
+store has it, which its trigger (dropped for the insert too) would set.
 Prints "<devices> devices (<added> added) in <seconds> s (<rows/s>/s)".
 """
 import hashlib
@@ -66,7 +67,8 @@ def _insert(c, first, end, sid, version):
     saved = c.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'ddi_devices' AND"
         " ((type = 'index' AND sql IS NOT NULL) OR"
-        "  (type = 'trigger' AND name = 'ddi_devices_count_ins'))").fetchall()
+        "  (type = 'trigger' AND name IN ('ddi_devices_count_ins',"
+        "                                 'ddi_devices_has_attrs_ins')))").fetchall()
     for kind, name, _ in saved:
         c.execute('DROP %s "%s"' % (kind.upper(), name))
     now = int(time.time())
@@ -75,14 +77,17 @@ def _insert(c, first, end, sid, version):
     sha = hashlib.sha256
     c.create_function("bench_token_hash", 1, lambda i: sha(b"bt-%07d" % i).hexdigest(),
                       deterministic=True)
+    # has_attrs (schema step 17), which the dropped trigger would have set
+    cols = [r[1] for r in c.execute("PRAGMA table_info(ddi_devices)")]
+    flag = (", has_attrs", ", 1") if "has_attrs" in cols else ("", "")
     # last_seen is now: the polls that follow are reads (it is coalesced to a minute)
     c.execute(
         "WITH RECURSIVE n(i) AS (SELECT ?1 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ?2)"
         " INSERT INTO ddi_devices(tenant, controller_id, token_hash, hw_model, hw_revision,"
         " sw_version, feed, mode, assigned, force, state, attributes, last_seen, last_addr,"
-        " created) SELECT 'DEFAULT', printf('bench-%07d', i), bench_token_hash(i), 'bench',"
-        " '1.0', ?3, 'default', 'assigned', ?4, 0, 'finished', ?5, ?6, '127.0.0.1', ?6 FROM n",
-        (first, end, version, sid, attrs, now))
+        " created%s) SELECT 'DEFAULT', printf('bench-%%07d', i), bench_token_hash(i), 'bench',"
+        " '1.0', ?3, 'default', 'assigned', ?4, 0, 'finished', ?5, ?6, '127.0.0.1', ?6%s FROM n"
+        % flag, (first, end, version, sid, attrs, now))
     # what the dropped trigger would have counted, once
     if any(name == "ddi_devices_count_ins" for _, name, _ in saved):
         c.execute("INSERT INTO ddi_device_counts(state, feed, mode, n)"

@@ -343,6 +343,21 @@ const char *const core_schema_pg[] = {
 	"CREATE OR REPLACE FUNCTION nb_bump() RETURNS trigger LANGUAGE plpgsql AS $$"
 	" BEGIN UPDATE nb_data_version SET n = n + 1 WHERE shard = pg_backend_pid() % 64;"
 	" RETURN NULL; END $$;",
+
+	/*
+	 * 17: has_attrs, "attributes != ''" as a column (schema.c step 17,
+	 * where it lets one index cover the poll's device lookup), set by a
+	 * trigger before the row is written.  Not that index: PostgreSQL
+	 * answers from the index alone only for pages its vacuum marked all
+	 * visible, which last_seen's writes keep undoing; the unique
+	 * (tenant, controller_id) index and the heap serve the lookup here.
+	 */
+	"ALTER TABLE ddi_devices ADD COLUMN has_attrs BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE ddi_devices SET has_attrs = 1 WHERE attributes <> '';"
+	"CREATE FUNCTION ddi_devices_has_attrs() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  NEW.has_attrs := CASE WHEN NEW.attributes <> '' THEN 1 ELSE 0 END; RETURN NEW; END $$;"
+	"CREATE TRIGGER ddi_devices_has_attrs BEFORE INSERT OR UPDATE OF attributes, has_attrs"
+	"  ON ddi_devices FOR EACH ROW EXECUTE FUNCTION ddi_devices_has_attrs();",
 };
 
 const int core_schema_pg_steps = sizeof(core_schema_pg) / sizeof(core_schema_pg[0]);

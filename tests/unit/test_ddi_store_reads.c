@@ -478,6 +478,83 @@ static void test_rollout_dev_each(void **state)
 	assert_string_equal(w.seen, "1:running:step 2\n:1:1;2:::0:0;3:waiting::0:0;");
 }
 
+/*
+ * A store made before schema step 17 (the poll's covering index and
+ * has_attrs): after the migration the poll's lookup reads each device as
+ * before, has_attrs follows the attributes (migrated rows, new rows,
+ * changed attributes) and the statement reads the index alone.
+ */
+static void test_device_get_after_step_17(void **state)
+{
+	static const char *const old_rows[] = {
+		"INSERT INTO ddi_software(id, name, version, kind, filename, size, sha1, md5,"
+		" sha256, created) VALUES (1, 'core', '2.0', 'swu', 'a.swu', 7, '', '', '', 0)",
+		"INSERT INTO ddi_devices(id, tenant, controller_id, token_hash, hw_model, hw_revision,"
+		" sw_version, feed, mode, assigned, force, state, attributes, last_seen, auto_confirm,"
+		" held, created) VALUES"
+		" (1, 'DEFAULT', 'with', 'th1', 'board-a', '1', '1.0', 'prod', 'assigned', 1, 1,"
+		"  'running', '{\"hw_boardname\":\"board-a\"}', 77, 1, 0, 0),"
+		" (2, 'DEFAULT', 'without', '', '', '', '', 'default', 'rollout', NULL, 0,"
+		"  'registered', '', 0, 0, 1, 0)",
+		"INSERT INTO ddi_actions(id, device_id, software_id, status, progress, created,"
+		" updated) VALUES (5, 1, 1, 'running', 40, 0, 0)",
+	};
+	struct ut_app *f = *state;
+	struct ddi_device d;
+	struct nb_err e;
+	char path[PATH_MAX];
+	size_t i;
+
+	/* f's store is replaced by one at step 16 */
+	db_close(f->app.db);
+	snprintf(path, sizeof(path), "%s/old.db", f->dir);
+	assert_int_equal(db_open(path, 1000, core_schema, 16, &f->app.db, &e), 0);
+	for (i = 0; i < sizeof(old_rows) / sizeof(old_rows[0]); i++)
+		assert_int_equal(db_exec(f->app.db, old_rows[i]), 0);
+	db_close(f->app.db);
+	assert_int_equal(db_open(path, 1000, core_schema, core_schema_steps, &f->app.db, &e), 0);
+	assert_int_equal(db_version(f->app.db), core_schema_steps);
+
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "with", &d, NULL), 1);
+	assert_int_equal(d.id, 1);
+	assert_string_equal(d.token_hash, "th1");
+	assert_string_equal(d.hw_model, "board-a");
+	assert_string_equal(d.hw_revision, "1");
+	assert_string_equal(d.sw_version, "1.0");
+	assert_string_equal(d.feed, "prod");
+	assert_string_equal(d.mode, "assigned");
+	assert_int_equal(d.assigned, 1);
+	assert_int_equal(d.force, 1);
+	assert_string_equal(d.state, "running");
+	assert_int_equal(d.has_attrs, 1);
+	assert_int_equal(d.last_seen, 77);
+	assert_int_equal(d.auto_confirm, 1);
+	assert_int_equal(d.last.id, 5);
+	assert_string_equal(d.last.status, "running");
+	assert_int_equal(d.last.progress, 40);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "without", &d, NULL), 1);
+	assert_int_equal(d.has_attrs, 0);
+	assert_int_equal(d.held, 1);
+	assert_int_equal(d.last.id, 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "nope", &d, NULL), 0);
+
+	/* the attributes written later, by the device or by an insert */
+	assert_int_equal(ddi_device_attributes(&f->app, &d, "{\"a\":\"1\"}", NULL, NULL, NULL, NULL), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "without", &d, NULL), 1);
+	assert_int_equal(d.has_attrs, 1);
+	assert_int_equal(db_exec(f->app.db, "UPDATE ddi_devices SET attributes = '' WHERE id = 2"), 0);
+	assert_int_equal(db_exec(f->app.db, "UPDATE ddi_devices SET has_attrs = 1 WHERE id = 2"), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "without", &d, NULL), 1);
+	assert_int_equal(d.has_attrs, 0);
+	assert_int_equal(db_exec(f->app.db, "INSERT INTO ddi_devices(tenant, controller_id,"
+				 " attributes, created) VALUES ('DEFAULT', 'new', '{}', 0),"
+				 " ('DEFAULT', 'bare', '', 0)"), 0);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "new", &d, NULL), 1);
+	assert_int_equal(d.has_attrs, 1);
+	assert_int_equal(ddi_device_get(&f->app, "DEFAULT", "bare", &d, NULL), 1);
+	assert_int_equal(d.has_attrs, 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
 
 int main(void)
@@ -496,6 +573,7 @@ int main(void)
 		T(test_device_kinds),
 		T(test_action_kinds),
 		T(test_rollout_kinds),
+		T(test_device_get_after_step_17),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
