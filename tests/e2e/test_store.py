@@ -5,8 +5,10 @@ token, the history.  Needs a PostgreSQL cluster of the suite's own
 (conftest.PgCluster); skipped with the reason where none can be started."""
 import json
 import os
+import re
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -228,3 +230,66 @@ def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
     finally:
         nb.stop()
     assert " 500 for " not in nb.read_log()
+
+
+def statements_logged(pg, run):
+    """What the installation's programs sent to PostgreSQL while run() ran:
+    {backend pid: [logged statement, …]} from the cluster's log
+    (log_statement = all on the installation's database, set before it
+    started; log_line_prefix's "[pid]" names the backend)."""
+    log = os.path.join(pg.dir, "log")
+    at = os.path.getsize(log)
+    run()
+    wait_until(lambda: os.path.getsize(log) > at, "the statements logged")
+    with open(log, errors="replace") as f:
+        f.seek(at)
+        text = f.read()
+    out = {}
+    for m in re.finditer(r"\[(\d+)\] LOG:  (?:statement|execute [^:]*): (.*)", text):
+        out.setdefault(int(m.group(1)), []).append(m.group(2))
+    return out
+
+
+def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
+    """A poll with nothing to do reads the device (with its newest action)
+    and the data version in one snapshot without a transaction of its own:
+    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
+    (each was a message the server parsed and answered), and nothing
+    written."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    db = nb.db()
+    try:
+        name = db.execute("SELECT current_database()").fetchone()[0]
+        db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
+    finally:
+        db.close()
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "2.0"}}).status == 200
+        # its last_seen written (once a minute), every process's cache filled
+        for i in range(24):
+            assert ddi(nb, "GET", BASE + "dev1").status == 200
+            if i == 3:
+                time.sleep(1.2)
+
+        def polls():
+            for _ in range(10):
+                r = ddi(nb, "GET", BASE + "dev1")
+                assert r.status == 200, (r.status, r.body)
+                assert "deploymentBase" not in json.loads(r.body)["_links"]
+        sent = statements_logged(PgCluster.get(), polls)
+    finally:
+        nb.stop()
+    # the request log's own writer (nestbox-accesslog) aside
+    ddi_sent = [s for lines in sent.values() if any("ddi_devices" in s for s in lines)
+                for s in lines]
+    lookups = [s for s in ddi_sent if "FROM ddi_devices d" in s]
+    assert len(lookups) == 10, ddi_sent
+    assert not [s for s in ddi_sent if re.match(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT)", s)], ddi_sent
+    assert len(ddi_sent) == 20, ddi_sent       # each poll: the device, the data version
