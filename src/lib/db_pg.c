@@ -1067,13 +1067,17 @@ static int start(struct pg_stmt *s)
 	struct pg_conn *c = s->c;
 	struct prelude pre;
 
+	/*
+	 * Nothing sent yet: a lost connection is made again first; what the
+	 * server sent meanwhile (the answer to a read's Sync) is read on the
+	 * way, so that drain finds it without waiting.
+	 */
+	if ((!c->txn || c->pre_read) && revive(c) < 0)
+		return DB_BUSY;
 	drain(c);
 	c->began = NULL;
 	if (c->imp && (s->write || !s->prepared || s->gen != c->gen) && (rc = imp_join(c)) != DB_OK)
 		return rc;
-	/* nothing sent yet: a lost connection is made again first */
-	if ((!c->txn || c->pre_read) && revive(c) < 0)
-		return DB_BUSY;
 	if ((!s->prepared || s->gen != c->gen) && prepare(s) < 0)
 		return map_state(c->sqlstate);
 	for (i = 0; i < s->nparams; i++)
@@ -1311,17 +1315,13 @@ static void txn_over(struct pg_conn *c)
 }
 
 /*
- * Begins nothing yet: the BEGIN goes with the first statement (prelude_of),
+ * Begins nothing yet: the transaction begins with the first statement
+ * (prelude_of), which also looks at the connection first (start, revive),
  * and a request that reads nothing costs no round trip.
  */
 int pg_read_begin(struct pg_conn *c)
 {
-	drain(c);
 	if (c->txn)
-		return 0;
-	if (revive(c) < 0)
-		return -1;
-	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		return 0;
 	c->wrote = 0;
 	c->pre_read = c->txn = 1;
