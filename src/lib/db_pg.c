@@ -1070,8 +1070,10 @@ static int start(struct pg_stmt *s)
 	/*
 	 * Nothing sent yet: a lost connection is made again first; what the
 	 * server sent meanwhile (the answer to a read's Sync) is read on the
-	 * way, so that drain finds it without waiting.
+	 * way, so that drain finds it without waiting.  A statement still
+	 * being read keeps its rows (or its error) before that.
 	 */
+	drain_active(c);
 	if ((!c->txn || c->pre_read) && revive(c) < 0)
 		return DB_BUSY;
 	drain(c);
