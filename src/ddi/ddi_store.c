@@ -595,23 +595,16 @@ int ddi_action_progress(struct app *app, long long id, int progress, struct nb_e
 #define DDI_LOG_SLACK 100	/* trimmed below that many, to trim seldom */
 
 /*
- * hawkBit keeps at most 1000 entries per action.  Counting them walks the
- * action's index, so that walk runs only when the ids from the action's
- * oldest entry to its newest span more than 1000 (ids only grow: fewer
- * cannot be more than 1000 entries), and it trims to the newest 900, so
- * that a device sending feedback after feedback meets it once per 100 of
- * them.
+ * hawkBit keeps at most 1000 entries per action: past that, the action's
+ * entries are trimmed to the newest 900, so that a device sending
+ * feedback after feedback meets the trim once per 100 of them.
  */
-static int trim_log(struct app *app, long long id, long long oldest, long long newest,
-		    struct nb_err *e)
+static int trim_log(struct app *app, long long id, struct nb_err *e)
 {
-	struct db_stmt *st;
+	struct db_stmt *st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1"
+				     " AND id <= (SELECT id FROM ddi_action_status WHERE action_id=?1"
+				     "  ORDER BY id DESC LIMIT 1 OFFSET ?2)");
 
-	if (newest - oldest < DDI_LOG_KEEP)
-		return 0;
-	st = db_stmt(app->db, "DELETE FROM ddi_action_status WHERE action_id=?1 AND id <="
-		     " (SELECT id FROM ddi_action_status WHERE action_id=?1"
-		     "  ORDER BY id DESC LIMIT 1 OFFSET ?2)");
 	if (!st)
 		return busy(e);
 	db_bind_int64(st, 1, id);
@@ -620,19 +613,28 @@ static int trim_log(struct app *app, long long id, long long oldest, long long n
 }
 
 /*
- * The entry and what trim_log needs (its id, the action's oldest) in one
- * statement: on PostgreSQL every statement of a feedback is a round trip
- * its program waits for.  The subquery may or may not see the new row
- * (it does not on PostgreSQL): the oldest is the same either way.
+ * The entry, and whether its action holds DDI_LOG_KEEP entries now, in
+ * one statement: on PostgreSQL every statement of a feedback is a round
+ * trip its program waits for, and a DELETE that finds nothing still
+ * costs one (and its trigger's write).  Counting walks the action's
+ * index, so it runs only when the ids from the action's oldest entry to
+ * the new one span DDI_LOG_KEEP (ids only grow: fewer cannot be that many
+ * entries); a fleet's feedbacks interleave, so the span alone is past it
+ * for most actions, and the walk stops at DDI_LOG_KEEP.  The subqueries
+ * may or may not see the new row (PostgreSQL's do not): the trim starts
+ * at DDI_LOG_KEEP + 1 entries or at DDI_LOG_KEEP, in the same transaction,
+ * so no more than DDI_LOG_KEEP are ever committed.
  */
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
 				   " execution, finished, details) VALUES(?1,?2,?3,?4,?5)"
-				   " RETURNING id, coalesce((SELECT min(x.id) FROM ddi_action_status x"
-				   "  WHERE x.action_id=?1), id)");
-	long long newest, oldest;
+				   " RETURNING CASE WHEN id - coalesce((SELECT min(x.id)"
+				   "  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
+				   " ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
+				   "  WHERE x.action_id=?1 LIMIT ?6) c) END");
+	long long n;
 
 	if (!st)
 		return busy(e);
@@ -641,18 +643,18 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 3, execution, -1, DB_STATIC);
 	db_bind_text(st, 4, finished, -1, DB_STATIC);
 	db_bind_text(st, 5, details, -1, DB_STATIC);
+	db_bind_int64(st, 6, DDI_LOG_KEEP);
 	if (db_step(st) != DB_ROW) {
 		db_reset(st);
 		return busy(e);
 	}
-	newest = db_column_int64(st, 0);
-	oldest = db_column_int64(st, 1);
+	n = db_column_int64(st, 0);
 	if (db_step(st) != DB_DONE) {
 		db_reset(st);
 		return busy(e);
 	}
 	db_reset(st);
-	return trim_log(app, id, oldest, newest, e);
+	return n >= DDI_LOG_KEEP ? trim_log(app, id, e) : 0;
 }
 
 /* The lines of one details text into out (room for room more), skipping

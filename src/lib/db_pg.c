@@ -40,7 +40,8 @@
  *   The data version is bumped in one of 64 rows per server process
  *   (schema step 16): one row would be a lock every writer holds until
  *   its commit is flushed.  Read transactions are REPEATABLE READ (one
- *   snapshot, as SQLite's BEGIN DEFERRED);
+ *   snapshot, as SQLite's BEGIN DEFERRED): the session's default, which
+ *   writers override;
  * - a serialization failure, deadlock or lock timeout is DB_BUSY, and so
  *   is a lost connection (the server restarted): the connection is made
  *   again (PQreset) when the next statement starts outside a transaction,
@@ -51,9 +52,15 @@
  * - round trips are what a request pays for (two programs per front end
  *   each wait for every one), so what needs no answer of its own rides
  *   with the next statement in one pipeline (libpq pipeline mode): a
- *   read transaction's BEGIN and its data-version read, a savepoint's
- *   RELEASE; a read transaction's COMMIT is sent without waiting (its
- *   answer is read before the connection is used again); a write's
+ *   read transaction's data-version read, a savepoint's RELEASE.  A read
+ *   transaction is implicit: no BEGIN, no COMMIT; its statements go into
+ *   one open pipeline, which the server runs as one transaction until
+ *   the Sync that pg_read_end sends without waiting (its answer is read
+ *   before the connection is used again, not before the client's
+ *   answer); the session's repeatable read keeps its first snapshot (a
+ *   poll: one round trip, two statements).  What cannot go into that
+ *   pipeline (a statement to prepare, a write) first makes it an
+ *   explicit transaction with the same snapshot (imp_join).  A write's
  *   BEGIN and its lock are one round trip.  COMMIT of a write waits for
  *   the server: a request answered means committed (synchronous_commit is
  *   the server's, on unless the deployment chose otherwise).
@@ -119,10 +126,11 @@ struct pg_conn {
 	char sqlstate[6];
 	char err[512];
 	struct pg_stmt *dv;	/* the data-version read */
-	char set[160];		/* the session's settings, again after a reconnect */
+	char set[192];		/* the session's settings, again after a reconnect */
 	unsigned gen;		/* bumped by every reconnect: statements prepared before are gone */
 	int txn;		/* the caller opened a transaction and has not ended it */
 	int piped;		/* in pipeline mode: a sync result to read after the statement's */
+	int imp;		/* a read transaction runs implicitly in the open pipeline */
 	int async;		/* a command was sent whose answer is not read yet */
 	int pre_read;		/* a read transaction to begin with the next statement */
 	int pre_release;	/* RELEASE SAVEPOINT nb_stmt to send with the next statement */
@@ -179,6 +187,8 @@ static int run(struct pg_conn *c, const char *sql)
 	return rc;
 }
 
+static int settle(struct pg_conn *c);
+
 /* -- results read ahead ----------------------------------------------------- */
 
 static void q_push(struct pg_stmt *s, PGresult *r)
@@ -210,7 +220,7 @@ static void unpipe(struct pg_conn *c)
 {
 	PGresult *r;
 
-	if (!c->piped)
+	if (!c->piped || c->imp)	/* (the implicit read's pipeline stays open) */
 		return;
 	c->piped = 0;
 	while ((r = PQgetResult(c->h))) {
@@ -223,12 +233,8 @@ static void unpipe(struct pg_conn *c)
 		set_err(c, NULL);
 }
 
-/*
- * Reads the rest of the active statement's results into its queue, and
- * the answer of a command sent without waiting (a read's COMMIT): after
- * this the connection takes a new command.
- */
-static void drain(struct pg_conn *c)
+/* Reads the rest of the active statement's results into its queue. */
+static void drain_active(struct pg_conn *c)
 {
 	struct pg_stmt *s = c->active;
 	PGresult *r;
@@ -237,8 +243,21 @@ static void drain(struct pg_conn *c)
 		while ((r = PQgetResult(c->h)))
 			q_push(s, r);
 		c->active = NULL;
-		unpipe(c);
 	}
+}
+
+/*
+ * drain_active, then the answers of what was sent without waiting (a
+ * read's COMMIT, the Sync that ends an implicit read): after this the
+ * connection takes a new command (into the open pipeline while an
+ * implicit read lasts).
+ */
+static void drain(struct pg_conn *c)
+{
+	PGresult *r;
+
+	drain_active(c);
+	unpipe(c);
 	if (c->async) {
 		c->async = 0;
 		while ((r = PQgetResult(c->h)))
@@ -323,7 +342,8 @@ static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 
 	if (pg_version(c) == nsteps)
 		return 0;
-	if (run(c, "BEGIN") || run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
+	if (run(c, "BEGIN ISOLATION LEVEL READ COMMITTED") ||
+	    run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
 	    run(c, "CREATE TABLE IF NOT EXISTS nb_schema(version INTEGER NOT NULL)") ||
 	    run(c, "INSERT INTO nb_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM nb_schema)")) {
 		nb_fail(e, NB_UNAVAILABLE, "cannot lock the database: %s", c->err);
@@ -381,8 +401,11 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	 * answered after COMMIT means the commit is on the server's disk.
 	 * Commits of many connections at once share one flush there (group
 	 * commit; commit_delay and commit_siblings are the server's settings).
+	 * Repeatable read by default: an implicit read (pg_read_begin) keeps
+	 * one snapshot over its statements; writers begin read committed.
 	 */
-	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning",
+	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning;"
+		 " SET default_transaction_isolation = 'repeatable read'",
 		 busy_ms > 0 ? busy_ms : 1);
 	if (run(c, c->set)) {
 		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", c->err);
@@ -420,7 +443,7 @@ static int revive(struct pg_conn *c)
 		return -1;
 	}
 	c->active = NULL;
-	c->piped = c->async = c->pre_release = c->dv_ok = 0;
+	c->piped = c->imp = c->async = c->pre_release = c->dv_ok = 0;
 	c->began = NULL;
 	c->gen++;
 	PQreset(c->h);
@@ -446,7 +469,8 @@ int pg_version(struct pg_conn *c)
 	PGresult *r;
 	int v = -1;
 
-	drain(c);
+	if (settle(c) != DB_OK)
+		return -1;
 	r = PQexec(c->h, "SELECT version FROM nb_schema");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		v = atoi(PQgetvalue(r, 0, 0));
@@ -592,7 +616,7 @@ void pg_stmt_free(struct pg_stmt *s)
 		discard(s);
 		if (s->prepared && s->gen == s->c->gen && PQstatus(s->c->h) == CONNECTION_OK) {
 			char sql[40];
-			drain(s->c);
+			settle(s->c);
 			snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
 			PQclear(PQexec(s->c->h, sql));
 		}
@@ -812,17 +836,19 @@ static const char sql_dv[] = "SELECT sum(n)::bigint FROM nb_data_version";
 /*
  * Commands that ride ahead of a statement, in its pipeline, prepared once
  * per connection under these names (the server parses and plans them
- * once, not on every request).
+ * once, not on every request).  PRE_JOIN makes an implicit read a
+ * transaction block: a BEGIN inside a transaction keeps its snapshot.
  */
-enum { PRE_BEGIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_N };
+enum { PRE_JOIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_N };
 static const char *const pre_sql[PRE_N] = {
-	sql_read_begin, sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt",
+	"BEGIN", sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt",
 };
-static const char *const pre_name[PRE_N] = { "nb_begin", "nb_dv", "nb_release", "nb_savepoint" };
+static const char *const pre_name[PRE_N] = { "nb_join", "nb_dv", "nb_release", "nb_savepoint" };
 
 struct prelude {
 	int cmd[3];		/* PRE_* */
 	int n;
+	int imp;		/* the statement opens an implicit read: no Sync after it */
 };
 
 /* The prelude's statements on this connection (again after a reconnect); 0 or -1. */
@@ -851,21 +877,30 @@ static int prelude_prepare(struct pg_conn *c)
 }
 
 /*
- * What must run before s: a read transaction not yet begun begins (with
- * its data-version read), unless s writes, which begins it here first as
- * it always did; a savepoint's pending RELEASE; an INSERT's savepoint.
+ * What must run before s: a read transaction not yet begun begins as an
+ * implicit one (its data version read first), unless s writes, which
+ * begins it here first as it always did; a savepoint's pending RELEASE;
+ * an INSERT's savepoint.
+ *
+ * An implicit read sends no BEGIN and no COMMIT: in a pipeline, what the
+ * server runs until the next Sync is one transaction, and the session's
+ * repeatable read keeps its first snapshot for all of it; each statement
+ * goes with a flush request, and pg_read_end's Sync ends it without
+ * waiting for the answer.  A poll is then one round trip of two
+ * statements (the data version and the device) where it was two round
+ * trips and four statements.
  */
 static int prelude_of(struct pg_stmt *s, struct prelude *p)
 {
 	struct pg_conn *c = s->c;
 
-	p->n = 0;
+	p->n = p->imp = 0;
 	if (c->pre_read) {
 		c->pre_read = 0;
 		if (!s->write) {
-			p->cmd[p->n++] = PRE_BEGIN;
 			if (c->has_dv)
 				p->cmd[p->n++] = PRE_DV;
+			p->imp = 1;
 			return 0;
 		}
 		if (run(c, sql_read_begin))
@@ -890,6 +925,13 @@ static int prelude_read(struct pg_conn *c, const struct prelude *p)
 		while ((r = PQgetResult(c->h))) {
 			ExecStatusType st = PQresultStatus(r);
 
+			/*
+			 * (libpq leaves single-row mode set by the last statement run
+			 * outside a pipeline for the first one of the next: the data
+			 * version's row may come alone, then an empty result)
+			 */
+			if (st == PGRES_SINGLE_TUPLE)
+				st = PGRES_TUPLES_OK;
 			if (st == PGRES_TUPLES_OK && p->cmd[i] == PRE_DV && PQntuples(r) == 1) {
 				c->dv_val = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
 				c->dv_ok = 1;
@@ -906,11 +948,20 @@ static int prelude_read(struct pg_conn *c, const struct prelude *p)
 	return rc;
 }
 
+/* The statement's results, one row at a time, from now on. */
+static void stmt_running(struct pg_stmt *s)
+{
+	PQsetSingleRowMode(s->c->h);
+	s->c->active = s;
+	s->running = 1;
+}
+
 /*
  * The prelude and s's execution in one pipeline, one round trip: the
  * prelude's answers are read here, the statement's by next_result (its
- * last one ends the pipeline, unpipe).  When a prelude command fails the
- * server skips the rest: its error is the statement's.
+ * last one ends the pipeline, unpipe, unless it opened an implicit read).
+ * When a prelude command fails the server skips the rest: its error is
+ * the statement's.
  */
 static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *const *v,
 		      const int *len, const int *fmt)
@@ -926,44 +977,116 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 		return DB_ERROR;
 	}
 	c->piped = 1;
-	if (p->n && p->cmd[0] == PRE_BEGIN)
+	if (p->imp)
 		c->began = s;
 	for (i = 0; i < p->n; i++)
 		PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
-	    !PQpipelineSync(c->h)) {
+	    !(p->imp ? PQsendFlushRequest(c->h) && PQflush(c->h) == 0 : PQpipelineSync(c->h))) {
 		set_err(c, NULL);
 		return map_state(c->sqlstate);
 	}
+	c->imp = p->imp;
 	if ((rc = prelude_read(c, p)) != DB_OK) {
+		if (c->imp) {	/* the implicit read ends here, failed */
+			c->imp = 0;
+			PQpipelineSync(c->h);
+		}
 		while ((r = PQgetResult(c->h)))	/* the statement, skipped */
 			PQclear(r);
 		unpipe(c);
 		return rc;
 	}
-	PQsetSingleRowMode(c->h);
-	c->active = s;
-	s->running = 1;
+	stmt_running(s);
 	return DB_OK;
+}
+
+/* A read into the open implicit read: one round trip, no Sync. */
+static int send_more(struct pg_stmt *s, const char *const *v, const int *len, const int *fmt)
+{
+	struct pg_conn *c = s->c;
+
+	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
+	    !PQsendFlushRequest(c->h) || PQflush(c->h) != 0) {
+		set_err(c, NULL);
+		return map_state(c->sqlstate);
+	}
+	stmt_running(s);
+	return DB_OK;
+}
+
+/*
+ * The open implicit read made a transaction block (BEGIN keeps its
+ * snapshot) and the pipeline left, for what cannot go into the pipeline:
+ * a statement to prepare, a write, a command that waits for its answer.
+ * After it the read is an explicit one, as pg_read_begin's always were.
+ * A db.h code (an earlier statement failed: the transaction is gone).
+ */
+static int imp_join(struct pg_conn *c)
+{
+	PGresult *r;
+	int rc = DB_OK;
+
+	c->imp = 0;
+	if (!PQsendQueryPrepared(c->h, pre_name[PRE_JOIN], 0, NULL, NULL, NULL, 0) ||
+	    !PQpipelineSync(c->h)) {
+		set_err(c, NULL);
+		rc = map_state(c->sqlstate);
+	}
+	while ((r = PQgetResult(c->h))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == DB_OK) {
+			set_err(c, r);
+			rc = map_state(c->sqlstate);
+		}
+		PQclear(r);
+	}
+	unpipe(c);
+	return rc;
+}
+
+/* The open implicit read ends: its Sync is sent, its answer read by the next drain. */
+static void imp_end(struct pg_conn *c)
+{
+	c->imp = 0;
+	if (!PQpipelineSync(c->h))
+		set_err(c, NULL);
+	c->async = 1;
+}
+
+/* Nothing pending on the connection and no pipeline: a synchronous command may run. */
+static int settle(struct pg_conn *c)
+{
+	drain(c);
+	return c->imp ? imp_join(c) : DB_OK;
 }
 
 static int start(struct pg_stmt *s)
 {
 	const char *v[s->nparams ? s->nparams : 1];
-	int len[s->nparams ? s->nparams : 1], fmt[s->nparams ? s->nparams : 1], i;
+	int len[s->nparams ? s->nparams : 1], fmt[s->nparams ? s->nparams : 1], i, rc;
 	struct pg_conn *c = s->c;
 	struct prelude pre;
 
-	drain(c);
-	c->began = NULL;
-	/* nothing sent yet: a lost connection is made again first */
+	/*
+	 * Nothing sent yet: a lost connection is made again first; what the
+	 * server sent meanwhile (the answer to a read's Sync) is read on the
+	 * way, so that drain finds it without waiting.  A statement still
+	 * being read keeps its rows (or its error) before that.
+	 */
+	drain_active(c);
 	if ((!c->txn || c->pre_read) && revive(c) < 0)
 		return DB_BUSY;
+	drain(c);
+	c->began = NULL;
+	if (c->imp && (s->write || !s->prepared || s->gen != c->gen) && (rc = imp_join(c)) != DB_OK)
+		return rc;
 	if ((!s->prepared || s->gen != c->gen) && prepare(s) < 0)
 		return map_state(c->sqlstate);
 	for (i = 0; i < s->nparams; i++)
 		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
 			return DB_ERROR;
+	if (c->imp)
+		return send_more(s, v, len, fmt);
 	if (prelude_of(s, &pre) < 0)
 		return map_state(c->sqlstate);
 	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
@@ -971,15 +1094,13 @@ static int start(struct pg_stmt *s)
 			return map_state(c->sqlstate);
 		s->own_txn = 1;
 	}
-	if (pre.n)
+	if (pre.n || pre.imp)
 		return send_piped(s, &pre, v, len, fmt);
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0)) {
 		set_err(c, NULL);
 		return map_state(c->sqlstate);
 	}
-	PQsetSingleRowMode(c->h);
-	c->active = s;
-	s->running = 1;
+	stmt_running(s);
 	return DB_OK;
 }
 
@@ -1037,7 +1158,7 @@ static int restart(struct pg_stmt *s)
 		c->pre_read = 1;	/* its transaction is to begin again */
 	discard(s);
 	c->active = NULL;
-	c->piped = c->async = 0;
+	c->piped = c->imp = c->async = 0;
 	return start(s);
 }
 
@@ -1169,7 +1290,8 @@ int64_t pg_last_insert_id(struct pg_conn *c)
 	PGresult *r;
 	int64_t id = 0;
 
-	drain(c);
+	if (settle(c) != DB_OK)
+		return 0;
 	r = PQexec(c->h, "SELECT lastval()");
 	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1)
 		id = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
@@ -1195,17 +1317,13 @@ static void txn_over(struct pg_conn *c)
 }
 
 /*
- * Begins nothing yet: the BEGIN goes with the first statement (prelude_of),
+ * Begins nothing yet: the transaction begins with the first statement
+ * (prelude_of), which also looks at the connection first (start, revive),
  * and a request that reads nothing costs no round trip.
  */
 int pg_read_begin(struct pg_conn *c)
 {
-	drain(c);
 	if (c->txn)
-		return 0;
-	if (revive(c) < 0)
-		return -1;
-	if (PQtransactionStatus(c->h) != PQTRANS_IDLE)
 		return 0;
 	c->wrote = 0;
 	c->pre_read = c->txn = 1;
@@ -1219,6 +1337,11 @@ int pg_read_begin(struct pg_conn *c)
 int pg_read_end(struct pg_conn *c)
 {
 	drain(c);
+	if (c->imp) {
+		imp_end(c);
+		txn_over(c);
+		return 0;
+	}
 	if (c->pre_read) {	/* begun by nothing: nothing to end */
 		txn_over(c);
 		return 0;
@@ -1237,6 +1360,13 @@ int pg_read_end(struct pg_conn *c)
 	c->async = 1;
 	return 0;
 }
+
+/*
+ * Writers read committed (the session's default is repeatable read, for
+ * the implicit reads): each statement after the lock sees what the lock's
+ * last holder committed.
+ */
+#define sql_write_begin "BEGIN ISOLATION LEVEL READ COMMITTED; "
 
 /* BEGIN and its locks (sql) in one round trip (one simple query). */
 static int begin_locked(struct pg_conn *c, const char *sql)
@@ -1257,7 +1387,7 @@ static int begin_locked(struct pg_conn *c, const char *sql)
 
 int pg_begin(struct pg_conn *c)
 {
-	return begin_locked(c, "BEGIN; SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
+	return begin_locked(c, sql_write_begin "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
 }
 
 /*
@@ -1269,7 +1399,7 @@ int pg_begin_keyed(struct pg_conn *c, int64_t key)
 {
 	char sql[160];
 
-	snprintf(sql, sizeof(sql), "BEGIN; SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK
+	snprintf(sql, sizeof(sql), sql_write_begin "SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK
 		 "), pg_advisory_xact_lock(" PG_KEY_LOCKS ", %d)", (int)(key & 0x7fffffff));
 	return begin_locked(c, sql);
 }
@@ -1280,7 +1410,9 @@ int pg_commit(struct pg_conn *c)
 	int ok;
 
 	drain(c);
-	if (c->pre_read) {
+	if (c->pre_read || c->imp) {	/* a read: nothing to wait for */
+		if (c->imp)
+			imp_end(c);
 		txn_over(c);
 		return 0;
 	}
@@ -1300,7 +1432,9 @@ int pg_commit(struct pg_conn *c)
 void pg_rollback(struct pg_conn *c)
 {
 	drain(c);
-	if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE) {
+	if (c->imp)	/* a read: its Sync ends it */
+		imp_end(c);
+	else if (PQstatus(c->h) == CONNECTION_OK && PQtransactionStatus(c->h) != PQTRANS_IDLE) {
 		PGresult *r = PQexec(c->h, "ROLLBACK");
 		PQclear(r);
 	}
@@ -1309,8 +1443,19 @@ void pg_rollback(struct pg_conn *c)
 
 int pg_request_end(struct pg_conn *c)
 {
-	drain(c);
-	if (c->pre_read || PQstatus(c->h) != CONNECTION_OK ||
+	drain_active(c);
+	if (c->imp) {
+		imp_end(c);
+		txn_over(c);
+		return 0;
+	}
+	if (!c->async)
+		unpipe(c);
+	/*
+	 * What was sent without waiting (a read's COMMIT or Sync) is read when
+	 * the connection is used next: the answer goes to the client now.
+	 */
+	if (c->async || c->pre_read || PQstatus(c->h) != CONNECTION_OK ||
 	    PQtransactionStatus(c->h) == PQTRANS_IDLE) {
 		/* (a lost connection lost the transaction: the next request revives it) */
 		txn_over(c);

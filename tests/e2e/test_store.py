@@ -5,8 +5,10 @@ token, the history.  Needs a PostgreSQL cluster of the suite's own
 (conftest.PgCluster); skipped with the reason where none can be started."""
 import json
 import os
+import re
 import subprocess
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -227,4 +229,121 @@ def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
             assert status == ("finished" if closed_ok else "running"), (mine, status)
     finally:
         nb.stop()
+    assert " 500 for " not in nb.read_log()
+
+
+def statements_logged(pg, run):
+    """What the installation's programs sent to PostgreSQL while run() ran:
+    {backend pid: [logged statement, …]} from the cluster's log
+    (log_statement = all on the installation's database, set before it
+    started; log_line_prefix's "[pid]" names the backend)."""
+    log = os.path.join(pg.dir, "log")
+    at = os.path.getsize(log)
+    run()
+    wait_until(lambda: os.path.getsize(log) > at, "the statements logged")
+    with open(log, errors="replace") as f:
+        f.seek(at)
+        text = f.read()
+    out = {}
+    for m in re.finditer(r"\[(\d+)\] LOG:  (?:statement|execute [^:]*): (.*)", text):
+        out.setdefault(int(m.group(1)), []).append(m.group(2))
+    return out
+
+
+def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
+    """A poll with nothing to do reads the device (with its newest action)
+    and the data version in one snapshot without a transaction of its own:
+    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
+    (each was a message the server parsed and answered), and nothing
+    written."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    db = nb.db()
+    try:
+        name = db.execute("SELECT current_database()").fetchone()[0]
+        db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
+    finally:
+        db.close()
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "2.0"}}).status == 200
+        # seen just now (last_seen is written once a minute: not during the
+        # polls below), then the candidate cache filled
+        with nb.db() as db:
+            db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+        for _ in range(24):
+            assert ddi(nb, "GET", BASE + "dev1").status == 200
+
+        def polls():
+            for _ in range(10):
+                r = ddi(nb, "GET", BASE + "dev1")
+                assert r.status == 200, (r.status, r.body)
+                assert "deploymentBase" not in json.loads(r.body)["_links"]
+        sent = statements_logged(PgCluster.get(), polls)
+    finally:
+        nb.stop()
+    # the request log's own writer (nestbox-accesslog) aside
+    ddi_sent = [s for lines in sent.values() if any("ddi_devices" in s for s in lines)
+                for s in lines]
+    lookups = [s for s in ddi_sent if "FROM ddi_devices d" in s]
+    assert len(lookups) == 10, ddi_sent
+    assert not [s for s in ddi_sent if re.match(r"(BEGIN|COMMIT|ROLLBACK|SAVEPOINT)", s)], ddi_sent
+    assert len(ddi_sent) == 20, ddi_sent       # each poll: the device, the data version
+
+
+def open_actions(nb, sid, devs):
+    """Each device given its attributes and polled once: {device: its open action's id}."""
+    actions = {}
+    for d in devs:
+        nb.ctl("device", "add", d, "--token", "tok-" + d, "--mode", "assigned", "--assign", sid)
+    for d in devs:
+        assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
+        actions[d] = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
+    return actions
+
+
+def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
+    """An action keeps at most 1000 status entries (hawkBit's limit), and
+    checking that costs a feedback no statement of its own while its
+    action has fewer: a fleet's feedbacks interleave, so the ids of one
+    action's entries span far more than its count (another action's
+    1,100 entries between them here)."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    db = nb.db()
+    try:
+        name = db.execute("SELECT current_database()").fetchone()[0]
+        db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
+    finally:
+        db.close()
+    nb.start()
+    try:
+        actions = open_actions(nb, sid, ["few", "many"])
+        assert feedback(nb, "few", actions["few"], "proceeding", details=["first"],
+                        token="tok-few").status == 200
+        with nb.db() as db:
+            db.executemany("INSERT INTO ddi_action_status(action_id, ts, execution, finished,"
+                           " details) VALUES(?, 0, 'proceeding', 'none', ?)",
+                           [(actions["many"], "line %d" % i) for i in range(1100)])
+        sent = statements_logged(PgCluster.get(), lambda: [
+            feedback(nb, d, actions[d], "proceeding", details=["again"],
+                     token="tok-" + d).status for d in ("few", "many")])
+    finally:
+        nb.stop()
+    trims = [s for lines in sent.values() for s in lines
+             if s.startswith("DELETE FROM ddi_action_status")]
+    assert len(trims) == 1, trims      # the action past 1000 only
+    counts = dict(rows(nb, "SELECT action_id, count(*) FROM ddi_action_status GROUP BY action_id"))
+    assert counts[actions["few"]] == 2
+    assert 900 <= counts[actions["many"]] <= 1000, counts
     assert " 500 for " not in nb.read_log()
