@@ -112,8 +112,9 @@ def image():
 class Container:
     """One nestbox container, its state volume and a read-only /input."""
 
-    def __init__(self, image, inputs, env=None):
+    def __init__(self, image, inputs, env=None, args=()):
         self.image, self.inputs, self.env = image, inputs, dict(env or {})
+        self.args = list(args)      # further `podman create` options
         self.volume = "nestbox-e2e-" + uuid.uuid4().hex[:12]
         self.name = None
         self.port = free_port()
@@ -131,7 +132,7 @@ class Container:
         run(PODMAN + ["create", "--name", self.name, *LIMITS, *envs,
                       "-p", "127.0.0.1:%d:8080" % self.port,
                       "-v", "%s:/var/lib/nestbox" % self.volume,
-                      "-v", "%s:/input:ro" % self.inputs, self.image])
+                      "-v", "%s:/input:ro" % self.inputs, *self.args, self.image])
         t0 = time.monotonic()
         run(PODMAN + ["start", self.name])
         wait_until(self.healthy, "the container's /healthz", limit=60)
@@ -168,10 +169,10 @@ class Container:
 def container(image, tmpdir_shared):
     made = []
 
-    def make(env=None):
+    def make(env=None, args=()):
         inputs = os.path.join(tmpdir_shared, "input%d" % len(made))
         os.makedirs(inputs)
-        c = Container(image, inputs, env)
+        c = Container(image, inputs, env, args)
         made.append(c)
         return c
     yield make
@@ -185,6 +186,8 @@ def test_image_runs_unprivileged_with_a_health_check_and_prints_the_first_login(
     assert info["Config"]["User"] == "nestbox"
     assert "/var/lib/nestbox" in info["Config"]["Volumes"]
     assert "/healthz" in " ".join(info["Healthcheck"]["Test"])
+    # issue 17's target, in podman's decimal megabytes (what the README says)
+    assert info["Size"] < 100e6, "the image is %.1f MB, not under 100 MB" % (info["Size"] / 1e6)
     first = c.start()
     report("first answer (/healthz 200) %.2f s after podman start" % first)
     assert run(PODMAN + ["exec", c.name, "id", "-u"]).stdout.strip() != "0"
@@ -202,6 +205,43 @@ def test_image_runs_unprivileged_with_a_health_check_and_prints_the_first_login(
     assert "admin login: user admin, password " not in logs
     Browser(c.port).login("admin", m.group(1))
     Browser(c.port).login("admin", "not-the-password", expect=401)
+
+
+def served_root(c):
+    """NESTBOX_ROOT of the container's lighttpd (process 1: the entry point
+    and scripts/run.sh exec it), the tree it serves htdocs/ and etc/ from."""
+    env = run(PODMAN + ["exec", c.name, "cat", "/proc/1/environ"]).stdout.split("\0")
+    assert run(PODMAN + ["exec", c.name, "cat", "/proc/1/comm"]).stdout.strip() == "lighttpd"
+    return dict(v.split("=", 1) for v in env if "=" in v)["NESTBOX_ROOT"]
+
+
+def static_file_is_the_images(c):
+    body = run(["curl", "-fsS", c.url + "/static/nestbox.css"]).stdout
+    assert body == run(PODMAN + ["exec", c.name, "cat",
+                                 "/usr/lib/nestbox/htdocs/nestbox.css"]).stdout
+    assert len(body) > 100
+
+
+def test_what_lighttpd_reads_per_request_is_served_off_the_image_overlay(container):
+    """htdocs/ and the Lua scripts are looked up on every request: served
+    from a copy on the container's tmpfs (/dev/shm), not the image's
+    overlay; without a writable /dev/shm (--ipc none: none mounted) the
+    image's own tree is served and said so."""
+    c = container()
+    c.start()
+    assert served_root(c) == "/dev/shm/nestbox"
+    assert run(PODMAN + ["exec", c.name, "stat", "-f", "-c", "%T", "/dev/shm/nestbox/htdocs"]
+               ).stdout.strip() == "tmpfs"
+    static_file_is_the_images(c)
+    # /list goes through mod_magnet's script, read from the copy
+    assert run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", c.url + "/list"]
+               ).stdout == "200"
+
+    d = container(args=["--ipc", "none"])
+    d.start()
+    assert served_root(d) == "/usr/lib/nestbox"
+    assert "/dev/shm not writable: serving /usr/lib/nestbox from the image" in d.logs()
+    static_file_is_the_images(d)
 
 
 def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(container,
