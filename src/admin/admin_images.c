@@ -165,8 +165,8 @@ int admin_image_delete_run(struct app *app, struct http_req *r, struct http_resp
 	struct admin *ad = app->domain;
 	const char *box = req_str(r, "box"), *image = req_str(r, "image");
 
-	if (mkbox_image_delete(ad->images, box, image) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such image");
+	if (mkbox_image_delete(app->set.var_dir, ad->images, box, image, e) < 0)
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/images?done=deleted+%s%%2F%s", box, image));
 	return 0;
 }
@@ -210,8 +210,9 @@ int admin_api_image_delete_run(struct app *app, struct http_req *r, struct http_
 {
 	struct admin *ad = app->domain;
 
-	if (mkbox_image_delete(ad->images, req_str(r, "box"), req_str(r, "image")) < 0)
-		return nb_fail(e, NB_NOT_FOUND, "no such image");
+	if (mkbox_image_delete(app->set.var_dir, ad->images, req_str(r, "box"),
+			       req_str(r, "image"), e) < 0)
+		return -1;
 	w->status = 204;
 	return 0;
 }

@@ -99,8 +99,13 @@ struct mkbox_entry {
 int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 		  struct mkbox_entry **out, size_t *count);
 /* Removes a build's three files, buildID first: regular files only, in a
- * box that is a real directory; 0, or -1 if none was removed. */
-int mkbox_image_delete(const char *image_path, const char *box, const char *image);
+ * box that is a real directory, and takes the build and /list out of the
+ * front end's static tree under var_dir at once (mkbox_static_touch), so
+ * no static answer outlives the files.  0, or -1 with e: NB_NOT_FOUND
+ * (no such build, or not a regular file), NB_UNAVAILABLE (a file could
+ * not be removed: the server's fault, retry). */
+int mkbox_image_delete(const char *var_dir, const char *image_path, const char *box,
+		       const char *image, struct nb_err *e);
 /* 1 when <box>/<image>.img.zst is a regular file in a real box directory
  * (no link followed on the way: fs_open_beneath), else 0. */
 int mkbox_image_exists(const char *image_path, const char *box, const char *image);

@@ -3,6 +3,7 @@
 #include "../lib/fsutil.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,25 +250,43 @@ int mkbox_catalog(struct arena *a, const char *image_path, const char *search,
 	return 0;
 }
 
-int mkbox_image_delete(const char *image_path, const char *box, const char *image)
+int mkbox_image_delete(const char *var_dir, const char *image_path, const char *box,
+		       const char *image, struct nb_err *e)
 {
 	static const char *const ext[] = { ".img.buildID", ".img.sha256", ".img.zst" };
 	char name[MKBOX_NAME_MAX + 16], dir[PATH_MAX];
-	int i, gone = 0, dfd;
+	int i, gone = 0, dfd, failed = 0;
 
-	if (!mkbox_name_ok(box) || !mkbox_name_ok(image) ||
-	    (dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY)) < 0)
-		return -1;
+	if (!mkbox_name_ok(box) || !mkbox_name_ok(image))
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
+	if ((dfd = fs_open_beneath(image_path, box, O_RDONLY | O_DIRECTORY)) < 0)
+		return errno == ENOENT || errno == ENOTDIR || errno == ELOOP || errno == EXDEV
+			       ? nb_fail(e, NB_NOT_FOUND, "no such image")
+			       : nb_fail(e, NB_UNAVAILABLE, "cannot open the box %s: %s", box,
+					 strerror(errno));
 	/* the buildID first: without it the build is no longer served; a link
 	 * is left alone (it was never served), and so is its target */
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "%s%s", image, ext[i]);
-		if (fs_regular_at(dfd, name, NULL) && unlinkat(dfd, name, 0) == 0)
+		if (!fs_regular_at(dfd, name, NULL))
+			continue;
+		if (unlinkat(dfd, name, 0) == 0)
 			gone++;
+		else
+			failed = errno;
 	}
 	fsync(dfd);
 	close(dfd);
+	/* the front end stops sending the build's answers and the old /list
+	 * now, not when the watcher sees the removal */
+	if (gone)
+		mkbox_static_touch(var_dir, image_path, box, image);
+	if (failed)
+		return nb_fail(e, NB_UNAVAILABLE, "cannot remove %s/%s: %s", box, image,
+			       strerror(failed));
+	if (!gone)
+		return nb_fail(e, NB_NOT_FOUND, "no such image");
 	snprintf(dir, sizeof(dir), "%s/%s", image_path, box);
 	rmdir(dir);	/* only succeeds when the box has no builds left; never a link */
-	return gone ? 0 : -1;
+	return 0;
 }

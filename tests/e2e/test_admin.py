@@ -210,6 +210,36 @@ def test_delete_image(admin, tmpdir_shared):
     assert r.status == 404
 
 
+def test_no_static_answer_outlives_a_deleted_image(admin, tmpdir_shared):
+    """A delete takes the build and /list out of the front end's static
+    tree before it answers, not when the watcher sees the files go: with
+    the watcher stopped, nothing of the deleted build is sent."""
+    import signal
+    nb, b = admin
+    raw = make_raw_image(os.path.join(tmpdir_shared, "sd.img"), size=4096)
+    nb.import_image(raw, "sd", "pc", "main")
+    bid = nb.build_id("sd", "sd-pc-main")
+
+    def static(path):
+        r = nb.get(path)
+        return (r.header("x-nestbox-route") or "").startswith("static ") and r
+    for path in ("/list", "/update/sd/sd-pc-main/" + bid, "/update/sd/sd-pc-main/other"):
+        wait_until(lambda: static(path), "a static answer to " + path)
+    link = os.path.join(nb.state, "mkbox-static", "live")
+    pid = int(os.readlink(link).split("/")[2])
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        csrf = b.csrf("/admin/images")
+        r = b.post("/admin/images/delete", {"csrf": csrf, "box": "sd", "image": "sd-pc-main"})
+        assert r.status == 303
+        assert nb.get("/list").body == b"\n"
+        for path in ("/update/sd/sd-pc-main/" + bid, "/update/sd/sd-pc-main/other"):
+            r = nb.get(path)
+            assert (r.status, r.body) == (400, b""), path
+    finally:
+        os.kill(pid, signal.SIGCONT)
+
+
 def test_users_and_passwords(admin):
     nb, b = admin
     csrf = b.csrf()

@@ -428,7 +428,12 @@ static void test_linked_box_is_no_box(void **state)
 	assert_int_equal(mkbox_catalog(&f->d.a, f->images, NULL, &v, &n), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].box, "box1");
-	assert_int_equal(mkbox_image_delete(f->images, "lnk", "lnk-pc"), -1);
+	{
+		struct nb_err e = { 0 };
+
+		assert_int_equal(mkbox_image_delete(f->d.dir, f->images, "lnk", "lnk-pc", &e), -1);
+		assert_int_equal(e.kind, NB_NOT_FOUND);
+	}
 	assert_int_equal(ut_count_entries(out), 3);
 }
 
@@ -459,9 +464,9 @@ static void test_linked_build_file_is_no_build(void **state)
 	assert_int_equal(mkbox_catalog(&f->d.a, f->images, NULL, &v, &n), 0);
 	assert_int_equal(n, 0);
 	/* delete removes the regular files, leaves the link and its target */
-	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), 0);
+	assert_int_equal(mkbox_image_delete(f->d.dir, f->images, "box1", "ev", NULL), 0);
 	assert_int_equal(ut_count_entries(at_images(f, "box1")), 1);
-	assert_int_equal(mkbox_image_delete(f->images, "box1", "ev"), -1);
+	assert_int_equal(mkbox_image_delete(f->d.dir, f->images, "box1", "ev", NULL), -1);
 	assert_int_equal(ut_count_entries(out), 3);
 	t = ut_read(arena_printf(&f->d.a, "%s/lnk-pc.img.zst", out), &n);
 	assert_string_equal(t, "id-out\n");
