@@ -112,14 +112,17 @@ $(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 # state directory, ports and database, and most of a run's time is spent
 # waiting on real clients and servers, so together they take little more
 # than the longer one.  The PostgreSQL run's output is shown when both end.
+# TEST_PG_LOG: where it is kept meanwhile (a dry run, make -n test, still
+# runs this recipe's shell for its $(MAKE) lines: it names another file).
+TEST_PG_LOG ?= build/test-pg.log
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory unit
 	@if [ -x $(PG_BIN)/initdb ]; then \
-	   echo "== e2e on SQLite, and at once on PostgreSQL (its output: build/test-pg.log, shown after)"; \
-	   $(MAKE) --no-print-directory test-pg > build/test-pg.log 2>&1 & pg=$$!; \
+	   echo "== e2e on SQLite, and at once on PostgreSQL (its output: $(TEST_PG_LOG), shown after)"; \
+	   $(MAKE) --no-print-directory test-pg > $(TEST_PG_LOG) 2>&1 & pg=$$!; \
 	   $(MAKE) --no-print-directory e2e; sqlite=$$?; wait $$pg; postgresql=$$?; \
-	   echo "== e2e on PostgreSQL"; cat build/test-pg.log; \
+	   echo "== e2e on PostgreSQL"; cat $(TEST_PG_LOG); \
 	   [ $$sqlite = 0 ] || echo "e2e on SQLite failed" >&2; \
 	   [ $$postgresql = 0 ] || echo "e2e on PostgreSQL failed" >&2; \
 	   [ $$sqlite = 0 ] && [ $$postgresql = 0 ]; \
