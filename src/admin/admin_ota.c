@@ -2,8 +2,9 @@
  * The OTA pages: GET /admin/ota (repositories, the publish form),
  * /admin/ota/:owner/:repo (releases, branches, read tokens, boards, the
  * rollout) and /admin/ota/:owner/:repo/releases/:tag (files, sizes, the
- * manifest, the boards on it).  Read-only: the forms post to
- * admin_ota_publish.c and admin_ota_forms.c.
+ * manifest, the boards on it), and the refusal of any other request
+ * under /admin/api/ota.  Read-only: the forms post to admin_ota_publish.c,
+ * admin_ota_tokens.c and admin_ota_rollout.c.
  */
 #include "admin_ota.h"
 
@@ -272,5 +273,23 @@ int admin_ota_release_page_run(struct app *app, struct http_req *r, struct http_
 			cJSON_AddItemToArray(arr, board_json(r->a, &b[i], &rel, 1));
 	admin_page(app, r, w, 200, "admin_ota_release",
 		   arena_printf(r->a, "%s/%s %s", repo.owner, repo.name, rel.tag), d);
+	return 0;
+}
+
+/*
+ * The last route under /admin/api/ota, any method: what no OTA API route
+ * takes is a JSON 405 (with Allow) or 404, as CI reads every answer of the
+ * API, where the router would answer in text.
+ */
+int admin_ota_api_refuse_run(struct app *app, struct http_req *r, struct http_resp *w,
+			     struct nb_err *e)
+{
+	const char *allow = ota_route_allow(app, r);
+
+	if (!allow)
+		return nb_fail(e, NB_NOT_FOUND, "no such OTA API resource");
+	nb_fail(e, NB_METHOD, "method not allowed (%s)", allow);
+	admin_fail(app, r, w, e);
+	http_set_header(w, "Allow", allow);	/* after: admin_fail drops the headers */
 	return 0;
 }

@@ -4,8 +4,9 @@
  * token).  Pages: admin_ota.c (repositories, one repository: releases,
  * branches, read tokens, the board inventory and the rollout; one
  * release: files, sizes, manifest, its boards); changes: admin_ota_publish.c
- * (an uploaded tar.gz/zip becomes a release or a branch tip) and
- * admin_ota_forms.c (tokens, rollout).  Every change is audited.  The
+ * (an uploaded tar.gz/zip becomes a release or a branch tip),
+ * admin_ota_tokens.c (board read tokens) and admin_ota_rollout.c (the
+ * newest release's rollout).  Every change is audited.  The
  * rows come from src/ota's store functions: no SQL here.
  */
 #ifndef NB_ADMIN_OTA_H
@@ -18,10 +19,10 @@ ADMIN_HANDLER(admin_ota_page)		/* admin_ota.c */
 ADMIN_HANDLER(admin_ota_repo_page)
 ADMIN_HANDLER(admin_ota_release_page)
 ADMIN_HANDLER(admin_ota_publish)	/* admin_ota_publish.c: the page and the API */
-ADMIN_HANDLER(admin_ota_token_add)	/* admin_ota_forms.c */
+ADMIN_HANDLER(admin_ota_token_add)	/* admin_ota_tokens.c */
 ADMIN_HANDLER(admin_ota_token_revoke)
-ADMIN_HANDLER(admin_ota_rollout)	/* the page and the API */
-ADMIN_HANDLER(admin_ota_api_refuse)	/* any other request under /admin/api/ota */
+ADMIN_HANDLER(admin_ota_rollout)	/* admin_ota_rollout.c: the page and the API */
+ADMIN_HANDLER(admin_ota_api_refuse)	/* admin_ota.c: any other request under /admin/api/ota */
 
 /* The rollout form's actions (req_v_enum: stage, pause, resume) and its
  * percent (admin_range_valid: 0..100), declared in admin.fcgi.c. */

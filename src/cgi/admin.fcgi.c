@@ -222,7 +222,7 @@ static const struct req_field ota_revoke_in[] = {
 	OTA_REPO, REQ_PATH_FIELD("id", req_v_id), CSRF, REQ_END
 };
 /* the rollout form: stage (with a percent), pause or resume; the handler
- * asks for the percent a stage needs (admin_ota_forms.c) */
+ * asks for the percent a stage needs (admin_ota_rollout.c) */
 #define OTA_ROLLOUT_FORM \
 	{ "action", REQ_FORM, req_v_enum, REQ_REQUIRED, 0, admin_ota_rollout_ops }, \
 	{ "percent", REQ_FORM, admin_range_valid, 0, 0, &admin_ota_percent }
