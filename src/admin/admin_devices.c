@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-/* the states ddi_api.c gives devices, in their life's order (the list's
+/* the states ddi_state.c gives devices, in their life's order (the list's
  * ?state= is one of them: admin.fcgi.c declares it) */
 const char *const admin_dev_states[] = {
 	"registered", "waiting", "running", "finished", "error", NULL

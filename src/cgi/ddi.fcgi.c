@@ -7,7 +7,7 @@
  */
 #include "../core/core.h"
 #include "../ddi/ddi.h"
-#include "../ddi/ddi_api.h"
+#include "../ddi/ddi_state.h"
 #include "programs.h"
 
 #define DEV "/:tenant/controller/v1/:controllerId"

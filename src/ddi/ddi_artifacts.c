@@ -5,7 +5,7 @@
  * (ddi_software_owned) is shown; any other is 404 like one that does not
  * exist, so ids cannot be probed (hawkBit does the same).
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <limits.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * (/{tenant}/controller/v1/{controllerId}/...), checked as route fields
  * before anything else, then the device's token in ddi_before().
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 #include "../lib/auth.h"
 
 #include <limits.h>

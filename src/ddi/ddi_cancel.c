@@ -3,7 +3,7 @@
  * device's action (hawkBit's DdiCancel); POST .../cancelAction/{actionId}/feedback:
  * the device's answer, taken like a deployment feedback (ddi_feedback.c).
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <string.h>
 

@@ -3,7 +3,7 @@
  * attributes, {"mode": "merge"|"replace"|"remove", "data": {k: v}}; the
  * board, revision and version among them decide its updates.
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
  * action's shape, ddi_action_answer), POST .../{actionId}/feedback, POST
  * .../activateAutoConfirm and .../deactivateAutoConfirm.
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -4,7 +4,7 @@
  * confirmationBase/{actionId} answer the same shape for an action in
  * another state (ddi_action_answer).
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <string.h>
 

@@ -4,7 +4,7 @@
  * the same way (ddi_feedback_take with cancel 1, ddi_cancel.c).  What a
  * feedback does to its action: protocols/hawkbit-ddi.md, "Feedback".
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <string.h>
 

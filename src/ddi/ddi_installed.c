@@ -3,7 +3,7 @@
  * device installed (ddi_action_answer's shape), and PUT .../installedBase,
  * a version the device installed another way (hawkBit's DdiAssignedVersion).
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 int ddi_installed(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {

@@ -4,7 +4,7 @@
  * and writes nothing (last_seen is coalesced to a minute, ddi_seen_*);
  * when an update is due it opens the action, its only write.
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <stdio.h>
 #include <string.h>

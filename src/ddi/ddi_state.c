@@ -1,11 +1,11 @@
 /*
- * The device-facing hawkBit DDI API under /{tenant}/controller/v1/{id}:
- * the process's state (settings, the authenticated device, the batched
+ * ddi.fcgi's per-process state, for the device API under
+ * /{tenant}/controller/v1/{id} (settings, the authenticated device, the batched
  * last_seen writes, the candidate cache) and what the resources' files
  * share.  Each resource answers from its own file (ddi.h lists them);
  * every request is authenticated first (ddi_auth.c).
  */
-#include "ddi_api.h"
+#include "ddi_state.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
 /*
- * ddi_api.h - what the files of the device API (ddi.fcgi, one file per
+ * ddi_state.h - what the files of the device API (ddi.fcgi, one file per
  * resource: ddi_poll.c, ddi_deployment.c, ...) share: the per-process
  * state with the settings and the authenticated device, absolute links
  * and the hal+json answer.
  */
-#ifndef NB_DDI_API_H
-#define NB_DDI_API_H
+#ifndef NB_DDI_STATE_H
+#define NB_DDI_STATE_H
 
 #include "ddi.h"
 
