@@ -323,12 +323,17 @@ def test_device_list_filters_counts_and_pages(adm):
         register(nb, "d%d" % i, board="board-a" if i < 5 else "board-b",
                  version="1.0" if i % 2 else "1.5")
     b.post("/admin/devices/7/feed", {"csrf": b.csrf("/admin/devices/7"), "feed": "lab"})
+    # polls queue last_seen for a batched write that lands up to a second
+    # later (or at the program's exit): stopped, the programs have written
+    # it, so the times set here stay (under load a late batch overwrote them)
+    nb.stop()
     with nb.db() as c:
         c.execute("UPDATE ddi_devices SET state='error' WHERE controller_id IN ('d1', 'd2')")
-        # polls queue last_seen for a batched write; set it here, as that write would
         c.execute("UPDATE ddi_devices SET last_seen=?", (int(time.time()),))
         c.execute("UPDATE ddi_devices SET last_seen=0 WHERE controller_id='d3'")
         c.execute("UPDATE ddi_devices SET last_seen=1000 WHERE controller_id='d4'")
+    nb.start()
+    b.port = nb.port        # a new port; the session is the store's
     page = b.get("/admin/devices")
     assert re.search(r"<b>7</b> devices", page.text)
     assert re.search(r'href="/admin/devices\?state=error"><b>2</b> error', page.text)
