@@ -1,7 +1,9 @@
 /*
  * ctl.h - what the nestboxctl command files share: opening the
  * installation's store, checking bounded fields, and every command's
- * entry point.
+ * entry point.  One prefix, ctl_: a command's entry is
+ * ctl_cmd_<noun>[_<verb>] (argc/argv after the command words; its exit
+ * status), what the commands share is ctl_<what>.
  */
 #ifndef NB_CTL_H
 #define NB_CTL_H
@@ -34,11 +36,11 @@ int ctl_text_ok(const char *option, const char *value, size_t min, size_t max);
  * action on target (printf-style), via "cli" (ctl_audit.c). */
 void ctl_audit(struct app *app, const char *action, const char *target_fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-int cmd_audit(int argc, char **argv);
-int cmd_rollout_show(int argc, char **argv);
-int cmd_rollout_cancel(int argc, char **argv);
-int cmd_rollout_finish(int argc, char **argv);
-int cmd_rollout_limits(int argc, char **argv);
+int ctl_cmd_audit(int argc, char **argv);
+int ctl_cmd_rollout_show(int argc, char **argv);
+int ctl_cmd_rollout_cancel(int argc, char **argv);
+int ctl_cmd_rollout_finish(int argc, char **argv);
+int ctl_cmd_rollout_limits(int argc, char **argv);
 /*
  * -- arguments, usage errors and what a command says (ctl_args.c) --
  * cmd is the command's name as typed: "image import", "gc".  A usage
@@ -106,49 +108,49 @@ int ctl_fail(const char *ctx, const struct nb_err *e);
  * what scripts read (a new id, a secret): "nestboxctl: <text>". */
 void ctl_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-int cmd_init(int argc, char **argv);
-int cmd_image_import(int argc, char **argv);
-int cmd_image_list(int argc, char **argv);
-int cmd_image_sync(int argc, char **argv);
-int cmd_gc(int argc, char **argv);
-int cmd_blobs_migrate(int argc, char **argv);
-int cmd_blobs_verify(int argc, char **argv);
-int cmd_user_add(int argc, char **argv);
-int cmd_user_passwd(int argc, char **argv);
-int cmd_user_del(int argc, char **argv);
-int cmd_user_list(int argc, char **argv);
-int cmd_user_first_admin(int argc, char **argv);
-int cmd_mip_publish(int argc, char **argv);
-int cmd_mip_refresh(int argc, char **argv);
-int cmd_mip_list(int argc, char **argv);
-int cmd_config(int argc, char **argv);
-int cmd_store_migrate(int argc, char **argv);
-int cmd_software_add(int argc, char **argv);
-int cmd_device_add(int argc, char **argv);
-int cmd_device_list(int argc, char **argv);
-int cmd_device_bulk(int argc, char **argv);
+int ctl_cmd_init(int argc, char **argv);
+int ctl_cmd_image_import(int argc, char **argv);
+int ctl_cmd_image_list(int argc, char **argv);
+int ctl_cmd_image_sync(int argc, char **argv);
+int ctl_cmd_gc(int argc, char **argv);
+int ctl_cmd_blobs_migrate(int argc, char **argv);
+int ctl_cmd_blobs_verify(int argc, char **argv);
+int ctl_cmd_user_add(int argc, char **argv);
+int ctl_cmd_user_passwd(int argc, char **argv);
+int ctl_cmd_user_del(int argc, char **argv);
+int ctl_cmd_user_list(int argc, char **argv);
+int ctl_cmd_user_first_admin(int argc, char **argv);
+int ctl_cmd_mip_publish(int argc, char **argv);
+int ctl_cmd_mip_refresh(int argc, char **argv);
+int ctl_cmd_mip_list(int argc, char **argv);
+int ctl_cmd_config(int argc, char **argv);
+int ctl_cmd_store_migrate(int argc, char **argv);
+int ctl_cmd_software_add(int argc, char **argv);
+int ctl_cmd_device_add(int argc, char **argv);
+int ctl_cmd_device_list(int argc, char **argv);
+int ctl_cmd_device_bulk(int argc, char **argv);
 /* The device of controller id cid, in whichever tenant has it (the first
  * by id), into *d: 0, or -1 with e (NB_INVALID: not a controller id;
  * NB_NOT_FOUND "no device <cid>"; NB_UNAVAILABLE), said by the caller. */
 int ctl_find_device(struct app *app, const char *cid, struct ddi_device *d, struct nb_err *e);
-int cmd_device_cancel(int argc, char **argv);
-int cmd_device_show(int argc, char **argv);
-int cmd_device_set(int argc, char **argv);
-int cmd_device_del(int argc, char **argv);
-int cmd_rollout_add(int argc, char **argv);
-int cmd_rollout_list(int argc, char **argv);
-int cmd_rollout_pause(int argc, char **argv);
-int cmd_rollout_resume(int argc, char **argv);
-int cmd_rollout_stage(int argc, char **argv);
-int cmd_software_list(int argc, char **argv);
-int cmd_software_del(int argc, char **argv);
-int cmd_ota_publish(int argc, char **argv);
-int cmd_ota_push(int argc, char **argv);
-int cmd_ota_repo(int argc, char **argv);
-int cmd_ota_token(int argc, char **argv);
-int cmd_ota_key(int argc, char **argv);
-int cmd_ota_list(int argc, char **argv);
-int cmd_ota_boards(int argc, char **argv);
-int cmd_ota_rollout(int argc, char **argv);
+int ctl_cmd_device_cancel(int argc, char **argv);
+int ctl_cmd_device_show(int argc, char **argv);
+int ctl_cmd_device_set(int argc, char **argv);
+int ctl_cmd_device_del(int argc, char **argv);
+int ctl_cmd_rollout_add(int argc, char **argv);
+int ctl_cmd_rollout_list(int argc, char **argv);
+int ctl_cmd_rollout_pause(int argc, char **argv);
+int ctl_cmd_rollout_resume(int argc, char **argv);
+int ctl_cmd_rollout_stage(int argc, char **argv);
+int ctl_cmd_software_list(int argc, char **argv);
+int ctl_cmd_software_del(int argc, char **argv);
+int ctl_cmd_ota_publish(int argc, char **argv);
+int ctl_cmd_ota_push(int argc, char **argv);
+int ctl_cmd_ota_repo(int argc, char **argv);
+int ctl_cmd_ota_token(int argc, char **argv);
+int ctl_cmd_ota_key(int argc, char **argv);
+int ctl_cmd_ota_list(int argc, char **argv);
+int ctl_cmd_ota_boards(int argc, char **argv);
+int ctl_cmd_ota_rollout(int argc, char **argv);
 
 #endif

@@ -55,7 +55,7 @@ static int print_feed(const struct audit_row *v, int n, int json)
 	return rc;
 }
 
-int cmd_audit(int argc, char **argv)
+int ctl_cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "user", required_argument, NULL, 'u' }, { "limit", required_argument, NULL, 'n' },

@@ -71,7 +71,7 @@ static int migrate_one(void *p, const char *hex, uint64_t size, long mtime)
  * each hashed before it goes and its size checked after; blobs already
  * there with the same size are skipped, so an interrupted run resumes.
  */
-int cmd_blobs_migrate(int argc, char **argv)
+int ctl_cmd_blobs_migrate(int argc, char **argv)
 {
 	struct blob_store from, to;
 	struct migrate m = { &from, &to, 0, 0, 0 };
@@ -125,7 +125,7 @@ static int verify_one(void *p, const char *hex, uint64_t size, long mtime)
 }
 
 /* Reads every blob of the configured store back and hashes it. */
-int cmd_blobs_verify(int argc, char **argv)
+int ctl_cmd_blobs_verify(int argc, char **argv)
 {
 	struct app app;
 	struct verify v = { NULL, 0, 0, 0 };

@@ -185,7 +185,7 @@ static void say_shown(enum ctl_format fmt, const struct find *f, long long offse
 		fprintf(out, "no device matches\n");
 }
 
-int cmd_device_list(int argc, char **argv)
+int ctl_cmd_device_list(int argc, char **argv)
 {
 	struct find f = { .sort = DDI_SORT_CID };
 	struct ddi_device_row *rows;
@@ -430,7 +430,7 @@ static int bulk_changing(const struct bulk *b, struct ddi_device *v, int n, long
 	return k;
 }
 
-int cmd_device_bulk(int argc, char **argv)
+int ctl_cmd_device_bulk(int argc, char **argv)
 {
 	struct bulk b = { 0 };
 	struct ddi_device *v;

@@ -69,7 +69,7 @@ static int add_args(int argc, char **argv, const char **token, const char **feed
 	return mode_args_ok("device add", *mode, *assign);
 }
 
-int cmd_device_add(int argc, char **argv)
+int ctl_cmd_device_add(int argc, char **argv)
 {
 	const char *token = NULL, *feed = NULL, *mode = "rollout", *tenant = "DEFAULT", *cid;
 	long long assign = 0;
@@ -165,7 +165,7 @@ static int device_act(const struct device_act *act, int argc, char **argv)
 	return rc;
 }
 
-int cmd_device_cancel(int argc, char **argv)
+int ctl_cmd_device_cancel(int argc, char **argv)
 {
 	static const struct device_act cancel = {
 		"device cancel", ddi_action_cancel, "canceled the open action of", ""
@@ -173,7 +173,7 @@ int cmd_device_cancel(int argc, char **argv)
 	return device_act(&cancel, argc, argv);
 }
 
-int cmd_device_del(int argc, char **argv)
+int ctl_cmd_device_del(int argc, char **argv)
 {
 	static const struct device_act del = {
 		"device del", ddi_device_delete, "deleted device", " with its actions"
@@ -289,7 +289,7 @@ static int drop_unchanged(struct app *app, struct arena *a, const struct ddi_dev
 	return 0;
 }
 
-int cmd_device_set(int argc, char **argv)
+int ctl_cmd_device_set(int argc, char **argv)
 {
 	struct device_change c = { 0 };
 	struct ddi_device d;
@@ -333,7 +333,7 @@ int cmd_device_set(int argc, char **argv)
 	return rc;
 }
 
-int cmd_device_show(int argc, char **argv)
+int ctl_cmd_device_show(int argc, char **argv)
 {
 	struct ddi_settings set;
 	struct nb_err e = { NB_OK, "" };

@@ -50,7 +50,7 @@ static int import_args(int argc, char **argv, struct mkbox_import *o, long long 
 	return 0;
 }
 
-int cmd_image_import(int argc, char **argv)
+int ctl_cmd_image_import(int argc, char **argv)
 {
 	struct mkbox_import o = { 0 };
 	struct app app;
@@ -97,7 +97,7 @@ static const struct ctl_col image_cols[] = {
 	{ "sha256", "SHA256", CTL_HASH, CTL_JSON_ONLY, NULL, NULL },
 };
 
-int cmd_image_list(int argc, char **argv)
+int ctl_cmd_image_list(int argc, char **argv)
 {
 	struct ctl_list l;
 	struct app app;
@@ -134,7 +134,7 @@ int cmd_image_list(int argc, char **argv)
 	return rc < 0;
 }
 
-int cmd_image_sync(int argc, char **argv)
+int ctl_cmd_image_sync(int argc, char **argv)
 {
 	struct app app;
 	struct mkbox_settings ms;
@@ -204,7 +204,7 @@ static int gc_blob(void *p, const char *hex, uint64_t size, long mtime)
 	return 0;
 }
 
-int cmd_gc(int argc, char **argv)
+int ctl_cmd_gc(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "grace", required_argument, NULL, 'g' }, { NULL, 0, NULL, 0 }

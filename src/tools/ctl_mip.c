@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <time.h>
 
-int cmd_mip_publish(int argc, char **argv)
+int ctl_cmd_mip_publish(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' },
@@ -73,14 +73,14 @@ static int mip_rows(struct app *app, struct arena *a, struct ctl_list *l, struct
 	return n;
 }
 
-int cmd_mip_list(int argc, char **argv)
+int ctl_cmd_mip_list(int argc, char **argv)
 {
 	return ctl_list_run("mip list", argc, argv, mip_cols, 6, mip_rows);
 }
 
 /* mip refresh: run by a timer more often than --ahead (default 600 s), so
  * that a device never meets an expired proxied package JSON. */
-int cmd_mip_refresh(int argc, char **argv)
+int ctl_cmd_mip_refresh(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ahead", required_argument, NULL, 'a' }, { NULL, 0, NULL, 0 }

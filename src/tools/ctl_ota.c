@@ -292,32 +292,32 @@ static int run(const char *sub, int argc, char **argv)
 	return rc;
 }
 
-int cmd_ota_publish(int argc, char **argv)
+int ctl_cmd_ota_publish(int argc, char **argv)
 {
 	return run("publish", argc, argv);
 }
 
-int cmd_ota_push(int argc, char **argv)
+int ctl_cmd_ota_push(int argc, char **argv)
 {
 	return run("push", argc, argv);
 }
 
-int cmd_ota_repo(int argc, char **argv)
+int ctl_cmd_ota_repo(int argc, char **argv)
 {
 	return run("repo", argc, argv);
 }
 
-int cmd_ota_token(int argc, char **argv)
+int ctl_cmd_ota_token(int argc, char **argv)
 {
 	return run("token", argc, argv);
 }
 
-int cmd_ota_key(int argc, char **argv)
+int ctl_cmd_ota_key(int argc, char **argv)
 {
 	return run("key", argc, argv);
 }
 
-int cmd_ota_list(int argc, char **argv)
+int ctl_cmd_ota_list(int argc, char **argv)
 {
 	struct app app;
 	int rc, json;
@@ -452,7 +452,7 @@ static int rollout_cmd(struct app *app, const struct ota_opts *o, int percent, i
 	return 0;
 }
 
-int cmd_ota_boards(int argc, char **argv)
+int ctl_cmd_ota_boards(int argc, char **argv)
 {
 	struct ota_opts o;
 	struct app app;
@@ -467,7 +467,7 @@ int cmd_ota_boards(int argc, char **argv)
 	return rc;
 }
 
-int cmd_ota_rollout(int argc, char **argv)
+int ctl_cmd_ota_rollout(int argc, char **argv)
 {
 	struct ota_opts o;
 	struct app app;

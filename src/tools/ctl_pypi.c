@@ -575,7 +575,7 @@ static const char *const commands[] = {
 	"user", "index", "upload", "yank", "unyank", "delete", NULL
 };
 
-int cmd_pypi(int argc, char **argv)
+int ctl_cmd_pypi(int argc, char **argv)
 {
 	struct app app;
 	int i, rc;
@@ -583,9 +583,9 @@ int cmd_pypi(int argc, char **argv)
 	if (argc < 2)
 		return ctl_usage_error(CMD, "needs a command");
 	if (!strcmp(argv[1], "export"))
-		return cmd_pypi_export(argc - 1, argv + 1);
+		return ctl_cmd_pypi_export(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "import"))
-		return cmd_pypi_import(argc - 1, argv + 1);
+		return ctl_cmd_pypi_import(argc - 1, argv + 1);
 	for (i = 0; commands[i] && strcmp(commands[i], argv[1]); i++)
 		;
 	if (!commands[i])

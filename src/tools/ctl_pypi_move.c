@@ -160,7 +160,7 @@ static int export_all(struct app *app, struct arena *a, const char *dir, cJSON *
 	return 0;
 }
 
-int cmd_pypi_export(int argc, char **argv)
+int ctl_cmd_pypi_export(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	char path[PATH_MAX];
@@ -362,7 +362,7 @@ static cJSON *read_export(struct arena *a, const char *dir, struct nb_err *e)
 	return root;
 }
 
-int cmd_pypi_import(int argc, char **argv)
+int ctl_cmd_pypi_import(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;

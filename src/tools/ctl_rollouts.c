@@ -22,7 +22,7 @@ static int rollout_id(const char *cmd, const char *s, long long *id)
 
 #define ADD "rollout add"
 
-int cmd_rollout_add(int argc, char **argv)
+int ctl_cmd_rollout_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "feed", required_argument, NULL, 'f' }, { "software", required_argument, NULL, 's' },
@@ -142,7 +142,7 @@ static int rollout_rows(struct app *app, struct arena *a, struct ctl_list *l, st
 	return n < 0 ? -1 : off;
 }
 
-int cmd_rollout_list(int argc, char **argv)
+int ctl_cmd_rollout_list(int argc, char **argv)
 {
 	return ctl_list_run("rollout list", argc, argv, rollout_cols, 11, rollout_rows);
 }
@@ -219,17 +219,17 @@ static int change(int argc, char **argv, const char *state)
 	return rc;
 }
 
-int cmd_rollout_pause(int argc, char **argv)
+int ctl_cmd_rollout_pause(int argc, char **argv)
 {
 	return change(argc, argv, "paused");
 }
 
-int cmd_rollout_resume(int argc, char **argv)
+int ctl_cmd_rollout_resume(int argc, char **argv)
 {
 	return change(argc, argv, "running");
 }
 
-int cmd_rollout_stage(int argc, char **argv)
+int ctl_cmd_rollout_stage(int argc, char **argv)
 {
 	return change(argc, argv, NULL);
 }
@@ -267,19 +267,19 @@ static int end(int argc, char **argv, const char *state)
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
-int cmd_rollout_cancel(int argc, char **argv)
+int ctl_cmd_rollout_cancel(int argc, char **argv)
 {
 	return end(argc, argv, "canceled");
 }
 
-int cmd_rollout_finish(int argc, char **argv)
+int ctl_cmd_rollout_finish(int argc, char **argv)
 {
 	return end(argc, argv, "finished");
 }
 
 #define LIMITS "rollout limits"
 
-int cmd_rollout_limits(int argc, char **argv)
+int ctl_cmd_rollout_limits(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max-failures", required_argument, NULL, 'x' },
@@ -413,7 +413,7 @@ static int show_text(struct app *app, long long id)
 	return 0;
 }
 
-int cmd_rollout_show(int argc, char **argv)
+int ctl_cmd_rollout_show(int argc, char **argv)
 {
 	const char *cmd = "rollout show";
 	long long id;

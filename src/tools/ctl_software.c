@@ -21,7 +21,7 @@ static const char *described(struct app *app, long long id, char *out, size_t n)
 	return ctl_sanitize(out);	/* name and version come from the uploaded image */
 }
 
-int cmd_software_add(int argc, char **argv)
+int ctl_cmd_software_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "name", required_argument, NULL, 'n' }, { "url", required_argument, NULL, 'u' },
@@ -120,12 +120,12 @@ static int software_rows(struct app *app, struct arena *a, struct ctl_list *l, s
 	return n;
 }
 
-int cmd_software_list(int argc, char **argv)
+int ctl_cmd_software_list(int argc, char **argv)
 {
 	return ctl_list_run("software list", argc, argv, software_cols, 8, software_rows);
 }
 
-int cmd_software_del(int argc, char **argv)
+int ctl_cmd_software_del(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;

@@ -97,7 +97,7 @@ int ctl_text_ok(const char *option, const char *value, size_t min, size_t max)
 	return 0;
 }
 
-int cmd_init(int argc, char **argv)
+int ctl_cmd_init(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct app app;
@@ -125,7 +125,7 @@ int cmd_init(int argc, char **argv)
 }
 
 /* Reads only the configuration: showing it needs no store. */
-int cmd_config(int argc, char **argv)
+int ctl_cmd_config(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *name, *value;
@@ -379,7 +379,7 @@ static int mig_run(struct mig *m)
 	return 0;
 }
 
-int cmd_store_migrate(int argc, char **argv)
+int ctl_cmd_store_migrate(int argc, char **argv)
 {
 	const char *to;
 	struct mig m = { 0 };

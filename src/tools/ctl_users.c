@@ -79,7 +79,7 @@ static int set_user(struct app *app, const char *name, const char *role, const c
 	return rc < 0 ? nb_err_exit(e.kind) : 0;
 }
 
-int cmd_user_add(int argc, char **argv)
+int ctl_cmd_user_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, 'r' }, { NULL, 0, NULL, 0 }
@@ -123,7 +123,7 @@ int cmd_user_add(int argc, char **argv)
 	return rc;
 }
 
-int cmd_user_passwd(int argc, char **argv)
+int ctl_cmd_user_passwd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "keep-tokens", no_argument, NULL, 'k' }, { NULL, 0, NULL, 0 }
@@ -156,7 +156,7 @@ int cmd_user_passwd(int argc, char **argv)
 	return rc;
 }
 
-int cmd_user_del(int argc, char **argv)
+int ctl_cmd_user_del(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	struct admin_user u;
@@ -209,7 +209,7 @@ static int user_rows(struct app *app, struct arena *a, struct ctl_list *l, struc
 	return n;
 }
 
-int cmd_user_list(int argc, char **argv)
+int ctl_cmd_user_list(int argc, char **argv)
 {
 	return ctl_list_run("user list", argc, argv, user_cols, 3, user_rows);
 }
@@ -219,7 +219,7 @@ int cmd_user_list(int argc, char **argv)
  * $NESTBOX_ADMIN_PASSWORD or a random password and prints it once; with
  * $NESTBOX_ADMIN_PASSWORD set, (re)sets admin's password to it.
  */
-int cmd_user_first_admin(int argc, char **argv)
+int ctl_cmd_user_first_admin(int argc, char **argv)
 {
 	static const struct option none[] = { { NULL, 0, NULL, 0 } };
 	const char *env = getenv("NESTBOX_ADMIN_PASSWORD");
