@@ -1,6 +1,6 @@
 /*
  * log.fcgi - /log/echo (request inspection), /metrics, /healthz
- * Handlers: src/log/echo.c, metrics.c, health.c.
+ * Handlers: src/log/log_echo.c, log_metrics.c, log_health.c.
  */
 #include "../core/core.h"
 #include "../log/log.h"

@@ -5,7 +5,7 @@
  * metrics_latency, and the dashboard's requests_hourly.
  *
  * Writers are the request-log buffer (reqlog.c, one short transaction per
- * flush, begun by the caller); readers are /metrics (metrics.c) and the
+ * flush, begun by the caller); readers are /metrics (log_metrics.c) and the
  * admin's request log page and API (admin_requests.c) and the dashboard
  * (admin_dashboard.c).  The writes return 0, or -1 with the store's
  * message in db_errmsg() (the flush's transaction fails as one); the
