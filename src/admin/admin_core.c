@@ -2,7 +2,7 @@
 #include "admin.h"
 #include "admin_audit.h"
 #include "../lib/auth.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>

@@ -3,7 +3,7 @@
 #include "admin.h"
 #include "admin_upload.h"
 #include "../lib/auth.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../mkbox/mkbox.h"
 
 #include <errno.h>

@@ -7,7 +7,7 @@
  */
 #include "admin_upload.h"
 #include "../lib/auth.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/multipart.h"
 
 #include <fcntl.h>

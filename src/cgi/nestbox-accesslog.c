@@ -21,7 +21,7 @@
 
 #include "../core/core.h"
 #include "../lib/stop.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../log/accesslog.h"
 
 /*

@@ -4,7 +4,7 @@
  */
 #include "ddi.h"
 #include "../lib/fetch.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/path.h"
 #include "../lib/utf8.h"
 #include "raucb.h"

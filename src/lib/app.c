@@ -1,5 +1,5 @@
 #include "app.h"
-#include "fsutil.h"
+#include "fs.h"
 
 #include <errno.h>
 #include <malloc.h>

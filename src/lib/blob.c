@@ -1,6 +1,6 @@
 #include "blob.h"
 #include "err.h"
-#include "fsutil.h"
+#include "fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -19,7 +19,7 @@
  * Downloads go through blob_send: X-Sendfile or a streamed file (fs), a
  * presigned redirect or a streamed proxy with Range (s3).
  *
- * Below <dir> no symbolic link is followed (fsutil.h's fs_open_beneath): a
+ * Below <dir> no symbolic link is followed (fs.h's fs_open_beneath): a
  * link in place of tmp/, a fan-out directory or a blob is no blob, and
  * nothing is written, listed or removed through it.
  */

@@ -6,7 +6,7 @@
  * never served.
  */
 #include "mip.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>

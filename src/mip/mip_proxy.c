@@ -21,7 +21,7 @@
  */
 #include "mip.h"
 #include "../lib/fetch.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * relative path.  Versions are immutable; "latest" follows the highest.
  */
 #include "mip.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -4,7 +4,7 @@
  * NB_UNAVAILABLE, never "not there"; found or not is a 1/0 answer.
  */
 #include "mip.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +45,7 @@ static int done(struct db_stmt *st)
  * one file (a second file with the prefix removes it, and the program then
  * answers, with a 409).  A missing or dangling link falls back to the
  * program (etc/nestbox-lighttpd.conf).  The directories below <var> are
- * opened one by one without following a link (fsutil.h): a link planted in
+ * opened one by one without following a link (fs.h): a link planted in
  * place of mip-static or a fan-out directory is never written through.
  * On a store other hosts share there are no links: a second file stored
  * through another host could not remove this host's.

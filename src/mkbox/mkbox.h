@@ -7,7 +7,7 @@
  * Wire facts: shared/protocols/mkbox-update.md.
  *
  * The image directory is a trust boundary: below image_path no symbolic
- * link is followed (fsutil.h's fs_open_beneath).  A box directory or a
+ * link is followed (fs.h's fs_open_beneath).  A box directory or a
  * build file that is a link is not listed, not served, not written
  * through and not deleted; image_path itself may be a link (the
  * operator's configuration names it).

@@ -1,6 +1,6 @@
 /* Reading the mkbox image directory. */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * a new buildID is what tells boxes there is a new build.
  */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/zst.h"
 
 #include <errno.h>

@@ -8,7 +8,7 @@
  * listed: a symbolic link below the image directory is never followed.
  */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <dirent.h>
 #include <fcntl.h>

@@ -34,7 +34,7 @@
  * is a rename of a link, so a reader sees the old state or the new one.
  */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/tar.h"
 
 #include <dirent.h>

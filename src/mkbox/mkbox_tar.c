@@ -4,7 +4,7 @@
  * row lookup plus X-Sendfile.
  */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/tar.h"
 
 #include <errno.h>

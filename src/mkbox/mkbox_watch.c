@@ -11,7 +11,7 @@
  * from a full scan.
  */
 #include "mkbox.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -6,7 +6,7 @@
  * `git rev-parse` print on the developer's machine.
  */
 #include "ota.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include "ota_git.h"
 #include <stdio.h>

@@ -9,7 +9,7 @@
  * (an upload is "the upload", never the server's temporary file).
  */
 #include "ota.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <archive.h>
 #include <archive_entry.h>

@@ -25,7 +25,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "ota_http.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <ftw.h>

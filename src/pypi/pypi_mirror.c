@@ -33,7 +33,7 @@
 #include <unistd.h>
 
 #include "../lib/fetch.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #define ACCEPT_BOTH PYPI_JSON_TYPE ", application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
 #define PAGE_MAX (64ull << 20)		/* PyPI's whole project list is ~30 MB as JSON */

@@ -24,7 +24,7 @@
  */
 #define _XOPEN_SOURCE 700
 #include "pypi.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <errno.h>
 #include <ftw.h>

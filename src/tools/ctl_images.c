@@ -1,7 +1,7 @@
 /* nestboxctl image import, image list, gc */
 #include "ctl.h"
 #include "../ddi/ddi.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
 #include "../pypi/pypi.h"

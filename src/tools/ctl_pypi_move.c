@@ -11,7 +11,7 @@
  * (blobs already copied are unreferenced and go at the next gc).
  */
 #include "ctl_pypi.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>

@@ -4,7 +4,7 @@
  * value that its field cannot hold.
  */
 #include "ctl.h"
-#include "../lib/fsutil.h"
+#include "../lib/fs.h"
 #include "../lib/req.h"
 #include "../mkbox/mkbox.h"
 

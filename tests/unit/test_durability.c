@@ -27,7 +27,7 @@
 #include <sys/wait.h>
 
 #include "../../src/core/core.h"
-#include "../../src/lib/fsutil.h"
+#include "../../src/lib/fs.h"
 #include "../../src/mip/mip.h"
 #include "../../src/mkbox/mkbox.h"
 #include "unit_util.h"

@@ -1,5 +1,5 @@
 /*
- * test_fsutil.c - the file-system helpers in a temporary directory:
+ * test_fs.c - the file-system helpers in a temporary directory:
  * fs_mkdirs (nested, existing, trailing slash, failures), fs_write_atomic
  * (content, overwrite, no temp file left, missing directory),
  * fs_tmp_open + fs_commit, fs_read_small (content, NUL, the max limit,
@@ -20,7 +20,7 @@
 #include <unistd.h>
 #include <string.h>
 
-#include "../../src/lib/fsutil.h"
+#include "../../src/lib/fs.h"
 #include "unit_util.h"
 
 static const char *at(struct ut_dir *f, const char *rel)

@@ -1,11 +1,11 @@
 /*
- * fsutil.h - small file-system helpers with the durability rules in one
+ * fs.h - small file-system helpers with the durability rules in one
  * place: a file that others may read is written to a temporary name in the
  * same directory, fsynced, renamed over, and the directory fsynced, so a
  * crash leaves either the old or the new file, never half of one.
  */
-#ifndef NB_FSUTIL_H
-#define NB_FSUTIL_H
+#ifndef NB_FS_H
+#define NB_FS_H
 
 #include <stddef.h>
 #include <sys/stat.h>
