@@ -35,7 +35,7 @@ static char *field(struct upload *u, int i)
 	return i == u->n ? u->csrf : u->val[i];
 }
 
-static int up_begin(void *ctx, const struct mp_part *p)
+static int up_begin(void *ctx, const struct multipart_part *p)
 {
 	struct upload *u = ctx;
 	int i;
@@ -134,7 +134,7 @@ static int mp_piece(void *ctx, const char *p, size_t n, struct nb_err *e)
 {
 	struct mp_feeder *f = ctx;
 
-	if (mp_feed(f->m, p, n, e) == 0)
+	if (multipart_feed(f->m, p, n, e) == 0)
 		return 0;
 	if (f->u->e.kind != NB_OK)	/* a callback's own reason before "upload refused" */
 		return nb_fail(e, f->u->e.kind, "%s", f->u->e.msg);
@@ -170,7 +170,7 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 		      char (*val)[ADMIN_FIELD_MAX + 1], const struct admin_sink *s,
 		      struct nb_err *e)
 {
-	static const struct mp_callbacks cb = { up_begin, up_data, up_end };
+	static const struct multipart_callbacks cb = { up_begin, up_data, up_end };
 	struct upload *u = arena_zalloc(r->a, sizeof(*u));
 	struct multipart *m = arena_alloc(r->a, sizeof(*m));
 	struct mp_feeder f = { m, u };
@@ -186,14 +186,14 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 	/* an API token is no ambient credential: a forged request cannot carry one */
 	u->csrf_ok = u->ad->via_token;
 	memset(val, 0, sizeof(*val) * (size_t)n);
-	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
+	if (multipart_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
 		return -1;
 	if (body_length(app, r, e) < 0)
 		return -1;
-	mp_init(m, boundary, &cb, u);
+	multipart_init(m, boundary, &cb, u);
 	rc = read_body(r, mp_piece, &f, e);
 	if (rc == 0)
-		rc = mp_finish(m, e);
+		rc = multipart_finish(m, e);
 	if (rc == 0 && !u->have_file)
 		rc = nb_fail(e, NB_INVALID, "the form has no file");
 	else if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)

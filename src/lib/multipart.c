@@ -56,15 +56,15 @@ static int boundary_param(const char *ct, char *out, size_t n)
 	return 0;
 }
 
-int mp_boundary(const char *ct, char *out, size_t n, struct nb_err *e)
+int multipart_boundary(const char *ct, char *out, size_t n, struct nb_err *e)
 {
 	if (boundary_param(ct, out, n) < 0)
 		return nb_fail(e, NB_INVALID, "expected a multipart/form-data upload");
 	return 0;
 }
 
-void mp_init(struct multipart *m, const char *boundary,
-	     const struct mp_callbacks *cb, void *ctx)
+void multipart_init(struct multipart *m, const char *boundary,
+	     const struct multipart_callbacks *cb, void *ctx)
 {
 	memset(m, 0, sizeof(*m));
 	m->cb = cb;
@@ -231,7 +231,7 @@ static int step(struct multipart *m)
 	}
 }
 
-int mp_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e)
+int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e)
 {
 	while (n > 0 || m->state == MP_ERROR) {
 		size_t room, take;
@@ -255,7 +255,7 @@ int mp_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e)
 	return 0;
 }
 
-int mp_finish(struct multipart *m, struct nb_err *e)
+int multipart_finish(struct multipart *m, struct nb_err *e)
 {
 	if (m->state != MP_ERROR && m->state != MP_DONE)
 		bad(m, "the body ends before its closing boundary");

@@ -20,15 +20,15 @@
 #define MP_MAX_PARTS 64
 #define MP_BUF 65536
 
-struct mp_part {
+struct multipart_part {
 	char name[128];
 	char filename[256];		/* basename only; "" when not a file */
 	char ctype[128];
 };
 
-struct mp_callbacks {
+struct multipart_callbacks {
 	/* each returns 0 to go on, non-zero to stop with an error */
-	int (*begin)(void *ctx, const struct mp_part *p);
+	int (*begin)(void *ctx, const struct multipart_part *p);
 	int (*data)(void *ctx, const char *p, size_t n);
 	int (*end)(void *ctx);
 };
@@ -36,12 +36,12 @@ struct mp_callbacks {
 enum mp_state { MP_PREAMBLE, MP_AFTER_DELIM, MP_HEADERS, MP_BODY, MP_DONE, MP_ERROR };
 
 struct multipart {
-	const struct mp_callbacks *cb;
+	const struct multipart_callbacks *cb;
 	void *ctx;
 	char delim[MP_BOUNDARY_MAX + 5];	/* "\r\n--" boundary */
 	size_t dlen;
 	enum mp_state state;
-	struct mp_part part;
+	struct multipart_part part;
 	int parts, headers;
 	char buf[MP_BUF];
 	size_t len;
@@ -54,18 +54,18 @@ struct multipart {
  * 0, or -1 with e NB_INVALID "expected a multipart/form-data upload" when
  * the type is another, the parameter is missing, empty or too long.
  */
-int mp_boundary(const char *content_type, char *out, size_t n, struct nb_err *e);
-void mp_init(struct multipart *m, const char *boundary,
-	     const struct mp_callbacks *cb, void *ctx);
+int multipart_boundary(const char *content_type, char *out, size_t n, struct nb_err *e);
+void multipart_init(struct multipart *m, const char *boundary,
+	     const struct multipart_callbacks *cb, void *ctx);
 /*
  * Feeds the next n bytes of the body: 0, or -1 with e NB_INVALID and the
  * reason (a limit, a malformed part, or "upload refused" when a callback
  * returned non-zero: the callback keeps its own reason for its caller).
  * Once refused, every later call fails again with the same reason.
  */
-int mp_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
+int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
 /* After the last byte: 0 only if the closing delimiter was seen; else -1
  * with e NB_INVALID (a truncated body, or the earlier refusal). */
-int mp_finish(struct multipart *m, struct nb_err *e);
+int multipart_finish(struct multipart *m, struct nb_err *e);
 
 #endif

@@ -14,7 +14,7 @@ static int hexval(int c)
 	return -1;
 }
 
-long url_decode(char *dst, const char *src, size_t n, int plus_is_space)
+long path_url_decode(char *dst, const char *src, size_t n, int plus_is_space)
 {
 	size_t i, o = 0;
 
@@ -87,7 +87,7 @@ int path_split(struct arena *a, const char *raw, size_t len,
 			break;
 		}
 		d = arena_alloc(a, sl + 1);
-		dl = url_decode(d, raw + start, sl, 0);
+		dl = path_url_decode(d, raw + start, sl, 0);
 		if (dl < 0)
 			return nb_fail(e, NB_INVALID, "bad percent-escape in path");
 		if (!path_segment_ok(d, (size_t)dl))

@@ -34,7 +34,7 @@ int path_split(struct arena *a, const char *raw, size_t len,
 
 /* Decodes %XX escapes (not '+') into dst, which must hold n+1 bytes.
  * Returns the decoded length or -1 on a malformed escape. */
-long url_decode(char *dst, const char *src, size_t n, int plus_is_space);
+long path_url_decode(char *dst, const char *src, size_t n, int plus_is_space);
 
 /* 1 if a decoded segment is acceptable (see above), else 0. */
 int path_segment_ok(const char *s, size_t n);

@@ -11,7 +11,7 @@
 static int decode_part(struct arena *a, const char *s, size_t n, const char **out)
 {
 	char *d = arena_alloc(a, n + 1);
-	long dl = url_decode(d, s, n, 1);
+	long dl = path_url_decode(d, s, n, 1);
 
 	if (dl < 0 || memchr(d, '\0', (size_t)dl))
 		return -1;

@@ -323,7 +323,7 @@ static int mp_start(const struct s3_conf *c, const char *key, char *id, size_t n
 }
 
 /* UploadPart number num: len bytes of fd from off; its ETag into etag. */
-static int mp_part(const struct s3_conf *c, const char *key, const char *eid, int num, int fd,
+static int multipart_part(const struct s3_conf *c, const char *key, const char *eid, int num, int fd,
 		   uint64_t off, uint64_t len, char *etag, size_t n, struct s3_err *e)
 {
 	char q[1024];
@@ -380,7 +380,7 @@ static int mp_parts(const struct s3_conf *c, const char *key, const char *eid, i
 	mem_add(xml, "<CompleteMultipartUpload>", 25);
 	for (; off < size; off += part) {
 		uint64_t len = size - off < part ? size - off : part;
-		if (mp_part(c, key, eid, ++num, fd, off, len, etag, sizeof(etag), e) < 0)
+		if (multipart_part(c, key, eid, ++num, fd, off, len, etag, sizeof(etag), e) < 0)
 			return -1;
 		n = snprintf(line, sizeof(line), "<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
 			     num, etag);

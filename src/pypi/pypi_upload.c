@@ -37,7 +37,7 @@ struct up {
 };
 
 /* Fields to parse an upload form (shared with the fuzz target). */
-int pypi_up_begin(void *ctx, const struct mp_part *p)
+int pypi_up_begin(void *ctx, const struct multipart_part *p)
 {
 	struct up *u = ctx;
 	int i;
@@ -93,7 +93,7 @@ int pypi_up_end(void *ctx)
 	return 0;
 }
 
-static const struct mp_callbacks up_cb = { pypi_up_begin, pypi_up_data, pypi_up_end };
+static const struct multipart_callbacks up_cb = { pypi_up_begin, pypi_up_data, pypi_up_end };
 
 /* Streams the body through the parser; 0, or -1 with e. */
 static int receive(struct http_req *r, struct up *u, long long max, struct nb_err *e)
@@ -102,25 +102,25 @@ static int receive(struct http_req *r, struct up *u, long long max, struct nb_er
 	char boundary[MP_BOUNDARY_MAX + 1], *buf = arena_alloc(r->a, 65536);
 	long long left = r->content_length;
 
-	if (mp_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
+	if (multipart_boundary(http_header(r, "Content-Type"), boundary, sizeof(boundary), e) < 0)
 		return -1;
 	if (left < 0)
 		return nb_fail(e, NB_LENGTH_REQUIRED, "Content-Length required");
 	if (left > max)
 		return nb_fail(e, NB_TOO_LARGE, "the upload is larger than pypi.max_upload");
-	mp_init(m, boundary, &up_cb, u);
+	multipart_init(m, boundary, &up_cb, u);
 	while (left > 0) {
 		long n = http_read_some(r, buf, left > 65536 ? 65536 : (size_t)left);
 		if (n <= 0)
 			return nb_fail(e, NB_INVALID, "the upload is incomplete");
-		if (mp_feed(m, buf, (size_t)n, e) < 0) {	/* a callback's own reason first */
+		if (multipart_feed(m, buf, (size_t)n, e) < 0) {	/* a callback's own reason first */
 			if (u->store_failed)	/* ours, not the client's: 503, retry */
 				return nb_fail(e, NB_UNAVAILABLE, "%s", u->why);
 			return u->why ? nb_fail(e, NB_INVALID, "%s", u->why) : -1;
 		}
 		left -= n;
 	}
-	return mp_finish(m, e);
+	return multipart_finish(m, e);
 }
 
 /* Lowercase hex of at most 64 digits, or NULL for an absent field. */

@@ -2,7 +2,7 @@
  * fuzz_multipart - the streaming multipart/form-data parser on a fuzzed
  * body with the boundary "XyZ".  The first two bytes choose a chunk size
  * (1..4096), the rest is the body: it is fed once in chunks of that size
- * and once in one piece, each followed by mp_finish().
+ * and once in one piece, each followed by multipart_finish().
  *
  * Invariants (abort() when broken):
  *  - begin() and end() alternate, starting with begin(); data() comes only
@@ -38,7 +38,7 @@ static void mix(struct seen *s, const void *p, size_t n)
 		s->hash = (s->hash ^ c[i]) * 0x100000001b3ULL;
 }
 
-static int on_begin(void *ctx, const struct mp_part *p)
+static int on_begin(void *ctx, const struct multipart_part *p)
 {
 	struct seen *s = ctx;
 
@@ -83,7 +83,7 @@ static int on_end(void *ctx)
 	return 0;
 }
 
-static const struct mp_callbacks cbs = { on_begin, on_data, on_end };
+static const struct multipart_callbacks cbs = { on_begin, on_data, on_end };
 static struct multipart m;	/* 64 KiB: not on the stack */
 
 static void check_state(void)
@@ -101,7 +101,7 @@ static void check_refusal(const struct nb_err *e)
 		abort();
 }
 
-/* Feeds body in pieces of chunk bytes; returns what mp_finish() says,
+/* Feeds body in pieces of chunk bytes; returns what multipart_finish() says,
  * with its refusal in err. */
 static int run(const char *body, size_t n, size_t chunk, struct seen *s,
 	       struct nb_err *err)
@@ -113,11 +113,11 @@ static int run(const char *body, size_t n, size_t chunk, struct seen *s,
 	nb_err_clear(err);
 	memset(s, 0, sizeof(*s));
 	s->hash = 0xcbf29ce484222325ULL;
-	mp_init(&m, "XyZ", &cbs, s);
+	multipart_init(&m, "XyZ", &cbs, s);
 	while (off < n) {
 		size_t k = n - off < chunk ? n - off : chunk;
 
-		rc = mp_feed(&m, body + off, k, err);
+		rc = multipart_feed(&m, body + off, k, err);
 		if (rc != 0 && rc != -1)
 			abort();
 		check_state();
@@ -125,7 +125,7 @@ static int run(const char *body, size_t n, size_t chunk, struct seen *s,
 			/* an error sticks, with its reason */
 			check_refusal(err);
 			nb_err_clear(&again);
-			if (mp_feed(&m, "x", 1, &again) != -1 || strcmp(again.msg, err->msg))
+			if (multipart_feed(&m, "x", 1, &again) != -1 || strcmp(again.msg, err->msg))
 				abort();
 			break;
 		}
@@ -134,7 +134,7 @@ static int run(const char *body, size_t n, size_t chunk, struct seen *s,
 		off += k;
 	}
 	nb_err_clear(&again);
-	if (mp_finish(&m, &again) < 0) {
+	if (multipart_finish(&m, &again) < 0) {
 		check_refusal(&again);
 		if (m.state != MP_ERROR || s->ends > s->begins || s->begins > s->ends + 1 ||
 		    (rc < 0 && strcmp(again.msg, err->msg)))

@@ -37,11 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u.cur = -1;
 	hash_init(&u.md5, HASH_MD5);
 	nb_err_clear(&e);
-	mp_init(&m, "----twineboundary", &up_cb, &u);
+	multipart_init(&m, "----twineboundary", &up_cb, &u);
 	for (off = 0; off < size && rc == 0; off += step)
-		rc = mp_feed(&m, (const char *)data + off, size - off < step ? size - off : step, &e);
+		rc = multipart_feed(&m, (const char *)data + off, size - off < step ? size - off : step, &e);
 	if (rc == 0)
-		rc = mp_finish(&m, &e);
+		rc = multipart_finish(&m, &e);
 	if (rc < 0 && (e.kind != NB_INVALID || !e.msg[0]))
 		abort();
 	if (rc < 0 && !strcmp(e.msg, "upload refused") && !u.why)

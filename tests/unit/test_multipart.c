@@ -56,7 +56,7 @@ static void add(struct rec *r, const char *p, size_t n)
 	r->log[r->len] = '\0';
 }
 
-static int on_begin(void *ctx, const struct mp_part *p)
+static int on_begin(void *ctx, const struct multipart_part *p)
 {
 	struct rec *r = ctx;
 
@@ -96,7 +96,7 @@ static int on_end(void *ctx)
 	return r->refuse_end;
 }
 
-static const struct mp_callbacks CB = { on_begin, on_data, on_end };
+static const struct multipart_callbacks CB = { on_begin, on_data, on_end };
 
 static void rec_init(struct rec *r)
 {
@@ -107,18 +107,18 @@ static void rec_init(struct rec *r)
 
 /*
  * Parses body (n bytes) fed in pieces of chunk bytes with the boundary
- * "XyZ"; returns mp_finish(), or -1 as soon as a feed fails.
+ * "XyZ"; returns multipart_finish(), or -1 as soon as a feed fails.
  */
 static int parse_chunked(const char *body, size_t n, size_t chunk, struct rec *r)
 {
 	size_t off = 0;
 
 	nb_err_clear(&E);
-	mp_init(&M, "XyZ", &CB, r);
+	multipart_init(&M, "XyZ", &CB, r);
 	while (off < n) {
 		size_t k = n - off < chunk ? n - off : chunk;
 
-		if (mp_feed(&M, body + off, k, &E) < 0) {
+		if (multipart_feed(&M, body + off, k, &E) < 0) {
 			struct nb_err again;
 
 			assert_int_equal(M.state, MP_ERROR);
@@ -126,14 +126,14 @@ static int parse_chunked(const char *body, size_t n, size_t chunk, struct rec *r
 			assert_true(E.msg[0] != '\0');
 			/* the refusal sticks, with the same reason */
 			nb_err_clear(&again);
-			assert_int_equal(mp_finish(&M, &again), -1);
+			assert_int_equal(multipart_finish(&M, &again), -1);
 			assert_int_equal(again.kind, NB_INVALID);
 			assert_string_equal(again.msg, E.msg);
 			return -1;
 		}
 		off += k;
 	}
-	return mp_finish(&M, &E);
+	return multipart_finish(&M, &E);
 }
 
 static int parse(const char *body, struct rec *r)
@@ -154,7 +154,7 @@ static int parse(const char *body, struct rec *r)
 #define PART(name) "--XyZ\r\nContent-Disposition: form-data; name=\"" name "\"\r\n\r\n"
 #define END "--XyZ--\r\n"
 
-/* -- mp_boundary ------------------------------------------------------------- */
+/* -- multipart_boundary ------------------------------------------------------------- */
 
 static void assert_boundary(const char *ct, const char *want)
 {
@@ -163,11 +163,11 @@ static void assert_boundary(const char *ct, const char *want)
 	memset(out, 'x', sizeof(out));
 	nb_err_clear(&E);
 	if (!want) {
-		assert_int_equal(mp_boundary(ct, out, sizeof(out), &E), -1);
+		assert_int_equal(multipart_boundary(ct, out, sizeof(out), &E), -1);
 		assert_mp_err(NOT_MULTIPART);
 		return;
 	}
-	assert_int_equal(mp_boundary(ct, out, sizeof(out), &E), 0);
+	assert_int_equal(multipart_boundary(ct, out, sizeof(out), &E), 0);
 	assert_int_equal(E.kind, NB_OK);
 	assert_string_equal(out, want);
 }
@@ -222,9 +222,9 @@ static void test_boundary_out_size(void **state)
 
 	(void)state;
 	memset(out, 'x', sizeof(out));
-	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 3, &E), -1);
+	assert_int_equal(multipart_boundary("multipart/form-data; boundary=abc", out, 3, &E), -1);
 	assert_mp_err(NOT_MULTIPART);
-	assert_int_equal(mp_boundary("multipart/form-data; boundary=abc", out, 4, NULL), 0);
+	assert_int_equal(multipart_boundary("multipart/form-data; boundary=abc", out, 4, NULL), 0);
 	assert_string_equal(out, "abc");
 }
 
@@ -511,9 +511,9 @@ static void test_header_too_long(void **state)
 	memset(b + strlen(b), 'z', 3000);
 	b[15 + 3000] = '\0';
 	rec_init(&r);
-	mp_init(&M, "XyZ", &CB, &r);
+	multipart_init(&M, "XyZ", &CB, &r);
 	nb_err_clear(&E);
-	assert_int_equal(mp_feed(&M, b, strlen(b), &E), -1);
+	assert_int_equal(multipart_feed(&M, b, strlen(b), &E), -1);
 	assert_mp_err("part header too long");
 	free(r.log);
 	free(b);
@@ -687,21 +687,21 @@ static void test_callback_refuses(void **state)
 	assert_mp_err("upload refused");
 	/* and the error sticks */
 	nb_err_clear(&E);
-	assert_int_equal(mp_feed(&M, "more", 4, &E), -1);
+	assert_int_equal(multipart_feed(&M, "more", 4, &E), -1);
 	assert_mp_err("upload refused");
 	nb_err_clear(&E);
-	assert_int_equal(mp_finish(&M, &E), -1);
+	assert_int_equal(multipart_finish(&M, &E), -1);
 	assert_mp_err("upload refused");
-	assert_int_equal(mp_feed(&M, "x", 1, NULL), -1);	/* e may be NULL */
+	assert_int_equal(multipart_feed(&M, "x", 1, NULL), -1);	/* e may be NULL */
 	free(r.log);
 
 	/* refused while streaming, before any delimiter is seen */
 	rec_init(&r);
 	r.refuse_after = 10;
-	mp_init(&M, "XyZ", &CB, &r);
+	multipart_init(&M, "XyZ", &CB, &r);
 	nb_err_clear(&E);
-	assert_int_equal(mp_feed(&M, PART("a"), strlen(PART("a")), &E), 0);
-	assert_int_equal(mp_feed(&M, "0123456789abcdefghijklmnopqrstuvwxyz", 36, &E), -1);
+	assert_int_equal(multipart_feed(&M, PART("a"), strlen(PART("a")), &E), 0);
+	assert_int_equal(multipart_feed(&M, "0123456789abcdefghijklmnopqrstuvwxyz", 36, &E), -1);
 	assert_mp_err("upload refused");
 	free(r.log);
 
@@ -754,9 +754,9 @@ static void test_stream_10mib(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof(r));	/* count only */
-	mp_init(&M, "XyZ", &CB, &r);
+	multipart_init(&M, "XyZ", &CB, &r);
 	nb_err_clear(&E);
-	assert_int_equal(mp_feed(&M, head, strlen(head), &E), 0);
+	assert_int_equal(multipart_feed(&M, head, strlen(head), &E), 0);
 	assert_int_equal(r.begins, 1);
 	while (sent < total) {
 		/* plenty of CR, LF, '-' and delimiter prefixes, never a whole one */
@@ -764,15 +764,15 @@ static void test_stream_10mib(void **state)
 			x = x * 1103515245u + 12345u;
 			chunk[i] = "\r\n-XyY\r\n--Xy-ab"[(x >> 16) % 15];
 		}
-		assert_int_equal(mp_feed(&M, chunk, piece, &E), 0);
+		assert_int_equal(multipart_feed(&M, chunk, piece, &E), 0);
 		sent += piece;
 		/* only a possible delimiter prefix is held back */
 		assert_int_equal(M.state, MP_BODY);
 		assert_true(M.len < M.dlen);
 		assert_true(M.len <= sizeof(M.buf));
 	}
-	assert_int_equal(mp_feed(&M, "\r\n--XyZ--\r\n", 11, &E), 0);
-	assert_int_equal(mp_finish(&M, &E), 0);
+	assert_int_equal(multipart_feed(&M, "\r\n--XyZ--\r\n", 11, &E), 0);
+	assert_int_equal(multipart_finish(&M, &E), 0);
 	assert_int_equal(r.begins, 1);
 	assert_int_equal(r.ends, 1);
 	assert_int_equal(r.bytes, total);

@@ -1,7 +1,7 @@
 /*
  * test_path.c - request path handling: path_split (segments, trailing
  * slash, percent-decoding, every rejected form with its reason, limits),
- * url_decode (with and without '+', malformed escapes) and
+ * path_url_decode (with and without '+', malformed escapes) and
  * path_segment_ok (each forbidden segment on its own).
  */
 #include <setjmp.h>
@@ -222,23 +222,23 @@ static void test_url_decode(void **state)
 	char out[64];
 
 	(void)state;
-	assert_int_equal(url_decode(out, "abc", 3, 0), 3);
+	assert_int_equal(path_url_decode(out, "abc", 3, 0), 3);
 	assert_string_equal(out, "abc");
-	assert_int_equal(url_decode(out, "%41%62%7a%7A", 12, 0), 4);
+	assert_int_equal(path_url_decode(out, "%41%62%7a%7A", 12, 0), 4);
 	assert_string_equal(out, "Abzz");
-	assert_int_equal(url_decode(out, "a+b", 3, 0), 3);
+	assert_int_equal(path_url_decode(out, "a+b", 3, 0), 3);
 	assert_string_equal(out, "a+b");
-	assert_int_equal(url_decode(out, "a+b", 3, 1), 3);
+	assert_int_equal(path_url_decode(out, "a+b", 3, 1), 3);
 	assert_string_equal(out, "a b");
-	assert_int_equal(url_decode(out, "%2B", 3, 1), 1);
+	assert_int_equal(path_url_decode(out, "%2B", 3, 1), 1);
 	assert_string_equal(out, "+");
-	assert_int_equal(url_decode(out, "", 0, 0), 0);
+	assert_int_equal(path_url_decode(out, "", 0, 0), 0);
 	assert_string_equal(out, "");
 	/* an escaped NUL is decoded and counted */
-	assert_int_equal(url_decode(out, "a%00b", 5, 0), 3);
+	assert_int_equal(path_url_decode(out, "a%00b", 5, 0), 3);
 	assert_memory_equal(out, "a\0b", 4);
 	/* only n bytes are read */
-	assert_int_equal(url_decode(out, "%41%42", 3, 0), 1);
+	assert_int_equal(path_url_decode(out, "%41%42", 3, 0), 1);
 	assert_string_equal(out, "A");
 }
 
@@ -247,15 +247,15 @@ static void test_url_decode_rejects(void **state)
 	char out[64];
 
 	(void)state;
-	assert_int_equal(url_decode(out, "%", 1, 0), -1);
-	assert_int_equal(url_decode(out, "%4", 2, 0), -1);
-	assert_int_equal(url_decode(out, "ab%4", 4, 0), -1);
-	assert_int_equal(url_decode(out, "%G1", 3, 0), -1);
-	assert_int_equal(url_decode(out, "%1G", 3, 0), -1);
-	assert_int_equal(url_decode(out, "% 1", 3, 0), -1);
-	assert_int_equal(url_decode(out, "%+1", 3, 1), -1);
+	assert_int_equal(path_url_decode(out, "%", 1, 0), -1);
+	assert_int_equal(path_url_decode(out, "%4", 2, 0), -1);
+	assert_int_equal(path_url_decode(out, "ab%4", 4, 0), -1);
+	assert_int_equal(path_url_decode(out, "%G1", 3, 0), -1);
+	assert_int_equal(path_url_decode(out, "%1G", 3, 0), -1);
+	assert_int_equal(path_url_decode(out, "% 1", 3, 0), -1);
+	assert_int_equal(path_url_decode(out, "%+1", 3, 1), -1);
 	/* the escape must fit in n even if the string goes on */
-	assert_int_equal(url_decode(out, "%41", 2, 0), -1);
+	assert_int_equal(path_url_decode(out, "%41", 2, 0), -1);
 }
 
 static void test_path_segment_ok(void **state)
