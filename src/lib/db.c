@@ -201,8 +201,8 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 		nb_fail(e, NB_UNAVAILABLE, "out of memory");
 		return -1;
 	}
-	if (pg_is_url(path)) {
-		if (pg_open(path, busy_ms, steps, nsteps, &db->pg, e) < 0) {
+	if (db_pg_is_url(path)) {
+		if (db_pg_open(path, busy_ms, steps, nsteps, &db->pg, e) < 0) {
 			free(db);	/* e: the store's own words */
 			return -1;
 		}
@@ -284,16 +284,16 @@ void db_close(struct db *db)
 		return;
 	for (i = 0; i < db->ncache; i++) {
 		sqlite3_finalize(db->cache[i].s.st);
-		pg_stmt_free(db->cache[i].s.pg);
+		db_pg_stmt_free(db->cache[i].s.pg);
 	}
 	sqlite3_close(db->h);
-	pg_close(db->pg);
+	db_pg_close(db->pg);
 	free(db);
 }
 
 int db_is_url(const char *where)
 {
-	return pg_is_url(where);
+	return db_pg_is_url(where);
 }
 
 int db_is_pg(struct db *db)
@@ -312,7 +312,7 @@ int db_version(struct db *db)
 	int v = -1;
 
 	if (db->pg)
-		return pg_version(db->pg);
+		return db_pg_version(db->pg);
 	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return -1;
 	if (sqlite3_step(st) == SQLITE_ROW)
@@ -330,7 +330,7 @@ int db_version(struct db *db)
  */
 static int stmt_busy(const struct db_stmt *s)
 {
-	return s->pg ? pg_stmt_busy(s->pg) : sqlite3_stmt_busy(s->st);
+	return s->pg ? db_pg_stmt_busy(s->pg) : sqlite3_stmt_busy(s->st);
 }
 
 static struct db_stmt *cache_replace(struct db *db, const char *sql, struct db_stmt st)
@@ -345,7 +345,7 @@ static struct db_stmt *cache_replace(struct db *db, const char *sql, struct db_s
 	if (k < 0)
 		return NULL;
 	sqlite3_finalize(db->cache[k].s.st);
-	pg_stmt_free(db->cache[k].s.pg);
+	db_pg_stmt_free(db->cache[k].s.pg);
 	db->cache[k].sql = sql;
 	db->cache[k].s = st;
 	db->cache[k].used = ++db->tick;
@@ -357,7 +357,7 @@ static int stmt_new(struct db *db, const char *sql, int slot, struct db_stmt *ou
 {
 	memset(out, 0, sizeof(*out));
 	if (db->pg)
-		return (out->pg = pg_stmt_new(db->pg, sql, slot)) ? 0 : -1;
+		return (out->pg = db_pg_stmt_new(db->pg, sql, slot)) ? 0 : -1;
 	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &out->st, NULL) != SQLITE_OK) {
 		fprintf(stderr, "nestbox: SQL error: %s in: %s\n", sqlite3_errmsg(db->h), sql);
 		return -1;
@@ -387,7 +387,7 @@ struct db_stmt *db_stmt(struct db *db, const char *sql)
 			db->cache[i].used = ++db->tick;
 			kept = &db->cache[i].s;
 			if (kept->pg) {
-				pg_stmt_clear(kept->pg);
+				db_pg_stmt_clear(kept->pg);
 				kept->failed = 0;
 			} else {
 				sqlite3_reset(kept->st);
@@ -406,7 +406,7 @@ struct db_stmt *db_stmt(struct db *db, const char *sql)
 	} else if (!(kept = cache_replace(db, sql, st))) {
 		fprintf(stderr, "nestbox: statement cache full of statements in use\n");
 		sqlite3_finalize(st.st);
-		pg_stmt_free(st.pg);
+		db_pg_stmt_free(st.pg);
 		return NULL;
 	}
 	return kept;
@@ -428,7 +428,7 @@ void db_finalize(struct db_stmt *st)
 	if (!st)
 		return;
 	sqlite3_finalize(st->st);
-	pg_stmt_free(st->pg);
+	db_pg_stmt_free(st->pg);
 	free(st);
 }
 
@@ -439,31 +439,31 @@ static sqlite3_destructor_type life(enum db_life l)
 
 int db_bind_int64(struct db_stmt *s, int i, int64_t v)
 {
-	return s->pg ? pg_bind_int64(s->pg, i, v) : sqlite3_bind_int64(s->st, i, v);
+	return s->pg ? db_pg_bind_int64(s->pg, i, v) : sqlite3_bind_int64(s->st, i, v);
 }
 
 int db_bind_int(struct db_stmt *s, int i, int v)
 {
-	return s->pg ? pg_bind_int64(s->pg, i, v) : sqlite3_bind_int(s->st, i, v);
+	return s->pg ? db_pg_bind_int64(s->pg, i, v) : sqlite3_bind_int(s->st, i, v);
 }
 
 int db_bind_text(struct db_stmt *s, int i, const char *t, int n, enum db_life l)
 {
 	if (s->pg)
-		return t ? pg_bind_text(s->pg, i, t, n, l == DB_TRANSIENT) : pg_bind_null(s->pg, i);
+		return t ? db_pg_bind_text(s->pg, i, t, n, l == DB_TRANSIENT) : db_pg_bind_null(s->pg, i);
 	return sqlite3_bind_text(s->st, i, t, n, life(l));
 }
 
 int db_bind_blob(struct db_stmt *s, int i, const void *p, int n, enum db_life l)
 {
 	if (s->pg)
-		return pg_bind_blob(s->pg, i, p, n, l == DB_TRANSIENT);
+		return db_pg_bind_blob(s->pg, i, p, n, l == DB_TRANSIENT);
 	return sqlite3_bind_blob(s->st, i, p, n, life(l));
 }
 
 int db_bind_null(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_bind_null(s->pg, i) : sqlite3_bind_null(s->st, i);
+	return s->pg ? db_pg_bind_null(s->pg, i) : sqlite3_bind_null(s->st, i);
 }
 
 int db_step(struct db_stmt *s)
@@ -472,7 +472,7 @@ int db_step(struct db_stmt *s)
 
 	if (!s->pg)
 		return sqlite3_step(s->st);
-	rc = pg_step(s->pg);
+	rc = db_pg_step(s->pg);
 	if (rc != DB_ROW && rc != DB_DONE)
 		s->failed = rc;
 	return rc;
@@ -489,33 +489,33 @@ int db_reset(struct db_stmt *s)
 		return sqlite3_reset(s->st);
 	rc = s->failed;
 	s->failed = 0;
-	pg_reset(s->pg);
+	db_pg_reset(s->pg);
 	return rc ? rc : DB_OK;
 }
 
 int64_t db_column_int64(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_column_int64(s->pg, i) : sqlite3_column_int64(s->st, i);
+	return s->pg ? db_pg_column_int64(s->pg, i) : sqlite3_column_int64(s->st, i);
 }
 
 int db_column_int(struct db_stmt *s, int i)
 {
-	return s->pg ? (int)pg_column_int64(s->pg, i) : sqlite3_column_int(s->st, i);
+	return s->pg ? (int)db_pg_column_int64(s->pg, i) : sqlite3_column_int(s->st, i);
 }
 
 const unsigned char *db_column_text(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_column_text(s->pg, i) : sqlite3_column_text(s->st, i);
+	return s->pg ? db_pg_column_text(s->pg, i) : sqlite3_column_text(s->st, i);
 }
 
 const void *db_column_blob(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_column_blob(s->pg, i) : sqlite3_column_blob(s->st, i);
+	return s->pg ? db_pg_column_blob(s->pg, i) : sqlite3_column_blob(s->st, i);
 }
 
 int db_column_bytes(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_column_bytes(s->pg, i) : sqlite3_column_bytes(s->st, i);
+	return s->pg ? db_pg_column_bytes(s->pg, i) : sqlite3_column_bytes(s->st, i);
 }
 
 const char *db_column_dup(struct arena *a, struct db_stmt *st, int i)
@@ -553,17 +553,17 @@ int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, voi
 
 int db_column_type(struct db_stmt *s, int i)
 {
-	return s->pg ? pg_column_type(s->pg, i) : sqlite3_column_type(s->st, i);
+	return s->pg ? db_pg_column_type(s->pg, i) : sqlite3_column_type(s->st, i);
 }
 
 int db_changes(struct db *db)
 {
-	return db->pg ? pg_changes(db->pg) : sqlite3_changes(db->h);
+	return db->pg ? db_pg_changes(db->pg) : sqlite3_changes(db->h);
 }
 
 int64_t db_last_insert_id(struct db *db)
 {
-	return db->pg ? pg_last_insert_id(db->pg) : sqlite3_last_insert_rowid(db->h);
+	return db->pg ? db_pg_last_insert_id(db->pg) : sqlite3_last_insert_rowid(db->h);
 }
 
 int db_unique_violation(struct db *db)
@@ -571,7 +571,7 @@ int db_unique_violation(struct db *db)
 	int x;
 
 	if (db->pg)
-		return pg_unique_violation(db->pg);
+		return db_pg_unique_violation(db->pg);
 	x = sqlite3_extended_errcode(db->h);
 	return x == SQLITE_CONSTRAINT_UNIQUE || x == SQLITE_CONSTRAINT_PRIMARYKEY;
 }
@@ -579,7 +579,7 @@ int db_unique_violation(struct db *db)
 int db_constraint_violation(struct db *db)
 {
 	if (db->pg)
-		return pg_constraint_violation(db->pg);
+		return db_pg_constraint_violation(db->pg);
 	return (sqlite3_extended_errcode(db->h) & 0xff) == SQLITE_CONSTRAINT;
 }
 
@@ -618,7 +618,7 @@ static const char sql_read_end[] = "COMMIT";
 int db_read_begin(struct db *db)
 {
 	if (db->pg)
-		return pg_read_begin(db->pg);
+		return db_pg_read_begin(db->pg);
 	return sqlite3_get_autocommit(db->h) ? step_once(db, sql_read_begin) : 0;
 }
 
@@ -626,7 +626,7 @@ int db_read_begin(struct db *db)
 int db_read_end(struct db *db)
 {
 	if (db->pg)
-		return pg_read_end(db->pg);
+		return db_pg_read_end(db->pg);
 	if (sqlite3_get_autocommit(db->h) || sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE)
 		return 0;
 	return step_once(db, sql_read_end);
@@ -635,7 +635,7 @@ int db_read_end(struct db *db)
 int db_begin(struct db *db)
 {
 	if (db->pg)
-		return pg_begin(db->pg);
+		return db_pg_begin(db->pg);
 	/* a writer leaves the reader's snapshot: nothing to keep there */
 	db_read_end(db);
 	return sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
@@ -644,14 +644,14 @@ int db_begin(struct db *db)
 int db_begin_keyed(struct db *db, int64_t key)
 {
 	if (db->pg)
-		return pg_begin_keyed(db->pg, key);
+		return db_pg_begin_keyed(db->pg, key);
 	return db_begin(db);
 }
 
 int db_commit(struct db *db)
 {
 	if (db->pg)
-		return pg_commit(db->pg);
+		return db_pg_commit(db->pg);
 	if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
 		return 0;
 	db_rollback(db);
@@ -661,14 +661,14 @@ int db_commit(struct db *db)
 void db_rollback(struct db *db)
 {
 	if (db->pg)
-		pg_rollback(db->pg);
+		db_pg_rollback(db->pg);
 	else if (!sqlite3_get_autocommit(db->h))
 		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
 const char *db_errmsg(struct db *db)
 {
-	return db->pg ? pg_errmsg(db->pg) : sqlite3_errmsg(db->h);
+	return db->pg ? db_pg_errmsg(db->pg) : sqlite3_errmsg(db->h);
 }
 
 unsigned db_data_version(struct db *db)
@@ -676,7 +676,7 @@ unsigned db_data_version(struct db *db)
 	unsigned v = 0;
 
 	if (db->pg)
-		return pg_data_version(db->pg);
+		return db_pg_data_version(db->pg);
 	sqlite3_file_control(db->h, "main", SQLITE_FCNTL_DATA_VERSION, &v);
 	return v;
 }
@@ -684,7 +684,7 @@ unsigned db_data_version(struct db *db)
 int db_request_end(struct db *db)
 {
 	if (db->pg)
-		return pg_request_end(db->pg);
+		return db_pg_request_end(db->pg);
 	if (sqlite3_get_autocommit(db->h))
 		return 0;
 	if (sqlite3_txn_state(db->h, NULL) == SQLITE_TXN_WRITE) {

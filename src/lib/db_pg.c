@@ -55,7 +55,7 @@
  *   read transaction's data-version read, a savepoint's RELEASE.  A read
  *   transaction is implicit: no BEGIN, no COMMIT; its statements go into
  *   one open pipeline, which the server runs as one transaction until
- *   the Sync that pg_read_end sends without waiting (its answer is read
+ *   the Sync that db_pg_read_end sends without waiting (its answer is read
  *   before the connection is used again, not before the client's
  *   answer); the session's repeatable read keeps its first snapshot (a
  *   poll: one round trip, two statements).  What cannot go into that
@@ -141,7 +141,7 @@ struct pg_conn {
 	int64_t dv_val;
 };
 
-int pg_is_url(const char *where)
+int db_pg_is_url(const char *where)
 {
 	return !strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11);
 }
@@ -340,7 +340,7 @@ static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 {
 	int v, i;
 
-	if (pg_version(c) == nsteps)
+	if (db_pg_version(c) == nsteps)
 		return 0;
 	if (run(c, "BEGIN ISOLATION LEVEL READ COMMITTED") ||
 	    run(c, "SELECT pg_advisory_xact_lock(" PG_MIGRATE_LOCK ")") ||
@@ -350,7 +350,7 @@ static int migrate(struct pg_conn *c, const char *const *steps, int nsteps,
 		run(c, "ROLLBACK");
 		return -1;
 	}
-	v = pg_version(c);
+	v = db_pg_version(c);
 	if (v > nsteps) {
 		run(c, "ROLLBACK");
 		return nb_fail(e, NB_UNAVAILABLE, "database schema %d is newer than this program"
@@ -379,7 +379,7 @@ static void quiet(void *arg, const char *msg)
 	(void)msg;
 }
 
-int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
+int db_pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	    struct pg_conn **out, struct nb_err *e)
 {
 	struct pg_conn *c = calloc(1, sizeof(*c));
@@ -391,7 +391,7 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	c->h = PQconnectdb(url);
 	if (PQstatus(c->h) != CONNECTION_OK) {
 		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", PQerrorMessage(c->h));
-		pg_close(c);
+		db_pg_close(c);
 		return -1;
 	}
 	PQsetNoticeProcessor(c->h, quiet, NULL);
@@ -401,7 +401,7 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	 * answered after COMMIT means the commit is on the server's disk.
 	 * Commits of many connections at once share one flush there (group
 	 * commit; commit_delay and commit_siblings are the server's settings).
-	 * Repeatable read by default: an implicit read (pg_read_begin) keeps
+	 * Repeatable read by default: an implicit read (db_pg_read_begin) keeps
 	 * one snapshot over its statements; writers begin read committed.
 	 */
 	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning;"
@@ -409,11 +409,11 @@ int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 		 busy_ms > 0 ? busy_ms : 1);
 	if (run(c, c->set)) {
 		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", c->err);
-		pg_close(c);
+		db_pg_close(c);
 		return -1;
 	}
 	if (migrate(c, steps, nsteps, e) < 0) {
-		pg_close(c);
+		db_pg_close(c);
 		return -1;
 	}
 	/* (a schema without the counter, as a test's, has none to read ahead) */
@@ -454,17 +454,17 @@ static int revive(struct pg_conn *c)
 	return 0;
 }
 
-void pg_close(struct pg_conn *c)
+void db_pg_close(struct pg_conn *c)
 {
 	if (!c)
 		return;
 	if (c->dv)
-		pg_stmt_free(c->dv);
+		db_pg_stmt_free(c->dv);
 	PQfinish(c->h);
 	free(c);
 }
 
-int pg_version(struct pg_conn *c)
+int db_pg_version(struct pg_conn *c)
 {
 	PGresult *r;
 	int v = -1;
@@ -510,7 +510,7 @@ static const char *skip_quoted(const char *p)
  * our own string literals, not outside input.  SQLite numbers a bare '?'
  * one above the highest number so far, which is kept.
  */
-int pg_translate(const char *sql, char *out, size_t n)
+int db_pg_translate(const char *sql, char *out, size_t n)
 {
 	const char *p = sql;
 	size_t o = 0;
@@ -573,14 +573,14 @@ static int is_write(const char *sql)
 	       !strncasecmp(sql, "DELETE", 6) || !strncasecmp(sql, "WITH", 4);
 }
 
-struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
+struct pg_stmt *db_pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
 {
 	struct pg_stmt *s = calloc(1, sizeof(*s));
 	size_t n = strlen(sql) * 2 + 16;
 
 	if (!s || !(s->text = malloc(n)))
 		goto fail;
-	if ((s->nparams = pg_translate(sql, s->text, n)) < 0)
+	if ((s->nparams = db_pg_translate(sql, s->text, n)) < 0)
 		goto fail;
 	if (s->nparams && (!(s->par = calloc(s->nparams, sizeof(*s->par))) ||
 			   !(s->ptypes = calloc(s->nparams, sizeof(*s->ptypes)))))
@@ -596,7 +596,7 @@ struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
 	return s;
 fail:
 	fprintf(stderr, "nestbox: cannot keep the statement: %s\n", sql);
-	pg_stmt_free(s);
+	db_pg_stmt_free(s);
 	return NULL;
 }
 
@@ -606,7 +606,7 @@ static void unbind(struct pg_param *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void pg_stmt_free(struct pg_stmt *s)
+void db_pg_stmt_free(struct pg_stmt *s)
 {
 	int i;
 
@@ -631,16 +631,16 @@ void pg_stmt_free(struct pg_stmt *s)
 	free(s);
 }
 
-int pg_stmt_busy(const struct pg_stmt *s)
+int db_pg_stmt_busy(const struct pg_stmt *s)
 {
 	return s->running;
 }
 
-void pg_stmt_clear(struct pg_stmt *s)
+void db_pg_stmt_clear(struct pg_stmt *s)
 {
 	int i;
 
-	pg_reset(s);
+	db_pg_reset(s);
 	for (i = 0; i < s->nparams; i++)
 		unbind(&s->par[i]);
 }
@@ -653,7 +653,7 @@ static struct pg_param *param(struct pg_stmt *s, int i)
 	return &s->par[i - 1];
 }
 
-int pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
+int db_pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
 {
 	struct pg_param *p = param(s, i);
 
@@ -664,7 +664,7 @@ int pg_bind_int64(struct pg_stmt *s, int i, int64_t v)
 	return DB_OK;
 }
 
-int pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy)
+int db_pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy)
 {
 	struct pg_param *p = param(s, i);
 
@@ -685,16 +685,16 @@ int pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy)
 	return DB_OK;
 }
 
-int pg_bind_blob(struct pg_stmt *s, int i, const void *b, int n, int copy)
+int db_pg_bind_blob(struct pg_stmt *s, int i, const void *b, int n, int copy)
 {
-	int rc = pg_bind_text(s, i, b ? b : "", n, copy);
+	int rc = db_pg_bind_text(s, i, b ? b : "", n, copy);
 
 	if (rc == DB_OK)
 		s->par[i - 1].kind = B_BLOB;
 	return rc;
 }
 
-int pg_bind_null(struct pg_stmt *s, int i)
+int db_pg_bind_null(struct pg_stmt *s, int i)
 {
 	return param(s, i) ? DB_OK : DB_ERROR;
 }
@@ -885,7 +885,7 @@ static int prelude_prepare(struct pg_conn *c)
  * An implicit read sends no BEGIN and no COMMIT: in a pipeline, what the
  * server runs until the next Sync is one transaction, and the session's
  * repeatable read keeps its first snapshot for all of it; each statement
- * goes with a flush request, and pg_read_end's Sync ends it without
+ * goes with a flush request, and db_pg_read_end's Sync ends it without
  * waiting for the answer.  A poll is then one round trip of two
  * statements (the data version and the device) where it was two round
  * trips and four statements.
@@ -1019,7 +1019,7 @@ static int send_more(struct pg_stmt *s, const char *const *v, const int *len, co
  * The open implicit read made a transaction block (BEGIN keeps its
  * snapshot) and the pipeline left, for what cannot go into the pipeline:
  * a statement to prepare, a write, a command that waits for its answer.
- * After it the read is an explicit one, as pg_read_begin's always were.
+ * After it the read is an explicit one, as db_pg_read_begin's always were.
  * A db.h code (an earlier statement failed: the transaction is gone).
  */
 static int imp_join(struct pg_conn *c)
@@ -1090,7 +1090,7 @@ static int start(struct pg_stmt *s)
 	if (prelude_of(s, &pre) < 0)
 		return map_state(c->sqlstate);
 	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
-		if (pg_begin(c) < 0)
+		if (db_pg_begin(c) < 0)
 			return map_state(c->sqlstate);
 		s->own_txn = 1;
 	}
@@ -1162,7 +1162,7 @@ static int restart(struct pg_stmt *s)
 	return start(s);
 }
 
-int pg_step(struct pg_stmt *s)
+int db_pg_step(struct pg_stmt *s)
 {
 	PGresult *r;
 	int rc, first = 0;
@@ -1197,7 +1197,7 @@ int pg_step(struct pg_stmt *s)
 	return finish(s, r);
 }
 
-int pg_reset(struct pg_stmt *s)
+int db_pg_reset(struct pg_stmt *s)
 {
 	discard(s);
 	return DB_OK;
@@ -1211,7 +1211,7 @@ static const char *cell(struct pg_stmt *s, int i)
 }
 
 /* Booleans ("t"/"f": a comparison in a select list) read as 1/0, as SQLite's. */
-int64_t pg_column_int64(struct pg_stmt *s, int i)
+int64_t db_pg_column_int64(struct pg_stmt *s, int i)
 {
 	const char *v = cell(s, i);
 
@@ -1222,14 +1222,14 @@ int64_t pg_column_int64(struct pg_stmt *s, int i)
 	return strtoll(v, NULL, 10);
 }
 
-const unsigned char *pg_column_text(struct pg_stmt *s, int i)
+const unsigned char *db_pg_column_text(struct pg_stmt *s, int i)
 {
 	if (s->row && i >= 0 && i < PQnfields(s->row) && PQftype(s->row, i) == OID_BYTEA)
-		return pg_column_blob(s, i);	/* decoded, NUL-ended by us */
+		return db_pg_column_blob(s, i);	/* decoded, NUL-ended by us */
 	return (const unsigned char *)cell(s, i);
 }
 
-const void *pg_column_blob(struct pg_stmt *s, int i)
+const void *db_pg_column_blob(struct pg_stmt *s, int i)
 {
 	const char *v = cell(s, i);
 	unsigned char *d;
@@ -1248,16 +1248,16 @@ const void *pg_column_blob(struct pg_stmt *s, int i)
 	return d;
 }
 
-int pg_column_bytes(struct pg_stmt *s, int i)
+int db_pg_column_bytes(struct pg_stmt *s, int i)
 {
 	if (!cell(s, i))
 		return 0;
 	if (PQftype(s->row, i) == OID_BYTEA)
-		return pg_column_blob(s, i) ? (int)s->blob_len : 0;
+		return db_pg_column_blob(s, i) ? (int)s->blob_len : 0;
 	return PQgetlength(s->row, 0, i);
 }
 
-int pg_column_type(struct pg_stmt *s, int i)
+int db_pg_column_type(struct pg_stmt *s, int i)
 {
 	const char *v = cell(s, i);
 
@@ -1279,13 +1279,13 @@ int pg_column_type(struct pg_stmt *s, int i)
 
 /* -- the connection's state ---------------------------------------------------- */
 
-int pg_changes(struct pg_conn *c)
+int db_pg_changes(struct pg_conn *c)
 {
 	return c->changes;
 }
 
 /* SQLite's last_insert_rowid: the last identity value this connection took. */
-int64_t pg_last_insert_id(struct pg_conn *c)
+int64_t db_pg_last_insert_id(struct pg_conn *c)
 {
 	PGresult *r;
 	int64_t id = 0;
@@ -1299,12 +1299,12 @@ int64_t pg_last_insert_id(struct pg_conn *c)
 	return id;
 }
 
-int pg_unique_violation(struct pg_conn *c)
+int db_pg_unique_violation(struct pg_conn *c)
 {
 	return !strcmp(c->sqlstate, "23505");
 }
 
-int pg_constraint_violation(struct pg_conn *c)
+int db_pg_constraint_violation(struct pg_conn *c)
 {
 	return !strncmp(c->sqlstate, "23", 2);
 }
@@ -1321,7 +1321,7 @@ static void txn_over(struct pg_conn *c)
  * (prelude_of), which also looks at the connection first (start, revive),
  * and a request that reads nothing costs no round trip.
  */
-int pg_read_begin(struct pg_conn *c)
+int db_pg_read_begin(struct pg_conn *c)
 {
 	if (c->txn)
 		return 0;
@@ -1334,7 +1334,7 @@ int pg_read_begin(struct pg_conn *c)
  * A transaction that only read has nothing to wait for: its COMMIT is
  * sent and its answer read when the connection is next used (drain).
  */
-int pg_read_end(struct pg_conn *c)
+int db_pg_read_end(struct pg_conn *c)
 {
 	drain(c);
 	if (c->imp) {
@@ -1371,7 +1371,7 @@ int pg_read_end(struct pg_conn *c)
 /* BEGIN and its locks (sql) in one round trip (one simple query). */
 static int begin_locked(struct pg_conn *c, const char *sql)
 {
-	pg_read_end(c);
+	db_pg_read_end(c);
 	drain(c);
 	if (revive(c) < 0)
 		return -1;
@@ -1385,7 +1385,7 @@ static int begin_locked(struct pg_conn *c, const char *sql)
 	return 0;
 }
 
-int pg_begin(struct pg_conn *c)
+int db_pg_begin(struct pg_conn *c)
 {
 	return begin_locked(c, sql_write_begin "SELECT pg_advisory_xact_lock(" PG_WRITE_LOCK ")");
 }
@@ -1395,7 +1395,7 @@ int pg_begin(struct pg_conn *c)
  * from the one-bigint keys above; a key past 31 bits may share its lock
  * with another, which only makes one wait for the other).
  */
-int pg_begin_keyed(struct pg_conn *c, int64_t key)
+int db_pg_begin_keyed(struct pg_conn *c, int64_t key)
 {
 	char sql[160];
 
@@ -1404,7 +1404,7 @@ int pg_begin_keyed(struct pg_conn *c, int64_t key)
 	return begin_locked(c, sql);
 }
 
-int pg_commit(struct pg_conn *c)
+int db_pg_commit(struct pg_conn *c)
 {
 	PGresult *r;
 	int ok;
@@ -1424,12 +1424,12 @@ int pg_commit(struct pg_conn *c)
 		set_err(c, r);
 	PQclear(r);
 	if (!ok)
-		pg_rollback(c);
+		db_pg_rollback(c);
 	txn_over(c);
 	return ok ? 0 : -1;
 }
 
-void pg_rollback(struct pg_conn *c)
+void db_pg_rollback(struct pg_conn *c)
 {
 	drain(c);
 	if (c->imp)	/* a read: its Sync ends it */
@@ -1441,7 +1441,7 @@ void pg_rollback(struct pg_conn *c)
 	txn_over(c);
 }
 
-int pg_request_end(struct pg_conn *c)
+int db_pg_request_end(struct pg_conn *c)
 {
 	drain_active(c);
 	if (c->imp) {
@@ -1462,10 +1462,10 @@ int pg_request_end(struct pg_conn *c)
 		return 0;
 	}
 	if (c->wrote || PQtransactionStatus(c->h) == PQTRANS_INERROR) {
-		pg_rollback(c);
+		db_pg_rollback(c);
 		return 1;
 	}
-	pg_read_end(c);
+	db_pg_read_end(c);
 	return 0;
 }
 
@@ -1474,21 +1474,21 @@ int pg_request_end(struct pg_conn *c)
  * the request log's (nb_track_changes in the schema), read in the
  * caller's snapshot.
  */
-unsigned pg_data_version(struct pg_conn *c)
+unsigned db_pg_data_version(struct pg_conn *c)
 {
 	int64_t v = 0;
 
 	if (c->dv_ok)	/* read with the snapshot (prelude_of) */
 		return (unsigned)c->dv_val;
-	if (!c->dv && !(c->dv = pg_stmt_new(c, sql_dv, -1)))
+	if (!c->dv && !(c->dv = db_pg_stmt_new(c, sql_dv, -1)))
 		return 0;
-	if (pg_step(c->dv) == DB_ROW)
-		v = pg_column_int64(c->dv, 0);
-	pg_reset(c->dv);
+	if (db_pg_step(c->dv) == DB_ROW)
+		v = db_pg_column_int64(c->dv, 0);
+	db_pg_reset(c->dv);
 	return (unsigned)v;
 }
 
-const char *pg_errmsg(struct pg_conn *c)
+const char *db_pg_errmsg(struct pg_conn *c)
 {
 	return c->err[0] ? c->err : PQerrorMessage(c->h);
 }

@@ -18,54 +18,54 @@ struct pg_conn;
 struct pg_stmt;
 
 /* 1 when where names a PostgreSQL store (postgresql:// or postgres://). */
-int pg_is_url(const char *where);
+int db_pg_is_url(const char *where);
 
 /* Connects to url and applies the schema steps after the recorded
  * version: 0 with *out, or -1 with e NB_UNAVAILABLE in the store's own
  * words (unreachable, refused, a failed step, a newer schema). */
-int pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
+int db_pg_open(const char *url, int busy_ms, const char *const *steps, int nsteps,
 	    struct pg_conn **out, struct nb_err *e);
-void pg_close(struct pg_conn *c);
-int pg_version(struct pg_conn *c);
+void db_pg_close(struct pg_conn *c);
+int db_pg_version(struct pg_conn *c);
 
 /* A statement for sql (SQLite's '?' / '?N' placeholders); NULL when sql is bad. */
-struct pg_stmt *pg_stmt_new(struct pg_conn *c, const char *sql, int slot);
-void pg_stmt_free(struct pg_stmt *s);
+struct pg_stmt *db_pg_stmt_new(struct pg_conn *c, const char *sql, int slot);
+void db_pg_stmt_free(struct pg_stmt *s);
 /* 1 while the statement has rows not yet read (SQLite's stmt_busy). */
-int pg_stmt_busy(const struct pg_stmt *s);
+int db_pg_stmt_busy(const struct pg_stmt *s);
 /* Ends the run and clears the bindings (what db_stmt() hands back). */
-void pg_stmt_clear(struct pg_stmt *s);
+void db_pg_stmt_clear(struct pg_stmt *s);
 
-int pg_bind_int64(struct pg_stmt *s, int i, int64_t v);
-int pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy);
-int pg_bind_blob(struct pg_stmt *s, int i, const void *p, int n, int copy);
-int pg_bind_null(struct pg_stmt *s, int i);
-int pg_step(struct pg_stmt *s);
-int pg_reset(struct pg_stmt *s);
-int64_t pg_column_int64(struct pg_stmt *s, int i);
-const unsigned char *pg_column_text(struct pg_stmt *s, int i);
-const void *pg_column_blob(struct pg_stmt *s, int i);
-int pg_column_bytes(struct pg_stmt *s, int i);
-int pg_column_type(struct pg_stmt *s, int i);
+int db_pg_bind_int64(struct pg_stmt *s, int i, int64_t v);
+int db_pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy);
+int db_pg_bind_blob(struct pg_stmt *s, int i, const void *p, int n, int copy);
+int db_pg_bind_null(struct pg_stmt *s, int i);
+int db_pg_step(struct pg_stmt *s);
+int db_pg_reset(struct pg_stmt *s);
+int64_t db_pg_column_int64(struct pg_stmt *s, int i);
+const unsigned char *db_pg_column_text(struct pg_stmt *s, int i);
+const void *db_pg_column_blob(struct pg_stmt *s, int i);
+int db_pg_column_bytes(struct pg_stmt *s, int i);
+int db_pg_column_type(struct pg_stmt *s, int i);
 
-int pg_changes(struct pg_conn *c);
-int64_t pg_last_insert_id(struct pg_conn *c);
-int pg_unique_violation(struct pg_conn *c);
-int pg_constraint_violation(struct pg_conn *c);
-int pg_read_begin(struct pg_conn *c);
-int pg_read_end(struct pg_conn *c);
-int pg_request_end(struct pg_conn *c);
-int pg_begin(struct pg_conn *c);
-int pg_begin_keyed(struct pg_conn *c, int64_t key);
-int pg_commit(struct pg_conn *c);
-void pg_rollback(struct pg_conn *c);
-unsigned pg_data_version(struct pg_conn *c);
-const char *pg_errmsg(struct pg_conn *c);
+int db_pg_changes(struct pg_conn *c);
+int64_t db_pg_last_insert_id(struct pg_conn *c);
+int db_pg_unique_violation(struct pg_conn *c);
+int db_pg_constraint_violation(struct pg_conn *c);
+int db_pg_read_begin(struct pg_conn *c);
+int db_pg_read_end(struct pg_conn *c);
+int db_pg_request_end(struct pg_conn *c);
+int db_pg_begin(struct pg_conn *c);
+int db_pg_begin_keyed(struct pg_conn *c, int64_t key);
+int db_pg_commit(struct pg_conn *c);
+void db_pg_rollback(struct pg_conn *c);
+unsigned db_pg_data_version(struct pg_conn *c);
+const char *db_pg_errmsg(struct pg_conn *c);
 
 /*
  * '?' and '?N' placeholders of sql as '$N', into out (n bytes): the
  * number of parameters (the highest N), or -1 when out is too small.
  */
-int pg_translate(const char *sql, char *out, size_t n);
+int db_pg_translate(const char *sql, char *out, size_t n);
 
 #endif

@@ -507,13 +507,13 @@ static void test_placeholders_translated(void **state)
 	char out[256];
 
 	(void)state;
-	assert_int_equal(pg_translate("SELECT ?, ?, ?1 FROM t WHERE a = ?", out, sizeof(out)), 3);
+	assert_int_equal(db_pg_translate("SELECT ?, ?, ?1 FROM t WHERE a = ?", out, sizeof(out)), 3);
 	assert_string_equal(out, "SELECT $1, $2, $1 FROM t WHERE a = $3");
-	assert_int_equal(pg_translate("SELECT ?2, ? /* ? */, 'it''s ?', \"q?\"", out,
+	assert_int_equal(db_pg_translate("SELECT ?2, ? /* ? */, 'it''s ?', \"q?\"", out,
 				      sizeof(out)), 3);
 	assert_string_equal(out, "SELECT $2, $3 /* ? */, 'it''s ?', \"q?\"");
-	assert_int_equal(pg_translate("SELECT '?", out, sizeof(out)), 0);	/* unended */
-	assert_int_equal(pg_translate("SELECT ?", out, 8), -1);			/* too small */
+	assert_int_equal(db_pg_translate("SELECT '?", out, sizeof(out)), 0);	/* unended */
+	assert_int_equal(db_pg_translate("SELECT ?", out, 8), -1);			/* too small */
 }
 
 static int group_setup(void **state)
