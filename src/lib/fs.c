@@ -332,3 +332,33 @@ int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max
 	closedir(d);
 	return n;
 }
+
+int fs_each_dir2(const char *root, const char *only,
+		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx)
+{
+	DIR *top = opendir(root), *mid;
+	struct dirent *a, *b;
+	int n = 0, fd;
+
+	if (!top)
+		return 0;
+	while ((a = readdir(top))) {
+		if (a->d_name[0] == '.' ||
+		    (fd = openat(dirfd(top), a->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+			continue;
+		if (!(mid = fdopendir(fd))) {
+			close(fd);
+			continue;
+		}
+		while ((b = readdir(mid))) {
+			if (b->d_name[0] == '.' || (only && strcmp(b->d_name, only)) ||
+			    (fd = openat(dirfd(mid), b->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+				continue;
+			n += fn(ctx, dirfd(mid), b->d_name, fd);
+		}
+		closedir(mid);
+	}
+	closedir(top);
+	return n;
+}

@@ -73,5 +73,16 @@ int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n);
  * fs_clean_tmp(app->set.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE).
  */
 int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max_age);
+/*
+ * Calls fn(ctx, parent, name, dir) for each directory two levels below
+ * root, <root>/<a>/<name> (no name starting with '.', no link followed at
+ * either level), name being only when only is not NULL: dir is an open
+ * O_DIRECTORY descriptor of it that fn owns (closes, or fdopendir's and
+ * closedir's), parent that of <a> (to remove name with unlinkat).
+ * Returns the sum of fn's returns; 0 when root cannot be opened (nothing
+ * there yet).  For the static trees of <kind>/<name>/<version> files.
+ */
+int fs_each_dir2(const char *root, const char *only,
+		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx);
 
 #endif

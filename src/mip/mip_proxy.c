@@ -60,47 +60,35 @@ static void static_put(struct app *app, struct arena *a, const char *flavour, co
 		unlink(tmp);
 }
 
+/* fs_each_dir2's step: removes every copy of one <name> directory, then it. */
+static int drop_versions(void *ctx, int parent, const char *name, int dir)
+{
+	DIR *d = fdopendir(dir);
+	struct dirent *v;
+	int n = 0;
+
+	(void)ctx;
+	if (!d) {
+		close(dir);
+		return 0;
+	}
+	while ((v = readdir(d)))
+		if (v->d_name[0] != '.' && unlinkat(dirfd(d), v->d_name, 0) == 0)
+			n++;
+	closedir(d);
+	unlinkat(parent, name, AT_REMOVEDIR);
+	return n;
+}
+
 /* Removes the static copies of one name, or of every name (NULL). */
 static int static_drop(struct app *app, const char *only)
 {
 	char root[PATH_MAX];
-	struct dirent *f, *v;
-	DIR *fd, *vd;
-	int n = 0;
 
 	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, app->set.var_dir) >=
-	    sizeof(root) || !(fd = opendir(root)))
+	    sizeof(root))
 		return 0;
-	while ((f = readdir(fd))) {
-		int names;
-		DIR *nd;
-		struct dirent *nm;
-		if (f->d_name[0] == '.' ||
-		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-			continue;
-		if (!(nd = fdopendir(names))) {
-			close(names);
-			continue;
-		}
-		while ((nm = readdir(nd))) {
-			int vfd;
-			if (nm->d_name[0] == '.' || (only && strcmp(nm->d_name, only)) ||
-			    (vfd = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-				continue;
-			if ((vd = fdopendir(vfd))) {
-				while ((v = readdir(vd)))
-					if (v->d_name[0] != '.' && unlinkat(dirfd(vd), v->d_name, 0) == 0)
-						n++;
-				closedir(vd);
-			} else {
-				close(vfd);
-			}
-			unlinkat(dirfd(nd), nm->d_name, AT_REMOVEDIR);
-		}
-		closedir(nd);
-	}
-	closedir(fd);
-	return n;
+	return fs_each_dir2(root, only, drop_versions, NULL);
 }
 
 int mip_proxy_drop(struct app *app, const char *name)
@@ -129,34 +117,22 @@ static int sweep_versions(int dir, long long limit)
 	return n;
 }
 
+/* fs_each_dir2's step: sweep_versions with the limit in ctx. */
+static int sweep_step(void *ctx, int parent, const char *name, int dir)
+{
+	(void)parent, (void)name;
+	return sweep_versions(dir, *(const long long *)ctx);
+}
+
 int mip_proxy_sweep(const char *var_dir, long long now)
 {
 	char root[PATH_MAX];
-	struct dirent *f, *nm;
-	DIR *fd, *nd;
-	int n = 0, names;
+	long long limit = now + MIP_COPY_MARGIN;
 
 	if ((size_t)snprintf(root, sizeof(root), "%.*s/" PROXY_DIR, PATH_MAX - 64, var_dir) >=
-	    sizeof(root) || !(fd = opendir(root)))
+	    sizeof(root))
 		return 0;
-	while ((f = readdir(fd))) {
-		if (f->d_name[0] == '.' ||
-		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-			continue;
-		if (!(nd = fdopendir(names))) {
-			close(names);
-			continue;
-		}
-		while ((nm = readdir(nd))) {
-			int vfd;
-			if (nm->d_name[0] != '.' &&
-			    (vfd = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) >= 0)
-				n += sweep_versions(vfd, now + MIP_COPY_MARGIN);
-		}
-		closedir(nd);
-	}
-	closedir(fd);
-	return n;
+	return fs_each_dir2(root, NULL, sweep_step, &limit);
 }
 
 /* The row still fresh (or offline): its JSON, and its file if missing. */

@@ -267,35 +267,20 @@ int mip_store_shared(struct app *app)
 	return db_is_pg(app->db);
 }
 
+/* fs_each_dir2's step: removes the name's latest.json. */
+static int drop_latest_step(void *ctx, int parent, const char *name, int dir)
+{
+	int n = unlinkat(dir, "latest.json", 0) == 0;
+
+	(void)ctx, (void)parent, (void)name;
+	close(dir);
+	return n;
+}
+
 /* Removes <root>/<flavour>/<name>/latest.json for every flavour and name. */
 static int drop_latest(const char *root)
 {
-	DIR *fd = opendir(root), *nd;
-	struct dirent *f, *nm;
-	int n = 0, names;
-
-	if (!fd)
-		return 0;
-	while ((f = readdir(fd))) {
-		if (f->d_name[0] == '.' ||
-		    (names = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-			continue;
-		if (!(nd = fdopendir(names))) {
-			close(names);
-			continue;
-		}
-		while ((nm = readdir(nd))) {
-			int v;
-			if (nm->d_name[0] == '.' ||
-			    (v = openat(dirfd(nd), nm->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-				continue;
-			n += unlinkat(v, "latest.json", 0) == 0;
-			close(v);
-		}
-		closedir(nd);
-	}
-	closedir(fd);
-	return n;
+	return fs_each_dir2(root, NULL, drop_latest_step, NULL);
 }
 
 /* Removes every <root>/<hh>/<prefix> link of mip_store.c's file links. */

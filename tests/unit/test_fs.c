@@ -387,6 +387,42 @@ static void test_common_top(void **state)
 	assert_int_equal(fs_common_top(0, nth, NULL), 0);
 }
 
+/* fs_each_dir2's step: counts the visit, names it in ctx, closes dir. */
+static int visit(void *ctx, int parent, const char *name, int dir)
+{
+	char *seen = ctx;
+
+	assert_true(parent >= 0);
+	strcat(seen, name);
+	strcat(seen, " ");
+	close(dir);
+	return 1;
+}
+
+static void test_each_dir2(void **state)
+{
+	struct ut_dir *f = *state;
+	char seen[256] = "";
+
+	assert_int_equal(fs_each_dir2(at(f, "none"), NULL, visit, seen), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/a/x"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/a/.hidden"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/.b/y"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "elsewhere/z"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/c"), 0755), 0);
+	assert_int_equal(fs_write_atomic(at(f, "r/c/file"), "x", 1), 0);
+	/* links are never followed, at either level */
+	assert_int_equal(symlink(at(f, "elsewhere"), at(f, "r/l")), 0);
+	assert_int_equal(symlink(at(f, "elsewhere/z"), at(f, "r/a/lz")), 0);
+	assert_int_equal(fs_each_dir2(at(f, "r"), NULL, visit, seen), 1);
+	assert_string_equal(seen, "x ");
+	seen[0] = '\0';
+	assert_int_equal(fs_mkdirs(at(f, "r/c/x"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/c/w"), 0755), 0);
+	assert_int_equal(fs_each_dir2(at(f, "r"), "x", visit, seen), 2);
+	assert_string_equal(seen, "x x ");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ut_dir_setup, ut_dir_teardown)
@@ -407,6 +443,7 @@ int main(void)
 		T(test_read_small),
 		T(test_read_small_empty_missing_dir),
 		T(test_dirname),
+		T(test_each_dir2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
