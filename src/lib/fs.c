@@ -362,3 +362,26 @@ int fs_each_dir2(const char *root, const char *only,
 	closedir(top);
 	return n;
 }
+
+/* Replaces path with a symbolic link to target (a temporary link renamed
+ * over, so a reader sees the old link or the new one). */
+int fs_symlink_atomic(const char *target, const char *path)
+{
+	char tmp[PATH_MAX];
+	unsigned int r = 0;
+
+	if (getrandom(&r, sizeof(r), 0) < 0)
+		r = (unsigned int)getpid();
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%08x", path, (long)getpid(), r) >=
+	    sizeof(tmp))
+		return -1;
+	if (symlink(target, tmp) < 0)
+		return -1;
+	if (rename(tmp, path) < 0) {
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+}

@@ -82,6 +82,10 @@ int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max
  * Returns the sum of fn's returns; 0 when root cannot be opened (nothing
  * there yet).  For the static trees of <kind>/<name>/<version> files.
  */
+/* Replaces path with a symbolic link to target: a temporary link beside
+ * it renamed over, so a reader sees the old link or the new one.  0, or
+ * -1 with errno (no temporary left). */
+int fs_symlink_atomic(const char *target, const char *path);
 int fs_each_dir2(const char *root, const char *only,
 		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx);
 

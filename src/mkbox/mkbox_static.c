@@ -70,29 +70,6 @@ static int url_name_ok(const char *s)
 	return mkbox_name_ok(s) && !strchr(s, '+');
 }
 
-/* Replaces path with a symbolic link to target (a temporary link renamed
- * over, so a reader sees the old link or the new one). */
-static int link_atomic(const char *target, const char *path)
-{
-	char tmp[PATH_MAX];
-	unsigned int r = 0;
-
-	if (getrandom(&r, sizeof(r), 0) < 0)
-		r = (unsigned int)getpid();
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%08x", path, (long)getpid(), r) >=
-	    sizeof(tmp))
-		return -1;
-	if (symlink(target, tmp) < 0)
-		return -1;
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
 /* Removes path and everything below it (links are removed, never followed). */
 static void rm_tree(const char *path)
 {
@@ -194,7 +171,7 @@ int mkbox_live_open(struct mkbox_live *l, const char *var_dir)
 	    (l->fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -1;
 	snprintf(target, sizeof(target), "/proc/%ld/fd/%d", (long)getpid(), l->fd);
-	return link_atomic(target, l->link);
+	return fs_symlink_atomic(target, l->link);
 }
 
 void mkbox_live_close(struct mkbox_live *l)
@@ -250,7 +227,7 @@ static void query_alias_set(const struct mkbox_live *l, const char *image_path, 
 	}
 	if ((size_t)snprintf(target, sizeof(target), "../../../update/%s/%s", box, pick) <
 	    sizeof(target) && fs_mkdirs(dir, 0755) == 0)
-		link_atomic(target, p);
+		fs_symlink_atomic(target, p);
 }
 
 /* Refreshes every query alias <image> can be the answer of: one per place
@@ -381,10 +358,10 @@ static int publish(struct mkbox_live *l, struct app *app, const char *box, const
 		return -1;
 	strcat(p, b->build_id);
 	/* the ID before the tar: an update tar is never the answer to it */
-	if (link_atomic("../../../../empty.tar", p) < 0 ||
+	if (fs_symlink_atomic("../../../../empty.tar", p) < 0 ||
 	    entry_path(l, p, sizeof(p), box, image, "update.tar") < 0)
 		return -1;
-	return link_atomic(blob, p);
+	return fs_symlink_atomic(blob, p);
 }
 
 int mkbox_live_image(struct mkbox_live *l, struct app *app, const char *image_path,

@@ -423,6 +423,23 @@ static void test_each_dir2(void **state)
 	assert_string_equal(seen, "x x ");
 }
 
+static void test_symlink_atomic(void **state)
+{
+	struct ut_dir *f = *state;
+	char got[64];
+	ssize_t n;
+
+	assert_int_equal(fs_symlink_atomic("one", at(f, "l")), 0);
+	assert_int_equal(fs_symlink_atomic("two", at(f, "l")), 0);	/* replaced */
+	n = readlink(at(f, "l"), got, sizeof(got) - 1);
+	assert_int_equal(n, 3);
+	got[n] = '\0';
+	assert_string_equal(got, "two");
+	assert_int_equal(count_tmp(f->dir), 0);
+	assert_int_equal(fs_symlink_atomic("x", at(f, "missing/l")), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, ut_dir_setup, ut_dir_teardown)
@@ -444,6 +461,7 @@ int main(void)
 		T(test_read_small_empty_missing_dir),
 		T(test_dirname),
 		T(test_each_dir2),
+		T(test_symlink_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
