@@ -216,15 +216,11 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	/*
-	 * The page cache's 256 pages (cache_size below) in one block per
-	 * connection, taken once: in WAL mode every commit of another process
-	 * empties a reader's cache, and pages from malloc were each freed and
-	 * taken again, the heap's top handed back and forth with brk.  Measured
-	 * on the poll's device lookup over 1,000 of 1,000,000 devices with a
-	 * commit every 30 lookups: 19-21 us of CPU a lookup before, 14 after
-	 * (1,000 devices: 8 both).
+	 * No SQLITE_CONFIG_PAGECACHE block: it made the poll's device lookup
+	 * cheaper under other processes' commits, but a DDI feedback ran at
+	 * 1,539/s with it against 3,828/s without (make bench, one action),
+	 * so the page cache stays SQLite's default allocator.
 	 */
-	sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, DB_CACHE_PAGES);
 	if (sqlite3_open_v2(path, &db->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		nb_fail(e, NB_UNAVAILABLE, "%s: %s", path, db->h ? sqlite3_errmsg(db->h) : "cannot open");
@@ -253,8 +249,8 @@ int db_open(const char *path, int busy_ms, const char *const *steps, int nsteps,
 	 * every commit, which the request log's frequent batches cannot afford.
 	 */
 	/*
-	 * A 1 MiB page cache per process (256 pages of 4 KiB, in one block:
-	 * SQLITE_CONFIG_PAGECACHE above): our queries are small and indexed.
+	 * A 1 MiB page cache per process (256 pages of 4 KiB): our queries are
+	 * small and indexed.
 	 * No mmap_size: in WAL mode SQLite unmaps the whole file whenever
 	 * another process has committed since this one last read (with the
 	 * page cache), so with the store's steady small commits (request log,
