@@ -67,6 +67,13 @@ $(LIB): $(LIB_OBJ)
 $(DOMAINS): $(DOMAINS_OBJ)
 	rm -f $@ && $(AR) rcs $@ $^
 
+# The programs' objects are made by a chain of pattern rules, which would
+# make them intermediate files that make deletes after linking: every later
+# make (test-pg's and e2e's `all`, a test's `make install`) then built and
+# linked all eight again, at once in the two e2e runs, over each other's
+# objects.  Kept, a built tree is up to date.
+.SECONDARY: $(PROGRAMS:%=$(BUILD)/src/cgi/%.fcgi.o)
+
 $(CGIBIN)/%.fcgi: $(BUILD)/src/cgi/%.fcgi.o $(DOMAINS) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(NB_LDFLAGS) -o $@ $< $(DOMAINS) $(LIB) $(NB_LDLIBS)
@@ -117,6 +124,7 @@ $(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 TEST_PG_LOG ?= build/test-pg.log
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) -q all || { echo "make all left work for the next make: the two e2e runs would build over each other" >&2; exit 1; }
 	@$(MAKE) --no-print-directory unit
 	@if [ -x $(PG_BIN)/initdb ]; then \
 	   echo "== e2e on SQLite, and at once on PostgreSQL (its output: $(TEST_PG_LOG), shown after)"; \
