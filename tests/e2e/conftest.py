@@ -85,11 +85,27 @@ class PgCluster:
     def url(self, name):
         return "postgresql:///%s?host=%s&user=postgres" % (name, self.dir)
 
+    # every database made, in order: the test that made one drops it when it
+    # ends (drop_test_databases), or the cluster grows by a database a test,
+    # several GiB over the suite
+    made = []
+
     def new_database(self):
         """The URL of a new, empty database."""
         name = "nb%d_%d" % (os.getpid(), next(self.names))
         self.run("createdb", "-h", self.dir, "-U", "postgres", name)
+        PgCluster.made.append(name)
         return self.url(name)
+
+    def drop_databases(self, names):
+        """Drop these databases, closing what is still connected (FORCE);
+        a failure is left for the cluster's own removal at exit."""
+        for name in names:
+            try:
+                self.run("dropdb", "-h", self.dir, "-U", "postgres", "--force",
+                         "--if-exists", name)
+            except AssertionError:
+                pass
 
     @classmethod
     def get(cls):
@@ -388,6 +404,19 @@ def tmpdir_shared():
     os.chmod(d, 0o755)
     yield d
     shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def drop_test_databases():
+    """The databases a test made, dropped when it ends (after its own
+    fixtures' teardown, which stops its front ends); a module's fixture
+    makes its database before this starts counting, so it is kept."""
+    first = len(PgCluster.made)
+    yield
+    names = PgCluster.made[first:]
+    if names and PgCluster._one is not None:
+        del PgCluster.made[first:]
+        PgCluster._one.drop_databases(names)
 
 
 @pytest.fixture
