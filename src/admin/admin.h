@@ -192,7 +192,9 @@ int admin_session_create(struct db *db, long long uid, long ttl, char *token, ch
  * with e NB_NOT_FOUND (unknown or expired) or NB_UNAVAILABLE. */
 int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf,
 		      struct nb_err *e);
-void admin_session_delete(struct db *db, const char *token);
+/* Ends the session of token (none: nothing to do).  0, or -1 with e
+ * NB_UNAVAILABLE: the session still stands. */
+int admin_session_delete(struct db *db, const char *token, struct nb_err *e);
 int admin_token_create(struct db *db, long long uid, const char *name, char *token,
 		       struct nb_err *e);
 /* The user of API token: 0 with *u filled (its last use noted); -1 with e
@@ -219,27 +221,30 @@ long admin_token_count(struct db *db, long long uid, struct nb_err *e);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
  * which keys).  _get: the key's failure count and its time (Unix seconds);
- * -1 with e NB_NOT_FOUND when it has none (or NB_UNAVAILABLE).  The
- * writes are best effort (a busy store counts one failure less).  _wait: seconds left while count >= max within
- * window of its first failure, else 0.  _fail: one more failure, the count
- * restarting when the window has passed.  _mark: one more, its time set to
- * now (the time of the latest).  _clear: forgets the key.
+ * -1 with e NB_NOT_FOUND when it has none (or NB_UNAVAILABLE).  _wait:
+ * seconds left while count >= max within window of its first failure,
+ * else 0; -1 with e NB_UNAVAILABLE when the store cannot say.  The writes
+ * return 0, or -1 with e NB_UNAVAILABLE (the count not changed): _fail,
+ * one more failure, the count restarting when the window has passed;
+ * _mark, one more, its time set to now (the time of the latest); _clear,
+ * forgets the key.
  */
 int admin_throttle_get(struct db *db, const char *key, long *count, long long *first,
 		       struct nb_err *e);
-long admin_throttle_wait(struct db *db, const char *key, int max, long window);
-void admin_throttle_fail(struct db *db, const char *key, long window);
-void admin_throttle_mark(struct db *db, const char *key);
-void admin_throttle_clear(struct db *db, const char *key);
+long admin_throttle_wait(struct db *db, const char *key, int max, long window,
+			 struct nb_err *e);
+int admin_throttle_fail(struct db *db, const char *key, long window, struct nb_err *e);
+int admin_throttle_mark(struct db *db, const char *key, struct nb_err *e);
+int admin_throttle_clear(struct db *db, const char *key, struct nb_err *e);
 
 /* -- handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
-ADMIN_HANDLER(admin_root)		/* admin_login.c */
-ADMIN_HANDLER(admin_login_page)
+ADMIN_HANDLER(admin_login_page)		/* admin_login.c */
 ADMIN_HANDLER(admin_login)
 ADMIN_HANDLER(admin_logout)
-ADMIN_HANDLER(admin_api_whoami)
+ADMIN_HANDLER(admin_api_whoami)		/* admin_whoami.c */
 ADMIN_HANDLER(admin_not_found)		/* admin_core.c: the 404 page */
-ADMIN_HANDLER(admin_dashboard)		/* admin_dashboard.c */
+ADMIN_HANDLER(admin_root)		/* admin_dashboard.c: GET /admin */
+ADMIN_HANDLER(admin_dashboard)
 ADMIN_HANDLER(admin_settings_page)	/* admin_settings.c */
 ADMIN_HANDLER(admin_users)		/* admin_users.c */
 ADMIN_HANDLER(admin_user_add)
