@@ -18,6 +18,7 @@
 #include "../ddi/ddi.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
+#include "admin_valid.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
 #define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
@@ -257,29 +258,10 @@ ADMIN_HANDLER(admin_images)		/* admin_images.c */
 ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
-/* The request log's filters (req.h validators): since/until, an HTML
- * datetime-local value in UTC ("2026-11-23T13:05", ":SS" and ".fff"
- * allowed, counted to the minute) as Unix ms in out->i; status, a code
- * "100".."599" (out->i the code) or a class "1xx".."5xx" (out->i 1..5). */
-int admin_time_valid(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *out, struct nb_err *e);
-int admin_status_valid(const struct app *app, const struct req_field *f, const char *raw,
-		       struct req_value *out, struct nb_err *e);
 
 /* The users page (also after a token is made: new_token shown once); 0, or -1 with e. */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		     int status, const char *new_token, const char *msg, struct nb_err *e);
-
-/* Validators of the admin's declared input (req.h): 0, or -1 with e
- * saying the rule.  A user name (admin_name_ok), a new password
- * (ADMIN_PASSWORD_MIN..MAX bytes), a token's name (1..64 bytes, no
- * control characters). */
-int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *out, struct nb_err *e);
-int admin_password_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e);
-int admin_token_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-			   struct req_value *out, struct nb_err *e);
 
 /* The role words of a user form (req_v_enum): their index is the role. */
 #define ADMIN_ROLE_READONLY 0
@@ -297,23 +279,6 @@ ADMIN_HANDLER(admin_mip_refresh)
 ADMIN_HANDLER(admin_mip_evict)
 ADMIN_HANDLER(admin_api_mip_packages)
 ADMIN_HANDLER(admin_api_mip_publish)
-
-/* ?file= of a mip package body: one .py source file's name (no '/'),
- * published under it (admin_mip.c). */
-int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e);
-
-/* A whole decimal number within arg's bounds (a struct admin_range), its
- * value in out->i; the rule is said in e ("invalid percent: 1 to 100"). */
-struct admin_range {
-	long long lo, hi;
-};
-int admin_range_valid(const struct app *app, const struct req_field *f, const char *raw,
-		      struct req_value *out, struct nb_err *e);
-extern const struct admin_range admin_percent;		/* 1..100 */
-extern const struct admin_range admin_rate;		/* 0..100 */
-extern const struct admin_range admin_failures;	/* 0..10^9 */
-extern const struct admin_range admin_page_range;	/* 1..10^6 */
 
 /* admin.page_size, kept within 1..1000. */
 long admin_page_size(struct app *app);

@@ -212,16 +212,6 @@ int admin_api_mip_packages_run(struct app *app, struct http_req *r, struct http_
 	return 0;
 }
 
-int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e)
-{
-	size_t n = strlen(raw);
-
-	(void)app, (void)out;
-	if (n <= 3 || strcmp(raw + n - 3, ".py") || strchr(raw, '/') || !mip_dest_ok(raw))
-		return nb_fail(e, NB_INVALID, "invalid %s: one .py file's name", f->name);
-	return 0;
-}
 
 /* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
 int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
