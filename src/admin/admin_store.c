@@ -484,15 +484,17 @@ long admin_throttle_wait(struct db *db, const char *key, int max, long window,
 	return 0;
 }
 
+#define FAILED "count the failed login"
+
 /* The throttle's statement sql with key bound (?1): NULL with e when the
- * store cannot prepare it. */
+ * store cannot prepare it (what: the write, as the message says it). */
 static struct db_stmt *throttle_stmt(struct db *db, const char *sql, const char *key,
-				     struct nb_err *e)
+				     const char *what, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql);
 
 	if (!st) {
-		nb_fail(e, NB_UNAVAILABLE, UNWRITABLE, "count the login");
+		nb_fail(e, NB_UNAVAILABLE, UNWRITABLE, what);
 		return NULL;
 	}
 	db_bind_text(st, 1, key, -1, DB_STATIC);
@@ -501,28 +503,28 @@ static struct db_stmt *throttle_stmt(struct db *db, const char *sql, const char 
 
 int admin_throttle_fail(struct db *db, const char *key, long window, struct nb_err *e)
 {
-	struct db_stmt *st = throttle_stmt(db, sql_thr_fail, key, e);
+	struct db_stmt *st = throttle_stmt(db, sql_thr_fail, key, FAILED, e);
 
 	if (!st)
 		return -1;
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_int64(st, 3, window);
-	return plain_write(st, "count the failed login", e);
+	return plain_write(st, FAILED, e);
 }
 
 int admin_throttle_mark(struct db *db, const char *key, struct nb_err *e)
 {
-	struct db_stmt *st = throttle_stmt(db, sql_thr_mark, key, e);
+	struct db_stmt *st = throttle_stmt(db, sql_thr_mark, key, FAILED, e);
 
 	if (!st)
 		return -1;
 	db_bind_int64(st, 2, (int64_t)time(NULL));
-	return plain_write(st, "count the failed login", e);
+	return plain_write(st, FAILED, e);
 }
 
 int admin_throttle_clear(struct db *db, const char *key, struct nb_err *e)
 {
-	struct db_stmt *st = throttle_stmt(db, sql_thr_clear, key, e);
+	struct db_stmt *st = throttle_stmt(db, sql_thr_clear, key, "clear the failed logins", e);
 
 	return st ? plain_write(st, "clear the failed logins", e) : -1;
 }
