@@ -18,6 +18,7 @@
 #include "../ddi/ddi.h"
 #include "../mip/mip.h"
 #include "../ota/ota.h"
+#include "admin_valid.h"
 
 #define ADMIN_PUBLIC 1u	/* no login needed */
 #define ADMIN_ONLY 2u	/* the admin role; read-only users are refused */
@@ -192,7 +193,9 @@ int admin_session_create(struct db *db, long long uid, long ttl, char *token, ch
  * with e NB_NOT_FOUND (unknown or expired) or NB_UNAVAILABLE. */
 int admin_session_get(struct db *db, const char *token, struct admin_user *u, char *csrf,
 		      struct nb_err *e);
-void admin_session_delete(struct db *db, const char *token);
+/* Ends the session of token (none: nothing to do).  0, or -1 with e
+ * NB_UNAVAILABLE: the session still stands. */
+int admin_session_delete(struct db *db, const char *token, struct nb_err *e);
 int admin_token_create(struct db *db, long long uid, const char *name, char *token,
 		       struct nb_err *e);
 /* The user of API token: 0 with *u filled (its last use noted); -1 with e
@@ -219,27 +222,30 @@ long admin_token_count(struct db *db, long long uid, struct nb_err *e);
 /*
  * Login throttling, counted per key in login_failures (admin_login.c says
  * which keys).  _get: the key's failure count and its time (Unix seconds);
- * -1 with e NB_NOT_FOUND when it has none (or NB_UNAVAILABLE).  The
- * writes are best effort (a busy store counts one failure less).  _wait: seconds left while count >= max within
- * window of its first failure, else 0.  _fail: one more failure, the count
- * restarting when the window has passed.  _mark: one more, its time set to
- * now (the time of the latest).  _clear: forgets the key.
+ * -1 with e NB_NOT_FOUND when it has none (or NB_UNAVAILABLE).  _wait:
+ * seconds left while count >= max within window of its first failure,
+ * else 0; -1 with e NB_UNAVAILABLE when the store cannot say.  The writes
+ * return 0, or -1 with e NB_UNAVAILABLE (the count not changed): _fail,
+ * one more failure, the count restarting when the window has passed;
+ * _mark, one more, its time set to now (the time of the latest); _clear,
+ * forgets the key.
  */
 int admin_throttle_get(struct db *db, const char *key, long *count, long long *first,
 		       struct nb_err *e);
-long admin_throttle_wait(struct db *db, const char *key, int max, long window);
-void admin_throttle_fail(struct db *db, const char *key, long window);
-void admin_throttle_mark(struct db *db, const char *key);
-void admin_throttle_clear(struct db *db, const char *key);
+long admin_throttle_wait(struct db *db, const char *key, int max, long window,
+			 struct nb_err *e);
+int admin_throttle_fail(struct db *db, const char *key, long window, struct nb_err *e);
+int admin_throttle_mark(struct db *db, const char *key, struct nb_err *e);
+int admin_throttle_clear(struct db *db, const char *key, struct nb_err *e);
 
 /* -- handlers (ADMIN_HANDLER: fn_run is in the resource's file) -- */
-ADMIN_HANDLER(admin_root)		/* admin_login.c */
-ADMIN_HANDLER(admin_login_page)
+ADMIN_HANDLER(admin_login_page)		/* admin_login.c */
 ADMIN_HANDLER(admin_login)
 ADMIN_HANDLER(admin_logout)
-ADMIN_HANDLER(admin_api_whoami)
+ADMIN_HANDLER(admin_api_whoami)		/* admin_whoami.c */
 ADMIN_HANDLER(admin_not_found)		/* admin_core.c: the 404 page */
-ADMIN_HANDLER(admin_dashboard)		/* admin_dashboard.c */
+ADMIN_HANDLER(admin_root)		/* admin_dashboard.c: GET /admin */
+ADMIN_HANDLER(admin_dashboard)
 ADMIN_HANDLER(admin_settings_page)	/* admin_settings.c */
 ADMIN_HANDLER(admin_users)		/* admin_users.c */
 ADMIN_HANDLER(admin_user_add)
@@ -252,29 +258,10 @@ ADMIN_HANDLER(admin_images)		/* admin_images.c */
 ADMIN_HANDLER(admin_pypi_mirrors)	/* admin_pypi_mirror.c */
 ADMIN_HANDLER(admin_requests)		/* admin_requests.c */
 ADMIN_HANDLER(admin_api_requests)
-/* The request log's filters (req.h validators): since/until, an HTML
- * datetime-local value in UTC ("2026-11-23T13:05", ":SS" and ".fff"
- * allowed, counted to the minute) as Unix ms in out->i; status, a code
- * "100".."599" (out->i the code) or a class "1xx".."5xx" (out->i 1..5). */
-int admin_time_valid(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *out, struct nb_err *e);
-int admin_status_valid(const struct app *app, const struct req_field *f, const char *raw,
-		       struct req_value *out, struct nb_err *e);
 
 /* The users page (also after a token is made: new_token shown once); 0, or -1 with e. */
 int admin_users_page(struct app *app, struct http_req *r, struct http_resp *w,
 		     int status, const char *new_token, const char *msg, struct nb_err *e);
-
-/* Validators of the admin's declared input (req.h): 0, or -1 with e
- * saying the rule.  A user name (admin_name_ok), a new password
- * (ADMIN_PASSWORD_MIN..MAX bytes), a token's name (1..64 bytes, no
- * control characters). */
-int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *out, struct nb_err *e);
-int admin_password_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e);
-int admin_token_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-			   struct req_value *out, struct nb_err *e);
 
 /* The role words of a user form (req_v_enum): their index is the role. */
 #define ADMIN_ROLE_READONLY 0
@@ -292,23 +279,6 @@ ADMIN_HANDLER(admin_mip_refresh)
 ADMIN_HANDLER(admin_mip_evict)
 ADMIN_HANDLER(admin_api_mip_packages)
 ADMIN_HANDLER(admin_api_mip_publish)
-
-/* ?file= of a mip package body: one .py source file's name (no '/'),
- * published under it (admin_mip.c). */
-int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e);
-
-/* A whole decimal number within arg's bounds (a struct admin_range), its
- * value in out->i; the rule is said in e ("invalid percent: 1 to 100"). */
-struct admin_range {
-	long long lo, hi;
-};
-int admin_range_valid(const struct app *app, const struct req_field *f, const char *raw,
-		      struct req_value *out, struct nb_err *e);
-extern const struct admin_range admin_percent;		/* 1..100 */
-extern const struct admin_range admin_rate;		/* 0..100 */
-extern const struct admin_range admin_failures;	/* 0..10^9 */
-extern const struct admin_range admin_page_range;	/* 1..10^6 */
 
 /* admin.page_size, kept within 1..1000. */
 long admin_page_size(struct app *app);

@@ -1,6 +1,6 @@
 /*
- * The dashboard: GET /admin/ (counts, the last 24 hours, recent requests)
- * and fleet health: running and paused rollouts, recent failures, devices
+ * The dashboard: GET /admin/ (counts, the last 24 hours, recent requests;
+ * GET /admin redirects here) and fleet health: running and paused rollouts, recent failures, devices
  * not seen for longer than expected, the latest operators' actions.
  */
 #include "admin_ddi.h"
@@ -226,5 +226,14 @@ int admin_dashboard_run(struct app *app, struct http_req *r, struct http_resp *w
 		return -1;
 	}
 	admin_page(app, r, w, 200, "dashboard", "Dashboard", d);
+	return 0;
+}
+
+/* GET /admin: the dashboard is /admin/ (the pages' cookie path, the
+ * links' base). */
+int admin_root_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
+{
+	(void)app, (void)r, (void)e;
+	http_redirect(w, "/admin/");
 	return 0;
 }

@@ -110,13 +110,6 @@ ADMIN_HANDLER(admin_device_force)
 ADMIN_HANDLER(admin_device_cancel)
 ADMIN_HANDLER(admin_device_delete)
 ADMIN_HANDLER(admin_api_device)
-/* GET /admin/api/devices/:cid?tenant=: the controller id by ddi.h's rule
- * (ddi_controller_id_ok), a tenant of 1..DDI_FEED_MAX bytes without
- * control characters; each refusal says the rule. */
-int admin_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
-		    struct req_value *out, struct nb_err *e);
-int admin_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
-		       struct req_value *out, struct nb_err *e);
 /* admin_device_bulk.c: POST /admin/devices/bulk */
 ADMIN_HANDLER(admin_devices_bulk)
 /* the bulk form drawn again after a refusal (admin_form.c calls it) */
@@ -146,11 +139,6 @@ ADMIN_HANDLER(admin_api_software_delete)
 /* What a software row holds (struct ddi_software): refused, never cut. */
 #define ADMIN_SW_NAME_MAX 255
 #define ADMIN_SW_URL_MAX 1023
-/* An artifact's file name, which goes into device download URLs: 1..200
- * letters, digits or . _ + ~ -, not first '.'. */
-int admin_file_name_ok(const char *s);
-int admin_file_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-			  struct req_value *out, struct nb_err *e);
 ADMIN_HANDLER(admin_rollouts)		/* admin_rollouts.c */
 ADMIN_HANDLER(admin_rollout_create)
 ADMIN_HANDLER(admin_api_rollouts)

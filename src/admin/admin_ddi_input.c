@@ -243,20 +243,3 @@ int admin_password_parse(struct arena *a, const char *body, size_t len, const ch
 	return rc;
 }
 
-const struct admin_range admin_percent = { 1, 100 };
-const struct admin_range admin_rate = { 0, 100 };
-const struct admin_range admin_failures = { 0, 1000000000 };
-const struct admin_range admin_page_range = { 1, 1000000 };
-
-int admin_range_valid(const struct app *app, const struct req_field *f, const char *raw,
-		      struct req_value *out, struct nb_err *e)
-{
-	const struct admin_range *b = f->arg;
-	long v;
-
-	(void)app;
-	if (admin_int(raw, (long)b->lo, (long)b->hi, &v) < 0 || (raw[0] == '0' && raw[1]))
-		return nb_fail(e, NB_INVALID, "invalid %s: %lld to %lld", f->name, b->lo, b->hi);
-	out->i = v;
-	return 0;
-}

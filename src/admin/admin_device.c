@@ -228,26 +228,6 @@ int admin_device_run(struct app *app, struct http_req *r, struct http_resp *w, s
 }
 
 /* GET /admin/api/devices/:cid[?tenant=]: the device, its verdict and actions. */
-int admin_cid_valid(const struct app *app, const struct req_field *f, const char *raw,
-		    struct req_value *out, struct nb_err *e)
-{
-	(void)app, (void)out;
-	/* the one controller-id rule (ddi.h), so a bad id is a 400, not a lookup */
-	if (!ddi_controller_id_ok(raw))
-		return nb_fail(e, NB_INVALID, "invalid %s: a controller id is 1 to 256 bytes of "
-			       "UTF-8 without whitespace, control characters or '/'", f->name);
-	return 0;
-}
-
-int admin_tenant_valid(const struct app *app, const struct req_field *f, const char *raw,
-		       struct req_value *out, struct nb_err *e)
-{
-	(void)app, (void)out;
-	if (!admin_label_ok(raw, DDI_FEED_MAX))
-		return nb_fail(e, NB_INVALID, "invalid %s: 1 to %d bytes without control "
-			       "characters", f->name, DDI_FEED_MAX);
-	return 0;
-}
 
 int admin_api_device_run(struct app *app, struct http_req *r, struct http_resp *w,
 			 struct nb_err *e)

@@ -161,6 +161,7 @@ static cJSON *kept_ids(struct app *app, struct http_req *r, struct nb_err *e)
 int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct http_resp *w,
 				 struct nb_err *e)
 {
+	const struct admin *ad = app->domain;
 	/* what was chosen, as typed: the refusal may be about any of them */
 	const char *action = req_typed(r, "action"), *mode = req_typed(r, "mode");
 	struct req_value sw = { 0 };
@@ -192,7 +193,10 @@ int admin_devices_bulk_again_run(struct app *app, struct http_req *r, struct htt
 	}
 	cJSON_AddItemToObject(d, "software", choices);
 	cJSON_AddItemToObject(d, "devices", devs);
-	admin_page(app, r, w, 400, "devices-bulk", "Bulk action", d);
+	/* drawn only as a refusal (admin_form_again): the status of its kind,
+	 * NB_INVALID or NB_CONFLICT, never one of its own */
+	admin_page_err(app, r, w, &(struct nb_err){ ad->form_kind, "" }, "devices-bulk",
+		       "Bulk action", d);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* Logging in and out: /admin, /admin/login, /admin/logout. */
+/* Logging in and out: /admin/login, /admin/logout. */
 #include "admin.h"
 #include "admin_audit.h"
 #include "../lib/auth.h"
@@ -34,9 +34,10 @@ static const char *safe_next(const char *next)
 	return next;
 }
 
-/* The login page (status, with msg when not NULL); 0, or -1 with e. */
+/* The login page: the form, or with why (not NULL) the refusal's message
+ * and its kind's status (admin_page_err); 0, or -1 with e. */
 static int login_form(struct app *app, struct http_req *r, struct http_resp *w,
-		      int status, const char *msg, const char *user, const char *next,
+		      const struct nb_err *why, const char *user, const char *next,
 		      struct nb_err *e)
 {
 	cJSON *d;
@@ -48,13 +49,26 @@ static int login_form(struct app *app, struct http_req *r, struct http_resp *w,
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "login_csrf", csrf);
 	cJSON_AddStringToObject(d, "next", safe_next(next));
-	if (msg)
-		cJSON_AddStringToObject(d, "error", msg);
+	if (why)
+		cJSON_AddStringToObject(d, "error", why->msg);
 	if (user)
 		cJSON_AddStringToObject(d, "username", user);
-	admin_page(app, r, w, status, "login", "Log in", d);
+	if (why)
+		admin_page_err(app, r, w, why, "login", "Log in", d);
+	else
+		admin_page(app, r, w, 200, "login", "Log in", d);
 	set_cookie(app, r, w, "nb_login", csrf, 3600);
 	return 0;
+}
+
+/* The login page refused with kind and msg (a 4xx of err.h's table). */
+static int login_refused(struct app *app, struct http_req *r, struct http_resp *w,
+			 enum nb_errkind kind, const char *msg, struct nb_err *e)
+{
+	struct nb_err why;
+
+	nb_fail(&why, kind, "%s", msg);
+	return login_form(app, r, w, &why, req_str(r, "username"), req_str(r, "next"), e);
 }
 
 int admin_login_page_run(struct app *app, struct http_req *r, struct http_resp *w,
@@ -66,7 +80,7 @@ int admin_login_page_run(struct app *app, struct http_req *r, struct http_resp *
 		http_redirect(w, "/admin/");
 		return 0;
 	}
-	return login_form(app, r, w, 200, NULL, NULL, req_str(r, "next"), e);
+	return login_form(app, r, w, NULL, NULL, req_str(r, "next"), e);
 }
 
 /* 1 when pw is user's password (*u filled), 0 when not (or no such
@@ -113,17 +127,25 @@ static void login_keys(struct http_req *r, const char *user, struct login_keys *
 	snprintf(k->last, sizeof(k->last), "last:%s", r->remote_addr);
 }
 
-/* Seconds this address still waits before its next attempt; 0: none. */
-static long address_delay(struct app *app, const struct login_keys *k)
+/* Seconds this address still waits before its next attempt, 0 none; -1
+ * with e NB_UNAVAILABLE when the store cannot say (no attempt goes on
+ * unthrottled because its count could not be read). */
+static long address_delay(struct app *app, const struct login_keys *k, struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
 	long max = ad->set.login_address_failures, window = ad->set.login_window;
 	long count, delay, over;
 	long long first, last, now = (long long)time(NULL);
 
-	if (admin_throttle_get(app->db, k->ip, &count, &first, NULL) < 0 ||
-	    first + window <= now || count < max ||
-	    admin_throttle_get(app->db, k->last, &over, &last, NULL) < 0)
+	if (admin_throttle_get(app->db, k->ip, &count, &first, e) < 0 ||
+	    (first + window > now && count >= max &&
+	     admin_throttle_get(app->db, k->last, &over, &last, e) < 0)) {
+		if (e->kind != NB_NOT_FOUND)
+			return -1;
+		nb_err_clear(e);
+		return 0;
+	}
+	if (first + window <= now || count < max)
 		return 0;
 	over = count - max + 1;
 	delay = over >= 6 ? ADDRESS_DELAY_MAX : 1L << over;
@@ -136,30 +158,49 @@ static long address_delay(struct app *app, const struct login_keys *k)
 static int too_many(struct app *app, struct http_req *r, struct http_resp *w, long wait,
 		    const char *msg, struct nb_err *e)
 {
-	if (login_form(app, r, w, 429, msg, req_str(r, "username"), req_str(r, "next"), e) < 0)
+	if (login_refused(app, r, w, NB_TOO_MANY, msg, e) < 0)
 		return -1;
 	http_set_header(w, "Retry-After", arena_printf(r->a, "%ld", wait));
 	return 0;
 }
 
 /* 1 when the request was refused for too many failures (answered), 0
- * when it may go on, -1 with e. */
+ * when it may go on, -1 with e (the store cannot say: no guess unthrottled). */
 static int throttled(struct app *app, struct http_req *r, struct http_resp *w,
 		     const struct login_keys *k, struct nb_err *e)
 {
 	const struct admin *ad = app->domain;
 	long wait = admin_throttle_wait(app->db, k->pair, ad->set.login_max_failures,
-					ad->set.login_window), min = (wait + 59) / 60;
+					ad->set.login_window, e), min = (wait + 59) / 60;
 
+	if (wait < 0)
+		return -1;
 	if (wait)
 		return too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins. "
 				"Try again in %ld minute%s.", min, min == 1 ? "" : "s"), e) < 0 ? -1 : 1;
-	wait = address_delay(app, k);
+	if ((wait = address_delay(app, k, e)) < 0)
+		return -1;
 	if (wait)
 		return too_many(app, r, w, wait, arena_printf(r->a, "Too many failed logins from "
 				"your address. Try again in %ld second%s.", wait,
 				wait == 1 ? "" : "s"), e) < 0 ? -1 : 1;
 	return 0;
+}
+
+/*
+ * A wrong password counted under the three keys: 0, or -1 with e
+ * NB_UNAVAILABLE when a count could not be written.  Then the attempt is
+ * answered 503, not 401: a guess the throttle did not count is no failed
+ * login the client may take as counted, and the operator sees the store
+ * fail instead of a throttle that silently never closes.
+ */
+static int count_failure(struct app *app, const struct login_keys *k, struct nb_err *e)
+{
+	const struct admin *ad = app->domain;
+
+	return admin_throttle_fail(app->db, k->pair, ad->set.login_window, e) < 0 ||
+	       admin_throttle_fail(app->db, k->ip, ad->set.login_window, e) < 0 ||
+	       admin_throttle_mark(app->db, k->last, e) < 0 ? -1 : 0;
 }
 
 /* POST /admin/login: username, password, next, csrf (= the nb_login cookie). */
@@ -174,24 +215,23 @@ int admin_login_run(struct app *app, struct http_req *r, struct http_resp *w, st
 	int rc;
 
 	if (!form_csrf || !cookie_csrf || !auth_equal(form_csrf, cookie_csrf))
-		return login_form(app, r, w, 403, "The login form expired; please try again.",
-				  user, next, e);
+		return login_refused(app, r, w, NB_FORBIDDEN,
+				     "The login form expired; please try again.", e);
 	if (!user || !pw || strlen(user) > ADMIN_NAME_MAX)
-		return login_form(app, r, w, 400, "Enter a user name and a password.", user,
-				  next, e);
+		return login_refused(app, r, w, NB_INVALID, "Enter a user name and a password.", e);
 	login_keys(r, user, &k);
 	if ((rc = throttled(app, r, w, &k, e)) != 0)
 		return rc < 0 ? -1 : 0;
 	if ((rc = check_password(app, user, pw, &ad->user, e)) < 0)
 		return -1;
-	if (!rc) {
-		admin_throttle_fail(app->db, k.pair, ad->set.login_window);
-		admin_throttle_fail(app->db, k.ip, ad->set.login_window);
-		admin_throttle_mark(app->db, k.last);
-		return login_form(app, r, w, 401, "Wrong user name or password.", user, next, e);
-	}
-	/* the address's count stays: one's own account must not wipe it */
-	admin_throttle_clear(app->db, k.pair);
+	if (!rc)
+		return count_failure(app, &k, e) < 0 ? -1 :
+		       login_refused(app, r, w, NB_UNAUTHORIZED, "Wrong user name or password.", e);
+	/* the address's count stays: one's own account must not wipe it; a
+	 * pair count that cannot be cleared refuses the login (503) as any
+	 * other write of it that fails: no login half-recorded */
+	if (admin_throttle_clear(app->db, k.pair, e) < 0)
+		return -1;
 	if (admin_session_create(app->db, ad->user.id, ad->set.session_ttl, token, ad->csrf,
 				 e) < 0)
 		return nb_err_prefix(e, "cannot store the session");
@@ -201,38 +241,18 @@ int admin_login_run(struct app *app, struct http_req *r, struct http_resp *w, st
 	return 0;
 }
 
+/* POST /admin/logout: a session the store could not end is said (503,
+ * the cookie kept so the operator can try again), never a logout claimed
+ * while the session still opens the pages. */
 int admin_logout_run(struct app *app, struct http_req *r, struct http_resp *w,
 		     struct nb_err *e)
 {
 	const char *cookie = http_cookie(r, "nb_session");
 
-	(void)e;
 	admin_audit_skip(app);	/* a session ends: nothing of the fleet changed */
-	if (cookie)
-		admin_session_delete(app->db, cookie);
+	if (cookie && admin_session_delete(app->db, cookie, e) < 0)
+		return -1;
 	http_redirect(w, "/admin/login");
 	set_cookie(app, r, w, "nb_session", "", 0);
-	return 0;
-}
-
-int admin_root_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
-{
-	(void)app, (void)r, (void)e;
-	http_redirect(w, "/admin/");
-	return 0;
-}
-
-/* GET /admin/api/whoami: the user and how it authenticated. */
-int admin_api_whoami_run(struct app *app, struct http_req *r, struct http_resp *w,
-			 struct nb_err *e)
-{
-	struct admin *ad = app->domain;
-	cJSON *o = cJSON_CreateObject();
-
-	(void)r, (void)e;
-	cJSON_AddStringToObject(o, "user", ad->user.name);
-	cJSON_AddStringToObject(o, "role", ad->user.role);
-	cJSON_AddStringToObject(o, "auth", ad->via_token ? "token" : "session");
-	admin_json(w, 200, o);
 	return 0;
 }

@@ -136,22 +136,9 @@ static void publish_refused_field(struct app *app, const char *name, const char 
 
 /* The upload's sink: its bytes into memory as they arrive (mip.h's
  * struct mip_upload), published from there: no staging file. */
-static int up_open(void *ctx, const char *filename, struct nb_err *e)
-{
-	(void)filename, (void)e;
-	mip_upload_free(ctx);	/* one file per form (admin_upload.c) */
-	return 0;
-}
-
 static int up_write(void *ctx, const char *p, size_t n, struct nb_err *e)
 {
 	return mip_upload_add(ctx, p, n, e);
-}
-
-static int up_close(void *ctx, int ok, struct nb_err *e)
-{
-	(void)ctx, (void)ok, (void)e;
-	return 0;	/* the caller frees it once published or refused */
 }
 
 /* POST /admin/mip: a multipart form (name, version, description, file). */
@@ -161,7 +148,7 @@ int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	struct admin *ad = app->domain;
 	char val[3][ADMIN_FIELD_MAX + 1];
 	struct mip_upload up = { NULL, 0, 0 };
-	struct admin_sink sink = { up_open, up_write, up_close, &up };
+	struct admin_sink sink = { NULL, up_write, NULL, &up };
 	int rc = admin_form_stream(app, r, publish_fields, 3, val, &sink, e);
 
 	if (rc == 0)
@@ -212,16 +199,6 @@ int admin_api_mip_packages_run(struct app *app, struct http_req *r, struct http_
 	return 0;
 }
 
-int admin_mip_file_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e)
-{
-	size_t n = strlen(raw);
-
-	(void)app, (void)out;
-	if (n <= 3 || strcmp(raw + n - 3, ".py") || strchr(raw, '/') || !mip_dest_ok(raw))
-		return nb_fail(e, NB_INVALID, "invalid %s: one .py file's name", f->name);
-	return 0;
-}
 
 /* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
 int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
@@ -230,7 +207,7 @@ int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_r
 	struct admin *ad = app->domain;
 	const char *name = req_str(r, "name"), *version = req_str(r, "version");
 	struct mip_upload up = { NULL, 0, 0 };
-	struct admin_sink sink = { up_open, up_write, up_close, &up };
+	struct admin_sink sink = { NULL, up_write, NULL, &up };
 	int rc = admin_body_stream(app, r, &sink, e);
 	cJSON *o;
 

@@ -24,10 +24,9 @@ ADMIN_HANDLER(admin_ota_token_revoke)
 ADMIN_HANDLER(admin_ota_rollout)	/* admin_ota_rollout.c: the page and the API */
 ADMIN_HANDLER(admin_ota_api_refuse)	/* admin_ota.c: any other request under /admin/api/ota */
 
-/* The rollout form's actions (req_v_enum: stage, pause, resume) and its
- * percent (admin_range_valid: 0..100), declared in admin.fcgi.c. */
+/* The rollout form's actions (req_v_enum: stage, pause, resume), declared
+ * in admin.fcgi.c with its percent (admin_ota_percent, admin_valid.h). */
 extern const char *const admin_ota_rollout_ops[];
-extern const struct admin_range admin_ota_percent;
 
 /*
  * The publish form's text fields (the multipart parts other than the

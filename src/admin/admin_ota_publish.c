@@ -62,22 +62,9 @@ static int run_publish(struct app *app, struct arena *a, const struct ota_settin
 
 /* The upload's sink: its bytes into memory as they arrive, bounded by
  * the release's limits (ota_upload_max). */
-static int up_open(void *ctx, const char *filename, struct nb_err *e)
-{
-	(void)filename, (void)e;
-	ota_upload_free(ctx);	/* one file per form (admin_upload.c) */
-	return 0;
-}
-
 static int up_write(void *ctx, const char *p, size_t n, struct nb_err *e)
 {
 	return ota_upload_add(ctx, p, n, e);
-}
-
-static int up_close(void *ctx, int ok, struct nb_err *e)
-{
-	(void)ctx, (void)ok, (void)e;
-	return 0;	/* the caller frees it once published or refused */
 }
 
 static void answer(struct app *app, struct http_req *r, struct http_resp *w,
@@ -142,7 +129,7 @@ int admin_ota_publish_run(struct app *app, struct http_req *r, struct http_resp 
 	char owner[OTA_NAME_MAX + 1], name[OTA_NAME_MAX + 1];
 	const struct ota_settings *set = &((struct admin *)app->domain)->ota;
 	struct ota_upload up = { NULL, 0, 0, 0 };
-	struct admin_sink sink = { up_open, up_write, up_close, &up };
+	struct admin_sink sink = { NULL, up_write, NULL, &up };
 	struct ota_pub p;
 	int rc, form_failed;
 

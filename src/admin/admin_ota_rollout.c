@@ -13,7 +13,6 @@
 const char *const admin_ota_rollout_ops[] = { "stage", "pause", "resume", NULL };
 enum { OP_STAGE, OP_PAUSE, OP_RESUME };
 
-const struct admin_range admin_ota_percent = { 0, 100 };
 
 /*
  * The rollout form's checked action (ota_rollout_in of admin.fcgi.c: *op

@@ -15,28 +15,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int admin_file_name_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n == 0 || n > 200 || s[0] == '.')
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-		      (s[i] >= '0' && s[i] <= '9') || strchr("._+~-", s[i])))
-			return 0;
-	return 1;
-}
-
-int admin_file_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-			  struct req_value *out, struct nb_err *e)
-{
-	(void)app, (void)out;
-	if (!admin_file_name_ok(raw))
-		return nb_fail(e, NB_INVALID, "invalid %s: 1 to 200 letters, digits or . _ + ~ - "
-			       "(not first '.')", f->name);
-	return 0;
-}
 
 _Static_assert(ADMIN_SW_NAME_MAX == sizeof(((struct ddi_software *)0)->name) - 1,
 	       "a software name the row holds");

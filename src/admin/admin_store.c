@@ -58,6 +58,19 @@ static int one_row(int rc, const char *missing, struct nb_err *e)
 	return nb_fail(e, NB_UNAVAILABLE, UNREADABLE);
 }
 
+#define UNWRITABLE "cannot %s just now (the store is busy or refused the write); try again"
+
+/*
+ * The end of a write that no value of the caller's can make the schema
+ * refuse (a session's delete, a login's count): any failure is the store
+ * that could not take it, NB_UNAVAILABLE saying what was not done.  0, or
+ * -1 with e.
+ */
+static int plain_write(struct db_stmt *st, const char *what, struct nb_err *e)
+{
+	return done(st) == 0 ? 0 : nb_fail(e, NB_UNAVAILABLE, UNWRITABLE, what);
+}
+
 static const char sql_user_get[] = "SELECT id, name, role, pw_hash FROM users WHERE name=?";
 
 int admin_user_get(struct db *db, const char *name, struct admin_user *u,
@@ -291,16 +304,16 @@ int admin_session_get(struct db *db, const char *token, struct admin_user *u, ch
 
 static const char sql_sess_del[] = "DELETE FROM sessions WHERE token_hash=?";
 
-void admin_session_delete(struct db *db, const char *token)
+int admin_session_delete(struct db *db, const char *token, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_sess_del);
 	char th[65];
 
 	if (!st)
-		return;
+		return nb_fail(e, NB_UNAVAILABLE, UNWRITABLE, "end the session");
 	auth_token_hash(token, th);
 	db_bind_text(st, 1, th, -1, DB_TRANSIENT);
-	done(st);
+	return plain_write(st, "end the session", e);
 }
 
 static const char sql_tok_add[] =
@@ -451,50 +464,67 @@ int admin_throttle_get(struct db *db, const char *key, long *count, long long *f
 	return one_row(rc, "no failures", e);
 }
 
-long admin_throttle_wait(struct db *db, const char *key, int max, long window)
+long admin_throttle_wait(struct db *db, const char *key, int max, long window,
+			struct nb_err *e)
 {
 	long count;
 	long long first;
 	time_t now = time(NULL);
+	struct nb_err why;
 
-	/* none counted, or a store that cannot say: no wait (the login's own
-	 * read of the user then answers the store's 503) */
-	if (admin_throttle_get(db, key, &count, &first, NULL) < 0)
-		return 0;
+	if (admin_throttle_get(db, key, &count, &first, &why) < 0) {
+		if (why.kind == NB_NOT_FOUND)
+			return 0;	/* no failure counted */
+		if (e)
+			*e = why;
+		return -1;
+	}
 	if (count >= max && first + window > now)
 		return (long)(first + window - now);
 	return 0;
 }
 
-void admin_throttle_fail(struct db *db, const char *key, long window)
+#define FAILED "count the failed login"
+
+/* The throttle's statement sql with key bound (?1): NULL with e when the
+ * store cannot prepare it (what: the write, as the message says it). */
+static struct db_stmt *throttle_stmt(struct db *db, const char *sql, const char *key,
+				     const char *what, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(db, sql_thr_fail);
+	struct db_stmt *st = db_stmt(db, sql);
+
+	if (!st) {
+		nb_fail(e, NB_UNAVAILABLE, UNWRITABLE, what);
+		return NULL;
+	}
+	db_bind_text(st, 1, key, -1, DB_STATIC);
+	return st;
+}
+
+int admin_throttle_fail(struct db *db, const char *key, long window, struct nb_err *e)
+{
+	struct db_stmt *st = throttle_stmt(db, sql_thr_fail, key, FAILED, e);
 
 	if (!st)
-		return;
-	db_bind_text(st, 1, key, -1, DB_STATIC);
+		return -1;
 	db_bind_int64(st, 2, (int64_t)time(NULL));
 	db_bind_int64(st, 3, window);
-	done(st);
+	return plain_write(st, FAILED, e);
 }
 
-void admin_throttle_mark(struct db *db, const char *key)
+int admin_throttle_mark(struct db *db, const char *key, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(db, sql_thr_mark);
+	struct db_stmt *st = throttle_stmt(db, sql_thr_mark, key, FAILED, e);
 
 	if (!st)
-		return;
-	db_bind_text(st, 1, key, -1, DB_STATIC);
+		return -1;
 	db_bind_int64(st, 2, (int64_t)time(NULL));
-	done(st);
+	return plain_write(st, FAILED, e);
 }
 
-void admin_throttle_clear(struct db *db, const char *key)
+int admin_throttle_clear(struct db *db, const char *key, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(db, sql_thr_clear);
+	struct db_stmt *st = throttle_stmt(db, sql_thr_clear, key, "clear the failed logins", e);
 
-	if (!st)
-		return;
-	db_bind_text(st, 1, key, -1, DB_STATIC);
-	done(st);
+	return st ? plain_write(st, "clear the failed logins", e) : -1;
 }

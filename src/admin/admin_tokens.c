@@ -5,15 +5,6 @@
 
 #include <string.h>
 
-int admin_token_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-			   struct req_value *out, struct nb_err *e)
-{
-	(void)f;
-	if (strlen(raw) <= 64 && req_v_text(app, f, raw, out, e) == 0)
-		return 0;
-	return nb_fail(e, NB_INVALID, "a token's name is 1 to 64 bytes without control "
-		       "characters");
-}
 
 int admin_token_add_run(struct app *app, struct http_req *r, struct http_resp *w,
 			struct nb_err *e)

@@ -48,7 +48,7 @@ static int up_begin(void *ctx, const struct multipart_part *p)
 				       "the form must send its CSRF token before the file");
 		if (u->have_file)
 			return nb_fail(&u->e, NB_INVALID, "one file per upload");
-		if (u->sink->open(u->sink->ctx, p->filename, &u->e) < 0)
+		if (u->sink->open && u->sink->open(u->sink->ctx, p->filename, &u->e) < 0)
 			return -1;
 		u->have_file = 1;
 		u->cur = u->n + 1;
@@ -196,7 +196,7 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 		rc = multipart_finish(m, e);
 	if (rc == 0 && !u->have_file)
 		rc = nb_fail(e, NB_INVALID, "the form has no file");
-	else if (u->have_file && s->close(s->ctx, rc == 0, e) < 0)
+	else if (u->have_file && s->close && s->close(s->ctx, rc == 0, e) < 0)
 		rc = -1;
 	keep_typed(app, r, u, rc < 0);
 	return rc;
@@ -214,10 +214,10 @@ int admin_body_stream(struct app *app, struct http_req *r, const struct admin_si
 {
 	int rc;
 
-	if (body_length(app, r, e) < 0 || s->open(s->ctx, "", e) < 0)
+	if (body_length(app, r, e) < 0 || (s->open && s->open(s->ctx, "", e) < 0))
 		return -1;
 	rc = read_body(r, raw_piece, (void *)s, e);
-	if (s->close(s->ctx, rc == 0, e) < 0)
+	if (s->close && s->close(s->ctx, rc == 0, e) < 0)
 		rc = -1;
 	return rc;
 }

@@ -16,7 +16,10 @@
 /* Where a file's bytes go.  open is called once, with the file part's
  * name ("" for a raw body or a part without one), before the first byte;
  * each returns 0, or -1 with e set.  close is called after open
- * succeeded, whatever happened next: ok 1 when the whole body arrived. */
+ * succeeded, whatever happened next: ok 1 when the whole body arrived.
+ * open and close may be NULL, nothing to do then: a sink that only
+ * collects the bytes in memory (a mip package, an OTA archive, which the
+ * caller frees once published or refused) names its write alone. */
 struct admin_sink {
 	int (*open)(void *ctx, const char *filename, struct nb_err *e);
 	int (*write)(void *ctx, const char *p, size_t n, struct nb_err *e);

@@ -120,23 +120,6 @@ int admin_users_run(struct app *app, struct http_req *r, struct http_resp *w, st
 	return admin_users_page(app, r, w, 200, NULL, NULL, e);
 }
 
-int admin_name_valid(const struct app *app, const struct req_field *f, const char *raw,
-		     struct req_value *out, struct nb_err *e)
-{
-	(void)app, (void)f, (void)out;
-	return admin_name_ok(raw) ? 0 : nb_fail(e, NB_INVALID, "a user name is 1 to 64 letters, "
-						 "digits or . _ - @");
-}
-
-int admin_password_valid(const struct app *app, const struct req_field *f, const char *raw,
-			 struct req_value *out, struct nb_err *e)
-{
-	size_t n = strlen(raw);
-
-	(void)app, (void)f, (void)out;
-	return n >= ADMIN_PASSWORD_MIN && n <= ADMIN_PASSWORD_MAX ? 0 :
-	       nb_fail(e, NB_INVALID, "a password has 8 to 255 characters");
-}
 
 /* POST /admin/users: name, password, role (admin|readonly, default readonly). */
 int admin_user_add_run(struct app *app, struct http_req *r, struct http_resp *w,

@@ -1,7 +1,8 @@
 /*
  * admin.fcgi - the operators' pages and HTTP API under /admin.
  * Handlers: src/admin/admin_<resource>.c (admin.h lists which).  The
- * routes (ROUTE_IN) declare every input they read: a refusal is the
+ * routes (ROUTE_IN) declare every input they read, with the admin's own
+ * validators in src/admin/admin_valid.c (admin_valid.h): a refusal is the
  * router's 400 naming the field, in JSON under /admin/api/ (admin_def's
  * json_prefix, as are its 404 and 405) and in text on the pages.
  */
@@ -143,7 +144,7 @@ static const struct req_field devices_in[] = { DEVICE_SEARCH, DONE, REQ_END };
 static const struct req_field api_devices_in[] = {
 	DEVICE_SEARCH, { "counts", REQ_QUERY, NULL, REQ_EMPTY, 0, NULL }, REQ_END
 };
-/* the request log's filters (admin_requests.c has the time and status rules) */
+/* the request log's filters (admin_valid.c has the time and status rules) */
 static const struct req_field requests_in[] = {
 	REQ_QUERY_FIELD("before", req_v_id, 0), REQ_QUERY_FIELD("status", admin_status_valid, 0),
 	{ "program", REQ_QUERY, req_v_text, 0, 64, NULL },

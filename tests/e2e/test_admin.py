@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from admin_client import Browser, forms_of, refusal
-from conftest import CTL, make_raw_image, wait_until
+from conftest import CTL, STORE, make_raw_image, wait_until
 
 XSS = '<script>alert("x")</script>'
 XSS_ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -588,3 +588,78 @@ def test_wrong_csrf_header_is_refused(admin):
     assert r.status == 403
     with nb.db() as db:
         assert db.execute("SELECT count(*) FROM users WHERE name='mallory'").fetchone()[0] == 0
+
+
+class refused_writes:
+    """Within the block, the store refuses every <op> (INSERT, DELETE) on
+    table as a failed write (a trigger that raises), on SQLite and on
+    PostgreSQL: a store that cannot take the write, as when it is busy
+    or its disk is full."""
+
+    def __init__(self, nb, table, op):
+        self.nb, self.table, self.op = nb, table, op
+
+    def __enter__(self):
+        name = "nb_test_refuse_" + self.table
+        with self.nb.db() as c:
+            if STORE == "postgresql":
+                c.execute("CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql AS "
+                          "$f$ BEGIN RAISE EXCEPTION 'refused by the test'; END $f$" % name)
+                c.execute("CREATE TRIGGER %s BEFORE %s ON %s FOR EACH ROW "
+                          "EXECUTE FUNCTION %s()" % (name, self.op, self.table, name))
+            else:
+                c.execute("CREATE TRIGGER %s BEFORE %s ON %s BEGIN "
+                          "SELECT RAISE(ABORT, 'refused by the test'); END"
+                          % (name, self.op, self.table))
+        return self
+
+    def __exit__(self, *exc):
+        name = "nb_test_refuse_" + self.table
+        with self.nb.db() as c:
+            if STORE == "postgresql":
+                c.execute("DROP TRIGGER %s ON %s" % (name, self.table))
+                c.execute("DROP FUNCTION %s()" % name)
+            else:
+                c.execute("DROP TRIGGER %s" % name)
+
+
+def test_logout_the_store_cannot_write_is_not_claimed(admin):
+    """A logout whose session the store could not delete answers 503 and
+    keeps the cookie: the session still works, so the page must not say
+    it ended (before, a redirect to the login page and the cookie dropped
+    while the session stayed valid)."""
+    nb, b = admin
+    csrf = b.csrf()
+    with refused_writes(nb, "sessions", "DELETE"):
+        r = b.post("/admin/logout", {"csrf": csrf})
+        assert r.status == 503, (r.status, r.text)
+        assert "cannot end the session" in refusal(r)
+        assert r.header("Retry-After")
+        assert "nb_session" in b.cookies
+    assert b.get("/admin/").status == 200      # the session was not ended
+    r = b.post("/admin/logout", {"csrf": csrf})
+    assert r.status == 303 and r.header("Location") == "/admin/login"
+    assert b.get("/admin/").status == 303
+
+
+def test_login_whose_failure_cannot_be_counted_is_refused(admin):
+    """A wrong password whose failure the store cannot count answers 503,
+    not the 401 of a counted failure (before, the guess went uncounted and
+    the throttle never closed); a right password whose count cannot be
+    cleared gets no session either: every write of a login must succeed."""
+    nb, _ = admin
+    b = Browser(nb.port)
+    with refused_writes(nb, "login_failures", "INSERT"):
+        for _ in range(4):      # more than admin.login_max_failures (3)
+            r = b.login("admin", "wrong-password", expect=503)
+            assert "cannot count the failed login" in r.text    # a page without the nav
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM login_failures").fetchone()[0] == 0
+    b.login("admin", "wrong-password", expect=401)      # counted again
+    with refused_writes(nb, "login_failures", "DELETE"):
+        r = b.login("admin", "admin-pass-1", expect=503)
+        assert "nb_session" not in b.cookies
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM login_failures WHERE key LIKE 'ua:%'"
+                         ).fetchone()[0] == 1
+    b.login("admin", "admin-pass-1")

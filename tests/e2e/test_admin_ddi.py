@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from admin_client import Browser
+from admin_client import Browser, refusal
 from conftest import CTL
 from test_ddi import BASE, ddi, feedback
 from test_software import make_swu
@@ -586,3 +586,29 @@ def test_xss_in_echoed_fields(adm):
     assert XSS_ESCAPED in pages[4].text and XSS_ESCAPED in pages[5].text
     j = json.loads(b.request("GET", "/admin/api/devices/xss", headers=auth).body)
     assert {"key": "note", "value": XSS} in j["attributes"]
+
+
+def test_bulk_refusal_is_the_form_with_its_status(adm):
+    """A refused bulk action is the bulk form drawn again with the status
+    of the refusal's kind (admin_page_err: 400 for a missing selection or
+    target), the message beside the field it is about and the selection
+    kept; nothing changes."""
+    nb, b = adm
+    did = register(nb, "bulk-1")
+    csrf = b.csrf("/admin/devices")
+    r = b.post("/admin/devices/bulk", {"csrf": csrf, "action": "delete", "confirm": "yes"})
+    assert r.status == 400, (r.status, r.text)
+    assert r.header("Content-Type").startswith("text/html")
+    assert '<form method="post" action="/admin/devices/bulk"' in r.text
+    assert beside(r.text, "bulk", "id") == "select at least one device"
+    r = b.post("/admin/devices/bulk", {"csrf": csrf, "action": "assign", "id": str(did),
+                                       "confirm": "yes"})
+    assert r.status == 400, (r.status, r.text)
+    assert beside(r.text, "bulk", "software") == "assign needs a software from the list"
+    assert 'name="id" value="%d" checked' % did in r.text
+    r = b.post("/admin/devices/bulk", {"csrf": csrf, "action": "assign", "id": str(did),
+                                       "software": "999999", "confirm": "yes"})
+    # a software that is not there: no typing to fix, the error page's 404
+    assert r.status == 404 and "software" in refusal(r), (r.status, r.text)
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_devices").fetchone()[0] == 1

@@ -191,10 +191,68 @@ static void test_range_validator(void **state)
 	}
 }
 
+/* The validators of admin_valid.c without a test above: the request
+ * log's time and status, the devices API's controller id and tenant, an
+ * artifact's and a mip source file's name; each refusal says its rule. */
+static void test_log_and_device_validators(void **state)
+{
+	static const struct req_field since = { "since", REQ_QUERY, admin_time_valid, 0, 32,
+						NULL };
+	static const struct req_field status = { "status", REQ_QUERY, admin_status_valid, 0, 0,
+						 NULL };
+	static const struct req_field cid = { "cid", REQ_PATH, admin_cid_valid, 0, 0, NULL };
+	static const struct req_field tenant = { "tenant", REQ_QUERY, admin_tenant_valid, 0, 0,
+						 NULL };
+	static const struct req_field file = { "file", REQ_QUERY, admin_mip_file_valid, 0, 0,
+					       NULL };
+	static const struct req_field fname = { "filename", REQ_QUERY, admin_file_name_valid, 0,
+						0, NULL };
+	static const char *const bad_times[] = { "2026-02-30T10:00", "2026-11-23 13:05",
+						 "2026-11-23T13:05:60", "2026-11-23T13:05:00.",
+						 "1969-12-31T23:59", "2026-11-23T13" };
+	struct req_value v;
+	struct nb_err e;
+	size_t i;
+
+	(void)state;
+	nb_err_clear(&e);
+	assert_int_equal(admin_time_valid(&APP, &since, "1970-01-01T00:01", &v, &e), 0);
+	assert_int_equal(v.i, 60000);
+	assert_int_equal(admin_time_valid(&APP, &since, "2026-11-23T13:05:07.123", &v, &e), 0);
+	for (i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
+		nb_err_clear(&e);
+		assert_int_equal(admin_time_valid(&APP, &since, bad_times[i], &v, &e), -1);
+		assert_string_equal(e.msg, "invalid since: a time like 2026-11-23T13:05 (UTC)");
+	}
+	assert_int_equal(admin_status_valid(&APP, &status, "404", &v, &e), 0);
+	assert_int_equal(v.i, 404);
+	assert_int_equal(admin_status_valid(&APP, &status, "5xx", &v, &e), 0);
+	assert_int_equal(v.i, 5);
+	assert_int_equal(admin_status_valid(&APP, &status, "600", &v, &e), -1);
+	assert_int_equal(admin_status_valid(&APP, &status, "6xx", &v, &e), -1);
+	assert_int_equal(admin_status_valid(&APP, &status, "40", &v, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(admin_cid_valid(&APP, &cid, "unit-01", &v, &e), 0);
+	assert_int_equal(admin_cid_valid(&APP, &cid, "a b", &v, &e), -1);
+	assert_int_equal(admin_cid_valid(&APP, &cid, "a/b", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "invalid cid: a controller id"));
+	assert_int_equal(admin_tenant_valid(&APP, &tenant, "lab", &v, &e), 0);
+	assert_int_equal(admin_tenant_valid(&APP, &tenant, "l\x01b", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "invalid tenant"));
+	assert_int_equal(admin_mip_file_valid(&APP, &file, "main.py", &v, &e), 0);
+	assert_int_equal(admin_mip_file_valid(&APP, &file, ".py", &v, &e), -1);
+	assert_int_equal(admin_mip_file_valid(&APP, &file, "lib/main.py", &v, &e), -1);
+	assert_int_equal(admin_file_name_valid(&APP, &fname, "app-1.2+b~3.swu", &v, &e), 0);
+	assert_int_equal(admin_file_name_valid(&APP, &fname, ".hidden", &v, &e), -1);
+	assert_int_equal(admin_file_name_valid(&APP, &fname, "a b.swu", &v, &e), -1);
+	assert_non_null(strstr(e.msg, "invalid filename"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ut_routes_test(test_table_is_consistent),
+		ut_routes_test(test_log_and_device_validators),
 		ut_routes_test(test_ids_are_typed),
 		ut_routes_test(test_device_page_input),
 		ut_routes_test(test_pages_and_flash),

@@ -387,13 +387,13 @@ static void test_throttle_get_and_mark(void **state)
 
 	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), -1);
 	assert_int_equal(count, 0);
-	admin_throttle_mark(f->db, "last:192.0.2.1");
-	admin_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(admin_throttle_mark(f->db, "last:192.0.2.1", NULL), 0);
+	assert_int_equal(admin_throttle_mark(f->db, "last:192.0.2.1", NULL), 0);
 	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), 0);
 	assert_int_equal(count, 2);
 	assert_true(first >= now && first <= now + 5);
 	assert_int_equal(q1(f->db, "UPDATE login_failures SET first = 5 RETURNING first", NULL), 5);
-	admin_throttle_mark(f->db, "last:192.0.2.1");
+	assert_int_equal(admin_throttle_mark(f->db, "last:192.0.2.1", NULL), 0);
 	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.1", &count, &first, NULL), 0);
 	assert_true(count == 3 && first >= now);
 	assert_int_equal(admin_throttle_get(f->db, "last:192.0.2.2", &count, &first, NULL), -1);
@@ -585,15 +585,15 @@ static void test_session_delete(void **state)
 
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, NULL), 0);
 	assert_int_equal(admin_session_create(f->db, alice, 3600, tb, cb, NULL), 0);
-	admin_session_delete(f->db, ta);
+	assert_int_equal(admin_session_delete(f->db, ta, NULL), 0);
 	assert_int_equal(admin_session_get(f->db, ta, &u, csrf, NULL), -1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	/* only that session: the other one of the same user stays */
 	assert_int_equal(admin_session_get(f->db, tb, &u, csrf, NULL), 0);
 	assert_string_equal(csrf, cb);
 	/* deleting an unknown or already deleted token changes nothing */
-	admin_session_delete(f->db, ta);
-	admin_session_delete(f->db, "nope");
+	assert_int_equal(admin_session_delete(f->db, ta, NULL), 0);
+	assert_int_equal(admin_session_delete(f->db, "nope", NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM sessions", NULL), 1);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM users", NULL), 1);
 }
@@ -889,30 +889,30 @@ static void test_throttle(void **state)
 	long wait;
 	int i;
 
-	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window, NULL), 0);
 	for (i = 1; i < max; i++) {
-		admin_throttle_fail(f->db, "u:alice", window);
-		assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
+		assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
+		assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window, NULL), 0);
 	}
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max - 1);
-	admin_throttle_fail(f->db, "u:alice", window);
+	assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max);
-	wait = admin_throttle_wait(f->db, "u:alice", max, window);
+	wait = admin_throttle_wait(f->db, "u:alice", max, window, NULL);
 	assert_true(wait > 0);
 	assert_true(wait <= window);
 	assert_true(wait >= window - 5);	/* the window started just now */
 	/* a larger max does not throttle yet */
-	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max + 1, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max + 1, window, NULL), 0);
 	/* other keys are not affected */
-	assert_int_equal(admin_throttle_wait(f->db, "u:bob", max, window), 0);
-	assert_int_equal(admin_throttle_wait(f->db, "ip:192.0.2.1", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:bob", max, window, NULL), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "ip:192.0.2.1", max, window, NULL), 0);
 	/* further failures keep counting inside the window */
-	admin_throttle_fail(f->db, "u:alice", window);
+	assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL),
 			 max + 1);
-	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window, NULL) > 0);
 }
 
 static void test_throttle_window_restarts(void **state)
@@ -925,23 +925,23 @@ static void test_throttle_window_restarts(void **state)
 	int i;
 
 	for (i = 0; i < max; i++)
-		admin_throttle_fail(f->db, "u:alice", window);
-	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
+		assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window, NULL) > 0);
 
 	/* the window began long ago: over */
 	exec(f->db, "UPDATE login_failures SET first = first - 100000");
-	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window, NULL), 0);
 
 	/* and the next failure starts a new window at count 1 */
 	now = time(NULL);
-	admin_throttle_fail(f->db, "u:alice", window);
+	assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL), 1);
 	first = q1(f->db, "SELECT first FROM login_failures WHERE key='u:alice'", NULL);
 	assert_true(first >= (long long)now && first <= (long long)now + 5);
-	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", max, window, NULL), 0);
 	for (i = 1; i < max; i++)
-		admin_throttle_fail(f->db, "u:alice", window);
-	assert_true(admin_throttle_wait(f->db, "u:alice", max, window) > 0);
+		assert_int_equal(admin_throttle_fail(f->db, "u:alice", window, NULL), 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", max, window, NULL) > 0);
 }
 
 static void test_throttle_clear(void **state)
@@ -950,21 +950,21 @@ static void test_throttle_clear(void **state)
 	int i;
 
 	for (i = 0; i < 5; i++) {
-		admin_throttle_fail(f->db, "u:alice", 600);
-		admin_throttle_fail(f->db, "ip:192.0.2.1", 600);
+		assert_int_equal(admin_throttle_fail(f->db, "u:alice", 600, NULL), 0);
+		assert_int_equal(admin_throttle_fail(f->db, "ip:192.0.2.1", 600, NULL), 0);
 	}
-	assert_true(admin_throttle_wait(f->db, "u:alice", 5, 600) > 0);
-	admin_throttle_clear(f->db, "u:alice");
-	assert_int_equal(admin_throttle_wait(f->db, "u:alice", 5, 600), 0);
+	assert_true(admin_throttle_wait(f->db, "u:alice", 5, 600, NULL) > 0);
+	assert_int_equal(admin_throttle_clear(f->db, "u:alice", NULL), 0);
+	assert_int_equal(admin_throttle_wait(f->db, "u:alice", 5, 600, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM login_failures WHERE key='u:alice'",
 			    NULL), 0);
 	/* only that key */
-	assert_true(admin_throttle_wait(f->db, "ip:192.0.2.1", 5, 600) > 0);
+	assert_true(admin_throttle_wait(f->db, "ip:192.0.2.1", 5, 600, NULL) > 0);
 	/* counting starts over */
-	admin_throttle_fail(f->db, "u:alice", 600);
+	assert_int_equal(admin_throttle_fail(f->db, "u:alice", 600, NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count FROM login_failures WHERE key='u:alice'", NULL), 1);
 	/* clearing an unknown key is harmless */
-	admin_throttle_clear(f->db, "u:nobody");
+	assert_int_equal(admin_throttle_clear(f->db, "u:nobody", NULL), 0);
 	assert_int_equal(q1(f->db, "SELECT count(*) FROM login_failures", NULL), 2);
 }
 
@@ -1154,6 +1154,9 @@ static void test_session_and_token_get_store_error(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	assert_int_equal(admin_session_create(f->db, alice, 3600, ta, ca, &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	/* a session the store cannot end is said, never a logout claimed */
+	assert_int_equal(admin_session_delete(f->db, ta, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	assert_int_equal(admin_user_count(f->db, NULL, &e), 1);
 	assert_int_equal(admin_token_count(f->db, 0, &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
@@ -1166,6 +1169,16 @@ static void test_session_and_token_get_store_error(void **state)
 	assert_int_equal(admin_user_count(f->db, NULL, &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 	assert_int_equal(admin_throttle_get(f->db, "ip:x", &(long){ 0 }, &(long long){ 0 }, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	/* the throttle's reads and writes say the store failed: no login
+	 * goes on uncounted or unthrottled (admin_login.c answers 503) */
+	assert_int_equal(admin_throttle_wait(f->db, "ip:x", 3, 600, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_throttle_fail(f->db, "ip:x", 600, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_throttle_mark(f->db, "last:x", &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(admin_throttle_clear(f->db, "ip:x", &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
