@@ -47,24 +47,24 @@ static int done(struct db *db, struct db_stmt *st, const char *what, struct nb_e
 	return rc == DB_DONE ? 0 : unwritten(db, what, e);
 }
 
-int log_store_put_row(struct db *db, const struct reqlog_entry *r, struct nb_err *e)
+int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err)
 {
 	struct db_stmt *st = db_stmt(db, sql_ins);
 
-	if (st) {
-		db_bind_int64(st, 1, r->ts_ms);
-		db_bind_text(st, 2, r->program, -1, DB_STATIC);
-		db_bind_text(st, 3, r->method, -1, DB_STATIC);
-		db_bind_text(st, 4, r->path, -1, DB_STATIC);
-		db_bind_text(st, 5, r->route, -1, DB_STATIC);
-		db_bind_int(st, 6, r->status);
-		db_bind_int64(st, 7, r->bytes);
-		db_bind_int64(st, 8, r->dur_us);
-		db_bind_text(st, 9, r->remote, -1, DB_STATIC);
-		db_bind_text(st, 10, r->ua, -1, DB_STATIC);
-		db_bind_text(st, 11, r->user, -1, DB_STATIC);
-	}
-	return done(db, st, "request log row", e);
+	if (!st)
+		return unwritten(db, "request log row", err);
+	db_bind_int64(st, 1, e->ts_ms);
+	db_bind_text(st, 2, e->program, -1, DB_STATIC);
+	db_bind_text(st, 3, e->method, -1, DB_STATIC);
+	db_bind_text(st, 4, e->path, -1, DB_STATIC);
+	db_bind_text(st, 5, e->route, -1, DB_STATIC);
+	db_bind_int(st, 6, e->status);
+	db_bind_int64(st, 7, e->bytes);
+	db_bind_int64(st, 8, e->dur_us);
+	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
+	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
+	db_bind_text(st, 11, e->user, -1, DB_STATIC);
+	return done(db, st, "request log row", err);
 }
 
 int log_store_add_requests(struct db *db, const char *program, const char *route,
@@ -72,13 +72,13 @@ int log_store_add_requests(struct db *db, const char *program, const char *route
 {
 	struct db_stmt *st = db_stmt(db, sql_req);
 
-	if (st) {
-		db_bind_text(st, 1, program, -1, DB_STATIC);
-		db_bind_text(st, 2, route, -1, DB_STATIC);
-		db_bind_int(st, 3, status);
-		db_bind_int64(st, 4, count);
-		db_bind_int64(st, 5, sum_us);
-	}
+	if (!st)
+		return unwritten(db, "request counter", e);
+	db_bind_text(st, 1, program, -1, DB_STATIC);
+	db_bind_text(st, 2, route, -1, DB_STATIC);
+	db_bind_int(st, 3, status);
+	db_bind_int64(st, 4, count);
+	db_bind_int64(st, 5, sum_us);
 	return done(db, st, "request counter", e);
 }
 
@@ -87,12 +87,12 @@ int log_store_add_latency(struct db *db, const char *program, const char *route,
 {
 	struct db_stmt *st = db_stmt(db, sql_lat);
 
-	if (st) {
-		db_bind_text(st, 1, program, -1, DB_STATIC);
-		db_bind_text(st, 2, route, -1, DB_STATIC);
-		db_bind_int(st, 3, bucket);
-		db_bind_int64(st, 4, count);
-	}
+	if (!st)
+		return unwritten(db, "latency counter", e);
+	db_bind_text(st, 1, program, -1, DB_STATIC);
+	db_bind_text(st, 2, route, -1, DB_STATIC);
+	db_bind_int(st, 3, bucket);
+	db_bind_int64(st, 4, count);
 	return done(db, st, "latency counter", e);
 }
 
@@ -101,12 +101,12 @@ int log_store_add_hour(struct db *db, long long hour, const char *program,
 {
 	struct db_stmt *st = db_stmt(db, sql_hour);
 
-	if (st) {
-		db_bind_int64(st, 1, hour);
-		db_bind_text(st, 2, program, -1, DB_STATIC);
-		db_bind_int64(st, 3, count);
-		db_bind_int64(st, 4, errors);
-	}
+	if (!st)
+		return unwritten(db, "hourly count", e);
+	db_bind_int64(st, 1, hour);
+	db_bind_text(st, 2, program, -1, DB_STATIC);
+	db_bind_int64(st, 3, count);
+	db_bind_int64(st, 4, errors);
 	return done(db, st, "hourly count", e);
 }
 

@@ -25,9 +25,9 @@
 
 /* -- writes (inside the caller's transaction) ---------------------------- */
 
-/* One request_log row of r (its ts_ms, program, method, path, route,
- * status, bytes, dur_us, remote, ua, user). */
-int log_store_put_row(struct db *db, const struct reqlog_entry *r, struct nb_err *e);
+/* One request_log row of e (its ts_ms, program, method, path, route,
+ * status, bytes, dur_us, remote, ua, user); err as the other writes' e. */
+int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err);
 /* Adds count requests taking sum_us microseconds to the counter of
  * (program, route, status). */
 int log_store_add_requests(struct db *db, const char *program, const char *route,
