@@ -68,7 +68,7 @@ int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *h
  * reported on stderr and skipped, and so is a flush that fails on the
  * way (its rows wait for the next).  Returns the number of refused lines,
  * or -1 with e: NB_UNAVAILABLE when the last flush failed (its rows are
- * lost: "<n> request log rows not written: ...") or reading fd failed
+ * lost: "request log not written (<n> rows): ...") or reading fd failed
  * (after writing what was read), NB_INTERNAL out of memory or threads.
  */
 long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,

@@ -134,7 +134,7 @@ int reqlog_flush(struct reqlog *l, struct db *db, struct nb_err *e)
 		nb_fail(e, NB_UNAVAILABLE, "commit failed: %s", db_errmsg(db));
 	}
 	db_rollback(db);
-	return nb_err_prefix(e, "%d request log rows not written", l->n);
+	return nb_err_prefix(e, "request log not written (%d rows)", l->n);
 }
 
 void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *r)

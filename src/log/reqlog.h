@@ -56,7 +56,7 @@ void reqlog_init(struct reqlog *l, int flush_every, long flush_ms, long long max
 void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *r);
 /* Writes the buffered rows, their counters and the trim in one
  * transaction: 0 (nothing buffered, or db NULL: nothing written), or -1
- * with e NB_UNAVAILABLE ("<n> request log rows not written: <what>:
+ * with e NB_UNAVAILABLE ("request log not written (<n> rows): <what>:
  * <the store's reason>"), every row still buffered and nothing written. */
 int reqlog_flush(struct reqlog *l, struct db *db, struct nb_err *e);
 /* 1 when rows wait and flush_ms has passed since the last flush. */

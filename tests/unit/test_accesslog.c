@@ -293,7 +293,7 @@ static void test_pump_last_flush_fails(void **state)
 	assert_int_equal(accesslog_pump(fds[0], l, db, 0, &stop, &err), -1);
 	close(fds[0]);
 	assert_int_equal(err.kind, NB_UNAVAILABLE);
-	assert_non_null(strstr(err.msg, "2 request log rows not written: request counter"));
+	assert_non_null(strstr(err.msg, "request log not written (2 rows): request counter"));
 	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log"), 0);
 	free(l);
 	ut_store_close(db, dir);

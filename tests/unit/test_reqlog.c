@@ -265,7 +265,7 @@ static void test_failed_flush_keeps_rows(void **state)
 	assert_int_equal(reqlog_flush(&l, f->db, &err), -1);
 	/* the error value says what was not written, and why */
 	assert_int_equal(err.kind, NB_UNAVAILABLE);
-	assert_non_null(strstr(err.msg, "2 request log rows not written: latency counter"));
+	assert_non_null(strstr(err.msg, "request log not written (2 rows): latency counter"));
 	assert_non_null(strstr(err.msg, "metrics_latency"));
 	assert_int_equal(l.n, 2);
 	/* rolled back: not even the request_log rows went in */
