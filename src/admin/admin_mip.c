@@ -86,12 +86,16 @@ static cJSON *upstreams(struct app *app, struct http_req *r, struct nb_err *e)
 int admin_mip_run(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	struct admin *ad = app->domain;
-	cJSON *d = cJSON_CreateObject();
-	long hoff = admin_paginate(app, r, d, "hpage", "hosted", (long)mip_hosted_count(app));
-	long coff = admin_paginate(app, r, d, "cpage", "cached", (long)mip_cached_count(app));
-	struct mip_cache_use use = mip_cache_use(app);
-	cJSON *h, *c = NULL, *u = NULL;
+	struct mip_counts n;
+	cJSON *d, *h, *c = NULL, *u = NULL;
+	long hoff, coff;
 
+	/* counts the store could not read are a 503, never a page of zeros */
+	if (mip_counts(app, &n, e) < 0)
+		return -1;
+	d = cJSON_CreateObject();
+	hoff = admin_paginate(app, r, d, "hpage", "hosted", (long)n.hosted);
+	coff = admin_paginate(app, r, d, "cpage", "cached", (long)n.cached);
 	if (!(h = hosted(app, r, admin_page_size(app), hoff, e)) ||
 	    !(c = cached(app, r, admin_page_size(app), coff, e)) || !(u = upstreams(app, r, e))) {
 		cJSON_Delete(h);
@@ -102,8 +106,8 @@ int admin_mip_run(struct app *app, struct http_req *r, struct http_resp *w, stru
 	cJSON_AddItemToObject(d, "hosted", h);
 	cJSON_AddItemToObject(d, "cached", c);
 	cJSON_AddItemToObject(d, "upstreams", u);
-	cJSON_AddNumberToObject(d, "cache_files", (double)use.files);
-	cJSON_AddNumberToObject(d, "cache_bytes", (double)use.bytes);
+	cJSON_AddNumberToObject(d, "cache_files", (double)n.cache_files);
+	cJSON_AddNumberToObject(d, "cache_bytes", (double)n.cache_bytes);
 	cJSON_AddNumberToObject(d, "cache_max", (double)ad->mip.set.cache_max);
 	cJSON_AddStringToObject(d, "upstream", ad->mip.set.upstream);
 	cJSON_AddBoolToObject(d, "offline", ad->mip.set.offline);
@@ -165,8 +169,9 @@ int admin_mip_publish_run(struct app *app, struct http_req *r, struct http_resp 
 int admin_mip_refresh_run(struct app *app, struct http_req *r, struct http_resp *w,
 			  struct nb_err *e)
 {
-	(void)r, (void)e;
-	mip_expire_all(app);
+	(void)r;
+	if (mip_expire_all(app, e) < 0)
+		return -1;
 	http_redirect(w, "/admin/mip?done=cached+packages+will+be+fetched+again");
 	return 0;
 }
@@ -174,10 +179,10 @@ int admin_mip_refresh_run(struct app *app, struct http_req *r, struct http_resp 
 int admin_mip_evict_run(struct app *app, struct http_req *r, struct http_resp *w,
 			struct nb_err *e)
 {
-	long long freed = mip_evict(app, 0, NULL);
+	long long freed = mip_evict(app, 0, NULL, e);
 
-	(void)e;
-	mip_expire_all(app);
+	if (freed < 0 || mip_expire_all(app, e) < 0)
+		return -1;
 	http_redirect(w, arena_printf(r->a, "/admin/mip?done=evicted+%lld+bytes", freed));
 	return 0;
 }

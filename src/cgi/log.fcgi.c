@@ -1,6 +1,7 @@
 /*
  * log.fcgi - /log/echo (request inspection), /metrics, /healthz
- * Handlers: src/log/log_echo.c, log_metrics.c, log_health.c.
+ * Handlers: src/log/log_echo.c, log_metrics.c, log_health.c; the program's
+ * state: log_state.c.
  */
 #include "../core/core.h"
 #include "../log/log.h"

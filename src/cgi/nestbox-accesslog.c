@@ -101,11 +101,13 @@ int main(int argc, char **argv)
 	 * refused: the default stays.
 	 */
 	fcntl(0, F_SETPIPE_SZ, 1 << 20);
-	rc = accesslog_pump(0, log, db, s.log_hot_rows, stopping);
+	/* rows it could not write at the end are lost: said, and exit 1 */
+	if ((rc = accesslog_pump(0, log, db, s.log_hot_rows, stopping, &e)) < 0)
+		goto fail;
 	db_close(db);
 	conf_free(conf);
 	free(log);
-	return rc < 0 ? 1 : 0;
+	return 0;
 fail:
 	fprintf(stderr, "nestbox[accesslog]: %s\n", e.msg);
 	db_close(db);

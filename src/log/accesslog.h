@@ -65,10 +65,13 @@ int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *h
  * how late a row is) and at the end.  A hot route's success gets metrics
  * but no row unless hot_rows.  Once *stop is set (SIGTERM), what is
  * already in the pipe is read and the pump returns.  Refused lines are
- * reported on stderr and skipped.  Returns the number of refused lines,
- * or -1 on a read error (after writing what was read).
+ * reported on stderr and skipped, and so is a flush that fails on the
+ * way (its rows wait for the next).  Returns the number of refused lines,
+ * or -1 with e: NB_UNAVAILABLE when the last flush failed (its rows are
+ * lost: "request log not written (<n> rows): ...") or reading fd failed
+ * (after writing what was read), NB_INTERNAL out of memory or threads.
  */
 long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
-		    volatile sig_atomic_t *stop);
+		    volatile sig_atomic_t *stop, struct nb_err *e);
 
 #endif

@@ -25,19 +25,32 @@ struct pump {
 /*
  * The log's buffer is full: it is written before another row is added,
  * retried every 100 ms while the store is held (rows wait; the reader
- * keeps draining the pipe meanwhile).  Only after a stop does it give up,
- * after 10 more tries, and reqlog_add then drops the buffer, said on
- * stderr.
+ * keeps draining the pipe meanwhile), said once on stderr per wait.  Only
+ * after a stop does it give up, after 10 more tries, and reqlog_add then
+ * drops the buffer, said on stderr too.
  */
 static void make_room(struct pump *p)
 {
+	struct nb_err e;
 	int tries = 0;
 
-	while (p->log->n >= REQLOG_BUF && reqlog_flush(p->log, p->db) < 0) {
-		if (*p->stop && ++tries >= 10)
+	while (p->log->n >= REQLOG_BUF && reqlog_flush(p->log, p->db, &e) < 0) {
+		if (tries++ == 0)
+			fprintf(stderr, "nestbox[accesslog]: %s: waiting for the store\n", e.msg);
+		if (*p->stop && tries >= 10)
 			return;
 		poll(NULL, 0, 100);
 	}
+}
+
+/* A flush when due, while lines are awaited: a failure keeps the rows for
+ * the next try and is said. */
+static void flush_due(struct reqlog *log, struct db *db)
+{
+	struct nb_err e;
+
+	if (reqlog_due(log, clock_now_ms()) && reqlog_flush(log, db, &e) < 0)
+		fprintf(stderr, "nestbox[accesslog]: %s: kept for the next flush\n", e.msg);
 }
 
 static void one_line(struct pump *p, const char *line, size_t len)
@@ -225,15 +238,15 @@ static void take_chunk(struct pump *p, const struct chunk *c)
 }
 
 long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
-		    volatile sig_atomic_t *stop)
+		    volatile sig_atomic_t *stop, struct nb_err *e)
 {
 	struct pump *p = calloc(1, sizeof(*p));	/* 20 KiB: off the stack */
 	struct queue q = { .fd = fd, .stop = stop };
 	pthread_t t;
-	long rc = 0;
+	long rc;
 
 	if (!p)
-		return -1;
+		return nb_fail(e, NB_INTERNAL, "out of memory");
 	p->log = log;
 	p->db = db;
 	p->hot_rows = hot_rows;
@@ -242,7 +255,7 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 	pthread_cond_init(&q.cond, NULL);
 	if (pthread_create(&t, NULL, reader, &q) != 0) {
 		free(p);
-		return -1;
+		return nb_fail(e, NB_INTERNAL, "cannot start the reader thread");
 	}
 	for (;;) {
 		int ended;
@@ -252,15 +265,20 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 			free(c);
 		} else if (ended) {
 			break;
-		} else if (reqlog_due(log, clock_now_ms())) {
-			reqlog_flush(log, db);
+		} else {
+			flush_due(log, db);
 		}
 	}
 	pthread_join(t, NULL);
 	if (!p->skipping && p->n)
 		one_line(p, p->buf, p->n);	/* a last line without newline */
-	reqlog_flush(log, db);
-	rc = q.failed ? -1 : p->refused;
+	/* the last flush: what fails now is lost, so it is the answer */
+	if (reqlog_flush(log, db, e) < 0)
+		rc = -1;
+	else if (q.failed)
+		rc = nb_fail(e, NB_UNAVAILABLE, "reading the access log failed");
+	else
+		rc = p->refused;
 	pthread_mutex_destroy(&q.mu);
 	pthread_cond_destroy(&q.cond);
 	free(p);

@@ -21,6 +21,7 @@ struct log_settings {
 };
 
 void log_settings_read(const struct app *app, struct log_settings *s);
+/* log.fcgi's state, made and freed (log_state.c) */
 int log_init(struct app *app, struct nb_err *e);
 void log_fini(struct app *app);
 

@@ -1,6 +1,5 @@
 /* GET /healthz: 200 when the store answers and the directories are usable. */
-#include "log.h"
-#include "../mip/mip.h"
+#include "log_state.h"
 #include "../mkbox/mkbox.h"
 
 #include <stdio.h>
@@ -11,45 +10,10 @@
 
 #include <cjson/cJSON.h>
 
-/* The last mpy-cross probe of this process, and the file it ran: running
- * the compiler (a process spawn and a scratch file) per request made
- * /healthz the costliest route, so it is run again only when the file
- * that PATH resolves to is another one or has changed. */
-struct health_probe {
-	int done, rc;
-	char path[PATH_MAX];		/* the file that ran */
-	struct stat st;			/* its identity then */
-	struct mip_compiler cc;
-};
-
-/* log.fcgi's per-process state: app->domain points at it, and at set, its
- * first member, which is what the other log handlers read (log.h). */
-struct log_domain {
-	struct log_settings set;
-	struct health_probe mpy;
-};
-
 static int check(cJSON *o, const char *name, int ok, const char *why)
 {
 	cJSON_AddStringToObject(o, name, ok ? "ok" : why);
 	return ok;
-}
-
-int log_init(struct app *app, struct nb_err *e)
-{
-	struct log_domain *d = calloc(1, sizeof(*d));
-
-	if (!d)
-		return nb_fail(e, NB_INTERNAL, "out of memory");
-	log_settings_read(app, &d->set);
-	app->domain = d;
-	return 0;
-}
-
-void log_fini(struct app *app)
-{
-	free(app->domain);
-	app->domain = NULL;
 }
 
 /* The file that running name would execute, as posix_spawnp finds it (a

@@ -27,21 +27,32 @@ static const char sql_trim_hours[] = "DELETE FROM requests_hourly WHERE hour < ?
 static const char sql_trim[] =
 	"DELETE FROM request_log WHERE id <= (SELECT max(id) FROM request_log) - ?";
 
-/* Steps a write statement to its end: 0 or -1. */
-static int done(struct db_stmt *st)
+/* The store failed a write of what: -1 with e NB_UNAVAILABLE naming it
+ * and the store's reason (the logger's stderr shows it; no client does). */
+static int unwritten(struct db *db, const char *what, struct nb_err *e)
 {
-	int rc = db_step(st) == DB_DONE ? 0 : -1;
-
-	db_reset(st);
-	return rc;
+	return nb_fail(e, NB_UNAVAILABLE, "%s not written: %s", what, db_errmsg(db));
 }
 
-int log_store_put_row(struct db *db, const struct reqlog_entry *e)
+/* Steps a write statement (NULL: it could not be prepared) to its end:
+ * 0, or unwritten(). */
+static int done(struct db *db, struct db_stmt *st, const char *what, struct nb_err *e)
+{
+	int rc;
+
+	if (!st)
+		return unwritten(db, what, e);
+	rc = db_step(st);
+	db_reset(st);
+	return rc == DB_DONE ? 0 : unwritten(db, what, e);
+}
+
+int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err)
 {
 	struct db_stmt *st = db_stmt(db, sql_ins);
 
 	if (!st)
-		return -1;
+		return unwritten(db, "request log row", err);
 	db_bind_int64(st, 1, e->ts_ms);
 	db_bind_text(st, 2, e->program, -1, DB_STATIC);
 	db_bind_text(st, 3, e->method, -1, DB_STATIC);
@@ -53,63 +64,63 @@ int log_store_put_row(struct db *db, const struct reqlog_entry *e)
 	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
 	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
 	db_bind_text(st, 11, e->user, -1, DB_STATIC);
-	return done(st);
+	return done(db, st, "request log row", err);
 }
 
 int log_store_add_requests(struct db *db, const char *program, const char *route,
-			   int status, long long count, long long sum_us)
+			   int status, long long count, long long sum_us, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_req);
 
 	if (!st)
-		return -1;
+		return unwritten(db, "request counter", e);
 	db_bind_text(st, 1, program, -1, DB_STATIC);
 	db_bind_text(st, 2, route, -1, DB_STATIC);
 	db_bind_int(st, 3, status);
 	db_bind_int64(st, 4, count);
 	db_bind_int64(st, 5, sum_us);
-	return done(st);
+	return done(db, st, "request counter", e);
 }
 
 int log_store_add_latency(struct db *db, const char *program, const char *route,
-			  int bucket, long long count)
+			  int bucket, long long count, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_lat);
 
 	if (!st)
-		return -1;
+		return unwritten(db, "latency counter", e);
 	db_bind_text(st, 1, program, -1, DB_STATIC);
 	db_bind_text(st, 2, route, -1, DB_STATIC);
 	db_bind_int(st, 3, bucket);
 	db_bind_int64(st, 4, count);
-	return done(st);
+	return done(db, st, "latency counter", e);
 }
 
 int log_store_add_hour(struct db *db, long long hour, const char *program,
-		       long long count, long long errors)
+		       long long count, long long errors, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_hour);
 
 	if (!st)
-		return -1;
+		return unwritten(db, "hourly count", e);
 	db_bind_int64(st, 1, hour);
 	db_bind_text(st, 2, program, -1, DB_STATIC);
 	db_bind_int64(st, 3, count);
 	db_bind_int64(st, 4, errors);
-	return done(st);
+	return done(db, st, "hourly count", e);
 }
 
-int log_store_trim(struct db *db, long long max_rows, long long min_hour)
+int log_store_trim(struct db *db, long long max_rows, long long min_hour, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(db, sql_trim);
 
-	if (!st)
+	if (st)
+		db_bind_int64(st, 1, max_rows);
+	if (done(db, st, "request log trim", e) < 0)
 		return -1;
-	db_bind_int64(st, 1, max_rows);
-	if (done(st) < 0 || !(st = db_stmt(db, sql_trim_hours)))
-		return -1;
-	db_bind_int64(st, 1, min_hour);
-	return done(st);
+	if ((st = db_stmt(db, sql_trim_hours)))
+		db_bind_int64(st, 1, min_hour);
+	return done(db, st, "hourly count trim", e);
 }
 
 /* -- reads --------------------------------------------------------------- */

@@ -7,10 +7,10 @@
  * Writers are the request-log buffer (reqlog.c, one short transaction per
  * flush, begun by the caller); readers are /metrics (log_metrics.c) and the
  * admin's request log page and API (admin_requests.c) and the dashboard
- * (admin_dashboard.c).  The writes return 0, or -1 with the store's
- * message in db_errmsg() (the flush's transaction fails as one); the
- * reads 0, or -1 with e NB_UNAVAILABLE (a failed step is never a shorter
- * list).  Rows come back as plain structs allocated from the caller's
+ * (admin_dashboard.c).  The writes return 0, or -1 with e NB_UNAVAILABLE
+ * naming what was not written and the store's reason (the flush's
+ * transaction fails as one); the reads 0, or -1 with e NB_UNAVAILABLE (a
+ * failed step is never a shorter list).  Rows come back as plain structs allocated from the caller's
  * arena, strings never NULL.
  */
 #ifndef NB_LOG_STORE_H
@@ -26,22 +26,22 @@
 /* -- writes (inside the caller's transaction) ---------------------------- */
 
 /* One request_log row of e (its ts_ms, program, method, path, route,
- * status, bytes, dur_us, remote, ua, user). */
-int log_store_put_row(struct db *db, const struct reqlog_entry *e);
+ * status, bytes, dur_us, remote, ua, user); err as the other writes' e. */
+int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err);
 /* Adds count requests taking sum_us microseconds to the counter of
  * (program, route, status). */
 int log_store_add_requests(struct db *db, const char *program, const char *route,
-			   int status, long long count, long long sum_us);
+			   int status, long long count, long long sum_us, struct nb_err *e);
 /* Adds count to latency bucket (0..REQLOG_NBUCKETS-1) of (program, route). */
 int log_store_add_latency(struct db *db, const char *program, const char *route,
-			  int bucket, long long count);
+			  int bucket, long long count, struct nb_err *e);
 /* Adds count requests, errors of them (status >= 400), to the hour
  * (ms since the epoch / 3,600,000) of program. */
 int log_store_add_hour(struct db *db, long long hour, const char *program,
-		       long long count, long long errors);
+		       long long count, long long errors, struct nb_err *e);
 /* Keeps the newest max_rows request_log rows and the hourly counts of
  * hour min_hour and later. */
-int log_store_trim(struct db *db, long long max_rows, long long min_hour);
+int log_store_trim(struct db *db, long long max_rows, long long min_hour, struct nb_err *e);
 
 /* -- /metrics ------------------------------------------------------------ */
 

@@ -76,29 +76,47 @@ static void aggregate(const struct reqlog *l, struct agg *g, int *ng, struct agg
 }
 
 /* One (program, route, status) group: its counter and latency buckets. */
-static int write_agg(struct db *db, const struct agg *g)
+static int write_agg(struct db *db, const struct agg *g, struct nb_err *e)
 {
 	int b;
 
-	if (log_store_add_requests(db, g->program, g->route, g->status, g->count, g->sum_us) < 0)
+	if (log_store_add_requests(db, g->program, g->route, g->status, g->count, g->sum_us,
+				   e) < 0)
 		return -1;
 	for (b = 0; b < REQLOG_NBUCKETS; b++)
 		if (g->bucket[b] &&
-		    log_store_add_latency(db, g->program, g->route, b, g->bucket[b]) < 0)
+		    log_store_add_latency(db, g->program, g->route, b, g->bucket[b], e) < 0)
 			return -1;
 	return 0;
 }
 
-int reqlog_flush(struct reqlog *l, struct db *db)
+/* The buffer's rows, counters and hourly counts, and the trim, inside the
+ * caller's transaction: 0, or -1 with e (log_store.h). */
+static int write_all(struct reqlog *l, struct db *db, struct nb_err *e)
 {
 	static_assert(REQLOG_BUF <= 256, "aggregation tables are sized for the buffer");
 	struct agg g[REQLOG_BUF], h[REQLOG_BUF];
 	int i, ng, nh;
 
+	aggregate(l, g, &ng, h, &nh);
+	for (i = 0; i < l->n; i++)
+		if (!l->e[i].norow && log_store_put_row(db, &l->e[i], e) < 0)
+			return -1;
+	for (i = 0; i < ng; i++)
+		if (write_agg(db, &g[i], e) < 0)
+			return -1;
+	for (i = 0; i < nh; i++)
+		if (log_store_add_hour(db, h[i].hour, h[i].program, h[i].count, h[i].errors, e) < 0)
+			return -1;
+	/* hourly counts feed the dashboard; 31 days are plenty */
+	return log_store_trim(db, l->max_rows, l->last_flush_ms / 3600000 - 31 * 24, e);
+}
+
+int reqlog_flush(struct reqlog *l, struct db *db, struct nb_err *e)
+{
 	l->last_flush_ms = clock_now_ms();
 	if (l->n == 0 || !db)
 		return 0;
-	aggregate(l, g, &ng, h, &nh);
 	/*
 	 * Keyed (0: no device has that id): the log's tables are written by
 	 * its writers alone, their counters by single upserts, so a flush
@@ -106,44 +124,38 @@ int reqlog_flush(struct reqlog *l, struct db *db)
 	 * commit is on disk (db_pg.c); flushes of several front ends still
 	 * take turns.
 	 */
-	if (db_begin_keyed(db, 0) < 0)
-		goto fail;
-	for (i = 0; i < l->n; i++)
-		if (!l->e[i].norow && log_store_put_row(db, &l->e[i]) < 0)
-			goto fail;
-	for (i = 0; i < ng; i++)
-		if (write_agg(db, &g[i]) < 0)
-			goto fail;
-	for (i = 0; i < nh; i++)
-		if (log_store_add_hour(db, h[i].hour, h[i].program, h[i].count, h[i].errors) < 0)
-			goto fail;
-	/* hourly counts feed the dashboard; 31 days are plenty */
-	if (log_store_trim(db, l->max_rows, l->last_flush_ms / 3600000 - 31 * 24) < 0 ||
-	    db_commit(db) < 0)
-		goto fail;
-	l->n = 0;
-	return 0;
-fail:
-	fprintf(stderr, "nestbox[accesslog]: request log not written: %s\n", db_errmsg(db));
+	if (db_begin_keyed(db, 0) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "store busy: %s", db_errmsg(db));
+	} else if (write_all(l, db, e) == 0) {
+		if (db_commit(db) == 0) {
+			l->n = 0;
+			return 0;
+		}
+		nb_fail(e, NB_UNAVAILABLE, "commit failed: %s", db_errmsg(db));
+	}
 	db_rollback(db);
-	return -1;
+	return nb_err_prefix(e, "request log not written (%d rows)", l->n);
 }
 
-void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e)
+void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *r)
 {
+	struct nb_err e;
+
 	if (l->to_stderr)
-		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", e->program,
-			e->method, e->path, e->status, e->bytes, e->dur_us, e->remote, e->ua);
-	if (l->n == REQLOG_BUF && reqlog_flush(l, db) < 0) {
+		fprintf(stderr, "nestbox[%s]: %s %s %d %lld %ldus %s \"%s\"\n", r->program,
+			r->method, r->path, r->status, r->bytes, r->dur_us, r->remote, r->ua);
+	if (l->n == REQLOG_BUF && reqlog_flush(l, db, &e) < 0) {
 		/* bounded: drop rather than grow (a caller that can wait for
 		 * the store flushes before, as accesslog_pump does) */
-		fprintf(stderr, "nestbox[accesslog]: %d request log rows dropped\n", l->n);
+		fprintf(stderr, "nestbox[accesslog]: %s: dropped\n", e.msg);
 		l->n = 0;
 	}
 	if (l->n < REQLOG_BUF)
-		l->e[l->n++] = *e;
-	if (l->n >= l->flush_every || reqlog_due(l, clock_now_ms()))
-		reqlog_flush(l, db);
+		l->e[l->n++] = *r;
+	/* a failed flush keeps the rows for the next one: said, not fatal */
+	if ((l->n >= l->flush_every || reqlog_due(l, clock_now_ms())) &&
+	    reqlog_flush(l, db, &e) < 0)
+		fprintf(stderr, "nestbox[accesslog]: %s: kept for the next flush\n", e.msg);
 }
 
 int reqlog_due(const struct reqlog *l, long long now_ms)

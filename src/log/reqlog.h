@@ -14,6 +14,7 @@
 #define NB_REQLOG_H
 
 #include "../lib/db.h"
+#include "../lib/err.h"
 
 #define REQLOG_BUF 256
 #define REQLOG_NBUCKETS 10	/* histogram buckets, the last is +Inf */
@@ -47,11 +48,17 @@ struct reqlog {
 
 void reqlog_init(struct reqlog *l, int flush_every, long flush_ms, long long max_rows,
 		 int to_stderr);
-/* Records one request; flushes when flush_every rows wait or flush_ms has
- * passed since the last flush.  db may be NULL (dropped). */
-void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *e);
-/* Writes buffered rows; returns 0, or -1 leaving them buffered. */
-int reqlog_flush(struct reqlog *l, struct db *db);
+/* Records one request r; flushes when flush_every rows wait or flush_ms
+ * has passed since the last flush.  db may be NULL (kept, never written).
+ * Best effort, never failing its caller: a failed flush keeps the rows
+ * for the next one, and a full buffer that cannot be written is dropped
+ * (REQLOG_BUF rows at most wait), each said on stderr. */
+void reqlog_add(struct reqlog *l, struct db *db, const struct reqlog_entry *r);
+/* Writes the buffered rows, their counters and the trim in one
+ * transaction: 0 (nothing buffered, or db NULL: nothing written), or -1
+ * with e NB_UNAVAILABLE ("request log not written (<n> rows): <what>:
+ * <the store's reason>"), every row still buffered and nothing written. */
+int reqlog_flush(struct reqlog *l, struct db *db, struct nb_err *e);
 /* 1 when rows wait and flush_ms has passed since the last flush. */
 int reqlog_due(const struct reqlog *l, long long now_ms);
 int reqlog_bucket(long dur_us);

@@ -158,11 +158,14 @@ int mip_pkg_put(struct app *app, const char *origin, const char *name,
 void mip_pkg_extend(struct app *app, const char *origin, const char *name,
 		    const char *flavour, const char *version, long ttl);
 void mip_upstream_note(struct app *app, const char *origin, const char *error);
-/* Drops least recently used fetched files over cache_max, never one whose
- * hash appears in keep (what the current request just stored); returns bytes freed. */
-long long mip_evict(struct app *app, long long max, const char *keep);
-/* Forgets every proxied and fetched package row (they are fetched again). */
-int mip_expire_all(struct app *app);
+/* Drops least recently used fetched files while their bytes are over max,
+ * never one whose hash appears in keep (what the current request just
+ * stored); returns the bytes freed, or -1 with e when the store failed
+ * (said on stderr too: a request that evicts after answering drops e). */
+long long mip_evict(struct app *app, long long max, const char *keep, struct nb_err *e);
+/* Forgets every proxied and fetched package row (they are fetched again):
+ * 0, or -1 with e. */
+int mip_expire_all(struct app *app, struct nb_err *e);
 
 /* Hosted packages: one row of mip_hosted. */
 struct mip_hosted_row {
@@ -183,7 +186,6 @@ int mip_hosted_add(struct app *app, const struct mip_hosted_row *h, struct nb_er
 /* Rows into *out (arena a), limit -1 for all; the count, or -1 with e. */
 int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order order, long limit,
 		    long offset, struct mip_hosted_row **out, struct nb_err *e);
-long long mip_hosted_count(struct app *app);
 /* Proxied and fetched package JSON (not a repository's raw files). */
 struct mip_cached_row {
 	const char *origin, *name, *flavour, *version;
@@ -192,11 +194,17 @@ struct mip_cached_row {
 /* Newest first, at most limit; the count, or -1 with e. */
 int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 		    struct mip_cached_row **out, struct nb_err *e);
-long long mip_cached_count(struct app *app);
-struct mip_cache_use {
-	long long files, bytes;		/* fetched and compiled files, not hosted ones */
+/* The number of those rows into *n: 0, or -1 with e. */
+int mip_cached_count(struct app *app, long long *n, struct nb_err *e);
+/* The admin page's counts. */
+struct mip_counts {
+	long long hosted;		/* mip_hosted rows (name, version) */
+	long long cached;		/* as mip_cached_count */
+	long long cache_files, cache_bytes;	/* fetched and compiled files, not hosted ones */
 };
-struct mip_cache_use mip_cache_use(struct app *app);
+/* Every count into *c: 0, or -1 with e (a count the store could not read
+ * is never shown as 0). */
+int mip_counts(struct app *app, struct mip_counts *c, struct nb_err *e);
 #define MIP_ORIGINS_MAX 8
 struct mip_upstream_row {
 	const char *origin, *error;
@@ -271,9 +279,10 @@ void mip_fini(struct app *app);
  * GET /mip/file/<hh>/<hash prefix>            mip_file.c
  * GET /mip/github|gitlab/<org>/<repo>...      mip_repo.c
  * Typed handlers (route.h): 0 answered, or -1 with e.  A mip function
- * reports a failing upstream or raw host as NB_UNAVAILABLE, which the
- * device-facing handlers turn into NB_BAD_GATEWAY (502, mip_fail_gateway):
- * the source this gateway relays failed.
+ * reports a failing upstream or raw host (unreachable, or an answer that
+ * is not usable) as NB_BAD_GATEWAY (502: the source this gateway relays
+ * failed, RFC 9110 15.6.3), and the store's own failure as NB_UNAVAILABLE
+ * (503: try again), each where it happens.
  */
 int mip_index(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
@@ -283,9 +292,6 @@ int mip_repo_gitlab(struct app *app, struct http_req *r, struct http_resp *w, st
 /* Serves a stored file by its full sha256; 0, or -1 with e NB_NOT_FOUND. */
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
 		  struct nb_err *e);
-/* At a device-facing handler: NB_UNAVAILABLE (an upstream failed) becomes
- * NB_BAD_GATEWAY; returns -1 for the program to answer. */
-int mip_fail_gateway(struct nb_err *e);
 
 /* -- proxied package JSON (mip_proxy.c) -- */
 struct mip_proxy_key {
@@ -301,8 +307,9 @@ char *mip_proxy_url(struct arena *a, const char *upstream, const struct mip_prox
  * Upstream's package JSON for k into *json (arena a): the cached row while
  * fresh (unless force), else revalidated against mip.upstream.  0 fresh,
  * MIP_PROXY_STALE (upstream failed, the expired row is served), or -1 with
- * e NB_NOT_FOUND (upstream has none; offline with nothing cached) or
- * NB_UNAVAILABLE (unreachable with nothing cached, or a malformed answer).
+ * e NB_NOT_FOUND (upstream has none; offline with nothing cached),
+ * NB_BAD_GATEWAY (unreachable with nothing cached, or a malformed answer)
+ * or NB_UNAVAILABLE (the store failed).
  * A fresh answer is also written for the front end (mip_proxy.c says where).
  */
 int mip_proxy_get(struct app *app, struct arena *a, const struct mip_proxy_key *k, int force,
@@ -346,7 +353,8 @@ int mip_repo_spec_parse(struct arena *a, const char *rest, struct mip_repo_spec 
 /* Builds (or finds cached) the package JSON of a repository in a flavour
  * ("py", "mpy"): files as "files/<sha256>", deps as package.json wrote
  * them.  0, or -1 with e: NB_NOT_FOUND (no package.json; offline and not
- * cached), NB_UNAVAILABLE (the raw host failed or served something unusable). */
+ * cached), NB_BAD_GATEWAY (the raw host failed or served something
+ * unusable), NB_UNAVAILABLE (the store failed). */
 int mip_repo_package(struct app *app, struct http_req *r, const char *host,
 		     const struct mip_repo_spec *sp, const char *flavour,
 		     const char **json, struct nb_err *e);

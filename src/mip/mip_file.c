@@ -7,14 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int mip_fail_gateway(struct nb_err *e)
-{
-	/* the upstream this server relays failed: RFC 9110 15.6.3 */
-	if (e->kind == NB_UNAVAILABLE)
-		e->kind = NB_BAD_GATEWAY;
-	return -1;
-}
-
 int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, const char *hex,
 		  struct nb_err *e)
 {
@@ -24,7 +16,8 @@ int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, cons
 }
 
 /* Fetches upstream's file for a prefix, checks it, stores it; 0 and hex,
- * or -1 with e NB_NOT_FOUND or NB_UNAVAILABLE. */
+ * or -1 with e NB_NOT_FOUND, NB_BAD_GATEWAY (upstream failed or sent
+ * other bytes) or NB_UNAVAILABLE (the store or the disk failed). */
 static int upstream_file(struct app *app, struct http_req *r, const char *hash, char *hex,
 			 struct nb_err *e)
 {
@@ -39,12 +32,12 @@ static int upstream_file(struct app *app, struct http_req *r, const char *hash, 
 	url = arena_printf(r->a, "%s/file/%.2s/%s", m->set.upstream, hash, hash);
 	if (fetch_get(url, NULL, NULL, (size_t)m->set.max_file, m->set.timeout, &f) < 0) {
 		mip_upstream_note(app, "upstream", arena_printf(r->a, "%s: %s", url, f.error));
-		return nb_fail(e, NB_UNAVAILABLE, down);
+		return nb_fail(e, NB_BAD_GATEWAY, down);
 	}
 	if (f.status != 200) {
 		fetch_result_free(&f);
 		return f.status == 404 ? nb_fail(e, NB_NOT_FOUND, "file not found")
-				       : nb_fail(e, NB_UNAVAILABLE, down);
+				       : nb_fail(e, NB_BAD_GATEWAY, down);
 	}
 	rc = mip_file_put(app, f.body, f.len, "upstream", hash, hex, e);
 	fetch_result_free(&f);
@@ -54,9 +47,11 @@ static int upstream_file(struct app *app, struct http_req *r, const char *hash, 
 		/* mip installs whatever it gets: refusing here is the only check */
 		mip_upstream_note(app, "upstream", arena_printf(r->a,
 				  "%s: content does not match its hash: refused", url));
-		return nb_fail(e, NB_UNAVAILABLE, down);
+		return nb_fail(e, NB_BAD_GATEWAY, down);
 	}
-	mip_evict(app, m->set.cache_max, hex);
+	/* best effort: the file is stored, the answer made (mip_evict says
+	 * a failure on stderr) */
+	mip_evict(app, m->set.cache_max, hex, NULL);
 	return 0;
 }
 
@@ -74,6 +69,6 @@ int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	if (rc == MIP_AMBIGUOUS)
 		return nb_fail(e, NB_CONFLICT, "hash prefix matches several files: give more digits");
 	if (rc == MIP_NONE && upstream_file(app, r, hash, hex, e) < 0)
-		return mip_fail_gateway(e);
+		return -1;
 	return mip_file_send(app, r, w, hex, e);
 }

@@ -27,7 +27,7 @@ int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct
 		return rc < 0 ? -1 : nb_fail(e, NB_NOT_FOUND, "%s is hosted here and has no version "
 					     "%s for flavour %s", name, version, flavour);
 	if (mip_proxy_get(app, r->a, &k, 0, &json, e) < 0)
-		return mip_fail_gateway(e);
+		return -1;
 	http_bytes(w, 200, "application/json", json, strlen(json));
 	return 0;
 }

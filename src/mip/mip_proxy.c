@@ -179,7 +179,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 			*json = row->json;	/* stale beats nothing (no file: it expired) */
 			return MIP_PROXY_STALE;
 		}
-		return nb_fail(e, NB_UNAVAILABLE, "upstream unreachable and nothing cached");
+		return nb_fail(e, NB_BAD_GATEWAY, "upstream unreachable and nothing cached");
 	}
 	mip_upstream_note(app, "upstream", NULL);
 	if (f.status == 304 && have) {
@@ -195,7 +195,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	if (mip_pkgjson_parse(a, f.body, f.len, &pj, &why) < 0) {
 		mip_upstream_note(app, "upstream", arena_printf(a, "%s: %s", url, why.msg));
 		fetch_result_free(&f);
-		return nb_fail(e, NB_UNAVAILABLE, "upstream unreachable and nothing cached");
+		return nb_fail(e, NB_BAD_GATEWAY, "upstream unreachable and nothing cached");
 	}
 	/* a row that could not be written is fetched again next time */
 	mip_pkg_put(app, "upstream", k->name, k->flavour, k->version, f.body, f.etag,
@@ -229,7 +229,7 @@ int mip_proxy_get(struct app *app, struct arena *a, const struct mip_proxy_key *
 int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c)
 {
 	struct mip *m = app->domain;
-	long long n = mip_cached_count(app), now = (long long)time(NULL);
+	long long n, now = (long long)time(NULL);
 	struct mip_cached_row *rows;
 	struct arena a;
 	int i, got;
@@ -237,6 +237,8 @@ int mip_proxy_refresh(struct app *app, long ahead, struct mip_proxy_counts *c)
 	memset(c, 0, sizeof(*c));
 	if (m->set.offline)
 		return 0;	/* never contacts upstream */
+	if (mip_cached_count(app, &n, NULL) < 0)
+		return -1;	/* not "nothing cached": the job says it failed */
 	arena_init(&a);
 	if ((got = mip_cached_list(app, &a, n > 0 ? (long)n : 1, 0, &rows, NULL)) < 0) {
 		arena_free(&a);

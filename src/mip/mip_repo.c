@@ -152,9 +152,10 @@ struct repo_ctx {
  * A file of a raw host, kept like a package JSON: a "raw" row under its URL
  * holds its sha256 and validators, so after mip.cache_ttl an unchanged file
  * costs a 304 and a changed one (a branch moved on) is fetched again.
- * 0 and hex; -1 with e NB_NOT_FOUND (missing) or NB_UNAVAILABLE (unstorable,
- * or the host unreachable and no copy at hand: x->down; with a copy, the
- * copy is used: stale beats nothing).
+ * 0 and hex; -1 with e NB_NOT_FOUND (missing), NB_UNAVAILABLE (the store
+ * failed, or the file is unstorable) or NB_BAD_GATEWAY (the host
+ * unreachable and no copy at hand: x->down; with a copy, the copy is
+ * used: stale beats nothing).
  */
 static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex, struct nb_err *e)
 {
@@ -166,7 +167,10 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 
 	if (have < 0)
 		return -1;
-	have = have && strlen(row.json) == 64 && mip_file_find(app, row.json, hex, NULL) == MIP_FOUND;
+	/* a copy the store cannot look up is no answer, not "no copy" */
+	if (have && strlen(row.json) == 64 && (have = mip_file_find(app, row.json, hex, e)) < 0)
+		return -1;
+	have = have && strlen(row.json) == 64 && have == MIP_FOUND;
 	if (have && (row.expires > (long long)time(NULL) || m->set.offline))
 		return 0;
 	if (m->set.offline)
@@ -175,7 +179,7 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 		      m->set.timeout, &f) < 0 || f.status >= 500) {
 		const char *why = f.status ? "server error" : f.error;
 		mip_upstream_note(app, x->host, arena_printf(x->r->a, "%s: %s", url, why));
-		nb_fail(e, NB_UNAVAILABLE, "%s unreachable: %s", url, why);
+		nb_fail(e, NB_BAD_GATEWAY, "%s unreachable: %s", url, why);
 		fetch_result_free(&f);
 		x->down |= !have;
 		return have ? 0 : -1;
@@ -199,8 +203,8 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 }
 
 /* One "urls" entry: fetched, stored and (maybe) compiled; its pair of the
- * package JSON, or NULL with e NB_UNAVAILABLE (the package is there, one of
- * its files is not usable). */
+ * package JSON, or NULL with e NB_BAD_GATEWAY (the package is there, one
+ * of its files is not usable) or NB_UNAVAILABLE (the store failed). */
 static cJSON *build_file(struct repo_ctx *x, const struct mip_pair *u, int compile,
 			 struct nb_err *e)
 {
@@ -212,13 +216,16 @@ static cJSON *build_file(struct repo_ctx *x, const struct mip_pair *u, int compi
 	cJSON *pair;
 
 	if (!url) {
-		nb_fail(e, NB_UNAVAILABLE, "%s: sources must be in the repository, github: or gitlab:",
+		nb_fail(e, NB_BAD_GATEWAY, "%s: sources must be in the repository, github: or gitlab:",
 			u->b);
 		return NULL;
 	}
 	if (raw_fetch(x, url, (size_t)m->set.max_file, hex, e) < 0 ||
 	    (cc && mip_compile(x->app, &m->cc, hex, dest, mpy, e) < 0)) {
-		e->kind = NB_UNAVAILABLE;	/* a 404 of one file is the package's failure */
+		/* a 404 of one file, a file that does not compile: the
+		 * package's failure; the store's stays a 503 */
+		if (e->kind == NB_NOT_FOUND || e->kind == NB_INVALID)
+			e->kind = NB_BAD_GATEWAY;
 		return NULL;
 	}
 	if (cc) {
@@ -291,14 +298,14 @@ static int rebuild(struct repo_ctx *x, const char *key, const char *flavour, con
 	if (!text)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot read the stored package.json");
 	if (mip_pkgjson_parse(a, text, n, &pj, e) < 0) {
-		e->kind = NB_UNAVAILABLE;	/* the repository's file is bad, not the request */
+		e->kind = NB_BAD_GATEWAY;	/* the repository's file is bad, not the request */
 		return -1;
 	}
 	if (build(x, &pj, strcmp(flavour, "py") != 0, json, e) < 0)
 		return -1;
 	mip_pkg_put(x->app, x->host, key, flavour, "-", *json, NULL, NULL, m->set.ttl, NULL);
 	/* what this answer names stays: its files and its package.json */
-	mip_evict(x->app, m->set.cache_max, arena_printf(a, "%s %s", *json, pjhex));
+	mip_evict(x->app, m->set.cache_max, arena_printf(a, "%s %s", *json, pjhex), NULL);
 	return 0;
 }
 
@@ -434,7 +441,7 @@ static int repo(struct app *app, struct http_req *r, struct http_resp *w, const 
 	if (repo_file(app, r, w, req_str(r, "repo"), &rc, e))
 		return rc;
 	if (mip_repo_package(app, r, host, sp, sp->py || !m->cc.ok ? "py" : "mpy", &json, e) < 0)
-		return mip_fail_gateway(e);
+		return -1;
 	json = mip_repo_render(app, r, json, sp->py);
 	http_bytes(w, 200, "application/json", json, strlen(json));
 	return 0;

@@ -39,6 +39,25 @@ static int done(struct db_stmt *st)
 	return rc == DB_DONE ? 0 : -1;
 }
 
+/* The ncol columns of sql's one row into v[]: 0, or -1 with e (a count
+ * the store could not read is no 0). */
+static int mip_scalars(struct app *app, const char *sql, long long *v, int ncol,
+		       struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql);
+	int rc, i;
+
+	for (i = 0; i < ncol; i++)
+		v[i] = 0;
+	if (!st)
+		return busy(e);
+	if ((rc = db_step(st)) == DB_ROW)
+		for (i = 0; i < ncol; i++)
+			v[i] = db_column_int64(st, i);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : busy(e);
+}
+
 /*
  * The front end serves cached files itself: <var>/mip-static/mip/file/
  * <hh>/<8 digits> is a link to the blob, made only while that prefix names
@@ -327,44 +346,67 @@ static const char sql_file_del[] = "DELETE FROM mip_files WHERE sha256=?";
 static const char sql_pkg_forget[] =
 	"DELETE FROM mip_packages WHERE origin != 'hosted' AND instr(json, ?) > 0";
 
-long long mip_evict(struct app *app, long long max, const char *keep)
+/* The store failed while evicting: -1 with e, said on stderr too, since
+ * the requests that evict on the way drop e (their answer is made). */
+static long long evict_failed(struct app *app, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_cache_size);
-	long long total = 0, freed = 0;
+	fprintf(stderr, "nestbox[%s]: mip cache not evicted: %s\n", app->program,
+		db_errmsg(app->db));
+	return busy(e);
+}
+
+/* The least recently used fetched file not named in keep, into hex and
+ * *size: 1, 0 when there is none, or -1 with e. */
+static int lru_file(struct app *app, const char *keep, char *hex, long long *size,
+		    struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_lru);
+	int rc;
 
 	if (!st)
-		return 0;
-	if (db_step(st) == DB_ROW)
-		total = db_column_int64(st, 0);
+		return busy(e);
+	db_bind_text(st, 1, keep ? keep : "", -1, DB_STATIC);
+	if ((rc = db_step(st)) == DB_ROW) {
+		snprintf(hex, HASH_HEX_MAX, "%s", (const char *)db_column_text(st, 0));
+		*size = db_column_int64(st, 1);
+	}
 	db_reset(st);
+	return rc == DB_ROW ? 1 : rc == DB_DONE ? 0 : busy(e);
+}
+
+/* Forgets one fetched file: the packages naming it, its row, its blob. */
+static int evict_one(struct app *app, const char *hex, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_pkg_forget);
+
+	/* a package naming the file must be fetched again, not served half */
+	if (!st)
+		return busy(e);
+	db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
+	if (done(st) < 0 || !(st = db_stmt(app->db, sql_file_del)))
+		return busy(e);
+	db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
+	if (done(st) < 0)
+		return busy(e);
+	blob_remove(&app->blobs, hex);
+	static_unlink(app, hex);
+	return 0;
+}
+
+long long mip_evict(struct app *app, long long max, const char *keep, struct nb_err *e)
+{
+	long long total, freed = 0;
+
+	if (mip_scalars(app, sql_cache_size, &total, 1, e) < 0)
+		return evict_failed(app, e);
 	while (total > max) {
 		char hex[HASH_HEX_MAX];
-		long long size;
-		st = db_stmt(app->db, sql_lru);
-		if (st)
-			db_bind_text(st, 1, keep ? keep : "", -1, DB_STATIC);
-		if (!st || db_step(st) != DB_ROW) {
-			if (st)
-				db_reset(st);
+		long long size = 0;
+		int rc = lru_file(app, keep, hex, &size, e);
+		if (rc == 0)
 			break;
-		}
-		snprintf(hex, sizeof(hex), "%s", (const char *)db_column_text(st, 0));
-		size = db_column_int64(st, 1);
-		db_reset(st);
-		/* a package naming the file must be fetched again, not served half */
-		st = db_stmt(app->db, sql_pkg_forget);
-		if (st) {
-			db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
-			done(st);
-		}
-		st = db_stmt(app->db, sql_file_del);
-		if (!st)
-			break;
-		db_bind_text(st, 1, hex, -1, DB_TRANSIENT);
-		if (done(st) < 0)
-			break;
-		blob_remove(&app->blobs, hex);
-		static_unlink(app, hex);
+		if (rc < 0 || evict_one(app, hex, e) < 0)
+			return evict_failed(app, e);
 		total -= size;
 		freed += size;
 	}
@@ -374,11 +416,11 @@ long long mip_evict(struct app *app, long long max, const char *keep)
 static const char sql_expire_all[] =
 	"UPDATE mip_packages SET expires=0 WHERE origin != 'hosted'";
 
-int mip_expire_all(struct app *app)
+int mip_expire_all(struct app *app, struct nb_err *e)
 {
 	/* the front end's copies go too, or it would send them until expiry */
 	mip_proxy_drop(app, NULL);
-	return db_exec(app->db, sql_expire_all);
+	return db_exec(app->db, sql_expire_all) < 0 ? busy(e) : 0;
 }
 
 static const char sql_hosted_has[] =
@@ -516,23 +558,6 @@ int mip_hosted_list(struct app *app, struct arena *a, enum mip_hosted_order orde
 	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
-static long long scalar(struct app *app, const char *sql, int col)
-{
-	struct db_stmt *st = db_stmt(app->db, sql);
-	long long v = 0;
-
-	if (st && db_step(st) == DB_ROW)
-		v = db_column_int64(st, col);
-	if (st)
-		db_reset(st);
-	return v;
-}
-
-long long mip_hosted_count(struct app *app)
-{
-	return scalar(app, "SELECT count(*) FROM mip_hosted", 0);
-}
-
 /* -- the cache, for the admin page -- */
 
 /* flavour 'raw' rows are a GitHub/GitLab package's files, not packages */
@@ -541,6 +566,7 @@ static const char sql_cached[] =
 	" WHERE origin != 'hosted' AND flavour != 'raw' ORDER BY fetched DESC LIMIT ? OFFSET ?";
 static const char sql_cached_n[] =
 	"SELECT count(*) FROM mip_packages WHERE origin != 'hosted' AND flavour != 'raw'";
+static const char sql_hosted_n[] = "SELECT count(*) FROM mip_hosted";
 static const char sql_cache_use[] =
 	"SELECT count(*), coalesce(sum(size), 0) FROM mip_files WHERE origin != 'hosted'";
 
@@ -568,16 +594,22 @@ int mip_cached_list(struct app *app, struct arena *a, long limit, long offset,
 	return db_reset(st) == DB_OK ? n : busy(e);
 }
 
-long long mip_cached_count(struct app *app)
+int mip_cached_count(struct app *app, long long *n, struct nb_err *e)
 {
-	return scalar(app, sql_cached_n, 0);
+	return mip_scalars(app, sql_cached_n, n, 1, e);
 }
 
-struct mip_cache_use mip_cache_use(struct app *app)
+int mip_counts(struct app *app, struct mip_counts *c, struct nb_err *e)
 {
-	struct mip_cache_use u = { scalar(app, sql_cache_use, 0), scalar(app, sql_cache_use, 1) };
+	long long use[2];
 
-	return u;
+	if (mip_scalars(app, sql_hosted_n, &c->hosted, 1, e) < 0 ||
+	    mip_cached_count(app, &c->cached, e) < 0 ||
+	    mip_scalars(app, sql_cache_use, use, 2, e) < 0)
+		return -1;
+	c->cache_files = use[0];
+	c->cache_bytes = use[1];
+	return 0;
 }
 
 static const char sql_upstreams[] =

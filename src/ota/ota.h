@@ -332,6 +332,7 @@ int ota_token_revoke(struct app *app, long long repo_id, long long id, struct nb
 struct ota_who {
 	char key[80], name[101];
 	const char *addr, *agent;
+	int unknown;		/* the store could not say whose token it is */
 };
 
 /* One board of a repository as the inventory keeps it. */

@@ -41,23 +41,36 @@ void ota_who_of(struct app *app, struct http_req *r, const struct ota_repo *repo
 	}
 	auth_token_hash(tok, h);
 	snprintf(who->key, sizeof(who->key), "t:%s", h);
+	nb_err_clear(&e);
 	/* a token that is not one of the repository's keeps the address as name */
 	if (ota_token_check(app, repo->id, tok, who->name, sizeof(who->name), &e) < 0 ||
 	    !who->name[0])
 		snprintf(who->name, sizeof(who->name), "%s", who->addr);
+	/* the store failed: the name is not known, not the address; the
+	 * inventory is left as it is (its row would be renamed) */
+	if (e.kind != NB_OK && e.kind != NB_NOT_FOUND) {
+		who->unknown = 1;
+		fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
+	}
 }
 
-/* The board's row, or a new one (never seen: first_seen now). */
+/* The board's row, or a new one (never seen: first_seen now); -1 when
+ * the store cannot say or who is unknown (a store failure said on
+ * stderr: the inventory is best effort, the board's answer goes on). */
 static int board_load(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
 		      struct ota_boardrow *b, int *fresh)
 {
 	struct nb_err e;
 
 	*fresh = 0;
+	if (who->unknown)
+		return -1;	/* said by ota_who_of */
 	if (ota_board_get(app, repo->id, who->key, b, &e) == 0)
 		return 0;
-	if (e.kind != NB_NOT_FOUND)
+	if (e.kind != NB_NOT_FOUND) {
+		fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
 		return -1;
+	}
 	memset(b, 0, sizeof(*b));
 	b->repo_id = repo->id;
 	snprintf(b->key, sizeof(b->key), "%s", who->key);
@@ -115,8 +128,10 @@ void ota_board_fetched(struct app *app, const struct ota_repo *repo, const struc
 	changed = board_ident(&b, who) | fresh;
 	if (strcmp(b.fetch_commit, commit)) {
 		/* a new fetch: how many files make it complete */
-		if (ota_file_count(app, repo->id, commit, manifest_mode, &b.fetch_total, &e) < 0)
+		if (ota_file_count(app, repo->id, commit, manifest_mode, &b.fetch_total, &e) < 0) {
+			fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
 			return;
+		}
 		snprintf(b.fetch_commit, sizeof(b.fetch_commit), "%s", commit);
 		b.fetch_n = 0;
 		b.fetch_path[0] = '\0';

@@ -301,8 +301,9 @@ int pypi_mfile_put(struct app *app, long long index_id, const char *project,
 		   const struct pypi_link *l, struct nb_err *e);
 /* Marks a file used now (the least recently used go first). */
 void pypi_mfile_touch(struct app *app, long long index_id, const char *filename);
-/* Bytes of every mirrored file, or -1 when the store cannot say. */
-long long pypi_mfile_bytes(struct app *app);
+/* Bytes of every mirrored file into *n: 0, or -1 with e NB_UNAVAILABLE
+ * when the store cannot say. */
+int pypi_mfile_bytes(struct app *app, long long *n, struct nb_err *e);
 /* Forgets the least recently used mirrored file other than the one
  * kept; 1 with *sha256 its blob, 0 when there is none, -1. */
 int pypi_mfile_evict_one(struct app *app, struct arena *a, long long keep_index,
@@ -344,7 +345,8 @@ struct pypi_settings;
  */
 int pypi_mirror_lock(const struct pypi_settings *s, const char *key, long wait_ms);
 /* Evicts least recently used mirrored files until the mirrored bytes
- * fit pypi.cache_max (0: no cap), never the one just fetched. */
+ * fit pypi.cache_max (0: no cap), never the one just fetched.  Best
+ * effort after the answer: a store that fails stops it, said on stderr. */
 void pypi_mirror_evict(struct app *app, struct arena *a, long long keep_index,
 		       const char *keep_filename);
 

@@ -223,7 +223,8 @@ static int apply_config(struct arena *a, struct pypi_index *ix, const cJSON *o,
 	return mirror_keys(a, ix, o, e);
 }
 
-/* Every base must exist and not be the index itself; 0 or -1 (NB_INVALID). */
+/* Every base must exist and not be the index itself; 0 or -1 (NB_INVALID,
+ * or NB_UNAVAILABLE when the store cannot say whether a base exists). */
 static int check_bases(struct app *app, struct arena *a, const struct pypi_index *ix,
 		       struct nb_err *e)
 {
@@ -233,8 +234,9 @@ static int check_bases(struct app *app, struct arena *a, const struct pypi_index
 		char *slash = strchr(tok, '/');
 		struct pypi_index b;
 		*slash = '\0';
-		if (pypi_index_get(app, a, tok, slash + 1, &b, NULL) < 0)
-			return nb_fail(e, NB_INVALID, "base %s/%s does not exist", tok, slash + 1);
+		if (pypi_index_get(app, a, tok, slash + 1, &b, e) < 0)
+			return e && e->kind != NB_NOT_FOUND ? -1 :
+			       nb_fail(e, NB_INVALID, "base %s/%s does not exist", tok, slash + 1);
 		if (!strcmp(tok, ix->user) && !strcmp(slash + 1, ix->name))
 			return nb_fail(e, NB_INVALID, "an index cannot be its own base");
 	}
@@ -242,16 +244,23 @@ static int check_bases(struct app *app, struct arena *a, const struct pypi_index
 }
 
 /* Appends the bases of "user/name" (none when it does not exist) to the
- * queue q of n names; the new count. */
+ * queue q of n names; the new count, or -1 with e when the store cannot
+ * read them (a walk that skipped them could miss a cycle). */
 static int queue_bases(struct app *app, struct arena *a, const char *un, const char **q, int n,
-		       int max)
+		       int max, struct nb_err *e)
 {
 	char *u = arena_strdup(a, un), *slash = strchr(u, '/'), *tok, *save = NULL;
 	struct pypi_index b;
+	struct nb_err why;
 
 	*slash = '\0';
-	if (pypi_index_get(app, a, u, slash + 1, &b, NULL) < 0)
-		return n;
+	if (pypi_index_get(app, a, u, slash + 1, &b, &why) < 0) {
+		if (why.kind == NB_NOT_FOUND)
+			return n;
+		if (e)
+			*e = why;
+		return -1;
+	}
 	for (tok = strtok_r(arena_strdup(a, b.bases), ",", &save); tok && n < max;
 	     tok = strtok_r(NULL, ",", &save))
 		q[n++] = tok;
@@ -285,8 +294,8 @@ static int check_cycle(struct app *app, struct arena *a, const struct pypi_index
 				       "inherits from itself through %s", self, q[0]);
 		for (j = 0; j < i && !again; j++)
 			again = !strcmp(q[j], q[i]);
-		if (!again)
-			n = queue_bases(app, a, q[i], q, n, CYCLE_WALK_MAX);
+		if (!again && (n = queue_bases(app, a, q[i], q, n, CYCLE_WALK_MAX, e)) < 0)
+			return -1;
 	}
 	if (n == CYCLE_WALK_MAX)
 		return nb_fail(e, NB_INVALID, "the bases inherit from too many indexes");

@@ -13,22 +13,30 @@
 #define LOGIN_BODY_MAX 65536
 #define TOKEN_TTL 36000		/* seconds, devpi's login expiration */
 
-/* The user whose name and password the body gives; NULL with e. */
+/* The user whose name and password the body gives; NULL with e
+ * (NB_UNAUTHORIZED, or NB_UNAVAILABLE when the store cannot read the
+ * users: a store failure is never a wrong password). */
 static const char *login_user(struct app *app, struct http_req *r, struct nb_err *e)
 {
 	cJSON *o = pypi_json_body(r, LOGIN_BODY_MAX, e);
 	const cJSON *u, *p;
 	struct pypi_user user;
-	int ok;
+	struct nb_err why;
+	int ok, got = -1;
 
 	if (!o)
 		return NULL;
 	u = cJSON_GetObjectItem(o, "user");
 	p = cJSON_GetObjectItem(o, "password");
-	ok = cJSON_IsString(u) && cJSON_IsString(p) &&
-	     pypi_user_get(app, r->a, u->valuestring, &user, NULL) == 0 &&
-	     auth_verify_password(user.pw_hash, p->valuestring);
+	why.kind = NB_NOT_FOUND;
+	if (cJSON_IsString(u) && cJSON_IsString(p))
+		got = pypi_user_get(app, r->a, u->valuestring, &user, &why);
+	ok = got == 0 && auth_verify_password(user.pw_hash, p->valuestring);
 	cJSON_Delete(o);
+	if (got < 0 && why.kind != NB_NOT_FOUND) {
+		*e = why;
+		return NULL;
+	}
 	if (!ok) {
 		nb_fail(e, NB_UNAUTHORIZED, "wrong user name or password");
 		return NULL;

@@ -55,18 +55,27 @@ void pypi_mirror_evict(struct app *app, struct arena *a, long long keep_index,
 		       const char *keep_filename)
 {
 	struct pypi *p = app->domain;
+	struct nb_err e;
 	const char *sha;
-	int i;
+	long long used;
+	int i, rc;
 
 	for (i = 0; p->set.cache_max > 0 && i < 10000; i++) {
-		long long used = pypi_mfile_bytes(app);
-		if (used < 0 || used <= p->set.cache_max ||
-		    pypi_mfile_evict_one(app, a, keep_index, keep_filename, &sha, NULL) <= 0)
+		if (pypi_mfile_bytes(app, &used, &e) < 0)
+			goto failed;
+		if (used <= p->set.cache_max)
+			return;
+		if ((rc = pypi_mfile_evict_one(app, a, keep_index, keep_filename, &sha, &e)) < 0)
+			goto failed;
+		if (rc == 0)
 			return;
 		/* an upload or another mirror's row with the same bytes keeps the blob */
 		if (pypi_blob_used(app, sha, NULL) == 0)	/* -1: kept, in doubt */
 			blob_remove(&app->blobs, sha);
 	}
+	return;
+failed:
+	fprintf(stderr, "nestbox[%s]: mirror cache not evicted: %s\n", app->program, e.msg);
 }
 
 /* The link the URL names, when its hash path matches; *cached says

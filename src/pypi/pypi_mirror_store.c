@@ -373,16 +373,18 @@ void pypi_mfile_touch(struct app *app, long long index_id, const char *filename)
 
 static const char sql_files_bytes[] = "SELECT coalesce(sum(size), 0) FROM pypi_mirror_files";
 
-long long pypi_mfile_bytes(struct app *app)
+int pypi_mfile_bytes(struct app *app, long long *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_files_bytes);
-	long long n = -1;
+	int rc;
 
-	if (st && db_step(st) == DB_ROW)
-		n = db_column_int64(st, 0);
-	if (st)
-		db_reset(st);
-	return n;
+	*n = 0;
+	if (!st)
+		return busy(e);
+	if ((rc = db_step(st)) == DB_ROW)
+		*n = db_column_int64(st, 0);
+	db_reset(st);
+	return rc == DB_ROW ? 0 : busy(e);
 }
 
 static const char sql_file_oldest[] =

@@ -79,7 +79,8 @@ void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *na
  * acl_upload, mirror_whitelist, mirror_url, mirror_cache_expiry, title:
  * lists as JSON arrays or comma-separated strings, volatile a boolean or
  * "true"/"false") onto ix, and checks that every base exists.  Strings
- * in a.  0, or -1 with NB_INVALID naming the key.
+ * in a.  0, or -1 with NB_INVALID naming the key, NB_CONFLICT (the bases
+ * would make a cycle), NB_UNAVAILABLE (the store cannot read a base).
  */
 int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
 		      const struct cJSON *o, struct nb_err *e);

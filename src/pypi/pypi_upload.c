@@ -213,11 +213,19 @@ static int record(struct app *app, struct arena *a, const struct pypi_index *ix,
 		  struct pypi_file *f, struct nb_err *e)
 {
 	struct pypi_file old;
+	struct nb_err why;
 	int have;
 
 	if (db_begin(app->db) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
-	have = pypi_file_by_name(app, a, ix->id, f->filename, &old, NULL) == 0;
+	/* a file the store cannot look up is no answer, not "a new name" */
+	have = pypi_file_by_name(app, a, ix->id, f->filename, &old, &why) == 0;
+	if (!have && why.kind != NB_NOT_FOUND) {
+		db_rollback(app->db);
+		if (e)
+			*e = why;
+		return -1;
+	}
 	if (have && !strcmp(old.sha256, f->sha256)) {
 		db_commit(app->db);
 		return 0;

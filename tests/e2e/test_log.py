@@ -3,6 +3,7 @@ import base64
 import json
 import os
 import re
+import subprocess
 
 from conftest import sqlite_only
 
@@ -284,3 +285,25 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
         want, "see " + nb.log), limit=60)
     assert logged() == want
     assert "error flushing log" not in nb.read_log()
+
+
+def test_accesslog_says_rows_it_could_not_write_and_exits_1(make_nb):
+    """nestbox-accesslog whose store cannot take the request log: each
+    failed flush is said on stderr (the rows wait for the next), and the
+    last one, whose rows are lost, is its error: said, naming how many rows
+    and what failed, and exit status 1, never a quiet 0."""
+    from conftest import CGIBIN
+    from test_operators import renamed
+    nb = make_nb()
+    nb.ctl("init")
+    renamed(nb, "metrics_requests", "metrics_away")
+    line = ('"5" "list" "/list" "GET /list HTTP/1.1" %d 3 10 "h" "-"\n')
+    p = subprocess.run([os.path.join(CGIBIN, "nestbox-accesslog")], env=nb.env,
+                       input="".join(line % s for s in (200, 404)), capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert "kept for the next flush" in p.stderr, p.stderr
+    assert "request log not written (2 rows): request counter not written" in p.stderr, p.stderr
+    renamed(nb, "metrics_away", "metrics_requests")
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM request_log").fetchone()[0] == 0

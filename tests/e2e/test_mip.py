@@ -614,3 +614,84 @@ def test_refused_field_is_400_naming_it(mip, path, field):
 def test_package_path_not_json_is_404(mip):
     s, _, body = http_get(mip(offline="true").url + "/mip/package/6/foo/1.0.txt")
     assert s == 404 and b"end in .json" in body
+
+
+# -- the store's failure is a 503 (try again), an upstream's a 502 ----------
+def refuse_inserts(nb, table):
+    """Every new row of table is refused while reads still answer: the
+    store failing in the middle of a relay, after the upstream answered."""
+    with nb.db() as c:
+        if nb.pg_url:
+            c.execute("CREATE FUNCTION nb_refuse() RETURNS trigger LANGUAGE plpgsql"
+                      " AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$")
+            c.execute("CREATE TRIGGER nb_refuse BEFORE INSERT ON %s FOR EACH ROW"
+                      " EXECUTE FUNCTION nb_refuse()" % table)
+        else:
+            c.execute("CREATE TRIGGER nb_refuse BEFORE INSERT ON %s"
+                      " BEGIN SELECT RAISE(ABORT, 'refused'); END" % table)
+
+
+def allow_inserts(nb):
+    with nb.db() as c:
+        c.execute("DROP TRIGGER nb_refuse ON mip_files" if nb.pg_url else
+                  "DROP TRIGGER nb_refuse")
+
+
+def test_a_store_failing_inside_a_relay_is_503_not_502(mip, upstream, tmpdir_shared):
+    """The upstream answered, and the store could not keep its file: that
+    is this server's failure, told as 503 (try again), for a proxied file
+    and a GitHub package's file alike; once the store takes rows again the
+    same requests are answered.  An upstream that fails stays a 502."""
+    good = b"M\x06\x00\x1fgood"
+    add_official_package(upstream, "okpkg", "1.0", {"ok.mpy": good})
+    h = sha(good)
+    upstream.files["/gh/org/kept/HEAD/package.json"] = json.dumps(
+        {"urls": [["kept.py", "kept.py"]]}).encode()
+    upstream.files["/gh/org/kept/HEAD/kept.py"] = b"KEPT = 1\n"
+    nb = mip()
+    refuse_inserts(nb, "mip_files")
+    try:
+        for url in ("/mip/file/%s/%s" % (h[:2], h[:8]), "/mip/github/org/kept"):
+            status, _, body = http_get(nb.url + url)
+            assert status == 503, (url, status, body)
+            assert b"unreachable" not in body, body
+    finally:
+        allow_inserts(nb)
+    for url in ("/mip/file/%s/%s" % (h[:2], h[:8]), "/mip/github/org/kept"):
+        status, _, body = http_get(nb.url + url)
+        assert status == 200, (url, status, body)
+    upstream.stop()
+    status, _, body = http_get(nb.url + "/mip/file/%s/%s" % ("ab", "ab" * 8))
+    assert status == 502 and b"upstream unreachable" in body, (status, body)
+
+
+def test_admin_mip_page_whose_counts_cannot_be_read_is_503(mip, tmpdir_shared):
+    """The admin's mip page shows the cache's files and bytes: when the
+    store cannot count them the page is a 503 (try again), never a page
+    that says the cache is empty; refresh and evict, whose store work
+    fails, do not claim they were done."""
+    from admin_client import Browser
+    from test_operators import renamed
+    nb = mip()
+    p = subprocess.run([CTL, "user", "add", "ops", "--role", "admin"], env=nb.env,
+                       input="ops-pass-12345\n", capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    b = Browser(nb.port)
+    b.login("ops", "ops-pass-12345")
+    assert b.get("/admin/mip").status == 200
+    csrf = b.csrf("/admin/mip")
+    renamed(nb, "mip_files", "mip_files_away")
+    try:
+        r = b.get("/admin/mip")
+        assert r.status == 503 and r.header("Retry-After"), (r.status, r.text)
+        r = b.post("/admin/mip/evict", {"csrf": csrf})
+        assert r.status == 503, (r.status, r.text)
+    finally:
+        renamed(nb, "mip_files_away", "mip_files")
+    renamed(nb, "mip_packages", "mip_packages_away")
+    try:
+        r = b.post("/admin/mip/refresh", {"csrf": csrf})
+        assert r.status == 503, (r.status, r.text)
+    finally:
+        renamed(nb, "mip_packages_away", "mip_packages")
+    assert b.get("/admin/mip").status == 200

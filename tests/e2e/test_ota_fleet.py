@@ -195,3 +195,20 @@ def test_rollout_of_unknown_repository(fleet):
     assert p.returncode == 1 and "not found" in p.stderr
     p = fleet.ctl("ota", "boards", "--repo", "acme/none", check=False)
     assert p.returncode == 1 and "not found" in p.stderr
+
+
+def test_inventory_the_store_cannot_keep_is_said_and_the_board_served(fleet):
+    """The inventory is best effort: when the store cannot read or write
+    it, a board's check and its files are still answered, and the failure
+    is said in the error log rather than dropped."""
+    from test_operators import renamed
+    nb = fleet
+    publish(nb, "v1", {"main.py": b"1\n"})
+    nb.ctl("ota", "rollout", "--repo", "acme/app", "--stage", "100")
+    renamed(nb, "ota_boards", "ota_boards_away")
+    try:
+        r = nb.get("/ota/raw/acme/app/v1/main.py")
+        assert r.status == 200 and r.body == b"1\n", (r.status, r.body)
+    finally:
+        renamed(nb, "ota_boards_away", "ota_boards")
+    assert "nestbox[ota]: board inventory:" in nb.read_log()

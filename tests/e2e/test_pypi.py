@@ -361,3 +361,44 @@ def test_gc_keeps_uploaded_files(team, tmpdir_shared):
     assert got.status == 200 and got.body == open(lib, "rb").read()
     meta = nb.request("GET", path.split("#")[0] + ".metadata")
     assert meta.status == 200 and b"Name: nb-gc" in meta.body
+
+
+def started(nb, program):
+    """Every process of program lighttpd runs for nb has started: each
+    waits in its request loop (app.c's ppoll, system call 271 on x86_64),
+    past its start-up, which reads the store too."""
+    import platform
+    from conftest import wait_until
+    if platform.machine() != "x86_64":
+        return
+
+    def waiting():
+        calls = []
+        for pid in nb.backends():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    if not f.read().split(b"\0")[0].endswith(b"/" + program.encode()):
+                        continue
+                with open("/proc/%d/syscall" % pid) as f:
+                    calls.append(f.read().split()[0])
+            except OSError:
+                return False
+        return calls and all(c == "271" for c in calls)
+    wait_until(waiting, "every %s in its request loop" % program)
+
+
+def test_login_while_the_users_cannot_be_read_is_503_not_401(px):
+    """devpi's +login reads the user from the store: when the store cannot
+    answer it is told to try again (503), never that the password is
+    wrong (401)."""
+    from test_operators import renamed
+    body = json.dumps({"user": "root", "password": ROOT_PW}).encode()
+    started(px, "pypi.fcgi")
+    renamed(px, "pypi_users", "pypi_users_away")
+    try:
+        r = px.request("POST", "/pypi/+login", {"Content-Type": "application/json"}, body)
+        assert r.status == 503, (r.status, r.body)
+    finally:
+        renamed(px, "pypi_users_away", "pypi_users")
+    r = px.request("POST", "/pypi/+login", {"Content-Type": "application/json"}, body)
+    assert r.status == 200, (r.status, r.body)

@@ -2,7 +2,8 @@
  * test_accesslog.c - the front end's access-log line (src/log/accesslog.h):
  * lighttpd's and Apache's lines as they write them, escapes, absent
  * fields, one test per refused shape, and the pump from a pipe into the
- * store (hot rows, a refused line skipped, the last line without newline).
+ * store (hot rows, a refused line skipped, the last line without newline)
+ * and a last flush that fails said as the pump's error.
  */
 #include <sqlite3.h>
 #include <stdarg.h>
@@ -251,7 +252,7 @@ static void test_pump(void **state)
 	assert_int_equal(write(fds[1], big, ACCESSLOG_LINE_MAX + 10), ACCESSLOG_LINE_MAX + 10);
 	assert_int_equal(write(fds[1], last, sizeof(last) - 1), (ssize_t)sizeof(last) - 1);
 	close(fds[1]);
-	assert_int_equal(accesslog_pump(fds[0], l, db, 0, &stop), 2);
+	assert_int_equal(accesslog_pump(fds[0], l, db, 0, &stop, NULL), 2);
 	close(fds[0]);
 	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log"), 3);
 	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log WHERE program='ddi'"
@@ -261,6 +262,39 @@ static void test_pump(void **state)
 	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log WHERE user=''"), 2);
 	assert_int_equal(ut_q1(db, "SELECT sum(count) FROM metrics_requests WHERE program='ddi'"), 2);
 	free(big);
+	free(l);
+	ut_store_close(db, dir);
+}
+
+/*
+ * The last flush failing loses its rows: the pump answers -1 with the
+ * error value naming them (nestbox-accesslog says it and exits 1), never
+ * the count of refused lines as if all went in.
+ */
+static void test_pump_last_flush_fails(void **state)
+{
+	char *dir = ut_mkdtemp();
+	struct db *db;
+	struct reqlog *l = malloc(sizeof(*l));
+	volatile sig_atomic_t stop = 0;
+	struct nb_err err;
+	int fds[2];
+	static const char lines[] =
+		"\"5\" \"list\" \"/list\" \"GET /list HTTP/1.1\" 200 3 10 \"h\" \"-\"\n"
+		"\"5\" \"list\" \"/list\" \"GET /list HTTP/1.1\" 404 3 10 \"h\" \"-\"\n";
+
+	(void)state;
+	assert_int_equal(ut_store_open(dir, 1000, &db), 0);
+	assert_int_equal(db_exec(db, "ALTER TABLE metrics_requests RENAME TO metrics_away"), 0);
+	reqlog_init(l, 64, 1000000, 1000, 0);
+	assert_int_equal(pipe(fds), 0);
+	assert_int_equal(write(fds[1], lines, sizeof(lines) - 1), (ssize_t)sizeof(lines) - 1);
+	close(fds[1]);
+	assert_int_equal(accesslog_pump(fds[0], l, db, 0, &stop, &err), -1);
+	close(fds[0]);
+	assert_int_equal(err.kind, NB_UNAVAILABLE);
+	assert_non_null(strstr(err.msg, "request log not written (2 rows): request counter"));
+	assert_int_equal(ut_q1(db, "SELECT count(*) FROM request_log"), 0);
 	free(l);
 	ut_store_close(db, dir);
 }
@@ -279,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_refused_lines),
 		cmocka_unit_test(test_refused_nul_and_length),
 		cmocka_unit_test(test_pump),
+		cmocka_unit_test(test_pump_last_flush_fails),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -191,7 +191,7 @@ static void test_through_reqlog(void **state)
 		e.dur_us = durs[i];
 		reqlog_add(&l, f->db, &e);
 	}
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	out = render(f);
 	assert_int_equal(value_of(out, "nestbox_requests_total{program=\"update\",route=\"/update\",status=\"200\"} "), 5);
 	assert_int_equal(value_of(out, "nestbox_requests_total{program=\"update\",route=\"/update\",status=\"503\"} "), 1);

@@ -845,12 +845,12 @@ static void test_evict(void **state)
 		arena_printf(&f->a, "{\"hashes\":[[\"a.mpy\",\"%s\"]]}", h4), NULL, NULL, 60, NULL), 0);
 
 	/* under the limit: nothing */
-	assert_int_equal(mip_evict(&f->app, 400, NULL), 0);
+	assert_int_equal(mip_evict(&f->app, 400, NULL, NULL), 0);
 	assert_int_equal(nblobs(f), 6);
 
 	/* 400 bytes of cache, 250 allowed: h2 then h3 go (h1 is kept) */
 	snprintf(keep, sizeof(keep), "{\"urls\":[[\"x.py\",\"files/%s\"]]}", h1);
-	assert_int_equal(mip_evict(&f->app, 250, keep), 200);
+	assert_int_equal(mip_evict(&f->app, 250, keep, NULL), 200);
 	assert_true(blob_exists(&f->app.blobs, h1));
 	assert_false(blob_exists(&f->app.blobs, h2));
 	assert_false(blob_exists(&f->app.blobs, h3));
@@ -865,16 +865,16 @@ static void test_evict(void **state)
 	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row, NULL), 1);
 
 	/* everything that may go, goes; the kept one does not */
-	assert_int_equal(mip_evict(&f->app, 0, h1), 100);
+	assert_int_equal(mip_evict(&f->app, 0, h1, NULL), 100);
 	assert_true(blob_exists(&f->app.blobs, h1));
 	assert_false(blob_exists(&f->app.blobs, h4));
 	assert_int_equal(mip_pkg_get(&f->app, "upstream", "p4", "6", "1.0", &f->a, &row, NULL), 0);
-	assert_int_equal(mip_evict(&f->app, 0, NULL), 100);
+	assert_int_equal(mip_evict(&f->app, 0, NULL, NULL), 100);
 	assert_false(blob_exists(&f->app.blobs, h1));
 	/* hosted and pinned files are never evicted, nor counted */
 	assert_true(blob_exists(&f->app.blobs, hh));
 	assert_true(blob_exists(&f->app.blobs, hp));
-	assert_int_equal(mip_evict(&f->app, 0, NULL), 0);
+	assert_int_equal(mip_evict(&f->app, 0, NULL, NULL), 0);
 	assert_int_equal(q1(f, "SELECT count(*) FROM mip_files"), 2);
 	assert_int_equal(nblobs(f), 2);
 }
@@ -923,7 +923,7 @@ static void test_pkg_roundtrip(void **state)
 	mip_pkg_extend(&f->app, "upstream", "foo", "6", "1.0", 600);
 	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_int_equal(row.expires, row.fetched + 600);
-	assert_int_equal(mip_expire_all(&f->app), 0);
+	assert_int_equal(mip_expire_all(&f->app, NULL), 0);
 	assert_int_equal(mip_pkg_get(&f->app, "upstream", "foo", "6", "1.0", &f->a, &row, NULL), 1);
 	assert_int_equal(row.expires, 0);
 	assert_int_equal(mip_pkg_get(&f->app, "hosted", "foo", "py", "latest", &f->a, &row, NULL), 1);
@@ -1613,7 +1613,7 @@ static void test_static_link_fanout_link(void **state)
 	fp = fopen(keep, "w");
 	assert_non_null(fp);
 	fclose(fp);
-	assert_true(mip_evict(&f->app, 0, NULL) > 0);
+	assert_true(mip_evict(&f->app, 0, NULL, NULL) > 0);
 	assert_int_equal(access(keep, F_OK), 0);
 	assert_int_equal(dir_entries(out), 1);
 
@@ -1622,7 +1622,7 @@ static void test_static_link_fanout_link(void **state)
 	put(f, "hello world", "upstream", hex);
 	snprintf(link, sizeof(link), "%s/mip-static/mip/file/b9/b94d27b9", f->dir);
 	assert_int_equal(access(link, F_OK), 0);
-	assert_true(mip_evict(&f->app, 0, NULL) > 0);
+	assert_true(mip_evict(&f->app, 0, NULL, NULL) > 0);
 	assert_int_equal(access(link, F_OK), -1);
 }
 
@@ -1793,11 +1793,59 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
+/* The counts the admin page shows, the eviction and the expiry: a store
+ * that fails is -1 with NB_UNAVAILABLE, never 0 packages, 0 files or
+ * "0 bytes freed", nor a refresh that found nothing to revalidate. */
+static void test_counts_evict_expire_of_a_failed_store(void **state)
+{
+	struct ut_app *f = *state;
+	char hex[HASH_HEX_MAX];
+	struct mip_hosted_row p = { "p", "1.0", "", 1, 1, 0 };
+	struct mip_counts c;
+	struct mip_proxy_counts pc;
+	struct mip m;
+	struct nb_err e;
+
+	memset(&m, 0, sizeof(m));	/* online: the refresh would ask upstream */
+	put(f, "hello world", "upstream", hex);
+	assert_int_equal(mip_hosted_add(&f->app, &p, &e), 0);
+	assert_int_equal(mip_pkg_put(&f->app, "upstream", "foo", "6", "1.0", "{}", NULL, NULL, 60,
+				     &e), 0);
+	assert_int_equal(mip_counts(&f->app, &c, &e), 0);
+	assert_int_equal(c.hosted, 1);
+	assert_int_equal(c.cached, 1);
+	assert_int_equal(c.cache_files, 1);
+	assert_int_equal(c.cache_bytes, 11);
+
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_files RENAME TO f_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mip_counts(&f->app, &c, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_evict(&f->app, 0, NULL, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE f_away RENAME TO mip_files"), 0);
+
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_packages RENAME TO p_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(mip_counts(&f->app, &c, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	e.kind = NB_OK;
+	assert_int_equal(mip_expire_all(&f->app, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	f->app.domain = &m;
+	assert_int_equal(mip_proxy_refresh(&f->app, 3600, &pc), -1);
+	f->app.domain = NULL;
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE p_away RENAME TO mip_packages"), 0);
+	assert_int_equal(mip_expire_all(&f->app, &e), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_store_failures_are_unavailable),
+		T(test_counts_evict_expire_of_a_failed_store),
 		T(test_parse_thirdparty),
 		T(test_parse_index_package),
 		T(test_parse_deps_one_element),

@@ -387,6 +387,50 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
+/* An index's bases are looked up in the store: a store that cannot say
+ * is NB_UNAVAILABLE (try again), never "base does not exist" (400), and
+ * never a cycle check that skipped what it could not read. */
+static void test_index_bases_of_a_failed_store(void **state)
+{
+	struct ut_app *f = *state;
+	struct pypi_index ix;
+	cJSON *o = cJSON_Parse("{\"bases\": [\"alice/dev\"]}");
+	struct nb_err e;
+
+	pypi_index_defaults(&ix, "alice", "new");
+	assert_int_equal(pypi_index_config(&f->app, &f->a, &ix, o, &e), 0);
+	pypi_index_defaults(&ix, "alice", "new");
+	cJSON_Delete(o);
+	o = cJSON_Parse("{\"bases\": [\"alice/gone\"]}");
+	assert_int_equal(pypi_index_config(&f->app, &f->a, &ix, o, &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_indexes RENAME TO i_away"), 0);
+	pypi_index_defaults(&ix, "alice", "new");
+	e.kind = NB_OK;
+	assert_int_equal(pypi_index_config(&f->app, &f->a, &ix, o, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	cJSON_Delete(o);
+}
+
+/* The mirror cache's size: a store that cannot count it is -1 with
+ * NB_UNAVAILABLE (the eviction stops and says so), never 0 bytes. */
+static void test_mirror_bytes_of_a_failed_store(void **state)
+{
+	struct ut_app *f = *state;
+	long long n = -1;
+	struct nb_err e;
+
+	assert_int_equal(db_exec(f->app.db, "INSERT INTO pypi_mirror_files(index_id, filename,"
+				 " project, url, sha256, size, fetched, used) VALUES(1, 'a.whl', 'a', 'u', '"
+				 HEX_B "', 7, 0, 0)"), 0);
+	assert_int_equal(pypi_mfile_bytes(&f->app, &n, &e), 0);
+	assert_int_equal(n, 7);
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_mirror_files RENAME TO m_away"), 0);
+	e.kind = NB_OK;
+	assert_int_equal(pypi_mfile_bytes(&f->app, &n, &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +445,10 @@ int main(void)
 		ut_routes_test(test_routes_read_checked_values),
 		ut_routes_test(test_routes_refuse_naming_the_field),
 		cmocka_unit_test_setup_teardown(test_store_failures_are_unavailable, store_setup,
+						ut_app_teardown),
+		cmocka_unit_test_setup_teardown(test_mirror_bytes_of_a_failed_store, store_setup,
+						ut_app_teardown),
+		cmocka_unit_test_setup_teardown(test_index_bases_of_a_failed_store, store_setup,
 						ut_app_teardown),
 		ut_routes_test(test_force),
 	};

@@ -95,7 +95,7 @@ static void test_buffered_until_flush(void **state)
 	assert_int_equal(l.n, 3);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 0);
 
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(l.n, 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 
@@ -117,7 +117,7 @@ static void test_buffered_until_flush(void **state)
 	sqlite3_finalize(st);
 
 	/* an empty flush is a no-op */
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 }
 
@@ -134,10 +134,10 @@ static void test_metrics_counts(void **state)
 	reqlog_init(&l, 100, 1000000, 1000, 0);
 	for (i = 0; i < 4; i++)
 		reqlog_add(&l, f->db, &e[i]);
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	/* a second batch adds to the same counters */
 	reqlog_add(&l, f->db, &e[0]);
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM metrics_requests"), 3);
 	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests"
@@ -204,7 +204,7 @@ static void test_programs_kept_apart(void **state)
 	reqlog_add(&l, f->db, &b);
 	reqlog_add(&l, f->db, &b);
 	assert_int_equal(reqlog_due(&l, l.last_flush_ms + 1000000), 1);
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests WHERE program='update'"), 1);
 	assert_int_equal(ut_q1(f->db, "SELECT count FROM metrics_requests WHERE program='list'"), 2);
 	assert_int_equal(ut_q1(f->db, "SELECT sum_us FROM metrics_requests WHERE program='list'"), 40);
@@ -226,9 +226,9 @@ static void test_max_rows_trims_oldest(void **state)
 		e = entry("/p", path, 200, 1);
 		reqlog_add(&l, f->db, &e);
 		if (i == 3)	/* two batches: trimming holds across flushes */
-			assert_int_equal(reqlog_flush(&l, f->db), 0);
+			assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	}
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 5);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"
 			 " WHERE path IN ('/p7','/p8','/p9','/p10','/p11')"), 5);
@@ -246,7 +246,7 @@ static void test_max_rows_at_most_n_with_more_per_batch(void **state)
 	reqlog_init(&l, 256, 1000000, 3, 0);
 	for (i = 0; i < 50; i++)
 		reqlog_add(&l, f->db, &e);
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 3);
 }
 
@@ -255,12 +255,18 @@ static void test_failed_flush_keeps_rows(void **state)
 	struct ut_db *f = *state;
 	struct reqlog l;
 	struct reqlog_entry e = entry("/a", "/a", 200, 1);
+	struct nb_err err;
 
 	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, f->db, &e);
 	reqlog_add(&l, f->db, &e);
+
 	assert_int_equal(db_exec(f->db, "DROP TABLE metrics_latency"), 0);
-	assert_int_equal(reqlog_flush(&l, f->db), -1);
+	assert_int_equal(reqlog_flush(&l, f->db, &err), -1);
+	/* the error value says what was not written, and why */
+	assert_int_equal(err.kind, NB_UNAVAILABLE);
+	assert_non_null(strstr(err.msg, "request log not written (2 rows): latency counter"));
+	assert_non_null(strstr(err.msg, "metrics_latency"));
 	assert_int_equal(l.n, 2);
 	/* rolled back: not even the request_log rows went in */
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), 0);
@@ -284,10 +290,10 @@ static void test_failed_flush_of_full_buffer_keeps_rows(void **state)
 	for (i = 0; i < REQLOG_BUF; i++)
 		reqlog_add(&l, f->db, &e);
 	assert_int_equal(l.n, REQLOG_BUF);
-	assert_int_equal(reqlog_flush(&l, f->db), -1);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), -1);
 	assert_int_equal(l.n, REQLOG_BUF);
 	assert_int_equal(db_exec(f->db, "ALTER TABLE ml_away RENAME TO metrics_latency"), 0);
-	assert_int_equal(reqlog_flush(&l, f->db), 0);
+	assert_int_equal(reqlog_flush(&l, f->db, NULL), 0);
 	assert_int_equal(ut_q1(f->db, "SELECT count(*) FROM request_log"), REQLOG_BUF);
 }
 
@@ -299,7 +305,7 @@ static void test_null_db_keeps_buffer(void **state)
 	(void)state;
 	reqlog_init(&l, 100, 1000000, 1000, 0);
 	reqlog_add(&l, NULL, &e);
-	assert_int_equal(reqlog_flush(&l, NULL), 0);
+	assert_int_equal(reqlog_flush(&l, NULL, NULL), 0);
 	assert_int_equal(l.n, 1);
 }
 
