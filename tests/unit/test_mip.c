@@ -1565,6 +1565,25 @@ static void test_publish_upload(void **state)
 	mip_upload_free(&u);
 }
 
+/* A .py path that is no regular file (here a link to /dev/null) is
+ * refused, not published as an empty file: the bytes read, never stat's
+ * size, say what the file holds. */
+static void test_publish_unreadable_file(void **state)
+{
+	struct ut_app *f = *state;
+	struct mip m;
+	struct nb_err e = { NB_OK, "" };
+	char path[PATH_MAX];
+
+	memset(&m, 0, sizeof(m));
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
+	snprintf(path, sizeof(path), "%s/null.py", f->dir);
+	assert_int_equal(symlink("/dev/null", path), 0);
+	assert_int_equal(mip_publish(&f->app, &m, path, NULL, "null", "1", "", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(mip_hosted_has(&f->app, "null", NULL), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* links planted under var/ are never followed (issue 11, section 3) */
 
@@ -1832,6 +1851,7 @@ int main(void)
 		T(test_hosted_has),
 		cmocka_unit_test(test_upload_bound),
 		T(test_publish_upload),
+		T(test_publish_unreadable_file),
 		T(test_routes_declared_input),
 		T(test_static_link_fanout_link),
 		T(test_compile_tmp_link),
