@@ -225,11 +225,10 @@ int fs_open_beneath(const char *root, const char *rel, int flags)
 	return fd;
 }
 
-int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
+/* fd when it is open on a regular file (st filled), else -1 with fd
+ * closed and errno EINVAL (or open's errno when fd is -1). */
+static int regular_or_close(int fd, struct stat *st)
 {
-	/* O_NONBLOCK: opening a FIFO planted under the name must not hang */
-	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
@@ -240,18 +239,16 @@ int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
 	return fd;
 }
 
+int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO planted under the name must not hang */
+	return regular_or_close(openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+				       O_CLOEXEC), st);
+}
+
 int fs_open_regular_beneath(const char *root, const char *rel, struct stat *st)
 {
-	int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
+	return regular_or_close(fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK), st);
 }
 
 int fs_regular_at(int dirfd, const char *name, struct stat *st)
@@ -333,8 +330,8 @@ int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max
 	return n;
 }
 
-int fs_each_dir2(const char *root, const char *only,
-		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx)
+int fs_each2(const char *root, int (*fn)(void *ctx, int parent, const char *name),
+	     void *ctx)
 {
 	DIR *top = opendir(root), *mid;
 	struct dirent *a, *b;
@@ -350,17 +347,40 @@ int fs_each_dir2(const char *root, const char *only,
 			close(fd);
 			continue;
 		}
-		while ((b = readdir(mid))) {
-			if (b->d_name[0] == '.' || (only && strcmp(b->d_name, only)) ||
-			    (fd = openat(dirfd(mid), b->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-				continue;
-			n += fn(ctx, dirfd(mid), b->d_name, fd);
-		}
+		while ((b = readdir(mid)))
+			if (b->d_name[0] != '.')
+				n += fn(ctx, dirfd(mid), b->d_name);
 		closedir(mid);
 	}
 	closedir(top);
 	return n;
+}
+
+/* fs_each_dir2's walk as fs_each2's step: its arguments, and the step
+ * that opens a directory of the name asked for. */
+struct each_dir {
+	const char *only;
+	int (*fn)(void *ctx, int parent, const char *name, int dir);
+	void *ctx;
+};
+
+static int each_dir_step(void *ctx, int parent, const char *name)
+{
+	const struct each_dir *d = ctx;
+	int fd;
+
+	if ((d->only && strcmp(name, d->only)) ||
+	    (fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+		return 0;
+	return d->fn(d->ctx, parent, name, fd);
+}
+
+int fs_each_dir2(const char *root, const char *only,
+		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx)
+{
+	struct each_dir d = { only, fn, ctx };
+
+	return fs_each2(root, each_dir_step, &d);
 }
 
 /* Replaces path with a symbolic link to target (a temporary link renamed

@@ -284,30 +284,17 @@ static int drop_latest(const char *root)
 	return fs_each_dir2(root, NULL, drop_latest_step, NULL);
 }
 
+/* fs_each2's step: removes one link. */
+static int drop_link_step(void *ctx, int parent, const char *name)
+{
+	(void)ctx;
+	return unlinkat(parent, name, 0) == 0;
+}
+
 /* Removes every <root>/<hh>/<prefix> link of mip_store.c's file links. */
 static int drop_links(const char *root)
 {
-	DIR *fd = opendir(root), *hd;
-	struct dirent *f, *l;
-	int n = 0, hh;
-
-	if (!fd)
-		return 0;
-	while ((f = readdir(fd))) {
-		if (f->d_name[0] == '.' ||
-		    (hh = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-			continue;
-		if (!(hd = fdopendir(hh))) {
-			close(hh);
-			continue;
-		}
-		while ((l = readdir(hd)))
-			if (l->d_name[0] != '.')
-				n += unlinkat(dirfd(hd), l->d_name, 0) == 0;
-		closedir(hd);
-	}
-	closedir(fd);
-	return n;
+	return fs_each2(root, drop_link_step, NULL);
 }
 
 int mip_static_unshare(struct app *app)

@@ -423,6 +423,38 @@ static void test_each_dir2(void **state)
 	assert_string_equal(seen, "x x ");
 }
 
+/* fs_each2's step: removes the entry, whatever it is but a directory. */
+static int unlink_step(void *ctx, int parent, const char *name)
+{
+	(void)ctx;
+	return unlinkat(parent, name, 0) == 0;
+}
+
+/* fs_each2 hands over every entry two levels down without opening it
+ * (files and links too), but never one behind a link of the first level
+ * nor one whose name starts with '.'. */
+static void test_each2(void **state)
+{
+	struct ut_dir *f = *state;
+
+	assert_int_equal(fs_each2(at(f, "none"), unlink_step, NULL), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/a"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/.b"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "elsewhere"), 0755), 0);
+	assert_int_equal(ut_write(at(f, "r/a/file"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "r/a/.keep"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "r/.b/file"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "elsewhere/file"), "x", 1), 0);
+	assert_int_equal(symlink(at(f, "elsewhere/file"), at(f, "r/a/link")), 0);
+	assert_int_equal(symlink(at(f, "elsewhere"), at(f, "r/l")), 0);
+	assert_int_equal(fs_each2(at(f, "r"), unlink_step, NULL), 2);
+	assert_false(ut_is_file(at(f, "r/a/file")));
+	assert_int_equal(access(at(f, "r/a/link"), F_OK), -1);
+	assert_true(ut_is_file(at(f, "elsewhere/file")));	/* the link's target */
+	assert_true(ut_is_file(at(f, "r/a/.keep")));
+	assert_true(ut_is_file(at(f, "r/.b/file")));
+}
+
 static void test_symlink_atomic(void **state)
 {
 	struct ut_dir *f = *state;
@@ -460,6 +492,7 @@ int main(void)
 		T(test_read_small),
 		T(test_read_small_empty_missing_dir),
 		T(test_dirname),
+		T(test_each2),
 		T(test_each_dir2),
 		T(test_symlink_atomic),
 	};
