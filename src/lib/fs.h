@@ -20,7 +20,9 @@ int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
 /* Opens "<path>.tmp.<pid>.<rand>" for writing; tmp receives its name. */
 int fs_tmp_open(const char *path, char *tmp, size_t tmplen);
-/* fsync(fd), close, rename tmp over path, fsync the directory. */
+/* fsync(fd), close, rename tmp over path, fsync the directory.  0, or -1
+ * with errno after closing fd and removing tmp all the same (the caller
+ * owns neither any more). */
 int fs_commit(int fd, const char *tmp, const char *path);
 int fs_write_atomic(const char *path, const void *p, size_t n);
 int fs_write_all(int fd, const void *p, size_t n);

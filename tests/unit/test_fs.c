@@ -153,6 +153,38 @@ static void test_write_atomic_onto_directory_fails_cleanly(void **state)
 	assert_int_equal(count_tmp(f->dir), 0);
 }
 
+/* A commit whose fsync fails (a pipe cannot be synced: EINVAL) closes the
+ * descriptor all the same, as callers count on (a long-lived program
+ * would leak one per failed write), removes the temporary file and says
+ * fsync's errno; the same for the directory-relative commit. */
+static void test_commit_sync_failure_closes(void **state)
+{
+	struct ut_dir *f = *state;
+	int p[2], dfd;
+
+	assert_int_equal(ut_write(at(f, "t.tmp"), "x", 1), 0);
+	assert_int_equal(pipe(p), 0);
+	errno = 0;
+	assert_int_equal(fs_commit(p[1], at(f, "t.tmp"), at(f, "t")), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fcntl(p[1], F_GETFD), -1);	/* closed */
+	assert_false(ut_is_file(at(f, "t.tmp")));
+	assert_false(ut_is_file(at(f, "t")));
+	close(p[0]);
+
+	dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(ut_write(at(f, "u.tmp"), "x", 1), 0);
+	assert_int_equal(pipe(p), 0);
+	errno = 0;
+	assert_int_equal(fs_commitat(p[1], dfd, "u.tmp", "u"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fcntl(p[1], F_GETFD), -1);
+	assert_false(ut_is_file(at(f, "u.tmp")));
+	close(p[0]);
+	close(dfd);
+}
+
 static void test_tmp_open_and_commit(void **state)
 {
 	struct ut_dir *f = *state;
@@ -489,6 +521,7 @@ int main(void)
 		T(test_write_atomic_missing_dir),
 		T(test_write_atomic_onto_directory_fails_cleanly),
 		T(test_tmp_open_and_commit),
+		T(test_commit_sync_failure_closes),
 		T(test_read_small),
 		T(test_read_small_empty_missing_dir),
 		T(test_dirname),
