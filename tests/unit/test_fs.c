@@ -211,21 +211,30 @@ static void test_tmp_open_and_commit(void **state)
 	assert_int_equal(errno, ENAMETOOLONG);
 }
 
+/* Writes the n bytes at p as name and reads them back with
+ * fs_read_small(max): the same bytes, n of them, NUL-terminated. */
+static void read_back(struct ut_dir *f, const char *name, const char *p, size_t n,
+		      size_t max)
+{
+	size_t len = 99;
+	char *got;
+
+	assert_int_equal(ut_write(at(f, name), p, n), 0);
+	got = fs_read_small(&f->a, at(f, name), max, &len);
+	assert_non_null(got);
+	assert_int_equal(len, n);
+	assert_memory_equal(got, p, n);
+	assert_int_equal(got[n], '\0');
+}
+
 static void test_read_small(void **state)
 {
 	struct ut_dir *f = *state;
 	size_t len = 0;
-	char *p;
 
-	assert_int_equal(ut_write(at(f, "f"), "hello\0world", 11), 0);
-	p = fs_read_small(&f->a, at(f, "f"), 100, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 11);
-	assert_memory_equal(p, "hello\0world", 12);	/* NUL-terminated */
+	read_back(f, "f", "hello\0world", 11, 100);
 	/* exactly max is fine, one over is not */
-	p = fs_read_small(&f->a, at(f, "f"), 11, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 11);
+	read_back(f, "f", "hello\0world", 11, 11);
 	assert_null(fs_read_small(&f->a, at(f, "f"), 10, &len));
 	assert_null(fs_read_small(&f->a, at(f, "f"), 0, &len));
 	/* len is optional */
@@ -236,13 +245,8 @@ static void test_read_small_empty_missing_dir(void **state)
 {
 	struct ut_dir *f = *state;
 	size_t len = 99;
-	char *p;
 
-	assert_int_equal(ut_write(at(f, "empty"), "", 0), 0);
-	p = fs_read_small(&f->a, at(f, "empty"), 0, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 0);
-	assert_string_equal(p, "");
+	read_back(f, "empty", "", 0, 0);
 	assert_null(fs_read_small(&f->a, at(f, "missing"), 100, &len));
 	assert_null(fs_read_small(&f->a, f->dir, 1 << 20, &len));
 }
