@@ -250,23 +250,30 @@ def statements_logged(pg, run):
     return out
 
 
-def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
-    """A poll with nothing to do reads the device (with its newest action)
-    and the data version in one snapshot without a transaction of its own:
-    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
-    (each was a message the server parsed and answered), and nothing
-    written."""
-    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+def logged_pg_nb(base):
+    """An installation on PostgreSQL, not started, with software 2.0 added
+    and every statement to its database logged (log_statement = all, what
+    statements_logged reads): (nb, the software's id)."""
+    nb = Nestbox(base, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
     nb.ctl("init")
-    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
-    sid = nb.ctl("software", "add", swu).stdout.strip()
-    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    sid = nb.ctl("software", "add", make_swu(os.path.join(base, "sw"), "2.0")).stdout.strip()
     db = nb.db()
     try:
         name = db.execute("SELECT current_database()").fetchone()[0]
         db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
     finally:
         db.close()
+    return nb, sid
+
+
+def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
+    """A poll with nothing to do reads the device (with its newest action)
+    and the data version in one snapshot without a transaction of its own:
+    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
+    (each was a message the server parsed and answered), and nothing
+    written."""
+    nb, sid = logged_pg_nb(tmpdir_shared)
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
         assert ddi(nb, "PUT", BASE + "dev1/configData", body={
@@ -316,16 +323,7 @@ def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
     action has fewer: a fleet's feedbacks interleave, so the ids of one
     action's entries span far more than its count (another action's
     1,100 entries between them here)."""
-    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
-    nb.ctl("init")
-    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
-    sid = nb.ctl("software", "add", swu).stdout.strip()
-    db = nb.db()
-    try:
-        name = db.execute("SELECT current_database()").fetchone()[0]
-        db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
-    finally:
-        db.close()
+    nb, sid = logged_pg_nb(tmpdir_shared)
     nb.start()
     try:
         actions = open_actions(nb, sid, ["few", "many"])
