@@ -1784,32 +1784,18 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), 1);
 
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_files RENAME TO f_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_find(&f->app, "b94d", hex, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_known(&f->app, HELLO_HEX, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_pin(&f->app, HELLO_HEX, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_find(&f->app, "b94d", hex, &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_known(&f->app, HELLO_HEX, &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_pin(&f->app, HELLO_HEX, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_hosted RENAME TO h_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_highest(&f->app, "p", "2.0", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_exists(&f->app, "p", "2.0", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_has(&f->app, "q", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_highest(&f->app, "p", "2.0", &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_exists(&f->app, "p", "2.0", &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_has(&f->app, "q", &e));
+	ut_fails_with(e, NB_UNAVAILABLE,
+		      mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_packages RENAME TO p_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE,
+		      mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e));
 }
 
 int main(void)
