@@ -181,6 +181,43 @@ static void test_empty_list(void **state)
 	arena_free(&a);
 }
 
+/* A list's end: printed when its rows were read (0, or 1 when the file
+ * cannot be written), else dropped unprinted with the command's status
+ * kept and its JSON tree freed (the rows of a failed command, which
+ * every list command freed by hand or not at all). */
+static void test_end_prints_or_drops(void **state)
+{
+	struct ctl_list l;
+	struct arena a;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+
+	(void)state;
+	arena_init(&a);
+	f = open_memstream(&out, &n);
+	ctl_list_init(&l, cols, 6, CTL_JSON, NOW, &a);
+	ctl_put_text(&l, "dropped");
+	assert_int_equal(ctl_list_end(&l, 3, f), 3);
+	assert_null(l.json);
+	ctl_list_init(&l, cols, 6, CTL_TSV, NOW, &a);
+	ctl_put_text(&l, "dropped");
+	assert_int_equal(ctl_list_end(&l, 1, f), 1);
+	ctl_list_init(&l, cols, 6, CTL_JSON, NOW, &a);
+	assert_int_equal(ctl_list_end(&l, 0, f), 0);
+	assert_null(l.json);
+	fclose(f);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	/* a file that cannot be written: 1, the exit status of a closed pipe */
+	f = fopen("/dev/full", "w");
+	assert_non_null(f);
+	ctl_list_init(&l, cols, 6, CTL_TABLE, NOW, &a);	/* a header at least */
+	assert_int_equal(ctl_list_end(&l, 0, f), 1);
+	fclose(f);
+	arena_free(&a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +228,7 @@ int main(void)
 		cmocka_unit_test(test_tsv_keeps_the_old_lines),
 		cmocka_unit_test(test_json_has_stable_keys_and_raw_values),
 		cmocka_unit_test(test_empty_list),
+		cmocka_unit_test(test_end_prints_or_drops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
