@@ -34,6 +34,14 @@ def sqlite_nb(base):
     return nb
 
 
+def board_a(nb, dev, sw_version="1.0", token="tok-1"):
+    """dev says (configData) it is a board-a of revision 2.0 running
+    sw_version, what the software added here is for: the PUT's status."""
+    return ddi(nb, "PUT", BASE + dev + "/configData", token=token, body={
+        "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                  "sw_version": sw_version}}).status
+
+
 def test_migrate_to_postgresql_keeps_devices_tokens_and_history(tmpdir_shared):
     base = os.path.join(tmpdir_shared, "src")
     os.makedirs(base)
@@ -43,9 +51,7 @@ def test_migrate_to_postgresql_keeps_devices_tokens_and_history(tmpdir_shared):
     nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, "dev1") == 200
         j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
         href = j["_links"]["deploymentBase"]["href"].split(str(nb.port), 1)[1]
         action = href.rsplit("/", 1)[1].split("?")[0]
@@ -110,9 +116,7 @@ def test_programs_reconnect_after_postgresql_restarts(tmpdir_shared):
     nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, "dev1") == 200
         # both ddi.fcgi processes hold a connection (and prepared statements)
         for _ in range(6):
             assert ddi(nb, "GET", BASE + "dev1").status == 200
@@ -193,9 +197,7 @@ def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
     try:
         actions = {}
         for d in devs:
-            assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
-                "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                          "sw_version": "1.0"}}).status == 200
+            assert board_a(nb, d, token="tok-" + d) == 200
             j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
             actions[d] = j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0]
         # per device: three "closed" and two "proceeding", all devices at once
@@ -276,9 +278,7 @@ def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
     nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "2.0"}}).status == 200
+        assert board_a(nb, "dev1", "2.0") == 200
         # seen just now (last_seen is written once a minute: not during the
         # polls below), then the candidate cache filled
         with nb.db() as db:
@@ -309,9 +309,7 @@ def open_actions(nb, sid, devs):
     for d in devs:
         nb.ctl("device", "add", d, "--token", "tok-" + d, "--mode", "assigned", "--assign", sid)
     for d in devs:
-        assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, d, token="tok-" + d) == 200
         j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
         actions[d] = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
     return actions
