@@ -68,6 +68,20 @@ static int tmp_name(const char *path, char *tmp, size_t tmplen)
 	return 0;
 }
 
+/* Undoes a temporary file after a failed step: closes fd (unless -1) and
+ * removes tmp (in dirfd; AT_FDCWD for a path), keeping the failure's
+ * errno.  Returns -1. */
+static int undo_tmp(int fd, int dirfd, const char *tmp)
+{
+	int e = errno;
+
+	if (fd >= 0)
+		close(fd);
+	unlinkat(dirfd, tmp, 0);
+	errno = e;
+	return -1;
+}
+
 int fs_tmp_open(const char *path, char *tmp, size_t tmplen)
 {
 	if (tmp_name(path, tmp, tmplen) < 0)
@@ -80,18 +94,11 @@ int fs_commit(int fd, const char *tmp, const char *path)
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
+	/* the descriptor is the caller's no more, whatever fsync says */
+	if (fsync(fd) < 0)
+		return undo_tmp(fd, AT_FDCWD, tmp);
+	if (close(fd) < 0 || rename(tmp, path) < 0)
+		return undo_tmp(-1, AT_FDCWD, tmp);
 	if (slash) {
 		size_t dl = (size_t)(slash - path);
 		if (dl == 0)
@@ -124,13 +131,8 @@ int fs_write_atomic(const char *path, const void *p, size_t n)
 
 	if (fd < 0)
 		return -1;
-	if (fs_write_all(fd, p, n) < 0) {
-		int e = errno;
-		close(fd);
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
+	if (fs_write_all(fd, p, n) < 0)
+		return undo_tmp(fd, AT_FDCWD, tmp);
 	return fs_commit(fd, tmp, path);
 }
 
@@ -225,11 +227,10 @@ int fs_open_beneath(const char *root, const char *rel, int flags)
 	return fd;
 }
 
-int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
+/* fd when it is open on a regular file (st filled), else -1 with fd
+ * closed and errno EINVAL (or open's errno when fd is -1). */
+static int regular_or_close(int fd, struct stat *st)
 {
-	/* O_NONBLOCK: opening a FIFO planted under the name must not hang */
-	int fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-
 	if (fd < 0)
 		return -1;
 	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
@@ -240,18 +241,16 @@ int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
 	return fd;
 }
 
+int fs_open_regular_at(int dirfd, const char *name, struct stat *st)
+{
+	/* O_NONBLOCK: opening a FIFO planted under the name must not hang */
+	return regular_or_close(openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+				       O_CLOEXEC), st);
+}
+
 int fs_open_regular_beneath(const char *root, const char *rel, struct stat *st)
 {
-	int fd = fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK);
-
-	if (fd < 0)
-		return -1;
-	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	return fd;
+	return regular_or_close(fs_open_beneath(root, rel, O_RDONLY | O_NONBLOCK), st);
 }
 
 int fs_regular_at(int dirfd, const char *name, struct stat *st)
@@ -272,32 +271,23 @@ int fs_tmp_openat(int dirfd, const char *name, char *tmp, size_t tmplen)
 
 int fs_commitat(int fd, int dirfd, const char *tmp, const char *name)
 {
-	int e;
-
+	if (fsync(fd) < 0)
+		return undo_tmp(fd, dirfd, tmp);
 	/* renameat replaces a link under name itself, never its target */
-	if (fsync(fd) < 0 || close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
-		e = errno;
-		unlinkat(dirfd, tmp, 0);
-		errno = e;
-		return -1;
-	}
+	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+		return undo_tmp(-1, dirfd, tmp);
 	return fsync(dirfd);
 }
 
 int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n)
 {
 	char tmp[NAME_MAX + 1];
-	int fd = fs_tmp_openat(dirfd, name, tmp, sizeof(tmp)), e;
+	int fd = fs_tmp_openat(dirfd, name, tmp, sizeof(tmp));
 
 	if (fd < 0)
 		return -1;
-	if (fs_write_all(fd, p, n) < 0) {
-		e = errno;
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		errno = e;
-		return -1;
-	}
+	if (fs_write_all(fd, p, n) < 0)
+		return undo_tmp(fd, dirfd, tmp);
 	return fs_commitat(fd, dirfd, tmp, name);
 }
 
@@ -333,8 +323,8 @@ int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max
 	return n;
 }
 
-int fs_each_dir2(const char *root, const char *only,
-		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx)
+int fs_each2(const char *root, int (*fn)(void *ctx, int parent, const char *name),
+	     void *ctx)
 {
 	DIR *top = opendir(root), *mid;
 	struct dirent *a, *b;
@@ -350,17 +340,40 @@ int fs_each_dir2(const char *root, const char *only,
 			close(fd);
 			continue;
 		}
-		while ((b = readdir(mid))) {
-			if (b->d_name[0] == '.' || (only && strcmp(b->d_name, only)) ||
-			    (fd = openat(dirfd(mid), b->d_name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-				continue;
-			n += fn(ctx, dirfd(mid), b->d_name, fd);
-		}
+		while ((b = readdir(mid)))
+			if (b->d_name[0] != '.')
+				n += fn(ctx, dirfd(mid), b->d_name);
 		closedir(mid);
 	}
 	closedir(top);
 	return n;
+}
+
+/* fs_each_dir2's walk as fs_each2's step: its arguments, and the step
+ * that opens a directory of the name asked for. */
+struct each_dir {
+	const char *only;
+	int (*fn)(void *ctx, int parent, const char *name, int dir);
+	void *ctx;
+};
+
+static int each_dir_step(void *ctx, int parent, const char *name)
+{
+	const struct each_dir *d = ctx;
+	int fd;
+
+	if ((d->only && strcmp(name, d->only)) ||
+	    (fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
+		return 0;
+	return d->fn(d->ctx, parent, name, fd);
+}
+
+int fs_each_dir2(const char *root, const char *only,
+		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx)
+{
+	struct each_dir d = { only, fn, ctx };
+
+	return fs_each2(root, each_dir_step, &d);
 }
 
 /* Replaces path with a symbolic link to target (a temporary link renamed
@@ -368,20 +381,10 @@ int fs_each_dir2(const char *root, const char *only,
 int fs_symlink_atomic(const char *target, const char *path)
 {
 	char tmp[PATH_MAX];
-	unsigned int r = 0;
 
-	if (getrandom(&r, sizeof(r), 0) < 0)
-		r = (unsigned int)getpid();
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld.%08x", path, (long)getpid(), r) >=
-	    sizeof(tmp))
+	if (tmp_name(path, tmp, sizeof(tmp)) < 0 || symlink(target, tmp) < 0)
 		return -1;
-	if (symlink(target, tmp) < 0)
-		return -1;
-	if (rename(tmp, path) < 0) {
-		int e = errno;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
+	if (rename(tmp, path) < 0)
+		return undo_tmp(-1, AT_FDCWD, tmp);
 	return 0;
 }

@@ -20,7 +20,9 @@ int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
 /* Opens "<path>.tmp.<pid>.<rand>" for writing; tmp receives its name. */
 int fs_tmp_open(const char *path, char *tmp, size_t tmplen);
-/* fsync(fd), close, rename tmp over path, fsync the directory. */
+/* fsync(fd), close, rename tmp over path, fsync the directory.  0, or -1
+ * with errno after closing fd and removing tmp all the same (the caller
+ * owns neither any more). */
 int fs_commit(int fd, const char *tmp, const char *path);
 int fs_write_atomic(const char *path, const void *p, size_t n);
 int fs_write_all(int fd, const void *p, size_t n);
@@ -73,19 +75,27 @@ int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n);
  * fs_clean_tmp(app->set.var_dir, "tmp", "upload.tmp.", FS_TMP_GRACE).
  */
 int fs_clean_tmp(const char *root, const char *rel, const char *prefix, long max_age);
-/*
- * Calls fn(ctx, parent, name, dir) for each directory two levels below
- * root, <root>/<a>/<name> (no name starting with '.', no link followed at
- * either level), name being only when only is not NULL: dir is an open
- * O_DIRECTORY descriptor of it that fn owns (closes, or fdopendir's and
- * closedir's), parent that of <a> (to remove name with unlinkat).
- * Returns the sum of fn's returns; 0 when root cannot be opened (nothing
- * there yet).  For the static trees of <kind>/<name>/<version> files.
- */
 /* Replaces path with a symbolic link to target: a temporary link beside
  * it renamed over, so a reader sees the old link or the new one.  0, or
  * -1 with errno (no temporary left). */
 int fs_symlink_atomic(const char *target, const char *path);
+/*
+ * Calls fn(ctx, parent, name) for each entry two levels below root,
+ * <root>/<a>/<name>, whatever it is (a file, a link, a directory: not
+ * opened), no name starting with '.' at either level and no link of the
+ * first level followed; parent is an open descriptor of <a> (to remove
+ * name with unlinkat).  Returns the sum of fn's returns; 0 when root
+ * cannot be opened (nothing there yet).
+ */
+int fs_each2(const char *root, int (*fn)(void *ctx, int parent, const char *name),
+	     void *ctx);
+/*
+ * fs_each2 for the directories only, name being only when only is not
+ * NULL, not following a link: fn(ctx, parent, name, dir) gets dir, an
+ * open O_DIRECTORY descriptor of <root>/<a>/<name> that fn owns (closes,
+ * or fdopendir's and closedir's).  Returns the sum of fn's returns.  For
+ * the static trees of <kind>/<name>/<version> files.
+ */
 int fs_each_dir2(const char *root, const char *only,
 		 int (*fn)(void *ctx, int parent, const char *name, int dir), void *ctx);
 

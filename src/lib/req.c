@@ -132,28 +132,29 @@ static const struct req_field *lookup_field(const struct http_req *r, const char
 	return NULL;
 }
 
-static const struct req_value *lookup(const struct http_req *r, const char *name)
+/* The declaration of field name of r's route, or NULL (said on stderr):
+ * a read of a field the route does not declare is a bug of the handler
+ * (the e2e suite fails on it), answered as absent. */
+static const struct req_field *declared(const struct http_req *r, const char *name)
 {
-	const struct route_typed *t = route_typed(r->route);
-	const struct req_field *in = t ? t->input : NULL;
-	int i;
+	const struct req_field *f = lookup_field(r, name);
 
-	for (i = 0; in && in[i].name && i < REQ_MAX_FIELDS; i++)
-		if (strcmp(in[i].name, name) == 0)
-			return &r->in[i];
-	return NULL;
-}
-
-/* A read of a field the route does not declare is a bug of the handler:
- * said on stderr (the e2e suite fails on it), answered as absent. */
-static const struct req_value *find(const struct http_req *r, const char *name)
-{
-	const struct req_value *v = lookup(r, name);
-
-	if (!v)
+	if (!f)
 		fprintf(stderr, "nestbox: %s %s reads undeclared input %s\n",
 			r->method ? r->method : "-", r->route ? r->route->pattern : "-", name);
-	return v;
+	return f;
+}
+
+/* The checked value of f, a declaration of r's route (r->in is in the
+ * declarations' order), or NULL when f is. */
+static const struct req_value *value_of(const struct http_req *r, const struct req_field *f)
+{
+	return f ? &r->in[f - route_typed(r->route)->input] : NULL;
+}
+
+static const struct req_value *find(const struct http_req *r, const char *name)
+{
+	return value_of(r, declared(r, name));
 }
 
 const char *req_str(const struct http_req *r, const char *name)
@@ -180,20 +181,9 @@ const void *req_ptr(const struct http_req *r, const char *name)
 int req_has(const struct http_req *r, const char *name)
 {
 	/* a handler shared by routes with different fields asks which it got */
-	const struct req_value *v = lookup(r, name);
+	const struct req_value *v = value_of(r, lookup_field(r, name));
 
 	return v && v->set;
-}
-
-/* The declaration of field name of r's route, or NULL (said on stderr). */
-static const struct req_field *declared(const struct http_req *r, const char *name)
-{
-	const struct req_field *f = lookup_field(r, name);
-
-	if (!f)
-		fprintf(stderr, "nestbox: %s %s reads undeclared input %s\n",
-			r->method ? r->method : "-", r->route ? r->route->pattern : "-", name);
-	return f;
 }
 
 int req_each(const struct app *app, const struct http_req *r, const char *name, int *pos,

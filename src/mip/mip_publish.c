@@ -6,6 +6,7 @@
  * relative path.  Versions are immutable; "latest" follows the highest.
  */
 #include "mip.h"
+#include "../lib/bytes.h"
 #include "../lib/fs.h"
 
 #include <archive.h>
@@ -283,30 +284,17 @@ static int drop_latest(const char *root)
 	return fs_each_dir2(root, NULL, drop_latest_step, NULL);
 }
 
+/* fs_each2's step: removes one link. */
+static int drop_link_step(void *ctx, int parent, const char *name)
+{
+	(void)ctx;
+	return unlinkat(parent, name, 0) == 0;
+}
+
 /* Removes every <root>/<hh>/<prefix> link of mip_store.c's file links. */
 static int drop_links(const char *root)
 {
-	DIR *fd = opendir(root), *hd;
-	struct dirent *f, *l;
-	int n = 0, hh;
-
-	if (!fd)
-		return 0;
-	while ((f = readdir(fd))) {
-		if (f->d_name[0] == '.' ||
-		    (hh = openat(dirfd(fd), f->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW)) < 0)
-			continue;
-		if (!(hd = fdopendir(hh))) {
-			close(hh);
-			continue;
-		}
-		while ((l = readdir(hd)))
-			if (l->d_name[0] != '.')
-				n += unlinkat(dirfd(hd), l->d_name, 0) == 0;
-		closedir(hd);
-	}
-	closedir(fd);
-	return n;
+	return fs_each2(root, drop_link_step, NULL);
 }
 
 int mip_static_unshare(struct app *app)
@@ -465,60 +453,77 @@ static int publish_set(struct app *app, const struct mip *m, struct arena *a,
 		      package_json(app, a, it, n, &pj, version, m->cc.ok), e);
 }
 
-int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
-		const char *name, const char *version, const char *description, struct nb_err *e)
+/* Where a package's bytes are: a directory or a file at path, or an
+ * upload in memory (path NULL); with as, one source file named as. */
+struct pub_src {
+	const char *path;
+	int dir;
+	const char *as;
+	char *p;		/* the upload's bytes (path NULL) */
+	size_t len;		/* bytes of the upload */
+};
+
+/* Reads src's files into s: 0, or nonzero with s->err (or nothing) set. */
+static int read_src(struct srcset *s, const struct pub_src *src)
+{
+	char *data = src->p;
+	size_t len = src->len;
+
+	if (src->dir)
+		return read_dir(s, src->path, "", 0);
+	/* the length read, not stat's: the file may have changed since */
+	if (src->as && src->path &&
+	    !(data = fs_read_small(s->a, src->path, PUB_MAX_BYTES, &len))) {
+		s->err = "cannot read the package: not a regular file of 64 MiB at most";
+		return -1;
+	}
+	if (src->as)
+		return add_file(s, src->as, data ? data : "", len);
+	return read_archive(s, src->path, data ? data : "", len);
+}
+
+/* The publish of mip_publish and mip_publish_upload once publish_check
+ * has passed: src read into a set of its own arena, then stored. */
+static int publish_src(struct app *app, const struct mip *m, const struct pub_src *src,
+		       const char *name, const char *version, const char *description,
+		       struct nb_err *e)
 {
 	struct arena a;
 	struct srcset *s;
-	struct stat st;
 	int rc = -1;
 
-	if (publish_check(app, name, version, e) < 0)
-		return -1;
 	arena_init(&a);
 	s = arena_zalloc(&a, sizeof(*s));
 	s->a = &a;
-	if (stat(path, &st) < 0) {
-		nb_fail(e, NB_INVALID, "cannot read the package: %s", strerror(errno));
-		goto out;
-	}
-	if (!as && !S_ISDIR(st.st_mode) && strlen(path) > 3 &&
-	    !strcmp(path + strlen(path) - 3, ".py"))
-		as = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	if (S_ISDIR(st.st_mode) ? read_dir(s, path, "", 0) :
-	    as ? add_file(s, as, fs_read_small(&a, path, PUB_MAX_BYTES, NULL) ?: "",
-			  (size_t)st.st_size) :
-	    read_archive(s, path, NULL, 0)) {
+	if (read_src(s, src))
 		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
-		goto out;
-	}
-	rc = publish_set(app, m, &a, s, name, version, description, e);
-out:
+	else
+		rc = publish_set(app, m, &a, s, name, version, description, e);
 	arena_free(&a);
 	return rc;
 }
 
+int mip_publish(struct app *app, const struct mip *m, const char *path, const char *as,
+		const char *name, const char *version, const char *description, struct nb_err *e)
+{
+	struct pub_src src = { path, 0, as, NULL, 0 };
+	struct stat st;
+
+	if (publish_check(app, name, version, e) < 0)
+		return -1;
+	if (stat(path, &st) < 0)
+		return nb_fail(e, NB_INVALID, "cannot read the package: %s", strerror(errno));
+	src.dir = S_ISDIR(st.st_mode);
+	if (!as && !src.dir && strlen(path) > 3 && !strcmp(path + strlen(path) - 3, ".py"))
+		src.as = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	return publish_src(app, m, &src, name, version, description, e);
+}
+
 int mip_upload_add(struct mip_upload *u, const char *p, size_t n, struct nb_err *e)
 {
-	size_t cap = u->cap ? u->cap : 65536;
-	char *q;
-
-	/* room for a NUL after the bytes: one source file is used as a string */
-	if (n >= MIP_UPLOAD_MAX - u->len)
-		return nb_fail(e, NB_TOO_LARGE, "the package is too large (500 files, 64 MiB at "
-			       "most)");
-	while (cap < u->len + n + 1)
-		cap = cap > MIP_UPLOAD_MAX / 2 ? MIP_UPLOAD_MAX : cap * 2;
-	if (cap != u->cap) {
-		if (!(q = realloc(u->p, cap)))
-			return nb_fail(e, NB_UNAVAILABLE, "out of memory for the upload");
-		u->p = q;
-		u->cap = cap;
-	}
-	memcpy(u->p + u->len, p, n);
-	u->len += n;
-	u->p[u->len] = '\0';
-	return 0;
+	/* MIP_UPLOAD_MAX counts the NUL that makes one source file a string */
+	return bytes_add(&u->p, &u->len, &u->cap, MIP_UPLOAD_MAX - 1, p, n,
+			 "the package is too large (500 files, 64 MiB at most)", e);
 }
 
 void mip_upload_free(struct mip_upload *u)
@@ -531,23 +536,10 @@ int mip_publish_upload(struct app *app, const struct mip *m, const struct mip_up
 		       const char *as, const char *name, const char *version,
 		       const char *description, struct nb_err *e)
 {
-	struct arena a;
-	struct srcset *s;
-	int rc = -1;
+	/* one source file is the bytes themselves: kept in u, not copied */
+	struct pub_src src = { NULL, 0, as, u->p, u->len };
 
 	if (publish_check(app, name, version, e) < 0)
 		return -1;
-	arena_init(&a);
-	s = arena_zalloc(&a, sizeof(*s));
-	s->a = &a;
-	/* one source file is the bytes themselves: kept in u, not copied */
-	if (as ? add_file(s, as, u->p ? u->p : "", u->len) :
-	    read_archive(s, NULL, u->p ? u->p : "", u->len)) {
-		nb_fail(e, NB_INVALID, "%s", s->err ? s->err : "cannot read the package");
-		goto out;
-	}
-	rc = publish_set(app, m, &a, s, name, version, description, e);
-out:
-	arena_free(&a);
-	return rc;
+	return publish_src(app, m, &src, name, version, description, e);
 }

@@ -9,6 +9,7 @@
  * (an upload is "the upload", never the server's temporary file).
  */
 #include "ota.h"
+#include "../lib/bytes.h"
 #include "../lib/fs.h"
 
 #include <archive.h>
@@ -314,23 +315,8 @@ size_t ota_upload_max(const struct ota_settings *s)
 
 int ota_upload_add(struct ota_upload *u, const char *p, size_t n, struct nb_err *e)
 {
-	size_t cap = u->cap ? u->cap : 65536;
-	char *q;
-
-	if (n > u->max - u->len)
-		return nb_fail(e, NB_TOO_LARGE, "the upload is too large (ota.max_bytes and the"
-			       " archive's headers)");
-	while (cap < u->len + n)
-		cap = cap > u->max / 2 ? u->max : cap * 2;
-	if (cap != u->cap) {
-		if (!(q = realloc(u->p, cap)))
-			return nb_fail(e, NB_UNAVAILABLE, "out of memory for the upload");
-		u->p = q;
-		u->cap = cap;
-	}
-	memcpy(u->p + u->len, p, n);
-	u->len += n;
-	return 0;
+	return bytes_add(&u->p, &u->len, &u->cap, u->max, p, n,
+			 "the upload is too large (ota.max_bytes and the archive's headers)", e);
 }
 
 void ota_upload_free(struct ota_upload *u)

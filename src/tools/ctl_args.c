@@ -7,8 +7,6 @@
  */
 #include "ctl.h"
 
-#include <cjson/cJSON.h>
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -220,9 +218,7 @@ int ctl_list_run(const char *cmd, int argc, char **argv, const struct ctl_col *c
 	arena_init(&a);
 	ctl_list_init(&l, cols, ncols, ctl_format_pick(json), time(NULL), &a);
 	nb_err_clear(&e);
-	rc = rows(&app, &a, &l, &e) < 0 ? ctl_fail(cmd, &e) : ctl_list_print(&l, stdout) < 0;
-	if (l.json)		/* not printed: its rows are freed here */
-		cJSON_Delete(l.json);
+	rc = ctl_list_end(&l, rows(&app, &a, &l, &e) < 0 ? ctl_fail(cmd, &e) : 0, stdout);
 	arena_free(&a);
 	app_close(&app);
 	return rc;

@@ -35,6 +35,7 @@ static const struct ctl_col audit_cols[] = {
 	{ "target", "ON", CTL_TEXT, 0, NULL, NULL },
 };
 
+/* The feed as a list: 0, or 1 when standard output cannot be written. */
 static int print_feed(const struct audit_row *v, int n, int json)
 {
 	struct ctl_list l;
@@ -50,7 +51,7 @@ static int print_feed(const struct audit_row *v, int n, int json)
 		ctl_put_text(&l, v[i].action);
 		ctl_put_text(&l, v[i].target);
 	}
-	rc = ctl_list_print(&l, stdout);
+	rc = ctl_list_end(&l, 0, stdout);
 	arena_free(&a);
 	return rc;
 }
@@ -85,7 +86,7 @@ int ctl_cmd_audit(int argc, char **argv)
 	n = v ? audit_list(app.db, user, 0, v, (int)limit, &e) : -1;
 	if (n < 0)
 		fprintf(stderr, "nestboxctl: %s\n", v ? e.msg : "out of memory");
-	rc = n < 0 ? 1 : print_feed(v, n, json) < 0;
+	rc = n < 0 ? 1 : print_feed(v, n, json);
 	free(v);
 	app_close(&app);
 	return rc;

@@ -9,7 +9,6 @@
 #include "../admin/admin_ddi.h"
 #include "../ddi/ddi.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -210,11 +209,9 @@ int ctl_cmd_device_list(int argc, char **argv)
 	n = find_rows(&app, &a, &f, offset, &rows, &total, &e);
 	for (i = 0; i < n; i++)
 		put_device(&l, &a, &rows[i]);
-	rc = n < 0 ? ctl_fail(LIST, &e) : ctl_list_print(&l, stdout) < 0;
+	rc = ctl_list_end(&l, n < 0 ? ctl_fail(LIST, &e) : 0, stdout);
 	if (n >= 0)
 		say_shown(l.fmt, &f, offset, n, total);
-	else if (l.json)	/* not printed: its rows are freed here */
-		cJSON_Delete(l.json);
 	arena_free(&a);
 	app_close(&app);
 	return rc;

@@ -258,8 +258,7 @@ static int list_cmd(struct app *app, int json)
 		for (j = 0; j < m; j++)
 			list_row(&l, &a, &v[i], &rel[j]);
 	}
-	if (rc == 0 && ctl_list_print(&l, stdout) < 0)
-		rc = 1;
+	rc = ctl_list_end(&l, rc, stdout);
 	arena_free(&a);
 	return rc;
 }
@@ -400,8 +399,7 @@ static int boards_cmd(struct app *app, const struct ota_opts *o)
 		for (j = 0; j < m; j++)
 			board_line(app, &l, &a, &v[i], &b[j]);
 	}
-	if (rc == 0 && ctl_list_print(&l, stdout) < 0)
-		rc = 1;
+	rc = ctl_list_end(&l, rc, stdout);
 	arena_free(&a);
 	return rc;
 }

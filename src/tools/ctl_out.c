@@ -276,3 +276,12 @@ int ctl_list_print(struct ctl_list *l, FILE *f)
 	}
 	return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 }
+
+int ctl_list_end(struct ctl_list *l, int rc, FILE *f)
+{
+	if (rc == 0)
+		return ctl_list_print(l, f) < 0;
+	cJSON_Delete(l->json);	/* NULL for a table or TSV */
+	l->json = NULL;
+	return rc;
+}

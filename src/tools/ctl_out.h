@@ -87,6 +87,14 @@ void ctl_put_int(struct ctl_list *l, long long v);
 /* Prints the list to f and frees what it holds outside the arena; 0, or
  * -1 when f could not be written (a closed pipe). */
 int ctl_list_print(struct ctl_list *l, FILE *f);
+/*
+ * How every list command ends its list: with rc 0 (its rows were read)
+ * prints it to f and returns 0, or 1 when f could not be written (the
+ * exit status of a closed pipe); with rc the exit status of a failure
+ * already said, frees what it holds outside the arena unprinted (a
+ * shorter list is never printed) and returns rc.
+ */
+int ctl_list_end(struct ctl_list *l, int rc, FILE *f);
 
 /*
  * "3 min ago (2024-05-01 10:00 UTC)": t relative to now, with the absolute

@@ -103,8 +103,7 @@ static int user_list(struct app *app, int argc, char **argv)
 		ctl_put_text(&l, *u.email ? u.email : NULL);
 		ctl_put_int(&l, n);
 	}
-	if (rc == 0)
-		rc = ctl_list_print(&l, stdout) < 0;
+	rc = ctl_list_end(&l, rc, stdout);
 	arena_free(&a);
 	return rc;
 }
@@ -262,9 +261,9 @@ static int index_list(struct app *app, int argc, char **argv)
 	ctl_list_init(&l, index_cols, 7, ctl_format_pick(json), time(NULL), &a);
 	for (i = 0; i < n; i++)
 		index_row(app, &l, &v[i]);
-	rc = ctl_list_print(&l, stdout);
+	rc = ctl_list_end(&l, 0, stdout);
 	arena_free(&a);
-	return rc < 0;
+	return rc;
 }
 
 /*

@@ -34,6 +34,14 @@ def sqlite_nb(base):
     return nb
 
 
+def board_a(nb, dev, sw_version="1.0", token="tok-1"):
+    """dev says (configData) it is a board-a of revision 2.0 running
+    sw_version, what the software added here is for: the PUT's status."""
+    return ddi(nb, "PUT", BASE + dev + "/configData", token=token, body={
+        "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                  "sw_version": sw_version}}).status
+
+
 def test_migrate_to_postgresql_keeps_devices_tokens_and_history(tmpdir_shared):
     base = os.path.join(tmpdir_shared, "src")
     os.makedirs(base)
@@ -43,9 +51,7 @@ def test_migrate_to_postgresql_keeps_devices_tokens_and_history(tmpdir_shared):
     nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, "dev1") == 200
         j = json.loads(ddi(nb, "GET", BASE + "dev1").body)
         href = j["_links"]["deploymentBase"]["href"].split(str(nb.port), 1)[1]
         action = href.rsplit("/", 1)[1].split("?")[0]
@@ -110,9 +116,7 @@ def test_programs_reconnect_after_postgresql_restarts(tmpdir_shared):
     nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, "dev1") == 200
         # both ddi.fcgi processes hold a connection (and prepared statements)
         for _ in range(6):
             assert ddi(nb, "GET", BASE + "dev1").status == 200
@@ -193,9 +197,7 @@ def test_feedbacks_at_once_leave_each_action_consistent(tmpdir_shared):
     try:
         actions = {}
         for d in devs:
-            assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
-                "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                          "sw_version": "1.0"}}).status == 200
+            assert board_a(nb, d, token="tok-" + d) == 200
             j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
             actions[d] = j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0]
         # per device: three "closed" and two "proceeding", all devices at once
@@ -250,28 +252,33 @@ def statements_logged(pg, run):
     return out
 
 
-def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
-    """A poll with nothing to do reads the device (with its newest action)
-    and the data version in one snapshot without a transaction of its own:
-    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
-    (each was a message the server parsed and answered), and nothing
-    written."""
-    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+def logged_pg_nb(base):
+    """An installation on PostgreSQL, not started, with software 2.0 added
+    and every statement to its database logged (log_statement = all, what
+    statements_logged reads): (nb, the software's id)."""
+    nb = Nestbox(base, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
     nb.ctl("init")
-    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
-    sid = nb.ctl("software", "add", swu).stdout.strip()
-    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    sid = nb.ctl("software", "add", make_swu(os.path.join(base, "sw"), "2.0")).stdout.strip()
     db = nb.db()
     try:
         name = db.execute("SELECT current_database()").fetchone()[0]
         db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
     finally:
         db.close()
+    return nb, sid
+
+
+def test_a_poll_is_one_round_trip_without_begin_or_commit(tmpdir_shared):
+    """A poll with nothing to do reads the device (with its newest action)
+    and the data version in one snapshot without a transaction of its own:
+    two statements in one pipeline on PostgreSQL, no BEGIN, no COMMIT
+    (each was a message the server parsed and answered), and nothing
+    written."""
+    nb, sid = logged_pg_nb(tmpdir_shared)
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
     nb.start()
     try:
-        assert ddi(nb, "PUT", BASE + "dev1/configData", body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "2.0"}}).status == 200
+        assert board_a(nb, "dev1", "2.0") == 200
         # seen just now (last_seen is written once a minute: not during the
         # polls below), then the candidate cache filled
         with nb.db() as db:
@@ -302,9 +309,7 @@ def open_actions(nb, sid, devs):
     for d in devs:
         nb.ctl("device", "add", d, "--token", "tok-" + d, "--mode", "assigned", "--assign", sid)
     for d in devs:
-        assert ddi(nb, "PUT", BASE + d + "/configData", token="tok-" + d, body={
-            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
-                                      "sw_version": "1.0"}}).status == 200
+        assert board_a(nb, d, token="tok-" + d) == 200
         j = json.loads(ddi(nb, "GET", BASE + d, token="tok-" + d).body)
         actions[d] = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
     return actions
@@ -316,16 +321,7 @@ def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
     action has fewer: a fleet's feedbacks interleave, so the ids of one
     action's entries span far more than its count (another action's
     1,100 entries between them here)."""
-    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
-    nb.ctl("init")
-    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
-    sid = nb.ctl("software", "add", swu).stdout.strip()
-    db = nb.db()
-    try:
-        name = db.execute("SELECT current_database()").fetchone()[0]
-        db.execute('ALTER DATABASE "%s" SET log_statement = \'all\'' % name)
-    finally:
-        db.close()
+    nb, sid = logged_pg_nb(tmpdir_shared)
     nb.start()
     try:
         actions = open_actions(nb, sid, ["few", "many"])

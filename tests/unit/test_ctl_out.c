@@ -158,26 +158,72 @@ static void test_json_has_stable_keys_and_raw_values(void **state)
 	arena_free(&a);
 }
 
-static void test_empty_list(void **state)
+/* A list of form fmt holding cell (NULL: none), ended by ctl_list_end
+ * with the command's status rc: what that returns; *out (malloc'd) what
+ * it printed.  The list holds nothing outside the arena afterwards. */
+static int end_list(enum ctl_format fmt, const char *cell, int rc, char **out)
 {
 	struct ctl_list l;
 	struct arena a;
-	char *out = NULL;
 	size_t n = 0;
+	FILE *f = open_memstream(out, &n);
+
+	arena_init(&a);
+	ctl_list_init(&l, cols, 6, fmt, NOW, &a);
+	if (cell)
+		ctl_put_text(&l, cell);
+	rc = ctl_list_end(&l, rc, f);
+	assert_null(l.json);
+	fclose(f);
+	arena_free(&a);
+	return rc;
+}
+
+/* An empty list in each form: JSON's empty array, no TSV line, the
+ * table's header alone. */
+static void test_empty_list(void **state)
+{
+	static const struct { enum ctl_format fmt; const char *out; } v[] = {
+		{ CTL_JSON, "[]\n" },
+		{ CTL_TSV, "" },
+		{ CTL_TABLE, "NAME  FILES  SIZE  LAST SEEN  SHA256\n" },
+	};
+	char *out;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		assert_int_equal(end_list(v[i].fmt, NULL, 0, &out), 0);
+		assert_string_equal(out, v[i].out);
+		free(out);
+	}
+}
+
+/* A list's end: printed when its rows were read (0, or 1 when the file
+ * cannot be written), else dropped unprinted with the command's status
+ * kept and its JSON tree freed (the rows of a failed command, which
+ * every list command freed by hand or not at all). */
+static void test_end_prints_or_drops(void **state)
+{
+	struct ctl_list l;
+	struct arena a;
+	char *out;
 	FILE *f;
 
 	(void)state;
-	arena_init(&a);
-	f = open_memstream(&out, &n);
-	ctl_list_init(&l, cols, 6, CTL_JSON, NOW, &a);
-	ctl_list_print(&l, f);
-	ctl_list_init(&l, cols, 6, CTL_TSV, NOW, &a);
-	ctl_list_print(&l, f);
-	ctl_list_init(&l, cols, 6, CTL_TABLE, NOW, &a);
-	ctl_list_print(&l, f);
-	fclose(f);
-	assert_string_equal(out, "[]\nNAME  FILES  SIZE  LAST SEEN  SHA256\n");
+	assert_int_equal(end_list(CTL_JSON, "dropped", 3, &out), 3);
+	assert_string_equal(out, "");
 	free(out);
+	assert_int_equal(end_list(CTL_TSV, "dropped", 1, &out), 1);
+	assert_string_equal(out, "");
+	free(out);
+	/* a file that cannot be written: 1, the exit status of a closed pipe */
+	f = fopen("/dev/full", "w");
+	assert_non_null(f);
+	arena_init(&a);
+	ctl_list_init(&l, cols, 6, CTL_TABLE, NOW, &a);	/* a header at least */
+	assert_int_equal(ctl_list_end(&l, 0, f), 1);
+	fclose(f);
 	arena_free(&a);
 }
 
@@ -191,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_tsv_keeps_the_old_lines),
 		cmocka_unit_test(test_json_has_stable_keys_and_raw_values),
 		cmocka_unit_test(test_empty_list),
+		cmocka_unit_test(test_end_prints_or_drops),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

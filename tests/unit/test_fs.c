@@ -153,6 +153,38 @@ static void test_write_atomic_onto_directory_fails_cleanly(void **state)
 	assert_int_equal(count_tmp(f->dir), 0);
 }
 
+/* A commit whose fsync fails (a pipe cannot be synced: EINVAL) closes the
+ * descriptor all the same, as callers count on (a long-lived program
+ * would leak one per failed write), removes the temporary file and says
+ * fsync's errno; the same for the directory-relative commit. */
+static void test_commit_sync_failure_closes(void **state)
+{
+	struct ut_dir *f = *state;
+	int p[2], dfd;
+
+	assert_int_equal(ut_write(at(f, "t.tmp"), "x", 1), 0);
+	assert_int_equal(pipe(p), 0);
+	errno = 0;
+	assert_int_equal(fs_commit(p[1], at(f, "t.tmp"), at(f, "t")), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fcntl(p[1], F_GETFD), -1);	/* closed */
+	assert_false(ut_is_file(at(f, "t.tmp")));
+	assert_false(ut_is_file(at(f, "t")));
+	close(p[0]);
+
+	dfd = open(f->dir, O_RDONLY | O_DIRECTORY);
+	assert_true(dfd >= 0);
+	assert_int_equal(ut_write(at(f, "u.tmp"), "x", 1), 0);
+	assert_int_equal(pipe(p), 0);
+	errno = 0;
+	assert_int_equal(fs_commitat(p[1], dfd, "u.tmp", "u"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(fcntl(p[1], F_GETFD), -1);
+	assert_false(ut_is_file(at(f, "u.tmp")));
+	close(p[0]);
+	close(dfd);
+}
+
 static void test_tmp_open_and_commit(void **state)
 {
 	struct ut_dir *f = *state;
@@ -179,21 +211,30 @@ static void test_tmp_open_and_commit(void **state)
 	assert_int_equal(errno, ENAMETOOLONG);
 }
 
+/* Writes the n bytes at p as name and reads them back with
+ * fs_read_small(max): the same bytes, n of them, NUL-terminated. */
+static void read_back(struct ut_dir *f, const char *name, const char *p, size_t n,
+		      size_t max)
+{
+	size_t len = 99;
+	char *got;
+
+	assert_int_equal(ut_write(at(f, name), p, n), 0);
+	got = fs_read_small(&f->a, at(f, name), max, &len);
+	assert_non_null(got);
+	assert_int_equal(len, n);
+	assert_memory_equal(got, p, n);
+	assert_int_equal(got[n], '\0');
+}
+
 static void test_read_small(void **state)
 {
 	struct ut_dir *f = *state;
 	size_t len = 0;
-	char *p;
 
-	assert_int_equal(ut_write(at(f, "f"), "hello\0world", 11), 0);
-	p = fs_read_small(&f->a, at(f, "f"), 100, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 11);
-	assert_memory_equal(p, "hello\0world", 12);	/* NUL-terminated */
+	read_back(f, "f", "hello\0world", 11, 100);
 	/* exactly max is fine, one over is not */
-	p = fs_read_small(&f->a, at(f, "f"), 11, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 11);
+	read_back(f, "f", "hello\0world", 11, 11);
 	assert_null(fs_read_small(&f->a, at(f, "f"), 10, &len));
 	assert_null(fs_read_small(&f->a, at(f, "f"), 0, &len));
 	/* len is optional */
@@ -204,13 +245,8 @@ static void test_read_small_empty_missing_dir(void **state)
 {
 	struct ut_dir *f = *state;
 	size_t len = 99;
-	char *p;
 
-	assert_int_equal(ut_write(at(f, "empty"), "", 0), 0);
-	p = fs_read_small(&f->a, at(f, "empty"), 0, &len);
-	assert_non_null(p);
-	assert_int_equal(len, 0);
-	assert_string_equal(p, "");
+	read_back(f, "empty", "", 0, 0);
 	assert_null(fs_read_small(&f->a, at(f, "missing"), 100, &len));
 	assert_null(fs_read_small(&f->a, f->dir, 1 << 20, &len));
 }
@@ -423,6 +459,38 @@ static void test_each_dir2(void **state)
 	assert_string_equal(seen, "x x ");
 }
 
+/* fs_each2's step: removes the entry, whatever it is but a directory. */
+static int unlink_step(void *ctx, int parent, const char *name)
+{
+	(void)ctx;
+	return unlinkat(parent, name, 0) == 0;
+}
+
+/* fs_each2 hands over every entry two levels down without opening it
+ * (files and links too), but never one behind a link of the first level
+ * nor one whose name starts with '.'. */
+static void test_each2(void **state)
+{
+	struct ut_dir *f = *state;
+
+	assert_int_equal(fs_each2(at(f, "none"), unlink_step, NULL), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/a"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "r/.b"), 0755), 0);
+	assert_int_equal(fs_mkdirs(at(f, "elsewhere"), 0755), 0);
+	assert_int_equal(ut_write(at(f, "r/a/file"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "r/a/.keep"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "r/.b/file"), "x", 1), 0);
+	assert_int_equal(ut_write(at(f, "elsewhere/file"), "x", 1), 0);
+	assert_int_equal(symlink(at(f, "elsewhere/file"), at(f, "r/a/link")), 0);
+	assert_int_equal(symlink(at(f, "elsewhere"), at(f, "r/l")), 0);
+	assert_int_equal(fs_each2(at(f, "r"), unlink_step, NULL), 2);
+	assert_false(ut_is_file(at(f, "r/a/file")));
+	assert_int_equal(access(at(f, "r/a/link"), F_OK), -1);
+	assert_true(ut_is_file(at(f, "elsewhere/file")));	/* the link's target */
+	assert_true(ut_is_file(at(f, "r/a/.keep")));
+	assert_true(ut_is_file(at(f, "r/.b/file")));
+}
+
 static void test_symlink_atomic(void **state)
 {
 	struct ut_dir *f = *state;
@@ -457,9 +525,11 @@ int main(void)
 		T(test_write_atomic_missing_dir),
 		T(test_write_atomic_onto_directory_fails_cleanly),
 		T(test_tmp_open_and_commit),
+		T(test_commit_sync_failure_closes),
 		T(test_read_small),
 		T(test_read_small_empty_missing_dir),
 		T(test_dirname),
+		T(test_each2),
 		T(test_each_dir2),
 		T(test_symlink_atomic),
 	};

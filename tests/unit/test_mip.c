@@ -1565,6 +1565,25 @@ static void test_publish_upload(void **state)
 	mip_upload_free(&u);
 }
 
+/* A .py path that is no regular file (here a link to /dev/null) is
+ * refused, not published as an empty file: the bytes read, never stat's
+ * size, say what the file holds. */
+static void test_publish_unreadable_file(void **state)
+{
+	struct ut_app *f = *state;
+	struct mip m;
+	struct nb_err e = { NB_OK, "" };
+	char path[PATH_MAX];
+
+	memset(&m, 0, sizeof(m));
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
+	snprintf(path, sizeof(path), "%s/null.py", f->dir);
+	assert_int_equal(symlink("/dev/null", path), 0);
+	assert_int_equal(mip_publish(&f->app, &m, path, NULL, "null", "1", "", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_int_equal(mip_hosted_has(&f->app, "null", NULL), 0);
+}
+
 /* ------------------------------------------------------------------ */
 /* links planted under var/ are never followed (issue 11, section 3) */
 
@@ -1765,32 +1784,18 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), 1);
 
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_files RENAME TO f_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_find(&f->app, "b94d", hex, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_known(&f->app, HELLO_HEX, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_file_pin(&f->app, HELLO_HEX, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_find(&f->app, "b94d", hex, &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_known(&f->app, HELLO_HEX, &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_file_pin(&f->app, HELLO_HEX, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_hosted RENAME TO h_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_highest(&f->app, "p", "2.0", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_exists(&f->app, "p", "2.0", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_has(&f->app, "q", &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_highest(&f->app, "p", "2.0", &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_exists(&f->app, "p", "2.0", &e));
+	ut_fails_with(e, NB_UNAVAILABLE, mip_hosted_has(&f->app, "q", &e));
+	ut_fails_with(e, NB_UNAVAILABLE,
+		      mip_hosted_list(&f->app, &f->a, MIP_HOSTED_BY_KEY, -1, 0, &h, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_packages RENAME TO p_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE,
+		      mip_pkg_get(&f->app, "hosted", "p", "py", "2.0", &f->a, &row, &e));
 }
 
 /* The counts the admin page shows, the eviction and the expiry: a store
@@ -1880,6 +1885,7 @@ int main(void)
 		T(test_hosted_has),
 		cmocka_unit_test(test_upload_bound),
 		T(test_publish_upload),
+		T(test_publish_unreadable_file),
 		T(test_routes_declared_input),
 		T(test_static_link_fanout_link),
 		T(test_compile_tmp_link),

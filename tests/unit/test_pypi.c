@@ -369,20 +369,12 @@ static void test_store_failures_are_unavailable(void **state)
 	assert_int_equal(e.kind, NB_NOT_FOUND);
 
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_files RENAME TO f_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(pypi_projects_of(&f->app, &f->a, 1, &names, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
-	e.kind = NB_OK;
-	assert_int_equal(pypi_blob_used(&f->app, HEX_B, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, pypi_projects_of(&f->app, &f->a, 1, &names, &e));
+	ut_fails_with(e, NB_UNAVAILABLE, pypi_blob_used(&f->app, HEX_B, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_tokens RENAME TO t_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(pypi_token_user(&f->app, &f->a, HEX_B, &user, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, pypi_token_user(&f->app, &f->a, HEX_B, &user, &e));
 	assert_int_equal(db_exec(f->app.db, "ALTER TABLE pypi_users RENAME TO u_away"), 0);
-	e.kind = NB_OK;
-	assert_int_equal(pypi_user_list(&f->app, &f->a, &names, &e), -1);
-	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	ut_fails_with(e, NB_UNAVAILABLE, pypi_user_list(&f->app, &f->a, &names, &e));
 	assert_int_equal(pypi_user_get(&f->app, &f->a, "bob", &u, &e), -1);
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }

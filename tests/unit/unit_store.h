@@ -104,6 +104,19 @@ static inline long long ut_q1(struct db *db, const char *sql)
 	return v;
 }
 
+/*
+ * Asserts that call, a store or domain call that fills e (a struct
+ * nb_err, emptied first so that the kind seen is the call's own), fails:
+ * returns -1 with e's kind k.  E.g. a store whose table was renamed away:
+ * ut_fails_with(e, NB_UNAVAILABLE, mip_file_pin(&f->app, hex, &e)).
+ */
+#define ut_fails_with(e, k, call)			\
+	do {						\
+		nb_err_clear(&(e));			\
+		assert_int_equal((call), -1);		\
+		assert_int_equal((e).kind, (k));	\
+	} while (0)
+
 /* The fixture of a test of domain code: what it calls with &f->app. */
 struct ut_app {
 	char *dir;		/* the store's directory, removed by ut_app_close */
