@@ -11,7 +11,10 @@
 # by side with the fixture's time, the store's size and the ratio to the
 # rate with 1,000, and the store's size per million devices; then the
 # targets (feedback >= 0.5 of the zero-work ceiling, 0.9 of static for the
-# artifact, each large table within 10% of the 1,000 one).
+# artifact, each large table within 10% of the 1,000 one).  Last, the CPU
+# time per request of lighttpd, ddi.fcgi and the zero-work program for the
+# poll, the poll over the largest fleet and the feedback (ddi_cpu): on a
+# shared machine a steadier measure than the rates.
 #
 # The ten-million row is off by default: BENCH_DDI_DEVICES=10000000 adds it
 # (after the 1,000,000 one).  Its fixture took 6 minutes on this 2-core
@@ -114,6 +117,7 @@ ddi_bench() {
 	results=$saved_results
 
 	ddi_report
+	ddi_cpu
 	bench_pids_end ddi.fcgi "$pids0"
 	echo "ddi section: $(since "$t_ddi") s"
 }
@@ -311,6 +315,63 @@ ddi_fleet_table() {
 				(kib[nf] - kib[1]) / 1024 / (n[nf] - n[1]) * 1e6, c(n[1]), c(n[nf]),
 				kib[1] / 1024, kib[nf] / 1024
 	}' "$out/ddi-fleet.tsv" "$out/ddi-results.tsv"
+}
+
+# CPU time (user + system, from /proc/<pid>/stat) of lighttpd, ddi.fcgi and
+# the zero-work program over one wrk run, per request: what a row costs the
+# machine, which other processes' load changes far less than its req/s.
+# The poll's and the feedback's cost beside the zero-work answer of the
+# poll's bytes; "/ zero" is the zero-work row's total over the row's, the
+# rate the row would have beside it on a machine it had to itself.
+ddi_cpu() {
+	echo
+	echo "CPU per request (us, user + system from /proc/<pid>/stat in ticks of" \
+		"1/$(getconf CLK_TCK) s; ${secs} s of wrk -c32 each)"
+	printf '%-40s %9s %9s %9s %9s %9s %7s\n' "" requests lighttpd ddi.fcgi zero total "/ zero"
+	: >"$out/ddi-cpu.tsv"
+	ddi_cpu_one "zero-work (the poll's bytes)" "$base/_bench/zero/ddi-poll-none"
+	ddi_cpu_one "DDI poll, nothing to do" "$base$dv/bench-idle" token bt-idle
+	# the largest fleet, the fixture's devices still in the store
+	cn=$(awk -F '\t' 'END { print $1 }' "$out/ddi-fleet.tsv" 2>/dev/null)
+	[ -z "$cn" ] ||
+		ddi_cpu_one "DDI poll, 1,000 of $(commas "$cn") devices" "$base$dv/bench-0000000" spread "$cn"
+	ddi_cpu_one "DDI feedback POST (proceeding)" "$base$dv/bench-open/deploymentBase/$action/feedback" \
+		token bt-open POST "$fb"
+}
+
+# clock ticks (utime + stime) of the given processes, summed
+ddi_ticks() { # pid...
+	for p in "$@"; do
+		awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null
+	done | awk '{ s += $1 } END { print s + 0 }'
+}
+
+# one line of ddi_cpu: wrk on url (through bench/ddi.lua with its
+# arguments, if any), the three programs' ticks before and after
+ddi_cpu_one() { # label url [ddi.lua arguments...]
+	cl=$1 cu=$2
+	shift 2
+	cw=$out/wrk-ddi-cpu.txt
+	cd_=$(pids_of ddi.fcgi) cz=$(pids_of bench-zero.fcgi)
+	l0=$(ddi_ticks "$lpid") d0=$(ddi_ticks $cd_) z0=$(ddi_ticks $cz)
+	if [ $# -gt 0 ]; then
+		wrk -t2 -c32 -d"${secs}s" --timeout 10s -s "$lua" "$cu" -- "$@" >"$cw" 2>&1
+	else
+		wrk -t2 -c32 -d"${secs}s" --timeout 10s "$cu" >"$cw" 2>&1
+	fi
+	l1=$(ddi_ticks "$lpid") d1=$(ddi_ticks $cd_) z1=$(ddi_ticks $cz)
+	alive "wrk on $cu"
+	set -- $(wrk_stats "$cw")
+	[ "$3" = 0 ] || bench_fail "CPU row $cl: $3 errors or non-2xx answers (build/bench/wrk-ddi-cpu.txt)"
+	awk -v lab="$cl" -v n="$4" -v l=$((l1 - l0)) -v d=$((d1 - d0)) -v z=$((z1 - z0)) \
+		-v hz="$(getconf CLK_TCK)" -v tsv="$out/ddi-cpu.tsv" 'BEGIN {
+		if (n <= 0) { printf "%-40s no requests\n", lab; exit }
+		f = 1e6 / hz / n; t = (l + d + z) * f
+		if (zt == "") { getline zt < tsv; close(tsv) }
+		r = (zt > 0 && t > 0) ? sprintf("%.2f", zt / t) : "-"
+		printf "%-40s %9d %9.1f %9.1f %9.1f %9.1f %7s\n", lab, n, l * f, d * f, z * f, t, r
+		if (zt == "") print t > tsv
+	}'
 }
 
 ddi_run() {

@@ -69,6 +69,14 @@ struct sqlite3 *db_handle(struct db *db);
 int db_version(struct db *db);
 
 /*
+ * A SQLite connection's page cache, in pages of 4 KiB (1 MiB), and at most
+ * the heap it takes: each page carries SQLite's header of a few hundred
+ * bytes.  The program loop keeps that much free at the heap's top (app.c).
+ */
+#define DB_CACHE_PAGES 256
+#define DB_CACHE_BYTES (DB_CACHE_PAGES * (4096 + 512))
+
+/*
  * Statements kept per process: above the number of db_stmt() call sites
  * in the whole code base (121), so even admin.fcgi, which links nearly
  * all of them, never fills it in normal use.

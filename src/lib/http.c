@@ -379,7 +379,12 @@ void http_set_header(struct http_resp *w, const char *name, const char *value)
 		return;
 	if (strcasecmp(name, "Content-Type") == 0)
 		w->has_type = 1;
-	buf_printf(&w->headers, "%s: %s\r\n", name, value);
+	/* not buf_printf: every answer sets two headers or more, and its two
+	 * vsnprintf passes each were a tenth of a DDI poll's instructions */
+	buf_adds(&w->headers, name);
+	buf_adds(&w->headers, ": ");
+	buf_adds(&w->headers, value);
+	buf_adds(&w->headers, "\r\n");
 }
 
 void http_bytes(struct http_resp *w, int status, const char *ctype,
@@ -583,6 +588,30 @@ int http_write(struct http_req *r, const void *p, size_t n)
 	return io_write(r, p, n);
 }
 
+/*
+ * "<head><v><tail>" into line (room for head and tail, 160 bytes): the
+ * status and Content-Length lines of every answer, without snprintf's
+ * format parsing (a twentieth of a DDI poll's instructions, callgrind).
+ * Returns its length.
+ */
+static size_t num_line(char *line, const char *head, long long v, const char *tail)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n = strlen(head), k, t = strlen(tail);
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	k = (size_t)(digits + sizeof(digits) - p);
+	memcpy(line, head, n);
+	memcpy(line + n, p, k);
+	memcpy(line + n + k, tail, t);
+	return n + k + t;
+}
+
 static int send_all(struct http_req *r, struct http_resp *w)
 {
 	char line[160];
@@ -590,9 +619,10 @@ static int send_all(struct http_req *r, struct http_resp *w)
 	long long clen = w->fd >= 0 || w->pump ? (long long)w->file_len :
 			 w->fixed ? (long long)w->fixed_len : (long long)w->body.len;
 
-	n = snprintf(line, sizeof(line), "Status: %d %s\r\n", w->status,
-		     http_reason(w->status));
-	if (io_write(r, line, (size_t)n) < 0)
+	n = (int)num_line(line, "Status: ", w->status, " ");
+	if (io_write(r, line, (size_t)n) < 0 || io_write(r, http_reason(w->status),
+						       strlen(http_reason(w->status))) < 0 ||
+	    io_write(r, "\r\n", 2) < 0)
 		return -1;
 	if (!w->has_type && !w->sendfile)
 		http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
@@ -609,7 +639,7 @@ static int send_all(struct http_req *r, struct http_resp *w)
 			return -1;
 		return 0;
 	}
-	n = snprintf(line, sizeof(line), "Content-Length: %lld\r\n\r\n", clen);
+	n = (int)num_line(line, "Content-Length: ", clen, "\r\n\r\n");
 	if (io_write(r, line, (size_t)n) < 0)
 		return -1;
 	if (!r->head) {
@@ -663,6 +693,6 @@ const char *http_base_url(struct http_req *r, const char *configured)
 	if (!host || !*host || strpbrk(host, "/\\ \"<>'@?#"))
 		host = "localhost";
 	if (!host_has_port(host) && port && *port && strcmp(port, tls ? "443" : "80"))
-		return arena_printf(r->a, "%s://%s:%s", tls ? "https" : "http", host, port);
-	return arena_printf(r->a, "%s://%s", tls ? "https" : "http", host);
+		return arena_cat(r->a, tls ? "https://" : "http://", host, ":", port, NULL);
+	return arena_cat(r->a, tls ? "https://" : "http://", host, NULL);
 }

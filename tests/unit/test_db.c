@@ -364,6 +364,50 @@ static void test_rollback_discards(void **state)
 	db_close(db);
 }
 
+/* How many statements of the connection have the text sql, and how many
+ * times the last of them ran (sqlite3_next_stmt walks every prepared one). */
+static int prepared(struct db *db, const char *sql, int *runs)
+{
+	sqlite3_stmt *st = NULL;
+	int n = 0;
+
+	while ((st = sqlite3_next_stmt(db_handle(db), st)) != NULL)
+		if (!strcmp(sqlite3_sql(st), sql)) {
+			n++;
+			*runs = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_RUN, 0);
+		}
+	return n;
+}
+
+/*
+ * A transaction's BEGIN IMMEDIATE and COMMIT are kept prepared like every
+ * statement: compiled once per connection, not once per transaction (each
+ * DDI feedback is one), and a read's end shares the COMMIT.
+ */
+static void test_transactions_kept_prepared(void **state)
+{
+	struct fx *f = *state;
+	struct db *db;
+	int i, begins = 0, commits = 0;
+
+	db_close(open_ok(f, 2));	/* migrated: the next open runs no transaction */
+	db = open_ok(f, 2);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(db_begin(db), 0);
+		assert_int_equal(db_exec(db, "INSERT INTO u(x) VALUES('x')"), 0);
+		assert_int_equal(db_commit(db), 0);
+	}
+	assert_int_equal(db_read_begin(db), 0);
+	assert_int_equal(count_rows(db), 1);
+	assert_int_equal(db_read_end(db), 0);
+	assert_int_equal(prepared(db, "BEGIN IMMEDIATE", &begins), 1);
+	assert_int_equal(prepared(db, "COMMIT", &commits), 1);
+	assert_int_equal(begins, 3);
+	assert_int_equal(commits, 4);
+	assert_int_equal(scalar(db_handle(db), "SELECT count(*) FROM u"), 3);
+	db_close(db);
+}
+
 /* other's BEGIN is refused while db holds the write lock (other's busy
  * timeout passes first) and goes through once db rolled back; closes both. */
 static void refused_while_locked(struct db *db, struct db *other)
@@ -562,6 +606,7 @@ int main(void)
 		T(test_commit_is_visible_to_others),
 		T(test_rollback_discards),
 		T(test_transaction_misuse),
+		T(test_transactions_kept_prepared),
 		T(test_nb_lower),
 		T(test_busy_waits_for_the_lock),
 		T(test_busy_gives_up_after_timeout),

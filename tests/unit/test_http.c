@@ -310,6 +310,38 @@ static void test_send_nosniff_everywhere(void **state)
 	unlink(path);
 }
 
+/*
+ * The framing's exact bytes, which every client and e2e test reads: the
+ * status line with its reason, the headers in the order set (a header
+ * with a line break refused), Content-Length; a HEAD without the body.
+ */
+static void test_send_exact_framing(void **state)
+{
+	static const char big[] = "x";
+	struct http_req r;
+	struct http_resp w;
+
+	(void)state;
+	cgi_request(&r, "GET", NULL);
+	http_resp_init(&w, &A);
+	http_set_header(&w, "X-A", "b c");
+	http_set_header(&w, "X-Bad", "a\r\nX-Injected: 1");
+	http_text(&w, 503, "busy");
+	assert_string_equal(send_capture(&r, &w),
+			    "Status: 503 Service Unavailable\r\nX-A: b c\r\n"
+			    "Content-Type: text/plain; charset=utf-8\r\n"
+			    "X-Content-Type-Options: nosniff\r\nContent-Length: 4\r\n\r\nbusy");
+	cgi_request(&r, "HEAD", NULL);
+	http_resp_init(&w, &A);
+	http_fixed(&w, 200, big, 0);
+	w.fixed_len = 1234567890123LL;	/* only its length is sent to a HEAD */
+	http_set_header(&w, "Content-Type", "application/hal+json");
+	assert_string_equal(send_capture(&r, &w),
+			    "Status: 200 OK\r\nContent-Type: application/hal+json\r\n"
+			    "X-Content-Type-Options: nosniff\r\nContent-Length: 1234567890123\r\n\r\n");
+	unsetenv("REQUEST_METHOD");
+}
+
 /* Range: bytes=<size>- is 416 with a Content-Range of "bytes", "*" and
  * the size (RFC 9110 §14.4, §15.5.17) on the streamed and the X-Sendfile path:
  * the front end's own 416 for an X-Sendfile answer carries none. */
@@ -551,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_reason),
 		cmocka_unit_test(test_send_nosniff_everywhere),
 		cmocka_unit_test(test_send_416_content_range),
+		cmocka_unit_test(test_send_exact_framing),
 		cmocka_unit_test(test_base_url),
 		cmocka_unit_test(test_read_body_error_value),
 		cmocka_unit_test(test_req_parse_error_value),
