@@ -62,7 +62,37 @@ served_root() {
 	fi
 }
 
+# The programs' sockets, this container's own.  lighttpd binds them in
+# <server.var_dir>/run (etc/nestbox-lighttpd.conf), on the volume, and a
+# socket that already answers is a program it neither starts nor restarts:
+# a second container on the volume (a new image started before the old
+# container stops) used the first one's programs, and answered 503 for
+# good once the first stopped.  run/ holds the sockets alone, so on the
+# volume it becomes a link to /dev/shm/nestbox-run, which each container
+# resolves in its own /dev/shm (private unless --ipc host).  Where /dev/shm
+# cannot be written run/ stays (or is made again) a directory of the volume.
+private_sockets() {
+	state=$(nestboxctl config | sed -n 's/^server\.var_dir = //p')
+	[ -n "$state" ] || return 0
+	own=/dev/shm/nestbox-run
+	if ! mkdir -p "$own" 2>/dev/null || ! [ -w "$own" ]; then
+		echo "nestbox: /dev/shm not writable: the programs' sockets are in $state/run, on the volume" >&2
+		if [ -L "$state/run" ]; then
+			rm -f "$state/run"
+			mkdir -p "$state/run"
+		fi
+		return 0
+	fi
+	[ "$(readlink "$state/run" 2>/dev/null)" != "$own" ] || return 0
+	# the link made beside and renamed over run/: another container
+	# starting now sees the old run/ or the link, never nothing
+	ln -s "$own" "$state/run.$$"
+	[ -L "$state/run" ] || rm -rf "$state/run"
+	mv -T "$state/run.$$" "$state/run"
+}
+
 store_wait
+private_sockets
 root=$(served_root)
 HOST="${NESTBOX_HOST:-0.0.0.0}"
 PORT="${NESTBOX_PORT:-8080}"
