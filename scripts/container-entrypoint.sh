@@ -84,11 +84,17 @@ private_sockets() {
 		return 0
 	fi
 	[ "$(readlink "$state/run" 2>/dev/null)" != "$own" ] || return 0
-	# the link made beside and renamed over run/: another container
-	# starting now sees the old run/ or the link, never nothing
-	ln -s "$own" "$state/run.$$"
+	# the link made beside (a random name: the entry point is pid 1 in
+	# every container) and renamed over run/; a container starting at the
+	# same time may have put the same link there first
+	tmp=$(mktemp -u "$state/.run.XXXXXXXX")
+	ln -s "$own" "$tmp"
 	[ -L "$state/run" ] || rm -rf "$state/run"
-	mv -T "$state/run.$$" "$state/run"
+	mv -T "$tmp" "$state/run" 2>/dev/null || rm -f "$tmp"
+	if [ "$(readlink "$state/run" 2>/dev/null)" != "$own" ]; then
+		echo "nestbox: cannot make $state/run a link to $own" >&2
+		exit 1
+	fi
 }
 
 store_wait
