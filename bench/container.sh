@@ -21,9 +21,15 @@
 #   BENCH_MIP=0 BENCH_DDI=0 BENCH_PYPI=0 BENCH_OTA=0 BENCH_ADMIN=0 \
 #   BENCH_APACHE=0 BENCH_PG=0 BENCH_MKBOX_IMAGES=0 make bench
 # BENCH_CONTAINER=0 skips; without a working podman (or not root) the suite
-# says why and is skipped.  BENCH_CONTAINER_CGROUP=beside schedules both
-# sides alike (container_cgroup_beside), to tell the container's own cost
-# from the CPU share the kernel gives its cgroup.
+# says why and is skipped.  Both sides are scheduled alike by default
+# (BENCH_CONTAINER_CGROUP=beside, container_cgroup_beside): the outside
+# server runs for the rows in a cgroup next to the container's, so a row
+# compares the container, not the CPU share the kernel gives podman's
+# cgroups on a loaded machine; BENCH_CONTAINER_CGROUP=own leaves it where it
+# was, to see that share.  BENCH_CONTAINER_RUN_ARGS adds options to the
+# measured container's `podman run`, to attribute a difference (e.g.
+# "--security-opt seccomp=unconfined": for measuring only, never for
+# serving); printed above the rows.
 
 container_podman="podman --runtime runc --cgroup-manager=cgroupfs"
 container_limits="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
@@ -45,7 +51,8 @@ container_settings() {
 	# the tag names this source tree: podman's images are the machine's, and
 	# another tree's bench building at the same time must not replace it
 	container_image=localhost/nestbox:bench-$(printf '%s' "$root" | sha256sum | cut -c1-10)
-	container_cgroup=${BENCH_CONTAINER_CGROUP:-own}
+	container_cgroup=${BENCH_CONTAINER_CGROUP:-beside}
+	container_run_args=${BENCH_CONTAINER_RUN_ARGS:-}
 	case $container_cgroup in own | beside) ;; *) die "BENCH_CONTAINER_CGROUP must be own or beside, not '$container_cgroup'" ;; esac
 }
 
@@ -91,7 +98,7 @@ container_start() {
 		>"$out/container-init.log" 2>&1 || { cat "$out/container-init.log" >&2; return 1; }
 	# shellcheck disable=SC2086
 	$container_podman run -d --name "$container_name" $container_limits --network host \
-		-e NESTBOX_HOST=127.0.0.1 -e NESTBOX_PORT="$container_port" \
+		$container_run_args -e NESTBOX_HOST=127.0.0.1 -e NESTBOX_PORT="$container_port" \
 		-v "$container_volume:/var/lib/nestbox" "$container_image" >/dev/null 2>&1
 	i=0
 	until curl -fs -o /dev/null "http://127.0.0.1:$container_port/healthz"; do
@@ -125,14 +132,18 @@ container_cgroup_dir() { # pid
 		done
 }
 
-# BENCH_CONTAINER_CGROUP=beside, to attribute the cost: the outside server
+# BENCH_CONTAINER_CGROUP=beside (the default), so that a row compares the
+# container and not the scheduler's shares: the outside server
 # (lighttpd and every process it started) is moved for the suite into a
 # cgroup of its own next to the container's, so that both sides are
 # scheduled alike.  podman puts every container in one parent cgroup
 # (cgroupfs: libpod_parent), which the kernel weighs as one task against
 # each process outside it; on a busy machine the container then gets a
 # fraction of the CPU the same server outside gets, answers fewer requests
-# per wake-up and spends more CPU per request.  Moved back by container_stop.
+# per wake-up and spends more CPU per request (measured at load 28-40 with
+# the outside server in the root cgroup: a static file 2.5 times the
+# container's rate, 37 against 44 us of CPU each; beside it, 38 against 43,
+# the run's noise).  Moved back by container_stop.
 container_moved_from= container_moved_to=
 container_cgroup_beside() {
 	cg=$(container_cgroup_dir "$container_pid")
@@ -176,6 +187,8 @@ container_describe() {
 	echo "podman:   $($container_podman --version | awk '{ print $NF }'); runtime, cgroups, storage, seccomp: $(echo "$info" | sed 's/|/; /g')"
 	echo "inside:   $in_lighttpd as $in_user; seccomp $in_seccomp; nofile $in_nofile; file systems ${in_fs% }"
 	echo "          (the state on the volume; htdocs and the Lua scripts in $in_root; the programs on the image's $(echo "$in_fs" | sed -n 's|^/=\([^ ]*\).*|\1|p'))"
+	[ -z "$container_run_args" ] ||
+		echo "          run with BENCH_CONTAINER_RUN_ARGS: $container_run_args (measuring only)"
 	echo "outside:  $(lighttpd -v 2>&1 | head -n 1) as $(id -un); state on $out_fs"
 	echo "cgroups:  inside $(container_cgroup_dir "$container_pid"); outside $(container_cgroup_dir "$lpid")" |
 		sed 's|/sys/fs/cgroup||g'
@@ -185,6 +198,43 @@ container_describe() {
 		echo "modules:  inside: $in_mods"
 		echo "          outside: $out_mods"
 	fi
+}
+
+# What one system call costs more inside, where podman's seccomp filter
+# checks each (runc installs it; the kernel runs it on every call of the
+# container's processes): dd copying $n single bytes (2n calls of read and
+# write) outside, in the image as the rows run it, and in the image without
+# the filter (seccomp=unconfined, measured here only), three times each in
+# turn; printed: the median CPU nanoseconds per call of each.  The rows'
+# requests make 8 (a static file) to 40 (/healthz) calls on either side
+# (strace -c -f on both servers: the same calls, none made inside only).
+container_syscall_cost() {
+	n=2000000
+	dd_cpu='dd if=/dev/zero of=/dev/null bs=1 count='$n' 2>/dev/null; awk "{ print \$16 + \$17 }" /proc/$$/stat'
+	: >"$out/container-syscalls.txt"
+	for r in 1 2 3; do
+		o=$(sh -c "$dd_cpu")
+		# shellcheck disable=SC2086
+		i=$($container_podman run --rm $container_limits --network host $container_run_args \
+			--entrypoint sh "$container_image" -c "$dd_cpu" 2>/dev/null)
+		# shellcheck disable=SC2086
+		u=$($container_podman run --rm $container_limits --network host \
+			--security-opt seccomp=unconfined --entrypoint sh "$container_image" -c "$dd_cpu" 2>/dev/null)
+		echo "${o:-0} ${i:-0} ${u:-0}" >>"$out/container-syscalls.txt"
+	done
+	awk -v n="$n" -v hz="$container_hz" '
+	function median(a,   t) {
+		if (a[1] > a[2]) { t = a[1]; a[1] = a[2]; a[2] = t }
+		if (a[2] > a[3]) { t = a[2]; a[2] = a[3]; a[3] = t }
+		if (a[1] > a[2]) { t = a[1]; a[1] = a[2]; a[2] = t }
+		return a[2] * 1e9 / hz / (2 * n)
+	}
+	{ o[NR] = $1; i[NR] = $2; u[NR] = $3 }
+	END {
+		mo = median(o); mi = median(i); mu = median(u)
+		printf "syscalls: %.0f ns of CPU a call outside, %.0f inside, %.0f inside without seccomp:", mo, mi, mu
+		printf " the filter %+.0f ns a call (dd, 2 x %d calls, median of 3)\n", mi - mu, n
+	}' "$out/container-syscalls.txt"
 }
 
 # the lighttpd modules a running lighttpd has loaded (its memory map)
@@ -224,7 +274,8 @@ container_same() { # label outside-path inside-path
 # server given less CPU answers fewer requests per wake-up and pays the
 # wake-ups and context switches over fewer requests (measured: the outside
 # server moved into a cgroup beside the container's spent 5-20 % more CPU
-# per request); BENCH_CONTAINER_CGROUP=beside compares both alike.
+# per request), hence the default BENCH_CONTAINER_CGROUP=beside, which
+# schedules both alike.
 container_one() { # label outside-path inside-path conns
 	container_same "$1" "$2" "$3" || return 0
 	tag=$(echo "$1" | tr -c 'a-z0-9' '-')
@@ -243,6 +294,8 @@ container_one() { # label outside-path inside-path conns
 			wrk -t2 -c"$4" -d"${secs}s" --timeout 10s --latency \
 				"$(container_url "$where" "$2" "$3")" >"$w" 2>&1 ||
 				echo "bench: wrk failed on $where $2 (see $w)" >&2
+			grep -q 'requests in' "$w" ||
+				echo "bench: wrk gave no result on $where $2, round $r (see $w): the round is left out" >&2
 			t1=$(container_ticks "$pid")
 			echo "$r $where $(wrk_stats "$w") $((t1 - t0))" >>"$rows"
 		done
@@ -259,19 +312,28 @@ container_one() { # label outside-path inside-path conns
 		rate[$1, $2] = $3; err += $5; if ($1 > rounds) rounds = $1
 		cpu[$1, $2] = $6 > 0 ? $7 * 1000 / hz * 1000 / $6 : 0
 	}
+	# a round counts only when both of its runs gave a result (a wrk run
+	# that printed nothing is no rate of 0, and its ratio would be 0 too)
 	END {
-		lo = -1
+		lo = -1; k = 0
 		for (r = 1; r <= rounds; r++) {
-			o[r] = rate[r, "outside"]; c[r] = rate[r, "inside"]
-			q[r] = o[r] > 0 ? c[r] / o[r] : 0
-			if (lo < 0 || q[r] < lo) lo = q[r]
-			if (q[r] > hi) hi = q[r]
-			oc[r] = cpu[r, "outside"]; cc[r] = cpu[r, "inside"]
+			if (rate[r, "outside"] <= 0 || rate[r, "inside"] <= 0)
+				continue
+			k++
+			o[k] = rate[r, "outside"]; c[k] = rate[r, "inside"]; q[k] = c[k] / o[k]
+			if (lo < 0 || q[k] < lo) lo = q[k]
+			if (q[k] > hi) hi = q[k]
+			oc[k] = cpu[r, "outside"]; cc[k] = cpu[r, "inside"]
 		}
-		mo = median(oc, rounds); mc = median(cc, rounds)
-		printf "%-36s %8.0f %8.0f %6.2f %5.2f-%-5.2f %7.1f %7.1f %6.2f %5d\n", lab,
-			median(o, rounds), median(c, rounds), median(q, rounds), lo, hi,
-			mo, mc, (mc > 0 ? mo / mc : 0), err
+		if (k == 0) {
+			printf "%-36s no round gave both sides a result (build/bench/wrk-container-*)\n", lab
+			exit
+		}
+		mo = median(oc, k); mc = median(cc, k)
+		printf "%-36s %8.0f %8.0f %6.2f %5.2f-%-5.2f %7.1f %7.1f %6.2f %5d%s\n", lab,
+			median(o, k), median(c, k), median(q, k), lo, hi,
+			mo, mc, (mc > 0 ? mo / mc : 0), err,
+			k < rounds ? sprintf("  (%d of %d rounds: a run gave no result)", k, rounds) : ""
 	}' "$rows"
 }
 
@@ -380,6 +442,7 @@ container_run() {
 	[ "$size" -lt 100000000 ] || bench_fail "the image is $size bytes, not under 100 MB"
 	[ "$container_cgroup" = own ] || container_cgroup_beside
 	container_describe
+	container_syscall_cost
 	printf '%-36s %8s %8s %6s %11s %7s %7s %6s %5s\n' row outside inside ratio "ratio range" \
 		"cpu out" "cpu in" "cpu" errors
 	container_one /list /list /list 32
@@ -395,11 +458,11 @@ container_run() {
 	echo " ratio: the median of the rounds' inside / outside rates, range: the lowest and"
 	echo " highest round; cpu out, cpu in: the server's CPU ms per 1000 requests (lighttpd,"
 	echo " the programs, the log pump), cpu: out / in.  Target >= 0.9.  The rates depend"
-	echo " on the CPU share the kernel gives the container's cgroup on a loaded machine"
+	echo " on the CPU share the kernel gives each side's cgroup on a loaded machine"
 	echo " (load now: $(cut -d' ' -f1-3 /proc/loadavg)), and so does the CPU per request, less"
 	echo " (fewer requests per wake-up); cgroups: $(
 		[ "$container_cgroup" = own ] && echo "each side its own (BENCH_CONTAINER_CGROUP=beside: alike)" ||
-			echo "the outside server beside the container's")."
+			echo "the outside server beside the container's (BENCH_CONTAINER_CGROUP=own: where it was)")."
 	echo " Both sides: SQLite, the same lighttpd.conf (max-procs 2 a program), the same four"
 	echo " images, the same answers (status and size checked), wrk -t2 -c32 on this machine)"
 	echo "first answer: podman start to /healthz 200 (target 3 s; load now: $(cut -d' ' -f1-3 /proc/loadavg)):"

@@ -62,7 +62,43 @@ served_root() {
 	fi
 }
 
+# The programs' sockets, this container's own.  lighttpd binds them in
+# <server.var_dir>/run (etc/nestbox-lighttpd.conf), on the volume, and a
+# socket that already answers is a program it neither starts nor restarts:
+# a second container on the volume (a new image started before the old
+# container stops) used the first one's programs, and answered 503 for
+# good once the first stopped.  run/ holds the sockets alone, so on the
+# volume it becomes a link to /dev/shm/nestbox-run, which each container
+# resolves in its own /dev/shm (private unless --ipc host).  Where /dev/shm
+# cannot be written run/ stays (or is made again) a directory of the volume.
+private_sockets() {
+	state=$(nestboxctl config | sed -n 's/^server\.var_dir = //p')
+	[ -n "$state" ] || return 0
+	own=/dev/shm/nestbox-run
+	if ! mkdir -p "$own" 2>/dev/null || ! [ -w "$own" ]; then
+		echo "nestbox: /dev/shm not writable: the programs' sockets are in $state/run, on the volume" >&2
+		if [ -L "$state/run" ]; then
+			rm -f "$state/run"
+			mkdir -p "$state/run"
+		fi
+		return 0
+	fi
+	[ "$(readlink "$state/run" 2>/dev/null)" != "$own" ] || return 0
+	# the link made beside (a random name: the entry point is pid 1 in
+	# every container) and renamed over run/; a container starting at the
+	# same time may have put the same link there first
+	tmp=$(mktemp -u "$state/.run.XXXXXXXX")
+	ln -s "$own" "$tmp"
+	[ -L "$state/run" ] || rm -rf "$state/run"
+	mv -T "$tmp" "$state/run" 2>/dev/null || rm -f "$tmp"
+	if [ "$(readlink "$state/run" 2>/dev/null)" != "$own" ]; then
+		echo "nestbox: cannot make $state/run a link to $own" >&2
+		exit 1
+	fi
+}
+
 store_wait
+private_sockets
 root=$(served_root)
 HOST="${NESTBOX_HOST:-0.0.0.0}"
 PORT="${NESTBOX_PORT:-8080}"

@@ -112,13 +112,16 @@ def image():
 class Container:
     """One nestbox container, its state volume and a read-only /input."""
 
-    def __init__(self, image, inputs, env=None, args=()):
+    def __init__(self, image, inputs, env=None, args=(), volume=None):
         self.image, self.inputs, self.env = image, inputs, dict(env or {})
         self.args = list(args)      # further `podman create` options
-        self.volume = "nestbox-e2e-" + uuid.uuid4().hex[:12]
+        # another container's volume, shared: removed by its owner
+        self.own_volume = volume is None
+        self.volume = volume or "nestbox-e2e-" + uuid.uuid4().hex[:12]
         self.name = None
         self.port = free_port()
-        run(PODMAN + ["volume", "create", self.volume])
+        if self.own_volume:
+            run(PODMAN + ["volume", "create", self.volume])
 
     @property
     def url(self):
@@ -162,21 +165,23 @@ class Container:
 
     def close(self):
         self.remove()
-        run(PODMAN + ["volume", "rm", "-f", self.volume], check=False)
+        if self.own_volume:
+            run(PODMAN + ["volume", "rm", "-f", self.volume], check=False)
 
 
 @pytest.fixture
 def container(image, tmpdir_shared):
     made = []
 
-    def make(env=None, args=()):
+    def make(env=None, args=(), volume=None):
         inputs = os.path.join(tmpdir_shared, "input%d" % len(made))
         os.makedirs(inputs)
-        c = Container(image, inputs, env, args)
+        c = Container(image, inputs, env, args, volume)
         made.append(c)
         return c
     yield make
-    for c in made:
+    # the containers sharing a volume first, then the volumes' owners
+    for c in sorted(made, key=lambda c: c.own_volume):
         c.close()
 
 
@@ -237,11 +242,48 @@ def test_what_lighttpd_reads_per_request_is_served_off_the_image_overlay(contain
     assert run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", c.url + "/list"]
                ).stdout == "200"
 
-    d = container(args=["--ipc", "none"])
+    # on the same volume, whose run/ is now a link into c's /dev/shm: the
+    # programs' sockets go back into a directory of the volume
+    c.remove()
+    d = container(args=["--ipc", "none"], volume=c.volume)
     d.start()
     assert served_root(d) == "/usr/lib/nestbox"
     assert "/dev/shm not writable: serving /usr/lib/nestbox from the image" in d.logs()
+    assert "the programs' sockets are in /var/lib/nestbox/run, on the volume" in d.logs()
     static_file_is_the_images(d)
+    assert answers(d, "/log/echo") == "200"
+
+
+def programs_running(c):
+    """The names of the processes running in container c (its own pid
+    namespace: /proc lists only them; the image has no ps)."""
+    out = run(PODMAN + ["exec", c.name, "sh", "-c", "cat /proc/[0-9]*/comm"]).stdout
+    return sorted(out.split())
+
+
+def answers(c, path):
+    return run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", c.url + path]).stdout
+
+
+def test_two_containers_on_one_volume_each_run_their_own_programs(container):
+    """lighttpd binds the programs' sockets in <var_dir>/run, and a socket
+    that answers is a program it does not start: with run/ on the volume, a
+    second container on it (an upgrade started before the old one stops)
+    used the first one's programs, and answered 503 for good once the first
+    stopped.  Each container's sockets are its own."""
+    a = container()
+    a.start()
+    b = container(volume=a.volume)
+    b.start()
+    for c in (a, b):
+        names = programs_running(c)
+        assert names.count("log.fcgi") == 2 and names.count("admin.fcgi") >= 2, names
+    a.remove()
+    for path in ("/log/echo", "/admin/login", "/list"):
+        assert answers(b, path) == "200", path + ":\n" + b.logs()
+    # and a later container on the volume, as the only one, still starts
+    b.start()
+    assert answers(b, "/log/echo") == "200"
 
 
 def test_box_ddi_device_and_mip_board_update_through_it_and_nothing_is_lost(container,
