@@ -347,3 +347,48 @@ def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
     assert counts[actions["few"]] == 2
     assert 900 <= counts[actions["many"]] <= 1000, counts
     assert " 500 for " not in nb.read_log()
+
+
+def actions_scanned(nb):
+    """ddi_actions' (whole-table scans, index scans) so far, from the server's
+    statistics (each backend reports its own once idle, within seconds)."""
+    return tuple(rows(nb, "SELECT seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables"
+                      " WHERE relname = 'ddi_actions'")[0])
+
+
+def test_a_poll_reads_the_newest_action_by_its_index_whatever_the_statistics(tmpdir_shared):
+    """The poll's device lookup brings the device's newest action along, and
+    on PostgreSQL reaches it through the device's entries of ddi_actions'
+    index whatever the planner believes of the table: statistics taken when
+    it held two rows (1,000 actions added since, before autovacuum looked
+    again, as after a fleet's import) made the lookup hash every action of
+    the store on each poll, one read of the whole table per poll."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    nb.ctl("device", "add", "old", "--token", "tok-old", "--mode", "assigned", "--assign", sid)
+    with nb.db() as db:
+        db.execute("ALTER TABLE ddi_actions SET (autovacuum_enabled = false)")
+        for n in (2, 1000):
+            db.execute("INSERT INTO ddi_actions(device_id, software_id, status, progress,"
+                       " created, updated) SELECT d.id, ?, 'finished', 100, 0, 0 FROM"
+                       " ddi_devices d, generate_series(1, ?) WHERE d.controller_id = 'old'",
+                       (int(sid), n))
+            if n == 2:
+                db.execute("ANALYZE")
+    nb.start()
+    try:
+        seq0, idx0 = actions_scanned(nb)
+        for _ in range(20):
+            r = ddi(nb, "GET", BASE + "dev1")
+            assert r.status == 200, (r.status, r.body)
+            assert "deploymentBase" not in json.loads(r.body)["_links"]
+        # each poll's index read of the newest action is reported: so is any scan
+        wait_until(lambda: actions_scanned(nb)[1] >= idx0 + 20, "the polls' statistics")
+        seq1, _ = actions_scanned(nb)
+    finally:
+        nb.stop()
+    assert seq1 == seq0, (seq0, seq1)
+    assert " 500 for " not in nb.read_log()
