@@ -128,7 +128,7 @@ ddi_pg_seen_now() {
 }
 
 # the store's data version (db_pg.c): moved by every write to a table of the
-# store but the request log's
+# store but the request log's and the DDI actions' (a poll's last_seen moves it)
 ddi_pg_dv() {
 	psql -X -At "$NESTBOX_DB__URL" -c "SELECT sum(n) FROM nb_data_version"
 }

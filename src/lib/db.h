@@ -178,7 +178,9 @@ void db_rollback(struct db *db);
 /*
  * A number that changes whenever the database changes, through this
  * connection or any other: what a per-process cache keys on.  Read it in
- * the transaction whose snapshot the cached value came from.
+ * the transaction whose snapshot the cached value came from.  On
+ * PostgreSQL the tables no such cache reads (the request log's, the DDI
+ * actions and their log: schema_pg.c, steps 1 and 18) do not move it.
  */
 unsigned db_data_version(struct db *db);
 /* Runs a statement with no result rows; 0 or -1. */

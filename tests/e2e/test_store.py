@@ -392,3 +392,46 @@ def test_a_poll_reads_the_newest_action_by_its_index_whatever_the_statistics(tmp
         nb.stop()
     assert seq1 == seq0, (seq0, seq1)
     assert " 500 for " not in nb.read_log()
+
+
+def data_version(nb):
+    return rows(nb, "SELECT sum(n) FROM nb_data_version")[0][0]
+
+
+def test_a_feedback_leaves_the_data_version_a_poll_caches_on(tmpdir_shared):
+    """The data version keys each program's cache of what a poll offers
+    (software, rollouts) and moves with every write to those tables; the
+    actions and their log are not in any such cache, so a device's
+    feedback, the fleet's most frequent write, moves it on PostgreSQL no
+    more than it is needed (each move was a trigger's row update in the
+    feedback's transaction).  A new software still moves it."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "assigned", "--assign", sid)
+    # seen just now: its last_seen is not written again during the test
+    # (once a minute), a write of the poll's that would move the version
+    with nb.db() as db:
+        db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", token="tok-dev1", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1", token="tok-dev1").body)
+        action = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
+        v0 = data_version(nb)
+        for i in range(5):
+            assert feedback(nb, "dev1", action, "proceeding", details=["step %d" % i],
+                            token="tok-dev1").status == 200
+        v1 = data_version(nb)
+        nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "sw3"), "3.0"))
+        v2 = data_version(nb)
+    finally:
+        nb.stop()
+    assert v1 == v0, (v0, v1)
+    assert v2 > v1, (v1, v2)
+    logged = rows(nb, "SELECT count(*) FROM ddi_action_status WHERE action_id = ?", action)
+    assert logged[0][0] == 5
+    assert " 500 for " not in nb.read_log()
