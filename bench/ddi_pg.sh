@@ -28,9 +28,10 @@
 # second here), and lighttpd runs 8 ddi.fcgi processes on PostgreSQL
 # (etc/nestbox-lighttpd.conf): the rate is bounded by the commits in
 # flight per flush, and on a loaded machine by the CPU a feedback costs
-# the server (its statements and their data-version triggers) and the
-# round trips it waits for (five: the device, BEGIN and the locks, the
-# action, the entry, the action's progress and COMMIT).  A poll is one
+# the server (its statements; no data-version trigger since schema step
+# 18) and the round trips it waits for (five: the device; BEGIN, the locks
+# and the action in one pipeline; the entry; the action's progress;
+# COMMIT).  A poll is one
 # round trip (db_pg.c: the data version and the device in one pipeline,
 # no BEGIN, no COMMIT).
 #
@@ -128,7 +129,7 @@ ddi_pg_seen_now() {
 }
 
 # the store's data version (db_pg.c): moved by every write to a table of the
-# store but the request log's
+# store but the request log's and the DDI actions' (a poll's last_seen moves it)
 ddi_pg_dv() {
 	psql -X -At "$NESTBOX_DB__URL" -c "SELECT sum(n) FROM nb_data_version"
 }

@@ -350,6 +350,9 @@ const char *const core_schema[] = {
 	 "CREATE INDEX ddi_devices_poll ON ddi_devices(tenant, controller_id, id, token_hash,"
 	 "  hw_model, hw_revision, sw_version, feed, mode, assigned, force, state, has_attrs,"
 	 "  last_seen, auto_confirm, held);"),
+	/* 18: PostgreSQL's data version leaves the DDI actions and their log
+	 * (schema_pg.c step 18); SQLite keeps its own: nothing here */
+	"SELECT 1;",
 };
 
 const int core_schema_steps = sizeof(core_schema) / sizeof(core_schema[0]);

@@ -178,7 +178,9 @@ int db_begin(struct db *db);
  * (a rollout's counters).  On PostgreSQL the commits of such writers
  * share the disk's flushes (db_pg.c says which lock is taken); db_begin
  * waits for them all and they for it.  On SQLite it is db_begin (one
- * writer).  0 or -1 (busy).
+ * writer).  0 or -1 (busy).  On PostgreSQL always 0: the BEGIN and its
+ * locks go with the first statement (one round trip less), and a lock
+ * not granted is that statement's DB_BUSY (the caller rolls back).
  */
 int db_begin_keyed(struct db *db, int64_t key);
 int db_commit(struct db *db);
@@ -186,7 +188,9 @@ void db_rollback(struct db *db);
 /*
  * A number that changes whenever the database changes, through this
  * connection or any other: what a per-process cache keys on.  Read it in
- * the transaction whose snapshot the cached value came from.
+ * the transaction whose snapshot the cached value came from.  On
+ * PostgreSQL the tables no such cache reads (the request log's, the DDI
+ * actions and their log: schema_pg.c, steps 1 and 18) do not move it.
  */
 unsigned db_data_version(struct db *db);
 /* Runs a statement with no result rows; 0 or -1. */

@@ -61,9 +61,13 @@
  *   poll: one round trip, two statements).  What cannot go into that
  *   pipeline (a statement to prepare, a write) first makes it an
  *   explicit transaction with the same snapshot (imp_join).  A write's
- *   BEGIN and its lock are one round trip.  COMMIT of a write waits for
- *   the server: a request answered means committed (synchronous_commit is
- *   the server's, on unless the deployment chose otherwise).
+ *   BEGIN and its lock are one round trip (db_begin's); a keyed writer's
+ *   go with its first statement, in its pipeline (a feedback: BEGIN, the
+ *   locks and the action read, one round trip where they were two), so
+ *   its lock's refusal (lock_timeout) is that statement's DB_BUSY.
+ *   COMMIT of a write waits for the server: a request answered means
+ *   committed (synchronous_commit is the server's, on unless the
+ *   deployment chose otherwise).
  */
 #include "db.h"
 #include "db_pg.h"
@@ -83,6 +87,15 @@ enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 2
 #define PG_MIGRATE_LOCK "7305002"
 /* The keyed writers' locks: (PG_KEY_LOCKS, key) in the two-int4 key space. */
 #define PG_KEY_LOCKS "7305003"
+/*
+ * Writers read committed (the session's default is repeatable read, for
+ * the implicit reads): each statement after the lock sees what the lock's
+ * last holder committed.
+ */
+#define SQL_WRITE_BEGIN "BEGIN ISOLATION LEVEL READ COMMITTED"
+/* A keyed writer's locks (db_pg_begin_keyed), its key the int4 $1. */
+#define SQL_KEY_LOCK "SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK "), " \
+	"pg_advisory_xact_lock(" PG_KEY_LOCKS ", $1::int4)"
 
 enum bound { B_NULL, B_INT, B_TEXT, B_BLOB };
 
@@ -134,6 +147,8 @@ struct pg_conn {
 	int async;		/* a command was sent whose answer is not read yet */
 	int pre_read;		/* a read transaction to begin with the next statement */
 	int pre_release;	/* RELEASE SAVEPOINT nb_stmt to send with the next statement */
+	int pre_begin;		/* a keyed write's BEGIN and locks to send with the next statement */
+	char pre_key[16];	/* its key, as the lock's int4 parameter */
 	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
 	int has_dv;		/* the schema keeps nb_data_version */
 	int dv_ok;		/* dv holds the open read transaction's data version */
@@ -188,6 +203,7 @@ static int run(struct pg_conn *c, const char *sql)
 }
 
 static int settle(struct pg_conn *c);
+static int begin_now(struct pg_conn *c);
 
 /* -- results read ahead ----------------------------------------------------- */
 
@@ -438,7 +454,7 @@ static int revive(struct pg_conn *c)
 {
 	if (PQstatus(c->h) == CONNECTION_OK && PQconsumeInput(c->h))
 		return 0;
-	if (c->txn && !c->pre_read) {
+	if (c->txn && !c->pre_read && !c->pre_begin) {
 		set_err(c, NULL);
 		return -1;
 	}
@@ -839,15 +855,18 @@ static const char sql_dv[] = "SELECT sum(n)::bigint FROM nb_data_version";
  * once, not on every request).  PRE_JOIN makes an implicit read a
  * transaction block: a BEGIN inside a transaction keeps its snapshot.
  */
-enum { PRE_JOIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_N };
+enum { PRE_JOIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_WBEGIN, PRE_KLOCK, PRE_N };
 static const char *const pre_sql[PRE_N] = {
-	"BEGIN", sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt",
+	"BEGIN", sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt", SQL_WRITE_BEGIN,
+	SQL_KEY_LOCK,
 };
-static const char *const pre_name[PRE_N] = { "nb_join", "nb_dv", "nb_release", "nb_savepoint" };
+static const char *const pre_name[PRE_N] = { "nb_join", "nb_dv", "nb_release", "nb_savepoint",
+					     "nb_wbegin", "nb_klock" };
 
 struct prelude {
-	int cmd[3];		/* PRE_* */
+	int cmd[4];		/* PRE_* */
 	int n;
+	int begins;		/* it begins the caller's write transaction (db_pg_begin_keyed) */
 	int imp;		/* the statement opens an implicit read: no Sync after it */
 };
 
@@ -894,7 +913,13 @@ static int prelude_of(struct pg_stmt *s, struct prelude *p)
 {
 	struct pg_conn *c = s->c;
 
-	p->n = p->imp = 0;
+	p->n = p->imp = p->begins = 0;
+	if (c->pre_begin) {
+		c->pre_begin = 0;
+		p->begins = 1;
+		p->cmd[p->n++] = PRE_WBEGIN;
+		p->cmd[p->n++] = PRE_KLOCK;
+	}
 	if (c->pre_read) {
 		c->pre_read = 0;
 		if (!s->write) {
@@ -910,7 +935,7 @@ static int prelude_of(struct pg_stmt *s, struct prelude *p)
 		c->pre_release = 0;
 		p->cmd[p->n++] = PRE_RELEASE;
 	}
-	if (s->guard && in_txn(c))
+	if (s->guard && (p->begins || in_txn(c)))
 		p->cmd[p->n++] = PRE_SAVEPOINT;
 	return 0;
 }
@@ -979,8 +1004,14 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 	c->piped = 1;
 	if (p->imp)
 		c->began = s;
-	for (i = 0; i < p->n; i++)
-		PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
+	for (i = 0; i < p->n; i++) {
+		const char *key = c->pre_key;
+
+		if (p->cmd[i] == PRE_KLOCK)
+			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 1, &key, NULL, NULL, 0);
+		else
+			PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
+	}
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
 	    !(p->imp ? PQsendFlushRequest(c->h) && PQflush(c->h) == 0 : PQpipelineSync(c->h))) {
 		set_err(c, NULL);
@@ -1057,6 +1088,8 @@ static void imp_end(struct pg_conn *c)
 static int settle(struct pg_conn *c)
 {
 	drain(c);
+	if (c->pre_begin)
+		return begin_now(c);
 	return c->imp ? imp_join(c) : DB_OK;
 }
 
@@ -1074,7 +1107,7 @@ static int start(struct pg_stmt *s)
 	 * being read keeps its rows (or its error) before that.
 	 */
 	drain_active(c);
-	if ((!c->txn || c->pre_read) && revive(c) < 0)
+	if ((!c->txn || c->pre_read || c->pre_begin) && revive(c) < 0)
 		return DB_BUSY;
 	drain(c);
 	c->began = NULL;
@@ -1089,13 +1122,19 @@ static int start(struct pg_stmt *s)
 		return send_more(s, v, len, fmt);
 	if (prelude_of(s, &pre) < 0)
 		return map_state(c->sqlstate);
-	if (s->write && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
+	if (s->write && !pre.begins && PQtransactionStatus(c->h) == PQTRANS_IDLE) {
 		if (db_pg_begin(c) < 0)
 			return map_state(c->sqlstate);
 		s->own_txn = 1;
 	}
-	if (pre.n || pre.imp)
-		return send_piped(s, &pre, v, len, fmt);
+	if (pre.n || pre.imp) {
+		rc = send_piped(s, &pre, v, len, fmt);
+		/* a BEGIN that never ran (not sent, or its connection lost): still to come */
+		if (rc != DB_OK && pre.begins && PQtransactionStatus(c->h) != PQTRANS_INERROR &&
+		    PQtransactionStatus(c->h) != PQTRANS_INTRANS)
+			c->pre_begin = 1;
+		return rc;
+	}
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0)) {
 		set_err(c, NULL);
 		return map_state(c->sqlstate);
@@ -1312,7 +1351,7 @@ int db_pg_constraint_violation(struct pg_conn *c)
 /* The caller's transaction is over: what was kept for it goes. */
 static void txn_over(struct pg_conn *c)
 {
-	c->txn = c->pre_read = c->pre_release = c->dv_ok = c->wrote = 0;
+	c->txn = c->pre_read = c->pre_release = c->pre_begin = c->dv_ok = c->wrote = 0;
 	c->began = NULL;
 }
 
@@ -1361,12 +1400,7 @@ int db_pg_read_end(struct pg_conn *c)
 	return 0;
 }
 
-/*
- * Writers read committed (the session's default is repeatable read, for
- * the implicit reads): each statement after the lock sees what the lock's
- * last holder committed.
- */
-#define sql_write_begin "BEGIN ISOLATION LEVEL READ COMMITTED; "
+#define sql_write_begin SQL_WRITE_BEGIN "; "
 
 /* BEGIN and its locks (sql) in one round trip (one simple query). */
 static int begin_locked(struct pg_conn *c, const char *sql)
@@ -1397,11 +1431,36 @@ int db_pg_begin(struct pg_conn *c)
  */
 int db_pg_begin_keyed(struct pg_conn *c, int64_t key)
 {
-	char sql[160];
+	db_pg_read_end(c);
+	drain(c);
+	c->wrote = c->dv_ok = 0;
+	c->txn = c->pre_begin = 1;
+	snprintf(c->pre_key, sizeof(c->pre_key), "%d", (int)(key & 0x7fffffff));
+	return 0;
+}
 
-	snprintf(sql, sizeof(sql), sql_write_begin "SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK
-		 "), pg_advisory_xact_lock(" PG_KEY_LOCKS ", %d)", (int)(key & 0x7fffffff));
-	return begin_locked(c, sql);
+/*
+ * A pending keyed BEGIN sent on its own, for what cannot carry it in its
+ * pipeline (a command run whole, a statement's prepare); 0 or a db.h code
+ * (the lock not granted: the transaction is rolled back, the caller's
+ * next statements fail until it ends it).
+ */
+static int begin_now(struct pg_conn *c)
+{
+	const char *key = c->pre_key;
+	PGresult *r;
+	int rc = DB_OK;
+
+	c->pre_begin = 0;
+	if (run(c, SQL_WRITE_BEGIN) != 0)
+		return map_state(c->sqlstate);
+	r = PQexecParams(c->h, SQL_KEY_LOCK, 1, NULL, &key, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		set_err(c, r);
+		rc = map_state(c->sqlstate);
+	}
+	PQclear(r);
+	return rc;
 }
 
 int db_pg_commit(struct pg_conn *c)
@@ -1410,7 +1469,7 @@ int db_pg_commit(struct pg_conn *c)
 	int ok;
 
 	drain(c);
-	if (c->pre_read || c->imp) {	/* a read: nothing to wait for */
+	if (c->pre_read || c->imp || c->pre_begin) {	/* a read, or nothing sent: nothing to wait for */
 		if (c->imp)
 			imp_end(c);
 		txn_over(c);

@@ -343,3 +343,227 @@ def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
     assert counts[actions["few"]] == 2
     assert 900 <= counts[actions["many"]] <= 1000, counts
     assert " 500 for " not in nb.read_log()
+
+
+def actions_scanned(nb):
+    """ddi_actions' (whole-table scans, index scans) so far, from the server's
+    statistics (each backend reports its own once idle, within seconds)."""
+    return tuple(rows(nb, "SELECT seq_scan, coalesce(idx_scan, 0) FROM pg_stat_user_tables"
+                      " WHERE relname = 'ddi_actions'")[0])
+
+
+def test_a_poll_reads_the_newest_action_by_its_index_whatever_the_statistics(tmpdir_shared):
+    """The poll's device lookup brings the device's newest action along, and
+    on PostgreSQL reaches it through the device's entries of ddi_actions'
+    index whatever the planner believes of the table: statistics taken when
+    it held two rows (1,000 actions added since, before autovacuum looked
+    again, as after a fleet's import) made the lookup hash every action of
+    the store on each poll, one read of the whole table per poll."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    nb.ctl("device", "add", "old", "--token", "tok-old", "--mode", "assigned", "--assign", sid)
+    with nb.db() as db:
+        db.execute("ALTER TABLE ddi_actions SET (autovacuum_enabled = false)")
+        for n in (2, 1000):
+            db.execute("INSERT INTO ddi_actions(device_id, software_id, status, progress,"
+                       " created, updated) SELECT d.id, ?, 'finished', 100, 0, 0 FROM"
+                       " ddi_devices d, generate_series(1, ?) WHERE d.controller_id = 'old'",
+                       (int(sid), n))
+            if n == 2:
+                db.execute("ANALYZE")
+    nb.start()
+    try:
+        seq0, idx0 = actions_scanned(nb)
+        for _ in range(20):
+            r = ddi(nb, "GET", BASE + "dev1")
+            assert r.status == 200, (r.status, r.body)
+            assert "deploymentBase" not in json.loads(r.body)["_links"]
+        # each poll's index read of the newest action is reported: so is any scan
+        wait_until(lambda: actions_scanned(nb)[1] >= idx0 + 20, "the polls' statistics")
+        seq1, _ = actions_scanned(nb)
+    finally:
+        nb.stop()
+    assert seq1 == seq0, (seq0, seq1)
+    assert " 500 for " not in nb.read_log()
+
+
+def data_version(nb):
+    return rows(nb, "SELECT sum(n) FROM nb_data_version")[0][0]
+
+
+def test_a_feedback_leaves_the_data_version_a_poll_caches_on(tmpdir_shared):
+    """The data version keys each program's cache of what a poll offers
+    (software, rollouts) and moves with every write to those tables; the
+    actions and their log are not in any such cache, so a device's
+    feedback, the fleet's most frequent write, moves it on PostgreSQL no
+    more than it is needed (each move was a trigger's row update in the
+    feedback's transaction).  A new software still moves it."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "assigned", "--assign", sid)
+    # seen just now: its last_seen is not written again during the test
+    # (once a minute), a write of the poll's that would move the version
+    with nb.db() as db:
+        db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", token="tok-dev1", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1", token="tok-dev1").body)
+        action = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
+        v0 = data_version(nb)
+        for i in range(5):
+            assert feedback(nb, "dev1", action, "proceeding", details=["step %d" % i],
+                            token="tok-dev1").status == 200
+        v1 = data_version(nb)
+        nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "sw3"), "3.0"))
+        v2 = data_version(nb)
+    finally:
+        nb.stop()
+    assert v1 == v0, (v0, v1)
+    assert v2 > v1, (v1, v2)
+    logged = rows(nb, "SELECT count(*) FROM ddi_action_status WHERE action_id = ?", action)
+    assert logged[0][0] == 5
+    assert " 500 for " not in nb.read_log()
+
+
+class WireCount:
+    """A unix-socket relay between the programs and the suite's cluster that
+    counts what each connection's client sends in one write: a program
+    sends a pipeline and waits for its answer, so its writes during one
+    request are the round trips it waited for.  The bytes pass unchanged."""
+
+    def __init__(self, base):
+        import socket
+        self.dir = os.path.join(base, "relay")
+        os.makedirs(self.dir, exist_ok=True)
+        self.target = os.path.join(PgCluster.get().dir, ".s.PGSQL.5432")
+        self.sends = []           # [(connection number, bytes)], in order
+        self.lock = threading.Lock()
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(os.path.join(self.dir, ".s.PGSQL.5432"))
+        self.server.listen(64)
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def url(self, pg_url):
+        return re.sub(r"host=[^&]*", "host=" + self.dir, pg_url)
+
+    def accept(self):
+        import socket
+        n = 0
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            n += 1
+            up = socket.socket(socket.AF_UNIX)
+            up.connect(self.target)
+            threading.Thread(target=self.pump, args=(client, up, n), daemon=True).start()
+            threading.Thread(target=self.pump, args=(up, client, 0), daemon=True).start()
+
+    def pump(self, src, dst, n):
+        try:
+            while True:
+                b = src.recv(65536)
+                if not b:
+                    break
+                if n:
+                    with self.lock:
+                        self.sends.append((n, b))
+                dst.sendall(b)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(2)
+            except OSError:
+                pass
+
+    def mark(self):
+        with self.lock:
+            return len(self.sends)
+
+    def writes_of(self, since, marker):
+        """The writes since mark() of the connection whose writes carry marker."""
+        with self.lock:
+            sent = self.sends[since:]
+        conns = {n for n, b in sent if marker in b}
+        assert len(conns) == 1, conns
+        return [b for n, b in sent if n in conns]
+
+
+def test_a_feedback_is_five_round_trips(tmpdir_shared):
+    """A feedback's store work on PostgreSQL, counted on the wire: the
+    device (before the body is looked at), then its transaction: BEGIN,
+    the device's lock and the action in one pipeline (db_begin_keyed sends
+    nothing of its own), the log entry, the action's progress, COMMIT.
+    The BEGIN and its locks were a round trip alone."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    relay = WireCount(tmpdir_shared)
+    nb.env["NESTBOX_DB__URL"] = relay.url(nb.pg_url)
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "assigned", "--assign", sid)
+    with nb.db() as db:   # seen just now: no last_seen write during the feedbacks
+        db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+    nb.start()
+    try:
+        assert ddi(nb, "PUT", BASE + "dev1/configData", token="tok-dev1", body={
+            "mode": "merge", "data": {"hw_boardname": "board-a", "hw_revision": "2.0",
+                                      "sw_version": "1.0"}}).status == 200
+        j = json.loads(ddi(nb, "GET", BASE + "dev1", token="tok-dev1").body)
+        action = int(j["_links"]["deploymentBase"]["href"].rsplit("/", 1)[1].split("?")[0])
+        counts = []
+        for i in range(6):
+            at = relay.mark()
+            marker = "wire-marker-%d" % i
+            assert feedback(nb, "dev1", action, "proceeding", details=[marker],
+                            token="tok-dev1").status == 200
+            counts.append(len(relay.writes_of(at, marker.encode())))
+    finally:
+        nb.stop()
+    # (a process's first feedback prepares its statements first: more)
+    assert min(counts) == 5 and counts.count(5) >= 3, counts
+    logged = rows(nb, "SELECT count(*) FROM ddi_action_status WHERE action_id = ?", action)
+    assert logged[0][0] == 6
+    assert " 500 for " not in nb.read_log()
+
+
+def test_a_feedback_whose_device_lock_is_held_is_503_and_changes_nothing(tmpdir_shared):
+    """A feedback's BEGIN and its device's lock go with its first statement
+    (test_a_feedback_is_five_round_trips): a lock held elsewhere past the
+    store's busy timeout fails that statement, and the feedback is a 503
+    that wrote nothing; the next one, the lock free, is
+    taken."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05",
+                                 "NESTBOX_DB__BUSY_TIMEOUT_MS": "300"}, store="postgresql")
+    nb.ctl("init")
+    swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
+    sid = nb.ctl("software", "add", swu).stdout.strip()
+    nb.start()
+    holder = None
+    try:
+        action = open_actions(nb, sid, ["dev1"])["dev1"]
+        dev = rows(nb, "SELECT id FROM ddi_devices WHERE controller_id = 'dev1'")[0][0]
+        holder = nb.db()
+        holder.execute("SELECT pg_advisory_lock(7305003, ?)", (int(dev),))   # db_pg.c's key lock
+        r = feedback(nb, "dev1", action, "proceeding", details=["held"], token="tok-dev1")
+        assert r.status == 503, (r.status, r.body)
+        holder.execute("SELECT pg_advisory_unlock(7305003, ?)", (int(dev),))
+        assert feedback(nb, "dev1", action, "proceeding", details=["free"],
+                        token="tok-dev1").status == 200
+    finally:
+        if holder:
+            holder.close()
+        nb.stop()
+    logged = rows(nb, "SELECT details FROM ddi_action_status WHERE action_id = ?", action)
+    assert [d.strip() for (d,) in logged] == ["free"], logged
+    assert " 500 for " not in nb.read_log()
