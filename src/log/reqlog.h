@@ -24,7 +24,7 @@ extern const double reqlog_bucket_le[REQLOG_NBUCKETS];
 struct reqlog_entry {
 	long long ts_ms;
 	char program[32];
-	char method[8];
+	char method[24];	/* the longest registered methods (VERSION-CONTROL, RFC 3253) fit */
 	char route[64];
 	char path[256];
 	int status;

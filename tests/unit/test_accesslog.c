@@ -164,6 +164,13 @@ static void test_odd_request_line(void **state)
 	assert_int_equal(parse("\"5\" \"-\" \"-\" \"garbage\" 400 0 1 \"h\" \"-\"", &e, &hot, &why), 0);
 	assert_string_equal(e.method, "-");
 	assert_string_equal(e.path, "garbage");
+	/* a WebDAV method is longer than GET's kin: kept whole (RFC 4918) */
+	assert_int_equal(parse("\"5\" \"-\" \"-\" \"PROPFIND /admin HTTP/1.1\" 405 0 1 \"h\" \"-\"",
+			       &e, &hot, &why), 0);
+	assert_string_equal(e.method, "PROPFIND");
+	assert_int_equal(parse("\"5\" \"-\" \"-\" \"VERSION-CONTROL / HTTP/1.1\" 405 0 1 \"h\" \"-\"",
+			       &e, &hot, &why), 0);
+	assert_string_equal(e.method, "VERSION-CONTROL");
 }
 
 static void refused(const char *line, const char *want)
