@@ -4,6 +4,7 @@
  * JSON bodies.  Pure functions, so the fuzz target can drive them alone.
  */
 #include "admin_ddi.h"
+#include "../lib/json_in.h"
 
 #include <errno.h>
 #include <math.h>
@@ -130,21 +131,9 @@ static int json_str(const cJSON *o, const char *k, size_t n, const char **out)
 	return 0;
 }
 
-static cJSON *object(const char *body, size_t len, struct nb_err *e)
-{
-	cJSON *j = cJSON_ParseWithLength(body, len);
-
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		nb_fail(e, NB_INVALID, "the body must be a JSON object");
-		return NULL;
-	}
-	return j;
-}
-
 int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, struct nb_err *e)
 {
-	cJSON *j = object(body, len, e);
+	cJSON *j = json_in_object(body, len, e);
 	const char *feed, *name;
 	long sid, pct, mf, mfr;
 	int rc = -1;
@@ -179,7 +168,7 @@ int admin_rollout_parse(const char *body, size_t len, struct ddi_rollout *r, str
 int admin_url_parse(struct arena *a, const char *body, size_t len, const char **url,
 		  const char **name, struct nb_err *e)
 {
-	cJSON *j = object(body, len, e);
+	cJSON *j = json_in_object(body, len, e);
 	const char *u, *n;
 	int rc = -1;
 
@@ -201,7 +190,7 @@ int admin_url_parse(struct arena *a, const char *body, size_t len, const char **
 
 int admin_stage_parse(const char *body, size_t len, int *percent, struct nb_err *e)
 {
-	cJSON *j = object(body, len, e);
+	cJSON *j = json_in_object(body, len, e);
 	long p;
 	int rc = -1;
 
@@ -220,7 +209,7 @@ int admin_stage_parse(const char *body, size_t len, int *percent, struct nb_err 
 int admin_password_parse(struct arena *a, const char *body, size_t len, const char **pw,
 		       int *keep_tokens, struct nb_err *e)
 {
-	cJSON *j = object(body, len, e), *keep;
+	cJSON *j = json_in_object(body, len, e), *keep;
 	const char *p;
 	int rc = -1;
 

@@ -4,10 +4,11 @@
  * the consent-flow bodies and installedBase.  Each body is checked against
  * the required fields of hawkBit's DDI JSON model (ddi-api's
  * org.eclipse.hawkbit.ddi.json.model: @NotNull members), and must be
- * UTF-8 text: what is stored is shown as text on the admin pages.
+ * UTF-8 text (what is stored is shown as text on the admin pages) with
+ * no key twice in one object (json_in.h: which one would count?).
  */
 #include "ddi.h"
-#include "../lib/utf8.h"
+#include "../lib/json_in.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -20,51 +21,6 @@ static const char *jstr(const cJSON *o, const char *k)
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
 	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* 1 when a string of the JSON text holds the escape \u0000 (cJSON would end it there). */
-static int nul_escape(const char *p, size_t n)
-{
-	size_t i;
-	int in = 0;
-
-	for (i = 0; i < n; i++) {
-		if (!in)
-			in = p[i] == '"';
-		else if (p[i] == '"')
-			in = 0;
-		else if (p[i] == '\\' && i + 1 < n) {
-			if (n - i >= 6 && !memcmp(p + i + 1, "u0000", 5))
-				return 1;
-			i++;
-		}
-	}
-	return 0;
-}
-
-/*
- * The body as a JSON object, or NULL with e (NB_INVALID): bytes that are not UTF-8
- * and strings that would be cut at a NUL are refused before parsing.
- */
-static cJSON *json_object(const char *body, size_t len, struct nb_err *e)
-{
-	cJSON *j;
-
-	if (!utf8_valid(body, len)) {
-		nb_fail(e, NB_INVALID, "the body is not UTF-8 text");
-		return NULL;
-	}
-	if (nul_escape(body, len)) {
-		nb_fail(e, NB_INVALID, "strings may not hold NUL (\\u0000)");
-		return NULL;
-	}
-	j = cJSON_ParseWithLength(body, len);
-	if (!cJSON_IsObject(j)) {
-		cJSON_Delete(j);
-		nb_fail(e, NB_INVALID, "the body is not a JSON object");
-		return NULL;
-	}
-	return j;
 }
 
 /* details, when present, is a list of strings (hawkBit: List<String>), as lines */
@@ -165,7 +121,7 @@ static int feedback_rule(const cJSON *j, struct nb_err *e)
 int ddi_feedback_parse(struct arena *a, const char *body, size_t len, struct ddi_fb *out,
 		       struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, e), *status, *result, *det;
+	cJSON *j = json_in_object(body, len, e), *status, *result, *det;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -222,7 +178,7 @@ static int config_rule(const cJSON *j, const char **mode, struct nb_err *e)
 int ddi_config_merge(const char *body, size_t len, const char *current, char **merged,
 		     struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, e), *cur = NULL, *it;
+	cJSON *j = json_in_object(body, len, e), *cur = NULL, *it;
 	const char *mode;
 
 	*merged = NULL;
@@ -265,7 +221,7 @@ int ddi_config_merge(const char *body, size_t len, const char *current, char **m
 int ddi_confirm_parse(struct arena *a, const char *body, size_t len, int *confirmed,
 		      char **details, struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, e);
+	cJSON *j = json_in_object(body, len, e);
 	const char *c = jstr(j, "confirmation");
 	int rc = -1;
 
@@ -306,7 +262,7 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
 	*initiator = *remark = "";
 	if (len == 0)
 		return 0;
-	if (!(j = json_object(body, len, e)))
+	if (!(j = json_in_object(body, len, e)))
 		return -1;
 	if (opt_str(a, j, "initiator", 255, initiator) < 0 ||
 	    opt_str(a, j, "remark", 1024, remark) < 0) {
@@ -325,7 +281,7 @@ int ddi_autoconfirm_parse(struct arena *a, const char *body, size_t len, const c
 int ddi_installed_parse(struct arena *a, const char *body, size_t len, const char **name,
 			const char **version, struct nb_err *e)
 {
-	cJSON *j = json_object(body, len, e);
+	cJSON *j = json_in_object(body, len, e);
 	const char *n = jstr(j, "name"), *v = jstr(j, "version");
 	int rc = -1;
 

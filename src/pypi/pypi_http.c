@@ -6,6 +6,7 @@
  */
 #include "pypi.h"
 #include "pypi_ops.h"
+#include "../lib/json_in.h"
 #include "../lib/auth.h"
 
 #include <openssl/evp.h>
@@ -293,12 +294,12 @@ cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
 		nb_fail(e, NB_INVALID, "the body must be a JSON object");
 		return NULL;
 	}
-	if (pypi_json_has_nul(p, n)) {
+	if (json_in_has_nul(p, n)) {
 		nb_fail(e, NB_INVALID, "the body holds a NUL character (\\u0000) in a string");
 		cJSON_Delete(o);
 		return NULL;
 	}
-	if ((dup = pypi_json_dup_key(o))) {
+	if ((dup = json_in_dup_key(o))) {
 		nb_fail(e, NB_INVALID, "the key \"%.64s\" is given twice", dup);
 		cJSON_Delete(o);
 		return NULL;

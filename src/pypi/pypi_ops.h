@@ -44,18 +44,6 @@ void pypi_audit(struct app *app, const char *user, const char *action,
 struct pypi_index *pypi_req_writable_as(struct app *app, struct http_req *r, const char **user,
 					struct nb_err *e);
 
-/* -- pypi_json.c -- */
-
-/*
- * The first key that an object in the tree o (objects and arrays, at any
- * depth) holds twice, or NULL: cJSON keeps both and answers the first,
- * which would let a body say two things at once.
- */
-const char *pypi_json_dup_key(const struct cJSON *o);
-/* 1 when the JSON text p (n bytes) escapes a NUL character (\u0000),
- * which cJSON would cut a string at; else 0. */
-int pypi_json_has_nul(const char *p, size_t n);
-
 /* -- pypi_meta.c -- */
 
 /*

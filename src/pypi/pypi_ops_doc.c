@@ -8,6 +8,7 @@
  * NB_INVALID naming the entry.  tests/fuzz/fuzz_pypi_doc.c drives it.
  */
 #include "pypi_ops.h"
+#include "../lib/json_in.h"
 
 #include <string.h>
 
@@ -62,12 +63,12 @@ cJSON *pypi_doc_parse(const char *text, size_t len, struct nb_err *e)
 	const cJSON *fmt = cJSON_GetObjectItem(root, "format");
 	const char *dup;
 
-	if (root && pypi_json_has_nul(text, len)) {
+	if (root && json_in_has_nul(text, len)) {
 		cJSON_Delete(root);
 		nb_fail(e, NB_INVALID, "the document holds a NUL character (\\u0000) in a string");
 		return NULL;
 	}
-	if ((dup = pypi_json_dup_key(root))) {
+	if ((dup = json_in_dup_key(root))) {
 		nb_fail(e, NB_INVALID, "the document gives the key \"%.64s\" twice", dup);
 		cJSON_Delete(root);
 		return NULL;

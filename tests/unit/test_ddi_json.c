@@ -122,6 +122,10 @@ static void test_feedback_required_fields(void **state)
 	fb_refused(&a, latin1, sizeof(latin1) - 1, "UTF-8");
 	fb_refused(&a, overlong, sizeof(overlong) - 1, "UTF-8");
 	fb_refused(&a, nul, sizeof(nul) - 1, "NUL");
+	/* a status given twice: which would count? (the first, for cJSON) */
+	fb_refused(&a, LIT("{\"status\":{\"execution\":\"proceeding\",\"result\":{\"finished\":"
+			   "\"none\"}},\"status\":{\"execution\":\"closed\",\"result\":"
+			   "{\"finished\":\"failure\"}}}"), "\"status\" is given twice");
 	fb_refused(&a, LIT("[1,2]"), "JSON object");
 	fb_refused(&a, LIT("{broken"), "JSON object");
 	fb_refused(&a, LIT(""), "JSON object");
@@ -211,6 +215,7 @@ static void test_config_refusals(void **state)
 	config_refused(key, sizeof(key) - 1, "UTF-8");
 	config_refused(LIT("{\"mode\":\"merge\"}"), "data");
 	config_refused(LIT("{\"data\":{\"a\":\"x\\u0000y\"}}"), "NUL");
+	config_refused(LIT("{\"data\":{\"a\":\"b\",\"a\":\"c\"}}"), "\"a\" is given twice");
 	config_refused(LIT("{\"mode\":7,\"data\":{\"a\":\"b\"}}"), "mode");
 	snprintf(big, sizeof(big), "{\"data\":{\"a\":\"%0513d\"}}", 0);
 	config_refused(big, strlen(big), "512");

@@ -21,6 +21,7 @@
 #define NB_NO_MAIN
 #include "../../src/cgi/pypi.fcgi.c"
 #include "../../src/pypi/pypi_ops.h"
+#include "../../src/lib/json_in.h"
 #include "unit_routes.h"
 
 #include <cjson/cJSON.h>
@@ -224,7 +225,7 @@ static void test_meta_read(void **state)
 
 static int nul(const char *s)
 {
-	return pypi_json_has_nul(s, strlen(s));
+	return json_in_has_nul(s, strlen(s));
 }
 
 /* What cJSON lets through: a key twice (at any depth), a \u0000 escape. */
@@ -240,12 +241,12 @@ static void test_json_checks(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(dup) / sizeof(dup[0]); i++) {
 		assert_non_null(o = cJSON_Parse(dup[i]));
-		assert_non_null(pypi_json_dup_key(o));
+		assert_non_null(json_in_dup_key(o));
 		cJSON_Delete(o);
 	}
 	for (i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
 		assert_non_null(o = cJSON_Parse(fine[i]));
-		assert_null(pypi_json_dup_key(o));
+		assert_null(json_in_dup_key(o));
 		cJSON_Delete(o);
 	}
 	assert_int_equal(nul("{\"t\":\"a\\u0000\"}"), 1);
