@@ -223,7 +223,8 @@ int admin_mip_file_valid(const struct app *app, const struct req_field *f, const
 	return 0;
 }
 
-/* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
+/* PUT or POST an archive (or one .py file), raw or as a form's "file" part:
+ * ?name=&version=[&description=][&file=] */
 int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			      struct nb_err *e)
 {
@@ -231,7 +232,7 @@ int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_r
 	const char *name = req_str(r, "name"), *version = req_str(r, "version");
 	struct mip_upload up = { NULL, 0, 0 };
 	struct admin_sink sink = { up_open, up_write, up_close, &up };
-	int rc = admin_body_stream(app, r, &sink, e);
+	int rc = admin_api_stream(app, r, &sink, e);
 	cJSON *o;
 
 	/* a single source file's name travels as an argument (?file=) */
