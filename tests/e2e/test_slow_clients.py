@@ -5,9 +5,11 @@ while the trickles are still open.  No test depends on timing: the waits
 are generous bounds on a request that must complete at all."""
 import base64
 import http.client
+import json
 import os
 import signal
 import socket
+import threading
 import pytest
 
 from admin_client import Browser
@@ -205,6 +207,61 @@ def test_slow_pypi_uploads_never_hold_pips_pages(admin_nb):
                 raise AssertionError("a trickle was answered: %r" % s.recv(300))
     finally:
         for s in held:
+            s.close()
+
+
+def slow_sender(port, path, stop, length=30000, rate=600):
+    """A client that sends a length-byte body at rate bytes a second (faster
+    than the 408 rule's minimum rate, so nothing cuts it off) until stop is
+    set; returns its socket and thread."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
+               "Content-Type: application/json\r\n\r\n" % (path, length)).encode())
+
+    def run():
+        sent = 0
+        while sent < length and not stop.wait(0.1):
+            try:
+                s.sendall(b" " * (rate // 10))
+            except OSError:
+                return
+            sent += rate // 10
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return s, t
+
+
+def test_slow_anonymous_logins_hold_no_upload(admin_nb, tmpdir_shared):
+    """Anyone may POST /pypi/+login: slow ones are buffered by the front
+    end, so they hold no pypi process, streaming or not (they held both
+    upload processes: a +login or a twine upload waited until they were
+    done).  Only twine's upload streams, refused at once without
+    credentials."""
+    from pypi_dists import make_wheel, twine
+    nb, _ = admin_nb({"NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1"})
+    nb.ctl("pypi", "index", "create", "root/dev")
+    stop = threading.Event()
+    held = [slow_sender(nb.port, "/pypi/+login", stop) for _ in range(2)]
+    try:
+        login = {"Content-Type": "application/json"}
+        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=20)
+        c.request("POST", "/pypi/+login", json.dumps({"user": "root", "password": "root-pass-1"}),
+                  login)
+        r = c.getresponse()
+        assert r.status == 200 and "password" in json.loads(r.read())["result"]
+        c.close()
+        d = os.path.join(tmpdir_shared, "slowdist")
+        os.makedirs(d, exist_ok=True)
+        whl = make_wheel(d, "slowpkg", "1.0")
+        p = twine(os.path.join(tmpdir_shared, "home"), nb.url + "/pypi/root/dev/", "root",
+                  "root-pass-1", whl)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert ask(nb, "GET", "/pypi/root/dev/+simple/slowpkg/") == 200
+        assert all(still_open(s) for s, _ in held)
+    finally:
+        stop.set()
+        for s, t in held:
+            t.join()
             s.close()
 
 
