@@ -33,6 +33,15 @@ fi
 # ddi.tenants prints as "DEFAULT" or "[a, b]"
 tenants=$(setting 'ddi\.tenants' | tr '[],' '   ')
 
+# the import command as it works from any directory: nestboxctl finds its
+# store through NESTBOX_CONFIG (without it /etc/nestbox/nestbox.yaml, else
+# ./etc/nestbox.yaml, else var/ of the current directory), the images
+# through IMAGE_PATH when set
+quote() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+import="NESTBOX_CONFIG=$(quote "$NESTBOX_CONFIG")"
+[ -z "${IMAGE_PATH:-}" ] || import="$import IMAGE_PATH=$(quote "$IMAGE_PATH")"
+import="$import $(quote "$ctl") image import"
+
 export NESTBOX_ROOT="$root" NESTBOX_CGIBIN="$root/cgi-bin" NESTBOX_STATE="$state" \
 	NESTBOX_HOST="$HOST" NESTBOX_PORT="$PORT" NESTBOX_EXTRA="${NESTBOX_EXTRA:-/dev/null}"
 echo "nestbox: http://$HOST:$PORT/"
@@ -47,7 +56,7 @@ cat <<MSG
   OTA:     $base/ota/api   $base/ota/raw   (in ota.py, for api.github.com and raw.githubusercontent.com)
   Python:  $base/pypi/root/pypi/+simple/   (pip install --index-url)
   logs:    $base/log/echo   $base/metrics   $base/healthz
-  images:  $ctl image import <file.img> --box B --board X [--branch BR] [--version V]
+  images:  $import <file.img> --box B --board X [--branch BR] [--version V]
   (Ctrl-C stops the server)
 MSG
 exec lighttpd -D -f "$root/etc/lighttpd.conf"

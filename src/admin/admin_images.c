@@ -187,7 +187,8 @@ int admin_api_images_run(struct app *app, struct http_req *r, struct http_resp *
 	return 0;
 }
 
-/* PUT or POST a raw image body: ?box=&board=[&branch=][&version=] */
+/* PUT or POST an image: a raw body, or a form's "file" part (curl -F),
+ * with ?box=&board=[&branch=][&version=] */
 int admin_api_image_upload_run(struct app *app, struct http_req *r, struct http_resp *w,
 			       struct nb_err *e)
 {
@@ -196,7 +197,7 @@ int admin_api_image_upload_run(struct app *app, struct http_req *r, struct http_
 	const struct admin_sink sink = { image_open, image_write, image_close, &s };
 	cJSON *o;
 
-	if (admin_body_stream(app, r, &sink, e) < 0)
+	if (admin_api_stream(app, r, &sink, e) < 0)
 		return -1;
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "box", s.box);

@@ -205,7 +205,8 @@ int admin_api_mip_packages_run(struct app *app, struct http_req *r, struct http_
 }
 
 
-/* PUT or POST an archive (or one .py file) body: ?name=&version=[&description=][&file=] */
+/* PUT or POST an archive (or one .py file), raw or as a form's "file" part:
+ * ?name=&version=[&description=][&file=] */
 int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_resp *w,
 			      struct nb_err *e)
 {
@@ -213,7 +214,7 @@ int admin_api_mip_publish_run(struct app *app, struct http_req *r, struct http_r
 	const char *name = req_str(r, "name"), *version = req_str(r, "version");
 	struct mip_upload up = { NULL, 0, 0 };
 	struct admin_sink sink = { NULL, up_write, NULL, &up };
-	int rc = admin_body_stream(app, r, &sink, e);
+	int rc = admin_api_stream(app, r, &sink, e);
 	cJSON *o;
 
 	/* a single source file's name travels as an argument (?file=) */

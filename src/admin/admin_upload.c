@@ -221,3 +221,16 @@ int admin_body_stream(struct app *app, struct http_req *r, const struct admin_si
 		rc = -1;
 	return rc;
 }
+
+int admin_api_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
+		     struct nb_err *e)
+{
+	const char *ct = http_header(r, "Content-Type");
+	char none[1][ADMIN_FIELD_MAX + 1];
+
+	/* a form stored as the file would be a broken image or package that
+	 * still carries a valid sum (its own) */
+	if (ct && !strncasecmp(ct, "multipart/form-data", 19))
+		return admin_form_stream(app, r, NULL, 0, none, s, e);
+	return admin_body_stream(app, r, s, e);
+}

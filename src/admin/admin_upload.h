@@ -46,6 +46,15 @@ int admin_form_stream(struct app *app, struct http_req *r, const char *const *na
 int admin_body_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
 		      struct nb_err *e);
 
+/*
+ * An API's upload: a multipart/form-data body (curl -F file=@x) is read
+ * as a form whose "file" part goes to the sink (its other fields are not
+ * read: the API's names come from its query), any other body is the file
+ * itself; errors as above.
+ */
+int admin_api_stream(struct app *app, struct http_req *r, const struct admin_sink *s,
+		     struct nb_err *e);
+
 /* 1 when the refused form's error is about field (admin_form_field). */
 int admin_form_field_is(const struct app *app, const char *field);
 

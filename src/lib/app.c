@@ -187,6 +187,16 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 	}
 }
 
+/* A 405 names the methods the path takes (RFC 9110 15.5.6: it MUST);
+ * after the program's refused hook, which may have answered otherwise. */
+static void allow(struct app *app, struct http_req *r, struct http_resp *w)
+{
+	const char *methods = route_allow(r->a, app->def->routes, app->def->nroutes, &r->path);
+
+	if (w->status == 405 && methods)
+		http_set_header(w, "Allow", methods);
+}
+
 /* Parses, routes and runs one request, then answers it. */
 static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 {
@@ -209,6 +219,7 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		case ROUTE_BAD_METHOD:
 			answer(app, &r, &w, NB_METHOD, "method not allowed");
 			refused(app, &r, &w);
+			allow(app, &r, &w);
 			break;
 		default:
 			answer(app, &r, &w, NB_NOT_FOUND, "not found");

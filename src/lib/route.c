@@ -107,6 +107,44 @@ enum route_result route_match(struct arena *a, const struct route *table,
 	return res;
 }
 
+/* Adds m to the list unless it is there; the list holds at most max. */
+static void allow_add(const char **list, int *n, int max, const char *m)
+{
+	int i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(list[i], m))
+			return;
+	if (*n < max)
+		list[(*n)++] = m;
+}
+
+const char *route_allow(struct arena *a, const struct route *table, int n,
+			const struct path *p)
+{
+	const char *m[16];
+	int nm = 0, i;
+	struct buf b;
+
+	for (i = 0; i < n; i++) {
+		struct route_params rp;
+		if (!strcmp(table[i].method, "*") || !match_one(a, &table[i], p, &rp))
+			continue;
+		allow_add(m, &nm, 16, table[i].method);
+		if (!strcmp(table[i].method, "GET"))
+			allow_add(m, &nm, 16, "HEAD");
+	}
+	if (!nm)
+		return NULL;
+	buf_init(&b, a);
+	for (i = 0; i < nm; i++) {
+		if (i)
+			buf_adds(&b, ", ");
+		buf_adds(&b, m[i]);
+	}
+	return buf_cstr(&b);
+}
+
 static const struct req_field *path_field(const struct req_field *in,
 					  const char *name, size_t nl)
 {

@@ -88,6 +88,16 @@ enum route_result route_match(struct arena *a, const struct route *table,
 			      const struct route **hit, struct route_params *out);
 
 /*
+ * The methods the routes of table whose pattern matches p take, for the
+ * Allow header a 405 must carry (RFC 9110 15.5.6, 10.2.1): "GET, HEAD,
+ * POST" (a GET route takes HEAD too), each once, in table order; from a.
+ * NULL when no route with a method of its own matches ("*" routes take
+ * every method: where one matches there is no 405).
+ */
+const char *route_allow(struct arena *a, const struct route *table, int n,
+			const struct path *p);
+
+/*
  * Checks a table once at start-up: every ":name" or "*name" of a route's
  * pattern is declared as a REQ_PATH field and every REQ_PATH
  * field is in the pattern; at most REQ_MAX_FIELDS fields.  Returns 0, or

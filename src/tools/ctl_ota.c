@@ -197,10 +197,18 @@ static int repo_cmd(struct app *app, const struct ota_settings *set, struct ota_
 
 	if (!existed && e.kind != NB_NOT_FOUND)
 		return fail(&e, what);
-	if (ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
-		return fail(&e, what);
-	if (!strcmp(what, "repo"))
+	if (!strcmp(what, "repo")) {
+		if (!existed && ota_repo_ensure(app, o->owner, o->name, &r, &e) < 0)
+			return fail(&e, what);
 		return access_cmd(app, set, o, existed, &r);
+	}
+	/* only ota repo (and a publish) makes one: a misspelt --repo of a
+	 * token or key must not make a repository nobody publishes to */
+	if (!existed) {
+		nb_fail(&e, NB_NOT_FOUND, "no repository %s/%s (nestboxctl ota repo --repo %s/%s"
+			" makes one)", o->owner, o->name, o->owner, o->name);
+		return fail(&e, what);
+	}
 	if ((rc = secret_cmd(app, &r, o, what, &e)) != 0)
 		return rc < 0 ? fail(&e, what) : 0;	/* 1: unchanged, nothing audited */
 	/* the secret itself never reaches the feed */
@@ -279,6 +287,9 @@ static int run(const char *sub, int argc, char **argv)
 		return ctl_usage_error(cmd, "needs --tag");
 	if (!strcmp(sub, "push") && !o.branch)
 		return ctl_usage_error(cmd, "needs --branch");
+	/* the inventory shows the name: an empty one names no board */
+	if (o.token_name && !o.token_name[0])
+		return ctl_usage_error(cmd, "--name must not be empty");
 	if (ctl_open(&app) < 0)
 		return 1;
 	ota_settings_read(&app, &set);

@@ -284,6 +284,7 @@ def test_changes_are_said(nb, tmpdir_shared):
     assert "added software 1: " in r.stderr and " 1.0 " in r.stderr
     r = nb.ctl("software", "del", "1")
     assert "deleted software 1: " in r.stdout and " 1.0" in r.stdout
+    nb.ctl("ota", "repo", "--repo", "acme/app")
     r = nb.ctl("ota", "key", "--repo", "acme/app")
     assert len(r.stdout.strip()) == 64
     assert "new manifest key of acme/app" in r.stderr

@@ -176,6 +176,7 @@ def test_developer_channel_by_commit_with_filters(ota):
 
 
 def test_signed_manifest_checked_with_the_key(ota):
+    ota.ctl("ota", "repo", "--repo", "acme/signed")
     key = ota.ctl("ota", "key", "--repo", "acme/signed").stdout.strip()
     assert len(key) == 64
     src = os.path.join(ota.tmp, "s")

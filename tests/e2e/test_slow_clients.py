@@ -5,9 +5,11 @@ while the trickles are still open.  No test depends on timing: the waits
 are generous bounds on a request that must complete at all."""
 import base64
 import http.client
+import json
 import os
 import signal
 import socket
+import threading
 import pytest
 
 from admin_client import Browser
@@ -167,8 +169,10 @@ def test_slow_uploads_never_hold_the_admin_pages(admin_nb):
             s.close()
 
 
-@pytest.mark.parametrize("path", ["/pypi/root/pypi/", "/admin/api/ota/publish",
-                                  "/admin/api/images?box=b&board=x"])
+@pytest.mark.parametrize("path", ["/pypi/root/pypi/", "/pypi/root/pypi", "/admin/api/ota/publish",
+                                  "/admin/api/images?box=b&board=x", "/admin/images",
+                                  "/admin/software", "/admin/mip", "/admin/ota/publish",
+                                  "/admin/api/software", "/admin/api/mip/packages?name=a&version=1"])
 def test_anonymous_upload_refused_before_its_body(admin_nb, path):
     """An upload without credentials is answered (401) while its body is
     still on the way: the front end does not spool a body the program will
@@ -182,7 +186,10 @@ def test_anonymous_upload_refused_before_its_body(admin_nb, path):
                    "Content-Type: multipart/form-data; boundary=xx\r\n\r\n--xx\r\n"
                    % (method, path)).encode())
         head = read_answer(s)
-        assert head.split(b"\r\n")[0] in (b"HTTP/1.1 401 Unauthorized", b"HTTP/1.1 403 Forbidden"), head
+        # a page's form is sent to the login page (303), an API refuses
+        refused = (b"HTTP/1.1 401 Unauthorized", b"HTTP/1.1 403 Forbidden") if \
+            "/api/" in path or path.startswith("/pypi") else (b"HTTP/1.1 303 See Other",)
+        assert head.split(b"\r\n")[0] in refused, head
     finally:
         s.close()
 
@@ -205,6 +212,61 @@ def test_slow_pypi_uploads_never_hold_pips_pages(admin_nb):
                 raise AssertionError("a trickle was answered: %r" % s.recv(300))
     finally:
         for s in held:
+            s.close()
+
+
+def slow_sender(port, path, stop, length=30000, rate=600):
+    """A client that sends a length-byte body at rate bytes a second (faster
+    than the 408 rule's minimum rate, so nothing cuts it off) until stop is
+    set; returns its socket and thread."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s.sendall(("POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: %d\r\n"
+               "Content-Type: application/json\r\n\r\n" % (path, length)).encode())
+
+    def run():
+        sent = 0
+        while sent < length and not stop.wait(0.1):
+            try:
+                s.sendall(b" " * (rate // 10))
+            except OSError:
+                return
+            sent += rate // 10
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return s, t
+
+
+def test_slow_anonymous_logins_hold_no_upload(admin_nb, tmpdir_shared):
+    """Anyone may POST /pypi/+login: slow ones are buffered by the front
+    end, so they hold no pypi process, streaming or not (they held both
+    upload processes: a +login or a twine upload waited until they were
+    done).  Only twine's upload streams, refused at once without
+    credentials."""
+    from pypi_dists import make_wheel, twine
+    nb, _ = admin_nb({"NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1"})
+    nb.ctl("pypi", "index", "create", "root/dev")
+    stop = threading.Event()
+    held = [slow_sender(nb.port, "/pypi/+login", stop) for _ in range(2)]
+    try:
+        login = {"Content-Type": "application/json"}
+        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=20)
+        c.request("POST", "/pypi/+login", json.dumps({"user": "root", "password": "root-pass-1"}),
+                  login)
+        r = c.getresponse()
+        assert r.status == 200 and "password" in json.loads(r.read())["result"]
+        c.close()
+        d = os.path.join(tmpdir_shared, "slowdist")
+        os.makedirs(d, exist_ok=True)
+        whl = make_wheel(d, "slowpkg", "1.0")
+        p = twine(os.path.join(tmpdir_shared, "home"), nb.url + "/pypi/root/dev/", "root",
+                  "root-pass-1", whl)
+        assert p.returncode == 0, p.stdout + p.stderr
+        assert ask(nb, "GET", "/pypi/root/dev/+simple/slowpkg/") == 200
+        assert all(still_open(s) for s, _ in held)
+    finally:
+        stop.set()
+        for s, t in held:
+            t.join()
             s.close()
 
 

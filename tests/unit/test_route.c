@@ -3,7 +3,8 @@
  * patterns with and without a trailing slash, ":name" parameters (their
  * shape only: what they may hold is req_check's to say), a final "*rest",
  * GET admitting HEAD, the "*" method, 405 (ROUTE_BAD_METHOD) versus 404
- * (ROUTE_NOT_FOUND), and first-match-wins order.
+ * (ROUTE_NOT_FOUND), a 405's Allow (route_allow), and first-match-wins
+ * order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -258,6 +259,30 @@ static void test_405_versus_404(void **state)
 	assert_int_equal(h.res, ROUTE_BAD_METHOD);
 }
 
+static const char *allow_of(const char *raw)
+{
+	struct path p;
+	struct nb_err err;
+
+	if (path_split(&A, raw, strlen(raw), &p, &err) < 0)
+		fail_msg("path_split(%s): %s", raw, err.msg);
+	return route_allow(&A, table, NROUTES, &p);
+}
+
+/* A 405's Allow (RFC 9110 15.5.6): every method of the routes of the
+ * path, once each, HEAD with GET; none for an unknown path or a "*"
+ * route's (it never answers 405). */
+static void test_allow(void **state)
+{
+	(void)state;
+	assert_string_equal(allow_of("/list"), "GET, HEAD");
+	assert_string_equal(allow_of("/upload/a"), "POST");
+	assert_string_equal(allow_of("/item/5"), "DELETE, GET, HEAD");
+	assert_string_equal(allow_of("/files/a/b"), "GET, HEAD");
+	assert_null(allow_of("/nowhere"));
+	assert_null(allow_of("/any"));
+}
+
 static void test_later_route_with_right_method_wins_over_405(void **state)
 {
 	struct hit h;
@@ -353,6 +378,7 @@ int main(void)
 		cmocka_unit_test(test_get_admits_head),
 		cmocka_unit_test(test_star_method),
 		cmocka_unit_test(test_405_versus_404),
+		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_later_route_with_right_method_wins_over_405),
 		cmocka_unit_test(test_first_match_wins),
 		cmocka_unit_test(test_empty_table),
