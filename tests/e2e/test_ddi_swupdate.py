@@ -28,20 +28,27 @@ def bootloader():
         return "none"
 
 
+def signed_software(make_nb, d, hw, fail=False):
+    """A store polled every second, holding a signed .swu 2.0 for boards hw
+    (name, revision) that writes PAYLOAD to <d>/target/rootfs.bin: the
+    server (not started), the signing certificate, the target, the id."""
+    nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:01"}, sub="ddi")
+    nb.ctl("init")
+    cert, key = make_signing_pair(os.path.join(d, "keys"))
+    target = os.path.join(d, "target", "rootfs.bin")
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    swu = make_signed_swu(os.path.join(d, "swu"), "2.0", target, PAYLOAD, hw=hw,
+                          fail=fail, cert=cert, key=key)
+    return nb, cert, target, nb.ctl("software", "add", swu).stdout.strip()
+
+
 @pytest.fixture
 def fleet(make_nb, tmpdir_shared):
     made = []
 
     def make(fail=False, mode="rollout"):
-        nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:01"}, sub="ddi")
-        nb.ctl("init")
+        nb, cert, target, sid = signed_software(make_nb, tmpdir_shared, ("board", "1.0"), fail)
         d = tmpdir_shared
-        cert, key = make_signing_pair(os.path.join(d, "keys"))
-        target = os.path.join(d, "target", "rootfs.bin")
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        swu = make_signed_swu(os.path.join(d, "swu"), "2.0", target, PAYLOAD, hw=("board", "1.0"),
-                              fail=fail, cert=cert, key=key)
-        sid = nb.ctl("software", "add", swu).stdout.strip()
         nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", mode,
                *(["--assign", sid] if mode == "assigned" else []))
         if mode == "rollout":

@@ -9,8 +9,8 @@ import shutil
 import pytest
 
 from conftest import ROOT
-from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
-from test_ddi_swupdate import PAYLOAD, WAIT, bootloader
+from swupdate_harness import SwupdateDevice
+from test_ddi_swupdate import PAYLOAD, WAIT, bootloader, signed_software
 
 pytestmark = pytest.mark.skipif(shutil.which("swupdate") is None,
                                 reason="Debian's swupdate is not installed (make deps installs it)")
@@ -28,15 +28,8 @@ def test_readme_swupdate_cfg_updates_a_device(make_nb, tmpdir_shared):
     values = dict(re.findall(r'^\s*(tenant|id|url|targettoken) = "([^"]*)";', cfg, re.M))
     board = re.search(r'name = "hw_boardname"; value = "([^"]*)"', cfg).group(1)
     revision = re.search(r'name = "hw_revision"; value = "([^"]*)"', cfg).group(1)
-    nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:01"}, sub="ddi")
-    nb.ctl("init")
+    nb, cert, target, sid = signed_software(make_nb, tmpdir_shared, (board, revision))
     d = tmpdir_shared
-    cert, key = make_signing_pair(os.path.join(d, "keys"))
-    target = os.path.join(d, "target", "rootfs.bin")
-    os.makedirs(os.path.dirname(target), exist_ok=True)
-    swu = make_signed_swu(os.path.join(d, "swu"), "2.0", target, PAYLOAD,
-                          hw=(board, revision), cert=cert, key=key)
-    sid = nb.ctl("software", "add", swu).stdout.strip()
     nb.ctl("device", "add", values["id"], "--token", values["targettoken"])
     nb.ctl("rollout", "add", "--feed", "default", "--software", sid)
     nb.start()

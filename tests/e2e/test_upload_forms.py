@@ -12,6 +12,7 @@ import pytest
 
 from admin_client import Browser
 from conftest import make_raw_image
+from test_admin_ddi import token
 
 
 @pytest.fixture
@@ -23,9 +24,7 @@ def api(make_nb):
     nb.start()
     b = Browser(nb.port)
     b.login("admin", "admin-pass-1")
-    r = b.post("/admin/tokens", {"csrf": b.csrf(), "name": "ci"})
-    token = r.text.split('<code id="new-token">')[1].split("</code>")[0]
-    return nb, "Authorization: Bearer " + token
+    return nb, "Authorization: " + token(b)["Authorization"]
 
 
 def curl(nb, auth, method, path, *args):
