@@ -10,7 +10,8 @@ import time
 import pytest
 
 from admin_client import Browser
-from conftest import CGIBIN, CTL, ROOT, free_port, make_raw_image, wait_until, Response
+from conftest import (CGIBIN, CTL, ROOT, free_port, give_to_www_data, make_raw_image,
+                      wait_until, Response)
 from test_mkbox import file_sha, run_box
 
 MODULES = "/usr/lib/apache2/modules"
@@ -40,12 +41,8 @@ class Apache:
         run = os.path.join(base, "apache-run")
         os.makedirs(run)
         user = "www-data" if os.getuid() == 0 else pwd.getpwuid(os.getuid()).pw_name
-        if os.getuid() == 0:
-            # Apache's children run as www-data: give them the state
-            for d, _, files in os.walk(nb.state):
-                for p in [d] + [os.path.join(d, f) for f in files]:
-                    shutil.chown(p, "www-data", "www-data")
-            shutil.chown(run, "www-data", "www-data")
+        # Apache's children run as www-data: give them the state
+        give_to_www_data(nb.state, run)
         self.conf = os.path.join(base, "httpd.conf")
         with open(self.conf, "w") as f:
             f.write(f"""
@@ -187,10 +184,7 @@ def test_ddi_through_apache(apache, tmpdir_shared):
     swu = make_swu(os.path.join(tmpdir_shared, "swu"), "2.0")
     sid = a.nb.ctl("software", "add", swu).stdout.strip()
     a.nb.ctl("device", "add", "ap1", "--token", "tok-ap", "--mode", "assigned", "--assign", sid)
-    if os.getuid() == 0:
-        for d, _, files in os.walk(a.nb.state):
-            for p in [d] + [os.path.join(d, f) for f in files]:
-                shutil.chown(p, "www-data", "www-data")
+    give_to_www_data(a.nb.state)
     auth = {"Authorization": "TargetToken tok-ap", "Content-Type": "application/json"}
     base = "/DEFAULT/controller/v1/ap1"
     assert a.request("GET", base).status == 401          # no token
@@ -222,10 +216,7 @@ def test_trickling_bodies_do_not_stall_apache(apache):
     from test_slow_clients import check_not_stalled, DDI_TOKEN
     a, _ = apache
     a.nb.ctl("device", "add", "slow1", "--token", "tok-slow")
-    if os.getuid() == 0:
-        for d, _, files in os.walk(a.nb.state):
-            for p in [d] + [os.path.join(d, f) for f in files]:
-                shutil.chown(p, "www-data", "www-data")
+    give_to_www_data(a.nb.state)
     for method, path, headers, other in (
             ("POST", "/admin/login", {"Content-Type": "application/x-www-form-urlencoded"},
              "/admin/login"),
@@ -279,10 +270,7 @@ def test_ota_board_through_apache(apache, tmpdir_shared):
     src = os.path.join(tmpdir_shared, "ota-src")
     write_tree(src, V1)
     a.nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v1.0", src)
-    if os.getuid() == 0:
-        for d, _, files in os.walk(a.nb.state):
-            for p in [d] + [os.path.join(d, f) for f in files]:
-                shutil.chown(p, "www-data", "www-data")
+    give_to_www_data(a.nb.state)
     b = Board(a.url + "/ota/api", a.url + "/ota/raw", "acme", "app",
               os.path.join(tmpdir_shared, "ota-board"))
     m = b.run()

@@ -54,7 +54,8 @@ import urllib.parse
 import pytest
 
 from admin_client import Browser
-from conftest import PG_BIN, STORE, Nestbox, PgCluster, make_raw_image, pg_available
+from conftest import (PG_BIN, STORE, Nestbox, PgCluster, give_to_www_data, make_raw_image,
+                      pg_available)
 from mip_fakes import FakeHost, MipClient, add_official_package
 from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
 from test_apache import MODULES, Apache
@@ -173,12 +174,7 @@ class Fleet:
     def give_b_its_state(self):
         """Apache's programs run as www-data (root runs the suite): what
         nestboxctl wrote into host B's var/ as root goes to them."""
-        if os.getuid() != 0:
-            return
-        for d, _, files in [w for top in (self.b.state, self.blob_dir) if top
-                            for w in os.walk(top)]:
-            for p in [d] + [os.path.join(d, f) for f in files]:
-                shutil.chown(p, "www-data", "www-data")
+        give_to_www_data(*[top for top in (self.b.state, self.blob_dir) if top])
 
     def kill_a(self):
         """Host A dies: lighttpd and its programs, no clean shut-down."""
