@@ -118,6 +118,7 @@ int ctl_cmd_blobs_verify(int argc, char **argv);
 int ctl_cmd_user_add(int argc, char **argv);
 int ctl_cmd_user_passwd(int argc, char **argv);
 int ctl_cmd_user_del(int argc, char **argv);
+int ctl_cmd_user_token(int argc, char **argv);
 int ctl_cmd_user_list(int argc, char **argv);
 int ctl_cmd_user_first_admin(int argc, char **argv);
 int ctl_cmd_mip_publish(int argc, char **argv);

@@ -1,4 +1,4 @@
-/* nestboxctl user add | passwd | del | list | first-admin */
+/* nestboxctl user add | passwd | del | token | list | first-admin */
 #include "ctl.h"
 #include "../admin/admin.h"
 #include "../lib/auth.h"
@@ -184,6 +184,56 @@ int ctl_cmd_user_del(int argc, char **argv)
 	if (!rc) {
 		printf("deleted %s (%s), with its sessions and API tokens\n", name, u.role);
 		ctl_audit(&app, "user del", "%s (%s)", name, u.role);
+	}
+	app_close(&app);
+	return rc;
+}
+
+/*
+ * nestboxctl user token NAME [--name LABEL]: a new API token of user NAME
+ * (its role), printed once on standard output (only its hash is kept), so
+ * CI and scripts get one without the users page.  LABEL: 1 to 64 bytes
+ * without control characters (default "nestboxctl").  Exit 0, 1 (no such
+ * user, store), 2 (usage).
+ */
+int ctl_cmd_user_token(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' }, { NULL, 0, NULL, 0 }
+	};
+	const char *label = "nestboxctl";
+	struct admin_user u;
+	struct nb_err e;
+	struct app app;
+	char token[80];
+	int c, rc = 1;
+
+	optind = 1;
+	while ((c = ctl_getopt("user token", argc, argv, opts)) != -1) {
+		if (c != 'n')
+			return 2;
+		label = optarg;
+	}
+	if (ctl_operands("user token", argc, argv, 1, 1, "the user name") < 0)
+		return 2;
+	/* the users page's rule for a token's name */
+	if (!*label || admin_token_name_valid(NULL, NULL, label, NULL, &e) < 0)
+		return ctl_usage_error("user token", "--name is 1 to 64 bytes without control "
+				       "characters");
+	if (ctl_open(&app) < 0)
+		return 1;
+	nb_err_clear(&e);
+	if (user_lookup(&app, argv[optind], &u, 0) != NB_OK)
+		;	/* said */
+	else if (admin_token_create(app.db, u.id, label, token, &e) < 0) {
+		fprintf(stderr, "nestboxctl: user token: %s\n", e.msg);
+		rc = nb_err_exit(e.kind);
+	} else {
+		printf("%s\n", token);
+		fprintf(stderr, "API token '%s' of %s (%s) created; it is not shown again\n",
+			label, argv[optind], u.role);
+		ctl_audit(&app, "token create", "API token %s of %s", label, argv[optind]);
+		rc = 0;
 	}
 	app_close(&app);
 	return rc;

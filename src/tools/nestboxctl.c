@@ -64,6 +64,9 @@ static const struct cmd cmds[] = {
 	  "revokes the user's API tokens (unless --keep-tokens), and says how many." },
 	{ "user", "del", ctl_cmd_user_del, "nestboxctl user del NAME",
 	  "Deletes a user, with its sessions and API tokens." },
+	{ "user", "token", ctl_cmd_user_token, "nestboxctl user token NAME [--name LABEL]",
+	  "Creates an API token of user NAME (with the user's role) for the admin HTTP\n"
+	  "API and prints it once on standard output; only its hash is kept." },
 	{ "user", "list", ctl_cmd_user_list, "nestboxctl user list [--json]",
 	  "Lists users, their roles and when each was created." },
 	{ "user", "first-admin", ctl_cmd_user_first_admin, "nestboxctl user first-admin",

@@ -368,6 +368,35 @@ def test_read_only_token_cannot_change(admin, tmpdir_shared):
     assert r.status == 403 and os.listdir(nb.images) == []
 
 
+def test_nestboxctl_makes_api_tokens_with_the_users_role(admin):
+    nb, b = admin
+    p = nb.ctl("user", "token", "admin", "--name", "ci")
+    token = p.stdout.strip()
+    assert token.startswith("nbx_") and len(token) == 68 and "not shown again" in p.stderr
+    anon = Browser(nb.port)
+    r = anon.request("GET", "/admin/api/whoami", headers={"Authorization": "Bearer " + token})
+    assert json.loads(r.body) == {"user": "admin", "role": "admin", "auth": "token"}
+    assert "ci" in b.get("/admin/users").text and token not in b.get("/admin/users").text
+    ro = nb.ctl("user", "token", "viewer").stdout.strip()
+    auth = {"Authorization": "Bearer " + ro}
+    assert json.loads(anon.request("GET", "/admin/api/whoami", headers=auth).body)["role"] == \
+        "readonly"
+    assert anon.request("PUT", "/admin/api/images?box=x&board=y", b"data", auth).status == 403
+    # refused: no such user (1), a name the page refuses too (2); nothing stored
+    with nb.db() as c:
+        before = c.execute("SELECT count(*) FROM api_tokens").fetchone()[0]
+    assert nb.ctl("user", "token", "nobody", check=False).returncode == 1
+    for bad in ("", "a\x01b", "x" * 65):
+        q = nb.ctl("user", "token", "admin", "--name", bad, check=False)
+        assert q.returncode == 2 and "--name" in q.stderr, bad
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM api_tokens").fetchone()[0] == before == 2
+    # a password change revokes it, as for a token made on the page
+    subprocess.run([CTL, "user", "passwd", "viewer"], env=nb.env, input="viewer-pass-2\n",
+                   text=True, check=True, capture_output=True)
+    assert anon.request("GET", "/admin/api/whoami", headers=auth).status == 401
+
+
 def test_session_expiry_and_logout(admin):
     nb, b = admin
     assert b.get("/admin/").status == 200

@@ -17,7 +17,7 @@ GROUPS = {
     "software": ["add", "list", "del"],
     "device": ["add", "list", "bulk", "show", "set", "cancel", "del"],
     "rollout": ["add", "list", "show", "pause", "resume", "stage", "limits", "cancel", "finish"],
-    "user": ["add", "passwd", "del", "list", "first-admin"],
+    "user": ["add", "passwd", "del", "token", "list", "first-admin"],
     "mip": ["publish", "list"],
     "ota": ["publish", "push", "repo", "token", "key", "list"],
 }
