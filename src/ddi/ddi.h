@@ -582,8 +582,9 @@ int ddi_rollout_active(struct app *app, struct ddi_rollout *out, int max, struct
  */
 int ddi_rollout_end(struct app *app, long long id, const char *state, int *withdrawn,
 		    struct nb_err *e);
-/* Sets the failure limits (0 = none; a rate in percent, 0..100): 0, or -1
- * with e NB_INVALID, NB_NOT_FOUND or NB_UNAVAILABLE. */
+/* Sets the failure limits (0 = none; a rate in percent, 0..100) of a
+ * running or paused rollout: 0, or -1 with e NB_INVALID, NB_NOT_FOUND,
+ * NB_CONFLICT (it ended) or NB_UNAVAILABLE. */
 int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
 		       struct nb_err *e);
 
@@ -634,7 +635,7 @@ long long ddi_rollout_insert(struct app *app, const struct ddi_rollout *r, const
  * A running or paused rollout's state ("running" or "paused": pausing
  * records "paused by an operator", running clears the reason), percent
  * (its stage) or failure limits: 1 when the row changed, 0 when there is
- * no such rollout (for state and percent also: one that ended), -1 with e
+ * no such rollout or one that ended, -1 with e
  * NB_UNAVAILABLE when the store failed.
  */
 int ddi_rollout_put_state(struct app *app, long long id, const char *state, struct nb_err *e);

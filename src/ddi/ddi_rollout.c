@@ -89,13 +89,14 @@ int ddi_rollout_end(struct app *app, long long id, const char *state, int *withd
 int ddi_rollout_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
 		       struct nb_err *e)
 {
+	int rc;
+
 	if (max_failures < 0 || max_failure_rate < 0 || max_failure_rate > 100)
 		return nb_fail(e, NB_INVALID, "failure limits are 0 or more, a rate at most 100");
-	switch (ddi_rollout_put_limits(app, id, max_failures, max_failure_rate, e)) {
-	case 1: return 0;
-	case 0: return nb_fail(e, NB_NOT_FOUND, "no rollout %lld", id);
-	default: return -1;
-	}
+	/* an ended rollout keeps the limits it ended with (409), as its stage */
+	if ((rc = ddi_rollout_put_limits(app, id, max_failures, max_failure_rate, e)) < 0)
+		return -1;
+	return rc ? 0 : change_refused(app, id, e);
 }
 
 /* The last non-empty line of s, cut to n bytes. */

@@ -86,7 +86,8 @@ int ddi_rollout_put_percent(struct app *app, long long id, int percent, struct n
 }
 
 static const char sql_limits[] =
-	"UPDATE ddi_rollouts SET max_failures=?, max_failure_rate=?, updated=? WHERE id=?";
+	"UPDATE ddi_rollouts SET max_failures=?, max_failure_rate=?, updated=? WHERE id=?"
+	" AND state IN ('running', 'paused')";
 
 int ddi_rollout_put_limits(struct app *app, long long id, int max_failures, int max_failure_rate,
 			   struct nb_err *e)

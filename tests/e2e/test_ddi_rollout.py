@@ -453,6 +453,12 @@ def test_cli_show_limits_cancel_finish_and_audit(rnb):
     assert rollouts(nb)[rid]["state"] == "canceled"
     assert nb.ctl("rollout", "finish", rid, check=False).returncode == 3
     assert nb.ctl("rollout", "finish", "99", check=False).returncode == 1
+    # an ended rollout keeps the limits it ended with, as its stage
+    p = nb.ctl("rollout", "limits", rid, "--max-failures", "9", check=False)
+    assert p.returncode == 3 and "is canceled" in p.stderr
+    assert nb.ctl("rollout", "stage", rid, "50", check=False).returncode == 3
+    assert "\nlimits: 4 failures," in nb.ctl("rollout", "show", rid).stdout
+    assert nb.ctl("rollout", "limits", "99", "--max-failures", "1", check=False).returncode == 1
     rows = json.loads(nb.ctl("audit", "--limit", "3", "--json").stdout)
     assert [[r["via"], r["action"]] for r in rows] == [
         ["cli", "rollout cancel"], ["cli", "rollout limits"], ["cli", "rollout create"]]
