@@ -124,3 +124,16 @@ def refusal(r):
         assert "<nav" in r.text, r.text
         return html.unescape(r.text.split('<p class="error" role="alert">')[1].split("<")[0])
     return r.text.rstrip("\n")
+
+
+def running_with_admin(make_nb, env=None):
+    """A started server whose user admin (password admin-pass-1) is logged
+    in: (nb, Browser), and an API token of admin's as a header dict."""
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1", **(env or {})})
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    auth = {"Authorization": "Bearer " + nb.ctl("user", "token", "admin").stdout.strip()}
+    nb.start()
+    b = Browser(nb.port)
+    b.login("admin", "admin-pass-1")
+    return nb, b, auth

@@ -200,15 +200,8 @@ def test_upload_written_once(make_nb, tmpdir_shared):
     """An uploaded .swu (form and raw body) goes once into its blob: the
     program writes its bytes once and reads them once (from the request),
     never through a temporary copy."""
-    from admin_client import Browser
-    from test_admin_ddi import token
-    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1"})
-    nb.ctl("init")
-    nb.ctl("user", "first-admin")
-    nb.start()
-    b = Browser(nb.port)
-    b.login("admin", "admin-pass-1")
-    auth = token(b)
+    from admin_client import running_with_admin
+    nb, b, auth = running_with_admin(make_nb)
     payload = os.urandom(8 << 20)
     for i, how in enumerate(("form", "raw")):
         d = os.path.join(tmpdir_shared, "once-" + how)

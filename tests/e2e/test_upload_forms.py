@@ -10,21 +10,15 @@ import subprocess
 
 import pytest
 
-from admin_client import Browser
+from admin_client import running_with_admin
 from conftest import make_raw_image
-from test_admin_ddi import token
 
 
 @pytest.fixture
 def api(make_nb):
     """A running server and an admin API token's Authorization header."""
-    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1"})
-    nb.ctl("init")
-    nb.ctl("user", "first-admin")
-    nb.start()
-    b = Browser(nb.port)
-    b.login("admin", "admin-pass-1")
-    return nb, "Authorization: " + token(b)["Authorization"]
+    nb, _, auth = running_with_admin(make_nb)
+    return nb, "Authorization: " + auth["Authorization"]
 
 
 def curl(nb, auth, method, path, *args):
