@@ -148,14 +148,14 @@ static int publish(struct blob_writer *w, const char *hex)
 		errno = e;
 		return -1;
 	}
-	/* same content, same name: replacing an existing blob is harmless */
-	if (fsync(fd) == 0 && close(fd) == 0 && renameat(w->tmpdir, w->tmp, dfd, hex) == 0)
-		rc = fsync(dfd);
-	else {
-		e = errno;
-		unlinkat(w->tmpdir, w->tmp, 0);
-		errno = e;
-	}
+	/*
+	 * The descriptor is closed whatever fsync says (a failed fsync must
+	 * not leave it open in a long-lived program), and nothing is renamed
+	 * into place unless its bytes are on disk.  Same content, same name:
+	 * replacing an existing blob is harmless.
+	 */
+	if (fs_commit_into(fd, w->tmpdir, w->tmp, dfd, hex) == 0)
+		rc = 0;
 	close(dfd);
 	return rc;
 }
@@ -197,7 +197,7 @@ static int publish_s3(struct blob_writer *w, const char *hex)
 
 int blob_writer_commit(struct blob_writer *w, const char *expect, char *hex)
 {
-	int rc;
+	int rc, e;
 
 	hash_final_hex(&w->sha, hex);
 	if (expect && strcmp(expect, hex) != 0) {
@@ -206,7 +206,9 @@ int blob_writer_commit(struct blob_writer *w, const char *expect, char *hex)
 		return -1;
 	}
 	rc = w->bs->backend == BLOB_S3 ? publish_s3(w, hex) : publish(w, hex);
+	e = errno;		/* the failure's, which callers report */
 	blob_writer_abort(w);	/* closes tmpdir; the temp file is gone already */
+	errno = e;
 	return rc;
 }
 
