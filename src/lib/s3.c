@@ -400,7 +400,7 @@ static int put_multipart(const struct s3_conf *c, const char *key, int fd, uint6
 			 struct s3_err *e)
 {
 	char id[256], eid[800];
-	struct membuf xml = { NULL, 0, 0, 4u << 20 };
+	struct membuf xml = { .max = 4u << 20 };
 	struct s3_err ignored;
 	int rc;
 
@@ -450,7 +450,7 @@ static int list_page(const struct s3_conf *c, const char *eprefix, char *next, s
 {
 	char q[2048], etok[1536];
 	struct call k = { .c = c, .method = "GET", .query = q, .payload = SIGV4_UNSIGNED,
-			  .fd = -1, .resp = { NULL, 0, 16u << 20 } };
+			  .fd = -1, .resp = { .max = 16u << 20 } };
 	int rc = -1;
 
 	if (sigv4_uri_encode(next, 0, etok, sizeof(etok)) < 0)

@@ -49,6 +49,11 @@ static const char *answer_of(const char *path)
 		return "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		       "fffffffffffffff0\r\n0123456789\r\n"
 		       "20\r\n01234567890123456789012345678901\r\n0\r\n\r\n";
+	if (!strncmp(path, "/b?", 3))		/* a ListObjectsV2 page of one key */
+		return "HTTP/1.1 200 OK\r\nContent-Length: 211\r\n\r\n"
+		       "<ListBucketResult><IsTruncated>false</IsTruncated><Contents><Key>k1"
+		       "</Key><Size>42</Size><LastModified>2026-01-02T03:04:05.000Z</LastModified>"
+		       "</Contents></ListBucketResult>                                        ";
 	return "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nsmall";
 }
 
@@ -268,6 +273,29 @@ static void test_s3_range_does_not_wrap(void **state)
 	assert_int_equal(passed, 0);
 }
 
+static int one_key(void *ctx, const char *key, uint64_t size, long mtime)
+{
+	assert_string_equal(key, "k1");
+	assert_int_equal(size, 42);
+	assert_true(mtime > 0);
+	++*(int *)ctx;
+	return 0;
+}
+
+/* A listing's answer is kept in memory (bytes_add, bounded): read whole. */
+static void test_s3_list_answer(void **state)
+{
+	struct s3_conf c = { .bucket = "b", .region = "r", .access = "a", .secret = "s",
+			     .part_size = 5u << 20, .timeout = 5 };
+	struct s3_err e = { 0, "" };
+	int n = 0;
+
+	(void)state;
+	snprintf(c.endpoint, sizeof(c.endpoint), "http://127.0.0.1:%d", port);
+	assert_int_equal(s3_list(&c, "", one_key, &n, &e), 0);
+	assert_int_equal(n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +304,7 @@ int main(void)
 		cmocka_unit_test(test_small_answer_whole),
 		cmocka_unit_test(test_sums_do_not_wrap),
 		cmocka_unit_test(test_s3_range_does_not_wrap),
+		cmocka_unit_test(test_s3_list_answer),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
