@@ -460,18 +460,10 @@ static void test_import_killed_half_way(void **state)
 /* ------------------------------------------------------------------ */
 /* a failed fsync: nothing published, nothing leaked                   */
 
-/* The descriptors open in this process. */
+/* The descriptors open in this process (and the one that reads them). */
 static int open_fds(void)
 {
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n - 1;		/* not the one reading the directory */
+	return ut_count_entries("/proc/self/fd");
 }
 
 /* Names in dir holding ".tmp." (the writers' temp files). */
@@ -485,21 +477,6 @@ static int tmp_files_in(const char *dir)
 		return 0;
 	while ((e = readdir(d)))
 		n += strstr(e->d_name, ".tmp.") != NULL;
-	closedir(d);
-	return n;
-}
-
-/* Entries of dir but . and .. (-1 when it cannot be read) */
-static int entries_in(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((e = readdir(d)))
-		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	closedir(d);
 	return n;
 }
@@ -519,7 +496,7 @@ static void test_fsync_eio_blob(void **state)
 	assert_int_equal(errno, EIO);		/* the failure's, for the caller's message */
 	assert_int_equal(open_fds(), fds);
 	snprintf(p, sizeof(p), "%s/blobs/tmp", f->dir);
-	assert_int_equal(entries_in(p), 0);
+	assert_int_equal(ut_count_entries(p), 0);
 	assert_false(blob_exists(&f->app.blobs, hex));
 	assert_int_equal(renamed_to(hex), 0);
 	/* and the store works again once the disk does */
@@ -602,7 +579,7 @@ static void test_live_open_fails_cleanly(void **state)
 	assert_int_equal(open_fds(), fds);
 	snprintf(p, sizeof(p), "%s/live.%ld", top, (long)getpid());
 	assert_int_equal(access(p, F_OK), -1);
-	assert_int_equal(entries_in(top), 1);	/* the directory in the way alone */
+	assert_int_equal(ut_count_entries(top), 1);	/* the directory in the way alone */
 }
 
 static void keep_page(struct ut_app *f, int want)

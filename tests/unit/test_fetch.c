@@ -114,6 +114,17 @@ static int server_stop(void **state)
 	return 0;
 }
 
+/* The stand-in upstream as an S3 store (bucket "b"). */
+static void s3_here(struct s3_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->endpoint, sizeof(c->endpoint), "http://127.0.0.1:%d", port);
+	snprintf(c->bucket, sizeof(c->bucket), "b");
+	snprintf(c->region, sizeof(c->region), "r");
+	c->part_size = 5u << 20;
+	c->timeout = 5;
+}
+
 static const char *url(const char *path)
 {
 	static char u[128];
@@ -261,13 +272,12 @@ static void test_sums_do_not_wrap(void **state)
  * request (the store would be asked for a small, wrapped range). */
 static void test_s3_range_does_not_wrap(void **state)
 {
-	struct s3_conf c = { .bucket = "b", .region = "r", .access = "a", .secret = "s",
-			     .part_size = 5u << 20, .timeout = 5 };
+	struct s3_conf c;
 	struct s3_err e = { 0, "" };
 	size_t passed = 0;
 
 	(void)state;
-	snprintf(c.endpoint, sizeof(c.endpoint), "http://127.0.0.1:%d", port);
+	s3_here(&c);
 	assert_int_equal(s3_get(&c, "k", UINT64_MAX - 1, 5, count_sink, &passed, &e), -1);
 	assert_int_equal(e.status, 416);
 	assert_int_equal(passed, 0);
@@ -285,13 +295,12 @@ static int one_key(void *ctx, const char *key, uint64_t size, long mtime)
 /* A listing's answer is kept in memory (bytes_add, bounded): read whole. */
 static void test_s3_list_answer(void **state)
 {
-	struct s3_conf c = { .bucket = "b", .region = "r", .access = "a", .secret = "s",
-			     .part_size = 5u << 20, .timeout = 5 };
+	struct s3_conf c;
 	struct s3_err e = { 0, "" };
 	int n = 0;
 
 	(void)state;
-	snprintf(c.endpoint, sizeof(c.endpoint), "http://127.0.0.1:%d", port);
+	s3_here(&c);
 	assert_int_equal(s3_list(&c, "", one_key, &n, &e), 0);
 	assert_int_equal(n, 1);
 }
