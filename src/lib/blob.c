@@ -133,15 +133,19 @@ int blob_path(const struct blob_store *bs, const char *hex, char *out, size_t n)
 }
 
 /* Moves the finished temp file to <dir>/<2 hex>/<hex>, creating the
- * fan-out directory, never through a link. */
+ * fan-out directory, never through a link.  A fan-out directory made here
+ * is itself an entry of <dir>: <dir> is fsynced too, or a crash could
+ * lose the directory and the blob in it. */
 static int publish(struct blob_writer *w, const char *hex)
 {
 	char dir[PATH_MAX], sub[3] = { hex[0], hex[1], '\0' };
-	int fd = w->fd, dfd, rc = -1, e;
+	int fd = w->fd, dfd = -1, rc = -1, e, made;
 
 	snprintf(dir, sizeof(dir), "%s/%s", w->bs->dir, sub);
 	w->fd = -1;
-	if (fs_mkdirs(dir, 0755) < 0 || (dfd = fs_open_beneath(w->bs->dir, sub, O_RDONLY | O_DIRECTORY)) < 0) {
+	made = mkdir(dir, 0755) == 0;
+	if ((!made && errno != EEXIST) ||
+	    (dfd = fs_open_beneath(w->bs->dir, sub, O_RDONLY | O_DIRECTORY)) < 0) {
 		e = errno;
 		close(fd);
 		unlinkat(w->tmpdir, w->tmp, 0);
@@ -154,9 +158,12 @@ static int publish(struct blob_writer *w, const char *hex)
 	 * into place unless its bytes are on disk.  Same content, same name:
 	 * replacing an existing blob is harmless.
 	 */
-	if (fs_commit_into(fd, w->tmpdir, w->tmp, dfd, hex) == 0)
+	if (fs_commit_into(fd, w->tmpdir, w->tmp, dfd, hex) == 0 &&
+	    (!made || fs_fsync_dir(w->bs->dir) == 0))
 		rc = 0;
+	e = errno;
 	close(dfd);
+	errno = e;
 	return rc;
 }
 

@@ -226,6 +226,20 @@ static void check_order(void)
 		fail_msg("%s", why);
 }
 
+/* 1 when dir was synced after the last recorded rename. */
+static int synced_after_rename(const char *dir)
+{
+	int i, last = -1;
+
+	for (i = 0; i < ntrace; i++)
+		if (trace[i].kind == EV_RENAME)
+			last = i;
+	for (i = last + 1; last >= 0 && i < ntrace; i++)
+		if (trace[i].kind == EV_SYNC && !strcmp(trace[i].path, dir))
+			return 1;
+	return 0;
+}
+
 /* How many renames put a file at a name ending in suffix. */
 static int renamed_to(const char *suffix)
 {
@@ -311,13 +325,17 @@ static void test_blob_writer(void **state)
 {
 	struct ut_app *f = *state;
 	struct blob_writer w;
-	char hex[HASH_HEX_MAX];
+	char hex[HASH_HEX_MAX], blobs[PATH_MAX];
 
 	assert_int_equal(blob_writer_open(&f->app.blobs, &w), 0);
 	assert_int_equal(blob_writer_write(&w, "hello world", 11), 0);
 	assert_int_equal(blob_writer_commit(&w, NULL, hex), 0);
 	assert_int_equal(renamed_to("/b9/b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"), 1);
 	check_order();
+	/* the fan-out directory b9/ was made for it: the store's directory,
+	 * which holds b9/, is synced after the rename too */
+	snprintf(blobs, sizeof(blobs), "%s/blobs", f->dir);
+	assert_true(synced_after_rename(blobs));
 }
 
 static void test_mip_file_put(void **state)
