@@ -133,30 +133,37 @@ int blob_path(const struct blob_store *bs, const char *hex, char *out, size_t n)
 }
 
 /* Moves the finished temp file to <dir>/<2 hex>/<hex>, creating the
- * fan-out directory, never through a link. */
+ * fan-out directory, never through a link.  A fan-out directory made here
+ * is itself an entry of <dir>: <dir> is fsynced too, or a crash could
+ * lose the directory and the blob in it. */
 static int publish(struct blob_writer *w, const char *hex)
 {
 	char dir[PATH_MAX], sub[3] = { hex[0], hex[1], '\0' };
-	int fd = w->fd, dfd, rc = -1, e;
+	int fd = w->fd, dfd = -1, rc = -1, e, made;
 
 	snprintf(dir, sizeof(dir), "%s/%s", w->bs->dir, sub);
 	w->fd = -1;
-	if (fs_mkdirs(dir, 0755) < 0 || (dfd = fs_open_beneath(w->bs->dir, sub, O_RDONLY | O_DIRECTORY)) < 0) {
+	made = mkdir(dir, 0755) == 0;
+	if ((!made && errno != EEXIST) ||
+	    (dfd = fs_open_beneath(w->bs->dir, sub, O_RDONLY | O_DIRECTORY)) < 0) {
 		e = errno;
 		close(fd);
 		unlinkat(w->tmpdir, w->tmp, 0);
 		errno = e;
 		return -1;
 	}
-	/* same content, same name: replacing an existing blob is harmless */
-	if (fsync(fd) == 0 && close(fd) == 0 && renameat(w->tmpdir, w->tmp, dfd, hex) == 0)
-		rc = fsync(dfd);
-	else {
-		e = errno;
-		unlinkat(w->tmpdir, w->tmp, 0);
-		errno = e;
-	}
+	/*
+	 * The descriptor is closed whatever fsync says (a failed fsync must
+	 * not leave it open in a long-lived program), and nothing is renamed
+	 * into place unless its bytes are on disk.  Same content, same name:
+	 * replacing an existing blob is harmless.
+	 */
+	if (fs_commit_into(fd, w->tmpdir, w->tmp, dfd, hex) == 0 &&
+	    (!made || fs_fsync_dir(w->bs->dir) == 0))
+		rc = 0;
+	e = errno;
 	close(dfd);
+	errno = e;
 	return rc;
 }
 
@@ -197,7 +204,7 @@ static int publish_s3(struct blob_writer *w, const char *hex)
 
 int blob_writer_commit(struct blob_writer *w, const char *expect, char *hex)
 {
-	int rc;
+	int rc, e;
 
 	hash_final_hex(&w->sha, hex);
 	if (expect && strcmp(expect, hex) != 0) {
@@ -206,7 +213,9 @@ int blob_writer_commit(struct blob_writer *w, const char *expect, char *hex)
 		return -1;
 	}
 	rc = w->bs->backend == BLOB_S3 ? publish_s3(w, hex) : publish(w, hex);
+	e = errno;		/* the failure's, which callers report */
 	blob_writer_abort(w);	/* closes tmpdir; the temp file is gone already */
+	errno = e;
 	return rc;
 }
 

@@ -31,3 +31,11 @@ int bytes_add(char **p, size_t *len, size_t *cap, size_t max, const void *src, s
 	(*p)[*len] = '\0';
 	return 0;
 }
+
+int bytes_count(unsigned long long *total, unsigned long long n, unsigned long long max)
+{
+	if (*total > max || n > max - *total)
+		return -1;
+	*total += n;
+	return 0;
+}

@@ -6,7 +6,8 @@
  *
  * The heap and not the request arena: the block may reach tens of MiB,
  * grows by doubling (realloc) and is freed (free(*p)) as soon as it has
- * been read.  The three fields live in the caller's struct (its domain's
+ * been read.  bytes_count is the same bound for bytes that are passed on
+ * rather than kept (a download streamed to a file or a sink).  The three fields live in the caller's struct (its domain's
  * upload type); the functions take them by address.  Owns no policy:
  * the bound and the message past it are the caller's.
  */
@@ -29,5 +30,12 @@ struct nb_err;
  */
 int bytes_add(char **p, size_t *len, size_t *cap, size_t max, const void *src, size_t n,
 	      const char *too_large, struct nb_err *e);
+/*
+ * Counts n more bytes into *total (bytes), bounded by max: 0, or -1 with
+ * *total unchanged when *total + n would pass max.  Checked on the
+ * lengths so that no sum wraps, whatever the sizes (a chunk size or a
+ * Content-Length from an upstream, a max of ULLONG_MAX).
+ */
+int bytes_count(unsigned long long *total, unsigned long long n, unsigned long long max);
 
 #endif

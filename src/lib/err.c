@@ -1,15 +1,30 @@
 /* The error value: constructors and the two mappings (HTTP, exit status). */
 #include "err.h"
+#include "utf8.h"
 
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * The message as it is kept: well-formed UTF-8, cut to fit.  Messages
+ * quote what came from outside (a file name, a field, an upstream's
+ * answer) and are written into JSON strings and HTML as they are; a byte
+ * that is no UTF-8 becomes U+FFFD here, once, for every writer.
+ */
+static void set_msg(struct nb_err *e, const char *text)
+{
+	utf8_repair(e->msg, sizeof(e->msg), text, strlen(text));
+}
+
 int nb_vfail(struct nb_err *e, enum nb_errkind kind, const char *fmt, va_list ap)
 {
+	char text[NB_ERR_MSG_MAX];
+
 	if (!e)
 		return -1;
 	e->kind = kind > NB_OK && kind < NB_NKINDS ? kind : NB_INTERNAL;
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	set_msg(e, text);
 	return -1;
 }
 
@@ -25,7 +40,7 @@ int nb_fail(struct nb_err *e, enum nb_errkind kind, const char *fmt, ...)
 
 int nb_err_prefix(struct nb_err *e, const char *fmt, ...)
 {
-	char head[NB_ERR_MSG_MAX], old[NB_ERR_MSG_MAX];
+	char head[NB_ERR_MSG_MAX], text[NB_ERR_MSG_MAX];
 	va_list ap;
 
 	if (!e || e->kind == NB_OK)
@@ -33,9 +48,10 @@ int nb_err_prefix(struct nb_err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(head, sizeof(head), fmt, ap);
 	va_end(ap);
-	memcpy(old, e->msg, sizeof(old));
-	if (snprintf(e->msg, sizeof(e->msg), "%s: %s", head, old) >= (int)sizeof(e->msg))
-		e->msg[sizeof(e->msg) - 1] = '\0';	/* cut, as nb_fail cuts */
+	/* cut, as nb_fail cuts (a character cut in two is repaired) */
+	if (snprintf(text, sizeof(text), "%s: %s", head, e->msg) >= (int)sizeof(text))
+		text[sizeof(text) - 1] = '\0';
+	set_msg(e, text);
 	return -1;
 }
 

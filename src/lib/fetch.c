@@ -1,5 +1,7 @@
 #include "fetch.h"
+#include "bytes.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,36 +20,56 @@ static CURL *cu_handle(void)
 	return curl_lib() ? cu.init() : NULL;
 }
 
+/*
+ * The sizes below come from the upstream (its chunks, its Content-Length)
+ * and from configuration (a max of "no bound"): every sum of them goes
+ * through bytes.h, checked so that none wraps.
+ */
+
+/* The bytes of one libcurl call: size * n (libcurl passes size 1), -1
+ * when the product does not fit. */
+static int chunk_len(size_t size, size_t n, size_t *len)
+{
+	return __builtin_mul_overflow(size, n, len) ? -1 : 0;
+}
+
+/* The largest bound bytes_add takes (below SIZE_MAX / 2). */
+#define BODY_MAX (SIZE_MAX / 2 - 1)
+
 struct sink {
 	struct fetch_result *r;
-	size_t cap, max;
+	size_t cap, max;	/* max: at most BODY_MAX */
 	int too_big;
 };
 
 static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct sink *s = ctx;
-	size_t add = size * n;
+	struct nb_err e;
+	size_t add;
 
-	if (s->r->len + add > s->max) {
+	if (chunk_len(size, n, &add) < 0) {
 		s->too_big = 1;
 		return 0;	/* aborts the transfer */
 	}
-	if (s->r->len + add + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 16384;
-		char *nb;
-		while (cap < s->r->len + add + 1)
-			cap *= 2;
-		nb = realloc(s->r->body, cap);
-		if (!nb)
-			return 0;
-		s->r->body = nb;
-		s->cap = cap;
+	if (bytes_add(&s->r->body, &s->r->len, &s->cap, s->max, p, add, "answer too large",
+		      &e) < 0) {
+		s->too_big = e.kind == NB_TOO_LARGE;	/* else out of memory */
+		return 0;
 	}
-	memcpy(s->r->body + s->r->len, p, add);
-	s->r->len += add;
-	s->r->body[s->r->len] = '\0';
 	return add;
+}
+
+/*
+ * An answer whose Content-Length is over max is refused before a byte of
+ * its body comes (libcurl: CURLE_FILESIZE_EXCEEDED); the sinks bound what
+ * comes without one.  A max beyond curl_off_t is no bound of libcurl's.
+ */
+static void set_max(CURL *c, unsigned long long max)
+{
+	_Static_assert(sizeof(curl_off_t) == 8, "curl_off_t is 64 bits");
+	if (max <= (unsigned long long)INT64_MAX)
+		cu.setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
 }
 
 /* Keeps the validators of the final response. */
@@ -131,7 +153,7 @@ static struct curl_slist *opt_headers(const struct fetch_opts *o)
 
 int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_result *r)
 {
-	struct sink s = { r, 0, (size_t)o->max, 0 };
+	struct sink s = { r, 0, o->max < BODY_MAX ? (size_t)o->max : BODY_MAX, 0 };
 	struct curl_slist *hdr;
 	CURLcode rc;
 	CURL *c;
@@ -144,6 +166,7 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
 	}
 	hdr = opt_headers(o);
 	setup_opts(c, url, o);
+	set_max(c, s.max);
 	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
@@ -153,7 +176,7 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
 	cu.getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
 	cu.slist_free_all(hdr);
 	cu.cleanup(c);
-	if (s.too_big) {
+	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(r->error, sizeof(r->error), "answer larger than %zu bytes", s.max);
 		fetch_result_free(r);
 		return -1;
@@ -191,9 +214,9 @@ struct fd_sink {
 static size_t on_fd_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct fd_sink *s = ctx;
-	size_t add = size * n, off = 0;
+	size_t add, off = 0;
 
-	if (s->len + add > s->max) {
+	if (chunk_len(size, n, &add) < 0 || bytes_count(&s->len, add, s->max) < 0) {
 		s->too_big = 1;
 		return 0;
 	}
@@ -205,7 +228,6 @@ static size_t on_fd_body(char *p, size_t size, size_t n, void *ctx)
 		}
 		off += (size_t)w;
 	}
-	s->len += add;
 	return add;
 }
 
@@ -220,13 +242,14 @@ int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
 	if (!c)
 		return nb_fail(e, NB_UNAVAILABLE, "libcurl (libcurl.so.4) cannot be loaded");
 	setup(c, url, timeout_s);
+	set_max(c, max);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_fd_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
 	rc = cu.perform(c);
 	cu.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	cu.cleanup(c);
 	/* what the URL gave is the asker's to fix (NB_INVALID); our disk is ours */
-	if (s.too_big)
+	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return nb_fail(e, NB_INVALID, "%s: larger than %llu bytes", url, max);
 	if (s.failed)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot write the download");
@@ -251,12 +274,14 @@ struct cb_sink {
 static size_t on_cb_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct cb_sink *s = ctx;
-	size_t add = size * n;
+	size_t add;
 
+	if (chunk_len(size, n, &add) < 0)
+		return 0;
 	cu.getinfo(s->c, CURLINFO_RESPONSE_CODE, &s->status);	/* after any redirect */
 	if (s->status != 200)
 		return add;	/* discarded; the status says why */
-	if (s->len + add > s->max) {
+	if (bytes_count(&s->len, add, s->max) < 0) {
 		s->too_big = 1;
 		return 0;
 	}
@@ -264,7 +289,6 @@ static size_t on_cb_body(char *p, size_t size, size_t n, void *ctx)
 		s->refused = 1;
 		return 0;
 	}
-	s->len += add;
 	return add;
 }
 
@@ -283,6 +307,7 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 	s.c = c;
 	hdr = opt_headers(o);
 	setup_opts(c, url, o);
+	set_max(c, o->max);
 	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_cb_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
@@ -290,7 +315,7 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 	cu.getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	cu.slist_free_all(hdr);
 	cu.cleanup(c);
-	if (s.too_big)
+	if (s.too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		return nb_fail(e, NB_BAD_GATEWAY, "larger than %llu bytes", o->max);
 	if (s.refused)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot store the download");

@@ -269,14 +269,19 @@ int fs_tmp_openat(int dirfd, const char *name, char *tmp, size_t tmplen)
 	return openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 }
 
-int fs_commitat(int fd, int dirfd, const char *tmp, const char *name)
+int fs_commit_into(int fd, int tmpdir, const char *tmp, int dirfd, const char *name)
 {
 	if (fsync(fd) < 0)
-		return undo_tmp(fd, dirfd, tmp);
+		return undo_tmp(fd, tmpdir, tmp);
 	/* renameat replaces a link under name itself, never its target */
-	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
-		return undo_tmp(-1, dirfd, tmp);
+	if (close(fd) < 0 || renameat(tmpdir, tmp, dirfd, name) < 0)
+		return undo_tmp(-1, tmpdir, tmp);
 	return fsync(dirfd);
+}
+
+int fs_commitat(int fd, int dirfd, const char *tmp, const char *name)
+{
+	return fs_commit_into(fd, dirfd, tmp, dirfd, name);
 }
 
 int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n)

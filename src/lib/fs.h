@@ -64,6 +64,13 @@ int fs_regular_at(int dirfd, const char *name, struct stat *st);
  * tmp receives the temporary's name inside dirfd. */
 int fs_tmp_openat(int dirfd, const char *name, char *tmp, size_t tmplen);
 int fs_commitat(int fd, int dirfd, const char *tmp, const char *name);
+/*
+ * fs_commitat from one directory into another: fsyncs fd, closes it
+ * (always, also when the fsync fails), renames tmp in tmpdir to name in
+ * dirfd and fsyncs dirfd.  0, or -1 with errno and tmp removed, name as
+ * it was.  The two directories must be on one filesystem.
+ */
+int fs_commit_into(int fd, int tmpdir, const char *tmp, int dirfd, const char *name);
 int fs_write_atomicat(int dirfd, const char *name, const void *p, size_t n);
 /*
  * Removes the abandoned temporaries in root/rel: regular files whose name

@@ -1,4 +1,6 @@
 #include "s3.h"
+#include "bytes.h"
+#include "err.h"
 #include "sigv4.h"
 
 #include <errno.h>
@@ -15,10 +17,11 @@
  * called once a handle exists, so the library is there. */
 #define cu (*curl_lib())
 
-/* A bounded in-memory answer: listings, upload ids, error documents. */
+/* A bounded in-memory answer: listings, upload ids, error documents
+ * (grown by bytes_add: max below SIZE_MAX / 2, cap its block's size). */
 struct membuf {
 	char *p;
-	size_t len, max;
+	size_t len, cap, max;
 };
 
 /* One request and what came back. */
@@ -50,18 +53,12 @@ static void fail(struct s3_err *e, long status, const char *a, const char *b)
 		e->msg[sizeof(e->msg) - 1] = '\0';
 }
 
+/* n more bytes of the answer; 0 (libcurl then stops) past m->max, the
+ * sum checked by bytes_add so that no chunk size makes it wrap. */
 static size_t mem_add(struct membuf *m, const char *p, size_t n)
 {
-	char *np;
-
-	if (m->len + n + 1 > m->max)
+	if (bytes_add(&m->p, &m->len, &m->cap, m->max - 1, p, n, "answer too large", NULL) < 0)
 		return 0;	/* larger than any answer we expect: stop */
-	if (!(np = realloc(m->p, m->len + n + 1)))
-		return 0;
-	m->p = np;
-	memcpy(m->p + m->len, p, n);
-	m->len += n;
-	m->p[m->len] = '\0';
 	return n;
 }
 
@@ -69,17 +66,20 @@ static size_t on_body(char *p, size_t size, size_t n, void *ctx)
 {
 	struct call *k = ctx;
 	long st = 0;
+	size_t len;
 
+	if (__builtin_mul_overflow(size, n, &len))
+		return 0;	/* libcurl passes size 1: never */
 	cu.getinfo(k->h, CURLINFO_RESPONSE_CODE, &st);
 	/* a store that ignored the Range would hand over the wrong bytes */
 	if (k->sink && st == (k->range ? 206 : 200)) {
-		if (k->sink(k->sctx, p, size * n) != 0) {
+		if (k->sink(k->sctx, p, len) != 0) {
 			k->stopped = 1;
 			return 0;
 		}
-		return size * n;
+		return len;
 	}
-	return mem_add(&k->resp, p, size * n);
+	return mem_add(&k->resp, p, len);
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ctx)
@@ -277,6 +277,10 @@ int s3_get(const struct s3_conf *c, const char *key, uint64_t off, uint64_t len,
 			  .payload = SIGV4_UNSIGNED, .fd = -1, .sink = sink, .sctx = ctx };
 	int rc = -1;
 
+	if (len > UINT64_MAX - off) {	/* the range's end would wrap */
+		fail(e, 416, "range past the largest offset%s", "");
+		return -1;
+	}
 	if (len) {
 		snprintf(range, sizeof(range), "bytes=%llu-%llu", (unsigned long long)off,
 			 (unsigned long long)(off + len - 1));
@@ -396,7 +400,7 @@ static int put_multipart(const struct s3_conf *c, const char *key, int fd, uint6
 			 struct s3_err *e)
 {
 	char id[256], eid[800];
-	struct membuf xml = { NULL, 0, 4u << 20 };
+	struct membuf xml = { .max = 4u << 20 };
 	struct s3_err ignored;
 	int rc;
 
@@ -446,7 +450,7 @@ static int list_page(const struct s3_conf *c, const char *eprefix, char *next, s
 {
 	char q[2048], etok[1536];
 	struct call k = { .c = c, .method = "GET", .query = q, .payload = SIGV4_UNSIGNED,
-			  .fd = -1, .resp = { NULL, 0, 16u << 20 } };
+			  .fd = -1, .resp = { .max = 16u << 20 } };
 	int rc = -1;
 
 	if (sigv4_uri_encode(next, 0, etok, sizeof(etok)) < 0)

@@ -54,3 +54,41 @@ int utf8_valid(const char *s, size_t n)
 	}
 	return 1;
 }
+
+/* How many bytes from p[0] (a lead byte with k continuation bytes, the
+ * first within lo..hi) form a sequence, at most n: 1 + the continuation
+ * bytes that fit, so k + 1 when the sequence is whole. */
+static size_t utf8_run(const unsigned char *p, size_t n, int k, unsigned char lo,
+		       unsigned char hi)
+{
+	size_t j = 1;
+
+	if (j < n && p[1] >= lo && p[1] <= hi)
+		for (j = 2; j < n && j <= (size_t)k && (p[j] & 0xc0) == 0x80; j++)
+			;
+	return j;
+}
+
+size_t utf8_repair(char *out, size_t outsz, const char *in, size_t n)
+{
+	static const char fffd[] = "\xef\xbf\xbd";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i = 0, o = 0;
+
+	while (i < n && p[i]) {
+		unsigned char lo, hi;
+		int k = p[i] < 0x80 ? 0 : utf8_lead(p[i], &lo, &hi);
+		size_t run = k <= 0 ? 1 : utf8_run(p + i, n - i, k, lo, hi);
+		int whole = k >= 0 && run == (size_t)k + 1;
+		const char *src = whole ? in + i : fffd;
+		size_t len = whole ? run : 3;
+
+		if (o + len >= outsz)
+			break;
+		for (size_t j = 0; j < len; j++)
+			out[o++] = src[j];
+		i += run;
+	}
+	out[o] = '\0';
+	return o;
+}

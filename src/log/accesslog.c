@@ -99,21 +99,46 @@ static void cut(char *out, size_t n, const char *s, size_t len)
 	out[len] = '\0';
 }
 
+/*
+ * The method as the client sent it, any token at all (an unknown method
+ * is a request like another: the front end answers it 501 or 405), cut to
+ * the entry's size and made printable ASCII: a byte outside '!'..'~'
+ * becomes '?', so that no reader of the row (the admin pages, JSON, a
+ * terminal) meets a control byte or a byte that is no UTF-8.  An empty
+ * method is "-": lighttpd does not keep a method it does not know and
+ * logs its 501 answer's request line as "  HTTP/1.1".
+ */
+static void method_field(char *out, size_t n, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0)
+		s = "-", len = 1;
+	cut(out, n, s, len);
+	for (i = 0; out[i]; i++)
+		if ((unsigned char)out[i] < '!' || (unsigned char)out[i] > '~')
+			out[i] = '?';
+}
+
 /* "<method> <uri> <protocol>": method and uri ("-" for a line the front
- * end could not read, which it logs as it came). */
+ * end could not read, which it logs as it came; "-" too for lighttpd's
+ * empty target of a request it refused). */
 static void request_line(const char *rl, struct reqlog_entry *e)
 {
 	const char *sp = strchr(rl, ' '), *uri, *sp2;
+	size_t n;
 
 	if (!sp) {
-		cut(e->method, sizeof(e->method), "-", 1);
-		cut(e->path, sizeof(e->path), rl, strlen(rl));
-		return;
+		method_field(e->method, sizeof(e->method), "", 0);
+		uri = rl;
+		n = strlen(rl);
+	} else {
+		method_field(e->method, sizeof(e->method), rl, (size_t)(sp - rl));
+		uri = sp + 1;
+		sp2 = strrchr(uri, ' ');
+		n = sp2 ? (size_t)(sp2 - uri) : strlen(uri);
 	}
-	cut(e->method, sizeof(e->method), rl, (size_t)(sp - rl));
-	uri = sp + 1;
-	sp2 = strrchr(uri, ' ');
-	cut(e->path, sizeof(e->path), uri, sp2 ? (size_t)(sp2 - uri) : strlen(uri));
+	cut(e->path, sizeof(e->path), n ? uri : "-", n ? n : 1);
 }
 
 /* "<program> <label>" or "<program> <label> hot" from the program's

@@ -3,9 +3,15 @@
  * admin pages and nestboxctl; and the program's init and fini hooks.
  */
 #include "mip.h"
+#include "../lib/fs.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 void mip_settings_read(const struct app *app, struct mip_settings *s)
 {
@@ -21,13 +27,43 @@ void mip_settings_read(const struct app *app, struct mip_settings *s)
 	s->max_file = conf_int(app->conf, "mip.max_file");
 }
 
+/*
+ * Without a compiler the mpy flavour serves sources: said once per state
+ * directory, not by every process that starts (each FastCGI process, a
+ * front end that starts one per request, every nestboxctl command).  The
+ * marker <var_dir>/mip-compiler.said is created with O_EXCL, so one of
+ * the processes starting at once says it; it goes when a compiler is
+ * found, so that one lost later is said again.  /healthz always tells.
+ */
+static void say_no_compiler(const struct app *app, const struct mip_compiler *cc, int missing)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/mip-compiler.said", app->set.var_dir) >=
+	    sizeof(path))
+		return;
+	if (!missing) {
+		unlink(path);
+		return;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 && errno == EEXIST)
+		return;		/* said already */
+	/* a state directory we cannot write: said every time, as before */
+	fprintf(stderr, "nestbox[%s]: %s: the mpy flavour serves sources\n", app->program,
+		cc->why);
+	if (fd >= 0) {
+		if (fs_write_all(fd, cc->why, strlen(cc->why)) < 0)
+			unlink(path);	/* say it again next time */
+		close(fd);
+	}
+}
+
 void mip_open(const struct app *app, struct mip *m)
 {
 	mip_settings_read(app, &m->set);
-	/* without a compiler the mpy flavour serves sources: say so, go on */
-	if (mip_compiler_probe(&m->cc, m->set.mpy_cross, m->set.opt) < 0)
-		fprintf(stderr, "nestbox[%s]: %s: the mpy flavour serves sources\n",
-			app->program, m->cc.why);
+	say_no_compiler(app, &m->cc, mip_compiler_probe(&m->cc, m->set.mpy_cross, m->set.opt) < 0);
 }
 
 /* The admin program still calls it by its older name (src/admin/admin_core.c). */

@@ -154,6 +154,7 @@ int mkbox_live_open(struct mkbox_live *l, const char *var_dir)
 {
 	static const char empty[TAR_RECORD];
 	char top[PATH_MAX - 128], target[64], p[PATH_MAX];
+	int e;
 
 	l->fd = -1;
 	if ((size_t)snprintf(top, sizeof(top), "%s/" STATIC_DIR, var_dir) >= sizeof(top) ||
@@ -167,11 +168,20 @@ int mkbox_live_open(struct mkbox_live *l, const char *var_dir)
 	if (mkdir(l->dir, 0755) < 0)
 		return -1;
 	snprintf(p, sizeof(p), "%s/empty.tar", l->dir);
-	if (fs_write_atomic(p, empty, sizeof(empty)) < 0 ||
-	    (l->fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	snprintf(target, sizeof(target), "/proc/%ld/fd/%d", (long)getpid(), l->fd);
-	return fs_symlink_atomic(target, l->link);
+	if (fs_write_atomic(p, empty, sizeof(empty)) == 0 &&
+	    (l->fd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		snprintf(target, sizeof(target), "/proc/%ld/fd/%d", (long)getpid(), l->fd);
+		if (fs_symlink_atomic(target, l->link) == 0)
+			return 0;
+	}
+	/* nothing of a tree that failed stays open or on disk */
+	e = errno;
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	rm_tree(l->dir);
+	errno = e;
+	return -1;
 }
 
 void mkbox_live_close(struct mkbox_live *l)

@@ -302,9 +302,12 @@ static int manifest(struct pubctx *c, const struct ota_release *prev, struct ota
 	json = ota_manifest_json(c->a, &m, c->repo.sign_key);
 	if (!json)
 		return nb_fail(c->e, NB_INVALID, "a path is not valid UTF-8");
-	if (blob_writer_open(&c->app->blobs, &w) < 0 || blob_writer_write(&w, json, strlen(json)) < 0 ||
-	    blob_writer_commit(&w, NULL, rel->manifest) < 0)
+	if (blob_writer_open(&c->app->blobs, &w) < 0)
 		return nb_fail(c->e, NB_UNAVAILABLE, "cannot store manifest.json");
+	if (blob_writer_write(&w, json, strlen(json)) < 0 || blob_writer_commit(&w, NULL, rel->manifest) < 0) {
+		blob_writer_abort(&w);	/* its descriptors and temp file (again after commit: harmless) */
+		return nb_fail(c->e, NB_UNAVAILABLE, "cannot store manifest.json");
+	}
 	rel->manifest_size = (long long)strlen(json);
 	return 0;
 }

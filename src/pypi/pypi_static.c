@@ -162,7 +162,7 @@ int pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *
 {
 	const char *dir = page_dir(app, a, ix, project), *path;
 	char tmp[4096];
-	int fd, kept = 0;
+	int fd, kept = 0, linked = -1;
 
 	if (!dir || fmt == PYPI_NONE)
 		return 0;
@@ -171,12 +171,13 @@ int pypi_static_keep(struct app *app, struct arena *a, const struct pypi_index *
 	    (fd = fs_tmp_open(path, tmp, sizeof(tmp))) < 0)
 		return 0;
 	/* link, not rename: a page a change wrote meanwhile is newer than ours */
-	if (write(fd, w->body.p, w->body.len) != (ssize_t)w->body.len || fsync(fd) < 0 ||
-	    (link(tmp, path) < 0 && errno != EEXIST))
+	/* link's own result and errno, kept before another call changes errno */
+	if (fs_write_all(fd, w->body.p, w->body.len) < 0 || fsync(fd) < 0 ||
+	    ((linked = link(tmp, path)) < 0 && errno != EEXIST))
 		fprintf(stderr, "pypi: cannot keep the static page %s: %s\n", path,
 			strerror(errno));
 	else
-		kept = errno != EEXIST;
+		kept = linked == 0;
 	close(fd);
 	unlink(tmp);
 	return kept;

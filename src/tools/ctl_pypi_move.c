@@ -98,10 +98,11 @@ static int export_blob(struct app *app, const char *dir, const char *hex)
 		;
 	close(in);
 	if (n != 0 || fs_commit(out, tmp, dst) < 0) {
+		int err = errno;	/* the failure's, before close and unlink change it */
 		if (n != 0)
 			close(out);
 		unlink(tmp);
-		fprintf(stderr, "nestboxctl: cannot copy %s: %s\n", hex, strerror(errno));
+		fprintf(stderr, "nestboxctl: cannot copy %s: %s\n", hex, strerror(err));
 		return -1;
 	}
 	return 0;

@@ -3,6 +3,7 @@ high port serving the same programs; the mkbox acceptance test through it."""
 import os
 import pwd
 import shutil
+import socket
 import signal
 import subprocess
 import time
@@ -308,6 +309,27 @@ def test_request_log_through_apache(apache):
     for f in os.listdir(a.nb.state):
         if f.startswith("nestbox.db"):
             assert os.stat(os.path.join(a.nb.state, f)).st_uid == st.st_uid, f
+
+
+def test_unknown_methods_in_the_request_log_through_apache(apache):
+    """Apache logs the request line as it came: a method no one registered
+    is stored as sent, cut to 23 bytes and made printable ASCII (a control
+    byte or a byte that is no UTF-8 becomes '?'), whatever Apache answered."""
+    a, _ = apache
+    sent = {b"FOO": "FOO", b"Q" + b"X" * 199: "Q" + "X" * 22, b"G\x01T\xff": "G?T?"}
+    for method in sent:
+        with socket.create_connection(("127.0.0.1", a.port), timeout=30) as s:
+            s.sendall(method + b" /list/ab HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            assert s.recv(65536).startswith(b"HTTP/1.1 "), method
+
+    def rows():
+        with a.nb.db() as c:
+            return c.execute("SELECT method, status FROM request_log"
+                             " WHERE method NOT IN ('GET', 'HEAD')").fetchall()
+    wait_until(lambda: len(rows()) == 3, "three rows")
+    got = {m: status for m, status in rows()}
+    assert sorted(got) == sorted(sent.values()), got
+    assert all(400 <= status < 600 for status in got.values()), got
 
 
 def test_pypi_through_apache(apache, tmpdir_shared):

@@ -108,6 +108,24 @@ def test_request_log_rows(nb):
     assert rows == [("list", "GET", "/list/abc", "/list/:search", 200, "box-script", "127.0.0.1")]
 
 
+def test_unknown_methods_are_logged(nb):
+    """A request with a method no one registered is a request like
+    another: lighttpd answers it 501 and it has its row.  lighttpd keeps no
+    method it does not know (its line says "  HTTP/1.1"): the row's method
+    and path are "-", and the access-log writer goes on with the next line
+    (test_apache.py has a front end that logs the method as sent)."""
+    nb.start()
+    for method in (b"FOO", b"X" * 200, b"G\x01T\xff"):
+        answer = nb.raw(method + b" /list/abc HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert answer.startswith(b"HTTP/1.1 501 "), answer[:80]
+    nb.get("/list/after")
+    rows_when_logged(nb, "SELECT 1 FROM request_log WHERE path='/list/after'")
+    with nb.db() as c:
+        rows = c.execute("SELECT program, method, path, status FROM request_log "
+                         "WHERE status = 501").fetchall()
+    assert rows == [("front", "-", "-", 501)] * 3
+
+
 def test_request_log_is_bounded(make_nb):
     nb = make_nb({"NESTBOX_LOG__MAX_ROWS": "5"})
     nb.start()

@@ -312,6 +312,37 @@ def test_without_compiler_sources_are_served(mip, tmpdir_shared):
     assert "the mpy flavour serves sources" in nb.read_log()
 
 
+def test_missing_compiler_said_once(mip, tmpdir_shared):
+    """A missing mpy-cross is said once per state directory, not by every
+    process that starts (each program's FastCGI processes, nestboxctl, a
+    restart); said again after a compiler was there and went."""
+    nb = mip(mpy_cross="")
+    said = "the mpy flavour serves sources"
+    for path in ("/mip/index.json", "/admin/login", "/mip/package/6/none/latest.json"):
+        nb.get(path)
+    d = os.path.join(tmpdir_shared, "p1")
+    make_pkg(d, {"m.py": b"M = 1\n"})
+    r = nb.ctl("mip", "publish", d, "--name", "once", "--version", "1")
+    assert said not in r.stderr
+    nb.stop()
+    nb.start()
+    nb.get("/mip/index.json")
+    assert nb.read_log().count(said) == 1, nb.read_log()
+    marker = os.path.join(nb.state, "mip-compiler.said")
+    assert "no compiler configured" in open(marker).read()
+    # a compiler found removes the marker: losing it later is said again
+    nb.stop()
+    nb.env["NESTBOX_MIP__MPY_CROSS"] = STAND_IN
+    nb.start()
+    nb.get("/mip/index.json")
+    assert not os.path.exists(marker)
+    nb.stop()
+    nb.env["NESTBOX_MIP__MPY_CROSS"] = ""
+    nb.start()
+    nb.get("/mip/index.json")
+    assert nb.read_log().count(said) == 2
+
+
 def test_compiler_shown_in_health(mip):
     nb = mip()
     assert "mpy v6.3" in json.loads(nb.get("/healthz").body)["checks"]["mip_compiler"]

@@ -173,6 +173,44 @@ static void test_odd_request_line(void **state)
 	assert_string_equal(e.method, "VERSION-CONTROL");
 }
 
+/*
+ * A method no one registered is logged as it was sent: cut to the entry's
+ * 23 bytes and made printable ASCII (Apache writes the request line as it
+ * came, a byte outside ASCII's printable range escaped as \xHH); the
+ * empty method and target of lighttpd's 501 line are "-".
+ */
+static void test_unknown_method(void **state)
+{
+	char line[1024], junk[201];
+	struct reqlog_entry e;
+	struct nb_err why;
+	int hot;
+
+	(void)state;
+	assert_int_equal(parse("\"5\" \"-\" \"-\" \"FOO /list HTTP/1.1\" 501 0 1 \"h\" \"-\"",
+			       &e, &hot, &why), 0);
+	assert_string_equal(e.method, "FOO");
+	assert_string_equal(e.path, "/list");
+	memset(junk, 'J', 200);
+	junk[200] = '\0';
+	junk[0] = 'q';
+	snprintf(line, sizeof(line), "\"5\" \"-\" \"-\" \"%s /x HTTP/1.1\" 501 0 1 \"h\" \"-\"", junk);
+	assert_int_equal(parse(line, &e, &hot, &why), 0);
+	assert_int_equal(strlen(e.method), 23);
+	assert_memory_equal(e.method, junk, 23);
+	assert_string_equal(e.path, "/x");
+	/* control bytes, a byte that is no UTF-8, an escaped quote */
+	assert_int_equal(parse("\"5\" \"-\" \"-\" \"G\\x01T\\xff\\x7f\\\"\\t /x HTTP/1.1\" 501 0 1 \"h\" \"-\"",
+			       &e, &hot, &why), 0);
+	assert_string_equal(e.method, "G?T??\"?");
+	/* lighttpd keeps no method it does not know: "  HTTP/1.1" */
+	assert_int_equal(parse("\"5\" \"-\" \"-\" \"  HTTP/1.1\" 501 353 1 \"h\" \"-\"", &e, &hot,
+			       &why), 0);
+	assert_string_equal(e.method, "-");
+	assert_string_equal(e.path, "-");
+	assert_int_equal(e.status, 501);
+}
+
 static void refused(const char *line, const char *want)
 {
 	struct reqlog_entry e;
@@ -317,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_long_values_cut),
 		cmocka_unit_test(test_odd_request_line),
+		cmocka_unit_test(test_unknown_method),
 		cmocka_unit_test(test_refused_lines),
 		cmocka_unit_test(test_refused_nul_and_length),
 		cmocka_unit_test(test_pump),

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,25 @@ static void test_length_cannot_wrap(void **state)
 	free(b.p);
 }
 
+/* bytes_count: the bound exact and one over, and sums that would wrap. */
+static void test_count(void **state)
+{
+	unsigned long long t = 0;
+
+	(void)state;
+	assert_int_equal(bytes_count(&t, 10, 10), 0);
+	assert_int_equal(t, 10);
+	assert_int_equal(bytes_count(&t, 1, 10), -1);
+	assert_int_equal(t, 10);
+	t = ULLONG_MAX - 4;
+	assert_int_equal(bytes_count(&t, 16, ULLONG_MAX), -1);	/* would wrap to 11 */
+	assert_int_equal(t, ULLONG_MAX - 4);
+	assert_int_equal(bytes_count(&t, 4, ULLONG_MAX), 0);
+	assert_int_equal(t, ULLONG_MAX);
+	t = 20;					/* already past a smaller bound */
+	assert_int_equal(bytes_count(&t, 0, 10), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -103,6 +123,7 @@ int main(void)
 		cmocka_unit_test(test_grows_past_first_block),
 		cmocka_unit_test(test_bound_exact_and_one_over),
 		cmocka_unit_test(test_length_cannot_wrap),
+		cmocka_unit_test(test_count),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

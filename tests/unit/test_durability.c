@@ -11,6 +11,12 @@
  * update tars), mkbox_image_import (the .img.zst, .img.sha256 and
  * .img.buildID of an image import), mkbox_tar_compose and mip_file_put.
  *
+ * A failed fsync (EIO, injected by the same wrappers) must publish nothing
+ * and leak nothing: every writer returns -1, closes every descriptor it
+ * opened (counted in /proc/self/fd), removes its temp file and leaves the
+ * destination as it was; so do mkbox_live_open and pypi_static_keep when
+ * a later step fails.
+ *
  * Also a unit-level guard for an import killed half-way (the e2e guard is
  * tests/e2e/test_ctl.py::test_killed_import_leaves_nothing_visible): a
  * forked import dies in the middle of writing its compressed data, and the
@@ -30,6 +36,7 @@
 #include "../../src/lib/fs.h"
 #include "../../src/mip/mip.h"
 #include "../../src/mkbox/mkbox.h"
+#include "../../src/pypi/pypi.h"
 #include "unit_util.h"
 #include "unit_store.h"
 
@@ -52,6 +59,8 @@ static int ntrace;
  * written to files of the image directory (0: off); any file there, not
  * only temp files, so that an import writing the build in place dies too */
 static long long die_after;
+/* fsync and fdatasync fail with EIO on a file whose path holds this (NULL: off) */
+static const char *fsync_eio;
 
 int __real_fsync(int fd);
 int __real_fdatasync(int fd);
@@ -82,11 +91,22 @@ static void record(enum ev_kind k, const char *path, const char *to)
 	ntrace++;
 }
 
+/* 1 when the sync of the file at p is to fail (EIO: the disk lost it) */
+static int sync_fails(const char *p)
+{
+	if (!fsync_eio || !strstr(p, fsync_eio))
+		return 0;
+	errno = EIO;
+	return 1;
+}
+
 int __wrap_fsync(int fd)
 {
 	char p[PATH_MAX];
 
 	fd_path(fd, p, sizeof(p));
+	if (sync_fails(p))
+		return -1;
 	record(EV_SYNC, p, NULL);
 	return __real_fsync(fd);
 }
@@ -96,6 +116,8 @@ int __wrap_fdatasync(int fd)
 	char p[PATH_MAX];
 
 	fd_path(fd, p, sizeof(p));
+	if (sync_fails(p))
+		return -1;
 	record(EV_SYNC, p, NULL);
 	return __real_fdatasync(fd);
 }
@@ -204,6 +226,20 @@ static void check_order(void)
 		fail_msg("%s", why);
 }
 
+/* 1 when dir was synced after the last recorded rename. */
+static int synced_after_rename(const char *dir)
+{
+	int i, last = -1;
+
+	for (i = 0; i < ntrace; i++)
+		if (trace[i].kind == EV_RENAME)
+			last = i;
+	for (i = last + 1; last >= 0 && i < ntrace; i++)
+		if (trace[i].kind == EV_SYNC && !strcmp(trace[i].path, dir))
+			return 1;
+	return 0;
+}
+
 /* How many renames put a file at a name ending in suffix. */
 static int renamed_to(const char *suffix)
 {
@@ -236,6 +272,7 @@ static int setup(void **state)
 	f->app.program = "test-durability";
 	ntrace = 0;
 	die_after = 0;
+	fsync_eio = NULL;
 	*state = f;
 	return 0;
 }
@@ -288,13 +325,17 @@ static void test_blob_writer(void **state)
 {
 	struct ut_app *f = *state;
 	struct blob_writer w;
-	char hex[HASH_HEX_MAX];
+	char hex[HASH_HEX_MAX], blobs[PATH_MAX];
 
 	assert_int_equal(blob_writer_open(&f->app.blobs, &w), 0);
 	assert_int_equal(blob_writer_write(&w, "hello world", 11), 0);
 	assert_int_equal(blob_writer_commit(&w, NULL, hex), 0);
 	assert_int_equal(renamed_to("/b9/b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9"), 1);
 	check_order();
+	/* the fan-out directory b9/ was made for it: the store's directory,
+	 * which holds b9/, is synced after the rename too */
+	snprintf(blobs, sizeof(blobs), "%s/blobs", f->dir);
+	assert_true(synced_after_rename(blobs));
 }
 
 static void test_mip_file_put(void **state)
@@ -434,6 +475,170 @@ static void test_import_killed_half_way(void **state)
 	free(old_id);
 }
 
+/* ------------------------------------------------------------------ */
+/* a failed fsync: nothing published, nothing leaked                   */
+
+/* The descriptors open in this process (and the one that reads them). */
+static int open_fds(void)
+{
+	return ut_count_entries("/proc/self/fd");
+}
+
+/* Names in dir holding ".tmp." (the writers' temp files). */
+static int tmp_files_in(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d)))
+		n += strstr(e->d_name, ".tmp.") != NULL;
+	closedir(d);
+	return n;
+}
+
+static void test_fsync_eio_blob(void **state)
+{
+	struct ut_app *f = *state;
+	struct blob_writer w;
+	char hex[HASH_HEX_MAX], p[PATH_MAX * 2];
+	int fds = open_fds();
+
+	fsync_eio = "/blobs/tmp/";
+	assert_int_equal(blob_writer_open(&f->app.blobs, &w), 0);
+	assert_int_equal(blob_writer_write(&w, "hello world", 11), 0);
+	errno = 0;
+	assert_int_equal(blob_writer_commit(&w, NULL, hex), -1);
+	assert_int_equal(errno, EIO);		/* the failure's, for the caller's message */
+	assert_int_equal(open_fds(), fds);
+	snprintf(p, sizeof(p), "%s/blobs/tmp", f->dir);
+	assert_int_equal(ut_count_entries(p), 0);
+	assert_false(blob_exists(&f->app.blobs, hex));
+	assert_int_equal(renamed_to(hex), 0);
+	/* and the store works again once the disk does */
+	fsync_eio = NULL;
+	assert_int_equal(blob_writer_open(&f->app.blobs, &w), 0);
+	assert_int_equal(blob_writer_write(&w, "hello world", 11), 0);
+	assert_int_equal(blob_writer_commit(&w, NULL, hex), 0);
+	assert_true(blob_exists(&f->app.blobs, hex));
+	assert_int_equal(open_fds(), fds);
+}
+
+static void test_fsync_eio_write_atomic(void **state)
+{
+	struct ut_app *f = *state;
+	char p[PATH_MAX], *now;
+	int fds;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/small.json", f->dir);
+	assert_int_equal(fs_write_atomic(p, "old", 3), 0);
+	fds = open_fds();
+	fsync_eio = "/small.json.tmp.";
+	assert_int_equal(fs_write_atomic(p, "new!", 4), -1);
+	assert_int_equal(errno, EIO);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(tmp_files_in(f->dir), 0);
+	now = slurp(p, &n);
+	assert_int_equal(n, 3);
+	assert_memory_equal(now, "old", 3);
+	free(now);
+}
+
+static void test_fsync_eio_mip_file(void **state)
+{
+	struct ut_app *f = *state;
+	char hex[HASH_HEX_MAX];
+	int fds = open_fds();
+
+	fsync_eio = "/blobs/tmp/";
+	assert_int_equal(mip_file_put(&f->app, "print(2)\n", 9, "hosted", NULL, hex, NULL), -1);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(renamed_to(""), 0);	/* nothing renamed into place */
+}
+
+static void test_fsync_eio_image_import(void **state)
+{
+	struct ut_app *f = *state;
+	char raw[PATH_MAX], images[PATH_MAX], box[PATH_MAX + 8], image[256];
+	struct mkbox_build b;
+	int fds;
+
+	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
+	snprintf(images, sizeof(images), "%s/images", f->dir);
+	snprintf(box, sizeof(box), "%s/bx", images);
+	write_raw(raw, 100000, 3);
+	fds = open_fds();
+	fsync_eio = "/images/bx/";
+	assert_int_equal(import(f, raw, image, sizeof(image)), -1);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(tmp_files_in(box), 0);
+	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), -1);
+	assert_int_equal(renamed_to(".img.zst"), 0);
+}
+
+/* The static tree's link cannot be made (a directory holds its name):
+ * the tree made for it is removed and its descriptor closed. */
+static void test_live_open_fails_cleanly(void **state)
+{
+	struct ut_app *f = *state;
+	char p[PATH_MAX * 2], top[PATH_MAX];
+	struct mkbox_live l;
+	int fds;
+
+	snprintf(top, sizeof(top), "%s/mkbox-static", f->dir);
+	snprintf(p, sizeof(p), "%s/live/in-the-way", top);
+	assert_int_equal(fs_mkdirs(p, 0755), 0);
+	fds = open_fds();
+	assert_int_equal(mkbox_live_open(&l, f->dir), -1);
+	assert_int_equal(l.fd, -1);
+	assert_int_equal(open_fds(), fds);
+	snprintf(p, sizeof(p), "%s/live.%ld", top, (long)getpid());
+	assert_int_equal(access(p, F_OK), -1);
+	assert_int_equal(ut_count_entries(top), 1);	/* the directory in the way alone */
+}
+
+static void keep_page(struct ut_app *f, int want)
+{
+	struct pypi_index ix = { .id = 1, .user = "root", .name = "dev", .type = "stage" };
+	struct http_resp w;
+	struct arena a;
+
+	arena_init(&a);
+	http_resp_init(&w, &a);
+	buf_add(&w.body, "<html>page</html>", 17);
+	assert_int_equal(pypi_static_keep(&f->app, &a, &ix, "demo", PYPI_HTML, &w), want);
+	arena_free(&a);
+}
+
+/*
+ * pypi_static_keep: 1 when it put the page there (its caller then checks
+ * the page is still current; errno read after the link, left EEXIST by
+ * fs_mkdirs, said 0); 0 and no page when the fsync fails, nothing leaked.
+ */
+static void test_static_page_keep(void **state)
+{
+	struct ut_app *f = *state;
+	char dir[PATH_MAX], page[PATH_MAX + 16];
+	int fds = open_fds();
+
+	snprintf(dir, sizeof(dir), "%s/pypi-static/root/dev/demo", f->dir);
+	snprintf(page, sizeof(page), "%s/index.html", dir);
+	fsync_eio = "/index.html.tmp.";
+	keep_page(f, 0);
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(access(page, F_OK), -1);
+	assert_int_equal(tmp_files_in(dir), 0);
+	fsync_eio = NULL;
+	keep_page(f, 1);
+	assert_int_equal(access(page, F_OK), 0);
+	assert_int_equal(tmp_files_in(dir), 0);
+	keep_page(f, 0);			/* there already: not this call's */
+	assert_int_equal(open_fds(), fds);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_app_teardown)
 
 int main(void)
@@ -445,6 +650,12 @@ int main(void)
 		T(test_mip_file_put),
 		T(test_image_import_and_tar),
 		T(test_import_killed_half_way),
+		T(test_fsync_eio_blob),
+		T(test_fsync_eio_write_atomic),
+		T(test_fsync_eio_mip_file),
+		T(test_fsync_eio_image_import),
+		T(test_live_open_fails_cleanly),
+		T(test_static_page_keep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,12 @@
 
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
 #include "../../src/lib/err.h"
+#include "../../src/lib/utf8.h"
 
 static void test_fail_fills_and_returns_minus_one(void **state)
 {
@@ -58,6 +63,68 @@ static void test_prefix(void **state)
 	nb_err_clear(&e);
 	nb_err_prefix(&e, "ignored");
 	assert_string_equal(e.msg, "");
+}
+
+/*
+ * A message quotes outside bytes (a file name, a field): what is kept is
+ * well-formed UTF-8, each ill-formed part one U+FFFD, so that no JSON or
+ * HTML writer ever meets a raw 0xff.
+ */
+static void test_message_is_utf8(void **state)
+{
+	char big[NB_ERR_MSG_MAX + 8];
+	struct nb_err e;
+	cJSON *j;
+	char *out;
+
+	(void)state;
+	nb_fail(&e, NB_INVALID, "file %s refused", "a\xff\xfe.py");
+	assert_string_equal(e.msg, "file a\xef\xbf\xbd\xef\xbf\xbd.py refused");
+	assert_true(utf8_valid(e.msg, strlen(e.msg)));
+	/* kept as they are: text that is UTF-8 already */
+	nb_fail(&e, NB_INVALID, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6");
+	assert_string_equal(e.msg, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6");
+	/* a sequence cut short, an overlong '/', a surrogate, a lead byte too high */
+	nb_fail(&e, NB_INVALID, "[\xe2\x82][\xc0\xaf][\xed\xa0\x80][\xf5\x80]");
+	assert_true(utf8_valid(e.msg, strlen(e.msg)));
+	assert_string_equal(e.msg, "[\xef\xbf\xbd][\xef\xbf\xbd\xef\xbf\xbd]"
+			    "[\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd][\xef\xbf\xbd\xef\xbf\xbd]");
+	/* the prefix a caller adds is repaired too */
+	nb_fail(&e, NB_NOT_FOUND, "no such file");
+	nb_err_prefix(&e, "box %s", "b\x80");
+	assert_string_equal(e.msg, "box b\xef\xbf\xbd: no such file");
+	/* a message cut in the middle of a character ends at a boundary */
+	memset(big, 'a', sizeof(big));
+	memcpy(big + NB_ERR_MSG_MAX - 3, "\xe2\x82\xac\xe2\x82\xac", 6);
+	big[NB_ERR_MSG_MAX + 3] = '\0';
+	nb_fail(&e, NB_INVALID, "%s", big);
+	assert_true(utf8_valid(e.msg, strlen(e.msg)));
+	assert_int_equal(strlen(e.msg), NB_ERR_MSG_MAX - 3);
+	/* into JSON: valid UTF-8, control bytes escaped by the writer */
+	nb_fail(&e, NB_INVALID, "name \"%s\"", "x\xff\n\x01\x1f");
+	j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "error", e.msg);
+	out = cJSON_PrintUnformatted(j);
+	assert_string_equal(out, "{\"error\":\"name \\\"x\xef\xbf\xbd\\n\\u0001\\u001f\\\"\"}");
+	free(out);
+	cJSON_Delete(j);
+}
+
+/* utf8_repair on its own: the bound of out, a NUL within n. */
+static void test_repair_bounds(void **state)
+{
+	char out[8];
+
+	(void)state;
+	assert_int_equal(utf8_repair(out, sizeof(out), "abc\xff", 4), 6);
+	assert_string_equal(out, "abc\xef\xbf\xbd");
+	assert_int_equal(utf8_repair(out, sizeof(out), "abcde\xff", 6), 5);	/* no room */
+	assert_string_equal(out, "abcde");
+	assert_int_equal(utf8_repair(out, 1, "abc", 3), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(utf8_repair(out, sizeof(out), "a\0b", 3), 1);
+	assert_int_equal(utf8_repair(out, sizeof(out), "\xf0\x9f\x90", 3), 3);	/* cut short */
+	assert_string_equal(out, "\xef\xbf\xbd");
 }
 
 static void test_http_status(void **state)
@@ -108,6 +175,8 @@ int main(void)
 		cmocka_unit_test(test_fail_fills_and_returns_minus_one),
 		cmocka_unit_test(test_long_message_is_cut),
 		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_message_is_utf8),
+		cmocka_unit_test(test_repair_bounds),
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_exit_status),
 		cmocka_unit_test(test_kind_names),
