@@ -206,7 +206,8 @@ static void test_rollout_rows(void **state)
 	assert_int_equal(ddi_rollout_get(&f->app, 1, &r, NULL), 0);
 	assert_string_equal(r.pause_reason, "paused by an operator");
 	assert_int_equal(r.percent, 30);
-	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50, &e), 1);	/* any rollout */
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 1, 3, 50, &e), 1);
+	assert_int_equal(ddi_rollout_put_limits(&f->app, 2, 3, 50, &e), 0);	/* finished */
 	assert_int_equal(ddi_rollout_put_limits(&f->app, 99, 3, 50, &e), 0);
 	assert_int_equal(ddi_rollout_close(&f->app, 2, "canceled", &withdrawn, &e), 1);
 	assert_int_equal(withdrawn, 0);
