@@ -162,3 +162,61 @@ def test_failed_upstream_host_is_not_asked_again_for_a_while(make_nb):
         assert get(nb, "/pypi/root/pypi", {"Accept": "application/json"})[0] == 200
     finally:
         up.close()
+
+
+# -- who may point an index at an upstream ---------------------------------
+
+def index_config(front, path):
+    r = front.get(path, {"Accept": "application/json"})
+    assert r.status == 200, r.body
+    return json.loads(r.body)["result"]
+
+
+def send_config(front, method, path, cfg, auth):
+    h = {"Content-Type": "application/json", "Accept": "application/json"}
+    h.update(auth)
+    return front.request(method, path, h, json.dumps(cfg).encode())
+
+
+def test_only_root_points_an_index_at_an_upstream(make_nb, upstream, tmpdir_shared):
+    """mirror_url makes the server fetch whatever URL it names (an address
+    inside its network too): a user's PUT or PATCH that sets or changes it
+    is refused (403) and changes nothing; root may, and the owner may then
+    send the config back unchanged (devpi's client PATCHes it whole)."""
+    nb = start_px(make_nb)
+    alice = basic("alice", "alice-pw")
+    put_json(nb, "/pypi/alice", {"password": "alice-pw"}, basic("root", ROOT_PW))
+    internal = "http://127.0.0.1:%d/simple/" % free_port()
+    r = send_config(nb, "PUT", "/pypi/alice/m", {"type": "mirror", "mirror_url": internal}, alice)
+    assert r.status == 403 and b"mirror_url" in r.body, r.body
+    assert nb.get("/pypi/alice/m", {"Accept": "application/json"}).status == 404
+    put_json(nb, "/pypi/alice/dev", {}, alice)
+    for cfg in ({"mirror_url": internal}, {"type": "mirror", "mirror_url": internal}):
+        r = send_config(nb, "PATCH", "/pypi/alice/dev", cfg, alice)
+        assert r.status == 403, r.body
+    cfg = index_config(nb, "/pypi/alice/dev")
+    assert cfg["type"] == "stage" and not cfg.get("mirror_url")
+    # root may; the owner keeps it and changes the rest
+    r = send_config(nb, "PATCH", "/pypi/alice/dev", {"type": "mirror",
+                                                    "mirror_url": upstream.url + "/simple/"},
+                    basic("root", ROOT_PW))
+    assert r.status == 200, r.body
+    cfg = index_config(nb, "/pypi/alice/dev")
+    cfg.pop("projects", None)
+    cfg["title"] = "Alice's mirror"
+    r = send_config(nb, "PATCH", "/pypi/alice/dev", cfg, alice)
+    assert r.status == 200, r.body
+    r = send_config(nb, "PATCH", "/pypi/alice/dev", {"mirror_url": internal}, alice)
+    assert r.status == 403, r.body
+    cfg = index_config(nb, "/pypi/alice/dev")
+    assert cfg["mirror_url"] == upstream.url + "/simple/" and cfg["title"] == "Alice's mirror"
+
+
+def test_user_mirrors_lets_users_point_indexes_at_upstreams(make_nb, upstream, tmpdir_shared):
+    nb = start_px(make_nb, NESTBOX_PYPI__USER_MIRRORS="true")
+    alice = basic("alice", "alice-pw")
+    put_json(nb, "/pypi/alice", {"password": "alice-pw"}, basic("root", ROOT_PW))
+    r = send_config(nb, "PUT", "/pypi/alice/m", {"type": "mirror",
+                                                "mirror_url": upstream.url + "/simple/"}, alice)
+    assert r.status == 201, r.body
+    assert index_config(nb, "/pypi/alice/m")["mirror_url"] == upstream.url + "/simple/"
