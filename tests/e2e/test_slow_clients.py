@@ -528,8 +528,15 @@ def test_slow_authenticated_uploads_hold_no_upload(admin_nb, tmpdir_shared):
     nb, b = admin_nb({"NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1",
                       "NESTBOX_SERVER__BODY_TIMEOUT": "300"})
     nb.ctl("pypi", "index", "create", "root/dev")
-    check_slow_uploaders_hold_no_upload(nb, {"Authorization": "Basic " + base64.b64encode(
-        b"root:root-pass-1").decode()}, api_bearer(b), tmpdir_shared)
+    # signed-in form uploads stream (each holds a process): more of them
+    # than they have processes, and the API's uploads still go through
+    forms = [upload_trickle(nb, b) for _ in range(TRICKLES)]
+    try:
+        check_slow_uploaders_hold_no_upload(nb, {"Authorization": "Basic " + base64.b64encode(
+            b"root:root-pass-1").decode()}, api_bearer(b), tmpdir_shared)
+    finally:
+        for s in forms:
+            s.close()
 
 
 def test_slow_authenticated_uploads_hold_no_upload_on_apache(make_nb, tmpdir_shared):
