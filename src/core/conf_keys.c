@@ -150,5 +150,11 @@ const struct conf_key core_conf_keys[] = {
 	{ "pypi.mirror_timeout", CONF_INT, "20", NULL, 0,
 	  "seconds a mirror waits for an upstream page; a file download is given up"
 	  " after this many seconds under 1 KiB/s" },
+	{ "pypi.mirror_fetches", CONF_INT, "2", NULL, 0,
+	  "fetches from mirror upstreams at once (all processes, all hosts); more are"
+	  " answered 503 at once.  Keep it below the front end's pypi.fcgi processes" },
+	{ "pypi.user_mirrors", CONF_BOOL, "false", NULL, 0,
+	  "users other than root may set an index's mirror_url (the server then fetches"
+	  " from any URL they name)" },
 	{ NULL, 0, NULL, NULL, 0, NULL }
 };

@@ -321,8 +321,10 @@ int pypi_mirror_status_of(struct app *app, struct arena *a, long long index_id,
  * upstream failed or is being asked by another request: the last good
  * copy), "offline" (files already cached only).  The count (0: the
  * upstream does not know the project), or -1 with NB_BAD_GATEWAY (the
- * upstream failed, now or less than 30 s ago, and nothing is cached) or
- * NB_UNAVAILABLE.
+ * upstream failed just now and nothing is cached) or NB_UNAVAILABLE (it
+ * failed lately, or is busy, or another request is fetching the page,
+ * and nothing is cached; or the store failed): never waits on another
+ * request's fetch.
  */
 int pypi_mirror_project(struct app *app, struct arena *a, const struct pypi_index *mx,
 			const char *project, struct pypi_file **out, const char **state,
@@ -333,7 +335,8 @@ int pypi_mirror_project(struct app *app, struct arena *a, const struct pypi_inde
 int pypi_mirror_names(struct app *app, struct arena *a, const struct pypi_index *mx,
 		      const char ***out, const char **state, struct nb_err *e);
 /* GET of a file on a mirror index: from the blob store, or fetched once
- * from the upstream and checked against the page's sha256 first. */
+ * from the upstream (through the gate) and checked against the page's
+ * sha256 first; a second request while it is fetched: NB_UNAVAILABLE. */
 int pypi_mirror_file_get(struct app *app, struct http_req *r, struct http_resp *w,
 			 const struct pypi_index *mx, struct nb_err *e);
 struct pypi_settings;
@@ -344,6 +347,29 @@ struct pypi_settings;
  * when busy or impossible.
  */
 int pypi_mirror_lock(const struct pypi_settings *s, const char *key, long wait_ms);
+/*
+ * The gate of every upstream fetch (pypi_upstream_gate.c): nothing is
+ * fetched from a host that failed less than a few seconds ago, nor
+ * beyond pypi.mirror_fetches fetches at once across the processes; it
+ * never waits.  pypi_gate_enter: 0 (the fetch may run; pypi_gate_leave
+ * after it, failed non-zero on a timeout, a transport error or a 5xx),
+ * or -1 with NB_UNAVAILABLE (answered 503 with Retry-After; a cached
+ * copy may stand in).
+ */
+struct pypi_gate {
+	int slot;			/* the fetch slot's lock, -1: none held */
+	int probing;			/* the first fetch since the host failed */
+	char down[4400];		/* the host's breaker file */
+};
+int pypi_gate_enter(const struct pypi_settings *s, const char *url, struct pypi_gate *g,
+		    struct nb_err *e);
+void pypi_gate_leave(struct pypi_gate *g, int failed);
+/* Seconds a 503 of pypi.fcgi asks its client to wait (Retry-After). */
+#define PYPI_RETRY_AFTER "5"
+struct http_resp;
+/* pypi.fcgi's error answer (app->fail_write): the JSON error, and a
+ * Retry-After on a 503 (the store busy, an upstream unavailable or busy). */
+void pypi_error_write(struct http_resp *w, int status, enum nb_errkind kind, const char *msg);
 /* Evicts least recently used mirrored files until the mirrored bytes
  * fit pypi.cache_max (0: no cap), never the one just fetched.  Best
  * effort after the answer: a store that fails stops it, said on stderr. */
@@ -365,6 +391,8 @@ struct pypi_settings {
 	long connect_timeout;		/* pypi.mirror_connect_timeout, seconds */
 	long timeout;			/* pypi.mirror_timeout, seconds */
 	char var_dir[4096];		/* server.var_dir: the fetch locks */
+	long mirror_fetches;		/* pypi.mirror_fetches: upstream fetches at once */
+	int user_mirrors;		/* pypi.user_mirrors: others than root set mirror_url */
 };
 
 /* Fills s from app->conf and app->set (start-up, not per request). */

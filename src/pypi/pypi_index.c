@@ -322,10 +322,17 @@ void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *na
 	ix->mirror_cache_expiry = 1800;
 }
 
-/* The config body applied onto ix and checked; 0 or -1 with e. */
-static int config_body(struct app *app, struct http_req *r, struct pypi_index *ix,
-		       struct nb_err *e)
+/*
+ * The config body applied onto ix and checked; 0 or -1 with e.  Only
+ * root (me) may point an index at an upstream, unless pypi.user_mirrors
+ * says users may: the server fetches whatever URL mirror_url names, an
+ * address inside its own network too (NB_FORBIDDEN).
+ */
+static int config_body(struct app *app, struct http_req *r, const char *me,
+		       struct pypi_index *ix, struct nb_err *e)
 {
+	struct pypi *p = app->domain;
+	const char *was = ix->mirror_url ? ix->mirror_url : "";
 	cJSON *o = pypi_json_body(r, INDEX_BODY_MAX, e);
 	int rc;
 
@@ -333,6 +340,9 @@ static int config_body(struct app *app, struct http_req *r, struct pypi_index *i
 		return -1;
 	rc = pypi_index_config(app, r->a, ix, o, e);
 	cJSON_Delete(o);
+	if (rc == 0 && strcmp(me, "root") && !p->set.user_mirrors && strcmp(was, ix->mirror_url))
+		return nb_fail(e, NB_FORBIDDEN, "only root may set an index's mirror_url"
+			       " (pypi.user_mirrors lets users)");
 	return rc;
 }
 
@@ -394,7 +404,7 @@ static int index_put(struct app *app, struct http_req *r, struct http_resp *w,
 	if (pypi_need_owner(app, r, user, &me, e) < 0)
 		return -1;
 	pypi_index_defaults(&ix, user, req_str(r, "index"));
-	if (config_body(app, r, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
+	if (config_body(app, r, me, &ix, e) < 0 || pypi_user_get(app, r->a, user, &u, e) < 0 ||
 	    pypi_index_put(app, &ix, 1, e) < 0)
 		return -1;
 	index_written(app, r, w, me, &ix, "pypi index create", 201);
@@ -415,7 +425,7 @@ static int index_patch(struct app *app, struct http_req *r, struct http_resp *w,
 	const char *me;
 
 	if (!ix || pypi_need_owner(app, r, ix->user, &me, e) < 0 ||
-	    config_body(app, r, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
+	    config_body(app, r, me, ix, e) < 0 || pypi_index_put(app, ix, 0, e) < 0)
 		return -1;
 	index_written(app, r, w, me, ix, "pypi index modify", 200);
 	return 0;

@@ -6,20 +6,23 @@
  * If-Modified-Since.
  *
  * When the upstream fails, the last good copy is served and said so
- * ("stale"; a page never fetched is 502, the project list falls back to
- * the projects known here), and the upstream is not asked again for that
- * page for a short while (RETRY_MS): a dead upstream costs one timeout
- * per page, not one per request.  With pypi.offline nothing is fetched and a page lists only
- * the files already cached.
+ * ("stale"; a page never fetched is 502 "upstream unavailable": what the
+ * upstream said goes to the log and the operators' mirror page, never to
+ * the client; the project list falls back to the projects known here),
+ * and the upstream is not asked again for that page for a short while
+ * (RETRY_MS): a dead upstream costs one timeout per page, not one per
+ * request.  Every fetch passes the gate (pypi_upstream_gate.c): a host
+ * that just failed is not asked at all for a few seconds, and only
+ * pypi.mirror_fetches fetches run at once; a page it turns away is its
+ * copy, else 503 with Retry-After.  With pypi.offline nothing is fetched
+ * and a page lists only the files already cached.
  *
  * Many requests for the same expired page: one process fetches it under
- * a per-page lock file (flock); the others serve the cached copy at once
- * ("stale") or, when there is none yet (a cold page), wait for the lock
- * at most the fetch's own time bound and then read what the first one
- * stored, or its failure.  The upstream sees one request per page per
- * expiry, and no FastCGI process waits longer than
- * pypi.mirror_connect_timeout + pypi.mirror_timeout for its own fetch
- * plus as long for the one it waited on.
+ * a per-page lock file (flock, never waited for); the others answer at
+ * once, with the cached copy ("stale") or, when there is none yet (a
+ * cold page), 503 with Retry-After.  The upstream sees one request per
+ * page per expiry; no store transaction is open during a fetch, and no
+ * FastCGI process waits on another's fetch.
  */
 #include "pypi.h"
 
@@ -138,10 +141,19 @@ static int store_page(struct app *app, struct arena *a, const struct pypi_index 
 	return pypi_mpage_put(app, mx->id, project, &pg, v, n, e);
 }
 
+/* 1 when a fetch's outcome says the host is unwell (the breaker opens):
+ * no answer, or a 5xx; a 404 or another 4xx is about the page alone. */
+static int host_failed(int rc, const struct fetch_result *f)
+{
+	return rc < 0 || f->status >= 500;
+}
+
 /*
  * Asks the upstream for one page (the lock held) and records the answer.
- * 0 with *state, or -1 with e when the upstream failed (*failed set: a
- * cached copy may stand in) or the store did.
+ * 0 with *state, or -1 with e (NB_UNAVAILABLE when the gate turned the
+ * fetch away: nothing asked, nothing recorded; *failed set when the
+ * upstream failed: a cached copy may stand in, and e's message, for the
+ * log and the page's row, says how).
  */
 static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 	       const char *project, const struct pypi_mpage *have, const char **state,
@@ -153,12 +165,17 @@ static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 				have ? have->last_modified : NULL, PAGE_MAX,
 				connect_s(&p->set), total_s(&p->set), 0 };
 	struct fetch_result f;
-	int rc = 0;
+	struct pypi_gate g;
+	int rc = 0, got;
 
 	*failed = 0;
 	db_read_end(app->db);	/* no snapshot held across the network */
-	if (fetch_get_opts(url, &o, &f) < 0 || (f.status != 200 && f.status != 304 &&
-						f.status != 404 && f.status != 410)) {
+	if (pypi_gate_enter(&p->set, url, &g, e) < 0)
+		return -1;
+	got = fetch_get_opts(url, &o, &f);
+	pypi_gate_leave(&g, host_failed(got, &f));
+	if (got < 0 || (f.status != 200 && f.status != 304 && f.status != 404 &&
+			f.status != 410)) {
 		*failed = 1;
 		rc = nb_fail(e, NB_BAD_GATEWAY, "the upstream %s failed: %s", url,
 			     f.status ? arena_printf(a, "HTTP %ld", f.status) : f.error);
@@ -178,11 +195,18 @@ static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 	return rc;
 }
 
-/* The failure recorded less than RETRY_MS ago (and within the expiry,
- * so an expiry of 0 always asks), as an error: no copy to stand in. */
-static int recent_failure(const struct pypi_mpage *pg, struct nb_err *e)
+/* What a client is told of an upstream's failure: that it failed, not
+ * how (its address, its answer: the log and the operators have them). */
+static int unavailable(struct nb_err *e)
 {
-	return nb_fail(e, NB_BAD_GATEWAY, "the upstream failed: %s", pg->error);
+	return nb_fail(e, NB_BAD_GATEWAY, "the upstream is unavailable");
+}
+
+/* The same for a failure recorded lately: not asked again, 503 (with
+ * Retry-After: pip waits and asks again). */
+static int failed_before(struct nb_err *e)
+{
+	return nb_fail(e, NB_UNAVAILABLE, "the upstream is unavailable; try again later");
 }
 
 /* 1 when a failure on the page is recent enough not to ask again. */
@@ -206,7 +230,7 @@ static int ask_locked(struct app *app, struct arena *a, const struct pypi_index 
 	struct nb_err mine;
 	int failed, rc;
 
-	/* read in a new snapshot, not the one taken before the wait */
+	/* read again: another request may have stored it since */
 	db_read_end(app->db);
 	if (pypi_mpage_get(app, a, mx->id, project, pg, &mine) == 0) {
 		if (pg->fetched_ms >= now) {
@@ -214,7 +238,7 @@ static int ask_locked(struct app *app, struct arena *a, const struct pypi_index 
 			return 0;
 		}
 		if (pg->failed_ms >= now && !have)	/* failed just now: not twice */
-			return recent_failure(pg, e);
+			return failed_before(e);
 	}
 	rc = ask(app, a, mx, project, have ? pg : NULL, state, &failed, &mine);
 	if (rc < 0 && failed) {
@@ -222,10 +246,12 @@ static int ask_locked(struct app *app, struct arena *a, const struct pypi_index 
 		fprintf(stderr, "nestbox[pypi]: %s%s\n", mine.msg,
 			have ? " (serving the cached copy)" : "");
 	}
-	if (rc < 0 && failed && have) {
-		*state = "stale";
+	if (rc < 0 && have && (failed || mine.kind == NB_UNAVAILABLE)) {
+		*state = "stale";	/* failed, or the gate kept it from asking */
 		return 0;
 	}
+	if (rc < 0 && failed)
+		return unavailable(e);
 	if (rc < 0 && e)
 		*e = mine;
 	return rc;
@@ -258,12 +284,12 @@ static int refresh(struct app *app, struct arena *a, const struct pypi_index *mx
 		return 0;
 	}
 	if (known && failed_lately(mx, &pg, now))
-		return have ? 0 : recent_failure(&pg, e);
-	lk = pypi_mirror_lock(&p->set, arena_printf(a, "page %lld %s", mx->id, project),
-			      have ? 0 : (connect_s(&p->set) + total_s(&p->set)) * 1000);
+		return have ? 0 : failed_before(e);
+	lk = pypi_mirror_lock(&p->set, arena_printf(a, "page %lld %s", mx->id, project), 0);
 	if (lk < 0)		/* another request is asking the upstream */
 		return have ? 0 : nb_fail(e, NB_UNAVAILABLE,
-					  "the upstream is slow to answer for this page; try again");
+					  "this page is being fetched from the upstream;"
+					  " try again shortly");
 	rc = ask_locked(app, a, mx, project, &pg, have, now, state, e);
 	close(lk);
 	return rc;
@@ -328,9 +354,11 @@ int pypi_mirror_names(struct app *app, struct arena *a, const struct pypi_index 
 	char *s, *nl;
 
 	if (refresh(app, a, mx, "", state, &mine) < 0) {
-		if (mine.kind != NB_BAD_GATEWAY)
+		if (mine.kind != NB_BAD_GATEWAY && mine.kind != NB_UNAVAILABLE)
 			return nb_fail(e, mine.kind, "%s", mine.msg);
-		*state = "stale";	/* no list yet: what this mirror knows of */
+		/* no list yet (the upstream failed, or is being asked, or the
+		 * gate kept it from being asked): what this mirror knows of */
+		*state = "stale";
 		return pypi_mfile_projects(app, a, mx->id, 1, out, e);
 	}
 	if (!strcmp(*state, "offline"))

@@ -4,8 +4,10 @@
  * into the blob store (never held in memory), checked against the
  * sha256 the upstream's page gave before it is kept or served, then
  * immutable and sent like an upload.  One fetch per file at a time (a
- * lock file); the mirrored bytes are kept under pypi.cache_max by
- * evicting the least recently used mirrored files, never uploads.
+ * lock file, never waited for), through the upstream gate
+ * (pypi_upstream_gate.c); the mirrored bytes are kept under
+ * pypi.cache_max by evicting the least recently used mirrored files,
+ * never uploads.
  */
 #include "pypi.h"
 
@@ -24,8 +26,9 @@ static int to_blob(void *ctx, const void *p, size_t n)
 }
 
 /* The upstream's bytes of l into the blob store, checked against
- * l->sha256; 0, or -1 with NB_BAD_GATEWAY, or NB_UNAVAILABLE when the
- * blob store cannot take it (nothing stored). */
+ * l->sha256; 0, or -1 with NB_BAD_GATEWAY (what went wrong is logged,
+ * not told), or NB_UNAVAILABLE when the gate turned the fetch away or
+ * the blob store cannot take it (nothing stored). */
 static int fetch_file(struct app *app, const struct pypi_link *l, long long *size,
 		      struct nb_err *e)
 {
@@ -34,13 +37,28 @@ static int fetch_file(struct app *app, const struct pypi_link *l, long long *siz
 				p->set.connect_timeout > 0 ? p->set.connect_timeout : 5, 0,
 				p->set.timeout > 0 ? p->set.timeout : 20 };
 	struct blob_writer bw;
+	struct pypi_gate g;
+	struct nb_err why;
 	char hex[HASH_HEX_MAX];
+	int rc;
 
-	if (blob_writer_open(&app->blobs, &bw) < 0)
+	if (pypi_gate_enter(&p->set, l->url, &g, e) < 0)
+		return -1;
+	if (blob_writer_open(&app->blobs, &bw) < 0) {
+		pypi_gate_leave(&g, 0);
 		return nb_fail(e, NB_UNAVAILABLE, "cannot write to the blob store");
-	if (fetch_to_sink(l->url, &o, to_blob, &bw, e) < 0) {
+	}
+	why.kind = NB_OK;
+	rc = fetch_to_sink(l->url, &o, to_blob, &bw, &why);
+	pypi_gate_leave(&g, rc < 0 && why.kind == NB_BAD_GATEWAY);
+	if (rc < 0) {
 		blob_writer_abort(&bw);
-		return nb_err_prefix(e, "the upstream file %s failed", l->filename);
+		if (why.kind != NB_BAD_GATEWAY)
+			return nb_fail(e, why.kind, "%s", why.msg);
+		fprintf(stderr, "nestbox[pypi]: the upstream file %s failed: %s\n", l->url,
+			why.msg);
+		return nb_fail(e, NB_BAD_GATEWAY, "the upstream is unavailable for %s",
+			       l->filename);
 	}
 	*size = (long long)bw.size;
 	if (blob_writer_commit(&bw, l->sha256, hex) < 0)
@@ -98,18 +116,17 @@ static int find_link(struct app *app, struct http_req *r, const struct pypi_inde
 	return 0;
 }
 
-/* Fetches l once (another request may be fetching it: waited for). */
+/* Fetches l once: another request fetching it is not waited for (503,
+ * Retry-After: the client asks again once it is stored). */
 static int fetch_once(struct app *app, struct arena *a, const struct pypi_index *mx,
 		      struct pypi_link *l, const char *project, struct nb_err *e)
 {
 	struct pypi *p = app->domain;
-	long wait = (p->set.connect_timeout > 0 ? p->set.connect_timeout : 5) +
-		    (p->set.timeout > 0 ? p->set.timeout : 20);
-	int lk = pypi_mirror_lock(&p->set, arena_cat(a, "file ", l->sha256, NULL), wait * 1000);
+	int lk = pypi_mirror_lock(&p->set, arena_cat(a, "file ", l->sha256, NULL), 0);
 	int rc = 0;
 
 	if (lk < 0)
-		return nb_fail(e, NB_UNAVAILABLE, "the file is being fetched; try again");
+		return nb_fail(e, NB_UNAVAILABLE, "the file is being fetched; try again shortly");
 	db_read_end(app->db);	/* no snapshot across the network; the row's write its own */
 	if (!blob_exists(&app->blobs, l->sha256)) {
 		rc = fetch_file(app, l, &l->size, e);

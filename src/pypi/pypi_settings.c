@@ -27,6 +27,8 @@ void pypi_settings_read(const struct app *app, struct pypi_settings *s)
 	s->connect_timeout = (long)conf_int(app->conf, "pypi.mirror_connect_timeout");
 	s->timeout = (long)conf_int(app->conf, "pypi.mirror_timeout");
 	snprintf(s->var_dir, sizeof(s->var_dir), "%s", app->set.var_dir);
+	s->mirror_fetches = (long)conf_int(app->conf, "pypi.mirror_fetches");
+	s->user_mirrors = conf_bool(app->conf, "pypi.user_mirrors");
 }
 
 /* root/pypi as devpi creates it: a mirror of s->root_mirror_url. */
@@ -99,6 +101,7 @@ int pypi_init(struct app *app, struct nb_err *e)
 	if (!p)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	app->domain = p;
+	app->fail_write = pypi_error_write;
 	pypi_settings_read(app, &p->set);
 	if (tmpl_load_dir(&p->tmpl, p->set.templates, e) < 0 ||
 	    pypi_bootstrap(app, &p->set, e) < 0)

@@ -432,3 +432,128 @@ def test_program_dying_in_a_request_is_counted_as_500(admin_nb):
     # counted once: the next reaps find nothing more
     nb.get("/metrics")
     assert crashed()[0].endswith(" 1")
+
+
+# -- slow uploads that carry credentials (issue: one slow uploader per
+# upload process stalled every other upload)
+
+UPLOAD_DEADLINE = 15      # a bound on an upload that must not wait on others
+
+
+def dripping_upload(port, path, headers, stop, first=b"--xx\r\n"):
+    """An upload whose body comes at a byte a second, until stop is set:
+    slower than anything but far from stalled.  Its socket and thread."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    head = "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 60000\r\n" % path
+    for k, v in headers.items():
+        head += "%s: %s\r\n" % (k, v)
+    s.sendall(head.encode() + b"\r\n" + first)
+
+    def run():
+        while not stop.wait(1.0):
+            try:
+                s.sendall(b"x")
+            except OSError:
+                return
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return s, t
+
+
+def bounded(port, method, path, headers, body):
+    """One request with UPLOAD_DEADLINE: (status, body)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=UPLOAD_DEADLINE)
+    try:
+        c.request(method, path, body, headers)
+        r = c.getresponse()
+        return r.status, r.read()
+    finally:
+        c.close()
+
+
+def ota_form(repo, tag, name, data):
+    b = "----nestboxota"
+    out = b"".join(("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+                    % (b, k, v)).encode() for k, v in (("repo", repo), ("tag", tag)))
+    out += ("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"%s\"\r\n"
+            "Content-Type: application/octet-stream\r\n\r\n" % (b, name)).encode()
+    return out + data + ("\r\n--%s--\r\n" % b).encode(), \
+        {"Content-Type": "multipart/form-data; boundary=" + b}
+
+
+def check_slow_uploaders_hold_no_upload(front, pypi_auth, bearer, tmpdir):
+    """More uploaders dripping their bodies than there are upload processes,
+    on twine's upload and the OTA publishing API, each with valid
+    credentials: a normal twine upload and a normal publish complete
+    meanwhile, and the drips are still pending."""
+    from pypi_dists import make_wheel, upload_form
+    from test_ota_admin import targz
+    stop = threading.Event()
+    multipart = {"Content-Type": "multipart/form-data; boundary=xx"}
+    held = [dripping_upload(front.port, "/pypi/root/dev/", dict(multipart, **pypi_auth), stop)
+            for _ in range(TRICKLES)]
+    held += [dripping_upload(front.port, "/admin/api/ota/publish", dict(multipart, **bearer),
+                             stop) for _ in range(TRICKLES)]
+    try:
+        d = os.path.join(tmpdir, "drip-dist")
+        os.makedirs(d, exist_ok=True)
+        body, h = upload_form(make_wheel(d, "nb-drip", "1.0"))
+        status, out = bounded(front.port, "POST", "/pypi/root/dev/", dict(h, **pypi_auth), body)
+        assert status == 200, out
+        status, out = bounded(front.port, "GET", "/pypi/root/dev/+simple/nb-drip/", {}, None)
+        assert status == 200 and b"nb_drip-1.0-py3-none-any.whl" in out, out
+        body, h = ota_form("acme/drip", "v1", "app.tar.gz", targz({"app/main.py": b"drip\n"}))
+        status, out = bounded(front.port, "POST", "/admin/api/ota/publish", dict(h, **bearer),
+                              body)
+        assert status == 201, out
+        assert json.loads(out)["files"] == 1
+        assert all(still_open(s) for s, _ in held), "a drip was answered before its body"
+    finally:
+        stop.set()
+        for s, t in held:
+            t.join()
+            s.close()
+
+
+def api_bearer(b):
+    r = b.post("/admin/tokens", {"csrf": b.csrf(), "name": "drip"})
+    assert r.status == 201, r.text
+    return {"Authorization": "Bearer " +
+            r.text.split('<code id="new-token">')[1].split("</code>")[0]}
+
+
+def test_slow_authenticated_uploads_hold_no_upload(admin_nb, tmpdir_shared):
+    # the program's own cut-off for slow bodies is far away: the front end
+    # must not need it
+    nb, b = admin_nb({"NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1",
+                      "NESTBOX_SERVER__BODY_TIMEOUT": "300"})
+    nb.ctl("pypi", "index", "create", "root/dev")
+    # signed-in form uploads stream (each holds a process): more of them
+    # than they have processes, and the API's uploads still go through
+    forms = [upload_trickle(nb, b) for _ in range(TRICKLES)]
+    try:
+        check_slow_uploaders_hold_no_upload(nb, {"Authorization": "Basic " + base64.b64encode(
+            b"root:root-pass-1").decode()}, api_bearer(b), tmpdir_shared)
+    finally:
+        for s in forms:
+            s.close()
+
+
+def test_slow_authenticated_uploads_hold_no_upload_on_apache(make_nb, tmpdir_shared):
+    from conftest import give_to_www_data
+    from test_apache import Apache
+    nb = make_nb({"NESTBOX_ADMIN_PASSWORD": "admin-pass-1",
+                  "NESTBOX_PYPI__ROOT_PASSWORD": "root-pass-1"}, sub="ap")
+    nb.ctl("init")
+    nb.ctl("user", "first-admin")
+    nb.ctl("pypi", "index", "create", "root/dev")     # root made with its password
+    a = Apache(os.path.join(tmpdir_shared, "apache"), nb)
+    give_to_www_data(nb.state)
+    a.start()
+    try:
+        b = Browser(a.port)
+        b.login("admin", "admin-pass-1")
+        check_slow_uploaders_hold_no_upload(a, {"Authorization": "Basic " + base64.b64encode(
+            b"root:root-pass-1").decode()}, api_bearer(b), tmpdir_shared)
+    finally:
+        a.stop()
