@@ -146,9 +146,11 @@ static const char sql_user_add[] =
 int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_user_add);
+	struct db_stmt *st;
 
-	if (!st)
+	if (pypi_text_check("email", email, PYPI_EMAIL_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_add)))
 		return no_stmt(e);
 	bind_text(st, 1, name);
 	bind_text(st, 2, pw_hash);
@@ -159,6 +161,7 @@ int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const 
 	return changes(app) ? 0 : nb_fail(e, NB_CONFLICT, "user %s exists", name);
 }
 
+static const char sql_user_tokens_del[] = "DELETE FROM pypi_tokens WHERE \"user\" = ?1";
 static const char sql_user_set[] =
 	"UPDATE pypi_users SET pw_hash = coalesce(?2, pw_hash), email = coalesce(?3, email)"
 	" WHERE name = ?1";
@@ -166,18 +169,123 @@ static const char sql_user_set[] =
 int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_user_set);
+	struct db_stmt *st;
 
-	if (!st)
+	if (email && pypi_text_check("email", email, PYPI_EMAIL_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_set)))
 		return no_stmt(e);
 	bind_text(st, 1, name);
 	if (pw_hash)
 		bind_text(st, 2, pw_hash);
 	if (email)
 		bind_text(st, 3, email);
+	if (!pw_hash) {
+		if (done(app, st, "user", e) < 0)
+			return -1;
+		return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+	}
+	/* a new password ends the +login tokens the old one gave (devpi's
+	 * tokens carry the password hash, so they die with it too) */
+	if (db_begin(app->db) < 0) {
+		db_reset(st);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
 	if (done(app, st, "user", e) < 0)
-		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+		goto fail;
+	if (!changes(app)) {
+		nb_fail(e, NB_NOT_FOUND, "no such user");
+		goto fail;
+	}
+	if (!(st = db_stmt(app->db, sql_user_tokens_del))) {
+		no_stmt(e);
+		goto fail;
+	}
+	bind_text(st, 1, name);
+	if (done(app, st, "token", e) < 0)
+		goto fail;
+	if (db_commit(app->db) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+		goto fail;
+	}
+	return 0;
+fail:
+	db_rollback(app->db);
+	return -1;
+}
+
+static const char sql_bases_all[] =
+	"SELECT \"user\", name, bases FROM pypi_indexes WHERE bases <> '' ORDER BY \"user\", name";
+
+/*
+ * An index other than user's own (user/index set: other than that one
+ * index) whose bases name user/index (index NULL: any index of user):
+ * NB_CONFLICT naming it, as deleting would leave its base dangling and a
+ * later user or index of the same name would be inherited unasked.  0
+ * when none, -1 with e.
+ */
+static int base_of_other(struct app *app, const char *user, const char *index,
+			 struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_bases_all);
+	size_t ul = strlen(user);
+	int rc, found = 0;
+
+	if (!st)
+		return no_stmt(e);
+	while (!found && (rc = db_step(st)) == DB_ROW) {
+		const char *u = (const char *)db_column_text(st, 0);
+		const char *n = (const char *)db_column_text(st, 1);
+		const char *p = (const char *)db_column_text(st, 2);
+		if (!index && !strcmp(u, user))
+			continue;	/* goes with the user */
+		while (p && *p && !found) {
+			const char *c = strchr(p, ','), *end = c ? c : p + strlen(p);
+			while (*p == ' ')
+				p++;
+			found = (size_t)(end - p) > ul + 1 && !strncmp(p, user, ul) && p[ul] == '/' &&
+				(!index || ((size_t)(end - p - ul - 1) == strlen(index) &&
+					    !strncmp(p + ul + 1, index, strlen(index))));
+			if (found)
+				nb_fail(e, NB_CONFLICT, "the index %s/%s uses %.*s as a base: change "
+					"its bases first", u, n, (int)(end - p), p);
+			p = c ? c + 1 : NULL;
+		}
+	}
+	if (!found && rc != DB_DONE)
+		store_fail(app, e, "index");
+	db_reset(st);
+	return found || rc != DB_DONE ? -1 : 0;
+}
+
+/* Runs the delete st (bound) after base_of_other(user, index) said no
+ * index depends on it, in one transaction; NB_NOT_FOUND missing when st
+ * deleted nothing. */
+static int del_unused(struct app *app, struct db_stmt *st, const char *user, const char *index,
+		      const char *missing, struct nb_err *e)
+{
+	if (db_begin(app->db) < 0) {
+		db_reset(st);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
+	if (base_of_other(app, user, index, e) < 0) {
+		db_reset(st);
+		goto fail;
+	}
+	if (done(app, st, index ? "index" : "user", e) < 0)
+		goto fail;
+	if (!changes(app)) {
+		nb_fail(e, NB_NOT_FOUND, "%s", missing);
+		goto fail;
+	}
+	if (db_commit(app->db) < 0) {
+		nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+		goto fail;
+	}
+	return 0;
+fail:
+	db_rollback(app->db);
+	return -1;
 }
 
 static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
@@ -189,9 +297,7 @@ int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, name);
-	if (done(app, st, "user", e) < 0)
-		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+	return del_unused(app, st, name, NULL, "no such user", e);
 }
 
 static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
@@ -275,9 +381,11 @@ static const char sql_index_set[] =
 int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 		   struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
+	struct db_stmt *st;
 
-	if (!st)
+	if (pypi_text_check("title", ix->title, PYPI_TITLE_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, create ? sql_index_add : sql_index_set)))
 		return no_stmt(e);
 	bind_text(st, 1, ix->user);
 	bind_text(st, 2, ix->name);
@@ -306,9 +414,7 @@ int pypi_index_del(struct app *app, const char *user, const char *name, struct n
 		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	if (done(app, st, "index", e) < 0)
-		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
+	return del_unused(app, st, user, name, "no such index", e);
 }
 
 /* -- files -- */
@@ -437,9 +543,11 @@ static const char sql_version_yank[] =
 int pypi_version_yank(struct app *app, long long index_id, const char *project,
 		      const char *version, const char *reason, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_version_yank);
+	struct db_stmt *st;
 
-	if (!st)
+	if (reason && pypi_text_check("the yank reason", reason, PYPI_REASON_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_version_yank)))
 		return no_stmt(e);
 	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);
