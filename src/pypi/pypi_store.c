@@ -162,6 +162,55 @@ int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const 
 }
 
 static const char sql_user_tokens_del[] = "DELETE FROM pypi_tokens WHERE \"user\" = ?1";
+
+/* Steps st (bound; no rows wanted) and wants it to change a row:
+ * NB_NOT_FOUND missing when it changed none; 0 or -1 with e. */
+static int done_one(struct app *app, struct db_stmt *st, const char *what, const char *missing,
+		    struct nb_err *e)
+{
+	if (done(app, st, what, e) < 0)
+		return -1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "%s", missing);
+}
+
+/* A step of in_tx: st bound, on the rows of user (and index). */
+typedef int tx_step(struct app *app, struct db_stmt *st, const char *user, const char *index,
+		    const char *missing, struct nb_err *e);
+
+/* Runs step in one write transaction, committed when it returns 0 and
+ * rolled back otherwise (st reset either way); 0, or -1 with e. */
+static int in_tx(struct app *app, tx_step *step, struct db_stmt *st, const char *user,
+		 const char *index, const char *missing, struct nb_err *e)
+{
+	if (db_begin(app->db) < 0) {
+		db_reset(st);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
+	if (step(app, st, user, index, missing, e) < 0) {
+		db_reset(st);
+		db_rollback(app->db);
+		return -1;
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
+	return 0;
+}
+
+/* The password change st, then the user's tokens deleted (in_tx). */
+static int set_then_untoken(struct app *app, struct db_stmt *st, const char *user,
+			    const char *index, const char *missing, struct nb_err *e)
+{
+	(void)index;
+	if (done_one(app, st, "user", missing, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_tokens_del)))
+		return no_stmt(e);
+	bind_text(st, 1, user);
+	return done(app, st, "token", e);
+}
+
 static const char sql_user_set[] =
 	"UPDATE pypi_users SET pw_hash = coalesce(?2, pw_hash), email = coalesce(?3, email)"
 	" WHERE name = ?1";
@@ -180,38 +229,11 @@ int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const 
 		bind_text(st, 2, pw_hash);
 	if (email)
 		bind_text(st, 3, email);
-	if (!pw_hash) {
-		if (done(app, st, "user", e) < 0)
-			return -1;
-		return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
-	}
+	if (!pw_hash)
+		return done_one(app, st, "user", "no such user", e);
 	/* a new password ends the +login tokens the old one gave (devpi's
 	 * tokens carry the password hash, so they die with it too) */
-	if (db_begin(app->db) < 0) {
-		db_reset(st);
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
-	}
-	if (done(app, st, "user", e) < 0)
-		goto fail;
-	if (!changes(app)) {
-		nb_fail(e, NB_NOT_FOUND, "no such user");
-		goto fail;
-	}
-	if (!(st = db_stmt(app->db, sql_user_tokens_del))) {
-		no_stmt(e);
-		goto fail;
-	}
-	bind_text(st, 1, name);
-	if (done(app, st, "token", e) < 0)
-		goto fail;
-	if (db_commit(app->db) < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "the store is busy");
-		goto fail;
-	}
-	return 0;
-fail:
-	db_rollback(app->db);
-	return -1;
+	return in_tx(app, set_then_untoken, st, name, NULL, "no such user", e);
 }
 
 static const char sql_bases_all[] =
@@ -258,34 +280,15 @@ static int base_of_other(struct app *app, const char *user, const char *index,
 	return found || rc != DB_DONE ? -1 : 0;
 }
 
-/* Runs the delete st (bound) after base_of_other(user, index) said no
- * index depends on it, in one transaction; NB_NOT_FOUND missing when st
+/* The delete st (bound) once base_of_other(user, index) said no index
+ * depends on what it deletes (in_tx); NB_NOT_FOUND missing when st
  * deleted nothing. */
 static int del_unused(struct app *app, struct db_stmt *st, const char *user, const char *index,
 		      const char *missing, struct nb_err *e)
 {
-	if (db_begin(app->db) < 0) {
-		db_reset(st);
-		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
-	}
-	if (base_of_other(app, user, index, e) < 0) {
-		db_reset(st);
-		goto fail;
-	}
-	if (done(app, st, index ? "index" : "user", e) < 0)
-		goto fail;
-	if (!changes(app)) {
-		nb_fail(e, NB_NOT_FOUND, "%s", missing);
-		goto fail;
-	}
-	if (db_commit(app->db) < 0) {
-		nb_fail(e, NB_UNAVAILABLE, "the store is busy");
-		goto fail;
-	}
-	return 0;
-fail:
-	db_rollback(app->db);
-	return -1;
+	if (base_of_other(app, user, index, e) < 0)
+		return -1;
+	return done_one(app, st, index ? "index" : "user", missing, e);
 }
 
 static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
@@ -297,7 +300,7 @@ int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, name);
-	return del_unused(app, st, name, NULL, "no such user", e);
+	return in_tx(app, del_unused, st, name, NULL, "no such user", e);
 }
 
 static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
@@ -414,7 +417,7 @@ int pypi_index_del(struct app *app, const char *user, const char *name, struct n
 		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	return del_unused(app, st, user, name, "no such index", e);
+	return in_tx(app, del_unused, st, user, name, "no such index", e);
 }
 
 /* -- files -- */
