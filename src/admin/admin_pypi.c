@@ -173,7 +173,7 @@ static cJSON *form_config(struct http_req *r)
 		const char *k = config_fields[i];
 		/* the text keys; mirror_url and mirror_cache_expiry are below */
 		if (strcmp(k, "mirror_url") && strcmp(k, "mirror_cache_expiry") && req_has(r, k))
-			cJSON_AddStringToObject(o, k, req_str(r, k));
+			cJSON_AddItemToObject(o, k, pypi_config_text_value(k, req_str(r, k)));
 	}
 	if (req_has(r, "mirror_url") && *req_str(r, "mirror_url"))
 		cJSON_AddStringToObject(o, "mirror_url", req_str(r, "mirror_url"));

@@ -37,6 +37,7 @@ static const struct req_field file_in[] = {
 #define P "/pypi/:user/:index"
 const struct route pypi_routes[] = {
 	ROUTE_IN("POST", "/pypi/+login", pypi_login_post, "/pypi/+login", NULL, 0),
+	ROUTE_IN("*", "/pypi/+login", pypi_login_other, "/pypi/+login", NULL, 0),
 	ROUTE_IN("GET", P "/+simple/", pypi_simple_root, "/pypi/simple", index_in, 0),
 	ROUTE_IN("GET", P "/+simple", pypi_simple_redirect, "/pypi/simple", index_in, 0),
 	ROUTE_IN("GET", P "/+simple/:project/", pypi_simple_project, "/pypi/simple/project",

@@ -46,7 +46,7 @@ int json_in_has_nul(const char *p, size_t n)
 cJSON *json_in_object(const char *body, size_t len, struct nb_err *e)
 {
 	cJSON *j;
-	const char *dup;
+	const char *dup, *end = NULL;
 
 	if (!utf8_valid(body, len)) {
 		nb_fail(e, NB_INVALID, "the body is not UTF-8 text");
@@ -56,10 +56,21 @@ cJSON *json_in_object(const char *body, size_t len, struct nb_err *e)
 		nb_fail(e, NB_INVALID, "strings may not hold NUL (\\u0000)");
 		return NULL;
 	}
-	j = cJSON_ParseWithLength(body, len);
+	j = cJSON_ParseWithLengthOpts(body, len, &end, 0);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);
 		nb_fail(e, NB_INVALID, "the body must be a JSON object");
+		return NULL;
+	}
+	/* cJSON stops after the first value: what follows must be blanks
+	 * (RFC 8259 §2, ws); its require_null_terminated wants a NUL inside
+	 * len, which a body read by length does not carry */
+	while (end < body + len && strchr(" \t\r\n", *end) && *end)
+		end++;
+	if (end != body + len) {
+		cJSON_Delete(j);
+		nb_fail(e, NB_INVALID, "the body holds more than one JSON value "
+			"(bytes after the object at offset %zu)", (size_t)(end - body));
 		return NULL;
 	}
 	if ((dup = json_in_dup_key(j))) {

@@ -18,8 +18,9 @@ struct cJSON;
 /*
  * The body (len bytes, need not end in NUL) as a JSON object, or NULL with
  * e set (NB_INVALID, a message for the client): bytes that are not UTF-8,
- * a \u0000 escape, text that is no JSON or not an object, a key twice in
- * one object at any depth.  The caller frees the tree (cJSON_Delete).
+ * a \u0000 escape, text that is no JSON or not an object, anything but
+ * blanks after the object ("{...}xyz", "{...}{...}": cJSON alone reads the
+ * first value and ignores the rest), a key twice in one object at any depth.  The caller frees the tree (cJSON_Delete).
  */
 struct cJSON *json_in_object(const char *body, size_t len, struct nb_err *e);
 

@@ -129,6 +129,7 @@ static int header_line(struct multipart *m, const char *line, size_t n)
 		if (!slash || (strrchr(fn, '\\') && strrchr(fn, '\\') > slash))
 			slash = strrchr(fn, '\\');
 		snprintf(m->part.filename, sizeof(m->part.filename), "%s", slash ? slash + 1 : fn);
+		m->part.filename_path = slash != NULL;
 	} else if (strncasecmp(h, "Content-Type:", 13) == 0) {
 		const char *v = h + 13;
 		while (*v == ' ' || *v == '\t')
@@ -252,6 +253,20 @@ int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *
 		if (rc < 0)
 			return refused(m, e);
 	}
+	return 0;
+}
+
+int multipart_twice(const char *const *names, const char *name, unsigned *seen)
+{
+	unsigned i;
+
+	for (i = 0; names[i] && i < 32; i++)
+		if (!strcmp(names[i], name)) {
+			if (*seen & (1u << i))
+				return 1;
+			*seen |= 1u << i;
+			return 0;
+		}
 	return 0;
 }
 

@@ -23,6 +23,8 @@
 struct multipart_part {
 	char name[128];
 	char filename[256];		/* basename only; "" when not a file */
+	int filename_path;		/* 1: the filename parameter held a directory
+					 * ('/' or '\\'), cut off above */
 	char ctype[128];
 };
 
@@ -64,6 +66,15 @@ void multipart_init(struct multipart *m, const char *boundary,
  * Once refused, every later call fails again with the same reason.
  */
 int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
+/*
+ * For a form whose fields named in names (NULL-terminated, at most 32
+ * names) must each come at most once: marks name in *seen (0 before the
+ * first part) and answers 1 when it was marked already (the field is
+ * given twice), else 0.  A name not listed is never "twice": a form may
+ * repeat a list field by design (twine's classifiers).  RFC 7578 §4.3
+ * lets a field repeat; which ones may is the form's to say.
+ */
+int multipart_twice(const char *const *names, const char *name, unsigned *seen);
 /* After the last byte: 0 only if the closing delimiter was seen; else -1
  * with e NB_INVALID (a truncated body, or the earlier refusal). */
 int multipart_finish(struct multipart *m, struct nb_err *e);

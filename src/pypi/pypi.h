@@ -51,6 +51,9 @@
 #define PYPI_FIELD_MAX 4096		/* one upload form field */
 #define PYPI_META_MAX (1 << 20)		/* a METADATA / PKG-INFO file */
 #define PYPI_MAX_BASES 16		/* indexes one stage may inherit, transitively */
+#define PYPI_TITLE_MAX 256		/* an index title, bytes */
+#define PYPI_EMAIL_MAX 256		/* a user's email, bytes */
+#define PYPI_REASON_MAX 1023		/* a yank reason, bytes */
 
 /* -- names, versions, filenames (pypi_name.c): pure functions -- */
 
@@ -66,6 +69,15 @@ int pypi_ident_ok(const char *s);
 int pypi_version_ok(const char *s);
 /* A file name as pip sees it in a link: no '/', printable, not dot-led. */
 int pypi_filename_ok(const char *s);
+/*
+ * The one check of a free text field that pages, feeds and logs show
+ * (an index title, a yank reason, a user's email): at most max bytes of
+ * UTF-8, one line, no control character (C0, DEL, C1: a newline forges a
+ * log line, an escape reaches a terminal).  0, or -1 with NB_INVALID
+ * naming field.  Every door (HTTP, nestboxctl, the admin pages, import)
+ * reaches it through the store's writers.
+ */
+int pypi_text_check(const char *field, const char *s, size_t max, struct nb_err *e);
 /* A hash path segment: exactly n lowercase hex digits. */
 int pypi_hash3_ok(const char *s);
 int pypi_hash13_ok(const char *s);
@@ -169,10 +181,14 @@ int pypi_user_get(struct app *app, struct arena *a, const char *name, struct pyp
 /* NB_CONFLICT when the user exists already. */
 int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e);
-/* Changes the password hash and/or email (NULL: kept); NB_NOT_FOUND. */
+/* Changes the password hash and/or email (NULL: kept); NB_NOT_FOUND.  A
+ * new password hash deletes the user's +login tokens in the same
+ * transaction.  NB_INVALID for an email pypi_text_check refuses. */
 int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e);
-/* Removes a user with its indexes and their files' rows; NB_NOT_FOUND. */
+/* Removes a user with its indexes, their files' rows and its tokens;
+ * NB_NOT_FOUND; NB_CONFLICT naming the index of another user that has
+ * one of them as a base (nothing is deleted then). */
 int pypi_user_del(struct app *app, const char *name, struct nb_err *e);
 
 /* NB_NOT_FOUND "no such index". */
@@ -185,6 +201,8 @@ int pypi_index_list(struct app *app, struct arena *a, const char *user,
  * one index by (user, name). */
 int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 		   struct nb_err *e);
+/* Removes an index with its files' rows; NB_NOT_FOUND; NB_CONFLICT
+ * naming an index that has it as a base (nothing is deleted then). */
 int pypi_index_del(struct app *app, const char *user, const char *name, struct nb_err *e);
 
 /* The files of one project (normalized name) on one index, oldest first; the count. */
@@ -526,6 +544,10 @@ void pypi_static_forget(struct app *app, struct arena *a, const struct pypi_inde
 int pypi_static_unshare(struct app *app);
 
 int pypi_login_post(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* Any other method on /pypi/+login: 405 with Allow: POST (not the 400 of
+ * /pypi/{user}, whose pattern the path matches too: "+login" is no user). */
+int pypi_login_other(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e);
 int pypi_user_get_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int pypi_user_put_h(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int pypi_user_patch_h(struct app *app, struct http_req *r, struct http_resp *w,

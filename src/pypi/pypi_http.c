@@ -283,26 +283,8 @@ cJSON *pypi_json_body(struct http_req *r, size_t max, struct nb_err *e)
 {
 	char *p;
 	size_t n;
-	const char *dup;
-	cJSON *o;
 
 	if (http_read_body(r, max, &p, &n, e) < 0)
 		return NULL;
-	o = n ? cJSON_ParseWithLength(p, n) : cJSON_CreateObject();
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		nb_fail(e, NB_INVALID, "the body must be a JSON object");
-		return NULL;
-	}
-	if (json_in_has_nul(p, n)) {
-		nb_fail(e, NB_INVALID, "the body holds a NUL character (\\u0000) in a string");
-		cJSON_Delete(o);
-		return NULL;
-	}
-	if ((dup = json_in_dup_key(o))) {
-		nb_fail(e, NB_INVALID, "the key \"%.64s\" is given twice", dup);
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	return n ? json_in_object(p, n, e) : cJSON_CreateObject();
 }

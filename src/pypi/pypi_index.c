@@ -153,23 +153,18 @@ static int type_key(struct arena *a, struct pypi_index *ix, const cJSON *o, stru
 	}
 	if (!vol)
 		return 0;
-	if (cJSON_IsBool(vol))
-		ix->volatile_ = cJSON_IsTrue(vol);
-	else if (cJSON_IsString(vol) && (!strcasecmp(vol->valuestring, "true") ||
-					 !strcasecmp(vol->valuestring, "false")))
-		ix->volatile_ = !strcasecmp(vol->valuestring, "true");
-	else
-		return nb_fail(e, NB_INVALID, "volatile is true or false");
+	/* JSON's own boolean: a string "False" is true to every other reader */
+	if (!cJSON_IsBool(vol))
+		return nb_fail(e, NB_INVALID, "volatile is a JSON boolean (true or false)");
+	ix->volatile_ = cJSON_IsTrue(vol);
 	return 0;
 }
 
-/* 1 when s holds a control character (C0 or DEL): a title is one line of text. */
-static int has_control(const char *s)
+cJSON *pypi_config_text_value(const char *key, const char *v)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	if (!strcmp(key, "volatile") && (!strcasecmp(v, "true") || !strcasecmp(v, "false")))
+		return cJSON_CreateBool(!strcasecmp(v, "true"));
+	return cJSON_CreateString(v);
 }
 
 static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, struct nb_err *e)
@@ -187,10 +182,10 @@ static int mirror_keys(struct arena *a, struct pypi_index *ix, const cJSON *o, s
 		ix->mirror_cache_expiry = (long long)v->valuedouble;
 	}
 	if ((v = cJSON_GetObjectItem(o, "title"))) {
-		if (!cJSON_IsString(v) || strlen(v->valuestring) > 256 ||
-		    has_control(v->valuestring))
-			return nb_fail(e, NB_INVALID,
-				       "title is a short string without control characters");
+		if (!cJSON_IsString(v))
+			return nb_fail(e, NB_INVALID, "title is a string");
+		if (pypi_text_check("title", v->valuestring, PYPI_TITLE_MAX, e) < 0)
+			return -1;
 		ix->title = arena_strdup(a, v->valuestring);
 	}
 	if (!strcmp(ix->type, "mirror") && !*ix->mirror_url)

@@ -44,6 +44,13 @@ static const char *login_user(struct app *app, struct http_req *r, struct nb_err
 	return user.name;
 }
 
+int pypi_login_other(struct app *app, struct http_req *r, struct http_resp *w,
+		     struct nb_err *e)
+{
+	nb_fail(e, NB_METHOD, "+login takes POST only");
+	return pypi_fail_header(app, r, w, e, "Allow", "POST");
+}
+
 int pypi_login_post(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	char token[AUTH_TOKEN_BYTES * 2 + 1], th[HASH_HEX_MAX];

@@ -8,6 +8,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <ctype.h>
 #include <string.h>
 #include <unistd.h>
 #include <strings.h>
@@ -236,6 +237,29 @@ static const char *missing(const struct dist_scan *s)
 }
 
 /*
+ * Why a member's path could land outside the directory an installer
+ * unpacks into (pip refuses such archives; a naive unzip does not), or
+ * NULL: absolute ("/x", "C:x"), a ".." component, or a backslash (a
+ * directory separator on Windows, so "..\\x" climbs there).  The name
+ * is not quoted back: it is the sender's bytes.
+ */
+static const char *member_path_bad(const char *p)
+{
+	const char *c;
+
+	if (!*p)
+		return "a member without a name";
+	if (p[0] == '/' || (isalpha((unsigned char)p[0]) && p[1] == ':'))
+		return "a member with an absolute path";
+	if (strchr(p, '\\'))
+		return "a member name with a backslash";
+	for (c = p; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || !c[2]))
+			return "a member path with a '..' component";
+	return NULL;
+}
+
+/*
  * Reads every entry of the archive to its end: a truncated file, a
  * missing central directory or a bad CRC fails here rather than in pip.
  */
@@ -246,6 +270,9 @@ static int scan(struct arena *a, struct archive *ar, struct dist_scan *s, struct
 	int h;
 
 	while ((h = archive_read_next_header(ar, &ent)) == ARCHIVE_OK) {
+		const char *p = archive_entry_pathname(ent);
+		if ((why = member_path_bad(p ? p : "")))
+			return nb_fail(e, NB_INVALID, "not a valid %s: %s", what, why);
 		if (scan_entry(a, ar, ent, s) < 0)
 			return nb_fail(e, NB_INVALID, "not a valid %s: an entry is damaged, "
 				       "truncated or its metadata larger than 1 MiB", what);

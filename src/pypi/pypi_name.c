@@ -3,6 +3,7 @@
  * the Python index, kept apart so unit tests and fuzzers drive them alone.
  */
 #include "pypi.h"
+#include "../lib/utf8.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -94,6 +95,23 @@ int pypi_filename_ok(const char *s)
 		    !strchr(".+!_-", s[i]))
 			return 0;
 	return 1;
+}
+
+int pypi_text_check(const char *field, const char *s, size_t max, struct nb_err *e)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	if (n > max)
+		return nb_fail(e, NB_INVALID, "%s is longer than %zu bytes", field, max);
+	if (!utf8_valid(s, n))
+		return nb_fail(e, NB_INVALID, "%s is not UTF-8 text", field);
+	for (; *p; p++)
+		/* C0 and DEL; C1 (U+0080..U+009F) is 0xC2 0x80..0x9F in UTF-8 */
+		if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+			return nb_fail(e, NB_INVALID, "%s holds a control character "
+				       "(one line of text without C0, DEL or C1)", field);
+	return 0;
 }
 
 int pypi_hash3_ok(const char *s)

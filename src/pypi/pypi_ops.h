@@ -65,13 +65,21 @@ void pypi_index_defaults(struct pypi_index *ix, const char *user, const char *na
 /*
  * Applies devpi's index config keys in o (type, volatile, bases,
  * acl_upload, mirror_whitelist, mirror_url, mirror_cache_expiry, title:
- * lists as JSON arrays or comma-separated strings, volatile a boolean or
- * "true"/"false") onto ix, and checks that every base exists.  Strings
+ * lists as JSON arrays or comma-separated strings, volatile a JSON
+ * boolean) onto ix, and checks that every base exists.  Strings
  * in a.  0, or -1 with NB_INVALID naming the key, NB_CONFLICT (the bases
  * would make a cycle), NB_UNAVAILABLE (the store cannot read a base).
  */
 int pypi_index_config(struct app *app, struct arena *a, struct pypi_index *ix,
 		      const struct cJSON *o, struct nb_err *e);
+
+/*
+ * One config value typed as text (nestboxctl's key=value, the admin
+ * form's fields) as pypi_index_config reads JSON: volatile "true" or
+ * "false" (any case) a JSON boolean, anything else a string (a volatile
+ * that is neither is then refused by name).  A new item.
+ */
+struct cJSON *pypi_config_text_value(const char *key, const char *v);
 
 /* -- pypi_store.c -- */
 

@@ -59,21 +59,14 @@ int pypi_doc_split(const char *s, char *user, char *index)
 
 cJSON *pypi_doc_parse(const char *text, size_t len, struct nb_err *e)
 {
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	struct nb_err why;
+	cJSON *root = json_in_object(text, len, &why);
 	const cJSON *fmt = cJSON_GetObjectItem(root, "format");
-	const char *dup;
 
-	if (root && json_in_has_nul(text, len)) {
-		cJSON_Delete(root);
-		nb_fail(e, NB_INVALID, "the document holds a NUL character (\\u0000) in a string");
+	if (!root) {
+		nb_fail(e, NB_INVALID, "not a nestbox pypi export: %s", why.msg);
 		return NULL;
 	}
-	if ((dup = json_in_dup_key(root))) {
-		nb_fail(e, NB_INVALID, "the document gives the key \"%.64s\" twice", dup);
-		cJSON_Delete(root);
-		return NULL;
-	}
-
 	if (!cJSON_IsObject(root) || !cJSON_IsString(fmt) ||
 	    strcmp(fmt->valuestring, PYPI_DOC_FORMAT) ||
 	    count_of(root, "format_version") != PYPI_DOC_VERSION ||

@@ -56,9 +56,11 @@ static const char sql_file_yank[] =
 int pypi_ops_file_yank(struct app *app, long long index_id, const char *filename,
 		       const char *reason, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_file_yank);
+	struct db_stmt *st;
 
-	if (!st)
+	if (reason && pypi_text_check("the yank reason", reason, PYPI_REASON_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_file_yank)))
 		return no_stmt(e);
 	db_bind_int64(st, 1, index_id);
 	db_bind_text(st, 2, filename, -1, DB_TRANSIENT);
@@ -124,11 +126,13 @@ static const char sql_user_import[] =
 
 int pypi_ops_user_import(struct app *app, const struct pypi_user *u, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_user_import);
+	struct db_stmt *st;
 	struct timespec ts;
 	int n;
 
-	if (!st)
+	if (u->email && pypi_text_check("email", u->email, PYPI_EMAIL_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_import)))
 		return no_stmt(e);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	db_bind_text(st, 1, u->name, -1, DB_TRANSIENT);

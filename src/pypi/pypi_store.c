@@ -146,9 +146,11 @@ static const char sql_user_add[] =
 int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_user_add);
+	struct db_stmt *st;
 
-	if (!st)
+	if (pypi_text_check("email", email, PYPI_EMAIL_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_add)))
 		return no_stmt(e);
 	bind_text(st, 1, name);
 	bind_text(st, 2, pw_hash);
@@ -159,6 +161,56 @@ int pypi_user_add(struct app *app, const char *name, const char *pw_hash, const 
 	return changes(app) ? 0 : nb_fail(e, NB_CONFLICT, "user %s exists", name);
 }
 
+static const char sql_user_tokens_del[] = "DELETE FROM pypi_tokens WHERE \"user\" = ?1";
+
+/* Steps st (bound; no rows wanted) and wants it to change a row:
+ * NB_NOT_FOUND missing when it changed none; 0 or -1 with e. */
+static int done_one(struct app *app, struct db_stmt *st, const char *what, const char *missing,
+		    struct nb_err *e)
+{
+	if (done(app, st, what, e) < 0)
+		return -1;
+	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "%s", missing);
+}
+
+/* A step of in_tx: st bound, on the rows of user (and index). */
+typedef int tx_step(struct app *app, struct db_stmt *st, const char *user, const char *index,
+		    const char *missing, struct nb_err *e);
+
+/* Runs step in one write transaction, committed when it returns 0 and
+ * rolled back otherwise (st reset either way); 0, or -1 with e. */
+static int in_tx(struct app *app, tx_step *step, struct db_stmt *st, const char *user,
+		 const char *index, const char *missing, struct nb_err *e)
+{
+	if (db_begin(app->db) < 0) {
+		db_reset(st);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
+	if (step(app, st, user, index, missing, e) < 0) {
+		db_reset(st);
+		db_rollback(app->db);
+		return -1;
+	}
+	if (db_commit(app->db) < 0) {
+		db_rollback(app->db);
+		return nb_fail(e, NB_UNAVAILABLE, "the store is busy");
+	}
+	return 0;
+}
+
+/* The password change st, then the user's tokens deleted (in_tx). */
+static int set_then_untoken(struct app *app, struct db_stmt *st, const char *user,
+			    const char *index, const char *missing, struct nb_err *e)
+{
+	(void)index;
+	if (done_one(app, st, "user", missing, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_tokens_del)))
+		return no_stmt(e);
+	bind_text(st, 1, user);
+	return done(app, st, "token", e);
+}
+
 static const char sql_user_set[] =
 	"UPDATE pypi_users SET pw_hash = coalesce(?2, pw_hash), email = coalesce(?3, email)"
 	" WHERE name = ?1";
@@ -166,18 +218,77 @@ static const char sql_user_set[] =
 int pypi_user_set(struct app *app, const char *name, const char *pw_hash, const char *email,
 		  struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_user_set);
+	struct db_stmt *st;
 
-	if (!st)
+	if (email && pypi_text_check("email", email, PYPI_EMAIL_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_user_set)))
 		return no_stmt(e);
 	bind_text(st, 1, name);
 	if (pw_hash)
 		bind_text(st, 2, pw_hash);
 	if (email)
 		bind_text(st, 3, email);
-	if (done(app, st, "user", e) < 0)
+	if (!pw_hash)
+		return done_one(app, st, "user", "no such user", e);
+	/* a new password ends the +login tokens the old one gave (devpi's
+	 * tokens carry the password hash, so they die with it too) */
+	return in_tx(app, set_then_untoken, st, name, NULL, "no such user", e);
+}
+
+static const char sql_bases_all[] =
+	"SELECT \"user\", name, bases FROM pypi_indexes WHERE bases <> '' ORDER BY \"user\", name";
+
+/*
+ * An index other than user's own (user/index set: other than that one
+ * index) whose bases name user/index (index NULL: any index of user):
+ * NB_CONFLICT naming it, as deleting would leave its base dangling and a
+ * later user or index of the same name would be inherited unasked.  0
+ * when none, -1 with e.
+ */
+static int base_of_other(struct app *app, const char *user, const char *index,
+			 struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_bases_all);
+	size_t ul = strlen(user);
+	int rc, found = 0;
+
+	if (!st)
+		return no_stmt(e);
+	while (!found && (rc = db_step(st)) == DB_ROW) {
+		const char *u = (const char *)db_column_text(st, 0);
+		const char *n = (const char *)db_column_text(st, 1);
+		const char *p = (const char *)db_column_text(st, 2);
+		if (!index && !strcmp(u, user))
+			continue;	/* goes with the user */
+		while (p && *p && !found) {
+			const char *c = strchr(p, ','), *end = c ? c : p + strlen(p);
+			while (*p == ' ')
+				p++;
+			found = (size_t)(end - p) > ul + 1 && !strncmp(p, user, ul) && p[ul] == '/' &&
+				(!index || ((size_t)(end - p - ul - 1) == strlen(index) &&
+					    !strncmp(p + ul + 1, index, strlen(index))));
+			if (found)
+				nb_fail(e, NB_CONFLICT, "the index %s/%s uses %.*s as a base: change "
+					"its bases first", u, n, (int)(end - p), p);
+			p = c ? c + 1 : NULL;
+		}
+	}
+	if (!found && rc != DB_DONE)
+		store_fail(app, e, "index");
+	db_reset(st);
+	return found || rc != DB_DONE ? -1 : 0;
+}
+
+/* The delete st (bound) once base_of_other(user, index) said no index
+ * depends on what it deletes (in_tx); NB_NOT_FOUND missing when st
+ * deleted nothing. */
+static int del_unused(struct app *app, struct db_stmt *st, const char *user, const char *index,
+		      const char *missing, struct nb_err *e)
+{
+	if (base_of_other(app, user, index, e) < 0)
 		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+	return done_one(app, st, index ? "index" : "user", missing, e);
 }
 
 static const char sql_user_del[] = "DELETE FROM pypi_users WHERE name = ?1";
@@ -189,9 +300,7 @@ int pypi_user_del(struct app *app, const char *name, struct nb_err *e)
 	if (!st)
 		return no_stmt(e);
 	bind_text(st, 1, name);
-	if (done(app, st, "user", e) < 0)
-		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such user");
+	return in_tx(app, del_unused, st, name, NULL, "no such user", e);
 }
 
 static const char sql_user_list[] = "SELECT name FROM pypi_users ORDER BY name";
@@ -275,9 +384,11 @@ static const char sql_index_set[] =
 int pypi_index_put(struct app *app, const struct pypi_index *ix, int create,
 		   struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, create ? sql_index_add : sql_index_set);
+	struct db_stmt *st;
 
-	if (!st)
+	if (pypi_text_check("title", ix->title, PYPI_TITLE_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, create ? sql_index_add : sql_index_set)))
 		return no_stmt(e);
 	bind_text(st, 1, ix->user);
 	bind_text(st, 2, ix->name);
@@ -306,9 +417,7 @@ int pypi_index_del(struct app *app, const char *user, const char *name, struct n
 		return no_stmt(e);
 	bind_text(st, 1, user);
 	bind_text(st, 2, name);
-	if (done(app, st, "index", e) < 0)
-		return -1;
-	return changes(app) ? 0 : nb_fail(e, NB_NOT_FOUND, "no such index");
+	return in_tx(app, del_unused, st, user, name, "no such index", e);
 }
 
 /* -- files -- */
@@ -437,9 +546,11 @@ static const char sql_version_yank[] =
 int pypi_version_yank(struct app *app, long long index_id, const char *project,
 		      const char *version, const char *reason, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, sql_version_yank);
+	struct db_stmt *st;
 
-	if (!st)
+	if (reason && pypi_text_check("the yank reason", reason, PYPI_REASON_MAX, e) < 0)
+		return -1;
+	if (!(st = db_stmt(app->db, sql_version_yank)))
 		return no_stmt(e);
 	db_bind_int64(st, 1, index_id);
 	bind_text(st, 2, project);

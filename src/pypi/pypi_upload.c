@@ -16,12 +16,19 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* The form fields read (everything else is ignored: metadata comes from the file). */
 enum { F_NAME, F_VERSION, F_ACTION, F_SHA256, F_MD5, F_COUNT, F_CONTENT = 100 };
 static const char *const field_names[F_COUNT] = {
 	"name", "version", ":action", "sha256_digest", "md5_digest"
+};
+/* The fields that may come once (the ones read, and the file): a second
+ * "version" or "content" would say two things at once.  Others repeat
+ * by design (classifiers, requires_dist). */
+static const char *const once_names[] = {
+	"name", "version", ":action", "sha256_digest", "md5_digest", "content", NULL
 };
 
 struct up {
@@ -33,6 +40,8 @@ struct up {
 	struct blob_writer *bw;
 	struct hash_ctx md5;
 	const char *why;		/* a callback's refusal, for the parser's caller */
+	char why_buf[200];		/* why, when it names a field */
+	unsigned seen;			/* once_names seen (multipart_twice) */
 	int store_failed;		/* why is the blob store's failure, not the form's */
 };
 
@@ -44,7 +53,19 @@ int pypi_up_begin(void *ctx, const struct multipart_part *p)
 
 	u->cur = -1;
 	u->cur_len = 0;
+	if (multipart_twice(once_names, p->name, &u->seen)) {
+		snprintf(u->why_buf, sizeof(u->why_buf), "the form field \"%.64s\" is given twice",
+			 p->name);
+		u->why = u->why_buf;
+		return -1;
+	}
 	if (!strcmp(p->name, "content")) {
+		/* twine sends the file's base name; a path is no name of ours
+		 * to cut silently (the parser cut it: filename_path) */
+		if (p->filename_path) {
+			u->why = "the file name may not hold a path ('/' or '\\')";
+			return -1;
+		}
 		if (u->have_file || !p->filename[0]) {
 			u->why = "one file per upload, in the 'content' part with a file name";
 			return -1;
@@ -205,6 +226,30 @@ static int check_file(struct app *app, struct arena *a, struct up *u, int tmp,
 }
 
 /*
+ * A file of f's project on the index whose name differs from f's only in
+ * case: 1 with NB_CONFLICT naming it, 0 when none, -1 with e.  pip saves
+ * a download under its link's name, so on a case-insensitive disk (macOS,
+ * Windows) two such names are one file; and the wheel spec's names are
+ * case-sensitive text that a reader normalizes (PEP 427, PEP 503), so the
+ * two would be one distribution with two contents.
+ */
+static int case_twin(struct app *app, struct arena *a, const struct pypi_file *f,
+		     struct nb_err *e)
+{
+	struct pypi_file *v;
+	int n = pypi_files_of(app, a, f->index_id, f->project, &v, e), i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i].filename, f->filename) && !strcasecmp(v[i].filename, f->filename)) {
+			nb_fail(e, NB_CONFLICT, "the file %s is here already: a name that differs "
+				"only in case is the same file on a case-insensitive disk",
+				v[i].filename);
+			return 1;
+		}
+	return n < 0 ? -1 : 0;
+}
+
+/*
  * Records the file in one transaction: an identical re-upload changes
  * nothing (200), a different file under an existing name is a conflict
  * on a non-volatile index and replaces the old one on a volatile index.
@@ -229,6 +274,10 @@ static int record(struct app *app, struct arena *a, const struct pypi_index *ix,
 	if (have && !strcmp(old.sha256, f->sha256)) {
 		db_commit(app->db);
 		return 0;
+	}
+	if (!have && case_twin(app, a, f, e) != 0) {
+		db_rollback(app->db);
+		return -1;
 	}
 	if (have && !ix->volatile_) {
 		db_rollback(app->db);

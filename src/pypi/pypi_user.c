@@ -50,8 +50,10 @@ static int user_fields(struct http_req *r, char *hash, const char **pw, const ch
 	m = cJSON_GetObjectItem(o, "email");
 	*pw = *email = NULL;
 	if ((p && (!cJSON_IsString(p) || !*p->valuestring || strlen(p->valuestring) > 1024)) ||
-	    (m && (!cJSON_IsString(m) || strlen(m->valuestring) > 256)))
+	    (m && !cJSON_IsString(m)))
 		rc = nb_fail(e, NB_INVALID, "password is a non-empty string, email a string");
+	else if (m && pypi_text_check("email", m->valuestring, PYPI_EMAIL_MAX, e) < 0)
+		rc = -1;
 	else if (p && auth_hash_password(p->valuestring, hash, AUTH_HASH_MAX) < 0)
 		rc = nb_fail(e, NB_INTERNAL, "cannot hash the password");
 	if (rc == 0) {
@@ -112,11 +114,19 @@ int pypi_user_patch_h(struct app *app, struct http_req *r, struct http_resp *w,
 	return pypi_challenge(app, r, w, user_patch(app, r, w, e), e);
 }
 
+/*
+ * A user that does not exist is 404 before any question of rights, as
+ * PATCH and the index's DELETE answer: GET /pypi/{user} tells anyone
+ * whether it exists, so the order leaks nothing (devpi answers root so;
+ * its ACL answers other callers 403, which hides nothing either).
+ */
 static int user_del(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)
 {
 	const char *me, *name = req_str(r, "user");
+	struct pypi_user u;
 
-	if (pypi_need_owner(app, r, name, &me, e) < 0)
+	if (pypi_user_get(app, r->a, name, &u, e) < 0 ||
+	    pypi_need_owner(app, r, name, &me, e) < 0)
 		return -1;
 	if (!strcmp(name, "root"))
 		return nb_fail(e, NB_FORBIDDEN, "root cannot be deleted");

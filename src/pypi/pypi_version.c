@@ -70,12 +70,17 @@ static int yank_body(struct http_req *r, const char **reason, struct nb_err *e)
 	if (!o)
 		return -1;
 	y = cJSON_GetObjectItem(o, "yanked");
-	ok = cJSON_IsBool(y) || (cJSON_IsString(y) && strlen(y->valuestring) < 1024);
+	ok = cJSON_IsBool(y) || cJSON_IsString(y);
+	if (!ok)
+		nb_fail(e, NB_INVALID, "send {\"yanked\": true, false or a reason}");
+	else if (cJSON_IsString(y) &&
+		 pypi_text_check("the yank reason", y->valuestring, PYPI_REASON_MAX, e) < 0)
+		ok = 0;
 	if (ok)
 		*reason = cJSON_IsString(y) ? arena_strdup(r->a, y->valuestring) :
 			  cJSON_IsTrue(y) ? "" : NULL;
 	cJSON_Delete(o);
-	return ok ? 0 : nb_fail(e, NB_INVALID, "send {\"yanked\": true, false or a reason}");
+	return ok ? 0 : -1;
 }
 
 static int version_patch(struct app *app, struct http_req *r, struct http_resp *w,

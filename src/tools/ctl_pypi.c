@@ -269,7 +269,7 @@ static int index_list(struct app *app, int argc, char **argv)
 /*
  * devpi's `devpi index -c NAME key=value …` arguments as a config object:
  * mirror_cache_expiry a number when it reads as one, the rest strings
- * (lists comma-separated, volatile true/false, a title "2024" too):
+ * (lists comma-separated, volatile true/false a boolean, a title "2024" too):
  * pypi_index_config reads them as it reads a PUT body.  NULL after
  * printing why.
  */
@@ -298,7 +298,7 @@ static cJSON *kv_config(int argc, char **argv)
 		if (!strcmp(argv[i], "mirror_cache_expiry") && *v >= '0' && *v <= '9' && !*end)
 			cJSON_AddNumberToObject(o, argv[i], d);
 		else
-			cJSON_AddStringToObject(o, argv[i], v);
+			cJSON_AddItemToObject(o, argv[i], pypi_config_text_value(argv[i], v));
 		*eq = '=';
 	}
 	return o;

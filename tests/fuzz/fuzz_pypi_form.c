@@ -8,7 +8,8 @@
  *
  * Invariants (abort() when broken):
  *  - every kept field is NUL-terminated within PYPI_FIELD_MAX bytes;
- *  - a file part was accepted only with a non-empty file name, and only once;
+ *  - a file part was accepted only with a non-empty file name without a
+ *    path ('/' or '\\'), and only once;
  *  - a refused body is NB_INVALID with the parser's reason, and a callback
  *    that refused kept its own.
  */
@@ -49,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < F_COUNT; i++)
 		if (strnlen(u.val[i], PYPI_FIELD_MAX + 1) > PYPI_FIELD_MAX)
 			abort();
-	if (u.have_file && !u.filename[0])
+	if (u.have_file && (!u.filename[0] || strpbrk(u.filename, "/\\")))
 		abort();
 	hash_free(&u.md5);
 	return 0;

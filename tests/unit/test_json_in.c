@@ -35,6 +35,13 @@ static void test_refused(void **state)
 	refused("[1]", 3, "the body must be a JSON object");
 	refused("{\"a\":", 5, "the body must be a JSON object");
 	refused("", 0, "the body must be a JSON object");
+	/* one value, then only blanks */
+	refused("{\"a\":1}xyz", 10, "the body holds more than one JSON value "
+		"(bytes after the object at offset 7)");
+	refused("{\"a\":1} {}", 10, "the body holds more than one JSON value "
+		"(bytes after the object at offset 8)");
+	refused("{\"a\":1}\n]", 9, "the body holds more than one JSON value "
+		"(bytes after the object at offset 8)");
 }
 
 static void test_kept(void **state)
@@ -48,6 +55,9 @@ static void test_kept(void **state)
 	assert_non_null(j = json_in_object(body, strlen(body), &e));
 	assert_int_equal(e.kind, NB_OK);
 	assert_string_equal(cJSON_GetObjectItemCaseSensitive(j, "A")->valuestring, "\xc3\xa9\\u0000");
+	cJSON_Delete(j);
+	/* blanks after the object are JSON's own whitespace */
+	assert_non_null(j = json_in_object("{\"a\":1} \r\n\t", 11, &e));
 	cJSON_Delete(j);
 }
 

@@ -391,6 +391,71 @@ static void test_filename_paths(void **state)
 	assert_string_equal(filename_of("filename=\"\""), "");
 }
 
+/* 1 when the part's filename parameter held a directory (filename_path) */
+static int path_flag;
+
+static int flag_begin(void *ctx, const struct multipart_part *p)
+{
+	(void)ctx;
+	path_flag = p->filename_path;
+	return 0;
+}
+
+static int flag_data(void *ctx, const char *p, size_t n)
+{
+	(void)ctx;
+	(void)p;
+	(void)n;
+	return 0;
+}
+
+static int flag_end(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static int had_path(const char *disposition)
+{
+	static const struct multipart_callbacks cb = { flag_begin, flag_data, flag_end };
+	char body[1024];
+	int n;
+
+	n = snprintf(body, sizeof(body), "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; "
+		     "%s\r\n\r\nd\r\n--XyZ--\r\n", disposition);
+	path_flag = -1;
+	multipart_init(&M, "XyZ", &cb, NULL);
+	assert_int_equal(multipart_feed(&M, body, (size_t)n, &E), 0);
+	assert_int_equal(multipart_finish(&M, &E), 0);
+	return path_flag;
+}
+
+static void test_filename_path_flag(void **state)
+{
+	(void)state;
+	assert_int_equal(had_path("filename=\"a.whl\""), 0);
+	assert_int_equal(had_path("filename=\"../../a.whl\""), 1);
+	assert_int_equal(had_path("filename=\"/a.whl\""), 1);
+	assert_int_equal(had_path("filename=C:\\a.whl"), 1);
+	assert_int_equal(had_path("name2=\"x/y\""), 0);
+}
+
+static void test_twice(void **state)
+{
+	static const char *const names[] = { "name", "version", "content", NULL };
+	unsigned seen = 0;
+
+	(void)state;
+	assert_int_equal(multipart_twice(names, "name", &seen), 0);
+	assert_int_equal(multipart_twice(names, "classifiers", &seen), 0);
+	assert_int_equal(multipart_twice(names, "classifiers", &seen), 0);
+	assert_int_equal(multipart_twice(names, "content", &seen), 0);
+	assert_int_equal(multipart_twice(names, "version", &seen), 0);
+	assert_int_equal(multipart_twice(names, "name", &seen), 1);
+	assert_int_equal(multipart_twice(names, "content", &seen), 1);
+	assert_int_equal(multipart_twice(names, "Name", &seen), 0);
+}
+
 static void test_filename_windows_quoted(void **state)
 {
 	(void)state;
@@ -804,6 +869,8 @@ int main(void)
 		cmocka_unit_test(test_callback_refuses),
 		cmocka_unit_test(test_boundary_like_data),
 		cmocka_unit_test(test_stream_10mib),
+		cmocka_unit_test(test_filename_path_flag),
+		cmocka_unit_test(test_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,6 +71,28 @@ static void test_validators(void **state)
 	assert_false(pypi_hash13_ok("0123456789ab"));
 }
 
+/* The one check of the free text fields (titles, yank reasons, emails). */
+static void test_text_check(void **state)
+{
+	static const char *const bad[] = { "a\nb", "a\rb", "\tx", "\x1b[31m", "a\x7f",
+					   "a\xc2\x85" "b", "\xc2\x9b", "caf\xe9", NULL };
+	struct nb_err e;
+	int i;
+
+	(void)state;
+	assert_int_equal(pypi_text_check("title", "", 10, &e), 0);
+	assert_int_equal(pypi_text_check("title", "\xc3\x89quipe \xe2\x80\x94 dev", 64, &e), 0);
+	assert_int_equal(pypi_text_check("title", "\xc2\xa0nbsp", 64, &e), 0);
+	for (i = 0; bad[i]; i++) {
+		e.kind = NB_OK;
+		assert_int_equal(pypi_text_check("title", bad[i], 64, &e), -1);
+		assert_int_equal(e.kind, NB_INVALID);
+		assert_non_null(strstr(e.msg, "title"));
+	}
+	assert_int_equal(pypi_text_check("email", "12345", 4, &e), -1);
+	assert_non_null(strstr(e.msg, "email is longer than 4 bytes"));
+}
+
 static void test_fname(void **state)
 {
 	struct pypi_fname f;
@@ -429,6 +451,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_validators),
+		cmocka_unit_test(test_text_check),
 		cmocka_unit_test(test_fname),
 		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_meta_parse),
