@@ -248,12 +248,14 @@ ddi_pg_run() {
 # the requests.
 pg_ticks() {
 	pm=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null) || return 0
-	for p in $pm $(ps -o pid= --ppid "$pm" 2>/dev/null); do
-		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) in
+	# (a process may end meanwhile: a backend whose client left)
+	for p in $pm $(ps -o pid= --ppid "$pm" 2>/dev/null || true); do
+		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true) in
 		*"autovacuum worker"*) continue ;;
 		esac
-		awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null
+		awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
 	done
+	return 0
 }
 
 # the ticks two pg_ticks lists differ by, over the processes in both
