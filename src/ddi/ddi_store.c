@@ -642,15 +642,21 @@ static int trim_log(struct app *app, long long id, struct nb_err *e)
  * so no more than DDI_LOG_KEEP are ever committed.
  */
 /*
- * On PostgreSQL the trim is part of the entry's statement (a WITH clause,
- * whose DELETE sees the entries before the new one: it keeps the newest
- * DDI_LOG_KEEP - DDI_LOG_SLACK - 1 of them once they number
- * DDI_LOG_KEEP - 1), so that the statement needs no answer and goes with
- * the COMMIT (db_step_later: a feedback is three round trips).  Its gates
- * are one-time filters: the span of the action's ids (two index probes)
- * before the walk that counts, as below.
+ * The entry's statement per backend ([db_is_pg]).  On PostgreSQL the trim
+ * is part of it (a WITH clause, whose DELETE sees the entries before the
+ * new one: it keeps the newest DDI_LOG_KEEP - DDI_LOG_SLACK - 1 of them
+ * once they number DDI_LOG_KEEP - 1), so that it needs no answer and goes
+ * with the COMMIT (db_step_later: a feedback is three round trips).  Its
+ * gates are one-time filters: the span of the action's ids (two index
+ * probes) before the walk that counts, as SQLite's RETURNING does.
  */
-static const char sql_log_pg[] =
+static const char *const sql_log[2] = {
+	"INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
+	" VALUES(?1,?2,?3,?4,?5)"
+	" RETURNING CASE WHEN id - coalesce((SELECT min(x.id)"
+	"  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
+	" ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
+	"  WHERE x.action_id=?1 LIMIT ?6) c) END",
 	"WITH cut AS (DELETE FROM ddi_action_status WHERE action_id=?1"
 	" AND (SELECT max(x.id) - min(x.id) FROM ddi_action_status x WHERE x.action_id=?1) >= ?6 - 2"
 	" AND (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x WHERE x.action_id=?1"
@@ -658,32 +664,16 @@ static const char sql_log_pg[] =
 	" AND id <= (SELECT x.id FROM ddi_action_status x WHERE x.action_id=?1"
 	"  ORDER BY x.id DESC LIMIT 1 OFFSET ?7 - 1))"
 	" INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
-	" VALUES(?1,?2,?3,?4,?5)";
+	" VALUES(?1,?2,?3,?4,?5)",
+};
 
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details, struct nb_err *e)
 {
-	struct db_stmt *st;
+	int pg = db_is_pg(app->db);
+	struct db_stmt *st = db_stmt(app->db, sql_log[pg]);
 	long long n;
 
-	if (db_is_pg(app->db)) {
-		if (!(st = db_stmt(app->db, sql_log_pg)))
-			return busy(e);
-		db_bind_int64(st, 1, id);
-		db_bind_int64(st, 2, (int64_t)time(NULL));
-		db_bind_text(st, 3, execution, -1, DB_STATIC);
-		db_bind_text(st, 4, finished, -1, DB_STATIC);
-		db_bind_text(st, 5, details, -1, DB_STATIC);
-		db_bind_int64(st, 6, DDI_LOG_KEEP);
-		db_bind_int64(st, 7, DDI_LOG_KEEP - DDI_LOG_SLACK);
-		return later(st, e);
-	}
-	st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
-				   " execution, finished, details) VALUES(?1,?2,?3,?4,?5)"
-				   " RETURNING CASE WHEN id - coalesce((SELECT min(x.id)"
-				   "  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
-				   " ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
-				   "  WHERE x.action_id=?1 LIMIT ?6) c) END");
 	if (!st)
 		return busy(e);
 	db_bind_int64(st, 1, id);
@@ -692,6 +682,10 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 4, finished, -1, DB_STATIC);
 	db_bind_text(st, 5, details, -1, DB_STATIC);
 	db_bind_int64(st, 6, DDI_LOG_KEEP);
+	if (pg) {
+		db_bind_int64(st, 7, DDI_LOG_KEEP - DDI_LOG_SLACK);
+		return later(st, e);
+	}
 	if (db_step(st) != DB_ROW) {
 		db_reset(st);
 		return busy(e);
