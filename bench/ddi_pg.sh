@@ -252,7 +252,7 @@ pg_ticks() {
 	pm=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null) || return 0
 	# (a process may end meanwhile: a backend whose client left)
 	for p in $pm $(ps -o pid= --ppid "$pm" 2>/dev/null || true); do
-		case $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true) in
+		case $( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null || true) in
 		*"autovacuum worker"*) continue ;;
 		esac
 		awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
