@@ -29,11 +29,15 @@
 # (etc/nestbox-lighttpd.conf): the rate is bounded by the commits in
 # flight per flush, and on a loaded machine by the CPU a feedback costs
 # the server (its statements; no data-version trigger since schema step
-# 18) and the round trips it waits for (five: the device; BEGIN, the locks
-# and the action in one pipeline; the entry; the action's progress;
-# COMMIT).  A poll is one
-# round trip (db_pg.c: the data version and the device in one pipeline,
-# no BEGIN, no COMMIT).
+# 18) and the round trips it waits for (three: the device; BEGIN, the
+# locks and the action in one pipeline; the entry, with its trim, the
+# action's progress and COMMIT in another, db_step_later).  A poll is one
+# write and one round trip (db_pg.c: the data version, the device and the
+# Sync in one pipeline, no BEGIN, no COMMIT, nothing sent after it:
+# db_read_split).  Then a table of CPU time per request, split between
+# lighttpd, ddi.fcgi, the request log's writer and the PostgreSQL server
+# (ddi_pg_cpu): where a row's cost goes, and its rate beside the
+# zero-work program's on a machine it had to itself.
 #
 # BENCH_PG_OPTS adds server options (-c log_statement=all: the statements a
 # request sends, to count its round trips in build/bench/pg/log).
@@ -113,6 +117,12 @@ ddi_pg_fixture() { # devices
 		  UNION SELECT 1) s
 		WHERE d.tenant = 'DEFAULT' AND d.controller_id = 'bench-' || lpad(s.i::text, 7, '0')" \
 		>>"$out/ddi-pg-fixture.out" 2>&1 || return 1
+	# vacuumed as a fleet's tables are in steady state (else autovacuum's pass
+	# over the million new rows, its insert threshold, runs during the rows
+	# measured, and their visibility map is unset); its pages written out
+	# before the rows, not by a checkpoint during them
+	pg_sql "VACUUM (ANALYZE) ddi_devices, ddi_actions" >>"$out/ddi-pg-fixture.out" 2>&1 &&
+		pg_sql "CHECKPOINT" >>"$out/ddi-pg-fixture.out" 2>&1 || return 1
 	echo "fixture:  $(commas "$1") devices in PostgreSQL in $(since "$t0") s"
 }
 
@@ -230,7 +240,88 @@ ddi_pg_run() {
 	echo
 	report_table "$out/ddi-pg-results.tsv"
 	ddi_pg_beside "$n"
+	ddi_pg_cpu "$n"
 	echo "DDI on PostgreSQL: $(since "$t_pg") s"
+}
+
+# "pid ticks" of each process of the server (the postmaster and its
+# children: the programs' backends, WAL writer, checkpointer...) but the
+# autovacuum workers, which come and go with the fixture's load, not with
+# the requests.
+pg_ticks() {
+	pm=$(head -n 1 "$pg_dir/data/postmaster.pid" 2>/dev/null) || return 0
+	# (a process may end meanwhile: a backend whose client left)
+	for p in $pm $(ps -o pid= --ppid "$pm" 2>/dev/null || true); do
+		case $( { tr '\0' ' ' <"/proc/$p/cmdline"; } 2>/dev/null || true) in
+		*"autovacuum worker"*) continue ;;
+		esac
+		awk -v p="$p" '{ print p, $14 + $15 }' "/proc/$p/stat" 2>/dev/null || true
+	done
+	return 0
+}
+
+# the ticks two pg_ticks lists differ by, over the processes in both
+pg_ticks_moved() { # before after
+	awk 'FNR == NR { t[$1] = $2; next } $1 in t { s += $2 - t[$1] } END { print s + 0 }' "$1" "$2"
+}
+
+# CPU time per request of each process that serves a PostgreSQL row
+# (ddi_cpu's way: user + system from /proc/<pid>/stat over one wrk run):
+# lighttpd, the FastCGI program, the request log's writer, the PostgreSQL
+# server (every process of the cluster), and the zero-work program for the
+# ceiling.  "/ zero" is the zero-work row's total over the row's: the rate
+# the row would have beside it on a machine it had to itself, which other
+# processes' load changes far less than req/s.  Where a poll's cost goes
+# (the program's statements, the server's answers) is read here.
+ddi_pg_cpu() { # devices
+	echo
+	echo "CPU per request on PostgreSQL (us, user + system from /proc/<pid>/stat in ticks of" \
+		"1/$(getconf CLK_TCK) s; ${secs} s of wrk -c32 each)"
+	printf '%-40s %9s %9s %9s %9s %9s %9s %9s %7s\n' "" requests lighttpd ddi.fcgi log store \
+		zero total "/ zero"
+	: >"$out/ddi-pg-cpu.tsv"
+	u=$(( $1 - 1 < 1000 ? $1 - 1 : 1000 ))
+	ddi_pg_cpu_one "zero-work (the poll's bytes)" "$base/_bench/zero/ddi-poll-none-pg"
+	ddi_pg_cpu_one "poll, nothing to do" "$base$dv/bench-idle" token bt-idle
+	# (seen just now again: a device's first poll a minute after its last_seen writes it)
+	ddi_pg_seen_now "$1" "$u"
+	ddi_pg_cpu_one "poll, 1,000 of $(commas "$1") devices" "$base$dv/bench-0000000" spread "$1"
+	ddi_pg_cpu_one "feedback POST, one action" "$base$dv/bench-open/deploymentBase/$action/feedback" \
+		token bt-open POST "$fb"
+	ddi_pg_cpu_one "feedback POST, $(commas "$u") devices" \
+		"$base$dv/bench-0000001/deploymentBase/10000001/feedback" feedback "$1" "$u"
+}
+
+# one line of ddi_pg_cpu: wrk on url (through bench/ddi.lua with its
+# arguments, if any), each process group's ticks before and after
+ddi_pg_cpu_one() { # label url [ddi.lua arguments...]
+	cl=$1 cu=$2
+	shift 2
+	cw=$out/wrk-ddi-pg-cpu.txt
+	cd_=$(pids_of ddi.fcgi) cz=$(pids_of bench-zero.fcgi) cg=$(pids_of nestbox-accesslog)
+	pg_ticks >"$out/pg-ticks0"
+	l0=$(ddi_ticks "$lpid") d0=$(ddi_ticks $cd_) g0=$(ddi_ticks $cg) z0=$(ddi_ticks $cz)
+	if [ $# -gt 0 ]; then
+		wrk -t2 -c32 -d"${secs}s" --timeout 10s -s "$lua" "$cu" -- "$@" >"$cw" 2>&1
+	else
+		wrk -t2 -c32 -d"${secs}s" --timeout 10s "$cu" >"$cw" 2>&1
+	fi
+	l1=$(ddi_ticks "$lpid") d1=$(ddi_ticks $cd_) g1=$(ddi_ticks $cg) z1=$(ddi_ticks $cz)
+	pg_ticks >"$out/pg-ticks1"
+	alive "wrk on $cu"
+	set -- $(wrk_stats "$cw")
+	[ "$3" = 0 ] || bench_fail "CPU row $cl: $3 errors or non-2xx answers (build/bench/wrk-ddi-pg-cpu.txt)"
+	awk -v lab="$cl" -v n="$4" -v l=$((l1 - l0)) -v d=$((d1 - d0)) -v g=$((g1 - g0)) \
+		-v st="$(pg_ticks_moved "$out/pg-ticks0" "$out/pg-ticks1")" -v z=$((z1 - z0)) -v hz="$(getconf CLK_TCK)" \
+		-v tsv="$out/ddi-pg-cpu.tsv" 'BEGIN {
+		if (n <= 0) { printf "%-40s no requests\n", lab; exit }
+		f = 1e6 / hz / n; t = (l + d + g + st + z) * f
+		getline zt < tsv; close(tsv)
+		r = (zt > 0 && t > 0) ? sprintf("%.2f", zt / t) : "-"
+		printf "%-40s %9d %9.1f %9.1f %9.1f %9.1f %9.1f %9.1f %7s\n", lab, n, l * f, d * f,
+			g * f, st * f, z * f, t, r
+		if (zt == "") print t > tsv
+	}'
 }
 
 # each PostgreSQL row's rate beside its SQLite twin's, and the issue's targets

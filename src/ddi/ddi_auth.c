@@ -101,8 +101,15 @@ int ddi_before(struct app *app, struct http_req *r, struct http_resp *w, struct 
 
 	ddi_seen_tick(app, &d->seen);
 	/* a GET reads device, action and software from one snapshot (app.c ends it) */
-	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"))
+	if (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD")) {
 		db_read_begin(app->db);
+		/*
+		 * the poll needs only the device and the data version in one
+		 * snapshot (ddi_poll.c): one write and one round trip to the store
+		 */
+		if (r->route && (r->route->flags & ROUTE_HOT))
+			db_read_split(app->db);
+	}
 	known = device_get(app, w, tenant, cid, e) == 0;
 	if (!known && e->kind != NB_UNAUTHORIZED)
 		return -1;	/* the store failed */

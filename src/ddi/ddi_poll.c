@@ -18,7 +18,13 @@ static int same_group(const struct ddi_cand_entry *e, const struct ddi_device *d
 	       (!rollout || !strcmp(e->feed, dev->feed)) && (!assigned || e->assigned == dev->assigned);
 }
 
-/* The cache entry of dev's group, read from the store when missing or stale. */
+/*
+ * The cache entry of dev's group, read from the store when missing or
+ * stale.  The data version is the device read's (the poll's read is split,
+ * ddi_auth.c): a candidate read after it may see a newer store, so an entry
+ * is at worst keyed on a version older than its rows, and read again at
+ * the next change; never older rows under a newer version.
+ */
 static struct ddi_cand_entry *cand_entry(struct app *app, struct ddi *d,
 					 const struct ddi_device *dev)
 {

@@ -28,6 +28,15 @@ static int done(struct db_stmt *st, struct nb_err *e)
 }
 
 /*
+ * A write whose answer the caller does not wait for (db_step_later): 0,
+ * or -1 with e NB_UNAVAILABLE; on PostgreSQL its failure is the COMMIT's.
+ */
+static int later(struct db_stmt *st, struct nb_err *e)
+{
+	return db_step_later(st) == DB_DONE ? 0 : busy(e);
+}
+
+/*
  * The device and its newest action in one statement: a poll needs both.
  * On SQLite the device's columns come from the covering index
  * ddi_devices_poll alone (schema step 17: one B-tree leaf a poll where
@@ -595,7 +604,7 @@ int ddi_action_progress(struct app *app, long long id, int progress, struct nb_e
 	db_bind_int(st, 2, progress);
 	db_bind_int(st, 3, progress);
 	db_bind_int64(st, 4, id);
-	return done(st, e);
+	return later(st, e);
 }
 
 #define DDI_LOG_KEEP 1000	/* entries kept per action, at most */
@@ -632,15 +641,37 @@ static int trim_log(struct app *app, long long id, struct nb_err *e)
  * at DDI_LOG_KEEP + 1 entries or at DDI_LOG_KEEP, in the same transaction,
  * so no more than DDI_LOG_KEEP are ever committed.
  */
+/*
+ * The entry's statement per backend ([db_is_pg]).  On PostgreSQL the trim
+ * is part of it (a WITH clause, whose DELETE sees the entries before the
+ * new one: it keeps the newest DDI_LOG_KEEP - DDI_LOG_SLACK - 1 of them
+ * once they number DDI_LOG_KEEP - 1), so that it needs no answer and goes
+ * with the COMMIT (db_step_later: a feedback is three round trips).  Its
+ * gates are one-time filters: the span of the action's ids (two index
+ * probes) before the walk that counts, as SQLite's RETURNING does.
+ */
+static const char *const sql_log[2] = {
+	"INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
+	" VALUES(?1,?2,?3,?4,?5)"
+	" RETURNING CASE WHEN id - coalesce((SELECT min(x.id)"
+	"  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
+	" ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
+	"  WHERE x.action_id=?1 LIMIT ?6) c) END",
+	"WITH cut AS (DELETE FROM ddi_action_status WHERE action_id=?1"
+	" AND (SELECT max(x.id) - min(x.id) FROM ddi_action_status x WHERE x.action_id=?1) >= ?6 - 2"
+	" AND (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x WHERE x.action_id=?1"
+	"  LIMIT ?6 - 1) c) >= ?6 - 1"
+	" AND id <= (SELECT x.id FROM ddi_action_status x WHERE x.action_id=?1"
+	"  ORDER BY x.id DESC LIMIT 1 OFFSET ?7 - 1))"
+	" INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
+	" VALUES(?1,?2,?3,?4,?5)",
+};
+
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,
 		   const char *details, struct nb_err *e)
 {
-	struct db_stmt *st = db_stmt(app->db, "INSERT INTO ddi_action_status(action_id, ts,"
-				   " execution, finished, details) VALUES(?1,?2,?3,?4,?5)"
-				   " RETURNING CASE WHEN id - coalesce((SELECT min(x.id)"
-				   "  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
-				   " ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
-				   "  WHERE x.action_id=?1 LIMIT ?6) c) END");
+	int pg = db_is_pg(app->db);
+	struct db_stmt *st = db_stmt(app->db, sql_log[pg]);
 	long long n;
 
 	if (!st)
@@ -651,6 +682,10 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	db_bind_text(st, 4, finished, -1, DB_STATIC);
 	db_bind_text(st, 5, details, -1, DB_STATIC);
 	db_bind_int64(st, 6, DDI_LOG_KEEP);
+	if (pg) {
+		db_bind_int64(st, 7, DDI_LOG_KEEP - DDI_LOG_SLACK);
+		return later(st, e);
+	}
 	if (db_step(st) != DB_ROW) {
 		db_reset(st);
 		return busy(e);

@@ -472,6 +472,21 @@ int db_step(struct db_stmt *s)
 	return rc;
 }
 
+int db_step_later(struct db_stmt *s)
+{
+	int rc;
+
+	if (!s->pg) {
+		rc = sqlite3_step(s->st);
+		sqlite3_reset(s->st);
+		return rc;
+	}
+	rc = db_pg_step_later(s->pg);
+	if (rc != DB_DONE)
+		s->failed = rc;
+	return rc;
+}
+
 /* As sqlite3_reset: the code of the run's failed step, else DB_OK, so a
  * loop that stops at the first step that is not a row can tell its end
  * from an error after it; the same on PostgreSQL. */
@@ -621,6 +636,12 @@ int db_read_begin(struct db *db)
 	if (db->pg)
 		return db_pg_read_begin(db->pg);
 	return sqlite3_get_autocommit(db->h) ? step_once(db, sql_read_begin) : 0;
+}
+
+void db_read_split(struct db *db)
+{
+	if (db->pg)
+		db_pg_read_split(db->pg);
 }
 
 /* Ends a transaction that only read; one that wrote is left to its owner. */

@@ -143,6 +143,19 @@ typedef void db_row_fn(struct arena *a, struct db_stmt *st, void *row);
  * then holds the rows read before).  Resets st.
  */
 int db_rows(struct db_stmt *st, struct arena *a, size_t size, db_row_fn *fn, void **out);
+/*
+ * Steps st, a write with no rows wanted (INSERT, UPDATE, DELETE) in a
+ * write transaction (db_begin or db_begin_keyed), when the backend finds
+ * it best.  SQLite steps it now and returns db_step's code (DB_DONE, or
+ * an error), then resets it.  PostgreSQL queues it into the transaction's
+ * pipeline without waiting for its answer and returns DB_DONE; it is
+ * sent with what the transaction sends next (the COMMIT: one round trip
+ * for the writes and the commit), and when it fails the transaction
+ * fails: db_commit returns -1 (rolled back), as do the statements run
+ * after it.  db_changes says nothing of such a statement.  Its bindings
+ * may go as soon as it returns.
+ */
+int db_step_later(struct db_stmt *st);
 /* Rows changed by the last INSERT, UPDATE or DELETE on db. */
 int db_changes(struct db *db);
 /* The id given to the row of the last INSERT on db. */
@@ -162,6 +175,17 @@ void db_release_memory(struct db *db);
  */
 int db_read_begin(struct db *db);
 int db_read_end(struct db *db);
+/*
+ * After db_read_begin, before the read's first statement: only that
+ * statement needs the read's snapshot (and the data version read with
+ * it); each later one may take its own.  On PostgreSQL the first goes
+ * with the data version and its Sync in one pipeline, one write and one
+ * round trip that ends the read on the server, and nothing is sent at
+ * db_read_end (a DDI poll: the device, then reads of what a per-process
+ * cache keyed on that data version misses, whose rows may only be newer).
+ * On SQLite it does nothing (its BEGIN DEFERRED costs no round trip).
+ */
+void db_read_split(struct db *db);
 /*
  * Ends whatever a request left open: a read is let go, a write (a bug in
  * its handler) rolled back so the store is not held for every process.

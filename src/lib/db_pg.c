@@ -65,6 +65,14 @@
  *   go with its first statement, in its pipeline (a feedback: BEGIN, the
  *   locks and the action read, one round trip where they were two), so
  *   its lock's refusal (lock_timeout) is that statement's DB_BUSY.
+ *   A read split (db_pg_read_split, the DDI poll) sends its first
+ *   statement with the data version and the Sync in one write: the read
+ *   ends on the server with that answer, nothing is sent at its end, and
+ *   a later statement runs alone (its own snapshot).  A write whose
+ *   answer is not waited for (db_pg_step_later: a feedback's entry and
+ *   progress) waits in the transaction's pipeline for the COMMIT, and
+ *   goes with it: a feedback is three round trips (the device; BEGIN,
+ *   the locks and the action; the writes and COMMIT).
  *   COMMIT of a write waits for the server: a request answered means
  *   committed (synchronous_commit is the server's, on unless the
  *   deployment chose otherwise).
@@ -148,6 +156,8 @@ struct pg_conn {
 	int pre_read;		/* a read transaction to begin with the next statement */
 	int pre_release;	/* RELEASE SAVEPOINT nb_stmt to send with the next statement */
 	int pre_begin;		/* a keyed write's BEGIN and locks to send with the next statement */
+	int split;		/* the read's statements after its first run each alone (db_pg_read_split) */
+	int later;		/* commands in the write's open pipeline, unanswered (db_pg_step_later) */
 	char pre_key[16];	/* its key, as the lock's int4 parameter */
 	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
 	int has_dv;		/* the schema keeps nb_data_version */
@@ -204,6 +214,7 @@ static int run(struct pg_conn *c, const char *sql)
 
 static int settle(struct pg_conn *c);
 static int begin_now(struct pg_conn *c);
+static int later_end(struct pg_conn *c, int commit);
 
 /* -- results read ahead ----------------------------------------------------- */
 
@@ -273,6 +284,8 @@ static void drain(struct pg_conn *c)
 	PGresult *r;
 
 	drain_active(c);
+	if (c->later)	/* (its failure fails the transaction: the server's state says it) */
+		later_end(c, 0);
 	unpipe(c);
 	if (c->async) {
 		c->async = 0;
@@ -855,13 +868,13 @@ static const char sql_dv[] = "SELECT sum(n)::bigint FROM nb_data_version";
  * once, not on every request).  PRE_JOIN makes an implicit read a
  * transaction block: a BEGIN inside a transaction keeps its snapshot.
  */
-enum { PRE_JOIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_WBEGIN, PRE_KLOCK, PRE_N };
+enum { PRE_JOIN, PRE_DV, PRE_RELEASE, PRE_SAVEPOINT, PRE_WBEGIN, PRE_KLOCK, PRE_COMMIT, PRE_N };
 static const char *const pre_sql[PRE_N] = {
 	"BEGIN", sql_dv, "RELEASE SAVEPOINT nb_stmt", "SAVEPOINT nb_stmt", SQL_WRITE_BEGIN,
-	SQL_KEY_LOCK,
+	SQL_KEY_LOCK, "COMMIT",
 };
 static const char *const pre_name[PRE_N] = { "nb_join", "nb_dv", "nb_release", "nb_savepoint",
-					     "nb_wbegin", "nb_klock" };
+					     "nb_wbegin", "nb_klock", "nb_commit" };
 
 struct prelude {
 	int cmd[4];		/* PRE_* */
@@ -925,9 +938,12 @@ static int prelude_of(struct pg_stmt *s, struct prelude *p)
 		if (!s->write) {
 			if (c->has_dv)
 				p->cmd[p->n++] = PRE_DV;
-			p->imp = 1;
+			/* split: the Sync goes with it, the read ends with its answer */
+			p->imp = !c->split;
+			c->began = s;
 			return 0;
 		}
+		c->split = 0;
 		if (run(c, sql_read_begin))
 			return -1;
 	}
@@ -1002,8 +1018,6 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 		return DB_ERROR;
 	}
 	c->piped = 1;
-	if (p->imp)
-		c->began = s;
 	for (i = 0; i < p->n; i++) {
 		const char *key = c->pre_key;
 
@@ -1107,7 +1121,7 @@ static int start(struct pg_stmt *s)
 	 * being read keeps its rows (or its error) before that.
 	 */
 	drain_active(c);
-	if ((!c->txn || c->pre_read || c->pre_begin) && revive(c) < 0)
+	if ((!c->txn || c->pre_read || c->pre_begin || c->split) && revive(c) < 0)
 		return DB_BUSY;
 	drain(c);
 	c->began = NULL;
@@ -1185,7 +1199,8 @@ static int retryable(const struct pg_stmt *s)
 {
 	const struct pg_conn *c = s->c;
 
-	return !s->write && PQstatus(c->h) == CONNECTION_BAD && (!c->txn || c->began == s);
+	return !s->write && PQstatus(c->h) == CONNECTION_BAD &&
+	       (!c->txn || c->split || c->began == s);
 }
 
 /* Runs s once more, on a connection made again (start: revive). */
@@ -1234,6 +1249,117 @@ int db_pg_step(struct pg_stmt *s)
 		return DB_ROW;
 	}
 	return finish(s, r);
+}
+
+/*
+ * The write's open pipeline sent with its Sync (and the COMMIT before it,
+ * commit 1) and its answers read: DB_OK, or the code of the first command
+ * that failed (the server skipped the rest: the transaction has failed,
+ * its COMMIT not run or answered ROLLBACK).
+ */
+static int later_end(struct pg_conn *c, int commit)
+{
+	int i, n = c->later, rc = DB_OK;
+	PGresult *r;
+
+	c->later = 0;
+	if ((commit && !PQsendQueryPrepared(c->h, pre_name[PRE_COMMIT], 0, NULL, NULL, NULL, 0)) ||
+	    !PQpipelineSync(c->h)) {
+		set_err(c, NULL);
+		rc = map_state(c->sqlstate);
+	}
+	for (i = 0; i < n + commit; i++)
+		while ((r = PQgetResult(c->h))) {
+			ExecStatusType st = PQresultStatus(r);
+
+			/* (single-row mode carried over from outside the pipeline: prelude_read) */
+			if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK &&
+			    st != PGRES_SINGLE_TUPLE && rc == DB_OK) {
+				set_err(c, r);
+				rc = st == PGRES_PIPELINE_ABORTED ? DB_ERROR : map_state(c->sqlstate);
+			} else if (commit && i == n && rc == DB_OK && strcmp(PQcmdStatus(r), "COMMIT")) {
+				set_err(c, r);
+				rc = DB_ERROR;
+			}
+			PQclear(r);
+		}
+	while ((r = PQgetResult(c->h))) {
+		ExecStatusType st = PQresultStatus(r);
+		PQclear(r);
+		if (st == PGRES_PIPELINE_SYNC)
+			break;
+	}
+	if (!PQexitPipelineMode(c->h) && rc == DB_OK) {	/* only a lost connection */
+		set_err(c, NULL);
+		rc = DB_BUSY;
+	}
+	if (rc == DB_OK && PQstatus(c->h) != CONNECTION_OK) {
+		set_err(c, NULL);
+		rc = DB_BUSY;
+	}
+	return rc;
+}
+
+/*
+ * s into the write transaction's pipeline, not waiting for its answer:
+ * the pipeline is opened by the first such statement (with the keyed
+ * BEGIN and its locks, or a savepoint's RELEASE, still to send) and sent
+ * by what the connection does next: the COMMIT (db_pg_commit, one round
+ * trip for all), or any statement (drain: one round trip more, its
+ * answers read then).  What cannot go into it (no write transaction, a
+ * statement to prepare first) is stepped now.
+ */
+int db_pg_step_later(struct pg_stmt *s)
+{
+	const char *v[s->nparams ? s->nparams : 1];
+	int len[s->nparams ? s->nparams : 1], fmt[s->nparams ? s->nparams : 1], i, rc;
+	struct pg_conn *c = s->c;
+
+	discard(s);
+	if (!c->later) {
+		drain(c);
+		if (!s->write || !c->txn || c->imp || c->pre_read || (!c->pre_begin && !in_txn(c)) ||
+		    !s->prepared || s->gen != c->gen || prelude_prepare(c) < 0) {
+			while ((rc = db_pg_step(s)) == DB_ROW)
+				;
+			discard(s);
+			return rc;
+		}
+	} else if (!s->write || !s->prepared || s->gen != c->gen) {
+		while ((rc = db_pg_step(s)) == DB_ROW)	/* (drain sends the pipeline first) */
+			;
+		discard(s);
+		return rc;
+	}
+	for (i = 0; i < s->nparams; i++)
+		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
+			return DB_ERROR;
+	if (!c->later) {
+		const char *key = c->pre_key;
+
+		if (!PQenterPipelineMode(c->h)) {
+			set_err(c, NULL);
+			return DB_ERROR;
+		}
+		if (c->pre_begin) {
+			c->pre_begin = 0;
+			PQsendQueryPrepared(c->h, pre_name[PRE_WBEGIN], 0, NULL, NULL, NULL, 0);
+			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 1, &key, NULL, NULL, 0);
+			c->later += 2;
+		}
+		if (c->pre_release) {
+			c->pre_release = 0;
+			PQsendQueryPrepared(c->h, pre_name[PRE_RELEASE], 0, NULL, NULL, NULL, 0);
+			c->later++;
+		}
+	}
+	c->later++;
+	c->wrote = 1;
+	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0)) {
+		set_err(c, NULL);
+		return map_state(c->sqlstate);
+	}
+	return DB_DONE;
 }
 
 int db_pg_reset(struct pg_stmt *s)
@@ -1352,6 +1478,7 @@ int db_pg_constraint_violation(struct pg_conn *c)
 static void txn_over(struct pg_conn *c)
 {
 	c->txn = c->pre_read = c->pre_release = c->pre_begin = c->dv_ok = c->wrote = 0;
+	c->split = 0;
 	c->began = NULL;
 }
 
@@ -1367,6 +1494,12 @@ int db_pg_read_begin(struct pg_conn *c)
 	c->wrote = 0;
 	c->pre_read = c->txn = 1;
 	return 0;
+}
+
+void db_pg_read_split(struct pg_conn *c)
+{
+	if (c->pre_read)
+		c->split = 1;
 }
 
 /*
@@ -1468,6 +1601,14 @@ int db_pg_commit(struct pg_conn *c)
 	PGresult *r;
 	int ok;
 
+	if (c->later) {	/* the writes queued and the COMMIT: one round trip */
+		drain_active(c);
+		ok = later_end(c, 1) == DB_OK;
+		if (!ok)
+			db_pg_rollback(c);
+		txn_over(c);
+		return ok ? 0 : -1;
+	}
 	drain(c);
 	if (c->pre_read || c->imp || c->pre_begin) {	/* a read, or nothing sent: nothing to wait for */
 		if (c->imp)
@@ -1503,6 +1644,8 @@ void db_pg_rollback(struct pg_conn *c)
 int db_pg_request_end(struct pg_conn *c)
 {
 	drain_active(c);
+	if (c->later)
+		later_end(c, 0);
 	if (c->imp) {
 		imp_end(c);
 		txn_over(c);

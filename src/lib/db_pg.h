@@ -41,6 +41,8 @@ int db_pg_bind_text(struct pg_stmt *s, int i, const char *t, int n, int copy);
 int db_pg_bind_blob(struct pg_stmt *s, int i, const void *p, int n, int copy);
 int db_pg_bind_null(struct pg_stmt *s, int i);
 int db_pg_step(struct pg_stmt *s);
+/* db_step_later: s sent into the transaction's pipeline unanswered; DB_DONE or an error code. */
+int db_pg_step_later(struct pg_stmt *s);
 int db_pg_reset(struct pg_stmt *s);
 int64_t db_pg_column_int64(struct pg_stmt *s, int i);
 const unsigned char *db_pg_column_text(struct pg_stmt *s, int i);
@@ -54,6 +56,7 @@ int db_pg_unique_violation(struct pg_conn *c);
 int db_pg_constraint_violation(struct pg_conn *c);
 int db_pg_read_begin(struct pg_conn *c);
 int db_pg_read_end(struct pg_conn *c);
+void db_pg_read_split(struct pg_conn *c);
 int db_pg_request_end(struct pg_conn *c);
 int db_pg_begin(struct pg_conn *c);
 int db_pg_begin_keyed(struct pg_conn *c, int64_t key);

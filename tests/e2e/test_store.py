@@ -6,6 +6,7 @@ token, the history.  Needs a PostgreSQL cluster of the suite's own
 import json
 import os
 import re
+import struct
 import subprocess
 import threading
 import time
@@ -317,31 +318,39 @@ def open_actions(nb, sid, devs):
 
 def test_feedback_trims_an_actions_log_only_past_1000_entries(tmpdir_shared):
     """An action keeps at most 1000 status entries (hawkBit's limit), and
-    checking that costs a feedback no statement of its own while its
-    action has fewer: a fleet's feedbacks interleave, so the ids of one
-    action's entries span far more than its count (another action's
-    1,100 entries between them here)."""
+    the trim is part of the entry's own statement on PostgreSQL (a WITH
+    clause: it needs no answer, and goes with the COMMIT): once the action
+    holds 1000 entries with the new one, the newest 900 are kept, and not
+    before.  A fleet's feedbacks interleave, so the ids of one action's
+    entries span far more than its count (another action's entries
+    between them here)."""
     nb, sid = logged_pg_nb(tmpdir_shared)
     nb.start()
     try:
-        actions = open_actions(nb, sid, ["few", "many"])
+        actions = open_actions(nb, sid, ["few", "edge", "full", "many"])
         assert feedback(nb, "few", actions["few"], "proceeding", details=["first"],
                         token="tok-few").status == 200
         with nb.db() as db:
-            db.executemany("INSERT INTO ddi_action_status(action_id, ts, execution, finished,"
-                           " details) VALUES(?, 0, 'proceeding', 'none', ?)",
-                           [(actions["many"], "line %d" % i) for i in range(1100)])
+            for d, n in (("edge", 998), ("full", 999), ("many", 1100)):
+                db.executemany("INSERT INTO ddi_action_status(action_id, ts, execution,"
+                               " finished, details) VALUES(?, 0, 'proceeding', 'none', ?)",
+                               [(actions[d], "line %d" % i) for i in range(n)])
         sent = statements_logged(PgCluster.get(), lambda: [
             feedback(nb, d, actions[d], "proceeding", details=["again"],
-                     token="tok-" + d).status for d in ("few", "many")])
+                     token="tok-" + d).status for d in ("few", "edge", "full", "many")])
     finally:
         nb.stop()
-    trims = [s for lines in sent.values() for s in lines
-             if s.startswith("DELETE FROM ddi_action_status")]
-    assert len(trims) == 1, trims      # the action past 1000 only
+    lines = [s for lines in sent.values() for s in lines]
+    assert not [s for s in lines if s.startswith("DELETE FROM ddi_action_status")], lines
+    assert len([s for s in lines if "INSERT INTO ddi_action_status" in s]) == 4, lines
     counts = dict(rows(nb, "SELECT action_id, count(*) FROM ddi_action_status GROUP BY action_id"))
     assert counts[actions["few"]] == 2
-    assert 900 <= counts[actions["many"]] <= 1000, counts
+    assert counts[actions["edge"]] == 999, counts
+    assert counts[actions["full"]] == 900, counts
+    assert counts[actions["many"]] == 900, counts
+    newest = rows(nb, "SELECT details FROM ddi_action_status WHERE action_id = ?"
+                  " ORDER BY id DESC LIMIT 2", actions["many"])
+    assert [r[0].strip() for r in newest] == ["again", "line 1099"], newest
     assert " 500 for " not in nb.read_log()
 
 
@@ -499,12 +508,14 @@ class WireCount:
         return [b for n, b in sent if n in conns]
 
 
-def test_a_feedback_is_five_round_trips(tmpdir_shared):
+def test_a_feedback_is_three_round_trips(tmpdir_shared):
     """A feedback's store work on PostgreSQL, counted on the wire: the
     device (before the body is looked at), then its transaction: BEGIN,
     the device's lock and the action in one pipeline (db_begin_keyed sends
-    nothing of its own), the log entry, the action's progress, COMMIT.
-    The BEGIN and its locks were a round trip alone."""
+    nothing of its own), then the log entry (its trim inside it), the
+    action's progress and COMMIT in another (db_step_later).  The BEGIN
+    and its locks were a round trip alone, and the entry and the progress
+    one each."""
     nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
     relay = WireCount(tmpdir_shared)
     nb.env["NESTBOX_DB__URL"] = relay.url(nb.pg_url)
@@ -531,15 +542,50 @@ def test_a_feedback_is_five_round_trips(tmpdir_shared):
     finally:
         nb.stop()
     # (a process's first feedback prepares its statements first: more)
-    assert min(counts) == 5 and counts.count(5) >= 3, counts
+    assert min(counts) == 3 and counts.count(3) >= 3, counts
     logged = rows(nb, "SELECT count(*) FROM ddi_action_status WHERE action_id = ?", action)
     assert logged[0][0] == 6
     assert " 500 for " not in nb.read_log()
 
 
+def test_a_poll_is_one_write_to_postgresql(tmpdir_shared):
+    """A poll with nothing to do sends the data version, the device with
+    its newest action and the pipeline's Sync in one write on its program's
+    connection, and waits for one answer: the read ends on the server with
+    it, and nothing is left to send after (the Sync was a second write, sent
+    once the answer was in)."""
+    nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05"}, store="postgresql")
+    relay = WireCount(tmpdir_shared)
+    nb.env["NESTBOX_DB__URL"] = relay.url(nb.pg_url)
+    nb.ctl("init")
+    sid = nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")).stdout.strip()
+    dev = "wire-poll-device"
+    nb.ctl("device", "add", dev, "--token", "tok-w", "--mode", "assigned", "--assign", sid)
+    nb.start()
+    try:
+        assert board_a(nb, dev, "2.0", token="tok-w") == 200
+        # seen just now: no last_seen write during the polls (once a minute)
+        with nb.db() as db:
+            db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+        counts = []
+        for i in range(30):
+            at = relay.mark()
+            r = ddi(nb, "GET", BASE + dev, token="tok-w")
+            assert r.status == 200, (r.status, r.body)
+            assert "deploymentBase" not in json.loads(r.body)["_links"]
+            # what the connection sends after the answer is counted with the next poll;
+            # the id as a bound parameter (its length first), not in a request-log row
+            counts.append(len(relay.writes_of(at, struct.pack("!I", len(dev)) + dev.encode())))
+    finally:
+        nb.stop()
+    # (a process's first polls prepare their statements: more)
+    assert counts[-10:] == [1] * 10, counts
+    assert " 500 for " not in nb.read_log()
+
+
 def test_a_feedback_whose_device_lock_is_held_is_503_and_changes_nothing(tmpdir_shared):
     """A feedback's BEGIN and its device's lock go with its first statement
-    (test_a_feedback_is_five_round_trips): a lock held elsewhere past the
+    (test_a_feedback_is_three_round_trips): a lock held elsewhere past the
     store's busy timeout fails that statement, and the feedback is a 503
     that wrote nothing; the next one, the lock free, is
     taken."""

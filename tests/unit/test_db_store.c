@@ -332,6 +332,110 @@ static void test_read_snapshot(void **state)
 	db_close(b);
 }
 
+/* On PostgreSQL: how many server processes of pid match cond, as b sees them. */
+static long long activity(struct db *b, long long pid, const char *cond)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld AND %s",
+		 pid, cond);
+	return scalar(b, sql);
+}
+
+static const char sql_set_n[] = "UPDATE t SET n = ? WHERE a = 1";
+
+/* Two writes whose answers are not waited for (db_step_later), x into u and n of row 1. */
+static void two_later(struct db *db, const char *x, int n, int want_u)
+{
+	struct db_stmt *st = db_stmt(db, sql_set_n);
+
+	db_bind_int(st, 1, n);
+	assert_int_equal(db_step_later(st), DB_DONE);
+	st = db_stmt(db, sql_u);
+	db_bind_text(st, 1, x, -1, DB_STATIC);
+	assert_int_equal(db_step_later(st), want_u);
+}
+
+/*
+ * db_step_later: on PostgreSQL the writes are sent with the COMMIT (none
+ * of them has reached the server before it: one round trip for all), and
+ * one that fails fails the commit, nothing of the transaction kept; a
+ * statement run after them sends them first, and sees them.  SQLite runs
+ * each at once.
+ */
+static void test_writes_sent_later(void **state)
+{
+	struct fx *f = *state;
+	struct db *a = open_n(f, 2), *b = open_n(f, 2);
+	long long pid = f->b == PG ? scalar(a, "SELECT pg_backend_pid()") : 0;
+
+	/* (a statement is prepared at its first run, which is not later) */
+	assert_int_equal(db_begin(a), 0);
+	two_later(a, "first", 1, DB_DONE);
+	assert_int_equal(db_commit(a), 0);
+
+	assert_int_equal(db_begin_keyed(a, 1), 0);
+	two_later(a, "x", 5, DB_DONE);
+	if (f->b == PG) {
+		assert_int_equal(activity(b, pid, "query LIKE 'UPDATE t %'"), 0);
+		assert_int_equal(activity(b, pid, "state = 'idle'"), 1);
+	}
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(scalar(b, "SELECT n FROM t WHERE a = 1"), 5);
+	assert_int_equal(scalar(b, "SELECT count(*) FROM u"), 2);
+
+	assert_int_equal(db_begin_keyed(a, 1), 0);
+	if (f->b == PG) {
+		two_later(a, "x", 7, DB_DONE);	/* a UNIQUE violation, told by the commit */
+		assert_int_equal(db_commit(a), -1);
+	} else {
+		two_later(a, "x", 7, DB_CONSTRAINT);
+		db_rollback(a);
+	}
+	assert_int_equal(scalar(b, "SELECT n FROM t WHERE a = 1"), 5);
+	assert_int_equal(scalar(b, "SELECT count(*) FROM u"), 2);
+
+	assert_int_equal(db_begin(a), 0);
+	two_later(a, "y", 8, DB_DONE);
+	assert_int_equal(scalar(a, "SELECT n FROM t WHERE a = 1"), 8);
+	assert_int_equal(scalar(a, "SELECT count(*) FROM u"), 3);
+	assert_int_equal(db_commit(a), 0);
+	assert_int_equal(scalar(b, "SELECT n FROM t WHERE a = 1"), 8);
+	db_close(a);
+	db_close(b);
+}
+
+/*
+ * db_read_split: on PostgreSQL the read's first statement ends the read
+ * on the server with its answer (sent with its Sync: no transaction left
+ * open meanwhile, nothing to send at db_read_end), and a later one takes
+ * a snapshot of its own.  SQLite keeps one snapshot.
+ */
+static void test_read_split(void **state)
+{
+	struct fx *f = *state;
+	struct db *a = open_n(f, 2), *b = open_n(f, 2);
+	long long pid = f->b == PG ? scalar(a, "SELECT pg_backend_pid()") : 0;
+	const char *count = "SELECT count(*) FROM u";
+
+	assert_int_equal(db_read_begin(a), 0);
+	db_read_split(a);
+	assert_int_equal(scalar(a, count), 0);
+	if (f->b == PG)
+		assert_int_equal(activity(b, pid, "state = 'idle'"), 1);
+	assert_int_equal(put_u(b, "x"), DB_DONE);
+	assert_int_equal(scalar(a, count), f->b == PG ? 1 : 0);
+	assert_int_equal(db_read_end(a), 0);
+	/* without it, one snapshot (test_read_snapshot), open until db_read_end */
+	assert_int_equal(db_read_begin(a), 0);
+	assert_int_equal(scalar(a, count), 1);
+	if (f->b == PG)
+		assert_int_equal(activity(b, pid, "state = 'idle'"), 0);
+	assert_int_equal(db_read_end(a), 0);
+	db_close(a);
+	db_close(b);
+}
+
 /* db_data_version read in a read transaction, as the poll reads it. */
 static unsigned version_in_read(struct db *db)
 {
@@ -562,6 +666,8 @@ int main(void)
 		BOTH(test_read_snapshot),
 		BOTH(test_data_version_moves_with_other_writers),
 		BOTH(test_keyed_writers),
+		BOTH(test_writes_sent_later),
+		BOTH(test_read_split),
 		/* one run reads both catalogues */
 		cmocka_unit_test_prestate_setup_teardown(test_schema_lists_match, setup, teardown,
 							 &pg),
