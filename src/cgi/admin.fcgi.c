@@ -238,6 +238,8 @@ static const struct req_field not_found_in[] = { REQ_PATH_FIELD("rest", NULL), R
 #define P ADMIN_PUBLIC
 #define A ADMIN_ONLY
 #define API ADMIN_API
+/* the API routes whose body is JSON: another media type is refused, 415 */
+#define JSON ROUTE_JSON_BODY
 
 const struct route admin_routes[] = {
 	ROUTE_IN("GET",  "/admin", admin_root, NULL, NULL, P),
@@ -326,7 +328,7 @@ const struct route admin_routes[] = {
 		 pypi_change_in, A),
 	ROUTE_IN("GET",  "/admin/api/whoami", admin_api_whoami, "/api/whoami", NULL, API),
 	ROUTE_IN("POST", "/admin/api/users/:id/password", admin_api_user_password, "/api/users",
-		 api_user_password_in, API),
+		 api_user_password_in, API | JSON),
 	ROUTE_IN("GET",  "/admin/api/images", admin_api_images, "/api/images", api_images_in, API),
 	ROUTE_IN("POST", "/admin/api/images", admin_api_image_upload, "/api/images",
 		 api_image_upload_in, API | A),
@@ -351,18 +353,18 @@ const struct route admin_routes[] = {
 	ROUTE_IN("PUT",  "/admin/api/software", admin_api_software_add, "/api/software",
 		 api_software_add_in, API | A),
 	ROUTE_IN("POST", "/admin/api/software/url", admin_api_software_url, "/api/software", NULL,
-		 API | A),
+		 API | A | JSON),
 	ROUTE_IN("DELETE", "/admin/api/software/:id", admin_api_software_delete, "/api/software",
 		 api_id_in, API | A),
 	ROUTE_IN("GET",  "/admin/api/rollouts", admin_api_rollouts, "/api/rollouts", NULL, API),
 	ROUTE_IN("POST", "/admin/api/rollouts", admin_api_rollout_create, "/api/rollouts", NULL,
-		 API | A),
+		 API | A | JSON),
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/pause", admin_api_rollout_pause, "/api/rollouts",
 		 api_id_in, API | A),
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/resume", admin_api_rollout_resume,
 		 "/api/rollouts", api_id_in, API | A),
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/stage", admin_api_rollout_stage,
-		 "/api/rollouts", api_id_in, API | A),
+		 "/api/rollouts", api_id_in, API | A | JSON),
 	ROUTE_IN("GET",  "/admin/api/rollouts/:id", admin_api_rollout, "/api/rollouts",
 		 rollout_in, API),
 	ROUTE_IN("POST", "/admin/api/rollouts/:id/limits", admin_api_rollout_limits,
@@ -386,6 +388,7 @@ const struct route admin_routes[] = {
 #undef P
 #undef A
 #undef API
+#undef JSON
 
 const int admin_nroutes = sizeof(admin_routes) / sizeof(admin_routes[0]);
 

@@ -43,35 +43,39 @@ static const struct req_field file_in[] = {
 };
 
 #define SM DEV "/softwaremodules/:softwareModuleId/artifacts"
+/* a route whose body is JSON: another media type is refused, 415 (route.h) */
+#define JSON ROUTE_JSON_BODY
 #define CB DEV "/confirmationBase"
 
 const struct route ddi_routes[] = {
 	ROUTE_IN("GET",  DEV, ddi_poll, "/ddi/poll", device_in, ROUTE_HOT),
-	ROUTE_IN("PUT",  DEV "/configData", ddi_config_data, "/ddi/configData", device_in, 0),
+	ROUTE_IN("PUT",  DEV "/configData", ddi_config_data, "/ddi/configData", device_in, JSON),
 	ROUTE_IN("GET",  DEV "/deploymentBase/:actionId", ddi_deployment, "/ddi/deploymentBase",
 		 history_in, 0),
 	ROUTE_IN("POST", DEV "/deploymentBase/:actionId/feedback", ddi_feedback, "/ddi/feedback",
-		 action_in, 0),
+		 action_in, JSON),
 	ROUTE_IN("GET",  DEV "/cancelAction/:actionId", ddi_cancel, "/ddi/cancelAction",
 		 action_in, 0),
 	ROUTE_IN("POST", DEV "/cancelAction/:actionId/feedback", ddi_cancel_feedback,
-		 "/ddi/cancelFeedback", action_in, 0),
+		 "/ddi/cancelFeedback", action_in, JSON),
 	ROUTE_IN("GET",  DEV "/installedBase/:actionId", ddi_installed, "/ddi/installedBase",
 		 history_in, 0),
 	ROUTE_IN("PUT",  DEV "/installedBase", ddi_installed_put, "/ddi/installedBase",
-		 device_in, 0),
+		 device_in, JSON),
 	ROUTE_IN("GET",  SM, ddi_artifacts, "/ddi/artifacts", module_in, 0),
 	ROUTE_IN("GET",  SM "/:fileName", ddi_artifact, "/ddi/artifact", file_in, 0),
 	ROUTE_IN("GET",  CB, ddi_confirmation_base, "/ddi/confirmationBase", device_in, 0),
 	ROUTE_IN("POST", CB "/activateAutoConfirm", ddi_autoconfirm_on,
-		 "/ddi/activateAutoConfirm", device_in, 0),
+		 "/ddi/activateAutoConfirm", device_in, JSON),
 	ROUTE_IN("POST", CB "/deactivateAutoConfirm", ddi_autoconfirm_off,
-		 "/ddi/deactivateAutoConfirm", device_in, 0),
+		 "/ddi/deactivateAutoConfirm", device_in, JSON),
 	ROUTE_IN("GET",  CB "/:actionId", ddi_confirmation_action, "/ddi/confirmationBase",
 		 history_in, 0),
 	ROUTE_IN("POST", CB "/:actionId/feedback", ddi_confirmation_feedback,
-		 "/ddi/confirmationFeedback", action_in, 0),
+		 "/ddi/confirmationFeedback", action_in, JSON),
 };
+#undef JSON
+
 const int ddi_nroutes = sizeof(ddi_routes) / sizeof(ddi_routes[0]);
 
 /* An idle process writes the devices' last_seen it has queued: the

@@ -153,6 +153,50 @@ static void refused(struct app *app, struct http_req *r, struct http_resp *w)
 }
 
 /*
+ * If-None-Match (RFC 9110 13.1.2, 13.2.2) for every program: a GET or
+ * HEAD whose successful answer carries an ETag the field names (or any
+ * answer, for "*") becomes a 304.  A handler keeps only to set its ETag.
+ */
+static void not_modified(struct http_req *r, struct http_resp *w)
+{
+	const char *inm;
+
+	if (w->status < 200 || w->status > 299 || (strcmp(r->method, "GET") && !r->head))
+		return;
+	inm = http_header(r, "If-None-Match");
+	if (inm && http_etag_match(inm, http_resp_header(w, "ETag")))
+		w->status = 304;
+}
+
+/*
+ * A 304 keeps the 200's ETag, Cache-Control, Expires, Vary and
+ * Content-Location but sends no body and no other representation
+ * metadata (RFC 9110 15.4.5): the Content-* fields go, and the file or
+ * body the answer held (http_send then writes no Content-Length).
+ */
+static void strip_304(struct http_resp *w)
+{
+	static const char *const drop[] = {
+		"Content-Type", "Content-Range", "Content-Encoding", "Content-Language",
+		"Content-Disposition", "Content-Length", "Accept-Ranges" };
+	size_t i;
+
+	if (w->status != 304)
+		return;
+	for (i = 0; i < sizeof(drop) / sizeof(drop[0]); i++)
+		http_resp_drop_header(w, drop[i]);
+	if (w->fd >= 0)
+		close(w->fd);
+	w->fd = -1;
+	w->pump = NULL;
+	w->sendfile = NULL;
+	w->fixed = NULL;
+	w->fixed_len = 0;
+	w->file_len = 0;
+	w->body.len = 0;
+}
+
+/*
  * Runs the matched route: declared path and query input, the program's
  * before hook (authentication), declared form input, then the handler.
  * The route's refusals and errors are answered here (app_fail).
@@ -164,7 +208,10 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 	struct nb_err e;
 
 	e.kind = NB_OK;
-	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0) {
+	if (req_check(app, r, REQ_PATH | REQ_QUERY, &e) < 0 ||
+	    ((r->route->flags & ROUTE_JSON_BODY) && !http_body_json_ok(r) &&
+	     nb_fail(&e, NB_UNSUPPORTED_TYPE, "the request body must be JSON "
+		     "(Content-Type: application/json)") < 0)) {
 		app_fail(app, r, w, &e);
 		refused(app, r, w);
 		return;
@@ -184,17 +231,29 @@ static void app_run(struct app *app, struct http_req *r, struct http_resp *w)
 		refused(app, r, w);
 	} else if (t->run(app, r, w, &e) < 0) {
 		app_fail(app, r, w, &e);
+	} else {
+		not_modified(r, w);
 	}
 }
 
-/* A 405 names the methods the path takes (RFC 9110 15.5.6: it MUST);
- * after the program's refused hook, which may have answered otherwise. */
+/*
+ * Every 405 names the methods the path takes (RFC 9110 15.5.6: it MUST),
+ * the router's and a handler's alike (a DDI cancel feedback no cancel was
+ * asked of; a catch-all's): the table's (route_allow), over any a handler
+ * set; a handler's own stays only where no route but "*" ones matches.
+ * After the program's refused hook, which may have answered otherwise.
+ */
 static void allow(struct app *app, struct http_req *r, struct http_resp *w)
 {
-	const char *methods = route_allow(r->a, app->def->routes, app->def->nroutes, &r->path);
+	const char *methods;
 
-	if (w->status == 405 && methods)
-		http_set_header(w, "Allow", methods);
+	if (w->status != 405)
+		return;
+	methods = route_allow(r->a, app->def->routes, app->def->nroutes, &r->path);
+	if (!methods)
+		return;
+	http_resp_drop_header(w, "Allow");
+	http_set_header(w, "Allow", methods);
 }
 
 /* Parses, routes and runs one request, then answers it. */
@@ -219,7 +278,6 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 		case ROUTE_BAD_METHOD:
 			answer(app, &r, &w, NB_METHOD, "method not allowed");
 			refused(app, &r, &w);
-			allow(app, &r, &w);
 			break;
 		default:
 			answer(app, &r, &w, NB_NOT_FOUND, "not found");
@@ -240,6 +298,8 @@ static void app_serve(struct app *app, struct arena *a, struct http_io *io)
 	if (w.status >= 500)
 		fprintf(stderr, "nestbox[%s]: %d for %s %s\n", app->program, w.status,
 			r.method ? r.method : "-", r.uri ? r.uri : "-");
+	allow(app, &r, &w);
+	strip_304(&w);
 	note_route(app, &r, &w);
 	http_send(&r, &w);	/* a client gone away is not our error */
 }

@@ -83,6 +83,7 @@ static const struct {
 	[NB_METHOD] = { 405, 1, "method not allowed" },
 	[NB_NOT_ACCEPTABLE] = { 406, 1, "not acceptable" },
 	[NB_GONE] = { 410, 1, "gone" },
+	[NB_UNSUPPORTED_TYPE] = { 415, 1, "unsupported media type" },
 };
 
 int nb_err_status(enum nb_errkind kind)

@@ -41,6 +41,8 @@ enum nb_errkind {
 	NB_METHOD,		/* 405: the resource exists, not this method now (RFC 9110 15.5.6) */
 	NB_NOT_ACCEPTABLE,	/* 406: no representation the client accepts (RFC 9110 15.5.7) */
 	NB_GONE,		/* 410: existed, closed for good (RFC 9110 15.5.11) */
+	NB_UNSUPPORTED_TYPE,	/* 415: a body of a media type the resource does not take
+				 * (RFC 9110 15.5.16) */
 	NB_NKINDS
 };
 

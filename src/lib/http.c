@@ -332,6 +332,47 @@ int http_read_form(struct http_req *r, size_t max, struct nb_err *e)
 	return form_again(r, e);
 }
 
+/* RFC 9110 5.6.2 tchar: the characters of a token. */
+static int tchar(int c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+int http_json_type(const char *ct)
+{
+	const char *sub, *end;
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/", 12))
+		return 0;
+	for (sub = end = ct + 12; tchar((unsigned char)*end); end++)
+		;
+	if (end == sub)
+		return 0;
+	/* the type ends the value, or parameters follow (";charset=UTF-8") */
+	{
+		const char *p = end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != ';')
+			return 0;
+	}
+	if (end - sub == 4)
+		return !strncasecmp(sub, "json", 4);
+	/* a structured syntax suffix (RFC 6838 4.2.8): "hal+json", "vnd.x+json" */
+	return end - sub > 5 && !strncasecmp(end - 5, "+json", 5);
+}
+
+int http_body_json_ok(const struct http_req *r)
+{
+	const char *ct = http_env(r, "CONTENT_TYPE");
+
+	return !ct || !*ct || r->content_length == 0 || http_json_type(ct);
+}
+
 const char *http_cookie(const struct http_req *r, const char *name)
 {
 	const char *h = http_header(r, "Cookie"), *p;
@@ -385,6 +426,108 @@ void http_set_header(struct http_resp *w, const char *name, const char *value)
 	buf_adds(&w->headers, ": ");
 	buf_adds(&w->headers, value);
 	buf_adds(&w->headers, "\r\n");
+}
+
+/* The header line of w named name: its start and length (with "\r\n"),
+ * and the value's start; NULL when w has none. */
+static const char *resp_line(const struct http_resp *w, const char *name, size_t *line_len,
+			     const char **value)
+{
+	size_t nl = strlen(name), off = 0;
+
+	while (off < w->headers.len) {
+		const char *line = w->headers.p + off;
+		const char *end = memchr(line, '\n', w->headers.len - off);
+		size_t n = end ? (size_t)(end - line) + 1 : w->headers.len - off;
+
+		if (n > nl + 1 && line[nl] == ':' && !strncasecmp(line, name, nl)) {
+			*line_len = n;
+			*value = line + nl + 1 + (line[nl + 1] == ' ');
+			return line;
+		}
+		off += n;
+	}
+	return NULL;
+}
+
+const char *http_resp_header(const struct http_resp *w, const char *name)
+{
+	size_t n;
+	const char *v, *line = resp_line(w, name, &n, &v);
+
+	if (!line)
+		return NULL;
+	/* the value ends before the line's "\r\n" */
+	return arena_strndup(w->headers.a, v, (size_t)(line + n - 2 - v));
+}
+
+void http_resp_drop_header(struct http_resp *w, const char *name)
+{
+	size_t n;
+	const char *v, *line;
+
+	while ((line = resp_line(w, name, &n, &v))) {
+		size_t off = (size_t)(line - w->headers.p);
+		memmove(w->headers.p + off, line + n, w->headers.len - off - n);
+		w->headers.len -= n;
+	}
+	if (!strcasecmp(name, "Content-Type"))
+		w->has_type = 0;
+}
+
+/* One entity-tag of an If-None-Match list at *p (RFC 9110 8.8.3:
+ * [W/] DQUOTE *etagc DQUOTE): 1 with its opaque part (between the quotes)
+ * in *tag, *n and *p past it; 0 when malformed. */
+static int etag_next(const char **p, const char **tag, size_t *n)
+{
+	const char *s = *p, *q;
+
+	if (s[0] == 'W' && s[1] == '/')
+		s += 2;
+	if (*s != '"')
+		return 0;
+	for (q = s + 1; *q && *q != '"'; q++)
+		if ((unsigned char)*q < 0x21 || *q == 0x7f)
+			return 0;
+	if (*q != '"')
+		return 0;
+	*tag = s + 1;
+	*n = (size_t)(q - s - 1);
+	*p = q + 1;
+	return 1;
+}
+
+int http_etag_match(const char *field, const char *etag)
+{
+	const char *p = field, *want, *tag;
+	size_t wn, n;
+
+	if (!field)
+		return 0;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		return *p == '\0';
+	}
+	if (!etag || !etag_next(&etag, &want, &wn))
+		return 0;
+	for (;;) {
+		/* #rule: empty elements and OWS around the commas are allowed */
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (!*p)
+			return 0;
+		if (!etag_next(&p, &tag, &n))
+			return 0;	/* a malformed list matches nothing */
+		if (n == wn && !memcmp(tag, want, n))
+			return 1;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p && *p != ',')
+			return 0;
+	}
 }
 
 void http_bytes(struct http_resp *w, int status, const char *ctype,
@@ -551,12 +694,16 @@ const char *http_reason(int status)
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
 	case 409: return "Conflict";
+	case 406: return "Not Acceptable";
 	case 410: return "Gone";
 	case 411: return "Length Required";
+	case 412: return "Precondition Failed";
 	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
 	case 416: return "Range Not Satisfiable";
 	case 429: return "Too Many Requests";
 	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
 	case 503: return "Service Unavailable";
 	default: return "Unknown";
 	}
@@ -612,6 +759,12 @@ static size_t num_line(char *line, const char *head, long long v, const char *ta
 	return n + k + t;
 }
 
+/* 1 for a status that has no content: 204, 304 (RFC 9110 15.3.5, 15.4.5). */
+static int no_content(int status)
+{
+	return status == 204 || status == 304;
+}
+
 static int send_all(struct http_req *r, struct http_resp *w)
 {
 	char line[160];
@@ -624,7 +777,7 @@ static int send_all(struct http_req *r, struct http_resp *w)
 						       strlen(http_reason(w->status))) < 0 ||
 	    io_write(r, "\r\n", 2) < 0)
 		return -1;
-	if (!w->has_type && !w->sendfile)
+	if (!w->has_type && !w->sendfile && !no_content(w->status))
 		http_set_header(w, "Content-Type", "text/plain; charset=utf-8");
 	/* no answer of ours is to be sniffed into HTML by a browser */
 	http_set_header(w, "X-Content-Type-Options", "nosniff");
@@ -638,6 +791,11 @@ static int send_all(struct http_req *r, struct http_resp *w)
 		    io_write(r, "\r\n\r\n", 4) < 0)
 			return -1;
 		return 0;
+	}
+	if (no_content(w->status)) {
+		/* no body, and no Content-Length: a 304's would have to be the
+		 * 200's (RFC 9110 8.6), a 204 must not have one */
+		return io_write(r, "\r\n", 2);
 	}
 	n = (int)num_line(line, "Content-Length: ", clen, "\r\n\r\n");
 	if (io_write(r, line, (size_t)n) < 0)

@@ -121,6 +121,16 @@ int http_read_body(struct http_req *r, size_t max, char **out, size_t *len, stru
  * http_read_body, or NB_INVALID for a malformed form.  A second call
  * answers as the first (the body is read once). */
 int http_read_form(struct http_req *r, size_t max, struct nb_err *e);
+/*
+ * 1 when the Content-Type value ct names JSON: "application/json" or a
+ * "+json" subtype ("application/hal+json", RFC 6838 4.2.8), in any case,
+ * with or without parameters ("application/json; charset=UTF-8", the
+ * rauc-hawkbit-updater's); 0 for any other type, a malformed one or NULL.
+ */
+int http_json_type(const char *ct);
+/* 1 when r's body may be read as JSON: no Content-Type (or an empty one),
+ * an empty body (Content-Length 0), or a JSON type (http_json_type). */
+int http_body_json_ok(const struct http_req *r);
 /* A cookie's value from the Cookie header, or NULL. */
 const char *http_cookie(const struct http_req *r, const char *name);
 /* Reads up to n body bytes as they arrive: >0, 0 at the end, -1 (with
@@ -130,6 +140,19 @@ long http_read_some(struct http_req *r, char *p, size_t n);
 void http_resp_init(struct http_resp *w, struct arena *a);
 /* Header values with CR or LF are dropped: no response splitting. */
 void http_set_header(struct http_resp *w, const char *name, const char *value);
+/* The value of w's header name (any case; the first), in w's arena, or NULL. */
+const char *http_resp_header(const struct http_resp *w, const char *name);
+/* Removes every header name (any case) from w. */
+void http_resp_drop_header(struct http_resp *w, const char *name);
+/*
+ * If-None-Match (RFC 9110 13.1.2): 1 when the field value field is "*"
+ * (any current representation, whatever etag) or a list of entity tags
+ * ('"a", W/"b"') naming etag ('"b"' or 'W/"b"') by the weak comparison
+ * (8.8.3.2: equal opaque tags, W/ or not); 0 otherwise: a NULL field, a
+ * NULL or malformed etag, a malformed list (a 200 is never wrong).  The
+ * program answers a GET or HEAD that matches 304 (app.c).
+ */
+int http_etag_match(const char *field, const char *etag);
 void http_text(struct http_resp *w, int status, const char *text);
 void http_json_error(struct http_resp *w, int status, const char *msg);
 /* The body as-is with a content type. */
@@ -166,7 +189,8 @@ int http_range_parse(const char *h, off_t size, off_t *start, off_t *len);
 
 /* Writes body bytes to the client (for a pump); 0 or -1. */
 int http_write(struct http_req *r, const void *p, size_t n);
-/* Writes status, headers, Content-Length and body.  Returns 0 or -1. */
+/* Writes status, headers, Content-Length and body (a 204 or 304 has
+ * neither: RFC 9110 8.6, 15.4.5).  Returns 0 or -1. */
 int http_send(struct http_req *r, struct http_resp *w);
 const char *http_reason(int status);
 

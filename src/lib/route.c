@@ -128,8 +128,11 @@ const char *route_allow(struct arena *a, const struct route *table, int n,
 
 	for (i = 0; i < n; i++) {
 		struct route_params rp;
-		if (!strcmp(table[i].method, "*") || !match_one(a, &table[i], p, &rp))
+		if (!match_one(a, &table[i], p, &rp))
 			continue;
+		/* a "*" route takes every method left: the routes after it get none */
+		if (!strcmp(table[i].method, "*"))
+			break;
 		allow_add(m, &nm, 16, table[i].method);
 		if (!strcmp(table[i].method, "GET"))
 			allow_add(m, &nm, 16, "HEAD");

@@ -39,6 +39,14 @@ typedef int (*route_run_fn)(struct app *app, struct http_req *req,
 #define ROUTE_HOT (1u << 30)
 /* Set by ROUTE_IN on every route (the tables were once of two kinds). */
 #define ROUTE_TYPED (1u << 29)
+/*
+ * The route's body, when there is one, is JSON: a body of another media
+ * type (Content-Type not http_json_type's) is refused before the
+ * program's before hook and the handler run, 415 (NB_UNSUPPORTED_TYPE,
+ * RFC 9110 15.5.16).  No Content-Type is taken (SWUpdate sends one, but
+ * a hand-made client may not), and so is an empty body of any type.
+ */
+#define ROUTE_JSON_BODY (1u << 28)
 
 /* A route's handler and its declared input. */
 struct route_typed {
@@ -91,8 +99,10 @@ enum route_result route_match(struct arena *a, const struct route *table,
  * The methods the routes of table whose pattern matches p take, for the
  * Allow header a 405 must carry (RFC 9110 15.5.6, 10.2.1): "GET, HEAD,
  * POST" (a GET route takes HEAD too), each once, in table order; from a.
- * NULL when no route with a method of its own matches ("*" routes take
- * every method: where one matches there is no 405).
+ * A matching "*" route takes every method left, so the routes after it
+ * add none (route_match would never reach them): its handler's 405 names
+ * the methods the routes before it take.  NULL when no route with a
+ * method of its own comes first.
  */
 const char *route_allow(struct arena *a, const struct route *table, int n,
 			const struct path *p);

@@ -226,6 +226,10 @@ static void test_reason(void **state)
 	assert_string_equal(http_reason(404), "Not Found");
 	assert_string_equal(http_reason(405), "Method Not Allowed");
 	assert_string_equal(http_reason(416), "Range Not Satisfiable");
+	/* every status an error kind maps to has its reason (err.c) */
+	for (int k = NB_OK; k < NB_NKINDS; k++)
+		if (!strcmp(http_reason(nb_err_status(k)), "Unknown"))
+			fail_msg("no reason for %d", nb_err_status(k));
 	assert_string_equal(http_reason(503), "Service Unavailable");
 	assert_string_equal(http_reason(299), "Unknown");
 }
@@ -565,6 +569,112 @@ static void test_file_missing_error_value(void **state)
 	}
 }
 
+/* The JSON media types a JSON-body route takes (route.h ROUTE_JSON_BODY):
+ * application/json and the +json suffix, any case, parameters and spaces;
+ * every other type, and a malformed one, is not. */
+static void test_json_type(void **state)
+{
+	static const char *const yes[] = {
+		"application/json", "application/json;charset=UTF-8",
+		"Application/JSON; charset=utf-8", "  application/json  ",
+		"application/json ; charset=UTF-8", "application/hal+json",
+		"APPLICATION/VND.API+JSON", "application/merge-patch+json;q=1",
+	};
+	static const char *const no[] = {
+		"", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; b=x",
+		"application/jsonx", "application/json5", "text/json", "application/+json",
+		"application/", "application", "json", "application/json,text/plain",
+		"application/json x", "application/octet-stream", "application/xml+jsonx",
+		"application/json\"", "application/ json",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_int_equal(http_json_type(yes[i]), 1);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (http_json_type(no[i]))
+			fail_msg("taken as JSON: \"%s\"", no[i]);
+	assert_int_equal(http_json_type(NULL), 0);
+}
+
+/* If-None-Match (RFC 9110 13.1.2): "*", lists with OWS and empty
+ * elements, weak tags compared weakly, commas inside a tag, and
+ * malformed values matching nothing. */
+static void test_etag_match(void **state)
+{
+	static const struct {
+		const char *field, *etag;
+		int match;
+	} cases[] = {
+		{ "*", "\"a\"", 1 }, { " * ", NULL, 1 }, { "*", "W/\"a\"", 1 },
+		{ "\"a\"", "\"a\"", 1 }, { "\"a\"", "\"b\"", 0 },
+		{ "\"x\", \"a\"", "\"a\"", 1 }, { "\"x\",\"a\"", "\"a\"", 1 },
+		{ " , \"x\" ,, \"a\" ,", "\"a\"", 1 }, { "\"x\", \"y\"", "\"a\"", 0 },
+		{ "W/\"a\"", "\"a\"", 1 }, { "\"a\"", "W/\"a\"", 1 }, { "W/\"a\"", "W/\"a\"", 1 },
+		{ "w/\"a\"", "\"a\"", 0 },		/* "W/" is case-sensitive */
+		{ "\"a,b\"", "\"a,b\"", 1 }, { "\"a,b\"", "\"a\"", 0 },
+		{ "\"a\", \"b\"", "\"a,b\"", 0 },
+		{ "\"\"", "\"\"", 1 }, { "\"ab\"", "\"a\"", 0 }, { "\"a\"", "\"ab\"", 0 },
+		{ "a", "\"a\"", 0 }, { "\"a", "\"a\"", 0 }, { "\"a\" \"b\"", "\"b\"", 0 },
+		{ "\"x\", bad, \"a\"", "\"a\"", 0 }, { "*, \"a\"", "\"a\"", 0 },
+		{ "\"a b\"", "\"a b\"", 0 },		/* no space in an etagc */
+		{ "", "\"a\"", 0 }, { NULL, "\"a\"", 0 }, { "\"a\"", NULL, 0 }, { "\"a\"", "a", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (http_etag_match(cases[i].field, cases[i].etag) != cases[i].match)
+			fail_msg("If-None-Match: %s against %s: not %d", cases[i].field,
+				 cases[i].etag, cases[i].match);
+}
+
+/* A response's headers are found and dropped by name in any case. */
+static void test_resp_header(void **state)
+{
+	struct http_resp w;
+
+	(void)state;
+	http_resp_init(&w, &A);
+	http_set_header(&w, "ETag", "\"1\"");
+	http_bytes(&w, 200, "application/json", "{}", 2);
+	http_set_header(&w, "X-ETag-Like", "no");
+	http_set_header(&w, "Cache-Control", "max-age=1");
+	assert_string_equal(http_resp_header(&w, "etag"), "\"1\"");
+	assert_string_equal(http_resp_header(&w, "Cache-Control"), "max-age=1");
+	assert_null(http_resp_header(&w, "Allow"));
+	assert_null(http_resp_header(&w, "X-ETag"));
+	http_resp_drop_header(&w, "content-type");
+	assert_int_equal(w.has_type, 0);
+	assert_null(http_resp_header(&w, "Content-Type"));
+	assert_string_equal(buf_cstr(&w.headers),
+			    "ETag: \"1\"\r\nX-ETag-Like: no\r\nCache-Control: max-age=1\r\n");
+}
+
+/* A 304 and a 204 carry no Content-Length and no body (RFC 9110 8.6,
+ * 15.4.5: a 304's Content-Length would have to be the 200's), and no
+ * Content-Type of ours. */
+static void test_send_no_content(void **state)
+{
+	struct http_req r;
+	struct http_resp w;
+	int status;
+
+	(void)state;
+	for (status = 204; status <= 304; status += 100) {
+		cgi_request(&r, "GET", NULL);
+		http_resp_init(&w, &A);
+		http_set_header(&w, "ETag", "\"e\"");
+		w.status = status;
+		assert_string_equal(send_capture(&r, &w),
+				    arena_printf(&A, "Status: %d %s\r\nETag: \"e\"\r\n"
+						 "X-Content-Type-Options: nosniff\r\n\r\n", status,
+						 status == 204 ? "No Content" : "Not Modified"));
+	}
+	unsetenv("REQUEST_METHOD");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +698,10 @@ int main(void)
 		cmocka_unit_test(test_read_body_error_value),
 		cmocka_unit_test(test_req_parse_error_value),
 		cmocka_unit_test(test_file_missing_error_value),
+		cmocka_unit_test(test_json_type),
+		cmocka_unit_test(test_etag_match),
+		cmocka_unit_test(test_resp_header),
+		cmocka_unit_test(test_send_no_content),
 	};
 
 	return cmocka_run_group_tests(tests, ut_arena_setup, ut_arena_teardown);

@@ -283,6 +283,29 @@ static void test_allow(void **state)
 	assert_null(allow_of("/any"));
 }
 
+/* A catch-all "*" route takes every method the routes before it leave:
+ * the Allow its handler's 405 carries names those routes' methods only,
+ * never a route after it that route_match never reaches. */
+static void test_allow_stops_at_a_catch_all(void **state)
+{
+	static const struct route t[] = {
+		R("GET", "/api/x", NULL),
+		R("POST", "/api/*rest", NULL),
+		R("*", "/api/*rest", NULL),
+		R("GET", "/api/*rest", NULL),
+		R("PUT", "/api/x", NULL),
+	};
+	struct path p;
+	struct nb_err err;
+
+	(void)state;
+	assert_int_equal(path_split(&A, "/api/x", 6, &p, &err), 0);
+	assert_string_equal(route_allow(&A, t, 5, &p), "GET, HEAD, POST");
+	assert_int_equal(path_split(&A, "/api/y/z", 8, &p, &err), 0);
+	assert_string_equal(route_allow(&A, t, 5, &p), "POST");
+	assert_null(route_allow(&A, t + 2, 3, &p));
+}
+
 static void test_later_route_with_right_method_wins_over_405(void **state)
 {
 	struct hit h;
@@ -379,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_star_method),
 		cmocka_unit_test(test_405_versus_404),
 		cmocka_unit_test(test_allow),
+		cmocka_unit_test(test_allow_stops_at_a_catch_all),
 		cmocka_unit_test(test_later_route_with_right_method_wins_over_405),
 		cmocka_unit_test(test_first_match_wins),
 		cmocka_unit_test(test_empty_table),
