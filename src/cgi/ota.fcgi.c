@@ -11,7 +11,7 @@
 #include "../ota/ota.h"
 #include "programs.h"
 
-#define REPO_IN REQ_PATH_FIELD("owner", ota_name_valid), REQ_PATH_FIELD("repo", ota_name_valid)
+#define REPO_IN REQ_PATH_FIELD("owner", ota_owner_valid), REQ_PATH_FIELD("repo", ota_repo_valid)
 
 static const struct req_field repo_in[] = { REPO_IN, REQ_END };
 static const struct req_field tag_in[] = { REPO_IN, REQ_PATH_FIELD("tag", ota_ref_valid), REQ_END };

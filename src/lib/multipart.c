@@ -63,6 +63,19 @@ int multipart_boundary(const char *ct, char *out, size_t n, struct nb_err *e)
 	return 0;
 }
 
+int multipart_once(unsigned long long *seen, int i, const char *name, struct nb_err *e)
+{
+	unsigned long long bit;
+
+	if (i < 0 || i >= MP_ONCE_MAX)
+		return nb_fail(e, NB_INVALID, "%s: too many fields to tell apart", name);
+	bit = 1ull << i;
+	if (*seen & bit)
+		return nb_fail(e, NB_INVALID, "%s given twice", name);
+	*seen |= bit;
+	return 0;
+}
+
 void multipart_init(struct multipart *m, const char *boundary,
 	     const struct multipart_callbacks *cb, void *ctx)
 {

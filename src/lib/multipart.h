@@ -64,6 +64,16 @@ void multipart_init(struct multipart *m, const char *boundary,
  * Once refused, every later call fails again with the same reason.
  */
 int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
+/*
+ * For forms whose fields each come once (a field given twice is
+ * ambiguous: which value counts would be the parser's accident): marks
+ * field i (the caller's index of the part's name, 0..MP_ONCE_MAX - 1) in
+ * *seen, a set the caller zeroes before the first part.  0 the first
+ * time, else -1 with e NB_INVALID "<name> given twice" (name: the field's
+ * name as the caller knows it, never raw bytes of the body).
+ */
+#define MP_ONCE_MAX 64
+int multipart_once(unsigned long long *seen, int i, const char *name, struct nb_err *e);
 /* After the last byte: 0 only if the closing delimiter was seen; else -1
  * with e NB_INVALID (a truncated body, or the earlier refusal). */
 int multipart_finish(struct multipart *m, struct nb_err *e);

@@ -23,7 +23,8 @@
 #include "../lib/req.h"
 
 #define OTA_SHA1_HEX 41		/* 40 hex digits + NUL */
-#define OTA_NAME_MAX 100	/* GitHub's limit for owner and repository names */
+#define OTA_NAME_MAX 100	/* GitHub's limit for repository names (and room for an owner) */
+#define OTA_OWNER_MAX 39	/* GitHub's limit for account names */
 #define OTA_REF_MAX 100		/* tag and branch names */
 
 /* The ota.* settings, read once at start (etc/nestbox.yaml). */
@@ -36,11 +37,32 @@ struct ota_settings {
 };
 
 /* -- names and paths (ota_path.c) -- */
-/* An owner or repository name: 1-100 of [A-Za-z0-9._-], not "." or "..". */
-int ota_name_ok(const char *s);
+/*
+ * GitHub's names (ota_path.c gives the sources): an owner is 1-39 ASCII
+ * letters, digits and single hyphens, not at either end; a repository
+ * name 1-100 of [A-Za-z0-9._-], not dots only, not starting with '-', not
+ * ending in ".git" or ".wiki".  1 or 0; ota_repo_ok: both.
+ */
+int ota_owner_ok(const char *s);
+int ota_repo_name_ok(const char *s);
+int ota_repo_ok(const char *owner, const char *name);
 /* A tag or branch name: 1-100 of [A-Za-z0-9._+-], not starting with '.'
  * or '-', no "..", not ending in ".lock" (git's ref rules, one segment). */
 int ota_ref_ok(const char *s);
+/* A name a new tag or branch may take (git-check-ref-format's rules as
+ * ota_ref_ok, and none git reads as something else): not HEAD or another
+ * of git's root refs (FETCH_HEAD, ORIG_HEAD, ...: capitals and '_' ending
+ * in HEAD), not 40 hex digits (an object id). */
+int ota_ref_new_ok(const char *s);
+/* The two rules as phrases for messages. */
+#define OTA_REPO_RULE \
+	"repo must be owner/name as on GitHub (owner: letters, digits and single '-'," \
+	" at most 39; name: letters, digits, '.', '_', '-', at most 100, not dots only," \
+	" not starting with '-' or ending in .git)"
+#define OTA_REF_RULE \
+	"1-100 of letters, digits, '.', '_', '-', '+', not starting with '.' or '-', no" \
+	" '..', not ending in '.' or .lock, not HEAD or another of git's own names, not" \
+	" 40 hex digits"
 /* 40 lowercase hex digits (a git object id). */
 int ota_sha_ok(const char *s);
 /*
@@ -66,6 +88,15 @@ const char *ota_path_fault(const char *p);
  * in the program's own error shape what the router would answer in text.
  */
 const char *ota_route_allow(const struct app *app, struct http_req *r);
+/*
+ * p as a message or an answer may show it: valid UTF-8 text, each byte
+ * that is no part of a well-formed character, or a control byte, written
+ * as "\xNN"; cut at a character's boundary after about max bytes, with
+ * "...".  In the arena.  A name from an archive or a directory is any
+ * bytes: only this form of it reaches JSON.
+ */
+const char *ota_path_show(struct arena *a, const char *p, size_t max);
+#define OTA_SHOWN_MAX 160	/* bytes of a path in a message */
 /* 1 when a segment of p starts with '.': kept out of manifests (the client
  * refuses hidden paths in manifest mode) and out of uploaded trees. */
 int ota_path_hidden(const char *p);
@@ -544,11 +575,14 @@ void ota_error_write(struct http_resp *w, int status, enum nb_errkind kind, cons
 
 /*
  * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for
- * tests/fuzz: an owner or repository name (ota_name_ok), a tag, branch or
- * ref (ota_ref_ok), a git id (ota_sha_ok), an asset name ("manifest.json").
- * A refusal is 400 "invalid <field>".
+ * tests/fuzz: an owner (ota_owner_ok), a repository name
+ * (ota_repo_name_ok), a tag, branch or ref (ota_ref_ok), a git id
+ * (ota_sha_ok), an asset name ("manifest.json").  A refusal is 400
+ * "invalid <field>".
  */
-int ota_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+int ota_owner_valid(const struct app *app, const struct req_field *f, const char *raw,
+		    struct req_value *out, struct nb_err *e);
+int ota_repo_valid(const struct app *app, const struct req_field *f, const char *raw,
 		   struct req_value *out, struct nb_err *e);
 int ota_ref_valid(const struct app *app, const struct req_field *f, const char *raw,
 		  struct req_value *out, struct nb_err *e);

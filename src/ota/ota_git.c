@@ -46,7 +46,7 @@ struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, co
 	struct ota_git *g;
 	git_repository *repo = NULL;
 
-	if (!ota_name_ok(owner) || !ota_name_ok(name) ||
+	if (!ota_repo_ok(owner, name) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s/%s.git", s->git_dir, owner, name) >=
 		    sizeof(path)) {
 		nb_fail(e, NB_INVALID, "bad repository name");

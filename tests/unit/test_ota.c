@@ -90,10 +90,47 @@ static void path_limits(void **state)
 static void names(void **state)
 {
 	(void)state;
-	assert_true(ota_name_ok("acme-co.x_1"));
-	assert_false(ota_name_ok(""));
-	assert_false(ota_name_ok(".."));
-	assert_false(ota_name_ok("a b"));
+	/* GitHub's rules: owners alphanumeric with single inner hyphens, <= 39 */
+	assert_true(ota_owner_ok("acme-co-7"));
+	assert_true(ota_owner_ok("a"));
+	assert_false(ota_owner_ok(""));
+	assert_false(ota_owner_ok(".git"));
+	assert_false(ota_owner_ok("-acme"));
+	assert_false(ota_owner_ok("acme-"));
+	assert_false(ota_owner_ok("ac--me"));
+	assert_false(ota_owner_ok("ac_me"));
+	assert_false(ota_owner_ok("a.b"));
+	assert_true(ota_owner_ok("abcdefghijabcdefghijabcdefghijabcdefghi"));
+	assert_false(ota_owner_ok("abcdefghijabcdefghijabcdefghijabcdefghij"));
+	/* repository names: [A-Za-z0-9._-], <= 100, as GitHub names them */
+	assert_true(ota_repo_name_ok("acme-co.x_1"));
+	assert_true(ota_repo_name_ok(".github"));
+	assert_true(ota_repo_name_ok("a..b"));
+	assert_false(ota_repo_name_ok(""));
+	assert_false(ota_repo_name_ok("."));
+	assert_false(ota_repo_name_ok(".."));
+	assert_false(ota_repo_name_ok("..."));
+	assert_false(ota_repo_name_ok("-x"));
+	assert_false(ota_repo_name_ok("app.git"));
+	assert_false(ota_repo_name_ok("app.GIT"));
+	assert_false(ota_repo_name_ok("app.wiki"));
+	assert_false(ota_repo_name_ok("a b"));
+	assert_false(ota_repo_name_ok("x/y"));
+	assert_true(ota_repo_ok("acme", "app"));
+	assert_false(ota_repo_ok(".git", "x"));
+	/* new tags and branches: nothing git reads as another thing */
+	assert_true(ota_ref_new_ok("v1.2.0+build"));
+	assert_true(ota_ref_new_ok("RELEASE"));
+	assert_true(ota_ref_new_ok("head"));
+	assert_true(ota_ref_new_ok("b917a726"));
+	assert_false(ota_ref_new_ok("HEAD"));
+	assert_false(ota_ref_new_ok("FETCH_HEAD"));
+	assert_false(ota_ref_new_ok("ORIG_HEAD"));
+	assert_false(ota_ref_new_ok("CHERRY_PICK_HEAD"));
+	assert_false(ota_ref_new_ok("AUTO_MERGE"));
+	assert_false(ota_ref_new_ok("b917a726c93f902e43291d9009d6488385133b67"));
+	assert_false(ota_ref_new_ok("B917A726C93F902E43291D9009D6488385133B67"));
+	assert_false(ota_ref_new_ok("v1.lock"));
 	assert_true(ota_ref_ok("v1.2.0+build"));
 	assert_false(ota_ref_ok(".hidden"));
 	assert_false(ota_ref_ok("-x"));

@@ -1,0 +1,148 @@
+"""The rules of names and forms in OTA publishing, each once too loose:
+repository names GitHub would refuse, tags git would read as something
+else, a form field given twice, a left-out file named with its archive's
+top directory or with raw bytes that are not text."""
+import json
+import os
+import subprocess
+import tarfile
+
+from admin_client import Browser
+from conftest import CTL
+from test_ota import write_tree
+from test_ota_admin import curl_publish, counts, targz
+from test_ota_faults import put, site, tar_of  # noqa: F401 (site: the fixture)
+
+
+BAD_REPOS = (".git/x", "acme/...", "acme/..", "acme/-x", "acme/app.git", "acme/app.wiki",
+             "-acme/app", "acme-/app", "ac--me/app", "ac_me/app", "a.b/app", "a" * 40 + "/app",
+             "acme/" + "a" * 101, "acme/a b", "acme")
+
+
+def test_repository_names_follow_githubs_rules_everywhere(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n"}))
+    csrf = b.csrf("/admin/ota")
+    for repo in BAD_REPOS:
+        status, body = curl_publish(nb, token, arc, "repo=" + repo, "tag=v1")
+        assert status == 400 and "owner/name" in json.loads(body)["error"], (repo, body)
+        r = b.upload({"csrf": csrf, "repo": repo, "tag": "v1"}, "app.tar.gz",
+                     open(arc, "rb").read(), action="/admin/ota/publish")
+        assert r.status == 400, (repo, r.status)
+        for cmd in (["publish", "--tag", "v1", arc], ["push", "--branch", "main", arc],
+                    ["repo"], ["token"], ["key"], ["rollout"], ["boards"]):
+            p = subprocess.run([CTL, "ota", cmd[0], "--repo", repo] + cmd[1:], env=nb.env,
+                               capture_output=True, text=True)
+            assert p.returncode == 2, (repo, cmd, p.returncode, p.stderr)
+    assert counts(nb) == (0, 0, 0, 0, 0)
+    # the routes that name a repository refuse such names too
+    for owner, name in ((".git", "x"), ("acme", "app.git"), ("acme", "-x"), ("ac_me", "app")):
+        r = nb.get("/ota/api/repos/%s/%s/releases/latest" % (owner, name))
+        assert r.status == 400, (owner, name, r.status)
+        r = nb.get("/ota/raw/%s/%s/v1/main.py" % (owner, name))
+        assert r.status == 400, (owner, name, r.status)
+        r = b.get("/admin/ota/%s/%s" % (owner, name))
+        assert r.status == 400, (owner, name, r.status)
+    # GitHub's own names pass: a dot first, dots inside, 39 characters of owner
+    for repo in ("acme/.github", "acme/a..b", "a1-b2/x_y.z", "a" * 39 + "/" + "b" * 100):
+        status, body = curl_publish(nb, token, arc, "repo=" + repo, "tag=v1")
+        assert status == 201, (repo, body)
+        owner, name = repo.split("/")
+        r = nb.get("/ota/api/repos/%s/%s/releases/latest" % (owner, name))
+        assert r.status == 200 and json.loads(r.body)["tag_name"] == "v1", (repo, r.status)
+
+
+def test_tags_and_branches_git_would_misread_are_refused(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n"}))
+    hexid = "b917a726c93f902e43291d9009d6488385133b67"
+    for name in ("HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "CHERRY_PICK_HEAD",
+                 "AUTO_MERGE", hexid, hexid.upper(), "v1.lock", ".v1", "-v1", "a..b"):
+        for field, flag in (("tag", "--tag"), ("branch", "--branch")):
+            status, body = curl_publish(nb, token, arc, "repo=acme/app", field + "=" + name)
+            assert status == 400 and "bad " + field in json.loads(body)["error"], \
+                (name, body)
+            p = subprocess.run([CTL, "ota", "publish" if field == "tag" else "push",
+                                "--repo", "acme/app", flag, name, arc], env=nb.env,
+                               capture_output=True, text=True)
+            assert p.returncode == 2, (name, p.returncode, p.stderr)
+    assert counts(nb) == (0, 0, 0, 0, 0)
+    # names that only look alike are names: lower case, capitals without HEAD, short hex
+    for tag in ("head", "RELEASE", "b917a72", "v1-HEAD"):
+        status, body = curl_publish(nb, token, arc, "repo=acme/app", "tag=" + tag)
+        assert status == 201, (tag, body)
+
+
+def form_upload(b, fields, data, action):
+    """A multipart form with fields in order (a name may come twice), then the file."""
+    boundary = "----nestbox-twice"
+    parts = [("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n"
+              % (boundary, k, v)).encode() for k, v in fields]
+    parts.append(("--%s\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.tgz\""
+                  "\r\n\r\n" % boundary).encode() + data + b"\r\n")
+    body = b"".join(parts) + ("--%s--\r\n" % boundary).encode()
+    return b.request("POST", action, body,
+                     {"Content-Type": "multipart/form-data; boundary=" + boundary})
+
+
+def test_a_field_given_twice_is_refused_naming_it(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", targz({"main.py": b"1\n"}))
+    for fields in (["tag=v1", "tag=v2"], ["repo=acme/other", "tag=v1"],
+                   ["tag=v1", "version=1", "version=2"], ["branch=main", "branch=dev"]):
+        status, body = curl_publish(nb, token, arc, "repo=acme/app", *fields)
+        assert status == 400, (fields, body)
+        field = [f.split("=")[0] for f in ["repo=acme/app"] + fields]
+        twice = [f for f in field if field.count(f) > 1][0]
+        assert json.loads(body)["error"] == twice + " given twice", body
+    # the page's form: drawn again with the field marked
+    csrf = b.csrf("/admin/ota")
+    r = form_upload(b, [("csrf", csrf), ("repo", "acme/app"), ("tag", "v1"), ("tag", "v2")],
+                    open(arc, "rb").read(), "/admin/ota/publish")
+    assert r.status == 400 and "tag given twice" in r.text, (r.status, r.text[:300])
+    assert counts(nb) == (0, 0, 0, 0, 0)
+
+
+def test_left_out_files_are_named_inside_the_release_as_text(site):
+    nb, b, token = site
+    arc = put(nb, "app.tar.gz", tar_of([
+        ("build/main.py", "file", b"1\n"),
+        ("build/.env", "file", b"SECRET=1\n"),
+        ("build/lib/.cache/x", "file", b"2\n"),
+        ("build/link.py", tarfile.SYMTYPE, "main.py")]))
+    status, body = curl_publish(nb, token, arc, "repo=acme/app", "tag=v1")
+    assert status == 201, body
+    out = json.loads(body)
+    assert sorted(s["path"] for s in out["skipped"]) == [".env", "lib/.cache/x", "link.py"], out
+    # raw bytes that are no UTF-8 in a left-out name: shown escaped, the body is JSON
+    raw = put(nb, "raw.tar.gz", tar_of([
+        ("top/main.py", "file", b"1\n"),
+        ("top/l\xffnk".encode("latin-1").decode("utf-8", "surrogateescape"), tarfile.SYMTYPE,
+         "main.py")]))
+    status, body = curl_publish(nb, token, raw, "repo=acme/app", "tag=v2")
+    assert status == 201, body
+    body.encode("utf-8")
+    assert [s["path"] for s in json.loads(body)["skipped"]] == ["l\\xffnk"], body
+    # and in a refusal: a path the updater refuses, with a byte that is no text
+    bad = put(nb, "bad.tar.gz", tar_of([
+        ("main.py", "file", b"1\n"),
+        ("lib/\xfe\xff.py".encode("latin-1").decode("utf-8", "surrogateescape"), "file",
+         b"x\n")]))
+    p = subprocess.run(["curl", "-sS", "-H", "Authorization: Bearer " + token,
+                        "-F", "repo=acme/app", "-F", "tag=v3", "-F", "file=@" + bad,
+                        nb.url + "/admin/api/ota/publish"], capture_output=True, check=True)
+    msg = json.loads(p.stdout.decode("utf-8"))["error"]
+    assert "lib/\\xfe\\xff.py" in msg and "not UTF-8" in msg, msg
+    # a cut UTF-8 character at the message's length limit stays whole or goes
+    long_name = "\u00e9" * 200 + "/\x01.py"
+    arc = put(nb, "long.tar.gz", tar_of([("main.py", "file", b"1\n"), (long_name, "file", b"x")]))
+    p = subprocess.run(["curl", "-sS", "-H", "Authorization: Bearer " + token,
+                        "-F", "repo=acme/app", "-F", "tag=v3", "-F", "file=@" + arc,
+                        nb.url + "/admin/api/ota/publish"], capture_output=True, check=True)
+    msg = json.loads(p.stdout.decode("utf-8"))["error"]
+    assert msg.startswith("the upload: " + "\u00e9" * 10) and "..." in msg, msg
+    # a directory's left-out names, through nestboxctl, are inside the source too
+    src = os.path.join(nb.tmp, "dir")
+    write_tree(src, {"main.py": b"2\n", ".env": b"x\n"})
+    p = nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v4", src)
+    assert "left out .env (hidden" in p.stderr, p.stderr
