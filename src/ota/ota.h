@@ -34,6 +34,7 @@ struct ota_settings {
 	size_t max_bytes;	/* ota.max_bytes: bytes of one release */
 	int xsendfile;		/* server.xsendfile */
 	int rollout_start;	/* ota.rollout_start: percent, 0..100 */
+	long long max_boards;	/* ota.max_boards: inventory rows per repository, >= 1 */
 };
 
 /* -- names and paths (ota_path.c) -- */
@@ -357,8 +358,9 @@ int ota_token_revoke(struct app *app, long long repo_id, long long id, struct nb
 
 /*
  * Who asks (ota_board.c): key is "t:" + sha256 hex of the token the board
- * sent, or "a:" + its address when it sent none; name is the token's name
- * when it is one of the repository's, else the address.
+ * sent when it is one of the repository's read tokens (name: the token's
+ * name), else "a:" + its address (name: the address), whatever other
+ * token it sent: keys are the server's, never a board's choice.
  */
 struct ota_who {
 	char key[80], name[101];
@@ -384,6 +386,8 @@ int ota_board_put(struct app *app, const struct ota_boardrow *b, struct nb_err *
  * seen first, at most max. */
 int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
 		   struct ota_boardrow **out, int *n, struct nb_err *e);
+/* A repository's boards. */
+int ota_board_count(struct app *app, long long repo_id, long long *n, struct nb_err *e);
 /* Boards whose last complete fetch is commit. */
 int ota_board_count_on(struct app *app, long long repo_id, const char *commit, long long *n,
 		       struct nb_err *e);

@@ -146,3 +146,30 @@ def test_left_out_files_are_named_inside_the_release_as_text(site):
     write_tree(src, {"main.py": b"2\n", ".env": b"x\n"})
     p = nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", "v4", src)
     assert "left out .env (hidden" in p.stderr, p.stderr
+
+
+def test_made_up_tokens_are_anonymous_and_the_inventory_is_bounded(make_nb, tmpdir_shared):
+    nb = make_nb({"NESTBOX_OTA__MAX_BOARDS": "3", "NESTBOX_OTA__ROLLOUT_START": "50"}).start()
+    for tag in ("v1", "v2"):
+        src = os.path.join(tmpdir_shared, "src-" + tag)
+        write_tree(src, {"main.py": tag.encode()})
+        nb.ctl("ota", "publish", "--repo", "acme/app", "--tag", tag, src)
+    latest = "/ota/api/repos/acme/app/releases/latest"
+    anon = json.loads(nb.get(latest).body)["tag_name"]
+    # a board choosing its token chooses neither a row nor its rollout bucket
+    for i in range(40):
+        r = nb.get(latest, {"Authorization": "token made-up-%d" % i})
+        assert r.status == 200 and json.loads(r.body)["tag_name"] == anon, (i, r.body)
+        nb.get("/ota/raw/acme/app/%s/main.py" % anon, {"Authorization": "token x%d" % i})
+    with nb.db() as db:
+        rows = db.execute("SELECT board_key, name FROM ota_boards").fetchall()
+    assert rows == [("a:127.0.0.1", "127.0.0.1")], rows
+    # the repository's own tokens are boards of their own, up to ota.max_boards
+    for i in range(5):
+        t = nb.ctl("ota", "token", "--repo", "acme/app", "--name", "b%d" % i).stdout.strip()
+        assert nb.get(latest, {"Authorization": "token " + t}).status == 200
+        assert nb.get("/ota/api/repos/acme/app/git/ref/tags/v1",
+                      {"Authorization": "token " + t}).status == 200
+    with nb.db() as db:
+        names = sorted(r[0] for r in db.execute("SELECT name FROM ota_boards"))
+    assert names == ["127.0.0.1", "b0", "b1"], names

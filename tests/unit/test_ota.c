@@ -332,7 +332,7 @@ static void archives(void **state)
 	assert_string_equal(f.v[0].path, "main.py");
 	assert_string_equal(f.v[1].path, "lib/u.py");
 	assert_int_equal(f.nskipped, 1);
-	assert_string_equal(f.skipped[0], "app-1/.env");
+	assert_string_equal(f.skipped[0], ".env");	/* as in the release */
 	n = make_tgz(buf, sizeof(buf), bad, 2);
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
@@ -513,16 +513,22 @@ static void board_fetch_counting(void **state)
 {
 	struct ota_who who = { .key = "t:x", .name = "board-1", .addr = "10.0.0.1",
 			       .agent = "ota-updater" };
+	struct ota_who other = { .key = "a:10.0.0.9", .name = "10.0.0.9", .addr = "10.0.0.9",
+				 .agent = "" };
 	struct ota_release v1, v2;
 	struct ota_boardrow b;
 	struct ota_repo repo;
+	static struct ota o;	/* ota.fcgi's state: its settings */
 	struct app app;
 	struct nb_err e;
+	long long count;
 	char *dir;
 	int n;
 
 	(void)state;
 	memset(&app, 0, sizeof(app));
+	o.set.max_boards = 1;
+	app.domain = &o;
 	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
 	two_releases(&app, &repo, &v1, &v2);
 	/* manifest mode: a.py and b.py (not .hidden); tree mode: a.py, .hidden */
@@ -547,6 +553,16 @@ static void board_fetch_counting(void **state)
 	assert_string_equal(b.done_commit, SHA);
 	assert_string_equal(b.fetch_commit, v2.commit);
 	assert_int_equal(b.fetch_n, 1);
+	/* ota.max_boards 1: a second board is served, not recorded; the first
+	 * is still kept up to date */
+	ota_board_fetched(&app, &repo, &other, "v1", SHA, 1, "a.py");
+	ota_board_seen(&app, &repo, &other);
+	assert_int_equal(ota_board_get(&app, repo.id, "a:10.0.0.9", &b, &e), -1);
+	assert_int_equal(ota_board_count(&app, repo.id, &count, &e), 0);
+	assert_int_equal(count, 1);
+	ota_board_fetched(&app, &repo, &who, "v2", v2.commit, 1, "b.py");
+	assert_int_equal(ota_board_get(&app, repo.id, "t:x", &b, &e), 0);
+	assert_string_equal(b.done_commit, v2.commit);
 	ut_store_close(app.db, dir);
 }
 
@@ -558,12 +574,15 @@ static void rollout_rule(void **state)
 	struct ota_release v1, v2, got;
 	struct ota_rollout ro;
 	struct ota_repo repo;
+	static struct ota o;	/* ota.fcgi's state: its settings */
 	struct app app;
 	struct nb_err e;
 	char *dir;
 
 	(void)state;
 	memset(&app, 0, sizeof(app));
+	o.set.max_boards = 100;
+	app.domain = &o;
 	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
 	two_releases(&app, &repo, &v1, &v2);
 	/* no rollout row: every board gets the newest */
