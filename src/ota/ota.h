@@ -506,6 +506,9 @@ int ota_static_commit(struct app *app, const struct ota_settings *s, struct aren
  */
 int ota_repo_set_private(struct app *app, const struct ota_settings *s, long long id,
 			 int private, struct nb_err *e);
+/* Removes one directory tree (if any), never following a link; 0 or -1
+ * (the reason on stderr). */
+int ota_remove_tree(const char *dir);
 /* On a store other hosts share (PostgreSQL), where no static answer is
  * written, removes <var_dir>/ota-static/ota left from a SQLite past; 0 or
  * -1 (ota_init calls it). */

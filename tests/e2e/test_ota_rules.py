@@ -173,3 +173,33 @@ def test_made_up_tokens_are_anonymous_and_the_inventory_is_bounded(make_nb, tmpd
     with nb.db() as db:
         names = sorted(r[0] for r in db.execute("SELECT name FROM ota_boards"))
     assert names == ["127.0.0.1", "b0", "b1"], names
+
+
+def test_concurrent_publishes_to_a_new_repository(site):
+    nb, b, token = site
+    arcs = [put(nb, "c%d.tar.gz" % i, targz({"main.py": b"%d\n" % i, "lib/u.py": b"u\n"}))
+            for i in range(4)]
+    for rnd in range(6):
+        repo = "acme/new%d" % rnd
+        # two publishers per tag, all four at once, on a repository none has made yet
+        procs = [subprocess.Popen(
+            ["curl", "-sS", "-o", "-", "-w", "\n%{http_code}", "-H",
+             "Authorization: Bearer " + token, "-F", "repo=" + repo, "-F",
+             "tag=v%d" % (i % 2), "-F", "file=@" + arcs[i], nb.url + "/admin/api/ota/publish"],
+            stdout=subprocess.PIPE, text=True) for i in range(4)]
+        statuses = []
+        for p in procs:
+            out, _ = p.communicate(timeout=120)
+            body, _, status = out.rpartition("\n")
+            statuses.append(int(status))
+            assert int(status) in (201, 409), (rnd, status, body)
+        assert sorted(statuses) == [201, 201, 409, 409], (rnd, statuses)
+        with nb.db() as db:
+            tags = sorted(r[0] for r in db.execute(
+                "SELECT tag FROM ota_releases JOIN ota_repos r ON r.id = repo_id"
+                " WHERE r.name = 'new%d'" % rnd))
+        assert tags == ["v0", "v1"], (rnd, tags)
+        owner, name = repo.split("/")
+        for tag in ("v0", "v1"):
+            r = nb.get("/ota/raw/%s/%s/%s/lib/u.py" % (owner, name, tag))
+            assert r.status == 200 and r.body == b"u\n", (rnd, tag, r.status)
