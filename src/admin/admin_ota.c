@@ -175,7 +175,7 @@ int admin_ota_repo_render(struct app *app, struct http_req *r, struct http_resp 
 	int nrel, nb, i;
 
 	if (admin_ota_repo_of(app, r, &repo, e) < 0 ||
-	    ota_release_list(app, r->a, repo.id, RELEASES_SHOWN, &rel, &nrel, e) < 0 ||
+	    ota_release_list(app, r->a, repo.id, 0, RELEASES_SHOWN, &rel, &nrel, e) < 0 ||
 	    ota_board_list(app, r->a, repo.id, BOARDS_SHOWN, &b, &nb, e) < 0)
 		return -1;
 	d = cJSON_CreateObject();

@@ -248,6 +248,13 @@ int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int flags,
 		 char *tree, struct ota_treeent **out, int *n);
 /* An annotated tag object; 0, or -1 when sha is not one. */
 int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_tagobj *t);
+/*
+ * The object an id names, in full, as git takes an id: 7-40 hex digits of
+ * either case (an abbreviation, as GitHub takes one for a sha).  0, -1
+ * when it names none (or is no id), -2 when it names more than one.
+ */
+#define OTA_SHA_SHORT_MIN 7
+int ota_git_resolve(struct ota_git *g, const char *hex, char *full);
 /* A blob's bytes (a copy in the arena), or NULL. */
 const char *ota_git_blob(struct ota_git *g, struct arena *a, const char *sha, size_t *n);
 
@@ -316,9 +323,9 @@ int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
 		       struct ota_release *rel, struct nb_err *e);
 int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel,
 		      struct nb_err *e);
-/* Newest first, at most max. */
-int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
-		     struct ota_release **out, int *n, struct nb_err *e);
+/* Newest first, at most max, after the skip newest. */
+int ota_release_list(struct app *app, struct arena *a, long long repo_id, long long skip,
+		     int max, struct ota_release **out, int *n, struct nb_err *e);
 int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b,
 		   struct nb_err *e);
 
@@ -555,7 +562,8 @@ void ota_fini(struct app *app);
 
 /* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */
 /* ota_releases.c: releases/latest, releases/tags/:tag, releases/:id (one
- * release: ota_release), releases (the list) */
+ * release: ota_release), releases and tags (the lists, paged as GitHub:
+ * ?page, ?per_page) */
 int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ota_asset.c: releases/assets/:id and /ota/download/:owner/:repo/:tag/:file

@@ -185,8 +185,12 @@ const char *ota_route_allow(const struct app *app, struct http_req *r)
 		enum route_result res = route_match(r->a, app->def->routes, app->def->nroutes,
 						    methods[i], &r->path, &hit, &rp);
 		/* the catch-all itself matches every method: not a route of the path */
-		if (res == ROUTE_OK && hit != r->route)
-			allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+		if (res != ROUTE_OK || hit == r->route)
+			continue;
+		allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+		/* the router answers HEAD wherever GET is taken (route.c) */
+		if (!strcmp(methods[i], "GET"))
+			allow = arena_cat(r->a, allow, ", HEAD", NULL);
 	}
 	return allow;
 }

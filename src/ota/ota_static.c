@@ -207,7 +207,7 @@ static int fill_repo(struct app *app, const struct ota_settings *s, struct arena
 	struct ota_branch *br;
 	int n, nb, i, rc = 0;
 
-	if (ota_release_list(app, a, repo->id, REFILL_MAX, &rel, &n, e) < 0 ||
+	if (ota_release_list(app, a, repo->id, 0, REFILL_MAX, &rel, &n, e) < 0 ||
 	    ota_branch_list(app, a, repo->id, &br, &nb, e) < 0)
 		return -1;
 	for (i = 0; i < n; i++)

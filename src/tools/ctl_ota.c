@@ -256,7 +256,7 @@ static int list_cmd(struct app *app, int json)
 	if (ota_repo_list(app, &a, &v, &n, &e) < 0)
 		n = 0, rc = fail(&e, "list");
 	for (i = 0; i < n && rc == 0; i++) {
-		if (ota_release_list(app, &a, v[i].id, 30, &rel, &m, &e) < 0) {
+		if (ota_release_list(app, &a, v[i].id, 0, 30, &rel, &m, &e) < 0) {
 			rc = fail(&e, "list");
 			break;
 		}

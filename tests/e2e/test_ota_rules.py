@@ -2,6 +2,7 @@
 repository names GitHub would refuse, tags git would read as something
 else, a form field given twice, a left-out file named with its archive's
 top directory or with raw bytes that are not text."""
+import hashlib
 import json
 import os
 import subprocess
@@ -203,3 +204,70 @@ def test_concurrent_publishes_to_a_new_repository(site):
         for tag in ("v0", "v1"):
             r = nb.get("/ota/raw/%s/%s/%s/lib/u.py" % (owner, name, tag))
             assert r.status == 200 and r.body == b"u\n", (rnd, tag, r.status)
+
+
+def blob_sha1(data):
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def two_blobs_sharing_a_prefix(n=7):
+    """Two file contents whose git blob ids share their first n hex digits."""
+    seen = {}
+    i = 0
+    while True:
+        data = b"x%d\n" % i
+        p = blob_sha1(data)[:n]
+        if p in seen:
+            return seen[p], data, p
+        seen[p] = data
+        i += 1
+
+
+def test_github_shapes_pages_tags_short_ids_and_allow(site):
+    nb, b, token = site
+    one, two, prefix = two_blobs_sharing_a_prefix()
+    for i in range(3):
+        arc = put(nb, "r%d.tar.gz" % i, targz({"main.py": b"%d\n" % i, "a.py": one, "b.py": two}))
+        assert curl_publish(nb, token, arc, "repo=acme/app", "tag=v%d" % i)[0] == 201
+    api = "/ota/api/repos/acme/app"
+
+    def tags_of(path):
+        r = nb.get(api + path)
+        assert r.status == 200, (path, r.status, r.body)
+        return [x.get("tag_name") or x["name"] for x in json.loads(r.body)]
+    assert tags_of("/releases") == ["v2", "v1", "v0"]
+    assert tags_of("/releases?per_page=2") == ["v2", "v1"]
+    assert tags_of("/releases?per_page=2&page=2") == ["v0"]
+    assert tags_of("/releases?per_page=2&page=3") == []
+    assert tags_of("/releases?per_page=0") == ["v2"]
+    assert tags_of("/releases?per_page=1000") == ["v2", "v1", "v0"]
+    assert tags_of("/releases?per_page=x&page=-4") == ["v2", "v1", "v0"]
+    assert tags_of("/releases?page=99999999999999999999") == ["v2", "v1", "v0"]
+    # the tags, as GitHub lists them, with the commit each names
+    tags = json.loads(nb.get(api + "/tags?per_page=2").body)
+    assert [t["name"] for t in tags] == ["v2", "v1"], tags
+    for t in tags:
+        ref = json.loads(nb.get(api + "/git/ref/tags/" + t["name"]).body)
+        assert t["commit"]["sha"] == ref["object"]["sha"], (t, ref)
+        assert t["commit"]["url"].endswith("/commits/" + t["commit"]["sha"]), t
+    # an abbreviated commit id, as GitHub takes one for a sha (either case)
+    commit = tags[0]["commit"]["sha"]
+    full = json.loads(nb.get(api + "/git/trees/%s?recursive=1" % commit).body)
+    for short in (commit[:7], commit[:12].upper(), commit.upper()):
+        r = nb.get(api + "/git/trees/%s?recursive=1" % short)
+        assert r.status == 200 and json.loads(r.body) == full, (short, r.status)
+        r = nb.get("/ota/raw/acme/app/%s/main.py" % short)
+        assert r.status == 200 and r.body == b"2\n", (short, r.status)
+    for short in ("0000000", commit[:6]):
+        assert nb.get(api + "/git/trees/%s" % short).status == 404, short
+        assert nb.get("/ota/raw/acme/app/%s/main.py" % short).status == 404, short
+    # an abbreviation of two objects: GitHub's 422 in the API, the raw host's 404
+    r = nb.get(api + "/git/trees/" + prefix)
+    assert r.status == 422 and prefix in json.loads(r.body)["message"], (r.status, r.body)
+    assert nb.get("/ota/raw/acme/app/%s/main.py" % prefix).status == 404
+    # a 405 names HEAD wherever GET is taken
+    for path in ("/releases/latest", "/tags", "/git/trees/" + commit, "/releases"):
+        r = nb.request("POST", api + path, body=b"")
+        assert r.status == 405 and r.headers["allow"] == "GET, HEAD", (path, r.headers)
+    r = nb.request("DELETE", "/ota/raw/acme/app/v1/main.py", body=b"")
+    assert r.status == 405 and r.headers["allow"] == "GET, HEAD", r.headers
