@@ -361,8 +361,8 @@ static int tag_names_ok(struct pubctx *c)
 	if (!p->tag || !ota_ref_new_ok(p->tag))
 		return nb_fail(c->e, NB_INVALID, "bad tag (%s)", OTA_REF_RULE);
 	if (p->version && !ota_ref_ok(p->version))
-		return nb_fail(c->e, NB_INVALID, "bad version (1-100 of letters, digits, '.', '_',"
-			       " '-', '+')");
+		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
+			       " '.', '_', '-', '+')");
 	return 0;
 }
 

@@ -288,9 +288,9 @@ static int run(const char *sub, int argc, char **argv)
 		return ctl_usage_error(cmd, "needs --branch");
 	/* the names ota_publish would refuse, refused as the usage they are */
 	if (src && o.tag && !ota_ref_new_ok(o.tag))
-		return ctl_usage_error(cmd, "--tag: " OTA_REF_RULE);
+		return ctl_usage_error(cmd, "bad tag (" OTA_REF_RULE ")");
 	if (src && o.branch && !ota_ref_new_ok(o.branch))
-		return ctl_usage_error(cmd, "--branch: " OTA_REF_RULE);
+		return ctl_usage_error(cmd, "bad branch name (" OTA_REF_RULE ")");
 	/* the inventory shows the name: an empty one names no board */
 	if (o.token_name && !o.token_name[0])
 		return ctl_usage_error(cmd, "--name must not be empty");

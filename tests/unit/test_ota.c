@@ -131,6 +131,26 @@ static void names(void **state)
 	assert_false(ota_ref_new_ok("b917a726c93f902e43291d9009d6488385133b67"));
 	assert_false(ota_ref_new_ok("B917A726C93F902E43291D9009D6488385133B67"));
 	assert_false(ota_ref_new_ok("v1.lock"));
+}
+
+/* Any bytes of a name as text a JSON string may hold. */
+static void shown_paths(void **state)
+{
+	struct arena a;
+	const char *s;
+
+	(void)state;
+	arena_init(&a);
+	assert_string_equal(ota_path_show(&a, "lib/\xc3\xa9t\xc3\xa9.py", 100), "lib/\xc3\xa9t\xc3\xa9.py");
+	assert_string_equal(ota_path_show(&a, "a\xff\x01" "b", 100), "a\\xff\\x01b");
+	/* a sequence cut short, an overlong form, a surrogate: each byte escaped */
+	assert_string_equal(ota_path_show(&a, "\xc3", 100), "\\xc3");
+	assert_string_equal(ota_path_show(&a, "\xc0\xaf", 100), "\\xc0\\xaf");
+	assert_string_equal(ota_path_show(&a, "\xed\xa0\x80", 100), "\\xed\\xa0\\x80");
+	/* cut on a character's boundary, never inside one */
+	s = ota_path_show(&a, "\xc3\xa9\xc3\xa9\xc3\xa9", 5);
+	assert_string_equal(s, "\xc3\xa9\xc3\xa9...");
+	arena_free(&a);
 	assert_true(ota_ref_ok("v1.2.0+build"));
 	assert_false(ota_ref_ok(".hidden"));
 	assert_false(ota_ref_ok("-x"));
@@ -628,6 +648,7 @@ int main(void)
 		cmocka_unit_test(paths),
 		cmocka_unit_test(path_limits),
 		cmocka_unit_test(names),
+		cmocka_unit_test(shown_paths),
 		cmocka_unit_test(crc_and_pystr),
 		cmocka_unit_test(manifest_and_signature),
 		cmocka_unit_test(git_ids),
