@@ -19,9 +19,9 @@ int admin_ota_repo_of(struct app *app, struct http_req *r, struct ota_repo *repo
 		      struct nb_err *e)
 {
 	/* the pages' routes checked them already; the API's leave it here (JSON) */
-	if (!ota_name_ok(req_str(r, "owner")))
+	if (!ota_owner_ok(req_str(r, "owner")))
 		return nb_fail(e, NB_INVALID, "invalid owner");
-	if (!ota_name_ok(req_str(r, "repo")))
+	if (!ota_repo_name_ok(req_str(r, "repo")))
 		return nb_fail(e, NB_INVALID, "invalid repo");
 	return ota_repo_get(app, req_str(r, "owner"), req_str(r, "repo"), repo, e);
 }
@@ -175,7 +175,7 @@ int admin_ota_repo_render(struct app *app, struct http_req *r, struct http_resp 
 	int nrel, nb, i;
 
 	if (admin_ota_repo_of(app, r, &repo, e) < 0 ||
-	    ota_release_list(app, r->a, repo.id, RELEASES_SHOWN, &rel, &nrel, e) < 0 ||
+	    ota_release_list(app, r->a, repo.id, 0, RELEASES_SHOWN, &rel, &nrel, e) < 0 ||
 	    ota_board_list(app, r->a, repo.id, BOARDS_SHOWN, &b, &nb, e) < 0)
 		return -1;
 	d = cJSON_CreateObject();

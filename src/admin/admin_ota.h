@@ -34,7 +34,7 @@ extern const char *const admin_ota_rollout_ops[];
  * no_manifest, each NUL-terminated, "" when absent.  Fills p's names and
  * options (owner and name receive the two halves of repo, OTA_NAME_MAX + 1
  * bytes each; the strings of p point into val, owner and name).  0, or -1
- * with e NB_INVALID: repo not owner/name of ota_name_ok names, neither or
+ * with e NB_INVALID: repo not owner/name of ota_repo_ok, neither or
  * both of tag and branch, no_manifest not a boolean.  The tag, branch and
  * version rules are ota_publish's.
  */
@@ -49,7 +49,7 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 int admin_ota_repo_render(struct app *app, struct http_req *r, struct http_resp *w,
 			  int status, const char *new_token, const char *token_name,
 			  struct nb_err *e);
-/* The :owner/:repo of the route; NB_INVALID for a name ota_name_ok
+/* The :owner/:repo of the route; NB_INVALID for a name ota_repo_ok
  * refuses, NB_NOT_FOUND when there is no such repository. */
 int admin_ota_repo_of(struct app *app, struct http_req *r, struct ota_repo *repo,
 		      struct nb_err *e);

@@ -29,13 +29,11 @@ int admin_ota_publish_form(char (*val)[ADMIN_FIELD_MAX + 1], struct ota_pub *p, 
 	const char *nm = val[F_NO_MANIFEST];
 
 	if (!slash || (size_t)(slash - val[F_REPO]) > OTA_NAME_MAX)
-		return nb_fail(e, NB_INVALID, "repo must be owner/name (letters, digits, '.', '_',"
-			       " '-')");
+		return nb_fail(e, NB_INVALID, "%s", OTA_REPO_RULE);
 	snprintf(owner, OTA_NAME_MAX + 1, "%.*s", (int)(slash - val[F_REPO]), val[F_REPO]);
 	snprintf(name, OTA_NAME_MAX + 1, "%s", slash + 1);
-	if (!ota_name_ok(owner) || !ota_name_ok(name) || strlen(slash + 1) > OTA_NAME_MAX)
-		return nb_fail(e, NB_INVALID, "repo must be owner/name (letters, digits, '.', '_',"
-			       " '-')");
+	if (!ota_repo_ok(owner, name) || strlen(slash + 1) > OTA_NAME_MAX)
+		return nb_fail(e, NB_INVALID, "%s", OTA_REPO_RULE);
 	p->owner = owner;	/* set once the repo is good: publish_fault() reads it */
 	p->name = name;
 	if (!val[F_TAG][0] == !val[F_BRANCH][0])
@@ -111,9 +109,9 @@ static const char *publish_fault(char (*val)[ADMIN_FIELD_MAX + 1], const struct 
 		return "tag";
 	if (form_failed)
 		return "no_manifest";
-	if (e->kind == NB_CONFLICT || (p->tag && !ota_ref_ok(p->tag)))
+	if (e->kind == NB_CONFLICT || (p->tag && !ota_ref_new_ok(p->tag)))
 		return "tag";
-	if (p->branch && !ota_ref_ok(p->branch))
+	if (p->branch && !ota_ref_new_ok(p->branch))
 		return "branch";
 	if (p->version && !ota_ref_ok(p->version))
 		return "version";

@@ -26,6 +26,7 @@ struct upload {
 	int bad;			/* the text field refused as too long, or -1 */
 	size_t cur_len;
 	int csrf_ok, have_file;
+	unsigned long long seen;	/* the text fields (and csrf, bit n) given so far */
 	const struct admin_sink *sink;
 	struct nb_err e;		/* why a callback stopped the parser */
 };
@@ -59,6 +60,11 @@ static int up_begin(void *ctx, const struct multipart_part *p)
 	for (i = 0; i < u->n; i++)
 		if (!strcmp(p->name, u->names[i]))
 			u->cur = i;
+	/* a field given twice: which value counts is refused, not guessed */
+	if (u->cur >= 0 && multipart_once(&u->seen, u->cur, p->name, &u->e) < 0) {
+		u->bad = u->cur;
+		return -1;
+	}
 	return 0;
 }
 

@@ -210,7 +210,7 @@ static const struct req_field pypi_change_in[] = {
 	REQ_FORM_FIELD("confirm", req_v_bool, 0), REQ_END
 };
 /* the OTA pages: a repository by :owner/:repo, a release by :tag (ota.h's rules) */
-#define OTA_REPO REQ_PATH_FIELD("owner", ota_name_valid), REQ_PATH_FIELD("repo", ota_name_valid)
+#define OTA_REPO REQ_PATH_FIELD("owner", ota_owner_valid), REQ_PATH_FIELD("repo", ota_repo_valid)
 static const struct req_field ota_list_in[] = { DONE, REQ_END };
 static const struct req_field ota_repo_in[] = { OTA_REPO, DONE, REQ_END };
 static const struct req_field ota_release_in[] = {

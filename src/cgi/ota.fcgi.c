@@ -11,9 +11,14 @@
 #include "../ota/ota.h"
 #include "programs.h"
 
-#define REPO_IN REQ_PATH_FIELD("owner", ota_name_valid), REQ_PATH_FIELD("repo", ota_name_valid)
+#define REPO_IN REQ_PATH_FIELD("owner", ota_owner_valid), REQ_PATH_FIELD("repo", ota_repo_valid)
 
 static const struct req_field repo_in[] = { REPO_IN, REQ_END };
+/* a list's page as GitHub takes it: any text (not a number: the default) */
+static const struct req_field list_in[] = {
+	REPO_IN, { "page", REQ_QUERY, NULL, REQ_EMPTY, 32, NULL },
+	{ "per_page", REQ_QUERY, NULL, REQ_EMPTY, 32, NULL }, REQ_END
+};
 static const struct req_field tag_in[] = { REPO_IN, REQ_PATH_FIELD("tag", ota_ref_valid), REQ_END };
 static const struct req_field branch_in[] = {
 	REPO_IN, REQ_PATH_FIELD("branch", ota_ref_valid), REQ_END
@@ -50,7 +55,8 @@ const struct route ota_routes[] = {
 	ROUTE_IN("GET", API "/releases/assets/:id", ota_asset, "/ota/api/releases/assets", id_in,
 		 0),
 	ROUTE_IN("GET", API "/releases/:id", ota_release, "/ota/api/releases/id", id_in, 0),
-	ROUTE_IN("GET", API "/releases", ota_releases, "/ota/api/releases", repo_in, 0),
+	ROUTE_IN("GET", API "/releases", ota_releases, "/ota/api/releases", list_in, 0),
+	ROUTE_IN("GET", API "/tags", ota_releases, "/ota/api/tags", list_in, 0),
 	ROUTE_IN("GET", API "/git/ref/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
 	ROUTE_IN("GET", API "/git/refs/tags/:tag", ota_ref_tag, "/ota/api/git/ref/tags", tag_in, 0),
 	ROUTE_IN("GET", API "/git/ref/heads/:branch", ota_ref_head, "/ota/api/git/ref/heads",

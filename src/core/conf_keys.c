@@ -128,6 +128,9 @@ const struct conf_key core_conf_keys[] = {
 	  "most files in one published OTA release or branch push" },
 	{ "ota.max_bytes", CONF_INT, "268435456", NULL, 0,
 	  "most bytes in one published OTA release or branch push (all files)" },
+	{ "ota.max_boards", CONF_INT, "100000", NULL, 0,
+	  "most boards the OTA inventory keeps per repository; past it a new board is"
+	  " served but not recorded" },
 	{ "ota.rollout_start", CONF_INT, "100", NULL, 0,
 	  "percent of the boards a new OTA release goes to when published (0..100);"
 	  " the rest get the previous release until it is staged further" },

@@ -63,6 +63,19 @@ int multipart_boundary(const char *ct, char *out, size_t n, struct nb_err *e)
 	return 0;
 }
 
+int multipart_once(unsigned long long *seen, int i, const char *name, struct nb_err *e)
+{
+	unsigned long long bit;
+
+	if (i < 0 || i >= MP_ONCE_MAX)
+		return nb_fail(e, NB_INVALID, "%s: too many fields to tell apart", name);
+	bit = 1ull << i;
+	if (*seen & bit)
+		return nb_fail(e, NB_INVALID, "%s given twice", name);
+	*seen |= bit;
+	return 0;
+}
+
 void multipart_init(struct multipart *m, const char *boundary,
 	     const struct multipart_callbacks *cb, void *ctx)
 {
@@ -253,20 +266,6 @@ int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *
 		if (rc < 0)
 			return refused(m, e);
 	}
-	return 0;
-}
-
-int multipart_twice(const char *const *names, const char *name, unsigned *seen)
-{
-	unsigned i;
-
-	for (i = 0; names[i] && i < 32; i++)
-		if (!strcmp(names[i], name)) {
-			if (*seen & (1u << i))
-				return 1;
-			*seen |= 1u << i;
-			return 0;
-		}
 	return 0;
 }
 

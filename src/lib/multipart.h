@@ -67,14 +67,15 @@ void multipart_init(struct multipart *m, const char *boundary,
  */
 int multipart_feed(struct multipart *m, const char *p, size_t n, struct nb_err *e);
 /*
- * For a form whose fields named in names (NULL-terminated, at most 32
- * names) must each come at most once: marks name in *seen (0 before the
- * first part) and answers 1 when it was marked already (the field is
- * given twice), else 0.  A name not listed is never "twice": a form may
- * repeat a list field by design (twine's classifiers).  RFC 7578 §4.3
- * lets a field repeat; which ones may is the form's to say.
+ * For forms whose fields each come once (a field given twice is
+ * ambiguous: which value counts would be the parser's accident): marks
+ * field i (the caller's index of the part's name, 0..MP_ONCE_MAX - 1) in
+ * *seen, a set the caller zeroes before the first part.  0 the first
+ * time, else -1 with e NB_INVALID "<name> given twice" (name: the field's
+ * name as the caller knows it, never raw bytes of the body).
  */
-int multipart_twice(const char *const *names, const char *name, unsigned *seen);
+#define MP_ONCE_MAX 64
+int multipart_once(unsigned long long *seen, int i, const char *name, struct nb_err *e);
 /* After the last byte: 0 only if the closing delimiter was seen; else -1
  * with e NB_INVALID (a truncated body, or the earlier refusal). */
 int multipart_finish(struct multipart *m, struct nb_err *e);

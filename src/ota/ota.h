@@ -23,7 +23,8 @@
 #include "../lib/req.h"
 
 #define OTA_SHA1_HEX 41		/* 40 hex digits + NUL */
-#define OTA_NAME_MAX 100	/* GitHub's limit for owner and repository names */
+#define OTA_NAME_MAX 100	/* GitHub's limit for repository names (and room for an owner) */
+#define OTA_OWNER_MAX 39	/* GitHub's limit for account names */
 #define OTA_REF_MAX 100		/* tag and branch names */
 
 /* The ota.* settings, read once at start (etc/nestbox.yaml). */
@@ -33,14 +34,36 @@ struct ota_settings {
 	size_t max_bytes;	/* ota.max_bytes: bytes of one release */
 	int xsendfile;		/* server.xsendfile */
 	int rollout_start;	/* ota.rollout_start: percent, 0..100 */
+	long long max_boards;	/* ota.max_boards: inventory rows per repository, >= 1 */
 };
 
 /* -- names and paths (ota_path.c) -- */
-/* An owner or repository name: 1-100 of [A-Za-z0-9._-], not "." or "..". */
-int ota_name_ok(const char *s);
+/*
+ * GitHub's names (ota_path.c gives the sources): an owner is 1-39 ASCII
+ * letters, digits and single hyphens, not at either end; a repository
+ * name 1-100 of [A-Za-z0-9._-], not dots only, not starting with '-', not
+ * ending in ".git" or ".wiki".  1 or 0; ota_repo_ok: both.
+ */
+int ota_owner_ok(const char *s);
+int ota_repo_name_ok(const char *s);
+int ota_repo_ok(const char *owner, const char *name);
 /* A tag or branch name: 1-100 of [A-Za-z0-9._+-], not starting with '.'
  * or '-', no "..", not ending in ".lock" (git's ref rules, one segment). */
 int ota_ref_ok(const char *s);
+/* A name a new tag or branch may take (git-check-ref-format's rules as
+ * ota_ref_ok, and none git reads as something else): not HEAD or another
+ * of git's root refs (FETCH_HEAD, ORIG_HEAD, ...: capitals and '_' ending
+ * in HEAD), not 40 hex digits (an object id). */
+int ota_ref_new_ok(const char *s);
+/* The two rules as phrases for messages. */
+#define OTA_REPO_RULE \
+	"repo must be owner/name as on GitHub (owner: letters, digits and single '-'," \
+	" at most 39; name: letters, digits, '.', '_', '-', at most 100, not dots only," \
+	" not starting with '-' or ending in .git)"
+#define OTA_REF_RULE \
+	"1-100 of letters, digits, '.', '_', '-', '+', not starting with '.' or '-', no" \
+	" '..', not ending in '.' or .lock, not HEAD or another of git's own names, not" \
+	" 40 hex digits"
 /* 40 lowercase hex digits (a git object id). */
 int ota_sha_ok(const char *s);
 /*
@@ -66,6 +89,15 @@ const char *ota_path_fault(const char *p);
  * in the program's own error shape what the router would answer in text.
  */
 const char *ota_route_allow(const struct app *app, struct http_req *r);
+/*
+ * p as a message or an answer may show it: valid UTF-8 text, each byte
+ * that is no part of a well-formed character, or a control byte, written
+ * as "\xNN"; cut at a character's boundary after about max bytes, with
+ * "...".  In the arena.  A name from an archive or a directory is any
+ * bytes: only this form of it reaches JSON.
+ */
+const char *ota_path_show(struct arena *a, const char *p, size_t max);
+#define OTA_SHOWN_MAX 160	/* bytes of a path in a message */
 /* 1 when a segment of p starts with '.': kept out of manifests (the client
  * refuses hidden paths in manifest mode) and out of uploaded trees. */
 int ota_path_hidden(const char *p);
@@ -216,6 +248,13 @@ int ota_git_tree(struct ota_git *g, struct arena *a, const char *sha, int flags,
 		 char *tree, struct ota_treeent **out, int *n);
 /* An annotated tag object; 0, or -1 when sha is not one. */
 int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_tagobj *t);
+/*
+ * The object an id names, in full, as git takes an id: 7-40 hex digits of
+ * either case (an abbreviation, as GitHub takes one for a sha).  0, -1
+ * when it names none (or is no id), -2 when it names more than one.
+ */
+#define OTA_SHA_SHORT_MIN 7
+int ota_git_resolve(struct ota_git *g, const char *hex, char *full);
 /* A blob's bytes (a copy in the arena), or NULL. */
 const char *ota_git_blob(struct ota_git *g, struct arena *a, const char *sha, size_t *n);
 
@@ -284,9 +323,9 @@ int ota_release_by_tag(struct app *app, long long repo_id, const char *tag,
 		       struct ota_release *rel, struct nb_err *e);
 int ota_release_by_id(struct app *app, long long repo_id, long long id, struct ota_release *rel,
 		      struct nb_err *e);
-/* Newest first, at most max. */
-int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
-		     struct ota_release **out, int *n, struct nb_err *e);
+/* Newest first, at most max, after the skip newest. */
+int ota_release_list(struct app *app, struct arena *a, long long repo_id, long long skip,
+		     int max, struct ota_release **out, int *n, struct nb_err *e);
 int ota_branch_get(struct app *app, long long repo_id, const char *name, struct ota_branch *b,
 		   struct nb_err *e);
 
@@ -326,8 +365,9 @@ int ota_token_revoke(struct app *app, long long repo_id, long long id, struct nb
 
 /*
  * Who asks (ota_board.c): key is "t:" + sha256 hex of the token the board
- * sent, or "a:" + its address when it sent none; name is the token's name
- * when it is one of the repository's, else the address.
+ * sent when it is one of the repository's read tokens (name: the token's
+ * name), else "a:" + its address (name: the address), whatever other
+ * token it sent: keys are the server's, never a board's choice.
  */
 struct ota_who {
 	char key[80], name[101];
@@ -353,6 +393,8 @@ int ota_board_put(struct app *app, const struct ota_boardrow *b, struct nb_err *
  * seen first, at most max. */
 int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
 		   struct ota_boardrow **out, int *n, struct nb_err *e);
+/* A repository's boards. */
+int ota_board_count(struct app *app, long long repo_id, long long *n, struct nb_err *e);
 /* Boards whose last complete fetch is commit. */
 int ota_board_count_on(struct app *app, long long repo_id, const char *commit, long long *n,
 		       struct nb_err *e);
@@ -471,6 +513,9 @@ int ota_static_commit(struct app *app, const struct ota_settings *s, struct aren
  */
 int ota_repo_set_private(struct app *app, const struct ota_settings *s, long long id,
 			 int private, struct nb_err *e);
+/* Removes one directory tree (if any), never following a link; 0 or -1
+ * (the reason on stderr). */
+int ota_remove_tree(const char *dir);
 /* On a store other hosts share (PostgreSQL), where no static answer is
  * written, removes <var_dir>/ota-static/ota left from a SQLite past; 0 or
  * -1 (ota_init calls it). */
@@ -517,7 +562,8 @@ void ota_fini(struct app *app);
 
 /* -- HTTP: one file per resource (src/cgi/ota.fcgi.c routes to them) -- */
 /* ota_releases.c: releases/latest, releases/tags/:tag, releases/:id (one
- * release: ota_release), releases (the list) */
+ * release: ota_release), releases and tags (the lists, paged as GitHub:
+ * ?page, ?per_page) */
 int ota_release(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int ota_releases(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 /* ota_asset.c: releases/assets/:id and /ota/download/:owner/:repo/:tag/:file
@@ -544,11 +590,14 @@ void ota_error_write(struct http_resp *w, int status, enum nb_errkind kind, cons
 
 /*
  * Validators of ota.fcgi's declared input (req.h; ota_path.c), public for
- * tests/fuzz: an owner or repository name (ota_name_ok), a tag, branch or
- * ref (ota_ref_ok), a git id (ota_sha_ok), an asset name ("manifest.json").
- * A refusal is 400 "invalid <field>".
+ * tests/fuzz: an owner (ota_owner_ok), a repository name
+ * (ota_repo_name_ok), a tag, branch or ref (ota_ref_ok), a git id
+ * (ota_sha_ok), an asset name ("manifest.json").  A refusal is 400
+ * "invalid <field>".
  */
-int ota_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+int ota_owner_valid(const struct app *app, const struct req_field *f, const char *raw,
+		    struct req_value *out, struct nb_err *e);
+int ota_repo_valid(const struct app *app, const struct req_field *f, const char *raw,
 		   struct req_value *out, struct nb_err *e);
 int ota_ref_valid(const struct app *app, const struct req_field *f, const char *raw,
 		  struct req_value *out, struct nb_err *e);

@@ -39,28 +39,39 @@ void ota_who_of(struct app *app, struct http_req *r, const struct ota_repo *repo
 		snprintf(who->key, sizeof(who->key), "a:%s", who->addr);
 		return;
 	}
-	auth_token_hash(tok, h);
-	snprintf(who->key, sizeof(who->key), "t:%s", h);
 	nb_err_clear(&e);
-	/* a token that is not one of the repository's keeps the address as name */
-	if (ota_token_check(app, repo->id, tok, who->name, sizeof(who->name), &e) < 0 ||
-	    !who->name[0])
-		snprintf(who->name, sizeof(who->name), "%s", who->addr);
-	/* the store failed: the name is not known, not the address; the
-	 * inventory is left as it is (its row would be renamed) */
-	if (e.kind != NB_OK && e.kind != NB_NOT_FOUND) {
+	if (ota_token_check(app, repo->id, tok, who->name, sizeof(who->name), &e) == 0) {
+		/* one of the repository's tokens: the operator made it, the board
+		 * only repeats it, so its key (and rollout bucket) is the server's */
+		auth_token_hash(tok, h);
+		snprintf(who->key, sizeof(who->key), "t:%s", h);
+		if (!who->name[0])
+			snprintf(who->name, sizeof(who->name), "%s", who->addr);
+		return;
+	}
+	/* any other token is the board's own choice: as anonymous as none (no
+	 * row per made-up token, no bucket picked by trying tokens) */
+	snprintf(who->name, sizeof(who->name), "%s", who->addr);
+	snprintf(who->key, sizeof(who->key), "a:%s", who->addr);
+	/* the store failed: who it is is not known; the inventory is left as
+	 * it is (its row would be renamed) */
+	if (e.kind != NB_NOT_FOUND) {
 		who->unknown = 1;
 		fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
 	}
 }
 
 /* The board's row, or a new one (never seen: first_seen now); -1 when
- * the store cannot say or who is unknown (a store failure said on
- * stderr: the inventory is best effort, the board's answer goes on). */
+ * the store cannot say, who is unknown (a store failure said on stderr:
+ * the inventory is best effort, the board's answer goes on) or the
+ * repository has ota.max_boards boards already.  app is ota.fcgi's (its
+ * settings in app->domain). */
 static int board_load(struct app *app, const struct ota_repo *repo, const struct ota_who *who,
 		      struct ota_boardrow *b, int *fresh)
 {
+	const struct ota *o = app->domain;
 	struct nb_err e;
+	long long n;
 
 	*fresh = 0;
 	if (who->unknown)
@@ -71,6 +82,13 @@ static int board_load(struct app *app, const struct ota_repo *repo, const struct
 		fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
 		return -1;
 	}
+	/* a new board: only while the repository has room (ota.max_boards) */
+	if (ota_board_count(app, repo->id, &n, &e) < 0) {
+		fprintf(stderr, "nestbox[ota]: board inventory: %s\n", e.msg);
+		return -1;
+	}
+	if (n >= o->set.max_boards)
+		return -1;	/* served, not recorded: the inventory is full */
 	memset(b, 0, sizeof(*b));
 	b->repo_id = repo->id;
 	snprintf(b->key, sizeof(b->key), "%s", who->key);

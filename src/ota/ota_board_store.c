@@ -173,6 +173,17 @@ int ota_board_list(struct app *app, struct arena *a, long long repo_id, int max,
 	return rc;
 }
 
+static const char sql_board_count[] = "SELECT count(*) FROM ota_boards WHERE repo_id = ?1";
+
+int ota_board_count(struct app *app, long long repo_id, long long *n, struct nb_err *e)
+{
+	struct db_stmt *st = db_stmt(app->db, sql_board_count);
+
+	if (st)
+		db_bind_int64(st, 1, repo_id);
+	return ota_store_count(st, n, e);
+}
+
 static const char sql_board_on[] =
 	"SELECT count(*) FROM ota_boards WHERE repo_id = ?1 AND done_commit = ?2";
 

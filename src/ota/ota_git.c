@@ -6,12 +6,14 @@
  * `git rev-parse` print on the developer's machine.
  */
 #include "ota.h"
+#include "../lib/auth.h"
 #include "../lib/fs.h"
 
 #include "ota_git.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void ota_git_global_init(void)
 {
@@ -39,6 +41,35 @@ static int git_fail(struct nb_err *e, enum nb_errkind kind, const char *what)
 	return nb_fail(e, kind, "%s", what);
 }
 
+/*
+ * A new bare repository at path, whole or not at all: made beside it under
+ * a temporary name (".tmp-<name>.<pid>.<random>": no repository's, as
+ * those end in ".git") and renamed into place, so a publisher opening it
+ * meanwhile never sees a half-made one.  When another publisher's rename
+ * came first, theirs is opened.  0, or -1.
+ */
+static int git_create(git_repository **repo, const char *path)
+{
+	const char *base = strrchr(path, '/') + 1;
+	char tmp[4096 + 64], r[17];
+	int rc;
+
+	if (auth_random_hex(r, 8) < 0 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%.*s.tmp-%s.%ld.%s", (int)(base - path), path,
+			     base, (long)getpid(), r) >= sizeof(tmp))
+		return -1;
+	if (git_repository_init(repo, tmp, 1) < 0) {
+		ota_remove_tree(tmp);
+		return -1;
+	}
+	git_repository_free(*repo);
+	*repo = NULL;
+	rc = rename(tmp, path);
+	if (rc < 0)
+		ota_remove_tree(tmp);	/* another came first (EEXIST, ENOTEMPTY) */
+	return git_repository_open_bare(repo, path) < 0 ? -1 : 0;
+}
+
 struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, const char *name,
 			     int create, struct nb_err *e)
 {
@@ -46,7 +77,7 @@ struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, co
 	struct ota_git *g;
 	git_repository *repo = NULL;
 
-	if (!ota_name_ok(owner) || !ota_name_ok(name) ||
+	if (!ota_repo_ok(owner, name) ||
 	    (size_t)snprintf(path, sizeof(path), "%s/%s/%s.git", s->git_dir, owner, name) >=
 		    sizeof(path)) {
 		nb_fail(e, NB_INVALID, "bad repository name");
@@ -57,7 +88,7 @@ struct ota_git *ota_git_open(const struct ota_settings *s, const char *owner, co
 			nb_fail(e, NB_NOT_FOUND, "no such repository");
 			return NULL;
 		}
-		if (git_repository_init(&repo, path, 1) < 0) {
+		if (git_create(&repo, path) < 0) {
 			git_fail(e, NB_UNAVAILABLE, "cannot create the git repository");
 			return NULL;
 		}

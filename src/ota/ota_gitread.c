@@ -6,6 +6,7 @@
 #include "ota.h"
 
 #include "ota_git.h"
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -122,6 +123,33 @@ int ota_git_tag(struct ota_git *g, struct arena *a, const char *sha, struct ota_
 	t->tagger_email = arena_strdup(a, s && s->email ? s->email : "");
 	t->tagger_time = s ? (long long)s->when.time : 0;
 	git_tag_free(tag);
+	return 0;
+}
+
+int ota_git_resolve(struct ota_git *g, const char *hex, char *full)
+{
+	char lower[OTA_SHA1_HEX];
+	git_object *obj = NULL;
+	git_oid oid;
+	size_t n = strlen(hex), i;
+	int rc;
+
+	if (n < OTA_SHA_SHORT_MIN || n > 40)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)hex[i]))
+			return -1;
+		lower[i] = (char)tolower((unsigned char)hex[i]);
+	}
+	if (git_oid_fromstrn(&oid, lower, n) < 0)
+		return -1;
+	rc = git_object_lookup_prefix(&obj, g->repo, &oid, n, GIT_OBJECT_ANY);
+	if (rc == GIT_EAMBIGUOUS)
+		return -2;
+	if (rc < 0)
+		return -1;
+	git_oid_tostr(full, OTA_SHA1_HEX, git_object_id(obj));
+	git_object_free(obj);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "ota_http.h"
 #include "../lib/hash.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -123,6 +124,31 @@ const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_re
 {
 	return arena_cat(r->a, http_base_url(r, app->set.base_url), "/ota/api/repos/", repo->owner,
 			 "/", repo->name, NULL);
+}
+
+/* A query number as GitHub reads it: dflt when absent or not a number. */
+static long long query_num(struct http_req *r, const char *name, long long dflt)
+{
+	const char *s = req_str(r, name);
+	char *end;
+	long long v;
+
+	if (!s || !*s)
+		return dflt;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	return *end || errno ? dflt : v;
+}
+
+void ota_page(struct http_req *r, long long *skip, int *max)
+{
+	long long per = query_num(r, "per_page", 30), page = query_num(r, "page", 1);
+
+	per = per < 1 ? 1 : per > 100 ? 100 : per;
+	/* far pages are empty, never an overflow */
+	page = page < 1 ? 1 : page > 1000000000LL ? 1000000000LL : page;
+	*max = (int)per;
+	*skip = (page - 1) * per;
 }
 
 const char *ota_iso_time(struct arena *a, long long t)

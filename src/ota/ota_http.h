@@ -36,11 +36,21 @@ int ota_answer_blob(struct app *app, struct http_req *r, struct http_resp *w,
 /* {base}/ota/api/repos/{owner}/{name}: base from http_base_url (the
  * board's Host header carries no port). */
 const char *ota_api_url(struct app *app, struct http_req *r, const struct ota_repo *repo);
+/*
+ * GitHub's pagination of a list (?page=&per_page=): per_page 30 when
+ * absent or not a number, clamped to 1..100; page 1 when absent, not a
+ * number or below 1.  *skip receives the rows before the page, *max its
+ * size.
+ */
+void ota_page(struct http_req *r, long long *skip, int *max);
 /* t as GitHub writes times: "2024-05-01T12:00:00Z", in the arena. */
 const char *ota_iso_time(struct arena *a, long long t);
-/* The commit a tag (a release), a branch or a commit id names (ota_raw.c):
- * 0, or -1 with e (NB_NOT_FOUND); *manifest is 1 for a release with a
- * manifest (the board fetches in manifest mode). */
+/* The commit a tag (a release), a branch or a commit id names, the id
+ * whole or abbreviated (7-39 hex digits, as GitHub takes one; tags and
+ * branches first, as git reads a name) (ota_raw.c): 0, or -1 with e
+ * (NB_NOT_FOUND), -2 (NB_NOT_FOUND too) for an abbreviation that names
+ * more than one object; *manifest is 1 for a release with a manifest (the
+ * board fetches in manifest mode).  app: ota.fcgi's (app->domain). */
 int ota_ref_commit(struct app *app, const struct ota_repo *repo, const char *ref,
 		   char *commit, int *manifest, struct nb_err *e);
 /* The release the route names: its :tag, else its :id, else the latest. */

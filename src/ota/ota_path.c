@@ -9,25 +9,68 @@
 #include "../lib/route.h"
 #include "../lib/utf8.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+
+static int alnum(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 static int name_char(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-';
+	return alnum(c) || c == '.' || c == '_' || c == '-';
 }
 
-int ota_name_ok(const char *s)
+/*
+ * GitHub's rules (docs.github.com: "Repository limits", section "Repository
+ * name"; the sign-up form's rule for account names: "may only contain
+ * alphanumeric characters or single hyphens, and cannot begin or end with
+ * a hyphen", at most 39).  A repository name ending in ".git" is never one
+ * on GitHub (the suffix is dropped at creation) and ".wiki" is reserved for
+ * wikis.  Beyond GitHub's: a name of dots only ("...") reads as a relative
+ * step to path normalizers, and a leading '-' as an option to git and
+ * shell tools, so neither names a repository here.
+ */
+int ota_owner_ok(const char *s)
 {
 	size_t n = strlen(s), i;
 
-	if (n == 0 || n > OTA_NAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+	if (n == 0 || n > OTA_OWNER_MAX || s[0] == '-' || s[n - 1] == '-')
 		return 0;
 	for (i = 0; i < n; i++)
+		if (!alnum((unsigned char)s[i]) && !(s[i] == '-' && s[i + 1] != '-'))
+			return 0;	/* a hyphen alone, never two in a row */
+	return 1;
+}
+
+static int ends_with_ci(const char *s, size_t n, const char *suffix)
+{
+	size_t k = strlen(suffix);
+
+	return n >= k && !strcasecmp(s + n - k, suffix);
+}
+
+int ota_repo_name_ok(const char *s)
+{
+	size_t n = strlen(s), i, dots = 0;
+
+	if (n == 0 || n > OTA_NAME_MAX || s[0] == '-' || ends_with_ci(s, n, ".git") ||
+	    ends_with_ci(s, n, ".wiki"))
+		return 0;
+	for (i = 0; i < n; i++) {
 		if (!name_char((unsigned char)s[i]))
 			return 0;
-	return 1;
+		dots += s[i] == '.';
+	}
+	return dots < n;
+}
+
+int ota_repo_ok(const char *owner, const char *name)
+{
+	return ota_owner_ok(owner) && ota_repo_name_ok(name);
 }
 
 int ota_ref_ok(const char *s)
@@ -41,6 +84,42 @@ int ota_ref_ok(const char *s)
 		if (!name_char((unsigned char)s[i]) && s[i] != '+')
 			return 0;
 	return 1;
+}
+
+/* git's root-ref syntax (refs.c, is_pseudoref_syntax): only capitals, '_'
+ * and '-'; such a name ending in "HEAD" (HEAD, FETCH_HEAD, ORIG_HEAD, ...)
+ * or one of git's other root refs is read by `git rev-parse` as that file
+ * of the repository, before refs/tags/ and refs/heads/. */
+static int git_root_ref(const char *s)
+{
+	static const char *const other[] = { "AUTO_MERGE", "BISECT_EXPECTED_REV",
+					     "NOTES_MERGE_PARTIAL", "NOTES_MERGE_REF",
+					     "MERGE_AUTOSTASH" };
+	size_t n = strlen(s), i;
+
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	for (i = 0; i < sizeof(other) / sizeof(other[0]); i++)
+		if (!strcmp(s, other[i]))
+			return 1;
+	return n >= 4 && !strcmp(s + n - 4, "HEAD");
+}
+
+/* 40 hex digits of either case: git takes such a name for an object id. */
+static int full_hex(const char *s)
+{
+	int i;
+
+	for (i = 0; i < 40; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return s[40] == '\0';
+}
+
+int ota_ref_new_ok(const char *s)
+{
+	return ota_ref_ok(s) && !git_root_ref(s) && !full_hex(s);
 }
 
 int ota_sha_ok(const char *s)
@@ -106,10 +185,51 @@ const char *ota_route_allow(const struct app *app, struct http_req *r)
 		enum route_result res = route_match(r->a, app->def->routes, app->def->nroutes,
 						    methods[i], &r->path, &hit, &rp);
 		/* the catch-all itself matches every method: not a route of the path */
-		if (res == ROUTE_OK && hit != r->route)
-			allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+		if (res != ROUTE_OK || hit == r->route)
+			continue;
+		allow = allow ? arena_cat(r->a, allow, ", ", methods[i], NULL) : methods[i];
+		/* the router answers HEAD wherever GET is taken (route.c) */
+		if (!strcmp(methods[i], "GET"))
+			allow = arena_cat(r->a, allow, ", HEAD", NULL);
 	}
 	return allow;
+}
+
+/* The length of the UTF-8 character at s (1-4), or 0 when s starts no
+ * well-formed one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] < 0xE0 ? 2 : s[0] >= 0xE0 && s[0] < 0xF0 ? 3
+		   : s[0] >= 0xF0 && s[0] < 0xF5 ? 4 : 0;
+	size_t i;
+
+	for (i = 1; i < n; i++)
+		if (!s[i])
+			return 0;	/* cut short by the end */
+	return n && utf8_valid((const char *)s, n) ? n : 0;
+}
+
+const char *ota_path_show(struct arena *a, const char *p, size_t max)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	struct buf b;
+	size_t n;
+
+	buf_init(&b, a);
+	while (*s) {
+		n = utf8_len(s);
+		if (b.len + (n ? n : 4) > max) {
+			buf_adds(&b, "...");
+			break;
+		}
+		if (n && !(n == 1 && (s[0] < 0x20 || s[0] == 0x7f))) {
+			buf_add(&b, s, n);
+			s += n;
+		} else {
+			buf_printf(&b, "\\x%02x", *s++);
+		}
+	}
+	return buf_cstr(&b);
 }
 
 int ota_path_hidden(const char *p)
@@ -208,11 +328,18 @@ int ota_asset_name_ok(const char *s)
 
 /* The declared input of ota.fcgi's routes (req.h): each a predicate above;
  * a refusal is the router's 400 "invalid <field>". */
-int ota_name_valid(const struct app *app, const struct req_field *f, const char *raw,
+int ota_owner_valid(const struct app *app, const struct req_field *f, const char *raw,
+		    struct req_value *out, struct nb_err *e)
+{
+	(void)app, (void)f, (void)out, (void)e;
+	return ota_owner_ok(raw) ? 0 : -1;
+}
+
+int ota_repo_valid(const struct app *app, const struct req_field *f, const char *raw,
 		   struct req_value *out, struct nb_err *e)
 {
 	(void)app, (void)f, (void)out, (void)e;
-	return ota_name_ok(raw) ? 0 : -1;
+	return ota_repo_name_ok(raw) ? 0 : -1;
 }
 
 int ota_ref_valid(const struct app *app, const struct req_field *f, const char *raw,

@@ -43,6 +43,7 @@ static int is_git(const char *src)
 }
 
 struct gitcheck {
+	struct arena *a;
 	struct nb_err *e;
 	int visible, failed;
 };
@@ -59,11 +60,12 @@ static int gitcheck_entry(const char *root, const git_tree_entry *te, void *p)
 	/* one byte over OTA_PATH_MAX is enough for ota_path_fault to refuse it */
 	snprintf(path, sizeof(path), "%s%s", root, git_tree_entry_name(te));
 	if (git_tree_entry_filemode(te) == GIT_FILEMODE_LINK)
-		nb_fail(k->e, NB_INVALID, "%.160s: a symbolic link in the commit (the updater"
-			" fetches files only: commit the file itself)", path);
+		nb_fail(k->e, NB_INVALID, "%s: a symbolic link in the commit (the updater"
+			" fetches files only: commit the file itself)",
+			ota_path_show(k->a, path, OTA_SHOWN_MAX));
 	else if (!ota_path_ok(path))
-		nb_fail(k->e, NB_INVALID, "%.160s: a path the updater refuses or cannot fetch (%s)",
-			path, ota_path_fault(path));
+		nb_fail(k->e, NB_INVALID, "%s: a path the updater refuses or cannot fetch (%s)",
+			ota_path_show(k->a, path, OTA_SHOWN_MAX), ota_path_fault(path));
 	else {
 		k->visible += !ota_path_hidden(path);
 		return 0;
@@ -79,7 +81,7 @@ static int gitcheck_entry(const char *root, const git_tree_entry *te, void *p)
  */
 static int check_git_source(struct pubctx *c)
 {
-	struct gitcheck k = { c->e, 0, 0 };
+	struct gitcheck k = { c->a, c->e, 0, 0 };
 	git_repository *r = NULL;
 	git_object *obj = NULL;
 	git_tree *tree = NULL;
@@ -209,12 +211,13 @@ static int collect(struct pubctx *c)
 		 * cannot be left out, and would reach boards as a file holding its
 		 * target's name */
 		if (t[i].mode == 0120000)
-			return nb_fail(c->e, NB_INVALID, "%.160s: a symbolic link in the commit (the"
+			return nb_fail(c->e, NB_INVALID, "%s: a symbolic link in the commit (the"
 				       " updater fetches files only: commit the file itself)",
-				       t[i].path);
+				       ota_path_show(c->a, t[i].path, OTA_SHOWN_MAX));
 		if (!ota_path_ok(t[i].path))
-			return nb_fail(c->e, NB_INVALID, "%.160s: a path the updater refuses or cannot fetch (%s)",
-				       t[i].path, ota_path_fault(t[i].path));
+			return nb_fail(c->e, NB_INVALID, "%s: a path the updater refuses or cannot"
+				       " fetch (%s)", ota_path_show(c->a, t[i].path, OTA_SHOWN_MAX),
+				       ota_path_fault(t[i].path));
 		f->path = t[i].path;
 		visible += !ota_path_hidden(f->path);
 		if (ota_blob_get(c->app, t[i].sha1, &f->b, c->e) < 0) {
@@ -344,9 +347,8 @@ static int open_repo(struct pubctx *c, int (*names_ok)(struct pubctx *))
 {
 	struct ota_pub *p = c->p;
 
-	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
-		return nb_fail(c->e, NB_INVALID,
-			       "--repo must be owner/name (letters, digits, '.', '_', '-')");
+	if (!ota_repo_ok(p->owner, p->name))
+		return nb_fail(c->e, NB_INVALID, "%s", OTA_REPO_RULE);
 	if (names_ok(c) < 0 || read_source(c) < 0)
 		return -1;
 	if (ota_repo_ensure(c->app, p->owner, p->name, &c->repo, c->e) < 0)
@@ -359,7 +361,9 @@ static int tag_names_ok(struct pubctx *c)
 {
 	const struct ota_pub *p = c->p;
 
-	if (!p->tag || !ota_ref_ok(p->tag) || (p->version && !ota_ref_ok(p->version)))
+	if (!p->tag || !ota_ref_new_ok(p->tag))
+		return nb_fail(c->e, NB_INVALID, "bad tag (%s)", OTA_REF_RULE);
+	if (p->version && !ota_ref_ok(p->version))
 		return nb_fail(c->e, NB_INVALID, "bad tag or version (1-100 of letters, digits,"
 			       " '.', '_', '-', '+')");
 	return 0;
@@ -367,9 +371,8 @@ static int tag_names_ok(struct pubctx *c)
 
 static int branch_name_ok(struct pubctx *c)
 {
-	if (!c->p->branch || !ota_ref_ok(c->p->branch))
-		return nb_fail(c->e, NB_INVALID,
-			       "bad branch name (letters, digits, '.', '_', '-', '+')");
+	if (!c->p->branch || !ota_ref_new_ok(c->p->branch))
+		return nb_fail(c->e, NB_INVALID, "bad branch name (%s)", OTA_REF_RULE);
 	return 0;
 }
 

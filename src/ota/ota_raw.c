@@ -8,6 +8,29 @@
 #include "ota_http.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* An abbreviated commit id (ota_git_resolve), as GitHub takes one; -2 with
+ * NB_NOT_FOUND when it names more than one object. */
+static int resolve_short(struct app *app, const struct ota_repo *repo, const char *ref,
+			 char *commit, struct nb_err *e)
+{
+	const struct ota *o = app->domain;
+	struct ota_git *g;
+	int rc;
+
+	if (strlen(ref) < OTA_SHA_SHORT_MIN || strspn(ref, "0123456789abcdefABCDEF") != strlen(ref))
+		return nb_fail(e, NB_NOT_FOUND, "ref not found");
+	if (!(g = ota_git_open(&o->set, repo->owner, repo->name, 0, e)))
+		return -1;
+	rc = ota_git_resolve(g, ref, commit);
+	ota_git_close(g);
+	if (rc == -2) {
+		nb_fail(e, NB_NOT_FOUND, "No commit found for SHA: %s", ref);
+		return -2;
+	}
+	return rc < 0 ? nb_fail(e, NB_NOT_FOUND, "ref not found") : 0;
+}
 
 int ota_ref_commit(struct app *app, const struct ota_repo *repo, const char *ref,
 		       char *commit, int *manifest, struct nb_err *e)
@@ -29,10 +52,11 @@ int ota_ref_commit(struct app *app, const struct ota_repo *repo, const char *ref
 	}
 	if (e && e->kind != NB_NOT_FOUND)
 		return -1;
-	if (!ota_sha_ok(ref))
-		return nb_fail(e, NB_NOT_FOUND, "ref not found");
-	snprintf(commit, OTA_SHA1_HEX, "%s", ref);
-	return 0;
+	if (ota_sha_ok(ref)) {
+		snprintf(commit, OTA_SHA1_HEX, "%s", ref);
+		return 0;
+	}
+	return resolve_short(app, repo, ref, commit, e);
 }
 
 int ota_raw(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e)

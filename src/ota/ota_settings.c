@@ -22,6 +22,7 @@ void ota_settings_read(const struct app *app, struct ota_settings *s)
 	s->max_bytes = (size_t)conf_int(app->conf, "ota.max_bytes");
 	s->xsendfile = app->set.xsendfile;
 	s->rollout_start = (int)conf_int(app->conf, "ota.rollout_start");
+	s->max_boards = conf_int(app->conf, "ota.max_boards");
 }
 
 int ota_settings_check(const struct ota_settings *s, struct nb_err *e)
@@ -30,6 +31,9 @@ int ota_settings_check(const struct ota_settings *s, struct nb_err *e)
 		return nb_fail(e, NB_INVALID,
 			       "ota.rollout_start: a percent of the boards, 0..100 (not %d)",
 			       s->rollout_start);
+	if (s->max_boards < 1)
+		return nb_fail(e, NB_INVALID, "ota.max_boards: at least 1 (not %lld)",
+			       s->max_boards);
 	return 0;
 }
 

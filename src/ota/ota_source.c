@@ -42,7 +42,7 @@ static void note_skipped(struct ota_files *f, const char *path, const char *why)
 		memcpy(v, f->skipped, sizeof(*v) * (size_t)f->nskipped);
 		memcpy(w, f->skip_why, sizeof(*w) * (size_t)f->nskipped);
 	}
-	v[f->nskipped] = arena_strdup(f->a, path);
+	v[f->nskipped] = arena_strdup(f->a, path);	/* shown by show_skipped */
 	w[f->nskipped++] = why;
 	f->skipped = v;
 	f->skip_why = w;
@@ -67,15 +67,11 @@ static const char *special_why(mode_t type)
 	return "not a regular file";
 }
 
-/* A path for a message: long ones cut (a message holds NB_ERR_MSG_MAX). */
-static int short_len(const char *path)
+/* A path for a message: long ones cut (a message holds NB_ERR_MSG_MAX),
+ * any bytes shown as text (ota_path_show). */
+static const char *shown(struct ota_files *f, const char *path)
 {
-	return strlen(path) > 160 ? 160 : (int)strlen(path);
-}
-
-static const char *short_tail(const char *path)
-{
-	return strlen(path) > 160 ? "..." : "";
+	return ota_path_show(f->a, path, OTA_SHOWN_MAX);
 }
 
 static int grow(struct ota_files *f)
@@ -98,8 +94,8 @@ int ota_files_add(struct ota_files *f, const char *path, const char *data, size_
 	int i;
 
 	if (fault) {
-		return nb_fail(e, NB_INVALID, "%.*s%s: a path the updater refuses or cannot fetch (%s)",
-			       short_len(path), path, short_tail(path), fault);
+		return nb_fail(e, NB_INVALID, "%s: a path the updater refuses or cannot fetch (%s)",
+			       shown(f, path), fault);
 	}
 	if (ota_path_hidden(path)) {
 		note_skipped(f, path, hidden_why);
@@ -115,7 +111,7 @@ int ota_files_add(struct ota_files *f, const char *path, const char *data, size_
 		    (!strncmp(f->v[i].path, path, l) && path[l] == '/') ||
 		    (!strncmp(f->v[i].path, path, strlen(path)) && f->v[i].path[strlen(path)] == '/')) {
 			return nb_fail(e, NB_INVALID, "%s: given twice, or both a file and a"
-				       " directory", path);
+				       " directory", shown(f, path));
 		}
 	}
 	if (f->n == f->cap)
@@ -141,9 +137,9 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 	/* messages name paths inside the source only: the caller names it */
 	if (depth > OTA_PATH_SEGS)
 		return nb_fail(e, NB_INVALID, "%s: deeper than " OTA_STR(OTA_PATH_SEGS) " names",
-			       rel);
+			       shown(f, rel));
 	if (!(d = opendir(dir)))
-		return nb_fail(e, NB_INVALID, "%s%scannot read the directory", rel,
+		return nb_fail(e, NB_INVALID, "%s%scannot read the directory", shown(f, rel),
 			       *rel ? ": " : "");
 	while (rc == 0 && (ent = readdir(d))) {
 		char p[PATH_MAX], r[PATH_MAX];
@@ -163,7 +159,8 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 			size_t n;
 			char *data = fs_read_small(f->a, p, f->max_bytes, &n);
 			if (!data) {
-				rc = nb_fail(e, NB_INVALID, "%s: unreadable or too large", r);
+				rc = nb_fail(e, NB_INVALID, "%s: unreadable or too large",
+					     shown(f, r));
 			} else {
 				rc = ota_files_add(f, r, data, n, (st.st_mode & 0100) != 0, e);
 			}
@@ -175,24 +172,44 @@ static int read_dir_rel(struct ota_files *f, const char *root, const char *rel, 
 	return rc;
 }
 
+/* The paths left out, as an answer may carry them: shown, never obeyed
+ * (any bytes become text, ota_path_show). */
+static void show_skipped(struct ota_files *f)
+{
+	int i;
+
+	for (i = 0; i < f->nskipped; i++)
+		f->skipped[i] = ota_path_show(f->a, f->skipped[i], OTA_PATH_MAX);
+}
+
 int ota_read_dir(struct ota_files *f, const char *dir, struct nb_err *e)
 {
-	return read_dir_rel(f, dir, "", 0, e);
+	int rc = read_dir_rel(f, dir, "", 0, e);
+
+	show_skipped(f);
+	return rc;
 }
 
-static const char *file_path(const void *f, int i)
+/* Entry i of an archive: its files, then what was left out. */
+static const char *entry_path(const void *p, int i)
 {
-	return ((const struct ota_files *)f)->v[i].path;
+	const struct ota_files *f = p;
+
+	return i < f->n ? f->v[i].path : f->skipped[i - f->n];
 }
 
-/* Drops one directory every entry shares (tarballs of "app-1.0/"). */
+/* Drops one directory every entry shares (tarballs of "app-1.0/"), from
+ * the files and from what was left out alike: a path is reported as it is
+ * in the release. */
 static void strip_top(struct ota_files *f)
 {
-	size_t l = fs_common_top(f->n, file_path, f);
+	size_t l = fs_common_top(f->n + f->nskipped, entry_path, f);
 	int i;
 
 	for (i = 0; l && i < f->n; i++)
 		f->v[i].path += l;
+	for (i = 0; l && i < f->nskipped; i++)
+		f->skipped[i] += l;
 }
 
 /*
@@ -257,6 +274,7 @@ static int read_entries(struct ota_files *f, struct archive *ar, struct nb_err *
 	/* an archive of no entries reads as one: the publisher refuses an
 	 * empty release with its own message */
 	strip_top(f);
+	show_skipped(f);
 	return 0;
 }
 

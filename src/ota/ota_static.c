@@ -165,8 +165,7 @@ static int remove_one(const char *path, const struct stat *st, int flag, struct 
 	return 0;
 }
 
-/* Removes one directory tree (if any); 0 or -1. */
-static int drop_dir(const char *dir)
+int ota_remove_tree(const char *dir)
 {
 	int rc = nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 
@@ -177,9 +176,9 @@ static int drop_dir(const char *dir)
 static int drop_repo(struct app *app, struct arena *a, const struct ota_repo *repo)
 {
 	const char *tail = arena_cat(a, repo->owner, "/", repo->name, NULL);
-	int rc = drop_dir(arena_cat(a, app->set.var_dir, "/ota-static/ota/api/repos/", tail, NULL));
+	int rc = ota_remove_tree(arena_cat(a, app->set.var_dir, "/ota-static/ota/api/repos/", tail, NULL));
 
-	return drop_dir(arena_cat(a, app->set.var_dir, "/ota-static/ota/download/", tail, NULL)) |
+	return ota_remove_tree(arena_cat(a, app->set.var_dir, "/ota-static/ota/download/", tail, NULL)) |
 	       rc;
 }
 
@@ -191,7 +190,7 @@ int ota_static_unshare(struct app *app)
 	if (!db_is_pg(app->db))
 		return 0;
 	arena_init(&a);
-	rc = drop_dir(arena_cat(&a, app->set.var_dir, "/ota-static/ota", NULL));
+	rc = ota_remove_tree(arena_cat(&a, app->set.var_dir, "/ota-static/ota", NULL));
 	arena_free(&a);
 	return rc;
 }
@@ -208,7 +207,7 @@ static int fill_repo(struct app *app, const struct ota_settings *s, struct arena
 	struct ota_branch *br;
 	int n, nb, i, rc = 0;
 
-	if (ota_release_list(app, a, repo->id, REFILL_MAX, &rel, &n, e) < 0 ||
+	if (ota_release_list(app, a, repo->id, 0, REFILL_MAX, &rel, &n, e) < 0 ||
 	    ota_branch_list(app, a, repo->id, &br, &nb, e) < 0)
 		return -1;
 	for (i = 0; i < n; i++)

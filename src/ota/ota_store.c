@@ -279,10 +279,11 @@ int ota_release_by_id(struct app *app, long long repo_id, long long id, struct o
 }
 
 static const char sql_rel_list[] =
-	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC LIMIT ?2";
+	"SELECT " REL_COLS " FROM ota_releases WHERE repo_id = ?1 ORDER BY id DESC"
+	" LIMIT ?2 OFFSET ?3";
 
-int ota_release_list(struct app *app, struct arena *a, long long repo_id, int max,
-		     struct ota_release **out, int *n, struct nb_err *e)
+int ota_release_list(struct app *app, struct arena *a, long long repo_id, long long skip,
+		     int max, struct ota_release **out, int *n, struct nb_err *e)
 {
 	struct db_stmt *st = db_stmt(app->db, sql_rel_list);
 	struct ota_release *v = arena_alloc(a, sizeof(*v) * (size_t)(max > 0 ? max : 1));
@@ -293,6 +294,7 @@ int ota_release_list(struct app *app, struct arena *a, long long repo_id, int ma
 		return unavailable(e);
 	db_bind_int64(st, 1, repo_id);
 	db_bind_int(st, 2, max);
+	db_bind_int64(st, 3, skip);
 	while (*n < max && db_step(st) == DB_ROW)
 		release_row(st, &v[(*n)++]);
 	rc = db_reset(st);

@@ -89,13 +89,20 @@ int ota_tree(struct app *app, struct http_req *r, struct http_resp *w, struct nb
 	struct ota_git *g;
 	const char *sha = req_str(r, "sha");
 	char commit[OTA_SHA1_HEX];
-	int manifest;
+	int manifest, rc;
 	cJSON *o;
 
-	/* GitHub takes a ref (a tag or a branch) for the id too */
-	if (ota_repo_for(app, r, &repo, e) < 0 ||
-	    (!ota_sha_ok(sha) && ota_ref_commit(app, &repo, sha, commit, &manifest, e) < 0) ||
-	    !(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
+	/* GitHub takes a ref (a tag or a branch) or an abbreviated id too */
+	if (ota_repo_for(app, r, &repo, e) < 0)
+		return -1;
+	if (!ota_sha_ok(sha) && (rc = ota_ref_commit(app, &repo, sha, commit, &manifest, e)) < 0) {
+		if (rc != -2)
+			return -1;
+		/* an abbreviation of more than one object: GitHub's API answers 422 */
+		ota_error_write(w, 422, NB_INVALID, e->msg);
+		return 0;
+	}
+	if (!(g = ota_git_open(&ota->set, repo.owner, repo.name, 0, e)))
 		return -1;
 	if (!ota_sha_ok(sha))
 		sha = commit;

@@ -41,7 +41,7 @@ struct up {
 	struct hash_ctx md5;
 	const char *why;		/* a callback's refusal, for the parser's caller */
 	char why_buf[200];		/* why, when it names a field */
-	unsigned seen;			/* once_names seen (multipart_twice) */
+	unsigned long long seen;	/* once_names seen (multipart_once) */
 	int store_failed;		/* why is the blob store's failure, not the form's */
 };
 
@@ -53,12 +53,14 @@ int pypi_up_begin(void *ctx, const struct multipart_part *p)
 
 	u->cur = -1;
 	u->cur_len = 0;
-	if (multipart_twice(once_names, p->name, &u->seen)) {
-		snprintf(u->why_buf, sizeof(u->why_buf), "the form field \"%.64s\" is given twice",
-			 p->name);
-		u->why = u->why_buf;
-		return -1;
-	}
+	for (i = 0; once_names[i]; i++)
+		if (!strcmp(p->name, once_names[i]) &&
+		    multipart_once(&u->seen, i, once_names[i], NULL) < 0) {
+			snprintf(u->why_buf, sizeof(u->why_buf),
+				 "the form field \"%s\" is given twice", once_names[i]);
+			u->why = u->why_buf;
+			return -1;
+		}
 	if (!strcmp(p->name, "content")) {
 		/* twine sends the file's base name; a path is no name of ours
 		 * to cut silently (the parser cut it: filename_path) */

@@ -24,7 +24,7 @@ static int split_repo(const char *s, struct ota_opts *o)
 		return -1;
 	snprintf(o->owner, sizeof(o->owner), "%.*s", (int)(slash - s), s);
 	snprintf(o->name, sizeof(o->name), "%s", slash + 1);
-	return ota_name_ok(o->owner) && ota_name_ok(o->name) ? 0 : -1;
+	return ota_repo_ok(o->owner, o->name) ? 0 : -1;
 }
 
 /* Options of every ota subcommand; positional source and ref after them
@@ -51,8 +51,7 @@ static int parse(const char *cmd, int argc, char **argv, int nsrc, struct ota_op
 		switch (c) {
 		case 'r':
 			if (split_repo(optarg, o) < 0) {
-				ctl_usage_error(cmd, "--repo must be owner/name"
-						" (letters, digits, '.', '_', '-')");
+				ctl_usage_error(cmd, "--" OTA_REPO_RULE);
 				return -1;
 			}
 			break;
@@ -257,7 +256,7 @@ static int list_cmd(struct app *app, int json)
 	if (ota_repo_list(app, &a, &v, &n, &e) < 0)
 		n = 0, rc = fail(&e, "list");
 	for (i = 0; i < n && rc == 0; i++) {
-		if (ota_release_list(app, &a, v[i].id, 30, &rel, &m, &e) < 0) {
+		if (ota_release_list(app, &a, v[i].id, 0, 30, &rel, &m, &e) < 0) {
 			rc = fail(&e, "list");
 			break;
 		}
@@ -287,6 +286,11 @@ static int run(const char *sub, int argc, char **argv)
 		return ctl_usage_error(cmd, "needs --tag");
 	if (!strcmp(sub, "push") && !o.branch)
 		return ctl_usage_error(cmd, "needs --branch");
+	/* the names ota_publish would refuse, refused as the usage they are */
+	if (src && o.tag && !ota_ref_new_ok(o.tag))
+		return ctl_usage_error(cmd, "bad tag (" OTA_REF_RULE ")");
+	if (src && o.branch && !ota_ref_new_ok(o.branch))
+		return ctl_usage_error(cmd, "bad branch name (" OTA_REF_RULE ")");
 	/* the inventory shows the name: an empty one names no board */
 	if (o.token_name && !o.token_name[0])
 		return ctl_usage_error(cmd, "--name must not be empty");

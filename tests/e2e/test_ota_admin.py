@@ -86,7 +86,7 @@ def test_ci_publishes_with_an_api_token(site):
     assert status == 201, body
     out = json.loads(body)
     assert out["repo"] == "acme/app" and out["tag"] == "v1.2" and out["files"] == 2
-    assert out["skipped"] == [{"path": "app-1.2/.env",
+    assert out["skipped"] == [{"path": ".env",
                                "reason": "hidden (the updater refuses hidden paths)"}]
     assert len(out["commit"]) == 40
     board = Board(nb.url + "/ota/api", nb.url + "/ota/raw", "acme", "app",

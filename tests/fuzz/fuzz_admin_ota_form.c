@@ -10,7 +10,7 @@
  * routes, checked by the router: fuzz_admin_routes.)
  *
  * Invariants (abort() when broken):
- *  - accepted: owner and name pass ota_name_ok and rejoin to repo; exactly
+ *  - accepted: owner and name pass ota_repo_ok and rejoin to repo; exactly
  *    one of tag and branch is set, each the field's text; absent fields
  *    are NULL, never "";
  *  - refused: NB_INVALID with a message, and nothing else.
@@ -40,7 +40,7 @@ static void check_ok(char (*val)[ADMIN_FIELD_MAX + 1], const struct ota_pub *p)
 {
 	char joined[2 * OTA_NAME_MAX + 2];
 
-	if (!ota_name_ok(p->owner) || !ota_name_ok(p->name))
+	if (!ota_repo_ok(p->owner, p->name))
 		abort();
 	snprintf(joined, sizeof(joined), "%s/%s", p->owner, p->name);
 	if (strcmp(joined, val[0]))

@@ -7,7 +7,7 @@
  * handlers are never called here.
  *
  * Invariants (abort() when broken):
- *  - input req_check accepts: :owner/:repo pass ota_name_ok, :tag/:branch/
+ *  - input req_check accepts: :owner/:repo pass ota_repo_ok, :tag/:branch/
  *    :ref ota_ref_ok, :sha ota_sha_ok (40 lowercase hex), :id is a number
  *    1..10^18-1 written as it came, :file is "manifest.json"; none holds
  *    '/', '?', '%', '\\', a space or a control byte (they end up in links
@@ -33,8 +33,10 @@ static int valid_value(const struct http_req *r, const char *name, const char *v
 {
 	char num[32];
 
-	if (!strcmp(name, "owner") || !strcmp(name, "repo"))
-		return ota_name_ok(v);
+	if (!strcmp(name, "owner"))
+		return ota_owner_ok(v);
+	if (!strcmp(name, "repo"))
+		return ota_repo_name_ok(v);
 	if (!strcmp(name, "tag") || !strcmp(name, "branch") || !strcmp(name, "ref"))
 		return ota_ref_ok(v);
 	/* git/trees takes a ref for the id too, as GitHub does */

@@ -440,20 +440,23 @@ static void test_filename_path_flag(void **state)
 	assert_int_equal(had_path("name2=\"x/y\""), 0);
 }
 
+/* A field's second coming is refused by its index; other indexes are free. */
 static void test_twice(void **state)
 {
-	static const char *const names[] = { "name", "version", "content", NULL };
-	unsigned seen = 0;
+	unsigned long long seen = 0;
+	struct nb_err e;
 
 	(void)state;
-	assert_int_equal(multipart_twice(names, "name", &seen), 0);
-	assert_int_equal(multipart_twice(names, "classifiers", &seen), 0);
-	assert_int_equal(multipart_twice(names, "classifiers", &seen), 0);
-	assert_int_equal(multipart_twice(names, "content", &seen), 0);
-	assert_int_equal(multipart_twice(names, "version", &seen), 0);
-	assert_int_equal(multipart_twice(names, "name", &seen), 1);
-	assert_int_equal(multipart_twice(names, "content", &seen), 1);
-	assert_int_equal(multipart_twice(names, "Name", &seen), 0);
+	assert_int_equal(multipart_once(&seen, 0, "name", &e), 0);
+	assert_int_equal(multipart_once(&seen, 2, "content", &e), 0);
+	assert_int_equal(multipart_once(&seen, 63, "last", &e), 0);
+	assert_int_equal(multipart_once(&seen, 1, "version", &e), 0);
+	assert_int_equal(multipart_once(&seen, 0, "name", &e), -1);
+	assert_int_equal(e.kind, NB_INVALID);
+	assert_string_equal(e.msg, "name given twice");
+	assert_int_equal(multipart_once(&seen, 63, "last", NULL), -1);
+	assert_int_equal(multipart_once(&seen, 64, "past", &e), -1);
+	assert_int_equal(multipart_once(&seen, -1, "neg", &e), -1);
 }
 
 static void test_filename_windows_quoted(void **state)

@@ -90,10 +90,67 @@ static void path_limits(void **state)
 static void names(void **state)
 {
 	(void)state;
-	assert_true(ota_name_ok("acme-co.x_1"));
-	assert_false(ota_name_ok(""));
-	assert_false(ota_name_ok(".."));
-	assert_false(ota_name_ok("a b"));
+	/* GitHub's rules: owners alphanumeric with single inner hyphens, <= 39 */
+	assert_true(ota_owner_ok("acme-co-7"));
+	assert_true(ota_owner_ok("a"));
+	assert_false(ota_owner_ok(""));
+	assert_false(ota_owner_ok(".git"));
+	assert_false(ota_owner_ok("-acme"));
+	assert_false(ota_owner_ok("acme-"));
+	assert_false(ota_owner_ok("ac--me"));
+	assert_false(ota_owner_ok("ac_me"));
+	assert_false(ota_owner_ok("a.b"));
+	assert_true(ota_owner_ok("abcdefghijabcdefghijabcdefghijabcdefghi"));
+	assert_false(ota_owner_ok("abcdefghijabcdefghijabcdefghijabcdefghij"));
+	/* repository names: [A-Za-z0-9._-], <= 100, as GitHub names them */
+	assert_true(ota_repo_name_ok("acme-co.x_1"));
+	assert_true(ota_repo_name_ok(".github"));
+	assert_true(ota_repo_name_ok("a..b"));
+	assert_false(ota_repo_name_ok(""));
+	assert_false(ota_repo_name_ok("."));
+	assert_false(ota_repo_name_ok(".."));
+	assert_false(ota_repo_name_ok("..."));
+	assert_false(ota_repo_name_ok("-x"));
+	assert_false(ota_repo_name_ok("app.git"));
+	assert_false(ota_repo_name_ok("app.GIT"));
+	assert_false(ota_repo_name_ok("app.wiki"));
+	assert_false(ota_repo_name_ok("a b"));
+	assert_false(ota_repo_name_ok("x/y"));
+	assert_true(ota_repo_ok("acme", "app"));
+	assert_false(ota_repo_ok(".git", "x"));
+	/* new tags and branches: nothing git reads as another thing */
+	assert_true(ota_ref_new_ok("v1.2.0+build"));
+	assert_true(ota_ref_new_ok("RELEASE"));
+	assert_true(ota_ref_new_ok("head"));
+	assert_true(ota_ref_new_ok("b917a726"));
+	assert_false(ota_ref_new_ok("HEAD"));
+	assert_false(ota_ref_new_ok("FETCH_HEAD"));
+	assert_false(ota_ref_new_ok("ORIG_HEAD"));
+	assert_false(ota_ref_new_ok("CHERRY_PICK_HEAD"));
+	assert_false(ota_ref_new_ok("AUTO_MERGE"));
+	assert_false(ota_ref_new_ok("b917a726c93f902e43291d9009d6488385133b67"));
+	assert_false(ota_ref_new_ok("B917A726C93F902E43291D9009D6488385133B67"));
+	assert_false(ota_ref_new_ok("v1.lock"));
+}
+
+/* Any bytes of a name as text a JSON string may hold. */
+static void shown_paths(void **state)
+{
+	struct arena a;
+	const char *s;
+
+	(void)state;
+	arena_init(&a);
+	assert_string_equal(ota_path_show(&a, "lib/\xc3\xa9t\xc3\xa9.py", 100), "lib/\xc3\xa9t\xc3\xa9.py");
+	assert_string_equal(ota_path_show(&a, "a\xff\x01" "b", 100), "a\\xff\\x01b");
+	/* a sequence cut short, an overlong form, a surrogate: each byte escaped */
+	assert_string_equal(ota_path_show(&a, "\xc3", 100), "\\xc3");
+	assert_string_equal(ota_path_show(&a, "\xc0\xaf", 100), "\\xc0\\xaf");
+	assert_string_equal(ota_path_show(&a, "\xed\xa0\x80", 100), "\\xed\\xa0\\x80");
+	/* cut on a character's boundary, never inside one */
+	s = ota_path_show(&a, "\xc3\xa9\xc3\xa9\xc3\xa9", 5);
+	assert_string_equal(s, "\xc3\xa9\xc3\xa9...");
+	arena_free(&a);
 	assert_true(ota_ref_ok("v1.2.0+build"));
 	assert_false(ota_ref_ok(".hidden"));
 	assert_false(ota_ref_ok("-x"));
@@ -295,7 +352,7 @@ static void archives(void **state)
 	assert_string_equal(f.v[0].path, "main.py");
 	assert_string_equal(f.v[1].path, "lib/u.py");
 	assert_int_equal(f.nskipped, 1);
-	assert_string_equal(f.skipped[0], "app-1/.env");
+	assert_string_equal(f.skipped[0], ".env");	/* as in the release */
 	n = make_tgz(buf, sizeof(buf), bad, 2);
 	ota_files_init(&f, &a, 10, 1 << 20);
 	assert_int_equal(ota_read_archive_mem(&f, buf, n, &err), -1);
@@ -476,16 +533,22 @@ static void board_fetch_counting(void **state)
 {
 	struct ota_who who = { .key = "t:x", .name = "board-1", .addr = "10.0.0.1",
 			       .agent = "ota-updater" };
+	struct ota_who other = { .key = "a:10.0.0.9", .name = "10.0.0.9", .addr = "10.0.0.9",
+				 .agent = "" };
 	struct ota_release v1, v2;
 	struct ota_boardrow b;
 	struct ota_repo repo;
+	static struct ota o;	/* ota.fcgi's state: its settings */
 	struct app app;
 	struct nb_err e;
+	long long count;
 	char *dir;
 	int n;
 
 	(void)state;
 	memset(&app, 0, sizeof(app));
+	o.set.max_boards = 1;
+	app.domain = &o;
 	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
 	two_releases(&app, &repo, &v1, &v2);
 	/* manifest mode: a.py and b.py (not .hidden); tree mode: a.py, .hidden */
@@ -510,6 +573,16 @@ static void board_fetch_counting(void **state)
 	assert_string_equal(b.done_commit, SHA);
 	assert_string_equal(b.fetch_commit, v2.commit);
 	assert_int_equal(b.fetch_n, 1);
+	/* ota.max_boards 1: a second board is served, not recorded; the first
+	 * is still kept up to date */
+	ota_board_fetched(&app, &repo, &other, "v1", SHA, 1, "a.py");
+	ota_board_seen(&app, &repo, &other);
+	assert_int_equal(ota_board_get(&app, repo.id, "a:10.0.0.9", &b, &e), -1);
+	assert_int_equal(ota_board_count(&app, repo.id, &count, &e), 0);
+	assert_int_equal(count, 1);
+	ota_board_fetched(&app, &repo, &who, "v2", v2.commit, 1, "b.py");
+	assert_int_equal(ota_board_get(&app, repo.id, "t:x", &b, &e), 0);
+	assert_string_equal(b.done_commit, v2.commit);
 	ut_store_close(app.db, dir);
 }
 
@@ -521,12 +594,15 @@ static void rollout_rule(void **state)
 	struct ota_release v1, v2, got;
 	struct ota_rollout ro;
 	struct ota_repo repo;
+	static struct ota o;	/* ota.fcgi's state: its settings */
 	struct app app;
 	struct nb_err e;
 	char *dir;
 
 	(void)state;
 	memset(&app, 0, sizeof(app));
+	o.set.max_boards = 100;
+	app.domain = &o;
 	assert_int_equal(ut_store_fixture(&dir, &app.db, NULL, 0), 0);
 	two_releases(&app, &repo, &v1, &v2);
 	/* no rollout row: every board gets the newest */
@@ -572,6 +648,7 @@ int main(void)
 		cmocka_unit_test(paths),
 		cmocka_unit_test(path_limits),
 		cmocka_unit_test(names),
+		cmocka_unit_test(shown_paths),
 		cmocka_unit_test(crc_and_pystr),
 		cmocka_unit_test(manifest_and_signature),
 		cmocka_unit_test(git_ids),
