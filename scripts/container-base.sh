@@ -6,11 +6,13 @@
 #
 #   sh scripts/container-base.sh [podman global options...]
 #
-# Cached: the root file system tar is kept under $NESTBOX_CONTAINER_CACHE
-# (default /var/tmp/nestbox-container) and the image tagged
-# localhost/nestbox-base:bookworm-<key>, where <key> hashes this script and
-# the mirror; a second call with both unchanged does nothing.  Runs as
-# root (debootstrap needs it).
+# Cached: the image is tagged localhost/nestbox-base:bookworm-<key>, where
+# <key> hashes this script and the mirror; a second call with both
+# unchanged does nothing.  One base is kept: making a new one removes the
+# older nestbox-base images (those no container uses) and their root file
+# system tars; the tar, made under $NESTBOX_CONTAINER_CACHE (default
+# /var/tmp/nestbox-container), goes once imported.  Runs as root
+# (debootstrap needs it).
 set -e
 cache="${NESTBOX_CONTAINER_CACHE:-/var/tmp/nestbox-container}"
 
@@ -67,4 +69,11 @@ if [ ! -s "$tarball" ]; then
 	mv "$tarball.tmp" "$tarball"
 fi
 podman "$@" import --change 'CMD ["/bin/bash"]' "$tarball" "$tag" >&2
+rm -f "$tarball"
+# the older bases: their tars, and their images unless a container uses one
+rm -f "$cache"/base-bookworm-*.tar "$cache"/base-bookworm-*.tar.tmp
+podman "$@" images --format '{{.Repository}}:{{.Tag}}' localhost/nestbox-base |
+	grep -vxF "$tag" | while read -r old; do
+		podman "$@" rmi "$old" >/dev/null 2>&1 || echo "kept $old (in use)" >&2
+	done
 echo "$tag"

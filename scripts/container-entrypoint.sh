@@ -16,7 +16,7 @@ fi
 # up to NESTBOX_STORE_WAIT seconds (default 60); then the last error is
 # printed and the container stops.  SQLite opens at once and is not waited.
 store_wait() {
-	url=$(nestboxctl config | sed -n 's/^db\.url = //p')
+	url=$(setting 'db\.url')
 	[ -n "$url" ] || return 0
 	limit="${NESTBOX_STORE_WAIT:-60}"
 	case $limit in
@@ -72,7 +72,7 @@ served_root() {
 # resolves in its own /dev/shm (private unless --ipc host).  Where /dev/shm
 # cannot be written run/ stays (or is made again) a directory of the volume.
 private_sockets() {
-	state=$(nestboxctl config | sed -n 's/^server\.var_dir = //p')
+	state=$(setting 'server\.var_dir')
 	[ -n "$state" ] || return 0
 	own=/dev/shm/nestbox-run
 	if ! mkdir -p "$own" 2>/dev/null || ! [ -w "$own" ]; then
@@ -97,6 +97,11 @@ private_sockets() {
 	fi
 }
 
+# the configuration as the programs will read it, read once: every
+# nestboxctl run is a process start, and a start is what the first answer
+# waits for
+config=$(nestboxctl config)
+setting() { printf '%s\n' "$config" | sed -n "s/^$1 = //p"; }
 store_wait
 private_sockets
 root=$(served_root)

@@ -7,8 +7,9 @@ PostgreSQL and their blobs listed in the stand-in's bucket, and neither a
 SQLite file nor a blob file is on nestbox's own volume.  `podman-compose
 down` and `up` again: the same answers, nothing lost.
 
-The db and blobs images are built by `podman-compose build` itself (layers
-cached: only a change to their Containerfiles or tests/s3 rebuilds them)."""
+The db and blobs images are built by `podman-compose build` itself, with
+--layers=false, and removed with the project's containers, volumes and
+network when the test ends."""
 import os
 import uuid
 import xml.etree.ElementTree as ET
@@ -81,7 +82,7 @@ class Deployment:
                         NESTBOX_ADMIN_PASSWORD=PASSWORD)
         self.compose = ["podman-compose", "--podman-args", " ".join(PODMAN[1:]),
                         "--podman-run-args", " ".join(LIMITS),
-                        "--podman-build-args", "--format docker " + " ".join(LIMITS),
+                        "--podman-build-args", "--format docker --layers=false " + " ".join(LIMITS),
                         "-f", os.path.join(ROOT, "compose.yaml"), "-f", override,
                         "-p", self.project]
 
@@ -158,6 +159,12 @@ class Deployment:
         for n in self.leftovers("network"):
             run(PODMAN + ["network", "rm", "-f", n], check=False)
 
+    def remove_images(self):
+        """The db and blobs images the project built (built anew by each
+        session with --layers=false: nothing of them stays on the machine)."""
+        run(PODMAN + ["rmi", "-f", self.env["NESTBOX_DB_IMAGE"], self.env["NESTBOX_BLOBS_IMAGE"]],
+            check=False)
+
 
 @pytest.fixture
 def deployment(image, tmpdir_shared):
@@ -167,6 +174,7 @@ def deployment(image, tmpdir_shared):
         yield dep
     finally:
         dep.close()
+        dep.remove_images()
 
 
 def stored_in_postgresql_and_the_bucket(dep, swu, app):

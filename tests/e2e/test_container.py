@@ -5,13 +5,12 @@ its state on a volume, and a box (curl | tar + sha256sum -c), a DDI device
 (the real swupdate) and a mip board update through it; a new container on
 the same volume has lost nothing.
 
-Build time is kept down by two caches: the debootstrap base (a tar under
-/var/tmp/nestbox-container and an image tag, keyed on a hash of
-scripts/container-base.sh and the mirror) and podman's layer cache (the
-build stage's packages, and the compiled programs until Makefile, src/,
-etc/, scripts/, templates/ or htdocs/ change); the images a rebuild
-replaces are removed (this tree's only: the tags name the tree).  The image
-size and the
+The session leaves one thing on the machine: the debootstrap base image
+(keyed on a hash of scripts/container-base.sh and the mirror), reused by the
+next session.  The nestbox image is built once per session with
+--layers=false (no layer cache, nothing intermediate kept), and at the end
+it, the containers and volumes the tests made (labelled with this tree) and
+the untagged images the builds left are removed.  The image size and the
 time from `podman start` to the first answer are written to
 tests/e2e/out/container.txt."""
 import hashlib
@@ -40,7 +39,10 @@ PODMAN = ["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"]
 LIMITS = ["--ulimit", "nofile=1024:1024", "--ulimit", "nproc=1024:1024"]
 # the tag names this source tree: podman's images are the machine's, and
 # another tree's test building at the same time must not replace this one's
-IMAGE = "localhost/nestbox:e2e-" + hashlib.sha256(ROOT.encode()).hexdigest()[:10]
+TREE = hashlib.sha256(ROOT.encode()).hexdigest()[:10]
+IMAGE = "localhost/nestbox:e2e-" + TREE
+# on every container and volume the tests make, to remove them at the end
+LABEL = "nestbox-e2e=" + TREE
 PASSWORD = "container-admin-pw"
 
 
@@ -86,27 +88,67 @@ def image_id(tag):
     return p.stdout.strip() if p.returncode == 0 else None
 
 
-@pytest.fixture(scope="module")
-def image():
+def made_here():
+    """The ids of the untagged images on the machine (what a build leaves)."""
+    return set(run(PODMAN + ["images", "-q", "--no-trunc", "--filter", "dangling=true"]
+                   ).stdout.split())
+
+
+# the image, built once for the session's container and compose tests, and
+# how many of their fixtures still use it: the last one to finish removes
+# it with everything else the session made
+_SESSION = {"image": None, "error": None, "users": 0, "dangling": set()}
+
+
+def build_image():
+    """The Containerfile's image on the debootstrapped base, built with
+    --layers=false: no intermediate layer or stage image stays on disk
+    (each session builds the image anew; the base alone is kept)."""
+    clean_up()      # what an interrupted earlier session left
+    _SESSION["dangling"] = made_here()
     base = run(["sh", os.path.join(ROOT, "scripts", "container-base.sh"), *PODMAN[1:]],
                timeout=1200).stdout.strip().splitlines()[-1]
-    # --format docker: the OCI format has no HEALTHCHECK.  Each stage is
-    # tagged (this tree's tags), so that a rebuild's replaced images can be
-    # removed by id, and the layer cache (the build stage's packages) stays
-    build = PODMAN + ["build", "--format", "docker", *LIMITS, "--build-arg", "BASE=" + base,
-                      "-f", os.path.join(ROOT, "Containerfile")]
-    stages = [("build", IMAGE + "-build"), ("rootfs", IMAGE + "-rootfs"), (None, IMAGE)]
-    before = {tag: image_id(tag) for _, tag in stages}
-    for target, tag in stages:
-        run(build + (["--target", target] if target else []) + ["-t", tag, ROOT], timeout=1800)
-    # only this tree's replaced images, not `podman image prune`: the
-    # machine's other builds may be using their untagged images right now
-    for tag, old in before.items():
-        if old and old != image_id(tag):
-            run(PODMAN + ["rmi", old], check=False)
+    # --format docker: the OCI format has no HEALTHCHECK
+    run(PODMAN + ["build", "--format", "docker", "--layers=false", *LIMITS,
+                  "--build-arg", "BASE=" + base, "-f", os.path.join(ROOT, "Containerfile"),
+                  "-t", IMAGE, ROOT], timeout=1800)
     size = run(PODMAN + ["image", "inspect", "--format", "{{.Size}}", IMAGE]).stdout.strip()
     report("image %s on %s: %.1f MB" % (IMAGE, base, int(size) / 1e6))
     return IMAGE
+
+
+def clean_up(before=None):
+    """Removes this tree's containers, volumes and image (they carry its
+    label or tag) and, given the untagged images there were before, the
+    untagged images made since."""
+    for kind, key in (("container", "{{.Names}}"), ("volume", "{{.Name}}")):
+        names = run(PODMAN + [kind, "ls", *(["-a"] if kind == "container" else []),
+                              "--filter", "label=" + LABEL, "--format", key],
+                    check=False).stdout.split()
+        if names:
+            run(PODMAN + [kind, "rm", "-f", *names], check=False)
+    run(PODMAN + ["rmi", "-f", IMAGE], check=False)
+    left = made_here() - before if before is not None else set()
+    if left:
+        run(PODMAN + ["rmi", "-f", *left], check=False)
+
+
+@pytest.fixture(scope="session")
+def image():
+    """The image's tag; test_compose.py imports this fixture too, and pytest
+    keeps one instance per module: the image is built by the first."""
+    if _SESSION["image"] is None and _SESSION["error"] is None:
+        try:
+            _SESSION["image"] = build_image()
+        except Exception as e:      # reported by every module that asks
+            _SESSION["error"] = e
+    if _SESSION["error"] is not None:
+        raise _SESSION["error"]
+    _SESSION["users"] += 1
+    yield _SESSION["image"]
+    _SESSION["users"] -= 1
+    if _SESSION["users"] == 0:
+        clean_up(_SESSION["dangling"])
 
 
 class Container:
@@ -121,7 +163,7 @@ class Container:
         self.name = None
         self.port = free_port()
         if self.own_volume:
-            run(PODMAN + ["volume", "create", self.volume])
+            run(PODMAN + ["volume", "create", "--label", LABEL, self.volume])
 
     @property
     def url(self):
@@ -132,7 +174,7 @@ class Container:
         self.remove()
         self.name = "nestbox-e2e-" + uuid.uuid4().hex[:12]
         envs = [a for k, v in self.env.items() for a in ("-e", "%s=%s" % (k, v))]
-        run(PODMAN + ["create", "--name", self.name, *LIMITS, *envs,
+        run(PODMAN + ["create", "--name", self.name, "--label", LABEL, *LIMITS, *envs,
                       "-p", "127.0.0.1:%d:8080" % self.port,
                       "-v", "%s:/var/lib/nestbox" % self.volume,
                       "-v", "%s:/input:ro" % self.inputs, *self.args, self.image])
