@@ -36,7 +36,7 @@ static const struct req_field file_in[] = {
 
 #define P "/pypi/:user/:index"
 const struct route pypi_routes[] = {
-	ROUTE_IN("POST", "/pypi/+login", pypi_login_post, "/pypi/+login", NULL, 0),
+	ROUTE_IN("POST", "/pypi/+login", pypi_login_post, "/pypi/+login", NULL, ROUTE_JSON_BODY),
 	ROUTE_IN("*", "/pypi/+login", pypi_login_other, "/pypi/+login", NULL, 0),
 	ROUTE_IN("GET", P "/+simple/", pypi_simple_root, "/pypi/simple", index_in, 0),
 	ROUTE_IN("GET", P "/+simple", pypi_simple_redirect, "/pypi/simple", index_in, 0),
@@ -49,8 +49,8 @@ const struct route pypi_routes[] = {
 	ROUTE_IN("POST", P, pypi_upload, "/pypi/upload", index_in, 0),
 	ROUTE_IN("GET", P "/", pypi_index_get_h, "/pypi/index", index_in, 0),
 	ROUTE_IN("GET", P, pypi_index_get_h, "/pypi/index", index_in, 0),
-	ROUTE_IN("PUT", P, pypi_index_put_h, "/pypi/index", index_in, 0),
-	ROUTE_IN("PATCH", P, pypi_index_patch_h, "/pypi/index", index_in, 0),
+	ROUTE_IN("PUT", P, pypi_index_put_h, "/pypi/index", index_in, ROUTE_JSON_BODY),
+	ROUTE_IN("PATCH", P, pypi_index_patch_h, "/pypi/index", index_in, ROUTE_JSON_BODY),
 	ROUTE_IN("DELETE", P, pypi_index_del_h, "/pypi/index", index_in, 0),
 	ROUTE_IN("GET", P "/:project", pypi_project_get_h, "/pypi/project", project_in, 0),
 	ROUTE_IN("GET", P "/:project/", pypi_project_get_h, "/pypi/project", project_in, 0),
@@ -58,10 +58,10 @@ const struct route pypi_routes[] = {
 	ROUTE_IN("DELETE", P "/:project/:version", pypi_version_del_h, "/pypi/version",
 		 version_del_in, 0),
 	ROUTE_IN("PATCH", P "/:project/:version", pypi_version_patch_h, "/pypi/version",
-		 version_in, 0),
+		 version_in, ROUTE_JSON_BODY),
 	ROUTE_IN("GET", "/pypi/:user", pypi_user_get_h, "/pypi/user", user_in, 0),
-	ROUTE_IN("PUT", "/pypi/:user", pypi_user_put_h, "/pypi/user", user_in, 0),
-	ROUTE_IN("PATCH", "/pypi/:user", pypi_user_patch_h, "/pypi/user", user_in, 0),
+	ROUTE_IN("PUT", "/pypi/:user", pypi_user_put_h, "/pypi/user", user_in, ROUTE_JSON_BODY),
+	ROUTE_IN("PATCH", "/pypi/:user", pypi_user_patch_h, "/pypi/user", user_in, ROUTE_JSON_BODY),
 	ROUTE_IN("DELETE", "/pypi/:user", pypi_user_del_h, "/pypi/user", user_in, 0),
 };
 const int pypi_nroutes = sizeof(pypi_routes) / sizeof(pypi_routes[0]);

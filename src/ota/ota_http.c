@@ -75,12 +75,14 @@ int ota_api_refuse(struct app *app, struct http_req *r, struct http_resp *w, str
 	return 0;
 }
 
-/* 1 when If-None-Match names etag (a list, or "*"). */
+/* 1 when If-None-Match names etag (RFC 9110 13.1.2: a list, weak
+ * comparison, or "*"): the library's matcher, here too so that a blob's
+ * 304 is answered before its bytes are opened. */
 static int etag_matches(struct http_req *r, const char *etag)
 {
 	const char *h = http_header(r, "If-None-Match");
 
-	return h && (strstr(h, etag) || !strcmp(h, "*"));
+	return h && http_etag_match(h, etag);
 }
 
 void ota_answer_text(struct http_req *r, struct http_resp *w, const char *s, size_t n,

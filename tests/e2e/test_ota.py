@@ -278,6 +278,12 @@ def test_http_shapes_etag_and_errors(ota):
             assert etag == '"%s"' % hashlib.sha256(r.body).hexdigest()
         r2 = ota.get(path, {"If-None-Match": etag})
         assert r2.status == 304 and r2.body == b""
+        # RFC 9110 13.1.2: weak comparison, lists; a tag inside another one
+        # or a lower-case w/ names nothing
+        for inm, want in (("W/" + etag, 304), ('"x", ' + etag, 304), ("*", 304),
+                          ("w/" + etag, 200), ('"a' + etag[1:-1] + 'b"', 200),
+                          (etag[:-1] + 'x"', 200)):
+            assert ota.get(path, {"If-None-Match": inm}).status == want, (path, inm)
     rel = json.loads(ota.get("/ota/api/repos/acme/app/releases/latest").body)
     assert isinstance(rel["id"], int) and rel["draft"] is False
     asset = rel["assets"][0]

@@ -309,3 +309,26 @@ def test_upload_that_cannot_be_stored_is_503_and_a_short_body_400(team, tmpdir_s
     assert store_counts(nb) == before
     left = [n for dp, _, ns in os.walk(nb.state) for n in ns if ".tmp" in n]
     assert left == []
+
+
+def test_json_routes_refuse_other_media_types(team):
+    """The index's JSON bodies (login, user, index and version changes) are
+    declared as such: a form or text body is a 415 before any handler runs,
+    nothing changes; devpi's client sends application/json, which works."""
+    nb, _ = team
+    before = store_counts(nb)
+    cases = [("POST", "/pypi/+login", {}, b'{"user":"alice","password":"alice-pw"}'),
+             ("PUT", "/pypi/carol", ROOT, b'{"password":"carol-pw"}'),
+             ("PATCH", "/pypi/alice", ALICE, b'{"email":"a@example.org"}'),
+             ("PUT", "/pypi/alice/t415", ALICE, b'{"type":"stage"}'),
+             ("PATCH", "/pypi/alice/dev", ALICE, b'{"title":"t415"}'),
+             ("PATCH", "/pypi/alice/dev/anything/1.0", ALICE, b'{"yanked":true}')]
+    for method, path, auth, body in cases:
+        for ctype in ("application/x-www-form-urlencoded", "text/plain"):
+            r = nb.request(method, path, dict(auth, **{"Content-Type": ctype}), body)
+            assert r.status == 415, (method, path, ctype, r.status, r.body)
+            assert json.loads(r.body)["status"] == 415
+    assert store_counts(nb) == before
+    assert config(nb, "alice", "dev")["title"] == ""
+    r = nb.request("POST", "/pypi/+login", JSON_CT, b'{"user":"alice","password":"alice-pw"}')
+    assert r.status == 200, r.body
