@@ -3,7 +3,6 @@ fail never stall it for anyone else: while fetches hang, hosted packages
 and cached ones are answered (a stale copy when the upstream cannot be
 asked), further cold requests get 503 with Retry-After at once, and no
 upstream URL or transport error reaches the client (only the log)."""
-import http.client
 import json
 import os
 import threading
@@ -11,20 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from conftest import wait_until
 from mip_fakes import MipClient, add_official_package
-from test_mip import files_of, gh_package, make_pkg, mip, upstream  # noqa: F401 (fixtures)
-
-DEADLINE = 10     # a generous bound on a request that must not wait on an upstream
-
-
-def get(nb, path, headers=None, timeout=DEADLINE):
-    """GET with a client-side bound: a stalled index fails the test."""
-    c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=timeout)
-    try:
-        c.request("GET", path, headers=headers or {})
-        r = c.getresponse()
-        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
-    finally:
-        c.close()
+from test_mip import gh_package, make_pkg, mip, upstream  # noqa: F401 (fixtures)
+from test_pypi_upstream import get  # a GET bounded by a generous deadline
 
 
 def test_hanging_upstream_stalls_neither_hosted_nor_cached(mip, upstream, tmpdir_shared):
