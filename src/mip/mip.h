@@ -19,6 +19,7 @@
 
 #include "../lib/app.h"
 #include "../lib/req.h"
+#include "../lib/upstream_gate.h"
 
 #define MIP_MAX_ENTRIES 1000
 #define MIP_JSON_MAX (1 << 20)
@@ -158,6 +159,21 @@ int mip_pkg_put(struct app *app, const char *origin, const char *name,
 void mip_pkg_extend(struct app *app, const char *origin, const char *name,
 		    const char *flavour, const char *version, long ttl);
 void mip_upstream_note(struct app *app, const char *origin, const char *error);
+/*
+ * The gate of every fetch from an upstream (the index, a raw host), in
+ * src/lib/upstream_gate.h, its state under <var_dir>/mip-upstream: a host
+ * that failed (a timeout, a transport error, a 5xx) is left alone a few
+ * seconds, and at most MIP_FETCHES fetches run at once across the
+ * processes (the front end gives mip-index.fcgi more), never waited for.
+ * 0 (fetch, then upstream_gate_leave), or -1 with e NB_UNAVAILABLE: the
+ * caller answers a stored copy, else 503 (mip_error_write: Retry-After).
+ */
+#define MIP_FETCHES 2
+#define MIP_RETRY_AFTER "5"	/* seconds, in a 503's Retry-After */
+int mip_gate_enter(struct app *app, const char *url, struct upstream_gate *g, struct nb_err *e);
+/* mip-index.fcgi's error answer (app->fail_write): the text, and a
+ * Retry-After on a 503 (an upstream unavailable or busy, the store busy). */
+void mip_error_write(struct http_resp *w, int status, enum nb_errkind kind, const char *msg);
 /* Drops least recently used fetched files while their bytes are over max,
  * never one whose hash appears in keep (what the current request just
  * stored); returns the bytes freed, or -1 with e when the store failed

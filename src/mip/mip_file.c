@@ -17,20 +17,26 @@ int mip_file_send(struct app *app, struct http_req *r, struct http_resp *w, cons
 
 /* Fetches upstream's file for a prefix, checks it, stores it; 0 and hex,
  * or -1 with e NB_NOT_FOUND, NB_BAD_GATEWAY (upstream failed or sent
- * other bytes) or NB_UNAVAILABLE (the store or the disk failed). */
+ * other bytes) or NB_UNAVAILABLE (the store or the disk failed, or the
+ * gate kept upstream from being asked: mip_gate_enter). */
 static int upstream_file(struct app *app, struct http_req *r, const char *hash, char *hex,
 			 struct nb_err *e)
 {
-	static const char down[] = "upstream unreachable, or its file does not match the hash";
+	static const char down[] = "upstream unavailable, or its file does not match the hash";
 	struct mip *m = app->domain;
 	struct fetch_result f;
+	struct upstream_gate g;
 	char *url;
 	int rc;
 
 	if (m->set.offline)
 		return nb_fail(e, NB_NOT_FOUND, "file not found");
 	url = arena_printf(r->a, "%s/file/%.2s/%s", m->set.upstream, hash, hash);
-	if (fetch_get(url, NULL, NULL, (size_t)m->set.max_file, m->set.timeout, &f) < 0) {
+	if (mip_gate_enter(app, url, &g, e) < 0)
+		return nb_fail(e, NB_UNAVAILABLE, "upstream unavailable; try again later");
+	rc = fetch_get(url, NULL, NULL, (size_t)m->set.max_file, m->set.timeout, &f);
+	upstream_gate_leave(&g, rc < 0 || f.status >= 500);
+	if (rc < 0) {
 		mip_upstream_note(app, "upstream", arena_printf(r->a, "%s: %s", url, f.error));
 		return nb_fail(e, NB_BAD_GATEWAY, down);
 	}

@@ -2,7 +2,7 @@
  * Proxied package JSON (GET /mip/package/... for a name not hosted here):
  * fetched from mip.upstream, cached in the store with its ETag and
  * Last-Modified, revalidated after mip.cache_ttl, served stale when
- * upstream fails.
+ * upstream fails or its gate (mip_gate_enter) keeps it from being asked.
  *
  * While a row is fresh the front end sends it as a file (issue 15):
  * <var>/mip-static/proxy/package/<flavour>/<name>/<version>.json, whose
@@ -169,9 +169,21 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	struct mip_pkgjson pj;
 	struct nb_err why;
 	char *url = mip_proxy_url(a, m->set.upstream, k);
+	struct upstream_gate g;
+	int failed;
 
-	if (fetch_get(url, have ? row->etag : NULL, have ? row->last_modified : NULL, MIP_JSON_MAX,
-		      m->set.timeout, &f) < 0 || f.status >= 500) {
+	if (mip_gate_enter(app, url, &g, &why) < 0) {
+		if (have) {
+			*json = row->json;	/* stale beats nothing (no file: it expired) */
+			return MIP_PROXY_STALE;
+		}
+		return nb_fail(e, NB_UNAVAILABLE, "upstream unavailable; try again later");
+	}
+	failed = fetch_get(url, have ? row->etag : NULL, have ? row->last_modified : NULL,
+			   MIP_JSON_MAX, m->set.timeout, &f) < 0 || f.status >= 500;
+	upstream_gate_leave(&g, failed);
+	if (failed) {
+		/* the details for the operator only (the log, /admin) */
 		mip_upstream_note(app, "upstream", arena_printf(a, "%s: %s", url,
 				  f.status ? "server error" : f.error));
 		fetch_result_free(&f);
@@ -179,7 +191,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 			*json = row->json;	/* stale beats nothing (no file: it expired) */
 			return MIP_PROXY_STALE;
 		}
-		return nb_fail(e, NB_BAD_GATEWAY, "upstream unreachable and nothing cached");
+		return nb_fail(e, NB_BAD_GATEWAY, "upstream unavailable and nothing cached");
 	}
 	mip_upstream_note(app, "upstream", NULL);
 	if (f.status == 304 && have) {
@@ -195,7 +207,7 @@ static int revalidate(struct app *app, struct arena *a, const struct mip_proxy_k
 	if (mip_pkgjson_parse(a, f.body, f.len, &pj, &why) < 0) {
 		mip_upstream_note(app, "upstream", arena_printf(a, "%s: %s", url, why.msg));
 		fetch_result_free(&f);
-		return nb_fail(e, NB_BAD_GATEWAY, "upstream unreachable and nothing cached");
+		return nb_fail(e, NB_BAD_GATEWAY, "upstream unavailable and nothing cached");
 	}
 	/* a row that could not be written is fetched again next time */
 	mip_pkg_put(app, "upstream", k->name, k->flavour, k->version, f.body, f.etag,

@@ -155,7 +155,8 @@ struct repo_ctx {
  * 0 and hex; -1 with e NB_NOT_FOUND (missing), NB_UNAVAILABLE (the store
  * failed, or the file is unstorable) or NB_BAD_GATEWAY (the host
  * unreachable and no copy at hand: x->down; with a copy, the copy is
- * used: stale beats nothing).
+ * used: stale beats nothing); NB_UNAVAILABLE too when the gate kept the
+ * host from being asked (mip_gate_enter) and no copy is at hand.
  */
 static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex, struct nb_err *e)
 {
@@ -163,7 +164,8 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 	struct mip *m = app->domain;
 	struct mip_pkgrow row;
 	struct fetch_result f;
-	int have = mip_pkg_get(app, x->host, url, "raw", "-", x->r->a, &row, e);
+	struct upstream_gate g;
+	int failed, have = mip_pkg_get(app, x->host, url, "raw", "-", x->r->a, &row, e);
 
 	if (have < 0)
 		return -1;
@@ -175,11 +177,18 @@ static int raw_fetch(struct repo_ctx *x, const char *url, size_t max, char *hex,
 		return 0;
 	if (m->set.offline)
 		return nb_fail(e, NB_NOT_FOUND, "not cached, and mip.offline is set");
-	if (fetch_get(url, have ? row.etag : NULL, have ? row.last_modified : NULL, max,
-		      m->set.timeout, &f) < 0 || f.status >= 500) {
+	if (mip_gate_enter(app, url, &g, e) < 0) {
+		x->down |= !have;
+		return have ? 0 : -1;	/* NB_UNAVAILABLE: a 503, asked again later */
+	}
+	failed = fetch_get(url, have ? row.etag : NULL, have ? row.last_modified : NULL, max,
+			   m->set.timeout, &f) < 0 || f.status >= 500;
+	upstream_gate_leave(&g, failed);
+	if (failed) {
 		const char *why = f.status ? "server error" : f.error;
+		/* the URL and curl's words for the operator only (log, /admin) */
 		mip_upstream_note(app, x->host, arena_printf(x->r->a, "%s: %s", url, why));
-		nb_fail(e, NB_BAD_GATEWAY, "%s unreachable: %s", url, why);
+		nb_fail(e, NB_BAD_GATEWAY, "upstream unavailable");
 		fetch_result_free(&f);
 		x->down |= !have;
 		return have ? 0 : -1;

@@ -3,7 +3,9 @@
  * admin pages and nestboxctl; and the program's init and fini hooks.
  */
 #include "mip.h"
+#include "../lib/buf.h"
 #include "../lib/fs.h"
+#include "../lib/http.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,6 +82,7 @@ int mip_init(struct app *app, struct nb_err *e)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mip_open(app, m);
 	app->domain = m;
+	app->fail_write = mip_error_write;
 	mip_static_unshare(app);
 	return 0;
 }
@@ -88,4 +91,25 @@ void mip_fini(struct app *app)
 {
 	free(app->domain);
 	app->domain = NULL;
+}
+
+int mip_gate_enter(struct app *app, const char *url, struct upstream_gate *g, struct nb_err *e)
+{
+	struct mip *m = app->domain;
+	char dir[PATH_MAX];
+	/* fetch_get's whole bound, and the connection's */
+	struct upstream_gate_conf c = { dir, MIP_FETCHES,
+					((m->set.timeout > 0 ? m->set.timeout : 20) + 5) * 1000L };
+
+	snprintf(dir, sizeof(dir), "%.*s/mip-upstream", PATH_MAX - 32, app->set.var_dir);
+	return upstream_gate_enter(&c, url, g, e);
+}
+
+void mip_error_write(struct http_resp *w, int status, enum nb_errkind kind, const char *msg)
+{
+	(void)kind;
+	http_text(w, status, msg);
+	buf_addc(&w->body, '\n');
+	if (status == 503)	/* mip and devices' scripts may ask again */
+		http_set_header(w, "Retry-After", MIP_RETRY_AFTER);
 }

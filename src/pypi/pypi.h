@@ -45,6 +45,7 @@
 #include "../lib/app.h"
 #include "../lib/hash.h"
 #include "../lib/req.h"
+#include "../lib/upstream_gate.h"
 
 #define PYPI_PREFIX "/pypi"
 #define PYPI_NAME_MAX 128		/* user, index and project names */
@@ -366,22 +367,16 @@ struct pypi_settings;
  */
 int pypi_mirror_lock(const struct pypi_settings *s, const char *key, long wait_ms);
 /*
- * The gate of every upstream fetch (pypi_upstream_gate.c): nothing is
- * fetched from a host that failed less than a few seconds ago, nor
- * beyond pypi.mirror_fetches fetches at once across the processes; it
- * never waits.  pypi_gate_enter: 0 (the fetch may run; pypi_gate_leave
- * after it, failed non-zero on a timeout, a transport error or a 5xx),
- * or -1 with NB_UNAVAILABLE (answered 503 with Retry-After; a cached
- * copy may stand in).
+ * The gate of every upstream fetch (src/lib/upstream_gate.h), its state
+ * under <var_dir>/pypi-mirror: nothing is fetched from a host that failed
+ * less than a few seconds ago, nor beyond pypi.mirror_fetches fetches at
+ * once across the processes; it never waits.  pypi_gate_enter: 0 (the
+ * fetch may run; upstream_gate_leave after it, failed non-zero on a
+ * timeout, a transport error or a 5xx), or -1 with NB_UNAVAILABLE
+ * (answered 503 with Retry-After; a cached copy may stand in).
  */
-struct pypi_gate {
-	int slot;			/* the fetch slot's lock, -1: none held */
-	int probing;			/* the first fetch since the host failed */
-	char down[4400];		/* the host's breaker file */
-};
-int pypi_gate_enter(const struct pypi_settings *s, const char *url, struct pypi_gate *g,
+int pypi_gate_enter(const struct pypi_settings *s, const char *url, struct upstream_gate *g,
 		    struct nb_err *e);
-void pypi_gate_leave(struct pypi_gate *g, int failed);
 /* Seconds a 503 of pypi.fcgi asks its client to wait (Retry-After). */
 #define PYPI_RETRY_AFTER "5"
 struct http_resp;

@@ -11,7 +11,7 @@
  * the client; the project list falls back to the projects known here),
  * and the upstream is not asked again for that page for a short while
  * (RETRY_MS): a dead upstream costs one timeout per page, not one per
- * request.  Every fetch passes the gate (pypi_upstream_gate.c): a host
+ * request.  Every fetch passes the gate (src/lib/upstream_gate.c): a host
  * that just failed is not asked at all for a few seconds, and only
  * pypi.mirror_fetches fetches run at once; a page it turns away is its
  * copy, else 503 with Retry-After.  With pypi.offline nothing is fetched
@@ -165,7 +165,7 @@ static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 				have ? have->last_modified : NULL, PAGE_MAX,
 				connect_s(&p->set), total_s(&p->set), 0 };
 	struct fetch_result f;
-	struct pypi_gate g;
+	struct upstream_gate g;
 	int rc = 0, got;
 
 	*failed = 0;
@@ -173,7 +173,7 @@ static int ask(struct app *app, struct arena *a, const struct pypi_index *mx,
 	if (pypi_gate_enter(&p->set, url, &g, e) < 0)
 		return -1;
 	got = fetch_get_opts(url, &o, &f);
-	pypi_gate_leave(&g, host_failed(got, &f));
+	upstream_gate_leave(&g, host_failed(got, &f));
 	if (got < 0 || (f.status != 200 && f.status != 304 && f.status != 404 &&
 			f.status != 410)) {
 		*failed = 1;

@@ -5,7 +5,7 @@
  * sha256 the upstream's page gave before it is kept or served, then
  * immutable and sent like an upload.  One fetch per file at a time (a
  * lock file, never waited for), through the upstream gate
- * (pypi_upstream_gate.c); the mirrored bytes are kept under
+ * (src/lib/upstream_gate.c); the mirrored bytes are kept under
  * pypi.cache_max by evicting the least recently used mirrored files,
  * never uploads.
  */
@@ -37,7 +37,7 @@ static int fetch_file(struct app *app, const struct pypi_link *l, long long *siz
 				p->set.connect_timeout > 0 ? p->set.connect_timeout : 5, 0,
 				p->set.timeout > 0 ? p->set.timeout : 20 };
 	struct blob_writer bw;
-	struct pypi_gate g;
+	struct upstream_gate g;
 	struct nb_err why;
 	char hex[HASH_HEX_MAX];
 	int rc;
@@ -45,12 +45,12 @@ static int fetch_file(struct app *app, const struct pypi_link *l, long long *siz
 	if (pypi_gate_enter(&p->set, l->url, &g, e) < 0)
 		return -1;
 	if (blob_writer_open(&app->blobs, &bw) < 0) {
-		pypi_gate_leave(&g, 0);
+		upstream_gate_leave(&g, 0);
 		return nb_fail(e, NB_UNAVAILABLE, "cannot write to the blob store");
 	}
 	why.kind = NB_OK;
 	rc = fetch_to_sink(l->url, &o, to_blob, &bw, &why);
-	pypi_gate_leave(&g, rc < 0 && why.kind == NB_BAD_GATEWAY);
+	upstream_gate_leave(&g, rc < 0 && why.kind == NB_BAD_GATEWAY);
 	if (rc < 0) {
 		blob_writer_abort(&bw);
 		if (why.kind != NB_BAD_GATEWAY)

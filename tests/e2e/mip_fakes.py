@@ -16,6 +16,7 @@ class FakeHost:
 
     def __init__(self):
         self.files, self.log, self.tamper = {}, [], {}
+        self.hold = None    # (part, Event): a path with part waits for the event
         host = self
 
         class H(BaseHTTPRequestHandler):
@@ -24,6 +25,9 @@ class FakeHost:
 
             def do_GET(self):
                 host.log.append((self.path, self.headers.get("If-None-Match")))
+                hold = host.hold
+                if hold and hold[0] in self.path:
+                    hold[1].wait(120)
                 body = host.files.get(self.path.split("?")[0])
                 if body is None:
                     self.send_response(404)

@@ -1,0 +1,72 @@
+"""The mip index's upstreams (the official index, raw hosts) that hang or
+fail never stall it for anyone else: while fetches hang, hosted packages
+and cached ones are answered (a stale copy when the upstream cannot be
+asked), further cold requests get 503 with Retry-After at once, and no
+upstream URL or transport error reaches the client (only the log)."""
+import json
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from conftest import wait_until
+from mip_fakes import MipClient, add_official_package
+from test_mip import gh_package, make_pkg, mip, upstream  # noqa: F401 (fixtures)
+from test_pypi_upstream import get  # a GET bounded by a generous deadline
+
+
+def test_hanging_upstream_stalls_neither_hosted_nor_cached(mip, upstream, tmpdir_shared):
+    add_official_package(upstream, "cached", "1.0", {"cached.mpy": b"M\x06\x00\x1fcached"})
+    # cache_ttl 0: the cached copy is always expired, so the program answers it
+    nb = mip(cache_ttl="0", fetch_timeout="60")
+    MipClient(nb.url + "/mip", os.path.join(tmpdir_shared, "a")).install("cached")
+    d = os.path.join(tmpdir_shared, "hosted")
+    make_pkg(d, {"h.py": b"H = 1\n"})
+    assert nb.ctl("mip", "publish", d, "--name", "hosted", "--version", "1.0").returncode == 0
+    upstream.hold = ("/package/", threading.Event())
+    upstream.hold[1].clear()
+    cold = ["cold-a", "cold-b"]
+    try:
+        with ThreadPoolExecutor(len(cold)) as ex:
+            hanging = []
+            for p in cold:
+                path = "/package/6/%s/latest.json" % p
+                f = ex.submit(get, nb, "/mip" + path, None, 120)
+                hanging.append(f)
+                wait_until(lambda: f.done() or upstream.requests(path), "%s asked" % p)
+            for _ in range(3):
+                # a condition takes the request past the front end's copy to the program
+                s, h, body = get(nb, "/mip/package/6/hosted/latest.json",
+                                 {"If-None-Match": '"other"'})
+                assert s == 200 and json.loads(body)["version"] == "1.0", body
+                s, h, body = get(nb, "/mip/package/6/cached/latest.json")
+                assert s == 200 and b"cached.mpy" in body, body
+            # a further cold one is not fetched while the fetches are all taken
+            s, h, body = get(nb, "/mip/package/6/cold-c/latest.json")
+            assert s == 503 and int(h["retry-after"]) > 0, (s, body)
+            assert not upstream.requests("cold-c")
+            upstream.hold[1].set()
+            answers = [f.result() for f in hanging]
+    finally:
+        upstream.hold[1].set()
+    assert [s for s, _, _ in answers] == [404, 404], answers
+
+
+def test_failing_upstream_is_not_told_to_the_client(mip, upstream, tmpdir_shared):
+    gh_package(upstream, "gone", "HEAD", {"gone.py": b"G = 1\n"})
+    add_official_package(upstream, "far", "1.0", {"far.mpy": b"M\x06\x00\x1ffar"})
+    nb = mip()
+    where = upstream.url
+    upstream.stop()     # refused connections: a transport error
+    for path in ("/mip/github/org/gone", "/mip/package/6/far/latest.json",
+                 "/mip/file/ab/abcdef12", "/mip/github/org/gone"):
+        s, h, body = get(nb, path)
+        assert s in (502, 503), (path, s, body)
+        assert b"unavailable" in body, (path, body)
+        assert where.encode() not in body and b"127.0.0.1" not in body, (path, body)
+        assert b"onnect" not in body, (path, body)    # curl's "Couldn't connect"
+        if s == 503:
+            assert int(h["retry-after"]) > 0
+    # the operator still learns what failed
+    with nb.db() as db:
+        errs = [e for e, in db.execute("SELECT error FROM mip_upstream").fetchall()]
+    assert any("127.0.0.1" in (e or "") for e in errs), errs
