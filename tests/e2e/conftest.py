@@ -380,9 +380,9 @@ class Nestbox:
     def url(self):
         return "http://127.0.0.1:%d" % self.port
 
-    def request(self, method, path, headers=None, body=None):
+    def request(self, method, path, headers=None, body=None, timeout=60):
         """Sends path exactly as given (no client-side normalisation)."""
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
             c.putrequest(method, path, skip_accept_encoding=True)
             for k, v in (headers or {}).items():

@@ -43,23 +43,12 @@ def served(make_nb, tmpdir_shared):
 def send(nb, method, target, headers=None, body=None, timeout=20):
     """The status, "hang" (no answer in timeout seconds) or "error: ..."
     (the connection broke: a program crashed)."""
-    c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=timeout)
     try:
-        c.putrequest(method, target, skip_accept_encoding=True)
-        for k, v in (headers or {}).items():
-            c.putheader(k, v)
-        if body is not None:
-            c.putheader("Content-Length", str(len(body)))
-        c.endheaders(body)
-        r = c.getresponse()
-        r.read()
-        return r.status
+        return nb.request(method, target, headers, body, timeout=timeout).status
     except socket.timeout:
         return "hang"
     except (OSError, http.client.HTTPException) as e:
         return "error: %r" % e
-    finally:
-        c.close()
 
 
 BAD_SEGMENTS = ("%00", "a%00b", "%zz", "%", "%2F", "%2e%2e", "%FF", "%C0%AF", "x" * 3000)
