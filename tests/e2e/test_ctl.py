@@ -200,9 +200,10 @@ def _kill_admin(nb):
             pass
 
 
-def _start_upload(nb, path, method="PUT", ctype=None, head=b""):
+def _start_upload(nb, path, method="PUT", ctype=None, head=b"", form=False):
     """Starts a 10 MB upload to path with an API token (a body of type
-    ctype opening with head), sends 300 kB of it."""
+    ctype opening with head), or as the page's form with a session when
+    form (a multipart body: its csrf field, then head), sends 300 kB of it."""
     from admin_client import Browser
     nb.env["NESTBOX_ADMIN_PASSWORD"] = "admin-pass-1"
     nb.ctl("init")
@@ -213,10 +214,19 @@ def _start_upload(nb, path, method="PUT", ctype=None, head=b""):
     csrf = b.csrf("/admin/images")
     token = b.post("/admin/tokens", {"csrf": csrf, "name": "t"}).text
     token = token.split('<code id="new-token">')[1].split("</code>")[0]
+    # an API token's body is buffered by lighttpd before the program reads
+    # it; the page's form (a session) streams into the program as it comes
+    if form:
+        head = ("--XB\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n%s\r\n"
+                % csrf).encode() + head
+        ctype = "multipart/form-data; boundary=XB"
+        cred = "Cookie: " + "; ".join("%s=%s" % kv for kv in b.cookies.items())
+    else:
+        cred = "Authorization: Bearer " + token
     s = socket.create_connection(("127.0.0.1", nb.port), timeout=30)
     s.sendall(("%s %s HTTP/1.1\r\nHost: x\r\n%s"
-               "Authorization: Bearer %s\r\nContent-Length: 10000000\r\n\r\n"
-               % (method, path, "Content-Type: %s\r\n" % ctype if ctype else "", token)
+               "%s\r\nContent-Length: 10000000\r\n\r\n"
+               % (method, path, "Content-Type: %s\r\n" % ctype if ctype else "", cred)
                ).encode() + head + b"\0" * 300000)
     return s
 
@@ -257,7 +267,11 @@ def test_gc_collects_killed_image_uploads(nb, tmpdir_shared):
     """A killed image upload leaves only its .img.zst temporary in the box
     directory (the raw bytes went straight into the compressor): gc
     removes it after the grace time, and var/tmp never held a copy."""
-    s = _start_upload(nb, "/admin/api/images?box=kb&board=pc")
+    s = _start_upload(nb, "/admin/images", "POST", form=True, head=b"".join(
+        b"--XB\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % kv
+        for kv in ((b"box", b"kb"), (b"board", b"pc"))) +
+        b"--XB\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.img\"\r\n"
+        b"Content-Type: application/octet-stream\r\n\r\n")
     d = os.path.join(nb.images, "kb")
     wait_until(lambda: os.path.isdir(d) and any(".img.zst.tmp" in f for f in os.listdir(d)),
                "the compressed temporary")
