@@ -8,6 +8,7 @@ import re
 import pytest
 
 from admin_client import Browser, refusal
+from conftest import wait_until
 from test_admin_ddi import poll_action, register, swu, token, upload
 from test_ddi import BASE, ddi
 
@@ -26,6 +27,14 @@ def fleet(make_nb, tmpdir_shared):
         register(nb, "unit-%02d" % i, board="gw-board" if i < 3 else "sensor-v2",
                  rev="1.0" if i < 3 else "2.0", version="1.%d" % i,
                  extra={"site": "hall-%d" % (i % 2)})
+    # a poll's last_seen waits in ddi.fcgi's batch until the process is idle
+    # (ddi_seen_queue): the tests that compare rows before and after a
+    # refused request start once every batch is in the store
+    def all_seen():
+        with nb.db() as c:
+            return c.execute("SELECT count(*) FROM ddi_devices WHERE last_seen = 0"
+                             ).fetchone()[0] == 0
+    wait_until(all_seen, "the fleet's polls in the store", limit=60)
     return nb, b, token(b)
 
 
