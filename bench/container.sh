@@ -3,7 +3,8 @@
 #
 # The same rows measured twice in one run: against this build behind the
 # bench's lighttpd, and against the image of the Containerfile (built here
-# on scripts/container-base.sh's Debian 12 base, layers cached), with the
+# on scripts/container-base.sh's Debian 12 base with --layers=false, and
+# removed at the end with all the run made but that base), with the
 # same four images imported into its volume.  The container runs with
 # --network host on 127.0.0.1:$BENCH_CONTAINER_PORT (default 8099) so that
 # what is compared is the container (its libraries, lighttpd, the
@@ -34,6 +35,7 @@
 container_podman="podman --runtime runc --cgroup-manager=cgroupfs"
 container_limits="--ulimit nofile=1024:1024 --ulimit nproc=1024:1024"
 container_image=
+container_built=
 container_name=
 container_published=
 container_volume=
@@ -70,7 +72,10 @@ container_stop() {
 		$container_podman rm -f "$c" >/dev/null 2>&1 || true
 	done
 	[ -z "$container_volume" ] || $container_podman volume rm -f "$container_volume" >/dev/null 2>&1 || true
-	container_name= container_published= container_volume=
+	# the image goes too: built with --layers=false, nothing else of the
+	# build is left (the Debian base of scripts/container-base.sh stays)
+	[ -z "$container_built" ] || $container_podman rmi -f "$container_image" >/dev/null 2>&1 || true
+	container_name= container_published= container_volume= container_built=
 }
 
 # the image, its volume with the bench's images, the container answering
@@ -79,7 +84,8 @@ container_start() {
 		2>"$out/container-base.log" | tail -n 1) ||
 		{ tail -n 5 "$out/container-base.log" >&2; return 1; }
 	# shellcheck disable=SC2086
-	$container_podman build --format docker $container_limits --build-arg "BASE=$base_img" \
+	container_built=1
+	$container_podman build --format docker --layers=false $container_limits --build-arg "BASE=$base_img" \
 		-f "$root/Containerfile" -t "$container_image" "$root" >"$out/container-build.log" 2>&1 ||
 		{ tail -n 5 "$out/container-build.log" >&2; return 1; }
 	container_volume=nestbox-bench-$$
