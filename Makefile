@@ -122,6 +122,9 @@ $(BUILD)/tests/test_durability: tests/unit/test_durability.c $(DOMAINS) $(LIB)
 # TEST_PG_LOG: where it is kept meanwhile (a dry run, make -n test, still
 # runs this recipe's shell for its $(MAKE) lines: it names another file).
 TEST_PG_LOG ?= build/test-pg.log
+# each e2e run ends with its slowest tests, so that a slow run says where
+# its time went (PYTEST_ARGS adds to it, --durations=0 lists them all)
+PYTEST_ARGS ?= --durations=15
 test: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@$(MAKE) -q all || { echo "make all left work for the next make: the two e2e runs would build over each other" >&2; exit 1; }

@@ -78,13 +78,17 @@ const struct route ddi_routes[] = {
 
 const int ddi_nroutes = sizeof(ddi_routes) / sizeof(ddi_routes[0]);
 
-/* An idle process writes the devices' last_seen it has queued: the
- * pages show a poll within about a second, with no further traffic. */
+/* An idle process writes the devices' last_seen it has queued once the
+ * oldest is log.flush_ms old (milliseconds; the clock is read in whole
+ * seconds): with the default 1000 the pages show a poll within about a
+ * second, with no further traffic. */
 static void ddi_idle(struct app *app)
 {
 	struct ddi *d = app->domain;
+	long long age_ms = ((long long)time(NULL) - d->seen.first) * 1000;
 
-	ddi_seen_flush(app, &d->seen);
+	if (d->seen.n && age_ms >= app->set.log_flush_ms)
+		ddi_seen_flush(app, &d->seen);
 }
 
 const struct app_def ddi_def = {

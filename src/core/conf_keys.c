@@ -50,7 +50,8 @@ const struct conf_key core_conf_keys[] = {
 	{ "log.flush_every", CONF_INT, "64", NULL, 0,
 	  "request-log rows the access-log writer buffers before a write" },
 	{ "log.flush_ms", CONF_INT, "1000", NULL, 0,
-	  "longest a request-log row waits in the access-log writer's buffer" },
+	  "longest a request-log row waits in the access-log writer's buffer, and a"
+	  " polled device's last_seen in an idle ddi.fcgi (milliseconds)" },
 	{ "log.max_rows", CONF_INT, "100000", NULL, 0, "request-log rows kept" },
 	{ "log.hot_rows", CONF_BOOL, "false", NULL, 0,
 	  "also a request-log row for each DDI poll (a fleet's steady traffic, otherwise"

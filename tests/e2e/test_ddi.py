@@ -206,8 +206,12 @@ def test_incompatible_software_is_not_offered(ddi_nb):
         assert c.execute("SELECT count(*) FROM ddi_actions").fetchone()[0] == 0
 
 
-def test_poll_writes_nothing_last_seen_is_batched(ddi_nb):
-    nb, _, _ = ddi_nb
+def test_poll_writes_nothing_last_seen_is_batched(make_nb):
+    # log.flush_ms an hour: an idle ddi.fcgi keeps its batch for that long
+    # (with the default, a second, a stalled test could see it written)
+    nb = make_nb({"NESTBOX_LOG__FLUSH_MS": "3600000"})
+    nb.ctl("init")
+    nb.start()
     nb.ctl("device", "add", "ls1", "--token", "tok-1", "--mode", "pinned")
     ddi(nb, "PUT", BASE + "ls1/configData", body={"data": {"hw_boardname": "b"}})
     with nb.db() as c:
