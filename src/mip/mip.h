@@ -301,6 +301,26 @@ void mip_fini(struct app *app);
  * (503: try again), each where it happens.
  */
 int mip_index(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
+/* The bytes of GET /mip/index.json (arena a, *len of them): {"v": 2,
+ * "updated": unix seconds now, "packages": [{name, version (the highest),
+ * description, versions: {"py": [...], "<mpy major>": [...]}}]}, the
+ * hosted packages by name (mip_index.c; protocols/mip.md).  NULL with e
+ * NB_UNAVAILABLE when the store cannot be read: never a shorter index. */
+char *mip_index_json(struct app *app, const struct mip *m, struct arena *a, size_t *len,
+		     struct nb_err *e);
+/*
+ * The front end's copy of the index, <var_dir>/mip-static/mip/index.json,
+ * around a change of the hosted packages: mip_index_hold before the
+ * change's transaction removes the copy and returns a lock (an fd), or -1
+ * when none is kept (a shared store, or the lock failed: said on stderr);
+ * mip_index_release after the commit or rollback rewrites the copy from
+ * the store under that lock and gives it back (-1: nothing to do).  A
+ * failure leaves no copy, and the program answers.
+ */
+int mip_index_hold(struct app *app);
+void mip_index_release(struct app *app, const struct mip *m, int hold);
+/* Removes the copy (a shared store keeps none); 1 when there was one. */
+int mip_index_unshare(struct app *app);
 int mip_package(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int mip_file(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
 int mip_repo_github(struct app *app, struct http_req *r, struct http_resp *w, struct nb_err *e);
@@ -346,8 +366,9 @@ int mip_proxy_drop(struct app *app, const char *name);
 int mip_proxy_sweep(const char *var_dir, long long now);
 /* 1 when other hosts may write the same store (PostgreSQL, db.url): the
  * front end's copies of answers a write can change (a hosted package's
- * "latest", proxied JSON, the links of unambiguous file prefixes) are then
- * not kept, as no host can remove another's (tests/e2e/test_two_hosts.py). */
+ * "latest", the index, proxied JSON, the links of unambiguous file
+ * prefixes) are
+ * then not kept, as no host can remove another's (tests/e2e/test_two_hosts.py). */
 int mip_store_shared(struct app *app);
 /* On a shared store, removes such copies left from before (a SQLite
  * past); returns how many (mip_init calls it). */

@@ -307,7 +307,7 @@ int mip_static_unshare(struct app *app)
 	arena_init(&a);
 	n = drop_latest(arena_printf(&a, "%s/mip-static/mip/package", app->set.var_dir)) +
 	    drop_links(arena_printf(&a, "%s/mip-static/mip/file", app->set.var_dir)) +
-	    mip_proxy_drop(app, NULL);
+	    mip_index_unshare(app) + mip_proxy_drop(app, NULL);
 	arena_free(&a);
 	return n;
 }
@@ -366,10 +366,9 @@ static int store_items(struct app *app, const struct mip *m, struct srcset *s,
 	return 0;
 }
 
-/* The hosted row and its package JSON (py and flavour; "latest" too when
- * it is the highest version), in one transaction; then the static copies. */
-static int record(struct app *app, struct arena *a, const struct mip_hosted_row *h,
-		  const char *flavour, const char *py, const char *mpy, struct nb_err *e)
+/* record's transaction and the package JSON's static copies. */
+static int record_rows(struct app *app, struct arena *a, const struct mip_hosted_row *h,
+		       const char *flavour, const char *py, const char *mpy, struct nb_err *e)
 {
 	int high, rc;
 
@@ -406,6 +405,20 @@ static int record(struct app *app, struct arena *a, const struct mip_hosted_row 
 	/* the name is ours now: the front end must not send upstream's */
 	mip_proxy_drop(app, h->name);
 	return 0;
+}
+
+/* The hosted row and its package JSON (py and flavour; "latest" too when
+ * it is the highest version), in one transaction; then the static copies. */
+static int record(struct app *app, const struct mip *m, struct arena *a,
+		  const struct mip_hosted_row *h, const char *flavour, const char *py,
+		  const char *mpy, struct nb_err *e)
+{
+	/* the index's copy waits for the commit (and lists it) */
+	int hold = mip_index_hold(app);
+	int rc = record_rows(app, a, h, flavour, py, mpy, e);
+
+	mip_index_release(app, m, hold);
+	return rc;
 }
 
 /* The rules name and version must follow before anything is read:
@@ -447,7 +460,7 @@ static int publish_set(struct app *app, const struct mip *m, struct arena *a,
 	if (select_items(s, &pj, &it, &n, e) < 0 || store_items(app, m, s, &pj, it, n, e) < 0)
 		return -1;
 	snprintf(flavour, sizeof(flavour), "%d", m->cc.ok ? m->cc.major : 6);
-	return record(app, a, &(struct mip_hosted_row){ name, version, description, n, s->total,
+	return record(app, m, a, &(struct mip_hosted_row){ name, version, description, n, s->total,
 						  (long long)time(NULL) },
 		      flavour, package_json(app, a, it, n, &pj, version, 0),
 		      package_json(app, a, it, n, &pj, version, m->cc.ok), e);

@@ -41,6 +41,7 @@
 
 #include "../../src/core/core.h"
 #include "../../src/mip/mip.h"
+#include "../../src/lib/fs.h"
 #define NB_NO_MAIN
 #include "../../src/cgi/mip-index.fcgi.c"
 #include "unit_routes.h"
@@ -1584,6 +1585,52 @@ static void test_publish_unreadable_file(void **state)
 	assert_int_equal(mip_hosted_has(&f->app, "null", NULL), 0);
 }
 
+/* The index's copy for the front end follows every publish, holds the
+ * program's bytes, and is gone (never stale) when it cannot be rewritten:
+ * a store that fails between the lock and the rewrite leaves no file. */
+static void test_index_copy_follows_the_publishes(void **state)
+{
+	struct ut_app *f = *state;
+	struct mip m;
+	struct mip_upload u = { NULL, 0, 0 };
+	struct nb_err e = { NB_OK, "" };
+	char path[PATH_MAX], *built, *copy;
+	size_t n, cn;
+	int hold;
+
+	memset(&m, 0, sizeof(m));
+	snprintf(f->app.set.var_dir, sizeof(f->app.set.var_dir), "%s", f->dir);
+	snprintf(path, sizeof(path), "%s/mip-static/mip/index.json", f->dir);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(mip_upload_add(&u, "x = 1\n", 6, &e), 0);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "a.py", "a", "1", "", &e), 0);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "b.py", "b", "2", "", &e), 0);
+	copy = fs_read_small(&f->a, path, MIP_JSON_MAX, &cn);
+	assert_non_null(copy);
+	assert_non_null(strstr(copy, "\"packages\":[{\"name\":\"a\",\"version\":\"1\""));
+	assert_non_null(strstr(copy, "{\"name\":\"b\",\"version\":\"2\""));
+	/* the program's bytes, "updated" aside (same length: both this second's
+	 * ten digits) */
+	built = mip_index_json(&f->app, &m, &f->a, &n, &e);
+	assert_non_null(built);
+	assert_int_equal(n, cn);
+	assert_string_equal(strstr(built, "\"packages\""), strstr(copy, "\"packages\""));
+
+	hold = mip_index_hold(&f->app);
+	assert_true(hold >= 0);
+	assert_int_equal(access(path, F_OK), -1);	/* the program answers meanwhile */
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE mip_hosted RENAME TO h_away"), 0);
+	mip_index_release(&f->app, &m, hold);
+	assert_int_equal(access(path, F_OK), -1);	/* not written: never a shorter index */
+	assert_int_equal(db_exec(f->app.db, "ALTER TABLE h_away RENAME TO mip_hosted"), 0);
+	assert_int_equal(mip_publish_upload(&f->app, &m, &u, "c.py", "c", "3", "", &e), 0);
+	copy = fs_read_small(&f->a, path, MIP_JSON_MAX, &cn);
+	assert_non_null(copy);
+	assert_non_null(strstr(copy, "{\"name\":\"c\",\"version\":\"3\""));
+	assert_non_null(strstr(copy, "{\"name\":\"a\","));
+	mip_upload_free(&u);
+}
+
 /* ------------------------------------------------------------------ */
 /* links planted under var/ are never followed (issue 11, section 3) */
 
@@ -1886,6 +1933,7 @@ int main(void)
 		cmocka_unit_test(test_upload_bound),
 		T(test_publish_upload),
 		T(test_publish_unreadable_file),
+		T(test_index_copy_follows_the_publishes),
 		T(test_routes_declared_input),
 		T(test_static_link_fanout_link),
 		T(test_compile_tmp_link),
