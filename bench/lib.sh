@@ -366,7 +366,7 @@ function row(lab, b, r, p, rs, rz, e, big, t, met) {
 # static file, a dynamic answer to the zero-work program
 function target(k) {
 	if (k ~ /feedback/) return "zero 0.50"
-	if (k ~ /^\/list|^\/update|package JSON|^\/mip\/package|^\/mip\/file|artifact/) return "static 0.90"
+	if (k ~ /^\/list|^\/update|package JSON|^\/mip\/package|^\/mip\/file|^\/mip\/index|artifact/) return "static 0.90"
 	return "zero 0.80"
 }
 {
