@@ -70,6 +70,9 @@ void mkbox_fini(struct app *app);
  * regular file (a link, a FIFO). */
 int mkbox_build_find(const char *image_path, const char *box, const char *image,
 		     struct mkbox_build *b);
+/* 1 when two finds saw the same three files (inode, size, mtime in ns)
+ * and buildID: nothing was replaced in between; else 0. */
+int mkbox_build_same(const struct mkbox_build *a, const struct mkbox_build *b);
 /* The buildID inside a .img.buildID text: up to the first blank. */
 int mkbox_build_id_parse(const char *text, size_t len, char *out, size_t n);
 /* The image name for the query form; NULL when incomplete or invalid. */

@@ -290,3 +290,15 @@ int mkbox_image_delete(const char *var_dir, const char *image_path, const char *
 	rmdir(dir);	/* only succeeds when the box has no builds left; never a link */
 	return 0;
 }
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
+	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
+}
+
+int mkbox_build_same(const struct mkbox_build *a, const struct mkbox_build *b)
+{
+	return !strcmp(a->build_id, b->build_id) && same_file(&a->zst_st, &b->zst_st) &&
+	       same_file(&a->sha_st, &b->sha_st) && same_file(&a->bid_st, &b->bid_st);
+}

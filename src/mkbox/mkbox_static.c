@@ -336,19 +336,6 @@ static int consistent(const char *image_path, const struct mkbox_build *b)
 	return strcmp(want, have) == 0 && size == (uint64_t)b->zst_st.st_size;
 }
 
-static int same_file(const struct stat *a, const struct stat *b)
-{
-	return a->st_ino == b->st_ino && a->st_dev == b->st_dev && a->st_size == b->st_size &&
-	       a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec;
-}
-
-/* 1 when two finds saw the same files (nothing changed in between). */
-static int same_build(const struct mkbox_build *a, const struct mkbox_build *b)
-{
-	return !strcmp(a->build_id, b->build_id) && same_file(&a->zst_st, &b->zst_st) &&
-	       same_file(&a->sha_st, &b->sha_st) && same_file(&a->bid_st, &b->bid_st);
-}
-
 /* Links the ID and then the tar of a consistent build; 0 or -1. */
 static int publish(struct mkbox_live *l, struct app *app, const char *box, const char *image,
 		   const struct mkbox_build *b)
@@ -360,7 +347,7 @@ static int publish(struct mkbox_live *l, struct app *app, const char *box, const
 	    blob_path(&app->blobs, hex, blob, sizeof(blob)) < 0 || blob[0] != '/')
 		return -1;	/* S3, or a relative var_dir: the program answers */
 	/* composed from what was checked: the files did not change since */
-	if (mkbox_build_find(b->root, box, image, &again) < 0 || !same_build(b, &again))
+	if (mkbox_build_find(b->root, box, image, &again) < 0 || !mkbox_build_same(b, &again))
 		return -1;
 	if (entry_path(l, p, sizeof(p), box, image, "id") < 0 || fs_mkdirs(p, 0755) < 0 ||
 	    entry_path(l, p, sizeof(p), box, image, "id/") < 0 ||

@@ -123,6 +123,7 @@ int mkbox_tar_get(struct app *app, const char *box, const char *image,
 		  const struct mkbox_build *b, char *hex, struct nb_err *e)
 {
 	unsigned long long size = 0;
+	struct mkbox_build again;
 
 	if (cached(app, box, image, b, hex) && blob_exists(&app->blobs, hex))
 		return 0;
@@ -131,7 +132,12 @@ int mkbox_tar_get(struct app *app, const char *box, const char *image,
 			app->program, box, image, strerror(errno));
 		return nb_fail(e, NB_UNAVAILABLE, "update tar not available, try again");
 	}
-	/* the blob is durable before the row that points at it */
+	/* the blob is durable before the row that points at it; a build
+	 * replaced while it was composed (an import renames its files one by
+	 * one, the watcher may compose meanwhile) is not remembered: its row
+	 * would name a build no longer there, over the import's newer row */
+	if (mkbox_build_find(b->root, box, image, &again) < 0 || !mkbox_build_same(b, &again))
+		return 0;
 	if (remember(app, box, image, b, hex, size) < 0)
 		fprintf(stderr, "nestbox[%s]: update tar for %s/%s not cached: %s\n",
 			app->program, box, image, db_errmsg(app->db));

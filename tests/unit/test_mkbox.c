@@ -644,6 +644,51 @@ static void test_store_kinds(void **state)
 	assert_int_equal(e.kind, NB_UNAVAILABLE);
 }
 
+/* Writes <dir>/<rel> with the text s (the directories exist). */
+static void put_at(const char *dir, const char *rel, const char *s)
+{
+	char p[PATH_MAX + 64];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, rel);
+	assert_int_equal(ut_write(p, s, strlen(s)), 0);
+}
+
+/* A build replaced while its tar was composed (the watcher composing
+ * during an import, which renames the files one by one) leaves no row
+ * naming it, which would stand over the import's newer row; a build that
+ * stayed is remembered. */
+static void test_tar_get_replaced_build_not_remembered(void **state)
+{
+	struct ut_app *f = *state;
+	struct mkbox_build old, now;
+	struct mkbox_tar_row row;
+	char images[PATH_MAX], p[PATH_MAX + 16], hex[HASH_HEX_MAX];
+
+	f->app.program = "test";
+	snprintf(images, sizeof(images), "%s/images", f->dir);
+	snprintf(p, sizeof(p), "%s/rb", images);
+	assert_int_equal(mkdir(images, 0755) | mkdir(p, 0755), 0);
+	put_at(images, "rb/rb-pc-main.img.zst", "OLD");
+	put_at(images, "rb/rb-pc-main.img.sha256", "0123abcd  raw\n4567ef01  zst\n");
+	put_at(images, "rb/rb-pc-main.img.buildID", "old-1\n");
+	snprintf(p, sizeof(p), "%s/blobs", f->dir);
+	assert_int_equal(blob_store_open(&f->app.blobs, p), 0);
+	assert_int_equal(mkbox_build_find(images, "rb", "rb-pc-main", &old), 0);
+
+	/* the next build lands after the find, before the row is written */
+	put_at(images, "rb/rb-pc-main.img.zst", "NEWER");
+	put_at(images, "rb/rb-pc-main.img.buildID", "new-2\n");
+	assert_int_equal(mkbox_tar_get(&f->app, "rb", "rb-pc-main", &old, hex, NULL), 0);
+	assert_int_equal(mkbox_store_tar_get(f->app.db, "rb", "rb-pc-main", &row, NULL), 0);
+
+	assert_int_equal(mkbox_build_find(images, "rb", "rb-pc-main", &now), 0);
+	assert_false(mkbox_build_same(&old, &now));
+	assert_int_equal(mkbox_tar_get(&f->app, "rb", "rb-pc-main", &now, hex, NULL), 0);
+	assert_int_equal(mkbox_store_tar_get(f->app.db, "rb", "rb-pc-main", &row, NULL), 1);
+	assert_string_equal(row.build_id, "new-2");
+	assert_string_equal(row.blob, hex);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, ut_dir_teardown)
@@ -668,6 +713,8 @@ int main(void)
 		T(test_import_refuses_links_and_names_no_path),
 		T(test_import_stream),
 		cmocka_unit_test_setup_teardown(test_store_kinds, tar_setup, ut_app_teardown),
+		cmocka_unit_test_setup_teardown(test_tar_get_replaced_build_not_remembered,
+						 tar_setup, ut_app_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
