@@ -1,4 +1,5 @@
 #include "swu.h"
+#include "../lib/json_in.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -248,7 +249,8 @@ static int js_field(const cJSON *sw, const char *key, char *dst, size_t n, const
 
 static int describe_json(const char *text, size_t len, struct swu_info *out, struct nb_err *e)
 {
-	cJSON *root = cJSON_ParseWithLength(text, len);
+	/* a \u0000 or a short \u would end a key or value early (json_in.h) */
+	cJSON *root = json_in_has_nul(text, len) ? NULL : cJSON_ParseWithLength(text, len);
 	const cJSON *sw = cJSON_GetObjectItemCaseSensitive(root, "software"), *b, *c;
 	int rc;
 

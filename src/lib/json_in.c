@@ -28,6 +28,17 @@ const char *json_in_dup_key(const cJSON *o)
 	return NULL;
 }
 
+/* 1 when p holds four hex digits (RFC 8259 §7: \u then 4HEXDIG). */
+static int hex4(const char *p)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+			return 0;
+	return 1;
+}
+
 int json_in_has_nul(const char *p, size_t n)
 {
 	size_t i;
@@ -36,6 +47,11 @@ int json_in_has_nul(const char *p, size_t n)
 	for (i = 0; i + 1 < n; i++) {
 		if (p[i] != '\\')
 			continue;
+		/* cJSON reads a \u whose four characters are not all hex digits
+		 * as U+0000 too ("fin\uzzzz" would be the key "fin"), where
+		 * RFC 8259 has no such escape */
+		if (p[i + 1] == 'u' && i + 5 < n && !hex4(p + i + 2))
+			return 2;
 		if (p[i + 1] == 'u' && i + 5 < n && !memcmp(p + i + 2, "0000", 4))
 			return 1;
 		i++;		/* the escaped character, "\\\\" included */
@@ -52,8 +68,12 @@ cJSON *json_in_object(const char *body, size_t len, struct nb_err *e)
 		nb_fail(e, NB_INVALID, "the body is not UTF-8 text");
 		return NULL;
 	}
-	if (json_in_has_nul(body, len)) {
+	switch (json_in_has_nul(body, len)) {
+	case 1:
 		nb_fail(e, NB_INVALID, "strings may not hold NUL (\\u0000)");
+		return NULL;
+	case 2:
+		nb_fail(e, NB_INVALID, "a \\u escape takes four hex digits (RFC 8259)");
 		return NULL;
 	}
 	j = cJSON_ParseWithLengthOpts(body, len, &end, 0);

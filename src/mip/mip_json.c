@@ -1,6 +1,7 @@
 /* Parsing package JSON from outside (fuzzed: tests/fuzz/fuzz_mip_json.c). */
 #include "mip.h"
 #include "../lib/version.h"
+#include "../lib/json_in.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,7 +147,8 @@ int mip_pkgjson_parse(struct arena *a, const char *text, size_t len,
 		return nb_fail(e, NB_INVALID, "package JSON too large");
 	{
 		const char *end = NULL;
-		root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+		/* a \u0000 or a short \u would end a key or URL early (json_in.h) */
+		root = json_in_has_nul(text, len) ? NULL : cJSON_ParseWithLengthOpts(text, len, &end, 0);
 		/* one JSON object and nothing after it but blanks */
 		while (root && end && end < text + len &&
 		       (*end == ' ' || *end == '\n' || *end == '\r' || *end == '\t' || !*end))

@@ -7,6 +7,7 @@
  * a hash that is not 64 hex digits.
  */
 #include "pypi.h"
+#include "../lib/json_in.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -366,7 +367,8 @@ static int file_obj(struct arena *a, const char *base, const cJSON *f, struct py
 static int page_json(struct arena *a, const char *base, const char *body, size_t n,
 		     struct pypi_link **out, struct nb_err *e)
 {
-	cJSON *o = cJSON_ParseWithLength(body, n), *files, *f;
+	/* a \u0000 or a short \u would end a name or URL early (json_in.h) */
+	cJSON *o = json_in_has_nul(body, n) ? NULL : cJSON_ParseWithLength(body, n), *files, *f;
 	struct pypi_link *v = NULL, l;
 	int k = 0, cap = 0;
 
@@ -413,7 +415,7 @@ int pypi_upstream_list(struct arena *a, const char *body, size_t len, int json,
 	int k = 0, cap = 0;
 
 	if (json) {
-		cJSON *o = cJSON_ParseWithLength(body, len), *ps, *p;
+		cJSON *o = json_in_has_nul(body, len) ? NULL : cJSON_ParseWithLength(body, len), *ps, *p;
 		ps = cJSON_GetObjectItemCaseSensitive(o, "projects");
 		if (!cJSON_IsObject(o) || !cJSON_IsArray(ps)) {
 			cJSON_Delete(o);

@@ -122,6 +122,13 @@ static void test_feedback_required_fields(void **state)
 	fb_refused(&a, latin1, sizeof(latin1) - 1, "UTF-8");
 	fb_refused(&a, overlong, sizeof(overlong) - 1, "UTF-8");
 	fb_refused(&a, nul, sizeof(nul) - 1, "NUL");
+	/* found by fuzz_ddi_feedback: cJSON reads a \u without four hex
+	 * digits as NUL, so the key "finished\u..." counted as "finished" */
+	fb_refused(&a, LIT("{\"status\":{\"execution\":\"proceeding\",\"result\":"
+			   "{\"finished\\u\x1d" "2\\u\\u\\u0]}}\":\"none\"}}}"),
+		   "four hex digits");
+	fb_refused(&a, LIT("{\"status\":{\"execution\":\"proceeding\",\"result\":"
+			   "{\"finished\\uzzzz\":\"none\"}}}"), "four hex digits");
 	/* a status given twice: which would count? (the first, for cJSON) */
 	fb_refused(&a, LIT("{\"status\":{\"execution\":\"proceeding\",\"result\":{\"finished\":"
 			   "\"none\"}},\"status\":{\"execution\":\"closed\",\"result\":"

@@ -31,6 +31,9 @@ static void test_refused(void **state)
 	refused("{\"a\":{\"b\":1,\"b\":1}}", 19, "the key \"b\" is given twice");
 	refused("{\"a\":[{\"k\":1,\"k\":2}]}", 21, "the key \"k\" is given twice");
 	refused("{\"a\":\"x\\u0000y\"}", 16, "strings may not hold NUL (\\u0000)");
+	/* cJSON reads these as NUL: "fin\uzzzz" would be the key "fin" */
+	refused("{\"fin\\uzzzz\":1}", 15, "a \\u escape takes four hex digits (RFC 8259)");
+	refused("{\"a\":\"x\\u12g4\"}", 15, "a \\u escape takes four hex digits (RFC 8259)");
 	refused(latin1, sizeof(latin1) - 1, "the body is not UTF-8 text");
 	refused("[1]", 3, "the body must be a JSON object");
 	refused("{\"a\":", 5, "the body must be a JSON object");

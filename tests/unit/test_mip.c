@@ -267,6 +267,9 @@ static void test_parse_rejections(void **state)
 		/* not an object */
 		{ "", E_OBJ }, { "[]", E_OBJ }, { "42", E_OBJ }, { "\"urls\"", E_OBJ },
 		{ "null", E_OBJ }, { "{", E_OBJ }, { "{\"urls\":[}", E_OBJ },
+		/* escapes cJSON reads as NUL: the key would be "urls" */
+		{ "{\"urls\\u0000x\":[[\"a.py\",\"a.py\"]]}", E_OBJ },
+		{ "{\"urls\\uzz\":[[\"a.py\",\"a.py\"]]}", E_OBJ },
 		/* urls entries that are not a pair of strings */
 		{ "{\"urls\":[\"a.py\"]}", E_PAIR },
 		{ "{\"urls\":[[\"a.py\"]]}", E_PAIR },

@@ -128,6 +128,12 @@ static void test_json_page(void **state)
 	assert_int_equal(pypi_upstream_page(&a, BASE, "[1]", 3, 1, &v, &e), -1);
 	assert_int_equal(e.kind, NB_BAD_GATEWAY);
 	assert_int_equal(pypi_upstream_page(&a, BASE, "{\"files\":", 9, 1, &v, &e), -1);
+	/* an escape cJSON reads as NUL: the key would be "files" */
+	{
+		static const char nul[] = "{\"files\\u00zz\":[{\"filename\":\"a-1.tar.gz\","
+			"\"url\":\"a-1.tar.gz\",\"hashes\":{}}]}";
+		assert_int_equal(pypi_upstream_page(&a, BASE, nul, sizeof(nul) - 1, 1, &v, &e), -1);
+	}
 	arena_free(&a);
 }
 

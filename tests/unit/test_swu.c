@@ -444,6 +444,9 @@ static void test_compat_overflow(void **state)
 	snprintf(json + m, sizeof(json) - m, ",\"r64\"]}}");
 	expect_desc_err(text, "sw-description: more than 64 hardware-compatibility entries");
 	expect_desc_err(json, "sw-description: more than 64 hardware-compatibility entries");
+	/* an escape cJSON reads as NUL: the key would be "software" */
+	expect_desc_err("{\"software\\u00zz\":{\"version\":\"1\"}}",
+			"sw-description (JSON) has no software object");
 }
 
 /* 10,000 compatibility entries (issue 11): refused, not stored as 64 */
