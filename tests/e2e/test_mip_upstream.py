@@ -2,14 +2,15 @@
 fail never stall it for anyone else: while fetches hang, hosted packages
 and cached ones are answered (a stale copy when the upstream cannot be
 asked), further cold requests get 503 with Retry-After at once, and no
-upstream URL or transport error reaches the client (only the log)."""
+upstream URL or transport error reaches the client (only the log).  An
+upstream on loopback (a LAN mirror) may redirect within its own space."""
 import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from conftest import wait_until
-from mip_fakes import MipClient, add_official_package
+from mip_fakes import FakeHost, MipClient, add_official_package
 from test_mip import gh_package, make_pkg, mip, upstream  # noqa: F401 (fixtures)
 from test_pypi_upstream import get  # a GET bounded by a generous deadline
 
@@ -70,3 +71,22 @@ def test_failing_upstream_is_not_told_to_the_client(mip, upstream, tmpdir_shared
     with nb.db() as db:
         errs = [e for e, in db.execute("SELECT error FROM mip_upstream").fetchall()]
     assert any("127.0.0.1" in (e or "") for e in errs), errs
+
+
+def test_loopback_upstream_redirects_to_another_loopback_port(mip, upstream, tmpdir_shared):
+    # an upstream at an internal address may send its requests to another
+    # internal one (what a public upstream may not: tests/unit/test_fetch.c)
+    other = FakeHost()
+    try:
+        add_official_package(other, "moved", "1.0", {"moved.mpy": b"M\x06\x00\x1fmoved"})
+        for path in other.files:
+            upstream.moved[path] = other.url + path
+        nb = mip()
+        target = os.path.join(tmpdir_shared, "t")
+        MipClient(nb.url + "/mip", target).install("moved")
+        assert open(os.path.join(target, "moved.mpy"), "rb").read() == b"M\x06\x00\x1fmoved"
+        asked = [p for p in other.files if "/file/" in p or p.endswith("/latest.json")]
+        for path in asked:
+            assert upstream.requests(path) and other.requests(path), path
+    finally:
+        other.stop()
