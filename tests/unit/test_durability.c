@@ -10,6 +10,10 @@
  * fs_write_atomic, blob_writer_commit (every blob: uploads, mip files,
  * update tars), mkbox_image_import (the .img.zst, .img.sha256 and
  * .img.buildID of an image import), mkbox_tar_compose and mip_file_put.
+ * A directory made for such files (an import's new box directory, and
+ * the image directory when it is new) has its parent fsynced before
+ * anything is committed inside: mkdir is not wrapped, so the check is
+ * that sync, in order.
  *
  * A failed fsync (EIO, injected by the same wrappers) must publish nothing
  * and leak nothing: every writer returns -1, closes every descriptor it
@@ -238,6 +242,32 @@ static int synced_after_rename(const char *dir)
 		if (trace[i].kind == EV_SYNC && !strcmp(trace[i].path, dir))
 			return 1;
 	return 0;
+}
+
+/* The index of the first recorded sync of path, -1 when none. */
+static int first_sync(const char *path)
+{
+	int i;
+
+	for (i = 0; i < ntrace; i++)
+		if (trace[i].kind == EV_SYNC && !strcmp(trace[i].path, path))
+			return i;
+	return -1;
+}
+
+/* The index of the first rename to a name ending in suffix, -1 when none. */
+static int first_rename_to(const char *suffix)
+{
+	size_t ls = strlen(suffix);
+	int i;
+
+	for (i = 0; i < ntrace; i++) {
+		size_t lt = strlen(trace[i].to);
+		if (trace[i].kind == EV_RENAME && lt >= ls &&
+		    !strcmp(trace[i].to + lt - ls, suffix))
+			return i;
+	}
+	return -1;
 }
 
 /* How many renames put a file at a name ending in suffix. */
@@ -579,6 +609,62 @@ static void test_fsync_eio_image_import(void **state)
 	assert_int_equal(renamed_to(".img.zst"), 0);
 }
 
+/*
+ * An import into a new box (and a new image directory): the parent of each
+ * new directory is synced before the first build file is committed in it,
+ * or a crash could lose the directory entry and the acknowledged image.
+ */
+static void test_new_box_dir_synced(void **state)
+{
+	struct ut_app *f = *state;
+	char raw[PATH_MAX], images[PATH_MAX], image[256];
+	int zst;
+
+	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
+	snprintf(images, sizeof(images), "%s/images", f->dir);
+	write_raw(raw, 100000, 4);
+	assert_int_equal(access(images, F_OK), -1);
+	assert_int_equal(import(f, raw, image, sizeof(image)), 0);
+	zst = first_rename_to("/bx/bx-pc.img.zst");
+	assert_true(zst >= 0);
+	assert_in_range(first_sync(images), 0, zst - 1);	/* holds bx/ */
+	assert_in_range(first_sync(f->dir), 0, zst - 1);	/* holds images/ */
+	check_order();
+}
+
+/* The sync of the new box directory's parent fails (EIO): the import
+ * fails saying so, the directory is removed, nothing is committed; once
+ * the disk works, the same import succeeds. */
+static void test_fsync_eio_new_box_dir(void **state)
+{
+	struct ut_app *f = *state;
+	char raw[PATH_MAX], images[PATH_MAX], box[PATH_MAX + 8], image[256];
+	struct mkbox_import o = { .image_path = images, .file = raw, .box = "bx",
+				  .board = "pc", .level = 1 };
+	struct mkbox_build b;
+	struct nb_err e;
+	int fds;
+
+	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
+	snprintf(images, sizeof(images), "%s/images", f->dir);
+	snprintf(box, sizeof(box), "%s/bx", images);
+	write_raw(raw, 100000, 5);
+	assert_int_equal(mkdir(images, 0755), 0);
+	fds = open_fds();
+	fsync_eio = "/images";		/* the first sync there: of images/ itself */
+	assert_int_equal(mkbox_image_import(&o, image, sizeof(image), &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_string_equal(e.msg, "box bx: Input/output error");
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(access(box, F_OK), -1);
+	assert_int_equal(renamed_to(""), 0);
+	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), -1);
+	fsync_eio = NULL;
+	assert_int_equal(import(f, raw, image, sizeof(image)), 0);
+	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), 0);
+	assert_true(first_sync(images) >= 0);
+}
+
 /* The static tree's link cannot be made (a directory holds its name):
  * the tree made for it is removed and its descriptor closed. */
 static void test_live_open_fails_cleanly(void **state)
@@ -654,6 +740,8 @@ int main(void)
 		T(test_fsync_eio_write_atomic),
 		T(test_fsync_eio_mip_file),
 		T(test_fsync_eio_image_import),
+		T(test_new_box_dir_synced),
+		T(test_fsync_eio_new_box_dir),
 		T(test_live_open_fails_cleanly),
 		T(test_static_page_keep),
 	};
