@@ -320,6 +320,17 @@ static void write_raw(const char *path, size_t size, unsigned seed)
 	free(p);
 }
 
+/* An image to import, <dir>/disk.img (size bytes of seed's pattern), and
+ * where it goes: <dir>/images and its box, <dir>/images/bx. */
+static void import_paths(struct ut_app *f, char *raw, char *images, char *box, size_t size,
+			 unsigned seed)
+{
+	snprintf(raw, PATH_MAX, "%s/disk.img", f->dir);
+	snprintf(images, PATH_MAX, "%s/images", f->dir);
+	snprintf(box, PATH_MAX + 8, "%s/bx", images);
+	write_raw(raw, size, seed);
+}
+
 static int import(struct ut_app *f, const char *raw, char *image, size_t n)
 {
 	char images[PATH_MAX];
@@ -596,10 +607,7 @@ static void test_fsync_eio_image_import(void **state)
 	struct mkbox_build b;
 	int fds;
 
-	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
-	snprintf(images, sizeof(images), "%s/images", f->dir);
-	snprintf(box, sizeof(box), "%s/bx", images);
-	write_raw(raw, 100000, 3);
+	import_paths(f, raw, images, box, 100000, 3);
 	fds = open_fds();
 	fsync_eio = "/images/bx/";
 	assert_int_equal(import(f, raw, image, sizeof(image)), -1);
@@ -617,12 +625,10 @@ static void test_fsync_eio_image_import(void **state)
 static void test_new_box_dir_synced(void **state)
 {
 	struct ut_app *f = *state;
-	char raw[PATH_MAX], images[PATH_MAX], image[256];
+	char raw[PATH_MAX], images[PATH_MAX], box[PATH_MAX + 8], image[256];
 	int zst;
 
-	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
-	snprintf(images, sizeof(images), "%s/images", f->dir);
-	write_raw(raw, 100000, 4);
+	import_paths(f, raw, images, box, 100000, 4);
 	assert_int_equal(access(images, F_OK), -1);
 	assert_int_equal(import(f, raw, image, sizeof(image)), 0);
 	zst = first_rename_to("/bx/bx-pc.img.zst");
@@ -645,10 +651,7 @@ static void test_fsync_eio_new_box_dir(void **state)
 	struct nb_err e;
 	int fds;
 
-	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
-	snprintf(images, sizeof(images), "%s/images", f->dir);
-	snprintf(box, sizeof(box), "%s/bx", images);
-	write_raw(raw, 100000, 5);
+	import_paths(f, raw, images, box, 100000, 5);
 	assert_int_equal(mkdir(images, 0755), 0);
 	fds = open_fds();
 	fsync_eio = "/images";		/* the first sync there: of images/ itself */
