@@ -13,7 +13,8 @@
  * A directory made for such files (an import's new box directory, and
  * the image directory when it is new) has its parent fsynced before
  * anything is committed inside: mkdir is not wrapped, so the check is
- * that sync, in order.
+ * that sync, in order.  A new OTA repository (a directory libgit2 fills)
+ * is renamed into place as a file would be.
  *
  * A failed fsync (EIO, injected by the same wrappers) must publish nothing
  * and leak nothing: every writer returns -1, closes every descriptor it
@@ -40,6 +41,7 @@
 #include "../../src/lib/fs.h"
 #include "../../src/mip/mip.h"
 #include "../../src/mkbox/mkbox.h"
+#include "../../src/ota/ota.h"
 #include "../../src/pypi/pypi.h"
 #include "unit_util.h"
 #include "unit_store.h"
@@ -668,6 +670,32 @@ static void test_fsync_eio_new_box_dir(void **state)
 	assert_true(first_sync(images) >= 0);
 }
 
+/*
+ * A new OTA repository (the releases committed to it are acknowledged):
+ * made under a temporary name, synced, renamed into place and the owner's
+ * directory synced after; the directories made above it have their
+ * parents synced.
+ */
+static void test_ota_repo_created(void **state)
+{
+	struct ut_app *f = *state;
+	struct ota_settings s;
+	struct ota_git *g;
+	struct nb_err e;
+	char dir[PATH_MAX + 16];
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.git_dir, sizeof(s.git_dir), "%s/ota/git", f->dir);
+	ota_git_global_init();
+	assert_non_null(g = ota_git_open(&s, "acme", "app", 1, &e));
+	ota_git_close(g);
+	assert_int_equal(renamed_to("/ota/git/acme/app.git"), 1);
+	check_order();
+	snprintf(dir, sizeof(dir), "%s/ota/git", f->dir);
+	assert_true(first_sync(dir) >= 0);	/* holds acme/ */
+	assert_true(first_sync(f->dir) >= 0);	/* holds ota/ */
+}
+
 /* The static tree's link cannot be made (a directory holds its name):
  * the tree made for it is removed and its descriptor closed. */
 static void test_live_open_fails_cleanly(void **state)
@@ -745,6 +773,7 @@ int main(void)
 		T(test_fsync_eio_image_import),
 		T(test_new_box_dir_synced),
 		T(test_fsync_eio_new_box_dir),
+		T(test_ota_repo_created),
 		T(test_live_open_fails_cleanly),
 		T(test_static_page_keep),
 	};
