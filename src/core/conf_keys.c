@@ -94,6 +94,10 @@ const struct conf_key core_conf_keys[] = {
 	  "bytes of proxied and fetched files kept; least recently used go first" },
 	{ "mip.fetch_timeout", CONF_INT, "20", NULL, 0, "seconds an upstream request may take" },
 	{ "mip.max_file", CONF_INT, "16777216", NULL, 0, "largest file fetched from upstream" },
+	{ "mip.upstream_fetches", CONF_INT, "2", NULL, 0,
+	  "fetches from the mip upstreams at once (all processes), 1 to 64; more are answered"
+	  " at once (a stored copy, else 503).  Keep it below the front end's mip-index.fcgi"
+	  " processes" },
 	{ "ddi.tenants", CONF_LIST, "DEFAULT", NULL, 0, "DDI tenants served; others are 404" },
 	{ "ddi.poll_time", CONF_STR, "00:05:00", NULL, 0, "the polling.sleep devices are told" },
 	{ "ddi.auth_mode", CONF_STR, "setup", NULL, 0,

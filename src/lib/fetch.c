@@ -1,5 +1,6 @@
 #include "fetch.h"
 #include "bytes.h"
+#include "netaddr.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -104,25 +105,87 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* What every transfer here shares: http(s) only, bounded redirects and time. */
-static void setup(CURL *c, const char *url, long timeout_s)
+/*
+ * The hops of one transfer: libcurl follows redirects, and before each
+ * request (the first and every hop after) on_prereq sees the scheme and
+ * the address actually connected to, so a host name that resolves
+ * elsewhere than it looks changes nothing.  Two rules, both the
+ * upstream's to break and refused as any other upstream failure:
+ *  - once a hop was https, no later one is plain http: a redirect must
+ *    not take a transfer off TLS (CURLOPT_REDIR_PROTOCOLS_STR applies to
+ *    the whole chain, not per hop, so it cannot say this);
+ *  - a redirect may not lead to an internal address (netaddr_internal:
+ *    loopback, link-local, private) unless the first hop, the upstream
+ *    as configured, was at one itself: a LAN mirror and its redirects
+ *    within the LAN work, a public upstream cannot make the server ask
+ *    its own ports or a cloud's metadata service.
+ * With a proxy (the environment's http_proxy) the address seen is the
+ * proxy's: which hosts it reaches is then the proxy's to bound.
+ */
+struct hops {
+	CURL *c;
+	int n, origin_internal, was_https;
+	char why[160];	/* set when a hop was refused */
+};
+
+/* The rules above for one hop: scheme ("http", "https", any case) and ip
+ * (numeric) of the connection.  0 when it may go on, -1 with h->why. */
+static int hop_allowed(struct hops *h, const char *scheme, const char *ip)
 {
+	int https = !strcasecmp(scheme, "https");
+
+	if (h->n++ == 0)
+		h->origin_internal = netaddr_internal(ip);
+	else if (h->was_https && !https)
+		snprintf(h->why, sizeof(h->why), "redirect from https to http refused");
+	else if (!h->origin_internal && netaddr_internal(ip))
+		snprintf(h->why, sizeof(h->why), "redirect to internal address %s refused", ip);
+	h->was_https |= https;
+	return h->why[0] ? -1 : 0;
+}
+
+/* CURLOPT_PREREQFUNCTION: after the connection, before each request. */
+static int on_prereq(void *ctx, char *ip, char *local_ip, int port, int local_port)
+{
+	struct hops *h = ctx;
+	char *scheme = NULL;
+
+	(void)local_ip, (void)port, (void)local_port;
+	cu.getinfo(h->c, CURLINFO_SCHEME, &scheme);
+	return hop_allowed(h, scheme ? scheme : "", ip) < 0 ? CURL_PREREQFUNC_ABORT
+							    : CURL_PREREQFUNC_OK;
+}
+
+/* What every transfer here shares: http(s) only, bounded redirects, each
+ * hop checked (h, zeroed by the caller), bounded time. */
+static void setup(CURL *c, const char *url, long timeout_s, struct hops *h)
+{
+	h->c = c;
 	cu.setopt(c, CURLOPT_URL, url);
 	cu.setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
 	cu.setopt(c, CURLOPT_MAXREDIRS, 5L);
 	cu.setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	cu.setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	cu.setopt(c, CURLOPT_PREREQFUNCTION, on_prereq);
+	cu.setopt(c, CURLOPT_PREREQDATA, h);
 	cu.setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 10 ? timeout_s : 10L);
 	cu.setopt(c, CURLOPT_TIMEOUT, timeout_s);
 	cu.setopt(c, CURLOPT_NOSIGNAL, 1L);
 	cu.setopt(c, CURLOPT_USERAGENT, "nestbox");
 }
 
+/* Why rc failed: the refused hop's reason, else libcurl's. */
+static const char *why_failed(const struct hops *h, CURLcode rc)
+{
+	return h->why[0] ? h->why : cu.strerror(rc);
+}
+
 /* The bounds of o over setup()'s: separate connect and total limits, or
  * a floor on the rate for transfers of unknown length. */
-static void setup_opts(CURL *c, const char *url, const struct fetch_opts *o)
+static void setup_opts(CURL *c, const char *url, const struct fetch_opts *o,
+		       struct hops *h)
 {
-	setup(c, url, o->total_s);
+	setup(c, url, o->total_s, h);
 	cu.setopt(c, CURLOPT_CONNECTTIMEOUT, o->connect_s > 0 ? o->connect_s : 10L);
 	if (o->low_speed_s > 0) {
 		cu.setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
@@ -154,6 +217,7 @@ static struct curl_slist *opt_headers(const struct fetch_opts *o)
 int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_result *r)
 {
 	struct sink s = { r, 0, o->max < BODY_MAX ? (size_t)o->max : BODY_MAX, 0 };
+	struct hops h = { 0 };
 	struct curl_slist *hdr;
 	CURLcode rc;
 	CURL *c;
@@ -165,7 +229,7 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
 		return -1;
 	}
 	hdr = opt_headers(o);
-	setup_opts(c, url, o);
+	setup_opts(c, url, o, &h);
 	set_max(c, s.max);
 	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -182,7 +246,7 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
 		return -1;
 	}
 	if (rc != CURLE_OK) {
-		snprintf(r->error, sizeof(r->error), "%s", cu.strerror(rc));
+		snprintf(r->error, sizeof(r->error), "%s", why_failed(&h, rc));
 		fetch_result_free(r);
 		r->status = 0;
 		return -1;
@@ -235,13 +299,14 @@ int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
 		struct nb_err *e)
 {
 	struct fd_sink s = { fd, 0, 0, 0, max };
+	struct hops h = { 0 };
 	long status = 0;
 	CURLcode rc;
 	CURL *c = cu_handle();
 
 	if (!c)
 		return nb_fail(e, NB_UNAVAILABLE, "libcurl (libcurl.so.4) cannot be loaded");
-	setup(c, url, timeout_s);
+	setup(c, url, timeout_s, &h);
 	set_max(c, max);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_fd_body);
 	cu.setopt(c, CURLOPT_WRITEDATA, &s);
@@ -254,7 +319,7 @@ int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
 	if (s.failed)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot write the download");
 	if (rc != CURLE_OK)
-		return nb_fail(e, NB_INVALID, "%s: %s", url, cu.strerror(rc));
+		return nb_fail(e, NB_INVALID, "%s: %s", url, why_failed(&h, rc));
 	if (status != 200)
 		return nb_fail(e, NB_INVALID, "%s: HTTP %ld", url, status);
 	return 0;
@@ -297,6 +362,7 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		  struct nb_err *e)
 {
 	struct cb_sink s = { sink, ctx, 0, 0, 0, 0, o->max, NULL };
+	struct hops h = { 0 };
 	struct curl_slist *hdr;
 	long status = 0;
 	CURLcode rc;
@@ -306,7 +372,7 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		return nb_fail(e, NB_UNAVAILABLE, "libcurl (libcurl.so.4) cannot be loaded");
 	s.c = c;
 	hdr = opt_headers(o);
-	setup_opts(c, url, o);
+	setup_opts(c, url, o, &h);
 	set_max(c, o->max);
 	cu.setopt(c, CURLOPT_HTTPHEADER, hdr);
 	cu.setopt(c, CURLOPT_WRITEFUNCTION, on_cb_body);
@@ -320,7 +386,7 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 	if (s.refused)
 		return nb_fail(e, NB_UNAVAILABLE, "cannot store the download");
 	if (rc != CURLE_OK)
-		return nb_fail(e, NB_BAD_GATEWAY, "%s", cu.strerror(rc));
+		return nb_fail(e, NB_BAD_GATEWAY, "%s", why_failed(&h, rc));
 	if (status != 200)
 		return nb_fail(e, NB_BAD_GATEWAY, "HTTP %ld", status);
 	return 0;

@@ -1,6 +1,8 @@
 /*
  * fetch.h - bounded HTTP GETs to an upstream (libcurl): timeouts, a size
- * cap, redirects followed, and conditional requests (ETag and
+ * cap, redirects followed (up to 5; never from https to http, nor from a
+ * public upstream to an internal address: fetch.c's struct hops says
+ * why), and conditional requests (ETag and
  * Last-Modified) so a cache can revalidate cheaply.  The body lands in
  * memory: everything fetched this way is small (package metadata and
  * source files), and the cap keeps it so.
@@ -24,7 +26,8 @@ struct fetch_result {
 /*
  * GETs url.  etag / last_modified (may be NULL or "") make it conditional.
  * Returns 0 when an HTTP answer came (any status), -1 on a transport
- * error, a timeout or a body over max bytes (r->error says which).
+ * error, a timeout, a refused redirect or a body over max bytes
+ * (r->error says which).
  */
 int fetch_get(const char *url, const char *etag, const char *last_modified,
 	      size_t max, long timeout_s, struct fetch_result *r);
@@ -52,9 +55,10 @@ int fetch_get_opts(const char *url, const struct fetch_opts *o, struct fetch_res
  * GETs url and hands the body of a 200 answer to sink in pieces as it
  * arrives (nothing is held here); sink returns 0, or -1 to abort.  0 on
  * a complete 200 within o->max, -1 otherwise with e: NB_BAD_GATEWAY for
- * what the URL gave (another status, a transport error or timeout, over
- * o->max: the caller relays that upstream), NB_UNAVAILABLE when the sink
- * refused or libcurl is missing.  The message does not name the URL.
+ * what the URL gave (another status, a transport error or timeout, a
+ * refused redirect, over o->max: the caller relays that upstream),
+ * NB_UNAVAILABLE when the sink refused or libcurl is missing.  The
+ * message does not name the URL.
  */
 int fetch_to_sink(const char *url, const struct fetch_opts *o,
 		  int (*sink)(void *ctx, const void *p, size_t n), void *ctx,
@@ -62,8 +66,9 @@ int fetch_to_sink(const char *url, const struct fetch_opts *o,
 /*
  * GETs url into fd (large files: nothing is held in memory).  0 on a 200
  * answer within max bytes; -1 otherwise, with e: NB_INVALID for what the
- * URL gave (another status, a transport error or timeout, over max),
- * NB_UNAVAILABLE when fd could not be written or libcurl is missing.
+ * URL gave (another status, a transport error or timeout, a refused
+ * redirect, over max), NB_UNAVAILABLE when fd could not be written or
+ * libcurl is missing.
  */
 int fetch_to_fd(const char *url, int fd, unsigned long long max, long timeout_s,
 		struct nb_err *e);

@@ -12,6 +12,30 @@
 #include <time.h>
 #include <unistd.h>
 
+int fs_mkdir_synced(const char *path, mode_t mode)
+{
+	char parent[PATH_MAX];
+	size_t n = strlen(path);
+	int e;
+
+	if (mkdir(path, mode) < 0)
+		return errno == EEXIST ? 0 : -1;
+	while (n > 1 && path[n - 1] == '/')	/* "a/b/" is in "a" */
+		n--;
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	/* n: the parent's length; 0 for a name in the working directory */
+	snprintf(parent, sizeof(parent), "%.*s", n ? (int)n : 1, n ? path : ".");
+	if (fs_fsync_dir(parent) == 0)
+		return 1;
+	e = errno;
+	rmdir(path);
+	errno = e;
+	return -1;
+}
+
 int fs_mkdirs(const char *path, mode_t mode)
 {
 	char tmp[PATH_MAX];
@@ -27,10 +51,11 @@ int fs_mkdirs(const char *path, mode_t mode)
 			continue;
 		char c = tmp[i];
 		tmp[i] = '\0';
-		if (mkdir(tmp, mode) < 0) {
+		int made = fs_mkdir_synced(tmp, mode);
+		if (made < 0)
+			return -1;
+		if (made == 0) {
 			struct stat st;
-			if (errno != EEXIST)
-				return -1;
 			/* an existing file in the way is not a directory we made */
 			if (stat(tmp, &st) < 0 || !S_ISDIR(st.st_mode)) {
 				errno = ENOTDIR;

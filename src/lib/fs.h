@@ -16,6 +16,17 @@
  * an upload or import in progress keeps writing, so its mtime is fresh. */
 #define FS_TMP_GRACE 3600
 
+/*
+ * mkdir(path, mode) made durable: when it made the directory, its parent
+ * is fsynced, or a crash could lose the new entry and with it whatever is
+ * later committed inside (fs_commit fsyncs only the file's own
+ * directory).  1 when it made path, 0 when path existed (EEXIST, whatever
+ * it is), -1 with errno; when only the fsync failed the directory is
+ * removed again, so that a retry makes and syncs it anew.
+ */
+int fs_mkdir_synced(const char *path, mode_t mode);
+/* Makes path and each missing directory above it, each with
+ * fs_mkdir_synced.  0, or -1 with errno (ENOTDIR: a file is in the way). */
 int fs_mkdirs(const char *path, mode_t mode);
 int fs_fsync_dir(const char *dir);
 /* Opens "<path>.tmp.<pid>.<rand>" for writing; tmp receives its name. */

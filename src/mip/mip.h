@@ -59,6 +59,7 @@ struct mip_settings {
 	int offline;			/* mip.offline: serve only what is stored */
 	long ttl, timeout;		/* mip.cache_ttl, mip.fetch_timeout (seconds) */
 	long long cache_max, max_file;	/* bytes */
+	long fetches;			/* mip.upstream_fetches: 1..MIP_FETCHES_MAX */
 };
 
 /* The domain: its settings and the probed compiler (app->domain of
@@ -163,12 +164,12 @@ void mip_upstream_note(struct app *app, const char *origin, const char *error);
  * The gate of every fetch from an upstream (the index, a raw host), in
  * src/lib/upstream_gate.h, its state under <var_dir>/mip-upstream: a host
  * that failed (a timeout, a transport error, a 5xx) is left alone a few
- * seconds, and at most MIP_FETCHES fetches run at once across the
- * processes (the front end gives mip-index.fcgi more), never waited for.
- * 0 (fetch, then upstream_gate_leave), or -1 with e NB_UNAVAILABLE: the
- * caller answers a stored copy, else 503 (mip_error_write: Retry-After).
+ * seconds, and at most mip.upstream_fetches fetches run at once across
+ * the processes (the front end gives mip-index.fcgi more), never waited
+ * for.  0 (fetch, then upstream_gate_leave), or -1 with e NB_UNAVAILABLE:
+ * the caller answers a stored copy, else 503 (mip_error_write:
+ * Retry-After).
  */
-#define MIP_FETCHES 2
 #define MIP_RETRY_AFTER "5"	/* seconds, in a 503's Retry-After */
 int mip_gate_enter(struct app *app, const char *url, struct upstream_gate *g, struct nb_err *e);
 /* mip-index.fcgi's error answer (app->fail_write): the text, and a
@@ -281,6 +282,12 @@ int mip_publish_upload(struct app *app, const struct mip *m, const struct mip_up
 /* -- settings and hooks (mip_settings.c) -- */
 /* conf_* of mip.*, once; no side effects. */
 void mip_settings_read(const struct app *app, struct mip_settings *s);
+/* The most fetches at once mip.upstream_fetches may allow: each is a lock
+ * file every fetch may try, and a front end runs a few processes. */
+#define MIP_FETCHES_MAX 64
+/* 0, or -1 with e (NB_INVALID) naming the key whose value is out of its
+ * range; what reads the settings to fetch checks them at start. */
+int mip_settings_check(const struct mip_settings *s, struct nb_err *e);
 /* mip_settings_read and the compiler probe (a missing one is said on stderr). */
 void mip_open(const struct app *app, struct mip *m);
 /* mip_open under its older name, for src/admin/admin_core.c. */

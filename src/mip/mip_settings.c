@@ -27,6 +27,15 @@ void mip_settings_read(const struct app *app, struct mip_settings *s)
 	s->timeout = (long)conf_int(app->conf, "mip.fetch_timeout");
 	s->cache_max = conf_int(app->conf, "mip.cache_max");
 	s->max_file = conf_int(app->conf, "mip.max_file");
+	s->fetches = (long)conf_int(app->conf, "mip.upstream_fetches");
+}
+
+int mip_settings_check(const struct mip_settings *s, struct nb_err *e)
+{
+	if (s->fetches < 1 || s->fetches > MIP_FETCHES_MAX)
+		return nb_fail(e, NB_INVALID, "mip.upstream_fetches: 1..%d fetches at once (not %ld)",
+			       MIP_FETCHES_MAX, s->fetches);
+	return 0;
 }
 
 /*
@@ -81,6 +90,10 @@ int mip_init(struct app *app, struct nb_err *e)
 	if (!m)
 		return nb_fail(e, NB_INTERNAL, "out of memory");
 	mip_open(app, m);
+	if (mip_settings_check(&m->set, e) < 0) {
+		free(m);
+		return -1;
+	}
 	app->domain = m;
 	app->fail_write = mip_error_write;
 	mip_static_unshare(app);
@@ -98,7 +111,7 @@ int mip_gate_enter(struct app *app, const char *url, struct upstream_gate *g, st
 	struct mip *m = app->domain;
 	char dir[PATH_MAX];
 	/* fetch_get's whole bound, and the connection's */
-	struct upstream_gate_conf c = { dir, MIP_FETCHES,
+	struct upstream_gate_conf c = { dir, m->set.fetches,
 					((m->set.timeout > 0 ? m->set.timeout : 20) + 5) * 1000L };
 
 	snprintf(dir, sizeof(dir), "%.*s/mip-upstream", PATH_MAX - 32, app->set.var_dir);

@@ -88,7 +88,10 @@ static int fail(struct nb_err *e, const char *box, const char *name, int errnum)
 
 /* Opens (creating it) the box directory, never through a link: an import
  * must not write outside the image directory.  made receives its path
- * when this call created it ("" otherwise). */
+ * when this call created it ("" otherwise).  A new box directory (and a
+ * new image directory) is made durable before anything is written in it:
+ * the builds committed there are acknowledged, and a crash that lost the
+ * directory's entry would lose them with it. */
 static int box_open(const struct mkbox_import *o, char *made, size_t mn, struct nb_err *e)
 {
 	char dir[PATH_MAX];
@@ -101,10 +104,13 @@ static int box_open(const struct mkbox_import *o, char *made, size_t mn, struct 
 		return nb_fail(e, NB_UNAVAILABLE, "cannot create the image directory: %s",
 			       strerror(errno));
 	made[0] = '\0';
-	if (mkdir(dir, 0755) == 0)
+	switch (fs_mkdir_synced(dir, 0755)) {
+	case 1:
 		snprintf(made, mn, "%s", dir);
-	else if (errno != EEXIST)
+		break;
+	case -1:
 		return nb_fail(e, fail_kind(errno), "box %s: %s", o->box, strerror(errno));
+	}
 	if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
 		return nb_fail(e, NB_CONFLICT, "box %s is a symbolic link in the image directory: "
 			       "links are not followed", o->box);

@@ -46,17 +46,24 @@ static int git_fail(struct nb_err *e, enum nb_errkind kind, const char *what)
  * a temporary name (".tmp-<name>.<pid>.<random>": no repository's, as
  * those end in ".git") and renamed into place, so a publisher opening it
  * meanwhile never sees a half-made one.  When another publisher's rename
- * came first, theirs is opened.  0, or -1.
+ * came first, theirs is opened.  The releases committed to it are
+ * acknowledged, so its entry is made durable as a file's would be: the
+ * owner's directory (fs_mkdirs: each new one's parent fsynced), the new
+ * repository's directory fsynced before the rename, the owner's after.
+ * 0, or -1.
  */
 static int git_create(git_repository **repo, const char *path)
 {
 	const char *base = strrchr(path, '/') + 1;
-	char tmp[4096 + 64], r[17];
+	char tmp[4096 + 64], owner[4096], r[17];
 	int rc;
 
 	if (auth_random_hex(r, 8) < 0 ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%.*s.tmp-%s.%ld.%s", (int)(base - path), path,
-			     base, (long)getpid(), r) >= sizeof(tmp))
+			     base, (long)getpid(), r) >= sizeof(tmp) ||
+	    (size_t)snprintf(owner, sizeof(owner), "%.*s", (int)(base - path - 1), path) >=
+		    sizeof(owner) ||
+	    fs_mkdirs(owner, 0755) < 0)
 		return -1;
 	if (git_repository_init(repo, tmp, 1) < 0) {
 		ota_remove_tree(tmp);
@@ -64,9 +71,15 @@ static int git_create(git_repository **repo, const char *path)
 	}
 	git_repository_free(*repo);
 	*repo = NULL;
+	if (fs_fsync_dir(tmp) < 0) {
+		ota_remove_tree(tmp);
+		return -1;
+	}
 	rc = rename(tmp, path);
 	if (rc < 0)
 		ota_remove_tree(tmp);	/* another came first (EEXIST, ENOTEMPTY) */
+	else if (fs_fsync_dir(owner) < 0)
+		return -1;	/* this publish fails; the next one opens it */
 	return git_repository_open_bare(repo, path) < 0 ? -1 : 0;
 }
 

@@ -88,6 +88,7 @@ int ctl_cmd_mip_refresh(int argc, char **argv)
 	struct mip_proxy_counts n;
 	struct mip m;
 	struct app app;
+	struct nb_err e;
 	long long ahead = 600;
 	int c, rc;
 
@@ -101,6 +102,10 @@ int ctl_cmd_mip_refresh(int argc, char **argv)
 	if (ctl_open(&app) < 0)
 		return 1;
 	mip_open(&app, &m);
+	if (mip_settings_check(&m.set, &e) < 0) {	/* it fetches as mip-index.fcgi does */
+		app_close(&app);
+		return ctl_fail("mip refresh", &e);
+	}
 	app.domain = &m;
 	rc = mip_proxy_refresh(&app, (long)ahead, &n);
 	app.domain = NULL;

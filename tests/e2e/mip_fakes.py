@@ -12,10 +12,11 @@ from urllib.parse import urlsplit
 
 
 class FakeHost:
-    """path -> bytes, with ETag revalidation and a log of requests."""
+    """path -> bytes, with ETag revalidation and a log of requests; moved:
+    path -> the URL a 302 sends it to."""
 
     def __init__(self):
-        self.files, self.log, self.tamper = {}, [], {}
+        self.files, self.log, self.tamper, self.moved = {}, [], {}, {}
         self.hold = None    # (part, Event): a path with part waits for the event
         host = self
 
@@ -28,6 +29,12 @@ class FakeHost:
                 hold = host.hold
                 if hold and hold[0] in self.path:
                     hold[1].wait(120)
+                if self.path in host.moved:
+                    self.send_response(302)
+                    self.send_header("Location", host.moved[self.path])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 body = host.files.get(self.path.split("?")[0])
                 if body is None:
                     self.send_response(404)

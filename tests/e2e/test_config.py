@@ -117,6 +117,19 @@ def test_ddi_settings_checked_at_start(tmpdir_shared):
         assert msg in r.stderr, r.stderr
 
 
+def test_mip_upstream_fetches_bounded_at_start(tmpdir_shared):
+    for n in ("0", "65", "-1"):
+        p = write(tmpdir_shared, "server:\n  var_dir: %s\nmip:\n  upstream_fetches: %s\n"
+                  % (tmpdir_shared, n))
+        r = run_cgi("mip-index.fcgi", {"NESTBOX_CONFIG": p}, uri="/mip/index.json")
+        assert b"mip.upstream_fetches: 1..64 fetches at once (not %s)" % n.encode() in r.stderr, \
+            r.stderr
+        assert b"Status: 200" not in r.stdout, r.stdout
+        r = subprocess.run([CTL, "mip", "refresh"], capture_output=True,
+                           env=dict(os.environ, NESTBOX_CONFIG=p))
+        assert r.returncode != 0 and b"mip.upstream_fetches: 1..64" in r.stderr, r.stderr
+
+
 def test_ota_settings_checked_at_start_by_the_admin_too(tmpdir_shared):
     """admin.fcgi publishes OTA releases with the ota.* settings it read at
     start: a bad one stops it at start, as it stops ota.fcgi, instead of

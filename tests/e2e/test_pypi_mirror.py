@@ -30,13 +30,15 @@ class PyPIStandIn:
     """Stands in for pypi.org: serves <root>/simple/... and <root>/packages/...
     from a local directory.  json=False serves only HTML (an upstream
     without PEP 691).  hits counts requests per path, answered_304 the
-    revalidations; delay slows page answers."""
+    revalidations; delay slows page answers; files_at (a URL) redirects
+    the files there, as pypi.org does to files.pythonhosted.org."""
 
     def __init__(self, root, json_pages=True):
         self.root, self.json_pages = root, json_pages
         self.hits, self.answered_304, self.delay = {}, 0, 0.0
         self.gate = None      # a threading.Event page answers wait for
         self.failing = False  # pages answer 503
+        self.files_at = None
         self.lock = threading.Lock()
         os.makedirs(os.path.join(root, "simple"), exist_ok=True)
         os.makedirs(os.path.join(root, "packages"), exist_ok=True)
@@ -116,6 +118,12 @@ class PyPIStandIn:
         path = h.path.split("?")[0]
         with self.lock:
             self.hits[path] = self.hits.get(path, 0) + 1
+        if path.startswith("/packages/") and self.files_at:
+            h.send_response(302)
+            h.send_header("Location", self.files_at + path)
+            h.send_header("Content-Length", "0")
+            h.end_headers()
+            return
         if path.startswith("/packages/"):
             return self.send_file(h, os.path.join(self.root, "packages", path[10:]),
                                   "application/octet-stream")

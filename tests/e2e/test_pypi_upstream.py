@@ -5,7 +5,7 @@ indexes and mirror pages already cached are answered while fetches hang
 every request on an upstream host that just failed, is answered at once
 (the copy, else 503 with Retry-After); only root (or pypi.user_mirrors)
 points an index at an upstream, and an upstream's failure is not relayed
-to the client."""
+to the client.  An upstream on loopback may redirect files within it."""
 import json
 import os
 import socket
@@ -16,8 +16,9 @@ import pytest
 
 from conftest import free_port, give_to_www_data, wait_until
 from pypi_dists import basic, upload_form
-from test_pypi_mirror import (JSON_ACCEPT, ROOT_PW, patch_index, point_root_pypi, upstream,
-                              put_json, start_px, wheels)  # noqa: F401 (upstream: a fixture)
+from test_pypi_mirror import (JSON_ACCEPT, ROOT_PW, PyPIStandIn, mirror_rows, page,
+                              patch_index, point_root_pypi, upstream, put_json, start_px,
+                              wheels)  # noqa: F401 (upstream: a fixture)
 
 DEADLINE = 10     # a generous bound on a request that must not wait on an upstream
 
@@ -170,6 +171,28 @@ def test_failed_upstream_host_is_not_asked_again_for_a_while(make_nb):
         assert get(nb, "/pypi/root/pypi", {"Accept": "application/json"})[0] == 200
     finally:
         up.close()
+
+
+def test_files_redirected_to_another_loopback_port_are_fetched(make_nb, upstream, tmpdir_shared):
+    """pypi.org sends its files to another host; an upstream on loopback (a
+    LAN mirror) may do the same within its own space (a public one may not
+    send them to an internal address: tests/unit/test_fetch.c)."""
+    files = PyPIStandIn(os.path.join(tmpdir_shared, "files.host"))
+    try:
+        whl, = wheels(os.path.join(tmpdir_shared, "d"), "nb-moved", "1.0")
+        upstream.publish("nb-moved", [whl])
+        files.publish("nb-moved", [whl])
+        upstream.files_at = files.url
+        nb = start_px(make_nb)
+        point_root_pypi(nb, upstream)
+        f = json.loads(page(nb, "nb-moved").body)["files"][0]
+        r = nb.get(f["url"])
+        assert r.status == 200 and r.body == open(whl, "rb").read()
+        path = "/packages/" + f["filename"]
+        assert upstream.count(path) == 1 and files.count(path) == 1
+        assert mirror_rows(nb) == {f["filename"]: f["hashes"]["sha256"]}
+    finally:
+        files.stop()
 
 
 # -- who may point an index at an upstream ---------------------------------

@@ -10,6 +10,11 @@
  * fs_write_atomic, blob_writer_commit (every blob: uploads, mip files,
  * update tars), mkbox_image_import (the .img.zst, .img.sha256 and
  * .img.buildID of an image import), mkbox_tar_compose and mip_file_put.
+ * A directory made for such files (an import's new box directory, and
+ * the image directory when it is new) has its parent fsynced before
+ * anything is committed inside: mkdir is not wrapped, so the check is
+ * that sync, in order.  A new OTA repository (a directory libgit2 fills)
+ * is renamed into place as a file would be.
  *
  * A failed fsync (EIO, injected by the same wrappers) must publish nothing
  * and leak nothing: every writer returns -1, closes every descriptor it
@@ -36,6 +41,7 @@
 #include "../../src/lib/fs.h"
 #include "../../src/mip/mip.h"
 #include "../../src/mkbox/mkbox.h"
+#include "../../src/ota/ota.h"
 #include "../../src/pypi/pypi.h"
 #include "unit_util.h"
 #include "unit_store.h"
@@ -240,6 +246,32 @@ static int synced_after_rename(const char *dir)
 	return 0;
 }
 
+/* The index of the first recorded sync of path, -1 when none. */
+static int first_sync(const char *path)
+{
+	int i;
+
+	for (i = 0; i < ntrace; i++)
+		if (trace[i].kind == EV_SYNC && !strcmp(trace[i].path, path))
+			return i;
+	return -1;
+}
+
+/* The index of the first rename to a name ending in suffix, -1 when none. */
+static int first_rename_to(const char *suffix)
+{
+	size_t ls = strlen(suffix);
+	int i;
+
+	for (i = 0; i < ntrace; i++) {
+		size_t lt = strlen(trace[i].to);
+		if (trace[i].kind == EV_RENAME && lt >= ls &&
+		    !strcmp(trace[i].to + lt - ls, suffix))
+			return i;
+	}
+	return -1;
+}
+
 /* How many renames put a file at a name ending in suffix. */
 static int renamed_to(const char *suffix)
 {
@@ -288,6 +320,17 @@ static void write_raw(const char *path, size_t size, unsigned seed)
 	}
 	assert_int_equal(ut_write(path, p, size), 0);
 	free(p);
+}
+
+/* An image to import, <dir>/disk.img (size bytes of seed's pattern), and
+ * where it goes: <dir>/images and its box, <dir>/images/bx. */
+static void import_paths(struct ut_app *f, char *raw, char *images, char *box, size_t size,
+			 unsigned seed)
+{
+	snprintf(raw, PATH_MAX, "%s/disk.img", f->dir);
+	snprintf(images, PATH_MAX, "%s/images", f->dir);
+	snprintf(box, PATH_MAX + 8, "%s/bx", images);
+	write_raw(raw, size, seed);
 }
 
 static int import(struct ut_app *f, const char *raw, char *image, size_t n)
@@ -566,10 +609,7 @@ static void test_fsync_eio_image_import(void **state)
 	struct mkbox_build b;
 	int fds;
 
-	snprintf(raw, sizeof(raw), "%s/disk.img", f->dir);
-	snprintf(images, sizeof(images), "%s/images", f->dir);
-	snprintf(box, sizeof(box), "%s/bx", images);
-	write_raw(raw, 100000, 3);
+	import_paths(f, raw, images, box, 100000, 3);
 	fds = open_fds();
 	fsync_eio = "/images/bx/";
 	assert_int_equal(import(f, raw, image, sizeof(image)), -1);
@@ -577,6 +617,83 @@ static void test_fsync_eio_image_import(void **state)
 	assert_int_equal(tmp_files_in(box), 0);
 	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), -1);
 	assert_int_equal(renamed_to(".img.zst"), 0);
+}
+
+/*
+ * An import into a new box (and a new image directory): the parent of each
+ * new directory is synced before the first build file is committed in it,
+ * or a crash could lose the directory entry and the acknowledged image.
+ */
+static void test_new_box_dir_synced(void **state)
+{
+	struct ut_app *f = *state;
+	char raw[PATH_MAX], images[PATH_MAX], box[PATH_MAX + 8], image[256];
+	int zst;
+
+	import_paths(f, raw, images, box, 100000, 4);
+	assert_int_equal(access(images, F_OK), -1);
+	assert_int_equal(import(f, raw, image, sizeof(image)), 0);
+	zst = first_rename_to("/bx/bx-pc.img.zst");
+	assert_true(zst >= 0);
+	assert_in_range(first_sync(images), 0, zst - 1);	/* holds bx/ */
+	assert_in_range(first_sync(f->dir), 0, zst - 1);	/* holds images/ */
+	check_order();
+}
+
+/* The sync of the new box directory's parent fails (EIO): the import
+ * fails saying so, the directory is removed, nothing is committed; once
+ * the disk works, the same import succeeds. */
+static void test_fsync_eio_new_box_dir(void **state)
+{
+	struct ut_app *f = *state;
+	char raw[PATH_MAX], images[PATH_MAX], box[PATH_MAX + 8], image[256];
+	struct mkbox_import o = { .image_path = images, .file = raw, .box = "bx",
+				  .board = "pc", .level = 1 };
+	struct mkbox_build b;
+	struct nb_err e;
+	int fds;
+
+	import_paths(f, raw, images, box, 100000, 5);
+	assert_int_equal(mkdir(images, 0755), 0);
+	fds = open_fds();
+	fsync_eio = "/images";		/* the first sync there: of images/ itself */
+	assert_int_equal(mkbox_image_import(&o, image, sizeof(image), &e), -1);
+	assert_int_equal(e.kind, NB_UNAVAILABLE);
+	assert_string_equal(e.msg, "box bx: Input/output error");
+	assert_int_equal(open_fds(), fds);
+	assert_int_equal(access(box, F_OK), -1);
+	assert_int_equal(renamed_to(""), 0);
+	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), -1);
+	fsync_eio = NULL;
+	assert_int_equal(import(f, raw, image, sizeof(image)), 0);
+	assert_int_equal(mkbox_build_find(images, "bx", "bx-pc", &b), 0);
+	assert_true(first_sync(images) >= 0);
+}
+
+/*
+ * A new OTA repository (the releases committed to it are acknowledged):
+ * made under a temporary name, synced, renamed into place and the owner's
+ * directory synced after; the directories made above it have their
+ * parents synced.
+ */
+static void test_ota_repo_created(void **state)
+{
+	struct ut_app *f = *state;
+	struct ota_settings s;
+	struct ota_git *g;
+	struct nb_err e;
+	char dir[PATH_MAX + 16];
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.git_dir, sizeof(s.git_dir), "%s/ota/git", f->dir);
+	ota_git_global_init();
+	assert_non_null(g = ota_git_open(&s, "acme", "app", 1, &e));
+	ota_git_close(g);
+	assert_int_equal(renamed_to("/ota/git/acme/app.git"), 1);
+	check_order();
+	snprintf(dir, sizeof(dir), "%s/ota/git", f->dir);
+	assert_true(first_sync(dir) >= 0);	/* holds acme/ */
+	assert_true(first_sync(f->dir) >= 0);	/* holds ota/ */
 }
 
 /* The static tree's link cannot be made (a directory holds its name):
@@ -654,6 +771,9 @@ int main(void)
 		T(test_fsync_eio_write_atomic),
 		T(test_fsync_eio_mip_file),
 		T(test_fsync_eio_image_import),
+		T(test_new_box_dir_synced),
+		T(test_fsync_eio_new_box_dir),
+		T(test_ota_repo_created),
 		T(test_live_open_fails_cleanly),
 		T(test_static_page_keep),
 	};

@@ -7,9 +7,14 @@
  * callbacks are driven directly with counts near the top of their types:
  * a sum that would wrap is refused, never taken for a small one.  And the
  * S3 client's ranged GET: a range whose end wraps is refused unsent.
+ * And the redirects: none from https to http, none from a public
+ * upstream to an internal address, any from an internal one.
  *
- * The upstream is a forked process on 127.0.0.1 that answers each
- * connection with the canned answer its path names.
+ * The upstream is a forked process on 127.0.0.1, and another on
+ * 127.0.0.2, that answer each connection with the canned answer its path
+ * names.  Here 127.0.0.1 stands for a public host and every other
+ * address for an internal one: netaddr_internal below replaces the
+ * library's (test_netaddr.c tests that one on real addresses).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,11 +41,29 @@
 
 #define BOUND (1u << 20)
 
-static pid_t server;
-static int port;
+/* pid, port: the upstream on 127.0.0.1 ("public"); pid2, port2: the one
+ * on 127.0.0.2 ("internal") */
+static pid_t server, server2;
+static int port, port2;
+
+int netaddr_internal(const char *ip)
+{
+	return strcmp(ip, "127.0.0.1") != 0;
+}
 
 static const char *answer_of(const char *path)
 {
+	static char moved[200];
+
+	/* /to-public and /to-internal: redirects to /small on either host */
+	if (!strncmp(path, "/to-", 4)) {
+		int pub = !strncmp(path, "/to-public ", 11);
+
+		snprintf(moved, sizeof(moved),
+			 "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.%d:%d/small\r\n"
+			 "Content-Length: 5\r\n\r\nmoved", pub ? 1 : 2, pub ? port : port2);
+		return moved;
+	}
 	if (!strncmp(path, "/huge ", 6))	/* a length within curl_off_t, past the bound */
 		return "HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775000\r\n\r\n0123456789";
 	if (!strncmp(path, "/past64 ", 8))	/* a length no 64-bit number holds */
@@ -77,22 +100,27 @@ static void serve_one(int c)
 		return;
 }
 
-static int server_start(void **state)
+/* A listening socket on 127.0.0.host; its port in *p.  -1 on failure. */
+static int listen_on(int host, int *p)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	socklen_t len = sizeof(sa);
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-	(void)state;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + (unsigned)host);
 	if (s < 0 || bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 16) < 0 ||
 	    getsockname(s, (struct sockaddr *)&sa, &len) < 0)
 		return -1;
-	port = ntohs(sa.sin_port);
-	server = fork();
-	if (server < 0)
-		return -1;
-	if (server == 0) {
+	*p = ntohs(sa.sin_port);
+	return s;
+}
+
+/* A process answering s's connections; its pid, or -1. */
+static pid_t serve(int s)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
 		for (;;) {
 			int c = accept(s, NULL, NULL);
 			if (c < 0)
@@ -103,14 +131,28 @@ static int server_start(void **state)
 		}
 	}
 	close(s);
-	return 0;
+	return pid;
+}
+
+static int server_start(void **state)
+{
+	int s = listen_on(1, &port), s2 = listen_on(2, &port2);
+
+	(void)state;
+	if (s < 0 || s2 < 0)
+		return -1;
+	server = serve(s);
+	server2 = serve(s2);
+	return server < 0 || server2 < 0 ? -1 : 0;
 }
 
 static int server_stop(void **state)
 {
 	(void)state;
 	kill(server, SIGTERM);
+	kill(server2, SIGTERM);
 	waitpid(server, NULL, 0);
+	waitpid(server2, NULL, 0);
 	return 0;
 }
 
@@ -130,6 +172,15 @@ static const char *url(const char *path)
 	static char u[128];
 
 	snprintf(u, sizeof(u), "http://127.0.0.1:%d%s", port, path);
+	return u;
+}
+
+/* The same on the "internal" host. */
+static const char *url2(const char *path)
+{
+	static char u[128];
+
+	snprintf(u, sizeof(u), "http://127.0.0.2:%d%s", port2, path);
 	return u;
 }
 
@@ -159,9 +210,10 @@ static long long fd_size(int fd)
 	return (long long)st.st_size;
 }
 
-/* A Content-Length past the bound: refused at the headers, said as such
- * (not a transfer cut short), no byte of the body kept or passed on. */
-static void test_huge_content_length(void **state)
+/* path refused by each fetch for why (an upstream failure: fetch_get's
+ * error, fetch_to_sink's NB_BAD_GATEWAY, fetch_to_fd's NB_INVALID), no
+ * byte of a body kept or passed on. */
+static void refused_by_all(const char *path, const char *why)
 {
 	struct fetch_opts o = { NULL, NULL, NULL, BOUND, 5, 10, 0 };
 	struct fetch_result r;
@@ -169,19 +221,26 @@ static void test_huge_content_length(void **state)
 	size_t passed = 0;
 	int fd = scratch_fd();
 
-	(void)state;
-	assert_int_equal(fetch_get(url("/huge"), NULL, NULL, BOUND, 10, &r), -1);
-	assert_non_null(strstr(r.error, "larger than 1048576 bytes"));
+	assert_int_equal(fetch_get(url(path), NULL, NULL, BOUND, 10, &r), -1);
+	assert_non_null(strstr(r.error, why));
 	assert_null(r.body);
-	assert_int_equal(fetch_to_sink(url("/huge"), &o, count_sink, &passed, &e), -1);
+	assert_int_equal(fetch_to_sink(url(path), &o, count_sink, &passed, &e), -1);
 	assert_int_equal(e.kind, NB_BAD_GATEWAY);
-	assert_string_equal(e.msg, "larger than 1048576 bytes");
+	assert_string_equal(e.msg, why);
 	assert_int_equal(passed, 0);
-	assert_int_equal(fetch_to_fd(url("/huge"), fd, BOUND, 10, &e), -1);
+	assert_int_equal(fetch_to_fd(url(path), fd, BOUND, 10, &e), -1);
 	assert_int_equal(e.kind, NB_INVALID);
-	assert_non_null(strstr(e.msg, "larger than 1048576 bytes"));
+	assert_non_null(strstr(e.msg, why));
 	assert_int_equal(fd_size(fd), 0);
 	close(fd);
+}
+
+/* A Content-Length past the bound: refused at the headers, said as such
+ * (not a transfer cut short), no byte of the body kept or passed on. */
+static void test_huge_content_length(void **state)
+{
+	(void)state;
+	refused_by_all("/huge", "larger than 1048576 bytes");
 }
 
 /*
@@ -305,6 +364,81 @@ static void test_s3_list_answer(void **state)
 	assert_int_equal(n, 1);
 }
 
+/* A "public" upstream redirecting to an internal address: refused as an
+ * upstream failure by all three fetches, saying why. */
+static void test_redirect_to_internal_refused(void **state)
+{
+	(void)state;
+	refused_by_all("/to-internal", "redirect to internal address 127.0.0.2 refused");
+}
+
+/* What stays: public to public, and an internal upstream (a LAN mirror)
+ * redirecting anywhere, its own internal space included. */
+static void test_redirects_followed(void **state)
+{
+	struct fetch_opts o = { NULL, NULL, NULL, BOUND, 5, 10, 0 };
+	struct fetch_result r;
+	struct nb_err e;
+	size_t i, passed;
+	char u[3][128];
+
+	(void)state;
+	/* url() and url2() reuse their buffers */
+	snprintf(u[0], sizeof(u[0]), "%s", url("/to-public"));
+	snprintf(u[1], sizeof(u[1]), "%s", url2("/to-internal"));
+	snprintf(u[2], sizeof(u[2]), "%s", url2("/to-public"));
+	for (i = 0; i < 3; i++) {
+		int fd = scratch_fd();
+
+		assert_int_equal(fetch_get(u[i], NULL, NULL, BOUND, 10, &r), 0);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(r.body, "small");
+		fetch_result_free(&r);
+		passed = 0;
+		assert_int_equal(fetch_to_sink(u[i], &o, count_sink, &passed, &e), 0);
+		assert_int_equal(passed, 5);
+		assert_int_equal(fetch_to_fd(u[i], fd, BOUND, 10, &e), 0);
+		assert_int_equal(fd_size(fd), 5);
+		close(fd);
+	}
+}
+
+/*
+ * The rules per hop (scheme and connected address, as libcurl gives them
+ * before each request): once https, never http again, whatever the
+ * upstream; an internal address only after an internal first hop.
+ */
+static void test_hop_rules(void **state)
+{
+	struct hops h;
+
+	(void)state;
+	/* https to http, at once or after an https hop; https to https */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hop_allowed(&h, "HTTPS", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "HTTPS", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "HTTP", "127.0.0.1"), -1);
+	assert_string_equal(h.why, "redirect from https to http refused");
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hop_allowed(&h, "http", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "https", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "http", "127.0.0.1"), -1);
+	/* an internal upstream: still no way off TLS */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hop_allowed(&h, "https", "10.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "http", "10.0.0.1"), -1);
+	/* http to https is an upgrade */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hop_allowed(&h, "http", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "https", "127.0.0.1"), 0);
+	/* public, then internal: refused at the first internal hop */
+	memset(&h, 0, sizeof(h));
+	assert_int_equal(hop_allowed(&h, "https", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "https", "127.0.0.1"), 0);
+	assert_int_equal(hop_allowed(&h, "https", "169.254.169.254"), -1);
+	assert_string_equal(h.why, "redirect to internal address 169.254.169.254 refused");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +448,9 @@ int main(void)
 		cmocka_unit_test(test_sums_do_not_wrap),
 		cmocka_unit_test(test_s3_range_does_not_wrap),
 		cmocka_unit_test(test_s3_list_answer),
+		cmocka_unit_test(test_redirect_to_internal_refused),
+		cmocka_unit_test(test_redirects_followed),
+		cmocka_unit_test(test_hop_rules),
 	};
 
 	return cmocka_run_group_tests(tests, server_start, server_stop);
