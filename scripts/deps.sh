@@ -18,11 +18,12 @@ libpq-dev"
 run="lighttpd lighttpd-modules-lua curl"
 # the test toolchain: unit tests, sanitizers, the other front end, the real
 # clients the end-to-end tests drive, the browser, make deb, PostgreSQL and
-# psycopg2 (the e2e suite on a PostgreSQL store reads it as nb.db())
+# psycopg2 (the e2e suite on a PostgreSQL store reads it as nb.db()), strace
+# (what a program fsyncs inside a library, test_reliability.py)
 test="clang libclang-rt-14-dev libcmocka-dev
 apache2 libapache2-mod-fcgid libapache2-mod-xsendfile
 python3 python3-pytest python3-pip twine zstd tar cpio coreutils wrk sqlite3 chromium
-swupdate openssl util-linux rauc squashfs-tools git
+swupdate openssl util-linux rauc squashfs-tools git strace
 debhelper dpkg-dev fakeroot postgresql python3-psycopg2"
 # the container image is built and run by tests/e2e/test_container.py, the
 # compose deployment by test_compose.py (its services find each other by

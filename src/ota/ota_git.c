@@ -27,6 +27,10 @@ void ota_git_global_init(void)
 	 * against.
 	 */
 	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 0);
+	/* a release is acknowledged once its objects and ref are written:
+	 * libgit2 fsyncs neither unless told (off by default, as git's
+	 * core.fsync), and a crash could then lose a published tag */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
 }
 
 /* what; returns -1.  libgit2's own reason names the server's files

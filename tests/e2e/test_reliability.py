@@ -1,9 +1,14 @@
 """A locked database and a killed front end: answers go on, nothing is lost."""
 import os
+import re
+import shutil
 import signal
 import sqlite3
+import subprocess
 
-from conftest import make_raw_image, sqlite_only, wait_until
+import pytest
+
+from conftest import CTL, make_raw_image, sqlite_only, wait_until
 from test_mkbox import file_sha, run_box
 
 
@@ -62,3 +67,24 @@ def test_killed_front_end_loses_no_acknowledged_write(make_nb, tmpdir_shared):
         assert f.read() == tar
     nb.start()
     assert nb.get("/update/kf/kf-pc-main").body == tar
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace missing (make deps installs it)")
+def test_an_ota_release_is_synced_before_nestboxctl_returns(nb, tmpdir_shared):
+    """A published tag is acknowledged: libgit2 fsyncs the objects and the
+    ref it writes (GIT_OPT_ENABLE_FSYNC_GITDIR, off unless set), watched
+    with strace on the real nestboxctl."""
+    nb.ctl("init")
+    nb.ctl("ota", "repo", "--repo", "acme/app")
+    src = os.path.join(tmpdir_shared, "app")
+    os.makedirs(src)
+    with open(os.path.join(src, "main.py"), "w") as f:
+        f.write("print('v1')\n")
+    log = os.path.join(tmpdir_shared, "fsync.log")
+    p = subprocess.run(["strace", "-f", "-y", "-e", "trace=fsync,fdatasync", "-o", log,
+                        CTL, "ota", "publish", "--repo", "acme/app", "--tag", "v1", src],
+                       env=nb.env, capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    calls = open(log).read()
+    assert re.search(r"f(data)?sync\(\d+</[^>]*/objects/[^>]*>\) += 0", calls), calls
+    assert re.search(r"f(data)?sync\(\d+</[^>]*/refs/tags/v1[^>]*>\) += 0", calls), calls
