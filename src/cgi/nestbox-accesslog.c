@@ -10,6 +10,7 @@
  * front end that passes its loggers no environment of ours)
  */
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -67,6 +68,28 @@ static int be_state_owner(const char *var_dir, struct nb_err *e)
 	return 0;
 }
 
+/*
+ * Opens the store, again every 100 ms while it is busy (another writer
+ * holds it while this one would migrate it, at a first start): the front
+ * end does not start its logger again, so giving up would leave every
+ * request of its run without a row.  0, or -1 with e (another error, or
+ * a stop).
+ */
+static int store_open(const struct app_settings *s, struct db **db,
+		      volatile sig_atomic_t *stopping, struct nb_err *e)
+{
+	int said = 0;
+
+	while (app_store_open(s, &core_spec, db, e) < 0) {
+		if (e->kind != NB_UNAVAILABLE || *stopping)
+			return -1;
+		if (!said++)
+			fprintf(stderr, "nestbox[accesslog]: %s: trying again\n", e->msg);
+		poll(NULL, 0, 100);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct conf *conf = NULL;
@@ -90,17 +113,17 @@ int main(int argc, char **argv)
 		nb_fail(&e, NB_UNAVAILABLE, "cannot create %s", s.var_dir);
 		goto fail;
 	}
-	if (app_store_open(&s, &core_spec, &db, &e) < 0)
-		goto fail;
-	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
-	stopping = stop_on_term();
 	/*
 	 * A 1 MiB pipe (the unprivileged maximum by default) instead of 64 KiB:
-	 * slack for the moments the reader thread is not scheduled, since a
-	 * line lighttpd cannot write at once is a line lost.  Not a pipe, or
-	 * refused: the default stays.
+	 * slack for the moments the reader thread is not scheduled, or the
+	 * store is not open yet, since a line lighttpd cannot write at once is
+	 * a line lost.  Not a pipe, or refused: the default stays.
 	 */
 	fcntl(0, F_SETPIPE_SZ, 1 << 20);
+	stopping = stop_on_term();
+	if (store_open(&s, &db, stopping, &e) < 0)
+		goto fail;
+	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
 	/* rows it could not write at the end are lost: said, and exit 1 */
 	if ((rc = accesslog_pump(0, log, db, s.log_hot_rows, stopping, &e)) < 0)
 		goto fail;

@@ -269,6 +269,14 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
     from conftest import wait_until
     nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100", "NESTBOX_LOG__FLUSH_EVERY": "64"})
     nb.start()
+    # the logger is up and has its store (it opens it once, at start)
+    assert nb.get("/list/ready").status == 200
+
+    def ready():
+        with nb.db() as c:
+            return c.execute("SELECT count(*) FROM request_log WHERE path = '/list/ready'"
+                             ).fetchone()[0] == 1
+    wait_until(ready, "the logger's first row")
     n_threads, per_thread = 4, 600
     ua = {"User-Agent": "burst " + "u" * 400}  # ~500-byte lines: 2,400 of them >> a 64 KiB pipe
     holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), timeout=30,
@@ -325,3 +333,33 @@ def test_accesslog_says_rows_it_could_not_write_and_exits_1(make_nb):
     renamed(nb, "metrics_away", "metrics_requests")
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM request_log").fetchone()[0] == 0
+
+
+@sqlite_only("another writer holds SQLite's write lock (BEGIN IMMEDIATE) on the file")
+def test_accesslog_waits_for_a_store_held_at_its_start(make_nb):
+    """A store another writer holds while nestbox-accesslog would make it
+    (a first start): the logger tries again until it can, and the lines it
+    was given get their rows.  It used to exit at once ("cannot lock the
+    database"), and the front end, which starts it once, then had no
+    request log for its whole run."""
+    import sqlite3
+    from conftest import CGIBIN
+    nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100"})
+    os.makedirs(nb.state, exist_ok=True)
+    holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    line = '"5" "list" "/list/held-%d" "GET /list/held-%d HTTP/1.1" 200 3 10 "h" "-"\n'
+    p = subprocess.Popen([os.path.join(CGIBIN, "nestbox-accesslog")], env=nb.env,
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write("".join(line % (i, i) for i in range(50)))
+    p.stdin.flush()
+    # it says it waits (a line on stderr) before the store is given back
+    said = p.stderr.readline()
+    assert "trying again" in said, said
+    holder.execute("COMMIT")
+    holder.close()
+    p.stdin.close()
+    assert p.wait(timeout=60) == 0, p.stderr.read()
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM request_log WHERE path LIKE '/list/held-%'"
+                         ).fetchone()[0] == 50

@@ -55,7 +55,7 @@ import pytest
 
 from admin_client import Browser
 from conftest import (PG_BIN, STORE, Nestbox, PgCluster, give_to_www_data, make_raw_image,
-                      pg_available)
+                      pg_available, wait_until)
 from mip_fakes import FakeHost, MipClient, add_official_package
 from swupdate_harness import SwupdateDevice, make_signed_swu, make_signing_pair
 from test_apache import MODULES, Apache
@@ -293,9 +293,12 @@ def test_image_imported_on_one_host_served_by_the_other(fleet):
     assert file_sha(disk) == file_sha(raw)
     assert fleet.apache.get("/list").body == b"box1/" + image.encode() + b"\n"
     # host A, which imported, sends /list as a file (the update tar's blob
-    # is in the bucket: /update is its program's, which proxies it)
+    # is in the bucket: /update is its program's, which proxies it) once
+    # its front end's watcher has seen the import (an event, not the import)
+    want = b"box1/" + image.encode() + b"\n"
+    wait_until(lambda: is_static(fleet.a.get("/list")), "host A's /list as a file")
     r = fleet.a.get("/list")
-    assert is_static(r) and r.body == b"box1/" + image.encode() + b"\n"
+    assert is_static(r) and r.body == want
     p, disk = box(fleet.a.url, d, "a1", first)
     assert p.returncode == 3 and "up to date" in p.stdout
     # a new build imported on B: A's static copy of the old one is never sent
