@@ -285,12 +285,13 @@ def test_static_query_picks_master_else_main(front, other_build):
     query = "/update?name=ab&board=rpi4&version=5&build_id="
     front.wait_static("/update/ab/%s/main-build" % main, EMPTY)
     r = front.wait_static(query + master_id, EMPTY)
-    r = front.get(query + "main-build")
+    # the update tar is linked after the ID: waited for on its own
+    r = front.wait_static(query + "main-build")
     assert is_static(r) and IMAGE + ".img.zst" in members(r.body)
     for ext in ("buildID", "sha256", "zst"):
         os.unlink(os.path.join(front.nb.images, "ab", "%s.img.%s" % (IMAGE, ext)))
     r = front.wait_static(query + "main-build", EMPTY)
-    r = front.get(query + master_id)
+    r = front.wait_static(query + master_id)
     assert is_static(r) and main + ".img.zst" in members(r.body)
     with front.without_tree():
         assert members(front.get(query + master_id).body).keys() == members(r.body).keys()
@@ -357,7 +358,7 @@ def test_watcher_follows_a_pipeline_copy(front, other_build):
     front.wait_static("/update/ab/%s/%s" % (IMAGE, new_id), EMPTY)
     for url in ("/update/ab/%s/%s" % (IMAGE, old_id),
                 "/update?name=ab&board=rpi4&version=5&build_id=" + old_id):
-        r = front.get(url)
+        r = front.wait_static(url)    # the tar is linked after the ID
         assert is_static(r) and members(r.body)[IMAGE + ".img.zst"] == new_zst, url
     r = front.get("/update?name=ab&board=rpi4&version=5&build_id=" + new_id)
     assert is_static(r) and r.body == EMPTY
