@@ -10,6 +10,8 @@
 #include "../ddi/ddi_state.h"
 #include "programs.h"
 
+#include <time.h>
+
 #define DEV "/:tenant/controller/v1/:controllerId"
 /* the tenant first: one not served is a 404 whatever the id (hawkBit) */
 #define DDI_DEVICE_FIELDS \
