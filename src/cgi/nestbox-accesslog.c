@@ -10,7 +10,6 @@
  * front end that passes its loggers no environment of ours)
  */
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -68,28 +67,6 @@ static int be_state_owner(const char *var_dir, struct nb_err *e)
 	return 0;
 }
 
-/*
- * Opens the store, again every 100 ms while it is busy (another writer
- * holds it while this one would migrate it, at a first start): the front
- * end does not start its logger again, so giving up would leave every
- * request of its run without a row.  0, or -1 with e (another error, or
- * a stop).
- */
-static int store_open(const struct app_settings *s, struct db **db,
-		      volatile sig_atomic_t *stopping, struct nb_err *e)
-{
-	int said = 0;
-
-	while (app_store_open(s, &core_spec, db, e) < 0) {
-		if (e->kind != NB_UNAVAILABLE || *stopping)
-			return -1;
-		if (!said++)
-			fprintf(stderr, "nestbox[accesslog]: %s: trying again\n", e->msg);
-		poll(NULL, 0, 100);
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	struct conf *conf = NULL;
@@ -99,6 +76,7 @@ int main(int argc, char **argv)
 	volatile sig_atomic_t *stopping;
 	struct nb_err e;
 	long rc;
+	int said = 0;
 
 	stderr_of_front_end();
 	if (argc > 1)
@@ -121,8 +99,11 @@ int main(int argc, char **argv)
 	 */
 	fcntl(0, F_SETPIPE_SZ, 1 << 20);
 	stopping = stop_on_term();
-	if (store_open(&s, &db, stopping, &e) < 0)
-		goto fail;
+	/* a store held at a first start (another writer migrating it) is
+	 * waited for: the front end does not start its logger again */
+	while (app_store_open(&s, &core_spec, &db, &e) < 0)
+		if (!app_try_again("accesslog", &said, stopping, &e))
+			goto fail;
 	reqlog_init(log, s.log_flush_every, s.log_flush_ms, s.log_max_rows, s.log_to_stderr);
 	/* rows it could not write at the end are lost: said, and exit 1 */
 	if ((rc = accesslog_pump(0, log, db, s.log_hot_rows, stopping, &e)) < 0)

@@ -69,11 +69,14 @@ static void mip_keep(volatile sig_atomic_t *stopping, pid_t parent)
 	struct mip m;
 	struct nb_err e;
 	time_t next = 0;
+	int said = 0;
 
-	if (app_open(&app, "mip-keeper", &core_spec, &e) < 0) {
-		fprintf(stderr, "nestbox[mip-keeper]: %s\n", e.msg);
-		return;
-	}
+	/* started once per front end run, as the watcher: a busy store is waited for */
+	while (app_open(&app, "mip-keeper", &core_spec, &e) < 0)
+		if (!app_try_again("mip-keeper", &said, stopping, &e)) {
+			fprintf(stderr, "nestbox[mip-keeper]: %s\n", e.msg);
+			return;
+		}
 	mip_open(&app, &m);
 	app.domain = &m;
 	while (!*stopping && getppid() == parent && !mip_store_shared(&app)) {
@@ -115,7 +118,7 @@ int main(int argc, char **argv)
 	struct app app;
 	struct nb_err e;
 	volatile sig_atomic_t *stopping;
-	int rc;
+	int rc, said = 0;
 
 	struct conf *conf = NULL;
 	struct app_settings s;
@@ -136,10 +139,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	mip_keeper_start(stopping);
-	if (app_open(&app, "mkbox-watch", &core_spec, &e) < 0) {
-		fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);
-		return 1;
-	}
+	while (app_open(&app, "mkbox-watch", &core_spec, &e) < 0)
+		if (!app_try_again("mkbox-watch", &said, stopping, &e)) {
+			fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);
+			return 1;
+		}
 	mkbox_settings_read(&app, &ms);
 	rc = mkbox_watch_run(&app, ms.image_path, stopping, &e);
 	if (rc < 0)

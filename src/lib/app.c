@@ -53,6 +53,17 @@ fail:
 	return -1;
 }
 
+int app_try_again(const char *program, int *said, volatile sig_atomic_t *stop,
+		  const struct nb_err *e)
+{
+	if (e->kind != NB_UNAVAILABLE || (stop && *stop))
+		return 0;
+	if (!(*said)++)
+		fprintf(stderr, "nestbox[%s]: %s: trying again\n", program, e->msg);
+	poll(NULL, 0, 100);
+	return 1;
+}
+
 void app_close(struct app *app)
 {
 	db_close(app->db);

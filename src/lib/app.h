@@ -20,6 +20,7 @@
 #ifndef NB_APP_H
 #define NB_APP_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "blob.h"
@@ -128,6 +129,18 @@ int app_store_open(const struct app_settings *s, const struct app_store_spec *sp
 int app_open(struct app *app, const char *program,
 	     const struct app_store_spec *spec, struct nb_err *e);
 void app_close(struct app *app);
+/*
+ * For a process its front end starts once and never again (the access-log
+ * writer, the image watcher, the mip keeper): after a failed app_open or
+ * app_store_open with e, 1 when it is worth trying again — the store was
+ * busy or unreachable (NB_UNAVAILABLE: another writer migrating it, the
+ * database not up yet) and *stop is not set — once 100 ms have passed;
+ * else 0.  The first retry is said on stderr ("nestbox[program]: ...:
+ * trying again"), counted in *said (0 before the first call).  Giving up
+ * would leave the front end's whole run without that process.
+ */
+int app_try_again(const char *program, int *said, volatile sig_atomic_t *stop,
+		  const struct nb_err *e);
 
 int app_main(const struct app_def *def, const struct app_store_spec *spec,
 	     int argc, char **argv);

@@ -447,3 +447,32 @@ def test_gc_removes_the_old_static_layout(nb):
         open(os.path.join(top, name), "w").close()
     nb.ctl("gc")
     assert os.listdir(top) == []
+
+
+def test_watcher_waits_for_a_store_held_at_its_start(make_nb):
+    """nestbox-mkbox-watch (and its mip keeper) started while another
+    writer holds the store it would make: it tries again until it can and
+    then keeps the static tree; it used to exit at once, and the front end,
+    which starts it once, then sent nothing of the tree for its whole run."""
+    import sqlite3
+    import subprocess
+    from conftest import CGIBIN, STORE
+    if STORE != "sqlite":
+        pytest.skip("another writer holds SQLite's write lock on the file")
+    nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100"})
+    os.makedirs(nb.images, exist_ok=True)
+    holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    p = subprocess.Popen([os.path.join(CGIBIN, "nestbox-mkbox-watch")], env=nb.env,
+                         stdin=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = p.stderr.readline()
+        assert "trying again" in said, said
+        holder.execute("COMMIT")
+        holder.close()
+        wait_until(lambda: os.path.exists(os.path.join(nb.state, "mkbox-static", "live", "list")),
+                   "the watcher's static /list")
+        assert p.poll() is None
+    finally:
+        p.stdin.close()
+        p.wait(timeout=60)
