@@ -22,6 +22,7 @@
  *
  * Usage: nestbox-mkbox-watch [CONFIG]   (CONFIG: as $NESTBOX_CONFIG)
  */
+#include <errno.h>
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +96,7 @@ static void mip_keep(volatile sig_atomic_t *stopping, pid_t parent)
 
 /* Starts the keeper; a failure costs the proxied copies their speed only
  * when no copy is ever written, so it is said and the watcher goes on. */
-static void mip_keeper_start(volatile sig_atomic_t *stopping)
+static void mip_keeper_start(volatile sig_atomic_t *stopping, int lock)
 {
 	pid_t parent = getpid(), pid = fork();
 
@@ -106,6 +107,7 @@ static void mip_keeper_start(volatile sig_atomic_t *stopping)
 	if (pid > 0)
 		return;
 	prctl(PR_SET_PDEATHSIG, SIGTERM, 0, 0, 0);
+	close(lock);	/* the watcher's lock lasts as long as the watcher */
 	if (!freopen("/dev/null", "r", stdin))
 		_exit(1);
 	mip_keep(stopping, parent);
@@ -118,7 +120,7 @@ int main(int argc, char **argv)
 	struct app app;
 	struct nb_err e;
 	volatile sig_atomic_t *stopping;
-	int rc, said = 0;
+	int rc, lock, said = 0;
 
 	struct conf *conf = NULL;
 	struct app_settings s;
@@ -138,7 +140,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nestbox[mkbox-watch]: cannot become the owner of %s\n", s.var_dir);
 		return 1;
 	}
-	mip_keeper_start(stopping);
+	/* one watcher at a time; one started beside it (Apache's start-up)
+	 * waits, and ends with its pipe before its turn */
+	if ((lock = mkbox_watch_lock(s.var_dir, stopping)) == -2)
+		return 0;
+	if (lock < 0) {
+		fprintf(stderr, "nestbox[mkbox-watch]: cannot lock %s/mkbox-static: %s\n", s.var_dir,
+			strerror(errno));
+		return 1;
+	}
+	mip_keeper_start(stopping, lock);
 	while (app_open(&app, "mkbox-watch", &core_spec, &e) < 0)
 		if (!app_try_again("mkbox-watch", &said, stopping, &e)) {
 			fprintf(stderr, "nestbox[mkbox-watch]: %s\n", e.msg);

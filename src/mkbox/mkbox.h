@@ -173,6 +173,19 @@ int mkbox_list_body(const char *image_path, struct buf *out);
 /* The sha256 of the .img.zst named in <root>/<rel> (an .img.sha256):
  * 64 hex digits in out[65], or "" when it has none. */
 void mkbox_zst_sum(const char *root, const char *rel, char *out);
+/*
+ * Waits until this process is the one watcher of <var_dir>'s static tree:
+ * the lock <var_dir>/mkbox-static/watch.lock (flock), held while the
+ * returned fd stays open.  A front end may run two at once (Apache starts
+ * its piped loggers in each of its two start-up passes and ends the
+ * first's soon): without the lock the slower could point the link at its
+ * tree after the other did and, ending, remove it, leaving the front end
+ * without a tree for its whole run.  Waiting, it says so once on stderr
+ * and watches fd 0 and stop.  Returns the fd; -2 when stop was set or
+ * fd 0's pipe ended before its turn; -1 (errno) when the lock cannot be
+ * made.
+ */
+int mkbox_watch_lock(const char *var_dir, volatile sig_atomic_t *stop);
 /* Follows the image directory until stop is set or fd 0 ends (the front
  * end that started the watcher is gone); 0, or -1 with e. */
 int mkbox_watch_run(struct app *app, const char *image_path, volatile sig_atomic_t *stop,

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/vfs.h>
 #include <time.h>
@@ -47,6 +48,7 @@ struct touched {
 
 struct watch {
 	struct app *app;
+	volatile sig_atomic_t *stop;
 	const char *root;
 	struct mkbox_live live;
 	int ifd, root_wd;
@@ -57,6 +59,27 @@ struct watch {
 	int list_dirty, rescan;
 	long long since;	/* ms: when the oldest unsettled event came */
 };
+
+/* 1 when fd 0 is a pipe (a front end's): its end is the watcher's end. */
+static int stdin_is_pipe(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
+}
+
+/* Waits up to ms (-1: no limit) for fd 0; 1 when its pipe has ended (the
+ * front end that started the watcher is gone), else 0.  Nothing is ever
+ * written to it: what comes is read and dropped. */
+static int stdin_ended(int ms)
+{
+	struct pollfd p = { 0, POLLIN, 0 };
+	char drain[512];
+
+	if (!stdin_is_pipe())
+		return poll(NULL, 0, ms), 0;
+	return poll(&p, 1, ms) > 0 && read(0, drain, sizeof(drain)) == 0;
+}
 
 static long long now_ms(void)
 {
@@ -287,7 +310,7 @@ static void settle(struct watch *w)
 		w->list_dirty = 0;
 	work = w->dirty, n = w->ndirty;
 	w->dirty = NULL, w->ndirty = w->dcap = 0;
-	for (i = 0; i < n && !w->rescan; i++) {
+	for (i = 0; i < n && !w->rescan && !*w->stop; i++) {
 		read_events(w);
 		if (!w->rescan &&
 		    mkbox_live_image(&w->live, w->app, w->root, work[i].box, work[i].image) < 0)
@@ -299,13 +322,6 @@ static void settle(struct watch *w)
 		mark(w);	/* no image directory to watch yet, or overflowed: again */
 }
 
-/* 1 when fd 0 is a pipe (a front end's): its end is the watcher's end. */
-static int stdin_is_pipe(void)
-{
-	struct stat st;
-
-	return fstat(0, &st) == 0 && S_ISFIFO(st.st_mode);
-}
 
 /* The loop: events, settles, until stop or the front end's pipe ends. */
 static int loop(struct watch *w, volatile sig_atomic_t *stop)
@@ -365,14 +381,36 @@ static int remote_fs(const char *path)
 /* Waits for the end (stop, or the front end's pipe) doing nothing. */
 static void idle(volatile sig_atomic_t *stop)
 {
-	struct pollfd p = { 0, POLLIN, 0 };
-	char drain[512];
+	while (!*stop && !stdin_ended(-1))
+		;
+}
 
-	while (!*stop) {
-		int n = poll(&p, stdin_is_pipe() ? 1 : 0, -1);
-		if (n > 0 && read(0, drain, sizeof(drain)) == 0)
-			return;
+int mkbox_watch_lock(const char *var_dir, volatile sig_atomic_t *stop)
+{
+	char p[PATH_MAX];
+	int fd, said = 0;
+
+	if ((size_t)snprintf(p, sizeof(p), "%s/mkbox-static", var_dir) >= sizeof(p) ||
+	    fs_mkdirs(p, 0755) < 0 ||
+	    (size_t)snprintf(p, sizeof(p), "%s/mkbox-static/watch.lock", var_dir) >= sizeof(p) ||
+	    (fd = open(p, O_RDONLY | O_CREAT | O_CLOEXEC, 0644)) < 0)
+		return -1;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+			close(fd);
+			errno = e;
+			return -1;
+		}
+		if (!said++)
+			fprintf(stderr, "nestbox[mkbox-watch]: another watcher keeps %s/mkbox-static; "
+				"waiting for its end\n", var_dir);
+		if (*stop || stdin_ended(100)) {
+			close(fd);
+			return -2;
+		}
 	}
+	return fd;
 }
 
 int mkbox_watch_run(struct app *app, const char *image_path, volatile sig_atomic_t *stop,
@@ -389,7 +427,7 @@ int mkbox_watch_run(struct app *app, const char *image_path, volatile sig_atomic
 		return 0;
 	}
 	memset(&w, 0, sizeof(w));
-	w.app = app, w.root = image_path;
+	w.app = app, w.stop = stop, w.root = image_path;
 	if ((w.ifd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0)
 		return nb_fail(e, NB_UNAVAILABLE, "inotify: %s", strerror(errno));
 	if (mkbox_live_open(&w.live, app->set.var_dir) < 0) {

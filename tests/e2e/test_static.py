@@ -476,3 +476,49 @@ def test_watcher_waits_for_a_store_held_at_its_start(make_nb):
     finally:
         p.stdin.close()
         p.wait(timeout=60)
+
+
+def test_a_second_watcher_waits_and_leaves_the_tree_reachable(make_nb):
+    """Two watchers at once, as Apache's two start-up passes start them
+    (the first pass's soon ended): the later one used to point the link
+    at its own tree and, ending, remove it, leaving the running watcher's
+    tree unreachable for the front end's whole run.  Now it waits for the
+    running one's lock and ends with its pipe, touching nothing."""
+    import subprocess
+    from conftest import CGIBIN
+    nb = make_nb()
+    nb.ctl("init")
+    os.makedirs(nb.images, exist_ok=True)
+    top = os.path.join(nb.state, "mkbox-static")
+    link = os.path.join(top, "live")
+
+    def start(err):
+        return subprocess.Popen([os.path.join(CGIBIN, "nestbox-mkbox-watch")], env=nb.env,
+                                stdin=subprocess.PIPE, stderr=err)
+
+    def owner():
+        try:
+            return int(os.readlink(link).split("/")[2])
+        except (OSError, IndexError, ValueError):
+            return None
+
+    first = start(subprocess.DEVNULL)
+    with open(os.path.join(nb.state, "second.err"), "w+") as err:
+        try:
+            wait_until(lambda: owner() == first.pid and
+                       os.path.exists(os.path.join(link, "list")), "the first watcher's tree")
+            second = start(err)
+            try:
+                # the second either waits (and says so) or has taken the link
+                wait_until(lambda: "waiting" in open(err.name).read() or
+                           owner() == second.pid, "the second watcher's start")
+            finally:
+                second.stdin.close()
+                second.wait(timeout=60)
+            assert first.poll() is None
+            assert owner() == first.pid
+            assert os.path.exists(os.path.join(link, "list"))
+        finally:
+            first.stdin.close()
+            first.wait(timeout=60)
+    assert second.returncode == 0
