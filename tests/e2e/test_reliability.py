@@ -70,6 +70,33 @@ def test_killed_front_end_loses_no_acknowledged_write(make_nb, tmpdir_shared):
 
 
 @pytest.mark.skipif(not shutil.which("strace"), reason="strace missing (make deps installs it)")
+@sqlite_only("PostgreSQL syncs its commits itself (synchronous_commit)")
+def test_a_sqlite_commit_is_synced_before_it_is_acknowledged(nb, tmpdir_shared):
+    """A commit's WAL frames are synced before the statement returns (and
+    so before any answer or exit says it happened): with another
+    connection open, nothing else (a last connection's checkpoint at its
+    close) syncs them.  Watched with strace on the real nestboxctl."""
+    nb.ctl("init")
+    other = sqlite3.connect(os.path.join(nb.state, "nestbox.db"))
+    other.execute("SELECT count(*) FROM sqlite_master").fetchall()
+    log = os.path.join(tmpdir_shared, "sync.log")
+    env = dict(nb.env)
+    env["ASAN_OPTIONS"] = ":".join(filter(None, [env.get("ASAN_OPTIONS"), "detect_leaks=0"]))
+    try:
+        p = subprocess.run(["strace", "-f", "-y", "-e", "trace=pwrite64,fsync,fdatasync",
+                            "-o", log, CTL, "ota", "repo", "--repo", "acme/app"],
+                           env=env, capture_output=True, text=True)
+    finally:
+        other.close()
+    assert p.returncode == 0, p.stderr
+    calls = open(log).read().splitlines()
+    wal = [i for i, c in enumerate(calls) if "nestbox.db-wal>" in c]
+    writes = [i for i in wal if "pwrite64(" in calls[i]]
+    assert writes, calls
+    assert any(re.search(r"f(data)?sync\(", calls[i]) and i > writes[-1] for i in wal), calls
+
+
+@pytest.mark.skipif(not shutil.which("strace"), reason="strace missing (make deps installs it)")
 def test_an_ota_release_is_synced_before_nestboxctl_returns(nb, tmpdir_shared):
     """A published tag is acknowledged: libgit2 fsyncs the objects and the
     ref it writes (GIT_OPT_ENABLE_FSYNC_GITDIR, off unless set), watched
