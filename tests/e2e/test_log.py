@@ -363,3 +363,67 @@ def test_accesslog_waits_for_a_store_held_at_its_start(make_nb):
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM request_log WHERE path LIKE '/list/held-%'"
                          ).fetchone()[0] == 50
+
+
+def test_no_line_lost_when_the_front_end_stops(make_nb):
+    """A burst of requests, then one more still running when lighttpd is
+    stopped as a terminal's Ctrl-C stops it (SIGINT to its whole process
+    group, the access-log writer included) and finishes it (a graceful
+    stop): every answered request has its row once all have exited.  The
+    writer used to stop reading once its pipe had been quiet for 100 ms
+    after the signal, and the line of a request that ended later was lost
+    (lighttpd: "error flushing log")."""
+    import http.client
+    import signal
+    import socket
+    import threading
+    import time
+    from conftest import wait_until
+    nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "64"})
+    nb.start(own_group=True)
+    answered = []
+
+    def burst(t):
+        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
+        for i in range(250):
+            c.request("GET", "/list/stop-%d-%d" % (t, i))
+            r = c.getresponse()
+            r.read()
+            answered.append(r.status)
+        c.close()
+    threads = [threading.Thread(target=burst, args=(t,)) for t in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    # the last request: its body is half sent when the stop comes
+    late = socket.create_connection(("127.0.0.1", nb.port), timeout=60)
+    late.sendall(b"POST /log/echo/stop-late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                 b"Connection: close\r\n\r\nab")
+    stopping = threading.Thread(target=nb.stop_group, args=(signal.SIGINT,))
+    stopping.start()
+
+    def refused():
+        try:
+            socket.create_connection(("127.0.0.1", nb.port), timeout=5).close()
+            return False
+        except OSError:
+            return True
+    wait_until(refused, "lighttpd's graceful stop")
+    time.sleep(1)  # a quiet pipe for a while: the rest of the body comes late
+    late.sendall(b"cd")
+    answer = b""
+    while True:
+        got = late.recv(65536)
+        if not got:
+            break
+        answer += got
+    late.close()
+    assert answer.startswith(b"HTTP/1.1 "), answer[:80]
+    answered.append(int(answer.split()[1]))
+    stopping.join()
+    assert len(answered) == 1001
+    with nb.db() as c:
+        rows = c.execute("SELECT count(*) FROM request_log WHERE path LIKE '%/stop-%'"
+                         ).fetchone()[0]
+    assert rows == len(answered), "%d rows for %d answers" % (rows, len(answered))
