@@ -418,13 +418,41 @@ class Nestbox:
         """Sends raw bytes and returns the raw answer (for malformed requests)."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
             s.sendall(data)
-            out = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                out += chunk
+            return read_to_close(s)
+
+
+def read_to_close(s):
+    """Everything socket s receives until its peer closes."""
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
             return out
+        out += chunk
+
+
+def burst(port, path, threads=4, each=250, headers=None):
+    """GETs path % (thread, i) for i < each, with headers, from threads
+    connections at once (one request after another on each); returns
+    every status."""
+    import http.client
+    import threading
+    statuses = []
+
+    def one(t):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for i in range(each):
+            c.request("GET", path % (t, i), headers=headers or {})
+            r = c.getresponse()
+            r.read()
+            statuses.append(r.status)
+        c.close()
+    running = [threading.Thread(target=one, args=(t,)) for t in range(threads)]
+    for th in running:
+        th.start()
+    for th in running:
+        th.join()
+    return statuses
 
 
 @pytest.fixture

@@ -395,24 +395,9 @@ def test_no_line_lost_at_a_graceful_restart_through_apache(apache):
     lines into the old pipe: every answered request still has its row.
     The old nestbox-accesslog used to stop once that pipe had been quiet
     for 100 ms, and a request ending later was lost."""
-    import http.client
-    import threading
+    from conftest import burst, read_to_close
     a, _ = apache
-    answered = []
-
-    def burst(t):
-        c = http.client.HTTPConnection("127.0.0.1", a.port, timeout=60)
-        for i in range(100):
-            c.request("GET", "/list/restart-%d-%d" % (t, i))
-            r = c.getresponse()
-            r.read()
-            answered.append(r.status)
-        c.close()
-    threads = [threading.Thread(target=burst, args=(t,)) for t in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    answered = burst(a.port, "/list/restart-%d-%d", each=100)
     # the last request: half sent when the restart comes (a static file:
     # mod_fcgid's process manager is restarted with the configuration)
     late = socket.create_connection(("127.0.0.1", a.port), timeout=20)
@@ -423,12 +408,7 @@ def test_no_line_lost_at_a_graceful_restart_through_apache(apache):
                "Apache's graceful restart")
     time.sleep(1)  # a quiet old pipe for a while: the rest comes late
     late.sendall(b"Connection: close\r\n\r\n")
-    answer = b""
-    while True:
-        got = late.recv(65536)
-        if not got:
-            break
-        answer += got
+    answer = read_to_close(late)
     late.close()
     assert answer.startswith(b"HTTP/1.1 "), answer[:80]
     answered.append(int(answer.split()[1]))

@@ -263,10 +263,8 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
     logger blocked in its flush, the pipe filled, lighttpd dropped lines
     ("error flushing log") and a full buffer that could not be written was
     thrown away."""
-    import http.client
     import sqlite3
-    import threading
-    from conftest import wait_until
+    from conftest import burst, wait_until
     nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100", "NESTBOX_LOG__FLUSH_EVERY": "64"})
     nb.start()
     # the logger is up and has its store (it opens it once, at start)
@@ -282,25 +280,10 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
     holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), timeout=30,
                              isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    failures = []
-
-    def burst(t):
-        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
-        for i in range(per_thread):
-            c.request("GET", "/list/burst-%d-%d" % (t, i), headers=ua)
-            r = c.getresponse()
-            r.read()
-            if r.status != 200:
-                failures.append(r.status)
-        c.close()
-    threads = [threading.Thread(target=burst, args=(t,)) for t in range(n_threads)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    statuses = burst(nb.port, "/list/burst-%d-%d", n_threads, per_thread, ua)
     holder.execute("COMMIT")
     holder.close()
-    assert failures == []
+    assert statuses == [200] * (n_threads * per_thread)
     want = n_threads * per_thread
 
     def logged():
@@ -371,31 +354,15 @@ def test_no_line_lost_when_the_front_end_stops(make_nb):
     group, the access-log writer included) and finishes it (a graceful
     stop): every answered request has its row once all have exited.  The
     writer used to stop reading once its pipe had been quiet for 100 ms
-    after the signal, and the line of a request that ended later was lost
-    (lighttpd: "error flushing log")."""
-    import http.client
+    after the signal, and the line of a request that ended later was lost."""
     import signal
     import socket
     import threading
     import time
-    from conftest import wait_until
+    from conftest import burst, read_to_close, wait_until
     nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "64"})
     nb.start(own_group=True)
-    answered = []
-
-    def burst(t):
-        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
-        for i in range(250):
-            c.request("GET", "/list/stop-%d-%d" % (t, i))
-            r = c.getresponse()
-            r.read()
-            answered.append(r.status)
-        c.close()
-    threads = [threading.Thread(target=burst, args=(t,)) for t in range(4)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    answered = burst(nb.port, "/list/stop-%d-%d")
     # the last request: its body is half sent when the stop comes
     late = socket.create_connection(("127.0.0.1", nb.port), timeout=60)
     late.sendall(b"POST /log/echo/stop-late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
@@ -412,12 +379,7 @@ def test_no_line_lost_when_the_front_end_stops(make_nb):
     wait_until(refused, "lighttpd's graceful stop")
     time.sleep(1)  # a quiet pipe for a while: the rest of the body comes late
     late.sendall(b"cd")
-    answer = b""
-    while True:
-        got = late.recv(65536)
-        if not got:
-            break
-        answer += got
+    answer = read_to_close(late)
     late.close()
     assert answer.startswith(b"HTTP/1.1 "), answer[:80]
     answered.append(int(answer.split()[1]))
