@@ -72,10 +72,17 @@ stop_server() {
 	fi
 	wait "$lpid" 2>/dev/null || true
 	lpid=
-	# the FastCGI programs lighttpd spawned should be gone with it
+	# the FastCGI programs lighttpd spawned should be gone with it; the
+	# access-log writer first writes the lines it was given (a backlog of a
+	# load the store could not keep up with: a minute and more on
+	# PostgreSQL), so it gets 120 s before it is killed
 	for k in $kids; do
 		i=0
-		while kill -0 "$k" 2>/dev/null && [ $i -lt 20 ]; do
+		n=20
+		case $(readlink "/proc/$k/exe" 2>/dev/null) in
+		*/nestbox-accesslog) n=1200 ;;
+		esac
+		while kill -0 "$k" 2>/dev/null && [ $i -lt $n ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done

@@ -4,7 +4,9 @@
  * (lighttpd: accesslog.filename = "|…/nestbox-accesslog"; Apache:
  * CustomLog "|…/nestbox-accesslog").  Lines become request-log rows and
  * metrics (src/log/accesslog.h), written every log.flush_every rows or
- * log.flush_ms; at EOF or SIGTERM a last flush, then exit.
+ * log.flush_ms; at EOF a last flush, then exit.  SIGTERM or SIGINT does
+ * not end it before EOF: the front end's last lines are still read
+ * (bounded: src/log/accesslog.h).
  *
  * Usage: nestbox-accesslog [CONFIG]   (CONFIG: as $NESTBOX_CONFIG, for a
  * front end that passes its loggers no environment of ours)

@@ -1,4 +1,5 @@
 #include "http.h"
+#include "clock.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -151,14 +152,6 @@ int http_req_parse(struct http_req *r, struct nb_err *e)
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Milliseconds left to read the body: the deadline grows by a second per
  * min_rate bytes received, so a slow but moving upload goes on while a
@@ -167,7 +160,7 @@ static long long mono_ms(void)
 static long long body_left_ms(struct http_req *r)
 {
 	const struct http_body_limit *l = &r->body_limit;
-	long long now = mono_ms(), allow = l->timeout_ms;
+	long long now = clock_mono_ms(), allow = l->timeout_ms;
 
 	if (!r->body_start_ms)
 		r->body_start_ms = now;

@@ -63,8 +63,10 @@ int accesslog_parse(const char *line, size_t len, struct reqlog_entry *e, int *h
  * Reads access-log lines from fd until EOF, adding each to log; rows are
  * written to db when due (also while no line comes: log->flush_ms bounds
  * how late a row is) and at the end.  A hot route's success gets metrics
- * but no row unless hot_rows.  Once *stop is set (SIGTERM), what is
- * already in the pipe is read and the pump returns.  Refused lines are
+ * but no row unless hot_rows.  Once *stop is set (SIGTERM, SIGINT), fd
+ * is still read to EOF, the front end's exit, and the pump returns then;
+ * a writer that never closes is given up on after 10 s without a byte or
+ * 60 s after the stop (accesslog_pump.c says why).  Refused lines are
  * reported on stderr and skipped, and so is a flush that fails on the
  * way (its rows wait for the next).  Returns the number of refused lines,
  * or -1 with e: NB_UNAVAILABLE when the last flush failed (its rows are

@@ -123,7 +123,7 @@ struct queue {
 	pthread_cond_t cond;		/* signalled on a new chunk, room or the end */
 	struct chunk *head, *tail;
 	size_t bytes;
-	int done;			/* the reader saw EOF, an error or a stop */
+	int done;			/* the reader saw EOF, an error or gave up after a stop */
 	int failed;			/* … a read error */
 	int fd;
 	volatile sig_atomic_t *stop;
@@ -154,23 +154,58 @@ static void queue_end(struct queue *q, int failed)
 	pthread_mutex_unlock(&q->mu);
 }
 
-/* The reader: read() until EOF; after a stop, until the pipe is quiet. */
+/*
+ * After a stop signal the pipe is still read to its end: the front end
+ * closes it when it exits, and every line it wrote before is a request it
+ * answered.  The stop comes before that end: a service manager signals
+ * the front end and its loggers together (systemd's control group, a
+ * terminal's Ctrl-C), and the front end then finishes its requests (a
+ * graceful stop) and writes their lines; Apache signals its piped loggers
+ * on every restart while its old children still finish theirs.  Only a
+ * writer that never closes is cut off: one that has sent nothing for
+ * STOP_QUIET_MS since the stop or its last bytes, or still writes
+ * STOP_MAX_MS after the stop.  A stopping front end writes each line as
+ * its request ends and closes the pipe once its programs are gone
+ * (lighttpd: a fraction of a second), so 10 s of silence means it is not
+ * the front end still stopping but a writer that will not close; 60 s
+ * stays under what a service manager grants a stop before it kills
+ * (systemd: 90 s), leaving room for the last flush.
+ */
+#define STOP_QUIET_MS 10000
+#define STOP_MAX_MS 60000
+
+/* 1 when the reader gives up on a writer that does not close (above);
+ * last_ms is when bytes last came, *stop_ms when the stop was first seen
+ * (0 until then: set here). */
+static int stop_done(const struct queue *q, long long last_ms, long long *stop_ms)
+{
+	long long now;
+
+	if (!*q->stop)
+		return 0;
+	now = clock_mono_ms();
+	if (!*stop_ms)
+		*stop_ms = now;
+	if (last_ms < *stop_ms)
+		last_ms = *stop_ms;	/* an idle spell before the stop is no silence after it */
+	return now - last_ms >= STOP_QUIET_MS || now - *stop_ms >= STOP_MAX_MS;
+}
+
+/* The reader: read() until EOF, after a stop too (bounded, above). */
 static void *reader(void *arg)
 {
 	struct queue *q = arg;
 	struct chunk *c = NULL;
+	long long last_ms = clock_mono_ms(), stop_ms = 0;
 
-	for (;;) {
+	while (!stop_done(q, last_ms, &stop_ms)) {
 		struct pollfd pfd = { q->fd, POLLIN, 0 };
 		ssize_t got;
 		int n = poll(&pfd, 1, 100);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (n <= 0) {
-			if (*q->stop)
-				break;	/* drained after SIGTERM */
+		if (n <= 0)
 			continue;
-		}
 		if (!c && !(c = malloc(sizeof(*c))))
 			break;
 		got = read(q->fd, c->b, sizeof(c->b));
@@ -181,6 +216,7 @@ static void *reader(void *arg)
 			queue_end(q, got < 0);
 			return NULL;
 		}
+		last_ms = clock_mono_ms();
 		c->n = (size_t)got;
 		queue_put(q, c);
 		c = NULL;
@@ -193,8 +229,10 @@ static void *reader(void *arg)
 /*
  * Takes the next chunk, waiting at most until the log's next flush is due.
  * NULL when none came (then *ended says whether the reader finished).
+ * *behind is 1 when more chunks wait after it.
  */
-static struct chunk *queue_take(struct queue *q, const struct reqlog *log, int *ended)
+static struct chunk *queue_take(struct queue *q, const struct reqlog *log, int *ended,
+				int *behind)
 {
 	struct chunk *c = NULL;
 	struct timespec until;
@@ -219,6 +257,7 @@ static struct chunk *queue_take(struct queue *q, const struct reqlog *log, int *
 		pthread_cond_broadcast(&q->cond);
 	}
 	*ended = !c && q->done;
+	*behind = q->head != NULL;
 	pthread_mutex_unlock(&q->mu);
 	return c;
 }
@@ -243,6 +282,7 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 	struct pump *p = calloc(1, sizeof(*p));	/* 20 KiB: off the stack */
 	struct queue q = { .fd = fd, .stop = stop };
 	pthread_t t;
+	int every = log->flush_every;
 	long rc;
 
 	if (!p)
@@ -258,8 +298,16 @@ long accesslog_pump(int fd, struct reqlog *log, struct db *db, int hot_rows,
 		return nb_fail(e, NB_INTERNAL, "cannot start the reader thread");
 	}
 	for (;;) {
-		int ended;
-		struct chunk *c = queue_take(&q, log, &ended);
+		int ended, behind;
+		struct chunk *c = queue_take(&q, log, &ended, &behind);
+		/*
+		 * Lines waiting in the queue are late already: they are written
+		 * in full buffers, not every flush_every rows, since the store's
+		 * cost is per transaction as much as per row (PostgreSQL: 3,200
+		 * rows/s in flushes of 64, 7,500 in flushes of 256), and a
+		 * front end stopped with a backlog waits for it to be written.
+		 */
+		log->flush_every = behind ? REQLOG_BUF : every;
 		if (c) {
 			take_chunk(p, c);
 			free(c);

@@ -11,6 +11,7 @@
  * from a full scan.
  */
 #include "mkbox.h"
+#include "../lib/clock.h"
 #include "../lib/fs.h"
 
 #include <dirent.h>
@@ -81,18 +82,10 @@ static int stdin_ended(int ms)
 	return poll(&p, 1, ms) > 0 && read(0, drain, sizeof(drain)) == 0;
 }
 
-static long long now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void mark(struct watch *w)
 {
 	if (!w->since)
-		w->since = now_ms();
+		w->since = clock_mono_ms();
 }
 
 /* The image a build file belongs to ("<image>.img.zst|sha256|buildID"),
@@ -333,7 +326,7 @@ static int loop(struct watch *w, volatile sig_atomic_t *stop)
 	while (!*stop) {
 		int timeout = -1, n;
 		if (w->since) {
-			long long t = now_ms(), end = w->since + SETTLE_MAX_MS;
+			long long t = clock_mono_ms(), end = w->since + SETTLE_MAX_MS;
 			timeout = SETTLE_MS;
 			if (t >= end) {
 				settle(w);

@@ -294,7 +294,11 @@ class Nestbox:
         return sqlite3.connect(os.path.join(self.state, "nestbox.db"))
 
     # -- server -------------------------------------------------------------
-    def start(self, conf=os.path.join(ROOT, "etc", "lighttpd.conf"), extra="/dev/null"):
+    def start(self, conf=os.path.join(ROOT, "etc", "lighttpd.conf"), extra="/dev/null",
+              own_group=False):
+        """own_group: lighttpd leads a process group of its own, as under a
+        service manager, so that a test can signal it with everything it
+        started (stop_group)."""
         self.ctl("init")
         os.makedirs(os.path.join(self.state, "run"), exist_ok=True)
         self.port = free_port()
@@ -304,7 +308,8 @@ class Nestbox:
                    NESTBOX_EXTRA=extra)
         logf = open(self.log, "ab")
         self.proc = subprocess.Popen(["lighttpd", "-D", "-f", conf], env=env,
-                                     stdout=logf, stderr=subprocess.STDOUT)
+                                     stdout=logf, stderr=subprocess.STDOUT,
+                                     start_new_session=own_group)
         logf.close()
 
         def up():
@@ -335,6 +340,16 @@ class Nestbox:
         log = self.read_log()
         bad = [m for m in SANITIZER_MARKS if m in log]
         assert not bad, "sanitizer or undeclared-input report in the server log:\n" + log
+
+    def stop_group(self, sig):
+        """Sends sig to lighttpd's process group (start(own_group=True)):
+        lighttpd, its programs and its piped loggers at once, as systemd
+        (KillMode=control-group) or a terminal's Ctrl-C stop them; then
+        waits for all of them to exit."""
+        os.killpg(self.proc.pid, sig)
+        self.proc.wait(timeout=60)
+        wait_until(lambda: not self.backends(), "the programs to exit", limit=60)
+        self.stop()
 
     def backends(self):
         """pids of programs lighttpd started for this state directory"""
@@ -403,13 +418,41 @@ class Nestbox:
         """Sends raw bytes and returns the raw answer (for malformed requests)."""
         with socket.create_connection(("127.0.0.1", self.port), timeout=30) as s:
             s.sendall(data)
-            out = b""
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                out += chunk
+            return read_to_close(s)
+
+
+def read_to_close(s):
+    """Everything socket s receives until its peer closes."""
+    out = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
             return out
+        out += chunk
+
+
+def burst(port, path, threads=4, each=250, headers=None):
+    """GETs path % (thread, i) for i < each, with headers, from threads
+    connections at once (one request after another on each); returns
+    every status."""
+    import http.client
+    import threading
+    statuses = []
+
+    def one(t):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for i in range(each):
+            c.request("GET", path % (t, i), headers=headers or {})
+            r = c.getresponse()
+            r.read()
+            statuses.append(r.status)
+        c.close()
+    running = [threading.Thread(target=one, args=(t,)) for t in range(threads)]
+    for th in running:
+        th.start()
+    for th in running:
+        th.join()
+    return statuses
 
 
 @pytest.fixture

@@ -263,10 +263,8 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
     logger blocked in its flush, the pipe filled, lighttpd dropped lines
     ("error flushing log") and a full buffer that could not be written was
     thrown away."""
-    import http.client
     import sqlite3
-    import threading
-    from conftest import wait_until
+    from conftest import burst, wait_until
     nb = make_nb({"NESTBOX_DB__BUSY_TIMEOUT_MS": "100", "NESTBOX_LOG__FLUSH_EVERY": "64"})
     nb.start()
     # the logger is up and has its store (it opens it once, at start)
@@ -282,25 +280,10 @@ def test_no_row_lost_while_the_store_is_held(make_nb):
     holder = sqlite3.connect(os.path.join(nb.state, "nestbox.db"), timeout=30,
                              isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    failures = []
-
-    def burst(t):
-        c = http.client.HTTPConnection("127.0.0.1", nb.port, timeout=60)
-        for i in range(per_thread):
-            c.request("GET", "/list/burst-%d-%d" % (t, i), headers=ua)
-            r = c.getresponse()
-            r.read()
-            if r.status != 200:
-                failures.append(r.status)
-        c.close()
-    threads = [threading.Thread(target=burst, args=(t,)) for t in range(n_threads)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    statuses = burst(nb.port, "/list/burst-%d-%d", n_threads, per_thread, ua)
     holder.execute("COMMIT")
     holder.close()
-    assert failures == []
+    assert statuses == [200] * (n_threads * per_thread)
     want = n_threads * per_thread
 
     def logged():
@@ -363,3 +346,46 @@ def test_accesslog_waits_for_a_store_held_at_its_start(make_nb):
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM request_log WHERE path LIKE '/list/held-%'"
                          ).fetchone()[0] == 50
+
+
+def test_no_line_lost_when_the_front_end_stops(make_nb):
+    """A burst of requests, then one more still running when lighttpd is
+    stopped as a terminal's Ctrl-C stops it (SIGINT to its whole process
+    group, the access-log writer included) and finishes it (a graceful
+    stop): every answered request has its row once all have exited.  The
+    writer used to stop reading once its pipe had been quiet for 100 ms
+    after the signal, and the line of a request that ended later was lost."""
+    import signal
+    import socket
+    import threading
+    import time
+    from conftest import burst, read_to_close, wait_until
+    nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "64"})
+    nb.start(own_group=True)
+    answered = burst(nb.port, "/list/stop-%d-%d")
+    # the last request: its body is half sent when the stop comes
+    late = socket.create_connection(("127.0.0.1", nb.port), timeout=60)
+    late.sendall(b"POST /log/echo/stop-late HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                 b"Connection: close\r\n\r\nab")
+    stopping = threading.Thread(target=nb.stop_group, args=(signal.SIGINT,))
+    stopping.start()
+
+    def refused():
+        try:
+            socket.create_connection(("127.0.0.1", nb.port), timeout=5).close()
+            return False
+        except OSError:
+            return True
+    wait_until(refused, "lighttpd's graceful stop")
+    time.sleep(1)  # a quiet pipe for a while: the rest of the body comes late
+    late.sendall(b"cd")
+    answer = read_to_close(late)
+    late.close()
+    assert answer.startswith(b"HTTP/1.1 "), answer[:80]
+    answered.append(int(answer.split()[1]))
+    stopping.join()
+    assert len(answered) == 1001
+    with nb.db() as c:
+        rows = c.execute("SELECT count(*) FROM request_log WHERE path LIKE '%/stop-%'"
+                         ).fetchone()[0]
+    assert rows == len(answered), "%d rows for %d answers" % (rows, len(answered))
