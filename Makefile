@@ -210,7 +210,7 @@ install: all
 	  echo 'var.nestbox_lua = "$(PREFIX)/share/nestbox/lua"'; cat etc/nestbox-lighttpd.conf; } \
 	  > $(DESTDIR)/etc/nestbox/lighttpd-nestbox.conf
 	install -m 0644 apache-example.conf $(DESTDIR)/etc/nestbox/apache-example.conf
-	install -m 0644 etc/nestbox_static.lua etc/nestbox-static.lua etc/nestbox-static-apache.lua etc/nestbox-static-raw.lua \
+	install -m 0644 etc/nestbox_static.lua etc/nestbox-static.lua etc/nestbox-static-apache.lua etc/nestbox-static-raw.lua etc/nestbox-static-mkbox.lua \
 	  $(DESTDIR)$(PREFIX)/share/nestbox/lua/
 
 # The Debian package (debian/, debhelper): built from a copy of the tree in

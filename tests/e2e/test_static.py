@@ -240,6 +240,13 @@ def test_static_misses_go_to_the_program(front):
         ("/update/ab/./%s/x" % IMAGE, None),
         ("/update/ab/zz/../%s/x" % IMAGE, None),                  # lighttpd would read ab/<image>
         ("/update/ab/%s/x/." % IMAGE, None),
+        # a buildID the tree cannot hold is no miss of the tree's ID to be
+        # answered with the update tar: the program's
+        ("/update/ab/%s/x!y" % IMAGE, None),
+        ("/update/ab/%s/-x" % IMAGE, None),
+        ("/update/ab/%s/%s?x=1" % (IMAGE, bid), None),
+        ("/update?name=ab&board=rpi4&version=5&build_id=x!y", None),
+        ("/update?name=ab&board=rpi4&branch=master&version=5&build_id=" + bid + "&x", None),
         ("/update?name=ab&board=rpi4&version=%35&build_id=" + bid, None),   # '5' escaped
         ("/update?name=ab&board=rpi4&version=&build_id=" + bid, None),     # no version
         ("/update?name=ab&board=rpi4&version=5&x=1&build_id=" + bid, None),
