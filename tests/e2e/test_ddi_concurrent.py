@@ -6,7 +6,11 @@ store: NESTBOX_TEST_STORE)."""
 import json
 import os
 import threading
+import time
 
+import pytest
+
+from conftest import STORE
 from test_ddi import BASE, action_id, ddi, feedback
 from test_software import make_swu
 
@@ -52,16 +56,19 @@ def fleet(nb, sid, n, prefix):
     return out
 
 
-def test_concurrent_feedback_is_never_refused(make_nb, tmpdir_shared):
-    """Feedback to one action from many connections at once, then feedback
-    closing the actions of many devices at once (each moves its device's
-    state: the shared per-state counts and a rollout's counters), with a
-    short lock wait so that waiting for another writer cannot be what
-    answers 503: all 200, all stored."""
-    nb = make_nb({"NESTBOX_DDI__POLL_TIME": "00:00:05", "NESTBOX_DB__BUSY_TIMEOUT_MS": "10"})
+def started(make_nb, tmpdir_shared, env):
+    nb = make_nb(dict({"NESTBOX_DDI__POLL_TIME": "00:00:05"}, **env))
     nb.ctl("init")
     sid = nb.ctl("software", "add", make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")).stdout.strip()
     nb.start()
+    return nb, sid
+
+
+def test_concurrent_feedback_is_never_refused(make_nb, tmpdir_shared):
+    """Feedback to one action from many connections at once, then feedback
+    closing the actions of many devices at once (each moves its device's
+    state: the shared per-state counts): all 200, all stored."""
+    nb, sid = started(make_nb, tmpdir_shared, {})
     one = fleet(nb, sid, 1, "one")[0]
     many = fleet(nb, sid, THREADS, "dev")
     rounds = 4
@@ -94,3 +101,36 @@ def test_concurrent_feedback_is_never_refused(make_nb, tmpdir_shared):
             == THREADS
     for dev, a in many:
         assert json.loads(ddi(nb, "GET", BASE + dev + "/installedBase/" + a).body)["id"] == a
+
+
+# db_pg.c's PG_KEY_LOCKS: a keyed writer's lock is (PG_KEY_LOCKS, key)
+PG_KEY_LOCKS = 7305003
+
+
+@pytest.mark.skipif(STORE != "postgresql", reason="PostgreSQL's per-device lock (SQLite has one"
+                    " writer lock, waited for within db.busy_timeout_ms)")
+def test_feedback_waits_for_its_device_however_long(make_nb, tmpdir_shared):
+    """A feedback waits for its device's earlier writes (another feedback
+    of the same device still committing) however long they take: the busy
+    time bounds only the wait for the store's writer lock, which a device's
+    queue does not hold.  Here the device's lock is held three times the
+    busy time; the feedback is answered 200 once it is let go."""
+    nb, sid = started(make_nb, tmpdir_shared, {"NESTBOX_DB__BUSY_TIMEOUT_MS": "1000"})
+    dev, a = fleet(nb, sid, 1, "held")[0]
+    with nb.db() as c:
+        dev_id = c.execute("SELECT id FROM ddi_devices WHERE controller_id=?", (dev,)).fetchone()[0]
+    holder = nb.db()
+    holder.conn.autocommit = False
+    holder.conn.cursor().execute("SELECT pg_advisory_xact_lock(%s, %s)", (PG_KEY_LOCKS, dev_id))
+    got = []
+    t = threading.Thread(target=lambda: got.append(feedback(nb, dev, a, "proceeding")))
+    t.start()
+    time.sleep(3)
+    assert not got, "answered %d while its device's lock was held: %r" % (got[0].status, got[0].body)
+    holder.conn.rollback()
+    holder.conn.close()
+    t.join()
+    assert got[0].status == 200, got[0].body
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?",
+                         (a,)).fetchone()[0] == 1
