@@ -134,3 +134,18 @@ def test_feedback_waits_for_its_device_however_long(make_nb, tmpdir_shared):
     with nb.db() as c:
         assert c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?",
                          (a,)).fetchone()[0] == 1
+
+
+def test_every_ddi_process_runs_from_the_start(make_nb):
+    """lighttpd starts ddi.fcgi's processes all at once and keeps them: by
+    default it started four and the rest only under load, ended them after
+    a minute idle, and the next burst's connections to them were refused
+    (a request refused five times was answered 503)."""
+    nb = make_nb({"NESTBOX_DDI_PROCS": "6"})
+    nb.start()
+    ddi_pids = [p for p in nb.backends()
+                if os.path.basename(os.readlink("/proc/%d/exe" % p)) == "ddi.fcgi"]
+    run = os.path.join(nb.state, "run")
+    assert len(ddi_pids) == 6, ddi_pids
+    assert sorted(f for f in os.listdir(run) if f.startswith("ddi.sock-")) == \
+        ["ddi.sock-%d" % i for i in range(6)]
