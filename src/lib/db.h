@@ -204,7 +204,10 @@ int db_begin(struct db *db);
  * waits for them all and they for it.  On SQLite it is db_begin (one
  * writer).  0 or -1 (busy).  On PostgreSQL always 0: the BEGIN and its
  * locks go with the first statement (one round trip less), and a lock
- * not granted is that statement's DB_BUSY (the caller rolls back).
+ * not granted is that statement's DB_BUSY (the caller rolls back): only
+ * the writer lock's, after busy_ms; the key's own lock is waited for as
+ * long as the key's earlier writers take (a device's feedbacks sent at
+ * once are all taken, in turn).
  */
 int db_begin_keyed(struct db *db, int64_t key);
 int db_commit(struct db *db);

@@ -27,8 +27,9 @@
  *     stays correct as written for SQLite;
  *   . db_begin_keyed (the DDI device's own writes: feedback, cancel and
  *     confirmation feedback, auto-confirm, configData; and the request
- *     log's flush, key 0) takes the writer lock shared and the lock of
- *     its key (the device) alone.  They exclude db_begin's
+ *     log's flush, key 0) takes the lock of its key (the device) alone,
+ *     waited for without a time limit, then the writer lock shared,
+ *     within lock_timeout (SQL_KEY_LOCK).  They exclude db_begin's
  *     writers and these them, as before; beside each other they are safe
  *     because each reads to decide only its key's rows (the device's, its
  *     actions'; the request log's tables), and rows shared between keys (a rollout's counters, the
@@ -101,9 +102,22 @@ enum { OID_BOOL = 16, OID_BYTEA = 17, OID_INT8 = 20, OID_INT2 = 21, OID_INT4 = 2
  * last holder committed.
  */
 #define SQL_WRITE_BEGIN "BEGIN ISOLATION LEVEL READ COMMITTED"
-/* A keyed writer's locks (db_pg_begin_keyed), its key the int4 $1. */
-#define SQL_KEY_LOCK "SELECT pg_advisory_xact_lock_shared(" PG_WRITE_LOCK "), " \
-	"pg_advisory_xact_lock(" PG_KEY_LOCKS ", $1::int4)"
+/*
+ * A keyed writer's locks (db_pg_begin_keyed), its key the int4 $1, in
+ * this order (a select list is evaluated left to right): its key's
+ * first, waited for however long it takes, then the writer lock shared,
+ * waited for at most the session's lock_timeout ($2, the busy time).
+ * Only the key's own writers hold its lock, each for one short
+ * transaction whose own waits are bounded (the writer lock), so a queue
+ * of them (a device's feedbacks sent at once) always drains: with the
+ * busy time on the key's lock, the last ones in such a queue were
+ * answered 503 although nothing but their own device held them.  Waited
+ * for without the writer lock held, they keep no db_begin writer waiting.
+ */
+#define SQL_KEY_LOCK "SELECT set_config('lock_timeout', '0', true), " \
+	"pg_advisory_xact_lock(" PG_KEY_LOCKS ", $1::int4), " \
+	"set_config('lock_timeout', $2, true), " \
+	"pg_advisory_xact_lock_shared(" PG_WRITE_LOCK ")"
 
 enum bound { B_NULL, B_INT, B_TEXT, B_BLOB };
 
@@ -159,6 +173,7 @@ struct pg_conn {
 	int split;		/* the read's statements after its first run each alone (db_pg_read_split) */
 	int later;		/* commands in the write's open pipeline, unanswered (db_pg_step_later) */
 	char pre_key[16];	/* its key, as the lock's int4 parameter */
+	char busy[16];		/* lock_timeout as set at open (SQL_KEY_LOCK's $2) */
 	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
 	int has_dv;		/* the schema keeps nb_data_version */
 	int dv_ok;		/* dv holds the open read transaction's data version */
@@ -433,9 +448,9 @@ int db_pg_open(const char *url, int busy_ms, const char *const *steps, int nstep
 	 * Repeatable read by default: an implicit read (db_pg_read_begin) keeps
 	 * one snapshot over its statements; writers begin read committed.
 	 */
-	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %d; SET client_min_messages = warning;"
-		 " SET default_transaction_isolation = 'repeatable read'",
-		 busy_ms > 0 ? busy_ms : 1);
+	snprintf(c->busy, sizeof(c->busy), "%d", busy_ms > 0 ? busy_ms : 1);
+	snprintf(c->set, sizeof(c->set), "SET lock_timeout = %s; SET client_min_messages = warning;"
+		 " SET default_transaction_isolation = 'repeatable read'", c->busy);
 	if (run(c, c->set)) {
 		nb_fail(e, NB_UNAVAILABLE, "PostgreSQL: %s", c->err);
 		db_pg_close(c);
@@ -1019,10 +1034,10 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 	}
 	c->piped = 1;
 	for (i = 0; i < p->n; i++) {
-		const char *key = c->pre_key;
+		const char *key[2] = { c->pre_key, c->busy };
 
 		if (p->cmd[i] == PRE_KLOCK)
-			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 1, &key, NULL, NULL, 0);
+			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 2, key, NULL, NULL, 0);
 		else
 			PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
 	}
@@ -1335,7 +1350,7 @@ int db_pg_step_later(struct pg_stmt *s)
 		if (param_value(&s->par[i], s->ptypes[i], &v[i], &len[i], &fmt[i]) < 0)
 			return DB_ERROR;
 	if (!c->later) {
-		const char *key = c->pre_key;
+		const char *key[2] = { c->pre_key, c->busy };
 
 		if (!PQenterPipelineMode(c->h)) {
 			set_err(c, NULL);
@@ -1344,7 +1359,7 @@ int db_pg_step_later(struct pg_stmt *s)
 		if (c->pre_begin) {
 			c->pre_begin = 0;
 			PQsendQueryPrepared(c->h, pre_name[PRE_WBEGIN], 0, NULL, NULL, NULL, 0);
-			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 1, &key, NULL, NULL, 0);
+			PQsendQueryPrepared(c->h, pre_name[PRE_KLOCK], 2, key, NULL, NULL, 0);
 			c->later += 2;
 		}
 		if (c->pre_release) {
@@ -1580,14 +1595,14 @@ int db_pg_begin_keyed(struct pg_conn *c, int64_t key)
  */
 static int begin_now(struct pg_conn *c)
 {
-	const char *key = c->pre_key;
+	const char *key[2] = { c->pre_key, c->busy };
 	PGresult *r;
 	int rc = DB_OK;
 
 	c->pre_begin = 0;
 	if (run(c, SQL_WRITE_BEGIN) != 0)
 		return map_state(c->sqlstate);
-	r = PQexecParams(c->h, SQL_KEY_LOCK, 1, NULL, &key, NULL, NULL, 0);
+	r = PQexecParams(c->h, SQL_KEY_LOCK, 2, NULL, key, NULL, NULL, 0);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		set_err(c, r);
 		rc = map_state(c->sqlstate);

@@ -592,12 +592,14 @@ def test_a_poll_is_one_write_to_postgresql(tmpdir_shared):
     assert " 500 for " not in nb.read_log()
 
 
-def test_a_feedback_whose_device_lock_is_held_is_503_and_changes_nothing(tmpdir_shared):
-    """A feedback's BEGIN and its device's lock go with its first statement
-    (test_a_feedback_is_three_round_trips): a lock held elsewhere past the
-    store's busy timeout fails that statement, and the feedback is a 503
-    that wrote nothing; the next one, the lock free, is
-    taken."""
+def test_a_feedback_whose_writer_lock_is_held_is_503_and_changes_nothing(tmpdir_shared):
+    """A feedback's BEGIN and its locks go with its first statement
+    (test_a_feedback_is_three_round_trips): the store's writer lock held
+    elsewhere (as db_begin's writers hold it: an operator, nestboxctl) past
+    the store's busy timeout fails that statement, and the feedback is a
+    503 that wrote nothing; the next one, the lock free, is taken.  (Its
+    device's own lock is waited for without a limit:
+    test_ddi_concurrent.py.)"""
     nb = Nestbox(tmpdir_shared, {"NESTBOX_DDI__POLL_TIME": "00:00:05",
                                  "NESTBOX_DB__BUSY_TIMEOUT_MS": "300"}, store="postgresql")
     nb.ctl("init")
@@ -607,12 +609,11 @@ def test_a_feedback_whose_device_lock_is_held_is_503_and_changes_nothing(tmpdir_
     holder = None
     try:
         action = open_actions(nb, sid, ["dev1"])["dev1"]
-        dev = rows(nb, "SELECT id FROM ddi_devices WHERE controller_id = 'dev1'")[0][0]
         holder = nb.db()
-        holder.execute("SELECT pg_advisory_lock(7305003, ?)", (int(dev),))   # db_pg.c's key lock
+        holder.execute("SELECT pg_advisory_lock(7305001)")   # db_pg.c's PG_WRITE_LOCK
         r = feedback(nb, "dev1", action, "proceeding", details=["held"], token="tok-dev1")
         assert r.status == 503, (r.status, r.body)
-        holder.execute("SELECT pg_advisory_unlock(7305003, ?)", (int(dev),))
+        holder.execute("SELECT pg_advisory_unlock(7305001)")
         assert feedback(nb, "dev1", action, "proceeding", details=["free"],
                         token="tok-dev1").status == 200
     finally:
