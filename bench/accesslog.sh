@@ -6,9 +6,11 @@
 # full buffers (REQLOG_BUF rows a transaction), as when it is behind.
 #
 # Usage: sh bench/accesslog.sh [sqlite|postgresql] [N]   (default postgresql 50000)
-# Programs from `make all` (NESTBOX_ACCESSLOG: another build of the writer).  PostgreSQL: a cluster of its own under
+# Programs from `make all` (NESTBOX_ACCESSLOG: another build of the
+# writer, to compare).  PostgreSQL: a cluster of its own under
 # build/bench/accesslog/pg, started as tests/e2e/conftest.py starts the
 # suite's (unix socket only, fsync off; as root it runs as postgres).
+# Prints rows/s, the load, and the CPU seconds of the writer and server.
 set -eu
 
 store=${1:-postgresql}
