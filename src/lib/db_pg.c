@@ -620,7 +620,11 @@ static int is_write(const char *sql)
 struct pg_stmt *db_pg_stmt_new(struct pg_conn *c, const char *sql, int slot)
 {
 	struct pg_stmt *s = calloc(1, sizeof(*s));
-	size_t n = strlen(sql) * 2 + 16;
+	size_t n = strlen(sql) + 16;
+
+	/* each '?' becomes at most "$65535" (PostgreSQL's most parameters) */
+	for (const char *q = sql; (q = strchr(q, '?')); q++)
+		n += 5;
 
 	if (!s || !(s->text = malloc(n)))
 		goto fail;

@@ -2,13 +2,28 @@
  * request counters and the hourly counts. */
 #include "log_store.h"
 
+#include <assert.h>
 #include <string.h>
 
 /* -- writes -------------------------------------------------------------- */
 
-static const char sql_ins[] =
-	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us,"
-	"remote,user_agent,\"user\") VALUES(?,?,?,?,?,?,?,?,?,?,?)";
+#define INSERT_ROWS \
+	"INSERT INTO request_log(ts_ms,program,method,path,route,status,bytes,dur_us," \
+	"remote,user_agent,\"user\") VALUES"
+#define ROW_VALUES "(?,?,?,?,?,?,?,?,?,?,?)"
+#define ROW_PARAMS 11
+#define ROWS_4 ROW_VALUES "," ROW_VALUES "," ROW_VALUES "," ROW_VALUES
+#define ROWS_16 ROWS_4 "," ROWS_4 "," ROWS_4 "," ROWS_4
+/*
+ * The rows one INSERT carries when it can: a full buffer (REQLOG_BUF) is
+ * whole chunks, and 704 parameters stay under SQLite's old limit of 999.
+ */
+#define CHUNK_ROWS 64
+static const char sql_chunk[] = INSERT_ROWS ROWS_16 "," ROWS_16 "," ROWS_16 "," ROWS_16;
+static_assert(sizeof(sql_chunk) == sizeof(INSERT_ROWS) - 1 + CHUNK_ROWS * sizeof(ROW_VALUES),
+	      "sql_chunk has CHUNK_ROWS rows of values");
+static_assert(REQLOG_BUF % CHUNK_ROWS == 0, "a full buffer is whole chunks");
+static const char sql_ins[] = INSERT_ROWS ROW_VALUES;
 static const char sql_req[] =
 	"INSERT INTO metrics_requests(program,route,status,count,sum_us) VALUES(?,?,?,?,?)"
 	" ON CONFLICT(program,route,status) DO UPDATE SET"
@@ -34,37 +49,56 @@ static int unwritten(struct db *db, const char *what, struct nb_err *e)
 	return nb_fail(e, NB_UNAVAILABLE, "%s not written: %s", what, db_errmsg(db));
 }
 
-/* Steps a write statement (NULL: it could not be prepared) to its end:
- * 0, or unwritten(). */
+/*
+ * Steps a write statement (NULL: it could not be prepared) without
+ * waiting for its answer (db_step_later): on PostgreSQL a flush's writes
+ * go with its COMMIT, one round trip, where each was one.  0, or
+ * unwritten() (on PostgreSQL a write that fails there fails the commit).
+ */
 static int done(struct db *db, struct db_stmt *st, const char *what, struct nb_err *e)
 {
-	int rc;
-
-	if (!st)
+	if (!st || db_step_later(st) != DB_DONE)
 		return unwritten(db, what, e);
-	rc = db_step(st);
-	db_reset(st);
-	return rc == DB_DONE ? 0 : unwritten(db, what, e);
+	return 0;
 }
 
-int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err)
+/* Row e's values into st's parameters from 1 + at (its 11 columns). */
+static void bind_row(struct db_stmt *st, int at, const struct reqlog_entry *e)
 {
-	struct db_stmt *st = db_stmt(db, sql_ins);
+	db_bind_int64(st, at + 1, e->ts_ms);
+	db_bind_text(st, at + 2, e->program, -1, DB_STATIC);
+	db_bind_text(st, at + 3, e->method, -1, DB_STATIC);
+	db_bind_text(st, at + 4, e->path, -1, DB_STATIC);
+	db_bind_text(st, at + 5, e->route, -1, DB_STATIC);
+	db_bind_int(st, at + 6, e->status);
+	db_bind_int64(st, at + 7, e->bytes);
+	db_bind_int64(st, at + 8, e->dur_us);
+	db_bind_text(st, at + 9, e->remote, -1, DB_STATIC);
+	db_bind_text(st, at + 10, e->ua, -1, DB_STATIC);
+	db_bind_text(st, at + 11, e->user, -1, DB_STATIC);
+}
 
-	if (!st)
-		return unwritten(db, "request log row", err);
-	db_bind_int64(st, 1, e->ts_ms);
-	db_bind_text(st, 2, e->program, -1, DB_STATIC);
-	db_bind_text(st, 3, e->method, -1, DB_STATIC);
-	db_bind_text(st, 4, e->path, -1, DB_STATIC);
-	db_bind_text(st, 5, e->route, -1, DB_STATIC);
-	db_bind_int(st, 6, e->status);
-	db_bind_int64(st, 7, e->bytes);
-	db_bind_int64(st, 8, e->dur_us);
-	db_bind_text(st, 9, e->remote, -1, DB_STATIC);
-	db_bind_text(st, 10, e->ua, -1, DB_STATIC);
-	db_bind_text(st, 11, e->user, -1, DB_STATIC);
-	return done(db, st, "request log row", err);
+/*
+ * Whole chunks of CHUNK_ROWS rows a statement, the rest a row each: the
+ * server parses, plans and answers a statement, not a row, each time.
+ * The ids follow the order of rows, as one INSERT a row gave them.
+ */
+int log_store_put_rows(struct db *db, const struct reqlog_entry *const *rows, size_t n,
+		       struct nb_err *err)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		int k = n - i >= CHUNK_ROWS ? CHUNK_ROWS : 1;
+		struct db_stmt *st = db_stmt(db, k > 1 ? sql_chunk : sql_ins);
+
+		for (int j = 0; st && j < k; j++)
+			bind_row(st, j * ROW_PARAMS, rows[i + j]);
+		if (done(db, st, "request log row", err) < 0)
+			return -1;
+		i += k;
+	}
+	return 0;
 }
 
 int log_store_add_requests(struct db *db, const char *program, const char *route,

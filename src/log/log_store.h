@@ -9,7 +9,9 @@
  * admin's request log page and API (admin_requests.c) and the dashboard
  * (admin_dashboard.c).  The writes return 0, or -1 with e NB_UNAVAILABLE
  * naming what was not written and the store's reason (the flush's
- * transaction fails as one); the reads 0, or -1 with e NB_UNAVAILABLE (a
+ * transaction fails as one; on PostgreSQL they do not wait for their
+ * answers, db_step_later, so a write the server refuses fails the
+ * commit instead); the reads 0, or -1 with e NB_UNAVAILABLE (a
  * failed step is never a shorter list).  Rows come back as plain structs allocated from the caller's
  * arena, strings never NULL.
  */
@@ -25,9 +27,11 @@
 
 /* -- writes (inside the caller's transaction) ---------------------------- */
 
-/* One request_log row of e (its ts_ms, program, method, path, route,
- * status, bytes, dur_us, remote, ua, user); err as the other writes' e. */
-int log_store_put_row(struct db *db, const struct reqlog_entry *e, struct nb_err *err);
+/* A request_log row for each of the n rows (its ts_ms, program, method,
+ * path, route, status, bytes, dur_us, remote, ua, user), their ids in
+ * that order; err as the other writes' e. */
+int log_store_put_rows(struct db *db, const struct reqlog_entry *const *rows, size_t n,
+		       struct nb_err *err);
 /* Adds count requests taking sum_us microseconds to the counter of
  * (program, route, status). */
 int log_store_add_requests(struct db *db, const char *program, const char *route,

@@ -96,12 +96,15 @@ static int write_all(struct reqlog *l, struct db *db, struct nb_err *e)
 {
 	static_assert(REQLOG_BUF <= 256, "aggregation tables are sized for the buffer");
 	struct agg g[REQLOG_BUF], h[REQLOG_BUF];
-	int i, ng, nh;
+	const struct reqlog_entry *rows[REQLOG_BUF] = { NULL };	/* (for -Wmaybe-uninitialized) */
+	int i, ng, nh, nrows = 0;
 
 	aggregate(l, g, &ng, h, &nh);
 	for (i = 0; i < l->n; i++)
-		if (!l->e[i].norow && log_store_put_row(db, &l->e[i], e) < 0)
-			return -1;
+		if (!l->e[i].norow)
+			rows[nrows++] = &l->e[i];
+	if (log_store_put_rows(db, rows, (size_t)nrows, e) < 0)
+		return -1;
 	for (i = 0; i < ng; i++)
 		if (write_agg(db, &g[i], e) < 0)
 			return -1;

@@ -318,6 +318,50 @@ def test_accesslog_says_rows_it_could_not_write_and_exits_1(make_nb):
         assert c.execute("SELECT count(*) FROM request_log").fetchone()[0] == 0
 
 
+def test_a_backlog_lands_whole_and_in_order(make_nb):
+    """A backlog written in full buffers of 256 rows, 64 rows an INSERT,
+    then a last flush of 64 + 37 (a whole chunk and a remainder of single
+    rows): every line has its row, in the order the lines came, each field
+    its own, and the counters and hourly counts count every one."""
+    from conftest import CGIBIN
+    nb = make_nb({"NESTBOX_LOG__FLUSH_EVERY": "256", "NESTBOX_LOG__FLUSH_MS": "600000"})
+    nb.ctl("init")
+    n = 256 + 64 + 37
+    import time
+    # an hour's start, recent (older hourly counts are trimmed): 30 s a line spans 3 hours
+    t0 = (int(time.time()) // 3600 - 4) * 3600000
+    want, lines = [], []
+    for i in range(n):
+        program = ("ddi", "list", "pypi")[i % 3]
+        row = (t0 + 30000 * i, program, ("GET", "POST", "PUT", "DELETE")[i % 4],
+               "/p/%d" % i, "r%d" % (i % 5), (200, 404, 500, 201, 302)[i % 7 % 5],
+               7 * i, 13 * i + 1, "10.%d.%d.1" % (i // 250, i % 250), "ua-%d" % i,
+               "op%d" % i if i % 2 else "")
+        want.append(row)
+        lines.append('"%d" "%s" "%s %s" "%s %s HTTP/1.1" %d %d %d "%s" "%s" "%s"\n' % (
+            row[0], program, program, row[4], row[2], row[3], row[5], row[6], row[7],
+            row[8], row[9], row[10] or "-"))
+    p = subprocess.run([os.path.join(CGIBIN, "nestbox-accesslog")], env=nb.env,
+                       input="".join(lines), capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    with nb.db() as c:
+        got = c.execute("SELECT ts_ms, program, method, path, route, status, bytes, dur_us,"
+                        " remote, user_agent, \"user\" FROM request_log ORDER BY id").fetchall()
+        counted = c.execute("SELECT sum(count) FROM metrics_requests").fetchone()[0]
+        hours = c.execute("SELECT hour, sum(count), sum(errors) FROM requests_hourly"
+                          " GROUP BY hour ORDER BY hour").fetchall()
+    assert len(got) == n
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert tuple(g) == w, "row %d: %r, want %r" % (i, g, w)
+    assert counted == n
+    by_hour = {}
+    for w in want:
+        h = by_hour.setdefault(w[0] // 3600000, [0, 0])
+        h[0] += 1
+        h[1] += w[5] >= 400
+    assert [tuple(h) for h in hours] == [(k, c, e) for k, (c, e) in sorted(by_hour.items())]
+
+
 @sqlite_only("another writer holds SQLite's write lock (BEGIN IMMEDIATE) on the file")
 def test_accesslog_waits_for_a_store_held_at_its_start(make_nb):
     """A store another writer holds while nestbox-accesslog would make it

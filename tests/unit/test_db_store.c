@@ -228,6 +228,28 @@ static void test_question_mark_in_a_literal_is_text(void **state)
 	db_close(db);
 }
 
+/* Hundreds of '?' (a multi-row INSERT's): each numbered "$N", longer than its '?'. */
+static void test_many_parameters(void **state)
+{
+	enum { N = 300 };
+	struct fx *f = *state;
+	struct db *db = open_n(f, 2);
+	char sql[16 + 2 * N] = "SELECT ?";
+	struct db_stmt *st;
+	int i;
+
+	for (i = 1; i < N; i++)
+		strcat(sql, "+?");
+	st = db_prepare(db, sql);
+	assert_non_null(st);
+	for (i = 1; i <= N; i++)
+		assert_int_equal(db_bind_int64(st, i, i), DB_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int64(st, 0), N * (N + 1) / 2);
+	db_finalize(st);
+	db_close(db);
+}
+
 /* Statement B runs for every row of A, while A is being read (SQLite's habit). */
 static void test_nested_statements(void **state)
 {
@@ -707,6 +729,7 @@ int main(void)
 		BOTH(test_bindings_and_columns),
 		BOTH(test_parameters_first_bound_null),
 		BOTH(test_question_mark_in_a_literal_is_text),
+		BOTH(test_many_parameters),
 		BOTH(test_nested_statements),
 		BOTH(test_failed_statement_leaves_transaction_usable),
 		BOTH(test_one_writer_at_a_time),
