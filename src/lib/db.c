@@ -697,6 +697,12 @@ int db_begin_keyed(struct db *db, int64_t key)
 	return db_begin(db);
 }
 
+void db_commit_with_next(struct db *db)
+{
+	if (db->pg)
+		db_pg_commit_with_next(db->pg);
+}
+
 int db_commit(struct db *db)
 {
 	if (db->pg)

@@ -211,6 +211,17 @@ int db_begin(struct db *db);
  */
 int db_begin_keyed(struct db *db, int64_t key);
 int db_commit(struct db *db);
+/*
+ * The write transaction's COMMIT sent with its next statement, where the
+ * backend can: PostgreSQL sends it in that statement's pipeline (a keyed
+ * writer's BEGIN, locks, statement and COMMIT in one round trip), and
+ * db_commit then returns what it answered (-1: not committed, rolled
+ * back).  That statement must be the transaction's last write and must
+ * guard its own writes (what it writes is committed whatever the caller
+ * makes of its rows; a db_rollback after it changes nothing).  SQLite:
+ * nothing (db_commit commits).
+ */
+void db_commit_with_next(struct db *db);
 void db_rollback(struct db *db);
 /*
  * A number that changes whenever the database changes, through this

@@ -72,8 +72,12 @@
  *   a later statement runs alone (its own snapshot).  A write whose
  *   answer is not waited for (db_pg_step_later: a feedback's entry and
  *   progress) waits in the transaction's pipeline for the COMMIT, and
- *   goes with it: a feedback is three round trips (the device; BEGIN,
- *   the locks and the action; the writes and COMMIT).
+ *   goes with it.  A statement may take the COMMIT into its own pipeline
+ *   (db_pg_commit_with_next: it guards its writes itself): a progress
+ *   feedback is two round trips (the device; BEGIN, the locks, the
+ *   statement that reads the action and writes, and COMMIT), so its
+ *   device's lock is held for the server's work and the flush, not for
+ *   a round trip to the program as well.
  *   COMMIT of a write waits for the server: a request answered means
  *   committed (synchronous_commit is the server's, on unless the
  *   deployment chose otherwise).
@@ -153,6 +157,9 @@ struct pg_stmt {
 	int blob_col;
 };
 
+/* The COMMIT sent with a statement (db_pg_commit_with_next): asked, sent, answered. */
+enum { AHEAD_NO, AHEAD_ASKED, AHEAD_SENT, AHEAD_DONE };
+
 struct pg_conn {
 	PGconn *h;
 	struct pg_stmt *active;	/* whose results the connection is sending */
@@ -172,6 +179,8 @@ struct pg_conn {
 	int pre_begin;		/* a keyed write's BEGIN and locks to send with the next statement */
 	int split;		/* the read's statements after its first run each alone (db_pg_read_split) */
 	int later;		/* commands in the write's open pipeline, unanswered (db_pg_step_later) */
+	int ahead;		/* db_pg_commit_with_next: AHEAD_* */
+	int ahead_ok;		/* (AHEAD_DONE) the COMMIT sent with the statement answered COMMIT */
 	char pre_key[16];	/* its key, as the lock's int4 parameter */
 	char busy[16];		/* lock_timeout as set at open (SQL_KEY_LOCK's $2) */
 	struct pg_stmt *began;	/* the last statement started, when it began the read transaction */
@@ -265,6 +274,17 @@ static void unpipe(struct pg_conn *c)
 	if (!c->piped || c->imp)	/* (the implicit read's pipeline stays open) */
 		return;
 	c->piped = 0;
+	if (c->ahead == AHEAD_SENT) {	/* the COMMIT after the statement (skipped if it failed) */
+		c->ahead = AHEAD_DONE;
+		c->ahead_ok = 0;
+		while ((r = PQgetResult(c->h))) {
+			if (PQresultStatus(r) == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(r), "COMMIT"))
+				c->ahead_ok = 1;
+			else if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED)
+				set_err(c, r);
+			PQclear(r);
+		}
+	}
 	while ((r = PQgetResult(c->h))) {
 		ExecStatusType st = PQresultStatus(r);
 		PQclear(r);
@@ -1046,10 +1066,14 @@ static int send_piped(struct pg_stmt *s, const struct prelude *p, const char *co
 			PQsendQueryPrepared(c->h, pre_name[p->cmd[i]], 0, NULL, NULL, NULL, 0);
 	}
 	if (!PQsendQueryPrepared(c->h, s->name, s->nparams, v, len, fmt, 0) ||
+	    (c->ahead == AHEAD_ASKED && !p->imp &&
+	     !PQsendQueryPrepared(c->h, pre_name[PRE_COMMIT], 0, NULL, NULL, NULL, 0)) ||
 	    !(p->imp ? PQsendFlushRequest(c->h) && PQflush(c->h) == 0 : PQpipelineSync(c->h))) {
 		set_err(c, NULL);
 		return map_state(c->sqlstate);
 	}
+	if (c->ahead == AHEAD_ASKED && !p->imp)
+		c->ahead = AHEAD_SENT;
 	c->imp = p->imp;
 	if ((rc = prelude_read(c, p)) != DB_OK) {
 		if (c->imp) {	/* the implicit read ends here, failed */
@@ -1160,7 +1184,8 @@ static int start(struct pg_stmt *s)
 			return map_state(c->sqlstate);
 		s->own_txn = 1;
 	}
-	if (pre.n || pre.imp) {
+	/* (a COMMIT to send with it: in its pipeline) */
+	if (pre.n || pre.imp || (c->ahead == AHEAD_ASKED && in_txn(c))) {
 		rc = send_piped(s, &pre, v, len, fmt);
 		/* a BEGIN that never ran (not sent, or its connection lost): still to come */
 		if (rc != DB_OK && pre.begins && PQtransactionStatus(c->h) != PQTRANS_INERROR &&
@@ -1497,7 +1522,7 @@ int db_pg_constraint_violation(struct pg_conn *c)
 static void txn_over(struct pg_conn *c)
 {
 	c->txn = c->pre_read = c->pre_release = c->pre_begin = c->dv_ok = c->wrote = 0;
-	c->split = 0;
+	c->split = c->ahead = 0;
 	c->began = NULL;
 }
 
@@ -1615,10 +1640,33 @@ static int begin_now(struct pg_conn *c)
 	return rc;
 }
 
+/*
+ * The write transaction's COMMIT sent with its next statement, in that
+ * statement's pipeline (send_piped): BEGIN, the locks, the statement and
+ * the COMMIT of a keyed writer are one round trip.  Only a write sent in
+ * a pipeline takes it (a keyed writer's first statement, or a statement
+ * in a transaction); otherwise db_pg_commit commits as always.
+ */
+void db_pg_commit_with_next(struct pg_conn *c)
+{
+	if (c->txn && !c->later)
+		c->ahead = AHEAD_ASKED;
+}
+
 int db_pg_commit(struct pg_conn *c)
 {
 	PGresult *r;
 	int ok;
+
+	if (c->ahead == AHEAD_SENT || c->ahead == AHEAD_DONE) {	/* sent with the statement */
+		drain(c);
+		ok = c->ahead == AHEAD_DONE && c->ahead_ok;
+		if (!ok)
+			db_pg_rollback(c);
+		txn_over(c);
+		return ok ? 0 : -1;
+	}
+	c->ahead = AHEAD_NO;
 
 	if (c->later) {	/* the writes queued and the COMMIT: one round trip */
 		drain_active(c);

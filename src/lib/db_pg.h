@@ -61,6 +61,7 @@ int db_pg_request_end(struct pg_conn *c);
 int db_pg_begin(struct pg_conn *c);
 int db_pg_begin_keyed(struct pg_conn *c, int64_t key);
 int db_pg_commit(struct pg_conn *c);
+void db_pg_commit_with_next(struct pg_conn *c);
 void db_pg_rollback(struct pg_conn *c);
 unsigned db_pg_data_version(struct pg_conn *c);
 const char *db_pg_errmsg(struct pg_conn *c);
