@@ -374,6 +374,21 @@ int ddi_action_update(struct app *app, long long id, const char *status, int pro
 /* the progress (-1: kept) and updated time of action id, its status kept;
  * 0, or -1 with e NB_UNAVAILABLE */
 int ddi_action_progress(struct app *app, long long id, int progress, struct nb_err *e);
+struct ddi_fb;
+/*
+ * A feedback that leaves its action open (progress: not closed, not
+ * canceled, not a cancel's), in the device's write transaction
+ * (ddi_begin_device): action id of device device_id into *a as it was,
+ * and when it is open (running or canceling) fb's entry (ddi_action_log)
+ * and progress (ddi_action_progress) written; 0 (nothing written when it
+ * was not open: the caller answers from *a), or -1 with e NB_NOT_FOUND
+ * ("no such action") or NB_UNAVAILABLE.  On PostgreSQL one statement
+ * with the transaction's COMMIT (db_commit_with_next: BEGIN, the locks,
+ * the read, the writes and the COMMIT one round trip); the caller's
+ * ddi_commit says whether it committed.
+ */
+int ddi_action_take(struct app *app, long long device_id, long long id, const struct ddi_fb *fb,
+		    struct ddi_action *a, struct nb_err *e);
 /* One status entry of action id as the device (or the server) wrote it,
  * the oldest trimmed past hawkBit's 1000: 0, or -1 with e NB_UNAVAILABLE. */
 int ddi_action_log(struct app *app, long long id, const char *execution, const char *finished,

@@ -91,7 +91,10 @@ static int refused(const struct ddi_action *a, int cancel, struct nb_err *e)
  * after the action's, so the order of the answers stays: no such action,
  * a bad body, refused.  Keyed on the device (ddi_begin_device): two
  * feedbacks to one action take turns, feedbacks of different devices
- * commit side by side.
+ * commit side by side.  A feedback that only reports progress (the common
+ * one) is ddi_action_take: on PostgreSQL its BEGIN, locks, read, writes
+ * and COMMIT are one round trip, so a device's lock is held for its
+ * commit's flush and not for two round trips to the program more.
  */
 int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, int cancel,
 		      struct nb_err *e)
@@ -107,6 +110,15 @@ int ddi_feedback_take(struct app *app, struct http_req *r, struct http_resp *w, 
 
 	if (ddi_begin_device(app, e) < 0)
 		return -1;
+	if (parsed && !cancel && strcmp(fb.execution, "closed") && strcmp(fb.execution, "canceled")) {
+		/* progress (apply_feedback's last case): read, writes and commit at once */
+		if (ddi_action_take(app, d->dev.id, req_int(r, "actionId", 0), &fb, &a, e) < 0 ||
+		    refused(&a, 0, e) < 0) {
+			db_rollback(app->db);	/* (nothing was written: ddi_action_take) */
+			return -1;
+		}
+		return ddi_commit(app, w, e);
+	}
 	if (ddi_action_get(app, d->dev.id, req_int(r, "actionId", 0), &a, e) < 0) {
 		db_rollback(app->db);
 		return -1;

@@ -646,10 +646,34 @@ static int trim_log(struct app *app, long long id, struct nb_err *e)
  * is part of it (a WITH clause, whose DELETE sees the entries before the
  * new one: it keeps the newest DDI_LOG_KEEP - DDI_LOG_SLACK - 1 of them
  * once they number DDI_LOG_KEEP - 1), so that it needs no answer and goes
- * with the COMMIT (db_step_later: a feedback is three round trips).  Its
+ * with the COMMIT (db_step_later; a progress feedback is ddi_action_take).  Its
  * gates are one-time filters: the span of the action's ids (two index
  * probes) before the walk that counts, as SQLite's RETURNING does.
  */
+/*
+ * PostgreSQL's trim of action A's entries (keep K, trim to T; only if
+ * the condition IF holds), for a WITH clause.  Each lookup names the
+ * action's entries as a range of (action_id, id) and its order as
+ * ORDER BY action_id, id: only ddi_action_status_action gives both, so
+ * the plan is an index walk whatever the statistics say.  With
+ * "action_id = A" a statement's plan, made once per connection (a
+ * prepared statement's generic plan), followed them: planned while the
+ * table was small or held one action's entries, it scanned the whole
+ * table, or walked the primary key from its end, on every feedback
+ * (bench/NOTES.md, 2026-12-02).
+ */
+#define SQL_PG_OF(A)	"(x.action_id, x.id) >= (" A ", 0)"			\
+			" AND (x.action_id, x.id) <= (" A ", 9223372036854775807)"
+#define SQL_PG_CUT(A, K, T, IF)								\
+	"cut AS (DELETE FROM ddi_action_status WHERE (action_id, id) >= (" A ", 0) AND " IF \
+	" AND (SELECT x.id FROM ddi_action_status x WHERE " SQL_PG_OF(A)			\
+	"  ORDER BY x.action_id DESC, x.id DESC LIMIT 1) - (SELECT x.id"			\
+	"  FROM ddi_action_status x WHERE " SQL_PG_OF(A) " ORDER BY x.action_id, x.id LIMIT 1)" \
+	" >= " K " - 2"									\
+	" AND (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x WHERE " SQL_PG_OF(A) \
+	"  ORDER BY x.action_id, x.id LIMIT " K " - 1) c) >= " K " - 1"			\
+	" AND (action_id, id) <= (" A ", (SELECT x.id FROM ddi_action_status x WHERE "	\
+	SQL_PG_OF(A) "  ORDER BY x.action_id DESC, x.id DESC LIMIT 1 OFFSET " T " - 1)))"
 static const char *const sql_log[2] = {
 	"INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
 	" VALUES(?1,?2,?3,?4,?5)"
@@ -657,12 +681,7 @@ static const char *const sql_log[2] = {
 	"  FROM ddi_action_status x WHERE x.action_id=?1), id) < ?6 THEN 0"
 	" ELSE (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x"
 	"  WHERE x.action_id=?1 LIMIT ?6) c) END",
-	"WITH cut AS (DELETE FROM ddi_action_status WHERE action_id=?1"
-	" AND (SELECT max(x.id) - min(x.id) FROM ddi_action_status x WHERE x.action_id=?1) >= ?6 - 2"
-	" AND (SELECT count(*) FROM (SELECT 1 FROM ddi_action_status x WHERE x.action_id=?1"
-	"  LIMIT ?6 - 1) c) >= ?6 - 1"
-	" AND id <= (SELECT x.id FROM ddi_action_status x WHERE x.action_id=?1"
-	"  ORDER BY x.id DESC LIMIT 1 OFFSET ?7 - 1))"
+	"WITH " SQL_PG_CUT("?1", "?6", "?7", "true")
 	" INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
 	" VALUES(?1,?2,?3,?4,?5)",
 };
@@ -697,6 +716,56 @@ int ddi_action_log(struct app *app, long long id, const char *execution, const c
 	}
 	db_reset(st);
 	return n >= DDI_LOG_KEEP ? trim_log(app, id, e) : 0;
+}
+
+/*
+ * PostgreSQL's ddi_action_take: the action read and, when it is open,
+ * its entry (with the trim, SQL_PG_CUT) and its progress written, in one
+ * statement whose writes are guarded by the status read (the snapshot
+ * the statement reads is the one its writes see: taken after the
+ * device's lock, which its other writers hold; db_begin's writers wait
+ * for the shared writer lock held).  The row is the action as it was.
+ */
+static const char sql_take_pg[] =
+	"WITH a AS (SELECT id, software_id, status, progress, coalesce(rollout_id, 0) AS rollout"
+	"  FROM ddi_actions WHERE device_id=?1 AND id=?2),"
+	" o AS (SELECT id FROM a WHERE status IN ('running', 'canceling')),"
+	" " SQL_PG_CUT("?2", "?8", "?9", "EXISTS (SELECT 1 FROM o)") ","
+	" ins AS (INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
+	"  SELECT id, ?3, ?4, ?5, ?6 FROM o),"
+	" upd AS (UPDATE ddi_actions SET updated=?3,"
+	"  progress=CASE WHEN ?7 < 0 THEN progress ELSE ?7 END WHERE id=(SELECT id FROM o))"
+	" SELECT id, software_id, status, progress, rollout FROM a";
+
+int ddi_action_take(struct app *app, long long device_id, long long id, const struct ddi_fb *fb,
+		    struct ddi_action *a, struct nb_err *e)
+{
+	struct db_stmt *st;
+	int rc;
+
+	if (!db_is_pg(app->db)) {
+		if (ddi_action_get(app, device_id, id, a, e) < 0)
+			return -1;
+		if (strcmp(a->status, "running") && strcmp(a->status, "canceling"))
+			return 0;
+		return ddi_action_log(app, a->id, fb->execution, fb->finished, fb->details, e) < 0 ||
+		       ddi_action_progress(app, a->id, fb->progress, e) < 0 ? -1 : 0;
+	}
+	if (!(st = db_stmt(app->db, sql_take_pg)))
+		return busy(e);
+	db_bind_int64(st, 1, device_id);
+	db_bind_int64(st, 2, id);
+	db_bind_int64(st, 3, (int64_t)time(NULL));
+	db_bind_text(st, 4, fb->execution, -1, DB_STATIC);
+	db_bind_text(st, 5, fb->finished, -1, DB_STATIC);
+	db_bind_text(st, 6, fb->details, -1, DB_STATIC);
+	db_bind_int(st, 7, fb->progress);
+	db_bind_int64(st, 8, DDI_LOG_KEEP);
+	db_bind_int64(st, 9, DDI_LOG_KEEP - DDI_LOG_SLACK);
+	db_commit_with_next(app->db);
+	if ((rc = action_row(st, a, e)) == 0)
+		return nb_fail(e, NB_NOT_FOUND, "no such action");
+	return rc < 0 ? -1 : 0;
 }
 
 /* The lines of one details text into out (room for room more), skipping

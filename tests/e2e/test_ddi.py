@@ -461,6 +461,30 @@ def test_feedback_answer_order_and_progress(ddi_nb):
         assert c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?", (a,)
                          ).fetchone()[0] == 2
 
+def test_refused_progress_feedback_trims_nothing(ddi_nb):
+    """A progress feedback reads its action and writes its entry, the trim
+    of the action's entries past hawkBit's 1000 and its progress in one
+    go (on PostgreSQL one statement with the COMMIT: ddi_action_take):
+    to a closed action it is 410 and none of them ran, the trim neither,
+    although the action holds more entries than are kept."""
+    nb, _, sid = ddi_nb
+    nb.ctl("device", "add", "trim", "--token", "tok-1", "--mode", "assigned", "--assign", sid)
+    ddi(nb, "PUT", BASE + "trim/configData", body={"data": {
+        "hw_boardname": "board-a", "hw_revision": "2.0", "sw_version": "1.0"}})
+    a = action_id(nb, "trim")
+    assert feedback(nb, "trim", a, "closed", "failure").status == 200
+    with nb.db() as c:
+        c.executemany("INSERT INTO ddi_action_status(action_id, ts, execution, finished, details)"
+                      " VALUES(?, 0, 'proceeding', 'none', 'old')", [(a,)] * 1100)
+        n = c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?", (a,)).fetchone()[0]
+    assert n == 1101
+    assert feedback(nb, "trim", a, "proceeding").status == 410
+    with nb.db() as c:
+        assert c.execute("SELECT count(*) FROM ddi_action_status WHERE action_id=?", (a,)
+                         ).fetchone()[0] == n
+        assert c.execute("SELECT status FROM ddi_actions WHERE id=?", (a,)).fetchone() == ("error",)
+
+
 def test_device_bodies_are_checked(ddi_nb):
     """configData, installedBase and confirmation bodies: hawkBit's required
     fields, UTF-8 text, bounds named; nothing stored on a refusal."""
