@@ -29,9 +29,12 @@
 # (etc/nestbox-lighttpd.conf): the rate is bounded by the commits in
 # flight per flush, and on a loaded machine by the CPU a feedback costs
 # the server (its statements; no data-version trigger since schema step
-# 18) and the round trips it waits for (three: the device; BEGIN, the
-# locks and the action in one pipeline; the entry, with its trim, the
-# action's progress and COMMIT in another, db_step_later).  A poll is one
+# 18) and the round trips it waits for (two: the device; then BEGIN,
+# the locks, one statement that reads the action and, when it is open,
+# writes the entry, with its trim, and the progress, and COMMIT, in one
+# pipeline: ddi_action_take, db_commit_with_next; one action's row is
+# bound by its device's lock, held from its grant to its commit's flush,
+# no longer across a round trip to the program as well).  A poll is one
 # write and one round trip (db_pg.c: the data version, the device and the
 # Sync in one pipeline, no BEGIN, no COMMIT, nothing sent after it:
 # db_read_split).  Then a table of CPU time per request, split between
