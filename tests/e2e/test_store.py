@@ -415,10 +415,11 @@ def test_a_feedback_leaves_the_data_version_a_poll_caches_on(tmpdir_shared):
     swu = make_swu(os.path.join(tmpdir_shared, "sw"), "2.0")
     sid = nb.ctl("software", "add", swu).stdout.strip()
     nb.ctl("device", "add", "dev1", "--token", "tok-dev1", "--mode", "assigned", "--assign", sid)
-    # seen just now: its last_seen is not written again during the test
-    # (once a minute), a write of the poll's that would move the version
+    # seen within the minute for the whole test, however slow the machine:
+    # its last_seen is not written again (once a minute), a write of the
+    # poll's that would move the version
     with nb.db() as db:
-        db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()),))
+        db.execute("UPDATE ddi_devices SET last_seen = ?", (int(time.time()) + 3600,))
     nb.start()
     try:
         assert ddi(nb, "PUT", BASE + "dev1/configData", token="tok-dev1", body={
