@@ -260,6 +260,12 @@ class Nestbox:
             if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":
                 del self.env[k]
         self.env["NESTBOX_CONFIG"] = self.config
+        # one process per program (etc/nestbox-lighttpd.conf): every test
+        # starts its own lighttpd, and the shipped counts (2 to 8 a program,
+        # 26 processes in all) made process start-up most of the suite's
+        # CPU time; a test of concurrency across processes passes
+        # {"NESTBOX_FCGI_MAX_PROCS": ""} for the shipped counts
+        self.env.setdefault("NESTBOX_FCGI_MAX_PROCS", "1")
         self.env.update(env or {})
         self.proc = None
         self.port = None
