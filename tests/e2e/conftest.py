@@ -264,8 +264,10 @@ class Nestbox:
         # starts its own lighttpd, and the shipped counts (2 to 8 a program,
         # 26 processes in all) made process start-up most of the suite's
         # CPU time; a test of concurrency across processes passes
-        # {"NESTBOX_FCGI_MAX_PROCS": ""} for the shipped counts
-        self.env.setdefault("NESTBOX_FCGI_MAX_PROCS", "1")
+        # {"NESTBOX_FCGI_MAX_PROCS": ""}, or its module is marked
+        # shipped_procs (one process's wait must not stall the others)
+        if not SHIPPED_PROCS:
+            self.env.setdefault("NESTBOX_FCGI_MAX_PROCS", "1")
         self.env.update(env or {})
         self.proc = None
         self.port = None
@@ -459,6 +461,26 @@ def burst(port, path, threads=4, each=250, headers=None):
     for th in running:
         th.join()
     return statuses
+
+
+# set while a test marked shipped_procs runs: its Nestboxes run the shipped
+# process counts (Nestbox.__init__)
+SHIPPED_PROCS = []
+
+
+@pytest.fixture(autouse=True)
+def shipped_procs(request):
+    marked = request.node.get_closest_marker("shipped_procs") is not None
+    if marked:
+        SHIPPED_PROCS.append(True)
+    yield
+    if marked:
+        SHIPPED_PROCS.pop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shipped_procs: the test's front ends run every "
+                            "program's shipped process count, not the suite's one")
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from conftest import STORE
 from test_ddi import BASE, action_id, ddi, feedback
 from test_software import make_swu
 
+# concurrency across ddi.fcgi's processes (8 on PostgreSQL): the shipped counts
+pytestmark = pytest.mark.shipped_procs
+
 THREADS = 12
 
 
@@ -68,8 +71,7 @@ def test_concurrent_feedback_is_never_refused(make_nb, tmpdir_shared):
     """Feedback to one action from many connections at once, then feedback
     closing the actions of many devices at once (each moves its device's
     state: the shared per-state counts): all 200, all stored."""
-    # the shipped process counts (8 ddi.fcgi on PostgreSQL), not the suite's one
-    nb, sid = started(make_nb, tmpdir_shared, {"NESTBOX_FCGI_MAX_PROCS": ""})
+    nb, sid = started(make_nb, tmpdir_shared, {})
     one = fleet(nb, sid, 1, "one")[0]
     many = fleet(nb, sid, THREADS, "dev")
     rounds = 4
