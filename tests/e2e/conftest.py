@@ -260,14 +260,16 @@ class Nestbox:
             if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":
                 del self.env[k]
         self.env["NESTBOX_CONFIG"] = self.config
-        # one process per program (etc/nestbox-lighttpd.conf): every test
-        # starts its own lighttpd, and the shipped counts (2 to 8 a program,
-        # 26 processes in all) made process start-up most of the suite's
-        # CPU time; a test of concurrency across processes passes
-        # {"NESTBOX_FCGI_MAX_PROCS": ""}, or its module is marked
-        # shipped_procs (one process's wait must not stall the others)
+        # one process per program, started at its first request
+        # (etc/nestbox-lighttpd.conf): every test starts its own lighttpd,
+        # and the shipped counts (2 to 8 a program, 26 processes in all,
+        # started with lighttpd) made process start-up most of the suite's
+        # CPU time; a test of concurrency across processes, or of what
+        # happens at start, passes {"NESTBOX_FCGI_MAX_PROCS": "",
+        # "NESTBOX_FCGI_LAZY": ""}, or is marked shipped_procs
         if not SHIPPED_PROCS:
             self.env.setdefault("NESTBOX_FCGI_MAX_PROCS", "1")
+            self.env.setdefault("NESTBOX_FCGI_LAZY", "1")
         self.env.update(env or {})
         self.proc = None
         self.port = None
