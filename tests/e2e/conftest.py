@@ -482,7 +482,8 @@ def shipped_procs(request):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "shipped_procs: the test's front ends run every "
-                            "program's shipped process count, not the suite's one")
+                            "program's shipped process count, all started with the "
+                            "front end, not the suite's one started at its first request")
 
 
 @pytest.fixture
