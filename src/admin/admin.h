@@ -68,7 +68,6 @@ struct admin {
 	struct admin_settings set;
 	struct tmpl_set *tmpl;
 	char images[PATH_MAX];
-	char dummy_hash[128];	/* verified for unknown users: equal timing */
 	struct mip mip;		/* the index's settings, for the mip pages */
 	struct ota_settings ota;	/* ota.*, for publishing from the OTA pages */
 	/* per request, set by admin_before() */

@@ -260,6 +260,16 @@ class Nestbox:
             if k.startswith("NESTBOX_") and "__" in k or k == "IMAGE_PATH":
                 del self.env[k]
         self.env["NESTBOX_CONFIG"] = self.config
+        # one process per program, started at its first request
+        # (etc/nestbox-lighttpd.conf): every test starts its own lighttpd,
+        # and the shipped counts (2 to 8 a program, 26 processes in all,
+        # started with lighttpd) made process start-up most of the suite's
+        # CPU time; a test of concurrency across processes, or of what
+        # happens at start, passes {"NESTBOX_FCGI_MAX_PROCS": "",
+        # "NESTBOX_FCGI_LAZY": ""}, or is marked shipped_procs
+        if not SHIPPED_PROCS:
+            self.env.setdefault("NESTBOX_FCGI_MAX_PROCS", "1")
+            self.env.setdefault("NESTBOX_FCGI_LAZY", "1")
         self.env.update(env or {})
         self.proc = None
         self.port = None
@@ -453,6 +463,27 @@ def burst(port, path, threads=4, each=250, headers=None):
     for th in running:
         th.join()
     return statuses
+
+
+# set while a test marked shipped_procs runs: its Nestboxes run the shipped
+# process counts (Nestbox.__init__)
+SHIPPED_PROCS = []
+
+
+@pytest.fixture(autouse=True)
+def shipped_procs(request):
+    marked = request.node.get_closest_marker("shipped_procs") is not None
+    if marked:
+        SHIPPED_PROCS.append(True)
+    yield
+    if marked:
+        SHIPPED_PROCS.pop()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shipped_procs: the test's front ends run every "
+                            "program's shipped process count, all started with the "
+                            "front end, not the suite's one started at its first request")
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from conftest import STORE
 from test_ddi import BASE, action_id, ddi, feedback
 from test_software import make_swu
 
+# concurrency across ddi.fcgi's processes (8 on PostgreSQL): the shipped counts
+pytestmark = pytest.mark.shipped_procs
+
 THREADS = 12
 
 

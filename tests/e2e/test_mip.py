@@ -299,6 +299,8 @@ def test_gitlab_layout(mip, upstream, tmpdir_shared):
     assert files_of(c.target) == {"g.py": b"G = 2\n"}
 
 
+# what the programs say as they start: every program started with lighttpd
+@pytest.mark.shipped_procs
 def test_without_compiler_sources_are_served(mip, tmpdir_shared):
     nb = mip(mpy_cross="")
     d = os.path.join(tmpdir_shared, "p")
@@ -312,6 +314,8 @@ def test_without_compiler_sources_are_served(mip, tmpdir_shared):
     assert "the mpy flavour serves sources" in nb.read_log()
 
 
+# what the programs say as they start: every program started with lighttpd
+@pytest.mark.shipped_procs
 def test_missing_compiler_said_once(mip, tmpdir_shared):
     """A missing mpy-cross is said once per state directory, not by every
     process that starts (each program's FastCGI processes, nestboxctl, a

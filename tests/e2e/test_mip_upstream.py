@@ -36,6 +36,7 @@ def check_gate_full(nb, upstream):
     assert not upstream.requests("cold-next")
 
 
+@pytest.mark.shipped_procs
 def test_hanging_upstream_stalls_neither_hosted_nor_cached(mip, upstream, tmpdir_shared):
     add_official_package(upstream, "cached", "1.0", {"cached.mpy": b"M\x06\x00\x1fcached"})
     # cache_ttl 0: the cached copy is always expired, so the program answers it
@@ -64,6 +65,7 @@ def test_hanging_upstream_stalls_neither_hosted_nor_cached(mip, upstream, tmpdir
     assert [s for s, _, _ in answers] == [404, 404], answers
 
 
+@pytest.mark.shipped_procs
 @pytest.mark.parametrize("fetches", [1, 3])
 def test_upstream_fetches_sets_how_many_fetch_at_once(mip, upstream, fetches):
     # the default (2) is the test above; the front end runs 4 processes

@@ -301,6 +301,7 @@ def test_project_list_from_the_upstream(make_nb, upstream, tmpdir_shared, accept
     assert upstream.count("/simple/") == 1
 
 
+@pytest.mark.shipped_procs
 def test_many_clients_on_a_cold_page_ask_the_upstream_once(make_nb, upstream, tmpdir_shared):
     """One of them fetches it; the others are not made to wait for that
     fetch (each would hold a process): 503 with Retry-After, and their
@@ -318,6 +319,7 @@ def test_many_clients_on_a_cold_page_ask_the_upstream_once(make_nb, upstream, tm
     assert upstream.count("/simple/nb-cold/") == 1
 
 
+@pytest.mark.shipped_procs
 def test_a_slow_upstream_does_not_stall_other_clients(make_nb, upstream, tmpdir_shared):
     """While one request waits on the upstream, the index answers others."""
     upstream.publish("nb-slow", wheels(os.path.join(tmpdir_shared, "d"), "nb-slow", "1.0"))

@@ -132,11 +132,13 @@ def check_others_answered_while_hanging(front, upstream, tmpdir):
     assert upstream.count("/simple/nb-cold-a/") == fetched >= 1
 
 
+@pytest.mark.shipped_procs
 def test_hanging_upstream_stalls_no_one_else(make_nb, upstream, tmpdir_shared):
     nb = start_px(make_nb, NESTBOX_PYPI__MIRROR_TIMEOUT="60")
     check_others_answered_while_hanging(nb, upstream, tmpdir_shared)
 
 
+@pytest.mark.shipped_procs
 def test_hanging_upstream_stalls_no_one_else_on_apache(make_nb, upstream, tmpdir_shared):
     from test_apache import Apache
     nb = make_nb({}, sub="ap")

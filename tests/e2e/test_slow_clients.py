@@ -15,6 +15,9 @@ import pytest
 from admin_client import Browser
 from conftest import make_raw_image, sqlite_only, wait_until
 
+# slow clients and concurrency across a program's processes: the shipped counts
+pytestmark = pytest.mark.shipped_procs
+
 # more than any program has processes: before the front end buffered small
 # bodies, these alone held every process of the program
 TRICKLES = 3

@@ -166,6 +166,25 @@ static void test_verify_empty_password_hash(void **state)
 
 /* -- auth_random_hex -- */
 
+/* the unknown user's hash costs what a user's does: the same parameters as
+ * a fresh hash, and well-formed (it verifies its own password) */
+static void test_dummy_hash_costs_what_a_hash_costs(void **state)
+{
+	char fresh[AUTH_HASH_MAX];
+	const char *f, *d;
+
+	(void)state;
+	assert_int_equal(auth_hash_password("x", fresh, sizeof(fresh)), 0);
+	f = strrchr(fresh, '$');
+	f = memrchr(fresh, '$', (size_t)(f - fresh));	/* before the salt */
+	d = strrchr(auth_dummy_hash, '$');
+	d = memrchr(auth_dummy_hash, '$', (size_t)(d - auth_dummy_hash));
+	assert_int_equal(f - fresh, d - auth_dummy_hash);
+	assert_memory_equal(fresh, auth_dummy_hash, (size_t)(f - fresh));
+	assert_int_equal(auth_verify_password(auth_dummy_hash, "no such user"), 1);
+	assert_int_equal(auth_verify_dummy("no such user"), 0);
+}
+
 static void test_random_hex(void **state)
 {
 	char a[2 * 64 + 1], b[2 * 64 + 1];
@@ -250,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_hash_buffer_too_small),
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_verify_empty_password_hash),
+		cmocka_unit_test(test_dummy_hash_costs_what_a_hash_costs),
 		cmocka_unit_test(test_random_hex),
 		cmocka_unit_test(test_random_hex_refuses_more_than_64),
 		cmocka_unit_test(test_token_hash),
