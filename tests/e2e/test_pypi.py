@@ -387,6 +387,8 @@ def started(nb, program):
     wait_until(waiting, "every %s in its request loop" % program)
 
 
+# it waits for every pypi.fcgi process to be in its request loop: all started with lighttpd
+@pytest.mark.shipped_procs
 def test_login_while_the_users_cannot_be_read_is_503_not_401(px):
     """devpi's +login reads the user from the store: when the store cannot
     answer it is told to try again (503), never that the password is

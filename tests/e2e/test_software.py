@@ -3,6 +3,7 @@ hashed and stored; broken ones are refused with nothing stored."""
 import hashlib
 import os
 import subprocess
+import pytest
 
 SW_DESC = """software =
 {
@@ -196,6 +197,8 @@ def program_io(nb, name):
     return n, rchar, wchar
 
 
+# counts every admin.fcgi process's I/O around an upload: all started with lighttpd
+@pytest.mark.shipped_procs
 def test_upload_written_once(make_nb, tmpdir_shared):
     """An uploaded .swu (form and raw body) goes once into its blob: the
     program writes its bytes once and reads them once (from the request),

@@ -432,6 +432,9 @@ def moved_fleet(tmpdir_shared):
     f.stop()
 
 
+# host A's programs remove its static copies from its SQLite days as they
+# start (mip_static_unshare): every program started with lighttpd
+@pytest.mark.shipped_procs
 def test_one_machine_moved_then_served_by_two_hosts(moved_fleet):
     """Devices, tokens, history and blobs survive the move; a copy host A
     made while alone is never sent once another host changed the data."""
