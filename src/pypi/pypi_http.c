@@ -67,8 +67,12 @@ static int basic_user(struct app *app, struct http_req *r, const char *h, const 
 
 	if (strncasecmp(h, "Basic ", 6) || split_b64(r->a, h + 6, user, &secret) < 0)
 		return 0;
-	if (pypi_user_get(app, r->a, *user, &u, e) < 0)
-		return e && e->kind == NB_NOT_FOUND ? 0 : -1;
+	if (pypi_user_get(app, r->a, *user, &u, e) < 0) {
+		if (!e || e->kind != NB_NOT_FOUND)
+			return -1;
+		auth_verify_dummy(secret);	/* an unknown user costs a hash too */
+		return 0;
+	}
 	if ((rc = token_ok(app, r, *user, secret, e)) != 0)
 		return rc;
 	return auth_verify_password(u.pw_hash, secret) ? 1 : 0;

@@ -31,7 +31,11 @@ static const char *login_user(struct app *app, struct http_req *r, struct nb_err
 	why.kind = NB_NOT_FOUND;
 	if (cJSON_IsString(u) && cJSON_IsString(p))
 		got = pypi_user_get(app, r->a, u->valuestring, &user, &why);
-	ok = got == 0 && auth_verify_password(user.pw_hash, p->valuestring);
+	ok = 0;
+	if (got == 0)
+		ok = auth_verify_password(user.pw_hash, p->valuestring);
+	else if (cJSON_IsString(p) && why.kind == NB_NOT_FOUND)
+		auth_verify_dummy(p->valuestring);	/* an unknown user costs a hash too */
 	cJSON_Delete(o);
 	if (got < 0 && why.kind != NB_NOT_FOUND) {
 		*e = why;
