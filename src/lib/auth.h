@@ -15,10 +15,10 @@
 int auth_hash_password(const char *pw, char *out, size_t n);
 /* 1 when pw matches the encoded hash, else 0 (also for a malformed hash). */
 int auth_verify_password(const char *encoded, const char *pw);
-/* Verifies pw against a fixed hash of auth_hash_password's cost and
- * returns 0: a login for an unknown user costs what a wrong password
+/* Verifies pw against a fixed hash of auth_hash_password's cost, for
+ * its time only: a login for an unknown user costs what a wrong password
  * costs (no user-name oracle by timing), with no hash made at start-up. */
-int auth_verify_dummy(const char *pw);
+void auth_verify_dummy(const char *pw);
 extern const char auth_dummy_hash[];	/* the hash it verifies against */
 /* bytes random bytes as lowercase hex into out (2*bytes+1); 0 or -1. */
 int auth_random_hex(char *out, size_t bytes);
