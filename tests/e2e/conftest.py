@@ -30,6 +30,39 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSani
                    "reads undeclared input")
 
 
+def suite_tmp():
+    """Where the suite's temporary files go: a directory of its own on
+    /dev/shm when that tmpfs has room (8 GiB free), else $TMPDIR or /tmp;
+    NESTBOX_TEST_TMP names another.  Every test makes a state directory
+    and a store (and on PostgreSQL a database: hundreds of files) and
+    removes them: on ext4 that creation, the fsyncs and the journal cost a
+    tenth of the suite's CPU, on a tmpfs nothing.  What the suite tests of
+    durability is which calls are made (test_durability, strace), not
+    what a disk does with them.  The directory goes when the suite ends
+    (and, being memory, at the latest with the machine)."""
+    base = os.environ.get("NESTBOX_TEST_TMP")
+    if not base:
+        try:
+            st = os.statvfs("/dev/shm")
+            if st.f_bavail * st.f_frsize >= 8 << 30 and os.access("/dev/shm", os.W_OK):
+                base = "/dev/shm"
+        except OSError:
+            pass
+    if not base:
+        return None
+    d = tempfile.mkdtemp(prefix="nestbox-suite-", dir=base)
+    os.chmod(d, 0o755)      # Apache's and PostgreSQL's accounts walk through it
+    atexit.register(shutil.rmtree, d, True)
+    return d
+
+
+# every tempfile name the suite and its children (TMPDIR) make
+SUITE_TMP = suite_tmp()
+if SUITE_TMP:
+    tempfile.tempdir = SUITE_TMP
+    os.environ["TMPDIR"] = SUITE_TMP
+
+
 # NESTBOX_TEST_STORE=postgresql runs the suite on a PostgreSQL store (make test-pg)
 STORE = os.environ.get("NESTBOX_TEST_STORE", "sqlite")
 PG_BIN = os.environ.get("NESTBOX_PG_BIN", "/usr/lib/postgresql/15/bin")
@@ -58,6 +91,8 @@ class PgCluster:
                     pass
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
         self.names = itertools.count(1)
+        self.conn = None          # sql()
+        self.migrated = None      # template()
         self.run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync",
                  "-E", "UTF8", "--locale=C")
         # fsync off: a test cluster, thrown away; durability is SQLite's tests' and PostgreSQL's own
@@ -90,21 +125,68 @@ class PgCluster:
     # several GiB over the suite
     made = []
 
-    def new_database(self):
-        """The URL of a new, empty database."""
+    def sql(self, statement):
+        """Runs one statement outside a transaction (CREATE and DROP
+        DATABASE) on the cluster's "postgres" database, through one
+        connection kept for the session: a createdb or dropdb process per
+        test cost about a tenth of a second of CPU each."""
+        import psycopg2       # the suite on PostgreSQL only (scripts/deps.sh)
+        for last in (False, True):
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg2.connect(self.url("postgres"))
+                self.conn.autocommit = True
+            try:
+                with self.conn.cursor() as c:
+                    c.execute(statement)
+                return
+            except (psycopg2.OperationalError, psycopg2.InterfaceError):
+                # a test restarted the cluster: connect again, once
+                self.conn = None
+                if last:
+                    raise
+
+    def new_database(self, migrated=False):
+        """The URL of a new database: empty, or (migrated) holding what
+        `nestboxctl init` makes, copied from a template database that
+        `nestboxctl init` made once for the session.  Each Nestbox runs
+        init on its copy again (nothing left to migrate): on a fresh
+        database init's migrations cost twice the copy and the second
+        init together.  The migrations themselves stay tested: the
+        template is made by them, and `store migrate` targets and the
+        unit tests start from empty databases."""
         name = "nb%d_%d" % (os.getpid(), next(self.names))
-        self.run("createdb", "-h", self.dir, "-U", "postgres", name)
+        if migrated:
+            self.sql('CREATE DATABASE "%s" TEMPLATE "%s" STRATEGY FILE_COPY'
+                     % (name, self.template()))
+        else:
+            self.sql('CREATE DATABASE "%s"' % name)
         PgCluster.made.append(name)
         return self.url(name)
+
+    def template(self):
+        if self.migrated is None:
+            name = "nb%d_template" % os.getpid()
+            self.sql('CREATE DATABASE "%s"' % name)
+            d = os.path.join(self.dir, "template-config")
+            os.makedirs(d, exist_ok=True)
+            config = os.path.join(d, "nestbox.yaml")
+            with open(config, "w") as f:
+                f.write('server:\n  var_dir: var\ndb:\n  url: "%s"\n' % self.url(name))
+            env = {k: v for k, v in os.environ.items() if not k.startswith("NESTBOX_")}
+            env["NESTBOX_CONFIG"] = config
+            p = subprocess.run([CTL, "init"], env=env, capture_output=True, text=True, cwd=d)
+            if p.returncode != 0:
+                raise AssertionError("nestboxctl init of the template database: " + p.stderr)
+            self.migrated = name
+        return self.migrated
 
     def drop_databases(self, names):
         """Drop these databases, closing what is still connected (FORCE);
         a failure is left for the cluster's own removal at exit."""
         for name in names:
             try:
-                self.run("dropdb", "-h", self.dir, "-U", "postgres", "--force",
-                         "--if-exists", name)
-            except AssertionError:
+                self.sql('DROP DATABASE IF EXISTS "%s" WITH (FORCE)' % name)
+            except Exception:
                 pass
 
     @classmethod
@@ -207,12 +289,18 @@ def free_port():
 
 
 def wait_until(pred, what, limit=20.0):
-    """Polls pred (bounded); a start-up wait, not a timing assertion."""
+    """Polls pred (bounded); a start-up wait, not a timing assertion.
+    The pause grows from 20 ms to 200 ms: a short wait ends soon after its
+    condition, and a long one (a container's start, a logger's retry)
+    does not spend the suite's CPU on a predicate that starts a process
+    (curl, podman) twenty times a second."""
     end = time.monotonic() + limit
+    pause = 0.02
     while time.monotonic() < end:
         if pred():
             return
-        time.sleep(0.05)
+        time.sleep(pause)
+        pause = min(pause * 1.5, 0.2)
     raise AssertionError("gave up waiting for " + what)
 
 
@@ -248,7 +336,7 @@ class Nestbox:
         self.images = os.path.join(self.state, "images")
         self.config = os.path.join(base, "nestbox.yaml")
         # store: "sqlite" or "postgresql"; None: the suite's (NESTBOX_TEST_STORE)
-        self.pg_url = (PgCluster.get().new_database()
+        self.pg_url = (PgCluster.get().new_database(migrated=True)
                        if (store or STORE) == "postgresql" else None)
         with open(self.config, "w") as f:
             f.write("server:\n  var_dir: var\nlog:\n  flush_every: 1\n"
